@@ -1,0 +1,20 @@
+import type { Direction } from '../flow-log/flow-record';
+
+/** The control that denied a flow, as the CLI contract prints it. */
+export type BlockingControl =
+  | { control: 'security-group'; direction: Direction; groupIds: string[] }
+  | { control: 'network-acl'; direction: Direction; networkAclId: string; ruleNumber: number }
+  | { control: 'block-public-access'; direction: Direction };
+
+export type VerdictKind = 'blocked' | 'allowed' | 'unknown';
+
+/** What the current configuration does to one flow at its capturing interface. */
+export interface FlowVerdict {
+  verdict: VerdictKind;
+  direction: Direction;
+  returnTraffic: boolean;
+  /** Every control that denies, in path order (ingress: NACL then SG; egress: SG then NACL). */
+  blockedBy: BlockingControl[];
+  /** Why, in one sentence: always set for blocked and unknown. */
+  reason?: string;
+}

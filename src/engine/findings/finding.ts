@@ -1,0 +1,46 @@
+import type { Direction } from '../flow-log/flow-record';
+import type { BlockingControl } from '../evaluate/verdict';
+import type { SuggestedFix } from '../fixes/fix';
+
+export type Classification = 'likely-misconfiguration' | 'likely-noise' | 'uncertain';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface FindingInterface {
+  id: string;
+  /** What owns the interface: instance id, `elb:app/NAME`, NAT gateway, Lambda, VPC endpoint … */
+  owner: string | null;
+  records?: number;
+}
+
+export interface FindingPeer {
+  address: string;
+  interface?: string;
+  groupIds?: string[];
+  records: number;
+  packets?: number;
+}
+
+export interface Finding {
+  /** Stable across runs and input order: derived from the control, direction, protocol, port. */
+  fingerprint: string;
+  classification: Classification;
+  severity: Severity;
+  /** Documented signal names that led to the classification. */
+  signals: string[];
+  blockedBy: BlockingControl;
+  traffic: {
+    direction: Direction;
+    protocol: number;
+    port: number | null;
+    returnTraffic: boolean;
+    interfaces: FindingInterface[];
+    peers: FindingPeer[];
+    records: number;
+    packets: number;
+    bytes: number;
+    /** ISO 8601 UTC, second precision (`2023-11-14T22:13:20Z`). */
+    firstSeen: string;
+    lastSeen: string;
+  };
+  suggestedFix: SuggestedFix | null;
+}

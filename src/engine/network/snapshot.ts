@@ -1,0 +1,160 @@
+/**
+ * The network snapshot contract: the EC2 API result members with the API's own PascalCase shapes,
+ * as `aws ec2 describe-… --output json` prints them. Only the members the engine reads are typed;
+ * every other member of an API object is kept as it came.
+ */
+export interface NetworkSnapshot {
+  SecurityGroups?: SecurityGroup[];
+  SecurityGroupRules?: SecurityGroupRule[];
+  NetworkAcls?: NetworkAcl[];
+  NetworkInterfaces?: NetworkInterface[];
+  Subnets?: Subnet[];
+  Vpcs?: Vpc[];
+  ManagedPrefixLists?: ManagedPrefixList[];
+  VpcPeeringConnections?: VpcPeeringConnection[];
+  FlowLogs?: FlowLog[];
+  /** Entries of each managed prefix list, by prefix-list id. */
+  PrefixListEntries?: Record<string, PrefixListEntry[]>;
+}
+
+export interface Tag { Key?: string; Value?: string }
+
+export interface IpPermission {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: { CidrIp?: string; Description?: string }[];
+  Ipv6Ranges?: { CidrIpv6?: string; Description?: string }[];
+  PrefixListIds?: { PrefixListId?: string; Description?: string }[];
+  UserIdGroupPairs?: UserIdGroupPair[];
+}
+
+export interface UserIdGroupPair {
+  GroupId?: string;
+  GroupName?: string;
+  UserId?: string;
+  VpcId?: string;
+  VpcPeeringConnectionId?: string;
+  PeeringStatus?: string;
+  Description?: string;
+}
+
+export interface SecurityGroup {
+  GroupId: string;
+  GroupName?: string;
+  Description?: string;
+  VpcId?: string;
+  OwnerId?: string;
+  IpPermissions?: IpPermission[];
+  IpPermissionsEgress?: IpPermission[];
+  Tags?: Tag[];
+}
+
+export interface SecurityGroupRule {
+  SecurityGroupRuleId?: string;
+  GroupId?: string;
+  GroupOwnerId?: string;
+  IsEgress?: boolean;
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupInfo?: { GroupId?: string; UserId?: string; VpcId?: string; VpcPeeringConnectionId?: string };
+  Description?: string;
+}
+
+export interface NetworkAclEntry {
+  RuleNumber: number;
+  Protocol: string;
+  RuleAction: 'allow' | 'deny';
+  Egress: boolean;
+  CidrBlock?: string;
+  Ipv6CidrBlock?: string;
+  IcmpTypeCode?: { Code?: number; Type?: number };
+  PortRange?: { From?: number; To?: number };
+}
+
+export interface NetworkAcl {
+  NetworkAclId: string;
+  VpcId?: string;
+  IsDefault?: boolean;
+  OwnerId?: string;
+  Associations?: { NetworkAclAssociationId?: string; NetworkAclId?: string; SubnetId?: string }[];
+  Entries?: NetworkAclEntry[];
+  Tags?: Tag[];
+}
+
+export interface NetworkInterface {
+  NetworkInterfaceId: string;
+  SubnetId?: string;
+  VpcId?: string;
+  OwnerId?: string;
+  Description?: string;
+  InterfaceType?: string;
+  RequesterId?: string;
+  RequesterManaged?: boolean;
+  Status?: string;
+  PrivateIpAddress?: string;
+  PrivateIpAddresses?: { PrivateIpAddress?: string; Primary?: boolean; Association?: { PublicIp?: string } }[];
+  Ipv6Addresses?: { Ipv6Address?: string }[];
+  Ipv4Prefixes?: { Ipv4Prefix?: string }[];
+  Ipv6Prefixes?: { Ipv6Prefix?: string }[];
+  Association?: { PublicIp?: string; AllocationId?: string };
+  Attachment?: { InstanceId?: string; InstanceOwnerId?: string; AttachmentId?: string; DeviceIndex?: number };
+  Groups?: { GroupId?: string; GroupName?: string }[];
+  TagSet?: Tag[];
+}
+
+export interface Subnet {
+  SubnetId: string;
+  VpcId?: string;
+  CidrBlock?: string;
+  Ipv6CidrBlockAssociationSet?: { Ipv6CidrBlock?: string; Ipv6CidrBlockState?: { State?: string } }[];
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
+  OwnerId?: string;
+  MapPublicIpOnLaunch?: boolean;
+  Tags?: Tag[];
+}
+
+export interface Vpc {
+  VpcId: string;
+  CidrBlock?: string;
+  CidrBlockAssociationSet?: { CidrBlock?: string; CidrBlockState?: { State?: string } }[];
+  Ipv6CidrBlockAssociationSet?: { Ipv6CidrBlock?: string; Ipv6CidrBlockState?: { State?: string } }[];
+  OwnerId?: string;
+  IsDefault?: boolean;
+  Tags?: Tag[];
+}
+
+export interface ManagedPrefixList {
+  PrefixListId: string;
+  PrefixListName?: string;
+  AddressFamily?: string;
+  MaxEntries?: number;
+  OwnerId?: string;
+  Version?: number;
+}
+
+export interface PrefixListEntry { Cidr?: string; Description?: string }
+
+export interface VpcPeeringConnection {
+  VpcPeeringConnectionId: string;
+  Status?: { Code?: string; Message?: string };
+  AccepterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string; CidrBlock?: string; CidrBlockSet?: { CidrBlock?: string }[]; Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[] };
+  RequesterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string; CidrBlock?: string; CidrBlockSet?: { CidrBlock?: string }[]; Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[] };
+}
+
+export interface FlowLog {
+  FlowLogId?: string;
+  ResourceId?: string;
+  TrafficType?: 'ACCEPT' | 'REJECT' | 'ALL';
+  LogDestinationType?: string;
+  LogDestination?: string;
+  LogGroupName?: string;
+  LogFormat?: string;
+  FlowLogStatus?: string;
+  MaxAggregationInterval?: number;
+}
