@@ -1,0 +1,48 @@
+/**
+ * Runs every benchmark and prints its figures and ratios against the baseline measured in the
+ * same run. `npm run bench` compiles bench/ and the engine with tsconfig.bench.json first.
+ *
+ *   npm run bench              all benchmarks
+ *   npm run bench -- eval      only the ones whose name contains "eval"
+ */
+import type { BenchResult } from './bench-result';
+import { runEvalBench } from './eval.bench';
+import { runReadBench } from './read.bench';
+
+const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[] = [
+  { name: 'eval', run: runEvalBench },
+  { name: 'read', run: runReadBench },
+];
+
+function format(value: number | string): string {
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+function print(result: BenchResult): void {
+  console.log(`\n== ${result.name}`);
+  const width = Math.max(...Object.keys(result.metrics).map((k) => k.length));
+  for (const [key, value] of Object.entries(result.metrics)) {
+    console.log(`  ${key.padEnd(width)}  ${format(value)}`);
+  }
+  if (result.ratio !== undefined) {
+    console.log(`  ${'ratio'.padEnd(width)}  ${result.ratio.toFixed(2)}x${result.target ? `  (target ${result.target})` : ''}`);
+  } else if (result.target) {
+    console.log(`  ${'target'.padEnd(width)}  ${result.target}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  for (const suite of suites) {
+    if (filter && !suite.name.includes(filter)) continue;
+    const results = await suite.run();
+    for (const result of Array.isArray(results) ? results : [results]) print(result);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
