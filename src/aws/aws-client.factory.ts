@@ -1,0 +1,172 @@
+import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { AwsAdapterError } from './aws-adapter.error';
+import type { AwsTarget } from './aws-target';
+
+/**
+ * Client settings applied to every client the factory builds. Meant for embedding and tests
+ * (a request handler, a retry strategy with short delays); production leaves it empty so the SDK
+ * resolves everything from the environment.
+ */
+export type AwsSharedClientConfig = Pick<
+  EC2ClientConfig & AthenaClientConfig & STSClientConfig,
+  'requestHandler' | 'retryStrategy' | 'maxAttempts' | 'logger' | 'credentials'
+>;
+
+export interface AwsClientFactoryOptions {
+  /** Environment the SDK settings are read from; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Name of the STS session, visible in the target account's CloudTrail. */
+  roleSessionName?: string;
+  /** Lifetime of assumed-role credentials; the provider refreshes them before expiry. */
+  roleDurationSeconds?: number;
+  clientConfig?: AwsSharedClientConfig;
+}
+
+interface ClientSet {
+  credentials?: AwsCredentialIdentityProvider;
+  ec2?: EC2Client;
+  athena?: AthenaClient;
+  sts?: STSClient;
+}
+
+const DEFAULT_SESSION_NAME = 'sgdoctor';
+const DEFAULT_ROLE_DURATION_SECONDS = 3600;
+
+/**
+ * Builds EC2, Athena and STS clients once per (account, region, role, external id, endpoints)
+ * and reuses them, so connection pools, credential caches and the adaptive retry rate limiter
+ * are shared by every call against one target.
+ *
+ * Credentials: the SDK default chain, or — when the target names a role — AssumeRole through
+ * STS with the external id (`fromTemporaryCredentials` caches and refreshes them).
+ * Endpoints, profile, region fallbacks and retry settings are left to the SDK; the only default
+ * this factory adds is `retryMode: 'adaptive'` when the environment sets no retry mode, because
+ * EC2 Describe* and Athena Get* calls are throttled per account and adaptive mode rate-limits
+ * the client instead of hammering the API.
+ */
+export class AwsClientFactory {
+  private readonly clients = new Map<string, ClientSet>();
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: AwsClientFactoryOptions = {}) {
+    this.env = options.env ?? process.env;
+  }
+
+  ec2(target: AwsTarget): EC2Client {
+    const set = this.clientSet(target);
+    set.ec2 ??= new EC2Client(this.clientConfig(target, set, target.endpoints?.ec2));
+    return set.ec2;
+  }
+
+  athena(target: AwsTarget): AthenaClient {
+    const set = this.clientSet(target);
+    set.athena ??= new AthenaClient(this.clientConfig(target, set, target.endpoints?.athena));
+    return set.athena;
+  }
+
+  sts(target: AwsTarget): STSClient {
+    const set = this.clientSet(target);
+    set.sts ??= new STSClient(this.clientConfig(target, set, target.endpoints?.sts));
+    return set.sts;
+  }
+
+  /**
+   * Confirms the credentials reach the account the target names: a role in the wrong account,
+   * or a default chain pointing elsewhere, would otherwise produce a plausible but foreign snapshot.
+   */
+  async verifyIdentity(target: AwsTarget): Promise<{ account: string; arn: string }> {
+    const identity = await this.sts(target).send(new GetCallerIdentityCommand({}));
+    if (identity.Account !== target.accountId) {
+      throw new AwsAdapterError(
+        'AWS.ACCOUNT_MISMATCH',
+        `credentials belong to account ${identity.Account ?? 'unknown'}, target is ${target.accountId}`,
+        { expected: target.accountId, actual: identity.Account ?? null },
+      );
+    }
+    return { account: identity.Account, arn: identity.Arn ?? '' };
+  }
+
+  /** How many distinct targets have clients cached (for metrics and tests). */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Closes every cached client's connections; later calls build fresh clients. */
+  destroy(): void {
+    for (const set of this.clients.values()) {
+      set.ec2?.destroy();
+      set.athena?.destroy();
+      set.sts?.destroy();
+    }
+    this.clients.clear();
+  }
+
+  private clientSet(target: AwsTarget): ClientSet {
+    const key = AwsClientFactory.cacheKey(target);
+    let set = this.clients.get(key);
+    if (!set) {
+      set = { credentials: this.credentialsFor(target) };
+      this.clients.set(key, set);
+    }
+    return set;
+  }
+
+  private static cacheKey(target: AwsTarget): string {
+    return JSON.stringify([
+      target.accountId,
+      target.region,
+      target.roleArn ?? null,
+      target.externalId ?? null,
+      target.endpoints?.ec2 ?? null,
+      target.endpoints?.athena ?? null,
+      target.endpoints?.sts ?? null,
+    ]);
+  }
+
+  private credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
+    if (!target.roleArn) return undefined;
+    return fromTemporaryCredentials({
+      params: {
+        RoleArn: target.roleArn,
+        RoleSessionName: this.options.roleSessionName ?? DEFAULT_SESSION_NAME,
+        DurationSeconds: this.options.roleDurationSeconds ?? DEFAULT_ROLE_DURATION_SECONDS,
+        ...(target.externalId ? { ExternalId: target.externalId } : {}),
+      },
+      // The STS client that assumes the role uses the default chain and the target's region
+      // (regional STS endpoint); it inherits the shared settings (handler, retry) as well.
+      clientConfig: {
+        region: target.region,
+        ...this.sharedConfig(),
+        ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
+      },
+    });
+  }
+
+  private clientConfig(target: AwsTarget, set: ClientSet, endpoint: string | undefined) {
+    return {
+      region: target.region,
+      ...this.retryDefaults(),
+      ...this.sharedConfig(),
+      ...(set.credentials ? { credentials: set.credentials } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    };
+  }
+
+  private sharedConfig(): AwsSharedClientConfig {
+    const config: AwsSharedClientConfig = {};
+    for (const [key, value] of Object.entries(this.options.clientConfig ?? {})) {
+      if (value !== undefined) (config as Record<string, unknown>)[key] = value;
+    }
+    return config;
+  }
+
+  /** Adaptive retry unless the environment (AWS_RETRY_MODE) or an explicit strategy decides. */
+  private retryDefaults(): { retryMode?: string } {
+    if (this.env.AWS_RETRY_MODE || this.options.clientConfig?.retryStrategy) return {};
+    return { retryMode: 'adaptive' };
+  }
+}

@@ -1,0 +1,234 @@
+import {
+  type EC2Client,
+  type Filter,
+  paginateDescribeFlowLogs,
+  paginateDescribeManagedPrefixLists,
+  paginateDescribeNetworkAcls,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  paginateDescribeVpcPeeringConnections,
+  paginateDescribeVpcs,
+  paginateGetManagedPrefixListEntries,
+} from '@aws-sdk/client-ec2';
+import type {
+  FlowLog,
+  ManagedPrefixList,
+  NetworkAcl,
+  NetworkInterface,
+  NetworkSnapshot,
+  PrefixListEntry,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+  Vpc,
+  VpcPeeringConnection,
+} from '../engine/network/snapshot';
+import type { AwsScopedTarget, AwsTarget } from './aws-target';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { toPlainJson } from './plain-json.util';
+
+export interface Ec2ClientProvider {
+  ec2(target: AwsTarget): EC2Client;
+}
+
+export interface Ec2SnapshotterOptions {
+  /** Describe calls in flight at once per snapshot (pages of one call are sequential). */
+  concurrency?: number;
+  /** MaxResults for the Describe* calls that accept up to 1000. */
+  pageSize?: number;
+}
+
+/** EC2 accepts at most 200 values in one filter. */
+const MAX_FILTER_VALUES = 200;
+/** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
+const PREFIX_LIST_PAGE_SIZE = 100;
+
+type Page = Record<string, unknown>;
+type Paginate = (config: { client: EC2Client; pageSize?: number }, input: { Filters?: Filter[] }) => AsyncIterable<Page>;
+
+/**
+ * Reads the network configuration of one account and region into the snapshot contract
+ * (the EC2 API result members, PascalCase, as `aws ec2 describe-… --output json` prints them).
+ *
+ * Every call goes through the SDK's paginator; throttling (`RequestLimitExceeded`) is retried by
+ * the client's retry strategy; a limiter bounds how many calls run at once. A scope (VPC ids,
+ * subnet ids) becomes EC2 `Filters`; security groups are read for the whole VPCs in scope because
+ * rules reference groups attached anywhere in the VPC.
+ */
+export class Ec2Snapshotter {
+  private readonly concurrency: number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly clients: Ec2ClientProvider,
+    options: Ec2SnapshotterOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 4;
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  async snapshot(target: AwsScopedTarget): Promise<NetworkSnapshot> {
+    const client = this.clients.ec2(target);
+    const limiter = new ConcurrencyLimiter(this.concurrency);
+    const read = <T>(paginate: Paginate, member: string, filters: Filter[], pageSize = this.pageSize) =>
+      this.describeAll<T>(client, limiter, paginate, member, filters, pageSize);
+
+    const vpcIds = nonEmpty(target.vpcIds);
+    const subnetIds = nonEmpty(target.subnetIds);
+
+    const subnets = await read<Subnet>(
+      paginateDescribeSubnets as Paginate,
+      'Subnets',
+      filters(['vpc-id', vpcIds], ['subnet-id', subnetIds]),
+    );
+    // With only subnets in scope, the VPCs are theirs: groups and peerings are per VPC.
+    const scopeVpcIds = vpcIds ?? (subnetIds ? unique(subnets.map((s) => s.VpcId)) : undefined);
+
+    const [vpcs, securityGroups, networkAcls, networkInterfaces, managedPrefixLists, peerings] = await Promise.all([
+      read<Vpc>(paginateDescribeVpcs as Paginate, 'Vpcs', filters(['vpc-id', scopeVpcIds])),
+      read<SecurityGroup>(paginateDescribeSecurityGroups as Paginate, 'SecurityGroups', filters(['vpc-id', scopeVpcIds])),
+      read<NetworkAcl>(
+        paginateDescribeNetworkAcls as Paginate,
+        'NetworkAcls',
+        filters(['vpc-id', scopeVpcIds], ['association.subnet-id', subnetIds]),
+      ),
+      read<NetworkInterface>(
+        paginateDescribeNetworkInterfaces as Paginate,
+        'NetworkInterfaces',
+        filters(['vpc-id', vpcIds], ['subnet-id', subnetIds]),
+      ),
+      read<ManagedPrefixList>(
+        paginateDescribeManagedPrefixLists as Paginate,
+        'PrefixLists',
+        [],
+        PREFIX_LIST_PAGE_SIZE,
+      ),
+      this.peerings(read, scopeVpcIds),
+    ]);
+
+    const scoped = Boolean(vpcIds ?? subnetIds);
+    const [securityGroupRules, prefixListEntries, flowLogs] = await Promise.all([
+      scoped && securityGroups.length === 0
+        ? Promise.resolve([])
+        : read<SecurityGroupRule>(
+            paginateDescribeSecurityGroupRules as Paginate,
+            'SecurityGroupRules',
+            scoped ? filters(['group-id', securityGroups.map((g) => g.GroupId)]) : [],
+          ),
+      this.prefixListEntries(client, limiter, managedPrefixLists),
+      read<FlowLog>(
+        paginateDescribeFlowLogs as Paginate,
+        'FlowLogs',
+        scoped
+          ? filters([
+              'resource-id',
+              unique([
+                ...(scopeVpcIds ?? []),
+                ...subnets.map((s) => s.SubnetId),
+                ...networkInterfaces.map((n) => n.NetworkInterfaceId),
+              ]),
+            ])
+          : [],
+      ),
+    ]);
+
+    return toPlainJson({
+      SecurityGroups: securityGroups,
+      SecurityGroupRules: securityGroupRules,
+      NetworkAcls: networkAcls,
+      NetworkInterfaces: networkInterfaces,
+      Subnets: subnets,
+      Vpcs: vpcs,
+      ManagedPrefixLists: managedPrefixLists,
+      VpcPeeringConnections: peerings,
+      FlowLogs: flowLogs,
+      PrefixListEntries: prefixListEntries,
+    });
+  }
+
+  /** Peerings where a scope VPC is either side; all of them when unscoped. */
+  private async peerings(
+    read: <T>(paginate: Paginate, member: string, filters: Filter[]) => Promise<T[]>,
+    scopeVpcIds: string[] | undefined,
+  ): Promise<VpcPeeringConnection[]> {
+    const paginate = paginateDescribeVpcPeeringConnections as Paginate;
+    if (!scopeVpcIds) return read<VpcPeeringConnection>(paginate, 'VpcPeeringConnections', []);
+    const [asRequester, asAccepter] = await Promise.all([
+      read<VpcPeeringConnection>(paginate, 'VpcPeeringConnections', filters(['requester-vpc-info.vpc-id', scopeVpcIds])),
+      read<VpcPeeringConnection>(paginate, 'VpcPeeringConnections', filters(['accepter-vpc-info.vpc-id', scopeVpcIds])),
+    ]);
+    const byId = new Map<string, VpcPeeringConnection>();
+    for (const peering of [...asRequester, ...asAccepter]) byId.set(peering.VpcPeeringConnectionId, peering);
+    return [...byId.values()];
+  }
+
+  private async prefixListEntries(
+    client: EC2Client,
+    limiter: ConcurrencyLimiter,
+    lists: ManagedPrefixList[],
+  ): Promise<Record<string, PrefixListEntry[]>> {
+    const entries = await limiter.map(lists, async (list) => {
+      const collected: PrefixListEntry[] = [];
+      const pages = paginateGetManagedPrefixListEntries(
+        { client, pageSize: PREFIX_LIST_PAGE_SIZE },
+        { PrefixListId: list.PrefixListId },
+      );
+      for await (const page of pages) collected.push(...((page.Entries ?? []) as PrefixListEntry[]));
+      return [list.PrefixListId, collected] as const;
+    });
+    return Object.fromEntries(entries);
+  }
+
+  /**
+   * All items of one Describe call. Filters with more values than EC2 accepts are split into
+   * chunks, one paginated call per combination of chunks (each under the limiter).
+   */
+  private async describeAll<T>(
+    client: EC2Client,
+    limiter: ConcurrencyLimiter,
+    paginate: Paginate,
+    member: string,
+    allFilters: Filter[],
+    pageSize: number,
+  ): Promise<T[]> {
+    // A filter without values matches nothing (e.g. subnets in scope that do not exist).
+    if (allFilters.some((f) => (f.Values ?? []).length === 0)) return [];
+    const batches = await limiter.map(chunkFilters(allFilters), async (batch) => {
+      const items: T[] = [];
+      const input = batch.length > 0 ? { Filters: batch } : {};
+      for await (const page of paginate({ client, pageSize }, input)) {
+        items.push(...((page[member] as T[] | undefined) ?? []));
+      }
+      return items;
+    });
+    return batches.flat();
+  }
+}
+
+function nonEmpty(values: string[] | null | undefined): string[] | undefined {
+  return values && values.length > 0 ? values : undefined;
+}
+
+function unique(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
+}
+
+/** EC2 filters from (name, values) pairs, leaving out the pairs without values. */
+function filters(...pairs: [string, string[] | undefined][]): Filter[] {
+  return pairs.filter(([, values]) => values !== undefined).map(([Name, values]) => ({ Name, Values: values }));
+}
+
+/** The cartesian product of every filter split into chunks of at most MAX_FILTER_VALUES values. */
+function chunkFilters(all: Filter[]): Filter[][] {
+  let combos: Filter[][] = [[]];
+  for (const filter of all) {
+    const values = filter.Values ?? [];
+    const chunks: string[][] = [];
+    for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) chunks.push(values.slice(i, i + MAX_FILTER_VALUES));
+    if (chunks.length === 0) chunks.push([]);
+    combos = combos.flatMap((combo) => chunks.map((chunk) => [...combo, { Name: filter.Name, Values: chunk }]));
+  }
+  return combos;
+}
