@@ -1,0 +1,166 @@
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import type { ConnectionOptions } from 'node:tls';
+import {
+  DeliveryConnectionError,
+  DeliveryError,
+  DeliveryTimeoutError,
+  ResponseTooLargeError,
+} from './delivery.errors';
+import { CheckedDestination, SsrfGuard } from './ssrf-guard';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface SafeHttpRequest {
+  url: string | URL;
+  method?: HttpMethod;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface SafeHttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Buffer;
+  durationMs: number;
+  /** The address the connection was pinned to. */
+  remoteAddress: string;
+}
+
+export interface SafeHttpClientOptions {
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Deadline for the whole exchange, whatever the phase. */
+  totalTimeoutMs?: number;
+  maxResponseBytes?: number;
+  userAgent?: string;
+  /** Extra trust anchors, for receivers behind a private CA. */
+  ca?: ConnectionOptions['ca'];
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
+  totalTimeoutMs: 30_000,
+  maxResponseBytes: 64 * 1024,
+  userAgent: 'sgdoctor',
+} as const;
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * The only way sgdoctor talks to URLs that users configure. Every request is checked by the
+ * SSRF guard, connects to the address the guard approved (never resolving the name again),
+ * does not follow redirects (a 3xx is returned as it is), and is bounded in time and size.
+ */
+export class SafeHttpClient {
+  private readonly settings: Required<Omit<SafeHttpClientOptions, 'ca'>> & Pick<SafeHttpClientOptions, 'ca'>;
+
+  constructor(
+    private readonly guard: SsrfGuard,
+    options: SafeHttpClientOptions = {},
+  ) {
+    this.settings = { ...DEFAULTS, ...stripUndefined(options) };
+  }
+
+  async request(req: SafeHttpRequest): Promise<SafeHttpResponse> {
+    const destination = await this.guard.check(req.url);
+    const agent = this.pinnedAgent(destination);
+    const started = performance.now();
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), this.settings.totalTimeoutMs);
+    try {
+      const response = await request(destination.url, {
+        dispatcher: agent,
+        method: req.method ?? 'GET',
+        headers: { 'user-agent': this.settings.userAgent, ...req.headers },
+        body: req.body,
+        signal: controller.signal,
+      });
+      const body = await this.readLimited(response.body, response.statusCode);
+      return {
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body,
+        durationMs: Math.round(performance.now() - started),
+        remoteAddress: destination.address,
+      };
+    } catch (error) {
+      throw this.translate(error, controller.signal.aborted);
+    } finally {
+      clearTimeout(deadline);
+      // One agent per request: nothing is pooled across destinations or checks.
+      agent.destroy().catch(() => undefined);
+    }
+  }
+
+  private pinnedAgent(destination: CheckedDestination): Agent {
+    const { address, family } = destination;
+    // net/tls call this instead of DNS; the TLS servername and Host header stay the URL's name.
+    const lookup = (_host: string, options: LookupOptions, callback: LookupCallback): void => {
+      if (options.all) callback(null, [{ address, family }]);
+      else callback(null, address, family);
+    };
+    return new Agent({
+      connect: { lookup, timeout: this.settings.connectTimeoutMs, ca: this.settings.ca },
+      headersTimeout: this.settings.headersTimeoutMs,
+      bodyTimeout: this.settings.bodyTimeoutMs,
+      connections: 1,
+      pipelining: 0,
+    });
+  }
+
+  private async readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, status: number): Promise<Buffer> {
+    const limit = this.settings.maxResponseBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy();
+        throw new ResponseTooLargeError(limit, status);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  private translate(error: unknown, deadlineHit: boolean): DeliveryError {
+    if (error instanceof DeliveryError) return error;
+    if (deadlineHit) return new DeliveryTimeoutError('total', this.settings.totalTimeoutMs, { cause: error });
+    const code = (error as { code?: unknown }).code;
+    switch (code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new DeliveryTimeoutError('connect', this.settings.connectTimeoutMs, { cause: error });
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return new DeliveryTimeoutError('headers', this.settings.headersTimeoutMs, { cause: error });
+      case 'UND_ERR_BODY_TIMEOUT':
+        return new DeliveryTimeoutError('body', this.settings.bodyTimeoutMs, { cause: error });
+      default: {
+        const message = error instanceof Error ? error.message : String(error);
+        return new DeliveryConnectionError(`Request failed: ${message}`, { cause: error });
+      }
+    }
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,151 @@
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
+import {
+  DnsResolutionError,
+  InvalidDeliveryUrlError,
+  SsrfBlockReason,
+  SsrfBlockedError,
+} from './delivery.errors';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Resolves a host name to every address it has. Injected so tests need no real DNS. */
+export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface SsrfGuardOptions {
+  /** Plain http is refused unless this is set (tests, or receivers inside a trusted network). */
+  allowHttp?: boolean;
+  /** CIDRs that may be reached although they are not public unicast, e.g. `127.0.0.1/32`. */
+  allowedCidrs?: readonly string[];
+  resolver?: HostResolver;
+}
+
+/** A URL that passed the guard, with the one address the connection must go to. */
+export interface CheckedDestination {
+  url: URL;
+  /** The host name as written in the URL (brackets stripped from IPv6 literals). */
+  hostname: string;
+  address: string;
+  family: 4 | 6;
+}
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** ipaddr.js range names mapped to the reason reported to users. Only `unicast` is public. */
+const RANGE_REASONS: Record<string, SsrfBlockReason> = {
+  loopback: 'loopback',
+  linkLocal: 'link-local',
+  private: 'private',
+  carrierGradeNat: 'carrier-grade-nat',
+  uniqueLocal: 'unique-local',
+  multicast: 'multicast',
+  broadcast: 'broadcast',
+  unspecified: 'unspecified',
+  reserved: 'reserved',
+};
+
+export const systemResolver: HostResolver = async (hostname) => {
+  const results = await lookup(hostname, { all: true, verbatim: true });
+  return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
+};
+
+/**
+ * Decides whether an outbound URL may be contacted. The host is resolved exactly once; every
+ * address it resolves to must be acceptable (a name that mixes public and private answers is
+ * refused), and the caller must connect to the returned address, never resolve again — that is
+ * what defeats DNS rebinding.
+ */
+export class SsrfGuard {
+  private readonly allowHttp: boolean;
+  private readonly allowed: Array<[Address, number]>;
+  private readonly resolver: HostResolver;
+
+  constructor(options: SsrfGuardOptions = {}) {
+    this.allowHttp = options.allowHttp ?? false;
+    this.allowed = (options.allowedCidrs ?? []).map((cidr) => parseCidr(cidr));
+    this.resolver = options.resolver ?? systemResolver;
+  }
+
+  async check(rawUrl: string | URL): Promise<CheckedDestination> {
+    const url = parseUrl(rawUrl);
+    // The WHATWG parser already turned 2130706433, 0x7f.1 and 0177.0.0.1 into 127.0.0.1.
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.allowHttp)) {
+      throw new SsrfBlockedError('scheme-not-allowed', hostname, null);
+    }
+    if (url.username !== '' || url.password !== '') {
+      // Credentials in a URL end up in logs and delivery records: refuse them outright.
+      throw new SsrfBlockedError('credentials-in-url', hostname, null);
+    }
+
+    const candidates = ipaddr.isValid(hostname)
+      ? [toResolved(hostname)]
+      : await this.resolve(hostname);
+    if (candidates.length === 0) throw new SsrfBlockedError('no-address', hostname, null);
+    for (const candidate of candidates) {
+      const reason = this.blockReason(candidate.address);
+      if (reason !== null) throw new SsrfBlockedError(reason, hostname, candidate.address);
+    }
+    const chosen = candidates[0]!;
+    return { url, hostname, address: chosen.address, family: chosen.family };
+  }
+
+  /** Why an address may not be contacted under this configuration, or null when it may. */
+  blockReason(address: string): SsrfBlockReason | null {
+    const parsed = normalise(ipaddr.parse(address));
+    if (this.allowed.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits))) {
+      return null;
+    }
+    return classifyAddress(parsed);
+  }
+
+  private async resolve(hostname: string): Promise<ResolvedAddress[]> {
+    try {
+      return await this.resolver(hostname);
+    } catch (error) {
+      throw new DnsResolutionError(`Cannot resolve ${hostname}`, { cause: error });
+    }
+  }
+}
+
+/** The reason a (normalised) address is not public unicast, or null when it is. */
+export function classifyAddress(address: Address): SsrfBlockReason | null {
+  const range = address.range();
+  if (range === 'unicast') return null;
+  // Anything else — NAT64, 6to4, Teredo, documentation, benchmarking … — can hide or reach an
+  // internal address, so it is refused as special-purpose.
+  return RANGE_REASONS[range] ?? 'special-purpose';
+}
+
+/** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries. */
+function normalise(address: Address): Address {
+  if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()) {
+    return address.toIPv4Address();
+  }
+  return address;
+}
+
+function parseCidr(cidr: string): [Address, number] {
+  try {
+    const [net, bits] = ipaddr.parseCIDR(cidr);
+    return [normalise(net), net.kind() === 'ipv6' && normalise(net).kind() === 'ipv4' ? bits - 96 : bits];
+  } catch (error) {
+    throw new InvalidDeliveryUrlError(`Invalid allowed CIDR "${cidr}"`, { cause: error });
+  }
+}
+
+function parseUrl(rawUrl: string | URL): URL {
+  try {
+    return rawUrl instanceof URL ? new URL(rawUrl.href) : new URL(rawUrl);
+  } catch (error) {
+    throw new InvalidDeliveryUrlError('Not a valid absolute URL', { cause: error });
+  }
+}
+
+function toResolved(literal: string): ResolvedAddress {
+  const parsed = ipaddr.parse(literal);
+  return { address: parsed.toString(), family: parsed.kind() === 'ipv6' ? 6 : 4 };
+}

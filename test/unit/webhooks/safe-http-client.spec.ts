@@ -1,0 +1,216 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer, Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
+import { HostResolver, SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+function listen(server: Server | HttpsServer): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+function close(server: Server | HttpsServer): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+const routes: Record<string, Handler> = {
+  '/ok': (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(JSON.stringify({ method: req.method, host: req.headers.host, body, signature: req.headers['webhook-signature'] }));
+    });
+  },
+  '/redirect': (_req, res) => {
+    res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+    res.end();
+  },
+  '/slow-headers': (_req, res) => {
+    setTimeout(() => res.end('late'), 2_000).unref();
+  },
+  '/slow-body': (_req, res) => {
+    res.writeHead(200);
+    res.write('first');
+    setTimeout(() => res.end('rest'), 2_000).unref();
+  },
+  '/huge': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(16 * 1024, 0x61);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < 50 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  },
+};
+
+describe('SafeHttpClient against a local server', () => {
+  let server: Server;
+  let port: number;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const handler = routes[req.url ?? ''];
+      if (handler) handler(req, res);
+      else res.writeHead(404).end();
+    });
+    port = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  const loopbackClient = (options: ConstructorParameters<typeof SafeHttpClient>[1] = {}, resolver?: HostResolver) =>
+    new SafeHttpClient(new SsrfGuard({ allowHttp: true, allowedCidrs: ['127.0.0.1/32'], resolver }), options);
+
+  it('sends the body and headers and returns status, headers and body', async () => {
+    const res = await loopbackClient().request({
+      url: `http://127.0.0.1:${port}/ok`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-signature': 'v1,abc' },
+      body: '{"x":1}',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['set-cookie']).toBe('a=1, b=2');
+    expect(JSON.parse(res.body.toString())).toMatchObject({ method: 'POST', body: '{"x":1}', signature: 'v1,abc' });
+    expect(res.remoteAddress).toBe('127.0.0.1');
+    expect(res.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses loopback when it is not explicitly allowed, before connecting', async () => {
+    const before = hits.length;
+    const client = new SafeHttpClient(new SsrfGuard({ allowHttp: true }));
+    await expect(client.request({ url: `http://127.0.0.1:${port}/ok` })).rejects.toMatchObject({
+      code: 'DELIVERY.SSRF_BLOCKED',
+      reason: 'loopback',
+    });
+    await expect(client.request({ url: `http://2130706433:${port}/ok` })).rejects.toMatchObject({ reason: 'loopback' });
+    expect(hits.length).toBe(before);
+  });
+
+  it('returns a redirect to the metadata address as a result and never follows it', async () => {
+    const res = await loopbackClient().request({ url: `http://127.0.0.1:${port}/redirect`, method: 'POST', body: '{}' });
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('http://169.254.169.254/latest/meta-data/');
+  });
+
+  it('resolves the name once and connects to the checked address even if DNS would now answer differently', async () => {
+    const answers = ['127.0.0.1', '169.254.169.254'];
+    const resolver = vi.fn<HostResolver>(async () => [{ address: answers.shift() ?? '169.254.169.254', family: 4 }]);
+    const res = await loopbackClient({}, resolver).request({ url: `http://receiver.test:${port}/ok` });
+    expect(resolver).toHaveBeenCalledTimes(1);
+    expect(resolver).toHaveBeenCalledWith('receiver.test');
+    expect(res.status).toBe(200);
+    expect(res.remoteAddress).toBe('127.0.0.1');
+    // The Host header keeps the name: the receiver sees the URL it was configured with.
+    expect(JSON.parse(res.body.toString()).host).toBe(`receiver.test:${port}`);
+  });
+
+  it('times out waiting for headers', async () => {
+    const client = loopbackClient({ headersTimeoutMs: 200 });
+    const started = Date.now();
+    await expect(client.request({ url: `http://127.0.0.1:${port}/slow-headers` })).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'headers',
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('times out on a body that stalls', async () => {
+    const client = loopbackClient({ bodyTimeoutMs: 200 });
+    await expect(client.request({ url: `http://127.0.0.1:${port}/slow-body` })).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'body',
+    });
+  });
+
+  it('enforces a total deadline across phases', async () => {
+    const client = loopbackClient({ totalTimeoutMs: 300 });
+    await expect(client.request({ url: `http://127.0.0.1:${port}/slow-body` })).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'total',
+    });
+  });
+
+  it('stops reading a response larger than the limit', async () => {
+    const client = loopbackClient({ maxResponseBytes: 100_000 });
+    const started = Date.now();
+    await expect(client.request({ url: `http://127.0.0.1:${port}/huge` })).rejects.toMatchObject({
+      code: 'DELIVERY.RESPONSE_TOO_LARGE',
+      limitBytes: 100_000,
+      status: 200,
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reports a refused connection as a retryable connection error', async () => {
+    const spare = createServer();
+    const sparePort = await listen(spare);
+    await close(spare);
+    await expect(loopbackClient().request({ url: `http://127.0.0.1:${sparePort}/` })).rejects.toMatchObject({
+      code: 'DELIVERY.CONNECTION_FAILED',
+      retryable: true,
+    });
+  });
+});
+
+describe('SafeHttpClient over TLS with a pinned address', () => {
+  let dir: string;
+  let server: HttpsServer;
+  let port: number;
+  let cert: Buffer;
+  const serverNames: Array<string | false> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sgdoctor-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
+      '-subj', '/CN=hooks.example.test', '-addext', 'subjectAltName=DNS:hooks.example.test',
+    ], { stdio: 'ignore' });
+    cert = readFileSync(join(dir, 'cert.pem'));
+    server = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+      serverNames.push((req.socket as import('node:tls').TLSSocket).servername);
+      res.end('secure');
+    });
+    port = await listen(server);
+  });
+  afterAll(async () => {
+    await close(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the URL host name as TLS servername and verifies the certificate against it', async () => {
+    const resolver = vi.fn<HostResolver>(async () => [{ address: '127.0.0.1', family: 4 }]);
+    const client = new SafeHttpClient(new SsrfGuard({ allowedCidrs: ['127.0.0.1/32'], resolver }), { ca: cert });
+    const res = await client.request({ url: `https://hooks.example.test:${port}/` });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('secure');
+    expect(serverNames).toEqual(['hooks.example.test']);
+    expect(resolver).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails when the certificate does not match the host name', async () => {
+    const client = new SafeHttpClient(
+      new SsrfGuard({ allowedCidrs: ['127.0.0.1/32'], resolver: async () => [{ address: '127.0.0.1', family: 4 }] }),
+      { ca: cert },
+    );
+    await expect(client.request({ url: `https://other.example.test:${port}/` })).rejects.toMatchObject({
+      code: 'DELIVERY.CONNECTION_FAILED',
+    });
+  });
+});

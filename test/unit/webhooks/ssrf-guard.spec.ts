@@ -1,0 +1,130 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SsrfBlockedError } from '../../../src/webhooks/delivery/delivery.errors';
+import { HostResolver, SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+
+const publicResolver: HostResolver = async () => [{ address: '93.184.216.34', family: 4 }];
+
+async function reasonFor(guard: SsrfGuard, url: string): Promise<string | null> {
+  try {
+    await guard.check(url);
+    return null;
+  } catch (error) {
+    if (error instanceof SsrfBlockedError) return error.reason;
+    throw error;
+  }
+}
+
+describe('SsrfGuard', () => {
+  const guard = new SsrfGuard({ resolver: publicResolver });
+
+  it.each([
+    ['https://169.254.169.254/latest/meta-data/', 'link-local'],
+    ['https://[fd00:ec2::254]/latest/meta-data/', 'unique-local'],
+    ['https://127.0.0.1/', 'loopback'],
+    ['https://127.1.2.3:8443/', 'loopback'],
+    ['https://[::1]/', 'loopback'],
+    ['https://[::ffff:127.0.0.1]/', 'loopback'],
+    ['https://[::ffff:169.254.169.254]/', 'link-local'],
+    ['https://[::ffff:7f00:1]/', 'loopback'],
+    ['https://2130706433/', 'loopback'],
+    ['https://0x7f.0.0.1/', 'loopback'],
+    ['https://0177.0.0.1/', 'loopback'],
+    ['https://0x7f000001/', 'loopback'],
+    ['https://10.0.0.1/', 'private'],
+    ['https://172.16.5.4/', 'private'],
+    ['https://172.31.255.255/', 'private'],
+    ['https://192.168.1.1/', 'private'],
+    ['https://100.64.0.1/', 'carrier-grade-nat'],
+    ['https://[fc00::1]/', 'unique-local'],
+    ['https://[fe80::1]/', 'link-local'],
+    ['https://[febf::1]/', 'link-local'],
+    ['https://224.0.0.251/', 'multicast'],
+    ['https://[ff02::1]/', 'multicast'],
+    ['https://0.0.0.0/', 'unspecified'],
+    ['https://0.1.2.3/', 'unspecified'],
+    ['https://[::]/', 'unspecified'],
+    ['https://255.255.255.255/', 'broadcast'],
+    ['https://[64:ff9b::7f00:1]/', 'special-purpose'],
+    ['https://[2002:7f00:1::]/', 'special-purpose'],
+  ])('refuses %s as %s', async (url, reason) => {
+    expect(await reasonFor(guard, url)).toBe(reason);
+  });
+
+  it.each(['https://8.8.8.8/', 'https://172.32.0.1/', 'https://[2606:4700::1111]/', 'https://hooks.example.com/x'])(
+    'accepts public destination %s',
+    async (url) => {
+      expect(await reasonFor(guard, url)).toBeNull();
+    },
+  );
+
+  it('refuses plain http unless configured, and other schemes always', async () => {
+    expect(await reasonFor(guard, 'http://8.8.8.8/')).toBe('scheme-not-allowed');
+    expect(await reasonFor(guard, 'ftp://8.8.8.8/')).toBe('scheme-not-allowed');
+    const httpGuard = new SsrfGuard({ allowHttp: true, resolver: publicResolver });
+    expect(await reasonFor(httpGuard, 'http://8.8.8.8/')).toBeNull();
+    expect(await reasonFor(httpGuard, 'file:///etc/passwd')).toBe('scheme-not-allowed');
+  });
+
+  it('refuses credentials embedded in the URL', async () => {
+    expect(await reasonFor(guard, 'https://user:pw@hooks.example.com/')).toBe('credentials-in-url');
+  });
+
+  it('refuses localhost and a name that resolves to a private address', async () => {
+    const resolver = vi.fn<HostResolver>(async (name) =>
+      name === 'localhost'
+        ? [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]
+        : [{ address: '10.1.2.3', family: 4 }],
+    );
+    const g = new SsrfGuard({ resolver });
+    expect(await reasonFor(g, 'https://localhost/')).toBe('loopback');
+    const error = await g.check('https://internal.example.com/hook').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SsrfBlockedError);
+    expect(error).toMatchObject({ reason: 'private', host: 'internal.example.com', address: '10.1.2.3' });
+  });
+
+  it('refuses a name when any of its addresses is internal (rebinding with mixed answers)', async () => {
+    const g = new SsrfGuard({
+      resolver: async () => [
+        { address: '93.184.216.34', family: 4 },
+        { address: '169.254.169.254', family: 4 },
+      ],
+    });
+    expect(await reasonFor(g, 'https://mixed.example.com/')).toBe('link-local');
+  });
+
+  it('refuses a name with no addresses', async () => {
+    const g = new SsrfGuard({ resolver: async () => [] });
+    expect(await reasonFor(g, 'https://empty.example.com/')).toBe('no-address');
+  });
+
+  it('reports a DNS failure as a retryable DNS error, not as a block', async () => {
+    const g = new SsrfGuard({ resolver: async () => Promise.reject(new Error('ENOTFOUND')) });
+    await expect(g.check('https://nope.example.com/')).rejects.toMatchObject({
+      code: 'DELIVERY.DNS_FAILED',
+      retryable: true,
+    });
+  });
+
+  it('rejects malformed URLs with a typed error', async () => {
+    await expect(guard.check('not a url')).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+  });
+
+  it('lets configured CIDRs through, and only those', async () => {
+    const g = new SsrfGuard({ allowedCidrs: ['127.0.0.1/32', '10.20.0.0/16', 'fd00:1::/32'], resolver: publicResolver });
+    expect(await reasonFor(g, 'https://127.0.0.1/')).toBeNull();
+    expect(await reasonFor(g, 'https://[::ffff:127.0.0.1]/')).toBeNull();
+    expect(await reasonFor(g, 'https://127.0.0.2/')).toBe('loopback');
+    expect(await reasonFor(g, 'https://10.20.3.4/')).toBeNull();
+    expect(await reasonFor(g, 'https://10.21.3.4/')).toBe('private');
+    expect(await reasonFor(g, 'https://[fd00:1::5]/')).toBeNull();
+    expect(await reasonFor(g, 'https://[::1]/')).toBe('loopback');
+    expect(() => new SsrfGuard({ allowedCidrs: ['nonsense'] })).toThrow(/Invalid allowed CIDR/);
+  });
+
+  it('returns the checked address and the original host name', async () => {
+    const g = new SsrfGuard({ resolver: async () => [{ address: '2606:4700::1111', family: 6 }] });
+    const checked = await g.check('https://hooks.example.com:8443/a?b=c');
+    expect(checked).toMatchObject({ hostname: 'hooks.example.com', address: '2606:4700::1111', family: 6 });
+    expect(checked.url.port).toBe('8443');
+  });
+});
