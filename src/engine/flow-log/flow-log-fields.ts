@@ -1,0 +1,167 @@
+import { FlowLogFormatError } from './flow-log-format.error';
+
+export type FlowFieldType = 'number' | 'string';
+
+/** One documented VPC Flow Logs field: its name, the log version that introduced it, its value type. */
+export interface FlowFieldSpec {
+  readonly name: string;
+  readonly version: number;
+  readonly type: FlowFieldType;
+  /** Largest valid value of a numeric field (ports, protocol numbers, bit masks). */
+  readonly max?: number;
+  /** The only values a string field may take (besides `-`). */
+  readonly values?: readonly string[];
+  /** The field holds an IPv4 or IPv6 address. */
+  readonly address?: boolean;
+}
+
+const n = (name: string, version: number, max?: number): FlowFieldSpec =>
+  max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
+const s = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string' });
+const ip = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', address: true });
+const oneOf = (name: string, version: number, values: readonly string[]): FlowFieldSpec => ({
+  name,
+  version,
+  type: 'string',
+  values,
+});
+
+/**
+ * Every field the VPC Flow Logs user guide documents ("Flow log records", available fields), in the
+ * guide's order. The version is the log version that introduced the field; the default format is the
+ * fourteen version-2 fields in this order. Values are `-` when a field does not apply to a record.
+ */
+export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
+  n('version', 2, 255),
+  s('account-id', 2),
+  s('interface-id', 2),
+  ip('srcaddr', 2),
+  ip('dstaddr', 2),
+  n('srcport', 2, 65535),
+  n('dstport', 2, 65535),
+  n('protocol', 2, 255),
+  n('packets', 2),
+  n('bytes', 2),
+  n('start', 2),
+  n('end', 2),
+  oneOf('action', 2, ['ACCEPT', 'REJECT']),
+  oneOf('log-status', 2, ['OK', 'NODATA', 'SKIPDATA']),
+  s('vpc-id', 3),
+  s('subnet-id', 3),
+  s('instance-id', 3),
+  // FIN 1, SYN 2, RST 4, SYN-ACK 18, OR-ed over the aggregation interval.
+  n('tcp-flags', 3, 255),
+  oneOf('type', 3, ['IPv4', 'IPv6', 'EFA']),
+  ip('pkt-srcaddr', 3),
+  ip('pkt-dstaddr', 3),
+  s('region', 4),
+  s('az-id', 4),
+  s('sublocation-type', 4),
+  s('sublocation-id', 4),
+  s('pkt-src-aws-service', 5),
+  s('pkt-dst-aws-service', 5),
+  oneOf('flow-direction', 5, ['ingress', 'egress']),
+  n('traffic-path', 5),
+  s('ecs-cluster-arn', 7),
+  s('ecs-cluster-name', 7),
+  s('ecs-container-instance-arn', 7),
+  s('ecs-container-instance-id', 7),
+  s('ecs-container-id', 7),
+  s('ecs-second-container-id', 7),
+  s('ecs-service-name', 7),
+  s('ecs-task-definition-arn', 7),
+  s('ecs-task-arn', 7),
+  s('ecs-task-id', 7),
+  // `BPA` when VPC Block Public Access rejected the flow; `-` for any other reason.
+  s('reject-reason', 8),
+  // The regional NAT gateway a record belongs to.
+  s('resource-id', 9),
+  // VPC encryption controls: 0 cleartext, 1 Nitro-encrypted, 2 application TLS, 3 both.
+  n('encryption-status', 10, 3),
+  s('interface-type', 11),
+  s('next-hop-interface-id', 11),
+  s('next-hop-subnet-id', 11),
+  s('next-hop-az-id', 11),
+  s('next-hop-vpc-id', 11),
+  s('next-hop-interface-type', 11),
+  s('instance-tag', 11),
+  s('instance-tag-2', 11),
+  s('interface-tag', 11),
+  s('interface-tag-2', 11),
+  s('asg-tag', 11),
+  s('asg-tag-2', 11),
+];
+
+const FIELDS_BY_NAME: ReadonlyMap<string, FlowFieldSpec> = new Map(FLOW_LOG_FIELDS.map((f) => [f.name, f]));
+
+export function flowFieldSpec(name: string): FlowFieldSpec | undefined {
+  return FIELDS_BY_NAME.get(name);
+}
+
+/** A flow log's record layout: the fields in the order each line carries them. */
+export interface FlowLogFormat {
+  readonly fields: readonly FlowFieldSpec[];
+  readonly names: readonly string[];
+  /** Position of a field in a line, by name. */
+  readonly positions: Readonly<Record<string, number>>;
+  /** The highest version among the fields (what the `version` field of a record shows). */
+  readonly version: number;
+  /** The format as DescribeFlowLogs `LogFormat` prints it: `${version} ${account-id} …`. */
+  readonly logFormat: string;
+}
+
+function formatOf(names: readonly string[]): FlowLogFormat {
+  const fields = names.map((name) => FIELDS_BY_NAME.get(name) as FlowFieldSpec);
+  const positions: Record<string, number> = {};
+  names.forEach((name, i) => (positions[name] = i));
+  return {
+    fields,
+    names,
+    positions,
+    version: fields.reduce((v, f) => Math.max(v, f.version), 2),
+    logFormat: names.map((name) => '${' + name + '}').join(' '),
+  };
+}
+
+/** The default format: the fourteen version-2 fields. */
+export const DEFAULT_FORMAT: FlowLogFormat = formatOf(
+  FLOW_LOG_FIELDS.filter((f) => f.version === 2).map((f) => f.name),
+);
+
+function splitTokens(text: string): string[] {
+  return text.split(/[ \t]+/).filter((t) => t.length > 0);
+}
+
+function fieldNameOf(token: string): string {
+  return token.startsWith('${') && token.endsWith('}') ? token.slice(2, -1) : token;
+}
+
+/**
+ * Parses a flow-log format given either as DescribeFlowLogs `LogFormat` (`${version} ${account-id} …`)
+ * or as the header line of an S3 delivery file (`version account-id …`).
+ * Throws FlowLogFormatError naming every unknown or repeated field.
+ */
+export function parseLogFormat(format: string): FlowLogFormat {
+  const names = splitTokens(format.trim()).map(fieldNameOf);
+  if (names.length === 0) {
+    throw new FlowLogFormatError('empty flow-log format: name at least one field');
+  }
+  const unknown = names.filter((name) => !FIELDS_BY_NAME.has(name));
+  if (unknown.length > 0) {
+    throw new FlowLogFormatError(
+      `unknown flow-log field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} ` +
+        `in format "${format.trim()}" (known: ${FLOW_LOG_FIELDS.map((f) => f.name).join(' ')})`,
+    );
+  }
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length > 0) {
+    throw new FlowLogFormatError(`flow-log field ${JSON.stringify(repeated[0])} appears more than once in "${format.trim()}"`);
+  }
+  return formatOf(names);
+}
+
+/** True when every token of the line is a known field name: the header line S3 delivery files start with. */
+export function isHeaderLine(line: string): boolean {
+  const tokens = splitTokens(line.trim());
+  return tokens.length > 0 && tokens.every((t) => FIELDS_BY_NAME.has(t));
+}

@@ -1,0 +1,236 @@
+import { DEFAULT_FORMAT, FlowFieldSpec, FlowLogFormat, parseLogFormat } from './flow-log-fields';
+import type { FlowRecord } from './flow-record';
+
+export type LineParseResult = { ok: true; record: FlowRecord } | { ok: false; error: string };
+export type LineParser = (line: string) => LineParseResult;
+
+const CODE_0 = 48;
+const CODE_9 = 57;
+const CODE_DOT = 46;
+const CODE_SPACE = 32;
+const CODE_CR = 13;
+
+/** Longest decimal that can still be a safe integer (9007199254740991 has 16 digits). */
+const MAX_DIGITS = 16;
+
+/** Parses a non-negative decimal integer strictly; returns -1 when the token is not one (or overflows). */
+function parseUnsigned(token: string, max: number): number {
+  const len = token.length;
+  if (len === 0 || len > MAX_DIGITS) return -1;
+  let value = 0;
+  for (let i = 0; i < len; i++) {
+    const c = token.charCodeAt(i);
+    if (c < CODE_0 || c > CODE_9) return -1;
+    value = value * 10 + (c - CODE_0);
+  }
+  return value > max ? -1 : value;
+}
+
+/** Dotted-quad IPv4 without leading zeros (`10.0.0.1`), checked character by character. */
+export function isIpv4Address(text: string): boolean {
+  const len = text.length;
+  if (len < 7 || len > 15) return false;
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= len; i++) {
+    const c = i === len ? CODE_DOT : text.charCodeAt(i);
+    if (c === CODE_DOT) {
+      if (digits === 0 || value > 255) return false;
+      octets++;
+      digits = 0;
+      value = 0;
+    } else if (c >= CODE_0 && c <= CODE_9) {
+      if (digits > 0 && value === 0) return false; // leading zero
+      value = value * 10 + (c - CODE_0);
+      digits++;
+      if (digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return octets === 4;
+}
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function countIpv6Groups(part: string): number {
+  if (part === '') return 0;
+  const groups = part.split(':');
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (i === groups.length - 1 && g.includes('.')) {
+      if (!isIpv4Address(g)) return -1;
+      count += 2;
+    } else if (HEX_GROUP.test(g)) {
+      count += 1;
+    } else {
+      return -1;
+    }
+  }
+  return count;
+}
+
+/** RFC 4291 text form of an IPv6 address, with an optional embedded IPv4 tail and at most one `::`. */
+export function isIpv6Address(text: string): boolean {
+  if (text.length < 2 || text.length > 45) return false;
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  if (halves.length === 1) return countIpv6Groups(text) === 8;
+  // An IPv4 tail may only end the address, never precede the `::`.
+  if (halves[0].includes('.')) return false;
+  const head = countIpv6Groups(halves[0]);
+  const tail = countIpv6Groups(halves[1]);
+  return head >= 0 && tail >= 0 && head + tail <= 7;
+}
+
+export function isIpAddress(text: string): boolean {
+  return text.includes(':') ? isIpv6Address(text) : isIpv4Address(text);
+}
+
+type TokenReader = (token: string) => string | number | null | undefined;
+
+/** Builds, per field, a function that turns a token into its value or `undefined` when invalid. */
+function readerFor(field: FlowFieldSpec): TokenReader {
+  if (field.type === 'number') {
+    const max = field.max ?? Number.MAX_SAFE_INTEGER;
+    return (token) => {
+      if (token === '-') return null;
+      const value = parseUnsigned(token, max);
+      return value < 0 ? undefined : value;
+    };
+  }
+  if (field.values) {
+    const values = field.values;
+    return (token) => (token === '-' ? null : values.includes(token) ? token : undefined);
+  }
+  if (field.address) {
+    return (token) => (token === '-' ? null : isIpAddress(token) ? token : undefined);
+  }
+  return (token) => (token === '-' ? null : token);
+}
+
+function describeInvalid(field: FlowFieldSpec, token: string): string {
+  const shown = JSON.stringify(token.length > 60 ? token.slice(0, 60) + '…' : token);
+  if (field.type === 'number') {
+    return `${field.name}: ${shown} is not a whole number${field.max !== undefined ? ` from 0 to ${field.max}` : ''}`;
+  }
+  if (field.values) return `${field.name}: ${shown} is not one of ${field.values.join(', ')}`;
+  if (field.address) return `${field.name}: ${shown} is not an IPv4 or IPv6 address`;
+  return `${field.name}: ${shown} is invalid`;
+}
+
+function toFormat(format: FlowLogFormat | readonly string[] | string): FlowLogFormat {
+  if (typeof format === 'string') return parseLogFormat(format);
+  if (Array.isArray(format)) return parseLogFormat((format as readonly string[]).join(' '));
+  return format as FlowLogFormat;
+}
+
+/**
+ * Returns a pure, non-throwing parser of one flow-log line in the given format (default: version 2).
+ * `-` becomes null, numbers are parsed strictly, enumerations and addresses are validated, and a
+ * line with the wrong number of fields is an error. NODATA/SKIPDATA lines parse to records that carry
+ * no flow (their flow fields are null); consumers skip them.
+ */
+export function createLineParser(format: FlowLogFormat | readonly string[] | string = DEFAULT_FORMAT): LineParser {
+  const spec = toFormat(format);
+  const fields = spec.fields;
+  const count = fields.length;
+  const names = spec.names;
+  const readers = fields.map(readerFor);
+
+  const parseTokens = (tokens: string[]): LineParseResult => {
+    const record: FlowRecord = {};
+    for (let i = 0; i < count; i++) {
+      const token = tokens[i];
+      const value = readers[i](token);
+      if (value === undefined) return { ok: false, error: describeInvalid(fields[i], token) };
+      record[names[i]] = value;
+    }
+    return { ok: true, record };
+  };
+
+  return (input: string): LineParseResult => {
+    try {
+      const line = input.charCodeAt(input.length - 1) === CODE_CR ? input.slice(0, -1) : input;
+      let tokens = line.split(' ');
+      if (tokens.length !== count || tokens.includes('')) {
+        // Irregular spacing (repeated spaces, tabs, leading/trailing blanks): split the slow way.
+        tokens = line.split(/[ \t]+/).filter((t) => t.length > 0);
+      }
+      if (tokens.length !== count) {
+        return { ok: false, error: `expected ${count} fields, found ${tokens.length}` };
+      }
+      return parseTokens(tokens);
+    } catch (err) {
+      // Nothing above should throw; this keeps the promise "never throws" even on engine bugs.
+      return { ok: false, error: `unreadable line: ${(err as Error).message}` };
+    }
+  };
+}
+
+/**
+ * What the fast action scan found in a line: `Other` when the action field is neither ACCEPT nor
+ * REJECT (`-`, garbage, or the line is too short).
+ */
+export const ActionToken = { Other: 0, Accept: 1, Reject: 2 } as const;
+export type ActionToken = (typeof ActionToken)[keyof typeof ActionToken];
+
+const ACCEPT_BYTES = [65, 67, 67, 69, 80, 84];
+const REJECT_BYTES = [82, 69, 74, 69, 67, 84];
+
+function tokenEquals(bytes: Uint8Array, start: number, end: number, expected: readonly number[]): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+export type ActionScanner = (bytes: Uint8Array, start: number, end: number) => ActionToken;
+
+/**
+ * A scanner that finds the `action` field of a line held in a byte buffer without splitting the line
+ * or decoding it: it walks separators from the nearer end of the line to the action position. It lets
+ * a reader skip, cheaply, the lines whose action it does not need; every line it keeps is then fully
+ * parsed (and validated) by the line parser. Returns null when the format has no action field.
+ */
+export function createActionScanner(format: FlowLogFormat = DEFAULT_FORMAT): ActionScanner | null {
+  const position = format.positions['action'];
+  if (position === undefined) return null;
+  const fromEnd = format.fields.length - 1 - position;
+  const scanFromEnd = fromEnd < position;
+
+  const classify = (bytes: Uint8Array, s: number, e: number): ActionToken =>
+    tokenEquals(bytes, s, e, REJECT_BYTES)
+      ? ActionToken.Reject
+      : tokenEquals(bytes, s, e, ACCEPT_BYTES)
+        ? ActionToken.Accept
+        : ActionToken.Other;
+
+  if (scanFromEnd) {
+    return (bytes, start, end) => {
+      let p = end;
+      if (p > start && bytes[p - 1] === CODE_CR) p--;
+      while (p > start && bytes[p - 1] === CODE_SPACE) p--;
+      for (let t = 0; ; t++) {
+        const tokenEnd = p;
+        while (p > start && bytes[p - 1] !== CODE_SPACE) p--;
+        if (t === fromEnd) return classify(bytes, p, tokenEnd);
+        while (p > start && bytes[p - 1] === CODE_SPACE) p--;
+        if (p <= start) return ActionToken.Other;
+      }
+    };
+  }
+  return (bytes, start, end) => {
+    let p = start;
+    if (end > start && bytes[end - 1] === CODE_CR) end--;
+    while (p < end && bytes[p] === CODE_SPACE) p++;
+    for (let t = 0; ; t++) {
+      const tokenStart = p;
+      while (p < end && bytes[p] !== CODE_SPACE) p++;
+      if (t === position) return classify(bytes, tokenStart, p);
+      while (p < end && bytes[p] === CODE_SPACE) p++;
+      if (p >= end) return ActionToken.Other;
+    }
+  };
+}

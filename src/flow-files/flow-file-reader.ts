@@ -1,0 +1,393 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
+import { DEFAULT_FORMAT, FlowLogFormat, isHeaderLine, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { FlowLogFormatError } from '../engine/flow-log/flow-log-format.error';
+import {
+  ActionScanner,
+  ActionToken,
+  createActionScanner,
+  createLineParser,
+  LineParser,
+} from '../engine/flow-log/flow-log-parser';
+import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+
+/** Bytes read at a time: large reads keep the per-chunk overhead negligible. */
+const READ_CHUNK = 1 << 20;
+/** A "line" longer than this is not a flow-log record; it is reported and skipped, never buffered further. */
+const MAX_LINE_BYTES = 1 << 20;
+const DEFAULT_MAX_EXAMPLES = 20;
+const NEWLINE = 10;
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+export interface FlowLineLocation {
+  file: string;
+  line: number;
+}
+
+export interface MalformedFlowLine extends FlowLineLocation {
+  error: string;
+}
+
+export interface FlowReadStats {
+  /** Files (and stdin) read. */
+  files: number;
+  /** Lines read, header and blank lines included. */
+  lines: number;
+  /** Flow-log records (valid lines other than headers), NODATA/SKIPDATA included. */
+  records: number;
+  nodata: number;
+  skipdata: number;
+  /** Lines that are not valid records; never fatal unless `strict`. */
+  malformed: number;
+  /** The first malformed lines (up to `maxExamples`), with where they were read. */
+  malformedExamples: MalformedFlowLine[];
+  rejectRecords: number;
+  acceptRecords: number;
+  /** OK records that lack a field aggregation needs (interface-id, addresses, protocol, action). */
+  incomplete: number;
+}
+
+export interface FlowReadOptions {
+  /** DescribeFlowLogs `LogFormat` (or a header line) for files without a header; default: version 2. */
+  format?: string;
+  /** Throw FlowLogFormatError on the first malformed line instead of counting it. */
+  strict?: boolean;
+  /** How many malformed lines to keep as examples (all are counted). Default 20. */
+  maxExamples?: number;
+  /** What `-` reads; default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
+  /** Filled in while reading (pass one in to watch progress or get counts from readFlowRecords). */
+  stats?: FlowReadStats;
+}
+
+export interface SourcedFlowRecord {
+  record: FlowRecord;
+  source: FlowLineLocation;
+}
+
+export interface FlowAggregateOptions extends Omit<FlowReadOptions, 'stats'> {
+  /** Actions to aggregate; default REJECT only. */
+  actions?: readonly FlowAction[];
+}
+
+export interface FlowAggregateResult {
+  aggregates: FlowAggregate[];
+  stats: FlowReadStats;
+}
+
+export function createFlowReadStats(): FlowReadStats {
+  return {
+    files: 0,
+    lines: 0,
+    records: 0,
+    nodata: 0,
+    skipdata: 0,
+    malformed: 0,
+    malformedExamples: [],
+    rejectRecords: 0,
+    acceptRecords: 0,
+    incomplete: 0,
+  };
+}
+
+/** A flow input resolved to one readable byte source. */
+interface FlowSource {
+  name: string;
+  open(): NodeJS.ReadableStream;
+}
+
+async function* walk(path: string): AsyncGenerator<FlowSource> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new Error(`cannot read flow input "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (info.isDirectory()) {
+    const entries = await readdir(path, { withFileTypes: true });
+    const names = entries
+      .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile()))
+      .map((e) => e.name)
+      .sort();
+    for (const name of names) yield* walk(join(path, name));
+  } else {
+    yield { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+  }
+}
+
+async function* resolveInputs(inputs: readonly string[], stdin: NodeJS.ReadableStream): AsyncGenerator<FlowSource> {
+  for (const input of inputs) {
+    if (input === '-') yield { name: '-', open: () => stdin };
+    else yield* walk(input);
+  }
+}
+
+/** The bytes of a source, gunzipped when they start with the gzip magic bytes (whatever the name says). */
+async function* bytesOf(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, toBuffer(next.value)]);
+  }
+  if (head.length === 0) return;
+  if (head[0] !== GZIP_MAGIC_0 || head[1] !== GZIP_MAGIC_1) {
+    yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
+    return;
+  }
+  async function* compressed(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
+  }
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+  const output = pipeline(Readable.from(compressed()), gunzip, () => undefined);
+  for await (const chunk of output) yield chunk as Buffer;
+}
+
+function toBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+
+interface ParsedFormat {
+  format: FlowLogFormat;
+  parser: LineParser;
+  scanner: ActionScanner | null;
+}
+
+/** What the reader does with each record it decides to keep. */
+type RecordSink = (record: FlowRecord, file: string, line: number) => void;
+
+/**
+ * Reads flow-log bytes line by line: header detection, the fast action filter, full parsing of the
+ * lines that need it, statistics and malformed-line reporting. One instance reads every input of a run.
+ */
+class FlowLineReader {
+  private readonly formats = new Map<string, ParsedFormat>();
+  private readonly defaultFormat: ParsedFormat;
+  private readonly maxExamples: number;
+
+  constructor(
+    private readonly stats: FlowReadStats,
+    private readonly options: FlowReadOptions,
+    /** Actions whose records may be skipped without parsing (the fast path), if any. */
+    private readonly skippable: { accept: boolean; reject: boolean } | null,
+    private readonly sink: RecordSink,
+  ) {
+    this.defaultFormat = this.formatFor(options.format ?? DEFAULT_FORMAT.logFormat);
+    this.maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
+  }
+
+  private formatFor(text: string): ParsedFormat {
+    let parsed = this.formats.get(text);
+    if (!parsed) {
+      const format = parseLogFormat(text);
+      parsed = { format, parser: createLineParser(format), scanner: createActionScanner(format) };
+      this.formats.set(text, parsed);
+    }
+    return parsed;
+  }
+
+  /** Reads one source to its end, yielding after each chunk's lines were handled (the sink has them). */
+  async *read(source: FlowSource): AsyncGenerator<void> {
+    this.stats.files++;
+    const file = source.name;
+    let current = this.defaultFormat;
+    let lineNo = 0;
+    let seenData = false;
+
+    const handle = (buf: Buffer, start: number, end: number): void => {
+      lineNo++;
+      this.stats.lines++;
+      if (end > start && buf[end - 1] === 13) end--;
+      if (end === start) return;
+      if (!seenData || buf[start] === 32 || buf[start] === 9) {
+        const text = buf.toString('utf8', start, end);
+        if (text.trim() === '') return;
+        if (!seenData) {
+          seenData = true;
+          if (isHeaderLine(text)) {
+            current = this.formatFor(text);
+            return;
+          }
+        }
+      }
+      if (this.skippable && current.scanner) {
+        const token = current.scanner(buf, start, end);
+        if (token === ActionToken.Accept && this.skippable.accept) {
+          this.stats.records++;
+          this.stats.acceptRecords++;
+          return;
+        }
+        if (token === ActionToken.Reject && this.skippable.reject) {
+          this.stats.records++;
+          this.stats.rejectRecords++;
+          return;
+        }
+      }
+      const text = buf.toString('utf8', start, end);
+      const result = current.parser(text);
+      if (!result.ok) {
+        // A header in the middle of the input (files concatenated on stdin) switches the format.
+        if (isHeaderLine(text)) {
+          current = this.formatFor(text);
+          return;
+        }
+        this.malformed(file, lineNo, result.error);
+        return;
+      }
+      this.count(result.record);
+      this.sink(result.record, file, lineNo);
+    };
+
+    // `carry` holds a line split across chunks; `skipping` discards an overlong one up to its newline.
+    let carry: Buffer | null = null;
+    let skipping = false;
+    const tooLong = (): void => {
+      this.malformed(file, lineNo + 1, `line longer than ${MAX_LINE_BYTES} bytes`);
+      skipping = true;
+      carry = null;
+    };
+    const endSkippedLine = (): void => {
+      lineNo++;
+      this.stats.lines++;
+      skipping = false;
+    };
+
+    try {
+      for await (const chunk of bytesOf(source.open())) {
+        let pos = 0;
+        if (carry !== null || skipping) {
+          const nl = chunk.indexOf(NEWLINE);
+          if (nl < 0) {
+            if (carry !== null) {
+              const pending: Buffer = carry;
+              if (pending.length + chunk.length > MAX_LINE_BYTES) tooLong();
+              else carry = Buffer.concat([pending, chunk]);
+            }
+            yield;
+            continue;
+          }
+          if (skipping) endSkippedLine();
+          else {
+            const line = Buffer.concat([carry as unknown as Buffer, chunk.subarray(0, nl)]);
+            handle(line, 0, line.length);
+          }
+          carry = null;
+          pos = nl + 1;
+        }
+        for (let nl = chunk.indexOf(NEWLINE, pos); nl >= 0; nl = chunk.indexOf(NEWLINE, pos)) {
+          handle(chunk, pos, nl);
+          pos = nl + 1;
+        }
+        if (pos < chunk.length) {
+          // Copied: a view would pin the whole chunk until the next one completes the line.
+          if (chunk.length - pos > MAX_LINE_BYTES) tooLong();
+          else carry = Buffer.from(chunk.subarray(pos));
+        }
+        yield;
+      }
+      if (skipping) endSkippedLine();
+      else if (carry !== null) {
+        const last: Buffer = carry;
+        handle(last, 0, last.length);
+      }
+    } catch (err) {
+      if (err instanceof FlowLogFormatError) throw err;
+      // Truncated or corrupt gzip, unreadable file: reported like a malformed line, never a crash.
+      this.malformed(file, lineNo + 1, `cannot read further: ${(err as Error).message}`);
+      yield;
+    }
+  }
+
+  private count(record: FlowRecord): void {
+    this.stats.records++;
+    const status = record['log-status'];
+    if (status === 'NODATA') this.stats.nodata++;
+    else if (status === 'SKIPDATA') this.stats.skipdata++;
+    if (record.action === 'REJECT') this.stats.rejectRecords++;
+    else if (record.action === 'ACCEPT') this.stats.acceptRecords++;
+  }
+
+  private malformed(file: string, line: number, error: string): void {
+    if (this.options.strict) throw new FlowLogFormatError(error, { file, line });
+    this.stats.malformed++;
+    if (this.stats.malformedExamples.length < this.maxExamples) {
+      this.stats.malformedExamples.push({ file, line, error });
+    }
+  }
+}
+
+/**
+ * Every record of the inputs, in order: plain or gzipped files (detected by their magic bytes),
+ * directories walked recursively in sorted order (S3 layout `AWSLogs/{account}/vpcflowlogs/…`), and
+ * `-` for stdin. Each file may start with a header line naming its fields; otherwise `format` (or the
+ * default version-2 format) applies. NODATA/SKIPDATA records are yielded too: they carry no flow.
+ * Malformed lines are counted in `options.stats` (never fatal unless `strict`).
+ */
+export async function* readFlowRecords(
+  inputs: readonly string[],
+  options: FlowReadOptions = {},
+): AsyncGenerator<SourcedFlowRecord> {
+  const stats = options.stats ?? createFlowReadStats();
+  let pending: SourcedFlowRecord[] = [];
+  const reader = new FlowLineReader(stats, options, null, (record, file, line) => {
+    pending.push({ record, source: { file, line } });
+  });
+  const stdin = options.stdin ?? process.stdin;
+  for await (const source of resolveInputs(inputs, stdin)) {
+    // Records are handed out chunk by chunk, so memory stays bounded by one chunk's records.
+    for await (const _ of reader.read(source)) {
+      const batch = pending;
+      pending = [];
+      yield* batch;
+    }
+  }
+}
+
+/** True for a record that describes traffic (log-status OK, or a format without log-status). */
+export function isTrafficRecord(record: FlowRecord): boolean {
+  const status = record['log-status'];
+  return status === undefined || status === null || status === 'OK';
+}
+
+/**
+ * The diagnose input path: read, parse, filter by action and aggregate every input, streaming with
+ * memory bounded by the number of distinct aggregates. Lines whose action is not wanted are skipped
+ * after locating their action field, without being parsed.
+ */
+export async function aggregateFlowFiles(
+  inputs: readonly string[],
+  options: FlowAggregateOptions = {},
+): Promise<FlowAggregateResult> {
+  const stats = createFlowReadStats();
+  const aggregator = new FlowAggregator({ actions: options.actions });
+  const reader = new FlowLineReader(
+    stats,
+    options,
+    { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') },
+    (record) => {
+      if (!aggregator.add(record) && isTrafficRecord(record) && !isSkippedAction(record, aggregator)) {
+        stats.incomplete++;
+      }
+    },
+  );
+  const stdin = options.stdin ?? process.stdin;
+  for await (const source of resolveInputs(inputs, stdin)) {
+    for await (const _ of reader.read(source)) {
+      // Nothing to do between chunks: the sink aggregated every kept record.
+    }
+  }
+  return { aggregates: aggregator.aggregates(), stats };
+}
+
+function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {
+  return (record.action === 'ACCEPT' || record.action === 'REJECT') && !aggregator.keeps(record.action);
+}
