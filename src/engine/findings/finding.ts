@@ -16,6 +16,8 @@ export interface FindingPeer {
   address: string;
   interface?: string;
   groupIds?: string[];
+  /** What owns the peer's interface, when it is a known one (instance id, `elb:app/NAME` …). */
+  owner?: string;
   records: number;
   packets?: number;
 }
@@ -34,7 +36,9 @@ export interface Finding {
     port: number | null;
     returnTraffic: boolean;
     interfaces: FindingInterface[];
+    /** The busiest peers (by records), at most a hundred; `peerCount` says how many there were. */
     peers: FindingPeer[];
+    peerCount?: number;
     records: number;
     packets: number;
     bytes: number;
@@ -43,4 +47,9 @@ export interface Finding {
     lastSeen: string;
   };
   suggestedFix: SuggestedFix | null;
+  /**
+   * Further controls that also deny some of this finding's flows (a flow denied by both the NACL
+   * and the SG belongs to the finding of the first control on its path; the fix covers both).
+   */
+  alsoBlockedBy?: BlockingControl[];
 }

@@ -1,0 +1,34 @@
+/**
+ * What is known about one finding's traffic, gathered by the diagnosis from the snapshot and the
+ * whole input, so that signal detection is a pure function of plain data (and table-testable).
+ */
+export interface PeerFacts {
+  address: string;
+  records: number;
+  /** Not an internet address: private/shared/ULA space or inside a VPC of the snapshot. */
+  internal: boolean;
+  /** A private IP of an interface in the snapshot. */
+  knownEni: boolean;
+  /** Across every rejected flow of the input: most distinct ports this source hit on one host. */
+  maxPortsOnOneHost: number;
+  /** Across every rejected flow of the input: distinct hosts this source hit. */
+  hostsReached: number;
+}
+
+export interface SignalFacts {
+  protocol: number;
+  returnTraffic: boolean;
+  blockPublicAccess: boolean;
+  peers: PeerFacts[];
+  records: number;
+  packets: number;
+  /** Epoch seconds. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Bitwise OR of `tcp-flags` over the finding's flows; null when the logs lack the field. */
+  tcpFlags: number | null;
+  /** Some rule of the blocking control (or the interface's other SGs) allows this protocol/port to someone. */
+  portOpenToAnyPeer: boolean;
+  /** An ACCEPT of the same service on the same interfaces, with a peer not in this finding. */
+  acceptedFromOtherPeers: boolean;
+}

@@ -1,0 +1,81 @@
+import type { Classification } from '../findings/finding';
+
+/** Signal names, as findings list them. SIGNALS.md documents each one. */
+export const NOISE_SIGNALS = ['port-scan', 'host-sweep', 'closed-port-internet', 'single-packet', 'late-close'] as const;
+export const MISCONFIGURATION_SIGNALS = [
+  'internal-peer',
+  'peer-is-known-eni',
+  'repeated-over-time',
+  'return-traffic',
+  'port-open-to-other-peers',
+  'service-accepted-from-other-peers',
+] as const;
+/** Neither noise nor misconfiguration: the flow was not refused by a rule sgdoctor can change. */
+export const OTHER_SIGNALS = ['block-public-access'] as const;
+
+export type NoiseSignal = (typeof NOISE_SIGNALS)[number];
+export type MisconfigurationSignal = (typeof MISCONFIGURATION_SIGNALS)[number];
+export type Signal = NoiseSignal | MisconfigurationSignal | (typeof OTHER_SIGNALS)[number];
+
+/**
+ * Weights: how strongly each signal points one way. Strong (3–4): behaviour that legitimate
+ * clients do not show (a scan, packets after close) or that only legitimate traffic shows (the
+ * same service accepted from others). Medium (2): good evidence with known exceptions. Weak (1):
+ * common on both sides, only tips a balance.
+ */
+export const SIGNAL_WEIGHTS: Record<NoiseSignal | MisconfigurationSignal, number> = {
+  'port-scan': 3,
+  'host-sweep': 3,
+  'closed-port-internet': 2,
+  'single-packet': 1,
+  'late-close': 4,
+  'internal-peer': 1,
+  'peer-is-known-eni': 2,
+  'repeated-over-time': 1,
+  'return-traffic': 2,
+  'port-open-to-other-peers': 2,
+  'service-accepted-from-other-peers': 3,
+};
+
+/** Thresholds used by the signal detectors (see SIGNALS.md). */
+export const SIGNAL_THRESHOLDS = {
+  /** A source that reached at least this many distinct ports of one host is scanning ports. */
+  portScanMinPorts: 10,
+  /** A source that reached at least this many distinct hosts is sweeping hosts. */
+  hostSweepMinHosts: 10,
+  /** Scanner sources must account for at least this share of a finding's records. */
+  scannerRecordShare: 0.5,
+  /** Attempts spread over at least this many seconds, in at least `repeatedMinRecords` records. */
+  repeatedMinSpanSeconds: 600,
+  repeatedMinRecords: 2,
+  /** Minimum score for a classification, and it must beat the other side's score. */
+  minScore: 2,
+} as const;
+
+export interface ClassificationResult {
+  classification: Classification;
+  signals: Signal[];
+  noiseScore: number;
+  misconfigurationScore: number;
+}
+
+const isNoise = (signal: Signal): signal is NoiseSignal => (NOISE_SIGNALS as readonly string[]).includes(signal);
+const isMisconfiguration = (signal: Signal): signal is MisconfigurationSignal =>
+  (MISCONFIGURATION_SIGNALS as readonly string[]).includes(signal);
+
+/**
+ * The decision from matched signals: `late-close` alone decides noise (the REJECT is not a rule
+ * problem); `block-public-access` is `uncertain` (no SG or NACL to change). Otherwise the side
+ * whose weight sum reaches `minScore` and beats the other wins; ties and weak evidence are
+ * `uncertain`.
+ */
+export function decideClassification(signals: Signal[]): ClassificationResult {
+  const noiseScore = signals.filter(isNoise).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
+  const misconfigurationScore = signals.filter(isMisconfiguration).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
+  const result = (classification: Classification): ClassificationResult => ({ classification, signals, noiseScore, misconfigurationScore });
+  if (signals.includes('late-close')) return result('likely-noise');
+  if (signals.includes('block-public-access')) return result('uncertain');
+  if (misconfigurationScore >= SIGNAL_THRESHOLDS.minScore && misconfigurationScore > noiseScore) return result('likely-misconfiguration');
+  if (noiseScore >= SIGNAL_THRESHOLDS.minScore && noiseScore > misconfigurationScore) return result('likely-noise');
+  return result('uncertain');
+}

@@ -1,0 +1,57 @@
+import type { BlockingControl } from '../evaluate/verdict';
+import type { Direction } from '../flow-log/flow-record';
+import type { ExplainedFlow } from './explained-flow';
+import { controlIdentity, findingFingerprint } from './fingerprint.util';
+import { servicePortOf } from './service-port.util';
+
+/** Blocked flows that share one blocking control, direction, protocol, service port and return-ness. */
+export interface FindingGroup {
+  fingerprint: string;
+  blockedBy: BlockingControl;
+  /** Other controls that deny some of the group's flows further along their path. */
+  alsoBlockedBy: BlockingControl[];
+  direction: Direction;
+  protocol: number;
+  port: number | null;
+  returnTraffic: boolean;
+  flows: ExplainedFlow[];
+}
+
+/**
+ * Groups blocked flows into findings by blocking control × direction × protocol × service port
+ * (× return traffic). A flow denied by several controls (e.g. the subnet's NACL and then the
+ * interface's SG) joins the group of the FIRST control on its path — the one that drops it — so
+ * each flow counts once and `blockedBy` stays one control; the other controls are kept in
+ * `alsoBlockedBy` so the fix opens all of them (otherwise it could not be verified).
+ * Flows whose verdict is not `blocked` are ignored. Groups come out in fingerprint order.
+ */
+export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGroup[] {
+  const groups = new Map<string, FindingGroup>();
+  for (const item of explained) {
+    const { verdict, flow } = item;
+    if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
+    const [first, ...rest] = verdict.blockedBy;
+    const port = servicePortOf(flow);
+    const fingerprint = findingFingerprint(first, verdict.direction, flow.protocol, port, verdict.returnTraffic);
+    let group = groups.get(fingerprint);
+    if (!group) {
+      group = {
+        fingerprint,
+        blockedBy: first,
+        alsoBlockedBy: [],
+        direction: verdict.direction,
+        protocol: flow.protocol,
+        port,
+        returnTraffic: verdict.returnTraffic,
+        flows: [],
+      };
+      groups.set(fingerprint, group);
+    }
+    group.flows.push(item);
+    for (const control of rest) {
+      const identity = controlIdentity(control) + control.direction;
+      if (!group.alsoBlockedBy.some((c) => controlIdentity(c) + c.direction === identity)) group.alsoBlockedBy.push(control);
+    }
+  }
+  return [...groups.values()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+}

@@ -1,0 +1,35 @@
+import type { FlowAggregate } from '../flow-log/flow-record';
+
+const PORTED_PROTOCOLS = new Set([6, 17, 132]);
+
+/** Whether flow logs record ports for this IANA protocol number (TCP, UDP, SCTP). */
+export function protocolHasPorts(protocol: number): boolean {
+  return PORTED_PROTOCOLS.has(protocol);
+}
+
+/**
+ * The service port of an aggregate: the side the aggregator kept, otherwise min(srcport, dstport)
+ * (the shared port-collapse rule). For return traffic this is the source port: the port of the
+ * service that answered. Null for protocols without ports.
+ */
+export function servicePortOf(flow: FlowAggregate): number | null {
+  if (!protocolHasPorts(flow.protocol)) return null;
+  if (flow.servicePortSide === 'src') return flow.srcport;
+  if (flow.servicePortSide === 'dst') return flow.dstport;
+  if (flow.srcport === null || flow.dstport === null) return flow.srcport ?? flow.dstport;
+  return Math.min(flow.srcport, flow.dstport);
+}
+
+/**
+ * The port range observed on the other (client) side of the connection: the collapsed ephemeral
+ * range when the aggregator kept one, otherwise the single port seen there.
+ */
+export function clientPortRangeOf(flow: FlowAggregate): { from: number; to: number } | null {
+  if (!protocolHasPorts(flow.protocol)) return null;
+  if (flow.ephemeralPortMin !== null && flow.ephemeralPortMax !== null) {
+    return { from: flow.ephemeralPortMin, to: flow.ephemeralPortMax };
+  }
+  const service = servicePortOf(flow);
+  const other = flow.srcport === service ? flow.dstport : flow.srcport;
+  return other === null ? null : { from: other, to: other };
+}

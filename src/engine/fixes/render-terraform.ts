@@ -1,0 +1,98 @@
+import type { FixChange } from './fix';
+import { terraformIdentifier, type FixNaming } from './fix-naming';
+import type { AuthorizeSecurityGroupParams, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
+import { ipProtocolName } from './protocol.util';
+
+type HclValue = string | number | boolean;
+
+/** One resource block, `=` aligned the way `terraform fmt` aligns consecutive attributes. */
+function resourceBlock(type: string, name: string, attributes: [string, HclValue][]): string {
+  const width = Math.max(...attributes.map(([key]) => key.length));
+  const lines = attributes.map(([key, value]) => `  ${key.padEnd(width)} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  return `resource "${type}" "${name}" {\n${lines.join('\n')}\n}`;
+}
+
+function portLabel(permission: IpPermissionParam): string {
+  if (permission.FromPort === undefined || permission.FromPort === -1) return permission.IpProtocol;
+  return permission.FromPort === permission.ToPort ? String(permission.FromPort) : `${permission.FromPort}_${permission.ToPort}`;
+}
+
+function portAttributes(permission: IpPermissionParam): [string, HclValue][] {
+  const attributes: [string, HclValue][] = [['ip_protocol', permission.IpProtocol]];
+  if (permission.FromPort !== undefined) attributes.push(['from_port', permission.FromPort]);
+  if (permission.ToPort !== undefined) attributes.push(['to_port', permission.ToPort]);
+  return attributes;
+}
+
+function securityGroupRules(egress: boolean, params: AuthorizeSecurityGroupParams, naming: FixNaming): { name: string; body: (name: string) => string }[] {
+  const type = egress ? 'aws_vpc_security_group_egress_rule' : 'aws_vpc_security_group_ingress_rule';
+  const groupLabel = naming.groupName(params.GroupId) ?? params.GroupId;
+  const joiner = egress ? 'to' : 'from';
+  const rules: { name: string; body: (name: string) => string }[] = [];
+  for (const permission of params.IpPermissions) {
+    const peers: { label: string; attribute: [string, HclValue] }[] = [
+      ...(permission.UserIdGroupPairs ?? []).map((pair) => ({
+        label: naming.groupName(pair.GroupId) ?? pair.GroupId,
+        attribute: ['referenced_security_group_id', pair.UserId ? `${pair.UserId}/${pair.GroupId}` : pair.GroupId] as [string, HclValue],
+      })),
+      ...(permission.IpRanges ?? []).map((range) => ({ label: range.CidrIp, attribute: ['cidr_ipv4', range.CidrIp] as [string, HclValue] })),
+      ...(permission.Ipv6Ranges ?? []).map((range) => ({ label: range.CidrIpv6, attribute: ['cidr_ipv6', range.CidrIpv6] as [string, HclValue] })),
+    ];
+    for (const peer of peers) {
+      const attributes: [string, HclValue][] = [['security_group_id', params.GroupId], peer.attribute, ...portAttributes(permission)];
+      rules.push({
+        name: terraformIdentifier(`${groupLabel}_${joiner}_${peer.label}_${portLabel(permission)}`),
+        body: (name) => resourceBlock(type, name, attributes),
+      });
+    }
+  }
+  return rules;
+}
+
+function networkAclRule(params: NetworkAclEntryParams, naming: FixNaming): { name: string; body: (name: string) => string } {
+  const protocol = Number(params.Protocol);
+  const attributes: [string, HclValue][] = [
+    ['network_acl_id', params.NetworkAclId],
+    ['rule_number', params.RuleNumber],
+    ['egress', params.Egress],
+    ['protocol', Number.isNaN(protocol) ? params.Protocol : ipProtocolName(protocol)],
+    ['rule_action', params.RuleAction],
+  ];
+  if (params.CidrBlock) attributes.push(['cidr_block', params.CidrBlock]);
+  if (params.Ipv6CidrBlock) attributes.push(['ipv6_cidr_block', params.Ipv6CidrBlock]);
+  if (params.PortRange) attributes.push(['from_port', params.PortRange.From], ['to_port', params.PortRange.To]);
+  if (params.IcmpTypeCode) attributes.push(['icmp_type', params.IcmpTypeCode.Type], ['icmp_code', params.IcmpTypeCode.Code]);
+  const label = naming.networkAclName(params.NetworkAclId) ?? params.NetworkAclId;
+  return {
+    name: terraformIdentifier(`${label}_${params.Egress ? 'egress' : 'ingress'}_${params.RuleNumber}`),
+    body: (name) => resourceBlock('aws_network_acl_rule', name, attributes),
+  };
+}
+
+/**
+ * Terraform (AWS provider v5+) resources: one `aws_vpc_security_group_ingress_rule` /
+ * `_egress_rule` per peer (those resources take a single peer each), one `aws_network_acl_rule`
+ * per NACL entry. A `ReplaceNetworkAclEntry` renders as the rule's new definition: in Terraform
+ * the existing `aws_network_acl_rule` with that rule number is edited to it.
+ */
+export function renderTerraform(changes: FixChange[], naming: FixNaming): string {
+  const rules = changes.flatMap((change) => {
+    switch (change.action) {
+      case 'AuthorizeSecurityGroupIngress':
+        return securityGroupRules(false, change.params as unknown as AuthorizeSecurityGroupParams, naming);
+      case 'AuthorizeSecurityGroupEgress':
+        return securityGroupRules(true, change.params as unknown as AuthorizeSecurityGroupParams, naming);
+      case 'CreateNetworkAclEntry':
+      case 'ReplaceNetworkAclEntry':
+        return [networkAclRule(change.params as unknown as NetworkAclEntryParams, naming)];
+    }
+  });
+  const used = new Map<string, number>();
+  return rules
+    .map((rule) => {
+      const seen = used.get(rule.name) ?? 0;
+      used.set(rule.name, seen + 1);
+      return rule.body(seen === 0 ? rule.name : `${rule.name}_${seen + 1}`);
+    })
+    .join('\n\n');
+}
