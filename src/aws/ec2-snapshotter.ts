@@ -40,13 +40,15 @@ export interface Ec2SnapshotterOptions {
   pageSize?: number;
 }
 
+const paginateFlowLogs = paginateDescribeFlowLogs as Paginate;
+
 /** EC2 accepts at most 200 values in one filter. */
 const MAX_FILTER_VALUES = 200;
 /** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
 const PREFIX_LIST_PAGE_SIZE = 100;
 
 type Page = Record<string, unknown>;
-type Paginate = (config: { client: EC2Client; pageSize?: number }, input: { Filters?: Filter[] }) => AsyncIterable<Page>;
+type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record<string, unknown>) => AsyncIterable<Page>;
 
 /**
  * Reads the network configuration of one account and region into the snapshot contract
@@ -119,7 +121,7 @@ export class Ec2Snapshotter {
           ),
       this.prefixListEntries(client, limiter, managedPrefixLists),
       read<FlowLog>(
-        paginateDescribeFlowLogs as Paginate,
+        paginateFlowLogs,
         'FlowLogs',
         scoped
           ? filters([
@@ -197,7 +199,8 @@ export class Ec2Snapshotter {
     if (allFilters.some((f) => (f.Values ?? []).length === 0)) return [];
     const batches = await limiter.map(chunkFilters(allFilters), async (batch) => {
       const items: T[] = [];
-      const input = batch.length > 0 ? { Filters: batch } : {};
+      // DescribeFlowLogs names its filter list `Filter`; every other Describe call `Filters`.
+      const input = batch.length > 0 ? { [paginate === paginateFlowLogs ? 'Filter' : 'Filters']: batch } : {};
       for await (const page of paginate({ client, pageSize }, input)) {
         items.push(...((page[member] as T[] | undefined) ?? []));
       }

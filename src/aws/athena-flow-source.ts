@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { type AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { type EC2Client, paginateDescribeFlowLogs } from '@aws-sdk/client-ec2';
+import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { FlowLog } from '../engine/network/snapshot';
+import { AwsAdapterError } from './aws-adapter.error';
+import type { AwsTarget } from './aws-target';
+import { validateAthenaIdentifier } from './athena-identifier';
+import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
+import {
+  type AthenaPartitionLayout,
+  AthenaQueryBuilder,
+  type AthenaTableRef,
+  type FlowQueryKind,
+} from './athena-query-builder';
+
+export interface AthenaClientProvider {
+  athena(target: AwsTarget): AthenaClient;
+  ec2(target: AwsTarget): EC2Client;
+}
+
+/** A target's Athena settings (what `flows: athena` holds). */
+export interface AthenaFlowSourceConfig extends AthenaTableRef {
+  workgroup?: string | null;
+  /** `s3://…` result location; absent = the workgroup's own. */
+  outputLocation?: string | null;
+  layout: AthenaPartitionLayout;
+  /** The flow log's LogFormat; read from DescribeFlowLogs when absent. */
+  logFormat?: string | null;
+  /** Which flow log feeds the table (its LogDestination, e.g. `arn:aws:s3:::bucket/prefix`). */
+  logDestination?: string | null;
+}
+
+export interface AthenaFlowRequest {
+  /** Makes StartQueryExecution idempotent: the same analysis never starts (and pays for) two queries. */
+  analysisId: string;
+  /** Bump for an explicit retry of a failed analysis, so Athena starts a fresh query. */
+  attempt?: number;
+  kind: FlowQueryKind;
+  target: AwsTarget;
+  config: AthenaFlowSourceConfig;
+  from: Date;
+  to: Date;
+  scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
+  /** Flow logs already read (e.g. the snapshot's), to find the LogFormat without another call. */
+  flowLogs?: FlowLog[] | null;
+  signal?: AbortSignal | null;
+}
+
+export interface AthenaFlowResult extends AthenaQueryStatistics {
+  aggregates: number;
+}
+
+export type AthenaFlowSourceOptions = Partial<AthenaPollingOptions>;
+
+const DEFAULT_OPTIONS: AthenaPollingOptions = {
+  pollInitialMs: 500,
+  pollMaxMs: 5_000,
+  pollMultiplier: 1.5,
+  timeoutMs: 15 * 60_000,
+  pricePerTbUsd: 5,
+  pageSize: 1000,
+};
+
+/**
+ * Pulls one analysis window of flow aggregates out of Athena: builds the parameterized query,
+ * starts it idempotently, polls it, and streams its rows as FlowAggregates. Throttling of the
+ * Athena API is retried by the client's retry strategy; the poll backoff keeps Get* calls low.
+ */
+export class AthenaFlowSource {
+  private readonly options: AthenaPollingOptions;
+  private readonly builder = new AthenaQueryBuilder();
+
+  constructor(
+    private readonly clients: AthenaClientProvider,
+    options: AthenaFlowSourceOptions = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+    if (this.options.pageSize < 1 || this.options.pageSize > 1000) {
+      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'GetQueryResults page size must be 1–1000');
+    }
+  }
+
+  /** Starts (or, for a repeated request, re-attaches to) the query of one window. */
+  async start(request: AthenaFlowRequest): Promise<AthenaFlowQuery> {
+    const workgroup = request.config.workgroup ? validateAthenaIdentifier('workgroup', request.config.workgroup) : undefined;
+    const logFormat = request.config.logFormat ?? (await this.resolveLogFormat(request));
+    const built = this.builder.build({
+      table: request.config,
+      layout: request.config.layout,
+      logFormat,
+      kind: request.kind,
+      from: request.from,
+      to: request.to,
+      scope: request.scope,
+    });
+    const client = this.clients.athena(request.target);
+    const started = await client.send(
+      new StartQueryExecutionCommand({
+        QueryString: built.sql,
+        ExecutionParameters: built.parameters.length > 0 ? built.parameters : undefined,
+        ClientRequestToken: AthenaFlowSource.clientRequestToken(request, built.sql, built.parameters),
+        ...(workgroup ? { WorkGroup: workgroup } : {}),
+        ...(request.config.outputLocation ? { ResultConfiguration: { OutputLocation: request.config.outputLocation } } : {}),
+      }),
+      { abortSignal: request.signal ?? undefined },
+    );
+    if (!started.QueryExecutionId) {
+      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartQueryExecution returned no QueryExecutionId');
+    }
+    return new AthenaFlowQuery(client, started.QueryExecutionId, built.sql, built.parameters, this.options, request.signal);
+  }
+
+  /** Runs the query to the end, handing every aggregate to `onAggregate` as its page arrives. */
+  async run(
+    request: AthenaFlowRequest,
+    onAggregate: (aggregate: FlowAggregate) => void | Promise<void>,
+  ): Promise<AthenaFlowResult> {
+    const query = await this.start(request);
+    const statistics = await query.waitForCompletion();
+    let aggregates = 0;
+    for await (const aggregate of query.aggregates()) {
+      await onAggregate(aggregate);
+      aggregates += 1;
+    }
+    return { ...statistics, aggregates };
+  }
+
+  /**
+   * The token is a hash of the analysis, the query kind, the attempt and the exact query: a
+   * redelivered job gets the same token (Athena returns the running query instead of starting
+   * another), while a changed query or an explicit retry gets a new one. 80 characters.
+   */
+  static clientRequestToken(request: Pick<AthenaFlowRequest, 'analysisId' | 'kind' | 'attempt'>, sql: string, parameters: readonly string[]): string {
+    const digest = createHash('sha256')
+      .update([request.analysisId, request.kind, String(request.attempt ?? 0), sql, ...parameters].join('\u0000'))
+      .digest('hex');
+    return `sgdoctor-${request.kind}-${digest}`.slice(0, 128);
+  }
+
+  /**
+   * The table's columns follow the flow log's format, which cannot change after creation: take it
+   * from the flow logs delivering to S3 (the one named by `logDestination` when set). With none,
+   * the default version-2 format; with several different ones, the target must say which.
+   */
+  async resolveLogFormat(request: AthenaFlowRequest): Promise<string> {
+    const flowLogs = request.flowLogs ?? (await this.describeS3FlowLogs(request.target));
+    const destination = request.config.logDestination;
+    const candidates = flowLogs.filter(
+      (log) =>
+        (log.LogDestinationType ?? 's3') === 's3' &&
+        (!destination || (log.LogDestination ?? '').replace(/\/$/, '') === destination.replace(/\/$/, '')),
+    );
+    const formats = [...new Set(candidates.map((log) => log.LogFormat).filter((f): f is string => Boolean(f)))];
+    if (formats.length === 0) return DEFAULT_FORMAT.logFormat;
+    if (formats.length === 1) return formats[0];
+    throw new AwsAdapterError(
+      'AWS.INVALID_CONFIGURATION',
+      'flow logs delivering to S3 use different formats: set the table’s logFormat or logDestination',
+      { formats },
+    );
+  }
+
+  private async describeS3FlowLogs(target: AwsTarget): Promise<FlowLog[]> {
+    const logs: FlowLog[] = [];
+    const pages = paginateDescribeFlowLogs(
+      { client: this.clients.ec2(target), pageSize: 1000 },
+      { Filter: [{ Name: 'log-destination-type', Values: ['s3'] }] },
+    );
+    for await (const page of pages) logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
+    return logs;
+  }
+}

@@ -1,0 +1,330 @@
+import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { AwsAdapterError } from './aws-adapter.error';
+import { quoteAthenaIdentifier } from './athena-identifier';
+
+export interface AthenaTableRef {
+  /** Data catalog; `AwsDataCatalog` (Glue) when absent. */
+  catalog?: string | null;
+  database: string;
+  table: string;
+}
+
+/** Date formats of a single string partition column (Hive `dt=` or a projected `day`). */
+export type AthenaDatePartitionFormat = 'yyyy/MM/dd' | 'yyyy-MM-dd' | 'yyyyMMdd' | 'yyyy/MM/dd/HH' | 'yyyy-MM-dd-HH';
+
+/**
+ * How the flow-log table is partitioned, so the query reads only the days of the window:
+ * - `none`: no partitions (the time predicate still applies);
+ * - `date-string`: one string column holding the date — a Hive-style `dt`/`date` partition or a
+ *   partition-projected `day` such as `2024/05/01` (AWS's default S3 prefix `YYYY/MM/DD`);
+ * - `date-parts`: Hive-compatible `year=/month=/day=[/hour=]` columns, as strings (`'05'`) or integers.
+ */
+export type AthenaPartitionLayout =
+  | { type: 'none' }
+  | { type: 'date-string'; column: string; format: AthenaDatePartitionFormat }
+  | {
+      type: 'date-parts';
+      year: string;
+      month: string;
+      day: string;
+      hour?: string | null;
+      valueType?: 'string' | 'integer';
+    };
+
+export type FlowQueryKind = 'reject' | 'accept';
+
+export interface FlowQueryInput {
+  table: AthenaTableRef;
+  layout: AthenaPartitionLayout;
+  /** The flow log's format (`${version} ${account-id} …`); columns are its fields, `-` → `_`. */
+  logFormat: string;
+  kind: FlowQueryKind;
+  from: Date;
+  to: Date;
+  /** Optional pre-filters; applied only when the table has the column. */
+  scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
+  /**
+   * Partitions are cut by delivery time, which trails the records' `start`: widen the partition
+   * range by this much on both sides (default one hour). The `start`/`end` predicate stays exact.
+   */
+  partitionSlackSeconds?: number;
+}
+
+export interface BuiltFlowQuery {
+  sql: string;
+  /** ExecutionParameters, in the order of the `?` in the SQL; strings already quoted. */
+  parameters: string[];
+  /** Names of the columns of a result row, in order. */
+  columns: readonly string[];
+}
+
+/** Athena's maximum query string length. */
+export const ATHENA_MAX_QUERY_BYTES = 262_144;
+
+const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
+const TEXT_FIELDS = ['account-id', 'vpc-id', 'subnet-id', 'flow-direction', 'reject-reason'] as const;
+
+/** The result columns both query kinds return, in order (the row parser relies on the names). */
+export const FLOW_AGGREGATE_COLUMNS = [
+  'interface_id',
+  'account_id',
+  'vpc_id',
+  'subnet_id',
+  'flow_direction',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'action',
+  'tcp_flags',
+  'reject_reason',
+  'service_port_side',
+  'ephemeral_port_min',
+  'ephemeral_port_max',
+  'records',
+  'packets',
+  'bytes',
+  'first_seen',
+  'last_seen',
+] as const;
+
+/**
+ * Builds the per-window aggregate query. The aggregation runs in Athena: one row per
+ * (interface, direction, source, destination, protocol, ports after collapse, action), so the
+ * rows returned grow with distinct tuples, not with raw records.
+ *
+ * The port collapse is the shared rule (src/engine/flow-log/port-collapse.ts) in SQL:
+ * for TCP, UDP and SCTP with both ports present the service port is least(srcport, dstport)
+ * (a tie counts as the destination); when the other port is >= 1024 it is ephemeral: it leaves
+ * the grouping key, its min/max are kept, and the min stands in for it in srcport/dstport.
+ *
+ * Values travel as ExecutionParameters (positional `?`, spliced as literals: strings carry their
+ * own single quotes); identifiers are validated and double-quoted, never parameters.
+ */
+export class AthenaQueryBuilder {
+  build(input: FlowQueryInput): BuiltFlowQuery {
+    const fields = new Set(parseLogFormat(input.logFormat).names);
+    const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
+    if (missing.length > 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `flow-log format lacks ${missing.join(', ')}: REJECT flows cannot be attributed without them`,
+        { missing },
+      );
+    }
+    if (!(input.from.getTime() < input.to.getTime())) {
+      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'analysis window must end after it starts');
+    }
+
+    const params: string[] = [];
+    const where = this.whereClause(input, fields, params);
+    const source = this.tableName(input.table);
+    const sql = [
+      'SELECT',
+      '  interface_id,',
+      '  arbitrary(account_id) AS account_id,',
+      '  arbitrary(vpc_id) AS vpc_id,',
+      '  arbitrary(subnet_id) AS subnet_id,',
+      '  flow_direction, srcaddr, dstaddr,',
+      "  CASE WHEN service_port_side = 'dst' THEN min(ephemeral_port) ELSE key_srcport END AS srcport,",
+      "  CASE WHEN service_port_side = 'src' THEN min(ephemeral_port) ELSE key_dstport END AS dstport,",
+      '  protocol, action,',
+      '  bitwise_or_agg(tcp_flags) AS tcp_flags,',
+      // reject-reason survives only when every record agrees (a missing reason counts as a value).
+      "  CASE WHEN count(DISTINCT coalesce(reject_reason, '-')) = 1 THEN max(reject_reason) END AS reject_reason,",
+      '  service_port_side,',
+      '  min(ephemeral_port) AS ephemeral_port_min,',
+      '  max(ephemeral_port) AS ephemeral_port_max,',
+      '  count(*) AS records,',
+      '  sum(coalesce(packets, 0)) AS packets,',
+      '  sum(coalesce(bytes, 0)) AS bytes,',
+      '  min(coalesce(start_time, end_time, 0)) AS first_seen,',
+      '  max(coalesce(end_time, start_time, 0)) AS last_seen',
+      'FROM (',
+      '  SELECT f.*,',
+      "    CASE WHEN service_port_side = 'src' THEN dst_port WHEN service_port_side = 'dst' THEN src_port END AS ephemeral_port,",
+      "    CASE WHEN service_port_side = 'dst' THEN NULL ELSE src_port END AS key_srcport,",
+      "    CASE WHEN service_port_side = 'src' THEN NULL ELSE dst_port END AS key_dstport",
+      '  FROM (',
+      '    SELECT p.*,',
+      '      CASE WHEN src_port IS NOT NULL AND dst_port IS NOT NULL AND greatest(src_port, dst_port) >= 1024',
+      "        THEN CASE WHEN src_port < dst_port THEN 'src' ELSE 'dst' END END AS service_port_side",
+      '    FROM (',
+      '      SELECT',
+      ...this.projection(fields).map((line, i, all) => `        ${line}${i < all.length - 1 ? ',' : ''}`),
+      `      FROM ${source}`,
+      `      WHERE ${where.join('\n        AND ')}`,
+      '    ) p',
+      '  ) f',
+      ') k',
+      'GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action',
+    ].join('\n');
+
+    const bytes = Buffer.byteLength(sql, 'utf8');
+    if (bytes > ATHENA_MAX_QUERY_BYTES) {
+      throw new AwsAdapterError(
+        'AWS.QUERY_TOO_LONG',
+        `query is ${bytes} bytes, Athena accepts at most ${ATHENA_MAX_QUERY_BYTES}: narrow the scope filters`,
+        { bytes },
+      );
+    }
+    return { sql, parameters: params, columns: FLOW_AGGREGATE_COLUMNS };
+  }
+
+  private tableName(table: AthenaTableRef): string {
+    return [
+      quoteAthenaIdentifier('catalog', table.catalog ?? 'AwsDataCatalog'),
+      quoteAthenaIdentifier('database', table.database),
+      quoteAthenaIdentifier('table', table.table),
+    ].join('.');
+  }
+
+  /** The normalised per-record columns; fields the format lacks are typed NULLs. */
+  private projection(fields: Set<string>): string[] {
+    const col = (field: string) => `"${field.replace(/-/g, '_')}"`;
+    const text = (field: string, alias: string) =>
+      fields.has(field) ? `NULLIF(${col(field)}, '-') AS ${alias}` : `CAST(NULL AS varchar) AS ${alias}`;
+    const int = (field: string, alias: string, type: 'integer' | 'bigint') =>
+      fields.has(field) ? `TRY_CAST(${col(field)} AS ${type}) AS ${alias}` : `CAST(NULL AS ${type}) AS ${alias}`;
+    // Ports only mean something for TCP, UDP and SCTP; other protocols keep none.
+    const port = (field: string, alias: string) =>
+      fields.has(field)
+        ? `CASE WHEN TRY_CAST("protocol" AS integer) IN (6, 17, 132) THEN TRY_CAST(${col(field)} AS integer) END AS ${alias}`
+        : `CAST(NULL AS integer) AS ${alias}`;
+    return [
+      `${col('interface-id')} AS interface_id`,
+      text('account-id', 'account_id'),
+      text('vpc-id', 'vpc_id'),
+      text('subnet-id', 'subnet_id'),
+      text('flow-direction', 'flow_direction'),
+      `${col('srcaddr')} AS srcaddr`,
+      `${col('dstaddr')} AS dstaddr`,
+      port('srcport', 'src_port'),
+      port('dstport', 'dst_port'),
+      `TRY_CAST("protocol" AS integer) AS protocol`,
+      `${col('action')} AS action`,
+      int('tcp-flags', 'tcp_flags', 'integer'),
+      text('reject-reason', 'reject_reason'),
+      int('packets', 'packets', 'bigint'),
+      int('bytes', 'bytes', 'bigint'),
+      int('start', 'start_time', 'bigint'),
+      int('end', 'end_time', 'bigint'),
+    ];
+  }
+
+  private whereClause(input: FlowQueryInput, fields: Set<string>, params: string[]): string[] {
+    const str = (value: string) => {
+      params.push(sqlString(value));
+      return '?';
+    };
+    const num = (value: number) => {
+      params.push(String(Math.trunc(value)));
+      return '?';
+    };
+    const fromSec = Math.floor(input.from.getTime() / 1000);
+    const toSec = Math.ceil(input.to.getTime() / 1000);
+
+    const where = [`"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`];
+    if (fields.has('log-status')) where.push(`"log_status" = ${str('OK')}`);
+    where.push(
+      `"interface_id" IS NOT NULL`,
+      `"interface_id" <> '-'`,
+      `"srcaddr" <> '-'`,
+      `"dstaddr" <> '-'`,
+    );
+    // A record overlaps the window when it starts before its end and ends at or after its start.
+    if (fields.has('start')) where.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
+    if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) >= ${num(fromSec)}`);
+
+    const partition = this.partitionPredicate(input, params);
+    if (partition) where.push(partition);
+
+    const scope = input.scope ?? {};
+    const inList = (column: string, values: string[]) => `"${column}" IN (${values.map(str).join(', ')})`;
+    if (scope.interfaceIds?.length) where.push(inList('interface_id', scope.interfaceIds));
+    if (scope.vpcIds?.length && fields.has('vpc-id')) where.push(inList('vpc_id', scope.vpcIds));
+    if (scope.subnetIds?.length && fields.has('subnet-id')) where.push(inList('subnet_id', scope.subnetIds));
+    return where;
+  }
+
+  private partitionPredicate(input: FlowQueryInput, params: string[]): string | null {
+    const layout = input.layout;
+    if (layout.type === 'none') return null;
+    const slackMs = (input.partitionSlackSeconds ?? 3600) * 1000;
+    const first = new Date(input.from.getTime() - slackMs);
+    const last = new Date(input.to.getTime() + slackMs);
+
+    if (layout.type === 'date-string') {
+      const column = quoteAthenaIdentifier('column', layout.column);
+      params.push(sqlString(formatPartitionDate(first, layout.format)), sqlString(formatPartitionDate(last, layout.format)));
+      return `${column} BETWEEN ? AND ?`;
+    }
+    return this.datePartsPredicate(layout, first, last, params);
+  }
+
+  /**
+   * Year/month/day partitions cannot be compared as one value, so the window becomes one term per
+   * month: a whole month is `(year AND month)`, a partial one adds a day range, and a window
+   * within a single day adds an hour range when there is an hour column.
+   */
+  private datePartsPredicate(
+    layout: Extract<AthenaPartitionLayout, { type: 'date-parts' }>,
+    first: Date,
+    last: Date,
+    params: string[],
+  ): string {
+    const year = quoteAthenaIdentifier('column', layout.year);
+    const month = quoteAthenaIdentifier('column', layout.month);
+    const day = quoteAthenaIdentifier('column', layout.day);
+    const asString = (layout.valueType ?? 'string') === 'string';
+    const value = (n: number, width: number) => (asString ? sqlString(String(n).padStart(width, '0')) : String(n));
+
+    const terms: string[] = [];
+    const sameDay = first.toISOString().slice(0, 10) === last.toISOString().slice(0, 10);
+    let cursor = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1);
+    while (cursor <= last.getTime()) {
+      const monthStart = new Date(cursor);
+      const y = monthStart.getUTCFullYear();
+      const m = monthStart.getUTCMonth();
+      const daysInMonth = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+      const fromDay = y === first.getUTCFullYear() && m === first.getUTCMonth() ? first.getUTCDate() : 1;
+      const toDay = y === last.getUTCFullYear() && m === last.getUTCMonth() ? last.getUTCDate() : daysInMonth;
+      params.push(value(y, 4), value(m + 1, 2));
+      let term = `${year} = ? AND ${month} = ?`;
+      if (fromDay > 1 || toDay < daysInMonth) {
+        params.push(value(fromDay, 2), value(toDay, 2));
+        term += ` AND ${day} BETWEEN ? AND ?`;
+      }
+      if (sameDay && layout.hour) {
+        params.push(value(first.getUTCHours(), 2), value(last.getUTCHours(), 2));
+        term += ` AND ${quoteAthenaIdentifier('column', layout.hour)} BETWEEN ? AND ?`;
+      }
+      terms.push(`(${term})`);
+      cursor = Date.UTC(y, m + 1, 1);
+    }
+    return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
+  }
+}
+
+/** A string as an SQL string literal (Athena splices ExecutionParameters in as written). */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function formatPartitionDate(date: Date, format: AthenaDatePartitionFormat): string {
+  const iso = date.toISOString();
+  const [y, m, d, h] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13)];
+  switch (format) {
+    case 'yyyy/MM/dd':
+      return `${y}/${m}/${d}`;
+    case 'yyyy-MM-dd':
+      return `${y}-${m}-${d}`;
+    case 'yyyyMMdd':
+      return `${y}${m}${d}`;
+    case 'yyyy/MM/dd/HH':
+      return `${y}/${m}/${d}/${h}`;
+    case 'yyyy-MM-dd-HH':
+      return `${y}-${m}-${d}-${h}`;
+  }
+}

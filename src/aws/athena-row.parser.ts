@@ -1,0 +1,94 @@
+import type { Row } from '@aws-sdk/client-athena';
+import { z } from 'zod';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { AwsAdapterError } from './aws-adapter.error';
+import { FLOW_AGGREGATE_COLUMNS } from './athena-query-builder';
+
+// Athena returns every value as a string; NULL is a datum without VarCharValue.
+const int = z.string().regex(/^-?\d+$/).transform(Number).pipe(z.number().int().safe());
+const optionalInt = int.nullable();
+const optionalText = z.string().min(1).nullable();
+
+const aggregateRow = z.object({
+  interface_id: z.string().min(1),
+  account_id: optionalText,
+  vpc_id: optionalText,
+  subnet_id: optionalText,
+  flow_direction: z.enum(['ingress', 'egress']).nullable(),
+  srcaddr: z.string().min(1),
+  dstaddr: z.string().min(1),
+  srcport: optionalInt,
+  dstport: optionalInt,
+  protocol: int,
+  action: z.enum(['ACCEPT', 'REJECT']),
+  tcp_flags: optionalInt,
+  reject_reason: optionalText,
+  service_port_side: z.enum(['src', 'dst']).nullable(),
+  ephemeral_port_min: optionalInt,
+  ephemeral_port_max: optionalInt,
+  records: int,
+  packets: int,
+  bytes: int,
+  first_seen: int,
+  last_seen: int,
+});
+
+/**
+ * Turns GetQueryResults rows into FlowAggregates: checks the header row names the expected
+ * columns (in any order), then validates each data row.
+ */
+export class AthenaRowParser {
+  private positions: Map<string, number> | null = null;
+
+  /** Reads the header row (the first row of the first page of a SELECT result). */
+  acceptHeader(row: Row): void {
+    const names = (row.Data ?? []).map((d) => d.VarCharValue ?? '');
+    const missing = FLOW_AGGREGATE_COLUMNS.filter((c) => !names.includes(c));
+    if (missing.length > 0) {
+      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `Athena result lacks columns ${missing.join(', ')}`, {
+        header: names,
+      });
+    }
+    this.positions = new Map(names.map((name, i) => [name, i]));
+  }
+
+  parse(row: Row, rowNumber: number): FlowAggregate {
+    if (!this.positions) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'Athena result row before its header');
+    const data = row.Data ?? [];
+    const raw: Record<string, string | null> = {};
+    for (const column of FLOW_AGGREGATE_COLUMNS) {
+      raw[column] = data[this.positions.get(column) as number]?.VarCharValue ?? null;
+    }
+    const parsed = aggregateRow.safeParse(raw);
+    if (!parsed.success) {
+      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `Athena result row ${rowNumber} is not a flow aggregate`, {
+        rowNumber,
+        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    }
+    const r = parsed.data;
+    return {
+      interfaceId: r.interface_id,
+      accountId: r.account_id,
+      vpcId: r.vpc_id,
+      subnetId: r.subnet_id,
+      flowDirection: r.flow_direction,
+      srcaddr: r.srcaddr,
+      dstaddr: r.dstaddr,
+      srcport: r.srcport,
+      dstport: r.dstport,
+      protocol: r.protocol,
+      action: r.action,
+      tcpFlags: r.tcp_flags,
+      rejectReason: r.reject_reason,
+      servicePortSide: r.service_port_side,
+      ephemeralPortMin: r.ephemeral_port_min,
+      ephemeralPortMax: r.ephemeral_port_max,
+      records: r.records,
+      packets: r.packets,
+      bytes: r.bytes,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+    };
+  }
+}
