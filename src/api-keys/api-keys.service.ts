@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { SCOPES, type Scope } from '../auth/scope';
+import type { Principal } from '../auth/principal';
+import type { AppConfig } from '../config/app-config';
+import { ApiKeyNotFoundError } from './api-key-not-found.error';
+import { generateApiKey, hashApiKey, keyMatchesHash, lookupIdOf } from './api-key-secret';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyDto } from './dto/api-key.dto';
+import { CreatedApiKeyDto } from './dto/created-api-key.dto';
+
+/** The configured bootstrap key authenticates as this principal; it has no row. */
+export const BOOTSTRAP_KEY_ID = 'bootstrap-admin';
+
+/** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class ApiKeysService {
+  private readonly bootstrapKeyHash: string | undefined;
+
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const adminKey = config.get('auth', { infer: true }).adminApiKey;
+    this.bootstrapKeyHash = adminKey ? hashApiKey(adminKey) : undefined;
+  }
+
+  async create(name: string, scopes: Scope[]): Promise<CreatedApiKeyDto> {
+    const { key, lookupId, hash } = generateApiKey();
+    const ordered = SCOPES.filter((scope) => scopes.includes(scope));
+    const entity = await this.apiKeys.save(this.apiKeys.create({ name, lookupId, secretHash: hash, scopes: ordered }));
+    return Object.assign(new CreatedApiKeyDto(), ApiKeyDto.fromEntity(entity), { key });
+  }
+
+  async list(): Promise<ApiKeyDto[]> {
+    const entities = await this.apiKeys.find({ order: { createdAt: 'DESC', id: 'ASC' } });
+    return entities.map((entity) => ApiKeyDto.fromEntity(entity));
+  }
+
+  /** Revocation is permanent; the row stays for the audit trail. Revoking twice is harmless. */
+  async revoke(id: string): Promise<void> {
+    const entity = await this.apiKeys.findOneBy({ id });
+    if (!entity) throw new ApiKeyNotFoundError(id);
+    if (!entity.revokedAt) {
+      await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    }
+  }
+
+  /** The principal a presented key stands for, or undefined when it is unknown or revoked. */
+  async authenticate(presented: string): Promise<Principal | undefined> {
+    if (this.bootstrapKeyHash && keyMatchesHash(presented, this.bootstrapKeyHash)) {
+      return { keyId: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, scopes: ['admin'] };
+    }
+    const lookupId = lookupIdOf(presented);
+    if (!lookupId) return undefined;
+    const entity = await this.apiKeys.findOneBy({ lookupId, revokedAt: IsNull() });
+    if (!entity || !keyMatchesHash(presented, entity.secretHash)) return undefined;
+    await this.touch(entity);
+    return { keyId: entity.id, name: entity.name, scopes: entity.scopes };
+  }
+
+  private async touch(entity: ApiKeyEntity): Promise<void> {
+    const now = Date.now();
+    if (entity.lastUsedAt && now - entity.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    await this.apiKeys.update({ id: entity.id }, { lastUsedAt: new Date(now) });
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ForbiddenError } from '../common/errors/forbidden.error';
+import { UnauthenticatedError } from '../common/errors/unauthenticated.error';
+import { PRINCIPAL_PROPERTY, type RequestWithPrincipal } from './principal';
+import { IS_PUBLIC_KEY } from './public.decorator';
+import { REQUIRED_SCOPE_KEY } from './require-scope.decorator';
+import { scopeSatisfies, type Scope } from './scope';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Applied to every route: a request needs a valid API key (`Authorization: Bearer <key>` or
+ * `x-api-key`) with the route's scope, unless the route is @Public().
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
+    const presented = presentedKey(request);
+    if (!presented) throw new UnauthenticatedError();
+    const principal = await this.apiKeys.authenticate(presented);
+    if (!principal) throw new UnauthenticatedError('The API key is unknown or revoked.');
+    request[PRINCIPAL_PROPERTY] = principal;
+
+    const required =
+      this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ??
+      (READ_METHODS.has(request.method) ? 'read' : 'write');
+    if (!scopeSatisfies(principal.scopes, required)) throw new ForbiddenError(required);
+    return true;
+  }
+}
+
+function presentedKey(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const header = request.headers['x-api-key'];
+  return typeof header === 'string' && header.trim() ? header.trim() : undefined;
+}

@@ -1,0 +1,108 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app.error';
+import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
+import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.BadRequest,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.DependencyUnavailable,
+};
+
+interface Classified {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  extensions: Record<string, unknown>;
+}
+
+/**
+ * The one place errors become HTTP responses: AppErrors by code, Nest HttpExceptions and
+ * Fastify's own errors (body too large, bad JSON, unknown route) by status, anything else 500.
+ * Every response is application/problem+json.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, code, detail, extensions } = this.classify(exception, request);
+    if (status >= 500) {
+      this.logger.error({ err: exception, code }, detail);
+    }
+    const problem: ProblemDetails = {
+      type: problemTypeFor(code),
+      title: ERROR_TITLE[code],
+      status,
+      detail,
+      instance: request?.url,
+      code,
+      requestId: request?.id,
+      ...extensions,
+    };
+    if (reply.sent) {
+      return;
+    }
+    void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private classify(exception: unknown, request: FastifyRequest | undefined): Classified {
+    if (exception instanceof AppError) {
+      return { status: ERROR_STATUS[exception.code], code: exception.code, detail: exception.message, extensions: exception.details };
+    }
+    if (exception instanceof HttpException) {
+      return this.classifyHttpException(exception, request);
+    }
+    const fastifyStatus = fastifyClientErrorStatus(exception);
+    if (fastifyStatus !== undefined) {
+      const code = CODE_BY_STATUS[fastifyStatus] ?? ErrorCode.BadRequest;
+      return { status: fastifyStatus, code, detail: (exception as Error).message, extensions: {} };
+    }
+    return { status: 500, code: ErrorCode.Internal, detail: 'An unexpected error occurred.', extensions: {} };
+  }
+
+  private classifyHttpException(exception: HttpException, request: FastifyRequest | undefined): Classified {
+    const status = exception.getStatus();
+    if (status === 404 && isUnmatchedRoute(request)) {
+      return {
+        status,
+        code: ErrorCode.RouteNotFound,
+        detail: `No route matches ${request?.method ?? ''} ${request?.url ?? ''}`.trim(),
+        extensions: {},
+      };
+    }
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+    const detail = status >= 500 ? ERROR_TITLE[code] : httpExceptionMessage(exception);
+    return { status, code, detail, extensions: {} };
+  }
+}
+
+/** Fastify marks its client errors (FST_ERR_CTP_BODY_TOO_LARGE, JSON syntax …) with statusCode. */
+function fastifyClientErrorStatus(exception: unknown): number | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const statusCode = (exception as { statusCode?: unknown }).statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : undefined;
+}
+
+function isUnmatchedRoute(request: FastifyRequest | undefined): boolean {
+  return request !== undefined && !request.routeOptions?.url;
+}
+
+function httpExceptionMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

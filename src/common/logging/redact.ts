@@ -1,0 +1,32 @@
+/** Header and field paths whose values never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.apiKey',
+  '*.token',
+  '*.adminApiKey',
+];
+
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
+
+/** `postgres://user:secret@host` → `postgres://user:[REDACTED]@host`, anywhere in a string. */
+export function redactUrlCredentials(value: string): string {
+  return value.replace(URL_CREDENTIALS, '$1[REDACTED]@');
+}
+
+/** Applies redactUrlCredentials to every string in a log object (bounded depth, no cycles). */
+export function redactUrlCredentialsDeep<T>(value: T, depth = 4, seen = new WeakSet<object>()): T {
+  if (typeof value === 'string') return redactUrlCredentials(value) as T;
+  if (depth === 0 || typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactUrlCredentialsDeep(item, depth - 1, seen)) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = redactUrlCredentialsDeep(item, depth - 1, seen);
+  }
+  return copy as T;
+}

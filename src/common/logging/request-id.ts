@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request id: the caller's `x-request-id` when it is sane, else a new UUID. Stored on the raw
+ * request so Fastify (request.id), pino-http (every log line) and problem documents share it.
+ */
+export function assignRequestId(raw: IncomingMessage & { id?: string }): string {
+  if (raw.id) return raw.id;
+  const offered = raw.headers[REQUEST_ID_HEADER];
+  const id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+  raw.id = id;
+  return id;
+}

@@ -1,0 +1,99 @@
+import { isAbsolute, resolve } from 'node:path';
+import { envSchema, type Env } from './env.schema';
+import { ConfigValidationError } from './config-validation.error';
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  rateLimitPerMinute: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  migrationsRun: boolean;
+  createDatabase: boolean;
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+}
+
+export interface QueueConfig {
+  attempts: number;
+  backoffMs: number;
+  keepCompleted: number;
+  keepFailed: number;
+  workerConcurrency: number;
+}
+
+export interface AwsConfig {
+  /** Passed through only for display; the SDK resolves region and credentials itself. */
+  region?: string;
+  profile?: string;
+}
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: HttpConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  queue: QueueConfig;
+  auth: { adminApiKey?: string };
+  aws: AwsConfig;
+  /** Absolute directory under which file-based targets may read snapshots and flow logs. */
+  dataRoot: string;
+  /** Run the queue processors inside the API process too (small installs; `--with-worker`). */
+  withWorker: boolean;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Validates the environment and shapes it into typed namespaces. Throws ConfigValidationError
+ * naming every offending variable, so a bad setting stops the process before anything starts.
+ */
+export function loadAppConfig(source: Record<string, string | undefined>, cwd = process.cwd()): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw ConfigValidationError.fromIssues(parsed.error.issues);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      trustProxy: env.HTTP_TRUST_PROXY,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    },
+    database: {
+      url: env.DATABASE_URL,
+      migrationsRun: env.DB_MIGRATIONS_RUN,
+      createDatabase: env.DB_CREATE_DATABASE,
+      poolMax: env.DB_POOL_MAX,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    queue: {
+      attempts: env.QUEUE_ATTEMPTS,
+      backoffMs: env.QUEUE_BACKOFF_MS,
+      keepCompleted: env.QUEUE_KEEP_COMPLETED,
+      keepFailed: env.QUEUE_KEEP_FAILED,
+      workerConcurrency: env.WORKER_CONCURRENCY,
+    },
+    auth: { adminApiKey: env.SGDOCTOR_ADMIN_API_KEY },
+    aws: { region: env.AWS_REGION, profile: env.AWS_PROFILE },
+    dataRoot: isAbsolute(env.SGDOCTOR_DATA_ROOT) ? env.SGDOCTOR_DATA_ROOT : resolve(cwd, env.SGDOCTOR_DATA_ROOT),
+    withWorker: env.SGDOCTOR_WITH_WORKER,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

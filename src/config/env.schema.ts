@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Accepts the usual spellings of a boolean in an environment variable. */
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const integerFromEnv = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/** Unset and empty variables both mean "use the default". */
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+/** The fallback is written as the variable would be and parsed like one (zod's prefault). */
+const withDefault = <T extends z.ZodType>(schema: T, fallback: string) =>
+  z.preprocess(emptyAsUndefined, schema.prefault(fallback as never));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every environment variable sgdoctor reads, with its default. The README's configuration
+ * table and .env.example list the same variables; keep the three in step.
+ */
+export const envSchema = z.object({
+  NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'production'),
+  PORT: withDefault(integerFromEnv(0, 65535), '3000'),
+  HOST: withDefault(z.string().min(1), '0.0.0.0'),
+  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
+  HTTP_BODY_LIMIT_BYTES: withDefault(integerFromEnv(1024, 100 * 1024 * 1024), '1048576'),
+  HTTP_TRUST_PROXY: withDefault(booleanFromEnv, 'false'),
+  RATE_LIMIT_PER_MINUTE: withDefault(integerFromEnv(1, 1_000_000), '600'),
+
+  DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres@127.0.0.1:5432/sgdoctor'),
+  DB_MIGRATIONS_RUN: withDefault(booleanFromEnv, 'true'),
+  DB_CREATE_DATABASE: withDefault(booleanFromEnv, 'true'),
+  DB_POOL_MAX: withDefault(integerFromEnv(1, 1000), '10'),
+  DB_CONNECT_TIMEOUT_MS: withDefault(integerFromEnv(100, 600_000), '5000'),
+  DB_STATEMENT_TIMEOUT_MS: withDefault(integerFromEnv(0, 86_400_000), '60000'),
+
+  REDIS_URL: withDefault(urlWithProtocols(['redis:', 'rediss:']), 'redis://127.0.0.1:6379'),
+  REDIS_PREFIX: withDefault(
+    z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 letters, digits, or _ . : -' }),
+    'sgdoctor',
+  ),
+
+  QUEUE_ATTEMPTS: withDefault(integerFromEnv(1, 100), '5'),
+  QUEUE_BACKOFF_MS: withDefault(integerFromEnv(10, 3_600_000), '5000'),
+  QUEUE_KEEP_COMPLETED: withDefault(integerFromEnv(0, 1_000_000), '1000'),
+  QUEUE_KEEP_FAILED: withDefault(integerFromEnv(0, 1_000_000), '5000'),
+  WORKER_CONCURRENCY: withDefault(integerFromEnv(1, 256), '2'),
+  SGDOCTOR_WITH_WORKER: withDefault(booleanFromEnv, 'false'),
+  SHUTDOWN_TIMEOUT_MS: withDefault(integerFromEnv(1000, 600_000), '25000'),
+
+  SGDOCTOR_ADMIN_API_KEY: optional(z.string().min(32, { message: 'must be at least 32 characters' })),
+  SGDOCTOR_DATA_ROOT: withDefault(z.string().min(1), './samples'),
+
+  AWS_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as eu-west-1' })),
+  AWS_PROFILE: optional(z.string().min(1)),
+});
+
+export type EnvInput = z.input<typeof envSchema>;
+export type Env = z.output<typeof envSchema>;

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { createFastifyAdapter } from './common/http/fastify-adapter.factory';
+import { configureHttpApp } from './common/http/configure-http-app';
+import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
+import { loadStartupConfig } from './config/load-startup-config';
+
+/** The API process (`node dist/main.js`; `--with-worker` also runs the queue processors). */
+async function bootstrap(): Promise<void> {
+  const config = loadStartupConfig();
+  const withWorker = config.withWorker || process.argv.includes('--with-worker');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, withWorker }),
+    createFastifyAdapter(config),
+    { bufferLogs: true },
+  );
+  configureHttpApp(app);
+  const logger = app.get(Logger);
+  installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
+  await app.listen({ port: config.http.port, host: config.http.host });
+  logger.log(`sgdoctor API listening on ${await app.getUrl()}${withWorker ? ' (with worker)' : ''}`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error('sgdoctor API failed to start:', error);
+  process.exit(1);
+});

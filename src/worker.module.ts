@@ -1,0 +1,20 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { CoreModule, type CoreModuleOptions } from './common/core.module';
+
+/**
+ * Modules holding BullMQ processors (WorkerHost classes) and job schedulers. Only the worker
+ * process imports them (and the API when started with --with-worker), so the API never
+ * consumes jobs by accident. Add each feature's processor module here.
+ */
+export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [];
+
+/** The worker process: processors on the shared queues, no HTTP server. */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [CoreModule.forRoot(options), ...WORKER_FEATURE_MODULES],
+    };
+  }
+}

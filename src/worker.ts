@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
+import { loadStartupConfig } from './config/load-startup-config';
+import { WorkerModule } from './worker.module';
+
+/** The worker process (`node dist/worker.js`): consumes the BullMQ queues; no HTTP server. */
+async function bootstrap(): Promise<void> {
+  const config = loadStartupConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), { bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
+  await app.init();
+  logger.log('sgdoctor worker started', 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error('sgdoctor worker failed to start:', error);
+  process.exit(1);
+});
