@@ -1,0 +1,183 @@
+import {
+  DescribeFlowLogsCommand,
+  DescribeManagedPrefixListsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcPeeringConnectionsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
+import * as fx from '../../fixtures/aws/ec2-responses';
+
+const target = { accountId: '111122223333', region: 'eu-west-1' };
+
+describe('Ec2Snapshotter', () => {
+  const ec2Mock = mockClient(EC2Client);
+  const client = new EC2Client({ region: 'eu-west-1' });
+  const snapshotter = new Ec2Snapshotter({ ec2: () => client }, { concurrency: 2 });
+
+  beforeEach(() => {
+    ec2Mock.reset();
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce(fx.securityGroupPages[0])
+      .resolvesOnce(fx.securityGroupPages[1])
+      .resolvesOnce(fx.securityGroupPages[2]);
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves(fx.securityGroupRulesPage);
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves(fx.networkAclsPage);
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(fx.networkInterfacesPage);
+    ec2Mock.on(DescribeSubnetsCommand).resolves(fx.subnetsPage);
+    ec2Mock.on(DescribeVpcsCommand).resolves(fx.vpcsPage);
+    ec2Mock.on(DescribeManagedPrefixListsCommand).resolves(fx.prefixListsPage);
+    ec2Mock
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-0123456789abcdef0' })
+      .resolvesOnce(fx.prefixListEntryPages[0])
+      .resolvesOnce(fx.prefixListEntryPages[1]);
+    ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves(fx.peeringPage);
+    ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
+  });
+
+  afterEach(() => ec2Mock.reset());
+
+  it('follows NextToken through every page of DescribeSecurityGroups', async () => {
+    // The paginator reuses one input object, so copy each input as it is sent.
+    const sent: Record<string, unknown>[] = [];
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+      sent.push({ ...input });
+      return fx.securityGroupPages[sent.length - 1];
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot.SecurityGroups?.map((g) => g.GroupId)).toEqual(['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002']);
+    expect(sent).toEqual([
+      { MaxResults: 1000 },
+      { MaxResults: 1000, NextToken: 'token-sg-2' },
+      { MaxResults: 1000, NextToken: 'token-sg-3' },
+    ]);
+  });
+
+  it('produces exactly the snapshot contract: API members, PascalCase, no $metadata', async () => {
+    const snapshot = await snapshotter.snapshot(target);
+    expect(Object.keys(snapshot).sort()).toEqual([
+      'FlowLogs',
+      'ManagedPrefixLists',
+      'NetworkAcls',
+      'NetworkInterfaces',
+      'PrefixListEntries',
+      'SecurityGroupRules',
+      'SecurityGroups',
+      'Subnets',
+      'VpcPeeringConnections',
+      'Vpcs',
+    ]);
+    expect(JSON.stringify(snapshot)).not.toContain('$metadata');
+    expect(snapshot.NetworkAcls?.[0].Entries?.map((e) => e.RuleNumber)).toEqual([100, 32767, 32768, 100, 32767]);
+    expect(snapshot.NetworkAcls?.[0].Entries?.[2]).toEqual({
+      RuleNumber: 32768,
+      Protocol: '-1',
+      RuleAction: 'deny',
+      Egress: false,
+      Ipv6CidrBlock: '::/0',
+    });
+    expect(snapshot.SecurityGroupRules).toEqual(fx.securityGroupRulesPage.SecurityGroupRules);
+    expect(snapshot.VpcPeeringConnections?.[0]).not.toHaveProperty('ExpirationTime');
+  });
+
+  it('collects every page of each prefix list into PrefixListEntries', async () => {
+    const sent: Record<string, unknown>[] = [];
+    ec2Mock.on(GetManagedPrefixListEntriesCommand, { PrefixListId: 'pl-0123456789abcdef0' }).callsFake((input) => {
+      sent.push({ ...input });
+      return fx.prefixListEntryPages[sent.length - 1];
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot.PrefixListEntries).toEqual({
+      'pl-0123456789abcdef0': [
+        { Cidr: '192.0.2.0/24', Description: 'office A' },
+        { Cidr: '198.51.100.0/24', Description: 'office B' },
+      ],
+    });
+    expect(sent).toEqual([
+      { PrefixListId: 'pl-0123456789abcdef0', MaxResults: 100 },
+      { PrefixListId: 'pl-0123456789abcdef0', MaxResults: 100, NextToken: 'token-ple-2' },
+    ]);
+  });
+
+  it('serialises as-is: dates become ISO strings and a JSON round trip changes nothing', async () => {
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot.FlowLogs?.[0]).toMatchObject({ CreationTime: '2024-01-02T03:04:05.000Z', TrafficType: 'ALL' });
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+  });
+
+  it('turns a VPC scope into EC2 Filters, with DescribeFlowLogs using its own `Filter` member', async () => {
+    await snapshotter.snapshot({ ...target, vpcIds: ['vpc-0abc'] });
+    const input = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) => ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
+    expect(input(DescribeSecurityGroupsCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
+    expect(input(DescribeNetworkInterfacesCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
+    expect(input(DescribeSecurityGroupRulesCommand).Filters).toEqual([
+      { Name: 'group-id', Values: ['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'] },
+    ]);
+    expect(input(DescribeFlowLogsCommand).Filter).toEqual([
+      { Name: 'resource-id', Values: ['vpc-0abc', 'subnet-0a', 'eni-0a1'] },
+    ]);
+    const peeringFilters = ec2Mock.commandCalls(DescribeVpcPeeringConnectionsCommand).map((c) => c.args[0].input.Filters);
+    expect(peeringFilters).toEqual([
+      [{ Name: 'requester-vpc-info.vpc-id', Values: ['vpc-0abc'] }],
+      [{ Name: 'accepter-vpc-info.vpc-id', Values: ['vpc-0abc'] }],
+    ]);
+  });
+
+  it('derives the VPCs from a subnet scope and filters ENIs and NACLs by subnet', async () => {
+    const snapshot = await snapshotter.snapshot({ ...target, subnetIds: ['subnet-0a'] });
+    const first = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) => ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
+    expect(first(DescribeSubnetsCommand).Filters).toEqual([{ Name: 'subnet-id', Values: ['subnet-0a'] }]);
+    expect(first(DescribeVpcsCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
+    expect(first(DescribeNetworkAclsCommand).Filters).toEqual([
+      { Name: 'vpc-id', Values: ['vpc-0abc'] },
+      { Name: 'association.subnet-id', Values: ['subnet-0a'] },
+    ]);
+    expect(first(DescribeNetworkInterfacesCommand).Filters).toEqual([{ Name: 'subnet-id', Values: ['subnet-0a'] }]);
+    expect(snapshot.VpcPeeringConnections).toHaveLength(1);
+  });
+
+  it('reads nothing VPC-scoped when the subnets in scope do not exist', async () => {
+    ec2Mock.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    const snapshot = await snapshotter.snapshot({ ...target, subnetIds: ['subnet-gone'] });
+    expect(snapshot.SecurityGroups).toEqual([]);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(0);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+  });
+
+  it('splits filters with more than 200 values into several calls', async () => {
+    const vpcIds = Array.from({ length: 450 }, (_, i) => `vpc-${i}`);
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await snapshotter.snapshot({ ...target, vpcIds });
+    const sizes = ec2Mock.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length);
+    expect(sizes).toEqual([200, 200, 50]);
+  });
+
+  it('keeps at most `concurrency` calls in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slow = <T>(value: T) => async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+      return value;
+    };
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake(slow({ SecurityGroups: [] }));
+    ec2Mock.on(DescribeVpcsCommand).callsFake(slow(fx.vpcsPage));
+    ec2Mock.on(DescribeNetworkAclsCommand).callsFake(slow(fx.networkAclsPage));
+    ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(slow(fx.networkInterfacesPage));
+    ec2Mock.on(DescribeManagedPrefixListsCommand).callsFake(slow({ PrefixLists: [] }));
+    ec2Mock.on(DescribeVpcPeeringConnectionsCommand).callsFake(slow({ VpcPeeringConnections: [] }));
+    await snapshotter.snapshot(target);
+    expect(peak).toBe(2);
+  });
+});
