@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, type FlowQueryInput } from '../../../src/aws/athena-query-builder';
+import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
+
+const V2 =
+  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+const V8 = `${V2} \${vpc-id} \${subnet-id} \${tcp-flags} \${flow-direction} \${reject-reason}`;
+
+const base: FlowQueryInput = {
+  table: { database: 'vpc_logs', table: 'flow_logs' },
+  layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' },
+  logFormat: V8,
+  kind: 'reject',
+  from: new Date('2024-05-01T00:00:00Z'),
+  to: new Date('2024-05-02T00:00:00Z'),
+};
+const builder = new AthenaQueryBuilder();
+const count = (sql: string, needle: string) => sql.split(needle).length - 1;
+
+describe('AthenaQueryBuilder', () => {
+  it('passes values as ExecutionParameters: strings quoted, numbers bare, one per ?', () => {
+    const { sql, parameters } = builder.build(base);
+    expect(parameters).toEqual(["'REJECT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(count(sql, '?')).toBe(parameters.length);
+    expect(sql).toContain('"action" = ?');
+    expect(sql).toContain('TRY_CAST("start" AS bigint) < ?');
+    expect(sql).toContain('TRY_CAST("end" AS bigint) >= ?');
+    expect(sql).toContain('"day" BETWEEN ? AND ?');
+    expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
+  });
+
+  it('aggregates in Athena with the shared port-collapse rule', () => {
+    const { sql } = builder.build(base);
+    expect(sql).toContain('greatest(src_port, dst_port) >= 1024');
+    expect(sql).toContain("CASE WHEN src_port < dst_port THEN 'src' ELSE 'dst' END");
+    expect(sql).toContain('TRY_CAST("protocol" AS integer) IN (6, 17, 132)');
+    expect(sql).toContain('min(ephemeral_port) AS ephemeral_port_min');
+    expect(sql).toContain('max(ephemeral_port) AS ephemeral_port_max');
+    expect(sql).toMatch(
+      /GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action$/,
+    );
+  });
+
+  it('selects typed NULLs for fields a version-2 table does not have', () => {
+    const { sql } = builder.build({ ...base, logFormat: V2 });
+    for (const column of ['vpc_id', 'subnet_id', 'flow_direction', 'reject_reason']) {
+      expect(sql).toContain(`CAST(NULL AS varchar) AS ${column}`);
+      expect(sql).not.toContain(`"${column}"`);
+    }
+    expect(sql).toContain('CAST(NULL AS integer) AS tcp_flags');
+    const v8 = builder.build(base).sql;
+    expect(v8).toContain(`NULLIF("vpc_id", '-') AS vpc_id`);
+    expect(v8).toContain('TRY_CAST("tcp_flags" AS integer) AS tcp_flags');
+    expect(v8).toContain(`NULLIF("reject_reason", '-') AS reject_reason`);
+  });
+
+  it('refuses a format without the fields attribution needs', () => {
+    expect(() => builder.build({ ...base, logFormat: '${version} ${srcaddr} ${dstaddr}' })).toThrow(/interface-id/);
+  });
+
+  it('ACCEPT query: same grouping, action parameter ACCEPT', () => {
+    const reject = builder.build(base);
+    const accept = builder.build({ ...base, kind: 'accept' });
+    expect(accept.parameters[0]).toBe("'ACCEPT'");
+    expect(accept.sql).toBe(reject.sql);
+  });
+
+  it('Hive-style year/month/day partitions: one term per month of the window', () => {
+    const { sql, parameters } = builder.build({
+      ...base,
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour' },
+      from: new Date('2024-04-29T12:00:00Z'),
+      to: new Date('2024-05-02T06:00:00Z'),
+    });
+    expect(sql).toContain('(("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?) OR ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?))');
+    expect(parameters.slice(4)).toEqual(["'2024'", "'04'", "'29'", "'30'", "'2024'", "'05'", "'01'", "'02'"]);
+  });
+
+  it('integer date parts, hour range inside a single day', () => {
+    const { sql, parameters } = builder.build({
+      ...base,
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour', valueType: 'integer' },
+      from: new Date('2024-05-01T08:00:00Z'),
+      to: new Date('2024-05-01T10:00:00Z'),
+      partitionSlackSeconds: 0,
+    });
+    expect(sql).toContain('("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?)');
+    expect(parameters.slice(4)).toEqual(['2024', '5', '1', '1', '8', '10']);
+  });
+
+  it('a whole month needs no day range', () => {
+    const { parameters, sql } = builder.build({
+      ...base,
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day' },
+      from: new Date('2024-02-01T00:00:00Z'),
+      to: new Date('2024-02-29T23:00:00Z'),
+      partitionSlackSeconds: 0,
+    });
+    expect(sql).toContain('("year" = ? AND "month" = ?)');
+    expect(parameters.slice(4)).toEqual(["'2024'", "'02'"]);
+  });
+
+  it('Hive dt partition and unpartitioned tables', () => {
+    const dt = builder.build({ ...base, layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' } });
+    expect(dt.sql).toContain('"dt" BETWEEN ? AND ?');
+    expect(dt.parameters.slice(4)).toEqual(["'2024-04-30'", "'2024-05-02'"]);
+    const none = builder.build({ ...base, layout: { type: 'none' } });
+    expect(none.parameters).toHaveLength(4);
+    expect(none.sql).not.toContain('BETWEEN');
+  });
+
+  it('scope filters become IN lists of quoted parameters, only for columns the table has', () => {
+    const { sql, parameters } = builder.build({
+      ...base,
+      logFormat: V2,
+      scope: { vpcIds: ['vpc-1'], interfaceIds: ['eni-1', "eni-2' OR '1'='1"] },
+    });
+    expect(sql).toContain('"interface_id" IN (?, ?)');
+    expect(sql).not.toContain('"vpc_id" IN');
+    expect(parameters.slice(-2)).toEqual(["'eni-1'", "'eni-2'' OR ''1''=''1'"]);
+  });
+
+  it.each([
+    ['database', { database: 'logs"; DROP TABLE x; --', table: 't' }],
+    ['table', { database: 'logs', table: 'flow logs' }],
+    ['table', { database: 'logs', table: 't.other' }],
+    ['catalog', { catalog: 'cat"', database: 'logs', table: 't' }],
+  ])('rejects an injected %s identifier', (kind, table) => {
+    const attempt = () => builder.build({ ...base, table });
+    expect(attempt).toThrow(AwsAdapterError);
+    expect(attempt).toThrow(new RegExp(`invalid Athena ${kind} name`));
+  });
+
+  it('rejects an injected partition column', () => {
+    expect(() =>
+      builder.build({ ...base, layout: { type: 'date-string', column: 'day" OR 1=1 --', format: 'yyyy/MM/dd' } }),
+    ).toThrow(/invalid Athena column name/);
+  });
+
+  it('keeps the query under Athena’s 262,144-byte limit', () => {
+    const interfaceIds = Array.from({ length: 100_000 }, (_, i) => `eni-${i.toString(16).padStart(17, '0')}`);
+    const attempt = () => builder.build({ ...base, scope: { interfaceIds } });
+    expect(attempt).toThrow(/Athena accepts at most 262144/);
+    expect(Buffer.byteLength(builder.build(base).sql)).toBeLessThan(ATHENA_MAX_QUERY_BYTES);
+  });
+
+  it('rejects an empty window', () => {
+    expect(() => builder.build({ ...base, to: base.from })).toThrow(/window/);
+  });
+});
