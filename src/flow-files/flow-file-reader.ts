@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -96,10 +95,10 @@ export function createFlowReadStats(): FlowReadStats {
   };
 }
 
-/** A flow input resolved to one readable byte source. */
+/** A flow input resolved to one source of bytes. */
 interface FlowSource {
   name: string;
-  open(): NodeJS.ReadableStream;
+  open(): AsyncIterable<Buffer>;
 }
 
 async function* walk(path: string): AsyncGenerator<FlowSource> {
@@ -117,19 +116,59 @@ async function* walk(path: string): AsyncGenerator<FlowSource> {
       .sort();
     for (const name of names) yield* walk(join(path, name));
   } else {
-    yield { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+    yield { name: path, open: () => fileBytes(path) };
   }
 }
 
 async function* resolveInputs(inputs: readonly string[], stdin: NodeJS.ReadableStream): AsyncGenerator<FlowSource> {
   for (const input of inputs) {
-    if (input === '-') yield { name: '-', open: () => stdin };
+    if (input === '-') yield { name: '-', open: () => streamBytes(stdin) };
     else yield* walk(input);
   }
 }
 
-/** The bytes of a source, gunzipped when they start with the gzip magic bytes (whatever the name says). */
-async function* bytesOf(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
+
+function gunzip(compressed: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  return pipeline(Readable.from(compressed), createGunzip({ chunkSize: READ_CHUNK }), () => undefined);
+}
+
+/**
+ * The bytes of a file, gunzipped when it starts with the gzip magic bytes (whatever its name says).
+ * Plain files are read into one reused buffer: allocating a fresh megabyte per read (as a read
+ * stream does) costs more than the whole line scan. Consumers copy what they keep.
+ */
+async function* fileBytes(path: string): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    const first = (await handle.read(buffer, 0, READ_CHUNK, null)).bytesRead;
+    if (isGzip(buffer.subarray(0, first))) {
+      const head = Buffer.from(buffer.subarray(0, first));
+      yield* gunzip(
+        (async function* (): AsyncGenerator<Buffer> {
+          yield head;
+          // Fresh buffers here: the gunzip stream may still hold the previous one.
+          for (;;) {
+            const next = Buffer.allocUnsafe(READ_CHUNK);
+            const n = (await handle.read(next, 0, READ_CHUNK, null)).bytesRead;
+            if (n === 0) return;
+            yield next.subarray(0, n);
+          }
+        })(),
+      );
+      return;
+    }
+    for (let n = first; n > 0; n = (await handle.read(buffer, 0, READ_CHUNK, null)).bytesRead) {
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes of a stream (stdin), gunzipped when they start with the gzip magic bytes. */
+async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   while (head.length < 2) {
@@ -138,18 +177,12 @@ async function* bytesOf(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
     head = Buffer.concat([head, toBuffer(next.value)]);
   }
   if (head.length === 0) return;
-  if (head[0] !== GZIP_MAGIC_0 || head[1] !== GZIP_MAGIC_1) {
-    yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
-    return;
-  }
-  async function* compressed(): AsyncGenerator<Buffer> {
+  async function* all(): AsyncGenerator<Buffer> {
     yield head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
   }
-  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-  const output = pipeline(Readable.from(compressed()), gunzip, () => undefined);
-  for await (const chunk of output) yield chunk as Buffer;
+  if (isGzip(head)) yield* gunzip(all());
+  else yield* all();
 }
 
 function toBuffer(chunk: Buffer | string): Buffer {
@@ -262,7 +295,7 @@ class FlowLineReader {
     };
 
     try {
-      for await (const chunk of bytesOf(source.open())) {
+      for await (const chunk of source.open()) {
         let pos = 0;
         if (carry !== null || skipping) {
           const nl = chunk.indexOf(NEWLINE);

@@ -1,0 +1,286 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
+import { describe, expect, it } from 'vitest';
+
+import { DEFAULT_FORMAT, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
+import {
+  ActionToken,
+  createActionScanner,
+  createLineParser,
+  isIpAddress,
+  isIpv4Address,
+  isIpv6Address,
+} from '../../../../src/engine/flow-log/flow-log-parser';
+
+const parse = createLineParser();
+
+function ok(line: string, parser = parse) {
+  const result = parser(line);
+  if (!result.ok) throw new Error(`expected ${line} to parse: ${result.error}`);
+  return result.record;
+}
+
+describe('createLineParser: AWS documentation examples (default format)', () => {
+  it('accepted SSH traffic', () => {
+    expect(
+      ok('2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK'),
+    ).toEqual({
+      version: 2,
+      'account-id': '123456789010',
+      'interface-id': 'eni-1235b8ca123456789',
+      srcaddr: '172.31.16.139',
+      dstaddr: '172.31.16.21',
+      srcport: 20641,
+      dstport: 22,
+      protocol: 6,
+      packets: 20,
+      bytes: 4249,
+      start: 1418530010,
+      end: 1418530070,
+      action: 'ACCEPT',
+      'log-status': 'OK',
+    });
+  });
+
+  it('rejected RDP traffic', () => {
+    expect(
+      ok('2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK'),
+    ).toMatchObject({ action: 'REJECT', dstport: 3389, srcaddr: '172.31.9.69' });
+  });
+
+  it.each(['NODATA', 'SKIPDATA'])('%s records parse with null flow fields', (status) => {
+    const record = ok(`2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - ${status}`);
+    expect(record).toMatchObject({
+      'log-status': status,
+      srcaddr: null,
+      dstaddr: null,
+      srcport: null,
+      protocol: null,
+      action: null,
+      start: 1431280876,
+    });
+  });
+
+  it('ICMP ping accepted inbound, its reply rejected by the NACL', () => {
+    const ping = ok('2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK');
+    const reply = ok('2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK');
+    expect([ping.protocol, ping.action, reply.action, reply.srcaddr]).toEqual([1, 'ACCEPT', 'REJECT', '172.31.16.139']);
+  });
+
+  it('IPv6 traffic', () => {
+    const record = ok(
+      '2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK',
+    );
+    expect(record.srcaddr).toBe('2001:db8:1234:a100:8d6e:3477:df66:f105');
+  });
+});
+
+describe('createLineParser: custom formats from the documentation', () => {
+  it('TCP flag sequence (version 3), including the doubled space the guide prints', () => {
+    const parser = createLineParser(
+      parseLogFormat(
+        'version vpc-id subnet-id instance-id interface-id account-id type srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status',
+      ),
+    );
+    const synAckFin = ok(
+      '3 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-01234567890123456 eni-1235b8ca123456789 123456789010 IPv4 10.0.0.62 52.213.180.42 5001 43638  10.0.0.62 52.213.180.42 6 967 14 1566933133 1566933193 ACCEPT 19 OK',
+      parser,
+    );
+    expect(synAckFin).toMatchObject({ 'tcp-flags': 19, type: 'IPv4', 'vpc-id': 'vpc-abcdefab012345678', bytes: 967, packets: 14 });
+  });
+
+  it('NAT gateway interface (no version, instance-id "-")', () => {
+    const parser = createLineParser(['instance-id', 'interface-id', 'srcaddr', 'dstaddr', 'pkt-srcaddr', 'pkt-dstaddr']);
+    expect(ok('- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5', parser)).toEqual({
+      'instance-id': null,
+      'interface-id': 'eni-1235b8ca123456789',
+      srcaddr: '10.0.1.5',
+      dstaddr: '10.0.0.220',
+      'pkt-srcaddr': '10.0.1.5',
+      'pkt-dstaddr': '203.0.113.5',
+    });
+  });
+
+  it('transit gateway format with tcp-flags before type', () => {
+    const parser = createLineParser(
+      '${version} ${interface-id} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${action} ${log-status}',
+    );
+    const record = ok(
+      '3 eni-11111111111111111 123456789010 vpc-abcdefab012345678 subnet-11111111aaaaaaaaa - 10.40.1.175 10.40.2.236 39812 80 6 3 IPv4 10.20.33.164 10.40.2.236 ACCEPT OK',
+      parser,
+    );
+    expect(record).toMatchObject({ 'instance-id': null, 'tcp-flags': 3, 'pkt-srcaddr': '10.20.33.164' });
+  });
+
+  it('version 5 and 8 fields: flow-direction, traffic-path, reject-reason BPA', () => {
+    const parser = createLineParser(
+      'version interface-id srcaddr dstaddr srcport dstport protocol action log-status flow-direction traffic-path reject-reason',
+    );
+    expect(ok('8 eni-0a 198.51.100.7 10.1.0.5 51000 443 6 REJECT OK ingress - BPA', parser)).toMatchObject({
+      'flow-direction': 'ingress',
+      'traffic-path': null,
+      'reject-reason': 'BPA',
+    });
+    expect(ok('8 eni-0a 10.1.0.5 10.1.0.9 443 41000 6 REJECT OK egress 1 -', parser)).toMatchObject({
+      'flow-direction': 'egress',
+      'traffic-path': 1,
+      'reject-reason': null,
+    });
+  });
+
+  it('accepts CRLF line endings', () => {
+    expect(ok('2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 REJECT OK\r').action).toBe('REJECT');
+  });
+});
+
+describe('createLineParser: malformed lines', () => {
+  const base = ['2', '123456789010', 'eni-1', '10.0.0.1', '10.0.0.2', '40000', '443', '6', '1', '60', '1700000000', '1700000060', 'REJECT', 'OK'];
+  const withField = (i: number, value: string): string => base.map((v, j) => (j === i ? value : v)).join(' ');
+
+  it.each([
+    ['too few fields', base.slice(0, 13).join(' '), /expected 14 fields, found 13/],
+    ['too many fields', [...base, 'extra'].join(' '), /expected 14 fields, found 15/],
+    ['non-numeric port', withField(5, '4x000'), /srcport: "4x000" is not a whole number from 0 to 65535/],
+    ['negative bytes', withField(9, '-60'), /bytes: "-60" is not a whole number/],
+    ['port out of range', withField(6, '65536'), /dstport/],
+    ['protocol out of range', withField(7, '256'), /protocol/],
+    ['decimal packets', withField(8, '1.5'), /packets/],
+    ['overflowing start', withField(10, '99999999999999999999'), /start/],
+    ['unknown action', withField(12, 'DROP'), /action: "DROP" is not one of ACCEPT, REJECT/],
+    ['lowercase log-status', withField(13, 'ok'), /log-status/],
+    ['bad IPv4', withField(3, '10.0.0.256'), /srcaddr: "10.0.0.256" is not an IPv4 or IPv6 address/],
+    ['bad IPv6', withField(4, '2001:db8::1::2'), /dstaddr/],
+    ['empty line', '', /expected 14 fields, found 0/],
+  ])('%s', (_name, line, error) => {
+    const result = parse(line);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(error);
+  });
+
+  it('never throws on arbitrary strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (line) => {
+        const result = parse(line);
+        expect(typeof result.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on arbitrary bytes decoded as text, or on lines of near-valid tokens', () => {
+    const token = fc.oneof(
+      fc.constantFrom('-', 'ACCEPT', 'REJECT', 'OK', 'NODATA', '10.0.0.1', '::1', '2001:db8::', '65535', '99999999999999999', ''),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(token, { maxLength: 20 }), (bytes, tokens) => {
+        expect(typeof parse(Buffer.from(bytes).toString('utf8')).ok).toBe('boolean');
+        expect(typeof parse(tokens.join(' ')).ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('address validation', () => {
+  it('accepts every IPv4 and IPv6 address fast-check generates, as ipaddr.js reads them', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (address) => {
+        expect(isIpAddress(address)).toBe(true);
+        expect(ipaddr.isValid(address)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('only accepts what ipaddr.js also accepts', () => {
+    const chars = fc.constantFrom(...'0123456789abcdefABCDEF:.'.split(''));
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 40 }), (text) => {
+        if (isIpAddress(text)) expect(ipaddr.isValid(text)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['10.0.0.1', true],
+    ['255.255.255.255', true],
+    ['0.0.0.0', true],
+    ['010.0.0.1', false],
+    ['1.2.3', false],
+    ['1.2.3.4.5', false],
+    ['1.2.3.256', false],
+  ])('IPv4 %s → %s', (text, valid) => expect(isIpv4Address(text)).toBe(valid));
+
+  it.each([
+    ['::', true],
+    ['::1', true],
+    ['2001:db8::', true],
+    ['::ffff:10.0.0.1', true],
+    ['1:2:3:4:5:6:7:8', true],
+    ['1:2:3:4:5:6:7:8:9', false],
+    ['1::2::3', false],
+    ['12345::', false],
+    ['10.0.0.1::', false],
+    ['1:2:3:4:5:6:7::8', false],
+  ])('IPv6 %s → %s', (text, valid) => expect(isIpv6Address(text)).toBe(valid));
+});
+
+describe('createActionScanner', () => {
+  const bytes = (line: string): Buffer => Buffer.from(line);
+  const scan = createActionScanner(DEFAULT_FORMAT)!;
+  const scanAt = (line: string): number => scan(bytes(line), 0, Buffer.byteLength(line));
+
+  it('finds the action of default-format lines from the end', () => {
+    expect(scanAt('2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 REJECT OK')).toBe(ActionToken.Reject);
+    expect(scanAt('2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\r')).toBe(ActionToken.Accept);
+    expect(scanAt('2 1 eni-a - - - - - - - 1 2 - NODATA')).toBe(ActionToken.Other);
+    expect(scanAt('REJECT')).toBe(ActionToken.Other);
+    expect(scanAt('')).toBe(ActionToken.Other);
+  });
+
+  it('finds the action from the start when it is nearer the start', () => {
+    const format = parseLogFormat('action interface-id srcaddr dstaddr srcport dstport protocol packets bytes start');
+    const scanner = createActionScanner(format)!;
+    const line = 'REJECT eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1';
+    expect(scanner(bytes(line), 0, line.length)).toBe(ActionToken.Reject);
+  });
+
+  it('is null for a format without action', () => {
+    expect(createActionScanner(parseLogFormat('srcaddr dstaddr'))).toBeNull();
+  });
+
+  it('agrees with the full parser on every valid line, within a larger buffer', () => {
+    const line = fc
+      .tuple(
+        fc.constantFrom('ACCEPT', 'REJECT'),
+        fc.ipV4(),
+        fc.ipV4(),
+        fc.integer({ min: 0, max: 65535 }),
+        fc.constantFrom(' ', '  '),
+      )
+      .map(([action, src, dst, port, sep]) =>
+        ['2', '123456789010', 'eni-0abc', src, dst, String(port), '443', '6', '3', '180', '1700000000', '1700000060', action, 'OK'].join(sep),
+      );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), line, fc.string({ maxLength: 20 }), (before, text, after) => {
+        const buffer = Buffer.from(`${before}\n${text}\n${after}`);
+        const start = Buffer.byteLength(before) + 1;
+        const end = start + Buffer.byteLength(text);
+        const record = ok(text);
+        expect(scan(buffer, start, end)).toBe(record.action === 'REJECT' ? ActionToken.Reject : ActionToken.Accept);
+      }),
+    );
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), (data, a, b) => {
+        const start = data.length ? a % data.length : 0;
+        const end = data.length ? start + (b % (data.length - start + 1)) : 0;
+        expect([0, 1, 2]).toContain(scan(data, start, end));
+      }),
+    );
+  });
+});
