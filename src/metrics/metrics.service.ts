@@ -32,7 +32,7 @@ export class MetricsService implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sgdoctor_' });
-    const queues = this.queues();
+    const queues = () => this.queues();
     new Gauge({
       name: 'sgdoctor_queue_jobs',
       help: 'BullMQ jobs per queue and state (waiting, active, delayed, failed).',
@@ -41,7 +41,7 @@ export class MetricsService implements OnModuleInit {
       async collect() {
         this.reset();
         await Promise.all(
-          queues.map(async (queue) => {
+          queues().map(async (queue) => {
             const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS);
             if (!counts) return;
             for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
@@ -78,7 +78,8 @@ export class MetricsService implements OnModuleInit {
   private queues(): Queue[] {
     return ALL_QUEUE_NAMES.flatMap((name) => {
       try {
-        return [this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })];
+        const queue = this.moduleRef.get<Queue | null>(getQueueToken(name), { strict: false });
+        return queue ? [queue] : [];
       } catch {
         return [];
       }

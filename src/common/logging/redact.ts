@@ -23,6 +23,8 @@ export function redactUrlCredentialsDeep<T>(value: T, depth = 4, seen = new Weak
   if (typeof value === 'string') return redactUrlCredentials(value) as T;
   if (depth === 0 || typeof value !== 'object' || value === null || seen.has(value)) return value;
   seen.add(value);
+  // Errors go to pino's own serializer untouched (a copy would lose message and stack).
+  if (value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((item) => redactUrlCredentialsDeep(item, depth - 1, seen)) as T;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
@@ -30,3 +32,4 @@ export function redactUrlCredentialsDeep<T>(value: T, depth = 4, seen = new Weak
   }
   return copy as T;
 }
+

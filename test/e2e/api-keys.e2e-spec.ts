@@ -1,0 +1,113 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { createTestApp, type TestApp } from '../utils/test-app';
+
+const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+
+describe('API keys', () => {
+  let testApp: TestApp;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '8' } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('refuses a request without a key with 401 problem+json', async () => {
+    const response = await request(server()).get('/v1/api-keys');
+    expect(response.status).toBe(401);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED', title: 'Unauthenticated', instance: '/v1/api-keys' });
+    expect(response.body.requestId).toBe(response.headers['x-request-id']);
+  });
+
+  it('refuses an unknown key with 401', async () => {
+    const response = await request(server()).get('/v1/api-keys').set('authorization', 'Bearer sgd_000000000000_' + 'A'.repeat(43));
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('AUTH.UNAUTHENTICATED');
+  });
+
+  it('creates a key shown once, lists it without the secret, stores only a hash, and revokes it', async () => {
+    const created = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'reader', scopes: ['read'] });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    expect(key).toMatch(/^sgd_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(created.body).toMatchObject({ name: 'reader', scopes: ['read'], revokedAt: null, prefix: key.slice(0, 16) });
+
+    const listed = await request(server()).get('/v1/api-keys').set('x-api-key', ADMIN_KEY);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toHaveLength(1);
+    expect(listed.body[0]).toMatchObject({ id: created.body.id, name: 'reader' });
+    expect(JSON.stringify(listed.body)).not.toContain(key.slice(17));
+
+    const db = new Client({ connectionString: testApp.config.database.url });
+    await db.connect();
+    try {
+      const rows = await db.query('SELECT * FROM api_keys');
+      expect(rows.rows).toHaveLength(1);
+      expect(JSON.stringify(rows.rows)).not.toContain(key.slice(17));
+      expect(rows.rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await db.end();
+    }
+
+    // The new key reads (200 on a read route needing admin is 403: read < admin).
+    const asReader = await request(server()).get('/v1/api-keys').set('authorization', `Bearer ${key}`);
+    expect(asReader.status).toBe(403);
+    expect(asReader.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(asReader.body).toMatchObject({ status: 403, code: 'AUTH.FORBIDDEN', requiredScope: 'admin' });
+
+    const revoked = await request(server()).delete(`/v1/api-keys/${created.body.id}`).set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(revoked.status).toBe(204);
+    const afterRevoke = await request(server()).get('/v1/api-keys').set('authorization', `Bearer ${key}`);
+    expect(afterRevoke.status).toBe(401);
+
+    const listedAgain = await request(server()).get('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(listedAgain.body[0].revokedAt).not.toBeNull();
+  });
+
+  it('lists each invalid field in a validation problem', async () => {
+    const response = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: '', scopes: ['root'], extra: 1 });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.code).toBe('REQUEST.VALIDATION_FAILED');
+    const fields = (response.body.errors as Array<{ field: string }>).map((error) => error.field);
+    expect(fields).toEqual(expect.arrayContaining(['name', 'scopes', 'extra']));
+  });
+
+  it('answers 404 problem+json when revoking a key that does not exist', async () => {
+    const response = await request(server())
+      .delete('/v1/api-keys/00000000-0000-4000-8000-000000000000')
+      .set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('API_KEY.NOT_FOUND');
+  });
+
+  it('rate-limits per key with 429 problem+json and Retry-After', async () => {
+    const created = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'busy', scopes: ['admin'] });
+    const statuses: number[] = [];
+    let limited: request.Response | undefined;
+    for (let i = 0; i < 12 && !limited; i++) {
+      const response = await request(server()).get('/v1/api-keys').set('authorization', `Bearer ${created.body.key}`);
+      statuses.push(response.status);
+      if (response.status === 429) limited = response;
+    }
+    expect(limited, `statuses: ${statuses.join(',')}`).toBeDefined();
+    expect(limited!.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited!.body.code).toBe('REQUEST.RATE_LIMITED');
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,83 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../utils/test-app';
+
+const ADMIN_KEY = 'test-admin-key-surface-0123456789abcdef';
+
+describe('HTTP surface', () => {
+  let testApp: TestApp;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, HTTP_BODY_LIMIT_BYTES: '2048' } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('is live and ready with PostgreSQL and Redis up', async () => {
+    expect((await request(server()).get('/health/live')).status).toBe(200);
+    const ready = await request(server()).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
+  });
+
+  it('serves an OpenAPI 3 document and the docs UI without a key', async () => {
+    const json = await request(server()).get('/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/v1/api-keys']).toBeDefined();
+    expect(json.body.components.securitySchemes).toHaveProperty('api-key');
+    const ui = await request(server()).get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('answers an unknown route with 404 problem+json', async () => {
+    const response = await request(server()).get('/v1/no-such-thing').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 404, code: 'REQUEST.ROUTE_NOT_FOUND', instance: '/v1/no-such-thing' });
+  });
+
+  it('answers a body over the limit with 413 problem+json', async () => {
+    const response = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'x'.repeat(4096), scopes: ['read'] });
+    expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 413, code: 'REQUEST.PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const response = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .set('content-type', 'application/json')
+      .send('{"name":');
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.status).toBe(400);
+  });
+
+  it('echoes a caller-supplied request id', async () => {
+    const response = await request(server()).get('/health/live').set('x-request-id', 'trace-abc.123');
+    expect(response.headers['x-request-id']).toBe('trace-abc.123');
+  });
+
+  it('exposes Prometheus metrics: request durations by route and status, queue depths', async () => {
+    await request(server()).get('/health/live');
+    const response = await request(server()).get('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} \d+/);
+    expect(response.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} \d+/);
+    for (const queue of ['analysis', 'webhook-delivery', 'report']) {
+      for (const state of ['waiting', 'active', 'failed']) {
+        expect(response.text).toContain(`sgdoctor_queue_jobs{queue="${queue}",state="${state}"} 0`);
+      }
+    }
+  });
+});
