@@ -1,0 +1,173 @@
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import { type IpAddress, isPrivateAddress } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import { describeTraffic } from '../network/protocol';
+import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
+import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
+import type { ReturnTrafficIndex } from './return-traffic-index';
+import { type SecurityGroupResult, evaluateSecurityGroups } from './security-group-evaluator';
+import type { BlockingControl, FlowVerdict } from './verdict';
+
+/** What explaining a flow may use besides the model. */
+export interface ExplainContext {
+  /** ACCEPTed flows of the same data set, for the reverse-record return-traffic signal. */
+  returnTraffic?: ReturnTrafficIndex;
+}
+
+/** Why the subnet's NACL was not evaluated. */
+export type NaclSkip = 'same-subnet' | 'no-subnet' | 'no-network-acl' | null;
+
+/** The verdict with everything that led to it, for classification and fixes. */
+export interface FlowAnalysis {
+  verdict: FlowVerdict;
+  /** The capturing interface is in the snapshot. */
+  interfaceKnown: boolean;
+  /** The address at the other end: source of an ingress flow, destination of an egress one. */
+  peer: string;
+  /** Port the security groups were asked about (the packet's destination port), null when not evaluated. */
+  securityGroupPort: number | null;
+  /** The packet's destination port, which the NACL `PortRange` is compared with. */
+  networkAclPort: number | null;
+  returnTrafficSignal: ReturnTrafficSignal | null;
+  groupIds: string[];
+  subnetId: string | null;
+  networkAclId: string | null;
+  naclSkipped: NaclSkip;
+  /** Null when the security groups were not evaluated (return traffic, interface without groups, unknown interface). */
+  securityGroup: SecurityGroupResult | null;
+  /** Null when the NACL was not evaluated. */
+  networkAcl: NetworkAclResult | null;
+}
+
+/** `explainFlow` with the details; see there. */
+export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: ExplainContext = {}): FlowAnalysis {
+  const eni = model.interface(flow.interfaceId);
+  const src = model.address(flow.srcaddr);
+  const dst = model.address(flow.dstaddr);
+  const inferred = flow.flowDirection ?? inferDirection(model, flow, src, dst);
+  const direction: Direction = inferred ?? guessDirection(src, dst);
+  const peerText = direction === 'ingress' ? flow.srcaddr : flow.dstaddr;
+  const peer = direction === 'ingress' ? src : dst;
+  const analysis: FlowAnalysis = {
+    verdict: { verdict: 'unknown', direction, returnTraffic: false, blockedBy: [] },
+    interfaceKnown: eni !== undefined, peer: peerText, securityGroupPort: null, networkAclPort: flow.dstport,
+    returnTrafficSignal: null, groupIds: eni ? [...model.securityGroupsOf(flow.interfaceId)] : [],
+    subnetId: eni?.SubnetId ?? null, networkAclId: null, naclSkipped: null, securityGroup: null, networkAcl: null,
+  };
+  if (eni && peer) {
+    const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
+    analysis.verdict.returnTraffic = decision.returnTraffic;
+    analysis.returnTrafficSignal = decision.signal;
+  }
+  if (flow.rejectReason === 'BPA') {
+    analysis.verdict = {
+      ...analysis.verdict, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }],
+      reason: 'VPC Block Public Access rejected the flow, not a security group or network ACL',
+    };
+    return analysis;
+  }
+  if (!eni) return unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
+  if (!src || !dst || !peer) return unknown(analysis, `${!src ? flow.srcaddr : flow.dstaddr} is not an IP address`);
+  if (!inferred) {
+    return unknown(analysis, `cannot tell the direction: neither ${flow.srcaddr} nor ${flow.dstaddr} is an address of ${flow.interfaceId}`);
+  }
+  evaluateControls(model, flow, analysis, peer);
+  return analysis;
+}
+
+function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, peer: IpAddress): void {
+  const { direction, returnTraffic } = analysis.verdict;
+  const vpcId = model.interfaceVpcId(flow.interfaceId);
+  const subnetId = analysis.subnetId;
+  // The subnet's NACL sees the packet unless the peer is inside the same subnet.
+  if (!subnetId) analysis.naclSkipped = 'no-subnet';
+  else if (model.subnetContains(subnetId, peer)) analysis.naclSkipped = 'same-subnet';
+  else {
+    analysis.networkAclId = model.networkAclIdForSubnet(subnetId) ?? null;
+    if (!analysis.networkAclId) analysis.naclSkipped = 'no-network-acl';
+    else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer);
+  }
+  // Security groups are stateful: return traffic is never theirs to block. An interface without
+  // groups (NAT gateway, some managed interfaces) has no security-group check at all.
+  if (!returnTraffic && analysis.groupIds.length > 0) {
+    analysis.securityGroupPort = flow.dstport;
+    analysis.securityGroup = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId });
+  }
+  conclude(flow, analysis);
+}
+
+function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
+  const { direction } = analysis.verdict;
+  const traffic = describeTraffic(flow.protocol, flow.dstport);
+  const naclBlock: BlockingControl | null = analysis.networkAcl?.allowed === false
+    ? { control: 'network-acl', direction, networkAclId: analysis.networkAclId!, ruleNumber: analysis.networkAcl.ruleNumber }
+    : null;
+  const sgBlock: BlockingControl | null = analysis.securityGroup?.allowed === false
+    ? { control: 'security-group', direction, groupIds: [...analysis.groupIds] }
+    : null;
+  // Path order at the interface: ingress = NACL then SG; egress = SG then NACL.
+  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [naclBlock, sgBlock] : [sgBlock, naclBlock];
+  const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
+  analysis.verdict.blockedBy = blockedBy;
+  if (blockedBy.length > 0) {
+    const parts = blockedBy.map((control) => control.control === 'network-acl'
+      ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
+      : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`);
+    analysis.verdict.verdict = 'blocked';
+    analysis.verdict.reason = parts.join(', and ') + notes(analysis);
+    return;
+  }
+  const uncertain = [
+    analysis.networkAcl?.allowed === 'uncertain' ? analysis.networkAcl.reason : null,
+    analysis.securityGroup?.allowed === 'uncertain' ? analysis.securityGroup.reason : null,
+    analysis.naclSkipped === 'no-network-acl' ? `the snapshot has no network ACL for ${analysis.subnetId}` : null,
+    analysis.naclSkipped === 'no-subnet' ? `${flow.interfaceId} has no subnet in the snapshot, so its network ACL is unknown` : null,
+  ].filter((r): r is string => Boolean(r));
+  if (uncertain.length > 0) {
+    unknown(analysis, uncertain.join(', and '));
+    return;
+  }
+  analysis.verdict.verdict = 'allowed';
+}
+
+function notes(analysis: FlowAnalysis): string {
+  const notes: string[] = [];
+  if (analysis.naclSkipped === 'same-subnet') notes.push(`NACL not evaluated inside ${analysis.subnetId}`);
+  if (analysis.verdict.returnTraffic) {
+    const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[analysis.returnTrafficSignal!];
+    notes.push(`return traffic, recognised from ${by}: security groups allow it statefully`);
+  }
+  return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
+function unknown(analysis: FlowAnalysis, reason: string): FlowAnalysis {
+  analysis.verdict = { ...analysis.verdict, verdict: 'unknown', blockedBy: [], reason };
+  return analysis;
+}
+
+/** Ingress when the destination is one of the interface's addresses, egress when the source is. */
+function inferDirection(model: NetworkModel, flow: FlowAggregate, src: IpAddress | null, dst: IpAddress | null): Direction | null {
+  if (!model.interface(flow.interfaceId)) return null;
+  if (dst && model.isInterfaceAddress(flow.interfaceId, dst)) return 'ingress';
+  if (src && model.isInterfaceAddress(flow.interfaceId, src)) return 'egress';
+  return null;
+}
+
+/** A direction to print when the interface cannot tell: towards the private side. */
+function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction {
+  if (src && dst && isPrivateAddress(src) && !isPrivateAddress(dst)) return 'egress';
+  return 'ingress';
+}
+
+/**
+ * What the CURRENT configuration does to one flow at its capturing interface (DESIGN.md,
+ * "AWS semantics"). Direction is the record's `flow-direction`, else inferred from which address
+ * is the interface's. Controls are evaluated in path order (ingress: subnet NACL inbound, then
+ * security groups inbound; egress: security groups outbound, then NACL outbound) and EVERY
+ * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
+ * security groups are skipped for return traffic (they are stateful). `reject-reason` BPA is
+ * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide.
+ */
+export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: ExplainContext = {}): FlowVerdict {
+  return analyzeFlow(model, flow, ctx).verdict;
+}

@@ -1,0 +1,28 @@
+import type { FlowAggregate } from '../flow-log/flow-record';
+
+/** Protocols whose flow-log records carry ports (TCP, UDP, SCTP): the shared port-collapse rule applies to them. */
+const PORTED = new Set([6, 17, 132]);
+
+/**
+ * Which side of the packet holds the connection's service port, by the shared port-collapse
+ * rule: the lower port is the service port when the other one is ephemeral (>= 1024). Uses the
+ * aggregator's `servicePortSide` when set; null when the rule does not apply (no ports, or both
+ * ports below 1024).
+ */
+export function servicePortSide(flow: Pick<FlowAggregate, 'servicePortSide' | 'srcport' | 'dstport' | 'protocol'>): 'src' | 'dst' | null {
+  if (flow.servicePortSide) return flow.servicePortSide;
+  if (!PORTED.has(flow.protocol) || flow.srcport === null || flow.dstport === null) return null;
+  if (flow.dstport <= flow.srcport) return flow.srcport >= 1024 ? 'dst' : null;
+  return flow.dstport >= 1024 ? 'src' : null;
+}
+
+/**
+ * Key ports of a flow with the ephemeral side wildcarded (`*`), so records of one service
+ * relationship that differ only in their client's ephemeral port share a key.
+ */
+export function keyPorts(flow: Pick<FlowAggregate, 'servicePortSide' | 'srcport' | 'dstport' | 'protocol'>): [string, string] {
+  const side = servicePortSide(flow);
+  const src = side === 'dst' ? '*' : String(flow.srcport ?? '-');
+  const dst = side === 'src' ? '*' : String(flow.dstport ?? '-');
+  return [src, dst];
+}

@@ -1,0 +1,107 @@
+import type { Direction } from '../flow-log/flow-record';
+import { type IpAddress, cidrContains } from '../network/ip-address';
+import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
+import type { NetworkModel } from '../network/network-model';
+import { describeTraffic, rulesHavePorts } from '../network/protocol';
+import type { NetworkAclEntry } from '../network/snapshot';
+
+/** Rule numbers DescribeNetworkAcls reports for the catch-all deny entries. */
+export const CATCH_ALL_IPV4 = 32767;
+export const CATCH_ALL_IPV6 = 32768;
+
+/**
+ * What a network ACL does to one packet: the first entry (ascending `RuleNumber`) that matches
+ * decides. When nothing matches, the implicit catch-all deny decides (32767 IPv4, 32768 IPv6).
+ * `allowed` is `uncertain` when the deciding entry is ICMP type-specific (flow logs carry no type).
+ */
+export interface NetworkAclResult {
+  allowed: boolean | 'uncertain';
+  ruleNumber: number;
+  action: 'allow' | 'deny';
+  reason?: string;
+}
+
+type EntryMatch = true | false | 'uncertain';
+
+function entryMatches(entry: CompiledNetworkAclEntry, protocol: number, port: number | null, peer: IpAddress): EntryMatch {
+  if (entry.protocol !== -1 && entry.protocol !== protocol) return false;
+  // IPv4 entries (CidrBlock) only see IPv4 packets, IPv6 entries (Ipv6CidrBlock) only IPv6.
+  if (!cidrContains(entry.cidr, peer)) return false;
+  if (entry.icmpTypeSpecific) return 'uncertain';
+  if (entry.protocol === -1 || !rulesHavePorts(entry.protocol)) return true;
+  if (port === null) return entry.fromPort === 0 && entry.toPort === 65535 ? true : 'uncertain';
+  return port >= entry.fromPort && port <= entry.toPort;
+}
+
+/**
+ * Evaluates a network ACL for one packet. `direction` is the packet's direction relative to the
+ * subnet (ingress: inbound entries; egress: outbound entries); `port` is the packet's own
+ * DESTINATION port, which is what a NACL `PortRange` is compared with in both directions (so for
+ * return traffic it is the initiator's ephemeral port); `peerAddress` is the address outside the
+ * subnet (source of an inbound packet, destination of an outbound one).
+ */
+export function evaluateNetworkAcl(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peerAddress: string | IpAddress,
+): NetworkAclResult {
+  const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
+  const entries = model.networkAclEntries(networkAclId, direction);
+  if (!entries) {
+    return { allowed: 'uncertain', ruleNumber: -1, action: 'deny', reason: `network ACL ${networkAclId} is not in the snapshot` };
+  }
+  if (!peer) {
+    return { allowed: 'uncertain', ruleNumber: -1, action: 'deny', reason: `${String(peerAddress)} is not an IP address` };
+  }
+  for (const entry of entries) {
+    const match = entryMatches(entry, protocol, port, peer);
+    if (match === false) continue;
+    const action = entry.allow ? 'allow' : 'deny';
+    if (match === 'uncertain') {
+      return {
+        allowed: 'uncertain', ruleNumber: entry.ruleNumber, action,
+        reason: entry.icmpTypeSpecific
+          ? `rule ${entry.ruleNumber} of ${networkAclId} names specific ICMP types and flow logs do not record the type`
+          : `the flow has no port to compare with rule ${entry.ruleNumber} of ${networkAclId}`,
+      };
+    }
+    return { allowed: entry.allow, ruleNumber: entry.ruleNumber, action };
+  }
+  return { allowed: false, ruleNumber: peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6, action: 'deny' };
+}
+
+/**
+ * Every deny entry of the ACL that matches the packet, in evaluation order, ending with the
+ * catch-all (listed even when the snapshot omits it). A fix must land before the first of these.
+ */
+export function naclDenyingRules(
+  model: NetworkModel,
+  aclId: string,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: string | IpAddress,
+): NetworkAclEntry[] {
+  const address = typeof peer === 'string' ? model.address(peer) : peer;
+  const entries = model.networkAclEntries(aclId, direction);
+  if (!entries || !address) return [];
+  const denies = entries.filter((e) => !e.allow && entryMatches(e, protocol, port, address) !== false).map((e) => e.entry);
+  const catchAll = address.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6;
+  if (!denies.some((e) => e.RuleNumber === catchAll)) {
+    denies.push({
+      RuleNumber: catchAll, Protocol: '-1', RuleAction: 'deny', Egress: direction === 'egress',
+      ...(address.family === 4 ? { CidrBlock: '0.0.0.0/0' } : { Ipv6CidrBlock: '::/0' }),
+    });
+  }
+  return denies;
+}
+
+/** `acl-… rule N denies inbound tcp/50123 from 203.0.113.5` */
+export function describeNaclDeny(aclId: string, result: NetworkAclResult, direction: Direction, protocol: number, port: number | null, peer: string): string {
+  const way = direction === 'ingress' ? `inbound ${describeTraffic(protocol, port)} from` : `outbound ${describeTraffic(protocol, port)} to`;
+  const which = result.ruleNumber === CATCH_ALL_IPV4 || result.ruleNumber === CATCH_ALL_IPV6 ? ' (the catch-all deny)' : '';
+  return `rule ${result.ruleNumber}${which} of ${aclId} denies ${way} ${peer}`;
+}

@@ -1,0 +1,57 @@
+import type { FlowAggregate } from '../flow-log/flow-record';
+import { parseIp } from '../network/ip-address';
+import { keyPorts } from './flow-ports';
+
+/**
+ * The ACCEPTed flows of a data set, keyed so that a REJECTed flow can ask "was the reverse of
+ * this flow accepted at the same interface?" — if so the rejected packets answer (or are answered
+ * by) a connection that got through in the other direction, i.e. they are return traffic.
+ *
+ * The key is interface, protocol, source, destination and the two ports with the ephemeral side
+ * wildcarded (the shared port-collapse rule), so aggregates that kept different representative
+ * ephemeral ports still meet.
+ */
+export class ReturnTrafficIndex {
+  private readonly accepted = new Set<string>();
+  private readonly canonical = new Map<string, string>();
+
+  /** Indexes the ACCEPT flows among `flows` (REJECT flows are ignored). */
+  static fromFlows(flows: Iterable<FlowAggregate>): ReturnTrafficIndex {
+    const index = new ReturnTrafficIndex();
+    for (const flow of flows) index.add(flow);
+    return index;
+  }
+
+  /** Adds one flow if its action is ACCEPT. */
+  add(flow: FlowAggregate): void {
+    if (flow.action !== 'ACCEPT') return;
+    const [sp, dp] = keyPorts(flow);
+    this.accepted.add(this.key(flow.interfaceId, flow.protocol, flow.srcaddr, flow.dstaddr, sp, dp));
+  }
+
+  get size(): number {
+    return this.accepted.size;
+  }
+
+  /** True when the reverse of `flow` (addresses and ports swapped) was accepted at the same interface. */
+  hasAcceptedReverse(flow: FlowAggregate): boolean {
+    if (this.accepted.size === 0) return false;
+    const [sp, dp] = keyPorts(flow);
+    return this.accepted.has(this.key(flow.interfaceId, flow.protocol, flow.dstaddr, flow.srcaddr, dp, sp));
+  }
+
+  private key(eni: string, protocol: number, src: string, dst: string, sp: string, dp: string): string {
+    return `${eni}|${protocol}|${this.address(src)}|${this.address(dst)}|${sp}|${dp}`;
+  }
+
+  /** Canonical address text, so two spellings of one IPv6 address meet. */
+  private address(text: string): string {
+    if (!text.includes(':')) return text;
+    let key = this.canonical.get(text);
+    if (key === undefined) {
+      key = parseIp(text)?.key ?? text;
+      this.canonical.set(text, key);
+    }
+    return key;
+  }
+}

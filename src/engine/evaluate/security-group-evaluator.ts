@@ -1,0 +1,166 @@
+import type { Direction } from '../flow-log/flow-record';
+import { type IpAddress, cidrContains, isInternetAddress } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
+import type { CompiledSecurityGroupRule, RulePeer } from '../network/security-group-rules';
+import type { IpPermission } from '../network/snapshot';
+
+/** The rule that allowed a flow. */
+export interface MatchedSecurityGroupRule {
+  groupId: string;
+  direction: Direction;
+  /** `SecurityGroupRuleId` when known. */
+  ruleId: string | null;
+  /** The rule as an EC2 `IpPermission` with only the matching peer. */
+  permission: IpPermission;
+}
+
+export type SecurityGroupResult =
+  | { allowed: true; matchedRule: MatchedSecurityGroupRule }
+  | { allowed: false }
+  | { allowed: 'uncertain'; reason: string };
+
+/** Where the evaluation happens: the VPC of the interface whose groups are evaluated. */
+export interface SecurityGroupContext {
+  /** Group references match peers in this VPC and in VPCs actively peered with it; null: any VPC. */
+  vpcId: string | null;
+}
+
+type Match = true | false | string;
+
+/**
+ * Does any rule of any of `groupIds` allow `protocol`/`port` with `peerAddress` in `direction`?
+ * `port` is the service port of the connection (the destination port of the packet that opens it).
+ * A rule that cannot decide (ICMP type-specific, a prefix list without entries, a group reference
+ * whose members the snapshot cannot show) makes the answer `uncertain` unless another rule allows.
+ */
+export function evaluateSecurityGroups(
+  model: NetworkModel,
+  groupIds: readonly string[],
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peerAddress: string | IpAddress,
+  ctx: SecurityGroupContext = { vpcId: null },
+): SecurityGroupResult {
+  const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
+  if (!peer) return { allowed: 'uncertain', reason: `${String(peerAddress)} is not an IP address` };
+  let uncertain: string | null = null;
+  for (const groupId of groupIds) {
+    const set = model.groupRules(groupId, direction);
+    if (!set) {
+      uncertain ??= `security group ${groupId} is not in the snapshot`;
+      continue;
+    }
+    for (const list of [set.byProtocol.get(protocol), set.anyProtocol]) {
+      if (!list) continue;
+      for (const rule of list) {
+        const match = ruleMatches(model, rule, protocol, port, peer, ctx);
+        if (match === true) {
+          return { allowed: true, matchedRule: { groupId, direction, ruleId: rule.ruleId, permission: rule.permission } };
+        }
+        if (typeof match === 'string') uncertain ??= match;
+      }
+    }
+  }
+  return uncertain === null ? { allowed: false } : { allowed: 'uncertain', reason: uncertain };
+}
+
+function ruleMatches(
+  model: NetworkModel,
+  rule: CompiledSecurityGroupRule,
+  protocol: number,
+  port: number | null,
+  peer: IpAddress,
+  ctx: SecurityGroupContext,
+): Match {
+  const portMatch = portMatches(rule, protocol, port);
+  if (portMatch === false) return false;
+  const peerMatch = peerMatches(model, rule.peer, peer, ctx);
+  if (peerMatch !== true) return peerMatch;
+  return portMatch;
+}
+
+function portMatches(rule: CompiledSecurityGroupRule, protocol: number, port: number | null): Match {
+  if (rule.icmpTypeSpecific && isIcmp(protocol)) {
+    return `a rule of ${rule.groupId} allows only some ${describeTraffic(protocol, null)} types and flow logs do not record the type`;
+  }
+  if (!rulesHavePorts(rule.protocol)) return true;
+  if (port === null) {
+    return rule.fromPort === 0 && rule.toPort === 65535 ? true : `the flow has no port to compare with ${rule.groupId}'s port range`;
+  }
+  return port >= rule.fromPort && port <= rule.toPort;
+}
+
+/** Does a rule's peer cover the address? A string is the reason it cannot be decided. */
+export function peerMatches(model: NetworkModel, rulePeer: RulePeer, peer: IpAddress, ctx: SecurityGroupContext): Match {
+  switch (rulePeer.kind) {
+    case 'cidr':
+      return cidrContains(rulePeer.cidr, peer);
+    case 'prefix-list': {
+      const cidrs = model.prefixListCidrs(rulePeer.prefixListId);
+      if (!cidrs) return `prefix list ${rulePeer.prefixListId} has no entries in the snapshot`;
+      return cidrs.some((cidr) => cidrContains(cidr, peer));
+    }
+    case 'group':
+      return groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx);
+  }
+}
+
+/**
+ * A referenced group matches a peer whose PRIVATE address belongs to an interface carrying the
+ * group, in the evaluating VPC or a VPC actively peered with it. Public and Elastic IPs never
+ * match. When the peer is a private address that no interface in the snapshot owns, the answer
+ * depends on what the snapshot cannot show: uncertain if the referenced group is not in the
+ * snapshot (another account) or the address lies in a VPC the reference can reach; otherwise no.
+ */
+export function groupReferenceMatches(
+  model: NetworkModel,
+  groupId: string,
+  userId: string | null,
+  peer: IpAddress,
+  ctx: SecurityGroupContext,
+): Match {
+  const vpcs = ctx.vpcId === null ? null : model.reachableVpcs(ctx.vpcId);
+  const owners = model.interfacesByPrivateAddress(peer, vpcs);
+  if (owners.length > 0) {
+    return owners.some((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
+  }
+  if (isInternetAddress(peer)) return false;
+  if (!model.hasSecurityGroup(groupId)) {
+    const account = userId ? ` of account ${userId}` : '';
+    return `${peer.key} may carry ${groupId}${account}, which is not in the snapshot`;
+  }
+  const inReach = vpcs === null ? true : [...vpcs].some((vpcId) => model.vpcContains(vpcId, peer));
+  return inReach ? `no interface in the snapshot has address ${peer.key}, so whether it carries ${groupId} is unknown` : false;
+}
+
+/**
+ * Is `protocol`/`port` open in `direction` to any peer at all by these groups (whatever the
+ * peer)? ICMP type-specific rules count as open. Used to tell "the port is open to others" from
+ * "nobody may reach this port".
+ */
+export function portOpenToAnyPeer(
+  model: NetworkModel,
+  groupIds: readonly string[],
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+): boolean {
+  for (const groupId of groupIds) {
+    const set = model.groupRules(groupId, direction);
+    if (!set) continue;
+    for (const list of [set.byProtocol.get(protocol), set.anyProtocol]) {
+      for (const rule of list ?? []) {
+        if (!rulesHavePorts(rule.protocol) || port === null) return true;
+        if (port >= rule.fromPort && port <= rule.toPort) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The ids of the groups an interface carries (empty when the interface is unknown). */
+export function securityGroupsOf(model: NetworkModel, eniId: string): string[] {
+  return [...model.securityGroupsOf(eniId)];
+}

@@ -1,0 +1,37 @@
+import type { NetworkInterface } from './snapshot';
+
+const UUID_SUFFIX = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Names what owns an interface, for people reading findings: the instance id when attached to an
+ * instance; otherwise what the description AWS writes on managed interfaces reveals — a load
+ * balancer (`ELB app/NAME/ID` → `elb:app/NAME`, `ELB net/NAME/ID` → `elb:net/NAME`, classic
+ * `ELB NAME` → `elb:NAME`), a NAT gateway (`nat-…`), a Lambda function (`lambda:NAME`), an
+ * interface VPC endpoint (`vpce-…`), an EFS mount target (`efs:fs-…`), RDS (`rds`); else the
+ * interface type or requester, or null.
+ */
+export function describeInterfaceOwner(eni: NetworkInterface): string | null {
+  if (eni.Attachment?.InstanceId) return eni.Attachment.InstanceId;
+  const description = (eni.Description ?? '').trim();
+  const fromDescription = ownerFromDescription(description);
+  if (fromDescription) return fromDescription;
+  if (eni.InterfaceType && eni.InterfaceType !== 'interface') return eni.InterfaceType;
+  return eni.RequesterId ?? null;
+}
+
+function ownerFromDescription(description: string): string | null {
+  const elbV2 = /^ELB (app|net|gwy)\/([^/]+)\/[^/\s]+$/.exec(description);
+  if (elbV2) return `elb:${elbV2[1]}/${elbV2[2]}`;
+  const classic = /^ELB ([^\s/]+)$/.exec(description);
+  if (classic) return `elb:${classic[1]}`;
+  const nat = /^Interface for NAT Gateway (nat-[0-9a-z]+)/i.exec(description);
+  if (nat) return nat[1];
+  const lambda = /^AWS Lambda VPC ENI[- ](.+)$/.exec(description);
+  if (lambda) return `lambda:${lambda[1].replace(UUID_SUFFIX, '')}`;
+  const endpoint = /^VPC Endpoint Interface (vpce-[0-9a-z]+)/i.exec(description);
+  if (endpoint) return endpoint[1];
+  const efs = /^EFS mount target for (fs-[0-9a-z]+)/i.exec(description);
+  if (efs) return `efs:${efs[1]}`;
+  if (description === 'RDSNetworkInterface') return 'rds';
+  return null;
+}

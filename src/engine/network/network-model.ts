@@ -1,0 +1,396 @@
+import type { Direction } from '../flow-log/flow-record';
+import { CidrTable } from './cidr-table';
+import { describeInterfaceOwner } from './interface-owner';
+import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from './ip-address';
+import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
+import {
+  type CompiledSecurityGroupRule,
+  type GroupRuleSet,
+  bucketRules,
+  compilePermissions,
+  groupHasPermissions,
+  ruleToPermission,
+} from './security-group-rules';
+import type {
+  NetworkAcl,
+  NetworkInterface,
+  NetworkSnapshot,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+  Vpc,
+} from './snapshot';
+
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+const EMPTY_SET: ReadonlySet<string> = new Set<string>();
+const ADDRESS_CACHE_LIMIT = 200_000;
+
+/**
+ * The network configuration of a snapshot, indexed for evaluation: interfaces by id and by
+ * address (per VPC), subnets by id and by CIDR, security groups with their rules compiled and
+ * bucketed by protocol, network ACLs per subnet with entries sorted, VPCs with their active
+ * peerings, prefix-list CIDRs, and which groups each interface carries (and the reverse).
+ * Built once per snapshot; read-only afterwards.
+ */
+export class NetworkModel {
+  private readonly interfacesById = new Map<string, NetworkInterface>();
+  private readonly addressesOfInterface = new Map<string, Set<string>>();
+  private readonly vpcOfInterface = new Map<string, string>();
+  private readonly reachableVpcCache = new Map<string, ReadonlySet<string>>();
+  /** Private IPv4 and IPv6 addresses (not public/Elastic IPs) → interfaces, per VPC. */
+  private readonly privateAddressIndex = new Map<string, Map<string, NetworkInterface[]>>();
+  /** Delegated prefixes (`Ipv4Prefixes`/`Ipv6Prefixes`) → interfaces, per VPC. */
+  private readonly prefixIndex = new Map<string, CidrTable<NetworkInterface>>();
+  private readonly subnetsById = new Map<string, Subnet>();
+  private readonly subnetCidrs = new Map<string, CidrTable<Subnet>>();
+  private readonly subnetBlocks = new Map<string, Cidr[]>();
+  private readonly groupsById = new Map<string, SecurityGroup>();
+  private readonly groupsOfInterface = new Map<string, string[]>();
+  private readonly interfacesOfGroup = new Map<string, string[]>();
+  private readonly ruleSets = new Map<string, { ingress: GroupRuleSet; egress: GroupRuleSet; all: CompiledSecurityGroupRule[] }>();
+  private readonly aclsById = new Map<string, NetworkAcl>();
+  private readonly aclOfSubnet = new Map<string, string>();
+  private readonly defaultAclOfVpc = new Map<string, string>();
+  private readonly subnetsOfAcl = new Map<string, string[]>();
+  private readonly aclEntries = new Map<string, { ingress: CompiledNetworkAclEntry[]; egress: CompiledNetworkAclEntry[] }>();
+  private readonly vpcsById = new Map<string, Vpc>();
+  private readonly vpcBlocks = new Map<string, Cidr[]>();
+  private readonly peersOfVpc = new Map<string, Set<string>>();
+  private readonly prefixLists = new Map<string, Cidr[]>();
+  private readonly addressCache = new Map<string, IpAddress | null>();
+
+  private constructor(readonly snapshot: NetworkSnapshot) {}
+
+  /** Builds and indexes the model. The snapshot is expected to be validated (see `validateSnapshot`). */
+  static fromSnapshot(snapshot: NetworkSnapshot): NetworkModel {
+    const model = new NetworkModel(snapshot);
+    model.indexVpcs();
+    model.indexSubnets();
+    model.indexPrefixLists();
+    model.indexInterfaces();
+    model.indexSecurityGroups();
+    model.indexNetworkAcls();
+    return model;
+  }
+
+  /** Parses an address once and remembers it (flows repeat their peers). Null when not an IP. */
+  address(text: string | null | undefined): IpAddress | null {
+    if (!text) return null;
+    const cached = this.addressCache.get(text);
+    if (cached !== undefined) return cached;
+    const parsed = parseIp(text);
+    if (this.addressCache.size >= ADDRESS_CACHE_LIMIT) this.addressCache.clear();
+    this.addressCache.set(text, parsed);
+    return parsed;
+  }
+
+  // Interfaces -----------------------------------------------------------------------------
+
+  interface(eniId: string): NetworkInterface | undefined {
+    return this.interfacesById.get(eniId);
+  }
+
+  interfaces(): IterableIterator<NetworkInterface> {
+    return this.interfacesById.values();
+  }
+
+  /** True when `address` is one of the interface's own addresses (private, IPv6, public, or in a delegated prefix). */
+  isInterfaceAddress(eniId: string, address: IpAddress): boolean {
+    if (this.addressesOfInterface.get(eniId)?.has(address.key)) return true;
+    const eni = this.interfacesById.get(eniId);
+    if (!eni || (!eni.Ipv4Prefixes?.length && !eni.Ipv6Prefixes?.length)) return false;
+    return this.prefixesOf(eni).some((cidr) => cidrContains(cidr, address));
+  }
+
+  /**
+   * Interfaces whose private IPv4/IPv6 address (or delegated prefix) is `address`, in the given
+   * VPCs (every VPC when `vpcIds` is null). Public and Elastic IPs are not indexed here.
+   */
+  interfacesByPrivateAddress(address: IpAddress, vpcIds: ReadonlySet<string> | null = null): NetworkInterface[] {
+    const found: NetworkInterface[] = [];
+    const visit = (vpcId: string): void => {
+      const exact = this.privateAddressIndex.get(vpcId)?.get(address.key);
+      if (exact) found.push(...exact);
+      const prefixes = this.prefixIndex.get(vpcId);
+      if (prefixes) for (const eni of prefixes.allMatches(address)) if (!found.includes(eni)) found.push(eni);
+    };
+    if (vpcIds === null) for (const vpcId of this.privateAddressIndex.keys()) visit(vpcId);
+    else for (const vpcId of vpcIds) visit(vpcId);
+    return found;
+  }
+
+  /** The interface's VPC (its own `VpcId`, else its subnet's), or null. */
+  interfaceVpcId(eniId: string): string | null {
+    return this.vpcOfInterface.get(eniId) ?? null;
+  }
+
+  /** What owns the interface (instance id, `elb:app/NAME`, `nat-…`, `lambda:NAME`, `vpce-…`, `rds` …), or null. */
+  interfaceOwner(eniId: string): string | null {
+    const eni = this.interfacesById.get(eniId);
+    return eni ? describeInterfaceOwner(eni) : null;
+  }
+
+  // Subnets and VPCs -------------------------------------------------------------------------
+
+  subnet(subnetId: string): Subnet | undefined {
+    return this.subnetsById.get(subnetId);
+  }
+
+  /** The subnet of `vpcId` whose CIDR (IPv4 or IPv6) contains `address`. */
+  subnetContaining(address: IpAddress, vpcId: string): Subnet | undefined {
+    return this.subnetCidrs.get(vpcId)?.longestMatch(address)[0];
+  }
+
+  /** True when `address` lies in one of the subnet's CIDR blocks. */
+  subnetContains(subnetId: string, address: IpAddress): boolean {
+    return (this.subnetBlocks.get(subnetId) ?? []).some((cidr) => cidrContains(cidr, address));
+  }
+
+  vpc(vpcId: string): Vpc | undefined {
+    return this.vpcsById.get(vpcId);
+  }
+
+  /** VPCs joined to `vpcId` by an `active` peering connection. */
+  peeredVpcs(vpcId: string): ReadonlySet<string> {
+    return this.peersOfVpc.get(vpcId) ?? EMPTY_SET;
+  }
+
+  /** The VPC itself and every VPC actively peered with it: where a group reference can match. */
+  reachableVpcs(vpcId: string): ReadonlySet<string> {
+    let set = this.reachableVpcCache.get(vpcId);
+    if (!set) {
+      set = new Set([vpcId, ...this.peeredVpcs(vpcId)]);
+      this.reachableVpcCache.set(vpcId, set);
+    }
+    return set;
+  }
+
+  /** True when `address` lies in one of the VPC's CIDR blocks (primary, secondary, IPv6), or a subnet of it. */
+  vpcContains(vpcId: string, address: IpAddress): boolean {
+    if ((this.vpcBlocks.get(vpcId) ?? []).some((cidr) => cidrContains(cidr, address))) return true;
+    return this.subnetContaining(address, vpcId) !== undefined;
+  }
+
+  // Security groups --------------------------------------------------------------------------
+
+  securityGroup(groupId: string): SecurityGroup | undefined {
+    return this.groupsById.get(groupId);
+  }
+
+  /** True when the group is in the snapshot (in `SecurityGroups` or `SecurityGroupRules`). */
+  hasSecurityGroup(groupId: string): boolean {
+    return this.ruleSets.has(groupId);
+  }
+
+  /** Ids of the groups the interface carries, in the order EC2 lists them. */
+  securityGroupsOf(eniId: string): readonly string[] {
+    return this.groupsOfInterface.get(eniId) ?? NO_STRINGS;
+  }
+
+  /** Ids of the interfaces that carry the group. */
+  interfacesWithGroup(groupId: string): readonly string[] {
+    return this.interfacesOfGroup.get(groupId) ?? NO_STRINGS;
+  }
+
+  /** The group's compiled rules of one direction, bucketed by protocol; undefined when the group is unknown. */
+  groupRules(groupId: string, direction: Direction): GroupRuleSet | undefined {
+    return this.ruleSets.get(groupId)?.[direction];
+  }
+
+  /** Every compiled rule of the group, both directions. */
+  allGroupRules(groupId: string): readonly CompiledSecurityGroupRule[] {
+    return this.ruleSets.get(groupId)?.all ?? [];
+  }
+
+  /** Every group id known to the model. */
+  securityGroupIds(): IterableIterator<string> {
+    return this.ruleSets.keys();
+  }
+
+  // Network ACLs -----------------------------------------------------------------------------
+
+  networkAcl(aclId: string): NetworkAcl | undefined {
+    return this.aclsById.get(aclId);
+  }
+
+  /** The subnet's network ACL: its explicit association, else its VPC's default ACL. */
+  networkAclIdForSubnet(subnetId: string): string | undefined {
+    const explicit = this.aclOfSubnet.get(subnetId);
+    if (explicit) return explicit;
+    const vpcId = this.subnetsById.get(subnetId)?.VpcId;
+    return vpcId ? this.defaultAclOfVpc.get(vpcId) : undefined;
+  }
+
+  /** Subnets that use the ACL (explicitly, or implicitly when it is its VPC's default). */
+  subnetsOfNetworkAcl(aclId: string): readonly string[] {
+    return this.subnetsOfAcl.get(aclId) ?? NO_STRINGS;
+  }
+
+  /** The ACL's entries of one direction in evaluation order; undefined when the ACL is unknown. */
+  networkAclEntries(aclId: string, direction: Direction): readonly CompiledNetworkAclEntry[] | undefined {
+    return this.aclEntries.get(aclId)?.[direction];
+  }
+
+  // Prefix lists -----------------------------------------------------------------------------
+
+  /** CIDRs of a managed prefix list from `PrefixListEntries`; undefined when the snapshot lacks its entries. */
+  prefixListCidrs(prefixListId: string): readonly Cidr[] | undefined {
+    return this.prefixLists.get(prefixListId);
+  }
+
+  // Indexing ---------------------------------------------------------------------------------
+
+  private indexVpcs(): void {
+    for (const vpc of this.snapshot.Vpcs ?? []) {
+      this.vpcsById.set(vpc.VpcId, vpc);
+      const texts = [
+        vpc.CidrBlock,
+        ...(vpc.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State !== 'disassociated').map((a) => a.CidrBlock),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated').map((a) => a.Ipv6CidrBlock),
+      ];
+      this.vpcBlocks.set(vpc.VpcId, texts.map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null));
+    }
+    for (const peering of this.snapshot.VpcPeeringConnections ?? []) {
+      if (peering.Status?.Code !== 'active') continue;
+      const a = peering.RequesterVpcInfo?.VpcId;
+      const b = peering.AccepterVpcInfo?.VpcId;
+      if (!a || !b) continue;
+      this.addPeer(a, b);
+      this.addPeer(b, a);
+    }
+  }
+
+  private addPeer(from: string, to: string): void {
+    let peers = this.peersOfVpc.get(from);
+    if (!peers) this.peersOfVpc.set(from, (peers = new Set()));
+    peers.add(to);
+  }
+
+  private indexSubnets(): void {
+    for (const subnet of this.snapshot.Subnets ?? []) {
+      this.subnetsById.set(subnet.SubnetId, subnet);
+      const blocks = [subnet.CidrBlock, ...(subnet.Ipv6CidrBlockAssociationSet ?? [])
+        .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated').map((a) => a.Ipv6CidrBlock)]
+        .map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
+      this.subnetBlocks.set(subnet.SubnetId, blocks);
+      const vpcId = subnet.VpcId ?? '';
+      let table = this.subnetCidrs.get(vpcId);
+      if (!table) this.subnetCidrs.set(vpcId, (table = new CidrTable()));
+      for (const cidr of blocks) table.add(cidr, subnet);
+    }
+  }
+
+  private indexPrefixLists(): void {
+    for (const [id, entries] of Object.entries(this.snapshot.PrefixListEntries ?? {})) {
+      this.prefixLists.set(id, (entries ?? []).map((e) => (e.Cidr ? parseCidr(e.Cidr) : null)).filter((c): c is Cidr => c !== null));
+    }
+  }
+
+  private prefixesOf(eni: NetworkInterface): Cidr[] {
+    return [...(eni.Ipv4Prefixes ?? []).map((p) => p.Ipv4Prefix), ...(eni.Ipv6Prefixes ?? []).map((p) => p.Ipv6Prefix)]
+      .map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
+  }
+
+  private indexInterfaces(): void {
+    for (const eni of this.snapshot.NetworkInterfaces ?? []) {
+      if (this.interfacesById.has(eni.NetworkInterfaceId)) continue;
+      this.interfacesById.set(eni.NetworkInterfaceId, eni);
+      const vpcId = eni.VpcId ?? this.subnetsById.get(eni.SubnetId ?? '')?.VpcId ?? '';
+      if (vpcId) this.vpcOfInterface.set(eni.NetworkInterfaceId, vpcId);
+      const privateKeys = new Set<string>();
+      const publicKeys = new Set<string>();
+      const add = (set: Set<string>, text: string | undefined): void => {
+        const parsed = text ? parseIp(text) : null;
+        if (parsed) set.add(parsed.key);
+      };
+      add(privateKeys, eni.PrivateIpAddress);
+      for (const entry of eni.PrivateIpAddresses ?? []) {
+        add(privateKeys, entry.PrivateIpAddress);
+        add(publicKeys, entry.Association?.PublicIp);
+      }
+      for (const entry of eni.Ipv6Addresses ?? []) add(privateKeys, entry.Ipv6Address);
+      add(publicKeys, eni.Association?.PublicIp);
+      this.addressesOfInterface.set(eni.NetworkInterfaceId, new Set([...privateKeys, ...publicKeys]));
+      let byAddress = this.privateAddressIndex.get(vpcId);
+      if (!byAddress) this.privateAddressIndex.set(vpcId, (byAddress = new Map()));
+      for (const key of privateKeys) {
+        const list = byAddress.get(key);
+        if (list) list.push(eni);
+        else byAddress.set(key, [eni]);
+      }
+      const prefixes = this.prefixesOf(eni);
+      if (prefixes.length) {
+        let table = this.prefixIndex.get(vpcId);
+        if (!table) this.prefixIndex.set(vpcId, (table = new CidrTable()));
+        for (const cidr of prefixes) table.add(cidr, eni);
+      }
+      const groupIds = [...new Set((eni.Groups ?? []).map((g) => g.GroupId).filter((id): id is string => Boolean(id)))];
+      this.groupsOfInterface.set(eni.NetworkInterfaceId, groupIds);
+      for (const groupId of groupIds) {
+        const list = this.interfacesOfGroup.get(groupId);
+        if (list) list.push(eni.NetworkInterfaceId);
+        else this.interfacesOfGroup.set(groupId, [eni.NetworkInterfaceId]);
+      }
+    }
+  }
+
+  private indexSecurityGroups(): void {
+    const rulesByGroup = new Map<string, SecurityGroupRule[]>();
+    for (const rule of this.snapshot.SecurityGroupRules ?? []) {
+      if (!rule.GroupId) continue;
+      const list = rulesByGroup.get(rule.GroupId);
+      if (list) list.push(rule);
+      else rulesByGroup.set(rule.GroupId, [rule]);
+    }
+    for (const group of this.snapshot.SecurityGroups ?? []) this.groupsById.set(group.GroupId, group);
+    const ids = new Set([...this.groupsById.keys(), ...rulesByGroup.keys()]);
+    for (const groupId of ids) {
+      const group = this.groupsById.get(groupId);
+      let compiled: CompiledSecurityGroupRule[];
+      if (group && groupHasPermissions(group)) {
+        compiled = [
+          ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
+          ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
+        ];
+      } else {
+        // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
+        compiled = (rulesByGroup.get(groupId) ?? []).flatMap((rule) =>
+          compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)])
+            .map((c) => ({ ...c, ruleId: rule.SecurityGroupRuleId ?? null })));
+      }
+      this.ruleSets.set(groupId, {
+        ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),
+        egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
+        all: compiled,
+      });
+    }
+  }
+
+  private indexNetworkAcls(): void {
+    for (const acl of this.snapshot.NetworkAcls ?? []) {
+      this.aclsById.set(acl.NetworkAclId, acl);
+      this.aclEntries.set(acl.NetworkAclId, {
+        ingress: compileNetworkAclEntries(acl.Entries ?? [], false),
+        egress: compileNetworkAclEntries(acl.Entries ?? [], true),
+      });
+      if (acl.IsDefault && acl.VpcId) this.defaultAclOfVpc.set(acl.VpcId, acl.NetworkAclId);
+      for (const association of acl.Associations ?? []) {
+        if (association.SubnetId) this.aclOfSubnet.set(association.SubnetId, acl.NetworkAclId);
+      }
+    }
+    for (const subnetId of this.subnetsById.keys()) {
+      const aclId = this.networkAclIdForSubnet(subnetId);
+      if (!aclId) continue;
+      const list = this.subnetsOfAcl.get(aclId);
+      if (list) list.push(subnetId);
+      else this.subnetsOfAcl.set(aclId, [subnetId]);
+    }
+    // Associations to subnets missing from the snapshot still name the ACL's subnets.
+    for (const [subnetId, aclId] of this.aclOfSubnet) {
+      const list = this.subnetsOfAcl.get(aclId) ?? [];
+      if (!list.includes(subnetId)) this.subnetsOfAcl.set(aclId, [...list, subnetId]);
+    }
+  }
+}
+
+export { isInternetAddress, isPrivateAddress } from './ip-address';

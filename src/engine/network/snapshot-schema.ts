@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { parseCidr, parseIp } from './ip-address';
+import { ruleProtocolNumber } from './protocol';
+
+/*
+ * zod schemas of the snapshot contract: the members the engine reads are checked, every other
+ * member is kept as it came (loose objects), as `aws ec2 describe-… --output json` prints them.
+ */
+
+const cidr = (family: 4 | 6) =>
+  z.string().refine((text) => parseCidr(text)?.family === family, { message: `expected an IPv${family} CIDR block` });
+const ip = z.string().refine((text) => parseIp(text) !== null, { message: 'expected an IP address' });
+const ipv4 = z.string().refine((text) => parseIp(text)?.family === 4, { message: 'expected an IPv4 address' });
+const ipv6 = z.string().refine((text) => parseIp(text)?.family === 6, { message: 'expected an IPv6 address' });
+const anyCidr = z.string().refine((text) => parseCidr(text) !== null, { message: 'expected a CIDR block' });
+const protocol = z.union([z.string(), z.number()]).refine((v) => ruleProtocolNumber(v) !== null, {
+  message: 'expected tcp, udp, icmp, icmpv6, -1 or a protocol number 0-255',
+}).transform((v) => String(v));
+const port = z.number().int().min(-1).max(65535);
+const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
+const tags = z.array(tag).optional();
+const id = (prefix: string) => z.string().min(1).refine((v) => v.startsWith(prefix), { message: `expected an id starting with "${prefix}"` });
+
+const userIdGroupPair = z.looseObject({
+  GroupId: z.string().optional(), GroupName: z.string().optional(), UserId: z.string().optional(),
+  VpcId: z.string().optional(), VpcPeeringConnectionId: z.string().optional(), PeeringStatus: z.string().optional(),
+  Description: z.string().optional(),
+});
+
+export const ipPermissionSchema = z.looseObject({
+  IpProtocol: protocol,
+  FromPort: port.optional(),
+  ToPort: port.optional(),
+  IpRanges: z.array(z.looseObject({ CidrIp: cidr(4), Description: z.string().optional() })).optional(),
+  Ipv6Ranges: z.array(z.looseObject({ CidrIpv6: cidr(6), Description: z.string().optional() })).optional(),
+  PrefixListIds: z.array(z.looseObject({ PrefixListId: id('pl-'), Description: z.string().optional() })).optional(),
+  UserIdGroupPairs: z.array(userIdGroupPair).optional(),
+});
+
+const securityGroup = z.looseObject({
+  GroupId: id('sg-'), GroupName: z.string().optional(), Description: z.string().optional(),
+  VpcId: z.string().optional(), OwnerId: z.string().optional(),
+  IpPermissions: z.array(ipPermissionSchema).optional(), IpPermissionsEgress: z.array(ipPermissionSchema).optional(), Tags: tags,
+});
+
+const securityGroupRule = z.looseObject({
+  SecurityGroupRuleId: z.string().optional(), GroupId: id('sg-'), GroupOwnerId: z.string().optional(),
+  IsEgress: z.boolean().optional(), IpProtocol: protocol, FromPort: port.optional(), ToPort: port.optional(),
+  CidrIpv4: cidr(4).optional(), CidrIpv6: cidr(6).optional(), PrefixListId: id('pl-').optional(),
+  ReferencedGroupInfo: z.looseObject({
+    GroupId: z.string().optional(), UserId: z.string().optional(), VpcId: z.string().optional(), VpcPeeringConnectionId: z.string().optional(),
+  }).optional(),
+  Description: z.string().optional(),
+});
+
+export const networkAclEntrySchema = z.looseObject({
+  RuleNumber: z.number().int().min(1).max(32768),
+  Protocol: protocol,
+  RuleAction: z.enum(['allow', 'deny']),
+  Egress: z.boolean(),
+  CidrBlock: cidr(4).optional(),
+  Ipv6CidrBlock: cidr(6).optional(),
+  IcmpTypeCode: z.looseObject({ Code: z.number().int().optional(), Type: z.number().int().optional() }).optional(),
+  PortRange: z.looseObject({ From: z.number().int().min(0).max(65535).optional(), To: z.number().int().min(0).max(65535).optional() }).optional(),
+}).refine((e) => (e.CidrBlock === undefined) !== (e.Ipv6CidrBlock === undefined), {
+  message: 'an entry needs exactly one of CidrBlock and Ipv6CidrBlock',
+});
+
+const networkAcl = z.looseObject({
+  NetworkAclId: id('acl-'), VpcId: z.string().optional(), IsDefault: z.boolean().optional(), OwnerId: z.string().optional(),
+  Associations: z.array(z.looseObject({
+    NetworkAclAssociationId: z.string().optional(), NetworkAclId: z.string().optional(), SubnetId: z.string().optional(),
+  })).optional(),
+  Entries: z.array(networkAclEntrySchema).optional(), Tags: tags,
+});
+
+const networkInterface = z.looseObject({
+  NetworkInterfaceId: id('eni-'), SubnetId: z.string().optional(), VpcId: z.string().optional(), OwnerId: z.string().optional(),
+  Description: z.string().optional(), InterfaceType: z.string().optional(), RequesterId: z.string().optional(),
+  RequesterManaged: z.boolean().optional(), Status: z.string().optional(),
+  PrivateIpAddress: ipv4.optional(),
+  PrivateIpAddresses: z.array(z.looseObject({
+    PrivateIpAddress: ipv4.optional(), Primary: z.boolean().optional(),
+    Association: z.looseObject({ PublicIp: ip.optional() }).optional(),
+  })).optional(),
+  Ipv6Addresses: z.array(z.looseObject({ Ipv6Address: ipv6.optional() })).optional(),
+  Ipv4Prefixes: z.array(z.looseObject({ Ipv4Prefix: cidr(4).optional() })).optional(),
+  Ipv6Prefixes: z.array(z.looseObject({ Ipv6Prefix: cidr(6).optional() })).optional(),
+  Association: z.looseObject({ PublicIp: ip.optional(), AllocationId: z.string().optional() }).optional(),
+  Attachment: z.looseObject({
+    InstanceId: z.string().optional(), InstanceOwnerId: z.string().optional(), AttachmentId: z.string().optional(), DeviceIndex: z.number().optional(),
+  }).optional(),
+  Groups: z.array(z.looseObject({ GroupId: z.string().optional(), GroupName: z.string().optional() })).optional(),
+  TagSet: tags,
+});
+
+const blockState = z.looseObject({ State: z.string().optional() }).optional();
+
+const subnet = z.looseObject({
+  SubnetId: id('subnet-'), VpcId: z.string().optional(), CidrBlock: cidr(4).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
+  AvailabilityZone: z.string().optional(), AvailabilityZoneId: z.string().optional(), OwnerId: z.string().optional(),
+  MapPublicIpOnLaunch: z.boolean().optional(), Tags: tags,
+});
+
+const vpc = z.looseObject({
+  VpcId: id('vpc-'), CidrBlock: cidr(4).optional(),
+  CidrBlockAssociationSet: z.array(z.looseObject({ CidrBlock: cidr(4).optional(), CidrBlockState: blockState })).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
+  OwnerId: z.string().optional(), IsDefault: z.boolean().optional(), Tags: tags,
+});
+
+const managedPrefixList = z.looseObject({
+  PrefixListId: id('pl-'), PrefixListName: z.string().optional(), AddressFamily: z.string().optional(),
+  MaxEntries: z.number().optional(), OwnerId: z.string().optional(), Version: z.number().optional(),
+});
+
+const vpcInfo = z.looseObject({
+  VpcId: z.string().optional(), OwnerId: z.string().optional(), Region: z.string().optional(), CidrBlock: anyCidr.optional(),
+}).optional();
+
+const peering = z.looseObject({
+  VpcPeeringConnectionId: id('pcx-'),
+  Status: z.looseObject({ Code: z.string().optional(), Message: z.string().optional() }).optional(),
+  AccepterVpcInfo: vpcInfo, RequesterVpcInfo: vpcInfo,
+});
+
+const flowLog = z.looseObject({
+  FlowLogId: z.string().optional(), ResourceId: z.string().optional(), TrafficType: z.enum(['ACCEPT', 'REJECT', 'ALL']).optional(),
+  LogDestinationType: z.string().optional(), LogDestination: z.string().optional(), LogGroupName: z.string().optional(),
+  LogFormat: z.string().optional(), FlowLogStatus: z.string().optional(), MaxAggregationInterval: z.number().optional(),
+});
+
+export const networkSnapshotSchema = z.looseObject({
+  SecurityGroups: z.array(securityGroup).optional(),
+  SecurityGroupRules: z.array(securityGroupRule).optional(),
+  NetworkAcls: z.array(networkAcl).optional(),
+  NetworkInterfaces: z.array(networkInterface).optional(),
+  Subnets: z.array(subnet).optional(),
+  Vpcs: z.array(vpc).optional(),
+  ManagedPrefixLists: z.array(managedPrefixList).optional(),
+  VpcPeeringConnections: z.array(peering).optional(),
+  FlowLogs: z.array(flowLog).optional(),
+  PrefixListEntries: z.record(z.string(), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
+});

@@ -1,0 +1,131 @@
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import type { FixChange } from '../fixes/fix';
+import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
+import type { FlowVerdict } from '../evaluate/verdict';
+import { cidrIncludesInternet } from '../network/ip-address';
+import { NetworkModel } from '../network/network-model';
+import { protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
+import type { IpPermission, NetworkSnapshot } from '../network/snapshot';
+import { applyChanges } from './apply-changes';
+
+/** Something an added rule makes reachable: a peer set × protocol × ports at some interfaces. */
+export interface NewlyReachable {
+  /** The security group the rule was added to (SG changes). */
+  groupId?: string;
+  /** The network ACL the entry was added to (NACL changes). */
+  networkAclId?: string;
+  /** Interfaces that carry the group, or sit in a subnet of the ACL. */
+  interfaceIds: string[];
+  /** Subnets of the ACL (NACL changes). */
+  subnetIds?: string[];
+  /** A CIDR block, `sg-…` (a referenced group) or `pl-…` (a prefix list). */
+  peer: string;
+  peerKind: 'cidr' | 'security-group' | 'prefix-list';
+  protocol: string;
+  /** Inclusive port range; null when the protocol has no ports or every port is covered. */
+  ports: { from: number; to: number } | null;
+  direction: Direction;
+  /** The peer range contains internet addresses. */
+  includesInternet: boolean;
+}
+
+export interface FlowChange {
+  flow: FlowAggregate;
+  before: FlowVerdict;
+  after: FlowVerdict;
+}
+
+export interface SimulationResult {
+  /** Flows not allowed before the changes and allowed after. */
+  nowAllowed: FlowAggregate[];
+  /** Every flow whose verdict (kind, blocking controls or return-traffic flag) changed. */
+  changed: FlowChange[];
+  newlyReachable: NewlyReachable[];
+  /** The snapshot with the changes applied. */
+  snapshot: NetworkSnapshot;
+}
+
+function sameVerdict(a: FlowVerdict, b: FlowVerdict): boolean {
+  return a.verdict === b.verdict && a.returnTraffic === b.returnTraffic && JSON.stringify(a.blockedBy) === JSON.stringify(b.blockedBy);
+}
+
+function portsOf(protocol: number, from: number | undefined, to: number | undefined): { from: number; to: number } | null {
+  if (!rulesHavePorts(protocol)) return null;
+  const lo = from === undefined || from < 0 ? 0 : from;
+  const hi = to === undefined || to < 0 ? 65535 : to;
+  return lo === 0 && hi === 65535 ? null : { from: lo, to: hi };
+}
+
+function reachableFromPermission(model: NetworkModel, groupId: string, direction: Direction, permission: IpPermission): NewlyReachable[] {
+  const protocol = ruleProtocolNumber(permission.IpProtocol) ?? -1;
+  const common = {
+    groupId, interfaceIds: [...model.interfacesWithGroup(groupId)], protocol: protocolName(protocol),
+    ports: portsOf(protocol, permission.FromPort, permission.ToPort), direction,
+  };
+  const out: NewlyReachable[] = [];
+  for (const r of permission.IpRanges ?? []) if (r.CidrIp) out.push({ ...common, peer: r.CidrIp, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIp) });
+  for (const r of permission.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...common, peer: r.CidrIpv6, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIpv6) });
+  for (const r of permission.PrefixListIds ?? []) {
+    if (!r.PrefixListId) continue;
+    const cidrs = model.prefixListCidrs(r.PrefixListId);
+    // A prefix list whose entries are unknown may hold anything.
+    const includesInternet = cidrs === undefined || cidrs.some((c) => cidrIncludesInternet(c));
+    out.push({ ...common, peer: r.PrefixListId, peerKind: 'prefix-list', includesInternet });
+  }
+  for (const r of permission.UserIdGroupPairs ?? []) if (r.GroupId) out.push({ ...common, peer: r.GroupId, peerKind: 'security-group', includesInternet: false });
+  return out;
+}
+
+/** What the changes open: derived from the rules they add (allow entries only). */
+export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): NewlyReachable[] {
+  const out: NewlyReachable[] = [];
+  for (const change of changes) {
+    const p = change.params as Record<string, unknown>;
+    if (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress') {
+      const direction: Direction = change.action === 'AuthorizeSecurityGroupIngress' ? 'ingress' : 'egress';
+      for (const permission of (p.IpPermissions as IpPermission[] | undefined) ?? []) {
+        out.push(...reachableFromPermission(model, String(p.GroupId), direction, permission));
+      }
+      continue;
+    }
+    if (p.RuleAction !== 'allow') continue;
+    const aclId = String(p.NetworkAclId);
+    const subnetIds = [...model.subnetsOfNetworkAcl(aclId)];
+    const subnets = new Set(subnetIds);
+    const interfaceIds = [...model.interfaces()].filter((eni) => eni.SubnetId && subnets.has(eni.SubnetId)).map((eni) => eni.NetworkInterfaceId);
+    const protocol = ruleProtocolNumber(p.Protocol as string) ?? -1;
+    const range = p.PortRange as { From?: number; To?: number } | undefined;
+    const peer = String(p.CidrBlock ?? p.Ipv6CidrBlock);
+    out.push({
+      networkAclId: aclId, subnetIds, interfaceIds, peer, peerKind: 'cidr', protocol: protocolName(protocol),
+      ports: portsOf(protocol, range?.From, range?.To), direction: p.Egress ? 'egress' : 'ingress', includesInternet: cidrIncludesInternet(peer),
+    });
+  }
+  return out;
+}
+
+/**
+ * What-if: applies `changes` to a copy of the snapshot (see `applyChanges`) and re-explains every
+ * flow before and after. Returns the flows that become allowed, every flow whose verdict changes,
+ * and what the added rules make reachable beyond the given flows (each added peer set × ports at
+ * the interfaces carrying the group or in the ACL's subnets, flagged when it includes internet
+ * addresses). Throws `SimulationError` when a change is invalid.
+ */
+export function simulate(
+  snapshot: NetworkSnapshot,
+  changes: FixChange[],
+  flows: FlowAggregate[],
+  ctx: ExplainContext = {},
+  before: NetworkModel = NetworkModel.fromSnapshot(snapshot),
+): SimulationResult {
+  const changed = applyChanges(snapshot, changes);
+  const after = NetworkModel.fromSnapshot(changed);
+  const result: SimulationResult = { nowAllowed: [], changed: [], newlyReachable: newlyReachableOf(after, changes), snapshot: changed };
+  for (const flow of flows) {
+    const was = explainFlow(before, flow, ctx);
+    const now = explainFlow(after, flow, ctx);
+    if (now.verdict === 'allowed' && was.verdict !== 'allowed') result.nowAllowed.push(flow);
+    if (!sameVerdict(was, now)) result.changed.push({ flow, before: was, after: now });
+  }
+  return result;
+}

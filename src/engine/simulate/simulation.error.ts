@@ -1,0 +1,15 @@
+/**
+ * A change that EC2 would refuse, or that does not fit the snapshot. `code` follows the EC2 error
+ * code where one exists (`NetworkAclEntryAlreadyExists`, `InvalidGroup.NotFound`, …).
+ */
+export class SimulationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Index of the offending change in the list given. */
+    readonly changeIndex: number | null = null,
+  ) {
+    super(changeIndex === null ? message : `change ${changeIndex + 1}: ${message}`);
+    this.name = 'SimulationError';
+  }
+}
