@@ -1,0 +1,291 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { estimateAthenaCostUsd } from '../../../src/aws/athena-flow-query';
+import { AthenaFlowSource, type AthenaFlowRequest } from '../../../src/aws/athena-flow-source';
+import { AthenaQueryError } from '../../../src/aws/athena-query.error';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import { queryExecution, resultPages, succeeded } from '../../fixtures/aws/athena-responses';
+import { flowLogsPage } from '../../fixtures/aws/ec2-responses';
+
+const V5 =
+  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${tcp-flags} ${flow-direction}';
+
+const request: AthenaFlowRequest = {
+  analysisId: '7b0e5f0e-3c1a-4a51-9d0c-2f9a3f1f5e11',
+  kind: 'reject',
+  target: { accountId: '111122223333', region: 'eu-west-1' },
+  config: {
+    database: 'vpc_logs',
+    table: 'flow_logs',
+    workgroup: 'sgdoctor',
+    outputLocation: 's3://athena-results-111122223333/sgdoctor/',
+    layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' },
+    logFormat: V5,
+  },
+  from: new Date('2024-05-01T00:00:00Z'),
+  to: new Date('2024-05-02T00:00:00Z'),
+};
+
+describe('AthenaFlowSource', () => {
+  const athenaMock = mockClient(AthenaClient);
+  const ec2Mock = mockClient(EC2Client);
+  const athena = new AthenaClient({ region: 'eu-west-1' });
+  const ec2 = new EC2Client({ region: 'eu-west-1' });
+  const source = new AthenaFlowSource(
+    { athena: () => athena, ec2: () => ec2 },
+    { pollInitialMs: 1, pollMaxMs: 4, timeoutMs: 2_000 },
+  );
+
+  beforeEach(() => {
+    athenaMock.reset();
+    ec2Mock.reset();
+    athenaMock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athenaMock.on(StopQueryExecutionCommand).resolves({});
+  });
+  afterEach(() => {
+    athenaMock.reset();
+    ec2Mock.reset();
+  });
+
+  it('starts one parameterized query with workgroup, result location and an idempotency token', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    const query = await source.start(request);
+    const input = athenaMock.commandCalls(StartQueryExecutionCommand)[0].args[0].input;
+    expect(input.QueryString).toBe(query.sql);
+    expect(input.ExecutionParameters).toEqual(["'REJECT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(input.WorkGroup).toBe('sgdoctor');
+    expect(input.ResultConfiguration).toEqual({ OutputLocation: 's3://athena-results-111122223333/sgdoctor/' });
+    expect(input.ClientRequestToken).toMatch(/^sgdoctor-reject-[0-9a-f]{64}$/);
+    expect(input.ClientRequestToken!.length).toBeGreaterThanOrEqual(32);
+    expect(input.ClientRequestToken!.length).toBeLessThanOrEqual(128);
+  });
+
+  it('a redelivered job sends the same ClientRequestToken; another kind, attempt or analysis does not', async () => {
+    await source.start(request);
+    await source.start(request);
+    await source.start({ ...request, kind: 'accept' });
+    await source.start({ ...request, attempt: 1 });
+    await source.start({ ...request, analysisId: 'another' });
+    const tokens = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken);
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(new Set(tokens).size).toBe(4);
+  });
+
+  it('polls QUEUED → RUNNING → SUCCEEDED and reports bytes scanned, engine time and cost', async () => {
+    athenaMock
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(queryExecution('q-1', 'QUEUED'))
+      .resolvesOnce(queryExecution('q-1', 'RUNNING'))
+      .resolvesOnce(queryExecution('q-1', 'RUNNING'))
+      .resolves(succeeded('q-1'));
+    athenaMock.on(GetQueryResultsCommand).resolves(resultPages(2)[0]);
+    const seen: FlowAggregate[] = [];
+    const result = await source.run(request, (a) => {
+      seen.push(a);
+    });
+    expect(athenaMock.commandCalls(GetQueryExecutionCommand)).toHaveLength(4);
+    expect(result).toEqual({
+      queryExecutionId: 'q-1',
+      dataScannedBytes: 3_221_225_472,
+      engineExecutionTimeMillis: 4210,
+      totalExecutionTimeMillis: 4630,
+      estimatedCostUsd: (3 / 1024) * 5,
+      aggregates: 2,
+    });
+    expect(seen[0]).toEqual({
+      interfaceId: 'eni-000',
+      accountId: '111122223333',
+      vpcId: 'vpc-0abc',
+      subnetId: null,
+      flowDirection: 'ingress',
+      srcaddr: '203.0.113.0',
+      dstaddr: '10.0.1.10',
+      srcport: 40000,
+      dstport: 5432,
+      protocol: 6,
+      action: 'REJECT',
+      tcpFlags: 2,
+      rejectReason: null,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 41000,
+      records: 3,
+      packets: 6,
+      bytes: 360,
+      firstSeen: 1714521600,
+      lastSeen: 1714522200,
+    });
+  });
+
+  it('pages through more than 1000 rows with NextToken, skipping only the first page’s header', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    const pages = resultPages(2500);
+    const sent: Record<string, unknown>[] = [];
+    athenaMock.on(GetQueryResultsCommand).callsFake((input) => {
+      sent.push({ ...input });
+      return pages[sent.length - 1];
+    });
+    const query = await source.start(request);
+    let count = 0;
+    for await (const aggregate of query.aggregates()) {
+      expect(aggregate.interfaceId).toMatch(/^eni-/);
+      count += 1;
+    }
+    expect(count).toBe(2500);
+    expect(sent).toEqual([
+      { QueryExecutionId: 'q-1', MaxResults: 1000 },
+      { QueryExecutionId: 'q-1', MaxResults: 1000, NextToken: 'results-1' },
+      { QueryExecutionId: 'q-1', MaxResults: 1000, NextToken: 'results-2' },
+    ]);
+  });
+
+  it('streams: the first page reaches the caller before the next page is requested', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    const pages = resultPages(1500);
+    athenaMock.on(GetQueryResultsCommand).resolvesOnce(pages[0]).resolvesOnce(pages[1]);
+    const query = await source.start(request);
+    const iterator = query.aggregates();
+    await iterator.next();
+    expect(athenaMock.commandCalls(GetQueryResultsCommand)).toHaveLength(1);
+    await iterator.return(undefined);
+  });
+
+  it('FAILED surfaces StateChangeReason and the AthenaError fields', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(
+      queryExecution('q-1', 'FAILED', {
+        Status: {
+          StateChangeReason: "TABLE_NOT_FOUND: line 24:12: Table 'awsdatacatalog.vpc_logs.flow_logs' does not exist",
+          AthenaError: { ErrorCategory: 2, ErrorType: 1301, Retryable: false, ErrorMessage: 'TABLE_NOT_FOUND' },
+        },
+      }),
+    );
+    const error = await source.run(request, () => undefined).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AthenaQueryError);
+    expect(error).toMatchObject({
+      failure: 'failed',
+      queryExecutionId: 'q-1',
+      stateChangeReason: "TABLE_NOT_FOUND: line 24:12: Table 'awsdatacatalog.vpc_logs.flow_logs' does not exist",
+      athenaError: { errorCategory: 2, errorType: 1301, retryable: false, errorMessage: 'TABLE_NOT_FOUND' },
+      retryable: false,
+    });
+    expect((error as Error).message).toContain('TABLE_NOT_FOUND');
+  });
+
+  it('CANCELLED (stopped elsewhere) is an error too', async () => {
+    athenaMock
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(queryExecution('q-1', 'RUNNING'))
+      .resolves(queryExecution('q-1', 'CANCELLED', { Status: { StateChangeReason: 'Query cancelled by user' } }));
+    await expect(source.run(request, () => undefined)).rejects.toMatchObject({
+      failure: 'cancelled',
+      stateChangeReason: 'Query cancelled by user',
+    });
+  });
+
+  it('a slow query times out, is stopped, and the error says so', async () => {
+    const impatient = new AthenaFlowSource(
+      { athena: () => athena, ec2: () => ec2 },
+      { pollInitialMs: 5, pollMaxMs: 5, timeoutMs: 40 },
+    );
+    athenaMock.on(GetQueryExecutionCommand).resolves(queryExecution('q-1', 'RUNNING'));
+    await expect(impatient.run(request, () => undefined)).rejects.toMatchObject({ failure: 'timeout', retryable: true });
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand)[0].args[0].input).toEqual({ QueryExecutionId: 'q-1' });
+    expect(athenaMock.commandCalls(GetQueryExecutionCommand).length).toBeGreaterThan(2);
+  });
+
+  it('backs off between polls up to the maximum', async () => {
+    const stamps: number[] = [];
+    athenaMock.on(GetQueryExecutionCommand).callsFake(() => {
+      stamps.push(Date.now());
+      return stamps.length < 5 ? queryExecution('q-1', 'RUNNING') : succeeded('q-1');
+    });
+    const patient = new AthenaFlowSource(
+      { athena: () => athena, ec2: () => ec2 },
+      { pollInitialMs: 10, pollMultiplier: 2, pollMaxMs: 40, timeoutMs: 5_000 },
+    );
+    await (await patient.start(request)).waitForCompletion();
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]);
+    // 10, 20, 40, 40 ms (timers may fire a little late, never early)
+    expect(gaps[0]).toBeGreaterThanOrEqual(9);
+    expect(gaps[1]).toBeGreaterThanOrEqual(19);
+    expect(gaps[2]).toBeGreaterThanOrEqual(39);
+    expect(gaps[3]).toBeGreaterThanOrEqual(39);
+    expect(gaps[3]).toBeLessThan(gaps[2] + 30);
+  });
+
+  it('an aborted analysis stops the query and rejects', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(queryExecution('q-1', 'RUNNING'));
+    const controller = new AbortController();
+    const run = source.run({ ...request, signal: controller.signal }, () => undefined);
+    setTimeout(() => controller.abort(), 15);
+    await expect(run).rejects.toMatchObject({ failure: 'aborted' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('cancel() calls StopQueryExecution once', async () => {
+    const query = await source.start(request);
+    await query.cancel();
+    await query.cancel();
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('rejects a result row that is not an aggregate, naming the row', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    const page = resultPages(3)[0];
+    page.ResultSet.Rows[2] = { Data: page.ResultSet.Rows[2].Data!.map((d, i) => (i === 9 ? { VarCharValue: 'tcp' } : d)) };
+    athenaMock.on(GetQueryResultsCommand).resolves(page);
+    await expect(source.run(request, () => undefined)).rejects.toThrow(/row 2 is not a flow aggregate/);
+  });
+
+  it('reads LogFormat from DescribeFlowLogs when the target does not give it', async () => {
+    ec2Mock.on(DescribeFlowLogsCommand).resolves(flowLogsPage);
+    const query = await source.start({ ...request, config: { ...request.config, logFormat: null } });
+    expect(ec2Mock.commandCalls(DescribeFlowLogsCommand)[0].args[0].input.Filter).toEqual([
+      { Name: 'log-destination-type', Values: ['s3'] },
+    ]);
+    // The fixture's flow log is version 2: no vpc-id column in the query.
+    expect(query.sql).toContain('CAST(NULL AS varchar) AS vpc_id');
+  });
+
+  it('uses the snapshot’s flow logs without another call, and refuses ambiguous formats', async () => {
+    const logs = [
+      { FlowLogId: 'fl-1', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::a', LogFormat: V5 },
+      { FlowLogId: 'fl-2', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::b', LogFormat: '${version} ${interface-id}' },
+    ];
+    const base = { ...request, config: { ...request.config, logFormat: null }, flowLogs: logs };
+    await expect(source.resolveLogFormat(base)).rejects.toThrow(/different formats/);
+    expect(await source.resolveLogFormat({ ...base, config: { ...base.config, logDestination: 'arn:aws:s3:::a/' } })).toBe(V5);
+    expect(ec2Mock.commandCalls(DescribeFlowLogsCommand)).toHaveLength(0);
+  });
+
+  it('rejects an injected workgroup before calling Athena', async () => {
+    await expect(source.start({ ...request, config: { ...request.config, workgroup: 'wg; DROP' } })).rejects.toThrow(
+      /invalid Athena workgroup name/,
+    );
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('estimateAthenaCostUsd', () => {
+  it.each([
+    [0, (10 / 1024 / 1024) * 5],
+    [1, (10 / 1024 / 1024) * 5],
+    [10 * 1024 * 1024 + 1, (11 / 1024 / 1024) * 5],
+    [1024 ** 4, 5],
+  ])('%d bytes scanned cost %f USD at 5 USD/TB', (bytes, usd) => {
+    expect(estimateAthenaCostUsd(bytes, 5)).toBeCloseTo(usd, 12);
+  });
+
+  it('uses the configured price', () => {
+    expect(estimateAthenaCostUsd(2 * 1024 ** 4, 6.25)).toBe(12.5);
+  });
+});
