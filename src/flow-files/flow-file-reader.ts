@@ -332,6 +332,8 @@ class FlowLineReader {
         const last: Buffer = carry;
         handle(last, 0, last.length);
       }
+      // The last line (without a newline) reached the sink after the last chunk's yield.
+      yield;
     } catch (err) {
       if (err instanceof FlowLogFormatError) throw err;
       // Truncated or corrupt gzip, unreadable file: reported like a malformed line, never a crash.
