@@ -173,7 +173,7 @@ describe('SafeHttpClient over TLS with a pinned address', () => {
   let server: HttpsServer;
   let port: number;
   let cert: Buffer;
-  const serverNames: Array<string | false> = [];
+  const serverNames: Array<string | false | null> = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sgdoctor-tls-'));
