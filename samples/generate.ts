@@ -67,7 +67,7 @@ export function deterministicGzip(text: string): Buffer {
   return gz;
 }
 
-function formatRecord(r: SampleRecord, fields: readonly string[]): string {
+export function formatRecord(r: SampleRecord, fields: readonly string[]): string {
   const values: Record<string, string | number> = {
     version: fields.length > 14 ? 5 : 2,
     'account-id': ACCOUNT_ID,

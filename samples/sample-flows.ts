@@ -288,8 +288,9 @@ export class SampleFlowGenerator {
 
   /**
    * Prometheus in the peered shared-services VPC scrapes node exporters (9100) every 10 minutes
-   * and pings the app servers every 30 minutes. Some ICMP from it is rejected at the app ENIs
-   * (scenario F), and its scrapes of the batch exporter on 9102 are refused by its own SG egress
+   * and runs ICMP probes against the app servers every hour, which the app ENIs reject (scenario F:
+   * the only ICMP rule is for echo requests, and flow logs do not say which type was sent; no ICMP
+   * is accepted there, so nothing suggests these are replies). Its scrapes of the batch exporter on 9102 are refused by its own SG egress
    * (scenario G, seen only in the shared-services flow log, which logs REJECT only).
    */
   private monitoring(): void {
@@ -309,13 +310,6 @@ export class SampleFlowGenerator {
         const s = this.synRetries();
         this.add({ log: 'shared', eni: mon, srcaddr: mon.ip, dstaddr: batch.ip, srcport: this.linuxPort(), dstport: 9102, protocol: TCP,
           packets: s.packets, bytes: s.bytes, tcpFlags: SYN, start: base + this.rnd.int(0, 30), action: 'REJECT', direction: 'egress', trafficPath: PATH_PEERING, scenario: 'G' });
-      }
-      if (slot % 3 === 0) {
-        for (const app of APP_ENIS) {
-          const t = base + this.rnd.int(31, 59);
-          this.exchange(app, 'server', { addr: mon.ip, port: 0 }, { addr: app.ip, port: 0 }, t,
-            { reqPackets: 3, reqBytes: 252, respPackets: 3, respBytes: 252, reqFlags: 0, respFlags: 0 }, PATH_PEERING, ICMP);
-        }
       }
       if (slot % 6 === 3) {
         for (const app of APP_ENIS) {
