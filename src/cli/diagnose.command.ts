@@ -1,0 +1,79 @@
+import { Command, Option } from 'commander';
+
+import { diagnose } from '../engine/diagnose/diagnose';
+import type { Classification } from '../engine/findings/finding';
+import { aggregateFlowFiles } from '../flow-files/flow-file-reader';
+import { CliError } from './cli.error';
+import { ExitCode } from './exit-code';
+import { flowReadError, malformedReport } from './input-errors';
+import { loadSnapshot } from './load-snapshot';
+import { OutputSink } from './output-sink';
+import { renderMarkdown } from './render-markdown';
+import { renderText } from './render-text';
+
+const CLASSIFICATIONS: Classification[] = ['likely-misconfiguration', 'uncertain', 'likely-noise'];
+
+interface DiagnoseCommandOptions {
+  config: string[];
+  flows: string[];
+  format: 'json' | 'markdown' | 'text';
+  logFormat?: string;
+  strict?: boolean;
+  failOn?: string;
+}
+
+function parseFailOn(value: string | undefined): Set<Classification> {
+  if (!value) return new Set();
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(CLASSIFICATIONS as string[]).includes(name)) {
+      throw new CliError(`--fail-on: "${name}" is not one of ${CLASSIFICATIONS.join(', ')}`, ExitCode.Usage);
+    }
+  }
+  return new Set(names as Classification[]);
+}
+
+async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err: NodeJS.WritableStream): Promise<number> {
+  const failOn = parseFailOn(options.failOn);
+  const snapshot = await loadSnapshot(options.config);
+  let read;
+  try {
+    read = await aggregateFlowFiles(options.flows, { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, strict: options.strict });
+  } catch (error) {
+    throw flowReadError(error);
+  }
+  const { malformedExamples: _examples, ...counts } = read.stats;
+  const result = diagnose(snapshot, read.aggregates, { inputStats: counts });
+  const report = malformedReport(read.stats);
+  if (report) err.write(report);
+  if (options.format === 'json') {
+    const { stats } = result;
+    await out.write('{"findings":[');
+    for (let i = 0; i < result.findings.length; i++) await out.write(`${i ? ',' : ''}\n${JSON.stringify(result.findings[i])}`);
+    await out.write(`\n],"stats":${JSON.stringify({ ...stats, input: { ...stats.input, malformedExamples: read.stats.malformedExamples } })}}\n`);
+  } else {
+    await out.write(options.format === 'markdown' ? renderMarkdown(result) : renderText(result));
+  }
+  await out.flush();
+  return result.findings.some((f) => failOn.has(f.classification)) ? ExitCode.FindingsMatched : ExitCode.Ok;
+}
+
+export function registerDiagnoseCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('diagnose')
+    .description('Group rejected flows into findings, classify them (misconfiguration or noise) and suggest verified fixes')
+    .requiredOption('--config <file...>', 'network snapshot JSON file(s); their top-level keys are merged')
+    .requiredOption('--flows <input...>', 'flow-log file(s) (plain or .gz), directories (walked recursively), or - for stdin')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'markdown', 'text']).default('json'))
+    .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
+    .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it')
+    .option('--fail-on <classifications>', 'exit 1 when a finding has one of these classifications (comma-separated)')
+    .addHelpText(
+      'after',
+      '\nJSON output: {"findings":[FINDING…],"stats":{…}}; findings ordered by severity, then records.\n' +
+        'Exit codes: 0 ok, 1 --fail-on matched, 2 usage, 3 input error, 4 malformed line with --strict, 5 internal error.',
+    )
+    .action(async (options: DiagnoseCommandOptions) => {
+      setExitCode(await runDiagnose(options, new OutputSink(process.stdout), process.stderr));
+    });
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+
+import { CliError } from './cli.error';
+import { registerDiagnoseCommand } from './diagnose.command';
+import { ExitCode } from './exit-code';
+import { registerExplainCommand } from './explain.command';
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('sgdoctor')
+    .description('Find the security-group and network-ACL rules that block traffic that should flow, and exactly what to change.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 --fail-on matched, 2 usage error, 3 input error (file, JSON, snapshot, log format),\n' +
+        '            4 malformed flow-log line with --strict, 5 internal error.',
+    );
+  registerExplainCommand(program);
+  registerDiagnoseCommand(program, setExitCode);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`sgdoctor explain … | head`) ends the run quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.Ok);
+  });
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (or the help/version text).
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`sgdoctor: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`sgdoctor: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.Internal;
+  }
+}
+
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

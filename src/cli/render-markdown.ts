@@ -1,0 +1,64 @@
+import type { DiagnoseResult } from '../engine/diagnose/diagnose';
+import type { Finding } from '../engine/findings/finding';
+import { describeControl } from './explain-line';
+import { controlLabel, fixLabel, interfaceLabel, interfacesLabel, peersLabel, trafficLabel } from './finding-labels';
+
+/** Table cells may not contain pipes or newlines. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function details(finding: Finding, index: number): string {
+  const t = finding.traffic;
+  const lines = [
+    `### ${index + 1}. ${trafficLabel(finding)} blocked by ${controlLabel(finding)}`,
+    '',
+    `- Fingerprint: \`${finding.fingerprint}\``,
+    `- Classification: **${finding.classification}** (${finding.signals.join(', ') || 'no signals'}), severity **${finding.severity}**`,
+    `- Records: ${t.records}, packets: ${t.packets}, bytes: ${t.bytes}, from ${t.firstSeen} to ${t.lastSeen}`,
+    `- Interfaces: ${t.interfaces.map(interfaceLabel).join(', ')}`,
+  ];
+  if (finding.alsoBlockedBy?.length) lines.push(`- Also blocked by: ${finding.alsoBlockedBy.map(describeControl).join(', ')}`);
+  lines.push('', '| peer | interface | security groups | records |', '|---|---|---|---|');
+  for (const peer of t.peers) {
+    lines.push(`| ${cell(peer.address)} | ${cell(peer.owner ? `${peer.owner} (${peer.interface})` : (peer.interface ?? ''))} | ${cell((peer.groupIds ?? []).join(', '))} | ${peer.records} |`);
+  }
+  const more = (t.peerCount ?? t.peers.length) - t.peers.length;
+  if (more > 0) lines.push(`| … ${more} more | | | |`);
+  const fix = finding.suggestedFix;
+  lines.push('');
+  if (!fix) {
+    lines.push(finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : 'No fix suggested.');
+  } else {
+    lines.push(`**Suggested fix** (${fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it'}):`, '');
+    lines.push('```sh', fix.awsCli, '```', '', '```hcl', fix.terraform, '```', '', '```json', fix.cloudFormation, '```');
+    if (fix.risks.length) {
+      lines.push('', 'Risks:');
+      for (const risk of fix.risks) lines.push(`- ${risk.message}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `diagnose --format markdown`: a findings table with the fix, then details per finding, then stats. */
+export function renderMarkdown(result: DiagnoseResult): string {
+  const { findings, stats } = result;
+  const out = ['# sgdoctor diagnosis', ''];
+  out.push(
+    `${stats.rejectedRecords} rejected records: ${stats.rejected.blocked.records} blocked by the current configuration, ` +
+      `${stats.rejected.allowed.records} now allowed, ${stats.rejected.unknown.records} undecided. ` +
+      `${stats.findings.total} findings: ${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
+      `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise.`,
+    '',
+  );
+  if (!findings.length) return `${out.join('\n')}No findings.\n`;
+  out.push('| # | severity | classification | traffic | blocked by | interfaces | peers | records | fix |', '|---|---|---|---|---|---|---|---|---|');
+  findings.forEach((f, i) => {
+    out.push(
+      `| ${i + 1} | ${f.severity} | ${f.classification} | ${cell(trafficLabel(f))} | ${cell(controlLabel(f))} | ${cell(interfacesLabel(f))} | ${cell(peersLabel(f))} | ${f.traffic.records} | ${cell(fixLabel(f))} |`,
+    );
+  });
+  out.push('', '## Findings', '');
+  findings.forEach((f, i) => out.push(details(f, i), ''));
+  return `${out.join('\n')}`;
+}

@@ -1,0 +1,61 @@
+import type { DiagnoseResult } from '../engine/diagnose/diagnose';
+import type { Finding } from '../engine/findings/finding';
+import { describeControl } from './explain-line';
+import { controlLabel, fixLabel, interfaceLabel, interfacesLabel, peersLabel, trafficLabel } from './finding-labels';
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+  return rows.map((row) => row.map((text, col) => text.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+}
+
+function indent(text: string, prefix = '    '): string {
+  return text.split('\n').map((line) => prefix + line).join('\n');
+}
+
+function details(finding: Finding, index: number): string {
+  const t = finding.traffic;
+  const lines = [
+    `[${index + 1}] ${trafficLabel(finding)} blocked by ${controlLabel(finding)}`,
+    `  fingerprint     ${finding.fingerprint}`,
+    `  classification  ${finding.classification} (${finding.signals.join(', ') || 'no signals'})`,
+    `  severity        ${finding.severity}`,
+    `  seen            ${t.records} records, ${t.packets} packets, ${t.bytes} bytes, ${t.firstSeen} .. ${t.lastSeen}`,
+    `  interfaces      ${t.interfaces.map(interfaceLabel).join(', ')}`,
+  ];
+  if (finding.alsoBlockedBy?.length) lines.push(`  also blocked by ${finding.alsoBlockedBy.map(describeControl).join(', ')}`);
+  lines.push('  peers');
+  for (const peer of t.peers) {
+    const known = peer.interface ? ` ${peer.owner ? `${peer.owner} ` : ''}${peer.interface}${peer.groupIds?.length ? ` [${peer.groupIds.join(', ')}]` : ''}` : '';
+    lines.push(`    ${peer.address}${known}: ${peer.records} records`);
+  }
+  const more = (t.peerCount ?? t.peers.length) - t.peers.length;
+  if (more > 0) lines.push(`    … ${more} more`);
+  const fix = finding.suggestedFix;
+  if (!fix) {
+    lines.push(`  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : 'none'}`);
+  } else {
+    lines.push(`  fix             ${fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it'}`);
+    lines.push(indent(fix.awsCli));
+    if (fix.risks.length) {
+      lines.push('  risks');
+      for (const risk of fix.risks) lines.push(`    - ${risk.message}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `diagnose --format text`: a findings table with the fix, then details per finding. */
+export function renderText(result: DiagnoseResult): string {
+  const { findings, stats } = result;
+  const summary =
+    `${stats.rejectedRecords} rejected records (${stats.rejected.blocked.records} blocked, ${stats.rejected.allowed.records} now allowed, ` +
+    `${stats.rejected.unknown.records} undecided); ${stats.findings.total} findings ` +
+    `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
+    `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
+  if (!findings.length) return `${summary}\nNo findings.\n`;
+  const rows = [['#', 'SEVERITY', 'CLASSIFICATION', 'TRAFFIC', 'BLOCKED BY', 'INTERFACES', 'PEERS', 'RECORDS', 'FIX']];
+  findings.forEach((f, i) => {
+    rows.push([String(i + 1), f.severity, f.classification, trafficLabel(f), controlLabel(f), interfacesLabel(f), peersLabel(f), String(f.traffic.records), fixLabel(f)]);
+  });
+  return `${summary}\n\n${table(rows)}\n\n${findings.map(details).join('\n\n')}\n`;
+}

@@ -1,0 +1,23 @@
+import type { Classification, Severity } from '../findings/finding';
+
+/** Counts of one verdict kind, in aggregated flows and in the flow-log records they sum. */
+export interface VerdictCount {
+  flows: number;
+  records: number;
+}
+
+/** What a diagnosis saw and concluded; the CLI prints it beside the findings. */
+export interface DiagnoseStats {
+  /** Aggregated flows given (ACCEPT and REJECT). */
+  flows: number;
+  /** Flow-log records those flows sum. */
+  records: number;
+  acceptedRecords: number;
+  rejectedRecords: number;
+  /** What the current configuration does to the rejected flows. */
+  rejected: { blocked: VerdictCount; allowed: VerdictCount; unknown: VerdictCount; returnTraffic: VerdictCount };
+  findings: { total: number; byClassification: Record<Classification, number>; bySeverity: Record<Severity, number> };
+  fixes: { suggested: number; verified: number };
+  /** Counts from reading the input (lines, malformed lines …), passed through as given. */
+  input?: Record<string, number>;
+}

@@ -1,0 +1,107 @@
+import { classifyGroup } from '../classify/classify-finding';
+import { TrafficContext } from '../classify/traffic-context';
+import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
+import type { ExplainedFlow } from '../findings/explained-flow';
+import type { Finding } from '../findings/finding';
+import { groupBlockedFlows } from '../findings/finding-group';
+import { compareFindings, severityOf } from '../findings/severity';
+import { summarizeTraffic } from '../findings/summarize-traffic';
+import type { FlowAggregate } from '../flow-log/flow-record';
+import { type FixVerifier, suggestFix } from '../fixes/suggest-fix';
+import { createFixVerifier } from '../fixes/verify-fix';
+import { NetworkModel } from '../network/network-model';
+import type { NetworkSnapshot } from '../network/snapshot';
+import type { DiagnoseStats } from './diagnose-stats';
+
+export interface DiagnoseOptions {
+  /** Counts from reading the input (e.g. malformed lines), copied into `stats.input`. */
+  inputStats?: Record<string, number>;
+  /** Verifies fixes; default: apply the changes to a copy of the snapshot and re-explain the flows. */
+  verifier?: FixVerifier;
+}
+
+export interface DiagnoseResult {
+  findings: Finding[];
+  stats: DiagnoseStats;
+}
+
+function emptyStats(): DiagnoseStats {
+  const count = () => ({ flows: 0, records: 0 });
+  return {
+    flows: 0,
+    records: 0,
+    acceptedRecords: 0,
+    rejectedRecords: 0,
+    rejected: { blocked: count(), allowed: count(), unknown: count(), returnTraffic: count() },
+    findings: {
+      total: 0,
+      byClassification: { 'likely-misconfiguration': 0, uncertain: 0, 'likely-noise': 0 },
+      bySeverity: { critical: 0, high: 0, medium: 0, low: 0 },
+    },
+    fixes: { suggested: 0, verified: 0 },
+  };
+}
+
+/**
+ * From a snapshot and aggregated flows (ACCEPT and REJECT; the in-process aggregator's or
+ * Athena's) to findings: every REJECT is explained against the current configuration (ACCEPTs
+ * feed return-traffic detection and the "accepted from other peers" signal), blocked flows are
+ * grouped, classified, given a severity and — unless noise — a verified smallest fix. Pure and
+ * deterministic: the same input in any order gives the same findings in the same order.
+ */
+export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[], options: DiagnoseOptions = {}): DiagnoseResult {
+  const model = NetworkModel.fromSnapshot(snapshot);
+  const stats = emptyStats();
+  const accepted = aggregates.filter((flow) => flow.action === 'ACCEPT');
+  const ctx: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
+  const rejected: ExplainedFlow[] = [];
+  for (const flow of aggregates) {
+    stats.flows++;
+    stats.records += flow.records;
+    if (flow.action === 'ACCEPT') {
+      stats.acceptedRecords += flow.records;
+      continue;
+    }
+    stats.rejectedRecords += flow.records;
+    const verdict = explainFlow(model, flow, ctx);
+    const bucket = stats.rejected[verdict.verdict];
+    bucket.flows++;
+    bucket.records += flow.records;
+    if (verdict.returnTraffic) {
+      stats.rejected.returnTraffic.flows++;
+      stats.rejected.returnTraffic.records += flow.records;
+    }
+    rejected.push({ flow, verdict });
+  }
+  const context = TrafficContext.build(rejected, accepted);
+  const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
+  const findings: Finding[] = groupBlockedFlows(rejected).map((group) => {
+    const { classification, signals } = classifyGroup(group, model, context);
+    const traffic = summarizeTraffic(group, model);
+    const finding: Finding = {
+      fingerprint: group.fingerprint,
+      classification,
+      severity: severityOf(classification, signals, traffic),
+      signals,
+      blockedBy: group.blockedBy,
+      traffic,
+      // Noise never gets a fix: opening a port to scanners is not a remedy.
+      suggestedFix: classification === 'likely-noise' ? null : suggestFix(model, group, verifier),
+    };
+    if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
+    return finding;
+  });
+  findings.sort(compareFindings);
+  for (const finding of findings) {
+    stats.findings.total++;
+    stats.findings.byClassification[finding.classification]++;
+    stats.findings.bySeverity[finding.severity]++;
+    if (finding.suggestedFix) {
+      stats.fixes.suggested++;
+      if (finding.suggestedFix.verified) stats.fixes.verified++;
+    }
+  }
+  if (options.inputStats) stats.input = { ...options.inputStats };
+  return { findings, stats };
+}

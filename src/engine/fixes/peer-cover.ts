@@ -1,0 +1,39 @@
+import { isInternetAddress } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import { coverAddresses } from './cidr-cover.util';
+
+/** Limits for covering observed peers with CIDRs (documented with `coverPeers`). */
+export const PEER_COVER = {
+  maxPrefixes: 5,
+  subnetThreshold: 5,
+  /** Internal peers never widen past a /8 (IPv4) or /32 (IPv6): RFC 1918's largest block. */
+  internalMinPrefix: { 4: 8, 6: 32 },
+  /** Internet peers never widen past a /16 (IPv4) or /48 (IPv6). */
+  internetMinPrefix: { 4: 16, 6: 48 },
+} as const;
+
+/**
+ * The narrowest CIDRs covering observed peer addresses. Internal and internet peers are covered
+ * separately so one CIDR never mixes them. Internal peers: a known subnet's CIDR replaces five or
+ * more of its addresses, then host prefixes merge pairwise (smallest supernet first) down to five
+ * CIDRs but never wider than /8 (/32 for IPv6), so never 0.0.0.0/0 or ::/0. Internet peers:
+ * /32 (/128) each up to five, else merged no wider than /16 (/48).
+ */
+export function coverPeers(model: NetworkModel, addresses: Iterable<string>): string[] {
+  const internal: string[] = [];
+  const internet: string[] = [];
+  for (const address of new Set(addresses)) (isInternetAddress(address) ? internet : internal).push(address);
+  const subnets = (model.snapshot.Subnets ?? []).flatMap((s) => [
+    ...(s.CidrBlock ? [s.CidrBlock] : []),
+    ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock).filter((c): c is string => Boolean(c)),
+  ]);
+  return [
+    ...coverAddresses(internal, {
+      maxPrefixes: PEER_COVER.maxPrefixes,
+      minPrefixLength: PEER_COVER.internalMinPrefix,
+      subnets,
+      subnetThreshold: PEER_COVER.subnetThreshold,
+    }),
+    ...coverAddresses(internet, { maxPrefixes: PEER_COVER.maxPrefixes, minPrefixLength: PEER_COVER.internetMinPrefix }),
+  ];
+}

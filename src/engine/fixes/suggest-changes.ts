@@ -1,0 +1,216 @@
+import type { BlockingControl } from '../evaluate/verdict';
+import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
+import type { FindingGroup } from '../findings/finding-group';
+import { findPeerInterface } from '../findings/peer-lookup';
+import { clientPortRangeOf } from '../findings/service-port.util';
+import type { NetworkModel } from '../network/network-model';
+import { rulesHavePorts } from '../network/protocol';
+import type { FixChange } from './fix';
+import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
+import { addressFamily } from './cidr-cover.util';
+import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
+import { coverPeers } from './peer-cover';
+import { ipProtocolName, isIcmp } from './protocol.util';
+import { freeRuleNumbersBefore } from './rule-number.util';
+
+type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
+type NetworkAclControl = Extract<BlockingControl, { control: 'network-acl' }>;
+
+const sameControl = (a: BlockingControl, b: BlockingControl): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The flows of the group that this control denies. */
+function flowsBlockedBy(group: FindingGroup, control: BlockingControl): ExplainedFlow[] {
+  return group.flows.filter((item) => item.verdict.blockedBy.some((c) => sameControl(c, control)));
+}
+
+/** Protocol and port fields of an IpPermission: the exact port, all ICMP types, or no ports. */
+function permissionPorts(protocol: number, port: number | null): Pick<IpPermissionParam, 'IpProtocol' | 'FromPort' | 'ToPort'> {
+  const IpProtocol = ipProtocolName(protocol);
+  if (isIcmp(protocol)) return { IpProtocol, FromPort: -1, ToPort: -1 };
+  if (rulesHavePorts(protocol) && port !== null) return { IpProtocol, FromPort: port, ToPort: port };
+  return { IpProtocol };
+}
+
+/**
+ * The group of the interface to add the rule to: one that already opens this protocol/port to
+ * someone (the rule belongs with its siblings), then the one carried by the fewest interfaces
+ * outside the finding (smallest blast radius), then EC2's order.
+ */
+function targetGroup(model: NetworkModel, control: SecurityGroupControl, group: FindingGroup, interfaces: Set<string>): string {
+  const ranked = control.groupIds.map((groupId, order) => ({
+    groupId,
+    order,
+    opensPort: portOpenToAnyPeer(model, [groupId], control.direction, group.protocol, group.port) ? 0 : 1,
+    elsewhere: model.interfacesWithGroup(groupId).filter((eni) => !interfaces.has(eni)).length,
+  }));
+  ranked.sort((a, b) => a.opensPort - b.opensPort || a.elsewhere - b.elsewhere || a.order - b.order);
+  return ranked[0].groupId;
+}
+
+/**
+ * Peers that can be named by a security group reference: private addresses of known interfaces
+ * carrying groups in the target group's VPC or a VPC peered with it. Groups are chosen greedily:
+ * the group carried by most of those peers first (ties: the group on fewest interfaces, then id).
+ */
+function referencedGroups(model: NetworkModel, targetGroupId: string, flows: ExplainedFlow[]): { pairs: GroupPairParam[]; covered: Set<string> } {
+  const target = model.securityGroup(targetGroupId);
+  const targetVpc = target?.VpcId ?? null;
+  const groupsOfPeer = new Map<string, string[]>();
+  for (const item of flows) {
+    const address = peerAddressOf(item);
+    if (groupsOfPeer.has(address)) continue;
+    const eni = findPeerInterface(model, item.flow.interfaceId, address);
+    if (!eni) continue;
+    const eligible = model.securityGroupsOf(eni.NetworkInterfaceId).filter((groupId) => {
+      const vpc = model.securityGroup(groupId)?.VpcId ?? eni.VpcId ?? null;
+      return vpc !== null && targetVpc !== null && (vpc === targetVpc || model.peeredVpcs(targetVpc).has(vpc));
+    });
+    if (eligible.length) groupsOfPeer.set(address, eligible);
+  }
+  const uncovered = new Set(groupsOfPeer.keys());
+  const chosen: string[] = [];
+  while (uncovered.size) {
+    const counts = new Map<string, number>();
+    for (const address of uncovered) for (const groupId of groupsOfPeer.get(address) ?? []) counts.set(groupId, (counts.get(groupId) ?? 0) + 1);
+    const best = [...counts.entries()].sort(
+      (a, b) => b[1] - a[1] || model.interfacesWithGroup(a[0]).length - model.interfacesWithGroup(b[0]).length || (a[0] < b[0] ? -1 : 1),
+    )[0][0];
+    chosen.push(best);
+    for (const address of [...uncovered]) if (groupsOfPeer.get(address)?.includes(best)) uncovered.delete(address);
+  }
+  const pairs = chosen.sort().map((groupId) => {
+    const peerGroup = model.securityGroup(groupId);
+    const pair: GroupPairParam = { GroupId: groupId };
+    if (peerGroup?.OwnerId && target?.OwnerId && peerGroup.OwnerId !== target.OwnerId) pair.UserId = peerGroup.OwnerId;
+    if (peerGroup?.VpcId && targetVpc && peerGroup.VpcId !== targetVpc) {
+      pair.VpcId = peerGroup.VpcId;
+      const peering = peeringBetween(model, targetVpc, peerGroup.VpcId);
+      if (peering) pair.VpcPeeringConnectionId = peering;
+    }
+    return pair;
+  });
+  return { pairs, covered: new Set(groupsOfPeer.keys()) };
+}
+
+function peeringBetween(model: NetworkModel, a: string, b: string): string | undefined {
+  return (model.snapshot.VpcPeeringConnections ?? []).find((p) => {
+    const ends = [p.RequesterVpcInfo?.VpcId, p.AccepterVpcInfo?.VpcId];
+    return p.Status?.Code === 'active' && ends.includes(a) && ends.includes(b);
+  })?.VpcPeeringConnectionId;
+}
+
+function description(direction: 'ingress' | 'egress', label: string): string {
+  // EC2 descriptions allow a limited character set and 255 characters.
+  const text = `sgdoctor: observed rejects ${direction === 'ingress' ? 'from' : 'to'} ${label}`;
+  return text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '_').slice(0, 255);
+}
+
+/** AuthorizeSecurityGroupIngress/Egress for one SG control: exact port, narrowest peers. */
+export function securityGroupChange(model: NetworkModel, group: FindingGroup, control: SecurityGroupControl): FixChange | null {
+  const flows = flowsBlockedBy(group, control);
+  if (!flows.length || !control.groupIds.length) return null;
+  const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
+  const groupId = targetGroup(model, control, group, interfaces);
+  const { pairs, covered } = referencedGroups(model, groupId, flows);
+  const cidrs = coverPeers(model, flows.map(peerAddressOf).filter((address) => !covered.has(address)));
+  const permission: IpPermissionParam = permissionPorts(group.protocol, group.port);
+  if (pairs.length) {
+    permission.UserIdGroupPairs = pairs.map((pair) => ({
+      ...pair,
+      Description: description(control.direction, model.securityGroup(pair.GroupId)?.GroupName ?? pair.GroupId),
+    }));
+  }
+  const v4 = cidrs.filter((c) => addressFamily(c) === 4);
+  const v6 = cidrs.filter((c) => addressFamily(c) === 6);
+  if (v4.length) permission.IpRanges = v4.map((CidrIp) => ({ CidrIp, Description: description(control.direction, CidrIp) }));
+  if (v6.length) permission.Ipv6Ranges = v6.map((CidrIpv6) => ({ CidrIpv6, Description: description(control.direction, CidrIpv6) }));
+  return {
+    action: control.direction === 'ingress' ? 'AuthorizeSecurityGroupIngress' : 'AuthorizeSecurityGroupEgress',
+    params: { GroupId: groupId, IpPermissions: [permission] },
+  };
+}
+
+/**
+ * The port range a NACL entry must admit: the service port for requests; for return traffic the
+ * client's ephemeral range (the packet's destination port), chosen from the client's kind (the
+ * capturing interface for ingress, the peer for egress) and the observed client ports.
+ */
+function naclPortRange(model: NetworkModel, group: FindingGroup, flows: ExplainedFlow[]): { From: number; To: number } | null {
+  if (!rulesHavePorts(group.protocol)) return null;
+  if (!group.returnTraffic) return group.port === null ? null : { From: group.port, To: group.port };
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  let fullRangeClient = false;
+  for (const item of flows) {
+    const range = clientPortRangeOf(item.flow);
+    if (range) {
+      from = Math.min(from, range.from);
+      to = Math.max(to, range.to);
+    }
+    const clientEni = group.direction === 'ingress' ? item.flow.interfaceId : findPeerInterface(model, item.flow.interfaceId, peerAddressOf(item))?.NetworkInterfaceId;
+    if (clientEni && usesFullEphemeralRange(model.interfaceOwner(clientEni))) fullRangeClient = true;
+  }
+  if (fullRangeClient || !Number.isFinite(from)) return { From: EPHEMERAL_RANGES.elbNat.from, To: EPHEMERAL_RANGES.elbNat.to };
+  const chosen = ephemeralRangeFor(null, { from, to });
+  return { From: chosen.from, To: chosen.to };
+}
+
+/**
+ * CreateNetworkAclEntry allows for one NACL control, one entry per peer CIDR, numbered in the gap
+ * just before the deny that matched. When that deny is not a catch-all and there is no free
+ * number below it, the deny itself is replaced by the allow (ReplaceNetworkAclEntry): the only
+ * change that can land before it without renumbering the ACL.
+ */
+export function networkAclChanges(model: NetworkModel, group: FindingGroup, control: NetworkAclControl): FixChange[] | null {
+  const flows = flowsBlockedBy(group, control);
+  if (!flows.length) return null;
+  const cidrs = coverPeers(model, flows.map(peerAddressOf));
+  if (!cidrs.length) return null;
+  const egress = control.direction === 'egress';
+  const used = (model.networkAcl(control.networkAclId)?.Entries ?? []).filter((e) => Boolean(e.Egress) === egress).map((e) => e.RuleNumber);
+  const portRange = naclPortRange(model, group, flows);
+  const entry = (cidr: string, ruleNumber: number): NetworkAclEntryParams => {
+    const params: NetworkAclEntryParams = {
+      NetworkAclId: control.networkAclId,
+      RuleNumber: ruleNumber,
+      Protocol: String(group.protocol),
+      RuleAction: 'allow',
+      Egress: egress,
+    };
+    if (addressFamily(cidr) === 4) params.CidrBlock = cidr;
+    else params.Ipv6CidrBlock = cidr;
+    if (portRange) params.PortRange = portRange;
+    if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: -1 };
+    return params;
+  };
+  const numbers = freeRuleNumbersBefore(used, control.ruleNumber, cidrs.length);
+  if (numbers) {
+    return cidrs.map((cidr, i) => ({ action: 'CreateNetworkAclEntry', params: { ...entry(cidr, numbers[i]) } }));
+  }
+  const catchAll = control.ruleNumber >= 32767;
+  if (catchAll || cidrs.length !== 1) return null;
+  return [{ action: 'ReplaceNetworkAclEntry', params: { ...entry(cidrs[0], control.ruleNumber) } }];
+}
+
+/**
+ * Every change the group needs: its blocking control first, then any further control that also
+ * denies some of its flows (a flow must pass all of them). Null when a control cannot be changed
+ * by an SG/NACL rule (Block Public Access) or no change could be built.
+ */
+export function suggestChanges(model: NetworkModel, group: FindingGroup): FixChange[] | null {
+  const changes: FixChange[] = [];
+  for (const control of [group.blockedBy, ...group.alsoBlockedBy]) {
+    if (control.control === 'block-public-access') return null;
+    if (control.control === 'security-group') {
+      const change = securityGroupChange(model, group, control);
+      if (!change) return null;
+      changes.push(change);
+    } else {
+      const acl = networkAclChanges(model, group, control);
+      if (!acl) return null;
+      changes.push(...acl);
+    }
+  }
+  return changes.length ? changes : null;
+}

@@ -1,0 +1,102 @@
+import type { ExplainContext } from '../evaluate/explain-flow';
+import { peerAddressOf } from '../findings/explained-flow';
+import type { FindingGroup } from '../findings/finding-group';
+import { NetworkModel } from '../network/network-model';
+import { describeTraffic, ruleProtocolNumber } from '../network/protocol';
+import type { NetworkSnapshot } from '../network/snapshot';
+import { type NewlyReachable, simulate } from '../simulate/simulate';
+import { SimulationError } from '../simulate/simulation.error';
+import type { FixChange, FixRisk } from './fix';
+import { cidrContains } from './cidr-cover.util';
+import type { FixVerification, FixVerifier } from './suggest-fix';
+
+const MAX_LISTED = 5;
+
+function listed(ids: string[]): string {
+  return ids.length > MAX_LISTED ? `${ids.slice(0, MAX_LISTED).join(', ')} +${ids.length - MAX_LISTED} more` : ids.join(', ');
+}
+
+function trafficText(reach: NewlyReachable): string {
+  const protocol = ruleProtocolNumber(reach.protocol) ?? -1;
+  if (!reach.ports) return describeTraffic(protocol, null);
+  return reach.ports.from === reach.ports.to ? describeTraffic(protocol, reach.ports.from) : `${reach.protocol}/${reach.ports.from}-${reach.ports.to}`;
+}
+
+/**
+ * What a change opens beyond the finding's own flows, from the simulation's newly reachable sets:
+ * internet exposure, interfaces other than the observed ones (the group is shared, or the NACL
+ * covers other subnets' hosts), a referenced group carried by hosts other than the observed
+ * peers, a CIDR wider than the observed peers, and port ranges wider than one port.
+ */
+export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[]): FixRisk[] {
+  const risks: FixRisk[] = [];
+  const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
+  const observedPeers = new Set(group.flows.map(peerAddressOf));
+  for (const reach of reachable) {
+    const where = reach.groupId ?? reach.networkAclId ?? '';
+    const traffic = trafficText(reach);
+    const toward = reach.direction === 'ingress' ? 'from' : 'to';
+    if (reach.includesInternet) {
+      risks.push({ kind: 'internet-exposure', message: `${where} opens ${traffic} ${toward} internet addresses (${reach.peer})`, peer: reach.peer, where });
+    }
+    const others = reach.interfaceIds.filter((id) => !observedInterfaces.has(id));
+    if (others.length) {
+      const owners = others.map((id) => model.interfaceOwner(id) ?? id);
+      risks.push({
+        kind: 'other-interfaces',
+        message: `${where} also applies to ${others.length} other interface${others.length === 1 ? '' : 's'} (${listed(owners)}): they accept ${traffic} ${toward} ${reach.peer} too`,
+        interfaceIds: others,
+        where,
+      });
+    }
+    if (reach.peerKind === 'security-group') {
+      const holders = model.interfacesWithGroup(reach.peer);
+      const unobserved = holders.filter((id) => {
+        const eni = model.interface(id);
+        const addresses = [eni?.PrivateIpAddress, ...(eni?.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress)];
+        return !addresses.some((a) => a !== undefined && observedPeers.has(a));
+      });
+      if (unobserved.length) {
+        risks.push({
+          kind: 'group-peers',
+          message: `every interface carrying ${reach.peer} gets ${traffic}, including ${unobserved.length} not seen in the flows (${listed(unobserved.map((id) => model.interfaceOwner(id) ?? id))})`,
+          interfaceIds: unobserved,
+          peer: reach.peer,
+        });
+      }
+    }
+    if (reach.peerKind === 'cidr' && !/\/(32|128)$/.test(reach.peer)) {
+      const inside = [...observedPeers].filter((address) => cidrContains(reach.peer, address)).length;
+      risks.push({
+        kind: 'wider-peer',
+        message: `${reach.peer} covers more addresses than the ${inside} observed peer${inside === 1 ? '' : 's'} in it`,
+        peer: reach.peer,
+        observedPeers: inside,
+      });
+    }
+    if (reach.ports && reach.ports.from !== reach.ports.to) {
+      risks.push({ kind: 'port-range', message: `${where} admits ports ${reach.ports.from}-${reach.ports.to} (the clients' ephemeral range)`, ports: reach.ports });
+    }
+  }
+  return risks;
+}
+
+/**
+ * The verifier diagnosis uses: applies the changes to a copy of the snapshot (`simulate`) and
+ * re-explains the group's flows with the same context. Verified only when every flow becomes
+ * allowed; a change EC2 would refuse is reported as a risk and not verified.
+ */
+export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext, model: NetworkModel = NetworkModel.fromSnapshot(snapshot)): FixVerifier {
+  return (changes: FixChange[], group: FindingGroup): FixVerification => {
+    const flows = group.flows.map((f) => f.flow);
+    try {
+      const result = simulate(snapshot, changes, flows, ctx, model);
+      return { verified: result.nowAllowed.length === flows.length, risks: risksOf(model, group, result.newlyReachable) };
+    } catch (error) {
+      if (error instanceof SimulationError) {
+        return { verified: false, risks: [{ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code }] };
+      }
+      throw error;
+    }
+  };
+}
