@@ -1,0 +1,267 @@
+import * as ipaddr from 'ipaddr.js';
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import { isInternetAddress, isPrivateAddress } from '../network/ip-address';
+import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
+import { keyPorts, servicePortSide } from './flow-ports';
+import type { BlockingControl, FlowVerdict } from './verdict';
+
+/*
+ * THE REFERENCE EVALUATOR: a deliberately simple oracle for property tests and the evaluation
+ * benchmark. It reads the raw snapshot on every call — linear scans, CIDRs parsed each time with
+ * ipaddr.js, no indexes, no caches — and states the semantics of DESIGN.md as directly as
+ * possible. It shares nothing with the indexed evaluator except the shared port-collapse rule and
+ * the internet/private address ranges. Never use it in the product: it is slow on purpose of
+ * being obviously right.
+ */
+
+type Addr = ipaddr.IPv4 | ipaddr.IPv6;
+type Tri = 'allow' | 'deny' | 'uncertain';
+
+function addr(text: string | undefined | null): Addr | null {
+  if (!text) return null;
+  if (text.includes(':')) return ipaddr.IPv6.isValid(text) ? ipaddr.IPv6.parse(text) : null;
+  return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : null;
+}
+
+function same(a: Addr, b: Addr): boolean {
+  return a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
+}
+
+function inCidr(a: Addr, cidr: string | undefined): boolean {
+  if (!cidr) return false;
+  const [base, bits] = cidr.split('/');
+  const network = addr(base);
+  if (!network || network.kind() !== a.kind()) return false;
+  return (a as ipaddr.IPv4).match(network as ipaddr.IPv4, Number(bits));
+}
+
+function protocolNumber(p: string | number | undefined): number {
+  const names: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, all: -1 };
+  const text = String(p).toLowerCase();
+  return text in names ? names[text] : Number(text);
+}
+
+function eniVpc(s: NetworkSnapshot, eni: NetworkInterface): string | undefined {
+  return eni.VpcId ?? s.Subnets?.find((x) => x.SubnetId === eni.SubnetId)?.VpcId;
+}
+
+function uniqueEnis(s: NetworkSnapshot): NetworkInterface[] {
+  const seen = new Set<string>();
+  return (s.NetworkInterfaces ?? []).filter((e) => !seen.has(e.NetworkInterfaceId) && seen.add(e.NetworkInterfaceId));
+}
+
+function privateAddressMatch(eni: NetworkInterface, a: Addr): boolean {
+  const exact = [eni.PrivateIpAddress, ...(eni.PrivateIpAddresses ?? []).map((x) => x.PrivateIpAddress), ...(eni.Ipv6Addresses ?? []).map((x) => x.Ipv6Address)];
+  if (exact.some((t) => { const b = addr(t); return b !== null && same(a, b); })) return true;
+  const prefixes = [...(eni.Ipv4Prefixes ?? []).map((x) => x.Ipv4Prefix), ...(eni.Ipv6Prefixes ?? []).map((x) => x.Ipv6Prefix)];
+  return prefixes.some((c) => inCidr(a, c));
+}
+
+function anyAddressMatch(eni: NetworkInterface, a: Addr): boolean {
+  if (privateAddressMatch(eni, a)) return true;
+  const publics = [eni.Association?.PublicIp, ...(eni.PrivateIpAddresses ?? []).map((x) => x.Association?.PublicIp)];
+  return publics.some((t) => { const b = addr(t); return b !== null && same(a, b); });
+}
+
+function groupKnown(s: NetworkSnapshot, groupId: string): boolean {
+  return (s.SecurityGroups ?? []).some((g) => g.GroupId === groupId) || (s.SecurityGroupRules ?? []).some((r) => r.GroupId === groupId);
+}
+
+function permissionsOf(s: NetworkSnapshot, groupId: string, direction: Direction): IpPermission[] {
+  const group = [...(s.SecurityGroups ?? [])].reverse().find((g) => g.GroupId === groupId);
+  if (group && (group.IpPermissions?.length ?? 0) + (group.IpPermissionsEgress?.length ?? 0) > 0) {
+    return (direction === 'ingress' ? group.IpPermissions : group.IpPermissionsEgress) ?? [];
+  }
+  return (s.SecurityGroupRules ?? [])
+    .filter((r: SecurityGroupRule) => r.GroupId === groupId && Boolean(r.IsEgress) === (direction === 'egress'))
+    .map((r) => ({
+      IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort,
+      IpRanges: r.CidrIpv4 ? [{ CidrIp: r.CidrIpv4 }] : [], Ipv6Ranges: r.CidrIpv6 ? [{ CidrIpv6: r.CidrIpv6 }] : [],
+      PrefixListIds: r.PrefixListId ? [{ PrefixListId: r.PrefixListId }] : [],
+      UserIdGroupPairs: r.ReferencedGroupInfo?.GroupId ? [{ GroupId: r.ReferencedGroupInfo.GroupId, UserId: r.ReferencedGroupInfo.UserId }] : [],
+    }));
+}
+
+function vpcsInReach(s: NetworkSnapshot, vpcId: string | null): string[] | null {
+  if (vpcId === null) return null;
+  const out = [vpcId];
+  for (const p of s.VpcPeeringConnections ?? []) {
+    if (p.Status?.Code !== 'active') continue;
+    if (p.RequesterVpcInfo?.VpcId === vpcId && p.AccepterVpcInfo?.VpcId) out.push(p.AccepterVpcInfo.VpcId);
+    if (p.AccepterVpcInfo?.VpcId === vpcId && p.RequesterVpcInfo?.VpcId) out.push(p.RequesterVpcInfo.VpcId);
+  }
+  return out;
+}
+
+function vpcHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
+  const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
+  const blocks = vpc ? [vpc.CidrBlock,
+    ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
+    ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((x) => x.Ipv6CidrBlockState?.State !== 'disassociated').map((x) => x.Ipv6CidrBlock)] : [];
+  if (blocks.some((c) => inCidr(a, c))) return true;
+  return (s.Subnets ?? []).some((x) => (x.VpcId ?? '') === vpcId && subnetBlocks(x).some((c) => inCidr(a, c)));
+}
+
+function subnetBlocks(x: NonNullable<NetworkSnapshot['Subnets']>[number]): (string | undefined)[] {
+  return [x.CidrBlock, ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => b.Ipv6CidrBlockState?.State !== 'disassociated').map((b) => b.Ipv6CidrBlock)];
+}
+
+function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
+  const reach = vpcsInReach(s, vpcId);
+  const owners = uniqueEnis(s).filter((e) => {
+    const v = eniVpc(s, e) ?? '';
+    return (reach === null || reach.includes(v)) && privateAddressMatch(e, a);
+  });
+  if (owners.length > 0) return owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId)) ? 'allow' : 'deny';
+  if (isInternetAddress(a.toString())) return 'deny';
+  if (!groupKnown(s, groupId)) return 'uncertain';
+  const inReach = reach === null || reach.some((v) => vpcHolds(s, v, a));
+  return inReach ? 'uncertain' : 'deny';
+}
+
+/** Oracle: do any of the groups allow the flow? */
+export function referenceEvaluateSecurityGroups(
+  s: NetworkSnapshot, groupIds: readonly string[], direction: Direction, protocol: number, port: number | null, peer: string, vpcId: string | null,
+): Tri {
+  const a = addr(peer);
+  if (!a) return 'uncertain';
+  let result: Tri = 'deny';
+  for (const groupId of groupIds) {
+    if (!groupKnown(s, groupId)) { result = 'uncertain'; continue; }
+    for (const perm of permissionsOf(s, groupId, direction)) {
+      const rp = protocolNumber(perm.IpProtocol);
+      if (rp !== -1 && rp !== protocol) continue;
+      let portOk: Tri = 'allow';
+      if (rp === 1 || rp === 58) {
+        if (perm.FromPort !== undefined && perm.FromPort !== -1) portOk = 'uncertain';
+      } else if (rp === 6 || rp === 17) {
+        const lo = perm.FromPort === undefined || perm.FromPort === -1 ? 0 : perm.FromPort;
+        const hi = perm.ToPort === undefined || perm.ToPort === -1 ? 65535 : perm.ToPort;
+        if (port === null) portOk = lo === 0 && hi === 65535 ? 'allow' : 'uncertain';
+        else if (port < lo || port > hi) portOk = 'deny';
+      }
+      if (portOk === 'deny') continue;
+      const peers: Tri[] = [
+        ...(perm.IpRanges ?? []).map((r) => (inCidr(a, r.CidrIp) ? 'allow' : 'deny') as Tri),
+        ...(perm.Ipv6Ranges ?? []).map((r) => (inCidr(a, r.CidrIpv6) ? 'allow' : 'deny') as Tri),
+        ...(perm.PrefixListIds ?? []).map((r): Tri => {
+          const entries = s.PrefixListEntries?.[r.PrefixListId ?? ''];
+          if (!entries) return 'uncertain';
+          return entries.some((e) => inCidr(a, e.Cidr)) ? 'allow' : 'deny';
+        }),
+        ...(perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).map((g) => groupRefMatch(s, g.GroupId!, a, vpcId)),
+      ];
+      for (const p of peers) {
+        if (p === 'deny') continue;
+        if (p === 'allow' && portOk === 'allow') return 'allow';
+        result = 'uncertain';
+      }
+    }
+  }
+  return result;
+}
+
+/** Oracle: the first matching entry in ascending rule number, else the implicit deny. */
+export function referenceEvaluateNetworkAcl(
+  s: NetworkSnapshot, aclId: string, direction: Direction, protocol: number, port: number | null, peer: string,
+): { allowed: boolean | 'uncertain'; ruleNumber: number } {
+  const acl = [...(s.NetworkAcls ?? [])].reverse().find((x) => x.NetworkAclId === aclId);
+  const a = addr(peer);
+  if (!acl || !a) return { allowed: 'uncertain', ruleNumber: -1 };
+  const entries = (acl.Entries ?? []).filter((e: NetworkAclEntry) => Boolean(e.Egress) === (direction === 'egress'))
+    .sort((x, y) => x.RuleNumber - y.RuleNumber);
+  for (const e of entries) {
+    const p = protocolNumber(e.Protocol);
+    if (p !== -1 && p !== protocol) continue;
+    if (!inCidr(a, e.CidrBlock ?? e.Ipv6CidrBlock)) continue;
+    if ((p === 1 || p === 58) && e.IcmpTypeCode?.Type !== undefined && e.IcmpTypeCode.Type !== -1) return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
+    if ((p === 6 || p === 17) && e.PortRange) {
+      const lo = e.PortRange.From ?? 0;
+      const hi = e.PortRange.To ?? 65535;
+      if (port === null) {
+        if (!(lo === 0 && hi === 65535)) return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
+      } else if (port < lo || port > hi) continue;
+    }
+    return { allowed: e.RuleAction === 'allow', ruleNumber: e.RuleNumber };
+  }
+  return { allowed: false, ruleNumber: a.kind() === 'ipv4' ? 32767 : 32768 };
+}
+
+function aclOfSubnet(s: NetworkSnapshot, subnetId: string): string | undefined {
+  let explicit: string | undefined;
+  for (const acl of s.NetworkAcls ?? []) if ((acl.Associations ?? []).some((x) => x.SubnetId === subnetId)) explicit = acl.NetworkAclId;
+  if (explicit) return explicit;
+  const vpcId = s.Subnets?.find((x) => x.SubnetId === subnetId)?.VpcId;
+  let fallback: string | undefined;
+  for (const acl of s.NetworkAcls ?? []) if (vpcId && acl.IsDefault && acl.VpcId === vpcId) fallback = acl.NetworkAclId;
+  return fallback;
+}
+
+function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]): boolean {
+  const [sp, dp] = keyPorts(flow);
+  return accepted.some((f) => {
+    if (f.action !== 'ACCEPT' || f.interfaceId !== flow.interfaceId || f.protocol !== flow.protocol) return false;
+    const fs = addr(f.srcaddr), fd = addr(f.dstaddr), rs = addr(flow.srcaddr), rd = addr(flow.dstaddr);
+    if (!fs || !fd || !rs || !rd || !same(fs, rd) || !same(fd, rs)) return false;
+    const [fsp, fdp] = keyPorts(f);
+    return fsp === dp && fdp === sp;
+  });
+}
+
+/** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
+export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
+  const eni = uniqueEnis(s).find((e) => e.NetworkInterfaceId === flow.interfaceId);
+  const src = addr(flow.srcaddr);
+  const dst = addr(flow.dstaddr);
+  let inferred: Direction | null = flow.flowDirection;
+  if (!inferred && eni) {
+    if (dst && anyAddressMatch(eni, dst)) inferred = 'ingress';
+    else if (src && anyAddressMatch(eni, src)) inferred = 'egress';
+  }
+  const direction: Direction = inferred
+    ?? (src && dst && isPrivateAddress(flow.srcaddr) && !isPrivateAddress(flow.dstaddr) ? 'egress' : 'ingress');
+  const peer = direction === 'ingress' ? flow.srcaddr : flow.dstaddr;
+  const peerAddr = direction === 'ingress' ? src : dst;
+  const vpcId = eni ? eniVpc(s, eni) ?? null : null;
+  const groups = [...new Set((eni?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)))];
+  let returnTraffic = false;
+  if (eni && peerAddr) {
+    const flags = flow.tcpFlags;
+    if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = true;
+    else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = false;
+    else if (reverseAccepted(flow, accepted)) returnTraffic = true;
+    else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
+      const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+      returnTraffic = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId) === 'allow';
+    }
+  }
+  const base = { direction, returnTraffic };
+  if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
+  if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+
+  let nacl: BlockingControl | null = null;
+  let uncertain = false;
+  const subnetId = eni.SubnetId;
+  const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
+  if (!subnetId) uncertain = true;
+  else if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
+    const aclId = aclOfSubnet(s, subnetId);
+    if (!aclId) uncertain = true;
+    else {
+      const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
+      if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
+      if (r.allowed === 'uncertain') uncertain = true;
+    }
+  }
+  let sg: BlockingControl | null = null;
+  if (!returnTraffic && groups.length > 0) {
+    const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
+    if (r === 'deny') sg = { control: 'security-group', direction, groupIds: groups };
+    if (r === 'uncertain') uncertain = true;
+  }
+  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
+  const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
+  if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };
+  if (uncertain) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+  return { ...base, verdict: 'allowed', blockedBy: [] };
+}
