@@ -2,7 +2,7 @@ import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
 
@@ -31,6 +31,33 @@ interface ClientSet {
   ec2?: EC2Client;
   athena?: AthenaClient;
   sts?: STSClient;
+}
+
+/** Refresh assumed-role credentials this long before they expire. */
+const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Each SDK client memoizes its credentials on its own; sharing one cache across a target's
+ * EC2, Athena and STS clients means one AssumeRole per expiry instead of one per client.
+ * Concurrent callers wait on the same call; a failed call is retried by the next caller.
+ */
+function shareCredentials(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let pending: Promise<AwsCredentialIdentity> | null = null;
+  let current: AwsCredentialIdentity | null = null;
+  const fresh = (c: AwsCredentialIdentity | null) =>
+    c !== null && (!c.expiration || c.expiration.getTime() - Date.now() > CREDENTIAL_REFRESH_MARGIN_MS);
+  return async (options) => {
+    if (fresh(current)) return current as AwsCredentialIdentity;
+    pending ??= provider(options)
+      .then((credentials) => {
+        current = credentials;
+        return credentials;
+      })
+      .finally(() => {
+        pending = null;
+      });
+    return pending;
+  };
 }
 
 const DEFAULT_SESSION_NAME = 'sgdoctor';
@@ -129,7 +156,7 @@ export class AwsClientFactory {
 
   private credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
     if (!target.roleArn) return undefined;
-    return fromTemporaryCredentials({
+    return shareCredentials(fromTemporaryCredentials({
       params: {
         RoleArn: target.roleArn,
         RoleSessionName: this.options.roleSessionName ?? DEFAULT_SESSION_NAME,
@@ -143,7 +170,7 @@ export class AwsClientFactory {
         ...this.sharedConfig(),
         ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
       },
-    });
+    }));
   }
 
   private clientConfig(target: AwsTarget, set: ClientSet, endpoint: string | undefined) {

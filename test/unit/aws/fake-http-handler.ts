@@ -1,0 +1,50 @@
+import { Readable } from 'node:stream';
+
+export interface RecordedRequest {
+  hostname: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface FakeResponse {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An HTTP handler for real SDK clients: requests go through the whole middleware stack
+ * (serialisation, signing, retry) and receive the wire responses AWS would send.
+ */
+export class FakeHttpHandler {
+  readonly requests: RecordedRequest[] = [];
+
+  constructor(private readonly respond: (request: RecordedRequest, index: number) => FakeResponse) {}
+
+  async handle(request: { hostname: string; path: string; headers: Record<string, string>; body?: unknown }) {
+    const recorded: RecordedRequest = {
+      hostname: request.hostname,
+      path: request.path,
+      headers: request.headers,
+      body: typeof request.body === 'string' ? request.body : request.body ? Buffer.from(request.body as Uint8Array).toString() : '',
+    };
+    this.requests.push(recorded);
+    const reply = this.respond(recorded, this.requests.length - 1);
+    return {
+      response: {
+        statusCode: reply.status,
+        headers: reply.headers ?? {},
+        body: Readable.from([Buffer.from(reply.body)]),
+      },
+    };
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs() {
+    return {};
+  }
+
+  destroy(): void {}
+}
