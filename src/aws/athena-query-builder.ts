@@ -232,6 +232,7 @@ export class AthenaQueryBuilder {
       `"interface_id" <> '-'`,
       `"srcaddr" <> '-'`,
       `"dstaddr" <> '-'`,
+      `TRY_CAST("protocol" AS integer) IS NOT NULL`,
     );
     // A record overlaps the window when it starts before its end and ends at or after its start.
     if (fields.has('start')) where.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
