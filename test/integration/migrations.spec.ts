@@ -20,7 +20,7 @@ describe('migrations', () => {
   beforeAll(async () => {
     const url = await createTestDatabase(name);
     const config = loadAppConfig({ DATABASE_URL: url });
-    dataSource = await new DataSource(buildDataSourceOptions(config.database, { migrations: loadMigrationClasses() })).initialize();
+    dataSource = await new DataSource(buildDataSourceOptions(config.database, { migrations: await loadMigrationClasses() })).initialize();
   });
 
   afterAll(async () => {
@@ -29,7 +29,7 @@ describe('migrations', () => {
   });
 
   it('go all up, all down, and all up again on an empty database', async () => {
-    const migrations = loadMigrationClasses();
+    const migrations = await loadMigrationClasses();
     expect(migrations.length).toBeGreaterThan(0);
     expect(await userTables(dataSource)).toEqual([]);
 

@@ -1,0 +1,58 @@
+import { NestFactory } from '@nestjs/core';
+import { Option, type Command } from 'commander';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { SCOPES, type Scope } from '../auth/scope';
+import { loadAppConfig } from '../config/app-config';
+import { ConfigValidationError } from '../config/config-validation.error';
+import { readEnvironment } from '../config/read-environment';
+import { ApiKeyCliModule } from './api-key-cli.module';
+import { CliError } from './cli.error';
+import { ExitCode } from './exit-code';
+
+interface CreateOptions {
+  name: string;
+  scope: Scope[];
+  json?: boolean;
+}
+
+/**
+ * `sgdoctor api-key create --scope admin [--name NAME] [--json]`: creates an API key directly in
+ * the database named by DATABASE_URL (running pending migrations first) and prints it once.
+ * This is how the first admin key is made when SGDOCTOR_ADMIN_API_KEY is not used.
+ */
+export function registerApiKeyCommand(program: Command): void {
+  const apiKey = program.command('api-key').description('Manage API keys of the sgdoctor service (uses DATABASE_URL).');
+  apiKey
+    .command('create')
+    .description('Create an API key and print it once; only its hash is stored.')
+    .addOption(new Option('--scope <scope...>', 'scopes to grant (admin > write > read)').choices(SCOPES).makeOptionMandatory())
+    .option('--name <name>', 'what the key is for', 'cli')
+    .option('--json', 'print the created key as JSON')
+    .action(async (options: CreateOptions) => {
+      const created = await createApiKey(options.name, options.scope);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(created)}\n`);
+      } else {
+        process.stdout.write(
+          `Created API key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}.\n` +
+            `Store it now, it is not shown again:\n${created.key}\n`,
+        );
+      }
+    });
+}
+
+async function createApiKey(name: string, scopes: Scope[]) {
+  let config;
+  try {
+    config = loadAppConfig(readEnvironment());
+  } catch (error) {
+    if (error instanceof ConfigValidationError) throw new CliError(error.message, ExitCode.Input);
+    throw error;
+  }
+  const app = await NestFactory.createApplicationContext(ApiKeyCliModule.forRoot(config), { logger: ['error'], abortOnError: false });
+  try {
+    return await app.get(ApiKeysService).create(name, [...new Set(scopes)]);
+  } finally {
+    await app.close();
+  }
+}

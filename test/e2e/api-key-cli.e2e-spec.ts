@@ -1,0 +1,66 @@
+import { Command } from 'commander';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadAppConfig } from '../../src/config/app-config';
+import { buildDataSourceOptions } from '../../src/database/database-options';
+import { hashApiKey } from '../../src/api-keys/api-key-secret';
+import { registerApiKeyCommand } from '../../src/cli/api-key.command';
+import { createTestDatabase, dropTestDatabase, testDatabaseUrl, uniqueTestName } from '../utils/test-database';
+import { loadMigrationClasses } from '../utils/test-migrations';
+
+describe('sgdoctor api-key create', () => {
+  const database = uniqueTestName('cli');
+  const previousUrl = process.env.DATABASE_URL;
+
+  // The command migrates from compiled files (dist/migrations); on sources the test migrates first.
+  beforeAll(async () => {
+    const url = await createTestDatabase(database);
+    const options = buildDataSourceOptions(loadAppConfig({ DATABASE_URL: url }).database, { migrations: await loadMigrationClasses() });
+    const dataSource = await new DataSource(options).initialize();
+    await dataSource.runMigrations();
+    await dataSource.destroy();
+  });
+
+  afterAll(async () => {
+    if (previousUrl === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = previousUrl;
+    await dropTestDatabase(database);
+  });
+
+  it('prints an admin key once, storing only its hash', async () => {
+    process.env.DATABASE_URL = testDatabaseUrl(database);
+    const program = new Command('sgdoctor').exitOverride();
+    registerApiKeyCommand(program);
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'admin', '--name', 'first-admin', '--json']);
+    } finally {
+      write.mockRestore();
+    }
+    const created = JSON.parse(written.join('')) as { id: string; key: string; scopes: string[]; name: string };
+    expect(created).toMatchObject({ name: 'first-admin', scopes: ['admin'] });
+    expect(created.key).toMatch(/^sgd_/);
+
+    const client = new Client({ connectionString: testDatabaseUrl(database) });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT secret_hash FROM api_keys WHERE id = $1', [created.id]);
+      expect(rows).toEqual([{ secret_hash: hashApiKey(created.key) }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses an unknown scope', async () => {
+    const program = new Command('sgdoctor').exitOverride();
+    registerApiKeyCommand(program);
+    for (const command of program.commands) command.exitOverride();
+    program.commands[0].commands[0].exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'root'])).rejects.toThrow(/root/);
+  });
+});
