@@ -1,0 +1,60 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Imports that would make the engine do I/O or depend on a framework. */
+const ENGINE_FORBIDDEN = [
+  { group: ['@nestjs/*'], message: 'src/engine is pure: no NestJS.' },
+  { group: ['typeorm', 'typeorm/*', 'pg', 'pg/*'], message: 'src/engine is pure: no database.' },
+  { group: ['bullmq', 'ioredis'], message: 'src/engine is pure: no queues or Redis.' },
+  { group: ['@aws-sdk/*'], message: 'src/engine is pure: no AWS SDK (adapters live in src/aws).' },
+  { group: ['fs', 'node:fs', 'fs/*', 'node:fs/*'], message: 'src/engine is pure: no file system (readers live in src/flow-files).' },
+  { group: ['http', 'node:http', 'https', 'node:https', 'undici', 'net', 'node:net'], message: 'src/engine is pure: no network.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', 'bench/.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+    },
+  },
+  {
+    // Services throw AppError subclasses; only the problem+json filter knows HTTP statuses.
+    files: ['src/**/*.service.ts', 'src/**/*.processor.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['HttpException', 'BadRequestException', 'NotFoundException', 'ForbiddenException', 'UnauthorizedException', 'ConflictException'],
+              message: 'Throw an AppError subclass (src/common/errors).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ENGINE_FORBIDDEN }] },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // Config files of tools that require a default export.
+    files: ['vitest.config.ts', 'eslint.config.mjs'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);
