@@ -2,7 +2,7 @@ import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains, isInternetAddress } from '../network/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
-import type { CompiledSecurityGroupRule, RulePeer } from '../network/security-group-rules';
+import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
 import type { IpPermission } from '../network/snapshot';
 
 /** The rule that allowed a flow. */
@@ -52,15 +52,16 @@ export function evaluateSecurityGroups(
       uncertain ??= `security group ${groupId} is not in the snapshot`;
       continue;
     }
-    for (const list of [set.byProtocol.get(protocol), set.anyProtocol]) {
-      if (!list) continue;
-      for (const rule of list) {
-        const match = ruleMatches(model, rule, protocol, port, peer, ctx);
-        if (match === true) {
-          return { allowed: true, matchedRule: { groupId, direction, ruleId: rule.ruleId, permission: rule.permission } };
-        }
-        if (typeof match === 'string') uncertain ??= match;
-      }
+    let matched: CompiledSecurityGroupRule | null = null;
+    candidateRules(set, protocol, port, (rule) => {
+      const match = ruleMatches(model, rule, protocol, port, peer, ctx);
+      if (match === true) matched = rule;
+      else if (typeof match === 'string') uncertain ??= match;
+      return match === true;
+    });
+    if (matched !== null) {
+      const rule: CompiledSecurityGroupRule = matched;
+      return { allowed: true, matchedRule: { groupId, direction, ruleId: rule.ruleId, permission: rule.permission } };
     }
   }
   return uncertain === null ? { allowed: false } : { allowed: 'uncertain', reason: uncertain };
@@ -150,12 +151,9 @@ export function portOpenToAnyPeer(
   for (const groupId of groupIds) {
     const set = model.groupRules(groupId, direction);
     if (!set) continue;
-    for (const list of [set.byProtocol.get(protocol), set.anyProtocol]) {
-      for (const rule of list ?? []) {
-        if (!rulesHavePorts(rule.protocol) || port === null) return true;
-        if (port >= rule.fromPort && port <= rule.toPort) return true;
-      }
-    }
+    const open = candidateRules(set, protocol, port, (rule) =>
+      !rulesHavePorts(rule.protocol) || port === null || (port >= rule.fromPort && port <= rule.toPort));
+    if (open) return true;
   }
   return false;
 }

@@ -28,10 +28,35 @@ export interface CompiledSecurityGroupRule {
   permission: IpPermission;
 }
 
-/** A group's rules of one direction, bucketed by protocol so a lookup skips unrelated rules. */
+/**
+ * Rules of one protocol: single-port rules by that port (most rules name one port), everything
+ * else (ranges, ICMP, protocols without ports) in a list scanned in full.
+ */
+export interface ProtocolRules {
+  byPort: Map<number, CompiledSecurityGroupRule[]>;
+  other: CompiledSecurityGroupRule[];
+}
+
+/** A group's rules of one direction, bucketed by protocol and port so a lookup skips unrelated rules. */
 export interface GroupRuleSet {
-  byProtocol: Map<number, CompiledSecurityGroupRule[]>;
+  byProtocol: Map<number, ProtocolRules>;
   anyProtocol: CompiledSecurityGroupRule[];
+}
+
+/** The rules of a set that can concern `protocol`/`port`, in a stable order: exact port, other rules of the protocol, all-protocol rules. */
+export function candidateRules(set: GroupRuleSet, protocol: number, port: number | null, visit: (rule: CompiledSecurityGroupRule) => boolean): boolean {
+  const bucket = set.byProtocol.get(protocol);
+  if (bucket) {
+    if (port !== null) {
+      const exact = bucket.byPort.get(port);
+      if (exact) for (const rule of exact) if (visit(rule)) return true;
+    } else {
+      for (const list of bucket.byPort.values()) for (const rule of list) if (visit(rule)) return true;
+    }
+    for (const rule of bucket.other) if (visit(rule)) return true;
+  }
+  for (const rule of set.anyProtocol) if (visit(rule)) return true;
+  return false;
 }
 
 function portRange(protocol: number, from: number | undefined, to: number | undefined): [number, number, boolean] {
@@ -134,9 +159,13 @@ export function bucketRules(rules: CompiledSecurityGroupRule[]): GroupRuleSet {
       set.anyProtocol.push(rule);
       continue;
     }
-    const list = set.byProtocol.get(rule.protocol);
-    if (list) list.push(rule);
-    else set.byProtocol.set(rule.protocol, [rule]);
+    let bucket = set.byProtocol.get(rule.protocol);
+    if (!bucket) set.byProtocol.set(rule.protocol, (bucket = { byPort: new Map(), other: [] }));
+    if (rulesHavePorts(rule.protocol) && rule.fromPort === rule.toPort) {
+      const list = bucket.byPort.get(rule.fromPort);
+      if (list) list.push(rule);
+      else bucket.byPort.set(rule.fromPort, [rule]);
+    } else bucket.other.push(rule);
   }
   return set;
 }
