@@ -22,6 +22,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * `api-key` needs the service's modules (NestJS, TypeORM), which take seconds to load: they are
+ * loaded only when that command runs or the top-level help lists the commands, so `explain` and
+ * `diagnose` start fast.
+ */
+function needsApiKeyCommand(argv: string[]): boolean {
+  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  return first === undefined || first === 'api-key' || first === 'help';
+}
+
 async function main(argv: string[]): Promise<number> {
   // A closed pipe (`sgdoctor explain … | head`) ends the run quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -30,6 +40,11 @@ async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram((code) => (exitCode = code));
   try {
+    if (needsApiKeyCommand(argv)) {
+      const { registerApiKeyCommand } = await import('./api-key.command');
+      registerApiKeyCommand(program);
+      for (const command of program.commands) command.exitOverride();
+    }
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -1,7 +1,17 @@
 import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
-import { controlLabel, fixLabel, interfaceLabel, interfacesLabel, peersLabel, trafficLabel } from './finding-labels';
+import {
+  MAX_NOISE_ROWS,
+  controlLabel,
+  fixLabel,
+  interfaceLabel,
+  interfacesLabel,
+  noiseSummary,
+  peersLabel,
+  splitNoise,
+  trafficLabel,
+} from './finding-labels';
 
 /** Table cells may not contain pipes or newlines. */
 function cell(text: string): string {
@@ -52,13 +62,19 @@ export function renderMarkdown(result: DiagnoseResult): string {
     '',
   );
   if (!findings.length) return `${out.join('\n')}No findings.\n`;
+  const { actionable, noise } = splitNoise(findings);
+  const ordered = [...actionable, ...noise.slice(0, MAX_NOISE_ROWS)];
   out.push('| # | severity | classification | traffic | blocked by | interfaces | peers | records | fix |', '|---|---|---|---|---|---|---|---|---|');
-  findings.forEach((f, i) => {
+  ordered.forEach((f, i) => {
     out.push(
       `| ${i + 1} | ${f.severity} | ${f.classification} | ${cell(trafficLabel(f))} | ${cell(controlLabel(f))} | ${cell(interfacesLabel(f))} | ${cell(peersLabel(f))} | ${f.traffic.records} | ${cell(fixLabel(f))} |`,
     );
   });
-  out.push('', '## Findings', '');
-  findings.forEach((f, i) => out.push(details(f, i), ''));
+  if (noise.length > MAX_NOISE_ROWS) out.push('', `… ${noise.length - MAX_NOISE_ROWS} more likely-noise findings (all of them in \`--format json\`).`);
+  if (actionable.length) {
+    out.push('', '## Findings', '');
+    actionable.forEach((f, i) => out.push(details(f, i), ''));
+  }
+  if (noise.length) out.push('## Noise', '', noiseSummary(noise), '');
   return `${out.join('\n')}`;
 }

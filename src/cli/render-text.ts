@@ -1,7 +1,17 @@
 import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
-import { controlLabel, fixLabel, interfaceLabel, interfacesLabel, peersLabel, trafficLabel } from './finding-labels';
+import {
+  MAX_NOISE_ROWS,
+  controlLabel,
+  fixLabel,
+  interfaceLabel,
+  interfacesLabel,
+  noiseSummary,
+  peersLabel,
+  splitNoise,
+  trafficLabel,
+} from './finding-labels';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
@@ -53,9 +63,15 @@ export function renderText(result: DiagnoseResult): string {
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
   if (!findings.length) return `${summary}\nNo findings.\n`;
+  const { actionable, noise } = splitNoise(findings);
+  const ordered = [...actionable, ...noise.slice(0, MAX_NOISE_ROWS)];
   const rows = [['#', 'SEVERITY', 'CLASSIFICATION', 'TRAFFIC', 'BLOCKED BY', 'INTERFACES', 'PEERS', 'RECORDS', 'FIX']];
-  findings.forEach((f, i) => {
+  ordered.forEach((f, i) => {
     rows.push([String(i + 1), f.severity, f.classification, trafficLabel(f), controlLabel(f), interfacesLabel(f), peersLabel(f), String(f.traffic.records), fixLabel(f)]);
   });
-  return `${summary}\n\n${table(rows)}\n\n${findings.map(details).join('\n\n')}\n`;
+  const parts = [summary, '', table(rows)];
+  if (noise.length > MAX_NOISE_ROWS) parts.push(`… ${noise.length - MAX_NOISE_ROWS} more likely-noise findings (all of them in --format json)`);
+  if (actionable.length) parts.push('', actionable.map(details).join('\n\n'));
+  if (noise.length) parts.push('', noiseSummary(noise));
+  return `${parts.join('\n')}\n`;
 }

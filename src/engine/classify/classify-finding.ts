@@ -1,33 +1,13 @@
-import type { BlockingControl } from '../evaluate/verdict';
-import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface, vpcOfInterface } from '../findings/peer-lookup';
 import { isInternetAddress } from '../network/ip-address';
 import type { NetworkModel } from '../network/network-model';
-import { rulesHavePorts } from '../network/protocol';
 import { detectSignals } from './detect-signals';
+import { portOpenness } from './port-openness';
 import type { PeerFacts, SignalFacts } from './signal-facts';
 import { type ClassificationResult, decideClassification } from './signals';
 import type { TrafficContext } from './traffic-context';
-
-/** Does some allow entry of the NACL (in the control's direction) admit this protocol/port to anyone? */
-function networkAclPortOpen(model: NetworkModel, control: Extract<BlockingControl, { control: 'network-acl' }>, protocol: number, port: number | null): boolean {
-  const entries = model.networkAclEntries(control.networkAclId, control.direction) ?? [];
-  return entries.some(
-    (entry) =>
-      entry.allow &&
-      (entry.protocol === -1 || entry.protocol === protocol) &&
-      (port === null || !rulesHavePorts(entry.protocol === -1 ? protocol : entry.protocol) || (port >= entry.fromPort && port <= entry.toPort)),
-  );
-}
-
-function portOpenByControl(model: NetworkModel, group: FindingGroup): boolean {
-  const control = group.blockedBy;
-  if (control.control === 'security-group') return portOpenToAnyPeer(model, control.groupIds, control.direction, group.protocol, group.port);
-  if (control.control === 'network-acl') return networkAclPortOpen(model, control, group.protocol, group.port);
-  return false;
-}
 
 /** Internal: not an internet address, or inside the capturing interface's VPC (which may use public space). */
 function isInternal(model: NetworkModel, eniId: string, address: string): boolean {
@@ -63,12 +43,18 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
         internal: isInternal(model, flow.interfaceId, address),
         knownEni: findPeerInterface(model, flow.interfaceId, address) !== undefined,
         ...context.sourceActivity(address),
+        firstSeen: flow.firstSeen,
+        lastSeen: flow.lastSeen,
       };
       peers.set(address, peer);
     }
     peer.records += flow.records;
+    peer.firstSeen = Math.min(peer.firstSeen, flow.firstSeen);
+    peer.lastSeen = Math.max(peer.lastSeen, flow.lastSeen);
   }
+  const openness = portOpenness(model, group.blockedBy, group.protocol, group.port);
   return {
+    direction: group.direction,
     protocol: group.protocol,
     returnTraffic: group.returnTraffic,
     blockPublicAccess: group.blockedBy.control === 'block-public-access',
@@ -79,7 +65,8 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
     lastSeen,
     // Flags decide late-close only when every flow carried them.
     tcpFlags: flagsKnown ? tcpFlags : null,
-    portOpenToAnyPeer: portOpenByControl(model, group),
+    portSpecificallyOpen: openness.specificallyOpen,
+    portOpenToInternet: openness.openToInternet,
     acceptedFromOtherPeers: context.acceptedFromOtherPeers(group),
   };
 }

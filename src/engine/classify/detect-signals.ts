@@ -11,32 +11,44 @@ function recordShare(peers: PeerFacts[], total: number, predicate: (peer: PeerFa
   return peers.filter(predicate).reduce((sum, peer) => sum + peer.records, 0) / total;
 }
 
-/** Every signal the facts match, in the documented order (noise first, then misconfiguration). */
+/**
+ * Every signal the facts match, noise signals first. SIGNALS.md documents each; thresholds are
+ * in `SIGNAL_THRESHOLDS`.
+ */
 export function detectSignals(facts: SignalFacts): Signal[] {
   const signals: Signal[] = [];
   const t = SIGNAL_THRESHOLDS;
   const peerRecords = facts.peers.reduce((sum, peer) => sum + peer.records, 0);
+  const request = !facts.returnTraffic;
+  const inbound = request && facts.direction === 'ingress';
+  const internet = facts.peers.filter((p) => !p.internal);
   if (facts.blockPublicAccess) signals.push('block-public-access');
-  if (!facts.returnTraffic) {
-    if (recordShare(facts.peers, peerRecords, (p) => p.maxPortsOnOneHost >= t.portScanMinPorts) >= t.scannerRecordShare) {
-      signals.push('port-scan');
-    }
-    if (recordShare(facts.peers, peerRecords, (p) => p.hostsReached >= t.hostSweepMinHosts) >= t.scannerRecordShare) {
-      signals.push('host-sweep');
-    }
-    if (facts.peers.some((p) => !p.internal) && !facts.portOpenToAnyPeer) signals.push('closed-port-internet');
+  if (inbound && recordShare(facts.peers, peerRecords, (p) => p.maxPortsOnOneHost >= t.portScanMinPorts) >= t.scannerRecordShare) {
+    signals.push('port-scan');
   }
-  if (facts.records > 0 && facts.packets <= facts.records) signals.push('single-packet');
+  if (inbound && recordShare(facts.peers, peerRecords, (p) => p.hostsReached >= t.hostSweepMinHosts) >= t.scannerRecordShare) {
+    signals.push('host-sweep');
+  }
+  if (inbound && internet.length > 0 && !facts.portOpenToInternet) signals.push('closed-port-internet');
+  // A refused TCP connect is retransmitted by real clients; a lone SYN per record is a probe.
+  if (request && facts.protocol === TCP && facts.records > 0 && facts.packets <= facts.records) signals.push('single-packet');
   if (facts.protocol === TCP && facts.tcpFlags !== null && (facts.tcpFlags & SYN) === 0 && (facts.tcpFlags & (FIN | RST)) !== 0) {
     signals.push('late-close');
   }
+  if (
+    inbound &&
+    internet.length >= t.transientMinPeers &&
+    recordShare(internet, peerRecords, (p) => p.records === 1) > t.scannerRecordShare
+  ) {
+    signals.push('transient-internet-sources');
+  }
   if (facts.peers.length > 0 && facts.peers.every((p) => p.internal)) signals.push('internal-peer');
   if (facts.peers.length > 0 && facts.peers.every((p) => p.knownEni)) signals.push('peer-is-known-eni');
-  if (facts.records >= t.repeatedMinRecords && facts.lastSeen - facts.firstSeen >= t.repeatedMinSpanSeconds) {
-    signals.push('repeated-over-time');
-  }
+  const repeated = (p: PeerFacts) => p.records >= t.repeatedMinRecords && p.lastSeen - p.firstSeen >= t.repeatedMinSpanSeconds;
+  if (recordShare(facts.peers, peerRecords, repeated) >= t.scannerRecordShare) signals.push('repeated-over-time');
   if (facts.returnTraffic) signals.push('return-traffic');
-  if (facts.portOpenToAnyPeer) signals.push('port-open-to-other-peers');
+  if (facts.portSpecificallyOpen) signals.push('port-open-to-other-peers');
   if (facts.acceptedFromOtherPeers) signals.push('service-accepted-from-other-peers');
+  if (request && facts.direction === 'egress') signals.push('initiated-inside');
   return signals;
 }

@@ -13,9 +13,13 @@ export interface PeerFacts {
   maxPortsOnOneHost: number;
   /** Across every rejected flow of the input: distinct hosts this source hit. */
   hostsReached: number;
+  /** Epoch seconds of this peer's first and last record in the finding. */
+  firstSeen: number;
+  lastSeen: number;
 }
 
 export interface SignalFacts {
+  direction: 'ingress' | 'egress';
   protocol: number;
   returnTraffic: boolean;
   blockPublicAccess: boolean;
@@ -27,8 +31,10 @@ export interface SignalFacts {
   lastSeen: number;
   /** Bitwise OR of `tcp-flags` over the finding's flows; null when the logs lack the field. */
   tcpFlags: number | null;
-  /** Some rule of the blocking control (or the interface's other SGs) allows this protocol/port to someone. */
-  portOpenToAnyPeer: boolean;
+  /** An allow rule of the blocking control names this protocol and port (narrower than all ports) for other peers. */
+  portSpecificallyOpen: boolean;
+  /** Some allow rule of the blocking control admits internet addresses on this port. */
+  portOpenToInternet: boolean;
   /** An ACCEPT of the same service on the same interfaces, with a peer not in this finding. */
   acceptedFromOtherPeers: boolean;
 }

@@ -1,7 +1,14 @@
 import type { Classification } from '../findings/finding';
 
 /** Signal names, as findings list them. SIGNALS.md documents each one. */
-export const NOISE_SIGNALS = ['port-scan', 'host-sweep', 'closed-port-internet', 'single-packet', 'late-close'] as const;
+export const NOISE_SIGNALS = [
+  'port-scan',
+  'host-sweep',
+  'closed-port-internet',
+  'single-packet',
+  'late-close',
+  'transient-internet-sources',
+] as const;
 export const MISCONFIGURATION_SIGNALS = [
   'internal-peer',
   'peer-is-known-eni',
@@ -9,6 +16,7 @@ export const MISCONFIGURATION_SIGNALS = [
   'return-traffic',
   'port-open-to-other-peers',
   'service-accepted-from-other-peers',
+  'initiated-inside',
 ] as const;
 /** Neither noise nor misconfiguration: the flow was not refused by a rule sgdoctor can change. */
 export const OTHER_SIGNALS = ['block-public-access'] as const;
@@ -18,23 +26,24 @@ export type MisconfigurationSignal = (typeof MISCONFIGURATION_SIGNALS)[number];
 export type Signal = NoiseSignal | MisconfigurationSignal | (typeof OTHER_SIGNALS)[number];
 
 /**
- * Weights: how strongly each signal points one way. Strong (3–4): behaviour that legitimate
- * clients do not show (a scan, packets after close) or that only legitimate traffic shows (the
- * same service accepted from others). Medium (2): good evidence with known exceptions. Weak (1):
- * common on both sides, only tips a balance.
+ * Weights: how strongly each signal points one way. Strong (3–4): behaviour legitimate clients do
+ * not show (a scan, a lone SYN never retransmitted, packets after close). Medium (2): good
+ * evidence with known exceptions. Weak (1): common on both sides, only tips a balance.
  */
 export const SIGNAL_WEIGHTS: Record<NoiseSignal | MisconfigurationSignal, number> = {
   'port-scan': 3,
   'host-sweep': 3,
   'closed-port-internet': 2,
-  'single-packet': 1,
+  'single-packet': 3,
   'late-close': 4,
+  'transient-internet-sources': 2,
   'internal-peer': 1,
   'peer-is-known-eni': 2,
-  'repeated-over-time': 1,
+  'repeated-over-time': 2,
   'return-traffic': 2,
-  'port-open-to-other-peers': 2,
-  'service-accepted-from-other-peers': 3,
+  'port-open-to-other-peers': 1,
+  'service-accepted-from-other-peers': 2,
+  'initiated-inside': 2,
 };
 
 /** Thresholds used by the signal detectors (see SIGNALS.md). */
@@ -45,7 +54,9 @@ export const SIGNAL_THRESHOLDS = {
   hostSweepMinHosts: 10,
   /** Scanner sources must account for at least this share of a finding's records. */
   scannerRecordShare: 0.5,
-  /** Attempts spread over at least this many seconds, in at least `repeatedMinRecords` records. */
+  /** Transient internet sources: at least this many internet peers, most records from one-record peers. */
+  transientMinPeers: 3,
+  /** One peer's attempts spread over at least this many seconds, in at least `repeatedMinRecords` records. */
   repeatedMinSpanSeconds: 600,
   repeatedMinRecords: 2,
   /** Minimum score for a classification, and it must beat the other side's score. */

@@ -10,6 +10,11 @@ interface Block {
 export interface CoverOptions {
   /** Merge blocks until at most this many remain (when merging stays within the bounds below). */
   maxPrefixes: number;
+  /**
+   * Blocks whose common supernet is at least this long (IPv4 / IPv6) are always merged: hosts
+   * that close together are one range (one rule instead of several).
+   */
+  mergeWithin?: { 4: number; 6: number };
   /** Never produce a prefix shorter than this (IPv4 / IPv6): stops a merge reaching the world. */
   minPrefixLength: { 4: number; 6: number };
   /**
@@ -83,10 +88,28 @@ function withoutContained(blocks: Block[]): Block[] {
     (other.length < block.length || j < i)));
 }
 
+/** Repeatedly merges the adjacent pair with the smallest common supernet while `accept` allows it. */
+function mergeWhile(start: Block[], accept: (merged: Block, count: number) => boolean): Block[] {
+  let blocks = start;
+  for (;;) {
+    let best: Block | null = null;
+    for (let i = 0; i + 1 < blocks.length; i++) {
+      const [a, b] = [blocks[i], blocks[i + 1]];
+      if (a.family !== b.family) continue;
+      const merged = supernet(a, b);
+      if (accept(merged, blocks.length) && (!best || merged.length > best.length)) best = merged;
+    }
+    if (!best) return blocks;
+    const merged = best;
+    blocks = [...blocks.filter((b) => !contains(merged, b)), merged].sort(compareBlocks);
+  }
+}
+
 /**
  * The narrowest list of CIDRs covering every address: one host prefix per address (/32, /128),
- * known subnets replacing many addresses of one subnet, then adjacent blocks merged (the pair
- * whose common supernet is smallest first) until at most `maxPrefixes` remain. A merge that would
+ * known subnets replacing many addresses of one subnet, blocks within `mergeWithin` of each other
+ * merged, then adjacent blocks merged (the pair whose common supernet is smallest first) until at
+ * most `maxPrefixes` remain. A merge that would
  * go below `minPrefixLength` is never made, so the list may exceed `maxPrefixes` rather than widen.
  * Output is sorted and independent of input order. Invalid addresses are ignored.
  */
@@ -100,19 +123,12 @@ export function coverAddresses(addresses: Iterable<string>, options: CoverOption
     if (inside.length >= threshold) blocks = [...blocks.filter((b) => !contains(block, b)), block];
   }
   blocks = withoutContained(blocks).sort(compareBlocks);
-  while (blocks.length > options.maxPrefixes) {
-    let best: { index: number; merged: Block } | null = null;
-    for (let i = 0; i + 1 < blocks.length; i++) {
-      const [a, b] = [blocks[i], blocks[i + 1]];
-      if (a.family !== b.family) continue;
-      const merged = supernet(a, b);
-      if (merged.length < options.minPrefixLength[merged.family]) continue;
-      if (!best || merged.length > best.merged.length) best = { index: i, merged };
-    }
-    if (!best) break;
-    const merged = best.merged;
-    blocks = [...blocks.filter((b) => !contains(merged, b)), merged].sort(compareBlocks);
-  }
+  const mergeWithin = options.mergeWithin;
+  if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);
+  blocks = mergeWhile(
+    blocks,
+    (merged, count) => count > options.maxPrefixes && merged.length >= options.minPrefixLength[merged.family],
+  );
   return blocks.map(blockToCidr);
 }
 

@@ -6,6 +6,9 @@ import { coverAddresses } from './cidr-cover.util';
 export const PEER_COVER = {
   maxPrefixes: 5,
   subnetThreshold: 5,
+  /** Peers this close are one range: a /22 (1,024 addresses) inside, a /27 (32) on the internet. */
+  internalMergeWithin: { 4: 22, 6: 118 },
+  internetMergeWithin: { 4: 27, 6: 120 },
   /** Internal peers never widen past a /8 (IPv4) or /32 (IPv6): RFC 1918's largest block. */
   internalMinPrefix: { 4: 8, 6: 32 },
   /** Internet peers never widen past a /16 (IPv4) or /48 (IPv6). */
@@ -15,9 +18,10 @@ export const PEER_COVER = {
 /**
  * The narrowest CIDRs covering observed peer addresses. Internal and internet peers are covered
  * separately so one CIDR never mixes them. Internal peers: a known subnet's CIDR replaces five or
- * more of its addresses, then host prefixes merge pairwise (smallest supernet first) down to five
- * CIDRs but never wider than /8 (/32 for IPv6), so never 0.0.0.0/0 or ::/0. Internet peers:
- * /32 (/128) each up to five, else merged no wider than /16 (/48).
+ * more of its addresses; peers within one /22 (/118) become that range; then blocks merge
+ * pairwise (smallest supernet first) down to five CIDRs but never wider than /8 (/32 for IPv6),
+ * so never 0.0.0.0/0 or ::/0. Internet peers: peers within one /27 (/120) become that range,
+ * else /32 (/128) each up to five, else merged no wider than /16 (/48).
  */
 export function coverPeers(model: NetworkModel, addresses: Iterable<string>): string[] {
   const internal: string[] = [];
@@ -31,9 +35,14 @@ export function coverPeers(model: NetworkModel, addresses: Iterable<string>): st
     ...coverAddresses(internal, {
       maxPrefixes: PEER_COVER.maxPrefixes,
       minPrefixLength: PEER_COVER.internalMinPrefix,
+      mergeWithin: PEER_COVER.internalMergeWithin,
       subnets,
       subnetThreshold: PEER_COVER.subnetThreshold,
     }),
-    ...coverAddresses(internet, { maxPrefixes: PEER_COVER.maxPrefixes, minPrefixLength: PEER_COVER.internetMinPrefix }),
+    ...coverAddresses(internet, {
+      maxPrefixes: PEER_COVER.maxPrefixes,
+      minPrefixLength: PEER_COVER.internetMinPrefix,
+      mergeWithin: PEER_COVER.internetMergeWithin,
+    }),
   ];
 }

@@ -82,22 +82,11 @@ function referencedGroups(model: NetworkModel, targetGroupId: string, flows: Exp
   const pairs = chosen.sort().map((groupId) => {
     const peerGroup = model.securityGroup(groupId);
     const pair: GroupPairParam = { GroupId: groupId };
+    // A group in a peered VPC is referenced by id (and owner when another account owns it).
     if (peerGroup?.OwnerId && target?.OwnerId && peerGroup.OwnerId !== target.OwnerId) pair.UserId = peerGroup.OwnerId;
-    if (peerGroup?.VpcId && targetVpc && peerGroup.VpcId !== targetVpc) {
-      pair.VpcId = peerGroup.VpcId;
-      const peering = peeringBetween(model, targetVpc, peerGroup.VpcId);
-      if (peering) pair.VpcPeeringConnectionId = peering;
-    }
     return pair;
   });
   return { pairs, covered: new Set(groupsOfPeer.keys()) };
-}
-
-function peeringBetween(model: NetworkModel, a: string, b: string): string | undefined {
-  return (model.snapshot.VpcPeeringConnections ?? []).find((p) => {
-    const ends = [p.RequesterVpcInfo?.VpcId, p.AccepterVpcInfo?.VpcId];
-    return p.Status?.Code === 'active' && ends.includes(a) && ends.includes(b);
-  })?.VpcPeeringConnectionId;
 }
 
 function description(direction: 'ingress' | 'egress', label: string): string {
