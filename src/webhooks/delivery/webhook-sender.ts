@@ -1,27 +1,7 @@
 import { DeliveryError } from './delivery.errors';
-import { classifyDeliveryResponse, DeliveryOutcome, MAX_ATTEMPTS, retryDelayMs } from './delivery-policy';
+import { classifyDeliveryResponse, DeliveryOutcome, retryDelayMs } from './delivery-policy';
 import type { SafeHttpClient } from './safe-http-client';
 import { buildSignatureHeaders } from './standard-webhooks';
-
-/** Event types a subscription can ask for. */
-export type WebhookEventType =
-  | 'finding.opened'
-  | 'finding.reopened'
-  | 'finding.resolved'
-  | 'analysis.completed'
-  | 'analysis.failed'
-  | 'report.ready'
-  | 'webhook.test';
-
-/** One event as Standard Webhooks recommends: `type`, `timestamp`, `data`. */
-export interface WebhookEvent<T = unknown> {
-  /** Stable for the event's whole life: the `webhook-id` of every attempt. */
-  id: string;
-  type: WebhookEventType;
-  /** When the event happened, ISO 8601. */
-  timestamp: string;
-  data: T;
-}
 
 export interface WebhookDestination {
   url: string;
@@ -45,15 +25,14 @@ export interface DeliveryAttempt {
   deadLetter: boolean;
 }
 
+/** Delay before attempt `attempt` (1-based), or null when there is none (dead letter). */
+export type NextDelay = (attempt: number, retryAfterMs: number | undefined) => number | null;
+
 export interface WebhookSenderOptions {
   now?: () => Date;
-  random?: () => number;
+  /** Defaults to the Standard Webhooks schedule with ±20 % jitter (`retryDelayMs`). */
+  nextDelay?: NextDelay;
   snippetBytes?: number;
-}
-
-/** Serialises the event body once: the exact bytes signed are the bytes sent, on every attempt. */
-export function serializeEvent(event: WebhookEvent): string {
-  return JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
 }
 
 /**
@@ -62,7 +41,7 @@ export function serializeEvent(event: WebhookEvent): string {
  */
 export class WebhookSender {
   private readonly now: () => Date;
-  private readonly random: () => number;
+  private readonly nextDelay: NextDelay;
   private readonly snippetBytes: number;
 
   constructor(
@@ -70,17 +49,20 @@ export class WebhookSender {
     options: WebhookSenderOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.random = options.random ?? Math.random;
+    this.nextDelay = options.nextDelay ?? ((attempt, retryAfterMs) => retryDelayMs(attempt, { retryAfterMs }));
     this.snippetBytes = options.snippetBytes ?? 1024;
   }
 
-  /** Standard Webhooks delivery of a serialised event (see `serializeEvent`). */
-  async deliver(destination: WebhookDestination, eventId: string, body: string, attempt: number): Promise<DeliveryAttempt> {
+  /**
+   * Standard Webhooks delivery of an already serialised body: the caller stores the bytes once
+   * so every attempt sends (and signs) exactly the same body under the same `messageId`.
+   */
+  async deliver(destination: WebhookDestination, messageId: string, body: string, attempt: number): Promise<DeliveryAttempt> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (destination.secret !== null) {
-      Object.assign(headers, buildSignatureHeaders(destination.secret, eventId, body, this.now()));
+      Object.assign(headers, buildSignatureHeaders(destination.secret, messageId, body, this.now()));
     } else {
-      headers['webhook-id'] = eventId;
+      headers['webhook-id'] = messageId;
     }
     return this.attempt(destination.url, headers, body, attempt);
   }
@@ -111,10 +93,7 @@ export class WebhookSender {
     outcome: DeliveryOutcome,
     details: { status?: number; durationMs: number; responseSnippet?: string; errorCode?: string; errorMessage?: string; retryAfterMs?: number },
   ): DeliveryAttempt {
-    const nextDelayMs =
-      outcome === 'retry' && attempt < MAX_ATTEMPTS
-        ? retryDelayMs(attempt + 1, { retryAfterMs: details.retryAfterMs, random: this.random })
-        : null;
+    const nextDelayMs = outcome === 'retry' ? this.nextDelay(attempt + 1, details.retryAfterMs) : null;
     return {
       attempt,
       outcome,

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
 import { SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
 import { generateSecret } from '../../../src/webhooks/delivery/standard-webhooks';
-import { serializeEvent, WebhookEvent, WebhookSender } from '../../../src/webhooks/delivery/webhook-sender';
+import { retryDelayMs } from '../../../src/webhooks/delivery/delivery-policy';
+import { WebhookSender } from '../../../src/webhooks/delivery/webhook-sender';
 
 /** The receiver's check, written from the specification, independent of the code under test. */
 function receiverAccepts(secret: string, headers: IncomingHttpHeaders, body: string, nowSeconds: number): boolean {
@@ -54,15 +55,16 @@ describe('WebhookSender against a local receiver', () => {
   const sender = () =>
     new WebhookSender(new SafeHttpClient(new SsrfGuard({ allowHttp: true, allowedCidrs: ['127.0.0.1/32'] })), {
       now: () => new Date(clock),
-      random: () => 0.5,
+      nextDelay: (attempt, retryAfterMs) => retryDelayMs(attempt, { retryAfterMs, jitter: 0 }),
     });
 
-  const event: WebhookEvent = {
+  const event = {
     id: 'evt_01JD3Q8Z5X',
     type: 'finding.opened',
     timestamp: '2026-11-01T00:00:00Z',
     data: { fingerprint: '3f6c1e0a9b2d4c7e', severity: 'high' },
   };
+  const serializeEvent = (e: typeof event): string => JSON.stringify(e);
 
   it('a receiver that fails three times then recovers gets the event exactly as sent, verifiably signed', async () => {
     answers = [{ status: 503, headers: { 'retry-after': '600' } }, { status: 500 }, { status: 404 }];
@@ -86,7 +88,7 @@ describe('WebhookSender against a local receiver', () => {
     expect(received.every((r) => r.body === body)).toBe(true);
     expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(new Set([event.id]));
     expect(new Set(received.map((r) => r.headers['webhook-timestamp'])).size).toBe(4);
-    expect(JSON.parse(received[3]!.body)).toEqual({ type: 'finding.opened', timestamp: event.timestamp, data: event.data });
+    expect(JSON.parse(received[3]!.body)).toEqual(event);
     expect(received[0]!.headers['content-type']).toBe('application/json');
     expect(log[0]!.responseSnippet).toBe('receiver says no');
   });
@@ -126,6 +128,15 @@ describe('WebhookSender against a local receiver', () => {
     const down = await sender().deliver({ url: closed, secret }, event.id, '{}', 2);
     expect(down).toMatchObject({ outcome: 'retry', errorCode: 'DELIVERY.CONNECTION_FAILED', nextDelayMs: 300_000 });
     expect(received).toHaveLength(0);
+  });
+
+  it('takes the retry schedule from the caller', async () => {
+    answers = [{ status: 500 }];
+    const custom = new WebhookSender(new SafeHttpClient(new SsrfGuard({ allowHttp: true, allowedCidrs: ['127.0.0.1/32'] })), {
+      nextDelay: (attempt) => (attempt <= 2 ? 42 : null),
+    });
+    expect(await custom.deliver({ url, secret }, event.id, '{}', 1)).toMatchObject({ outcome: 'retry', nextDelayMs: 42 });
+    expect(await custom.deliver({ url, secret }, event.id, '{}', 2)).toMatchObject({ outcome: 'delivered' });
   });
 
   it('sends an unsigned event with its id when the destination has no secret', async () => {
