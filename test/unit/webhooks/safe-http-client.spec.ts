@@ -214,3 +214,22 @@ describe('SafeHttpClient over TLS with a pinned address', () => {
     });
   });
 });
+
+describe('SafeHttpClient over IPv6', () => {
+  it('connects to an allowed IPv6 literal and to a name pinned to an IPv6 address', async () => {
+    const server = createServer((_req, res) => res.end('v6'));
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const resolver = vi.fn<HostResolver>(async () => [{ address: '::1', family: 6 }]);
+      const client = new SafeHttpClient(new SsrfGuard({ allowHttp: true, allowedCidrs: ['::1/128'], resolver }));
+      expect((await client.request({ url: `http://[::1]:${port}/` })).body.toString()).toBe('v6');
+      const named = await client.request({ url: `http://v6.receiver.test:${port}/` });
+      expect(named.body.toString()).toBe('v6');
+      expect(named.remoteAddress).toBe('::1');
+      expect(resolver).toHaveBeenCalledTimes(1);
+    } finally {
+      await close(server);
+    }
+  });
+});
