@@ -1,16 +1,20 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AnalysesModule } from './analyses/analyses.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { CoreModule, type CoreModuleOptions } from './common/core.module';
+import { FindingsModule } from './findings/findings.module';
 import { createValidationPipe } from './common/http/create-validation-pipe';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SimulationsModule } from './simulations/simulations.module';
+import { TargetsModule } from './targets/targets.module';
 import { WORKER_FEATURE_MODULES } from './worker.module';
 
 /** Feature modules with controllers and job producers. Add each feature's API module here. */
-export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule];
+export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule];
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Also run the queue processors in this process (defaults to config.withWorker). */

@@ -38,6 +38,28 @@ export interface AwsConfig {
   profile?: string;
 }
 
+export interface AnalysisConfig {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** Testing aid: pause before the correlate and persist stages (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
+  stageDelayMs: number;
+}
+
+export interface IntegrationsConfig {
+  /** 32-byte key for AES-256-GCM, as written in SGDOCTOR_ENCRYPTION_KEY; absent: secrets cannot be stored. */
+  encryptionKey?: string;
+  publicUrl?: string;
+  allowHttp: boolean;
+  allowedCidrs: string[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  concurrency: number;
+  /** Delay before each delivery attempt; absent: the Standard Webhooks schedule. */
+  retryScheduleMs?: number[];
+  disableAfterDead: number;
+  reportAnalysisWaitMs: number;
+}
+
 export interface AppConfig {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
@@ -49,6 +71,8 @@ export interface AppConfig {
   aws: AwsConfig;
   /** Absolute directory under which file-based targets may read snapshots and flow logs. */
   dataRoot: string;
+  analysis: AnalysisConfig;
+  integrations: IntegrationsConfig;
   /** Run the queue processors inside the API process too (small installs; `--with-worker`). */
   withWorker: boolean;
   shutdownTimeoutMs: number;
@@ -93,6 +117,23 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
     auth: { adminApiKey: env.SGDOCTOR_ADMIN_API_KEY },
     aws: { region: env.AWS_REGION, profile: env.AWS_PROFILE },
     dataRoot: isAbsolute(env.SGDOCTOR_DATA_ROOT) ? env.SGDOCTOR_DATA_ROOT : resolve(cwd, env.SGDOCTOR_DATA_ROOT),
+    analysis: {
+      lockDurationMs: env.ANALYSIS_LOCK_DURATION_MS,
+      stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
+      stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
+    },
+    integrations: {
+      encryptionKey: env.SGDOCTOR_ENCRYPTION_KEY,
+      publicUrl: env.SGDOCTOR_PUBLIC_URL,
+      allowHttp: env.WEBHOOK_ALLOW_HTTP,
+      allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
+      disableAfterDead: env.WEBHOOK_DISABLE_AFTER_DEAD,
+      reportAnalysisWaitMs: env.REPORT_ANALYSIS_WAIT_MS,
+    },
     withWorker: env.SGDOCTOR_WITH_WORKER,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };

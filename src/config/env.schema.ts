@@ -24,6 +24,22 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** `10.0.0.0/8,127.0.0.1/32`; each entry checked for the shape of an IPv4 or IPv6 CIDR. */
+const cidrListFromEnv = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+  .refine((list) => list.every((entry) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(entry)), {
+    message: 'must be comma-separated CIDRs such as 127.0.0.1/32',
+  });
+
+/** `0,5000,300000`: whole milliseconds, the first attempt's delay first. */
+const retryScheduleFromEnv = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => Number(entry.trim())))
+  .refine((list) => list.length >= 1 && list.length <= 50 && list.every((ms) => Number.isInteger(ms) && ms >= 0), {
+    message: 'must be 1-50 comma-separated whole milliseconds',
+  });
+
 /** Unset and empty variables both mean "use the default". */
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -70,6 +86,32 @@ export const envSchema = z.object({
 
   SGDOCTOR_ADMIN_API_KEY: optional(z.string().min(32, { message: 'must be at least 32 characters' })),
   SGDOCTOR_DATA_ROOT: withDefault(z.string().min(1), './samples'),
+  /** How long a worker holds an analysis job's lock before BullMQ may consider it stalled. */
+  ANALYSIS_LOCK_DURATION_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
+  /** How often workers look for stalled analysis jobs (a killed worker's job is re-run after this). */
+  ANALYSIS_STALLED_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '30000'),
+  /** Testing aid: pause before the correlate and persist stages of every analysis. Keep 0 in production. */
+  SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
+
+  /** AES-256-GCM key (64 hex digits or base64 of 32 bytes) encrypting webhook secrets and integration credentials. */
+  SGDOCTOR_ENCRYPTION_KEY: optional(z.string().min(32, { message: 'must be 32 bytes as 64 hex digits or base64' })),
+  /** Base URL of the API as users reach it, for links in tickets, chat messages and report.ready events. */
+  SGDOCTOR_PUBLIC_URL: optional(urlWithProtocols(['http:', 'https:'])),
+  /** Outbound webhook and integration URLs may use plain http (only for tests and trusted networks). */
+  WEBHOOK_ALLOW_HTTP: withDefault(booleanFromEnv, 'false'),
+  /** Comma-separated CIDRs that outbound URLs may reach although not public (e.g. 127.0.0.1/32 in tests). */
+  WEBHOOK_ALLOWED_CIDRS: withDefault(cidrListFromEnv, ''),
+  /** Deadline of one outbound request (connect, headers, body). */
+  WEBHOOK_TIMEOUT_MS: withDefault(integerFromEnv(100, 120_000), '10000'),
+  WEBHOOK_MAX_RESPONSE_BYTES: withDefault(integerFromEnv(1024, 10 * 1024 * 1024), '65536'),
+  /** Deliveries in flight per worker process; a slow receiver holds one slot only until its timeout. */
+  WEBHOOK_CONCURRENCY: withDefault(integerFromEnv(1, 256), '16'),
+  /** Delays before each attempt (comma-separated ms); default the Standard Webhooks schedule (0, 5 s, 5 min … 24 h). */
+  WEBHOOK_RETRY_SCHEDULE_MS: optional(retryScheduleFromEnv),
+  /** A subscription is disabled after this many consecutive dead-lettered deliveries. */
+  WEBHOOK_DISABLE_AFTER_DEAD: withDefault(integerFromEnv(1, 1000), '5'),
+  /** How long a report run waits for its analyses before reporting on what finished. */
+  REPORT_ANALYSIS_WAIT_MS: withDefault(integerFromEnv(1000, 24 * 3_600_000), '1800000'),
 
   AWS_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as eu-west-1' })),
   AWS_PROFILE: optional(z.string().min(1)),

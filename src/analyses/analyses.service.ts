@@ -1,0 +1,177 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource, In, type Repository } from 'typeorm';
+import { AppError } from '../common/errors/app.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { ValidationError } from '../common/errors/validation.error';
+import { decodeCursor, encodeCursor } from '../findings/page-cursor';
+import { QueueName } from '../queues/queue-names';
+import { TargetsService } from '../targets/targets.service';
+import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
+import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
+import { ANALYSIS_RUN_JOB, analysisJobId, type AnalysisJobPayload } from './analysis-job';
+import { AnalysisNotFoundError } from './analysis-not-found.error';
+import { ACTIVE_ANALYSIS_STATUSES } from './analysis-status';
+import { AnalysisEntity } from './analysis.entity';
+import type { CreateAnalysisDto } from './dto/create-analysis.dto';
+import { AnalysisPageDto } from './dto/analysis-page.dto';
+import { AnalysisDto } from './dto/analysis.dto';
+import type { ListAnalysesQuery } from './dto/list-analyses.query';
+
+const UNIQUE_VIOLATION = '23505';
+const ACTIVE_INDEX = 'uq_analyses_active_target';
+/** Longest window one analysis may cover. */
+const MAX_WINDOW_MS = 31 * 24 * 3600_000;
+
+@Injectable()
+export class AnalysesService {
+  private readonly logger = new Logger(AnalysesService.name);
+
+  constructor(
+    @InjectRepository(AnalysisEntity) private readonly analyses: Repository<AnalysisEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
+    private readonly targets: TargetsService,
+  ) {}
+
+  /** Queues an analysis of a window; 409 while another one of the target is queued or running. */
+  async create(dto: CreateAnalysisDto, requestedBy: string | null): Promise<AnalysisDto> {
+    const from = new Date(dto.from);
+    const to = new Date(dto.to);
+    if (!(from < to)) throw new ValidationError([{ field: 'to', message: 'to must be after from' }]);
+    if (to.getTime() - from.getTime() > MAX_WINDOW_MS) {
+      throw new ValidationError([{ field: 'to', message: 'the window may span at most 31 days' }]);
+    }
+    await this.targets.getEntity(dto.targetId);
+    let entity: AnalysisEntity;
+    try {
+      entity = await this.analyses.save(
+        this.analyses.create({ targetId: dto.targetId, status: 'queued', windowFrom: from, windowTo: to, requestedBy, statistics: {}, attempt: 0 }),
+      );
+    } catch (error) {
+      if (isActiveConflict(error)) throw new AnalysisAlreadyRunningError(dto.targetId, await this.activeAnalysisId(dto.targetId));
+      throw error;
+    }
+    await this.enqueue(entity);
+    return AnalysisDto.fromEntity(entity);
+  }
+
+  async list(query: ListAnalysesQuery): Promise<AnalysisPageDto> {
+    const limit = query.limit ?? 50;
+    const qb = this.analyses.createQueryBuilder('a').orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit + 1);
+    if (query.targetId) qb.andWhere('a.target_id = :targetId', { targetId: query.targetId });
+    if (query.status) qb.andWhere('a.status = :status', { status: query.status });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      qb.andWhere('(a.created_at, a.id) < (CAST(:k AS timestamptz), CAST(:id AS uuid))', { k: cursor.k, id: cursor.id });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return Object.assign(new AnalysisPageDto(), {
+      items: page.map((entity) => AnalysisDto.fromEntity(entity)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id }) : null,
+    });
+  }
+
+  async get(id: string): Promise<AnalysisDto> {
+    return AnalysisDto.fromEntity(await this.getEntity(id));
+  }
+
+  async getEntity(id: string): Promise<AnalysisEntity> {
+    const entity = await this.analyses.findOneBy({ id });
+    if (!entity) throw new AnalysisNotFoundError(id);
+    return entity;
+  }
+
+  /**
+   * Marks a queued or running analysis cancelled. A waiting job is removed; a running one sees
+   * the status at its next check (at most a second later), aborts its Athena query and ends.
+   */
+  async cancel(id: string, by: string): Promise<AnalysisDto> {
+    const entity = await this.getEntity(id);
+    const result = await this.analyses
+      .createQueryBuilder()
+      .update(AnalysisEntity)
+      .set({
+        status: 'cancelled',
+        finishedAt: () => 'now()',
+        failure: { reason: `cancelled by ${by}`, code: 'ANALYSIS.CANCELLED', stage: entity.stage, permanent: false, at: new Date().toISOString() },
+      })
+      .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_ANALYSIS_STATUSES })
+      .execute();
+    if (!result.affected) throw new AnalysisInvalidStateError(id, entity.status, 'cancelled');
+    await this.removeWaitingJob(analysisJobId(id, entity.attempt));
+    return this.get(id);
+  }
+
+  /** Runs a failed or cancelled analysis again, as a new job (409 while another analysis of the target is active). */
+  async retry(id: string): Promise<AnalysisDto> {
+    const entity = await this.getEntity(id);
+    if (entity.status !== 'failed' && entity.status !== 'cancelled') throw new AnalysisInvalidStateError(id, entity.status, 'retried');
+    try {
+      const result = await this.analyses
+        .createQueryBuilder()
+        .update(AnalysisEntity)
+        .set({
+          status: 'queued',
+          attempt: () => 'attempt + 1',
+          stage: null,
+          progress: 0,
+          failure: null,
+          snapshot: null,
+          startedAt: null,
+          finishedAt: null,
+        })
+        .where('id = :id AND status IN (:...retryable)', { id, retryable: ['failed', 'cancelled'] })
+        .execute();
+      if (!result.affected) throw new AnalysisInvalidStateError(id, entity.status, 'retried');
+    } catch (error) {
+      if (isActiveConflict(error)) throw new AnalysisAlreadyRunningError(entity.targetId, await this.activeAnalysisId(entity.targetId));
+      throw error;
+    }
+    const updated = await this.getEntity(id);
+    await this.enqueue(updated);
+    return AnalysisDto.fromEntity(updated);
+  }
+
+  private async enqueue(entity: AnalysisEntity): Promise<void> {
+    const payload: AnalysisJobPayload = { analysisId: entity.id, attempt: entity.attempt };
+    try {
+      await this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) });
+    } catch (error) {
+      // Without a job the analysis would stay queued forever and block the target: fail it now.
+      await this.analyses.update(
+        { id: entity.id, status: In(ACTIVE_ANALYSIS_STATUSES) },
+        {
+          status: 'failed',
+          finishedAt: new Date(),
+          failure: { reason: 'the analysis could not be queued', code: 'QUEUE.UNAVAILABLE', stage: null, permanent: false, at: new Date().toISOString() },
+        },
+      );
+      throw new AppError(ErrorCode.DependencyUnavailable, 'The job queue is unavailable; the analysis was not started.', {}, { cause: error });
+    }
+  }
+
+  private async removeWaitingJob(jobId: string): Promise<void> {
+    try {
+      const job = await this.queue.getJob(jobId);
+      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+    } catch (error) {
+      // The worker checks the status before and during the run: a job left behind ends at once.
+      this.logger.debug(`could not remove job ${jobId}: ${String(error)}`);
+    }
+  }
+
+  private async activeAnalysisId(targetId: string): Promise<string | null> {
+    const active = await this.analyses.findOne({ where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) }, select: { id: true } });
+    return active?.id ?? null;
+  }
+}
+
+function isActiveConflict(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
+  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === ACTIVE_INDEX;
+}

@@ -1,0 +1,33 @@
+import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
+
+/** What an analysis read, cost and concluded. Filled in stage by stage. */
+export interface AnalysisStatistics {
+  /** Flow-log records read (files) or summed over the aggregates Athena returned. */
+  records?: number;
+  rejectedRecords?: number;
+  acceptedRecords?: number;
+  /** Distinct aggregated flows (REJECT and ACCEPT). */
+  aggregates?: number;
+  /** Files source: lines that were not valid records, and records outside the window. */
+  malformedLines?: number;
+  recordsOutsideWindow?: number;
+  /** Athena source. */
+  bytesScanned?: number;
+  estimatedCostUsd?: number;
+  queryExecutionIds?: string[];
+  findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };
+  fixes?: { suggested: number; verified: number };
+  /** Resources in scope with no flow log capturing REJECT traffic. */
+  coverageGaps?: CoverageGap[];
+  stageDurationsMs?: Partial<Record<'snapshot' | 'query' | 'correlate' | 'persist', number>>;
+}
+
+export interface AnalysisFailure {
+  reason: string;
+  /** Stable code of the error (e.g. `SNAPSHOT.INVALID`, `ATHENA.FAILED`). */
+  code: string;
+  stage: string | null;
+  /** True when retrying cannot help without changing the target or its data. */
+  permanent: boolean;
+  at: string;
+}

@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { AnalysisEntity } from '../analysis.entity';
+import { ANALYSIS_STAGES, ANALYSIS_STATUSES, type AnalysisStage, type AnalysisStatus } from '../analysis-status';
+import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
+
+export class AnalysisDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ enum: ANALYSIS_STATUSES })
+  status!: AnalysisStatus;
+
+  @ApiProperty({ example: { from: '2026-11-24T00:00:00.000Z', to: '2026-11-25T00:00:00.000Z' } })
+  window!: { from: string; to: string };
+
+  @ApiProperty({ enum: ANALYSIS_STAGES, nullable: true, type: String })
+  stage!: AnalysisStage | null;
+
+  @ApiProperty({ minimum: 0, maximum: 100 })
+  progress!: number;
+
+  @ApiProperty({ description: 'Explicit retries so far.' })
+  attempt!: number;
+
+  @ApiProperty({ description: 'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps …' })
+  statistics!: AnalysisStatistics;
+
+  @ApiPropertyOptional({ nullable: true, description: 'Why it failed or was cancelled.' })
+  failure!: AnalysisFailure | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  startedAt!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  finishedAt!: string | null;
+
+  static fromEntity(entity: AnalysisEntity): AnalysisDto {
+    return Object.assign(new AnalysisDto(), {
+      id: entity.id,
+      targetId: entity.targetId,
+      status: entity.status,
+      window: { from: entity.windowFrom.toISOString(), to: entity.windowTo.toISOString() },
+      stage: entity.stage,
+      progress: entity.progress,
+      attempt: entity.attempt,
+      statistics: entity.statistics,
+      failure: entity.failure,
+      createdAt: entity.createdAt.toISOString(),
+      startedAt: entity.startedAt?.toISOString() ?? null,
+      finishedAt: entity.finishedAt?.toISOString() ?? null,
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { EventsService } from '../../events/events.service';
+import { QueueName } from '../../queues/queue-names';
+import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
+import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
+
+type AnalysisJobHandler = (job: Job) => Promise<RunOutcome>;
+
+/**
+ * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
+ * payloads are parsed before anything else (a bad one can never succeed: UnrecoverableError).
+ */
+export class AnalysisProcessor extends WorkerHost {
+  private readonly logger = new Logger(AnalysisProcessor.name);
+  private readonly handlers: Record<typeof ANALYSIS_RUN_JOB, AnalysisJobHandler> = {
+    [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
+  };
+
+  constructor(
+    private readonly runner: AnalysisRunner,
+    private readonly events: EventsService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<RunOutcome> {
+    const handler = this.handlers[job.name as typeof ANALYSIS_RUN_JOB];
+    if (!handler) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Analysis} queue`);
+    return handler(job);
+  }
+
+  private async runAnalysis(job: Job): Promise<RunOutcome> {
+    const parsed = analysisJobPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`invalid ${ANALYSIS_RUN_JOB} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    // Events a killed worker committed but never enqueued go out now (idempotent per event id).
+    await this.events.publishPending();
+    try {
+      const outcome = await this.runner.run(parsed.data, {
+        progress: (percent) => job.updateProgress(percent),
+        isLastAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      });
+      this.logger.log(`${ANALYSIS_RUN_JOB} ${parsed.data.analysisId}: ${outcome}`);
+      return outcome;
+    } catch (error) {
+      if (error instanceof PermanentAnalysisFailure) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * The processor class with worker options from the validated config (lock duration and the
+   * stalled-job check decide how soon a killed worker's job runs again). The decorator is applied
+   * here because @nestjs/bullmq reads worker options from class metadata.
+   */
+  static configured(options: { concurrency: number; lockDuration: number; stalledInterval: number }): typeof AnalysisProcessor {
+    class ConfiguredAnalysisProcessor extends AnalysisProcessor {}
+    Processor(QueueName.Analysis, options)(ConfiguredAnalysisProcessor);
+    return ConfiguredAnalysisProcessor;
+  }
+}

@@ -1,0 +1,367 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AthenaFlowSource } from '../../aws/athena-flow-source';
+import type { AppConfig } from '../../config/app-config';
+import type { FlowAggregate } from '../../engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../../engine/network/snapshot';
+import { DomainEventType } from '../../events/domain-event';
+import { EventsService } from '../../events/events.service';
+import { FindingsPersister, type PersistContext } from '../../findings/findings-persister.service';
+import { FindingEventEntity } from '../../findings/finding-event.entity';
+import { FindingEntity } from '../../findings/finding.entity';
+import { awsTargetOf } from '../../snapshots/aws-target-of.util';
+import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
+import { DataPathResolver } from '../../targets/data-path.resolver';
+import { TargetEntity } from '../../targets/target.entity';
+import type { AnalysisJobPayload } from '../analysis-job';
+import type { AnalysisStage } from '../analysis-status';
+import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
+import { AnalysisEntity } from '../analysis.entity';
+import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
+import { correlate, flowsNowAllowed, type BucketCount } from './correlate';
+import { classifyFailure } from './failure-classifier';
+import { collectFileFlows } from './file-flow-collector';
+
+/** Findings upserted per transaction. */
+const PERSIST_BATCH = 50;
+/** How often a running analysis looks for a cancellation. */
+const CANCEL_POLL_MS = 1000;
+
+const PROGRESS: Record<AnalysisStage, number> = { snapshot: 5, query: 25, correlate: 60, persist: 80 };
+
+export interface RunReporter {
+  progress(percent: number): Promise<void>;
+  /** True when BullMQ will not try this job again after a failure. */
+  isLastAttempt(): boolean;
+}
+
+export type RunOutcome = 'succeeded' | 'skipped' | 'cancelled';
+
+/** A failure the job should not retry (BullMQ UnrecoverableError is raised by the processor). */
+export class PermanentAnalysisFailure extends Error {}
+
+interface Collected {
+  aggregates: FlowAggregate[];
+  bucketCounts?: BucketCount[];
+  statistics: AnalysisStatistics;
+}
+
+/**
+ * One analysis, stage by stage: snapshot → query → correlate → persist. Safe to run again for the
+ * same analysis (a redelivered or stalled job): the snapshot stored by the first run is reused,
+ * findings are upserted by fingerprint, and every write checks, under a row lock, that the
+ * analysis is still running — a cancelled analysis is never written to.
+ */
+@Injectable()
+export class AnalysisRunner {
+  private readonly logger = new Logger(AnalysisRunner.name);
+  private readonly paths: DataPathResolver;
+  private readonly stageDelayMs: number;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly snapshots: TargetSnapshotLoader,
+    private readonly athena: AthenaFlowSource,
+    private readonly persister: FindingsPersister,
+    private readonly events: EventsService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
+    this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
+  }
+
+  async run(payload: AnalysisJobPayload, reporter: RunReporter): Promise<RunOutcome> {
+    const analysis = await this.claim(payload);
+    if (!analysis) return 'skipped';
+    const target = await this.dataSource.getRepository(TargetEntity).findOneBy({ id: analysis.targetId });
+    if (!target) return 'skipped';
+
+    const abort = new AbortController();
+    const watcher = setInterval(() => void this.watchCancellation(payload, abort), CANCEL_POLL_MS);
+    const statistics: AnalysisStatistics = { stageDurationsMs: {} };
+    let stage: AnalysisStage = 'snapshot';
+    const timed = async <T>(name: AnalysisStage, work: () => Promise<T>): Promise<T> => {
+      stage = name;
+      await this.enterStage(payload, name, reporter);
+      const started = Date.now();
+      const result = await work();
+      statistics.stageDurationsMs![name] = Date.now() - started;
+      return result;
+    };
+    try {
+      const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target));
+      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
+      Object.assign(statistics, collected.statistics);
+      await this.pause(abort.signal);
+      const correlated = await timed('correlate', async () =>
+        correlate({
+          snapshot,
+          aggregates: collected.aggregates,
+          bucketCounts: collected.bucketCounts,
+          defaultBucket: analysis.windowFrom.toISOString(),
+          scope: target.scope,
+        }),
+      );
+      statistics.coverageGaps = correlated.coverageGaps;
+      statistics.fixes = correlated.diagnosis.stats.fixes;
+      await this.pause(abort.signal);
+      await timed('persist', async () => {
+        const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: new Date() };
+        for (let i = 0; i < correlated.observed.length; i += PERSIST_BATCH) {
+          abort.signal.throwIfAborted();
+          const batch = correlated.observed.slice(i, i + PERSIST_BATCH);
+          const eventIds = await this.inRunningTransaction(payload, (manager) => this.persister.upsertBatch(manager, ctx, batch));
+          await this.publish(eventIds);
+        }
+        const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
+          const ids: string[] = [];
+          for (const candidate of await this.persister.unseenResolvable(manager, ctx)) {
+            if (!flowsNowAllowed(correlated.model, candidate.flows, correlated.context)) continue;
+            const reason = 'not seen in this analysis, and its flows are allowed by the current configuration';
+            const id = await this.persister.resolveBySystem(manager, ctx, candidate.id, candidate.status, candidate.finding, reason);
+            if (id) ids.push(id);
+          }
+          return ids;
+        });
+        await this.publish(resolvedEvents);
+      });
+      const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
+        statistics.findings = await this.findingCounts(manager, analysis.id, target.id);
+        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, finishedAt: new Date() });
+        const event = await this.events.record(manager, {
+          type: DomainEventType.AnalysisCompleted,
+          subject: { targetId: target.id, analysisId: analysis.id },
+          data: { analysisId: analysis.id, targetId: target.id, window: windowOf(analysis), statistics: summaryOf(statistics) },
+        });
+        return [event.id];
+      });
+      await reporter.progress(100);
+      await this.publish(completedEvent);
+      return 'succeeded';
+    } catch (error) {
+      if (error instanceof AnalysisCancelledSignal || abort.signal.aborted) {
+        this.logger.log(`analysis ${analysis.id} stopped: it is no longer running`);
+        return 'cancelled';
+      }
+      await this.fail(payload, analysis, stage, error, reporter, statistics);
+      throw error;
+    } finally {
+      clearInterval(watcher);
+    }
+  }
+
+  /** Moves a queued (or, on redelivery, running) analysis of this attempt to running; null when there is nothing to do. */
+  private async claim(payload: AnalysisJobPayload): Promise<AnalysisEntity | null> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(AnalysisEntity)
+      .set({ status: 'running', startedAt: () => 'COALESCE(started_at, now())' })
+      .where('id = :id AND attempt = :attempt AND status IN (:...statuses)', {
+        id: payload.analysisId,
+        attempt: payload.attempt,
+        statuses: ['queued', 'running'],
+      })
+      .execute();
+    if (!result.affected) return null;
+    return this.dataSource
+      .getRepository(AnalysisEntity)
+      .createQueryBuilder('a')
+      .addSelect('a.snapshot')
+      .where('a.id = :id', { id: payload.analysisId })
+      .getOne();
+  }
+
+  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity): Promise<NetworkSnapshot> {
+    // A re-run of the same analysis evaluates against the configuration the first run recorded.
+    if (analysis.snapshot) return analysis.snapshot;
+    const snapshot = await this.snapshots.load(target, this.paths);
+    await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot }));
+    return snapshot;
+  }
+
+  private async collect(
+    payload: AnalysisJobPayload,
+    analysis: AnalysisEntity,
+    target: TargetEntity,
+    snapshot: NetworkSnapshot,
+    signal: AbortSignal,
+  ): Promise<Collected> {
+    const window = { from: analysis.windowFrom, to: analysis.windowTo };
+    const source = target.flowSource;
+    if (source.type === 'files') {
+      const files: string[] = [];
+      for (const [index, stored] of source.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
+      const read = await collectFileFlows(files, window, { format: source.logFormat ?? undefined, signal });
+      return {
+        aggregates: read.aggregates,
+        bucketCounts: read.bucketCounts,
+        statistics: {
+          records: read.stats.records,
+          rejectedRecords: read.stats.rejectRecords,
+          acceptedRecords: read.stats.acceptRecords,
+          aggregates: read.aggregates.length,
+          malformedLines: read.stats.malformed,
+          recordsOutsideWindow: read.recordsOutsideWindow,
+        },
+      };
+    }
+    const aggregates: FlowAggregate[] = [];
+    const statistics: AnalysisStatistics = { bytesScanned: 0, estimatedCostUsd: 0, queryExecutionIds: [] };
+    for (const kind of ['reject', 'accept'] as const) {
+      const result = await this.athena.run(
+        {
+          analysisId: analysis.id,
+          attempt: payload.attempt,
+          kind,
+          target: awsTargetOf(target),
+          config: {
+            catalog: source.catalog,
+            database: source.database,
+            table: source.table,
+            workgroup: source.workgroup,
+            outputLocation: source.outputLocation,
+            layout: source.layout,
+            logFormat: source.logFormat,
+          },
+          from: window.from,
+          to: window.to,
+          scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
+          flowLogs: snapshot.FlowLogs ?? null,
+          signal,
+        },
+        (aggregate) => {
+          aggregates.push(aggregate);
+        },
+      );
+      statistics.bytesScanned! += result.dataScannedBytes;
+      statistics.estimatedCostUsd! += result.estimatedCostUsd;
+      statistics.queryExecutionIds!.push(result.queryExecutionId);
+    }
+    statistics.aggregates = aggregates.length;
+    statistics.rejectedRecords = sumRecords(aggregates, 'REJECT');
+    statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
+    statistics.records = statistics.rejectedRecords + statistics.acceptedRecords;
+    return { aggregates, statistics };
+  }
+
+  private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {
+    await this.inRunningTransaction(payload, (manager) =>
+      manager.update(AnalysisEntity, { id: payload.analysisId }, { stage, progress: PROGRESS[stage] }),
+    );
+    await reporter.progress(PROGRESS[stage]);
+  }
+
+  /** Testing aid (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS): widens the window in which a worker can be killed mid-run. */
+  private async pause(signal: AbortSignal): Promise<void> {
+    if (this.stageDelayMs > 0) await sleep(this.stageDelayMs, undefined, { signal });
+  }
+
+  /** Runs `work` in a transaction that first locks the analysis row and checks it is still running. */
+  private inRunningTransaction<T>(payload: AnalysisJobPayload, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ status: string }> = await manager.query(
+        'SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 FOR UPDATE',
+        [payload.analysisId, payload.attempt],
+      );
+      if (rows[0]?.status !== 'running') throw new AnalysisCancelledSignal(payload.analysisId);
+      return work(manager);
+    });
+  }
+
+  private async watchCancellation(payload: AnalysisJobPayload, abort: AbortController): Promise<void> {
+    if (abort.signal.aborted) return;
+    try {
+      const row = await this.dataSource
+        .getRepository(AnalysisEntity)
+        .findOne({ where: { id: payload.analysisId }, select: { status: true, attempt: true } });
+      if (!row || row.status !== 'running' || row.attempt !== payload.attempt) {
+        abort.abort(new AnalysisCancelledSignal(payload.analysisId));
+      }
+    } catch (error) {
+      // A database hiccup is not a cancellation; the stage writes will surface a real outage.
+      this.logger.debug(`cancellation check failed: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Keeps the failure reason on the analysis. A permanent failure, or the last attempt, ends the
+   * analysis as failed (with an analysis.failed event); otherwise BullMQ retries the job.
+   */
+  private async fail(
+    payload: AnalysisJobPayload,
+    analysis: AnalysisEntity,
+    stage: AnalysisStage,
+    error: unknown,
+    reporter: RunReporter,
+    statistics: AnalysisStatistics,
+  ): Promise<void> {
+    const classified = classifyFailure(error);
+    const failure: AnalysisFailure = { ...classified, stage, at: new Date().toISOString() };
+    const final = classified.permanent || reporter.isLastAttempt();
+    this.logger.warn(`analysis ${analysis.id} failed at ${stage}${final ? '' : ' (will retry)'}: ${classified.reason}`);
+    try {
+      const eventIds = await this.inRunningTransaction(payload, async (manager) => {
+        if (!final) {
+          await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
+          return [];
+        }
+        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'failed', failure, statistics, finishedAt: new Date() });
+        const event = await this.events.record(manager, {
+          type: DomainEventType.AnalysisFailed,
+          subject: { targetId: analysis.targetId, analysisId: analysis.id },
+          data: { analysisId: analysis.id, targetId: analysis.targetId, window: windowOf(analysis), failure },
+        });
+        return [event.id];
+      });
+      await this.publish(eventIds);
+    } catch (recordError) {
+      if (!(recordError instanceof AnalysisCancelledSignal)) this.logger.error(`could not record the failure of ${analysis.id}: ${String(recordError)}`);
+    }
+    if (classified.permanent) throw new PermanentAnalysisFailure(classified.reason);
+  }
+
+  /** Counts derived from the database, so a re-run reports the same numbers as a clean run. */
+  private async findingCounts(manager: EntityManager, analysisId: string, targetId: string): Promise<NonNullable<AnalysisStatistics['findings']>> {
+    const seen = await manager
+      .createQueryBuilder(FindingEntity, 'f')
+      .select('COUNT(*)', 'total')
+      .addSelect('COUNT(*) FILTER (WHERE f.first_analysis_id = :analysisId)', 'new')
+      .where('f.target_id = :targetId AND f.last_analysis_id = :analysisId', { targetId, analysisId })
+      .getRawOne<{ total: string; new: string }>();
+    const transitions = await manager
+      .createQueryBuilder(FindingEventEntity, 'e')
+      .select(`COUNT(*) FILTER (WHERE e.to_status = 'resolved')`, 'resolved')
+      .addSelect(`COUNT(*) FILTER (WHERE e.to_status = 'open' AND e.from_status IS NOT NULL)`, 'reopened')
+      .where('e.analysis_id = :analysisId', { analysisId })
+      .getRawOne<{ resolved: string; reopened: string }>();
+    const total = Number(seen?.total ?? 0);
+    const created = Number(seen?.new ?? 0);
+    return { total, new: created, updated: total - created, resolved: Number(transitions?.resolved ?? 0), reopened: Number(transitions?.reopened ?? 0) };
+  }
+
+  private async publish(eventIds: string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    try {
+      await this.events.publish(eventIds);
+    } catch (error) {
+      // Committed events stay unpublished and are picked up by the next sweep.
+      this.logger.warn(`could not publish ${eventIds.length} events: ${String(error)}`);
+    }
+  }
+}
+
+function windowOf(analysis: AnalysisEntity): { from: string; to: string } {
+  return { from: analysis.windowFrom.toISOString(), to: analysis.windowTo.toISOString() };
+}
+
+function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
+  const { coverageGaps, stageDurationsMs: _durations, ...rest } = statistics;
+  return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
+}
+
+function sumRecords(aggregates: FlowAggregate[], action: 'ACCEPT' | 'REJECT'): number {
+  return aggregates.reduce((sum, flow) => (flow.action === action ? sum + flow.records : sum), 0);
+}

@@ -1,0 +1,115 @@
+import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
+import { diagnose, type DiagnoseResult } from '../../engine/diagnose/diagnose';
+import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../engine/evaluate/return-traffic-index';
+import { findingFingerprint } from '../../engine/findings/fingerprint.util';
+import { servicePortOf } from '../../engine/findings/service-port.util';
+import type { FlowAggregate } from '../../engine/flow-log/flow-record';
+import { NetworkModel } from '../../engine/network/network-model';
+import type { NetworkSnapshot } from '../../engine/network/snapshot';
+import type { ObservedFinding } from '../../findings/observed-finding';
+import { flowKey } from './flow-key.util';
+
+/** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
+export const MAX_FLOWS_PER_FINDING = 200;
+
+/** Records of one flow key in one time bucket (bucket start ISO). */
+export interface BucketCount {
+  key: string;
+  bucket: string;
+  records: number;
+}
+
+export interface CorrelateInput {
+  snapshot: NetworkSnapshot;
+  aggregates: FlowAggregate[];
+  /** Per-bucket counts of the REJECT aggregates; when absent, each finding gets one bucket `defaultBucket`. */
+  bucketCounts?: BucketCount[];
+  defaultBucket: string;
+  scope: { vpcIds: string[]; subnetIds: string[] };
+}
+
+export interface CorrelateResult {
+  diagnosis: DiagnoseResult;
+  observed: ObservedFinding[];
+  coverageGaps: CoverageGap[];
+  /** The explain context (ACCEPT flows for return-traffic detection), reused to re-explain stored flows. */
+  context: ExplainContext;
+  model: NetworkModel;
+}
+
+/**
+ * Runs the engine over one analysis's data and attaches to each finding what the findings table
+ * keeps: its busiest flows, its rejected records per time bucket, and its VPCs. Flows are mapped
+ * to findings exactly as the engine groups them (first blocking control × direction × protocol ×
+ * service port × return-ness).
+ */
+export function correlate(input: CorrelateInput): CorrelateResult {
+  const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
+  const diagnosis = diagnose(input.snapshot, aggregates);
+  const model = NetworkModel.fromSnapshot(input.snapshot);
+  const context: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((f) => f.action === 'ACCEPT')) };
+
+  const flowsByFingerprint = new Map<string, FlowAggregate[]>();
+  const fingerprintByKey = new Map<string, string>();
+  for (const flow of aggregates) {
+    if (flow.action !== 'REJECT') continue;
+    const verdict = explainFlow(model, flow, context);
+    if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
+    const fingerprint = findingFingerprint(verdict.blockedBy[0], verdict.direction, flow.protocol, servicePortOf(flow), verdict.returnTraffic);
+    fingerprintByKey.set(flowKey(flow), fingerprint);
+    const list = flowsByFingerprint.get(fingerprint) ?? [];
+    list.push(flow);
+    flowsByFingerprint.set(fingerprint, list);
+  }
+
+  const counts = new Map<string, Record<string, number>>();
+  for (const { key, bucket, records } of input.bucketCounts ?? []) {
+    const fingerprint = fingerprintByKey.get(key);
+    if (!fingerprint) continue;
+    const perBucket = counts.get(fingerprint) ?? {};
+    perBucket[bucket] = (perBucket[bucket] ?? 0) + records;
+    counts.set(fingerprint, perBucket);
+  }
+
+  const vpcOf = new Map((input.snapshot.NetworkInterfaces ?? []).map((eni) => [eni.NetworkInterfaceId, eni.VpcId]));
+  const observed = diagnosis.findings.map((finding): ObservedFinding => {
+    const flows = [...(flowsByFingerprint.get(finding.fingerprint) ?? [])]
+      .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
+      .slice(0, MAX_FLOWS_PER_FINDING);
+    const vpcIds = new Set<string>();
+    for (const flow of flowsByFingerprint.get(finding.fingerprint) ?? []) {
+      const vpc = flow.vpcId ?? vpcOf.get(flow.interfaceId);
+      if (vpc) vpcIds.add(vpc);
+    }
+    return {
+      finding,
+      flows,
+      counts: input.bucketCounts ? (counts.get(finding.fingerprint) ?? {}) : { [input.defaultBucket]: finding.traffic.records },
+      vpcIds: [...vpcIds].sort(),
+    };
+  });
+
+  const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
+  return { diagnosis, observed, coverageGaps, context, model };
+}
+
+/** True when every stored flow of a finding is allowed by the configuration in `model`. */
+export function flowsNowAllowed(model: NetworkModel, flows: readonly FlowAggregate[], context: ExplainContext): boolean {
+  return flows.length > 0 && flows.every((flow) => explainFlow(model, flow, context).verdict === 'allowed');
+}
+
+/** Keeps the flows captured at interfaces in the target's scope (all of them when no scope is set). */
+function inScope(snapshot: NetworkSnapshot, aggregates: FlowAggregate[], scope: { vpcIds: string[]; subnetIds: string[] }): FlowAggregate[] {
+  if (scope.vpcIds.length === 0 && scope.subnetIds.length === 0) return aggregates;
+  const vpcs = new Set(scope.vpcIds);
+  const subnets = new Set(scope.subnetIds);
+  const inside = new Set(
+    (snapshot.NetworkInterfaces ?? [])
+      .filter((eni) => (eni.VpcId && vpcs.has(eni.VpcId)) || (eni.SubnetId && subnets.has(eni.SubnetId)))
+      .map((eni) => eni.NetworkInterfaceId),
+  );
+  return aggregates.filter(
+    (flow) => inside.has(flow.interfaceId) || (flow.vpcId !== null && vpcs.has(flow.vpcId)) || (flow.subnetId !== null && subnets.has(flow.subnetId)),
+  );
+}

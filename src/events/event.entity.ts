@@ -1,0 +1,28 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { DomainEventSubject, DomainEventType } from './domain-event';
+
+/** A domain event, stored in the transaction of the change it describes (the outbox). */
+@Entity({ name: 'events' })
+export class EventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40, primaryKeyConstraintName: 'pk_events' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  type!: DomainEventType;
+
+  @Column({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Column({ type: 'uuid', nullable: true })
+  targetId!: string | null;
+
+  @Column({ type: 'jsonb' })
+  subject!: DomainEventSubject;
+
+  @Column({ type: 'jsonb' })
+  data!: Record<string, unknown>;
+
+  /** When the fan-out job was enqueued; null until then (a sweep re-publishes what a crash left). */
+  @Column({ type: 'timestamptz', nullable: true })
+  publishedAt!: Date | null;
+}

@@ -1,0 +1,73 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Finding, FindingInterface, FindingPeer } from '../../engine/findings/finding';
+import type { FixChange, FixRisk } from '../../engine/fixes/fix';
+import type { FindingEntity } from '../finding.entity';
+import { FindingSummaryDto } from './finding-summary.dto';
+
+/** A finding with its evidence and its fix in every rendering. */
+export class FindingDetailDto extends FindingSummaryDto {
+  @ApiProperty({ nullable: true, type: String })
+  statusReason!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  suppressedUntil!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  resolvedAt!: string | null;
+
+  @ApiProperty({ type: [String] })
+  signals!: string[];
+
+  @ApiProperty({ description: 'Other controls that also deny some of the flows.' })
+  alsoBlockedBy!: Finding['alsoBlockedBy'];
+
+  @ApiProperty({ description: 'topPeers, interfaces, countsOverTime [{ from, records }], packets, bytes, sampleFlows.' })
+  evidence!: {
+    topPeers: FindingPeer[];
+    interfaces: FindingInterface[];
+    countsOverTime: Array<{ from: string; records: number }>;
+    packets: number;
+    bytes: number;
+    sampleFlows: number;
+  };
+
+  @ApiProperty({ nullable: true, description: 'changes (EC2 API requests), awsCli, terraform, cloudFormation, verified, risks; null for noise.' })
+  fix!: { changes: FixChange[]; awsCli: string; terraform: string; cloudFormation: string; verified: boolean; risks: FixRisk[] } | null;
+
+  @ApiProperty({ description: 'The engine finding as of the last analysis (CLI contract FINDING).' })
+  finding!: Finding;
+
+  @ApiProperty({ type: [String] })
+  vpcIds!: string[];
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  lastAnalysisId!: string | null;
+
+  static override fromEntity(entity: FindingEntity, sampleFlows = 0): FindingDetailDto {
+    const f = entity.finding;
+    const fix = f.suggestedFix;
+    return Object.assign(new FindingDetailDto(), FindingSummaryDto.fields(entity), {
+      statusReason: entity.statusReason,
+      suppressedUntil: entity.suppressedUntil?.toISOString() ?? null,
+      resolvedAt: entity.resolvedAt?.toISOString() ?? null,
+      signals: f.signals,
+      alsoBlockedBy: f.alsoBlockedBy ?? [],
+      evidence: {
+        topPeers: f.traffic.peers.slice(0, 10),
+        interfaces: f.traffic.interfaces,
+        countsOverTime: Object.entries(entity.counts)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([from, records]) => ({ from, records })),
+        packets: entity.packets,
+        bytes: entity.bytes,
+        sampleFlows,
+      },
+      fix: fix
+        ? { changes: fix.changes, awsCli: fix.awsCli, terraform: fix.terraform, cloudFormation: fix.cloudFormation, verified: fix.verified, risks: fix.risks }
+        : null,
+      finding: f,
+      vpcIds: entity.vpcIds,
+      lastAnalysisId: entity.lastAnalysisId,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { describeTraffic } from '../../engine/network/protocol';
+import type { BlockingControl } from '../../engine/evaluate/verdict';
+import type { FindingEntity } from '../finding.entity';
+import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
+
+/** A finding as listed. */
+export class FindingSummaryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty()
+  fingerprint!: string;
+
+  @ApiProperty({ enum: FINDING_STATUSES })
+  status!: FindingStatus;
+
+  @ApiProperty({ enum: ['likely-misconfiguration', 'likely-noise', 'uncertain'] })
+  classification!: string;
+
+  @ApiProperty({ enum: ['low', 'medium', 'high', 'critical'] })
+  severity!: string;
+
+  @ApiProperty({ description: 'The control that drops the flows (CLI contract CONTROL).' })
+  blockedBy!: BlockingControl;
+
+  @ApiProperty({ enum: ['ingress', 'egress'] })
+  direction!: string;
+
+  @ApiProperty({ example: 6 })
+  protocol!: number;
+
+  @ApiProperty({ nullable: true, type: Number, example: 8443 })
+  port!: number | null;
+
+  @ApiProperty({ example: 'tcp/8443' })
+  traffic!: string;
+
+  @ApiProperty()
+  returnTraffic!: boolean;
+
+  @ApiProperty({ description: 'Rejected records over every analysis.' })
+  records!: number;
+
+  @ApiProperty({ description: 'Distinct peers in the last analysis.' })
+  peerCount!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  firstSeen!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastSeen!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The fix in one line, null for noise.' })
+  fixSummary!: string | null;
+
+  static fromEntity(entity: FindingEntity): FindingSummaryDto {
+    return Object.assign(new FindingSummaryDto(), FindingSummaryDto.fields(entity));
+  }
+
+  protected static fields(entity: FindingEntity): FindingSummaryDto {
+    const f = entity.finding;
+    const fix = f.suggestedFix;
+    return {
+      id: entity.id,
+      targetId: entity.targetId,
+      fingerprint: entity.fingerprint,
+      status: entity.status,
+      classification: entity.classification,
+      severity: entity.severity,
+      blockedBy: f.blockedBy,
+      direction: entity.direction,
+      protocol: entity.protocol,
+      port: entity.port,
+      traffic: describeTraffic(entity.protocol, entity.port),
+      returnTraffic: entity.returnTraffic,
+      records: entity.records,
+      peerCount: f.traffic.peerCount ?? f.traffic.peers.length,
+      firstSeen: entity.firstSeen.toISOString(),
+      lastSeen: entity.lastSeen.toISOString(),
+      fixSummary: fix ? `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified)' : ' (not verified)'}` : null,
+    };
+  }
+}

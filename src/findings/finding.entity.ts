@@ -1,0 +1,113 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Finding } from '../engine/findings/finding';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { FindingStatus } from './finding-status';
+
+/** Keeps bigint columns as numbers: counts of flow-log records stay far below 2^53. */
+const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? 0 : Number(value)) };
+
+/**
+ * One finding of one target, upserted by fingerprint. `finding` is the engine's Finding as of
+ * the last analysis that saw it; the other columns are copies of its fields for filtering and
+ * sorting, plus the lifecycle.
+ */
+@Entity({ name: 'findings' })
+export class FindingEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_findings' })
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  targetId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  fingerprint!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'open' })
+  status!: FindingStatus;
+
+  @Column({ type: 'text', nullable: true })
+  statusReason!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  suppressedUntil!: Date | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  classification!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  severity!: string;
+
+  @Column({ type: 'smallint' })
+  severityRank!: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  control!: string;
+
+  @Column({ type: 'varchar', length: 8 })
+  direction!: string;
+
+  @Column({ type: 'integer' })
+  protocol!: number;
+
+  @Column({ type: 'integer', nullable: true })
+  port!: number | null;
+
+  @Column({ type: 'boolean' })
+  returnTraffic!: boolean;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  securityGroupIds!: string[];
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  networkAclId!: string | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  vpcIds!: string[];
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  interfaceIds!: string[];
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
+  records!: number;
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
+  packets!: number;
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
+  bytes!: number;
+
+  @Column({ type: 'timestamptz' })
+  firstSeen!: Date;
+
+  @Column({ type: 'timestamptz' })
+  lastSeen!: Date;
+
+  @Column({ type: 'jsonb' })
+  finding!: Finding;
+
+  /** The busiest rejected flows of the finding (capped): re-explained to decide resolution, and simulated. */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb", select: false })
+  flows!: FlowAggregate[];
+
+  /** Rejected records per time bucket (bucket start ISO → records): hourly for files, per window for Athena. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  counts!: Record<string, number>;
+
+  @Column({ type: 'text', default: '', select: false })
+  searchText!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  firstAnalysisId!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  lastAnalysisId!: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  resolvedAt!: Date | null;
+}

@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { ValidationError } from '../common/errors/validation.error';
+import { EventsService } from '../events/events.service';
+import { FindingDetailDto } from './dto/finding-detail.dto';
+import { FindingEventDto } from './dto/finding-event.dto';
+import { FindingPageDto } from './dto/finding-page.dto';
+import { FindingSummaryDto } from './dto/finding-summary.dto';
+import type { FindingSort, ListFindingsQuery } from './dto/list-findings.query';
+import type { UpdateFindingDto } from './dto/update-finding.dto';
+import { FindingEventEntity } from './finding-event.entity';
+import { FindingInvalidTransitionError } from './finding-invalid-transition.error';
+import { eventOfUserChange, userTransitionAllowed } from './finding-lifecycle';
+import { FindingNotFoundError } from './finding-not-found.error';
+import { FindingEntity } from './finding.entity';
+import { decodeCursor, encodeCursor } from './page-cursor';
+
+/** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
+const SORTS: Record<FindingSort, { column: string; cast: string; key: (f: FindingEntity) => string }> = {
+  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.lastSeen.toISOString() },
+  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severityRank) },
+  records: { column: 'f.records', cast: 'bigint', key: (f) => String(f.records) },
+};
+
+@Injectable()
+export class FindingsService {
+  constructor(
+    @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
+    @InjectRepository(FindingEventEntity) private readonly findingEvents: Repository<FindingEventEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+  ) {}
+
+  async list(query: ListFindingsQuery): Promise<FindingPageDto> {
+    const limit = query.limit ?? 50;
+    const sort = SORTS[query.sort ?? 'lastSeen'];
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const qb = this.findings.createQueryBuilder('f').orderBy(sort.column, direction).addOrderBy('f.id', direction).take(limit + 1);
+    if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
+    if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
+    if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
+    if (query.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: query.severity });
+    if (query.securityGroupId) qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
+    if (query.networkAclId) qb.andWhere('f.network_acl_id = :networkAclId', { networkAclId: query.networkAclId });
+    if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
+    if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
+    if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      const op = direction === 'ASC' ? '>' : '<';
+      qb.andWhere(`(${sort.column}, f.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
+        cursorKey: cursor.k,
+        cursorId: cursor.id,
+      });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return Object.assign(new FindingPageDto(), {
+      items: page.map((entity) => FindingSummaryDto.fromEntity(entity)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null,
+    });
+  }
+
+  async get(id: string): Promise<FindingDetailDto> {
+    const entity = await this.findings.findOneBy({ id });
+    if (!entity) throw new FindingNotFoundError(id);
+    const sample = await this.findings
+      .createQueryBuilder('f')
+      .select('jsonb_array_length(f.flows)', 'n')
+      .where('f.id = :id', { id })
+      .getRawOne<{ n: number }>();
+    return FindingDetailDto.fromEntity(entity, Number(sample?.n ?? 0));
+  }
+
+  async history(id: string): Promise<FindingEventDto[]> {
+    if (!(await this.findings.existsBy({ id }))) throw new FindingNotFoundError(id);
+    const entries = await this.findingEvents.find({ where: { findingId: id }, order: { id: 'ASC' } });
+    return entries.map((entry) => FindingEventDto.fromEntity(entry));
+  }
+
+  /** A user's status change, with its audit entry and (for resolve / reopen) a domain event. */
+  async update(id: string, dto: UpdateFindingDto, principal: Principal | undefined): Promise<FindingDetailDto> {
+    const expiresAt = this.validateUpdate(dto);
+    const eventIds = await this.dataSource.transaction(async (manager) => {
+      const entity = await manager.findOne(FindingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!entity) throw new FindingNotFoundError(id);
+      const from = entity.status;
+      if (!userTransitionAllowed(from, dto.status)) throw new FindingInvalidTransitionError(id, from, dto.status);
+      const now = new Date();
+      await manager.update(
+        FindingEntity,
+        { id },
+        {
+          status: dto.status,
+          statusReason: dto.reason ?? null,
+          suppressedUntil: dto.status === 'suppressed' ? expiresAt : null,
+          resolvedAt: dto.status === 'resolved' ? now : null,
+        },
+      );
+      await manager.insert(FindingEventEntity, {
+        findingId: id,
+        actorType: principal ? 'api-key' : 'system',
+        actorId: principal?.keyId ?? null,
+        fromStatus: from,
+        toStatus: dto.status,
+        reason: dto.reason ?? null,
+        analysisId: null,
+        at: now,
+      });
+      const type = eventOfUserChange(from, dto.status);
+      if (!type) return [];
+      const event = await this.events.record(manager, {
+        type,
+        subject: { targetId: entity.targetId, findingId: id, severity: entity.severity, classification: entity.classification },
+        data: { findingId: id, targetId: entity.targetId, by: principal?.keyId ?? null, reason: dto.reason ?? null, finding: entity.finding },
+      });
+      return [event.id];
+    });
+    await this.events.publish(eventIds).catch(() => undefined);
+    return this.get(id);
+  }
+
+  private validateUpdate(dto: UpdateFindingDto): Date | null {
+    if (dto.status === 'suppressed' && !dto.reason) {
+      throw new ValidationError([{ field: 'reason', message: 'a reason is required to suppress a finding' }]);
+    }
+    if (dto.expiresAt === undefined) return null;
+    if (dto.status !== 'suppressed') throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt applies to suppressed only' }]);
+    const expiresAt = new Date(dto.expiresAt);
+    if (expiresAt.getTime() <= Date.now()) throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+    return expiresAt;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AnalysisEntity } from '../analyses/analysis.entity';
+import { ValidationError } from '../common/errors/validation.error';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { simulate } from '../engine/simulate/simulate';
+import { SimulationError } from '../engine/simulate/simulation.error';
+import { FindingEntity } from '../findings/finding.entity';
+import { TargetsService } from '../targets/targets.service';
+import type { CreateSimulationDto } from './dto/create-simulation.dto';
+import { SimulationResultDto } from './dto/simulation-result.dto';
+import { SimulationInvalidChangeError } from './simulation-invalid-change.error';
+import { SimulationNoSnapshotError } from './simulation-no-snapshot.error';
+
+/**
+ * What-if on recorded data: applies EC2 changes to the target's latest analysed snapshot and
+ * re-explains the rejected flows stored with its findings (not resolved ones).
+ */
+@Injectable()
+export class SimulationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly targets: TargetsService,
+  ) {}
+
+  async simulate(dto: CreateSimulationDto): Promise<SimulationResultDto> {
+    await this.targets.getEntity(dto.targetId);
+    const window = windowOf(dto);
+    const latest = await this.dataSource
+      .getRepository(AnalysisEntity)
+      .createQueryBuilder('a')
+      .addSelect('a.snapshot')
+      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId: dto.targetId, status: 'succeeded' })
+      .orderBy('a.finished_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getOne();
+    if (!latest?.snapshot) throw new SimulationNoSnapshotError(dto.targetId);
+
+    const findings = await this.dataSource
+      .getRepository(FindingEntity)
+      .createQueryBuilder('f')
+      .select(['f.id', 'f.fingerprint'])
+      .addSelect('f.flows')
+      .where('f.target_id = :targetId AND f.status <> :resolved', { targetId: dto.targetId, resolved: 'resolved' })
+      .orderBy('f.id')
+      .getMany();
+    const owner = new Map<FlowAggregate, FindingEntity>();
+    const flows: FlowAggregate[] = [];
+    for (const finding of findings) {
+      for (const flow of finding.flows) {
+        if (window && (flow.lastSeen < window.from || flow.firstSeen >= window.to)) continue;
+        owner.set(flow, finding);
+        flows.push(flow);
+      }
+    }
+
+    let result;
+    try {
+      result = simulate(latest.snapshot, dto.changes, flows);
+    } catch (error) {
+      if (error instanceof SimulationError) throw new SimulationInvalidChangeError(error.message, error.code, error.changeIndex);
+      throw error;
+    }
+    const allowed = new Set(result.nowAllowed);
+    const resolved = findings.filter((f) => {
+      const own = f.flows.filter((flow) => owner.has(flow));
+      return own.length > 0 && own.every((flow) => allowed.has(flow));
+    });
+    return Object.assign(new SimulationResultDto(), {
+      snapshotAnalysisId: latest.id,
+      flowsEvaluated: flows.length,
+      nowAllowed: result.nowAllowed.map((flow) => {
+        const finding = owner.get(flow)!;
+        return { findingId: finding.id, fingerprint: finding.fingerprint, flow };
+      }),
+      findingsResolved: resolved.map((f) => ({ findingId: f.id, fingerprint: f.fingerprint })),
+      changedFlows: result.changed.length,
+      newlyReachable: result.newlyReachable,
+    });
+  }
+}
+
+function windowOf(dto: CreateSimulationDto): { from: number; to: number } | null {
+  if (!dto.window) return null;
+  const from = Date.parse(dto.window.from) / 1000;
+  const to = Date.parse(dto.window.to) / 1000;
+  if (!(from < to)) throw new ValidationError([{ field: 'window.to', message: 'window.to must be after window.from' }]);
+  return { from, to };
+}

@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ConfigSourceDto } from './config-source.dto';
+import { FlowSourceDto } from './flow-source.dto';
+import { TargetAccessDto } from './target-access.dto';
+import { TargetScopeDto } from './target-scope.dto';
+
+export class CreateTargetDto {
+  @ApiPropertyOptional({ description: 'Shown in listings; default `<accountId>/<region>`.', example: 'shop-prod' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiProperty({ example: '111122223333' })
+  @Matches(/^\d{12}$/, { message: 'accountId must be 12 digits' })
+  accountId!: string;
+
+  @ApiProperty({ example: 'eu-west-1' })
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'region must be an AWS region such as eu-west-1' })
+  region!: string;
+
+  @ApiPropertyOptional({ type: TargetAccessDto, description: 'Default: the SDK default credential chain.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TargetAccessDto)
+  access?: TargetAccessDto;
+
+  @ApiPropertyOptional({ type: TargetScopeDto, description: 'Limit analyses to these VPCs/subnets; default: the whole region.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TargetScopeDto)
+  scope?: TargetScopeDto;
+
+  @ApiProperty({ type: FlowSourceDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => FlowSourceDto)
+  flowSource!: FlowSourceDto;
+
+  @ApiProperty({ type: ConfigSourceDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ConfigSourceDto)
+  configSource!: ConfigSourceDto;
+}

@@ -1,0 +1,31 @@
+import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
+
+/** How sgdoctor reaches the account: the SDK's default chain, or a role assumed through STS. */
+export type TargetAccess = { type: 'default-chain' } | { type: 'assume-role'; roleArn: string; externalId: string | null };
+
+export interface TargetScope {
+  vpcIds: string[];
+  subnetIds: string[];
+}
+
+export interface AthenaFlowSourceSettings {
+  type: 'athena';
+  workgroup: string | null;
+  catalog: string | null;
+  database: string;
+  table: string;
+  outputLocation: string | null;
+  layout: AthenaPartitionLayout;
+  logFormat: string | null;
+}
+
+/** Flow-log files under the data root; `paths` are stored relative to it. */
+export interface FilesFlowSourceSettings {
+  type: 'files';
+  paths: string[];
+  logFormat: string | null;
+}
+
+export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings;
+
+export type ConfigSourceSettings = { type: 'ec2' } | { type: 'snapshot-file'; paths: string[] };

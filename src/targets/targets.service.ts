@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
+import type { AppConfig } from '../config/app-config';
+import { ValidationError } from '../common/errors/validation.error';
+import { DataPathResolver } from './data-path.resolver';
+import type { AthenaLayoutDto } from './dto/athena-layout.dto';
+import type { ConfigSourceDto } from './dto/config-source.dto';
+import type { CreateTargetDto } from './dto/create-target.dto';
+import type { FlowSourceDto } from './dto/flow-source.dto';
+import type { TargetAccessDto } from './dto/target-access.dto';
+import type { TargetScopeDto } from './dto/target-scope.dto';
+import { TargetDto } from './dto/target.dto';
+import type { UpdateTargetDto } from './dto/update-target.dto';
+import { TargetNotFoundError } from './target-not-found.error';
+import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
+import { TargetEntity } from './target.entity';
+
+@Injectable()
+export class TargetsService {
+  readonly paths: DataPathResolver;
+
+  constructor(
+    @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
+  }
+
+  async create(dto: CreateTargetDto): Promise<TargetDto> {
+    const entity = this.targets.create({
+      name: dto.name ?? `${dto.accountId}/${dto.region}`,
+      accountId: dto.accountId,
+      region: dto.region,
+      access: accessOf(dto.access),
+      scope: scopeOf(dto.scope),
+      flowSource: await this.flowSourceOf(dto.flowSource),
+      configSource: await this.configSourceOf(dto.configSource),
+    });
+    return TargetDto.fromEntity(await this.targets.save(entity));
+  }
+
+  async list(): Promise<TargetDto[]> {
+    const entities = await this.targets.find({ order: { createdAt: 'DESC', id: 'ASC' } });
+    return entities.map((entity) => TargetDto.fromEntity(entity));
+  }
+
+  async get(id: string): Promise<TargetDto> {
+    return TargetDto.fromEntity(await this.getEntity(id));
+  }
+
+  async getEntity(id: string): Promise<TargetEntity> {
+    const entity = await this.targets.findOneBy({ id });
+    if (!entity) throw new TargetNotFoundError(id);
+    return entity;
+  }
+
+  async update(id: string, dto: UpdateTargetDto): Promise<TargetDto> {
+    const entity = await this.getEntity(id);
+    if (dto.name !== undefined) entity.name = dto.name;
+    if (dto.accountId !== undefined) entity.accountId = dto.accountId;
+    if (dto.region !== undefined) entity.region = dto.region;
+    if (dto.access !== undefined) entity.access = accessOf(dto.access);
+    if (dto.scope !== undefined) entity.scope = scopeOf(dto.scope);
+    if (dto.flowSource !== undefined) entity.flowSource = await this.flowSourceOf(dto.flowSource);
+    if (dto.configSource !== undefined) entity.configSource = await this.configSourceOf(dto.configSource);
+    return TargetDto.fromEntity(await this.targets.save(entity));
+  }
+
+  /** Deletes the target with its analyses and findings (their events stay in the outbox). */
+  async remove(id: string): Promise<void> {
+    const result = await this.targets.delete({ id });
+    if (!result.affected) throw new TargetNotFoundError(id);
+  }
+
+  private async flowSourceOf(dto: FlowSourceDto): Promise<FlowSourceSettings> {
+    if (dto.type === 'files') {
+      return { type: 'files', paths: await this.normalizePaths('flowSource.paths', dto.paths ?? []), logFormat: dto.logFormat ?? null };
+    }
+    return {
+      type: 'athena',
+      workgroup: dto.workgroup ?? null,
+      catalog: dto.catalog ?? null,
+      database: required('flowSource.database', dto.database),
+      table: required('flowSource.table', dto.table),
+      outputLocation: dto.outputLocation ?? null,
+      layout: layoutOf(dto.layout),
+      logFormat: dto.logFormat ?? null,
+    };
+  }
+
+  private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {
+    if (dto.type === 'ec2') return { type: 'ec2' };
+    return { type: 'snapshot-file', paths: await this.normalizePaths('configSource.paths', dto.paths ?? []) };
+  }
+
+  private async normalizePaths(field: string, paths: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const [index, path] of paths.entries()) out.push(await this.paths.normalize(`${field}[${index}]`, path));
+    return out;
+  }
+}
+
+function required(field: string, value: string | undefined): string {
+  if (!value) throw new ValidationError([{ field, message: `${field} is required` }]);
+  return value;
+}
+
+function accessOf(dto: TargetAccessDto | undefined): TargetAccess {
+  if (!dto || dto.type === 'default-chain') return { type: 'default-chain' };
+  return { type: 'assume-role', roleArn: required('access.roleArn', dto.roleArn), externalId: dto.externalId ?? null };
+}
+
+function scopeOf(dto: TargetScopeDto | undefined): TargetScope {
+  return { vpcIds: [...new Set(dto?.vpcIds ?? [])], subnetIds: [...new Set(dto?.subnetIds ?? [])] };
+}
+
+function layoutOf(dto: AthenaLayoutDto | undefined): AthenaPartitionLayout {
+  if (!dto || dto.type === 'none') return { type: 'none' };
+  if (dto.type === 'date-string') {
+    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd' };
+  }
+  return {
+    type: 'date-parts',
+    year: required('flowSource.layout.year', dto.year),
+    month: required('flowSource.layout.month', dto.month),
+    day: required('flowSource.layout.day', dto.day),
+    hour: dto.hour ?? null,
+    valueType: dto.valueType ?? 'string',
+  };
+}
