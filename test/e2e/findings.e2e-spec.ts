@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+
+const APP_SG = 'sg-0a1b2c3d4e5f60002';
+const BATCH_SG = 'sg-0a1b2c3d4e5f60004';
+
+describe('findings and simulations on the analysed samples', () => {
+  let testApp: TestApp;
+  let targetId: string;
+  let findings: Array<Record<string, any>>;
+  const server = () => testApp.app.getHttpServer();
+  /** Finding A of samples/expected-findings.json: the app SG lacks the batch SG on tcp/8443. */
+  const findingA = () => findings.find((f) => f.port === 8443 && f.blockedBy.control === 'security-group' && f.blockedBy.groupIds.includes(APP_SG))!;
+
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true' } });
+    const target = await api(server()).post('/v1/targets', sampleTargetBody());
+    targetId = target.body.id;
+    await analyse(server(), targetId);
+    findings = await allFindings(server(), targetId);
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('finds the seeded misconfigurations of the samples with verified fixes', () => {
+    const actionable = findings.filter((f) => f.classification === 'likely-misconfiguration');
+    expect(actionable.map((f) => f.traffic).sort()).toEqual(expect.arrayContaining(['tcp/8443', 'tcp/6379', 'tcp/443', 'tcp/22', 'tcp/9102']));
+    expect(findingA()).toBeDefined();
+    expect(findingA().fixSummary).toBe('AuthorizeSecurityGroupIngress (verified)');
+    expect(findings.every((f) => f.status === 'open')).toBe(true);
+  });
+
+  it('filters by classification, security group, NACL, VPC, port and text', async () => {
+    const misconfigured = await allFindings(server(), targetId, '&classification=likely-misconfiguration');
+    expect(misconfigured.length).toBe(findings.filter((f) => f.classification === 'likely-misconfiguration').length);
+    expect(misconfigured.every((f) => f.classification === 'likely-misconfiguration')).toBe(true);
+
+    const bySg = await allFindings(server(), targetId, `&securityGroupId=${APP_SG}&port=8443`);
+    expect(bySg.map((f) => f.id)).toContain(findingA().id);
+    expect(bySg.every((f) => f.port === 8443)).toBe(true);
+
+    const byAcl = await allFindings(server(), targetId, '&networkAclId=acl-0c1d2e3f4a5b6c703');
+    expect(byAcl.some((f) => f.port === 6379)).toBe(true);
+    expect(byAcl.every((f) => f.blockedBy.networkAclId === 'acl-0c1d2e3f4a5b6c703' || f.blockedBy.control === 'security-group')).toBe(true);
+
+    const byText = await allFindings(server(), targetId, `&q=${encodeURIComponent(APP_SG.toUpperCase())}`);
+    expect(byText.map((f) => f.id)).toContain(findingA().id);
+    const none = await allFindings(server(), targetId, `&q=${encodeURIComponent("%' OR 1=1 --")}`);
+    expect(none).toHaveLength(0);
+
+    const vpc = await api(server()).get(`/v1/findings/${findingA().id}`);
+    const byVpc = await allFindings(server(), targetId, `&vpcId=${vpc.body.vpcIds[0]}`);
+    expect(byVpc.map((f) => f.id)).toContain(findingA().id);
+
+    const bad = await api(server()).get('/v1/findings?severity=urgent');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('pages with an opaque cursor in every sort order without gaps or repeats', async () => {
+    for (const sort of ['lastSeen', 'severity', 'records']) {
+      for (const order of ['desc', 'asc']) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let previous: number | null = null;
+        do {
+          const page: any = await api(server()).get(
+            `/v1/findings?targetId=${targetId}&sort=${sort}&order=${order}&limit=37${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
+          expect(page.status).toBe(200);
+          for (const item of page.body.items) {
+            seen.push(item.id);
+            const key = sort === 'records' ? item.records : sort === 'lastSeen' ? Date.parse(item.lastSeen) : ['low', 'medium', 'high', 'critical'].indexOf(item.severity);
+            if (previous !== null) expect(order === 'desc' ? key <= previous : key >= previous).toBe(true);
+            previous = key;
+          }
+          cursor = page.body.nextCursor;
+        } while (cursor);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen.length).toBe(findings.length);
+      }
+    }
+    const forged = await api(server()).get(`/v1/findings?cursor=${Buffer.from('{"k":"x"}').toString('base64url')}`);
+    expect(forged.status).toBe(400);
+  });
+
+  it('serves a finding with evidence, the fix in every rendering and its risks', async () => {
+    const detail = await api(server()).get(`/v1/findings/${findingA().id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.fix.changes[0]).toMatchObject({ action: 'AuthorizeSecurityGroupIngress', params: { GroupId: APP_SG } });
+    expect(JSON.stringify(detail.body.fix.changes)).toContain(BATCH_SG);
+    expect(detail.body.fix.awsCli).toContain('authorize-security-group-ingress');
+    expect(detail.body.fix.terraform).toContain('aws_');
+    expect(detail.body.fix.cloudFormation.length).toBeGreaterThan(0);
+    expect(detail.body.fix.verified).toBe(true);
+    expect(Array.isArray(detail.body.fix.risks)).toBe(true);
+    expect(detail.body.evidence.topPeers.length).toBeGreaterThan(0);
+    expect(detail.body.evidence.countsOverTime.length).toBeGreaterThan(1);
+    const hourly = detail.body.evidence.countsOverTime.reduce((sum: number, c: { records: number }) => sum + c.records, 0);
+    expect(hourly).toBe(detail.body.records);
+    expect(detail.body.evidence.sampleFlows).toBeGreaterThan(0);
+
+    const missing = await api(server()).get('/v1/findings/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('FINDING.NOT_FOUND');
+  });
+
+  it('changes status with an audit trail and refuses transitions that make no sense', async () => {
+    const id = findingA().id;
+    const ack = await api(server()).patch(`/v1/findings/${id}`, { status: 'acknowledged', reason: 'ticket NET-42' });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ status: 'acknowledged', statusReason: 'ticket NET-42' });
+
+    const noReason = await api(server()).patch(`/v1/findings/${id}`, { status: 'suppressed' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors[0].field).toBe('reason');
+
+    const past = await api(server()).patch(`/v1/findings/${id}`, { status: 'suppressed', reason: 'x', expiresAt: '2020-01-01T00:00:00Z' });
+    expect(past.status).toBe(400);
+
+    const expiry = new Date(Date.now() + 86_400_000).toISOString();
+    const suppressed = await api(server()).patch(`/v1/findings/${id}`, { status: 'suppressed', reason: 'accepted risk', expiresAt: expiry });
+    expect(suppressed.status).toBe(200);
+    expect(suppressed.body.suppressedUntil).toBe(expiry);
+
+    const resolved = await api(server()).patch(`/v1/findings/${id}`, { status: 'resolved', reason: 'rule added' });
+    expect(resolved.body.status).toBe('resolved');
+    const invalid = await api(server()).patch(`/v1/findings/${id}`, { status: 'acknowledged' });
+    expect(invalid.status).toBe(409);
+    expect(invalid.body.code).toBe('FINDING.INVALID_TRANSITION');
+
+    const history = await api(server()).get(`/v1/findings/${id}/events`);
+    expect(history.status).toBe(200);
+    expect(history.body.map((e: any) => [e.from, e.to])).toEqual([
+      [null, 'open'],
+      ['open', 'acknowledged'],
+      ['acknowledged', 'suppressed'],
+      ['suppressed', 'resolved'],
+    ]);
+    expect(history.body[0].actor).toMatchObject({ type: 'system' });
+    expect(history.body[1].actor).toMatchObject({ type: 'api-key', id: 'bootstrap-admin' });
+    expect(history.body[1].reason).toBe('ticket NET-42');
+
+    const reopened = await api(server()).patch(`/v1/findings/${id}`, { status: 'open', reason: 'not fixed after all' });
+    expect(reopened.body.status).toBe('open');
+  });
+
+  it('simulates a finding\'s fix against the latest snapshot: its flows get through', async () => {
+    const detail = await api(server()).get(`/v1/findings/${findingA().id}`);
+    const simulated = await api(server()).post('/v1/simulations', { targetId, changes: detail.body.fix.changes });
+    expect(simulated.status, JSON.stringify(simulated.body)).toBe(200);
+    expect(simulated.body.nowAllowed.length).toBeGreaterThan(0);
+    expect(simulated.body.nowAllowed.every((f: any) => f.findingId === findingA().id)).toBe(true);
+    expect(simulated.body.findingsResolved.map((f: any) => f.findingId)).toContain(findingA().id);
+    expect(simulated.body.newlyReachable[0]).toMatchObject({ groupId: APP_SG, peer: BATCH_SG, peerKind: 'security-group' });
+
+    const outside = await api(server()).post('/v1/simulations', {
+      targetId,
+      changes: detail.body.fix.changes,
+      window: { from: '2030-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' },
+    });
+    expect(outside.body.flowsEvaluated).toBe(0);
+
+    const unknownGroup = await api(server()).post('/v1/simulations', {
+      targetId,
+      changes: [{ action: 'AuthorizeSecurityGroupIngress', params: { GroupId: 'sg-0123456789abcdef0', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] } }],
+    });
+    expect(unknownGroup.status).toBe(422);
+    expect(unknownGroup.headers['content-type']).toMatch(/problem\+json/);
+    expect(unknownGroup.body.code).toBe('SIMULATION.INVALID_CHANGE');
+
+    const badAction = await api(server()).post('/v1/simulations', { targetId, changes: [{ action: 'DeleteVpc', params: {} }] });
+    expect(badAction.status).toBe(400);
+  });
+
+  it('records finding.opened events in the outbox and enqueues one fan-out job per event', async () => {
+    const { Client } = await import('pg');
+    const db = new Client({ connectionString: testApp.config.database.url });
+    await db.connect();
+    try {
+      const opened = await db.query(`SELECT id, published_at FROM events WHERE type = 'finding.opened' AND target_id = $1`, [targetId]);
+      expect(opened.rowCount).toBe(findings.length);
+      expect(opened.rows.every((row) => row.published_at !== null)).toBe(true);
+      const completed = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND target_id = $1`, [targetId]);
+      expect(completed.rows[0].n).toBe(1);
+      const { Queue } = await import('bullmq');
+      const queue = new Queue('webhook-delivery', { connection: { host: '127.0.0.1', port: 6379 }, prefix: testApp.config.redis.prefix });
+      try {
+        const job = await queue.getJob(opened.rows[0].id);
+        expect(job?.name).toBe('webhook.fanout');
+        expect(job?.data).toEqual({ eventId: opened.rows[0].id });
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await db.end();
+    }
+  });
+});
