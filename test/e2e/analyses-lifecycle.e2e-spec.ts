@@ -1,0 +1,120 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyChanges } from '../../src/engine/simulate/apply-changes';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW } from '../integration/analysis-support/analysis-api';
+import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
+
+describe('finding lifecycle across analyses', () => {
+  let testApp: TestApp;
+  let data: ReturnType<typeof tempDataRoot>;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    data = tempDataRoot();
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: data.root } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+    data?.remove();
+  });
+
+  it('resolves a finding when the snapshot allows its flows, and reopens it when they are rejected again', async () => {
+    const target = await api(server()).post('/v1/targets', sampleTargetBody());
+    const targetId = target.body.id;
+    await analyse(server(), targetId);
+    const before = await allFindings(server(), targetId);
+    const chosen = before.find((f) => f.classification === 'likely-misconfiguration' && f.port === 8443 && f.blockedBy.control === 'security-group')!;
+    const detail = await api(server()).get(`/v1/findings/${chosen.id}`);
+
+    // The fix applied to the configuration: the next analysis no longer finds the finding and its flows are allowed.
+    const original = JSON.parse(readFileSync(join(data.root, 'snapshot.json'), 'utf8'));
+    writeFileSync(join(data.root, 'fixed.json'), JSON.stringify(applyChanges(original, detail.body.fix.changes)));
+    const patched = await api(server()).patch(`/v1/targets/${targetId}`, { configSource: { type: 'snapshot-file', paths: ['fixed.json'] } });
+    expect(patched.status).toBe(200);
+    const fixedRun = await analyse(server(), targetId);
+    expect(fixedRun.statistics.findings.resolved).toBe(1);
+    const resolved = await api(server()).get(`/v1/findings/${chosen.id}`);
+    expect(resolved.body.status).toBe('resolved');
+    expect(resolved.body.resolvedAt).not.toBeNull();
+    const others = await allFindings(server(), targetId, '&status=open');
+    expect(others).toHaveLength(before.length - 1);
+
+    // The old configuration again: the same kind of rejects recur and the finding reopens.
+    await api(server()).patch(`/v1/targets/${targetId}`, { configSource: { type: 'snapshot-file', paths: ['snapshot.json'] } });
+    const regressed = await analyse(server(), targetId);
+    expect(regressed.statistics.findings).toMatchObject({ reopened: 1, new: 0, total: before.length });
+    const reopened = await api(server()).get(`/v1/findings/${chosen.id}`);
+    expect(reopened.body.status).toBe('open');
+    const history = await api(server()).get(`/v1/findings/${chosen.id}/events`);
+    expect(history.body.map((e: any) => [e.from, e.to, e.actor.type])).toEqual([
+      [null, 'open', 'system'],
+      ['open', 'resolved', 'system'],
+      ['resolved', 'open', 'system'],
+    ]);
+    expect(history.body[1].actor.analysisId).toBe(fixedRun.id);
+    expect(await allFindings(server(), targetId)).toHaveLength(before.length);
+  });
+
+  it('keeps a suppressed finding quiet until its suppression expires', async () => {
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'suppression' }));
+    const targetId = target.body.id;
+    await analyse(server(), targetId);
+    const [first, second] = (await allFindings(server(), targetId, '&classification=likely-misconfiguration')).slice(0, 2);
+    await api(server()).patch(`/v1/findings/${first.id}`, { status: 'suppressed', reason: 'known' });
+    const soon = new Date(Date.now() + 1500).toISOString();
+    await api(server()).patch(`/v1/findings/${second.id}`, { status: 'suppressed', reason: 'until the change window', expiresAt: soon });
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const run = await analyse(server(), targetId);
+    expect(run.statistics.findings.reopened).toBe(1);
+    expect((await api(server()).get(`/v1/findings/${first.id}`)).body.status).toBe('suppressed');
+    expect((await api(server()).get(`/v1/findings/${second.id}`)).body.status).toBe('open');
+  });
+
+  it('refuses a second analysis of a target while one is active, and cancels and retries', async () => {
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'one-at-a-time' }));
+    const targetId = target.body.id;
+    const first = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    expect(first.status).toBe(202);
+    const second = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    expect(second.status).toBe(409);
+    expect(second.headers['content-type']).toMatch(/problem\+json/);
+    expect(second.body).toMatchObject({ code: 'ANALYSIS.ALREADY_RUNNING', runningAnalysisId: first.body.id });
+
+    const cancelled = await api(server()).post(`/v1/analyses/${first.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await api(server()).post(`/v1/analyses/${first.body.id}/cancel`)).status).toBe(409);
+
+    const retried = await api(server()).post(`/v1/analyses/${first.body.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ status: 'queued', attempt: 1 });
+    const { waitForAnalysis } = await import('../integration/analysis-support/analysis-api');
+    const done = await waitForAnalysis(server(), first.body.id);
+    expect(done.status).toBe('succeeded');
+    expect((await api(server()).post(`/v1/analyses/${first.body.id}/retry`)).status).toBe(409);
+
+    const listed = await api(server()).get(`/v1/analyses?targetId=${targetId}&limit=1`);
+    expect(listed.body.items).toHaveLength(1);
+    expect(listed.body.nextCursor).toBeNull();
+    const bad = await api(server()).post('/v1/analyses', { targetId, from: SAMPLE_WINDOW.to, to: SAMPLE_WINDOW.from });
+    expect(bad.status).toBe(400);
+  });
+
+  it('fails an analysis whose snapshot is invalid, keeps the reason, and can retry it', async () => {
+    writeFileSync(join(data.root, 'broken.json'), JSON.stringify({ SecurityGroups: [{ GroupId: 42 }] }));
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'broken', configSource: { type: 'snapshot-file', paths: ['broken.json'] } }));
+    const created = await api(server()).post('/v1/analyses', { targetId: target.body.id, ...SAMPLE_WINDOW });
+    const { waitForAnalysis } = await import('../integration/analysis-support/analysis-api');
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.INVALID', stage: 'snapshot', permanent: true });
+    expect(failed.failure.reason).toContain('SecurityGroups[0]');
+
+    writeFileSync(join(data.root, 'broken.json'), readFileSync(join(data.root, 'snapshot.json')));
+    await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
+    expect((await waitForAnalysis(server(), created.body.id)).status).toBe('succeeded');
+  });
+});
