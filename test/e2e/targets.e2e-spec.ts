@@ -1,0 +1,100 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
+
+describe('targets', () => {
+  let testApp: TestApp;
+  let data: ReturnType<typeof tempDataRoot>;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    data = tempDataRoot();
+    mkdirSync(join(data.root, 'nested'));
+    symlinkSync('/etc', join(data.root, 'nested', 'escape'));
+    symlinkSync(join(data.root, 'flows'), join(data.root, 'flows-link'));
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_DATA_ROOT: data.root } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+    data?.remove();
+  });
+
+  it('creates, lists, reads, updates and deletes a target', async () => {
+    const created = await api(server()).post('/v1/targets', sampleTargetBody({ scope: { vpcIds: ['vpc-0a1b2c3d4e5f67890'] } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'samples',
+      accountId: '111122223333',
+      access: { type: 'default-chain' },
+      scope: { vpcIds: ['vpc-0a1b2c3d4e5f67890'], subnetIds: [] },
+      flowSource: { type: 'files', paths: ['flows'] },
+      configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+    });
+    const id = created.body.id;
+    expect((await api(server()).get('/v1/targets')).body.map((t: any) => t.id)).toContain(id);
+    expect((await api(server()).get(`/v1/targets/${id}`)).body.id).toBe(id);
+
+    const updated = await api(server()).patch(`/v1/targets/${id}`, {
+      access: { type: 'assume-role', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read', externalId: 'ext-123' },
+      flowSource: {
+        type: 'athena', database: 'vpc_logs', table: 'flow_logs', workgroup: 'primary',
+        layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' },
+      },
+    });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body.access).toEqual({ type: 'assume-role', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read', externalId: 'ext-123' });
+    expect(updated.body.flowSource).toMatchObject({ type: 'athena', database: 'vpc_logs', layout: { type: 'date-string', column: 'day' } });
+
+    expect((await api(server()).delete(`/v1/targets/${id}`)).status).toBe(204);
+    expect((await api(server()).get(`/v1/targets/${id}`)).status).toBe(404);
+    expect((await api(server()).delete(`/v1/targets/${id}`)).body.code).toBe('TARGET.NOT_FOUND');
+  });
+
+  it.each([
+    ['a parent segment', '../../etc/passwd', /\.\./],
+    ['a parent segment inside', 'flows/../../outside', /\.\./],
+    ['an absolute path outside the root', '/etc/passwd', /inside the data root/],
+    ['a link out of the root', 'nested/escape/passwd', /outside the data root/],
+    ['a missing file', 'nope.json', /does not exist/],
+  ])('refuses %s with a 400 naming the field', async (_case, path, message) => {
+    const response = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'snapshot-file', paths: ['snapshot.json', path] } }));
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.code).toBe('REQUEST.VALIDATION_FAILED');
+    expect(response.body.errors[0].field).toBe('configSource.paths[1]');
+    expect(response.body.errors[0].message).toMatch(message);
+  });
+
+  it('accepts an absolute path inside the root and a link that stays inside, storing them relative', async () => {
+    const response = await api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: [join(data.root, 'flows'), 'flows-link'] } }));
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body.flowSource.paths).toEqual(['flows', 'flows-link']);
+  });
+
+  it('validates the body field by field', async () => {
+    const response = await api(server()).post('/v1/targets', {
+      accountId: '1234',
+      region: 'moon-1',
+      flowSource: { type: 'athena', database: 'x; DROP TABLE y', layout: { type: 'none' } },
+      configSource: { type: 'snapshot-file' },
+      extra: true,
+    });
+    expect(response.status).toBe(400);
+    const fields = response.body.errors.map((e: any) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['accountId', 'region', 'flowSource.database', 'flowSource.table', 'configSource.paths', 'extra']));
+  });
+
+  it('needs the write scope to change targets and the read scope to see them', async () => {
+    const reader = await api(server()).post('/v1/api-keys', { name: 'reader', scopes: ['read'] });
+    const readOnly = api(server(), reader.body.key);
+    expect((await readOnly.get('/v1/targets')).status).toBe(200);
+    const refused = await readOnly.post('/v1/targets', sampleTargetBody());
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('AUTH.FORBIDDEN');
+    expect((await readOnly.post('/v1/analyses', { targetId: '00000000-0000-4000-8000-000000000000', from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })).status).toBe(403);
+  });
+});
