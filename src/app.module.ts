@@ -11,10 +11,13 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SimulationsModule } from './simulations/simulations.module';
 import { TargetsModule } from './targets/targets.module';
+import { ReportsModule } from './reports/reports.module';
+import { TicketingModule } from './ticketing/ticketing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WORKER_FEATURE_MODULES } from './worker.module';
 
 /** Feature modules with controllers and job producers. Add each feature's API module here. */
-export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule];
+export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, WebhooksModule, TicketingModule, ReportsModule];
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Also run the queue processors in this process (defaults to config.withWorker). */

@@ -10,6 +10,8 @@ export const DomainEventType = {
   AnalysisCompleted: 'analysis.completed',
   AnalysisFailed: 'analysis.failed',
   ReportReady: 'report.ready',
+  /** A webhook subscription was disabled (410 Gone, or too many dead-lettered deliveries). */
+  WebhookDisabled: 'webhook.disabled',
 } as const;
 
 export type DomainEventType = (typeof DomainEventType)[keyof typeof DomainEventType];
@@ -22,6 +24,7 @@ export interface DomainEventSubject {
   findingId?: string;
   analysisId?: string;
   reportId?: string;
+  subscriptionId?: string;
   severity?: string;
   classification?: string;
 }

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { REPORT_FORMATS } from '../render/report-renderers';
+
+export class CreateReportScheduleDto {
+  @ApiPropertyOptional({ example: 'nightly' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiProperty({ type: [String], format: 'uuid' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  targetIds!: string[];
+
+  @ApiProperty({ example: '0 6 * * *', description: 'Cron: 5 fields, or 6 with seconds first.' })
+  @IsString()
+  @Length(9, 120)
+  cron!: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone the cron is read in.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  timeZone?: string;
+
+  @ApiPropertyOptional({ default: 24, minimum: 1, maximum: 744 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(744)
+  lookbackHours?: number;
+
+  @ApiPropertyOptional({ enum: REPORT_FORMATS, isArray: true, default: REPORT_FORMATS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(REPORT_FORMATS, { each: true })
+  formats?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Webhooks told with report.ready.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  webhookIds?: string[];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}

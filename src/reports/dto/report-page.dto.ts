@@ -1,0 +1,10 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ReportDto } from './report.dto';
+
+export class ReportPageDto {
+  @ApiProperty({ type: [ReportDto] })
+  items!: ReportDto[];
+
+  @ApiPropertyOptional({ nullable: true })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { AnalysisEntity } from '../../analyses/analysis.entity';
+import { FindingEntity } from '../../findings/finding.entity';
+import { TargetEntity } from '../../targets/target.entity';
+import { FindingTicketsService } from '../../ticketing/finding-tickets.service';
+import type { BuildReportInput, CoverageGap, ReportData, ReportFindingInput, ReportPeriod, TicketRef } from '../render/report-data';
+import { ReportEntity } from '../report.entity';
+
+export interface ReportInputRequest {
+  reportId: string;
+  title: string;
+  scheduleId: string | null;
+  targetIds: string[];
+  period: ReportPeriod;
+  analysisIds: string[];
+  generatedAt: Date;
+}
+
+/**
+ * Reads what a report is built from: the targets, their findings (open ones, and those created,
+ * reopened or resolved in the period) with lifecycle dates and tickets, rejected-record counts
+ * over time, the coverage gaps of the run's analyses, and the schedule's previous report.
+ */
+@Injectable()
+export class ReportInputLoader {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tickets: FindingTicketsService,
+  ) {}
+
+  async load(request: ReportInputRequest): Promise<BuildReportInput> {
+    const manager = this.dataSource.manager;
+    const targets = await manager.find(TargetEntity, { where: { id: In(request.targetIds) }, order: { name: 'ASC' } });
+    const from = new Date(request.period.from);
+    const findings = await manager
+      .createQueryBuilder(FindingEntity, 'f')
+      .where('f.target_id = ANY(:targets)', { targets: request.targetIds })
+      .andWhere("(f.status <> 'resolved' OR f.resolved_at >= :from OR f.created_at >= :from OR f.updated_at >= :from)", { from })
+      .getMany();
+    const reopened = await this.reopenedAt(findings.map((f) => f.id));
+    const tickets = await this.tickets.byFinding(findings.map((f) => f.id));
+
+    return {
+      id: request.reportId,
+      title: request.title,
+      generatedAt: request.generatedAt.toISOString(),
+      period: request.period,
+      targets: targets.map((t) => ({ id: t.id, name: t.name, accountId: t.accountId, region: t.region })),
+      findings: findings.map((f): ReportFindingInput => ({
+        id: f.id,
+        targetId: f.targetId,
+        finding: f.finding,
+        status: f.status,
+        firstDetectedAt: f.createdAt.toISOString(),
+        resolvedAt: f.resolvedAt?.toISOString() ?? null,
+        reopenedAt: reopened.get(f.id) ?? null,
+        ticket: firstTicket(tickets.get(f.id)),
+      })),
+      rejectedFlows: findings.flatMap((f) => Object.entries(f.counts ?? {}).map(([at, records]) => ({ at, records }))),
+      coverageGaps: await this.coverageGaps(request.analysisIds),
+      previous: request.scheduleId ? await this.previous(request.scheduleId, request.period) : null,
+    };
+  }
+
+  /** When each finding last went back to open from resolved or suppressed. */
+  private async reopenedAt(findingIds: string[]): Promise<Map<string, string>> {
+    if (findingIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT finding_id, max("at") AS at FROM finding_events
+        WHERE finding_id = ANY($1) AND to_status = 'open' AND from_status IN ('resolved', 'suppressed')
+        GROUP BY finding_id`,
+      [findingIds],
+    )) as Array<{ finding_id: string; at: Date }>;
+    return new Map(rows.map((row) => [row.finding_id, new Date(row.at).toISOString()]));
+  }
+
+  private async coverageGaps(analysisIds: string[]): Promise<CoverageGap[]> {
+    if (analysisIds.length === 0) return [];
+    const analyses = await this.dataSource.manager.find(AnalysisEntity, { where: { id: In(analysisIds) } });
+    const seen = new Set<string>();
+    const gaps: CoverageGap[] = [];
+    for (const analysis of analyses) {
+      for (const gap of analysis.statistics.coverageGaps ?? []) {
+        const key = `${analysis.targetId}/${gap.resourceId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        gaps.push({ targetId: analysis.targetId, resourceType: gap.resourceType, resourceId: gap.resourceId, reason: gap.reason });
+      }
+    }
+    return gaps;
+  }
+
+  /** The schedule's latest report before this period's end: the trend's baseline. */
+  private async previous(scheduleId: string, period: ReportPeriod): Promise<ReportData | null> {
+    const row = await this.dataSource.manager
+      .createQueryBuilder(ReportEntity, 'r')
+      .addSelect('r.data')
+      .where('r.schedule_id = :scheduleId', { scheduleId })
+      .andWhere('r.period_to <= :to', { to: new Date(period.to) })
+      .orderBy('r.period_to', 'DESC')
+      .addOrderBy('r.created_at', 'DESC')
+      .getOne();
+    return row?.data ?? null;
+  }
+}
+
+function firstTicket(tickets: Array<{ system: 'jira' | 'servicenow'; externalKey: string; url: string }> | undefined): TicketRef | null {
+  const ticket = tickets?.[0];
+  return ticket ? { system: ticket.system, key: ticket.externalKey, url: ticket.url } : null;
+}

@@ -1,0 +1,53 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Repository } from 'typeorm';
+import { QueueName } from '../../queues/queue-names';
+import { REPORT_RUN_JOB, reportRunPayloadSchema } from '../report-job';
+import { ReportScheduleEntity } from '../report-schedule.entity';
+import { ReportSchedulerService } from '../report-scheduler.service';
+import { ReportRunner, type ReportRunOutcome } from './report-runner.service';
+
+type Handler = (job: Job) => Promise<ReportRunOutcome>;
+
+/**
+ * The `report` queue. At start it re-applies every schedule to its job scheduler (idempotent,
+ * and heals a Redis that lost its keys); then it runs whatever the schedulers and "run now" queue.
+ */
+@Processor(QueueName.Report)
+export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ReportProcessor.name);
+  private readonly handlers: Record<typeof REPORT_RUN_JOB, Handler> = {
+    [REPORT_RUN_JOB]: (job) => this.runReport(job),
+  };
+
+  constructor(
+    private readonly runner: ReportRunner,
+    private readonly scheduler: ReportSchedulerService,
+    @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const all = await this.schedules.find();
+    for (const schedule of all) await this.scheduler.apply(schedule);
+    await this.scheduler.prune(new Set(all.map((schedule) => schedule.id)));
+    if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
+  }
+
+  async process(job: Job): Promise<ReportRunOutcome> {
+    const handler = this.handlers[job.name as typeof REPORT_RUN_JOB];
+    if (!handler) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Report} queue`);
+    return handler(job);
+  }
+
+  private async runReport(job: Job): Promise<ReportRunOutcome> {
+    const parsed = reportRunPayloadSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${REPORT_RUN_JOB} payload: ${parsed.error.message}`);
+    // A scheduler's job carries its tick: the report's period ends there, whenever it runs.
+    const tickMs = typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
+    return this.runner.run(parsed.data, { tickMs });
+  }
+}

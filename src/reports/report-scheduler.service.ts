@@ -1,0 +1,47 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { QueueName } from '../queues/queue-names';
+import { REPORT_RUN_JOB, type ReportRunPayload } from './report-job';
+import type { ReportScheduleEntity } from './report-schedule.entity';
+
+/**
+ * Keeps one BullMQ job scheduler per enabled report schedule (scheduler id = schedule id). Job
+ * schedulers live in Redis: they survive restarts, and each tick produces one job whatever the
+ * number of workers. Upserting is idempotent, so the worker re-applies every schedule at start.
+ */
+@Injectable()
+export class ReportSchedulerService {
+  constructor(@InjectQueue(QueueName.Report) private readonly queue: Queue) {}
+
+  async apply(schedule: ReportScheduleEntity): Promise<void> {
+    if (!schedule.enabled) {
+      await this.remove(schedule.id);
+      return;
+    }
+    const data: ReportRunPayload = { scheduleId: schedule.id };
+    await this.queue.upsertJobScheduler(
+      schedule.id,
+      { pattern: schedule.cron, tz: schedule.timeZone },
+      { name: REPORT_RUN_JOB, data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+    );
+  }
+
+  async remove(scheduleId: string): Promise<void> {
+    await this.queue.removeJobScheduler(scheduleId);
+  }
+
+  /** Drops schedulers whose schedule no longer exists (deleted while Redis was unreachable). */
+  async prune(knownIds: ReadonlySet<string>): Promise<void> {
+    const schedulers = await this.queue.getJobSchedulers(0, -1);
+    for (const scheduler of schedulers) {
+      if (scheduler.key && !knownIds.has(scheduler.key)) await this.queue.removeJobScheduler(scheduler.key);
+    }
+  }
+
+  /** "Run now": a job of its own, outside the schedule's ticks. */
+  async runNow(scheduleId: string, runId: string, requestedAt: Date): Promise<void> {
+    const data: ReportRunPayload = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
+    await this.queue.add(REPORT_RUN_JOB, data, { jobId: `manual-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } });
+  }
+}

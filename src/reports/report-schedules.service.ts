@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { In, type Repository } from 'typeorm';
+import type { FieldError } from '../common/errors/app.error';
+import { ValidationError } from '../common/errors/validation.error';
+import { TargetEntity } from '../targets/target.entity';
+import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
+import { cronProblem, isValidTimeZone } from './cron-schedule.util';
+import type { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
+import { ReportRunDto } from './dto/report-run.dto';
+import { ReportScheduleDto } from './dto/report-schedule.dto';
+import type { UpdateReportScheduleDto } from './dto/update-report-schedule.dto';
+import { REPORT_FORMATS } from './render/report-renderers';
+import type { ReportFormat } from './render/report-data';
+import { ReportScheduleNotFoundError } from './report-schedule-not-found.error';
+import { ReportScheduleEntity } from './report-schedule.entity';
+import { ReportSchedulerService } from './report-scheduler.service';
+
+/** Report schedules; each change is applied to its BullMQ job scheduler at once. */
+@Injectable()
+export class ReportSchedulesService {
+  constructor(
+    @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
+    @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
+    @InjectRepository(WebhookSubscriptionEntity) private readonly webhooks: Repository<WebhookSubscriptionEntity>,
+    private readonly scheduler: ReportSchedulerService,
+  ) {}
+
+  async create(dto: CreateReportScheduleDto): Promise<ReportScheduleDto> {
+    const timeZone = dto.timeZone ?? 'UTC';
+    await this.validate({ cron: dto.cron, timeZone, targetIds: dto.targetIds, webhookIds: dto.webhookIds ?? [] });
+    const entity = await this.schedules.save(
+      this.schedules.create({
+        name: dto.name ?? `report ${dto.cron} ${timeZone}`,
+        targetIds: dto.targetIds,
+        cron: dto.cron.trim(),
+        timeZone,
+        lookbackHours: dto.lookbackHours ?? 24,
+        formats: (dto.formats ?? REPORT_FORMATS) as ReportFormat[],
+        webhookIds: dto.webhookIds ?? [],
+        enabled: dto.enabled ?? true,
+      }),
+    );
+    await this.scheduler.apply(entity);
+    return ReportScheduleDto.fromEntity(entity);
+  }
+
+  async list(): Promise<ReportScheduleDto[]> {
+    const rows = await this.schedules.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map((row) => ReportScheduleDto.fromEntity(row));
+  }
+
+  async get(id: string): Promise<ReportScheduleDto> {
+    return ReportScheduleDto.fromEntity(await this.getEntity(id));
+  }
+
+  async update(id: string, dto: UpdateReportScheduleDto): Promise<ReportScheduleDto> {
+    const current = await this.getEntity(id);
+    const next: ReportScheduleEntity = Object.assign(new ReportScheduleEntity(), current, {
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      ...(dto.targetIds !== undefined ? { targetIds: dto.targetIds } : {}),
+      ...(dto.cron !== undefined ? { cron: dto.cron.trim() } : {}),
+      ...(dto.timeZone !== undefined ? { timeZone: dto.timeZone } : {}),
+      ...(dto.lookbackHours !== undefined ? { lookbackHours: dto.lookbackHours } : {}),
+      ...(dto.formats !== undefined ? { formats: dto.formats } : {}),
+      ...(dto.webhookIds !== undefined ? { webhookIds: dto.webhookIds } : {}),
+      ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
+    });
+    await this.validate(next);
+    const saved = await this.schedules.save(next);
+    await this.scheduler.apply(saved);
+    return ReportScheduleDto.fromEntity(saved);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.getEntity(id);
+    await this.scheduler.remove(id);
+    await this.schedules.delete({ id });
+  }
+
+  async runNow(id: string): Promise<ReportRunDto> {
+    await this.getEntity(id);
+    const runId = randomUUID();
+    const requestedAt = new Date();
+    await this.scheduler.runNow(id, runId, requestedAt);
+    return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
+  }
+
+  async getEntity(id: string): Promise<ReportScheduleEntity> {
+    const entity = await this.schedules.findOneBy({ id });
+    if (!entity) throw new ReportScheduleNotFoundError(id);
+    return entity;
+  }
+
+  private async validate(schedule: Pick<ReportScheduleEntity, 'cron' | 'timeZone' | 'targetIds' | 'webhookIds'>): Promise<void> {
+    const errors: FieldError[] = [];
+    const zoneOk = isValidTimeZone(schedule.timeZone);
+    if (!zoneOk) errors.push({ field: 'timeZone', message: `timeZone ${schedule.timeZone} is not an IANA time zone` });
+    const cron = cronProblem(schedule.cron, zoneOk ? schedule.timeZone : 'UTC');
+    if (cron) errors.push({ field: 'cron', message: cron });
+    const targets = await this.targets.find({ where: { id: In(schedule.targetIds) }, select: { id: true } });
+    const unknownTargets = schedule.targetIds.filter((id) => !targets.some((t) => t.id === id));
+    if (unknownTargets.length > 0) errors.push({ field: 'targetIds', message: `unknown targets: ${unknownTargets.join(', ')}` });
+    if (schedule.webhookIds.length > 0) {
+      const hooks = await this.webhooks.find({ where: { id: In(schedule.webhookIds) }, select: { id: true, format: true } });
+      const unknown = schedule.webhookIds.filter((id) => !hooks.some((h) => h.id === id));
+      if (unknown.length > 0) errors.push({ field: 'webhookIds', message: `unknown webhooks: ${unknown.join(', ')}` });
+      const ticketing = hooks.filter((h) => h.format === 'jira' || h.format === 'servicenow');
+      if (ticketing.length > 0) errors.push({ field: 'webhookIds', message: `ticketing webhooks cannot carry reports: ${ticketing.map((h) => h.id).join(', ')}` });
+    }
+    if (errors.length > 0) throw new ValidationError(errors);
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AnalysesModule } from '../analyses/analyses.module';
+import { EventsModule } from '../events/events.module';
+import { TicketingModule } from '../ticketing/ticketing.module';
+import { ReportInputLoader } from './jobs/report-input.loader';
+import { ReportProcessor } from './jobs/report.processor';
+import { ReportRunner } from './jobs/report-runner.service';
+import { ReportScheduleEntity } from './report-schedule.entity';
+import { ReportEntity } from './report.entity';
+import { ReportsModule } from './reports.module';
+
+/** The `report` worker: job schedulers applied at start, report runs. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, TicketingModule, ReportsModule],
+  providers: [ReportProcessor, ReportRunner, ReportInputLoader],
+})
+export class ReportsWorkerModule {}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TargetEntity } from '../targets/target.entity';
+import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
+import { ReportScheduleEntity } from './report-schedule.entity';
+import { ReportSchedulerService } from './report-scheduler.service';
+import { ReportSchedulesController } from './report-schedules.controller';
+import { ReportSchedulesService } from './report-schedules.service';
+import { ReportEntity } from './report.entity';
+import { ReportsController } from './reports.controller';
+import { ReportsService } from './reports.service';
+
+/** Report schedules and stored reports (API side: CRUD, run now, rendering). */
+@Module({
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity, TargetEntity, WebhookSubscriptionEntity])],
+  controllers: [ReportSchedulesController, ReportsController],
+  providers: [ReportSchedulesService, ReportsService, ReportSchedulerService],
+  exports: [ReportSchedulerService],
+})
+export class ReportsModule {}

@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type TicketSystem = 'jira' | 'servicenow';
+
+/** The one ticket a finding has in one ticketing subscription (unique per finding and subscription). */
+@Entity({ name: 'finding_tickets' })
+export class FindingTicketEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_finding_tickets' })
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  findingId!: string;
+
+  @Column({ type: 'uuid' })
+  subscriptionId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  system!: TicketSystem;
+
+  /** Jira issue id or ServiceNow sys_id: what the APIs address. */
+  @Column({ type: 'varchar', length: 100 })
+  externalId!: string;
+
+  /** Jira issue key (`NET-42`) or incident number (`INC0010001`): what people read. */
+  @Column({ type: 'varchar', length: 100 })
+  externalKey!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  /** open | resolved, as sgdoctor last set it. */
+  @Column({ type: 'varchar', length: 16, default: 'open' })
+  state!: string;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  lastSyncedAt!: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

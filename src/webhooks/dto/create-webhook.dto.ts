@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { ALL_DOMAIN_EVENT_TYPES } from '../../events/domain-event';
+import { WEBHOOK_FORMATS } from '../webhook-format';
+import { JiraConfigDto } from './jira-config.dto';
+import { ServiceNowConfigDto } from './servicenow-config.dto';
+import { SlackConfigDto } from './slack-config.dto';
+import { WebhookFiltersDto } from './webhook-filters.dto';
+
+export class CreateWebhookDto {
+  @ApiPropertyOptional({ example: 'security-team' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'https://hooks.example.com/sgdoctor', description: 'Required for the standard format.' })
+  @IsOptional()
+  @IsString()
+  @Length(8, 2000)
+  url?: string;
+
+  @ApiProperty({ enum: ALL_DOMAIN_EVENT_TYPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(ALL_DOMAIN_EVENT_TYPES, { each: true })
+  events!: string[];
+
+  @ApiPropertyOptional({ type: WebhookFiltersDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WebhookFiltersDto)
+  filters?: WebhookFiltersDto;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_FORMATS, default: 'standard' })
+  @IsOptional()
+  @IsIn(WEBHOOK_FORMATS)
+  format?: (typeof WEBHOOK_FORMATS)[number];
+
+  @ApiPropertyOptional({ type: JiraConfigDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JiraConfigDto)
+  jira?: JiraConfigDto;
+
+  @ApiPropertyOptional({ type: ServiceNowConfigDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ServiceNowConfigDto)
+  servicenow?: ServiceNowConfigDto;
+
+  @ApiPropertyOptional({ type: SlackConfigDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SlackConfigDto)
+  slack?: SlackConfigDto;
+}

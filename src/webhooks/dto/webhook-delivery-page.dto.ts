@@ -1,0 +1,10 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { WebhookDeliveryDto } from './webhook-delivery.dto';
+
+export class WebhookDeliveryPageDto {
+  @ApiProperty({ type: [WebhookDeliveryDto] })
+  items!: WebhookDeliveryDto[];
+
+  @ApiPropertyOptional({ nullable: true })
+  nextCursor!: string | null;
+}

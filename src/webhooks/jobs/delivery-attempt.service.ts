@@ -1,0 +1,185 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { IntegrationsConfig } from '../../config/app-config';
+import { DomainEventType } from '../../events/domain-event';
+import { EventsService } from '../../events/events.service';
+import { IntegrationDelivererService } from '../../ticketing/integration-deliverer.service';
+import type { AttemptResult } from '../attempt-result';
+import { buildSignatureHeaders } from '../delivery/standard-webhooks';
+import { classifyDeliveryResponse } from '../delivery/delivery-policy';
+import { DeliveryError } from '../delivery/delivery.errors';
+import { OutboundHttpService } from '../outbound-http.service';
+import { SecretBoxService } from '../secret-box.service';
+import type { IntegrationCredentials } from '../integration-settings';
+import { parseEnvelope } from '../webhook-envelope';
+import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
+import { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
+import { WebhookDeliveriesService } from '../webhook-deliveries.service';
+import { RetryScheduledError } from './retry-scheduled.error';
+
+/** Where a job stands in its schedule: attempt `attempt` of at most `maxAttempts` for this job. */
+export interface AttemptPosition {
+  attempt: number;
+  maxAttempts: number;
+}
+
+/**
+ * One attempt of one delivery: send, log the attempt, and decide what follows — done, retry
+ * later (by throwing RetryScheduledError, which BullMQ turns into a delayed retry), dead-letter
+ * when the schedule is exhausted, or disable the subscription (410, or too many dead in a row).
+ */
+@Injectable()
+export class DeliveryAttemptService {
+  private readonly logger = new Logger(DeliveryAttemptService.name);
+  private readonly settings: IntegrationsConfig;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly http: OutboundHttpService,
+    private readonly secrets: SecretBoxService,
+    private readonly integrations: IntegrationDelivererService,
+    private readonly deliveries: WebhookDeliveriesService,
+    private readonly events: EventsService,
+    config: ConfigService,
+  ) {
+    this.settings = config.get<IntegrationsConfig>('integrations', { infer: true })!;
+  }
+
+  async run(deliveryId: string, position: AttemptPosition): Promise<void> {
+    const delivery = await this.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId });
+    // Gone with its subscription, or already settled by an earlier run of a duplicated job.
+    if (!delivery || delivery.status !== 'pending') return;
+    const subscription = await this.loadSubscription(delivery.subscriptionId);
+    if (!subscription) return;
+    if (!subscription.enabled) {
+      await this.settle(delivery, { outcome: 'fail', statusCode: null, durationMs: null, error: 'subscription disabled' }, false);
+      return;
+    }
+
+    const result = await this.attempt(subscription, delivery);
+    await this.dataSource.manager.insert(WebhookDeliveryAttemptEntity, {
+      deliveryId: delivery.id,
+      attempt: delivery.attempts + 1,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error,
+    });
+
+    if (result.outcome === 'retry') {
+      const delay = position.attempt < position.maxAttempts ? this.deliveries.schedule.delayBefore(position.attempt + 1, result.retryAfterMs) : null;
+      if (delay !== null) {
+        await this.record(delivery, result, { status: 'pending', nextAttemptAt: new Date(Date.now() + delay) });
+        throw new RetryScheduledError(delay, result.error ?? 'delivery failed');
+      }
+      await this.deadLetter(delivery, subscription, result);
+      return;
+    }
+    await this.settle(delivery, result, result.outcome === 'delivered');
+    if (result.outcome === 'disable') {
+      await this.disable(subscription, `the receiver answered 410 Gone`);
+    }
+  }
+
+  private async attempt(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
+    try {
+      if (subscription.format === 'standard') return await this.sendStandard(subscription, delivery);
+      const credentials = subscription.credentialsEncrypted
+        ? (JSON.parse(this.secrets.decrypt(subscription.credentialsEncrypted, subscription.id)) as IntegrationCredentials)
+        : {};
+      return await this.integrations.deliver(subscription, credentials, parseEnvelope(delivery.payload));
+    } catch (error) {
+      if (error instanceof DeliveryError) {
+        return { outcome: error.retryable ? 'retry' : 'fail', statusCode: null, durationMs: null, error: `${error.code}: ${error.message}` };
+      }
+      // Unexpected (decryption, a bug, the database): retried on schedule, never silently dropped.
+      this.logger.warn(`delivery ${delivery.id} attempt failed unexpectedly: ${String(error)}`);
+      return { outcome: 'retry', statusCode: null, durationMs: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async sendStandard(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
+    const secret = this.secrets.decrypt(subscription.secretEncrypted ?? '', subscription.id);
+    const response = await this.http.client.request({
+      url: subscription.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload) },
+      body: delivery.payload,
+    });
+    const verdict = classifyDeliveryResponse(response.status, response.headers);
+    return {
+      outcome: verdict.outcome,
+      statusCode: response.status,
+      durationMs: response.durationMs,
+      error: verdict.outcome === 'delivered' ? null : `the receiver answered ${response.status}`,
+      retryAfterMs: verdict.retryAfterMs,
+    };
+  }
+
+  private async settle(delivery: WebhookDeliveryEntity, result: AttemptResult, success: boolean): Promise<void> {
+    const status = result.outcome === 'delivered' ? 'succeeded' : result.outcome === 'skipped' ? 'skipped' : 'failed';
+    await this.record(delivery, result, { status, nextAttemptAt: null, deliveredAt: success ? new Date() : null });
+    if (success) {
+      await this.dataSource.manager.update(WebhookSubscriptionEntity, { id: delivery.subscriptionId }, { consecutiveDead: 0 });
+    }
+  }
+
+  private async deadLetter(delivery: WebhookDeliveryEntity, subscription: WebhookSubscriptionEntity, result: AttemptResult): Promise<void> {
+    await this.record(delivery, result, { status: 'dead', nextAttemptAt: null, deadAt: new Date() });
+    const rows = (await this.dataSource.query(
+      `UPDATE webhook_subscriptions SET consecutive_dead = consecutive_dead + 1 WHERE id = $1 RETURNING consecutive_dead`,
+      [subscription.id],
+    )) as [Array<{ consecutive_dead: number }>, number];
+    const dead = rows[0][0]?.consecutive_dead ?? 0;
+    if (dead >= this.settings.disableAfterDead) {
+      await this.disable(subscription, `${dead} consecutive deliveries were dead-lettered`);
+    }
+  }
+
+  private async record(delivery: WebhookDeliveryEntity, result: AttemptResult, changes: Partial<WebhookDeliveryEntity>): Promise<void> {
+    await this.dataSource.manager.update(
+      WebhookDeliveryEntity,
+      { id: delivery.id },
+      {
+        attempts: delivery.attempts + 1,
+        lastStatusCode: result.statusCode,
+        lastDurationMs: result.durationMs,
+        lastError: result.error,
+        lastAttemptAt: new Date(),
+        ...changes,
+      },
+    );
+  }
+
+  /** Disables once (the first caller wins) and records a webhook.disabled event for other subscribers. */
+  private async disable(subscription: WebhookSubscriptionEntity, reason: string): Promise<void> {
+    const eventIds = await this.dataSource.transaction(async (manager: EntityManager) => {
+      const result = await manager.update(
+        WebhookSubscriptionEntity,
+        { id: subscription.id, enabled: true },
+        { enabled: false, disabledAt: new Date(), disabledReason: reason },
+      );
+      if (!result.affected) return [];
+      const event = await this.events.record(manager, {
+        type: DomainEventType.WebhookDisabled,
+        subject: { targetId: null, subscriptionId: subscription.id },
+        data: { subscriptionId: subscription.id, name: subscription.name, url: subscription.url, reason },
+      });
+      return [event.id];
+    });
+    if (eventIds.length > 0) {
+      this.logger.warn(`webhook ${subscription.id} disabled: ${reason}`);
+      await this.events.publish(eventIds);
+    }
+  }
+
+  private loadSubscription(id: string): Promise<WebhookSubscriptionEntity | null> {
+    return this.dataSource.manager
+      .createQueryBuilder(WebhookSubscriptionEntity, 's')
+      .addSelect(['s.secretEncrypted', 's.credentialsEncrypted'])
+      .where('s.id = :id', { id })
+      .getOne();
+  }
+}

@@ -1,0 +1,67 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { IntegrationsConfig } from '../../config/app-config';
+import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
+import { QueueName } from '../../queues/queue-names';
+import { WebhookDeliveriesService } from '../webhook-deliveries.service';
+import { DeliveryAttemptService } from './delivery-attempt.service';
+import { deliveryBackoff } from './delivery-backoff';
+import { deliverPayloadSchema, fanoutPayloadSchema, WEBHOOK_DELIVER_JOB } from './webhook-jobs';
+
+type Handler = (job: Job) => Promise<unknown>;
+
+/**
+ * The `webhook-delivery` queue: fan-out of domain events into deliveries, and the deliveries
+ * themselves. Many deliveries run at once (WEBHOOK_CONCURRENCY) and each request is bounded by
+ * WEBHOOK_TIMEOUT_MS, so one slow receiver holds one slot for a few seconds, not the queue.
+ */
+@Injectable()
+@Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff } })
+export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WebhookDeliveryProcessor.name);
+  private readonly handlers: Record<string, Handler> = {
+    [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
+    [WEBHOOK_DELIVER_JOB]: (job) => this.deliver(job),
+  };
+
+  constructor(
+    private readonly events: EventsService,
+    private readonly deliveries: WebhookDeliveriesService,
+    private readonly attempts: DeliveryAttemptService,
+    private readonly config: ConfigService,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name];
+    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name} on ${QueueName.WebhookDelivery}`);
+    return handler(job);
+  }
+
+  private async fanOut(job: Job): Promise<{ deliveries: number }> {
+    const parsed = fanoutPayloadSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${WEBHOOK_FANOUT_JOB} payload: ${parsed.error.message}`);
+    const [event] = await this.events.findByIds([parsed.data.eventId]);
+    // Published after commit, so the row exists; if not yet visible, the job's retries cover it.
+    if (!event) throw new Error(`event ${parsed.data.eventId} not found`);
+    const deliveries = await this.deliveries.fanOut(event);
+    if (deliveries > 0) this.logger.debug(`event ${event.id} (${event.type}) fanned out to ${deliveries} deliveries`);
+    return { deliveries };
+  }
+
+  private async deliver(job: Job): Promise<void> {
+    const parsed = deliverPayloadSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${WEBHOOK_DELIVER_JOB} payload: ${parsed.error.message}`);
+    await this.attempts.run(parsed.data.deliveryId, {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? this.deliveries.schedule.attempts,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead', 'skipped'] as const;
+/**
+ * pending: queued or waiting for a retry; succeeded; failed: refused for good (SSRF, 3xx, 413,
+ * a 4xx from a ticketing API) without retry; dead: the retry schedule ran out; skipped: nothing
+ * to do for this format (e.g. a finding with no ticket to resolve).
+ */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One event for one subscription. `payload` is fixed at creation: every attempt sends these bytes. */
+@Entity({ name: 'webhook_deliveries' })
+export class WebhookDeliveryEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_webhook_deliveries' })
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  subscriptionId!: string;
+
+  /** The domain event; null for test pings. */
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  eventId!: string | null;
+
+  /** `webhook-id`: the event id, the same on every attempt so receivers can deduplicate. */
+  @Column({ type: 'varchar', length: 40 })
+  messageId!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  eventType!: string;
+
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'integer', nullable: true })
+  lastStatusCode!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  lastDurationMs!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastAttemptAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deliveredAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deadAt!: Date | null;
+
+  /** Manual redeliveries so far; each runs as a job of its own. */
+  @Column({ type: 'integer', default: 0 })
+  redeliveries!: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module';
+import { TicketingModule } from '../ticketing/ticketing.module';
+import { DeliveryAttemptService } from './jobs/delivery-attempt.service';
+import { WebhookDeliveryProcessor } from './jobs/webhook-delivery.processor';
+import { OutboundModule } from './outbound.module';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+import { WebhooksModule } from './webhooks.module';
+
+/** The `webhook-delivery` worker: fan-out and delivery jobs. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity]),
+    OutboundModule,
+    EventsModule,
+    TicketingModule,
+    WebhooksModule,
+  ],
+  providers: [WebhookDeliveryProcessor, DeliveryAttemptService],
+})
+export class WebhooksWorkerModule {}

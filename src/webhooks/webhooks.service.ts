@@ -1,0 +1,276 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { Repository } from 'typeorm';
+import type { FieldError } from '../common/errors/app.error';
+import { ValidationError } from '../common/errors/validation.error';
+import type { DomainEventType } from '../events/domain-event';
+import { decodeCursor, encodeCursor } from '../findings/page-cursor';
+import { DeliveryError } from './delivery/delivery.errors';
+import { generateSecret } from './delivery/standard-webhooks';
+import type { CreateWebhookDto } from './dto/create-webhook.dto';
+import { CreatedWebhookDto } from './dto/created-webhook.dto';
+import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import type { UpdateWebhookDto } from './dto/update-webhook.dto';
+import { WebhookDeliveryAttemptDto } from './dto/webhook-delivery-attempt.dto';
+import { WebhookDeliveryDetailDto } from './dto/webhook-delivery-detail.dto';
+import { WebhookDeliveryPageDto } from './dto/webhook-delivery-page.dto';
+import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
+import { WebhookDto } from './dto/webhook.dto';
+import type { IntegrationCredentials, IntegrationSettings } from './integration-settings';
+import { OutboundHttpService } from './outbound-http.service';
+import { SecretBoxService } from './secret-box.service';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryInvalidStateError } from './webhook-delivery-invalid-state.error';
+import { WebhookDeliveryNotFoundError } from './webhook-delivery-not-found.error';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { eventsAllowedFor, type WebhookFormat } from './webhook-format';
+import { WebhookNotFoundError } from './webhook-not-found.error';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+
+/** What a format's configuration resolves to: the URL to check and store, settings, credentials. */
+interface ResolvedDestination {
+  url: string;
+  urlField: string;
+  /** The URL actually contacted, when it differs from the stored one (Slack). */
+  contactUrl?: string;
+  settings: IntegrationSettings;
+  credentials: IntegrationCredentials | null;
+}
+
+/** Webhook subscriptions: CRUD, enabling, test pings, and the delivery log. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectRepository(WebhookSubscriptionEntity) private readonly subscriptions: Repository<WebhookSubscriptionEntity>,
+    @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
+    @InjectRepository(WebhookDeliveryAttemptEntity) private readonly attempts: Repository<WebhookDeliveryAttemptEntity>,
+    private readonly http: OutboundHttpService,
+    private readonly secrets: SecretBoxService,
+    private readonly deliveryService: WebhookDeliveriesService,
+  ) {}
+
+  async create(dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
+    const format: WebhookFormat = dto.format ?? 'standard';
+    checkEvents(format, dto.events);
+    const destination = this.resolveDestination(format, dto, true);
+    await this.checkUrl(destination);
+    const id = randomUUID();
+    const secret = format === 'standard' ? generateSecret() : null;
+    const entity = this.subscriptions.create({
+      id,
+      name: dto.name ?? new URL(destination.url).host,
+      url: destination.url,
+      events: dto.events as DomainEventType[],
+      filters: { ...dto.filters },
+      format,
+      settings: destination.settings,
+      secretEncrypted: secret ? this.secrets.encrypt(secret, id) : null,
+      credentialsEncrypted: destination.credentials ? this.secrets.encrypt(JSON.stringify(destination.credentials), id) : null,
+      enabled: true,
+    });
+    await this.subscriptions.insert(entity);
+    const created = Object.assign(new CreatedWebhookDto(), WebhookDto.fromEntity(await this.getEntity(id)));
+    if (secret) created.secret = secret;
+    return created;
+  }
+
+  async list(): Promise<WebhookDto[]> {
+    const rows = await this.subscriptions.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map((row) => WebhookDto.fromEntity(row));
+  }
+
+  async get(id: string): Promise<WebhookDto> {
+    return WebhookDto.fromEntity(await this.getEntity(id));
+  }
+
+  async update(id: string, dto: UpdateWebhookDto): Promise<WebhookDto> {
+    const entity = await this.getEntity(id);
+    const changes: Partial<WebhookSubscriptionEntity> = {};
+    if (dto.events) {
+      checkEvents(entity.format, dto.events);
+      changes.events = dto.events as DomainEventType[];
+    }
+    if (dto.filters) changes.filters = { ...dto.filters };
+    if (dto.name) changes.name = dto.name;
+    if (dto.url || dto.jira || dto.servicenow || dto.slack) {
+      const destination = this.resolveDestination(entity.format, dto, false);
+      await this.checkUrl(destination);
+      changes.url = destination.url;
+      if (entity.format !== 'standard') {
+        changes.settings = destination.settings;
+        changes.credentialsEncrypted = destination.credentials ? this.secrets.encrypt(JSON.stringify(destination.credentials), id) : null;
+      }
+    }
+    if (Object.keys(changes).length > 0) await this.subscriptions.update({ id }, changes);
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const result = await this.subscriptions.delete({ id });
+    if (!result.affected) throw new WebhookNotFoundError(id);
+  }
+
+  /** Turns a disabled subscription back on, with a clean failure count. */
+  async enable(id: string): Promise<WebhookDto> {
+    await this.getEntity(id);
+    await this.subscriptions.update({ id }, { enabled: true, disabledAt: null, disabledReason: null, consecutiveDead: 0 });
+    return this.get(id);
+  }
+
+  async test(id: string): Promise<WebhookDeliveryDto> {
+    const entity = await this.getEntity(id);
+    return WebhookDeliveryDto.fromEntity(await this.deliveryService.ping(entity));
+  }
+
+  async listDeliveries(subscriptionId: string | null, query: ListDeliveriesQuery, onlyDead = false): Promise<WebhookDeliveryPageDto> {
+    if (subscriptionId) await this.getEntity(subscriptionId);
+    const limit = query.limit ?? 50;
+    const qb = this.deliveries.createQueryBuilder('d').orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').take(limit + 1);
+    if (subscriptionId) qb.andWhere('d.subscription_id = :subscriptionId', { subscriptionId });
+    const status = onlyDead ? 'dead' : query.status;
+    if (status) qb.andWhere('d.status = :status', { status });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      qb.andWhere('(d.created_at, d.id) < (CAST(:k AS timestamptz), CAST(:id AS uuid))', { k: cursor.k, id: cursor.id });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return Object.assign(new WebhookDeliveryPageDto(), {
+      items: page.map((row) => WebhookDeliveryDto.fromEntity(row)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id }) : null,
+    });
+  }
+
+  async getDelivery(subscriptionId: string, deliveryId: string): Promise<WebhookDeliveryDetailDto> {
+    const delivery = await this.getDeliveryEntity(subscriptionId, deliveryId);
+    const attempts = await this.attempts.find({ where: { deliveryId }, order: { id: 'ASC' } });
+    return Object.assign(new WebhookDeliveryDetailDto(), WebhookDeliveryDto.fromEntity(delivery), {
+      payload: delivery.payload,
+      attemptLog: attempts.map((attempt) => WebhookDeliveryAttemptDto.fromEntity(attempt)),
+    });
+  }
+
+  async redeliver(subscriptionId: string, deliveryId: string): Promise<WebhookDeliveryDto> {
+    const delivery = await this.getDeliveryEntity(subscriptionId, deliveryId);
+    if (delivery.status === 'pending') throw new WebhookDeliveryInvalidStateError(deliveryId, delivery.status, 'redelivered');
+    return WebhookDeliveryDto.fromEntity(await this.deliveryService.redeliver(delivery));
+  }
+
+  private async getEntity(id: string): Promise<WebhookSubscriptionEntity> {
+    const entity = await this.subscriptions.findOneBy({ id });
+    if (!entity) throw new WebhookNotFoundError(id);
+    return entity;
+  }
+
+  private async getDeliveryEntity(subscriptionId: string, deliveryId: string): Promise<WebhookDeliveryEntity> {
+    const delivery = await this.deliveries.findOneBy({ id: deliveryId, subscriptionId });
+    if (!delivery) throw new WebhookDeliveryNotFoundError(deliveryId);
+    return delivery;
+  }
+
+  /** The same SSRF rules as at delivery time, reported against the field that holds the URL. */
+  private async checkUrl(destination: ResolvedDestination): Promise<void> {
+    try {
+      await this.http.guard.check(destination.contactUrl ?? destination.url);
+    } catch (error) {
+      if (error instanceof DeliveryError) {
+        throw new ValidationError([{ field: destination.urlField, message: `${destination.urlField} is not allowed: ${error.message}` }]);
+      }
+      throw error;
+    }
+  }
+
+  private resolveDestination(format: WebhookFormat, dto: UpdateWebhookDto, creating: boolean): ResolvedDestination {
+    const errors: FieldError[] = [];
+    const present = (['jira', 'servicenow', 'slack'] as const).filter((key) => dto[key] !== undefined);
+    for (const key of present) {
+      if (key !== format) errors.push({ field: key, message: `${key} settings do not apply to the ${format} format` });
+    }
+    if (format !== 'standard' && dto.url !== undefined) errors.push({ field: 'url', message: `the ${format} format takes its URL from the ${format} settings` });
+    const missing = (field: string) => errors.push({ field, message: `${field} is required for the ${format} format` });
+    let destination: ResolvedDestination | null = null;
+    switch (format) {
+      case 'standard':
+        if (dto.url) destination = { url: dto.url, urlField: 'url', settings: {}, credentials: null };
+        else if (creating) missing('url');
+        break;
+      case 'jira': {
+        const jira = dto.jira;
+        if (!jira) {
+          missing('jira');
+          break;
+        }
+        if (!jira.issueType && !jira.issueTypeId) missing('jira.issueType');
+        destination = {
+          url: jira.baseUrl,
+          urlField: 'jira.baseUrl',
+          settings: {
+            jira: {
+              email: jira.email,
+              projectKey: jira.projectKey,
+              issueType: jira.issueTypeId ? { id: jira.issueTypeId } : { name: jira.issueType ?? '' },
+              ...(jira.labels ? { labels: jira.labels } : {}),
+              ...(jira.resolveTransitionId ? { resolveTransitionId: jira.resolveTransitionId } : {}),
+            },
+          },
+          credentials: { jiraApiToken: jira.apiToken },
+        };
+        break;
+      }
+      case 'servicenow': {
+        const sn = dto.servicenow;
+        if (!sn) {
+          missing('servicenow');
+          break;
+        }
+        if (!sn.token && !(sn.username && sn.password)) {
+          errors.push({ field: 'servicenow', message: 'servicenow needs a token, or a username and a password' });
+        }
+        destination = {
+          url: sn.instanceUrl,
+          urlField: 'servicenow.instanceUrl',
+          settings: { servicenow: { username: sn.token ? undefined : sn.username, assignmentGroup: sn.assignmentGroup, category: sn.category } },
+          credentials: sn.token ? { servicenowToken: sn.token } : { servicenowPassword: sn.password },
+        };
+        break;
+      }
+      case 'slack':
+        if (!dto.slack) {
+          missing('slack');
+          break;
+        }
+        destination = {
+          url: originOf(dto.slack.webhookUrl, 'slack.webhookUrl', errors),
+          urlField: 'slack.webhookUrl',
+          contactUrl: dto.slack.webhookUrl,
+          settings: {},
+          credentials: { slackWebhookUrl: dto.slack.webhookUrl },
+        };
+        break;
+    }
+    if (destination && errors.length === 0) originOf(destination.contactUrl ?? destination.url, destination.urlField, errors);
+    if (errors.length > 0 || !destination) throw new ValidationError(errors);
+    return destination;
+  }
+}
+
+function checkEvents(format: WebhookFormat, events: string[]): void {
+  const allowed = eventsAllowedFor(format);
+  const refused = allowed ? events.filter((event) => !allowed.includes(event as DomainEventType)) : [];
+  if (refused.length > 0) {
+    throw new ValidationError([{ field: 'events', message: `the ${format} format only takes ${allowed!.join(', ')} (not ${refused.join(', ')})` }]);
+  }
+}
+
+/** `https://hooks.slack.com` from a full URL; records a field error when it is not a URL. */
+function originOf(url: string, field: string, errors: FieldError[]): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    errors.push({ field, message: `${field} must be an absolute URL` });
+    return '';
+  }
+}

@@ -1,0 +1,297 @@
+import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainEventType } from '../../src/events/domain-event';
+import type { ResolvedAddress } from '../../src/webhooks/delivery/ssrf-guard';
+import { sampleFinding } from '../unit/integrations/sample-finding';
+import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
+import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
+import { WebhookReceiver, type ReceivedRequest } from '../utils/webhook-receiver';
+
+/** Names the tests resolve themselves: one private, one that changes its answer (DNS rebinding). */
+const dns = new Map<string, string>([
+  ['internal.example.test', '10.20.30.40'],
+  ['rebind.example.test', '127.0.0.1'],
+]);
+const resolver = async (hostname: string): Promise<ResolvedAddress[]> => {
+  const address = dns.get(hostname);
+  if (!address) throw new Error(`unknown host ${hostname}`);
+  return [{ address, family: 4 }];
+};
+
+/** The Standard Webhooks check, written out from the specification rather than imported. */
+function verifySignature(secret: string, received: ReceivedRequest): boolean {
+  const id = String(received.headers['webhook-id']);
+  const timestamp = String(received.headers['webhook-timestamp']);
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${received.body.toString('utf8')}`).digest('base64');
+  const signatures = String(received.headers['webhook-signature']).split(' ');
+  return signatures.some((entry) => entry === `v1,${expected}`);
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
+  let api: RunningApi;
+  let targetId: string;
+  let findingId: string;
+  const finding = sampleFinding();
+  const receivers: WebhookReceiver[] = [];
+  const auth = (test: request.Test) => test.set('authorization', `Bearer ${ADMIN_KEY}`);
+  const http = {
+    get: (path: string) => auth(request(api.app.getHttpServer()).get(path)),
+    post: (path: string, body?: object) => auth(request(api.app.getHttpServer()).post(path)).send(body ?? {}),
+    patch: (path: string, body: object) => auth(request(api.app.getHttpServer()).patch(path)).send(body),
+  };
+
+  async function receiver(...args: Parameters<typeof WebhookReceiver.start>): Promise<WebhookReceiver> {
+    const started = await WebhookReceiver.start(...args);
+    receivers.push(started);
+    return started;
+  }
+
+  async function subscribe(url: string, body: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
+    const created = await http.post('/v1/webhooks', { url, events: ['finding.opened', 'finding.resolved'], ...body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body;
+  }
+
+  function emitOpened(): Promise<string> {
+    const { subject, data } = findingEventData(targetId, findingId, finding);
+    return emitEvent(api.app, DomainEventType.FindingOpened, subject, data);
+  }
+
+  async function deliveries(subscriptionId: string): Promise<Array<Record<string, any>>> {
+    const page = await http.get(`/v1/webhooks/${subscriptionId}/deliveries`);
+    expect(page.status).toBe(200);
+    return page.body.items;
+  }
+
+  beforeAll(async () => {
+    api = await startApi({ hostResolver: resolver, env: { WEBHOOK_RETRY_SCHEDULE_MS: '0,200,200,200,200,200', WEBHOOK_DISABLE_AFTER_DEAD: '2' } });
+    ({ targetId, findingId } = await insertTargetAndFinding(api.config.database.url, finding));
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await api?.close();
+    if (api) await dropResources(api.resources);
+  });
+
+  it('shows the whsec_ secret once, stores it encrypted, and never returns it again', async () => {
+    const hook = await receiver();
+    const created = await subscribe(hook.url('/once'));
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const fetched = await http.get(`/v1/webhooks/${created.id}`);
+    expect(fetched.status).toBe(200);
+    expect(JSON.stringify(fetched.body)).not.toContain(created.secret.slice(6));
+    const listed = await http.get('/v1/webhooks');
+    expect(JSON.stringify(listed.body)).not.toContain(created.secret.slice(6));
+
+    const db = new Client({ connectionString: api.config.database.url });
+    await db.connect();
+    try {
+      const row = await db.query('SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1', [created.id]);
+      expect(row.rows[0].secret_encrypted).toMatch(/^v1:/);
+      expect(row.rows[0].secret_encrypted).not.toContain(created.secret.slice(6));
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('delivers a finding event signed per Standard Webhooks, with the event id as webhook-id', async () => {
+    const hook = await receiver();
+    const { id, secret } = await subscribe(hook.url('/signed'));
+    const eventId = await emitOpened();
+    await hook.waitForRequests(1);
+    const [received] = hook.requests;
+    expect(received!.headers['content-type']).toBe('application/json');
+    expect(received!.headers['webhook-id']).toBe(eventId);
+    expect(Math.abs(Number(received!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
+    expect(verifySignature(secret, received!)).toBe(true);
+    expect(verifySignature(secret.replace(/^whsec_./, 'whsec_A'), received!)).toBe(false);
+    const body = JSON.parse(received!.body.toString('utf8'));
+    expect(body).toMatchObject({ id: eventId, type: 'finding.opened', subject: { findingId, targetId }, data: { findingId, finding: { fingerprint: finding.fingerprint } } });
+
+    const [delivery] = await until(() => deliveries(id), (items) => items[0]?.status === 'succeeded');
+    expect(delivery).toMatchObject({ eventId, messageId: eventId, eventType: 'finding.opened', status: 'succeeded', attempts: 1, lastStatusCode: 204, nextAttemptAt: null });
+    expect(delivery!.lastDurationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a receiver that fails several times then recovers gets every event, each with the same id and bytes on every attempt', async () => {
+    const hook = await receiver((_req, index) => (index < 5 ? { status: index % 2 === 0 ? 500 : 503 } : { status: 200 }));
+    const { id, secret } = await subscribe(hook.url('/flaky'));
+    const eventIds = [await emitOpened(), await emitOpened(), await emitOpened()];
+    const settled = await until(() => deliveries(id), (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'));
+
+    for (const eventId of eventIds) {
+      const attempts = hook.requests.filter((r) => r.headers['webhook-id'] === eventId);
+      expect(attempts.length).toBeGreaterThanOrEqual(1);
+      const bodies = new Set(attempts.map((r) => r.body.toString('hex')));
+      expect(bodies.size).toBe(1);
+      expect(attempts.every((r) => verifySignature(secret, r))).toBe(true);
+      const delivery = settled.find((d) => d.eventId === eventId)!;
+      expect(delivery.attempts).toBe(attempts.length);
+    }
+    expect(hook.requests).toHaveLength(8);
+    const failing = settled.find((d) => d.attempts > 1)!;
+    const detail = await http.get(`/v1/webhooks/${id}/deliveries/${failing.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.attemptLog.map((a: { statusCode: number }) => a.statusCode).at(-1)).toBe(200);
+    expect(detail.body.attemptLog.slice(0, -1).every((a: { statusCode: number }) => a.statusCode >= 500)).toBe(true);
+    expect(Buffer.from(detail.body.payload)).toEqual(hook.requests.find((r) => r.headers['webhook-id'] === failing.eventId)!.body);
+  });
+
+  it('dead-letters after the schedule, lists it, disables after two dead in a row with an event, and redelivers the same bytes', async () => {
+    const hook = await receiver(() => ({ status: 500 }));
+    const { id } = await subscribe(hook.url('/down'));
+    await emitOpened();
+    await emitOpened();
+    const dead = await until(() => deliveries(id), (items) => items.length === 2 && items.every((d) => d.status === 'dead'));
+    expect(dead.every((d) => d.attempts === 6 && d.nextAttemptAt === null && d.deadAt !== null)).toBe(true);
+
+    const letters = await http.get('/v1/webhooks/dead-letters');
+    expect(letters.status).toBe(200);
+    expect(letters.body.items.filter((d: { subscriptionId: string }) => d.subscriptionId === id)).toHaveLength(2);
+    const own = await http.get(`/v1/webhooks/${id}/dead-letters`);
+    expect(own.body.items).toHaveLength(2);
+
+    const disabled = await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    expect(disabled.body.disabledReason).toMatch(/2 consecutive deliveries were dead-lettered/);
+    const db = new Client({ connectionString: api.config.database.url });
+    await db.connect();
+    try {
+      const events = await db.query(`SELECT subject FROM events WHERE type = 'webhook.disabled'`);
+      expect(events.rows.map((r) => r.subject.subscriptionId)).toContain(id);
+    } finally {
+      await db.end();
+    }
+
+    expect((await http.post(`/v1/webhooks/${id}/enable`)).body).toMatchObject({ enabled: true, disabledReason: null });
+    hook.respondWith(() => ({ status: 200 }));
+    const before = hook.requests.length;
+    const target = dead[0]!;
+    const redelivered = await http.post(`/v1/webhooks/${id}/deliveries/${target.id}/redeliver`);
+    expect(redelivered.status).toBe(202);
+    await until(() => deliveries(id), (items) => items.find((d) => d.id === target.id)?.status === 'succeeded');
+    const last = hook.requests.at(-1)!;
+    expect(hook.requests.length).toBe(before + 1);
+    expect(last.headers['webhook-id']).toBe(target.messageId);
+    const firstAttempt = hook.requests.find((r) => r.headers['webhook-id'] === target.messageId)!;
+    expect(last.body.equals(firstAttempt.body)).toBe(true);
+    expect(last.headers['webhook-timestamp']).not.toBe(undefined);
+    expect((await http.post(`/v1/webhooks/${id}/deliveries/${target.id}/redeliver`)).status).toBe(202);
+  });
+
+  it('410 Gone disables the subscription at once', async () => {
+    const hook = await receiver(() => ({ status: 410 }));
+    const { id } = await subscribe(hook.url('/gone'));
+    await emitOpened();
+    const hooked = await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    expect(hooked.body.disabledReason).toMatch(/410/);
+    const [delivery] = await deliveries(id);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    await emitOpened();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('filters by severity and target', async () => {
+    const hook = await receiver();
+    const { id: critical } = await subscribe(hook.url('/critical'), { filters: { severities: ['critical'] } });
+    const { id: ours } = await subscribe(hook.url('/ours'), { filters: { targetIds: [targetId], severities: ['high'] } });
+    await emitOpened();
+    await until(() => deliveries(ours), (items) => items[0]?.status === 'succeeded');
+    expect(await deliveries(critical)).toHaveLength(0);
+  });
+
+  it('sends a signed webhook.test ping', async () => {
+    const hook = await receiver();
+    const { id, secret } = await subscribe(hook.url('/ping'));
+    const ping = await http.post(`/v1/webhooks/${id}/test`);
+    expect(ping.status).toBe(202);
+    expect(ping.body).toMatchObject({ eventType: 'webhook.test', eventId: null });
+    await hook.waitForRequests(1);
+    expect(JSON.parse(hook.requests[0]!.body.toString()).type).toBe('webhook.test');
+    expect(hook.requests[0]!.headers['webhook-id']).toBe(ping.body.messageId);
+    expect(verifySignature(secret, hook.requests[0]!)).toBe(true);
+  });
+
+  it('one slow receiver does not delay another', async () => {
+    const slow = await receiver(() => ({ status: 200, delayMs: 2_500 }));
+    const fast = await receiver();
+    await subscribe(slow.url('/slow'));
+    await subscribe(fast.url('/fast'));
+    const started = Date.now();
+    await emitOpened();
+    await fast.waitForRequests(1, 2_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await slow.waitForRequests(1);
+  });
+
+  it('refuses metadata, loopback outside the allowed range and private names at create, naming the field', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['http://169.254.169.254/latest/meta-data/', /link-local/],
+      ['http://127.0.0.2:8080/hook', /loopback/],
+      ['http://[::1]:8080/hook', /loopback/],
+      ['http://internal.example.test/hook', /private/],
+      ['ftp://127.0.0.1/hook', /scheme-not-allowed/],
+    ];
+    for (const [url, reason] of cases) {
+      const response = await http.post('/v1/webhooks', { url, events: ['finding.opened'] });
+      expect(response.status, url).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.errors).toEqual([expect.objectContaining({ field: 'url', message: expect.stringMatching(reason) })]);
+    }
+    const jira = await http.post('/v1/webhooks', {
+      format: 'jira',
+      events: ['finding.opened'],
+      jira: { baseUrl: 'http://169.254.169.254', email: 'a@example.com', apiToken: 't', projectKey: 'NET', issueType: 'Task' },
+    });
+    expect(jira.status).toBe(400);
+    expect(jira.body.errors[0].field).toBe('jira.baseUrl');
+  });
+
+  it('checks again at delivery: a name that now resolves to a private address, and a redirect, are refused', async () => {
+    const hook = await receiver();
+    const { id: rebinding } = await subscribe(`http://rebind.example.test:${hook.port}/hook`);
+    dns.set('rebind.example.test', '10.9.9.9');
+    const redirector = await receiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }));
+    const { id: redirecting } = await subscribe(redirector.url('/redirect'));
+    await emitOpened();
+
+    const [refused] = await until(() => deliveries(rebinding), (items) => items[0]?.status === 'failed');
+    expect(refused!.lastError).toMatch(/DELIVERY\.SSRF_BLOCKED.*10\.9\.9\.9.*private/);
+    expect(refused!.attempts).toBe(1);
+    expect(hook.requests).toHaveLength(0);
+
+    const [redirected] = await until(() => deliveries(redirecting), (items) => items[0]?.status === 'failed');
+    expect(redirected).toMatchObject({ attempts: 1, lastStatusCode: 302 });
+    expect(redirector.requests).toHaveLength(1);
+  });
+
+  it('validates the body: unknown events, ticketing formats limited to finding events, 404 for unknown ids', async () => {
+    const badEvent = await http.post('/v1/webhooks', { url: 'http://127.0.0.1:9/x', events: ['finding.exploded'] });
+    expect(badEvent.status).toBe(400);
+    expect(badEvent.body.errors[0].field).toBe('events');
+    const jiraReport = await http.post('/v1/webhooks', {
+      format: 'jira',
+      events: ['report.ready'],
+      jira: { baseUrl: 'http://127.0.0.1:9', email: 'a@example.com', apiToken: 't', projectKey: 'NET', issueType: 'Task' },
+    });
+    expect(jiraReport.status).toBe(400);
+    expect(jiraReport.body.errors[0].field).toBe('events');
+    const missing = await http.get('/v1/webhooks/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('WEBHOOK.NOT_FOUND');
+  });
+});
