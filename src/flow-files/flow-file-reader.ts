@@ -10,8 +10,12 @@ import {
   ActionScanner,
   ActionToken,
   createActionScanner,
+  createFlowLineScanner,
   createLineParser,
+  FlowLineScanner,
   LineParser,
+  LogStatusCode,
+  ScannedFlow,
 } from '../engine/flow-log/flow-log-parser';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
 
@@ -193,10 +197,13 @@ interface ParsedFormat {
   format: FlowLogFormat;
   parser: LineParser;
   scanner: ActionScanner | null;
+  lineScanner: FlowLineScanner;
 }
 
 /** What the reader does with each record it decides to keep. */
 type RecordSink = (record: FlowRecord, file: string, line: number) => void;
+/** What the reader does with each plain valid line it read without parsing (the aggregation fast path). */
+type ScannedSink = (flow: ScannedFlow) => void;
 
 /**
  * Reads flow-log bytes line by line: header detection, the fast action filter, full parsing of the
@@ -213,6 +220,8 @@ class FlowLineReader {
     /** Actions whose records may be skipped without parsing (the fast path), if any. */
     private readonly skippable: { accept: boolean; reject: boolean } | null,
     private readonly sink: RecordSink,
+    /** When given, lines a FlowLineScanner reads go here instead of being parsed into records. */
+    private readonly scannedSink: ScannedSink | null = null,
   ) {
     this.defaultFormat = this.formatFor(options.format ?? DEFAULT_FORMAT.logFormat);
     this.maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
@@ -222,7 +231,12 @@ class FlowLineReader {
     let parsed = this.formats.get(text);
     if (!parsed) {
       const format = parseLogFormat(text);
-      parsed = { format, parser: createLineParser(format), scanner: createActionScanner(format) };
+      parsed = {
+        format,
+        parser: createLineParser(format),
+        scanner: createActionScanner(format),
+        lineScanner: createFlowLineScanner(format),
+      };
       this.formats.set(text, parsed);
     }
     return parsed;
@@ -262,6 +276,14 @@ class FlowLineReader {
         if (token === ActionToken.Reject && this.skippable.reject) {
           this.stats.records++;
           this.stats.rejectRecords++;
+          return;
+        }
+      }
+      if (this.scannedSink) {
+        const flow = current.lineScanner(buf, start, end);
+        if (flow) {
+          this.countScanned(flow);
+          this.scannedSink(flow);
           return;
         }
       }
@@ -351,6 +373,15 @@ class FlowLineReader {
     else if (record.action === 'ACCEPT') this.stats.acceptRecords++;
   }
 
+  /** count() for a scanned line. */
+  private countScanned(flow: ScannedFlow): void {
+    this.stats.records++;
+    if (flow.logStatus === LogStatusCode.NoData) this.stats.nodata++;
+    else if (flow.logStatus === LogStatusCode.SkipData) this.stats.skipdata++;
+    if (flow.action === ActionToken.Reject) this.stats.rejectRecords++;
+    else if (flow.action === ActionToken.Accept) this.stats.acceptRecords++;
+  }
+
   private malformed(file: string, line: number, error: string): void {
     if (this.options.strict) throw new FlowLogFormatError(error, { file, line });
     this.stats.malformed++;
@@ -396,7 +427,9 @@ export function isTrafficRecord(record: FlowRecord): boolean {
 /**
  * The diagnose input path: read, parse, filter by action and aggregate every input, streaming with
  * memory bounded by the number of distinct aggregates. Lines whose action is not wanted are skipped
- * after locating their action field, without being parsed.
+ * after locating their action field, without being parsed. Plain valid lines (single spaces, ASCII)
+ * go from their bytes straight into the aggregator; only the others are parsed into records, with
+ * the same outcome either way.
  */
 export async function aggregateFlowFiles(
   inputs: readonly string[],
@@ -413,6 +446,11 @@ export async function aggregateFlowFiles(
         stats.incomplete++;
       }
     },
+    (flow) => {
+      if (!aggregator.addScanned(flow) && isTrafficFlow(flow) && !isSkippedScannedAction(flow, aggregator)) {
+        stats.incomplete++;
+      }
+    },
   );
   const stdin = options.stdin ?? process.stdin;
   for await (const source of resolveInputs(inputs, stdin)) {
@@ -425,4 +463,16 @@ export async function aggregateFlowFiles(
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {
   return (record.action === 'ACCEPT' || record.action === 'REJECT') && !aggregator.keeps(record.action);
+}
+
+/** isTrafficRecord for a scanned line. */
+function isTrafficFlow(flow: ScannedFlow): boolean {
+  return flow.logStatus === LogStatusCode.None || flow.logStatus === LogStatusCode.Ok;
+}
+
+/** isSkippedAction for a scanned line. */
+function isSkippedScannedAction(flow: ScannedFlow, aggregator: FlowAggregator): boolean {
+  if (flow.action === ActionToken.Reject) return !aggregator.keeps('REJECT');
+  if (flow.action === ActionToken.Accept) return !aggregator.keeps('ACCEPT');
+  return false;
 }
