@@ -115,6 +115,7 @@ export class AnalysisRunner {
           const batch = correlated.observed.slice(i, i + PERSIST_BATCH);
           const eventIds = await this.inRunningTransaction(payload, (manager) => this.persister.upsertBatch(manager, ctx, batch));
           await this.publish(eventIds);
+          await this.pause(abort.signal);
         }
         const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
           const ids: string[] = [];
@@ -254,7 +255,10 @@ export class AnalysisRunner {
     await reporter.progress(PROGRESS[stage]);
   }
 
-  /** Testing aid (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS): widens the window in which a worker can be killed mid-run. */
+  /**
+   * Testing aid (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS): a pause before correlate and persist and after
+   * every persisted batch, which widens the window in which a worker can be killed mid-run.
+   */
   private async pause(signal: AbortSignal): Promise<void> {
     if (this.stageDelayMs > 0) await sleep(this.stageDelayMs, undefined, { signal });
   }
