@@ -1,0 +1,57 @@
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtDistDir, startProcess } from '../utils/built-app';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
+import { deleteRedisPrefix } from '../utils/test-redis';
+
+const SAMPLES = resolve(__dirname, '..', '..', 'samples');
+
+describe('npm run demo', () => {
+  let dist: string;
+  const databaseName = uniqueTestName('demo');
+  const prefix = uniqueTestName('demo');
+
+  beforeAll(() => {
+    dist = builtDistDir();
+  }, 300_000);
+
+  afterAll(async () => {
+    await dropTestDatabase(databaseName);
+    await deleteRedisPrefix(prefix);
+  });
+
+  it('runs an analysis of the samples through the queue and prints the findings table and URLs', async () => {
+    const demo = startProcess(join(dist, 'demo', 'demo.js'), ['--exit'], {
+      DATABASE_URL: testDatabaseUrl(databaseName),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      SGDOCTOR_DATA_ROOT: SAMPLES,
+    });
+    const { code } = await demo.exited;
+    const out = demo.lines.join('\n');
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/analysis \S+ succeeded: \d+ records/);
+    expect(out).toMatch(/severity\s+classification\s+control\s+direction\s+proto\/port\s+peers\s+fix/);
+    expect(out).toMatch(/likely-misconfiguration\s+security group sg-0a1b2c3d4e5f60002.*tcp\/8443.*AuthorizeSecurityGroupIngress ✓/);
+    expect(out).toMatch(/network ACL acl-0c1d2e3f4a5b6c703 rule 32767.*tcp\/6379.*CreateNetworkAclEntry ✓/);
+    expect(out).toMatch(/http:\/\/127\.0\.0\.1:\d+\/docs/);
+    expect(out).toMatch(/\/v1\/findings\?targetId=/);
+  }, 180_000);
+
+  it('says which service is missing and how to start it', async () => {
+    const demo = startProcess(join(dist, 'demo', 'demo.js'), ['--exit'], {
+      DATABASE_URL: testDatabaseUrl(databaseName),
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_PREFIX: prefix,
+      SGDOCTOR_DATA_ROOT: SAMPLES,
+    });
+    const stderr: string[] = [];
+    demo.child.stderr.on('data', (chunk: string) => stderr.push(chunk));
+    const { code } = await demo.exited;
+    expect(code).toBe(2);
+    const text = stderr.join('');
+    expect(text).toMatch(/Redis is not reachable at redis:\/\/127\.0\.0\.1:1/);
+    expect(text).toMatch(/redis-server|docker compose up -d redis/);
+    expect(text).not.toMatch(/PostgreSQL is not reachable/);
+  }, 60_000);
+});
