@@ -40,6 +40,13 @@ export class ReportInputLoader {
       .andWhere("(f.status <> 'resolved' OR f.resolved_at >= :from OR f.created_at >= :from OR f.updated_at >= :from)", { from })
       .getMany();
     const reopened = await this.reopenedAt(findings.map((f) => f.id));
+    // The run's own analyses finish after the period ends; what they detect belongs to the period.
+    const periodEnd = Date.parse(request.period.to);
+    const attributed = (date: Date | string | null | undefined): string | null => {
+      if (date === null || date === undefined) return null;
+      const ms = typeof date === 'string' ? Date.parse(date) : date.getTime();
+      return new Date(ms >= periodEnd && ms <= request.generatedAt.getTime() ? periodEnd - 1 : ms).toISOString();
+    };
     const tickets = await this.tickets.byFinding(findings.map((f) => f.id));
 
     return {
@@ -53,9 +60,9 @@ export class ReportInputLoader {
         targetId: f.targetId,
         finding: f.finding,
         status: f.status,
-        firstDetectedAt: f.createdAt.toISOString(),
-        resolvedAt: f.resolvedAt?.toISOString() ?? null,
-        reopenedAt: reopened.get(f.id) ?? null,
+        firstDetectedAt: attributed(f.createdAt)!,
+        resolvedAt: attributed(f.resolvedAt),
+        reopenedAt: attributed(reopened.get(f.id)),
         ticket: firstTicket(tickets.get(f.id)),
       })),
       rejectedFlows: findings.flatMap((f) => Object.entries(f.counts ?? {}).map(([at, records]) => ({ at, records }))),

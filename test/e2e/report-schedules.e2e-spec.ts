@@ -1,0 +1,156 @@
+import { Queue } from 'bullmq';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueName } from '../../src/queues/queue-names';
+import { redisOptionsFromUrl } from '../../src/queues/redis-connection-options';
+import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
+import { WebhookReceiver } from '../utils/webhook-receiver';
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('report schedules and reports', () => {
+  let api: RunningApi;
+  let queue: Queue;
+  let targetId: string;
+  let receiver: WebhookReceiver;
+  const auth = (test: request.Test) => test.set('authorization', `Bearer ${ADMIN_KEY}`);
+  const http = {
+    get: (path: string) => auth(request(api.app.getHttpServer()).get(path)),
+    post: (path: string, body?: object) => auth(request(api.app.getHttpServer()).post(path)).send(body ?? {}),
+    patch: (path: string, body: object) => auth(request(api.app.getHttpServer()).patch(path)).send(body),
+    delete: (path: string) => auth(request(api.app.getHttpServer()).delete(path)),
+  };
+
+  beforeAll(async () => {
+    api = await startApi();
+    queue = new Queue(QueueName.Report, { connection: redisOptionsFromUrl(api.config.redis.url), prefix: api.config.redis.prefix });
+    receiver = await WebhookReceiver.start();
+    const target = await http.post('/v1/targets', {
+      name: 'samples',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      flowSource: { type: 'files', paths: ['flows'] },
+      configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+    });
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    targetId = target.body.id;
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    await queue?.close();
+    await api?.close();
+    if (api) await dropResources(api.resources);
+  });
+
+  it('validates cron (with the scheduler parser), time zone, targets and webhooks, naming each field', async () => {
+    const bad = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '61 * * * *', timeZone: 'Mars/Olympus' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const fields = bad.body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['cron', 'timeZone']));
+    const unknown = await http.post('/v1/report-schedules', {
+      targetIds: ['00000000-0000-4000-8000-000000000000'],
+      cron: '0 6 * * *',
+      webhookIds: ['00000000-0000-4000-8000-000000000001'],
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors.map((e: { field: string }) => e.field)).toEqual(['targetIds', 'webhookIds']);
+    const fields7 = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '0 0 6 * * * *' });
+    expect(fields7.status).toBe(400);
+  });
+
+  it('keeps a BullMQ job scheduler in step with the schedule: create, update, disable, delete', async () => {
+    const created = await http.post('/v1/report-schedules', { name: 'nightly', targetIds: [targetId], cron: '0 6 * * *', timeZone: 'Europe/Paris' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ lookbackHours: 24, formats: ['json', 'csv', 'markdown', 'html'], enabled: true, timeZone: 'Europe/Paris' });
+    expect(created.body.nextRuns).toHaveLength(3);
+    // 06:00 in Paris is 05:00 UTC in winter and 04:00 UTC in summer.
+    expect(created.body.nextRuns.every((iso: string) => /T0[45]:00:00/.test(iso))).toBe(true);
+    const id: string = created.body.id;
+    expect(await queue.getJobScheduler(id)).toMatchObject({ key: id, pattern: '0 6 * * *', tz: 'Europe/Paris', name: 'report.run' });
+
+    expect((await http.patch(`/v1/report-schedules/${id}`, { cron: '30 7 * * 1-5' })).status).toBe(200);
+    expect(await queue.getJobScheduler(id)).toMatchObject({ pattern: '30 7 * * 1-5' });
+    expect((await http.patch(`/v1/report-schedules/${id}`, { enabled: false })).body.nextRuns).toEqual([]);
+    expect(await queue.getJobScheduler(id)).toBeUndefined();
+    expect((await http.patch(`/v1/report-schedules/${id}`, { enabled: true })).status).toBe(200);
+    expect(await queue.getJobScheduler(id)).toBeDefined();
+    expect((await http.delete(`/v1/report-schedules/${id}`)).status).toBe(204);
+    expect(await queue.getJobScheduler(id)).toBeUndefined();
+    expect((await http.get(`/v1/report-schedules/${id}`)).status).toBe(404);
+  });
+
+  it('run now: fresh analysis, a report in every format, report.ready to the named webhook, trend on the next run', async () => {
+    const hook = await http.post('/v1/webhooks', { url: receiver.url('/reports'), events: ['analysis.completed'] });
+    expect(hook.status).toBe(201);
+    const schedule = await http.post('/v1/report-schedules', {
+      name: 'samples daily',
+      targetIds: [targetId],
+      cron: '0 6 * * *',
+      lookbackHours: 72,
+      webhookIds: [hook.body.id],
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const scheduleId: string = schedule.body.id;
+
+    const run = await http.post(`/v1/report-schedules/${scheduleId}/run`);
+    expect(run.status).toBe(202);
+    const page = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 1);
+    const report = page.body.items[0];
+    expect(report).toMatchObject({ scheduleId, trigger: 'manual', runKey: `manual:${run.body.runId}`, formats: ['json', 'csv', 'markdown', 'html'] });
+    expect(report.analysisIds).toHaveLength(1);
+    expect(new Date(report.periodTo).getTime() - new Date(report.periodFrom).getTime()).toBe(72 * 3_600_000);
+    const analysis = await http.get(`/v1/analyses/${report.analysisIds[0]}`);
+    expect(analysis.body.status).toBe('succeeded');
+
+    const asJson = await http.get(`/v1/reports/${report.id}?format=json`);
+    expect(asJson.status).toBe(200);
+    expect(asJson.headers['content-type']).toMatch(/^application\/json/);
+    const data = JSON.parse(asJson.text);
+    expect(data).toMatchObject({ id: report.id, trend: null, targets: [expect.objectContaining({ id: targetId, name: 'samples' })] });
+    expect(data.findings.length).toBeGreaterThan(0);
+    expect(data.totals.rejectedRecords).toBeGreaterThan(0);
+    expect(data.totals.findings.new.total).toBe(data.findings.length);
+    expect(data.topServices.length).toBeGreaterThan(0);
+    expect(data.rejectedSeries.bucketSeconds).toBe(3600);
+    // 72 hours from an instant that is not on the hour touch 73 hourly buckets.
+    expect(data.rejectedSeries.points).toHaveLength(new Date(report.periodTo).getUTCMinutes() === 0 ? 72 : 73);
+
+    const expected: Array<[string, RegExp, RegExp]> = [
+      ['csv', /^text\/csv/, /fingerprint/],
+      ['markdown', /^text\/markdown/, /^# /m],
+      ['html', /^text\/html/, /<svg[\s\S]*<\/svg>/],
+    ];
+    for (const [format, type, content] of expected) {
+      const rendered = await http.get(`/v1/reports/${report.id}?format=${format}`);
+      expect(rendered.status, format).toBe(200);
+      expect(rendered.headers['content-type'], format).toMatch(type);
+      expect(rendered.text, format).toMatch(content);
+    }
+    expect((await http.get(`/v1/reports/${report.id}?format=pdf`)).status).toBe(400);
+    expect((await http.get('/v1/reports/00000000-0000-4000-8000-000000000000')).body.code).toBe('REPORT.NOT_FOUND');
+
+    await until(async () => receiver.requests.some((r) => JSON.parse(r.body.toString()).type === 'report.ready'), Boolean, 20_000);
+    const ready = receiver.requests.map((r) => JSON.parse(r.body.toString())).find((b) => b.type === 'report.ready');
+    expect(ready.data).toMatchObject({ reportId: report.id, scheduleId, links: { html: `/v1/reports/${report.id}?format=html` } });
+    expect(ready.data.totals.newFindings).toBe(data.totals.findings.new.total);
+
+    const second = await http.post(`/v1/report-schedules/${scheduleId}/run`);
+    expect(second.status).toBe(202);
+    const both = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 2);
+    const latest = both.body.items[0];
+    const trend = JSON.parse((await http.get(`/v1/reports/${latest.id}`)).text).trend;
+    expect(trend).toMatchObject({ previousReportId: report.id, openFindings: { previous: data.totals.findings.open.total } });
+    expect(trend.newFindings.previous).toBe(data.totals.findings.new.total);
+    expect(trend.rejectedRecords.previous).toBe(data.totals.rejectedRecords);
+  });
+});
