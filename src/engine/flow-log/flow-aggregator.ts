@@ -1,6 +1,6 @@
 import type { Direction, FlowAggregate, FlowRecord } from './flow-record';
 import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-log-parser';
-import { collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
+import { CollapsedPorts, collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
 
 export type FlowAction = 'ACCEPT' | 'REJECT';
 
@@ -87,10 +87,10 @@ interface Entry {
 const portKey = (port: number | null): string => (port === null ? '-' : String(port));
 
 /**
- * The aggregation key as text: the index of keys the byte table cannot encode (non-ASCII or
- * space-holding strings, numbers outside the flow-log ranges), which only hand-built records carry.
+ * The aggregation key as text, for the records the byte table does not take (strings holding a space
+ * or non-ASCII characters, numbers outside the flow-log ranges): only hand-built records are like that.
  */
-function textKey(flow: UsableFlow, direction: Direction | null, ports: ReturnType<typeof collapsePorts>): string {
+function textKey(flow: UsableFlow, direction: Direction | null, ports: CollapsedPorts): string {
   return (
     flow.interfaceId +
     ' ' +
@@ -192,90 +192,133 @@ const PORT_COLLAPSED = 1;
 const PORT_VALUE = 2;
 /** Bytes before the strings of a byte key: direction, protocol, action, then tag and value of each port. */
 const KEY_HEADER = 9;
+/** Int32 fields per hash slot: entry number + 1 (0: empty), hash, key offset, key length. */
+const SLOT_FIELDS = 4;
 
 /**
  * Distinct byte strings, each numbered by insertion order: an open-addressing hash table over one
- * growing byte arena. Looking a key up allocates nothing, which matters at millions of lines.
+ * growing byte arena. A slot carries the key's hash, offset and length, so a lookup reads one slot
+ * and one arena span, and allocates nothing.
  */
 class ByteKeyTable {
-  private arena = new Uint8Array(1 << 16);
+  arena = new Uint8Array(1 << 16);
   private arenaUsed = 0;
-  private offsets = new Int32Array(1024);
-  private lengths = new Int32Array(1024);
+  /** Per entry: key offset and length in the arena, key hash (kept for rehashing). */
+  offsets = new Int32Array(1024);
+  lengths = new Int32Array(1024);
   private hashes = new Int32Array(1024);
-  /** Entry number + 1 per slot, 0 for an empty slot; kept at most half full. */
-  private slots = new Int32Array(2048);
+  /** SLOT_FIELDS int32 per slot; kept at most half full. */
+  private slots = new Int32Array(2048 * SLOT_FIELDS);
+  private slotMask = 2047;
   size = 0;
 
   /** The number of the key `key[0, length)`, or -1. */
   find(key: Uint8Array, length: number, hash: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const arena = this.arena;
+    const mask = this.slotMask;
     for (let slot = (hash ^ (hash >>> 15)) & mask; ; slot = (slot + 1) & mask) {
-      const id = this.slots[slot] - 1;
+      const at = slot * SLOT_FIELDS;
+      const id = slots[at] - 1;
       if (id < 0) return -1;
-      if (this.hashes[id] === hash && this.lengths[id] === length && this.equals(id, key, length)) return id;
+      if (slots[at + 1] !== hash || slots[at + 3] !== length) continue;
+      const offset = slots[at + 2];
+      let i = 0;
+      while (i < length && arena[offset + i] === key[i]) i++;
+      if (i === length) return id;
     }
   }
 
   /** Adds a key that find() did not find; returns its number. */
   insert(key: Uint8Array, length: number, hash: number): number {
     const id = this.size++;
-    if (id === this.offsets.length) this.growEntries();
-    if (this.arenaUsed + length > this.arena.length) this.growArena(length);
-    this.arena.set(key.subarray(0, length), this.arenaUsed);
+    if (id === this.offsets.length) {
+      this.offsets = grownInt32(this.offsets);
+      this.lengths = grownInt32(this.lengths);
+      this.hashes = grownInt32(this.hashes);
+    }
+    if (this.arenaUsed + length > this.arena.length) {
+      const next = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
+      next.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = next;
+    }
+    const arena = this.arena;
+    for (let i = 0, at = this.arenaUsed; i < length; i++) arena[at + i] = key[i];
     this.offsets[id] = this.arenaUsed;
     this.lengths[id] = length;
     this.hashes[id] = hash;
     this.arenaUsed += length;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    else this.place(id);
+    if (this.size * 2 > this.slotMask + 1) this.rehash();
+    else this.place(id, hash);
     return id;
   }
 
-  private equals(id: number, key: Uint8Array, length: number): boolean {
-    const arena = this.arena;
-    const offset = this.offsets[id];
-    for (let i = 0; i < length; i++) if (arena[offset + i] !== key[i]) return false;
-    return true;
-  }
-
-  private place(id: number): void {
-    const mask = this.slots.length - 1;
-    const hash = this.hashes[id];
+  private place(id: number, hash: number): void {
+    const slots = this.slots;
+    const mask = this.slotMask;
     let slot = (hash ^ (hash >>> 15)) & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = id + 1;
+    while (slots[slot * SLOT_FIELDS] !== 0) slot = (slot + 1) & mask;
+    const at = slot * SLOT_FIELDS;
+    slots[at] = id + 1;
+    slots[at + 1] = hash;
+    slots[at + 2] = this.offsets[id];
+    slots[at + 3] = this.lengths[id];
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    for (let id = 0; id < this.size; id++) this.place(id);
-  }
-
-  private growEntries(): void {
-    const grow = (from: Int32Array): Int32Array<ArrayBuffer> => {
-      const to = new Int32Array(from.length * 2);
-      to.set(from);
-      return to;
-    };
-    this.offsets = grow(this.offsets);
-    this.lengths = grow(this.lengths);
-    this.hashes = grow(this.hashes);
-  }
-
-  private growArena(needed: number): void {
-    const next = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + needed));
-    next.set(this.arena.subarray(0, this.arenaUsed));
-    this.arena = next;
+    this.slotMask = this.slotMask * 2 + 1;
+    this.slots = new Int32Array((this.slotMask + 1) * SLOT_FIELDS);
+    for (let id = 0; id < this.size; id++) this.place(id, this.hashes[id]);
   }
 }
+
+function grownInt32(from: Int32Array): Int32Array<ArrayBuffer> {
+  const to = new Int32Array(from.length * 2);
+  to.set(from);
+  return to;
+}
+
+/** FNV-1a over `bytes[start, start + length)`. */
+function hashBytes(bytes: Uint8Array, start: number, length: number): number {
+  let hash = FNV_OFFSET;
+  for (let i = start, end = start + length; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+  return hash;
+}
+
+/**
+ * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry (one cache line): records,
+ * packets, bytes, firstSeen, lastSeen, ephemeral range (min * 65536 + max, -1 when nothing is
+ * collapsed), tcp-flags (-1 for null) and the Bit flags below.
+ */
+const VALUE_FIELDS = 8;
+const V_RECORDS = 0;
+const V_PACKETS = 1;
+const V_BYTES = 2;
+const V_FIRST = 3;
+const V_LAST = 4;
+const V_EPHEMERAL = 5;
+const V_TCP_FLAGS = 6;
+const V_BITS = 7;
+const EPHEMERAL_SCALE = 65536;
+/** Bits: a record carried start/end; records disagreed on reject-reason; a string field has its value. */
+const BIT_TIME_SEEN = 1;
+const BIT_REASON_CONFLICT = 2;
+const BIT_ACCOUNT = 4;
+const BIT_VPC = 8;
+const BIT_SUBNET = 16;
+const BIT_REASON = 32;
 
 const directionCode = (direction: Direction | null): number =>
   direction === 'ingress' ? DirectionCode.Ingress : direction === 'egress' ? DirectionCode.Egress : DirectionCode.None;
 const directionOfCode = (code: number): Direction | null =>
   code === DirectionCode.Ingress ? 'ingress' : code === DirectionCode.Egress ? 'egress' : null;
 
-const isPort = (port: number): boolean => Number.isInteger(port) && port >= 0 && port <= 65535;
+const isPort = (port: number | null): boolean => port === null || (Number.isInteger(port) && port >= 0 && port <= 65535);
+
+/** A record number the byte table can hold: absent, or >= 0 (-1 marks null there). */
+const isPlainNumber = (value: unknown): boolean => typeof value !== 'number' || value >= 0;
+/** The record number as the byte table holds it: -1 for absent or null. */
+const plainNumber = (value: unknown): number => (typeof value === 'number' ? value : -1);
 
 /** Whether the byte span spells exactly `text` (ASCII bytes against UTF-16 code units). */
 function spanEquals(bytes: Uint8Array, start: number, end: number, text: string): boolean {
@@ -284,24 +327,43 @@ function spanEquals(bytes: Uint8Array, start: number, end: number, text: string)
   return true;
 }
 
-/** The span's text, or null for an absent or `-` field (start -1). */
-const spanText = (bytes: Uint8Array, start: number, end: number): string | null =>
-  start < 0 ? null : textOf(bytes, start, end);
+/**
+ * Decodes spans of one string field, reusing the previous string while the bytes repeat: account,
+ * VPC and subnet ids repeat across aggregates and need not be held once per aggregate.
+ */
+class SpanTexts {
+  private last: string | null = null;
+
+  text(bytes: Uint8Array, start: number, end: number): string | null {
+    if (start < 0) return null;
+    const last = this.last;
+    if (last !== null && spanEquals(bytes, start, end, last)) return last;
+    return (this.last = textOf(bytes, start, end));
+  }
+}
 
 /**
  * Sums flow-log records that share (interface, flow direction, source, destination, protocol,
  * ports after the shared collapse rule, action) into FlowAggregates. Memory grows with the number
  * of distinct keys, not with the number of records.
  *
- * Keys are encoded as bytes in a hash table, so adding a record whose key exists allocates nothing;
- * `addScanned` adds a line read by a FlowLineScanner without building its FlowRecord at all.
+ * Keys are encoded as bytes in a hash table and sums kept in one float64 array, so adding a record
+ * whose key exists allocates nothing; `addScanned` adds a line read by a FlowLineScanner without
+ * building its FlowRecord at all. Hand-built records the byte table cannot hold (see textKey) are
+ * aggregated in a map of objects by the same rules.
  */
 export class FlowAggregator {
   private readonly keepAccept: boolean;
   private readonly keepReject: boolean;
   private readonly table = new ByteKeyTable();
-  /** Entries of the byte table, by key number. */
-  private readonly entries: Entry[] = [];
+  private values = new Float64Array(1024 * VALUE_FIELDS);
+  private readonly accounts: (string | null)[] = [];
+  private readonly vpcs: (string | null)[] = [];
+  private readonly subnets: (string | null)[] = [];
+  private readonly reasons: (string | null)[] = [];
+  private readonly accountTexts = new SpanTexts();
+  private readonly vpcTexts = new SpanTexts();
+  private readonly subnetTexts = new SpanTexts();
   /** Entries whose key the byte table cannot encode, by text key. */
   private readonly textEntries = new Map<string, Entry>();
   private key = new Uint8Array(256);
@@ -315,7 +377,7 @@ export class FlowAggregator {
 
   /** Number of distinct aggregates so far. */
   get size(): number {
-    return this.entries.length + this.textEntries.size;
+    return this.table.size + this.textEntries.size;
   }
 
   /** Whether records with this action are kept. */
@@ -333,25 +395,29 @@ export class FlowAggregator {
     const direction = directionOf(record);
     const ports = collapsePorts(flow.protocol, record.srcport, record.dstport);
 
-    let entry: Entry | undefined;
-    if (this.encodeRecordKey(flow, direction, ports)) {
-      const hash = this.keyHash();
-      const id = this.table.find(this.key, this.keyLength, hash);
-      if (id < 0) {
-        this.table.insert(this.key, this.keyLength, hash);
-        this.entries.push(this.newEntry(record, flow, direction, ports));
-        return true;
-      }
-      entry = this.entries[id];
-    } else {
-      const key = textKey(flow, direction, ports);
-      entry = this.textEntries.get(key);
-      if (entry === undefined) {
-        this.textEntries.set(key, this.newEntry(record, flow, direction, ports));
-        return true;
-      }
+    if (this.plainRecord(record, ports) && this.encodeRecordKey(flow, direction, ports)) {
+      const hash = hashBytes(this.key, 0, this.keyLength);
+      let id = this.table.find(this.key, this.keyLength, hash);
+      const isNew = id < 0;
+      if (isNew) id = this.newId(hash);
+      this.addValues(
+        id,
+        isNew,
+        plainNumber(record.packets),
+        plainNumber(record.bytes),
+        plainNumber(record.start),
+        plainNumber(record.end),
+        plainNumber(record['tcp-flags']),
+        ports.ephemeralPort ?? -1,
+      );
+      this.addRecordTexts(id, isNew, record);
+      return true;
     }
-    this.merge(entry, record, ports.ephemeralPort);
+
+    const key = textKey(flow, direction, ports);
+    const entry = this.textEntries.get(key);
+    if (entry === undefined) this.textEntries.set(key, this.newEntry(record, flow, direction, ports));
+    else this.merge(entry, record, ports.ephemeralPort);
     return true;
   }
 
@@ -366,50 +432,233 @@ export class FlowAggregator {
     if (action === ActionToken.Reject ? !this.keepReject : action !== ActionToken.Accept || !this.keepAccept) {
       return false;
     }
-    const srcport = flow.srcport < 0 ? null : flow.srcport;
-    const dstport = flow.dstport < 0 ? null : flow.dstport;
-    const collapse = portCollapseOf(flow.protocol, srcport, dstport);
-    const ephemeral =
-      collapse === PortCollapse.ServiceSrc ? dstport : collapse === PortCollapse.ServiceDst ? srcport : null;
+    const srcport = flow.srcport;
+    const dstport = flow.dstport;
+    const collapse = portCollapseOf(flow.protocol, srcport < 0 ? null : srcport, dstport < 0 ? null : dstport);
 
-    this.encodeScannedKey(flow, collapse);
-    const hash = this.keyHash();
-    const id = this.table.find(this.key, this.keyLength, hash);
-    if (id < 0) {
-      this.table.insert(this.key, this.keyLength, hash);
-      this.entries.push(this.newScannedEntry(flow, collapse, srcport, dstport, ephemeral));
-    } else {
-      this.mergeScanned(this.entries[id], flow, ephemeral);
-    }
+    // The key: header, then interface, source and destination separated by spaces.
+    const srcTag =
+      collapse === PortCollapse.None || srcport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceDst ? PORT_COLLAPSED : PORT_VALUE;
+    const dstTag =
+      collapse === PortCollapse.None || dstport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceSrc ? PORT_COLLAPSED : PORT_VALUE;
+    this.writeHeader(
+      flow.direction,
+      flow.protocol,
+      action,
+      srcTag,
+      srcTag === PORT_VALUE ? srcport : 0,
+      dstTag,
+      dstTag === PORT_VALUE ? dstport : 0,
+    );
+    const bytes = flow.bytes;
+    this.writeSpan(bytes, flow.interfaceStart, flow.interfaceEnd, true);
+    this.writeSpan(bytes, flow.srcaddrStart, flow.srcaddrEnd, true);
+    this.writeSpan(bytes, flow.dstaddrStart, flow.dstaddrEnd, false);
+
+    const hash = hashBytes(this.key, 0, this.keyLength);
+    let id = this.table.find(this.key, this.keyLength, hash);
+    const isNew = id < 0;
+    if (isNew) id = this.newId(hash);
+    const ephemeral = srcTag === PORT_COLLAPSED ? srcport : dstTag === PORT_COLLAPSED ? dstport : -1;
+    this.addValues(id, isNew, flow.packets, flow.byteCount, flow.start, flow.end, flow.tcpFlags, ephemeral);
+    this.addScannedTexts(id, isNew, flow);
     return true;
   }
 
   /** The aggregates, in a deterministic order (see compareAggregates). */
   aggregates(): FlowAggregate[] {
     const out: FlowAggregate[] = [];
-    const emit = (entry: Entry): void => {
+    for (let id = 0; id < this.table.size; id++) out.push(this.aggregateOf(id));
+    for (const entry of this.textEntries.values()) {
       out.push({ ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason });
-    };
-    this.entries.forEach(emit);
-    this.textEntries.forEach(emit);
+    }
     return sortAggregates(out);
   }
 
-  // --- byte keys: the header (KEY_HEADER bytes), then interface, source and destination separated by spaces
+  // --- byte-keyed entries
 
-  private keyHash(): number {
-    const key = this.key;
-    let hash = FNV_OFFSET;
-    for (let i = 0; i < this.keyLength; i++) hash = Math.imul(hash ^ key[i], FNV_PRIME);
-    return hash;
+  private newId(hash: number): number {
+    const id = this.table.insert(this.key, this.keyLength, hash);
+    if ((id + 1) * VALUE_FIELDS > this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.accounts.push(null);
+    this.vpcs.push(null);
+    this.subnets.push(null);
+    this.reasons.push(null);
+    return id;
   }
 
-  private reserve(bytes: number): void {
-    if (this.keyLength + bytes <= this.key.length) return;
-    const next = new Uint8Array(Math.max(this.key.length * 2, this.keyLength + bytes));
-    next.set(this.key.subarray(0, this.keyLength));
-    this.key = next;
+  /**
+   * The numeric part of newEntry/merge on one byte-keyed entry; -1 stands for a null number,
+   * `ephemeral` is the collapsed side's port or -1.
+   */
+  private addValues(
+    id: number,
+    isNew: boolean,
+    packets: number,
+    bytes: number,
+    start: number,
+    end: number,
+    tcpFlags: number,
+    ephemeral: number,
+  ): void {
+    const v = this.values;
+    const at = id * VALUE_FIELDS;
+    const hasTime = start >= 0 || end >= 0;
+    const first = start >= 0 ? start : end >= 0 ? end : 0;
+    const last = end >= 0 ? end : start >= 0 ? start : 0;
+    if (isNew) {
+      v[at + V_RECORDS] = 1;
+      v[at + V_PACKETS] = packets < 0 ? 0 : packets;
+      v[at + V_BYTES] = bytes < 0 ? 0 : bytes;
+      v[at + V_FIRST] = first;
+      v[at + V_LAST] = last;
+      v[at + V_EPHEMERAL] = ephemeral < 0 ? -1 : ephemeral * EPHEMERAL_SCALE + ephemeral;
+      v[at + V_TCP_FLAGS] = tcpFlags;
+      v[at + V_BITS] = hasTime ? BIT_TIME_SEEN : 0;
+      return;
+    }
+    v[at + V_RECORDS] += 1;
+    v[at + V_PACKETS] += packets < 0 ? 0 : packets;
+    v[at + V_BYTES] += bytes < 0 ? 0 : bytes;
+    if (hasTime) {
+      const bits = v[at + V_BITS];
+      if ((bits & BIT_TIME_SEEN) === 0) {
+        v[at + V_FIRST] = first;
+        v[at + V_LAST] = last;
+        v[at + V_BITS] = bits | BIT_TIME_SEEN;
+      } else {
+        if (first < v[at + V_FIRST]) v[at + V_FIRST] = first;
+        if (last > v[at + V_LAST]) v[at + V_LAST] = last;
+      }
+    }
+    if (tcpFlags >= 0) {
+      const flags = v[at + V_TCP_FLAGS];
+      v[at + V_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+    }
+    if (ephemeral >= 0) {
+      const range = v[at + V_EPHEMERAL];
+      const min = Math.floor(range / EPHEMERAL_SCALE);
+      const max = range - min * EPHEMERAL_SCALE;
+      if (ephemeral < min || ephemeral > max) {
+        v[at + V_EPHEMERAL] = Math.min(min, ephemeral) * EPHEMERAL_SCALE + Math.max(max, ephemeral);
+      }
+    }
   }
+
+  /** The string part of newEntry/merge for a record. */
+  private addRecordTexts(id: number, isNew: boolean, record: FlowRecord): void {
+    const v = this.values;
+    const at = id * VALUE_FIELDS + V_BITS;
+    let bits = v[at];
+    const reason = stringOrNull(record['reject-reason']);
+    if (isNew) {
+      if (reason !== null) {
+        this.reasons[id] = reason;
+        bits |= BIT_REASON;
+      }
+    } else if ((bits & BIT_REASON_CONFLICT) === 0 && reason !== this.reasons[id]) {
+      bits |= BIT_REASON_CONFLICT;
+    }
+    const account = stringOrNull(record['account-id']);
+    if ((bits & BIT_ACCOUNT) === 0 && account !== null) {
+      this.accounts[id] = account;
+      bits |= BIT_ACCOUNT;
+    }
+    const vpc = stringOrNull(record['vpc-id']);
+    if ((bits & BIT_VPC) === 0 && vpc !== null) {
+      this.vpcs[id] = vpc;
+      bits |= BIT_VPC;
+    }
+    const subnet = stringOrNull(record['subnet-id']);
+    if ((bits & BIT_SUBNET) === 0 && subnet !== null) {
+      this.subnets[id] = subnet;
+      bits |= BIT_SUBNET;
+    }
+    v[at] = bits;
+  }
+
+  /** addRecordTexts for a scanned line: touches the string arrays only when a value is set or compared. */
+  private addScannedTexts(id: number, isNew: boolean, flow: ScannedFlow): void {
+    const v = this.values;
+    const at = id * VALUE_FIELDS + V_BITS;
+    let bits = v[at];
+    const bytes = flow.bytes;
+    if (isNew) {
+      if (flow.reasonStart >= 0) {
+        this.reasons[id] = textOf(bytes, flow.reasonStart, flow.reasonEnd);
+        bits |= BIT_REASON;
+      }
+    } else if ((bits & BIT_REASON_CONFLICT) === 0) {
+      const same =
+        flow.reasonStart < 0
+          ? (bits & BIT_REASON) === 0
+          : (bits & BIT_REASON) !== 0 && spanEquals(bytes, flow.reasonStart, flow.reasonEnd, this.reasons[id] as string);
+      if (!same) bits |= BIT_REASON_CONFLICT;
+    }
+    if ((bits & BIT_ACCOUNT) === 0 && flow.accountStart >= 0) {
+      this.accounts[id] = this.accountTexts.text(bytes, flow.accountStart, flow.accountEnd);
+      bits |= BIT_ACCOUNT;
+    }
+    if ((bits & BIT_VPC) === 0 && flow.vpcStart >= 0) {
+      this.vpcs[id] = this.vpcTexts.text(bytes, flow.vpcStart, flow.vpcEnd);
+      bits |= BIT_VPC;
+    }
+    if ((bits & BIT_SUBNET) === 0 && flow.subnetStart >= 0) {
+      this.subnets[id] = this.subnetTexts.text(bytes, flow.subnetStart, flow.subnetEnd);
+      bits |= BIT_SUBNET;
+    }
+    v[at] = bits;
+  }
+
+  /** The FlowAggregate of a byte-keyed entry, its key fields decoded from the key bytes. */
+  private aggregateOf(id: number): FlowAggregate {
+    const arena = this.table.arena;
+    const offset = this.table.offsets[id];
+    const end = offset + this.table.lengths[id];
+    const srcTag = arena[offset + 3];
+    const dstTag = arena[offset + 6];
+    const afterInterface = arena.indexOf(SPACE, offset + KEY_HEADER);
+    const afterSrc = arena.indexOf(SPACE, afterInterface + 1);
+
+    const v = this.values;
+    const at = id * VALUE_FIELDS;
+    const range = v[at + V_EPHEMERAL];
+    const ephemeralMin = range < 0 ? null : Math.floor(range / EPHEMERAL_SCALE);
+    const ephemeralMax = range < 0 ? null : range - (ephemeralMin as number) * EPHEMERAL_SCALE;
+    const port = (tag: number, high: number): number | null =>
+      tag === PORT_VALUE ? arena[high] * 256 + arena[high + 1] : tag === PORT_COLLAPSED ? ephemeralMin : null;
+    const bits = v[at + V_BITS];
+    const tcpFlags = v[at + V_TCP_FLAGS];
+    return {
+      interfaceId: textOf(arena, offset + KEY_HEADER, afterInterface),
+      accountId: this.accounts[id],
+      vpcId: this.vpcs[id],
+      subnetId: this.subnets[id],
+      flowDirection: directionOfCode(arena[offset]),
+      srcaddr: textOf(arena, afterInterface + 1, afterSrc),
+      dstaddr: textOf(arena, afterSrc + 1, end),
+      srcport: port(srcTag, offset + 4),
+      dstport: port(dstTag, offset + 7),
+      protocol: arena[offset + 1],
+      action: arena[offset + 2] === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
+      tcpFlags: tcpFlags < 0 ? null : tcpFlags,
+      rejectReason: (bits & BIT_REASON_CONFLICT) !== 0 ? null : this.reasons[id],
+      servicePortSide: srcTag === PORT_COLLAPSED ? 'dst' : dstTag === PORT_COLLAPSED ? 'src' : null,
+      ephemeralPortMin: ephemeralMin,
+      ephemeralPortMax: ephemeralMax,
+      records: v[at + V_RECORDS],
+      packets: v[at + V_PACKETS],
+      bytes: v[at + V_BYTES],
+      firstSeen: v[at + V_FIRST],
+      lastSeen: v[at + V_LAST],
+    };
+  }
+
+  // --- byte keys
 
   private writeHeader(direction: number, protocol: number, action: number, srcTag: number, src: number, dstTag: number, dst: number): void {
     const key = this.key;
@@ -423,6 +672,13 @@ export class FlowAggregator {
     key[7] = dst >>> 8;
     key[8] = dst & 0xff;
     this.keyLength = KEY_HEADER;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.keyLength + bytes <= this.key.length) return;
+    const next = new Uint8Array(Math.max(this.key.length * 2, this.keyLength + bytes));
+    next.set(this.key.subarray(0, this.keyLength));
+    this.key = next;
   }
 
   private writeSpan(bytes: Uint8Array, start: number, end: number, separator: boolean): void {
@@ -449,28 +705,24 @@ export class FlowAggregator {
     return true;
   }
 
-  private encodeScannedKey(flow: ScannedFlow, collapse: PortCollapse): void {
-    const srcTag =
-      collapse === PortCollapse.None || flow.srcport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceDst ? PORT_COLLAPSED : PORT_VALUE;
-    const dstTag =
-      collapse === PortCollapse.None || flow.dstport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceSrc ? PORT_COLLAPSED : PORT_VALUE;
-    this.writeHeader(
-      flow.direction,
-      flow.protocol,
-      flow.action,
-      srcTag,
-      srcTag === PORT_VALUE ? flow.srcport : 0,
-      dstTag,
-      dstTag === PORT_VALUE ? flow.dstport : 0,
+  /** Whether the record's numbers fit the byte table (see plainNumber; ports within 0-65535). */
+  private plainRecord(record: FlowRecord, ports: CollapsedPorts): boolean {
+    const flags = record['tcp-flags'];
+    return (
+      isPlainNumber(record.packets) &&
+      isPlainNumber(record.bytes) &&
+      isPlainNumber(record.start) &&
+      isPlainNumber(record.end) &&
+      isPlainNumber(flags) &&
+      (typeof flags !== 'number' || flags <= 0x7fffffff) &&
+      isPort(ports.srcport) &&
+      isPort(ports.dstport) &&
+      isPort(ports.ephemeralPort)
     );
-    const bytes = flow.bytes;
-    this.writeSpan(bytes, flow.interfaceStart, flow.interfaceEnd, true);
-    this.writeSpan(bytes, flow.srcaddrStart, flow.srcaddrEnd, true);
-    this.writeSpan(bytes, flow.dstaddrStart, flow.dstaddrEnd, false);
   }
 
   /** Encodes the key a record shares with scanned lines; false when the record needs a text key. */
-  private encodeRecordKey(flow: UsableFlow, direction: Direction | null, ports: ReturnType<typeof collapsePorts>): boolean {
+  private encodeRecordKey(flow: UsableFlow, direction: Direction | null, ports: CollapsedPorts): boolean {
     const protocol = flow.protocol;
     if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) return false;
     const tag = (port: number | null, collapsed: boolean): number =>
@@ -479,7 +731,6 @@ export class FlowAggregator {
     const dstTag = tag(ports.dstport, ports.servicePortSide === 'src');
     const src = srcTag === PORT_VALUE ? (ports.srcport as number) : 0;
     const dst = dstTag === PORT_VALUE ? (ports.dstport as number) : 0;
-    if (!isPort(src) || !isPort(dst)) return false;
     const action = flow.action === 'REJECT' ? ActionToken.Reject : ActionToken.Accept;
     this.writeHeader(directionCode(direction), protocol, action, srcTag, src, dstTag, dst);
     return (
@@ -487,13 +738,13 @@ export class FlowAggregator {
     );
   }
 
-  // --- entries
+  // --- text-keyed entries (the plain object form of the same rules)
 
   private newEntry(
     record: FlowRecord,
     flow: UsableFlow,
     direction: Direction | null,
-    ports: ReturnType<typeof collapsePorts>,
+    ports: CollapsedPorts,
   ): Entry {
     const tcpFlags = record['tcp-flags'];
     const start = record.start;
@@ -568,91 +819,5 @@ export class FlowAggregator {
     if (agg.accountId === null) agg.accountId = stringOrNull(record['account-id']);
     if (agg.vpcId === null) agg.vpcId = stringOrNull(record['vpc-id']);
     if (agg.subnetId === null) agg.subnetId = stringOrNull(record['subnet-id']);
-  }
-
-  private newScannedEntry(
-    flow: ScannedFlow,
-    collapse: PortCollapse,
-    srcport: number | null,
-    dstport: number | null,
-    ephemeral: number | null,
-  ): Entry {
-    const bytes = flow.bytes;
-    const start = flow.start;
-    const end = flow.end;
-    return {
-      reasonConflict: false,
-      timeSeen: start >= 0 || end >= 0,
-      aggregate: {
-        interfaceId: textOf(bytes, flow.interfaceStart, flow.interfaceEnd),
-        accountId: spanText(bytes, flow.accountStart, flow.accountEnd),
-        vpcId: spanText(bytes, flow.vpcStart, flow.vpcEnd),
-        subnetId: spanText(bytes, flow.subnetStart, flow.subnetEnd),
-        flowDirection: directionOfCode(flow.direction),
-        srcaddr: textOf(bytes, flow.srcaddrStart, flow.srcaddrEnd),
-        dstaddr: textOf(bytes, flow.dstaddrStart, flow.dstaddrEnd),
-        srcport: collapse === PortCollapse.None ? null : srcport,
-        dstport: collapse === PortCollapse.None ? null : dstport,
-        protocol: flow.protocol,
-        action: flow.action === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
-        tcpFlags: flow.tcpFlags < 0 ? null : flow.tcpFlags,
-        rejectReason: spanText(bytes, flow.reasonStart, flow.reasonEnd),
-        servicePortSide:
-          collapse === PortCollapse.ServiceSrc ? 'src' : collapse === PortCollapse.ServiceDst ? 'dst' : null,
-        ephemeralPortMin: ephemeral,
-        ephemeralPortMax: ephemeral,
-        records: 1,
-        packets: flow.packets < 0 ? 0 : flow.packets,
-        bytes: flow.byteCount < 0 ? 0 : flow.byteCount,
-        firstSeen: start >= 0 ? start : end >= 0 ? end : 0,
-        lastSeen: end >= 0 ? end : start >= 0 ? start : 0,
-      },
-    };
-  }
-
-  /** merge() for a scanned line; keep the two in step. */
-  private mergeScanned(entry: Entry, flow: ScannedFlow, ephemeral: number | null): void {
-    const agg = entry.aggregate;
-    const bytes = flow.bytes;
-    agg.records += 1;
-    if (flow.packets > 0) agg.packets += flow.packets;
-    if (flow.byteCount > 0) agg.bytes += flow.byteCount;
-
-    const start = flow.start;
-    const end = flow.end;
-    if (start >= 0 || end >= 0) {
-      const first = start >= 0 ? start : end;
-      const last = end >= 0 ? end : start;
-      if (!entry.timeSeen) {
-        agg.firstSeen = first;
-        agg.lastSeen = last;
-        entry.timeSeen = true;
-      } else {
-        if (first < agg.firstSeen) agg.firstSeen = first;
-        if (last > agg.lastSeen) agg.lastSeen = last;
-      }
-    }
-
-    if (flow.tcpFlags >= 0) agg.tcpFlags = (agg.tcpFlags ?? 0) | flow.tcpFlags;
-
-    if (!entry.reasonConflict) {
-      const reason = agg.rejectReason;
-      const same =
-        flow.reasonStart < 0 ? reason === null : reason !== null && spanEquals(bytes, flow.reasonStart, flow.reasonEnd, reason);
-      if (!same) entry.reasonConflict = true;
-    }
-
-    if (ephemeral !== null) {
-      if (ephemeral < (agg.ephemeralPortMin as number)) {
-        agg.ephemeralPortMin = ephemeral;
-        if (agg.servicePortSide === 'src') agg.dstport = ephemeral;
-        else agg.srcport = ephemeral;
-      }
-      if (ephemeral > (agg.ephemeralPortMax as number)) agg.ephemeralPortMax = ephemeral;
-    }
-
-    if (agg.accountId === null) agg.accountId = spanText(bytes, flow.accountStart, flow.accountEnd);
-    if (agg.vpcId === null) agg.vpcId = spanText(bytes, flow.vpcStart, flow.vpcEnd);
-    if (agg.subnetId === null) agg.subnetId = spanText(bytes, flow.subnetStart, flow.subnetEnd);
   }
 }
