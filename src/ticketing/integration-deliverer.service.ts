@@ -205,7 +205,7 @@ export class IntegrationDelivererService {
     if (finding && findingId && envelope.type.startsWith('finding.')) {
       return buildSlackMessage(envelope.type as FindingEventType, finding, this.context(findingId));
     }
-    const text = summaryLine(envelope);
+    const text = summaryLine(envelope, this.publicUrl);
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
 
@@ -228,15 +228,20 @@ function toRef(entity: FindingTicketEntity): TicketRef {
 }
 
 /** A one-line Slack text for events that are not about one finding. */
-function summaryLine(envelope: WebhookEnvelope): string {
+function summaryLine(envelope: WebhookEnvelope, publicUrl: string | undefined): string {
   const data = envelope.data;
   switch (envelope.type) {
     case DomainEventType.AnalysisCompleted:
       return `sgdoctor analysis ${String(data.analysisId)} completed.`;
     case DomainEventType.AnalysisFailed:
       return `sgdoctor analysis ${String(data.analysisId)} failed.`;
-    case DomainEventType.ReportReady:
-      return `sgdoctor report ${String(data.reportId)} is ready${typeof data.url === 'string' ? `: ${data.url}` : '.'}`;
+    case DomainEventType.ReportReady: {
+      const links = (data.links ?? {}) as Record<string, string>;
+      const link = links.html ?? Object.values(links)[0];
+      return `sgdoctor report ${String(data.reportId)} is ready${link && publicUrl ? `: ${trimBaseUrl(publicUrl)}${link}` : '.'}`;
+    }
+    case DomainEventType.WebhookDisabled:
+      return `sgdoctor webhook ${String(data.name)} was disabled: ${String(data.reason)}.`;
     case PING_EVENT_TYPE:
       return 'Test message from sgdoctor.';
     default:

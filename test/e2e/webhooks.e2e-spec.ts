@@ -192,6 +192,19 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect((await http.post(`/v1/webhooks/${id}/deliveries/${target.id}/redeliver`)).status).toBe(202);
   });
 
+  it('honours Retry-After on 429 instead of the shorter scheduled delay', async () => {
+    const hook = await receiver((_req, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
+    const { id } = await subscribe(hook.url('/throttled'));
+    await emitOpened();
+    const [waiting] = await until(() => deliveries(id), (items) => items[0]?.attempts === 1);
+    expect(waiting).toMatchObject({ status: 'pending', lastStatusCode: 429 });
+    expect(new Date(waiting!.nextAttemptAt).getTime() - new Date(waiting!.lastAttemptAt).getTime()).toBeGreaterThanOrEqual(1_900);
+    await hook.waitForRequests(2);
+    expect(hook.requests[1]!.at - hook.requests[0]!.at).toBeGreaterThanOrEqual(1_900);
+    expect(hook.requests[1]!.headers['webhook-id']).toBe(hook.requests[0]!.headers['webhook-id']);
+    await until(() => deliveries(id), (items) => items[0]?.status === 'succeeded');
+  });
+
   it('410 Gone disables the subscription at once', async () => {
     const hook = await receiver(() => ({ status: 410 }));
     const { id } = await subscribe(hook.url('/gone'));

@@ -1,14 +1,21 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
 import { deliveryBackoff } from './delivery-backoff';
-import { deliverPayloadSchema, fanoutPayloadSchema, WEBHOOK_DELIVER_JOB } from './webhook-jobs';
+import {
+  deliverPayloadSchema,
+  EVENTS_SWEEP_EVERY_MS,
+  EVENTS_SWEEP_JOB,
+  EVENTS_SWEEP_SCHEDULER,
+  fanoutPayloadSchema,
+  WEBHOOK_DELIVER_JOB,
+} from './webhook-jobs';
 
 type Handler = (job: Job) => Promise<unknown>;
 
@@ -24,6 +31,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   private readonly handlers: Record<string, Handler> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
     [WEBHOOK_DELIVER_JOB]: (job) => this.deliver(job),
+    [EVENTS_SWEEP_JOB]: () => this.events.publishPending(),
   };
 
   constructor(
@@ -31,12 +39,14 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     private readonly deliveries: WebhookDeliveriesService,
     private readonly attempts: DeliveryAttemptService,
     private readonly config: ConfigService,
+    @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue,
   ) {
     super();
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
+    await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
   }
 
   async process(job: Job): Promise<unknown> {

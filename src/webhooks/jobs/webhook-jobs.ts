@@ -2,6 +2,13 @@ import { z } from 'zod';
 
 /** One attempt sequence of one delivery; retried by BullMQ on the delivery schedule. */
 export const WEBHOOK_DELIVER_JOB = 'webhook.deliver';
+/**
+ * Publishes outbox events whose fan-out was never enqueued (the process died between commit and
+ * publish). Runs every minute from a job scheduler; the event id as job id makes it harmless.
+ */
+export const EVENTS_SWEEP_JOB = 'events.sweep';
+export const EVENTS_SWEEP_SCHEDULER = 'events-sweep';
+export const EVENTS_SWEEP_EVERY_MS = 60_000;
 /** The name of the custom backoff the delivery worker registers. */
 export const DELIVERY_BACKOFF_TYPE = 'webhook-schedule';
 
