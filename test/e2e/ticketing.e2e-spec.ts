@@ -5,6 +5,7 @@ import { DomainEventType } from '../../src/events/domain-event';
 import { sampleFinding } from '../unit/integrations/sample-finding';
 import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
+import type { DeliveryView } from '../integration/webhooks/delivery-view';
 import { WebhookReceiver, type ReceivedRequest, type ReceiverReply } from '../utils/webhook-receiver';
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
@@ -85,9 +86,9 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     return emitEvent(api.app, type, subject, data);
   }
 
-  async function settledDeliveries(subscriptionId: string, count: number): Promise<Array<Record<string, any>>> {
+  async function settledDeliveries(subscriptionId: string, count: number): Promise<DeliveryView[]> {
     return until(
-      async () => (await http.get(`/v1/webhooks/${subscriptionId}/deliveries`)).body.items as Array<Record<string, any>>,
+      async () => (await http.get(`/v1/webhooks/${subscriptionId}/deliveries`)).body.items as DeliveryView[],
       (items) => items.length === count && items.every((d) => d.status !== 'pending'),
     );
   }

@@ -7,6 +7,7 @@ import type { ResolvedAddress } from '../../src/webhooks/delivery/ssrf-guard';
 import { sampleFinding } from '../unit/integrations/sample-finding';
 import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
+import type { DeliveryView } from '../integration/webhooks/delivery-view';
 import { WebhookReceiver, type ReceivedRequest } from '../utils/webhook-receiver';
 
 /** Names the tests resolve themselves: one private, one that changes its answer (DNS rebinding). */
@@ -70,7 +71,7 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     return emitEvent(api.app, DomainEventType.FindingOpened, subject, data);
   }
 
-  async function deliveries(subscriptionId: string): Promise<Array<Record<string, any>>> {
+  async function deliveries(subscriptionId: string): Promise<DeliveryView[]> {
     const page = await http.get(`/v1/webhooks/${subscriptionId}/deliveries`);
     expect(page.status).toBe(200);
     return page.body.items;
@@ -198,7 +199,7 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     await emitOpened();
     const [waiting] = await until(() => deliveries(id), (items) => items[0]?.attempts === 1);
     expect(waiting).toMatchObject({ status: 'pending', lastStatusCode: 429 });
-    expect(new Date(waiting!.nextAttemptAt).getTime() - new Date(waiting!.lastAttemptAt).getTime()).toBeGreaterThanOrEqual(1_900);
+    expect(new Date(waiting!.nextAttemptAt!).getTime() - new Date(waiting!.lastAttemptAt!).getTime()).toBeGreaterThanOrEqual(1_900);
     await hook.waitForRequests(2);
     expect(hook.requests[1]!.at - hook.requests[0]!.at).toBeGreaterThanOrEqual(1_900);
     expect(hook.requests[1]!.headers['webhook-id']).toBe(hook.requests[0]!.headers['webhook-id']);

@@ -3,6 +3,7 @@ import { RETRY_SCHEDULE_MS } from '../../../src/webhooks/delivery/delivery-polic
 import { DeliverySchedule } from '../../../src/webhooks/delivery-schedule';
 import { deliveryBackoff } from '../../../src/webhooks/jobs/delivery-backoff';
 import { RetryScheduledError } from '../../../src/webhooks/jobs/retry-scheduled.error';
+import type { DomainEventSubject } from '../../../src/events/domain-event';
 import { matchesFilters } from '../../../src/webhooks/webhook-filters';
 import { parseEnvelope, serializeEvent } from '../../../src/webhooks/webhook-envelope';
 import { eventsAllowedFor } from '../../../src/webhooks/webhook-format';
@@ -46,7 +47,7 @@ describe('matchesFilters', () => {
   const finding = { subject: { targetId: 't1', findingId: 'f', severity: 'high', classification: 'uncertain' } };
   const analysis = { subject: { targetId: 't1', analysisId: 'a' } };
   const report = { subject: { targetId: null, reportId: 'r' } };
-  const cases: Array<[string, Parameters<typeof matchesFilters>[0], { subject: Record<string, unknown> }, boolean]> = [
+  const cases: Array<[string, Parameters<typeof matchesFilters>[0], { subject: DomainEventSubject }, boolean]> = [
     ['no filters', {}, finding, true],
     ['empty lists', { targetIds: [], severities: [] }, finding, true],
     ['matching target', { targetIds: ['t1'] }, finding, true],
@@ -59,7 +60,7 @@ describe('matchesFilters', () => {
     ['target filter lets target-less report events through', { targetIds: ['t2'] }, report, true],
   ];
   it.each(cases)('%s', (_name, filters, event, expected) => {
-    expect(matchesFilters(filters, event as Parameters<typeof matchesFilters>[1])).toBe(expected);
+    expect(matchesFilters(filters, event)).toBe(expected);
   });
 });
 
