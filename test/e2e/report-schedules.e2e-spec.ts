@@ -143,6 +143,9 @@ describe('report schedules and reports', () => {
     const ready = receiver.requests.map((r) => JSON.parse(r.body.toString())).find((b) => b.type === 'report.ready');
     expect(ready.data).toMatchObject({ reportId: report.id, scheduleId, links: { html: `/v1/reports/${report.id}?format=html` } });
     expect(ready.data.totals.newFindings).toBe(data.totals.findings.new.total);
+    // The analysis the run started announced itself through the same outbox and delivery queue.
+    const completed = receiver.requests.map((r) => JSON.parse(r.body.toString())).find((b) => b.type === 'analysis.completed');
+    expect(completed.data.analysisId).toBe(report.analysisIds[0]);
 
     const second = await http.post(`/v1/report-schedules/${scheduleId}/run`);
     expect(second.status).toBe(202);

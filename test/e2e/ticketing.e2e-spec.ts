@@ -21,8 +21,8 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 const json = (request: ReceivedRequest) => JSON.parse(request.body.toString('utf8'));
 
 /** Jira Cloud as far as sgdoctor uses it: JQL search by label, create, comment, transition. */
-function fakeJira(): (request: ReceivedRequest) => ReceiverReply {
-  const issues: Array<{ id: string; key: string; labels: string[] }> = [];
+function fakeJira(existing: Array<{ id: string; key: string; labels: string[] }> = []): (request: ReceivedRequest) => ReceiverReply {
+  const issues = [...existing];
   return (req) => {
     if (req.method === 'POST' && req.path === '/rest/api/3/search/jql') {
       const label = /labels = "([^"]+)"/.exec(json(req).jql)?.[1];
@@ -162,6 +162,25 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const ping = await http.post(`/v1/webhooks/${id}/test`);
     expect(ping.status).toBe(202);
     await until(async () => jira.requests.some((r) => r.path === '/rest/api/3/myself'), Boolean);
+  });
+
+  it('Jira: an issue already carrying the fingerprint label (created by an attempt that died before storing it) is reused', async () => {
+    const ids = await insertTargetAndFinding(api.config.database.url, finding);
+    const jira = await server(fakeJira([{ id: '20001', key: 'OPS-7', labels: ['sgdoctor', `sgdoctor-${finding.fingerprint}`] }]));
+    const created = await http.post('/v1/webhooks', {
+      format: 'jira',
+      events: ['finding.opened'],
+      filters: { targetIds: [ids.targetId] },
+      jira: { baseUrl: jira.url(), email: 'bot@example.com', apiToken: 't', projectKey: 'OPS', issueType: 'Task' },
+    });
+    expect(created.status).toBe(201);
+    await emit(DomainEventType.FindingOpened, ids);
+    const [delivery] = await settledDeliveries(created.body.id, 1);
+    expect(delivery!.status).toBe('succeeded');
+    const search = jira.requests.find((r) => r.path === '/rest/api/3/search/jql')!;
+    expect(json(search).jql).toBe(`project = "OPS" AND labels = "sgdoctor-${finding.fingerprint}" ORDER BY created DESC`);
+    expect(jira.requests.filter((r) => r.path === '/rest/api/3/issue')).toHaveLength(0);
+    expect((await http.get(`/v1/findings/${ids.findingId}/tickets`)).body).toEqual([expect.objectContaining({ key: 'OPS-7', system: 'jira' })]);
   });
 
   it('ServiceNow: incident with correlation_id = fingerprint, work notes on recurrence, resolved state', async () => {
