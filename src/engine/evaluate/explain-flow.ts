@@ -5,6 +5,7 @@ import { describeTraffic } from '../network/protocol';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
+import { unfilteredTrafficReason } from './unfiltered-traffic';
 import { type SecurityGroupResult, evaluateSecurityGroups } from './security-group-evaluator';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
@@ -71,6 +72,8 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   if (!inferred) {
     return unknown(analysis, `cannot tell the direction: neither ${flow.srcaddr} nor ${flow.dstaddr} is an address of ${flow.interfaceId}`);
   }
+  const unfiltered = unfilteredTrafficReason(model, flow, peer);
+  if (unfiltered) return unknown(analysis, unfiltered);
   evaluateControls(model, flow, analysis, peer);
   return analysis;
 }
@@ -166,7 +169,9 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * security groups inbound; egress: security groups outbound, then NACL outbound) and EVERY
  * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
  * security groups are skipped for return traffic (they are stateful). `reject-reason` BPA is
- * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide.
+ * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
+ * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
+ * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.
  */
 export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: ExplainContext = {}): FlowVerdict {
   return analyzeFlow(model, flow, ctx).verdict;

@@ -87,6 +87,8 @@ function vpcsInReach(s: NetworkSnapshot, vpcId: string | null): string[] | null 
   const out = [vpcId];
   for (const p of s.VpcPeeringConnections ?? []) {
     if (p.Status?.Code !== 'active') continue;
+    const [ra, rb] = [p.RequesterVpcInfo?.Region, p.AccepterVpcInfo?.Region];
+    if (ra && rb && ra !== rb) continue;
     if (p.RequesterVpcInfo?.VpcId === vpcId && p.AccepterVpcInfo?.VpcId) out.push(p.AccepterVpcInfo.VpcId);
     if (p.AccepterVpcInfo?.VpcId === vpcId && p.RequesterVpcInfo?.VpcId) out.push(p.RequesterVpcInfo.VpcId);
   }
@@ -208,6 +210,37 @@ function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]
   });
 }
 
+const UNFILTERED = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123',
+  '169.254.169.250', '169.254.169.251', '169.254.170.2'];
+
+/** The address `offset` above the network address of `cidr` (null for a host block). */
+function plus(cidr: string | undefined, offset: number): Addr | null {
+  if (!cidr || !ipaddr.isValidCIDR(cidr)) return null;
+  const [base, bits] = ipaddr.parseCIDR(cidr);
+  const bytes = (base.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr)).toByteArray();
+  if (bits === (base.kind() === 'ipv4' ? 32 : 128)) return null;
+  let carry = offset;
+  for (let i = bytes.length - 1; i >= 0 && carry > 0; i--) {
+    const sum = bytes[i] + carry;
+    bytes[i] = sum & 255;
+    carry = sum >> 8;
+  }
+  return ipaddr.fromByteArray(bytes);
+}
+
+/** Traffic security groups and NACLs never filter: link-local services, DHCP, the resolver, the subnet router. */
+function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggregate, a: Addr): boolean {
+  if (UNFILTERED.some((t) => same(a, addr(t)!))) return true;
+  const ports = [flow.srcport, flow.dstport].join(',');
+  if (flow.protocol === 17 && ['67,68', '68,67', '546,547', '547,546'].includes(ports)) return true;
+  const vpcId = eniVpc(s, eni);
+  const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
+  const v4Blocks = vpc ? [vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock)] : [];
+  if (v4Blocks.some((c) => { const r = plus(c, 2); return r !== null && same(a, r); })) return true;
+  const subnet = s.Subnets?.find((x) => x.SubnetId === eni.SubnetId);
+  return subnet !== undefined && subnetBlocks(subnet).some((c) => { const r = plus(c, 1); return r !== null && same(a, r); });
+}
+
 /** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
 export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
   const eni = uniqueEnis(s).find((e) => e.NetworkInterfaceId === flow.interfaceId);
@@ -229,7 +262,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     const flags = flow.tcpFlags;
     if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = true;
     else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = false;
-    else if (reverseAccepted(flow, accepted)) returnTraffic = true;
+    else if (servicePortSide(flow) !== 'dst' && reverseAccepted(flow, accepted)) returnTraffic = true;
     else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       returnTraffic = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId) === 'allow';
@@ -238,6 +271,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   const base = { direction, returnTraffic };
   if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
   if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+  if (unfiltered(s, eni, flow, peerAddr)) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'not filtered' };
 
   let nacl: BlockingControl | null = null;
   let uncertain = false;

@@ -31,7 +31,8 @@ export interface ReturnTrafficDecision {
  *    means these packets open connections: not return traffic, whatever follows. Other values
  *    (0 for mid-connection packets, FIN 1, RST 4, and their ORs) decide nothing.
  * 2. `reverse-accept`: the reverse flow (addresses and ports swapped) was ACCEPTed at the same
- *    interface (see `ReturnTrafficIndex`).
+ *    interface (see `ReturnTrafficIndex`), and the packets do not go TO the service port (those
+ *    are the initiator's, whatever was accepted the other way).
  * 3. `service-port`: the packet comes FROM the service port and goes to an ephemeral port (the
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
@@ -48,8 +49,12 @@ export function detectReturnTraffic(
     if (flow.tcpFlags & TCP_ACK) return { returnTraffic: true, signal: 'tcp-flags' };
     if (flow.tcpFlags & TCP_SYN) return { returnTraffic: false, signal: null };
   }
-  if (index?.hasAcceptedReverse(flow)) return { returnTraffic: true, signal: 'reverse-accept' };
-  if (servicePortSide(flow) === 'src' && flow.srcport !== null) {
+  const side = servicePortSide(flow);
+  // A reverse ACCEPT says a connection got through one way, not who opened it: packets going TO
+  // the service port are the initiator's even then (an accepted reply earlier in the window, a
+  // request refused later after a rule change).
+  if (side !== 'dst' && index?.hasAcceptedReverse(flow)) return { returnTraffic: true, signal: 'reverse-accept' };
+  if (side === 'src' && flow.srcport !== null) {
     const groups = model.securityGroupsOf(flow.interfaceId);
     if (groups.length > 0) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';

@@ -64,7 +64,7 @@ function referencedGroups(model: NetworkModel, targetGroupId: string, flows: Exp
     if (!eni) continue;
     const eligible = model.securityGroupsOf(eni.NetworkInterfaceId).filter((groupId) => {
       const vpc = model.securityGroup(groupId)?.VpcId ?? eni.VpcId ?? null;
-      return vpc !== null && targetVpc !== null && (vpc === targetVpc || model.peeredVpcs(targetVpc).has(vpc));
+      return vpc !== null && targetVpc !== null && model.reachableVpcs(targetVpc).has(vpc);
     });
     if (eligible.length) groupsOfPeer.set(address, eligible);
   }

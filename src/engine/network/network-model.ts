@@ -56,6 +56,8 @@ export class NetworkModel {
   private readonly vpcsById = new Map<string, Vpc>();
   private readonly vpcBlocks = new Map<string, Cidr[]>();
   private readonly peersOfVpc = new Map<string, Set<string>>();
+  /** Active peerings within one region: the only ones across which a group reference works. */
+  private readonly sameRegionPeersOfVpc = new Map<string, Set<string>>();
   private readonly prefixLists = new Map<string, Cidr[]>();
   private readonly addressCache = new Map<string, IpAddress | null>();
 
@@ -146,6 +148,16 @@ export class NetworkModel {
     return (this.subnetBlocks.get(subnetId) ?? []).some((cidr) => cidrContains(cidr, address));
   }
 
+  /** The subnet's CIDR blocks (IPv4 and associated IPv6). */
+  subnetCidrBlocks(subnetId: string): readonly Cidr[] {
+    return this.subnetBlocks.get(subnetId) ?? [];
+  }
+
+  /** The VPC's associated CIDR blocks (primary, secondary, IPv6). */
+  vpcCidrBlocks(vpcId: string): readonly Cidr[] {
+    return this.vpcBlocks.get(vpcId) ?? [];
+  }
+
   vpc(vpcId: string): Vpc | undefined {
     return this.vpcsById.get(vpcId);
   }
@@ -155,11 +167,15 @@ export class NetworkModel {
     return this.peersOfVpc.get(vpcId) ?? EMPTY_SET;
   }
 
-  /** The VPC itself and every VPC actively peered with it: where a group reference can match. */
+  /**
+   * The VPC itself and every VPC actively peered with it in the same region: where a group
+   * reference can match (EC2 does not resolve security-group references across an inter-region
+   * peering; a peering whose regions the snapshot does not give counts as same-region).
+   */
   reachableVpcs(vpcId: string): ReadonlySet<string> {
     let set = this.reachableVpcCache.get(vpcId);
     if (!set) {
-      set = new Set([vpcId, ...this.peeredVpcs(vpcId)]);
+      set = new Set([vpcId, ...(this.sameRegionPeersOfVpc.get(vpcId) ?? EMPTY_SET)]);
       this.reachableVpcCache.set(vpcId, set);
     }
     return set;
@@ -255,14 +271,21 @@ export class NetworkModel {
       const a = peering.RequesterVpcInfo?.VpcId;
       const b = peering.AccepterVpcInfo?.VpcId;
       if (!a || !b) continue;
-      this.addPeer(a, b);
-      this.addPeer(b, a);
+      const regionA = peering.RequesterVpcInfo?.Region;
+      const regionB = peering.AccepterVpcInfo?.Region;
+      const sameRegion = !regionA || !regionB || regionA === regionB;
+      this.addPeer(this.peersOfVpc, a, b);
+      this.addPeer(this.peersOfVpc, b, a);
+      if (sameRegion) {
+        this.addPeer(this.sameRegionPeersOfVpc, a, b);
+        this.addPeer(this.sameRegionPeersOfVpc, b, a);
+      }
     }
   }
 
-  private addPeer(from: string, to: string): void {
-    let peers = this.peersOfVpc.get(from);
-    if (!peers) this.peersOfVpc.set(from, (peers = new Set()));
+  private addPeer(index: Map<string, Set<string>>, from: string, to: string): void {
+    let peers = index.get(from);
+    if (!peers) index.set(from, (peers = new Set()));
     peers.add(to);
   }
 

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { evaluateNetworkAcl } from '../../../../src/engine/evaluate/network-acl-evaluator';
+import { referenceExplainFlow } from '../../../../src/engine/evaluate/reference-evaluator';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { IpPermission, NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+
+// One VPC (10.1.0.0/16, 2600:1f18:1::/56) with a web subnet, an app subnet and a db subnet, each
+// with its own NACL, plus a peered VPC (10.9.0.0/16) and a VPC peered across regions (10.8.0.0/16).
+const allow = (n: number, egress: boolean, cidr: string, extra: object = {}): NetworkAclEntry => ({
+  RuleNumber: n, Protocol: '-1', RuleAction: 'allow', Egress: egress, ...(cidr.includes(':') ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr }), ...extra,
+});
+const catchAlls: NetworkAclEntry[] = [
+  { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
+  { RuleNumber: 32768, Protocol: '-1', RuleAction: 'deny', Egress: false, Ipv6CidrBlock: '::/0' },
+  { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
+  { RuleNumber: 32768, Protocol: '-1', RuleAction: 'deny', Egress: true, Ipv6CidrBlock: '::/0' },
+];
+
+function sg(id: string, ingress: IpPermission[], egress: IpPermission[] = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], vpc = 'vpc-1') {
+  return { GroupId: id, GroupName: id.replace('sg-', ''), VpcId: vpc, IpPermissions: ingress, IpPermissionsEgress: egress };
+}
+
+export const hardeningSnapshot: NetworkSnapshot = {
+  Vpcs: [
+    { VpcId: 'vpc-1', CidrBlock: '10.1.0.0/16', Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:1::/56' }] },
+    { VpcId: 'vpc-9', CidrBlock: '10.9.0.0/16' },
+    { VpcId: 'vpc-8', CidrBlock: '10.8.0.0/16' },
+  ],
+  VpcPeeringConnections: [
+    { VpcPeeringConnectionId: 'pcx-9', Status: { Code: 'active' }, RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' }, AccepterVpcInfo: { VpcId: 'vpc-9', Region: 'eu-west-1' } },
+  ],
+  Subnets: [
+    { SubnetId: 'subnet-web', VpcId: 'vpc-1', CidrBlock: '10.1.0.0/24', Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:1::/64' }] },
+    { SubnetId: 'subnet-web-b', VpcId: 'vpc-1', CidrBlock: '10.1.1.0/24' },
+    { SubnetId: 'subnet-app', VpcId: 'vpc-1', CidrBlock: '10.1.10.0/24' },
+    { SubnetId: 'subnet-db', VpcId: 'vpc-1', CidrBlock: '10.1.20.0/24' },
+    { SubnetId: 'subnet-peer', VpcId: 'vpc-9', CidrBlock: '10.9.0.0/24' },
+  ],
+  NetworkAcls: [
+    { NetworkAclId: 'acl-default', VpcId: 'vpc-1', IsDefault: true, Associations: [{ SubnetId: 'subnet-app' }], Entries: [
+      allow(100, false, '0.0.0.0/0'), allow(101, false, '::/0'), allow(100, true, '0.0.0.0/0'), allow(101, true, '::/0'), ...catchAlls,
+    ] },
+    { NetworkAclId: 'acl-web', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-web' }, { SubnetId: 'subnet-web-b' }], Entries: [
+      { RuleNumber: 90, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 50000, To: 50100 } },
+      { RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 443, To: 443 } },
+      { RuleNumber: 110, Protocol: '6', RuleAction: 'allow', Egress: false, Ipv6CidrBlock: '::/0', PortRange: { From: 443, To: 443 } },
+      { RuleNumber: 120, Protocol: '1', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/8', IcmpTypeCode: { Type: -1, Code: -1 } },
+      { RuleNumber: 130, Protocol: '1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0', IcmpTypeCode: { Type: 8, Code: 0 } },
+      { RuleNumber: 140, Protocol: '17', RuleAction: 'allow', Egress: false, CidrBlock: '10.1.0.0/16', PortRange: { From: 53, To: 53 } },
+      { RuleNumber: 150, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 32768, To: 60999 } },
+      allow(100, true, '0.0.0.0/0'), allow(101, true, '::/0'), ...catchAlls,
+    ] },
+    // The db tier: inbound only 5432 from the app subnet; outbound replies only to the app subnet.
+    { NetworkAclId: 'acl-db', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-db' }], Entries: [
+      { RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.1.10.0/24', PortRange: { From: 5432, To: 5432 } },
+      { RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: true, CidrBlock: '10.1.10.0/24', PortRange: { From: 1024, To: 65535 } },
+      ...catchAlls,
+    ] },
+    { NetworkAclId: 'acl-peer', VpcId: 'vpc-9', IsDefault: true, Entries: [allow(100, false, '0.0.0.0/0'), allow(100, true, '0.0.0.0/0'), ...catchAlls] },
+  ],
+  SecurityGroups: [
+    sg('sg-alb', [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }]),
+    sg('sg-app', [
+      { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: 'sg-alb' }] },
+      { IpProtocol: '6', FromPort: 9000, ToPort: 9000, UserIdGroupPairs: [{ GroupId: 'sg-mon' }] },
+      { IpProtocol: '17', FromPort: 8125, ToPort: 8125, IpRanges: [{ CidrIp: '10.1.0.0/16' }] },
+      { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+      { IpProtocol: '58', FromPort: -1, ToPort: -1, Ipv6Ranges: [{ CidrIpv6: '2600:1f18:1::/56' }] },
+      { IpProtocol: '50', IpRanges: [{ CidrIp: '192.0.2.0/24' }] },
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: 'pl-s3' }] },
+      { IpProtocol: 'tcp', FromPort: 6443, ToPort: 6443, UserIdGroupPairs: [{ GroupId: 'sg-gone', VpcId: 'vpc-1' }] },
+    ]),
+    sg('sg-app-extra', [{ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '10.1.1.0/24' }] }]),
+    sg('sg-everything', [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.1.20.0/24' }] }]),
+    sg('sg-db', [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-app' }] }],
+      [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }]),
+    sg('sg-mon', [], [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], 'vpc-9'),
+    sg('sg-nlb-client', [{ IpProtocol: 'tcp', FromPort: 7000, ToPort: 7000, IpRanges: [{ CidrIp: '10.1.0.21/32' }] }]),
+    ...Array.from({ length: 15 }, (_, i) => sg(`sg-filler${i}`, [{ IpProtocol: 'tcp', FromPort: 1000 + i, ToPort: 1000 + i, IpRanges: [{ CidrIp: '192.0.2.0/24' }] }])),
+  ],
+  PrefixListEntries: {},
+  ManagedPrefixLists: [{ PrefixListId: 'pl-s3', PrefixListName: 'com.amazonaws.eu-west-1.s3', OwnerId: 'AWS' }],
+  NetworkInterfaces: [
+    { NetworkInterfaceId: 'eni-alb-a', SubnetId: 'subnet-web', VpcId: 'vpc-1', Description: 'ELB app/shop/0123456789abcdef', PrivateIpAddress: '10.1.0.20',
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.1.0.20', Association: { PublicIp: '198.51.100.20' } }], Ipv6Addresses: [{ Ipv6Address: '2600:1f18:1::20' }], Groups: [{ GroupId: 'sg-alb' }] },
+    { NetworkInterfaceId: 'eni-alb-b', SubnetId: 'subnet-web-b', VpcId: 'vpc-1', Description: 'ELB app/shop/0123456789abcdef', PrivateIpAddress: '10.1.1.20', Groups: [{ GroupId: 'sg-alb' }] },
+    { NetworkInterfaceId: 'eni-nlb-a', SubnetId: 'subnet-web', VpcId: 'vpc-1', Description: 'ELB net/edge/0123456789abcdef', PrivateIpAddress: '10.1.0.21', Groups: [] },
+    { NetworkInterfaceId: 'eni-nlb-b', SubnetId: 'subnet-web-b', VpcId: 'vpc-1', Description: 'ELB net/edge/0123456789abcdef', PrivateIpAddress: '10.1.1.21', Groups: [] },
+    { NetworkInterfaceId: 'eni-nat', SubnetId: 'subnet-web', VpcId: 'vpc-1', Description: 'Interface for NAT Gateway nat-0123', PrivateIpAddress: '10.1.0.100',
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.1.0.100', Association: { PublicIp: '198.51.100.100' } }], Groups: [] },
+    { NetworkInterfaceId: 'eni-app', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.1.10.11', Attachment: { InstanceId: 'i-app' },
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.1.10.11', Association: { PublicIp: '198.51.100.11' } }, { PrivateIpAddress: '10.1.10.99' }],
+      Ipv6Addresses: [{ Ipv6Address: '2600:1f18:1:a::11' }], Ipv4Prefixes: [{ Ipv4Prefix: '10.1.10.64/28' }],
+      Groups: [{ GroupId: 'sg-app' }, ...Array.from({ length: 15 }, (_, i) => ({ GroupId: `sg-filler${i}` }))] },
+    { NetworkInterfaceId: 'eni-app2', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.1.10.12', Attachment: { InstanceId: 'i-app2' },
+      Groups: [{ GroupId: 'sg-app' }, { GroupId: 'sg-app-extra' }] },
+    { NetworkInterfaceId: 'eni-app3', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.1.10.13', Attachment: { InstanceId: 'i-app3' },
+      Groups: [{ GroupId: 'sg-app' }, { GroupId: 'sg-everything' }] },
+    { NetworkInterfaceId: 'eni-db', SubnetId: 'subnet-db', VpcId: 'vpc-1', PrivateIpAddress: '10.1.20.10', Description: 'RDSNetworkInterface', Groups: [{ GroupId: 'sg-db' }] },
+    { NetworkInterfaceId: 'eni-backend', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.1.10.50', Attachment: { InstanceId: 'i-backend' }, Groups: [{ GroupId: 'sg-nlb-client' }] },
+    { NetworkInterfaceId: 'eni-mon', SubnetId: 'subnet-peer', VpcId: 'vpc-9', PrivateIpAddress: '10.9.0.10', Groups: [{ GroupId: 'sg-mon' }] },
+  ],
+};
+
+export function flowOf(fields: Partial<FlowAggregate>): FlowAggregate {
+  return {
+    interfaceId: 'eni-app', accountId: null, vpcId: null, subnetId: null, flowDirection: null, srcaddr: '', dstaddr: '',
+    srcport: null, dstport: null, protocol: 6, action: 'REJECT', tcpFlags: null, rejectReason: null, servicePortSide: null,
+    ephemeralPortMin: null, ephemeralPortMax: null, records: 3, packets: 9, bytes: 540, firstSeen: 1_700_000_000, lastSeen: 1_700_003_600, ...fields,
+  };
+}
+
+const model = NetworkModel.fromSnapshot(hardeningSnapshot);
+const inVpc1 = { vpcId: 'vpc-1' };
+
+describe('security groups (AWS semantics)', () => {
+  const sgVerdict = (groups: string[], protocol: number, port: number | null, peer: string, dir: 'ingress' | 'egress' = 'ingress') =>
+    evaluateSecurityGroups(model, groups, dir, protocol, port, peer, inVpc1).allowed;
+  const appGroups = [...model.securityGroupsOf('eni-app')];
+
+  it.each<[string, string[], number, number | null, string, boolean | 'uncertain']>([
+    ['16 groups on one ENI: the last one allows', appGroups, 6, 1014, '192.0.2.7', true],
+    ['16 groups: none allows', appGroups, 6, 1015, '192.0.2.7', false],
+    ['IpProtocol "6" with a referenced group in a peered VPC', ['sg-app'], 6, 9000, '10.9.0.10', true],
+    ['IpProtocol "17" (udp by number)', ['sg-app'], 17, 8125, '10.1.0.5', true],
+    ['IpProtocol "50" (ESP) has no ports', ['sg-app'], 50, null, '192.0.2.1', true],
+    ['IpProtocol "58" covers ICMPv6', ['sg-app'], 58, null, '2600:1f18:1::5', true],
+    ['a -1 rule of an attached group covers ICMPv6 too', ['sg-everything'], 58, null, '10.1.20.5', true],
+    ['ICMP echo-only rule: uncertain for an ICMP flow from its peer', ['sg-app'], 1, null, '10.1.0.5', 'uncertain'],
+    ['ICMP echo-only rule: not uncertain for a peer it does not name', ['sg-app'], 1, null, '192.0.2.1', false],
+    ['an all-ICMP rule of another attached group decides', ['sg-app', 'sg-app-extra'], 1, null, '10.1.1.5', true],
+    ['a -1 rule of another attached group decides', ['sg-app', 'sg-everything'], 1, null, '10.1.20.5', true],
+    ['referenced group: the ALB ENI by its private IP', ['sg-app'], 6, 8080, '10.1.0.20', true],
+    ['referenced group: never by the ALB ENI\'s Elastic IP', ['sg-app'], 6, 8080, '198.51.100.20', false],
+    ['referenced group: an IPv6 address of the ALB ENI is private to the VPC', ['sg-app'], 6, 8080, '2600:1f18:1::20', true],
+    ['AWS-managed prefix list without entries in the snapshot: uncertain', ['sg-app'], 6, 443, '52.218.0.1', 'uncertain'],
+    ['stale reference (group deleted): private peer in the VPC nobody owns is uncertain', ['sg-app'], 6, 6443, '10.1.10.200', 'uncertain'],
+    ['stale reference: internet peer never matches', ['sg-app'], 6, 6443, '192.0.2.1', false],
+  ])('%s', (_name, groups, protocol, port, peer, expected) => {
+    expect(sgVerdict(groups, protocol, port, peer)).toBe(expected);
+  });
+
+  it('a referenced group of a VPC peered across regions never matches (references need same-region peering)', () => {
+    const crossRegion: NetworkSnapshot = {
+      ...hardeningSnapshot,
+      VpcPeeringConnections: [{ VpcPeeringConnectionId: 'pcx-9', Status: { Code: 'active' },
+        RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' }, AccepterVpcInfo: { VpcId: 'vpc-9', Region: 'us-east-1' } }],
+    };
+    const m = NetworkModel.fromSnapshot(crossRegion);
+    expect(evaluateSecurityGroups(m, ['sg-app'], 'ingress', 6, 9000, '10.9.0.10', inVpc1).allowed).toBe(false);
+  });
+});
+
+describe('network ACLs (AWS semantics)', () => {
+  it.each<[string, 'ingress' | 'egress', number, number | null, string, boolean | 'uncertain', number]>([
+    ['an explicit deny at 90 wins over the later allow 150', 'ingress', 6, 50050, '192.0.2.1', false, 90],
+    ['the same range edge is inclusive', 'ingress', 6, 50100, '192.0.2.1', false, 90],
+    ['one past the deny range falls to 150', 'ingress', 6, 50101, '192.0.2.1', true, 150],
+    ['IPv4 entries never match IPv6: IPv6 port 50050 skips 90 and 150, ends at 32768', 'ingress', 6, 50050, '2001:db8::1', false, 32768],
+    ['IPv6 entry 110 matches IPv6 443', 'ingress', 6, 443, '2001:db8::1', true, 110],
+    ['ICMP all types from 10/8 (rule 120)', 'ingress', 1, null, '10.2.3.4', true, 120],
+    ['ICMP type-specific rule 130 for others: uncertain', 'ingress', 1, null, '192.0.2.1', 'uncertain', 130],
+    ['udp 53 from the VPC', 'ingress', 17, 53, '10.1.10.11', true, 140],
+    ['udp 53 from outside the VPC: catch-all', 'ingress', 17, 53, '192.0.2.1', false, 32767],
+    ['protocol -1 entry allows any protocol', 'egress', 47, null, '192.0.2.1', true, 100],
+  ])('%s', (_name, dir, protocol, port, peer, allowed, ruleNumber) => {
+    expect(evaluateNetworkAcl(model, 'acl-web', dir, protocol, port, peer)).toMatchObject({ allowed, ruleNumber });
+  });
+
+  it('a subnet without an explicit association uses its VPC\'s default NACL, exactly one', () => {
+    expect(model.networkAclIdForSubnet('subnet-app')).toBe('acl-default');
+    expect(model.networkAclIdForSubnet('subnet-web-b')).toBe('acl-web');
+  });
+});
+
+describe('explainFlow (AWS semantics)', () => {
+  const explain = (fields: Partial<FlowAggregate>, accepted: FlowAggregate[] = []) =>
+    explainFlow(model, flowOf(fields), { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
+
+  it.each<[string, Partial<FlowAggregate>, object]>([
+    ['inbound to a secondary private IP is ingress', { srcaddr: '192.0.2.9', dstaddr: '10.1.10.99', srcport: 40000, dstport: 22 },
+      { direction: 'ingress', verdict: 'blocked' }],
+    ['inbound to an address of a delegated prefix is ingress', { srcaddr: '192.0.2.9', dstaddr: '10.1.10.70', srcport: 40000, dstport: 22 },
+      { direction: 'ingress', verdict: 'blocked' }],
+    ['outbound from the IPv6 address is egress', { srcaddr: '2600:1f18:1:a::11', dstaddr: '2001:db8::5', srcport: 40000, dstport: 443 },
+      { direction: 'egress' }],
+    ['inbound to the Elastic IP (public address of the ENI) is ingress', { srcaddr: '192.0.2.9', dstaddr: '198.51.100.11', srcport: 40000, dstport: 22 },
+      { direction: 'ingress' }],
+    ['NAT gateway ENI, leg from the instance: ingress (dstaddr is the NAT\'s private IP)', { interfaceId: 'eni-nat', srcaddr: '10.1.10.11', dstaddr: '10.1.0.100', srcport: 40000, dstport: 443 },
+      { direction: 'ingress', verdict: 'allowed' }],
+    ['NAT gateway ENI, leg to the internet: egress from the NAT\'s private IP', { interfaceId: 'eni-nat', srcaddr: '10.1.0.100', dstaddr: '203.0.113.5', srcport: 40000, dstport: 443 },
+      { direction: 'egress', verdict: 'allowed' }],
+    ['NAT gateway ENI, reply into a port the NACL denies (rule 90): only the NACL blocks', { interfaceId: 'eni-nat', srcaddr: '203.0.113.5', dstaddr: '10.1.0.100', srcport: 443, dstport: 50010, tcpFlags: 18 },
+      { direction: 'ingress', verdict: 'blocked', returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }] }],
+    ['tcp-flags 19 (SYN-ACK + FIN) is the responder\'s side', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 19 },
+      { returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }] }],
+    ['tcp-flags 3 (SYN + FIN) is the initiator\'s side: the SG is asked', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 3 },
+      { returnTraffic: false, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }, { control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] }] }],
+    ['same subnet: NACL skipped, SG decides', { interfaceId: 'eni-alb-a', srcaddr: '10.1.0.77', dstaddr: '10.1.0.20', srcport: 40000, dstport: 22 },
+      { verdict: 'blocked', blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] }] }],
+    ['different subnets: only the capturing ENI\'s NACL, in the record\'s direction', { interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379 },
+      { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-db', ruleNumber: 32767 }, { control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] }] }],
+    ['egress path order: SG then NACL', { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '192.0.2.1', srcport: 40000, dstport: 25 },
+      { verdict: 'blocked', direction: 'egress', blockedBy: [{ control: 'security-group', direction: 'egress', groupIds: ['sg-db'] }, { control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 }] }],
+    ['BPA reject-reason is Block Public Access', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 40000, dstport: 443, rejectReason: 'BPA' },
+      { verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] }],
+    ['return traffic is never an SG block: a reply the db SG would not allow is only a NACL matter', { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 40000, tcpFlags: 18 },
+      { verdict: 'blocked', returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 }] }],
+    ['ENI in another account (not in the snapshot): unknown', { interfaceId: 'eni-elsewhere', srcaddr: '10.1.10.11', dstaddr: '10.1.99.9', srcport: 40000, dstport: 443 },
+      { verdict: 'unknown' }],
+  ])('%s', (_name, fields, expected) => {
+    expect(explain(fields)).toMatchObject(expected);
+  });
+
+  it('the initiator\'s packets are never return traffic, even when the reverse flow was accepted earlier', () => {
+    // app opened connections to the db in the morning (replies ACCEPTed at the app ENI); later the
+    // app's requests are REJECTed. The reverse-accept signal must not turn the requests into
+    // "return traffic", or the SG would never be asked.
+    const replies = flowOf({ srcaddr: '10.1.20.10', dstaddr: '10.1.10.11', srcport: 5432, dstport: 41000, action: 'ACCEPT', servicePortSide: 'src', ephemeralPortMin: 41000, ephemeralPortMax: 41000 });
+    const request = { srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432, servicePortSide: 'dst' as const };
+    const verdict = explain(request, [replies]);
+    expect(verdict.returnTraffic).toBe(false);
+    expect(referenceExplainFlow(hardeningSnapshot, flowOf(request), [replies]).returnTraffic).toBe(false);
+  });
+
+  it('the responder\'s packets are return traffic when the reverse flow was accepted', () => {
+    const requests = flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.0.20', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432, action: 'ACCEPT' });
+    expect(explain({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 41000 }, [requests]))
+      .toMatchObject({ returnTraffic: true, blockedBy: [{ control: 'network-acl', networkAclId: 'acl-db' }] });
+  });
+
+  it.each<[string, Partial<FlowAggregate>]>([
+    ['instance metadata 169.254.169.254', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.254', srcport: 40000, dstport: 80 }],
+    ['instance metadata over IPv6 fd00:ec2::254', { srcaddr: '2600:1f18:1:a::11', dstaddr: 'fd00:ec2::254', srcport: 40000, dstport: 80 }],
+    ['Amazon Time Sync 169.254.169.123', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.123', srcport: 40000, dstport: 123, protocol: 17 }],
+    ['Route 53 Resolver at the VPC base + 2', { srcaddr: '10.1.10.11', dstaddr: '10.1.0.2', srcport: 40000, dstport: 53, protocol: 17 }],
+    ['Amazon DNS 169.254.169.253', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.253', srcport: 40000, dstport: 53, protocol: 17 }],
+    ['the subnet\'s VPC router (base + 1)', { srcaddr: '10.1.10.11', dstaddr: '10.1.10.1', protocol: 1 }],
+    ['DHCP', { srcaddr: '10.1.10.11', dstaddr: '10.1.10.1', srcport: 68, dstport: 67, protocol: 17 }],
+    ['Windows licence activation 169.254.169.250', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.250', srcport: 40000, dstport: 1688 }],
+  ])('traffic that security groups and NACLs never filter is undecided, not blocked: %s', (_name, fields) => {
+    const verdict = explain(fields);
+    expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+    expect(verdict.reason).toMatch(/not filtered by security groups or network ACLs/);
+    const { reason: _r, ...reference } = referenceExplainFlow(hardeningSnapshot, flowOf(fields));
+    const { reason: _f, ...fast } = verdict;
+    expect(fast).toEqual(reference);
+  });
+});
