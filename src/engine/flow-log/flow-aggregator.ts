@@ -153,15 +153,19 @@ function textRanks<T>(items: readonly T[], text: (item: T) => string | null): In
 function sortAggregates(items: FlowAggregate[]): FlowAggregate[] {
   const n = items.length;
   const iface = textRanks(items, (a) => a.interfaceId);
-  const action = textRanks(items, (a) => a.action);
   const src = textRanks(items, (a) => a.srcaddr);
   const dst = textRanks(items, (a) => a.dstaddr);
-  const direction = textRanks(items, (a) => a.flowDirection);
-  const side = textRanks(items, (a) => a.servicePortSide);
+  // Fields with a few known values rank directly, in compareText order (null reads as '').
+  const action = new Int8Array(n);
+  const direction = new Int8Array(n);
+  const side = new Int8Array(n);
   const protocol = new Float64Array(n);
   const dstport = new Float64Array(n);
   const srcport = new Float64Array(n);
   items.forEach((a, i) => {
+    action[i] = a.action === 'ACCEPT' ? 0 : 1;
+    direction[i] = a.flowDirection === null ? 0 : a.flowDirection === 'egress' ? 1 : 2;
+    side[i] = a.servicePortSide === null ? 0 : a.servicePortSide === 'dst' ? 1 : 2;
     protocol[i] = a.protocol;
     dstport[i] = a.dstport ?? -1;
     srcport[i] = a.srcport ?? -1;
