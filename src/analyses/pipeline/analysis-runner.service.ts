@@ -131,7 +131,8 @@ export class AnalysisRunner {
       });
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
         statistics.findings = await this.findingCounts(manager, analysis.id, target.id);
-        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, finishedAt: new Date() });
+        // A failure recorded by an earlier, retried attempt of this job is not the outcome.
+        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: new Date() });
         const event = await this.events.record(manager, {
           type: DomainEventType.AnalysisCompleted,
           subject: { targetId: target.id, analysisId: analysis.id },

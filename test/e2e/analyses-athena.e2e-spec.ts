@@ -1,0 +1,224 @@
+import { DescribeFlowLogsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
+import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
+import type { TestApp } from '../utils/test-app';
+import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
+import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
+import { EC2_LIST_CALLS, MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
+import { sampleAggregates, sampleSnapshot } from '../integration/analysis-support/aws-sample-responses';
+import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
+
+/** The format of the VPC's flow log (version 5 fields), which the Athena table is declared with. */
+const V5_FORMAT =
+  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${tcp-flags} ${flow-direction} ${traffic-path}';
+const GIB = 1024 ** 3;
+
+function athenaTargetBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'shop-prod',
+    accountId: '111122223333',
+    region: 'eu-west-1',
+    configSource: { type: 'ec2' },
+    flowSource: {
+      type: 'athena',
+      workgroup: 'sgdoctor',
+      database: 'vpc_flow_logs',
+      table: 'shop_flow_logs',
+      outputLocation: 's3://shop-athena-results/sgdoctor/',
+      layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' },
+      logFormat: V5_FORMAT,
+    },
+    ...overrides,
+  };
+}
+
+/** What a finding is, independent of the target it belongs to. */
+const identity = (f: Record<string, any>) => [f.fingerprint, f.classification, f.severity, f.records];
+const byFingerprint = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+
+describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through the job', () => {
+  let testApp: TestApp;
+  let account: MockedAwsAccount;
+  let snapshot: NetworkSnapshot;
+  let aggregates: { reject: FlowAggregate[]; accept: FlowAggregate[] };
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    snapshot = sampleSnapshot();
+    aggregates = await sampleAggregates();
+    account = new MockedAwsAccount(snapshot, new AthenaEmulator(aggregates));
+    testApp = await createAwsTestApp({
+      env: { QUEUE_ATTEMPTS: '3', QUEUE_BACKOFF_MS: '100' },
+      athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: 60_000 },
+    });
+  });
+
+  beforeEach(() => account.reset());
+
+  afterAll(async () => {
+    await testApp?.close();
+    account?.restore();
+  });
+
+  async function createTarget(body: Record<string, unknown>): Promise<string> {
+    const created = await api(server()).post('/v1/targets', body);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.id;
+  }
+
+  it('reads the snapshot page by page, queries Athena with bound parameters, and finds what the files-based analysis finds', async () => {
+    const sizes = { reject: 3 * GIB + 17, accept: 9 * GIB };
+    account.athena.scriptFor = (kind) => ({ states: ['QUEUED', 'QUEUED', 'RUNNING', 'RUNNING', 'SUCCEEDED'], dataScannedBytes: sizes[kind] });
+    const targetId = await createTarget(athenaTargetBody());
+    const done = await analyse(server(), targetId);
+
+    // EC2: every list read to its last page; the snapshot kept on the analysis is the account's configuration.
+    const groupPages = account.ec2Calls(DescribeSecurityGroupsCommand.name).map((input) => [input.NextToken ?? null, input.MaxResults]);
+    expect(groupPages).toEqual([[null, 1000], ['SecurityGroups-next-4', 1000], ['SecurityGroups-next-8', 1000]]);
+    expect(account.ec2Calls(DescribeNetworkInterfacesCommand.name)).toHaveLength(Math.ceil(snapshot.NetworkInterfaces!.length / 4));
+    for (const [command] of EC2_LIST_CALLS) expect(account.ec2Calls(command.name).length, command.name).toBeGreaterThan(0);
+    expect(account.ec2Calls(DescribeFlowLogsCommand.name)[0]).not.toHaveProperty('Filter');
+    expect(account.ec2Calls(GetManagedPrefixListEntriesCommand.name).map((input) => input.PrefixListId)).toEqual(['pl-0a1b2c3d4e5f67890']);
+    const [stored] = await testApp.app
+      .get(DataSource)
+      .query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
+    expect(stored.snapshot).toEqual({ ...snapshot, SecurityGroupRules: [] });
+
+    // Athena: one query per kind, named table, values only as execution parameters.
+    expect(account.athena.starts).toHaveLength(2);
+    const [reject, accept] = account.athena.starts;
+    for (const start of [reject, accept]) {
+      expect(start.QueryString).toContain('FROM "AwsDataCatalog"."vpc_flow_logs"."shop_flow_logs"');
+      expect(start.QueryString).not.toMatch(/'(REJECT|ACCEPT|OK)'|2026/);
+      expect(start.QueryString!.split('?').length - 1).toBe(start.ExecutionParameters!.length);
+      expect(start.WorkGroup).toBe('sgdoctor');
+      expect(start.ResultConfiguration).toEqual({ OutputLocation: 's3://shop-athena-results/sgdoctor/' });
+      expect(start.ClientRequestToken).toMatch(/^sgdoctor-(reject|accept)-[0-9a-f]{32,}$/);
+    }
+    const fromSec = String(Date.parse(SAMPLE_WINDOW.from) / 1000);
+    const toSec = String(Date.parse(SAMPLE_WINDOW.to) / 1000);
+    expect(reject.ExecutionParameters).toEqual(["'REJECT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
+    expect(accept.ExecutionParameters).toEqual(["'ACCEPT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
+    expect(reject.ClientRequestToken).not.toBe(accept.ClientRequestToken);
+
+    // Results: read page by page, never more than 1000 rows asked for.
+    expect(account.athena.resultRequests.every((r) => r.MaxResults !== undefined && r.MaxResults <= 1000)).toBe(true);
+    expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([null, null, 'results-next-1']);
+
+    // Statistics: bytes scanned and the cost Athena bills for them.
+    const ids = account.athena.queries.map((q) => q.id);
+    expect(done.statistics).toMatchObject({
+      bytesScanned: sizes.reject + sizes.accept,
+      queryExecutionIds: ids,
+      aggregates: aggregates.reject.length + aggregates.accept.length,
+      rejectedRecords: aggregates.reject.reduce((sum, a) => sum + a.records, 0),
+    });
+    expect(done.statistics.estimatedCostUsd).toBeCloseTo(estimateAthenaCostUsd(sizes.reject, 5) + estimateAthenaCostUsd(sizes.accept, 5), 12);
+    expect(done.statistics.estimatedCostUsd).toBeGreaterThan(0);
+
+    // The same data through the files-based path gives the same findings.
+    const filesTargetId = await createTarget(sampleTargetBody({ name: 'files' }));
+    const filesRun = await analyse(server(), filesTargetId);
+    const fromAthena = (await allFindings(server(), targetId)).map(identity).sort(byFingerprint);
+    const fromFiles = (await allFindings(server(), filesTargetId)).map(identity).sort(byFingerprint);
+    expect(fromAthena.length).toBeGreaterThan(0);
+    expect(fromAthena).toEqual(fromFiles);
+    expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
+  });
+
+  it('a job retried after a transient error starts no second query: the same ClientRequestToken re-attaches to it', async () => {
+    let failures = 0;
+    account.athena.onPoll = (query, state) => {
+      if (query.kind === 'reject' && state === 'RUNNING' && failures === 0) {
+        failures += 1;
+        throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
+          name: 'InternalServerException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+    };
+    const targetId = await createTarget(athenaTargetBody({ name: 'redelivered' }));
+    const done = await analyse(server(), targetId);
+
+    expect(failures).toBe(1);
+    const rejectStarts = account.athena.starts.filter((s) => s.ExecutionParameters?.[0] === "'REJECT'");
+    expect(rejectStarts).toHaveLength(2);
+    expect(rejectStarts[0].ClientRequestToken).toBe(rejectStarts[1].ClientRequestToken);
+    expect(rejectStarts[0].QueryString).toBe(rejectStarts[1].QueryString);
+    expect(account.athena.queries.filter((q) => q.kind === 'reject')).toHaveLength(1);
+    expect(done.statistics.queryExecutionIds).toEqual(account.athena.queries.map((q) => q.id));
+    expect(done.attempt).toBe(0);
+    // A success is not reported with the failure of the attempt before it.
+    expect(done.failure).toBeNull();
+  });
+
+  it('a FAILED query fails the analysis with Athena’s reason; a retry runs a fresh query to success', async () => {
+    const reason = "TABLE_NOT_FOUND: line 31:12: Table 'awsdatacatalog.vpc_flow_logs.shop_flow_logs' does not exist";
+    account.athena.scriptFor = (kind, started) =>
+      kind === 'reject' && started === 0
+        ? {
+            states: ['QUEUED', 'RUNNING', 'FAILED'],
+            stateChangeReason: reason,
+            athenaError: { ErrorCategory: 2, ErrorType: 1301, Retryable: false, ErrorMessage: reason },
+          }
+        : { states: ['RUNNING', 'SUCCEEDED'], dataScannedBytes: 1024 };
+    const targetId = await createTarget(athenaTargetBody({ name: 'failing' }));
+    const created = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    expect(created.status).toBe(202);
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed.status).toBe('failed');
+    const failedQuery = account.athena.queries[0];
+    expect(failed.failure).toMatchObject({ code: 'ATHENA.FAILED', stage: 'query', permanent: true });
+    expect(failed.failure.reason).toBe(`Athena query ${failedQuery.id} failed: ${reason}`);
+    // A permanent failure is not retried by the queue: one query, one start.
+    expect(account.athena.starts).toHaveLength(1);
+    expect(await allFindings(server(), targetId)).toHaveLength(0);
+
+    const retried = await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ status: 'queued', attempt: 1, failure: null });
+    const done = await waitForAnalysis(server(), created.body.id);
+    expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
+    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'reject');
+    expect(rejectQueries).toHaveLength(2);
+    expect(rejectQueries[1].token).not.toBe(rejectQueries[0].token);
+    expect(done.statistics.queryExecutionIds).toContain(rejectQueries[1].id);
+    expect(done.statistics.queryExecutionIds).not.toContain(failedQuery.id);
+    expect((await allFindings(server(), targetId)).length).toBe(done.statistics.findings.total);
+  });
+
+  it('cancelling while the query runs stops it in Athena and ends the analysis cancelled', async () => {
+    account.athena.scriptFor = () => ({ states: ['QUEUED', 'RUNNING'] });
+    const targetId = await createTarget(athenaTargetBody({ name: 'cancelled' }));
+    const created = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    await until(() => account.athena.queries.some((q) => q.polls >= 2), 'the query to be running');
+
+    const cancelled = await api(server()).post(`/v1/analyses/${created.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await until(() => account.athena.stops.length > 0, 'StopQueryExecution');
+    expect(account.athena.stops).toEqual([account.athena.queries[0].id]);
+
+    // The worker lets go: no results are read, no accept query starts, nothing is persisted.
+    const pollsAtStop = account.athena.queries[0].polls;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(account.athena.queries[0].polls).toBeLessThanOrEqual(pollsAtStop + 1);
+    expect(account.athena.resultRequests).toHaveLength(0);
+    expect(account.athena.starts).toHaveLength(1);
+    const final = await api(server()).get(`/v1/analyses/${created.body.id}`);
+    expect(final.body).toMatchObject({ status: 'cancelled', failure: { code: 'ANALYSIS.CANCELLED' } });
+    expect(await allFindings(server(), targetId)).toHaveLength(0);
+  });
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

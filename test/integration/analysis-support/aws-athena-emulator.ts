@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  GetQueryExecutionCommandOutput,
+  GetQueryResultsCommandInput,
+  GetQueryResultsCommandOutput,
+  QueryExecutionState,
+  StartQueryExecutionCommandInput,
+} from '@aws-sdk/client-athena';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import { awsMetadata, queryResultPages } from './aws-sample-responses';
+
+export type QueryKind = 'reject' | 'accept';
+
+/** How one started query behaves when polled. */
+export interface QueryScript {
+  /** States returned by successive GetQueryExecution calls; the last one repeats. */
+  states: QueryExecutionState[];
+  /** For FAILED: Athena's StateChangeReason and AthenaError. */
+  stateChangeReason?: string;
+  athenaError?: { ErrorCategory: number; ErrorType: number; Retryable: boolean; ErrorMessage: string };
+  dataScannedBytes?: number;
+}
+
+export interface EmulatedQuery {
+  id: string;
+  kind: QueryKind;
+  token: string;
+  input: StartQueryExecutionCommandInput;
+  script: QueryScript;
+  polls: number;
+  stopped: boolean;
+}
+
+const DEFAULT_SCRIPT: QueryScript = { states: ['QUEUED', 'RUNNING', 'SUCCEEDED'], dataScannedBytes: 0 };
+
+/** An Athena service error as the SDK raises it (a client fault with Athena's error name). */
+export function athenaClientError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+/**
+ * The Athena API for flow-aggregate queries: StartQueryExecution is idempotent per
+ * ClientRequestToken (the same token returns the same QueryExecutionId), each query follows its
+ * script when polled, StopQueryExecution cancels it, and GetQueryResults pages the aggregates of
+ * the query's kind (REJECT or ACCEPT, read from its first execution parameter).
+ */
+export class AthenaEmulator {
+  readonly queries: EmulatedQuery[] = [];
+  readonly starts: StartQueryExecutionCommandInput[] = [];
+  readonly stops: string[] = [];
+  readonly resultRequests: GetQueryResultsCommandInput[] = [];
+  /** How the next started query of a kind behaves (`started`: how many of that kind came before). */
+  scriptFor: (kind: QueryKind, started: number) => QueryScript = () => DEFAULT_SCRIPT;
+  /** Called on every GetQueryExecution before it answers; throwing makes the call fail. */
+  onPoll: (query: EmulatedQuery, state: QueryExecutionState) => void | Promise<void> = () => undefined;
+
+  constructor(private readonly aggregates: { reject: readonly FlowAggregate[]; accept: readonly FlowAggregate[] }) {}
+
+  reset(): void {
+    for (const list of [this.queries, this.starts, this.stops, this.resultRequests] as unknown[][]) list.length = 0;
+    this.scriptFor = () => DEFAULT_SCRIPT;
+    this.onPoll = () => undefined;
+  }
+
+  startQueryExecution(input: StartQueryExecutionCommandInput) {
+    this.starts.push({ ...input });
+    const token = input.ClientRequestToken ?? randomUUID();
+    const existing = this.queries.find((q) => q.token === token);
+    if (existing) return { ...awsMetadata('start'), QueryExecutionId: existing.id };
+    const kind: QueryKind = input.ExecutionParameters?.[0] === "'REJECT'" ? 'reject' : 'accept';
+    const started = this.queries.filter((q) => q.kind === kind).length;
+    const query: EmulatedQuery = { id: randomUUID(), kind, token, input, script: this.scriptFor(kind, started), polls: 0, stopped: false };
+    this.queries.push(query);
+    return { ...awsMetadata('start'), QueryExecutionId: query.id };
+  }
+
+  async getQueryExecution(input: { QueryExecutionId?: string }): Promise<GetQueryExecutionCommandOutput> {
+    const query = this.query(input.QueryExecutionId);
+    const states = query.script.states;
+    const state: QueryExecutionState = query.stopped ? 'CANCELLED' : states[Math.min(query.polls, states.length - 1)];
+    query.polls += 1;
+    await this.onPoll(query, state);
+    return this.execution(query, state);
+  }
+
+  stopQueryExecution(input: { QueryExecutionId?: string }) {
+    this.query(input.QueryExecutionId).stopped = true;
+    this.stops.push(input.QueryExecutionId ?? '');
+    return awsMetadata('stop');
+  }
+
+  getQueryResults(input: GetQueryResultsCommandInput): GetQueryResultsCommandOutput {
+    this.resultRequests.push({ ...input }); // the paginator reuses one input object
+    const query = this.query(input.QueryExecutionId);
+    const pageSize = input.MaxResults ?? 1000;
+    if (pageSize > 1000) throw athenaClientError('InvalidRequestException', 'MaxResults must be at most 1000');
+    const pages = queryResultPages(this.aggregates[query.kind], pageSize);
+    const index = input.NextToken ? Number(input.NextToken.replace(/^.*-/, '')) : 0;
+    if (!pages[index]) throw athenaClientError('InvalidRequestException', `unknown NextToken ${input.NextToken}`);
+    return pages[index];
+  }
+
+  private query(id: string | undefined): EmulatedQuery {
+    const query = this.queries.find((q) => q.id === id);
+    if (!query) throw athenaClientError('InvalidRequestException', `QueryExecution ${id} was not found`);
+    return query;
+  }
+
+  /** A GetQueryExecution answer in Athena's shape for one state. */
+  private execution(query: EmulatedQuery, state: QueryExecutionState): GetQueryExecutionCommandOutput {
+    const finished = state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
+    return {
+      ...awsMetadata('get-query-execution'),
+      QueryExecution: {
+        QueryExecutionId: query.id,
+        Query: query.input.QueryString,
+        StatementType: 'DML',
+        WorkGroup: query.input.WorkGroup ?? 'primary',
+        ExecutionParameters: query.input.ExecutionParameters,
+        ResultConfiguration: { OutputLocation: `${query.input.ResultConfiguration?.OutputLocation ?? 's3://aws-athena-query-results-111122223333-eu-west-1/'}${query.id}.csv` },
+        QueryExecutionContext: { Catalog: 'AwsDataCatalog' },
+        Status: {
+          State: state,
+          SubmissionDateTime: new Date('2026-11-25T00:05:00Z'),
+          ...(finished ? { CompletionDateTime: new Date('2026-11-25T00:05:09Z') } : {}),
+          ...(state === 'FAILED' && query.script.stateChangeReason ? { StateChangeReason: query.script.stateChangeReason } : {}),
+          ...(state === 'FAILED' && query.script.athenaError ? { AthenaError: query.script.athenaError } : {}),
+        },
+        ...(finished
+          ? {
+              Statistics: {
+                EngineExecutionTimeInMillis: 8421,
+                DataScannedInBytes: state === 'SUCCEEDED' ? (query.script.dataScannedBytes ?? 0) : 0,
+                TotalExecutionTimeInMillis: 9120,
+                QueryQueueTimeInMillis: 310,
+                ServicePreProcessingTimeInMillis: 96,
+                QueryPlanningTimeInMillis: 512,
+                ServiceProcessingTimeInMillis: 42,
+              },
+            }
+          : {}),
+      },
+    };
+  }
+}

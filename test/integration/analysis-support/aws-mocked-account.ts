@@ -1,0 +1,109 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import {
+  DescribeFlowLogsCommand,
+  DescribeManagedPrefixListsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcPeeringConnectionsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+} from '@aws-sdk/client-ec2';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
+import { AthenaEmulator } from './aws-athena-emulator';
+import { pageOf } from './aws-sample-responses';
+
+/** The EC2 list calls of a snapshot: command, result member, snapshot key. */
+export const EC2_LIST_CALLS = [
+  [DescribeSubnetsCommand, 'Subnets', 'Subnets'],
+  [DescribeVpcsCommand, 'Vpcs', 'Vpcs'],
+  [DescribeSecurityGroupsCommand, 'SecurityGroups', 'SecurityGroups'],
+  [DescribeSecurityGroupRulesCommand, 'SecurityGroupRules', 'SecurityGroupRules'],
+  [DescribeNetworkAclsCommand, 'NetworkAcls', 'NetworkAcls'],
+  [DescribeNetworkInterfacesCommand, 'NetworkInterfaces', 'NetworkInterfaces'],
+  [DescribeManagedPrefixListsCommand, 'PrefixLists', 'ManagedPrefixLists'],
+  [DescribeVpcPeeringConnectionsCommand, 'VpcPeeringConnections', 'VpcPeeringConnections'],
+  [DescribeFlowLogsCommand, 'FlowLogs', 'FlowLogs'],
+] as const;
+
+type AthenaStub = AwsStub<object, any, unknown>;
+type FakeBehaviour = { callsFake(fn: (input: any) => unknown): unknown };
+
+/**
+ * One AWS account behind every EC2Client (and, unless told otherwise, every AthenaClient) the
+ * process builds: aws-sdk-client-mock replaces the clients' `send`. EC2 serves a snapshot as
+ * NextToken pages of `ec2PageSize` items; Athena is the emulator.
+ */
+export class MockedAwsAccount {
+  readonly ec2 = mockClient(EC2Client);
+  readonly athenaMock: AthenaStub | null;
+  /** EC2 requests as sent, in order (the SDK paginators reuse one input object, so it is copied here). */
+  readonly ec2Requests: Array<{ command: string; input: Record<string, unknown> }> = [];
+
+  constructor(
+    private readonly snapshot: NetworkSnapshot,
+    readonly athena: AthenaEmulator,
+    options: { mockAthena?: boolean; ec2PageSize?: number } = {},
+  ) {
+    this.ec2PageSize = options.ec2PageSize ?? 4;
+    this.athenaMock = options.mockAthena === false ? null : (mockClient(AthenaClient) as unknown as AthenaStub);
+    this.reset();
+  }
+
+  private readonly ec2PageSize: number;
+
+  /** The requests of one EC2 call, e.g. `DescribeSecurityGroupsCommand`. */
+  ec2Calls(command: string): Array<Record<string, unknown>> {
+    return this.ec2Requests.filter((r) => r.command === command).map((r) => r.input);
+  }
+
+  /** Forgets calls and queries and installs the default behaviour again. */
+  reset(): void {
+    this.ec2.reset();
+    this.ec2Requests.length = 0;
+    this.athena.reset();
+    this.serveSnapshot();
+    if (this.athenaMock) this.serveAthena(this.athenaMock);
+  }
+
+  restore(): void {
+    this.ec2.restore();
+    this.athenaMock?.restore();
+  }
+
+  private serveSnapshot(): void {
+    const snapshot = this.snapshot as unknown as Record<string, unknown[] | undefined>;
+    for (const [command, member, key] of EC2_LIST_CALLS) {
+      const items = snapshot[key] ?? [];
+      (this.ec2.on(command) as FakeBehaviour).callsFake((input: { NextToken?: string }) => {
+        this.ec2Requests.push({ command: command.name, input: structuredClone(input) });
+        return pageOf(items, member, this.ec2PageSize, input.NextToken, command.name);
+      });
+    }
+    this.ec2.on(GetManagedPrefixListEntriesCommand).callsFake((input: { PrefixListId: string; NextToken?: string }) => {
+      this.ec2Requests.push({ command: GetManagedPrefixListEntriesCommand.name, input: structuredClone(input) });
+      const entries = this.snapshot.PrefixListEntries?.[input.PrefixListId];
+      if (!entries) {
+        throw Object.assign(new Error(`The prefix list ID '${input.PrefixListId}' does not exist`), { name: 'InvalidPrefixListID.NotFound', $fault: 'client' });
+      }
+      return pageOf(entries, 'Entries', 1, input.NextToken, 'GetManagedPrefixListEntries');
+    });
+  }
+
+  private serveAthena(mock: AthenaStub): void {
+    mock.on(StartQueryExecutionCommand).callsFake((input: any) => this.athena.startQueryExecution(input));
+    mock.on(GetQueryExecutionCommand).callsFake((input: any) => this.athena.getQueryExecution(input));
+    mock.on(StopQueryExecutionCommand).callsFake((input: any) => this.athena.stopQueryExecution(input));
+    mock.on(GetQueryResultsCommand).callsFake((input: any) => this.athena.getQueryResults(input));
+  }
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { GetQueryResultsCommandOutput, Row } from '@aws-sdk/client-athena';
+import { collectFileFlows } from '../../../src/analyses/pipeline/file-flow-collector';
+import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
+import { SAMPLE_WINDOW } from './analysis-api';
+
+const SAMPLES = resolve(__dirname, '..', '..', '..', 'samples');
+
+/** The bundled sample snapshot, as the snapshot-file configuration source reads it. */
+export function sampleSnapshot(): NetworkSnapshot {
+  return JSON.parse(readFileSync(resolve(SAMPLES, 'snapshot.json'), 'utf8')) as NetworkSnapshot;
+}
+
+/**
+ * The sample flow logs aggregated for the sample window by the engine's aggregator — what the
+ * Athena aggregate query returns for the same records (the shared port-collapse rule).
+ */
+export async function sampleAggregates(window = SAMPLE_WINDOW): Promise<{ reject: FlowAggregate[]; accept: FlowAggregate[] }> {
+  const read = await collectFileFlows([resolve(SAMPLES, 'flows')], { from: new Date(window.from), to: new Date(window.to) });
+  return {
+    reject: read.aggregates.filter((a) => a.action === 'REJECT'),
+    accept: read.aggregates.filter((a) => a.action === 'ACCEPT'),
+  };
+}
+
+/** AWS response metadata, as every SDK output carries it. */
+export function awsMetadata(requestId: string) {
+  return { $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } };
+}
+
+/**
+ * One page of a NextToken-paginated list: the page the token points at (tokens are opaque to the
+ * client; here they hold the offset), with NextToken only while items remain.
+ */
+export function pageOf<T>(items: readonly T[], member: string, pageSize: number, token: string | undefined, requestId: string) {
+  const offset = token ? Number(token.replace(/^.*-/, '')) : 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > items.length) throw new Error(`unknown NextToken ${token}`);
+  const end = offset + pageSize;
+  return {
+    ...awsMetadata(`${requestId}-${offset}`),
+    [member]: items.slice(offset, end),
+    ...(end < items.length ? { NextToken: `${member}-next-${end}` } : {}),
+  };
+}
+
+/** A FlowAggregate as Athena returns the aggregate query's row: every value a string, NULL a datum without VarCharValue. */
+export function aggregateRow(aggregate: FlowAggregate): Row {
+  const values: Record<(typeof FLOW_AGGREGATE_COLUMNS)[number], string | number | null> = {
+    interface_id: aggregate.interfaceId,
+    account_id: aggregate.accountId,
+    vpc_id: aggregate.vpcId,
+    subnet_id: aggregate.subnetId,
+    flow_direction: aggregate.flowDirection,
+    srcaddr: aggregate.srcaddr,
+    dstaddr: aggregate.dstaddr,
+    srcport: aggregate.srcport,
+    dstport: aggregate.dstport,
+    protocol: aggregate.protocol,
+    action: aggregate.action,
+    tcp_flags: aggregate.tcpFlags,
+    reject_reason: aggregate.rejectReason,
+    service_port_side: aggregate.servicePortSide,
+    ephemeral_port_min: aggregate.ephemeralPortMin,
+    ephemeral_port_max: aggregate.ephemeralPortMax,
+    records: aggregate.records,
+    packets: aggregate.packets,
+    bytes: aggregate.bytes,
+    first_seen: aggregate.firstSeen,
+    last_seen: aggregate.lastSeen,
+  };
+  return { Data: FLOW_AGGREGATE_COLUMNS.map((column) => (values[column] === null ? {} : { VarCharValue: String(values[column]) })) };
+}
+
+/** GetQueryResults pages of a SELECT: the header row first, at most `pageSize` rows a page, NextToken between. */
+export function queryResultPages(aggregates: readonly FlowAggregate[], pageSize: number): GetQueryResultsCommandOutput[] {
+  const rows: Row[] = [{ Data: FLOW_AGGREGATE_COLUMNS.map((name) => ({ VarCharValue: name })) }, ...aggregates.map(aggregateRow)];
+  const pages: GetQueryResultsCommandOutput[] = [];
+  for (let offset = 0; offset < rows.length; offset += pageSize) {
+    const end = offset + pageSize;
+    pages.push({
+      ...awsMetadata(`results-${offset}`),
+      UpdateCount: 0,
+      ResultSet: {
+        Rows: rows.slice(offset, end),
+        ResultSetMetadata: {
+          ColumnInfo: FLOW_AGGREGATE_COLUMNS.map((name) => ({ Name: name, Label: name, Type: 'varchar', CatalogName: 'hive', Nullable: 'UNKNOWN' })),
+        },
+      },
+      ...(end < rows.length ? { NextToken: `results-next-${pages.length + 1}` } : {}),
+    });
+  }
+  return pages;
+}
