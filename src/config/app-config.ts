@@ -54,6 +54,7 @@ export interface IntegrationsConfig {
   timeoutMs: number;
   maxResponseBytes: number;
   concurrency: number;
+  subscriptionConcurrency: number;
   /** Delay before each delivery attempt; absent: the Standard Webhooks schedule. */
   retryScheduleMs?: number[];
   disableAfterDead: number;
@@ -130,6 +131,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
       concurrency: env.WEBHOOK_CONCURRENCY,
+      subscriptionConcurrency: env.WEBHOOK_SUBSCRIPTION_CONCURRENCY,
       retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
       disableAfterDead: env.WEBHOOK_DISABLE_AFTER_DEAD,
       reportAnalysisWaitMs: env.REPORT_ANALYSIS_WAIT_MS,

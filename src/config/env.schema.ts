@@ -106,6 +106,8 @@ export const envSchema = z.object({
   WEBHOOK_MAX_RESPONSE_BYTES: withDefault(integerFromEnv(1024, 10 * 1024 * 1024), '65536'),
   /** Deliveries in flight per worker process; a slow receiver holds one slot only until its timeout. */
   WEBHOOK_CONCURRENCY: withDefault(integerFromEnv(1, 256), '16'),
+  /** Deliveries in flight to one subscription across all workers, so one slow receiver cannot take every slot. */
+  WEBHOOK_SUBSCRIPTION_CONCURRENCY: withDefault(integerFromEnv(1, 256), '4'),
   /** Delays before each attempt (comma-separated ms); default the Standard Webhooks schedule (0, 5 s, 5 min … 24 h). */
   WEBHOOK_RETRY_SCHEDULE_MS: optional(retryScheduleFromEnv),
   /** A subscription is disabled after this many consecutive dead-lettered deliveries. */

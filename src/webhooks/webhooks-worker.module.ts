@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module';
 import { TicketingModule } from '../ticketing/ticketing.module';
 import { DeliveryAttemptService } from './jobs/delivery-attempt.service';
+import { SubscriptionSlotsService } from './jobs/subscription-slots.service';
 import { WebhookDeliveryProcessor } from './jobs/webhook-delivery.processor';
 import { OutboundModule } from './outbound.module';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
@@ -19,6 +20,6 @@ import { WebhooksModule } from './webhooks.module';
     TicketingModule,
     WebhooksModule,
   ],
-  providers: [WebhookDeliveryProcessor, DeliveryAttemptService],
+  providers: [WebhookDeliveryProcessor, DeliveryAttemptService, SubscriptionSlotsService],
 })
 export class WebhooksWorkerModule {}

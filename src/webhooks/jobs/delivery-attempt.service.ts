@@ -19,6 +19,7 @@ import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { RetryScheduledError } from './retry-scheduled.error';
+import { SubscriptionSlotsService } from './subscription-slots.service';
 
 /** Where a job stands in its schedule: attempt `attempt` of at most `maxAttempts` for this job. */
 export interface AttemptPosition {
@@ -43,22 +44,33 @@ export class DeliveryAttemptService {
     private readonly integrations: IntegrationDelivererService,
     private readonly deliveries: WebhookDeliveriesService,
     private readonly events: EventsService,
+    private readonly slots: SubscriptionSlotsService,
     config: ConfigService,
   ) {
     this.settings = config.get<IntegrationsConfig>('integrations', { infer: true })!;
   }
 
-  async run(deliveryId: string, position: AttemptPosition): Promise<void> {
+  /** 'busy' when the subscription already has its share of deliveries in flight: try again shortly. */
+  async run(deliveryId: string, position: AttemptPosition): Promise<'done' | 'busy'> {
     const delivery = await this.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId });
     // Gone with its subscription, or already settled by an earlier run of a duplicated job.
-    if (!delivery || delivery.status !== 'pending') return;
+    if (!delivery || delivery.status !== 'pending') return 'done';
     const subscription = await this.loadSubscription(delivery.subscriptionId);
-    if (!subscription) return;
+    if (!subscription) return 'done';
     if (!subscription.enabled) {
       await this.settle(delivery, { outcome: 'fail', statusCode: null, durationMs: null, error: 'subscription disabled' }, false);
-      return;
+      return 'done';
     }
+    if (!(await this.slots.acquire(subscription.id))) return 'busy';
+    try {
+      await this.attemptAndDecide(subscription, delivery, position);
+    } finally {
+      await this.slots.release(subscription.id);
+    }
+    return 'done';
+  }
 
+  private async attemptAndDecide(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity, position: AttemptPosition): Promise<void> {
     const result = await this.attempt(subscription, delivery);
     await this.dataSource.manager.insert(WebhookDeliveryAttemptEntity, {
       deliveryId: delivery.id,

@@ -1,7 +1,7 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
 import { QueueName } from '../../queues/queue-names';
@@ -17,7 +17,10 @@ import {
   WEBHOOK_DELIVER_JOB,
 } from './webhook-jobs';
 
-type Handler = (job: Job) => Promise<unknown>;
+type Handler = (job: Job, token?: string) => Promise<unknown>;
+
+/** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
+const BUSY_DELAY_MS = 500;
 
 /**
  * The `webhook-delivery` queue: fan-out of domain events into deliveries, and the deliveries
@@ -30,7 +33,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
   private readonly handlers: Record<string, Handler> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
-    [WEBHOOK_DELIVER_JOB]: (job) => this.deliver(job),
+    [WEBHOOK_DELIVER_JOB]: (job, token) => this.deliver(job, token),
     [EVENTS_SWEEP_JOB]: () => this.events.publishPending(),
   };
 
@@ -49,10 +52,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
   }
 
-  async process(job: Job): Promise<unknown> {
+  async process(job: Job, token?: string): Promise<unknown> {
     const handler = this.handlers[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name} on ${QueueName.WebhookDelivery}`);
-    return handler(job);
+    return handler(job, token);
   }
 
   private async fanOut(job: Job): Promise<{ deliveries: number }> {
@@ -66,12 +69,17 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     return { deliveries };
   }
 
-  private async deliver(job: Job): Promise<void> {
+  private async deliver(job: Job, token?: string): Promise<void> {
     const parsed = deliverPayloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ${WEBHOOK_DELIVER_JOB} payload: ${parsed.error.message}`);
-    await this.attempts.run(parsed.data.deliveryId, {
+    const state = await this.attempts.run(parsed.data.deliveryId, {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? this.deliveries.schedule.attempts,
     });
+    if (state === 'busy') {
+      // Not an attempt: back to the delayed set without using one of the schedule's retries.
+      await job.moveToDelayed(Date.now() + BUSY_DELAY_MS + Math.floor(Math.random() * BUSY_DELAY_MS), token);
+      throw new DelayedError();
+    }
   }
 }
