@@ -280,6 +280,22 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(jira.body.errors[0].field).toBe('jira.baseUrl');
   });
 
+  it('checks a changed URL again on update, and keeps the secret through updates', async () => {
+    const hook = await receiver();
+    const { id, secret } = await subscribe(hook.url('/update'));
+    const refused = await http.patch(`/v1/webhooks/${id}`, { url: 'http://169.254.169.254/latest/meta-data/' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'url', message: expect.stringMatching(/link-local/) })]);
+    const moved = await http.patch(`/v1/webhooks/${id}`, { url: hook.url('/moved'), events: ['finding.opened'], name: 'moved' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ url: hook.url('/moved'), events: ['finding.opened'], name: 'moved' });
+    expect((await http.patch(`/v1/webhooks/${id}`, { format: 'slack' })).status).toBe(400);
+    await http.post(`/v1/webhooks/${id}/test`);
+    await hook.waitForRequests(1);
+    expect(hook.requests[0]!.path).toBe('/moved');
+    expect(verifySignature(secret, hook.requests[0]!)).toBe(true);
+  });
+
   it('checks again at delivery: a name that now resolves to a private address, and a redirect, are refused', async () => {
     const hook = await receiver();
     const { id: rebinding } = await subscribe(`http://rebind.example.test:${hook.port}/hook`);

@@ -1,4 +1,7 @@
+import { ConfigService } from '@nestjs/config';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/common/errors/error-code';
+import { SecretBoxService } from '../../../src/webhooks/secret-box.service';
 import { RETRY_SCHEDULE_MS } from '../../../src/webhooks/delivery/delivery-policy';
 import { DeliverySchedule } from '../../../src/webhooks/delivery-schedule';
 import { deliveryBackoff } from '../../../src/webhooks/jobs/delivery-backoff';
@@ -84,5 +87,21 @@ describe('delivery envelope and formats', () => {
     expect(eventsAllowedFor('servicenow')).toEqual(['finding.opened', 'finding.reopened', 'finding.resolved']);
     expect(eventsAllowedFor('standard')).toBeNull();
     expect(eventsAllowedFor('slack')).toBeNull();
+  });
+});
+
+describe('SecretBoxService', () => {
+  const box = (encryptionKey?: string) => new SecretBoxService(new ConfigService({ integrations: { encryptionKey } }));
+
+  it('refuses to store secrets without a configured key, with a code the API maps to 503', () => {
+    expect(() => box().encrypt('whsec_x', 'row-1')).toThrow(expect.objectContaining({ code: ErrorCode.EncryptionKeyMissing }));
+  });
+
+  it('binds a ciphertext to its row', () => {
+    const secrets = box('0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0');
+    const sealed = secrets.encrypt('jira-token', 'row-1');
+    expect(sealed).not.toContain('jira-token');
+    expect(secrets.decrypt(sealed, 'row-1')).toBe('jira-token');
+    expect(() => secrets.decrypt(sealed, 'row-2')).toThrow(/cannot be decrypted/);
   });
 });
