@@ -1,0 +1,133 @@
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
+import type { TestApp } from '../utils/test-app';
+import { allFindings, analyse, api, SAMPLE_WINDOW, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
+import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
+import { MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
+import { sampleAggregates, sampleSnapshot } from '../integration/analysis-support/aws-sample-responses';
+import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
+import { AwsWireHandler } from '../integration/analysis-support/aws-wire-handler';
+import { athenaError, athenaOperation, athenaResponse, describeVpcsXml, ec2Error } from '../integration/analysis-support/aws-wire-responses';
+
+// Taken before aws-sdk-client-mock replaces it: DescribeVpcs goes through the real client stack.
+const realEc2Send = EC2Client.prototype.send as (this: EC2Client, command: DescribeVpcsCommand) => Promise<unknown>;
+
+const QUERY_TIMEOUT_MS = 3000;
+const V5_FORMAT =
+  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${tcp-flags} ${flow-direction} ${traffic-path}';
+
+const athenaTarget = (name: string) => ({
+  name,
+  accountId: '111122223333',
+  region: 'eu-west-1',
+  configSource: { type: 'ec2' },
+  flowSource: { type: 'athena', database: 'vpc_flow_logs', table: 'shop_flow_logs', layout: { type: 'none' }, logFormat: V5_FORMAT },
+});
+
+/**
+ * Athena is reached over HTTP here (a wire handler under the real clients), and so is EC2
+ * DescribeVpcs: throttling answers go through the SDK's own retry strategy, as against AWS.
+ */
+describe('Athena-backed analyses: throttling and slow queries', () => {
+  let testApp: TestApp;
+  let account: MockedAwsAccount;
+  let emulator: AthenaEmulator;
+  let snapshot: NetworkSnapshot;
+  let aggregates: { reject: FlowAggregate[]; accept: FlowAggregate[] };
+  /** Error codes to answer, in order, before an operation is served. */
+  let throttles: Record<string, string[]>;
+  const server = () => testApp.app.getHttpServer();
+
+  const handler = new AwsWireHandler(async (request) => {
+    const operation = athenaOperation(request) ?? new URLSearchParams(request.body).get('Action') ?? 'unknown';
+    const throttle = throttles[operation]?.shift();
+    if (athenaOperation(request)) return throttle ? athenaError(throttle, 'Rate exceeded') : athenaResponse(emulator, operation, request.body);
+    if (throttle) return ec2Error(throttle, 'Request limit exceeded.');
+    if (operation !== 'DescribeVpcs') return ec2Error('UnsupportedOperation', `${operation} is not served here`, 400);
+    const vpcs = snapshot.Vpcs ?? [];
+    return new URLSearchParams(request.body).get('NextToken') === 'vpcs-2' ? describeVpcsXml(vpcs.slice(1)) : describeVpcsXml(vpcs.slice(0, 1), 'vpcs-2');
+  });
+
+  beforeAll(async () => {
+    snapshot = sampleSnapshot();
+    aggregates = await sampleAggregates();
+    emulator = new AthenaEmulator(aggregates);
+    account = new MockedAwsAccount(snapshot, emulator, { mockAthena: false });
+    testApp = await createAwsTestApp({
+      env: { QUEUE_ATTEMPTS: '1' },
+      clientConfig: { requestHandler: handler },
+      athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: QUERY_TIMEOUT_MS },
+    });
+  });
+
+  beforeEach(() => {
+    account.reset();
+    account.ec2.on(DescribeVpcsCommand).callsFake((input, getClient) => realEc2Send.call(getClient() as EC2Client, new DescribeVpcsCommand(input)));
+    handler.requests.length = 0;
+    throttles = {};
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+    account?.restore();
+  });
+
+  const requestsOf = (operation: string) =>
+    handler.requests.filter((r) => (athenaOperation(r) ?? new URLSearchParams(r.body).get('Action')) === operation);
+  const sdkAttempt = (r: { headers: Record<string, string> }) => r.headers['amz-sdk-request'];
+
+  // Adaptive retry (the production default) also slows the calls after a throttle: allow the time it takes.
+  it('RequestLimitExceeded, ThrottlingException and TooManyRequestsException are absorbed by the SDK retry strategy', { timeout: 120_000 }, async () => {
+    throttles = {
+      DescribeVpcs: ['RequestLimitExceeded', 'RequestLimitExceeded'],
+      StartQueryExecution: ['ThrottlingException', 'ThrottlingException'],
+      GetQueryResults: ['TooManyRequestsException'],
+    };
+    const created = await api(server()).post('/v1/targets', athenaTarget('throttled'));
+    const done = await analyse(server(), created.body.id);
+    // QUEUE_ATTEMPTS=1: any error the SDK had not absorbed would have failed the analysis.
+    expect(done.failure).toBeNull();
+
+    const vpcCalls = requestsOf('DescribeVpcs');
+    expect(vpcCalls.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3', 'attempt=1; max=3']);
+    const starts = requestsOf('StartQueryExecution');
+    expect(starts.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3', 'attempt=1; max=3']);
+    // The throttled attempts and the one that got through carry one token: one query started, not three.
+    const tokens = starts.map((r) => JSON.parse(r.body).ClientRequestToken);
+    expect(new Set(tokens.slice(0, 3)).size).toBe(1);
+    expect(emulator.queries).toHaveLength(2);
+    expect(requestsOf('GetQueryResults').map(sdkAttempt).slice(0, 2)).toEqual(['attempt=1; max=3', 'attempt=2; max=3']);
+
+    // What came over the wire is the account's configuration and its flows.
+    const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
+    expect(stored.snapshot.Vpcs).toEqual(snapshot.Vpcs);
+    expect(done.statistics.aggregates).toBe(aggregates.reject.length + aggregates.accept.length);
+    const files = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'files' }));
+    await analyse(server(), files.body.id);
+    const fingerprints = async (targetId: string) => (await allFindings(server(), targetId)).map((f) => `${f.fingerprint} ${f.classification}`).sort();
+    expect(await fingerprints(created.body.id)).toEqual(await fingerprints(files.body.id));
+  });
+
+  it('a query still running at the timeout is stopped and the analysis fails saying so', async () => {
+    emulator.scriptFor = () => ({ states: ['QUEUED', 'RUNNING'] });
+    const created = await api(server()).post('/v1/targets', athenaTarget('slow'));
+    const analysis = await api(server()).post('/v1/analyses', { targetId: created.body.id, ...SAMPLE_WINDOW });
+    const started = Date.now();
+    const failed = await waitForAnalysis(server(), analysis.body.id);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS);
+
+    const [query] = emulator.queries;
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({ code: 'ATHENA.TIMEOUT', stage: 'query' });
+    expect(failed.failure.reason).toBe(
+      `Athena query ${query.id} timeout: Athena query ${query.id} still RUNNING after ${QUERY_TIMEOUT_MS} ms; stopped`,
+    );
+    expect(emulator.stops).toEqual([query.id]);
+    expect(requestsOf('StopQueryExecution').map((r) => JSON.parse(r.body))).toEqual([{ QueryExecutionId: query.id }]);
+    expect(emulator.queries).toHaveLength(1);
+    expect(await allFindings(server(), created.body.id)).toHaveLength(0);
+  });
+});
