@@ -1,8 +1,15 @@
 import { createHmac } from 'node:crypto';
+import { getQueueToken } from '@nestjs/bullmq';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEventType } from '../../src/events/domain-event';
+import { EventsService } from '../../src/events/events.service';
+import { QueueName } from '../../src/queues/queue-names';
+import { EVENTS_SWEEP_JOB } from '../../src/webhooks/jobs/webhook-jobs';
 import type { ResolvedAddress } from '../../src/webhooks/delivery/ssrf-guard';
 import { sampleFinding } from '../unit/integrations/sample-finding';
 import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
@@ -204,6 +211,19 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests[1]!.at - hook.requests[0]!.at).toBeGreaterThanOrEqual(1_900);
     expect(hook.requests[1]!.headers['webhook-id']).toBe(hook.requests[0]!.headers['webhook-id']);
     await until(() => deliveries(id), (items) => items[0]?.status === 'succeeded');
+  });
+
+  it('an event committed but never published (the process died in between) is delivered by the sweep', async () => {
+    const hook = await receiver();
+    await subscribe(hook.url('/swept'));
+    const { subject, data } = findingEventData(targetId, findingId, finding);
+    const dataSource = api.app.get<DataSource>(getDataSourceToken());
+    const event = await dataSource.transaction((manager) => api.app.get(EventsService).record(manager, { type: DomainEventType.FindingOpened, subject, data }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hook.requests).toHaveLength(0);
+    await api.app.get<Queue>(getQueueToken(QueueName.WebhookDelivery)).add(EVENTS_SWEEP_JOB, {});
+    await hook.waitForRequests(1);
+    expect(hook.requests[0]!.headers['webhook-id']).toBe(event.id);
   });
 
   it('410 Gone disables the subscription at once', async () => {

@@ -21,6 +21,8 @@ type Handler = (job: Job, token?: string) => Promise<unknown>;
 
 /** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
 const BUSY_DELAY_MS = 500;
+/** Failed fan-out and delivery jobs younger than this are put back in the queue by the sweep. */
+const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * The `webhook-delivery` queue: fan-out of domain events into deliveries, and the deliveries
@@ -34,7 +36,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   private readonly handlers: Record<string, Handler> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
     [WEBHOOK_DELIVER_JOB]: (job, token) => this.deliver(job, token),
-    [EVENTS_SWEEP_JOB]: () => this.events.publishPending(),
+    [EVENTS_SWEEP_JOB]: () => this.sweep(),
   };
 
   constructor(
@@ -67,6 +69,26 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     const deliveries = await this.deliveries.fanOut(event);
     if (deliveries > 0) this.logger.debug(`event ${event.id} (${event.type}) fanned out to ${deliveries} deliveries`);
     return { deliveries };
+  }
+
+  /**
+   * Heals what retries alone cannot: events committed but never enqueued, and fan-out or
+   * delivery jobs that used up their attempts on an outage (database down) rather than on a
+   * receiver — a delivery's own failures end as dead letters, never as a failed job.
+   */
+  private async sweep(): Promise<{ published: number; retried: number }> {
+    const published = await this.events.publishPending();
+    const failed = await this.queue.getFailed(0, 499);
+    const cutoff = Date.now() - SWEEP_RETRY_WINDOW_MS;
+    let retried = 0;
+    for (const job of failed) {
+      if ((job.name === WEBHOOK_FANOUT_JOB || job.name === WEBHOOK_DELIVER_JOB) && (job.finishedOn ?? 0) >= cutoff) {
+        await job.retry('failed');
+        retried += 1;
+      }
+    }
+    if (published + retried > 0) this.logger.log(`sweep: ${published} events published, ${retried} failed jobs retried`);
+    return { published, retried };
   }
 
   private async deliver(job: Job, token?: string): Promise<void> {
