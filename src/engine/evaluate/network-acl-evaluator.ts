@@ -105,3 +105,48 @@ export function describeNaclDeny(aclId: string, result: NetworkAclResult, direct
   const which = result.ruleNumber === CATCH_ALL_IPV4 || result.ruleNumber === CATCH_ALL_IPV6 ? ' (the catch-all deny)' : '';
   return `rule ${result.ruleNumber}${which} of ${aclId} denies ${way} ${peer}`;
 }
+
+/** Whether a NACL lets a whole port range through for one peer, and the first deny that stops part of it. */
+export interface NetworkAclRangeResult {
+  allowed: boolean;
+  /** Rule number of the first entry that denies some port of the range (the catch-all when nothing decides them); null when allowed. */
+  firstDeny: number | null;
+}
+
+/**
+ * Evaluates a NACL for every destination port in `ports` at once (null: a protocol without
+ * ports), as a client's ephemeral range needs: entries in ascending order take the ports they
+ * match; the range passes only when allow entries take all of it before any deny takes a port.
+ * ICMP type-specific entries cannot be relied on either way: an allow does not count, a deny does.
+ */
+export function evaluateNetworkAclRange(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  peerAddress: string | IpAddress,
+): NetworkAclRangeResult {
+  const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
+  const entries = model.networkAclEntries(networkAclId, direction) ?? [];
+  if (!peer) return { allowed: false, firstDeny: null };
+  let open: [number, number][] = ports && rulesHavePorts(protocol) ? [[ports.from, ports.to]] : [[0, 0]];
+  for (const entry of entries) {
+    if ((entry.protocol !== -1 && entry.protocol !== protocol) || !cidrContains(entry.cidr, peer)) continue;
+    const whole = entry.protocol === -1 || !rulesHavePorts(entry.protocol) || !ports;
+    const [lo, hi] = whole ? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY] : [entry.fromPort, entry.toPort];
+    const hit = open.some(([a, b]) => a <= hi && b >= lo);
+    if (!hit) continue;
+    if (!entry.allow) return { allowed: false, firstDeny: entry.ruleNumber };
+    if (entry.icmpTypeSpecific) continue;
+    open = open.flatMap(([a, b]): [number, number][] => {
+      if (b < lo || a > hi) return [[a, b]];
+      const rest: [number, number][] = [];
+      if (a < lo) rest.push([a, lo - 1]);
+      if (b > hi) rest.push([hi + 1, b]);
+      return rest;
+    });
+    if (open.length === 0) return { allowed: true, firstDeny: null };
+  }
+  return { allowed: false, firstDeny: peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6 };
+}

@@ -1,5 +1,6 @@
 import { isInternetAddress } from '../network/ip-address';
 import type { NetworkModel } from '../network/network-model';
+import { findPeerInterface } from '../findings/peer-lookup';
 import { coverAddresses } from './cidr-cover.util';
 
 /** Limits for covering observed peers with CIDRs (documented with `coverPeers`). */
@@ -45,4 +46,26 @@ export function coverPeers(model: NetworkModel, addresses: Iterable<string>): st
       mergeWithin: PEER_COVER.internetMergeWithin,
     }),
   ];
+}
+
+/**
+ * The peers plus every private address of the other interfaces of a load balancer among them: a
+ * load balancer has one interface per subnet (Availability Zone) and any of them may send next,
+ * so a rule written for the ones seen must cover the whole load balancer.
+ */
+export function withLoadBalancerSiblings(model: NetworkModel, capturingEniId: string, addresses: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const address of addresses) {
+    out.add(address);
+    const eni = findPeerInterface(model, capturingEniId, address);
+    const owner = eni ? model.interfaceOwner(eni.NetworkInterfaceId) : null;
+    if (!eni || !owner?.startsWith('elb:')) continue;
+    const v6 = address.includes(':');
+    for (const sibling of model.interfaces()) {
+      if (sibling.VpcId !== eni.VpcId || model.interfaceOwner(sibling.NetworkInterfaceId) !== owner) continue;
+      const candidates = v6 ? (sibling.Ipv6Addresses ?? []).map((a) => a.Ipv6Address) : [sibling.PrivateIpAddress];
+      for (const candidate of candidates) if (candidate) out.add(candidate);
+    }
+  }
+  return [...out];
 }

@@ -1,3 +1,4 @@
+import { evaluateNetworkAclRange } from '../evaluate/network-acl-evaluator';
 import type { BlockingControl } from '../evaluate/verdict';
 import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
@@ -10,7 +11,8 @@ import type { FixChange } from './fix';
 import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
 import { addressFamily } from './cidr-cover.util';
 import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
-import { coverPeers } from './peer-cover';
+import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
+import { replyNetworkAclChanges } from './reply-path';
 import { ipProtocolName, isIcmp } from './protocol.util';
 import { freeRuleNumbersBefore } from './rule-number.util';
 
@@ -89,6 +91,13 @@ function referencedGroups(model: NetworkModel, targetGroupId: string, flows: Exp
   return { pairs, covered: new Set(groupsOfPeer.keys()) };
 }
 
+/** The flows' peer addresses, with the other interfaces of any load balancer among them. */
+function peersWithSiblings(model: NetworkModel, flows: ExplainedFlow[]): string[] {
+  const out = new Set<string>();
+  for (const item of flows) for (const address of withLoadBalancerSiblings(model, item.flow.interfaceId, [peerAddressOf(item)])) out.add(address);
+  return [...out];
+}
+
 function description(direction: 'ingress' | 'egress', label: string): string {
   // EC2 descriptions allow a limited character set and 255 characters.
   const text = `sgdoctor: observed rejects ${direction === 'ingress' ? 'from' : 'to'} ${label}`;
@@ -102,7 +111,7 @@ export function securityGroupChange(model: NetworkModel, group: FindingGroup, co
   const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
   const groupId = targetGroup(model, control, group, interfaces);
   const { pairs, covered } = referencedGroups(model, groupId, flows);
-  const cidrs = coverPeers(model, flows.map(peerAddressOf).filter((address) => !covered.has(address)));
+  const cidrs = coverPeers(model, peersWithSiblings(model, flows.filter((item) => !covered.has(peerAddressOf(item)))));
   const permission: IpPermissionParam = permissionPorts(group.protocol, group.port);
   if (pairs.length) {
     permission.UserIdGroupPairs = pairs.map((pair) => ({
@@ -146,15 +155,32 @@ function naclPortRange(model: NetworkModel, group: FindingGroup, flows: Explaine
 }
 
 /**
+ * The lowest-numbered deny entry that drops some of the group's observed traffic: the control's
+ * own rule, or an earlier deny that covers other ports the flows used (return traffic spans the
+ * clients' observed ephemeral ports, not only the representative port the verdict was asked
+ * about). The new allow must land before it.
+ */
+function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: NetworkAclControl, flows: ExplainedFlow[]): number {
+  let before = control.ruleNumber;
+  if (!rulesHavePorts(group.protocol)) return before;
+  for (const item of flows) {
+    const ports = group.returnTraffic ? clientPortRangeOf(item.flow) : group.port === null ? null : { from: group.port, to: group.port };
+    const result = evaluateNetworkAclRange(model, control.networkAclId, control.direction, group.protocol, ports, peerAddressOf(item));
+    if (result.firstDeny !== null) before = Math.min(before, result.firstDeny);
+  }
+  return before;
+}
+
+/**
  * CreateNetworkAclEntry allows for one NACL control, one entry per peer CIDR, numbered in the gap
- * just before the deny that matched. When that deny is not a catch-all and there is no free
+ * just before the first deny that drops any of the observed traffic (`firstDenyOfFlows`). When that deny is not a catch-all and there is no free
  * number below it, the deny itself is replaced by the allow (ReplaceNetworkAclEntry): the only
  * change that can land before it without renumbering the ACL.
  */
 export function networkAclChanges(model: NetworkModel, group: FindingGroup, control: NetworkAclControl): FixChange[] | null {
   const flows = flowsBlockedBy(group, control);
   if (!flows.length) return null;
-  const cidrs = coverPeers(model, flows.map(peerAddressOf));
+  const cidrs = coverPeers(model, peersWithSiblings(model, flows));
   if (!cidrs.length) return null;
   const egress = control.direction === 'egress';
   const used = (model.networkAcl(control.networkAclId)?.Entries ?? []).filter((e) => Boolean(e.Egress) === egress).map((e) => e.RuleNumber);
@@ -173,18 +199,20 @@ export function networkAclChanges(model: NetworkModel, group: FindingGroup, cont
     if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: -1 };
     return params;
   };
-  const numbers = freeRuleNumbersBefore(used, control.ruleNumber, cidrs.length);
+  const before = firstDenyOfFlows(model, group, control, flows);
+  const numbers = freeRuleNumbersBefore(used, before, cidrs.length);
   if (numbers) {
     return cidrs.map((cidr, i) => ({ action: 'CreateNetworkAclEntry', params: { ...entry(cidr, numbers[i]) } }));
   }
   const catchAll = control.ruleNumber >= 32767;
-  if (catchAll || cidrs.length !== 1) return null;
+  if (catchAll || cidrs.length !== 1 || before !== control.ruleNumber) return null;
   return [{ action: 'ReplaceNetworkAclEntry', params: { ...entry(cidrs[0], control.ruleNumber) } }];
 }
 
 /**
  * Every change the group needs: its blocking control first, then any further control that also
- * denies some of its flows (a flow must pass all of them). Null when a control cannot be changed
+ * denies some of its flows (a flow must pass all of them), then — for requests — an entry on the
+ * capturing subnet's NACL for the replies when it would drop them (see `blockedReplies`). Null when a control cannot be changed
  * by an SG/NACL rule (Block Public Access) or no change could be built.
  */
 export function suggestChanges(model: NetworkModel, group: FindingGroup): FixChange[] | null {
@@ -201,5 +229,7 @@ export function suggestChanges(model: NetworkModel, group: FindingGroup): FixCha
       changes.push(...acl);
     }
   }
+  // A NACL is stateless: the request's fix is incomplete while the same subnet's NACL drops the replies.
+  if (changes.length) changes.push(...replyNetworkAclChanges(model, group, changes));
   return changes.length ? changes : null;
 }

@@ -8,6 +8,7 @@ import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { cidrContains } from './cidr-cover.util';
+import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
 const MAX_LISTED = 5;
@@ -32,6 +33,7 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
   const risks: FixRisk[] = [];
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
+  const observedLoadBalancers = new Set([...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')));
   for (const reach of reachable) {
     const where = reach.groupId ?? reach.networkAclId ?? '';
     const traffic = trafficText(reach);
@@ -39,7 +41,8 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     if (reach.includesInternet) {
       risks.push({ kind: 'internet-exposure', message: `${where} opens ${traffic} ${toward} internet addresses (${reach.peer})`, peer: reach.peer, where });
     }
-    const others = reach.interfaceIds.filter((id) => !observedInterfaces.has(id));
+    // The other interfaces of an observed load balancer are the same owner, not an extra exposure.
+    const others = reach.interfaceIds.filter((id) => !observedInterfaces.has(id) && !observedLoadBalancers.has(model.interfaceOwner(id) ?? ''));
     if (others.length) {
       const owners = others.map((id) => model.interfaceOwner(id) ?? id);
       risks.push({
@@ -84,14 +87,25 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
 /**
  * The verifier diagnosis uses: applies the changes to a copy of the snapshot (`simulate`) and
  * re-explains the group's flows with the same context. Verified only when every flow becomes
- * allowed; a change EC2 would refuse is reported as a risk and not verified.
+ * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
+ * stateless); a change EC2 would refuse is reported as a risk and not verified.
  */
 export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext, model: NetworkModel = NetworkModel.fromSnapshot(snapshot)): FixVerifier {
   return (changes: FixChange[], group: FindingGroup): FixVerification => {
     const flows = group.flows.map((f) => f.flow);
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
-      return { verified: result.nowAllowed.length === flows.length, risks: risksOf(model, group, result.newlyReachable) };
+      const risks = risksOf(model, group, result.newlyReachable);
+      const replies = group.returnTraffic ? [] : blockedReplies(NetworkModel.fromSnapshot(result.snapshot), group);
+      if (replies.length) {
+        const acls = [...new Set(replies.map((r) => r.networkAclId))];
+        risks.push({
+          kind: 'reply-blocked',
+          message: `${acls.join(', ')} still drop${acls.length === 1 ? 's' : ''} the replies (${replies[0].direction}) to ${listed([...new Set(replies.map((r) => r.peer))])}: the connections keep failing`,
+          networkAclIds: acls,
+        });
+      }
+      return { verified: result.nowAllowed.length === flows.length && replies.length === 0, risks };
     } catch (error) {
       if (error instanceof SimulationError) {
         return { verified: false, risks: [{ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code }] };

@@ -1,0 +1,112 @@
+import { evaluateNetworkAclRange } from '../evaluate/network-acl-evaluator';
+import { peerAddressOf } from '../findings/explained-flow';
+import type { FindingGroup } from '../findings/finding-group';
+import { findPeerInterface } from '../findings/peer-lookup';
+import { clientPortRangeOf } from '../findings/service-port.util';
+import type { Direction } from '../flow-log/flow-record';
+import type { NetworkModel } from '../network/network-model';
+import { rulesHavePorts } from '../network/protocol';
+import type { FixChange } from './fix';
+import type { NetworkAclEntryParams } from './fix-params';
+import { addressFamily } from './cidr-cover.util';
+import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
+import { coverPeers } from './peer-cover';
+import { isIcmp } from './protocol.util';
+import { freeRuleNumbersBefore } from './rule-number.util';
+
+/** A reply of a request flow that the capturing subnet's NACL drops on its way back. */
+export interface BlockedReply {
+  networkAclId: string;
+  /** The reply's direction at the capturing interface's subnet (the opposite of the request's). */
+  direction: Direction;
+  peer: string;
+  /** The client's ports observed (the reply's destination ports); null without ports. */
+  clientPorts: { from: number; to: number } | null;
+  /** The first NACL entry that drops part of it (a fix must land before it). */
+  firstDeny: number;
+  /** The client is a load balancer or NAT gateway (ephemeral ports 1024-65535). */
+  fullRangeClient: boolean;
+}
+
+const opposite = (direction: Direction): Direction => (direction === 'ingress' ? 'egress' : 'ingress');
+
+/**
+ * NACLs are stateless: a request let through still fails when the same subnet NACL drops its reply
+ * (to the client's ephemeral ports). For each request flow of the group (return-traffic groups have
+ * no reply to check), the reply through the capturing interface's subnet NACL — skipped inside the
+ * subnet — is checked over the client's observed port range. The NACL of the far side's subnet is
+ * that interface's own business: its flow log shows those REJECTs as return traffic.
+ */
+export function blockedReplies(model: NetworkModel, group: FindingGroup): BlockedReply[] {
+  if (group.returnTraffic || group.blockedBy.control === 'block-public-access') return [];
+  const out: BlockedReply[] = [];
+  const direction = opposite(group.direction);
+  for (const item of group.flows) {
+    const { flow } = item;
+    const subnetId = model.interface(flow.interfaceId)?.SubnetId;
+    const peerText = peerAddressOf(item);
+    const peer = model.address(peerText);
+    if (!subnetId || !peer || model.subnetContains(subnetId, peer)) continue;
+    const networkAclId = model.networkAclIdForSubnet(subnetId);
+    if (!networkAclId || !model.networkAcl(networkAclId)) continue;
+    const clientPorts = rulesHavePorts(group.protocol) ? clientPortRangeOf(flow) : null;
+    const result = evaluateNetworkAclRange(model, networkAclId, direction, group.protocol, clientPorts, peer);
+    if (result.allowed || result.firstDeny === null) continue;
+    const clientEni = group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
+    out.push({
+      networkAclId, direction, peer: peerText, clientPorts, firstDeny: result.firstDeny,
+      fullRangeClient: clientEni !== undefined && usesFullEphemeralRange(model.interfaceOwner(clientEni)),
+    });
+  }
+  return out;
+}
+
+function usedNumbers(model: NetworkModel, aclId: string, egress: boolean, pending: FixChange[]): number[] {
+  const existing = (model.networkAcl(aclId)?.Entries ?? []).filter((e) => Boolean(e.Egress) === egress).map((e) => e.RuleNumber);
+  const planned = pending
+    .filter((c) => c.action === 'CreateNetworkAclEntry' && c.params.NetworkAclId === aclId && Boolean(c.params.Egress) === egress)
+    .map((c) => Number(c.params.RuleNumber));
+  return [...existing, ...planned];
+}
+
+/**
+ * CreateNetworkAclEntry allows for the replies `blockedReplies` finds: per NACL, the clients'
+ * ephemeral range (1024-65535 for load balancers and NAT gateways, else chosen from the observed
+ * client ports) to the observed peers' narrowest CIDRs, numbered before the first deny that drops a
+ * reply and clear of the numbers `pending` changes take.
+ */
+export function replyNetworkAclChanges(model: NetworkModel, group: FindingGroup, pending: FixChange[]): FixChange[] {
+  const byAcl = new Map<string, BlockedReply[]>();
+  for (const reply of blockedReplies(model, group)) {
+    const list = byAcl.get(reply.networkAclId);
+    if (list) list.push(reply);
+    else byAcl.set(reply.networkAclId, [reply]);
+  }
+  const changes: FixChange[] = [];
+  for (const [aclId, replies] of [...byAcl.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const egress = replies[0].direction === 'egress';
+    const cidrs = coverPeers(model, replies.map((r) => r.peer));
+    const before = Math.min(...replies.map((r) => r.firstDeny));
+    const numbers = freeRuleNumbersBefore(usedNumbers(model, aclId, egress, [...pending, ...changes]), before, cidrs.length);
+    if (!numbers) continue;
+    let portRange: { From: number; To: number } | null = null;
+    if (rulesHavePorts(group.protocol)) {
+      const observed = replies.map((r) => r.clientPorts).filter((p): p is { from: number; to: number } => p !== null);
+      const range = replies.some((r) => r.fullRangeClient) || !observed.length
+        ? EPHEMERAL_RANGES.elbNat
+        : ephemeralRangeFor(null, { from: Math.min(...observed.map((p) => p.from)), to: Math.max(...observed.map((p) => p.to)) });
+      portRange = { From: range.from, To: range.to };
+    }
+    cidrs.forEach((cidr, i) => {
+      const params: NetworkAclEntryParams = {
+        NetworkAclId: aclId, RuleNumber: numbers[i], Protocol: String(group.protocol), RuleAction: 'allow', Egress: egress,
+      };
+      if (addressFamily(cidr) === 4) params.CidrBlock = cidr;
+      else params.Ipv6CidrBlock = cidr;
+      if (portRange) params.PortRange = portRange;
+      if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: -1 };
+      changes.push({ action: 'CreateNetworkAclEntry', params: { ...params } });
+    });
+  }
+  return changes;
+}
