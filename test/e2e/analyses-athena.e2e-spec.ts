@@ -36,7 +36,7 @@ function athenaTargetBody(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 /** What a finding is, independent of the target it belongs to. */
-const identity = (f: Record<string, any>) => [f.fingerprint, f.classification, f.severity, f.records];
+const identity = (f: Record<string, unknown>) => [f.fingerprint, f.classification, f.severity, f.records];
 const byFingerprint = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
 
 describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through the job', () => {

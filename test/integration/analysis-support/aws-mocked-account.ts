@@ -1,5 +1,8 @@
 import {
   AthenaClient,
+  type AthenaClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
@@ -36,8 +39,8 @@ export const EC2_LIST_CALLS = [
   [DescribeFlowLogsCommand, 'FlowLogs', 'FlowLogs'],
 ] as const;
 
-type AthenaStub = AwsStub<object, any, unknown>;
-type FakeBehaviour = { callsFake(fn: (input: any) => unknown): unknown };
+type AthenaStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClientResolvedConfig>;
+type FakeBehaviour = { callsFake(fn: (input: never) => unknown): unknown };
 
 /**
  * One AWS account behind every EC2Client (and, unless told otherwise, every AthenaClient) the
@@ -56,7 +59,7 @@ export class MockedAwsAccount {
     options: { mockAthena?: boolean; ec2PageSize?: number } = {},
   ) {
     this.ec2PageSize = options.ec2PageSize ?? 4;
-    this.athenaMock = options.mockAthena === false ? null : (mockClient(AthenaClient) as unknown as AthenaStub);
+    this.athenaMock = options.mockAthena === false ? null : mockClient(AthenaClient);
     this.reset();
   }
 
@@ -85,7 +88,7 @@ export class MockedAwsAccount {
     const snapshot = this.snapshot as unknown as Record<string, unknown[] | undefined>;
     for (const [command, member, key] of EC2_LIST_CALLS) {
       const items = snapshot[key] ?? [];
-      (this.ec2.on(command) as FakeBehaviour).callsFake((input: { NextToken?: string }) => {
+      (this.ec2.on(command) as unknown as FakeBehaviour).callsFake((input: { NextToken?: string }) => {
         this.ec2Requests.push({ command: command.name, input: structuredClone(input) });
         return pageOf(items, member, this.ec2PageSize, input.NextToken, command.name);
       });
@@ -101,9 +104,9 @@ export class MockedAwsAccount {
   }
 
   private serveAthena(mock: AthenaStub): void {
-    mock.on(StartQueryExecutionCommand).callsFake((input: any) => this.athena.startQueryExecution(input));
-    mock.on(GetQueryExecutionCommand).callsFake((input: any) => this.athena.getQueryExecution(input));
-    mock.on(StopQueryExecutionCommand).callsFake((input: any) => this.athena.stopQueryExecution(input));
-    mock.on(GetQueryResultsCommand).callsFake((input: any) => this.athena.getQueryResults(input));
+    mock.on(StartQueryExecutionCommand).callsFake((input) => this.athena.startQueryExecution(input));
+    mock.on(GetQueryExecutionCommand).callsFake((input) => this.athena.getQueryExecution(input));
+    mock.on(StopQueryExecutionCommand).callsFake((input) => this.athena.stopQueryExecution(input));
+    mock.on(GetQueryResultsCommand).callsFake((input) => this.athena.getQueryResults(input));
   }
 }

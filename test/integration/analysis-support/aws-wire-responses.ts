@@ -58,22 +58,23 @@ export async function athenaResponse(emulator: AthenaEmulator, operation: string
 }
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const items = (list: unknown[] | undefined, render: (item: any) => string) => (list ?? []).map((item) => `<item>${render(item)}</item>`).join('');
+const items = <T>(list: readonly T[] | undefined, render: (item: T) => string) => (list ?? []).map((item) => `<item>${render(item)}</item>`).join('');
+const text = (value: string | undefined) => xml(value ?? '');
 
 /** A DescribeVpcs page in EC2's XML (vpcSet items, lower-camel member names, nextToken). */
 export function describeVpcsXml(vpcs: readonly Vpc[], nextToken?: string): FakeResponse {
-  const vpc = (v: any) =>
-    `<vpcId>${v.VpcId}</vpcId><ownerId>${v.OwnerId}</ownerId><cidrBlock>${v.CidrBlock}</cidrBlock>` +
-    `<cidrBlockAssociationSet>${items(v.CidrBlockAssociationSet, (a) => `<cidrBlock>${a.CidrBlock}</cidrBlock><cidrBlockState><state>${a.CidrBlockState.State}</state></cidrBlockState>`)}</cidrBlockAssociationSet>` +
-    `<ipv6CidrBlockAssociationSet>${items(v.Ipv6CidrBlockAssociationSet, (a) => `<ipv6CidrBlock>${a.Ipv6CidrBlock}</ipv6CidrBlock><ipv6CidrBlockState><state>${a.Ipv6CidrBlockState.State}</state></ipv6CidrBlockState>`)}</ipv6CidrBlockAssociationSet>` +
-    `<isDefault>${v.IsDefault}</isDefault>` +
-    `<tagSet>${items(v.Tags, (t) => `<key>${xml(t.Key)}</key><value>${xml(t.Value)}</value>`)}</tagSet>`;
+  const vpc = (v: Vpc) =>
+    `<vpcId>${text(v.VpcId)}</vpcId><ownerId>${text(v.OwnerId)}</ownerId><cidrBlock>${text(v.CidrBlock)}</cidrBlock>` +
+    `<cidrBlockAssociationSet>${items(v.CidrBlockAssociationSet, (a) => `<cidrBlock>${text(a.CidrBlock)}</cidrBlock><cidrBlockState><state>${text(a.CidrBlockState?.State)}</state></cidrBlockState>`)}</cidrBlockAssociationSet>` +
+    `<ipv6CidrBlockAssociationSet>${items(v.Ipv6CidrBlockAssociationSet, (a) => `<ipv6CidrBlock>${text(a.Ipv6CidrBlock)}</ipv6CidrBlock><ipv6CidrBlockState><state>${text(a.Ipv6CidrBlockState?.State)}</state></ipv6CidrBlockState>`)}</ipv6CidrBlockAssociationSet>` +
+    `<isDefault>${String(v.IsDefault ?? false)}</isDefault>` +
+    `<tagSet>${items(v.Tags, (t) => `<key>${text(t.Key)}</key><value>${text(t.Value)}</value>`)}</tagSet>`;
   return {
     status: 200,
     headers: { 'content-type': 'text/xml;charset=UTF-8' },
     body:
       '<?xml version="1.0" encoding="UTF-8"?><DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">' +
-      `<requestId>0e8f3c9d-5b1a-4c2e-9f7d-EXAMPLE${vpcs.length}</requestId><vpcSet>${items([...vpcs], vpc)}</vpcSet>` +
+      `<requestId>0e8f3c9d-5b1a-4c2e-9f7d-EXAMPLE${vpcs.length}</requestId><vpcSet>${items(vpcs, vpc)}</vpcSet>` +
       (nextToken ? `<nextToken>${nextToken}</nextToken>` : '') +
       '</DescribeVpcsResponse>',
   };
