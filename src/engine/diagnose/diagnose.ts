@@ -8,6 +8,7 @@ import { groupBlockedFlows } from '../findings/finding-group';
 import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
+import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
 import { type FixVerifier, suggestFix } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
@@ -76,7 +77,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   }
   const context = TrafficContext.build(rejected, accepted);
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  const findings: Finding[] = groupBlockedFlows(rejected).map((group) => {
+  const entries = groupBlockedFlows(rejected).map((group) => {
     const { classification, signals } = classifyGroup(group, model, context);
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
@@ -86,13 +87,20 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       signals,
       blockedBy: group.blockedBy,
       traffic,
-      // Noise never gets a fix: opening a port to scanners is not a remedy.
-      suggestedFix: classification === 'likely-noise' ? null : suggestFix(model, group, verifier),
+      suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return finding;
+    return { finding, group };
   });
-  findings.sort(compareFindings);
+  entries.sort((a, b) => compareFindings(a.finding, b.finding));
+  // Fixes are suggested in report order with one ledger, so NACL rule numbers never collide
+  // between findings and the same input always gets the same numbers.
+  const ledger = new NaclRuleNumberLedger();
+  for (const { finding, group } of entries) {
+    // Noise never gets a fix: opening a port to scanners is not a remedy.
+    if (finding.classification !== 'likely-noise') finding.suggestedFix = suggestFix(model, group, verifier, ledger);
+  }
+  const findings = entries.map((entry) => entry.finding);
   for (const finding of findings) {
     stats.findings.total++;
     stats.findings.byClassification[finding.classification]++;

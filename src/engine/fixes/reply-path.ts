@@ -11,6 +11,7 @@ import type { NetworkAclEntryParams } from './fix-params';
 import { addressFamily } from './cidr-cover.util';
 import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
 import { coverPeers } from './peer-cover';
+import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { isIcmp } from './protocol.util';
 import { freeRuleNumbersBefore } from './rule-number.util';
 
@@ -61,21 +62,18 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
   return out;
 }
 
-function usedNumbers(model: NetworkModel, aclId: string, egress: boolean, pending: FixChange[]): number[] {
-  const existing = (model.networkAcl(aclId)?.Entries ?? []).filter((e) => Boolean(e.Egress) === egress).map((e) => e.RuleNumber);
-  const planned = pending
-    .filter((c) => c.action === 'CreateNetworkAclEntry' && c.params.NetworkAclId === aclId && Boolean(c.params.Egress) === egress)
-    .map((c) => Number(c.params.RuleNumber));
-  return [...existing, ...planned];
-}
-
 /**
  * CreateNetworkAclEntry allows for the replies `blockedReplies` finds: per NACL, the clients'
  * ephemeral range (1024-65535 for load balancers and NAT gateways, else chosen from the observed
  * client ports) to the observed peers' narrowest CIDRs, numbered before the first deny that drops a
- * reply and clear of the numbers `pending` changes take.
+ * reply and clear of the numbers `pending` changes and earlier fixes of the run (`ledger`) take.
  */
-export function replyNetworkAclChanges(model: NetworkModel, group: FindingGroup, pending: FixChange[]): FixChange[] {
+export function replyNetworkAclChanges(
+  model: NetworkModel,
+  group: FindingGroup,
+  pending: FixChange[],
+  ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+): FixChange[] {
   const byAcl = new Map<string, BlockedReply[]>();
   for (const reply of blockedReplies(model, group)) {
     const list = byAcl.get(reply.networkAclId);
@@ -87,7 +85,7 @@ export function replyNetworkAclChanges(model: NetworkModel, group: FindingGroup,
     const egress = replies[0].direction === 'egress';
     const cidrs = coverPeers(model, replies.map((r) => r.peer));
     const before = Math.min(...replies.map((r) => r.firstDeny));
-    const numbers = freeRuleNumbersBefore(usedNumbers(model, aclId, egress, [...pending, ...changes]), before, cidrs.length);
+    const numbers = freeRuleNumbersBefore(ledger.used(model, aclId, egress, [...pending, ...changes]), before, cidrs.length);
     if (!numbers) continue;
     let portRange: { From: number; To: number } | null = null;
     if (rulesHavePorts(group.protocol)) {

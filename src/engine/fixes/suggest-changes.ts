@@ -14,6 +14,7 @@ import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './e
 import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { ipProtocolName, isIcmp } from './protocol.util';
+import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { freeRuleNumbersBefore } from './rule-number.util';
 
 type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
@@ -173,17 +174,25 @@ function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: Net
 
 /**
  * CreateNetworkAclEntry allows for one NACL control, one entry per peer CIDR, numbered in the gap
- * just before the first deny that drops any of the observed traffic (`firstDenyOfFlows`). When that deny is not a catch-all and there is no free
- * number below it, the deny itself is replaced by the allow (ReplaceNetworkAclEntry): the only
- * change that can land before it without renumbering the ACL.
+ * just before the first deny that drops any of the observed traffic (`firstDenyOfFlows`) and clear
+ * of the numbers earlier fixes of the run (`ledger`) and this fix's `pending` changes take. When
+ * that deny is not a catch-all and there is no free number below it, the deny itself is replaced by
+ * the allow (ReplaceNetworkAclEntry): the only change that can land before it without renumbering
+ * the ACL — unless an earlier fix already replaces it.
  */
-export function networkAclChanges(model: NetworkModel, group: FindingGroup, control: NetworkAclControl): FixChange[] | null {
+export function networkAclChanges(
+  model: NetworkModel,
+  group: FindingGroup,
+  control: NetworkAclControl,
+  ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+  pending: readonly FixChange[] = [],
+): FixChange[] | null {
   const flows = flowsBlockedBy(group, control);
   if (!flows.length) return null;
   const cidrs = coverPeers(model, peersWithSiblings(model, flows));
   if (!cidrs.length) return null;
   const egress = control.direction === 'egress';
-  const used = (model.networkAcl(control.networkAclId)?.Entries ?? []).filter((e) => Boolean(e.Egress) === egress).map((e) => e.RuleNumber);
+  const used = ledger.used(model, control.networkAclId, egress, pending);
   const portRange = naclPortRange(model, group, flows);
   const entry = (cidr: string, ruleNumber: number): NetworkAclEntryParams => {
     const params: NetworkAclEntryParams = {
@@ -206,16 +215,18 @@ export function networkAclChanges(model: NetworkModel, group: FindingGroup, cont
   }
   const catchAll = control.ruleNumber >= 32767;
   if (catchAll || cidrs.length !== 1 || before !== control.ruleNumber) return null;
+  if (ledger.isReplaced(control.networkAclId, egress, control.ruleNumber)) return null;
   return [{ action: 'ReplaceNetworkAclEntry', params: { ...entry(cidrs[0], control.ruleNumber) } }];
 }
 
 /**
  * Every change the group needs: its blocking control first, then any further control that also
  * denies some of its flows (a flow must pass all of them), then — for requests — an entry on the
- * capturing subnet's NACL for the replies when it would drop them (see `blockedReplies`). Null when a control cannot be changed
- * by an SG/NACL rule (Block Public Access) or no change could be built.
+ * capturing subnet's NACL for the replies when it would drop them (see `blockedReplies`). NACL
+ * rule numbers avoid those `ledger` holds for earlier fixes of the run. Null when a control cannot
+ * be changed by an SG/NACL rule (Block Public Access) or no change could be built.
  */
-export function suggestChanges(model: NetworkModel, group: FindingGroup): FixChange[] | null {
+export function suggestChanges(model: NetworkModel, group: FindingGroup, ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger()): FixChange[] | null {
   const changes: FixChange[] = [];
   for (const control of [group.blockedBy, ...group.alsoBlockedBy]) {
     if (control.control === 'block-public-access') return null;
@@ -224,12 +235,12 @@ export function suggestChanges(model: NetworkModel, group: FindingGroup): FixCha
       if (!change) return null;
       changes.push(change);
     } else {
-      const acl = networkAclChanges(model, group, control);
+      const acl = networkAclChanges(model, group, control, ledger, changes);
       if (!acl) return null;
       changes.push(...acl);
     }
   }
   // A NACL is stateless: the request's fix is incomplete while the same subnet's NACL drops the replies.
-  if (changes.length) changes.push(...replyNetworkAclChanges(model, group, changes));
+  if (changes.length) changes.push(...replyNetworkAclChanges(model, group, changes, ledger));
   return changes.length ? changes : null;
 }

@@ -2,6 +2,7 @@ import type { FindingGroup } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixChange, FixRisk, SuggestedFix } from './fix';
 import type { FixNaming } from './fix-naming';
+import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { renderAwsCli } from './render-aws-cli';
 import { renderCloudFormation } from './render-cloudformation';
 import { renderTerraform } from './render-terraform';
@@ -27,11 +28,18 @@ export function namingFromModel(model: NetworkModel): FixNaming {
 /**
  * The smallest change that lets a group's flows through, as EC2 requests and rendered for the
  * AWS CLI, Terraform and CloudFormation, verified by the given verifier. Null when no SG/NACL
- * change can help (Block Public Access) or none could be built.
+ * change can help (Block Public Access) or none could be built. Pass one `ledger` to every call of
+ * a run: NACL rule numbers then never collide with earlier fixes', so all fixes apply together.
  */
-export function suggestFix(model: NetworkModel, group: FindingGroup, verify: FixVerifier): SuggestedFix | null {
-  const changes = suggestChanges(model, group);
+export function suggestFix(
+  model: NetworkModel,
+  group: FindingGroup,
+  verify: FixVerifier,
+  ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+): SuggestedFix | null {
+  const changes = suggestChanges(model, group, ledger);
   if (!changes) return null;
+  ledger.reserve(changes);
   const naming = namingFromModel(model);
   const { verified, risks } = verify(changes, group);
   return {

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { formatRecord } from '../../../../samples/generate';
+import { buildSnapshot } from '../../../../samples/sample-snapshot';
+import { SampleFlowGenerator } from '../../../../samples/sample-flows';
+import { FLOW_LOG, SEED } from '../../../../samples/scenario';
+import { SeededRandom } from '../../../../samples/seeded-random';
+import { diagnose } from '../../../../src/engine/diagnose/diagnose';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import type { ExplainedFlow } from '../../../../src/engine/findings/explained-flow';
+import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group';
+import type { FixChange } from '../../../../src/engine/fixes/fix';
+import { blockedReplies } from '../../../../src/engine/fixes/reply-path';
+import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
+import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
+
+/** The sample day's records, parsed as the flow log writes them and aggregated as the CLI does. */
+function sampleAggregates(): FlowAggregate[] {
+  const generator = new SampleFlowGenerator(new SeededRandom(SEED));
+  generator.generate();
+  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
+  for (const record of generator.records) {
+    const spec = FLOW_LOG[record.log];
+    const parsed = createLineParser(spec.fields)(formatRecord(record, spec.fields));
+    if (!parsed.ok) throw new Error(parsed.error);
+    aggregator.add(parsed.record);
+  }
+  return aggregator.aggregates();
+}
+
+/** The blocked flows of each finding group, by fingerprint, explained against `snapshot`. */
+function groupsOf(snapshot: NetworkSnapshot, aggregates: FlowAggregate[]) {
+  const model = NetworkModel.fromSnapshot(snapshot);
+  const returnTraffic = ReturnTrafficIndex.fromFlows(aggregates.filter((f) => f.action === 'ACCEPT'));
+  const rejected: ExplainedFlow[] = aggregates
+    .filter((f) => f.action === 'REJECT')
+    .map((flow) => ({ flow, verdict: explainFlow(model, flow, { returnTraffic }) }));
+  return { model, returnTraffic, groups: new Map(groupBlockedFlows(rejected).map((g) => [g.fingerprint, g])) };
+}
+
+const naclEntryKey = (c: FixChange) => `${String(c.params.NetworkAclId)} ${c.params.Egress ? 'out' : 'in'} ${String(c.params.RuleNumber)}`;
+
+describe('every suggested fix of the samples, applied together', () => {
+  const snapshot = validateSnapshot(buildSnapshot());
+  const aggregates = sampleAggregates();
+  const before = diagnose(snapshot, aggregates);
+  const fixes = before.findings.filter((f) => f.suggestedFix !== null);
+  const changes = fixes.flatMap((f) => f.suggestedFix!.changes);
+
+  it('every fix is verified on its own', () => {
+    expect(fixes.length).toBeGreaterThan(0);
+    expect(fixes.filter((f) => !f.suggestedFix!.verified).map((f) => f.fingerprint)).toEqual([]);
+  });
+
+  it('no two findings take the same NACL rule number (per NACL and direction)', () => {
+    const created = changes.filter((c) => c.action === 'CreateNetworkAclEntry').map(naclEntryKey);
+    expect(created.filter((key, i) => created.indexOf(key) !== i)).toEqual([]);
+  });
+
+  it('EC2 accepts them all in one go, and then every misconfiguration finding\'s flows and their replies pass', () => {
+    const fixed = applyChanges(snapshot, changes);
+    const { model, returnTraffic, groups } = groupsOf(snapshot, aggregates);
+    const after = NetworkModel.fromSnapshot(fixed);
+    const misconfigurations = before.findings.filter((f) => f.classification === 'likely-misconfiguration');
+    expect(misconfigurations.length).toBeGreaterThan(0);
+    for (const finding of misconfigurations) {
+      const group = groups.get(finding.fingerprint)!;
+      expect(group, finding.fingerprint).toBeDefined();
+      const stillBlocked = group.flows.filter((item) => explainFlow(after, item.flow, { returnTraffic }).verdict !== 'allowed');
+      expect(stillBlocked.length, finding.fingerprint).toBe(0);
+      expect(blockedReplies(after, group), finding.fingerprint).toEqual([]);
+      // Sanity: the original model did block them.
+      expect(group.flows.every((item) => explainFlow(model, item.flow, { returnTraffic }).verdict === 'blocked')).toBe(true);
+    }
+    const again = diagnose(fixed, aggregates);
+    const remaining = new Set(again.findings.map((f) => f.fingerprint));
+    expect(misconfigurations.filter((f) => remaining.has(f.fingerprint)).map((f) => f.fingerprint)).toEqual([]);
+  });
+});
