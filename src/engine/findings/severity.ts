@@ -1,4 +1,4 @@
-import type { Classification, Finding, Severity } from './finding';
+import type { Classification, Finding, FindingInterface, Severity } from './finding';
 
 /** Thresholds of the severity rule (documented in src/engine/classify/SIGNALS.md). */
 export const SEVERITY_THRESHOLDS = {
@@ -12,12 +12,22 @@ export const SEVERITY_THRESHOLDS = {
 const SHARED_INFRASTRUCTURE = /^(elb:|nat-|vpce-)/;
 
 /**
+ * How many distinct things the finding hurts: interfaces counted by owner (a load balancer, a
+ * Lambda function or an instance with several interfaces is one), an interface with no known
+ * owner by itself.
+ */
+function ownerCount(interfaces: readonly FindingInterface[]): number {
+  return new Set(interfaces.map((i) => (i.owner === null ? `eni:${i.id}` : `owner:${i.owner}`))).size;
+}
+
+/**
  * Severity of a finding:
  * - `low`: likely noise, or uncertain (nothing shows real traffic is hurt);
  * - `critical`: likely misconfiguration with at least 1,000 records spread over time
  *   (`repeated-over-time`): sustained breakage of busy traffic;
- * - `high`: likely misconfiguration with at least 100 records, 5 peers or 3 interfaces, or on a
- *   load balancer, NAT gateway or VPC endpoint interface (shared infrastructure);
+ * - `high`: likely misconfiguration with at least 100 records, 5 peers or interfaces of 3 distinct
+ *   owners (`ownerCount`), or on a load balancer, NAT gateway or VPC endpoint interface (shared
+ *   infrastructure);
  * - `medium`: any other likely misconfiguration.
  */
 export function severityOf(classification: Classification, signals: readonly string[], traffic: Finding['traffic']): Severity {
@@ -26,7 +36,7 @@ export function severityOf(classification: Classification, signals: readonly str
   if (traffic.records >= t.criticalRecords && signals.includes('repeated-over-time')) return 'critical';
   const peers = traffic.peerCount ?? traffic.peers.length;
   const shared = traffic.interfaces.some((i) => i.owner !== null && SHARED_INFRASTRUCTURE.test(i.owner));
-  if (traffic.records >= t.highRecords || peers >= t.highPeers || traffic.interfaces.length >= t.highInterfaces || shared) {
+  if (traffic.records >= t.highRecords || peers >= t.highPeers || ownerCount(traffic.interfaces) >= t.highInterfaces || shared) {
     return 'high';
   }
   return 'medium';
