@@ -59,6 +59,8 @@ export class AthenaFlowQuery {
     readonly parameters: readonly string[],
     private readonly options: AthenaPollingOptions,
     private readonly signal?: AbortSignal | null,
+    /** A GetQueryExecution answer the caller already has; it stands for the first poll. */
+    private observed: QueryExecution | null = null,
   ) {}
 
   /** Resolves with the statistics once SUCCEEDED; rejects with AthenaQueryError otherwise. */
@@ -106,9 +108,8 @@ export class AthenaFlowQuery {
     let delay = this.options.pollInitialMs;
     for (;;) {
       this.throwIfAborted();
-      const { QueryExecution: execution } = await this.client.send(
-        new GetQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }),
-      );
+      const execution = this.observed ?? (await this.describe());
+      this.observed = null;
       const state = execution?.Status?.State;
       if (state === 'SUCCEEDED') return this.statistics(execution);
       if (state === 'FAILED' || state === 'CANCELLED') throw this.failure(state, execution);
@@ -129,6 +130,11 @@ export class AthenaFlowQuery {
       }
       delay = Math.min(this.options.pollMaxMs, delay * this.options.pollMultiplier);
     }
+  }
+
+  private async describe(): Promise<QueryExecution | undefined> {
+    const { QueryExecution: execution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
+    return execution;
   }
 
   private throwIfAborted(): void {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { type AthenaClient, GetQueryExecutionCommand, type QueryExecution, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { type EC2Client, paginateDescribeFlowLogs } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { FlowLog } from '../engine/network/snapshot';
+import { AthenaQueryError } from './athena-query.error';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
 import { validateAthenaIdentifier } from './athena-identifier';
@@ -28,7 +29,7 @@ export interface AthenaFlowSourceConfig extends AthenaTableRef {
   layout: AthenaPartitionLayout;
   /** The flow log's LogFormat; read from DescribeFlowLogs when absent. */
   logFormat?: string | null;
-  /** Which flow log feeds the table (its LogDestination, e.g. `arn:aws:s3:::bucket/prefix`). */
+  /** Which flow log feeds the table: its LogDestination, as `arn:aws:s3:::bucket/prefix` or `s3://bucket/prefix`. */
   logDestination?: string | null;
 }
 
@@ -52,9 +53,18 @@ export interface AthenaFlowResult extends AthenaQueryStatistics {
   aggregates: number;
 }
 
-export type AthenaFlowSourceOptions = Partial<AthenaPollingOptions>;
+export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
+  /**
+   * How many queries one analysis attempt may run for one kind: each dead query (stopped on a
+   * timeout, or FAILED retryably) found at start is replaced by the next generation's query.
+   */
+  maxQueryGenerations: number;
+}
 
-const DEFAULT_OPTIONS: AthenaPollingOptions = {
+export type AthenaFlowSourceOptions = Partial<AthenaFlowSourceSettings>;
+
+const DEFAULT_OPTIONS: AthenaFlowSourceSettings = {
+  maxQueryGenerations: 25,
   pollInitialMs: 500,
   pollMaxMs: 5_000,
   pollMultiplier: 1.5,
@@ -69,7 +79,7 @@ const DEFAULT_OPTIONS: AthenaPollingOptions = {
  * Athena API is retried by the client's retry strategy; the poll backoff keeps Get* calls low.
  */
 export class AthenaFlowSource {
-  private readonly options: AthenaPollingOptions;
+  private readonly options: AthenaFlowSourceSettings;
   private readonly builder = new AthenaQueryBuilder();
 
   constructor(
@@ -80,9 +90,20 @@ export class AthenaFlowSource {
     if (this.options.pageSize < 1 || this.options.pageSize > 1000) {
       throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'GetQueryResults page size must be 1–1000');
     }
+    if (!Number.isInteger(this.options.maxQueryGenerations) || this.options.maxQueryGenerations < 1) {
+      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'maxQueryGenerations must be a positive integer');
+    }
   }
 
-  /** Starts (or, for a repeated request, re-attaches to) the query of one window. */
+  /**
+   * Starts (or, for a repeated request, re-attaches to) the query of one window. A retried job
+   * re-sends the token of generation 0 and gets the query it started before. When that query is
+   * dead — stopped on a timeout, or FAILED with a reason Athena calls retryable — re-attaching
+   * would only repeat its failure, so the next generation's token starts a fresh query. Tokens
+   * depend on the request and the generation alone, so duplicated deliveries of one job walk the
+   * same chain and meet on one query per generation. A query that failed for good is kept: its
+   * reason is the outcome. A caller that cancelled gets no fresh query.
+   */
   async start(request: AthenaFlowRequest): Promise<AthenaFlowQuery> {
     const workgroup = request.config.workgroup ? validateAthenaIdentifier('workgroup', request.config.workgroup) : undefined;
     const logFormat = request.config.logFormat ?? (await this.resolveLogFormat(request));
@@ -96,20 +117,25 @@ export class AthenaFlowSource {
       scope: request.scope,
     });
     const client = this.clients.athena(request.target);
-    const started = await client.send(
-      new StartQueryExecutionCommand({
-        QueryString: built.sql,
-        ExecutionParameters: built.parameters.length > 0 ? built.parameters : undefined,
-        ClientRequestToken: AthenaFlowSource.clientRequestToken(request, built.sql, built.parameters),
-        ...(workgroup ? { WorkGroup: workgroup } : {}),
-        ...(request.config.outputLocation ? { ResultConfiguration: { OutputLocation: request.config.outputLocation } } : {}),
-      }),
-      { abortSignal: request.signal ?? undefined },
-    );
-    if (!started.QueryExecutionId) {
-      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartQueryExecution returned no QueryExecutionId');
+    for (let generation = 0; ; generation += 1) {
+      const queryExecutionId = await this.startGeneration(client, request, workgroup, built, generation);
+      const execution = await this.describe(client, queryExecutionId, request.signal);
+      if (!isDeadOnArrival(execution)) {
+        return new AthenaFlowQuery(client, queryExecutionId, built.sql, built.parameters, this.options, request.signal, execution ?? null);
+      }
+      const state = execution?.Status?.State ?? 'CANCELLED';
+      if (request.signal?.aborted) {
+        throw new AthenaQueryError('aborted', queryExecutionId, `Athena query ${queryExecutionId} is ${state} and the analysis was cancelled; no new query started`);
+      }
+      if (generation + 1 >= this.options.maxQueryGenerations) {
+        throw new AthenaQueryError(
+          state === 'FAILED' ? 'failed' : 'cancelled',
+          queryExecutionId,
+          `Athena query ${queryExecutionId} ${state}: ${generation + 1} queries of this analysis ended without a result; not starting another`,
+          execution?.Status?.StateChangeReason ?? null,
+        );
+      }
     }
-    return new AthenaFlowQuery(client, started.QueryExecutionId, built.sql, built.parameters, this.options, request.signal);
   }
 
   /** Runs the query to the end, handing every aggregate to `onAggregate` as its page arrives. */
@@ -128,14 +154,20 @@ export class AthenaFlowSource {
   }
 
   /**
-   * The token is a hash of the analysis, the query kind, the attempt and the exact query: a
-   * redelivered job gets the same token (Athena returns the running query instead of starting
-   * another), while a changed query or an explicit retry gets a new one. 80 characters.
+   * The token is a hash of the analysis, the query kind, the attempt, the exact query and the
+   * generation: a redelivered job gets the same token (Athena returns the running query instead
+   * of starting another), while a changed query, an explicit retry or the replacement of a dead
+   * query gets a new one. Generation 0 hashes as tokens always have. 80 characters.
    */
-  static clientRequestToken(request: Pick<AthenaFlowRequest, 'analysisId' | 'kind' | 'attempt'>, sql: string, parameters: readonly string[]): string {
-    const digest = createHash('sha256')
-      .update([request.analysisId, request.kind, String(request.attempt ?? 0), sql, ...parameters].join('\u0000'))
-      .digest('hex');
+  static clientRequestToken(
+    request: Pick<AthenaFlowRequest, 'analysisId' | 'kind' | 'attempt'>,
+    sql: string,
+    parameters: readonly string[],
+    generation = 0,
+  ): string {
+    const parts = [request.analysisId, request.kind, String(request.attempt ?? 0), sql, ...parameters];
+    if (generation > 0) parts.push(`generation=${generation}`);
+    const digest = createHash('sha256').update(parts.join('\u0000')).digest('hex');
     return `sgdoctor-${request.kind}-${digest}`.slice(0, 128);
   }
 
@@ -146,12 +178,17 @@ export class AthenaFlowSource {
    */
   async resolveLogFormat(request: AthenaFlowRequest): Promise<string> {
     const flowLogs = request.flowLogs ?? (await this.describeS3FlowLogs(request.target));
-    const destination = request.config.logDestination;
+    const destination = request.config.logDestination ? s3Location(request.config.logDestination) : null;
     const candidates = flowLogs.filter(
-      (log) =>
-        (log.LogDestinationType ?? 's3') === 's3' &&
-        (!destination || (log.LogDestination ?? '').replace(/\/$/, '') === destination.replace(/\/$/, '')),
+      (log) => (log.LogDestinationType ?? 's3') === 's3' && (!destination || s3Location(log.LogDestination ?? '') === destination),
     );
+    if (destination && candidates.length === 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `no flow log delivers to ${request.config.logDestination}: check the table’s logDestination or set its logFormat`,
+        { logDestination: request.config.logDestination },
+      );
+    }
     const formats = [...new Set(candidates.map((log) => log.LogFormat).filter((f): f is string => Boolean(f)))];
     if (formats.length === 0) return DEFAULT_FORMAT.logFormat;
     if (formats.length === 1) return formats[0];
@@ -160,6 +197,34 @@ export class AthenaFlowSource {
       'flow logs delivering to S3 use different formats: set the table’s logFormat or logDestination',
       { formats },
     );
+  }
+
+  private async startGeneration(
+    client: AthenaClient,
+    request: AthenaFlowRequest,
+    workgroup: string | undefined,
+    built: { sql: string; parameters: string[] },
+    generation: number,
+  ): Promise<string> {
+    const started = await client.send(
+      new StartQueryExecutionCommand({
+        QueryString: built.sql,
+        ExecutionParameters: built.parameters.length > 0 ? built.parameters : undefined,
+        ClientRequestToken: AthenaFlowSource.clientRequestToken(request, built.sql, built.parameters, generation),
+        ...(workgroup ? { WorkGroup: workgroup } : {}),
+        ...(request.config.outputLocation ? { ResultConfiguration: { OutputLocation: request.config.outputLocation } } : {}),
+      }),
+      { abortSignal: request.signal ?? undefined },
+    );
+    if (!started.QueryExecutionId) {
+      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartQueryExecution returned no QueryExecutionId');
+    }
+    return started.QueryExecutionId;
+  }
+
+  private async describe(client: AthenaClient, queryExecutionId: string, signal?: AbortSignal | null): Promise<QueryExecution | undefined> {
+    const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), { abortSignal: signal ?? undefined });
+    return described?.QueryExecution;
   }
 
   private async describeS3FlowLogs(target: AwsTarget): Promise<FlowLog[]> {
@@ -171,4 +236,23 @@ export class AthenaFlowSource {
     for await (const page of pages) logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
     return logs;
   }
+}
+
+/**
+ * A query that can only repeat its failure: stopped (by a timeout here, or by anyone else), or
+ * FAILED with a reason Athena marks retryable. A FAILED query that is not retryable is not dead
+ * on arrival in this sense: its reason stays the analysis's outcome.
+ */
+function isDeadOnArrival(execution: QueryExecution | undefined): boolean {
+  const state = execution?.Status?.State;
+  return state === 'CANCELLED' || (state === 'FAILED' && execution?.Status?.AthenaError?.Retryable === true);
+}
+
+/** `bucket/prefix` of an S3 location given as an ARN (any partition) or an s3:// URL. */
+function s3Location(destination: string): string {
+  return destination
+    .trim()
+    .replace(/^arn:aws[a-z-]*:s3:::/, '')
+    .replace(/^s3:\/\//, '')
+    .replace(/\/+$/, '');
 }

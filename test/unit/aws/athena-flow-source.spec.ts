@@ -267,6 +267,118 @@ describe('AthenaFlowSource', () => {
     expect(ec2Mock.commandCalls(DescribeFlowLogsCommand)).toHaveLength(0);
   });
 
+  it('takes the table’s LogFormat from the flow log at logDestination, given as an ARN or an s3:// URL', async () => {
+    const logs = [
+      { FlowLogId: 'fl-1', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::shared-logs/vpc', LogFormat: V5 },
+      { FlowLogId: 'fl-2', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::shared-logs/vpc/rejects', LogFormat: '${version} ${interface-id}' },
+      { FlowLogId: 'fl-3', LogDestinationType: 'cloud-watch-logs', LogDestination: 'arn:aws:logs:eu-west-1:111122223333:log-group:vpc', LogFormat: '${version}' },
+    ];
+    const at = (logDestination: string) => ({ ...request, config: { ...request.config, logFormat: null, logDestination }, flowLogs: logs });
+    expect(await source.resolveLogFormat(at('arn:aws:s3:::shared-logs/vpc'))).toBe(V5);
+    expect(await source.resolveLogFormat(at('s3://shared-logs/vpc/'))).toBe(V5);
+    expect(await source.resolveLogFormat(at('s3://shared-logs/vpc/rejects'))).toBe('${version} ${interface-id}');
+    // A destination no S3 flow log delivers to is a configuration error, not the default format.
+    await expect(source.resolveLogFormat(at('s3://other-bucket/vpc'))).rejects.toThrow(/no flow log delivers to s3:\/\/other-bucket\/vpc/);
+  });
+
+  describe('a query that is already dead when the job attaches to it', () => {
+    /** Athena's token idempotency: one QueryExecutionId per ClientRequestToken. */
+    function tokenBoundQueries(states: Record<number, ReturnType<typeof queryExecution>['QueryExecution']>) {
+      const ids = new Map<string, string>();
+      athenaMock.on(StartQueryExecutionCommand).callsFake((input: { ClientRequestToken: string }) => {
+        if (!ids.has(input.ClientRequestToken)) ids.set(input.ClientRequestToken, `q-${ids.size}`);
+        return { QueryExecutionId: ids.get(input.ClientRequestToken) };
+      });
+      athenaMock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+        const generation = Number(input.QueryExecutionId.slice(2));
+        return { QueryExecution: { ...(states[generation] ?? succeeded(input.QueryExecutionId).QueryExecution), QueryExecutionId: input.QueryExecutionId } };
+      });
+      athenaMock.on(GetQueryResultsCommand).resolves(resultPages(1)[0]);
+      return ids;
+    }
+    const cancelled = queryExecution('', 'CANCELLED', { Status: { StateChangeReason: 'Query was cancelled by the user' } }).QueryExecution;
+    const failedRetryable = queryExecution('', 'FAILED', {
+      Status: {
+        StateChangeReason: 'GENERIC_INTERNAL_ERROR: Athena ran out of capacity',
+        AthenaError: { ErrorCategory: 1, ErrorType: 401, Retryable: true, ErrorMessage: 'GENERIC_INTERNAL_ERROR' },
+      },
+    }).QueryExecution;
+    const failedForGood = queryExecution('', 'FAILED', {
+      Status: {
+        StateChangeReason: 'TABLE_NOT_FOUND: flow_logs',
+        AthenaError: { ErrorCategory: 2, ErrorType: 1301, Retryable: false, ErrorMessage: 'TABLE_NOT_FOUND' },
+      },
+    }).QueryExecution;
+
+    it('a CANCELLED query (stopped on a timeout) is replaced by the next generation’s query, which runs', async () => {
+      const ids = tokenBoundQueries({ 0: cancelled });
+      const result = await source.run(request, () => undefined);
+      expect(result.queryExecutionId).toBe('q-1');
+      const tokens = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken);
+      expect(tokens).toHaveLength(2);
+      expect(tokens[1]).not.toBe(tokens[0]);
+      expect(tokens[1]).toMatch(/^sgdoctor-reject-[0-9a-f]{64}$/);
+      expect([...ids.values()]).toEqual(['q-0', 'q-1']);
+      // The same query text and parameters: only the token moves on.
+      const inputs = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+      expect(inputs[1].QueryString).toBe(inputs[0].QueryString);
+      expect(inputs[1].ExecutionParameters).toEqual(inputs[0].ExecutionParameters);
+    });
+
+    it('a FAILED query Athena calls retryable is replaced too, past several dead generations', async () => {
+      tokenBoundQueries({ 0: failedRetryable, 1: cancelled });
+      const result = await source.run(request, () => undefined);
+      expect(result.queryExecutionId).toBe('q-2');
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(3);
+    });
+
+    it('duplicated deliveries of one job converge on one query per generation', async () => {
+      const ids = tokenBoundQueries({ 0: cancelled });
+      const [a, b] = await Promise.all([source.start(request), source.start(request)]);
+      expect([a.queryExecutionId, b.queryExecutionId]).toEqual(['q-1', 'q-1']);
+      expect(ids.size).toBe(2);
+      // The generation tokens are a function of the request alone: a later delivery finds the same ones.
+      const again = await source.start(request);
+      expect(again.queryExecutionId).toBe('q-1');
+      expect(ids.size).toBe(2);
+    });
+
+    it('a query that failed for good is kept: its reason is the outcome, no other query starts', async () => {
+      tokenBoundQueries({ 0: failedForGood });
+      await expect(source.run(request, () => undefined)).rejects.toMatchObject({ failure: 'failed', queryExecutionId: 'q-0', retryable: false });
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+    });
+
+    it('a caller that cancelled the analysis gets no fresh query', async () => {
+      tokenBoundQueries({ 0: cancelled });
+      const controller = new AbortController();
+      athenaMock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+        controller.abort();
+        return { QueryExecution: { ...cancelled, QueryExecutionId: input.QueryExecutionId } };
+      });
+      await expect(source.start({ ...request, signal: controller.signal })).rejects.toMatchObject({ failure: 'aborted', queryExecutionId: 'q-0' });
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+    });
+
+    it('gives up after the generation limit instead of starting queries without end', async () => {
+      const limited = new AthenaFlowSource({ athena: () => athena, ec2: () => ec2 }, { pollInitialMs: 1, pollMaxMs: 4, maxQueryGenerations: 3 });
+      tokenBoundQueries({ 0: cancelled, 1: failedRetryable, 2: cancelled, 3: cancelled });
+      const error = await limited.start(request).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AthenaQueryError);
+      expect(error).toMatchObject({ failure: 'cancelled', queryExecutionId: 'q-2', retryable: false });
+      expect((error as Error).message).toMatch(/3 queries of this analysis ended without a result/);
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(3);
+    });
+
+    it('the probe is the first poll: a live query costs no extra GetQueryExecution', async () => {
+      athenaMock.on(GetQueryExecutionCommand).resolvesOnce(queryExecution('q-1', 'RUNNING')).resolves(succeeded('q-1'));
+      athenaMock.on(GetQueryResultsCommand).resolves(resultPages(1)[0]);
+      await source.run(request, () => undefined);
+      expect(athenaMock.commandCalls(GetQueryExecutionCommand)).toHaveLength(2);
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+    });
+  });
+
   it('rejects an injected workgroup before calling Athena', async () => {
     await expect(source.start({ ...request, config: { ...request.config, workgroup: 'wg; DROP' } })).rejects.toThrow(
       /invalid Athena workgroup name/,
