@@ -17,6 +17,8 @@ export interface AthenaFlowSourceSettings {
   outputLocation: string | null;
   layout: AthenaPartitionLayout;
   logFormat: string | null;
+  /** The S3 destination of the flow log the table reads; absent on targets stored before it existed. */
+  logDestination?: string | null;
 }
 
 /** Flow-log files under the data root; `paths` are stored relative to it. */

@@ -88,6 +88,7 @@ export class TargetsService {
       outputLocation: dto.outputLocation ?? null,
       layout: layoutOf(dto.layout),
       logFormat: dto.logFormat ?? null,
+      logDestination: dto.logDestination ?? null,
     };
   }
 

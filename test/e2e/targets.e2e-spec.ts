@@ -88,6 +88,29 @@ describe('targets', () => {
     expect(fields).toEqual(expect.arrayContaining(['accountId', 'region', 'flowSource.database', 'flowSource.table', 'configSource.paths', 'extra']));
   });
 
+  it('stores an Athena flow source’s logDestination (an S3 ARN or s3:// URL) and refuses anything else', async () => {
+    const athena = (logDestination?: unknown) => ({
+      type: 'athena', database: 'vpc_logs', table: 'flow_logs', layout: { type: 'none' },
+      ...(logDestination === undefined ? {} : { logDestination }),
+    });
+    for (const destination of ['arn:aws:s3:::shop-flow-logs-111122223333/vpc', 'arn:aws-cn:s3:::shop-logs', 's3://shop-flow-logs-111122223333/vpc/']) {
+      const created = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.flowSource).toMatchObject({ type: 'athena', logFormat: null, logDestination: destination });
+      expect((await api(server()).get(`/v1/targets/${created.body.id}`)).body.flowSource.logDestination).toBe(destination);
+    }
+    const without = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena() }));
+    expect(without.status).toBe(201);
+    expect(without.body.flowSource.logDestination).toBeNull();
+
+    for (const destination of ['https://shop-logs.s3.amazonaws.com/vpc', 'arn:aws:logs:eu-west-1:111122223333:log-group:vpc', 's3://Shop_Logs/vpc', 's3://x', 'arn:aws:s3:::shop-logs/a b', 42, `s3://shop-logs/${'p'.repeat(1100)}`]) {
+      const refused = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }));
+      expect(refused.status, String(destination)).toBe(400);
+      expect(refused.body.code).toBe('REQUEST.VALIDATION_FAILED');
+      expect(new Set(refused.body.errors.map((e: any) => e.field))).toEqual(new Set(['flowSource.logDestination']));
+    }
+  });
+
   it('needs the write scope to change targets and the read scope to see them', async () => {
     const reader = await api(server()).post('/v1/api-keys', { name: 'reader', scopes: ['read'] });
     const readOnly = api(server(), reader.body.key);

@@ -227,6 +227,7 @@ export class AnalysisRunner {
             outputLocation: source.outputLocation,
             layout: source.layout,
             logFormat: source.logFormat,
+            logDestination: source.logDestination ?? null,
           },
           from: window.from,
           to: window.to,

@@ -9,12 +9,16 @@ import {
   IsString,
   Length,
   Matches,
+  MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { AthenaLayoutDto } from './athena-layout.dto';
 
 const isAthena = (o: FlowSourceDto) => o.type === 'athena';
+
+/** An S3 bucket (name rules of S3) with an optional prefix, as a flow log's LogDestination ARN (any partition) or an s3:// URL. */
+const S3_DESTINATION = /^(arn:aws(-[a-z]+)*:s3:::|s3:\/\/)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
 
 /** Where REJECT records come from: an Athena table over the flow logs, or files under the data root. */
 export class FlowSourceDto {
@@ -58,6 +62,17 @@ export class FlowSourceDto {
   @IsString()
   @Length(1, 4096)
   logFormat?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'athena: the S3 destination of the flow log the table reads (`arn:aws:s3:::bucket/prefix` or `s3://bucket/prefix`); picks that flow log\'s LogFormat when logFormat is absent and several flow logs deliver to S3.',
+    example: 'arn:aws:s3:::shop-flow-logs-111122223333/vpc',
+    maxLength: 1024,
+  })
+  @IsOptional()
+  @MaxLength(1024)
+  @Matches(S3_DESTINATION, { message: 'logDestination must be an S3 bucket ARN (arn:aws:s3:::bucket/prefix) or an s3:// URL' })
+  logDestination?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'files: files or directories under the data root.', example: ['flows'] })
   @ValidateIf((o: FlowSourceDto) => o.type === 'files')
