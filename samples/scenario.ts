@@ -171,10 +171,18 @@ export const APP_NACL_EPHEMERAL = { from: 49152, to: 65535 } as const;
 // Expected diagnosis
 // ---------------------------------------------------------------------------------------------
 
-export interface ExpectedFix {
+export interface ExpectedChange {
   action: FixAction;
-  /** The key parameters of the smallest correct EC2 request (others, e.g. descriptions, free). */
+  /** The key parameters of the EC2 request (others, e.g. descriptions and rule numbers, free). */
   params: Record<string, unknown>;
+}
+
+export interface ExpectedFix extends ExpectedChange {
+  /**
+   * Further requests the fix cannot do without, in the order the engine lists them after the first
+   * (e.g. the entry a stateless NACL needs for the replies of a request the first one lets out).
+   */
+  also?: ExpectedChange[];
   /** Equivalent requests that are just as acceptable, in words. */
   alternatives?: string;
   words: string;
@@ -278,7 +286,11 @@ export const EXPECTED_FINDINGS: ExpectedFinding[] = [
     fix: {
       action: 'AuthorizeSecurityGroupEgress',
       params: { GroupId: SG.lambda, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: '198.51.100.240/31' }] }] },
-      words: `allow tcp/8443 out of ${SG.lambda} (orders-worker) to 198.51.100.240/31, the two partner addresses`,
+      also: [{
+        action: 'CreateNetworkAclEntry',
+        params: { NetworkAclId: ACL.app, Egress: false, RuleAction: 'allow', Protocol: '6', PortRange: { From: 32768, To: 60999 }, CidrBlock: '198.51.100.240/31' },
+      }],
+      words: `allow tcp/8443 out of ${SG.lambda} (orders-worker) to 198.51.100.240/31, the two partner addresses; and let the replies back in: an inbound allow to ${ACL.app} for tcp 32768-60999 (the Lambda's Linux ephemeral range; rule 120 only admits 49152-65535) from 198.51.100.240/31 with a free rule number below 32767, e.g. 140 (130 goes to C's entry when both fixes are applied; replacing rule 120 with 32768-65535 would serve both)`,
     },
   },
   {
