@@ -5,7 +5,7 @@ import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../utils/test-app';
 import { allFindings, analyse, api, SAMPLE_WINDOW, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
+import { AthenaEmulator, type QueryScript } from '../integration/analysis-support/aws-athena-emulator';
 import { MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
 import { sampleAggregates, sampleSnapshot } from '../integration/analysis-support/aws-sample-responses';
 import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
@@ -129,5 +129,91 @@ describe('Athena-backed analyses: throttling and slow queries', () => {
     expect(requestsOf('StopQueryExecution').map((r) => JSON.parse(r.body))).toEqual([{ QueryExecutionId: query.id }]);
     expect(emulator.queries).toHaveLength(1);
     expect(await allFindings(server(), created.body.id)).toHaveLength(0);
+  });
+});
+
+/**
+ * With the queue allowed a second attempt, a query that died on the first one (stopped on the
+ * timeout, or FAILED with a reason Athena calls retryable) does not doom the retry: the retry
+ * finds it dead through its token and starts the next generation's query.
+ */
+describe('Athena-backed analyses: the queue’s retry after a dead query', () => {
+  const RETRY_TIMEOUT_MS = 1500;
+  let testApp: TestApp;
+  let account: MockedAwsAccount;
+  let emulator: AthenaEmulator;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    emulator = new AthenaEmulator(await sampleAggregates());
+    account = new MockedAwsAccount(sampleSnapshot(), emulator);
+    testApp = await createAwsTestApp({
+      env: { QUEUE_ATTEMPTS: '2', QUEUE_BACKOFF_MS: '100' },
+      athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: RETRY_TIMEOUT_MS },
+    });
+  });
+
+  beforeEach(() => account.reset());
+
+  afterAll(async () => {
+    await testApp?.close();
+    account?.restore();
+  });
+
+  /** Runs an analysis whose first reject query follows `firstReject`; every other query succeeds. */
+  async function analyseWithFirstReject(name: string, firstReject: QueryScript) {
+    emulator.scriptFor = (kind, started) => (kind === 'reject' && started === 0 ? firstReject : { states: ['RUNNING', 'SUCCEEDED'], dataScannedBytes: 2048 });
+    const created = await api(server()).post('/v1/targets', athenaTarget(name));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const done = await analyse(server(), created.body.id);
+    const rejectStarts = emulator.starts.filter((s) => s.ExecutionParameters?.[0] === "'REJECT'");
+    return { targetId: created.body.id as string, done, rejectStarts, rejectQueries: emulator.queries.filter((q) => q.kind === 'reject') };
+  }
+
+  it('a query stopped on its timeout in the first attempt is replaced by a new query in the retry, which succeeds', async () => {
+    const { targetId, done, rejectStarts, rejectQueries } = await analyseWithFirstReject('timed-out-once', { states: ['QUEUED', 'RUNNING'] });
+
+    const [stopped, fresh] = rejectQueries;
+    expect(rejectQueries).toHaveLength(2);
+    expect(emulator.stops).toEqual([stopped.id]);
+    // The retry re-sent the first token (and found that query CANCELLED), then the next generation's.
+    expect(rejectStarts.map((s) => s.ClientRequestToken)).toEqual([stopped.token, stopped.token, fresh.token]);
+    expect(fresh.token).not.toBe(stopped.token);
+    expect(fresh.input.QueryString).toBe(stopped.input.QueryString);
+    expect(fresh.input.ExecutionParameters).toEqual(stopped.input.ExecutionParameters);
+
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 0, failure: null });
+    expect(done.statistics.queryExecutionIds).toEqual([fresh.id, emulator.queries.find((q) => q.kind === 'accept')!.id]);
+    expect(done.statistics.bytesScanned).toBe(2 * 2048);
+    expect((await allFindings(server(), targetId)).length).toBe(done.statistics.findings.total);
+    expect(done.statistics.findings.total).toBeGreaterThan(0);
+  });
+
+  it('a query Athena FAILED with a retryable reason is replaced in the retry too', async () => {
+    const reason = 'GENERIC_INTERNAL_ERROR: Query exhausted resources at this scale factor';
+    const { done, rejectStarts, rejectQueries } = await analyseWithFirstReject('failed-once', {
+      states: ['RUNNING', 'FAILED'],
+      stateChangeReason: reason,
+      athenaError: { ErrorCategory: 1, ErrorType: 401, Retryable: true, ErrorMessage: reason },
+    });
+    expect(rejectQueries).toHaveLength(2);
+    expect(rejectStarts).toHaveLength(3);
+    expect(emulator.stops).toEqual([]);
+    expect(done).toMatchObject({ status: 'succeeded', failure: null });
+    expect(done.statistics.queryExecutionIds).toContain(rejectQueries[1].id);
+    expect(done.statistics.queryExecutionIds).not.toContain(rejectQueries[0].id);
+  });
+
+  it('a query that times out in every attempt fails the analysis with the timeout of the last one, each attempt’s query stopped', async () => {
+    emulator.scriptFor = () => ({ states: ['QUEUED', 'RUNNING'] });
+    const created = await api(server()).post('/v1/targets', athenaTarget('always-slow'));
+    const analysis = await api(server()).post('/v1/analyses', { targetId: created.body.id, ...SAMPLE_WINDOW });
+    const failed = await waitForAnalysis(server(), analysis.body.id);
+
+    expect(emulator.queries).toHaveLength(2);
+    const last = emulator.queries[1];
+    expect(emulator.stops).toEqual(emulator.queries.map((q) => q.id));
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'ATHENA.TIMEOUT', stage: 'query' } });
+    expect(failed.failure.reason).toBe(`Athena query ${last.id} timeout: Athena query ${last.id} still RUNNING after ${RETRY_TIMEOUT_MS} ms; stopped`);
   });
 });

@@ -212,6 +212,52 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     const final = await api(server()).get(`/v1/analyses/${created.body.id}`);
     expect(final.body).toMatchObject({ status: 'cancelled', failure: { code: 'ANALYSIS.CANCELLED' } });
     expect(await allFindings(server(), targetId)).toHaveLength(0);
+
+    // An explicit retry is a new attempt: a fresh query under a new token, run to success.
+    account.athena.scriptFor = () => ({ states: ['RUNNING', 'SUCCEEDED'] });
+    const retried = await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
+    expect(retried.status).toBe(202);
+    const done = await waitForAnalysis(server(), created.body.id);
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 1, failure: null });
+    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'reject');
+    expect(rejectQueries).toHaveLength(2);
+    expect(rejectQueries[1].token).not.toBe(rejectQueries[0].token);
+    expect(done.statistics.queryExecutionIds).not.toContain(rejectQueries[0].id);
+  });
+
+  it('a target without logFormat reads the LogFormat of the flow log at its logDestination, among S3 flow logs of different formats', async () => {
+    // Two flow logs share the bucket under different prefixes: the VPC's (version 5 fields) and a subnet's (version 2).
+    const [vpcLog, subnetLog] = snapshot.FlowLogs!;
+    expect(vpcLog.LogFormat).toBe(V5_FORMAT);
+    expect(subnetLog.LogFormat).not.toBe(V5_FORMAT);
+    account.reset({ FlowLogs: [vpcLog, { ...subnetLog, LogDestination: `${vpcLog.LogDestination}/subnet-rejects` }] });
+    const { logFormat: _format, ...flowSource } = athenaTargetBody().flowSource as Record<string, unknown>;
+    const targetAt = (name: string, logDestination?: string) =>
+      createTarget(athenaTargetBody({ name, flowSource: { ...flowSource, ...(logDestination ? { logDestination } : {}) } }));
+
+    // Without a destination the formats are ambiguous: the analysis fails saying what to set.
+    const ambiguous = await api(server()).post('/v1/analyses', { targetId: await targetAt('ambiguous'), ...SAMPLE_WINDOW });
+    const failed = await waitForAnalysis(server(), ambiguous.body.id);
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'AWS.INVALID_CONFIGURATION', stage: 'query', permanent: true } });
+    expect(failed.failure.reason).toMatch(/different formats: set the table’s logFormat or logDestination/);
+    expect(account.athena.starts).toHaveLength(0);
+
+    // The VPC log's destination, as an s3:// URL: the query reads the version 5 columns (vpc-id among them).
+    const vpcTarget = await targetAt('vpc-log', 's3://shop-flow-logs-111122223333/');
+    const done = await analyse(server(), vpcTarget);
+    expect(account.athena.starts).toHaveLength(2);
+    for (const start of account.athena.starts) {
+      expect(start.QueryString).not.toContain('CAST(NULL AS varchar) AS vpc_id');
+      expect(start.QueryString).toContain('"vpc_id"');
+    }
+    expect(done.statistics.aggregates).toBe(aggregates.reject.length + aggregates.accept.length);
+    expect((await allFindings(server(), vpcTarget)).length).toBe(done.statistics.findings.total);
+
+    // The subnet log's destination, as its ARN: the version 2 columns, no vpc-id.
+    account.athena.reset();
+    await analyse(server(), await targetAt('subnet-log', `${vpcLog.LogDestination}/subnet-rejects`));
+    expect(account.athena.starts).toHaveLength(2);
+    for (const start of account.athena.starts) expect(start.QueryString).toContain('CAST(NULL AS varchar) AS vpc_id');
   });
 });
 

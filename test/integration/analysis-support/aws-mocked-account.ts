@@ -70,12 +70,12 @@ export class MockedAwsAccount {
     return this.ec2Requests.filter((r) => r.command === command).map((r) => r.input);
   }
 
-  /** Forgets calls and queries and installs the default behaviour again. */
-  reset(): void {
+  /** Forgets calls and queries and installs the default behaviour again; `overrides` replace parts of the served snapshot. */
+  reset(overrides: Partial<NetworkSnapshot> = {}): void {
     this.ec2.reset();
     this.ec2Requests.length = 0;
     this.athena.reset();
-    this.serveSnapshot();
+    this.serveSnapshot({ ...this.snapshot, ...overrides });
     if (this.athenaMock) this.serveAthena(this.athenaMock);
   }
 
@@ -84,8 +84,8 @@ export class MockedAwsAccount {
     this.athenaMock?.restore();
   }
 
-  private serveSnapshot(): void {
-    const snapshot = this.snapshot as unknown as Record<string, unknown[] | undefined>;
+  private serveSnapshot(served: NetworkSnapshot): void {
+    const snapshot = served as unknown as Record<string, unknown[] | undefined>;
     for (const [command, member, key] of EC2_LIST_CALLS) {
       const items = snapshot[key] ?? [];
       (this.ec2.on(command) as unknown as FakeBehaviour).callsFake((input: { NextToken?: string }) => {
@@ -95,7 +95,7 @@ export class MockedAwsAccount {
     }
     this.ec2.on(GetManagedPrefixListEntriesCommand).callsFake((input: { PrefixListId: string; NextToken?: string }) => {
       this.ec2Requests.push({ command: GetManagedPrefixListEntriesCommand.name, input: structuredClone(input) });
-      const entries = this.snapshot.PrefixListEntries?.[input.PrefixListId];
+      const entries = served.PrefixListEntries?.[input.PrefixListId];
       if (!entries) {
         throw Object.assign(new Error(`The prefix list ID '${input.PrefixListId}' does not exist`), { name: 'InvalidPrefixListID.NotFound', $fault: 'client' });
       }
