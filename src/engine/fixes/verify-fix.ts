@@ -7,11 +7,19 @@ import type { NetworkSnapshot } from '../network/snapshot';
 import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
-import { cidrContains } from './cidr-cover.util';
+import { addressFamily, cidrContains } from './cidr-cover.util';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
 const MAX_LISTED = 5;
+
+/** How many addresses a CIDR block holds. */
+function cidrSize(cidr: string): bigint {
+  const bits = addressFamily(cidr) === 4 ? 32 : 128;
+  const slash = cidr.lastIndexOf('/');
+  const prefix = slash < 0 ? bits : Number(cidr.slice(slash + 1));
+  return Number.isInteger(prefix) && prefix >= 0 && prefix <= bits ? 1n << BigInt(bits - prefix) : 1n;
+}
 
 function listed(ids: string[]): string {
   return ids.length > MAX_LISTED ? `${ids.slice(0, MAX_LISTED).join(', ')} +${ids.length - MAX_LISTED} more` : ids.join(', ');
@@ -68,8 +76,9 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
         });
       }
     }
-    if (reach.peerKind === 'cidr' && !/\/(32|128)$/.test(reach.peer)) {
-      const inside = [...observedPeers].filter((address) => cidrContains(reach.peer, address)).length;
+    const inside = reach.peerKind === 'cidr' ? [...observedPeers].filter((address) => cidrContains(reach.peer, address)).length : 0;
+    // A block no larger than the observed peers it holds (a /32, or a /31 with both seen) opens nothing more.
+    if (reach.peerKind === 'cidr' && cidrSize(reach.peer) > BigInt(inside)) {
       risks.push({
         kind: 'wider-peer',
         message: `${reach.peer} covers more addresses than the ${inside} observed peer${inside === 1 ? '' : 's'} in it`,
