@@ -35,7 +35,7 @@ describe('targets', () => {
       configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
     });
     const id = created.body.id;
-    expect((await api(server()).get('/v1/targets')).body.map((t: any) => t.id)).toContain(id);
+    expect((await api(server()).get('/v1/targets')).body.map((t: { id: string }) => t.id)).toContain(id);
     expect((await api(server()).get(`/v1/targets/${id}`)).body.id).toBe(id);
 
     const updated = await api(server()).patch(`/v1/targets/${id}`, {
@@ -84,7 +84,7 @@ describe('targets', () => {
       extra: true,
     });
     expect(response.status).toBe(400);
-    const fields = response.body.errors.map((e: any) => e.field);
+    const fields = response.body.errors.map((e: { field: string }) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['accountId', 'region', 'flowSource.database', 'flowSource.table', 'configSource.paths', 'extra']));
   });
 
@@ -107,7 +107,7 @@ describe('targets', () => {
       const refused = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }));
       expect(refused.status, String(destination)).toBe(400);
       expect(refused.body.code).toBe('REQUEST.VALIDATION_FAILED');
-      expect(new Set(refused.body.errors.map((e: any) => e.field))).toEqual(new Set(['flowSource.logDestination']));
+      expect(new Set(refused.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['flowSource.logDestination']));
     }
   });
 
