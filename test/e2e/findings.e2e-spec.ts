@@ -85,6 +85,12 @@ describe('findings and simulations on the analysed samples', () => {
     }
     const forged = await api(server()).get(`/v1/findings?cursor=${Buffer.from('{"k":"x"}').toString('base64url')}`);
     expect(forged.status).toBe(400);
+    for (const limit of ['0', '201', 'ten']) {
+      const bad = await api(server()).get(`/v1/findings?limit=${limit}`);
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.stringify(bad.body.errors)).toContain('limit');
+    }
   });
 
   it('serves a finding with evidence, the fix in every rendering and its risks', async () => {

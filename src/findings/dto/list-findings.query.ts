@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
+import { PageQuery } from '../../common/http/page.query';
 
 export const FINDING_SORTS = ['lastSeen', 'severity', 'records'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
@@ -13,7 +14,7 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const toList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean);
 
-export class ListFindingsQuery {
+export class ListFindingsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -75,17 +76,4 @@ export class ListFindingsQuery {
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (same filters and sort).' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
