@@ -5,6 +5,8 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import type { AppConfig } from '../config/app-config';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { ApiKeyGuard } from './api-key.guard';
+import { RedisThrottlerStorageModule } from './redis-throttler-storage.module';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /** Global guards, in order: authenticate the API key and check its scope, then rate-limit per key. */
 @Module({})
@@ -14,7 +16,15 @@ export class AuthModule {
       module: AuthModule,
       imports: [
         ApiKeysModule,
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute }] }),
+        // Counted in Redis, so every API instance behind a load balancer shares the one limit.
+        ThrottlerModule.forRootAsync({
+          imports: [RedisThrottlerStorageModule],
+          inject: [RedisThrottlerStorage],
+          useFactory: (storage: RedisThrottlerStorage) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: config.http.rateLimitPerMinute }],
+            storage,
+          }),
+        }),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -111,3 +111,51 @@ describe('API keys', () => {
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('rate limits across API instances', () => {
+  let first: TestApp;
+  let second: TestApp;
+
+  beforeAll(async () => {
+    first = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '3' } });
+    // A second process behind the same load balancer: same database, same Redis prefix.
+    second = await createTestApp({
+      env: {
+        SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
+        RATE_LIMIT_PER_MINUTE: '3',
+        DATABASE_URL: first.config.database.url,
+        REDIS_PREFIX: first.config.redis.prefix,
+      },
+      keepResources: true,
+    });
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('shares one limit: the second instance refuses a key that used its budget on the first', async () => {
+    const created = await request(first.app.getHttpServer())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'spread', scopes: ['admin'] });
+    expect(created.status).toBe(201);
+    const auth = `Bearer ${created.body.key}`;
+
+    for (let i = 0; i < 3; i++) {
+      const response = await request(first.app.getHttpServer()).get('/v1/api-keys').set('authorization', auth);
+      expect(response.status).toBe(200);
+      expect(response.headers['x-ratelimit-remaining']).toBe(String(2 - i));
+    }
+
+    const refused = await request(second.app.getHttpServer()).get('/v1/api-keys').set('authorization', auth);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('REQUEST.RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+
+    // Another key still has its whole budget on either instance.
+    const admin = await request(second.app.getHttpServer()).get('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(admin.status).toBe(200);
+  });
+});

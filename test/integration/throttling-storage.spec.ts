@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RedisThrottlerStorage } from '../../src/auth/redis-throttler.storage';
+import { sparePort } from '../utils/throwaway-services';
+import { TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
+import { deleteRedisPrefix } from '../utils/test-redis';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RedisThrottlerStorage', () => {
+  const prefix = uniqueTestName('throttle');
+  let storage: RedisThrottlerStorage;
+  let other: RedisThrottlerStorage;
+  let redis: Redis;
+
+  const keysUnderPrefix = () => redis.keys(`${prefix}:*`);
+
+  beforeAll(async () => {
+    storage = new RedisThrottlerStorage({ url: TEST_REDIS_URL, prefix });
+    other = new RedisThrottlerStorage({ url: TEST_REDIS_URL, prefix });
+    await Promise.all([storage.onModuleInit(), other.onModuleInit()]);
+    redis = new Redis(TEST_REDIS_URL);
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  afterAll(async () => {
+    await storage?.onApplicationShutdown();
+    await other?.onApplicationShutdown();
+    redis?.disconnect();
+    await deleteRedisPrefix(prefix);
+  });
+
+  it('returns the record shape the throttler guard reads, in seconds', async () => {
+    const first = await storage.increment('shape', 60_000, 2, 30_000, 'default');
+    expect(first).toEqual({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
+
+    const second = await storage.increment('shape', 60_000, 2, 30_000, 'default');
+    expect(second).toMatchObject({ totalHits: 2, isBlocked: false, timeToBlockExpire: 0 });
+    expect(second.timeToExpire).toBeGreaterThanOrEqual(59);
+    expect(second.timeToExpire).toBeLessThanOrEqual(60);
+
+    // The hit over the limit is blocked for the block duration, not the window.
+    const third = await storage.increment('shape', 60_000, 2, 30_000, 'default');
+    expect(third).toEqual({ totalHits: 3, timeToExpire: 30, isBlocked: true, timeToBlockExpire: 30 });
+  });
+
+  it('keeps its keys under <prefix>:throttle: and counts per throttler name', async () => {
+    await storage.increment('named', 60_000, 5, 60_000, 'default');
+    await storage.increment('named', 60_000, 5, 60_000, 'burst');
+    const burst = await storage.increment('named', 60_000, 5, 60_000, 'burst');
+    expect(burst.totalHits).toBe(2);
+    const keys = await redis.keys(`${prefix}:*named*`);
+    expect(keys.sort()).toEqual([`${prefix}:throttle:{burst:named}:hits`, `${prefix}:throttle:{default:named}:hits`]);
+  });
+
+  it('shares one count between two storages (two API processes) on the same prefix', async () => {
+    expect((await storage.increment('shared', 60_000, 2, 60_000, 'default')).isBlocked).toBe(false);
+    expect((await other.increment('shared', 60_000, 2, 60_000, 'default')).isBlocked).toBe(false);
+    const third = await storage.increment('shared', 60_000, 2, 60_000, 'default');
+    expect(third.isBlocked).toBe(true);
+    // The block holds for the other process too, and refused hits are not counted.
+    const fourth = await other.increment('shared', 60_000, 2, 60_000, 'default');
+    expect(fourth).toMatchObject({ isBlocked: true, totalHits: 3 });
+  });
+
+  it('lets the window expire: its key disappears and counting starts again', async () => {
+    await storage.increment('window', 300, 5, 300, 'default');
+    const second = await storage.increment('window', 300, 5, 300, 'default');
+    expect(second.totalHits).toBe(2);
+    const ttl = await redis.pttl(`${prefix}:throttle:{default:window}:hits`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300);
+
+    await sleep(450);
+    expect(await redis.exists(`${prefix}:throttle:{default:window}:hits`)).toBe(0);
+    expect(await storage.increment('window', 300, 5, 300, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
+  it('ends a block after its duration with a fresh window, leaving no block key behind', async () => {
+    await storage.increment('block', 60_000, 1, 300, 'default');
+    const blocked = await storage.increment('block', 60_000, 1, 300, 'default');
+    expect(blocked.isBlocked).toBe(true);
+    expect(await redis.pttl(`${prefix}:throttle:{default:block}:block`)).toBeGreaterThan(0);
+
+    await sleep(450);
+    expect(await redis.exists(`${prefix}:throttle:{default:block}:block`)).toBe(0);
+    expect(await storage.increment('block', 60_000, 1, 300, 'default')).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+  });
+
+  it('without a block duration refuses hits over the limit until the window ends', async () => {
+    await storage.increment('noblock', 2_000, 1, 0, 'default');
+    const over = await storage.increment('noblock', 2_000, 1, 0, 'default');
+    expect(over).toMatchObject({ isBlocked: true, timeToBlockExpire: 2 });
+    expect(await redis.exists(`${prefix}:throttle:{default:noblock}:block`)).toBe(0);
+  });
+
+  it('fails open with one warning when Redis is unreachable', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const unreachable = new RedisThrottlerStorage({ url: `redis://127.0.0.1:${await sparePort()}`, prefix });
+    try {
+      await unreachable.onModuleInit();
+      const records = [];
+      for (let i = 0; i < 3; i++) records.push(await unreachable.increment('down', 60_000, 1, 60_000, 'default'));
+      expect(records).toEqual(Array(3).fill({ totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 }));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/Redis is unreachable/);
+    } finally {
+      await unreachable.onApplicationShutdown();
+    }
+  });
+});
