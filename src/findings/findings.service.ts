@@ -4,6 +4,8 @@ import { DataSource, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
 import { EventsService } from '../events/events.service';
+import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
+import { FindingTicketEntity } from '../ticketing/finding-ticket.entity';
 import { FindingDetailDto } from './dto/finding-detail.dto';
 import { FindingEventDto } from './dto/finding-event.dto';
 import { FindingPageDto } from './dto/finding-page.dto';
@@ -29,6 +31,9 @@ export class FindingsService {
   constructor(
     @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
     @InjectRepository(FindingEventEntity) private readonly findingEvents: Repository<FindingEventEntity>,
+    // The ticket table is read directly: importing TicketingModule here would tie the findings API
+    // to the outbound HTTP machinery it never uses.
+    @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
   ) {}
@@ -72,7 +77,12 @@ export class FindingsService {
       .select('jsonb_array_length(f.flows)', 'n')
       .where('f.id = :id', { id })
       .getRawOne<{ n: number }>();
-    return FindingDetailDto.fromEntity(entity, Number(sample?.n ?? 0));
+    const tickets = await this.tickets.find({ where: { findingId: id }, order: { createdAt: 'ASC' } });
+    return FindingDetailDto.fromEntity(
+      entity,
+      Number(sample?.n ?? 0),
+      tickets.map((ticket) => FindingTicketDto.fromEntity(ticket)),
+    );
   }
 
   async history(id: string): Promise<FindingEventDto[]> {

@@ -135,6 +135,10 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const tickets = await http.get(`/v1/findings/${ids.findingId}/tickets`);
     expect(tickets.status).toBe(200);
     expect(tickets.body).toEqual([expect.objectContaining({ subscriptionId: id, system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' })]);
+    // The finding's detail carries its tickets too.
+    const detail = await http.get(`/v1/findings/${ids.findingId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.tickets).toEqual([expect.objectContaining({ system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' })]);
 
     await emit(DomainEventType.FindingReopened, ids);
     await settledDeliveries(id, 3);
@@ -147,6 +151,7 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const transition = jira.requests.find((r) => r.path === '/rest/api/3/issue/NET-1/transitions')!;
     expect(json(transition)).toEqual({ transition: { id: '31' } });
     expect((await http.get(`/v1/findings/${ids.findingId}/tickets`)).body[0].state).toBe('resolved');
+    expect((await http.get(`/v1/findings/${ids.findingId}`)).body.tickets).toEqual([expect.objectContaining({ key: 'NET-1', state: 'resolved' })]);
     expect(jira.requests.filter((r) => r.path === '/rest/api/3/issue')).toHaveLength(1);
 
     const db = new Client({ connectionString: api.config.database.url });
@@ -231,6 +236,8 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const message = json(slack.requests[0]!);
     expect(message.text).toMatch(/^New finding: tcp\/8080/);
     expect(message.blocks[0]).toMatchObject({ type: 'header' });
+    // A chat message is no ticket: the finding's detail lists none.
+    expect((await http.get(`/v1/findings/${ids.findingId}`)).body.tickets).toEqual([]);
   });
 
   it('a 4xx from the ticketing API fails the delivery without retry; a 5xx is retried', async () => {

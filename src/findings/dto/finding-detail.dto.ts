@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Finding, FindingInterface, FindingPeer } from '../../engine/findings/finding';
 import type { FixChange, FixRisk } from '../../engine/fixes/fix';
+import { FindingTicketDto } from '../../ticketing/dto/finding-ticket.dto';
 import type { FindingEntity } from '../finding.entity';
 import { FindingSummaryDto } from './finding-summary.dto';
 
@@ -43,7 +44,10 @@ export class FindingDetailDto extends FindingSummaryDto {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' })
   lastAnalysisId!: string | null;
 
-  static override fromEntity(entity: FindingEntity, sampleFlows = 0): FindingDetailDto {
+  @ApiProperty({ type: [FindingTicketDto], description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook, oldest first.' })
+  tickets!: FindingTicketDto[];
+
+  static override fromEntity(entity: FindingEntity, sampleFlows = 0, tickets: FindingTicketDto[] = []): FindingDetailDto {
     const f = entity.finding;
     const fix = f.suggestedFix;
     return Object.assign(new FindingDetailDto(), FindingSummaryDto.fields(entity), {
@@ -68,6 +72,7 @@ export class FindingDetailDto extends FindingSummaryDto {
       finding: f,
       vpcIds: entity.vpcIds,
       lastAnalysisId: entity.lastAnalysisId,
+      tickets,
     });
   }
 }
