@@ -13,7 +13,7 @@ const ENGINE_FORBIDDEN = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', 'bench/.data/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'dist-samples/**', 'node_modules/**', 'coverage/**', 'bench/.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -49,8 +49,9 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ENGINE_FORBIDDEN }] },
   },
   {
+    // Tests read untyped JSON response bodies; production code stays free of `any`.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     // Config files of tools that require a default export.

@@ -62,7 +62,6 @@ export interface BuiltFlowQuery {
 export const ATHENA_MAX_QUERY_BYTES = 262_144;
 
 const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
-const TEXT_FIELDS = ['account-id', 'vpc-id', 'subnet-id', 'flow-direction', 'reject-reason'] as const;
 
 /** The result columns both query kinds return, in order (the row parser relies on the names). */
 export const FLOW_AGGREGATE_COLUMNS = [

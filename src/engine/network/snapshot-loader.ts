@@ -25,7 +25,7 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
 
 function firstIssue(error: z.ZodError): { path: string; message: string } {
   const issue = error.issues[0];
-  let path = issue.path as PropertyKey[];
+  const path = issue.path as PropertyKey[];
   // A failing union/refinement may carry nested issues with a deeper path.
   const nested = (issue as { errors?: { path: PropertyKey[]; message: string }[][] }).errors?.[0]?.[0];
   if (nested) return { path: formatJsonPath([...path, ...nested.path]), message: nested.message };
