@@ -53,6 +53,7 @@ describe('RedisThrottlerStorage', () => {
     expect(burst.totalHits).toBe(2);
     const keys = await redis.keys(`${prefix}:*named*`);
     expect(keys.sort()).toEqual([`${prefix}:throttle:{burst:named}:hits`, `${prefix}:throttle:{default:named}:hits`]);
+    for (const key of await keysUnderPrefix()) expect(key.startsWith(`${prefix}:throttle:{`)).toBe(true);
   });
 
   it('shares one count between two storages (two API processes) on the same prefix', async () => {
