@@ -25,7 +25,7 @@ import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity'
 import { WebhookDeliveryInvalidStateError } from './webhook-delivery-invalid-state.error';
 import { WebhookDeliveryNotFoundError } from './webhook-delivery-not-found.error';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
-import { eventsAllowedFor, type WebhookFormat } from './webhook-format';
+import { effectiveFilters, eventsAllowedFor, type WebhookFormat } from './webhook-format';
 import { WebhookNotFoundError } from './webhook-not-found.error';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
@@ -63,7 +63,7 @@ export class WebhooksService {
       name: dto.name ?? new URL(destination.url).host,
       url: destination.url,
       events: dto.events as DomainEventType[],
-      filters: { ...dto.filters },
+      filters: effectiveFilters(format, dto.filters),
       format,
       settings: destination.settings,
       secretEncrypted: secret ? this.secrets.encrypt(secret, id) : null,
@@ -92,7 +92,7 @@ export class WebhooksService {
       checkEvents(entity.format, dto.events);
       changes.events = dto.events as DomainEventType[];
     }
-    if (dto.filters) changes.filters = { ...dto.filters };
+    if (dto.filters) changes.filters = effectiveFilters(entity.format, dto.filters);
     if (dto.name) changes.name = dto.name;
     if (dto.url || dto.jira || dto.servicenow || dto.slack) {
       const destination = this.resolveDestination(entity.format, dto, false);

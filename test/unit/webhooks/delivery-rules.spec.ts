@@ -9,7 +9,7 @@ import { RetryScheduledError } from '../../../src/webhooks/jobs/retry-scheduled.
 import type { DomainEventSubject } from '../../../src/events/domain-event';
 import { matchesFilters } from '../../../src/webhooks/webhook-filters';
 import { parseEnvelope, serializeEvent } from '../../../src/webhooks/webhook-envelope';
-import { eventsAllowedFor } from '../../../src/webhooks/webhook-format';
+import { effectiveFilters, eventsAllowedFor } from '../../../src/webhooks/webhook-format';
 
 /** Pure rules of delivery: no database, no Redis. */
 describe('DeliverySchedule', () => {
@@ -87,6 +87,19 @@ describe('delivery envelope and formats', () => {
     expect(eventsAllowedFor('servicenow')).toEqual(['finding.opened', 'finding.reopened', 'finding.resolved']);
     expect(eventsAllowedFor('standard')).toBeNull();
     expect(eventsAllowedFor('slack')).toBeNull();
+  });
+
+  it('keeps scanner noise out of tickets and chat unless a subscription asks for it', () => {
+    for (const format of ['jira', 'servicenow', 'slack'] as const) {
+      expect(effectiveFilters(format, undefined)).toEqual({ classifications: ['likely-misconfiguration', 'uncertain'] });
+      expect(effectiveFilters(format, { severities: ['high'], classifications: [] })).toEqual({
+        severities: ['high'],
+        classifications: ['likely-misconfiguration', 'uncertain'],
+      });
+      expect(effectiveFilters(format, { classifications: ['likely-noise'] })).toEqual({ classifications: ['likely-noise'] });
+    }
+    expect(effectiveFilters('standard', undefined)).toEqual({});
+    expect(effectiveFilters('standard', { targetIds: ['t'] })).toEqual({ targetIds: ['t'] });
   });
 });
 
