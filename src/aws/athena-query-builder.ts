@@ -86,12 +86,14 @@ export const FLOW_AGGREGATE_COLUMNS = [
   'bytes',
   'first_seen',
   'last_seen',
+  'hourly_records',
 ] as const;
 
 /**
  * Builds the per-window aggregate query. The aggregation runs in Athena: one row per
  * (interface, direction, source, destination, protocol, ports after collapse, action), so the
- * rows returned grow with distinct tuples, not with raw records.
+ * rows returned grow with distinct tuples, not with raw records. The REJECT query also returns
+ * each row's records per hour (`hourly_records`), so findings get counts over time.
  *
  * The port collapse is the shared rule (src/engine/flow-log/port-collapse.ts) in SQL:
  * for TCP, UDP and SCTP with both ports present the service port is least(srcport, dstport)
@@ -139,7 +141,8 @@ export class AthenaQueryBuilder {
       '  sum(coalesce(packets, 0)) AS packets,',
       '  sum(coalesce(bytes, 0)) AS bytes,',
       '  min(coalesce(start_time, end_time, 0)) AS first_seen,',
-      '  max(coalesce(end_time, start_time, 0)) AS last_seen',
+      '  max(coalesce(end_time, start_time, 0)) AS last_seen,',
+      `  ${this.hourlyRecords(input.kind, fields)}`,
       'FROM (',
       '  SELECT f.*,',
       "    CASE WHEN service_port_side = 'src' THEN dst_port WHEN service_port_side = 'dst' THEN src_port END AS ephemeral_port,",
@@ -169,6 +172,18 @@ export class AthenaQueryBuilder {
       );
     }
     return { sql, parameters: params, columns: FLOW_AGGREGATE_COLUMNS };
+  }
+
+  /**
+   * REJECT records per hour of their `start`, for the findings' counts over time: a histogram over
+   * the hour each record starts in, computed by the same GROUP BY (so still one row per tuple), as
+   * a JSON object `{"<hour epoch seconds>": records}` (varchar keys: every engine version casts
+   * such a map to JSON). Records without `start` are in no hour. The ACCEPT query, or a format
+   * without `start`, returns a typed NULL.
+   */
+  private hourlyRecords(kind: FlowQueryKind, fields: Set<string>): string {
+    if (kind !== 'reject' || !fields.has('start')) return 'CAST(NULL AS varchar) AS hourly_records';
+    return 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
   }
 
   private tableName(table: AthenaTableRef): string {

@@ -9,6 +9,30 @@ const int = z.string().regex(/^-?\d+$/).transform(Number).pipe(z.number().int().
 const optionalInt = int.nullable();
 const optionalText = z.string().min(1).nullable();
 
+const HOUR_SECONDS = 3600;
+
+/**
+ * `hourly_records`: the JSON text of a histogram, `{"<hour epoch seconds>": records}`. Keys are
+ * text (JSON object keys) and must be whole hours; counts are JSON numbers, positive integers.
+ */
+const hourlyRecords = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^\d+$/, 'hour keys are epoch seconds').refine((key) => Number(key) % HOUR_SECONDS === 0, 'hour keys are whole hours'),
+      z.number().int().positive().safe(),
+    ),
+  )
+  .nullable();
+
 const aggregateRow = z.object({
   interface_id: z.string().min(1),
   account_id: optionalText,
@@ -31,7 +55,11 @@ const aggregateRow = z.object({
   bytes: int,
   first_seen: int,
   last_seen: int,
-});
+  hourly_records: hourlyRecords,
+}).refine(
+  (row) => !row.hourly_records || Object.values(row.hourly_records).reduce((sum, n) => sum + n, 0) <= row.records,
+  { message: 'more records per hour than the aggregate has', path: ['hourly_records'] },
+);
 
 /**
  * Turns GetQueryResults rows into FlowAggregates: checks the header row names the expected
@@ -89,6 +117,13 @@ export class AthenaRowParser {
       bytes: r.bytes,
       firstSeen: r.first_seen,
       lastSeen: r.last_seen,
+      ...(r.hourly_records ? { hourly: hourlyOf(r.hourly_records) } : {}),
     };
   }
+}
+
+function hourlyOf(records: Record<string, number>): Record<number, number> {
+  const hourly: Record<number, number> = {};
+  for (const [hour, count] of Object.entries(records)) hourly[Number(hour)] = count;
+  return hourly;
 }

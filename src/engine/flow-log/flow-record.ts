@@ -75,4 +75,12 @@ export interface FlowAggregate {
   /** Epoch seconds. */
   firstSeen: number;
   lastSeen: number;
+  /**
+   * Records per hour of their `start`: key = the hour's start in epoch seconds (a multiple of
+   * 3600), value = records (> 0). Records without `start` are in no hour, so the values sum to at
+   * most `records`. Set by sources that count per hour (the Athena REJECT query, the file
+   * collector of an analysis); absent when the source did not count per hour (the in-process
+   * aggregator leaves it out).
+   */
+  hourly?: Record<number, number>;
 }

@@ -16,6 +16,8 @@ const base: FlowQueryInput = {
 };
 const builder = new AthenaQueryBuilder();
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
+/** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
+const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
 
 describe('AthenaQueryBuilder', () => {
   it('passes values as ExecutionParameters: strings quoted, numbers bare, one per ?', () => {
@@ -58,11 +60,32 @@ describe('AthenaQueryBuilder', () => {
     expect(() => builder.build({ ...base, logFormat: '${version} ${srcaddr} ${dstaddr}' })).toThrow(/interface-id/);
   });
 
-  it('ACCEPT query: same grouping, action parameter ACCEPT', () => {
+  it('ACCEPT query: same grouping, action parameter ACCEPT, no per-hour counts', () => {
     const reject = builder.build(base);
     const accept = builder.build({ ...base, kind: 'accept' });
     expect(accept.parameters[0]).toBe("'ACCEPT'");
-    expect(accept.sql).toBe(reject.sql);
+    expect(accept.parameters.slice(1)).toEqual(reject.parameters.slice(1));
+    expect(accept.sql).toContain('CAST(NULL AS varchar) AS hourly_records');
+    expect(accept.sql).not.toContain('histogram(');
+    expect(accept.sql.replace('CAST(NULL AS varchar) AS hourly_records', HOURLY)).toBe(reject.sql);
+  });
+
+  it('REJECT query: records per hour of their start as one JSON column per aggregate, no extra rows', () => {
+    const { sql, columns, parameters } = builder.build(base);
+    expect(columns).toContain('hourly_records');
+    expect(sql).toContain(HOURLY);
+    // An aggregate of the same GROUP BY, so the rows stay one per tuple: no join, no UNNEST, no extra parameter.
+    expect(count(sql, 'GROUP BY')).toBe(1);
+    expect(sql).not.toMatch(/\bJOIN\b|UNNEST/i);
+    expect(count(sql, '?')).toBe(parameters.length);
+    expect(sql.indexOf(HOURLY)).toBeLessThan(sql.indexOf('FROM ('));
+  });
+
+  it('REJECT query of a format without start: no hour to count by, a typed NULL', () => {
+    const noStart = V8.replace(' ${start}', '');
+    const { sql } = builder.build({ ...base, logFormat: noStart });
+    expect(sql).toContain('CAST(NULL AS varchar) AS hourly_records');
+    expect(sql).not.toContain('histogram(');
   });
 
   it('Hive-style year/month/day partitions: one term per month of the window', () => {
