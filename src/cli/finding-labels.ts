@@ -1,4 +1,5 @@
 import type { Finding, FindingInterface } from '../engine/findings/finding';
+import type { SuggestedFix } from '../engine/fixes/fix';
 import { describeTraffic } from '../engine/network/protocol';
 import { describeControl } from './explain-line';
 
@@ -29,6 +30,17 @@ export function peersLabel(finding: Finding, max = 3): string {
   return total > max ? `${shown} +${total - max} more` : shown;
 }
 
+/** Peers left out of `traffic.peers` (the finding keeps only the busiest). */
+export function hiddenPeerCount(finding: Finding): number {
+  const t = finding.traffic;
+  return (t.peerCount ?? t.peers.length) - t.peers.length;
+}
+
+/** Whether simulating the fix unblocks the flows, in the words both reports use. */
+export function verificationLabel(fix: SuggestedFix): string {
+  return fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it';
+}
+
 export function fixLabel(finding: Finding): string {
   const fix = finding.suggestedFix;
   if (!fix) return finding.classification === 'likely-noise' ? 'none (noise)' : 'none';
@@ -36,14 +48,44 @@ export function fixLabel(finding: Finding): string {
 }
 
 /** At most this many noise findings are listed in text and markdown (JSON has them all). */
-export const MAX_NOISE_ROWS = 20;
+const MAX_NOISE_ROWS = 20;
 
 /** Non-noise findings get full details; noise is summarised (it needs no action). */
-export function splitNoise(findings: Finding[]): { actionable: Finding[]; noise: Finding[] } {
+function splitNoise(findings: Finding[]): { actionable: Finding[]; noise: Finding[] } {
   return {
     actionable: findings.filter((f) => f.classification !== 'likely-noise'),
     noise: findings.filter((f) => f.classification === 'likely-noise'),
   };
+}
+
+/** Column headings of the findings table, in order. */
+export const OVERVIEW_COLUMNS = ['#', 'severity', 'classification', 'traffic', 'blocked by', 'interfaces', 'peers', 'records', 'fix'];
+
+export interface Overview {
+  actionable: Finding[];
+  noise: Finding[];
+  /** One row per listed finding, cells in OVERVIEW_COLUMNS order: actionable findings, then the first noise ones. */
+  rows: string[][];
+  /** Noise findings left out of the table (past MAX_NOISE_ROWS). */
+  hiddenNoise: number;
+}
+
+/** The findings table of the text and markdown reports, before either formats it. */
+export function overview(findings: Finding[]): Overview {
+  const { actionable, noise } = splitNoise(findings);
+  const listed = [...actionable, ...noise.slice(0, MAX_NOISE_ROWS)];
+  const rows = listed.map((f, i) => [
+    String(i + 1),
+    f.severity,
+    f.classification,
+    trafficLabel(f),
+    controlLabel(f),
+    interfacesLabel(f),
+    peersLabel(f),
+    String(f.traffic.records),
+    fixLabel(f),
+  ]);
+  return { actionable, noise, rows, hiddenNoise: Math.max(noise.length - MAX_NOISE_ROWS, 0) };
 }
 
 /** `N likely-noise findings, R records; busiest sources: a (n), b (m)`. */

@@ -2,20 +2,23 @@ import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
 import {
-  MAX_NOISE_ROWS,
+  OVERVIEW_COLUMNS,
   controlLabel,
-  fixLabel,
+  hiddenPeerCount,
   interfaceLabel,
-  interfacesLabel,
   noiseSummary,
-  peersLabel,
-  splitNoise,
+  overview,
   trafficLabel,
+  verificationLabel,
 } from './finding-labels';
 
 /** Table cells may not contain pipes or newlines. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function tableRow(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
 }
 
 function details(finding: Finding, index: number): string {
@@ -33,14 +36,14 @@ function details(finding: Finding, index: number): string {
   for (const peer of t.peers) {
     lines.push(`| ${cell(peer.address)} | ${cell(peer.owner ? `${peer.owner} (${peer.interface})` : (peer.interface ?? ''))} | ${cell((peer.groupIds ?? []).join(', '))} | ${peer.records} |`);
   }
-  const more = (t.peerCount ?? t.peers.length) - t.peers.length;
+  const more = hiddenPeerCount(finding);
   if (more > 0) lines.push(`| … ${more} more | | | |`);
   const fix = finding.suggestedFix;
   lines.push('');
   if (!fix) {
     lines.push(finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : 'No fix suggested.');
   } else {
-    lines.push(`**Suggested fix** (${fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it'}):`, '');
+    lines.push(`**Suggested fix** (${verificationLabel(fix)}):`, '');
     lines.push('```sh', fix.awsCli, '```', '', '```hcl', fix.terraform, '```', '', '```json', fix.cloudFormation, '```');
     if (fix.risks.length) {
       lines.push('', 'Risks:');
@@ -62,15 +65,9 @@ export function renderMarkdown(result: DiagnoseResult): string {
     '',
   );
   if (!findings.length) return `${out.join('\n')}No findings.\n`;
-  const { actionable, noise } = splitNoise(findings);
-  const ordered = [...actionable, ...noise.slice(0, MAX_NOISE_ROWS)];
-  out.push('| # | severity | classification | traffic | blocked by | interfaces | peers | records | fix |', '|---|---|---|---|---|---|---|---|---|');
-  ordered.forEach((f, i) => {
-    out.push(
-      `| ${i + 1} | ${f.severity} | ${f.classification} | ${cell(trafficLabel(f))} | ${cell(controlLabel(f))} | ${cell(interfacesLabel(f))} | ${cell(peersLabel(f))} | ${f.traffic.records} | ${cell(fixLabel(f))} |`,
-    );
-  });
-  if (noise.length > MAX_NOISE_ROWS) out.push('', `… ${noise.length - MAX_NOISE_ROWS} more likely-noise findings (all of them in \`--format json\`).`);
+  const { actionable, noise, rows, hiddenNoise } = overview(findings);
+  out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))));
+  if (hiddenNoise > 0) out.push('', `… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`);
   if (actionable.length) {
     out.push('', '## Findings', '');
     actionable.forEach((f, i) => out.push(details(f, i), ''));

@@ -2,15 +2,14 @@ import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
 import {
-  MAX_NOISE_ROWS,
+  OVERVIEW_COLUMNS,
   controlLabel,
-  fixLabel,
+  hiddenPeerCount,
   interfaceLabel,
-  interfacesLabel,
   noiseSummary,
-  peersLabel,
-  splitNoise,
+  overview,
   trafficLabel,
+  verificationLabel,
 } from './finding-labels';
 
 function table(rows: string[][]): string {
@@ -38,13 +37,13 @@ function details(finding: Finding, index: number): string {
     const known = peer.interface ? ` ${peer.owner ? `${peer.owner} ` : ''}${peer.interface}${peer.groupIds?.length ? ` [${peer.groupIds.join(', ')}]` : ''}` : '';
     lines.push(`    ${peer.address}${known}: ${peer.records} records`);
   }
-  const more = (t.peerCount ?? t.peers.length) - t.peers.length;
+  const more = hiddenPeerCount(finding);
   if (more > 0) lines.push(`    … ${more} more`);
   const fix = finding.suggestedFix;
   if (!fix) {
     lines.push(`  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : 'none'}`);
   } else {
-    lines.push(`  fix             ${fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it'}`);
+    lines.push(`  fix             ${verificationLabel(fix)}`);
     lines.push(indent(fix.awsCli));
     if (fix.risks.length) {
       lines.push('  risks');
@@ -63,14 +62,9 @@ export function renderText(result: DiagnoseResult): string {
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
   if (!findings.length) return `${summary}\nNo findings.\n`;
-  const { actionable, noise } = splitNoise(findings);
-  const ordered = [...actionable, ...noise.slice(0, MAX_NOISE_ROWS)];
-  const rows = [['#', 'SEVERITY', 'CLASSIFICATION', 'TRAFFIC', 'BLOCKED BY', 'INTERFACES', 'PEERS', 'RECORDS', 'FIX']];
-  ordered.forEach((f, i) => {
-    rows.push([String(i + 1), f.severity, f.classification, trafficLabel(f), controlLabel(f), interfacesLabel(f), peersLabel(f), String(f.traffic.records), fixLabel(f)]);
-  });
-  const parts = [summary, '', table(rows)];
-  if (noise.length > MAX_NOISE_ROWS) parts.push(`… ${noise.length - MAX_NOISE_ROWS} more likely-noise findings (all of them in --format json)`);
+  const { actionable, noise, rows, hiddenNoise } = overview(findings);
+  const parts = [summary, '', table([OVERVIEW_COLUMNS.map((heading) => heading.toUpperCase()), ...rows])];
+  if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
   if (actionable.length) parts.push('', actionable.map(details).join('\n\n'));
   if (noise.length) parts.push('', noiseSummary(noise));
   return `${parts.join('\n')}\n`;
