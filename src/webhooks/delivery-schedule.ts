@@ -1,4 +1,4 @@
-import { RETRY_SCHEDULE_MS } from './delivery/delivery-policy';
+import { DEFAULT_JITTER, RETRY_SCHEDULE_MS, retryDelayMs } from './delivery/delivery-policy';
 
 /**
  * The delays before each attempt of a delivery: the Standard Webhooks schedule by default, or
@@ -10,7 +10,7 @@ export class DeliverySchedule {
 
   constructor(
     delaysMs: readonly number[] | undefined,
-    private readonly jitter = 0.2,
+    private readonly jitter = DEFAULT_JITTER,
     private readonly random: () => number = Math.random,
   ) {
     this.delaysMs = delaysMs && delaysMs.length > 0 ? delaysMs : RETRY_SCHEDULE_MS;
@@ -22,12 +22,10 @@ export class DeliverySchedule {
 
   /**
    * Delay before attempt `attempt` (1-based), jittered, never shorter than the receiver's
-   * Retry-After; null when the schedule has no such attempt (the delivery is dead).
+   * Retry-After; null when the schedule has no such attempt (the delivery is dead). The rule
+   * itself is `retryDelayMs`; this only supplies the configured schedule.
    */
   delayBefore(attempt: number, retryAfterMs?: number): number | null {
-    const base = this.delaysMs[attempt - 1];
-    if (base === undefined) return null;
-    const jittered = Math.round(base * (1 + (this.random() * 2 - 1) * this.jitter));
-    return Math.max(jittered, retryAfterMs ?? 0);
+    return retryDelayMs(attempt, { schedule: this.delaysMs, jitter: this.jitter, random: this.random, retryAfterMs });
   }
 }

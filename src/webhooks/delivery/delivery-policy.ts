@@ -70,8 +70,13 @@ export function parseRetryAfter(value: string | undefined, now: Date = new Date(
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
+/** Largest fraction a scheduled delay moves by, either way, unless told otherwise (±20 %). */
+export const DEFAULT_JITTER = 0.2;
+
 export interface RetryDelayOptions {
   retryAfterMs?: number;
+  /** Delays before each attempt; RETRY_SCHEDULE_MS unless configured otherwise. */
+  schedule?: readonly number[];
   /** Largest fraction the delay moves by, either way (0.2 = ±20 %). */
   jitter?: number;
   random?: () => number;
@@ -84,9 +89,9 @@ export interface RetryDelayOptions {
  */
 export function retryDelayMs(attempt: number, options: RetryDelayOptions = {}): number | null {
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError('attempt must be a positive integer');
-  const base = RETRY_SCHEDULE_MS[attempt - 1];
+  const base = (options.schedule ?? RETRY_SCHEDULE_MS)[attempt - 1];
   if (base === undefined) return null;
-  const jitter = options.jitter ?? 0.2;
+  const jitter = options.jitter ?? DEFAULT_JITTER;
   const random = options.random ?? Math.random;
   const jittered = Math.round(base * (1 + (random() * 2 - 1) * jitter));
   return Math.max(jittered, options.retryAfterMs ?? 0);
