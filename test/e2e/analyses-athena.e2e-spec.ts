@@ -8,7 +8,7 @@ import type { TestApp } from '../utils/test-app';
 import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
 import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
 import { EC2_LIST_CALLS, MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
-import { sampleAggregates, sampleSnapshot } from '../integration/analysis-support/aws-sample-responses';
+import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../integration/analysis-support/aws-sample-responses';
 import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
 
 /** The format of the VPC's flow log (version 5 fields), which the Athena table is declared with. */
@@ -35,6 +35,19 @@ function athenaTargetBody(overrides: Record<string, unknown> = {}): Record<strin
   };
 }
 
+type Counts = Array<{ from: string; records: number }>;
+
+/** Each finding's counts over time (GET /v1/findings/:id evidence), by fingerprint. */
+async function countsOverTime(server: Parameters<typeof api>[0], targetId: string): Promise<Map<string, Counts>> {
+  const counts = new Map<string, Counts>();
+  for (const finding of await allFindings(server, targetId)) {
+    const detail = await api(server).get(`/v1/findings/${finding.id}`);
+    expect(detail.status).toBe(200);
+    counts.set(finding.fingerprint, detail.body.evidence.countsOverTime);
+  }
+  return counts;
+}
+
 /** What a finding is, independent of the target it belongs to. */
 const identity = (f: Record<string, unknown>) => [f.fingerprint, f.classification, f.severity, f.records];
 const byFingerprint = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
@@ -49,9 +62,10 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
   beforeAll(async () => {
     snapshot = sampleSnapshot();
     aggregates = await sampleAggregates();
-    account = new MockedAwsAccount(snapshot, new AthenaEmulator(aggregates));
+    // Each query is answered for the window its parameters bind, from the sample records.
+    account = new MockedAwsAccount(snapshot, new AthenaEmulator(windowedSampleAggregates()));
     testApp = await createAwsTestApp({
-      env: { QUEUE_ATTEMPTS: '3', QUEUE_BACKOFF_MS: '100' },
+      env: { QUEUE_ATTEMPTS: '3', QUEUE_BACKOFF_MS: '100', RATE_LIMIT_PER_MINUTE: '100000' },
       athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: 60_000 },
     });
   });
@@ -127,6 +141,38 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(fromAthena.length).toBeGreaterThan(0);
     expect(fromAthena).toEqual(fromFiles);
     expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
+
+    // Counts over time: the REJECT query's records per hour give every finding the files path's hourly evidence.
+    const athenaCounts = await countsOverTime(server(), targetId);
+    const filesCounts = await countsOverTime(server(), filesTargetId);
+    expect(athenaCounts).toEqual(filesCounts);
+    const hours = [...athenaCounts.values()].map((counts) => counts.length);
+    expect(Math.max(...hours)).toBeGreaterThan(12);
+    for (const counts of athenaCounts.values()) {
+      for (const { from } of counts) expect(Date.parse(from) % 3_600_000, from).toBe(0);
+    }
+  });
+
+  it('re-analysing overlapping windows keeps each finding at its records per hour: no hour counted twice', async () => {
+    const targetId = await createTarget(athenaTargetBody({ name: 'overlapping' }));
+    await analyse(server(), targetId);
+    // Overlaps the day's last 18 hours, then its middle: those hours are read again and replaced.
+    await analyse(server(), targetId, { from: '2026-11-24T06:00:00Z', to: SAMPLE_WINDOW.to });
+    await analyse(server(), targetId, { from: '2026-11-24T09:00:00Z', to: '2026-11-24T15:00:00Z' });
+    const windows = account.athena.queries.filter((q) => q.kind === 'reject').map((q) => q.input.ExecutionParameters!.slice(2, 4));
+    expect(windows).toHaveLength(3);
+    expect(new Set(windows.map(String)).size).toBe(3);
+
+    const filesTargetId = await createTarget(sampleTargetBody({ name: 'one-day' }));
+    await analyse(server(), filesTargetId);
+    const oneDay = await countsOverTime(server(), filesTargetId);
+    const overlapped = await countsOverTime(server(), targetId);
+    expect([...overlapped.keys()].sort()).toEqual([...oneDay.keys()].sort());
+    expect(overlapped).toEqual(oneDay);
+    // The findings' records are the sums of their hours, as after the single day's analysis.
+    const records = async (id: string) =>
+      Object.fromEntries((await allFindings(server(), id)).map((f) => [f.fingerprint, f.records]));
+    expect(await records(targetId)).toEqual(await records(filesTargetId));
   });
 
   it('a job retried after a transient error starts no second query: the same ClientRequestToken re-attaches to it', async () => {

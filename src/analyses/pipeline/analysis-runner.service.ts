@@ -21,9 +21,10 @@ import type { AnalysisStage } from '../analysis-status';
 import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
 import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
-import { correlate, flowsNowAllowed, type BucketCount } from './correlate';
+import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
 import { collectFileFlows } from './file-flow-collector';
+import { hourlyBucketCounts } from './hourly-counts';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
@@ -45,7 +46,6 @@ export class PermanentAnalysisFailure extends Error {}
 
 interface Collected {
   aggregates: FlowAggregate[];
-  bucketCounts?: BucketCount[];
   statistics: AnalysisStatistics;
 }
 
@@ -100,7 +100,8 @@ export class AnalysisRunner {
         correlate({
           snapshot,
           aggregates: collected.aggregates,
-          bucketCounts: collected.bucketCounts,
+          // Both flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
+          bucketCounts: hourlyBucketCounts(collected.aggregates, { from: analysis.windowFrom }),
           defaultBucket: analysis.windowFrom.toISOString(),
           scope: target.scope,
         }),
@@ -199,7 +200,6 @@ export class AnalysisRunner {
       const read = await collectFileFlows(files, window, { format: source.logFormat ?? undefined, signal });
       return {
         aggregates: read.aggregates,
-        bucketCounts: read.bucketCounts,
         statistics: {
           records: read.stats.records,
           rejectedRecords: read.stats.rejectRecords,

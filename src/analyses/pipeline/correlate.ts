@@ -9,6 +9,7 @@ import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { flowKey } from './flow-key.util';
+import { withoutHourly } from './hourly-counts';
 
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
 export const MAX_FLOWS_PER_FINDING = 200;
@@ -23,7 +24,7 @@ export interface BucketCount {
 export interface CorrelateInput {
   snapshot: NetworkSnapshot;
   aggregates: FlowAggregate[];
-  /** Per-bucket counts of the REJECT aggregates; when absent, each finding gets one bucket `defaultBucket`. */
+  /** Per-bucket counts of the REJECT aggregates (see hourlyBucketCounts); when absent, each finding gets one bucket `defaultBucket`. */
   bucketCounts?: BucketCount[];
   defaultBucket: string;
   scope: { vpcIds: string[]; subnetIds: string[] };
@@ -76,7 +77,8 @@ export function correlate(input: CorrelateInput): CorrelateResult {
   const observed = diagnosis.findings.map((finding): ObservedFinding => {
     const flows = [...(flowsByFingerprint.get(finding.fingerprint) ?? [])]
       .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
-      .slice(0, MAX_FLOWS_PER_FINDING);
+      .slice(0, MAX_FLOWS_PER_FINDING)
+      .map(withoutHourly);
     const vpcIds = new Set<string>();
     for (const flow of flowsByFingerprint.get(finding.fingerprint) ?? []) {
       const vpc = flow.vpcId ?? vpcOf.get(flow.interfaceId);

@@ -1,15 +1,12 @@
 import { readFlowRecords, createFlowReadStats, type FlowReadStats } from '../../flow-files/flow-file-reader';
 import { FlowAggregator } from '../../engine/flow-log/flow-aggregator';
 import type { FlowAggregate, FlowRecord } from '../../engine/flow-log/flow-record';
-import type { BucketCount } from './correlate';
 import { flowKey } from './flow-key.util';
-
-const HOUR_SECONDS = 3600;
+import { hourOf } from './hourly-counts';
 
 export interface FileFlowCollection {
+  /** REJECT and ACCEPT aggregates; a REJECT aggregate carries its records per hour (`hourly`) when its records have a `start`. */
   aggregates: FlowAggregate[];
-  /** REJECT records per flow key and hour. */
-  bucketCounts: BucketCount[];
   stats: FlowReadStats;
   recordsOutsideWindow: number;
 }
@@ -25,7 +22,8 @@ function inWindow(record: FlowRecord, fromSec: number, toSec: number): boolean {
 /**
  * Reads flow-log files (plain, gzip, directories in S3 layout) for one window: records outside
  * it are skipped, the rest aggregated (REJECT and ACCEPT) with the engine's aggregator, and
- * REJECT records also summed per hour of their start for the findings' counts over time.
+ * REJECT records also summed per hour of their start — what the Athena REJECT query returns as
+ * `hourly_records` — for the findings' counts over time.
  */
 export async function collectFileFlows(
   paths: readonly string[],
@@ -36,7 +34,8 @@ export async function collectFileFlows(
   const toSec = Math.ceil(window.to.getTime() / 1000);
   const stats = createFlowReadStats();
   const all = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
-  const hourly = new Map<number, FlowAggregator>();
+  // One aggregator per hour keys the records exactly as the window's aggregator does (the shared port collapse).
+  const perHour = new Map<number, FlowAggregator>();
   let outside = 0;
   let sinceCheck = 0;
   for await (const { record } of readFlowRecords(paths, { format: options.format, stats })) {
@@ -50,16 +49,24 @@ export async function collectFileFlows(
     }
     all.add(record);
     if (record.action === 'REJECT' && typeof record.start === 'number') {
-      const hour = Math.floor(record.start / HOUR_SECONDS) * HOUR_SECONDS;
-      let bucket = hourly.get(hour);
-      if (!bucket) hourly.set(hour, (bucket = new FlowAggregator({ actions: ['REJECT'] })));
+      const hour = hourOf(record.start);
+      let bucket = perHour.get(hour);
+      if (!bucket) perHour.set(hour, (bucket = new FlowAggregator({ actions: ['REJECT'] })));
       bucket.add(record);
     }
   }
-  const bucketCounts: BucketCount[] = [];
-  for (const [hour, aggregator] of [...hourly.entries()].sort((a, b) => a[0] - b[0])) {
-    const bucket = new Date(hour * 1000).toISOString();
-    for (const flow of aggregator.aggregates()) bucketCounts.push({ key: flowKey(flow), bucket, records: flow.records });
+  const hourlyByKey = new Map<string, Record<number, number>>();
+  for (const [hour, aggregator] of perHour) {
+    for (const flow of aggregator.aggregates()) {
+      const key = flowKey(flow);
+      const hourly = hourlyByKey.get(key) ?? {};
+      hourly[hour] = flow.records;
+      hourlyByKey.set(key, hourly);
+    }
   }
-  return { aggregates: all.aggregates(), bucketCounts, stats, recordsOutsideWindow: outside };
+  const aggregates = all.aggregates().map((flow) => {
+    const hourly = flow.action === 'REJECT' ? hourlyByKey.get(flowKey(flow)) : undefined;
+    return hourly ? { ...flow, hourly } : flow;
+  });
+  return { aggregates, stats, recordsOutsideWindow: outside };
 }

@@ -11,6 +11,14 @@ import { awsMetadata, queryResultPages } from './aws-sample-responses';
 
 export type QueryKind = 'reject' | 'accept';
 
+export interface EmulatedAggregates {
+  reject: readonly FlowAggregate[];
+  accept: readonly FlowAggregate[];
+}
+
+/** The aggregates of the records of one window [from, to), as a query's bound parameters delimit it. */
+export type WindowedAggregates = (window: { from: Date; to: Date }) => Promise<EmulatedAggregates>;
+
 /** How one started query behaves when polled. */
 export interface QueryScript {
   /** States returned by successive GetQueryExecution calls; the last one repeats. */
@@ -54,7 +62,8 @@ export class AthenaEmulator {
   /** Called on every GetQueryExecution before it answers; throwing makes the call fail. */
   onPoll: (query: EmulatedQuery, state: QueryExecutionState) => void | Promise<void> = () => undefined;
 
-  constructor(private readonly aggregates: { reject: readonly FlowAggregate[]; accept: readonly FlowAggregate[] }) {}
+  /** Fixed aggregates answer every query alike; a function answers each query for the window its parameters bind. */
+  constructor(private readonly aggregates: EmulatedAggregates | WindowedAggregates) {}
 
   reset(): void {
     for (const list of [this.queries, this.starts, this.stops, this.resultRequests] as unknown[][]) list.length = 0;
@@ -89,12 +98,13 @@ export class AthenaEmulator {
     return awsMetadata('stop');
   }
 
-  getQueryResults(input: GetQueryResultsCommandInput): GetQueryResultsCommandOutput {
+  async getQueryResults(input: GetQueryResultsCommandInput): Promise<GetQueryResultsCommandOutput> {
     this.resultRequests.push({ ...input }); // the paginator reuses one input object
     const query = this.query(input.QueryExecutionId);
     const pageSize = input.MaxResults ?? 1000;
     if (pageSize > 1000) throw athenaClientError('InvalidRequestException', 'MaxResults must be at most 1000');
-    const pages = queryResultPages(this.aggregates[query.kind], pageSize);
+    const aggregates = typeof this.aggregates === 'function' ? await this.aggregates(boundWindow(query.input)) : this.aggregates;
+    const pages = queryResultPages(aggregates[query.kind], pageSize);
     const index = input.NextToken ? Number(input.NextToken.replace(/^.*-/, '')) : 0;
     if (!pages[index]) throw athenaClientError('InvalidRequestException', `unknown NextToken ${input.NextToken}`);
     return pages[index];
@@ -142,4 +152,22 @@ export class AthenaEmulator {
       },
     };
   }
+}
+
+/**
+ * The window a flow query reads, from its bound parameters: the values of the `?` in
+ * `"start" AS bigint) < ?` (the end, epoch seconds) and `"end" AS bigint) >= ?` (the start).
+ */
+function boundWindow(input: StartQueryExecutionCommandInput): { from: Date; to: Date } {
+  const sql = input.QueryString ?? '';
+  const parameters = input.ExecutionParameters ?? [];
+  const valueAfter = (marker: string): number => {
+    const at = sql.indexOf(marker);
+    if (at < 0) throw athenaClientError('InvalidRequestException', `query has no ${marker}`);
+    const index = sql.slice(0, at + marker.length - 1).split('?').length - 1; // the ? before this one
+    const value = Number(parameters[index]);
+    if (!Number.isInteger(value)) throw athenaClientError('InvalidRequestException', `parameter ${index} of ${marker} is not epoch seconds`);
+    return value;
+  };
+  return { from: new Date(valueAfter('"end" AS bigint) >= ?') * 1000), to: new Date(valueAfter('"start" AS bigint) < ?') * 1000) };
 }

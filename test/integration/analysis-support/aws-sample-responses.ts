@@ -5,6 +5,7 @@ import { collectFileFlows } from '../../../src/analyses/pipeline/file-flow-colle
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
+import type { EmulatedAggregates, WindowedAggregates } from './aws-athena-emulator';
 import { SAMPLE_WINDOW } from './analysis-api';
 
 const SAMPLES = resolve(__dirname, '..', '..', '..', 'samples');
@@ -16,13 +17,25 @@ export function sampleSnapshot(): NetworkSnapshot {
 
 /**
  * The sample flow logs aggregated for the sample window by the engine's aggregator — what the
- * Athena aggregate query returns for the same records (the shared port-collapse rule).
+ * Athena aggregate queries return for the same records (the shared port-collapse rule); REJECT
+ * aggregates carry their records per hour of start, as the REJECT query's `hourly_records`.
  */
 export async function sampleAggregates(window = SAMPLE_WINDOW): Promise<{ reject: FlowAggregate[]; accept: FlowAggregate[] }> {
   const read = await collectFileFlows([resolve(SAMPLES, 'flows')], { from: new Date(window.from), to: new Date(window.to) });
   return {
     reject: read.aggregates.filter((a) => a.action === 'REJECT'),
     accept: read.aggregates.filter((a) => a.action === 'ACCEPT'),
+  };
+}
+
+/** The sample aggregates of whichever window a query binds (each window read once), for an AthenaEmulator. */
+export function windowedSampleAggregates(): WindowedAggregates {
+  const read = new Map<string, Promise<EmulatedAggregates>>();
+  return ({ from, to }) => {
+    const window = { from: from.toISOString(), to: to.toISOString() };
+    const key = `${window.from}/${window.to}`;
+    if (!read.has(key)) read.set(key, sampleAggregates(window));
+    return read.get(key)!;
   };
 }
 
@@ -70,6 +83,8 @@ export function aggregateRow(aggregate: FlowAggregate): Row {
     bytes: aggregate.bytes,
     first_seen: aggregate.firstSeen,
     last_seen: aggregate.lastSeen,
+    // json_format of the histogram: hours as text keys, records as numbers; NULL without per-hour counts.
+    hourly_records: aggregate.hourly ? JSON.stringify(aggregate.hourly) : null,
   };
   return { Data: FLOW_AGGREGATE_COLUMNS.map((column) => (values[column] === null ? {} : { VarCharValue: String(values[column]) })) };
 }
