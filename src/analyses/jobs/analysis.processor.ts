@@ -2,11 +2,10 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
+import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
-
-type AnalysisJobHandler = (job: Job) => Promise<RunOutcome>;
 
 /**
  * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
@@ -14,7 +13,7 @@ type AnalysisJobHandler = (job: Job) => Promise<RunOutcome>;
  */
 export class AnalysisProcessor extends WorkerHost {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  private readonly handlers: Record<typeof ANALYSIS_RUN_JOB, AnalysisJobHandler> = {
+  private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB, RunOutcome> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
   };
 
@@ -25,25 +24,20 @@ export class AnalysisProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<RunOutcome> {
-    const handler = this.handlers[job.name as typeof ANALYSIS_RUN_JOB];
-    if (!handler) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Analysis} queue`);
-    return handler(job);
+  process(job: Job): Promise<RunOutcome> {
+    return dispatchJob(QueueName.Analysis, this.handlers, job);
   }
 
   private async runAnalysis(job: Job): Promise<RunOutcome> {
-    const parsed = analysisJobPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`invalid ${ANALYSIS_RUN_JOB} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
+    const payload = parseJobPayload(job, analysisJobPayloadSchema);
     // Events a killed worker committed but never enqueued go out now (idempotent per event id).
     await this.events.publishPending();
     try {
-      const outcome = await this.runner.run(parsed.data, {
+      const outcome = await this.runner.run(payload, {
         progress: (percent) => job.updateProgress(percent),
         isLastAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
       });
-      this.logger.log(`${ANALYSIS_RUN_JOB} ${parsed.data.analysisId}: ${outcome}`);
+      this.logger.log(`${ANALYSIS_RUN_JOB} ${payload.analysisId}: ${outcome}`);
       return outcome;
     } catch (error) {
       if (error instanceof PermanentAnalysisFailure) throw new UnrecoverableError(error.message);

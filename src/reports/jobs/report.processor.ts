@@ -1,15 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Repository } from 'typeorm';
+import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
 import { QueueName } from '../../queues/queue-names';
 import { REPORT_RUN_JOB, reportRunPayloadSchema } from '../report-job';
 import { ReportScheduleEntity } from '../report-schedule.entity';
 import { ReportSchedulerService } from '../report-scheduler.service';
 import { ReportRunner, type ReportRunOutcome } from './report-runner.service';
-
-type Handler = (job: Job) => Promise<ReportRunOutcome>;
 
 /**
  * The `report` queue. At start it re-applies every schedule to its job scheduler (idempotent,
@@ -18,7 +17,7 @@ type Handler = (job: Job) => Promise<ReportRunOutcome>;
 @Processor(QueueName.Report)
 export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReportProcessor.name);
-  private readonly handlers: Record<typeof REPORT_RUN_JOB, Handler> = {
+  private readonly handlers: JobHandlers<typeof REPORT_RUN_JOB, ReportRunOutcome> = {
     [REPORT_RUN_JOB]: (job) => this.runReport(job),
   };
 
@@ -37,17 +36,14 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
     if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
   }
 
-  async process(job: Job): Promise<ReportRunOutcome> {
-    const handler = this.handlers[job.name as typeof REPORT_RUN_JOB];
-    if (!handler) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Report} queue`);
-    return handler(job);
+  process(job: Job): Promise<ReportRunOutcome> {
+    return dispatchJob(QueueName.Report, this.handlers, job);
   }
 
   private async runReport(job: Job): Promise<ReportRunOutcome> {
-    const parsed = reportRunPayloadSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ${REPORT_RUN_JOB} payload: ${parsed.error.message}`);
+    const payload = parseJobPayload(job, reportRunPayloadSchema);
     // A scheduler's job carries its tick: the report's period ends there, whenever it runs.
     const tickMs = typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
-    return this.runner.run(parsed.data, { tickMs });
+    return this.runner.run(payload, { tickMs });
   }
 }

@@ -1,9 +1,10 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
+import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
@@ -17,7 +18,7 @@ import {
   WEBHOOK_DELIVER_JOB,
 } from './webhook-jobs';
 
-type Handler = (job: Job, token?: string) => Promise<unknown>;
+type WebhookJobName = typeof WEBHOOK_FANOUT_JOB | typeof WEBHOOK_DELIVER_JOB | typeof EVENTS_SWEEP_JOB;
 
 /** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
 const BUSY_DELAY_MS = 500;
@@ -33,7 +34,7 @@ const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
 @Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff } })
 export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
-  private readonly handlers: Record<string, Handler> = {
+  private readonly handlers: JobHandlers<WebhookJobName, unknown> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
     [WEBHOOK_DELIVER_JOB]: (job, token) => this.deliver(job, token),
     [EVENTS_SWEEP_JOB]: () => this.sweep(),
@@ -54,18 +55,15 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
   }
 
-  async process(job: Job, token?: string): Promise<unknown> {
-    const handler = this.handlers[job.name];
-    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name} on ${QueueName.WebhookDelivery}`);
-    return handler(job, token);
+  process(job: Job, token?: string): Promise<unknown> {
+    return dispatchJob(QueueName.WebhookDelivery, this.handlers, job, token);
   }
 
   private async fanOut(job: Job): Promise<{ deliveries: number }> {
-    const parsed = fanoutPayloadSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ${WEBHOOK_FANOUT_JOB} payload: ${parsed.error.message}`);
-    const [event] = await this.events.findByIds([parsed.data.eventId]);
+    const { eventId } = parseJobPayload(job, fanoutPayloadSchema);
+    const [event] = await this.events.findByIds([eventId]);
     // Published after commit, so the row exists; if not yet visible, the job's retries cover it.
-    if (!event) throw new Error(`event ${parsed.data.eventId} not found`);
+    if (!event) throw new Error(`event ${eventId} not found`);
     const deliveries = await this.deliveries.fanOut(event);
     if (deliveries > 0) this.logger.debug(`event ${event.id} (${event.type}) fanned out to ${deliveries} deliveries`);
     return { deliveries };
@@ -92,9 +90,8 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   private async deliver(job: Job, token?: string): Promise<void> {
-    const parsed = deliverPayloadSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ${WEBHOOK_DELIVER_JOB} payload: ${parsed.error.message}`);
-    const state = await this.attempts.run(parsed.data.deliveryId, {
+    const { deliveryId } = parseJobPayload(job, deliverPayloadSchema);
+    const state = await this.attempts.run(deliveryId, {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? this.deliveries.schedule.attempts,
     });
