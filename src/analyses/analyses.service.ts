@@ -6,7 +6,7 @@ import { DataSource, In, type Repository } from 'typeorm';
 import { AppError } from '../common/errors/app.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { ValidationError } from '../common/errors/validation.error';
-import { decodeCursor, encodeCursor } from '../findings/page-cursor';
+import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import { QueueName } from '../queues/queue-names';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
@@ -59,20 +59,13 @@ export class AnalysesService {
   }
 
   async list(query: ListAnalysesQuery): Promise<AnalysisPageDto> {
-    const limit = query.limit ?? 50;
-    const qb = this.analyses.createQueryBuilder('a').orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit + 1);
+    const qb = this.analyses.createQueryBuilder('a');
     if (query.targetId) qb.andWhere('a.target_id = :targetId', { targetId: query.targetId });
     if (query.status) qb.andWhere('a.status = :status', { status: query.status });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      qb.andWhere('(a.created_at, a.id) < (CAST(:k AS timestamptz), CAST(:id AS uuid))', { k: cursor.k, id: cursor.id });
-    }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const page = await keysetPage(qb, query, newestFirst('a'));
     return Object.assign(new AnalysisPageDto(), {
-      items: page.map((entity) => AnalysisDto.fromEntity(entity)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id }) : null,
+      items: page.items.map((entity) => AnalysisDto.fromEntity(entity)),
+      nextCursor: page.nextCursor,
     });
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
+import { keysetPage, type KeysetSort } from '../common/http/keyset-page.util';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
 import { FindingTicketEntity } from '../ticketing/finding-ticket.entity';
@@ -17,10 +18,9 @@ import { FindingInvalidTransitionError } from './finding-invalid-transition.erro
 import { eventOfUserChange, userTransitionAllowed } from './finding-lifecycle';
 import { FindingNotFoundError } from './finding-not-found.error';
 import { FindingEntity } from './finding.entity';
-import { decodeCursor, encodeCursor } from './page-cursor';
 
 /** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
-const SORTS: Record<FindingSort, { column: string; cast: string; key: (f: FindingEntity) => string }> = {
+const SORTS: Record<FindingSort, Omit<KeysetSort<FindingEntity>, 'direction'>> = {
   lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.lastSeen.toISOString() },
   severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severityRank) },
   records: { column: 'f.records', cast: 'bigint', key: (f) => String(f.records) },
@@ -39,10 +39,7 @@ export class FindingsService {
   ) {}
 
   async list(query: ListFindingsQuery): Promise<FindingPageDto> {
-    const limit = query.limit ?? 50;
-    const sort = SORTS[query.sort ?? 'lastSeen'];
-    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const qb = this.findings.createQueryBuilder('f').orderBy(sort.column, direction).addOrderBy('f.id', direction).take(limit + 1);
+    const qb = this.findings.createQueryBuilder('f');
     if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
     if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
     if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
@@ -52,20 +49,11 @@ export class FindingsService {
     if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
     if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
     if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      const op = direction === 'ASC' ? '>' : '<';
-      qb.andWhere(`(${sort.column}, f.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
-        cursorKey: cursor.k,
-        cursorId: cursor.id,
-      });
-    }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const sort = SORTS[query.sort ?? 'lastSeen'];
+    const page = await keysetPage(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
     return Object.assign(new FindingPageDto(), {
-      items: page.map((entity) => FindingSummaryDto.fromEntity(entity)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null,
+      items: page.items.map((entity) => FindingSummaryDto.fromEntity(entity)),
+      nextCursor: page.nextCursor,
     });
   }
 

@@ -5,7 +5,7 @@ import type { Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { DomainEventType } from '../events/domain-event';
-import { decodeCursor, encodeCursor } from '../findings/page-cursor';
+import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import { DeliveryError } from './delivery/delivery.errors';
 import { generateSecret } from './delivery/standard-webhooks';
 import type { CreateWebhookDto } from './dto/create-webhook.dto';
@@ -126,21 +126,14 @@ export class WebhooksService {
 
   async listDeliveries(subscriptionId: string | null, query: ListDeliveriesQuery, onlyDead = false): Promise<WebhookDeliveryPageDto> {
     if (subscriptionId) await this.getEntity(subscriptionId);
-    const limit = query.limit ?? 50;
-    const qb = this.deliveries.createQueryBuilder('d').orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').take(limit + 1);
+    const qb = this.deliveries.createQueryBuilder('d');
     if (subscriptionId) qb.andWhere('d.subscription_id = :subscriptionId', { subscriptionId });
     const status = onlyDead ? 'dead' : query.status;
     if (status) qb.andWhere('d.status = :status', { status });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      qb.andWhere('(d.created_at, d.id) < (CAST(:k AS timestamptz), CAST(:id AS uuid))', { k: cursor.k, id: cursor.id });
-    }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const page = await keysetPage(qb, query, newestFirst('d'));
     return Object.assign(new WebhookDeliveryPageDto(), {
-      items: page.map((row) => WebhookDeliveryDto.fromEntity(row)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id }) : null,
+      items: page.items.map((row) => WebhookDeliveryDto.fromEntity(row)),
+      nextCursor: page.nextCursor,
     });
   }
 

@@ -159,6 +159,25 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(Buffer.from(detail.body.payload)).toEqual(hook.requests.find((r) => r.headers['webhook-id'] === failing.eventId)!.body);
   });
 
+  it('pages the delivery log newest first with a cursor, each delivery once', async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    const { id } = await subscribe(hook.url('/paged'));
+    for (let i = 0; i < 3; i += 1) await emitOpened();
+    const all = await until(() => deliveries(id), (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'));
+
+    const first = await http.get(`/v1/webhooks/${id}/deliveries?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await http.get(`/v1/webhooks/${id}/deliveries?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.status).toBe(200);
+    expect(second.body.nextCursor).toBeNull();
+    const paged = [...first.body.items, ...second.body.items] as DeliveryView[];
+    expect(paged.map((d) => d.id)).toEqual(all.map((d) => d.id));
+    const created = paged.map((d) => Date.parse(d.createdAt));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+  });
+
   it('dead-letters after the schedule, lists it, disables after two dead in a row with an event, and redelivers the same bytes', async () => {
     const hook = await receiver(() => ({ status: 500 }));
     const { id } = await subscribe(hook.url('/down'));

@@ -1,4 +1,4 @@
-import { ValidationError } from '../common/errors/validation.error';
+import { ValidationError } from '../errors/validation.error';
 
 /** Position after the last item of a page: its sort key and id (the tie-breaker). */
 export interface PageCursor {

@@ -14,4 +14,5 @@ export interface DeliveryView {
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   deadAt: string | null;
+  createdAt: string;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ValidationError } from '../../../src/common/errors/validation.error';
-import { decodeCursor, encodeCursor } from '../../../src/findings/page-cursor';
+import { decodeCursor, encodeCursor } from '../../../src/common/http/page-cursor';
 
 describe('page cursors', () => {
   it('decode what they encode, for any sort key and id', () => {

@@ -1,0 +1,49 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { decodeCursor, encodeCursor } from './page-cursor';
+import type { PageQuery } from './page.query';
+
+/** The column a list is sorted by, with the row id as tie-breaker. */
+export interface KeysetSort<T> {
+  /** Qualified column, e.g. `f.last_seen`. */
+  column: string;
+  /** SQL type the cursor's text key is cast back to. */
+  cast: string;
+  direction: 'ASC' | 'DESC';
+  /** The row's sort key as the cursor stores it. */
+  key: (row: T) => string;
+}
+
+export interface KeysetPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The order of lists that show the newest first: created_at, then id, both descending. */
+export function newestFirst<T extends { createdAt: Date }>(alias: string): KeysetSort<T> {
+  return { column: `${alias}.created_at`, cast: 'timestamptz', direction: 'DESC', key: (row) => row.createdAt.toISOString() };
+}
+
+/**
+ * One page of a filtered query, in keyset order: rows strictly after the cursor, one more than
+ * the limit fetched only to tell whether another page follows.
+ */
+export async function keysetPage<T extends ObjectLiteral & { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  query: PageQuery,
+  sort: KeysetSort<T>,
+): Promise<KeysetPage<T>> {
+  const limit = query.limit ?? 50;
+  qb.orderBy(sort.column, sort.direction).addOrderBy(`${qb.alias}.id`, sort.direction).take(limit + 1);
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    const op = sort.direction === 'ASC' ? '>' : '<';
+    qb.andWhere(`(${sort.column}, ${qb.alias}.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
+      cursorKey: cursor.k,
+      cursorId: cursor.id,
+    });
+  }
+  const rows = await qb.getMany();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null };
+}
