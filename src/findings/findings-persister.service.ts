@@ -30,6 +30,11 @@ interface ExistingRow {
  * fingerprint), lifecycle changes with their audit entries and domain events. Every statement
  * is idempotent for a given analysis, so a redelivered job writes the same rows again.
  */
+/** The stored and the new per-hour counts of a finding, merged by hour with the larger count winning. */
+const MERGED_COUNTS = `(SELECT COALESCE(jsonb_object_agg(k.key, GREATEST(
+    COALESCE(("findings"."counts" ->> k.key)::bigint, 0), COALESCE((EXCLUDED."counts" ->> k.key)::bigint, 0))), '{}'::jsonb)
+  FROM jsonb_object_keys("findings"."counts" || EXCLUDED."counts") AS k(key))`;
+
 @Injectable()
 export class FindingsPersister {
   constructor(private readonly events: EventsService) {}
@@ -101,7 +106,8 @@ export class FindingsPersister {
   private async upsert(manager: EntityManager, ctx: PersistContext, item: ObservedFinding, status: FindingStatus, reopened: boolean): Promise<string> {
     const f = item.finding;
     const columns = indexedColumns(f);
-    // Counts merge by bucket (a bucket seen again is replaced, not added): a re-run writes the same value.
+    // Counts merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run
+    // writes the same value, and an analysis that saw only part of an hour cannot shrink it.
     const rows: Array<{ id: string }> = await manager.query(
       `INSERT INTO "findings" (
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
@@ -123,8 +129,8 @@ export class FindingsPersister {
          "network_acl_id" = EXCLUDED."network_acl_id",
          "vpc_ids" = EXCLUDED."vpc_ids",
          "interface_ids" = EXCLUDED."interface_ids",
-         "counts" = "findings"."counts" || EXCLUDED."counts",
-         "records" = (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text("findings"."counts" || EXCLUDED."counts")),
+         "counts" = ${MERGED_COUNTS},
+         "records" = (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(${MERGED_COUNTS})),
          "packets" = EXCLUDED."packets",
          "bytes" = EXCLUDED."bytes",
          "first_seen" = LEAST("findings"."first_seen", EXCLUDED."first_seen"),

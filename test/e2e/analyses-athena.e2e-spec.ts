@@ -153,16 +153,18 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     }
   });
 
-  it('re-analysing overlapping windows keeps each finding at its records per hour: no hour counted twice', async () => {
+  it('re-analysing overlapping windows, on the hour or not, keeps each finding at its records per hour: no hour counted twice or shrunk', async () => {
     const targetId = await createTarget(athenaTargetBody({ name: 'overlapping' }));
     await analyse(server(), targetId);
     // Overlaps the day's last 13 hours, then 5 in its middle: those hours are read again and replaced.
     // Both windows start at an hour in which a rejected record of the hour before still ends.
     await analyse(server(), targetId, { from: '2026-11-24T11:00:00Z', to: SAMPLE_WINDOW.to });
     await analyse(server(), targetId, { from: '2026-11-24T13:00:00Z', to: '2026-11-24T18:00:00Z' });
+    // A window off the hour sees only part of its first and last hours: they must not shrink.
+    await analyse(server(), targetId, { from: '2026-11-24T14:30:00Z', to: '2026-11-24T16:20:00Z' });
     const windows = account.athena.queries.filter((q) => q.kind === 'reject').map((q) => q.input.ExecutionParameters!.slice(2, 4));
-    expect(windows).toHaveLength(3);
-    expect(new Set(windows.map(String)).size).toBe(3);
+    expect(windows).toHaveLength(4);
+    expect(new Set(windows.map(String)).size).toBe(4);
 
     const filesTargetId = await createTarget(sampleTargetBody({ name: 'one-day' }));
     await analyse(server(), filesTargetId);
