@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, In, type Repository } from 'typeorm';
+import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import type { IntegrationsConfig } from '../config/app-config';
 import { DomainEventType, type DomainEvent } from '../events/domain-event';
 import { newEventId } from '../events/event-id.util';
@@ -17,6 +17,19 @@ import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 /** Formats that can carry report.ready (a report is not a ticket). */
 const REPORT_FORMATS = ['standard', 'slack'];
+/**
+ * Resumed deliveries start this far apart, in event order: they reach the receiver oldest first
+ * even with several in flight per subscription, and a large backlog does not hit a receiver
+ * that has only just recovered all at once.
+ */
+export const RESUME_SPACING_MS = 100;
+
+/** A delivery taken out of `held` by re-enabling its subscription, ready to be queued. */
+export interface ResumedDelivery {
+  id: string;
+  redeliveries: number;
+  resumes: number;
+}
 
 /**
  * Creates deliveries and queues their jobs: the fan-out of a domain event (one delivery per
@@ -37,35 +50,39 @@ export class WebhookDeliveriesService {
   }
 
   /**
-   * Which enabled subscriptions receive an event. report.ready also goes to the webhooks its
-   * schedule names, whatever events they listed.
+   * Which subscriptions receive an event, enabled or not (a disabled one gets a held delivery).
+   * report.ready also goes to the webhooks its schedule names, whatever events they listed.
    */
   async recipients(event: DomainEvent): Promise<WebhookSubscriptionEntity[]> {
     const subscribed = await this.subscriptions
       .createQueryBuilder('s')
-      .where('s.enabled = true')
-      .andWhere(':type = ANY(s.events)', { type: event.type })
+      .where(':type = ANY(s.events)', { type: event.type })
       .getMany();
     const matching = subscribed.filter((s) => matchesFilters(s.filters, event));
     if (event.type !== DomainEventType.ReportReady) return matching;
     const named = Array.isArray(event.data.webhookIds) ? (event.data.webhookIds as string[]) : [];
-    const extra = named.length > 0 ? await this.subscriptions.findBy({ id: In(named), enabled: true }) : [];
+    const extra = named.length > 0 ? await this.subscriptions.findBy({ id: In(named) }) : [];
     const byId = new Map([...matching, ...extra].map((s) => [s.id, s]));
     return [...byId.values()].filter((s) => REPORT_FORMATS.includes(s.format));
   }
 
-  /** Idempotent: a re-run inserts nothing new and re-queues only deliveries never attempted. */
+  /**
+   * Idempotent: a re-run inserts nothing new and re-queues only deliveries never attempted.
+   * A disabled subscription's delivery is inserted `held`: its status is read from the
+   * subscription row under a share lock, so it cannot interleave with enabling (which updates
+   * that row, then resumes what is held) and end up held after the resumption.
+   */
   async fanOut(event: DomainEvent): Promise<number> {
     const recipients = await this.recipients(event);
     if (recipients.length > 0) {
-      const payload = serializeEvent(event);
-      await this.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(WebhookDeliveryEntity)
-        .values(recipients.map((s) => ({ subscriptionId: s.id, eventId: event.id, messageId: event.id, eventType: event.type, payload })))
-        .orIgnore()
-        .execute();
+      await this.dataSource.query(
+        `INSERT INTO webhook_deliveries (subscription_id, event_id, message_id, event_type, payload, status)
+         SELECT s.id, $2, $2, $3, $4, CASE WHEN s.enabled THEN 'pending' ELSE 'held' END
+         FROM webhook_subscriptions s WHERE s.id = ANY($1::uuid[])
+         FOR SHARE OF s
+         ON CONFLICT (event_id, subscription_id) DO NOTHING`,
+        [recipients.map((s) => s.id), event.id, event.type, serializeEvent(event)],
+      );
     }
     const fresh = await this.deliveries.findBy({ eventId: event.id, status: 'pending', attempts: 0 });
     await Promise.all(fresh.map((delivery) => this.enqueue(delivery)));
@@ -103,16 +120,58 @@ export class WebhookDeliveriesService {
     return (await this.deliveries.findOneByOrFail({ id: delivery.id }));
   }
 
-  private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'>): Promise<void> {
-    await this.queue.add(
-      WEBHOOK_DELIVER_JOB,
-      { deliveryId: delivery.id },
-      {
-        jobId: deliverJobId(delivery.id, delivery.redeliveries),
-        attempts: this.schedule.attempts,
-        backoff: { type: DELIVERY_BACKOFF_TYPE },
-        delay: this.schedule.delayBefore(1) ?? 0,
-      },
-    );
+  /**
+   * Moves a subscription's held deliveries back to pending, inside the caller's transaction
+   * (the one that enables the subscription), oldest event first. The `held` → `pending`
+   * transition is the guard: enabling again, or concurrently, finds nothing left to resume.
+   */
+  async takeHeld(manager: EntityManager, subscriptionId: string): Promise<ResumedDelivery[]> {
+    const rows = (await manager.query(
+      `WITH resumed AS (
+         UPDATE webhook_deliveries
+         SET status = 'pending', resumes = resumes + 1, next_attempt_at = now(), last_error = NULL, updated_at = now()
+         WHERE subscription_id = $1 AND status = 'held'
+         RETURNING id, event_id, message_id, redeliveries, resumes, created_at
+       )
+       SELECT r.id, r.redeliveries, r.resumes FROM resumed r
+       LEFT JOIN events e ON e.id = r.event_id
+       ORDER BY COALESCE(e.occurred_at, r.created_at), r.message_id`,
+      [subscriptionId],
+    )) as ResumedDelivery[];
+    return rows;
+  }
+
+  /**
+   * Queues resumed deliveries as ordinary first runs (a fresh retry schedule), spaced in event
+   * order. All or none: if the queue refuses them, they go back to held, so enabling again
+   * resumes them instead of leaving them pending without a job.
+   */
+  async enqueueResumed(resumed: ResumedDelivery[]): Promise<void> {
+    if (resumed.length === 0) return;
+    const first = this.schedule.delayBefore(1) ?? 0;
+    try {
+      await this.queue.addBulk(
+        resumed.map((delivery, index) => ({
+          name: WEBHOOK_DELIVER_JOB,
+          data: { deliveryId: delivery.id },
+          opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
+        })),
+      );
+    } catch (error) {
+      await this.deliveries.update({ id: In(resumed.map((d) => d.id)), status: 'pending' }, { status: 'held', nextAttemptAt: null });
+      throw error;
+    }
+  }
+
+  private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>): Promise<void> {
+    await this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 });
+  }
+
+  private jobOptions(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>) {
+    return {
+      jobId: deliverJobId(delivery.id, delivery.redeliveries, delivery.resumes ?? 0),
+      attempts: this.schedule.attempts,
+      backoff: { type: DELIVERY_BACKOFF_TYPE },
+    };
   }
 }

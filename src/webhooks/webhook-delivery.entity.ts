@@ -1,10 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead', 'skipped'] as const;
+export const DELIVERY_STATUSES = ['pending', 'held', 'succeeded', 'failed', 'dead', 'skipped'] as const;
 /**
- * pending: queued or waiting for a retry; succeeded; failed: refused for good (SSRF, 3xx, 413,
- * a 4xx from a ticketing API) without retry; dead: the retry schedule ran out; skipped: nothing
- * to do for this format (e.g. a finding with no ticket to resolve).
+ * pending: queued or waiting for a retry; held: not sent because the subscription is disabled,
+ * resumed in event order when it is re-enabled; succeeded; failed: refused for good (SSRF, 3xx,
+ * 410, 413, a 4xx from a ticketing API) without retry; dead: the retry schedule ran out;
+ * skipped: nothing to do for this format (e.g. a finding with no ticket to resolve).
  */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -61,6 +62,10 @@ export class WebhookDeliveryEntity {
   /** Manual redeliveries so far; each runs as a job of its own. */
   @Column({ type: 'integer', default: 0 })
   redeliveries!: number;
+
+  /** Times a held delivery was resumed by re-enabling its subscription; each runs as a job of its own. */
+  @Column({ type: 'integer', default: 0 })
+  resumes!: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

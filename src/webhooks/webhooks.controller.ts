@@ -4,6 +4,7 @@ import { RequireScope } from '../auth/require-scope.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto } from './dto/created-webhook.dto';
+import { EnabledWebhookDto } from './dto/enabled-webhook.dto';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { UpdateWebhookDto } from './dto/update-webhook.dto';
 import { WebhookDeliveryDetailDto } from './dto/webhook-delivery-detail.dto';
@@ -65,8 +66,8 @@ export class WebhooksController {
   @Post(':id/enable')
   @HttpCode(200)
   @RequireScope('admin')
-  @ApiOkResponse({ type: WebhookDto })
-  enable(@Param('id', uuidParam) id: string): Promise<WebhookDto> {
+  @ApiOkResponse({ type: EnabledWebhookDto, description: 'Enabled; deliveries held while it was disabled are sent again, oldest first.' })
+  enable(@Param('id', uuidParam) id: string): Promise<EnabledWebhookDto> {
     return this.webhooks.enable(id);
   }
 

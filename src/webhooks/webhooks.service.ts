@@ -10,6 +10,7 @@ import { DeliveryError } from './delivery/delivery.errors';
 import { generateSecret } from './delivery/standard-webhooks';
 import type { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto } from './dto/created-webhook.dto';
+import { EnabledWebhookDto } from './dto/enabled-webhook.dto';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { UpdateWebhookDto } from './dto/update-webhook.dto';
 import { WebhookDeliveryAttemptDto } from './dto/webhook-delivery-attempt.dto';
@@ -112,11 +113,23 @@ export class WebhooksService {
     if (!result.affected) throw new WebhookNotFoundError(id);
   }
 
-  /** Turns a disabled subscription back on, with a clean failure count. */
-  async enable(id: string): Promise<WebhookDto> {
-    await this.getEntity(id);
-    await this.subscriptions.update({ id }, { enabled: true, disabledAt: null, disabledReason: null, consecutiveDead: 0 });
-    return this.get(id);
+  /**
+   * Turns a disabled subscription back on, with a clean failure count, and resumes the
+   * deliveries held while it was off (in the same transaction, so a fan-out running meanwhile
+   * either sees the subscription enabled or has its held delivery resumed here).
+   */
+  async enable(id: string): Promise<EnabledWebhookDto> {
+    const resumed = await this.subscriptions.manager.transaction(async (manager) => {
+      const updated = await manager.update(
+        WebhookSubscriptionEntity,
+        { id },
+        { enabled: true, disabledAt: null, disabledReason: null, consecutiveDead: 0 },
+      );
+      if (!updated.affected) throw new WebhookNotFoundError(id);
+      return this.deliveryService.takeHeld(manager, id);
+    });
+    await this.deliveryService.enqueueResumed(resumed);
+    return Object.assign(new EnabledWebhookDto(), await this.get(id), { resumedDeliveries: resumed.length });
   }
 
   async test(id: string): Promise<WebhookDeliveryDto> {

@@ -258,6 +258,44 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('holds events while disabled and sends them, in order and byte-identical, when re-enabled, once', async () => {
+    const hook = await receiver(() => ({ status: 410 }));
+    const { id, secret } = await subscribe(hook.url('/held'));
+    await emitOpened();
+    await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    const missed = [await emitOpened(), await emitOpened()];
+    const held = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'held').length === 2);
+    expect(held.filter((d) => d.status === 'held').map((d) => d.eventId).sort()).toEqual([...missed].sort());
+    expect(held.find((d) => d.status === 'held')).toMatchObject({ attempts: 0, nextAttemptAt: null, deliveredAt: null });
+    const listed = await http.get(`/v1/webhooks/${id}/deliveries?status=held`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toHaveLength(2);
+    expect(hook.requests).toHaveLength(1);
+
+    hook.respondWith(() => ({ status: 200 }));
+    const enabled = await http.post(`/v1/webhooks/${id}/enable`);
+    expect(enabled.status).toBe(200);
+    expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null, resumedDeliveries: 2 });
+    await hook.waitForRequests(3);
+    const resumed = hook.requests.slice(1);
+    expect(resumed.map((r) => r.headers['webhook-id'])).toEqual(missed);
+    const settled = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'succeeded').length === 2);
+    for (const request of resumed) {
+      expect(verifySignature(secret, request)).toBe(true);
+      const delivery = settled.find((d) => d.eventId === request.headers['webhook-id'])!;
+      expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, messageId: delivery.eventId });
+      const detail = await http.get(`/v1/webhooks/${id}/deliveries/${delivery.id}`);
+      expect(request.body.equals(Buffer.from(detail.body.payload))).toBe(true);
+      expect(JSON.parse(request.body.toString('utf8'))).toMatchObject({ id: delivery.eventId, type: 'finding.opened' });
+    }
+    expect(settled.find((d) => d.lastStatusCode === 410)).toMatchObject({ status: 'failed' });
+
+    const again = await http.post(`/v1/webhooks/${id}/enable`);
+    expect(again.body).toMatchObject({ enabled: true, resumedDeliveries: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(hook.requests).toHaveLength(3);
+  });
+
   it('filters by severity and target', async () => {
     const hook = await receiver();
     const { id: critical } = await subscribe(hook.url('/critical'), { filters: { severities: ['critical'] } });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { WebhookDeliveryEntity } from '../webhook-delivery.entity';
+import { DELIVERY_STATUSES, type WebhookDeliveryEntity } from '../webhook-delivery.entity';
 
 export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' })
@@ -17,7 +17,12 @@ export class WebhookDeliveryDto {
   @ApiProperty()
   eventType!: string;
 
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'dead', 'skipped'] })
+  @ApiProperty({
+    enum: DELIVERY_STATUSES,
+    description:
+      'pending: queued or awaiting a retry; held: not sent while the subscription was disabled, sent when it is re-enabled; ' +
+      'succeeded; failed: refused for good without retry; dead: the retry schedule ran out; skipped: nothing to do for this format.',
+  })
   status!: string;
 
   @ApiProperty({ description: 'Attempts made so far.' })

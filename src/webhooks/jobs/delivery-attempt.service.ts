@@ -31,6 +31,7 @@ export interface AttemptPosition {
  * One attempt of one delivery: send, log the attempt, and decide what follows — done, retry
  * later (by throwing RetryScheduledError, which BullMQ turns into a delayed retry), dead-letter
  * when the schedule is exhausted, or disable the subscription (410, or too many dead in a row).
+ * A delivery whose subscription is disabled is held, not sent, until the subscription is enabled.
  */
 @Injectable()
 export class DeliveryAttemptService {
@@ -58,7 +59,7 @@ export class DeliveryAttemptService {
     const subscription = await this.loadSubscription(delivery.subscriptionId);
     if (!subscription) return 'done';
     if (!subscription.enabled) {
-      await this.settle(delivery, { outcome: 'fail', statusCode: null, durationMs: null, error: 'subscription disabled' }, false);
+      await this.hold(delivery);
       return 'done';
     }
     if (!(await this.slots.acquire(subscription.id))) return 'busy';
@@ -136,6 +137,14 @@ export class DeliveryAttemptService {
     if (success) {
       await this.dataSource.manager.update(WebhookSubscriptionEntity, { id: delivery.subscriptionId }, { consecutiveDead: 0 });
     }
+  }
+
+  /**
+   * Not an attempt: the delivery waits, unsent, for the subscription to be re-enabled, which
+   * resumes it. Only a still-pending delivery is held, so a concurrent settle is never undone.
+   */
+  private async hold(delivery: WebhookDeliveryEntity): Promise<void> {
+    await this.dataSource.manager.update(WebhookDeliveryEntity, { id: delivery.id, status: 'pending' }, { status: 'held', nextAttemptAt: null });
   }
 
   private async deadLetter(delivery: WebhookDeliveryEntity, subscription: WebhookSubscriptionEntity, result: AttemptResult): Promise<void> {

@@ -18,7 +18,12 @@ export type FanoutPayload = z.infer<typeof fanoutPayloadSchema>;
 export const deliverPayloadSchema = z.object({ deliveryId: z.uuid() });
 export type DeliverPayload = z.infer<typeof deliverPayloadSchema>;
 
-/** The first run of a delivery and each manual redelivery get job ids of their own. */
-export function deliverJobId(deliveryId: string, redelivery: number): string {
-  return redelivery === 0 ? `dlv-${deliveryId}` : `dlv-${deliveryId}-r${redelivery}`;
+/**
+ * The first run of a delivery, each manual redelivery and each resumption after the
+ * subscription was re-enabled get job ids of their own: one of the two counters grows each
+ * time, so no pair repeats, and a repeated request for the same pair is deduplicated by BullMQ.
+ */
+export function deliverJobId(deliveryId: string, redelivery: number, resume = 0): string {
+  const base = redelivery === 0 ? `dlv-${deliveryId}` : `dlv-${deliveryId}-r${redelivery}`;
+  return resume === 0 ? base : `${base}-h${resume}`;
 }

@@ -5,7 +5,7 @@ export interface DeliveryView {
   eventId: string | null;
   messageId: string;
   eventType: string;
-  status: 'pending' | 'succeeded' | 'failed' | 'dead' | 'skipped';
+  status: 'pending' | 'held' | 'succeeded' | 'failed' | 'dead' | 'skipped';
   attempts: number;
   lastStatusCode: number | null;
   lastDurationMs: number | null;
