@@ -58,7 +58,11 @@ export class WebhookDeliveriesService {
       .createQueryBuilder('s')
       .where(':type = ANY(s.events)', { type: event.type })
       .getMany();
-    const matching = subscribed.filter((s) => matchesFilters(s.filters, event));
+    // A subscription is not told about its own disabling: it could not receive it, and a held
+    // copy would greet it when it is enabled again.
+    const matching = subscribed.filter(
+      (s) => matchesFilters(s.filters, event) && !(event.type === DomainEventType.WebhookDisabled && event.subject.subscriptionId === s.id),
+    );
     if (event.type !== DomainEventType.ReportReady) return matching;
     const named = Array.isArray(event.data.webhookIds) ? (event.data.webhookIds as string[]) : [];
     const extra = named.length > 0 ? await this.subscriptions.findBy({ id: In(named) }) : [];

@@ -180,7 +180,8 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
 
   it('dead-letters after the schedule, lists it, disables after two dead in a row with an event, and redelivers the same bytes', async () => {
     const hook = await receiver(() => ({ status: 500 }));
-    const { id } = await subscribe(hook.url('/down'));
+    // Subscribed to webhook.disabled too: it must not be told about its own disabling.
+    const { id } = await subscribe(hook.url('/down'), { events: ['finding.opened', 'webhook.disabled'] });
     await emitOpened();
     await emitOpened();
     const dead = await until(() => deliveries(id), (items) => items.length === 2 && items.every((d) => d.status === 'dead'));
@@ -203,7 +204,8 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
       await db.end();
     }
 
-    expect((await http.post(`/v1/webhooks/${id}/enable`)).body).toMatchObject({ enabled: true, disabledReason: null });
+    expect((await http.post(`/v1/webhooks/${id}/enable`)).body).toMatchObject({ enabled: true, disabledReason: null, resumedDeliveries: 0 });
+    expect((await deliveries(id)).filter((d) => d.eventType === 'webhook.disabled')).toEqual([]);
     hook.respondWith(() => ({ status: 200 }));
     const before = hook.requests.length;
     const target = dead[0]!;
