@@ -5,16 +5,7 @@ import { QueueName } from '../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../src/queues/redis-connection-options';
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
 import { WebhookReceiver } from '../utils/webhook-receiver';
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { until } from '../utils/until';
 
 describe('report schedules and reports', () => {
   let api: RunningApi;
@@ -104,7 +95,7 @@ describe('report schedules and reports', () => {
 
     const run = await http.post(`/v1/report-schedules/${scheduleId}/run`);
     expect(run.status).toBe(202);
-    const page = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 1);
+    const page = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 1, 90_000, 200);
     const report = page.body.items[0];
     expect(report).toMatchObject({ scheduleId, trigger: 'manual', runKey: `manual:${run.body.runId}`, formats: ['json', 'csv', 'markdown', 'html'] });
     expect(report.analysisIds).toHaveLength(1);
@@ -149,7 +140,7 @@ describe('report schedules and reports', () => {
 
     const second = await http.post(`/v1/report-schedules/${scheduleId}/run`);
     expect(second.status).toBe(202);
-    const both = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 2);
+    const both = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 2, 90_000, 200);
     const latest = both.body.items[0];
     const trend = JSON.parse((await http.get(`/v1/reports/${latest.id}`)).text).trend;
     expect(trend).toMatchObject({ previousReportId: report.id, openFindings: { previous: data.totals.findings.open.total } });

@@ -7,16 +7,7 @@ import { emitEvent, findingEventData, insertTargetAndFinding } from '../integrat
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
 import type { DeliveryView } from '../integration/webhooks/delivery-view';
 import { WebhookReceiver, type ReceivedRequest, type ReceiverReply } from '../utils/webhook-receiver';
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { until } from '../utils/until';
 
 const json = (request: ReceivedRequest) => JSON.parse(request.body.toString('utf8'));
 

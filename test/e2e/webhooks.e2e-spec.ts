@@ -16,6 +16,7 @@ import { emitEvent, findingEventData, insertTargetAndFinding } from '../integrat
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
 import type { DeliveryView } from '../integration/webhooks/delivery-view';
 import { WebhookReceiver, type ReceivedRequest } from '../utils/webhook-receiver';
+import { until } from '../utils/until';
 
 /** Names the tests resolve themselves: one private, one that changes its answer (DNS rebinding). */
 const dns = new Map<string, string>([
@@ -36,16 +37,6 @@ function verifySignature(secret: string, received: ReceivedRequest): boolean {
   const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${received.body.toString('utf8')}`).digest('base64');
   const signatures = String(received.headers['webhook-signature']).split(' ');
   return signatures.some((entry) => entry === `v1,${expected}`);
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
