@@ -1,23 +1,13 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { SeededRandom } from '../samples/seeded-random';
 
 /** Where generated benchmark inputs live (gitignored). */
 export const BENCH_DATA_DIR = join(__dirname, '..', '..', 'bench', '.data');
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
-/** Small, fast, seeded PRNG (mulberry32): the same seed always writes the same file. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Peer {
   eni: string;
@@ -33,7 +23,8 @@ interface Peer {
  * bounded set of flows, as real rejected traffic is), about 1% NODATA and a few SKIPDATA.
  */
 export async function generateFlowLog(path: string, lines: number, seed = 42): Promise<void> {
-  const random = prng(seed);
+  const seeded = new SeededRandom(seed);
+  const random = (): number => seeded.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
 

@@ -1,17 +1,7 @@
 import type { FlowAggregate } from '../src/engine/flow-log/flow-record';
 import type { IpPermission, NetworkAcl, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroup, Subnet, Vpc, VpcPeeringConnection } from '../src/engine/network/snapshot';
+import { SeededRandom } from '../samples/seeded-random';
 
-/** Seeded PRNG (mulberry32): the same seed always generates the same network and flows. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GeneratedNetwork {
   snapshot: NetworkSnapshot;
@@ -47,7 +37,8 @@ const SERVICE_PORTS = [22, 53, 80, 443, 3306, 5432, 6379, 8080, 8443, 9200];
  * from the internet, in both directions, with and without tcp-flags.
  */
 export function generateNetwork(seed = 42, size: NetworkSize = DEFAULT_SIZE): GeneratedNetwork {
-  const rnd = prng(seed);
+  const seeded = new SeededRandom(seed);
+  const rnd = (): number => seeded.next();
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 
