@@ -19,6 +19,7 @@ import type { CreateAnalysisDto } from './dto/create-analysis.dto';
 import { AnalysisPageDto } from './dto/analysis-page.dto';
 import { AnalysisDto } from './dto/analysis.dto';
 import type { ListAnalysesQuery } from './dto/list-analyses.query';
+import { Clock } from '../common/clock/clock';
 
 const UNIQUE_VIOLATION = '23505';
 const ACTIVE_INDEX = 'uq_analyses_active_target';
@@ -34,6 +35,7 @@ export class AnalysesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
     private readonly targets: TargetsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Queues an analysis of a window; 409 while another one of the target is queued or running. */
@@ -85,13 +87,14 @@ export class AnalysesService {
    */
   async cancel(id: string, by: string): Promise<AnalysisDto> {
     const entity = await this.getEntity(id);
+    const now = this.clock.now();
     const result = await this.analyses
       .createQueryBuilder()
       .update(AnalysisEntity)
       .set({
         status: 'cancelled',
-        finishedAt: () => 'now()',
-        failure: { reason: `cancelled by ${by}`, code: 'ANALYSIS.CANCELLED', stage: entity.stage, permanent: false, at: new Date().toISOString() },
+        finishedAt: now,
+        failure: { reason: `cancelled by ${by}`, code: 'ANALYSIS.CANCELLED', stage: entity.stage, permanent: false, at: now.toISOString() },
       })
       .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_ANALYSIS_STATUSES })
       .execute();
@@ -136,12 +139,13 @@ export class AnalysesService {
       await this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) });
     } catch (error) {
       // Without a job the analysis would stay queued forever and block the target: fail it now.
+      const now = this.clock.now();
       await this.analyses.update(
         { id: entity.id, status: In(ACTIVE_ANALYSIS_STATUSES) },
         {
           status: 'failed',
-          finishedAt: new Date(),
-          failure: { reason: 'the analysis could not be queued', code: 'QUEUE.UNAVAILABLE', stage: null, permanent: false, at: new Date().toISOString() },
+          finishedAt: now,
+          failure: { reason: 'the analysis could not be queued', code: 'QUEUE.UNAVAILABLE', stage: null, permanent: false, at: now.toISOString() },
         },
       );
       throw new AppError(ErrorCode.DependencyUnavailable, 'The job queue is unavailable; the analysis was not started.', {}, { cause: error });

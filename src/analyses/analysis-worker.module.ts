@@ -15,12 +15,13 @@ import { TargetEntity } from '../targets/target.entity';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalysisRunner } from './pipeline/analysis-runner.service';
+import { Clock } from '../common/clock/clock';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
   imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule],
   providers: [
-    { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
+    { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
     TargetSnapshotLoader,

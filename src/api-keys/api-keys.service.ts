@@ -10,6 +10,7 @@ import { generateApiKey, hashApiKey, keyMatchesHash, lookupIdOf } from './api-ke
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreatedApiKeyDto } from './dto/created-api-key.dto';
+import { Clock } from '../common/clock/clock';
 
 /** The configured bootstrap key authenticates as this principal; it has no row. */
 export const BOOTSTRAP_KEY_ID = 'bootstrap-admin';
@@ -24,6 +25,7 @@ export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
     config: ConfigService<AppConfig, true>,
+    private readonly clock: Clock,
   ) {
     const adminKey = config.get('auth', { infer: true }).adminApiKey;
     this.bootstrapKeyHash = adminKey ? hashApiKey(adminKey) : undefined;
@@ -46,7 +48,7 @@ export class ApiKeysService {
     const entity = await this.apiKeys.findOneBy({ id });
     if (!entity) throw new ApiKeyNotFoundError(id);
     if (!entity.revokedAt) {
-      await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     }
   }
 
@@ -64,7 +66,7 @@ export class ApiKeysService {
   }
 
   private async touch(entity: ApiKeyEntity): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (entity.lastUsedAt && now - entity.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
     await this.apiKeys.update({ id: entity.id }, { lastUsedAt: new Date(now) });
   }

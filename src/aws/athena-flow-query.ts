@@ -104,7 +104,7 @@ export class AthenaFlowQuery {
   }
 
   private async poll(): Promise<AthenaQueryStatistics> {
-    const deadline = Date.now() + this.options.timeoutMs;
+    const deadline = performance.now() + this.options.timeoutMs;
     let delay = this.options.pollInitialMs;
     for (;;) {
       this.throwIfAborted();
@@ -114,7 +114,7 @@ export class AthenaFlowQuery {
       if (state === 'SUCCEEDED') return this.statistics(execution);
       if (state === 'FAILED' || state === 'CANCELLED') throw this.failure(state, execution);
 
-      const remaining = deadline - Date.now();
+      const remaining = deadline - performance.now();
       if (remaining <= 0) {
         await this.cancel();
         throw new AthenaQueryError(

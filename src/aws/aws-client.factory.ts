@@ -5,6 +5,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
+import { Clock, SystemClock } from '../common/clock/clock';
 
 /**
  * Client settings applied to every client the factory builds. Meant for embedding and tests
@@ -24,6 +25,8 @@ export interface AwsClientFactoryOptions {
   /** Lifetime of assumed-role credentials; the provider refreshes them before expiry. */
   roleDurationSeconds?: number;
   clientConfig?: AwsSharedClientConfig;
+  /** When shared credentials count as expiring; the system clock by default. */
+  clock?: Clock;
 }
 
 interface ClientSet {
@@ -41,11 +44,11 @@ const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
  * EC2, Athena and STS clients means one AssumeRole per expiry instead of one per client.
  * Concurrent callers wait on the same call; a failed call is retried by the next caller.
  */
-function shareCredentials(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+function shareCredentials(provider: AwsCredentialIdentityProvider, clock: Clock): AwsCredentialIdentityProvider {
   let pending: Promise<AwsCredentialIdentity> | null = null;
   let current: AwsCredentialIdentity | null = null;
   const fresh = (c: AwsCredentialIdentity | null) =>
-    c !== null && (!c.expiration || c.expiration.getTime() - Date.now() > CREDENTIAL_REFRESH_MARGIN_MS);
+    c !== null && (!c.expiration || c.expiration.getTime() - clock.nowMs() > CREDENTIAL_REFRESH_MARGIN_MS);
   return async (options) => {
     if (fresh(current)) return current as AwsCredentialIdentity;
     pending ??= provider(options)
@@ -78,9 +81,11 @@ const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 export class AwsClientFactory {
   private readonly clients = new Map<string, ClientSet>();
   private readonly env: NodeJS.ProcessEnv;
+  private readonly clock: Clock;
 
   constructor(private readonly options: AwsClientFactoryOptions = {}) {
     this.env = options.env ?? process.env;
+    this.clock = options.clock ?? new SystemClock();
   }
 
   ec2(target: AwsTarget): EC2Client {
@@ -170,7 +175,7 @@ export class AwsClientFactory {
         ...this.sharedConfig(),
         ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
       },
-    }));
+    }), this.clock);
   }
 
   private clientConfig(target: AwsTarget, set: ClientSet, endpoint: string | undefined) {

@@ -15,7 +15,7 @@ function encode(value: bigint, length: number): string {
  * `evt_` + a ULID (48-bit millisecond time, 80 random bits, Crockford base32): ids sort by
  * creation time, which keeps the events index append-only and makes logs easy to read.
  */
-export function newEventId(now: number = Date.now()): string {
+export function newEventId(now: number): string {
   const random = BigInt(`0x${randomBytes(10).toString('hex')}`);
   return `evt_${encode(BigInt(now), 10)}${encode(random, 16)}`;
 }

@@ -8,6 +8,7 @@ import { QueueName } from '../queues/queue-names';
 import type { DomainEvent, DomainEventSubject, DomainEventType } from './domain-event';
 import { EventEntity } from './event.entity';
 import { newEventId } from './event-id.util';
+import { Clock } from '../common/clock/clock';
 
 /** The job that fans one event out to the subscribed webhooks (processed by the webhooks module). */
 export const WEBHOOK_FANOUT_JOB = 'webhook.fanout';
@@ -32,13 +33,14 @@ export class EventsService {
   constructor(
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
     @InjectQueue(QueueName.WebhookDelivery) private readonly webhookQueue: Queue,
+    private readonly clock: Clock,
   ) {}
 
   async record(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
     const entity = manager.create(EventEntity, {
-      id: newEventId(),
+      id: newEventId(this.clock.nowMs()),
       type: event.type,
-      occurredAt: event.occurredAt ?? new Date(),
+      occurredAt: event.occurredAt ?? this.clock.now(),
       targetId: event.subject.targetId,
       subject: event.subject,
       data: event.data,
@@ -56,7 +58,7 @@ export class EventsService {
     await this.webhookQueue.addBulk(
       ids.map((id) => ({ name: WEBHOOK_FANOUT_JOB, data: { eventId: id }, opts: { jobId: id } })),
     );
-    await this.events.update({ id: In(ids), publishedAt: IsNull() }, { publishedAt: new Date() });
+    await this.events.update({ id: In(ids), publishedAt: IsNull() }, { publishedAt: this.clock.now() });
   }
 
   /**

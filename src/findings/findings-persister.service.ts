@@ -50,10 +50,10 @@ export class FindingsPersister {
       const status: FindingStatus = before ? (change?.to ?? before.status) : 'open';
       const id = await this.upsert(manager, ctx, item, status, change !== null);
       if (!before) {
-        await this.audit(manager, id, null, 'open', 'first seen', ctx.analysisId);
+        await this.audit(manager, id, null, 'open', 'first seen', ctx);
         eventIds.push(await this.emit(manager, DomainEventType.FindingOpened, id, ctx, item.finding));
       } else if (change) {
-        await this.audit(manager, id, before.status, change.to, change.reason, ctx.analysisId);
+        await this.audit(manager, id, before.status, change.to, change.reason, ctx);
         if (change.event) eventIds.push(await this.emit(manager, change.event, id, ctx, item.finding));
       }
     }
@@ -88,7 +88,7 @@ export class FindingsPersister {
       .where('id = :id AND status IN (:...statuses)', { id, statuses: AUTO_RESOLVABLE })
       .execute();
     if (!result.affected) return null;
-    await this.audit(manager, id, from, 'resolved', reason, ctx.analysisId);
+    await this.audit(manager, id, from, 'resolved', reason, ctx);
     return this.emit(manager, DomainEventType.FindingResolved, id, ctx, finding);
   }
 
@@ -113,10 +113,10 @@ export class FindingsPersister {
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
          "records", "packets", "bytes", "first_seen", "last_seen", "finding", "flows", "counts", "search_text",
-         "first_analysis_id", "last_analysis_id")
+         "first_analysis_id", "last_analysis_id", "created_at", "updated_at")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
          (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text($20::jsonb)),
-         $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24)
+         $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24, $26, $26)
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
          "status" = $3,
          "status_reason" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."status_reason" END,
@@ -139,22 +139,24 @@ export class FindingsPersister {
          "flows" = EXCLUDED."flows",
          "search_text" = EXCLUDED."search_text",
          "last_analysis_id" = EXCLUDED."last_analysis_id",
-         "updated_at" = now()
+         "updated_at" = $26
        RETURNING "id"`,
       [
         ctx.targetId, f.fingerprint, status, f.classification, f.severity, SEVERITY_RANK[f.severity] ?? 0, f.blockedBy.control,
         f.traffic.direction, f.traffic.protocol, f.traffic.port, f.traffic.returnTraffic, columns.securityGroupIds, columns.networkAclId,
         item.vpcIds, columns.interfaceIds, f.traffic.packets, f.traffic.bytes, new Date(f.traffic.firstSeen), new Date(f.traffic.lastSeen),
-        JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened,
+        JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened, ctx.now,
       ],
     );
     return rows[0].id;
   }
 
   private async audit(
-    manager: EntityManager, findingId: string, from: FindingStatus | null, to: FindingStatus, reason: string, analysisId: string,
+    manager: EntityManager, findingId: string, from: FindingStatus | null, to: FindingStatus, reason: string, ctx: PersistContext,
   ): Promise<void> {
-    await manager.insert(FindingEventEntity, { findingId, actorType: 'system', actorId: null, fromStatus: from, toStatus: to, reason, analysisId });
+    await manager.insert(FindingEventEntity, {
+      findingId, actorType: 'system', actorId: null, fromStatus: from, toStatus: to, reason, analysisId: ctx.analysisId, at: ctx.now,
+    });
   }
 
   private async emit(manager: EntityManager, type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): Promise<string> {

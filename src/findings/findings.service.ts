@@ -18,6 +18,7 @@ import { FindingInvalidTransitionError } from './finding-invalid-transition.erro
 import { eventOfUserChange, userTransitionAllowed } from './finding-lifecycle';
 import { FindingNotFoundError } from './finding-not-found.error';
 import { FindingEntity } from './finding.entity';
+import { Clock } from '../common/clock/clock';
 
 /** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
 const SORTS: Record<FindingSort, Omit<KeysetSort<FindingEntity>, 'direction'>> = {
@@ -36,6 +37,7 @@ export class FindingsService {
     @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
+    private readonly clock: Clock,
   ) {}
 
   async list(query: ListFindingsQuery): Promise<FindingPageDto> {
@@ -87,7 +89,7 @@ export class FindingsService {
       if (!entity) throw new FindingNotFoundError(id);
       const from = entity.status;
       if (!userTransitionAllowed(from, dto.status)) throw new FindingInvalidTransitionError(id, from, dto.status);
-      const now = new Date();
+      const now = this.clock.now();
       await manager.update(
         FindingEntity,
         { id },
@@ -128,7 +130,7 @@ export class FindingsService {
     if (dto.expiresAt === undefined) return null;
     if (dto.status !== 'suppressed') throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt applies to suppressed only' }]);
     const expiresAt = new Date(dto.expiresAt);
-    if (expiresAt.getTime() <= Date.now()) throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+    if (expiresAt.getTime() <= this.clock.nowMs()) throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     return expiresAt;
   }
 }

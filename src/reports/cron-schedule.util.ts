@@ -26,7 +26,7 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 /** The next `count` fire times, for the API to show what a schedule will do. */
-export function nextFireTimes(expression: string, timeZone: string, count: number, from = new Date()): string[] {
+export function nextFireTimes(expression: string, timeZone: string, count: number, from: Date): string[] {
   const interval = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: from });
   return interval.take(count).map((date) => date.toISOString() ?? '');
 }

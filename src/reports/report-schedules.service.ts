@@ -16,6 +16,7 @@ import type { ReportFormat } from './render/report-data';
 import { ReportScheduleNotFoundError } from './report-schedule-not-found.error';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
+import { Clock } from '../common/clock/clock';
 
 /** Report schedules; each change is applied to its BullMQ job scheduler at once. */
 @Injectable()
@@ -25,6 +26,7 @@ export class ReportSchedulesService {
     @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
     @InjectRepository(WebhookSubscriptionEntity) private readonly webhooks: Repository<WebhookSubscriptionEntity>,
     private readonly scheduler: ReportSchedulerService,
+    private readonly clock: Clock,
   ) {}
 
   async create(dto: CreateReportScheduleDto): Promise<ReportScheduleDto> {
@@ -43,16 +45,17 @@ export class ReportSchedulesService {
       }),
     );
     await this.scheduler.apply(entity);
-    return ReportScheduleDto.fromEntity(entity);
+    return ReportScheduleDto.fromEntity(entity, this.clock.now());
   }
 
   async list(): Promise<ReportScheduleDto[]> {
     const rows = await this.schedules.find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map((row) => ReportScheduleDto.fromEntity(row));
+    const now = this.clock.now();
+    return rows.map((row) => ReportScheduleDto.fromEntity(row, now));
   }
 
   async get(id: string): Promise<ReportScheduleDto> {
-    return ReportScheduleDto.fromEntity(await this.getEntity(id));
+    return ReportScheduleDto.fromEntity(await this.getEntity(id), this.clock.now());
   }
 
   async update(id: string, dto: UpdateReportScheduleDto): Promise<ReportScheduleDto> {
@@ -70,7 +73,7 @@ export class ReportSchedulesService {
     await this.validate(next);
     const saved = await this.schedules.save(next);
     await this.scheduler.apply(saved);
-    return ReportScheduleDto.fromEntity(saved);
+    return ReportScheduleDto.fromEntity(saved, this.clock.now());
   }
 
   async remove(id: string): Promise<void> {
@@ -82,7 +85,7 @@ export class ReportSchedulesService {
   async runNow(id: string): Promise<ReportRunDto> {
     await this.getEntity(id);
     const runId = randomUUID();
-    const requestedAt = new Date();
+    const requestedAt = this.clock.now();
     await this.scheduler.runNow(id, runId, requestedAt);
     return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
   }

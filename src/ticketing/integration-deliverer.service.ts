@@ -19,6 +19,7 @@ import { OutboundHttpService } from '../webhooks/outbound-http.service';
 import { PING_EVENT_TYPE, type WebhookEnvelope } from '../webhooks/webhook-envelope';
 import type { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
 import { FindingTicketEntity } from './finding-ticket.entity';
+import { Clock } from '../common/clock/clock';
 
 type FindingEventType = 'finding.opened' | 'finding.reopened' | 'finding.resolved';
 
@@ -42,6 +43,7 @@ export class IntegrationDelivererService {
   constructor(
     @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
     private readonly http: OutboundHttpService,
+    private readonly clock: Clock,
     config: ConfigService,
   ) {
     this.publicUrl = config.get<IntegrationsConfig>('integrations', { infer: true })!.publicUrl;
@@ -113,7 +115,7 @@ export class IntegrationDelivererService {
       .createQueryBuilder()
       .insert()
       .into(FindingTicketEntity)
-      .values({ findingId, subscriptionId: subscription.id, system, externalId: ref.externalId, externalKey: ref.key, url: ref.url, state, lastSyncedAt: new Date() })
+      .values({ findingId, subscriptionId: subscription.id, system, externalId: ref.externalId, externalKey: ref.key, url: ref.url, state, lastSyncedAt: this.clock.now() })
       .orUpdate(['state', 'last_synced_at'], ['finding_id', 'subscription_id'])
       .execute();
   }

@@ -14,6 +14,7 @@ import { matchesFilters } from './webhook-filters';
 import { PING_EVENT_TYPE, serializeEvent } from './webhook-envelope';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+import { Clock } from '../common/clock/clock';
 
 /** Formats that can carry report.ready (a report is not a ticket). */
 const REPORT_FORMATS = ['standard', 'slack'];
@@ -44,6 +45,7 @@ export class WebhookDeliveriesService {
     @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue,
+    private readonly clock: Clock,
     config: ConfigService,
   ) {
     this.schedule = new DeliverySchedule(config.get<IntegrationsConfig>('integrations', { infer: true })!.retryScheduleMs);
@@ -95,10 +97,11 @@ export class WebhookDeliveriesService {
 
   /** A `webhook.test` delivery with a fresh id, sent like any other. */
   async ping(subscription: WebhookSubscriptionEntity): Promise<WebhookDeliveryEntity> {
+    const now = this.clock.now();
     const event: DomainEvent = {
-      id: newEventId(),
+      id: newEventId(now.getTime()),
       type: PING_EVENT_TYPE as DomainEvent['type'],
-      occurredAt: new Date().toISOString(),
+      occurredAt: now.toISOString(),
       subject: { targetId: null, subscriptionId: subscription.id },
       data: { message: 'Test event from sgdoctor', subscriptionId: subscription.id },
     };
@@ -114,7 +117,7 @@ export class WebhookDeliveriesService {
     const result = await this.deliveries
       .createQueryBuilder()
       .update(WebhookDeliveryEntity)
-      .set({ status: 'pending', redeliveries: () => 'redeliveries + 1', nextAttemptAt: () => 'now()', deadAt: null })
+      .set({ status: 'pending', redeliveries: () => 'redeliveries + 1', nextAttemptAt: this.clock.now(), deadAt: null })
       .where('id = :id AND status <> :pending', { id: delivery.id, pending: 'pending' })
       .returning('*')
       .execute();
@@ -133,14 +136,14 @@ export class WebhookDeliveriesService {
     const rows = (await manager.query(
       `WITH resumed AS (
          UPDATE webhook_deliveries
-         SET status = 'pending', resumes = resumes + 1, next_attempt_at = now(), last_error = NULL, updated_at = now()
+         SET status = 'pending', resumes = resumes + 1, next_attempt_at = $2, last_error = NULL, updated_at = now()
          WHERE subscription_id = $1 AND status = 'held'
          RETURNING id, event_id, message_id, redeliveries, resumes, created_at
        )
        SELECT r.id, r.redeliveries, r.resumes FROM resumed r
        LEFT JOIN events e ON e.id = r.event_id
        ORDER BY COALESCE(e.occurred_at, r.created_at), r.message_id`,
-      [subscriptionId],
+      [subscriptionId, this.clock.now()],
     )) as ResumedDelivery[];
     return rows;
   }

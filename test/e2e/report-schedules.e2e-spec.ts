@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/common/clock/clock';
 import { QueueName } from '../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../src/queues/redis-connection-options';
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
@@ -21,7 +22,9 @@ describe('report schedules and reports', () => {
   };
 
   beforeAll(async () => {
-    api = await startApi();
+    // The samples hold one day of flow logs, 2026-11-24 (UTC): the service's clock starts the
+    // morning after, so a 72-hour look-back covers them on any day the suite runs.
+    api = await startApi({ clock: new SystemClock(new Date('2026-11-25T06:30:00Z')) });
     queue = new Queue(QueueName.Report, { connection: redisOptionsFromUrl(api.config.redis.url), prefix: api.config.redis.prefix });
     receiver = await WebhookReceiver.start();
     const target = await http.post('/v1/targets', {

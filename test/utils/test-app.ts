@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
+import type { Clock } from '../../src/common/clock/clock';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
 import { createFastifyAdapter } from '../../src/common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../../src/common/http/configure-http-app';
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Keep the database and Redis keys after close (a caller that owns them). */
   keepResources?: boolean;
+  /** The app's clock (the system clock by default). */
+  clock?: Clock;
 }
 
 /**
@@ -41,7 +44,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, migrations: await loadMigrationClasses() })],
+    imports: [AppModule.forRoot({ config, clock: options.clock, migrations: await loadMigrationClasses() })],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { bufferLogs: true });
   configureHttpApp(app);

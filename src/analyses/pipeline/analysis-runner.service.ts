@@ -25,6 +25,7 @@ import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
 import { collectFileFlows } from './file-flow-collector';
 import { hourlyBucketCounts } from './hourly-counts';
+import { Clock } from '../../common/clock/clock';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
@@ -67,6 +68,7 @@ export class AnalysisRunner {
     private readonly athena: AthenaFlowSource,
     private readonly persister: FindingsPersister,
     private readonly events: EventsService,
+    private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
@@ -86,9 +88,9 @@ export class AnalysisRunner {
     const timed = async <T>(name: AnalysisStage, work: () => Promise<T>): Promise<T> => {
       stage = name;
       await this.enterStage(payload, name, reporter);
-      const started = Date.now();
+      const started = performance.now();
       const result = await work();
-      statistics.stageDurationsMs![name] = Date.now() - started;
+      statistics.stageDurationsMs![name] = Math.round(performance.now() - started);
       return result;
     };
     try {
@@ -110,7 +112,7 @@ export class AnalysisRunner {
       statistics.fixes = correlated.diagnosis.stats.fixes;
       await this.pause(abort.signal);
       await timed('persist', async () => {
-        const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: new Date() };
+        const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
         for (let i = 0; i < correlated.observed.length; i += PERSIST_BATCH) {
           abort.signal.throwIfAborted();
           const batch = correlated.observed.slice(i, i + PERSIST_BATCH);
@@ -133,7 +135,7 @@ export class AnalysisRunner {
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
         statistics.findings = await this.findingCounts(manager, analysis.id, target.id);
         // A failure recorded by an earlier, retried attempt of this job is not the outcome.
-        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: new Date() });
+        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: this.clock.now() });
         const event = await this.events.record(manager, {
           type: DomainEventType.AnalysisCompleted,
           subject: { targetId: target.id, analysisId: analysis.id },
@@ -161,11 +163,12 @@ export class AnalysisRunner {
     const result = await this.dataSource
       .createQueryBuilder()
       .update(AnalysisEntity)
-      .set({ status: 'running', startedAt: () => 'COALESCE(started_at, now())' })
+      .set({ status: 'running', startedAt: () => 'COALESCE(started_at, :now)' })
       .where('id = :id AND attempt = :attempt AND status IN (:...statuses)', {
         id: payload.analysisId,
         attempt: payload.attempt,
         statuses: ['queued', 'running'],
+        now: this.clock.now(),
       })
       .execute();
     if (!result.affected) return null;
@@ -305,7 +308,7 @@ export class AnalysisRunner {
     statistics: AnalysisStatistics,
   ): Promise<void> {
     const classified = classifyFailure(error);
-    const failure: AnalysisFailure = { ...classified, stage, at: new Date().toISOString() };
+    const failure: AnalysisFailure = { ...classified, stage, at: this.clock.now().toISOString() };
     const final = classified.permanent || reporter.isLastAttempt();
     this.logger.warn(`analysis ${analysis.id} failed at ${stage}${final ? '' : ' (will retry)'}: ${classified.reason}`);
     try {
@@ -314,7 +317,7 @@ export class AnalysisRunner {
           await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
           return [];
         }
-        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'failed', failure, statistics, finishedAt: new Date() });
+        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'failed', failure, statistics, finishedAt: this.clock.now() });
         const event = await this.events.record(manager, {
           type: DomainEventType.AnalysisFailed,
           subject: { targetId: analysis.targetId, analysisId: analysis.id },

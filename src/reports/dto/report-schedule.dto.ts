@@ -42,7 +42,7 @@ export class ReportScheduleDto {
   @ApiProperty()
   updatedAt!: string;
 
-  static fromEntity(entity: ReportScheduleEntity): ReportScheduleDto {
+  static fromEntity(entity: ReportScheduleEntity, now: Date): ReportScheduleDto {
     return Object.assign(new ReportScheduleDto(), {
       id: entity.id,
       name: entity.name,
@@ -53,7 +53,7 @@ export class ReportScheduleDto {
       formats: entity.formats,
       webhookIds: entity.webhookIds,
       enabled: entity.enabled,
-      nextRuns: entity.enabled ? nextFireTimes(entity.cron, entity.timeZone, 3) : [],
+      nextRuns: entity.enabled ? nextFireTimes(entity.cron, entity.timeZone, 3, now) : [],
       lastRunAt: entity.lastRunAt?.toISOString() ?? null,
       createdAt: entity.createdAt.toISOString(),
       updatedAt: entity.updatedAt.toISOString(),

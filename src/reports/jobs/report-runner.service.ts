@@ -19,6 +19,7 @@ import type { ReportRunPayload } from '../report-job';
 import { ReportScheduleEntity } from '../report-schedule.entity';
 import { ReportEntity } from '../report.entity';
 import { ReportInputLoader } from './report-input.loader';
+import { Clock } from '../../common/clock/clock';
 
 const HOUR_MS = 3_600_000;
 const POLL_MS = 1_000;
@@ -45,6 +46,7 @@ export class ReportRunner {
     private readonly analyses: AnalysesService,
     private readonly loader: ReportInputLoader,
     private readonly events: EventsService,
+    private readonly clock: Clock,
     config: ConfigService,
   ) {
     this.waitMs = config.get<IntegrationsConfig>('integrations', { infer: true })!.reportAnalysisWaitMs;
@@ -53,11 +55,12 @@ export class ReportRunner {
   async run(payload: ReportRunPayload, context: ReportRunContext): Promise<ReportRunOutcome> {
     const schedule = await this.dataSource.manager.findOneBy(ReportScheduleEntity, { id: payload.scheduleId });
     if (!schedule) return { skipped: `schedule ${payload.scheduleId} no longer exists` };
-    const runKey = payload.manual ? `manual:${payload.manual.runId}` : `schedule:${schedule.id}:${context.tickMs ?? Date.now()}`;
+    const tickMs = context.tickMs ?? this.clock.nowMs();
+    const runKey = payload.manual ? `manual:${payload.manual.runId}` : `schedule:${schedule.id}:${tickMs}`;
     const existing = await this.dataSource.manager.findOneBy(ReportEntity, { runKey });
     if (existing) return { reportId: existing.id, created: false };
 
-    const end = payload.manual ? new Date(payload.manual.requestedAt) : new Date(context.tickMs ?? Date.now());
+    const end = new Date(payload.manual ? payload.manual.requestedAt : tickMs);
     const period: ReportPeriod = { from: new Date(end.getTime() - schedule.lookbackHours * HOUR_MS).toISOString(), to: end.toISOString() };
     const analysisIds = await this.startAnalyses(schedule, period);
     await this.waitFor(analysisIds);
@@ -70,7 +73,7 @@ export class ReportRunner {
       targetIds: schedule.targetIds,
       period,
       analysisIds,
-      generatedAt: new Date(),
+      generatedAt: this.clock.now(),
     });
     const data = buildReportData(input);
     const created = await this.store(schedule, { reportId, runKey, trigger: payload.manual ? 'manual' : 'schedule', period, analysisIds, data });
@@ -101,8 +104,8 @@ export class ReportRunner {
 
   /** Polls until every analysis finished, or the configured wait ran out (the report then says what it has). */
   private async waitFor(analysisIds: string[]): Promise<void> {
-    const deadline = Date.now() + this.waitMs;
-    while (analysisIds.length > 0 && Date.now() < deadline) {
+    const deadline = performance.now() + this.waitMs;
+    while (analysisIds.length > 0 && performance.now() < deadline) {
       const active = await this.dataSource.manager.count(AnalysisEntity, { where: { id: In(analysisIds), status: In([...ACTIVE_ANALYSIS_STATUSES]) } });
       if (active === 0) return;
       await sleep(POLL_MS);
@@ -137,7 +140,7 @@ export class ReportRunner {
         const existing = await manager.findOneByOrFail(ReportEntity, { runKey: report.runKey });
         return { reportId: existing.id, created: false, eventIds: [] as string[] };
       }
-      await manager.update(ReportScheduleEntity, { id: schedule.id }, { lastRunAt: new Date() });
+      await manager.update(ReportScheduleEntity, { id: schedule.id }, { lastRunAt: this.clock.now() });
       const totals = report.data.totals;
       const event = await this.events.record(manager, {
         type: DomainEventType.ReportReady,

@@ -39,8 +39,8 @@ export interface DeliveryClassification {
  */
 export function classifyDeliveryResponse(
   status: number,
-  headers: Record<string, string | undefined> = {},
-  now: Date = new Date(),
+  headers: Record<string, string | undefined>,
+  now: Date,
 ): DeliveryClassification {
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
   if (status === 410) return { outcome: 'disable' };
@@ -56,7 +56,7 @@ export function classifyDeliveryResponse(
  * `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date, clamped to
  * [0, MAX_RETRY_AFTER_MS]; null when absent or unparseable.
  */
-export function parseRetryAfter(value: string | undefined, now: Date = new Date()): number | null {
+export function parseRetryAfter(value: string | undefined, now: Date): number | null {
   if (value === undefined) return null;
   const text = value.trim();
   let ms: number;

@@ -54,7 +54,7 @@ export function buildSignatureHeaders(
   secret: string,
   id: string,
   body: string | Buffer,
-  now: Date = new Date(),
+  now: Date,
 ): StandardWebhookHeaders {
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
@@ -73,7 +73,7 @@ export function verify(
   secret: string,
   headers: Partial<Record<string, string | string[] | undefined>>,
   body: string | Buffer,
-  options: { now?: Date; toleranceSeconds?: number } = {},
+  options: { now: Date; toleranceSeconds?: number },
 ): VerifyResult {
   const id = single(headers['webhook-id']);
   const timestampText = single(headers['webhook-timestamp']);
@@ -82,7 +82,7 @@ export function verify(
   if (!/^\d{1,12}$/.test(timestampText)) return { ok: false, reason: 'invalid-timestamp' };
 
   const timestamp = Number(timestampText);
-  const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const nowSeconds = Math.floor(options.now.getTime() / 1000);
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (timestamp < nowSeconds - tolerance) return { ok: false, reason: 'timestamp-too-old' };
   if (timestamp > nowSeconds + tolerance) return { ok: false, reason: 'timestamp-too-new' };

@@ -20,6 +20,7 @@ import { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { RetryScheduledError } from './retry-scheduled.error';
 import { SubscriptionSlotsService } from './subscription-slots.service';
+import { Clock } from '../../common/clock/clock';
 
 /** Where a job stands in its schedule: attempt `attempt` of at most `maxAttempts` for this job. */
 export interface AttemptPosition {
@@ -46,6 +47,7 @@ export class DeliveryAttemptService {
     private readonly deliveries: WebhookDeliveriesService,
     private readonly events: EventsService,
     private readonly slots: SubscriptionSlotsService,
+    private readonly clock: Clock,
     config: ConfigService,
   ) {
     this.settings = config.get<IntegrationsConfig>('integrations', { infer: true })!;
@@ -84,7 +86,7 @@ export class DeliveryAttemptService {
     if (result.outcome === 'retry') {
       const delay = position.attempt < position.maxAttempts ? this.deliveries.schedule.delayBefore(position.attempt + 1, result.retryAfterMs) : null;
       if (delay !== null) {
-        await this.record(delivery, result, { status: 'pending', nextAttemptAt: new Date(Date.now() + delay) });
+        await this.record(delivery, result, { status: 'pending', nextAttemptAt: new Date(this.clock.nowMs() + delay) });
         throw new RetryScheduledError(delay, result.error ?? 'delivery failed');
       }
       await this.deadLetter(delivery, subscription, result);
@@ -118,10 +120,10 @@ export class DeliveryAttemptService {
     const response = await this.http.client.request({
       url: subscription.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload) },
+      headers: { 'content-type': 'application/json', ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload, this.clock.now()) },
       body: delivery.payload,
     });
-    const verdict = classifyDeliveryResponse(response.status, response.headers);
+    const verdict = classifyDeliveryResponse(response.status, response.headers, this.clock.now());
     return {
       outcome: verdict.outcome,
       statusCode: response.status,
@@ -133,7 +135,7 @@ export class DeliveryAttemptService {
 
   private async settle(delivery: WebhookDeliveryEntity, result: AttemptResult, success: boolean): Promise<void> {
     const status = result.outcome === 'delivered' ? 'succeeded' : result.outcome === 'skipped' ? 'skipped' : 'failed';
-    await this.record(delivery, result, { status, nextAttemptAt: null, deliveredAt: success ? new Date() : null });
+    await this.record(delivery, result, { status, nextAttemptAt: null, deliveredAt: success ? this.clock.now() : null });
     if (success) {
       await this.dataSource.manager.update(WebhookSubscriptionEntity, { id: delivery.subscriptionId }, { consecutiveDead: 0 });
     }
@@ -148,7 +150,7 @@ export class DeliveryAttemptService {
   }
 
   private async deadLetter(delivery: WebhookDeliveryEntity, subscription: WebhookSubscriptionEntity, result: AttemptResult): Promise<void> {
-    await this.record(delivery, result, { status: 'dead', nextAttemptAt: null, deadAt: new Date() });
+    await this.record(delivery, result, { status: 'dead', nextAttemptAt: null, deadAt: this.clock.now() });
     const rows = (await this.dataSource.query(
       `UPDATE webhook_subscriptions SET consecutive_dead = consecutive_dead + 1 WHERE id = $1 RETURNING consecutive_dead`,
       [subscription.id],
@@ -168,7 +170,7 @@ export class DeliveryAttemptService {
         lastStatusCode: result.statusCode,
         lastDurationMs: result.durationMs,
         lastError: result.error,
-        lastAttemptAt: new Date(),
+        lastAttemptAt: this.clock.now(),
         ...changes,
       },
     );
@@ -180,7 +182,7 @@ export class DeliveryAttemptService {
       const result = await manager.update(
         WebhookSubscriptionEntity,
         { id: subscription.id, enabled: true },
-        { enabled: false, disabledAt: new Date(), disabledReason: reason },
+        { enabled: false, disabledAt: this.clock.now(), disabledReason: reason },
       );
       if (!result.affected) return [];
       const event = await this.events.record(manager, {

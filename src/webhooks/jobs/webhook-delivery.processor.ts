@@ -1,3 +1,4 @@
+import { queueTimeMs } from '../../queues/queue-time.util';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -77,7 +78,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   private async sweep(): Promise<{ published: number; retried: number }> {
     const published = await this.events.publishPending();
     const failed = await this.queue.getFailed(0, 499);
-    const cutoff = Date.now() - SWEEP_RETRY_WINDOW_MS;
+    const cutoff = queueTimeMs() - SWEEP_RETRY_WINDOW_MS;
     let retried = 0;
     for (const job of failed) {
       if ((job.name === WEBHOOK_FANOUT_JOB || job.name === WEBHOOK_DELIVER_JOB) && (job.finishedOn ?? 0) >= cutoff) {
@@ -97,7 +98,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     });
     if (state === 'busy') {
       // Not an attempt: back to the delayed set without using one of the schedule's retries.
-      await job.moveToDelayed(Date.now() + BUSY_DELAY_MS + Math.floor(Math.random() * BUSY_DELAY_MS), token);
+      await job.moveToDelayed(queueTimeMs() + BUSY_DELAY_MS + Math.floor(Math.random() * BUSY_DELAY_MS), token);
       throw new DelayedError();
     }
   }

@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../../src/app.module';
+import type { Clock } from '../../../src/common/clock/clock';
 import { createFastifyAdapter } from '../../../src/common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { loadAppConfig, type AppConfig } from '../../../src/config/app-config';
@@ -65,10 +66,12 @@ function configFor(resources: Resources, env: Record<string, string>): AppConfig
  * The real API on its own database and Redis prefix, optionally with the worker in-process and
  * a host resolver standing in for DNS (to test names that resolve to private addresses).
  */
-export async function startApi(options: { env?: Record<string, string>; resources?: Resources; hostResolver?: HostResolver } = {}): Promise<RunningApi> {
+export async function startApi(
+  options: { env?: Record<string, string>; resources?: Resources; hostResolver?: HostResolver; clock?: Clock } = {},
+): Promise<RunningApi> {
   const resources = options.resources ?? newResources();
   const config = configFor(resources, { SGDOCTOR_WITH_WORKER: 'true', ...options.env });
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, migrations: await loadMigrationClasses() })] });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, clock: options.clock, migrations: await loadMigrationClasses() })] });
   if (options.hostResolver) builder = builder.overrideProvider(HOST_RESOLVER).useValue(options.hostResolver);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { bufferLogs: true });
@@ -79,9 +82,9 @@ export async function startApi(options: { env?: Record<string, string>; resource
 }
 
 /** A worker process's module on existing resources (the API ran the migrations). */
-export async function startWorker(resources: Resources, env: Record<string, string> = {}): Promise<RunningWorker> {
+export async function startWorker(resources: Resources, env: Record<string, string> = {}, clock?: Clock): Promise<RunningWorker> {
   const config = configFor(resources, env);
-  const moduleRef = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ config, migrations: await loadMigrationClasses() })] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ config, clock, migrations: await loadMigrationClasses() })] }).compile();
   const context = await moduleRef.init();
   return { context, close: () => context.close() };
 }
