@@ -58,14 +58,19 @@ describe('built processes', () => {
       expect(ready.status).toBe(200);
       const docs = (await (await fetch(`${baseUrl}/docs-json`)).json()) as { openapi: string };
       expect(docs.openapi).toMatch(/^3\./);
-      const anonymous = await fetch(`${baseUrl}/v1/api-keys`);
+      const anonymous = await fetch(`${baseUrl}/v1/api-keys`, { headers: { 'x-request-id': 'lifecycle-anonymous' } });
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const authorized = await fetch(`${baseUrl}/v1/api-keys`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'x-request-id': 'lifecycle-1' } });
       expect(authorized.status).toBe(200);
 
-      const requestLine = await api.waitForLine(/"reqId":"lifecycle-1"/);
-      expect(JSON.parse(requestLine)).toMatchObject({ level: 30, reqId: 'lifecycle-1' });
+      // One completion line per request, with the status code, the route template and the duration;
+      // client errors at warn (40), successes at info (30).
+      const completed = JSON.parse(await api.waitForLine(/"reqId":"lifecycle-1".*"request completed"/));
+      expect(completed).toMatchObject({ level: 30, reqId: 'lifecycle-1', method: 'GET', route: '/v1/api-keys', statusCode: 200 });
+      expect(completed.responseTime).toEqual(expect.any(Number));
+      const refused = JSON.parse(await api.waitForLine(/"reqId":"lifecycle-anonymous".*"request completed"/));
+      expect(refused).toMatchObject({ level: 40, method: 'GET', route: '/v1/api-keys', statusCode: 401 });
       expect(api.lines.every((line) => JSON.parse(line))).toBe(true);
       expect(api.lines.join('\n')).not.toContain(SECRET_KEY);
       expect(await connectionsTo(env.DATABASE_URL, database)).toBeGreaterThan(0);
