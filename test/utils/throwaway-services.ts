@@ -3,6 +3,7 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverEnv } from './server-env';
 
 const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
@@ -21,7 +22,7 @@ export async function sparePort(): Promise<number> {
 /** PostgreSQL runs as the postgres user; tests usually run as root, so commands go through runuser. */
 function asPostgres(command: string, args: string[]): void {
   const [file, fileArgs] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
-  execFileSync(file, fileArgs, { stdio: 'pipe' });
+  execFileSync(file, fileArgs, { stdio: 'pipe', env: serverEnv() });
 }
 
 /**
@@ -89,6 +90,7 @@ export class ThrowawayRedis {
   async start(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: serverEnv(),
     });
     this.process = child;
     await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { buildReportData } from '../../../src/reports/render/build-report-data';
 import { renderHtmlReport } from '../../../src/reports/render/html-report.renderer';
 import { CHART_BAR_COLOR } from '../../../src/reports/render/rejected-flows-chart';
 import { sampleReportInput } from '../../unit/reports/sample-report-input';
+import { serverEnv } from '../../utils/server-env';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WIDTH = 1200;
@@ -31,7 +32,7 @@ function screenshot(htmlPath: string, pngPath: string, profileDir: string): Prom
     `file://${htmlPath}`,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], env: serverEnv() });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
