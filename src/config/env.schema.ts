@@ -63,7 +63,7 @@ export const envSchema = z.object({
   HTTP_TRUST_PROXY: withDefault(booleanFromEnv, 'false'),
   RATE_LIMIT_PER_MINUTE: withDefault(integerFromEnv(1, 1_000_000), '600'),
 
-  DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres@127.0.0.1:5432/sgdoctor'),
+  DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres:postgres@127.0.0.1:5432/sgdoctor'),
   DB_MIGRATIONS_RUN: withDefault(booleanFromEnv, 'true'),
   DB_CREATE_DATABASE: withDefault(booleanFromEnv, 'true'),
   DB_POOL_MAX: withDefault(integerFromEnv(1, 1000), '10'),

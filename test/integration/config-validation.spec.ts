@@ -15,7 +15,7 @@ function problemsFor(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('has working defaults for everything', () => {
     const config = loadAppConfig({}, '/srv/sgdoctor');
-    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/sgdoctor');
+    expect(config.database.url).toBe('postgres://postgres:postgres@127.0.0.1:5432/sgdoctor');
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'sgdoctor' });
     expect(config.http.port).toBe(3000);
     expect(config.database.migrationsRun).toBe(true);
