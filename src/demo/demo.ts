@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppModule } from '../app.module';
 import { describeControl } from '../cli/explain-line';
@@ -12,7 +11,7 @@ import { configureHttpApp } from '../common/http/configure-http-app';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/config-validation.error';
 import { readEnvironment } from '../config/read-environment';
-import { maintenanceUrlOf } from '../database/ensure-database';
+import { probePostgres } from '../database/probe-postgres';
 import type { Finding } from '../engine/findings/finding';
 import { describeTraffic } from '../engine/network/protocol';
 import { DemoTable } from './demo-table';
@@ -44,19 +43,6 @@ function demoConfig(): AppConfig {
   });
 }
 
-async function checkPostgres(url: string): Promise<string | null> {
-  const client = new Client({ connectionString: maintenanceUrlOf(url), connectionTimeoutMillis: REACHABILITY_TIMEOUT_MS });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function checkRedis(url: string): Promise<string | null> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: REACHABILITY_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => undefined);
@@ -79,7 +65,7 @@ function redacted(url: string): string {
 
 /** Says which service is missing and how to start it; true when both answer. */
 async function servicesReachable(config: AppConfig): Promise<boolean> {
-  const [postgres, redis] = await Promise.all([checkPostgres(config.database.url), checkRedis(config.redis.url)]);
+  const [postgres, redis] = await Promise.all([probePostgres(config.database.url, REACHABILITY_TIMEOUT_MS), checkRedis(config.redis.url)]);
   if (postgres) {
     console.error(`PostgreSQL is not reachable at ${redacted(config.database.url)}: ${postgres}`);
     console.error('  start it with `docker compose up -d postgres` (or your system service, e.g. `sudo service postgresql start`),');
