@@ -48,6 +48,12 @@ describe('configuration', () => {
     expect(problemsFor(env)).toEqual([setting]);
   });
 
+  it('accepts any NODE_ENV: no behaviour depends on it', () => {
+    for (const value of ['production', 'staging', 'development', 'test', '']) {
+      expect(problemsFor({ NODE_ENV: value })).toEqual([]);
+    }
+  });
+
   it('reports every bad setting at once, with what is wrong', () => {
     try {
       loadAppConfig({ PORT: '-1', LOG_LEVEL: 'loud' });
