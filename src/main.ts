@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { initialAdminKeyBanner } from './api-keys/initial-admin-key-banner';
 import { AppModule } from './app.module';
 import { createFastifyAdapter } from './common/http/fastify-adapter.factory';
 import { configureHttpApp } from './common/http/configure-http-app';
@@ -22,6 +24,11 @@ async function bootstrap(): Promise<void> {
   installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.log(`sgdoctor API listening on ${await app.getUrl()}${withWorker ? ' (with worker)' : ''}`, 'Bootstrap');
+  const initialKey = await app.get(ApiKeysService).createInitialAdminKey();
+  if (initialKey) {
+    process.stderr.write(initialAdminKeyBanner(initialKey));
+    logger.warn(`created the initial admin API key ${initialKey.id} ("${initialKey.name}"); it was printed once on stderr`, 'Bootstrap');
+  }
 }
 
 bootstrap().catch((error: unknown) => {

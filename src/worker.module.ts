@@ -3,6 +3,7 @@ import { AnalysisWorkerModule } from './analyses/analysis-worker.module';
 import { ReportsWorkerModule } from './reports/reports-worker.module';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
 import { CoreModule, type CoreModuleOptions } from './common/core.module';
+import { WorkerHeartbeatModule } from './health/worker-heartbeat.module';
 
 /**
  * Modules holding BullMQ processors (WorkerHost classes) and job schedulers. Only the worker
@@ -11,13 +12,13 @@ import { CoreModule, type CoreModuleOptions } from './common/core.module';
  */
 export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [AnalysisWorkerModule, WebhooksWorkerModule, ReportsWorkerModule];
 
-/** The worker process: processors on the shared queues, no HTTP server. */
+/** The worker process: processors on the shared queues and their heartbeat, no HTTP server. */
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(options), ...WORKER_FEATURE_MODULES],
+      imports: [CoreModule.forRoot(options), ...WORKER_FEATURE_MODULES, WorkerHeartbeatModule],
     };
   }
 }

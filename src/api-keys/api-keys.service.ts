@@ -15,6 +15,12 @@ import { Clock } from '../common/clock/clock';
 /** The configured bootstrap key authenticates as this principal; it has no row. */
 export const BOOTSTRAP_KEY_ID = 'bootstrap-admin';
 
+/** The name of the admin key an API creates at its first start (see createInitialAdminKey). */
+export const INITIAL_ADMIN_KEY_NAME = 'initial-admin';
+
+/** Arbitrary, fixed: API processes starting together create one initial admin key, not one each. */
+const INITIAL_ADMIN_KEY_LOCK_ID = 7_316_425_002;
+
 /** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -36,6 +42,23 @@ export class ApiKeysService {
     const ordered = SCOPES.filter((scope) => scopes.includes(scope));
     const entity = await this.apiKeys.save(this.apiKeys.create({ name, lookupId, secretHash: hash, scopes: ordered }));
     return Object.assign(new CreatedApiKeyDto(), ApiKeyDto.fromEntity(entity), { key });
+  }
+
+  /**
+   * At an installation's first start, when no SGDOCTOR_ADMIN_API_KEY is configured and no API
+   * key was ever created (revoked ones count), creates an admin key and returns it so it can be
+   * shown once; otherwise undefined. Nobody could use the API without one.
+   */
+  async createInitialAdminKey(): Promise<CreatedApiKeyDto | undefined> {
+    if (this.bootstrapKeyHash) return undefined;
+    return this.apiKeys.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [INITIAL_ADMIN_KEY_LOCK_ID]);
+      const apiKeys = manager.getRepository(ApiKeyEntity);
+      if (await apiKeys.exists()) return undefined;
+      const { key, lookupId, hash } = generateApiKey();
+      const entity = await apiKeys.save(apiKeys.create({ name: INITIAL_ADMIN_KEY_NAME, lookupId, secretHash: hash, scopes: ['admin'] }));
+      return Object.assign(new CreatedApiKeyDto(), ApiKeyDto.fromEntity(entity), { key });
+    });
   }
 
   async list(): Promise<ApiKeyDto[]> {

@@ -5,6 +5,8 @@ import { SCOPES, type Scope } from '../auth/scope';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/config-validation.error';
 import { readEnvironment } from '../config/read-environment';
+import { redactUrlCredentials } from '../common/logging/redact';
+import { probePostgres } from '../database/probe-postgres';
 import { ApiKeyCliModule } from './api-key-cli.module';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
@@ -49,10 +51,23 @@ async function createApiKey(name: string, scopes: Scope[]) {
     if (error instanceof ConfigValidationError) throw new CliError(error.message, ExitCode.Input);
     throw error;
   }
-  const app = await NestFactory.createApplicationContext(ApiKeyCliModule.forRoot(config), { logger: ['error'], abortOnError: false });
+  const database = `PostgreSQL at ${redactUrlCredentials(config.database.url)} (DATABASE_URL)`;
+  // Said at once and in one line, rather than after the connection retries a server makes.
+  const unreachable = await probePostgres(config.database.url, config.database.connectTimeoutMs);
+  if (unreachable) throw new CliError(`cannot reach ${database}: ${unreachable}`, ExitCode.Internal);
+  let app;
+  try {
+    app = await NestFactory.createApplicationContext(ApiKeyCliModule.forRoot(config), { logger: false, abortOnError: false });
+  } catch (error) {
+    throw new CliError(`cannot use ${database}: ${firstLine(error)}`, ExitCode.Internal);
+  }
   try {
     return await app.get(ApiKeysService).create(name, [...new Set(scopes)]);
   } finally {
     await app.close();
   }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

@@ -62,7 +62,6 @@ export interface IntegrationsConfig {
 }
 
 export interface AppConfig {
-  env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   http: HttpConfig;
   database: DatabaseConfig;
@@ -90,7 +89,6 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
   }
   const env = parsed.data;
   return {
-    env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: {
       host: env.HOST,

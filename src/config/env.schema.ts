@@ -53,9 +53,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /**
  * Every environment variable sgdoctor reads, with its default. The README's configuration
  * table and .env.example list the same variables; keep the three in step.
+ *
+ * NODE_ENV is deliberately absent: no behaviour of sgdoctor depends on it (each has a variable
+ * of its own), so any value, `staging` included, is accepted and left to the libraries.
  */
 export const envSchema = z.object({
-  NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'production'),
   PORT: withDefault(integerFromEnv(0, 65535), '3000'),
   HOST: withDefault(z.string().min(1), '0.0.0.0'),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
@@ -63,7 +65,7 @@ export const envSchema = z.object({
   HTTP_TRUST_PROXY: withDefault(booleanFromEnv, 'false'),
   RATE_LIMIT_PER_MINUTE: withDefault(integerFromEnv(1, 1_000_000), '600'),
 
-  DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres@127.0.0.1:5432/sgdoctor'),
+  DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres:postgres@127.0.0.1:5432/sgdoctor'),
   DB_MIGRATIONS_RUN: withDefault(booleanFromEnv, 'true'),
   DB_CREATE_DATABASE: withDefault(booleanFromEnv, 'true'),
   DB_POOL_MAX: withDefault(integerFromEnv(1, 1000), '10'),

@@ -9,6 +9,8 @@ import { runMigrationsLocked } from './run-migrations';
 export interface DatabaseModuleOptions {
   /** Migration classes or globs; defaults to the compiled migrations in dist/migrations. */
   migrations?: DataSourceOptions['migrations'];
+  /** Connection attempts after the first fails (default 3, a second apart); 0 for one-shot commands. */
+  retryAttempts?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export class DatabaseModule {
           useFactory: () => ({
             ...buildDataSourceOptions(config, { migrations: options.migrations }),
             autoLoadEntities: true,
-            retryAttempts: 3,
+            retryAttempts: options.retryAttempts ?? 3,
             retryDelay: 1000,
           }),
           dataSourceFactory: async (dataSourceOptions) => {

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppModule } from '../app.module';
 import { describeControl } from '../cli/explain-line';
@@ -12,7 +11,7 @@ import { configureHttpApp } from '../common/http/configure-http-app';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/config-validation.error';
 import { readEnvironment } from '../config/read-environment';
-import { maintenanceUrlOf } from '../database/ensure-database';
+import { probePostgres } from '../database/probe-postgres';
 import type { Finding } from '../engine/findings/finding';
 import { describeTraffic } from '../engine/network/protocol';
 import { DemoTable } from './demo-table';
@@ -21,6 +20,7 @@ import { DemoTable } from './demo-table';
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const SAMPLE_WINDOW = { from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' };
 const DEMO_TARGET_NAME = 'demo-samples';
+const DEMO_KEY_NAME = 'demo';
 const REACHABILITY_TIMEOUT_MS = 3000;
 
 interface DemoOptions {
@@ -42,19 +42,6 @@ function demoConfig(): AppConfig {
     SGDOCTOR_WITH_WORKER: 'true',
     LOG_LEVEL: env.LOG_LEVEL || 'warn',
   });
-}
-
-async function checkPostgres(url: string): Promise<string | null> {
-  const client = new Client({ connectionString: maintenanceUrlOf(url), connectionTimeoutMillis: REACHABILITY_TIMEOUT_MS });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 async function checkRedis(url: string): Promise<string | null> {
@@ -79,15 +66,16 @@ function redacted(url: string): string {
 
 /** Says which service is missing and how to start it; true when both answer. */
 async function servicesReachable(config: AppConfig): Promise<boolean> {
-  const [postgres, redis] = await Promise.all([checkPostgres(config.database.url), checkRedis(config.redis.url)]);
+  const [postgres, redis] = await Promise.all([probePostgres(config.database.url, REACHABILITY_TIMEOUT_MS), checkRedis(config.redis.url)]);
   if (postgres) {
     console.error(`PostgreSQL is not reachable at ${redacted(config.database.url)}: ${postgres}`);
-    console.error('  start it with `docker compose up -d postgres` (or your system service, e.g. `sudo service postgresql start`),');
-    console.error('  or point DATABASE_URL at a running server.');
+    console.error('  start it with `docker compose up -d postgres` (published on 127.0.0.1:5432 with the password the default DATABASE_URL uses),');
+    console.error('  or your system service (e.g. `sudo service postgresql start`), or point DATABASE_URL at a running server.');
   }
   if (redis) {
     console.error(`Redis is not reachable at ${redacted(config.redis.url)}: ${redis}`);
-    console.error('  start it with `docker compose up -d redis` (or `redis-server --daemonize yes`), or point REDIS_URL at a running server.');
+    console.error('  start it with `docker compose up -d redis` (published on 127.0.0.1:6379) or `redis-server --daemonize yes`,');
+    console.error('  or point REDIS_URL at a running server.');
   }
   return !postgres && !redis;
 }
@@ -216,11 +204,15 @@ async function main(): Promise<number> {
   configureHttpApp(app);
   await app.listen({ port: options.port, host: '127.0.0.1' });
   const baseUrl = (await app.getUrl()).replace('[::1]', 'localhost');
+  const apiKeys = app.get(ApiKeysService);
+  // The demo's own admin key lives as long as the demo: revoked when it stops, so runs do not pile up keys.
+  const demoKey = await apiKeys.create(DEMO_KEY_NAME, ['admin']);
   const close = async () => {
+    await apiKeys.revoke(demoKey.id).catch((error: unknown) => console.error(`could not revoke the demo's API key ${demoKey.id}: ${(error as Error).message}`));
     await app.close();
   };
   try {
-    const key = (await app.get(ApiKeysService).create('demo', ['admin'])).key;
+    const key = demoKey.key;
     const client = new DemoClient(baseUrl, key);
     console.log(`sgdoctor demo: API and worker on ${baseUrl}, data root ${config.dataRoot}`);
     const target = await demoTarget(client);
@@ -237,7 +229,7 @@ async function main(): Promise<number> {
     console.log(`  API docs        ${baseUrl}/docs`);
     console.log(`  findings        curl -H 'authorization: Bearer ${key}' '${baseUrl}/v1/findings?targetId=${target.id}'`);
     console.log(`  the analysis    curl -H 'authorization: Bearer ${key}' ${baseUrl}/v1/analyses/${analysis.id}`);
-    console.log(`  API key (admin) ${key}`);
+    console.log(`  API key (admin) ${key}  (revoked when the demo stops)`);
   } catch (error) {
     console.error(`demo failed: ${(error as Error).message}`);
     await close();

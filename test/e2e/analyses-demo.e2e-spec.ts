@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtDistDir, startProcess } from '../utils/built-app';
 import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
@@ -36,6 +37,31 @@ describe('npm run demo', () => {
     expect(out).toMatch(/network ACL acl-0c1d2e3f4a5b6c703 rule 32767.*tcp\/6379.*CreateNetworkAclEntry ✓/);
     expect(out).toMatch(/http:\/\/127\.0\.0\.1:\d+\/docs/);
     expect(out).toMatch(/\/v1\/findings\?targetId=/);
+  }, 180_000);
+
+  it('revokes its API key when it stops, with --exit or on Ctrl-C', async () => {
+    const demo = startProcess(join(dist, 'demo', 'demo.js'), [], {
+      DATABASE_URL: testDatabaseUrl(databaseName),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      SGDOCTOR_DATA_ROOT: SAMPLES,
+    });
+    await demo.waitForLine(/press Ctrl-C to stop/, 120_000);
+    const key = /API key \(admin\) (sgd_\S+)/.exec(demo.lines.join('\n'))![1];
+    const url = /API docs\s+(http:\/\/\S+)\/docs/.exec(demo.lines.join('\n'))![1];
+    expect((await fetch(`${url}/v1/api-keys`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    demo.child.kill('SIGINT');
+    expect((await demo.exited).code).toBe(0);
+
+    const client = new Client({ connectionString: testDatabaseUrl(databaseName) });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE name = 'demo'`);
+      // This run's key and the --exit run's key before it.
+      expect(rows).toEqual([{ revoked: true }, { revoked: true }]);
+    } finally {
+      await client.end();
+    }
   }, 180_000);
 
   it('says which service is missing and how to start it', async () => {

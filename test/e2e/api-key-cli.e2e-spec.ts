@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -8,6 +9,8 @@ import { hashApiKey } from '../../src/api-keys/api-key-secret';
 import { registerApiKeyCommand } from '../../src/cli/api-key.command';
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl, uniqueTestName } from '../utils/test-database';
 import { loadMigrationClasses } from '../utils/test-migrations';
+import { builtDistDir, startProcess } from '../utils/built-app';
+import { sparePort } from '../utils/throwaway-services';
 
 describe('sgdoctor api-key create', () => {
   const database = uniqueTestName('cli');
@@ -63,4 +66,20 @@ describe('sgdoctor api-key create', () => {
     program.commands[0].commands[0].exitOverride().configureOutput({ writeErr: () => undefined });
     await expect(program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'root'])).rejects.toThrow(/root/);
   });
+
+  it('with PostgreSQL down: one line naming the database (password hidden), exit 5, at once', async () => {
+    const port = await sparePort();
+    const cli = startProcess(join(builtDistDir(), 'cli', 'main.js'), ['api-key', 'create', '--scope', 'admin'], {
+      DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${port}/sgdoctor`,
+    });
+    const startedAt = performance.now();
+    const { code } = await cli.exited;
+    expect(code).toBe(5);
+    expect(performance.now() - startedAt).toBeLessThan(5_000);
+    expect(cli.lines).toEqual([]);
+    const stderr = cli.stderrText();
+    expect(stderr).toBe(
+      `sgdoctor: cannot reach PostgreSQL at postgres://postgres:[REDACTED]@127.0.0.1:${port}/sgdoctor (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    );
+  }, 180_000);
 });

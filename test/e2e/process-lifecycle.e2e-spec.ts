@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { builtDistDir, startProcess } from '../utils/built-app';
 import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
 import { deleteRedisPrefix } from '../utils/test-redis';
+import { until } from '../utils/until';
 
 const SECRET_KEY = 'test-admin-key-process-0123456789abcdefgh';
 
@@ -86,15 +87,25 @@ describe('built processes', () => {
     }
   });
 
-  it('runs the worker process and stops it with SIGTERM, exit code 0', async () => {
+  it('runs the worker process, healthy by its heartbeat, and stops it with SIGTERM, exit code 0', async () => {
+    const healthCheck = async () => {
+      const check = startProcess(join(dist, 'worker-health.js'), [], env);
+      const { code } = await check.exited;
+      return { code, out: `${check.lines.join('\n')}${check.stderrText()}` };
+    };
+    expect(await healthCheck()).toMatchObject({ code: 1, out: expect.stringMatching(/no worker heartbeat/) });
     const worker = startProcess(join(dist, 'worker.js'), [], { ...env, DB_MIGRATIONS_RUN: 'false' });
     try {
       await worker.waitForLine(/worker started/);
+      const healthy = await until(healthCheck, (result) => result.code === 0, 15_000, 200);
+      expect(healthy.out).toMatch(/consuming analysis, webhook-delivery, report/);
       const signalledAt = Date.now();
       worker.child.kill('SIGTERM');
       const { code, signal } = await worker.exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      // A stopped worker removes its heartbeat: the check fails at once, not after the TTL.
+      expect(await healthCheck()).toMatchObject({ code: 1 });
     } finally {
       worker.child.kill('SIGKILL');
     }

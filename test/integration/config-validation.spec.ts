@@ -15,7 +15,7 @@ function problemsFor(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('has working defaults for everything', () => {
     const config = loadAppConfig({}, '/srv/sgdoctor');
-    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/sgdoctor');
+    expect(config.database.url).toBe('postgres://postgres:postgres@127.0.0.1:5432/sgdoctor');
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'sgdoctor' });
     expect(config.http.port).toBe(3000);
     expect(config.database.migrationsRun).toBe(true);
@@ -46,6 +46,12 @@ describe('configuration', () => {
     [{ AWS_REGION: 'Europe' }, 'AWS_REGION'],
   ])('names the bad setting in %o', (env, setting) => {
     expect(problemsFor(env)).toEqual([setting]);
+  });
+
+  it('accepts any NODE_ENV: no behaviour depends on it', () => {
+    for (const value of ['production', 'staging', 'development', 'test', '']) {
+      expect(problemsFor({ NODE_ENV: value })).toEqual([]);
+    }
   });
 
   it('reports every bad setting at once, with what is wrong', () => {
