@@ -64,6 +64,12 @@ describe('built processes', () => {
       const authorized = await fetch(`${baseUrl}/v1/api-keys`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'x-request-id': 'lifecycle-1' } });
       expect(authorized.status).toBe(200);
 
+      // A key sent as a query parameter is not accepted, and never logged in clear.
+      const inQuery = await fetch(`${baseUrl}/v1/api-keys?limit=5&api_key=${SECRET_KEY}`, { headers: { 'x-request-id': 'lifecycle-2' } });
+      expect(inQuery.status).toBe(401);
+      const queryLine = await api.waitForLine(/"reqId":"lifecycle-2".*"url"/);
+      expect(queryLine).toContain('api_key=[REDACTED]');
+
       const requestLine = await api.waitForLine(/"reqId":"lifecycle-1"/);
       expect(JSON.parse(requestLine)).toMatchObject({ level: 30, reqId: 'lifecycle-1' });
       expect(api.lines.every((line) => JSON.parse(line))).toBe(true);
