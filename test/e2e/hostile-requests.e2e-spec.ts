@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { ReportEntity } from '../../src/reports/report.entity';
+import { buildReportData } from '../../src/reports/render/build-report-data';
+import { sampleReportInput } from '../unit/reports/sample-report-input';
 
 const UUID = '00000000-0000-4000-8000-000000000000';
 
@@ -156,6 +161,32 @@ describe('hostile requests get 4xx problem+json', () => {
         expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       },
     );
+  });
+
+  it('serves reports with a Content-Security-Policy that lets nothing run, and nosniff on every answer', async () => {
+    const id = randomUUID();
+    const data = buildReportData(sampleReportInput());
+    await testApp.app.get(DataSource).getRepository(ReportEntity).insert({
+      id,
+      scheduleId: null,
+      runKey: `manual:${id}`,
+      trigger: 'manual',
+      periodFrom: new Date('2026-11-24T00:00:00Z'),
+      periodTo: new Date('2026-11-25T00:00:00Z'),
+      formats: ['json', 'html'],
+      analysisIds: [],
+      data: { ...data, id },
+    });
+    for (const format of ['html', 'json', 'csv', 'markdown']) {
+      const response = await api(server(), readKey).get(`/v1/reports/${id}?format=${format}`);
+      expect(response.status, format).toBe(200);
+      expect(response.headers['x-content-type-options'], format).toBe('nosniff');
+      const policy = response.headers['content-security-policy'];
+      expect(policy, format).toMatch(/default-src 'none'/);
+      expect(policy, format).not.toMatch(/script-src|unsafe-eval/);
+    }
+    expect((await api(server(), readKey).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
+    expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('an over-long path parameter is a 414 problem+json', async () => {
