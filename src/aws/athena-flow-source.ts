@@ -116,6 +116,8 @@ export class AthenaFlowSource {
       kind: request.kind,
       from: request.from,
       to: request.to,
+      accountId: request.target.accountId,
+      region: request.target.region,
       scope: request.scope,
     });
     const client = this.clients.athena(request.target);

@@ -13,15 +13,20 @@ export interface AthenaTableRef {
 export type AthenaDatePartitionFormat = 'yyyy/MM/dd' | 'yyyy-MM-dd' | 'yyyyMMdd' | 'yyyy/MM/dd/HH' | 'yyyy-MM-dd-HH';
 
 /**
- * How the flow-log table is partitioned, so the query reads only the days of the window:
+ * How the flow-log table is partitioned, so the query reads only the days (or hours) of the window:
  * - `none`: no partitions (the time predicate still applies);
- * - `date-string`: one string column holding the date — a Hive-style `dt`/`date` partition or a
- *   partition-projected `day` such as `2024/05/01` (AWS's default S3 prefix `YYYY/MM/DD`);
+ * - `date-string`: one column holding the date — a Hive-style `dt`/`date` partition or a
+ *   partition-projected `day` such as `2024/05/01` (AWS's default S3 prefix `YYYY/MM/DD`); of type
+ *   `string`, or of type `date` (`columnType: 'date'`, the table AWS's documentation creates),
+ *   which is compared with dates, not strings;
  * - `date-parts`: Hive-compatible `year=/month=/day=[/hour=]` columns, as strings (`'05'`) or integers.
+ * Any of them may also name the partition columns holding the account and the region (AWS's
+ * Hive-compatible and Parquet layouts, central multi-account buckets): the query then reads only
+ * the target's.
  */
-export type AthenaPartitionLayout =
+export type AthenaPartitionLayout = (
   | { type: 'none' }
-  | { type: 'date-string'; column: string; format: AthenaDatePartitionFormat }
+  | { type: 'date-string'; column: string; format: AthenaDatePartitionFormat; columnType?: 'string' | 'date' }
   | {
       type: 'date-parts';
       year: string;
@@ -29,7 +34,15 @@ export type AthenaPartitionLayout =
       day: string;
       hour?: string | null;
       valueType?: 'string' | 'integer';
-    };
+    }
+) &
+  AthenaScopePartitions;
+
+/** Partition columns that hold the account id and the region of the records. */
+export interface AthenaScopePartitions {
+  accountColumn?: string | null;
+  regionColumn?: string | null;
+}
 
 export type FlowQueryKind = 'reject' | 'accept';
 
@@ -41,6 +54,9 @@ export interface FlowQueryInput {
   kind: FlowQueryKind;
   from: Date;
   to: Date;
+  /** The target's account and region: the values of the layout's account and region partitions. */
+  accountId?: string | null;
+  region?: string | null;
   /** Optional pre-filters; applied only when the table has the column. */
   scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
   /**
@@ -61,7 +77,13 @@ export interface BuiltFlowQuery {
 /** Athena's maximum query string length. */
 export const ATHENA_MAX_QUERY_BYTES = 262_144;
 
-const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
+/** The flow-log fields no REJECT can be attributed without. */
+export const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
+
+/** The table column of a flow-log field: its name with `-` replaced by `_`. */
+export function athenaColumnOf(field: string): string {
+  return field.replace(/-/g, '_');
+}
 
 /** The result columns both query kinds return, in order (the row parser relies on the names). */
 export const FLOW_AGGREGATE_COLUMNS = [
@@ -254,6 +276,9 @@ export class AthenaQueryBuilder {
 
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);
+    const layout = input.layout;
+    if (layout.accountColumn && input.accountId) where.push(`${quoteAthenaIdentifier('column', layout.accountColumn)} = ${str(input.accountId)}`);
+    if (layout.regionColumn && input.region) where.push(`${quoteAthenaIdentifier('column', layout.regionColumn)} = ${str(input.region)}`);
 
     const scope = input.scope ?? {};
     const inList = (column: string, values: string[]) => `"${column}" IN (${values.map(str).join(', ')})`;
@@ -272,6 +297,11 @@ export class AthenaQueryBuilder {
 
     if (layout.type === 'date-string') {
       const column = quoteAthenaIdentifier('column', layout.column);
+      if (layout.columnType === 'date') {
+        // A `date` column compared with a string literal is an error in Athena (Trino): compare dates.
+        params.push(sqlString(formatPartitionDate(first, 'yyyy-MM-dd')), sqlString(formatPartitionDate(last, 'yyyy-MM-dd')));
+        return `${column} BETWEEN CAST(? AS date) AND CAST(? AS date)`;
+      }
       params.push(sqlString(formatPartitionDate(first, layout.format)), sqlString(formatPartitionDate(last, layout.format)));
       return `${column} BETWEEN ? AND ?`;
     }
