@@ -26,7 +26,15 @@ export type AthenaDatePartitionFormat = 'yyyy/MM/dd' | 'yyyy-MM-dd' | 'yyyyMMdd'
  */
 export type AthenaPartitionLayout = (
   | { type: 'none' }
-  | { type: 'date-string'; column: string; format: AthenaDatePartitionFormat; columnType?: 'string' | 'date' }
+  | {
+      type: 'date-string';
+      column: string;
+      format: AthenaDatePartitionFormat;
+      columnType?: 'string' | 'date';
+      /** An hour partition beside a daily one (`date` + `hour`, as Parquet tables have): read by the hour. */
+      hour?: string | null;
+      hourType?: 'string' | 'integer';
+    }
   | {
       type: 'date-parts';
       year: string;
@@ -288,6 +296,11 @@ export class AthenaQueryBuilder {
     return where;
   }
 
+  /**
+   * The partitions of the window, widened by the slack: whole days where a day is covered, and
+   * only the hours needed at the ends when the layout has hours (a midnight-aligned 24 h window
+   * reads 26 hours of an hourly layout, not three days).
+   */
   private partitionPredicate(input: FlowQueryInput, params: string[]): string | null {
     const layout = input.layout;
     if (layout.type === 'none') return null;
@@ -297,28 +310,33 @@ export class AthenaQueryBuilder {
 
     if (layout.type === 'date-string') {
       const column = quoteAthenaIdentifier('column', layout.column);
-      if (layout.columnType === 'date') {
-        // A `date` column compared with a string literal is an error in Athena (Trino): compare dates.
-        params.push(sqlString(formatPartitionDate(first, 'yyyy-MM-dd')), sqlString(formatPartitionDate(last, 'yyyy-MM-dd')));
-        return `${column} BETWEEN CAST(? AS date) AND CAST(? AS date)`;
-      }
-      params.push(sqlString(formatPartitionDate(first, layout.format)), sqlString(formatPartitionDate(last, layout.format)));
-      return `${column} BETWEEN ? AND ?`;
+      const typed = layout.columnType === 'date';
+      // A `date` column compared with a string literal is an error in Athena (Trino): compare dates.
+      const day = (date: Date) => {
+        params.push(sqlString(formatPartitionDate(date, typed ? 'yyyy-MM-dd' : layout.format)));
+        return typed ? 'CAST(? AS date)' : '?';
+      };
+      if (!layout.hour || HOURLY_FORMATS.has(layout.format)) return `${column} BETWEEN ${day(first)} AND ${day(last)}`;
+      const hour = quoteAthenaIdentifier('column', layout.hour);
+      const hourValue = (h: number) => (layout.hourType === 'integer' ? String(h) : sqlString(String(h).padStart(2, '0')));
+      const terms = partitionSpans(first, last, true).map((span) => {
+        if (!span.hours) return `${column} BETWEEN ${day(span.from)} AND ${day(span.to)}`;
+        const term = `${column} = ${day(span.from)}`;
+        params.push(hourValue(span.hours[0]), hourValue(span.hours[1]));
+        return `(${term} AND ${hour} BETWEEN ? AND ?)`;
+      });
+      return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
     }
-    return this.datePartsPredicate(layout, first, last, params);
+    const terms = partitionSpans(first, last, Boolean(layout.hour)).flatMap((span) => this.datePartsTerms(layout, span, params));
+    return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
   }
 
   /**
-   * Year/month/day partitions cannot be compared as one value, so the window becomes one term per
-   * month: a whole month is `(year AND month)`, a partial one adds a day range, and a window
-   * within a single day adds an hour range when there is an hour column.
+   * Year/month/day partitions cannot be compared as one value, so a span of days becomes one term
+   * per month: a whole month is `(year AND month)`, a partial one adds a day range, and a span
+   * within one day adds its hour range when there is an hour column.
    */
-  private datePartsPredicate(
-    layout: Extract<AthenaPartitionLayout, { type: 'date-parts' }>,
-    first: Date,
-    last: Date,
-    params: string[],
-  ): string {
+  private datePartsTerms(layout: Extract<AthenaPartitionLayout, { type: 'date-parts' }>, span: PartitionSpan, params: string[]): string[] {
     const year = quoteAthenaIdentifier('column', layout.year);
     const month = quoteAthenaIdentifier('column', layout.month);
     const day = quoteAthenaIdentifier('column', layout.day);
@@ -326,7 +344,7 @@ export class AthenaQueryBuilder {
     const value = (n: number, width: number) => (asString ? sqlString(String(n).padStart(width, '0')) : String(n));
 
     const terms: string[] = [];
-    const sameDay = first.toISOString().slice(0, 10) === last.toISOString().slice(0, 10);
+    const { from: first, to: last } = span;
     let cursor = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1);
     while (cursor <= last.getTime()) {
       const monthStart = new Date(cursor);
@@ -341,15 +359,46 @@ export class AthenaQueryBuilder {
         params.push(value(fromDay, 2), value(toDay, 2));
         term += ` AND ${day} BETWEEN ? AND ?`;
       }
-      if (sameDay && layout.hour) {
-        params.push(value(first.getUTCHours(), 2), value(last.getUTCHours(), 2));
+      if (span.hours && layout.hour) {
+        params.push(value(span.hours[0], 2), value(span.hours[1], 2));
         term += ` AND ${quoteAthenaIdentifier('column', layout.hour)} BETWEEN ? AND ?`;
       }
       terms.push(`(${term})`);
       cursor = Date.UTC(y, m + 1, 1);
     }
-    return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
+    return terms;
   }
+}
+
+const HOURLY_FORMATS = new Set<AthenaDatePartitionFormat>(['yyyy/MM/dd/HH', 'yyyy-MM-dd-HH']);
+
+/** Days `from`..`to` (UTC midnights, inclusive), limited to the hours `hours[0]..hours[1]` when set (then from = to). */
+export interface PartitionSpan {
+  from: Date;
+  to: Date;
+  hours?: [number, number];
+}
+
+/**
+ * The partitions between two instants (inclusive): one span of whole days, or, when the layout
+ * has hours, the hours of the first and last day that are needed and the whole days between.
+ */
+export function partitionSpans(first: Date, last: Date, hourly: boolean): PartitionSpan[] {
+  const dayOf = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const nextDay = (day: Date, delta: number) => new Date(day.getTime() + delta * 86_400_000);
+  const firstDay = dayOf(first);
+  const lastDay = dayOf(last);
+  if (!hourly) return [{ from: firstDay, to: lastDay }];
+  const h1 = first.getUTCHours();
+  const h2 = last.getUTCHours();
+  if (firstDay.getTime() === lastDay.getTime()) return [{ from: firstDay, to: firstDay, hours: [h1, h2] }];
+  const spans: PartitionSpan[] = [];
+  if (h1 > 0) spans.push({ from: firstDay, to: firstDay, hours: [h1, 23] });
+  const wholeFrom = h1 > 0 ? nextDay(firstDay, 1) : firstDay;
+  const wholeTo = h2 < 23 ? nextDay(lastDay, -1) : lastDay;
+  if (wholeFrom.getTime() <= wholeTo.getTime()) spans.push({ from: wholeFrom, to: wholeTo });
+  if (h2 < 23) spans.push({ from: lastDay, to: lastDay, hours: [0, h2] });
+  return spans;
 }
 
 /** A string as an SQL string literal (Athena splices ExecutionParameters in as written). */

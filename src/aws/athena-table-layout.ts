@@ -92,13 +92,15 @@ function typedLayout(
   if (stated.type === 'none') return { type: 'none' };
   if (stated.type === 'date-string') {
     const column = key('column', stated.column);
+    const hour = key('hour', stated.hour);
+    const hourPart = hour ? { hour: hour.name, hourType: INTEGER_TYPES.has(hour.type) ? ('integer' as const) : ('string' as const) } : {};
     if (column?.type === 'date') {
-      return { type: 'date-string', column: column.name, format: 'yyyy-MM-dd', columnType: 'date' };
+      return { type: 'date-string', column: column.name, format: 'yyyy-MM-dd', columnType: 'date', ...hourPart };
     }
     if (column && !STRING_TYPE.test(column.type)) {
       problems.push({ field: 'flowSource.layout.column', message: `${column.name} is of type ${column.type}: a date-string partition is a string or a date` });
     }
-    return { type: 'date-string', column: column?.name ?? stated.column, format: stated.format, columnType: 'string' };
+    return { type: 'date-string', column: column?.name ?? stated.column, format: stated.format, columnType: 'string', ...hourPart };
   }
   const parts = (['year', 'month', 'day', 'hour'] as const).map((field) => key(field, stated[field]));
   const types = parts.filter((c): c is AthenaTableColumn => c !== null).map((c) => c.type);
@@ -124,17 +126,21 @@ function derivedLayout(
   problems: AthenaTableProblem[],
 ): AthenaPartitionLayout {
   const dateKeys = schema.partitionKeys.filter((key) => !scopeKeys.has(key.name) && !/^aws[-_]service$/i.test(key.name));
+  const hour = keys.get('hour') ?? null;
   const typedDate = dateKeys.find((key) => key.type === 'date');
-  if (typedDate) return { type: 'date-string', column: typedDate.name, format: 'yyyy-MM-dd', columnType: 'date' };
+  if (typedDate) {
+    const stated = { type: 'date-string' as const, column: typedDate.name, format: 'yyyy-MM-dd' as const, hour: hour?.name ?? null };
+    return typedLayout(stated, keys, schema.partitionKeys, problems);
+  }
   if (keys.has('year') && keys.has('month') && keys.has('day')) {
     return typedLayout({ type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: keys.has('hour') ? 'hour' : null }, keys, schema.partitionKeys, problems);
   }
-  const strings = dateKeys.filter((key) => STRING_TYPE.test(key.type));
+  const strings = dateKeys.filter((key) => STRING_TYPE.test(key.type) && key !== hour);
   if (strings.length === 1) {
     const [key] = strings as [AthenaTableColumn];
     const projected = schema.parameters[`projection.${key.name}.format`];
     const format = DATE_FORMATS.find((f) => f === projected);
-    if (format) return { type: 'date-string', column: key.name, format, columnType: 'string' };
+    if (format) return typedLayout({ type: 'date-string', column: key.name, format, hour: hour?.name ?? null }, keys, schema.partitionKeys, problems);
     problems.push({
       field: 'flowSource.layout',
       message:

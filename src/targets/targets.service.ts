@@ -179,7 +179,7 @@ function layoutOf(dto: AthenaLayoutDto | undefined): AthenaPartitionLayout {
   const scope = { accountColumn: dto?.accountColumn ?? null, regionColumn: dto?.regionColumn ?? null };
   if (!dto || dto.type === 'none') return { type: 'none', ...scope };
   if (dto.type === 'date-string') {
-    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd', ...scope };
+    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd', hour: dto.hour ?? null, ...scope };
   }
   return {
     ...scope,

@@ -81,6 +81,13 @@ describe('flow-log tables read with GetTableMetadata', () => {
     expect(parameters).toContain("'eu-west-1'");
   });
 
+  it('a Parquet table partitioned by `date` and `hour` is read by the hour', async () => {
+    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V5), [{ Name: 'date', Type: 'date' }, { Name: 'hour', Type: 'string' }]));
+    const { layout, problems } = await plan();
+    expect(problems).toEqual([]);
+    expect(layout).toEqual({ type: 'date-string', column: 'date', format: 'yyyy-MM-dd', columnType: 'date', hour: 'hour', hourType: 'string', accountColumn: null, regionColumn: null });
+  });
+
   it('a partition-projected day string takes its format from the table’s projection settings', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(
       tableMetadata('flow_logs', flowLogColumns(V2), [{ Name: 'accid', Type: 'string' }, { Name: 'region', Type: 'string' }, { Name: 'day', Type: 'string' }], {
