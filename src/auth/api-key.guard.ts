@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ForbiddenError } from '../common/errors/forbidden.error';
 import { UnauthenticatedError } from '../common/errors/unauthenticated.error';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { PRINCIPAL_PROPERTY, type RequestWithPrincipal } from './principal';
 import { IS_PUBLIC_KEY } from './public.decorator';
 import { REQUIRED_SCOPE_KEY } from './require-scope.decorator';
@@ -13,13 +14,15 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Applied to every route: a request needs a valid API key (`Authorization: Bearer <key>` or
- * `x-api-key`) with the route's scope, unless the route is @Public().
+ * `x-api-key`) with the route's scope, unless the route is @Public(). Failed authentications are
+ * limited per client address (AuthFailureLimiter).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -28,10 +31,11 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
+    await this.failures.checkNotBlocked(request.ip);
     const presented = presentedKey(request);
-    if (!presented) throw new UnauthenticatedError();
+    if (!presented) throw await this.failures.failed(request.ip, new UnauthenticatedError());
     const principal = await this.apiKeys.authenticate(presented);
-    if (!principal) throw new UnauthenticatedError('The API key is unknown or revoked.');
+    if (!principal) throw await this.failures.failed(request.ip, new UnauthenticatedError('The API key is unknown or revoked.'));
     request[PRINCIPAL_PROPERTY] = principal;
 
     const required =

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import type { AppConfig } from '../config/app-config';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import { RedisThrottlerStorageModule } from './redis-throttler-storage.module';
@@ -16,6 +17,7 @@ export class AuthModule {
       module: AuthModule,
       imports: [
         ApiKeysModule,
+        RedisThrottlerStorageModule,
         // Counted in Redis, so every API instance behind a load balancer shares the one limit.
         ThrottlerModule.forRootAsync({
           imports: [RedisThrottlerStorageModule],
@@ -27,6 +29,7 @@ export class AuthModule {
         }),
       ],
       providers: [
+        AuthFailureLimiter,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
       ],

@@ -95,8 +95,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    // The hash tag keeps both keys of one counter in one slot (Redis Cluster).
-    const base = `${this.keyPrefix}:{${throttlerName}:${key}}`;
+    const base = this.counterBase(key, throttlerName);
     try {
       const [hits, msToExpire, blocked, msToBlockExpire] = await this.redis.throttleIncrement(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration);
       this.recovered();
@@ -112,8 +111,28 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     }
   }
 
+  /**
+   * Seconds left of a block on this counter, without counting a hit (0: not blocked). Fails
+   * open like increment().
+   */
+  async blockedFor(key: string, throttlerName: string): Promise<number> {
+    try {
+      const ms = await this.redis.pttl(`${this.counterBase(key, throttlerName)}:block`);
+      this.recovered();
+      return ms > 0 ? toSeconds(ms) : 0;
+    } catch (error) {
+      this.failedOpen(error);
+      return 0;
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** The hash tag keeps both keys of one counter in one slot (Redis Cluster). */
+  private counterBase(key: string, throttlerName: string): string {
+    return `${this.keyPrefix}:{${throttlerName}:${key}}`;
   }
 
   private failedOpen(error: unknown): void {

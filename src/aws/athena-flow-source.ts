@@ -55,8 +55,10 @@ export interface AthenaFlowResult extends AthenaQueryStatistics {
 
 export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
   /**
-   * How many queries one analysis attempt may run for one kind: each dead query (stopped on a
-   * timeout, or FAILED retryably) found at start is replaced by the next generation's query.
+   * How many queries one analysis attempt may run for one window: each dead query (stopped on a
+   * timeout or by anyone else, or FAILED retryably) found at start is replaced by the next
+   * generation's query. Small, because a query cancelled before it ever ran is usually cancelled
+   * again (a workgroup limit, an operator): three queries, then the analysis fails saying so.
    */
   maxQueryGenerations: number;
 }
@@ -64,7 +66,7 @@ export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
 export type AthenaFlowSourceOptions = Partial<AthenaFlowSourceSettings>;
 
 const DEFAULT_OPTIONS: AthenaFlowSourceSettings = {
-  maxQueryGenerations: 25,
+  maxQueryGenerations: 3,
   pollInitialMs: 500,
   pollMaxMs: 5_000,
   pollMultiplier: 1.5,
@@ -114,6 +116,8 @@ export class AthenaFlowSource {
       kind: request.kind,
       from: request.from,
       to: request.to,
+      accountId: request.target.accountId,
+      region: request.target.region,
       scope: request.scope,
     });
     const client = this.clients.athena(request.target);

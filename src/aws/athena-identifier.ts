@@ -9,7 +9,8 @@ const PATTERNS = {
   catalog: /^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/,
   database: /^[A-Za-z0-9_]{1,255}$/,
   table: /^[A-Za-z0-9_]{1,255}$/,
-  column: /^[A-Za-z0-9_]{1,255}$/,
+  // Glue allows `-` in column names (AWS's Parquet layout partitions by `aws-account-id`); quoted, it is inert.
+  column: /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/,
   workgroup: /^[A-Za-z0-9._-]{1,128}$/,
 } as const;
 

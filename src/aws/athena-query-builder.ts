@@ -13,15 +13,28 @@ export interface AthenaTableRef {
 export type AthenaDatePartitionFormat = 'yyyy/MM/dd' | 'yyyy-MM-dd' | 'yyyyMMdd' | 'yyyy/MM/dd/HH' | 'yyyy-MM-dd-HH';
 
 /**
- * How the flow-log table is partitioned, so the query reads only the days of the window:
+ * How the flow-log table is partitioned, so the query reads only the days (or hours) of the window:
  * - `none`: no partitions (the time predicate still applies);
- * - `date-string`: one string column holding the date — a Hive-style `dt`/`date` partition or a
- *   partition-projected `day` such as `2024/05/01` (AWS's default S3 prefix `YYYY/MM/DD`);
+ * - `date-string`: one column holding the date — a Hive-style `dt`/`date` partition or a
+ *   partition-projected `day` such as `2024/05/01` (AWS's default S3 prefix `YYYY/MM/DD`); of type
+ *   `string`, or of type `date` (`columnType: 'date'`, the table AWS's documentation creates),
+ *   which is compared with dates, not strings;
  * - `date-parts`: Hive-compatible `year=/month=/day=[/hour=]` columns, as strings (`'05'`) or integers.
+ * Any of them may also name the partition columns holding the account and the region (AWS's
+ * Hive-compatible and Parquet layouts, central multi-account buckets): the query then reads only
+ * the target's.
  */
-export type AthenaPartitionLayout =
+export type AthenaPartitionLayout = (
   | { type: 'none' }
-  | { type: 'date-string'; column: string; format: AthenaDatePartitionFormat }
+  | {
+      type: 'date-string';
+      column: string;
+      format: AthenaDatePartitionFormat;
+      columnType?: 'string' | 'date';
+      /** An hour partition beside a daily one (`date` + `hour`, as Parquet tables have): read by the hour. */
+      hour?: string | null;
+      hourType?: 'string' | 'integer';
+    }
   | {
       type: 'date-parts';
       year: string;
@@ -29,7 +42,15 @@ export type AthenaPartitionLayout =
       day: string;
       hour?: string | null;
       valueType?: 'string' | 'integer';
-    };
+    }
+) &
+  AthenaScopePartitions;
+
+/** Partition columns that hold the account id and the region of the records. */
+export interface AthenaScopePartitions {
+  accountColumn?: string | null;
+  regionColumn?: string | null;
+}
 
 export type FlowQueryKind = 'reject' | 'accept';
 
@@ -41,6 +62,9 @@ export interface FlowQueryInput {
   kind: FlowQueryKind;
   from: Date;
   to: Date;
+  /** The target's account and region: the values of the layout's account and region partitions. */
+  accountId?: string | null;
+  region?: string | null;
   /** Optional pre-filters; applied only when the table has the column. */
   scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
   /**
@@ -61,7 +85,13 @@ export interface BuiltFlowQuery {
 /** Athena's maximum query string length. */
 export const ATHENA_MAX_QUERY_BYTES = 262_144;
 
-const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
+/** The flow-log fields no REJECT can be attributed without. */
+export const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
+
+/** The table column of a flow-log field: its name with `-` replaced by `_`. */
+export function athenaColumnOf(field: string): string {
+  return field.replace(/-/g, '_');
+}
 
 /** The result columns both query kinds return, in order (the row parser relies on the names). */
 export const FLOW_AGGREGATE_COLUMNS = [
@@ -254,6 +284,9 @@ export class AthenaQueryBuilder {
 
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);
+    const layout = input.layout;
+    if (layout.accountColumn && input.accountId) where.push(`${quoteAthenaIdentifier('column', layout.accountColumn)} = ${str(input.accountId)}`);
+    if (layout.regionColumn && input.region) where.push(`${quoteAthenaIdentifier('column', layout.regionColumn)} = ${str(input.region)}`);
 
     const scope = input.scope ?? {};
     const inList = (column: string, values: string[]) => `"${column}" IN (${values.map(str).join(', ')})`;
@@ -263,6 +296,11 @@ export class AthenaQueryBuilder {
     return where;
   }
 
+  /**
+   * The partitions of the window, widened by the slack: whole days where a day is covered, and
+   * only the hours needed at the ends when the layout has hours (a midnight-aligned 24 h window
+   * reads 26 hours of an hourly layout, not three days).
+   */
   private partitionPredicate(input: FlowQueryInput, params: string[]): string | null {
     const layout = input.layout;
     if (layout.type === 'none') return null;
@@ -272,23 +310,33 @@ export class AthenaQueryBuilder {
 
     if (layout.type === 'date-string') {
       const column = quoteAthenaIdentifier('column', layout.column);
-      params.push(sqlString(formatPartitionDate(first, layout.format)), sqlString(formatPartitionDate(last, layout.format)));
-      return `${column} BETWEEN ? AND ?`;
+      const typed = layout.columnType === 'date';
+      // A `date` column compared with a string literal is an error in Athena (Trino): compare dates.
+      const day = (date: Date) => {
+        params.push(sqlString(formatPartitionDate(date, typed ? 'yyyy-MM-dd' : layout.format)));
+        return typed ? 'CAST(? AS date)' : '?';
+      };
+      if (!layout.hour || HOURLY_FORMATS.has(layout.format)) return `${column} BETWEEN ${day(first)} AND ${day(last)}`;
+      const hour = quoteAthenaIdentifier('column', layout.hour);
+      const hourValue = (h: number) => (layout.hourType === 'integer' ? String(h) : sqlString(String(h).padStart(2, '0')));
+      const terms = partitionSpans(first, last, true).map((span) => {
+        if (!span.hours) return `${column} BETWEEN ${day(span.from)} AND ${day(span.to)}`;
+        const term = `${column} = ${day(span.from)}`;
+        params.push(hourValue(span.hours[0]), hourValue(span.hours[1]));
+        return `(${term} AND ${hour} BETWEEN ? AND ?)`;
+      });
+      return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
     }
-    return this.datePartsPredicate(layout, first, last, params);
+    const terms = partitionSpans(first, last, Boolean(layout.hour)).flatMap((span) => this.datePartsTerms(layout, span, params));
+    return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
   }
 
   /**
-   * Year/month/day partitions cannot be compared as one value, so the window becomes one term per
-   * month: a whole month is `(year AND month)`, a partial one adds a day range, and a window
-   * within a single day adds an hour range when there is an hour column.
+   * Year/month/day partitions cannot be compared as one value, so a span of days becomes one term
+   * per month: a whole month is `(year AND month)`, a partial one adds a day range, and a span
+   * within one day adds its hour range when there is an hour column.
    */
-  private datePartsPredicate(
-    layout: Extract<AthenaPartitionLayout, { type: 'date-parts' }>,
-    first: Date,
-    last: Date,
-    params: string[],
-  ): string {
+  private datePartsTerms(layout: Extract<AthenaPartitionLayout, { type: 'date-parts' }>, span: PartitionSpan, params: string[]): string[] {
     const year = quoteAthenaIdentifier('column', layout.year);
     const month = quoteAthenaIdentifier('column', layout.month);
     const day = quoteAthenaIdentifier('column', layout.day);
@@ -296,7 +344,7 @@ export class AthenaQueryBuilder {
     const value = (n: number, width: number) => (asString ? sqlString(String(n).padStart(width, '0')) : String(n));
 
     const terms: string[] = [];
-    const sameDay = first.toISOString().slice(0, 10) === last.toISOString().slice(0, 10);
+    const { from: first, to: last } = span;
     let cursor = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1);
     while (cursor <= last.getTime()) {
       const monthStart = new Date(cursor);
@@ -311,15 +359,46 @@ export class AthenaQueryBuilder {
         params.push(value(fromDay, 2), value(toDay, 2));
         term += ` AND ${day} BETWEEN ? AND ?`;
       }
-      if (sameDay && layout.hour) {
-        params.push(value(first.getUTCHours(), 2), value(last.getUTCHours(), 2));
+      if (span.hours && layout.hour) {
+        params.push(value(span.hours[0], 2), value(span.hours[1], 2));
         term += ` AND ${quoteAthenaIdentifier('column', layout.hour)} BETWEEN ? AND ?`;
       }
       terms.push(`(${term})`);
       cursor = Date.UTC(y, m + 1, 1);
     }
-    return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
+    return terms;
   }
+}
+
+const HOURLY_FORMATS = new Set<AthenaDatePartitionFormat>(['yyyy/MM/dd/HH', 'yyyy-MM-dd-HH']);
+
+/** Days `from`..`to` (UTC midnights, inclusive), limited to the hours `hours[0]..hours[1]` when set (then from = to). */
+export interface PartitionSpan {
+  from: Date;
+  to: Date;
+  hours?: [number, number];
+}
+
+/**
+ * The partitions between two instants (inclusive): one span of whole days, or, when the layout
+ * has hours, the hours of the first and last day that are needed and the whole days between.
+ */
+export function partitionSpans(first: Date, last: Date, hourly: boolean): PartitionSpan[] {
+  const dayOf = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const nextDay = (day: Date, delta: number) => new Date(day.getTime() + delta * 86_400_000);
+  const firstDay = dayOf(first);
+  const lastDay = dayOf(last);
+  if (!hourly) return [{ from: firstDay, to: lastDay }];
+  const h1 = first.getUTCHours();
+  const h2 = last.getUTCHours();
+  if (firstDay.getTime() === lastDay.getTime()) return [{ from: firstDay, to: firstDay, hours: [h1, h2] }];
+  const spans: PartitionSpan[] = [];
+  if (h1 > 0) spans.push({ from: firstDay, to: firstDay, hours: [h1, 23] });
+  const wholeFrom = h1 > 0 ? nextDay(firstDay, 1) : firstDay;
+  const wholeTo = h2 < 23 ? nextDay(lastDay, -1) : lastDay;
+  if (wholeFrom.getTime() <= wholeTo.getTime()) spans.push({ from: wholeFrom, to: wholeTo });
+  if (h2 < 23) spans.push({ from: lastDay, to: lastDay, hours: [0, h2] });
+  return spans;
 }
 
 /** A string as an SQL string literal (Athena splices ExecutionParameters in as written). */

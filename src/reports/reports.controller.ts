@@ -8,6 +8,14 @@ import { ListReportsQuery } from './dto/list-reports.query';
 import { ReportPageDto } from './dto/report-page.dto';
 import { ReportsService } from './reports.service';
 
+/**
+ * A report embeds names and descriptions taken from AWS (tags, security-group descriptions):
+ * the HTML rendering escapes them, and this policy makes sure nothing in it could run or load
+ * anything even so (inline styles only, no scripts, no requests, no framing).
+ */
+const REPORT_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
+
 @ApiTags('reports')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
@@ -29,6 +37,7 @@ export class ReportsController {
   async get(@Param('id', uuidParam) id: string, @Query() query: GetReportQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const rendered = await this.reports.render(id, query.format ?? 'json');
     reply.header('content-type', rendered.contentType);
+    reply.header('content-security-policy', REPORT_CONTENT_SECURITY_POLICY);
     reply.header('content-disposition', `inline; filename="sgdoctor-report-${id}.${rendered.extension}"`);
     return rendered.body;
   }

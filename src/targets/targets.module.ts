@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AthenaTableInspector } from '../aws/athena-table-inspector';
+import { AwsClientFactory } from '../aws/aws-client.factory';
 import { TargetEntity } from './target.entity';
 import { TargetsController } from './targets.controller';
 import { TargetsService } from './targets.service';
@@ -7,7 +9,12 @@ import { TargetsService } from './targets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([TargetEntity])],
   controllers: [TargetsController],
-  providers: [TargetsService],
+  providers: [
+    TargetsService,
+    // Creating or changing an Athena target reads its table's metadata.
+    { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
+    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+  ],
   exports: [TargetsService],
 })
 export class TargetsModule {}

@@ -3,6 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
+import { AthenaTableInspector, type AthenaTableSchema } from '../aws/athena-table-inspector';
+import { planAthenaTable } from '../aws/athena-table-layout';
+import { AwsAdapterError } from '../aws/aws-adapter.error';
+import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import type { AppConfig } from '../config/app-config';
 import { ValidationError } from '../common/errors/validation.error';
 import { DataPathResolver } from './data-path.resolver';
@@ -14,8 +18,9 @@ import type { TargetAccessDto } from './dto/target-access.dto';
 import type { TargetScopeDto } from './dto/target-scope.dto';
 import { TargetDto } from './dto/target.dto';
 import type { UpdateTargetDto } from './dto/update-target.dto';
+import { AthenaTableUnreadableError } from './athena-table-unreadable.error';
 import { TargetNotFoundError } from './target-not-found.error';
-import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
+import type { AthenaFlowSourceSettings, ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
 import { TargetEntity } from './target.entity';
 
 @Injectable()
@@ -24,6 +29,7 @@ export class TargetsService {
 
   constructor(
     @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
+    private readonly tables: AthenaTableInspector,
     config: ConfigService<AppConfig, true>,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
@@ -39,6 +45,7 @@ export class TargetsService {
       flowSource: await this.flowSourceOf(dto.flowSource),
       configSource: await this.configSourceOf(dto.configSource),
     });
+    await this.checkAthenaTable(entity, dto.flowSource.type === 'athena' ? (dto.flowSource.layout === undefined ? null : entity.flowSource) : null);
     return TargetDto.fromEntity(await this.targets.save(entity));
   }
 
@@ -66,6 +73,12 @@ export class TargetsService {
     if (dto.scope !== undefined) entity.scope = scopeOf(dto.scope);
     if (dto.flowSource !== undefined) entity.flowSource = await this.flowSourceOf(dto.flowSource);
     if (dto.configSource !== undefined) entity.configSource = await this.configSourceOf(dto.configSource);
+    const reachesTable = dto.flowSource !== undefined || dto.accountId !== undefined || dto.region !== undefined || dto.access !== undefined;
+    if (reachesTable && entity.flowSource.type === 'athena') {
+      // A new flow source states its layout or leaves it to the table; an unchanged one keeps the stored layout.
+      const statesLayout = dto.flowSource === undefined || dto.flowSource.layout !== undefined;
+      await this.checkAthenaTable(entity, statesLayout ? entity.flowSource : null);
+    }
     return TargetDto.fromEntity(await this.targets.save(entity));
   }
 
@@ -77,6 +90,7 @@ export class TargetsService {
 
   private async flowSourceOf(dto: FlowSourceDto): Promise<FlowSourceSettings> {
     if (dto.type === 'files') {
+      if (dto.logFormat !== undefined) checkLogFormat(dto.logFormat);
       return { type: 'files', paths: await this.normalizePaths('flowSource.paths', dto.paths ?? []), logFormat: dto.logFormat ?? null };
     }
     return {
@@ -90,6 +104,40 @@ export class TargetsService {
       logFormat: dto.logFormat ?? null,
       logDestination: dto.logDestination ?? null,
     };
+  }
+
+  /**
+   * Reads the Athena table of a target (GetTableMetadata) and refuses it when the query could not
+   * run on it, naming the reason; otherwise stores the layout with the table's own column types
+   * (and the account and region partitions it has). `stated` is the flow source whose layout the
+   * request gave, or null to read the layout off the table's partition keys.
+   */
+  private async checkAthenaTable(entity: TargetEntity, stated: AthenaFlowSourceSettings | FlowSourceSettings | null): Promise<void> {
+    const source = entity.flowSource;
+    if (source.type !== 'athena') return;
+    const statedLayout = stated && stated.type === 'athena' ? stated.layout : null;
+    let schema: AthenaTableSchema;
+    try {
+      schema = await this.tables.read(
+        {
+          accountId: entity.accountId,
+          region: entity.region,
+          roleArn: entity.access.type === 'assume-role' ? entity.access.roleArn : null,
+          externalId: entity.access.type === 'assume-role' ? entity.access.externalId : null,
+        },
+        source,
+      );
+    } catch (error) {
+      if (error instanceof AwsAdapterError && error.code === 'AWS.INVALID_IDENTIFIER') {
+        throw new ValidationError([{ field: 'flowSource', message: error.message }]);
+      }
+      throw new AthenaTableUnreadableError(`${source.database}.${source.table}`, error);
+    }
+    const plan = planAthenaTable(schema, statedLayout, source.logFormat);
+    if (plan.problems.length > 0) {
+      throw new ValidationError(plan.problems, `The Athena table ${source.database}.${source.table} cannot serve as this target's flow source.`);
+    }
+    source.layout = plan.layout;
   }
 
   private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {
@@ -109,6 +157,15 @@ function required(field: string, value: string | undefined): string {
   return value;
 }
 
+/** A log format the flow-log reader cannot use is refused now, not at the first analysis. */
+function checkLogFormat(logFormat: string): void {
+  try {
+    parseLogFormat(logFormat);
+  } catch (error) {
+    throw new ValidationError([{ field: 'flowSource.logFormat', message: (error as Error).message }]);
+  }
+}
+
 function accessOf(dto: TargetAccessDto | undefined): TargetAccess {
   if (!dto || dto.type === 'default-chain') return { type: 'default-chain' };
   return { type: 'assume-role', roleArn: required('access.roleArn', dto.roleArn), externalId: dto.externalId ?? null };
@@ -119,11 +176,13 @@ function scopeOf(dto: TargetScopeDto | undefined): TargetScope {
 }
 
 function layoutOf(dto: AthenaLayoutDto | undefined): AthenaPartitionLayout {
-  if (!dto || dto.type === 'none') return { type: 'none' };
+  const scope = { accountColumn: dto?.accountColumn ?? null, regionColumn: dto?.regionColumn ?? null };
+  if (!dto || dto.type === 'none') return { type: 'none', ...scope };
   if (dto.type === 'date-string') {
-    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd' };
+    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd', hour: dto.hour ?? null, ...scope };
   }
   return {
+    ...scope,
     type: 'date-parts',
     year: required('flowSource.layout.year', dto.year),
     month: required('flowSource.layout.month', dto.month),

@@ -72,6 +72,12 @@ describe('built processes', () => {
       expect(completed.responseTime).toEqual(expect.any(Number));
       const refused = JSON.parse(await api.waitForLine(/"reqId":"lifecycle-anonymous".*"request completed"/));
       expect(refused).toMatchObject({ level: 40, method: 'GET', route: '/v1/api-keys', statusCode: 401 });
+
+      // A key sent as a query parameter is not accepted, and never logged in clear.
+      const inQuery = await fetch(`${baseUrl}/v1/api-keys?limit=5&api_key=${SECRET_KEY}`, { headers: { 'x-request-id': 'lifecycle-2' } });
+      expect(inQuery.status).toBe(401);
+      const queryLine = await api.waitForLine(/"reqId":"lifecycle-2".*"url"/);
+      expect(queryLine).toContain('api_key=[REDACTED]');
       expect(api.lines.every((line) => JSON.parse(line))).toBe(true);
       expect(api.lines.join('\n')).not.toContain(SECRET_KEY);
       expect(await connectionsTo(env.DATABASE_URL, database)).toBeGreaterThan(0);

@@ -129,6 +129,9 @@ describe('report schedules and reports', () => {
       expect(rendered.status, format).toBe(200);
       expect(rendered.headers['content-type'], format).toMatch(type);
       expect(rendered.text, format).toMatch(content);
+      expect(rendered.headers['x-content-type-options'], format).toBe('nosniff');
+      expect(rendered.headers['content-security-policy'], format).toMatch(/default-src 'none'/);
+      expect(rendered.headers['content-security-policy'], format).not.toMatch(/script-src/);
     }
     expect((await http.get(`/v1/reports/${report.id}?format=pdf`)).status).toBe(400);
     expect((await http.get('/v1/reports/00000000-0000-4000-8000-000000000000')).body.code).toBe('REPORT.NOT_FOUND');

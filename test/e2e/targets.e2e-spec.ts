@@ -1,6 +1,9 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { AthenaClient, GetTableMetadataCommand } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowLogColumns, tableMetadata } from '../fixtures/aws/athena-table-metadata';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
 import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
@@ -8,6 +11,7 @@ import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
 describe('targets', () => {
   let testApp: TestApp;
   let data: ReturnType<typeof tempDataRoot>;
+  const athenaMock = mockClient(AthenaClient);
   const server = () => testApp.app.getHttpServer();
 
   beforeAll(async () => {
@@ -16,9 +20,13 @@ describe('targets', () => {
     symlinkSync('/etc', join(data.root, 'nested', 'escape'));
     symlinkSync(join(data.root, 'flows'), join(data.root, 'flows-link'));
     testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_DATA_ROOT: data.root } });
+    // The Athena table a target is switched to below, as GetTableMetadata describes it.
+    const v2 = '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(v2), [{ Name: 'day', Type: 'string' }]));
   });
 
   afterAll(async () => {
+    athenaMock.restore();
     await testApp?.close();
     data?.remove();
   });

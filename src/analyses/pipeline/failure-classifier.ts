@@ -28,10 +28,20 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   }
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);
+  if (isThrottling(error, name)) {
+    // The SDK's own retries (adaptive mode) are spent: the job's backoff is the next, slower, try.
+    return { code: 'AWS.THROTTLED', reason: `AWS throttled the request (${name}): ${message}; the analysis is retried later`, permanent: false };
+  }
   // AWS SDK service errors (AccessDenied, UnauthorizedOperation …) carry $fault 'client'.
   const fault = (error as { $fault?: string })?.$fault;
-  if (fault === 'client' && !/Throttl|RequestLimitExceeded|TooManyRequests/.test(name)) {
+  if (fault === 'client') {
     return { code: `AWS.${name}`, reason: `${name}: ${message}`, permanent: true };
   }
   return { code: 'ANALYSIS.ERROR', reason: `${name}: ${message}`, permanent: false };
+}
+
+/** An AWS throttling answer: by its error name, or as the SDK marks it (`$retryable.throttling`). */
+function isThrottling(error: unknown, name: string): boolean {
+  if (/Throttl|RequestLimitExceeded|TooManyRequests|SlowDown/.test(name)) return true;
+  return (error as { $retryable?: { throttling?: boolean } } | null)?.$retryable?.throttling === true;
 }

@@ -9,7 +9,7 @@ export const API_KEY_SECURITY = 'api-key';
 
 /**
  * Everything the HTTP app needs beyond its modules, shared by main.ts and the tests so both
- * serve the same thing: the pino logger, the request-id response header, and OpenAPI at
+ * serve the same thing: the pino logger, the request-id and nosniff response headers, and OpenAPI at
  * /docs (UI) and /docs-json.
  */
 export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
@@ -19,6 +19,8 @@ export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
     .getInstance()
     .addHook('onRequest', async (request, reply) => {
       void reply.header(REQUEST_ID_HEADER, request.id);
+      // Browsers take every answer for the type it declares, never sniff a script out of it.
+      void reply.header('x-content-type-options', 'nosniff');
     });
   const document = SwaggerModule.createDocument(app, openApiConfig());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

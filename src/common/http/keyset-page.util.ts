@@ -1,13 +1,14 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { ValidationError } from '../errors/validation.error';
+import { decodeCursor, encodeCursor, isCursorKeyOf, type CursorKeyType } from './page-cursor';
 import type { PageQuery } from './page.query';
 
 /** The column a list is sorted by, with the row id as tie-breaker. */
 export interface KeysetSort<T> {
   /** Qualified column, e.g. `f.last_seen`. */
   column: string;
-  /** SQL type the cursor's text key is cast back to. */
-  cast: string;
+  /** SQL type the cursor's text key is cast back to (and checked against first). */
+  cast: CursorKeyType;
   direction: 'ASC' | 'DESC';
   /** The row's sort key as the cursor stores it. */
   key: (row: T) => string;
@@ -36,6 +37,9 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
   qb.orderBy(sort.column, sort.direction).addOrderBy(`${qb.alias}.id`, sort.direction).take(limit + 1);
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor);
+    if (!isCursorKeyOf(sort.cast, cursor.k)) {
+      throw new ValidationError([{ field: 'cursor', message: 'cursor is not one this API returned for this sort' }]);
+    }
     const op = sort.direction === 'ASC' ? '>' : '<';
     qb.andWhere(`(${sort.column}, ${qb.alias}.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
       cursorKey: cursor.k,

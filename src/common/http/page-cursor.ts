@@ -1,5 +1,7 @@
 import { ValidationError } from '../errors/validation.error';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Position after the last item of a page: its sort key and id (the tie-breaker). */
 export interface PageCursor {
   /** Sort key value as text (a timestamp, a number); compared in SQL after a cast. */
@@ -18,7 +20,7 @@ export function decodeCursor(text: string, field = 'cursor'): PageCursor {
     if (
       typeof value === 'object' && value !== null &&
       typeof (value as PageCursor).k === 'string' && typeof (value as PageCursor).id === 'string' &&
-      /^[0-9a-f-]{36}$/i.test((value as PageCursor).id)
+      UUID.test((value as PageCursor).id)
     ) {
       return { k: (value as PageCursor).k, id: (value as PageCursor).id };
     }
@@ -26,4 +28,26 @@ export function decodeCursor(text: string, field = 'cursor'): PageCursor {
     // fall through
   }
   throw new ValidationError([{ field, message: 'cursor is not one this API returned' }]);
+}
+
+/** SQL types a cursor's sort key is cast back to, and the text each accepts. */
+export type CursorKeyType = 'timestamptz' | 'integer' | 'bigint';
+
+const INTEGER_LIMITS: Record<'integer' | 'bigint', bigint> = { integer: 2n ** 31n, bigint: 2n ** 63n };
+
+/**
+ * Whether a cursor's sort key is a value of the type it is cast to in SQL, exactly as this API
+ * writes it (an ISO instant in milliseconds, or a decimal integer in range). Anything else would
+ * reach PostgreSQL as a cast error, or as one of its special values (`'yesterday'`).
+ */
+export function isCursorKeyOf(type: CursorKeyType, key: string): boolean {
+  if (type === 'timestamptz') {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(key)) return false;
+    const instant = new Date(key);
+    return !Number.isNaN(instant.getTime()) && instant.toISOString() === key;
+  }
+  if (!/^-?\d{1,19}$/.test(key)) return false;
+  const value = BigInt(key);
+  const limit = INTEGER_LIMITS[type];
+  return value >= -limit && value < limit;
 }

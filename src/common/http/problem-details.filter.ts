@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app.error';
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
+import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -12,6 +13,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   405: ErrorCode.MethodNotAllowed,
   409: ErrorCode.Conflict,
   413: ErrorCode.PayloadTooLarge,
+  414: ErrorCode.UriTooLong,
   415: ErrorCode.UnsupportedMediaType,
   429: ErrorCode.RateLimited,
   503: ErrorCode.DependencyUnavailable,
@@ -37,24 +39,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, code, detail, extensions } = this.classify(exception, request);
-    if (status >= 500) {
-      this.logger.error({ err: exception, code }, detail);
+    const classified = this.classify(exception, request);
+    if (classified.status >= 500) {
+      this.logger.error({ err: exception, code: classified.code }, classified.detail);
     }
-    const problem: ProblemDetails = {
-      type: problemTypeFor(code),
-      title: ERROR_TITLE[code],
-      status,
-      detail,
-      instance: request?.url,
-      code,
-      requestId: request?.id,
-      ...extensions,
-    };
-    if (reply.sent) {
-      return;
-    }
-    void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    sendProblem(request, reply, classified);
   }
 
   private classify(exception: unknown, request: FastifyRequest | undefined): Classified {
@@ -86,6 +75,36 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const detail = status >= 500 ? ERROR_TITLE[code] : httpExceptionMessage(exception);
     return { status, code, detail, extensions: {} };
   }
+}
+
+/**
+ * Fastify's router answers a malformed URL (400) and an over-long path parameter (414) before any
+ * hook or Nest handler runs, in its own JSON: this gives them the problem+json shape too.
+ * Passed to Fastify as `frameworkErrors`.
+ */
+export function sendFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply.header(REQUEST_ID_HEADER, request.id);
+  sendProblem(request, reply, { status, code: CODE_BY_STATUS[status] ?? ErrorCode.BadRequest, detail: error.message, extensions: {} });
+}
+
+function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, { status, code, detail, extensions }: Classified): void {
+  const problem: ProblemDetails = {
+    type: problemTypeFor(code),
+    title: ERROR_TITLE[code],
+    status,
+    detail,
+    instance: request?.url,
+    code,
+    requestId: request?.id,
+    ...extensions,
+  };
+  if (reply.sent) {
+    return;
+  }
+  const retryAfter = extensions.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
+  void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
 /** Fastify marks its client errors (FST_ERR_CTP_BODY_TOO_LARGE, JSON syntax …) with statusCode. */

@@ -13,9 +13,19 @@ export const REDACTED_PATHS = [
 
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
 
-/** `postgres://user:secret@host` → `postgres://user:[REDACTED]@host`, anywhere in a string. */
+/**
+ * Query parameters that carry a credential: an API key sent as `?api_key=` (which the API does
+ * not accept, but a client may try), tokens, secrets, passwords, signatures.
+ */
+const SECRET_QUERY_PARAMETERS =
+  /([?&](?:[a-z0-9_.-]*[-_.])?(?:api[-_]?key|apikey|key|token|access[-_]?token|secret|password|passwd|signature|sig|auth|authorization)=)[^&#\s"']*/gi;
+
+/**
+ * `postgres://user:secret@host` → `postgres://user:[REDACTED]@host` and
+ * `/v1/findings?api_key=…` → `/v1/findings?api_key=[REDACTED]`, anywhere in a string.
+ */
 export function redactUrlCredentials(value: string): string {
-  return value.replace(URL_CREDENTIALS, '$1[REDACTED]@');
+  return value.replace(URL_CREDENTIALS, '$1[REDACTED]@').replace(SECRET_QUERY_PARAMETERS, '$1[REDACTED]');
 }
 
 /** Applies redactUrlCredentials to every string in a log object (bounded depth, no cycles). */

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { REPORT_FORMATS } from '../render/report-renderers';
+import { IsOmittable } from '../../common/http/is-omittable.decorator';
 
 export class CreateReportScheduleDto {
   @ApiPropertyOptional({ example: 'nightly' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 100)
   name?: string;
@@ -23,20 +24,20 @@ export class CreateReportScheduleDto {
   cron!: string;
 
   @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone the cron is read in.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   timeZone?: string;
 
   @ApiPropertyOptional({ default: 24, minimum: 1, maximum: 744 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(744)
   lookbackHours?: number;
 
   @ApiPropertyOptional({ enum: REPORT_FORMATS, isArray: true, default: REPORT_FORMATS })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()
@@ -44,7 +45,7 @@ export class CreateReportScheduleDto {
   formats?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Webhooks told with report.ready.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
   @ArrayUnique()
@@ -52,7 +53,7 @@ export class CreateReportScheduleDto {
   webhookIds?: string[];
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }

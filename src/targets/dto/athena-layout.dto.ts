@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches, ValidateIf } from 'class-validator';
 
-const COLUMN = /^[A-Za-z0-9_]{1,255}$/;
-const COLUMN_MESSAGE = 'must be a column name (letters, digits, _)';
+const COLUMN = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
+const COLUMN_MESSAGE = 'must be a column name (letters, digits, _ -)';
 
-/** How the flow-log table is partitioned (see the Athena flow source). */
+/** How the flow-log table is partitioned (see the Athena flow source); read from the table itself when absent. */
 export class AthenaLayoutDto {
   @ApiProperty({ enum: ['none', 'date-string', 'date-parts'] })
   @IsIn(['none', 'date-string', 'date-parts'])
@@ -40,8 +40,18 @@ export class AthenaLayoutDto {
   @Matches(COLUMN, { message: `hour ${COLUMN_MESSAGE}` })
   hour?: string;
 
-  @ApiPropertyOptional({ enum: ['string', 'integer'] })
+  @ApiPropertyOptional({ enum: ['string', 'integer'], description: 'Read from the table when the target is created.' })
   @IsOptional()
   @IsIn(['string', 'integer'])
   valueType?: 'string' | 'integer';
+
+  @ApiPropertyOptional({ description: 'Partition column holding the account id (found by name when absent: aws-account-id, accid …).', example: 'aws-account-id' })
+  @IsOptional()
+  @Matches(COLUMN, { message: `accountColumn ${COLUMN_MESSAGE}` })
+  accountColumn?: string;
+
+  @ApiPropertyOptional({ description: 'Partition column holding the region (found by name when absent: aws-region, region).', example: 'aws-region' })
+  @IsOptional()
+  @Matches(COLUMN, { message: `regionColumn ${COLUMN_MESSAGE}` })
+  regionColumn?: string;
 }

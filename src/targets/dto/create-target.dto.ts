@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { ConfigSourceDto } from './config-source.dto';
 import { FlowSourceDto } from './flow-source.dto';
 import { TargetAccessDto } from './target-access.dto';
 import { TargetScopeDto } from './target-scope.dto';
+import { IsOmittable } from '../../common/http/is-omittable.decorator';
 
 export class CreateTargetDto {
   @ApiPropertyOptional({ description: 'Shown in listings; default `<accountId>/<region>`.', example: 'shop-prod' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 100)
   name?: string;
@@ -22,13 +23,13 @@ export class CreateTargetDto {
   region!: string;
 
   @ApiPropertyOptional({ type: TargetAccessDto, description: 'Default: the SDK default credential chain.' })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => TargetAccessDto)
   access?: TargetAccessDto;
 
   @ApiPropertyOptional({ type: TargetScopeDto, description: 'Limit analyses to these VPCs/subnets; default: the whole region.' })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => TargetScopeDto)
   scope?: TargetScopeDto;

@@ -51,8 +51,8 @@ export class FlowSourceDto {
   @Matches(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, { message: 'outputLocation must be an s3:// URL' })
   outputLocation?: string;
 
-  @ApiPropertyOptional({ type: AthenaLayoutDto, description: 'athena: table partitioning.' })
-  @ValidateIf(isAthena)
+  @ApiPropertyOptional({ type: AthenaLayoutDto, description: "athena: table partitioning; default: read from the table's partition keys (GetTableMetadata)." })
+  @ValidateIf((o: FlowSourceDto) => isAthena(o) && o.layout !== undefined)
   @ValidateNested()
   @Type(() => AthenaLayoutDto)
   layout?: AthenaLayoutDto;

@@ -111,13 +111,51 @@ export class SsrfGuard {
   }
 }
 
-/** The reason a (normalised) address is not public unicast, or null when it is. */
+/**
+ * The reason a (normalised) address is not public unicast, or null when it is. An IPv6 address
+ * that carries an IPv4 address (IPv4-compatible `::a.b.c.d`, IPv4-mapped, SIIT `::ffff:0:a.b.c.d`,
+ * NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo `2001::/32`) is refused with the reason of the
+ * IPv4 address it carries when that one is not public, and as special-purpose otherwise: such
+ * a form can reach the embedded address through a translator or tunnel.
+ */
 export function classifyAddress(address: Address): SsrfBlockReason | null {
+  if (address instanceof ipaddr.IPv6) {
+    const embedded = embeddedIPv4(address);
+    if (embedded.length > 0) {
+      for (const ipv4 of embedded) {
+        const reason = classifyAddress(ipv4);
+        if (reason !== null) return reason;
+      }
+      return 'special-purpose';
+    }
+  }
   const range = address.range();
   if (range === 'unicast') return null;
-  // Anything else — NAT64, 6to4, Teredo, documentation, benchmarking … — can hide or reach an
-  // internal address, so it is refused as special-purpose.
+  // Anything else — documentation, benchmarking, ORCHID … — can hide or reach an internal
+  // address, so it is refused as special-purpose.
   return RANGE_REASONS[range] ?? 'special-purpose';
+}
+
+/** The IPv4 addresses an IPv6 address carries by one of the standard embeddings (none for most). */
+export function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] {
+  const words = address.parts;
+  const bytes = address.toByteArray();
+  const last32 = () => new ipaddr.IPv4(bytes.slice(12, 16));
+  const zeroWords = (from: number, to: number) => words.slice(from, to).every((word) => word === 0);
+  // ::/96 (IPv4-compatible, deprecated) other than :: and ::1, which have ranges of their own.
+  if (zeroWords(0, 6) && (words[6] !== 0 || words[7]! > 1)) return [last32()];
+  // ::ffff:0:0/96 (IPv4-mapped) and ::ffff:0:0:0/96 (SIIT, RFC 6145).
+  if (zeroWords(0, 5) && words[5] === 0xffff) return [last32()];
+  if (zeroWords(0, 4) && words[4] === 0xffff && words[5] === 0) return [last32()];
+  // 64:ff9b::/96 and the local-use 64:ff9b:1::/48 (NAT64, RFC 6052 and RFC 8215).
+  if (words[0] === 0x64 && words[1] === 0xff9b) return [last32()];
+  // 2002::/16 (6to4): the IPv4 address is the next 32 bits.
+  if (words[0] === 0x2002) return [new ipaddr.IPv4(bytes.slice(2, 6))];
+  // 2001::/32 (Teredo): the server's IPv4 address, and the client's, stored inverted.
+  if (words[0] === 0x2001 && words[1] === 0) {
+    return [new ipaddr.IPv4(bytes.slice(4, 8)), new ipaddr.IPv4(bytes.slice(12, 16).map((byte) => byte ^ 0xff))];
+  }
+  return [];
 }
 
 /** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries. */

@@ -1,13 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  Column,
   GetQueryExecutionCommandOutput,
+  GetTableMetadataCommandInput,
+  GetTableMetadataCommandOutput,
   GetQueryResultsCommandInput,
   GetQueryResultsCommandOutput,
   QueryExecutionState,
   StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import { FLOW_LOG_FIELDS } from '../../../src/engine/flow-log/flow-log-fields';
 import { awsMetadata, queryResultPages } from './aws-sample-responses';
+
+/** The flow-log table the emulator serves: every documented field as a column, partitioned by a projected day string. */
+export interface EmulatedTable {
+  columns: Column[];
+  partitionKeys: Column[];
+  parameters: Record<string, string>;
+}
+
+export const DEFAULT_TABLE: EmulatedTable = {
+  columns: FLOW_LOG_FIELDS.map((field) => ({ Name: field.name.replace(/-/g, '_'), Type: 'string' })),
+  partitionKeys: [{ Name: 'day', Type: 'string' }],
+  parameters: { 'projection.enabled': 'true', 'projection.day.type': 'date', 'projection.day.format': 'yyyy/MM/dd', 'projection.day.range': '2026/01/01,NOW' },
+};
 
 export type QueryKind = 'reject' | 'accept';
 
@@ -59,6 +76,9 @@ export class AthenaEmulator {
   readonly resultRequests: GetQueryResultsCommandInput[] = [];
   /** How the next started query of a kind behaves (`started`: how many of that kind came before). */
   scriptFor: (kind: QueryKind, started: number) => QueryScript = () => DEFAULT_SCRIPT;
+  /** The table GetTableMetadata describes (any database and table name). */
+  table: EmulatedTable = DEFAULT_TABLE;
+  readonly tableRequests: GetTableMetadataCommandInput[] = [];
   /** Called on every GetQueryExecution before it answers; throwing makes the call fail. */
   onPoll: (query: EmulatedQuery, state: QueryExecutionState) => void | Promise<void> = () => undefined;
 
@@ -69,6 +89,24 @@ export class AthenaEmulator {
     for (const list of [this.queries, this.starts, this.stops, this.resultRequests] as unknown[][]) list.length = 0;
     this.scriptFor = () => DEFAULT_SCRIPT;
     this.onPoll = () => undefined;
+    this.table = DEFAULT_TABLE;
+    this.tableRequests.length = 0;
+  }
+
+  getTableMetadata(input: GetTableMetadataCommandInput): GetTableMetadataCommandOutput {
+    this.tableRequests.push({ ...input });
+    return {
+      ...awsMetadata('get-table-metadata'),
+      TableMetadata: {
+        Name: input.TableName,
+        CreateTime: new Date('2026-11-01T09:12:44Z'),
+        LastAccessTime: new Date('1970-01-01T00:00:00Z'),
+        TableType: 'EXTERNAL_TABLE',
+        Columns: this.table.columns,
+        PartitionKeys: this.table.partitionKeys,
+        Parameters: { EXTERNAL: 'TRUE', 'skip.header.line.count': '1', ...this.table.parameters },
+      },
+    };
   }
 
   startQueryExecution(input: StartQueryExecutionCommandInput) {

@@ -5,6 +5,7 @@ import {
   type ServiceOutputTypes,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  GetTableMetadataCommand,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
@@ -108,5 +109,6 @@ export class MockedAwsAccount {
     mock.on(GetQueryExecutionCommand).callsFake((input) => this.athena.getQueryExecution(input));
     mock.on(StopQueryExecutionCommand).callsFake((input) => this.athena.stopQueryExecution(input));
     mock.on(GetQueryResultsCommand).callsFake((input) => this.athena.getQueryResults(input));
+    mock.on(GetTableMetadataCommand).callsFake((input) => this.athena.getTableMetadata(input));
   }
 }

@@ -37,6 +37,7 @@ export async function athenaResponse(emulator: AthenaEmulator, operation: string
     GetQueryExecution: () => emulator.getQueryExecution(input),
     StopQueryExecution: () => emulator.stopQueryExecution(input),
     GetQueryResults: () => emulator.getQueryResults(input),
+    GetTableMetadata: () => emulator.getTableMetadata(input),
   };
   const handler = handlers[operation];
   if (!handler) return athenaError('InvalidRequestException', `operation ${operation} is not served here`);

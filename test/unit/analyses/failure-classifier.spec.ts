@@ -31,8 +31,10 @@ describe('classifyFailure', () => {
       permanent: true,
     });
     for (const name of ['RequestLimitExceeded', 'ThrottlingException', 'TooManyRequestsException']) {
-      expect(classifyFailure(sdkError(name, 'client')).permanent, name).toBe(false);
+      expect(classifyFailure(sdkError(name, 'client')), name).toMatchObject({ code: 'AWS.THROTTLED', permanent: false });
     }
+    const marked = Object.assign(sdkError('SomeServiceError', 'client'), { $retryable: { throttling: true } });
+    expect(classifyFailure(marked)).toMatchObject({ code: 'AWS.THROTTLED', permanent: false });
     expect(classifyFailure(sdkError('InternalServerException', 'server')).permanent).toBe(false);
   });
 

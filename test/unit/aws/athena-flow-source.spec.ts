@@ -4,10 +4,12 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
+  TooManyRequestsException,
 } from '@aws-sdk/client-athena';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { estimateAthenaCostUsd } from '../../../src/aws/athena-flow-query';
 import { AthenaFlowSource, type AthenaFlowRequest } from '../../../src/aws/athena-flow-source';
 import { AthenaQueryError } from '../../../src/aws/athena-query.error';
@@ -370,6 +372,16 @@ describe('AthenaFlowSource', () => {
       expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(3);
     });
 
+    it('a query cancelled before it ever ran, again and again, costs at most 3 queries for the window', async () => {
+      // A workgroup that cancels every query on arrival (or an operator who does): no statistics, never RUNNING.
+      const neverRan = queryExecution('', 'CANCELLED', { Status: { StateChangeReason: 'Query was cancelled by the user' } }).QueryExecution;
+      tokenBoundQueries(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [i, neverRan])));
+      const error = await source.run(request, () => undefined).catch((e: unknown) => e);
+      expect(error).toMatchObject({ failure: 'cancelled', queryExecutionId: 'q-2', retryable: false });
+      expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(3);
+      expect((error as Error).message).toMatch(/3 queries of this analysis ended without a result/);
+    });
+
     it('the probe is the first poll: a live query costs no extra GetQueryExecution', async () => {
       athenaMock.on(GetQueryExecutionCommand).resolvesOnce(queryExecution('q-1', 'RUNNING')).resolves(succeeded('q-1'));
       athenaMock.on(GetQueryResultsCommand).resolves(resultPages(1)[0]);
@@ -377,6 +389,21 @@ describe('AthenaFlowSource', () => {
       expect(athenaMock.commandCalls(GetQueryExecutionCommand)).toHaveLength(2);
       expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
     });
+  });
+
+  it.each([
+    ['ThrottlingException', () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
+    [
+      'TooManyRequestsException',
+      () => new TooManyRequestsException({ message: 'Too many concurrent queries', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata: { httpStatusCode: 400 } }),
+    ],
+  ])('persistent %s from StartQueryExecution is AWS.THROTTLED, retried later, not a generic error', async (_name, error) => {
+    athenaMock.on(StartQueryExecutionCommand).rejects(error());
+    const thrown = await source.run(request, () => undefined).catch((e: unknown) => e);
+    const classified = classifyFailure(thrown);
+    expect(classified.code).toBe('AWS.THROTTLED');
+    expect(classified.permanent).toBe(false);
+    expect(classified.reason).toMatch(/throttl|too many/i);
   });
 
   it('rejects an injected workgroup before calling Athena', async () => {

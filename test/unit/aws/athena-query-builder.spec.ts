@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, type FlowQueryInput } from '../../../src/aws/athena-query-builder';
+import fc from 'fast-check';
+import { AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, partitionSpans, type FlowQueryInput, type PartitionSpan } from '../../../src/aws/athena-query-builder';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 
 const V2 =
@@ -15,6 +16,9 @@ const base: FlowQueryInput = {
   to: new Date('2024-05-02T00:00:00Z'),
 };
 const builder = new AthenaQueryBuilder();
+/** How many hour partitions a list of spans reads. */
+const hoursRead = (spans: PartitionSpan[]) =>
+  spans.reduce((sum, span) => sum + ((span.to.getTime() - span.from.getTime()) / 86_400_000 + 1) * (span.hours ? span.hours[1] - span.hours[0] + 1 : 24), 0);
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
@@ -91,12 +95,81 @@ describe('AthenaQueryBuilder', () => {
   it('Hive-style year/month/day partitions: one term per month of the window', () => {
     const { sql, parameters } = builder.build({
       ...base,
-      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour' },
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day' },
       from: new Date('2024-04-29T12:00:00Z'),
       to: new Date('2024-05-02T06:00:00Z'),
     });
     expect(sql).toContain('(("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?) OR ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?))');
     expect(parameters.slice(4)).toEqual(["'2024'", "'04'", "'29'", "'30'", "'2024'", "'05'", "'01'", "'02'"]);
+  });
+
+  it('with an hour partition, reads only the hours needed at both ends of the window (plus the slack)', () => {
+    const { sql, parameters } = builder.build({
+      ...base,
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour' },
+      from: new Date('2024-04-29T12:00:00Z'),
+      to: new Date('2024-05-02T06:00:00Z'),
+    });
+    const hourTerm = '("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?)';
+    const dayTerm = '("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?)';
+    expect(sql).toContain(`(${hourTerm} OR ${dayTerm} OR ${dayTerm} OR ${hourTerm})`);
+    expect(parameters.slice(4)).toEqual([
+      "'2024'", "'04'", "'29'", "'29'", "'11'", "'23'",
+      "'2024'", "'04'", "'30'", "'30'",
+      "'2024'", "'05'", "'01'", "'01'",
+      "'2024'", "'05'", "'02'", "'02'", "'00'", "'07'",
+    ]);
+  });
+
+  it('a midnight-aligned 24 h window on an hourly layout reads 27 hour partitions (an hour of slack each side), not 72', () => {
+    expect(partitionSpans(new Date('2024-05-01T00:00:00Z'), new Date('2024-05-02T00:00:00Z'), true)).toEqual([
+      { from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-01T00:00:00Z') },
+      { from: new Date('2024-05-02T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z'), hours: [0, 0] },
+    ]);
+    const { parameters } = builder.build({
+      ...base,
+      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour', valueType: 'integer' },
+    });
+    // 2024-04-30 23:00 … 2024-05-02 01:00: the window with the hour of slack on each side.
+    expect(parameters.slice(4)).toEqual(['2024', '4', '30', '30', '23', '23', '2024', '5', '1', '1', '2024', '5', '2', '2', '0', '1']);
+    expect(hoursRead(partitionSpans(new Date('2024-04-30T23:00:00Z'), new Date('2024-05-02T01:00:00Z'), true))).toBe(27);
+  });
+
+  it('selects exactly the hours between two instants, for any instants (property)', () => {
+    const start = Date.UTC(2024, 0, 1);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 * 24 }), fc.integer({ min: 0, max: 80 * 24 }), fc.boolean(), (offsetHours, lengthHours, hourly) => {
+        const first = new Date(start + offsetHours * 3_600_000 + 17 * 60_000);
+        const last = new Date(first.getTime() + lengthHours * 3_600_000 + 5 * 60_000);
+        const spans = partitionSpans(first, last, hourly);
+        const selected = new Set<number>();
+        for (const span of spans) {
+          for (let day = span.from.getTime(); day <= span.to.getTime(); day += 86_400_000) {
+            const [h1, h2] = span.hours ?? [0, 23];
+            for (let h = h1; h <= h2; h++) selected.add(day + h * 3_600_000);
+          }
+        }
+        const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
+        const unit = hourly ? 3_600_000 : 86_400_000;
+        const expected = new Set<number>();
+        for (let t = floorTo(first.getTime(), unit); t <= last.getTime(); t += 3_600_000) expected.add(floorTo(t, 3_600_000));
+        if (!hourly) for (let t = floorTo(last.getTime(), 86_400_000); t < floorTo(last.getTime(), 86_400_000) + 86_400_000; t += 3_600_000) expected.add(t);
+        expect([...selected].sort()).toEqual([...expected].sort());
+        // No two spans overlap, and they come in time order.
+        for (let i = 1; i < spans.length; i++) expect(spans[i]!.from.getTime()).toBeGreaterThan(spans[i - 1]!.to.getTime());
+      }),
+    );
+  });
+
+  it('a daily `date` partition with an hour partition beside it is read by the hour too', () => {
+    const { sql, parameters } = builder.build({
+      ...base,
+      layout: { type: 'date-string', column: 'date', format: 'yyyy-MM-dd', columnType: 'date', hour: 'hour', hourType: 'string' },
+      from: new Date('2024-05-01T10:00:00Z'),
+      to: new Date('2024-05-01T12:00:00Z'),
+    });
+    expect(sql).toContain('("date" = CAST(? AS date) AND "hour" BETWEEN ? AND ?)');
+    expect(parameters.slice(4)).toEqual(["'2024-05-01'", "'09'", "'13'"]);
   });
 
   it('integer date parts, hour range inside a single day', () => {

@@ -44,8 +44,27 @@ describe('SsrfGuard', () => {
     ['https://0.1.2.3/', 'unspecified'],
     ['https://[::]/', 'unspecified'],
     ['https://255.255.255.255/', 'broadcast'],
-    ['https://[64:ff9b::7f00:1]/', 'special-purpose'],
-    ['https://[2002:7f00:1::]/', 'special-purpose'],
+    ['https://[64:ff9b::7f00:1]/', 'loopback'],
+    ['https://[2002:7f00:1::]/', 'loopback'],
+    // IPv6 forms that carry a non-public IPv4 address are judged by that address.
+    ['https://[::a9fe:a9fe]/', 'link-local'],
+    ['https://[::169.254.169.254]/', 'link-local'],
+    ['https://[::127.0.0.1]/', 'loopback'],
+    ['https://[::10.0.0.1]/', 'private'],
+    ['https://[::0.0.0.2]/', 'unspecified'],
+    ['https://[::ffff:0:a9fe:a9fe]/', 'link-local'],
+    ['https://[64:ff9b::169.254.169.254]/', 'link-local'],
+    ['https://[64:ff9b::10.1.2.3]/', 'private'],
+    ['https://[64:ff9b:1::a9fe:a9fe]/', 'link-local'],
+    ['https://[2002:a9fe:a9fe::1]/', 'link-local'],
+    ['https://[2002:c0a8:101::]/', 'private'],
+    ['https://[2001:0:a9fe:a9fe::1]/', 'link-local'],
+    ['https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', 'loopback'],
+    // …and refused as special-purpose when it is public: a translator or tunnel reaches it.
+    ['https://[::8.8.8.8]/', 'special-purpose'],
+    ['https://[64:ff9b::8.8.8.8]/', 'special-purpose'],
+    ['https://[2002:808:808::1]/', 'special-purpose'],
+    ['https://[2001:0:4136:e378:8000:63bf:f7f7:f7f7]/', 'special-purpose'],
   ])('refuses %s as %s', async (url, reason) => {
     expect(await reasonFor(guard, url)).toBe(reason);
   });

@@ -1,0 +1,44 @@
+import { type AthenaClient, GetTableMetadataCommand } from '@aws-sdk/client-athena';
+import { AwsAdapterError } from './aws-adapter.error';
+import { validateAthenaIdentifier } from './athena-identifier';
+import type { AthenaTableRef } from './athena-query-builder';
+import type { AwsTarget } from './aws-target';
+
+/** A column or partition key as Athena's GetTableMetadata reports it (`Type` as in the DDL: `string`, `int`, `date` …). */
+export interface AthenaTableColumn {
+  name: string;
+  type: string;
+}
+
+/** What sgdoctor needs to know of a flow-log table to query it: its columns and partition keys, with their types. */
+export interface AthenaTableSchema {
+  columns: AthenaTableColumn[];
+  partitionKeys: AthenaTableColumn[];
+  /** Table properties (partition projection settings among them). */
+  parameters: Record<string, string>;
+}
+
+export interface AthenaTableClients {
+  athena(target: AwsTarget): AthenaClient;
+}
+
+/** Reads a table's columns, partition keys and their types through Athena's GetTableMetadata. */
+export class AthenaTableInspector {
+  constructor(private readonly clients: AthenaTableClients) {}
+
+  async read(target: AwsTarget, table: AthenaTableRef & { workgroup?: string | null }): Promise<AthenaTableSchema> {
+    const answer = await this.clients.athena(target).send(
+      new GetTableMetadataCommand({
+        CatalogName: validateAthenaIdentifier('catalog', table.catalog ?? 'AwsDataCatalog'),
+        DatabaseName: validateAthenaIdentifier('database', table.database),
+        TableName: validateAthenaIdentifier('table', table.table),
+        ...(table.workgroup ? { WorkGroup: validateAthenaIdentifier('workgroup', table.workgroup) } : {}),
+      }),
+    );
+    const metadata = answer?.TableMetadata;
+    if (!metadata) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'GetTableMetadata returned no TableMetadata');
+    const columnsOf = (list: Array<{ Name?: string; Type?: string }> | undefined) =>
+      (list ?? []).filter((c): c is { Name: string; Type?: string } => typeof c.Name === 'string').map((c) => ({ name: c.Name, type: (c.Type ?? 'string').toLowerCase() }));
+    return { columns: columnsOf(metadata.Columns), partitionKeys: columnsOf(metadata.PartitionKeys), parameters: metadata.Parameters ?? {} };
+  }
+}

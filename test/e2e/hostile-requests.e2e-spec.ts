@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { ReportEntity } from '../../src/reports/report.entity';
+import { buildReportData } from '../../src/reports/render/build-report-data';
+import { sampleReportInput } from '../unit/reports/sample-report-input';
+
+const UUID = '00000000-0000-4000-8000-000000000000';
+
+function cursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+/** Every answer below must be a client error in the problem+json shape, never a 500. */
+function expectProblem(response: request.Response, status: number, code?: string): void {
+  expect(response.status, JSON.stringify(response.body ?? response.text)).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(response.body.status).toBe(status);
+  if (code) expect(response.body.code).toBe(code);
+}
+
+describe('hostile requests get 4xx problem+json', () => {
+  let testApp: TestApp;
+  let readKey: string;
+  let targetId: string;
+  let scheduleId: string;
+  let webhookId: string;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    testApp = await createTestApp({
+      env: {
+        SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
+        RATE_LIMIT_PER_MINUTE: '10000',
+        SGDOCTOR_ENCRYPTION_KEY: '0'.repeat(64),
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+      },
+    });
+    const key = await api(server()).post('/v1/api-keys', { name: 'reader', scopes: ['read'] });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    readKey = key.body.key;
+    const target = await api(server()).post('/v1/targets', sampleTargetBody());
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    targetId = target.body.id;
+    const schedule = await api(server()).post('/v1/report-schedules', { targetIds: [targetId], cron: '0 6 * * *' });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    scheduleId = schedule.body.id;
+    const webhook = await api(server()).post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['finding.opened'] });
+    expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
+    webhookId = webhook.body.id;
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  describe('a crafted page cursor (valid base64 JSON, a value of the wrong type)', () => {
+    const crafted: Array<[string, unknown]> = [
+      ['a sort key that is not a timestamp', { k: 'yesterday', id: UUID }],
+      ['an impossible date', { k: '2026-13-45T99:00:00.000Z', id: UUID }],
+      ['an id of 36 dashes', { k: '2026-11-24T00:00:00.000Z', id: '-'.repeat(36) }],
+      ['an id that is not a uuid', { k: '2026-11-24T00:00:00.000Z', id: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz' }],
+      ['a number for the key', { k: 12, id: UUID }],
+      ['an array', [1, 2]],
+    ];
+    const readLists = () => ['/v1/findings', '/v1/findings?sort=severity', '/v1/findings?sort=records', '/v1/analyses', '/v1/reports'];
+
+    it.each(crafted)('%s: every list endpoint answers 400 to a read key', async (_case, value) => {
+      for (const path of readLists()) {
+        const separator = path.includes('?') ? '&' : '?';
+        const response = await api(server(), readKey).get(`${path}${separator}cursor=${cursor(value)}`);
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors[0].field, path).toBe('cursor');
+      }
+    });
+
+    it.each([
+      ['severity', { k: 'high', id: UUID }],
+      ['severity', { k: '99999999999999', id: UUID }],
+      ['severity', { k: '1.5', id: UUID }],
+      ['records', { k: '1e400', id: UUID }],
+      ['records', { k: '99999999999999999999999', id: UUID }],
+      ['lastSeen', { k: '1', id: UUID }],
+    ])('findings sorted by %s refuse a cursor key %j of the wrong type', async (sort, value) => {
+      const response = await api(server(), readKey).get(`/v1/findings?sort=${sort}&cursor=${cursor(value)}`);
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+    });
+
+    it('webhook delivery lists refuse it too', async () => {
+      for (const path of ['/v1/webhooks/dead-letters', `/v1/webhooks/${webhookId}/deliveries`, `/v1/webhooks/${webhookId}/dead-letters`]) {
+        const response = await api(server()).get(`${path}?cursor=${cursor({ k: 'soon', id: UUID })}`);
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      }
+    });
+
+    it('still accepts the cursors the API hands out', async () => {
+      const page = await api(server(), readKey).get(`/v1/analyses?cursor=${cursor({ k: '2026-11-24T00:00:00.000Z', id: UUID })}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+    });
+  });
+
+  describe('NUL characters in text', () => {
+    it.each([
+      ['POST /v1/targets name', () => api(server()).post('/v1/targets', sampleTargetBody({ name: 'a\u0000b' })), 'name'],
+      ['POST /v1/api-keys name', () => api(server()).post('/v1/api-keys', { name: 'x\u0000', scopes: ['read'] }), 'name'],
+      ['POST /v1/report-schedules name', () => api(server()).post('/v1/report-schedules', { name: '\u0000', targetIds: [targetId], cron: '0 6 * * *' }), 'name'],
+      ['PATCH /v1/webhooks name', () => api(server()).patch(`/v1/webhooks/${webhookId}`, { name: 'a\u0000' }), 'name'],
+      ['a nested field', () => api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: ['flo\u0000ws'] } })), 'flowSource.paths[0]'],
+      ['GET /v1/findings?q=', () => api(server(), readKey).get('/v1/findings?q=a%00b'), 'q'],
+    ])('%s is refused naming the field', async (_case, send, field) => {
+      const response = await send();
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
+  });
+
+  describe('deeply nested JSON', () => {
+    it.each([100, 5_000, 50_000])('%i levels are refused before validation', async (depth) => {
+      const nested = '['.repeat(depth) + ']'.repeat(depth);
+      const body = `{"name":"deep","scopes":["read"],"extra":${nested}}`;
+      const response = await request(server())
+        .post('/v1/api-keys')
+        .set('authorization', `Bearer ${ADMIN_KEY}`)
+        .set('content-type', 'application/json')
+        .send(body);
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.detail).toMatch(/nest/i);
+    });
+
+    it('objects nested in a validated field too', async () => {
+      // Built as text: the test client's own serializer would overflow first.
+      const scope = '{"vpcIds":[],"scope":'.repeat(10_000) + '{}' + '}'.repeat(10_000);
+      const body = JSON.stringify(sampleTargetBody({ scope: 'SCOPE' })).replace('"SCOPE"', scope);
+      const response = await request(server())
+        .post('/v1/targets')
+        .set('authorization', `Bearer ${ADMIN_KEY}`)
+        .set('content-type', 'application/json')
+        .send(body);
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors[0].field).toMatch(/^scope\.scope\.scope/);
+    });
+  });
+
+  describe('PATCH with null', () => {
+    it.each(['name', 'accountId', 'region', 'access', 'scope', 'flowSource', 'configSource'])('targets: {"%s": null} is a 400', async (field) => {
+      const response = await api(server()).patch(`/v1/targets/${targetId}`, { [field]: null });
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect((await api(server()).get(`/v1/targets/${targetId}`)).body.name).toBe('samples');
+    });
+
+    it.each(['name', 'targetIds', 'cron', 'timeZone', 'lookbackHours', 'formats', 'webhookIds', 'enabled'])(
+      'report schedules: {"%s": null} is a 400',
+      async (field) => {
+        const response = await api(server()).patch(`/v1/report-schedules/${scheduleId}`, { [field]: null });
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      },
+    );
+  });
+
+  it('serves reports with a Content-Security-Policy that lets nothing run, and nosniff on every answer', async () => {
+    const id = randomUUID();
+    const data = buildReportData(sampleReportInput());
+    await testApp.app.get(DataSource).getRepository(ReportEntity).insert({
+      id,
+      scheduleId: null,
+      runKey: `manual:${id}`,
+      trigger: 'manual',
+      periodFrom: new Date('2026-11-24T00:00:00Z'),
+      periodTo: new Date('2026-11-25T00:00:00Z'),
+      formats: ['json', 'html'],
+      analysisIds: [],
+      data: { ...data, id },
+    });
+    for (const format of ['html', 'json', 'csv', 'markdown']) {
+      const response = await api(server(), readKey).get(`/v1/reports/${id}?format=${format}`);
+      expect(response.status, format).toBe(200);
+      expect(response.headers['x-content-type-options'], format).toBe('nosniff');
+      const policy = response.headers['content-security-policy'];
+      expect(policy, format).toMatch(/default-src 'none'/);
+      expect(policy, format).not.toMatch(/script-src|unsafe-eval/);
+    }
+    expect((await api(server(), readKey).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
+    expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('an over-long path parameter is a 414 problem+json', async () => {
+    const response = await api(server()).get(`/v1/targets/${'a'.repeat(500)}`);
+    expectProblem(response, 414, 'REQUEST.URI_TOO_LONG');
+    expect(response.body.requestId).toBeTruthy();
+  });
+
+  it('a malformed URL is a 400 problem+json', async () => {
+    const response = await api(server()).get('/v1/targets/%E0%A4%A');
+    expectProblem(response, 400);
+  });
+});
+
+describe('failed authentication is rate-limited per client address', () => {
+  let testApp: TestApp;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('answers 429 with Retry-After once the address has failed too often, even with a right key', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const path = i % 2 === 0 ? '/v1/targets' : '/v1/findings';
+      statuses.push((await request(server()).get(path).set('authorization', `Bearer wrong-key-${i}`)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const limited = await request(server()).get('/v1/api-keys').set('x-api-key', 'another-guess');
+    expectProblem(limited, 429, 'REQUEST.RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const noKey = await request(server()).get('/v1/analyses');
+    expectProblem(noKey, 429, 'REQUEST.RATE_LIMITED');
+    // While the address is blocked, even the right key is not tried: a guess cannot be confirmed.
+    const right = await request(server()).get('/v1/targets').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expectProblem(right, 429, 'REQUEST.RATE_LIMITED');
+    // Public routes stay open.
+    expect((await request(server()).get('/health/live')).status).toBe(200);
+  });
+});
