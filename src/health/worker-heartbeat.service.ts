@@ -20,7 +20,9 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly redis: Redis;
   private readonly writer: WorkerHeartbeatWriter;
   private timer: NodeJS.Timeout | undefined;
-  private beating = false;
+  /** The beat in progress, awaited at shutdown so it cannot write the key again after it is removed. */
+  private beating: Promise<void> | undefined;
+  private stopped = false;
   private lastReport = '';
 
   constructor(
@@ -54,7 +56,9 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.beating;
     await this.writer.clear().catch(() => undefined);
     this.redis.disconnect();
   }
@@ -67,17 +71,18 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy 
       .map((host) => host.worker);
   }
 
-  private async tick(): Promise<void> {
-    if (this.beating) return;
-    this.beating = true;
-    try {
-      const problems = await this.writer.beat();
-      this.report(problems.length ? `worker heartbeat withheld: ${problems.join('; ')}` : '');
-    } catch (error) {
-      this.report(`worker heartbeat not written: ${(error as Error).message}`);
-    } finally {
-      this.beating = false;
-    }
+  private tick(): Promise<void> {
+    if (this.beating || this.stopped) return this.beating ?? Promise.resolve();
+    this.beating = this.writer
+      .beat()
+      .then(
+        (problems) => this.report(problems.length ? `worker heartbeat withheld: ${problems.join('; ')}` : ''),
+        (error: unknown) => this.report(`worker heartbeat not written: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.beating = undefined;
+      });
+    return this.beating;
   }
 
   /** Logs a change of state once, not on every beat. */
