@@ -52,7 +52,7 @@ export class AnalysesController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ summary: 'List analyses', description: 'Analyses of every target or of one, optionally by status, newest first, paged with `cursor`.' })
-  @ApiOkResponse({ type: AnalysisPageDto })
+  @ApiOkResponse({ type: AnalysisPageDto, description: 'One page of analyses; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListAnalysesQuery): Promise<AnalysisPageDto> {
     return this.analyses.list(query);
@@ -64,7 +64,7 @@ export class AnalysesController {
     summary: 'Get an analysis',
     description: 'Status, stage and progress while it runs; statistics when it succeeded; the reason and stage when it failed.',
   })
-  @ApiOkResponse({ type: AnalysisDto })
+  @ApiOkResponse({ type: AnalysisDto, description: 'The analysis.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound)
   get(@Param('id', uuidParam) id: string): Promise<AnalysisDto> {
     return this.analyses.get(id);
@@ -77,7 +77,7 @@ export class AnalysesController {
     summary: 'Cancel an analysis',
     description: 'Marks a queued or running analysis cancelled. A waiting job is removed; a running one stops within about a second and aborts its Athena query.',
   })
-  @ApiOkResponse({ type: AnalysisDto })
+  @ApiOkResponse({ type: AnalysisDto, description: 'The analysis, now cancelled.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, [ErrorCode.AnalysisInvalidState, 'the analysis has already finished'])
   cancel(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: Principal | undefined): Promise<AnalysisDto> {
     return this.analyses.cancel(id, principal ? `api key ${principal.keyId}` : 'a client');
@@ -90,7 +90,7 @@ export class AnalysesController {
     summary: 'Retry an analysis',
     description: 'Runs a failed or cancelled analysis again over the same window, as a new attempt.',
   })
-  @ApiAcceptedResponse({ type: AnalysisDto })
+  @ApiAcceptedResponse({ type: AnalysisDto, description: 'Queued again as a new attempt.' })
   @ApiProblemResponses(
     PATH_ID_PROBLEM,
     ErrorCode.AnalysisNotFound,

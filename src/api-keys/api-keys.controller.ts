@@ -34,7 +34,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys', description: 'Every key, revoked ones included, newest first; never a secret.' })
-  @ApiOkResponse({ type: ApiKeyDto, isArray: true })
+  @ApiOkResponse({ type: ApiKeyDto, isArray: true, description: 'Every key, without secrets.' })
   list(): Promise<ApiKeyDto[]> {
     return this.apiKeys.list();
   }

@@ -26,7 +26,7 @@ export class FindingsController {
     summary: 'List findings',
     description: 'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix.',
   })
-  @ApiOkResponse({ type: FindingPageDto })
+  @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListFindingsQuery): Promise<FindingPageDto> {
     return this.findings.list(query);
@@ -38,7 +38,7 @@ export class FindingsController {
     summary: 'Get a finding',
     description: 'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format.',
   })
-  @ApiOkResponse({ type: FindingDetailDto })
+  @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   get(@Param('id', uuidParam) id: string): Promise<FindingDetailDto> {
     return this.findings.get(id);
@@ -61,7 +61,7 @@ export class FindingsController {
       'Acknowledge, resolve, suppress (with a reason, optionally until `expiresAt`) or reopen a finding. The change is recorded ' +
       'in its history with the API key that made it and emitted as an event.',
   })
-  @ApiOkResponse({ type: FindingDetailDto })
+  @ApiOkResponse({ type: FindingDetailDto, description: 'The finding with its new status.' })
   @ApiProblemResponses(
     PATH_ID_PROBLEM,
     ...BODY_PROBLEMS,

@@ -30,7 +30,7 @@ export class ReportSchedulesController {
       'At each cron tick (read in `timeZone`) the worker runs fresh analyses of the targets over the last `lookbackHours`, ' +
       'stores a report in the chosen formats and tells the chosen webhooks with `report.ready`.',
   })
-  @ApiCreatedResponse({ type: ReportScheduleDto })
+  @ApiCreatedResponse({ type: ReportScheduleDto, description: 'Created, and scheduled if enabled.' })
   @ApiProblemResponses(...BODY_PROBLEMS, SCHEDULE_REFUSED)
   create(@Body() dto: CreateReportScheduleDto): Promise<ReportScheduleDto> {
     return this.schedules.create(dto);
@@ -39,7 +39,7 @@ export class ReportSchedulesController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ summary: 'List report schedules', description: 'Every schedule, oldest first.' })
-  @ApiOkResponse({ type: ReportScheduleDto, isArray: true })
+  @ApiOkResponse({ type: ReportScheduleDto, isArray: true, description: 'Every schedule.' })
   list(): Promise<ReportScheduleDto[]> {
     return this.schedules.list();
   }
@@ -47,7 +47,7 @@ export class ReportSchedulesController {
   @Get(':id')
   @RequireScope('read')
   @ApiOperation({ summary: 'Get a report schedule', description: 'One schedule: targets, cron, time zone, look-back, formats and webhooks.' })
-  @ApiOkResponse({ type: ReportScheduleDto })
+  @ApiOkResponse({ type: ReportScheduleDto, description: 'The schedule.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   get(@Param('id', uuidParam) id: string): Promise<ReportScheduleDto> {
     return this.schedules.get(id);
@@ -59,7 +59,7 @@ export class ReportSchedulesController {
     summary: 'Update a report schedule',
     description: 'Changes the fields present in the body and reschedules; `enabled: false` stops the ticks without deleting the schedule.',
   })
-  @ApiOkResponse({ type: ReportScheduleDto })
+  @ApiOkResponse({ type: ReportScheduleDto, description: 'The schedule as changed.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, SCHEDULE_REFUSED, ErrorCode.ReportScheduleNotFound)
   update(@Param('id', uuidParam) id: string, @Body() dto: UpdateReportScheduleDto): Promise<ReportScheduleDto> {
     return this.schedules.update(id, dto);

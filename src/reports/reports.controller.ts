@@ -22,7 +22,7 @@ export class ReportsController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ summary: 'List reports', description: 'Stored reports, of every schedule or of one, newest first, paged with `cursor`; each links to its formats.' })
-  @ApiOkResponse({ type: ReportPageDto })
+  @ApiOkResponse({ type: ReportPageDto, description: 'One page of reports; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListReportsQuery): Promise<ReportPageDto> {
     return this.reports.list(query);

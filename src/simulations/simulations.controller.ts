@@ -25,7 +25,7 @@ export class SimulationsController {
       'snapshot and evaluates the rejected flows of its unresolved findings again: which flows they would let through, ' +
       'which findings that resolves, and what else the changes open. Changes nothing anywhere, so the read scope is enough.',
   })
-  @ApiOkResponse({ type: SimulationResultDto })
+  @ApiOkResponse({ type: SimulationResultDto, description: 'What the changes would do to the recorded flows.' })
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
     ErrorCode.TargetNotFound,

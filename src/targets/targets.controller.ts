@@ -25,7 +25,7 @@ export class TargetsController {
       'SGDOCTOR_DATA_ROOT), where its network configuration comes from (the EC2 API, or snapshot files), how to reach ' +
       'the account (the default credentials, or a role to assume) and an optional scope (VPCs, subnets).',
   })
-  @ApiCreatedResponse({ type: TargetDto })
+  @ApiCreatedResponse({ type: TargetDto, description: 'Created.' })
   @ApiProblemResponses(...BODY_PROBLEMS)
   create(@Body() dto: CreateTargetDto): Promise<TargetDto> {
     return this.targets.create(dto);
@@ -34,7 +34,7 @@ export class TargetsController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ summary: 'List targets', description: 'Every target, newest first.' })
-  @ApiOkResponse({ type: TargetDto, isArray: true })
+  @ApiOkResponse({ type: TargetDto, isArray: true, description: 'Every target.' })
   list(): Promise<TargetDto[]> {
     return this.targets.list();
   }
@@ -42,7 +42,7 @@ export class TargetsController {
   @Get(':id')
   @RequireScope('read')
   @ApiOperation({ summary: 'Get a target', description: 'One target with its sources, access and scope.' })
-  @ApiOkResponse({ type: TargetDto })
+  @ApiOkResponse({ type: TargetDto, description: 'The target.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.TargetNotFound)
   get(@Param('id', uuidParam) id: string): Promise<TargetDto> {
     return this.targets.get(id);
@@ -54,7 +54,7 @@ export class TargetsController {
     summary: 'Update a target',
     description: 'Changes the fields present in the body; a source given is replaced whole. Analyses already run keep what they used.',
   })
-  @ApiOkResponse({ type: TargetDto })
+  @ApiOkResponse({ type: TargetDto, description: 'The target as changed.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, ErrorCode.TargetNotFound)
   update(@Param('id', uuidParam) id: string, @Body() dto: UpdateTargetDto): Promise<TargetDto> {
     return this.targets.update(id, dto);

@@ -46,7 +46,7 @@ export class WebhooksController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ summary: 'List webhooks', description: 'Every subscription, oldest first, with whether it is enabled and why it was disabled; never a secret.' })
-  @ApiOkResponse({ type: WebhookDto, isArray: true })
+  @ApiOkResponse({ type: WebhookDto, isArray: true, description: 'Every subscription, without secrets.' })
   list(): Promise<WebhookDto[]> {
     return this.webhooks.list();
   }
@@ -66,7 +66,7 @@ export class WebhooksController {
   @Get(':id')
   @RequireScope('read')
   @ApiOperation({ summary: 'Get a webhook', description: 'One subscription: destination, events, filters, format and state; never a secret.' })
-  @ApiOkResponse({ type: WebhookDto })
+  @ApiOkResponse({ type: WebhookDto, description: 'The subscription.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.WebhookNotFound)
   get(@Param('id', uuidParam) id: string): Promise<WebhookDto> {
     return this.webhooks.get(id);
@@ -78,7 +78,7 @@ export class WebhooksController {
     summary: 'Update a webhook',
     description: 'Changes the name, events, filters or destination present in the body. The format cannot change; a standard webhook keeps its secret.',
   })
-  @ApiOkResponse({ type: WebhookDto })
+  @ApiOkResponse({ type: WebhookDto, description: 'The subscription as changed.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, URL_REFUSED, ErrorCode.WebhookNotFound, NO_ENCRYPTION_KEY)
   update(@Param('id', uuidParam) id: string, @Body() dto: UpdateWebhookDto): Promise<WebhookDto> {
     return this.webhooks.update(id, dto);
@@ -125,7 +125,7 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @RequireScope('read')
   @ApiOperation({ summary: "List a webhook's deliveries", description: 'The delivery log of one subscription, optionally by status, newest first, paged with `cursor`.' })
-  @ApiOkResponse({ type: WebhookDeliveryPageDto })
+  @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'One page of deliveries; `nextCursor` is null on the last.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.WebhookNotFound)
   deliveries(@Param('id', uuidParam) id: string, @Query() query: ListDeliveriesQuery): Promise<WebhookDeliveryPageDto> {
     return this.webhooks.listDeliveries(id, query);
@@ -134,7 +134,7 @@ export class WebhooksController {
   @Get(':id/dead-letters')
   @RequireScope('read')
   @ApiOperation({ summary: "List a webhook's dead-lettered deliveries", description: 'Deliveries of one subscription whose retry schedule ran out, newest first, paged with `cursor`.' })
-  @ApiOkResponse({ type: WebhookDeliveryPageDto })
+  @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'One page of dead-lettered deliveries; `nextCursor` is null on the last.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.WebhookNotFound)
   subscriptionDeadLetters(@Param('id', uuidParam) id: string, @Query() query: ListDeliveriesQuery): Promise<WebhookDeliveryPageDto> {
     return this.webhooks.listDeliveries(id, query, true);
@@ -143,7 +143,7 @@ export class WebhooksController {
   @Get(':id/deliveries/:deliveryId')
   @RequireScope('read')
   @ApiOperation({ summary: 'Get a delivery', description: 'One delivery with the exact body sent and every attempt: when, status code or error, and duration.' })
-  @ApiOkResponse({ type: WebhookDeliveryDetailDto })
+  @ApiOkResponse({ type: WebhookDeliveryDetailDto, description: 'The delivery with its body and attempts.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, [ErrorCode.WebhookDeliveryNotFound, 'no such delivery of this webhook'])
   delivery(@Param('id', uuidParam) id: string, @Param('deliveryId', uuidParam) deliveryId: string): Promise<WebhookDeliveryDetailDto> {
     return this.webhooks.getDelivery(id, deliveryId);
