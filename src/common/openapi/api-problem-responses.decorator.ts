@@ -25,6 +25,11 @@ export const QUERY_PROBLEM: ProblemEntry = [
   'a query parameter is unknown or invalid, or `cursor` is not one this API returned',
 ];
 
+/** Sent with every 429 by the throttler. */
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until the rate limit lets this key through again.', schema: { type: 'integer' } },
+};
+
 /**
  * Documents the errors an operation (or every operation of a controller) answers: one
  * application/problem+json response per HTTP status, its codes and titles taken from the
@@ -45,6 +50,7 @@ export function ApiProblemResponses(...entries: ProblemEntry[]): MethodDecorator
     ApiResponse({
       status,
       description: lines.join('\n\n'),
+      ...(status === ERROR_STATUS[ErrorCode.RateLimited] ? { headers: RATE_LIMIT_HEADERS } : {}),
       content: {
         [PROBLEM_CONTENT_TYPE]: {
           schema: { $ref: getSchemaPath(status === 400 ? ValidationProblemDetailsDto : ProblemDetailsDto) },
