@@ -1,7 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ErrorCode } from '../common/errors/error-code';
 import { ValidationError } from '../common/errors/validation.error';
+import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -12,28 +15,38 @@ const uuidPipe = new ParseUUIDPipe({
 });
 
 @ApiTags('api-keys')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@ApiKeyAuth()
 @RequireScope('admin')
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'Creates a key with the given scopes. The key itself is in the answer only, this once; only its hash is stored.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in `key`, shown this once only.' })
+  @ApiProblemResponses(...BODY_PROBLEMS)
   create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.apiKeys.create(dto.name, dto.scopes);
   }
 
   @Get()
-  @ApiOkResponse({ type: ApiKeyDto, isArray: true })
+  @ApiOperation({ summary: 'List API keys', description: 'Every key, revoked ones included, newest first; never a secret.' })
+  @ApiOkResponse({ type: ApiKeyDto, isArray: true, description: 'Every key, without secrets.' })
   list(): Promise<ApiKeyDto[]> {
     return this.apiKeys.list();
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Revocation is permanent and takes effect on the next request; the key stays listed. Revoking twice is harmless.',
+  })
   @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ApiKeyNotFound)
   revoke(@Param('id', uuidPipe) id: string): Promise<void> {
     return this.apiKeys.revoke(id);
   }

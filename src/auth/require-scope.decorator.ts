@@ -1,10 +1,17 @@
-import { SetMetadata } from '@nestjs/common';
-import type { Scope } from './scope';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator';
+import { SCOPES, type Scope } from './scope';
 
 export const REQUIRED_SCOPE_KEY = 'sgdoctor:required-scope';
 
 /**
  * The scope a route needs. Without it, reads (GET, HEAD) need `read` and everything else
- * needs `write`.
+ * needs `write`. Also documents the 403 a key without the scope gets; every key holds at least
+ * `read`, so a read route has none.
  */
-export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE_KEY, scope);
+export const RequireScope = (scope: Scope) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPE_KEY, scope),
+    ...(scope === SCOPES[0] ? [] : [ApiProblemResponses([ErrorCode.Forbidden, `the API key lacks the \`${scope}\` scope`])]),
+  );

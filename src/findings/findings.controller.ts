@@ -1,8 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { FindingDetailDto } from './dto/finding-detail.dto';
 import { FindingEventDto } from './dto/finding-event.dto';
@@ -12,37 +15,59 @@ import { UpdateFindingDto } from './dto/update-finding.dto';
 import { FindingsService } from './findings.service';
 
 @ApiTags('findings')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@ApiKeyAuth()
 @Controller('v1/findings')
 export class FindingsController {
   constructor(private readonly findings: FindingsService) {}
 
   @Get()
   @RequireScope('read')
-  @ApiOkResponse({ type: FindingPageDto })
+  @ApiOperation({
+    summary: 'List findings',
+    description: 'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix.',
+  })
+  @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
+  @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListFindingsQuery): Promise<FindingPageDto> {
     return this.findings.list(query);
   }
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOkResponse({ type: FindingDetailDto })
+  @ApiOperation({
+    summary: 'Get a finding',
+    description: 'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format.',
+  })
+  @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   get(@Param('id', uuidParam) id: string): Promise<FindingDetailDto> {
     return this.findings.get(id);
   }
 
   @Get(':id/events')
   @RequireScope('read')
+  @ApiOperation({ summary: "List a finding's status history", description: 'Every status change of the finding, by analyses and by people, oldest first.' })
   @ApiOkResponse({ type: FindingEventDto, isArray: true, description: 'The status history, oldest first.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   events(@Param('id', uuidParam) id: string): Promise<FindingEventDto[]> {
     return this.findings.history(id);
   }
 
   @Patch(':id')
   @RequireScope('write')
-  @ApiOkResponse({ type: FindingDetailDto })
-  @ApiConflictResponse({ description: 'The status change is not allowed from the current status.' })
+  @ApiOperation({
+    summary: "Change a finding's status",
+    description:
+      'Acknowledge, resolve, suppress (with a reason, optionally until `expiresAt`) or reopen a finding. The change is recorded ' +
+      'in its history with the API key that made it and emitted as an event.',
+  })
+  @ApiOkResponse({ type: FindingDetailDto, description: 'The finding with its new status.' })
+  @ApiProblemResponses(
+    PATH_ID_PROBLEM,
+    ...BODY_PROBLEMS,
+    ErrorCode.FindingNotFound,
+    [ErrorCode.FindingInvalidTransition, 'the change is not allowed from the current status'],
+  )
   update(
     @Param('id', uuidParam) id: string,
     @Body() dto: UpdateFindingDto,

@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
 import { ReportRunDto } from './dto/report-run.dto';
@@ -8,37 +11,56 @@ import { ReportScheduleDto } from './dto/report-schedule.dto';
 import { UpdateReportScheduleDto } from './dto/update-report-schedule.dto';
 import { ReportSchedulesService } from './report-schedules.service';
 
+const SCHEDULE_REFUSED: ProblemEntry = [
+  ErrorCode.ValidationFailed,
+  'the cron or time zone is invalid, a target or webhook does not exist, or a webhook is a ticketing one',
+];
+
 @ApiTags('reports')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@ApiKeyAuth()
 @Controller('v1/report-schedules')
 export class ReportSchedulesController {
   constructor(private readonly schedules: ReportSchedulesService) {}
 
   @Post()
   @RequireScope('write')
-  @ApiCreatedResponse({ type: ReportScheduleDto })
+  @ApiOperation({
+    summary: 'Create a report schedule',
+    description:
+      'At each cron tick (read in `timeZone`) the worker runs fresh analyses of the targets over the last `lookbackHours`, ' +
+      'stores a report in the chosen formats and tells the chosen webhooks with `report.ready`.',
+  })
+  @ApiCreatedResponse({ type: ReportScheduleDto, description: 'Created, and scheduled if enabled.' })
+  @ApiProblemResponses(...BODY_PROBLEMS, SCHEDULE_REFUSED)
   create(@Body() dto: CreateReportScheduleDto): Promise<ReportScheduleDto> {
     return this.schedules.create(dto);
   }
 
   @Get()
   @RequireScope('read')
-  @ApiOkResponse({ type: ReportScheduleDto, isArray: true })
+  @ApiOperation({ summary: 'List report schedules', description: 'Every schedule, oldest first.' })
+  @ApiOkResponse({ type: ReportScheduleDto, isArray: true, description: 'Every schedule.' })
   list(): Promise<ReportScheduleDto[]> {
     return this.schedules.list();
   }
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOkResponse({ type: ReportScheduleDto })
+  @ApiOperation({ summary: 'Get a report schedule', description: 'One schedule: targets, cron, time zone, look-back, formats and webhooks.' })
+  @ApiOkResponse({ type: ReportScheduleDto, description: 'The schedule.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   get(@Param('id', uuidParam) id: string): Promise<ReportScheduleDto> {
     return this.schedules.get(id);
   }
 
   @Patch(':id')
   @RequireScope('write')
-  @ApiOkResponse({ type: ReportScheduleDto })
+  @ApiOperation({
+    summary: 'Update a report schedule',
+    description: 'Changes the fields present in the body and reschedules; `enabled: false` stops the ticks without deleting the schedule.',
+  })
+  @ApiOkResponse({ type: ReportScheduleDto, description: 'The schedule as changed.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, SCHEDULE_REFUSED, ErrorCode.ReportScheduleNotFound)
   update(@Param('id', uuidParam) id: string, @Body() dto: UpdateReportScheduleDto): Promise<ReportScheduleDto> {
     return this.schedules.update(id, dto);
   }
@@ -46,7 +68,9 @@ export class ReportSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequireScope('write')
+  @ApiOperation({ summary: 'Delete a report schedule', description: 'Deletes the schedule and its job scheduler; the reports it made are kept.' })
   @ApiNoContentResponse({ description: 'Deleted; its job scheduler is removed, its reports are kept.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   remove(@Param('id', uuidParam) id: string): Promise<void> {
     return this.schedules.remove(id);
   }
@@ -54,7 +78,12 @@ export class ReportSchedulesController {
   @Post(':id/run')
   @HttpCode(202)
   @RequireScope('write')
+  @ApiOperation({
+    summary: 'Run a report schedule now',
+    description: 'Queues one run outside the cron: fresh analyses of its targets, then a report of the look-back ending now. The answer names the run.',
+  })
   @ApiAcceptedResponse({ type: ReportRunDto, description: 'Queued: fresh analyses, then a report.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   run(@Param('id', uuidParam) id: string): Promise<ReportRunDto> {
     return this.schedules.runNow(id);
   }

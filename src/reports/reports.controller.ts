@@ -1,7 +1,10 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { GetReportQuery } from './dto/get-report.query';
 import { ListReportsQuery } from './dto/list-reports.query';
@@ -16,24 +19,42 @@ import { ReportsService } from './reports.service';
 const REPORT_CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
 
+const RENDERED_TEXT = { schema: { type: 'string' } };
+
 @ApiTags('reports')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@ApiKeyAuth()
 @Controller('v1/reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
   @Get()
   @RequireScope('read')
-  @ApiOkResponse({ type: ReportPageDto })
+  @ApiOperation({ summary: 'List reports', description: 'Stored reports, of every schedule or of one, newest first, paged with `cursor`; each links to its formats.' })
+  @ApiOkResponse({ type: ReportPageDto, description: 'One page of reports; `nextCursor` is null on the last.' })
+  @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListReportsQuery): Promise<ReportPageDto> {
     return this.reports.list(query);
   }
 
   @Get(':id')
   @RequireScope('read')
-  @ApiProduces('application/json', 'text/csv', 'text/markdown', 'text/html')
-  @ApiOkResponse({ description: 'The report in the requested format (default json).' })
+  @ApiOperation({
+    summary: 'Get a report',
+    description:
+      'One report rendered in the `format` asked for (json by default; csv, markdown, html), every format from the same stored ' +
+      'model: totals by classification and severity, the most blocked services and peers, findings new, resolved and recurring ' +
+      'in the period, and the trend against the previous report.',
+  })
+  @ApiOkResponse({
+    description: 'The report in the requested format, served inline with a file name (`Content-Disposition`).',
+    content: {
+      'application/json': { schema: { type: 'object', description: 'The report model (`schemaVersion`, `period`, `targets`, `totals`, `findings`, `trend` …).', additionalProperties: true } },
+      'text/csv': RENDERED_TEXT,
+      'text/markdown': RENDERED_TEXT,
+      'text/html': RENDERED_TEXT,
+    },
+  })
+  @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.ReportNotFound)
   async get(@Param('id', uuidParam) id: string, @Query() query: GetReportQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const rendered = await this.reports.render(id, query.format ?? 'json');
     reply.header('content-type', rendered.contentType);

@@ -1,13 +1,15 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses, BODY_PROBLEMS } from '../common/openapi/api-problem-responses.decorator';
 import { CreateSimulationDto } from './dto/create-simulation.dto';
 import { SimulationResultDto } from './dto/simulation-result.dto';
 import { SimulationsService } from './simulations.service';
 
 @ApiTags('simulations')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@ApiKeyAuth()
 @Controller('v1/simulations')
 export class SimulationsController {
   constructor(private readonly simulations: SimulationsService) {}
@@ -16,8 +18,20 @@ export class SimulationsController {
   @Post()
   @HttpCode(200)
   @RequireScope('read')
-  @ApiOkResponse({ type: SimulationResultDto })
-  @ApiUnprocessableEntityResponse({ description: 'A change EC2 would refuse or that does not fit the snapshot.' })
+  @ApiOperation({
+    summary: 'Simulate rule changes',
+    description:
+      "Applies the proposed changes (EC2 API requests, as in a finding's suggested fix) to the target's latest analysed " +
+      'snapshot and evaluates the rejected flows of its unresolved findings again: which flows they would let through, ' +
+      'which findings that resolves, and what else the changes open. Changes nothing anywhere, so the read scope is enough.',
+  })
+  @ApiOkResponse({ type: SimulationResultDto, description: 'What the changes would do to the recorded flows.' })
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    ErrorCode.TargetNotFound,
+    [ErrorCode.SimulationNoSnapshot, 'the target has no succeeded analysis yet'],
+    [ErrorCode.SimulationInvalidChange, 'a change EC2 would refuse, or one that does not fit the snapshot'],
+  )
   create(@Body() dto: CreateSimulationDto): Promise<SimulationResultDto> {
     return this.simulations.simulate(dto);
   }

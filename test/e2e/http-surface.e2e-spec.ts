@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/openapi/canonical-json';
 import { createTestApp, type TestApp } from '../utils/test-app';
 
 const ADMIN_KEY = 'test-admin-key-surface-0123456789abcdef';
@@ -34,6 +37,11 @@ describe('HTTP surface', () => {
     expect(ui.text).toContain('swagger');
   });
 
+  it('serves at /docs-json the document committed as openapi.json, though that one is built with no database', async () => {
+    const json = await request(server()).get('/docs-json');
+    expect(canonicalJson(json.body)).toBe(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
+  });
+
   it('answers an unknown route with 404 problem+json', async () => {
     const response = await request(server()).get('/v1/no-such-thing').set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(response.status).toBe(404);
@@ -60,6 +68,24 @@ describe('HTTP surface', () => {
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body.status).toBe(400);
+  });
+
+  it('answers a body of another media type than JSON or text with 415 problem+json, and text that is no DTO with 400', async () => {
+    const xml = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .set('content-type', 'application/xml')
+      .send('<key/>');
+    expect(xml.status).toBe(415);
+    expect(xml.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(xml.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+    const text = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .set('content-type', 'text/plain')
+      .send('name=ci');
+    expect(text.status).toBe(400);
+    expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('echoes a caller-supplied request id', async () => {

@@ -5,6 +5,6 @@ export class ReportPageDto {
   @ApiProperty({ type: [ReportDto] })
   items!: ReportDto[];
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   nextCursor!: string | null;
 }

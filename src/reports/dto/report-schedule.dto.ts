@@ -33,7 +33,7 @@ export class ReportScheduleDto {
   @ApiProperty({ type: [String], description: 'The next three fire times (UTC), when enabled.' })
   nextRuns!: string[];
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   lastRunAt!: string | null;
 
   @ApiProperty()

@@ -6,7 +6,7 @@ export class ReportDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiPropertyOptional({ nullable: true, format: 'uuid' })
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
   scheduleId!: string | null;
 
   @ApiProperty({ description: 'schedule:<scheduleId>:<tick ms> or manual:<runId>.' })

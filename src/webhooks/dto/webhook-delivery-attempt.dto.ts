@@ -5,13 +5,13 @@ export class WebhookDeliveryAttemptDto {
   @ApiProperty()
   attempt!: number;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   statusCode!: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   durationMs!: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   error!: string | null;
 
   @ApiProperty()

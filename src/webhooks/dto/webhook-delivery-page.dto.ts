@@ -5,6 +5,6 @@ export class WebhookDeliveryPageDto {
   @ApiProperty({ type: [WebhookDeliveryDto] })
   items!: WebhookDeliveryDto[];
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   nextCursor!: string | null;
 }

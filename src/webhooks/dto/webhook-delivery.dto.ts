@@ -8,7 +8,7 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' })
   subscriptionId!: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'The domain event; null for test pings.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The domain event; null for test pings.' })
   eventId!: string | null;
 
   @ApiProperty({ description: 'The webhook-id header: the same on every attempt.' })
@@ -28,25 +28,25 @@ export class WebhookDeliveryDto {
   @ApiProperty({ description: 'Attempts made so far.' })
   attempts!: number;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   lastStatusCode!: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true })
   lastDurationMs!: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   lastError!: string | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   lastAttemptAt!: string | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   nextAttemptAt!: string | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   deliveredAt!: string | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   deadAt!: string | null;
 
   @ApiProperty()

@@ -25,10 +25,10 @@ export class WebhookDto {
   @ApiProperty()
   enabled!: boolean;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   disabledAt!: string | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   disabledReason!: string | null;
 
   @ApiPropertyOptional({ type: Object, description: 'Jira or ServiceNow settings, without credentials.' })

@@ -1,0 +1,22 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors/error-code';
+import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator';
+import { API_KEY_SECURITY } from '../common/openapi/openapi-document';
+
+/**
+ * Documents what the global guards do to every route of a controller that is not @Public():
+ * an API key in either header, 401 without a valid one, 429 over the per-key rate limit, and
+ * the 500 any of them answers when PostgreSQL, where keys are looked up, fails.
+ * (403 comes with @RequireScope, which knows the scope.)
+ */
+export const ApiKeyAuth = (): ClassDecorator =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiSecurity(API_KEY_SECURITY),
+    ApiProblemResponses(
+      [ErrorCode.Unauthenticated, 'no API key, or one that is unknown or revoked'],
+      [ErrorCode.RateLimited, 'over RATE_LIMIT_PER_MINUTE requests of this key in a minute; `retryAfterSeconds` and the `Retry-After` header say when to try again'],
+      [ErrorCode.Internal, 'an unexpected failure, such as PostgreSQL not answering; `detail` says no more, the logs have it under `requestId`'],
+    ),
+  );

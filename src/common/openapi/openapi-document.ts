@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+
+export const API_KEY_SECURITY = 'api-key';
+
+/**
+ * The OpenAPI document of an app's routes. Reads decorators only, so an app created in preview
+ * mode (no database, no Redis) gives the same document as the running service.
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(app, openApiConfig());
+}
+
+function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
+  return new DocumentBuilder()
+    .setTitle('sgdoctor')
+    .setDescription(
+      'Finds the security-group and network-ACL rules that block traffic that should flow, and exactly what to change.\n\n' +
+        'Every `/v1` route needs an API key (`Authorization: Bearer <key>` or `x-api-key`) with a scope: ' +
+        '`read` (GET), `write` (changes), `admin` (API keys, webhooks), each including the ones before it. ' +
+        'Every error is RFC 9457 `application/problem+json` (schema ProblemDetails) with a stable `code`.',
+    )
+    .setVersion(packageVersion())
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An sgdoctor API key.' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An sgdoctor API key.' }, API_KEY_SECURITY)
+    .build();
+}
+
+function packageVersion(): string {
+  try {
+    // src/common/openapi and dist/common/openapi are both three levels below the package root.
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    return manifest.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
