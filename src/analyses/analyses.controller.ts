@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { AnalysesService } from './analyses.service';
 import { AnalysisPageDto } from './dto/analysis-page.dto';
@@ -45,6 +46,14 @@ export class AnalysesController {
   @ApiOkResponse({ type: AnalysisDto })
   get(@Param('id', uuidParam) id: string): Promise<AnalysisDto> {
     return this.analyses.get(id);
+  }
+
+  @Get(':id/snapshot')
+  @RequireScope('read')
+  @ApiOkResponse({ description: 'The network snapshot the analysis evaluated against: EC2 result members by name (DESIGN.md "Network snapshot JSON").' })
+  @ApiNotFoundResponse({ description: 'No such analysis (`ANALYSIS.NOT_FOUND`), or it has no snapshot yet (`ANALYSIS.SNAPSHOT_NOT_FOUND`).' })
+  snapshot(@Param('id', uuidParam) id: string): Promise<NetworkSnapshot> {
+    return this.analyses.getSnapshot(id);
   }
 
   @Post(':id/cancel')
