@@ -18,6 +18,7 @@ import {
   ScannedFlow,
 } from '../engine/flow-log/flow-log-parser';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
 /** Bytes read at a time: large reads keep the per-chunk overhead negligible. */
 const READ_CHUNK = 1 << 20;
@@ -228,7 +229,8 @@ async function* fileBytes(path: string): AsyncGenerator<Buffer> {
 async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
-  while (head.length < 2) {
+  // Enough bytes to tell gzip (2) and Parquet (4) by their magic bytes.
+  while (head.length < 4) {
     const next = await iterator.next();
     if (next.done) break;
     head = Buffer.concat([head, toBuffer(next.value)]);
@@ -382,7 +384,30 @@ class FlowLineReader {
     };
 
     try {
-      for await (const chunk of source.open()) {
+      const iterator = source.open()[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (!first.done && isParquet(first.value)) {
+        // Parquet keeps its index at the end: the whole file is needed before the first row.
+        const parts = [Buffer.from(first.value)];
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) parts.push(Buffer.from(next.value));
+        const table = await parquetFlowLines(Buffer.concat(parts));
+        current = this.formatFor(table.header, file);
+        seenData = true;
+        for await (const rows of table.batches) {
+          for (const row of rows) {
+            const bytes = Buffer.from(row);
+            handle(bytes, 0, bytes.length);
+          }
+          yield;
+        }
+        return;
+      }
+      const chunks = (async function* (): AsyncGenerator<Buffer> {
+        if (first.done) return;
+        yield first.value;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      })();
+      for await (const chunk of chunks) {
         let pos = 0;
         if (carry !== null || skipping) {
           const nl = chunk.indexOf(NEWLINE);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../support/parquet-flow-log';
 
 /** These tests run the BUILT binary, as users do. */
 const root = join(__dirname, '..', '..');
@@ -45,6 +46,24 @@ describe('every input is read once', () => {
     await done;
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', flows]).stdout);
+  });
+});
+
+describe('Parquet flow logs', () => {
+  it('are explained as the same records in text are', () => {
+    const lines = [
+      '5 444455556666 eni-0web0000000000001 10.1.0.9 10.1.0.5 41000 8080 6 3 180 1700000000 1700000060 REJECT OK vpc-0example000000001 subnet-0example00000001 i-0web0000000000001 2 IPv4 10.1.0.9 10.1.0.5 eu-west-1 euw1-az1 - - - - ingress -',
+      '5 444455556666 eni-0web0000000000001 203.0.113.5 10.1.0.5 50123 443 6 12 4000 1700000000 1700000060 ACCEPT OK vpc-0example000000001 subnet-0example00000001 i-0web0000000000001 2 IPv4 203.0.113.5 10.1.0.5 eu-west-1 euw1-az1 - - - - ingress -',
+    ];
+    const parquet = join(tmp, 'flows.log.parquet');
+    const text = join(tmp, 'flows-as-text.log');
+    writeFileSync(parquet, parquetFlowLog(lines));
+    writeFileSync(text, `${PARQUET_TEXT_HEADER}\n${lines.join('\n')}\n`);
+    const fromParquet = run(['explain', '--config', snapshot, '--flows', parquet]);
+    expect(fromParquet.stderr).toBe('');
+    expect(fromParquet.code).toBe(0);
+    expect(fromParquet.stdout).toBe(run(['explain', '--config', snapshot, '--flows', text]).stdout);
+    expect(JSON.parse(fromParquet.stdout.split('\n')[0])).toMatchObject({ verdict: 'blocked', record: { 'tcp-flags': 2, 'flow-direction': 'ingress' } });
   });
 });
 
