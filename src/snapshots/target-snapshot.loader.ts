@@ -36,6 +36,7 @@ export class TargetSnapshotLoader {
         throw new SnapshotFileError(`snapshot ${stored} is not valid JSON: ${(error as Error).message}`);
       }
     }
-    return mergeSnapshots(parts);
+    // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
+    return mergeSnapshots(parts, { names: source.paths, requireMembers: true });
   }
 }

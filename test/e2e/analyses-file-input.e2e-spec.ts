@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { ADMIN_KEY, analyse, api, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
 
 const samples = join(__dirname, '..', '..', 'samples');
 const sampleDay = join(samples, 'flows', 'AWSLogs', '111122223333', 'vpcflowlogs', 'eu-west-1', '2026', '11', '24');
@@ -54,5 +54,20 @@ describe('an analysis of flow-log files', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(missing.body.code).toBe('ANALYSIS.NOT_FOUND');
+  });
+
+  it('fails an analysis whose snapshot lacks required members, naming them, and has no snapshot to serve', async () => {
+    writeFileSync(join(dataRoot, 'empty.json'), '{}');
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'empty', configSource: { type: 'snapshot-file', paths: ['empty.json'] } }));
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    const created = await api(server()).post('/v1/analyses', { targetId: target.body.id, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' });
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.INVALID', stage: 'snapshot' });
+    expect(failed.failure.reason).toContain('missing SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets');
+    const none = await api(server()).get(`/v1/analyses/${created.body.id}/snapshot`);
+    expect(none.status).toBe(404);
+    expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(none.body.code).toBe('ANALYSIS.SNAPSHOT_NOT_FOUND');
   });
 });
