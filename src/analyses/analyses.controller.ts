@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { AnalysesService } from './analyses.service';
 import { AnalysisPageDto } from './dto/analysis-page.dto';
@@ -68,6 +69,18 @@ export class AnalysesController {
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound)
   get(@Param('id', uuidParam) id: string): Promise<AnalysisDto> {
     return this.analyses.get(id);
+  }
+
+  @Get(':id/snapshot')
+  @RequireScope('read')
+  @ApiOperation({
+    summary: 'Get the snapshot an analysis used',
+    description: 'The network configuration the analysis evaluated flows against, in the snapshot JSON shape (EC2 result members by name), as the CLI reads it.',
+  })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true }, description: 'The network snapshot: EC2 result members by name.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, ErrorCode.AnalysisSnapshotNotFound)
+  snapshot(@Param('id', uuidParam) id: string): Promise<NetworkSnapshot> {
+    return this.analyses.getSnapshot(id);
   }
 
   @Post(':id/cancel')

@@ -7,12 +7,14 @@ import { AppError } from '../common/errors/app.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { ValidationError } from '../common/errors/validation.error';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { QueueName } from '../queues/queue-names';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
 import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
 import { ANALYSIS_RUN_JOB, analysisJobId, type AnalysisJobPayload } from './analysis-job';
 import { AnalysisNotFoundError } from './analysis-not-found.error';
+import { AnalysisSnapshotNotFoundError } from './analysis-snapshot-not-found.error';
 import { ACTIVE_ANALYSIS_STATUSES } from './analysis-status';
 import { AnalysisEntity } from './analysis.entity';
 import type { CreateAnalysisDto } from './dto/create-analysis.dto';
@@ -73,6 +75,14 @@ export class AnalysesService {
 
   async get(id: string): Promise<AnalysisDto> {
     return AnalysisDto.fromEntity(await this.getEntity(id));
+  }
+
+  /** The network configuration the analysis evaluated against (DESIGN.md "Network snapshot JSON"). */
+  async getSnapshot(id: string): Promise<NetworkSnapshot> {
+    const entity = await this.analyses.createQueryBuilder('a').addSelect('a.snapshot').where('a.id = :id', { id }).getOne();
+    if (!entity) throw new AnalysisNotFoundError(id);
+    if (!entity.snapshot) throw new AnalysisSnapshotNotFoundError(id);
+    return entity.snapshot;
   }
 
   async getEntity(id: string): Promise<AnalysisEntity> {

@@ -11,6 +11,12 @@ export interface AnalysisStatistics {
   /** Files source: lines that were not valid records, and records outside the window. */
   malformedLines?: number;
   recordsOutsideWindow?: number;
+  /**
+   * Files source: what was read only in part or not at all, by file (relative to the data root):
+   * a file that could not be read to its end (permission, truncated gzip, I/O error), a directory
+   * entry skipped, a flow-log field sgdoctor does not know.
+   */
+  warnings?: AnalysisWarning[];
   /** Athena source. */
   bytesScanned?: number;
   estimatedCostUsd?: number;
@@ -20,6 +26,11 @@ export interface AnalysisStatistics {
   /** Resources in scope with no flow log capturing REJECT traffic. */
   coverageGaps?: CoverageGap[];
   stageDurationsMs?: Partial<Record<'snapshot' | 'query' | 'correlate' | 'persist', number>>;
+}
+
+export interface AnalysisWarning {
+  file: string;
+  message: string;
 }
 
 export interface AnalysisFailure {

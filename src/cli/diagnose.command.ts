@@ -5,7 +5,7 @@ import type { Classification } from '../engine/findings/finding';
 import { aggregateFlowFiles } from '../flow-files/flow-file-reader';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
-import { flowReadError, malformedReport } from './input-errors';
+import { finishInput, flowReadError } from './input-errors';
 import { loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 import { renderMarkdown } from './render-markdown';
@@ -35,26 +35,26 @@ function parseFailOn(value: string | undefined): Set<Classification> {
 
 async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err: NodeJS.WritableStream): Promise<number> {
   const failOn = parseFailOn(options.failOn);
-  const snapshot = await loadSnapshot(options.config);
+  const snapshot = await loadSnapshot(options.config, { strict: options.strict, warn: (text) => err.write(text) });
   let read;
   try {
     read = await aggregateFlowFiles(options.flows, { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, strict: options.strict });
   } catch (error) {
     throw flowReadError(error);
   }
-  const { malformedExamples: _examples, ...counts } = read.stats;
+  const { malformedExamples, incompleteByReason, unknownFields, readErrors, skipped, ...counts } = read.stats;
   const result = diagnose(snapshot, read.aggregates, { inputStats: counts });
-  const report = malformedReport(read.stats);
-  if (report) err.write(report);
   if (options.format === 'json') {
     const { stats } = result;
     await out.write('{"findings":[');
     for (let i = 0; i < result.findings.length; i++) await out.write(`${i ? ',' : ''}\n${JSON.stringify(result.findings[i])}`);
-    await out.write(`\n],"stats":${JSON.stringify({ ...stats, input: { ...stats.input, malformedExamples: read.stats.malformedExamples } })}}\n`);
+    const input = { ...stats.input, malformedExamples, incompleteByReason, unknownFields, readErrors, skipped };
+    await out.write(`\n],"stats":${JSON.stringify({ ...stats, input })}}\n`);
   } else {
     await out.write(options.format === 'markdown' ? renderMarkdown(result) : renderText(result));
   }
   await out.flush();
+  finishInput(read.stats, err);
   return result.findings.some((f) => failOn.has(f.classification)) ? ExitCode.FindingsMatched : ExitCode.Ok;
 }
 
@@ -66,7 +66,7 @@ export function registerDiagnoseCommand(program: Command, setExitCode: (code: nu
     .requiredOption('--flows <input...>', 'flow-log file(s) (plain or .gz), directories (walked recursively), or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'markdown', 'text']).default('json'))
     .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
-    .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it')
+    .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it; unknown snapshot members are an input error')
     .option('--fail-on <classifications>', 'exit 1 when a finding has one of these classifications (comma-separated)')
     .addHelpText(
       'after',

@@ -5,14 +5,15 @@ import { ReturnTrafficIndex } from '../engine/evaluate/return-traffic-index';
 import { recordToFlow } from '../engine/flow-log/flow-aggregator';
 import { NetworkModel } from '../engine/network/network-model';
 import {
-  type SourcedFlowRecord,
-  aggregateFlowFiles,
+  countIncomplete,
   createFlowReadStats,
   isTrafficRecord,
+  missingFlowField,
   readFlowRecords,
 } from '../flow-files/flow-file-reader';
+import { FlowRecordSpool } from '../flow-files/flow-record-spool';
 import { explainJsonLine, explainTextLine } from './explain-line';
-import { flowReadError, malformedReport } from './input-errors';
+import { finishInput, flowReadError } from './input-errors';
 import { loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 
@@ -25,56 +26,42 @@ interface ExplainOptions {
 }
 
 /**
- * ACCEPTed flows for reverse-record return-traffic detection. Files are read twice (this pass
- * only aggregates ACCEPT lines, skipping the rest unparsed) so memory stays bounded; stdin can be
- * read once only, so its records are buffered and indexed in one go.
+ * Reads every input ONCE (a pipe, FIFO or `/dev/stdin` cannot be read twice): the records go to a
+ * spool on disk while their ACCEPTs are indexed for reverse-record return-traffic detection, then
+ * every record is explained from the spool, so memory stays bounded by the index.
  */
-async function acceptIndexFromFiles(options: ExplainOptions): Promise<ReturnTrafficIndex> {
-  const { aggregates } = await aggregateFlowFiles(options.flows, { actions: ['ACCEPT'], format: options.logFormat });
-  return ReturnTrafficIndex.fromFlows(aggregates);
-}
-
 async function runExplain(options: ExplainOptions, out: OutputSink, err: NodeJS.WritableStream): Promise<void> {
-  const snapshot = await loadSnapshot(options.config);
+  const snapshot = await loadSnapshot(options.config, { strict: options.strict, warn: (text) => err.write(text) });
   const model = NetworkModel.fromSnapshot(snapshot);
   const stats = createFlowReadStats();
   const readOptions = { format: options.logFormat, strict: options.strict, stats };
-  const fromStdin = options.flows.includes('-');
-  let incomplete = 0;
+  const spool = await FlowRecordSpool.create();
   try {
-    let records: AsyncIterable<SourcedFlowRecord> | SourcedFlowRecord[];
-    let index: ReturnTrafficIndex;
-    if (fromStdin) {
-      const buffered: SourcedFlowRecord[] = [];
-      index = new ReturnTrafficIndex();
-      for await (const item of readFlowRecords(options.flows, readOptions)) {
-        buffered.push(item);
-        const flow = recordToFlow(item.record);
-        if (flow) index.add(flow);
+    const index = new ReturnTrafficIndex();
+    try {
+      for await (const { record } of readFlowRecords(options.flows, readOptions)) {
+        if (!isTrafficRecord(record)) continue;
+        const flow = recordToFlow(record);
+        if (!flow) {
+          countIncomplete(stats, missingFlowField(record));
+          continue;
+        }
+        index.add(flow);
+        await spool.add(record);
       }
-      records = buffered;
-    } else {
-      index = await acceptIndexFromFiles(options);
-      records = readFlowRecords(options.flows, readOptions);
+    } catch (error) {
+      throw flowReadError(error);
     }
     const ctx: ExplainContext = { returnTraffic: index };
     const line = options.format === 'text' ? explainTextLine : explainJsonLine;
-    for await (const { record } of records) {
-      if (!isTrafficRecord(record)) continue;
-      const flow = recordToFlow(record);
-      if (!flow) {
-        incomplete++;
-        continue;
-      }
-      await out.write(line(record, explainFlow(model, flow, ctx)));
+    for await (const record of spool.read()) {
+      await out.write(line(record, explainFlow(model, recordToFlow(record)!, ctx)));
     }
     await out.flush();
-  } catch (error) {
-    throw flowReadError(error);
+  } finally {
+    await spool.dispose();
   }
-  stats.incomplete += incomplete;
-  const report = malformedReport(stats);
-  if (report) err.write(report);
+  finishInput(stats, err);
 }
 
 export function registerExplainCommand(program: Command): void {
@@ -85,7 +72,7 @@ export function registerExplainCommand(program: Command): void {
     .requiredOption('--flows <input...>', 'flow-log file(s) (plain or .gz), directories (walked recursively), or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
     .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
-    .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it')
+    .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it; unknown snapshot members are an input error')
     .addHelpText(
       'after',
       '\nOne NDJSON line per record with log-status OK:\n' +

@@ -6,6 +6,21 @@ import { ExitCode } from './exit-code';
 const EXAMPLES_SHOWN = 5;
 
 /**
+ * Text for one line of stderr: control characters (C0, DEL, C1) as `\n`, `\t`, `\xNN` or
+ * `\u{…}`, so a file name cannot forge lines or move the terminal's cursor.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/**
  * Maps a failure while reading flow logs to a CLI error: a malformed line under `--strict` exits
  * 4; an unknown log format field or an unreadable input exits 3.
  */
@@ -21,16 +36,48 @@ export function flowReadError(err: unknown): CliError {
   return err instanceof Error ? new CliError(err.message, ExitCode.Internal) : new CliError(String(err), ExitCode.Internal);
 }
 
-/** The malformed-line summary for stderr (count and the first few with file:line), or ''. */
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * What reading the flow inputs skipped or could not do, for stderr, or '': malformed lines (count
+ * and the first few with file:line), records without interface or action by reason, fields
+ * sgdoctor does not know (each named once), directory entries not read and why, and inputs that
+ * could not be read to their end. File names are escaped (see `escapeControl`).
+ */
 export function malformedReport(stats: FlowReadStats): string {
   const lines: string[] = [];
+  if (stats.unknownFields.length > 0) {
+    const named = stats.unknownFields.map((u) => `"${escapeControl(u.field)}" (${escapeControl(u.file)})`).join(', ');
+    lines.push(`sgdoctor: warning: unknown flow-log field${stats.unknownFields.length === 1 ? '' : 's'} ${named}: values kept under ${stats.unknownFields.length === 1 ? 'its name' : 'their names'}`);
+  }
+  for (const entry of stats.skipped) lines.push(`sgdoctor: skipped ${escapeControl(entry.file)}: ${entry.reason}`);
   if (stats.malformed > 0) {
-    lines.push(`sgdoctor: skipped ${stats.malformed} malformed flow-log line${stats.malformed === 1 ? '' : 's'}`);
-    for (const example of stats.malformedExamples.slice(0, EXAMPLES_SHOWN)) lines.push(`  ${example.file}:${example.line}: ${example.error}`);
+    lines.push(`sgdoctor: skipped ${plural(stats.malformed, 'malformed flow-log line')}`);
+    for (const example of stats.malformedExamples.slice(0, EXAMPLES_SHOWN)) {
+      lines.push(`  ${escapeControl(example.file)}:${example.line}: ${escapeControl(example.error)}`);
+    }
     if (stats.malformed > EXAMPLES_SHOWN) lines.push(`  … and ${stats.malformed - Math.min(EXAMPLES_SHOWN, stats.malformedExamples.length)} more`);
   }
   if (stats.incomplete > 0) {
-    lines.push(`sgdoctor: skipped ${stats.incomplete} record${stats.incomplete === 1 ? '' : 's'} without interface-id, addresses, protocol or action`);
+    const reasons = Object.entries(stats.incompleteByReason).sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`);
+    lines.push(`sgdoctor: skipped ${plural(stats.incomplete, 'record')} without interface-id, addresses, protocol or action (${reasons.join(', ')})`);
+  }
+  for (const failure of stats.readErrors) {
+    lines.push(`sgdoctor: cannot read ${escapeControl(failure.file)} to its end: ${escapeControl(failure.error)} (the records read before were used)`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * Writes the input report to stderr and, when an input could not be read to its end, fails with
+ * an input error (exit 3) after the output was written: what was read was used, but it is not
+ * everything the user asked for.
+ */
+export function finishInput(stats: FlowReadStats, err: NodeJS.WritableStream): void {
+  const report = malformedReport(stats);
+  if (report) err.write(report);
+  if (stats.readErrors.length > 0) {
+    const files = stats.readErrors.map((f) => escapeControl(f.file)).join(', ');
+    throw new CliError(`${plural(stats.readErrors.length, 'flow input')} could not be read to the end: ${files}`, ExitCode.Input);
+  }
 }

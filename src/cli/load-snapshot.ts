@@ -1,21 +1,32 @@
 import { readFile } from 'node:fs/promises';
 
 import type { NetworkSnapshot } from '../engine/network/snapshot';
-import { mergeSnapshots } from '../engine/network/snapshot-loader';
+import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
+import { escapeControl } from './input-errors';
+
+export interface LoadSnapshotOptions {
+  /** Unknown top-level members are an input error instead of a warning. */
+  strict?: boolean;
+  /** Where warnings go (one line each, newline included). */
+  warn?: (text: string) => void;
+}
 
 /**
- * Reads and merges the `--config` files (DESIGN.md "Network snapshot JSON"). Every failure is an
- * input error naming the file, and for an invalid snapshot the JSON path of the wrong member.
+ * Reads and merges the `--config` files (DESIGN.md "Network snapshot JSON"): UTF-8 with or without
+ * a byte-order mark, or UTF-16. Every failure is an input error naming the file, and for an
+ * invalid snapshot the JSON path of the wrong member; after merging, a missing required member
+ * (SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets) is one too. Unknown top-level members
+ * are named in a warning (an error with `strict`).
  */
-export async function loadSnapshot(files: readonly string[]): Promise<NetworkSnapshot> {
+export async function loadSnapshot(files: readonly string[], options: LoadSnapshotOptions = {}): Promise<NetworkSnapshot> {
   const parts: unknown[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = decodeJsonText(await readFile(file));
     } catch (err) {
       throw new CliError(`cannot read snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.Input);
     }
@@ -26,9 +37,17 @@ export async function loadSnapshot(files: readonly string[]): Promise<NetworkSna
     }
   }
   try {
-    return mergeSnapshots(parts);
+    return mergeSnapshots(parts, {
+      names: files,
+      requireMembers: true,
+      strict: options.strict,
+      onWarning: (message) => options.warn?.(`sgdoctor: warning: snapshot ${escapeControl(message)}\n`),
+    });
   } catch (err) {
     if (err instanceof SnapshotValidationError) {
+      if (err.part === null && err.path === '') {
+        throw new CliError(`invalid snapshot (${files.join(', ')}): ${err.detail}`, ExitCode.Input);
+      }
       const file = files[err.part ?? 0];
       throw new CliError(`invalid snapshot ${file}: ${err.path || '(root)'}: ${err.detail}`, ExitCode.Input);
     }

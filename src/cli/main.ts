@@ -5,6 +5,7 @@ import { CliError } from './cli.error';
 import { registerDiagnoseCommand } from './diagnose.command';
 import { ExitCode } from './exit-code';
 import { registerExplainCommand } from './explain.command';
+import { escapeControl } from './input-errors';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sgdoctor')
@@ -53,10 +54,10 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`sgdoctor: ${error.message}\n`);
+      process.stderr.write(`sgdoctor: ${escapeControl(error.message)}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`sgdoctor: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`sgdoctor: internal error: ${escapeControl(error instanceof Error ? error.message : String(error))}\n`);
     return ExitCode.Internal;
   }
 }

@@ -18,6 +18,7 @@ import {
   ScannedFlow,
 } from '../engine/flow-log/flow-log-parser';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
 /** Bytes read at a time: large reads keep the per-chunk overhead negligible. */
 const READ_CHUNK = 1 << 20;
@@ -54,6 +55,14 @@ export interface FlowReadStats {
   acceptRecords: number;
   /** OK records that lack a field aggregation needs (interface-id, addresses, protocol, action). */
   incomplete: number;
+  /** `incomplete` by what was missing (`no interface-id`, `no address`, `no protocol`, `no action`). */
+  incompleteByReason: Record<string, number>;
+  /** Fields of a header or `--log-format` that sgdoctor does not know: each named once, with where it was first seen. */
+  unknownFields: { field: string; file: string }[];
+  /** Inputs that could not be read to their end (permission, truncated gzip, I/O error): what was read before is used. */
+  readErrors: { file: string; error: string }[];
+  /** Directory entries that were not read, and why (hidden, broken link, link to a directory, not a regular file). */
+  skipped: { file: string; reason: string }[];
 }
 
 export interface FlowReadOptions {
@@ -96,7 +105,17 @@ export function createFlowReadStats(): FlowReadStats {
     rejectRecords: 0,
     acceptRecords: 0,
     incomplete: 0,
+    incompleteByReason: {},
+    unknownFields: [],
+    readErrors: [],
+    skipped: [],
   };
+}
+
+/** Counts one OK record that lacks a field aggregation needs, by the first field missing. */
+export function countIncomplete(stats: FlowReadStats, reason: string): void {
+  stats.incomplete++;
+  stats.incompleteByReason[reason] = (stats.incompleteByReason[reason] ?? 0) + 1;
 }
 
 /** A flow input resolved to one source of bytes. */
@@ -105,7 +124,7 @@ interface FlowSource {
   open(): AsyncIterable<Buffer>;
 }
 
-async function* walk(path: string): AsyncGenerator<FlowSource> {
+async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSource> {
   let info;
   try {
     info = await stat(path);
@@ -114,20 +133,55 @@ async function* walk(path: string): AsyncGenerator<FlowSource> {
   }
   if (info.isDirectory()) {
     const entries = await readdir(path, { withFileTypes: true });
-    const names = entries
-      .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile()))
-      .map((e) => e.name)
-      .sort();
-    for (const name of names) yield* walk(join(path, name));
+    for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = join(path, entry.name);
+      if (entry.name.startsWith('.')) {
+        stats.skipped.push({ file: child, reason: 'hidden (its name starts with a dot)' });
+        continue;
+      }
+      if (entry.isDirectory()) {
+        yield* walk(child, stats);
+        continue;
+      }
+      if (entry.isFile()) {
+        yield { name: child, open: () => fileBytes(child) };
+        continue;
+      }
+      const reason = await skipReason(child, entry.isSymbolicLink());
+      if (reason) stats.skipped.push({ file: child, reason });
+      else yield { name: child, open: () => fileBytes(child) };
+    }
   } else {
     yield { name: path, open: () => fileBytes(path) };
   }
 }
 
-async function* resolveInputs(inputs: readonly string[], stdin: NodeJS.ReadableStream): AsyncGenerator<FlowSource> {
+/**
+ * Why a directory entry that is neither a file nor a directory is not read, or null to read it: a
+ * symbolic link is followed to a regular file, never to a directory (a link back up the tree would
+ * never end).
+ */
+async function skipReason(path: string, symbolicLink: boolean): Promise<string | null> {
+  if (!symbolicLink) return 'not a regular file (a socket, FIFO or device)';
+  let target;
+  try {
+    target = await stat(path);
+  } catch (err) {
+    return `broken symbolic link (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  if (target.isFile()) return null;
+  if (target.isDirectory()) return 'symbolic link to a directory (not followed: give the directory itself)';
+  return 'symbolic link to something that is not a regular file';
+}
+
+const STDIN_PATHS: ReadonlySet<string> = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+async function* resolveInputs(inputs: readonly string[], stdin: NodeJS.ReadableStream, stats: FlowReadStats): AsyncGenerator<FlowSource> {
   for (const input of inputs) {
-    if (input === '-') yield { name: '-', open: () => streamBytes(stdin) };
-    else yield* walk(input);
+    // The process's own standard input by name is read as `-`: when it is a socket (as some
+    // process launchers give) it cannot be opened again by path.
+    if (input === '-' || STDIN_PATHS.has(input)) yield { name: input, open: () => streamBytes(stdin) };
+    else yield* walk(input, stats);
   }
 }
 
@@ -175,7 +229,8 @@ async function* fileBytes(path: string): AsyncGenerator<Buffer> {
 async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
-  while (head.length < 2) {
+  // Enough bytes to tell gzip (2) and Parquet (4) by their magic bytes.
+  while (head.length < 4) {
     const next = await iterator.next();
     if (next.done) break;
     head = Buffer.concat([head, toBuffer(next.value)]);
@@ -223,14 +278,24 @@ class FlowLineReader {
     /** When given, lines a FlowLineScanner reads go here instead of being parsed into records. */
     private readonly scannedSink: ScannedSink | null = null,
   ) {
-    this.defaultFormat = this.formatFor(options.format ?? DEFAULT_FORMAT.logFormat);
+    this.defaultFormat = this.formatFor(options.format ?? DEFAULT_FORMAT.logFormat, '--log-format');
     this.maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
   }
 
-  private formatFor(text: string): ParsedFormat {
+  /** The parsed format of a header line or `--log-format` (`source` names it in errors and warnings). */
+  private formatFor(text: string, source: string): ParsedFormat {
     let parsed = this.formats.get(text);
     if (!parsed) {
-      const format = parseLogFormat(text);
+      let format: FlowLogFormat;
+      try {
+        format = parseLogFormat(text, { unknownFields: 'keep' });
+      } catch (err) {
+        if (err instanceof FlowLogFormatError) throw new FlowLogFormatError(`${source}: ${err.message}`);
+        throw err;
+      }
+      for (const field of format.unknown) {
+        if (!this.stats.unknownFields.some((u) => u.field === field)) this.stats.unknownFields.push({ field, file: source });
+      }
       parsed = {
         format,
         parser: createLineParser(format),
@@ -253,6 +318,8 @@ class FlowLineReader {
     const handle = (buf: Buffer, start: number, end: number): void => {
       lineNo++;
       this.stats.lines++;
+      // A UTF-8 byte-order mark (PowerShell writes one) is not part of the first line.
+      if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
       if (!seenData || buf[start] === 32 || buf[start] === 9) {
@@ -261,7 +328,7 @@ class FlowLineReader {
         if (!seenData) {
           seenData = true;
           if (isHeaderLine(text)) {
-            current = this.formatFor(text);
+            current = this.formatFor(text, file);
             return;
           }
         }
@@ -292,7 +359,7 @@ class FlowLineReader {
       if (!result.ok) {
         // A header in the middle of the input (files concatenated on stdin) switches the format.
         if (isHeaderLine(text)) {
-          current = this.formatFor(text);
+          current = this.formatFor(text, file);
           return;
         }
         this.malformed(file, lineNo, result.error);
@@ -317,7 +384,30 @@ class FlowLineReader {
     };
 
     try {
-      for await (const chunk of source.open()) {
+      const iterator = source.open()[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (!first.done && isParquet(first.value)) {
+        // Parquet keeps its index at the end: the whole file is needed before the first row.
+        const parts = [Buffer.from(first.value)];
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) parts.push(Buffer.from(next.value));
+        const table = await parquetFlowLines(Buffer.concat(parts));
+        current = this.formatFor(table.header, file);
+        seenData = true;
+        for await (const rows of table.batches) {
+          for (const row of rows) {
+            const bytes = Buffer.from(row);
+            handle(bytes, 0, bytes.length);
+          }
+          yield;
+        }
+        return;
+      }
+      const chunks = (async function* (): AsyncGenerator<Buffer> {
+        if (first.done) return;
+        yield first.value;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      })();
+      for await (const chunk of chunks) {
         let pos = 0;
         if (carry !== null || skipping) {
           const nl = chunk.indexOf(NEWLINE);
@@ -358,8 +448,9 @@ class FlowLineReader {
       yield;
     } catch (err) {
       if (err instanceof FlowLogFormatError) throw err;
-      // Truncated or corrupt gzip, unreadable file: reported like a malformed line, never a crash.
-      this.malformed(file, lineNo + 1, `cannot read further: ${(err as Error).message}`);
+      // Unreadable file, truncated or corrupt gzip, I/O error: an input error, named with the file.
+      // What was read before stays read; the run goes on with the other inputs.
+      this.stats.readErrors.push({ file, error: (err as Error).message });
       yield;
     }
   }
@@ -408,7 +499,7 @@ export async function* readFlowRecords(
     pending.push({ record, source: { file, line } });
   });
   const stdin = options.stdin ?? process.stdin;
-  for await (const source of resolveInputs(inputs, stdin)) {
+  for await (const source of resolveInputs(inputs, stdin, stats)) {
     // Records are handed out chunk by chunk, so memory stays bounded by one chunk's records.
     for await (const _ of reader.read(source)) {
       const batch = pending;
@@ -443,17 +534,17 @@ export async function aggregateFlowFiles(
     { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') },
     (record) => {
       if (!aggregator.add(record) && isTrafficRecord(record) && !isSkippedAction(record, aggregator)) {
-        stats.incomplete++;
+        countIncomplete(stats, missingFlowField(record));
       }
     },
     (flow) => {
       if (!aggregator.addScanned(flow) && isTrafficFlow(flow) && !isSkippedScannedAction(flow, aggregator)) {
-        stats.incomplete++;
+        countIncomplete(stats, missingScannedField(flow));
       }
     },
   );
   const stdin = options.stdin ?? process.stdin;
-  for await (const source of resolveInputs(inputs, stdin)) {
+  for await (const source of resolveInputs(inputs, stdin, stats)) {
     for await (const _ of reader.read(source)) {
       // Nothing to do between chunks: the sink aggregated every kept record.
     }
@@ -463,6 +554,25 @@ export async function aggregateFlowFiles(
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {
   return (record.action === 'ACCEPT' || record.action === 'REJECT') && !aggregator.keeps(record.action);
+}
+
+/**
+ * What an OK record lacks to be a flow, first missing first (NAT gateway and other formats
+ * without `interface-id` or `action` are the usual cause).
+ */
+export function missingFlowField(record: FlowRecord): string {
+  if (!record['interface-id']) return 'no interface-id';
+  if (!record.srcaddr || !record.dstaddr) return 'no address';
+  if (typeof record.protocol !== 'number') return 'no protocol';
+  return 'no action';
+}
+
+/** missingFlowField for a scanned line. */
+function missingScannedField(flow: ScannedFlow): string {
+  if (flow.interfaceStart < 0) return 'no interface-id';
+  if (flow.srcaddrStart < 0 || flow.dstaddrStart < 0) return 'no address';
+  if (flow.protocol < 0) return 'no protocol';
+  return 'no action';
 }
 
 /** isTrafficRecord for a scanned line. */

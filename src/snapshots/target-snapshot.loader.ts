@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
-import { mergeSnapshots } from '../engine/network/snapshot-loader';
+import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
 import type { TargetEntity } from '../targets/target.entity';
 import { awsTargetOf } from './aws-target-of.util';
@@ -26,7 +26,7 @@ export class TargetSnapshotLoader {
       const file = await paths.resolveStored(`configSource.paths[${index}]`, stored);
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        text = decodeJsonText(await readFile(file));
       } catch (error) {
         throw new SnapshotFileError(`cannot read snapshot ${stored}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
@@ -36,6 +36,7 @@ export class TargetSnapshotLoader {
         throw new SnapshotFileError(`snapshot ${stored} is not valid JSON: ${(error as Error).message}`);
       }
     }
-    return mergeSnapshots(parts);
+    // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
+    return mergeSnapshots(parts, { names: source.paths, requireMembers: true });
   }
 }

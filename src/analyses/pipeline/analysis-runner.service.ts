@@ -23,7 +23,7 @@ import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
-import { collectFileFlows } from './file-flow-collector';
+import { collectFileFlows, flowReadWarnings } from './file-flow-collector';
 import { hourlyBucketCounts } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 
@@ -201,6 +201,7 @@ export class AnalysisRunner {
       const files: string[] = [];
       for (const [index, stored] of source.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
       const read = await collectFileFlows(files, window, { format: source.logFormat ?? undefined, signal });
+      const warnings = flowReadWarnings(read.stats, files, source.paths);
       return {
         aggregates: read.aggregates,
         statistics: {
@@ -210,6 +211,7 @@ export class AnalysisRunner {
           aggregates: read.aggregates.length,
           malformedLines: read.stats.malformed,
           recordsOutsideWindow: read.recordsOutsideWindow,
+          ...(warnings.length ? { warnings } : {}),
         },
       };
     }

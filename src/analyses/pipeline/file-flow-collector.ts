@@ -1,4 +1,6 @@
+import { posix, sep } from 'node:path';
 import { readFlowRecords, createFlowReadStats, type FlowReadStats } from '../../flow-files/flow-file-reader';
+import type { AnalysisWarning } from '../analysis-statistics';
 import { FlowAggregator } from '../../engine/flow-log/flow-aggregator';
 import type { FlowAggregate, FlowRecord } from '../../engine/flow-log/flow-record';
 import { flowKey } from './flow-key.util';
@@ -9,6 +11,26 @@ export interface FileFlowCollection {
   aggregates: FlowAggregate[];
   stats: FlowReadStats;
   recordsOutsideWindow: number;
+}
+
+/**
+ * The warnings an analysis records from reading its files: inputs not read to their end, entries
+ * skipped, unknown fields. Files are named as the target stores them (relative to the data root):
+ * `resolved[i]` is the real path of `stored[i]`.
+ */
+export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string[], stored: readonly string[]): AnalysisWarning[] {
+  const shown = (file: string): string => {
+    for (let i = 0; i < resolved.length; i++) {
+      if (file === resolved[i]) return stored[i];
+      if (file.startsWith(resolved[i] + sep)) return posix.join(stored[i], ...file.slice(resolved[i].length + 1).split(sep));
+    }
+    return file;
+  };
+  return [
+    ...stats.readErrors.map((e) => ({ file: shown(e.file), message: `cannot be read to its end: ${e.error} (the records read before were used)` })),
+    ...stats.skipped.map((e) => ({ file: shown(e.file), message: `skipped: ${e.reason}` })),
+    ...stats.unknownFields.map((u) => ({ file: shown(u.file), message: `unknown flow-log field "${u.field}": values kept under its name` })),
+  ];
 }
 
 /** A record belongs to the window [from, to) when its capture interval overlaps it. */

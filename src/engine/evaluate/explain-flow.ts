@@ -111,11 +111,18 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   // Path order at the interface: ingress = NACL then SG; egress = SG then NACL.
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [naclBlock, sgBlock] : [sgBlock, naclBlock];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
+  const describe = (control: BlockingControl): string => control.control === 'network-acl'
+    ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
+    : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
+  // Without its subnet the interface's NACL is unknown: every control that denies cannot be listed.
+  if (analysis.naclSkipped === 'no-subnet') {
+    const also = blockedBy.length ? `; ${blockedBy.map(describe).join(', and ')}` : '';
+    unknown(analysis, `${flow.interfaceId} has no subnet in the snapshot, so its network ACL is unknown${also}`);
+    return;
+  }
   analysis.verdict.blockedBy = blockedBy;
   if (blockedBy.length > 0) {
-    const parts = blockedBy.map((control) => control.control === 'network-acl'
-      ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
-      : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`);
+    const parts = blockedBy.map(describe);
     analysis.verdict.verdict = 'blocked';
     analysis.verdict.reason = parts.join(', and ') + notes(analysis);
     return;
@@ -124,7 +131,6 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
     analysis.networkAcl?.allowed === 'uncertain' ? analysis.networkAcl.reason : null,
     analysis.securityGroup?.allowed === 'uncertain' ? analysis.securityGroup.reason : null,
     analysis.naclSkipped === 'no-network-acl' ? `the snapshot has no network ACL for ${analysis.subnetId}` : null,
-    analysis.naclSkipped === 'no-subnet' ? `${flow.interfaceId} has no subnet in the snapshot, so its network ACL is unknown` : null,
   ].filter((r): r is string => Boolean(r));
   if (uncertain.length > 0) {
     unknown(analysis, uncertain.join(', and '));

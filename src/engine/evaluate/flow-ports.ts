@@ -18,9 +18,11 @@ export function servicePortSide(flow: Pick<FlowAggregate, 'servicePortSide' | 's
 
 /**
  * Key ports of a flow with the ephemeral side wildcarded (`*`), so records of one service
- * relationship that differ only in their client's ephemeral port share a key.
+ * relationship that differ only in their client's ephemeral port share a key. A protocol without
+ * ports keys both as `-`, whatever the record carried (flow logs write 0 for ICMP, aggregates null).
  */
 export function keyPorts(flow: Pick<FlowAggregate, 'servicePortSide' | 'srcport' | 'dstport' | 'protocol'>): [string, string] {
+  if (!PORTED.has(flow.protocol)) return ['-', '-'];
   const side = servicePortSide(flow);
   const src = side === 'dst' ? '*' : String(flow.srcport ?? '-');
   const dst = side === 'src' ? '*' : String(flow.dstport ?? '-');

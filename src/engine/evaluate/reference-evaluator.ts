@@ -108,6 +108,35 @@ function subnetBlocks(x: NonNullable<NetworkSnapshot['Subnets']>[number]): (stri
   return [x.CidrBlock, ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => b.Ipv6CidrBlockState?.State !== 'disassociated').map((b) => b.Ipv6CidrBlock)];
 }
 
+function accountsOf(s: NetworkSnapshot): string[] {
+  return [...(s.NetworkInterfaces ?? []).map((e) => e.OwnerId), ...(s.SecurityGroups ?? []).map((g) => g.OwnerId)]
+    .filter((o): o is string => Boolean(o));
+}
+
+function peeringHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
+  for (const p of s.VpcPeeringConnections ?? []) {
+    if (p.Status?.Code !== 'active' || !p.RequesterVpcInfo?.VpcId || !p.AccepterVpcInfo?.VpcId) continue;
+    for (const info of [p.RequesterVpcInfo, p.AccepterVpcInfo]) {
+      if (info.VpcId !== vpcId) continue;
+      const blocks = [info.CidrBlock, ...(info.CidrBlockSet ?? []).map((c) => c.CidrBlock), ...(info.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock)];
+      if (blocks.some((c) => inCidr(a, c))) return true;
+    }
+  }
+  return false;
+}
+
+/** Can the snapshot list every interface that could hold `a` in `vpcId`? 'uncertain' when not. */
+function coverage(s: NetworkSnapshot, vpcId: string, a: Addr): Tri {
+  const described = (s.Vpcs ?? []).some((v) => v.VpcId === vpcId) || (s.Subnets ?? []).some((x) => (x.VpcId ?? '') === vpcId);
+  if (!described) return peeringHolds(s, vpcId, a) ? 'uncertain' : 'deny';
+  if (!vpcHolds(s, vpcId, a)) return 'deny';
+  const subnet = (s.Subnets ?? []).find((x) => (x.VpcId ?? '') === vpcId && subnetBlocks(x).some((c) => inCidr(a, c)));
+  if (!subnet) return 'uncertain';
+  const owner = subnet.OwnerId ?? s.Vpcs?.find((v) => v.VpcId === subnet.VpcId)?.OwnerId;
+  const accounts = accountsOf(s);
+  return owner && accounts.length > 0 && !accounts.includes(owner) ? 'uncertain' : 'deny';
+}
+
 function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
   const reach = vpcsInReach(s, vpcId);
   const owners = uniqueEnis(s).filter((e) => {
@@ -117,8 +146,8 @@ function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: stri
   if (owners.length > 0) return owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId)) ? 'allow' : 'deny';
   if (isInternetAddress(a.toString())) return 'deny';
   if (!groupKnown(s, groupId)) return 'uncertain';
-  const inReach = reach === null || reach.some((v) => vpcHolds(s, v, a));
-  return inReach ? 'uncertain' : 'deny';
+  if (reach === null) return 'uncertain';
+  return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
 }
 
 /** Oracle: do any of the groups allow the flow? */
@@ -199,9 +228,10 @@ function aclOfSubnet(s: NetworkSnapshot, subnetId: string): string | undefined {
   return fallback;
 }
 
-function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]): boolean {
+/** The accepted reverse flows of `flow` at its interface (addresses and key ports swapped). */
+function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]): FlowAggregate[] {
   const [sp, dp] = keyPorts(flow);
-  return accepted.some((f) => {
+  return accepted.filter((f) => {
     if (f.action !== 'ACCEPT' || f.interfaceId !== flow.interfaceId || f.protocol !== flow.protocol) return false;
     const fs = addr(f.srcaddr), fd = addr(f.dstaddr), rs = addr(flow.srcaddr), rd = addr(flow.dstaddr);
     if (!fs || !fd || !rs || !rd || !same(fs, rd) || !same(fd, rs)) return false;
@@ -262,8 +292,19 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     const flags = flow.tcpFlags;
     if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = true;
     else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = false;
-    else if (servicePortSide(flow) !== 'dst' && reverseAccepted(flow, accepted)) returnTraffic = true;
-    else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
+    else if (reverseAccepted(flow, accepted).length > 0) {
+      const flagged = reverseAccepted(flow, accepted).map((f) => f.tcpFlags).filter((f): f is number => f !== null);
+      const flags = flagged.length ? flagged.reduce((x, y) => x | y, 0) : null;
+      const inbound = direction === 'egress' && groups.length > 0
+        ? referenceEvaluateSecurityGroups(s, groups, 'ingress', flow.protocol, flow.srcport, peer, vpcId) : 'deny';
+      const outbound = direction === 'egress' && groups.length > 0
+        ? referenceEvaluateSecurityGroups(s, groups, 'egress', flow.protocol, flow.dstport, peer, vpcId) : 'deny';
+      if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = false;
+      else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = true;
+      else if (inbound === 'allow') returnTraffic = true;
+      else if (outbound === 'allow') returnTraffic = false;
+      else returnTraffic = servicePortSide(flow) !== 'dst';
+    } else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       returnTraffic = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId) === 'allow';
     }
@@ -277,8 +318,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   let uncertain = false;
   const subnetId = eni.SubnetId;
   const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
-  if (!subnetId) uncertain = true;
-  else if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
+  if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
+  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
     const aclId = aclOfSubnet(s, subnetId);
     if (!aclId) uncertain = true;
     else {

@@ -12,7 +12,8 @@ import { keyPorts } from './flow-ports';
  * ephemeral ports still meet.
  */
 export class ReturnTrafficIndex {
-  private readonly accepted = new Set<string>();
+  /** Key → bitwise OR of the accepted flows' `tcp-flags` (null while none carried the field). */
+  private readonly accepted = new Map<string, number | null>();
   private readonly canonical = new Map<string, string>();
 
   /** Indexes the ACCEPT flows among `flows` (REJECT flows are ignored). */
@@ -26,7 +27,10 @@ export class ReturnTrafficIndex {
   add(flow: FlowAggregate): void {
     if (flow.action !== 'ACCEPT') return;
     const [sp, dp] = keyPorts(flow);
-    this.accepted.add(this.key(flow.interfaceId, flow.protocol, flow.srcaddr, flow.dstaddr, sp, dp));
+    const key = this.key(flow.interfaceId, flow.protocol, flow.srcaddr, flow.dstaddr, sp, dp);
+    const known = this.accepted.get(key);
+    const flags = known === undefined || known === null ? flow.tcpFlags : flow.tcpFlags === null ? known : known | flow.tcpFlags;
+    this.accepted.set(key, flags);
   }
 
   get size(): number {
@@ -35,9 +39,18 @@ export class ReturnTrafficIndex {
 
   /** True when the reverse of `flow` (addresses and ports swapped) was accepted at the same interface. */
   hasAcceptedReverse(flow: FlowAggregate): boolean {
-    if (this.accepted.size === 0) return false;
+    return this.acceptedReverse(flow) !== null;
+  }
+
+  /**
+   * The accepted reverse of `flow` at the same interface, with the OR of its `tcp-flags` (null
+   * when the log carries no flags), or null when the reverse was not accepted.
+   */
+  acceptedReverse(flow: FlowAggregate): { tcpFlags: number | null } | null {
+    if (this.accepted.size === 0) return null;
     const [sp, dp] = keyPorts(flow);
-    return this.accepted.has(this.key(flow.interfaceId, flow.protocol, flow.dstaddr, flow.srcaddr, dp, sp));
+    const flags = this.accepted.get(this.key(flow.interfaceId, flow.protocol, flow.dstaddr, flow.srcaddr, dp, sp));
+    return flags === undefined ? null : { tcpFlags: flags };
   }
 
   private key(eni: string, protocol: number, src: string, dst: string, sp: string, dp: string): string {

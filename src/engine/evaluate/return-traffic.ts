@@ -23,16 +23,24 @@ export interface ReturnTrafficDecision {
 
 /**
  * Decides whether the flow's packets are the RESPONDER's side of a connection the other side
- * opened (return traffic). The initiator's packets are never return traffic. Signals, first
- * that applies wins:
+ * opened (return traffic). The initiator's packets are never return traffic. Who opened the
+ * connection is decided from what the records say before the guess port order makes:
  *
- * 1. `tcp-flags` (TCP, field present): flow logs report ACK only together with SYN, so bit 16
- *    (SYN-ACK, value 18) means the packets answer a SYN: return traffic. SYN (2) without ACK
- *    means these packets open connections: not return traffic, whatever follows. Other values
- *    (0 for mid-connection packets, FIN 1, RST 4, and their ORs) decide nothing.
+ * 1. `tcp-flags` of the flow (TCP, field present): flow logs report ACK only together with SYN,
+ *    so bit 16 (SYN-ACK, value 18) means the packets answer a SYN: return traffic. SYN (2)
+ *    without ACK means these packets open connections: not return traffic, whatever follows.
+ *    Other values (0 for mid-connection packets, FIN 1, RST 4, and their ORs) decide nothing.
  * 2. `reverse-accept`: the reverse flow (addresses and ports swapped) was ACCEPTed at the same
- *    interface (see `ReturnTrafficIndex`), and the packets do not go TO the service port (those
- *    are the initiator's, whatever was accepted the other way).
+ *    interface (see `ReturnTrafficIndex`). Who opened that connection, first that tells:
+ *    a. the reverse flow's `tcp-flags`: SYN without ACK, it opened (these packets are the
+ *       replies); an ACK bit, it answered (these packets are the requests);
+ *    b. for an egress flow, the interface's security groups: the accepted reverse came IN, so it
+ *       was either a new connection to this interface's port (inbound rules admit it) or the
+ *       reply to this interface's request (outbound rules admit the request). When the inbound
+ *       rules admit it, this interface serves that port and these packets are its replies —
+ *       also to a client port below the service port (5432 → 1024: load balancers and NAT
+ *       gateways use 1024–65535); when only the outbound rules do, these are its requests;
+ *    c. port order: the packets do not go TO the service port (the shared collapse rule).
  * 3. `service-port`: the packet comes FROM the service port and goes to an ephemeral port (the
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
@@ -46,22 +54,42 @@ export function detectReturnTraffic(
   index: ReturnTrafficIndex | undefined,
 ): ReturnTrafficDecision {
   if (flow.protocol === PROTOCOL_TCP && flow.tcpFlags !== null) {
-    if (flow.tcpFlags & TCP_ACK) return { returnTraffic: true, signal: 'tcp-flags' };
-    if (flow.tcpFlags & TCP_SYN) return { returnTraffic: false, signal: null };
+    if (flow.tcpFlags & TCP_ACK) return RETURN_TRAFFIC.tcpFlags;
+    if (flow.tcpFlags & TCP_SYN) return NOT_RETURN_TRAFFIC;
   }
   const side = servicePortSide(flow);
-  // A reverse ACCEPT says a connection got through one way, not who opened it: packets going TO
-  // the service port are the initiator's even then (an accepted reply earlier in the window, a
-  // request refused later after a rule change).
-  if (side !== 'dst' && index?.hasAcceptedReverse(flow)) return { returnTraffic: true, signal: 'reverse-accept' };
-  if (side === 'src' && flow.srcport !== null) {
-    const groups = model.securityGroupsOf(flow.interfaceId);
-    if (groups.length > 0) {
-      const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-      const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
-      const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
-      if (result.allowed === true) return { returnTraffic: true, signal: 'service-port' };
+  const groups = model.securityGroupsOf(flow.interfaceId);
+  const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
+  const reverse = index?.acceptedReverse(flow);
+  if (reverse) {
+    if (flow.protocol === PROTOCOL_TCP && reverse.tcpFlags !== null) {
+      if (reverse.tcpFlags & TCP_ACK) return NOT_RETURN_TRAFFIC;
+      if (reverse.tcpFlags & TCP_SYN) return RETURN_TRAFFIC.reverseAccept;
     }
+    if (direction === 'egress' && groups.length > 0) {
+      if (evaluateSecurityGroups(model, groups, 'ingress', flow.protocol, flow.srcport, peer, ctx).allowed === true) {
+        return RETURN_TRAFFIC.reverseAccept;
+      }
+      if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
+        return NOT_RETURN_TRAFFIC;
+      }
+    }
+    // A reverse ACCEPT says a connection got through one way, not who opened it: packets going TO
+    // the service port are the initiator's even then (an accepted reply earlier in the window, a
+    // request refused later after a rule change).
+    if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
   }
-  return { returnTraffic: false, signal: null };
+  if (side === 'src' && flow.srcport !== null && groups.length > 0) {
+    const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+    const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
+    if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
+  }
+  return NOT_RETURN_TRAFFIC;
 }
+
+const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null });
+const RETURN_TRAFFIC = Object.freeze({
+  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags' }) as ReturnTrafficDecision,
+  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept' }) as ReturnTrafficDecision,
+  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port' }) as ReturnTrafficDecision,
+});

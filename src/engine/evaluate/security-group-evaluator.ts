@@ -111,9 +111,12 @@ export function peerMatches(model: NetworkModel, rulePeer: RulePeer, peer: IpAdd
 /**
  * A referenced group matches a peer whose PRIVATE address belongs to an interface carrying the
  * group, in the evaluating VPC or a VPC actively peered with it. Public and Elastic IPs never
- * match. When the peer is a private address that no interface in the snapshot owns, the answer
- * depends on what the snapshot cannot show: uncertain if the referenced group is not in the
- * snapshot (another account) or the address lies in a VPC the reference can reach; otherwise no.
+ * match. When the peer is a private address that no interface in the snapshot owns, the group
+ * does not match — the snapshot holds every interface of each subnet it describes — except where
+ * the snapshot cannot know, which is then the reason: the referenced group is not in the snapshot
+ * (another account), the address lies in a reachable VPC but in no subnet of the snapshot (a
+ * snapshot scoped to some subnets), in a subnet another account shares with this one (its
+ * interfaces are not listed), or in a peered VPC the snapshot does not describe.
  */
 export function groupReferenceMatches(
   model: NetworkModel,
@@ -132,8 +135,25 @@ export function groupReferenceMatches(
     const account = userId ? ` of account ${userId}` : '';
     return `${peer.key} may carry ${groupId}${account}, which is not in the snapshot`;
   }
-  const inReach = vpcs === null ? true : [...vpcs].some((vpcId) => model.vpcContains(vpcId, peer));
-  return inReach ? `no interface in the snapshot has address ${peer.key}, so whether it carries ${groupId} is unknown` : false;
+  if (vpcs === null) return `no interface in the snapshot has address ${peer.key}, so whether it carries ${groupId} is unknown`;
+  for (const vpcId of [...vpcs].sort()) {
+    const unknown = coverageGap(model, vpcId, peer);
+    if (unknown) return `${unknown}, so whether ${peer.key} carries ${groupId} is unknown`;
+  }
+  return false;
+}
+
+/** Why the snapshot cannot list every interface that could hold `peer` in `vpcId`, or null when it can (or the VPC does not hold it). */
+function coverageGap(model: NetworkModel, vpcId: string, peer: IpAddress): string | null {
+  if (!model.vpcDescribed(vpcId)) {
+    return model.peeringBlocksContain(vpcId, peer) ? `${peer.key} lies in ${vpcId}, a peered VPC the snapshot does not cover` : null;
+  }
+  if (!model.vpcContains(vpcId, peer)) return null;
+  const subnet = model.subnetContaining(peer, vpcId);
+  if (!subnet) return `${peer.key} lies in ${vpcId} but in no subnet of the snapshot (a snapshot scoped to some subnets lists only their interfaces)`;
+  const owner = model.sharedSubnetOwner(subnet.SubnetId);
+  if (owner) return `${subnet.SubnetId} is shared by account ${owner} and the snapshot cannot list other accounts' interfaces in it`;
+  return null;
 }
 
 /**

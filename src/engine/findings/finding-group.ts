@@ -23,14 +23,15 @@ export interface FindingGroup {
  * interface's SG) joins the group of the FIRST control on its path — the one that drops it — so
  * each flow counts once and `blockedBy` stays one control; the other controls are kept in
  * `alsoBlockedBy` so the fix opens all of them (otherwise it could not be verified).
- * Flows whose verdict is not `blocked` are ignored. Groups come out in fingerprint order.
+ * Flows whose verdict is not `blocked` are ignored. Groups come out in fingerprint order, their
+ * `alsoBlockedBy` in control order and security-group ids sorted, whatever the order of the flows.
  */
 export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGroup[] {
   const groups = new Map<string, FindingGroup>();
   for (const item of explained) {
     const { verdict, flow } = item;
     if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
-    const [first, ...rest] = verdict.blockedBy;
+    const [first, ...rest] = verdict.blockedBy.map(normalized);
     const port = servicePortOf(flow);
     const fingerprint = findingFingerprint(first, verdict.direction, flow.protocol, port, verdict.returnTraffic);
     let group = groups.get(fingerprint);
@@ -53,5 +54,14 @@ export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGr
       if (!group.alsoBlockedBy.some((c) => controlIdentity(c) + c.direction === identity)) group.alsoBlockedBy.push(control);
     }
   }
-  return [...groups.values()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  for (const group of groups.values()) {
+    group.alsoBlockedBy.sort((a, b) => byText(controlIdentity(a) + a.direction, controlIdentity(b) + b.direction));
+  }
+  return [...groups.values()].sort((a, b) => byText(a.fingerprint, b.fingerprint));
+}
+
+/** The control with its group ids sorted: interfaces list one set of groups in different orders. */
+function normalized(control: BlockingControl): BlockingControl {
+  return control.control === 'security-group' ? { ...control, groupIds: [...control.groupIds].sort() } : control;
 }

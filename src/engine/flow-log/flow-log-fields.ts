@@ -104,14 +104,19 @@ export interface FlowLogFormat {
   readonly names: readonly string[];
   /** Position of a field in a line, by name. */
   readonly positions: Readonly<Record<string, number>>;
-  /** The highest version among the fields (what the `version` field of a record shows). */
+  /** The highest version among the known fields (what the `version` field of a record shows). */
   readonly version: number;
   /** The format as DescribeFlowLogs `LogFormat` prints it: `${version} ${account-id} …`. */
   readonly logFormat: string;
+  /** Fields the catalog does not know (read as text, kept under their names), in format order. */
+  readonly unknown: readonly string[];
 }
 
+/** What a field the catalog does not know is read as: text, `-` for no value (version 0: unknown). */
+const unknownField = (name: string): FlowFieldSpec => ({ name, version: 0, type: 'string' });
+
 function formatOf(names: readonly string[]): FlowLogFormat {
-  const fields = names.map((name) => FIELDS_BY_NAME.get(name) as FlowFieldSpec);
+  const fields = names.map((name) => FIELDS_BY_NAME.get(name) ?? unknownField(name));
   const positions: Record<string, number> = {};
   names.forEach((name, i) => (positions[name] = i));
   return {
@@ -120,6 +125,7 @@ function formatOf(names: readonly string[]): FlowLogFormat {
     positions,
     version: fields.reduce((v, f) => Math.max(v, f.version), 2),
     logFormat: names.map((name) => '${' + name + '}').join(' '),
+    unknown: names.filter((name) => !FIELDS_BY_NAME.has(name)),
   };
 }
 
@@ -136,20 +142,46 @@ function fieldNameOf(token: string): string {
   return token.startsWith('${') && token.endsWith('}') ? token.slice(2, -1) : token;
 }
 
+/** How AWS spells flow-log field names: lower case, digits and hyphens (`pkt-src-aws-service`, `instance-tag-2`). */
+const FIELD_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** Fields only Transit Gateway flow logs carry. */
+const TRANSIT_GATEWAY_FIELD = /^(tgw-|resource-type$)/;
+
+export interface ParseLogFormatOptions {
+  /**
+   * `error` (default): a field the catalog does not know is an error. `keep`: it is read as text
+   * and kept under its name (AWS adds fields over time); the format lists it in `unknown`.
+   */
+  unknownFields?: 'error' | 'keep';
+}
+
 /**
  * Parses a flow-log format given either as DescribeFlowLogs `LogFormat` (`${version} ${account-id} …`)
  * or as the header line of an S3 delivery file (`version account-id …`).
- * Throws FlowLogFormatError naming every unknown or repeated field.
+ * Throws FlowLogFormatError for an empty format, a repeated field, a Transit Gateway flow log's
+ * format (it records no security-group or network-ACL decision), a token that is not a field
+ * name, and — unless `unknownFields` is `keep` — every field the catalog does not know.
  */
-export function parseLogFormat(format: string): FlowLogFormat {
+export function parseLogFormat(format: string, options: ParseLogFormatOptions = {}): FlowLogFormat {
   const names = splitTokens(format.trim()).map(fieldNameOf);
   if (names.length === 0) {
     throw new FlowLogFormatError('empty flow-log format: name at least one field');
   }
-  const unknown = names.filter((name) => !FIELDS_BY_NAME.has(name));
-  if (unknown.length > 0) {
+  if (names.some((name) => TRANSIT_GATEWAY_FIELD.test(name))) {
     throw new FlowLogFormatError(
-      `unknown flow-log field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} ` +
+      'this is a Transit Gateway flow log: it records traffic through a transit gateway, with no action and no ' +
+        'network interface, so no security group or network ACL decision can be read from it; give the VPC flow logs ' +
+        'of the interfaces instead',
+    );
+  }
+  const unknown = names.filter((name) => !FIELDS_BY_NAME.has(name));
+  const invalid = unknown.filter((name) => !FIELD_NAME.test(name));
+  if (unknown.length > 0 && (options.unknownFields !== 'keep' || invalid.length > 0)) {
+    const shown = options.unknownFields === 'keep' ? invalid : unknown;
+    throw new FlowLogFormatError(
+      `${options.unknownFields === 'keep' ? 'not a flow-log field name' : 'unknown flow-log field'}${shown.length > 1 ? 's' : ''} ` +
+        `${shown.map((u) => JSON.stringify(u)).join(', ')} ` +
         `in format "${format.trim()}" (known: ${FLOW_LOG_FIELDS.map((f) => f.name).join(' ')})`,
     );
   }
@@ -160,8 +192,15 @@ export function parseLogFormat(format: string): FlowLogFormat {
   return formatOf(names);
 }
 
-/** True when every token of the line is a known field name: the header line S3 delivery files start with. */
+/**
+ * True for the header line S3 delivery files start with: every token is spelled like a field
+ * name and at least half of them are fields the catalog knows (the rest are newer fields), or
+ * the line names Transit Gateway fields. A record never qualifies: it carries numbers,
+ * addresses, upper-case enumerations or `-`.
+ */
 export function isHeaderLine(line: string): boolean {
   const tokens = splitTokens(line.trim());
-  return tokens.length > 0 && tokens.every((t) => FIELDS_BY_NAME.has(t));
+  if (tokens.length === 0 || !tokens.every((t) => FIELD_NAME.test(t))) return false;
+  const known = tokens.filter((t) => FIELDS_BY_NAME.has(t)).length;
+  return known * 2 >= tokens.length || tokens.some((t) => TRANSIT_GATEWAY_FIELD.test(t));
 }

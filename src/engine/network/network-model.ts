@@ -19,6 +19,7 @@ import type {
   SecurityGroupRule,
   Subnet,
   Vpc,
+  VpcPeeringConnection,
 } from './snapshot';
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
@@ -59,6 +60,10 @@ export class NetworkModel {
   /** Active peerings within one region: the only ones across which a group reference works. */
   private readonly sameRegionPeersOfVpc = new Map<string, Set<string>>();
   private readonly prefixLists = new Map<string, Cidr[]>();
+  /** CIDR blocks of the VPCs at the far end of active peerings, as the peering describes them. */
+  private readonly peeringBlocks = new Map<string, Cidr[]>();
+  /** Accounts whose resources the snapshot lists (`OwnerId` of its interfaces and security groups). */
+  private readonly accounts = new Set<string>();
   private readonly addressCache = new Map<string, IpAddress | null>();
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
@@ -181,6 +186,29 @@ export class NetworkModel {
     return set;
   }
 
+  /** True when the snapshot describes the VPC (in `Vpcs`, or by one of its subnets). */
+  vpcDescribed(vpcId: string): boolean {
+    return this.vpcsById.has(vpcId) || this.subnetCidrs.has(vpcId);
+  }
+
+  /** True when `address` lies in a CIDR block an active peering connection gives for the VPC. */
+  peeringBlocksContain(vpcId: string, address: IpAddress): boolean {
+    return (this.peeringBlocks.get(vpcId) ?? []).some((cidr) => cidrContains(cidr, address));
+  }
+
+  /**
+   * The account that owns the subnet (its `OwnerId`, else its VPC's) when that is none of the
+   * accounts whose interfaces and groups the snapshot lists: a subnet shared with this account,
+   * whose other accounts' interfaces the snapshot cannot show. Null otherwise, and when the
+   * snapshot names no owners.
+   */
+  sharedSubnetOwner(subnetId: string): string | null {
+    const subnet = this.subnetsById.get(subnetId);
+    const owner = subnet?.OwnerId ?? (subnet?.VpcId ? this.vpcsById.get(subnet.VpcId)?.OwnerId : undefined);
+    if (!owner || this.accounts.size === 0 || this.accounts.has(owner)) return null;
+    return owner;
+  }
+
   /** True when `address` lies in one of the VPC's CIDR blocks (primary, secondary, IPv6), or a subnet of it. */
   vpcContains(vpcId: string, address: IpAddress): boolean {
     if ((this.vpcBlocks.get(vpcId) ?? []).some((cidr) => cidrContains(cidr, address))) return true;
@@ -271,6 +299,8 @@ export class NetworkModel {
       const a = peering.RequesterVpcInfo?.VpcId;
       const b = peering.AccepterVpcInfo?.VpcId;
       if (!a || !b) continue;
+      this.addPeeringBlocks(a, peering.RequesterVpcInfo);
+      this.addPeeringBlocks(b, peering.AccepterVpcInfo);
       const regionA = peering.RequesterVpcInfo?.Region;
       const regionB = peering.AccepterVpcInfo?.Region;
       const sameRegion = !regionA || !regionB || regionA === regionB;
@@ -281,6 +311,12 @@ export class NetworkModel {
         this.addPeer(this.sameRegionPeersOfVpc, b, a);
       }
     }
+  }
+
+  private addPeeringBlocks(vpcId: string, info: NonNullable<VpcPeeringConnection['AccepterVpcInfo']> | undefined): void {
+    const texts = [info?.CidrBlock, ...(info?.CidrBlockSet ?? []).map((c) => c.CidrBlock), ...(info?.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock)];
+    const blocks = texts.map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
+    if (blocks.length) this.peeringBlocks.set(vpcId, [...(this.peeringBlocks.get(vpcId) ?? []), ...blocks]);
   }
 
   private addPeer(index: Map<string, Set<string>>, from: string, to: string): void {
@@ -318,6 +354,7 @@ export class NetworkModel {
     for (const eni of this.snapshot.NetworkInterfaces ?? []) {
       if (this.interfacesById.has(eni.NetworkInterfaceId)) continue;
       this.interfacesById.set(eni.NetworkInterfaceId, eni);
+      if (eni.OwnerId) this.accounts.add(eni.OwnerId);
       const vpcId = eni.VpcId ?? this.subnetsById.get(eni.SubnetId ?? '')?.VpcId ?? '';
       if (vpcId) this.vpcOfInterface.set(eni.NetworkInterfaceId, vpcId);
       const privateKeys = new Set<string>();
@@ -365,7 +402,10 @@ export class NetworkModel {
       if (list) list.push(rule);
       else rulesByGroup.set(rule.GroupId, [rule]);
     }
-    for (const group of this.snapshot.SecurityGroups ?? []) this.groupsById.set(group.GroupId, group);
+    for (const group of this.snapshot.SecurityGroups ?? []) {
+      this.groupsById.set(group.GroupId, group);
+      if (group.OwnerId) this.accounts.add(group.OwnerId);
+    }
     const ids = new Set([...this.groupsById.keys(), ...rulesByGroup.keys()]);
     for (const groupId of ids) {
       const group = this.groupsById.get(groupId);

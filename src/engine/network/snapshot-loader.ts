@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { networkSnapshotSchema } from './snapshot-schema';
 import { SnapshotValidationError } from './snapshot-validation.error';
@@ -53,21 +54,113 @@ export function validateSnapshot(input: unknown, part: number | null = null): Ne
   return result.data as NetworkSnapshot;
 }
 
+/** Members a snapshot must have after merging: without them every record would be `unknown`. */
+export const REQUIRED_MEMBERS = ['SecurityGroups', 'NetworkAcls', 'NetworkInterfaces', 'Subnets'] as const;
+
+/** The id member of each list of resources: the same id twice is one resource listed twice. */
+const ID_OF: Readonly<Record<string, string>> = {
+  SecurityGroups: 'GroupId',
+  SecurityGroupRules: 'SecurityGroupRuleId',
+  NetworkAcls: 'NetworkAclId',
+  NetworkInterfaces: 'NetworkInterfaceId',
+  Subnets: 'SubnetId',
+  Vpcs: 'VpcId',
+  ManagedPrefixLists: 'PrefixListId',
+  VpcPeeringConnections: 'VpcPeeringConnectionId',
+  FlowLogs: 'FlowLogId',
+};
+
+const KNOWN_MEMBERS: readonly string[] = [...Object.keys(networkSnapshotSchema.shape), ...Object.keys(ALIASES), ...IGNORED];
+
+export interface MergeSnapshotsOptions {
+  /** Names of the parts (file names) for messages; default `snapshot part N`. */
+  names?: readonly string[];
+  /** Fail when a required member (REQUIRED_MEMBERS) is missing after merging. */
+  requireMembers?: boolean;
+  /** Unknown top-level members are an error instead of a warning. */
+  strict?: boolean;
+  /** Receives each warning (an unknown top-level member, which is ignored). */
+  onWarning?: (message: string) => void;
+}
+
 /**
  * Validates each part (one per file, e.g. the output of several `aws ec2 describe-…` commands)
- * and merges their top-level keys: arrays are concatenated, `PrefixListEntries` objects merged
- * (a later part's entries for the same prefix list replace earlier ones).
+ * and merges their top-level keys: lists are concatenated, a resource listed more than once
+ * (overlapping exports) is kept once when every listing is identical and is an error naming both
+ * places when not (the verdict must not depend on file order); `PrefixListEntries` are merged by
+ * prefix list the same way. A top-level member the contract does not name (`securityGroups`) is
+ * ignored with a warning, or refused when `strict`. With `requireMembers`, a merged snapshot
+ * without SecurityGroups, NetworkAcls, NetworkInterfaces or Subnets is refused naming them.
  */
-export function mergeSnapshots(parts: unknown[]): NetworkSnapshot {
+export function mergeSnapshots(parts: unknown[], options: MergeSnapshotsOptions = {}): NetworkSnapshot {
+  const nameOf = (index: number): string => options.names?.[index] ?? `snapshot part ${index + 1}`;
   const merged: Record<string, unknown> = {};
+  const seen = new Map<string, { part: number; index: number; value: unknown }>();
   parts.forEach((raw, index) => {
     const part = validateSnapshot(raw, parts.length > 1 ? index : null) as Record<string, unknown>;
+    for (const key of Object.keys(raw as object)) {
+      if (KNOWN_MEMBERS.includes(key)) continue;
+      const like = KNOWN_MEMBERS.find((known) => known.toLowerCase() === key.toLowerCase());
+      const message = `${nameOf(index)}: unknown top-level member ${JSON.stringify(key)} ignored${like ? ` (did you mean ${JSON.stringify(like)}?)` : ''}`;
+      if (options.strict) throw new SnapshotValidationError('', message.replace(' ignored', ''));
+      options.onWarning?.(message);
+    }
     for (const [key, value] of Object.entries(part)) {
-      const existing = merged[key];
-      if (Array.isArray(value)) merged[key] = Array.isArray(existing) ? [...existing, ...value] : [...value];
-      else if (key === 'PrefixListEntries') merged[key] = { ...((existing as object) ?? {}), ...(value as object) };
-      else merged[key] = value;
+      if (!KNOWN_MEMBERS.includes(key) && !Object.values(ALIASES).includes(key)) continue;
+      if (key === 'PrefixListEntries') {
+        const entries = { ...((merged[key] as Record<string, unknown>) ?? {}) };
+        for (const [id, list] of Object.entries(value as Record<string, unknown>)) {
+          const earlier = seen.get(`${key}|${id}`);
+          if (earlier && !isDeepStrictEqual(earlier.value, list)) {
+            throw new SnapshotValidationError(key, `${id} is described differently in ${nameOf(earlier.part)} and ${nameOf(index)}`);
+          }
+          if (!earlier) seen.set(`${key}|${id}`, { part: index, index: 0, value: list });
+          entries[id] = list;
+        }
+        merged[key] = entries;
+      } else if (Array.isArray(value)) {
+        const list = Array.isArray(merged[key]) ? [...(merged[key] as unknown[])] : [];
+        const idMember = ID_OF[key];
+        value.forEach((item, position) => {
+          const id = idMember ? (item as Record<string, unknown>)[idMember] : undefined;
+          if (typeof id !== 'string' || id === '') {
+            list.push(item);
+            return;
+          }
+          const earlier = seen.get(`${key}|${id}`);
+          if (!earlier) {
+            seen.set(`${key}|${id}`, { part: index, index: position, value: item });
+            list.push(item);
+          } else if (!isDeepStrictEqual(earlier.value, item)) {
+            throw new SnapshotValidationError(key, `${id} is described differently in ${nameOf(earlier.part)} (${key}[${earlier.index}]) and ${nameOf(index)} (${key}[${position}])`);
+          }
+        });
+        merged[key] = list;
+      } else {
+        merged[key] = value;
+      }
     }
   });
+  if (options.requireMembers) {
+    const missing = REQUIRED_MEMBERS.filter((member) => !Array.isArray(merged[member]));
+    if (missing.length > 0) {
+      throw new SnapshotValidationError('', `missing ${missing.join(', ')}`);
+    }
+  }
   return merged as NetworkSnapshot;
+}
+
+/**
+ * The text of a JSON file whatever Windows tools wrote: UTF-8 with or without a byte-order mark
+ * (PowerShell's `Out-File -Encoding utf8` writes one), UTF-16 LE or BE with a byte-order mark
+ * (`Out-File` in Windows PowerShell 5), or UTF-16 without one (JSON starts with an ASCII
+ * character, so a zero byte among the first two tells the order).
+ */
+export function decodeJsonText(bytes: Uint8Array): string {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  if (bytes.length >= 2 && bytes[0] !== 0 && bytes[1] === 0) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] !== 0) return new TextDecoder('utf-16be').decode(bytes);
+  return new TextDecoder('utf-8').decode(bytes);
 }

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compareAggregates, FlowAction, FlowAggregator } from '../../../src/engine/flow-log/flow-aggregator';
 import type { FlowAggregate, FlowRecord } from '../../../src/engine/flow-log/flow-record';
-import { aggregateFlowFiles, createFlowReadStats, isTrafficRecord, readFlowRecords } from '../../../src/flow-files/flow-file-reader';
+import {
+  aggregateFlowFiles,
+  countIncomplete,
+  createFlowReadStats,
+  isTrafficRecord,
+  missingFlowField,
+  readFlowRecords,
+} from '../../../src/flow-files/flow-file-reader';
 
 /**
  * aggregateFlowFiles reads plain lines from their bytes straight into the aggregator. These
@@ -107,7 +114,7 @@ async function parseThenAggregate(file: string, actions: readonly FlowAction[]) 
     records.push(record);
     const action = record.action;
     const skipped = (action === 'ACCEPT' || action === 'REJECT') && !aggregator.keeps(action);
-    if (!aggregator.add(record) && isTrafficRecord(record) && !skipped) stats.incomplete++;
+    if (!aggregator.add(record) && isTrafficRecord(record) && !skipped) countIncomplete(stats, missingFlowField(record));
   }
   return { aggregates: aggregator.aggregates(), stats, records };
 }

@@ -55,6 +55,18 @@ describe('parseLogFormat', () => {
     expect(() => parseLogFormat('${version} ${srcaddr} ${src-address} ${bogus}')).toThrow(/"src-address", "bogus"/);
   });
 
+  it('keeps unknown fields when asked, as text, and lists them', () => {
+    const format = parseLogFormat('${version} ${srcaddr} ${future-field}', { unknownFields: 'keep' });
+    expect(format.unknown).toEqual(['future-field']);
+    expect(format.fields[2]).toMatchObject({ name: 'future-field', type: 'string' });
+    expect(format.version).toBe(2);
+    expect(() => parseLogFormat('${version} ${Not A Field}', { unknownFields: 'keep' })).toThrow(/not a flow-log field name/);
+  });
+
+  it('refuses a Transit Gateway flow log format with the reason', () => {
+    expect(() => parseLogFormat('version resource-type account-id tgw-id srcaddr', { unknownFields: 'keep' })).toThrow(/Transit Gateway flow log/);
+  });
+
   it('rejects an empty format and repeated fields', () => {
     expect(() => parseLogFormat('   ')).toThrow(/empty/);
     expect(() => parseLogFormat('srcaddr dstaddr srcaddr')).toThrow(/"srcaddr" appears more than once/);
@@ -66,7 +78,10 @@ describe('isHeaderLine', () => {
     [V2, true],
     ['instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr', true],
     ['2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA', false],
-    ['version account-id hello', false],
+    ['version account-id hello', true],
+    ['version account-id future-one future-two', true],
+    ['eni-1 vpc-2', false],
+    ['version 2', false],
     ['', false],
   ])('%s → %s', (line, expected) => {
     expect(isHeaderLine(line)).toBe(expected);

@@ -1,0 +1,164 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../support/parquet-flow-log';
+
+/** These tests run the BUILT binary, as users do. */
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'dist', 'cli', 'main.js');
+const contract = '/work/shared/contract';
+const snapshot = join(contract, 'snapshot.json');
+const flows = join(contract, 'flows.log');
+
+function run(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'sgdoctor-input-'));
+const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const REJECT = '2 444455556666 eni-0web0000000000001 10.1.0.9 10.1.0.5 41000 8080 6 3 180 1700000000 1700000060 REJECT OK';
+
+beforeAll(() => {
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node'), build.stdout).toBe(true);
+}, 600_000);
+
+describe('every input is read once', () => {
+  it('/dev/stdin gives the verdicts of the file', () => {
+    const fromFile = run(['explain', '--config', snapshot, '--flows', flows]);
+    const fromDevStdin = run(['explain', '--config', snapshot, '--flows', '/dev/stdin'], readFileSync(flows, 'utf8'));
+    expect(fromDevStdin.stderr).toBe('');
+    expect(fromDevStdin.code).toBe(0);
+    expect(fromDevStdin.stdout).toBe(fromFile.stdout);
+    expect(fromFile.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('a FIFO is read to its end and explained, not waited on twice', async () => {
+    const fifo = join(tmp, 'flows.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', `cat "${flows}" > "${fifo}"`]);
+    const done = new Promise((resolve) => writer.on('exit', resolve));
+    const result = run(['explain', '--config', snapshot, '--flows', fifo]);
+    await done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', flows]).stdout);
+  });
+});
+
+describe('Parquet flow logs', () => {
+  it('are explained as the same records in text are', () => {
+    const lines = [
+      '5 444455556666 eni-0web0000000000001 10.1.0.9 10.1.0.5 41000 8080 6 3 180 1700000000 1700000060 REJECT OK vpc-0example000000001 subnet-0example00000001 i-0web0000000000001 2 IPv4 10.1.0.9 10.1.0.5 eu-west-1 euw1-az1 - - - - ingress -',
+      '5 444455556666 eni-0web0000000000001 203.0.113.5 10.1.0.5 50123 443 6 12 4000 1700000000 1700000060 ACCEPT OK vpc-0example000000001 subnet-0example00000001 i-0web0000000000001 2 IPv4 203.0.113.5 10.1.0.5 eu-west-1 euw1-az1 - - - - ingress -',
+    ];
+    const parquet = join(tmp, 'flows.log.parquet');
+    const text = join(tmp, 'flows-as-text.log');
+    writeFileSync(parquet, parquetFlowLog(lines));
+    writeFileSync(text, `${PARQUET_TEXT_HEADER}\n${lines.join('\n')}\n`);
+    const fromParquet = run(['explain', '--config', snapshot, '--flows', parquet]);
+    expect(fromParquet.stderr).toBe('');
+    expect(fromParquet.code).toBe(0);
+    expect(fromParquet.stdout).toBe(run(['explain', '--config', snapshot, '--flows', text]).stdout);
+    expect(JSON.parse(fromParquet.stdout.split('\n')[0])).toMatchObject({ verdict: 'blocked', record: { 'tcp-flags': 2, 'flow-direction': 'ingress' } });
+  });
+});
+
+describe('inputs that cannot be read to their end', () => {
+  it('a truncated gzip file: the records read are explained, the file and reason named, exit 3', () => {
+    const file = join(tmp, 'cut.log.gz');
+    const whole = gzipSync(`${HEADER}\n${`${REJECT}\n`.repeat(300)}`);
+    writeFileSync(file, whole.subarray(0, whole.length - 20));
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.code).toBe(3);
+    expect(result.stdout.trim().split('\n').length).toBeGreaterThan(200);
+    expect(result.stderr).toContain(`cannot read ${file} to its end: unexpected end of file`);
+    expect(run(['diagnose', '--config', snapshot, '--flows', file]).code).toBe(3);
+  });
+});
+
+describe('flow-log headers', () => {
+  it('an unknown field is named once in a warning and its values are kept', () => {
+    const a = join(tmp, 'new-a.log');
+    const b = join(tmp, 'new-b.log');
+    writeFileSync(a, `${HEADER} brand-new\n${REJECT} v1\n`);
+    writeFileSync(b, `${HEADER} brand-new\n${REJECT} v2\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', a, b]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.record['brand-new'])).toEqual(['v1', 'v2']);
+    expect(lines[0].verdict).toBe('blocked');
+    expect(result.stderr.match(/brand-new/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(/warning: unknown flow-log field "brand-new"/);
+  });
+
+  it('a Transit Gateway flow log is refused with the reason (exit 3)', () => {
+    const file = join(tmp, 'tgw.log');
+    writeFileSync(file, 'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n');
+    const result = run(['diagnose', '--config', snapshot, '--flows', file]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/tgw.log: this is a Transit Gateway flow log/);
+  });
+});
+
+describe('file names on stderr', () => {
+  it('control characters are escaped', () => {
+    const dir = join(tmp, 'names');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'evil\n\u001b[31mname.log'), `${REJECT}\nnot a record\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).toContain('evil\\n\\x1b[31mname.log:2:');
+  });
+
+  it('symbolic links to files are followed and skipped entries named with the reason', () => {
+    const dir = join(tmp, 'links');
+    mkdirSync(dir);
+    symlinkSync(flows, join(dir, 'linked.log'));
+    symlinkSync(join(tmp, 'nowhere'), join(dir, 'broken.log'));
+    const result = run(['explain', '--config', snapshot, '--flows', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr).toContain(`skipped ${join(dir, 'broken.log')}: broken symbolic link (ENOENT)`);
+  });
+});
+
+describe('snapshots', () => {
+  const contractSnapshot = JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, unknown>;
+
+  it('{} is an input error naming the missing members, even with --fail-on', () => {
+    const empty = join(tmp, 'empty.json');
+    writeFileSync(empty, '{}');
+    const result = run(['diagnose', '--config', empty, '--flows', flows, '--fail-on', 'likely-misconfiguration']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('missing SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets');
+  });
+
+  it('an unknown top-level member is named in a warning, and refused with --strict', () => {
+    const file = join(tmp, 'lower.json');
+    writeFileSync(file, JSON.stringify({ ...contractSnapshot, securityGroups: [] }));
+    const warned = run(['explain', '--config', file, '--flows', flows]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('unknown top-level member "securityGroups" ignored (did you mean "SecurityGroups"?)');
+    const strict = run(['explain', '--config', file, '--flows', flows, '--strict']);
+    expect(strict.code).toBe(3);
+  });
+
+  it('reads snapshots with a UTF-8 byte-order mark and UTF-16 ones', () => {
+    const text = readFileSync(snapshot, 'utf8');
+    const want = run(['explain', '--config', snapshot, '--flows', flows]).stdout;
+    const bom = join(tmp, 'bom.json');
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    const utf16 = join(tmp, 'utf16.json');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    for (const file of [bom, utf16]) {
+      const result = run(['explain', '--config', file, '--flows', flows]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(want);
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+
+import { decodeJsonText, mergeSnapshots } from '../../../../src/engine/network/snapshot-loader';
+import { SnapshotValidationError } from '../../../../src/engine/network/snapshot-validation.error';
+
+const base = {
+  SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [], IpPermissionsEgress: [] }],
+  NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [] }],
+  NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1' }],
+  Subnets: [{ SubnetId: 'subnet-1', CidrBlock: '10.0.0.0/24' }],
+};
+
+describe('merging snapshot files', () => {
+  it('names every required member missing after the merge', () => {
+    expect(() => mergeSnapshots([{}], { requireMembers: true })).toThrow(SnapshotValidationError);
+    expect(() => mergeSnapshots([{}], { requireMembers: true })).toThrow(/missing SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets/);
+    const { NetworkInterfaces: _n, ...withoutEnis } = base;
+    expect(() => mergeSnapshots([withoutEnis], { requireMembers: true })).toThrow(/missing NetworkInterfaces$/);
+    // Members may come from different files.
+    const { SecurityGroups, NetworkAcls, ...rest } = base;
+    expect(mergeSnapshots([{ SecurityGroups, NetworkAcls }, rest], { requireMembers: true }).NetworkInterfaces).toHaveLength(1);
+  });
+
+  it('names unknown top-level members in a warning, and refuses them when strict', () => {
+    const warnings: string[] = [];
+    const merged = mergeSnapshots([{ ...base, securityGroups: [] }], { names: ['a.json'], onWarning: (w) => warnings.push(w) });
+    expect(merged.SecurityGroups).toHaveLength(1);
+    expect(warnings).toEqual(['a.json: unknown top-level member "securityGroups" ignored (did you mean "SecurityGroups"?)']);
+    expect(() => mergeSnapshots([{ ...base, securityGroups: [] }], { names: ['a.json'], strict: true }))
+      .toThrow(/a.json: unknown top-level member "securityGroups"/);
+  });
+
+  it('merges a resource two exports both list when identical, and names both places when they differ', () => {
+    const again = { SecurityGroups: [{ GroupId: 'sg-1', IpPermissionsEgress: [], IpPermissions: [] }] };
+    expect(mergeSnapshots([base, again], { names: ['a.json', 'b.json'] }).SecurityGroups).toHaveLength(1);
+    const changed = { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }], IpPermissionsEgress: [] }] };
+    expect(() => mergeSnapshots([base, changed], { names: ['a.json', 'b.json'] }))
+      .toThrow(/SecurityGroups: sg-1 is described differently in a.json \(SecurityGroups\[0\]\) and b.json \(SecurityGroups\[0\]\)/);
+    expect(() => mergeSnapshots([{ ...base, Subnets: [...base.Subnets, { SubnetId: 'subnet-1', CidrBlock: '10.0.1.0/24' }] }], { names: ['a.json'] }))
+      .toThrow(/subnet-1 is described differently in a.json \(Subnets\[0\]\) and a.json \(Subnets\[1\]\)/);
+    expect(() => mergeSnapshots([{ PrefixListEntries: { 'pl-1': [{ Cidr: '10.0.0.0/8' }] } }, { PrefixListEntries: { 'pl-1': [{ Cidr: '10.1.0.0/16' }] } }], { names: ['a.json', 'b.json'] }))
+      .toThrow(/PrefixListEntries: pl-1 is described differently in a.json and b.json/);
+  });
+});
+
+describe('snapshot text encodings', () => {
+  const json = '{"Subnets":[{"SubnetId":"subnet-é"}]}';
+  it.each([
+    ['UTF-8', Buffer.from(json, 'utf8')],
+    ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, 'utf8')])],
+    ['UTF-16 LE with a byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')])],
+    ['UTF-16 BE with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(json, 'utf16le').swap16()])],
+    ['UTF-16 LE without one', Buffer.from(json, 'utf16le')],
+  ])('%s', (_name, bytes) => {
+    expect(JSON.parse(decodeJsonText(bytes))).toEqual(JSON.parse(json));
+  });
+});

@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
+import {
+  aggregateFlowFiles,
+  createFlowReadStats,
+  type FlowReadOptions,
+  readFlowRecords,
+  type SourcedFlowRecord,
+} from '../../../src/flow-files/flow-file-reader';
+
+const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const line = (src: string, dstport = 443, action = 'REJECT', eni = 'eni-a'): string =>
+  `2 111122223333 ${eni} ${src} 10.0.0.5 40000 ${dstport} 6 2 120 1700000000 1700000060 ${action} OK`;
+
+async function readAll(inputs: string[], options: FlowReadOptions = {}) {
+  const stats = createFlowReadStats();
+  const records: SourcedFlowRecord[] = [];
+  for await (const r of readFlowRecords(inputs, { ...options, stats })) records.push(r);
+  return { records, stats };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flow-input-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fields sgdoctor does not know', () => {
+  it('are accepted in a header, named once in a warning, and kept under their names', async () => {
+    const a = join(dir, 'unknown-a.log');
+    const b = join(dir, 'unknown-b.log');
+    writeFileSync(a, `${HEADER} future-field\n${line('10.0.0.1')} abc\n${line('10.0.0.2')} -\n`);
+    writeFileSync(b, `${HEADER} future-field\n${line('10.0.0.3')} def\n`);
+    const { records, stats } = await readAll([a, b]);
+    expect(stats.malformed).toBe(0);
+    expect(records.map((r) => r.record['future-field'])).toEqual(['abc', null, 'def']);
+    expect(records[0].record).toMatchObject({ srcaddr: '10.0.0.1', action: 'REJECT' });
+    expect(stats.unknownFields).toEqual([{ field: 'future-field', file: a }]);
+  });
+
+  it('are accepted in --log-format too, and the fast aggregation path agrees', async () => {
+    const file = join(dir, 'unknown-headerless.log');
+    writeFileSync(file, `${line('10.0.0.1')} zzz\n${line('10.0.0.1', 443, 'ACCEPT')} zzz\n`);
+    const format = `${HEADER.split(' ').map((f) => '${' + f + '}').join(' ')} \${future-field}`;
+    const { records, stats } = await readAll([file], { format });
+    expect(records).toHaveLength(2);
+    expect(stats.unknownFields).toEqual([{ field: 'future-field', file: '--log-format' }]);
+    const aggregated = await aggregateFlowFiles([file], { format, actions: ['ACCEPT', 'REJECT'] });
+    expect(aggregated.aggregates).toHaveLength(2);
+    expect(aggregated.stats.malformed).toBe(0);
+  });
+
+  it('a field named twice in a header is an input error naming the file', async () => {
+    const file = join(dir, 'duplicate.log');
+    writeFileSync(file, `${HEADER} srcaddr\n`);
+    const error = await readAll([file]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowLogFormatError);
+    expect((error as FlowLogFormatError).location).toBeUndefined();
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(/"srcaddr" appears more than once/);
+  });
+});
+
+describe('inputs that cannot be read to their end', () => {
+  it('a truncated gzip file: the records before the cut are used, the file and reason recorded, no malformed line', async () => {
+    const file = join(dir, 'truncated.log.gz');
+    const whole = gzipSync(`${HEADER}\n` + Array.from({ length: 400 }, (_, i) => line(`10.0.${i % 200}.1`)).join('\n') + '\n');
+    writeFileSync(file, whole.subarray(0, whole.length - 20));
+    const { records, stats } = await readAll([file]);
+    expect(records.length).toBeGreaterThan(300);
+    expect(stats.malformed).toBe(0);
+    expect(stats.readErrors).toEqual([{ file, error: expect.stringMatching(/unexpected end of file/i) }]);
+  });
+
+  it('an I/O error while reading is recorded with the file, and the other inputs are still read', async () => {
+    const good = join(dir, 'good.log');
+    writeFileSync(good, `${line('10.0.0.1')}\n`);
+    const { records, stats } = await readAll(['/proc/self/mem', good]);
+    expect(records).toHaveLength(1);
+    expect(stats.readErrors).toEqual([{ file: '/proc/self/mem', error: expect.stringMatching(/EIO|input\/output/i) }]);
+  });
+
+  it('aggregateFlowFiles records the same read errors', async () => {
+    const file = join(dir, 'truncated2.log.gz');
+    const whole = gzipSync(`${HEADER}\n` + Array.from({ length: 50 }, () => line('10.0.0.1')).join('\n') + '\n');
+    writeFileSync(file, whole.subarray(0, whole.length - 10));
+    const { stats } = await aggregateFlowFiles([file]);
+    expect(stats.readErrors).toHaveLength(1);
+    expect(stats.readErrors[0].file).toBe(file);
+  });
+});
+
+describe('Transit Gateway flow logs', () => {
+  it('are recognised by their header and refused with the reason', async () => {
+    const file = join(dir, 'tgw.log');
+    writeFileSync(file, 'version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service\n');
+    const error = await readAll([file]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowLogFormatError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(/Transit Gateway flow log/);
+    expect((error as Error).message).toMatch(/no security group or network ACL/);
+  });
+});
+
+describe('records without interface or action (NAT gateway format)', () => {
+  it('are counted by reason', async () => {
+    const file = join(dir, 'nat.log');
+    writeFileSync(file, [
+      line('10.0.0.1'),
+      '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+      '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+      '2 111122223333 eni-a 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 - OK',
+    ].join('\n'));
+    const { stats } = await aggregateFlowFiles([file]);
+    expect(stats.incomplete).toBe(3);
+    expect(stats.incompleteByReason).toEqual({ 'no interface-id': 2, 'no action': 1 });
+  });
+});
+
+describe('byte-order marks', () => {
+  it('a headerless file that starts with a UTF-8 BOM keeps its first record', async () => {
+    const file = join(dir, 'bom.log');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${line('10.0.0.1')}\n${line('10.0.0.2')}\n`)]));
+    const { records, stats } = await readAll([file]);
+    expect(stats.malformed).toBe(0);
+    expect(records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.1', '10.0.0.2']);
+    const aggregated = await aggregateFlowFiles([file]);
+    expect(aggregated.stats.malformed).toBe(0);
+    expect(aggregated.aggregates).toHaveLength(2);
+  });
+
+  it('a header after a BOM is still the header', async () => {
+    const file = join(dir, 'bom-header.log');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${HEADER}\n${line('10.0.0.1')}\n`)]));
+    const { records, stats } = await readAll([file]);
+    expect(stats.malformed).toBe(0);
+    expect(records).toHaveLength(1);
+  });
+});
+
+describe('directories', () => {
+  it('follow symbolic links to regular files and report what they skip, and why', async () => {
+    const root = join(dir, 'tree');
+    const outside = join(dir, 'outside');
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, 'real.log'), `${line('10.0.0.7')}\n`);
+    writeFileSync(join(root, 'sub', 'plain.log'), `${line('10.0.0.8')}\n`);
+    symlinkSync(join(outside, 'real.log'), join(root, 'linked.log'));
+    symlinkSync(outside, join(root, 'linked-dir'));
+    symlinkSync(join(dir, 'nowhere.log'), join(root, 'dangling.log'));
+    const { records, stats } = await readAll([root]);
+    expect(records.map((r) => r.record.srcaddr).sort()).toEqual(['10.0.0.7', '10.0.0.8']);
+    expect(stats.skipped).toEqual([
+      { file: join(root, 'dangling.log'), reason: expect.stringMatching(/broken symbolic link/) },
+      { file: join(root, 'linked-dir'), reason: expect.stringMatching(/symbolic link to a directory/) },
+    ]);
+  });
+});
