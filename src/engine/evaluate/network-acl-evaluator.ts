@@ -150,3 +150,56 @@ export function evaluateNetworkAclRange(
   }
   return { allowed: false, firstDeny: peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6 };
 }
+
+/** The entry that decides one part of a port range (`ports` null: a protocol without ports). */
+export interface NetworkAclPortSegment {
+  ports: { from: number; to: number } | null;
+  ruleNumber: number;
+  action: 'allow' | 'deny';
+  /** Decided by an ICMP type-specific entry: flow logs and path queries cannot tell whether it applies. */
+  uncertain: boolean;
+}
+
+/**
+ * What a NACL does to every destination port of `ports` for one peer: the range split by the
+ * entry that decides each port (first match in ascending `RuleNumber`, the catch-all deny for
+ * ports no entry matches), in port order. A client's ephemeral range is refused on exactly the
+ * `deny` segments. `ports` null (or a protocol without ports): one segment for the whole packet.
+ */
+export function networkAclPortSegments(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  peerAddress: string | IpAddress,
+): NetworkAclPortSegment[] | null {
+  const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
+  const entries = model.networkAclEntries(networkAclId, direction);
+  if (!entries || !peer) return null;
+  const ported = ports !== null && rulesHavePorts(protocol);
+  let open: [number, number][] = ported ? [[ports.from, ports.to]] : [[0, 0]];
+  const segments: NetworkAclPortSegment[] = [];
+  const segment = (a: number, b: number, ruleNumber: number, action: 'allow' | 'deny', uncertain: boolean): NetworkAclPortSegment =>
+    ({ ports: ported ? { from: a, to: b } : null, ruleNumber, action, uncertain });
+  for (const entry of entries) {
+    if (open.length === 0) break;
+    if ((entry.protocol !== -1 && entry.protocol !== protocol) || !cidrContains(entry.cidr, peer)) continue;
+    const whole = entry.protocol === -1 || !rulesHavePorts(entry.protocol) || !ported;
+    const [lo, hi] = whole ? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY] : [entry.fromPort, entry.toPort];
+    const rest: [number, number][] = [];
+    for (const [a, b] of open) {
+      if (b < lo || a > hi) {
+        rest.push([a, b]);
+        continue;
+      }
+      segments.push(segment(Math.max(a, lo), Math.min(b, hi), entry.ruleNumber, entry.allow ? 'allow' : 'deny', entry.icmpTypeSpecific));
+      if (a < lo) rest.push([a, lo - 1]);
+      if (b > hi) rest.push([hi + 1, b]);
+    }
+    open = rest;
+  }
+  const catchAll = peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6;
+  for (const [a, b] of open) segments.push(segment(a, b, catchAll, 'deny', false));
+  return segments.sort((x, y) => (x.ports?.from ?? 0) - (y.ports?.from ?? 0));
+}

@@ -15,6 +15,7 @@ import type {
   NetworkAcl,
   NetworkInterface,
   NetworkSnapshot,
+  RouteTable,
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
@@ -60,6 +61,9 @@ export class NetworkModel {
   private readonly sameRegionPeersOfVpc = new Map<string, Set<string>>();
   private readonly prefixLists = new Map<string, Cidr[]>();
   private readonly addressCache = new Map<string, IpAddress | null>();
+  private readonly routeTablesById = new Map<string, RouteTable>();
+  private readonly routeTableOfSubnet = new Map<string, string>();
+  private readonly mainRouteTableOfVpc = new Map<string, string>();
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
 
@@ -72,6 +76,7 @@ export class NetworkModel {
     model.indexInterfaces();
     model.indexSecurityGroups();
     model.indexNetworkAcls();
+    model.indexRouteTables();
     return model;
   }
 
@@ -247,6 +252,25 @@ export class NetworkModel {
     return this.aclEntries.get(aclId)?.[direction];
   }
 
+  // Route tables -----------------------------------------------------------------------------
+
+  /** True when the snapshot carries `RouteTables` (even an empty list): routes can be evaluated. */
+  hasRouteTables(): boolean {
+    return this.snapshot.RouteTables !== undefined;
+  }
+
+  routeTable(routeTableId: string): RouteTable | undefined {
+    return this.routeTablesById.get(routeTableId);
+  }
+
+  /** The subnet's route table: its explicit association, else its VPC's main route table. */
+  routeTableIdForSubnet(subnetId: string): string | undefined {
+    const explicit = this.routeTableOfSubnet.get(subnetId);
+    if (explicit) return explicit;
+    const vpcId = this.subnetsById.get(subnetId)?.VpcId;
+    return vpcId ? this.mainRouteTableOfVpc.get(vpcId) : undefined;
+  }
+
   // Prefix lists -----------------------------------------------------------------------------
 
   /** CIDRs of a managed prefix list from `PrefixListEntries`; undefined when the snapshot lacks its entries. */
@@ -386,6 +410,16 @@ export class NetworkModel {
         egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
         all: compiled,
       });
+    }
+  }
+
+  private indexRouteTables(): void {
+    for (const table of this.snapshot.RouteTables ?? []) {
+      this.routeTablesById.set(table.RouteTableId, table);
+      for (const association of table.Associations ?? []) {
+        if (association.SubnetId) this.routeTableOfSubnet.set(association.SubnetId, table.RouteTableId);
+        if (association.Main && table.VpcId) this.mainRouteTableOfVpc.set(table.VpcId, table.RouteTableId);
+      }
     }
   }
 
