@@ -74,7 +74,7 @@ function securityGroupHop(
   };
 }
 
-interface NaclSide { eni: NetworkInterface; local: IpAddress | null }
+interface NaclSide { eni: NetworkInterface }
 
 /**
  * The NACL hop of an interface's subnet for a packet to or from `peer`: skipped when the peer is
@@ -236,12 +236,12 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   if (source.missing) hops.push(...missingSide(source, ['security-group', 'network-acl'], 'egress', traffic));
   else if (source.eni) {
     hops.push(securityGroupHop(model, source.eni, 'egress', protocol, port, destination.address, noAddress(destination)));
-    hops.push(networkAclHop(model, { eni: source.eni, local: source.address }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
+    hops.push(networkAclHop(model, { eni: source.eni }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
     hops.push(routeHop(model, source.eni, destination.address));
   }
   if (destination.missing) hops.push(...missingSide(destination, ['network-acl', 'security-group'], 'ingress', traffic));
   else if (destination.eni) {
-    hops.push(networkAclHop(model, { eni: destination.eni, local: destination.address }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
+    hops.push(networkAclHop(model, { eni: destination.eni }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
     hops.push(securityGroupHop(model, destination.eni, 'ingress', protocol, port, sourceSeen, seenUnknown));
   }
 
@@ -249,11 +249,11 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   const replyHops: PathHop[] = [];
   if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
   else if (destination.eni) {
-    replyHops.push(networkAclHop(model, { eni: destination.eni, local: destination.address }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown));
+    replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown));
   }
   if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
   else if (source.eni) {
-    replyHops.push(networkAclHop(model, { eni: source.eni, local: source.address }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)));
+    replyHops.push(networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)));
   }
 
   const requestVerdict = verdictOf(hops);
