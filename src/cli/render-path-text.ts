@@ -1,4 +1,6 @@
+import { describeTraffic } from '../engine/network/protocol';
 import type { PathHop, PathVerdict } from '../engine/path/path-result';
+import type { WhoCanReachResult } from '../engine/path/who-can-reach';
 
 function ruleText(hop: PathHop): string {
   const rule = hop.rule;
@@ -30,6 +32,22 @@ export function renderPathText(result: PathVerdict): string {
     lines.push('', `suggested fix (${fix.verified ? 'verified by simulation' : 'NOT verified'}):`);
     lines.push(...fix.awsCli.split('\n').map((l) => `  ${l}`));
     for (const risk of fix.risks) lines.push(`  risk: ${risk.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `sgdoctor why --who --format text`: one line per admitted source, then its address blocks and the NACL's verdict on each. */
+export function renderWhoText(result: WhoCanReachResult): string {
+  const d = result.destination;
+  const lines = [`who can reach ${d.input} (${d.interfaceId}) on ${describeTraffic(result.protocol, result.port)}:`];
+  if (result.sources.length === 0) lines.push('  nobody: no security-group rule of the destination admits it');
+  for (const source of result.sources) {
+    lines.push(`  ${source.verdict.padEnd(8)} ${source.kind} ${source.peer} (rule of ${source.groupId})${source.reason ? `: ${source.reason}` : ''}`);
+    for (const block of source.blocks) {
+      const refused = block.nacl.segments.filter((s) => s.action === 'deny').map((s) => `${s.cidr} by rule ${s.ruleNumber}`);
+      const note = refused.length && block.nacl.verdict !== 'allow' ? ` (refused: ${refused.join(', ')})` : block.nacl.reason ? ` (${block.nacl.reason})` : '';
+      lines.push(`      ${block.cidr}${block.interfaceId ? ` ${block.interfaceId}` : ''}: NACL ${block.nacl.verdict}${note}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

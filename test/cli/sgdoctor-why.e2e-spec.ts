@@ -76,4 +76,17 @@ describe('sgdoctor why', () => {
     writeFileSync(bad, '{"SecurityGroups": 3}');
     expect(run(['why', '--config', bad, '--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1']).code).toBe(3);
   });
+
+  it('--who lists the sources the snapshot admits, after the NACL', () => {
+    const result = why('--to', 'i-app', '--protocol', 'tcp', '--port', '8080', '--who');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.destination).toMatchObject({ interfaceId: 'eni-app', networkAclId: 'acl-app' });
+    expect(output.sources).toHaveLength(1);
+    expect(output.sources[0]).toMatchObject({ kind: 'security-group', peer: 'sg-web', verdict: 'partly' });
+    const text = why('--to', 'eni-web', '--protocol', 'tcp', '--port', '22', '--who', '--format', 'text');
+    expect(text.stdout).toContain('prefix-list pl-office');
+    expect(why('--to', 'eni-web', '--protocol', 'tcp', '--port', '22', '--who', '--from', 'eni-app').code).toBe(2);
+    expect(why('--to', '8.8.8.8', '--protocol', 'tcp', '--port', '22', '--who').code).toBe(3);
+  });
 });
