@@ -61,6 +61,8 @@ export class NetworkModel {
   private readonly sameRegionPeersOfVpc = new Map<string, Set<string>>();
   private readonly prefixLists = new Map<string, Cidr[]>();
   private readonly addressCache = new Map<string, IpAddress | null>();
+  private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
+  private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
   private readonly routeTablesById = new Map<string, RouteTable>();
   private readonly routeTableOfSubnet = new Map<string, string>();
   private readonly mainRouteTableOfVpc = new Map<string, string>();
@@ -124,6 +126,16 @@ export class NetworkModel {
     if (vpcIds === null) for (const vpcId of this.privateAddressIndex.keys()) visit(vpcId);
     else for (const vpcId of vpcIds) visit(vpcId);
     return found;
+  }
+
+  /** The interface whose public (or Elastic) IP is `address`. */
+  interfaceWithPublicAddress(address: IpAddress): NetworkInterface | undefined {
+    return this.interfaceByPublicAddress.get(address.key);
+  }
+
+  /** Interfaces attached to the instance, in ascending device index. */
+  interfacesOfInstanceId(instanceId: string): readonly NetworkInterface[] {
+    return this.interfacesOfInstance.get(instanceId) ?? [];
   }
 
   /** The interface's VPC (its own `VpcId`, else its subnet's), or null. */
@@ -358,6 +370,14 @@ export class NetworkModel {
       for (const entry of eni.Ipv6Addresses ?? []) add(privateKeys, entry.Ipv6Address);
       add(publicKeys, eni.Association?.PublicIp);
       this.addressesOfInterface.set(eni.NetworkInterfaceId, new Set([...privateKeys, ...publicKeys]));
+      for (const key of publicKeys) if (!this.interfaceByPublicAddress.has(key)) this.interfaceByPublicAddress.set(key, eni);
+      const instanceId = eni.Attachment?.InstanceId;
+      if (instanceId) {
+        const attached = this.interfacesOfInstance.get(instanceId) ?? [];
+        attached.push(eni);
+        attached.sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0));
+        this.interfacesOfInstance.set(instanceId, attached);
+      }
       let byAddress = this.privateAddressIndex.get(vpcId);
       if (!byAddress) this.privateAddressIndex.set(vpcId, (byAddress = new Map()));
       for (const key of privateKeys) {

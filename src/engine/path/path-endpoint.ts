@@ -14,23 +14,11 @@ export interface PathEndpoint {
   address: IpAddress | null;
 }
 
-/** Interface in the snapshot attached to the instance at the lowest device index. */
-function instanceInterface(model: NetworkModel, instanceId: string): NetworkInterface | undefined {
-  let best: NetworkInterface | undefined;
-  for (const eni of model.interfaces()) {
-    if (eni.Attachment?.InstanceId !== instanceId) continue;
-    if (!best || (eni.Attachment.DeviceIndex ?? 0) < (best.Attachment?.DeviceIndex ?? 0)) best = eni;
-  }
-  return best;
-}
-
 /** The interface owning an address: by private address first, then by public (Elastic) IP. */
 function addressOwner(model: NetworkModel, address: IpAddress): NetworkInterface | undefined {
   const owners = model.interfacesByPrivateAddress(address);
   if (owners.length) return owners[0];
-  if (!isInternetAddress(address)) return undefined;
-  for (const eni of model.interfaces()) if (model.isInterfaceAddress(eni.NetworkInterfaceId, address)) return eni;
-  return undefined;
+  return model.interfaceWithPublicAddress(address);
 }
 
 function privateAddress(model: NetworkModel, eni: NetworkInterface, family: 4 | 6): IpAddress | null {
@@ -58,7 +46,7 @@ export function resolveEndpoint(model: NetworkModel, input: string): PathEndpoin
     return { input, eni, missing: eni ? null : `${input} is not in the snapshot`, address: null };
   }
   if (input.startsWith('i-')) {
-    const eni = instanceInterface(model, input) ?? null;
+    const eni = model.interfacesOfInstanceId(input)[0] ?? null;
     return { input, eni, missing: eni ? null : `no interface of instance ${input} is in the snapshot`, address: null };
   }
   const address = parseIp(input);
