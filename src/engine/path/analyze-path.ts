@@ -1,7 +1,8 @@
 import { type NetworkAclPortSegment, describeNaclDeny, evaluateNetworkAcl, networkAclPortSegments } from '../evaluate/network-acl-evaluator';
 import { evaluateSecurityGroups } from '../evaluate/security-group-evaluator';
+import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
-import type { Direction } from '../flow-log/flow-record';
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES, usesFullEphemeralRange } from '../fixes/ephemeral-range.util';
 import type { IpAddress } from '../network/ip-address';
 import type { NetworkModel } from '../network/network-model';
@@ -232,6 +233,19 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     ? `${source.input} has no public IPv4: it reaches ${destination.address?.key ?? destination.input} through a NAT gateway whose address the snapshot does not give`
     : noAddress(source);
 
+  const unfiltered = unfilteredReason(model, query, source, destination);
+  if (unfiltered) {
+    const checked = `${traffic} from ${source.address?.key ?? source.input} to ${destination.address?.key ?? destination.input}`;
+    const skipped: PathHop[] = ['security-group', 'network-acl'].map((hop) => ({
+      hop: hop as PathHop['hop'], direction: 'egress' as const, interfaceId: source.eni!.NetworkInterfaceId, peer: destination.address?.key ?? null,
+      traffic, checked, verdict: 'skipped' as const, rule: null, explanationCode: null, reason: unfiltered,
+    }));
+    return {
+      verdict: 'allowed', hops: skipped, blockedBy: [], reply: { verdict: 'allowed', hops: [], blockedBy: [] }, suggestedFix: null,
+      reason: unfiltered, query, source, destination, sourceSeen, clientPorts: null,
+    };
+  }
+
   const hops: PathHop[] = [];
   if (source.missing) hops.push(...missingSide(source, ['security-group', 'network-acl'], 'egress', traffic));
   else if (source.eni) {
@@ -284,6 +298,20 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     verdict, hops, blockedBy, reply: { verdict: replyVerdict, hops: replyHops, blockedBy: replyBlockedBy }, suggestedFix: null, reason,
     query, source, destination, sourceSeen, clientPorts,
   };
+}
+
+/**
+ * Why the path is traffic no security group or NACL filters (instance metadata, Amazon DNS, Time
+ * Sync, DHCP, the Route 53 Resolver, the VPC router), as `explain` recognises it; null otherwise.
+ */
+function unfilteredReason(model: NetworkModel, query: PathQuery, source: PathEndpoint, destination: PathEndpoint): string | null {
+  if (!source.eni || !destination.address) return null;
+  const flow = {
+    interfaceId: source.eni.NetworkInterfaceId, protocol: query.protocol,
+    srcport: rulesHavePorts(query.protocol) ? query.sourcePort ?? EPHEMERAL_RANGES.linux.from : null, dstport: rulesHavePorts(query.protocol) ? query.port : null,
+  } as FlowAggregate;
+  const reason = unfilteredTrafficReason(model, flow, destination.address);
+  return reason ? reason.replace(', and flow logs do not record it', ': it always passes') : null;
 }
 
 /** The contract's members of an analysis (what the CLI and the API print). */

@@ -25,10 +25,10 @@ const webToDb = analyzePath(model, parsePathQuery({ from: 'eni-web', to: 'eni-db
 const createdPath = {
   NetworkInsightsPath: {
     NetworkInsightsPathId: 'nip-0b26f224f1d131fa8', NetworkInsightsPathArn: arn('network-insights-path', 'nip-0b26f224f1d131fa8'),
-    CreatedDate: new Date('2026-12-04T10:00:00.000Z'), Source: 'eni-web', Destination: 'eni-db', Protocol: 'tcp', DestinationPort: 5432,
+    CreatedDate: new Date('2026-12-04T10:00:00.000Z'), Source: 'eni-web', Destination: 'eni-db', Protocol: 'tcp' as const, DestinationPort: 5432,
     Tags: [{ Key: 'created-by', Value: 'sgdoctor' }],
   },
-} as const;
+};
 
 const startedAnalysis = {
   NetworkInsightsAnalysis: {

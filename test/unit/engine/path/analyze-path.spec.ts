@@ -222,6 +222,15 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(target('eni-web', '8.8.8.8')).toBe('internet-gateway');
   });
 
+  it('instance metadata and Amazon DNS are not filtered by any control: allowed, every hop skipped', () => {
+    for (const to of ['169.254.169.254', '10.0.0.2']) {
+      const result = analyzePath(plain, parsePathQuery({ from: 'eni-db', to, protocol: to === '10.0.0.2' ? 'udp' : 'tcp', port: to === '10.0.0.2' ? 53 : 80 }));
+      expect(result.verdict).toBe('allowed');
+      expect(result.hops.every((h) => h.verdict === 'skipped')).toBe(true);
+      expect(result.reason).toMatch(/not filtered by security groups or network ACLs/);
+    }
+  });
+
   it('refuses malformed questions with the member at fault', () => {
     expect(() => parsePathQuery({ from: 'web', to: 'eni-app', protocol: 'tcp', port: 1 })).toThrow(/from must be/);
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp' })).toThrow(/needs a destination port/);
