@@ -4,14 +4,17 @@
  *
  *   npm run bench              all benchmarks
  *   npm run bench -- eval      only the ones whose name contains "eval"
+ *   npm run bench -- path      path analysis (`sgdoctor why`)
  */
 import type { BenchResult } from './bench-result';
 import { runEvalBench } from './eval.bench';
+import { runPathBench } from './path.bench';
 import { runReadBench } from './read.bench';
 
 const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[] = [
   { name: 'eval', run: runEvalBench },
   { name: 'read', run: runReadBench },
+  { name: 'path', run: runPathBench },
 ];
 
 function format(value: number | string): string {

@@ -9,6 +9,7 @@ import { createValidationPipe } from './common/http/create-validation-pipe';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PathsModule } from './paths/paths.module';
 import { SimulationsModule } from './simulations/simulations.module';
 import { TargetsModule } from './targets/targets.module';
 import { ReportsModule } from './reports/reports.module';
@@ -17,7 +18,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { WORKER_FEATURE_MODULES } from './worker.module';
 
 /** Feature modules with controllers and job producers. Add each feature's API module here. */
-export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, WebhooksModule, TicketingModule, ReportsModule];
+export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, PathsModule, WebhooksModule, TicketingModule, ReportsModule];
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Also run the queue processors in this process (defaults to config.withWorker). */

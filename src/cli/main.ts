@@ -6,6 +6,7 @@ import { registerDiagnoseCommand } from './diagnose.command';
 import { ExitCode } from './exit-code';
 import { registerExplainCommand } from './explain.command';
 import { escapeControl } from './input-errors';
+import { registerWhyCommand } from './why.command';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sgdoctor')
@@ -19,14 +20,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     );
   registerExplainCommand(program);
   registerDiagnoseCommand(program, setExitCode);
+  registerWhyCommand(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 /**
  * `api-key` needs the service's modules (NestJS, TypeORM), which take seconds to load: they are
- * loaded only when that command runs or the top-level help lists the commands, so `explain` and
- * `diagnose` start fast.
+ * loaded only when that command runs or the top-level help lists the commands, so `explain`,
+ * `diagnose` and `why` start fast.
  */
 function needsApiKeyCommand(argv: string[]): boolean {
   const first = argv.slice(2).find((arg) => !arg.startsWith('-'));

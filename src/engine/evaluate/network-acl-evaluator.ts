@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { type IpAddress, cidrContains } from '../network/ip-address';
+import { type Cidr, type IpAddress, cidrContains, cidrCovers } from '../network/ip-address';
 import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, rulesHavePorts } from '../network/protocol';
@@ -149,4 +149,99 @@ export function evaluateNetworkAclRange(
     if (open.length === 0) return { allowed: true, firstDeny: null };
   }
   return { allowed: false, firstDeny: peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6 };
+}
+
+/** The entry that decides one part of a port range (`ports` null: a protocol without ports). */
+export interface NetworkAclPortSegment {
+  ports: { from: number; to: number } | null;
+  ruleNumber: number;
+  action: 'allow' | 'deny';
+  /** Decided by an ICMP type-specific entry: flow logs and path queries cannot tell whether it applies. */
+  uncertain: boolean;
+}
+
+/**
+ * What a NACL does to every destination port of `ports` for one peer: the range split by the
+ * entry that decides each port (first match in ascending `RuleNumber`, the catch-all deny for
+ * ports no entry matches), in port order. A client's ephemeral range is refused on exactly the
+ * `deny` segments. `ports` null (or a protocol without ports): one segment for the whole packet.
+ */
+export function networkAclPortSegments(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  peerAddress: string | IpAddress,
+): NetworkAclPortSegment[] | null {
+  const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
+  const entries = model.networkAclEntries(networkAclId, direction);
+  if (!entries || !peer) return null;
+  const ported = ports !== null && rulesHavePorts(protocol);
+  let open: [number, number][] = ported ? [[ports.from, ports.to]] : [[0, 0]];
+  const segments: NetworkAclPortSegment[] = [];
+  const segment = (a: number, b: number, ruleNumber: number, action: 'allow' | 'deny', uncertain: boolean): NetworkAclPortSegment =>
+    ({ ports: ported ? { from: a, to: b } : null, ruleNumber, action, uncertain });
+  for (const entry of entries) {
+    if (open.length === 0) break;
+    if ((entry.protocol !== -1 && entry.protocol !== protocol) || !cidrContains(entry.cidr, peer)) continue;
+    const whole = entry.protocol === -1 || !rulesHavePorts(entry.protocol) || !ported;
+    const [lo, hi] = whole ? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY] : [entry.fromPort, entry.toPort];
+    const rest: [number, number][] = [];
+    for (const [a, b] of open) {
+      if (b < lo || a > hi) {
+        rest.push([a, b]);
+        continue;
+      }
+      segments.push(segment(Math.max(a, lo), Math.min(b, hi), entry.ruleNumber, entry.allow ? 'allow' : 'deny', entry.icmpTypeSpecific));
+      if (a < lo) rest.push([a, lo - 1]);
+      if (b > hi) rest.push([hi + 1, b]);
+    }
+    open = rest;
+  }
+  const catchAll = peer.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6;
+  for (const [a, b] of open) segments.push(segment(a, b, catchAll, 'deny', false));
+  return segments.sort((x, y) => (x.ports?.from ?? 0) - (y.ports?.from ?? 0));
+}
+
+/** The entry that decides the packets of part of a source block (see `networkAclBlockSegments`). */
+export interface NetworkAclBlockSegment {
+  /** The part of the block: the entry's own CIDR when it lies inside the block, else the whole block's remainder. */
+  cidr: string;
+  ruleNumber: number;
+  action: 'allow' | 'deny';
+  uncertain: boolean;
+}
+
+/**
+ * What a NACL does to packets of `protocol`/`port` from (or to) every address of `block`: the
+ * entries that decide some part of it, in evaluation order — an address takes the FIRST segment
+ * whose CIDR contains it. The last segment (the first entry whose CIDR holds the whole block, or
+ * the catch-all) decides every address the earlier ones leave. Entries wholly shadowed by an
+ * earlier segment are left out. `port` null: a protocol without ports.
+ */
+export function networkAclBlockSegments(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  block: Cidr,
+): NetworkAclBlockSegment[] | null {
+  const entries = model.networkAclEntries(networkAclId, direction);
+  if (!entries) return null;
+  const segments: (NetworkAclBlockSegment & { block: Cidr })[] = [];
+  for (const entry of entries) {
+    if ((entry.protocol !== -1 && entry.protocol !== protocol) || entry.cidr.family !== block.family) continue;
+    if (entry.protocol !== -1 && rulesHavePorts(entry.protocol) && port !== null && (port < entry.fromPort || port > entry.toPort)) continue;
+    const action = entry.allow ? 'allow' : 'deny';
+    if (cidrCovers(entry.cidr, block)) {
+      segments.push({ cidr: block.text, block, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
+      return segments.map(({ block: _b, ...s }) => s);
+    }
+    if (!cidrCovers(block, entry.cidr) || segments.some((s) => cidrCovers(s.block, entry.cidr))) continue;
+    segments.push({ cidr: entry.cidr.text, block: entry.cidr, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
+  }
+  segments.push({ cidr: block.text, block, ruleNumber: block.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6, action: 'deny', uncertain: false });
+  return segments.map(({ block: _b, ...s }) => s);
 }

@@ -15,6 +15,7 @@ import type {
   NetworkAcl,
   NetworkInterface,
   NetworkSnapshot,
+  RouteTable,
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
@@ -65,6 +66,11 @@ export class NetworkModel {
   /** Accounts whose resources the snapshot lists (`OwnerId` of its interfaces and security groups). */
   private readonly accounts = new Set<string>();
   private readonly addressCache = new Map<string, IpAddress | null>();
+  private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
+  private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
+  private readonly routeTablesById = new Map<string, RouteTable>();
+  private readonly routeTableOfSubnet = new Map<string, string>();
+  private readonly mainRouteTableOfVpc = new Map<string, string>();
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
 
@@ -77,6 +83,7 @@ export class NetworkModel {
     model.indexInterfaces();
     model.indexSecurityGroups();
     model.indexNetworkAcls();
+    model.indexRouteTables();
     return model;
   }
 
@@ -124,6 +131,16 @@ export class NetworkModel {
     if (vpcIds === null) for (const vpcId of this.privateAddressIndex.keys()) visit(vpcId);
     else for (const vpcId of vpcIds) visit(vpcId);
     return found;
+  }
+
+  /** The interface whose public (or Elastic) IP is `address`. */
+  interfaceWithPublicAddress(address: IpAddress): NetworkInterface | undefined {
+    return this.interfaceByPublicAddress.get(address.key);
+  }
+
+  /** Interfaces attached to the instance, in ascending device index. */
+  interfacesOfInstanceId(instanceId: string): readonly NetworkInterface[] {
+    return this.interfacesOfInstance.get(instanceId) ?? [];
   }
 
   /** The interface's VPC (its own `VpcId`, else its subnet's), or null. */
@@ -275,6 +292,25 @@ export class NetworkModel {
     return this.aclEntries.get(aclId)?.[direction];
   }
 
+  // Route tables -----------------------------------------------------------------------------
+
+  /** True when the snapshot carries `RouteTables` (even an empty list): routes can be evaluated. */
+  hasRouteTables(): boolean {
+    return this.snapshot.RouteTables !== undefined;
+  }
+
+  routeTable(routeTableId: string): RouteTable | undefined {
+    return this.routeTablesById.get(routeTableId);
+  }
+
+  /** The subnet's route table: its explicit association, else its VPC's main route table. */
+  routeTableIdForSubnet(subnetId: string): string | undefined {
+    const explicit = this.routeTableOfSubnet.get(subnetId);
+    if (explicit) return explicit;
+    const vpcId = this.subnetsById.get(subnetId)?.VpcId;
+    return vpcId ? this.mainRouteTableOfVpc.get(vpcId) : undefined;
+  }
+
   // Prefix lists -----------------------------------------------------------------------------
 
   /** CIDRs of a managed prefix list from `PrefixListEntries`; undefined when the snapshot lacks its entries. */
@@ -371,6 +407,14 @@ export class NetworkModel {
       for (const entry of eni.Ipv6Addresses ?? []) add(privateKeys, entry.Ipv6Address);
       add(publicKeys, eni.Association?.PublicIp);
       this.addressesOfInterface.set(eni.NetworkInterfaceId, new Set([...privateKeys, ...publicKeys]));
+      for (const key of publicKeys) if (!this.interfaceByPublicAddress.has(key)) this.interfaceByPublicAddress.set(key, eni);
+      const instanceId = eni.Attachment?.InstanceId;
+      if (instanceId) {
+        const attached = this.interfacesOfInstance.get(instanceId) ?? [];
+        attached.push(eni);
+        attached.sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0));
+        this.interfacesOfInstance.set(instanceId, attached);
+      }
       let byAddress = this.privateAddressIndex.get(vpcId);
       if (!byAddress) this.privateAddressIndex.set(vpcId, (byAddress = new Map()));
       for (const key of privateKeys) {
@@ -426,6 +470,16 @@ export class NetworkModel {
         egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
         all: compiled,
       });
+    }
+  }
+
+  private indexRouteTables(): void {
+    for (const table of this.snapshot.RouteTables ?? []) {
+      this.routeTablesById.set(table.RouteTableId, table);
+      for (const association of table.Associations ?? []) {
+        if (association.SubnetId) this.routeTableOfSubnet.set(association.SubnetId, table.RouteTableId);
+        if (association.Main && table.VpcId) this.mainRouteTableOfVpc.set(table.VpcId, table.RouteTableId);
+      }
     }
   }
 

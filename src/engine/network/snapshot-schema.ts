@@ -131,6 +131,23 @@ const flowLog = z.looseObject({
   LogFormat: z.string().optional(), FlowLogStatus: z.string().optional(), MaxAggregationInterval: z.number().optional(),
 });
 
+const route = z.looseObject({
+  DestinationCidrBlock: cidr(4).optional(), DestinationIpv6CidrBlock: cidr(6).optional(), DestinationPrefixListId: id('pl-').optional(),
+  GatewayId: z.string().optional(), NatGatewayId: z.string().optional(), TransitGatewayId: z.string().optional(),
+  VpcPeeringConnectionId: z.string().optional(), EgressOnlyInternetGatewayId: z.string().optional(),
+  NetworkInterfaceId: z.string().optional(), InstanceId: z.string().optional(), CarrierGatewayId: z.string().optional(),
+  LocalGatewayId: z.string().optional(), CoreNetworkArn: z.string().optional(), State: z.string().optional(), Origin: z.string().optional(),
+});
+
+const routeTable = z.looseObject({
+  RouteTableId: id('rtb-'), VpcId: z.string().optional(), OwnerId: z.string().optional(),
+  Associations: z.array(z.looseObject({
+    RouteTableAssociationId: z.string().optional(), RouteTableId: z.string().optional(), SubnetId: z.string().optional(),
+    GatewayId: z.string().optional(), Main: z.boolean().optional(),
+  })).optional(),
+  Routes: z.array(route).optional(), Tags: tags,
+});
+
 export const networkSnapshotSchema = z.looseObject({
   SecurityGroups: z.array(securityGroup).optional(),
   SecurityGroupRules: z.array(securityGroupRule).optional(),
@@ -141,5 +158,6 @@ export const networkSnapshotSchema = z.looseObject({
   ManagedPrefixLists: z.array(managedPrefixList).optional(),
   VpcPeeringConnections: z.array(peering).optional(),
   FlowLogs: z.array(flowLog).optional(),
+  RouteTables: z.array(routeTable).optional(),
   PrefixListEntries: z.record(z.string(), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
 });

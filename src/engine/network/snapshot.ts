@@ -13,6 +13,8 @@ export interface NetworkSnapshot {
   ManagedPrefixLists?: ManagedPrefixList[];
   VpcPeeringConnections?: VpcPeeringConnection[];
   FlowLogs?: FlowLog[];
+  /** DescribeRouteTables: when present, path analysis evaluates the route hop. */
+  RouteTables?: RouteTable[];
   /** Entries of each managed prefix list, by prefix-list id. */
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
 }
@@ -157,4 +159,33 @@ export interface FlowLog {
   LogFormat?: string;
   FlowLogStatus?: string;
   MaxAggregationInterval?: number;
+}
+
+export interface Route {
+  DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
+  DestinationPrefixListId?: string;
+  /** `local`, an internet gateway `igw-…`, a virtual private gateway `vgw-…`, a gateway endpoint `vpce-…`. */
+  GatewayId?: string;
+  NatGatewayId?: string;
+  TransitGatewayId?: string;
+  VpcPeeringConnectionId?: string;
+  EgressOnlyInternetGatewayId?: string;
+  NetworkInterfaceId?: string;
+  InstanceId?: string;
+  CarrierGatewayId?: string;
+  LocalGatewayId?: string;
+  CoreNetworkArn?: string;
+  /** `active` or `blackhole` (the target is gone). */
+  State?: string;
+  Origin?: string;
+}
+
+export interface RouteTable {
+  RouteTableId: string;
+  VpcId?: string;
+  OwnerId?: string;
+  Associations?: { RouteTableAssociationId?: string; RouteTableId?: string; SubnetId?: string; GatewayId?: string; Main?: boolean }[];
+  Routes?: Route[];
+  Tags?: Tag[];
 }

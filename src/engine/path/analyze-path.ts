@@ -1,0 +1,321 @@
+import { type NetworkAclPortSegment, describeNaclDeny, evaluateNetworkAcl, networkAclPortSegments } from '../evaluate/network-acl-evaluator';
+import { evaluateSecurityGroups } from '../evaluate/security-group-evaluator';
+import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
+import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import { EPHEMERAL_RANGES, usesFullEphemeralRange } from '../fixes/ephemeral-range.util';
+import type { IpAddress } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
+import type { NetworkInterface } from '../network/snapshot';
+import { type PathEndpoint, chooseAddresses, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
+import type { PathQuery } from './path-query';
+import type { HopVerdict, PathHop, PathVerdict } from './path-result';
+import { lookupRoute } from './route-lookup';
+
+/** Reachability Analyzer explanation codes for the denies sgdoctor reports. */
+export const EXPLANATION_CODES = {
+  securityGroup: 'ENI_SG_RULES_MISMATCH',
+  networkAcl: 'SUBNET_ACL_RESTRICTION',
+  noRoute: 'NO_ROUTE_TO_DESTINATION',
+  blackholeRoute: 'BAD_STATE_ROUTE',
+} as const;
+
+/** A path analysis with what it resolved, for fixes and tests. */
+export interface PathAnalysis extends PathVerdict {
+  query: PathQuery;
+  source: PathEndpoint;
+  destination: PathEndpoint;
+  /** The source address as the destination sees it (public IPv4 across the internet); null when unknown. */
+  sourceSeen: IpAddress | null;
+  /** The client ports the reply path was checked for; null for protocols without ports. */
+  clientPorts: { from: number; to: number } | null;
+}
+
+
+function trafficText(protocol: number, port: number | null): string {
+  if (isIcmp(protocol)) return port === null ? protocolName(protocol) : `${protocolName(protocol)} type ${port}`;
+  return describeTraffic(protocol, port);
+}
+
+function rangeText(protocol: number, ports: { from: number; to: number } | null): string {
+  if (!ports || !rulesHavePorts(protocol)) return protocolName(protocol);
+  return ports.from === ports.to ? describeTraffic(protocol, ports.from) : `${protocolName(protocol)}/${ports.from}-${ports.to}`;
+}
+
+/** The port the evaluators compare: TCP/UDP ports only (flow logs, and so the evaluators, know no ICMP type). */
+function evaluatedPort(protocol: number, port: number | null): number | null {
+  return rulesHavePorts(protocol) ? port : null;
+}
+
+function securityGroupHop(
+  model: NetworkModel, eni: NetworkInterface, direction: Direction, protocol: number, port: number | null,
+  peer: IpAddress | null, peerUnknown: string,
+): PathHop {
+  const interfaceId = eni.NetworkInterfaceId;
+  const groupIds = [...model.securityGroupsOf(interfaceId)];
+  const way = direction === 'ingress' ? 'inbound' : 'outbound';
+  const traffic = trafficText(protocol, port);
+  const base = {
+    hop: 'security-group' as const, direction, interfaceId, groupIds, peer: peer?.key ?? null, traffic,
+    checked: `security groups of ${interfaceId} ${way}: ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer?.key ?? 'an unknown address'}`,
+    rule: null, explanationCode: null,
+  };
+  if (groupIds.length === 0) return { ...base, verdict: 'skipped', reason: `${interfaceId} carries no security groups` };
+  if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
+  const result = evaluateSecurityGroups(model, groupIds, direction, protocol, evaluatedPort(protocol, port), peer, { vpcId: model.interfaceVpcId(interfaceId) });
+  if (result.allowed === true) {
+    const { groupId, ruleId, permission } = result.matchedRule;
+    return { ...base, verdict: 'allow', rule: { groupId, ruleId, permission } };
+  }
+  if (result.allowed === 'uncertain') return { ...base, verdict: 'unknown', reason: result.reason };
+  return {
+    ...base, verdict: 'deny', explanationCode: EXPLANATION_CODES.securityGroup,
+    reason: `no rule of ${groupIds.join(', ')} allows ${way} ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer.key}`,
+  };
+}
+
+interface NaclSide { eni: NetworkInterface }
+
+/**
+ * The NACL hop of an interface's subnet for a packet to or from `peer`: skipped when the peer is
+ * in the same subnet; unknown when the subnet or its ACL is not in the snapshot. `ports` is a range
+ * for reply packets (the client's ephemeral ports), a single port otherwise.
+ */
+function networkAclHop(
+  model: NetworkModel, side: NaclSide, direction: Direction, protocol: number,
+  ports: { from: number; to: number } | null, peer: IpAddress | null, peerUnknown: string, icmpType: number | null = null,
+): PathHop {
+  const { eni } = side;
+  const subnetId = eni.SubnetId;
+  const way = direction === 'ingress' ? 'inbound' : 'outbound';
+  const traffic = isIcmp(protocol) ? trafficText(protocol, icmpType) : rangeText(protocol, ports);
+  const toward = direction === 'ingress' ? 'from' : 'to';
+  const base = {
+    hop: 'network-acl' as const, direction, interfaceId: eni.NetworkInterfaceId, ...(subnetId ? { subnetId } : {}),
+    peer: peer?.key ?? null, traffic, rule: null, explanationCode: null,
+    checked: `network ACL of ${subnetId ?? 'an unknown subnet'} ${way}: ${traffic} ${toward} ${peer?.key ?? 'an unknown address'}`,
+  };
+  if (!subnetId) return { ...base, verdict: 'unknown', reason: `${eni.NetworkInterfaceId} has no subnet in the snapshot, so its network ACL is unknown` };
+  if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
+  if (model.subnetContains(subnetId, peer)) return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
+  const networkAclId = model.networkAclIdForSubnet(subnetId);
+  if (!networkAclId) return { ...base, verdict: 'unknown', reason: `the snapshot has no network ACL for ${subnetId}` };
+  const withAcl = { ...base, networkAclId, checked: base.checked.replace(`network ACL of ${subnetId}`, `network ACL ${networkAclId} of ${subnetId}`) };
+  const single = ports === null || ports.from === ports.to || !rulesHavePorts(protocol);
+  if (single) {
+    const port = ports && rulesHavePorts(protocol) ? ports.from : null;
+    const result = evaluateNetworkAcl(model, networkAclId, direction, protocol, port, peer);
+    const rule = result.ruleNumber >= 0 ? { ruleNumber: result.ruleNumber, action: result.action } : null;
+    if (result.allowed === 'uncertain') return { ...withAcl, verdict: 'unknown', rule, reason: result.reason };
+    if (result.allowed) return { ...withAcl, verdict: 'allow', rule };
+    return {
+      ...withAcl, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.networkAcl,
+      reason: describeNaclDeny(networkAclId, result, direction, protocol, port, peer.key),
+    };
+  }
+  const segments = networkAclPortSegments(model, networkAclId, direction, protocol, ports, peer);
+  if (!segments) return { ...withAcl, verdict: 'unknown', reason: `network ACL ${networkAclId} is not in the snapshot` };
+  return rangeHop(withAcl, segments, networkAclId, direction, protocol, peer.key);
+}
+
+function rangeHop(
+  base: Omit<PathHop, 'verdict'>, segments: NetworkAclPortSegment[], networkAclId: string, direction: Direction, protocol: number, peer: string,
+): PathHop {
+  const portSegments = segments.map((s) => ({ from: s.ports!.from, to: s.ports!.to, ruleNumber: s.ruleNumber, action: s.action }));
+  const denied = segments.filter((s) => s.action === 'deny');
+  const uncertain = segments.filter((s) => s.uncertain);
+  if (denied.length) {
+    const first = denied.reduce((a, b) => (b.ruleNumber < a.ruleNumber ? b : a));
+    const parts = denied.map((s) => `${s.ports!.from}-${s.ports!.to} (rule ${s.ruleNumber})`).join(', ');
+    const way = direction === 'ingress' ? 'inbound' : 'outbound';
+    return {
+      ...base, verdict: 'deny', segments: portSegments, rule: { ruleNumber: first.ruleNumber, action: 'deny' },
+      explanationCode: EXPLANATION_CODES.networkAcl,
+      reason: `${networkAclId} refuses ${way} ${protocolName(protocol)} ${direction === 'ingress' ? 'from' : 'to'} ${peer} on ports ${parts}`,
+    };
+  }
+  if (uncertain.length) {
+    return { ...base, verdict: 'unknown', segments: portSegments, rule: { ruleNumber: uncertain[0].ruleNumber, action: uncertain[0].action },
+      reason: `rule ${uncertain[0].ruleNumber} of ${networkAclId} names specific ICMP types` };
+  }
+  return { ...base, verdict: 'allow', segments: portSegments, rule: { ruleNumber: segments[0].ruleNumber, action: 'allow' } };
+}
+
+function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
+  const subnetId = eni.SubnetId;
+  const base = {
+    hop: 'route' as const, direction: 'egress' as const, interfaceId: eni.NetworkInterfaceId, ...(subnetId ? { subnetId } : {}),
+    peer: destination?.key ?? null, traffic: 'any', rule: null, explanationCode: null,
+    checked: `route from ${subnetId ?? eni.NetworkInterfaceId} to ${destination?.key ?? 'an unknown address'}`,
+  };
+  if (!model.hasRouteTables()) return { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
+  if (!destination) return { ...base, verdict: 'unknown', reason: 'the destination address is unknown' };
+  const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
+  if (!routeTableId) return { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
+  const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route to ${destination.key}` };
+  const match = lookupRoute(model, routeTableId, destination);
+  if (!match) {
+    return { ...withTable, verdict: 'deny', explanationCode: EXPLANATION_CODES.noRoute, reason: `${routeTableId} has no route to ${destination.key}` };
+  }
+  const state = match.route.State ?? 'active';
+  const rule = { routeTableId, destination: match.destination, target: match.target, targetType: match.targetType, state };
+  if (state === 'blackhole') {
+    return { ...withTable, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.blackholeRoute, reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)` };
+  }
+  if (match.targetType === 'other') {
+    return { ...withTable, verdict: 'unknown', rule, reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated` };
+  }
+  return { ...withTable, verdict: 'allow', rule };
+}
+
+/** The hops of one side whose end is an id missing from the snapshot: each control unknown. */
+function missingSide(endpoint: PathEndpoint, kinds: ('security-group' | 'network-acl')[], direction: Direction, traffic: string): PathHop[] {
+  return kinds.map((hop) => ({
+    hop, direction, peer: null, traffic, checked: `${hop === 'security-group' ? 'security groups' : 'network ACL'} of ${endpoint.input}`,
+    verdict: 'unknown' as const, rule: null, explanationCode: null, reason: endpoint.missing ?? `${endpoint.input} is not in the snapshot`,
+  }));
+}
+
+function controlOf(hop: PathHop): BlockingControl | null {
+  if (hop.verdict !== 'deny') return null;
+  if (hop.hop === 'security-group') return { control: 'security-group', direction: hop.direction, groupIds: [...(hop.groupIds ?? [])] };
+  if (hop.hop === 'network-acl' && hop.networkAclId && hop.rule && 'ruleNumber' in hop.rule) {
+    return { control: 'network-acl', direction: hop.direction, networkAclId: hop.networkAclId, ruleNumber: hop.rule.ruleNumber };
+  }
+  return null;
+}
+
+function verdictOf(hops: PathHop[]): VerdictKind {
+  if (hops.some((h) => h.verdict === 'deny')) return 'blocked';
+  if (hops.some((h) => h.verdict === 'unknown')) return 'unknown';
+  return 'allowed';
+}
+
+const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] => hops.filter((h) => h.verdict === verdict).map((h) => h.reason ?? h.checked);
+
+/**
+ * The client's ports the reply must reach: the given source port; else the client's ephemeral
+ * range — 1024-65535 for a load balancer, a NAT gateway or a host outside the snapshot (any
+ * operating system), 32768-65535 (Linux's and Windows' ranges) for other interfaces.
+ */
+function clientPortsOf(model: NetworkModel, query: PathQuery, source: PathEndpoint): { from: number; to: number } | null {
+  if (!rulesHavePorts(query.protocol)) return null;
+  if (query.sourcePort !== null) return { from: query.sourcePort, to: query.sourcePort };
+  if (!source.eni || usesFullEphemeralRange(model.interfaceOwner(source.eni.NetworkInterfaceId))) return { ...EPHEMERAL_RANGES.elbNat };
+  return { from: EPHEMERAL_RANGES.linux.from, to: EPHEMERAL_RANGES.windows.to };
+}
+
+/**
+ * "Can `from` reach `to` on this protocol and port?" from the snapshot alone, with the same
+ * evaluators as `explain`. The request's hops in path order: the source interface's security groups
+ * (egress), its subnet's NACL (outbound), the route (from `RouteTables` when the snapshot has them,
+ * else reported as not evaluated), the destination subnet's NACL (inbound), the destination
+ * interface's security groups (inbound). NACLs are skipped between two addresses of one subnet; a
+ * side outside the snapshot (an internet client, an on-premises host) has no hops; an id the
+ * snapshot lacks makes its side unknown. Then the reply path: the NACLs the answer crosses
+ * (destination subnet outbound, source subnet inbound) for the client's port or its whole
+ * ephemeral range, with the refused part of the range. Security groups are stateful and never
+ * refuse the reply. `verdict` is `blocked` when the request or its reply is refused; `blockedBy`
+ * lists the request's denying controls in path order, `reply.blockedBy` the reply's.
+ */
+export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis {
+  const source = resolveEndpoint(model, query.from);
+  const destination = resolveEndpoint(model, query.to);
+  chooseAddresses(model, source, destination, query.protocol);
+  const sourceSeen = sourceAddressSeen(model, source, destination);
+  const { protocol, port } = query;
+  const traffic = trafficText(protocol, port);
+  const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
+  const icmpType = isIcmp(protocol) ? port : null;
+  const noAddress = (endpoint: PathEndpoint): string => `${endpoint.input} has no address of the path's IP family in the snapshot`;
+  const seenUnknown = source.address
+    ? `${source.input} has no public IPv4: it reaches ${destination.address?.key ?? destination.input} through a NAT gateway whose address the snapshot does not give`
+    : noAddress(source);
+
+  const unfiltered = unfilteredReason(model, query, source, destination);
+  if (unfiltered) {
+    const checked = `${traffic} from ${source.address?.key ?? source.input} to ${destination.address?.key ?? destination.input}`;
+    const skipped: PathHop[] = ['security-group', 'network-acl'].map((hop) => ({
+      hop: hop as PathHop['hop'], direction: 'egress' as const, interfaceId: source.eni!.NetworkInterfaceId, peer: destination.address?.key ?? null,
+      traffic, checked, verdict: 'skipped' as const, rule: null, explanationCode: null, reason: unfiltered,
+    }));
+    return {
+      verdict: 'allowed', hops: skipped, blockedBy: [], reply: { verdict: 'allowed', hops: [], blockedBy: [] }, suggestedFix: null,
+      reason: unfiltered, query, source, destination, sourceSeen, clientPorts: null,
+    };
+  }
+
+  const hops: PathHop[] = [];
+  if (source.missing) hops.push(...missingSide(source, ['security-group', 'network-acl'], 'egress', traffic));
+  else if (source.eni) {
+    hops.push(securityGroupHop(model, source.eni, 'egress', protocol, port, destination.address, noAddress(destination)));
+    hops.push(networkAclHop(model, { eni: source.eni }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
+    hops.push(routeHop(model, source.eni, destination.address));
+  }
+  if (destination.missing) hops.push(...missingSide(destination, ['network-acl', 'security-group'], 'ingress', traffic));
+  else if (destination.eni) {
+    hops.push(networkAclHop(model, { eni: destination.eni }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
+    hops.push(securityGroupHop(model, destination.eni, 'ingress', protocol, port, sourceSeen, seenUnknown));
+  }
+
+  const clientPorts = clientPortsOf(model, query, source);
+  const replyHops: PathHop[] = [];
+  if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
+  else if (destination.eni) {
+    replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown));
+  }
+  if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
+  else if (source.eni) {
+    replyHops.push(networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)));
+  }
+
+  const requestVerdict = verdictOf(hops);
+  const replyVerdict = verdictOf(replyHops);
+  const blockedBy = hops.map(controlOf).filter((c): c is BlockingControl => c !== null);
+  const replyBlockedBy = replyHops.map(controlOf).filter((c): c is BlockingControl => c !== null);
+  let verdict: VerdictKind;
+  let reason: string;
+  const what = `${traffic} from ${source.address?.key ?? source.input} to ${destination.address?.key ?? destination.input}`;
+  if (requestVerdict === 'blocked') {
+    verdict = 'blocked';
+    reason = reasonsOf(hops, 'deny').join('; and ');
+    if (replyVerdict === 'blocked') reason += `; the reply would be refused too: ${reasonsOf(replyHops, 'deny').join('; and ')}`;
+  } else if (replyVerdict === 'blocked') {
+    verdict = 'blocked';
+    reason = `the request passes, but the reply is refused: ${reasonsOf(replyHops, 'deny').join('; and ')}`;
+  } else if (requestVerdict === 'unknown' || replyVerdict === 'unknown') {
+    verdict = 'unknown';
+    reason = [...reasonsOf(hops, 'unknown'), ...reasonsOf(replyHops, 'unknown')].join('; and ');
+  } else if (!source.eni && !destination.eni) {
+    verdict = 'unknown';
+    reason = `neither ${source.input} nor ${destination.input} is in the snapshot: no control on the path is known`;
+  } else {
+    verdict = 'allowed';
+    reason = `every control on the path allows ${what}, and the reply`;
+  }
+  return {
+    verdict, hops, blockedBy, reply: { verdict: replyVerdict, hops: replyHops, blockedBy: replyBlockedBy }, suggestedFix: null, reason,
+    query, source, destination, sourceSeen, clientPorts,
+  };
+}
+
+/**
+ * Why the path is traffic no security group or NACL filters (instance metadata, Amazon DNS, Time
+ * Sync, DHCP, the Route 53 Resolver, the VPC router), as `explain` recognises it; null otherwise.
+ */
+function unfilteredReason(model: NetworkModel, query: PathQuery, source: PathEndpoint, destination: PathEndpoint): string | null {
+  if (!source.eni || !destination.address) return null;
+  const flow = {
+    interfaceId: source.eni.NetworkInterfaceId, protocol: query.protocol,
+    srcport: rulesHavePorts(query.protocol) ? query.sourcePort ?? EPHEMERAL_RANGES.linux.from : null, dstport: rulesHavePorts(query.protocol) ? query.port : null,
+  } as FlowAggregate;
+  const reason = unfilteredTrafficReason(model, flow, destination.address);
+  return reason ? reason.replace(', and flow logs do not record it', ': it always passes') : null;
+}
+
+/** The contract's members of an analysis (what the CLI and the API print). */
+export function pathVerdictOf(analysis: PathVerdict): PathVerdict {
+  const { verdict, hops, blockedBy, reply, suggestedFix, reason } = analysis;
+  return { verdict, hops, blockedBy, reply, suggestedFix, reason };
+}

@@ -1,0 +1,49 @@
+import { type IpAddress, cidrContains, parseCidr } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import type { Route } from '../network/snapshot';
+import type { RouteTargetType } from './path-result';
+
+/** The route a packet takes out of a subnet. */
+export interface RouteMatch {
+  route: Route;
+  /** The route's destination as written (`10.0.0.0/16`, `::/0`, `pl-…`). */
+  destination: string;
+  target: string;
+  targetType: RouteTargetType;
+}
+
+function targetOf(route: Route): { target: string; targetType: RouteTargetType } {
+  if (route.GatewayId === 'local') return { target: 'local', targetType: 'local' };
+  if (route.VpcPeeringConnectionId) return { target: route.VpcPeeringConnectionId, targetType: 'peering' };
+  if (route.TransitGatewayId) return { target: route.TransitGatewayId, targetType: 'transit-gateway' };
+  if (route.NatGatewayId) return { target: route.NatGatewayId, targetType: 'nat-gateway' };
+  if (route.EgressOnlyInternetGatewayId) return { target: route.EgressOnlyInternetGatewayId, targetType: 'egress-only-internet-gateway' };
+  if (route.GatewayId?.startsWith('igw-')) return { target: route.GatewayId, targetType: 'internet-gateway' };
+  const other = route.GatewayId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.CarrierGatewayId ?? route.LocalGatewayId ?? route.CoreNetworkArn ?? 'unknown';
+  return { target: other, targetType: 'other' };
+}
+
+/**
+ * The most specific route of the table whose destination (CIDR block, or the CIDRs of a prefix
+ * list from `PrefixListEntries`) contains `address`; null when none does. Ties keep the table's order.
+ */
+export function lookupRoute(model: NetworkModel, routeTableId: string, address: IpAddress): RouteMatch | null {
+  let best: { route: Route; prefix: number; destination: string } | null = null;
+  for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
+    let prefix = -1;
+    let destination = '';
+    const cidrText = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+    if (cidrText) {
+      const cidr = parseCidr(cidrText);
+      if (cidr && cidrContains(cidr, address)) prefix = cidr.prefix;
+      destination = cidrText;
+    } else if (route.DestinationPrefixListId) {
+      destination = route.DestinationPrefixListId;
+      for (const cidr of model.prefixListCidrs(route.DestinationPrefixListId) ?? []) {
+        if (cidrContains(cidr, address)) prefix = Math.max(prefix, cidr.prefix);
+      }
+    }
+    if (prefix >= 0 && (!best || prefix > best.prefix)) best = { route, prefix, destination };
+  }
+  return best ? { route: best.route, destination: best.destination, ...targetOf(best.route) } : null;
+}

@@ -1,0 +1,130 @@
+import type { ExplainContext } from '../evaluate/explain-flow';
+import { explainFlow } from '../evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
+import type { ExplainedFlow } from '../findings/explained-flow';
+import { groupBlockedFlows } from '../findings/finding-group';
+import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
+import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
+import { renderAwsCli } from '../fixes/render-aws-cli';
+import { renderCloudFormation } from '../fixes/render-cloudformation';
+import { renderTerraform } from '../fixes/render-terraform';
+import { namingFromModel, suggestFix } from '../fixes/suggest-fix';
+import { createFixVerifier } from '../fixes/verify-fix';
+import { NetworkModel } from '../network/network-model';
+import { PROTOCOL_TCP, rulesHavePorts } from '../network/protocol';
+import type { NetworkSnapshot } from '../network/snapshot';
+import { applyChanges } from '../simulate/apply-changes';
+import { SimulationError } from '../simulate/simulation.error';
+import { type PathAnalysis, analyzePath } from './analyze-path';
+import type { PathHop } from './path-result';
+
+const TCP_SYN = 2;
+const TCP_SYN_ACK = 18;
+
+/**
+ * The flow-log record the interface would write for a packet of the path: the request (SYN, the
+ * service port on the destination side, the client's port range as the collapsed ephemeral side)
+ * or its reply (SYN-ACK, service port on the source side).
+ */
+function pathRecord(
+  analysis: PathAnalysis, interfaceId: string, direction: Direction, src: string, dst: string, reply: boolean, action: 'ACCEPT' | 'REJECT',
+): FlowAggregate {
+  const { protocol, port } = analysis.query;
+  const ported = rulesHavePorts(protocol);
+  const client = analysis.clientPorts;
+  const service = ported ? port : null;
+  const clientPort = ported && client ? client.from : null;
+  return {
+    interfaceId, accountId: null, vpcId: null, subnetId: null, flowDirection: direction, srcaddr: src, dstaddr: dst,
+    srcport: reply ? service : clientPort, dstport: reply ? clientPort : service, protocol, action,
+    tcpFlags: protocol === PROTOCOL_TCP ? (reply ? TCP_SYN_ACK : TCP_SYN) : null, rejectReason: null,
+    servicePortSide: reply ? 'src' : 'dst', ephemeralPortMin: client?.from ?? null, ephemeralPortMax: client?.to ?? null,
+    records: 1, packets: 1, bytes: 0, firstSeen: 0, lastSeen: 0,
+  };
+}
+
+const denies = (hops: PathHop[], interfaceId: string | undefined, direction: Direction): boolean =>
+  hops.some((h) => h.verdict === 'deny' && h.hop !== 'route' && h.interfaceId === interfaceId && h.direction === direction);
+
+/** The records each interface of the path would write: the request at both ends, and the reply where only the reply is refused. */
+function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accepted: FlowAggregate[] } {
+  const rejected: FlowAggregate[] = [];
+  const accepted: FlowAggregate[] = [];
+  const src = analysis.source.address?.key;
+  const dst = analysis.destination.address?.key;
+  const seen = analysis.sourceSeen?.key;
+  const sourceEni = analysis.source.eni?.NetworkInterfaceId;
+  const destinationEni = analysis.destination.eni?.NetworkInterfaceId;
+  if (sourceEni && src && dst) {
+    const blocked = denies(analysis.hops, sourceEni, 'egress');
+    (blocked ? rejected : accepted).push(pathRecord(analysis, sourceEni, 'egress', src, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
+    // A refused request's fix covers its reply through this subnet already (suggestChanges).
+    if (!blocked && denies(analysis.reply.hops, sourceEni, 'ingress')) rejected.push(pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT'));
+  }
+  if (destinationEni && seen && dst) {
+    const blocked = denies(analysis.hops, destinationEni, 'ingress');
+    (blocked ? rejected : accepted).push(pathRecord(analysis, destinationEni, 'ingress', seen, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
+    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress')) rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT'));
+  }
+  return { rejected, accepted };
+}
+
+/** Security-group rule descriptions name the path, not observed rejects. */
+function describedForPath(changes: FixChange[]): FixChange[] {
+  return JSON.parse(JSON.stringify(changes).replace(/sgdoctor: observed rejects/g, 'sgdoctor: path')) as FixChange[];
+}
+
+/**
+ * The smallest verified change that opens a blocked path, from the fix engine findings use: the
+ * records the path's interfaces would write are explained and grouped like observed flows, each
+ * group gets its least-privilege fix (a referenced group or the narrowest CIDR, NACL entries
+ * numbered before the first matching deny, the reply's ephemeral range), and the changes together
+ * are applied to a copy of the snapshot: `verified` only when the path, request and reply, is then
+ * allowed. Null when the path is not blocked by a security group or NACL, or no change could be built.
+ */
+export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, analysis: PathAnalysis): SuggestedFix | null {
+  if (analysis.verdict !== 'blocked') return null;
+  const { rejected, accepted } = pathRecords(analysis);
+  if (rejected.length === 0) return null;
+  const ctx: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
+  const explained: ExplainedFlow[] = rejected.map((flow) => ({ flow, verdict: explainFlow(model, flow, ctx) }));
+  const verifier = createFixVerifier(snapshot, ctx, model);
+  const ledger = new NaclRuleNumberLedger();
+  const changes: FixChange[] = [];
+  const risks: FixRisk[] = [];
+  for (const group of groupBlockedFlows(explained)) {
+    const fix = suggestFix(model, group, verifier, ledger);
+    if (!fix) continue;
+    changes.push(...fix.changes);
+    for (const risk of fix.risks) if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
+  }
+  if (changes.length === 0) return null;
+  const described = describedForPath(changes);
+  let verified = false;
+  try {
+    const after = analyzePath(NetworkModel.fromSnapshot(applyChanges(snapshot, described)), analysis.query);
+    verified = after.verdict === 'allowed';
+    if (!verified) risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${after.verdict}: ${after.reason}` });
+  } catch (error) {
+    if (!(error instanceof SimulationError)) throw error;
+    risks.push({ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code });
+  }
+  // Replies one group's change leaves refused may be opened by another's: judged on the whole path.
+  const kept = verified ? risks.filter((r) => r.kind !== 'reply-blocked') : risks;
+  return {
+    changes: described,
+    awsCli: renderAwsCli(described),
+    terraform: renderTerraform(described, namingFromModel(model)),
+    cloudFormation: renderCloudFormation(described),
+    verified,
+    risks: kept,
+  };
+}
+
+/** Path analysis with the suggested fix of a blocked path. */
+export function explainPath(snapshot: NetworkSnapshot, model: NetworkModel, query: PathAnalysis['query']): PathAnalysis {
+  const analysis = analyzePath(model, query);
+  analysis.suggestedFix = suggestPathFix(snapshot, model, analysis);
+  return analysis;
+}

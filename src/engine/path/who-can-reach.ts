@@ -1,0 +1,140 @@
+import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
+import { type Cidr, cidrCovers, parseCidr } from '../network/ip-address';
+import type { NetworkModel } from '../network/network-model';
+import { isIcmp, rulesHavePorts } from '../network/protocol';
+import { candidateRules } from '../network/security-group-rules';
+import type { IpPermission } from '../network/snapshot';
+import { resolveEndpoint } from './path-endpoint';
+import { PathQueryError } from './path-query.error';
+
+/** What the destination subnet's NACL does to a source block. */
+export interface SourceNaclVerdict {
+  /** `allow` / `deny`: the whole block; `partial`: some of it (see `segments`); `skipped`: inside the destination's subnet. */
+  verdict: 'allow' | 'deny' | 'partial' | 'skipped' | 'unknown';
+  networkAclId: string | null;
+  /** Deciding entries in evaluation order (an address takes the first that contains it). */
+  segments: NetworkAclBlockSegment[];
+  reason?: string;
+}
+
+/** An address block a source set stands for, with the NACL's verdict on it. */
+export interface SourceBlock {
+  cidr: string;
+  /** The interface whose private address the block is (group members). */
+  interfaceId?: string;
+  nacl: SourceNaclVerdict;
+}
+
+/** One kind of source a security-group rule of the destination admits. */
+export interface ReachingSource {
+  kind: 'cidr' | 'prefix-list' | 'security-group';
+  /** The CIDR, `pl-…` or `sg-…` as the rule names it. */
+  peer: string;
+  /** The destination's group and rule that admit it. */
+  groupId: string;
+  ruleId: string | null;
+  permission: IpPermission;
+  /** The addresses it stands for (the CIDR; the prefix list's entries; the private addresses of the group's interfaces in reach). */
+  blocks: SourceBlock[];
+  /** `allowed`: every block passes the NACL; `partly`: some; `refused`: none; `unknown`: the snapshot cannot tell. */
+  verdict: 'allowed' | 'partly' | 'refused' | 'unknown';
+  reason?: string;
+}
+
+export interface WhoCanReachResult {
+  destination: { input: string; interfaceId: string; subnetId: string | null; networkAclId: string | null };
+  protocol: number;
+  port: number | null;
+  sources: ReachingSource[];
+}
+
+export interface WhoCanReachQuery {
+  to: string;
+  protocol: number;
+  port: number | null;
+}
+
+function naclVerdict(model: NetworkModel, subnetId: string | null, networkAclId: string | null, protocol: number, port: number | null, block: Cidr): SourceNaclVerdict {
+  if (!subnetId) return { verdict: 'unknown', networkAclId: null, segments: [], reason: 'the destination has no subnet in the snapshot' };
+  if (model.subnetCidrBlocks(subnetId).some((subnet) => cidrCovers(subnet, block))) {
+    return { verdict: 'skipped', networkAclId, segments: [], reason: `inside ${subnetId}: the NACL does not see it` };
+  }
+  if (!networkAclId) return { verdict: 'unknown', networkAclId: null, segments: [], reason: `the snapshot has no network ACL for ${subnetId}` };
+  const segments = networkAclBlockSegments(model, networkAclId, 'ingress', protocol, port, block);
+  if (!segments) return { verdict: 'unknown', networkAclId, segments: [], reason: `network ACL ${networkAclId} is not in the snapshot` };
+  if (segments.some((s) => s.uncertain)) return { verdict: 'unknown', networkAclId, segments, reason: `${networkAclId} names specific ICMP types` };
+  const actions = new Set(segments.map((s) => s.action));
+  return { verdict: actions.size > 1 ? 'partial' : segments[0].action, networkAclId, segments };
+}
+
+function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
+  if (blocks.length === 0 || blocks.some((b) => b.nacl.verdict === 'unknown')) return 'unknown';
+  const passes = blocks.map((b) => b.nacl.verdict === 'allow' || b.nacl.verdict === 'skipped');
+  if (passes.every(Boolean)) return 'allowed';
+  if (blocks.every((b) => b.nacl.verdict === 'deny')) return 'refused';
+  return 'partly';
+}
+
+/**
+ * The audit question "who can reach this destination on this port?": every source the
+ * destination's security groups admit on `protocol`/`port` (CIDR blocks, prefix lists with their
+ * entries, referenced groups with the private addresses of the interfaces carrying them in the
+ * destination's VPC or a VPC peered with it), each with what the destination subnet's NACL does to
+ * it inbound — all of it, part of it (which part, by which entry) or none. Sources inside the
+ * destination's subnet skip the NACL. The reply's NACLs are not part of this answer (`analyzePath`
+ * checks them for a given source).
+ */
+export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCanReachResult {
+  const endpoint = resolveEndpoint(model, query.to);
+  if (!endpoint.eni) throw new PathQueryError('to', endpoint.missing ?? `${query.to} is no interface in the snapshot`);
+  const eni = endpoint.eni;
+  const interfaceId = eni.NetworkInterfaceId;
+  const subnetId = eni.SubnetId ?? null;
+  const networkAclId = subnetId ? model.networkAclIdForSubnet(subnetId) ?? null : null;
+  const vpcId = model.interfaceVpcId(interfaceId);
+  const port = rulesHavePorts(query.protocol) ? query.port : null;
+  const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block);
+  const sources: ReachingSource[] = [];
+  for (const groupId of model.securityGroupsOf(interfaceId)) {
+    const set = model.groupRules(groupId, 'ingress');
+    if (!set) continue;
+    candidateRules(set, query.protocol, port, (rule) => {
+      if (rulesHavePorts(rule.protocol) && port !== null && (port < rule.fromPort || port > rule.toPort)) return false;
+      const base = { groupId, ruleId: rule.ruleId, permission: rule.permission };
+      const uncertain = rule.icmpTypeSpecific && isIcmp(query.protocol) ? 'the rule allows only some ICMP types' : undefined;
+      let source: ReachingSource;
+      if (rule.peer.kind === 'cidr') {
+        const blocks = [{ cidr: rule.peer.cidr.text, nacl: verdictFor(rule.peer.cidr) }];
+        source = { kind: 'cidr', peer: rule.peer.text, ...base, blocks, verdict: overall(blocks) };
+      } else if (rule.peer.kind === 'prefix-list') {
+        const cidrs = model.prefixListCidrs(rule.peer.prefixListId);
+        const blocks = (cidrs ?? []).map((cidr) => ({ cidr: cidr.text, nacl: verdictFor(cidr) }));
+        source = { kind: 'prefix-list', peer: rule.peer.prefixListId, ...base, blocks, verdict: cidrs ? overall(blocks) : 'unknown',
+          ...(cidrs ? {} : { reason: `prefix list ${rule.peer.prefixListId} has no entries in the snapshot` }) };
+      } else {
+        const reach = vpcId ? model.reachableVpcs(vpcId) : null;
+        const blocks: SourceBlock[] = [];
+        for (const memberId of model.interfacesWithGroup(rule.peer.groupId)) {
+          const member = model.interface(memberId);
+          const memberVpc = model.interfaceVpcId(memberId);
+          if (!member || (reach && (!memberVpc || !reach.has(memberVpc)))) continue;
+          const addresses = [member.PrivateIpAddress, ...(member.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress), ...(member.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)];
+          for (const text of new Set(addresses.filter((a): a is string => Boolean(a)))) {
+            const cidr = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
+            if (cidr) blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl: verdictFor(cidr) });
+          }
+        }
+        const known = model.hasSecurityGroup(rule.peer.groupId);
+        source = { kind: 'security-group', peer: rule.peer.groupId, ...base, blocks, verdict: blocks.length ? overall(blocks) : known ? 'refused' : 'unknown',
+          ...(blocks.length ? {} : { reason: known ? `no interface in reach carries ${rule.peer.groupId}` : `${rule.peer.groupId} is not in the snapshot (another account?)` }) };
+      }
+      if (uncertain) {
+        source.verdict = 'unknown';
+        source.reason = uncertain;
+      }
+      sources.push(source);
+      return false;
+    });
+  }
+  return { destination: { input: query.to, interfaceId, subnetId, networkAclId }, protocol: query.protocol, port: query.port, sources };
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AnalysisEntity } from '../analyses/analysis.entity';
+import { ValidationError } from '../common/errors/validation.error';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
+import { NetworkModel } from '../engine/network/network-model';
+import { pathVerdictOf } from '../engine/path/analyze-path';
+import { type PathQuery, parsePathQuery } from '../engine/path/path-query';
+import { PathQueryError } from '../engine/path/path-query.error';
+import type { PathVerdict } from '../engine/path/path-result';
+import { explainPath } from '../engine/path/suggest-path-fix';
+import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
+import { TargetsService } from '../targets/targets.service';
+import type { CreatePathDto } from './dto/create-path.dto';
+import { PathNoSnapshotError } from './path-no-snapshot.error';
+
+/**
+ * Path analysis over a target's configuration: its latest analysed snapshot (what findings and
+ * simulations see), or a fresh read of its snapshot source on request. The answer is exactly
+ * what `sgdoctor why` prints.
+ */
+@Injectable()
+export class PathsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly targets: TargetsService,
+    private readonly snapshots: TargetSnapshotLoader,
+  ) {}
+
+  async analyze(targetId: string, dto: CreatePathDto): Promise<PathVerdict> {
+    const target = await this.targets.getEntity(targetId);
+    const query = queryOf(dto);
+    const snapshot = dto.snapshot === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
+    return pathVerdictOf(explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query));
+  }
+
+  private async latestSnapshot(targetId: string): Promise<NetworkSnapshot> {
+    const latest = await this.dataSource
+      .getRepository(AnalysisEntity)
+      .createQueryBuilder('a')
+      .addSelect('a.snapshot')
+      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId, status: 'succeeded' })
+      .orderBy('a.finished_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getOne();
+    if (!latest?.snapshot) throw new PathNoSnapshotError(targetId);
+    return latest.snapshot;
+  }
+}
+
+/** The engine's checks beyond the DTO's (a port for tcp/udp, an ICMP type below 256) as field errors. */
+function queryOf(dto: CreatePathDto): PathQuery {
+  try {
+    return parsePathQuery({ from: dto.from, to: dto.to, protocol: dto.protocol, port: dto.port, sourcePort: dto.sourcePort });
+  } catch (error) {
+    if (error instanceof PathQueryError) throw new ValidationError([{ field: error.field, message: error.message }]);
+    throw error;
+  }
+}

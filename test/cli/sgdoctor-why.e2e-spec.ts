@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { multiTierRouteTables, multiTierSnapshot } from '../unit/engine/fixtures/multi-tier-snapshot';
+
+/** These tests run the BUILT binary, as users do. */
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'dist', 'cli', 'main.js');
+const tmp = mkdtempSync(join(tmpdir(), 'sgdoctor-why-'));
+const snapshot = join(tmp, 'snapshot.json');
+const routes = join(tmp, 'routes.json');
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const why = (...args: string[]) => run(['why', '--config', snapshot, ...args]);
+
+beforeAll(() => {
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node'), build.stdout).toBe(true);
+  writeFileSync(snapshot, JSON.stringify(multiTierSnapshot()));
+  // A second file, as `aws ec2 describe-route-tables` prints it: keys are merged.
+  writeFileSync(routes, JSON.stringify({ RouteTables: multiTierRouteTables() }));
+}, 600_000);
+
+describe('sgdoctor why', () => {
+  it('json: the contract members, the blocking group and a verified fix', () => {
+    const result = why('--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '5432');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(Object.keys(output)).toEqual(['verdict', 'hops', 'blockedBy', 'reply', 'suggestedFix', 'reason']);
+    expect(output.verdict).toBe('blocked');
+    expect(output.blockedBy).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] }]);
+    expect(output.hops.at(-1)).toMatchObject({ hop: 'security-group', verdict: 'deny', explanationCode: 'ENI_SG_RULES_MISMATCH' });
+    expect(output.reply.verdict).toBe('allowed');
+    expect(output.suggestedFix).toMatchObject({ verified: true, changes: [{ action: 'AuthorizeSecurityGroupIngress' }] });
+    expect(output.suggestedFix.awsCli).toContain('aws ec2 authorize-security-group-ingress --group-id sg-db');
+  });
+
+  it('--fail-on blocked exits 1 on a blocked path and 0 on an allowed one', () => {
+    expect(why('--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '5432', '--fail-on', 'blocked').code).toBe(1);
+    const allowed = why('--from', 'i-web', '--to', 'i-app', '--protocol', 'tcp', '--port', '8080', '--fail-on', 'blocked');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ verdict: 'allowed', blockedBy: [], suggestedFix: null });
+  });
+
+  it('the reply path for a given client port, and the route hop from a second --config file', () => {
+    const result = run(['why', '--config', snapshot, routes, '--from', 'eni-app', '--to', '8.8.8.8', '--protocol', 'tcp', '--port', '443', '--source-port', '50000']);
+    const output = JSON.parse(result.stdout);
+    expect(output.verdict).toBe('allowed');
+    expect(output.hops.find((h: { hop: string }) => h.hop === 'route')).toMatchObject({ verdict: 'allow', rule: { targetType: 'nat-gateway', target: 'nat-1' } });
+    const refused = JSON.parse(why('--from', 'eni-app', '--to', '8.8.8.8', '--protocol', 'tcp', '--port', '443').stdout);
+    expect(refused.reply).toMatchObject({ verdict: 'blocked', blockedBy: [{ control: 'network-acl', networkAclId: 'acl-app', ruleNumber: 32767 }] });
+  });
+
+  it('text: the verdict, numbered hops with explanation codes, the fix', () => {
+    const result = why('--from', 'eni-web', '--to', 'eni-app', '--protocol', 'tcp', '--port', '7000', '--format', 'text');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^BLOCKED: /);
+    expect(result.stdout).toContain('SUBNET_ACL_RESTRICTION');
+    expect(result.stdout).toContain('ENI_SG_RULES_MISMATCH');
+    expect(result.stdout).toContain('suggested fix (verified by simulation)');
+  });
+
+  it('usage errors exit 2 naming the option; a bad snapshot exits 3', () => {
+    const noPort = why('--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp');
+    expect(noPort.code).toBe(2);
+    expect(noPort.stderr).toContain('--port');
+    expect(why('--from', 'web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1').code).toBe(2);
+    expect(why('--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1', '--fail-on', 'nope').code).toBe(2);
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, '{"SecurityGroups": 3}');
+    expect(run(['why', '--config', bad, '--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1']).code).toBe(3);
+  });
+
+  it('--who lists the sources the snapshot admits, after the NACL', () => {
+    const result = why('--to', 'i-app', '--protocol', 'tcp', '--port', '8080', '--who');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.destination).toMatchObject({ interfaceId: 'eni-app', networkAclId: 'acl-app' });
+    expect(output.sources).toHaveLength(1);
+    expect(output.sources[0]).toMatchObject({ kind: 'security-group', peer: 'sg-web', verdict: 'partly' });
+    const text = why('--to', 'eni-web', '--protocol', 'tcp', '--port', '22', '--who', '--format', 'text');
+    expect(text.stdout).toContain('prefix-list pl-office');
+    expect(why('--to', 'eni-web', '--protocol', 'tcp', '--port', '22', '--who', '--from', 'eni-app').code).toBe(2);
+    expect(why('--to', '8.8.8.8', '--protocol', 'tcp', '--port', '22', '--who').code).toBe(3);
+  });
+});

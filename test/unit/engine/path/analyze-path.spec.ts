@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { analyzePath } from '../../../../src/engine/path/analyze-path';
+import { parsePathQuery } from '../../../../src/engine/path/path-query';
+import type { PathHop } from '../../../../src/engine/path/path-result';
+import { multiTierRouteTables, multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+
+const plain = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
+const routed = NetworkModel.fromSnapshot(validateSnapshot({ ...multiTierSnapshot(), RouteTables: multiTierRouteTables() }));
+
+/** `security-group egress allow`, `network-acl ingress deny SUBNET_ACL_RESTRICTION` … */
+const hopLine = (h: PathHop): string => [h.hop, h.direction, h.verdict, h.explanationCode].filter(Boolean).join(' ');
+
+const sg = (direction: 'ingress' | 'egress', ...groupIds: string[]): BlockingControl => ({ control: 'security-group', direction, groupIds });
+const acl = (direction: 'ingress' | 'egress', networkAclId: string, ruleNumber: number): BlockingControl => ({ control: 'network-acl', direction, networkAclId, ruleNumber });
+
+interface Case {
+  name: string;
+  from: string;
+  to: string;
+  protocol: string;
+  port?: number;
+  sourcePort?: number;
+  routes?: boolean;
+  verdict: 'allowed' | 'blocked' | 'unknown';
+  hops: string[];
+  blockedBy?: BlockingControl[];
+  reply?: { verdict: 'allowed' | 'blocked' | 'unknown'; blockedBy?: BlockingControl[]; hops?: string[] };
+}
+
+const SGE = 'security-group egress';
+const SGI = 'security-group ingress';
+const NE = 'network-acl egress';
+const NI = 'network-acl ingress';
+const ROUTE_SKIPPED = 'route egress skipped';
+
+const cases: Case[] = [
+  {
+    name: 'allowed: web to app on 8080, the app group references the web group and web is seen by its private IP',
+    from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 8080, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`], blockedBy: [],
+    reply: { verdict: 'allowed', blockedBy: [], hops: [`${NE} allow`, `${NI} allow`] },
+  },
+  {
+    name: 'allowed by instance id: app to db on 5432 (egress to a referenced group, ingress from one)',
+    from: 'i-app', to: 'i-db', protocol: 'tcp', port: 5432, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`], blockedBy: [],
+  },
+  {
+    name: 'the destination security group blocks alone: web to db on 5432 (db admits only the app group)',
+    from: 'eni-web', to: 'eni-db', protocol: 'tcp', port: 5432, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [sg('ingress', 'sg-db')], reply: { verdict: 'allowed', blockedBy: [] },
+  },
+  {
+    name: 'the source security group blocks alone: app to an address of the peered VPC on 22',
+    from: 'eni-app', to: '10.1.1.99', protocol: 'tcp', port: 22, verdict: 'blocked',
+    hops: [`${SGE} deny ENI_SG_RULES_MISMATCH`, `${NE} allow`, ROUTE_SKIPPED], blockedBy: [sg('egress', 'sg-app')],
+    reply: { verdict: 'allowed', blockedBy: [], hops: [`${NI} allow`] },
+  },
+  {
+    name: 'the source subnet NACL blocks alone: app to the internet on 80 (outbound allows 443 only)',
+    from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 80, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} deny SUBNET_ACL_RESTRICTION`, ROUTE_SKIPPED], blockedBy: [acl('egress', 'acl-app', 32767)],
+  },
+  {
+    name: 'the destination subnet NACL blocks alone: web to app on 9000',
+    from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 9000, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} deny SUBNET_ACL_RESTRICTION`, `${SGI} allow`],
+    blockedBy: [acl('ingress', 'acl-app', 32767)],
+  },
+  {
+    name: 'two controls at once, in path order: the app NACL and the app group on 7000',
+    from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 7000, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} deny SUBNET_ACL_RESTRICTION`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [acl('ingress', 'acl-app', 32767), sg('ingress', 'sg-app')],
+  },
+  {
+    name: 'two controls from the internet: an explicit NACL deny (rule 110) and the web group on 22',
+    from: '192.0.2.5', to: 'eni-web', protocol: 'tcp', port: 22, verdict: 'blocked',
+    hops: [`${NI} deny SUBNET_ACL_RESTRICTION`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [acl('ingress', 'acl-public', 110), sg('ingress', 'sg-web')],
+  },
+  {
+    name: 'a prefix list admits the office: 198.51.100.9 to i-web on 22, reply to any client port',
+    from: '198.51.100.9', to: 'i-web', protocol: 'tcp', port: 22, verdict: 'allowed',
+    hops: [`${NI} allow`, `${SGI} allow`], blockedBy: [], reply: { verdict: 'allowed', blockedBy: [], hops: [`${NE} allow`] },
+  },
+  {
+    name: 'an internet address outside the prefix list: the web group blocks alone',
+    from: '203.0.113.77', to: 'eni-web', protocol: 'tcp', port: 22, verdict: 'blocked',
+    hops: [`${NI} allow`, `${SGI} deny ENI_SG_RULES_MISMATCH`], blockedBy: [sg('ingress', 'sg-web')],
+  },
+  {
+    name: 'the reply is refused on part of the ephemeral range: app to the internet on 443',
+    from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED], blockedBy: [],
+    reply: { verdict: 'blocked', blockedBy: [acl('ingress', 'acl-app', 32767)], hops: [`${NI} deny SUBNET_ACL_RESTRICTION`] },
+  },
+  {
+    name: 'the same path from a client port inside the admitted part of the range is allowed',
+    from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443, sourcePort: 50000, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED], blockedBy: [], reply: { verdict: 'allowed', blockedBy: [] },
+  },
+  {
+    name: 'same subnet: the NACL (which denies 3306 from 10/8) is not evaluated between web and web2',
+    from: 'eni-web', to: 'eni-web2', protocol: 'tcp', port: 3306, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} skipped`, ROUTE_SKIPPED, `${NI} skipped`, `${SGI} allow`], blockedBy: [],
+    reply: { verdict: 'allowed', blockedBy: [], hops: [`${NE} skipped`, `${NI} skipped`] },
+  },
+  {
+    name: 'a group reference never matches a public IP: web to the app\'s public address on 8080',
+    from: 'eni-web', to: '203.0.113.20', protocol: 'tcp', port: 8080, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [sg('ingress', 'sg-app')],
+  },
+  {
+    name: 'IPv6: the catch-all 32768 refuses the reply of an IPv6 client on 443',
+    from: '2001:db8::5', to: 'eni-web', protocol: 'tcp', port: 443, verdict: 'blocked',
+    hops: [`${NI} allow`, `${SGI} allow`], blockedBy: [],
+    reply: { verdict: 'blocked', blockedBy: [acl('egress', 'acl-public', 32768)], hops: [`${NE} deny SUBNET_ACL_RESTRICTION`] },
+  },
+  {
+    name: 'IPv6: rule 32768 and the group block an IPv6 client on 22',
+    from: '2001:db8::5', to: 'eni-web', protocol: 'tcp', port: 22, verdict: 'blocked',
+    hops: [`${NI} deny SUBNET_ACL_RESTRICTION`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [acl('ingress', 'acl-public', 32768), sg('ingress', 'sg-web')],
+  },
+  {
+    name: 'ICMP echo from web to app is allowed both ways',
+    from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 8, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`], blockedBy: [], reply: { verdict: 'allowed', blockedBy: [] },
+  },
+  {
+    name: 'ICMP through a type-specific rule is unknown (the evaluators do not decide ICMP types)',
+    from: 'eni-app', to: 'eni-web', protocol: 'icmp', port: 8, verdict: 'unknown',
+    hops: [`${SGE} unknown`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`], blockedBy: [],
+  },
+  {
+    name: 'peering: the app group references a group of the peered VPC on 9090',
+    from: 'eni-peer', to: 'eni-app', protocol: 'tcp', port: 9090, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`], blockedBy: [],
+  },
+  {
+    name: 'an interface missing from the snapshot makes its side unknown',
+    from: 'eni-404', to: 'eni-app', protocol: 'tcp', port: 8080, verdict: 'unknown',
+    hops: [`${SGE} unknown`, `${NE} unknown`, `${NI} unknown`, `${SGI} unknown`], blockedBy: [],
+  },
+  {
+    name: 'route tables: the local route carries web to app',
+    from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 8080, routes: true, verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, 'route egress allow', `${NI} allow`, `${SGI} allow`], blockedBy: [],
+  },
+  {
+    name: 'route tables: no route from the db subnet to the internet',
+    from: 'eni-db', to: '8.8.8.8', protocol: 'tcp', port: 443, routes: true, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} allow`, 'route egress deny NO_ROUTE_TO_DESTINATION'], blockedBy: [],
+  },
+  {
+    name: 'route tables: a blackhole route to the peered VPC',
+    from: 'eni-db', to: 'eni-peer', protocol: 'tcp', port: 5432, routes: true, verdict: 'blocked',
+    hops: [`${SGE} allow`, `${NE} deny SUBNET_ACL_RESTRICTION`, 'route egress deny BAD_STATE_ROUTE', `${NI} allow`, `${SGI} deny ENI_SG_RULES_MISMATCH`],
+    blockedBy: [acl('egress', 'acl-db', 32767), sg('ingress', 'sg-peer')],
+  },
+  {
+    name: 'route tables: a virtual private gateway route (prefix list, more specific than the NAT default) is not followed',
+    from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443, sourcePort: 50000, routes: true, verdict: 'unknown',
+    hops: [`${SGE} allow`, `${NE} allow`, 'route egress unknown'], blockedBy: [],
+  },
+];
+
+describe('path analysis over a multi-tier snapshot', () => {
+  it.each(cases)('$name', (c) => {
+    const query = parsePathQuery({ from: c.from, to: c.to, protocol: c.protocol, port: c.port, sourcePort: c.sourcePort });
+    const result = analyzePath(c.routes ? routed : plain, query);
+    expect(result.hops.map(hopLine)).toEqual(c.hops);
+    expect(result.verdict).toBe(c.verdict);
+    if (c.blockedBy) expect(result.blockedBy).toEqual(c.blockedBy);
+    if (c.reply) {
+      expect(result.reply.verdict).toBe(c.reply.verdict);
+      if (c.reply.blockedBy) expect(result.reply.blockedBy).toEqual(c.reply.blockedBy);
+      if (c.reply.hops) expect(result.reply.hops.map(hopLine)).toEqual(c.reply.hops);
+    }
+    expect(result.reason.length).toBeGreaterThan(0);
+  });
+
+  it('names the refused part of the client\'s ephemeral range and the rules that decide each part', () => {
+    const result = analyzePath(plain, parsePathQuery({ from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443 }));
+    expect(result.clientPorts).toEqual({ from: 32768, to: 65535 });
+    expect(result.reply.hops[0].segments).toEqual([
+      { from: 32768, to: 49151, ruleNumber: 32767, action: 'deny' },
+      { from: 49152, to: 65535, ruleNumber: 140, action: 'allow' },
+    ]);
+    expect(result.reason).toContain('32768-49151 (rule 32767)');
+  });
+
+  it('checks an internet client\'s reply over 1024-65535 and a load balancer\'s too', () => {
+    const internet = analyzePath(plain, parsePathQuery({ from: '198.51.100.9', to: 'eni-web', protocol: 'tcp', port: 22 }));
+    expect(internet.clientPorts).toEqual({ from: 1024, to: 65535 });
+    const lb = analyzePath(plain, parsePathQuery({ from: 'eni-lb', to: 'eni-db', protocol: 'tcp', port: 8080 }));
+    expect(lb.clientPorts).toEqual({ from: 1024, to: 65535 });
+  });
+
+  it('reports the deciding rules: the matched permission and the NACL rule numbers', () => {
+    const result = analyzePath(plain, parsePathQuery({ from: '198.51.100.9', to: 'eni-web', protocol: 'tcp', port: 22 }));
+    expect(result.hops[0].rule).toEqual({ ruleNumber: 115, action: 'allow' });
+    expect(result.hops[1].rule).toMatchObject({ groupId: 'sg-web', permission: { PrefixListIds: [{ PrefixListId: 'pl-office' }] } });
+    expect(result.destination.address?.key).toBe('203.0.113.10');
+  });
+
+  it('names the route target kinds: local, peering, NAT gateway, transit gateway, internet gateway', () => {
+    const target = (from: string, to: string): unknown => {
+      const hop = analyzePath(routed, parsePathQuery({ from, to, protocol: 'tcp', port: 443 })).hops.find((h) => h.hop === 'route');
+      return hop?.rule && 'targetType' in hop.rule ? hop.rule.targetType : null;
+    };
+    expect(target('eni-web', 'eni-app')).toBe('local');
+    expect(target('eni-app', 'eni-peer')).toBe('peering');
+    expect(target('eni-app', '8.8.8.8')).toBe('nat-gateway');
+    expect(target('eni-app', '172.16.5.5')).toBe('transit-gateway');
+    expect(target('eni-web', '8.8.8.8')).toBe('internet-gateway');
+  });
+
+  it('instance metadata and Amazon DNS are not filtered by any control: allowed, every hop skipped', () => {
+    for (const to of ['169.254.169.254', '10.0.0.2']) {
+      const result = analyzePath(plain, parsePathQuery({ from: 'eni-db', to, protocol: to === '10.0.0.2' ? 'udp' : 'tcp', port: to === '10.0.0.2' ? 53 : 80 }));
+      expect(result.verdict).toBe('allowed');
+      expect(result.hops.every((h) => h.verdict === 'skipped')).toBe(true);
+      expect(result.reason).toMatch(/not filtered by security groups or network ACLs/);
+    }
+  });
+
+  it('refuses malformed questions with the member at fault', () => {
+    expect(() => parsePathQuery({ from: 'web', to: 'eni-app', protocol: 'tcp', port: 1 })).toThrow(/from must be/);
+    expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp' })).toThrow(/needs a destination port/);
+    expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'bogus', port: 1 })).toThrow(/protocol must be/);
+    expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 70000 })).toThrow(/port must be/);
+    expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 300 })).toThrow(/ICMP type/);
+    expect(parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: '50', port: 99 })).toMatchObject({ protocol: 50, port: null });
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { analyzePath } from '../../../../src/engine/path/analyze-path';
+import { type PathQueryInput, parsePathQuery } from '../../../../src/engine/path/path-query';
+import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
+import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
+import { multiTierRouteTables, multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+
+const snapshot = validateSnapshot(multiTierSnapshot());
+const model = NetworkModel.fromSnapshot(snapshot);
+
+function fixFor(input: Omit<PathQueryInput, 'protocol'> & { protocol?: string }, on: NetworkSnapshot = snapshot) {
+  const analysis = explainPath(on, on === snapshot ? model : NetworkModel.fromSnapshot(on), parsePathQuery({ protocol: 'tcp', ...input }));
+  return { analysis, fix: analysis.suggestedFix };
+}
+
+describe('fixes for blocked paths', () => {
+  it.each([
+    { name: 'destination group', from: 'eni-web', to: 'eni-db', port: 5432 },
+    { name: 'source group', from: 'eni-app', to: '10.1.1.99', port: 22 },
+    { name: 'source NACL and the refused reply', from: 'eni-app', to: '198.51.100.9', port: 80 },
+    { name: 'destination NACL', from: 'eni-web', to: 'eni-app', port: 9000 },
+    { name: 'NACL and group at once', from: 'eni-web', to: 'eni-app', port: 7000 },
+    { name: 'explicit deny and group from the internet', from: '192.0.2.5', to: 'eni-web', port: 22 },
+    { name: 'reply refused on part of the range', from: 'eni-app', to: '198.51.100.9', port: 443 },
+    { name: 'a public address', from: 'eni-web', to: '203.0.113.20', port: 8080 },
+    { name: 'IPv6 reply at rule 32768', from: '2001:db8::5', to: 'eni-web', port: 443 },
+    { name: 'IPv6 request', from: '2001:db8::5', to: 'eni-web', port: 22 },
+  ])('opens the path and says so only after simulating it: $name', ({ from, to, port }) => {
+    const { analysis, fix } = fixFor({ from, to, port });
+    expect(analysis.verdict).toBe('blocked');
+    expect(fix).not.toBeNull();
+    expect(fix!.verified).toBe(true);
+    const after = analyzePath(NetworkModel.fromSnapshot(applyChanges(snapshot, fix!.changes)), analysis.query);
+    expect(after.verdict).toBe('allowed');
+    expect(fix!.awsCli).toContain('aws ec2 ');
+  });
+
+  it('references the peer\'s group for an interface seen by its private address', () => {
+    const { fix } = fixFor({ from: 'eni-web', to: 'eni-db', port: 5432 });
+    expect(fix!.changes).toEqual([{
+      action: 'AuthorizeSecurityGroupIngress',
+      params: { GroupId: 'sg-db', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-web', Description: 'sgdoctor: path from web' }] }] },
+    }]);
+  });
+
+  it('names the public address (never the group) when the path crosses the internet', () => {
+    const { fix } = fixFor({ from: 'eni-web', to: '203.0.113.20', port: 8080 });
+    const group = fix!.changes.find((c) => c.action === 'AuthorizeSecurityGroupIngress');
+    expect(group!.params).toMatchObject({ GroupId: 'sg-app', IpPermissions: [{ IpRanges: [{ CidrIp: '203.0.113.10/32' }] }] });
+    expect(JSON.stringify(group!.params)).not.toContain('UserIdGroupPairs');
+    // The app subnet's NACL sends nothing but 443 to the internet: the reply needs an entry too.
+    expect(fix!.changes.find((c) => c.action === 'CreateNetworkAclEntry')!.params).toMatchObject({ NetworkAclId: 'acl-app', Egress: true, CidrBlock: '203.0.113.10/32' });
+  });
+
+  it('admits the reply over the client\'s ephemeral range before the catch-all', () => {
+    const { fix } = fixFor({ from: 'eni-app', to: '198.51.100.9', port: 443 });
+    expect(fix!.changes).toHaveLength(1);
+    const params = fix!.changes[0].params as { RuleNumber: number; PortRange: unknown; Egress: boolean; CidrBlock: string; NetworkAclId: string };
+    expect(fix!.changes[0].action).toBe('CreateNetworkAclEntry');
+    expect(params).toMatchObject({ NetworkAclId: 'acl-app', Egress: false, CidrBlock: '198.51.100.9/32', PortRange: { From: 32768, To: 65535 } });
+    expect(params.RuleNumber).toBeLessThan(32767);
+  });
+
+  it('adds an IPv6 entry for an IPv6 client\'s reply (1024-65535: a client outside the snapshot)', () => {
+    const { fix } = fixFor({ from: '2001:db8::5', to: 'eni-web', port: 443 });
+    expect(fix!.changes).toEqual([expect.objectContaining({
+      action: 'CreateNetworkAclEntry',
+      params: expect.objectContaining({ NetworkAclId: 'acl-public', Egress: true, Ipv6CidrBlock: '2001:db8::5/128', PortRange: { From: 1024, To: 65535 } }),
+    })]);
+  });
+
+  it('lands a NACL allow before the explicit deny that matches', () => {
+    const { fix } = fixFor({ from: '192.0.2.5', to: 'eni-web', port: 22 });
+    const entry = fix!.changes.find((c) => c.action === 'CreateNetworkAclEntry' || c.action === 'ReplaceNetworkAclEntry');
+    expect(Number(entry!.params.RuleNumber)).toBeLessThanOrEqual(110);
+  });
+
+  it('gives no fix for an allowed or undecidable path', () => {
+    expect(fixFor({ from: 'eni-web', to: 'eni-app', port: 8080 }).fix).toBeNull();
+    expect(fixFor({ from: 'eni-404', to: 'eni-app', port: 8080 }).fix).toBeNull();
+  });
+
+  it('does not claim a fix verified when a route still drops the path', () => {
+    const routed = validateSnapshot({ ...multiTierSnapshot(), RouteTables: multiTierRouteTables() });
+    const { analysis, fix } = fixFor({ from: 'eni-db', to: 'eni-peer', port: 5432 }, routed);
+    expect(analysis.verdict).toBe('blocked');
+    expect(fix).not.toBeNull();
+    expect(fix!.verified).toBe(false);
+    expect(fix!.risks.map((r) => r.kind)).toContain('path-still-blocked');
+  });
+});

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluateNetworkAcl, networkAclBlockSegments } from '../../../../src/engine/evaluate/network-acl-evaluator';
+import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/network/ip-address';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
+import { ADDRESSES, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
+import { multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+
+const model = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
+const summary = (to: string, protocol: number, port: number | null) =>
+  whoCanReach(model, { to, protocol, port }).sources.map((s) => `${s.kind} ${s.peer} ${s.verdict}`);
+
+describe('who can reach a destination', () => {
+  it.each([
+    { to: 'eni-web', protocol: 6, port: 22, sources: ['prefix-list pl-office allowed', 'security-group sg-web allowed'] },
+    { to: 'eni-web', protocol: 6, port: 443, sources: ['cidr 0.0.0.0/0 allowed', 'cidr ::/0 allowed', 'security-group sg-web allowed'] },
+    // The web tier's IPv6 address is refused by the app subnet's IPv6 catch-all (32768).
+    { to: 'i-app', protocol: 6, port: 8080, sources: ['security-group sg-web partly'] },
+    { to: 'eni-app', protocol: 6, port: 9090, sources: ['security-group sg-peer allowed'] },
+    // The app tier over IPv4 only: its IPv6 address meets the db subnet's IPv6 catch-all.
+    { to: 'eni-db', protocol: 6, port: 5432, sources: ['security-group sg-app partly'] },
+    { to: 'eni-db', protocol: 6, port: 22, sources: [] },
+    { to: 'eni-app', protocol: 1, port: null, sources: ['cidr 10.0.0.0/16 allowed'] },
+  ])('$to on $protocol/$port', ({ to, protocol, port, sources }) => {
+    expect(summary(to, protocol, port)).toEqual(sources);
+  });
+
+  it('lists the addresses a referenced group stands for, with the NACL entry deciding each', () => {
+    const [source] = whoCanReach(model, { to: 'eni-app', protocol: 6, port: 8080 }).sources;
+    expect(source.blocks.map((b) => [b.cidr, b.interfaceId, b.nacl.verdict, b.nacl.segments.map((s) => s.ruleNumber)])).toEqual([
+      ['10.0.1.10/32', 'eni-web', 'allow', [100]],
+      ['2600:1f00:a:1::10/128', 'eni-web', 'deny', [32768]],
+      ['10.0.1.11/32', 'eni-web2', 'allow', [100]],
+    ]);
+  });
+
+  it('names the part of a block an explicit deny refuses', () => {
+    const segments = networkAclBlockSegments(model, 'acl-public', 'ingress', 6, 22, parseCidr('0.0.0.0/0')!);
+    expect(segments).toEqual([
+      { cidr: '192.0.2.0/24', ruleNumber: 110, action: 'deny', uncertain: false },
+      { cidr: '0.0.0.0/0', ruleNumber: 115, action: 'allow', uncertain: false },
+    ]);
+  });
+
+  it('refuses a destination that is not an interface of the snapshot', () => {
+    expect(() => whoCanReach(model, { to: '8.8.8.8', protocol: 6, port: 1 })).toThrow(/not|no interface/);
+  });
+
+  it('block segments agree with the NACL evaluator for every address of the block', () => {
+    const blocks = ['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '10.0.1.0/24', '203.0.113.0/24', '::/0', '2600:1f00:a::/56', '10.0.2.20/32'];
+    fc.assert(fc.property(
+      snapshotArbitrary,
+      fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
+      fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
+      fc.constantFrom(6, 17, 1, 58, 50),
+      fc.constantFrom(22, 80, 443, 8080, 50000),
+      fc.constantFrom(...blocks),
+      (snapshot, aclId, direction, protocol, port, blockText) => {
+        const m = NetworkModel.fromSnapshot(snapshot);
+        const block = parseCidr(blockText)!;
+        const ported = protocol === 6 || protocol === 17 ? port : null;
+        const segments = networkAclBlockSegments(m, aclId, direction, protocol, ported, block)!;
+        for (const text of ADDRESSES) {
+          const address = parseIp(text)!;
+          if (!cidrContains(block, address)) continue;
+          const decided = segments.find((s) => cidrContains(parseCidr(s.cidr)!, address))!;
+          const direct = evaluateNetworkAcl(m, aclId, direction, protocol, ported, address);
+          if (decided.uncertain || direct.allowed === 'uncertain') continue;
+          expect([decided.ruleNumber, decided.action]).toEqual([direct.ruleNumber, direct.action]);
+        }
+      }), { numRuns: 400 });
+  });
+});
