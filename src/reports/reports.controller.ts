@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
@@ -7,6 +7,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { ApiProblemResponses, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { GetReportQuery } from './dto/get-report.query';
+import { ReportDataDto } from './dto/report-data.dto';
 import { ListReportsQuery } from './dto/list-reports.query';
 import { ReportPageDto } from './dto/report-page.dto';
 import { ReportsService } from './reports.service';
@@ -45,10 +46,11 @@ export class ReportsController {
       'model: totals by classification and severity, the most blocked services and peers, findings new, resolved and recurring ' +
       'in the period, and the trend against the previous report.',
   })
+  @ApiExtraModels(ReportDataDto)
   @ApiOkResponse({
     description: 'The report in the requested format, served inline with a file name (`Content-Disposition`).',
     content: {
-      'application/json': { schema: { type: 'object', description: 'The report model (`schemaVersion`, `period`, `targets`, `totals`, `findings`, `trend` …).', additionalProperties: true } },
+      'application/json': { schema: { $ref: getSchemaPath(ReportDataDto) } },
       'text/csv': RENDERED_TEXT,
       'text/markdown': RENDERED_TEXT,
       'text/html': RENDERED_TEXT,

@@ -70,7 +70,7 @@ describe('HTTP surface', () => {
     expect(response.body.status).toBe(400);
   });
 
-  it('answers a body of another media type than JSON or text with 415 problem+json, and text that is no DTO with 400', async () => {
+  it('answers a body of a media type it does not read with 415 problem+json, and form or text bodies that are no DTO with 400', async () => {
     const xml = await request(server())
       .post('/v1/api-keys')
       .set('authorization', `Bearer ${ADMIN_KEY}`)
@@ -86,6 +86,13 @@ describe('HTTP surface', () => {
       .send('name=ci');
     expect(text.status).toBe(400);
     expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const form = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .type('form')
+      .send('name=ci&scopes=everything');
+    expect(form.status).toBe(400);
+    expect(form.body).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
   });
 
   it('echoes a caller-supplied request id', async () => {

@@ -1,0 +1,288 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { FINDING_STATUSES } from '../../findings/finding-status';
+import { REPORT_SCHEMA_VERSION } from '../render/report-data';
+
+// The report model (src/reports/render/report-data.ts) as the json format serves it. Documentation
+// only: test/unit/reports/report-data-schema.spec.ts holds it to a built report.
+
+const CLASSIFICATIONS = ['likely-misconfiguration', 'likely-noise', 'uncertain'];
+const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+/** Counts by each of `keys`. */
+const counts = (keys: string[]) => ({
+  type: 'object' as const,
+  properties: Object.fromEntries(keys.map((key) => [key, { type: 'integer' as const }])),
+  required: keys,
+  selfRequired: true,
+});
+
+class ReportPeriodDto {
+  @ApiProperty({ format: 'date-time', description: 'Inclusive.' })
+  from!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Exclusive.' })
+  to!: string;
+}
+
+class ReportTargetDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ example: '111122223333' })
+  accountId!: string;
+
+  @ApiProperty({ example: 'eu-west-1' })
+  region!: string;
+}
+
+class ReportCountsDto {
+  @ApiProperty({ type: 'integer' })
+  total!: number;
+
+  @ApiProperty({ ...counts(CLASSIFICATIONS) })
+  byClassification!: Record<string, number>;
+
+  @ApiProperty({ ...counts(SEVERITIES) })
+  bySeverity!: Record<string, number>;
+}
+
+class ReportFindingTotalsDto {
+  @ApiProperty({ type: ReportCountsDto, description: 'Open or acknowledged when the report was built.' })
+  open!: ReportCountsDto;
+
+  @ApiProperty({ type: ReportCountsDto, description: 'First detected during the period.' })
+  new!: ReportCountsDto;
+
+  @ApiProperty({ type: ReportCountsDto, description: 'Resolved during the period.' })
+  resolved!: ReportCountsDto;
+
+  @ApiProperty({ type: ReportCountsDto, description: 'Reopened during the period after an earlier resolution.' })
+  recurring!: ReportCountsDto;
+}
+
+class ReportTotalsDto {
+  @ApiProperty({ type: 'integer' })
+  rejectedRecords!: number;
+
+  @ApiProperty({ type: ReportFindingTotalsDto })
+  findings!: ReportFindingTotalsDto;
+}
+
+class ReportServiceDto {
+  @ApiProperty({ type: 'integer', description: 'IANA protocol number.' })
+  protocol!: number;
+
+  @ApiProperty({ type: 'integer', nullable: true })
+  port!: number | null;
+
+  @ApiProperty({ example: 'tcp/443' })
+  label!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ type: 'integer' })
+  findings!: number;
+}
+
+class ReportPeerDto {
+  @ApiProperty({ example: '10.0.1.25' })
+  address!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ type: 'integer' })
+  findings!: number;
+}
+
+class ReportDeltaDto {
+  @ApiProperty()
+  previous!: number;
+
+  @ApiProperty()
+  current!: number;
+
+  @ApiProperty()
+  change!: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Null when the previous value was zero.' })
+  changePercent!: number | null;
+}
+
+class ReportTrendDto {
+  @ApiProperty({ format: 'uuid' })
+  previousReportId!: string;
+
+  @ApiProperty({ type: ReportPeriodDto })
+  previousPeriod!: ReportPeriodDto;
+
+  @ApiProperty({ type: ReportDeltaDto })
+  rejectedRecords!: ReportDeltaDto;
+
+  @ApiProperty({ type: ReportDeltaDto })
+  openFindings!: ReportDeltaDto;
+
+  @ApiProperty({ type: ReportDeltaDto })
+  newFindings!: ReportDeltaDto;
+
+  @ApiProperty({ type: ReportDeltaDto })
+  resolvedFindings!: ReportDeltaDto;
+
+  @ApiProperty({ type: ReportDeltaDto })
+  recurringFindings!: ReportDeltaDto;
+}
+
+class ReportCoverageGapDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ enum: ['vpc', 'subnet', 'network-interface'] })
+  resourceType!: string;
+
+  @ApiProperty()
+  resourceId!: string;
+
+  @ApiProperty()
+  reason!: string;
+}
+
+class ReportSeriesPointDto {
+  @ApiProperty({ format: 'date-time', description: 'Bucket start.' })
+  start!: string;
+
+  @ApiProperty({ type: 'integer' })
+  rejectedRecords!: number;
+}
+
+class ReportSeriesDto {
+  @ApiProperty({ type: 'integer', example: 3600 })
+  bucketSeconds!: number;
+
+  @ApiProperty({ type: [ReportSeriesPointDto] })
+  points!: ReportSeriesPointDto[];
+}
+
+class ReportTicketDto {
+  @ApiProperty({ enum: ['jira', 'servicenow'] })
+  system!: string;
+
+  @ApiProperty()
+  key!: string;
+
+  @ApiProperty()
+  url!: string;
+}
+
+class ReportFindingRowDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty()
+  fingerprint!: string;
+
+  @ApiProperty({ enum: FINDING_STATUSES })
+  status!: string;
+
+  @ApiProperty({ enum: ['new', 'recurring', 'resolved', 'ongoing'], description: 'What happened to the finding during the period.' })
+  lifecycle!: string;
+
+  @ApiProperty({ enum: CLASSIFICATIONS })
+  classification!: string;
+
+  @ApiProperty({ enum: SEVERITIES })
+  severity!: string;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty()
+  blockedBy!: string;
+
+  @ApiProperty()
+  direction!: string;
+
+  @ApiProperty()
+  service!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ type: 'integer' })
+  packets!: number;
+
+  @ApiProperty({ type: 'integer' })
+  peers!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  firstSeen!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastSeen!: string;
+
+  @ApiProperty()
+  fixSummary!: string;
+
+  @ApiProperty({ type: Boolean, nullable: true })
+  fixVerified!: boolean | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  awsCli!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  terraform!: string | null;
+
+  @ApiProperty({ type: [String] })
+  risks!: string[];
+
+  @ApiProperty({ type: ReportTicketDto, nullable: true })
+  ticket!: ReportTicketDto | null;
+}
+
+/** A report in the json format: the stored model every other format is rendered from. */
+@ApiSchema({ name: 'ReportData', description: 'A report as `GET /v1/reports/{id}?format=json` serves it; csv, markdown and html render the same model.' })
+export class ReportDataDto {
+  @ApiProperty({ type: 'integer', enum: [REPORT_SCHEMA_VERSION] })
+  schemaVersion!: number;
+
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  generatedAt!: string;
+
+  @ApiProperty({ type: ReportPeriodDto })
+  period!: ReportPeriodDto;
+
+  @ApiProperty({ type: [ReportTargetDto] })
+  targets!: ReportTargetDto[];
+
+  @ApiProperty({ type: ReportTotalsDto })
+  totals!: ReportTotalsDto;
+
+  @ApiProperty({ type: [ReportServiceDto], description: 'The most blocked services.' })
+  topServices!: ReportServiceDto[];
+
+  @ApiProperty({ type: [ReportPeerDto], description: 'The peers most blocked.' })
+  topPeers!: ReportPeerDto[];
+
+  @ApiProperty({ type: ReportTrendDto, nullable: true, description: 'Against the previous report of the schedule; null for the first.' })
+  trend!: ReportTrendDto | null;
+
+  @ApiProperty({ type: [ReportCoverageGapDto], description: 'VPCs, subnets and interfaces in scope with no active flow log capturing REJECT traffic: what is not logged cannot be diagnosed.' })
+  coverageGaps!: ReportCoverageGapDto[];
+
+  @ApiProperty({ type: ReportSeriesDto, description: 'Rejected records over the period, in buckets.' })
+  rejectedSeries!: ReportSeriesDto;
+
+  @ApiProperty({ type: [ReportFindingRowDto] })
+  findings!: ReportFindingRowDto[];
+}
