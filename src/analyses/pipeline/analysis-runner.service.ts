@@ -211,38 +211,39 @@ export class AnalysisRunner {
       };
     }
     const aggregates: FlowAggregate[] = [];
-    const statistics: AnalysisStatistics = { bytesScanned: 0, estimatedCostUsd: 0, queryExecutionIds: [] };
-    for (const kind of ['reject', 'accept'] as const) {
-      const result = await this.athena.run(
-        {
-          analysisId: analysis.id,
-          attempt: payload.attempt,
-          kind,
-          target: awsTargetOf(target),
-          config: {
-            catalog: source.catalog,
-            database: source.database,
-            table: source.table,
-            workgroup: source.workgroup,
-            outputLocation: source.outputLocation,
-            layout: source.layout,
-            logFormat: source.logFormat,
-            logDestination: source.logDestination ?? null,
-          },
-          from: window.from,
-          to: window.to,
-          scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
-          flowLogs: snapshot.FlowLogs ?? null,
-          signal,
+    // One scan of the table per window: the REJECT aggregates and the ACCEPT evidence the
+    // diagnosis uses (reverse flows, services accepted per interface) come back together.
+    const result = await this.athena.run(
+      {
+        analysisId: analysis.id,
+        attempt: payload.attempt,
+        kind: 'window',
+        target: awsTargetOf(target),
+        config: {
+          catalog: source.catalog,
+          database: source.database,
+          table: source.table,
+          workgroup: source.workgroup,
+          outputLocation: source.outputLocation,
+          layout: source.layout,
+          logFormat: source.logFormat,
+          logDestination: source.logDestination ?? null,
         },
-        (aggregate) => {
-          aggregates.push(aggregate);
-        },
-      );
-      statistics.bytesScanned! += result.dataScannedBytes;
-      statistics.estimatedCostUsd! += result.estimatedCostUsd;
-      statistics.queryExecutionIds!.push(result.queryExecutionId);
-    }
+        from: window.from,
+        to: window.to,
+        scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
+        flowLogs: snapshot.FlowLogs ?? null,
+        signal,
+      },
+      (aggregate) => {
+        aggregates.push(aggregate);
+      },
+    );
+    const statistics: AnalysisStatistics = {
+      bytesScanned: result.dataScannedBytes,
+      estimatedCostUsd: result.estimatedCostUsd,
+      queryExecutionIds: [result.queryExecutionId],
+    };
     statistics.aggregates = aggregates.length;
     statistics.rejectedRecords = sumRecords(aggregates, 'REJECT');
     statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
