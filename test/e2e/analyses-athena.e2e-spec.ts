@@ -6,7 +6,7 @@ import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../utils/test-app';
 import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
+import { AthenaEmulator, DEFAULT_TABLE } from '../integration/analysis-support/aws-athena-emulator';
 import { acceptEvidence } from '../integration/analysis-support/aws-athena-evidence';
 import { EC2_LIST_CALLS, MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
 import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../integration/analysis-support/aws-sample-responses';
@@ -274,6 +274,25 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(rejectQueries).toHaveLength(2);
     expect(rejectQueries[1].token).not.toBe(rejectQueries[0].token);
     expect(done.statistics.queryExecutionIds).not.toContain(rejectQueries[0].id);
+  });
+
+  it('reads the table again before each analysis: a date-typed partition is compared as a date, a table without the needed columns fails before any query', async () => {
+    const targetId = await createTarget(athenaTargetBody({ name: 'retyped' }));
+    // The table was re-created with `day` as a date since the target was stored (as AWS's documentation creates it).
+    account.athena.table = { ...DEFAULT_TABLE, partitionKeys: [{ Name: 'day', Type: 'date' }] };
+    await analyse(server(), targetId);
+    const [start] = account.athena.starts;
+    expect(start.QueryString).toContain('"day" BETWEEN CAST(? AS date) AND CAST(? AS date)');
+    expect(start.ExecutionParameters!.slice(-2)).toEqual(["'2026-11-23'", "'2026-11-25'"]);
+    expect(account.athena.tableRequests.at(-1)).toMatchObject({ CatalogName: 'AwsDataCatalog', DatabaseName: 'vpc_flow_logs', TableName: 'shop_flow_logs' });
+
+    account.athena.reset();
+    account.athena.table = { ...DEFAULT_TABLE, columns: DEFAULT_TABLE.columns.filter((c) => c.Name !== 'action') };
+    const created = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'AWS.INVALID_CONFIGURATION', stage: 'query', permanent: true } });
+    expect(failed.failure.reason).toMatch(/shop_flow_logs cannot be queried: flowSource.table: the table has no column action/);
+    expect(account.athena.starts).toHaveLength(0);
   });
 
   it('a target without logFormat reads the LogFormat of the flow log at its logDestination, among S3 flow logs of different formats', async () => {

@@ -4,6 +4,11 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AthenaFlowSource } from '../../aws/athena-flow-source';
+import type { AthenaPartitionLayout } from '../../aws/athena-query-builder';
+import { AthenaTableInspector } from '../../aws/athena-table-inspector';
+import { planAthenaTable } from '../../aws/athena-table-layout';
+import { AwsAdapterError } from '../../aws/aws-adapter.error';
+import type { AwsTarget } from '../../aws/aws-target';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
@@ -65,6 +70,7 @@ export class AnalysisRunner {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly snapshots: TargetSnapshotLoader,
     private readonly athena: AthenaFlowSource,
+    private readonly tables: AthenaTableInspector,
     private readonly persister: FindingsPersister,
     private readonly events: EventsService,
     config: ConfigService<AppConfig, true>,
@@ -210,6 +216,8 @@ export class AnalysisRunner {
         },
       };
     }
+    const aws = awsTargetOf(target);
+    const layout = await this.validatedLayout(aws, source);
     const aggregates: FlowAggregate[] = [];
     // One scan of the table per window: the REJECT aggregates and the ACCEPT evidence the
     // diagnosis uses (reverse flows, services accepted per interface) come back together.
@@ -218,14 +226,14 @@ export class AnalysisRunner {
         analysisId: analysis.id,
         attempt: payload.attempt,
         kind: 'window',
-        target: awsTargetOf(target),
+        target: aws,
         config: {
           catalog: source.catalog,
           database: source.database,
           table: source.table,
           workgroup: source.workgroup,
           outputLocation: source.outputLocation,
-          layout: source.layout,
+          layout,
           logFormat: source.logFormat,
           logDestination: source.logDestination ?? null,
         },
@@ -249,6 +257,25 @@ export class AnalysisRunner {
     statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
     statistics.records = statistics.rejectedRecords + statistics.acceptedRecords;
     return { aggregates, statistics };
+  }
+
+  /**
+   * The table is read again (GetTableMetadata) before each analysis: a target stored before its
+   * layout carried the table's types, or a table changed since, gets the layout the table has
+   * now, and a table the query cannot run on fails the analysis with the reason, before any
+   * query is paid for.
+   */
+  private async validatedLayout(aws: AwsTarget, source: Extract<TargetEntity['flowSource'], { type: 'athena' }>): Promise<AthenaPartitionLayout> {
+    const schema = await this.tables.read(aws, source);
+    const plan = planAthenaTable(schema, source.layout, source.logFormat);
+    if (plan.problems.length > 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `the Athena table ${source.database}.${source.table} cannot be queried: ${plan.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        { problems: plan.problems },
+      );
+    }
+    return plan.layout;
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {
