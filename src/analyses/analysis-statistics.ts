@@ -5,6 +5,7 @@ export interface AnalysisStatistics {
   /** Flow-log records read (files) or summed over the aggregates Athena returned. */
   records?: number;
   rejectedRecords?: number;
+  /** Files: every ACCEPT record read; Athena: the ACCEPT records of the evidence returned (reverse flows, accepted peers of rejected services). */
   acceptedRecords?: number;
   /** Distinct aggregated flows (REJECT and ACCEPT). */
   aggregates?: number;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AthenaFlowSource } from '../aws/athena-flow-source';
+import { AthenaTableInspector } from '../aws/athena-table-inspector';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { AppConfig } from '../config/app-config';
@@ -24,6 +25,7 @@ import { Clock } from '../common/clock/clock';
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
+    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
     TargetSnapshotLoader,
     FindingsPersister,
     AnalysisRunner,

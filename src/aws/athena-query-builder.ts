@@ -52,7 +52,18 @@ export interface AthenaScopePartitions {
   regionColumn?: string | null;
 }
 
-export type FlowQueryKind = 'reject' | 'accept';
+/**
+ * What a query returns: REJECT aggregates, ACCEPT aggregates, or — what analyses run, one scan
+ * per window — the REJECT aggregates with the ACCEPT evidence the diagnosis uses (`window`).
+ */
+export type FlowQueryKind = 'reject' | 'accept' | 'window';
+
+/**
+ * At most this many accepted peers per service (interface, protocol, service port and side) of a
+ * rejected flow are returned on each side, those not rejected there first: the diagnosis only asks
+ * whether the service was accepted from a peer outside a finding.
+ */
+export const ACCEPTED_PEERS_PER_SERVICE = 50;
 
 export interface FlowQueryInput {
   table: AthenaTableRef;
@@ -151,7 +162,7 @@ export class AthenaQueryBuilder {
     const params: string[] = [];
     const where = this.whereClause(input, fields, params);
     const source = this.tableName(input.table);
-    const sql = [
+    const aggregate = [
       'SELECT',
       '  interface_id,',
       '  arbitrary(account_id) AS account_id,',
@@ -191,7 +202,8 @@ export class AthenaQueryBuilder {
       '  ) f',
       ') k',
       'GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action',
-    ].join('\n');
+    ];
+    const sql = (input.kind === 'window' ? windowEvidence(aggregate) : aggregate).join('\n');
 
     const bytes = Buffer.byteLength(sql, 'utf8');
     if (bytes > ATHENA_MAX_QUERY_BYTES) {
@@ -212,8 +224,9 @@ export class AthenaQueryBuilder {
    * without `start`, returns a typed NULL.
    */
   private hourlyRecords(kind: FlowQueryKind, fields: Set<string>): string {
-    if (kind !== 'reject' || !fields.has('start')) return 'CAST(NULL AS varchar) AS hourly_records';
-    return 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
+    if (kind === 'accept' || !fields.has('start')) return 'CAST(NULL AS varchar) AS hourly_records';
+    const histogram = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON))';
+    return kind === 'reject' ? `${histogram} AS hourly_records` : `CASE WHEN action = 'REJECT' THEN ${histogram} END AS hourly_records`;
   }
 
   private tableName(table: AthenaTableRef): string {
@@ -269,7 +282,7 @@ export class AthenaQueryBuilder {
     const fromSec = Math.floor(input.from.getTime() / 1000);
     const toSec = Math.ceil(input.to.getTime() / 1000);
 
-    const where = [`"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`];
+    const where = [input.kind === 'window' ? `"action" IN (${str('REJECT')}, ${str('ACCEPT')})` : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`];
     if (fields.has('log-status')) where.push(`"log_status" = ${str('OK')}`);
     where.push(
       `"interface_id" IS NOT NULL`,
@@ -368,6 +381,61 @@ export class AthenaQueryBuilder {
     }
     return terms;
   }
+}
+
+/**
+ * The one query of a window: the aggregate of REJECT and ACCEPT records (one scan of the table),
+ * then, over that result only — window functions, no second read of the table — every REJECT
+ * aggregate and the ACCEPT aggregates the diagnosis uses, so the rows returned stay bounded by
+ * the rejected ones:
+ * - the reverse of a rejected flow accepted at the same interface (return-traffic detection:
+ *   same interface and protocol, addresses swapped, key ports swapped, the ephemeral side `*`);
+ * - for each service of a rejected flow (interface, protocol, service port, side), up to
+ *   ACCEPTED_PEERS_PER_SERVICE accepted peers on each side, peers not rejected there first
+ *   (the "accepted from other peers" signal).
+ * The rules are the engine's (ReturnTrafficIndex, TrafficContext, servicePortOf).
+ */
+export function windowEvidence(aggregate: string[], peersPerService = ACCEPTED_PEERS_PER_SERVICE): string[] {
+  const service = 'interface_id, protocol, service_key, side_key';
+  const conversation = 'interface_id, protocol, least(src_end, dst_end), greatest(src_end, dst_end)';
+  const rejected = "CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END";
+  return [
+    `SELECT ${FLOW_AGGREGATE_COLUMNS.join(', ')}`,
+    'FROM (',
+    '  SELECT e.*,',
+    `    dense_rank() OVER (PARTITION BY ${service}, action ORDER BY src_peer_rejected, srcaddr) AS src_rank,`,
+    `    row_number() OVER (PARTITION BY ${service}, action, srcaddr ORDER BY records DESC, dstaddr, flow_direction) AS src_row,`,
+    `    dense_rank() OVER (PARTITION BY ${service}, action ORDER BY dst_peer_rejected, dstaddr) AS dst_rank,`,
+    `    row_number() OVER (PARTITION BY ${service}, action, dstaddr ORDER BY records DESC, srcaddr, flow_direction) AS dst_row`,
+    '  FROM (',
+    '    SELECT c.*,',
+    `      max(CASE WHEN action = 'REJECT' AND src_end <= dst_end THEN 1 ELSE 0 END) OVER (PARTITION BY ${conversation}) AS rejected_low_first,`,
+    `      max(CASE WHEN action = 'REJECT' AND src_end >= dst_end THEN 1 ELSE 0 END) OVER (PARTITION BY ${conversation}) AS rejected_high_first,`,
+    `      max(${rejected}) OVER (PARTITION BY ${service}) AS service_rejected,`,
+    `      max(${rejected}) OVER (PARTITION BY ${service}, srcaddr) AS src_peer_rejected,`,
+    `      max(${rejected}) OVER (PARTITION BY ${service}, dstaddr) AS dst_peer_rejected`,
+    '    FROM (',
+    '      SELECT a.*,',
+    // servicePortOf: the kept side's port, else the lower one; none for protocols without ports.
+    "        coalesce(CAST(CASE WHEN protocol NOT IN (6, 17, 132) THEN NULL WHEN service_port_side = 'src' THEN srcport",
+    "          WHEN service_port_side = 'dst' THEN dstport WHEN srcport IS NULL OR dstport IS NULL THEN coalesce(srcport, dstport)",
+    "          ELSE least(srcport, dstport) END AS varchar), '-') AS service_key,",
+    "        coalesce(service_port_side, '-') AS side_key,",
+    // The ends of the conversation as ReturnTrafficIndex keys them: address and port, the ephemeral port `*`.
+    "        srcaddr || '|' || CASE WHEN service_port_side = 'dst' THEN '*' ELSE coalesce(CAST(srcport AS varchar), '-') END AS src_end,",
+    "        dstaddr || '|' || CASE WHEN service_port_side = 'src' THEN '*' ELSE coalesce(CAST(dstport AS varchar), '-') END AS dst_end",
+    '      FROM (',
+    ...aggregate.map((line) => `        ${line}`),
+    '      ) a',
+    '    ) c',
+    '  ) e',
+    ') r',
+    "WHERE action = 'REJECT'",
+    '  OR (src_end < dst_end AND rejected_high_first = 1)',
+    '  OR (src_end > dst_end AND rejected_low_first = 1)',
+    '  OR (src_end = dst_end AND rejected_low_first = 1)',
+    `  OR (service_rejected = 1 AND ((src_row = 1 AND src_rank <= ${peersPerService}) OR (dst_row = 1 AND dst_rank <= ${peersPerService})))`,
+  ];
 }
 
 const HOURLY_FORMATS = new Set<AthenaDatePartitionFormat>(['yyyy/MM/dd/HH', 'yyyy-MM-dd-HH']);

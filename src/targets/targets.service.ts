@@ -20,7 +20,7 @@ import { TargetDto } from './dto/target.dto';
 import type { UpdateTargetDto } from './dto/update-target.dto';
 import { AthenaTableUnreadableError } from './athena-table-unreadable.error';
 import { TargetNotFoundError } from './target-not-found.error';
-import type { AthenaFlowSourceSettings, ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
+import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
 import { TargetEntity } from './target.entity';
 
 @Injectable()
@@ -45,7 +45,7 @@ export class TargetsService {
       flowSource: await this.flowSourceOf(dto.flowSource),
       configSource: await this.configSourceOf(dto.configSource),
     });
-    await this.checkAthenaTable(entity, dto.flowSource.type === 'athena' ? (dto.flowSource.layout === undefined ? null : entity.flowSource) : null);
+    await this.checkAthenaTable(entity, dto.flowSource.layout !== undefined);
     return TargetDto.fromEntity(await this.targets.save(entity));
   }
 
@@ -76,8 +76,7 @@ export class TargetsService {
     const reachesTable = dto.flowSource !== undefined || dto.accountId !== undefined || dto.region !== undefined || dto.access !== undefined;
     if (reachesTable && entity.flowSource.type === 'athena') {
       // A new flow source states its layout or leaves it to the table; an unchanged one keeps the stored layout.
-      const statesLayout = dto.flowSource === undefined || dto.flowSource.layout !== undefined;
-      await this.checkAthenaTable(entity, statesLayout ? entity.flowSource : null);
+      await this.checkAthenaTable(entity, dto.flowSource === undefined || dto.flowSource.layout !== undefined);
     }
     return TargetDto.fromEntity(await this.targets.save(entity));
   }
@@ -109,13 +108,13 @@ export class TargetsService {
   /**
    * Reads the Athena table of a target (GetTableMetadata) and refuses it when the query could not
    * run on it, naming the reason; otherwise stores the layout with the table's own column types
-   * (and the account and region partitions it has). `stated` is the flow source whose layout the
-   * request gave, or null to read the layout off the table's partition keys.
+   * (and the account and region partitions it has). With `statesLayout` false the layout is read
+   * off the table's partition keys; otherwise the target's layout is an override, checked.
    */
-  private async checkAthenaTable(entity: TargetEntity, stated: AthenaFlowSourceSettings | FlowSourceSettings | null): Promise<void> {
+  private async checkAthenaTable(entity: TargetEntity, statesLayout: boolean): Promise<void> {
     const source = entity.flowSource;
     if (source.type !== 'athena') return;
-    const statedLayout = stated && stated.type === 'athena' ? stated.layout : null;
+    const statedLayout = statesLayout ? source.layout : null;
     let schema: AthenaTableSchema;
     try {
       schema = await this.tables.read(

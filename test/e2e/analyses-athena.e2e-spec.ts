@@ -6,7 +6,8 @@ import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../utils/test-app';
 import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator } from '../integration/analysis-support/aws-athena-emulator';
+import { AthenaEmulator, DEFAULT_TABLE } from '../integration/analysis-support/aws-athena-emulator';
+import { acceptEvidence } from '../integration/analysis-support/aws-athena-evidence';
 import { EC2_LIST_CALLS, MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
 import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../integration/analysis-support/aws-sample-responses';
 import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
@@ -84,8 +85,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
   }
 
   it('reads the snapshot page by page, queries Athena with bound parameters, and finds what the files-based analysis finds', async () => {
-    const sizes = { reject: 3 * GIB + 17, accept: 9 * GIB };
-    account.athena.scriptFor = (kind) => ({ states: ['QUEUED', 'QUEUED', 'RUNNING', 'RUNNING', 'SUCCEEDED'], dataScannedBytes: sizes[kind] });
+    const scanned = 9 * GIB + 17;
+    account.athena.scriptFor = () => ({ states: ['QUEUED', 'QUEUED', 'RUNNING', 'RUNNING', 'SUCCEEDED'], dataScannedBytes: scanned });
     const targetId = await createTarget(athenaTargetBody());
     const done = await analyse(server(), targetId);
 
@@ -101,36 +102,37 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
       .query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
     expect(stored.snapshot).toEqual({ ...snapshot, SecurityGroupRules: [] });
 
-    // Athena: one query per kind, named table, values only as execution parameters.
-    expect(account.athena.starts).toHaveLength(2);
-    const [reject, accept] = account.athena.starts;
-    for (const start of [reject, accept]) {
-      expect(start.QueryString).toContain('FROM "AwsDataCatalog"."vpc_flow_logs"."shop_flow_logs"');
-      expect(start.QueryString).not.toMatch(/'(REJECT|ACCEPT|OK)'|2026/);
-      expect(start.QueryString!.split('?').length - 1).toBe(start.ExecutionParameters!.length);
-      expect(start.WorkGroup).toBe('sgdoctor');
-      expect(start.ResultConfiguration).toEqual({ OutputLocation: 's3://shop-athena-results/sgdoctor/' });
-      expect(start.ClientRequestToken).toMatch(/^sgdoctor-(reject|accept)-[0-9a-f]{32,}$/);
-    }
+    // Athena: one query, one scan of the window, named table, values only as execution parameters.
+    expect(account.athena.starts).toHaveLength(1);
+    const [start] = account.athena.starts;
+    expect(start.QueryString).toContain('FROM "AwsDataCatalog"."vpc_flow_logs"."shop_flow_logs"');
+    expect(start.QueryString!.split('FROM "AwsDataCatalog"').length - 1).toBe(1);
+    expect(start.QueryString).not.toMatch(/'(ACCEPT|OK)'|2026/);
+    expect(start.QueryString!.split('?').length - 1).toBe(start.ExecutionParameters!.length);
+    expect(start.WorkGroup).toBe('sgdoctor');
+    expect(start.ResultConfiguration).toEqual({ OutputLocation: 's3://shop-athena-results/sgdoctor/' });
+    expect(start.ClientRequestToken).toMatch(/^sgdoctor-window-[0-9a-f]{32,}$/);
     const fromSec = String(Date.parse(SAMPLE_WINDOW.from) / 1000);
     const toSec = String(Date.parse(SAMPLE_WINDOW.to) / 1000);
-    expect(reject.ExecutionParameters).toEqual(["'REJECT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
-    expect(accept.ExecutionParameters).toEqual(["'ACCEPT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
-    expect(reject.ClientRequestToken).not.toBe(accept.ClientRequestToken);
+    expect(start.ExecutionParameters).toEqual(["'REJECT'", "'ACCEPT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
 
-    // Results: read page by page, never more than 1000 rows asked for.
+    // Results: the REJECT aggregates and only the ACCEPT evidence, page by page, never more than 1000 rows asked for.
+    const evidence = acceptEvidence(aggregates.reject, aggregates.accept);
+    expect(evidence.length).toBeGreaterThan(0);
+    expect(evidence.length).toBeLessThan(aggregates.accept.length);
+    const pages = Math.ceil((aggregates.reject.length + evidence.length) / 1000);
     expect(account.athena.resultRequests.every((r) => r.MaxResults !== undefined && r.MaxResults <= 1000)).toBe(true);
-    expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([null, null, 'results-next-1']);
+    expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([null, ...Array.from({ length: pages - 1 }, (_, i) => `results-next-${i + 1}`)]);
 
-    // Statistics: bytes scanned and the cost Athena bills for them.
+    // Statistics: the bytes of the one scan and the cost Athena bills for them.
     const ids = account.athena.queries.map((q) => q.id);
     expect(done.statistics).toMatchObject({
-      bytesScanned: sizes.reject + sizes.accept,
+      bytesScanned: scanned,
       queryExecutionIds: ids,
-      aggregates: aggregates.reject.length + aggregates.accept.length,
+      aggregates: aggregates.reject.length + evidence.length,
       rejectedRecords: aggregates.reject.reduce((sum, a) => sum + a.records, 0),
     });
-    expect(done.statistics.estimatedCostUsd).toBeCloseTo(estimateAthenaCostUsd(sizes.reject, 5) + estimateAthenaCostUsd(sizes.accept, 5), 12);
+    expect(done.statistics.estimatedCostUsd).toBeCloseTo(estimateAthenaCostUsd(scanned, 5), 12);
     expect(done.statistics.estimatedCostUsd).toBeGreaterThan(0);
 
     // The same data through the files-based path gives the same findings.
@@ -162,7 +164,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     await analyse(server(), targetId, { from: '2026-11-24T13:00:00Z', to: '2026-11-24T18:00:00Z' });
     // A window off the hour sees only part of its first and last hours: they must not shrink.
     await analyse(server(), targetId, { from: '2026-11-24T14:30:00Z', to: '2026-11-24T16:20:00Z' });
-    const windows = account.athena.queries.filter((q) => q.kind === 'reject').map((q) => q.input.ExecutionParameters!.slice(2, 4));
+    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(3, 5));
     expect(windows).toHaveLength(4);
     expect(new Set(windows.map(String)).size).toBe(4);
 
@@ -181,7 +183,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
   it('a job retried after a transient error starts no second query: the same ClientRequestToken re-attaches to it', async () => {
     let failures = 0;
     account.athena.onPoll = (query, state) => {
-      if (query.kind === 'reject' && state === 'RUNNING' && failures === 0) {
+      if (query.kind === 'window' && state === 'RUNNING' && failures === 0) {
         failures += 1;
         throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
           name: 'InternalServerException',
@@ -194,11 +196,11 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     const done = await analyse(server(), targetId);
 
     expect(failures).toBe(1);
-    const rejectStarts = account.athena.starts.filter((s) => s.ExecutionParameters?.[0] === "'REJECT'");
+    const rejectStarts = account.athena.starts;
     expect(rejectStarts).toHaveLength(2);
     expect(rejectStarts[0].ClientRequestToken).toBe(rejectStarts[1].ClientRequestToken);
     expect(rejectStarts[0].QueryString).toBe(rejectStarts[1].QueryString);
-    expect(account.athena.queries.filter((q) => q.kind === 'reject')).toHaveLength(1);
+    expect(account.athena.queries.filter((q) => q.kind === 'window')).toHaveLength(1);
     expect(done.statistics.queryExecutionIds).toEqual(account.athena.queries.map((q) => q.id));
     expect(done.attempt).toBe(0);
     // A success is not reported with the failure of the attempt before it.
@@ -208,7 +210,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
   it('a FAILED query fails the analysis with Athena’s reason; a retry runs a fresh query to success', async () => {
     const reason = "TABLE_NOT_FOUND: line 31:12: Table 'awsdatacatalog.vpc_flow_logs.shop_flow_logs' does not exist";
     account.athena.scriptFor = (kind, started) =>
-      kind === 'reject' && started === 0
+      kind === 'window' && started === 0
         ? {
             states: ['QUEUED', 'RUNNING', 'FAILED'],
             stateChangeReason: reason,
@@ -232,7 +234,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(retried.body).toMatchObject({ status: 'queued', attempt: 1, failure: null });
     const done = await waitForAnalysis(server(), created.body.id);
     expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
-    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'reject');
+    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'window');
     expect(rejectQueries).toHaveLength(2);
     expect(rejectQueries[1].token).not.toBe(rejectQueries[0].token);
     expect(done.statistics.queryExecutionIds).toContain(rejectQueries[1].id);
@@ -252,7 +254,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     await until(() => account.athena.stops.length > 0, 'StopQueryExecution');
     expect(account.athena.stops).toEqual([account.athena.queries[0].id]);
 
-    // The worker lets go: no results are read, no accept query starts, nothing is persisted.
+    // The worker lets go: no results are read, no other query starts, nothing is persisted.
     const pollsAtStop = account.athena.queries[0].polls;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(account.athena.queries[0].polls).toBeLessThanOrEqual(pollsAtStop + 1);
@@ -268,10 +270,29 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(retried.status).toBe(202);
     const done = await waitForAnalysis(server(), created.body.id);
     expect(done).toMatchObject({ status: 'succeeded', attempt: 1, failure: null });
-    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'reject');
+    const rejectQueries = account.athena.queries.filter((q) => q.kind === 'window');
     expect(rejectQueries).toHaveLength(2);
     expect(rejectQueries[1].token).not.toBe(rejectQueries[0].token);
     expect(done.statistics.queryExecutionIds).not.toContain(rejectQueries[0].id);
+  });
+
+  it('reads the table again before each analysis: a date-typed partition is compared as a date, a table without the needed columns fails before any query', async () => {
+    const targetId = await createTarget(athenaTargetBody({ name: 'retyped' }));
+    // The table was re-created with `day` as a date since the target was stored (as AWS's documentation creates it).
+    account.athena.table = { ...DEFAULT_TABLE, partitionKeys: [{ Name: 'day', Type: 'date' }] };
+    await analyse(server(), targetId);
+    const [start] = account.athena.starts;
+    expect(start.QueryString).toContain('"day" BETWEEN CAST(? AS date) AND CAST(? AS date)');
+    expect(start.ExecutionParameters!.slice(-2)).toEqual(["'2026-11-23'", "'2026-11-25'"]);
+    expect(account.athena.tableRequests.at(-1)).toMatchObject({ CatalogName: 'AwsDataCatalog', DatabaseName: 'vpc_flow_logs', TableName: 'shop_flow_logs' });
+
+    account.athena.reset();
+    account.athena.table = { ...DEFAULT_TABLE, columns: DEFAULT_TABLE.columns.filter((c) => c.Name !== 'action') };
+    const created = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'AWS.INVALID_CONFIGURATION', stage: 'query', permanent: true } });
+    expect(failed.failure.reason).toMatch(/shop_flow_logs cannot be queried: flowSource.table: the table has no column action/);
+    expect(account.athena.starts).toHaveLength(0);
   });
 
   it('a target without logFormat reads the LogFormat of the flow log at its logDestination, among S3 flow logs of different formats', async () => {
@@ -294,18 +315,18 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     // The VPC log's destination, as an s3:// URL: the query reads the version 5 columns (vpc-id among them).
     const vpcTarget = await targetAt('vpc-log', 's3://shop-flow-logs-111122223333/');
     const done = await analyse(server(), vpcTarget);
-    expect(account.athena.starts).toHaveLength(2);
+    expect(account.athena.starts).toHaveLength(1);
     for (const start of account.athena.starts) {
       expect(start.QueryString).not.toContain('CAST(NULL AS varchar) AS vpc_id');
       expect(start.QueryString).toContain('"vpc_id"');
     }
-    expect(done.statistics.aggregates).toBe(aggregates.reject.length + aggregates.accept.length);
+    expect(done.statistics.aggregates).toBe(aggregates.reject.length + acceptEvidence(aggregates.reject, aggregates.accept).length);
     expect((await allFindings(server(), vpcTarget)).length).toBe(done.statistics.findings.total);
 
     // The subnet log's destination, as its ARN: the version 2 columns, no vpc-id.
     account.athena.reset();
     await analyse(server(), await targetAt('subnet-log', `${vpcLog.LogDestination}/subnet-rejects`));
-    expect(account.athena.starts).toHaveLength(2);
+    expect(account.athena.starts).toHaveLength(1);
     for (const start of account.athena.starts) expect(start.QueryString).toContain('CAST(NULL AS varchar) AS vpc_id');
   });
 });

@@ -4,6 +4,11 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AthenaFlowSource } from '../../aws/athena-flow-source';
+import type { AthenaPartitionLayout } from '../../aws/athena-query-builder';
+import { AthenaTableInspector } from '../../aws/athena-table-inspector';
+import { planAthenaTable } from '../../aws/athena-table-layout';
+import { AwsAdapterError } from '../../aws/aws-adapter.error';
+import type { AwsTarget } from '../../aws/aws-target';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
@@ -66,6 +71,7 @@ export class AnalysisRunner {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly snapshots: TargetSnapshotLoader,
     private readonly athena: AthenaFlowSource,
+    private readonly tables: AthenaTableInspector,
     private readonly persister: FindingsPersister,
     private readonly events: EventsService,
     private readonly clock: Clock,
@@ -215,44 +221,66 @@ export class AnalysisRunner {
         },
       };
     }
+    const aws = awsTargetOf(target);
+    const layout = await this.validatedLayout(aws, source);
     const aggregates: FlowAggregate[] = [];
-    const statistics: AnalysisStatistics = { bytesScanned: 0, estimatedCostUsd: 0, queryExecutionIds: [] };
-    for (const kind of ['reject', 'accept'] as const) {
-      const result = await this.athena.run(
-        {
-          analysisId: analysis.id,
-          attempt: payload.attempt,
-          kind,
-          target: awsTargetOf(target),
-          config: {
-            catalog: source.catalog,
-            database: source.database,
-            table: source.table,
-            workgroup: source.workgroup,
-            outputLocation: source.outputLocation,
-            layout: source.layout,
-            logFormat: source.logFormat,
-            logDestination: source.logDestination ?? null,
-          },
-          from: window.from,
-          to: window.to,
-          scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
-          flowLogs: snapshot.FlowLogs ?? null,
-          signal,
+    // One scan of the table per window: the REJECT aggregates and the ACCEPT evidence the
+    // diagnosis uses (reverse flows, services accepted per interface) come back together.
+    const result = await this.athena.run(
+      {
+        analysisId: analysis.id,
+        attempt: payload.attempt,
+        kind: 'window',
+        target: aws,
+        config: {
+          catalog: source.catalog,
+          database: source.database,
+          table: source.table,
+          workgroup: source.workgroup,
+          outputLocation: source.outputLocation,
+          layout,
+          logFormat: source.logFormat,
+          logDestination: source.logDestination ?? null,
         },
-        (aggregate) => {
-          aggregates.push(aggregate);
-        },
-      );
-      statistics.bytesScanned! += result.dataScannedBytes;
-      statistics.estimatedCostUsd! += result.estimatedCostUsd;
-      statistics.queryExecutionIds!.push(result.queryExecutionId);
-    }
+        from: window.from,
+        to: window.to,
+        scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
+        flowLogs: snapshot.FlowLogs ?? null,
+        signal,
+      },
+      (aggregate) => {
+        aggregates.push(aggregate);
+      },
+    );
+    const statistics: AnalysisStatistics = {
+      bytesScanned: result.dataScannedBytes,
+      estimatedCostUsd: result.estimatedCostUsd,
+      queryExecutionIds: [result.queryExecutionId],
+    };
     statistics.aggregates = aggregates.length;
     statistics.rejectedRecords = sumRecords(aggregates, 'REJECT');
     statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
     statistics.records = statistics.rejectedRecords + statistics.acceptedRecords;
     return { aggregates, statistics };
+  }
+
+  /**
+   * The table is read again (GetTableMetadata) before each analysis: a target stored before its
+   * layout carried the table's types, or a table changed since, gets the layout the table has
+   * now, and a table the query cannot run on fails the analysis with the reason, before any
+   * query is paid for.
+   */
+  private async validatedLayout(aws: AwsTarget, source: Extract<TargetEntity['flowSource'], { type: 'athena' }>): Promise<AthenaPartitionLayout> {
+    const schema = await this.tables.read(aws, source);
+    const plan = planAthenaTable(schema, source.layout, source.logFormat);
+    if (plan.problems.length > 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `the Athena table ${source.database}.${source.table} cannot be queried: ${plan.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        { problems: plan.problems },
+      );
+    }
+    return plan.layout;
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {

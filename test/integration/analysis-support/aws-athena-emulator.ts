@@ -11,6 +11,7 @@ import type {
 } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { FLOW_LOG_FIELDS } from '../../../src/engine/flow-log/flow-log-fields';
+import { acceptEvidence } from './aws-athena-evidence';
 import { awsMetadata, queryResultPages } from './aws-sample-responses';
 
 /** The flow-log table the emulator serves: every documented field as a column, partitioned by a projected day string. */
@@ -26,7 +27,7 @@ export const DEFAULT_TABLE: EmulatedTable = {
   parameters: { 'projection.enabled': 'true', 'projection.day.type': 'date', 'projection.day.format': 'yyyy/MM/dd', 'projection.day.range': '2026/01/01,NOW' },
 };
 
-export type QueryKind = 'reject' | 'accept';
+export type QueryKind = 'reject' | 'accept' | 'window';
 
 export interface EmulatedAggregates {
   reject: readonly FlowAggregate[];
@@ -67,7 +68,8 @@ export function athenaClientError(name: string, message: string): Error {
  * The Athena API for flow-aggregate queries: StartQueryExecution is idempotent per
  * ClientRequestToken (the same token returns the same QueryExecutionId), each query follows its
  * script when polled, StopQueryExecution cancels it, and GetQueryResults pages the aggregates of
- * the query's kind (REJECT or ACCEPT, read from its first execution parameter).
+ * the query's kind: REJECT or ACCEPT (its first execution parameter), or the one query of a
+ * window (`"action" IN (?, ?)`): the REJECT aggregates and the ACCEPT evidence (acceptEvidence).
  */
 export class AthenaEmulator {
   readonly queries: EmulatedQuery[] = [];
@@ -114,7 +116,11 @@ export class AthenaEmulator {
     const token = input.ClientRequestToken ?? randomUUID();
     const existing = this.queries.find((q) => q.token === token);
     if (existing) return { ...awsMetadata('start'), QueryExecutionId: existing.id };
-    const kind: QueryKind = input.ExecutionParameters?.[0] === "'REJECT'" ? 'reject' : 'accept';
+    const kind: QueryKind = (input.QueryString ?? '').includes('"action" IN (?, ?)')
+      ? 'window'
+      : input.ExecutionParameters?.[0] === "'REJECT'"
+        ? 'reject'
+        : 'accept';
     const started = this.queries.filter((q) => q.kind === kind).length;
     const query: EmulatedQuery = { id: randomUUID(), kind, token, input, script: this.scriptFor(kind, started), polls: 0, stopped: false };
     this.queries.push(query);
@@ -142,7 +148,8 @@ export class AthenaEmulator {
     const pageSize = input.MaxResults ?? 1000;
     if (pageSize > 1000) throw athenaClientError('InvalidRequestException', 'MaxResults must be at most 1000');
     const aggregates = typeof this.aggregates === 'function' ? await this.aggregates(boundWindow(query.input)) : this.aggregates;
-    const pages = queryResultPages(aggregates[query.kind], pageSize);
+    const rows = query.kind === 'window' ? [...aggregates.reject, ...acceptEvidence(aggregates.reject, aggregates.accept)] : aggregates[query.kind];
+    const pages = queryResultPages(rows, pageSize);
     const index = input.NextToken ? Number(input.NextToken.replace(/^.*-/, '')) : 0;
     if (!pages[index]) throw athenaClientError('InvalidRequestException', `unknown NextToken ${input.NextToken}`);
     return pages[index];

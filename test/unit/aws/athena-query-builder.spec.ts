@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, partitionSpans, type FlowQueryInput, type PartitionSpan } from '../../../src/aws/athena-query-builder';
+import { ACCEPTED_PEERS_PER_SERVICE, AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, partitionSpans, type FlowQueryInput, type PartitionSpan } from '../../../src/aws/athena-query-builder';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 
 const V2 =
@@ -33,6 +33,20 @@ describe('AthenaQueryBuilder', () => {
     expect(sql).toContain('TRY_CAST("end" AS bigint) >= ?');
     expect(sql).toContain('"day" BETWEEN ? AND ?');
     expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
+  });
+
+  it('the window query reads the table once for REJECT and ACCEPT, and returns ACCEPT evidence only', () => {
+    const { sql, parameters, columns } = builder.build({ ...base, kind: 'window' });
+    expect(parameters).toEqual(["'REJECT'", "'ACCEPT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(count(sql, '?')).toBe(parameters.length);
+    expect(sql).toContain('"action" IN (?, ?)');
+    // One scan: the table appears once; everything after the aggregate is window functions over its rows.
+    expect(count(sql, 'FROM "AwsDataCatalog"."vpc_logs"."flow_logs"')).toBe(1);
+    expect(sql).not.toMatch(/\bJOIN\b|\bWITH\b|\bUNION\b/);
+    expect(sql).toContain(`CASE WHEN action = 'REJECT' THEN ${HOURLY.replace(' AS hourly_records', '')} END AS hourly_records`);
+    expect(sql.startsWith(`SELECT ${columns.join(', ')}\nFROM (`)).toBe(true);
+    expect(sql).toContain("WHERE action = 'REJECT'\n  OR ");
+    expect(sql).toContain(`src_rank <= ${ACCEPTED_PEERS_PER_SERVICE}`);
   });
 
   it('aggregates in Athena with the shared port-collapse rule', () => {
