@@ -1,3 +1,4 @@
+import { parseIp } from '../network/ip-address';
 import { isIcmp, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import { PathQueryError } from './path-query.error';
 
@@ -43,6 +44,10 @@ export function parsePathQuery(input: PathQueryInput): PathQuery {
     if (typeof value !== 'string' || !ENDPOINT.test(value.trim())) {
       throw new PathQueryError(field, `${field} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`);
     }
+  }
+  const [fromIp, toIp] = [parseIp(input.from.trim()), parseIp(input.to.trim())];
+  if (fromIp && toIp && fromIp.family !== toIp.family) {
+    throw new PathQueryError('to', `from and to must be addresses of one IP family, got IPv${fromIp.family} ${input.from} and IPv${toIp.family} ${input.to}`);
   }
   const protocol = ruleProtocolNumber(input.protocol);
   if (protocol === null || protocol === -1) {

@@ -2,19 +2,20 @@ import type { ExplainContext } from '../evaluate/explain-flow';
 import { explainFlow } from '../evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import type { ExplainedFlow } from '../findings/explained-flow';
-import { groupBlockedFlows } from '../findings/finding-group';
+import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
 import { renderAwsCli } from '../fixes/render-aws-cli';
 import { renderCloudFormation } from '../fixes/render-cloudformation';
 import { renderTerraform } from '../fixes/render-terraform';
-import { namingFromModel, suggestFix } from '../fixes/suggest-fix';
-import { createFixVerifier } from '../fixes/verify-fix';
+import { type FixVerifier, namingFromModel, suggestFix } from '../fixes/suggest-fix';
+import { risksOf } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import { PROTOCOL_TCP, rulesHavePorts } from '../network/protocol';
 import type { NetworkSnapshot } from '../network/snapshot';
 import { applyChanges } from '../simulate/apply-changes';
+import { newlyReachableOf } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
 import type { PathHop } from './path-result';
@@ -80,8 +81,8 @@ function describedForPath(changes: FixChange[]): FixChange[] {
  * records the path's interfaces would write are explained and grouped like observed flows, each
  * group gets its least-privilege fix (a referenced group or the narrowest CIDR, NACL entries
  * numbered before the first matching deny, the reply's ephemeral range), and the changes together
- * are applied to a copy of the snapshot: `verified` only when the path, request and reply, is then
- * allowed. Null when the path is not blocked by a security group or NACL, or no change could be built.
+ * are applied to one copy of the snapshot: `verified` only when the path, request and reply, is then
+ * allowed; `risks` are what each group's changes open there, as for findings. Null when the path is not blocked by a security group or NACL, or no change could be built.
  */
 export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, analysis: PathAnalysis): SuggestedFix | null {
   if (analysis.verdict !== 'blocked') return null;
@@ -89,36 +90,37 @@ export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, a
   if (rejected.length === 0) return null;
   const ctx: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
   const explained: ExplainedFlow[] = rejected.map((flow) => ({ flow, verdict: explainFlow(model, flow, ctx) }));
-  const verifier = createFixVerifier(snapshot, ctx, model);
+  // The path is verified once, as a whole, below: the groups' own simulations would only repeat it.
+  const deferred: FixVerifier = () => ({ verified: false, risks: [] });
   const ledger = new NaclRuleNumberLedger();
-  const changes: FixChange[] = [];
-  const risks: FixRisk[] = [];
+  const fixes: { group: FindingGroup; changes: FixChange[] }[] = [];
   for (const group of groupBlockedFlows(explained)) {
-    const fix = suggestFix(model, group, verifier, ledger);
-    if (!fix) continue;
-    changes.push(...fix.changes);
-    for (const risk of fix.risks) if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
+    const fix = suggestFix(model, group, deferred, ledger);
+    if (fix) fixes.push({ group, changes: describedForPath(fix.changes) });
   }
+  const changes = fixes.flatMap((f) => f.changes);
   if (changes.length === 0) return null;
-  const described = describedForPath(changes);
+  const risks: FixRisk[] = [];
   let verified = false;
   try {
-    const after = analyzePath(NetworkModel.fromSnapshot(applyChanges(snapshot, described)), analysis.query);
-    verified = after.verdict === 'allowed';
-    if (!verified) risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${after.verdict}: ${after.reason}` });
+    const after = NetworkModel.fromSnapshot(applyChanges(snapshot, changes));
+    for (const { group, changes: own } of fixes) {
+      for (const risk of risksOf(model, group, newlyReachableOf(after, own))) if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
+    }
+    const again = analyzePath(after, analysis.query);
+    verified = again.verdict === 'allowed';
+    if (!verified) risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${again.verdict}: ${again.reason}` });
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     risks.push({ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code });
   }
-  // Replies one group's change leaves refused may be opened by another's: judged on the whole path.
-  const kept = verified ? risks.filter((r) => r.kind !== 'reply-blocked') : risks;
   return {
-    changes: described,
-    awsCli: renderAwsCli(described),
-    terraform: renderTerraform(described, namingFromModel(model)),
-    cloudFormation: renderCloudFormation(described),
+    changes,
+    awsCli: renderAwsCli(changes),
+    terraform: renderTerraform(changes, namingFromModel(model)),
+    cloudFormation: renderCloudFormation(changes),
     verified,
-    risks: kept,
+    risks,
   };
 }
 

@@ -238,5 +238,6 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 70000 })).toThrow(/port must be/);
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 300 })).toThrow(/ICMP type/);
     expect(parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: '50', port: 99 })).toMatchObject({ protocol: 50, port: null });
+    expect(() => parsePathQuery({ from: '10.0.1.10', to: '2001:db8::5', protocol: 'tcp', port: 1 })).toThrow(/one IP family/);
   });
 });

@@ -7,6 +7,8 @@ import type { Direction, FlowAggregate } from '../../../../src/engine/flow-log/f
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { analyzePath } from '../../../../src/engine/path/analyze-path';
 import type { PathHop } from '../../../../src/engine/path/path-result';
+import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
+import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
 import { ADDRESSES, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
 
 const RUNS = { numRuns: 500 };
@@ -109,5 +111,40 @@ describe('path analysis agrees with explain of the equivalent flow-log records',
           expect(range.firstDeny).toBe(denies.length ? Math.min(...denies.map((s) => s.ruleNumber)) : null);
         }
       }), RUNS);
+  });
+});
+
+describe('a verified path fix, checked through explain', () => {
+  it('every record of the path, request and reply, is allowed by explain once the fix is applied', () => {
+    fc.assert(fc.property(
+      snapshotArbitrary,
+      fc.constantFrom(...ENDPOINTS),
+      fc.constantFrom(...ENDPOINTS),
+      fc.constantFrom(6, 6, 17, 1),
+      fc.constantFrom(...PORTS),
+      (snapshot, from, to, protocol, port) => {
+        const model = NetworkModel.fromSnapshot(snapshot);
+        const ported = protocol === 6 || protocol === 17;
+        if (from.includes(':') !== to.includes(':') && !from.startsWith('eni-') && !to.startsWith('eni-')) return;
+        const path = explainPath(snapshot, model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? 40000 : null });
+        const fix = path.suggestedFix;
+        if (!fix?.verified) return;
+        const after = NetworkModel.fromSnapshot(applyChanges(snapshot, fix.changes));
+        const src = path.source.address!.key;
+        const dst = path.destination.address!.key;
+        const seen = path.sourceSeen?.key;
+        const records: FlowAggregate[] = [];
+        if (path.source.eni) {
+          const id = path.source.eni.NetworkInterfaceId;
+          records.push(record(id, 'egress', src, dst, protocol, 40000, port, false));
+          if (protocol === 6) records.push(record(id, 'ingress', dst, src, protocol, port, 40000, true));
+        }
+        if (path.destination.eni && seen) {
+          const id = path.destination.eni.NetworkInterfaceId;
+          records.push(record(id, 'ingress', seen, dst, protocol, 40000, port, false));
+          if (protocol === 6) records.push(record(id, 'egress', dst, seen, protocol, port, 40000, true));
+        }
+        for (const flow of records) expect(explainFlow(after, flow).verdict, JSON.stringify(flow)).toBe('allowed');
+      }), { numRuns: 300 });
   });
 });
