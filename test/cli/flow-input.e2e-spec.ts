@@ -49,6 +49,22 @@ describe('every input is read once', () => {
   });
 });
 
+describe('blockedBy', () => {
+  it('lists every control that denies, in path order: the subnet NACL, then the security group', () => {
+    const snap = JSON.parse(readFileSync(snapshot, 'utf8'));
+    snap.Subnets.push({ SubnetId: 'subnet-0example00000002', VpcId: 'vpc-0example000000001', CidrBlock: '10.1.1.0/24' });
+    snap.NetworkAcls[0].Entries.unshift({ RuleNumber: 50, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '10.1.1.0/24', PortRange: { From: 8080, To: 8080 } });
+    const file = join(tmp, 'both-deny.json');
+    writeFileSync(file, JSON.stringify(snap));
+    const result = run(['explain', '--config', file, '--flows', '-'], `${REJECT.replace('10.1.0.9', '10.1.1.9')}\n`);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).blockedBy).toEqual([
+      { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-0example00000001', ruleNumber: 50 },
+      { control: 'security-group', direction: 'ingress', groupIds: ['sg-0web000000000000a'] },
+    ]);
+  });
+});
+
 describe('Parquet flow logs', () => {
   it('are explained as the same records in text are', () => {
     const lines = [
