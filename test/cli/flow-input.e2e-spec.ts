@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -35,6 +35,17 @@ describe('every input is read once', () => {
     expect(fromDevStdin.code).toBe(0);
     expect(fromDevStdin.stdout).toBe(fromFile.stdout);
     expect(fromFile.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('leaves no spool behind when the reader of its output goes away (explain … | head)', () => {
+    const spoolRoot = mkdtempSync(join(tmp, 'spool-'));
+    const many = join(tmp, 'many.log');
+    writeFileSync(many, `${REJECT}\n`.repeat(50_000));
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" explain --config "${snapshot}" --flows "${many}" | head -1`], {
+      encoding: 'utf8', env: { ...process.env, TMPDIR: spoolRoot }, timeout: 60_000,
+    });
+    expect(piped.stdout.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(spoolRoot)).toEqual([]);
   });
 
   it('a FIFO is read to its end and explained, not waited on twice', async () => {
