@@ -15,7 +15,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 --fail-on matched, 2 usage error, 3 input error (file, JSON, snapshot, log format),\n' +
+      '\nExit codes: 0 ok, 1 --fail-on matched, 2 usage error, 3 input error (file, JSON, snapshot, log format,\n' +
+        '            a flow input not read to its end: reported after the output of what was read),\n' +
         '            4 malformed flow-log line with --strict, 5 internal error.',
     );
   registerExplainCommand(program);

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,25 @@ import type { FlowRecord } from '../engine/flow-log/flow-record';
 
 const FLUSH_AT = 1 << 20;
 
+/** Spool directories not yet disposed of: removed when the process exits early (`explain … | head`). */
+const live = new Set<string>();
+let exitHookInstalled = false;
+
+function removeOnExit(dir: string): void {
+  live.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const path of live) rmSync(path, { recursive: true, force: true });
+  });
+}
+
 /**
  * Flow records kept on disk between two passes over them, so an input is read once (a pipe, a
  * FIFO or `/dev/stdin` can be read only once) while memory stays bounded: `explain` indexes the
  * ACCEPT records on the way in and explains every record on the way out. Records are written as
- * JSON lines to a private temporary directory, removed by `dispose()`.
+ * JSON lines to a private temporary directory, removed by `dispose()` (or at exit, when the
+ * process ends before: a closed output pipe).
  */
 export class FlowRecordSpool {
   private pending: string[] = [];
@@ -28,6 +42,7 @@ export class FlowRecordSpool {
 
   static async create(): Promise<FlowRecordSpool> {
     const dir = await mkdtemp(join(tmpdir(), 'sgdoctor-spool-'));
+    removeOnExit(dir);
     const path = join(dir, 'records.ndjson');
     return new FlowRecordSpool(dir, path, await open(path, 'wx', 0o600));
   }
@@ -57,6 +72,7 @@ export class FlowRecordSpool {
     await this.handle?.close().catch(() => undefined);
     this.handle = null;
     await rm(this.dir, { recursive: true, force: true });
+    live.delete(this.dir);
   }
 
   private async flush(): Promise<void> {

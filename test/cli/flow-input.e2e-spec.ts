@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -37,6 +37,17 @@ describe('every input is read once', () => {
     expect(fromFile.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('leaves no spool behind when the reader of its output goes away (explain … | head)', () => {
+    const spoolRoot = mkdtempSync(join(tmp, 'spool-'));
+    const many = join(tmp, 'many.log');
+    writeFileSync(many, `${REJECT}\n`.repeat(50_000));
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" explain --config "${snapshot}" --flows "${many}" | head -1`], {
+      encoding: 'utf8', env: { ...process.env, TMPDIR: spoolRoot }, timeout: 60_000,
+    });
+    expect(piped.stdout.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(spoolRoot)).toEqual([]);
+  });
+
   it('a FIFO is read to its end and explained, not waited on twice', async () => {
     const fifo = join(tmp, 'flows.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
@@ -46,6 +57,22 @@ describe('every input is read once', () => {
     await done;
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', flows]).stdout);
+  });
+});
+
+describe('blockedBy', () => {
+  it('lists every control that denies, in path order: the subnet NACL, then the security group', () => {
+    const snap = JSON.parse(readFileSync(snapshot, 'utf8'));
+    snap.Subnets.push({ SubnetId: 'subnet-0example00000002', VpcId: 'vpc-0example000000001', CidrBlock: '10.1.1.0/24' });
+    snap.NetworkAcls[0].Entries.unshift({ RuleNumber: 50, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '10.1.1.0/24', PortRange: { From: 8080, To: 8080 } });
+    const file = join(tmp, 'both-deny.json');
+    writeFileSync(file, JSON.stringify(snap));
+    const result = run(['explain', '--config', file, '--flows', '-'], `${REJECT.replace('10.1.0.9', '10.1.1.9')}\n`);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).blockedBy).toEqual([
+      { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-0example00000001', ruleNumber: 50 },
+      { control: 'security-group', direction: 'ingress', groupIds: ['sg-0web000000000000a'] },
+    ]);
   });
 });
 

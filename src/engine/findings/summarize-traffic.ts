@@ -45,7 +45,7 @@ export function summarizeTraffic(group: FindingGroup, model: NetworkModel): Find
       if (eni) {
         peer.interface = eni.NetworkInterfaceId;
         const groupIds = model.securityGroupsOf(eni.NetworkInterfaceId);
-        if (groupIds.length) peer.groupIds = [...groupIds];
+        if (groupIds.length) peer.groupIds = [...groupIds].sort();
         const owner = model.interfaceOwner(eni.NetworkInterfaceId);
         if (owner) peer.owner = owner;
       }

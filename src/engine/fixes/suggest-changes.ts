@@ -3,6 +3,7 @@ import type { BlockingControl } from '../evaluate/verdict';
 import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
+import { controlIdentity } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { NetworkModel } from '../network/network-model';
@@ -20,7 +21,9 @@ import { freeRuleNumbersBefore } from './rule-number.util';
 type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
 type NetworkAclControl = Extract<BlockingControl, { control: 'network-acl' }>;
 
-const sameControl = (a: BlockingControl, b: BlockingControl): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** One control whatever order its group ids are listed in (findings sort them; interfaces list them in EC2's order). */
+const sameControl = (a: BlockingControl, b: BlockingControl): boolean =>
+  a.direction === b.direction && controlIdentity(a) === controlIdentity(b);
 
 /** The flows of the group that this control denies. */
 function flowsBlockedBy(group: FindingGroup, control: BlockingControl): ExplainedFlow[] {
@@ -38,7 +41,7 @@ function permissionPorts(protocol: number, port: number | null): Pick<IpPermissi
 /**
  * The group of the interface to add the rule to: one that already opens this protocol/port to
  * someone (the rule belongs with its siblings), then the one carried by the fewest interfaces
- * outside the finding (smallest blast radius), then EC2's order.
+ * outside the finding (smallest blast radius), then the lowest id (findings list the ids sorted).
  */
 function targetGroup(model: NetworkModel, control: SecurityGroupControl, group: FindingGroup, interfaces: Set<string>): string {
   const ranked = control.groupIds.map((groupId, order) => ({

@@ -26,6 +26,8 @@ const V2 = 'version account-id interface-id srcaddr dstaddr srcport dstport prot
 const V8 =
   'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status ' +
   'vpc-id subnet-id tcp-flags flow-direction reject-reason';
+/** A header with a field the catalog does not know (read as text, kept under its name). */
+const V8_AND_NEWER = `${V8} future-field`;
 
 /** Mostly a valid value, sometimes `-`, rarely an invalid token (which makes the line malformed). */
 const field = (valid: fc.Arbitrary<string>, ...invalid: string[]): fc.Arbitrary<string> =>
@@ -64,6 +66,7 @@ const tokens: Record<string, fc.Arbitrary<string>> = {
   'tcp-flags': field(fc.constantFrom('0', '1', '2', '18', '255'), '256'),
   'flow-direction': field(fc.constantFrom('ingress', 'egress'), 'sideways'),
   'reject-reason': field(fc.constantFrom('BPA', 'BPA', 'OTHER')),
+  'future-field': field(fc.constantFrom('abc', 'x-1', 'ü')),
 };
 
 /** One line of the given format, sometimes with irregular spacing, a CR, a tab or a missing field. */
@@ -103,6 +106,7 @@ const fileText = fc.oneof(
   fc.array(lineOf(V2), { maxLength: 80 }).map((lines) => lines.join('\n') + '\n'),
   fc.array(lineOf(V2), { maxLength: 60 }).map((lines) => [V2, ...lines].join('\n')),
   fc.array(lineOf(V8), { maxLength: 60 }).map((lines) => [V8, ...lines].join('\n') + '\n'),
+  fc.array(lineOf(V8_AND_NEWER), { maxLength: 60 }).map((lines) => [V8_AND_NEWER, ...lines].join('\n') + '\n'),
 );
 
 /** The plain path: every line parsed into a FlowRecord, then added; statistics as aggregateFlowFiles keeps them. */

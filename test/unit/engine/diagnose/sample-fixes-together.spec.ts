@@ -52,6 +52,24 @@ describe('every suggested fix of the samples, applied together', () => {
   const fixes = before.findings.filter((f) => f.suggestedFix !== null);
   const changes = fixes.flatMap((f) => f.suggestedFix!.changes);
 
+  it('gives byte-identical JSON whatever the order of the aggregates and of the groups on each interface', () => {
+    const aggregates = sampleAggregates();
+    const random = new SeededRandom(11);
+    const shuffled = [...aggregates];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    // Another source may hand the same data in any order; EC2 may list an interface's groups in any order.
+    const regrouped: NetworkSnapshot = {
+      ...snapshot,
+      NetworkInterfaces: snapshot.NetworkInterfaces!.map((eni) => ({ ...eni, Groups: [...(eni.Groups ?? [])].reverse() })),
+    };
+    const one = JSON.stringify(diagnose(snapshot, aggregates));
+    expect(JSON.stringify(diagnose(snapshot, shuffled))).toBe(one);
+    expect(JSON.stringify(diagnose(regrouped, [...aggregates].reverse()))).toBe(one);
+  });
+
   it('every fix is verified on its own', () => {
     expect(fixes.length).toBeGreaterThan(0);
     expect(fixes.filter((f) => !f.suggestedFix!.verified).map((f) => f.fingerprint)).toEqual([]);
