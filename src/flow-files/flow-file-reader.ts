@@ -483,11 +483,14 @@ class FlowLineReader {
 }
 
 /**
- * Every record of the inputs, in order: plain or gzipped files (detected by their magic bytes),
- * directories walked recursively in sorted order (S3 layout `AWSLogs/{account}/vpcflowlogs/…`), and
- * `-` for stdin. Each file may start with a header line naming its fields; otherwise `format` (or the
- * default version-2 format) applies. NODATA/SKIPDATA records are yielded too: they carry no flow.
- * Malformed lines are counted in `options.stats` (never fatal unless `strict`).
+ * Every record of the inputs, in order: plain, gzipped or Parquet files (detected by their magic
+ * bytes), directories walked recursively in sorted order (S3 layout `AWSLogs/{account}/vpcflowlogs/…`;
+ * symbolic links followed to regular files), and `-` or `/dev/stdin` for stdin, each read once. Each
+ * text file may start with a header line naming its fields (fields the catalog does not know are
+ * kept as text); otherwise `format` (or the default version-2 format) applies. NODATA/SKIPDATA
+ * records are yielded too: they carry no flow. Malformed lines are counted in `options.stats` (never
+ * fatal unless `strict`), and so are entries skipped, unknown fields and inputs that could not be
+ * read to their end (`readErrors`: what was read before is yielded).
  */
 export async function* readFlowRecords(
   inputs: readonly string[],
