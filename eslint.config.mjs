@@ -54,6 +54,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // CommonJS config files of tools (dependency-cruiser).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     // Config files of tools that require a default export.
     files: ['vitest.config.ts', 'eslint.config.mjs'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -1,0 +1,46 @@
+/**
+ * The dependency fence (`npm run check`): the rules the layering of DESIGN.md rests on.
+ * `npx depcruise src --config .dependency-cruiser.cjs` names every import that breaks one.
+ */
+const FEATURES = 'src/(analyses|api-keys|auth|events|findings|flow-files|health|integrations|metrics|paths|reports|simulations|snapshots|targets|ticketing|webhooks)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'engine-is-pure',
+      comment:
+        'src/engine knows AWS semantics and nothing else: it imports only itself, ipaddr.js and zod ' +
+        '(and node:util, whose deep equality does no I/O).',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { pathNot: ['^src/engine/', '^node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
+    },
+    {
+      name: 'engine-types-are-its-own',
+      comment: 'Not even types from outside: the engine must build and test on its own.',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/(?!engine/)' },
+    },
+    {
+      name: 'engine-has-no-cycles',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/engine/', circular: true },
+    },
+    {
+      name: 'adapters-import-no-feature',
+      comment: 'AWS adapters are called by features, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/aws/' },
+      to: { path: `^${FEATURES}` },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '\\.spec\\.ts$' },
+  },
+};
