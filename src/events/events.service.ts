@@ -43,6 +43,7 @@ export class EventsService {
       subject: event.subject,
       data: event.data,
       publishedAt: null,
+      fannedOutAt: null,
     });
     // TypeORM's deep-partial type does not fit free-form jsonb members; the entity is complete.
     await manager.insert(EventEntity, entity as QueryDeepPartialEntity<EventEntity>);

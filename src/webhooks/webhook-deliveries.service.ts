@@ -90,7 +90,26 @@ export class WebhookDeliveriesService {
     }
     const fresh = await this.deliveries.findBy({ eventId: event.id, status: 'pending', attempts: 0 });
     await Promise.all(fresh.map((delivery) => this.enqueue(delivery)));
+    // From here on the deliveries are the record: the reconciler re-queues them if Redis loses their jobs.
+    await this.dataSource.query(`UPDATE events SET fanned_out_at = now() WHERE id = $1 AND fanned_out_at IS NULL`, [event.id]);
     return fresh.length;
+  }
+
+  /**
+   * Queues a pending delivery whose job is gone (Redis lost it, or it failed on an outage), with
+   * its usual job id, at its recorded next attempt, continuing its retry schedule. A delivery
+   * that was redelivered or resumed starts that sequence's schedule again (the attempts of the
+   * current sequence are not recorded apart).
+   */
+  async requeue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'attempts' | 'redeliveries' | 'resumes'>, delayMs: number): Promise<void> {
+    const sequenceStart = delivery.redeliveries === 0 && delivery.resumes === 0;
+    const priorAttempts = sequenceStart ? Math.min(delivery.attempts, this.schedule.attempts - 1) : 0;
+    const options = this.jobOptions(delivery);
+    await this.queue.add(
+      WEBHOOK_DELIVER_JOB,
+      { deliveryId: delivery.id, ...(priorAttempts > 0 ? { priorAttempts } : {}) },
+      { ...options, attempts: options.attempts - priorAttempts, delay: Math.max(0, delayMs) },
+    );
   }
 
   /** A `webhook.test` delivery with a fresh id, sent like any other. */

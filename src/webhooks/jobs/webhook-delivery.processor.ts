@@ -90,10 +90,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   private async deliver(job: Job, token?: string): Promise<void> {
-    const { deliveryId } = parseJobPayload(job, deliverPayloadSchema);
+    const { deliveryId, priorAttempts = 0 } = parseJobPayload(job, deliverPayloadSchema);
     const state = await this.attempts.run(deliveryId, {
-      attempt: job.attemptsMade + 1,
-      maxAttempts: job.opts.attempts ?? this.deliveries.schedule.attempts,
+      attempt: priorAttempts + job.attemptsMade + 1,
+      maxAttempts: priorAttempts + (job.opts.attempts ?? this.deliveries.schedule.attempts),
     });
     if (state === 'busy') {
       // Not an attempt: back to the delayed set without using one of the schedule's retries.
