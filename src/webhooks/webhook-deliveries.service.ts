@@ -8,6 +8,7 @@ import type { IntegrationsConfig } from '../config/app-config';
 import { DomainEventType, type DomainEvent } from '../events/domain-event';
 import { newEventId } from '../events/event-id.util';
 import { QueueName } from '../queues/queue-names';
+import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { DeliverySchedule } from './delivery-schedule';
 import { DELIVERY_BACKOFF_TYPE, deliverJobId, WEBHOOK_DELIVER_JOB } from './jobs/webhook-jobs';
 import { matchesFilters } from './webhook-filters';
@@ -124,7 +125,13 @@ export class WebhookDeliveriesService {
     const delivery = await this.deliveries.save(
       this.deliveries.create({ subscriptionId: subscription.id, eventId: null, messageId: event.id, eventType: PING_EVENT_TYPE, payload: serializeEvent(event) }),
     );
-    await this.enqueue(delivery);
+    try {
+      await this.enqueue(delivery);
+    } catch (error) {
+      // The caller is told to try again; a ping left behind would be sent after the outage too.
+      await this.deliveries.delete({ id: delivery.id, status: 'pending', attempts: 0 });
+      throw error;
+    }
     return delivery;
   }
 
@@ -173,12 +180,14 @@ export class WebhookDeliveriesService {
     if (resumed.length === 0) return;
     const first = this.schedule.delayBefore(1) ?? 0;
     try {
-      await this.queue.addBulk(
-        resumed.map((delivery, index) => ({
-          name: WEBHOOK_DELIVER_JOB,
-          data: { deliveryId: delivery.id },
-          opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
-        })),
+      await whileQueueReachable(this.queue, 'resuming held deliveries', () =>
+        this.queue.addBulk(
+          resumed.map((delivery, index) => ({
+            name: WEBHOOK_DELIVER_JOB,
+            data: { deliveryId: delivery.id },
+            opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
+          })),
+        ),
       );
     } catch (error) {
       await this.deliveries.update({ id: In(resumed.map((d) => d.id)), status: 'pending' }, { status: 'held', nextAttemptAt: null });
@@ -187,7 +196,9 @@ export class WebhookDeliveriesService {
   }
 
   private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>): Promise<void> {
-    await this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 });
+    await whileQueueReachable(this.queue, 'queueing the delivery', () =>
+      this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 }),
+    );
   }
 
   private jobOptions(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>) {

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app.error';
+import { unavailableDependencyOf } from '../errors/dependency-failure.util';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../errors/dependency-unavailable.error';
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
@@ -26,8 +28,9 @@ interface Classified {
 
 /**
  * The one place errors become HTTP responses: AppErrors by code, Nest HttpExceptions and
- * Fastify's own errors (body too large, bad JSON, unknown route) by status, anything else 500.
- * Every response is application/problem+json.
+ * Fastify's own errors (body too large, bad JSON, unknown route) by status, PostgreSQL or Redis
+ * connection failures 503 naming the dependency, anything else 500. Every response is
+ * application/problem+json; every 503 carries Retry-After.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -54,6 +57,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (reply.sent) {
       return;
     }
+    if (status === 503) void reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -63,6 +67,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       return this.classifyHttpException(exception, request);
+    }
+    // PostgreSQL or Redis went away under the request: a 503 naming it, not a 500.
+    const dependency = unavailableDependencyOf(exception);
+    if (dependency) {
+      const unavailable = new DependencyUnavailableError(dependency);
+      return { status: 503, code: unavailable.code, detail: unavailable.message, extensions: unavailable.details };
     }
     const fastifyStatus = fastifyClientErrorStatus(exception);
     if (fastifyStatus !== undefined) {

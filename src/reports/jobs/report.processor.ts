@@ -30,10 +30,15 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const all = await this.schedules.find();
-    for (const schedule of all) await this.scheduler.apply(schedule);
-    await this.scheduler.prune(new Set(all.map((schedule) => schedule.id)));
-    if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
+    try {
+      const all = await this.schedules.find();
+      for (const schedule of all) await this.scheduler.apply(schedule);
+      await this.scheduler.prune(new Set(all.map((schedule) => schedule.id)));
+      if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
+    } catch (error) {
+      // A worker starts while Redis is away; the reconciler applies the schedules once it is back.
+      this.logger.warn(`report schedules not applied at start: ${String(error)}`);
+    }
   }
 
   process(job: Job): Promise<ReportRunOutcome> {
