@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AthenaFlowSource } from '../../aws/athena-flow-source';
+import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
@@ -28,6 +29,8 @@ import { hourlyBucketCounts } from './hourly-counts';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
+/** How long a failed run keeps trying to record its failure while the database is unreachable. */
+const FAILURE_RECORD_DEADLINE_MS = 120_000;
 /** How often a running analysis looks for a cancellation. */
 const CANCEL_POLL_MS = 1000;
 
@@ -309,7 +312,9 @@ export class AnalysisRunner {
     const final = classified.permanent || reporter.isLastAttempt();
     this.logger.warn(`analysis ${analysis.id} failed at ${stage}${final ? '' : ' (will retry)'}: ${classified.reason}`);
     try {
-      const eventIds = await this.inRunningTransaction(payload, async (manager) => {
+      // The database may be the very reason of the failure: keep trying to record it for a
+      // while; past that, the reconciler finds the row running with its job failed.
+      const record = () => this.inRunningTransaction(payload, async (manager) => {
         if (!final) {
           await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
           return [];
@@ -321,6 +326,10 @@ export class AnalysisRunner {
           data: { analysisId: analysis.id, targetId: analysis.targetId, window: windowOf(analysis), failure },
         });
         return [event.id];
+      });
+      const eventIds = await retryWhileUnavailable(record, {
+        deadlineMs: FAILURE_RECORD_DEADLINE_MS,
+        onRetry: (recordError, attempt) => this.logger.warn(`could not record the failure of ${analysis.id} yet (try ${attempt}): ${String(recordError)}`),
       });
       await this.publish(eventIds);
     } catch (recordError) {

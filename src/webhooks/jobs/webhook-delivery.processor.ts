@@ -1,10 +1,11 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import { drainWorker } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
@@ -32,7 +33,7 @@ const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
  */
 @Injectable()
 @Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff } })
-export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
   private readonly handlers: JobHandlers<WebhookJobName, unknown> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
@@ -53,6 +54,11 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
+  }
+
+  /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
+  beforeApplicationShutdown(): Promise<void> {
+    return drainWorker(this);
   }
 
   process(job: Job, token?: string): Promise<unknown> {
