@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY } from '../integration/analysis-support/analysis-api';
+import { ADMIN_KEY, waitForAnalysis } from '../integration/analysis-support/analysis-api';
 import { builtDistDir } from '../utils/built-app';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, WorkerFleet, withDatabase } from './fault-support';
@@ -53,9 +53,12 @@ describe('analyses survive their workers dying', () => {
     await fleet.kill(second);
     expect((await stageOf(analysis.analysisId)).status).toBe('running');
 
+    const started = performance.now();
     const third = await fleet.start();
     // BullMQ gave up on the job; the reconciler queued it again under the same id.
     await third.waitForLine(new RegExp(`analysis ${analysis.analysisId} was running with its job failed: queued again`), 60_000);
+    await waitForAnalysis(server(), analysis.analysisId, 120_000);
+    console.info(`fault: analysis whose second worker was killed too completed ${Math.round(performance.now() - started)} ms after a third worker was started`);
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 
@@ -71,7 +74,10 @@ describe('analyses survive their workers dying', () => {
     expect(stopping.stderrText()).not.toMatch(/EPIPE|Connection is closed/);
     expect((await stageOf(analysis.analysisId)).status).toBe('running');
 
+    const started = performance.now();
     await fleet.start();
+    await waitForAnalysis(server(), analysis.analysisId, 120_000);
+    console.info(`fault: analysis left by a SIGTERM timeout completed ${Math.round(performance.now() - started)} ms after another worker was started`);
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 });

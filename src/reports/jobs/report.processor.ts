@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import type { Repository } from 'typeorm';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
-import { drainWorker } from '../../queues/drain-worker.util';
+import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { REPORT_RUN_JOB, reportRunPayloadSchema } from '../report-job';
 import { ReportScheduleEntity } from '../report-schedule.entity';
@@ -31,6 +31,7 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    listenToWorkerErrors(this, QueueName.Report);
     try {
       const all = await this.schedules.find();
       for (const schedule of all) await this.scheduler.apply(schedule);

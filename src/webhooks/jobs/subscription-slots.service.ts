@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import type { IntegrationsConfig, RedisConfig } from '../../config/app-config';
+import { connectionErrors } from '../../queues/connection-error-log';
 import { QueueName } from '../../queues/queue-names';
 import { redisOptionsFromUrl } from '../../queues/redis-connection-options';
 
@@ -55,6 +56,7 @@ export class SubscriptionSlotsService implements OnApplicationShutdown {
     this.prefix = redis.prefix;
     const client = new Redis({ ...redisOptionsFromUrl(redis.url), lazyConnect: true, maxRetriesPerRequest: 3 });
     client.defineCommand('acquireDeliveryLease', { numberOfKeys: 1, lua: ACQUIRE });
+    client.on('error', (error) => connectionErrors.report('delivery leases', error));
     this.redis = client as Redis & LeaseCommands;
     const settings = config.get<IntegrationsConfig>('integrations', { infer: true })!;
     this.limit = settings.subscriptionConcurrency;

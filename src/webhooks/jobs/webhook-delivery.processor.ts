@@ -5,7 +5,7 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
-import { drainWorker } from '../../queues/drain-worker.util';
+import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
@@ -59,6 +59,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    listenToWorkerErrors(this, QueueName.WebhookDelivery);
     this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
   }
