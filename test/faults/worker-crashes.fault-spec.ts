@@ -62,6 +62,20 @@ describe('analyses survive their workers dying', () => {
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 
+  it('two workers on the queue, the one running the analysis killed: the other finishes it', async () => {
+    const running = await fleet.start();
+    const analysis = await createSampleAnalysis(server(), 'two-workers');
+    // The first worker has taken the job before the second exists.
+    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'query' || row.stage === 'correlate', 60_000);
+    await fleet.start();
+    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'persist', 60_000);
+    const killed = performance.now();
+    await fleet.kill(running);
+    await waitForAnalysis(server(), analysis.analysisId, 120_000);
+    console.info(`fault: analysis whose worker was killed mid-persist completed on the other worker ${Math.round(performance.now() - killed)} ms later`);
+    await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
+  });
+
   it('SIGTERM with a shutdown timeout shorter than the job exits 0 and leaves the analysis to another worker', async () => {
     const stopping = await fleet.start({ SHUTDOWN_TIMEOUT_MS: '1000', SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '3000' });
     const analysis = await createSampleAnalysis(server(), 'sigterm-timeout');
