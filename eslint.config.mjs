@@ -60,7 +60,7 @@ export default tseslint.config(
   },
   {
     // Config files of tools that require a default export.
-    files: ['vitest.config.ts', 'eslint.config.mjs'],
+    files: ['vitest.config.ts', 'vitest.faults.config.ts', 'eslint.config.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

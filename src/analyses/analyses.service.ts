@@ -3,12 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource, In, type Repository } from 'typeorm';
-import { AppError } from '../common/errors/app.error';
-import { ErrorCode } from '../common/errors/error-code';
+import { DependencyUnavailableError } from '../common/errors/dependency-unavailable.error';
 import { ValidationError } from '../common/errors/validation.error';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { QueueName } from '../queues/queue-names';
+import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
 import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
@@ -146,7 +146,7 @@ export class AnalysesService {
   private async enqueue(entity: AnalysisEntity): Promise<void> {
     const payload: AnalysisJobPayload = { analysisId: entity.id, attempt: entity.attempt };
     try {
-      await this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) });
+      await whileQueueReachable(this.queue, 'the analysis', () => this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
     } catch (error) {
       // Without a job the analysis would stay queued forever and block the target: fail it now.
       const now = this.clock.now();
@@ -158,14 +158,16 @@ export class AnalysesService {
           failure: { reason: 'the analysis could not be queued', code: 'QUEUE.UNAVAILABLE', stage: null, permanent: false, at: now.toISOString() },
         },
       );
-      throw new AppError(ErrorCode.DependencyUnavailable, 'The job queue is unavailable; the analysis was not started.', {}, { cause: error });
+      throw new DependencyUnavailableError('redis', 'the analysis (recorded as failed, retryable)', { cause: error });
     }
   }
 
   private async removeWaitingJob(jobId: string): Promise<void> {
     try {
-      const job = await this.queue.getJob(jobId);
-      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+      await whileQueueReachable(this.queue, 'the cancellation', async () => {
+        const job = await this.queue.getJob(jobId);
+        if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+      });
     } catch (error) {
       // The worker checks the status before and during the run: a job left behind ends at once.
       this.logger.debug(`could not remove job ${jobId}: ${String(error)}`);

@@ -45,6 +45,11 @@ export interface AnalysisConfig {
   stageDelayMs: number;
 }
 
+export interface RecoveryConfig {
+  /** Period of the reconciler that makes the queues agree with PostgreSQL (RECONCILE_INTERVAL_MS). */
+  reconcileIntervalMs: number;
+}
+
 export interface IntegrationsConfig {
   /** 32-byte key for AES-256-GCM, as written in SGDOCTOR_ENCRYPTION_KEY; absent: secrets cannot be stored. */
   encryptionKey?: string;
@@ -72,6 +77,7 @@ export interface AppConfig {
   /** Absolute directory under which file-based targets may read snapshots and flow logs. */
   dataRoot: string;
   analysis: AnalysisConfig;
+  recovery: RecoveryConfig;
   integrations: IntegrationsConfig;
   /** Run the queue processors inside the API process too (small installs; `--with-worker`). */
   withWorker: boolean;
@@ -121,6 +127,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
     },
+    recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },
     integrations: {
       encryptionKey: env.SGDOCTOR_ENCRYPTION_KEY,
       publicUrl: env.SGDOCTOR_PUBLIC_URL,

@@ -94,6 +94,8 @@ export const envSchema = z.object({
   ANALYSIS_STALLED_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '30000'),
   /** Testing aid: pause before the correlate and persist stages of every analysis. Keep 0 in production. */
   SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
+  /** How often a worker compares the work recorded in PostgreSQL with the queues and repairs the queues (one worker at a time). */
+  RECONCILE_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
 
   /** AES-256-GCM key (64 hex digits or base64 of 32 bytes) encrypting webhook secrets and integration credentials. */
   SGDOCTOR_ENCRYPTION_KEY: optional(z.string().min(32, { message: 'must be 32 bytes as 64 hex digits or base64' })),

@@ -25,4 +25,8 @@ export class EventEntity {
   /** When the fan-out job was enqueued; null until then (a sweep re-publishes what a crash left). */
   @Column({ type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
+
+  /** When its deliveries were created; null until then (the reconciler fans out again what Redis lost). */
+  @Column({ type: 'timestamptz', nullable: true })
+  fannedOutAt!: Date | null;
 }

@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { QueueName } from '../queues/queue-names';
+import { whileQueueReachable } from '../queues/queue-reachability.util';
 import type { DomainEvent, DomainEventSubject, DomainEventType } from './domain-event';
 import { EventEntity } from './event.entity';
 import { newEventId } from './event-id.util';
@@ -45,6 +46,7 @@ export class EventsService {
       subject: event.subject,
       data: event.data,
       publishedAt: null,
+      fannedOutAt: null,
     });
     // TypeORM's deep-partial type does not fit free-form jsonb members; the entity is complete.
     await manager.insert(EventEntity, entity as QueryDeepPartialEntity<EventEntity>);
@@ -55,8 +57,8 @@ export class EventsService {
   async publish(eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return;
     const ids = [...new Set(eventIds)];
-    await this.webhookQueue.addBulk(
-      ids.map((id) => ({ name: WEBHOOK_FANOUT_JOB, data: { eventId: id }, opts: { jobId: id } })),
+    await whileQueueReachable(this.webhookQueue, 'publishing events', () =>
+      this.webhookQueue.addBulk(ids.map((id) => ({ name: WEBHOOK_FANOUT_JOB, data: { eventId: id }, opts: { jobId: id } }))),
     );
     await this.events.update({ id: In(ids), publishedAt: IsNull() }, { publishedAt: this.clock.now() });
   }

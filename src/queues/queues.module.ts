@@ -3,6 +3,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { defaultJobOptions } from './default-job-options';
 import { ALL_QUEUE_NAMES } from './queue-names';
+import { QueueErrorListeners } from './queue-error-listeners.service';
 import { redisOptionsFromUrl } from './redis-connection-options';
 
 /**
@@ -25,6 +26,7 @@ export class QueuesModule {
         }),
         registered,
       ],
+      providers: [QueueErrorListeners],
       exports: [registered],
     };
   }

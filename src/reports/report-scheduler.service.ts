@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueName } from '../queues/queue-names';
+import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { REPORT_RUN_JOB, type ReportRunPayload } from './report-job';
 import type { ReportScheduleEntity } from './report-schedule.entity';
 
@@ -20,15 +21,17 @@ export class ReportSchedulerService {
       return;
     }
     const data: ReportRunPayload = { scheduleId: schedule.id };
-    await this.queue.upsertJobScheduler(
-      schedule.id,
-      { pattern: schedule.cron, tz: schedule.timeZone },
-      { name: REPORT_RUN_JOB, data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+    await whileQueueReachable(this.queue, 'the report schedule', () =>
+      this.queue.upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.cron, tz: schedule.timeZone },
+        { name: REPORT_RUN_JOB, data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+      ),
     );
   }
 
   async remove(scheduleId: string): Promise<void> {
-    await this.queue.removeJobScheduler(scheduleId);
+    await whileQueueReachable(this.queue, 'the report schedule', () => this.queue.removeJobScheduler(scheduleId));
   }
 
   /** Drops schedulers whose schedule no longer exists (deleted while Redis was unreachable). */
@@ -42,6 +45,8 @@ export class ReportSchedulerService {
   /** "Run now": a job of its own, outside the schedule's ticks. */
   async runNow(scheduleId: string, runId: string, requestedAt: Date): Promise<void> {
     const data: ReportRunPayload = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
-    await this.queue.add(REPORT_RUN_JOB, data, { jobId: `manual-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } });
+    await whileQueueReachable(this.queue, 'the report run', () =>
+      this.queue.add(REPORT_RUN_JOB, data, { jobId: `manual-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
+    );
   }
 }

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
+import { DependencyUnavailableError } from '../common/errors/dependency-unavailable.error';
 import { ValidationError } from '../common/errors/validation.error';
 import { TargetEntity } from '../targets/target.entity';
 import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
@@ -18,9 +19,15 @@ import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
 import { Clock } from '../common/clock/clock';
 
-/** Report schedules; each change is applied to its BullMQ job scheduler at once. */
+/**
+ * Report schedules; each change is applied to its BullMQ job scheduler at once. The schedule in
+ * PostgreSQL is the truth: while Redis is unreachable a change is still saved, and the worker's
+ * reconciler brings the scheduler in line when Redis is back.
+ */
 @Injectable()
 export class ReportSchedulesService {
+  private readonly logger = new Logger(ReportSchedulesService.name);
+
   constructor(
     @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
     @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
@@ -44,7 +51,7 @@ export class ReportSchedulesService {
         enabled: dto.enabled ?? true,
       }),
     );
-    await this.scheduler.apply(entity);
+    await this.sync(entity.id, () => this.scheduler.apply(entity));
     return ReportScheduleDto.fromEntity(entity, this.clock.now());
   }
 
@@ -72,14 +79,23 @@ export class ReportSchedulesService {
     });
     await this.validate(next);
     const saved = await this.schedules.save(next);
-    await this.scheduler.apply(saved);
+    await this.sync(saved.id, () => this.scheduler.apply(saved));
     return ReportScheduleDto.fromEntity(saved, this.clock.now());
   }
 
   async remove(id: string): Promise<void> {
     await this.getEntity(id);
-    await this.scheduler.remove(id);
+    await this.sync(id, () => this.scheduler.remove(id));
     await this.schedules.delete({ id });
+  }
+
+  private async sync(id: string, apply: () => Promise<void>): Promise<void> {
+    try {
+      await apply();
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError)) throw error;
+      this.logger.warn(`report schedule ${id} saved; its job scheduler follows when Redis is back (reconciler)`);
+    }
   }
 
   async runNow(id: string): Promise<ReportRunDto> {

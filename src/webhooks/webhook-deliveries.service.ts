@@ -8,6 +8,7 @@ import type { IntegrationsConfig } from '../config/app-config';
 import { DomainEventType, type DomainEvent } from '../events/domain-event';
 import { newEventId } from '../events/event-id.util';
 import { QueueName } from '../queues/queue-names';
+import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { DeliverySchedule } from './delivery-schedule';
 import { DELIVERY_BACKOFF_TYPE, deliverJobId, WEBHOOK_DELIVER_JOB } from './jobs/webhook-jobs';
 import { matchesFilters } from './webhook-filters';
@@ -92,7 +93,26 @@ export class WebhookDeliveriesService {
     }
     const fresh = await this.deliveries.findBy({ eventId: event.id, status: 'pending', attempts: 0 });
     await Promise.all(fresh.map((delivery) => this.enqueue(delivery)));
+    // From here on the deliveries are the record: the reconciler re-queues them if Redis loses their jobs.
+    await this.dataSource.query(`UPDATE events SET fanned_out_at = now() WHERE id = $1 AND fanned_out_at IS NULL`, [event.id]);
     return fresh.length;
+  }
+
+  /**
+   * Queues a pending delivery whose job is gone (Redis lost it, or it failed on an outage), with
+   * its usual job id, at its recorded next attempt, continuing its retry schedule. A delivery
+   * that was redelivered or resumed starts that sequence's schedule again (the attempts of the
+   * current sequence are not recorded apart).
+   */
+  async requeue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'attempts' | 'redeliveries' | 'resumes'>, delayMs: number): Promise<void> {
+    const sequenceStart = delivery.redeliveries === 0 && delivery.resumes === 0;
+    const priorAttempts = sequenceStart ? Math.min(delivery.attempts, this.schedule.attempts - 1) : 0;
+    const options = this.jobOptions(delivery);
+    await this.queue.add(
+      WEBHOOK_DELIVER_JOB,
+      { deliveryId: delivery.id, ...(priorAttempts > 0 ? { priorAttempts } : {}) },
+      { ...options, attempts: options.attempts - priorAttempts, delay: Math.max(0, delayMs) },
+    );
   }
 
   /** A `webhook.test` delivery with a fresh id, sent like any other. */
@@ -108,7 +128,13 @@ export class WebhookDeliveriesService {
     const delivery = await this.deliveries.save(
       this.deliveries.create({ subscriptionId: subscription.id, eventId: null, messageId: event.id, eventType: PING_EVENT_TYPE, payload: serializeEvent(event) }),
     );
-    await this.enqueue(delivery);
+    try {
+      await this.enqueue(delivery);
+    } catch (error) {
+      // The caller is told to try again; a ping left behind would be sent after the outage too.
+      await this.deliveries.delete({ id: delivery.id, status: 'pending', attempts: 0 });
+      throw error;
+    }
     return delivery;
   }
 
@@ -157,12 +183,14 @@ export class WebhookDeliveriesService {
     if (resumed.length === 0) return;
     const first = this.schedule.delayBefore(1) ?? 0;
     try {
-      await this.queue.addBulk(
-        resumed.map((delivery, index) => ({
-          name: WEBHOOK_DELIVER_JOB,
-          data: { deliveryId: delivery.id },
-          opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
-        })),
+      await whileQueueReachable(this.queue, 'resuming held deliveries', () =>
+        this.queue.addBulk(
+          resumed.map((delivery, index) => ({
+            name: WEBHOOK_DELIVER_JOB,
+            data: { deliveryId: delivery.id },
+            opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
+          })),
+        ),
       );
     } catch (error) {
       await this.deliveries.update({ id: In(resumed.map((d) => d.id)), status: 'pending' }, { status: 'held', nextAttemptAt: null });
@@ -171,7 +199,9 @@ export class WebhookDeliveriesService {
   }
 
   private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>): Promise<void> {
-    await this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 });
+    await whileQueueReachable(this.queue, 'queueing the delivery', () =>
+      this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 }),
+    );
   }
 
   private jobOptions(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>) {

@@ -251,6 +251,29 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('holds, not fails, the other deliveries of a burst that were in flight when a 410 disabled the subscription', async () => {
+    let gone = true;
+    // Slow answers keep both of the subscription's slots busy when the first 410 lands.
+    const hook = await receiver(() => (gone ? { status: 410, delayMs: 300 } : { status: 200 }));
+    const { id } = await subscribe(hook.url('/burst'));
+    const burst = await Promise.all([emitOpened(), emitOpened(), emitOpened(), emitOpened()]);
+    await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    const settled = await until(
+      () => deliveries(id),
+      (items) => items.length === 4 && items.every((d) => d.status === 'failed' || d.status === 'held'),
+    );
+    expect(settled.filter((d) => d.status === 'failed')).toHaveLength(1);
+    expect(settled.filter((d) => d.status === 'held')).toHaveLength(3);
+    expect(hook.requests.length).toBeGreaterThanOrEqual(2);
+
+    gone = false;
+    const enabled = await http.post(`/v1/webhooks/${id}/enable`);
+    expect(enabled.body).toMatchObject({ enabled: true, resumedDeliveries: 3 });
+    const after = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'succeeded').length === 3);
+    const failed = after.find((d) => d.status === 'failed')!;
+    expect(after.filter((d) => d.status === 'succeeded').map((d) => d.eventId).sort()).toEqual(burst.filter((e) => e !== failed.eventId).sort());
+  });
+
   it('holds events while disabled and sends them, in order and byte-identical, when re-enabled, once', async () => {
     const hook = await receiver(() => ({ status: 410 }));
     const { id, secret } = await subscribe(hook.url('/held'));

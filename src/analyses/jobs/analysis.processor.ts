@@ -1,8 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
@@ -11,7 +12,7 @@ import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pi
  * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
  * payloads are parsed before anything else (a bad one can never succeed: UnrecoverableError).
  */
-export class AnalysisProcessor extends WorkerHost {
+export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
   private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB, RunOutcome> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
@@ -22,6 +23,15 @@ export class AnalysisProcessor extends WorkerHost {
     private readonly events: EventsService,
   ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    listenToWorkerErrors(this, QueueName.Analysis);
+  }
+
+  /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
+  beforeApplicationShutdown(): Promise<void> {
+    return drainWorker(this);
   }
 
   process(job: Job): Promise<RunOutcome> {

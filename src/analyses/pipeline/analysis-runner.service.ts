@@ -9,6 +9,7 @@ import { AthenaTableInspector } from '../../aws/athena-table-inspector';
 import { planAthenaTable } from '../../aws/athena-table-layout';
 import { AwsAdapterError } from '../../aws/aws-adapter.error';
 import type { AwsTarget } from '../../aws/aws-target';
+import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
@@ -34,6 +35,8 @@ import { Clock } from '../../common/clock/clock';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
+/** How long a failed run keeps trying to record its failure while the database is unreachable. */
+const FAILURE_RECORD_DEADLINE_MS = 120_000;
 /** How often a running analysis looks for a cancellation. */
 const CANCEL_POLL_MS = 1000;
 
@@ -342,7 +345,9 @@ export class AnalysisRunner {
     const final = classified.permanent || reporter.isLastAttempt();
     this.logger.warn(`analysis ${analysis.id} failed at ${stage}${final ? '' : ' (will retry)'}: ${classified.reason}`);
     try {
-      const eventIds = await this.inRunningTransaction(payload, async (manager) => {
+      // The database may be the very reason of the failure: keep trying to record it for a
+      // while; past that, the reconciler finds the row running with its job failed.
+      const record = () => this.inRunningTransaction(payload, async (manager) => {
         if (!final) {
           await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
           return [];
@@ -354,6 +359,10 @@ export class AnalysisRunner {
           data: { analysisId: analysis.id, targetId: analysis.targetId, window: windowOf(analysis), failure },
         });
         return [event.id];
+      });
+      const eventIds = await retryWhileUnavailable(record, {
+        deadlineMs: FAILURE_RECORD_DEADLINE_MS,
+        onRetry: (recordError, attempt) => this.logger.warn(`could not record the failure of ${analysis.id} yet (try ${attempt}): ${String(recordError)}`),
       });
       await this.publish(eventIds);
     } catch (recordError) {

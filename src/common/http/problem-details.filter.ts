@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app.error';
+import { unavailableDependencyOf } from '../errors/dependency-failure.util';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../errors/dependency-unavailable.error';
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
@@ -28,8 +30,9 @@ interface Classified {
 
 /**
  * The one place errors become HTTP responses: AppErrors by code, Nest HttpExceptions and
- * Fastify's own errors (body too large, bad JSON, unknown route) by status, anything else 500.
- * Every response is application/problem+json.
+ * Fastify's own errors (body too large, bad JSON, unknown route) by status, PostgreSQL or Redis
+ * connection failures 503 naming the dependency, anything else 500. Every response is
+ * application/problem+json; every 503 carries Retry-After.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -52,6 +55,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       return this.classifyHttpException(exception, request);
+    }
+    // PostgreSQL or Redis went away under the request: a 503 naming it, not a 500.
+    const dependency = unavailableDependencyOf(exception);
+    if (dependency) {
+      const unavailable = new DependencyUnavailableError(dependency);
+      return { status: 503, code: unavailable.code, detail: unavailable.message, extensions: unavailable.details };
     }
     const fastifyStatus = fastifyClientErrorStatus(exception);
     if (fastifyStatus !== undefined) {
@@ -102,8 +111,8 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
   if (reply.sent) {
     return;
   }
-  const retryAfter = extensions.retryAfterSeconds;
-  if (typeof retryAfter === 'number' && retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
+  const retryAfter = typeof extensions.retryAfterSeconds === 'number' ? extensions.retryAfterSeconds : status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : 0;
+  if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 

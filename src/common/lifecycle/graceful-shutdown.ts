@@ -5,9 +5,11 @@ interface Closeable {
 }
 
 /**
- * On SIGTERM or SIGINT: close the application (stop accepting requests and jobs, let the job in
- * hand finish, close pools) and exit 0. If closing takes longer than `timeoutMs`, exit 1; a job
- * still running then is released by BullMQ's stalled-job check and retried elsewhere.
+ * On SIGTERM or SIGINT: close the application (stop accepting requests and jobs, let the jobs in
+ * hand finish while the connections they need stay open, then close pools) and exit 0. If
+ * closing takes longer than `timeoutMs`, still exit 0: a stop that was asked for is not a crash,
+ * and a job still running is picked up elsewhere like a killed worker's (BullMQ's stalled-job
+ * check, and the reconciler for what that misses).
  */
 export function installGracefulShutdown(app: Closeable, logger: LoggerService, timeoutMs: number): void {
   let closing = false;
@@ -16,8 +18,8 @@ export function installGracefulShutdown(app: Closeable, logger: LoggerService, t
     closing = true;
     logger.log(`${signal} received: shutting down`, 'Shutdown');
     const watchdog = setTimeout(() => {
-      logger.error(`shutdown did not finish within ${timeoutMs} ms; exiting`, undefined, 'Shutdown');
-      process.exit(1);
+      logger.warn(`shutdown did not finish within ${timeoutMs} ms; exiting, work in hand is left to other workers`, 'Shutdown');
+      process.exit(0);
     }, timeoutMs);
     watchdog.unref();
     app.close().then(

@@ -1,9 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import type { Repository } from 'typeorm';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { REPORT_RUN_JOB, reportRunPayloadSchema } from '../report-job';
 import { ReportScheduleEntity } from '../report-schedule.entity';
@@ -15,7 +16,7 @@ import { ReportRunner, type ReportRunOutcome } from './report-runner.service';
  * and heals a Redis that lost its keys); then it runs whatever the schedulers and "run now" queue.
  */
 @Processor(QueueName.Report)
-export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReportProcessor.name);
   private readonly handlers: JobHandlers<typeof REPORT_RUN_JOB, ReportRunOutcome> = {
     [REPORT_RUN_JOB]: (job) => this.runReport(job),
@@ -30,10 +31,21 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const all = await this.schedules.find();
-    for (const schedule of all) await this.scheduler.apply(schedule);
-    await this.scheduler.prune(new Set(all.map((schedule) => schedule.id)));
-    if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
+    listenToWorkerErrors(this, QueueName.Report);
+    try {
+      const all = await this.schedules.find();
+      for (const schedule of all) await this.scheduler.apply(schedule);
+      await this.scheduler.prune(new Set(all.map((schedule) => schedule.id)));
+      if (all.length > 0) this.logger.log(`applied ${all.length} report schedules`);
+    } catch (error) {
+      // A worker starts while Redis is away; the reconciler applies the schedules once it is back.
+      this.logger.warn(`report schedules not applied at start: ${String(error)}`);
+    }
+  }
+
+  /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
+  beforeApplicationShutdown(): Promise<void> {
+    return drainWorker(this);
   }
 
   process(job: Job): Promise<ReportRunOutcome> {

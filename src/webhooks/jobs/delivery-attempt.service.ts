@@ -64,11 +64,12 @@ export class DeliveryAttemptService {
       await this.hold(delivery);
       return 'done';
     }
-    if (!(await this.slots.acquire(subscription.id))) return 'busy';
+    const lease = await this.slots.acquire(subscription.id);
+    if (!lease) return 'busy';
     try {
       await this.attemptAndDecide(subscription, delivery, position);
     } finally {
-      await this.slots.release(subscription.id);
+      await this.slots.release(lease);
     }
     return 'done';
   }
@@ -92,10 +93,16 @@ export class DeliveryAttemptService {
       await this.deadLetter(delivery, subscription, result);
       return;
     }
-    await this.settle(delivery, result, result.outcome === 'delivered');
     if (result.outcome === 'disable') {
-      await this.disable(subscription, `the receiver answered 410 Gone`);
+      // The delivery whose 410 disabled the subscription is failed; the others of the same burst,
+      // answered 410 after it, are held with everything else the subscription missed, so
+      // enabling it again sends them.
+      await this.disable(subscription, `the receiver answered 410 Gone`, (manager, disabledNow) =>
+        this.record(delivery, result, disabledNow ? { status: 'failed', nextAttemptAt: null } : { status: 'held', nextAttemptAt: null }, manager),
+      );
+      return;
     }
+    await this.settle(delivery, result, result.outcome === 'delivered');
   }
 
   private async attempt(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
@@ -161,8 +168,13 @@ export class DeliveryAttemptService {
     }
   }
 
-  private async record(delivery: WebhookDeliveryEntity, result: AttemptResult, changes: Partial<WebhookDeliveryEntity>): Promise<void> {
-    await this.dataSource.manager.update(
+  private async record(
+    delivery: WebhookDeliveryEntity,
+    result: AttemptResult,
+    changes: Partial<WebhookDeliveryEntity>,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.update(
       WebhookDeliveryEntity,
       { id: delivery.id },
       {
@@ -176,14 +188,23 @@ export class DeliveryAttemptService {
     );
   }
 
-  /** Disables once (the first caller wins) and records a webhook.disabled event for other subscribers. */
-  private async disable(subscription: WebhookSubscriptionEntity, reason: string): Promise<void> {
+  /**
+   * Disables once (the first caller wins: true) and records a webhook.disabled event for other
+   * subscribers; false when the subscription was already disabled. `alongside` writes in the
+   * same transaction (the delivery that caused it), so nobody sees one change without the other.
+   */
+  private async disable(
+    subscription: WebhookSubscriptionEntity,
+    reason: string,
+    alongside?: (manager: EntityManager, disabledNow: boolean) => Promise<void>,
+  ): Promise<boolean> {
     const eventIds = await this.dataSource.transaction(async (manager: EntityManager) => {
       const result = await manager.update(
         WebhookSubscriptionEntity,
         { id: subscription.id, enabled: true },
         { enabled: false, disabledAt: this.clock.now(), disabledReason: reason },
       );
+      await alongside?.(manager, Boolean(result.affected));
       if (!result.affected) return [];
       const event = await this.events.record(manager, {
         type: DomainEventType.WebhookDisabled,
@@ -192,10 +213,11 @@ export class DeliveryAttemptService {
       });
       return [event.id];
     });
-    if (eventIds.length > 0) {
-      this.logger.warn(`webhook ${subscription.id} disabled: ${reason}`);
-      await this.events.publish(eventIds);
-    }
+    if (eventIds.length === 0) return false;
+    this.logger.warn(`webhook ${subscription.id} disabled: ${reason}`);
+    // Committed with the change; a publish that fails is left to the events sweep.
+    await this.events.publish(eventIds).catch((error: unknown) => this.logger.warn(`could not publish webhook.disabled: ${String(error)}`));
+    return true;
   }
 
   private loadSubscription(id: string): Promise<WebhookSubscriptionEntity | null> {

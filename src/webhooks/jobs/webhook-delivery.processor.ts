@@ -1,11 +1,12 @@
 import { queueTimeMs } from '../../queues/queue-time.util';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
@@ -23,6 +24,13 @@ type WebhookJobName = typeof WEBHOOK_FANOUT_JOB | typeof WEBHOOK_DELIVER_JOB | t
 
 /** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
 const BUSY_DELAY_MS = 500;
+/**
+ * A delivery job is short (its requests have deadlines) and its lock is renewed every half lock:
+ * a short lock and a frequent stalled check let another worker take over a killed worker's
+ * deliveries within about 15 s instead of BullMQ's default of up to 90 s.
+ */
+const DELIVERY_LOCK_MS = 10_000;
+const DELIVERY_STALLED_INTERVAL_MS = 5_000;
 /** Failed fan-out and delivery jobs younger than this are put back in the queue by the sweep. */
 const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
 
@@ -32,8 +40,8 @@ const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
  * WEBHOOK_TIMEOUT_MS, so one slow receiver holds one slot for a few seconds, not the queue.
  */
 @Injectable()
-@Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff } })
-export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
+@Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff }, lockDuration: DELIVERY_LOCK_MS, stalledInterval: DELIVERY_STALLED_INTERVAL_MS })
+export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
   private readonly handlers: JobHandlers<WebhookJobName, unknown> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
@@ -52,8 +60,14 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    listenToWorkerErrors(this, QueueName.WebhookDelivery);
     this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
+  }
+
+  /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
+  beforeApplicationShutdown(): Promise<void> {
+    return drainWorker(this);
   }
 
   process(job: Job, token?: string): Promise<unknown> {
@@ -91,10 +105,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   private async deliver(job: Job, token?: string): Promise<void> {
-    const { deliveryId } = parseJobPayload(job, deliverPayloadSchema);
+    const { deliveryId, priorAttempts = 0 } = parseJobPayload(job, deliverPayloadSchema);
     const state = await this.attempts.run(deliveryId, {
-      attempt: job.attemptsMade + 1,
-      maxAttempts: job.opts.attempts ?? this.deliveries.schedule.attempts,
+      attempt: priorAttempts + job.attemptsMade + 1,
+      maxAttempts: priorAttempts + (job.opts.attempts ?? this.deliveries.schedule.attempts),
     });
     if (state === 'busy') {
       // Not an attempt: back to the delayed set without using one of the schedule's retries.

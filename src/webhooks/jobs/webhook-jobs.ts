@@ -15,7 +15,12 @@ export const DELIVERY_BACKOFF_TYPE = 'webhook-schedule';
 export const fanoutPayloadSchema = z.object({ eventId: z.string().regex(/^evt_[0-9A-Z]{26}$/) });
 export type FanoutPayload = z.infer<typeof fanoutPayloadSchema>;
 
-export const deliverPayloadSchema = z.object({ deliveryId: z.uuid() });
+/**
+ * `priorAttempts`: attempts of this delivery's schedule made before the job was queued (a job
+ * re-created by the reconciler after Redis lost the first one), so the schedule goes on where it
+ * was instead of starting again.
+ */
+export const deliverPayloadSchema = z.object({ deliveryId: z.uuid(), priorAttempts: z.number().int().min(0).optional() });
 export type DeliverPayload = z.infer<typeof deliverPayloadSchema>;
 
 /**

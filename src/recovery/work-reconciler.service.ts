@@ -1,0 +1,215 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job, JobState, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { ANALYSIS_RUN_JOB, analysisJobId } from '../analyses/analysis-job';
+import type { AnalysisFailure } from '../analyses/analysis-statistics';
+import { Clock } from '../common/clock/clock';
+import { DomainEventType } from '../events/domain-event';
+import { EventsService, WEBHOOK_FANOUT_JOB } from '../events/events.service';
+import { QueueName } from '../queues/queue-names';
+import { ReportScheduleEntity } from '../reports/report-schedule.entity';
+import { ReportSchedulerService } from '../reports/report-scheduler.service';
+import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCHEDULER } from '../webhooks/jobs/webhook-jobs';
+import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
+
+/** Job states in which BullMQ will still run the job: nothing to repair. */
+const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+/**
+ * Times the reconciler queues an analysis again after its job failed (stalled twice, or its
+ * retries ran out on an outage) before it records the analysis as failed.
+ */
+export const MAX_ANALYSIS_RECOVERIES = 3;
+/** Rows looked at per kind and pass; the next pass takes the rest. */
+const BATCH = 1000;
+
+export interface ReconcileReport {
+  analysesRequeued: number;
+  analysesFailed: number;
+  deliveriesRequeued: number;
+  fanOutsRequeued: number;
+  eventsPublished: number;
+  schedulersRecreated: number;
+}
+
+interface ActiveAnalysisRow {
+  id: string;
+  attempt: number;
+  status: string;
+  stage: string | null;
+  target_id: string;
+  window_from: Date;
+  window_to: Date;
+}
+
+interface PendingDeliveryRow {
+  id: string;
+  attempts: number;
+  redeliveries: number;
+  resumes: number;
+  next_attempt_at: Date | null;
+}
+
+/**
+ * PostgreSQL records the work; Redis only carries it. One pass compares the two and repairs the
+ * queues: analyses queued or running and webhook deliveries pending whose job is missing,
+ * failed or finished are queued again under the same job id (an analysis whose job failed
+ * MAX_ANALYSIS_RECOVERIES times is recorded failed, with the job's reason, and can be retried
+ * through the API); events published but never fanned out are fanned out again; unpublished
+ * events are published; the job schedulers of the report schedules and of the events sweep are
+ * re-created when Redis lost them. Each repair re-reads its row after reading the job, so work
+ * that finished in between is left alone. Run by ReconcileLoop, one worker at a time.
+ */
+@Injectable()
+export class WorkReconciler {
+  private readonly logger = new Logger(WorkReconciler.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.Analysis) private readonly analysisQueue: Queue,
+    @InjectQueue(QueueName.WebhookDelivery) private readonly webhookQueue: Queue,
+    @InjectQueue(QueueName.Report) private readonly reportQueue: Queue,
+    private readonly events: EventsService,
+    private readonly deliveries: WebhookDeliveriesService,
+    private readonly schedulers: ReportSchedulerService,
+    private readonly clock: Clock,
+  ) {}
+
+  async reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { analysesRequeued: 0, analysesFailed: 0, deliveriesRequeued: 0, fanOutsRequeued: 0, eventsPublished: 0, schedulersRecreated: 0 };
+    await this.reconcileAnalyses(report);
+    report.eventsPublished = await this.events.publishPending();
+    await this.reconcileFanOuts(report);
+    await this.reconcileDeliveries(report);
+    await this.reconcileSchedulers(report);
+    return report;
+  }
+
+  private async reconcileAnalyses(report: ReconcileReport): Promise<void> {
+    const rows = await this.activeAnalyses();
+    for (const row of rows) {
+      const jobId = analysisJobId(row.id, row.attempt);
+      const state = await this.analysisQueue.getJobState(jobId);
+      if (LIVE_STATES.has(state)) continue;
+      // Read after the job: an analysis that finished meanwhile is no longer active.
+      const current = (await this.activeAnalyses(row.id))[0];
+      if (!current || current.attempt !== row.attempt) continue;
+      const job = state === 'unknown' ? undefined : await this.analysisQueue.getJob(jobId);
+      const recoveries = recoveriesOf(job);
+      if (state === 'failed' && recoveries >= MAX_ANALYSIS_RECOVERIES) {
+        if (await this.failAnalysis(current, job?.failedReason ?? 'the job failed')) report.analysesFailed += 1;
+        continue;
+      }
+      await job?.remove();
+      const next = state === 'unknown' ? recoveries : recoveries + 1;
+      await this.analysisQueue.add(ANALYSIS_RUN_JOB, { analysisId: row.id, attempt: row.attempt, recoveries: next }, { jobId });
+      this.logger.warn(`analysis ${row.id} was ${current.status} with its job ${state === 'unknown' ? 'missing' : state}: queued again`);
+      report.analysesRequeued += 1;
+    }
+  }
+
+  private async activeAnalyses(id?: string): Promise<ActiveAnalysisRow[]> {
+    return (await this.dataSource.query(
+      `SELECT id, attempt, status, stage, target_id, window_from, window_to FROM analyses
+       WHERE status IN ('queued', 'running') AND ($1::uuid IS NULL OR id = $1::uuid)
+       ORDER BY created_at LIMIT $2`,
+      [id ?? null, BATCH],
+    )) as ActiveAnalysisRow[];
+  }
+
+  /** Records the analysis failed (with an analysis.failed event) unless it moved on meanwhile. */
+  private async failAnalysis(row: ActiveAnalysisRow, jobReason: string): Promise<boolean> {
+    const failure: AnalysisFailure = {
+      reason: `the analysis job failed ${MAX_ANALYSIS_RECOVERIES + 1} times (last: ${jobReason}); retry it when the cause is fixed`,
+      code: 'ANALYSIS.JOB_FAILED',
+      stage: row.stage,
+      permanent: false,
+      at: this.clock.now().toISOString(),
+    };
+    const eventIds = await this.dataSource.transaction(async (manager) => {
+      const updated = (await manager.query(
+        `UPDATE analyses SET status = 'failed', failure = $3::jsonb, finished_at = $4, updated_at = now()
+         WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running') RETURNING id`,
+        [row.id, row.attempt, JSON.stringify(failure), this.clock.now()],
+      )) as [unknown[], number];
+      if (updated[0].length === 0) return [];
+      const event = await this.events.record(manager, {
+        type: DomainEventType.AnalysisFailed,
+        subject: { targetId: row.target_id, analysisId: row.id },
+        data: {
+          analysisId: row.id,
+          targetId: row.target_id,
+          window: { from: new Date(row.window_from).toISOString(), to: new Date(row.window_to).toISOString() },
+          failure,
+        },
+        occurredAt: this.clock.now(),
+      });
+      return [event.id];
+    });
+    if (eventIds.length === 0) return false;
+    this.logger.warn(`analysis ${row.id} recorded failed: ${failure.reason}`);
+    await this.events.publish(eventIds).catch((error: unknown) => this.logger.warn(`could not publish analysis.failed: ${String(error)}`));
+    return true;
+  }
+
+  /** Published events whose fan-out job Redis lost before it created their deliveries. */
+  private async reconcileFanOuts(report: ReconcileReport): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM events WHERE published_at IS NOT NULL AND fanned_out_at IS NULL ORDER BY published_at, id LIMIT $1`,
+      [BATCH],
+    )) as Array<{ id: string }>;
+    for (const { id } of rows) {
+      const state = await this.webhookQueue.getJobState(id);
+      if (LIVE_STATES.has(state)) continue;
+      const still = (await this.dataSource.query(`SELECT 1 FROM events WHERE id = $1 AND fanned_out_at IS NULL`, [id])) as unknown[];
+      if (still.length === 0) continue;
+      if (state !== 'unknown') await (await this.webhookQueue.getJob(id))?.remove();
+      await this.webhookQueue.add(WEBHOOK_FANOUT_JOB, { eventId: id }, { jobId: id });
+      report.fanOutsRequeued += 1;
+    }
+  }
+
+  private async reconcileDeliveries(report: ReconcileReport): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, attempts, redeliveries, resumes, next_attempt_at FROM webhook_deliveries WHERE status = 'pending' ORDER BY created_at, id LIMIT $1`,
+      [BATCH],
+    )) as PendingDeliveryRow[];
+    for (const row of rows) {
+      const jobId = deliverJobId(row.id, row.redeliveries, row.resumes);
+      const state = await this.webhookQueue.getJobState(jobId);
+      if (LIVE_STATES.has(state)) continue;
+      const [current] = (await this.dataSource.query(
+        `SELECT id, attempts, redeliveries, resumes, next_attempt_at FROM webhook_deliveries WHERE id = $1 AND status = 'pending'`,
+        [row.id],
+      )) as PendingDeliveryRow[];
+      if (!current || current.redeliveries !== row.redeliveries || current.resumes !== row.resumes) continue;
+      if (state !== 'unknown') await (await this.webhookQueue.getJob(jobId))?.remove();
+      const due = current.next_attempt_at ? new Date(current.next_attempt_at).getTime() - this.clock.nowMs() : 0;
+      await this.deliveries.requeue(current, due);
+      report.deliveriesRequeued += 1;
+    }
+    if (report.deliveriesRequeued > 0) this.logger.warn(`${report.deliveriesRequeued} pending webhook deliveries had no job: queued again`);
+  }
+
+  /** The schedules in PostgreSQL are the truth; a scheduler Redis lost is created again. */
+  private async reconcileSchedulers(report: ReconcileReport): Promise<void> {
+    const schedules = await this.dataSource.getRepository(ReportScheduleEntity).find();
+    for (const schedule of schedules) {
+      const exists = (await this.reportQueue.getJobScheduler(schedule.id)) !== undefined;
+      if (exists === schedule.enabled) continue;
+      await this.schedulers.apply(schedule);
+      if (schedule.enabled) report.schedulersRecreated += 1;
+    }
+    await this.schedulers.prune(new Set(schedules.map((schedule) => schedule.id)));
+    if ((await this.webhookQueue.getJobScheduler(EVENTS_SWEEP_SCHEDULER)) === undefined) {
+      await this.webhookQueue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
+      report.schedulersRecreated += 1;
+    }
+  }
+}
+
+function recoveriesOf(job: Job | undefined): number {
+  const value = (job?.data as { recoveries?: unknown } | undefined)?.recoveries;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+}
