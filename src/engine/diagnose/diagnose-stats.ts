@@ -1,4 +1,4 @@
-import type { Classification, Severity } from '../findings/finding';
+import type { Classification, FindingKind, Severity } from '../findings/finding';
 
 /** Counts of one verdict kind, in aggregated flows and in the flow-log records they sum. */
 export interface VerdictCount {
@@ -16,7 +16,7 @@ export interface DiagnoseStats {
   rejectedRecords: number;
   /** What the current configuration does to the rejected flows. */
   rejected: { blocked: VerdictCount; allowed: VerdictCount; unknown: VerdictCount; returnTraffic: VerdictCount };
-  findings: { total: number; byClassification: Record<Classification, number>; bySeverity: Record<Severity, number> };
+  findings: { total: number; byKind: Record<FindingKind, number>; byClassification: Record<Classification, number>; bySeverity: Record<Severity, number> };
   fixes: { suggested: number; verified: number };
   /** Counts from reading the input (lines, malformed lines …), passed through as given. */
   input?: Record<string, number>;
