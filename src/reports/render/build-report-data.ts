@@ -234,7 +234,7 @@ function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle, targetNa
     lifecycle,
     classification: finding.classification,
     severity: finding.severity,
-    title: campaign ? `Scanner campaign ${campaign.scope === 'service' ? `(botnet on ${campaign.key})` : campaign.key}: ${campaign.portCount} service${campaign.portCount === 1 ? '' : 's'} probed on ${campaign.hostCount} interface${campaign.hostCount === 1 ? '' : 's'}` : findingTitle(finding),
+    title: findingTitle(finding),
     blockedBy: describeControl(finding.blockedBy),
     direction: finding.traffic.direction,
     service: campaign && campaign.portCount > 1
