@@ -20,6 +20,8 @@ export interface PrecisionRecall {
 export interface ClassificationEvaluation {
   rejectedRecords: number;
   acceptedRecords: number;
+  /** Rejected records by verdict; `undecidedListed` sums the reason groups of the coverage section. */
+  verdicts: { blocked: number; allowed: number; unknown: number; undecidedListed: number };
   aggregates: number;
   findings: { rule: number; campaign: number };
   /** Rejected records by ground truth × outcome. */
@@ -105,6 +107,12 @@ export function evaluateClassification(corpus: Corpus): ClassificationEvaluation
   return {
     rejectedRecords,
     acceptedRecords,
+    verdicts: {
+      blocked: result.stats.rejected.blocked.records,
+      allowed: result.stats.rejected.allowed.records,
+      unknown: result.stats.rejected.unknown.records,
+      undecidedListed: result.stats.coverage.undecided.reduce((sum, g) => sum + g.records, 0),
+    },
     aggregates: aggregates.length,
     findings: { ...result.stats.findings.byKind },
     records,

@@ -1,3 +1,4 @@
+import type { DiagnoseStats } from '../engine/diagnose/diagnose-stats';
 import type { Finding, FindingInterface } from '../engine/findings/finding';
 import type { FixAction, SuggestedFix } from '../engine/fixes/fix';
 import { describeTraffic } from '../engine/network/protocol';
@@ -221,4 +222,16 @@ export function noiseSummary(noise: Finding[]): string {
     `busiest sources: ${t.topSources.map((s) => `${s.address} (${s.records})`).join(', ')}; ` +
     `most probed: ${t.topPorts.map((p) => `${p.service} (${p.records})`).join(', ')}`
   );
+}
+
+/** The coverage section of text and markdown: undecided records by reason, then degraded signals; empty when there is nothing to say. */
+export function coverageLines(stats: DiagnoseStats): string[] {
+  const lines: string[] = [];
+  for (const group of stats.coverage.undecided) {
+    const shown = group.interfaces.slice(0, 4).join(', ');
+    const more = group.interfaceCount > 4 ? ` +${group.interfaceCount - 4} more` : '';
+    lines.push(`undecided, ${group.reason}: ${group.records} records on ${group.interfaceCount} interface${group.interfaceCount === 1 ? '' : 's'} (${shown}${more}): ${group.meaning}`);
+  }
+  for (const signal of stats.coverage.degradedSignals) lines.push(`degraded, ${signal.kind}: ${signal.detail}; ${signal.cost}`);
+  return lines;
 }

@@ -5,6 +5,7 @@ import {
   CAMPAIGN_COLUMNS,
   OVERVIEW_COLUMNS,
   controlLabel,
+  coverageLines,
   hiddenPeerCount,
   interfaceLabel,
   noiseSummary,
@@ -79,5 +80,7 @@ export function renderMarkdown(result: DiagnoseResult): string {
     }
   }
   if (hiddenNoise > 0) out.push(`… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`, '');
+  const coverage = coverageLines(stats);
+  if (coverage.length) out.push('## Coverage', '', ...coverage.map((line) => `- ${cell(line)}`), '');
   return `${out.join('\n')}`;
 }

@@ -6,6 +6,7 @@ import {
   COMPACT_COLUMNS,
   OVERVIEW_COLUMNS,
   controlLabel,
+  coverageLines,
   hiddenPeerCount,
   interfaceLabel,
   noiseSummary,
@@ -115,7 +116,7 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
     `${stats.rejected.unknown.records} undecided); ${stats.findings.total} findings ` +
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
-  if (!findings.length) return `${summary}\nNo findings.\n`;
+  if (!findings.length) return [summary, 'No findings.', ...coverageLines(stats).map((line) => `- ${line}`), ''].join('\n');
   const { actionable, noise, rows, compactRows, campaignRows, hiddenNoise } = overview(findings);
   const parts = [summary];
   const upper = (headings: string[]) => headings.map((heading) => heading.toUpperCase());
@@ -128,5 +129,7 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
     if (campaignRows.length) parts.push('', table([upper(CAMPAIGN_COLUMNS), ...campaignRows], options.width, CAMPAIGN_FIT));
   }
   if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
+  const coverage = coverageLines(stats);
+  if (coverage.length) parts.push('', 'COVERAGE (what this analysis could not see)', ...coverage.map((line) => `- ${line}`));
   return `${parts.join('\n')}\n`;
 }

@@ -107,6 +107,8 @@ export class AnalysisRunner {
         }),
       );
       statistics.coverageGaps = correlated.coverageGaps;
+      statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
+      statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
       statistics.fixes = correlated.diagnosis.stats.fixes;
       await this.pause(abort.signal);
       await timed('persist', async () => {

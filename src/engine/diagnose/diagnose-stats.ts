@@ -1,3 +1,4 @@
+import type { DegradedSignal, UndecidedGroup } from '../coverage/analysis-coverage';
 import type { Classification, FindingKind, Severity } from '../findings/finding';
 
 /** Counts of one verdict kind, in aggregated flows and in the flow-log records they sum. */
@@ -18,6 +19,11 @@ export interface DiagnoseStats {
   rejected: { blocked: VerdictCount; allowed: VerdictCount; unknown: VerdictCount; returnTraffic: VerdictCount };
   findings: { total: number; byKind: Record<FindingKind, number>; byClassification: Record<Classification, number>; bySeverity: Record<Severity, number> };
   fixes: { suggested: number; verified: number };
+  /**
+   * What the analysis could not see: the undecided rejected flows grouped by reason (their
+   * records sum to `rejected.unknown.records`), and the signals the input lacks with what each costs.
+   */
+  coverage: { undecided: UndecidedGroup[]; degradedSignals: DegradedSignal[] };
   /** Counts from reading the input (lines, malformed lines …), passed through as given. */
   input?: Record<string, number>;
 }

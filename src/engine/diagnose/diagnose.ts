@@ -1,5 +1,6 @@
 import { classifyGroup } from '../classify/classify-finding';
 import { scannerSignals } from '../classify/scanner-flow';
+import { degradedSignals, groupUndecided } from '../coverage/analysis-coverage';
 import { NOISE_SIGNALS } from '../classify/signals';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
@@ -48,6 +49,7 @@ function emptyStats(): DiagnoseStats {
       bySeverity: { critical: 0, high: 0, medium: 0, low: 0 },
     },
     fixes: { suggested: 0, verified: 0 },
+    coverage: { undecided: [], degradedSignals: [] },
   };
 }
 
@@ -138,6 +140,10 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       if (finding.suggestedFix.verified) stats.fixes.verified++;
     }
   }
+  stats.coverage = {
+    undecided: groupUndecided(model, rejected.filter((item) => item.verdict.verdict === 'unknown')),
+    degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
+  };
   if (options.inputStats) stats.input = { ...options.inputStats };
   return { findings, stats, flowsByFingerprint };
 }

@@ -16,6 +16,10 @@ describe('classification on the labelled evaluation corpus', () => {
     const counted = Object.values(evaluation.records).reduce((sum, row) => sum + OUTCOMES.reduce((s, o) => s + row[o], 0), 0);
     expect(counted).toBe(evaluation.rejectedRecords);
     expect(evaluation.rejectedRecords).toBe(corpus.records.filter((r) => r.record.action === 'REJECT').length);
+    // every rejected record has a verdict, or is listed under a named reason
+    const v = evaluation.verdicts;
+    expect(v.blocked + v.allowed + v.unknown).toBe(evaluation.rejectedRecords);
+    expect(v.undecidedListed).toBe(v.unknown);
     // noise is summed up in campaigns: far fewer findings than scanned ports
     expect(evaluation.findings.campaign).toBeLessThan(60);
     expect(renderEvaluation(evaluation, seed)).toContain('— met');

@@ -23,7 +23,7 @@ describe('diagnosis of the sample day', () => {
     if (!parsed.ok) throw new Error(parsed.error);
     aggregator.add(parsed.record);
   }
-  const { findings } = diagnose(validateSnapshot(buildSnapshot()), aggregator.aggregates());
+  const { findings, stats } = diagnose(validateSnapshot(buildSnapshot()), aggregator.aggregates());
 
   for (const want of EXPECTED_FINDINGS.filter((e) => e.fix !== null)) {
     it(`row ${want.key}: ${want.title}`, () => {
@@ -64,5 +64,13 @@ describe('diagnosis of the sample day', () => {
     expect(n3.traffic.records).toBe(87);
     // every finding comes before the noise
     expect(findings.slice(0, 6).every((f) => f.kind === 'rule')).toBe(true);
+  });
+
+  it('lists every undecided record under a named reason: row F, ICMP type-specific rules, on the four app interfaces', () => {
+    expect(stats.coverage.undecided).toEqual([
+      expect.objectContaining({ reason: 'icmp-type-rule', records: 96, interfaceCount: 4 }),
+    ]);
+    expect(stats.coverage.undecided.reduce((sum, g) => sum + g.records, 0)).toBe(stats.rejected.unknown.records);
+    expect(stats.coverage.degradedSignals.map((s) => s.kind)).toEqual(['reject-only-logs', 'no-tcp-flags', 'no-flow-direction']);
   });
 });
