@@ -73,6 +73,8 @@ export function buildReportData(input: BuildReportInput): ReportData {
     coverageGaps: [...input.coverageGaps].sort(
       (a, b) => a.targetId.localeCompare(b.targetId) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId),
     ),
+    undecided: [...(input.undecided ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || b.records - a.records),
+    degradedSignals: [...(input.degradedSignals ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind)),
     rejectedSeries,
     findings: classified.map(({ input: f, lifecycle }) => findingRow(f, lifecycle, targetNames)).sort(compareRows),
     scannerActivity: scannerActivity(

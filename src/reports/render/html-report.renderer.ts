@@ -67,11 +67,30 @@ ${simpleTable(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [`<code>
 </div>
 </section>
 <section>
-<h2>Flow-log coverage gaps</h2>
+<h2>Coverage: what the analysis could not see</h2>
 ${
   data.coverageGaps.length > 0
     ? simpleTable(['Target', 'Resource', 'Reason'], data.coverageGaps.map((g) => [e(targetName.get(g.targetId) ?? g.targetId), `${e(g.resourceType)} <code>${e(g.resourceId)}</code>`, e(g.reason)]), '')
     : '<p>Every resource in scope has a flow log that captures rejected traffic.</p>'
+}
+${
+  data.undecided?.length
+    ? `<h3>Undecided records</h3>${simpleTable(['Target', 'Reason', 'Records', 'Interfaces'], data.undecided.map((u) => [
+        e(targetName.get(u.targetId) ?? u.targetId),
+        `<code>${e(u.reason)}</code> <span class="muted">${e(u.meaning)}</span>`,
+        num(u.records),
+        `${u.interfaces.slice(0, 5).map((i) => `<code>${e(i)}</code>`).join(', ')}${u.interfaceCount > 5 ? ` +${num(u.interfaceCount - 5)} more` : ''}`,
+      ]), '')}`
+    : ''
+}
+${
+  data.degradedSignals?.length
+    ? `<h3>What the logs do not show</h3>${simpleTable(['Target', 'Signal', 'What it costs'], data.degradedSignals.map((d) => [
+        e(targetName.get(d.targetId) ?? d.targetId),
+        `<code>${e(d.kind)}</code> ${e(d.detail)}`,
+        e(d.cost),
+      ]), '')}`
+    : ''
 }
 </section>
 <section>

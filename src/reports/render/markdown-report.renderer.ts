@@ -46,11 +46,15 @@ export function renderMarkdownReport(data: ReportData): string {
       ? table(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [p.address, String(p.records), String(p.findings)]))
       : 'None.',
     '',
-    '## Flow-log coverage gaps',
+    '## Coverage: what the analysis could not see',
     '',
     ...(data.coverageGaps.length > 0
       ? data.coverageGaps.map((g) => `- ${g.resourceType} \`${code(g.resourceId)}\` (target ${inline(targetName.get(g.targetId) ?? g.targetId)}): ${inline(g.reason)}`)
       : ['Every resource in scope has a flow log that captures rejected traffic.']),
+    ...(data.undecided ?? []).map((u) =>
+      `- undecided \`${code(u.reason)}\` (target ${inline(targetName.get(u.targetId) ?? u.targetId)}): ${u.records} records on ${u.interfaceCount} interface(s): ${inline(u.meaning)}`),
+    ...(data.degradedSignals ?? []).map((d) =>
+      `- degraded \`${code(d.kind)}\` (target ${inline(targetName.get(d.targetId) ?? d.targetId)}): ${inline(d.detail)}; ${inline(d.cost)}`),
     '',
     '## Findings',
     '',

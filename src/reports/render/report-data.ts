@@ -86,6 +86,24 @@ export interface CoverageGap {
   reason: string;
 }
 
+/** Rejected records one analysis of a target could not decide, under one reason. */
+export interface UndecidedCoverage {
+  targetId: string;
+  reason: string;
+  meaning: string;
+  records: number;
+  interfaces: string[];
+  interfaceCount: number;
+}
+
+/** A signal the input of a target's analysis lacked, and what it cost. */
+export interface DegradedCoverage {
+  targetId: string;
+  kind: string;
+  detail: string;
+  cost: string;
+}
+
 export interface SeriesPoint {
   /** Bucket start, ISO 8601 UTC. */
   start: string;
@@ -176,6 +194,9 @@ export interface ReportData {
   topPeers: BlockedPeer[];
   trend: ReportTrend | null;
   coverageGaps: CoverageGap[];
+  /** Absent in reports written before they were kept. */
+  undecided?: UndecidedCoverage[];
+  degradedSignals?: DegradedCoverage[];
   rejectedSeries: RejectedSeries;
   /** Every finding; renderers show the ones that may need a change in full and sum noise up in `scannerActivity`. */
   findings: ReportFindingRow[];
@@ -205,6 +226,8 @@ export interface BuildReportInput {
   /** Rejected record counts at any granularity (e.g. per aggregate); bucketed by the builder. */
   rejectedFlows: Array<{ at: string; records: number }>;
   coverageGaps: CoverageGap[];
+  undecided?: UndecidedCoverage[];
+  degradedSignals?: DegradedCoverage[];
   previous: ReportData | null;
   limits?: { topServices?: number; topPeers?: number };
 }

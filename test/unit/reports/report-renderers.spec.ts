@@ -158,6 +158,19 @@ describe('HTML renderer', () => {
     expect(html).toContain('<a href="https://example.atlassian.net/browse/NET-42">NET-42</a>');
   });
 
+  it('lists undecided records by reason and the signals the logs lack, per target by name', () => {
+    const out = renderHtmlReport(buildReportData(sampleReportInput({
+      undecided: [{ targetId: 'tgt-prod', reason: 'interface-not-in-snapshot', meaning: 'the interface is gone', records: 12, interfaces: ['eni-gone'], interfaceCount: 1 }],
+      degradedSignals: [{ targetId: 'tgt-stage', kind: 'no-tcp-flags', detail: '5 of 9 records', cost: 'late FIN/RST unseen' }],
+    })));
+    expect(out).toContain('<td>production</td><td><code>interface-not-in-snapshot</code> <span class="muted">the interface is gone</span></td><td>12</td><td><code>eni-gone</code></td>');
+    expect(out).toContain('<td>staging</td><td><code>no-tcp-flags</code> 5 of 9 records</td><td>late FIN/RST unseen</td>');
+    const md = renderMarkdownReport(buildReportData(sampleReportInput({
+      undecided: [{ targetId: 'tgt-prod', reason: 'icmp-type-rule', meaning: 'no ICMP type in flow logs', records: 96, interfaces: ['eni-a'], interfaceCount: 4 }],
+    })));
+    expect(md).toContain('- undecided `icmp-type-rule` (target production): 96 records on 4 interface(s): no ICMP type in flow logs');
+  });
+
   it('leads with the findings that need a change, names targets, orders severities, labels tiles by what they count', () => {
     expect(html).toContain('<div class="label">Blocked records</div><div class="value">7,110</div>');
     expect(html).not.toContain('Rejected records');
