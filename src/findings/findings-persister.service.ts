@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService } from '../events/events.service';
-import type { Finding } from '../engine/findings/finding';
+import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
+import type { CampaignEvidence, CampaignScope, Finding } from '../engine/findings/finding';
+import type { Direction } from '../engine/flow-log/flow-record';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { protocolName } from '../engine/network/protocol';
 import { AUTO_RESOLVABLE, changeOnRecurrence } from './finding-lifecycle';
@@ -58,6 +60,24 @@ export class FindingsPersister {
       }
     }
     return eventIds;
+  }
+
+  /**
+   * The target's stored campaigns by source (`${direction}|${address}` → scope and key), so an
+   * analysis keeps each source it has seen before in the same campaign. Sources are those the
+   * campaigns list (the busiest hundred of each).
+   */
+  async priorCampaigns(manager: EntityManager, targetId: string): Promise<PriorCampaigns> {
+    const rows: Array<{ direction: Direction; campaign: CampaignEvidence | null }> = await manager.query(
+      `SELECT "direction", "finding" -> 'campaign' AS "campaign" FROM "findings" WHERE "target_id" = $1 AND "kind" = 'campaign'`,
+      [targetId],
+    );
+    const prior = new Map<string, { scope: CampaignScope; key: string }>();
+    for (const { direction, campaign } of rows) {
+      if (!campaign) continue;
+      for (const source of campaign.sources) prior.set(priorCampaignKey(direction, source.address), { scope: campaign.scope, key: campaign.key });
+    }
+    return prior;
   }
 
   /**

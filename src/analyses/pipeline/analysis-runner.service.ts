@@ -96,8 +96,10 @@ export class AnalysisRunner {
       const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
       Object.assign(statistics, collected.statistics);
       await this.pause(abort.signal);
+      const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
         correlate({
+          priorCampaigns,
           snapshot,
           aggregates: collected.aggregates,
           // Both flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).

@@ -1,5 +1,6 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
 import { diagnose, type DiagnoseResult } from '../../engine/diagnose/diagnose';
+import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../../engine/evaluate/return-traffic-index';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
@@ -26,6 +27,8 @@ export interface CorrelateInput {
   bucketCounts?: BucketCount[];
   defaultBucket: string;
   scope: { vpcIds: string[]; subnetIds: string[] };
+  /** The target's stored campaigns, by source: a source seen before stays in its campaign. */
+  priorCampaigns?: PriorCampaigns;
 }
 
 export interface CorrelateResult {
@@ -45,7 +48,7 @@ export interface CorrelateResult {
  */
 export function correlate(input: CorrelateInput): CorrelateResult {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
-  const diagnosis = diagnose(input.snapshot, aggregates);
+  const diagnosis = diagnose(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns });
   const model = NetworkModel.fromSnapshot(input.snapshot);
   const context: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((f) => f.action === 'ACCEPT')) };
 

@@ -5,9 +5,9 @@ import { NOISE_SIGNALS } from '../classify/signals';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
-import type { ExplainedFlow } from '../findings/explained-flow';
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
-import { groupCampaigns, type NoiseFlow } from '../findings/campaign-group';
+import { groupCampaigns, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
 import { groupBlockedFlows } from '../findings/finding-group';
 import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
@@ -25,6 +25,8 @@ export interface DiagnoseOptions {
   inputStats?: Record<string, number>;
   /** Verifies fixes; default: apply the changes to a copy of the snapshot and re-explain the flows. */
   verifier?: FixVerifier;
+  /** Campaigns sources were put in before (the service's stored campaigns): they stay there. */
+  priorCampaigns?: PriorCampaigns;
 }
 
 export interface DiagnoseResult {
@@ -97,9 +99,13 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     else byRule.push(item);
   }
   const flowsByFingerprint = new Map<string, FlowAggregate[]>();
+  const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const entries = groupBlockedFlows(byRule).flatMap((group) => {
     const { classification, signals } = classifyGroup(group, model, context);
-    if (classification === 'likely-noise') {
+    // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
+    // lack the evidence a whole day gives); a likely misconfiguration is never taken from its group.
+    const known = (item: ExplainedFlow) => prior.has(priorCampaignKey(item.verdict.direction, peerAddressOf(item)));
+    if (classification === 'likely-noise' || (classification === 'uncertain' && prior.size > 0 && group.flows.every(known))) {
       for (const explained of group.flows) noise.push({ explained, signals });
       return [];
     }
@@ -118,7 +124,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
     return [{ finding, group }];
   });
-  const campaigns = groupCampaigns(noise).map((campaign) => {
+  const campaigns = groupCampaigns(noise, prior).map((campaign) => {
     flowsByFingerprint.set(campaign.fingerprint, campaign.flows.map((item) => item.explained.flow));
     const matched = new Set(campaign.flows.flatMap((item) => item.signals));
     return summarizeCampaign(campaign, model, NOISE_SIGNALS.filter((signal) => matched.has(signal)));

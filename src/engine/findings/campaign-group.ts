@@ -62,9 +62,19 @@ function busiestService(source: SourceActivity): string {
   return describeTraffic(services[0].protocol, services[0].port);
 }
 
+/** Where a source's noise went before (e.g. in yesterday's analysis), by `${direction}|${address}`. */
+export type PriorCampaigns = ReadonlyMap<string, { scope: CampaignScope; key: string }>;
+
+/** The key of `PriorCampaigns`. */
+export function priorCampaignKey(direction: Direction, address: string): string {
+  return `${direction}|${address}`;
+}
+
 /**
  * Groups noise into campaigns, per direction, by the peer that sent it (the source of ingress, the
- * destination of egress):
+ * destination of egress). A source found in `prior` stays in the campaign it was put in before —
+ * whatever else the window holds, so re-analysing part of a day or the next day never moves a
+ * source to another campaign. Any other source:
  * 1. a source that probed at least `standaloneMinTargets` distinct targets (interface ×
  *    protocol/port) is a campaign of its own (`source`, key: the address);
  * 2. the remaining sources of one IPv4 /24 or IPv6 /64 are one campaign when there are at least
@@ -73,7 +83,7 @@ function busiestService(source: SourceActivity): string {
  *    `tcp/23`): a botnet knocking on one port from all over the address space.
  * Campaigns come out in fingerprint order; the result does not depend on input order.
  */
-export function groupCampaigns(flows: Iterable<NoiseFlow>): CampaignGroup[] {
+export function groupCampaigns(flows: Iterable<NoiseFlow>, prior: PriorCampaigns = new Map()): CampaignGroup[] {
   const sources = new Map<string, SourceActivity>();
   for (const item of flows) {
     const { explained } = item;
@@ -91,7 +101,9 @@ export function groupCampaigns(flows: Iterable<NoiseFlow>): CampaignGroup[] {
     entry.records += flow.records;
     source.recordsByService.set(service, entry);
   }
-  const small = [...sources.values()].filter((s) => s.targets.size < CAMPAIGN_THRESHOLDS.standaloneMinTargets);
+  const small = [...sources.values()].filter(
+    (s) => s.targets.size < CAMPAIGN_THRESHOLDS.standaloneMinTargets && !prior.has(priorCampaignKey(s.direction, s.address)),
+  );
   const perNetwork = new Map<string, number>();
   for (const source of small) {
     const id = `${source.direction}|${networkOf(source.address)}`;
@@ -101,7 +113,10 @@ export function groupCampaigns(flows: Iterable<NoiseFlow>): CampaignGroup[] {
   for (const source of sources.values()) {
     let scope: CampaignScope;
     let key: string;
-    if (source.targets.size >= CAMPAIGN_THRESHOLDS.standaloneMinTargets) {
+    const before = prior.get(priorCampaignKey(source.direction, source.address));
+    if (before) {
+      ({ scope, key } = before);
+    } else if (source.targets.size >= CAMPAIGN_THRESHOLDS.standaloneMinTargets) {
       scope = 'source';
       key = source.address;
     } else if ((perNetwork.get(`${source.direction}|${networkOf(source.address)}`) ?? 0) >= CAMPAIGN_THRESHOLDS.networkMinSources) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../../src/engine/diagnose/diagnose';
-import { CAMPAIGN_THRESHOLDS, campaignFingerprint, groupCampaigns, networkOf, type NoiseFlow } from '../../../../src/engine/findings/campaign-group';
+import { CAMPAIGN_THRESHOLDS, campaignFingerprint, groupCampaigns, networkOf, type NoiseFlow, priorCampaignKey } from '../../../../src/engine/findings/campaign-group';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
@@ -102,6 +102,16 @@ describe('scanner campaigns', () => {
     expect(campaign.fingerprint).toBe(campaignFingerprint('ingress', 'source', scanner));
   });
 
+  it('known campaign sources take undecided traffic with them, never a likely misconfiguration', () => {
+    // Two internet sources retrying a closed port: uncertain on their own.
+    const retries = ['203.0.113.77', '203.0.113.78'].map((src) => ({ ...refusedClient(src, 9443), records: 6, packets: 18 }));
+    expect(diagnose(hardeningSnapshot, retries).findings.map((f) => [f.kind, f.classification])).toEqual([['rule', 'uncertain']]);
+    const prior = new Map(['203.0.113.77', '203.0.113.78', '10.1.10.12'].map((a) => [priorCampaignKey('ingress', a), { scope: 'network' as const, key: '203.0.113.0/24' }]));
+    const withPrior = diagnose(hardeningSnapshot, [...retries, refusedClient('10.1.10.12', 7777)], { priorCampaigns: prior }).findings;
+    expect(withPrior.map((f) => [f.kind, f.classification]).sort()).toEqual([['campaign', 'likely-noise'], ['rule', 'likely-misconfiguration']]);
+    expect(withPrior.find((f) => f.kind === 'rule')!.traffic.peers.map((p) => p.address)).toEqual(['10.1.10.12']);
+  });
+
   it('never takes internal sources out of rule findings, however many hosts they reach', () => {
     const sweep = Array.from({ length: 12 }, (_, i) => refusedClient('10.1.10.50', 7000 + i));
     const found = diagnose(hardeningSnapshot, sweep).findings;
@@ -128,6 +138,18 @@ describe('groupCampaigns', () => {
   it('names networks as /24 (IPv4) and /64 (IPv6)', () => {
     expect(networkOf('203.0.113.77')).toBe('203.0.113.0/24');
     expect(networkOf('2001:db8:bad:1::66')).toBe('2001:db8:bad:1::/64');
+  });
+
+  it('a source seen before stays in its campaign, whatever else the window holds', () => {
+    // Alone, a small source would join its service's campaign; yesterday it was one of a /24's.
+    const alone = [noise(probe('45.33.10.1', 3389))];
+    expect(groupCampaigns(alone).map((c) => c.scope)).toEqual(['service']);
+    const prior = new Map([[priorCampaignKey('ingress', '45.33.10.1'), { scope: 'network' as const, key: '45.33.10.0/24' }]]);
+    const [kept] = groupCampaigns(alone, prior);
+    expect(kept).toMatchObject({ scope: 'network', key: '45.33.10.0/24', fingerprint: campaignFingerprint('ingress', 'network', '45.33.10.0/24') });
+    // A source not in `prior` is grouped as usual, and one listed for the other direction is not taken.
+    const other = new Map([[priorCampaignKey('egress', '45.33.10.1'), { scope: 'network' as const, key: '45.33.10.0/24' }]]);
+    expect(groupCampaigns(alone, other).map((c) => c.scope)).toEqual(['service']);
   });
 
   it('keeps directions apart', () => {
