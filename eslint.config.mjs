@@ -13,7 +13,7 @@ const ENGINE_FORBIDDEN = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'dist-samples/**', 'node_modules/**', 'coverage/**', 'bench/.data/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'dist-samples/**', 'dist-eval/**', 'node_modules/**', 'coverage/**', 'bench/.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

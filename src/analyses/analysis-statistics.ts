@@ -1,3 +1,4 @@
+import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
 
 /** What an analysis read, cost and concluded. Filled in stage by stage. */
@@ -26,6 +27,10 @@ export interface AnalysisStatistics {
   fixes?: { suggested: number; verified: number };
   /** Resources in scope with no flow log capturing REJECT traffic. */
   coverageGaps?: CoverageGap[];
+  /** Rejected flows the snapshot could not decide, grouped by reason with their records and interfaces. */
+  undecided?: UndecidedGroup[];
+  /** Signals the input lacks (REJECT-only logs, no tcp-flags, SKIPDATA …) and what each costs. */
+  degradedSignals?: DegradedSignal[];
   stageDurationsMs?: Partial<Record<'snapshot' | 'query' | 'correlate' | 'persist', number>>;
 }
 

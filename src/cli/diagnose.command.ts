@@ -20,6 +20,15 @@ interface DiagnoseCommandOptions {
   logFormat?: string;
   strict?: boolean;
   failOn?: string;
+  wide?: boolean;
+}
+
+/** Columns a text table may use: the terminal's width, else `COLUMNS`, else 120 (a pipe or a file); `--wide` lifts the limit. */
+export function textWidth(wide: boolean | undefined, stdout: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): number | undefined {
+  if (wide) return undefined;
+  if (stdout.isTTY && stdout.columns && stdout.columns > 0) return stdout.columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 120;
 }
 
 function parseFailOn(value: string | undefined): Set<Classification> {
@@ -51,7 +60,9 @@ async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err
     const input = { ...stats.input, malformedExamples, incompleteByReason, unknownFields, readErrors, skipped };
     await out.write(`\n],"stats":${JSON.stringify({ ...stats, input })}}\n`);
   } else {
-    await out.write(options.format === 'markdown' ? renderMarkdown(result) : renderText(result));
+    await out.write(
+      options.format === 'markdown' ? renderMarkdown(result) : renderText(result, { width: textWidth(options.wide, process.stdout, process.env) }),
+    );
   }
   await out.flush();
   finishInput(read.stats, err);
@@ -68,6 +79,7 @@ export function registerDiagnoseCommand(program: Command, setExitCode: (code: nu
     .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
     .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it; unknown snapshot members are an input error')
     .option('--fail-on <classifications>', 'exit 1 when a finding has one of these classifications (comma-separated)')
+    .option('--wide', 'text format: print table cells in full instead of fitting the terminal width')
     .addHelpText(
       'after',
       '\nJSON output: {"findings":[FINDING…],"stats":{…}}; findings ordered by severity, then records.\n' +

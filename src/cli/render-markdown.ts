@@ -2,8 +2,10 @@ import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
 import {
+  CAMPAIGN_COLUMNS,
   OVERVIEW_COLUMNS,
   controlLabel,
+  coverageLines,
   hiddenPeerCount,
   interfaceLabel,
   noiseSummary,
@@ -65,13 +67,20 @@ export function renderMarkdown(result: DiagnoseResult): string {
     '',
   );
   if (!findings.length) return `${out.join('\n')}No findings.\n`;
-  const { actionable, noise, rows, hiddenNoise } = overview(findings);
-  out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))));
-  if (hiddenNoise > 0) out.push('', `… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`);
+  const { actionable, noise, rows, campaignRows, hiddenNoise } = overview(findings);
+  if (rows.length) out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))), '');
   if (actionable.length) {
-    out.push('', '## Findings', '');
+    out.push('## Findings', '');
     actionable.forEach((f, i) => out.push(details(f, i), ''));
   }
-  if (noise.length) out.push('## Noise', '', noiseSummary(noise), '');
+  if (noise.length) {
+    out.push('## Scanner activity', '', `${noiseSummary(noise)}.`, '');
+    if (campaignRows.length) {
+      out.push(tableRow(CAMPAIGN_COLUMNS), `${'|---'.repeat(CAMPAIGN_COLUMNS.length)}|`, ...campaignRows.map((row) => tableRow(row.map(cell))), '');
+    }
+  }
+  if (hiddenNoise > 0) out.push(`… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`, '');
+  const coverage = coverageLines(stats);
+  if (coverage.length) out.push('## Coverage', '', ...coverage.map((line) => `- ${cell(line)}`), '');
   return `${out.join('\n')}`;
 }

@@ -2,8 +2,11 @@ import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
 import { describeControl } from './explain-line';
 import {
+  CAMPAIGN_COLUMNS,
+  COMPACT_COLUMNS,
   OVERVIEW_COLUMNS,
   controlLabel,
+  coverageLines,
   hiddenPeerCount,
   interfaceLabel,
   noiseSummary,
@@ -12,9 +15,54 @@ import {
   verificationLabel,
 } from './finding-labels';
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  return rows.map((row) => row.map((text, col) => text.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+export interface TextOptions {
+  /** Fit the tables into this many columns (cells shortened with `…`); undefined: no limit (`--wide`). */
+  width?: number;
+}
+
+/** Narrowest a shrinkable column gets before the table is allowed to overflow. */
+const MIN_COLUMN_WIDTH = 10;
+const GAP = 2;
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(width - 1, 0))}…`;
+}
+
+export interface FitRules {
+  /** Columns that may be shortened (cells end in `…`), down to MIN_COLUMN_WIDTH. */
+  shrinkable?: number[];
+  /** Columns that may be left out when shortening is not enough, the first given first; they must be the last columns. */
+  droppable?: number[];
+}
+
+const naturalWidths = (rows: string[][]) => rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GAP * (widths.length - 1);
+
+/**
+ * Left-aligned columns two spaces apart. With a `width`, droppable columns are left out (while
+ * the others, shortened, still would not fit), then the shrinkable ones give up characters,
+ * widest first, until the table fits.
+ */
+export function table(rows: string[][], width?: number, rules: FitRules = {}): string {
+  let kept = rows;
+  let widths = naturalWidths(kept);
+  if (width !== undefined) {
+    const shrinkable = rules.shrinkable ?? [];
+    const floor = (ws: number[]) => tableWidth(ws.map((w, col) => (shrinkable.includes(col) ? Math.min(w, MIN_COLUMN_WIDTH) : w)));
+    for (const col of rules.droppable ?? []) {
+      if (tableWidth(widths) <= width || floor(widths) <= width) break;
+      kept = kept.map((row) => row.filter((_, i) => i !== col));
+      widths = naturalWidths(kept);
+    }
+    let excess = tableWidth(widths) - width;
+    while (excess > 0) {
+      const widest = shrinkable.filter((col) => col < widths.length && widths[col] > MIN_COLUMN_WIDTH).sort((a, b) => widths[b] - widths[a])[0];
+      if (widest === undefined) break;
+      widths[widest]--;
+      excess--;
+    }
+  }
+  return kept.map((row) => row.map((text, col) => clip(text, widths[col]).padEnd(widths[col])).join(' '.repeat(GAP)).trimEnd()).join('\n');
 }
 
 function indent(text: string, prefix = '    '): string {
@@ -53,19 +101,35 @@ function details(finding: Finding, index: number): string {
   return lines.join('\n');
 }
 
-/** `diagnose --format text`: a findings table with the fix, then details per finding. */
-export function renderText(result: DiagnoseResult): string {
+/** How the compact findings table (COMPACT_COLUMNS) and the campaign table (CAMPAIGN_COLUMNS) fit a width. */
+const COMPACT_FIT: FitRules = { shrinkable: [3, 4, 6, 7, 8], droppable: [8, 7] };
+const CAMPAIGN_FIT: FitRules = { shrinkable: [1, 4, 6, 7], droppable: [7] };
+
+/**
+ * `diagnose --format text`: the findings that may need a change (table, then details with the
+ * fix), then the scanner activity summed up per campaign. Tables fit `options.width`.
+ */
+export function renderText(result: DiagnoseResult, options: TextOptions = {}): string {
   const { findings, stats } = result;
   const summary =
     `${stats.rejectedRecords} rejected records (${stats.rejected.blocked.records} blocked, ${stats.rejected.allowed.records} now allowed, ` +
     `${stats.rejected.unknown.records} undecided); ${stats.findings.total} findings ` +
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
-  if (!findings.length) return `${summary}\nNo findings.\n`;
-  const { actionable, noise, rows, hiddenNoise } = overview(findings);
-  const parts = [summary, '', table([OVERVIEW_COLUMNS.map((heading) => heading.toUpperCase()), ...rows])];
-  if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
+  if (!findings.length) return [summary, 'No findings.', ...coverageLines(stats).map((line) => `- ${line}`), ''].join('\n');
+  const { actionable, noise, rows, compactRows, campaignRows, hiddenNoise } = overview(findings);
+  const parts = [summary];
+  const upper = (headings: string[]) => headings.map((heading) => heading.toUpperCase());
+  if (rows.length) {
+    parts.push('', options.width === undefined ? table([upper(OVERVIEW_COLUMNS), ...rows]) : table([upper(COMPACT_COLUMNS), ...compactRows], options.width, COMPACT_FIT));
+  }
   if (actionable.length) parts.push('', actionable.map(details).join('\n\n'));
-  if (noise.length) parts.push('', noiseSummary(noise));
+  if (noise.length) {
+    parts.push('', 'SCANNER ACTIVITY (likely noise, no fix)', noiseSummary(noise));
+    if (campaignRows.length) parts.push('', table([upper(CAMPAIGN_COLUMNS), ...campaignRows], options.width, CAMPAIGN_FIT));
+  }
+  if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
+  const coverage = coverageLines(stats);
+  if (coverage.length) parts.push('', 'COVERAGE (what this analysis could not see)', ...coverage.map((line) => `- ${line}`));
   return `${parts.join('\n')}\n`;
 }

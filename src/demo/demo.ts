@@ -165,10 +165,26 @@ function fixOf(finding: Finding): string {
   return `${fix.changes.map((change) => change.action).join(' + ')}${fix.verified ? ' ✓' : ' (unverified)'}`;
 }
 
-/** The table of actionable findings (noise is summarised in one line: scanners need no fix). */
+interface CampaignItem {
+  records: number;
+  peerCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  campaign: { scope: string; key: string; sourceCount: number; portCount: number; hostCount: number } | null;
+  traffic: string;
+}
+
+/** `2026-11-24 03:12–03:16` (UTC). */
+function seen(firstSeen: string, lastSeen: string): string {
+  const day = (iso: string) => iso.slice(0, 10);
+  const time = (iso: string) => iso.slice(11, 16);
+  return day(firstSeen) === day(lastSeen) ? `${day(firstSeen)} ${time(firstSeen)}–${time(lastSeen)}` : `${day(firstSeen)} – ${day(lastSeen)}`;
+}
+
+/** The findings that may need a change first, then scanner activity summed up per campaign (noise needs no fix). */
 async function printFindings(client: DemoClient, targetId: string, total: number): Promise<number> {
   const page = await client.expect<{ items: Array<{ id: string; classification: string }> }>(
-    'GET', `/v1/findings?targetId=${targetId}&classification=likely-misconfiguration,uncertain&sort=severity&limit=200`, 200,
+    'GET', `/v1/findings?targetId=${targetId}&classification=likely-misconfiguration,uncertain&limit=200`, 200,
   );
   const actionable = page.items.filter((item) => item.classification !== 'likely-noise');
   const table = new DemoTable(['severity', 'classification', 'control', 'direction', 'proto/port', 'peers', 'fix']);
@@ -177,10 +193,30 @@ async function printFindings(client: DemoClient, targetId: string, total: number
     const f = detail.finding;
     table.add([f.severity, f.classification, describeControl(f.blockedBy), f.traffic.direction, describeTraffic(f.traffic.protocol, f.traffic.port), peersOf(f), fixOf(f)]);
   }
-  console.log(`\nfindings (${total}):`);
+  console.log(`
+findings that may need a change (${actionable.length} of ${total}):`);
   console.log(table.render());
-  const noise = total - actionable.length;
-  if (noise > 0) console.log(`… and ${noise} likely-noise findings (scanners probing closed ports; no fix proposed): ?classification=likely-noise`);
+  const noise = await client.expect<{ items: CampaignItem[] }>(
+    'GET', `/v1/findings?targetId=${targetId}&classification=likely-noise&sort=records&limit=20`, 200,
+  );
+  if (noise.items.length > 0) {
+    const records = noise.items.reduce((sum, item) => sum + item.records, 0);
+    const campaigns = new DemoTable(['campaign', 'sources', 'hosts', 'ports probed', 'records', 'seen (UTC)']);
+    for (const item of noise.items) {
+      const c = item.campaign;
+      campaigns.add([
+        c ? (c.scope === 'service' ? `botnet on ${c.key}` : c.key) : item.traffic,
+        String(c?.sourceCount ?? item.peerCount),
+        String(c?.hostCount ?? ''),
+        String(c?.portCount ?? 1),
+        String(item.records),
+        seen(item.firstSeen, item.lastSeen),
+      ]);
+    }
+    console.log(`
+scanner activity: ${noise.items.length} campaign${noise.items.length === 1 ? '' : 's'}, ${records} records, no fix proposed (?kind=campaign):`);
+    console.log(campaigns.render());
+  }
   return page.items.length;
 }
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Finding } from '../engine/findings/finding';
+import type { Finding, FindingKind } from '../engine/findings/finding';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { FindingStatus } from './finding-status';
 
@@ -31,6 +31,9 @@ export class FindingEntity {
   @Column({ type: 'timestamptz', nullable: true })
   suppressedUntil!: Date | null;
 
+  @Column({ type: 'varchar', length: 16, default: 'rule' })
+  kind!: FindingKind;
+
   @Column({ type: 'varchar', length: 32 })
   classification!: string;
 
@@ -39,6 +42,10 @@ export class FindingEntity {
 
   @Column({ type: 'smallint' })
   severityRank!: number;
+
+  /** The default list order: classification and severity rank (`findingRank`) × 10^10 + last seen in epoch seconds. */
+  @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
+  priority!: number;
 
   @Column({ type: 'varchar', length: 32 })
   control!: string;

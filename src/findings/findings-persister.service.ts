@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService } from '../events/events.service';
-import type { Finding } from '../engine/findings/finding';
+import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
+import type { CampaignEvidence, CampaignScope, Finding } from '../engine/findings/finding';
+import type { Direction } from '../engine/flow-log/flow-record';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { protocolName } from '../engine/network/protocol';
 import { AUTO_RESOLVABLE, changeOnRecurrence } from './finding-lifecycle';
 import { FindingEventEntity } from './finding-event.entity';
 import type { FindingStatus } from './finding-status';
-import { SEVERITY_RANK } from './finding-status';
+import { findingRank, PRIORITY_RANK_SCALE, SEVERITY_RANK } from './finding-status';
 import { FindingEntity } from './finding.entity';
 import type { ObservedFinding } from './observed-finding';
 
@@ -58,6 +60,24 @@ export class FindingsPersister {
       }
     }
     return eventIds;
+  }
+
+  /**
+   * The target's stored campaigns by source (`${direction}|${address}` → scope and key), so an
+   * analysis keeps each source it has seen before in the same campaign. Sources are those the
+   * campaigns list (the busiest hundred of each).
+   */
+  async priorCampaigns(manager: EntityManager, targetId: string): Promise<PriorCampaigns> {
+    const rows: Array<{ direction: Direction; campaign: CampaignEvidence | null }> = await manager.query(
+      `SELECT "direction", "finding" -> 'campaign' AS "campaign" FROM "findings" WHERE "target_id" = $1 AND "kind" = 'campaign'`,
+      [targetId],
+    );
+    const prior = new Map<string, { scope: CampaignScope; key: string }>();
+    for (const { direction, campaign } of rows) {
+      if (!campaign) continue;
+      for (const source of campaign.sources) prior.set(priorCampaignKey(direction, source.address), { scope: campaign.scope, key: campaign.key });
+    }
+    return prior;
   }
 
   /**
@@ -113,15 +133,18 @@ export class FindingsPersister {
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
          "records", "packets", "bytes", "first_seen", "last_seen", "finding", "flows", "counts", "search_text",
-         "first_analysis_id", "last_analysis_id", "created_at", "updated_at")
+         "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
          (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text($20::jsonb)),
-         $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24, $26, $26)
+         $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24, $26,
+         $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM $19::timestamptz))::bigint, $28, $28)
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
          "status" = $3,
          "status_reason" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."status_reason" END,
          "suppressed_until" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."suppressed_until" END,
          "resolved_at" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."resolved_at" END,
+         "kind" = EXCLUDED."kind",
+         "priority" = $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", EXCLUDED."last_seen")))::bigint,
          "classification" = EXCLUDED."classification",
          "severity" = EXCLUDED."severity",
          "severity_rank" = EXCLUDED."severity_rank",
@@ -139,13 +162,14 @@ export class FindingsPersister {
          "flows" = EXCLUDED."flows",
          "search_text" = EXCLUDED."search_text",
          "last_analysis_id" = EXCLUDED."last_analysis_id",
-         "updated_at" = $26
+         "updated_at" = $28
        RETURNING "id"`,
       [
         ctx.targetId, f.fingerprint, status, f.classification, f.severity, SEVERITY_RANK[f.severity] ?? 0, f.blockedBy.control,
         f.traffic.direction, f.traffic.protocol, f.traffic.port, f.traffic.returnTraffic, columns.securityGroupIds, columns.networkAclId,
         item.vpcIds, columns.interfaceIds, f.traffic.packets, f.traffic.bytes, new Date(f.traffic.firstSeen), new Date(f.traffic.lastSeen),
-        JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened, ctx.now,
+        JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened,
+        f.kind, findingRank(f.classification, f.severity), ctx.now,
       ],
     );
     return rows[0].id;
@@ -169,9 +193,9 @@ export class FindingsPersister {
   }
 }
 
-/** Columns copied out of the Finding for filters: every SG and NACL involved, every interface. */
+/** Columns copied out of the Finding for filters: every SG and NACL involved (a campaign's every control), every interface. */
 export function indexedColumns(f: Finding): { securityGroupIds: string[]; networkAclId: string | null; interfaceIds: string[] } {
-  const controls = [f.blockedBy, ...(f.alsoBlockedBy ?? [])];
+  const controls = [f.blockedBy, ...(f.alsoBlockedBy ?? []), ...(f.campaign?.controls ?? [])];
   const securityGroupIds = [...new Set(controls.flatMap((c) => (c.control === 'security-group' ? c.groupIds : [])))].sort();
   const acl = controls.find((c) => c.control === 'network-acl');
   return {
@@ -185,7 +209,7 @@ export function indexedColumns(f: Finding): { securityGroupIds: string[]; networ
 export function searchTextOf(f: Finding, vpcIds: string[]): string {
   const columns = indexedColumns(f);
   const words = [
-    f.fingerprint, f.classification, f.severity, f.blockedBy.control, f.traffic.direction,
+    f.fingerprint, f.kind, f.campaign?.key ?? '', f.classification, f.severity, f.blockedBy.control, f.traffic.direction,
     `${protocolName(f.traffic.protocol)}/${f.traffic.port ?? '*'}`, ...columns.securityGroupIds, columns.networkAclId ?? '',
     ...vpcIds, ...f.traffic.interfaces.flatMap((i) => [i.id, i.owner ?? '']), ...f.traffic.peers.flatMap((p) => [p.address, p.owner ?? '']),
     ...f.signals,

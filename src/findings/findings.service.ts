@@ -22,6 +22,7 @@ import { Clock } from '../common/clock/clock';
 
 /** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
 const SORTS: Record<FindingSort, Omit<KeysetSort<FindingEntity>, 'direction'>> = {
+  priority: { column: 'f.priority', cast: 'bigint', key: (f) => String(f.priority) },
   lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.lastSeen.toISOString() },
   severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severityRank) },
   records: { column: 'f.records', cast: 'bigint', key: (f) => String(f.records) },
@@ -45,13 +46,14 @@ export class FindingsService {
     if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
     if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
     if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
+    if (query.kind) qb.andWhere('f.kind = :kind', { kind: query.kind });
     if (query.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: query.severity });
     if (query.securityGroupId) qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
     if (query.networkAclId) qb.andWhere('f.network_acl_id = :networkAclId', { networkAclId: query.networkAclId });
     if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
     if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
     if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
-    const sort = SORTS[query.sort ?? 'lastSeen'];
+    const sort = SORTS[query.sort ?? 'priority'];
     const page = await keysetPage(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
     return Object.assign(new FindingPageDto(), {
       items: page.items.map((entity) => FindingSummaryDto.fromEntity(entity)),

@@ -10,8 +10,10 @@ const bin = join(root, 'dist', 'cli', 'main.js');
 const contract = '/work/shared/contract';
 const samples = join(root, 'samples');
 
-function run(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+function run(args: string[], input?: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root, encoding: 'utf8', input, timeout: 120_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, COLUMNS: '', ...env },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -98,8 +100,9 @@ describe('sgdoctor diagnose', () => {
       expect(got.suggestedFix.changes[0].action, want.title).toBe(want.fix.action);
     }
     const noise = findings.filter((f: { classification: string }) => f.classification === 'likely-noise');
-    expect(noise.length).toBeGreaterThan(0);
+    expect(noise.map((f: { kind: string }) => f.kind)).toEqual(['campaign', 'campaign', 'campaign', 'campaign', 'campaign']);
     for (const finding of noise) expect(finding.suggestedFix).toBeNull();
+    expect(findings.slice(0, wanted.length).every((f: { classification: string }) => f.classification === 'likely-misconfiguration')).toBe(true);
   });
 
   it('markdown and text: a findings table with the fix, then details', () => {
@@ -108,9 +111,22 @@ describe('sgdoctor diagnose', () => {
     expect(markdown.stdout).toContain('| # | severity | classification | traffic | blocked by | interfaces | peers | records | fix |');
     expect(markdown.stdout).toContain('## Findings');
     expect(markdown.stdout).toContain('aws ec2 authorize-security-group-ingress');
-    const text = run([...args, '--format', 'text']);
-    expect(text.stdout).toMatch(/#\s+SEVERITY\s+CLASSIFICATION/);
-    expect(text.stdout).toContain('likely-noise findings');
+    expect(markdown.stdout).toContain('## Scanner activity');
+    expect(markdown.stdout).toContain('| 203.0.113.0/24 | 40 | 3 |');
+    const wide = run([...args, '--format', 'text', '--wide']);
+    expect(wide.stdout).toMatch(/#\s+SEVERITY\s+CLASSIFICATION\s+TRAFFIC\s+BLOCKED BY\s+INTERFACES\s+PEERS/);
+    expect(wide.stdout).toContain('5 scanner campaigns: 753 records from 44 sources');
+    expect(wide.stdout.indexOf('SCANNER ACTIVITY')).toBeGreaterThan(wide.stdout.indexOf('[6] '));
+  });
+
+  it.each([[80], [120]])('text: the tables fit %i columns (COLUMNS, else 120 when not a terminal)', (width) => {
+    const args = ['diagnose', '--config', join(samples, 'snapshot.json'), '--flows', join(samples, 'flows'), '--format', 'text'];
+    const text = run(args, undefined, width === 120 ? {} : { COLUMNS: String(width) }).stdout;
+    const tables = text.split('\n').filter((line) => /^(#|\d+) {2}/.test(line));
+    expect(tables.length).toBe(2 + 6 + 5);
+    for (const line of tables) expect(line.length, line).toBeLessThanOrEqual(width);
+    expect(text).toMatch(/^#\s+SEVERITY\s+CLASS\s+TRAFFIC\s+BLOCKED BY/m);
+    expect(text).toMatch(/^1 {2}high {6}misconfiguration/m);
   });
 
   it('--fail-on exits 1 when a finding has that classification', () => {

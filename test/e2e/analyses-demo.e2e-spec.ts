@@ -35,6 +35,10 @@ describe('npm run demo', () => {
     expect(out).toMatch(/severity\s+classification\s+control\s+direction\s+proto\/port\s+peers\s+fix/);
     expect(out).toMatch(/likely-misconfiguration\s+security group sg-0a1b2c3d4e5f60002.*tcp\/8443.*AuthorizeSecurityGroupIngress ✓/);
     expect(out).toMatch(/network ACL acl-0c1d2e3f4a5b6c703 rule 32767.*tcp\/6379.*CreateNetworkAclEntry ✓/);
+    expect(out).toContain('findings that may need a change (6 of 11)');
+    expect(out).toContain('scanner activity: 5 campaigns, 753 records');
+    expect(out).toMatch(/203\.0\.113\.0\/24\s+40\s+3\s+11\s+87/);
+    expect(out.indexOf('scanner activity')).toBeGreaterThan(out.indexOf('CreateNetworkAclEntry ✓'));
     expect(out).toMatch(/http:\/\/127\.0\.0\.1:\d+\/docs/);
     expect(out).toMatch(/\/v1\/findings\?targetId=/);
   }, 180_000);

@@ -5,6 +5,18 @@ import { applyChanges } from '../../src/engine/simulate/apply-changes';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW } from '../integration/analysis-support/analysis-api';
 import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
+import { ENI, PEERS, SG } from '../../samples/scenario';
+
+/** 2026-11-25, the day after the samples. */
+const NEXT_DAY = { from: '2026-11-25T00:00:00Z', to: '2026-11-26T00:00:00Z' };
+const NEXT_DAY_START = Date.UTC(2026, 10, 25) / 1000;
+const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+
+/** One default-format (v2) REJECT line at `eni`, `at` seconds into the next day. */
+function reject(eni: string, src: string, dst: string, srcport: number, dstport: number, packets: number, at: number): string {
+  const start = NEXT_DAY_START + at;
+  return `2 111122223333 ${eni} ${src} ${dst} ${srcport} ${dstport} 6 ${packets} ${packets * 60} ${start} ${start + 60} REJECT OK`;
+}
 
 describe('finding lifecycle across analyses', () => {
   let testApp: TestApp;
@@ -116,5 +128,51 @@ describe('finding lifecycle across analyses', () => {
     writeFileSync(join(data.root, 'broken.json'), readFileSync(join(data.root, 'snapshot.json')));
     await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
     expect((await waitForAnalysis(server(), created.body.id)).status).toBe('succeeded');
+  });
+
+  it('a scanner back the next day updates its campaign; a misconfiguration on a port it also probed stays a rule finding of its own', async () => {
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'campaigns' }));
+    const targetId = target.body.id;
+    await analyse(server(), targetId);
+    const dayOne = await allFindings(server(), targetId);
+    const scan = dayOne.find((f) => f.kind === 'campaign' && f.campaign.key === PEERS.albScanner)!;
+    expect(scan).toMatchObject({ classification: 'likely-noise', fixSummary: null, records: 398, campaign: { scope: 'source', portCount: 398 } });
+    expect(dayOne.filter((f) => f.kind === 'campaign')).toHaveLength(5);
+    expect(dayOne.filter((f) => f.kind === 'rule')).toHaveLength(6);
+
+    // The next day: the ALB scanner on 20 other ports; app-1 refused by the bastion's group on
+    // tcp/9100 all day (a new misconfiguration); the bastion scanner probing 15 ports, 9100 among them.
+    const lines = [V2_HEADER];
+    for (let i = 0; i < 20; i++) lines.push(reject(ENI.albA.id, PEERS.albScanner, ENI.albA.ip, 40000 + i, 20000 + i, 1, 7200 + i));
+    for (let i = 0; i < 12; i++) lines.push(reject(ENI.bastion.id, ENI.app1.ip, ENI.bastion.ip, 41000 + i, 9100, 3, 3600 * i + 30));
+    for (let i = 0; i < 15; i++) lines.push(reject(ENI.bastion.id, PEERS.bastionScanner, ENI.bastion.ip, 42000 + i, i === 7 ? 9100 : 9000 + i, 1, 36000 + i));
+    writeFileSync(join(data.root, 'flows', 'next-day.log'), `${lines.join('\n')}\n`);
+    const nextRun = await analyse(server(), targetId, NEXT_DAY);
+    const dayTwo = await allFindings(server(), targetId);
+
+    const again = dayTwo.find((f) => f.id === scan.id)!;
+    expect(again).toMatchObject({ fingerprint: scan.fingerprint, status: 'open', records: 398 + 20, firstSeen: scan.firstSeen });
+    expect(again.lastSeen >= '2026-11-25').toBe(true);
+    expect(dayTwo.filter((f) => f.campaign?.key === PEERS.albScanner)).toHaveLength(1);
+    const history = await api(server()).get(`/v1/findings/${scan.id}/events`);
+    expect(history.body.map((e: any) => e.to)).toEqual(['open']);
+
+    const refused = dayTwo.filter((f) => f.kind === 'rule' && f.port === 9100);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ classification: 'likely-misconfiguration', records: 12, peerCount: 1 });
+    const detail = await api(server()).get(`/v1/findings/${refused[0].id}`);
+    expect(detail.body.evidence.topPeers.map((p: any) => p.address)).toEqual([ENI.app1.ip]);
+    expect(detail.body.fix.verified).toBe(true);
+    expect(detail.body.fix.changes[0].params).toMatchObject({ GroupId: SG.bastion });
+    expect(JSON.stringify(detail.body.fix.changes)).not.toContain(PEERS.bastionScanner);
+    const bastionScan = dayTwo.find((f) => f.campaign?.key === PEERS.bastionScanner)!;
+    const bastionDetail = await api(server()).get(`/v1/findings/${bastionScan.id}`);
+    expect(bastionDetail.body.evidence.campaign.ports.map((p: any) => p.port)).toContain(9100);
+    expect(nextRun.statistics.findings).toMatchObject({ new: 1 });
+
+    // The default order leads with what needs a change: every rule finding before any campaign.
+    const kinds = dayTwo.map((f) => f.kind);
+    expect(kinds.lastIndexOf('rule')).toBeLessThan(kinds.indexOf('campaign'));
+    expect((await allFindings(server(), targetId, '&kind=campaign')).every((f) => f.kind === 'campaign')).toBe(true);
   });
 });

@@ -1,11 +1,29 @@
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ENI } from '../../samples/scenario';
+import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
 import { builtDistDir, startProcess, type RunningProcess } from '../utils/built-app';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
 
-const SAMPLES = resolve(__dirname, '..', '..', 'samples');
+/**
+ * The samples give eleven findings, one persist batch; persisting is killed midway only with more
+ * batches. app-1 refused by the bastion's group on 120 ports, each retried over the day, adds 120
+ * rule findings (an internal client is never a scanner, so none of them becomes a campaign).
+ */
+function addManyRefusedPorts(root: string): void {
+  const start = Date.UTC(2026, 10, 24, 1) / 1000;
+  const lines = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
+  for (let port = 10000; port < 10120; port++) {
+    for (let i = 0; i < 3; i++) {
+      const at = start + i * 1200 + (port - 10000) * 7;
+      lines.push(`2 111122223333 ${ENI.bastion.id} ${ENI.app1.ip} ${ENI.bastion.ip} ${40000 + i} ${port} 6 3 180 ${at} ${at + 60} REJECT OK`);
+    }
+  }
+  writeFileSync(join(root, 'flows', 'many-refused-ports.log'), `${lines.join('\n')}\n`);
+}
 
 /**
  * A real worker process (the built code) is killed with SIGKILL in the middle of persisting an
@@ -15,6 +33,8 @@ const SAMPLES = resolve(__dirname, '..', '..', 'samples');
 describe('an analysis survives its worker being killed', () => {
   let testApp: TestApp;
   let dist: string;
+  const data = tempDataRoot();
+  addManyRefusedPorts(data.root);
   const workers: RunningProcess[] = [];
   const server = () => testApp.app.getHttpServer();
 
@@ -25,7 +45,7 @@ describe('an analysis survives its worker being killed', () => {
       DATABASE_URL: testApp.config.database.url,
       REDIS_URL: testApp.config.redis.url,
       REDIS_PREFIX: testApp.config.redis.prefix,
-      SGDOCTOR_DATA_ROOT: SAMPLES,
+      SGDOCTOR_DATA_ROOT: data.root,
       SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '400',
       ANALYSIS_LOCK_DURATION_MS: '2000',
       ANALYSIS_STALLED_INTERVAL_MS: '1000',
@@ -37,7 +57,7 @@ describe('an analysis survives its worker being killed', () => {
 
   beforeAll(async () => {
     dist = builtDistDir();
-    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_DATA_ROOT: SAMPLES } });
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_DATA_ROOT: data.root } });
   }, 300_000);
 
   afterEach(async () => {
@@ -49,6 +69,7 @@ describe('an analysis survives its worker being killed', () => {
 
   afterAll(async () => {
     await testApp?.close();
+    data.remove();
   });
 
   it('ends with the same findings as an uninterrupted run', async () => {

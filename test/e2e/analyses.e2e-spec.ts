@@ -30,7 +30,11 @@ describe('analyses on the bundled samples', () => {
     expect(first.statistics.aggregates).toBeGreaterThan(0);
     expect(first.statistics.findings.new).toBe(first.statistics.findings.total);
     expect(first.statistics.findings.total).toBeGreaterThan(0);
-    expect(Array.isArray(first.statistics.coverageGaps)).toBe(true);
+    // The shared-services VPC has no log of its own, but its only subnet has one: no gap.
+    expect(first.statistics.coverageGaps).toEqual([]);
+    // Every rejected record has a verdict or a named reason: row F's ICMP records on the app interfaces.
+    expect(first.statistics.undecided).toEqual([expect.objectContaining({ reason: 'icmp-type-rule', records: 96, interfaceCount: 4 })]);
+    expect(first.statistics.degradedSignals.map((s: { kind: string }) => s.kind)).toContain('reject-only-logs');
 
     const findings = await allFindings(server(), target.body.id);
     expect(findings).toHaveLength(first.statistics.findings.total);

@@ -107,8 +107,10 @@ export class AnalysisRunner {
       const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
       Object.assign(statistics, collected.statistics);
       await this.pause(abort.signal);
+      const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
         correlate({
+          priorCampaigns,
           snapshot,
           aggregates: collected.aggregates,
           // Both flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
@@ -118,6 +120,8 @@ export class AnalysisRunner {
         }),
       );
       statistics.coverageGaps = correlated.coverageGaps;
+      statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
+      statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
       statistics.fixes = correlated.diagnosis.stats.fixes;
       await this.pause(abort.signal);
       await timed('persist', async () => {

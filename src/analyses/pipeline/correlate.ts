@@ -1,9 +1,8 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
 import { diagnose, type DiagnoseResult } from '../../engine/diagnose/diagnose';
+import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../../engine/evaluate/return-traffic-index';
-import { findingFingerprint } from '../../engine/findings/fingerprint.util';
-import { servicePortOf } from '../../engine/findings/service-port.util';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
@@ -28,6 +27,8 @@ export interface CorrelateInput {
   bucketCounts?: BucketCount[];
   defaultBucket: string;
   scope: { vpcIds: string[]; subnetIds: string[] };
+  /** The target's stored campaigns, by source: a source seen before stays in its campaign. */
+  priorCampaigns?: PriorCampaigns;
 }
 
 export interface CorrelateResult {
@@ -42,27 +43,18 @@ export interface CorrelateResult {
 /**
  * Runs the engine over one analysis's data and attaches to each finding what the findings table
  * keeps: its busiest flows, its rejected records per time bucket, and its VPCs. Flows are mapped
- * to findings exactly as the engine groups them (first blocking control × direction × protocol ×
- * service port × return-ness).
+ * to findings exactly as the engine assigned them (a rule finding's control × direction ×
+ * protocol × service port × return-ness, or a campaign's sources).
  */
 export function correlate(input: CorrelateInput): CorrelateResult {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
-  const diagnosis = diagnose(input.snapshot, aggregates);
+  const diagnosis = diagnose(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns });
   const model = NetworkModel.fromSnapshot(input.snapshot);
   const context: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((f) => f.action === 'ACCEPT')) };
 
-  const flowsByFingerprint = new Map<string, FlowAggregate[]>();
+  const { flowsByFingerprint } = diagnosis;
   const fingerprintByKey = new Map<string, string>();
-  for (const flow of aggregates) {
-    if (flow.action !== 'REJECT') continue;
-    const verdict = explainFlow(model, flow, context);
-    if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
-    const fingerprint = findingFingerprint(verdict.blockedBy[0], verdict.direction, flow.protocol, servicePortOf(flow), verdict.returnTraffic);
-    fingerprintByKey.set(flowKey(flow), fingerprint);
-    const list = flowsByFingerprint.get(fingerprint) ?? [];
-    list.push(flow);
-    flowsByFingerprint.set(fingerprint, list);
-  }
+  for (const [fingerprint, flows] of flowsByFingerprint) for (const flow of flows) fingerprintByKey.set(flowKey(flow), fingerprint);
 
   const counts = new Map<string, Record<string, number>>();
   for (const { key, bucket, records } of input.bucketCounts ?? []) {

@@ -10,7 +10,7 @@ import { type ClassificationResult, decideClassification } from './signals';
 import type { TrafficContext } from './traffic-context';
 
 /** Internal: not an internet address, or inside the capturing interface's VPC (which may use public space). */
-function isInternal(model: NetworkModel, eniId: string, address: string): boolean {
+export function isInternal(model: NetworkModel, eniId: string, address: string): boolean {
   if (!isInternetAddress(address)) return true;
   const ip = model.address(address);
   const vpcId = vpcOfInterface(model, eniId);

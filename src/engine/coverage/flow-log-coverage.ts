@@ -27,7 +27,9 @@ function capturesRejects(log: FlowLog): boolean {
 /**
  * Which VPCs, subnets and network interfaces in scope have no active flow log capturing REJECT
  * traffic — what is not logged cannot be diagnosed. A VPC's log covers all its subnets and
- * interfaces, a subnet's log covers its interfaces; an interface's log covers only itself.
+ * interfaces, a subnet's log covers its interfaces; an interface's log covers only itself. A VPC
+ * without a log of its own is covered when every one of its subnets has one (a VPC whose only
+ * subnet is logged is no gap); with only some subnets logged it stays a gap, beside the others.
  * Logs of other resources (transit gateways and their attachments) never cover a VPC resource.
  */
 export function flowLogCoverage(snapshot: NetworkSnapshot, scope: CoverageScope = {}): FlowLogCoverage {
@@ -62,7 +64,16 @@ export function flowLogCoverage(snapshot: NetworkSnapshot, scope: CoverageScope 
     else gaps.push({ resourceType, resourceId, reason: gapReason(resourceType, resourceId, logsByResource) });
   };
 
-  for (const vpc of vpcs) check('vpc', vpc.VpcId, [vpc.VpcId]);
+  const subnetsOfVpc = new Map<string, string[]>();
+  for (const subnet of snapshot.Subnets ?? []) {
+    if (!subnet.VpcId) continue;
+    subnetsOfVpc.set(subnet.VpcId, [...(subnetsOfVpc.get(subnet.VpcId) ?? []), subnet.SubnetId]);
+  }
+  for (const vpc of vpcs) {
+    const own = subnetsOfVpc.get(vpc.VpcId) ?? [];
+    if (!logged(vpc.VpcId) && own.length > 0 && own.every(logged)) covered.push(vpc.VpcId);
+    else check('vpc', vpc.VpcId, [vpc.VpcId]);
+  }
   for (const subnet of subnets) check('subnet', subnet.SubnetId, [subnet.SubnetId, subnet.VpcId]);
   for (const eni of enis) {
     const vpcId = eni.VpcId ?? subnetVpc.get(eni.SubnetId ?? '');

@@ -1,11 +1,16 @@
 import { classifyGroup } from '../classify/classify-finding';
+import { scannerSignals } from '../classify/scanner-flow';
+import { degradedSignals, groupUndecided } from '../coverage/analysis-coverage';
+import { NOISE_SIGNALS } from '../classify/signals';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
-import type { ExplainedFlow } from '../findings/explained-flow';
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
+import { groupCampaigns, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
 import { groupBlockedFlows } from '../findings/finding-group';
 import { compareFindings, severityOf } from '../findings/severity';
+import { summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
@@ -20,11 +25,15 @@ export interface DiagnoseOptions {
   inputStats?: Record<string, number>;
   /** Verifies fixes; default: apply the changes to a copy of the snapshot and re-explain the flows. */
   verifier?: FixVerifier;
+  /** Campaigns sources were put in before (the service's stored campaigns): they stay there. */
+  priorCampaigns?: PriorCampaigns;
 }
 
 export interface DiagnoseResult {
   findings: Finding[];
   stats: DiagnoseStats;
+  /** The rejected flows each finding stands for, by fingerprint (every blocked flow is in exactly one). */
+  flowsByFingerprint: Map<string, FlowAggregate[]>;
 }
 
 function emptyStats(): DiagnoseStats {
@@ -37,19 +46,24 @@ function emptyStats(): DiagnoseStats {
     rejected: { blocked: count(), allowed: count(), unknown: count(), returnTraffic: count() },
     findings: {
       total: 0,
+      byKind: { rule: 0, campaign: 0 },
       byClassification: { 'likely-misconfiguration': 0, uncertain: 0, 'likely-noise': 0 },
       bySeverity: { critical: 0, high: 0, medium: 0, low: 0 },
     },
     fixes: { suggested: 0, verified: 0 },
+    coverage: { undecided: [], degradedSignals: [] },
   };
 }
 
 /**
  * From a snapshot and aggregated flows (ACCEPT and REJECT; the in-process aggregator's or
  * Athena's) to findings: every REJECT is explained against the current configuration (ACCEPTs
- * feed return-traffic detection and the "accepted from other peers" signal), blocked flows are
- * grouped, classified, given a severity and — unless noise — a verified smallest fix. Pure and
- * deterministic: the same input in any order gives the same findings in the same order.
+ * feed return-traffic detection and the "accepted from other peers" signal). Inbound requests of
+ * internet scanners are set aside first (`scannerSignals`); the other blocked flows are grouped by
+ * rule, classified, given a severity and — unless noise — a verified smallest fix. Noise (the
+ * scanners' flows and the rule groups classified `likely-noise`) is regrouped into campaigns, one
+ * finding each. Pure and deterministic: the same input in any order gives the same findings in
+ * the same order.
  */
 export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[], options: DiagnoseOptions = {}): DiagnoseResult {
   const model = NetworkModel.fromSnapshot(snapshot);
@@ -77,10 +91,28 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   }
   const context = TrafficContext.build(rejected, accepted);
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  const entries = groupBlockedFlows(rejected).map((group) => {
+  const noise: NoiseFlow[] = [];
+  const byRule: ExplainedFlow[] = [];
+  for (const item of rejected) {
+    const signals = scannerSignals(item, model, context);
+    if (signals.length) noise.push({ explained: item, signals });
+    else byRule.push(item);
+  }
+  const flowsByFingerprint = new Map<string, FlowAggregate[]>();
+  const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
+  const entries = groupBlockedFlows(byRule).flatMap((group) => {
     const { classification, signals } = classifyGroup(group, model, context);
+    // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
+    // lack the evidence a whole day gives); a likely misconfiguration is never taken from its group.
+    const known = (item: ExplainedFlow) => prior.has(priorCampaignKey(item.verdict.direction, peerAddressOf(item)));
+    if (classification === 'likely-noise' || (classification === 'uncertain' && prior.size > 0 && group.flows.every(known))) {
+      for (const explained of group.flows) noise.push({ explained, signals });
+      return [];
+    }
+    flowsByFingerprint.set(group.fingerprint, group.flows.map((item) => item.flow));
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
+      kind: 'rule',
       fingerprint: group.fingerprint,
       classification,
       severity: severityOf(classification, signals, traffic),
@@ -90,19 +122,23 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return { finding, group };
+    return [{ finding, group }];
+  });
+  const campaigns = groupCampaigns(noise, prior).map((campaign) => {
+    flowsByFingerprint.set(campaign.fingerprint, campaign.flows.map((item) => item.explained.flow));
+    const matched = new Set(campaign.flows.flatMap((item) => item.signals));
+    return summarizeCampaign(campaign, model, NOISE_SIGNALS.filter((signal) => matched.has(signal)));
   });
   entries.sort((a, b) => compareFindings(a.finding, b.finding));
   // Fixes are suggested in report order with one ledger, so NACL rule numbers never collide
   // between findings and the same input always gets the same numbers.
   const ledger = new NaclRuleNumberLedger();
-  for (const { finding, group } of entries) {
-    // Noise never gets a fix: opening a port to scanners is not a remedy.
-    if (finding.classification !== 'likely-noise') finding.suggestedFix = suggestFix(model, group, verifier, ledger);
-  }
-  const findings = entries.map((entry) => entry.finding);
+  // Noise never gets a fix (opening a port to scanners is not a remedy): it is all in campaigns.
+  for (const { finding, group } of entries) finding.suggestedFix = suggestFix(model, group, verifier, ledger);
+  const findings = [...entries.map((entry) => entry.finding), ...campaigns].sort(compareFindings);
   for (const finding of findings) {
     stats.findings.total++;
+    stats.findings.byKind[finding.kind]++;
     stats.findings.byClassification[finding.classification]++;
     stats.findings.bySeverity[finding.severity]++;
     if (finding.suggestedFix) {
@@ -110,6 +146,10 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       if (finding.suggestedFix.verified) stats.fixes.verified++;
     }
   }
+  stats.coverage = {
+    undecided: groupUndecided(model, rejected.filter((item) => item.verdict.verdict === 'unknown')),
+    degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
+  };
   if (options.inputStats) stats.input = { ...options.inputStats };
-  return { findings, stats };
+  return { findings, stats, flowsByFingerprint };
 }

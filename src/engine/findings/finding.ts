@@ -22,8 +22,66 @@ export interface FindingPeer {
   packets?: number;
 }
 
+/**
+ * `rule`: blocked flows of one control × direction × protocol × service port (× return traffic),
+ * what a rule change can address. `campaign`: scanner noise of one source, or of sources acting
+ * together, across every port, host and control it hit (`campaign` holds the breakdown).
+ */
+export type FindingKind = 'rule' | 'campaign';
+
+/** How a campaign's sources were put together. */
+export type CampaignScope = 'source' | 'network' | 'service';
+
+export interface CampaignSource {
+  address: string;
+  records: number;
+  /** Distinct services (protocol/port) and interfaces this source probed. */
+  ports: number;
+  hosts: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** One probed service of a campaign: the per-port breakdown. */
+export interface CampaignPort {
+  protocol: number;
+  port: number | null;
+  records: number;
+  packets: number;
+  bytes: number;
+  /** Distinct sources and interfaces seen on this service. */
+  sources: number;
+  hosts: number;
+  /** The controls that dropped it (the first on each flow's path), busiest first. */
+  blockedBy: BlockingControl[];
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** The evidence of a `campaign` finding. */
+export interface CampaignEvidence {
+  scope: CampaignScope;
+  /** The source address (`source`), its network (`network`: `203.0.113.0/24`, `2001:db8::/64`) or the service (`service`: `tcp/23`). */
+  key: string;
+  /** The busiest sources (at most a hundred) and how many there were. */
+  sources: CampaignSource[];
+  sourceCount: number;
+  /** The busiest probed services (at most `MAX_LISTED_PORTS`) and how many there were. */
+  ports: CampaignPort[];
+  portCount: number;
+  /** Interfaces touched. */
+  hostCount: number;
+  /** Every control that dropped some of it (the first on each flow's path), busiest first. */
+  controls: BlockingControl[];
+}
+
 export interface Finding {
-  /** Stable across runs and input order: derived from the control, direction, protocol, port. */
+  kind: FindingKind;
+  /**
+   * Stable across runs and input order. A rule finding's derives from the control, direction,
+   * protocol, port; a campaign's from its direction, scope and key (so tomorrow's activity of the
+   * same source updates it).
+   */
   fingerprint: string;
   classification: Classification;
   severity: Severity;
@@ -52,4 +110,6 @@ export interface Finding {
    * and the SG belongs to the finding of the first control on its path; the fix covers both).
    */
   alsoBlockedBy?: BlockingControl[];
+  /** Present exactly when `kind` is `campaign`. */
+  campaign?: CampaignEvidence;
 }

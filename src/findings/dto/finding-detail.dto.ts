@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Finding, FindingInterface, FindingPeer } from '../../engine/findings/finding';
+import type { CampaignEvidence, Finding, FindingInterface, FindingPeer } from '../../engine/findings/finding';
 import type { FixChange, FixRisk } from '../../engine/fixes/fix';
 import { FindingTicketDto } from '../../ticketing/dto/finding-ticket.dto';
 import type { FindingEntity } from '../finding.entity';
@@ -22,8 +22,11 @@ export class FindingDetailDto extends FindingSummaryDto {
   @ApiProperty({ description: 'Other controls that also deny some of the flows.' })
   alsoBlockedBy!: Finding['alsoBlockedBy'];
 
-  @ApiProperty({ description: 'topPeers, interfaces, countsOverTime [{ from, records }], packets, bytes, sampleFlows.' })
+  @ApiProperty({
+    description: 'topPeers, interfaces, countsOverTime [{ from, records }], packets, bytes, sampleFlows; for a campaign also `campaign` (sources, per-port breakdown with the controls of each, as of the last analysis).',
+  })
   evidence!: {
+    campaign?: CampaignEvidence;
     topPeers: FindingPeer[];
     interfaces: FindingInterface[];
     countsOverTime: Array<{ from: string; records: number }>;
@@ -65,6 +68,7 @@ export class FindingDetailDto extends FindingSummaryDto {
         packets: entity.packets,
         bytes: entity.bytes,
         sampleFlows,
+        ...(f.campaign ? { campaign: f.campaign } : {}),
       },
       fix: fix
         ? { changes: fix.changes, awsCli: fix.awsCli, terraform: fix.terraform, cloudFormation: fix.cloudFormation, verified: fix.verified, risks: fix.risks }

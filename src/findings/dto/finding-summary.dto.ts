@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { describeTraffic } from '../../engine/network/protocol';
 import type { BlockingControl } from '../../engine/evaluate/verdict';
+import type { CampaignScope, FindingKind } from '../../engine/findings/finding';
 import type { FindingEntity } from '../finding.entity';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
 
@@ -17,6 +18,9 @@ export class FindingSummaryDto {
 
   @ApiProperty({ enum: FINDING_STATUSES })
   status!: FindingStatus;
+
+  @ApiProperty({ enum: ['rule', 'campaign'], description: '`rule`: one control × direction × protocol × port; `campaign`: scanner noise of one source or of sources acting together.' })
+  kind!: FindingKind;
 
   @ApiProperty({ enum: ['likely-misconfiguration', 'likely-noise', 'uncertain'] })
   classification!: string;
@@ -36,8 +40,15 @@ export class FindingSummaryDto {
   @ApiProperty({ nullable: true, type: Number, example: 8443 })
   port!: number | null;
 
-  @ApiProperty({ example: 'tcp/8443' })
+  @ApiProperty({ example: 'tcp/8443', description: 'For a campaign: what it probed, e.g. `tcp, 398 ports`.' })
   traffic!: string;
+
+  @ApiProperty({
+    nullable: true,
+    description: 'A campaign in short (scope, key, sources, probed services, interfaces); null for rule findings.',
+    example: { scope: 'source', key: '203.0.113.45', sourceCount: 1, portCount: 398, hostCount: 1 },
+  })
+  campaign!: { scope: CampaignScope; key: string; sourceCount: number; portCount: number; hostCount: number } | null;
 
   @ApiProperty()
   returnTraffic!: boolean;
@@ -69,18 +80,24 @@ export class FindingSummaryDto {
       targetId: entity.targetId,
       fingerprint: entity.fingerprint,
       status: entity.status,
+      kind: entity.kind,
       classification: entity.classification,
       severity: entity.severity,
       blockedBy: f.blockedBy,
       direction: entity.direction,
       protocol: entity.protocol,
       port: entity.port,
-      traffic: describeTraffic(entity.protocol, entity.port),
+      traffic: f.campaign && f.campaign.portCount > 1
+        ? `${describeTraffic(entity.protocol, null)}, ${f.campaign.portCount} ports`
+        : describeTraffic(entity.protocol, entity.port),
       returnTraffic: entity.returnTraffic,
       records: entity.records,
       peerCount: f.traffic.peerCount ?? f.traffic.peers.length,
       firstSeen: entity.firstSeen.toISOString(),
       lastSeen: entity.lastSeen.toISOString(),
+      campaign: f.campaign
+        ? { scope: f.campaign.scope, key: f.campaign.key, sourceCount: f.campaign.sourceCount, portCount: f.campaign.portCount, hostCount: f.campaign.hostCount }
+        : null,
       fixSummary: fix ? `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified)' : ' (not verified)'}` : null,
     };
   }

@@ -4,10 +4,11 @@ import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } 
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
 import { PageQuery } from '../../common/http/page.query';
 
-export const FINDING_SORTS = ['lastSeen', 'severity', 'records'] as const;
+export const FINDING_SORTS = ['priority', 'lastSeen', 'severity', 'records'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 
 const CLASSIFICATIONS = ['likely-misconfiguration', 'likely-noise', 'uncertain'] as const;
+const KINDS = ['rule', 'campaign'] as const;
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
 /** `a,b` or repeated parameters both give a list. */
@@ -31,6 +32,11 @@ export class ListFindingsQuery extends PageQuery {
   @Transform(toList)
   @IsIn(CLASSIFICATIONS, { each: true })
   classification?: string[];
+
+  @ApiPropertyOptional({ enum: KINDS, description: '`rule` (one control × port) or `campaign` (scanner noise of one source or of sources acting together).' })
+  @IsOptional()
+  @IsIn(KINDS)
+  kind?: (typeof KINDS)[number];
 
   @ApiPropertyOptional({ enum: SEVERITIES, isArray: true })
   @IsOptional()
@@ -67,7 +73,11 @@ export class ListFindingsQuery extends PageQuery {
   @Length(1, 200)
   q?: string;
 
-  @ApiPropertyOptional({ enum: FINDING_SORTS, default: 'lastSeen' })
+  @ApiPropertyOptional({
+    enum: FINDING_SORTS,
+    default: 'priority',
+    description: '`priority`: misconfigurations first (by severity), then uncertain, then noise; the most recently seen first within each.',
+  })
   @IsOptional()
   @IsIn(FINDING_SORTS)
   sort?: FindingSort;

@@ -28,8 +28,16 @@ export function describeControl(control: BlockingControl): string {
   }
 }
 
-/** One line: `tcp/8080 ingress blocked by security group sg-… (ingress)`. */
+/**
+ * One line: `tcp/8080 ingress blocked by security group sg-… (ingress)`; for a campaign
+ * `Scanner campaign 203.0.113.45: 398 services probed on 1 interface`.
+ */
 export function findingTitle(finding: Finding): string {
+  const c = finding.campaign;
+  if (c) {
+    const who = c.scope === 'service' ? `(botnet on ${c.key})` : c.key;
+    return `Scanner campaign ${who}: ${c.portCount} service${c.portCount === 1 ? '' : 's'} probed on ${c.hostCount} interface${c.hostCount === 1 ? '' : 's'}`;
+  }
   const t = finding.traffic;
   const kind = t.returnTraffic ? 'return traffic' : t.direction;
   return `${serviceLabel(t.protocol, t.port)} ${kind} blocked by ${describeControl(finding.blockedBy)}`;

@@ -5,7 +5,9 @@ import { AnalysisEntity } from '../../analyses/analysis.entity';
 import { FindingEntity } from '../../findings/finding.entity';
 import { TargetEntity } from '../../targets/target.entity';
 import { FindingTicketsService } from '../../ticketing/finding-tickets.service';
-import type { BuildReportInput, CoverageGap, ReportData, ReportFindingInput, ReportPeriod, TicketRef } from '../render/report-data';
+import type {
+  BuildReportInput, CoverageGap, DegradedCoverage, ReportData, ReportFindingInput, ReportPeriod, TicketRef, UndecidedCoverage,
+} from '../render/report-data';
 import { ReportEntity } from '../report.entity';
 
 export interface ReportInputRequest {
@@ -66,7 +68,7 @@ export class ReportInputLoader {
         ticket: firstTicket(tickets.get(f.id)),
       })),
       rejectedFlows: findings.flatMap((f) => Object.entries(f.counts ?? {}).map(([at, records]) => ({ at, records }))),
-      coverageGaps: await this.coverageGaps(request.analysisIds),
+      ...(await this.coverage(request.analysisIds)),
       previous: request.scheduleId ? await this.previous(request.scheduleId, request.period) : null,
     };
   }
@@ -83,12 +85,19 @@ export class ReportInputLoader {
     return new Map(rows.map((row) => [row.finding_id, new Date(row.at).toISOString()]));
   }
 
-  private async coverageGaps(analysisIds: string[]): Promise<CoverageGap[]> {
-    if (analysisIds.length === 0) return [];
+  /** Coverage gaps, undecided records by reason and degraded signals of the run's analyses. */
+  private async coverage(analysisIds: string[]): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals'>> {
+    if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [] };
     const analyses = await this.dataSource.manager.find(AnalysisEntity, { where: { id: In(analysisIds) } });
     const seen = new Set<string>();
     const gaps: CoverageGap[] = [];
+    const undecided: UndecidedCoverage[] = [];
+    const degradedSignals: DegradedCoverage[] = [];
     for (const analysis of analyses) {
+      for (const group of analysis.statistics.undecided ?? []) {
+        undecided.push({ targetId: analysis.targetId, reason: group.reason, meaning: group.meaning, records: group.records, interfaces: group.interfaces, interfaceCount: group.interfaceCount });
+      }
+      for (const signal of analysis.statistics.degradedSignals ?? []) degradedSignals.push({ targetId: analysis.targetId, ...signal });
       for (const gap of analysis.statistics.coverageGaps ?? []) {
         const key = `${analysis.targetId}/${gap.resourceId}`;
         if (seen.has(key)) continue;
@@ -96,7 +105,7 @@ export class ReportInputLoader {
         gaps.push({ targetId: analysis.targetId, resourceType: gap.resourceType, resourceId: gap.resourceId, reason: gap.reason });
       }
     }
-    return gaps;
+    return { coverageGaps: gaps, undecided, degradedSignals };
   }
 
   /** The schedule's latest report before this period's end: the trend's baseline. */

@@ -1,4 +1,5 @@
 import type { Classification } from '../../engine/findings/finding';
+import { describeTraffic } from '../../engine/network/protocol';
 import { findingTitle, fixSummary, describeControl, SEVERITY_ORDER, serviceLabel } from '../../integrations/shared/finding-text.util';
 import {
   BlockedPeer,
@@ -14,6 +15,8 @@ import {
   ReportFindingRow,
   ReportPeriod,
   ReportTrend,
+  ScannerActivity,
+  ScannerCampaignRow,
 } from './report-data';
 
 const HOUR = 3600;
@@ -49,8 +52,12 @@ export function buildReportData(input: BuildReportInput): ReportData {
       recurring: breakdown(input.findings.filter(isRecurring)),
     },
   };
-  // Services and peers describe what is being blocked: leave out what was fixed before the period.
+  // Services and peers describe what is being blocked: leave out what was fixed before the period;
+  // scanner noise has its own section.
   const active = input.findings.filter((f) => f.status !== 'resolved' || inPeriod(f.resolvedAt));
+  const actionable = active.filter((f) => f.finding.classification !== 'likely-noise');
+  const targetNames = new Map(input.targets.map((t) => [t.id, t.name]));
+  const lifecycles = new Map(classified.map(({ input: f, lifecycle }) => [f.id, lifecycle]));
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -60,14 +67,74 @@ export function buildReportData(input: BuildReportInput): ReportData {
     period: input.period,
     targets: input.targets,
     totals,
-    topServices: topServices(active, input.limits?.topServices ?? 10),
-    topPeers: topPeerList(active, input.limits?.topPeers ?? 10),
+    topServices: topServices(actionable, input.limits?.topServices ?? 10),
+    topPeers: topPeerList(actionable, input.limits?.topPeers ?? 10),
     trend: input.previous ? trend(input.previous, totals, input.previous.period) : null,
     coverageGaps: [...input.coverageGaps].sort(
       (a, b) => a.targetId.localeCompare(b.targetId) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId),
     ),
+    undecided: [...(input.undecided ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || b.records - a.records),
+    degradedSignals: [...(input.degradedSignals ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind)),
     rejectedSeries,
-    findings: classified.map(({ input: f, lifecycle }) => findingRow(f, lifecycle)).sort(compareRows),
+    findings: classified.map(({ input: f, lifecycle }) => findingRow(f, lifecycle, targetNames)).sort(compareRows),
+    scannerActivity: scannerActivity(
+      active.filter((f) => f.finding.classification === 'likely-noise'),
+      (f) => lifecycles.get(f.id) ?? 'ongoing',
+      targetNames,
+      input.previous?.scannerActivity?.records ?? null,
+    ),
+  };
+}
+
+const MAX_CAMPAIGN_ROWS = 20;
+
+function scannerActivity(
+  noise: ReportFindingInput[],
+  lifecycleOf: (f: ReportFindingInput) => FindingLifecycle,
+  targetNames: Map<string, string>,
+  previousRecords: number | null,
+): ScannerActivity {
+  const bySource = new Map<string, number>();
+  const byPort = new Map<string, number>();
+  let records = 0;
+  let sources = 0;
+  for (const { finding } of noise) {
+    records += finding.traffic.records;
+    sources += finding.campaign?.sourceCount ?? finding.traffic.peerCount ?? finding.traffic.peers.length;
+    for (const peer of finding.traffic.peers) bySource.set(peer.address, (bySource.get(peer.address) ?? 0) + peer.records);
+    const ports = finding.campaign?.ports ?? [{ protocol: finding.traffic.protocol, port: finding.traffic.port, records: finding.traffic.records }];
+    for (const p of ports) byPort.set(serviceLabel(p.protocol, p.port), (byPort.get(serviceLabel(p.protocol, p.port)) ?? 0) + p.records);
+  }
+  const top = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5);
+  const rows = [...noise]
+    .sort((a, b) => b.finding.traffic.records - a.finding.traffic.records || a.finding.fingerprint.localeCompare(b.finding.fingerprint))
+    .slice(0, MAX_CAMPAIGN_ROWS)
+    .map((f): ScannerCampaignRow => {
+      const { finding } = f;
+      const c = finding.campaign;
+      return {
+        id: f.id,
+        targetName: targetNames.get(f.targetId) ?? f.targetId,
+        scope: c?.scope ?? null,
+        label: c ? (c.scope === 'service' ? `botnet on ${c.key}` : c.key) : serviceLabel(finding.traffic.protocol, finding.traffic.port),
+        sources: c?.sourceCount ?? finding.traffic.peerCount ?? finding.traffic.peers.length,
+        hosts: c?.hostCount ?? finding.traffic.interfaces.length,
+        ports: c?.portCount ?? 1,
+        topPorts: (c?.ports ?? [finding.traffic]).slice(0, 3).map((p) => describeTraffic(p.protocol, p.port)),
+        records: finding.traffic.records,
+        firstSeen: finding.traffic.firstSeen,
+        lastSeen: finding.traffic.lastSeen,
+        lifecycle: lifecycleOf(f),
+      };
+    });
+  return {
+    campaigns: noise.length,
+    records,
+    sources,
+    topSources: top(bySource).map(([address, n]) => ({ address, records: n })),
+    topPorts: top(byPort).map(([label, n]) => ({ label, records: n })),
+    rows,
+    trend: previousRecords === null ? null : delta(previousRecords, records),
   };
 }
 
@@ -155,12 +222,15 @@ function delta(previous: number, current: number): Delta {
   return { previous, current, change, changePercent: previous === 0 ? null : Math.round((change / previous) * 1000) / 10 };
 }
 
-function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle): ReportFindingRow {
+function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle, targetNames: Map<string, string>): ReportFindingRow {
   const { finding } = f;
   const fix = finding.suggestedFix;
+  const campaign = finding.campaign;
   return {
     id: f.id,
     targetId: f.targetId,
+    targetName: targetNames.get(f.targetId) ?? f.targetId,
+    kind: finding.kind ?? 'rule',
     fingerprint: finding.fingerprint,
     status: f.status,
     lifecycle,
@@ -169,10 +239,12 @@ function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle): ReportF
     title: findingTitle(finding),
     blockedBy: describeControl(finding.blockedBy),
     direction: finding.traffic.direction,
-    service: serviceLabel(finding.traffic.protocol, finding.traffic.port),
+    service: campaign && campaign.portCount > 1
+      ? `${serviceLabel(finding.traffic.protocol, null)}, ${campaign.portCount} ports`
+      : serviceLabel(finding.traffic.protocol, finding.traffic.port),
     records: finding.traffic.records,
     packets: finding.traffic.packets,
-    peers: finding.traffic.peers.length,
+    peers: finding.traffic.peerCount ?? finding.traffic.peers.length,
     firstSeen: finding.traffic.firstSeen,
     lastSeen: finding.traffic.lastSeen,
     fixSummary: fixSummary(fix),
@@ -184,10 +256,12 @@ function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle): ReportF
   };
 }
 
-/** Open before closed, then most severe, then most traffic, then fingerprint for stability. */
+/** Noise last; open before closed, then most severe, then most traffic, then fingerprint for stability. */
 function compareRows(a: ReportFindingRow, b: ReportFindingRow): number {
   const closed = (r: ReportFindingRow): number => (r.status === 'open' || r.status === 'acknowledged' ? 0 : 1);
+  const noise = (r: ReportFindingRow): number => (r.classification === 'likely-noise' ? 1 : 0);
   return (
+    noise(a) - noise(b) ||
     closed(a) - closed(b) ||
     SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
     CLASSIFICATIONS.indexOf(a.classification) - CLASSIFICATIONS.indexOf(b.classification) ||

@@ -5,6 +5,8 @@ type Cell = string | number | boolean | null;
 const COLUMNS: Array<[string, (r: ReportFindingRow) => Cell]> = [
   ['fingerprint', (r) => r.fingerprint],
   ['target_id', (r) => r.targetId],
+  ['target_name', (r) => r.targetName ?? null],
+  ['kind', (r) => r.kind ?? 'rule'],
   ['status', (r) => r.status],
   ['lifecycle', (r) => r.lifecycle],
   ['classification', (r) => r.classification],
@@ -25,7 +27,7 @@ const COLUMNS: Array<[string, (r: ReportFindingRow) => Cell]> = [
   ['ticket_url', (r) => r.ticket?.url ?? null],
 ];
 
-/** One row per finding, RFC 4180 (CRLF, quoted where needed), safe to open in a spreadsheet. */
+/** One row per finding (rule findings and campaigns, `kind` says which), RFC 4180 (CRLF, quoted where needed), safe to open in a spreadsheet. */
 export function renderCsvReport(data: ReportData): string {
   const lines = [COLUMNS.map(([name]) => name), ...data.findings.map((row) => COLUMNS.map(([, get]) => csvCell(get(row))))];
   return lines.map((cells) => cells.join(',')).join('\r\n') + '\r\n';

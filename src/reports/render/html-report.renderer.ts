@@ -1,8 +1,12 @@
-import type { CountBreakdown, Delta, ReportData, ReportFindingRow } from './report-data';
+import type { Classification } from '../../engine/findings/finding';
+import { SEVERITY_ORDER } from '../../integrations/shared/finding-text.util';
+import type { CountBreakdown, Delta, ReportData, ReportFindingRow, ScannerActivity } from './report-data';
 import { escapeHtml as e, safeHref } from './html-escape.util';
+import { readablePeriod, readableTime } from './readable-time.util';
 import { renderRejectedFlowsChart } from './rejected-flows-chart';
 
 const SEVERITY_COLORS: Record<string, string> = { critical: '#c92a2a', high: '#e8590c', medium: '#f08c00', low: '#5c940d' };
+const CLASSIFICATION_ORDER: readonly Classification[] = ['likely-misconfiguration', 'uncertain', 'likely-noise'];
 
 /**
  * A self-contained HTML page: inline CSS, an inline SVG chart, no scripts and no external
@@ -11,29 +15,35 @@ const SEVERITY_COLORS: Record<string, string> = { critical: '#c92a2a', high: '#e
  */
 export function renderHtmlReport(data: ReportData): string {
   const f = data.totals.findings;
+  const period = readablePeriod(data.period);
+  const targetName = new Map(data.targets.map((t) => [t.id, t.name]));
+  const actionable = data.findings.filter((r) => r.classification !== 'likely-noise');
+  const perBucket = data.rejectedSeries.bucketSeconds >= 86_400 ? 'day' : 'hour';
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(data.title)} · ${e(data.period.from)} to ${e(data.period.to)}</title>
+<title>${e(data.title)} · ${e(period)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
 <h1>${e(data.title)}</h1>
-<p class="meta">${e(data.period.from)} to ${e(data.period.to)} · generated ${e(data.generatedAt)}</p>
+<p class="meta">${e(period)} · generated ${e(readableTime(data.generatedAt))}</p>
 <p class="meta">Targets: ${data.targets.map((t) => `${e(t.name)} <span class="muted">(${e(t.accountId)} / ${e(t.region)})</span>`).join(', ') || 'none'}</p>
 </header>
 <section class="cards">
-${card('Rejected records', data.totals.rejectedRecords, data.trend?.rejectedRecords, true)}
-${card('Open findings', f.open.total, data.trend?.openFindings, true)}
-${card('New', f.new.total, data.trend?.newFindings, true)}
-${card('Resolved', f.resolved.total, data.trend?.resolvedFindings, false)}
-${card('Recurring', f.recurring.total, data.trend?.recurringFindings, true)}
+${card('Blocked records', data.totals.rejectedRecords, data.trend?.rejectedRecords, true)}
+${card('Open misconfigurations', f.open.byClassification['likely-misconfiguration'], undefined, true)}
+${card('Open findings (all)', f.open.total, data.trend?.openFindings, true)}
+${card('New findings', f.new.total, data.trend?.newFindings, true)}
+${card('Resolved findings', f.resolved.total, data.trend?.resolvedFindings, false)}
+${card('Recurring findings', f.recurring.total, data.trend?.recurringFindings, true)}
+${data.scannerActivity ? card('Scanner records', data.scannerActivity.records, data.scannerActivity.trend ?? undefined, true) : ''}
 </section>
 <section>
-<h2>Rejected flows over time</h2>
+<h2>Blocked records per ${perBucket}</h2>
 <figure class="chart">${renderRejectedFlowsChart(data.rejectedSeries)}</figure>
 </section>
 <section class="columns">
@@ -48,26 +58,46 @@ ${breakdownTable(f.open, 'byClassification')}
 </section>
 <section class="columns">
 <div>
-<h2>Top blocked services</h2>
+<h2>Top blocked services <span class="muted">(findings that may need a change)</span></h2>
 ${simpleTable(['Service', 'Records', 'Findings'], data.topServices.map((s) => [e(s.label), num(s.records), num(s.findings)]), 'No blocked services.')}
 </div>
 <div>
-<h2>Top blocked peers</h2>
+<h2>Top blocked peers <span class="muted">(findings that may need a change)</span></h2>
 ${simpleTable(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [`<code>${e(p.address)}</code>`, num(p.records), num(p.findings)]), 'No blocked peers.')}
 </div>
 </section>
 <section>
-<h2>Flow-log coverage gaps</h2>
+<h2>Coverage: what the analysis could not see</h2>
 ${
   data.coverageGaps.length > 0
-    ? simpleTable(['Target', 'Resource', 'Reason'], data.coverageGaps.map((g) => [e(g.targetId), `${e(g.resourceType)} <code>${e(g.resourceId)}</code>`, e(g.reason)]), '')
+    ? simpleTable(['Target', 'Resource', 'Reason'], data.coverageGaps.map((g) => [e(targetName.get(g.targetId) ?? g.targetId), `${e(g.resourceType)} <code>${e(g.resourceId)}</code>`, e(g.reason)]), '')
     : '<p>Every resource in scope has a flow log that captures rejected traffic.</p>'
+}
+${
+  data.undecided?.length
+    ? `<h3>Undecided records</h3>${simpleTable(['Target', 'Reason', 'Records', 'Interfaces'], data.undecided.map((u) => [
+        e(targetName.get(u.targetId) ?? u.targetId),
+        `<code>${e(u.reason)}</code> <span class="muted">${e(u.meaning)}</span>`,
+        num(u.records),
+        `${u.interfaces.slice(0, 5).map((i) => `<code>${e(i)}</code>`).join(', ')}${u.interfaceCount > 5 ? ` +${num(u.interfaceCount - 5)} more` : ''}`,
+      ]), '')}`
+    : ''
+}
+${
+  data.degradedSignals?.length
+    ? `<h3>What the logs do not show</h3>${simpleTable(['Target', 'Signal', 'What it costs'], data.degradedSignals.map((d) => [
+        e(targetName.get(d.targetId) ?? d.targetId),
+        `<code>${e(d.kind)}</code> ${e(d.detail)}`,
+        e(d.cost),
+      ]), '')}`
+    : ''
 }
 </section>
 <section>
-<h2>Findings</h2>
-${data.findings.length > 0 ? data.findings.map(findingBlock).join('\n') : '<p>No findings.</p>'}
+<h2>Findings that may need a change</h2>
+${actionable.length > 0 ? actionable.map(findingBlock).join('\n') : '<p>No findings that need a change.</p>'}
 </section>
+${data.scannerActivity ? scannerSection(data.scannerActivity) : ''}
 <footer><p class="muted">sgdoctor · report ${e(data.id)}</p></footer>
 </body>
 </html>
@@ -86,10 +116,9 @@ function card(label: string, value: number, delta: Delta | undefined, upIsBad: b
 }
 
 function breakdownTable(b: CountBreakdown, key: 'bySeverity' | 'byClassification'): string {
-  const rows = Object.entries(b[key]).map(([name, count]) => [
-    key === 'bySeverity' ? severityBadge(name) : e(name),
-    num(count),
-  ]);
+  const rows = key === 'bySeverity'
+    ? SEVERITY_ORDER.map((name) => [severityBadge(name), num(b.bySeverity[name] ?? 0)])
+    : CLASSIFICATION_ORDER.map((name) => [e(name), num(b.byClassification[name] ?? 0)]);
   return simpleTable([key === 'bySeverity' ? 'Severity' : 'Classification', 'Findings'], rows, '');
 }
 
@@ -113,10 +142,37 @@ ${r.terraform ? `<details open><summary>Terraform</summary><pre><code>${e(r.terr
 ${r.risks.length > 0 ? `<ul class="risks">${r.risks.map((risk) => `<li>${e(risk)}</li>`).join('')}</ul>` : ''}`;
   return `<article class="finding">
 <h3>${severityBadge(r.severity)} ${e(r.title)}</h3>
-<p class="meta">${e(r.classification)} · ${e(r.status)} (${e(r.lifecycle)}) · ${num(r.records)} records from ${num(r.peers)} peers · ${e(r.firstSeen)} to ${e(r.lastSeen)}${ticket ? ` · ticket ${ticket}` : ''}</p>
-<p class="meta">Fingerprint <code>${e(r.fingerprint)}</code> · target ${e(r.targetId)}</p>
+<p class="meta">${e(r.classification)} · ${e(r.status)} (${e(r.lifecycle)}) · ${num(r.records)} records from ${num(r.peers)} peers · ${e(readableTime(r.firstSeen))} to ${e(readableTime(r.lastSeen))}${ticket ? ` · ticket ${ticket}` : ''}</p>
+<p class="meta">Fingerprint <code>${e(r.fingerprint)}</code> · target ${e(r.targetName ?? r.targetId)}</p>
 ${fix}
 </article>`;
+}
+
+/** Scanner noise summed up: totals, the busiest sources and services, one row per campaign. */
+function scannerSection(s: ScannerActivity): string {
+  const summary = s.campaigns === 0
+    ? '<p>No scanner activity.</p>'
+    : `<p>${num(s.campaigns)} campaign${s.campaigns === 1 ? '' : 's'}, ${num(s.records)} blocked records from ${num(s.sources)} source${s.sources === 1 ? '' : 's'}. No change is suggested for noise.</p>`;
+  const rows = s.rows.map((r) => [
+    `<code>${e(r.label)}</code>`,
+    e(r.targetName),
+    num(r.sources),
+    num(r.hosts),
+    `${num(r.ports)}${r.topPorts.length ? ` <span class="muted">(${e(r.topPorts.join(', '))}${r.ports > r.topPorts.length ? ' …' : ''})</span>` : ''}`,
+    num(r.records),
+    `${e(readableTime(r.firstSeen))} – ${e(readableTime(r.lastSeen))}`,
+    e(r.lifecycle),
+  ]);
+  return `<section>
+<h2>Scanner activity</h2>
+${summary}
+${s.campaigns > 0 ? `<section class="columns">
+<div>${simpleTable(['Busiest source', 'Records'], s.topSources.map((p) => [`<code>${e(p.address)}</code>`, num(p.records)]), '')}</div>
+<div>${simpleTable(['Most probed service', 'Records'], s.topPorts.map((p) => [e(p.label), num(p.records)]), '')}</div>
+</section>
+${simpleTable(['Campaign', 'Target', 'Sources', 'Hosts', 'Ports probed', 'Records', 'Seen', 'Lifecycle'], rows, '')}
+${s.campaigns > s.rows.length ? `<p class="muted">${num(s.campaigns - s.rows.length)} smaller campaigns not listed.</p>` : ''}` : ''}
+</section>`;
 }
 
 function severityBadge(severity: string): string {

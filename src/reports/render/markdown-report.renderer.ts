@@ -1,12 +1,19 @@
-import type { Delta, ReportData } from './report-data';
+import type { Classification } from '../../engine/findings/finding';
+import { SEVERITY_ORDER } from '../../integrations/shared/finding-text.util';
+import type { Delta, ReportData, ScannerActivity } from './report-data';
+import { readablePeriod, readableTime } from './readable-time.util';
+
+const CLASSIFICATION_ORDER: readonly Classification[] = ['likely-misconfiguration', 'uncertain', 'likely-noise'];
 
 /** A Markdown report for chat, wikis and pull requests. */
 export function renderMarkdownReport(data: ReportData): string {
   const f = data.totals.findings;
+  const targetName = new Map(data.targets.map((t) => [t.id, t.name]));
+  const actionable = data.findings.filter((r) => r.classification !== 'likely-noise');
   const out: string[] = [
     `# ${inline(data.title)}`,
     '',
-    `Period: ${data.period.from} to ${data.period.to} · generated ${data.generatedAt}`,
+    `Period: ${readablePeriod(data.period)} · generated ${readableTime(data.generatedAt)}`,
     '',
     `Targets: ${data.targets.map((t) => `${inline(t.name)} (${t.accountId}/${t.region})`).join(', ') || 'none'}`,
     '',
@@ -15,7 +22,8 @@ export function renderMarkdownReport(data: ReportData): string {
     table(
       ['Measure', 'Value', 'Change'],
       [
-        ['Rejected records', String(data.totals.rejectedRecords), change(data.trend?.rejectedRecords)],
+        ['Blocked records', String(data.totals.rejectedRecords), change(data.trend?.rejectedRecords)],
+        ['Open misconfigurations', String(f.open.byClassification['likely-misconfiguration']), '—'],
         ['Open findings', String(f.open.total), change(data.trend?.openFindings)],
         ['New findings', String(f.new.total), change(data.trend?.newFindings)],
         ['Resolved findings', String(f.resolved.total), change(data.trend?.resolvedFindings)],
@@ -23,33 +31,37 @@ export function renderMarkdownReport(data: ReportData): string {
       ],
     ),
     '',
-    `Open by severity: ${Object.entries(f.open.bySeverity).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
-    `Open by classification: ${Object.entries(f.open.byClassification).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Open by severity: ${SEVERITY_ORDER.map((k) => `${k} ${f.open.bySeverity[k] ?? 0}`).join(', ')}.`,
+    `Open by classification: ${CLASSIFICATION_ORDER.map((k) => `${k} ${f.open.byClassification[k] ?? 0}`).join(', ')}.`,
     '',
-    '## Top blocked services',
+    '## Top blocked services (findings that may need a change)',
     '',
     data.topServices.length > 0
       ? table(['Service', 'Records', 'Findings'], data.topServices.map((s) => [s.label, String(s.records), String(s.findings)]))
       : 'None.',
     '',
-    '## Top blocked peers',
+    '## Top blocked peers (findings that may need a change)',
     '',
     data.topPeers.length > 0
       ? table(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [p.address, String(p.records), String(p.findings)]))
       : 'None.',
     '',
-    '## Flow-log coverage gaps',
+    '## Coverage: what the analysis could not see',
     '',
     ...(data.coverageGaps.length > 0
-      ? data.coverageGaps.map((g) => `- ${g.resourceType} \`${code(g.resourceId)}\` (target ${inline(g.targetId)}): ${inline(g.reason)}`)
+      ? data.coverageGaps.map((g) => `- ${g.resourceType} \`${code(g.resourceId)}\` (target ${inline(targetName.get(g.targetId) ?? g.targetId)}): ${inline(g.reason)}`)
       : ['Every resource in scope has a flow log that captures rejected traffic.']),
+    ...(data.undecided ?? []).map((u) =>
+      `- undecided \`${code(u.reason)}\` (target ${inline(targetName.get(u.targetId) ?? u.targetId)}): ${u.records} records on ${u.interfaceCount} interface(s): ${inline(u.meaning)}`),
+    ...(data.degradedSignals ?? []).map((d) =>
+      `- degraded \`${code(d.kind)}\` (target ${inline(targetName.get(d.targetId) ?? d.targetId)}): ${inline(d.detail)}; ${inline(d.cost)}`),
     '',
     '## Findings',
     '',
-    data.findings.length > 0
+    actionable.length > 0
       ? table(
           ['Severity', 'Classification', 'Status', 'Blocked by', 'Service', 'Records', 'Fix', 'Ticket'],
-          data.findings.map((r) => [
+          actionable.map((r) => [
             r.severity,
             r.classification,
             `${r.status} (${r.lifecycle})`,
@@ -60,7 +72,8 @@ export function renderMarkdownReport(data: ReportData): string {
             r.ticket ? `[${r.ticket.key}](${r.ticket.url})` : '',
           ]),
         )
-      : 'No findings.',
+      : 'No findings that need a change.',
+    ...(data.scannerActivity ? ['', ...scannerSection(data.scannerActivity)] : []),
   ];
   const withFixes = data.findings.filter((r) => r.awsCli !== null);
   if (withFixes.length > 0) {
@@ -73,6 +86,32 @@ export function renderMarkdownReport(data: ReportData): string {
     }
   }
   return out.join('\n') + '\n';
+}
+
+function scannerSection(s: ScannerActivity): string[] {
+  if (s.campaigns === 0) return ['## Scanner activity', '', 'No scanner activity.'];
+  return [
+    '## Scanner activity',
+    '',
+    `${s.campaigns} campaign${s.campaigns === 1 ? '' : 's'}, ${s.records} blocked records from ${s.sources} source${s.sources === 1 ? '' : 's'} ` +
+      `${s.trend ? `(${change(s.trend)} records vs previous) ` : ''}— no change is suggested for noise. ` +
+      `Busiest sources: ${s.topSources.map((p) => `${p.address} (${p.records})`).join(', ')}. ` +
+      `Most probed: ${s.topPorts.map((p) => `${p.label} (${p.records})`).join(', ')}.`,
+    '',
+    table(
+      ['Campaign', 'Target', 'Sources', 'Hosts', 'Ports probed', 'Records', 'Seen', 'Lifecycle'],
+      s.rows.map((r) => [
+        r.label,
+        r.targetName,
+        String(r.sources),
+        String(r.hosts),
+        `${r.ports} (${r.topPorts.join(', ')}${r.ports > r.topPorts.length ? ' …' : ''})`,
+        String(r.records),
+        `${readableTime(r.firstSeen)} – ${readableTime(r.lastSeen)}`,
+        r.lifecycle,
+      ]),
+    ),
+  ];
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -11,7 +11,7 @@ export interface ChartSize {
 const MARGIN = { top: 16, right: 16, bottom: 40, left: 64 };
 
 /**
- * An inline SVG bar chart of rejected records per bucket: plain markup, so it shows without
+ * An inline SVG bar chart of blocked records (the findings' rejected records) per bucket: plain markup, so it shows without
  * JavaScript, in mail clients that allow inline SVG, and in a headless screenshot.
  */
 export function renderRejectedFlowsChart(series: RejectedSeries, size: ChartSize = { width: 1000, height: 280 }): string {
@@ -54,8 +54,8 @@ export function renderRejectedFlowsChart(series: RejectedSeries, size: ChartSize
 
   const unit = series.bucketSeconds >= 86_400 ? 'day' : 'hour';
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Rejected records per ${unit}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">` +
-    `<title>Rejected records per ${unit}</title>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Blocked records per ${unit}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">` +
+    `<title>Blocked records per ${unit}</title>` +
     gridLines +
     bars +
     `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#495057" stroke-width="1"/>` +

@@ -1,4 +1,4 @@
-import type { Classification, Finding, Severity } from '../../engine/findings/finding';
+import type { CampaignScope, Classification, Finding, FindingKind, Severity } from '../../engine/findings/finding';
 
 /**
  * The report model: everything a report shows, computed once by `buildReportData` and stored,
@@ -45,6 +45,7 @@ export interface ReportTotals {
   };
 }
 
+/** Services and peers of the findings that may need a change (noise is in `ScannerActivity`). */
 export interface BlockedService {
   protocol: number;
   port: number | null;
@@ -85,6 +86,24 @@ export interface CoverageGap {
   reason: string;
 }
 
+/** Rejected records one analysis of a target could not decide, under one reason. */
+export interface UndecidedCoverage {
+  targetId: string;
+  reason: string;
+  meaning: string;
+  records: number;
+  interfaces: string[];
+  interfaceCount: number;
+}
+
+/** A signal the input of a target's analysis lacked, and what it cost. */
+export interface DegradedCoverage {
+  targetId: string;
+  kind: string;
+  detail: string;
+  cost: string;
+}
+
 export interface SeriesPoint {
   /** Bucket start, ISO 8601 UTC. */
   start: string;
@@ -105,6 +124,10 @@ export interface TicketRef {
 export interface ReportFindingRow {
   id: string;
   targetId: string;
+  /** The target's name (reports written before it existed lack it). */
+  targetName?: string;
+  /** `rule` or `campaign` (reports written before campaigns lack it: rule). */
+  kind?: FindingKind;
   fingerprint: string;
   status: FindingStatus;
   lifecycle: FindingLifecycle;
@@ -127,6 +150,38 @@ export interface ReportFindingRow {
   ticket: TicketRef | null;
 }
 
+/** One scanner campaign as a report lists it. */
+export interface ScannerCampaignRow {
+  id: string;
+  targetName: string;
+  scope: CampaignScope | null;
+  /** `203.0.113.45`, `203.0.113.0/24`, `botnet on tcp/23` (a noise finding of old: its service). */
+  label: string;
+  sources: number;
+  hosts: number;
+  ports: number;
+  /** The most probed services, busiest first. */
+  topPorts: string[];
+  records: number;
+  firstSeen: string;
+  lastSeen: string;
+  lifecycle: FindingLifecycle;
+}
+
+/** Scanner noise summed up, apart from the findings that need a change. */
+export interface ScannerActivity {
+  /** Likely-noise findings (campaigns) active in the period. */
+  campaigns: number;
+  records: number;
+  sources: number;
+  topSources: Array<{ address: string; records: number }>;
+  topPorts: Array<{ label: string; records: number }>;
+  /** The busiest campaigns (at most 20). */
+  rows: ScannerCampaignRow[];
+  /** Records against the previous report's scanner activity; null without one. */
+  trend: Delta | null;
+}
+
 export interface ReportData {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   id: string;
@@ -139,8 +194,14 @@ export interface ReportData {
   topPeers: BlockedPeer[];
   trend: ReportTrend | null;
   coverageGaps: CoverageGap[];
+  /** Absent in reports written before they were kept. */
+  undecided?: UndecidedCoverage[];
+  degradedSignals?: DegradedCoverage[];
   rejectedSeries: RejectedSeries;
+  /** Every finding; renderers show the ones that may need a change in full and sum noise up in `scannerActivity`. */
   findings: ReportFindingRow[];
+  /** Absent in reports written before campaigns. */
+  scannerActivity?: ScannerActivity;
 }
 
 /** One persisted finding with the lifecycle dates the report needs. */
@@ -165,6 +226,8 @@ export interface BuildReportInput {
   /** Rejected record counts at any granularity (e.g. per aggregate); bucketed by the builder. */
   rejectedFlows: Array<{ at: string; records: number }>;
   coverageGaps: CoverageGap[];
+  undecided?: UndecidedCoverage[];
+  degradedSignals?: DegradedCoverage[];
   previous: ReportData | null;
   limits?: { topServices?: number; topPeers?: number };
 }

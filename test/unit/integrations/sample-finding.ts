@@ -3,6 +3,7 @@ import type { Finding } from '../../../src/engine/findings/finding';
 /** The contract's example finding, with more peers and a risk, for payload tests. */
 export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
   return {
+    kind: 'rule',
     fingerprint: '3f6c1e0a9b2d4c7e',
     classification: 'likely-misconfiguration',
     severity: 'high',

@@ -36,20 +36,36 @@ describe('buildReportData', () => {
     expect(month.rejectedSeries.points).toHaveLength(61);
   });
 
-  it('ranks blocked services and peers, leaving out findings resolved before the period', () => {
+  it('ranks blocked services and peers of the findings that may need a change, leaving out noise and findings resolved before the period', () => {
     expect(report.topServices.map((s) => [s.label, s.records, s.findings])).toEqual([
-      ['tcp/22', 900, 1],
       // equal records: lower port first
       ['tcp/443', 15, 1],
       ['tcp/8080', 15, 1],
     ]);
-    expect(report.topPeers[0]).toEqual({ address: '198.51.100.7', records: 900, findings: 1 });
+    expect(report.topPeers.map((p) => p.address)).not.toContain('198.51.100.7');
     expect(report.topPeers.find((p) => p.address === '10.1.0.12')).toEqual({ address: '10.1.0.12', records: 22, findings: 2 });
     expect(buildReportData(sampleReportInput({ limits: { topPeers: 1, topServices: 2 } })).topPeers).toHaveLength(1);
   });
 
-  it('orders findings open first, then by severity', () => {
-    expect(report.findings.map((r) => r.id)).toEqual(['f-1', 'f-3', 'f-2', 'f-4']);
+  it('sums scanner noise up in its own section', () => {
+    expect(report.scannerActivity).toMatchObject({
+      campaigns: 1,
+      records: 900,
+      sources: 1,
+      topSources: [{ address: '198.51.100.7', records: 900 }],
+      topPorts: [{ label: 'tcp/22', records: 900 }],
+      trend: null,
+    });
+    expect(report.scannerActivity!.rows).toEqual([
+      expect.objectContaining({ id: 'f-3', targetName: 'production', label: 'tcp/22', records: 900, lifecycle: 'recurring' }),
+    ]);
+    const next = buildReportData(sampleReportInput({ id: 'rep-2', previous: report }));
+    expect(next.scannerActivity!.trend).toMatchObject({ previous: 900, current: 900, change: 0 });
+  });
+
+  it('orders findings: noise last; open first, then by severity', () => {
+    expect(report.findings.map((r) => r.id)).toEqual(['f-1', 'f-2', 'f-4', 'f-3']);
+    expect(report.findings.map((r) => r.targetName)).toEqual(['production', 'production', 'staging', 'production']);
     const row = report.findings[0]!;
     expect(row).toMatchObject({
       service: 'tcp/8080',
@@ -58,7 +74,7 @@ describe('buildReportData', () => {
       ticket: { key: 'NET-42' },
     });
     expect(row.fixSummary).toBe('Allow tcp 8080 from sg-0wrk000000000000b inbound on sg-0web000000000000a');
-    expect(report.findings[1]!.fixSummary).toBe('No change suggested');
+    expect(report.findings[3]!.fixSummary).toBe('No change suggested');
   });
 
   it('computes the trend against the previous report', () => {

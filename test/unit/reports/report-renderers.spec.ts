@@ -76,11 +76,11 @@ describe('CSV renderer', () => {
     const csv = renderCsvReport(report);
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = parseCsv(csv);
-    expect(rows[0]!.slice(0, 6)).toEqual(['fingerprint', 'target_id', 'status', 'lifecycle', 'classification', 'severity']);
+    expect(rows[0]!.slice(0, 8)).toEqual(['fingerprint', 'target_id', 'target_name', 'kind', 'status', 'lifecycle', 'classification', 'severity']);
     expect(rows).toHaveLength(1 + report.findings.length);
     const header = rows[0]!;
     const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
-    expect(first).toMatchObject({ fingerprint: '3f6c1e0a9b2d4c7e', records: '15', fix_verified: 'true', ticket: 'NET-42' });
+    expect(first).toMatchObject({ fingerprint: '3f6c1e0a9b2d4c7e', target_name: 'production', kind: 'rule', records: '15', fix_verified: 'true', ticket: 'NET-42' });
     expect(first.aws_cli).toBe(report.findings[0]!.awsCli);
   });
 
@@ -113,9 +113,13 @@ describe('Markdown renderer', () => {
   it('has the summary, services, peers, gaps and findings tables', () => {
     expect(md.startsWith('# Nightly sgdoctor report\n')).toBe(true);
     expect(md).toContain('| Measure | Value | Change |\n| --- | --- | --- |');
-    expect(md).toContain(`| Rejected records | ${report.totals.rejectedRecords} | — |`);
-    expect(md).toContain('| tcp/22 | 900 | 1 |');
-    expect(md).toContain('- subnet `subnet-0b` (target tgt-prod): no flow log captures REJECT traffic');
+    expect(md).toContain(`| Blocked records | ${report.totals.rejectedRecords} | — |`);
+    expect(md).toContain('Period: 1 Nov 2026 (UTC) · generated 2 Nov 2026 06:00 UTC');
+    expect(md).toContain('Open by severity: critical 0, high 1, medium 0, low 1.');
+    expect(md).toContain('| tcp/443 | 15 | 1 |');
+    expect(md).toContain('## Scanner activity');
+    expect(md).toContain('| tcp/22 | production | 1 | 1 | 1 (tcp/22) | 900 |');
+    expect(md).toContain('- subnet `subnet-0b` (target production): no flow log captures REJECT traffic');
     expect(md).toContain('[NET-42](https://example.atlassian.net/browse/NET-42)');
     expect(md).toContain('```bash\naws ec2 authorize-security-group-ingress');
     expect(md).toContain('```hcl\nresource "aws_vpc_security_group_ingress_rule"');
@@ -152,6 +156,33 @@ describe('HTML renderer', () => {
     expect(html).toContain('Top blocked services');
     expect(html).toContain('subnet-0b');
     expect(html).toContain('<a href="https://example.atlassian.net/browse/NET-42">NET-42</a>');
+  });
+
+  it('lists undecided records by reason and the signals the logs lack, per target by name', () => {
+    const out = renderHtmlReport(buildReportData(sampleReportInput({
+      undecided: [{ targetId: 'tgt-prod', reason: 'interface-not-in-snapshot', meaning: 'the interface is gone', records: 12, interfaces: ['eni-gone'], interfaceCount: 1 }],
+      degradedSignals: [{ targetId: 'tgt-stage', kind: 'no-tcp-flags', detail: '5 of 9 records', cost: 'late FIN/RST unseen' }],
+    })));
+    expect(out).toContain('<td>production</td><td><code>interface-not-in-snapshot</code> <span class="muted">the interface is gone</span></td><td>12</td><td><code>eni-gone</code></td>');
+    expect(out).toContain('<td>staging</td><td><code>no-tcp-flags</code> 5 of 9 records</td><td>late FIN/RST unseen</td>');
+    const md = renderMarkdownReport(buildReportData(sampleReportInput({
+      undecided: [{ targetId: 'tgt-prod', reason: 'icmp-type-rule', meaning: 'no ICMP type in flow logs', records: 96, interfaces: ['eni-a'], interfaceCount: 4 }],
+    })));
+    expect(md).toContain('- undecided `icmp-type-rule` (target production): 96 records on 4 interface(s): no ICMP type in flow logs');
+  });
+
+  it('leads with the findings that need a change, names targets, orders severities, labels tiles by what they count', () => {
+    expect(html).toContain('<div class="label">Blocked records</div><div class="value">7,110</div>');
+    expect(html).not.toContain('Rejected records');
+    expect(html).toContain('<title>Nightly sgdoctor report · 1 Nov 2026 (UTC)</title>');
+    const severities = [...html.matchAll(/<td><span class="badge"[^>]*>(\w+)<\/span><\/td>/g)].map((m) => m[1]);
+    expect(severities).toEqual(['critical', 'high', 'medium', 'low']);
+    expect(html).toContain('target production');
+    expect(html).not.toContain('target tgt-prod');
+    expect(html.indexOf('Findings that may need a change')).toBeLessThan(html.indexOf('Scanner activity'));
+    // noise is a table row, not a card
+    expect(html.match(/<article class="finding">/g)).toHaveLength(3);
+    expect(html).toContain('<td><code>tcp/22</code></td><td>production</td>');
   });
 
   it('escapes every value from the data', () => {
@@ -195,7 +226,8 @@ describe('renderReport', () => {
   it('renders a report with no findings and no traffic', () => {
     const empty = buildReportData(sampleReportInput({ findings: [], rejectedFlows: [], coverageGaps: [] }));
     for (const format of REPORT_FORMATS) expect(renderReport(empty, format).body.length).toBeGreaterThan(0);
-    expect(renderHtmlReport(empty)).toContain('No findings.');
+    expect(renderHtmlReport(empty)).toContain('No findings that need a change.');
+    expect(renderHtmlReport(empty)).toContain('No scanner activity.');
     expect(renderCsvReport(empty).split('\r\n')).toHaveLength(2);
   });
 });

@@ -40,6 +40,16 @@ describe('flowLogCoverage', () => {
     expect(result.gaps.map((g) => g.resourceId)).toEqual(['vpc-a', 'subnet-a2', 'eni-a2']);
   });
 
+  it('a VPC whose every subnet has a log is covered, even without a log of its own', () => {
+    const only = flowLogCoverage(network([log('subnet-b1', 'REJECT')]), { vpcIds: ['vpc-b'] });
+    expect(only.gaps.map((g) => g.resourceId)).not.toContain('vpc-b');
+    expect(only.covered).toContain('vpc-b');
+    const both = flowLogCoverage(network([log('subnet-a1', 'REJECT'), log('subnet-a2', 'ALL')]), { vpcIds: ['vpc-a'] });
+    expect(both.gaps).toEqual([]);
+    const inactive = flowLogCoverage(network([log('subnet-a1', 'REJECT'), log('subnet-a2', 'ALL', 'INACTIVE')]), { vpcIds: ['vpc-a'] });
+    expect(inactive.gaps.map((g) => g.resourceId)).toEqual(['vpc-a', 'subnet-a2', 'eni-a2']);
+  });
+
   it('an interface log covers only that interface (VPC found through its subnet)', () => {
     const result = flowLogCoverage(network([log('eni-b1', 'ALL')]), { vpcIds: ['vpc-b'] });
     expect(result.covered).toEqual(['eni-b1']);

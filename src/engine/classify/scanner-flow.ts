@@ -1,0 +1,27 @@
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
+import type { NetworkModel } from '../network/network-model';
+import { isInternal } from './classify-finding';
+import { type NoiseSignal, SIGNAL_THRESHOLDS } from './signals';
+import type { TrafficContext } from './traffic-context';
+
+/**
+ * The scan signals of one blocked flow when its source is an internet scanner — across every
+ * rejected request of the input it hit at least `portScanMinPorts` ports of one host or
+ * `hostSweepMinHosts` hosts — and the flow is one of its inbound requests; otherwise none.
+ *
+ * Such flows are scanner activity whatever port they land on, so the diagnosis sets them aside
+ * for the source's campaign before grouping by rule: a scanner that also knocks on a port real
+ * clients are refused on neither hides that misconfiguration nor widens its fix to the scanner's
+ * address. Internal sources never match (a monitoring host reaching many hosts is no scanner).
+ */
+export function scannerSignals(item: ExplainedFlow, model: NetworkModel, context: TrafficContext): NoiseSignal[] {
+  const { verdict, flow } = item;
+  if (verdict.verdict !== 'blocked' || verdict.direction !== 'ingress' || verdict.returnTraffic) return [];
+  const source = peerAddressOf(item);
+  const activity = context.sourceActivity(source);
+  const signals: NoiseSignal[] = [];
+  if (activity.maxPortsOnOneHost >= SIGNAL_THRESHOLDS.portScanMinPorts) signals.push('port-scan');
+  if (activity.hostsReached >= SIGNAL_THRESHOLDS.hostSweepMinHosts) signals.push('host-sweep');
+  if (signals.length === 0 || isInternal(model, flow.interfaceId, source)) return [];
+  return signals;
+}
