@@ -6,8 +6,9 @@ import { API_KEY_SECURITY } from '../common/openapi/openapi-document';
 
 /**
  * Documents what the global guards do to every route of a controller that is not @Public():
- * an API key in either header, 401 without a valid one, 429 over the per-key rate limit, and
- * the 500 any of them answers when PostgreSQL, where keys are looked up, fails.
+ * an API key in either header, 401 without a valid one, 429 over the per-key rate limit (or
+ * after too many failed attempts from one address), 503 while PostgreSQL (where keys are looked
+ * up) or Redis is unreachable, and 500 for anything unexpected.
  * (403 comes with @RequireScope, which knows the scope.)
  */
 export const ApiKeyAuth = (): ClassDecorator =>
@@ -17,6 +18,7 @@ export const ApiKeyAuth = (): ClassDecorator =>
     ApiProblemResponses(
       [ErrorCode.Unauthenticated, 'no API key, or one that is unknown or revoked'],
       [ErrorCode.RateLimited, 'over RATE_LIMIT_PER_MINUTE requests of this key in a minute; `retryAfterSeconds` and the `Retry-After` header say when to try again'],
-      [ErrorCode.Internal, 'an unexpected failure, such as PostgreSQL not answering; `detail` says no more, the logs have it under `requestId`'],
+      [ErrorCode.DependencyUnavailable, 'PostgreSQL or Redis is unreachable; `dependency` names it and `Retry-After` says when to try again'],
+      [ErrorCode.Internal, 'an unexpected failure; `detail` says no more, the logs have it under `requestId`'],
     ),
   );
