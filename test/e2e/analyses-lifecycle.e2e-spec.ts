@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Client } from 'pg';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../src/engine/simulate/apply-changes';
@@ -174,5 +175,34 @@ describe('finding lifecycle across analyses', () => {
     const kinds = dayTwo.map((f) => f.kind);
     expect(kinds.lastIndexOf('rule')).toBeLessThan(kinds.indexOf('campaign'));
     expect((await allFindings(server(), targetId, '&kind=campaign')).every((f) => f.kind === 'campaign')).toBe(true);
+  });
+
+  it('resolves a per-port noise finding stored before campaigns: superseded, with its audit entry', async () => {
+    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'legacy-noise' }));
+    const targetId = target.body.id;
+    await analyse(server(), targetId);
+    const db = new Client({ connectionString: testApp.config.database.url });
+    await db.connect();
+    try {
+      // What an older version stored: noise as a rule finding of one port.
+      const inserted = await db.query(
+        `INSERT INTO findings (target_id, fingerprint, classification, severity, severity_rank, control, direction, protocol, port,
+           return_traffic, first_seen, last_seen, finding, kind)
+         SELECT target_id, 'legacy0000000001', classification, severity, severity_rank, control, direction, protocol, 23,
+           return_traffic, first_seen, last_seen, (finding - 'campaign') || '{"kind":"rule","fingerprint":"legacy0000000001"}'::jsonb, 'rule'
+         FROM findings WHERE target_id = $1 AND kind = 'campaign' LIMIT 1 RETURNING id`,
+        [targetId],
+      );
+      const legacyId = inserted.rows[0].id;
+      const run = await analyse(server(), targetId);
+      expect(run.statistics.findings.resolved).toBe(1);
+      const legacy = await api(server()).get(`/v1/findings/${legacyId}`);
+      expect(legacy.body).toMatchObject({ status: 'resolved', statusReason: 'superseded: scanner noise is reported per campaign, not per port' });
+      const history = await api(server()).get(`/v1/findings/${legacyId}/events`);
+      expect(history.body.map((e: any) => [e.from, e.to, e.actor.type])).toEqual([['open', 'resolved', 'system']]);
+      expect((await allFindings(server(), targetId, '&status=open')).every((f) => f.kind === 'rule' ? f.classification !== 'likely-noise' : true)).toBe(true);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -136,8 +136,12 @@ export class AnalysisRunner {
         const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
           const ids: string[] = [];
           for (const candidate of await this.persister.unseenResolvable(manager, ctx)) {
-            if (!flowsNowAllowed(correlated.model, candidate.flows, correlated.context)) continue;
-            const reason = 'not seen in this analysis, and its flows are allowed by the current configuration';
+            // Noise is reported per campaign: a per-port noise finding stored before campaigns existed is superseded.
+            const superseded = candidate.finding.kind !== 'campaign' && candidate.finding.classification === 'likely-noise';
+            if (!superseded && !flowsNowAllowed(correlated.model, candidate.flows, correlated.context)) continue;
+            const reason = superseded
+              ? 'superseded: scanner noise is reported per campaign, not per port'
+              : 'not seen in this analysis, and its flows are allowed by the current configuration';
             const id = await this.persister.resolveBySystem(manager, ctx, candidate.id, candidate.status, candidate.finding, reason);
             if (id) ids.push(id);
           }
