@@ -117,7 +117,9 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(received!.headers['webhook-id']).toBe(eventId);
     expect(Math.abs(Number(received!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
     expect(verifySignature(secret, received!)).toBe(true);
-    expect(verifySignature(secret.replace(/^whsec_./, 'whsec_A'), received!)).toBe(false);
+    // Another secret: the first base64 character changed to one it is not.
+    const otherSecret = secret.replace(/^whsec_(.)/, (_, first: string) => `whsec_${first === 'A' ? 'B' : 'A'}`);
+    expect(verifySignature(otherSecret, received!)).toBe(false);
     const body = JSON.parse(received!.body.toString('utf8'));
     expect(body).toMatchObject({ id: eventId, type: 'finding.opened', subject: { findingId, targetId }, data: { findingId, finding: { fingerprint: finding.fingerprint } } });
 
