@@ -3,6 +3,7 @@ import type { BlockingControl } from '../evaluate/verdict';
 import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
+import { controlIdentity } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { NetworkModel } from '../network/network-model';
@@ -20,7 +21,9 @@ import { freeRuleNumbersBefore } from './rule-number.util';
 type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
 type NetworkAclControl = Extract<BlockingControl, { control: 'network-acl' }>;
 
-const sameControl = (a: BlockingControl, b: BlockingControl): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** One control whatever order an interface lists its groups in (groups carry them sorted, verdicts in the interface's order). */
+const sameControl = (a: BlockingControl, b: BlockingControl): boolean =>
+  a.direction === b.direction && controlIdentity(a) === controlIdentity(b);
 
 /** The flows of the group that this control denies. */
 function flowsBlockedBy(group: FindingGroup, control: BlockingControl): ExplainedFlow[] {
