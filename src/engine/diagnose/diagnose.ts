@@ -1,4 +1,6 @@
-import { classifyGroup } from '../classify/classify-finding';
+import { signalFacts } from '../classify/classify-finding';
+import { detectSignals } from '../classify/detect-signals';
+import { decideClassification } from '../classify/signals';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
@@ -9,7 +11,8 @@ import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { type FixVerifier, suggestFix } from '../fixes/suggest-fix';
+import { scopedFix } from '../fixes/fix-scope';
+import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import type { NetworkSnapshot } from '../network/snapshot';
@@ -78,7 +81,8 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   const context = TrafficContext.build(rejected, accepted);
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
   const entries = groupBlockedFlows(rejected).map((group) => {
-    const { classification, signals } = classifyGroup(group, model, context);
+    const facts = signalFacts(group, model, context);
+    const { classification, signals } = decideClassification(detectSignals(facts));
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
       fingerprint: group.fingerprint,
@@ -90,15 +94,19 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return { finding, group };
+    return { finding, group, facts };
   });
   entries.sort((a, b) => compareFindings(a.finding, b.finding));
   // Fixes are suggested in report order with one ledger, so NACL rule numbers never collide
   // between findings and the same input always gets the same numbers.
   const ledger = new NaclRuleNumberLedger();
-  for (const { finding, group } of entries) {
-    // Noise never gets a fix: opening a port to scanners is not a remedy.
-    if (finding.classification !== 'likely-noise') finding.suggestedFix = suggestFix(model, group, verifier, ledger);
+  for (const { finding, group, facts } of entries) {
+    // Noise never gets a fix: opening a port to scanners is not a remedy. Nor does a scanner
+    // among the peers of any other finding (`scopedFix`).
+    if (finding.classification === 'likely-noise') continue;
+    const { fix, note } = scopedFix(model, group, facts, verifier, ledger);
+    finding.suggestedFix = fix;
+    if (note) finding.fixNote = note;
   }
   const findings = entries.map((entry) => entry.finding);
   for (const finding of findings) {
