@@ -1,7 +1,7 @@
 import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { SIGNAL_THRESHOLDS } from '../classify/signals';
 import { peerAddressOf } from '../findings/explained-flow';
-import type { FindingGroup } from '../findings/finding-group';
+import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixNote, SuggestedFix } from './fix';
 import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
@@ -80,7 +80,9 @@ export function scopedFix(
       note: note('no-legitimate-peers', `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`, excluded),
     };
   }
-  const scoped: FindingGroup = left.size ? { ...group, flows: group.flows.filter((item) => !left.has(peerAddressOf(item))) } : group;
+  // Regrouped from the kept flows (one group: they share the fingerprint), so a further control
+  // that only the suspects' flows met is not changed for them.
+  const scoped: FindingGroup = left.size ? groupBlockedFlows(group.flows.filter((item) => !left.has(peerAddressOf(item))))[0] : group;
   const proposal = proposeFix(model, scoped, verify, ledger, FIX_SCOPE.maxPeerSources);
   if (proposal.fix === null && proposal.reason === 'too-many-peers') {
     return {

@@ -3,6 +3,7 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
 import { FIX_SCOPE } from '../../../../src/engine/fixes/fix-scope';
+import { peerSourcesOf } from '../../../../src/engine/fixes/peer-sources.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
@@ -116,5 +117,24 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
       checked++;
     }
     expect(checked).toBe(4);
+  });
+
+  it('a control only the suspects met is not changed: the fix stays for the legitimate peer', () => {
+    // eni-db calls port 8443: sg-db refuses every peer; acl-db lets it out only to the app
+    // subnet, so only the port scanner's flow is also denied by the NACL.
+    const scanner = '203.0.113.5';
+    const call = (dstaddr: string): FlowAggregate => flowOf({
+      interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr, srcport: 40000, dstport: PORT, servicePortSide: 'dst',
+      ephemeralPortMin: 40000, ephemeralPortMax: 40000, records: 6, packets: 18, firstSeen: T0, lastSeen: T0 + 3600,
+    });
+    const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 3000 + i }));
+    const { findings } = diagnose(hardeningSnapshot, [call('10.1.10.12'), call(scanner), ...scan]);
+    const finding = findings.find((f) => f.traffic.direction === 'egress' && f.traffic.port === PORT);
+    expect(finding?.alsoBlockedBy?.map((c) => c.control)).toEqual(['network-acl']);
+    expect(finding?.fixNote).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 1, examples: [scanner] });
+    expect(finding?.suggestedFix?.verified).toBe(true);
+    const sources = peerSourcesOf(finding?.suggestedFix?.changes ?? []);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source).not.toContain('203.0.113');
   });
 });
