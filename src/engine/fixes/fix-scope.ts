@@ -9,7 +9,7 @@ import { type FixVerifier, proposeFix } from './suggest-fix';
 
 const TCP = 6;
 
-/** Limits of what a fix may open (README "Suggested fixes"). */
+/** Limits of what a fix may open (README, "How a REJECT is attributed": fixes open only to legitimate peers). */
 export const FIX_SCOPE = {
   /** A source that hit at least this many ports of one host (across the input's rejected requests) is scanning. */
   scanMinPorts: SIGNAL_THRESHOLDS.portScanMinPorts,
