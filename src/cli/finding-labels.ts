@@ -44,8 +44,9 @@ export function verificationLabel(fix: SuggestedFix): string {
 
 export function fixLabel(finding: Finding): string {
   const fix = finding.suggestedFix;
-  if (!fix) return finding.classification === 'likely-noise' ? 'none (noise)' : 'none';
-  return `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified)' : ' (NOT verified)'}`;
+  if (!fix) return finding.classification === 'likely-noise' ? 'none (noise)' : finding.fixNote ? `none (${finding.fixNote.reason})` : 'none';
+  const scope = finding.fixNote ? `, ${finding.fixNote.excludedPeers} peers left out` : '';
+  return `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified' : ' (NOT verified'}${scope})`;
 }
 
 /** At most this many noise rule findings and campaigns are listed in text and markdown (JSON has them all). */

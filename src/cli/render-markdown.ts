@@ -43,9 +43,10 @@ function details(finding: Finding, index: number): string {
   const fix = finding.suggestedFix;
   lines.push('');
   if (!fix) {
-    lines.push(finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : 'No fix suggested.');
+    lines.push(finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : (finding.fixNote?.message ?? 'No fix suggested.'));
   } else {
     lines.push(`**Suggested fix** (${verificationLabel(fix)}):`, '');
+    if (finding.fixNote) lines.push(finding.fixNote.message, '');
     lines.push('```sh', fix.awsCli, '```', '', '```hcl', fix.terraform, '```', '', '```json', fix.cloudFormation, '```');
     if (fix.risks.length) {
       lines.push('', 'Risks:');

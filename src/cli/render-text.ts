@@ -89,9 +89,10 @@ function details(finding: Finding, index: number): string {
   if (more > 0) lines.push(`    … ${more} more`);
   const fix = finding.suggestedFix;
   if (!fix) {
-    lines.push(`  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : 'none'}`);
+    lines.push(`  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : (finding.fixNote?.message ?? 'none')}`);
   } else {
     lines.push(`  fix             ${verificationLabel(fix)}`);
+    if (finding.fixNote) lines.push(`  fix scope       ${finding.fixNote.message}`);
     lines.push(indent(fix.awsCli));
     if (fix.risks.length) {
       lines.push('  risks');

@@ -40,6 +40,7 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
       peer = {
         address,
         records: 0,
+        packets: 0,
         internal: isInternal(model, flow.interfaceId, address),
         knownEni: findPeerInterface(model, flow.interfaceId, address) !== undefined,
         ...context.sourceActivity(address),
@@ -49,6 +50,7 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
       peers.set(address, peer);
     }
     peer.records += flow.records;
+    peer.packets += flow.packets;
     peer.firstSeen = Math.min(peer.firstSeen, flow.firstSeen);
     peer.lastSeen = Math.max(peer.lastSeen, flow.lastSeen);
   }

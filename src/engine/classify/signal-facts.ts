@@ -5,6 +5,8 @@
 export interface PeerFacts {
   address: string;
   records: number;
+  /** Packets of the peer's records in the finding: more than one per record means the peer retried. */
+  packets: number;
   /** Not an internet address: private/shared/ULA space or inside a VPC of the snapshot. */
   internal: boolean;
   /** A private IP of an interface in the snapshot. */

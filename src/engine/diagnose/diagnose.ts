@@ -1,7 +1,8 @@
-import { classifyGroup } from '../classify/classify-finding';
+import { signalFacts } from '../classify/classify-finding';
+import { detectSignals } from '../classify/detect-signals';
 import { scannerSignals } from '../classify/scanner-flow';
+import { decideClassification, NOISE_SIGNALS } from '../classify/signals';
 import { degradedSignals, groupUndecided } from '../coverage/analysis-coverage';
-import { NOISE_SIGNALS } from '../classify/signals';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
@@ -14,7 +15,8 @@ import { summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { type FixVerifier, suggestFix } from '../fixes/suggest-fix';
+import { scopedFix } from '../fixes/fix-scope';
+import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import type { NetworkSnapshot } from '../network/snapshot';
@@ -101,7 +103,8 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   const flowsByFingerprint = new Map<string, FlowAggregate[]>();
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const entries = groupBlockedFlows(byRule).flatMap((group) => {
-    const { classification, signals } = classifyGroup(group, model, context);
+    const facts = signalFacts(group, model, context);
+    const { classification, signals } = decideClassification(detectSignals(facts));
     // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
     // lack the evidence a whole day gives); a likely misconfiguration is never taken from its group.
     const known = (item: ExplainedFlow) => prior.has(priorCampaignKey(item.verdict.direction, peerAddressOf(item)));
@@ -122,7 +125,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return [{ finding, group }];
+    return [{ finding, group, facts }];
   });
   const campaigns = groupCampaigns(noise, prior).map((campaign) => {
     flowsByFingerprint.set(campaign.fingerprint, campaign.flows.map((item) => item.explained.flow));
@@ -134,7 +137,12 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   // between findings and the same input always gets the same numbers.
   const ledger = new NaclRuleNumberLedger();
   // Noise never gets a fix (opening a port to scanners is not a remedy): it is all in campaigns.
-  for (const { finding, group } of entries) finding.suggestedFix = suggestFix(model, group, verifier, ledger);
+  // Nor does a scanner among the peers of any other finding (`scopedFix`).
+  for (const { finding, group, facts } of entries) {
+    const { fix, note } = scopedFix(model, group, facts, verifier, ledger);
+    finding.suggestedFix = fix;
+    if (note) finding.fixNote = note;
+  }
   const findings = [...entries.map((entry) => entry.finding), ...campaigns].sort(compareFindings);
   for (const finding of findings) {
     stats.findings.total++;

@@ -1,6 +1,6 @@
 import type { Direction } from '../flow-log/flow-record';
 import type { BlockingControl } from '../evaluate/verdict';
-import type { SuggestedFix } from '../fixes/fix';
+import type { FixNote, SuggestedFix } from '../fixes/fix';
 
 export type Classification = 'likely-misconfiguration' | 'likely-noise' | 'uncertain';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -105,6 +105,8 @@ export interface Finding {
     lastSeen: string;
   };
   suggestedFix: SuggestedFix | null;
+  /** Present when the fix leaves some peers out or none is proposed for a non-noise finding (see `FixNote`). */
+  fixNote?: FixNote;
   /**
    * Further controls that also deny some of this finding's flows (a flow denied by both the NACL
    * and the SG belongs to the finding of the first control on its path; the fix covers both).

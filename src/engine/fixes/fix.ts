@@ -26,3 +26,20 @@ export interface SuggestedFix {
   verified: boolean;
   risks: FixRisk[];
 }
+
+/**
+ * Why a finding's fix covers fewer peers than the finding has, or why it has none:
+ * - `suspect-peers-left-out`: the fix covers only the peers whose own behaviour is legitimate;
+ *   scanners and one-shot internet probes among the peers are left out (`excludedPeers`).
+ * - `no-legitimate-peers`: every peer is such a suspect, so no rule change is proposed.
+ * - `too-many-peers`: the legitimate peers need more peer sources (CIDRs, referenced groups)
+ *   than one fix may name (`FIX_SCOPE.maxPeerSources`): a rule list that long is not a fix.
+ */
+export interface FixNote {
+  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers';
+  message: string;
+  /** Peers of the finding the fix leaves out for their own behaviour. */
+  excludedPeers: number;
+  /** Up to five of them, busiest first. */
+  examples: string[];
+}

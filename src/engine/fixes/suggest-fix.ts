@@ -3,6 +3,7 @@ import type { NetworkModel } from '../network/network-model';
 import type { FixChange, FixRisk, SuggestedFix } from './fix';
 import type { FixNaming } from './fix-naming';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
+import { peerSourcesOf } from './peer-sources.util';
 import { renderAwsCli } from './render-aws-cli';
 import { renderCloudFormation } from './render-cloudformation';
 import { renderTerraform } from './render-terraform';
@@ -25,29 +26,53 @@ export function namingFromModel(model: NetworkModel): FixNaming {
   };
 }
 
+/** What `proposeFix` made of a group: a fix, or why there is none. */
+export type FixProposal =
+  | { fix: SuggestedFix; peerSources: number }
+  | { fix: null; reason: 'no-change' }
+  | { fix: null; reason: 'too-many-peers'; peerSources: number };
+
 /**
  * The smallest change that lets a group's flows through, as EC2 requests and rendered for the
- * AWS CLI, Terraform and CloudFormation, verified by the given verifier. Null when no SG/NACL
- * change can help (Block Public Access) or none could be built. Pass one `ledger` to every call of
- * a run: NACL rule numbers then never collide with earlier fixes', so all fixes apply together.
+ * AWS CLI, Terraform and CloudFormation, verified by the given verifier. No fix when no SG/NACL
+ * change can help (Block Public Access) or none could be built (`no-change`), or when the changes
+ * would name more than `maxPeerSources` distinct peer CIDRs or groups (`too-many-peers`; nothing
+ * is reserved in the ledger then). Pass one `ledger` to every call of a run: NACL rule numbers then
+ * never collide with earlier fixes', so all fixes apply together.
  */
+export function proposeFix(
+  model: NetworkModel,
+  group: FindingGroup,
+  verify: FixVerifier,
+  ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+  maxPeerSources = Number.POSITIVE_INFINITY,
+): FixProposal {
+  const changes = suggestChanges(model, group, ledger);
+  if (!changes) return { fix: null, reason: 'no-change' };
+  const peerSources = peerSourcesOf(changes).length;
+  if (peerSources > maxPeerSources) return { fix: null, reason: 'too-many-peers', peerSources };
+  ledger.reserve(changes);
+  const naming = namingFromModel(model);
+  const { verified, risks } = verify(changes, group);
+  return {
+    fix: {
+      changes,
+      awsCli: renderAwsCli(changes),
+      terraform: renderTerraform(changes, naming),
+      cloudFormation: renderCloudFormation(changes),
+      verified,
+      risks,
+    },
+    peerSources,
+  };
+}
+
+/** `proposeFix` without a bound on peers: the fix, or null. */
 export function suggestFix(
   model: NetworkModel,
   group: FindingGroup,
   verify: FixVerifier,
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
 ): SuggestedFix | null {
-  const changes = suggestChanges(model, group, ledger);
-  if (!changes) return null;
-  ledger.reserve(changes);
-  const naming = namingFromModel(model);
-  const { verified, risks } = verify(changes, group);
-  return {
-    changes,
-    awsCli: renderAwsCli(changes),
-    terraform: renderTerraform(changes, naming),
-    cloudFormation: renderCloudFormation(changes),
-    verified,
-    risks,
-  };
+  return proposeFix(model, group, verify, ledger).fix;
 }

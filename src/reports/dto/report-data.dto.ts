@@ -242,6 +242,123 @@ class ReportFindingRowDto {
 
   @ApiProperty({ type: ReportTicketDto, nullable: true })
   ticket!: ReportTicketDto | null;
+
+  @ApiProperty({ required: false, description: "The target's name (absent in reports written before it was kept)." })
+  targetName?: string;
+
+  @ApiProperty({ required: false, enum: ['rule', 'campaign'], description: '`rule` or `campaign` (absent in reports written before campaigns: rule).' })
+  kind?: string;
+}
+
+class ReportUndecidedDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ example: 'interface-not-in-snapshot', description: 'Why these rejected records have no verdict.' })
+  reason!: string;
+
+  @ApiProperty({ description: 'The reason in words.' })
+  meaning!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ type: [String], description: 'The interfaces involved (the first ones).' })
+  interfaces!: string[];
+
+  @ApiProperty({ type: 'integer' })
+  interfaceCount!: number;
+}
+
+class ReportDegradedSignalDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ example: 'reject-only-logs', description: 'What the input of the analysis lacked.' })
+  kind!: string;
+
+  @ApiProperty()
+  detail!: string;
+
+  @ApiProperty({ description: 'What the analysis could not tell without it.' })
+  cost!: string;
+}
+
+class ReportAddressCountDto {
+  @ApiProperty({ example: '203.0.113.45' })
+  address!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+}
+
+class ReportLabelCountDto {
+  @ApiProperty({ example: 'tcp/23' })
+  label!: string;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+}
+
+class ReportCampaignRowDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  targetName!: string;
+
+  @ApiProperty({ type: String, enum: ['source', 'network', 'service'], nullable: true, description: 'Null for a noise finding stored before campaigns.' })
+  scope!: string | null;
+
+  @ApiProperty({ example: '203.0.113.0/24' })
+  label!: string;
+
+  @ApiProperty({ type: 'integer' })
+  sources!: number;
+
+  @ApiProperty({ type: 'integer' })
+  hosts!: number;
+
+  @ApiProperty({ type: 'integer' })
+  ports!: number;
+
+  @ApiProperty({ type: [String], description: 'The most probed services, busiest first.' })
+  topPorts!: string[];
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  firstSeen!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastSeen!: string;
+
+  @ApiProperty({ enum: ['new', 'recurring', 'resolved', 'ongoing'] })
+  lifecycle!: string;
+}
+
+class ReportScannerActivityDto {
+  @ApiProperty({ type: 'integer', description: 'Campaigns active in the period.' })
+  campaigns!: number;
+
+  @ApiProperty({ type: 'integer' })
+  records!: number;
+
+  @ApiProperty({ type: 'integer' })
+  sources!: number;
+
+  @ApiProperty({ type: [ReportAddressCountDto] })
+  topSources!: ReportAddressCountDto[];
+
+  @ApiProperty({ type: [ReportLabelCountDto] })
+  topPorts!: ReportLabelCountDto[];
+
+  @ApiProperty({ type: [ReportCampaignRowDto], description: 'The busiest campaigns (at most 20).' })
+  rows!: ReportCampaignRowDto[];
+
+  @ApiProperty({ type: ReportDeltaDto, nullable: true, description: "Records against the previous report's scanner activity; null without one." })
+  trend!: ReportDeltaDto | null;
 }
 
 /** A report in the json format: the stored model every other format is rendered from. */
@@ -283,6 +400,15 @@ export class ReportDataDto {
   @ApiProperty({ type: ReportSeriesDto, description: 'Rejected records over the period, in buckets.' })
   rejectedSeries!: ReportSeriesDto;
 
-  @ApiProperty({ type: [ReportFindingRowDto] })
+  @ApiProperty({ type: [ReportFindingRowDto], description: 'Every finding; the renderings show those that may need a change in full and sum noise up in `scannerActivity`.' })
   findings!: ReportFindingRowDto[];
+
+  @ApiProperty({ type: [ReportUndecidedDto], required: false, description: 'Rejected records without a verdict, by reason (absent in reports written before they were kept).' })
+  undecided?: ReportUndecidedDto[];
+
+  @ApiProperty({ type: [ReportDegradedSignalDto], required: false, description: 'Signals the input lacked and what each cost (absent in reports written before they were kept).' })
+  degradedSignals?: ReportDegradedSignalDto[];
+
+  @ApiProperty({ type: ReportScannerActivityDto, required: false, description: 'Scanner noise summed up (absent in reports written before campaigns).' })
+  scannerActivity?: ReportScannerActivityDto;
 }

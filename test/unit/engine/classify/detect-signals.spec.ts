@@ -5,7 +5,7 @@ import type { PeerFacts, SignalFacts } from '../../../../src/engine/classify/sig
 import { decideClassification } from '../../../../src/engine/classify/signals';
 
 const peer = (over: Partial<PeerFacts> = {}): PeerFacts => ({
-  address: '10.0.0.9', records: 1, internal: true, knownEni: false, maxPortsOnOneHost: 1, hostsReached: 1, firstSeen: 0, lastSeen: 60, ...over,
+  address: '10.0.0.9', records: 1, packets: 3, internal: true, knownEni: false, maxPortsOnOneHost: 1, hostsReached: 1, firstSeen: 0, lastSeen: 60, ...over,
 });
 
 const facts = (over: Partial<SignalFacts> = {}): SignalFacts => ({

@@ -1,0 +1,106 @@
+import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
+import { SIGNAL_THRESHOLDS } from '../classify/signals';
+import { peerAddressOf } from '../findings/explained-flow';
+import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
+import type { NetworkModel } from '../network/network-model';
+import type { FixNote, SuggestedFix } from './fix';
+import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
+import { type FixVerifier, proposeFix } from './suggest-fix';
+
+const TCP = 6;
+
+/** Limits of what a fix may open (README, "How a REJECT is attributed": fixes open only to legitimate peers). */
+export const FIX_SCOPE = {
+  /** A source that hit at least this many ports of one host (across the input's rejected requests) is scanning. */
+  scanMinPorts: SIGNAL_THRESHOLDS.portScanMinPorts,
+  /** An internet source that hit at least this many hosts is sweeping. */
+  sweepMinHosts: SIGNAL_THRESHOLDS.hostSweepMinHosts,
+  /** An internet client retried when its ≥ 2 records span at least this many seconds (or, TCP, it retransmitted). */
+  retryMinSpanSeconds: SIGNAL_THRESHOLDS.repeatedMinSpanSeconds,
+  /** At most this many distinct peer sources (CIDRs, referenced groups) in one fix. */
+  maxPeerSources: 10,
+  /** Excluded peers a note names. */
+  noteExamples: 5,
+} as const;
+
+/**
+ * Why a peer's own behaviour makes it no candidate for a rule, or null when it is legitimate:
+ * - any peer that is not a known interface of the snapshot and port-scanned a host of the input
+ *   (≥ `scanMinPorts` ports of one host) — a known interface (a load balancer reaching dynamic
+ *   ports, a monitoring agent) never is;
+ * - an internet peer that swept hosts (≥ `sweepMinHosts`);
+ * - an internet peer that sent an inbound request without ever retrying: neither ≥ 2 records over
+ *   ≥ `retryMinSpanSeconds`, nor (TCP) more packets than records. Refused clients retry; probes do not.
+ * Peers of outbound requests and of return traffic are chosen by the snapshot's own interfaces:
+ * only the scan rule applies to them.
+ */
+export function suspectReason(facts: SignalFacts, peer: PeerFacts): 'port-scan' | 'host-sweep' | 'one-shot-probe' | null {
+  if (!peer.knownEni && peer.maxPortsOnOneHost >= FIX_SCOPE.scanMinPorts) return 'port-scan';
+  if (peer.internal) return null;
+  if (peer.hostsReached >= FIX_SCOPE.sweepMinHosts) return 'host-sweep';
+  const inboundRequest = facts.direction === 'ingress' && !facts.returnTraffic;
+  if (!inboundRequest) return null;
+  const retried = peer.records >= 2 && peer.lastSeen - peer.firstSeen >= FIX_SCOPE.retryMinSpanSeconds;
+  const retransmitted = facts.protocol === TCP && peer.packets > peer.records;
+  return retried || retransmitted ? null : 'one-shot-probe';
+}
+
+export interface ScopedFix {
+  fix: SuggestedFix | null;
+  note: FixNote | null;
+}
+
+function note(reason: FixNote['reason'], message: string, excluded: PeerFacts[]): FixNote {
+  const examples = [...excluded]
+    .sort((a, b) => b.records - a.records || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+    .slice(0, FIX_SCOPE.noteExamples)
+    .map((p) => p.address);
+  return { reason, message, excludedPeers: excluded.length, examples };
+}
+
+/**
+ * The fix of a finding limited to its legitimate peers (`suspectReason`), and a note whenever that
+ * leaves peers out or withholds the fix: the flows of suspect peers are dropped from the group
+ * before the fix is built and verified, so `verified` speaks for the legitimate peers' flows. No
+ * fix when every peer is a suspect, or when the legitimate peers need more than
+ * `FIX_SCOPE.maxPeerSources` peer sources — never a rule list of hundreds of internet addresses.
+ */
+export function scopedFix(
+  model: NetworkModel,
+  group: FindingGroup,
+  facts: SignalFacts,
+  verify: FixVerifier,
+  ledger: NaclRuleNumberLedger,
+): ScopedFix {
+  const excluded = facts.peers.filter((peer) => suspectReason(facts, peer) !== null);
+  const left = new Set(excluded.map((p) => p.address));
+  if (excluded.length > 0 && excluded.length === facts.peers.length) {
+    return {
+      fix: null,
+      note: note('no-legitimate-peers', `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`, excluded),
+    };
+  }
+  // Regrouped from the kept flows (one group: they share the fingerprint), so a further control
+  // that only the suspects' flows met is not changed for them.
+  const scoped: FindingGroup = left.size ? groupBlockedFlows(group.flows.filter((item) => !left.has(peerAddressOf(item))))[0] : group;
+  const proposal = proposeFix(model, scoped, verify, ledger, FIX_SCOPE.maxPeerSources);
+  if (proposal.fix === null && proposal.reason === 'too-many-peers') {
+    return {
+      fix: null,
+      note: note(
+        'too-many-peers',
+        `No fix: the ${facts.peers.length - excluded.length} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.`,
+        excluded,
+      ),
+    };
+  }
+  if (!excluded.length) return { fix: proposal.fix, note: null };
+  return {
+    fix: proposal.fix,
+    note: note(
+      'suspect-peers-left-out',
+      `The fix covers ${facts.peers.length - excluded.length} legitimate peers; ${excluded.length} peers that scan or probe once from the internet are left out.`,
+      excluded,
+    ),
+  };
+}

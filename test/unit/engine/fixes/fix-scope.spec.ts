@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../../../src/engine/diagnose/diagnose';
+import type { Finding } from '../../../../src/engine/findings/finding';
+import type { FixChange } from '../../../../src/engine/fixes/fix';
+import { FIX_SCOPE } from '../../../../src/engine/fixes/fix-scope';
+import { peerSourcesOf } from '../../../../src/engine/fixes/peer-sources.util';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+
+const T0 = 1_700_000_000;
+const PORT = 8443;
+
+/** A request to eni-app's closed port 8443 from `srcaddr`. */
+function probe(srcaddr: string, fields: Partial<FlowAggregate> = {}): FlowAggregate {
+  return flowOf({
+    srcaddr, dstaddr: '10.1.10.11', srcport: 40000, dstport: PORT, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 40000,
+    records: 2, packets: 2, bytes: 120, firstSeen: T0, lastSeen: T0, ...fields,
+  });
+}
+
+/** Internet addresses in as many /16s as asked: no CIDR cover short of the world holds them. */
+const scanners = (count: number): string[] => Array.from({ length: count }, (_, i) => `${11 + (i % 80)}.${(i * 7) % 256}.${i % 200}.${1 + (i % 250)}`);
+
+/** Two peers of eni-app's own tier that retry for an hour (the legitimate clients). */
+const clients = (): FlowAggregate[] => ['10.1.10.12', '10.1.10.13'].map((a) => probe(a, { records: 12, packets: 36, lastSeen: T0 + 3600 }));
+
+/** Another peer was accepted on the same service: evidence for a misconfiguration that ties with the scanners' noise. */
+const accepted = (): FlowAggregate => ({ ...probe('10.1.10.50'), action: 'ACCEPT', records: 5, packets: 20 });
+
+const peerSources = (changes: FixChange[]): string[] =>
+  changes.flatMap((c) => {
+    const p = c.params as { IpPermissions?: Array<{ IpRanges?: Array<{ CidrIp: string }>; Ipv6Ranges?: Array<{ CidrIpv6: string }>; UserIdGroupPairs?: Array<{ GroupId: string }> }>; CidrBlock?: string };
+    return [
+      ...(p.IpPermissions ?? []).flatMap((perm) => [
+        ...(perm.IpRanges ?? []).map((r) => r.CidrIp),
+        ...(perm.Ipv6Ranges ?? []).map((r) => r.CidrIpv6),
+        ...(perm.UserIdGroupPairs ?? []).map((g) => g.GroupId),
+      ]),
+      ...(p.CidrBlock ? [p.CidrBlock] : []),
+    ];
+  });
+
+function findingOnPort(flows: FlowAggregate[], snapshot: NetworkSnapshot = hardeningSnapshot): Finding {
+  const { findings } = diagnose(snapshot, flows);
+  const found = findings.find((f) => f.traffic.port === PORT && f.traffic.direction === 'ingress' && !f.traffic.returnTraffic);
+  if (!found) throw new Error('no finding on the port');
+  return found;
+}
+
+describe('a fix opens only to peers whose own behaviour is legitimate', () => {
+  it('an uncertain finding of two internal clients and 200 internet scanners: the fix covers the clients only', () => {
+    const finding = findingOnPort([...clients(), ...scanners(200).map((a) => probe(a)), accepted()]);
+    expect(finding.classification).toBe('uncertain');
+    expect(finding.traffic.peerCount ?? finding.traffic.peers.length).toBe(202);
+    const fix = finding.suggestedFix;
+    expect(fix).not.toBeNull();
+    expect(fix?.verified).toBe(true);
+    const sources = peerSources(fix?.changes ?? []);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source.startsWith('sg-') || source.startsWith('10.')).toBe(true);
+    expect(finding.fixNote).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 200 });
+    expect(finding.fixNote?.examples.length).toBeGreaterThan(0);
+    expect(finding.fixNote?.examples.length).toBeLessThanOrEqual(5);
+  });
+
+  it('internet sources that sweep or scan never reach a rule finding or its fix: they are campaigns, without a fix', () => {
+    // Scanners that retry and sweep ten of eni-app's addresses, to a port sg-app opens to one
+    // other peer that was accepted: the evidence would tie, but a sweeping source is a campaign.
+    const snapshot = structuredClone(hardeningSnapshot);
+    snapshot.SecurityGroups?.find((g) => g.GroupId === 'sg-app')?.IpPermissions?.push({
+      IpProtocol: 'tcp', FromPort: PORT, ToPort: PORT, IpRanges: [{ CidrIp: '10.1.10.50/32' }],
+    });
+    const sweepers = scanners(214);
+    const sweep = sweepers.flatMap((a) =>
+      Array.from({ length: FIX_SCOPE.sweepMinHosts }, (_, k) => probe(a, { dstaddr: `10.1.10.${64 + k}`, records: 2, packets: 4, lastSeen: T0 + 3600 })));
+    const { findings } = diagnose(snapshot, [...sweep, accepted()]);
+    expect(findings.filter((f) => f.kind === 'rule' && f.traffic.port === PORT)).toEqual([]);
+    const campaigns = findings.filter((f) => f.kind === 'campaign');
+    expect(campaigns.length).toBeGreaterThan(0);
+    for (const campaign of campaigns) expect(campaign.suggestedFix).toBeNull();
+    // Every sweeper is in a campaign (a campaign lists its busiest sources and counts them all).
+    expect(campaigns.reduce((sum, c) => sum + (c.campaign?.sourceCount ?? 0), 0)).toBe(sweepers.length);
+  });
+
+  it('a port scanner that also retries on the service is kept out of the finding and its fix', () => {
+    const scanner = '203.0.113.77';
+    const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 2000 + i, records: 3, packets: 9, lastSeen: T0 + 3600 }));
+    const { findings } = diagnose(hardeningSnapshot, [...clients(), probe(scanner, { records: 3, packets: 9, lastSeen: T0 + 3600 }), ...scan]);
+    const finding = findings.find((f) => f.kind === 'rule' && f.traffic.port === PORT && f.traffic.direction === 'ingress');
+    expect(finding?.traffic.peers.map((p) => p.address)).not.toContain(scanner);
+    expect(finding?.suggestedFix?.verified).toBe(true);
+    for (const source of peerSources(finding?.suggestedFix?.changes ?? [])) expect(source).not.toContain('203.0.113');
+    const campaign = findings.find((f) => f.kind === 'campaign' && f.campaign?.sources.some((source) => source.address === scanner));
+    expect(campaign?.suggestedFix).toBeNull();
+  });
+
+  it('internet clients that retry over time are legitimate: no peer is left out', () => {
+    const internet = ['198.51.100.7', '198.51.100.9'].map((a) => probe(a, { records: 6, packets: 18, lastSeen: T0 + 3600 }));
+    const finding = findingOnPort(internet);
+    expect(finding.fixNote).toBeUndefined();
+    expect(peerSources(finding.suggestedFix?.changes ?? [])).toEqual(['198.51.100.0/28']);
+  });
+
+  it(`never proposes more than ${FIX_SCOPE.maxPeerSources} peer sources in one fix`, () => {
+    // Retrying internet clients spread over many /16s: each needs its own CIDR.
+    const many = scanners(FIX_SCOPE.maxPeerSources + 5).map((a) => probe(a, { records: 6, packets: 18, lastSeen: T0 + 3600 }));
+    const finding = findingOnPort(many);
+    expect(finding.suggestedFix).toBeNull();
+    expect(finding.fixNote).toMatchObject({ reason: 'too-many-peers', excludedPeers: 0 });
+    expect(finding.fixNote?.message).toContain(String(FIX_SCOPE.maxPeerSources));
+  });
+
+  it('the bound holds whatever the mix (many findings)', () => {
+    let checked = 0;
+    for (const [legit, suspects] of [[1, 3], [3, 0], [3, 40], [FIX_SCOPE.maxPeerSources + 2, 10]] as const) {
+      const good = scanners(legit).map((a) => probe(a, { records: 6, packets: 18, lastSeen: T0 + 3600 }));
+      const bad = scanners(200).slice(100, 100 + suspects).map((a) => probe(a));
+      const finding = findingOnPort([...good, ...bad, accepted()]);
+      if (finding.classification === 'likely-noise') continue;
+      expect(peerSources(finding.suggestedFix?.changes ?? []).length).toBeLessThanOrEqual(FIX_SCOPE.maxPeerSources);
+      if (suspects > 0) expect(finding.fixNote?.excludedPeers).toBe(suspects);
+      checked++;
+    }
+    expect(checked).toBe(4);
+  });
+
+  it('a control only the suspects met is not changed: the fix stays for the legitimate peer', () => {
+    // eni-db calls port 8443: sg-db refuses every peer; acl-db lets it out only to the app
+    // subnet, so only the port scanner's flow is also denied by the NACL.
+    const scanner = '203.0.113.5';
+    const call = (dstaddr: string): FlowAggregate => flowOf({
+      interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr, srcport: 40000, dstport: PORT, servicePortSide: 'dst',
+      ephemeralPortMin: 40000, ephemeralPortMax: 40000, records: 6, packets: 18, firstSeen: T0, lastSeen: T0 + 3600,
+    });
+    const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 3000 + i }));
+    const { findings } = diagnose(hardeningSnapshot, [call('10.1.10.12'), call(scanner), ...scan]);
+    const finding = findings.find((f) => f.traffic.direction === 'egress' && f.traffic.port === PORT);
+    expect(finding?.alsoBlockedBy?.map((c) => c.control)).toEqual(['network-acl']);
+    expect(finding?.fixNote).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 1, examples: [scanner] });
+    expect(finding?.suggestedFix?.verified).toBe(true);
+    const sources = peerSourcesOf(finding?.suggestedFix?.changes ?? []);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source).not.toContain('203.0.113');
+  });
+});
