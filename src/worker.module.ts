@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AnalysisWorkerModule } from './analyses/analysis-worker.module';
+import { ConfirmationsWorkerModule } from './confirmations/confirmations-worker.module';
 import { ReportsWorkerModule } from './reports/reports-worker.module';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
 import { CoreModule, type CoreModuleOptions } from './common/core.module';
@@ -9,7 +10,7 @@ import { CoreModule, type CoreModuleOptions } from './common/core.module';
  * process imports them (and the API when started with --with-worker), so the API never
  * consumes jobs by accident. Add each feature's processor module here.
  */
-export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [AnalysisWorkerModule, WebhooksWorkerModule, ReportsWorkerModule];
+export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [AnalysisWorkerModule, WebhooksWorkerModule, ReportsWorkerModule, ConfirmationsWorkerModule];
 
 /** The worker process: processors on the shared queues, no HTTP server. */
 @Module({})

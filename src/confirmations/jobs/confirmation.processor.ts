@@ -1,0 +1,32 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import { QueueName } from '../../queues/queue-names';
+import { REACHABILITY_CONFIRM_JOB, confirmationJobPayloadSchema } from '../confirmation-job';
+import type { ConfirmationStatus } from '../confirmation-status';
+import { ConfirmationRunner } from './confirmation-runner.service';
+
+/** The `reachability` queue: one Reachability Analyzer confirmation per job. */
+@Processor(QueueName.Reachability)
+export class ConfirmationProcessor extends WorkerHost {
+  private readonly logger = new Logger(ConfirmationProcessor.name);
+  private readonly handlers: JobHandlers<typeof REACHABILITY_CONFIRM_JOB, ConfirmationStatus | 'gone'> = {
+    [REACHABILITY_CONFIRM_JOB]: (job) => this.confirm(job),
+  };
+
+  constructor(private readonly runner: ConfirmationRunner) {
+    super();
+  }
+
+  process(job: Job): Promise<ConfirmationStatus | 'gone'> {
+    return dispatchJob(QueueName.Reachability, this.handlers, job);
+  }
+
+  private async confirm(job: Job): Promise<ConfirmationStatus | 'gone'> {
+    const payload = parseJobPayload(job, confirmationJobPayloadSchema);
+    const outcome = await this.runner.run(payload, job.attemptsMade);
+    this.logger.log(`${REACHABILITY_CONFIRM_JOB} ${payload.confirmationId}: ${outcome}`);
+    return outcome;
+  }
+}
