@@ -7,6 +7,7 @@ import {
   StartNetworkInsightsAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/common/clock/clock';
 import type { TestApp } from '../utils/test-app';
@@ -94,7 +95,7 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
 
   beforeAll(async () => {
     testApp = await createAwsTestApp({
-      env: { REACHABILITY_MONTHLY_BUDGET_USD: '0.40', REACHABILITY_POLL_INTERVAL_MS: '20', RATE_LIMIT_PER_MINUTE: '100000' },
+      env: { REACHABILITY_MONTHLY_BUDGET_USD: '0.40', REACHABILITY_POLL_INTERVAL_MS: '20', REACHABILITY_TIMEOUT_MS: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
       clock,
     });
     targetId = (await api(server()).post('/v1/targets', sampleTargetBody())).body.id;
@@ -204,6 +205,38 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(ec2.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
   });
 
+  it('an analysis still running at REACHABILITY_TIMEOUT_MS: failed as timed out, billed, analysis and path deleted', async () => {
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(running);
+    const created = await confirmPath(batchToApp);
+    expect(created.status).toBe(202);
+    const done = await settled(created.body.id);
+    expect(done).toMatchObject({ status: 'failed', costUsd: 0.1, failure: { code: 'ANALYZER.TIMED_OUT' }, cleanup: { deleted: true } });
+    expect(done.failure.reason).toContain('still running');
+    expect(ec2.commandCalls(DescribeNetworkInsightsAnalysesCommand).length).toBeGreaterThan(1);
+    expect(ec2.commandCalls(DeleteNetworkInsightsAnalysisCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
+  });
+
+  it('concurrent requests cannot overspend: of six at once on a fresh target, four fit USD 0.40', async () => {
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(blockedByAppGroups);
+    const fresh = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-concurrent' }))).body.id;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, fresh)));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 202, 202, 402, 402]);
+    for (const a of answers.filter((x) => x.status === 202)) await settled(a.body.id);
+  });
+
+  it('is documented in the OpenAPI document: summaries, the 202 schema, and the 402 and 422 refusals', async () => {
+    const doc = (await request(server()).get('/docs-json')).body;
+    for (const path of ['/v1/findings/{id}/confirm', '/v1/targets/{id}/paths/confirm']) {
+      const operation = doc.paths[path].post;
+      expect(operation.summary).toMatch(/Reachability Analyzer/);
+      expect(operation.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/ConfirmationDto');
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['202', '402', '404', '409', '422']));
+    }
+    expect(doc.paths['/v1/confirmations/{id}'].get.responses['200']).toBeDefined();
+    expect(doc.components.schemas.ConfirmationDto.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed']);
+  });
+
   it('the monthly budget: a refused call costs nothing, an analysis beyond USD 0.40 in November is refused with 402 naming budget and spend, December starts afresh', async () => {
     const budgeted = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-budget' }))).body.id;
     const confirm = () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, budgeted);
@@ -230,8 +263,9 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(refused.body.detail).toContain('USD 0.40 of its USD 0.40');
     for (const r of accepted) expect((await settled(r.body.id)).costUsd).toBe(0.1);
 
-    // The budget is per target: the first target still has its own.
-    const elsewhere = await confirmPath(batchToApp);
+    // The budget is per target: another one still has all of its own.
+    const another = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-another' }))).body.id;
+    const elsewhere = await confirmPath({ ...batchToApp, snapshot: 'fresh' }, another);
     expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(202);
     await settled(elsewhere.body.id);
 
