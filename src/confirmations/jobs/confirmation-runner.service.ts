@@ -73,6 +73,16 @@ export class ConfirmationRunner {
     return run.status === 'succeeded' ? 'succeeded' : 'failed';
   }
 
+  /** Marks a confirmation failed if it is still queued or running (its job ended without recording an outcome). */
+  async failUnfinished(id: string, reason: string): Promise<void> {
+    await this.confirmations
+      .createQueryBuilder()
+      .update(ReachabilityConfirmationEntity)
+      .set({ status: 'failed', finishedAt: this.clock.now(), failure: { code: 'ANALYZER.REQUEST_FAILED', reason } })
+      .where('id = :id AND status IN (:...unfinished)', { id, unfinished: ['queued', 'running'] })
+      .execute();
+  }
+
   /** An update of stored columns. AWS's JSON (open-ended members) defeats TypeORM's deep-partial typing, hence the cast. */
   private async record(id: string, patch: Partial<ReachabilityConfirmationEntity>): Promise<void> {
     await this.confirmations.update({ id }, patch as QueryDeepPartialEntity<ReachabilityConfirmationEntity>);

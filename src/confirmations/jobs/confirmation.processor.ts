@@ -1,4 +1,4 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
@@ -21,6 +21,21 @@ export class ConfirmationProcessor extends WorkerHost {
 
   process(job: Job): Promise<ConfirmationStatus | 'gone'> {
     return dispatchJob(QueueName.Reachability, this.handlers, job);
+  }
+
+  /**
+   * A job that failed without the runner recording it (a stalled job given up on, a database
+   * error before the call) must not leave its confirmation queued or running, holding budget.
+   */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
+    const parsed = confirmationJobPayloadSchema.safeParse(job?.data);
+    if (!parsed.success) return;
+    try {
+      await this.runner.failUnfinished(parsed.data.confirmationId, error.message);
+    } catch (recordError) {
+      this.logger.error(`could not record the failure of confirmation ${parsed.data.confirmationId}: ${String(recordError)}`);
+    }
   }
 
   private async confirm(job: Job): Promise<ConfirmationStatus | 'gone'> {
