@@ -9,7 +9,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
 import { FixedClock } from '../../src/common/clock/clock';
+import { ConfirmationProcessor } from '../../src/confirmations/jobs/confirmation.processor';
 import type { TestApp } from '../utils/test-app';
 import { until } from '../utils/until';
 import { allFindings, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
@@ -223,6 +226,25 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, fresh)));
     expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 202, 202, 402, 402]);
     for (const a of answers.filter((x) => x.status === 202)) await settled(a.body.id);
+  });
+
+  it('a job that failed without recording it (given up on after stalling) leaves its confirmation failed, not running', async () => {
+    const ds = testApp.app.get(DataSource);
+    const [row] = (await ds.query(
+      `INSERT INTO reachability_confirmations (target_id, subject, status, query, analyzer_path, sgdoctor, requested_at, analyses_started)
+       SELECT target_id, subject, 'running', query, analyzer_path, sgdoctor, requested_at, 1 FROM reachability_confirmations WHERE target_id = $1 LIMIT 1
+       RETURNING id`,
+      [targetId],
+    )) as Array<{ id: string }>;
+    const processor = testApp.app.get(ConfirmationProcessor, { strict: false });
+    await processor.onFailed({ data: { confirmationId: row.id } } as Job, new Error('job stalled more than allowable limit'));
+    expect((await api(server()).get(`/v1/confirmations/${row.id}`)).body).toMatchObject({
+      status: 'failed', costUsd: 0.1, failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'job stalled more than allowable limit' },
+    });
+    // A confirmation that already has its outcome keeps it.
+    const succeeded = (await ds.query(`SELECT id FROM reachability_confirmations WHERE status = 'succeeded' LIMIT 1`)) as Array<{ id: string }>;
+    await processor.onFailed({ data: { confirmationId: succeeded[0].id } } as Job, new Error('late'));
+    expect((await api(server()).get(`/v1/confirmations/${succeeded[0].id}`)).body.status).toBe('succeeded');
   });
 
   it('is documented in the OpenAPI document: summaries, the 202 schema, and the 402 and 422 refusals', async () => {
