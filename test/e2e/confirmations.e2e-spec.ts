@@ -212,6 +212,10 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(running);
     const created = await confirmPath(batchToApp);
     expect(created.status).toBe(202);
+    // While AWS runs it: running, with the analysis it started (and is billing) named.
+    const inFlight = await until(async () => (await api(server()).get(`/v1/confirmations/${created.body.id}`)).body, (b) => b.networkInsightsAnalysisId !== null);
+    expect(inFlight).toMatchObject({ status: 'running', networkInsightsPathId: PATH_ID, networkInsightsAnalysisId: ANALYSIS_ID, costUsd: 0.1, result: null });
+    expect(inFlight.startedAt).toBe('2026-11-30T23:58:00.000Z');
     const done = await settled(created.body.id);
     expect(done).toMatchObject({ status: 'failed', costUsd: 0.1, failure: { code: 'ANALYZER.TIMED_OUT' }, cleanup: { deleted: true } });
     expect(done.failure.reason).toContain('still running');
