@@ -4,6 +4,7 @@ import { AnalysesModule } from './analyses/analyses.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { CoreModule, type CoreModuleOptions } from './common/core.module';
+import { ConfirmationsModule } from './confirmations/confirmations.module';
 import { FindingsModule } from './findings/findings.module';
 import { createValidationPipe } from './common/http/create-validation-pipe';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
@@ -18,7 +19,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { WORKER_FEATURE_MODULES } from './worker.module';
 
 /** Feature modules with controllers and job producers. Add each feature's API module here. */
-export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, PathsModule, WebhooksModule, TicketingModule, ReportsModule];
+export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, PathsModule, ConfirmationsModule, WebhooksModule, TicketingModule, ReportsModule];
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Also run the queue processors in this process (defaults to config.withWorker). */

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AnalysisWorkerModule } from './analyses/analysis-worker.module';
+import { ConfirmationsWorkerModule } from './confirmations/confirmations-worker.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { ReportsWorkerModule } from './reports/reports-worker.module';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
@@ -11,7 +12,13 @@ import { WorkerHeartbeatModule } from './health/worker-heartbeat.module';
  * process imports them (and the API when started with --with-worker), so the API never
  * consumes jobs by accident. Add each feature's processor module here.
  */
-export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [AnalysisWorkerModule, WebhooksWorkerModule, ReportsWorkerModule, RecoveryModule];
+export const WORKER_FEATURE_MODULES: Array<Type | DynamicModule> = [
+  AnalysisWorkerModule,
+  WebhooksWorkerModule,
+  ReportsWorkerModule,
+  ConfirmationsWorkerModule,
+  RecoveryModule,
+];
 
 /** The worker process: processors on the shared queues and their heartbeat, no HTTP server. */
 @Module({})

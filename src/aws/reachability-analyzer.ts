@@ -56,7 +56,14 @@ export class ReachabilityAnalyzer {
     this.now = options.now ?? (() => performance.now());
   }
 
-  async analyze(target: AwsTarget, path: AnalyzerPathInput, clientToken: string, signal?: AbortSignal): Promise<AnalyzerRun> {
+  /**
+   * `onStarted` is told the path and analysis ids as soon as AWS has started (and billed) the
+   * analysis, before polling: callers record the charge even if polling later fails.
+   */
+  async analyze(
+    target: AwsTarget, path: AnalyzerPathInput, clientToken: string, signal?: AbortSignal,
+    onStarted?: (ids: { networkInsightsPathId: string; networkInsightsAnalysisId: string }) => Promise<void>,
+  ): Promise<AnalyzerRun> {
     const client = this.clients.ec2(target);
     const created = await client.send(new CreateNetworkInsightsPathCommand({
       ...path,
@@ -75,6 +82,7 @@ export class ReachabilityAnalyzer {
       analysisId = started.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId ?? null;
       if (!analysisId) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartNetworkInsightsAnalysis returned no NetworkInsightsAnalysisId');
       run.networkInsightsAnalysisId = analysisId;
+      await onStarted?.({ networkInsightsPathId: pathId, networkInsightsAnalysisId: analysisId });
       const deadline = this.now() + this.timeoutMs;
       for (;;) {
         const page = await client.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }), { abortSignal: signal });

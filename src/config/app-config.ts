@@ -66,6 +66,13 @@ export interface IntegrationsConfig {
   reportAnalysisWaitMs: number;
 }
 
+export interface ReachabilityConfig {
+  /** Per target and calendar month (UTC); each analysis costs REACHABILITY_ANALYSIS_PRICE_USD. */
+  monthlyBudgetUsd: number;
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
 export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   http: HttpConfig;
@@ -79,6 +86,7 @@ export interface AppConfig {
   analysis: AnalysisConfig;
   recovery: RecoveryConfig;
   integrations: IntegrationsConfig;
+  reachability: ReachabilityConfig;
   /** Run the queue processors inside the API process too (small installs; `--with-worker`). */
   withWorker: boolean;
   shutdownTimeoutMs: number;
@@ -140,6 +148,11 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
       disableAfterDead: env.WEBHOOK_DISABLE_AFTER_DEAD,
       reportAnalysisWaitMs: env.REPORT_ANALYSIS_WAIT_MS,
+    },
+    reachability: {
+      monthlyBudgetUsd: env.REACHABILITY_MONTHLY_BUDGET_USD,
+      pollIntervalMs: env.REACHABILITY_POLL_INTERVAL_MS,
+      timeoutMs: env.REACHABILITY_TIMEOUT_MS,
     },
     withWorker: env.SGDOCTOR_WITH_WORKER,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -119,6 +119,16 @@ export const envSchema = z.object({
   /** How long a report run waits for its analyses before reporting on what finished. */
   REPORT_ANALYSIS_WAIT_MS: withDefault(integerFromEnv(1000, 24 * 3_600_000), '1800000'),
 
+  /** What Reachability Analyzer confirmations of one target may spend in a calendar month (UTC), at USD 0.10 an analysis. */
+  REACHABILITY_MONTHLY_BUDGET_USD: withDefault(
+    z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).max(1_000_000, { message: 'must be at most 1000000' }),
+    '1.00',
+  ),
+  /** Between two DescribeNetworkInsightsAnalyses calls while an analysis runs. */
+  REACHABILITY_POLL_INTERVAL_MS: withDefault(integerFromEnv(10, 600_000), '5000'),
+  /** A confirmation whose analysis is still running after this long fails (the analysis and path are deleted). */
+  REACHABILITY_TIMEOUT_MS: withDefault(integerFromEnv(1000, 3_600_000), '600000'),
+
   AWS_REGION: optional(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as eu-west-1' })),
   AWS_PROFILE: optional(z.string().min(1)),
 });

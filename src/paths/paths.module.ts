@@ -18,5 +18,6 @@ import { PathsService } from './paths.service';
     TargetSnapshotLoader,
     PathsService,
   ],
+  exports: [PathsService],
 })
 export class PathsModule {}

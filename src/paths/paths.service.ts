@@ -5,8 +5,8 @@ import { AnalysisEntity } from '../analyses/analysis.entity';
 import { ValidationError } from '../common/errors/validation.error';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { NetworkModel } from '../engine/network/network-model';
-import { pathVerdictOf } from '../engine/path/analyze-path';
-import { type PathQuery, parsePathQuery } from '../engine/path/path-query';
+import { type PathAnalysis, pathVerdictOf } from '../engine/path/analyze-path';
+import { type PathQuery, type PathQueryInput, parsePathQuery } from '../engine/path/path-query';
 import { PathQueryError } from '../engine/path/path-query.error';
 import type { PathVerdict } from '../engine/path/path-result';
 import { explainPath } from '../engine/path/suggest-path-fix';
@@ -29,10 +29,15 @@ export class PathsService {
   ) {}
 
   async analyze(targetId: string, dto: CreatePathDto): Promise<PathVerdict> {
+    return pathVerdictOf(await this.explain(targetId, dto, dto.snapshot ?? 'latest'));
+  }
+
+  /** The full analysis (resolved endpoints included), for callers that go on to ask Reachability Analyzer. */
+  async explain(targetId: string, input: PathQueryInput, snapshotChoice: 'latest' | 'fresh'): Promise<PathAnalysis> {
     const target = await this.targets.getEntity(targetId);
-    const query = queryOf(dto);
-    const snapshot = dto.snapshot === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
-    return pathVerdictOf(explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query));
+    const query = queryOf(input);
+    const snapshot = snapshotChoice === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
+    return explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query);
   }
 
   private async latestSnapshot(targetId: string): Promise<NetworkSnapshot> {
@@ -50,9 +55,9 @@ export class PathsService {
 }
 
 /** The engine's checks beyond the DTO's (a port for tcp/udp, an ICMP type below 256) as field errors. */
-function queryOf(dto: CreatePathDto): PathQuery {
+function queryOf(input: PathQueryInput): PathQuery {
   try {
-    return parsePathQuery({ from: dto.from, to: dto.to, protocol: dto.protocol, port: dto.port, sourcePort: dto.sourcePort });
+    return parsePathQuery({ from: input.from, to: input.to, protocol: input.protocol, port: input.port, sourcePort: input.sourcePort });
   } catch (error) {
     if (error instanceof PathQueryError) throw new ValidationError([{ field: error.field, message: error.message }]);
     throw error;

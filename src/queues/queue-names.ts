@@ -3,6 +3,7 @@ export const QueueName = {
   Analysis: 'analysis',
   WebhookDelivery: 'webhook-delivery',
   Report: 'report',
+  Reachability: 'reachability',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, SystemClock } from '../common/clock/clock';
 import { EventsModule } from '../events/events.module';
 import { ReportScheduleEntity } from '../reports/report-schedule.entity';
 import { ReportsModule } from '../reports/reports.module';
@@ -11,7 +10,7 @@ import { WorkReconciler } from './work-reconciler.service';
 /** The reconciler (worker process): makes the queues agree with the work recorded in PostgreSQL. */
 @Module({
   imports: [TypeOrmModule.forFeature([ReportScheduleEntity]), EventsModule, WebhooksModule, ReportsModule],
-  providers: [WorkReconciler, ReconcileLoop, { provide: Clock, useValue: new SystemClock() }],
+  providers: [WorkReconciler, ReconcileLoop],
   exports: [ReconcileLoop],
 })
 export class RecoveryModule {}

@@ -107,7 +107,7 @@ describe('HTTP surface', () => {
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} \d+/);
     expect(response.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} \d+/);
-    for (const queue of ['analysis', 'webhook-delivery', 'report']) {
+    for (const queue of ['analysis', 'webhook-delivery', 'report', 'reachability']) {
       for (const state of ['waiting', 'active', 'failed']) {
         expect(response.text).toContain(`sgdoctor_queue_jobs{queue="${queue}",state="${state}"} 0`);
       }

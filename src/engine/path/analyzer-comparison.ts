@@ -46,6 +46,8 @@ export interface HopComparison {
   component: string | null;
   sgdoctor: HopVerdict;
   sgdoctorCode: string | null;
+  /** What sgdoctor found at this hop, in one sentence (why it denied, skipped or could not decide; else what it checked). */
+  sgdoctorExplanation: string;
   /** The analyzer's explanations that name this control (empty: it raised nothing there). */
   analyzer: AnalyzerExplanation[];
   agree: boolean;
@@ -106,7 +108,10 @@ export function compareWithAnalyzer(path: PathVerdict, analysis: AnalyzerAnalysi
     named.forEach((e) => used.add(e));
     const analyzerDenies = named.length > 0;
     const agree = hop.verdict === 'unknown' || (hop.verdict === 'deny') === analyzerDenies;
-    return { hop: hop.hop, direction: hop.direction, component: componentOf(hop), sgdoctor: hop.verdict, sgdoctorCode: hop.explanationCode, analyzer: named, agree };
+    return {
+      hop: hop.hop, direction: hop.direction, component: componentOf(hop), sgdoctor: hop.verdict, sgdoctorCode: hop.explanationCode,
+      sgdoctorExplanation: hop.reason ?? hop.checked, analyzer: named, agree,
+    };
   });
   const reachable = analysis.NetworkPathFound === true;
   const verdictsAgree = path.verdict === 'unknown' || (path.verdict === 'allowed') === reachable;

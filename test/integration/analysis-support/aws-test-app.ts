@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../../src/app.module';
 import { AthenaFlowSource, type AthenaFlowSourceOptions } from '../../../src/aws/athena-flow-source';
 import { AwsClientFactory, type AwsSharedClientConfig } from '../../../src/aws/aws-client.factory';
+import { Clock } from '../../../src/common/clock/clock';
 import { createFastifyAdapter } from '../../../src/common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { loadAppConfig } from '../../../src/config/app-config';
@@ -21,6 +22,8 @@ export interface AwsTestAppOptions {
   clientConfig?: AwsSharedClientConfig;
   /** Athena polling settings (short polls keep the test quick; timeoutMs is the query timeout). */
   athena?: AthenaFlowSourceOptions;
+  /** The clock every service reads (pin it to test month boundaries). */
+  clock?: Clock;
 }
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -44,9 +47,11 @@ export async function createAwsTestApp(options: AwsTestAppOptions = {}): Promise
     ...options.env,
   });
   const clients = new AwsClientFactory({ env: {}, clientConfig: { credentials: TEST_CREDENTIALS, ...options.clientConfig } });
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot({ config, migrations: await loadMigrationClasses() })],
-  })
+  });
+  if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder
     .overrideProvider(AwsClientFactory)
     .useValue(clients)
     .overrideProvider(AthenaFlowSource)

@@ -90,7 +90,11 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
 
   it('asks for the pair, polls until the analysis finishes, deletes analysis then path, and agrees with sgdoctor', async () => {
     ec2Mock.on(DescribeNetworkInsightsAnalysesCommand).resolvesOnce(running).resolvesOnce(running).resolves(notReachable);
-    const run = await analyzer.analyze(target, path, 'sgdoctor-path-1');
+    const startedBeforePolling: Array<{ ids: unknown; describeCalls: number }> = [];
+    const run = await analyzer.analyze(target, path, 'sgdoctor-path-1', undefined, async (ids) => {
+      startedBeforePolling.push({ ids, describeCalls: ec2Mock.commandCalls(DescribeNetworkInsightsAnalysesCommand).length });
+    });
+    expect(startedBeforePolling).toEqual([{ ids: { networkInsightsPathId: 'nip-0b26f224f1d131fa8', networkInsightsAnalysisId: 'nia-02207aa13eb480c7a' }, describeCalls: 0 }]);
 
     expect(ec2Mock.commandCalls(CreateNetworkInsightsPathCommand)[0].args[0].input).toMatchObject({
       Source: 'eni-web', Destination: 'eni-db', SourceIp: '10.0.1.10', DestinationIp: '10.0.3.30', Protocol: 'tcp', DestinationPort: 5432,
@@ -133,6 +137,10 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
     await expect(analyzer.analyze(target, path, 'sgdoctor-path-4')).rejects.toThrow('Rate exceeded');
     expect(ec2Mock.commandCalls(DeleteNetworkInsightsAnalysisCommand)).toHaveLength(0);
     expect(ec2Mock.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
+    // Nothing started, nothing billed: the caller is never told of a start.
+    let told = false;
+    await expect(analyzer.analyze(target, path, 'sgdoctor-path-4b', undefined, async () => { told = true; })).rejects.toThrow('Rate exceeded');
+    expect(told).toBe(false);
   });
 
   it('says when the clean-up failed instead of hiding it', async () => {

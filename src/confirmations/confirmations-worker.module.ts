@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AwsClientFactory } from '../aws/aws-client.factory';
+import { ReachabilityAnalyzer } from '../aws/reachability-analyzer';
+import type { AppConfig } from '../config/app-config';
+import { TargetEntity } from '../targets/target.entity';
+import { ConfirmationProcessor } from './jobs/confirmation.processor';
+import { ConfirmationRunner } from './jobs/confirmation-runner.service';
+import { ReachabilityConfirmationEntity } from './reachability-confirmation.entity';
+
+/** The `reachability` worker: asks Reachability Analyzer and stores its answer. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ReachabilityConfirmationEntity, TargetEntity])],
+  providers: [
+    { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
+    {
+      provide: ReachabilityAnalyzer,
+      inject: [AwsClientFactory, ConfigService],
+      useFactory: (clients: AwsClientFactory, config: ConfigService<AppConfig, true>) => {
+        const { pollIntervalMs, timeoutMs } = config.get('reachability', { infer: true });
+        return new ReachabilityAnalyzer(clients, { pollIntervalMs, timeoutMs });
+      },
+    },
+    // Timestamps come from the clock; CoreModule does not provide one yet.
+    ConfirmationRunner,
+    ConfirmationProcessor,
+  ],
+})
+export class ConfirmationsWorkerModule {}

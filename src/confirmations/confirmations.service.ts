@@ -1,0 +1,118 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource, type Repository } from 'typeorm';
+import { AppError } from '../common/errors/app.error';
+import { Clock } from '../common/clock/clock';
+import { ErrorCode } from '../common/errors/error-code';
+import type { AppConfig } from '../config/app-config';
+import { pathVerdictOf, type PathAnalysis } from '../engine/path/analyze-path';
+import { analyzerPathFor } from '../engine/path/analyzer-comparison';
+import { pathQueryOfFinding } from '../engine/path/finding-path';
+import { FindingNotFoundError } from '../findings/finding-not-found.error';
+import { FindingEntity } from '../findings/finding.entity';
+import type { CreatePathDto } from '../paths/dto/create-path.dto';
+import { PathsService } from '../paths/paths.service';
+import { QueueName } from '../queues/queue-names';
+import { REACHABILITY_CONFIRM_JOB, confirmationJobId, type ConfirmationJobPayload } from './confirmation-job';
+import { ConfirmationNotFoundError } from './confirmation-not-found.error';
+import type { ConfirmationSubject } from './confirmation-status';
+import { ConfirmationUnsupportedError } from './confirmation-unsupported.error';
+import type { ConfirmFindingDto } from './dto/confirm-finding.dto';
+import { ConfirmationDto } from './dto/confirmation.dto';
+import { ReachabilityBudgetExhaustedError } from './reachability-budget-exhausted.error';
+import { checkBudget, monthOf } from './reachability-budget';
+import { ReachabilityConfirmationEntity } from './reachability-confirmation.entity';
+
+/**
+ * Analyses a target has paid for, or reserved, in a month: those AWS started, and one for each
+ * confirmation still queued or running that has not started one yet.
+ */
+const COUNTED_ANALYSES_SQL = `
+  SELECT COALESCE(SUM(GREATEST(analyses_started, CASE WHEN status IN ('queued', 'running') THEN 1 ELSE 0 END)), 0)::int AS n
+  FROM reachability_confirmations
+  WHERE target_id = $1 AND requested_at >= $2 AND requested_at < $3`;
+
+/**
+ * Reachability Analyzer on demand (API side): works out the path (from a finding's traffic or a
+ * path question) and sgdoctor's answer at once, refuses what the analyzer cannot analyse or the
+ * month's budget cannot pay for, stores the confirmation and queues the job that asks AWS.
+ */
+@Injectable()
+export class ConfirmationsService {
+  constructor(
+    @InjectRepository(ReachabilityConfirmationEntity) private readonly confirmations: Repository<ReachabilityConfirmationEntity>,
+    @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.Reachability) private readonly queue: Queue,
+    private readonly paths: PathsService,
+    private readonly clock: Clock,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationDto> {
+    const analysis = await this.paths.explain(targetId, dto, dto.snapshot ?? 'latest');
+    return this.create(targetId, null, 'path', analysis);
+  }
+
+  /** The finding's traffic as a path (its busiest interface and peer unless named) over its target's latest snapshot. */
+  async confirmFinding(findingId: string, dto: ConfirmFindingDto): Promise<ConfirmationDto> {
+    const finding = await this.findings.findOneBy({ id: findingId });
+    if (!finding) throw new FindingNotFoundError(findingId);
+    if (finding.finding.kind === 'campaign') {
+      throw new ConfirmationUnsupportedError('a scanner campaign is not one path: confirm a rule finding, or ask about a path', { findingId });
+    }
+    const input = pathQueryOfFinding(finding.finding, { interfaceId: dto.interfaceId, peer: dto.peer });
+    if (!input) {
+      throw new ConfirmationUnsupportedError(
+        dto.interfaceId !== undefined || dto.peer !== undefined ? 'the interface or peer named is not one of the finding\'s' : 'the finding names no interface and peer',
+        { findingId },
+      );
+    }
+    const analysis = await this.paths.explain(finding.targetId, input, 'latest');
+    return this.create(finding.targetId, findingId, 'finding', analysis);
+  }
+
+  async get(id: string): Promise<ConfirmationDto> {
+    const entity = await this.confirmations.findOneBy({ id });
+    if (!entity) throw new ConfirmationNotFoundError(id);
+    return ConfirmationDto.fromEntity(entity);
+  }
+
+  private async create(targetId: string, findingId: string | null, subject: ConfirmationSubject, analysis: PathAnalysis): Promise<ConfirmationDto> {
+    const analyzerPath = analyzerPathFor(analysis);
+    if ('unsupported' in analyzerPath) throw new ConfirmationUnsupportedError(analyzerPath.unsupported, { query: analysis.query });
+    const requestedAt = this.clock.now();
+    const { month, from, to } = monthOf(requestedAt);
+    const budgetUsd = this.config.get('reachability', { infer: true }).monthlyBudgetUsd;
+    const saved = await this.dataSource.transaction(async (manager) => {
+      // One budget decision at a time per target, so two requests cannot both take the last analysis.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reachability-budget:${targetId}`]);
+      const [{ n }] = (await manager.query(COUNTED_ANALYSES_SQL, [targetId, from, to])) as Array<{ n: number }>;
+      const check = checkBudget(budgetUsd, n);
+      if (!check.allowed) throw new ReachabilityBudgetExhaustedError(targetId, month, check.budgetUsd, check.spentUsd, to);
+      return manager.save(manager.create(ReachabilityConfirmationEntity, {
+        targetId, findingId, subject, status: 'queued', query: analysis.query, analyzerPath, sgdoctor: pathVerdictOf(analysis), requestedAt,
+      }));
+    });
+    await this.enqueue(saved);
+    return ConfirmationDto.fromEntity(saved);
+  }
+
+  private async enqueue(entity: ReachabilityConfirmationEntity): Promise<void> {
+    const payload: ConfirmationJobPayload = { confirmationId: entity.id };
+    try {
+      // One attempt: every try is a billed analysis; a failed confirmation says why and can be asked again.
+      await this.queue.add(REACHABILITY_CONFIRM_JOB, payload, { jobId: confirmationJobId(entity.id), attempts: 1 });
+    } catch (error) {
+      // Without a job it would stay queued forever and hold a share of the budget: fail it now.
+      await this.confirmations.update(
+        { id: entity.id, status: 'queued' },
+        { status: 'failed', finishedAt: this.clock.now(), failure: { code: 'QUEUE.UNAVAILABLE', reason: 'the confirmation could not be queued' } },
+      );
+      throw new AppError(ErrorCode.DependencyUnavailable, 'The job queue is unavailable; the confirmation was not started.', {}, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { AnalyzerRun } from '../aws/reachability-analyzer';
+import type { AnalyzerAnalysis, AnalyzerComparison, AnalyzerPathInput } from '../engine/path/analyzer-comparison';
+import type { PathQuery } from '../engine/path/path-query';
+import type { PathVerdict } from '../engine/path/path-result';
+import type { ConfirmationFailure, ConfirmationStatus, ConfirmationSubject } from './confirmation-status';
+
+/**
+ * One Reachability Analyzer confirmation of a path: the question, sgdoctor's answer when it was
+ * asked, what was sent to AWS, and (once done) AWS's analysis and the hop-by-hop comparison.
+ */
+@Entity({ name: 'reachability_confirmations' })
+export class ReachabilityConfirmationEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_reachability_confirmations' })
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  targetId!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  findingId!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  subject!: ConfirmationSubject;
+
+  @Column({ type: 'varchar', length: 16, default: 'queued' })
+  status!: ConfirmationStatus;
+
+  @Column({ type: 'jsonb' })
+  query!: PathQuery;
+
+  /** CreateNetworkInsightsPath's members, as sent. */
+  @Column({ type: 'jsonb' })
+  analyzerPath!: AnalyzerPathInput;
+
+  /** sgdoctor's answer over the snapshot of the moment the confirmation was asked. */
+  @Column({ type: 'jsonb' })
+  sgdoctor!: PathVerdict;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  networkInsightsPathId!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  networkInsightsAnalysisId!: string | null;
+
+  /** Analyses AWS started (and billed) for this confirmation. */
+  @Column({ type: 'integer', default: 0 })
+  analysesStarted!: number;
+
+  /** The NetworkInsightsAnalysis as DescribeNetworkInsightsAnalyses returned it once finished. */
+  @Column({ type: 'jsonb', nullable: true })
+  analysis!: AnalyzerAnalysis | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  comparison!: AnalyzerComparison | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  failure!: ConfirmationFailure | null;
+
+  /** Whether the path and analysis were deleted from the account afterwards. */
+  @Column({ type: 'jsonb', nullable: true })
+  cleanup!: AnalyzerRun['cleanup'] | null;
+
+  /** The service clock when asked: the month the analysis counts against. */
+  @Column({ type: 'timestamptz' })
+  requestedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}
