@@ -63,7 +63,9 @@ describe('analyses survive their workers dying', () => {
   });
 
   it('two workers on the queue, the one running the analysis killed: the other finishes it', async () => {
-    const running = await fleet.start();
+    // A pause between stages and persist batches keeps the analysis in persist long enough to be
+    // seen there: the samples make a handful of findings, persisted in a few milliseconds.
+    const running = await fleet.start({ SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '2000' });
     const analysis = await createSampleAnalysis(server(), 'two-workers');
     // The first worker has taken the job before the second exists.
     await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'query' || row.stage === 'correlate', 60_000);
