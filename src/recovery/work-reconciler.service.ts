@@ -62,10 +62,10 @@ interface PendingDeliveryRow {
 
 /**
  * PostgreSQL records the work; Redis only carries it. One pass compares the two and repairs the
- * queues: analyses and manual report runs queued or running, and webhook deliveries pending, whose job is missing,
- * failed or finished are queued again under the same job id (an analysis whose job failed
- * MAX_ANALYSIS_RECOVERIES times is recorded failed, with the job's reason, and can be retried
- * through the API); events published but never fanned out are fanned out again; unpublished
+ * queues: analyses and manual report runs queued or running, and webhook deliveries pending,
+ * whose job is missing, failed or finished are queued again under the same job id (an analysis
+ * whose job failed after MAX_ANALYSIS_RECOVERIES such recoveries is recorded failed, with the
+ * job's reason, and can be retried through the API); events published but never fanned out are fanned out again; unpublished
  * events are published; the job schedulers of the report schedules and of the events sweep are
  * re-created when Redis lost them. Each repair re-reads its row after reading the job, so work
  * that finished in between is left alone. Run by ReconcileLoop, one worker at a time.
@@ -86,7 +86,16 @@ export class WorkReconciler {
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { analysesRequeued: 0, analysesFailed: 0, reportRunsRequeued: 0, reportRunsFailed: 0, deliveriesRequeued: 0, fanOutsRequeued: 0, eventsPublished: 0, schedulersRecreated: 0 };
+    const report: ReconcileReport = {
+      analysesRequeued: 0,
+      analysesFailed: 0,
+      reportRunsRequeued: 0,
+      reportRunsFailed: 0,
+      deliveriesRequeued: 0,
+      fanOutsRequeued: 0,
+      eventsPublished: 0,
+      schedulersRecreated: 0,
+    };
     await this.reconcileAnalyses(report);
     await this.reconcileReportRuns(report);
     report.eventsPublished = await this.events.publishPending();
