@@ -10,6 +10,7 @@ import { DomainEventType } from '../events/domain-event';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../events/events.service';
 import { QueueName } from '../queues/queue-names';
 import { ReportScheduleEntity } from '../reports/report-schedule.entity';
+import { manualRunJobId } from '../reports/report-job';
 import { ReportSchedulerService } from '../reports/report-scheduler.service';
 import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCHEDULER } from '../webhooks/jobs/webhook-jobs';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
@@ -17,8 +18,8 @@ import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service
 /** Job states in which BullMQ will still run the job: nothing to repair. */
 const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 /**
- * Times the reconciler queues an analysis again after its job failed (stalled twice, or its
- * retries ran out on an outage) before it records the analysis as failed.
+ * Times the reconciler queues an analysis (or a manual report run) again after its job failed
+ * (stalled twice, or its retries ran out on an outage) before it records it as failed.
  */
 export const MAX_ANALYSIS_RECOVERIES = 3;
 /** Rows looked at per kind and pass; the next pass takes the rest. */
@@ -27,6 +28,8 @@ const BATCH = 1000;
 export interface ReconcileReport {
   analysesRequeued: number;
   analysesFailed: number;
+  reportRunsRequeued: number;
+  reportRunsFailed: number;
   deliveriesRequeued: number;
   fanOutsRequeued: number;
   eventsPublished: number;
@@ -43,6 +46,12 @@ interface ActiveAnalysisRow {
   window_to: Date;
 }
 
+interface ReportRunRow {
+  id: string;
+  schedule_id: string;
+  requested_at: Date;
+}
+
 interface PendingDeliveryRow {
   id: string;
   attempts: number;
@@ -53,10 +62,10 @@ interface PendingDeliveryRow {
 
 /**
  * PostgreSQL records the work; Redis only carries it. One pass compares the two and repairs the
- * queues: analyses queued or running and webhook deliveries pending whose job is missing,
- * failed or finished are queued again under the same job id (an analysis whose job failed
- * MAX_ANALYSIS_RECOVERIES times is recorded failed, with the job's reason, and can be retried
- * through the API); events published but never fanned out are fanned out again; unpublished
+ * queues: analyses and manual report runs queued or running, and webhook deliveries pending,
+ * whose job is missing, failed or finished are queued again under the same job id (an analysis
+ * whose job failed after MAX_ANALYSIS_RECOVERIES such recoveries is recorded failed, with the
+ * job's reason, and can be retried through the API); events published but never fanned out are fanned out again; unpublished
  * events are published; the job schedulers of the report schedules and of the events sweep are
  * re-created when Redis lost them. Each repair re-reads its row after reading the job, so work
  * that finished in between is left alone. Run by ReconcileLoop, one worker at a time.
@@ -77,8 +86,18 @@ export class WorkReconciler {
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { analysesRequeued: 0, analysesFailed: 0, deliveriesRequeued: 0, fanOutsRequeued: 0, eventsPublished: 0, schedulersRecreated: 0 };
+    const report: ReconcileReport = {
+      analysesRequeued: 0,
+      analysesFailed: 0,
+      reportRunsRequeued: 0,
+      reportRunsFailed: 0,
+      deliveriesRequeued: 0,
+      fanOutsRequeued: 0,
+      eventsPublished: 0,
+      schedulersRecreated: 0,
+    };
     await this.reconcileAnalyses(report);
+    await this.reconcileReportRuns(report);
     report.eventsPublished = await this.events.publishPending();
     await this.reconcileFanOuts(report);
     await this.reconcileDeliveries(report);
@@ -151,6 +170,33 @@ export class WorkReconciler {
     this.logger.warn(`analysis ${row.id} recorded failed: ${failure.reason}`);
     await this.events.publish(eventIds).catch((error: unknown) => this.logger.warn(`could not publish analysis.failed: ${String(error)}`));
     return true;
+  }
+
+  /** Manual report runs recorded queued or running whose job is gone, failed or finished. */
+  private async reconcileReportRuns(report: ReconcileReport): Promise<void> {
+    const query = `SELECT id, schedule_id, requested_at FROM report_runs WHERE status IN ('queued', 'running') AND ($1::uuid IS NULL OR id = $1::uuid) ORDER BY created_at LIMIT $2`;
+    const rows = (await this.dataSource.query(query, [null, BATCH])) as ReportRunRow[];
+    for (const row of rows) {
+      const jobId = manualRunJobId(row.id);
+      const state = await this.reportQueue.getJobState(jobId);
+      if (LIVE_STATES.has(state)) continue;
+      const [current] = (await this.dataSource.query(query, [row.id, 1])) as ReportRunRow[];
+      if (!current) continue;
+      const job = state === 'unknown' ? undefined : await this.reportQueue.getJob(jobId);
+      const recoveries = recoveriesOf(job);
+      if (state === 'failed' && recoveries >= MAX_ANALYSIS_RECOVERIES) {
+        await this.dataSource.query(
+          `UPDATE report_runs SET status = 'failed', failure = $2, updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+          [row.id, `the report run failed ${MAX_ANALYSIS_RECOVERIES + 1} times (last: ${job?.failedReason ?? 'unknown'})`],
+        );
+        report.reportRunsFailed += 1;
+        continue;
+      }
+      await job?.remove();
+      await this.schedulers.runNow(row.schedule_id, row.id, new Date(row.requested_at), state === 'unknown' ? recoveries : recoveries + 1);
+      this.logger.warn(`report run ${row.id} had its job ${state === 'unknown' ? 'missing' : state}: queued again`);
+      report.reportRunsRequeued += 1;
+    }
   }
 
   /** Published events whose fan-out job Redis lost before it created their deliveries. */

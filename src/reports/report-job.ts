@@ -10,3 +10,8 @@ export const reportRunPayloadSchema = z.object({
 });
 
 export type ReportRunPayload = z.infer<typeof reportRunPayloadSchema>;
+
+/** The job of a manual run, one per run id. */
+export function manualRunJobId(runId: string): string {
+  return `manual-${runId}`;
+}

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
-import { REPORT_RUN_JOB, type ReportRunPayload } from './report-job';
+import { manualRunJobId, REPORT_RUN_JOB, type ReportRunPayload } from './report-job';
 import type { ReportScheduleEntity } from './report-schedule.entity';
 
 /**
@@ -42,11 +42,15 @@ export class ReportSchedulerService {
     }
   }
 
-  /** "Run now": a job of its own, outside the schedule's ticks. */
-  async runNow(scheduleId: string, runId: string, requestedAt: Date): Promise<void> {
-    const data: ReportRunPayload = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
+  /**
+   * "Run now": a job of its own, outside the schedule's ticks. `recoveries` counts the times the
+   * reconciler queued the run again (kept in the job's data).
+   */
+  async runNow(scheduleId: string, runId: string, requestedAt: Date, recoveries = 0): Promise<void> {
+    const data: ReportRunPayload & { recoveries?: number } = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
+    if (recoveries > 0) data.recoveries = recoveries;
     await whileQueueReachable(this.queue, 'the report run', () =>
-      this.queue.add(REPORT_RUN_JOB, data, { jobId: `manual-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
+      this.queue.add(REPORT_RUN_JOB, data, { jobId: manualRunJobId(runId), attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
     );
   }
 }

@@ -14,6 +14,7 @@ import { ReportScheduleDto } from './dto/report-schedule.dto';
 import type { UpdateReportScheduleDto } from './dto/update-report-schedule.dto';
 import { REPORT_FORMATS } from './render/report-renderers';
 import type { ReportFormat } from './render/report-data';
+import { ReportRunEntity } from './report-run.entity';
 import { ReportScheduleNotFoundError } from './report-schedule-not-found.error';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
@@ -33,6 +34,7 @@ export class ReportSchedulesService {
     @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
     @InjectRepository(WebhookSubscriptionEntity) private readonly webhooks: Repository<WebhookSubscriptionEntity>,
     private readonly scheduler: ReportSchedulerService,
+    @InjectRepository(ReportRunEntity) private readonly runs: Repository<ReportRunEntity>,
     private readonly clock: Clock,
   ) {}
 
@@ -94,7 +96,7 @@ export class ReportSchedulesService {
       await apply();
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError)) throw error;
-      this.logger.warn(`report schedule ${id} saved; its job scheduler follows when Redis is back (reconciler)`);
+      this.logger.warn(`report schedule ${id} saved; its jobs follow when Redis is back (reconciler)`);
     }
   }
 
@@ -102,7 +104,9 @@ export class ReportSchedulesService {
     await this.getEntity(id);
     const runId = randomUUID();
     const requestedAt = this.clock.now();
-    await this.scheduler.runNow(id, runId, requestedAt);
+    // Recorded first: a run whose job is lost (or cannot be queued now) is queued by the reconciler.
+    await this.runs.insert({ id: runId, scheduleId: id, requestedAt, status: 'queued' });
+    await this.sync(id, () => this.scheduler.runNow(id, runId, requestedAt));
     return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
   }
 

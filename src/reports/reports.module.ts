@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TargetEntity } from '../targets/target.entity';
 import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
+import { ReportRunEntity } from './report-run.entity';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
 import { ReportSchedulesController } from './report-schedules.controller';
@@ -12,7 +13,7 @@ import { ReportsService } from './reports.service';
 
 /** Report schedules and stored reports (API side: CRUD, run now, rendering). */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity, TargetEntity, WebhookSubscriptionEntity])],
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity, ReportRunEntity, TargetEntity, WebhookSubscriptionEntity])],
   controllers: [ReportSchedulesController, ReportsController],
   providers: [ReportSchedulesService, ReportsService, ReportSchedulerService],
   exports: [ReportSchedulerService],

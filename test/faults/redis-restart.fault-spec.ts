@@ -106,3 +106,38 @@ describe('work survives a Redis restart that lost every key', () => {
     }
   });
 });
+
+/** The same restart on a Redis that persists (append-only file): nothing is lost to begin with. */
+describe('work survives a Redis restart that kept its keys', () => {
+  let redis: ThrowawayRedis;
+  let running: RunningApi;
+  let worker: RunningWorker | undefined;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.create({ persist: true });
+    running = await startApi({ env: { REDIS_URL: redis.url, SGDOCTOR_ADMIN_API_KEY: ANALYSIS_ADMIN_KEY, SGDOCTOR_DATA_ROOT: SAMPLES, SGDOCTOR_WITH_WORKER: 'false' } });
+  }, 300_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await running?.close();
+    await redis?.destroy();
+    if (running) await dropResources(running.resources);
+  });
+
+  it('runs the analysis queued before the restart from its own job', async () => {
+    const server = running.app.getHttpServer();
+    const analysis = await createSampleAnalysis(server, 'queued-at-persistent-restart');
+    await redis.stop();
+    await redis.start();
+    const probe = new Queue(QueueName.Analysis, { connection: redisOptionsFromUrl(redis.url), prefix: running.resources.prefix });
+    try {
+      expect(await probe.getJobState(analysis.analysisId)).toBe('waiting');
+    } finally {
+      await probe.close();
+    }
+    // A long reconciler period: the job that survived runs it, not a repair.
+    worker = await startWorker(running.resources, { REDIS_URL: redis.url, SGDOCTOR_DATA_ROOT: SAMPLES, RECONCILE_INTERVAL_MS: '3600000' });
+    await expectSameAsUninterrupted(server, running.config.database.url, analysis);
+  });
+});

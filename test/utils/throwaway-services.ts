@@ -71,14 +71,21 @@ export class ThrowawayPostgres {
   }
 }
 
-/** A Redis server of a test's own on a spare port, keeping nothing on disk. */
+/**
+ * A Redis server of a test's own on a spare port, keeping nothing on disk, or with `persist`
+ * an append-only file in a temp dir (so a restart keeps every key, as a persistent Redis does).
+ */
 export class ThrowawayRedis {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string | undefined,
+  ) {}
 
-  static async create(): Promise<ThrowawayRedis> {
-    const server = new ThrowawayRedis(await sparePort());
+  static async create(options: { persist?: boolean } = {}): Promise<ThrowawayRedis> {
+    const dir = options.persist ? mkdtempSync(join(tmpdir(), 'sgdoctor-test-redis-')) : undefined;
+    const server = new ThrowawayRedis(await sparePort(), dir);
     await server.start();
     return server;
   }
@@ -88,7 +95,8 @@ export class ThrowawayRedis {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const persistence = this.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: serverEnv(),
     });
@@ -113,5 +121,11 @@ export class ThrowawayRedis {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+
+  /** Stops the server and removes its files. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { AnalysesService } from '../../analyses/analyses.service';
 import { AnalysisAlreadyRunningError } from '../../analyses/analysis-already-running.error';
 import { ACTIVE_ANALYSIS_STATUSES } from '../../analyses/analysis-status';
@@ -58,7 +58,13 @@ export class ReportRunner {
     const tickMs = context.tickMs ?? this.clock.nowMs();
     const runKey = payload.manual ? `manual:${payload.manual.runId}` : `schedule:${schedule.id}:${tickMs}`;
     const existing = await this.dataSource.manager.findOneBy(ReportEntity, { runKey });
-    if (existing) return { reportId: existing.id, created: false };
+    if (existing) {
+      if (payload.manual) await this.settleRun(this.dataSource.manager, payload.manual.runId, existing.id);
+      return { reportId: existing.id, created: false };
+    }
+    if (payload.manual) {
+      await this.dataSource.query(`UPDATE report_runs SET status = 'running', updated_at = now() WHERE id = $1 AND status = 'queued'`, [payload.manual.runId]);
+    }
 
     const end = new Date(payload.manual ? payload.manual.requestedAt : tickMs);
     const period: ReportPeriod = { from: new Date(end.getTime() - schedule.lookbackHours * HOUR_MS).toISOString(), to: end.toISOString() };
@@ -76,9 +82,19 @@ export class ReportRunner {
       generatedAt: this.clock.now(),
     });
     const data = buildReportData(input);
-    const created = await this.store(schedule, { reportId, runKey, trigger: payload.manual ? 'manual' : 'schedule', period, analysisIds, data });
+    const created = await this.store(schedule, { reportId, runKey, trigger: payload.manual ? 'manual' : 'schedule', runId: payload.manual?.runId, period, analysisIds, data });
     this.logger.log(`report ${created.reportId} of schedule ${schedule.id} (${runKey}) ${created.created ? 'stored' : 'already stored'}`);
     return created;
+  }
+
+  /** A manual run is done when its report is stored (in the same transaction). */
+  private async settleRun(manager: EntityManager, runId: string, reportId: string): Promise<void> {
+    await manager.query(`UPDATE report_runs SET status = 'succeeded', report_id = $2, failure = NULL, updated_at = now() WHERE id = $1`, [runId, reportId]);
+  }
+
+  /** Records a manual run failed for good (its job will not be tried again). */
+  async failRun(runId: string, reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE report_runs SET status = 'failed', failure = $2, updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, reason]);
   }
 
   /** One analysis per target; a target already being analysed lends its running analysis. */
@@ -115,7 +131,15 @@ export class ReportRunner {
 
   private async store(
     schedule: ReportScheduleEntity,
-    report: { reportId: string; runKey: string; trigger: 'schedule' | 'manual'; period: ReportPeriod; analysisIds: string[]; data: ReturnType<typeof buildReportData> },
+    report: {
+      reportId: string;
+      runKey: string;
+      trigger: 'schedule' | 'manual';
+      runId?: string;
+      period: ReportPeriod;
+      analysisIds: string[];
+      data: ReturnType<typeof buildReportData>;
+    },
   ): Promise<{ reportId: string; created: boolean }> {
     const outcome = await this.dataSource.transaction(async (manager) => {
       const inserted = await manager
@@ -138,8 +162,10 @@ export class ReportRunner {
         .execute();
       if ((inserted.raw as unknown[]).length === 0) {
         const existing = await manager.findOneByOrFail(ReportEntity, { runKey: report.runKey });
+        if (report.runId) await this.settleRun(manager, report.runId, existing.id);
         return { reportId: existing.id, created: false, eventIds: [] as string[] };
       }
+      if (report.runId) await this.settleRun(manager, report.runId, report.reportId);
       await manager.update(ReportScheduleEntity, { id: schedule.id }, { lastRunAt: this.clock.now() });
       const totals = report.data.totals;
       const event = await this.events.record(manager, {

@@ -56,6 +56,13 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
     const payload = parseJobPayload(job, reportRunPayloadSchema);
     // A scheduler's job carries its tick: the report's period ends there, whenever it runs.
     const tickMs = typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
-    return this.runner.run(payload, { tickMs });
+    try {
+      return await this.runner.run(payload, { tickMs });
+    } catch (error) {
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // Not recorded when the database is down too: the reconciler then finds the run without a live job.
+      if (payload.manual && last) await this.runner.failRun(payload.manual.runId, String(error)).catch(() => undefined);
+      throw error;
+    }
   }
 }

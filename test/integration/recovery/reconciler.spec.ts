@@ -128,6 +128,26 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
     expect((await allFindings(running.app.getHttpServer(), targetId)).length).toBeGreaterThan(0);
   });
 
+  it('queues again a "run now" of a report whose job Redis lost, and the report is stored', async () => {
+    const target = await http().post('/v1/targets', sampleTargetBody({ name: 'reported' }));
+    const schedule = await http().post('/v1/report-schedules', { name: 'weekly', targetIds: [target.body.id], cron: '0 6 * * 1', lookbackHours: 1 });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const run = await http().post(`/v1/report-schedules/${schedule.body.id}/run`);
+    expect(run.status, JSON.stringify(run.body)).toBe(202);
+    expect(await queue(QueueName.Report).remove(`manual-${run.body.runId}`)).toBe(1);
+
+    worker = await startWorker(running.resources, WORKER_ENV);
+    const reports = await until(
+      () => http().get(`/v1/reports?scheduleId=${schedule.body.id}`),
+      (response) => response.body.items?.length === 1,
+      60_000,
+      250,
+    );
+    expect(reports.body.items[0]).toMatchObject({ trigger: 'manual', runKey: `manual:${run.body.runId}` });
+    const row = await db.query(`SELECT status, report_id FROM report_runs WHERE id = $1`, [run.body.runId]);
+    expect(row.rows[0]).toEqual({ status: 'succeeded', report_id: reports.body.items[0].id });
+  });
+
   it('re-creates the job schedulers, and re-queues deliveries and fan-outs, after Redis lost every key', async () => {
     const receiver = await WebhookReceiver.start();
     try {
@@ -160,7 +180,9 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toBeUndefined();
 
       const report = await worker.context.get(ReconcileLoop).runOnce();
-      expect(report).toMatchObject({ schedulersRecreated: 2, deliveriesRequeued: 1 });
+      // Every enabled report schedule's scheduler, and the events sweep's.
+      const schedules = (await db.query(`SELECT count(*)::int AS n FROM report_schedules WHERE enabled`)).rows[0].n as number;
+      expect(report).toMatchObject({ schedulersRecreated: schedules + 1, deliveriesRequeued: 1 });
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toMatchObject({ pattern: '0 6 * * *', tz: 'Europe/Paris' });
       expect(await webhookQueue.getJobScheduler(EVENTS_SWEEP_SCHEDULER)).toBeDefined();
       await until(() => Promise.resolve(receiver.requests.map((r) => JSON.parse(r.body.toString()).id as string)), (ids) => ids.includes(eventId), 30_000);
@@ -169,6 +191,8 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       expect(await worker.context.get(ReconcileLoop).runOnce()).toEqual({
         analysesRequeued: 0,
         analysesFailed: 0,
+        reportRunsRequeued: 0,
+        reportRunsFailed: 0,
         deliveriesRequeued: 0,
         fanOutsRequeued: 0,
         eventsPublished: 0,
