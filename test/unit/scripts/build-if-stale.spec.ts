@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,9 +40,21 @@ describe('scripts/build-if-stale.mjs (npm run demo)', () => {
     return { code: result.status, stdout: result.stdout, builds };
   }
 
+  /**
+   * The file system's own "now": the time a file written now gets. Builds stamp their outputs
+   * with it, so ages are counted from it rather than from this process's clock (which may be moved).
+   */
+  function fileSystemNowSeconds(): number {
+    const probe = join(root, '.now');
+    writeFileSync(probe, '');
+    const at = statSync(probe).mtimeMs / 1000;
+    rmSync(probe);
+    return at;
+  }
+
   /** Sets a file's modification time `secondsAgo` before now, so ordering does not hang on timer resolution. */
   function age(file: string, secondsAgo: number): void {
-    const at = Date.now() / 1000 - secondsAgo;
+    const at = fileSystemNowSeconds() - secondsAgo;
     utimesSync(join(root, file), at, at);
   }
 
