@@ -41,7 +41,7 @@ export interface AwsConfig {
 export interface AnalysisConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** Testing aid: pause before the correlate and persist stages (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
+  /** Testing aid: a pause at the start of every stage and after every persisted batch (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
   stageDelayMs: number;
 }
 

@@ -40,6 +40,21 @@ describe('analyses survive their workers dying', () => {
     await testApp?.close();
   });
 
+  it.each(['snapshot', 'query', 'correlate', 'persist'])('a worker killed at the %s stage: the next one completes the analysis as an uninterrupted run', async (stage) => {
+    // Each stage starts with a 2 s pause, long enough to be seen there and killed.
+    const first = await fleet.start({ SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '2000' });
+    const analysis = await createSampleAnalysis(server(), `killed-at-${stage}`);
+    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === stage, 60_000);
+    await fleet.kill(first);
+    expect(await stageOf(analysis.analysisId)).toMatchObject({ status: 'running', stage });
+
+    const started = performance.now();
+    await fleet.start();
+    await waitForAnalysis(server(), analysis.analysisId, 120_000);
+    console.info(`fault: analysis whose worker was killed at ${stage} completed ${Math.round(performance.now() - started)} ms after the next worker started`);
+    await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
+  });
+
   it('two workers killed in a row (the job fails "stalled more than allowable limit"): a third completes it once', async () => {
     const first = await fleet.start();
     const analysis = await createSampleAnalysis(server(), 'killed-twice');

@@ -97,6 +97,7 @@ export class AnalysisRunner {
     const timed = async <T>(name: AnalysisStage, work: () => Promise<T>): Promise<T> => {
       stage = name;
       await this.enterStage(payload, name, reporter);
+      await this.pause(abort.signal);
       const started = performance.now();
       const result = await work();
       statistics.stageDurationsMs![name] = Math.round(performance.now() - started);
@@ -106,7 +107,6 @@ export class AnalysisRunner {
       const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target));
       const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
       Object.assign(statistics, collected.statistics);
-      await this.pause(abort.signal);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
         correlate({
@@ -123,7 +123,6 @@ export class AnalysisRunner {
       statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
       statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
       statistics.fixes = correlated.diagnosis.stats.fixes;
-      await this.pause(abort.signal);
       await timed('persist', async () => {
         const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
         for (let i = 0; i < correlated.observed.length; i += PERSIST_BATCH) {
@@ -302,7 +301,7 @@ export class AnalysisRunner {
   }
 
   /**
-   * Testing aid (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS): a pause before correlate and persist and after
+   * Testing aid (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS): a pause at the start of every stage and after
    * every persisted batch, which widens the window in which a worker can be killed mid-run.
    */
   private async pause(signal: AbortSignal): Promise<void> {
