@@ -17,10 +17,7 @@ import type { TestApp } from '../utils/test-app';
 import { until } from '../utils/until';
 import { allFindings, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
 import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
-
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const arn = (kind: string, id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${kind}/${id}`;
+import { analyzerResponses } from '../support/reachability-analyzer-responses';
 
 /** The samples' batch instance (source) and app instance (destination) on tcp/8443: the app groups lack the batch group. */
 const BATCH = 'i-0b1a2c3d4e5f60041';
@@ -33,54 +30,10 @@ const APP_SUBNET = 'subnet-0e1a2b3c4d5e6f711';
 const PATH_ID = 'nip-0b26f224f1d131fa8';
 const ANALYSIS_ID = 'nia-02207aa13eb480c7a';
 
-/** CreateNetworkInsightsPath's response for the path asked, as the EC2 API reference documents it. */
-function createdPath(input: { Source?: string; Destination?: string; Protocol?: string; DestinationPort?: number }) {
-  return {
-    NetworkInsightsPath: {
-      NetworkInsightsPathId: PATH_ID, NetworkInsightsPathArn: arn('network-insights-path', PATH_ID), CreatedDate: new Date('2026-11-30T23:58:01.000Z'),
-      Source: input.Source, Destination: input.Destination, Protocol: input.Protocol as 'tcp', DestinationPort: input.DestinationPort,
-      Tags: [{ Key: 'created-by', Value: 'sgdoctor' }],
-    },
-  };
-}
-
-const started = {
-  NetworkInsightsAnalysis: {
-    NetworkInsightsAnalysisId: ANALYSIS_ID, NetworkInsightsAnalysisArn: arn('network-insights-analysis', ANALYSIS_ID),
-    NetworkInsightsPathId: PATH_ID, StartDate: new Date('2026-11-30T23:58:02.000Z'), Status: 'running' as const,
-  },
-};
-const running = { NetworkInsightsAnalyses: [{ ...started.NetworkInsightsAnalysis }] };
-
-/** The describe-network-insights-analyses example's shape: not reachable, the destination's security groups blamed. */
-const blockedByAppGroups = {
-  NetworkInsightsAnalyses: [{
-    ...started.NetworkInsightsAnalysis,
-    Status: 'succeeded' as const,
-    NetworkPathFound: false,
-    Explanations: [{
-      Direction: 'ingress',
-      ExplanationCode: 'ENI_SG_RULES_MISMATCH',
-      NetworkInterface: { Id: APP_ENI, Arn: arn('network-interface', APP_ENI) },
-      SecurityGroups: APP_SGS.map((id) => ({ Id: id, Arn: arn('security-group', id) })),
-      Subnet: { Id: APP_SUBNET, Arn: arn('subnet', APP_SUBNET) },
-      Vpc: { Id: 'vpc-0c1d2e3f4a5b6c701', Arn: arn('vpc', 'vpc-0c1d2e3f4a5b6c701') },
-    }],
-    Tags: [],
-  }],
-};
-
-/** AWS finds the path (e.g. the group was fixed since the snapshot). */
-const reachable = {
-  NetworkInsightsAnalyses: [{ ...started.NetworkInsightsAnalysis, Status: 'succeeded' as const, NetworkPathFound: true, Explanations: [], Tags: [] }],
-};
-
-const failedAnalysis = {
-  NetworkInsightsAnalyses: [{
-    ...started.NetworkInsightsAnalysis, Status: 'failed' as const,
-    StatusMessage: `The request failed due to missing component ${APP_ENI}`,
-  }],
-};
+const aws = analyzerResponses({ accountId: '111122223333', region: 'eu-west-1' }, { pathId: PATH_ID, analysisId: ANALYSIS_ID, createdAt: '2026-11-30T23:58:01.000Z' });
+const { createdPath, started, running, reachable } = aws;
+const blockedByAppGroups = aws.blocked({ interfaceId: APP_ENI, securityGroupIds: APP_SGS, subnetId: APP_SUBNET, vpcId: 'vpc-0c1d2e3f4a5b6c701' });
+const failedAnalysis = aws.failed(APP_ENI);
 
 describe('Reachability Analyzer confirmations through the EC2 client', () => {
   const ec2 = mockClient(EC2Client);

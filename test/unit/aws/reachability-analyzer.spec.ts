@@ -15,54 +15,20 @@ import { analyzePath } from '../../../src/engine/path/analyze-path';
 import { type AnalyzerPathInput, analyzerPathFor, compareWithAnalyzer } from '../../../src/engine/path/analyzer-comparison';
 import { parsePathQuery } from '../../../src/engine/path/path-query';
 import { multiTierSnapshot } from '../engine/fixtures/multi-tier-snapshot';
+import { analyzerResponses } from '../../support/reachability-analyzer-responses';
 
 const target = { accountId: '123456789012', region: 'us-east-1' };
-const arn = (kind: string, id: string) => `arn:aws:ec2:us-east-1:123456789012:${kind}/${id}`;
 const model = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
 const webToDb = analyzePath(model, parsePathQuery({ from: 'eni-web', to: 'eni-db', protocol: 'tcp', port: 5432 }));
 
-/** CreateNetworkInsightsPath's response, as the API reference documents it. */
-const createdPath = {
-  NetworkInsightsPath: {
-    NetworkInsightsPathId: 'nip-0b26f224f1d131fa8', NetworkInsightsPathArn: arn('network-insights-path', 'nip-0b26f224f1d131fa8'),
-    CreatedDate: new Date('2026-12-04T10:00:00.000Z'), Source: 'eni-web', Destination: 'eni-db', Protocol: 'tcp' as const, DestinationPort: 5432,
-    Tags: [{ Key: 'created-by', Value: 'sgdoctor' }],
-  },
-};
-
-const startedAnalysis = {
-  NetworkInsightsAnalysis: {
-    NetworkInsightsAnalysisId: 'nia-02207aa13eb480c7a', NetworkInsightsAnalysisArn: arn('network-insights-analysis', 'nia-02207aa13eb480c7a'),
-    NetworkInsightsPathId: 'nip-0b26f224f1d131fa8', StartDate: new Date('2026-12-04T10:00:01.000Z'), Status: 'running' as const,
-  },
-};
-
-const running = { NetworkInsightsAnalyses: [{ ...startedAnalysis.NetworkInsightsAnalysis }] };
-
-/** A finished analysis in the shape of the describe-network-insights-analyses example: not reachable, the db's group blamed. */
-const notReachable = {
-  NetworkInsightsAnalyses: [{
-    ...startedAnalysis.NetworkInsightsAnalysis,
-    Status: 'succeeded' as const,
-    NetworkPathFound: false,
-    Explanations: [{
-      Direction: 'ingress',
-      ExplanationCode: 'ENI_SG_RULES_MISMATCH',
-      NetworkInterface: { Id: 'eni-db', Arn: arn('network-interface', 'eni-db') },
-      SecurityGroups: [{ Id: 'sg-db', Arn: arn('security-group', 'sg-db') }],
-      Subnet: { Id: 'subnet-db', Arn: arn('subnet', 'subnet-db') },
-      Vpc: { Id: 'vpc-a', Arn: arn('vpc', 'vpc-a') },
-    }],
-    Tags: [],
-  }],
-};
-
-const failed = {
-  NetworkInsightsAnalyses: [{
-    ...startedAnalysis.NetworkInsightsAnalysis, Status: 'failed' as const,
-    StatusMessage: 'The request failed due to missing component eni-db',
-  }],
-};
+const aws = analyzerResponses(
+  { accountId: target.accountId, region: target.region },
+  { pathId: 'nip-0b26f224f1d131fa8', analysisId: 'nia-02207aa13eb480c7a', createdAt: '2026-12-04T10:00:00.000Z' },
+);
+const createdPath = aws.createdPath({ Source: 'eni-web', Destination: 'eni-db', Protocol: 'tcp', DestinationPort: 5432 });
+const { started: startedAnalysis, running } = aws;
+const notReachable = aws.blocked({ interfaceId: 'eni-db', securityGroupIds: ['sg-db'], subnetId: 'subnet-db', vpcId: 'vpc-a' });
+const failed = aws.failed('eni-db');
 
 describe('ReachabilityAnalyzer through the EC2 client', () => {
   const ec2Mock = mockClient(EC2Client);

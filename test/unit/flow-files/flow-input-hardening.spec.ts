@@ -5,24 +5,12 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
-import {
-  aggregateFlowFiles,
-  createFlowReadStats,
-  type FlowReadOptions,
-  readFlowRecords,
-  type SourcedFlowRecord,
-} from '../../../src/flow-files/flow-file-reader';
+import { aggregateFlowFiles } from '../../../src/flow-files/flow-file-reader';
+import { readAllFlowRecords as readAll } from '../../support/read-flow-records';
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 const line = (src: string, dstport = 443, action = 'REJECT', eni = 'eni-a'): string =>
   `2 111122223333 ${eni} ${src} 10.0.0.5 40000 ${dstport} 6 2 120 1700000000 1700000060 ${action} OK`;
-
-async function readAll(inputs: string[], options: FlowReadOptions = {}) {
-  const stats = createFlowReadStats();
-  const records: SourcedFlowRecord[] = [];
-  for await (const r of readFlowRecords(inputs, { ...options, stats })) records.push(r);
-  return { records, stats };
-}
 
 let dir: string;
 beforeAll(() => {
