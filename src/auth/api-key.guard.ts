@@ -8,9 +8,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
 import { PRINCIPAL_PROPERTY, type RequestWithPrincipal } from './principal';
 import { IS_PUBLIC_KEY } from './public.decorator';
 import { REQUIRED_SCOPE_KEY } from './require-scope.decorator';
-import { scopeSatisfies, type Scope } from './scope';
-
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
 
 /**
  * Applied to every route: a request needs a valid API key (`Authorization: Bearer <key>` or
@@ -38,9 +36,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!principal) throw await this.failures.failed(request.ip, new UnauthenticatedError('The API key is unknown or revoked.'));
     request[PRINCIPAL_PROPERTY] = principal;
 
-    const required =
-      this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ??
-      (READ_METHODS.has(request.method) ? 'read' : 'write');
+    const required = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? defaultScopeOf(request.method);
     if (!scopeSatisfies(principal.scopes, required)) throw new ForbiddenError(required);
     return true;
   }

@@ -8,3 +8,8 @@ export function scopeSatisfies(held: readonly Scope[], required: Scope): boolean
   const needed = SCOPES.indexOf(required);
   return held.some((scope) => SCOPES.indexOf(scope) >= needed);
 }
+
+/** What a route without @RequireScope() needs: `read` to read (GET, HEAD, OPTIONS), `write` for anything else. */
+export function defaultScopeOf(method: string): Scope {
+  return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 'read' : 'write';
+}

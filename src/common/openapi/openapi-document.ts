@@ -2,15 +2,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { defaultScopeOf } from '../../auth/scope';
 
 export const API_KEY_SECURITY = 'api-key';
+
+/** The operation extension that names the scope an API key needs (`read`, `write` or `admin`). */
+export const REQUIRED_SCOPE_EXTENSION = 'x-required-scope';
 
 /**
  * The OpenAPI document of an app's routes. Reads decorators only, so an app created in preview
  * mode (no database, no Redis) gives the same document as the running service.
  */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(app, openApiConfig());
+  return withDefaultScopes(SwaggerModule.createDocument(app, openApiConfig()));
+}
+
+/**
+ * @RequireScope() writes `x-required-scope`; an operation that needs a key without naming a
+ * scope gets the one the guard applies by method, so every secured operation says what it needs.
+ */
+function withDefaultScopes(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(item as Record<string, Record<string, unknown>>)) {
+      const secured = Array.isArray(operation.security) && operation.security.length > 0;
+      if (secured && operation[REQUIRED_SCOPE_EXTENSION] === undefined) operation[REQUIRED_SCOPE_EXTENSION] = defaultScopeOf(method);
+    }
+  }
+  return document;
 }
 
 function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
@@ -19,7 +37,8 @@ function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
     .setDescription(
       'Finds the security-group and network-ACL rules that block traffic that should flow, and exactly what to change.\n\n' +
         'Every `/v1` route needs an API key (`Authorization: Bearer <key>` or `x-api-key`) with a scope: ' +
-        '`read` (GET), `write` (changes), `admin` (API keys, webhooks), each including the ones before it. ' +
+        '`read` (GET), `write` (changes), `admin` (API keys, webhooks), each including the ones before it; ' +
+        'each operation names its own in `x-required-scope`. ' +
         'Every error is RFC 9457 `application/problem+json` (schema ProblemDetails) with a stable `code`.',
     )
     .setVersion(packageVersion())

@@ -24,6 +24,7 @@ interface Route {
 }
 
 interface Operation {
+  'x-required-scope'?: string;
   summary?: string;
   description?: string;
   parameters?: Array<{ in: string; name: string }>;
@@ -131,6 +132,16 @@ describe('the OpenAPI document', () => {
     }
     expect(wrong).toEqual([]);
     expect(routes.filter((route) => route.public).map((route) => route.key)).toEqual(['GET /health/live', 'GET /health/ready']);
+  });
+
+  it('names in x-required-scope the scope the guard requires of every route that needs an API key, and none on public routes', () => {
+    const wrong: string[] = [];
+    for (const route of routes) {
+      const documented = operations.get(route.key)!['x-required-scope'];
+      const expected = route.public ? undefined : route.scope;
+      if (documented !== expected) wrong.push(`${route.key}: ${String(documented)} instead of ${String(expected)}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('documents what validation answers: 400 for ids, queries and bodies, 404 for ids, 413 and 415 for bodies', () => {
