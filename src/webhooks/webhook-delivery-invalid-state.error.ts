@@ -3,6 +3,6 @@ import { ErrorCode } from '../common/errors/error-code';
 
 export class WebhookDeliveryInvalidStateError extends AppError {
   constructor(id: string, status: string, action: string) {
-    super(ErrorCode.WebhookDeliveryInvalidState, `Delivery ${id} is ${status} and cannot be ${action}.`, { id, status });
+    super(ErrorCode.WebhookDeliveryInvalidState, `Delivery ${id} is ${status} and cannot be ${action}.`, { id, state: status });
   }
 }

@@ -98,7 +98,7 @@ export function sendFrameworkError(error: Error & { statusCode?: number }, reque
 }
 
 function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, { status, code, detail, extensions }: Classified): void {
-  const problem: ProblemDetails = {
+  const standard: ProblemDetails = {
     type: problemTypeFor(code),
     title: ERROR_TITLE[code],
     status,
@@ -106,8 +106,11 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
     instance: request?.url,
     code,
     requestId: request?.id,
-    ...extensions,
   };
+  // A member an error adds under a standard name (an analysis's `status`) must not replace the
+  // HTTP status or the code a client branches on.
+  const added = Object.entries(extensions).filter(([name]) => !(name in standard));
+  const problem: ProblemDetails = { ...standard, ...Object.fromEntries(added) };
   if (reply.sent) {
     return;
   }
