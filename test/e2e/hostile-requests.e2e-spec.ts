@@ -195,6 +195,14 @@ describe('hostile requests get 4xx problem+json', () => {
     expect(response.body.requestId).toBeTruthy();
   });
 
+  it('a request line and headers over the server limit are a 431 problem+json', async () => {
+    const longQuery = await api(server(), readKey).get(`/v1/findings?q=${'a'.repeat(20_000)}`);
+    expectProblem(longQuery, 431, 'REQUEST.HEADERS_TOO_LARGE');
+    const longHeader = await api(server(), readKey).get('/v1/targets').set('x-padding', 'b'.repeat(20_000));
+    expectProblem(longHeader, 431, 'REQUEST.HEADERS_TOO_LARGE');
+    expect(longHeader.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('a malformed URL is a 400 problem+json', async () => {
     const response = await api(server()).get('/v1/targets/%E0%A4%A');
     expectProblem(response, 400);

@@ -2,9 +2,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../../config/app-config';
 import { assignRequestId } from '../logging/request-id';
-import { sendFrameworkError } from './problem-details.filter';
+import { sendClientError, sendFrameworkError } from './problem-details.filter';
 
-/** The Fastify adapter with sgdoctor's body limit, proxy trust, request ids and router errors as problem+json. */
+/** The Fastify adapter with sgdoctor's body limit, proxy trust, request ids and router and parser errors as problem+json. */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -13,5 +13,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     logger: false,
     // A malformed URL or an over-long path parameter, refused by the router itself.
     frameworkErrors: sendFrameworkError,
+    // What Node's HTTP parser refuses before routing (a head over 16 KiB, bytes that are not HTTP).
+    clientErrorHandler: sendClientError,
   });
 }

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AppError } from '../errors/app.error';
 import { unavailableDependencyOf } from '../errors/dependency-failure.util';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../errors/dependency-unavailable.error';
@@ -95,6 +97,30 @@ export function sendFrameworkError(error: Error & { statusCode?: number }, reque
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   void reply.header(REQUEST_ID_HEADER, request.id);
   sendProblem(request, reply, { status, code: CODE_BY_STATUS[status] ?? ErrorCode.BadRequest, detail: error.message, extensions: {} });
+}
+
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: [ErrorCode.HeadersTooLarge, 'The request line and headers are over the server limit (16 KiB); a long query string counts.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [ErrorCode.RequestTimeout, 'The request was not received in time.'],
+};
+
+/**
+ * Errors Node's HTTP parser raises before there is a request to route (a request line and
+ * headers over the limit, bytes that are not HTTP, a client too slow): written to the socket as
+ * problem+json, where Fastify's default handler would write its own JSON shape.
+ */
+export function sendClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [ErrorCode.BadRequest, 'The request is not valid HTTP/1.1.'];
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ type: problemTypeFor(code), title: ERROR_TITLE[code], status, detail, code } satisfies ProblemDetails);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, { status, code, detail, extensions }: Classified): void {

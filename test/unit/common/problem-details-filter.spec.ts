@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisInvalidStateError } from '../../../src/analyses/analysis-invalid-state.error';
 import { AppError } from '../../../src/common/errors/app.error';
 import { ErrorCode } from '../../../src/common/errors/error-code';
-import { ProblemDetailsFilter } from '../../../src/common/http/problem-details.filter';
+import { ProblemDetailsFilter, sendClientError } from '../../../src/common/http/problem-details.filter';
+import { PassThrough } from 'node:stream';
 import { WebhookDeliveryInvalidStateError } from '../../../src/webhooks/webhook-delivery-invalid-state.error';
 
 /** What the filter writes for an exception, through a reply that records it. */
@@ -46,5 +47,40 @@ describe('ProblemDetailsFilter', () => {
     expect(status).toBe(expected);
     expect(body.status).toBe(expected);
     expect(body).toMatchObject({ id: expect.any(String), state: expect.any(String) });
+  });
+});
+
+describe('sendClientError', () => {
+  function written(code: string | undefined): { head: string; body: Record<string, unknown>; destroyed: boolean } {
+    const socket = new PassThrough();
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    sendClientError(Object.assign(new Error('parse error'), { code }), socket);
+    socket.read();
+    const [head, body] = text.split('\r\n\r\n');
+    return { head, body: JSON.parse(body) as Record<string, unknown>, destroyed: socket.destroyed };
+  }
+
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 431, ErrorCode.HeadersTooLarge],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, ErrorCode.RequestTimeout],
+    ['HPE_INVALID_METHOD', 400, ErrorCode.BadRequest],
+    [undefined, 400, ErrorCode.BadRequest],
+  ])('answers the parser error %s with %i problem+json and closes the connection', (code, status, errorCode) => {
+    const { head, body, destroyed } = written(code);
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+    expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/);
+    expect(body).toMatchObject({ status, code: errorCode, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(destroyed).toBe(true);
+  });
+
+  it('writes nothing to a connection the client reset', () => {
+    const socket = new PassThrough();
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    sendClientError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), socket);
+    expect(text).toBe('');
   });
 });
