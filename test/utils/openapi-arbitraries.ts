@@ -223,7 +223,8 @@ function validNonNull(context: FuzzContext, schema: JsonSchema, depth: number): 
       const min = schema.minimum ?? -1_000_000;
       const max = schema.maximum ?? 1_000_000;
       const integer = fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
-      return schema.type === 'integer' ? integer : fc.oneof({ weight: 4, arbitrary: integer }, { weight: 1, arbitrary: fc.double({ min, max, noNaN: true }) });
+      // Nest documents integer fields as `number`: mostly integers, to get past validation.
+      return schema.type === 'integer' ? integer : fc.oneof({ weight: 8, arbitrary: integer }, { weight: 1, arbitrary: fc.double({ min, max, noNaN: true }) });
     }
     case 'boolean':
       return fc.boolean();
@@ -260,8 +261,9 @@ function stringFor(context: FuzzContext, schema: JsonSchema): fc.Arbitrary<strin
       .map((date) => date.toISOString());
   }
   const options: Array<fc.WeightedArbitrary<string>> = [{ weight: 1, arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 64) }) }];
-  if (typeof schema.example === 'string') options.push({ weight: 2, arbitrary: fc.constant(schema.example) });
-  if (typeof schema.default === 'string') options.push({ weight: 1, arbitrary: fc.constant(schema.default) });
+  // The document's example is the likeliest value to pass the field's own checks.
+  if (typeof schema.example === 'string') options.push({ weight: 6, arbitrary: fc.constant(schema.example) });
+  if (typeof schema.default === 'string') options.push({ weight: 2, arbitrary: fc.constant(schema.default) });
   return fc.oneof(...options);
 }
 
