@@ -1,5 +1,6 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
+import type { MemberReading } from '../aws/organization-snapshotter';
 
 /** What an analysis read, cost and concluded. Filled in stage by stage. */
 export interface AnalysisStatistics {
@@ -23,6 +24,14 @@ export interface AnalysisStatistics {
   bytesScanned?: number;
   estimatedCostUsd?: number;
   queryExecutionIds?: string[];
+  /**
+   * Organisation targets: each member account × region and whether its configuration was read.
+   * A failed member is left out of the snapshot (its rejected flows stay undecided) and named
+   * here with the AWS error; the analysis goes on with the others.
+   */
+  accounts?: MemberReading[];
+  /** How many member account × region pairs could not be read. */
+  accountsFailed?: number;
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };
   fixes?: { suggested: number; verified: number };
   /** Resources in scope with no flow log capturing REJECT traffic. */

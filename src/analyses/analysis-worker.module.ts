@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AthenaFlowSource } from '../aws/athena-flow-source';
 import { AthenaTableInspector } from '../aws/athena-table-inspector';
 import { AwsClientFactory } from '../aws/aws-client.factory';
+import { OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { AppConfig } from '../config/app-config';
 import { EventsModule } from '../events/events.module';
@@ -24,6 +25,11 @@ import { Clock } from '../common/clock/clock';
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
+    {
+      provide: OrganizationSnapshotter,
+      inject: [Ec2Snapshotter, AwsClientFactory],
+      useFactory: (ec2: Ec2Snapshotter, clients: AwsClientFactory) => new OrganizationSnapshotter(ec2, clients),
+    },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
     { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
     TargetSnapshotLoader,

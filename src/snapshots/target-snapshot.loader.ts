@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
+import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
@@ -12,14 +13,39 @@ import { SnapshotFileError } from './snapshot-file.error';
  * The network configuration of a target as one snapshot (DESIGN.md "Network snapshot JSON"):
  * snapshot files under the data root, merged and validated by the engine, or the live EC2 API.
  */
+export interface LoadedSnapshot {
+  snapshot: NetworkSnapshot;
+  /** Organisation targets: how reading each member account × region went. */
+  members?: MemberReading[];
+}
+
 @Injectable()
 export class TargetSnapshotLoader {
-  constructor(private readonly ec2: Ec2Snapshotter) {}
+  constructor(
+    private readonly ec2: Ec2Snapshotter,
+    private readonly organization: OrganizationSnapshotter,
+  ) {}
 
   async load(target: TargetEntity, paths: DataPathResolver): Promise<NetworkSnapshot> {
+    return (await this.loadWithMembers(target, paths)).snapshot;
+  }
+
+  async loadWithMembers(target: TargetEntity, paths: DataPathResolver, signal?: AbortSignal): Promise<LoadedSnapshot> {
     const source = target.configSource;
     if (source.type === 'ec2') {
-      return this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds });
+      return { snapshot: await this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds }) };
+    }
+    if (source.type === 'organization') {
+      return this.organization.snapshot({
+        central: awsTargetOf(target),
+        accounts: source.accounts,
+        regions: source.regions,
+        roleName: source.roleName,
+        externalId: source.externalId,
+        vpcIds: target.scope.vpcIds,
+        subnetIds: target.scope.subnetIds,
+        signal,
+      });
     }
     const parts: unknown[] = [];
     for (const [index, stored] of source.paths.entries()) {
@@ -37,6 +63,6 @@ export class TargetSnapshotLoader {
       }
     }
     // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
-    return mergeSnapshots(parts, { names: source.paths, requireMembers: true });
+    return { snapshot: mergeSnapshots(parts, { names: source.paths, requireMembers: true }) };
   }
 }

@@ -20,6 +20,7 @@ import { FindingEventEntity } from '../../findings/finding-event.entity';
 import { FindingEntity } from '../../findings/finding.entity';
 import { awsTargetOf } from '../../snapshots/aws-target-of.util';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
+import type { MemberReading } from '../../aws/organization-snapshotter';
 import { DataPathResolver } from '../../targets/data-path.resolver';
 import { TargetEntity } from '../../targets/target.entity';
 import type { AnalysisJobPayload } from '../analysis-job';
@@ -104,8 +105,8 @@ export class AnalysisRunner {
       return result;
     };
     try {
-      const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target));
-      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
+      const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target, statistics));
+      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, statistics, abort.signal));
       Object.assign(statistics, collected.statistics);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
@@ -196,11 +197,17 @@ export class AnalysisRunner {
       .getOne();
   }
 
-  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity): Promise<NetworkSnapshot> {
-    // A re-run of the same analysis evaluates against the configuration the first run recorded.
-    if (analysis.snapshot) return analysis.snapshot;
-    const snapshot = await this.snapshots.load(target, this.paths);
-    await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot }));
+  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity, statistics: AnalysisStatistics): Promise<NetworkSnapshot> {
+    // A re-run of the same analysis evaluates against the configuration the first run recorded
+    // (and reports the member accounts as the first run read them).
+    if (analysis.snapshot) {
+      Object.assign(statistics, accountsOf(analysis.statistics?.accounts));
+      return analysis.snapshot;
+    }
+    const { snapshot, members } = await this.snapshots.loadWithMembers(target, this.paths);
+    Object.assign(statistics, accountsOf(members));
+    const recorded = members ? { statistics: { ...analysis.statistics, accounts: members } } : {};
+    await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot, ...recorded }));
     return snapshot;
   }
 
@@ -209,6 +216,7 @@ export class AnalysisRunner {
     analysis: AnalysisEntity,
     target: TargetEntity,
     snapshot: NetworkSnapshot,
+    readSoFar: AnalysisStatistics,
     signal: AbortSignal,
   ): Promise<Collected> {
     const window = { from: analysis.windowFrom, to: analysis.windowTo };
@@ -256,6 +264,7 @@ export class AnalysisRunner {
         to: window.to,
         scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
         flowLogs: snapshot.FlowLogs ?? null,
+        members: membersOf(target, readSoFar),
         signal,
       },
       (aggregate) => {
@@ -415,6 +424,20 @@ function windowOf(analysis: AnalysisEntity): { from: string; to: string } {
 function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
   const { coverageGaps, stageDurationsMs: _durations, ...rest } = statistics;
   return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
+}
+
+/** The member accounts of an organisation target as read, the failed ones counted apart. */
+function accountsOf(members: MemberReading[] | undefined): Pick<AnalysisStatistics, 'accounts' | 'accountsFailed'> {
+  if (!members) return {};
+  return { accounts: members, accountsFailed: members.filter((m) => m.status === 'failed').length };
+}
+
+/** An organisation target's member accounts (as listed when the snapshot was read) and regions. */
+function membersOf(target: TargetEntity, statistics: AnalysisStatistics): { accountIds: string[]; regions: string[] } | null {
+  const source = target.configSource;
+  if (source.type !== 'organization') return null;
+  const accountIds = [...new Set((statistics.accounts ?? []).map((m) => m.accountId))].sort();
+  return accountIds.length ? { accountIds, regions: source.regions } : null;
 }
 
 function sumRecords(aggregates: FlowAggregate[], action: 'ACCEPT' | 'REJECT'): number {

@@ -8,6 +8,7 @@ import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { flowKey } from './flow-key.util';
+import { interfaceAccounts } from './interface-accounts';
 import { withoutHourly } from './hourly-counts';
 
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
@@ -66,21 +67,26 @@ export function correlate(input: CorrelateInput): CorrelateResult {
   }
 
   const vpcOf = new Map((input.snapshot.NetworkInterfaces ?? []).map((eni) => [eni.NetworkInterfaceId, eni.VpcId]));
+  const accountOf = interfaceAccounts(input.snapshot);
   const observed = diagnosis.findings.map((finding): ObservedFinding => {
     const flows = [...(flowsByFingerprint.get(finding.fingerprint) ?? [])]
       .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
       .slice(0, MAX_FLOWS_PER_FINDING)
       .map(withoutHourly);
     const vpcIds = new Set<string>();
+    const accountIds = new Set<string>();
     for (const flow of flowsByFingerprint.get(finding.fingerprint) ?? []) {
       const vpc = flow.vpcId ?? vpcOf.get(flow.interfaceId);
       if (vpc) vpcIds.add(vpc);
+      const account = accountOf(flow);
+      if (account) accountIds.add(account);
     }
     return {
       finding,
       flows,
       counts: input.bucketCounts ? (counts.get(finding.fingerprint) ?? {}) : { [input.defaultBucket]: finding.traffic.records },
       vpcIds: [...vpcIds].sort(),
+      accountIds: [...accountIds].sort(),
     };
   });
 
