@@ -30,6 +30,22 @@ export interface AnalysisStatistics {
    * here with the AWS error; the analysis goes on with the others.
    */
   accounts?: MemberReading[];
+  /**
+   * `history: 'aws-config'`: the window was evaluated against the configuration AWS Config recorded
+   * as in force at `evaluatedAt` (its start). `deletedInterfaces`: interfaces deleted since, read
+   * back from their history (no longer `unknown`); `notRecorded`: resources Config has no history
+   * of, evaluated as they are now; `fixedDuringWindow`: findings whose control was changed during
+   * the window so that their flows are allowed (each says when, as `fixedAt`).
+   */
+  configHistory?: {
+    source: 'aws-config';
+    evaluatedAt: string;
+    resources: number;
+    changesDuringWindow: number;
+    deletedInterfaces: string[];
+    notRecorded: string[];
+    fixedDuringWindow?: number;
+  };
   /** How many member account × region pairs could not be read. */
   accountsFailed?: number;
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };

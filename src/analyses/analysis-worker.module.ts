@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AthenaFlowSource } from '../aws/athena-flow-source';
 import { AthenaTableInspector } from '../aws/athena-table-inspector';
 import { AwsClientFactory } from '../aws/aws-client.factory';
+import { ConfigHistoryReader } from '../aws/config-history';
 import { OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { AppConfig } from '../config/app-config';
@@ -25,6 +26,7 @@ import { Clock } from '../common/clock/clock';
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
+    { provide: ConfigHistoryReader, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients) },
     {
       provide: OrganizationSnapshotter,
       inject: [Ec2Snapshotter, AwsClientFactory],

@@ -1,5 +1,6 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -37,6 +38,7 @@ interface ClientSet {
   athena?: AthenaClient;
   sts?: STSClient;
   organizations?: OrganizationsClient;
+  config?: ConfigServiceClient;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -109,6 +111,12 @@ export class AwsClientFactory {
     return set.sts;
   }
 
+  config(target: AwsTarget): ConfigServiceClient {
+    const set = this.clientSet(target);
+    set.config ??= new ConfigServiceClient(this.clientConfig(target, set, undefined));
+    return set.config;
+  }
+
   /** Organizations is global: the client talks to its partition's one region, with the target's credentials. */
   organizations(target: AwsTarget): OrganizationsClient {
     const set = this.clientSet(target);
@@ -144,6 +152,7 @@ export class AwsClientFactory {
       set.athena?.destroy();
       set.sts?.destroy();
       set.organizations?.destroy();
+      set.config?.destroy();
     }
     this.clients.clear();
   }

@@ -47,4 +47,13 @@ export interface OrganizationConfigSourceSettings {
   externalId: string | null;
 }
 
-export type ConfigSourceSettings = { type: 'ec2' } | { type: 'snapshot-file'; paths: string[] } | OrganizationConfigSourceSettings;
+/**
+ * The live EC2 API; with `history: 'aws-config'`, each window is evaluated against the
+ * configuration AWS Config recorded as in force when it began (interfaces deleted since included).
+ */
+export interface Ec2ConfigSourceSettings {
+  type: 'ec2';
+  history?: 'aws-config' | null;
+}
+
+export type ConfigSourceSettings = Ec2ConfigSourceSettings | { type: 'snapshot-file'; paths: string[] } | OrganizationConfigSourceSettings;

@@ -140,7 +140,7 @@ export class TargetsService {
   }
 
   private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {
-    if (dto.type === 'ec2') return { type: 'ec2' };
+    if (dto.type === 'ec2') return dto.history ? { type: 'ec2', history: dto.history } : { type: 'ec2' };
     if (dto.type === 'organization') {
       return {
         type: 'organization',

@@ -21,6 +21,8 @@ import { FindingEntity } from '../../findings/finding.entity';
 import { awsTargetOf } from '../../snapshots/aws-target-of.util';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
 import type { MemberReading } from '../../aws/organization-snapshotter';
+import type { WindowHistory } from '../../aws/config-history';
+import { markFixedDuring } from './fixed-during';
 import { DataPathResolver } from '../../targets/data-path.resolver';
 import { TargetEntity } from '../../targets/target.entity';
 import type { AnalysisJobPayload } from '../analysis-job';
@@ -70,6 +72,8 @@ export class AnalysisRunner {
   private readonly logger = new Logger(AnalysisRunner.name);
   private readonly paths: DataPathResolver;
   private readonly stageDelayMs: number;
+  /** The AWS Config history read at the snapshot stage of a running analysis, for its findings' `fixedAt`. */
+  private readonly histories = new Map<string, WindowHistory>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -120,6 +124,10 @@ export class AnalysisRunner {
           scope: target.scope,
         }),
       );
+      const history = this.histories.get(analysis.id);
+      if (history && statistics.configHistory) {
+        statistics.configHistory.fixedDuringWindow = markFixedDuring(correlated.observed, snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context);
+      }
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
       statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
@@ -172,6 +180,7 @@ export class AnalysisRunner {
       throw error;
     } finally {
       clearInterval(watcher);
+      this.histories.delete(analysis.id);
     }
   }
 
@@ -202,11 +211,17 @@ export class AnalysisRunner {
     // (and reports the member accounts as the first run read them).
     if (analysis.snapshot) {
       Object.assign(statistics, accountsOf(analysis.statistics?.accounts));
+      if (analysis.statistics?.configHistory) statistics.configHistory = analysis.statistics.configHistory;
       return analysis.snapshot;
     }
-    const { snapshot, members } = await this.snapshots.loadWithMembers(target, this.paths);
+    const window = { from: analysis.windowFrom, to: analysis.windowTo };
+    const { snapshot, members, history } = await this.snapshots.loadWithMembers(target, this.paths, { window });
     Object.assign(statistics, accountsOf(members));
-    const recorded = members ? { statistics: { ...analysis.statistics, accounts: members } } : {};
+    if (history) {
+      this.histories.set(analysis.id, history);
+      statistics.configHistory = historySummaryOf(history, window.from);
+    }
+    const recorded = members || history ? { statistics: { ...analysis.statistics, ...accountsOf(members), configHistory: statistics.configHistory } } : {};
     await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot, ...recorded }));
     return snapshot;
   }
@@ -424,6 +439,19 @@ function windowOf(analysis: AnalysisEntity): { from: string; to: string } {
 function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
   const { coverageGaps, stageDurationsMs: _durations, ...rest } = statistics;
   return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
+}
+
+/** What the analysis says of the configuration history it was evaluated against. */
+function historySummaryOf(history: WindowHistory, at: Date): NonNullable<AnalysisStatistics['configHistory']> {
+  const changes = history.histories.reduce((sum, h) => sum + h.versions.filter((v) => v.capturedAt.getTime() > at.getTime()).length, 0);
+  return {
+    source: 'aws-config',
+    evaluatedAt: at.toISOString(),
+    resources: history.histories.length,
+    changesDuringWindow: changes,
+    deletedInterfaces: history.deletedInterfaces,
+    notRecorded: history.notRecorded,
+  };
 }
 
 /** The member accounts of an organisation target as read, the failed ones counted apart. */

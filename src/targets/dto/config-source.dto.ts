@@ -15,6 +15,16 @@ export class ConfigSourceDto {
   @IsIn(['ec2', 'snapshot-file', 'organization'])
   type!: 'ec2' | 'snapshot-file' | 'organization';
 
+  @ApiPropertyOptional({
+    enum: ['aws-config'],
+    nullable: true,
+    description:
+      'ec2: evaluate each window against the configuration AWS Config recorded as in force when the window began (security groups, network ACLs and interfaces, including interfaces deleted since), and say when a finding was fixed during the window. Needs AWS Config recording those types (config:GetResourceConfigHistory, config:ListDiscoveredResources; iam/config-history.json).',
+  })
+  @IsOptional()
+  @IsIn(['aws-config'])
+  history?: 'aws-config' | null;
+
   @ApiPropertyOptional({ type: [String], description: 'snapshot-file: snapshot JSON files under the data root (merged).', example: ['snapshot.json'] })
   @ValidateIf((o: ConfigSourceDto) => o.type === 'snapshot-file')
   @IsArray()
