@@ -44,6 +44,11 @@ export interface AthenaFlowRequest {
   from: Date;
   to: Date;
   scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
+  /**
+   * An organisation target: the member accounts and regions whose records the one scan reads
+   * (through the layout's account and region partitions) instead of the target's own.
+   */
+  members?: { accountIds: string[]; regions: string[] } | null;
   /** Flow logs already read (e.g. the snapshot's), to find the LogFormat without another call. */
   flowLogs?: FlowLog[] | null;
   signal?: AbortSignal | null;
@@ -116,8 +121,8 @@ export class AthenaFlowSource {
       kind: request.kind,
       from: request.from,
       to: request.to,
-      accountId: request.target.accountId,
-      region: request.target.region,
+      accountId: request.members?.accountIds ?? request.target.accountId,
+      region: request.members?.regions ?? request.target.region,
       scope: request.scope,
     });
     const client = this.clients.athena(request.target);

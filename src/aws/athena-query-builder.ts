@@ -73,9 +73,12 @@ export interface FlowQueryInput {
   kind: FlowQueryKind;
   from: Date;
   to: Date;
-  /** The target's account and region: the values of the layout's account and region partitions. */
-  accountId?: string | null;
-  region?: string | null;
+  /**
+   * The target's account and region: the values of the layout's account and region partitions.
+   * An organisation target reads many (its member accounts and regions) in the same one scan.
+   */
+  accountId?: string | readonly string[] | null;
+  region?: string | readonly string[] | null;
   /** Optional pre-filters; applied only when the table has the column. */
   scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
   /**
@@ -298,8 +301,13 @@ export class AthenaQueryBuilder {
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);
     const layout = input.layout;
-    if (layout.accountColumn && input.accountId) where.push(`${quoteAthenaIdentifier('column', layout.accountColumn)} = ${str(input.accountId)}`);
-    if (layout.regionColumn && input.region) where.push(`${quoteAthenaIdentifier('column', layout.regionColumn)} = ${str(input.region)}`);
+    const partitionValues = (column: string, values: string | readonly string[]) => {
+      const list = typeof values === 'string' ? [values] : [...new Set(values)].sort();
+      const quoted = quoteAthenaIdentifier('column', column);
+      return list.length === 1 ? `${quoted} = ${str(list[0])}` : `${quoted} IN (${list.map(str).join(', ')})`;
+    };
+    if (layout.accountColumn && input.accountId?.length) where.push(partitionValues(layout.accountColumn, input.accountId));
+    if (layout.regionColumn && input.region?.length) where.push(partitionValues(layout.regionColumn, input.region));
 
     const scope = input.scope ?? {};
     const inList = (column: string, values: string[]) => `"${column}" IN (${values.map(str).join(', ')})`;

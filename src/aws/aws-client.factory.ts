@@ -1,10 +1,13 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
+import { organizationsRegionOf } from './organization-accounts';
 import { Clock, SystemClock } from '../common/clock/clock';
 
 /**
@@ -34,6 +37,8 @@ interface ClientSet {
   ec2?: EC2Client;
   athena?: AthenaClient;
   sts?: STSClient;
+  organizations?: OrganizationsClient;
+  config?: ConfigServiceClient;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -106,6 +111,19 @@ export class AwsClientFactory {
     return set.sts;
   }
 
+  config(target: AwsTarget): ConfigServiceClient {
+    const set = this.clientSet(target);
+    set.config ??= new ConfigServiceClient(this.clientConfig(target, set, undefined));
+    return set.config;
+  }
+
+  /** Organizations is global: the client talks to its partition's one region, with the target's credentials. */
+  organizations(target: AwsTarget): OrganizationsClient {
+    const set = this.clientSet(target);
+    set.organizations ??= new OrganizationsClient({ ...this.clientConfig(target, set, undefined), region: organizationsRegionOf(target.region) });
+    return set.organizations;
+  }
+
   /**
    * Confirms the credentials reach the account the target names: a role in the wrong account,
    * or a default chain pointing elsewhere, would otherwise produce a plausible but foreign snapshot.
@@ -133,6 +151,8 @@ export class AwsClientFactory {
       set.ec2?.destroy();
       set.athena?.destroy();
       set.sts?.destroy();
+      set.organizations?.destroy();
+      set.config?.destroy();
     }
     this.clients.clear();
   }

@@ -72,6 +72,9 @@ export class FindingEntity {
   vpcIds!: string[];
 
   @Column({ type: 'text', array: true, default: () => "'{}'" })
+  accountIds!: string[];
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
   interfaceIds!: string[];
 
   @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })

@@ -133,11 +133,11 @@ export class FindingsPersister {
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
          "records", "packets", "bytes", "first_seen", "last_seen", "finding", "flows", "counts", "search_text",
-         "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at")
+         "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at", "account_ids")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
          (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text($20::jsonb)),
          $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24, $26,
-         $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM $19::timestamptz))::bigint, $28, $28)
+         $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM $19::timestamptz))::bigint, $28, $28, $29)
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
          "status" = $3,
          "status_reason" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."status_reason" END,
@@ -151,6 +151,7 @@ export class FindingsPersister {
          "security_group_ids" = EXCLUDED."security_group_ids",
          "network_acl_id" = EXCLUDED."network_acl_id",
          "vpc_ids" = EXCLUDED."vpc_ids",
+         "account_ids" = EXCLUDED."account_ids",
          "interface_ids" = EXCLUDED."interface_ids",
          "counts" = ${MERGED_COUNTS},
          "records" = (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(${MERGED_COUNTS})),
@@ -169,7 +170,7 @@ export class FindingsPersister {
         f.traffic.direction, f.traffic.protocol, f.traffic.port, f.traffic.returnTraffic, columns.securityGroupIds, columns.networkAclId,
         item.vpcIds, columns.interfaceIds, f.traffic.packets, f.traffic.bytes, new Date(f.traffic.firstSeen), new Date(f.traffic.lastSeen),
         JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened,
-        f.kind, findingRank(f.classification, f.severity), ctx.now,
+        f.kind, findingRank(f.classification, f.severity), ctx.now, item.accountIds,
       ],
     );
     return rows[0].id;

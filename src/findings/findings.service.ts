@@ -51,6 +51,7 @@ export class FindingsService {
     if (query.securityGroupId) qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
     if (query.networkAclId) qb.andWhere('f.network_acl_id = :networkAclId', { networkAclId: query.networkAclId });
     if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
+    if (query.accountId) qb.andWhere('f.account_ids @> ARRAY[:accountId]::text[]', { accountId: query.accountId });
     if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
     if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
     const sort = SORTS[query.sort ?? 'priority'];

@@ -9,4 +9,6 @@ export interface ObservedFinding {
   /** Rejected records per time bucket start (ISO). */
   counts: Record<string, number>;
   vpcIds: string[];
+  /** The accounts owning its interfaces (the interface's OwnerId in the snapshot, else the records' account-id). */
+  accountIds: string[];
 }

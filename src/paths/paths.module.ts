@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalysisEntity } from '../analyses/analysis.entity';
 import { AwsClientFactory } from '../aws/aws-client.factory';
+import { ConfigHistoryReader } from '../aws/config-history';
+import { OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
 import { TargetsModule } from '../targets/targets.module';
@@ -15,6 +17,12 @@ import { PathsService } from './paths.service';
   providers: [
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
+    { provide: ConfigHistoryReader, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients) },
+    {
+      provide: OrganizationSnapshotter,
+      inject: [Ec2Snapshotter, AwsClientFactory],
+      useFactory: (ec2: Ec2Snapshotter, clients: AwsClientFactory) => new OrganizationSnapshotter(ec2, clients),
+    },
     TargetSnapshotLoader,
     PathsService,
   ],

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
+import { ConfigHistoryReader, type WindowHistory } from '../aws/config-history';
+import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
+import { snapshotAt } from './snapshot-at';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
@@ -12,14 +15,52 @@ import { SnapshotFileError } from './snapshot-file.error';
  * The network configuration of a target as one snapshot (DESIGN.md "Network snapshot JSON"):
  * snapshot files under the data root, merged and validated by the engine, or the live EC2 API.
  */
+export interface LoadedSnapshot {
+  snapshot: NetworkSnapshot;
+  /** Organisation targets: how reading each member account × region went. */
+  members?: MemberReading[];
+  /** `history: 'aws-config'`: what AWS Config recorded over the window (the snapshot is its state at the window's start). */
+  history?: WindowHistory;
+}
+
+export interface LoadOptions {
+  /** The analysis window: with configuration history, the snapshot is the configuration in force at its start. */
+  window?: { from: Date; to: Date };
+  signal?: AbortSignal;
+}
+
 @Injectable()
 export class TargetSnapshotLoader {
-  constructor(private readonly ec2: Ec2Snapshotter) {}
+  constructor(
+    private readonly ec2: Ec2Snapshotter,
+    private readonly organization: OrganizationSnapshotter,
+    private readonly history: ConfigHistoryReader,
+  ) {}
 
   async load(target: TargetEntity, paths: DataPathResolver): Promise<NetworkSnapshot> {
+    return (await this.loadWithMembers(target, paths)).snapshot;
+  }
+
+  async loadWithMembers(target: TargetEntity, paths: DataPathResolver, options: LoadOptions = {}): Promise<LoadedSnapshot> {
     const source = target.configSource;
+    const signal = options.signal;
     if (source.type === 'ec2') {
-      return this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds });
+      const current = await this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds });
+      if (source.history !== 'aws-config' || !options.window) return { snapshot: current };
+      const history = await this.history.read(awsTargetOf(target), current, options.window, signal);
+      return { snapshot: snapshotAt(current, history, options.window.from), history };
+    }
+    if (source.type === 'organization') {
+      return this.organization.snapshot({
+        central: awsTargetOf(target),
+        accounts: source.accounts,
+        regions: source.regions,
+        roleName: source.roleName,
+        externalId: source.externalId,
+        vpcIds: target.scope.vpcIds,
+        subnetIds: target.scope.subnetIds,
+        signal,
+      });
     }
     const parts: unknown[] = [];
     for (const [index, stored] of source.paths.entries()) {
@@ -37,6 +78,6 @@ export class TargetSnapshotLoader {
       }
     }
     // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
-    return mergeSnapshots(parts, { names: source.paths, requireMembers: true });
+    return { snapshot: mergeSnapshots(parts, { names: source.paths, requireMembers: true }) };
   }
 }

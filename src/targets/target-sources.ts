@@ -30,4 +30,30 @@ export interface FilesFlowSourceSettings {
 
 export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings;
 
-export type ConfigSourceSettings = { type: 'ec2' } | { type: 'snapshot-file'; paths: string[] };
+/**
+ * The configuration of many member accounts, each read through a role assumed in it: an
+ * organisation's central flow-log table or bucket analysed as one target. The target's own
+ * account and region are where the flow logs are read (the log-archive account).
+ */
+export interface OrganizationConfigSourceSettings {
+  type: 'organization';
+  /** Member account ids; null = every ACTIVE account AWS Organizations lists (ListAccounts, from the target's account). */
+  accounts: string[] | null;
+  /** Regions whose configuration is read in every member account. */
+  regions: string[];
+  /** The role assumed in each member account (`arn:<partition>:iam::<account>:role/<roleName>`). */
+  roleName: string;
+  /** External id the members' trust policies require. */
+  externalId: string | null;
+}
+
+/**
+ * The live EC2 API; with `history: 'aws-config'`, each window is evaluated against the
+ * configuration AWS Config recorded as in force when it began (interfaces deleted since included).
+ */
+export interface Ec2ConfigSourceSettings {
+  type: 'ec2';
+  history?: 'aws-config' | null;
+}
+
+export type ConfigSourceSettings = Ec2ConfigSourceSettings | { type: 'snapshot-file'; paths: string[] } | OrganizationConfigSourceSettings;

@@ -140,7 +140,16 @@ export class TargetsService {
   }
 
   private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {
-    if (dto.type === 'ec2') return { type: 'ec2' };
+    if (dto.type === 'ec2') return dto.history ? { type: 'ec2', history: dto.history } : { type: 'ec2' };
+    if (dto.type === 'organization') {
+      return {
+        type: 'organization',
+        accounts: dto.accounts ? [...new Set(dto.accounts)].sort() : null,
+        regions: [...new Set(dto.regions ?? [])].sort(),
+        roleName: required('configSource.roleName', dto.roleName),
+        externalId: dto.externalId ?? null,
+      };
+    }
     return { type: 'snapshot-file', paths: await this.normalizePaths('configSource.paths', dto.paths ?? []) };
   }
 

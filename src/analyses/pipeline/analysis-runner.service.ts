@@ -3,12 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AthenaFlowSource } from '../../aws/athena-flow-source';
-import type { AthenaPartitionLayout } from '../../aws/athena-query-builder';
-import { AthenaTableInspector } from '../../aws/athena-table-inspector';
-import { planAthenaTable } from '../../aws/athena-table-layout';
-import { AwsAdapterError } from '../../aws/aws-adapter.error';
-import type { AwsTarget } from '../../aws/aws-target';
 import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
@@ -18,8 +12,11 @@ import { EventsService } from '../../events/events.service';
 import { FindingsPersister, type PersistContext } from '../../findings/findings-persister.service';
 import { FindingEventEntity } from '../../findings/finding-event.entity';
 import { FindingEntity } from '../../findings/finding.entity';
-import { awsTargetOf } from '../../snapshots/aws-target-of.util';
+import { FlowSourceRegistry } from '../../flow-sources/flow-source.registry';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
+import type { MemberReading } from '../../aws/organization-snapshotter';
+import type { WindowHistory } from '../../aws/config-history';
+import { markFixedDuring } from './fixed-during';
 import { DataPathResolver } from '../../targets/data-path.resolver';
 import { TargetEntity } from '../../targets/target.entity';
 import type { AnalysisJobPayload } from '../analysis-job';
@@ -29,7 +26,6 @@ import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
-import { collectFileFlows, flowReadWarnings } from './file-flow-collector';
 import { hourlyBucketCounts } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 
@@ -69,12 +65,13 @@ export class AnalysisRunner {
   private readonly logger = new Logger(AnalysisRunner.name);
   private readonly paths: DataPathResolver;
   private readonly stageDelayMs: number;
+  /** The AWS Config history read at the snapshot stage of a running analysis, for its findings' `fixedAt`. */
+  private readonly histories = new Map<string, WindowHistory>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly snapshots: TargetSnapshotLoader,
-    private readonly athena: AthenaFlowSource,
-    private readonly tables: AthenaTableInspector,
+    private readonly flowSources: FlowSourceRegistry,
     private readonly persister: FindingsPersister,
     private readonly events: EventsService,
     private readonly clock: Clock,
@@ -104,8 +101,8 @@ export class AnalysisRunner {
       return result;
     };
     try {
-      const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target));
-      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
+      const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target, statistics));
+      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, statistics, abort.signal));
       Object.assign(statistics, collected.statistics);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
@@ -113,12 +110,16 @@ export class AnalysisRunner {
           priorCampaigns,
           snapshot,
           aggregates: collected.aggregates,
-          // Both flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
+          // Flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
           bucketCounts: hourlyBucketCounts(collected.aggregates, { from: analysis.windowFrom }),
           defaultBucket: analysis.windowFrom.toISOString(),
           scope: target.scope,
         }),
       );
+      const history = this.histories.get(analysis.id);
+      if (history && statistics.configHistory) {
+        statistics.configHistory.fixedDuringWindow = markFixedDuring(correlated.observed, snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context);
+      }
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
       statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
@@ -171,6 +172,7 @@ export class AnalysisRunner {
       throw error;
     } finally {
       clearInterval(watcher);
+      this.histories.delete(analysis.id);
     }
   }
 
@@ -196,101 +198,52 @@ export class AnalysisRunner {
       .getOne();
   }
 
-  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity): Promise<NetworkSnapshot> {
-    // A re-run of the same analysis evaluates against the configuration the first run recorded.
-    if (analysis.snapshot) return analysis.snapshot;
-    const snapshot = await this.snapshots.load(target, this.paths);
-    await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot }));
+  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity, statistics: AnalysisStatistics): Promise<NetworkSnapshot> {
+    // A re-run of the same analysis evaluates against the configuration the first run recorded
+    // (and reports the member accounts as the first run read them).
+    if (analysis.snapshot) {
+      Object.assign(statistics, accountsOf(analysis.statistics?.accounts));
+      if (analysis.statistics?.configHistory) statistics.configHistory = analysis.statistics.configHistory;
+      return analysis.snapshot;
+    }
+    const window = { from: analysis.windowFrom, to: analysis.windowTo };
+    const { snapshot, members, history } = await this.snapshots.loadWithMembers(target, this.paths, { window });
+    Object.assign(statistics, accountsOf(members));
+    if (history) {
+      this.histories.set(analysis.id, history);
+      statistics.configHistory = historySummaryOf(history, window.from);
+    }
+    const recorded = members || history ? { statistics: { ...analysis.statistics, ...accountsOf(members), configHistory: statistics.configHistory } } : {};
+    await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot, ...recorded }));
     return snapshot;
   }
 
+  /** Reads the window from the target's flow source (FlowSourceRegistry), keeping its aggregates for correlate. */
   private async collect(
     payload: AnalysisJobPayload,
     analysis: AnalysisEntity,
     target: TargetEntity,
     snapshot: NetworkSnapshot,
+    readSoFar: AnalysisStatistics,
     signal: AbortSignal,
   ): Promise<Collected> {
-    const window = { from: analysis.windowFrom, to: analysis.windowTo };
-    const source = target.flowSource;
-    if (source.type === 'files') {
-      const files: string[] = [];
-      for (const [index, stored] of source.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
-      const read = await collectFileFlows(files, window, { format: source.logFormat ?? undefined, signal });
-      const warnings = flowReadWarnings(read.stats, files, source.paths);
-      return {
-        aggregates: read.aggregates,
-        statistics: {
-          records: read.stats.records,
-          rejectedRecords: read.stats.rejectRecords,
-          acceptedRecords: read.stats.acceptRecords,
-          aggregates: read.aggregates.length,
-          malformedLines: read.stats.malformed,
-          recordsOutsideWindow: read.recordsOutsideWindow,
-          ...(warnings.length ? { warnings } : {}),
-        },
-      };
-    }
-    const aws = awsTargetOf(target);
-    const layout = await this.validatedLayout(aws, source);
     const aggregates: FlowAggregate[] = [];
-    // One scan of the table per window: the REJECT aggregates and the ACCEPT evidence the
-    // diagnosis uses (reverse flows, services accepted per interface) come back together.
-    const result = await this.athena.run(
+    const read = await this.flowSources.read(
       {
         analysisId: analysis.id,
         attempt: payload.attempt,
-        kind: 'window',
-        target: aws,
-        config: {
-          catalog: source.catalog,
-          database: source.database,
-          table: source.table,
-          workgroup: source.workgroup,
-          outputLocation: source.outputLocation,
-          layout,
-          logFormat: source.logFormat,
-          logDestination: source.logDestination ?? null,
-        },
-        from: window.from,
-        to: window.to,
-        scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
-        flowLogs: snapshot.FlowLogs ?? null,
+        target: { id: target.id, accountId: target.accountId, region: target.region, access: target.access, scope: target.scope },
+        settings: target.flowSource,
+        window: { from: analysis.windowFrom, to: analysis.windowTo },
+        snapshot,
+        members: membersOf(target, readSoFar),
         signal,
       },
       (aggregate) => {
         aggregates.push(aggregate);
       },
     );
-    const statistics: AnalysisStatistics = {
-      bytesScanned: result.dataScannedBytes,
-      estimatedCostUsd: result.estimatedCostUsd,
-      queryExecutionIds: [result.queryExecutionId],
-    };
-    statistics.aggregates = aggregates.length;
-    statistics.rejectedRecords = sumRecords(aggregates, 'REJECT');
-    statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
-    statistics.records = statistics.rejectedRecords + statistics.acceptedRecords;
-    return { aggregates, statistics };
-  }
-
-  /**
-   * The table is read again (GetTableMetadata) before each analysis: a target stored before its
-   * layout carried the table's types, or a table changed since, gets the layout the table has
-   * now, and a table the query cannot run on fails the analysis with the reason, before any
-   * query is paid for.
-   */
-  private async validatedLayout(aws: AwsTarget, source: Extract<TargetEntity['flowSource'], { type: 'athena' }>): Promise<AthenaPartitionLayout> {
-    const schema = await this.tables.read(aws, source);
-    const plan = planAthenaTable(schema, source.layout, source.logFormat);
-    if (plan.problems.length > 0) {
-      throw new AwsAdapterError(
-        'AWS.INVALID_CONFIGURATION',
-        `the Athena table ${source.database}.${source.table} cannot be queried: ${plan.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-        { problems: plan.problems },
-      );
-    }
-    return plan.layout;
+    return { aggregates, statistics: { ...read, aggregates: aggregates.length } };
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {
@@ -417,6 +370,29 @@ function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
   return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
 }
 
-function sumRecords(aggregates: FlowAggregate[], action: 'ACCEPT' | 'REJECT'): number {
-  return aggregates.reduce((sum, flow) => (flow.action === action ? sum + flow.records : sum), 0);
+/** What the analysis says of the configuration history it was evaluated against. */
+function historySummaryOf(history: WindowHistory, at: Date): NonNullable<AnalysisStatistics['configHistory']> {
+  const changes = history.histories.reduce((sum, h) => sum + h.versions.filter((v) => v.capturedAt.getTime() > at.getTime()).length, 0);
+  return {
+    source: 'aws-config',
+    evaluatedAt: at.toISOString(),
+    resources: history.histories.length,
+    changesDuringWindow: changes,
+    deletedInterfaces: history.deletedInterfaces,
+    notRecorded: history.notRecorded,
+  };
+}
+
+/** The member accounts of an organisation target as read, the failed ones counted apart. */
+function accountsOf(members: MemberReading[] | undefined): Pick<AnalysisStatistics, 'accounts' | 'accountsFailed'> {
+  if (!members) return {};
+  return { accounts: members, accountsFailed: members.filter((m) => m.status === 'failed').length };
+}
+
+/** An organisation target's member accounts (as listed when the snapshot was read) and regions. */
+function membersOf(target: TargetEntity, statistics: AnalysisStatistics): { accountIds: string[]; regions: string[] } | null {
+  const source = target.configSource;
+  if (source.type !== 'organization') return null;
+  const accountIds = [...new Set((statistics.accounts ?? []).map((m) => m.accountId))].sort();
+  return accountIds.length ? { accountIds, regions: source.regions } : null;
 }

@@ -105,6 +105,12 @@ export interface Finding {
     lastSeen: string;
   };
   suggestedFix: SuggestedFix | null;
+  /**
+   * When the configuration history shows the blocking control changed during the analysed window
+   * so that the finding's flows are allowed: the change's recorded time (ISO 8601 UTC). Set by
+   * the service (AWS Config history), never by the engine alone.
+   */
+  fixedAt?: string;
   /** Present when the fix leaves some peers out or none is proposed for a non-noise finding (see `FixNote`). */
   fixNote?: FixNote;
   /**

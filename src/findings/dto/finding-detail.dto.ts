@@ -44,6 +44,9 @@ export class FindingDetailDto extends FindingSummaryDto {
   @ApiProperty({ type: [String] })
   vpcIds!: string[];
 
+  @ApiProperty({ type: [String], description: 'The accounts owning the interfaces of its flows.' })
+  accountIds!: string[];
+
   @ApiProperty({ nullable: true, type: String, format: 'uuid' })
   lastAnalysisId!: string | null;
 
@@ -75,6 +78,7 @@ export class FindingDetailDto extends FindingSummaryDto {
         : null,
       finding: f,
       vpcIds: entity.vpcIds,
+      accountIds: entity.accountIds,
       lastAnalysisId: entity.lastAnalysisId,
       tickets,
     });

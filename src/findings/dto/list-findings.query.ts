@@ -59,6 +59,11 @@ export class ListFindingsQuery extends PageQuery {
   @Matches(/^vpc-[0-9a-f]{8,17}$/, { message: 'vpcId must look like vpc-0123abcd' })
   vpcId?: string;
 
+  @ApiPropertyOptional({ example: '111122223333', description: 'Findings on interfaces of this account (organisation targets hold many).' })
+  @IsOptional()
+  @Matches(/^\d{12}$/, { message: 'accountId must be 12 digits' })
+  accountId?: string;
+
   @ApiPropertyOptional({ minimum: 0, maximum: 65535 })
   @IsOptional()
   @Type(() => Number)

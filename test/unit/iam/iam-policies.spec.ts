@@ -7,7 +7,7 @@ const SRC = join(ROOT, 'src');
 const IAM = join(ROOT, 'iam');
 
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
-const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs' };
+const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs', organizations: 'organizations', 'config-service': 'config' };
 
 /** Credential providers that call AWS on the code's behalf. */
 const PROVIDER_ACTIONS: Record<string, string> = { fromTemporaryCredentials: 'sts:AssumeRole' };

@@ -1,0 +1,47 @@
+import type { WindowHistory } from '../../aws/config-history';
+import type { ExplainContext } from '../../engine/evaluate/explain-flow';
+import type { BlockingControl } from '../../engine/evaluate/verdict';
+import { NetworkModel } from '../../engine/network/network-model';
+import type { NetworkSnapshot } from '../../engine/network/snapshot';
+import type { ObservedFinding } from '../../findings/observed-finding';
+import { changeTimes, snapshotAt } from '../../snapshots/snapshot-at';
+import { flowsNowAllowed } from './correlate';
+
+function controlIds(control: BlockingControl): string[] {
+  if (control.control === 'security-group') return control.groupIds;
+  if (control.control === 'network-acl') return [control.networkAclId];
+  return [];
+}
+
+/**
+ * Marks the rule findings whose blocking control was changed during the window, as AWS Config
+ * recorded it, so that their flows are allowed: `fixedAt` is the first such change. The findings
+ * were diagnosed against the configuration in force when the window began (`snapshot`); each
+ * later state is rebuilt from the recorded history. Returns how many were marked.
+ */
+export function markFixedDuring(
+  observed: readonly ObservedFinding[],
+  snapshot: NetworkSnapshot,
+  history: WindowHistory,
+  window: { from: Date; to: Date },
+  context: ExplainContext,
+): number {
+  const models = new Map<number, NetworkModel>();
+  const modelAt = (t: Date): NetworkModel => {
+    let model = models.get(t.getTime());
+    if (!model) models.set(t.getTime(), (model = NetworkModel.fromSnapshot(snapshotAt(snapshot, history, t))));
+    return model;
+  };
+  let marked = 0;
+  for (const item of observed) {
+    const finding = item.finding;
+    if (finding.kind !== 'rule') continue;
+    for (const at of changeTimes(history, window, new Set(controlIds(finding.blockedBy)))) {
+      if (!flowsNowAllowed(modelAt(at), item.flows, context)) continue;
+      finding.fixedAt = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      marked++;
+      break;
+    }
+  }
+  return marked;
+}

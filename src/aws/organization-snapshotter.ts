@@ -1,0 +1,136 @@
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
+import { mergeSnapshots } from '../engine/network/snapshot-loader';
+import type { AwsTarget } from './aws-target';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import type { Ec2Snapshotter } from './ec2-snapshotter';
+import { listActiveAccounts, memberRoleArn } from './organization-accounts';
+
+export interface OrganizationsClientProvider {
+  organizations(target: AwsTarget): OrganizationsClient;
+}
+
+export interface OrganizationSnapshotRequest {
+  /** The target's own account and region (the central one), and how to reach it: Organizations is asked from there. */
+  central: AwsTarget;
+  /** Member accounts; null = the ACTIVE accounts AWS Organizations lists. */
+  accounts: readonly string[] | null;
+  regions: readonly string[];
+  roleName: string;
+  externalId: string | null;
+  vpcIds?: string[] | null;
+  subnetIds?: string[] | null;
+  signal?: AbortSignal;
+}
+
+/** How reading one member account in one region went. */
+export interface MemberReading {
+  accountId: string;
+  region: string;
+  status: 'read' | 'failed';
+  /** Read: what the snapshot holds of it. */
+  interfaces?: number;
+  securityGroups?: number;
+  networkAcls?: number;
+  /** Failed: the AWS error's name (AccessDenied, UnauthorizedOperation …) and message. */
+  error?: { code: string; message: string };
+}
+
+export interface OrganizationSnapshot {
+  snapshot: NetworkSnapshot;
+  members: MemberReading[];
+}
+
+/** The id member of each list of the snapshot contract: a resource both accounts describe (a peering) is kept once. */
+const ID_OF: Record<string, string> = {
+  SecurityGroups: 'GroupId',
+  SecurityGroupRules: 'SecurityGroupRuleId',
+  NetworkAcls: 'NetworkAclId',
+  NetworkInterfaces: 'NetworkInterfaceId',
+  Subnets: 'SubnetId',
+  Vpcs: 'VpcId',
+  ManagedPrefixLists: 'PrefixListId',
+  VpcPeeringConnections: 'VpcPeeringConnectionId',
+  FlowLogs: 'FlowLogId',
+  RouteTables: 'RouteTableId',
+};
+
+/**
+ * The configuration of every member account × region of an organisation target, each read with
+ * the EC2 snapshotter through the role assumed in it (`roleName`, with the external id), merged
+ * into one snapshot so security-group references and peerings across accounts resolve. A member
+ * that cannot be read (the role is missing or refuses, the region is not enabled, the calls are
+ * denied) is reported and left out; the others are analysed. Only when no member can be read does
+ * the reading fail.
+ */
+export class OrganizationSnapshotter {
+  constructor(
+    private readonly ec2: Ec2Snapshotter,
+    private readonly organizations: OrganizationsClientProvider,
+    private readonly options: { concurrency?: number } = {},
+  ) {}
+
+  async snapshot(request: OrganizationSnapshotRequest): Promise<OrganizationSnapshot> {
+    const accounts = request.accounts ?? (await listActiveAccounts(this.organizations.organizations(request.central), request.signal)).map((a) => a.id);
+    const pairs = accounts.flatMap((accountId) => request.regions.map((region) => ({ accountId, region })));
+    const limiter = new ConcurrencyLimiter(this.options.concurrency ?? 4);
+    let firstError: unknown = null;
+    const results = await limiter.map(pairs, async ({ accountId, region }) => {
+      request.signal?.throwIfAborted();
+      const member: AwsTarget = {
+        accountId,
+        region,
+        roleArn: memberRoleArn(accountId, region, request.roleName),
+        externalId: request.externalId,
+      };
+      try {
+        const snapshot = await this.ec2.snapshot({ ...member, vpcIds: request.vpcIds, subnetIds: request.subnetIds });
+        const reading: MemberReading = {
+          accountId,
+          region,
+          status: 'read',
+          interfaces: snapshot.NetworkInterfaces?.length ?? 0,
+          securityGroups: snapshot.SecurityGroups?.length ?? 0,
+          networkAcls: snapshot.NetworkAcls?.length ?? 0,
+        };
+        return { reading, snapshot };
+      } catch (error) {
+        if (request.signal?.aborted) throw error;
+        firstError ??= error;
+        const name = (error as { name?: string }).name ?? 'Error';
+        const reading: MemberReading = { accountId, region, status: 'failed', error: { code: name, message: error instanceof Error ? error.message : String(error) } };
+        return { reading, snapshot: null };
+      }
+    });
+    const read = results.filter((r) => r.snapshot !== null);
+    if (pairs.length > 0 && read.length === 0) throw firstError;
+    return { snapshot: mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot)), members: results.map((r) => r.reading) };
+  }
+}
+
+/** One snapshot of the members' snapshots, each resource once (by its id), validated as the engine reads it. */
+export function mergeMembers(parts: readonly NetworkSnapshot[]): NetworkSnapshot {
+  const merged: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      if (key === 'PrefixListEntries') {
+        merged[key] = { ...(value as Record<string, unknown>), ...((merged[key] as Record<string, unknown>) ?? {}) };
+        continue;
+      }
+      if (!Array.isArray(value)) continue;
+      const list = (merged[key] as unknown[]) ?? [];
+      const idMember = ID_OF[key];
+      for (const item of value) {
+        const id = idMember ? (item as Record<string, unknown>)[idMember] : undefined;
+        if (typeof id === 'string') {
+          if (seen.has(`${key}|${id}`)) continue;
+          seen.add(`${key}|${id}`);
+        }
+        list.push(item);
+      }
+      merged[key] = list;
+    }
+  }
+  return mergeSnapshots([merged]);
+}
