@@ -1,5 +1,6 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
+import type { ScanEstimate } from '../costs/scan-estimate';
 
 /** What an analysis read, cost and concluded. Filled in stage by stage. */
 export interface AnalysisStatistics {
@@ -23,6 +24,8 @@ export interface AnalysisStatistics {
   bytesScanned?: number;
   estimatedCostUsd?: number;
   queryExecutionIds?: string[];
+  /** Athena source with a budget: what the scan was estimated to read and cost before it ran (S3 listing). */
+  scanEstimate?: ScanEstimate;
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };
   fixes?: { suggested: number; verified: number };
   /** Resources in scope with no flow log capturing REJECT traffic. */
@@ -47,4 +50,6 @@ export interface AnalysisFailure {
   /** True when retrying cannot help without changing the target or its data. */
   permanent: boolean;
   at: string;
+  /** A scan refused over budget (`BUDGET.EXCEEDED`): the limit it broke and its estimate. */
+  details?: { limit: 'perAnalysis' | 'monthly'; estimate: ScanEstimate };
 }

@@ -17,10 +17,13 @@ import { AnalysisEntity } from './analysis.entity';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalysisRunner } from './pipeline/analysis-runner.service';
 import { Clock } from '../common/clock/clock';
+import { ContinuousAnalysisService } from '../continuous/continuous-analysis.service';
+import { ContinuousModule } from '../continuous/continuous.module';
+import { CostGuardModule } from '../costs/cost-guard.module';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule],
+  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule, CostGuardModule, ContinuousModule],
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
@@ -31,15 +34,15 @@ import { Clock } from '../common/clock/clock';
     AnalysisRunner,
     {
       provide: AnalysisProcessor,
-      inject: [AnalysisRunner, EventsService, ConfigService],
-      useFactory: (runner: AnalysisRunner, events: EventsService, config: ConfigService<AppConfig, true>) => {
+      inject: [AnalysisRunner, EventsService, ContinuousAnalysisService, ConfigService],
+      useFactory: (runner: AnalysisRunner, events: EventsService, continuous: ContinuousAnalysisService, config: ConfigService<AppConfig, true>) => {
         const { lockDurationMs, stalledIntervalMs } = config.get('analysis', { infer: true });
         const Configured = AnalysisProcessor.configured({
           concurrency: config.get('queue', { infer: true }).workerConcurrency,
           lockDuration: lockDurationMs,
           stalledInterval: stalledIntervalMs,
         });
-        return new Configured(runner, events);
+        return new Configured(runner, events, continuous);
       },
     },
   ],

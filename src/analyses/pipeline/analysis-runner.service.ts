@@ -32,6 +32,7 @@ import { classifyFailure } from './failure-classifier';
 import { collectFileFlows, flowReadWarnings } from './file-flow-collector';
 import { hourlyBucketCounts } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
+import { CostGuard } from '../../costs/cost-guard.service';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
@@ -79,6 +80,7 @@ export class AnalysisRunner {
     private readonly events: EventsService,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly costGuard: CostGuard,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
     this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
@@ -105,7 +107,12 @@ export class AnalysisRunner {
     };
     try {
       const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target));
-      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, abort.signal));
+      const collected = await timed('query', async () => {
+        // Refused over budget before anything is scanned (BUDGET.EXCEEDED, permanent); the estimate stays with the analysis.
+        const scanEstimate = await this.costGuard.admit(target, { from: analysis.windowFrom, to: analysis.windowTo }, { signal: abort.signal });
+        const result = await this.collect(payload, analysis, target, snapshot, abort.signal);
+        return scanEstimate ? { ...result, statistics: { ...result.statistics, scanEstimate } } : result;
+      });
       Object.assign(statistics, collected.statistics);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>
