@@ -18,7 +18,7 @@ export const CONTINUOUS_REQUESTER = 'continuous';
 
 export type TickOutcome =
   | { outcome: 'started'; analysisId: string; window: { from: Date; to: Date } }
-  | { outcome: 'skipped-busy'; analysisId: string }
+  | { outcome: 'skipped-busy'; analysisId: string | null }
   | { outcome: 'skipped-no-new-data' }
   | { outcome: 'not-continuous' };
 
@@ -73,16 +73,23 @@ export class ContinuousAnalysisService {
         return { outcome: 'skipped-no-new-data' };
       }
       const id = randomUUID();
-      await manager.insert(AnalysisEntity, {
-        id,
-        targetId,
-        status: 'queued',
-        windowFrom: window.from,
-        windowTo: window.to,
-        requestedBy: CONTINUOUS_REQUESTER,
-        statistics: {},
-        attempt: 0,
-      });
+      // An analysis asked for through the API since the check above holds the target's one active
+      // slot (partial unique index): the insert is then a no-op, and the tick a skipped one.
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(AnalysisEntity)
+        .values({ id, targetId, status: 'queued', windowFrom: window.from, windowTo: window.to, requestedBy: CONTINUOUS_REQUESTER, statistics: {}, attempt: 0 })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      if ((inserted.raw as unknown[]).length === 0) {
+        state.lastTick = 'skipped-busy';
+        state.skippedTicks += 1;
+        state.message = 'another analysis of the target was just queued: this tick is skipped, the next window starts at the same watermark';
+        await save();
+        return { outcome: 'skipped-busy', analysisId: null };
+      }
       state.lastAnalysisId = id;
       state.lastWindow = { from: window.from.toISOString(), to: window.to.toISOString() };
       state.lastTick = 'started';
