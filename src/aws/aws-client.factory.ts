@@ -1,5 +1,6 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -36,6 +37,7 @@ interface ClientSet {
   athena?: AthenaClient;
   sts?: STSClient;
   s3?: S3Client;
+  organizations?: OrganizationsClient;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -109,6 +111,13 @@ export class AwsClientFactory {
     return set.s3;
   }
 
+  /** AWS Organizations, asked of the management (or a delegated administrator) account the target reaches. */
+  organizations(target: AwsTarget): OrganizationsClient {
+    const set = this.clientSet(target);
+    set.organizations ??= new OrganizationsClient(this.clientConfig(target, set, undefined));
+    return set.organizations;
+  }
+
   sts(target: AwsTarget): STSClient {
     const set = this.clientSet(target);
     set.sts ??= new STSClient(this.clientConfig(target, set, target.endpoints?.sts));
@@ -143,6 +152,7 @@ export class AwsClientFactory {
       set.athena?.destroy();
       set.sts?.destroy();
       set.s3?.destroy();
+      set.organizations?.destroy();
     }
     this.clients.clear();
   }

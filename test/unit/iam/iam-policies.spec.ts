@@ -7,7 +7,7 @@ const SRC = join(ROOT, 'src');
 const IAM = join(ROOT, 'iam');
 
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
-const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs' };
+const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs', organizations: 'organizations' };
 
 /** Operations authorised by an action of another name (S3 API reference, "Permissions"). */
 const OPERATION_ACTIONS: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:ListObjects': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
