@@ -39,7 +39,13 @@ export class AnalysesController {
     description: 'Queued; `Location` points at the analysis.',
     headers: { location: { description: 'The path of the analysis: `/v1/analyses/{id}`.', schema: { type: 'string' } } },
   })
-  @ApiProblemResponses(...BODY_PROBLEMS, ErrorCode.TargetNotFound, ALREADY_RUNNING, QUEUE_DOWN)
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    ErrorCode.TargetNotFound,
+    ALREADY_RUNNING,
+    QUEUE_DOWN,
+    [ErrorCode.BudgetExceeded, "an S3 listing of the window's partitions shows the scan over the target's per-analysis or monthly budget; the body holds `limit` and `estimate`"],
+  )
   async create(
     @Body() dto: CreateAnalysisDto,
     @CurrentPrincipal() principal: Principal | undefined,

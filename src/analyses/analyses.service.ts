@@ -22,6 +22,7 @@ import { AnalysisPageDto } from './dto/analysis-page.dto';
 import { AnalysisDto } from './dto/analysis.dto';
 import type { ListAnalysesQuery } from './dto/list-analyses.query';
 import { Clock } from '../common/clock/clock';
+import { CostGuard } from '../costs/cost-guard.service';
 
 const UNIQUE_VIOLATION = '23505';
 const ACTIVE_INDEX = 'uq_analyses_active_target';
@@ -38,6 +39,7 @@ export class AnalysesService {
     @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
     private readonly targets: TargetsService,
     private readonly clock: Clock,
+    private readonly costGuard: CostGuard,
   ) {}
 
   /** Queues an analysis of a window; 409 while another one of the target is queued or running. */
@@ -48,7 +50,9 @@ export class AnalysesService {
     if (to.getTime() - from.getTime() > MAX_WINDOW_MS) {
       throw new ValidationError([{ field: 'to', message: 'the window may span at most 31 days' }]);
     }
-    await this.targets.getEntity(dto.targetId);
+    const target = await this.targets.getEntity(dto.targetId);
+    // A scan over the target's budget is refused now when a quick S3 listing shows it; the worker checks in full.
+    await this.costGuard.precheck(target, { from, to });
     let entity: AnalysisEntity;
     try {
       entity = await this.analyses.save(

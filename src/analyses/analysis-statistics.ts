@@ -1,6 +1,7 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
 import type { MemberReading } from '../aws/organization-snapshotter';
+import type { ScanEstimate } from '../costs/scan-estimate';
 import type { FlowSourceStatistics, FlowSourceWarning } from '../flow-sources/flow-source';
 
 /**
@@ -34,6 +35,8 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
   };
   /** How many member account × region pairs could not be read. */
   accountsFailed?: number;
+  /** Athena source with a budget: what the scan was estimated to read and cost before it ran (S3 listing). */
+  scanEstimate?: ScanEstimate;
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };
   fixes?: { suggested: number; verified: number };
   /** Resources in scope with no flow log capturing REJECT traffic. */
@@ -55,4 +58,6 @@ export interface AnalysisFailure {
   /** True when retrying cannot help without changing the target or its data. */
   permanent: boolean;
   at: string;
+  /** A scan refused over budget (`BUDGET.EXCEEDED`): the limit it broke and its estimate. */
+  details?: { limit: 'perAnalysis' | 'monthly'; estimate: ScanEstimate };
 }

@@ -17,10 +17,13 @@ import { TargetEntity } from '../targets/target.entity';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalysisRunner } from './pipeline/analysis-runner.service';
+import { ContinuousAnalysisService } from '../continuous/continuous-analysis.service';
+import { ContinuousModule } from '../continuous/continuous.module';
+import { CostGuardModule } from '../costs/cost-guard.module';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule, FlowSourcesModule],
+  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule, FlowSourcesModule, CostGuardModule, ContinuousModule],
   providers: [
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
     { provide: ConfigHistoryReader, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients) },
@@ -34,15 +37,15 @@ import { AnalysisRunner } from './pipeline/analysis-runner.service';
     AnalysisRunner,
     {
       provide: AnalysisProcessor,
-      inject: [AnalysisRunner, EventsService, ConfigService],
-      useFactory: (runner: AnalysisRunner, events: EventsService, config: ConfigService<AppConfig, true>) => {
+      inject: [AnalysisRunner, EventsService, ContinuousAnalysisService, ConfigService],
+      useFactory: (runner: AnalysisRunner, events: EventsService, continuous: ContinuousAnalysisService, config: ConfigService<AppConfig, true>) => {
         const { lockDurationMs, stalledIntervalMs } = config.get('analysis', { infer: true });
         const Configured = AnalysisProcessor.configured({
           concurrency: config.get('queue', { infer: true }).workerConcurrency,
           lockDuration: lockDurationMs,
           stalledInterval: stalledIntervalMs,
         });
-        return new Configured(runner, events);
+        return new Configured(runner, events, continuous);
       },
     },
   ],

@@ -70,13 +70,16 @@ export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
 
 export type AthenaFlowSourceOptions = Partial<AthenaFlowSourceSettings>;
 
+/** Athena's on-demand price per terabyte scanned (USD, most regions). */
+export const ATHENA_PRICE_PER_TB_USD = 5;
+
 const DEFAULT_OPTIONS: AthenaFlowSourceSettings = {
   maxQueryGenerations: 3,
   pollInitialMs: 500,
   pollMaxMs: 5_000,
   pollMultiplier: 1.5,
   timeoutMs: 15 * 60_000,
-  pricePerTbUsd: 5,
+  pricePerTbUsd: ATHENA_PRICE_PER_TB_USD,
   pageSize: 1000,
 };
 

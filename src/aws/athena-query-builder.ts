@@ -482,7 +482,7 @@ export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-function formatPartitionDate(date: Date, format: AthenaDatePartitionFormat): string {
+export function formatPartitionDate(date: Date, format: AthenaDatePartitionFormat): string {
   const iso = date.toISOString();
   const [y, m, d, h] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13)];
   switch (format) {

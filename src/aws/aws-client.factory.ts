@@ -2,6 +2,7 @@ import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -39,6 +40,7 @@ interface ClientSet {
   sts?: STSClient;
   organizations?: OrganizationsClient;
   config?: ConfigServiceClient;
+  s3?: S3Client;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -105,6 +107,13 @@ export class AwsClientFactory {
     return set.athena;
   }
 
+  /** S3 in the target's region; a bucket in another region is followed there (the flow-log archive often is). */
+  s3(target: AwsTarget): S3Client {
+    const set = this.clientSet(target);
+    set.s3 ??= new S3Client({ ...this.clientConfig(target, set, undefined), followRegionRedirects: true });
+    return set.s3;
+  }
+
   sts(target: AwsTarget): STSClient {
     const set = this.clientSet(target);
     set.sts ??= new STSClient(this.clientConfig(target, set, target.endpoints?.sts));
@@ -153,6 +162,7 @@ export class AwsClientFactory {
       set.sts?.destroy();
       set.organizations?.destroy();
       set.config?.destroy();
+      set.s3?.destroy();
     }
     this.clients.clear();
   }

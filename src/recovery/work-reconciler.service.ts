@@ -14,6 +14,7 @@ import { manualRunJobId } from '../reports/report-job';
 import { ReportSchedulerService } from '../reports/report-scheduler.service';
 import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCHEDULER } from '../webhooks/jobs/webhook-jobs';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
+import { ContinuousScheduler } from '../continuous/continuous-scheduler.service';
 
 /** Job states in which BullMQ will still run the job: nothing to repair. */
 const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
@@ -66,7 +67,7 @@ interface PendingDeliveryRow {
  * whose job is missing, failed or finished are queued again under the same job id (an analysis
  * whose job failed after MAX_ANALYSIS_RECOVERIES such recoveries is recorded failed, with the
  * job's reason, and can be retried through the API); events published but never fanned out are fanned out again; unpublished
- * events are published; the job schedulers of the report schedules and of the events sweep are
+ * events are published; the job schedulers of the report schedules, of the continuous targets and of the events sweep are
  * re-created when Redis lost them. Each repair re-reads its row after reading the job, so work
  * that finished in between is left alone. Run by ReconcileLoop, one worker at a time.
  */
@@ -83,6 +84,7 @@ export class WorkReconciler {
     private readonly deliveries: WebhookDeliveriesService,
     private readonly schedulers: ReportSchedulerService,
     private readonly clock: Clock,
+    private readonly continuous: ContinuousScheduler,
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
@@ -252,6 +254,8 @@ export class WorkReconciler {
       await this.webhookQueue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
       report.schedulersRecreated += 1;
     }
+    // Continuous targets' rolling-analysis schedulers, on the analysis queue.
+    report.schedulersRecreated += await this.continuous.reconcile();
   }
 }
 

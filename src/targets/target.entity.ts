@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
+import type { ContinuousSettings, ContinuousState, TargetBudget } from './target-settings';
 
 /** One AWS account and region to analyse, how to reach it, and where its flows and configuration come from. */
 @Entity({ name: 'targets' })
@@ -27,6 +28,18 @@ export class TargetEntity {
 
   @Column({ type: 'jsonb' })
   configSource!: ConfigSourceSettings;
+
+  /** Spending limits of its scans; null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  budget!: TargetBudget | null;
+
+  /** Rolling analyses every few minutes; null: analyses only on request. */
+  @Column({ type: 'jsonb', nullable: true })
+  continuous!: ContinuousSettings | null;
+
+  /** The watermark and the last ticks of the rolling analyses. */
+  @Column({ type: 'jsonb', nullable: true })
+  continuousState!: ContinuousState | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -5,10 +5,13 @@ import { AwsClientFactory } from '../aws/aws-client.factory';
 import { TargetEntity } from './target.entity';
 import { TargetsController } from './targets.controller';
 import { TargetsService } from './targets.service';
+import { ContinuousModule } from '../continuous/continuous.module';
+import { CostGuardModule } from '../costs/cost-guard.module';
+import { TargetCostsController } from '../costs/target-costs.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TargetEntity])],
-  controllers: [TargetsController],
+  imports: [TypeOrmModule.forFeature([TargetEntity]), ContinuousModule, CostGuardModule],
+  controllers: [TargetsController, TargetCostsController],
   providers: [
     TargetsService,
     // Creating or changing an Athena target reads its table's metadata.

@@ -22,6 +22,12 @@ import { AthenaTableUnreadableError } from './athena-table-unreadable.error';
 import { TargetNotFoundError } from './target-not-found.error';
 import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
 import { TargetEntity } from './target.entity';
+import type { ContinuousSettings, TargetBudget } from './target-settings';
+import type { ContinuousInputDto } from './dto/continuous.dto';
+import type { TargetBudgetInputDto } from './dto/target-budget.dto';
+import { ContinuousScheduler } from '../continuous/continuous-scheduler.service';
+import { defaultDeliveryDelayMinutes, initialContinuousState } from '../continuous/continuous-window';
+import { Clock } from '../common/clock/clock';
 
 @Injectable()
 export class TargetsService {
@@ -30,6 +36,8 @@ export class TargetsService {
   constructor(
     @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
     private readonly tables: AthenaTableInspector,
+    private readonly schedulers: ContinuousScheduler,
+    private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
@@ -44,9 +52,15 @@ export class TargetsService {
       scope: scopeOf(dto.scope),
       flowSource: await this.flowSourceOf(dto.flowSource),
       configSource: await this.configSourceOf(dto.configSource),
+      budget: budgetOf(dto.budget),
+      continuous: null,
+      continuousState: null,
     });
+    this.setContinuous(entity, dto.continuous);
     await this.checkAthenaTable(entity, dto.flowSource.layout !== undefined);
-    return TargetDto.fromEntity(await this.targets.save(entity));
+    const saved = await this.targets.save(entity);
+    if (saved.continuous) await this.schedulers.apply(saved);
+    return TargetDto.fromEntity(saved);
   }
 
   async list(): Promise<TargetDto[]> {
@@ -73,18 +87,41 @@ export class TargetsService {
     if (dto.scope !== undefined) entity.scope = scopeOf(dto.scope);
     if (dto.flowSource !== undefined) entity.flowSource = await this.flowSourceOf(dto.flowSource);
     if (dto.configSource !== undefined) entity.configSource = await this.configSourceOf(dto.configSource);
+    if (dto.budget !== undefined) entity.budget = budgetOf(dto.budget);
+    const continuousBefore = JSON.stringify(entity.continuous);
+    if (dto.continuous !== undefined) this.setContinuous(entity, dto.continuous);
     const reachesTable = dto.flowSource !== undefined || dto.accountId !== undefined || dto.region !== undefined || dto.access !== undefined;
     if (reachesTable && entity.flowSource.type === 'athena') {
       // A new flow source states its layout or leaves it to the table; an unchanged one keeps the stored layout.
       await this.checkAthenaTable(entity, dto.flowSource === undefined || dto.flowSource.layout !== undefined);
     }
-    return TargetDto.fromEntity(await this.targets.save(entity));
+    const saved = await this.targets.save(entity);
+    if (JSON.stringify(saved.continuous) !== continuousBefore) await this.schedulers.apply(saved);
+    return TargetDto.fromEntity(saved);
   }
 
   /** Deletes the target with its analyses and findings (their events stay in the outbox). */
   async remove(id: string): Promise<void> {
     const result = await this.targets.delete({ id });
     if (!result.affected) throw new TargetNotFoundError(id);
+    await this.schedulers.remove(id);
+  }
+
+  /**
+   * Turns rolling analyses on, changes or off. Turned on (again), the watermark starts at
+   * `now − delivery delay`: what was delivered before is left to analyses on request.
+   */
+  private setContinuous(entity: TargetEntity, dto: ContinuousInputDto | undefined): void {
+    if (!dto || dto.enabled === false) {
+      entity.continuous = null;
+      return;
+    }
+    const settings: ContinuousSettings = {
+      everyMinutes: dto.everyMinutes!,
+      deliveryDelayMinutes: dto.deliveryDelayMinutes ?? defaultDeliveryDelayMinutes(entity.flowSource.type),
+    };
+    if (!entity.continuous || !entity.continuousState) entity.continuousState = initialContinuousState(this.clock.now(), settings.deliveryDelayMinutes);
+    entity.continuous = settings;
   }
 
   private async flowSourceOf(dto: FlowSourceDto): Promise<FlowSourceSettings> {
@@ -158,6 +195,11 @@ export class TargetsService {
     for (const [index, path] of paths.entries()) out.push(await this.paths.normalize(`${field}[${index}]`, path));
     return out;
   }
+}
+
+function budgetOf(dto: TargetBudgetInputDto | undefined): TargetBudget | null {
+  if (!dto || (dto.perAnalysisUsd === undefined && dto.monthlyUsd === undefined)) return null;
+  return { perAnalysisUsd: dto.perAnalysisUsd ?? null, monthlyUsd: dto.monthlyUsd ?? null };
 }
 
 function required(field: string, value: string | undefined): string {

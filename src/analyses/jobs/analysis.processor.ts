@@ -7,6 +7,8 @@ import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.uti
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
+import { ContinuousAnalysisService, type TickOutcome } from '../../continuous/continuous-analysis.service';
+import { CONTINUOUS_TICK_JOB, continuousTickPayloadSchema } from '../../continuous/continuous-job';
 
 /**
  * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
@@ -14,13 +16,15 @@ import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pi
  */
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB, RunOutcome> = {
+  private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB | typeof CONTINUOUS_TICK_JOB, RunOutcome | TickOutcome['outcome']> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
+    [CONTINUOUS_TICK_JOB]: (job) => this.tick(job),
   };
 
   constructor(
     private readonly runner: AnalysisRunner,
     private readonly events: EventsService,
+    private readonly continuous: ContinuousAnalysisService,
   ) {
     super();
   }
@@ -34,7 +38,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     return drainWorker(this);
   }
 
-  process(job: Job): Promise<RunOutcome> {
+  process(job: Job): Promise<RunOutcome | TickOutcome['outcome']> {
     return dispatchJob(QueueName.Analysis, this.handlers, job);
   }
 
@@ -53,6 +57,14 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
       if (error instanceof PermanentAnalysisFailure) throw new UnrecoverableError(error.message);
       throw error;
     }
+  }
+
+  /** A continuous target's tick: starts its next rolling analysis, or says why not (on the target). */
+  private async tick(job: Job): Promise<TickOutcome['outcome']> {
+    const { targetId } = parseJobPayload(job, continuousTickPayloadSchema);
+    const result = await this.continuous.tick(targetId);
+    this.logger.log(`${CONTINUOUS_TICK_JOB} ${targetId}: ${result.outcome}${'analysisId' in result ? ` ${result.analysisId}` : ''}`);
+    return result.outcome;
   }
 
   /**

@@ -28,6 +28,7 @@ import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
 import { hourlyBucketCounts } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
+import { CostGuard } from '../../costs/cost-guard.service';
 
 /** Findings upserted per transaction. */
 const PERSIST_BATCH = 50;
@@ -76,6 +77,7 @@ export class AnalysisRunner {
     private readonly events: EventsService,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly costGuard: CostGuard,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
     this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
@@ -102,7 +104,12 @@ export class AnalysisRunner {
     };
     try {
       const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target, statistics));
-      const collected = await timed('query', () => this.collect(payload, analysis, target, snapshot, statistics, abort.signal));
+      const collected = await timed('query', async () => {
+        // Refused over budget before anything is scanned (BUDGET.EXCEEDED, permanent); the estimate stays with the analysis.
+        const scanEstimate = await this.costGuard.admit(target, { from: analysis.windowFrom, to: analysis.windowTo }, { signal: abort.signal });
+        const result = await this.collect(payload, analysis, target, snapshot, statistics, abort.signal);
+        return scanEstimate ? { ...result, statistics: { ...result.statistics, scanEstimate } } : result;
+      });
       Object.assign(statistics, collected.statistics);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       const correlated = await timed('correlate', async () =>

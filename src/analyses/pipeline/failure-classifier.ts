@@ -4,12 +4,15 @@ import { AppError } from '../../common/errors/app.error';
 import { FlowLogFormatError } from '../../engine/flow-log/flow-log-format.error';
 import { SnapshotValidationError } from '../../engine/network/snapshot-validation.error';
 import { SnapshotFileError } from '../../snapshots/snapshot-file.error';
+import { BudgetExceededError } from '../../costs/budget-exceeded.error';
+import type { AnalysisFailure } from '../analysis-statistics';
 
 export interface ClassifiedFailure {
   code: string;
   reason: string;
   /** Retrying cannot help until the target or its data change. */
   permanent: boolean;
+  details?: AnalysisFailure['details'];
 }
 
 /** Why a run failed, in words for the analysis, and whether BullMQ should try again. */
@@ -18,6 +21,9 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   if (error instanceof SnapshotFileError) return { code: error.code, reason: error.message, permanent: true };
   if (error instanceof FlowLogFormatError) return { code: error.code, reason: error.message, permanent: true };
   if (error instanceof AwsAdapterError) return { code: error.code, reason: error.message, permanent: true };
+  if (error instanceof BudgetExceededError) {
+    return { code: error.code, reason: error.message, permanent: true, details: { limit: error.limit, estimate: error.estimate } };
+  }
   if (error instanceof AppError) {
     const fields = (error.details.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ');
     return { code: error.code, reason: fields || error.message, permanent: true };

@@ -40,6 +40,8 @@ export enum ErrorCode {
   ConfirmationNotFound = 'CONFIRMATION.NOT_FOUND',
   ConfirmationUnsupported = 'CONFIRMATION.UNSUPPORTED',
   ConfirmationBudgetExhausted = 'CONFIRMATION.BUDGET_EXHAUSTED',
+  BudgetExceeded = 'BUDGET.EXCEEDED',
+  BudgetUnestimable = 'BUDGET.UNESTIMABLE',
 }
 
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -81,6 +83,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.ConfirmationUnsupported]: 422,
   // A spending limit, not a rate limit: 429 would invite clients to retry automatically.
   [ErrorCode.ConfirmationBudgetExhausted]: 402,
+  [ErrorCode.BudgetExceeded]: 402,
+  [ErrorCode.BudgetUnestimable]: 422,
 };
 
 /** Short, stable titles for the problem documents (RFC 9457 `title`). */
@@ -122,4 +126,6 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.ConfirmationNotFound]: 'Confirmation not found',
   [ErrorCode.ConfirmationUnsupported]: 'Reachability Analyzer cannot analyse this path',
   [ErrorCode.ConfirmationBudgetExhausted]: "The target's Reachability Analyzer budget for the month is spent",
+  [ErrorCode.BudgetExceeded]: "The scan would exceed the target's budget",
+  [ErrorCode.BudgetUnestimable]: 'The size of the scan cannot be estimated',
 };

@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { ConfigSourceDto } from './config-source.dto';
+import { ContinuousInputDto } from './continuous.dto';
+import { TargetBudgetInputDto } from './target-budget.dto';
 import { FlowSourceDto } from './flow-source.dto';
 import { TargetAccessDto } from './target-access.dto';
 import { TargetScopeDto } from './target-scope.dto';
@@ -45,4 +47,16 @@ export class CreateTargetDto {
   @ValidateNested()
   @Type(() => ConfigSourceDto)
   configSource!: ConfigSourceDto;
+
+  @ApiPropertyOptional({ type: TargetBudgetInputDto, description: 'Spending limits of its Athena scans, checked before every scan against an estimate from the S3 listing of its partitions; `{}` removes them.' })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => TargetBudgetInputDto)
+  budget?: TargetBudgetInputDto;
+
+  @ApiPropertyOptional({ type: ContinuousInputDto, description: 'Rolling analyses of newly delivered flow logs every few minutes; `{"enabled": false}` turns them off.' })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => ContinuousInputDto)
+  continuous?: ContinuousInputDto;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { TargetEntity } from '../target.entity';
 import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from '../target-sources';
+import type { ContinuousSettings, ContinuousState, TargetBudget } from '../target-settings';
 
 export class TargetDto {
   @ApiProperty({ format: 'uuid' })
@@ -27,6 +28,24 @@ export class TargetDto {
   @ApiProperty({ example: { type: 'snapshot-file', paths: ['snapshot.json'] } })
   configSource!: ConfigSourceSettings;
 
+  @ApiProperty({ nullable: true, example: { perAnalysisUsd: 0.5, monthlyUsd: 20 }, description: 'Spending limits of its scans (USD, null: no limit); null: none.' })
+  budget!: TargetBudget | null;
+
+  @ApiProperty({ nullable: true, example: { everyMinutes: 5, deliveryDelayMinutes: 10 }, description: 'Rolling analyses; null: analyses only on request.' })
+  continuous!: ContinuousSettings | null;
+
+  @ApiProperty({
+    nullable: true,
+    example: {
+      watermark: '2026-11-24T10:20:00.000Z', lastAnalysisId: null, lastWindow: { from: '2026-11-24T10:00:00.000Z', to: '2026-11-24T10:25:00.000Z' },
+      lastTickAt: '2026-11-24T10:35:00.000Z', lastTick: 'skipped-busy', message: 'analysis … is still running: this tick is skipped', skippedTicks: 1,
+    },
+    description:
+      'The rolling analyses: the watermark (flows before it are analysed), the last window started and what the last tick did ' +
+      '(`started`, `skipped-busy` while an analysis of the target is queued or running, `skipped-no-new-data`); null when never continuous.',
+  })
+  continuousStatus!: ContinuousState | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -43,6 +62,9 @@ export class TargetDto {
       scope: entity.scope,
       flowSource: entity.flowSource,
       configSource: entity.configSource,
+      budget: entity.budget ?? null,
+      continuous: entity.continuous ?? null,
+      continuousStatus: entity.continuousState ?? null,
       createdAt: entity.createdAt.toISOString(),
       updatedAt: entity.updatedAt.toISOString(),
     });

@@ -9,6 +9,9 @@ const IAM = join(ROOT, 'iam');
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
 const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs', organizations: 'organizations', 'config-service': 'config' };
 
+/** Operations authorised by an action of another name (S3 API reference, "Permissions"). */
+const OPERATION_ACTIONS: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:ListObjects': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
+
 /** Credential providers that call AWS on the code's behalf. */
 const PROVIDER_ACTIONS: Record<string, string> = { fromTemporaryCredentials: 'sts:AssumeRole' };
 
@@ -52,7 +55,7 @@ function actionsSent(files: string[]): Map<string, string[]> {
         const service = pkg.slice('client-'.length);
         const prefix = SERVICE_PREFIX[service];
         if (!prefix) throw new Error(`${file}: no IAM prefix known for @aws-sdk/${pkg}; add it to SERVICE_PREFIX`);
-        add(`${prefix}:${operation}`, file);
+        add(OPERATION_ACTIONS[`${prefix}:${operation}`] ?? `${prefix}:${operation}`, file);
       }
     }
   }

@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+
+export class TargetCostsQuery {
+  @ApiPropertyOptional({ description: "Calendar month (UTC), `YYYY-MM`; default: the current one.", example: '2026-11', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
+  month?: string;
+}
+
+export class TargetBudgetDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'Largest estimated cost of one scan (USD); null: no limit.', example: 0.5 })
+  perAnalysisUsd!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Largest cost of the scans of a calendar month (UTC) (USD); null: no limit.', example: 20 })
+  monthlyUsd!: number | null;
+}
+
+export class TargetCostsDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ example: '2026-11' })
+  month!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Start of the month (inclusive).' })
+  from!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'End of the month (exclusive).' })
+  to!: string;
+
+  @ApiProperty({ description: 'Analyses that finished in the month after scanning (succeeded, or failed after their query ran).' })
+  analyses!: number;
+
+  @ApiProperty({ description: 'Bytes Athena reported scanned by those analyses.' })
+  bytesScanned!: number;
+
+  @ApiProperty({ description: "Their cost at Athena's on-demand price (USD 5 per TB, 10 MB minimum per query)." })
+  costUsd!: number;
+
+  @ApiProperty({ type: TargetBudgetDto, nullable: true, description: "The target's budget; null when it has none." })
+  budget!: TargetBudgetDto | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The monthly budget less the cost; null without a monthly budget.' })
+  remainingUsd!: number | null;
+}
