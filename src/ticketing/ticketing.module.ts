@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FindingEntity } from '../findings/finding.entity';
-import { OutboundModule } from '../webhooks/outbound.module';
+import { OutboundModule } from '../outbound-http/outbound.module';
 import { FindingTicketEntity } from './finding-ticket.entity';
 import { FindingTicketsController } from './finding-tickets.controller';
 import { FindingTicketsService } from './finding-tickets.service';

@@ -5,7 +5,7 @@ import { TicketingModule } from '../ticketing/ticketing.module';
 import { DeliveryAttemptService } from './jobs/delivery-attempt.service';
 import { SubscriptionSlotsService } from './jobs/subscription-slots.service';
 import { WebhookDeliveryProcessor } from './jobs/webhook-delivery.processor';
-import { OutboundModule } from './outbound.module';
+import { OutboundModule } from '../outbound-http/outbound.module';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';

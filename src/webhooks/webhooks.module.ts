@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OutboundModule } from './outbound.module';
+import { OutboundModule } from '../outbound-http/outbound.module';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';

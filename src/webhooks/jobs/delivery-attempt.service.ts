@@ -9,9 +9,9 @@ import { IntegrationDelivererService } from '../../ticketing/integration-deliver
 import type { AttemptResult } from '../attempt-result';
 import { buildSignatureHeaders } from '../delivery/standard-webhooks';
 import { classifyDeliveryResponse } from '../delivery/delivery-policy';
-import { DeliveryError } from '../delivery/delivery.errors';
-import { OutboundHttpService } from '../outbound-http.service';
-import { SecretBoxService } from '../secret-box.service';
+import { DeliveryError } from '../../outbound-http/delivery.errors';
+import { OutboundHttpService } from '../../outbound-http/outbound-http.service';
+import { SecretBoxService } from '../../outbound-http/secret-box.service';
 import type { IntegrationCredentials } from '../integration-settings';
 import { parseEnvelope } from '../webhook-envelope';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { systemResolver } from './delivery/ssrf-guard';
+import { systemResolver } from './ssrf-guard';
 import { HOST_RESOLVER, OutboundHttpService } from './outbound-http.service';
 import { SecretBoxService } from './secret-box.service';
 
