@@ -6,7 +6,7 @@ import { ValidationError } from '../common/errors/validation.error';
 import { keysetPage, type KeysetSort } from '../common/http/keyset-page.util';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
-import { FindingTicketEntity } from '../ticketing/finding-ticket.entity';
+import { FindingTicketsService } from '../ticketing/finding-tickets.service';
 import { FindingDetailDto } from './dto/finding-detail.dto';
 import { FindingEventDto } from './dto/finding-event.dto';
 import { FindingPageDto } from './dto/finding-page.dto';
@@ -33,9 +33,7 @@ export class FindingsService {
   constructor(
     @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
     @InjectRepository(FindingEventEntity) private readonly findingEvents: Repository<FindingEventEntity>,
-    // The ticket table is read directly: importing TicketingModule here would tie the findings API
-    // to the outbound HTTP machinery it never uses.
-    @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
+    private readonly ticketRecords: FindingTicketsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly clock: Clock,
@@ -69,12 +67,13 @@ export class FindingsService {
       .select('jsonb_array_length(f.flows)', 'n')
       .where('f.id = :id', { id })
       .getRawOne<{ n: number }>();
-    const tickets = await this.tickets.find({ where: { findingId: id }, order: { createdAt: 'ASC' } });
-    return FindingDetailDto.fromEntity(
-      entity,
-      Number(sample?.n ?? 0),
-      tickets.map((ticket) => FindingTicketDto.fromEntity(ticket)),
-    );
+    return FindingDetailDto.fromEntity(entity, Number(sample?.n ?? 0), await this.ticketRecords.list(id));
+  }
+
+  /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */
+  async tickets(id: string): Promise<FindingTicketDto[]> {
+    if (!(await this.findings.existsBy({ id }))) throw new FindingNotFoundError(id);
+    return this.ticketRecords.list(id);
   }
 
   async history(id: string): Promise<FindingEventDto[]> {

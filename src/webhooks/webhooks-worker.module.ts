@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module';
-import { TicketingModule } from '../ticketing/ticketing.module';
+import { DeliveryChannelsModule } from './channels/delivery-channels.module';
 import { DeliveryAttemptService } from './jobs/delivery-attempt.service';
 import { SubscriptionSlotsService } from './jobs/subscription-slots.service';
 import { WebhookDeliveryProcessor } from './jobs/webhook-delivery.processor';
-import { OutboundModule } from '../outbound-http/outbound.module';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
@@ -15,9 +14,8 @@ import { WebhooksModule } from './webhooks.module';
 @Module({
   imports: [
     TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity]),
-    OutboundModule,
     EventsModule,
-    TicketingModule,
+    DeliveryChannelsModule,
     WebhooksModule,
   ],
   providers: [WebhookDeliveryProcessor, DeliveryAttemptService, SubscriptionSlotsService],
