@@ -174,6 +174,30 @@ export class AnalysesService {
     }
   }
 
+  // Queries other modules need; the analyses table is read only here and by the runner.
+
+  /** The target's latest succeeded analysis that stored a snapshot, with it; null when none did. */
+  async latestSnapshot(targetId: string): Promise<{ id: string; snapshot: NetworkSnapshot } | null> {
+    const latest = await this.analyses
+      .createQueryBuilder('a')
+      .addSelect('a.snapshot')
+      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId, status: 'succeeded' })
+      .orderBy('a.finished_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getOne();
+    return latest?.snapshot ? { id: latest.id, snapshot: latest.snapshot } : null;
+  }
+
+  /** How many of these analyses are still queued or running. */
+  countActive(ids: readonly string[]): Promise<number> {
+    return this.analyses.count({ where: { id: In([...ids]), status: In([...ACTIVE_ANALYSIS_STATUSES]) } });
+  }
+
+  /** These analyses' records (statistics included), in no particular order. */
+  findEntities(ids: readonly string[]): Promise<AnalysisEntity[]> {
+    return this.analyses.find({ where: { id: In([...ids]) } });
+  }
+
   private async activeAnalysisId(targetId: string): Promise<string | null> {
     const active = await this.analyses.findOne({ where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) }, select: { id: true } });
     return active?.id ?? null;

@@ -9,10 +9,9 @@ import type { AppConfig } from '../config/app-config';
 import { EventsModule } from '../events/events.module';
 import { EventsService } from '../events/events.service';
 import { FindingsPersister } from '../findings/findings-persister.service';
-import { FindingEventEntity } from '../findings/finding-event.entity';
-import { FindingEntity } from '../findings/finding.entity';
+import { FindingsModule } from '../findings/findings.module';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
-import { TargetEntity } from '../targets/target.entity';
+import { TargetsModule } from '../targets/targets.module';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalysisRunner } from './pipeline/analysis-runner.service';
@@ -20,7 +19,7 @@ import { Clock } from '../common/clock/clock';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule],
+  imports: [TypeOrmModule.forFeature([AnalysisEntity]), EventsModule, FindingsModule, TargetsModule],
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },

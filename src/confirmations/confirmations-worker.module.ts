@@ -4,14 +4,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { ReachabilityAnalyzer } from '../aws/reachability-analyzer';
 import type { AppConfig } from '../config/app-config';
-import { TargetEntity } from '../targets/target.entity';
+import { TargetsModule } from '../targets/targets.module';
 import { ConfirmationProcessor } from './jobs/confirmation.processor';
 import { ConfirmationRunner } from './jobs/confirmation-runner.service';
 import { ReachabilityConfirmationEntity } from './reachability-confirmation.entity';
 
 /** The `reachability` worker: asks Reachability Analyzer and stores its answer. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReachabilityConfirmationEntity, TargetEntity])],
+  imports: [TypeOrmModule.forFeature([ReachabilityConfirmationEntity]), TargetsModule],
   providers: [
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
     {

@@ -12,7 +12,7 @@ import { pathVerdictOf, type PathAnalysis } from '../engine/path/analyze-path';
 import { analyzerPathFor } from '../engine/path/analyzer-comparison';
 import { pathQueryOfFinding } from '../engine/path/finding-path';
 import { FindingNotFoundError } from '../findings/finding-not-found.error';
-import { FindingEntity } from '../findings/finding.entity';
+import { FindingsService } from '../findings/findings.service';
 import type { CreatePathDto } from '../paths/dto/create-path.dto';
 import { PathsService } from '../paths/paths.service';
 import { QueueName } from '../queues/queue-names';
@@ -44,7 +44,7 @@ const COUNTED_ANALYSES_SQL = `
 export class ConfirmationsService {
   constructor(
     @InjectRepository(ReachabilityConfirmationEntity) private readonly confirmations: Repository<ReachabilityConfirmationEntity>,
-    @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
+    private readonly findings: FindingsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.Reachability) private readonly queue: Queue,
     private readonly paths: PathsService,
@@ -59,7 +59,7 @@ export class ConfirmationsService {
 
   /** The finding's traffic as a path (its busiest interface and peer unless named) over its target's latest snapshot. */
   async confirmFinding(findingId: string, dto: ConfirmFindingDto): Promise<ConfirmationDto> {
-    const finding = await this.findings.findOneBy({ id: findingId });
+    const finding = await this.findings.findEntity(findingId);
     if (!finding) throw new FindingNotFoundError(findingId);
     if (finding.finding.kind === 'campaign') {
       throw new ConfirmationUnsupportedError('a scanner campaign is not one path: confirm a rule finding, or ask about a path', { findingId });

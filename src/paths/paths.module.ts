@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AnalysisEntity } from '../analyses/analysis.entity';
+import { AnalysesModule } from '../analyses/analyses.module';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
@@ -10,7 +9,7 @@ import { PathsService } from './paths.service';
 
 /** `POST /v1/targets/{id}/paths`: path analysis over a target's latest (or a fresh) snapshot. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity]), TargetsModule],
+  imports: [AnalysesModule, TargetsModule],
   controllers: [PathsController],
   providers: [
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },

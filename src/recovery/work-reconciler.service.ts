@@ -9,9 +9,9 @@ import { Clock } from '../common/clock/clock';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../events/events.service';
 import { QueueName } from '../queues/queue-names';
-import { ReportScheduleEntity } from '../reports/report-schedule.entity';
 import { manualRunJobId } from '../reports/report-job';
 import { ReportSchedulerService } from '../reports/report-scheduler.service';
+import { ReportSchedulesService } from '../reports/report-schedules.service';
 import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCHEDULER } from '../webhooks/jobs/webhook-jobs';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 
@@ -82,6 +82,7 @@ export class WorkReconciler {
     private readonly events: EventsService,
     private readonly deliveries: WebhookDeliveriesService,
     private readonly schedulers: ReportSchedulerService,
+    private readonly reportSchedules: ReportSchedulesService,
     private readonly clock: Clock,
   ) {}
 
@@ -240,7 +241,7 @@ export class WorkReconciler {
 
   /** The schedules in PostgreSQL are the truth; a scheduler Redis lost is created again. */
   private async reconcileSchedulers(report: ReconcileReport): Promise<void> {
-    const schedules = await this.dataSource.getRepository(ReportScheduleEntity).find();
+    const schedules = await this.reportSchedules.all();
     for (const schedule of schedules) {
       const exists = (await this.reportQueue.getJobScheduler(schedule.id)) !== undefined;
       if (exists === schedule.enabled) continue;

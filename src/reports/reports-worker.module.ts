@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalysesModule } from '../analyses/analyses.module';
 import { EventsModule } from '../events/events.module';
+import { FindingsModule } from '../findings/findings.module';
+import { TargetsModule } from '../targets/targets.module';
 import { TicketingModule } from '../ticketing/ticketing.module';
 import { ReportInputLoader } from './jobs/report-input.loader';
 import { ReportProcessor } from './jobs/report.processor';
@@ -12,7 +14,7 @@ import { ReportsModule } from './reports.module';
 
 /** The `report` worker: job schedulers applied at start, report runs. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, TicketingModule, ReportsModule],
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, FindingsModule, TargetsModule, TicketingModule, ReportsModule],
   providers: [ReportProcessor, ReportRunner, ReportInputLoader],
 })
 export class ReportsWorkerModule {}

@@ -4,7 +4,7 @@ import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
-import type { TargetEntity } from '../targets/target.entity';
+import type { Target } from '../targets/target-sources';
 import { awsTargetOf } from './aws-target-of.util';
 import { SnapshotFileError } from './snapshot-file.error';
 
@@ -16,7 +16,7 @@ import { SnapshotFileError } from './snapshot-file.error';
 export class TargetSnapshotLoader {
   constructor(private readonly ec2: Ec2Snapshotter) {}
 
-  async load(target: TargetEntity, paths: DataPathResolver): Promise<NetworkSnapshot> {
+  async load(target: Target, paths: DataPathResolver): Promise<NetworkSnapshot> {
     const source = target.configSource;
     if (source.type === 'ec2') {
       return this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds });

@@ -31,3 +31,17 @@ export interface FilesFlowSourceSettings {
 export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings;
 
 export type ConfigSourceSettings = { type: 'ec2' } | { type: 'snapshot-file'; paths: string[] };
+
+/** A target as other modules read it: the targets module owns the table (TargetEntity implements this). */
+export interface Target {
+  id: string;
+  name: string;
+  accountId: string;
+  region: string;
+  access: TargetAccess;
+  scope: TargetScope;
+  flowSource: FlowSourceSettings;
+  configSource: ConfigSourceSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
 import { AthenaTableInspector, type AthenaTableSchema } from '../aws/athena-table-inspector';
 import { planAthenaTable } from '../aws/athena-table-layout';
@@ -137,6 +137,18 @@ export class TargetsService {
       throw new ValidationError(plan.problems, `The Athena table ${source.database}.${source.table} cannot serve as this target's flow source.`);
     }
     source.layout = plan.layout;
+  }
+
+  // Queries other modules need; the targets table is read only here.
+
+  /** One target's record, or null (a target deleted meanwhile). */
+  findEntity(id: string): Promise<TargetEntity | null> {
+    return this.targets.findOneBy({ id });
+  }
+
+  /** These targets' records, by name. */
+  findEntities(ids: readonly string[]): Promise<TargetEntity[]> {
+    return this.targets.find({ where: { id: In([...ids]) }, order: { name: 'ASC' } });
   }
 
   private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {

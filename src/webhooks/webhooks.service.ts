@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { DomainEventType } from '../events/domain-event';
@@ -155,6 +155,11 @@ export class WebhooksService {
     const delivery = await this.getDeliveryEntity(subscriptionId, deliveryId);
     if (delivery.status === 'pending') throw new WebhookDeliveryInvalidStateError(deliveryId, delivery.status, 'redelivered');
     return WebhookDeliveryDto.fromEntity(await this.deliveryService.redeliver(delivery));
+  }
+
+  /** The id and format of each of these subscriptions that exists (for other modules that name webhooks). */
+  formatsOf(ids: readonly string[]): Promise<Array<{ id: string; format: WebhookFormat }>> {
+    return this.subscriptions.find({ where: { id: In([...ids]) }, select: { id: true, format: true } });
   }
 
   private async getEntity(id: string): Promise<WebhookSubscriptionEntity> {

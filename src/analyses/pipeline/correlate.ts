@@ -8,17 +8,12 @@ import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { flowKey } from './flow-key.util';
-import { withoutHourly } from './hourly-counts';
+import { withoutHourly, type BucketCount } from './hourly-counts';
+
+export type { BucketCount };
 
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
 export const MAX_FLOWS_PER_FINDING = 200;
-
-/** Records of one flow key in one time bucket (bucket start ISO). */
-export interface BucketCount {
-  key: string;
-  bucket: string;
-  records: number;
-}
 
 export interface CorrelateInput {
   snapshot: NetworkSnapshot;

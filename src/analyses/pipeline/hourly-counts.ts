@@ -1,8 +1,14 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
-import type { BucketCount } from './correlate';
 import { flowKey } from './flow-key.util';
 
 export const HOUR_SECONDS = 3600;
+
+/** Records of one flow key in one time bucket (bucket start ISO). */
+export interface BucketCount {
+  key: string;
+  bucket: string;
+  records: number;
+}
 
 /** The start (epoch seconds) of the hour holding `epochSeconds`. */
 export function hourOf(epochSeconds: number): number {
