@@ -9,6 +9,7 @@ import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
+import { JobProducer } from '../queues/job-producer';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
 import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
@@ -38,6 +39,7 @@ export class AnalysesService {
     @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
     private readonly targets: TargetsService,
     private readonly clock: Clock,
+    private readonly jobs: JobProducer,
   ) {}
 
   /** Queues an analysis of a window; 409 while another one of the target is queued or running. */
@@ -146,7 +148,7 @@ export class AnalysesService {
   private async enqueue(entity: AnalysisEntity): Promise<void> {
     const payload: AnalysisJobPayload = { analysisId: entity.id, attempt: entity.attempt };
     try {
-      await whileQueueReachable(this.queue, 'the analysis', () => this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
+      await whileQueueReachable(this.queue, 'the analysis', () => this.jobs.enqueue(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
     } catch (error) {
       // Without a job the analysis would stay queued forever and block the target: fail it now.
       const now = this.clock.now();

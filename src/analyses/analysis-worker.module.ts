@@ -10,6 +10,7 @@ import { EventsModule } from '../events/events.module';
 import { EventsService } from '../events/events.service';
 import { FindingsPersister } from '../findings/findings-persister.service';
 import { FindingsModule } from '../findings/findings.module';
+import { JobHandlerRegistry } from '../queues/job-handler-registry';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
 import { TargetsModule } from '../targets/targets.module';
 import { AnalysisEntity } from './analysis.entity';
@@ -30,15 +31,15 @@ import { Clock } from '../common/clock/clock';
     AnalysisRunner,
     {
       provide: AnalysisProcessor,
-      inject: [AnalysisRunner, EventsService, ConfigService],
-      useFactory: (runner: AnalysisRunner, events: EventsService, config: ConfigService<AppConfig, true>) => {
+      inject: [AnalysisRunner, EventsService, JobHandlerRegistry, ConfigService],
+      useFactory: (runner: AnalysisRunner, events: EventsService, registry: JobHandlerRegistry, config: ConfigService<AppConfig, true>) => {
         const { lockDurationMs, stalledIntervalMs } = config.get('analysis', { infer: true });
         const Configured = AnalysisProcessor.configured({
           concurrency: config.get('queue', { infer: true }).workerConcurrency,
           lockDuration: lockDurationMs,
           stalledInterval: stalledIntervalMs,
         });
-        return new Configured(runner, events);
+        return new Configured(runner, events, registry);
       },
     },
   ],

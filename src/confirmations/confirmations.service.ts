@@ -16,6 +16,7 @@ import { FindingsService } from '../findings/findings.service';
 import type { CreatePathDto } from '../paths/dto/create-path.dto';
 import { PathsService } from '../paths/paths.service';
 import { QueueName } from '../queues/queue-names';
+import { JobProducer } from '../queues/job-producer';
 import { REACHABILITY_CONFIRM_JOB, confirmationJobId, type ConfirmationJobPayload } from './confirmation-job';
 import { ConfirmationNotFoundError } from './confirmation-not-found.error';
 import type { ConfirmationSubject } from './confirmation-status';
@@ -50,6 +51,7 @@ export class ConfirmationsService {
     private readonly paths: PathsService,
     private readonly clock: Clock,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly jobs: JobProducer,
   ) {}
 
   async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationDto> {
@@ -105,7 +107,7 @@ export class ConfirmationsService {
     const payload: ConfirmationJobPayload = { confirmationId: entity.id };
     try {
       // One attempt: every try is a billed analysis; a failed confirmation says why and can be asked again.
-      await this.queue.add(REACHABILITY_CONFIRM_JOB, payload, { jobId: confirmationJobId(entity.id), attempts: 1 });
+      await this.jobs.enqueue(REACHABILITY_CONFIRM_JOB, payload, { jobId: confirmationJobId(entity.id), attempts: 1 });
     } catch (error) {
       // Without a job it would stay queued forever and hold a share of the budget: fail it now.
       await this.confirmations.update(

@@ -9,6 +9,7 @@ import { Clock } from '../common/clock/clock';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../events/events.service';
 import { QueueName } from '../queues/queue-names';
+import { JobProducer } from '../queues/job-producer';
 import { manualRunJobId } from '../reports/report-job';
 import { ReportSchedulerService } from '../reports/report-scheduler.service';
 import { ReportSchedulesService } from '../reports/report-schedules.service';
@@ -83,6 +84,7 @@ export class WorkReconciler {
     private readonly deliveries: WebhookDeliveriesService,
     private readonly schedulers: ReportSchedulerService,
     private readonly reportSchedules: ReportSchedulesService,
+    private readonly jobs: JobProducer,
     private readonly clock: Clock,
   ) {}
 
@@ -123,7 +125,7 @@ export class WorkReconciler {
       }
       await job?.remove();
       const next = state === 'unknown' ? recoveries : recoveries + 1;
-      await this.analysisQueue.add(ANALYSIS_RUN_JOB, { analysisId: row.id, attempt: row.attempt, recoveries: next }, { jobId });
+      await this.jobs.enqueue(ANALYSIS_RUN_JOB, { analysisId: row.id, attempt: row.attempt, recoveries: next }, { jobId });
       this.logger.warn(`analysis ${row.id} was ${current.status} with its job ${state === 'unknown' ? 'missing' : state}: queued again`);
       report.analysesRequeued += 1;
     }
@@ -212,7 +214,7 @@ export class WorkReconciler {
       const still = (await this.dataSource.query(`SELECT 1 FROM events WHERE id = $1 AND fanned_out_at IS NULL`, [id])) as unknown[];
       if (still.length === 0) continue;
       if (state !== 'unknown') await (await this.webhookQueue.getJob(id))?.remove();
-      await this.webhookQueue.add(WEBHOOK_FANOUT_JOB, { eventId: id }, { jobId: id });
+      await this.jobs.enqueue(WEBHOOK_FANOUT_JOB, { eventId: id }, { jobId: id });
       report.fanOutsRequeued += 1;
     }
   }

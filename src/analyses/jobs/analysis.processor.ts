@@ -2,7 +2,9 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
@@ -14,15 +16,17 @@ import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pi
  */
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB, RunOutcome> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.Analysis, RunOutcome> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
   };
 
   constructor(
     private readonly runner: AnalysisRunner,
     private readonly events: EventsService,
+    registry: JobHandlerRegistry,
   ) {
     super();
+    registry.register(QueueName.Analysis, this.handlers, AnalysisProcessor.name);
   }
 
   onApplicationBootstrap(): void {

@@ -5,7 +5,9 @@ import { ConfigService } from '@nestjs/config';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
@@ -19,8 +21,6 @@ import {
   fanoutPayloadSchema,
   WEBHOOK_DELIVER_JOB,
 } from './webhook-jobs';
-
-type WebhookJobName = typeof WEBHOOK_FANOUT_JOB | typeof WEBHOOK_DELIVER_JOB | typeof EVENTS_SWEEP_JOB;
 
 /** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
 const BUSY_DELAY_MS = 500;
@@ -43,7 +43,7 @@ const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
 @Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff }, lockDuration: DELIVERY_LOCK_MS, stalledInterval: DELIVERY_STALLED_INTERVAL_MS })
 export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
-  private readonly handlers: JobHandlers<WebhookJobName, unknown> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.WebhookDelivery, unknown> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
     [WEBHOOK_DELIVER_JOB]: (job, token) => this.deliver(job, token),
     [EVENTS_SWEEP_JOB]: () => this.sweep(),
@@ -55,8 +55,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     private readonly attempts: DeliveryAttemptService,
     private readonly config: ConfigService,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue,
+    registry: JobHandlerRegistry,
   ) {
     super();
+    registry.register(QueueName.WebhookDelivery, this.handlers, WebhookDeliveryProcessor.name);
   }
 
   async onApplicationBootstrap(): Promise<void> {
