@@ -1,16 +1,14 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AthenaFlowSource } from '../aws/athena-flow-source';
 import { AthenaTableInspector } from '../aws/athena-table-inspector';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
-import type { AppConfig } from '../config/app-config';
 import { EventsModule } from '../events/events.module';
-import { EventsService } from '../events/events.service';
 import { FindingsPersister } from '../findings/findings-persister.service';
 import { FindingsModule } from '../findings/findings.module';
-import { JobHandlerRegistry } from '../queues/job-handler-registry';
+import { configuredProcessor } from '../queues/configured-processor';
+import { QueueName } from '../queues/queue-names';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
 import { TargetsModule } from '../targets/targets.module';
 import { AnalysisEntity } from './analysis.entity';
@@ -29,19 +27,12 @@ import { Clock } from '../common/clock/clock';
     TargetSnapshotLoader,
     FindingsPersister,
     AnalysisRunner,
-    {
-      provide: AnalysisProcessor,
-      inject: [AnalysisRunner, EventsService, JobHandlerRegistry, ConfigService],
-      useFactory: (runner: AnalysisRunner, events: EventsService, registry: JobHandlerRegistry, config: ConfigService<AppConfig, true>) => {
-        const { lockDurationMs, stalledIntervalMs } = config.get('analysis', { infer: true });
-        const Configured = AnalysisProcessor.configured({
-          concurrency: config.get('queue', { infer: true }).workerConcurrency,
-          lockDuration: lockDurationMs,
-          stalledInterval: stalledIntervalMs,
-        });
-        return new Configured(runner, events, registry);
-      },
-    },
+    // Lock duration and the stalled-job check decide how soon a killed worker's job runs again.
+    configuredProcessor(QueueName.Analysis, AnalysisProcessor, (config) => ({
+      concurrency: config.get('queue', { infer: true }).workerConcurrency,
+      lockDuration: config.get('analysis', { infer: true }).lockDurationMs,
+      stalledInterval: config.get('analysis', { infer: true }).stalledIntervalMs,
+    })),
   ],
 })
 export class AnalysisWorkerModule {}

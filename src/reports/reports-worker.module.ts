@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalysesModule } from '../analyses/analyses.module';
 import { EventsModule } from '../events/events.module';
+import { configuredProcessor } from '../queues/configured-processor';
+import { QueueName } from '../queues/queue-names';
 import { FindingsModule } from '../findings/findings.module';
 import { TargetsModule } from '../targets/targets.module';
 import { TicketingModule } from '../ticketing/ticketing.module';
@@ -15,6 +17,7 @@ import { ReportsModule } from './reports.module';
 /** The `report` worker: job schedulers applied at start, report runs. */
 @Module({
   imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, FindingsModule, TargetsModule, TicketingModule, ReportsModule],
-  providers: [ReportProcessor, ReportRunner, ReportInputLoader],
+  // BullMQ's defaults: one report at a time.
+  providers: [configuredProcessor(QueueName.Report, ReportProcessor, () => ({})), ReportRunner, ReportInputLoader],
 })
 export class ReportsWorkerModule {}

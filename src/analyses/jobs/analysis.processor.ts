@@ -1,5 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
 import type { QueueHandlers } from '../../queues/job-catalogue';
@@ -14,6 +14,7 @@ import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pi
  * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
  * payloads are parsed before anything else (a bad one can never succeed: UnrecoverableError).
  */
+@Injectable()
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
   private readonly handlers: QueueHandlers<typeof QueueName.Analysis, RunOutcome> = {
@@ -57,16 +58,5 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
       if (error instanceof PermanentAnalysisFailure) throw new UnrecoverableError(error.message);
       throw error;
     }
-  }
-
-  /**
-   * The processor class with worker options from the validated config (lock duration and the
-   * stalled-job check decide how soon a killed worker's job runs again). The decorator is applied
-   * here because @nestjs/bullmq reads worker options from class metadata.
-   */
-  static configured(options: { concurrency: number; lockDuration: number; stalledInterval: number }): typeof AnalysisProcessor {
-    class ConfiguredAnalysisProcessor extends AnalysisProcessor {}
-    Processor(QueueName.Analysis, options)(ConfiguredAnalysisProcessor);
-    return ConfiguredAnalysisProcessor;
   }
 }

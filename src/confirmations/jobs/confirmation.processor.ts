@@ -1,5 +1,5 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { QueueHandlers } from '../../queues/job-catalogue';
 import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
@@ -10,7 +10,7 @@ import type { ConfirmationStatus } from '../confirmation-status';
 import { ConfirmationRunner } from './confirmation-runner.service';
 
 /** The `reachability` queue: one Reachability Analyzer confirmation per job. */
-@Processor(QueueName.Reachability)
+@Injectable()
 export class ConfirmationProcessor extends WorkerHost {
   private readonly logger = new Logger(ConfirmationProcessor.name);
   private readonly handlers: QueueHandlers<typeof QueueName.Reachability, ConfirmationStatus | 'gone'> = {

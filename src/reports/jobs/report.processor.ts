@@ -1,5 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import type { Repository } from 'typeorm';
@@ -17,7 +17,7 @@ import { ReportRunner, type ReportRunOutcome } from './report-runner.service';
  * The `report` queue. At start it re-applies every schedule to its job scheduler (idempotent,
  * and heals a Redis that lost its keys); then it runs whatever the schedulers and "run now" queue.
  */
-@Processor(QueueName.Report)
+@Injectable()
 export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReportProcessor.name);
   private readonly handlers: QueueHandlers<typeof QueueName.Report, ReportRunOutcome> = {
