@@ -27,11 +27,11 @@ export class JobProducer {
     };
   }
 
-  enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: JobsOptions): Promise<Job> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: JobsOptions): Promise<Job> {
     return this.queueOf(name).add(name, validPayload(name, payload), opts);
   }
 
-  enqueueBulk<N extends JobName>(name: N, jobs: ReadonlyArray<{ payload: JobPayload<N>; opts?: JobsOptions }>): Promise<Job[]> {
+  async enqueueBulk<N extends JobName>(name: N, jobs: ReadonlyArray<{ payload: JobPayload<N>; opts?: JobsOptions }>): Promise<Job[]> {
     return this.queueOf(name).addBulk(jobs.map((job) => ({ name, data: validPayload(name, job.payload), opts: job.opts })));
   }
 
