@@ -2,7 +2,7 @@
  * The dependency fence (`npm run check`): the rules the layering of DESIGN.md rests on.
  * `npx depcruise src --config .dependency-cruiser.cjs` names every import that breaks one.
  */
-const FEATURES = 'src/(analyses|api-keys|auth|events|findings|flow-files|health|integrations|metrics|paths|reports|simulations|snapshots|targets|ticketing|webhooks)/';
+const FEATURES = 'src/(analyses|api-keys|auth|confirmations|events|findings|flow-files|health|integrations|metrics|paths|recovery|reports|simulations|snapshots|targets|ticketing|webhooks)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -14,7 +14,7 @@ module.exports = {
         '(and node:util, whose deep equality does no I/O).',
       severity: 'error',
       from: { path: '^src/engine/' },
-      to: { pathNot: ['^src/engine/', '^node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
+      to: { pathNot: ['^src/engine/', '(^|/)node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
     },
     {
       name: 'engine-types-are-its-own',
@@ -35,6 +35,40 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/aws/' },
       to: { path: `^${FEATURES}` },
+    },
+    {
+      name: 'outbound-http-imports-no-feature',
+      comment: 'The SSRF-guarded client, its errors and the secret box are used by features, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/outbound-http/' },
+      to: { path: `^${FEATURES}` },
+    },
+    {
+      name: 'delivery-runs-one-way',
+      comment:
+        'One envelope goes webhooks → channel → integrations / ticketing → outbound-http, and nothing runs back up: ' +
+        'the Jira, ServiceNow and Slack clients and the ticket records know no webhook, and authentication knows ' +
+        'keys only through its ApiKeyAuthenticator port.',
+      severity: 'error',
+      from: { path: '^src/(integrations|ticketing|auth)/' },
+      to: { path: `^${FEATURES}`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'features-own-their-tables',
+      comment:
+        "A feature's entities (its tables) are its own: another module reads them through the owner's " +
+        'exported services, never by importing the entity (to query it or to register it in forFeature). ' +
+        'Migrations and the database data source, which list every table, are the exception.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: '^src/database/' },
+      to: { path: `^${FEATURES}.+\\.entity\\.ts$`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'no-cycles',
+      comment: 'No import cycle anywhere in src: a cycle means two files can only be understood together.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
     },
   ],
   options: {

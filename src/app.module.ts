@@ -38,7 +38,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(core),
-        AuthModule.forRoot(core.config),
+        AuthModule.forRoot(core.config, ApiKeysModule),
         HealthModule,
         MetricsModule,
         ...API_FEATURE_MODULES,

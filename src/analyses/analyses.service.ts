@@ -9,6 +9,7 @@ import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
+import { JobProducer } from '../queues/job-producer';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
 import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
@@ -40,6 +41,7 @@ export class AnalysesService {
     private readonly targets: TargetsService,
     private readonly clock: Clock,
     private readonly costGuard: CostGuard,
+    private readonly jobs: JobProducer,
   ) {}
 
   /** Queues an analysis of a window; 409 while another one of the target is queued or running. */
@@ -150,7 +152,7 @@ export class AnalysesService {
   private async enqueue(entity: AnalysisEntity): Promise<void> {
     const payload: AnalysisJobPayload = { analysisId: entity.id, attempt: entity.attempt };
     try {
-      await whileQueueReachable(this.queue, 'the analysis', () => this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
+      await whileQueueReachable(this.queue, 'the analysis', () => this.jobs.enqueue(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
     } catch (error) {
       // Without a job the analysis would stay queued forever and block the target: fail it now.
       const now = this.clock.now();
@@ -176,6 +178,30 @@ export class AnalysesService {
       // The worker checks the status before and during the run: a job left behind ends at once.
       this.logger.debug(`could not remove job ${jobId}: ${String(error)}`);
     }
+  }
+
+  // Queries other modules need; the analyses table is read only here and by the runner.
+
+  /** The target's latest succeeded analysis that stored a snapshot, with it; null when none did. */
+  async latestSnapshot(targetId: string): Promise<{ id: string; snapshot: NetworkSnapshot } | null> {
+    const latest = await this.analyses
+      .createQueryBuilder('a')
+      .addSelect('a.snapshot')
+      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId, status: 'succeeded' })
+      .orderBy('a.finished_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .getOne();
+    return latest?.snapshot ? { id: latest.id, snapshot: latest.snapshot } : null;
+  }
+
+  /** How many of these analyses are still queued or running. */
+  countActive(ids: readonly string[]): Promise<number> {
+    return this.analyses.count({ where: { id: In([...ids]), status: In([...ACTIVE_ANALYSIS_STATUSES]) } });
+  }
+
+  /** These analyses' records (statistics included), in no particular order. */
+  findEntities(ids: readonly string[]): Promise<AnalysisEntity[]> {
+    return this.analyses.find({ where: { id: In([...ids]) } });
   }
 
   private async activeAnalysisId(targetId: string): Promise<string | null> {

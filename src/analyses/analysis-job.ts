@@ -1,14 +1,5 @@
-import { z } from 'zod';
-
-export const ANALYSIS_RUN_JOB = 'analysis.run';
-
-/** The payload of `analysis.run`: ids only; everything else is read from the database. */
-export const analysisJobPayloadSchema = z.object({
-  analysisId: z.uuid(),
-  attempt: z.number().int().min(0),
-});
-
-export type AnalysisJobPayload = z.infer<typeof analysisJobPayloadSchema>;
+// The job's name and payload schema live in the job catalogue, with every other job's.
+export { ANALYSIS_RUN_JOB, analysisJobPayloadSchema, type AnalysisJobPayload } from '../queues/job-catalogue';
 
 /** The first run's job id is the analysis id; each explicit retry gets its own. */
 export function analysisJobId(analysisId: string, attempt: number): string {

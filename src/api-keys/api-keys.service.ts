@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { SCOPES, type Scope } from '../auth/scope';
+import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
 import { ApiKeyNotFoundError } from './api-key-not-found.error';
@@ -25,7 +26,7 @@ const INITIAL_ADMIN_KEY_LOCK_ID = 7_316_425_002;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements ApiKeyAuthenticator {
   private readonly bootstrapKeyHash: string | undefined;
 
   constructor(

@@ -1,9 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ForbiddenError } from '../common/errors/forbidden.error';
 import { UnauthenticatedError } from '../common/errors/unauthenticated.error';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { PRINCIPAL_PROPERTY, type RequestWithPrincipal } from './principal';
 import { IS_PUBLIC_KEY } from './public.decorator';
@@ -19,7 +19,7 @@ import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
+    private readonly apiKeys: ApiKeyAuthenticator,
     private readonly failures: AuthFailureLimiter,
   ) {}
 

@@ -1,7 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ApiKeysModule } from '../api-keys/api-keys.module';
 import type { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
@@ -12,11 +11,12 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
 /** Global guards, in order: authenticate the API key and check its scope, then rate-limit per key. */
 @Module({})
 export class AuthModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `keys`: the module that exports the ApiKeyAuthenticator (the API-keys module). */
+  static forRoot(config: AppConfig, keys: Type): DynamicModule {
     return {
       module: AuthModule,
       imports: [
-        ApiKeysModule,
+        keys,
         RedisThrottlerStorageModule,
         // Counted in Redis, so every API instance behind a load balancer shares the one limit.
         ThrottlerModule.forRootAsync({

@@ -1,13 +1,5 @@
-import { z } from 'zod';
-
-export const REACHABILITY_CONFIRM_JOB = 'reachability.confirm';
-
-/** The payload of `reachability.confirm`: the confirmation's id; everything else is read from its row. */
-export const confirmationJobPayloadSchema = z.object({
-  confirmationId: z.uuid(),
-});
-
-export type ConfirmationJobPayload = z.infer<typeof confirmationJobPayloadSchema>;
+// The job's name and payload schema live in the job catalogue, with every other job's.
+export { REACHABILITY_CONFIRM_JOB, confirmationJobPayloadSchema, type ConfirmationJobPayload } from '../queues/job-catalogue';
 
 /** One job per confirmation: its id is the confirmation's, so a repeated enqueue is a no-op. */
 export function confirmationJobId(confirmationId: string): string {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { FindingEntity } from '../findings/finding.entity';
+import { FindingsModule } from '../findings/findings.module';
 import { PathsModule } from '../paths/paths.module';
 import { ConfirmationsController } from './confirmations.controller';
 import { ConfirmationsService } from './confirmations.service';
@@ -8,7 +8,7 @@ import { ReachabilityConfirmationEntity } from './reachability-confirmation.enti
 
 /** Reachability Analyzer confirmations (API side): ask, refuse beyond the budget, queue, read. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReachabilityConfirmationEntity, FindingEntity]), PathsModule],
+  imports: [TypeOrmModule.forFeature([ReachabilityConfirmationEntity]), FindingsModule, PathsModule],
   controllers: [ConfirmationsController],
   // The budget's month comes from the clock; CoreModule does not provide one yet.
   providers: [ConfirmationsService],

@@ -12,10 +12,11 @@ import { pathVerdictOf, type PathAnalysis } from '../engine/path/analyze-path';
 import { analyzerPathFor } from '../engine/path/analyzer-comparison';
 import { pathQueryOfFinding } from '../engine/path/finding-path';
 import { FindingNotFoundError } from '../findings/finding-not-found.error';
-import { FindingEntity } from '../findings/finding.entity';
+import { FindingsService } from '../findings/findings.service';
 import type { CreatePathDto } from '../paths/dto/create-path.dto';
 import { PathsService } from '../paths/paths.service';
 import { QueueName } from '../queues/queue-names';
+import { JobProducer } from '../queues/job-producer';
 import { REACHABILITY_CONFIRM_JOB, confirmationJobId, type ConfirmationJobPayload } from './confirmation-job';
 import { ConfirmationNotFoundError } from './confirmation-not-found.error';
 import type { ConfirmationSubject } from './confirmation-status';
@@ -44,12 +45,13 @@ const COUNTED_ANALYSES_SQL = `
 export class ConfirmationsService {
   constructor(
     @InjectRepository(ReachabilityConfirmationEntity) private readonly confirmations: Repository<ReachabilityConfirmationEntity>,
-    @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
+    private readonly findings: FindingsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.Reachability) private readonly queue: Queue,
     private readonly paths: PathsService,
     private readonly clock: Clock,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly jobs: JobProducer,
   ) {}
 
   async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationDto> {
@@ -59,7 +61,7 @@ export class ConfirmationsService {
 
   /** The finding's traffic as a path (its busiest interface and peer unless named) over its target's latest snapshot. */
   async confirmFinding(findingId: string, dto: ConfirmFindingDto): Promise<ConfirmationDto> {
-    const finding = await this.findings.findOneBy({ id: findingId });
+    const finding = await this.findings.findEntity(findingId);
     if (!finding) throw new FindingNotFoundError(findingId);
     if (finding.finding.kind === 'campaign') {
       throw new ConfirmationUnsupportedError('a scanner campaign is not one path: confirm a rule finding, or ask about a path', { findingId });
@@ -105,7 +107,7 @@ export class ConfirmationsService {
     const payload: ConfirmationJobPayload = { confirmationId: entity.id };
     try {
       // One attempt: every try is a billed analysis; a failed confirmation says why and can be asked again.
-      await this.queue.add(REACHABILITY_CONFIRM_JOB, payload, { jobId: confirmationJobId(entity.id), attempts: 1 });
+      await this.jobs.enqueue(REACHABILITY_CONFIRM_JOB, payload, { jobId: confirmationJobId(entity.id), attempts: 1 });
     } catch (error) {
       // Without a job it would stay queued forever and hold a share of the budget: fail it now.
       await this.confirmations.update(

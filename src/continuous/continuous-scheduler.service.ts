@@ -1,11 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, Not, IsNull } from 'typeorm';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
-import { TargetEntity } from '../targets/target.entity';
+import type { Target } from '../targets/target-sources';
 import { CONTINUOUS_TICK_JOB, continuousSchedulerId, type ContinuousTickPayload } from './continuous-job';
 
 const PREFIX = continuousSchedulerId('');
@@ -19,16 +17,13 @@ const PREFIX = continuousSchedulerId('');
 export class ContinuousScheduler {
   private readonly logger = new Logger(ContinuousScheduler.name);
 
-  constructor(
-    @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  constructor(@InjectQueue(QueueName.Analysis) private readonly queue: Queue) {}
 
   /**
    * Creates, changes or removes the target's scheduler. Redis being unreachable is not an error of
    * the target's change: the reconciler applies it when Redis is back.
    */
-  async apply(target: Pick<TargetEntity, 'id' | 'continuous'>): Promise<void> {
+  async apply(target: Pick<Target, 'id' | 'continuous'>): Promise<void> {
     try {
       await whileQueueReachable(this.queue, 'the continuous analysis schedule', () => this.applyNow(target));
     } catch (error) {
@@ -40,9 +35,8 @@ export class ContinuousScheduler {
     await this.apply({ id: targetId, continuous: null });
   }
 
-  /** Makes the schedulers agree with the targets; returns how many were (re-)created. */
-  async reconcile(): Promise<number> {
-    const targets = await this.dataSource.getRepository(TargetEntity).find({ where: { continuous: Not(IsNull()) }, select: { id: true, continuous: true } });
+  /** Makes the schedulers agree with the continuous targets (every one of them); returns how many were (re-)created. */
+  async reconcile(targets: ReadonlyArray<Pick<Target, 'id' | 'continuous'>>): Promise<number> {
     let created = 0;
     for (const target of targets) {
       const scheduler = await this.queue.getJobScheduler(continuousSchedulerId(target.id));
@@ -57,7 +51,7 @@ export class ContinuousScheduler {
     return created;
   }
 
-  private async applyNow(target: Pick<TargetEntity, 'id' | 'continuous'>): Promise<void> {
+  private async applyNow(target: Pick<Target, 'id' | 'continuous'>): Promise<void> {
     const id = continuousSchedulerId(target.id);
     if (!target.continuous) {
       await this.queue.removeJobScheduler(id);
@@ -69,6 +63,6 @@ export class ContinuousScheduler {
   }
 }
 
-function everyMs(target: Pick<TargetEntity, 'continuous'>): number {
+function everyMs(target: Pick<Target, 'continuous'>): number {
   return (target.continuous?.everyMinutes ?? 0) * 60_000;
 }

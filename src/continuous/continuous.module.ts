@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ContinuousAnalysisService } from './continuous-analysis.service';
 import { ContinuousScheduler } from './continuous-scheduler.service';
 
-/** Rolling analyses of continuous targets: their job schedulers and what each tick does. */
+/** The job schedulers of continuous targets (their ticks are handled by the analysis worker). */
 @Module({
-  providers: [ContinuousScheduler, ContinuousAnalysisService],
-  exports: [ContinuousScheduler, ContinuousAnalysisService],
+  providers: [ContinuousScheduler],
+  exports: [ContinuousScheduler],
 })
 export class ContinuousModule {}

@@ -8,7 +8,7 @@ import { monthOf } from '../confirmations/reachability-budget';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { AthenaFlowSourceSettings } from '../targets/target-sources';
 import type { TargetBudget } from '../targets/target-settings';
-import type { TargetEntity } from '../targets/target.entity';
+import type { Target } from '../targets/target-sources';
 import { BudgetExceededError, BudgetUnestimableError } from './budget-exceeded.error';
 import type { ScanEstimate } from './scan-estimate';
 import { scanPrefixes } from './scan-prefixes';
@@ -39,7 +39,7 @@ export class CostGuard {
    * The estimate of the window's scan, or null when the target has no budget or no Athena source.
    * Throws BudgetExceededError when it is over budget, BudgetUnestimableError when it cannot be made.
    */
-  async admit(target: TargetEntity, window: { from: Date; to: Date }, limits: ListingLimits = {}): Promise<ScanEstimate | null> {
+  async admit(target: Target, window: { from: Date; to: Date }, limits: ListingLimits = {}): Promise<ScanEstimate | null> {
     const budget = activeBudget(target.budget);
     const source = target.flowSource;
     if (!budget || source.type !== 'athena') return null;
@@ -56,7 +56,7 @@ export class CostGuard {
    * (what it found is a lower bound, so a refusal is always right). Anything short of a refusal —
    * an unfinished listing, an AWS error — leaves the decision to the worker's full check.
    */
-  async precheck(target: TargetEntity, window: { from: Date; to: Date }): Promise<void> {
+  async precheck(target: Target, window: { from: Date; to: Date }): Promise<void> {
     try {
       await this.admit(target, window, { maxObjects: PRECHECK_LIMITS.maxObjects, deadline: performance.now() + PRECHECK_LIMITS.timeoutMs });
     } catch (error) {
@@ -66,7 +66,7 @@ export class CostGuard {
   }
 
   private async estimate(
-    target: TargetEntity,
+    target: Target,
     source: AthenaFlowSourceSettings,
     budget: TargetBudget,
     window: { from: Date; to: Date },

@@ -4,15 +4,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { WEBHOOK_FANOUT_JOB } from '../queues/job-catalogue';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
+import { JobProducer } from '../queues/job-producer';
 import type { DomainEvent, DomainEventSubject, DomainEventType } from './domain-event';
 import { EventEntity } from './event.entity';
 import { newEventId } from './event-id.util';
 import { Clock } from '../common/clock/clock';
 
 /** The job that fans one event out to the subscribed webhooks (processed by the webhooks module). */
-export const WEBHOOK_FANOUT_JOB = 'webhook.fanout';
+export { WEBHOOK_FANOUT_JOB };
 
 export interface NewDomainEvent {
   type: DomainEventType;
@@ -35,6 +37,7 @@ export class EventsService {
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
     @InjectQueue(QueueName.WebhookDelivery) private readonly webhookQueue: Queue,
     private readonly clock: Clock,
+    private readonly jobs: JobProducer,
   ) {}
 
   async record(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
@@ -58,7 +61,7 @@ export class EventsService {
     if (eventIds.length === 0) return;
     const ids = [...new Set(eventIds)];
     await whileQueueReachable(this.webhookQueue, 'publishing events', () =>
-      this.webhookQueue.addBulk(ids.map((id) => ({ name: WEBHOOK_FANOUT_JOB, data: { eventId: id }, opts: { jobId: id } }))),
+      this.jobs.enqueueBulk(WEBHOOK_FANOUT_JOB, ids.map((id) => ({ payload: { eventId: id }, opts: { jobId: id } }))),
     );
     await this.events.update({ id: In(ids), publishedAt: IsNull() }, { publishedAt: this.clock.now() });
   }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
 import { keysetPage, type KeysetSort } from '../common/http/keyset-page.util';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
-import { FindingTicketEntity } from '../ticketing/finding-ticket.entity';
+import { FindingTicketsService } from '../ticketing/finding-tickets.service';
 import { FindingDetailDto } from './dto/finding-detail.dto';
 import { FindingEventDto } from './dto/finding-event.dto';
 import { FindingPageDto } from './dto/finding-page.dto';
@@ -33,9 +33,7 @@ export class FindingsService {
   constructor(
     @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
     @InjectRepository(FindingEventEntity) private readonly findingEvents: Repository<FindingEventEntity>,
-    // The ticket table is read directly: importing TicketingModule here would tie the findings API
-    // to the outbound HTTP machinery it never uses.
-    @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
+    private readonly ticketRecords: FindingTicketsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly clock: Clock,
@@ -70,12 +68,13 @@ export class FindingsService {
       .select('jsonb_array_length(f.flows)', 'n')
       .where('f.id = :id', { id })
       .getRawOne<{ n: number }>();
-    const tickets = await this.tickets.find({ where: { findingId: id }, order: { createdAt: 'ASC' } });
-    return FindingDetailDto.fromEntity(
-      entity,
-      Number(sample?.n ?? 0),
-      tickets.map((ticket) => FindingTicketDto.fromEntity(ticket)),
-    );
+    return FindingDetailDto.fromEntity(entity, Number(sample?.n ?? 0), await this.ticketRecords.list(id));
+  }
+
+  /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */
+  async tickets(id: string): Promise<FindingTicketDto[]> {
+    if (!(await this.findings.existsBy({ id }))) throw new FindingNotFoundError(id);
+    return this.ticketRecords.list(id);
   }
 
   async history(id: string): Promise<FindingEventDto[]> {
@@ -136,6 +135,75 @@ export class FindingsService {
     if (expiresAt.getTime() <= this.clock.nowMs()) throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     return expiresAt;
   }
+
+  // Queries other modules need; the finding tables are read only here and in the persister.
+
+  /** One finding's record, or null. */
+  findEntity(id: string): Promise<FindingEntity | null> {
+    return this.findings.findOneBy({ id });
+  }
+
+  /** The target's unresolved findings with their sample flows (what a simulation replays), by id. */
+  unresolvedWithFlows(targetId: string): Promise<FindingEntity[]> {
+    return this.findings
+      .createQueryBuilder('f')
+      .select(['f.id', 'f.fingerprint'])
+      .addSelect('f.flows')
+      .where('f.target_id = :targetId AND f.status <> :resolved', { targetId, resolved: 'resolved' })
+      .orderBy('f.id')
+      .getMany();
+  }
+
+  /** The targets' findings a report of the period since `from` shows: unresolved, or changed in it. */
+  forReport(targetIds: readonly string[], from: Date): Promise<FindingEntity[]> {
+    return this.findings
+      .createQueryBuilder('f')
+      .where('f.target_id = ANY(:targets)', { targets: [...targetIds] })
+      .andWhere("(f.status <> 'resolved' OR f.resolved_at >= :from OR f.created_at >= :from OR f.updated_at >= :from)", { from })
+      .getMany();
+  }
+
+  /** When each finding last went back to open from resolved or suppressed. */
+  async reopenedAt(findingIds: readonly string[]): Promise<Map<string, string>> {
+    if (findingIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT finding_id, max("at") AS at FROM finding_events
+        WHERE finding_id = ANY($1) AND to_status = 'open' AND from_status IN ('resolved', 'suppressed')
+        GROUP BY finding_id`,
+      [[...findingIds]],
+    )) as Array<{ finding_id: string; at: Date }>;
+    return new Map(rows.map((row) => [row.finding_id, new Date(row.at).toISOString()]));
+  }
+
+  /**
+   * What one analysis did to its target's findings, counted from the database (in the caller's
+   * transaction), so a re-run reports the same numbers as a clean run.
+   */
+  async countsOfAnalysis(manager: EntityManager, analysisId: string, targetId: string): Promise<AnalysisFindingCounts> {
+    const seen = await manager
+      .createQueryBuilder(FindingEntity, 'f')
+      .select('COUNT(*)', 'total')
+      .addSelect('COUNT(*) FILTER (WHERE f.first_analysis_id = :analysisId)', 'new')
+      .where('f.target_id = :targetId AND f.last_analysis_id = :analysisId', { targetId, analysisId })
+      .getRawOne<{ total: string; new: string }>();
+    const transitions = await manager
+      .createQueryBuilder(FindingEventEntity, 'e')
+      .select(`COUNT(*) FILTER (WHERE e.to_status = 'resolved')`, 'resolved')
+      .addSelect(`COUNT(*) FILTER (WHERE e.to_status = 'open' AND e.from_status IS NOT NULL)`, 'reopened')
+      .where('e.analysis_id = :analysisId', { analysisId })
+      .getRawOne<{ resolved: string; reopened: string }>();
+    const total = Number(seen?.total ?? 0);
+    const created = Number(seen?.new ?? 0);
+    return { total, new: created, updated: total - created, resolved: Number(transitions?.resolved ?? 0), reopened: Number(transitions?.reopened ?? 0) };
+  }
+}
+
+export interface AnalysisFindingCounts {
+  total: number;
+  new: number;
+  updated: number;
+  resolved: number;
+  reopened: number;
 }
 
 function escapeLike(text: string): string {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AnalysisEntity } from '../analyses/analysis.entity';
+import { AnalysesModule } from '../analyses/analyses.module';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { ConfigHistoryReader } from '../aws/config-history';
 import { OrganizationSnapshotter } from '../aws/organization-snapshotter';
@@ -12,7 +11,7 @@ import { PathsService } from './paths.service';
 
 /** `POST /v1/targets/{id}/paths`: path analysis over a target's latest (or a fresh) snapshot. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity]), TargetsModule],
+  imports: [AnalysesModule, TargetsModule],
   controllers: [PathsController],
   providers: [
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AnalysisEntity } from '../analyses/analysis.entity';
+import { AnalysesService } from '../analyses/analyses.service';
 import { ValidationError } from '../common/errors/validation.error';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { NetworkModel } from '../engine/network/network-model';
@@ -23,7 +21,7 @@ import { PathNoSnapshotError } from './path-no-snapshot.error';
 @Injectable()
 export class PathsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly analyses: AnalysesService,
     private readonly targets: TargetsService,
     private readonly snapshots: TargetSnapshotLoader,
   ) {}
@@ -41,15 +39,8 @@ export class PathsService {
   }
 
   private async latestSnapshot(targetId: string): Promise<NetworkSnapshot> {
-    const latest = await this.dataSource
-      .getRepository(AnalysisEntity)
-      .createQueryBuilder('a')
-      .addSelect('a.snapshot')
-      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId, status: 'succeeded' })
-      .orderBy('a.finished_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .getOne();
-    if (!latest?.snapshot) throw new PathNoSnapshotError(targetId);
+    const latest = await this.analyses.latestSnapshot(targetId);
+    if (!latest) throw new PathNoSnapshotError(targetId);
     return latest.snapshot;
   }
 }

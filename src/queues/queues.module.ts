@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { defaultJobOptions } from './default-job-options';
+import { JobHandlerRegistry } from './job-handler-registry';
+import { JobProducer } from './job-producer';
 import { ALL_QUEUE_NAMES } from './queue-names';
 import { QueueErrorListeners } from './queue-error-listeners.service';
 import { redisOptionsFromUrl } from './redis-connection-options';
@@ -26,8 +28,8 @@ export class QueuesModule {
         }),
         registered,
       ],
-      providers: [QueueErrorListeners],
-      exports: [registered],
+      providers: [QueueErrorListeners, JobProducer, JobHandlerRegistry],
+      exports: [registered, JobProducer, JobHandlerRegistry],
     };
   }
 }

@@ -9,12 +9,14 @@ import { Clock } from '../common/clock/clock';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../events/events.service';
 import { QueueName } from '../queues/queue-names';
-import { ReportScheduleEntity } from '../reports/report-schedule.entity';
+import { JobProducer } from '../queues/job-producer';
 import { manualRunJobId } from '../reports/report-job';
 import { ReportSchedulerService } from '../reports/report-scheduler.service';
+import { ReportSchedulesService } from '../reports/report-schedules.service';
 import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCHEDULER } from '../webhooks/jobs/webhook-jobs';
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 import { ContinuousScheduler } from '../continuous/continuous-scheduler.service';
+import { TargetsService } from '../targets/targets.service';
 
 /** Job states in which BullMQ will still run the job: nothing to repair. */
 const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
@@ -83,8 +85,11 @@ export class WorkReconciler {
     private readonly events: EventsService,
     private readonly deliveries: WebhookDeliveriesService,
     private readonly schedulers: ReportSchedulerService,
+    private readonly reportSchedules: ReportSchedulesService,
+    private readonly jobs: JobProducer,
     private readonly clock: Clock,
     private readonly continuous: ContinuousScheduler,
+    private readonly targets: TargetsService,
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
@@ -124,7 +129,7 @@ export class WorkReconciler {
       }
       await job?.remove();
       const next = state === 'unknown' ? recoveries : recoveries + 1;
-      await this.analysisQueue.add(ANALYSIS_RUN_JOB, { analysisId: row.id, attempt: row.attempt, recoveries: next }, { jobId });
+      await this.jobs.enqueue(ANALYSIS_RUN_JOB, { analysisId: row.id, attempt: row.attempt, recoveries: next }, { jobId });
       this.logger.warn(`analysis ${row.id} was ${current.status} with its job ${state === 'unknown' ? 'missing' : state}: queued again`);
       report.analysesRequeued += 1;
     }
@@ -213,7 +218,7 @@ export class WorkReconciler {
       const still = (await this.dataSource.query(`SELECT 1 FROM events WHERE id = $1 AND fanned_out_at IS NULL`, [id])) as unknown[];
       if (still.length === 0) continue;
       if (state !== 'unknown') await (await this.webhookQueue.getJob(id))?.remove();
-      await this.webhookQueue.add(WEBHOOK_FANOUT_JOB, { eventId: id }, { jobId: id });
+      await this.jobs.enqueue(WEBHOOK_FANOUT_JOB, { eventId: id }, { jobId: id });
       report.fanOutsRequeued += 1;
     }
   }
@@ -242,7 +247,7 @@ export class WorkReconciler {
 
   /** The schedules in PostgreSQL are the truth; a scheduler Redis lost is created again. */
   private async reconcileSchedulers(report: ReconcileReport): Promise<void> {
-    const schedules = await this.dataSource.getRepository(ReportScheduleEntity).find();
+    const schedules = await this.reportSchedules.all();
     for (const schedule of schedules) {
       const exists = (await this.reportQueue.getJobScheduler(schedule.id)) !== undefined;
       if (exists === schedule.enabled) continue;
@@ -255,7 +260,7 @@ export class WorkReconciler {
       report.schedulersRecreated += 1;
     }
     // Continuous targets' rolling-analysis schedulers, on the analysis queue.
-    report.schedulersRecreated += await this.continuous.reconcile();
+    report.schedulersRecreated += await this.continuous.reconcile(await this.targets.continuousTargets());
   }
 }
 

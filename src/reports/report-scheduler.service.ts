@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
+import { JobProducer } from '../queues/job-producer';
 import { manualRunJobId, REPORT_RUN_JOB, type ReportRunPayload } from './report-job';
 import type { ReportScheduleEntity } from './report-schedule.entity';
 
@@ -13,7 +14,10 @@ import type { ReportScheduleEntity } from './report-schedule.entity';
  */
 @Injectable()
 export class ReportSchedulerService {
-  constructor(@InjectQueue(QueueName.Report) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(QueueName.Report) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
+  ) {}
 
   async apply(schedule: ReportScheduleEntity): Promise<void> {
     if (!schedule.enabled) {
@@ -47,10 +51,10 @@ export class ReportSchedulerService {
    * reconciler queued the run again (kept in the job's data).
    */
   async runNow(scheduleId: string, runId: string, requestedAt: Date, recoveries = 0): Promise<void> {
-    const data: ReportRunPayload & { recoveries?: number } = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
+    const data: ReportRunPayload = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
     if (recoveries > 0) data.recoveries = recoveries;
     await whileQueueReachable(this.queue, 'the report run', () =>
-      this.queue.add(REPORT_RUN_JOB, data, { jobId: manualRunJobId(runId), attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
+      this.jobs.enqueue(REPORT_RUN_JOB, data, { jobId: manualRunJobId(runId), attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
     );
   }
 }

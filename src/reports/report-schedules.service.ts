@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { DependencyUnavailableError } from '../common/errors/dependency-unavailable.error';
 import { ValidationError } from '../common/errors/validation.error';
-import { TargetEntity } from '../targets/target.entity';
-import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
+import { TargetsService } from '../targets/targets.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { cronProblem, isValidTimeZone } from './cron-schedule.util';
 import type { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
 import { ReportRunDto } from './dto/report-run.dto';
@@ -31,8 +31,8 @@ export class ReportSchedulesService {
 
   constructor(
     @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
-    @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
-    @InjectRepository(WebhookSubscriptionEntity) private readonly webhooks: Repository<WebhookSubscriptionEntity>,
+    private readonly targets: TargetsService,
+    private readonly webhooks: WebhooksService,
     private readonly scheduler: ReportSchedulerService,
     @InjectRepository(ReportRunEntity) private readonly runs: Repository<ReportRunEntity>,
     private readonly clock: Clock,
@@ -110,6 +110,11 @@ export class ReportSchedulesService {
     return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
   }
 
+  /** Every schedule (the reconciler makes the queue's schedulers agree with them). */
+  all(): Promise<ReportScheduleEntity[]> {
+    return this.schedules.find();
+  }
+
   async getEntity(id: string): Promise<ReportScheduleEntity> {
     const entity = await this.schedules.findOneBy({ id });
     if (!entity) throw new ReportScheduleNotFoundError(id);
@@ -122,11 +127,11 @@ export class ReportSchedulesService {
     if (!zoneOk) errors.push({ field: 'timeZone', message: `timeZone ${schedule.timeZone} is not an IANA time zone` });
     const cron = cronProblem(schedule.cron, zoneOk ? schedule.timeZone : 'UTC');
     if (cron) errors.push({ field: 'cron', message: cron });
-    const targets = await this.targets.find({ where: { id: In(schedule.targetIds) }, select: { id: true } });
+    const targets = await this.targets.findEntities(schedule.targetIds);
     const unknownTargets = schedule.targetIds.filter((id) => !targets.some((t) => t.id === id));
     if (unknownTargets.length > 0) errors.push({ field: 'targetIds', message: `unknown targets: ${unknownTargets.join(', ')}` });
     if (schedule.webhookIds.length > 0) {
-      const hooks = await this.webhooks.find({ where: { id: In(schedule.webhookIds) }, select: { id: true, format: true } });
+      const hooks = await this.webhooks.formatsOf(schedule.webhookIds);
       const unknown = schedule.webhookIds.filter((id) => !hooks.some((h) => h.id === id));
       if (unknown.length > 0) errors.push({ field: 'webhookIds', message: `unknown webhooks: ${unknown.join(', ')}` });
       const ticketing = hooks.filter((h) => h.format === 'jira' || h.format === 'servicenow');

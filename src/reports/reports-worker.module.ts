@@ -2,6 +2,10 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalysesModule } from '../analyses/analyses.module';
 import { EventsModule } from '../events/events.module';
+import { configuredProcessor } from '../queues/configured-processor';
+import { QueueName } from '../queues/queue-names';
+import { FindingsModule } from '../findings/findings.module';
+import { TargetsModule } from '../targets/targets.module';
 import { TicketingModule } from '../ticketing/ticketing.module';
 import { ReportInputLoader } from './jobs/report-input.loader';
 import { ReportProcessor } from './jobs/report.processor';
@@ -12,7 +16,8 @@ import { ReportsModule } from './reports.module';
 
 /** The `report` worker: job schedulers applied at start, report runs. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, TicketingModule, ReportsModule],
-  providers: [ReportProcessor, ReportRunner, ReportInputLoader],
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, FindingsModule, TargetsModule, TicketingModule, ReportsModule],
+  // BullMQ's defaults: one report at a time.
+  providers: [configuredProcessor(QueueName.Report, ReportProcessor, () => ({})), ReportRunner, ReportInputLoader],
 })
 export class ReportsWorkerModule {}

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TargetEntity } from '../targets/target.entity';
-import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
+import { TargetsModule } from '../targets/targets.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ReportRunEntity } from './report-run.entity';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
@@ -13,9 +13,9 @@ import { ReportsService } from './reports.service';
 
 /** Report schedules and stored reports (API side: CRUD, run now, rendering). */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity, ReportRunEntity, TargetEntity, WebhookSubscriptionEntity])],
+  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity, ReportRunEntity]), TargetsModule, WebhooksModule],
   controllers: [ReportSchedulesController, ReportsController],
   providers: [ReportSchedulesService, ReportsService, ReportSchedulerService],
-  exports: [ReportSchedulerService],
+  exports: [ReportSchedulerService, ReportSchedulesService],
 })
 export class ReportsModule {}

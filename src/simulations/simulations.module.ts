@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AnalysisEntity } from '../analyses/analysis.entity';
-import { FindingEntity } from '../findings/finding.entity';
+import { AnalysesModule } from '../analyses/analyses.module';
+import { FindingsModule } from '../findings/findings.module';
 import { TargetsModule } from '../targets/targets.module';
 import { SimulationsController } from './simulations.controller';
 import { SimulationsService } from './simulations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity, FindingEntity]), TargetsModule],
+  imports: [AnalysesModule, FindingsModule, TargetsModule],
   controllers: [SimulationsController],
   providers: [SimulationsService],
 })

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AnalysisEntity } from '../analyses/analysis.entity';
+import { AnalysesService } from '../analyses/analyses.service';
 import { ValidationError } from '../common/errors/validation.error';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { simulate } from '../engine/simulate/simulate';
 import { SimulationError } from '../engine/simulate/simulation.error';
-import { FindingEntity } from '../findings/finding.entity';
+import { FindingsService } from '../findings/findings.service';
 import { TargetsService } from '../targets/targets.service';
 import type { CreateSimulationDto } from './dto/create-simulation.dto';
 import { SimulationResultDto } from './dto/simulation-result.dto';
@@ -20,32 +18,19 @@ import { SimulationNoSnapshotError } from './simulation-no-snapshot.error';
 @Injectable()
 export class SimulationsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly targets: TargetsService,
+    private readonly analyses: AnalysesService,
+    private readonly findingRecords: FindingsService,
   ) {}
 
   async simulate(dto: CreateSimulationDto): Promise<SimulationResultDto> {
     await this.targets.getEntity(dto.targetId);
     const window = windowOf(dto);
-    const latest = await this.dataSource
-      .getRepository(AnalysisEntity)
-      .createQueryBuilder('a')
-      .addSelect('a.snapshot')
-      .where('a.target_id = :targetId AND a.status = :status AND a.snapshot IS NOT NULL', { targetId: dto.targetId, status: 'succeeded' })
-      .orderBy('a.finished_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .getOne();
-    if (!latest?.snapshot) throw new SimulationNoSnapshotError(dto.targetId);
+    const latest = await this.analyses.latestSnapshot(dto.targetId);
+    if (!latest) throw new SimulationNoSnapshotError(dto.targetId);
 
-    const findings = await this.dataSource
-      .getRepository(FindingEntity)
-      .createQueryBuilder('f')
-      .select(['f.id', 'f.fingerprint'])
-      .addSelect('f.flows')
-      .where('f.target_id = :targetId AND f.status <> :resolved', { targetId: dto.targetId, resolved: 'resolved' })
-      .orderBy('f.id')
-      .getMany();
-    const owner = new Map<FlowAggregate, FindingEntity>();
+    const findings = await this.findingRecords.unresolvedWithFlows(dto.targetId);
+    const owner = new Map<FlowAggregate, (typeof findings)[number]>();
     const flows: FlowAggregate[] = [];
     for (const finding of findings) {
       for (const flow of finding.flows) {

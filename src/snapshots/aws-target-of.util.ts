@@ -1,8 +1,8 @@
 import type { AwsTarget } from '../aws/aws-target';
-import type { TargetEntity } from '../targets/target.entity';
+import type { Target } from '../targets/target-sources';
 
 /** What the AWS adapters need of a target: account, region, and the role to assume if any. */
-export function awsTargetOf(target: Pick<TargetEntity, 'accountId' | 'region' | 'access'>): AwsTarget {
+export function awsTargetOf(target: Pick<Target, 'accountId' | 'region' | 'access'>): AwsTarget {
   return {
     accountId: target.accountId,
     region: target.region,

@@ -7,7 +7,7 @@ import { snapshotAt } from './snapshot-at';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
-import type { TargetEntity } from '../targets/target.entity';
+import type { Target } from '../targets/target-sources';
 import { awsTargetOf } from './aws-target-of.util';
 import { SnapshotFileError } from './snapshot-file.error';
 
@@ -37,11 +37,11 @@ export class TargetSnapshotLoader {
     private readonly history: ConfigHistoryReader,
   ) {}
 
-  async load(target: TargetEntity, paths: DataPathResolver): Promise<NetworkSnapshot> {
+  async load(target: Target, paths: DataPathResolver): Promise<NetworkSnapshot> {
     return (await this.loadWithMembers(target, paths)).snapshot;
   }
 
-  async loadWithMembers(target: TargetEntity, paths: DataPathResolver, options: LoadOptions = {}): Promise<LoadedSnapshot> {
+  async loadWithMembers(target: Target, paths: DataPathResolver, options: LoadOptions = {}): Promise<LoadedSnapshot> {
     const source = target.configSource;
     const signal = options.signal;
     if (source.type === 'ec2') {

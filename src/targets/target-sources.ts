@@ -1,3 +1,4 @@
+import type { ContinuousSettings, ContinuousState, TargetBudget } from './target-settings';
 import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
 
 /** How sgdoctor reaches the account: the SDK's default chain, or a role assumed through STS. */
@@ -57,3 +58,20 @@ export interface Ec2ConfigSourceSettings {
 }
 
 export type ConfigSourceSettings = Ec2ConfigSourceSettings | { type: 'snapshot-file'; paths: string[] } | OrganizationConfigSourceSettings;
+
+/** A target as other modules read it: the targets module owns the table (TargetEntity implements this). */
+export interface Target {
+  id: string;
+  name: string;
+  accountId: string;
+  region: string;
+  access: TargetAccess;
+  scope: TargetScope;
+  flowSource: FlowSourceSettings;
+  configSource: ConfigSourceSettings;
+  budget: TargetBudget | null;
+  continuous: ContinuousSettings | null;
+  continuousState: ContinuousState | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

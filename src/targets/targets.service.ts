@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not, type Repository } from 'typeorm';
 import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
 import { AthenaTableInspector, type AthenaTableSchema } from '../aws/athena-table-inspector';
 import { planAthenaTable } from '../aws/athena-table-layout';
@@ -20,9 +20,9 @@ import { TargetDto } from './dto/target.dto';
 import type { UpdateTargetDto } from './dto/update-target.dto';
 import { AthenaTableUnreadableError } from './athena-table-unreadable.error';
 import { TargetNotFoundError } from './target-not-found.error';
-import type { ConfigSourceSettings, FlowSourceSettings, TargetAccess, TargetScope } from './target-sources';
+import type { ConfigSourceSettings, FlowSourceSettings, Target, TargetAccess, TargetScope } from './target-sources';
 import { TargetEntity } from './target.entity';
-import type { ContinuousSettings, TargetBudget } from './target-settings';
+import type { ContinuousSettings, ContinuousState, TargetBudget } from './target-settings';
 import type { ContinuousInputDto } from './dto/continuous.dto';
 import type { TargetBudgetInputDto } from './dto/target-budget.dto';
 import { ContinuousScheduler } from '../continuous/continuous-scheduler.service';
@@ -70,6 +70,20 @@ export class TargetsService {
 
   async get(id: string): Promise<TargetDto> {
     return TargetDto.fromEntity(await this.getEntity(id));
+  }
+
+  /** Every continuous target, with its settings (for the reconciler's schedulers). */
+  async continuousTargets(): Promise<Array<Pick<Target, 'id' | 'continuous'>>> {
+    return this.targets.find({ where: { continuous: Not(IsNull()) }, select: { id: true, continuous: true } });
+  }
+
+  /** Locks a target's row in the caller's transaction (one continuous tick at a time) and returns its continuous settings and state. */
+  async lockContinuous(manager: EntityManager, id: string): Promise<Pick<Target, 'id' | 'continuous' | 'continuousState'> | null> {
+    return manager.getRepository(TargetEntity).findOne({ where: { id }, select: { id: true, continuous: true, continuousState: true }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async saveContinuousState(manager: EntityManager, id: string, state: ContinuousState): Promise<void> {
+    await manager.update(TargetEntity, { id }, { continuousState: state });
   }
 
   async getEntity(id: string): Promise<TargetEntity> {
@@ -174,6 +188,18 @@ export class TargetsService {
       throw new ValidationError(plan.problems, `The Athena table ${source.database}.${source.table} cannot serve as this target's flow source.`);
     }
     source.layout = plan.layout;
+  }
+
+  // Queries other modules need; the targets table is read only here.
+
+  /** One target's record, or null (a target deleted meanwhile). */
+  findEntity(id: string): Promise<TargetEntity | null> {
+    return this.targets.findOneBy({ id });
+  }
+
+  /** These targets' records, by name. */
+  findEntities(ids: readonly string[]): Promise<TargetEntity[]> {
+    return this.targets.find({ where: { id: In([...ids]) }, order: { name: 'ASC' } });
   }
 
   private async configSourceOf(dto: ConfigSourceDto): Promise<ConfigSourceSettings> {

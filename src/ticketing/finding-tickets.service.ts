@@ -1,22 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { ErrorCode } from '../common/errors/error-code';
-import { NotFoundError } from '../common/errors/not-found.error';
-import { FindingEntity } from '../findings/finding.entity';
+import { Clock } from '../common/clock/clock';
 import { FindingTicketDto } from './dto/finding-ticket.dto';
-import { FindingTicketEntity } from './finding-ticket.entity';
+import { FindingTicketEntity, type TicketSystem } from './finding-ticket.entity';
 
-/** The tickets a finding has, one per ticketing subscription. */
+/** A ticket as a ticketing system addresses and shows it. */
+export interface TicketRef {
+  externalId: string;
+  key: string;
+  url: string;
+}
+
+/**
+ * The ticket records: one ticket per finding and ticketing subscription. The only owner of the
+ * `finding_tickets` table; findings and reports read it here, delivery channels record in it.
+ */
 @Injectable()
 export class FindingTicketsService {
   constructor(
     @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
-    @InjectRepository(FindingEntity) private readonly findings: Repository<FindingEntity>,
+    private readonly clock: Clock,
   ) {}
 
+  /** A finding's tickets, oldest first (whether the finding exists is the caller's question). */
   async list(findingId: string): Promise<FindingTicketDto[]> {
-    if (!(await this.findings.existsBy({ id: findingId }))) throw new NotFoundError('Finding', findingId, ErrorCode.FindingNotFound);
     const rows = await this.tickets.find({ where: { findingId }, order: { createdAt: 'ASC' } });
     return rows.map((row) => FindingTicketDto.fromEntity(row));
   }
@@ -32,5 +40,22 @@ export class FindingTicketsService {
       .getMany();
     for (const row of rows) result.set(row.findingId, [...(result.get(row.findingId) ?? []), row]);
     return result;
+  }
+
+  /** The ticket a finding has in one subscription, with the state sgdoctor last set, if any. */
+  async find(findingId: string, subscriptionId: string): Promise<(TicketRef & { state: string }) | null> {
+    const row = await this.tickets.findOneBy({ findingId, subscriptionId });
+    return row ? { externalId: row.externalId, key: row.externalKey, url: row.url, state: row.state } : null;
+  }
+
+  /** Records (or updates the state of) the ticket a finding has in one subscription. */
+  async record(findingId: string, subscriptionId: string, system: TicketSystem, ref: TicketRef, state: string): Promise<void> {
+    await this.tickets
+      .createQueryBuilder()
+      .insert()
+      .into(FindingTicketEntity)
+      .values({ findingId, subscriptionId, system, externalId: ref.externalId, externalKey: ref.key, url: ref.url, state, lastSyncedAt: this.clock.now() })
+      .orUpdate(['state', 'last_synced_at'], ['finding_id', 'subscription_id'])
+      .execute();
   }
 }

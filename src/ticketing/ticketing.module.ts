@@ -1,17 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { FindingEntity } from '../findings/finding.entity';
-import { OutboundModule } from '../webhooks/outbound.module';
 import { FindingTicketEntity } from './finding-ticket.entity';
-import { FindingTicketsController } from './finding-tickets.controller';
 import { FindingTicketsService } from './finding-tickets.service';
-import { IntegrationDelivererService } from './integration-deliverer.service';
 
-/** Finding ↔ ticket links, and delivery to Jira, ServiceNow and Slack. */
+/** Finding ↔ ticket links: the one owner of the ticket records, read by findings and reports, written by delivery. */
 @Module({
-  imports: [TypeOrmModule.forFeature([FindingTicketEntity, FindingEntity]), OutboundModule],
-  controllers: [FindingTicketsController],
-  providers: [FindingTicketsService, IntegrationDelivererService],
-  exports: [FindingTicketsService, IntegrationDelivererService],
+  imports: [TypeOrmModule.forFeature([FindingTicketEntity])],
+  providers: [FindingTicketsService],
+  exports: [FindingTicketsService],
 })
 export class TicketingModule {}

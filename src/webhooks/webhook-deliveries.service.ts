@@ -9,6 +9,7 @@ import { DomainEventType, type DomainEvent } from '../events/domain-event';
 import { newEventId } from '../events/event-id.util';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
+import { JobProducer } from '../queues/job-producer';
 import { DeliverySchedule } from './delivery-schedule';
 import { DELIVERY_BACKOFF_TYPE, deliverJobId, WEBHOOK_DELIVER_JOB } from './jobs/webhook-jobs';
 import { matchesFilters } from './webhook-filters';
@@ -47,6 +48,7 @@ export class WebhookDeliveriesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue,
     private readonly clock: Clock,
+    private readonly jobs: JobProducer,
     config: ConfigService,
   ) {
     this.schedule = new DeliverySchedule(config.get<IntegrationsConfig>('integrations', { infer: true })!.retryScheduleMs);
@@ -108,7 +110,7 @@ export class WebhookDeliveriesService {
     const sequenceStart = delivery.redeliveries === 0 && delivery.resumes === 0;
     const priorAttempts = sequenceStart ? Math.min(delivery.attempts, this.schedule.attempts - 1) : 0;
     const options = this.jobOptions(delivery);
-    await this.queue.add(
+    await this.jobs.enqueue(
       WEBHOOK_DELIVER_JOB,
       { deliveryId: delivery.id, ...(priorAttempts > 0 ? { priorAttempts } : {}) },
       { ...options, attempts: options.attempts - priorAttempts, delay: Math.max(0, delayMs) },
@@ -184,10 +186,10 @@ export class WebhookDeliveriesService {
     const first = this.schedule.delayBefore(1) ?? 0;
     try {
       await whileQueueReachable(this.queue, 'resuming held deliveries', () =>
-        this.queue.addBulk(
+        this.jobs.enqueueBulk(
+          WEBHOOK_DELIVER_JOB,
           resumed.map((delivery, index) => ({
-            name: WEBHOOK_DELIVER_JOB,
-            data: { deliveryId: delivery.id },
+            payload: { deliveryId: delivery.id },
             opts: { ...this.jobOptions(delivery), delay: first + index * RESUME_SPACING_MS },
           })),
         ),
@@ -200,7 +202,7 @@ export class WebhookDeliveriesService {
 
   private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>): Promise<void> {
     await whileQueueReachable(this.queue, 'queueing the delivery', () =>
-      this.queue.add(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 }),
+      this.jobs.enqueue(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 }),
     );
   }
 

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { DomainEventType } from '../events/domain-event';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
-import { DeliveryError } from './delivery/delivery.errors';
+import { DeliveryError } from '../outbound-http/delivery.errors';
+import { originOf, type ResolvedDestination } from './channels/delivery-channel';
+import { DeliveryChannels } from './channels/delivery-channels';
 import { generateSecret } from './delivery/standard-webhooks';
 import type { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto } from './dto/created-webhook.dto';
@@ -18,9 +20,8 @@ import { WebhookDeliveryDetailDto } from './dto/webhook-delivery-detail.dto';
 import { WebhookDeliveryPageDto } from './dto/webhook-delivery-page.dto';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
 import { WebhookDto } from './dto/webhook.dto';
-import type { IntegrationCredentials, IntegrationSettings } from './integration-settings';
-import { OutboundHttpService } from './outbound-http.service';
-import { SecretBoxService } from './secret-box.service';
+import { OutboundHttpService } from '../outbound-http/outbound-http.service';
+import { SecretBoxService } from '../outbound-http/secret-box.service';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryInvalidStateError } from './webhook-delivery-invalid-state.error';
@@ -29,16 +30,6 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { effectiveFilters, eventsAllowedFor, type WebhookFormat } from './webhook-format';
 import { WebhookNotFoundError } from './webhook-not-found.error';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
-
-/** What a format's configuration resolves to: the URL to check and store, settings, credentials. */
-interface ResolvedDestination {
-  url: string;
-  urlField: string;
-  /** The URL actually contacted, when it differs from the stored one (Slack). */
-  contactUrl?: string;
-  settings: IntegrationSettings;
-  credentials: IntegrationCredentials | null;
-}
 
 /** Webhook subscriptions: CRUD, enabling, test pings, and the delivery log. */
 @Injectable()
@@ -50,6 +41,7 @@ export class WebhooksService {
     private readonly http: OutboundHttpService,
     private readonly secrets: SecretBoxService,
     private readonly deliveryService: WebhookDeliveriesService,
+    private readonly channels: DeliveryChannels,
   ) {}
 
   async create(dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
@@ -165,6 +157,11 @@ export class WebhooksService {
     return WebhookDeliveryDto.fromEntity(await this.deliveryService.redeliver(delivery));
   }
 
+  /** The id and format of each of these subscriptions that exists (for other modules that name webhooks). */
+  formatsOf(ids: readonly string[]): Promise<Array<{ id: string; format: WebhookFormat }>> {
+    return this.subscriptions.find({ where: { id: In([...ids]) }, select: { id: true, format: true } });
+  }
+
   private async getEntity(id: string): Promise<WebhookSubscriptionEntity> {
     const entity = await this.subscriptions.findOneBy({ id });
     if (!entity) throw new WebhookNotFoundError(id);
@@ -196,67 +193,7 @@ export class WebhooksService {
       if (key !== format) errors.push({ field: key, message: `${key} settings do not apply to the ${format} format` });
     }
     if (format !== 'standard' && dto.url !== undefined) errors.push({ field: 'url', message: `the ${format} format takes its URL from the ${format} settings` });
-    const missing = (field: string) => errors.push({ field, message: `${field} is required for the ${format} format` });
-    let destination: ResolvedDestination | null = null;
-    switch (format) {
-      case 'standard':
-        if (dto.url) destination = { url: dto.url, urlField: 'url', settings: {}, credentials: null };
-        else if (creating) missing('url');
-        break;
-      case 'jira': {
-        const jira = dto.jira;
-        if (!jira) {
-          missing('jira');
-          break;
-        }
-        if (!jira.issueType && !jira.issueTypeId) missing('jira.issueType');
-        destination = {
-          url: jira.baseUrl,
-          urlField: 'jira.baseUrl',
-          settings: {
-            jira: {
-              email: jira.email,
-              projectKey: jira.projectKey,
-              issueType: jira.issueTypeId ? { id: jira.issueTypeId } : { name: jira.issueType ?? '' },
-              ...(jira.labels ? { labels: jira.labels } : {}),
-              ...(jira.resolveTransitionId ? { resolveTransitionId: jira.resolveTransitionId } : {}),
-            },
-          },
-          credentials: { jiraApiToken: jira.apiToken },
-        };
-        break;
-      }
-      case 'servicenow': {
-        const sn = dto.servicenow;
-        if (!sn) {
-          missing('servicenow');
-          break;
-        }
-        if (!sn.token && !(sn.username && sn.password)) {
-          errors.push({ field: 'servicenow', message: 'servicenow needs a token, or a username and a password' });
-        }
-        destination = {
-          url: sn.instanceUrl,
-          urlField: 'servicenow.instanceUrl',
-          settings: { servicenow: { username: sn.token ? undefined : sn.username, assignmentGroup: sn.assignmentGroup, category: sn.category } },
-          credentials: sn.token ? { servicenowToken: sn.token } : { servicenowPassword: sn.password },
-        };
-        break;
-      }
-      case 'slack':
-        if (!dto.slack) {
-          missing('slack');
-          break;
-        }
-        destination = {
-          url: originOf(dto.slack.webhookUrl, 'slack.webhookUrl', errors),
-          urlField: 'slack.webhookUrl',
-          contactUrl: dto.slack.webhookUrl,
-          settings: {},
-          credentials: { slackWebhookUrl: dto.slack.webhookUrl },
-        };
-        break;
-    }
+    const destination = this.channels.of(format).destination(dto, creating, errors);
     if (destination && errors.length === 0) originOf(destination.contactUrl ?? destination.url, destination.urlField, errors);
     if (errors.length > 0 || !destination) throw new ValidationError(errors);
     return destination;
@@ -268,15 +205,5 @@ function checkEvents(format: WebhookFormat, events: string[]): void {
   const refused = allowed ? events.filter((event) => !allowed.includes(event as DomainEventType)) : [];
   if (refused.length > 0) {
     throw new ValidationError([{ field: 'events', message: `the ${format} format only takes ${allowed!.join(', ')} (not ${refused.join(', ')})` }]);
-  }
-}
-
-/** `https://hooks.slack.com` from a full URL; records a field error when it is not a URL. */
-function originOf(url: string, field: string, errors: FieldError[]): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    errors.push({ field, message: `${field} must be an absolute URL` });
-    return '';
   }
 }

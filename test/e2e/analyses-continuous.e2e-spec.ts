@@ -6,7 +6,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/common/clock/clock';
-import { ContinuousAnalysisService, type TickOutcome } from '../../src/continuous/continuous-analysis.service';
+import { ContinuousAnalysisService, type TickOutcome } from '../../src/analyses/continuous/continuous-analysis.service';
 import { CONTINUOUS_TICK_JOB, continuousSchedulerId } from '../../src/continuous/continuous-job';
 import { QueueName } from '../../src/queues/queue-names';
 import { WorkReconciler } from '../../src/recovery/work-reconciler.service';

@@ -10,7 +10,7 @@ import { DomainEventType } from '../../src/events/domain-event';
 import { EventsService } from '../../src/events/events.service';
 import { QueueName } from '../../src/queues/queue-names';
 import { EVENTS_SWEEP_JOB } from '../../src/webhooks/jobs/webhook-jobs';
-import type { ResolvedAddress } from '../../src/webhooks/delivery/ssrf-guard';
+import type { ResolvedAddress } from '../../src/outbound-http/ssrf-guard';
 import { sampleFinding } from '../unit/integrations/sample-finding';
 import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
 import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';

@@ -1,22 +1,25 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
-import { ContinuousAnalysisService, type TickOutcome } from '../../continuous/continuous-analysis.service';
+import { ContinuousAnalysisService, type TickOutcome } from '../continuous/continuous-analysis.service';
 import { CONTINUOUS_TICK_JOB, continuousTickPayloadSchema } from '../../continuous/continuous-job';
 
 /**
  * The `analysis` queue's one worker. Dispatches on the job name through an exhaustive map;
  * payloads are parsed before anything else (a bad one can never succeed: UnrecoverableError).
  */
+@Injectable()
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB | typeof CONTINUOUS_TICK_JOB, RunOutcome | TickOutcome['outcome']> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.Analysis, RunOutcome | TickOutcome['outcome']> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
     [CONTINUOUS_TICK_JOB]: (job) => this.tick(job),
   };
@@ -25,8 +28,10 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     private readonly runner: AnalysisRunner,
     private readonly events: EventsService,
     private readonly continuous: ContinuousAnalysisService,
+    registry: JobHandlerRegistry,
   ) {
     super();
+    registry.register(QueueName.Analysis, this.handlers, AnalysisProcessor.name);
   }
 
   onApplicationBootstrap(): void {
@@ -65,16 +70,5 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     const result = await this.continuous.tick(targetId);
     this.logger.log(`${CONTINUOUS_TICK_JOB} ${targetId}: ${result.outcome}${'analysisId' in result ? ` ${result.analysisId}` : ''}`);
     return result.outcome;
-  }
-
-  /**
-   * The processor class with worker options from the validated config (lock duration and the
-   * stalled-job check decide how soon a killed worker's job runs again). The decorator is applied
-   * here because @nestjs/bullmq reads worker options from class metadata.
-   */
-  static configured(options: { concurrency: number; lockDuration: number; stalledInterval: number }): typeof AnalysisProcessor {
-    class ConfiguredAnalysisProcessor extends AnalysisProcessor {}
-    Processor(QueueName.Analysis, options)(ConfiguredAnalysisProcessor);
-    return ConfiguredAnalysisProcessor;
   }
 }

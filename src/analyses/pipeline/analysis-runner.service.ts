@@ -10,15 +10,15 @@ import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import { DomainEventType } from '../../events/domain-event';
 import { EventsService } from '../../events/events.service';
 import { FindingsPersister, type PersistContext } from '../../findings/findings-persister.service';
-import { FindingEventEntity } from '../../findings/finding-event.entity';
-import { FindingEntity } from '../../findings/finding.entity';
+import { FindingsService } from '../../findings/findings.service';
 import { FlowSourceRegistry } from '../../flow-sources/flow-source.registry';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
 import type { MemberReading } from '../../aws/organization-snapshotter';
 import type { WindowHistory } from '../../aws/config-history';
 import { markFixedDuring } from './fixed-during';
 import { DataPathResolver } from '../../targets/data-path.resolver';
-import { TargetEntity } from '../../targets/target.entity';
+import type { Target as TargetEntity } from '../../targets/target-sources';
+import { TargetsService } from '../../targets/targets.service';
 import type { AnalysisJobPayload } from '../analysis-job';
 import type { AnalysisStage } from '../analysis-status';
 import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
@@ -74,6 +74,8 @@ export class AnalysisRunner {
     private readonly snapshots: TargetSnapshotLoader,
     private readonly flowSources: FlowSourceRegistry,
     private readonly persister: FindingsPersister,
+    private readonly targets: TargetsService,
+    private readonly findings: FindingsService,
     private readonly events: EventsService,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
@@ -86,7 +88,7 @@ export class AnalysisRunner {
   async run(payload: AnalysisJobPayload, reporter: RunReporter): Promise<RunOutcome> {
     const analysis = await this.claim(payload);
     if (!analysis) return 'skipped';
-    const target = await this.dataSource.getRepository(TargetEntity).findOneBy({ id: analysis.targetId });
+    const target = await this.targets.findEntity(analysis.targetId);
     if (!target) return 'skipped';
 
     const abort = new AbortController();
@@ -157,7 +159,7 @@ export class AnalysisRunner {
         await this.publish(resolvedEvents);
       });
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
-        statistics.findings = await this.findingCounts(manager, analysis.id, target.id);
+        statistics.findings = await this.findings.countsOfAnalysis(manager, analysis.id, target.id);
         // A failure recorded by an earlier, retried attempt of this job is not the outcome.
         await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: this.clock.now() });
         const event = await this.events.record(manager, {
@@ -336,25 +338,6 @@ export class AnalysisRunner {
       if (!(recordError instanceof AnalysisCancelledSignal)) this.logger.error(`could not record the failure of ${analysis.id}: ${String(recordError)}`);
     }
     if (classified.permanent) throw new PermanentAnalysisFailure(classified.reason);
-  }
-
-  /** Counts derived from the database, so a re-run reports the same numbers as a clean run. */
-  private async findingCounts(manager: EntityManager, analysisId: string, targetId: string): Promise<NonNullable<AnalysisStatistics['findings']>> {
-    const seen = await manager
-      .createQueryBuilder(FindingEntity, 'f')
-      .select('COUNT(*)', 'total')
-      .addSelect('COUNT(*) FILTER (WHERE f.first_analysis_id = :analysisId)', 'new')
-      .where('f.target_id = :targetId AND f.last_analysis_id = :analysisId', { targetId, analysisId })
-      .getRawOne<{ total: string; new: string }>();
-    const transitions = await manager
-      .createQueryBuilder(FindingEventEntity, 'e')
-      .select(`COUNT(*) FILTER (WHERE e.to_status = 'resolved')`, 'resolved')
-      .addSelect(`COUNT(*) FILTER (WHERE e.to_status = 'open' AND e.from_status IS NOT NULL)`, 'reopened')
-      .where('e.analysis_id = :analysisId', { analysisId })
-      .getRawOne<{ resolved: string; reopened: string }>();
-    const total = Number(seen?.total ?? 0);
-    const created = Number(seen?.new ?? 0);
-    return { total, new: created, updated: total - created, resolved: Number(transitions?.resolved ?? 0), reopened: Number(transitions?.reopened ?? 0) };
   }
 
   private async publish(eventIds: string[]): Promise<void> {

@@ -10,6 +10,8 @@ import { flowKey } from '../../engine/flow-log/flow-key';
 import type { BucketCount } from './hourly-counts';
 import { interfaceAccounts } from './interface-accounts';
 
+export type { BucketCount };
+
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
 export const MAX_FLOWS_PER_FINDING = 200;
 

@@ -7,7 +7,7 @@ import { type AnalyzerRun, ReachabilityAnalyzer } from '../../aws/reachability-a
 import { Clock } from '../../common/clock/clock';
 import { compareWithAnalyzer } from '../../engine/path/analyzer-comparison';
 import { awsTargetOf } from '../../snapshots/aws-target-of.util';
-import { TargetEntity } from '../../targets/target.entity';
+import { TargetsService } from '../../targets/targets.service';
 import { confirmationClientToken, type ConfirmationJobPayload } from '../confirmation-job';
 import type { ConfirmationStatus } from '../confirmation-status';
 import { ReachabilityConfirmationEntity } from '../reachability-confirmation.entity';
@@ -23,7 +23,7 @@ export class ConfirmationRunner {
 
   constructor(
     @InjectRepository(ReachabilityConfirmationEntity) private readonly confirmations: Repository<ReachabilityConfirmationEntity>,
-    @InjectRepository(TargetEntity) private readonly targets: Repository<TargetEntity>,
+    private readonly targets: TargetsService,
     private readonly analyzer: ReachabilityAnalyzer,
     private readonly clock: Clock,
   ) {}
@@ -34,7 +34,7 @@ export class ConfirmationRunner {
     // Deleted with its target: nothing to ask, nothing to store.
     if (!confirmation) return 'gone';
     if (confirmation.status === 'succeeded' || confirmation.status === 'failed') return confirmation.status;
-    const target = await this.targets.findOneBy({ id: confirmation.targetId });
+    const target = await this.targets.findEntity(confirmation.targetId);
     if (!target) return 'gone';
     await this.confirmations.update({ id }, { status: 'running', startedAt: this.clock.now() });
 

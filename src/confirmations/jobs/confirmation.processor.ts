@@ -1,22 +1,28 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { QueueName } from '../../queues/queue-names';
 import { REACHABILITY_CONFIRM_JOB, confirmationJobPayloadSchema } from '../confirmation-job';
 import type { ConfirmationStatus } from '../confirmation-status';
 import { ConfirmationRunner } from './confirmation-runner.service';
 
 /** The `reachability` queue: one Reachability Analyzer confirmation per job. */
-@Processor(QueueName.Reachability)
+@Injectable()
 export class ConfirmationProcessor extends WorkerHost {
   private readonly logger = new Logger(ConfirmationProcessor.name);
-  private readonly handlers: JobHandlers<typeof REACHABILITY_CONFIRM_JOB, ConfirmationStatus | 'gone'> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.Reachability, ConfirmationStatus | 'gone'> = {
     [REACHABILITY_CONFIRM_JOB]: (job) => this.confirm(job),
   };
 
-  constructor(private readonly runner: ConfirmationRunner) {
+  constructor(
+    private readonly runner: ConfirmationRunner,
+    registry: JobHandlerRegistry,
+  ) {
     super();
+    registry.register(QueueName.Reachability, this.handlers, ConfirmationProcessor.name);
   }
 
   process(job: Job): Promise<ConfirmationStatus | 'gone'> {

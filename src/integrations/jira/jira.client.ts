@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Finding } from '../../engine/findings/finding';
-import type { SafeHttpClient } from '../../webhooks/delivery/safe-http-client';
+import type { SafeHttpClient } from '../../outbound-http/safe-http-client';
 import { basicAuth, parseJson, sendJson, trimBaseUrl } from '../shared/json-http.util';
 import {
   buildCreateIssueBody,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Finding } from '../../engine/findings/finding';
-import type { HttpMethod, SafeHttpClient } from '../../webhooks/delivery/safe-http-client';
+import type { HttpMethod, SafeHttpClient } from '../../outbound-http/safe-http-client';
 import { basicAuth, parseJson, sendJson, trimBaseUrl } from '../shared/json-http.util';
 import type { TicketContext } from '../jira/jira-issue.builder';
 import {

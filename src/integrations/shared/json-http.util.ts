@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { HttpMethod, SafeHttpClient, SafeHttpResponse } from '../../webhooks/delivery/safe-http-client';
-import { IntegrationError } from '../integration.errors';
+import type { HttpMethod, SafeHttpClient, SafeHttpResponse } from '../../outbound-http/safe-http-client';
+import { IntegrationError } from '../../outbound-http/integration.errors';
 
 export interface JsonRequest {
   method: HttpMethod;

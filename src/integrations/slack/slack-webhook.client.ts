@@ -1,4 +1,4 @@
-import type { SafeHttpClient } from '../../webhooks/delivery/safe-http-client';
+import type { SafeHttpClient } from '../../outbound-http/safe-http-client';
 import { sendJson } from '../shared/json-http.util';
 import type { SlackMessage } from './slack-message.builder';
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { AnalysisEntity } from '../../analyses/analysis.entity';
-import { FindingEntity } from '../../findings/finding.entity';
-import { TargetEntity } from '../../targets/target.entity';
+import { DataSource } from 'typeorm';
+import { AnalysesService } from '../../analyses/analyses.service';
+import { FindingsService } from '../../findings/findings.service';
+import { TargetsService } from '../../targets/targets.service';
 import { FindingTicketsService } from '../../ticketing/finding-tickets.service';
 import type {
   BuildReportInput, CoverageGap, DegradedCoverage, ReportData, ReportFindingInput, ReportPeriod, TicketRef, UndecidedCoverage,
@@ -30,18 +30,15 @@ export class ReportInputLoader {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: FindingTicketsService,
+    private readonly targets: TargetsService,
+    private readonly findings: FindingsService,
+    private readonly analyses: AnalysesService,
   ) {}
 
   async load(request: ReportInputRequest): Promise<BuildReportInput> {
-    const manager = this.dataSource.manager;
-    const targets = await manager.find(TargetEntity, { where: { id: In(request.targetIds) }, order: { name: 'ASC' } });
-    const from = new Date(request.period.from);
-    const findings = await manager
-      .createQueryBuilder(FindingEntity, 'f')
-      .where('f.target_id = ANY(:targets)', { targets: request.targetIds })
-      .andWhere("(f.status <> 'resolved' OR f.resolved_at >= :from OR f.created_at >= :from OR f.updated_at >= :from)", { from })
-      .getMany();
-    const reopened = await this.reopenedAt(findings.map((f) => f.id));
+    const targets = await this.targets.findEntities(request.targetIds);
+    const findings = await this.findings.forReport(request.targetIds, new Date(request.period.from));
+    const reopened = await this.findings.reopenedAt(findings.map((f) => f.id));
     // The run's own analyses finish after the period ends; what they detect belongs to the period.
     const periodEnd = Date.parse(request.period.to);
     const attributed = (date: Date | string | null | undefined): string | null => {
@@ -73,22 +70,10 @@ export class ReportInputLoader {
     };
   }
 
-  /** When each finding last went back to open from resolved or suppressed. */
-  private async reopenedAt(findingIds: string[]): Promise<Map<string, string>> {
-    if (findingIds.length === 0) return new Map();
-    const rows = (await this.dataSource.query(
-      `SELECT finding_id, max("at") AS at FROM finding_events
-        WHERE finding_id = ANY($1) AND to_status = 'open' AND from_status IN ('resolved', 'suppressed')
-        GROUP BY finding_id`,
-      [findingIds],
-    )) as Array<{ finding_id: string; at: Date }>;
-    return new Map(rows.map((row) => [row.finding_id, new Date(row.at).toISOString()]));
-  }
-
   /** Coverage gaps, undecided records by reason and degraded signals of the run's analyses. */
   private async coverage(analysisIds: string[]): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals'>> {
     if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [] };
-    const analyses = await this.dataSource.manager.find(AnalysisEntity, { where: { id: In(analysisIds) } });
+    const analyses = await this.analyses.findEntities(analysisIds);
     const seen = new Set<string>();
     const gaps: CoverageGap[] = [];
     const undecided: UndecidedCoverage[] = [];

@@ -3,11 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AnalysesService } from '../../analyses/analyses.service';
 import { AnalysisAlreadyRunningError } from '../../analyses/analysis-already-running.error';
-import { ACTIVE_ANALYSIS_STATUSES } from '../../analyses/analysis-status';
-import { AnalysisEntity } from '../../analyses/analysis.entity';
 import { AppError } from '../../common/errors/app.error';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { DomainEventType } from '../../events/domain-event';
@@ -122,7 +120,7 @@ export class ReportRunner {
   private async waitFor(analysisIds: string[]): Promise<void> {
     const deadline = performance.now() + this.waitMs;
     while (analysisIds.length > 0 && performance.now() < deadline) {
-      const active = await this.dataSource.manager.count(AnalysisEntity, { where: { id: In(analysisIds), status: In([...ACTIVE_ANALYSIS_STATUSES]) } });
+      const active = await this.analyses.countActive(analysisIds);
       if (active === 0) return;
       await sleep(POLL_MS);
     }

@@ -1,9 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import type { Repository } from 'typeorm';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { REPORT_RUN_JOB, reportRunPayloadSchema } from '../report-job';
@@ -15,10 +17,10 @@ import { ReportRunner, type ReportRunOutcome } from './report-runner.service';
  * The `report` queue. At start it re-applies every schedule to its job scheduler (idempotent,
  * and heals a Redis that lost its keys); then it runs whatever the schedulers and "run now" queue.
  */
-@Processor(QueueName.Report)
+@Injectable()
 export class ReportProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReportProcessor.name);
-  private readonly handlers: JobHandlers<typeof REPORT_RUN_JOB, ReportRunOutcome> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.Report, ReportRunOutcome> = {
     [REPORT_RUN_JOB]: (job) => this.runReport(job),
   };
 
@@ -26,8 +28,10 @@ export class ReportProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly runner: ReportRunner,
     private readonly scheduler: ReportSchedulerService,
     @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
+    registry: JobHandlerRegistry,
   ) {
     super();
+    registry.register(QueueName.Report, this.handlers, ReportProcessor.name);
   }
 
   async onApplicationBootstrap(): Promise<void> {

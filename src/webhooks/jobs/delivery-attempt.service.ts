@@ -5,15 +5,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { DomainEventType } from '../../events/domain-event';
 import { EventsService } from '../../events/events.service';
-import { IntegrationDelivererService } from '../../ticketing/integration-deliverer.service';
 import type { AttemptResult } from '../attempt-result';
-import { buildSignatureHeaders } from '../delivery/standard-webhooks';
-import { classifyDeliveryResponse } from '../delivery/delivery-policy';
-import { DeliveryError } from '../delivery/delivery.errors';
-import { OutboundHttpService } from '../outbound-http.service';
-import { SecretBoxService } from '../secret-box.service';
-import type { IntegrationCredentials } from '../integration-settings';
-import { parseEnvelope } from '../webhook-envelope';
+import { DeliveryError } from '../../outbound-http/delivery.errors';
+import { DeliveryChannels } from '../channels/delivery-channels';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
@@ -41,9 +35,7 @@ export class DeliveryAttemptService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly http: OutboundHttpService,
-    private readonly secrets: SecretBoxService,
-    private readonly integrations: IntegrationDelivererService,
+    private readonly channels: DeliveryChannels,
     private readonly deliveries: WebhookDeliveriesService,
     private readonly events: EventsService,
     private readonly slots: SubscriptionSlotsService,
@@ -107,11 +99,7 @@ export class DeliveryAttemptService {
 
   private async attempt(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
     try {
-      if (subscription.format === 'standard') return await this.sendStandard(subscription, delivery);
-      const credentials = subscription.credentialsEncrypted
-        ? (JSON.parse(this.secrets.decrypt(subscription.credentialsEncrypted, subscription.id)) as IntegrationCredentials)
-        : {};
-      return await this.integrations.deliver(subscription, credentials, parseEnvelope(delivery.payload));
+      return await this.channels.of(subscription.format).deliver(delivery, subscription);
     } catch (error) {
       if (error instanceof DeliveryError) {
         return { outcome: error.retryable ? 'retry' : 'fail', statusCode: null, durationMs: null, error: `${error.code}: ${error.message}` };
@@ -120,24 +108,6 @@ export class DeliveryAttemptService {
       this.logger.warn(`delivery ${delivery.id} attempt failed unexpectedly: ${String(error)}`);
       return { outcome: 'retry', statusCode: null, durationMs: null, error: error instanceof Error ? error.message : String(error) };
     }
-  }
-
-  private async sendStandard(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
-    const secret = this.secrets.decrypt(subscription.secretEncrypted ?? '', subscription.id);
-    const response = await this.http.client.request({
-      url: subscription.url,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload, this.clock.now()) },
-      body: delivery.payload,
-    });
-    const verdict = classifyDeliveryResponse(response.status, response.headers, this.clock.now());
-    return {
-      outcome: verdict.outcome,
-      statusCode: response.status,
-      durationMs: response.durationMs,
-      error: verdict.outcome === 'delivered' ? null : `the receiver answered ${response.status}`,
-      retryAfterMs: verdict.retryAfterMs,
-    };
   }
 
   private async settle(delivery: WebhookDeliveryEntity, result: AttemptResult, success: boolean): Promise<void> {

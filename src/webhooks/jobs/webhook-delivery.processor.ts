@@ -1,16 +1,15 @@
 import { queueTimeMs } from '../../queues/queue-time.util';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { IntegrationsConfig } from '../../config/app-config';
 import { EventsService, WEBHOOK_FANOUT_JOB } from '../../events/events.service';
-import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
+import type { QueueHandlers } from '../../queues/job-catalogue';
+import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
+import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
-import { deliveryBackoff } from './delivery-backoff';
 import {
   deliverPayloadSchema,
   EVENTS_SWEEP_EVERY_MS,
@@ -20,17 +19,8 @@ import {
   WEBHOOK_DELIVER_JOB,
 } from './webhook-jobs';
 
-type WebhookJobName = typeof WEBHOOK_FANOUT_JOB | typeof WEBHOOK_DELIVER_JOB | typeof EVENTS_SWEEP_JOB;
-
 /** How long a delivery waits when its subscription is at its in-flight limit (plus jitter). */
 const BUSY_DELAY_MS = 500;
-/**
- * A delivery job is short (its requests have deadlines) and its lock is renewed every half lock:
- * a short lock and a frequent stalled check let another worker take over a killed worker's
- * deliveries within about 15 s instead of BullMQ's default of up to 90 s.
- */
-const DELIVERY_LOCK_MS = 10_000;
-const DELIVERY_STALLED_INTERVAL_MS = 5_000;
 /** Failed fan-out and delivery jobs younger than this are put back in the queue by the sweep. */
 const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
 
@@ -40,10 +30,9 @@ const SWEEP_RETRY_WINDOW_MS = 24 * 3_600_000;
  * WEBHOOK_TIMEOUT_MS, so one slow receiver holds one slot for a few seconds, not the queue.
  */
 @Injectable()
-@Processor(QueueName.WebhookDelivery, { settings: { backoffStrategy: deliveryBackoff }, lockDuration: DELIVERY_LOCK_MS, stalledInterval: DELIVERY_STALLED_INTERVAL_MS })
 export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryProcessor.name);
-  private readonly handlers: JobHandlers<WebhookJobName, unknown> = {
+  private readonly handlers: QueueHandlers<typeof QueueName.WebhookDelivery, unknown> = {
     [WEBHOOK_FANOUT_JOB]: (job) => this.fanOut(job),
     [WEBHOOK_DELIVER_JOB]: (job, token) => this.deliver(job, token),
     [EVENTS_SWEEP_JOB]: () => this.sweep(),
@@ -53,15 +42,15 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     private readonly events: EventsService,
     private readonly deliveries: WebhookDeliveriesService,
     private readonly attempts: DeliveryAttemptService,
-    private readonly config: ConfigService,
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue,
+    registry: JobHandlerRegistry,
   ) {
     super();
+    registry.register(QueueName.WebhookDelivery, this.handlers, WebhookDeliveryProcessor.name);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     listenToWorkerErrors(this, QueueName.WebhookDelivery);
-    this.worker.concurrency = this.config.get<IntegrationsConfig>('integrations', { infer: true })!.concurrency;
     await this.queue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
   }
 

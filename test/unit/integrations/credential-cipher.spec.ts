@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CredentialCipher, parseEncryptionKey } from '../../../src/integrations/crypto/credential-cipher';
-import { IntegrationError } from '../../../src/integrations/integration.errors';
+import { CredentialCipher, parseEncryptionKey } from '../../../src/outbound-http/credential-cipher';
+import { IntegrationError } from '../../../src/outbound-http/integration.errors';
 
 const key = randomBytes(32);
 const cipher = new CredentialCipher(key);

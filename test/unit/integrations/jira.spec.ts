@@ -7,9 +7,9 @@ import {
   fingerprintLabel,
 } from '../../../src/integrations/jira/jira-issue.builder';
 import { JiraClient } from '../../../src/integrations/jira/jira.client';
-import { IntegrationError } from '../../../src/integrations/integration.errors';
-import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
-import { SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+import { IntegrationError } from '../../../src/outbound-http/integration.errors';
+import { SafeHttpClient } from '../../../src/outbound-http/safe-http-client';
+import { SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
 import { RecordingServer, Reply } from './recording-server';
 import { naclFinding, sampleFinding } from './sample-finding';
 

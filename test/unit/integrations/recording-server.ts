@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
-import { SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+import { SafeHttpClient } from '../../../src/outbound-http/safe-http-client';
+import { SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
 
 export interface RecordedRequest {
   method: string;

@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/common/errors/error-code';
-import { SecretBoxService } from '../../../src/webhooks/secret-box.service';
+import { SecretBoxService } from '../../../src/outbound-http/secret-box.service';
 import { RETRY_SCHEDULE_MS } from '../../../src/webhooks/delivery/delivery-policy';
 import { DeliverySchedule } from '../../../src/webhooks/delivery-schedule';
 import { deliveryBackoff } from '../../../src/webhooks/jobs/delivery-backoff';

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
-import { HostResolver, SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+import { SafeHttpClient } from '../../../src/outbound-http/safe-http-client';
+import { HostResolver, SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { SsrfBlockedError } from '../../../src/webhooks/delivery/delivery.errors';
-import { HostResolver, SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
+import { SsrfBlockedError } from '../../../src/outbound-http/delivery.errors';
+import { HostResolver, SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
 
 const publicResolver: HostResolver = async () => [{ address: '93.184.216.34', family: 4 }];
 

@@ -5,14 +5,14 @@ import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiProblemResponses, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
-import { FindingTicketDto } from './dto/finding-ticket.dto';
-import { FindingTicketsService } from './finding-tickets.service';
+import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
+import { FindingsService } from './findings.service';
 
 @ApiTags('findings')
 @ApiKeyAuth()
 @Controller('v1/findings')
 export class FindingTicketsController {
-  constructor(private readonly tickets: FindingTicketsService) {}
+  constructor(private readonly findings: FindingsService) {}
 
   @Get(':id/tickets')
   @RequireScope('read')
@@ -23,6 +23,6 @@ export class FindingTicketsController {
   @ApiOkResponse({ type: FindingTicketDto, isArray: true, description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   list(@Param('id', uuidParam) id: string): Promise<FindingTicketDto[]> {
-    return this.tickets.list(id);
+    return this.findings.tickets(id);
   }
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { IntegrationError } from '../integration.errors';
+import { IntegrationError } from './integration.errors';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;

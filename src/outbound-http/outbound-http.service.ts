@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { IntegrationsConfig } from '../config/app-config';
-import { SafeHttpClient } from './delivery/safe-http-client';
-import { SsrfGuard, type HostResolver } from './delivery/ssrf-guard';
+import { SafeHttpClient } from './safe-http-client';
+import { SsrfGuard, type HostResolver } from './ssrf-guard';
 
 /** Replaces DNS for the SSRF guard (tests map names to chosen addresses); default: the system resolver. */
 export const HOST_RESOLVER = Symbol('HOST_RESOLVER');

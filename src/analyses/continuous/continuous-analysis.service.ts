@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
-import { ANALYSIS_RUN_JOB, analysisJobId, type AnalysisJobPayload } from '../analyses/analysis-job';
-import { ACTIVE_ANALYSIS_STATUSES } from '../analyses/analysis-status';
-import { AnalysisEntity } from '../analyses/analysis.entity';
-import { Clock } from '../common/clock/clock';
-import { QueueName } from '../queues/queue-names';
-import type { ContinuousState } from '../targets/target-settings';
-import { TargetEntity } from '../targets/target.entity';
-import { initialContinuousState, rollingWindow } from './continuous-window';
+import { Clock } from '../../common/clock/clock';
+import { initialContinuousState, rollingWindow } from '../../continuous/continuous-window';
+import { JobProducer } from '../../queues/job-producer';
+import type { ContinuousState } from '../../targets/target-settings';
+import { TargetsService } from '../../targets/targets.service';
+import { ANALYSIS_RUN_JOB, analysisJobId, type AnalysisJobPayload } from '../analysis-job';
+import { ACTIVE_ANALYSIS_STATUSES } from '../analysis-status';
+import { AnalysisEntity } from '../analysis.entity';
 
 /** Who rolling analyses are requested by (AnalysisDto.requestedBy). */
 export const CONTINUOUS_REQUESTER = 'continuous';
@@ -38,7 +36,8 @@ export class ContinuousAnalysisService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.Analysis) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
+    private readonly targets: TargetsService,
     private readonly clock: Clock,
   ) {}
 
@@ -46,12 +45,12 @@ export class ContinuousAnalysisService {
     const now = this.clock.now();
     const outcome = await this.dataSource.transaction(async (manager): Promise<TickOutcome> => {
       // One tick per target at a time: the row lock orders a tick and a change of the target.
-      const target = await manager.getRepository(TargetEntity).findOne({ where: { id: targetId }, lock: { mode: 'pessimistic_write' } });
+      const target = await this.targets.lockContinuous(manager, targetId);
       if (!target?.continuous) return { outcome: 'not-continuous' };
       const settings = target.continuous;
       const state: ContinuousState = { ...(target.continuousState ?? initialContinuousState(now, settings.deliveryDelayMinutes)) };
       state.lastTickAt = now.toISOString();
-      const save = () => manager.update(TargetEntity, { id: targetId }, { continuousState: state });
+      const save = () => this.targets.saveContinuousState(manager, targetId, state);
 
       if (state.lastAnalysisId) {
         const last = await manager.findOne(AnalysisEntity, { where: { id: state.lastAnalysisId }, select: { id: true, status: true, windowTo: true } });
@@ -104,7 +103,7 @@ export class ContinuousAnalysisService {
   private async enqueue(analysisId: string): Promise<void> {
     const payload: AnalysisJobPayload = { analysisId, attempt: 0 };
     try {
-      await this.queue.add(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(analysisId, 0) });
+      await this.jobs.enqueue(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(analysisId, 0) });
     } catch (error) {
       // The analysis is recorded queued: the reconciler queues its job when Redis answers again.
       this.logger.warn(`rolling analysis ${analysisId} recorded but not queued yet: ${String(error)}`);

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError } from '../common/errors/app.error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { IntegrationsConfig } from '../config/app-config';
-import { CredentialCipher } from '../integrations/crypto/credential-cipher';
+import { CredentialCipher } from './credential-cipher';
 
 /**
  * Encrypts webhook secrets and integration credentials with the configured key, each bound to
