@@ -14,7 +14,16 @@ module.exports = {
         '(and node:util, whose deep equality does no I/O).',
       severity: 'error',
       from: { path: '^src/engine/' },
-      to: { pathNot: ['^src/engine/', '^node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
+      to: { pathNot: ['^src/engine/', '(^|/)node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
+    },
+    {
+      name: 'coded-error-is-dependency-free',
+      comment:
+        'src/engine/errors holds CodedError, the base of every error family (engine, AWS adapters, ' +
+        'integrations, delivery, AppError): shared by all, so it imports nothing, not even the engine.',
+      severity: 'error',
+      from: { path: '^src/engine/errors/' },
+      to: { pathNot: ['^src/engine/errors/'] },
     },
     {
       name: 'engine-types-are-its-own',

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import type { Repository } from 'typeorm';
+import { isRetryable } from '../common/errors/retryability';
 import type { IntegrationsConfig } from '../config/app-config';
 import type { Finding } from '../engine/findings/finding';
 import { DomainEventType } from '../events/domain-event';
@@ -60,7 +61,7 @@ export class IntegrationDelivererService {
     } catch (error) {
       if (!(error instanceof IntegrationError)) throw error;
       return {
-        outcome: error.retryable ? 'retry' : 'fail',
+        outcome: isRetryable(error) ? 'retry' : 'fail',
         statusCode: error.details.status ?? null,
         durationMs: Math.round(performance.now() - started),
         error: `${error.code}: ${error.message}`,

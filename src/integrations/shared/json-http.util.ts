@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isRetryableHttpStatus } from '../../common/errors/retryability';
 import type { HttpMethod, SafeHttpClient, SafeHttpResponse } from '../../webhooks/delivery/safe-http-client';
 import { IntegrationError } from '../integration.errors';
 
@@ -26,7 +27,7 @@ export async function sendJson(http: SafeHttpClient, system: string, req: JsonRe
     throw new IntegrationError('INTEGRATION.REMOTE_ERROR', `${system} answered ${response.status}: ${snippet}`, {
       status: response.status,
       system,
-      retryable: response.status === 429 || response.status >= 500,
+      retryable: isRetryableHttpStatus(response.status),
     });
   }
   return response;
