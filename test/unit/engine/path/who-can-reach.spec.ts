@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateNetworkAcl, networkAclBlockSegments } from '../../../../src/engine/evaluate/network-acl-evaluator';
-import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/network/ip-address';
+import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/ip/ip-address';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
