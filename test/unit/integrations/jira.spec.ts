@@ -10,8 +10,8 @@ import { JiraClient } from '../../../src/integrations/jira/jira.client';
 import { IntegrationError } from '../../../src/integrations/integration.errors';
 import { SafeHttpClient } from '../../../src/webhooks/delivery/safe-http-client';
 import { SsrfGuard } from '../../../src/webhooks/delivery/ssrf-guard';
-import { RecordingServer, Reply } from './recording-server';
-import { naclFinding, sampleFinding } from './sample-finding';
+import { RecordingServer, Reply } from '../../support/http/recording-server';
+import { naclFinding, sampleFinding } from '../../support/factories/sample-finding';
 
 const project = { projectKey: 'NET', issueType: { id: '10004' }, labels: ['network'], priorityBySeverity: { high: 'High' } };
 

@@ -5,8 +5,8 @@ import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/ip/ip-a
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
-import { ADDRESSES, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
-import { multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+import { ADDRESSES, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
+import { multiTierSnapshot } from '../../../support/factories/multi-tier-snapshot';
 
 const model = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
 const summary = (to: string, protocol: number, port: number | null) =>
