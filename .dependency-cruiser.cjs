@@ -17,6 +17,15 @@ module.exports = {
       to: { pathNot: ['^src/engine/', '(^|/)node_modules/(ipaddr\\.js|zod)/', '^(node:)?util$'] },
     },
     {
+      name: 'coded-error-is-dependency-free',
+      comment:
+        'src/engine/errors holds CodedError, the base of every error family (engine, AWS adapters, ' +
+        'integrations, delivery, AppError): shared by all, so it imports nothing, not even the engine.',
+      severity: 'error',
+      from: { path: '^src/engine/errors/' },
+      to: { pathNot: ['^src/engine/errors/'] },
+    },
+    {
       name: 'engine-types-are-its-own',
       comment: 'Not even types from outside: the engine must build and test on its own.',
       severity: 'error',

@@ -1,3 +1,5 @@
+import { CodedError } from '../engine/errors/coded-error';
+
 export type AwsAdapterErrorCode =
   | 'AWS.INVALID_IDENTIFIER'
   | 'AWS.INVALID_CONFIGURATION'
@@ -7,15 +9,11 @@ export type AwsAdapterErrorCode =
 
 /**
  * A problem with what sgdoctor was asked to do against AWS (bad identifier, wrong account, a
- * response that does not have the documented shape). Carries a stable code for the error filter.
+ * response that does not have the documented shape). Carries a stable code for the error filter;
+ * never retryable: the same request would be refused again.
  */
-export class AwsAdapterError extends Error {
-  constructor(
-    readonly code: AwsAdapterErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'AwsAdapterError';
+export class AwsAdapterError extends CodedError<AwsAdapterErrorCode> {
+  constructor(code: AwsAdapterErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { details });
   }
 }

@@ -1,4 +1,5 @@
-import type { FlowVerdict, BlockingControl } from '../engine/evaluate/verdict';
+import type { FlowVerdict } from '../engine/evaluate/verdict';
+import { describeControl } from '../engine/findings/finding-text';
 import { isoSeconds } from '../engine/findings/iso-time.util';
 import type { FlowRecord } from '../engine/flow-log/flow-record';
 import { protocolName } from '../engine/network/protocol';
@@ -14,17 +15,6 @@ export function explainJsonLine(record: FlowRecord, verdict: FlowVerdict): strin
   };
   if (verdict.reason !== undefined) line.reason = verdict.reason;
   return `${JSON.stringify(line)}\n`;
-}
-
-export function describeControl(control: BlockingControl): string {
-  switch (control.control) {
-    case 'security-group':
-      return `security group ${control.groupIds.join(', ')} (${control.direction})`;
-    case 'network-acl':
-      return `network ACL ${control.networkAclId} rule ${control.ruleNumber} (${control.direction})`;
-    case 'block-public-access':
-      return `VPC Block Public Access (${control.direction})`;
-  }
 }
 
 function endpoint(address: unknown, port: unknown): string {

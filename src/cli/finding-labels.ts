@@ -1,13 +1,8 @@
 import type { DiagnoseStats } from '../engine/diagnose/diagnose-stats';
-import type { Finding, FindingInterface } from '../engine/findings/finding';
+import type { Finding } from '../engine/findings/finding';
 import type { FixAction, SuggestedFix } from '../engine/fixes/fix';
 import { describeTraffic } from '../engine/network/protocol';
-import { describeControl } from './explain-line';
-
-/** `eni-… (elb:app/web)` — what owns an interface first, so load balancers are named. */
-export function interfaceLabel(iface: FindingInterface): string {
-  return iface.owner ? `${iface.owner} (${iface.id})` : iface.id;
-}
+import { describeControl, interfacesLabel } from '../engine/findings/finding-text';
 
 export function trafficLabel(finding: Finding): string {
   const t = finding.traffic;
@@ -16,12 +11,6 @@ export function trafficLabel(finding: Finding): string {
 
 export function controlLabel(finding: Finding): string {
   return describeControl(finding.blockedBy);
-}
-
-export function interfacesLabel(finding: Finding, max = 3): string {
-  const list = finding.traffic.interfaces;
-  const shown = list.slice(0, max).map(interfaceLabel).join(', ');
-  return list.length > max ? `${shown} +${list.length - max} more` : shown;
 }
 
 export function peersLabel(finding: Finding, max = 3): string {

@@ -1,13 +1,12 @@
 import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
-import { describeControl } from './explain-line';
+import { describeControl, interfaceLabel } from '../engine/findings/finding-text';
 import {
   CAMPAIGN_COLUMNS,
   OVERVIEW_COLUMNS,
   controlLabel,
   coverageLines,
   hiddenPeerCount,
-  interfaceLabel,
   noiseSummary,
   overview,
   trafficLabel,

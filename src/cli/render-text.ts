@@ -1,6 +1,6 @@
 import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
-import { describeControl } from './explain-line';
+import { describeControl, interfaceLabel } from '../engine/findings/finding-text';
 import {
   CAMPAIGN_COLUMNS,
   COMPACT_COLUMNS,
@@ -8,7 +8,6 @@ import {
   controlLabel,
   coverageLines,
   hiddenPeerCount,
-  interfaceLabel,
   noiseSummary,
   overview,
   trafficLabel,

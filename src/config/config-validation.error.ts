@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CodedError } from '../engine/errors/coded-error';
 
 export interface ConfigProblem {
   setting: string;
@@ -6,10 +7,9 @@ export interface ConfigProblem {
 }
 
 /** A start-up error listing each environment variable that is wrong and why. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends CodedError<'CONFIG.INVALID'> {
   constructor(readonly problems: ConfigProblem[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
-    this.name = 'ConfigValidationError';
+    super('CONFIG.INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
   }
 
   static fromIssues(issues: z.core.$ZodIssue[]): ConfigValidationError {

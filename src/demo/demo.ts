@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppModule } from '../app.module';
-import { describeControl } from '../cli/explain-line';
+import { describeControl } from '../engine/findings/finding-text';
 import { createFastifyAdapter } from '../common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../common/http/configure-http-app';
 import { loadAppConfig, type AppConfig } from '../config/app-config';

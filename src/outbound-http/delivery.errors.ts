@@ -1,3 +1,5 @@
+import { CodedError } from '../engine/errors/coded-error';
+
 /**
  * Typed failures of outbound HTTP delivery. Each carries a stable `code` so the delivery log and
  * the API can report why an attempt failed without parsing messages, and `retryable` so the
@@ -11,20 +13,17 @@ export type DeliveryErrorCode =
   | 'DELIVERY.RESPONSE_TOO_LARGE'
   | 'DELIVERY.CONNECTION_FAILED';
 
-export abstract class DeliveryError extends Error {
-  abstract readonly code: DeliveryErrorCode;
-  /** Whether trying again later could succeed (a refused destination never will). */
-  abstract readonly retryable: boolean;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+/** `retryable`: whether trying again later could succeed (a refused destination never will). */
+export abstract class DeliveryError extends CodedError<DeliveryErrorCode> {
+  protected constructor(code: DeliveryErrorCode, retryable: boolean, message: string, options?: { cause?: unknown }) {
+    super(code, message, { retryable, cause: options?.cause });
   }
 }
 
 export class InvalidDeliveryUrlError extends DeliveryError {
-  readonly code = 'DELIVERY.INVALID_URL';
-  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DELIVERY.INVALID_URL', false, message, options);
+  }
 }
 
 /** Why a destination was refused: the URL scheme, or the class of address it resolves to. */
@@ -44,15 +43,14 @@ export type SsrfBlockReason =
   | 'no-address';
 
 export class SsrfBlockedError extends DeliveryError {
-  readonly code = 'DELIVERY.SSRF_BLOCKED';
-  readonly retryable = false;
-
   constructor(
     readonly reason: SsrfBlockReason,
     readonly host: string,
     readonly address: string | null,
   ) {
     super(
+      'DELIVERY.SSRF_BLOCKED',
+      false,
       address === null
         ? `Destination ${host} refused: ${reason}`
         : `Destination ${host} refused: ${address} is ${reason}`,
@@ -61,39 +59,35 @@ export class SsrfBlockedError extends DeliveryError {
 }
 
 export class DnsResolutionError extends DeliveryError {
-  readonly code = 'DELIVERY.DNS_FAILED';
-  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DELIVERY.DNS_FAILED', true, message, options);
+  }
 }
 
 export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
 
 export class DeliveryTimeoutError extends DeliveryError {
-  readonly code = 'DELIVERY.TIMEOUT';
-  readonly retryable = true;
-
   constructor(
     readonly phase: TimeoutPhase,
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`No ${phase === 'total' ? 'complete response' : phase} within ${timeoutMs} ms`, options);
+    super('DELIVERY.TIMEOUT', true, `No ${phase === 'total' ? 'complete response' : phase} within ${timeoutMs} ms`, options);
   }
 }
 
+/** Retryable: the receiver answered; a huge answer is its problem, not a reason to stop delivering. */
 export class ResponseTooLargeError extends DeliveryError {
-  readonly code = 'DELIVERY.RESPONSE_TOO_LARGE';
-  /** The receiver answered; a huge answer is its problem, not a reason to stop delivering. */
-  readonly retryable = true;
-
   constructor(
     readonly limitBytes: number,
     readonly status: number,
   ) {
-    super(`Response body exceeds ${limitBytes} bytes (status ${status})`);
+    super('DELIVERY.RESPONSE_TOO_LARGE', true, `Response body exceeds ${limitBytes} bytes (status ${status})`);
   }
 }
 
 export class DeliveryConnectionError extends DeliveryError {
-  readonly code = 'DELIVERY.CONNECTION_FAILED';
-  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DELIVERY.CONNECTION_FAILED', true, message, options);
+  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../engine/errors/coded-error';
+
 export type IntegrationErrorCode =
   | 'INTEGRATION.INVALID_KEY'
   | 'INTEGRATION.DECRYPT_FAILED'
@@ -6,19 +8,14 @@ export type IntegrationErrorCode =
   | 'INTEGRATION.INVALID_INPUT';
 
 /** A failure talking to (or preparing data for) Jira, ServiceNow or Slack. */
-export class IntegrationError extends Error {
+export class IntegrationError extends CodedError<IntegrationErrorCode, { status?: number; system?: string; retryable?: boolean }> {
   constructor(
-    readonly code: IntegrationErrorCode,
+    code: IntegrationErrorCode,
     message: string,
-    readonly details: { status?: number; system?: string; retryable?: boolean } = {},
+    details: { status?: number; system?: string; retryable?: boolean } = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'IntegrationError';
-  }
-
-  /** Worth trying again later: rate limiting and server-side failures. */
-  get retryable(): boolean {
-    return this.details.retryable ?? false;
+    // Worth trying again later: rate limiting and server-side failures (details.retryable).
+    super(code, message, { details, cause: options?.cause, retryable: details.retryable ?? false });
   }
 }

@@ -1,9 +1,8 @@
-/** A snapshot file that cannot be read or is not JSON: the target must be fixed, retrying will not help. */
-export class SnapshotFileError extends Error {
-  readonly code = 'SNAPSHOT.UNREADABLE';
+import { CodedError } from '../engine/errors/coded-error';
 
+/** A snapshot file that cannot be read or is not JSON: the target must be fixed, retrying will not help. */
+export class SnapshotFileError extends CodedError<'SNAPSHOT.UNREADABLE'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'SnapshotFileError';
+    super('SNAPSHOT.UNREADABLE', message);
   }
 }

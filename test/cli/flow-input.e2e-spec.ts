@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../support/parquet-flow-log';
+import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../support/factories/parquet-flow-log';
 
 /** These tests run the BUILT binary, as users do. */
 const root = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { multiTierRouteTables, multiTierSnapshot } from '../unit/engine/fixtures/multi-tier-snapshot';
+import { multiTierRouteTables, multiTierSnapshot } from '../support/factories/multi-tier-snapshot';
 
 /** These tests run the BUILT binary, as users do. */
 const root = join(__dirname, '..', '..');

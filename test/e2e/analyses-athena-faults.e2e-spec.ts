@@ -3,15 +3,15 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
-import type { TestApp } from '../utils/test-app';
-import { allFindings, analyse, api, SAMPLE_WINDOW, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator, type QueryScript } from '../integration/analysis-support/aws-athena-emulator';
-import { MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
-import { sampleAggregates, sampleSnapshot } from '../integration/analysis-support/aws-sample-responses';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
-import { acceptEvidence } from '../integration/analysis-support/aws-athena-evidence';
-import { AwsWireHandler } from '../integration/analysis-support/aws-wire-handler';
-import { athenaError, athenaOperation, athenaResponse, describeVpcsXml, ec2Error } from '../integration/analysis-support/aws-wire-responses';
+import type { TestApp } from '../support/app/test-app';
+import { allFindings, analyse, api, SAMPLE_WINDOW, sampleTargetBody, waitForAnalysis } from '../support/app/analysis-api';
+import { AthenaEmulator, type QueryScript } from '../support/aws/aws-athena-emulator';
+import { MockedAwsAccount } from '../support/aws/aws-mocked-account';
+import { sampleAggregates, sampleSnapshot } from '../support/aws/aws-sample-responses';
+import { createAwsTestApp } from '../support/app/aws-test-app';
+import { acceptEvidence } from '../support/aws/aws-athena-evidence';
+import { AwsWireHandler } from '../support/aws/aws-wire-handler';
+import { athenaError, athenaOperation, athenaResponse, describeVpcsXml, ec2Error } from '../support/aws/aws-wire-responses';
 
 // Taken before aws-sdk-client-mock replaces it: DescribeVpcs goes through the real client stack.
 const realEc2Send = EC2Client.prototype.send as (this: EC2Client, command: DescribeVpcsCommand) => Promise<unknown>;

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
 import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
-import type { TestApp } from '../utils/test-app';
-import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator, DEFAULT_TABLE } from '../integration/analysis-support/aws-athena-emulator';
-import { acceptEvidence } from '../integration/analysis-support/aws-athena-evidence';
-import { EC2_LIST_CALLS, MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
-import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../integration/analysis-support/aws-sample-responses';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
+import type { TestApp } from '../support/app/test-app';
+import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
+import { AthenaEmulator, DEFAULT_TABLE } from '../support/aws/aws-athena-emulator';
+import { acceptEvidence } from '../support/aws/aws-athena-evidence';
+import { EC2_LIST_CALLS, MockedAwsAccount } from '../support/aws/aws-mocked-account';
+import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../support/aws/aws-sample-responses';
+import { createAwsTestApp } from '../support/app/aws-test-app';
 
 /** The format of the VPC's flow log (version 5 fields), which the Athena table is declared with. */
 const V5_FORMAT =

@@ -3,12 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
 import { FixedClock } from '../../src/common/clock/clock';
-import type { TestApp } from '../utils/test-app';
-import { api, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator, DEFAULT_TABLE } from '../integration/analysis-support/aws-athena-emulator';
-import { MockedAwsAccount } from '../integration/analysis-support/aws-mocked-account';
-import { sampleSnapshot, windowedSampleAggregates } from '../integration/analysis-support/aws-sample-responses';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
+import type { TestApp } from '../support/app/test-app';
+import { api, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
+import { AthenaEmulator, DEFAULT_TABLE } from '../support/aws/aws-athena-emulator';
+import { MockedAwsAccount } from '../support/aws/aws-mocked-account';
+import { sampleSnapshot, windowedSampleAggregates } from '../support/aws/aws-sample-responses';
+import { createAwsTestApp } from '../support/app/aws-test-app';
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;

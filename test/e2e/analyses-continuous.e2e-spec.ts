@@ -10,10 +10,10 @@ import { ContinuousAnalysisService, type TickOutcome } from '../../src/analyses/
 import { CONTINUOUS_TICK_JOB, continuousSchedulerId } from '../../src/continuous/continuous-job';
 import { QueueName } from '../../src/queues/queue-names';
 import { WorkReconciler } from '../../src/recovery/work-reconciler.service';
-import type { TestApp } from '../utils/test-app';
-import { until } from '../utils/until';
-import { allFindings, api, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
+import type { TestApp } from '../support/app/test-app';
+import { until } from '../support/app/until';
+import { allFindings, api, sampleTargetBody, waitForAnalysis } from '../support/app/analysis-api';
+import { createAwsTestApp } from '../support/app/aws-test-app';
 
 const MINUTE = 60_000;
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id tcp-flags flow-direction traffic-path';

@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtDistDir, startProcess } from '../utils/built-app';
-import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
-import { deleteRedisPrefix } from '../utils/test-redis';
+import { builtDistDir, startProcess } from '../support/app/built-app';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
+import { deleteRedisPrefix } from '../support/app/test-redis';
 
 const SAMPLES = resolve(__dirname, '..', '..', 'samples');
 

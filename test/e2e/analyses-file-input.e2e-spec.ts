@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, analyse, api, sampleTargetBody, waitForAnalysis } from '../integration/analysis-support/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, analyse, api, sampleTargetBody, waitForAnalysis } from '../support/app/analysis-api';
 
 const samples = join(__dirname, '..', '..', 'samples');
 const sampleDay = join(samples, 'flows', 'AWSLogs', '111122223333', 'vpcflowlogs', 'eu-west-1', '2026', '11', '24');

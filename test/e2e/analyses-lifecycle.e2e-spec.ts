@@ -3,9 +3,9 @@ import { Client } from 'pg';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../src/engine/simulate/apply-changes';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW } from '../integration/analysis-support/analysis-api';
-import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW } from '../support/app/analysis-api';
+import { tempDataRoot } from '../support/app/temp-data-root';
 import { ENI, PEERS, SG } from '../../samples/scenario';
 
 /** 2026-11-25, the day after the samples. */
@@ -104,7 +104,7 @@ describe('finding lifecycle across analyses', () => {
     const retried = await api(server()).post(`/v1/analyses/${first.body.id}/retry`);
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ status: 'queued', attempt: 1 });
-    const { waitForAnalysis } = await import('../integration/analysis-support/analysis-api');
+    const { waitForAnalysis } = await import('../support/app/analysis-api');
     const done = await waitForAnalysis(server(), first.body.id);
     expect(done.status).toBe('succeeded');
     expect((await api(server()).post(`/v1/analyses/${first.body.id}/retry`)).status).toBe(409);
@@ -120,7 +120,7 @@ describe('finding lifecycle across analyses', () => {
     writeFileSync(join(data.root, 'broken.json'), JSON.stringify({ SecurityGroups: [{ GroupId: 42 }] }));
     const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'broken', configSource: { type: 'snapshot-file', paths: ['broken.json'] } }));
     const created = await api(server()).post('/v1/analyses', { targetId: target.body.id, ...SAMPLE_WINDOW });
-    const { waitForAnalysis } = await import('../integration/analysis-support/analysis-api');
+    const { waitForAnalysis } = await import('../support/app/analysis-api');
     const failed = await waitForAnalysis(server(), created.body.id);
     expect(failed.status).toBe('failed');
     expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.INVALID', stage: 'snapshot', permanent: true });

@@ -17,12 +17,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
-import type { TestApp } from '../utils/test-app';
-import { allFindings, api, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { AthenaEmulator, DEFAULT_TABLE } from '../integration/analysis-support/aws-athena-emulator';
-import { awsMetadata, pageOf } from '../integration/analysis-support/aws-sample-responses';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
-import { type Member, memberAggregates, memberSnapshot } from '../integration/analysis-support/organization-network';
+import type { TestApp } from '../support/app/test-app';
+import { allFindings, api, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
+import { AthenaEmulator, DEFAULT_TABLE } from '../support/aws/aws-athena-emulator';
+import { awsMetadata, pageOf } from '../support/aws/aws-sample-responses';
+import { createAwsTestApp } from '../support/app/aws-test-app';
+import { type Member, memberAggregates, memberSnapshot } from '../support/aws/organization-network';
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
 const REGIONS = ['eu-west-1', 'us-east-1'];

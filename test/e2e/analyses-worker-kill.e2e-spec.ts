@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ENI } from '../../samples/scenario';
-import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
-import { builtDistDir, startProcess, type RunningProcess } from '../utils/built-app';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
+import { tempDataRoot } from '../support/app/temp-data-root';
+import { builtDistDir, startProcess, type RunningProcess } from '../support/app/built-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
 
 /**
  * The samples give eleven findings, one persist batch; persisting is killed midway only with more

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
 
 describe('analyses on the bundled samples', () => {
   let testApp: TestApp;

@@ -7,10 +7,10 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/database-options';
 import { hashApiKey } from '../../src/api-keys/api-key-secret';
 import { registerApiKeyCommand } from '../../src/cli/api-key.command';
-import { createTestDatabase, dropTestDatabase, testDatabaseUrl, uniqueTestName } from '../utils/test-database';
-import { loadMigrationClasses } from '../utils/test-migrations';
-import { builtDistDir, startProcess } from '../utils/built-app';
-import { sparePort } from '../utils/throwaway-services';
+import { createTestDatabase, dropTestDatabase, testDatabaseUrl, uniqueTestName } from '../support/app/test-database';
+import { loadMigrationClasses } from '../support/app/test-migrations';
+import { builtDistDir, startProcess } from '../support/app/built-app';
+import { sparePort } from '../support/app/throwaway-services';
 
 describe('sgdoctor api-key create', () => {
   const database = uniqueTestName('cli');

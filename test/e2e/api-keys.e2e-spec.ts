@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
 
 const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 

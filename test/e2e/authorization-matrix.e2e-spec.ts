@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES, scopeSatisfies, type Scope } from '../../src/auth/scope';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { documentedOperations, expectProblem, fillPath, send, type DocumentedOperation } from '../utils/openapi-operations';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { documentedOperations, expectProblem, fillPath, send, type DocumentedOperation } from '../support/app/openapi-operations';
 
 const ADMIN_KEY = 'test-admin-key-authorization-matrix-0123456789';
 /** An id that names nothing: a caller the guard lets through gets a 404 (or a 400 for the body), never the resource. */

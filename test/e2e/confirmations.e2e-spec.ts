@@ -13,11 +13,11 @@ import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { FixedClock } from '../../src/common/clock/clock';
 import { ConfirmationProcessor } from '../../src/confirmations/jobs/confirmation.processor';
-import type { TestApp } from '../utils/test-app';
-import { until } from '../utils/until';
-import { allFindings, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
-import { analyzerResponses } from '../support/reachability-analyzer-responses';
+import type { TestApp } from '../support/app/test-app';
+import { until } from '../support/app/until';
+import { allFindings, analyse, api, sampleTargetBody } from '../support/app/analysis-api';
+import { createAwsTestApp } from '../support/app/aws-test-app';
+import { analyzerResponses } from '../support/aws/reachability-analyzer-responses';
 
 /** The samples' batch instance (source) and app instance (destination) on tcp/8443: the app groups lack the batch group. */
 const BATCH = 'i-0b1a2c3d4e5f60041';

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
 import { ReportEntity } from '../../src/reports/report.entity';
 import { buildReportData } from '../../src/reports/render/build-report-data';
-import { sampleReportInput } from '../unit/reports/sample-report-input';
+import { sampleReportInput } from '../support/factories/sample-report-input';
 
 const UUID = '00000000-0000-4000-8000-000000000000';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/openapi/canonical-json';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
 
 const ADMIN_KEY = 'test-admin-key-surface-0123456789abcdef';
 

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService, INITIAL_ADMIN_KEY_NAME } from '../../src/api-keys/api-keys.service';
-import { builtDistDir, startProcess } from '../utils/built-app';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
-import { deleteRedisPrefix } from '../utils/test-redis';
+import { builtDistDir, startProcess } from '../support/app/built-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
+import { deleteRedisPrefix } from '../support/app/test-redis';
 
 describe('the initial admin key', () => {
   let testApp: TestApp | undefined;

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
-import { createAwsTestApp } from '../integration/analysis-support/aws-test-app';
-import { athenaError, athenaOperation, ec2Error } from '../integration/analysis-support/aws-wire-responses';
-import { FakeHttpHandler } from '../unit/aws/fake-http-handler';
-import type { TestApp } from '../utils/test-app';
-import { until } from '../utils/until';
-import { requestArbitrary, uuidsIn, type FuzzContext, type FuzzRequest } from '../utils/openapi-arbitraries';
-import { documentedOperations, fillPath, loadOpenApiDocument, send, type DocumentedOperation } from '../utils/openapi-operations';
+import { ADMIN_KEY, analyse, api, sampleTargetBody } from '../support/app/analysis-api';
+import { createAwsTestApp } from '../support/app/aws-test-app';
+import { athenaError, athenaOperation, ec2Error } from '../support/aws/aws-wire-responses';
+import { FakeHttpHandler } from '../support/aws/fake-http-handler';
+import type { TestApp } from '../support/app/test-app';
+import { until } from '../support/app/until';
+import { requestArbitrary, uuidsIn, type FuzzContext, type FuzzRequest } from '../support/app/openapi-arbitraries';
+import { documentedOperations, fillPath, loadOpenApiDocument, send, type DocumentedOperation } from '../support/app/openapi-operations';
 
 /**
  * Every operation of openapi.json, fuzzed with fast-check from its own parameters and body

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, analyse, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, analyse, api, sampleTargetBody } from '../support/app/analysis-api';
 
 const APP_SG = 'sg-0a1b2c3d4e5f60002';
 const BATCH_SG = 'sg-0a1b2c3d4e5f60004';

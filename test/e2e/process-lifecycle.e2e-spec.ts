@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
-import { builtDistDir, startProcess } from '../utils/built-app';
-import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
-import { deleteRedisPrefix } from '../utils/test-redis';
-import { until } from '../utils/until';
+import { builtDistDir, startProcess } from '../support/app/built-app';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
+import { deleteRedisPrefix } from '../support/app/test-redis';
+import { until } from '../support/app/until';
 
 const SECRET_KEY = 'test-admin-key-process-0123456789abcdefgh';
 

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/common/clock/clock';
 import { QueueName } from '../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../src/queues/redis-connection-options';
-import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
-import { WebhookReceiver } from '../utils/webhook-receiver';
-import { until } from '../utils/until';
+import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../support/app/integration-app';
+import { WebhookReceiver } from '../support/http/webhook-receiver';
+import { until } from '../support/app/until';
 
 describe('report schedules and reports', () => {
   let api: RunningApi;

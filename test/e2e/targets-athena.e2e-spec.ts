@@ -1,9 +1,9 @@
 import { AthenaClient, GetTableMetadataCommand, MetadataException } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { flowLogColumns, tableMetadata } from '../fixtures/aws/athena-table-metadata';
-import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
-import { createTestApp, type TestApp } from '../utils/test-app';
+import { flowLogColumns, tableMetadata } from '../support/aws/athena-table-metadata';
+import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
 
 const V2 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { AthenaClient, GetTableMetadataCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowLogColumns, tableMetadata } from '../fixtures/aws/athena-table-metadata';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { ADMIN_KEY, api, sampleTargetBody } from '../integration/analysis-support/analysis-api';
-import { tempDataRoot } from '../integration/analysis-support/temp-data-root';
+import { flowLogColumns, tableMetadata } from '../support/aws/athena-table-metadata';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
+import { tempDataRoot } from '../support/app/temp-data-root';
 
 describe('targets', () => {
   let testApp: TestApp;

@@ -2,12 +2,12 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEventType } from '../../src/events/domain-event';
-import { sampleFinding } from '../unit/integrations/sample-finding';
-import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
-import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
-import type { DeliveryView } from '../integration/webhooks/delivery-view';
-import { WebhookReceiver, type ReceivedRequest, type ReceiverReply } from '../utils/webhook-receiver';
-import { until } from '../utils/until';
+import { sampleFinding } from '../support/factories/sample-finding';
+import { emitEvent, findingEventData, insertTargetAndFinding } from '../support/factories/domain-events';
+import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../support/app/integration-app';
+import type { DeliveryView } from '../support/factories/delivery-view';
+import { WebhookReceiver, type ReceivedRequest, type ReceiverReply } from '../support/http/webhook-receiver';
+import { until } from '../support/app/until';
 
 const json = (request: ReceivedRequest) => JSON.parse(request.body.toString('utf8'));
 

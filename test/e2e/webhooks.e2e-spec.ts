@@ -11,12 +11,12 @@ import { EventsService } from '../../src/events/events.service';
 import { QueueName } from '../../src/queues/queue-names';
 import { EVENTS_SWEEP_JOB } from '../../src/webhooks/jobs/webhook-jobs';
 import type { ResolvedAddress } from '../../src/outbound-http/ssrf-guard';
-import { sampleFinding } from '../unit/integrations/sample-finding';
-import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
-import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../integration/webhooks/integration-app';
-import type { DeliveryView } from '../integration/webhooks/delivery-view';
-import { WebhookReceiver, type ReceivedRequest } from '../utils/webhook-receiver';
-import { until } from '../utils/until';
+import { sampleFinding } from '../support/factories/sample-finding';
+import { emitEvent, findingEventData, insertTargetAndFinding } from '../support/factories/domain-events';
+import { ADMIN_KEY, dropResources, startApi, type RunningApi } from '../support/app/integration-app';
+import type { DeliveryView } from '../support/factories/delivery-view';
+import { WebhookReceiver, type ReceivedRequest } from '../support/http/webhook-receiver';
+import { until } from '../support/app/until';
 
 /** Names the tests resolve themselves: one private, one that changes its answer (DNS rebinding). */
 const dns = new Map<string, string>([

@@ -1,13 +1,13 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFinding } from '../unit/integrations/sample-finding';
-import { INTEGRATION_ENV, ADMIN_KEY } from '../integration/webhooks/integration-app';
-import { insertTargetAndFinding } from '../integration/webhooks/domain-events';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { testDatabaseUrl, uniqueTestName } from '../utils/test-database';
-import { ThrowawayPostgres, ThrowawayRedis } from '../utils/throwaway-services';
-import { until } from '../utils/until';
-import { WebhookReceiver } from '../utils/webhook-receiver';
+import { sampleFinding } from '../support/factories/sample-finding';
+import { INTEGRATION_ENV, ADMIN_KEY } from '../support/app/integration-app';
+import { insertTargetAndFinding } from '../support/factories/domain-events';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { testDatabaseUrl, uniqueTestName } from '../support/app/test-database';
+import { ThrowawayPostgres, ThrowawayRedis } from '../support/app/throwaway-services';
+import { until } from '../support/app/until';
+import { WebhookReceiver } from '../support/http/webhook-receiver';
 
 /**
  * PostgreSQL or Redis unreachable: /v1 answers 503 problem+json naming the dependency, with

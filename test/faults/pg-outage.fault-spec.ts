@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { testDatabaseUrl, uniqueTestName } from '../utils/test-database';
-import { ThrowawayPostgres } from '../utils/throwaway-services';
-import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, withDatabase } from './fault-support';
+import { ADMIN_KEY, waitForAnalysis } from '../support/app/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { testDatabaseUrl, uniqueTestName } from '../support/app/test-database';
+import { ThrowawayPostgres } from '../support/app/throwaway-services';
+import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, withDatabase } from '../support/app/fault-support';
 
 /** The issue's outage lasted 90 s; compressed here to fit CI, past several job retries' worth. */
 const OUTAGE_MS = Number(process.env.FAULT_PG_OUTAGE_MS ?? 30_000);

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEventType } from '../../src/events/domain-event';
 import { verify } from '../../src/webhooks/delivery/standard-webhooks';
-import { sampleFinding } from '../unit/integrations/sample-finding';
-import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
-import { ADMIN_KEY, INTEGRATION_ENV } from '../integration/webhooks/integration-app';
-import { api } from '../integration/analysis-support/analysis-api';
-import { builtDistDir } from '../utils/built-app';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { WebhookReceiver } from '../utils/webhook-receiver';
-import { poll, WorkerFleet, withDatabase } from './fault-support';
+import { sampleFinding } from '../support/factories/sample-finding';
+import { emitEvent, findingEventData, insertTargetAndFinding } from '../support/factories/domain-events';
+import { ADMIN_KEY, INTEGRATION_ENV } from '../support/app/integration-app';
+import { api } from '../support/app/analysis-api';
+import { builtDistDir } from '../support/app/built-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { WebhookReceiver } from '../support/http/webhook-receiver';
+import { poll, WorkerFleet, withDatabase } from '../support/app/fault-support';
 
 const EVENTS = 40;
 /**

@@ -4,13 +4,13 @@ import { DomainEventType } from '../../src/events/domain-event';
 import { QueueName } from '../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../src/queues/redis-connection-options';
 import { EVENTS_SWEEP_SCHEDULER } from '../../src/webhooks/jobs/webhook-jobs';
-import { sampleFinding } from '../unit/integrations/sample-finding';
-import { ADMIN_KEY as ANALYSIS_ADMIN_KEY, api, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { emitEvent, findingEventData, insertTargetAndFinding } from '../integration/webhooks/domain-events';
-import { dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../integration/webhooks/integration-app';
-import { ThrowawayRedis } from '../utils/throwaway-services';
-import { WebhookReceiver } from '../utils/webhook-receiver';
-import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, withDatabase } from './fault-support';
+import { sampleFinding } from '../support/factories/sample-finding';
+import { ADMIN_KEY as ANALYSIS_ADMIN_KEY, api, waitForAnalysis } from '../support/app/analysis-api';
+import { emitEvent, findingEventData, insertTargetAndFinding } from '../support/factories/domain-events';
+import { dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../support/app/integration-app';
+import { ThrowawayRedis } from '../support/app/throwaway-services';
+import { WebhookReceiver } from '../support/http/webhook-receiver';
+import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, withDatabase } from '../support/app/fault-support';
 
 /**
  * Redis restarted without persistence (`--save ''`): every job, scheduler and delayed retry is

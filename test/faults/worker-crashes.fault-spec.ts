@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { builtDistDir } from '../utils/built-app';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, WorkerFleet, withDatabase } from './fault-support';
+import { ADMIN_KEY, waitForAnalysis } from '../support/app/analysis-api';
+import { builtDistDir } from '../support/app/built-app';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { createSampleAnalysis, expectSameAsUninterrupted, poll, SAMPLES, WorkerFleet, withDatabase } from '../support/app/fault-support';
 
 /** Seconds-scale locks, stalled checks and reconciliation, so recovery fits in a test. */
 const FAST_RECOVERY = {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions, MIGRATIONS_TABLE } from '../../src/database/database-options';
-import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../utils/test-database';
-import { loadMigrationClasses } from '../utils/test-migrations';
+import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../support/app/test-database';
+import { loadMigrationClasses } from '../support/app/test-migrations';
 
 async function userTables(dataSource: DataSource): Promise<string[]> {
   const rows: Array<{ table_name: string }> = await dataSource.query(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { probePostgres } from '../../src/database/probe-postgres';
-import { testDatabaseUrl, TEST_POSTGRES_URL, uniqueTestName } from '../utils/test-database';
-import { sparePort } from '../utils/throwaway-services';
+import { testDatabaseUrl, TEST_POSTGRES_URL, uniqueTestName } from '../support/app/test-database';
+import { sparePort } from '../support/app/throwaway-services';
 
 describe('probePostgres (real PostgreSQL)', () => {
   it('answers null for a server that answers, also when the database is still to be created', async () => {

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/test-app';
-import { testDatabaseUrl } from '../utils/test-database';
-import { ThrowawayPostgres, ThrowawayRedis } from '../utils/throwaway-services';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { testDatabaseUrl } from '../support/app/test-database';
+import { ThrowawayPostgres, ThrowawayRedis } from '../support/app/throwaway-services';
 
 /** Polls /health/ready until it answers `status`; returns how long that took. */
 async function readinessBecomes(testApp: TestApp, status: number, withinMs: number): Promise<number> {

@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisThrottlerStorage } from '../../src/auth/redis-throttler.storage';
-import { sparePort } from '../utils/throwaway-services';
-import { TEST_REDIS_URL, uniqueTestName } from '../utils/test-database';
-import { deleteRedisPrefix } from '../utils/test-redis';
+import { sparePort } from '../support/app/throwaway-services';
+import { TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
+import { deleteRedisPrefix } from '../support/app/test-redis';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../engine/errors/coded-error';
 import { ErrorCode } from './error-code';
 
 export interface FieldError {
@@ -9,15 +10,15 @@ export interface FieldError {
 /**
  * Base class of every error a service may throw. Services never throw HttpException; the
  * problem+json filter maps `code` to an HTTP status, so the same errors work in workers and CLI.
+ * Not retryable unless said otherwise (an unavailable dependency is).
  */
-export class AppError extends Error {
+export class AppError extends CodedError<ErrorCode, { errors?: FieldError[]; [key: string]: unknown }> {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly details: { errors?: FieldError[]; [key: string]: unknown } = {},
-    options?: { cause?: unknown },
+    details: { errors?: FieldError[]; [key: string]: unknown } = {},
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
-    super(message, options);
-    this.name = new.target.name;
+    super(code, message, { details, cause: options?.cause, retryable: options?.retryable });
   }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unavailableDependencyOf } from './dependency-failure.util';
+import { retryabilityOf } from './retryability';
 
 export interface RetryWhileUnavailableOptions {
   /** Give up (rethrow) after this long; the reconciler covers what is left. */
@@ -22,7 +22,7 @@ export async function retryWhileUnavailable<T>(work: () => Promise<T>, options: 
     try {
       return await work();
     } catch (error) {
-      if (!unavailableDependencyOf(error) || performance.now() + delay > deadline) throw error;
+      if (retryabilityOf(error).kind !== 'outage' || performance.now() + delay > deadline) throw error;
       options.onRetry?.(error, attempt);
       await sleep(delay);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);

@@ -1,7 +1,7 @@
 import { peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface, vpcOfInterface } from '../findings/peer-lookup';
-import { isInternetAddress } from '../network/ip-address';
+import { isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { detectSignals } from './detect-signals';
 import { portOpenness } from './port-openness';

@@ -1,5 +1,5 @@
 import type { BlockingControl } from '../evaluate/verdict';
-import { cidrIncludesInternet } from '../network/ip-address';
+import { cidrIncludesInternet } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';

@@ -1,5 +1,5 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
-import { type IpAddress, isPrivateAddress } from '../network/ip-address';
+import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic } from '../network/protocol';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';

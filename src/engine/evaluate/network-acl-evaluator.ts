@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { type Cidr, type IpAddress, cidrContains, cidrCovers } from '../network/ip-address';
+import { type Cidr, type IpAddress, cidrContains, cidrCovers } from '../ip/ip-address';
 import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, rulesHavePorts } from '../network/protocol';

@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
-import { isInternetAddress, isPrivateAddress } from '../network/ip-address';
+import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';

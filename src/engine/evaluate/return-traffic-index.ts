@@ -1,5 +1,5 @@
 import type { FlowAggregate } from '../flow-log/flow-record';
-import { parseIp } from '../network/ip-address';
+import { parseIp } from '../ip/ip-address';
 import { keyPorts } from './flow-ports';
 
 /**

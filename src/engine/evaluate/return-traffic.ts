@@ -1,5 +1,5 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
-import type { IpAddress } from '../network/ip-address';
+import type { IpAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { PROTOCOL_TCP } from '../network/protocol';
 import { servicePortSide } from './flow-ports';

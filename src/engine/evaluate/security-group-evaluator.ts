@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { type IpAddress, cidrContains, isInternetAddress } from '../network/ip-address';
+import { type IpAddress, cidrContains, isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';

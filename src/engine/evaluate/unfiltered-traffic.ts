@@ -1,5 +1,5 @@
 import type { FlowAggregate } from '../flow-log/flow-record';
-import { type IpAddress, parseIp } from '../network/ip-address';
+import { type IpAddress, parseIp } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { PROTOCOL_UDP } from '../network/protocol';
 

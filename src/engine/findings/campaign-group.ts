@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { parseCidr } from '../network/ip-address';
+import { parseCidr } from '../ip/ip-address';
 import { describeTraffic } from '../network/protocol';
 import { type ExplainedFlow, peerAddressOf } from './explained-flow';
 import type { CampaignScope } from './finding';

@@ -1,7 +1,7 @@
-import { isInternetAddress } from '../network/ip-address';
+import { isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { findPeerInterface } from '../findings/peer-lookup';
-import { coverAddresses } from './cidr-cover.util';
+import { coverAddresses } from '../ip/cidr-cover';
 
 /** Limits for covering observed peers with CIDRs (documented with `coverPeers`). */
 export const PEER_COVER = {

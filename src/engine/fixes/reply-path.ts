@@ -8,7 +8,7 @@ import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
 import type { NetworkAclEntryParams } from './fix-params';
-import { addressFamily } from './cidr-cover.util';
+import { addressFamily } from '../ip/cidr-cover';
 import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
 import { coverPeers } from './peer-cover';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';

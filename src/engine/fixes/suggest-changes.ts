@@ -10,7 +10,7 @@ import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
 import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
-import { addressFamily } from './cidr-cover.util';
+import { addressFamily } from '../ip/cidr-cover';
 import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
 import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';

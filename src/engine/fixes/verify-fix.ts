@@ -7,7 +7,7 @@ import type { NetworkSnapshot } from '../network/snapshot';
 import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
-import { addressFamily, cidrContains } from './cidr-cover.util';
+import { addressFamily, cidrContains } from '../ip/cidr-cover';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 

@@ -1,5 +1,6 @@
 import { DEFAULT_FORMAT, FlowFieldSpec, FlowLogFormat, parseLogFormat } from './flow-log-fields';
 import type { FlowRecord } from './flow-record';
+import { isIpAddress, isIpv6Address } from '../ip/ip-address';
 
 export type LineParseResult = { ok: true; record: FlowRecord } | { ok: false; error: string };
 export type LineParser = (line: string) => LineParseResult;
@@ -24,69 +25,6 @@ function parseUnsigned(token: string, max: number): number {
     value = value * 10 + (c - CODE_0);
   }
   return value > max ? -1 : value;
-}
-
-/** Dotted-quad IPv4 without leading zeros (`10.0.0.1`), checked character by character. */
-export function isIpv4Address(text: string): boolean {
-  const len = text.length;
-  if (len < 7 || len > 15) return false;
-  let octets = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i <= len; i++) {
-    const c = i === len ? CODE_DOT : text.charCodeAt(i);
-    if (c === CODE_DOT) {
-      if (digits === 0 || value > 255) return false;
-      octets++;
-      digits = 0;
-      value = 0;
-    } else if (c >= CODE_0 && c <= CODE_9) {
-      if (digits > 0 && value === 0) return false; // leading zero
-      value = value * 10 + (c - CODE_0);
-      digits++;
-      if (digits > 3) return false;
-    } else {
-      return false;
-    }
-  }
-  return octets === 4;
-}
-
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
-function countIpv6Groups(part: string): number {
-  if (part === '') return 0;
-  const groups = part.split(':');
-  let count = 0;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i];
-    if (i === groups.length - 1 && g.includes('.')) {
-      if (!isIpv4Address(g)) return -1;
-      count += 2;
-    } else if (HEX_GROUP.test(g)) {
-      count += 1;
-    } else {
-      return -1;
-    }
-  }
-  return count;
-}
-
-/** RFC 4291 text form of an IPv6 address, with an optional embedded IPv4 tail and at most one `::`. */
-export function isIpv6Address(text: string): boolean {
-  if (text.length < 2 || text.length > 45) return false;
-  const halves = text.split('::');
-  if (halves.length > 2) return false;
-  if (halves.length === 1) return countIpv6Groups(text) === 8;
-  // An IPv4 tail may only end the address, never precede the `::`.
-  if (halves[0].includes('.')) return false;
-  const head = countIpv6Groups(halves[0]);
-  const tail = countIpv6Groups(halves[1]);
-  return head >= 0 && tail >= 0 && head + tail <= 7;
-}
-
-export function isIpAddress(text: string): boolean {
-  return text.includes(':') ? isIpv6Address(text) : isIpv4Address(text);
 }
 
 type TokenReader = (token: string) => string | number | null | undefined;

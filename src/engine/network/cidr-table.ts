@@ -1,4 +1,4 @@
-import { type Cidr, type IpAddress } from './ip-address';
+import { type Cidr, type IpAddress } from '../ip/ip-address';
 
 /**
  * Longest-prefix lookup of values by CIDR block. One hash map per prefix length in use, probed

@@ -1,4 +1,4 @@
-import { type Cidr, parseCidr } from './ip-address';
+import { type Cidr, parseCidr } from '../ip/ip-address';
 import { PROTOCOL_ALL, isIcmp, ruleProtocolNumber, rulesHavePorts } from './protocol';
 import type { NetworkAclEntry } from './snapshot';
 

@@ -1,7 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
-import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from './ip-address';
+import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
 import {
   type CompiledSecurityGroupRule,
@@ -510,4 +510,4 @@ export class NetworkModel {
   }
 }
 
-export { isInternetAddress, isPrivateAddress } from './ip-address';
+export { isInternetAddress, isPrivateAddress } from '../ip/ip-address';

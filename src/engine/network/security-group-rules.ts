@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { type Cidr, parseCidr } from './ip-address';
+import { type Cidr, parseCidr } from '../ip/ip-address';
 import { PROTOCOL_ALL, isIcmp, ruleProtocolNumber, rulesHavePorts } from './protocol';
 import type { IpPermission, SecurityGroup, SecurityGroupRule } from './snapshot';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr, parseIp } from './ip-address';
+import { parseCidr, parseIp } from '../ip/ip-address';
 import { ruleProtocolNumber } from './protocol';
 
 /*

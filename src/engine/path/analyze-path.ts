@@ -4,7 +4,7 @@ import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES, usesFullEphemeralRange } from '../fixes/ephemeral-range.util';
-import type { IpAddress } from '../network/ip-address';
+import type { IpAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';

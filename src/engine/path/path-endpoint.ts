@@ -1,4 +1,4 @@
-import { type IpAddress, isInternetAddress, parseIp } from '../network/ip-address';
+import { type IpAddress, isInternetAddress, parseIp } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { PROTOCOL_ICMP, PROTOCOL_ICMPV6 } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';

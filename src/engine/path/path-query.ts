@@ -1,4 +1,4 @@
-import { parseIp } from '../network/ip-address';
+import { parseIp } from '../ip/ip-address';
 import { isIcmp, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import { PathQueryError } from './path-query.error';
 

@@ -1,4 +1,4 @@
-import { type IpAddress, cidrContains, parseCidr } from '../network/ip-address';
+import { type IpAddress, cidrContains, parseCidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import type { Route } from '../network/snapshot';
 import type { RouteTargetType } from './path-result';

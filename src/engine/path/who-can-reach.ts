@@ -1,5 +1,5 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
-import { type Cidr, cidrCovers, parseCidr } from '../network/ip-address';
+import { type Cidr, cidrCovers, parseCidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { isIcmp, rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';

@@ -2,7 +2,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange } from '../fixes/fix';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
-import { cidrIncludesInternet } from '../network/ip-address';
+import { cidrIncludesInternet } from '../ip/ip-address';
 import { NetworkModel } from '../network/network-model';
 import { protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import type { IpPermission, NetworkSnapshot } from '../network/snapshot';

@@ -1,15 +1,16 @@
+import { CodedError } from '../errors/coded-error';
+
 /**
  * A change that EC2 would refuse, or that does not fit the snapshot. `code` follows the EC2 error
  * code where one exists (`NetworkAclEntryAlreadyExists`, `InvalidGroup.NotFound`, …).
  */
-export class SimulationError extends Error {
+export class SimulationError extends CodedError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     /** Index of the offending change in the list given. */
     readonly changeIndex: number | null = null,
   ) {
-    super(changeIndex === null ? message : `change ${changeIndex + 1}: ${message}`);
-    this.name = 'SimulationError';
+    super(code, changeIndex === null ? message : `change ${changeIndex + 1}: ${message}`);
   }
 }

@@ -6,7 +6,7 @@ import {
   interfacesLabel,
   serviceLabel,
   topPeers,
-} from '../shared/finding-text.util';
+} from '../../engine/findings/finding-text';
 import { AdfDocument, AdfNode, bulletList, code, codeBlock, doc, heading, link, paragraph, strong, table, text } from './adf';
 
 export interface JiraProjectConfig {
@@ -86,7 +86,7 @@ export function buildFindingDescription(finding: Finding, context: TicketContext
     bulletList([
       `Direction: ${t.direction}${t.returnTraffic ? ' (return traffic)' : ''}`,
       `Service: ${serviceLabel(t.protocol, t.port)}`,
-      `Interfaces: ${interfacesLabel(finding) || '—'}`,
+      `Interfaces: ${interfacesLabel(finding, Number.POSITIVE_INFINITY) || '—'}`,
       `Rejected: ${t.records} records, ${t.packets} packets, ${t.bytes} bytes`,
       `Seen: ${t.firstSeen} to ${t.lastSeen}`,
       `Signals: ${finding.signals.join(', ') || '—'}`,

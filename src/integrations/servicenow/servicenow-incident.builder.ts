@@ -6,7 +6,7 @@ import {
   interfacesLabel,
   serviceLabel,
   topPeers,
-} from '../shared/finding-text.util';
+} from '../../engine/findings/finding-text';
 import type { TicketContext } from '../jira/jira-issue.builder';
 
 export interface ServiceNowIncidentConfig {
@@ -76,7 +76,7 @@ function incidentDescription(finding: Finding, context: TicketContext): string {
     `Classification: ${finding.classification}, severity ${finding.severity}`,
     `Blocked by: ${describeControl(finding.blockedBy)}`,
     `Traffic: ${serviceLabel(t.protocol, t.port)} ${t.direction}${t.returnTraffic ? ' (return traffic)' : ''}`,
-    `Interfaces: ${interfacesLabel(finding) || '-'}`,
+    `Interfaces: ${interfacesLabel(finding, Number.POSITIVE_INFINITY) || '-'}`,
     `Rejected: ${t.records} records, ${t.packets} packets, ${t.bytes} bytes, ${t.firstSeen} to ${t.lastSeen}`,
     '',
     'Top peers:',

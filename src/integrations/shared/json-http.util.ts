@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isRetryableHttpStatus } from '../../common/errors/retryability';
 import type { HttpMethod, SafeHttpClient, SafeHttpResponse } from '../../outbound-http/safe-http-client';
 import { IntegrationError } from '../../outbound-http/integration.errors';
 
@@ -26,7 +27,7 @@ export async function sendJson(http: SafeHttpClient, system: string, req: JsonRe
     throw new IntegrationError('INTEGRATION.REMOTE_ERROR', `${system} answered ${response.status}: ${snippet}`, {
       status: response.status,
       system,
-      retryable: response.status === 429 || response.status >= 500,
+      retryable: isRetryableHttpStatus(response.status),
     });
   }
   return response;

@@ -1,5 +1,5 @@
 import type { Finding } from '../../engine/findings/finding';
-import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../shared/finding-text.util';
+import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../../engine/findings/finding-text';
 import type { TicketContext } from '../jira/jira-issue.builder';
 
 export type SlackFindingEvent = 'finding.opened' | 'finding.reopened' | 'finding.resolved';
@@ -36,7 +36,7 @@ export function buildSlackMessage(event: SlackFindingEvent, finding: Finding, co
         field('Traffic', `${serviceLabel(t.protocol, t.port)} ${t.direction}${t.returnTraffic ? ' (return)' : ''}`),
         field('Classification', `${finding.classification} · ${finding.severity}`),
         field('Rejected', `${t.records} records, ${t.packets} packets`),
-        field('Interfaces', interfacesLabel(finding) || '—'),
+        field('Interfaces', interfacesLabel(finding, Number.POSITIVE_INFINITY) || '—'),
         field('Seen', `${t.firstSeen} → ${t.lastSeen}`),
       ],
     },

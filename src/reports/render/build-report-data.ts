@@ -1,6 +1,6 @@
 import type { Classification } from '../../engine/findings/finding';
 import { describeTraffic } from '../../engine/network/protocol';
-import { findingTitle, fixSummary, describeControl, SEVERITY_ORDER, serviceLabel } from '../../integrations/shared/finding-text.util';
+import { findingTitle, fixSummary, describeControl, SEVERITY_ORDER, serviceLabel } from '../../engine/findings/finding-text';
 import {
   BlockedPeer,
   BlockedService,

@@ -1,5 +1,5 @@
 import type { Classification } from '../../engine/findings/finding';
-import { SEVERITY_ORDER } from '../../integrations/shared/finding-text.util';
+import { SEVERITY_ORDER } from '../../engine/findings/finding-text';
 import type { CountBreakdown, Delta, ReportData, ReportFindingRow, ScannerActivity } from './report-data';
 import { escapeHtml as e, safeHref } from './html-escape.util';
 import { readablePeriod, readableTime } from './readable-time.util';

@@ -1,5 +1,5 @@
 import type { Classification } from '../../engine/findings/finding';
-import { SEVERITY_ORDER } from '../../integrations/shared/finding-text.util';
+import { SEVERITY_ORDER } from '../../engine/findings/finding-text';
 import type { Delta, ReportData, ScannerActivity } from './report-data';
 import { readablePeriod, readableTime } from './readable-time.util';
 

@@ -1,3 +1,4 @@
+import { isRetryable } from '../../common/errors/retryability';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
@@ -63,7 +64,7 @@ abstract class IntegrationChannel<F extends IntegrationFormat> implements Delive
     } catch (error) {
       if (!(error instanceof IntegrationError)) throw error;
       return {
-        outcome: error.retryable ? 'retry' : 'fail',
+        outcome: isRetryable(error) ? 'retry' : 'fail',
         statusCode: error.details.status ?? null,
         durationMs: Math.round(performance.now() - started),
         error: `${error.code}: ${error.message}`,

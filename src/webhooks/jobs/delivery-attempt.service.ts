@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isRetryable } from '../../common/errors/retryability';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { DomainEventType } from '../../events/domain-event';
 import { EventsService } from '../../events/events.service';
@@ -102,7 +103,7 @@ export class DeliveryAttemptService {
       return await this.channels.of(subscription.format).deliver(delivery, subscription);
     } catch (error) {
       if (error instanceof DeliveryError) {
-        return { outcome: error.retryable ? 'retry' : 'fail', statusCode: null, durationMs: null, error: `${error.code}: ${error.message}` };
+        return { outcome: isRetryable(error) ? 'retry' : 'fail', statusCode: null, durationMs: null, error: `${error.code}: ${error.message}` };
       }
       // Unexpected (decryption, a bug, the database): retried on schedule, never silently dropped.
       this.logger.warn(`delivery ${delivery.id} attempt failed unexpectedly: ${String(error)}`);

@@ -3,8 +3,9 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_AGGREGATE_COLUMNS, windowEvidence } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
-import { acceptEvidence } from '../analysis-support/aws-athena-evidence';
-import { dropTestDatabase, testDatabaseUrl, TEST_POSTGRES_URL, uniqueTestName } from '../../utils/test-database';
+import { acceptEvidence } from '../../support/aws/aws-athena-evidence';
+import { dropTestDatabase, testDatabaseUrl, TEST_POSTGRES_URL, uniqueTestName } from '../../support/app/test-database';
+import { flowAggregate } from '../../support/factories/flow-aggregate';
 
 /**
  * The SQL that reduces a window's ACCEPT aggregates to the evidence the diagnosis uses runs here
@@ -60,11 +61,10 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
     const sp = ported ? t.sp : null;
     const dp = ported ? t.dp : null;
     const side = sp !== null && dp !== null && Math.max(sp, dp) >= 1024 ? (sp < dp ? 'src' : 'dst') : null;
-    return {
-      interfaceId: t.eni, accountId: null, vpcId: null, subnetId: null, flowDirection: t.direction, srcaddr: t.src, dstaddr: t.dst,
-      srcport: sp, dstport: dp, protocol: t.protocol, action: t.action, tcpFlags: null, rejectReason: null, servicePortSide: side,
-      ephemeralPortMin: null, ephemeralPortMax: null, records: t.records, packets: 0, bytes: 0, firstSeen: 0, lastSeen: 0,
-    } as FlowAggregate;
+    return flowAggregate({
+      interfaceId: t.eni, flowDirection: t.direction, srcaddr: t.src, dstaddr: t.dst, srcport: sp, dstport: dp, protocol: t.protocol,
+      action: t.action, servicePortSide: side, records: t.records, packets: 0, bytes: 0, firstSeen: 0, lastSeen: 0,
+    });
   }
 
   const flowArb = fc.record({

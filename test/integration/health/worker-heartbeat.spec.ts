@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkWorkerHeartbeat, workerHeartbeatKey } from '../../../src/health/worker-heartbeat';
 import { WorkerHeartbeatWriter } from '../../../src/health/worker-heartbeat-writer';
 import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-options';
-import { TEST_REDIS_URL, uniqueTestName } from '../../utils/test-database';
-import { deleteRedisPrefix } from '../../utils/test-redis';
-import { ThrowawayRedis } from '../../utils/throwaway-services';
-import { until } from '../../utils/until';
+import { TEST_REDIS_URL, uniqueTestName } from '../../support/app/test-database';
+import { deleteRedisPrefix } from '../../support/app/test-redis';
+import { ThrowawayRedis } from '../../support/app/throwaway-services';
+import { until } from '../../support/app/until';
 
 /** A heartbeat client as the worker makes it (no offline queue, so a lost Redis fails at once), once connected. */
 async function heartbeatClient(url: string): Promise<Redis> {

@@ -9,12 +9,12 @@ import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-option
 import { ReconcileLoop } from '../../../src/recovery/reconcile-loop.service';
 import { MAX_ANALYSIS_RECOVERIES } from '../../../src/recovery/work-reconciler.service';
 import { EVENTS_SWEEP_SCHEDULER } from '../../../src/webhooks/jobs/webhook-jobs';
-import { deleteRedisPrefix } from '../../utils/test-redis';
-import { TEST_REDIS_URL } from '../../utils/test-database';
-import { until } from '../../utils/until';
-import { WebhookReceiver } from '../../utils/webhook-receiver';
-import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../analysis-support/analysis-api';
-import { dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../webhooks/integration-app';
+import { deleteRedisPrefix } from '../../support/app/test-redis';
+import { TEST_REDIS_URL } from '../../support/app/test-database';
+import { until } from '../../support/app/until';
+import { WebhookReceiver } from '../../support/http/webhook-receiver';
+import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../../support/app/analysis-api';
+import { dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../../support/app/integration-app';
 
 /**
  * The reconciler on real PostgreSQL and Redis: work recorded in the database whose job Redis

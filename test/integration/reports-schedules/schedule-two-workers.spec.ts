@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-options';
-import { ADMIN_KEY, dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../webhooks/integration-app';
+import { ADMIN_KEY, dropResources, startApi, startWorker, type RunningApi, type RunningWorker } from '../../support/app/integration-app';
 
 const TICK_MS = 2_000;
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportData } from '../../../src/reports/render/build-report-data';
 import { renderHtmlReport } from '../../../src/reports/render/html-report.renderer';
 import { CHART_BAR_COLOR } from '../../../src/reports/render/rejected-flows-chart';
-import { sampleReportInput } from '../../unit/reports/sample-report-input';
-import { serverEnv } from '../../utils/server-env';
+import { sampleReportInput } from '../../support/factories/sample-report-input';
+import { serverEnv } from '../../support/app/server-env';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WIDTH = 1200;

@@ -2,9 +2,9 @@ import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SubscriptionSlotsService, type DeliveryLease } from '../../../src/webhooks/jobs/subscription-slots.service';
-import { TEST_REDIS_URL, uniqueTestName } from '../../utils/test-database';
-import { deleteRedisPrefix } from '../../utils/test-redis';
-import { until } from '../../utils/until';
+import { TEST_REDIS_URL, uniqueTestName } from '../../support/app/test-database';
+import { deleteRedisPrefix } from '../../support/app/test-redis';
+import { until } from '../../support/app/until';
 
 const SUBSCRIPTION = '5b0f6f57-5f6c-4c1e-9a0c-0d4a4e0c0a01';
 const OTHER = '5b0f6f57-5f6c-4c1e-9a0c-0d4a4e0c0a02';

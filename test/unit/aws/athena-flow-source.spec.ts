@@ -14,8 +14,8 @@ import { estimateAthenaCostUsd } from '../../../src/aws/athena-flow-query';
 import { AthenaFlowSource, type AthenaFlowRequest } from '../../../src/aws/athena-flow-source';
 import { AthenaQueryError } from '../../../src/aws/athena-query.error';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
-import { queryExecution, resultPages, succeeded } from '../../fixtures/aws/athena-responses';
-import { flowLogsPage } from '../../fixtures/aws/ec2-responses';
+import { queryExecution, resultPages, succeeded } from '../../support/aws/athena-responses';
+import { flowLogsPage } from '../../support/aws/ec2-responses';
 
 const V5 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${tcp-flags} ${flow-direction}';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AthenaRowParser } from '../../../src/aws/athena-row.parser';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
-import { aggregateRow, headerRow } from '../../fixtures/aws/athena-responses';
+import { aggregateRow, headerRow } from '../../support/aws/athena-responses';
 
 const HOURLY = FLOW_AGGREGATE_COLUMNS.indexOf('hourly_records');
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaQueryBuilder, type AthenaPartitionLayout } from '../../../src/aws/athena-query-builder';
 import { AthenaTableInspector } from '../../../src/aws/athena-table-inspector';
 import { planAthenaTable } from '../../../src/aws/athena-table-layout';
-import { flowLogColumns, tableMetadata } from '../../fixtures/aws/athena-table-metadata';
+import { flowLogColumns, tableMetadata } from '../../support/aws/athena-table-metadata';
 
 const V2 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';

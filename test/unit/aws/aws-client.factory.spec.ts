@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { AwsClientFactory } from '../../../src/aws/aws-client.factory';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
-import { FakeHttpHandler, type FakeResponse } from './fake-http-handler';
+import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 const staticCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
-import * as fx from '../../fixtures/aws/ec2-responses';
+import * as fx from '../../support/aws/ec2-responses';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 

@@ -14,8 +14,8 @@ import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
 import { analyzePath } from '../../../src/engine/path/analyze-path';
 import { type AnalyzerPathInput, analyzerPathFor, compareWithAnalyzer } from '../../../src/engine/path/analyzer-comparison';
 import { parsePathQuery } from '../../../src/engine/path/path-query';
-import { multiTierSnapshot } from '../engine/fixtures/multi-tier-snapshot';
-import { analyzerResponses } from '../../support/reachability-analyzer-responses';
+import { multiTierSnapshot } from '../../support/factories/multi-tier-snapshot';
+import { analyzerResponses } from '../../support/aws/reachability-analyzer-responses';
 
 const target = { accountId: '123456789012', region: 'us-east-1' };
 const model = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));

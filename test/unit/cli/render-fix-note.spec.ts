@@ -3,7 +3,7 @@ import { renderMarkdown } from '../../../src/cli/render-markdown';
 import { renderText } from '../../../src/cli/render-text';
 import { diagnose } from '../../../src/engine/diagnose/diagnose';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
-import { flowOf, hardeningSnapshot } from '../engine/fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../support/factories/hardening-snapshot';
 
 const T0 = 1_700_000_000;
 const probe = (srcaddr: string, fields: Partial<FlowAggregate> = {}): FlowAggregate => flowOf({

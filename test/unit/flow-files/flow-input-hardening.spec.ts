@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
 import { aggregateFlowFiles } from '../../../src/flow-files/flow-file-reader';
-import { readAllFlowRecords as readAll } from '../../support/read-flow-records';
+import { readAllFlowRecords as readAll } from '../../support/factories/read-flow-records';
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 const line = (src: string, dstport = 443, action = 'REJECT', eni = 'eni-a'): string =>

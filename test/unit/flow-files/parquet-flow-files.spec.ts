@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { aggregateFlowFiles, createFlowReadStats, type FlowReadOptions, readFlowRecords } from '../../../src/flow-files/flow-file-reader';
-import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../../support/parquet-flow-log';
+import { PARQUET_TEXT_HEADER, parquetFlowLog } from '../../support/factories/parquet-flow-log';
 
 async function records(inputs: string[], options: FlowReadOptions = {}) {
   const stats = createFlowReadStats();

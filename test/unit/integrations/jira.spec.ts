@@ -10,8 +10,8 @@ import { JiraClient } from '../../../src/integrations/jira/jira.client';
 import { IntegrationError } from '../../../src/outbound-http/integration.errors';
 import { SafeHttpClient } from '../../../src/outbound-http/safe-http-client';
 import { SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
-import { RecordingServer, Reply } from './recording-server';
-import { naclFinding, sampleFinding } from './sample-finding';
+import { RecordingServer, Reply } from '../../support/http/recording-server';
+import { naclFinding, sampleFinding } from '../../support/factories/sample-finding';
 
 const project = { projectKey: 'NET', issueType: { id: '10004' }, labels: ['network'], priorityBySeverity: { high: 'High' } };
 

@@ -5,8 +5,8 @@ import {
   buildResolveUpdate,
 } from '../../../src/integrations/servicenow/servicenow-incident.builder';
 import { ServiceNowClient } from '../../../src/integrations/servicenow/servicenow.client';
-import { RecordingServer, Reply } from './recording-server';
-import { sampleFinding } from './sample-finding';
+import { RecordingServer, Reply } from '../../support/http/recording-server';
+import { sampleFinding } from '../../support/factories/sample-finding';
 
 describe('ServiceNow incident payload', () => {
   it('sets correlation_id to the fingerprint and maps severity to urgency and impact', () => {

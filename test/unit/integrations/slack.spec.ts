@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildSlackMessage, SlackBlock } from '../../../src/integrations/slack/slack-message.builder';
 import { SlackWebhookClient } from '../../../src/integrations/slack/slack-webhook.client';
-import { RecordingServer } from './recording-server';
-import { sampleFinding } from './sample-finding';
+import { RecordingServer } from '../../support/http/recording-server';
+import { sampleFinding } from '../../support/factories/sample-finding';
 
 const textOf = (block: SlackBlock): string => (block.text as { text: string }).text;
 

@@ -6,8 +6,8 @@ import { JobHandlerRegistry } from '../../../src/queues/job-handler-registry';
 import { JobProducer } from '../../../src/queues/job-producer';
 import { ALL_QUEUE_NAMES, QueueName } from '../../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-options';
-import { TEST_REDIS_URL } from '../../utils/test-database';
-import { deleteRedisPrefix } from '../../utils/test-redis';
+import { TEST_REDIS_URL } from '../../support/app/test-database';
+import { deleteRedisPrefix } from '../../support/app/test-redis';
 
 const handler = async () => undefined;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReportData } from '../../../src/reports/render/build-report-data';
-import { sampleReportInput } from './sample-report-input';
+import { sampleReportInput } from '../../support/factories/sample-report-input';
 
 describe('buildReportData', () => {
   const report = buildReportData(sampleReportInput());

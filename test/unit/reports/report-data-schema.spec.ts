@@ -5,7 +5,7 @@ import { createOpenApiDocument } from '../../../src/common/openapi/openapi-docum
 import { createPreviewApp } from '../../../src/openapi/build-openapi-document';
 import { buildReportData } from '../../../src/reports/render/build-report-data';
 import { renderReport } from '../../../src/reports/render/report-renderers';
-import { sampleReportInput } from './sample-report-input';
+import { sampleReportInput } from '../../support/factories/sample-report-input';
 
 interface Schema {
   $ref?: string;

@@ -5,8 +5,8 @@ import { renderHtmlReport } from '../../../src/reports/render/html-report.render
 import { renderMarkdownReport } from '../../../src/reports/render/markdown-report.renderer';
 import { CHART_BAR_COLOR, renderRejectedFlowsChart } from '../../../src/reports/render/rejected-flows-chart';
 import { REPORT_FORMATS, renderReport } from '../../../src/reports/render/report-renderers';
-import { sampleFinding } from '../integrations/sample-finding';
-import { sampleReportInput } from './sample-report-input';
+import { sampleFinding } from '../../support/factories/sample-finding';
+import { sampleReportInput } from '../../support/factories/sample-report-input';
 
 const report = buildReportData(sampleReportInput());
 

@@ -4,7 +4,7 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import type { FlowVerdict } from '../../../../src/engine/evaluate/verdict';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 const unknown = (reason: string): FlowVerdict => ({ verdict: 'unknown', direction: 'ingress', returnTraffic: false, blockedBy: [], reason });

@@ -7,7 +7,7 @@ import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 const inVpc1 = { vpcId: 'vpc-1' };

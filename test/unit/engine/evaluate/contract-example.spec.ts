@@ -6,17 +6,13 @@ import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 // The CLI contract example (contract/snapshot.json, flows.log, explain.ndjson), one aggregate per record.
 const snapshot = validateSnapshot(JSON.parse(readFileSync(join(__dirname, 'fixtures/contract-snapshot.json'), 'utf8')));
 
 function aggregate(fields: Partial<FlowAggregate>): FlowAggregate {
-  return {
-    interfaceId: 'eni-0web0000000000001', accountId: '444455556666', vpcId: null, subnetId: null, flowDirection: null,
-    srcaddr: '', dstaddr: '', srcport: null, dstport: null, protocol: 6, action: 'REJECT', tcpFlags: null, rejectReason: null,
-    servicePortSide: null, ephemeralPortMin: null, ephemeralPortMax: null, records: 1, packets: 1, bytes: 1,
-    firstSeen: 1700000000, lastSeen: 1700000060, ...fields,
-  };
+  return flowAggregate({ interfaceId: 'eni-0web0000000000001', accountId: '444455556666', bytes: 1, firstSeen: 1700000000, lastSeen: 1700000060, ...fields });
 }
 
 const accepted = aggregate({ srcaddr: '203.0.113.5', dstaddr: '10.1.0.5', srcport: 50123, dstport: 443, action: 'ACCEPT', packets: 12, bytes: 4000, servicePortSide: 'dst', ephemeralPortMin: 50123, ephemeralPortMax: 50123 });

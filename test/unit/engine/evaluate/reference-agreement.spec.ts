@@ -6,8 +6,8 @@ import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traff
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
-import { referenceEvaluateNetworkAcl, referenceEvaluateSecurityGroups, referenceExplainFlow } from '../../../support/reference-evaluator';
-import { ADDRESSES, flowArbitrary, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
+import { referenceEvaluateNetworkAcl, referenceEvaluateSecurityGroups, referenceExplainFlow } from '../../../support/factories/reference-evaluator';
+import { ADDRESSES, flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 const RUNS = { numRuns: 400 };
 

@@ -8,8 +8,8 @@ import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
-import { referenceExplainFlow } from '../../../support/reference-evaluator';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { referenceExplainFlow } from '../../../support/factories/reference-evaluator';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const inVpc1 = { vpcId: 'vpc-1' };
 

@@ -6,6 +6,7 @@ import { evaluateSecurityGroups, portOpenToAnyPeer } from '../../../../src/engin
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 // The VPC User Guide's "custom network ACL" example for a public subnet: HTTP/HTTPS in, SSH from
 // the home network, inbound return traffic on 32768-65535, outbound HTTP/HTTPS and responses.
@@ -74,11 +75,7 @@ const model = NetworkModel.fromSnapshot(snapshot);
 const vpc1 = { vpcId: 'vpc-1' };
 
 function flow(fields: Partial<FlowAggregate>): FlowAggregate {
-  return {
-    interfaceId: 'eni-web', accountId: null, vpcId: null, subnetId: null, flowDirection: null, srcaddr: '', dstaddr: '',
-    srcport: null, dstport: null, protocol: 6, action: 'REJECT', tcpFlags: null, rejectReason: null, servicePortSide: null,
-    ephemeralPortMin: null, ephemeralPortMax: null, records: 1, packets: 1, bytes: 40, firstSeen: 0, lastSeen: 60, ...fields,
-  };
+  return flowAggregate({ interfaceId: 'eni-web', ...fields });
 }
 
 describe('security-group evaluator', () => {

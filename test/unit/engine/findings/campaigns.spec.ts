@@ -3,7 +3,7 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import { CAMPAIGN_THRESHOLDS, campaignFingerprint, groupCampaigns, networkOf, type NoiseFlow, priorCampaignKey } from '../../../../src/engine/findings/campaign-group';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const DAY = 86_400;
 

@@ -5,11 +5,11 @@ import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group
 import { findingFingerprint, fnv1a64Hex } from '../../../../src/engine/findings/fingerprint.util';
 import { isoSeconds } from '../../../../src/engine/findings/iso-time.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
-const flow = (over: Partial<FlowAggregate>): FlowAggregate => ({
-  interfaceId: 'eni-1', accountId: null, vpcId: null, subnetId: null, flowDirection: null, srcaddr: '10.0.0.9', dstaddr: '10.0.0.5',
-  srcport: 40000, dstport: 8080, protocol: 6, action: 'REJECT', tcpFlags: null, rejectReason: null, servicePortSide: 'dst',
-  ephemeralPortMin: 40000, ephemeralPortMax: 40000, records: 1, packets: 3, bytes: 180, firstSeen: 1700000000, lastSeen: 1700000060, ...over,
+const flow = (over: Partial<FlowAggregate>): FlowAggregate => flowAggregate({
+  srcaddr: '10.0.0.9', dstaddr: '10.0.0.5', srcport: 40000, dstport: 8080, servicePortSide: 'dst',
+  ephemeralPortMin: 40000, ephemeralPortMax: 40000, packets: 3, bytes: 180, firstSeen: 1700000000, lastSeen: 1700000060, ...over,
 });
 const sg: BlockingControl = { control: 'security-group', direction: 'ingress', groupIds: ['sg-b', 'sg-a'] };
 const acl: BlockingControl = { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-1', ruleNumber: 32767 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { coverAddresses, isWorld } from '../../../../src/engine/fixes/cidr-cover.util';
+import { coverAddresses, isWorld } from '../../../../src/engine/ip/cidr-cover';
 import { ephemeralRangeFor } from '../../../../src/engine/fixes/ephemeral-range.util';
 import { freeRuleNumbersBefore } from '../../../../src/engine/fixes/rule-number.util';
 

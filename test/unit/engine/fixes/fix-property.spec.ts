@@ -5,6 +5,7 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from '../../../../src/engine/fixes/fix-params';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 /**
  * A VPC with two subnets (client and server), a server ENI and 1–4 client ENIs. The server's SG
@@ -52,11 +53,10 @@ function scenario(port: number, clients: number, naclBlocks: boolean, sgBlocks: 
       })),
     ],
   };
-  const flows: FlowAggregate[] = Array.from({ length: clients }, (_, i) => ({
-    interfaceId: 'eni-server', accountId: '111122223333', vpcId: null, subnetId: null, flowDirection: null,
-    srcaddr: `10.0.1.${20 + i}`, dstaddr: '10.0.2.10', srcport: 40000 + i, dstport: port, protocol: 6, action: 'REJECT' as const,
-    tcpFlags: null, rejectReason: null, servicePortSide: 'dst' as const, ephemeralPortMin: 40000 + i, ephemeralPortMax: 40000 + i,
-    records: 6, packets: 18, bytes: 1000, firstSeen: 1700000000, lastSeen: 1700003600,
+  const flows: FlowAggregate[] = Array.from({ length: clients }, (_, i) => flowAggregate({
+    interfaceId: 'eni-server', accountId: '111122223333', srcaddr: `10.0.1.${20 + i}`, dstaddr: '10.0.2.10', srcport: 40000 + i, dstport: port,
+    servicePortSide: 'dst', ephemeralPortMin: 40000 + i, ephemeralPortMax: 40000 + i, records: 6, packets: 18, bytes: 1000,
+    firstSeen: 1700000000, lastSeen: 1700003600,
   }));
   return { snapshot, flows };
 }

@@ -6,7 +6,7 @@ import { FIX_SCOPE } from '../../../../src/engine/fixes/fix-scope';
 import { peerSourcesOf } from '../../../../src/engine/fixes/peer-sources.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const T0 = 1_700_000_000;
 const PORT = 8443;

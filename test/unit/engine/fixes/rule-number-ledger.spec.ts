@@ -5,7 +5,7 @@ import { NaclRuleNumberLedger } from '../../../../src/engine/fixes/nacl-rule-num
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 

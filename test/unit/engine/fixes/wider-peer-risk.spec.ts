@@ -5,7 +5,7 @@ import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group
 import { risksOf } from '../../../../src/engine/fixes/verify-fix';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NewlyReachable } from '../../../../src/engine/simulate/simulate';
-import { flowOf, hardeningSnapshot } from '../fixtures/hardening-snapshot';
+import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 

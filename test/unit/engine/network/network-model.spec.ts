@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrIncludesInternet, isInternetAddress, isPrivateAddress, parseIp } from '../../../../src/engine/network/ip-address';
+import { cidrIncludesInternet, isInternetAddress, isPrivateAddress, parseIp } from '../../../../src/engine/ip/ip-address';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { mergeSnapshots, validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../../../../src/engine/network/snapshot-validation.error';

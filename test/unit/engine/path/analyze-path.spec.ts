@@ -5,7 +5,7 @@ import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader
 import { analyzePath } from '../../../../src/engine/path/analyze-path';
 import { parsePathQuery } from '../../../../src/engine/path/path-query';
 import type { PathHop } from '../../../../src/engine/path/path-result';
-import { multiTierRouteTables, multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+import { multiTierRouteTables, multiTierSnapshot } from '../../../support/factories/multi-tier-snapshot';
 
 const plain = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
 const routed = NetworkModel.fromSnapshot(validateSnapshot({ ...multiTierSnapshot(), RouteTables: multiTierRouteTables() }));

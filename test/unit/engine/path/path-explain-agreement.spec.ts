@@ -9,7 +9,8 @@ import { analyzePath } from '../../../../src/engine/path/analyze-path';
 import type { PathHop } from '../../../../src/engine/path/path-result';
 import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
-import { ADDRESSES, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
+import { ADDRESSES, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 const RUNS = { numRuns: 500 };
 const ENDPOINTS = ['eni-1', 'eni-2', 'eni-3', 'eni-4', 'eni-404', ...ADDRESSES];
@@ -18,13 +19,13 @@ const PORTS = [22, 53, 80, 443, 1024, 8080, 32768, 50000, 65535];
 /** The flow-log record a capturing interface would write for one packet of the path. */
 function record(interfaceId: string, direction: Direction, src: string, dst: string, protocol: number, srcport: number | null, dstport: number | null, reply: boolean): FlowAggregate {
   const ported = protocol === 6 || protocol === 17;
-  return {
-    interfaceId, accountId: '111111111111', vpcId: null, subnetId: null, flowDirection: direction,
-    srcaddr: src, dstaddr: dst, srcport: ported ? srcport : null, dstport: ported ? dstport : null, protocol, action: 'REJECT',
+  return flowAggregate({
+    interfaceId, accountId: '111111111111', flowDirection: direction,
+    srcaddr: src, dstaddr: dst, srcport: ported ? srcport : null, dstport: ported ? dstport : null, protocol,
     // SYN: the packet opens the connection; SYN-ACK: it answers one.
-    tcpFlags: protocol === 6 ? (reply ? 18 : 2) : null, rejectReason: null, servicePortSide: reply ? 'src' : 'dst',
-    ephemeralPortMin: null, ephemeralPortMax: null, records: 1, packets: 1, bytes: 40, firstSeen: 1700000000, lastSeen: 1700000060,
-  };
+    tcpFlags: protocol === 6 ? (reply ? 18 : 2) : null, servicePortSide: reply ? 'src' : 'dst',
+    firstSeen: 1700000000, lastSeen: 1700000060,
+  });
 }
 
 /** The path's hops of one side agree with `explain` of that side's record: same blocking controls, same doubt. */

@@ -6,7 +6,7 @@ import { analyzePath } from '../../../../src/engine/path/analyze-path';
 import { type PathQueryInput, parsePathQuery } from '../../../../src/engine/path/path-query';
 import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
-import { multiTierRouteTables, multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+import { multiTierRouteTables, multiTierSnapshot } from '../../../support/factories/multi-tier-snapshot';
 
 const snapshot = validateSnapshot(multiTierSnapshot());
 const model = NetworkModel.fromSnapshot(snapshot);

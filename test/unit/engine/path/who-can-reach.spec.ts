@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateNetworkAcl, networkAclBlockSegments } from '../../../../src/engine/evaluate/network-acl-evaluator';
-import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/network/ip-address';
+import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/ip/ip-address';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
-import { ADDRESSES, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
-import { multiTierSnapshot } from '../fixtures/multi-tier-snapshot';
+import { ADDRESSES, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
+import { multiTierSnapshot } from '../../../support/factories/multi-tier-snapshot';
 
 const model = NetworkModel.fromSnapshot(validateSnapshot(multiTierSnapshot()));
 const summary = (to: string, protocol: number, port: number | null) =>

@@ -5,7 +5,7 @@ import type { FixChange } from '../../../../src/engine/fixes/fix';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
 import { simulate } from '../../../../src/engine/simulate/simulate';
-import { flowArbitrary, snapshotArbitrary } from '../../../support/snapshot-arbitraries';
+import { flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 function exactRule(flow: { protocol: number; dstport: number | null }, peer: string, groupId: string, egress: boolean): FixChange {
   const ported = flow.protocol === 6 || flow.protocol === 17;

@@ -6,15 +6,14 @@ import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
 import { simulate } from '../../../../src/engine/simulate/simulate';
 import { SimulationError } from '../../../../src/engine/simulate/simulation.error';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 const snapshot = validateSnapshot(JSON.parse(readFileSync(join(__dirname, '../evaluate/fixtures/contract-snapshot.json'), 'utf8')));
 
-const rejected: FlowAggregate = {
-  interfaceId: 'eni-0web0000000000001', accountId: '444455556666', vpcId: null, subnetId: null, flowDirection: null,
-  srcaddr: '10.1.0.9', dstaddr: '10.1.0.5', srcport: 41000, dstport: 8080, protocol: 6, action: 'REJECT', tcpFlags: null,
-  rejectReason: null, servicePortSide: 'dst', ephemeralPortMin: 41000, ephemeralPortMax: 41000, records: 1, packets: 3, bytes: 180,
-  firstSeen: 1700000000, lastSeen: 1700000060,
-};
+const rejected: FlowAggregate = flowAggregate({
+  interfaceId: 'eni-0web0000000000001', accountId: '444455556666', srcaddr: '10.1.0.9', dstaddr: '10.1.0.5', srcport: 41000, dstport: 8080,
+  servicePortSide: 'dst', ephemeralPortMin: 41000, ephemeralPortMax: 41000, packets: 3, bytes: 180, firstSeen: 1700000000, lastSeen: 1700000060,
+});
 
 describe('simulate on the contract example', () => {
   it('a reference to the worker group opens exactly tcp/8080 from it', () => {

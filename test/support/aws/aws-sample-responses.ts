@@ -6,7 +6,7 @@ import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import type { EmulatedAggregates, WindowedAggregates } from './aws-athena-emulator';
-import { SAMPLE_WINDOW } from './analysis-api';
+import { SAMPLE_WINDOW } from '../app/analysis-api';
 
 const SAMPLES = resolve(__dirname, '..', '..', '..', 'samples');
 

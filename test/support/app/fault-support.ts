@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { expect } from 'vitest';
-import { allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../integration/analysis-support/analysis-api';
-import { startProcess, type RunningProcess } from '../utils/built-app';
-import type { TestApp } from '../utils/test-app';
+import { allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from './analysis-api';
+import { startProcess, type RunningProcess } from './built-app';
+import type { TestApp } from './test-app';
 
-export const SAMPLES = resolve(__dirname, '..', '..', 'samples');
+export const SAMPLES = resolve(__dirname, '..', '..', '..', 'samples');
 
 type Server = Parameters<typeof api>[0];
 

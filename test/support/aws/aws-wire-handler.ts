@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FakeResponse, RecordedRequest } from '../../unit/aws/fake-http-handler';
+import type { FakeResponse, RecordedRequest } from './fake-http-handler';
 
 /**
  * An HTTP request handler for real SDK clients whose answers may be computed asynchronously

@@ -1,5 +1,5 @@
 import type { Vpc } from '../../../src/engine/network/snapshot';
-import type { FakeResponse, RecordedRequest } from '../../unit/aws/fake-http-handler';
+import type { FakeResponse, RecordedRequest } from './fake-http-handler';
 import type { AthenaEmulator } from './aws-athena-emulator';
 
 /**

@@ -4,7 +4,7 @@ import type { MigrationInterface } from 'typeorm';
 
 type MigrationClass = new () => MigrationInterface;
 
-const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'migrations');
+const MIGRATIONS_DIR = resolve(__dirname, '..', '..', '..', 'migrations');
 
 /**
  * Every migration class in migrations/, imported from the TypeScript sources (tests run on

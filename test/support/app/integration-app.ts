@@ -9,9 +9,9 @@ import { loadAppConfig, type AppConfig } from '../../../src/config/app-config';
 import type { HostResolver } from '../../../src/outbound-http/ssrf-guard';
 import { HOST_RESOLVER } from '../../../src/outbound-http/outbound-http.service';
 import { WorkerModule } from '../../../src/worker.module';
-import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../../utils/test-database';
-import { loadMigrationClasses } from '../../utils/test-migrations';
-import { deleteRedisPrefix } from '../../utils/test-redis';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from './test-database';
+import { loadMigrationClasses } from './test-migrations';
+import { deleteRedisPrefix } from './test-redis';
 
 export const ADMIN_KEY = 'test-admin-key-integrations-0123456789abcdef';
 /** 32 bytes, hex: the AES-256-GCM key of test runs. */

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { expect } from 'vitest';
-import { SCOPES, type Scope } from '../../src/auth/scope';
-import { REQUIRED_SCOPE_EXTENSION } from '../../src/common/openapi/openapi-document';
+import { SCOPES, type Scope } from '../../../src/auth/scope';
+import { REQUIRED_SCOPE_EXTENSION } from '../../../src/common/openapi/openapi-document';
 
 /** The subset of JSON Schema the document's components use (as @nestjs/swagger writes it). */
 export interface JsonSchema {
@@ -72,7 +72,7 @@ const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', '
 
 /** openapi.json at the repository root: what `npm run openapi:check` keeps equal to the routes. */
 export function loadOpenApiDocument(): OpenApiDocument {
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8')) as OpenApiDocument;
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'openapi.json'), 'utf8')) as OpenApiDocument;
 }
 
 /** Every operation of the document, in document order (read from it, never listed by hand). */

@@ -1,10 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { AppModule } from '../../src/app.module';
-import type { Clock } from '../../src/common/clock/clock';
-import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
-import { createFastifyAdapter } from '../../src/common/http/fastify-adapter.factory';
-import { configureHttpApp } from '../../src/common/http/configure-http-app';
+import { AppModule } from '../../../src/app.module';
+import type { Clock } from '../../../src/common/clock/clock';
+import { loadAppConfig, type AppConfig } from '../../../src/config/app-config';
+import { createFastifyAdapter } from '../../../src/common/http/fastify-adapter.factory';
+import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from './test-database';
 import { loadMigrationClasses } from './test-migrations';
 import { deleteRedisPrefix } from './test-redis';

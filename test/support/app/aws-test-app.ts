@@ -7,10 +7,10 @@ import { Clock } from '../../../src/common/clock/clock';
 import { createFastifyAdapter } from '../../../src/common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { loadAppConfig } from '../../../src/config/app-config';
-import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from '../../utils/test-database';
-import { loadMigrationClasses } from '../../utils/test-migrations';
-import { deleteRedisPrefix } from '../../utils/test-redis';
-import type { TestApp } from '../../utils/test-app';
+import { dropTestDatabase, testDatabaseUrl, TEST_REDIS_URL, uniqueTestName } from './test-database';
+import { loadMigrationClasses } from './test-migrations';
+import { deleteRedisPrefix } from './test-redis';
+import type { TestApp } from './test-app';
 import { ADMIN_KEY } from './analysis-api';
 
 export interface AwsTestAppOptions {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { quoteIdentifier } from '../../src/database/ensure-database';
+import { quoteIdentifier } from '../../../src/database/ensure-database';
 
 /** The shared test server; overridable for machines where PostgreSQL lives elsewhere. */
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
-import type { IpPermission, NetworkAclEntry, NetworkSnapshot, SecurityGroupRule } from '../../src/engine/network/snapshot';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import type { IpPermission, NetworkAclEntry, NetworkSnapshot, SecurityGroupRule } from '../../../src/engine/network/snapshot';
 
 /*
  * fast-check generators of small random snapshots and flows over a deliberately tiny universe

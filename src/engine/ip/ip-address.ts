@@ -1,6 +1,11 @@
 import * as ipaddr from 'ipaddr.js';
 
 /**
+ * The engine's IP module (with `cidr-cover.ts` beside it, which covers address sets with CIDR
+ * blocks): address and CIDR text validated and parsed, containment, and which address space is
+ * private or the internet's. Built on ipaddr.js, with hand-written checks where flow logs make
+ * them the hot path.
+ *
  * Numeric IP addresses and CIDR blocks, for fast containment tests. IPv4 values are unsigned
  * 32-bit numbers; IPv6 values are bigints. `key` is a canonical text form, so two spellings of
  * one IPv6 address (`2001:db8::1`, `2001:db8:0:0:0:0:0:1`) index to the same entry.
@@ -87,6 +92,52 @@ function parseDottedQuad(text: string): number | null {
   }
   if (dots !== 3 || octet < 0) return null;
   return value * 256 + octet;
+}
+
+/** Dotted-quad IPv4 without leading zeros (`10.0.0.1`): the form flow logs and EC2 write. */
+export function isIpv4Address(text: string): boolean {
+  return parseDottedQuad(text) !== null;
+}
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function countIpv6Groups(part: string): number {
+  if (part === '') return 0;
+  const groups = part.split(':');
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (i === groups.length - 1 && g.includes('.')) {
+      if (!isIpv4Address(g)) return -1;
+      count += 2;
+    } else if (HEX_GROUP.test(g)) {
+      count += 1;
+    } else {
+      return -1;
+    }
+  }
+  return count;
+}
+
+/**
+ * RFC 4291 text form of an IPv6 address, with an optional embedded IPv4 tail and at most one `::`
+ * (no zone id). Checked by hand, without building the address: flow-log readers validate every
+ * address they keep.
+ */
+export function isIpv6Address(text: string): boolean {
+  if (text.length < 2 || text.length > 45) return false;
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  if (halves.length === 1) return countIpv6Groups(text) === 8;
+  // An IPv4 tail may only end the address, never precede the `::`.
+  if (halves[0].includes('.')) return false;
+  const head = countIpv6Groups(halves[0]);
+  const tail = countIpv6Groups(halves[1]);
+  return head >= 0 && tail >= 0 && head + tail <= 7;
+}
+
+export function isIpAddress(text: string): boolean {
+  return text.includes(':') ? isIpv6Address(text) : isIpv4Address(text);
 }
 
 /**

@@ -1,26 +1,25 @@
-import type { BlockingControl } from '../../engine/evaluate/verdict';
-import type { Finding, FindingPeer, Severity } from '../../engine/findings/finding';
-import type { FixChange, SuggestedFix } from '../../engine/fixes/fix';
+import type { BlockingControl } from '../evaluate/verdict';
+import type { FixChange, SuggestedFix } from '../fixes/fix';
+import { describeTraffic, protocolName } from '../network/protocol';
+import type { Finding, FindingInterface, FindingPeer, Severity } from './finding';
 
-/** Human wording of findings shared by tickets, chat messages and reports. */
-
-const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 47: 'gre', 50: 'esp', 58: 'icmpv6', 132: 'sctp' };
+/**
+ * Human wording of findings, one for every reader: the command line (whose output is a
+ * contract), tickets, chat messages, reports and the demo.
+ */
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
-export function protocolName(protocol: number): string {
-  return PROTOCOL_NAMES[protocol] ?? `protocol ${protocol}`;
-}
-
-/** `tcp/8080`, `icmp`, `protocol 47`. */
+/** `tcp/8080`, `udp/53`, `icmp`: ports only where rules have them (TCP and UDP). */
 export function serviceLabel(protocol: number, port: number | null): string {
-  return port === null ? protocolName(protocol) : `${protocolName(protocol)}/${port}`;
+  return describeTraffic(protocol, port);
 }
 
+/** `security group sg-a, sg-b (ingress)`, `network ACL acl-… rule 100 (egress)`. */
 export function describeControl(control: BlockingControl): string {
   switch (control.control) {
     case 'security-group':
-      return `security group${control.groupIds.length > 1 ? 's' : ''} ${control.groupIds.join(', ')} (${control.direction})`;
+      return `security group ${control.groupIds.join(', ')} (${control.direction})`;
     case 'network-acl':
       return `network ACL ${control.networkAclId} rule ${control.ruleNumber} (${control.direction})`;
     case 'block-public-access':
@@ -43,8 +42,16 @@ export function findingTitle(finding: Finding): string {
   return `${serviceLabel(t.protocol, t.port)} ${kind} blocked by ${describeControl(finding.blockedBy)}`;
 }
 
-export function interfacesLabel(finding: Finding): string {
-  return finding.traffic.interfaces.map((i) => (i.owner ? `${i.owner} (${i.id})` : i.id)).join(', ');
+/** `eni-… (elb:app/web)` — what owns an interface first, so load balancers are named. */
+export function interfaceLabel(iface: FindingInterface): string {
+  return iface.owner ? `${iface.owner} (${iface.id})` : iface.id;
+}
+
+/** The finding's interfaces, the first `max` of them named and the rest counted (`+4 more`). */
+export function interfacesLabel(finding: Finding, max = 3): string {
+  const list = finding.traffic.interfaces;
+  const shown = list.slice(0, max).map(interfaceLabel).join(', ');
+  return list.length > max ? `${shown} +${list.length - max} more` : shown;
 }
 
 /** Peers with the most records first; ties broken by address so output is stable. */
@@ -77,7 +84,7 @@ export function fixSummary(fix: SuggestedFix | null): string {
 
 function portText(protocol: unknown, from: unknown, to: unknown): string {
   const proto = typeof protocol === 'string' && /^-?\d+$/.test(protocol) ? protocolName(Number(protocol)) : String(protocol);
-  if (proto === '-1' || proto === 'protocol -1') return 'all traffic';
+  if (proto === '-1' || proto === 'all') return 'all traffic';
   if (from === undefined || from === null || from === -1) return proto;
   return from === to ? `${proto} ${String(from)}` : `${proto} ${String(from)}-${String(to)}`;
 }

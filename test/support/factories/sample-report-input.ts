@@ -1,5 +1,5 @@
 import type { BuildReportInput, ReportFindingInput } from '../../../src/reports/render/report-data';
-import { naclFinding, sampleFinding } from '../integrations/sample-finding';
+import { naclFinding, sampleFinding } from './sample-finding';
 
 const FROM = '2026-11-01T00:00:00Z';
 const TO = '2026-11-02T00:00:00Z';

@@ -3,4 +3,4 @@ export {
   referenceEvaluateNetworkAcl,
   referenceEvaluateSecurityGroups,
   referenceExplainFlow,
-} from '../../src/engine/evaluate/reference-evaluator';
+} from '../../../src/engine/evaluate/reference-evaluator';
