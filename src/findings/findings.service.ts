@@ -3,7 +3,9 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
-import { keysetPage, type KeysetSort } from '../common/http/keyset-page.util';
+import { keysetRawPage, type KeysetSort } from '../common/http/keyset-page.util';
+import type { BlockingControl } from '../engine/evaluate/verdict';
+import type { CampaignScope, FindingKind } from '../engine/findings/finding';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
 import { FindingTicketEntity } from '../ticketing/finding-ticket.entity';
@@ -18,15 +20,119 @@ import { FindingInvalidTransitionError } from './finding-invalid-transition.erro
 import { eventOfUserChange, userTransitionAllowed } from './finding-lifecycle';
 import { FindingNotFoundError } from './finding-not-found.error';
 import { FindingEntity } from './finding.entity';
+import type { FindingStatus } from './finding-status';
 import { Clock } from '../common/clock/clock';
 
-/** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
-const SORTS: Record<FindingSort, Omit<KeysetSort<FindingEntity>, 'direction'>> = {
-  priority: { column: 'f.priority', cast: 'bigint', key: (f) => String(f.priority) },
-  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.lastSeen.toISOString() },
-  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severityRank) },
-  records: { column: 'f.records', cast: 'bigint', key: (f) => String(f.records) },
+/** A listed finding as the list query selects it: the summary's columns, and the few fields of its JSON the summary shows. */
+interface SummaryRow {
+  id: string;
+  target_id: string;
+  fingerprint: string;
+  status: FindingStatus;
+  kind: FindingKind;
+  classification: string;
+  severity: string;
+  blocked_by: BlockingControl;
+  direction: string;
+  protocol: number;
+  port: number | null;
+  return_traffic: boolean;
+  /** bigint columns arrive as text. */
+  records: string;
+  priority: string;
+  severity_rank: number;
+  /** ISO instants in milliseconds, formatted by PostgreSQL as toISOString() would. */
+  first_seen: string;
+  last_seen: string;
+  peer_count: number;
+  campaign_scope: CampaignScope | null;
+  campaign_key: string | null;
+  campaign_source_count: number | null;
+  campaign_port_count: number | null;
+  campaign_host_count: number | null;
+  fix_actions: string[] | null;
+  fix_verified: boolean | null;
+}
+
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * The list's projection: only what a summary returns. The full finding JSON (its peers, fix in
+ * every format, campaign sources) and the hourly counts stay in PostgreSQL; only their few
+ * summary fields are extracted there.
+ */
+const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
+  ['f.id', 'id'],
+  ['f.target_id', 'target_id'],
+  ['f.fingerprint', 'fingerprint'],
+  ['f.status', 'status'],
+  ['f.kind', 'kind'],
+  ['f.classification', 'classification'],
+  ['f.severity', 'severity'],
+  [`f.finding -> 'blockedBy'`, 'blocked_by'],
+  ['f.direction', 'direction'],
+  ['f.protocol', 'protocol'],
+  ['f.port', 'port'],
+  ['f.return_traffic', 'return_traffic'],
+  ['f.records', 'records'],
+  ['f.priority', 'priority'],
+  ['f.severity_rank', 'severity_rank'],
+  [`to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'first_seen'],
+  [`to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'last_seen'],
+  [`COALESCE((f.finding #>> '{traffic,peerCount}')::integer, jsonb_array_length(f.finding #> '{traffic,peers}'))`, 'peer_count'],
+  [`f.finding #>> '{campaign,scope}'`, 'campaign_scope'],
+  [`f.finding #>> '{campaign,key}'`, 'campaign_key'],
+  [`(f.finding #>> '{campaign,sourceCount}')::integer`, 'campaign_source_count'],
+  [`(f.finding #>> '{campaign,portCount}')::integer`, 'campaign_port_count'],
+  [`(f.finding #>> '{campaign,hostCount}')::integer`, 'campaign_host_count'],
+  [
+    `CASE WHEN jsonb_typeof(f.finding -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(f.finding, '$.suggestedFix.changes[*].action') END`,
+    'fix_actions',
+  ],
+  [`(f.finding #>> '{suggestedFix,verified}')::boolean`, 'fix_verified'],
+];
+
+/** Sort key column, how its cursor value is cast back in SQL, and how it is read off a listed row. */
+const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
+  priority: { column: 'f.priority', cast: 'bigint', key: (f) => f.priority },
+  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.last_seen },
+  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severity_rank) },
+  records: { column: 'f.records', cast: 'bigint', key: (f) => f.records },
 };
+
+function summaryOf(row: SummaryRow): FindingSummaryDto {
+  const campaign =
+    row.campaign_scope !== null
+      ? {
+          scope: row.campaign_scope,
+          key: row.campaign_key as string,
+          sourceCount: row.campaign_source_count as number,
+          portCount: row.campaign_port_count as number,
+          hostCount: row.campaign_host_count as number,
+        }
+      : null;
+  return Object.assign(new FindingSummaryDto(), {
+    id: row.id,
+    targetId: row.target_id,
+    fingerprint: row.fingerprint,
+    status: row.status,
+    kind: row.kind,
+    classification: row.classification,
+    severity: row.severity,
+    blockedBy: row.blocked_by,
+    direction: row.direction,
+    protocol: row.protocol,
+    port: row.port,
+    traffic: FindingSummaryDto.traffic(row.protocol, row.port, row.campaign_port_count),
+    returnTraffic: row.return_traffic,
+    records: Number(row.records),
+    peerCount: row.peer_count,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    campaign,
+    fixSummary: row.fix_actions ? FindingSummaryDto.fixSummary(row.fix_actions, row.fix_verified === true) : null,
+  });
+}
 
 @Injectable()
 export class FindingsService {
@@ -42,7 +148,7 @@ export class FindingsService {
   ) {}
 
   async list(query: ListFindingsQuery): Promise<FindingPageDto> {
-    const qb = this.findings.createQueryBuilder('f');
+    const qb = this.findings.createQueryBuilder('f').select(SUMMARY_COLUMNS.map(([expression, alias]) => `${expression} AS "${alias}"`));
     if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
     if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
     if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
@@ -54,9 +160,9 @@ export class FindingsService {
     if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
     if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
     const sort = SORTS[query.sort ?? 'priority'];
-    const page = await keysetPage(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
+    const page = await keysetRawPage<SummaryRow>(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
     return Object.assign(new FindingPageDto(), {
-      items: page.items.map((entity) => FindingSummaryDto.fromEntity(entity)),
+      items: page.items.map(summaryOf),
       nextCursor: page.nextCursor,
     });
   }
