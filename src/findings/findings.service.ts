@@ -168,17 +168,20 @@ export class FindingsService {
   }
 
   async get(id: string): Promise<FindingDetailDto> {
-    const entity = await this.findings.findOneBy({ id });
+    // One row: the finding with the number of its stored flows (the flows themselves stay in PostgreSQL).
+    const [{ entities, raw }, tickets] = await Promise.all([
+      this.findings
+        .createQueryBuilder('f')
+        .addSelect('jsonb_array_length(f.flows)', 'sample_flows')
+        .where('f.id = :id', { id })
+        .getRawAndEntities<{ sample_flows: number }>(),
+      this.tickets.find({ where: { findingId: id }, order: { createdAt: 'ASC' } }),
+    ]);
+    const entity = entities[0];
     if (!entity) throw new FindingNotFoundError(id);
-    const sample = await this.findings
-      .createQueryBuilder('f')
-      .select('jsonb_array_length(f.flows)', 'n')
-      .where('f.id = :id', { id })
-      .getRawOne<{ n: number }>();
-    const tickets = await this.tickets.find({ where: { findingId: id }, order: { createdAt: 'ASC' } });
     return FindingDetailDto.fromEntity(
       entity,
-      Number(sample?.n ?? 0),
+      Number(raw[0]?.sample_flows ?? 0),
       tickets.map((ticket) => FindingTicketDto.fromEntity(ticket)),
     );
   }
