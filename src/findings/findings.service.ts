@@ -32,7 +32,6 @@ interface SummaryRow {
   kind: FindingKind;
   classification: string;
   severity: string;
-  blocked_by: BlockingControl;
   direction: string;
   protocol: number;
   port: number | null;
@@ -44,22 +43,36 @@ interface SummaryRow {
   /** ISO instants in milliseconds, formatted by PostgreSQL as toISOString() would. */
   first_seen: string;
   last_seen: string;
-  peer_count: number;
-  campaign_scope: CampaignScope | null;
-  campaign_key: string | null;
-  campaign_source_count: number | null;
-  campaign_port_count: number | null;
-  campaign_host_count: number | null;
-  fix_actions: string[] | null;
-  fix_verified: boolean | null;
+  summary: {
+    blockedBy: BlockingControl;
+    peerCount: number;
+    campaign: { scope: CampaignScope; key: string; sourceCount: number; portCount: number; hostCount: number } | null;
+    fixActions: string[] | null;
+    fixVerified: boolean | null;
+  };
 }
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
+ * The fields of the finding JSON a summary shows, extracted in PostgreSQL. The JSON is read
+ * (de-TOASTed) once per row: `|| '{}'` hands back the value read, and the subquery (kept apart
+ * by OFFSET 0) passes it on to every extraction; each of them on the column itself would read
+ * it again.
+ */
+const SUMMARY_OF_FINDING = `(SELECT jsonb_build_object(
+    'blockedBy', s.j -> 'blockedBy',
+    'peerCount', COALESCE(NULLIF(s.j #> '{traffic,peerCount}', 'null'::jsonb), to_jsonb(jsonb_array_length(s.j #> '{traffic,peers}'))),
+    'campaign', CASE WHEN jsonb_typeof(s.j -> 'campaign') = 'object' THEN jsonb_build_object(
+      'scope', s.j #> '{campaign,scope}', 'key', s.j #> '{campaign,key}', 'sourceCount', s.j #> '{campaign,sourceCount}',
+      'portCount', s.j #> '{campaign,portCount}', 'hostCount', s.j #> '{campaign,hostCount}') END,
+    'fixActions', CASE WHEN jsonb_typeof(s.j -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(s.j, '$.suggestedFix.changes[*].action') END,
+    'fixVerified', s.j #> '{suggestedFix,verified}')
+  FROM (SELECT f.finding || '{}'::jsonb AS j OFFSET 0) s)`;
+
+/**
  * The list's projection: only what a summary returns. The full finding JSON (its peers, fix in
- * every format, campaign sources) and the hourly counts stay in PostgreSQL; only their few
- * summary fields are extracted there.
+ * every format, campaign sources) and the hourly counts stay in PostgreSQL.
  */
 const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
   ['f.id', 'id'],
@@ -69,7 +82,6 @@ const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
   ['f.kind', 'kind'],
   ['f.classification', 'classification'],
   ['f.severity', 'severity'],
-  [`f.finding -> 'blockedBy'`, 'blocked_by'],
   ['f.direction', 'direction'],
   ['f.protocol', 'protocol'],
   ['f.port', 'port'],
@@ -79,17 +91,7 @@ const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
   ['f.severity_rank', 'severity_rank'],
   [`to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'first_seen'],
   [`to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'last_seen'],
-  [`COALESCE((f.finding #>> '{traffic,peerCount}')::integer, jsonb_array_length(f.finding #> '{traffic,peers}'))`, 'peer_count'],
-  [`f.finding #>> '{campaign,scope}'`, 'campaign_scope'],
-  [`f.finding #>> '{campaign,key}'`, 'campaign_key'],
-  [`(f.finding #>> '{campaign,sourceCount}')::integer`, 'campaign_source_count'],
-  [`(f.finding #>> '{campaign,portCount}')::integer`, 'campaign_port_count'],
-  [`(f.finding #>> '{campaign,hostCount}')::integer`, 'campaign_host_count'],
-  [
-    `CASE WHEN jsonb_typeof(f.finding -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(f.finding, '$.suggestedFix.changes[*].action') END`,
-    'fix_actions',
-  ],
-  [`(f.finding #>> '{suggestedFix,verified}')::boolean`, 'fix_verified'],
+  [SUMMARY_OF_FINDING, 'summary'],
 ];
 
 /** Sort key column, how its cursor value is cast back in SQL, and how it is read off a listed row. */
@@ -101,16 +103,7 @@ const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
 };
 
 function summaryOf(row: SummaryRow): FindingSummaryDto {
-  const campaign =
-    row.campaign_scope !== null
-      ? {
-          scope: row.campaign_scope,
-          key: row.campaign_key as string,
-          sourceCount: row.campaign_source_count as number,
-          portCount: row.campaign_port_count as number,
-          hostCount: row.campaign_host_count as number,
-        }
-      : null;
+  const { blockedBy, peerCount, campaign, fixActions, fixVerified } = row.summary;
   return Object.assign(new FindingSummaryDto(), {
     id: row.id,
     targetId: row.target_id,
@@ -119,18 +112,20 @@ function summaryOf(row: SummaryRow): FindingSummaryDto {
     kind: row.kind,
     classification: row.classification,
     severity: row.severity,
-    blockedBy: row.blocked_by,
+    blockedBy,
     direction: row.direction,
     protocol: row.protocol,
     port: row.port,
-    traffic: FindingSummaryDto.traffic(row.protocol, row.port, row.campaign_port_count),
+    traffic: FindingSummaryDto.traffic(row.protocol, row.port, campaign?.portCount ?? null),
     returnTraffic: row.return_traffic,
     records: Number(row.records),
-    peerCount: row.peer_count,
+    peerCount,
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
-    campaign,
-    fixSummary: row.fix_actions ? FindingSummaryDto.fixSummary(row.fix_actions, row.fix_verified === true) : null,
+    campaign: campaign
+      ? { scope: campaign.scope, key: campaign.key, sourceCount: campaign.sourceCount, portCount: campaign.portCount, hostCount: campaign.hostCount }
+      : null,
+    fixSummary: fixActions ? FindingSummaryDto.fixSummary(fixActions, fixVerified === true) : null,
   });
 }
 
