@@ -5,16 +5,22 @@
  *   npm run bench              all benchmarks
  *   npm run bench -- eval      only the ones whose name contains "eval"
  *   npm run bench -- path      path analysis (`sgdoctor why`)
+ *   npm run bench -- findings [count]   the findings API over `count` findings (default 100,000;
+ *                              needs `npm run build`, PostgreSQL and Redis)
  */
 import type { BenchResult } from './bench-result';
 import { runEvalBench } from './eval.bench';
+import { runFindingsBench } from './findings.bench';
 import { runPathBench } from './path.bench';
 import { runReadBench } from './read.bench';
+
+const count = process.argv[3] ? Number(process.argv[3]) : undefined;
 
 const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[] = [
   { name: 'eval', run: runEvalBench },
   { name: 'read', run: runReadBench },
   { name: 'path', run: runPathBench },
+  { name: 'findings', run: () => runFindingsBench(count) },
 ];
 
 function format(value: number | string): string {
@@ -38,6 +44,7 @@ function print(result: BenchResult): void {
 
 async function main(): Promise<void> {
   const filter = process.argv[2];
+  if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new Error(`count must be a positive integer, got ${process.argv[3]}`);
   for (const suite of suites) {
     if (filter && !suite.name.includes(filter)) continue;
     const results = await suite.run();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
 import { IsNull, type Repository } from 'typeorm';
 import { SCOPES, type Scope } from '../auth/scope';
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
@@ -25,9 +26,21 @@ const INITIAL_ADMIN_KEY_LOCK_ID = 7_316_425_002;
 /** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * How long a key that authenticated is trusted without reading its row again. A revocation
+ * through this process takes effect at once (revoke() forgets the key); one made by another
+ * API process (or directly in the database) takes effect here within this bound.
+ */
+export const AUTHENTICATED_KEY_CACHE_MS = 5_000;
+
+/** At most this many keys are remembered (the oldest is forgotten first); only keys that authenticated enter. */
+const AUTHENTICATED_KEY_CACHE_SIZE = 10_000;
+
 @Injectable()
 export class ApiKeysService implements ApiKeyAuthenticator {
   private readonly bootstrapKeyHash: string | undefined;
+  /** Keys that authenticated recently, by the SHA-256 of the key: the principal and until when (performance.now()) it holds. */
+  private readonly authenticated = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
@@ -74,19 +87,59 @@ export class ApiKeysService implements ApiKeyAuthenticator {
     if (!entity.revokedAt) {
       await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     }
+    this.forget(id);
+  }
+
+  /**
+   * The principal of a key that authenticated within the last AUTHENTICATED_KEY_CACHE_MS (and
+   * was not revoked through this process since), without touching the database; else undefined.
+   */
+  recentlyAuthenticated(presented: string): Principal | undefined {
+    if (this.bootstrapKeyHash && keyMatchesHash(presented, this.bootstrapKeyHash)) return this.bootstrapPrincipal();
+    return this.cached(hashApiKey(presented));
   }
 
   /** The principal a presented key stands for, or undefined when it is unknown or revoked. */
   async authenticate(presented: string): Promise<Principal | undefined> {
     if (this.bootstrapKeyHash && keyMatchesHash(presented, this.bootstrapKeyHash)) {
-      return { keyId: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, scopes: ['admin'] };
+      return this.bootstrapPrincipal();
     }
     const lookupId = lookupIdOf(presented);
     if (!lookupId) return undefined;
+    const hash = hashApiKey(presented);
+    const cached = this.cached(hash);
+    if (cached) return cached;
     const entity = await this.apiKeys.findOneBy({ lookupId, revokedAt: IsNull() });
     if (!entity || !keyMatchesHash(presented, entity.secretHash)) return undefined;
     await this.touch(entity);
-    return { keyId: entity.id, name: entity.name, scopes: entity.scopes };
+    const principal: Principal = { keyId: entity.id, name: entity.name, scopes: entity.scopes };
+    this.remember(hash, principal);
+    return principal;
+  }
+
+  private bootstrapPrincipal(): Principal {
+    return { keyId: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, scopes: ['admin'] };
+  }
+
+  private cached(hash: string): Principal | undefined {
+    const entry = this.authenticated.get(hash);
+    if (!entry) return undefined;
+    if (entry.until > performance.now()) return entry.principal;
+    this.authenticated.delete(hash);
+    return undefined;
+  }
+
+  private remember(hash: string, principal: Principal): void {
+    this.authenticated.delete(hash);
+    if (this.authenticated.size >= AUTHENTICATED_KEY_CACHE_SIZE) {
+      const oldest = this.authenticated.keys().next();
+      if (!oldest.done) this.authenticated.delete(oldest.value);
+    }
+    this.authenticated.set(hash, { principal, until: performance.now() + AUTHENTICATED_KEY_CACHE_MS });
+  }
+
+  private forget(keyId: string): void {
+    for (const [hash, entry] of this.authenticated) if (entry.principal.keyId === keyId) this.authenticated.delete(hash);
   }
 
   private async touch(entity: ApiKeyEntity): Promise<void> {

@@ -5,7 +5,7 @@ import { ForbiddenError } from '../common/errors/forbidden.error';
 import { UnauthenticatedError } from '../common/errors/unauthenticated.error';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthFailureLimiter } from './auth-failure-limiter';
-import { PRINCIPAL_PROPERTY, type RequestWithPrincipal } from './principal';
+import { DEFERRED_ADDRESS_CHECK, PRINCIPAL_PROPERTY, type RequestWithDeferredCheck, type RequestWithPrincipal } from './principal';
 import { IS_PUBLIC_KEY } from './public.decorator';
 import { REQUIRED_SCOPE_KEY } from './require-scope.decorator';
 import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
@@ -28,16 +28,27 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
 
-    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
-    await this.failures.checkNotBlocked(request.ip);
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
     const presented = presentedKey(request);
-    if (!presented) throw await this.failures.failed(request.ip, new UnauthenticatedError());
-    const principal = await this.apiKeys.authenticate(presented);
-    if (!principal) throw await this.failures.failed(request.ip, new UnauthenticatedError('The API key is unknown or revoked.'));
+    // A key this process authenticated moments ago: no lookup, and the address block is checked
+    // by the rate limiter in its own round trip to Redis (ApiKeyThrottlerGuard), before any answer.
+    let principal = presented ? this.apiKeys.recentlyAuthenticated(presented) : undefined;
+    if (principal) {
+      request[DEFERRED_ADDRESS_CHECK] = request.ip;
+    } else {
+      await this.failures.checkNotBlocked(request.ip);
+      if (!presented) throw await this.failures.failed(request.ip, new UnauthenticatedError());
+      principal = await this.apiKeys.authenticate(presented);
+      if (!principal) throw await this.failures.failed(request.ip, new UnauthenticatedError('The API key is unknown or revoked.'));
+    }
     request[PRINCIPAL_PROPERTY] = principal;
 
     const required = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? defaultScopeOf(request.method);
-    if (!scopeSatisfies(principal.scopes, required)) throw new ForbiddenError(required);
+    if (!scopeSatisfies(principal.scopes, required)) {
+      // A blocked address learns nothing of the key, not even its scope.
+      if (request[DEFERRED_ADDRESS_CHECK] !== undefined) await this.failures.checkNotBlocked(request.ip);
+      throw new ForbiddenError(required);
+    }
     return true;
   }
 }

@@ -31,13 +31,19 @@ export class AuthFailureLimiter {
     if (seconds > 0) throw this.limited(seconds);
   }
 
+  /** The counter of the address's failures, for a check made in the same round trip as another count (ApiKeyThrottlerGuard). */
+  counterOf(address: string): { key: string; throttlerName: string } {
+    return { key: trackerOf(address), throttlerName: THROTTLER_NAME };
+  }
+
   /** Counts a failed authentication; returns the error to answer with (401, or 429 once over the limit). */
   async failed(address: string, unauthenticated: AppError): Promise<AppError> {
     const record = await this.storage.increment(trackerOf(address), WINDOW_MS, this.limit, WINDOW_MS, THROTTLER_NAME);
     return record.isBlocked ? this.limited(record.timeToBlockExpire) : unauthenticated;
   }
 
-  private limited(seconds: number): AppError {
+  /** The answer to an address blocked for `seconds` more. */
+  limited(seconds: number): AppError {
     return new AppError(ErrorCode.RateLimited, `Too many failed authentications from this address: at most ${this.limit} a minute.`, {
       retryAfterSeconds: seconds,
     });

@@ -11,3 +11,12 @@ export interface Principal {
 export const PRINCIPAL_PROPERTY = 'principal';
 
 export type RequestWithPrincipal = { [PRINCIPAL_PROPERTY]?: Principal };
+
+/**
+ * Set by ApiKeyGuard when it authenticated a key without a round trip (a key known in this
+ * process) and left the check that the client address is not blocked for failed
+ * authentications to the rate limiter, which makes it in the same round trip as its count.
+ */
+export const DEFERRED_ADDRESS_CHECK = 'sgdoctorDeferredAddressCheck';
+
+export type RequestWithDeferredCheck = { [DEFERRED_ADDRESS_CHECK]?: string };

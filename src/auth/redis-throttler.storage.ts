@@ -112,6 +112,45 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   }
 
   /**
+   * increment() on one counter and blockedFor() on another, in one round trip (a pipeline: the
+   * two live in different hash slots, so not one script). The hit is counted even when the
+   * other counter is blocked. Fails open like both.
+   */
+  async incrementAndBlockedFor(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+    other: { key: string; throttlerName: string },
+  ): Promise<{ record: ThrottlerStorageRecord; otherBlockedFor: number }> {
+    const base = this.counterBase(key, throttlerName);
+    try {
+      const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & { throttleIncrement(...args: Parameters<ThrottleCommands['throttleIncrement']>): unknown };
+      pipeline.pttl(`${this.counterBase(other.key, other.throttlerName)}:block`);
+      pipeline.throttleIncrement(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration);
+      const replies = await pipeline.exec();
+      const failed = replies?.find(([error]) => error);
+      if (!replies || failed) throw failed?.[0] ?? new Error('the pipeline was not run');
+      const blockMs = replies[0][1] as number;
+      const [hits, msToExpire, blocked, msToBlockExpire] = replies[1][1] as IncrementReply;
+      this.recovered();
+      return {
+        record: {
+          totalHits: hits,
+          timeToExpire: toSeconds(msToExpire),
+          isBlocked: blocked === 1,
+          timeToBlockExpire: blocked === 1 ? toSeconds(msToBlockExpire) : 0,
+        },
+        otherBlockedFor: blockMs > 0 ? toSeconds(blockMs) : 0,
+      };
+    } catch (error) {
+      this.failedOpen(error);
+      return { record: { totalHits: 0, timeToExpire: toSeconds(ttl), isBlocked: false, timeToBlockExpire: 0 }, otherBlockedFor: 0 };
+    }
+  }
+
+  /**
    * Seconds left of a block on this counter, without counting a hit (0: not blocked). Fails
    * open like increment().
    */

@@ -3,7 +3,9 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
-import { keysetPage, type KeysetSort } from '../common/http/keyset-page.util';
+import { keysetRawPage, type KeysetSort } from '../common/http/keyset-page.util';
+import type { BlockingControl } from '../engine/evaluate/verdict';
+import type { CampaignScope, FindingKind } from '../engine/findings/finding';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
 import { FindingTicketsService } from '../ticketing/finding-tickets.service';
@@ -18,15 +20,114 @@ import { FindingInvalidTransitionError } from './finding-invalid-transition.erro
 import { eventOfUserChange, userTransitionAllowed } from './finding-lifecycle';
 import { FindingNotFoundError } from './finding-not-found.error';
 import { FindingEntity } from './finding.entity';
+import type { FindingStatus } from './finding-status';
 import { Clock } from '../common/clock/clock';
 
-/** Sort key column, how its cursor value is cast back in SQL, and how it is read off an entity. */
-const SORTS: Record<FindingSort, Omit<KeysetSort<FindingEntity>, 'direction'>> = {
-  priority: { column: 'f.priority', cast: 'bigint', key: (f) => String(f.priority) },
-  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.lastSeen.toISOString() },
-  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severityRank) },
-  records: { column: 'f.records', cast: 'bigint', key: (f) => String(f.records) },
+/** A listed finding as the list query selects it: the summary's columns, and the few fields of its JSON the summary shows. */
+interface SummaryRow {
+  id: string;
+  target_id: string;
+  fingerprint: string;
+  status: FindingStatus;
+  kind: FindingKind;
+  classification: string;
+  severity: string;
+  direction: string;
+  protocol: number;
+  port: number | null;
+  return_traffic: boolean;
+  /** bigint columns arrive as text. */
+  records: string;
+  priority: string;
+  severity_rank: number;
+  /** ISO instants in milliseconds, formatted by PostgreSQL as toISOString() would. */
+  first_seen: string;
+  last_seen: string;
+  summary: {
+    blockedBy: BlockingControl;
+    peerCount: number;
+    campaign: { scope: CampaignScope; key: string; sourceCount: number; portCount: number; hostCount: number } | null;
+    fixActions: string[] | null;
+    fixVerified: boolean | null;
+  };
+}
+
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * The fields of the finding JSON a summary shows, extracted in PostgreSQL. The JSON is read
+ * (de-TOASTed) once per row: `|| '{}'` hands back the value read, and the subquery (kept apart
+ * by OFFSET 0) passes it on to every extraction; each of them on the column itself would read
+ * it again.
+ */
+const SUMMARY_OF_FINDING = `(SELECT jsonb_build_object(
+    'blockedBy', s.j -> 'blockedBy',
+    'peerCount', COALESCE(NULLIF(s.j #> '{traffic,peerCount}', 'null'::jsonb), to_jsonb(jsonb_array_length(s.j #> '{traffic,peers}'))),
+    'campaign', CASE WHEN jsonb_typeof(s.j -> 'campaign') = 'object' THEN jsonb_build_object(
+      'scope', s.j #> '{campaign,scope}', 'key', s.j #> '{campaign,key}', 'sourceCount', s.j #> '{campaign,sourceCount}',
+      'portCount', s.j #> '{campaign,portCount}', 'hostCount', s.j #> '{campaign,hostCount}') END,
+    'fixActions', CASE WHEN jsonb_typeof(s.j -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(s.j, '$.suggestedFix.changes[*].action') END,
+    'fixVerified', s.j #> '{suggestedFix,verified}')
+  FROM (SELECT f.finding || '{}'::jsonb AS j OFFSET 0) s)`;
+
+/**
+ * The list's projection: only what a summary returns. The full finding JSON (its peers, fix in
+ * every format, campaign sources) and the hourly counts stay in PostgreSQL.
+ */
+const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
+  ['f.id', 'id'],
+  ['f.target_id', 'target_id'],
+  ['f.fingerprint', 'fingerprint'],
+  ['f.status', 'status'],
+  ['f.kind', 'kind'],
+  ['f.classification', 'classification'],
+  ['f.severity', 'severity'],
+  ['f.direction', 'direction'],
+  ['f.protocol', 'protocol'],
+  ['f.port', 'port'],
+  ['f.return_traffic', 'return_traffic'],
+  ['f.records', 'records'],
+  ['f.priority', 'priority'],
+  ['f.severity_rank', 'severity_rank'],
+  [`to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'first_seen'],
+  [`to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'last_seen'],
+  [SUMMARY_OF_FINDING, 'summary'],
+];
+
+/** Sort key column, how its cursor value is cast back in SQL, and how it is read off a listed row. */
+const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
+  priority: { column: 'f.priority', cast: 'bigint', key: (f) => f.priority },
+  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.last_seen },
+  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severity_rank) },
+  records: { column: 'f.records', cast: 'bigint', key: (f) => f.records },
 };
+
+function summaryOf(row: SummaryRow): FindingSummaryDto {
+  const { blockedBy, peerCount, campaign, fixActions, fixVerified } = row.summary;
+  return Object.assign(new FindingSummaryDto(), {
+    id: row.id,
+    targetId: row.target_id,
+    fingerprint: row.fingerprint,
+    status: row.status,
+    kind: row.kind,
+    classification: row.classification,
+    severity: row.severity,
+    blockedBy,
+    direction: row.direction,
+    protocol: row.protocol,
+    port: row.port,
+    traffic: FindingSummaryDto.traffic(row.protocol, row.port, campaign?.portCount ?? null),
+    returnTraffic: row.return_traffic,
+    records: Number(row.records),
+    peerCount,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    campaign: campaign
+      ? { scope: campaign.scope, key: campaign.key, sourceCount: campaign.sourceCount, portCount: campaign.portCount, hostCount: campaign.hostCount }
+      : null,
+    fixSummary: fixActions ? FindingSummaryDto.fixSummary(fixActions, fixVerified === true) : null,
+  });
+}
 
 @Injectable()
 export class FindingsService {
@@ -40,7 +141,7 @@ export class FindingsService {
   ) {}
 
   async list(query: ListFindingsQuery): Promise<FindingPageDto> {
-    const qb = this.findings.createQueryBuilder('f');
+    const qb = this.findings.createQueryBuilder('f').select(SUMMARY_COLUMNS.map(([expression, alias]) => `${expression} AS "${alias}"`));
     if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
     if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
     if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
@@ -53,22 +154,26 @@ export class FindingsService {
     if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
     if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
     const sort = SORTS[query.sort ?? 'priority'];
-    const page = await keysetPage(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
+    const page = await keysetRawPage<SummaryRow>(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
     return Object.assign(new FindingPageDto(), {
-      items: page.items.map((entity) => FindingSummaryDto.fromEntity(entity)),
+      items: page.items.map(summaryOf),
       nextCursor: page.nextCursor,
     });
   }
 
   async get(id: string): Promise<FindingDetailDto> {
-    const entity = await this.findings.findOneBy({ id });
+    // One row: the finding with the number of its stored flows (the flows themselves stay in PostgreSQL).
+    const [{ entities, raw }, tickets] = await Promise.all([
+      this.findings
+        .createQueryBuilder('f')
+        .addSelect('jsonb_array_length(f.flows)', 'sample_flows')
+        .where('f.id = :id', { id })
+        .getRawAndEntities<{ sample_flows: number }>(),
+      this.ticketRecords.list(id),
+    ]);
+    const entity = entities[0];
     if (!entity) throw new FindingNotFoundError(id);
-    const sample = await this.findings
-      .createQueryBuilder('f')
-      .select('jsonb_array_length(f.flows)', 'n')
-      .where('f.id = :id', { id })
-      .getRawOne<{ n: number }>();
-    return FindingDetailDto.fromEntity(entity, Number(sample?.n ?? 0), await this.ticketRecords.list(id));
+    return FindingDetailDto.fromEntity(entity, Number(raw[0]?.sample_flows ?? 0), tickets);
   }
 
   /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */

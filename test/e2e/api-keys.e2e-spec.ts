@@ -158,4 +158,18 @@ describe('rate limits across API instances', () => {
     const admin = await request(second.app.getHttpServer()).get('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(admin.status).toBe(200);
   });
+
+  it('refuses a key revoked on the other instance within the 5 s it may remember the key', async () => {
+    const created = await request(first.app.getHttpServer())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'revoked-elsewhere', scopes: ['read'] });
+    const auth = `Bearer ${created.body.key}`;
+    expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(200);
+    const revoked = await request(first.app.getHttpServer()).delete(`/v1/api-keys/${created.body.id}`).set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(revoked.status).toBe(204);
+    expect((await request(first.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 5_200));
+    expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(401);
+  });
 });

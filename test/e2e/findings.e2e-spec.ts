@@ -33,6 +33,21 @@ describe('findings and simulations on the analysed samples', () => {
     expect(findings.every((f) => f.status === 'open')).toBe(true);
   });
 
+  it('lists each finding exactly as its detail summarises it', async () => {
+    const summaryKeys = [
+      'blockedBy', 'campaign', 'classification', 'direction', 'fingerprint', 'firstSeen', 'fixSummary', 'id', 'kind', 'lastSeen',
+      'peerCount', 'port', 'protocol', 'records', 'returnTraffic', 'severity', 'status', 'targetId', 'traffic',
+    ];
+    expect(findings.some((f) => f.kind === 'campaign')).toBe(true);
+    expect(findings.some((f) => f.fixSummary !== null)).toBe(true);
+    for (const listed of findings) {
+      expect(Object.keys(listed).sort()).toEqual(summaryKeys);
+      const detail = await api(server()).get(`/v1/findings/${listed.id}`);
+      expect(detail.status).toBe(200);
+      expect(Object.fromEntries(summaryKeys.map((key) => [key, detail.body[key]]))).toEqual(listed);
+    }
+  });
+
   it('filters by classification, security group, NACL, VPC, port and text', async () => {
     const misconfigured = await allFindings(server(), targetId, '&classification=likely-misconfiguration');
     expect(misconfigured.length).toBe(findings.filter((f) => f.classification === 'likely-misconfiguration').length);

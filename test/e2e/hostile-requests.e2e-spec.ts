@@ -240,3 +240,36 @@ describe('failed authentication is rate-limited per client address', () => {
     expect((await request(server()).get('/health/live')).status).toBe(200);
   });
 });
+
+describe('a key the process already knows, from a blocked address', () => {
+  let testApp: TestApp;
+  const server = () => testApp.app.getHttpServer();
+
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('is refused with 429 like any other key, whatever its scope', async () => {
+    const created = await request(server()).post('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`).send({ name: 'reader', scopes: ['read'] });
+    expect(created.status).toBe(201);
+    const reader = `Bearer ${created.body.key}`;
+    // Authenticated once: remembered by this process.
+    expect((await request(server()).get('/v1/targets').set('authorization', reader)).status).toBe(200);
+    // A write with a read key is 403 while the address is not blocked.
+    expect((await request(server()).post('/v1/targets').set('authorization', reader).send({})).status).toBe(403);
+
+    for (let i = 0; i < 5; i++) expect((await request(server()).get('/v1/targets').set('authorization', `Bearer wrong-key-${i}`)).status).toBe(401);
+    // The failure over the limit blocks the address.
+    expectProblem(await request(server()).get('/v1/targets').set('authorization', 'Bearer wrong-key-5'), 429, 'REQUEST.RATE_LIMITED');
+
+    const read = await request(server()).get('/v1/targets').set('authorization', reader);
+    expectProblem(read, 429, 'REQUEST.RATE_LIMITED');
+    expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
+    // Its scope is not revealed either: 429, not 403.
+    expectProblem(await request(server()).post('/v1/targets').set('authorization', reader).send({}), 429, 'REQUEST.RATE_LIMITED');
+  });
+});

@@ -102,6 +102,18 @@ describe('RedisThrottlerStorage', () => {
     expect(await redis.exists(`${prefix}:throttle:{default:noblock}:block`)).toBe(0);
   });
 
+  it("counts a hit and reads another counter's block in one call", async () => {
+    const address = { key: 'ip:pair', throttlerName: 'auth-failures' };
+    const first = await storage.incrementAndBlockedFor('key:pair', 60_000, 5, 60_000, 'default', address);
+    expect(first).toEqual({ record: { totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 }, otherBlockedFor: 0 });
+
+    for (let i = 0; i < 3; i++) await storage.increment(address.key, 60_000, 2, 30_000, address.throttlerName);
+    const second = await storage.incrementAndBlockedFor('key:pair', 60_000, 5, 60_000, 'default', address);
+    expect(second.otherBlockedFor).toBe(30);
+    expect(second.record).toMatchObject({ totalHits: 2, isBlocked: false });
+    expect(await storage.blockedFor(address.key, address.throttlerName)).toBe(30);
+  });
+
   it('fails open with one warning when Redis is unreachable', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const unreachable = new RedisThrottlerStorage({ url: `redis://127.0.0.1:${await sparePort()}`, prefix });

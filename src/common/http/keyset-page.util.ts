@@ -33,6 +33,27 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
   query: PageQuery,
   sort: KeysetSort<T>,
 ): Promise<KeysetPage<T>> {
+  return pageOf(qb, query, sort, () => qb.getMany());
+}
+
+/**
+ * keysetPage over raw rows: for lists that select only the columns they return (a projection
+ * the caller maps) rather than whole entities. `sort.key` reads the raw row, which must have `id`.
+ */
+export async function keysetRawPage<R extends { id: string }>(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  query: PageQuery,
+  sort: KeysetSort<R>,
+): Promise<KeysetPage<R>> {
+  return pageOf(qb, query, sort, () => qb.getRawMany<R>());
+}
+
+async function pageOf<R extends { id: string }>(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  query: PageQuery,
+  sort: KeysetSort<R>,
+  fetch: () => Promise<R[]>,
+): Promise<KeysetPage<R>> {
   const limit = query.limit ?? 50;
   qb.orderBy(sort.column, sort.direction).addOrderBy(`${qb.alias}.id`, sort.direction).take(limit + 1);
   if (query.cursor) {
@@ -46,7 +67,7 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
       cursorId: cursor.id,
     });
   }
-  const rows = await qb.getMany();
+  const rows = await fetch();
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null };

@@ -87,9 +87,7 @@ export class FindingSummaryDto {
       direction: entity.direction,
       protocol: entity.protocol,
       port: entity.port,
-      traffic: f.campaign && f.campaign.portCount > 1
-        ? `${describeTraffic(entity.protocol, null)}, ${f.campaign.portCount} ports`
-        : describeTraffic(entity.protocol, entity.port),
+      traffic: FindingSummaryDto.traffic(entity.protocol, entity.port, f.campaign?.portCount ?? null),
       returnTraffic: entity.returnTraffic,
       records: entity.records,
       peerCount: f.traffic.peerCount ?? f.traffic.peers.length,
@@ -98,7 +96,17 @@ export class FindingSummaryDto {
       campaign: f.campaign
         ? { scope: f.campaign.scope, key: f.campaign.key, sourceCount: f.campaign.sourceCount, portCount: f.campaign.portCount, hostCount: f.campaign.hostCount }
         : null,
-      fixSummary: fix ? `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified)' : ' (not verified)'}` : null,
+      fixSummary: fix ? FindingSummaryDto.fixSummary(fix.changes.map((c) => c.action), fix.verified) : null,
     };
+  }
+
+  /** What the finding's flows are, e.g. `tcp/8443`; for a campaign that probed several ports `tcp, 398 ports`. */
+  static traffic(protocol: number, port: number | null, campaignPortCount: number | null): string {
+    return campaignPortCount !== null && campaignPortCount > 1 ? `${describeTraffic(protocol, null)}, ${campaignPortCount} ports` : describeTraffic(protocol, port);
+  }
+
+  /** The fix in one line: its EC2 actions, and whether simulation verified it. */
+  static fixSummary(actions: readonly string[], verified: boolean): string {
+    return `${actions.join(' + ')}${verified ? ' (verified)' : ' (not verified)'}`;
   }
 }

@@ -1,0 +1,280 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+// autocannon ships no types; the bench reads the fields below of its result.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
+import { correlate } from '../src/analyses/pipeline/correlate';
+import { hourlyBucketCounts } from '../src/analyses/pipeline/hourly-counts';
+import { hourOf } from '../src/engine/flow-log/flow-key';
+import type { JobProducer } from '../src/queues/job-producer';
+import { SystemClock } from '../src/common/clock/clock';
+import { SnakeNamingStrategy } from '../src/database/snake-naming.strategy';
+import { EventEntity } from '../src/events/event.entity';
+import { EventsService } from '../src/events/events.service';
+import { FindingEventEntity } from '../src/findings/finding-event.entity';
+import { FindingEntity } from '../src/findings/finding.entity';
+import { FindingsPersister } from '../src/findings/findings-persister.service';
+import type { ObservedFinding } from '../src/findings/observed-finding';
+import type { BenchResult } from './bench-result';
+import { generateNetwork, type NetworkSize } from './generate-network';
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Seconds each route is loaded for, at each concurrency. */
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONCURRENCIES = [10, 50];
+/** What one analysis of the generated day writes: findings are persisted per target, as each target's analysis would. */
+const PERSIST_BATCH = 500;
+/** The generated estate's window: a day starting at this hour. */
+const DAY_START = 1_700_000_000 - (1_700_000_000 % 3600);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForLive(base: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}):\n${log()}`);
+    try {
+      if ((await fetch(`${base}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the API did not answer /health/live within 120 s:\n${log()}`);
+}
+
+async function call<T>(base: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * One account's estate: small enough that its analysis (which verifies every fix by simulation on
+ * a copy of the configuration) takes seconds, busy enough to give about 1,200 findings of every
+ * kind (misconfigurations with fixes, uncertain, scanner campaigns).
+ */
+const ESTATE: NetworkSize = { vpcs: 2, subnetsPerVpc: 4, enis: 200, groups: 40, rulesPerGroup: 8, nacls: 8, flows: 8_000, accepted: 200 };
+
+/**
+ * One analysis's findings, made by the analysis's own correlate stage on the generated estate,
+ * its flows spread over a day so each finding carries hourly counts as a file or Athena analysis
+ * writes them.
+ */
+function analysedFindings(): ObservedFinding[] {
+  const { snapshot, flows, accepted } = generateNetwork(42, ESTATE);
+  flows.forEach((flow, i) => {
+    const hour = DAY_START + (i % 24) * 3600;
+    flow.firstSeen = hour + 10;
+    flow.lastSeen = hour + 70;
+    flow.hourly = { [hourOf(hour)]: flow.records };
+  });
+  const aggregates = [...flows, ...accepted];
+  const from = new Date(DAY_START * 1000);
+  return correlate({
+    snapshot,
+    aggregates,
+    bucketCounts: hourlyBucketCounts(aggregates, { from }),
+    defaultBucket: from.toISOString(),
+    scope: { vpcIds: [], subnetIds: [] },
+  }).observed;
+}
+
+/**
+ * Loads `count` findings: targets created through the API, each given the generated analysis's
+ * findings through the persister an analysis uses (upsert, audit entry, domain event), until
+ * `count` are stored.
+ */
+async function load(base: string, adminKey: string, databaseUrl: string, count: number): Promise<{ targets: string[]; seconds: number; perAnalysis: number }> {
+  const started = performance.now();
+  process.stderr.write('  analysing the generated estate\n');
+  const observed = analysedFindings();
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    namingStrategy: new SnakeNamingStrategy(),
+    entities: [FindingEntity, FindingEventEntity, EventEntity],
+  });
+  await dataSource.initialize();
+  const clock = new SystemClock();
+  // Persisting only records events (the outbox); publishing them would need the queue, unused here.
+  const persister = new FindingsPersister(
+    new EventsService(dataSource.getRepository(EventEntity), undefined as unknown as Queue, clock, undefined as unknown as JobProducer),
+  );
+  const targets: string[] = [];
+  try {
+    for (let stored = 0; stored < count; ) {
+      const target = await call<{ id: string }>(base, adminKey, 'POST', '/v1/targets', {
+        name: `bench-${targets.length}`,
+        accountId: String(100000000000 + targets.length),
+        region: 'eu-west-1',
+        flowSource: { type: 'files', paths: ['flows'] },
+        configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+      });
+      targets.push(target.id);
+      const ctx = { targetId: target.id, analysisId: randomUUID(), now: clock.now() };
+      const mine = observed.slice(0, count - stored);
+      for (let i = 0; i < mine.length; i += PERSIST_BATCH) {
+        await dataSource.transaction((manager) => persister.upsertBatch(manager, ctx, mine.slice(i, i + PERSIST_BATCH)));
+      }
+      stored += mine.length;
+      process.stderr.write(`\r  findings stored: ${stored.toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`);
+    }
+    process.stderr.write('\n');
+    await dataSource.query('ANALYZE');
+  } finally {
+    await dataSource.destroy();
+  }
+  return { targets, seconds: (performance.now() - started) / 1000, perAnalysis: observed.length };
+}
+
+/** A cursor about halfway down the default list, walked to page by page as a client would. */
+async function deepCursor(base: string, key: string, count: number): Promise<string> {
+  let cursor: string | null = null;
+  for (let seen = 0; seen < count / 2; seen += 200) {
+    const page: { nextCursor: string | null } = await call(base, key, 'GET', `/v1/findings?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  if (!cursor) throw new Error('no deep cursor: too few findings');
+  return cursor;
+}
+
+async function cannon(url: string, key: string | undefined, connections: number, duration: number): Promise<CannonResult> {
+  return autocannon({ url, connections, duration, headers: key ? { authorization: `Bearer ${key}` } : {} });
+}
+
+/**
+ * The findings API over `count` findings made by the product's analysis, against the same
+ * server's `/health/live`: the built API (dist/main.js) as a child process on a fresh database
+ * and its own Redis prefix; autocannon at concurrency 10 and 50, each route after /health/live,
+ * so every ratio compares figures taken moments apart.
+ */
+export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> {
+  // BENCH_API_MAIN: another build of the API to measure (e.g. the one before a change), in a directory that resolves node_modules.
+  const main = process.env.BENCH_API_MAIN ?? join(ROOT, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const database = `sgdoctor_bench_findings_${process.pid}`;
+  const databaseUrl = `${PG_URL}/${database}`;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const adminKey = randomBytes(32).toString('base64url');
+  let output = '';
+  const child = spawn(process.execPath, [main], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      REDIS_PREFIX: `bench-findings-${process.pid}`,
+      SGDOCTOR_ADMIN_API_KEY: adminKey,
+      // Every request is still counted in Redis; the limit is only set out of the benchmark's reach.
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  try {
+    await waitForLive(base, child, () => output);
+    const loaded = await load(base, adminKey, databaseUrl, count);
+    // A key of its own (a row in api_keys), as clients use: the bootstrap key never reaches the database.
+    const { key } = await call<{ key: string }>(base, adminKey, 'POST', '/v1/api-keys', { name: 'bench', scopes: ['read'] });
+    const misconfigured = await call<{ items: Array<{ id: string }> }>(base, key, 'GET', '/v1/findings?limit=1&classification=likely-misconfiguration');
+    const detailId = misconfigured.items[0]?.id;
+    if (!detailId) throw new Error('no likely-misconfiguration finding to fetch');
+    const cursor = await deepCursor(base, key, count);
+    const routes: Array<{ name: string; path: string }> = [
+      { name: 'first page', path: '/v1/findings?limit=50' },
+      { name: 'filtered + sorted', path: '/v1/findings?limit=50&classification=likely-misconfiguration,uncertain&severity=medium,high,critical&sort=lastSeen&order=desc' },
+      { name: 'deep cursor', path: `/v1/findings?limit=50&cursor=${encodeURIComponent(cursor)}` },
+      { name: 'detail', path: `/v1/findings/${detailId}` },
+    ];
+    for (const route of routes) {
+      const response = await fetch(`${base}${route.path}`, { headers: { authorization: `Bearer ${key}` } });
+      const body = await response.arrayBuffer();
+      if (!response.ok) throw new Error(`${route.name}: ${response.status}`);
+      (route as { bytes?: number }).bytes = body.byteLength;
+    }
+    // Warm-up: JIT, pools, caches.
+    await cannon(`${base}/health/live`, undefined, 10, 2);
+    for (const route of routes) await cannon(`${base}${route.path}`, key, 10, 2);
+
+    const results: BenchResult[] = [
+      {
+        name: `findings API: ${count.toLocaleString('en-US')} findings loaded`,
+        metrics: {
+          findings: count,
+          targets: loaded.targets.length,
+          'findings per analysis': loaded.perAnalysis,
+          'load seconds': Number(loaded.seconds.toFixed(1)),
+          'seconds per route': DURATION_S,
+        },
+      },
+    ];
+    for (const connections of CONCURRENCIES) {
+      for (const route of routes) {
+        const health = await cannon(`${base}/health/live`, undefined, connections, DURATION_S);
+        const measured = await cannon(`${base}${route.path}`, key, connections, DURATION_S);
+        const failed = measured.non2xx + measured.errors + measured.timeouts + health.non2xx + health.errors;
+        results.push({
+          name: `findings API: ${route.name} at concurrency ${connections} vs /health/live`,
+          metrics: {
+            'req/s': Math.round(measured.requests.average),
+            'p50 ms': measured.latency.p50,
+            'p99 ms': measured.latency.p99,
+            'response bytes': (route as { bytes?: number }).bytes ?? 0,
+            'health req/s': Math.round(health.requests.average),
+            'health p99 ms': health.latency.p99,
+            'failed requests': failed,
+          },
+          ratio: measured.requests.average / health.requests.average,
+          target: '>= 0.5x /health/live, p99 <= 25 ms at 10; at 50 not below 10',
+        });
+      }
+    }
+    return results;
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+    const admin = new Client({ connectionString: `${PG_URL}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
