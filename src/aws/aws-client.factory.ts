@@ -1,4 +1,6 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -34,6 +36,8 @@ interface ClientSet {
   ec2?: EC2Client;
   athena?: AthenaClient;
   sts?: STSClient;
+  cloudWatchLogs?: CloudWatchLogsClient;
+  s3?: S3Client;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -67,7 +71,7 @@ const DEFAULT_SESSION_NAME = 'sgdoctor';
 const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 
 /**
- * Builds EC2, Athena and STS clients once per (account, region, role, external id, endpoints)
+ * Builds EC2, Athena, CloudWatch Logs, S3 and STS clients once per (account, region, role, external id, endpoints)
  * and reuses them, so connection pools, credential caches and the adaptive retry rate limiter
  * are shared by every call against one target.
  *
@@ -98,6 +102,19 @@ export class AwsClientFactory {
     const set = this.clientSet(target);
     set.athena ??= new AthenaClient(this.clientConfig(target, set, target.endpoints?.athena));
     return set.athena;
+  }
+
+  cloudWatchLogs(target: AwsTarget): CloudWatchLogsClient {
+    const set = this.clientSet(target);
+    set.cloudWatchLogs ??= new CloudWatchLogsClient(this.clientConfig(target, set, target.endpoints?.logs));
+    return set.cloudWatchLogs;
+  }
+
+  /** S3 in the target's region; a bucket in another region is reached through the SDK's redirect handling. */
+  s3(target: AwsTarget): S3Client {
+    const set = this.clientSet(target);
+    set.s3 ??= new S3Client({ ...this.clientConfig(target, set, target.endpoints?.s3), followRegionRedirects: true });
+    return set.s3;
   }
 
   sts(target: AwsTarget): STSClient {
@@ -133,6 +150,8 @@ export class AwsClientFactory {
       set.ec2?.destroy();
       set.athena?.destroy();
       set.sts?.destroy();
+      set.cloudWatchLogs?.destroy();
+      set.s3?.destroy();
     }
     this.clients.clear();
   }
@@ -156,6 +175,8 @@ export class AwsClientFactory {
       target.endpoints?.ec2 ?? null,
       target.endpoints?.athena ?? null,
       target.endpoints?.sts ?? null,
+      target.endpoints?.logs ?? null,
+      target.endpoints?.s3 ?? null,
     ]);
   }
 

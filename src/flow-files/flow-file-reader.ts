@@ -118,11 +118,15 @@ export function countIncomplete(stats: FlowReadStats, reason: string): void {
   stats.incompleteByReason[reason] = (stats.incompleteByReason[reason] ?? 0) + 1;
 }
 
-/** A flow input resolved to one source of bytes. */
-interface FlowSource {
+/**
+ * A flow input resolved to one source of bytes: a file, stdin, or an object read from a store
+ * (S3). `open` yields its raw bytes (gzip and Parquet are recognised by their magic bytes).
+ */
+export interface FlowByteSource {
   name: string;
   open(): AsyncIterable<Buffer>;
 }
+type FlowSource = FlowByteSource;
 
 async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSource> {
   let info;
@@ -225,8 +229,8 @@ async function* fileBytes(path: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** The bytes of a stream (stdin), gunzipped when they start with the gzip magic bytes. */
-async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+/** The bytes of a stream (stdin, an S3 object's body), gunzipped when they start with the gzip magic bytes. */
+export async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   // Enough bytes to tell gzip (2) and Parquet (4) by their magic bytes.
@@ -497,12 +501,25 @@ export async function* readFlowRecords(
   options: FlowReadOptions = {},
 ): AsyncGenerator<SourcedFlowRecord> {
   const stats = options.stats ?? createFlowReadStats();
+  yield* readFlowSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), { ...options, stats });
+}
+
+/**
+ * readFlowRecords over sources of bytes other than files (S3 objects): each read to its end in
+ * turn, with the same header handling, format, statistics and error reporting; a source whose
+ * bytes fail (an object that cannot be fetched, a truncated gzip) is named in `readErrors` and
+ * what it gave before is used.
+ */
+export async function* readFlowSources(
+  sources: AsyncIterable<FlowByteSource>,
+  options: Omit<FlowReadOptions, 'stdin'> = {},
+): AsyncGenerator<SourcedFlowRecord> {
+  const stats = options.stats ?? createFlowReadStats();
   let pending: SourcedFlowRecord[] = [];
   const reader = new FlowLineReader(stats, options, null, (record, file, line) => {
     pending.push({ record, source: { file, line } });
   });
-  const stdin = options.stdin ?? process.stdin;
-  for await (const source of resolveInputs(inputs, stdin, stats)) {
+  for await (const source of sources) {
     // Records are handed out chunk by chunk, so memory stays bounded by one chunk's records.
     for await (const _ of reader.read(source)) {
       const batch = pending;

@@ -1,5 +1,6 @@
 import { AthenaQueryError } from '../../aws/athena-query.error';
 import { AwsAdapterError } from '../../aws/aws-adapter.error';
+import { InsightsQueryError } from '../../aws/insights-query.error';
 import { AppError } from '../../common/errors/app.error';
 import { FlowLogFormatError } from '../../engine/flow-log/flow-log-format.error';
 import { SnapshotValidationError } from '../../engine/network/snapshot-validation.error';
@@ -26,6 +27,9 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
     const reason = `Athena query ${error.queryExecutionId} ${error.failure}: ${error.stateChangeReason ?? error.message}`;
     return { code: `ATHENA.${error.failure.toUpperCase()}`, reason, permanent: !error.retryable };
   }
+  if (error instanceof InsightsQueryError) {
+    return { code: `INSIGHTS.${error.failure.toUpperCase()}`, reason: error.message, permanent: !error.retryable };
+  }
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);
   if (isThrottling(error, name)) {
@@ -42,6 +46,6 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
 
 /** An AWS throttling answer: by its error name, or as the SDK marks it (`$retryable.throttling`). */
 function isThrottling(error: unknown, name: string): boolean {
-  if (/Throttl|RequestLimitExceeded|TooManyRequests|SlowDown/.test(name)) return true;
+  if (/Throttl|RequestLimitExceeded|LimitExceededException|TooManyRequests|SlowDown/.test(name)) return true;
   return (error as { $retryable?: { throttling?: boolean } } | null)?.$retryable?.throttling === true;
 }

@@ -1,5 +1,5 @@
 import { posix, sep } from 'node:path';
-import { readFlowRecords, createFlowReadStats, type FlowReadStats } from '../../flow-files/flow-file-reader';
+import { readFlowRecords, createFlowReadStats, type FlowReadStats, type SourcedFlowRecord } from '../../flow-files/flow-file-reader';
 import type { AnalysisWarning } from '../analysis-statistics';
 import { FlowAggregator } from '../../engine/flow-log/flow-aggregator';
 import type { FlowAggregate, FlowRecord } from '../../engine/flow-log/flow-record';
@@ -52,15 +52,28 @@ export async function collectFileFlows(
   window: { from: Date; to: Date },
   options: { format?: string; signal?: AbortSignal } = {},
 ): Promise<FileFlowCollection> {
+  const stats = createFlowReadStats();
+  return collectFlowRecords(readFlowRecords(paths, { format: options.format, stats }), stats, window, options);
+}
+
+/**
+ * collectFileFlows over records read from any source (S3 objects through readFlowSources):
+ * `stats` is the one the records' reader fills in.
+ */
+export async function collectFlowRecords(
+  records: AsyncIterable<SourcedFlowRecord>,
+  stats: FlowReadStats,
+  window: { from: Date; to: Date },
+  options: { signal?: AbortSignal } = {},
+): Promise<FileFlowCollection> {
   const fromSec = Math.floor(window.from.getTime() / 1000);
   const toSec = Math.ceil(window.to.getTime() / 1000);
-  const stats = createFlowReadStats();
   const all = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
   // One aggregator per hour keys the records exactly as the window's aggregator does (the shared port collapse).
   const perHour = new Map<number, FlowAggregator>();
   let outside = 0;
   let sinceCheck = 0;
-  for await (const { record } of readFlowRecords(paths, { format: options.format, stats })) {
+  for await (const { record } of records) {
     if (++sinceCheck >= 10_000) {
       sinceCheck = 0;
       options.signal?.throwIfAborted();
