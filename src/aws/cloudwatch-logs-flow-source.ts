@@ -42,7 +42,7 @@ export interface CloudWatchLogsFlowRequest {
 }
 
 export interface CloudWatchLogsFlowStatistics {
-  logGroupName: string;
+  logGroupNames: string[];
   queryIds: string[];
   /** Queries run, the capped or timed-out ones (split and run again by halves) included. */
   queries: number;
@@ -144,10 +144,10 @@ export class CloudWatchLogsFlowSource {
   }
 
   async run(request: CloudWatchLogsFlowRequest): Promise<CloudWatchLogsFlowResult> {
-    const { logGroupName, logFormat } = await this.resolve(request);
+    const groups = await this.resolve(request);
     const client = this.clients.cloudWatchLogs(request.target);
     const statistics: CloudWatchLogsFlowStatistics = {
-      logGroupName,
+      logGroupNames: groups.map((g) => g.logGroupName),
       queryIds: [],
       queries: 0,
       splits: 0,
@@ -162,29 +162,78 @@ export class CloudWatchLogsFlowSource {
     const fromSec = Math.floor(request.from.getTime() / 1000);
     const toSec = Math.ceil(request.to.getTime() / 1000);
 
-    const runSlice = async (slice: Slice | null): Promise<void> => {
-      const outcome = await limiter.run(() => this.query(client, request, logGroupName, logFormat, slice, fromSec, toSec, statistics));
-      if (outcome.kind === 'complete') {
-        for (const row of outcome.rows) merger.add(row);
-        return;
-      }
-      // The whole window is sliced by `start` from the earliest a record of it may start.
-      const whole = slice ?? { from: fromSec - this.options.recordSlackSeconds, to: toSec };
-      if (whole.to - whole.from <= this.options.minSliceSeconds) {
-        throw new InsightsQueryError(
-          'capped',
-          statistics.queryIds.at(-1) ?? null,
-          `CloudWatch Logs Insights: ${outcome.reason} even for ${whole.to - whole.from} s of records (${iso(whole.from)}–${iso(whole.to)}); narrow the target's scope`,
-        );
-      }
-      statistics.splits += 1;
-      const middle = Math.floor((whole.from + whole.to) / 2);
-      await Promise.all([runSlice({ from: whole.from, to: middle }), runSlice({ from: middle, to: whole.to })]);
+    // The first slice that fails stops the others (their queries are stopped in Insights), and
+    // nothing of this window is still running when run() returns.
+    const stopAll = new AbortController();
+    const forward = () => stopAll.abort(request.signal?.reason);
+    request.signal?.addEventListener('abort', forward, { once: true });
+    if (request.signal?.aborted) forward();
+    const inner = { ...request, signal: stopAll.signal };
+    const running = new Set<Promise<void>>();
+    const track = (work: Promise<void>) => {
+      running.add(work);
+      work.then(
+        () => running.delete(work),
+        (error: unknown) => {
+          running.delete(work);
+          if (!stopAll.signal.aborted) stopAll.abort(error);
+        },
+      );
+      return work;
     };
-    await runSlice(null);
+
+    const runSlice = (logGroupName: string, logFormat: string, slice: Slice | null): Promise<void> =>
+      track(this.slice(client, inner, merger, limiter, statistics, logGroupName, logFormat, slice, fromSec, toSec, runSlice));
+    try {
+      await Promise.all(groups.map((group) => runSlice(group.logGroupName, group.logFormat, null)));
+    } catch (error) {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      throw error;
+    } finally {
+      request.signal?.removeEventListener('abort', forward);
+    }
     statistics.estimatedCostUsd = estimateInsightsCostUsd(statistics.bytesScanned, this.options.pricePerGbUsd);
     statistics.rows = merger.rows;
     return { ...statistics, aggregates: merger.aggregates() };
+  }
+
+  /** One slice of the window: its rows merged, or — capped or timed out — its halves run. */
+  private async slice(
+    client: CloudWatchLogsClient,
+    request: CloudWatchLogsFlowRequest,
+    merger: InsightsRowMerger,
+    limiter: ConcurrencyLimiter,
+    statistics: CloudWatchLogsFlowStatistics,
+    logGroupName: string,
+    logFormat: string,
+    slice: Slice | null,
+    fromSec: number,
+    toSec: number,
+    runSlice: (logGroupName: string, logFormat: string, slice: Slice | null) => Promise<void>,
+  ): Promise<void> {
+    const outcome = await limiter.run(() => {
+      request.signal?.throwIfAborted();
+      return this.query(client, request, logGroupName, logFormat, slice, fromSec, toSec, statistics);
+    });
+    if (outcome.kind === 'complete') {
+      for (const row of outcome.rows) merger.add(row);
+      return;
+    }
+    // The whole window is sliced by `start` from the earliest a record of it may start.
+    const whole = slice ?? { from: fromSec - this.options.recordSlackSeconds, to: toSec };
+    if (whole.to - whole.from <= this.options.minSliceSeconds) {
+      throw new InsightsQueryError(
+        'capped',
+        statistics.queryIds.at(-1) ?? null,
+        `CloudWatch Logs Insights: ${outcome.reason} even for ${whole.to - whole.from} s of records (${iso(whole.from)}–${iso(whole.to)}); narrow the target's scope`,
+      );
+    }
+    statistics.splits += 1;
+    const middle = Math.floor((whole.from + whole.to) / 2);
+    await Promise.all([
+      runSlice(logGroupName, logFormat, { from: whole.from, to: middle }),
+      runSlice(logGroupName, logFormat, { from: middle, to: whole.to }),
+    ]);
   }
 
   /** Runs one query to its end: its rows, or the reason it must be split. */
@@ -276,14 +325,15 @@ export class CloudWatchLogsFlowSource {
   }
 
   /**
-   * The log group and the format its messages follow: as the target states them, else from the
-   * flow log named (`flowLogId`) or the one flow log publishing to that log group, else the only
-   * log group that flow logs of the account publish to. The format of a flow log cannot change,
-   * so it is read, not assumed; none stated = the default version-2 format.
+   * The log groups to query and the format their messages follow: as the target states them, else
+   * from the flow log named (`flowLogId`) or the flow logs publishing to the log group named, else
+   * every log group the account's flow logs publish to in the region. The format of a flow log
+   * cannot change, so it is read, not assumed; none stated = the default version-2 format.
    */
-  async resolve(request: CloudWatchLogsFlowRequest): Promise<{ logGroupName: string; logFormat: string }> {
+  async resolve(request: CloudWatchLogsFlowRequest): Promise<Array<{ logGroupName: string; logFormat: string }>> {
     const { config } = request;
-    if (config.logGroupName && config.logFormat) return { logGroupName: checkedLogGroup(config.logGroupName), logFormat: config.logFormat };
+    if (config.logGroupName && config.logFormat)
+      return [{ logGroupName: checkedLogGroup(config.logGroupName), logFormat: config.logFormat }];
     const flowLogs = (request.flowLogs ?? (await this.describeFlowLogs(request.target))).filter(
       (log) => log.LogDestinationType === 'cloud-watch-logs' || (!log.LogDestinationType && Boolean(log.LogGroupName)),
     );
@@ -294,36 +344,33 @@ export class CloudWatchLogsFlowSource {
       throw new AwsAdapterError(
         'AWS.INVALID_CONFIGURATION',
         `flow log ${config.flowLogId} does not publish to CloudWatch Logs${config.logGroupName ? ` (log group ${config.logGroupName})` : ''}`,
-        {
-          flowLogId: config.flowLogId,
-        },
+        { flowLogId: config.flowLogId },
       );
     }
-    const groups = [...new Set(candidates.map((log) => log.LogGroupName).filter((g): g is string => Boolean(g)))];
-    const logGroupName = config.logGroupName ?? (groups.length === 1 ? groups[0] : null);
-    if (!logGroupName) {
+    const groups = config.logGroupName
+      ? [config.logGroupName]
+      : [...new Set(candidates.map((log) => log.LogGroupName).filter((g): g is string => Boolean(g)))].sort();
+    if (groups.length === 0) {
       throw new AwsAdapterError(
         'AWS.INVALID_CONFIGURATION',
-        groups.length === 0
-          ? 'no flow log of this account and region publishes to CloudWatch Logs: set the target’s logGroupName'
-          : `flow logs publish to several log groups (${groups.join(', ')}): set the target’s logGroupName or flowLogId`,
-        { logGroups: groups },
+        'no flow log of this account and region publishes to CloudWatch Logs: set the target’s logGroupName',
+        {},
       );
     }
-    if (config.logFormat) return { logGroupName: checkedLogGroup(logGroupName), logFormat: config.logFormat };
-    const formats = [
-      ...new Set(candidates.filter((log) => log.LogGroupName === logGroupName).map((log) => log.LogFormat ?? DEFAULT_FORMAT.logFormat)),
-    ];
-    if (formats.length > 1) {
-      throw new AwsAdapterError(
-        'AWS.INVALID_CONFIGURATION',
-        `flow logs publishing to ${logGroupName} use different formats: set the target’s flowLogId or logFormat`,
-        {
-          formats,
-        },
-      );
-    }
-    return { logGroupName: checkedLogGroup(logGroupName), logFormat: formats[0] ?? DEFAULT_FORMAT.logFormat };
+    return groups.map((logGroupName) => {
+      if (config.logFormat) return { logGroupName: checkedLogGroup(logGroupName), logFormat: config.logFormat };
+      const formats = [
+        ...new Set(candidates.filter((log) => log.LogGroupName === logGroupName).map((log) => log.LogFormat ?? DEFAULT_FORMAT.logFormat)),
+      ];
+      if (formats.length > 1) {
+        throw new AwsAdapterError(
+          'AWS.INVALID_CONFIGURATION',
+          `flow logs publishing to ${logGroupName} use different formats: set the target’s flowLogId or logFormat`,
+          { formats },
+        );
+      }
+      return { logGroupName: checkedLogGroup(logGroupName), logFormat: formats[0] ?? DEFAULT_FORMAT.logFormat };
+    });
   }
 
   private async describeFlowLogs(target: AwsTarget): Promise<FlowLog[]> {
