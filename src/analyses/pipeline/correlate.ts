@@ -7,7 +7,7 @@ import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
-import { flowKey } from './flow-key.util';
+import { flowKey } from '../../engine/flow-log/flow-key';
 import { withoutHourly } from './hourly-counts';
 
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */

@@ -1,13 +1,6 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { BucketCount } from './correlate';
-import { flowKey } from './flow-key.util';
-
-export const HOUR_SECONDS = 3600;
-
-/** The start (epoch seconds) of the hour holding `epochSeconds`. */
-export function hourOf(epochSeconds: number): number {
-  return Math.floor(epochSeconds / HOUR_SECONDS) * HOUR_SECONDS;
-}
+import { flowKey, hourOf } from '../../engine/flow-log/flow-key';
 
 /**
  * The per-hour counts of an analysis's REJECT aggregates, whichever source counted them (the

@@ -9,7 +9,7 @@ import {
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectFileFlows } from '../../../src/analyses/pipeline/file-flow-collector';
+import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
 import { CloudWatchLogsFlowSource, type CloudWatchLogsFlowSourceOptions } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryBuilder } from '../../../src/aws/insights-query-builder';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
