@@ -107,7 +107,7 @@ const GIBIBYTE = 1024 ** 3;
 
 /** Insights cost of a scan: bytes scanned at the price per GB. */
 export function estimateInsightsCostUsd(bytesScanned: number, pricePerGbUsd: number): number {
-  return Math.round((bytesScanned / GIBIBYTE) * pricePerGbUsd * 1e6) / 1e6;
+  return Math.round((bytesScanned / GIBIBYTE) * pricePerGbUsd * 1e9) / 1e9;
 }
 
 /** A CloudWatch Logs log group name (the service's own rule). */

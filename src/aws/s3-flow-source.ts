@@ -189,10 +189,12 @@ export class S3FlowSource {
       statistics.getRequests++;
       price();
       // Settled here so a failed GET waiting its turn is not an unhandled rejection; the reader reports it.
-      return client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }).then(
-        (output) => ({ ok: true as const, output }),
-        (error: unknown) => ({ ok: false as const, error }),
-      );
+      return Promise.resolve()
+        .then(() => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
+        .then(
+          (output) => ({ ok: true as const, output }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
     };
     const prefetch = this.options.prefetch;
     const sources = async function* (): AsyncGenerator<FlowByteSource> {

@@ -15,7 +15,10 @@ export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogs
 
   constructor(private readonly queries: InsightsFlowQueries) {}
 
-  async read(request: FlowWindowRequest<CloudWatchLogsFlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
+  async read(
+    request: FlowWindowRequest<CloudWatchLogsFlowSourceSettings>,
+    sink: (aggregate: FlowAggregate) => void,
+  ): Promise<FlowSourceStatistics> {
     const { settings, target } = request;
     const result = await this.queries.run({
       target: awsTargetOf(target),

@@ -90,4 +90,3 @@ export interface FlowSource<S extends FlowSourceSettings = FlowSourceSettings> {
    */
   read(request: FlowWindowRequest<S>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics>;
 }
-

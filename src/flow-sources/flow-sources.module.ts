@@ -23,7 +23,11 @@ import { FlowSourceRegistry } from './flow-source.registry';
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+    {
+      provide: AthenaTableInspector,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients),
+    },
     {
       provide: AthenaTableFlowSource,
       inject: [AthenaFlowSource, AthenaTableInspector],
@@ -32,15 +36,25 @@ import { FlowSourceRegistry } from './flow-source.registry';
     {
       provide: FilesFlowSource,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
     },
-    { provide: CloudWatchLogsFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new CloudWatchLogsFlowSource(clients) },
+    {
+      provide: CloudWatchLogsFlowSource,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new CloudWatchLogsFlowSource(clients),
+    },
     { provide: S3FlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new S3FlowSource(clients) },
     {
       provide: FlowSourceRegistry,
       inject: [AthenaTableFlowSource, FilesFlowSource, CloudWatchLogsFlowSource, S3FlowSource],
       useFactory: (athena: AthenaTableFlowSource, files: FilesFlowSource, insights: CloudWatchLogsFlowSource, s3: S3FlowSource) =>
-        new FlowSourceRegistry({ athena, files, 'cloudwatch-logs': new CloudWatchLogsTargetFlowSource(insights), s3: new S3TargetFlowSource(s3) }),
+        new FlowSourceRegistry({
+          athena,
+          files,
+          'cloudwatch-logs': new CloudWatchLogsTargetFlowSource(insights),
+          s3: new S3TargetFlowSource(s3),
+        }),
     },
   ],
   exports: [FlowSourceRegistry, AwsClientFactory],

@@ -34,10 +34,18 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
     const read = await collectFlowRecords(records, stats, request.window, { signal: request.signal });
     for (const aggregate of read.aggregates) sink(aggregate);
     const warnings: FlowSourceWarning[] = [
-      ...stats.readErrors.map((e) => ({ file: e.file, message: `cannot be read to its end: ${e.error} (the records read before were used)` })),
+      ...stats.readErrors.map((e) => ({
+        file: e.file,
+        message: `cannot be read to its end: ${e.error} (the records read before were used)`,
+      })),
       ...s3.skipped.slice(0, MAX_NAMED_SKIPS).map((s) => ({ file: s.object, message: `skipped: ${s.reason}` })),
       ...(s3.skipped.length > MAX_NAMED_SKIPS
-        ? [{ file: `s3://${settings.bucket}/`, message: `skipped ${s3.skipped.length - MAX_NAMED_SKIPS} more objects (not of the target's file format)` }]
+        ? [
+            {
+              file: `s3://${settings.bucket}/`,
+              message: `skipped ${s3.skipped.length - MAX_NAMED_SKIPS} more objects (not of the target's file format)`,
+            },
+          ]
         : []),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
     ];

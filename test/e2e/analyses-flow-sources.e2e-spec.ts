@@ -1,4 +1,10 @@
-import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, type StartQueryCommandInput, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  StartQueryCommand,
+  type StartQueryCommandInput,
+  StopQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
@@ -77,7 +83,12 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     });
     s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
       const bytes = objects.get(input.Key);
-      if (!bytes) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+      if (!bytes)
+        throw Object.assign(new Error('The specified key does not exist.'), {
+          name: 'NoSuchKey',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 404 },
+        });
       return {
         $metadata: { httpStatusCode: 200, requestId: `get-${input.Key}` },
         ContentLength: bytes.length,
@@ -125,14 +136,20 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     const filesTargetId = await createTarget(sampleTargetBody({ name: 'files' }));
     const filesRun = await analyse(server(), filesTargetId);
 
-    const targetId = await createTarget(sampleTargetBody({ name: 'cloudwatch', configSource: { type: 'ec2' }, flowSource: { type: 'cloudwatch-logs' } }));
+    const targetId = await createTarget(
+      sampleTargetBody({ name: 'cloudwatch', configSource: { type: 'ec2' }, flowSource: { type: 'cloudwatch-logs' } }),
+    );
     const done = await analyse(server(), targetId);
     await expectSameAsFiles(targetId, filesTargetId);
     expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
     expect(done.statistics.rejectedRecords).toBe(filesRun.statistics.rejectedRecords);
     expect(done.statistics.acceptedRecords).toBe(filesRun.statistics.acceptedRecords);
     // One query per log group, each aggregated in Insights; what they scanned is recorded with its cost.
-    expect(insights.queries.map((q) => q.input.logGroupName).sort()).toEqual(sampleLogGroups().flowLogs.map((f) => f.LogGroupName).sort());
+    expect(insights.queries.map((q) => q.input.logGroupName).sort()).toEqual(
+      sampleLogGroups()
+        .flowLogs.map((f) => f.LogGroupName)
+        .sort(),
+    );
     expect(done.statistics.insights).toMatchObject({ queries: 2, splits: 0, queryIds: insights.queries.map((q) => q.queryId) });
     expect(done.statistics.insights.recordsMatched).toBeGreaterThan(done.statistics.insights.rows);
     expect(done.statistics.bytesScanned).toBeGreaterThan(0);
@@ -155,7 +172,13 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     expect(prefixes).toEqual(['2026/11/23', '2026/11/24', '2026/11/25'].map((d) => `AWSLogs/111122223333/vpcflowlogs/eu-west-1/${d}/`));
     expect(listRequests.filter((r) => r.Prefix!.endsWith('24/')).length).toBe(Math.ceil(objects.size / 5));
     const bytes = [...objects.values()].reduce((sum, b) => sum + b.length, 0);
-    expect(done.statistics.s3).toMatchObject({ prefixes: 3, objectsListed: objects.size, objectsRead: objects.size, getRequests: objects.size, bytesRead: bytes });
+    expect(done.statistics.s3).toMatchObject({
+      prefixes: 3,
+      objectsListed: objects.size,
+      objectsRead: objects.size,
+      getRequests: objects.size,
+      bytesRead: bytes,
+    });
     expect(done.statistics.estimatedCostUsd).toBeCloseTo((listRequests.length * 0.005 + objects.size * 0.0004) / 1000, 9);
     expect(done.statistics.warnings ?? []).toEqual([]);
   });

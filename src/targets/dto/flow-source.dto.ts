@@ -33,14 +33,18 @@ export class FlowSourceDto {
   type!: 'athena' | 'files' | 'cloudwatch-logs' | 's3';
 
   @ApiPropertyOptional({
-    description: 'cloudwatch-logs: the log group the flow log publishes to; default: found through DescribeFlowLogs (the flowLogId\'s, or every one the account\'s flow logs publish to in the region).',
+    description:
+      "cloudwatch-logs: the log group the flow log publishes to; default: found through DescribeFlowLogs (the flowLogId's, or every one the account's flow logs publish to in the region).",
     example: '/vpc/flow-logs/shop-prod',
   })
   @IsOptional()
   @Matches(/^[\w./#-]{1,512}$/, { message: 'logGroupName must be a CloudWatch Logs log group name (letters, digits, _ - / . #)' })
   logGroupName?: string;
 
-  @ApiPropertyOptional({ description: 'cloudwatch-logs: the flow log whose log group and LogFormat to use.', example: 'fl-0a1b2c3d4e5f67890' })
+  @ApiPropertyOptional({
+    description: 'cloudwatch-logs: the flow log whose log group and LogFormat to use.',
+    example: 'fl-0a1b2c3d4e5f67890',
+  })
   @IsOptional()
   @Matches(/^fl-[0-9a-f]{8,17}$/, { message: 'flowLogId must be a flow log id (fl-…)' })
   flowLogId?: string;
@@ -51,7 +55,8 @@ export class FlowSourceDto {
   bucket?: string;
 
   @ApiPropertyOptional({
-    description: "s3: the flow log's prefix in the bucket (flow-logs: before `AWSLogs/`; firehose: the delivery stream's prefix, used as written).",
+    description:
+      "s3: the flow log's prefix in the bucket (flow-logs: before `AWSLogs/`; firehose: the delivery stream's prefix, used as written).",
     example: 'vpc',
     maxLength: 1024,
   })
@@ -61,7 +66,10 @@ export class FlowSourceDto {
   @Matches(/^[^\s]*$/, { message: 'prefix must not contain white space' })
   prefix?: string;
 
-  @ApiPropertyOptional({ description: "s3: the account in the delivery path (a central bucket); default: the target's.", example: '111122223333' })
+  @ApiPropertyOptional({
+    description: "s3: the account in the delivery path (a central bucket); default: the target's.",
+    example: '111122223333',
+  })
   @IsOptional()
   @Matches(/^\d{12}$/, { message: 'accountId must be 12 digits' })
   accountId?: string;
@@ -71,7 +79,7 @@ export class FlowSourceDto {
   @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { message: 'region must be an AWS region such as eu-west-1' })
   region?: string;
 
-  @ApiPropertyOptional({ enum: ['text', 'parquet'], description: 's3: the flow log\'s file format (text: gzip, as AWS delivers it).' })
+  @ApiPropertyOptional({ enum: ['text', 'parquet'], description: "s3: the flow log's file format (text: gzip, as AWS delivers it)." })
   @ValidateIf(isS3)
   @IsIn(['text', 'parquet'])
   fileFormat?: 'text' | 'parquet';
@@ -88,7 +96,8 @@ export class FlowSourceDto {
 
   @ApiPropertyOptional({
     enum: ['flow-logs', 'firehose'],
-    description: 's3: who delivers the files: VPC Flow Logs (default) or Data Firehose (`<prefix>YYYY/MM/DD/HH/`, no header line: set logFormat).',
+    description:
+      's3: who delivers the files: VPC Flow Logs (default) or Data Firehose (`<prefix>YYYY/MM/DD/HH/`, no header line: set logFormat).',
   })
   @IsOptional()
   @IsIn(['flow-logs', 'firehose'])
@@ -114,12 +123,15 @@ export class FlowSourceDto {
   @Matches(/^[A-Za-z0-9_]{1,255}$/, { message: 'table must be letters, digits, _' })
   table?: string;
 
-  @ApiPropertyOptional({ description: 'athena: result location (default: the workgroup\'s).', example: 's3://my-athena-results/sgdoctor/' })
+  @ApiPropertyOptional({ description: "athena: result location (default: the workgroup's).", example: 's3://my-athena-results/sgdoctor/' })
   @IsOptional()
   @Matches(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, { message: 'outputLocation must be an s3:// URL' })
   outputLocation?: string;
 
-  @ApiPropertyOptional({ type: AthenaLayoutDto, description: "athena: table partitioning; default: read from the table's partition keys (GetTableMetadata)." })
+  @ApiPropertyOptional({
+    type: AthenaLayoutDto,
+    description: "athena: table partitioning; default: read from the table's partition keys (GetTableMetadata).",
+  })
   @ValidateIf((o: FlowSourceDto) => isAthena(o) && o.layout !== undefined)
   @ValidateNested()
   @Type(() => AthenaLayoutDto)
@@ -136,7 +148,7 @@ export class FlowSourceDto {
 
   @ApiPropertyOptional({
     description:
-      'athena: the S3 destination of the flow log the table reads (`arn:aws:s3:::bucket/prefix` or `s3://bucket/prefix`); picks that flow log\'s LogFormat when logFormat is absent and several flow logs deliver to S3.',
+      "athena: the S3 destination of the flow log the table reads (`arn:aws:s3:::bucket/prefix` or `s3://bucket/prefix`); picks that flow log's LogFormat when logFormat is absent and several flow logs deliver to S3.",
     example: 'arn:aws:s3:::shop-flow-logs-111122223333/vpc',
     maxLength: 1024,
   })
