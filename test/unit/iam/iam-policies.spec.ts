@@ -9,6 +9,12 @@ const IAM = join(ROOT, 'iam');
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
 const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs' };
 
+/**
+ * Operations whose IAM action has another name: ListObjectsV2 is authorised by `s3:ListBucket`
+ * (Amazon S3 API reference, ListObjectsV2 "Permissions").
+ */
+const ACTION_OF_OPERATION: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+
 /** Credential providers that call AWS on the code's behalf. */
 const PROVIDER_ACTIONS: Record<string, string> = { fromTemporaryCredentials: 'sts:AssumeRole' };
 
@@ -52,7 +58,8 @@ function actionsSent(files: string[]): Map<string, string[]> {
         const service = pkg.slice('client-'.length);
         const prefix = SERVICE_PREFIX[service];
         if (!prefix) throw new Error(`${file}: no IAM prefix known for @aws-sdk/${pkg}; add it to SERVICE_PREFIX`);
-        add(`${prefix}:${operation}`, file);
+        const action = `${prefix}:${operation}`;
+        add(ACTION_OF_OPERATION[action] ?? action, file);
       }
     }
   }
@@ -96,6 +103,7 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
     expect([...sent.keys()]).toEqual(expect.arrayContaining([
       'ec2:DescribeSecurityGroups', 'ec2:GetManagedPrefixListEntries', 'ec2:DescribeFlowLogs',
       'athena:StartQueryExecution', 'athena:GetQueryResults', 'athena:GetTableMetadata', 'sts:AssumeRole',
+      'logs:StartQuery', 'logs:GetQueryResults', 'logs:StopQuery', 's3:ListBucket', 's3:GetObject',
     ]));
   });
 
