@@ -154,7 +154,7 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     expect(done.statistics.insights.recordsMatched).toBeGreaterThan(done.statistics.insights.rows);
     expect(done.statistics.bytesScanned).toBeGreaterThan(0);
     expect(done.statistics.estimatedCostUsd).toBeCloseTo((done.statistics.bytesScanned / 1024 ** 3) * 0.005, 9);
-  });
+  }, 180_000);
 
   it('S3 without Athena: only the window’s delivery prefixes listed page by page, every object streamed, the same findings and counts per hour', async () => {
     const filesTargetId = await createTarget(sampleTargetBody({ name: 'files-2' }));
@@ -181,5 +181,54 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     });
     expect(done.statistics.estimatedCostUsd).toBeCloseTo((listRequests.length * 0.005 + objects.size * 0.0004) / 1000, 9);
     expect(done.statistics.warnings ?? []).toEqual([]);
+  }, 180_000);
+
+  it('stores the settings of both sources with their defaults, and refuses what cannot name a bucket, log group or flow log', async () => {
+    const cwl = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 'cwl-settings', flowSource: { type: 'cloudwatch-logs', flowLogId: 'fl-0a1b2c3d4e5f67890' } }),
+    );
+    expect(cwl.status, JSON.stringify(cwl.body)).toBe(201);
+    expect(cwl.body.flowSource).toEqual({
+      type: 'cloudwatch-logs',
+      logGroupName: null,
+      flowLogId: 'fl-0a1b2c3d4e5f67890',
+      logFormat: null,
+    });
+    const bucket = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({
+        name: 's3-settings',
+        flowSource: { type: 's3', bucket: BUCKET, fileFormat: 'parquet', hiveCompatible: true, prefix: 'central' },
+      }),
+    );
+    expect(bucket.status, JSON.stringify(bucket.body)).toBe(201);
+    expect(bucket.body.flowSource).toEqual({
+      type: 's3',
+      bucket: BUCKET,
+      prefix: 'central',
+      accountId: null,
+      region: null,
+      fileFormat: 'parquet',
+      hiveCompatible: true,
+      perHourPartitions: false,
+      delivery: 'flow-logs',
+      logFormat: null,
+    });
+    const refused = [
+      [{ type: 's3', fileFormat: 'text' }, 'flowSource.bucket'],
+      [{ type: 's3', bucket: 'Not_A_Bucket', fileFormat: 'text' }, 'flowSource.bucket'],
+      [{ type: 's3', bucket: BUCKET, fileFormat: 'csv' }, 'flowSource.fileFormat'],
+      [{ type: 's3', bucket: BUCKET, fileFormat: 'text', delivery: 'kinesis' }, 'flowSource.delivery'],
+      [{ type: 'cloudwatch-logs', logGroupName: 'a"b' }, 'flowSource.logGroupName'],
+      [{ type: 'cloudwatch-logs', flowLogId: 'vpc-123' }, 'flowSource.flowLogId'],
+      [{ type: 'cloudwatch-logs', logFormat: '${version} ${nonsense field}' }, 'flowSource.logFormat'],
+    ] as const;
+    for (const [flowSource, field] of refused) {
+      const response = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'refused', flowSource }));
+      expect(response.status, JSON.stringify(flowSource)).toBe(400);
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(JSON.stringify(response.body.errors), JSON.stringify(flowSource)).toContain(field);
+    }
   });
 });
