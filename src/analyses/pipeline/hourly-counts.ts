@@ -1,6 +1,12 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
-import type { BucketCount } from './correlate';
 import { flowKey, hourOf } from '../../engine/flow-log/flow-key';
+
+/** Records of one flow key in one time bucket (bucket start ISO), as correlate takes them. */
+export interface BucketCount {
+  key: string;
+  bucket: string;
+  records: number;
+}
 
 /**
  * The per-hour counts of an analysis's REJECT aggregates, whichever source counted them (the
@@ -41,9 +47,3 @@ export function hourlyBucketCounts(aggregates: readonly FlowAggregate[], window:
   return counts;
 }
 
-/** An aggregate without its per-hour counts: they live in the finding's counts, not in its stored flows. */
-export function withoutHourly(flow: FlowAggregate): FlowAggregate {
-  if (!flow.hourly) return flow;
-  const { hourly: _hourly, ...rest } = flow;
-  return rest;
-}
