@@ -255,6 +255,11 @@ export class CloudWatchLogsFlowSource {
     statistics.queryIds.push(queryId);
     const signal = request.signal ?? undefined;
     const stop = () => void client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
+    // A query started as the analysis was cancelled is stopped at once: its abort event has passed.
+    if (signal?.aborted) {
+      stop();
+      signal.throwIfAborted();
+    }
     signal?.addEventListener('abort', stop, { once: true });
     try {
       let delay = this.options.pollInitialMs;

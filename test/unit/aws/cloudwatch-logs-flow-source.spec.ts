@@ -112,6 +112,27 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     }
   });
 
+  it('a cancelled analysis stops its running queries in Insights (StopQuery) and reads no further', async () => {
+    const abort = new AbortController();
+    logs.on(GetQueryResultsCommand).callsFake(() => {
+      abort.abort(new Error('analysis cancelled'));
+      return { status: 'Running', results: [], statistics: {}, $metadata: { httpStatusCode: 200 } };
+    });
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    const run = source.run({
+      target: TARGET,
+      config: {},
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs: sample.flowLogs,
+      signal: abort.signal,
+    });
+    await expect(run).rejects.toThrow('analysis cancelled');
+    const stopped = logs.commandCalls(StopQueryCommand).map((call) => call.args[0].input.queryId);
+    expect(stopped.sort()).toEqual(emulator.queries.map((q) => q.queryId).sort());
+    expect(stopped.length).toBe(2);
+  });
+
   it('fails, naming the slice, when a result stays capped on the shortest slice', async () => {
     const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxRows: 1, minSliceSeconds: 3 * 3600 });
     const run = source.run({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
