@@ -1,8 +1,13 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { type FlowByteSource, streamBytes } from '../flow-files/flow-file-reader';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
+
+/** One object: its `s3://` name and its bytes as stored (gzip and Parquet left to the reader). */
+export interface S3ObjectSource {
+  name: string;
+  open(): AsyncIterable<Buffer>;
+}
 
 export interface S3ClientProvider {
   s3(target: AwsTarget): S3Client;
@@ -139,7 +144,7 @@ export class S3FlowSource {
    * The window's objects as byte sources for the flow-file reader, and the statistics they fill
    * in while they are read (complete once the sources are exhausted).
    */
-  objects(request: S3FlowRequest): { sources: AsyncIterable<FlowByteSource>; statistics: S3ReadStatistics } {
+  objects(request: S3FlowRequest): { sources: AsyncIterable<S3ObjectSource>; statistics: S3ReadStatistics } {
     const prefixes = this.prefixes(request);
     const statistics: S3ReadStatistics = {
       prefixes,
@@ -197,7 +202,7 @@ export class S3FlowSource {
         );
     };
     const prefetch = this.options.prefetch;
-    const sources = async function* (): AsyncGenerator<FlowByteSource> {
+    const sources = async function* (): AsyncGenerator<S3ObjectSource> {
       const ahead: Array<{ key: string; response: ReturnType<typeof fetch> }> = [];
       const iterator = keys();
       let listed = false;
@@ -238,14 +243,11 @@ export class S3FlowSource {
   }
 }
 
-/** The object's bytes as stored (gunzipped by the reader), counted as they arrive. */
+/** The object's bytes as stored, counted as they arrive. */
 async function* counted(body: NodeJS.ReadableStream, statistics: S3ReadStatistics): AsyncGenerator<Buffer> {
-  const raw = (async function* () {
-    for await (const chunk of body as AsyncIterable<Buffer | string>) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      statistics.bytesRead += buffer.length;
-      yield buffer;
-    }
-  })();
-  yield* streamBytes(raw as unknown as NodeJS.ReadableStream);
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    statistics.bytesRead += buffer.length;
+    yield buffer;
+  }
 }

@@ -1,6 +1,6 @@
 import type { S3FlowSource as S3FlowObjects } from '../aws/s3-flow-source';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
-import { createFlowReadStats, readFlowSources } from '../flow-files/flow-file-reader';
+import { createFlowReadStats, readFlowSources, streamBytes } from '../flow-files/flow-file-reader';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
 import { collectFlowRecords } from './file-flow-collector';
@@ -30,7 +30,13 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       signal: request.signal,
     });
     const stats = createFlowReadStats();
-    const records = readFlowSources(sources, { format: settings.logFormat ?? undefined, stats });
+    // Each object's bytes as the reader takes a stream's: gunzipped when they start with gzip's magic bytes.
+    const byteSources = (async function* () {
+      for await (const object of sources) {
+        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
+      }
+    })();
+    const records = readFlowSources(byteSources, { format: settings.logFormat ?? undefined, stats });
     const read = await collectFlowRecords(records, stats, request.window, { signal: request.signal });
     for (const aggregate of read.aggregates) sink(aggregate);
     const warnings: FlowSourceWarning[] = [

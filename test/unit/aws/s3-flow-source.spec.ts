@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3FlowSource } from '../../../src/aws/s3-flow-source';
 import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
-import { createFlowReadStats, readFlowSources } from '../../../src/flow-files/flow-file-reader';
+import { createFlowReadStats, readFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
 import { collectFileFlows, collectFlowRecords } from '../../../src/flow-sources/file-flow-collector';
 import { SAMPLE_FLOWS, sampleObjects } from '../../support/sample-log-groups';
 
@@ -49,7 +49,11 @@ describe('S3FlowSource: flow-log objects read straight from S3', () => {
   async function read(source: S3FlowSource, config: Parameters<S3FlowSource['objects']>[0]['config']) {
     const { sources, statistics } = source.objects({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to });
     const stats = createFlowReadStats();
-    const collected = await collectFlowRecords(readFlowSources(sources, { stats }), stats, WINDOW);
+    const byteSources = (async function* () {
+      for await (const object of sources)
+        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
+    })();
+    const collected = await collectFlowRecords(readFlowSources(byteSources, { stats }), stats, WINDOW);
     return { collected, stats, statistics };
   }
 
