@@ -1,9 +1,8 @@
 import type { S3FlowSource as S3FlowObjects } from '../aws/s3-flow-source';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
-import { createFlowReadStats, readFlowSources, streamBytes } from '../flow-files/flow-file-reader';
+import { aggregateFlowSources, streamBytes } from '../flow-files/flow-file-reader';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
-import { collectFlowRecords } from './file-flow-collector';
 import type { FlowSource, FlowSourceStatistics, FlowSourceWarning, FlowWindowRequest } from './flow-source';
 
 /** Objects named one by one in the warnings; past this many, the rest are counted. */
@@ -29,15 +28,21 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       to: request.window.to,
       signal: request.signal,
     });
-    const stats = createFlowReadStats();
     // Each object's bytes as the reader takes a stream's: gunzipped when they start with gzip's magic bytes.
     const byteSources = (async function* () {
       for await (const object of sources) {
         yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
       }
     })();
-    const records = readFlowSources(byteSources, { format: settings.logFormat ?? undefined, stats });
-    const read = await collectFlowRecords(records, stats, request.window, { signal: request.signal });
+    // The files source's reading: one pass, the window kept by the reader, REJECT records counted per hour.
+    const read = await aggregateFlowSources(byteSources, {
+      format: settings.logFormat ?? undefined,
+      actions: ['ACCEPT', 'REJECT'],
+      window: request.window,
+      hourly: true,
+      signal: request.signal,
+    });
+    const stats = read.stats;
     for (const aggregate of read.aggregates) sink(aggregate);
     const warnings: FlowSourceWarning[] = [
       ...stats.readErrors.map((e) => ({

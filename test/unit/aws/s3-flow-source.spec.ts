@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3FlowSource } from '../../../src/aws/s3-flow-source';
 import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
-import { createFlowReadStats, readFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
-import { collectFileFlows, collectFlowRecords } from '../../../src/flow-sources/file-flow-collector';
+import { aggregateFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
+import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
 import { SAMPLE_FLOWS, sampleObjects } from '../../support/sample-log-groups';
 
 const WINDOW = { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') };
@@ -48,13 +48,12 @@ describe('S3FlowSource: flow-log objects read straight from S3', () => {
 
   async function read(source: S3FlowSource, config: Parameters<S3FlowSource['objects']>[0]['config']) {
     const { sources, statistics } = source.objects({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to });
-    const stats = createFlowReadStats();
     const byteSources = (async function* () {
       for await (const object of sources)
         yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
     })();
-    const collected = await collectFlowRecords(readFlowSources(byteSources, { stats }), stats, WINDOW);
-    return { collected, stats, statistics };
+    const collected = await aggregateFlowSources(byteSources, { actions: ['ACCEPT', 'REJECT'], window: WINDOW, hourly: true });
+    return { collected, stats: collected.stats, statistics };
   }
 
   it('reads the window’s objects through the files reader: the files source’s aggregates and hours, objects and bytes counted', async () => {

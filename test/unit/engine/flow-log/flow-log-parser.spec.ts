@@ -3,14 +3,8 @@ import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_FORMAT, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
-import {
-  ActionToken,
-  createActionScanner,
-  createLineParser,
-  isIpAddress,
-  isIpv4Address,
-  isIpv6Address,
-} from '../../../../src/engine/flow-log/flow-log-parser';
+import { ActionToken, createActionScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
+import { createLineParser, isIpAddress, isIpv4Address, isIpv6Address } from '../../../../src/engine/flow-log/flow-log-parser';
 
 const parse = createLineParser();
 
