@@ -1,8 +1,9 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -40,6 +41,7 @@ interface ClientSet {
   sts?: STSClient;
   organizations?: OrganizationsClient;
   config?: ConfigServiceClient;
+  cloudWatchLogs?: CloudWatchLogsClient;
   s3?: S3Client;
 }
 
@@ -74,7 +76,7 @@ const DEFAULT_SESSION_NAME = 'sgdoctor';
 const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 
 /**
- * Builds EC2, Athena and STS clients once per (account, region, role, external id, endpoints)
+ * Builds EC2, Athena, CloudWatch Logs, S3 and STS clients once per (account, region, role, external id, endpoints)
  * and reuses them, so connection pools, credential caches and the adaptive retry rate limiter
  * are shared by every call against one target.
  *
@@ -107,10 +109,16 @@ export class AwsClientFactory {
     return set.athena;
   }
 
-  /** S3 in the target's region; a bucket in another region is followed there (the flow-log archive often is). */
+  cloudWatchLogs(target: AwsTarget): CloudWatchLogsClient {
+    const set = this.clientSet(target);
+    set.cloudWatchLogs ??= new CloudWatchLogsClient(this.clientConfig(target, set, target.endpoints?.logs));
+    return set.cloudWatchLogs;
+  }
+
+  /** S3 in the target's region; a bucket in another region is reached through the SDK's redirect handling. */
   s3(target: AwsTarget): S3Client {
     const set = this.clientSet(target);
-    set.s3 ??= new S3Client({ ...this.clientConfig(target, set, undefined), followRegionRedirects: true });
+    set.s3 ??= new S3Client({ ...this.clientConfig(target, set, target.endpoints?.s3), followRegionRedirects: true });
     return set.s3;
   }
 
@@ -162,6 +170,7 @@ export class AwsClientFactory {
       set.sts?.destroy();
       set.organizations?.destroy();
       set.config?.destroy();
+      set.cloudWatchLogs?.destroy();
       set.s3?.destroy();
     }
     this.clients.clear();
@@ -186,6 +195,8 @@ export class AwsClientFactory {
       target.endpoints?.ec2 ?? null,
       target.endpoints?.athena ?? null,
       target.endpoints?.sts ?? null,
+      target.endpoints?.logs ?? null,
+      target.endpoints?.s3 ?? null,
     ]);
   }
 

@@ -6,17 +6,16 @@ import { createGunzip } from 'node:zlib';
 import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
 import { DEFAULT_FORMAT, FlowLogFormat, isHeaderLine, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { FlowLogFormatError } from '../engine/flow-log/flow-log-format.error';
+import { createLineParser, LineParser } from '../engine/flow-log/flow-log-parser';
 import {
   ActionScanner,
   ActionToken,
   createActionScanner,
   createFlowLineScanner,
-  createLineParser,
   FlowLineScanner,
-  LineParser,
   LogStatusCode,
   ScannedFlow,
-} from '../engine/flow-log/flow-log-parser';
+} from '../engine/flow-log/flow-line-scanner';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
 import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
@@ -86,11 +85,22 @@ export interface SourcedFlowRecord {
 export interface FlowAggregateOptions extends Omit<FlowReadOptions, 'stats'> {
   /** Actions to aggregate; default REJECT only. */
   actions?: readonly FlowAction[];
+  /**
+   * Keep only records whose capture interval overlaps [from, to) (a record without `start` is
+   * kept); the others are counted in `recordsOutsideWindow`. Default: every record.
+   */
+  window?: { from: Date; to: Date };
+  /** Count REJECT records per hour of their start (FlowAggregate.hourly), in the same pass. */
+  hourly?: boolean;
+  /** Checked between chunks: reading stops with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface FlowAggregateResult {
   aggregates: FlowAggregate[];
   stats: FlowReadStats;
+  /** Valid records left out because they lie outside `window`. */
+  recordsOutsideWindow: number;
 }
 
 export function createFlowReadStats(): FlowReadStats {
@@ -118,11 +128,15 @@ export function countIncomplete(stats: FlowReadStats, reason: string): void {
   stats.incompleteByReason[reason] = (stats.incompleteByReason[reason] ?? 0) + 1;
 }
 
-/** A flow input resolved to one source of bytes. */
-interface FlowSource {
+/**
+ * A flow input resolved to one source of bytes: a file, stdin, or an object read from a store
+ * (S3). `open` yields its raw bytes (gzip and Parquet are recognised by their magic bytes).
+ */
+export interface FlowByteSource {
   name: string;
   open(): AsyncIterable<Buffer>;
 }
+type FlowSource = FlowByteSource;
 
 async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSource> {
   let info;
@@ -225,8 +239,8 @@ async function* fileBytes(path: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** The bytes of a stream (stdin), gunzipped when they start with the gzip magic bytes. */
-async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+/** The bytes of a stream (stdin, an S3 object's body), gunzipped when they start with the gzip magic bytes. */
+export async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   // Enough bytes to tell gzip (2) and Parquet (4) by their magic bytes.
@@ -492,17 +506,27 @@ class FlowLineReader {
  * fatal unless `strict`), and so are entries skipped, unknown fields and inputs that could not be
  * read to their end (`readErrors`: what was read before is yielded).
  */
-export async function* readFlowRecords(
-  inputs: readonly string[],
-  options: FlowReadOptions = {},
+export async function* readFlowRecords(inputs: readonly string[], options: FlowReadOptions = {}): AsyncGenerator<SourcedFlowRecord> {
+  const stats = options.stats ?? createFlowReadStats();
+  yield* readFlowSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), { ...options, stats });
+}
+
+/**
+ * readFlowRecords over sources of bytes other than files (S3 objects): each read to its end in
+ * turn, with the same header handling, format, statistics and error reporting; a source whose
+ * bytes fail (an object that cannot be fetched, a truncated gzip) is named in `readErrors` and
+ * what it gave before is used.
+ */
+export async function* readFlowSources(
+  sources: AsyncIterable<FlowByteSource>,
+  options: Omit<FlowReadOptions, 'stdin'> = {},
 ): AsyncGenerator<SourcedFlowRecord> {
   const stats = options.stats ?? createFlowReadStats();
   let pending: SourcedFlowRecord[] = [];
   const reader = new FlowLineReader(stats, options, null, (record, file, line) => {
     pending.push({ record, source: { file, line } });
   });
-  const stdin = options.stdin ?? process.stdin;
-  for await (const source of resolveInputs(inputs, stdin, stats)) {
+  for await (const source of sources) {
     // Records are handed out chunk by chunk, so memory stays bounded by one chunk's records.
     for await (const _ of reader.read(source)) {
       const batch = pending;
@@ -525,34 +549,66 @@ export function isTrafficRecord(record: FlowRecord): boolean {
  * go from their bytes straight into the aggregator; only the others are parsed into records, with
  * the same outcome either way.
  */
-export async function aggregateFlowFiles(
-  inputs: readonly string[],
-  options: FlowAggregateOptions = {},
-): Promise<FlowAggregateResult> {
+export async function aggregateFlowFiles(inputs: readonly string[], options: FlowAggregateOptions = {}): Promise<FlowAggregateResult> {
   const stats = createFlowReadStats();
-  const aggregator = new FlowAggregator({ actions: options.actions });
+  return aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+}
+
+/**
+ * aggregateFlowFiles over sources of bytes other than files (S3 objects): each read to its end in
+ * turn, with the same header handling, format, window, per-hour counts, statistics and error
+ * reporting; a source whose bytes fail (an object that cannot be fetched, a truncated gzip) is
+ * named in `readErrors` and what it gave before is used.
+ */
+export function aggregateFlowSources(
+  sources: AsyncIterable<FlowByteSource>,
+  options: Omit<FlowAggregateOptions, 'stdin'> = {},
+): Promise<FlowAggregateResult> {
+  return aggregateSources(sources, options, createFlowReadStats());
+}
+
+async function aggregateSources(
+  sources: AsyncIterable<FlowByteSource>,
+  options: FlowAggregateOptions,
+  stats: FlowReadStats,
+): Promise<FlowAggregateResult> {
+  const aggregator = new FlowAggregator({ actions: options.actions, hourly: options.hourly });
+  // The window in epoch seconds: a record is in it when start < to and (end ?? start) >= from.
+  const fromSec = options.window ? Math.floor(options.window.from.getTime() / 1000) : -Infinity;
+  const toSec = options.window ? Math.ceil(options.window.to.getTime() / 1000) : Infinity;
+  let outside = 0;
   const reader = new FlowLineReader(
     stats,
     options,
     { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') },
     (record) => {
+      const start = typeof record.start === 'number' ? record.start : -1;
+      if (start >= 0 && !(start < toSec && (typeof record.end === 'number' ? record.end : start) >= fromSec)) {
+        outside++;
+        return;
+      }
       if (!aggregator.add(record) && isTrafficRecord(record) && !isSkippedAction(record, aggregator)) {
         countIncomplete(stats, missingFlowField(record));
       }
     },
     (flow) => {
+      const start = flow.start;
+      if (start >= 0 && !(start < toSec && (flow.end >= 0 ? flow.end : start) >= fromSec)) {
+        outside++;
+        return;
+      }
       if (!aggregator.addScanned(flow) && isTrafficFlow(flow) && !isSkippedScannedAction(flow, aggregator)) {
         countIncomplete(stats, missingScannedField(flow));
       }
     },
   );
-  const stdin = options.stdin ?? process.stdin;
-  for await (const source of resolveInputs(inputs, stdin, stats)) {
+  for await (const source of sources) {
     for await (const _ of reader.read(source)) {
-      // Nothing to do between chunks: the sink aggregated every kept record.
+      // The sink aggregated every kept record of the chunk.
+      options.signal?.throwIfAborted();
     }
   }
-  return { aggregates: aggregator.aggregates(), stats };
+  return { aggregates: aggregator.aggregates(), stats, recordsOutsideWindow: outside };
 }
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {

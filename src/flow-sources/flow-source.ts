@@ -55,10 +55,32 @@ export interface FlowSourceStatistics {
    * sgdoctor does not know.
    */
   warnings?: FlowSourceWarning[];
-  /** Athena source. */
+  /** Bytes the query engine scanned (Athena, CloudWatch Logs Insights). */
   bytesScanned?: number;
+  /** What reading the window cost: Athena or Insights scanning, S3 requests. */
   estimatedCostUsd?: number;
+  /** Athena source. */
   queryExecutionIds?: string[];
+  /** CloudWatch Logs source: the log groups, the Insights queries run (split ones included) and what they matched and scanned. */
+  insights?: {
+    logGroupNames: string[];
+    queryIds: string[];
+    queries: number;
+    splits: number;
+    recordsMatched: number;
+    recordsScanned: number;
+    rows: number;
+  };
+  /** S3 source: the delivery prefixes listed, the requests sent, the objects and bytes read (as stored, compressed). */
+  s3?: {
+    prefixes: number;
+    listRequests: number;
+    getRequests: number;
+    objectsListed: number;
+    objectsRead: number;
+    objectsSkipped: number;
+    bytesRead: number;
+  };
 }
 
 /**
@@ -73,4 +95,3 @@ export interface FlowSource<S extends FlowSourceSettings = FlowSourceSettings> {
    */
   read(request: FlowWindowRequest<S>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics>;
 }
-

@@ -2,12 +2,16 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AthenaFlowSource } from '../aws/athena-flow-source';
 import { AthenaTableInspector } from '../aws/athena-table-inspector';
+import { CloudWatchLogsFlowSource } from '../aws/cloudwatch-logs-flow-source';
+import { S3FlowSource } from '../aws/s3-flow-source';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { Clock } from '../common/clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { DataPathResolver } from '../targets/data-path.resolver';
 import { AthenaTableFlowSource } from './athena-flow-source';
+import { CloudWatchLogsTargetFlowSource } from './cloudwatch-logs-flow-source';
 import { FilesFlowSource } from './files-flow-source';
+import { S3TargetFlowSource } from './s3-flow-source';
 import { FlowSourceRegistry } from './flow-source.registry';
 
 /**
@@ -19,7 +23,11 @@ import { FlowSourceRegistry } from './flow-source.registry';
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+    {
+      provide: AthenaTableInspector,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients),
+    },
     {
       provide: AthenaTableFlowSource,
       inject: [AthenaFlowSource, AthenaTableInspector],
@@ -28,12 +36,25 @@ import { FlowSourceRegistry } from './flow-source.registry';
     {
       provide: FilesFlowSource,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
     },
     {
+      provide: CloudWatchLogsFlowSource,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new CloudWatchLogsFlowSource(clients),
+    },
+    { provide: S3FlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new S3FlowSource(clients) },
+    {
       provide: FlowSourceRegistry,
-      inject: [AthenaTableFlowSource, FilesFlowSource],
-      useFactory: (athena: AthenaTableFlowSource, files: FilesFlowSource) => new FlowSourceRegistry({ athena, files }),
+      inject: [AthenaTableFlowSource, FilesFlowSource, CloudWatchLogsFlowSource, S3FlowSource],
+      useFactory: (athena: AthenaTableFlowSource, files: FilesFlowSource, insights: CloudWatchLogsFlowSource, s3: S3FlowSource) =>
+        new FlowSourceRegistry({
+          athena,
+          files,
+          'cloudwatch-logs': new CloudWatchLogsTargetFlowSource(insights),
+          s3: new S3TargetFlowSource(s3),
+        }),
     },
   ],
   exports: [FlowSourceRegistry, AwsClientFactory],

@@ -29,7 +29,40 @@ export interface FilesFlowSourceSettings {
   logFormat: string | null;
 }
 
-export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings;
+/**
+ * A flow log publishing to CloudWatch Logs, aggregated with Logs Insights: its log group, or the
+ * flow log (its log group read through DescribeFlowLogs), or neither (every log group the
+ * account's flow logs publish to in the region).
+ */
+export interface CloudWatchLogsFlowSourceSettings {
+  type: 'cloudwatch-logs';
+  logGroupName: string | null;
+  flowLogId: string | null;
+  /** The flow log's LogFormat; read from DescribeFlowLogs when null. */
+  logFormat: string | null;
+}
+
+/**
+ * Flow-log files read straight from S3, without Athena: delivered by VPC Flow Logs
+ * (`<prefix>/AWSLogs/…`, plain or Hive-compatible, daily or per hour) or by Data Firehose
+ * (`<prefix>YYYY/MM/DD/HH/`).
+ */
+export interface S3FlowSourceSettings {
+  type: 's3';
+  bucket: string;
+  prefix: string | null;
+  /** The account and region in the delivery path; the target's when null. */
+  accountId: string | null;
+  region: string | null;
+  fileFormat: 'text' | 'parquet';
+  hiveCompatible: boolean;
+  perHourPartitions: boolean;
+  delivery: 'flow-logs' | 'firehose';
+  /** For files without a header line (Firehose): the flow log's LogFormat; default version 2. */
+  logFormat: string | null;
+}
+
+export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings | CloudWatchLogsFlowSourceSettings | S3FlowSourceSettings;
 
 /**
  * The configuration of many member accounts, each read through a role assumed in it: an

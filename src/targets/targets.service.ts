@@ -143,6 +143,24 @@ export class TargetsService {
       if (dto.logFormat !== undefined) checkLogFormat(dto.logFormat);
       return { type: 'files', paths: await this.normalizePaths('flowSource.paths', dto.paths ?? []), logFormat: dto.logFormat ?? null };
     }
+    if (dto.logFormat !== undefined && (dto.type === 'cloudwatch-logs' || dto.type === 's3')) checkLogFormat(dto.logFormat);
+    if (dto.type === 'cloudwatch-logs') {
+      return { type: 'cloudwatch-logs', logGroupName: dto.logGroupName ?? null, flowLogId: dto.flowLogId ?? null, logFormat: dto.logFormat ?? null };
+    }
+    if (dto.type === 's3') {
+      return {
+        type: 's3',
+        bucket: required('flowSource.bucket', dto.bucket),
+        prefix: dto.prefix ?? null,
+        accountId: dto.accountId ?? null,
+        region: dto.region ?? null,
+        fileFormat: dto.fileFormat ?? 'text',
+        hiveCompatible: dto.hiveCompatible ?? false,
+        perHourPartitions: dto.perHourPartitions ?? false,
+        delivery: dto.delivery ?? 'flow-logs',
+        logFormat: dto.logFormat ?? null,
+      };
+    }
     return {
       type: 'athena',
       workgroup: dto.workgroup ?? null,

@@ -1,5 +1,6 @@
 import { AthenaQueryError } from '../../aws/athena-query.error';
 import { AwsAdapterError } from '../../aws/aws-adapter.error';
+import { InsightsQueryError } from '../../aws/insights-query.error';
 import { AppError } from '../../common/errors/app.error';
 import { retryabilityOf } from '../../common/errors/retryability';
 import { FlowLogFormatError } from '../../engine/flow-log/flow-log-format.error';
@@ -37,6 +38,9 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   if (error instanceof AthenaQueryError) {
     const reason = `Athena query ${error.queryExecutionId} ${error.failure}: ${error.stateChangeReason ?? error.message}`;
     return { code: error.code, reason, permanent };
+  }
+  if (error instanceof InsightsQueryError) {
+    return { code: `INSIGHTS.${error.failure.toUpperCase()}`, reason: error.message, permanent: !error.retryable };
   }
   const name = (error as { name?: string })?.name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);

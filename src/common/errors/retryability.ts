@@ -44,6 +44,6 @@ export function isRetryableHttpStatus(status: number): boolean {
 /** An AWS throttling answer: by its error name, or as the SDK marks it (`$retryable.throttling`). */
 function isThrottling(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  if (typeof name === 'string' && /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown/.test(name)) return true;
+  if (typeof name === 'string' && /Throttl|RequestLimitExceeded|LimitExceededException|TooManyRequests|SlowDown/.test(name)) return true;
   return (error as { $retryable?: { throttling?: boolean } } | null)?.$retryable?.throttling === true;
 }

@@ -1,5 +1,7 @@
 import type { Direction, FlowAggregate, FlowRecord } from './flow-record';
-import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-log-parser';
+import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-line-scanner';
+import { FlowHourCounts } from './flow-hour-counts';
+import { hourOf } from './flow-key';
 import { CollapsedPorts, collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
 
 export type FlowAction = 'ACCEPT' | 'REJECT';
@@ -10,6 +12,11 @@ export interface FlowAggregatorOptions {
    * for "the same service is accepted from other peers". Default: REJECT only.
    */
   actions?: readonly FlowAction[];
+  /**
+   * Also count REJECT records per hour of their `start` (FlowAggregate.hourly), in the same pass
+   * and under the same key. Default: no per-hour counts.
+   */
+  hourly?: boolean;
 }
 
 /** The fields every aggregated record must carry; a record without one of them is not a usable flow. */
@@ -372,11 +379,14 @@ export class FlowAggregator {
   private readonly textEntries = new Map<string, Entry>();
   private key = new Uint8Array(256);
   private keyLength = 0;
+  /** REJECT records per (byte-keyed entry, hour of start), when counted. */
+  private readonly hours: FlowHourCounts | null;
 
   constructor(options: FlowAggregatorOptions = {}) {
     const actions = options.actions ?? ['REJECT'];
     this.keepAccept = actions.includes('ACCEPT');
     this.keepReject = actions.includes('REJECT');
+    this.hours = options.hourly ? new FlowHourCounts() : null;
   }
 
   /** Number of distinct aggregates so far. */
@@ -415,13 +425,19 @@ export class FlowAggregator {
         ports.ephemeralPort ?? -1,
       );
       this.addRecordTexts(id, isNew, record);
+      if (this.hours && flow.action === 'REJECT' && typeof record.start === 'number') this.hours.add(id, record.start);
       return true;
     }
 
     const key = textKey(flow, direction, ports);
-    const entry = this.textEntries.get(key);
-    if (entry === undefined) this.textEntries.set(key, this.newEntry(record, flow, direction, ports));
+    let entry = this.textEntries.get(key);
+    if (entry === undefined) this.textEntries.set(key, (entry = this.newEntry(record, flow, direction, ports)));
     else this.merge(entry, record, ports.ephemeralPort);
+    if (this.hours && flow.action === 'REJECT' && typeof record.start === 'number') {
+      const hourly = (entry.aggregate.hourly ??= {});
+      const hour = hourOf(record.start);
+      hourly[hour] = (hourly[hour] ?? 0) + 1;
+    }
     return true;
   }
 
@@ -466,13 +482,20 @@ export class FlowAggregator {
     const ephemeral = srcTag === PORT_COLLAPSED ? srcport : dstTag === PORT_COLLAPSED ? dstport : -1;
     this.addValues(id, isNew, flow.packets, flow.byteCount, flow.start, flow.end, flow.tcpFlags, ephemeral);
     this.addScannedTexts(id, isNew, flow);
+    if (this.hours && action === ActionToken.Reject && flow.start >= 0) this.hours.add(id, flow.start);
     return true;
   }
 
   /** The aggregates, in a deterministic order (see compareAggregates). */
   aggregates(): FlowAggregate[] {
     const out: FlowAggregate[] = [];
-    for (let id = 0; id < this.table.size; id++) out.push(this.aggregateOf(id));
+    const hourly = this.hours?.perEntry(this.table.size);
+    for (let id = 0; id < this.table.size; id++) {
+      const aggregate = this.aggregateOf(id);
+      const hours = hourly?.[id];
+      if (hours) aggregate.hourly = hours;
+      out.push(aggregate);
+    }
     for (const entry of this.textEntries.values()) {
       out.push({ ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason });
     }

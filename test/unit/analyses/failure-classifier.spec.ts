@@ -3,6 +3,7 @@ import { analysisJobId, analysisJobPayloadSchema } from '../../../src/analyses/a
 import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { AthenaQueryError } from '../../../src/aws/athena-query.error';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
+import { InsightsQueryError } from '../../../src/aws/insights-query.error';
 
 const sdkError = (name: string, fault: 'client' | 'server', message = 'message') => Object.assign(new Error(message), { name, $fault: fault });
 
@@ -22,6 +23,17 @@ describe('classifyFailure', () => {
       reason: 'Athena query q-3 timeout: Athena query q-3 still RUNNING after 900000 ms; stopped',
       permanent: false,
     });
+  });
+
+  it('an Insights query that failed or was cancelled may be retried; one still capped on the shortest slice is final', () => {
+    expect(classifyFailure(new InsightsQueryError('failed', 'q-1', 'CloudWatch Logs Insights query q-1 on /vpc/x ended Failed'))).toEqual({
+      code: 'INSIGHTS.FAILED',
+      reason: 'CloudWatch Logs Insights query q-1 on /vpc/x ended Failed',
+      permanent: false,
+    });
+    expect(classifyFailure(new InsightsQueryError('capped', 'q-2', 'capped'))).toMatchObject({ code: 'INSIGHTS.CAPPED', permanent: true });
+    // The account's concurrent-query limit, once the source's own backoff is spent: the job tries again later.
+    expect(classifyFailure(sdkError('LimitExceededException', 'client'))).toMatchObject({ code: 'AWS.THROTTLED', permanent: false });
   });
 
   it('client faults are final, except throttling', () => {

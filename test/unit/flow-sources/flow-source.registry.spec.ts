@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import type { FlowSource, FlowWindowRequest } from '../../../src/flow-sources/flow-source';
 import { FlowSourceRegistry, type FlowSourceMap } from '../../../src/flow-sources/flow-source.registry';
-import type { AthenaFlowSourceSettings, FilesFlowSourceSettings, FlowSourceSettings } from '../../../src/targets/target-sources';
+import type {
+  AthenaFlowSourceSettings,
+  CloudWatchLogsFlowSourceSettings,
+  FilesFlowSourceSettings,
+  FlowSourceSettings,
+  S3FlowSourceSettings,
+} from '../../../src/targets/target-sources';
 
 function recording<S extends FlowSourceSettings>(type: S['type'], reads: string[]): FlowSource<S> {
   return {
@@ -31,6 +37,8 @@ describe('FlowSourceRegistry', () => {
     const registry = new FlowSourceRegistry({
       athena: recording<AthenaFlowSourceSettings>('athena', reads),
       files: recording<FilesFlowSourceSettings>('files', reads),
+      'cloudwatch-logs': recording<CloudWatchLogsFlowSourceSettings>('cloudwatch-logs', reads),
+      s3: recording<S3FlowSourceSettings>('s3', reads),
     });
     const seen: string[] = [];
     const statistics = await registry.read(request({ type: 'files', paths: ['x.log'], logFormat: null }), (a) => seen.push(a.interfaceId));
@@ -43,8 +51,9 @@ describe('FlowSourceRegistry', () => {
   it('refuses a source registered under another type, and a stored type no source reads', async () => {
     const reads: string[] = [];
     const athena = recording<AthenaFlowSourceSettings>('athena', reads);
-    expect(() => new FlowSourceRegistry({ athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(/registered as "files" reads "athena"/);
-    const registry = new FlowSourceRegistry({ athena, files: recording<FilesFlowSourceSettings>('files', reads) });
+    const others = { 'cloudwatch-logs': recording<CloudWatchLogsFlowSourceSettings>('cloudwatch-logs', reads), s3: recording<S3FlowSourceSettings>('s3', reads) };
+    expect(() => new FlowSourceRegistry({ ...others, athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(/registered as "files" reads "athena"/);
+    const registry = new FlowSourceRegistry({ ...others, athena, files: recording<FilesFlowSourceSettings>('files', reads) });
     await expect(registry.read(request({ type: 'kafka' } as unknown as FlowSourceSettings), () => undefined)).rejects.toThrow(/no flow source reads "kafka"/);
   });
 

@@ -99,6 +99,7 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
     expect([...sent.keys()]).toEqual(expect.arrayContaining([
       'ec2:DescribeSecurityGroups', 'ec2:GetManagedPrefixListEntries', 'ec2:DescribeFlowLogs',
       'athena:StartQueryExecution', 'athena:GetQueryResults', 'athena:GetTableMetadata', 'sts:AssumeRole',
+      'logs:StartQuery', 'logs:GetQueryResults', 'logs:StopQuery', 's3:ListBucket', 's3:GetObject',
     ]));
   });
 

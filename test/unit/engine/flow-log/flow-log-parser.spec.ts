@@ -3,7 +3,8 @@ import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_FORMAT, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
-import { ActionToken, createActionScanner, createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
+import { ActionToken, createActionScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
+import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
 import { isIpAddress, isIpv4Address, isIpv6Address } from '../../../../src/engine/ip/ip-address';
 
 const parse = createLineParser();

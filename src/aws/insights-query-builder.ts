@@ -1,0 +1,171 @@
+import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { AwsAdapterError } from './aws-adapter.error';
+import { REQUIRED_FIELDS } from './athena-query-builder';
+
+/** CloudWatch Logs Insights returns at most this many rows per query. */
+export const INSIGHTS_MAX_ROWS = 10_000;
+
+/** Bits of `tcp-flags` OR-ed per tuple (FIN … CWR): Insights has no bitwise OR, so each bit is a max. */
+export const TCP_FLAG_BITS = 8;
+
+export interface InsightsQueryInput {
+  /** The flow log's LogFormat (`${version} ${account-id} …`): the order of the fields in each message. */
+  logFormat: string;
+  /** The analysis window: records overlapping [from, to) are read, as the Athena and file sources read them. */
+  from: Date;
+  to: Date;
+  /** A slice of the window by the records' `start` (epoch seconds, [from, to)): how a capped query is split. */
+  startSlice?: { from: number; to: number } | null;
+  scope?: { vpcIds?: string[] | null; subnetIds?: string[] | null; interfaceIds?: string[] | null } | null;
+}
+
+export interface BuiltInsightsQuery {
+  queryString: string;
+  /** The flow-log fields the query reads (those of the format). */
+  fields: ReadonlySet<string>;
+}
+
+/** The Insights field a flow-log field is parsed into: `fl_` and its name with `-` replaced by `_`. */
+export function insightsFieldOf(field: string): string {
+  return `fl_${field.replace(/-/g, '_')}`;
+}
+
+/** Flow-log field names as the format parser accepts them; anything else never reaches a query. */
+const FIELD_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Scope values: AWS resource ids, nothing that could close a string literal. */
+const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-f]{8,17}$/, interfaceIds: /^eni-[0-9a-f]{8,17}$/ } as const;
+
+/**
+ * Builds the CloudWatch Logs Insights query of one window (or one slice of it) over a flow log's
+ * log group. Insights does the aggregation: every message is parsed by the flow log's format,
+ * REJECT and ACCEPT records of the window kept, and one row returned per
+ * (interface, direction, source, destination, protocol, ports after the shared collapse, action,
+ * reject-reason, hour of `start`) — the Athena source's tuple with its `hourly_records`, so the
+ * rows grow with distinct tuples per hour, not with records. The client merges the hours
+ * (InsightsRowMerger) into the aggregates both other sources return.
+ *
+ * Insights has neither CASE nor bitwise functions, so the port collapse and the tcp-flags OR are
+ * written in arithmetic (`least`, `greatest`, `floor`, `abs`, `%`):
+ * - `port_low` = least(srcport, dstport), the service port;
+ * - `port_dst_service` = 1 when the destination is the service side (srcport >= dstport, a tie
+ *   counts as the destination), else 0: floor((s - d) / (|s - d| + 1)) is -1 when s < d, else 0;
+ * - `port_ephemeral` = 1 when the other port is >= 1024 (collapsed), else 0;
+ * - `port_kept` = the other port when it is not collapsed, else 0;
+ * - the collapsed port's min and max per tuple;
+ * - `tcp_flag_<b>` = bit b of tcp-flags, aggregated with max.
+ * Ports of protocols without ports (not 6, 17, 132) are dropped by the client, as the shared rule does.
+ *
+ * Insights has no bound parameters: every value in the string is a number this builder
+ * produced, a constant of the builder, or a scope id matched against a strict pattern (AWS ids:
+ * a prefix, a dash, hex digits) before it is quoted; field names come from the parsed log format
+ * and are matched against `[a-z][a-z0-9-]*`. No text from a log event or a request reaches the
+ * query unchecked.
+ */
+export class InsightsQueryBuilder {
+  build(input: InsightsQueryInput): BuiltInsightsQuery {
+    const names = parseLogFormat(input.logFormat, { unknownFields: 'keep' }).names;
+    for (const name of names) {
+      if (!FIELD_NAME.test(name))
+        throw new AwsAdapterError('AWS.INVALID_IDENTIFIER', `flow-log field "${name}" cannot be named in a query`);
+    }
+    const fields = new Set(names);
+    const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
+    if (missing.length > 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `flow-log format lacks ${missing.join(', ')}: REJECT flows cannot be attributed without them`,
+        { missing },
+      );
+    }
+    if (!(input.from.getTime() < input.to.getTime())) {
+      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'analysis window must end after it starts');
+    }
+    const f = insightsFieldOf;
+    const has = (field: string) => fields.has(field);
+    const fromSec = integer(Math.floor(input.from.getTime() / 1000));
+    const toSec = integer(Math.ceil(input.to.getTime() / 1000));
+
+    const parse = `parse @message "${names.map(() => '*').join(' ')}" as ${names.map(f).join(', ')}`;
+    const filters = [`(${f('action')} = "REJECT" or ${f('action')} = "ACCEPT")`];
+    if (has('log-status')) filters.push(`${f('log-status')} = "OK"`);
+    filters.push(`${f('interface-id')} != "-"`, `${f('srcaddr')} != "-"`, `${f('dstaddr')} != "-"`);
+    // A record overlaps the window when it starts before its end and ends at or after its start.
+    if (has('start')) filters.push(`${f('start')} < ${toSec}`);
+    if (has('end')) filters.push(`${f('end')} >= ${fromSec}`);
+    if (input.startSlice) {
+      if (!has('start'))
+        throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'a window can only be split when the flow-log format has `start`');
+      filters.push(`${f('start')} >= ${integer(input.startSlice.from)}`, `${f('start')} < ${integer(input.startSlice.to)}`);
+    }
+    const scope = input.scope ?? {};
+    const inList = (field: string, kind: keyof typeof RESOURCE_ID, values: readonly string[]) => {
+      for (const value of values) {
+        if (!RESOURCE_ID[kind].test(value))
+          throw new AwsAdapterError('AWS.INVALID_IDENTIFIER', `scope ${kind}: "${value}" is not an AWS id`);
+      }
+      return `${f(field)} in [${values.map((v) => `"${v}"`).join(', ')}]`;
+    };
+    if (scope.interfaceIds?.length) filters.push(inList('interface-id', 'interfaceIds', scope.interfaceIds));
+    if (scope.vpcIds?.length && has('vpc-id')) filters.push(inList('vpc-id', 'vpcIds', scope.vpcIds));
+    if (scope.subnetIds?.length && has('subnet-id')) filters.push(inList('subnet-id', 'subnetIds', scope.subnetIds));
+
+    const s = f('srcport');
+    const d = f('dstport');
+    const ported = has('srcport') && has('dstport');
+    const derived: string[][] = [];
+    if (ported) {
+      derived.push([
+        `least(${s}, ${d}) as port_low`,
+        `greatest(${s}, ${d}) as port_high`,
+        `floor((${s} - ${d}) / (abs(${s} - ${d}) + 1)) + 1 as port_dst_service`,
+      ]);
+      derived.push(['least(floor(port_high / 1024), 1) as port_ephemeral']);
+      derived.push(['port_high * (1 - port_ephemeral) as port_kept']);
+    }
+    const first: string[] = [];
+    if (has('start')) first.push(`floor(${f('start')} / 3600) * 3600 as hour`);
+    if (has('tcp-flags')) {
+      for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${f('tcp-flags')} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
+    }
+    if (first.length) derived.unshift(first);
+
+    const stats = ['count(*) as records'];
+    if (has('packets')) stats.push(`sum(${f('packets')}) as packets`);
+    if (has('bytes')) stats.push(`sum(${f('bytes')}) as bytes`);
+    if (has('start')) stats.push(`min(${f('start')}) as first_start`);
+    if (has('end')) stats.push(`max(${f('end')}) as last_end`);
+    if (ported) stats.push('min(port_high) as ephemeral_min', 'max(port_high) as ephemeral_max');
+    if (has('tcp-flags')) for (let bit = 0; bit < TCP_FLAG_BITS; bit++) stats.push(`max(tcp_flag_${bit}) as tcp_flag_${bit}_any`);
+
+    const by = [
+      'interface-id',
+      'account-id',
+      'vpc-id',
+      'subnet-id',
+      'flow-direction',
+      'srcaddr',
+      'dstaddr',
+      'protocol',
+      'action',
+      'reject-reason',
+    ]
+      .filter(has)
+      .map(f);
+    if (ported) by.push('port_low', 'port_dst_service', 'port_ephemeral', 'port_kept');
+    if (has('start')) by.push('hour');
+
+    const queryString = [
+      parse,
+      `| filter ${filters.join(' and ')}`,
+      ...derived.map((list) => `| fields ${list.join(', ')}`),
+      `| stats ${stats.join(', ')} by ${by.join(', ')}`,
+      `| limit ${INSIGHTS_MAX_ROWS}`,
+    ].join('\n');
+    return { queryString, fields };
+  }
+}
+
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', `not an integer: ${value}`);
+  return value;
+}

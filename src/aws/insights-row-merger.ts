@@ -1,0 +1,203 @@
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs';
+import { z } from 'zod';
+import type { Direction, FlowAggregate } from '../engine/flow-log/flow-record';
+import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
+import { AwsAdapterError } from './aws-adapter.error';
+import { insightsFieldOf, TCP_FLAG_BITS } from './insights-query-builder';
+
+const optionalNumber = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '' || v === '-') return null;
+    const n = Number(v);
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: 'custom', message: `not a number: ${v}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' || v === '-' ? null : v));
+
+/** One row of the flow query, as Insights returns it (every value a string, absent fields left out). */
+const InsightsFlowRow = z.object({
+  [insightsFieldOf('interface-id')]: z.string().min(1),
+  [insightsFieldOf('account-id')]: optionalText,
+  [insightsFieldOf('vpc-id')]: optionalText,
+  [insightsFieldOf('subnet-id')]: optionalText,
+  [insightsFieldOf('flow-direction')]: optionalText,
+  [insightsFieldOf('srcaddr')]: z.string().min(1),
+  [insightsFieldOf('dstaddr')]: z.string().min(1),
+  [insightsFieldOf('protocol')]: optionalNumber,
+  [insightsFieldOf('action')]: z.enum(['ACCEPT', 'REJECT']),
+  [insightsFieldOf('reject-reason')]: optionalText,
+  port_low: optionalNumber,
+  port_dst_service: optionalNumber,
+  port_ephemeral: optionalNumber,
+  port_kept: optionalNumber,
+  hour: optionalNumber,
+  records: optionalNumber,
+  packets: optionalNumber,
+  bytes: optionalNumber,
+  first_start: optionalNumber,
+  last_end: optionalNumber,
+  ephemeral_min: optionalNumber,
+  ephemeral_max: optionalNumber,
+  ...Object.fromEntries(Array.from({ length: TCP_FLAG_BITS }, (_, bit) => [`tcp_flag_${bit}_any`, optionalNumber])),
+});
+
+interface Entry {
+  flow: FlowAggregate;
+  reasonConflict: boolean;
+}
+
+const portKey = (port: number | null) => (port === null ? '-' : String(port));
+
+/**
+ * Merges the rows of one window's Insights queries — one row per tuple and hour, possibly from
+ * several slices of the window — into FlowAggregates keyed as the engine's aggregator keys them,
+ * each REJECT aggregate carrying its records per hour (`hourly`): what the Athena source returns
+ * and the file collector computes. Sums add up, the collapsed port's range widens, tcp-flags are
+ * OR-ed, reject-reason survives only where every row agrees, the first and last seen widen.
+ */
+export class InsightsRowMerger {
+  private readonly entries = new Map<string, Entry>();
+  /** Rows read. */
+  rows = 0;
+
+  add(row: ResultField[]): void {
+    const values: Record<string, string> = {};
+    for (const cell of row) if (cell.field !== undefined && cell.value !== undefined) values[cell.field] = cell.value;
+    const parsed = InsightsFlowRow.safeParse(values);
+    if (!parsed.success) {
+      throw new AwsAdapterError(
+        'AWS.UNEXPECTED_RESPONSE',
+        `CloudWatch Logs Insights returned a row sgdoctor cannot read: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    this.rows++;
+    const r = parsed.data as Record<string, string | number | null>;
+    const text = (field: string) => r[insightsFieldOf(field)] as string | null;
+    const num = (name: string) => r[name] as number | null;
+    const protocol = num(insightsFieldOf('protocol'));
+    if (protocol === null) return;
+    const direction = text('flow-direction');
+    const flowDirection: Direction | null = direction === 'ingress' || direction === 'egress' ? direction : null;
+
+    let srcport: number | null = null;
+    let dstport: number | null = null;
+    let side: 'src' | 'dst' | null = null;
+    let ephemeralMin: number | null = null;
+    let ephemeralMax: number | null = null;
+    const low = num('port_low');
+    if (PORTED_PROTOCOLS.includes(protocol) && low !== null) {
+      const dstService = num('port_dst_service') === 1;
+      if (num('port_ephemeral') === 1) {
+        side = dstService ? 'dst' : 'src';
+        ephemeralMin = num('ephemeral_min');
+        ephemeralMax = num('ephemeral_max');
+        if (dstService) {
+          dstport = low;
+          srcport = ephemeralMin;
+        } else {
+          srcport = low;
+          dstport = ephemeralMin;
+        }
+      } else {
+        const kept = num('port_kept');
+        srcport = dstService ? kept : low;
+        dstport = dstService ? low : kept;
+      }
+    }
+    let tcpFlags: number | null = null;
+    for (let bit = 0; bit < TCP_FLAG_BITS; bit++) {
+      const any = num(`tcp_flag_${bit}_any`);
+      if (any === null) continue;
+      tcpFlags = (tcpFlags ?? 0) | (any >= 1 ? 1 << bit : 0);
+    }
+    const records = num('records') ?? 0;
+    const firstSeen = num('first_start') ?? num('last_end') ?? 0;
+    const lastSeen = num('last_end') ?? num('first_start') ?? 0;
+    const action = text('action') as 'ACCEPT' | 'REJECT';
+    const hour = num('hour');
+    const flow: FlowAggregate = {
+      interfaceId: text('interface-id') as string,
+      accountId: text('account-id'),
+      vpcId: text('vpc-id'),
+      subnetId: text('subnet-id'),
+      flowDirection,
+      srcaddr: text('srcaddr') as string,
+      dstaddr: text('dstaddr') as string,
+      srcport,
+      dstport,
+      protocol,
+      action,
+      tcpFlags,
+      rejectReason: text('reject-reason'),
+      servicePortSide: side,
+      ephemeralPortMin: ephemeralMin,
+      ephemeralPortMax: ephemeralMax,
+      records,
+      packets: num('packets') ?? 0,
+      bytes: num('bytes') ?? 0,
+      firstSeen,
+      lastSeen,
+      ...(action === 'REJECT' && hour !== null ? { hourly: { [hour]: records } } : {}),
+    };
+    const key = [
+      flow.interfaceId,
+      flow.flowDirection ?? '-',
+      flow.srcaddr,
+      flow.dstaddr,
+      flow.protocol,
+      side === 'dst' ? '*' : portKey(srcport),
+      side === 'src' ? '*' : portKey(dstport),
+      action,
+    ].join(' ');
+    const entry = this.entries.get(key);
+    if (!entry) {
+      this.entries.set(key, { flow, reasonConflict: false });
+      return;
+    }
+    merge(entry, flow);
+  }
+
+  /** The merged aggregates (REJECT ones carry `hourly` when the format has `start`). */
+  aggregates(): FlowAggregate[] {
+    return [...this.entries.values()].map((entry) => entry.flow);
+  }
+}
+
+function merge(entry: Entry, next: FlowAggregate): void {
+  const a = entry.flow;
+  a.records += next.records;
+  a.packets += next.packets;
+  a.bytes += next.bytes;
+  a.firstSeen = Math.min(a.firstSeen, next.firstSeen);
+  a.lastSeen = Math.max(a.lastSeen, next.lastSeen);
+  a.accountId ??= next.accountId;
+  a.vpcId ??= next.vpcId;
+  a.subnetId ??= next.subnetId;
+  if (next.tcpFlags !== null) a.tcpFlags = (a.tcpFlags ?? 0) | next.tcpFlags;
+  if (!entry.reasonConflict && a.rejectReason !== next.rejectReason) {
+    entry.reasonConflict = true;
+    a.rejectReason = null;
+  }
+  if (a.servicePortSide !== null) {
+    const min = minOf(a.ephemeralPortMin, next.ephemeralPortMin);
+    a.ephemeralPortMin = min;
+    a.ephemeralPortMax = maxOf(a.ephemeralPortMax, next.ephemeralPortMax);
+    if (a.servicePortSide === 'dst') a.srcport = min;
+    else a.dstport = min;
+  }
+  if (next.hourly) {
+    const hourly = (a.hourly ??= {});
+    for (const [hour, records] of Object.entries(next.hourly)) hourly[Number(hour)] = (hourly[Number(hour)] ?? 0) + records;
+  }
+}
+
+const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));

@@ -1,0 +1,85 @@
+import { hourOf } from './flow-key';
+
+/** Hours one counter tells apart; records starting in further hours are counted in no hour (FlowAggregate.hourly allows that). */
+const MAX_HOURS = 1 << 20;
+const EMPTY = -1;
+
+/**
+ * Records per (aggregate, hour of start), for FlowAggregate.hourly: one open-addressing hash table
+ * in typed arrays, so counting an hour allocates nothing and memory grows with the number of
+ * (aggregate, hour) pairs seen, not with the number of records. Hours are numbered in the order
+ * they are first seen (a window holds few), and a pair is the number `entry * MAX_HOURS + hour`.
+ */
+export class FlowHourCounts {
+  private readonly slotOfHour = new Map<number, number>();
+  private readonly hours: number[] = [];
+  private keys = new Float64Array(1024).fill(EMPTY);
+  private counts = new Float64Array(1024);
+  private used = 0;
+
+  /** Counts one record of aggregate `entry` that started at `startSeconds`. */
+  add(entry: number, startSeconds: number): void {
+    const hour = hourOf(startSeconds);
+    let slot = this.slotOfHour.get(hour);
+    if (slot === undefined) {
+      if (this.hours.length >= MAX_HOURS) return;
+      slot = this.hours.length;
+      this.hours.push(hour);
+      this.slotOfHour.set(hour, slot);
+    }
+    const key = entry * MAX_HOURS + slot;
+    const mask = this.keys.length - 1;
+    let i = hashOf(key) & mask;
+    for (;;) {
+      const k = this.keys[i];
+      if (k === key) {
+        this.counts[i]++;
+        return;
+      }
+      if (k === EMPTY) break;
+      i = (i + 1) & mask;
+    }
+    this.keys[i] = key;
+    this.counts[i] = 1;
+    if (++this.used * 2 > this.keys.length) this.grow();
+  }
+
+  /** Every aggregate's records per hour, by aggregate number (undefined: none counted). */
+  perEntry(entries: number): Array<Record<number, number> | undefined> {
+    const out = new Array<Record<number, number> | undefined>(entries);
+    const { keys, counts } = this;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === EMPTY) continue;
+      const entry = Math.floor(key / MAX_HOURS);
+      const hourly = (out[entry] ??= {});
+      hourly[this.hours[key - entry * MAX_HOURS]] = counts[i];
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const { keys, counts } = this;
+    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
+    this.counts = new Float64Array(keys.length * 2);
+    const mask = this.keys.length - 1;
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j];
+      if (key === EMPTY) continue;
+      let i = hashOf(key) & mask;
+      while (this.keys[i] !== EMPTY) i = (i + 1) & mask;
+      this.keys[i] = key;
+      this.counts[i] = counts[j];
+    }
+  }
+}
+
+/** A 32-bit mix of a pair number (below 2^53): its low and high words through a multiplicative hash. */
+function hashOf(key: number): number {
+  const low = key >>> 0;
+  const high = (key / 4294967296) >>> 0;
+  let h = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -1,0 +1,56 @@
+import type { CloudWatchLogsFlowSource as InsightsFlowQueries } from '../aws/cloudwatch-logs-flow-source';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { awsTargetOf } from '../snapshots/aws-target-of.util';
+import type { CloudWatchLogsFlowSourceSettings } from '../targets/target-sources';
+import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow-source';
+
+/**
+ * Flows from a flow log publishing to CloudWatch Logs: aggregated by Logs Insights per tuple and
+ * hour (src/aws CloudWatchLogsFlowSource), so REJECT aggregates carry their records per hour as
+ * the Athena and files sources' do. Every ACCEPT aggregate of the window is returned, as the
+ * files source returns them.
+ */
+export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogsFlowSourceSettings> {
+  readonly type = 'cloudwatch-logs' as const;
+
+  constructor(private readonly queries: InsightsFlowQueries) {}
+
+  async read(
+    request: FlowWindowRequest<CloudWatchLogsFlowSourceSettings>,
+    sink: (aggregate: FlowAggregate) => void,
+  ): Promise<FlowSourceStatistics> {
+    const { settings, target } = request;
+    const result = await this.queries.run({
+      target: awsTargetOf(target),
+      config: { logGroupName: settings.logGroupName, flowLogId: settings.flowLogId, logFormat: settings.logFormat },
+      from: request.window.from,
+      to: request.window.to,
+      scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
+      flowLogs: request.snapshot.FlowLogs ?? null,
+      signal: request.signal,
+    });
+    let rejected = 0;
+    let accepted = 0;
+    for (const aggregate of result.aggregates) {
+      if (aggregate.action === 'REJECT') rejected += aggregate.records;
+      else accepted += aggregate.records;
+      sink(aggregate);
+    }
+    return {
+      records: rejected + accepted,
+      rejectedRecords: rejected,
+      acceptedRecords: accepted,
+      bytesScanned: result.bytesScanned,
+      estimatedCostUsd: result.estimatedCostUsd,
+      insights: {
+        logGroupNames: result.logGroupNames,
+        queryIds: result.queryIds,
+        queries: result.queries,
+        splits: result.splits,
+        recordsMatched: result.recordsMatched,
+        recordsScanned: result.recordsScanned,
+        rows: result.rows,
+      },
+    };
+  }
+}

@@ -1,0 +1,82 @@
+import type { S3FlowSource as S3FlowObjects } from '../aws/s3-flow-source';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { aggregateFlowSources, streamBytes } from '../flow-files/flow-file-reader';
+import { awsTargetOf } from '../snapshots/aws-target-of.util';
+import type { S3FlowSourceSettings } from '../targets/target-sources';
+import type { FlowSource, FlowSourceStatistics, FlowSourceWarning, FlowWindowRequest } from './flow-source';
+
+/** Objects named one by one in the warnings; past this many, the rest are counted. */
+const MAX_NAMED_SKIPS = 20;
+
+/**
+ * Flows from flow-log files in S3, read without Athena: the window's delivery prefixes listed,
+ * each object streamed through the reader and the collector the files source uses, so the
+ * aggregates and their records per hour are the files source's for the same files. Objects
+ * skipped or not readable to their end are named in the warnings.
+ */
+export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
+  readonly type = 's3' as const;
+
+  constructor(private readonly objects: S3FlowObjects) {}
+
+  async read(request: FlowWindowRequest<S3FlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
+    const { settings } = request;
+    const { sources, statistics: s3 } = this.objects.objects({
+      target: awsTargetOf(request.target),
+      config: settings,
+      from: request.window.from,
+      to: request.window.to,
+      signal: request.signal,
+    });
+    // Each object's bytes as the reader takes a stream's: gunzipped when they start with gzip's magic bytes.
+    const byteSources = (async function* () {
+      for await (const object of sources) {
+        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
+      }
+    })();
+    // The files source's reading: one pass, the window kept by the reader, REJECT records counted per hour.
+    const read = await aggregateFlowSources(byteSources, {
+      format: settings.logFormat ?? undefined,
+      actions: ['ACCEPT', 'REJECT'],
+      window: request.window,
+      hourly: true,
+      signal: request.signal,
+    });
+    const stats = read.stats;
+    for (const aggregate of read.aggregates) sink(aggregate);
+    const warnings: FlowSourceWarning[] = [
+      ...stats.readErrors.map((e) => ({
+        file: e.file,
+        message: `cannot be read to its end: ${e.error} (the records read before were used)`,
+      })),
+      ...s3.skipped.slice(0, MAX_NAMED_SKIPS).map((s) => ({ file: s.object, message: `skipped: ${s.reason}` })),
+      ...(s3.skipped.length > MAX_NAMED_SKIPS
+        ? [
+            {
+              file: `s3://${settings.bucket}/`,
+              message: `skipped ${s3.skipped.length - MAX_NAMED_SKIPS} more objects (not of the target's file format)`,
+            },
+          ]
+        : []),
+      ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
+    ];
+    return {
+      records: stats.records,
+      rejectedRecords: stats.rejectRecords,
+      acceptedRecords: stats.acceptRecords,
+      malformedLines: stats.malformed,
+      recordsOutsideWindow: read.recordsOutsideWindow,
+      estimatedCostUsd: s3.estimatedCostUsd,
+      s3: {
+        prefixes: s3.prefixes.length,
+        listRequests: s3.listRequests,
+        getRequests: s3.getRequests,
+        objectsListed: s3.objectsListed,
+        objectsRead: s3.objectsRead,
+        objectsSkipped: s3.skipped.length,
+        bytesRead: s3.bytesRead,
+      },
+      ...(warnings.length ? { warnings } : {}),
+    };
+  }
+}

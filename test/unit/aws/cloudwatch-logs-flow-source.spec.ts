@@ -1,0 +1,275 @@
+import {
+  CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  LimitExceededException,
+  StartQueryCommand,
+  type StartQueryCommandInput,
+  StopQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { CloudWatchLogsFlowSource, type CloudWatchLogsFlowSourceOptions } from '../../../src/aws/cloudwatch-logs-flow-source';
+import { InsightsQueryBuilder } from '../../../src/aws/insights-query-builder';
+import { InsightsQueryError } from '../../../src/aws/insights-query.error';
+import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import type { FlowLog } from '../../../src/engine/network/snapshot';
+import { InsightsEmulator, runInsightsQuery } from '../../support/insights-emulator';
+import { SAMPLE_FLOWS, sampleLogGroupOf, sampleLogGroups } from '../../support/sample-log-groups';
+import { FakeHttpHandler } from '../../support/aws/fake-http-handler';
+
+const WINDOW = { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') };
+const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
+const FAST: CloudWatchLogsFlowSourceOptions = { pollInitialMs: 1, pollMaxMs: 2, limitBackoffInitialMs: 1, limitBackoffMaxMs: 4 };
+
+const sorted = (aggregates: FlowAggregate[]) => [...aggregates].sort(compareAggregates);
+
+describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insights', () => {
+  const logs = mockClient(CloudWatchLogsClient);
+  const ec2 = mockClient(EC2Client);
+  let sample: ReturnType<typeof sampleLogGroups>;
+  let emulator: InsightsEmulator;
+  let fromFiles: FlowAggregate[];
+  const clients = {
+    cloudWatchLogs: () => new CloudWatchLogsClient({ region: TARGET.region }),
+    ec2: () => new EC2Client({ region: TARGET.region }),
+  };
+
+  beforeAll(async () => {
+    sample = sampleLogGroups();
+    fromFiles = (await collectFileFlows([SAMPLE_FLOWS], WINDOW)).aggregates;
+  });
+
+  beforeEach(() => {
+    emulator = new InsightsEmulator(sample.logGroups);
+    logs.reset();
+    ec2.reset();
+    logs.on(StartQueryCommand).callsFake((input: StartQueryCommandInput) => emulator.startQuery(input));
+    logs.on(GetQueryResultsCommand).callsFake((input: { queryId: string }) => emulator.getQueryResults(input.queryId));
+    logs.on(StopQueryCommand).resolves({ success: true, $metadata: {} });
+  });
+
+  afterEach(() => {
+    logs.reset();
+    ec2.reset();
+  });
+
+  it('returns, on the samples, the aggregates the files source reads — same tuples, same records per hour — from Insights rows', async () => {
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    const result = await source.run({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+
+    expect(sorted(result.aggregates)).toEqual(sorted(fromFiles));
+    const hourly = result.aggregates.filter((a) => a.action === 'REJECT' && a.hourly);
+    expect(hourly.length).toBe(result.aggregates.filter((a) => a.action === 'REJECT').length);
+    expect(new Set(hourly.flatMap((a) => Object.keys(a.hourly!))).size).toBeGreaterThan(12);
+    // Insights aggregated: fewer rows than records, one query per log group, every query went Scheduled → Running → Complete.
+    expect(result.logGroupNames).toEqual(sample.flowLogs.map((f) => f.LogGroupName).sort());
+    expect(result.queries).toBe(2);
+    expect(result.rows).toBeLessThan(result.recordsMatched);
+    expect(logs.commandCalls(GetQueryResultsCommand).length).toBe(6);
+    expect(result.recordsScanned).toBeGreaterThanOrEqual(result.recordsMatched);
+    expect(result.bytesScanned).toBeGreaterThan(0);
+    expect(result.estimatedCostUsd).toBeCloseTo((result.bytesScanned / 1024 ** 3) * 0.005, 6);
+  });
+
+  it('splits a capped result in halves by start, down to results under the row limit, and still counts every record once', async () => {
+    const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxRows: 400 });
+    const result = await source.run({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+
+    expect(result.splits).toBeGreaterThan(2);
+    expect(result.queries).toBe(2 + 2 * result.splits);
+    expect(sorted(result.aggregates)).toEqual(sorted(fromFiles));
+    // Every split query read a slice of start times, its events from just around it.
+    const sliced = emulator.queries.filter((q) => /fl_start >= \d+ and fl_start < \d+/.test(q.input.queryString ?? ''));
+    expect(sliced.length).toBe(result.queries - 2);
+    for (const q of sliced) expect(q.input.endTime! - q.input.startTime!).toBeLessThan(26 * 3600);
+  });
+
+  it('splits a query that timed out, and fails a query that Insights cancelled or failed', async () => {
+    emulator.finalStatus = (_input, index) => (index === 0 ? 'Timeout' : 'Complete');
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    const config = { logGroupName: sampleLogGroupOf('fl-0a1b2c3d4e5f67890') };
+    const timedOut = await source.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+    expect(timedOut.splits).toBe(1);
+    expect(timedOut.queries).toBe(3);
+    const whole = await new CloudWatchLogsFlowSource(clients, FAST).run({
+      target: TARGET,
+      config,
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs: sample.flowLogs,
+    });
+    expect(sorted(timedOut.aggregates)).toEqual(sorted(whole.aggregates));
+
+    for (const status of ['Failed', 'Cancelled', 'Unknown'] as const) {
+      emulator.reset();
+      emulator.finalStatus = () => status;
+      const failed = source.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+      await expect(failed).rejects.toBeInstanceOf(InsightsQueryError);
+      await expect(failed).rejects.toThrow(`ended ${status}`);
+    }
+  });
+
+  it('a cancelled analysis stops its running queries in Insights (StopQuery) and reads no further', async () => {
+    const abort = new AbortController();
+    logs.on(GetQueryResultsCommand).callsFake(() => {
+      abort.abort(new Error('analysis cancelled'));
+      return { status: 'Running', results: [], statistics: {}, $metadata: { httpStatusCode: 200 } };
+    });
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    const run = source.run({
+      target: TARGET,
+      config: {},
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs: sample.flowLogs,
+      signal: abort.signal,
+    });
+    await expect(run).rejects.toThrow('analysis cancelled');
+    const stopped = logs.commandCalls(StopQueryCommand).map((call) => call.args[0].input.queryId);
+    expect(stopped.sort()).toEqual(emulator.queries.map((q) => q.queryId).sort());
+    expect(stopped.length).toBe(2);
+  });
+
+  it('fails, naming the slice, when a result stays capped on the shortest slice', async () => {
+    const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxRows: 1, minSliceSeconds: 3 * 3600 });
+    const run = source.run({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+    await expect(run).rejects.toThrow(/reached 1 rows even for \d+ s of records/);
+  });
+
+  it('backs off when the account is at its concurrent-query limit (LimitExceededException), then runs the query', async () => {
+    let refusals = 0;
+    logs.on(StartQueryCommand).callsFake((input: StartQueryCommandInput) => {
+      if (refusals++ < 3) {
+        throw new LimitExceededException({
+          message: 'Account maximum query concurrency limit of [30] reached.',
+          $metadata: { httpStatusCode: 400, requestId: `r${refusals}` },
+        });
+      }
+      return emulator.startQuery(input);
+    });
+    const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxConcurrentQueries: 1 });
+    const config = { logGroupName: sampleLogGroupOf('fl-0f9e8d7c6b5a43210') };
+    const result = await source.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+    expect(logs.commandCalls(StartQueryCommand).length).toBe(4);
+    expect(result.queries).toBe(1);
+
+    refusals = -100;
+    const giveUp = new CloudWatchLogsFlowSource(clients, { ...FAST, maxLimitRetries: 2 });
+    await expect(
+      giveUp.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs }),
+    ).rejects.toBeInstanceOf(LimitExceededException);
+  });
+
+  it('finds the log groups and formats through DescribeFlowLogs (paginated) when the target names none, and refuses an ambiguous or unknown choice', async () => {
+    const described: FlowLog[] = [...sample.flowLogs, { FlowLogId: 'fl-s3', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::b' }];
+    ec2.on(DescribeFlowLogsCommand).callsFake((input: { NextToken?: string }) => {
+      const page = input.NextToken ? described.slice(1) : described.slice(0, 1);
+      return { FlowLogs: page, NextToken: input.NextToken ? undefined : 'page-2', $metadata: { httpStatusCode: 200 } };
+    });
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    const groups = await source.resolve({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to });
+    expect(groups).toEqual(
+      sample.flowLogs
+        .map((f) => ({ logGroupName: f.LogGroupName, logFormat: f.LogFormat }))
+        .sort((a, b) => a.logGroupName!.localeCompare(b.logGroupName!)),
+    );
+    expect(ec2.commandCalls(DescribeFlowLogsCommand).length).toBe(2);
+    expect(ec2.commandCalls(DescribeFlowLogsCommand)[0].args[0].input).toMatchObject({
+      Filter: [{ Name: 'log-destination-type', Values: ['cloud-watch-logs'] }],
+    });
+
+    const one = await source.resolve({
+      target: TARGET,
+      config: { flowLogId: 'fl-0f9e8d7c6b5a43210' },
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs: sample.flowLogs,
+    });
+    expect(one).toEqual([{ logGroupName: sampleLogGroupOf('fl-0f9e8d7c6b5a43210'), logFormat: sample.flowLogs[1].LogFormat }]);
+    await expect(
+      source.resolve({ target: TARGET, config: { flowLogId: 'fl-s3' }, from: WINDOW.from, to: WINDOW.to, flowLogs: described }),
+    ).rejects.toThrow('does not publish to CloudWatch Logs');
+    await expect(source.resolve({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: [] })).rejects.toThrow(
+      'no flow log',
+    );
+    await expect(
+      source.resolve({ target: TARGET, config: { logGroupName: 'bad"name', logFormat: '${version}' }, from: WINDOW.from, to: WINDOW.to }),
+    ).rejects.toThrow('is not a CloudWatch Logs log group name');
+  });
+
+  it('throttled Insights calls are retried by the SDK retry strategy on the wire', async () => {
+    const events = sample.logGroups.get(sampleLogGroupOf('fl-0f9e8d7c6b5a43210'))!;
+    let throttled = 0;
+    let query = '';
+    const handler = new FakeHttpHandler((request) => {
+      const action = request.headers['x-amz-target'];
+      if (throttled < 2) {
+        throttled++;
+        return {
+          status: 400,
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' },
+          body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
+        };
+      }
+      if (action === 'Logs_20140328.StartQuery') {
+        query = JSON.parse(request.body).queryString;
+        return { status: 200, body: JSON.stringify({ queryId: 'q-1' }) };
+      }
+      const run = runInsightsQuery(query, events, { startTime: 0, endTime: 2_000_000_000 });
+      return { status: 200, body: JSON.stringify({ status: 'Complete', results: run.results, statistics: run.statistics }) };
+    });
+    logs.restore();
+    const wire = new CloudWatchLogsClient({
+      region: TARGET.region,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      requestHandler: handler,
+      retryStrategy: undefined,
+      maxAttempts: 3,
+    });
+    try {
+      const source = new CloudWatchLogsFlowSource({ cloudWatchLogs: () => wire, ec2: clients.ec2 }, FAST);
+      const config = { logGroupName: sampleLogGroupOf('fl-0f9e8d7c6b5a43210') };
+      const result = await source.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+      expect(throttled).toBe(2);
+      expect(handler.requests.length).toBe(4);
+      expect(result.aggregates.length).toBeGreaterThan(0);
+    } finally {
+      wire.destroy();
+      mockClient(CloudWatchLogsClient);
+    }
+  });
+});
+
+describe('InsightsQueryBuilder: every value in the query string is checked or produced by the builder', () => {
+  const builder = new InsightsQueryBuilder();
+  const format = sampleLogGroups().flowLogs[0].LogFormat!;
+
+  it('parses by the format, filters the window and both actions, aggregates by the Athena tuple and the hour of start', () => {
+    const { queryString } = builder.build({
+      logFormat: format,
+      from: WINDOW.from,
+      to: WINDOW.to,
+      scope: { vpcIds: ['vpc-0a3f5c7e9b1d24680'] },
+    });
+    expect(queryString).toContain('parse @message "* * * * * * * * * * * * * * * * * * *" as fl_version, fl_account_id, fl_interface_id');
+    expect(queryString).toContain('(fl_action = "REJECT" or fl_action = "ACCEPT") and fl_log_status = "OK"');
+    expect(queryString).toContain(`fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000}`);
+    expect(queryString).toContain('fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"]');
+    expect(queryString).toMatch(
+      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, port_low, port_dst_service, port_ephemeral, port_kept, hour\n\| limit 10000$/,
+    );
+  });
+
+  it('refuses scope values that are not AWS ids and formats without the fields attribution needs', () => {
+    expect(() =>
+      builder.build({ logFormat: format, from: WINDOW.from, to: WINDOW.to, scope: { subnetIds: ['subnet-1" or 1=1'] } }),
+    ).toThrow('is not an AWS id');
+    expect(() => builder.build({ logFormat: '${version} ${srcaddr} ${dstaddr}', from: WINDOW.from, to: WINDOW.to })).toThrow(
+      'lacks interface-id',
+    );
+    expect(() => builder.build({ logFormat: format, from: WINDOW.to, to: WINDOW.from })).toThrow('must end after it starts');
+  });
+});

@@ -1,0 +1,119 @@
+import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { S3FlowSource } from '../../../src/aws/s3-flow-source';
+import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
+import { aggregateFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
+import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { SAMPLE_FLOWS, sampleObjects } from '../../support/sample-log-groups';
+
+const WINDOW = { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') };
+const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
+const BUCKET = 'shop-flow-logs-111122223333';
+
+describe('S3FlowSource: flow-log objects read straight from S3', () => {
+  const s3 = mockClient(S3Client);
+  let objects: Map<string, Buffer>;
+  const lists: ListObjectsV2CommandInput[] = [];
+  const clients = { s3: () => new S3Client({ region: TARGET.region }) };
+
+  beforeEach(() => {
+    objects = sampleObjects();
+    lists.length = 0;
+    s3.reset();
+    s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
+      lists.push({ ...input });
+      const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+      const offset = input.ContinuationToken ? Number(input.ContinuationToken.slice(2)) : 0;
+      const more = offset + 7 < keys.length;
+      return {
+        $metadata: { httpStatusCode: 200 },
+        IsTruncated: more,
+        KeyCount: Math.min(7, keys.length - offset),
+        ...(more ? { NextContinuationToken: `t-${offset + 7}` } : {}),
+        Contents: keys.slice(offset, offset + 7).map((Key) => ({ Key, Size: objects.get(Key)!.length })),
+      };
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const bytes = objects.get(input.Key);
+      if (!bytes)
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+      return { $metadata: { httpStatusCode: 200 }, ContentLength: bytes.length, Body: sdkStreamMixin(Readable.from([bytes])) };
+    });
+  });
+
+  afterEach(() => s3.reset());
+
+  async function read(source: S3FlowSource, config: Parameters<S3FlowSource['objects']>[0]['config']) {
+    const { sources, statistics } = source.objects({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to });
+    const byteSources = (async function* () {
+      for await (const object of sources)
+        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
+    })();
+    const collected = await aggregateFlowSources(byteSources, { actions: ['ACCEPT', 'REJECT'], window: WINDOW, hourly: true });
+    return { collected, stats: collected.stats, statistics };
+  }
+
+  it('reads the window’s objects through the files reader: the files source’s aggregates and hours, objects and bytes counted', async () => {
+    const { collected, statistics, stats } = await read(new S3FlowSource(clients, { prefetch: 3 }), { bucket: BUCKET, fileFormat: 'text' });
+    const files = await collectFileFlows([SAMPLE_FLOWS], WINDOW);
+    expect([...collected.aggregates].sort(compareAggregates)).toEqual([...files.aggregates].sort(compareAggregates));
+    expect(stats.records).toBe(files.stats.records);
+    expect(statistics.objectsRead).toBe(objects.size);
+    expect(statistics.bytesRead).toBe([...objects.values()].reduce((s, b) => s + b.length, 0));
+    expect(lists.map((l) => [l.Prefix, l.ContinuationToken ?? null]).filter(([p]) => String(p).endsWith('24/')).length).toBe(
+      Math.ceil(objects.size / 7),
+    );
+  });
+
+  it('names the delivery prefixes of every layout: daily, hourly, Hive-compatible, Firehose', () => {
+    const source = new S3FlowSource(clients);
+    const window = { target: TARGET, from: new Date('2026-11-24T10:00:00Z'), to: new Date('2026-11-24T12:00:00Z') };
+    expect(source.prefixes({ ...window, config: { bucket: BUCKET, fileFormat: 'text', prefix: 'vpc' } })).toEqual([
+      'vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/24/',
+    ]);
+    expect(
+      source.prefixes({
+        ...window,
+        config: { bucket: BUCKET, fileFormat: 'parquet', perHourPartitions: true, accountId: '444455556666', region: 'us-east-1' },
+      }),
+    ).toEqual(['09', '10', '11', '12', '13'].map((h) => `AWSLogs/444455556666/vpcflowlogs/us-east-1/2026/11/24/${h}/`));
+    expect(
+      source.prefixes({ ...window, config: { bucket: BUCKET, fileFormat: 'parquet', hiveCompatible: true, perHourPartitions: true } })[0],
+    ).toBe('AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=11/day=24/hour=09/');
+    expect(source.prefixes({ ...window, config: { bucket: BUCKET, fileFormat: 'text', delivery: 'firehose', prefix: 'flows/' } })).toEqual(
+      ['09', '10', '11', '12', '13'].map((h) => `flows/2026/11/24/${h}/`),
+    );
+    expect(() => source.prefixes({ ...window, config: { bucket: BUCKET, fileFormat: 'text', accountId: '12' } })).toThrow(
+      'not an AWS account id',
+    );
+  });
+
+  it('names an object it cannot fetch, skips objects of the other format, and reads the rest', async () => {
+    const [first] = [...objects.keys()].sort();
+    const keys = [...objects.keys()];
+    objects.set(`${first.slice(0, first.lastIndexOf('/'))}/extra.parquet`, Buffer.from('PAR1'));
+    const denied = keys[3];
+    const source = new S3FlowSource({ s3: () => new S3Client({ region: TARGET.region }) });
+    s3.on(GetObjectCommand, { Key: denied }).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    const { stats, statistics } = await read(source, { bucket: BUCKET, fileFormat: 'text' });
+    expect(stats.readErrors).toEqual([{ file: `s3://${BUCKET}/${denied}`, error: 'Access Denied' }]);
+    expect(statistics.skipped).toEqual([
+      { object: expect.stringMatching(/extra\.parquet$/), reason: 'a Parquet object (the target reads text)' },
+    ]);
+    expect(statistics.objectsRead).toBe(keys.length - 1);
+  });
+
+  it('Firehose objects: newline-delimited records without a header, read with the target’s format', async () => {
+    const lines = ['2 111122223333 eni-0a10b1c2d3e4f5a12 10.0.0.1 10.0.0.2 40000 22 6 1 40 1795478405 1795478460 REJECT OK'];
+    objects = new Map([['fh/2026/11/24/10/stream-1-2026-11-24-10-00-00-abc', Buffer.from(lines.join('\n') + '\n')]]);
+    const source = new S3FlowSource(clients);
+    const { collected } = await read(source, { bucket: BUCKET, fileFormat: 'text', delivery: 'firehose', prefix: 'fh/' });
+    expect(collected.aggregates).toHaveLength(1);
+    expect(collected.aggregates[0]).toMatchObject({ interfaceId: 'eni-0a10b1c2d3e4f5a12', dstport: 22, action: 'REJECT', records: 1 });
+  });
+});
