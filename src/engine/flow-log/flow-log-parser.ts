@@ -1,13 +1,12 @@
 import { DEFAULT_FORMAT, FlowFieldSpec, FlowLogFormat, parseLogFormat } from './flow-log-fields';
 import type { FlowRecord } from './flow-record';
-import { isIpAddress, isIpv6Address } from '../ip/ip-address';
+import { isIpAddress } from '../ip/ip-address';
 
 export type LineParseResult = { ok: true; record: FlowRecord } | { ok: false; error: string };
 export type LineParser = (line: string) => LineParseResult;
 
 const CODE_0 = 48;
 const CODE_9 = 57;
-const CODE_DOT = 46;
 const CODE_CR = 13;
 
 /** Longest decimal that can still be a safe integer (9007199254740991 has 16 digits). */
