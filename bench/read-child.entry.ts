@@ -33,7 +33,13 @@ async function service(file: string): Promise<{ groups: number; records: number;
     {
       analysisId: 'bench',
       attempt: 1,
-      target: { id: 'bench', accountId: '123456789012', region: 'us-east-1', access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+      target: {
+        id: 'bench',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        access: { type: 'default-chain' },
+        scope: { vpcIds: [], subnetIds: [] },
+      },
       settings: { type: 'files', paths: [relative(dirname(file), file)], logFormat: null },
       window: WINDOW,
       snapshot: {},
@@ -91,11 +97,14 @@ async function duckdb(file: string): Promise<{ groups: number; records: number; 
 async function main(): Promise<void> {
   const [mode, file] = process.argv.slice(2);
   const started = process.hrtime.bigint();
-  const read = mode === 'service' ? await service(file) : mode === 'diagnose' ? await diagnose(file) : mode === 'duckdb' ? await duckdb(file) : null;
+  const read =
+    mode === 'service' ? await service(file) : mode === 'diagnose' ? await diagnose(file) : mode === 'duckdb' ? await duckdb(file) : null;
   if (!read) throw new Error(`unknown mode ${mode}`);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage();
-  process.stdout.write(JSON.stringify({ ...read, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: ownPeakRssBytes() }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ ...read, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: ownPeakRssBytes() }) + '\n',
+  );
 }
 
 if (require.main === module) {

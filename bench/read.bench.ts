@@ -84,7 +84,11 @@ const mawk =
  * Every contender on every file, runs interleaved (contender by contender within a round, so a
  * busy moment of the shared machine hits them alike), best time of `rounds` and highest RSS kept.
  */
-async function measure(files: Record<string, string>, contenders: Record<string, Contender>, rounds: number): Promise<Map<string, Measured>> {
+async function measure(
+  files: Record<string, string>,
+  contenders: Record<string, Contender>,
+  rounds: number,
+): Promise<Map<string, Measured>> {
   const results = new Map<string, Measured>();
   for (const [size, file] of Object.entries(files)) {
     for (let round = 0; round < rounds; round++) {
@@ -95,7 +99,12 @@ async function measure(files: Record<string, string>, contenders: Record<string,
         results.set(
           key,
           seen
-            ? { ...m, seconds: Math.min(seen.seconds, m.seconds), cpuSeconds: Math.min(seen.cpuSeconds, m.cpuSeconds), peakRssBytes: Math.max(seen.peakRssBytes, m.peakRssBytes) }
+            ? {
+                ...m,
+                seconds: Math.min(seen.seconds, m.seconds),
+                cpuSeconds: Math.min(seen.cpuSeconds, m.cpuSeconds),
+                peakRssBytes: Math.max(seen.peakRssBytes, m.peakRssBytes),
+              }
             : m,
         );
       }
@@ -104,13 +113,7 @@ async function measure(files: Record<string, string>, contenders: Record<string,
   return results;
 }
 
-function compare(
-  name: string,
-  sizes: string[],
-  results: Map<string, Measured>,
-  ours: string,
-  anchors: string[],
-): BenchResult {
+function compare(name: string, sizes: string[], results: Map<string, Measured>, ours: string, anchors: string[]): BenchResult {
   const metrics: Record<string, number | string> = {};
   let worstRatio = Infinity;
   for (const size of sizes) {
@@ -140,11 +143,13 @@ function compare(
 function sizes(): number[] {
   const given = process.env.SGDOCTOR_BENCH_READ_LINES;
   const parsed = given ? given.split(',').map((n) => Number(n.trim())) : [3_000_000, 30_000_000];
-  if (parsed.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`SGDOCTOR_BENCH_READ_LINES: "${given}" is not a list of line counts`);
+  if (parsed.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`SGDOCTOR_BENCH_READ_LINES: "${given}" is not a list of line counts`);
   return parsed;
 }
 
-const label = (lines: number): string => (lines % 1_000_000 === 0 ? `${lines / 1_000_000}M` : lines % 1000 === 0 ? `${lines / 1000}k` : String(lines));
+const label = (lines: number): string =>
+  lines % 1_000_000 === 0 ? `${lines / 1_000_000}M` : lines % 1000 === 0 ? `${lines / 1000}k` : String(lines);
 
 /**
  * The service's files source (one analysis window: REJECT and ACCEPT, REJECT counted per hour) and
@@ -169,7 +174,19 @@ export async function runReadBench(): Promise<BenchResult[]> {
   );
   const sizeLabels = Object.keys(files);
   return [
-    compare("flow-log read: the service's files source (window, REJECT per hour) vs mawk and DuckDB grouping the same tuples", sizeLabels, results, 'service', ['mawk+hours', 'duckdb']),
-    compare('flow-log read: what diagnose reads (REJECT + ACCEPT) vs mawk and DuckDB grouping the same tuples', sizeLabels, results, 'diagnose', ['mawk', 'duckdb']),
+    compare(
+      "flow-log read: the service's files source (window, REJECT per hour) vs mawk and DuckDB grouping the same tuples",
+      sizeLabels,
+      results,
+      'service',
+      ['mawk+hours', 'duckdb'],
+    ),
+    compare(
+      'flow-log read: what diagnose reads (REJECT + ACCEPT) vs mawk and DuckDB grouping the same tuples',
+      sizeLabels,
+      results,
+      'diagnose',
+      ['mawk', 'duckdb'],
+    ),
   ];
 }

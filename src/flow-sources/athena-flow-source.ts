@@ -22,7 +22,10 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
     private readonly tables: AthenaTableInspector,
   ) {}
 
-  async read(request: FlowWindowRequest<AthenaFlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
+  async read(
+    request: FlowWindowRequest<AthenaFlowSourceSettings>,
+    sink: (aggregate: FlowAggregate) => void,
+  ): Promise<FlowSourceStatistics> {
     const { settings, target } = request;
     const aws = awsTargetOf(target);
     const layout = await this.validatedLayout(aws, settings);

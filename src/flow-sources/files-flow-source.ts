@@ -17,7 +17,8 @@ export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
   async read(request: FlowWindowRequest<FilesFlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
     const { settings } = request;
     const files: string[] = [];
-    for (const [index, stored] of settings.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
+    for (const [index, stored] of settings.paths.entries())
+      files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
     const read = await collectFileFlows(files, request.window, { format: settings.logFormat ?? undefined, signal: request.signal });
     for (const aggregate of read.aggregates) sink(aggregate);
     const warnings = flowReadWarnings(read.stats, files, settings.paths);

@@ -68,4 +68,3 @@ export interface FlowSource<S extends FlowSourceSettings = FlowSourceSettings> {
    */
   read(request: FlowWindowRequest<S>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics>;
 }
-

@@ -19,7 +19,11 @@ import { FlowSourceRegistry } from './flow-source.registry';
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+    {
+      provide: AthenaTableInspector,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients),
+    },
     {
       provide: AthenaTableFlowSource,
       inject: [AthenaFlowSource, AthenaTableInspector],
@@ -28,7 +32,8 @@ import { FlowSourceRegistry } from './flow-source.registry';
     {
       provide: FilesFlowSource,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new FilesFlowSource(new DataPathResolver(config.get('dataRoot', { infer: true }))),
     },
     {
       provide: FlowSourceRegistry,

@@ -18,7 +18,13 @@ function recording<S extends FlowSourceSettings>(type: S['type'], reads: string[
 const request = (settings: FlowSourceSettings): FlowWindowRequest => ({
   analysisId: 'a-1',
   attempt: 1,
-  target: { id: 't-1', accountId: '123456789012', region: 'eu-west-1', access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+  target: {
+    id: 't-1',
+    accountId: '123456789012',
+    region: 'eu-west-1',
+    access: { type: 'default-chain' },
+    scope: { vpcIds: [], subnetIds: [] },
+  },
   settings,
   window: { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-01T01:00:00Z') },
   snapshot: {},
@@ -43,9 +49,13 @@ describe('FlowSourceRegistry', () => {
   it('refuses a source registered under another type, and a stored type no source reads', async () => {
     const reads: string[] = [];
     const athena = recording<AthenaFlowSourceSettings>('athena', reads);
-    expect(() => new FlowSourceRegistry({ athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(/registered as "files" reads "athena"/);
+    expect(() => new FlowSourceRegistry({ athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(
+      /registered as "files" reads "athena"/,
+    );
     const registry = new FlowSourceRegistry({ athena, files: recording<FilesFlowSourceSettings>('files', reads) });
-    await expect(registry.read(request({ type: 'kafka' } as unknown as FlowSourceSettings), () => undefined)).rejects.toThrow(/no flow source reads "kafka"/);
+    await expect(registry.read(request({ type: 'kafka' } as unknown as FlowSourceSettings), () => undefined)).rejects.toThrow(
+      /no flow source reads "kafka"/,
+    );
   });
 
   it('is exhaustive: a map without a source for every type does not compile', () => {
