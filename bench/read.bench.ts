@@ -1,11 +1,48 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { aggregateFlowFiles } from '../src/flow-files/flow-file-reader';
 import type { BenchResult } from './bench-result';
 import { ensureFlowLog } from './generate-flow-log';
 
 const MIB = 1024 * 1024;
+/** Linux's USER_HZ: /proc/self/stat counts CPU time in hundredths of a second. */
+const CLOCK_TICKS = 100;
+
+/**
+ * The tuples sgdoctor's aggregator keys by — interface, source, destination, protocol, ports after
+ * the collapse rule (the lower port is the service; the other, when >= 1024, is collapsed to `*`),
+ * action — with records, packets, bytes, first and last seen per tuple, in awk. `perHour` also
+ * counts REJECT records per tuple and hour of start and keeps the window, as the service does.
+ * The END block prints the groups, the records, awk's own peak RSS (VmHWM, kB) and CPU time (ticks).
+ */
+function awkProgram(perHour: boolean): string {
+  return `
+NR > 1 && ($13 == "ACCEPT" || $13 == "REJECT") && $14 == "OK"${perHour ? ' && $11 < 1900000000 && $12 >= 1600000000' : ''} {
+  p = $8; s = $6; d = $7
+  if (p != 6 && p != 17 && p != 132) { s = "-"; d = "-" }
+  else if (s != "-" && d != "-") { if (s + 0 < d + 0) { if (d + 0 >= 1024) d = "*" } else if (s + 0 >= 1024) s = "*" }
+  k = $3 " " $4 " " $5 " " p " " s " " d " " $13
+  n[k]++; pk[k] += $9; by[k] += $10
+  if (!(k in f) || $11 < f[k]) f[k] = $11
+  if ($12 > l[k]) l[k] = $12${perHour ? '\n  if ($13 == "REJECT") h[k " " int($11 / 3600)]++' : ''}
+}
+END {
+  g = 0; r = 0
+  for (k in n) { g++; r += n[k] }
+  while ((getline line < "/proc/self/status") > 0) if (line ~ /^VmHWM/) { split(line, a, " "); hwm = a[2] }
+  getline st < "/proc/self/stat"; split(st, t, " ")
+  print g, r, hwm, t[14] + t[15]
+}`;
+}
+
+interface Measured {
+  seconds: number;
+  /** CPU time (user + system, every thread) the child reported for itself. */
+  cpuSeconds: number;
+  groups: number;
+  records: number;
+  peakRssBytes: number;
+}
 
 function run(command: string, args: string[]): Promise<{ stdout: string; seconds: number }> {
   return new Promise((resolve, reject) => {
@@ -24,78 +61,132 @@ function run(command: string, args: string[]): Promise<{ stdout: string; seconds
   });
 }
 
-/** Best of `runs` wall-clock timings: the least disturbed by other work on the machine. */
-async function best<T>(runs: number, task: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  let result: { value: T; seconds: number } | undefined;
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    const value = await task();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (!result || seconds < result.seconds) result = { value, seconds };
-  }
-  return result as { value: T; seconds: number };
-}
+/** One reading of `file`, timed from spawn to exit (startup included, for every contender alike); RSS as the child measured it. */
+type Contender = (file: string) => Promise<Measured>;
 
-type Action = 'REJECT' | 'ACCEPT';
+const nodeChild =
+  (mode: 'service' | 'diagnose' | 'duckdb'): Contender =>
+  async (file) => {
+    const { stdout, seconds } = await run(process.execPath, [join(__dirname, 'read-child.entry.js'), mode, file]);
+    const report = JSON.parse(stdout.trim()) as { groups: number; records: number; peakRssBytes: number; cpuSeconds: number };
+    return { seconds, cpuSeconds: report.cpuSeconds, groups: report.groups, records: report.records, peakRssBytes: report.peakRssBytes };
+  };
+
+const mawk =
+  (perHour: boolean): Contender =>
+  async (file) => {
+    const { stdout, seconds } = await run('mawk', [awkProgram(perHour), file]);
+    const [groups, records, hwmKb, ticks] = stdout.trim().split(/\s+/).map(Number);
+    return { seconds, cpuSeconds: ticks / CLOCK_TICKS, groups, records, peakRssBytes: hwmKb * 1024 };
+  };
 
 /**
- * The diagnose input path (read, parse, filter by action, aggregate) against awk selecting and
- * counting the same lines of the same file, both timed best of 3. With REJECT only it is the
- * path the ratio target is set for; with ACCEPT too it is what `diagnose` reads.
+ * Every contender on every file, runs interleaved (contender by contender within a round, so a
+ * busy moment of the shared machine hits them alike), best time of `rounds` and highest RSS kept.
  */
-async function throughput(file: string, actions: Action[], target: string): Promise<BenchResult> {
-  const ours = await best(3, () => aggregateFlowFiles([file], { actions }));
-  const selection = actions.map((action) => `$13=="${action}"`).join(' || ');
-  const awk = await best(3, () => run('sh', ['-c', `awk '${selection}' '${file}' | wc -l`]));
-  const { stats } = ours.value;
-  const lines = stats.lines;
-  const oursRate = lines / ours.seconds;
-  const awkRate = lines / awk.seconds;
-  return {
-    name: `flow-log read: aggregateFlowFiles (${actions.join(' + ')}) vs awk '${selection}' | wc -l`,
-    metrics: {
-      lines,
-      records: stats.rejectRecords + (actions.includes('ACCEPT') ? stats.acceptRecords : 0),
-      awkLines: Number(awk.value.stdout.trim()),
-      aggregates: ours.value.aggregates.length,
-      seconds: Number(ours.seconds.toFixed(3)),
-      awkSeconds: Number(awk.seconds.toFixed(3)),
-      linesPerSecond: Math.round(oursRate),
-      awkLinesPerSecond: Math.round(awkRate),
-    },
-    ratio: Number((oursRate / awkRate).toFixed(2)),
-    target,
-  };
-}
-
-async function peakMemory(files: Record<string, string>): Promise<BenchResult> {
-  const entry = join(__dirname, 'read-memory.entry.js');
-  const metrics: Record<string, number | string> = {};
-  const peaks: number[] = [];
-  for (const [label, file] of Object.entries(files)) {
-    const { stdout } = await run(process.execPath, [entry, file]);
-    const report = JSON.parse(stdout.trim()) as { maxRssBytes: number; seconds: number; lines: number; aggregates: number };
-    const mib = Math.round(report.maxRssBytes / MIB);
-    peaks.push(mib);
-    metrics[`peakRssMiB_${label}`] = mib;
-    metrics[`seconds_${label}`] = Number(report.seconds.toFixed(2));
-    metrics[`aggregates_${label}`] = report.aggregates;
+async function measure(
+  files: Record<string, string>,
+  contenders: Record<string, Contender>,
+  rounds: number,
+): Promise<Map<string, Measured>> {
+  const results = new Map<string, Measured>();
+  for (const [size, file] of Object.entries(files)) {
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, contender] of Object.entries(contenders)) {
+        const m = await contender(file);
+        const key = `${name}@${size}`;
+        const seen = results.get(key);
+        results.set(
+          key,
+          seen
+            ? {
+                ...m,
+                seconds: Math.min(seen.seconds, m.seconds),
+                cpuSeconds: Math.min(seen.cpuSeconds, m.cpuSeconds),
+                peakRssBytes: Math.max(seen.peakRssBytes, m.peakRssBytes),
+              }
+            : m,
+        );
+      }
+    }
   }
-  return {
-    name: 'flow-log read: peak RSS of the aggregate path (child process)',
-    metrics,
-    ratio: Number((Math.max(...peaks) / Math.min(...peaks)).toFixed(2)),
-    target: '<= 300 MiB and flat (ratio ~1.0) from 3M to 30M lines',
-  };
+  return results;
 }
 
-/** The flow-log reading benchmarks; generates its inputs in bench/.data on first run. Prints nothing. */
+function compare(name: string, sizes: string[], results: Map<string, Measured>, ours: string, anchors: string[]): BenchResult {
+  const metrics: Record<string, number | string> = {};
+  let worstRatio = Infinity;
+  for (const size of sizes) {
+    const mine = results.get(`${ours}@${size}`) as Measured;
+    metrics[`${size} ${ours} s`] = Number(mine.seconds.toFixed(2));
+    metrics[`${size} ${ours} cpu s`] = Number(mine.cpuSeconds.toFixed(2));
+    metrics[`${size} ${ours} peak RSS MiB`] = Math.round(mine.peakRssBytes / MIB);
+    metrics[`${size} ${ours} groups`] = mine.groups;
+    for (const anchor of anchors) {
+      const other = results.get(`${anchor}@${size}`) as Measured;
+      metrics[`${size} ${anchor} s`] = Number(other.seconds.toFixed(2));
+      metrics[`${size} ${anchor} cpu s`] = Number(other.cpuSeconds.toFixed(2));
+      metrics[`${size} ${anchor} peak RSS MiB`] = Math.round(other.peakRssBytes / MIB);
+      metrics[`${size} ${anchor} groups`] = other.groups;
+      const ratio = other.seconds / mine.seconds;
+      metrics[`${size} speed vs ${anchor}`] = `${ratio.toFixed(2)}x`;
+      metrics[`${size} cpu speed vs ${anchor}`] = `${(other.cpuSeconds / mine.cpuSeconds).toFixed(2)}x`;
+      if (anchor.startsWith('mawk')) worstRatio = Math.min(worstRatio, ratio);
+    }
+  }
+  const peaks = sizes.map((size) => (results.get(`${ours}@${size}`) as Measured).peakRssBytes);
+  metrics[`${ours} RSS growth ${sizes[0]}→${sizes[sizes.length - 1]}`] = `${(peaks[peaks.length - 1] / peaks[0]).toFixed(2)}x`;
+  return { name, metrics, ratio: Number(worstRatio.toFixed(2)), target: '>= 1.0x mawk, <= 300 MiB, flat from 3M to 30M lines' };
+}
+
+/** Line counts of the inputs: SGDOCTOR_BENCH_READ_LINES (comma-separated, e.g. `300000,3000000`) or 3 M and 30 M. */
+function sizes(): number[] {
+  const given = process.env.SGDOCTOR_BENCH_READ_LINES;
+  const parsed = given ? given.split(',').map((n) => Number(n.trim())) : [3_000_000, 30_000_000];
+  if (parsed.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`SGDOCTOR_BENCH_READ_LINES: "${given}" is not a list of line counts`);
+  return parsed;
+}
+
+const label = (lines: number): string =>
+  lines % 1_000_000 === 0 ? `${lines / 1_000_000}M` : lines % 1000 === 0 ? `${lines / 1000}k` : String(lines);
+
+/**
+ * The service's files source (one analysis window: REJECT and ACCEPT, REJECT counted per hour) and
+ * what `diagnose` reads (REJECT and ACCEPT), each against mawk and DuckDB grouping the same tuples
+ * of the same file, every one in a child process of its own reporting its own peak RSS. Generates
+ * its inputs in bench/.data on first run. Rounds: SGDOCTOR_BENCH_READ_ROUNDS (default 3).
+ */
 export async function runReadBench(): Promise<BenchResult[]> {
-  const small = await ensureFlowLog(3_000_000);
-  const large = await ensureFlowLog(30_000_000);
+  const files: Record<string, string> = {};
+  for (const lines of sizes()) files[label(lines)] = await ensureFlowLog(lines);
+  const rounds = Number(process.env.SGDOCTOR_BENCH_READ_ROUNDS ?? 3);
+  const results = await measure(
+    files,
+    {
+      service: nodeChild('service'),
+      'mawk+hours': mawk(true),
+      diagnose: nodeChild('diagnose'),
+      mawk: mawk(false),
+      duckdb: nodeChild('duckdb'),
+    },
+    rounds,
+  );
+  const sizeLabels = Object.keys(files);
   return [
-    await throughput(small, ['REJECT'], '>= 1.0x awk'),
-    await throughput(small, ['REJECT', 'ACCEPT'], 'none (what diagnose reads)'),
-    await peakMemory({ '3M': small, '30M': large }),
+    compare(
+      "flow-log read: the service's files source (window, REJECT per hour) vs mawk and DuckDB grouping the same tuples",
+      sizeLabels,
+      results,
+      'service',
+      ['mawk+hours', 'duckdb'],
+    ),
+    compare(
+      'flow-log read: what diagnose reads (REJECT + ACCEPT) vs mawk and DuckDB grouping the same tuples',
+      sizeLabels,
+      results,
+      'diagnose',
+      ['mawk', 'duckdb'],
+    ),
   ];
 }

@@ -577,10 +577,12 @@ async function aggregateSources(
   const fromSec = options.window ? Math.floor(options.window.from.getTime() / 1000) : -Infinity;
   const toSec = options.window ? Math.ceil(options.window.to.getTime() / 1000) : Infinity;
   let outside = 0;
+  const skippable = { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') };
   const reader = new FlowLineReader(
     stats,
     options,
-    { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') },
+    // With both actions kept no line is skipped: the action scan would only read each line twice.
+    skippable.accept || skippable.reject ? skippable : null,
     (record) => {
       const start = typeof record.start === 'number' ? record.start : -1;
       if (start >= 0 && !(start < toSec && (typeof record.end === 'number' ? record.end : start) >= fromSec)) {

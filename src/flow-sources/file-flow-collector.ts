@@ -24,9 +24,15 @@ export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string
     return file;
   };
   return [
-    ...stats.readErrors.map((e) => ({ file: shown(e.file), message: `cannot be read to its end: ${e.error} (the records read before were used)` })),
+    ...stats.readErrors.map((e) => ({
+      file: shown(e.file),
+      message: `cannot be read to its end: ${e.error} (the records read before were used)`,
+    })),
     ...stats.skipped.map((e) => ({ file: shown(e.file), message: `skipped: ${e.reason}` })),
-    ...stats.unknownFields.map((u) => ({ file: shown(u.file), message: `unknown flow-log field "${u.field}": values kept under its name` })),
+    ...stats.unknownFields.map((u) => ({
+      file: shown(u.file),
+      message: `unknown flow-log field "${u.field}": values kept under its name`,
+    })),
   ];
 }
 

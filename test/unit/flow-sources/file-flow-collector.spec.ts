@@ -74,7 +74,22 @@ const line = fc
   })
   .map((r) => {
     const end = r.start === '-' || r.start === 'x' ? '-' : String(Number(r.start) + r.length);
-    const values = ['2', '111122223333', r.eni, r.src, r.dst, r.srcport, r.dstport, r.protocol, '3', '180', r.start, end, r.action, r.status];
+    const values = [
+      '2',
+      '111122223333',
+      r.eni,
+      r.src,
+      r.dst,
+      r.srcport,
+      r.dstport,
+      r.protocol,
+      '3',
+      '180',
+      r.start,
+      end,
+      r.action,
+      r.status,
+    ];
     return r.shape === 'double-space' ? values.join('  ') : values.join(' ') + (r.shape === 'cr' ? '\r' : '');
   });
 
@@ -88,23 +103,29 @@ describe('collectFileFlows', () => {
   it('gives the window’s aggregates, per-hour counts and statistics of parsing every line', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { minLength: 20, maxLength: 200, size: 'max' }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: 1, max: 4 }), async (lines, startHour, hours) => {
-        const file = join(dir, `flows-${run++}.log`);
-        writeFileSync(file, lines.join('\n') + '\n');
-        const window = { from: new Date((T0 + startHour * 3600) * 1000), to: new Date((T0 + (startHour + hours) * 3600) * 1000) };
-        const read = await collectFileFlows([file], window);
-        const plain = await plainCollection(file, window);
-        expect(read.aggregates).toEqual(plain.aggregates);
-        expect(read.recordsOutsideWindow).toBe(plain.outside);
-        expect({ ...read.stats, incomplete: 0, incompleteByReason: {} }).toEqual(plain.stats);
-      }),
+      fc.asyncProperty(
+        fc.array(line, { minLength: 20, maxLength: 200, size: 'max' }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (lines, startHour, hours) => {
+          const file = join(dir, `flows-${run++}.log`);
+          writeFileSync(file, lines.join('\n') + '\n');
+          const window = { from: new Date((T0 + startHour * 3600) * 1000), to: new Date((T0 + (startHour + hours) * 3600) * 1000) };
+          const read = await collectFileFlows([file], window);
+          const plain = await plainCollection(file, window);
+          expect(read.aggregates).toEqual(plain.aggregates);
+          expect(read.recordsOutsideWindow).toBe(plain.outside);
+          expect({ ...read.stats, incomplete: 0, incompleteByReason: {} }).toEqual(plain.stats);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('counts a REJECT flow’s records in the hours they started in, and leaves out records outside the window', async () => {
     const file = join(dir, 'hours.log');
-    const rec = (start: number, action = 'REJECT') => `2 111122223333 eni-a 198.51.100.7 10.0.0.5 40000 22 6 1 60 ${start} ${start + 30} ${action} OK`;
+    const rec = (start: number, action = 'REJECT') =>
+      `2 111122223333 eni-a 198.51.100.7 10.0.0.5 40000 22 6 1 60 ${start} ${start + 30} ${action} OK`;
     const hour = hourOf(T0);
     // A record ending exactly when the window starts is in it (in the hour it started in); one starting when it ends is not.
     const lines = [rec(hour - 30), rec(hour + 10), rec(hour + 20), rec(hour + 3600 + 5), rec(hour + 7200), rec(hour + 15, 'ACCEPT')];
@@ -121,6 +142,8 @@ describe('collectFileFlows', () => {
     writeFileSync(file, `2 111122223333 eni-a 198.51.100.7 10.0.0.5 40000 22 6 1 60 ${T0} ${T0 + 30} REJECT OK\n`);
     const abort = new AbortController();
     abort.abort(new Error('cancelled'));
-    await expect(collectFileFlows([file], { from: new Date(0), to: new Date((T0 + 60) * 1000) }, { signal: abort.signal })).rejects.toThrow('cancelled');
+    await expect(collectFileFlows([file], { from: new Date(0), to: new Date((T0 + 60) * 1000) }, { signal: abort.signal })).rejects.toThrow(
+      'cancelled',
+    );
   });
 });

@@ -24,7 +24,13 @@ function recording<S extends FlowSourceSettings>(type: S['type'], reads: string[
 const request = (settings: FlowSourceSettings): FlowWindowRequest => ({
   analysisId: 'a-1',
   attempt: 1,
-  target: { id: 't-1', accountId: '123456789012', region: 'eu-west-1', access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+  target: {
+    id: 't-1',
+    accountId: '123456789012',
+    region: 'eu-west-1',
+    access: { type: 'default-chain' },
+    scope: { vpcIds: [], subnetIds: [] },
+  },
   settings,
   window: { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-01T01:00:00Z') },
   snapshot: {},
