@@ -7,7 +7,7 @@ import type { NetworkSnapshot } from '../network/snapshot';
 import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
-import { addressFamily, cidrContains } from './cidr-cover.util';
+import { AddressSet, addressFamily } from './cidr-cover.util';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -41,6 +41,7 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
   const risks: FixRisk[] = [];
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
+  let peerSet: AddressSet | null = null;
   const observedLoadBalancers = new Set([...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')));
   for (const reach of reachable) {
     const where = reach.groupId ?? reach.networkAclId ?? '';
@@ -76,7 +77,8 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
         });
       }
     }
-    const inside = reach.peerKind === 'cidr' ? [...observedPeers].filter((address) => cidrContains(reach.peer, address)).length : 0;
+    // Peers parsed once per group, each CIDR once: not every peer against every reachable CIDR.
+    const inside = reach.peerKind === 'cidr' ? (peerSet ??= new AddressSet(observedPeers)).countIn(reach.peer) : 0;
     // A block no larger than the observed peers it holds (a /32, or a /31 with both seen) opens nothing more.
     if (reach.peerKind === 'cidr' && cidrSize(reach.peer) > BigInt(inside)) {
       risks.push({
