@@ -4,6 +4,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { EventsService } from '../../events/events.service';
 import { dispatchJob, parseJobPayload, type JobHandlers } from '../../queues/job-dispatch.util';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
+import { JobLockKeeper } from '../../queues/job-lock-keeper';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
@@ -14,6 +15,8 @@ import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pi
  */
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
+  /** Keeps job locks from a thread while a stage computes (see JobLockKeeper). */
+  private lockKeeper: JobLockKeeper | undefined;
   private readonly handlers: JobHandlers<typeof ANALYSIS_RUN_JOB, RunOutcome> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
   };
@@ -27,15 +30,23 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
 
   onApplicationBootstrap(): void {
     listenToWorkerErrors(this, QueueName.Analysis);
+    // Started before any job, so its thread is connected when a job's lock first needs it.
+    this.lockKeeper ??= new JobLockKeeper(this.worker, (message) => this.logger.warn(`could not extend a job lock: ${message}`));
   }
 
   /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
-  beforeApplicationShutdown(): Promise<void> {
-    return drainWorker(this);
+  async beforeApplicationShutdown(): Promise<void> {
+    await drainWorker(this);
+    await this.lockKeeper?.close();
   }
 
-  process(job: Job): Promise<RunOutcome> {
-    return dispatchJob(QueueName.Analysis, this.handlers, job);
+  /**
+   * Runs the job with its lock kept from a separate thread (`withJobLockKept`): correlating a
+   * large day computes for minutes, longer than the lock, and a lost lock runs the job twice.
+   */
+  process(job: Job, token?: string): Promise<RunOutcome> {
+    this.lockKeeper ??= new JobLockKeeper(this.worker, (message) => this.logger.warn(`could not extend a job lock: ${message}`));
+    return this.lockKeeper.keep(job, token, () => dispatchJob(QueueName.Analysis, this.handlers, job));
   }
 
   private async runAnalysis(job: Job): Promise<RunOutcome> {
