@@ -1,28 +1,14 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
+import type { FlowSourceStatistics, FlowSourceWarning } from '../flow-sources/flow-source';
 
-/** What an analysis read, cost and concluded. Filled in stage by stage. */
-export interface AnalysisStatistics {
-  /** Flow-log records read (files) or summed over the aggregates Athena returned. */
-  records?: number;
-  rejectedRecords?: number;
-  /** Files: every ACCEPT record read; Athena: the ACCEPT records of the evidence returned (reverse flows, accepted peers of rejected services). */
-  acceptedRecords?: number;
+/**
+ * What an analysis read, cost and concluded. Filled in stage by stage: what the flow source read
+ * (FlowSourceStatistics), then what the analysis made of it.
+ */
+export interface AnalysisStatistics extends FlowSourceStatistics {
   /** Distinct aggregated flows (REJECT and ACCEPT). */
   aggregates?: number;
-  /** Files source: lines that were not valid records, and records outside the window. */
-  malformedLines?: number;
-  recordsOutsideWindow?: number;
-  /**
-   * Files source: what was read only in part or not at all, by file (relative to the data root):
-   * a file that could not be read to its end (permission, truncated gzip, I/O error), a directory
-   * entry skipped, a flow-log field sgdoctor does not know.
-   */
-  warnings?: AnalysisWarning[];
-  /** Athena source. */
-  bytesScanned?: number;
-  estimatedCostUsd?: number;
-  queryExecutionIds?: string[];
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };
   fixes?: { suggested: number; verified: number };
   /** Resources in scope with no flow log capturing REJECT traffic. */
@@ -34,10 +20,7 @@ export interface AnalysisStatistics {
   stageDurationsMs?: Partial<Record<'snapshot' | 'query' | 'correlate' | 'persist', number>>;
 }
 
-export interface AnalysisWarning {
-  file: string;
-  message: string;
-}
+export type AnalysisWarning = FlowSourceWarning;
 
 export interface AnalysisFailure {
   reason: string;

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AthenaFlowSource } from '../aws/athena-flow-source';
-import { AthenaTableInspector } from '../aws/athena-table-inspector';
 import { AwsClientFactory } from '../aws/aws-client.factory';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import type { AppConfig } from '../config/app-config';
 import { EventsModule } from '../events/events.module';
 import { EventsService } from '../events/events.service';
+import { FlowSourcesModule } from '../flow-sources/flow-sources.module';
 import { FindingsPersister } from '../findings/findings-persister.service';
 import { FindingEventEntity } from '../findings/finding-event.entity';
 import { FindingEntity } from '../findings/finding.entity';
@@ -16,16 +15,12 @@ import { TargetEntity } from '../targets/target.entity';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalysisRunner } from './pipeline/analysis-runner.service';
-import { Clock } from '../common/clock/clock';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule],
+  imports: [TypeOrmModule.forFeature([AnalysisEntity, TargetEntity, FindingEntity, FindingEventEntity]), EventsModule, FlowSourcesModule],
   providers: [
-    { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
-    { provide: AthenaFlowSource, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaFlowSource(clients) },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
     TargetSnapshotLoader,
     FindingsPersister,
     AnalysisRunner,

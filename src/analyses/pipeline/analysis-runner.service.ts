@@ -3,12 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AthenaFlowSource } from '../../aws/athena-flow-source';
-import type { AthenaPartitionLayout } from '../../aws/athena-query-builder';
-import { AthenaTableInspector } from '../../aws/athena-table-inspector';
-import { planAthenaTable } from '../../aws/athena-table-layout';
-import { AwsAdapterError } from '../../aws/aws-adapter.error';
-import type { AwsTarget } from '../../aws/aws-target';
 import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
@@ -18,7 +12,7 @@ import { EventsService } from '../../events/events.service';
 import { FindingsPersister, type PersistContext } from '../../findings/findings-persister.service';
 import { FindingEventEntity } from '../../findings/finding-event.entity';
 import { FindingEntity } from '../../findings/finding.entity';
-import { awsTargetOf } from '../../snapshots/aws-target-of.util';
+import { FlowSourceRegistry } from '../../flow-sources/flow-source.registry';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
 import { DataPathResolver } from '../../targets/data-path.resolver';
 import { TargetEntity } from '../../targets/target.entity';
@@ -29,7 +23,6 @@ import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
-import { collectFileFlows, flowReadWarnings } from './file-flow-collector';
 import { hourlyBucketCounts } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 
@@ -73,8 +66,7 @@ export class AnalysisRunner {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly snapshots: TargetSnapshotLoader,
-    private readonly athena: AthenaFlowSource,
-    private readonly tables: AthenaTableInspector,
+    private readonly flowSources: FlowSourceRegistry,
     private readonly persister: FindingsPersister,
     private readonly events: EventsService,
     private readonly clock: Clock,
@@ -113,7 +105,7 @@ export class AnalysisRunner {
           priorCampaigns,
           snapshot,
           aggregates: collected.aggregates,
-          // Both flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
+          // Flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
           bucketCounts: hourlyBucketCounts(collected.aggregates, { from: analysis.windowFrom }),
           defaultBucket: analysis.windowFrom.toISOString(),
           scope: target.scope,
@@ -204,6 +196,7 @@ export class AnalysisRunner {
     return snapshot;
   }
 
+  /** Reads the window from the target's flow source (FlowSourceRegistry), keeping its aggregates for correlate. */
   private async collect(
     payload: AnalysisJobPayload,
     analysis: AnalysisEntity,
@@ -211,86 +204,22 @@ export class AnalysisRunner {
     snapshot: NetworkSnapshot,
     signal: AbortSignal,
   ): Promise<Collected> {
-    const window = { from: analysis.windowFrom, to: analysis.windowTo };
-    const source = target.flowSource;
-    if (source.type === 'files') {
-      const files: string[] = [];
-      for (const [index, stored] of source.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
-      const read = await collectFileFlows(files, window, { format: source.logFormat ?? undefined, signal });
-      const warnings = flowReadWarnings(read.stats, files, source.paths);
-      return {
-        aggregates: read.aggregates,
-        statistics: {
-          records: read.stats.records,
-          rejectedRecords: read.stats.rejectRecords,
-          acceptedRecords: read.stats.acceptRecords,
-          aggregates: read.aggregates.length,
-          malformedLines: read.stats.malformed,
-          recordsOutsideWindow: read.recordsOutsideWindow,
-          ...(warnings.length ? { warnings } : {}),
-        },
-      };
-    }
-    const aws = awsTargetOf(target);
-    const layout = await this.validatedLayout(aws, source);
     const aggregates: FlowAggregate[] = [];
-    // One scan of the table per window: the REJECT aggregates and the ACCEPT evidence the
-    // diagnosis uses (reverse flows, services accepted per interface) come back together.
-    const result = await this.athena.run(
+    const read = await this.flowSources.read(
       {
         analysisId: analysis.id,
         attempt: payload.attempt,
-        kind: 'window',
-        target: aws,
-        config: {
-          catalog: source.catalog,
-          database: source.database,
-          table: source.table,
-          workgroup: source.workgroup,
-          outputLocation: source.outputLocation,
-          layout,
-          logFormat: source.logFormat,
-          logDestination: source.logDestination ?? null,
-        },
-        from: window.from,
-        to: window.to,
-        scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
-        flowLogs: snapshot.FlowLogs ?? null,
+        target: { id: target.id, accountId: target.accountId, region: target.region, access: target.access, scope: target.scope },
+        settings: target.flowSource,
+        window: { from: analysis.windowFrom, to: analysis.windowTo },
+        snapshot,
         signal,
       },
       (aggregate) => {
         aggregates.push(aggregate);
       },
     );
-    const statistics: AnalysisStatistics = {
-      bytesScanned: result.dataScannedBytes,
-      estimatedCostUsd: result.estimatedCostUsd,
-      queryExecutionIds: [result.queryExecutionId],
-    };
-    statistics.aggregates = aggregates.length;
-    statistics.rejectedRecords = sumRecords(aggregates, 'REJECT');
-    statistics.acceptedRecords = sumRecords(aggregates, 'ACCEPT');
-    statistics.records = statistics.rejectedRecords + statistics.acceptedRecords;
-    return { aggregates, statistics };
-  }
-
-  /**
-   * The table is read again (GetTableMetadata) before each analysis: a target stored before its
-   * layout carried the table's types, or a table changed since, gets the layout the table has
-   * now, and a table the query cannot run on fails the analysis with the reason, before any
-   * query is paid for.
-   */
-  private async validatedLayout(aws: AwsTarget, source: Extract<TargetEntity['flowSource'], { type: 'athena' }>): Promise<AthenaPartitionLayout> {
-    const schema = await this.tables.read(aws, source);
-    const plan = planAthenaTable(schema, source.layout, source.logFormat);
-    if (plan.problems.length > 0) {
-      throw new AwsAdapterError(
-        'AWS.INVALID_CONFIGURATION',
-        `the Athena table ${source.database}.${source.table} cannot be queried: ${plan.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-        { problems: plan.problems },
-      );
-    }
-    return plan.layout;
+    return { aggregates, statistics: { ...read, aggregates: aggregates.length } };
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {
@@ -415,8 +344,4 @@ function windowOf(analysis: AnalysisEntity): { from: string; to: string } {
 function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
   const { coverageGaps, stageDurationsMs: _durations, ...rest } = statistics;
   return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
-}
-
-function sumRecords(aggregates: FlowAggregate[], action: 'ACCEPT' | 'REJECT'): number {
-  return aggregates.reduce((sum, flow) => (flow.action === action ? sum + flow.records : sum), 0);
 }

@@ -1,24 +1,16 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
-import { diagnose, type DiagnoseResult } from '../../engine/diagnose/diagnose';
+import { diagnose, diagnosisBasis, type DiagnoseResult } from '../../engine/diagnose/diagnose';
 import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
-import { ReturnTrafficIndex } from '../../engine/evaluate/return-traffic-index';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
-import { NetworkModel } from '../../engine/network/network-model';
+import type { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
-import { flowKey } from './flow-key.util';
-import { withoutHourly } from './hourly-counts';
+import { flowKey } from '../../engine/flow-log/flow-key';
+import type { BucketCount } from './hourly-counts';
 
 /** How many of a finding's rejected flows are kept (the busiest), for re-evaluation and what-if. */
 export const MAX_FLOWS_PER_FINDING = 200;
-
-/** Records of one flow key in one time bucket (bucket start ISO). */
-export interface BucketCount {
-  key: string;
-  bucket: string;
-  records: number;
-}
 
 export interface CorrelateInput {
   snapshot: NetworkSnapshot;
@@ -35,7 +27,7 @@ export interface CorrelateResult {
   diagnosis: DiagnoseResult;
   observed: ObservedFinding[];
   coverageGaps: CoverageGap[];
-  /** The explain context (ACCEPT flows for return-traffic detection), reused to re-explain stored flows. */
+  /** The model and explain context (ACCEPT flows for return-traffic detection) diagnose used, reused to re-explain stored flows. */
   context: ExplainContext;
   model: NetworkModel;
 }
@@ -48,13 +40,15 @@ export interface CorrelateResult {
  */
 export function correlate(input: CorrelateInput): CorrelateResult {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
-  const diagnosis = diagnose(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns });
-  const model = NetworkModel.fromSnapshot(input.snapshot);
-  const context: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((f) => f.action === 'ACCEPT')) };
+  // One model and one explain context for the diagnosis and for re-explaining stored findings' flows.
+  const basis = diagnosisBasis(input.snapshot, aggregates);
+  const diagnosis = diagnose(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns, basis });
+  const { model, context } = basis;
 
-  const { flowsByFingerprint } = diagnosis;
+  // Each finding's flows as diagnose grouped them: nothing is explained a second time.
+  const flowsOf = (fingerprint: string): FlowAggregate[] => (diagnosis.evidence.get(fingerprint) ?? []).map((item) => item.flow);
   const fingerprintByKey = new Map<string, string>();
-  for (const [fingerprint, flows] of flowsByFingerprint) for (const flow of flows) fingerprintByKey.set(flowKey(flow), fingerprint);
+  for (const [fingerprint, items] of diagnosis.evidence) for (const { flow } of items) fingerprintByKey.set(flowKey(flow), fingerprint);
 
   const counts = new Map<string, Record<string, number>>();
   for (const { key, bucket, records } of input.bucketCounts ?? []) {
@@ -67,12 +61,13 @@ export function correlate(input: CorrelateInput): CorrelateResult {
 
   const vpcOf = new Map((input.snapshot.NetworkInterfaces ?? []).map((eni) => [eni.NetworkInterfaceId, eni.VpcId]));
   const observed = diagnosis.findings.map((finding): ObservedFinding => {
-    const flows = [...(flowsByFingerprint.get(finding.fingerprint) ?? [])]
+    const all = flowsOf(finding.fingerprint);
+    const flows = [...all]
       .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
       .slice(0, MAX_FLOWS_PER_FINDING)
       .map(withoutHourly);
     const vpcIds = new Set<string>();
-    for (const flow of flowsByFingerprint.get(finding.fingerprint) ?? []) {
+    for (const flow of all) {
       const vpc = flow.vpcId ?? vpcOf.get(flow.interfaceId);
       if (vpc) vpcIds.add(vpc);
     }
@@ -106,4 +101,11 @@ function inScope(snapshot: NetworkSnapshot, aggregates: FlowAggregate[], scope: 
   return aggregates.filter(
     (flow) => inside.has(flow.interfaceId) || (flow.vpcId !== null && vpcs.has(flow.vpcId)) || (flow.subnetId !== null && subnets.has(flow.subnetId)),
   );
+}
+
+/** An aggregate without its per-hour counts: they live in the finding's counts, not in its stored flows. */
+function withoutHourly(flow: FlowAggregate): FlowAggregate {
+  if (!flow.hourly) return flow;
+  const { hourly: _hourly, ...rest } = flow;
+  return rest;
 }

@@ -1,12 +1,11 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
-import type { BucketCount } from './correlate';
-import { flowKey } from './flow-key.util';
+import { flowKey, hourOf } from '../../engine/flow-log/flow-key';
 
-export const HOUR_SECONDS = 3600;
-
-/** The start (epoch seconds) of the hour holding `epochSeconds`. */
-export function hourOf(epochSeconds: number): number {
-  return Math.floor(epochSeconds / HOUR_SECONDS) * HOUR_SECONDS;
+/** Records of one flow key in one time bucket (bucket start ISO), as correlate takes them. */
+export interface BucketCount {
+  key: string;
+  bucket: string;
+  records: number;
 }
 
 /**
@@ -48,9 +47,3 @@ export function hourlyBucketCounts(aggregates: readonly FlowAggregate[], window:
   return counts;
 }
 
-/** An aggregate without its per-hour counts: they live in the finding's counts, not in its stored flows. */
-export function withoutHourly(flow: FlowAggregate): FlowAggregate {
-  if (!flow.hourly) return flow;
-  const { hourly: _hourly, ...rest } = flow;
-  return rest;
-}

@@ -29,6 +29,26 @@ export interface DiagnoseOptions {
   verifier?: FixVerifier;
   /** Campaigns sources were put in before (the service's stored campaigns): they stay there. */
   priorCampaigns?: PriorCampaigns;
+  /**
+   * The snapshot's model and the explain context of the ACCEPT flows among `aggregates`, when the
+   * caller evaluates other flows against the same configuration too (see `diagnosisBasis`);
+   * built here otherwise.
+   */
+  basis?: DiagnosisBasis;
+}
+
+/** What every flow of one diagnosis is explained against: the configuration's model and the ACCEPT flows' return-traffic index. */
+export interface DiagnosisBasis {
+  model: NetworkModel;
+  context: ExplainContext;
+}
+
+/** The basis diagnose() builds for a snapshot and its aggregates (ACCEPT and REJECT). */
+export function diagnosisBasis(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[]): DiagnosisBasis {
+  return {
+    model: NetworkModel.fromSnapshot(snapshot),
+    context: { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((flow) => flow.action === 'ACCEPT')) },
+  };
 }
 
 export interface DiagnoseResult {
@@ -36,6 +56,8 @@ export interface DiagnoseResult {
   stats: DiagnoseStats;
   /** The rejected flows each finding stands for, by fingerprint (every blocked flow is in exactly one). */
   flowsByFingerprint: Map<string, FlowAggregate[]>;
+  /** The same flows with the verdicts diagnose gave them, by fingerprint: a caller never explains them again. */
+  evidence: Map<string, ExplainedFlow[]>;
 }
 
 function emptyStats(): DiagnoseStats {
@@ -68,10 +90,9 @@ function emptyStats(): DiagnoseStats {
  * the same order.
  */
 export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[], options: DiagnoseOptions = {}): DiagnoseResult {
-  const model = NetworkModel.fromSnapshot(snapshot);
+  const { model, context: ctx } = options.basis ?? diagnosisBasis(snapshot, aggregates);
   const stats = emptyStats();
   const accepted = aggregates.filter((flow) => flow.action === 'ACCEPT');
-  const ctx: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
   const rejected: ExplainedFlow[] = [];
   for (const flow of aggregates) {
     stats.flows++;
@@ -100,7 +121,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     if (signals.length) noise.push({ explained: item, signals });
     else byRule.push(item);
   }
-  const flowsByFingerprint = new Map<string, FlowAggregate[]>();
+  const evidence = new Map<string, ExplainedFlow[]>();
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const entries = groupBlockedFlows(byRule).flatMap((group) => {
     const facts = signalFacts(group, model, context);
@@ -112,7 +133,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       for (const explained of group.flows) noise.push({ explained, signals });
       return [];
     }
-    flowsByFingerprint.set(group.fingerprint, group.flows.map((item) => item.flow));
+    evidence.set(group.fingerprint, group.flows);
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
       kind: 'rule',
@@ -128,7 +149,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     return [{ finding, group, facts }];
   });
   const campaigns = groupCampaigns(noise, prior).map((campaign) => {
-    flowsByFingerprint.set(campaign.fingerprint, campaign.flows.map((item) => item.explained.flow));
+    evidence.set(campaign.fingerprint, campaign.flows.map((item) => item.explained));
     const matched = new Set(campaign.flows.flatMap((item) => item.signals));
     return summarizeCampaign(campaign, model, NOISE_SIGNALS.filter((signal) => matched.has(signal)));
   });
@@ -159,5 +180,6 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
-  return { findings, stats, flowsByFingerprint };
+  const flowsByFingerprint = new Map([...evidence].map(([fingerprint, items]) => [fingerprint, items.map((item) => item.flow)]));
+  return { findings, stats, flowsByFingerprint, evidence };
 }

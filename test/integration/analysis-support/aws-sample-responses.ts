@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GetQueryResultsCommandOutput, Row } from '@aws-sdk/client-athena';
-import { collectFileFlows } from '../../../src/analyses/pipeline/file-flow-collector';
+import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';

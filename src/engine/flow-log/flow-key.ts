@@ -1,4 +1,4 @@
-import type { FlowAggregate } from '../../engine/flow-log/flow-record';
+import type { FlowAggregate } from './flow-record';
 
 const port = (value: number | null): string => (value === null ? '-' : String(value));
 
@@ -17,4 +17,11 @@ export function flowKey(flow: FlowAggregate): string {
     flow.servicePortSide === 'src' ? '*' : port(flow.dstport),
     flow.action,
   ].join(' ');
+}
+
+export const HOUR_SECONDS = 3600;
+
+/** The start (epoch seconds) of the hour holding `epochSeconds`: the key of FlowAggregate.hourly. */
+export function hourOf(epochSeconds: number): number {
+  return Math.floor(epochSeconds / HOUR_SECONDS) * HOUR_SECONDS;
 }

@@ -1,10 +1,9 @@
 import { posix, sep } from 'node:path';
-import { readFlowRecords, createFlowReadStats, type FlowReadStats } from '../../flow-files/flow-file-reader';
-import type { AnalysisWarning } from '../analysis-statistics';
-import { FlowAggregator } from '../../engine/flow-log/flow-aggregator';
-import type { FlowAggregate, FlowRecord } from '../../engine/flow-log/flow-record';
-import { flowKey } from './flow-key.util';
-import { hourOf } from './hourly-counts';
+import { readFlowRecords, createFlowReadStats, type FlowReadStats } from '../flow-files/flow-file-reader';
+import type { FlowSourceWarning } from './flow-source';
+import { FlowAggregator } from '../engine/flow-log/flow-aggregator';
+import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+import { flowKey, hourOf } from '../engine/flow-log/flow-key';
 
 export interface FileFlowCollection {
   /** REJECT and ACCEPT aggregates; a REJECT aggregate carries its records per hour (`hourly`) when its records have a `start`. */
@@ -18,7 +17,7 @@ export interface FileFlowCollection {
  * skipped, unknown fields. Files are named as the target stores them (relative to the data root):
  * `resolved[i]` is the real path of `stored[i]`.
  */
-export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string[], stored: readonly string[]): AnalysisWarning[] {
+export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string[], stored: readonly string[]): FlowSourceWarning[] {
   const shown = (file: string): string => {
     for (let i = 0; i < resolved.length; i++) {
       if (file === resolved[i]) return stored[i];

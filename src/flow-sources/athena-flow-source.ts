@@ -1,0 +1,87 @@
+import type { AthenaFlowSource as AthenaFlowQueries } from '../aws/athena-flow-source';
+import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
+import type { AthenaTableInspector } from '../aws/athena-table-inspector';
+import { planAthenaTable } from '../aws/athena-table-layout';
+import { AwsAdapterError } from '../aws/aws-adapter.error';
+import type { AwsTarget } from '../aws/aws-target';
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { awsTargetOf } from '../snapshots/aws-target-of.util';
+import type { AthenaFlowSourceSettings } from '../targets/target-sources';
+import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow-source';
+
+/**
+ * Flows from an Athena table over the flow log's S3 objects: one scan of the table per window
+ * returns the REJECT aggregates (with their records per hour) and the ACCEPT evidence the
+ * diagnosis uses (reverse flows, services accepted per interface) together.
+ */
+export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSettings> {
+  readonly type = 'athena' as const;
+
+  constructor(
+    private readonly queries: AthenaFlowQueries,
+    private readonly tables: AthenaTableInspector,
+  ) {}
+
+  async read(request: FlowWindowRequest<AthenaFlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
+    const { settings, target } = request;
+    const aws = awsTargetOf(target);
+    const layout = await this.validatedLayout(aws, settings);
+    let rejectedRecords = 0;
+    let acceptedRecords = 0;
+    const result = await this.queries.run(
+      {
+        analysisId: request.analysisId,
+        attempt: request.attempt,
+        kind: 'window',
+        target: aws,
+        config: {
+          catalog: settings.catalog,
+          database: settings.database,
+          table: settings.table,
+          workgroup: settings.workgroup,
+          outputLocation: settings.outputLocation,
+          layout,
+          logFormat: settings.logFormat,
+          logDestination: settings.logDestination ?? null,
+        },
+        from: request.window.from,
+        to: request.window.to,
+        scope: { vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds },
+        flowLogs: request.snapshot.FlowLogs ?? null,
+        signal: request.signal,
+      },
+      (aggregate) => {
+        if (aggregate.action === 'REJECT') rejectedRecords += aggregate.records;
+        else acceptedRecords += aggregate.records;
+        sink(aggregate);
+      },
+    );
+    return {
+      bytesScanned: result.dataScannedBytes,
+      estimatedCostUsd: result.estimatedCostUsd,
+      queryExecutionIds: [result.queryExecutionId],
+      rejectedRecords,
+      acceptedRecords,
+      records: rejectedRecords + acceptedRecords,
+    };
+  }
+
+  /**
+   * The table is read again (GetTableMetadata) before each analysis: a target stored before its
+   * layout carried the table's types, or a table changed since, gets the layout the table has
+   * now, and a table the query cannot run on fails the analysis with the reason, before any
+   * query is paid for.
+   */
+  private async validatedLayout(aws: AwsTarget, settings: AthenaFlowSourceSettings): Promise<AthenaPartitionLayout> {
+    const schema = await this.tables.read(aws, settings);
+    const plan = planAthenaTable(schema, settings.layout, settings.logFormat);
+    if (plan.problems.length > 0) {
+      throw new AwsAdapterError(
+        'AWS.INVALID_CONFIGURATION',
+        `the Athena table ${settings.database}.${settings.table} cannot be queried: ${plan.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        { problems: plan.problems },
+      );
+    }
+    return plan.layout;
+  }
+}

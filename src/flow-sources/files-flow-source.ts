@@ -1,0 +1,33 @@
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { DataPathResolver } from '../targets/data-path.resolver';
+import type { FilesFlowSourceSettings } from '../targets/target-sources';
+import { collectFileFlows, flowReadWarnings } from './file-flow-collector';
+import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow-source';
+
+/**
+ * Flows from flow-log files under the data root (plain, gzip, Parquet, directories in S3
+ * layout). Paths are stored relative to the root and checked again on every read, since links
+ * can change.
+ */
+export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
+  readonly type = 'files' as const;
+
+  constructor(private readonly paths: DataPathResolver) {}
+
+  async read(request: FlowWindowRequest<FilesFlowSourceSettings>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics> {
+    const { settings } = request;
+    const files: string[] = [];
+    for (const [index, stored] of settings.paths.entries()) files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
+    const read = await collectFileFlows(files, request.window, { format: settings.logFormat ?? undefined, signal: request.signal });
+    for (const aggregate of read.aggregates) sink(aggregate);
+    const warnings = flowReadWarnings(read.stats, files, settings.paths);
+    return {
+      records: read.stats.records,
+      rejectedRecords: read.stats.rejectRecords,
+      acceptedRecords: read.stats.acceptRecords,
+      malformedLines: read.stats.malformed,
+      recordsOutsideWindow: read.recordsOutsideWindow,
+      ...(warnings.length ? { warnings } : {}),
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { NetworkSnapshot } from '../engine/network/snapshot';
+import type { FlowSourceSettings, TargetAccess, TargetScope } from '../targets/target-sources';
+
+/** What a flow source needs to know of a target: where the account is, how to reach it, what is in scope. */
+export interface FlowSourceTarget {
+  id: string;
+  accountId: string;
+  region: string;
+  access: TargetAccess;
+  scope: TargetScope;
+}
+
+/** One analysis window to read from one target's flow source. */
+export interface FlowWindowRequest<S extends FlowSourceSettings = FlowSourceSettings> {
+  analysisId: string;
+  /** The analysis attempt: a source that starts paid work (an Athena query) keys it by analysis and attempt, so a redelivered job never pays twice. */
+  attempt: number;
+  target: FlowSourceTarget;
+  /** The target's flow-source settings of this source's type. */
+  settings: S;
+  /** Records whose capture interval overlaps [from, to). */
+  window: { from: Date; to: Date };
+  /** The configuration the analysis evaluates against (its FlowLogs tell a source the LogFormat). */
+  snapshot: NetworkSnapshot;
+  /** Aborted when the analysis is cancelled: a source stops reading (and cancels paid work) promptly. */
+  signal: AbortSignal;
+}
+
+/** Something read only in part or not at all, named where the user looks (the analysis's statistics). */
+export interface FlowSourceWarning {
+  /** What was not read: a file relative to the data root, a log group, an object key. */
+  file: string;
+  message: string;
+}
+
+/** What a source read for one window, and what reading it cost. Every field is optional: a source reports what it knows. */
+export interface FlowSourceStatistics {
+  /** Flow-log records read (files) or summed over the aggregates returned (Athena). */
+  records?: number;
+  rejectedRecords?: number;
+  /** Files: every ACCEPT record read; Athena: the ACCEPT records of the evidence returned (reverse flows, accepted peers of rejected services). */
+  acceptedRecords?: number;
+  /** Files source: lines that were not valid records, and records outside the window. */
+  malformedLines?: number;
+  recordsOutsideWindow?: number;
+  /**
+   * What was read only in part or not at all: a file that could not be read to its end
+   * (permission, truncated gzip, I/O error), a directory entry skipped, a flow-log field
+   * sgdoctor does not know.
+   */
+  warnings?: FlowSourceWarning[];
+  /** Athena source. */
+  bytesScanned?: number;
+  estimatedCostUsd?: number;
+  queryExecutionIds?: string[];
+}
+
+/**
+ * Where an analysis reads its flows from. One implementation per `FlowSourceSettings['type']`,
+ * registered in FlowSourceRegistry.
+ */
+export interface FlowSource<S extends FlowSourceSettings = FlowSourceSettings> {
+  readonly type: S['type'];
+  /**
+   * Streams the window's REJECT and ACCEPT aggregates (REJECT ones with `hourly`, their records
+   * per hour of start, when the records have a start) into `sink`; returns what was read.
+   */
+  read(request: FlowWindowRequest<S>, sink: (aggregate: FlowAggregate) => void): Promise<FlowSourceStatistics>;
+}
+
