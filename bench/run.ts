@@ -5,7 +5,10 @@
  *   npm run bench              all benchmarks
  *   npm run bench -- eval      only the ones whose name contains "eval"
  *   npm run bench -- path      path analysis (`sgdoctor why`)
+ *   npm run bench -- analysis  one analysis of 0.1 M, 0.3 M and 1 M records through a worker process
+ *   npm run bench -- analysis 20000,60000   the same at other sizes (a quick run)
  */
+import { runAnalysisBench } from './analysis.bench';
 import type { BenchResult } from './bench-result';
 import { runEvalBench } from './eval.bench';
 import { runPathBench } from './path.bench';
@@ -15,6 +18,7 @@ const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[
   { name: 'eval', run: runEvalBench },
   { name: 'read', run: runReadBench },
   { name: 'path', run: runPathBench },
+  { name: 'analysis', run: runAnalysisBench },
 ];
 
 function format(value: number | string): string {
