@@ -107,7 +107,7 @@ export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
       const risks = risksOf(model, group, result.newlyReachable);
-      const replies = group.returnTraffic ? [] : blockedReplies(NetworkModel.fromSnapshot(result.snapshot), group);
+      const replies = group.returnTraffic ? [] : blockedReplies(result.model ?? NetworkModel.fromSnapshot(result.snapshot), group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];
         risks.push({

@@ -31,7 +31,7 @@ describe('coverAddresses', () => {
     );
   });
 
-  it('grows n log n: 16,000 internet peers cost about 4× as much as 4,000 (not 16×)', () => {
+  it('grows n log n: 16,000 internet peers cost about 10× as much as 2,000 (quadratic: 64×)', () => {
     const peers = (n: number) => Array.from({ length: n }, (_, i) => `${(i * 7919) % 200 + 11}.${(i * 104729) % 256}.${(i * 31) % 256}.${i % 256}`);
     const opts: CoverOptions = { maxPrefixes: 5, minPrefixLength: { 4: 16, 6: 48 }, mergeWithin: { 4: 27, 6: 120 } };
     const time = (n: number) => {
@@ -45,8 +45,9 @@ describe('coverAddresses', () => {
       }
       return best;
     };
-    const small = time(4_000);
+    const small = time(2_000);
     const large = time(16_000);
-    expect(large / small).toBeLessThan(11);
+    // Wide of n log n's ~10× for a loaded machine, far below the quadratic cover's 64×.
+    expect(large / small).toBeLessThan(30);
   });
 });
