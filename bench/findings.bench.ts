@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
 import { correlate } from '../src/analyses/pipeline/correlate';
-import { hourlyBucketCounts } from '../src/analyses/pipeline/hourly-counts';
+import { hourlyCountsFrom } from '../src/analyses/pipeline/hourly-counts';
 import { hourOf } from '../src/engine/flow-log/flow-key';
 import type { JobProducer } from '../src/queues/job-producer';
 import { SystemClock } from '../src/common/clock/clock';
@@ -105,7 +105,7 @@ function analysedFindings(): ObservedFinding[] {
   return correlate({
     snapshot,
     aggregates,
-    bucketCounts: hourlyBucketCounts(aggregates, { from }),
+    hourlyFrom: hourlyCountsFrom(aggregates, { from }),
     defaultBucket: from.toISOString(),
     scope: { vpcIds: [], subnetIds: [] },
   }).observed;

@@ -7,7 +7,10 @@
  *   npm run bench -- path      path analysis (`sgdoctor why`)
  *   npm run bench -- findings [count]   the findings API over `count` findings (default 100,000;
  *                              needs `npm run build`, PostgreSQL and Redis)
+ *   npm run bench -- analysis  one analysis of 0.1 M, 0.3 M and 1 M records through a worker process
+ *   npm run bench -- analysis 20000,60000   the same at other sizes (a quick run)
  */
+import { runAnalysisBench } from './analysis.bench';
 import type { BenchResult } from './bench-result';
 import { runEvalBench } from './eval.bench';
 import { runFindingsBench } from './findings.bench';
@@ -21,6 +24,7 @@ const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[
   { name: 'read', run: runReadBench },
   { name: 'path', run: runPathBench },
   { name: 'findings', run: () => runFindingsBench(count) },
+  { name: 'analysis', run: runAnalysisBench },
 ];
 
 function format(value: number | string): string {

@@ -8,7 +8,7 @@ import { WEBHOOK_FANOUT_JOB } from '../queues/job-catalogue';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { JobProducer } from '../queues/job-producer';
-import type { DomainEvent, DomainEventSubject, DomainEventType } from './domain-event';
+import { type DomainEvent, type DomainEventSubject, DomainEventType } from './domain-event';
 import { EventEntity } from './event.entity';
 import { newEventId } from './event-id.util';
 import { Clock } from '../common/clock/clock';
@@ -56,14 +56,63 @@ export class EventsService {
     return EventsService.toDomainEvent(entity);
   }
 
-  /** Enqueues the fan-out of each event (idempotent per event id) and marks them published. */
+  /** `record` for many events in one INSERT (the same rows as one `record` each). */
+  async recordMany(manager: EntityManager, events: readonly NewDomainEvent[]): Promise<DomainEvent[]> {
+    if (events.length === 0) return [];
+    const now = this.clock.now();
+    const entities = events.map((event) =>
+      manager.create(EventEntity, {
+        id: newEventId(this.clock.nowMs()),
+        type: event.type,
+        occurredAt: event.occurredAt ?? now,
+        targetId: event.subject.targetId,
+        subject: event.subject,
+        data: event.data,
+        publishedAt: null,
+        fannedOutAt: null,
+      }),
+    );
+    await manager.query(
+      `INSERT INTO "events" ("id", "type", "occurred_at", "target_id", "subject", "data", "published_at", "fanned_out_at")
+       SELECT e.id, e.type, e.occurred_at, e.target_id, e.subject, e.data, NULL, NULL
+       FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, occurred_at timestamptz, target_id uuid, subject jsonb, data jsonb)`,
+      [JSON.stringify(entities.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurredAt.toISOString(), target_id: e.targetId, subject: e.subject, data: e.data })))],
+    );
+    return entities.map((entity) => EventsService.toDomainEvent(entity));
+  }
+
+  /**
+   * Enqueues the fan-out of each event that a webhook subscription (enabled or not) lists, or that
+   * may name its webhooks (report.ready), idempotent per event id, and marks them published. The
+   * others have no recipient: they are marked published and fanned out at once, without a job
+   * (an analysis's 100,000 finding events with no subscription are not 100,000 jobs). A
+   * subscription created later is not sent earlier events, as before.
+   */
   async publish(eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return;
     const ids = [...new Set(eventIds)];
-    await whileQueueReachable(this.webhookQueue, 'publishing events', () =>
-      this.jobs.enqueueBulk(WEBHOOK_FANOUT_JOB, ids.map((id) => ({ payload: { eventId: id }, opts: { jobId: id } }))),
+    const rows: Array<{ id: string }> = await this.events.query(
+      `SELECT e."id" FROM "events" e WHERE e."id" = ANY($1::varchar[])
+         AND (e."type" = $2 OR EXISTS (SELECT 1 FROM "webhook_subscriptions" s WHERE e."type" = ANY(s."events")))`,
+      [ids, DomainEventType.ReportReady],
     );
-    await this.events.update({ id: In(ids), publishedAt: IsNull() }, { publishedAt: this.clock.now() });
+    const fanned = new Set(rows.map((row) => row.id));
+    const toQueue = ids.filter((id) => fanned.has(id));
+    const unheard = ids.filter((id) => !fanned.has(id));
+    if (toQueue.length) {
+      await whileQueueReachable(this.webhookQueue, 'publishing events', () =>
+        this.jobs.enqueueBulk(WEBHOOK_FANOUT_JOB, toQueue.map((id) => ({ payload: { eventId: id }, opts: { jobId: id } }))),
+      );
+    }
+    const now = this.clock.now();
+    if (toQueue.length) await this.events.update({ id: In(toQueue), publishedAt: IsNull() }, { publishedAt: now });
+    if (unheard.length) {
+      await this.events.query(
+        `UPDATE "events" SET "published_at" = COALESCE("published_at", $2), "fanned_out_at" = COALESCE("fanned_out_at", $2)
+         WHERE "id" = ANY($1::varchar[]) AND ("published_at" IS NULL OR "fanned_out_at" IS NULL)`,
+        [unheard, now],
+      );
+    }
   }
 
   /**
@@ -81,10 +130,27 @@ export class EventsService {
     return pending.length;
   }
 
+  /**
+   * The events, each finding event with its finding's stored JSON under `data.finding` (the event
+   * row names the finding instead of keeping a second copy).
+   */
   async findByIds(ids: readonly string[]): Promise<DomainEvent[]> {
     if (ids.length === 0) return [];
     const entities = await this.events.find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
-    return entities.map((entity) => EventsService.toDomainEvent(entity));
+    const referenced = [...new Set(entities.filter((e) => !('finding' in e.data) && typeof e.data.findingId === 'string').map((e) => e.data.findingId as string))];
+    const findings = new Map<string, unknown>();
+    if (referenced.length) {
+      const rows: Array<{ id: string; finding: unknown }> = await this.events.query(
+        `SELECT "id", "finding" FROM "findings" WHERE "id" = ANY($1::uuid[])`,
+        [referenced],
+      );
+      for (const row of rows) findings.set(row.id, row.finding);
+    }
+    return entities.map((entity) => {
+      const event = EventsService.toDomainEvent(entity);
+      const finding = typeof entity.data.findingId === 'string' && !('finding' in entity.data) ? findings.get(entity.data.findingId) : undefined;
+      return finding === undefined ? event : { ...event, data: { ...event.data, finding } };
+    });
   }
 
   static toDomainEvent(entity: EventEntity): DomainEvent {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEventType } from '../events/domain-event';
-import { EventsService } from '../events/events.service';
+import { EventsService, type NewDomainEvent } from '../events/events.service';
 import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
 import type { CampaignEvidence, CampaignScope, Finding } from '../engine/findings/finding';
 import type { Direction } from '../engine/flow-log/flow-record';
@@ -41,25 +41,45 @@ const MERGED_COUNTS = `(SELECT COALESCE(jsonb_object_agg(k.key, GREATEST(
 export class FindingsPersister {
   constructor(private readonly events: EventsService) {}
 
-  /** Upserts a batch; returns the ids of the domain events recorded. */
+  /**
+   * Upserts a batch; returns the ids of the domain events recorded. A fixed number of statements
+   * per batch, whatever its size: the existing rows locked, every finding upserted by one
+   * multi-row INSERT … ON CONFLICT, the reopened ones' status fields cleared, the audit entries
+   * and the events each written by one INSERT. The events reference the finding (its row holds
+   * the JSON, once) instead of carrying a copy.
+   */
   async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[]): Promise<string[]> {
     if (batch.length === 0) return [];
     const existing = await this.lockExisting(manager, ctx.targetId, batch.map((item) => item.finding.fingerprint));
-    const eventIds: string[] = [];
-    for (const item of batch) {
+    const plans = batch.map((item) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
       const status: FindingStatus = before ? (change?.to ?? before.status) : 'open';
-      const id = await this.upsert(manager, ctx, item, status, change !== null);
+      return { item, before, change, status };
+    });
+    const ids = await this.upsertMany(manager, ctx, plans);
+    const reopened = plans.filter((p) => p.change !== null).map((p) => ids.get(p.item.finding.fingerprint)!);
+    if (reopened.length) {
+      // A recurrence that changes the status starts afresh: no reason, snooze or resolution left over.
+      await manager.query(
+        `UPDATE "findings" SET "status_reason" = NULL, "suppressed_until" = NULL, "resolved_at" = NULL WHERE "id" = ANY($1::uuid[])`,
+        [reopened],
+      );
+    }
+    const audits: Array<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }> = [];
+    const events: NewDomainEvent[] = [];
+    for (const { item, before, change } of plans) {
+      const id = ids.get(item.finding.fingerprint)!;
       if (!before) {
-        await this.audit(manager, id, null, 'open', 'first seen', ctx);
-        eventIds.push(await this.emit(manager, DomainEventType.FindingOpened, id, ctx, item.finding));
+        audits.push({ findingId: id, from: null, to: 'open', reason: 'first seen' });
+        events.push(this.findingEvent(DomainEventType.FindingOpened, id, ctx, item.finding));
       } else if (change) {
-        await this.audit(manager, id, before.status, change.to, change.reason, ctx);
-        if (change.event) eventIds.push(await this.emit(manager, change.event, id, ctx, item.finding));
+        audits.push({ findingId: id, from: before.status, to: change.to, reason: change.reason });
+        if (change.event) events.push(this.findingEvent(change.event, id, ctx, item.finding));
       }
     }
-    return eventIds;
+    await this.auditMany(manager, audits, ctx);
+    return (await this.events.recordMany(manager, events)).map((event) => event.id);
   }
 
   /**
@@ -123,28 +143,48 @@ export class FindingsPersister {
     return new Map(rows.map((row) => [row.fingerprint, { id: row.id, fingerprint: row.fingerprint, status: row.status, suppressed_until: row.suppressedUntil }]));
   }
 
-  private async upsert(manager: EntityManager, ctx: PersistContext, item: ObservedFinding, status: FindingStatus, reopened: boolean): Promise<string> {
-    const f = item.finding;
-    const columns = indexedColumns(f);
+  /** One INSERT … ON CONFLICT for the batch, its rows as one bound JSON array; returns id by fingerprint. */
+  private async upsertMany(
+    manager: EntityManager, ctx: PersistContext, plans: ReadonlyArray<{ item: ObservedFinding; status: FindingStatus }>,
+  ): Promise<Map<string, string>> {
+    const rows = plans.map(({ item, status }) => {
+      const f = item.finding;
+      const columns = indexedColumns(f);
+      return {
+        fingerprint: f.fingerprint, status, classification: f.classification, severity: f.severity,
+        severity_rank: SEVERITY_RANK[f.severity] ?? 0, control: f.blockedBy.control, direction: f.traffic.direction,
+        protocol: f.traffic.protocol, port: f.traffic.port, return_traffic: f.traffic.returnTraffic,
+        security_group_ids: columns.securityGroupIds, network_acl_id: columns.networkAclId, vpc_ids: item.vpcIds,
+        account_ids: item.accountIds, interface_ids: columns.interfaceIds, packets: f.traffic.packets, bytes: f.traffic.bytes,
+        first_seen: new Date(f.traffic.firstSeen).toISOString(), last_seen: new Date(f.traffic.lastSeen).toISOString(),
+        counts: item.counts, finding: f, flows: item.flows, search_text: searchTextOf(f, item.vpcIds), kind: f.kind,
+        rank: findingRank(f.classification, f.severity),
+      };
+    });
     // Counts merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run
-    // writes the same value, and an analysis that saw only part of an hour cannot shrink it.
-    const rows: Array<{ id: string }> = await manager.query(
+    // writes the same value, and an analysis that saw only part of an hour cannot shrink it. The
+    // priority's rank is the new row's (its priority divided by the scale), its time the later last_seen.
+    const returned: Array<{ id: string; fingerprint: string }> = await manager.query(
       `INSERT INTO "findings" (
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
          "records", "packets", "bytes", "first_seen", "last_seen", "finding", "flows", "counts", "search_text",
          "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at", "account_ids")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-         (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text($20::jsonb)),
-         $16, $17, $18, $19, $21::jsonb, $22::jsonb, $20::jsonb, $23, $24, $24, $26,
-         $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM $19::timestamptz))::bigint, $28, $28, $29)
+       SELECT $1, r.fingerprint, r.status, r.classification, r.severity, r.severity_rank, r.control, r.direction,
+         r.protocol, r.port, r.return_traffic, r.security_group_ids, r.network_acl_id, r.vpc_ids, r.interface_ids,
+         (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(r.counts)),
+         r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
+         r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint, $3, $3, r.account_ids
+       FROM jsonb_to_recordset($4::jsonb) AS r(
+         fingerprint text, status text, classification text, severity text, severity_rank int, control text, direction text,
+         protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
+         interface_ids text[], packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
+         counts jsonb, finding jsonb, flows jsonb, search_text text, kind text, rank bigint)
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
-         "status" = $3,
-         "status_reason" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."status_reason" END,
-         "suppressed_until" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."suppressed_until" END,
-         "resolved_at" = CASE WHEN $25::boolean THEN NULL ELSE "findings"."resolved_at" END,
+         "status" = EXCLUDED."status",
          "kind" = EXCLUDED."kind",
-         "priority" = $27::bigint * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", EXCLUDED."last_seen")))::bigint,
+         "priority" = (EXCLUDED."priority" / ${PRIORITY_RANK_SCALE}) * ${PRIORITY_RANK_SCALE}
+           + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", EXCLUDED."last_seen")))::bigint,
          "classification" = EXCLUDED."classification",
          "severity" = EXCLUDED."severity",
          "severity_rank" = EXCLUDED."severity_rank",
@@ -163,17 +203,32 @@ export class FindingsPersister {
          "flows" = EXCLUDED."flows",
          "search_text" = EXCLUDED."search_text",
          "last_analysis_id" = EXCLUDED."last_analysis_id",
-         "updated_at" = $28
-       RETURNING "id"`,
-      [
-        ctx.targetId, f.fingerprint, status, f.classification, f.severity, SEVERITY_RANK[f.severity] ?? 0, f.blockedBy.control,
-        f.traffic.direction, f.traffic.protocol, f.traffic.port, f.traffic.returnTraffic, columns.securityGroupIds, columns.networkAclId,
-        item.vpcIds, columns.interfaceIds, f.traffic.packets, f.traffic.bytes, new Date(f.traffic.firstSeen), new Date(f.traffic.lastSeen),
-        JSON.stringify(item.counts), JSON.stringify(f), JSON.stringify(item.flows), searchTextOf(f, item.vpcIds), ctx.analysisId, reopened,
-        f.kind, findingRank(f.classification, f.severity), ctx.now, item.accountIds,
-      ],
+         "updated_at" = EXCLUDED."updated_at"
+       RETURNING "id", "fingerprint"`,
+      [ctx.targetId, ctx.analysisId, ctx.now, JSON.stringify(rows)],
     );
-    return rows[0].id;
+    return new Map(returned.map((row) => [row.fingerprint, row.id]));
+  }
+
+  private async auditMany(
+    manager: EntityManager, entries: ReadonlyArray<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }>, ctx: PersistContext,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await manager.query(
+      `INSERT INTO "finding_events" ("finding_id", "actor_type", "actor_id", "from_status", "to_status", "reason", "analysis_id", "at")
+       SELECT e.finding_id, 'system', NULL, e.from_status, e.to_status, e.reason, $1, $2
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS e(finding_id, from_status, to_status, reason)`,
+      [ctx.analysisId, ctx.now, entries.map((e) => e.findingId), entries.map((e) => e.from), entries.map((e) => e.to), entries.map((e) => e.reason)],
+    );
+  }
+
+  /** A finding's event; its data names the finding, whose stored JSON the fan-out adds (`EventsService.findByIds`). */
+  private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): NewDomainEvent {
+    return {
+      type,
+      subject: { targetId: ctx.targetId, findingId, analysisId: ctx.analysisId, severity: finding.severity, classification: finding.classification },
+      data: { findingId, targetId: ctx.targetId, analysisId: ctx.analysisId },
+    };
   }
 
   private async audit(
@@ -185,11 +240,7 @@ export class FindingsPersister {
   }
 
   private async emit(manager: EntityManager, type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): Promise<string> {
-    const event = await this.events.record(manager, {
-      type,
-      subject: { targetId: ctx.targetId, findingId, analysisId: ctx.analysisId, severity: finding.severity, classification: finding.classification },
-      data: { findingId, targetId: ctx.targetId, analysisId: ctx.analysisId, finding },
-    });
+    const event = await this.events.record(manager, this.findingEvent(type, findingId, ctx, finding));
     return event.id;
   }
 }

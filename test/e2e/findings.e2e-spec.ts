@@ -197,22 +197,30 @@ describe('findings and simulations on the analysed samples', () => {
     expect(badAction.status).toBe(400);
   });
 
-  it('records finding.opened events in the outbox and enqueues one fan-out job per event', async () => {
+  it('records finding.opened events in the outbox, naming the finding; with no subscription, no fan-out job', async () => {
     const { Client } = await import('pg');
     const db = new Client({ connectionString: testApp.config.database.url });
     await db.connect();
     try {
-      const opened = await db.query(`SELECT id, published_at FROM events WHERE type = 'finding.opened' AND target_id = $1`, [targetId]);
+      const opened = await db.query(
+        `SELECT id, published_at, fanned_out_at, data FROM events WHERE type = 'finding.opened' AND target_id = $1`,
+        [targetId],
+      );
       expect(opened.rowCount).toBe(findings.length);
-      expect(opened.rows.every((row) => row.published_at !== null)).toBe(true);
+      expect(opened.rows.every((row) => row.published_at !== null && row.fanned_out_at !== null)).toBe(true);
+      // The finding's JSON is stored once, in its row: the event names it.
+      const findingIds = new Set(findings.map((f) => f.id));
+      for (const row of opened.rows) {
+        expect(row.data).not.toHaveProperty('finding');
+        expect(findingIds.has(row.data.findingId)).toBe(true);
+      }
       const completed = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND target_id = $1`, [targetId]);
       expect(completed.rows[0].n).toBe(1);
       const { Queue } = await import('bullmq');
       const queue = new Queue('webhook-delivery', { connection: { host: '127.0.0.1', port: 6379 }, prefix: testApp.config.redis.prefix });
       try {
-        const job = await queue.getJob(opened.rows[0].id);
-        expect(job?.name).toBe('webhook.fanout');
-        expect(job?.data).toEqual({ eventId: opened.rows[0].id });
+        // No webhook listens to finding.opened: nothing to deliver, so no job per event.
+        expect(await queue.getJob(opened.rows[0].id)).toBeUndefined();
       } finally {
         await queue.close();
       }

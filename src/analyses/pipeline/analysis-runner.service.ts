@@ -26,7 +26,7 @@ import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlate, flowsNowAllowed } from './correlate';
 import { classifyFailure } from './failure-classifier';
-import { hourlyBucketCounts } from './hourly-counts';
+import { hourlyCountsFrom } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 import { CostGuard } from '../../costs/cost-guard.service';
 
@@ -119,8 +119,8 @@ export class AnalysisRunner {
           priorCampaigns,
           snapshot,
           aggregates: collected.aggregates,
-          // Flow sources count REJECT records per hour; findings merge the hours (see hourlyBucketCounts).
-          bucketCounts: hourlyBucketCounts(collected.aggregates, { from: analysis.windowFrom }),
+          // Flow sources count REJECT records per hour; findings merge the hours (see hourlyCountsFrom).
+          hourlyFrom: hourlyCountsFrom(collected.aggregates, { from: analysis.windowFrom }),
           defaultBucket: analysis.windowFrom.toISOString(),
           scope: target.scope,
         }),

@@ -7,7 +7,7 @@ import type { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { flowKey } from '../../engine/flow-log/flow-key';
-import type { BucketCount } from './hourly-counts';
+import { addHourlyCounts, bucketsByIsoHour, type BucketCount } from './hourly-counts';
 import { interfaceAccounts } from './interface-accounts';
 
 export type { BucketCount };
@@ -18,8 +18,11 @@ export const MAX_FLOWS_PER_FINDING = 200;
 export interface CorrelateInput {
   snapshot: NetworkSnapshot;
   aggregates: FlowAggregate[];
-  /** Per-bucket counts of the REJECT aggregates (see hourlyBucketCounts); when absent, each finding gets one bucket `defaultBucket`. */
-  bucketCounts?: BucketCount[];
+  /**
+   * The first hour (epoch seconds) of the window's counts when the REJECT aggregates carry their
+   * records per hour (see hourlyCountsFrom); when absent, each finding gets one bucket `defaultBucket`.
+   */
+  hourlyFrom?: number;
   defaultBucket: string;
   scope: { vpcIds: string[]; subnetIds: string[] };
   /** The target's stored campaigns, by source: a source seen before stays in its campaign. */
@@ -50,18 +53,6 @@ export function correlate(input: CorrelateInput): CorrelateResult {
 
   // Each finding's flows as diagnose grouped them: nothing is explained a second time.
   const flowsOf = (fingerprint: string): FlowAggregate[] => (diagnosis.evidence.get(fingerprint) ?? []).map((item) => item.flow);
-  const fingerprintByKey = new Map<string, string>();
-  for (const [fingerprint, items] of diagnosis.evidence) for (const { flow } of items) fingerprintByKey.set(flowKey(flow), fingerprint);
-
-  const counts = new Map<string, Record<string, number>>();
-  for (const { key, bucket, records } of input.bucketCounts ?? []) {
-    const fingerprint = fingerprintByKey.get(key);
-    if (!fingerprint) continue;
-    const perBucket = counts.get(fingerprint) ?? {};
-    perBucket[bucket] = (perBucket[bucket] ?? 0) + records;
-    counts.set(fingerprint, perBucket);
-  }
-
   const vpcOf = new Map((input.snapshot.NetworkInterfaces ?? []).map((eni) => [eni.NetworkInterfaceId, eni.VpcId]));
   const accountOf = interfaceAccounts(input.snapshot);
   const observed = diagnosis.findings.map((finding): ObservedFinding => {
@@ -81,7 +72,7 @@ export function correlate(input: CorrelateInput): CorrelateResult {
     return {
       finding,
       flows,
-      counts: input.bucketCounts ? (counts.get(finding.fingerprint) ?? {}) : { [input.defaultBucket]: finding.traffic.records },
+      counts: input.hourlyFrom !== undefined ? countsOf(all, input.hourlyFrom) : { [input.defaultBucket]: finding.traffic.records },
       vpcIds: [...vpcIds].sort(),
       accountIds: [...accountIds].sort(),
     };
@@ -109,6 +100,13 @@ function inScope(snapshot: NetworkSnapshot, aggregates: FlowAggregate[], scope: 
   return aggregates.filter(
     (flow) => inside.has(flow.interfaceId) || (flow.vpcId !== null && vpcs.has(flow.vpcId)) || (flow.subnetId !== null && subnets.has(flow.subnetId)),
   );
+}
+
+/** A finding's rejected records per hour bucket, summed from its flows' per-hour counts (see hourlyCountsFrom). */
+function countsOf(flows: readonly FlowAggregate[], firstHour: number): Record<string, number> {
+  const buckets = new Map<number, number>();
+  for (const flow of flows) addHourlyCounts(buckets, flow, firstHour);
+  return bucketsByIsoHour(buckets);
 }
 
 /** An aggregate without its per-hour counts: they live in the finding's counts, not in its stored flows. */

@@ -7,7 +7,7 @@ import type { NetworkSnapshot } from '../network/snapshot';
 import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
-import { addressFamily, cidrContains } from '../ip/cidr-cover';
+import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -41,6 +41,7 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
   const risks: FixRisk[] = [];
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
+  let peerSet: AddressSet | null = null;
   const observedLoadBalancers = new Set([...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')));
   for (const reach of reachable) {
     const where = reach.groupId ?? reach.networkAclId ?? '';
@@ -76,7 +77,8 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
         });
       }
     }
-    const inside = reach.peerKind === 'cidr' ? [...observedPeers].filter((address) => cidrContains(reach.peer, address)).length : 0;
+    // Peers parsed once per group, each CIDR once: not every peer against every reachable CIDR.
+    const inside = reach.peerKind === 'cidr' ? (peerSet ??= new AddressSet(observedPeers)).countIn(reach.peer) : 0;
     // A block no larger than the observed peers it holds (a /32, or a /31 with both seen) opens nothing more.
     if (reach.peerKind === 'cidr' && cidrSize(reach.peer) > BigInt(inside)) {
       risks.push({
@@ -105,7 +107,7 @@ export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
       const risks = risksOf(model, group, result.newlyReachable);
-      const replies = group.returnTraffic ? [] : blockedReplies(NetworkModel.fromSnapshot(result.snapshot), group);
+      const replies = group.returnTraffic ? [] : blockedReplies(result.model ?? NetworkModel.fromSnapshot(result.snapshot), group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];
         risks.push({

@@ -28,13 +28,14 @@ export interface CoverOptions {
 const BITS = { 4: 32, 6: 128 } as const;
 
 function toBlock(address: string): Block | null {
-  if (!ipaddr.isValid(address)) return null;
-  const parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv4') {
-    const base = (parsed as ipaddr.IPv4).octets.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
+  // Only IPv6 text has a colon: one parser per address, not IPv6 tried first on every IPv4 one.
+  if (!address.includes(':')) {
+    if (!ipaddr.IPv4.isValid(address)) return null;
+    const base = ipaddr.IPv4.parse(address).octets.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
     return { family: 4, base, length: 32 };
   }
-  const base = (parsed as ipaddr.IPv6).parts.reduce((acc, part) => (acc << 16n) | BigInt(part), 0n);
+  if (!ipaddr.IPv6.isValid(address)) return null;
+  const base = ipaddr.IPv6.parse(address).parts.reduce((acc, part) => (acc << 16n) | BigInt(part), 0n);
   return { family: 6, base, length: 128 };
 }
 
@@ -59,10 +60,11 @@ function contains(outer: Block, inner: Block): boolean {
   );
 }
 
-/** The smallest block containing both. */
+/** The smallest block containing both (same family). */
 function supernet(a: Block, b: Block): Block {
-  let length = Math.min(a.length, b.length);
-  while (length > 0 && networkOf(a.base, length, a.family) !== networkOf(b.base, length, a.family)) length--;
+  const differing = a.base ^ b.base;
+  const common = differing === 0n ? BITS[a.family] : BITS[a.family] - differing.toString(2).length;
+  const length = Math.min(a.length, b.length, common);
   return { family: a.family, base: networkOf(a.base, length, a.family), length };
 }
 
@@ -82,27 +84,120 @@ function compareBlocks(a: Block, b: Block): number {
   return a.length - b.length;
 }
 
-/** Drop blocks contained in another block of the list. */
+/**
+ * Drop blocks contained in another block of the list (and duplicates); sorted. CIDR blocks are
+ * nested or disjoint, so after sorting a contained block follows the block containing it.
+ */
 function withoutContained(blocks: Block[]): Block[] {
-  return blocks.filter((block, i) => !blocks.some((other, j) => j !== i && contains(other, block) &&
-    (other.length < block.length || j < i)));
+  const out: Block[] = [];
+  for (const block of [...blocks].sort(compareBlocks)) {
+    const last = out[out.length - 1];
+    if (!last || !contains(last, block)) out.push(block);
+  }
+  return out;
 }
 
-/** Repeatedly merges the adjacent pair with the smallest common supernet while `accept` allows it. */
-function mergeWhile(start: Block[], accept: (merged: Block, count: number) => boolean): Block[] {
-  let blocks = start;
-  for (;;) {
-    let best: Block | null = null;
-    for (let i = 0; i + 1 < blocks.length; i++) {
-      const [a, b] = [blocks[i], blocks[i + 1]];
-      if (a.family !== b.family) continue;
-      const merged = supernet(a, b);
-      if (accept(merged, blocks.length) && (!best || merged.length > best.length)) best = merged;
+interface Node {
+  block: Block;
+  prev: Node | null;
+  next: Node | null;
+  alive: boolean;
+}
+
+interface Candidate {
+  left: Node;
+  right: Node;
+  merged: Block;
+}
+
+/** Longer supernet first; between equals, the pair further left (the order of a left-to-right scan). */
+function before(a: Candidate, b: Candidate): boolean {
+  if (a.merged.length !== b.merged.length) return a.merged.length > b.merged.length;
+  return compareBlocks(a.left.block, b.left.block) < 0;
+}
+
+/** A binary heap of candidate merges, best first. */
+class CandidateHeap {
+  private readonly items: Candidate[] = [];
+
+  push(item: Candidate): void {
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
     }
-    if (!best) return blocks;
-    const merged = best;
-    blocks = [...blocks.filter((b) => !contains(merged, b)), merged].sort(compareBlocks);
   }
+
+  pop(): Candidate | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < items.length && before(items[l], items[best])) best = l;
+        if (r < items.length && before(items[r], items[best])) best = r;
+        if (best === i) break;
+        [items[i], items[best]] = [items[best], items[i]];
+        i = best;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Repeatedly merges the adjacent pair with the smallest common supernet (the leftmost of equals)
+ * while `accept` allows it; the merged block absorbs every block it contains. `start` is sorted
+ * and free of nested blocks. A pair `accept` refuses stays refused (its supernet does not change
+ * and the count only falls), so it is dropped; each merge costs O(log n), the whole O(n log n).
+ */
+function mergeWhile(start: Block[], accept: (merged: Block, count: number) => boolean): Block[] {
+  if (start.length < 2) return start;
+  const nodes: Node[] = start.map((block) => ({ block, prev: null, next: null, alive: true }));
+  for (let i = 0; i + 1 < nodes.length; i++) {
+    nodes[i].next = nodes[i + 1];
+    nodes[i + 1].prev = nodes[i];
+  }
+  const heap = new CandidateHeap();
+  const offer = (left: Node | null, right: Node | null): void => {
+    if (!left || !right || left.block.family !== right.block.family) return;
+    heap.push({ left, right, merged: supernet(left.block, right.block) });
+  };
+  for (let i = 0; i + 1 < nodes.length; i++) offer(nodes[i], nodes[i + 1]);
+  let head: Node | null = nodes[0];
+  let count = nodes.length;
+  for (let candidate = heap.pop(); candidate; candidate = heap.pop()) {
+    const { left, right, merged } = candidate;
+    if (!left.alive || !right.alive || left.next !== right) continue;
+    if (!accept(merged, count)) continue;
+    let first: Node = left;
+    while (first.prev && contains(merged, first.prev.block)) first = first.prev;
+    let last: Node = right;
+    while (last.next && contains(merged, last.next.block)) last = last.next;
+    const node: Node = { block: merged, prev: first.prev, next: last.next, alive: true };
+    for (let n: Node | null = first; n && n !== last.next; n = n.next) {
+      n.alive = false;
+      count--;
+    }
+    count++;
+    if (node.prev) node.prev.next = node;
+    else head = node;
+    if (node.next) node.next.prev = node;
+    offer(node.prev, node);
+    offer(node, node.next);
+  }
+  const out: Block[] = [];
+  for (let n: Node | null = head; n; n = n.next) out.push(n.block);
+  return out;
 }
 
 /**
@@ -122,7 +217,7 @@ export function coverAddresses(addresses: Iterable<string>, options: CoverOption
     const inside = blocks.filter((b) => contains(block, b));
     if (inside.length >= threshold) blocks = [...blocks.filter((b) => !contains(block, b)), block];
   }
-  blocks = withoutContained(blocks).sort(compareBlocks);
+  blocks = withoutContained(blocks);
   const mergeWithin = options.mergeWithin;
   if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);
   blocks = mergeWhile(
@@ -142,6 +237,39 @@ export function cidrContains(cidr: string, address: string): boolean {
   const block = cidrToBlock(cidr);
   const host = toBlock(address);
   return block !== null && host !== null && contains(block, host);
+}
+
+/**
+ * Addresses parsed once and sorted, to count how many lie in a CIDR by binary search: checking
+ * many CIDRs against many addresses costs O((addresses + CIDRs) log addresses) instead of
+ * parsing both for every pair.
+ */
+export class AddressSet {
+  private readonly blocks: Block[];
+
+  constructor(addresses: Iterable<string>) {
+    this.blocks = [...new Set(addresses)].map(toBlock).filter((b): b is Block => b !== null).sort(compareBlocks);
+  }
+
+  /** How many of the addresses lie in `cidr` (0 for an invalid CIDR). */
+  countIn(cidr: string): number {
+    const block = cidrToBlock(cidr);
+    if (!block) return 0;
+    const end = block.base + (1n << BigInt(BITS[block.family] - block.length));
+    return this.firstAtOrAfter(block.family, end) - this.firstAtOrAfter(block.family, block.base);
+  }
+
+  private firstAtOrAfter(family: 4 | 6, base: bigint): number {
+    let lo = 0;
+    let hi = this.blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const b = this.blocks[mid];
+      if (b.family < family || (b.family === family && b.base < base)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
 export function addressFamily(addressOrCidr: string): 4 | 6 {

@@ -109,14 +109,21 @@ function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number):
 }
 
 /**
- * Applies EC2 API requests to a deep copy of the snapshot, as EC2 would: security-group
+ * Applies EC2 API requests to a copy of the snapshot (sharing what the changes do not replace), as EC2 would: security-group
  * authorisations append permissions (`{GroupId, IpPermissions}`); `CreateNetworkAclEntry` adds an
  * entry and fails like EC2 when the rule number is taken in that direction;
  * `ReplaceNetworkAclEntry` needs the entry to exist. Throws `SimulationError` for a change EC2
  * would refuse. The input snapshot is not modified.
  */
 export function applyChanges(snapshot: NetworkSnapshot, changes: FixChange[]): NetworkSnapshot {
-  const copy = structuredClone(snapshot);
+  // Copy on write: the changes only ever replace a group's permission lists, the snapshot's rule
+  // list or an ACL's entries (never edit one in place), so copying those holders is enough; a deep
+  // copy of the whole estate for every fix verified made an analysis cost findings × snapshot size.
+  const copy: NetworkSnapshot = {
+    ...snapshot,
+    ...(snapshot.SecurityGroups ? { SecurityGroups: snapshot.SecurityGroups.map((group) => ({ ...group })) } : {}),
+    ...(snapshot.NetworkAcls ? { NetworkAcls: snapshot.NetworkAcls.map((acl) => ({ ...acl })) } : {}),
+  };
   changes.forEach((change, index) => {
     switch (change.action) {
       case 'AuthorizeSecurityGroupIngress':

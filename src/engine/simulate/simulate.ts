@@ -43,6 +43,8 @@ export interface SimulationResult {
   newlyReachable: NewlyReachable[];
   /** The snapshot with the changes applied. */
   snapshot: NetworkSnapshot;
+  /** The model of `snapshot`, for callers that evaluate more against it (not built twice). */
+  model?: NetworkModel;
 }
 
 function sameVerdict(a: FlowVerdict, b: FlowVerdict): boolean {
@@ -120,7 +122,7 @@ export function simulate(
 ): SimulationResult {
   const changed = applyChanges(snapshot, changes);
   const after = NetworkModel.fromSnapshot(changed);
-  const result: SimulationResult = { nowAllowed: [], changed: [], newlyReachable: newlyReachableOf(after, changes), snapshot: changed };
+  const result: SimulationResult = { nowAllowed: [], changed: [], newlyReachable: newlyReachableOf(after, changes), snapshot: changed, model: after };
   for (const flow of flows) {
     const was = explainFlow(before, flow, ctx);
     const now = explainFlow(after, flow, ctx);

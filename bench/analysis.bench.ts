@@ -1,0 +1,191 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { BenchResult } from './bench-result';
+import { BENCH_DATA_DIR } from './generate-flow-log';
+import { DEFAULT_SIZE, generateNetwork } from './generate-network';
+
+const ROOT = resolve(__dirname, '..', '..');
+const DIST = join(ROOT, 'dist');
+/** The day the generated records fall in (2023-11-14, UTC). */
+const DAY_START = 1_699_920_000;
+const WINDOW = { from: '2023-11-14T00:00:00Z', to: '2023-11-15T00:00:00Z' };
+const DEFAULT_SIZES = [100_000, 300_000, 1_000_000];
+const STAGES = ['snapshot', 'query', 'correlate', 'persist'] as const;
+
+interface Measured {
+  size: number;
+  aggregates: number;
+  findings: number;
+  stages: Partial<Record<(typeof STAGES)[number], number>>;
+  totalMs: number;
+  peakRssBytes: number;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/ as `npm run build` makes it, rebuilt when a source is newer. */
+function ensureBuilt(): void {
+  const fresh = existsSync(join(DIST, 'worker.js')) && statSync(join(DIST, 'worker.js')).mtimeMs >= Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations')));
+  if (!fresh) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/**
+ * A snapshot and one flow-log file of `size` REJECT records (one record per generated flow, so
+ * about as many aggregates) plus a tenth as many ACCEPT ones, spread over one day.
+ */
+async function ensureInput(size: number): Promise<string> {
+  const dir = join(BENCH_DATA_DIR, `analysis-${size}`);
+  if (existsSync(join(dir, 'done'))) return dir;
+  mkdirSync(join(dir, 'flows'), { recursive: true });
+  const network = generateNetwork(42, { ...DEFAULT_SIZE, flows: size, accepted: Math.ceil(size / 10) });
+  writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(network.snapshot));
+  const out = createWriteStream(join(dir, 'flows', 'flows.log'));
+  const write = async (line: string) => {
+    if (!out.write(line)) await once(out, 'drain');
+  };
+  await write('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n');
+  let i = 0;
+  for (const flow of [...network.flows, ...network.accepted]) {
+    const start = DAY_START + ((i++ * 7919) % 86_000);
+    await write(`2 111122223333 ${flow.interfaceId} ${flow.srcaddr} ${flow.dstaddr} ${flow.srcport ?? 0} ${flow.dstport ?? 0} ${flow.protocol} ${flow.packets} ${flow.bytes} ${start} ${start + 60} ${flow.action} OK\n`);
+  }
+  out.end();
+  await once(out, 'finish');
+  writeFileSync(join(dir, 'done'), '');
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  return typeof address === 'object' && address ? address.port : 3000;
+}
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (/error/i.test(chunk)) process.stderr.write(chunk);
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** One analysis of `size` records, the API in one child process and the worker in another. */
+async function measure(size: number): Promise<Measured> {
+  const dataRoot = await ensureInput(size);
+  const key = `sgd_bench_${randomBytes(16).toString('hex')}`;
+  const database = `sgdoctor_bench_${process.pid}_${size}`;
+  const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  base.pathname = `/${database}`;
+  const port = await freePort();
+  const hwmFile = join(dataRoot, `worker-hwm-${process.pid}.json`);
+  const env = {
+    DATABASE_URL: base.toString(),
+    REDIS_PREFIX: `sgdoctor_bench_${process.pid}_${size}`,
+    SGDOCTOR_DATA_ROOT: dataRoot,
+    SGDOCTOR_ADMIN_API_KEY: key,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    BENCH_HWM_FILE: hwmFile,
+  };
+  const api = start(join(DIST, 'main.js'), env);
+  let worker: ChildProcess | null = null;
+  const url = `http://127.0.0.1:${port}`;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 600) throw new Error('the API did not start');
+      if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...env, DB_MIGRATIONS_RUN: 'false' });
+    const target = await call<{ id: string }>('POST', '/v1/targets', {
+      name: `bench-${size}`, accountId: '111122223333', region: 'eu-west-1',
+      flowSource: { type: 'files', paths: ['flows'] }, configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+    });
+    const started = performance.now();
+    const created = await call<{ id: string }>('POST', '/v1/analyses', { targetId: target.id, ...WINDOW });
+    type Analysis = { status: string; failure: { reason: string } | null; statistics: { aggregates?: number; findings?: { total: number }; stageDurationsMs?: Measured['stages'] } };
+    let analysis: Analysis;
+    for (;;) {
+      analysis = await call<Analysis>('GET', `/v1/analyses/${created.id}`);
+      if (analysis.status === 'succeeded') break;
+      if (analysis.status === 'failed' || analysis.status === 'cancelled') throw new Error(`analysis ${analysis.status}: ${analysis.failure?.reason}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const totalMs = performance.now() - started;
+    await stop(worker);
+    const { peakRssBytes } = JSON.parse(readFileSync(hwmFile, 'utf8')) as { peakRssBytes: number };
+    return {
+      size, aggregates: analysis.statistics.aggregates ?? 0, findings: analysis.statistics.findings?.total ?? 0,
+      stages: analysis.statistics.stageDurationsMs ?? {}, totalMs, peakRssBytes,
+    };
+  } finally {
+    if (worker) await stop(worker);
+    await stop(api);
+    rmSync(hwmFile, { force: true });
+    execFileSync('psql', [process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', '-qc', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', `redis-cli --scan --pattern '${env.REDIS_PREFIX}:*' | xargs -r redis-cli unlink`], { stdio: 'ignore' });
+  }
+}
+
+/**
+ * One analysis end to end per size through the built API and a separate worker process on real
+ * PostgreSQL and Redis: time per stage, how each grows against the input (ratio of time over
+ * ratio of aggregates: 1.0 is linear), persist findings/s and the worker's own peak RSS.
+ * `npm run bench -- analysis 20000,60000` picks other sizes.
+ */
+export async function runAnalysisBench(): Promise<BenchResult[]> {
+  const sizes = process.argv[3] ? process.argv[3].split(',').map(Number).filter((n) => n > 0) : DEFAULT_SIZES;
+  ensureBuilt();
+  const measured: Measured[] = [];
+  for (const size of sizes) measured.push(await measure(size));
+  const first = measured[0];
+  return measured.map((m) => {
+    const metrics: Record<string, number | string> = {
+      'records in': m.size,
+      aggregates: m.aggregates,
+      findings: m.findings,
+      'total s': m.totalMs / 1000,
+      ...Object.fromEntries(STAGES.map((stage) => [`${stage} ms`, m.stages[stage] ?? 0])),
+      'persist findings/s': m.stages.persist ? Math.round(m.findings / (m.stages.persist / 1000)) : 0,
+      'worker peak RSS MB': Math.round(m.peakRssBytes / 2 ** 20),
+    };
+    if (m !== first && first.aggregates > 0) {
+      const input = m.aggregates / first.aggregates;
+      metrics['input × first size'] = input;
+      for (const stage of STAGES) {
+        const base = first.stages[stage] ?? 0;
+        if (base > 0) metrics[`${stage} growth / input growth`] = (m.stages[stage] ?? 0) / base / input;
+      }
+    }
+    return { name: `analysis of ${m.size.toLocaleString('en-US')} records (worker process)`, metrics, target: 'worker RSS <= 500 MB, growth / input ≈ 1, persist >= 5,000 findings/s' };
+  });
+}
