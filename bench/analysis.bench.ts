@@ -37,7 +37,9 @@ function newestMtime(dir: string): number {
 
 /** dist/ as `npm run build` makes it, rebuilt when a source is newer. */
 function ensureBuilt(): void {
-  const fresh = existsSync(join(DIST, 'worker.js')) && statSync(join(DIST, 'worker.js')).mtimeMs >= Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations')));
+  const fresh =
+    existsSync(join(DIST, 'worker.js')) &&
+    statSync(join(DIST, 'worker.js')).mtimeMs >= Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations')));
   if (!fresh) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
@@ -59,7 +61,9 @@ async function ensureInput(size: number): Promise<string> {
   let i = 0;
   for (const flow of [...network.flows, ...network.accepted]) {
     const start = DAY_START + ((i++ * 7919) % 86_000);
-    await write(`2 111122223333 ${flow.interfaceId} ${flow.srcaddr} ${flow.dstaddr} ${flow.srcport ?? 0} ${flow.dstport ?? 0} ${flow.protocol} ${flow.packets} ${flow.bytes} ${start} ${start + 60} ${flow.action} OK\n`);
+    await write(
+      `2 111122223333 ${flow.interfaceId} ${flow.srcaddr} ${flow.dstaddr} ${flow.srcport ?? 0} ${flow.dstport ?? 0} ${flow.protocol} ${flow.packets} ${flow.bytes} ${start} ${start + 60} ${flow.action} OK\n`,
+    );
   }
   out.end();
   await once(out, 'finish');
@@ -114,7 +118,9 @@ async function measure(size: number): Promise<Measured> {
   const url = `http://127.0.0.1:${port}`;
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${url}${path}`, {
-      method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
@@ -122,36 +128,62 @@ async function measure(size: number): Promise<Measured> {
   try {
     for (let i = 0; ; i++) {
       if (i > 600) throw new Error('the API did not start');
-      if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${url}/health/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 200));
     }
     worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...env, DB_MIGRATIONS_RUN: 'false' });
     const target = await call<{ id: string }>('POST', '/v1/targets', {
-      name: `bench-${size}`, accountId: '111122223333', region: 'eu-west-1',
-      flowSource: { type: 'files', paths: ['flows'] }, configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+      name: `bench-${size}`,
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      flowSource: { type: 'files', paths: ['flows'] },
+      configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
     });
     const started = performance.now();
     const created = await call<{ id: string }>('POST', '/v1/analyses', { targetId: target.id, ...WINDOW });
-    type Analysis = { status: string; failure: { reason: string } | null; statistics: { aggregates?: number; findings?: { total: number }; stageDurationsMs?: Measured['stages'] } };
+    type Analysis = {
+      status: string;
+      failure: { reason: string } | null;
+      statistics: { aggregates?: number; findings?: { total: number }; stageDurationsMs?: Measured['stages'] };
+    };
     let analysis: Analysis;
     for (;;) {
       analysis = await call<Analysis>('GET', `/v1/analyses/${created.id}`);
       if (analysis.status === 'succeeded') break;
-      if (analysis.status === 'failed' || analysis.status === 'cancelled') throw new Error(`analysis ${analysis.status}: ${analysis.failure?.reason}`);
+      if (analysis.status === 'failed' || analysis.status === 'cancelled')
+        throw new Error(`analysis ${analysis.status}: ${analysis.failure?.reason}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     const totalMs = performance.now() - started;
     await stop(worker);
     const { peakRssBytes } = JSON.parse(readFileSync(hwmFile, 'utf8')) as { peakRssBytes: number };
     return {
-      size, aggregates: analysis.statistics.aggregates ?? 0, findings: analysis.statistics.findings?.total ?? 0,
-      stages: analysis.statistics.stageDurationsMs ?? {}, totalMs, peakRssBytes,
+      size,
+      aggregates: analysis.statistics.aggregates ?? 0,
+      findings: analysis.statistics.findings?.total ?? 0,
+      stages: analysis.statistics.stageDurationsMs ?? {},
+      totalMs,
+      peakRssBytes,
     };
   } finally {
     if (worker) await stop(worker);
     await stop(api);
     rmSync(hwmFile, { force: true });
-    execFileSync('psql', [process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', '-qc', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`], { stdio: 'ignore' });
+    execFileSync(
+      'psql',
+      [
+        process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        '-qc',
+        `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`,
+      ],
+      { stdio: 'ignore' },
+    );
     execFileSync('sh', ['-c', `redis-cli --scan --pattern '${env.REDIS_PREFIX}:*' | xargs -r redis-cli unlink`], { stdio: 'ignore' });
   }
 }
@@ -163,7 +195,12 @@ async function measure(size: number): Promise<Measured> {
  * `npm run bench -- analysis 20000,60000` picks other sizes.
  */
 export async function runAnalysisBench(): Promise<BenchResult[]> {
-  const sizes = process.argv[3] ? process.argv[3].split(',').map(Number).filter((n) => n > 0) : DEFAULT_SIZES;
+  const sizes = process.argv[3]
+    ? process.argv[3]
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
+    : DEFAULT_SIZES;
   ensureBuilt();
   const measured: Measured[] = [];
   for (const size of sizes) measured.push(await measure(size));
@@ -186,6 +223,10 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
         if (base > 0) metrics[`${stage} growth / input growth`] = (m.stages[stage] ?? 0) / base / input;
       }
     }
-    return { name: `analysis of ${m.size.toLocaleString('en-US')} records (worker process)`, metrics, target: 'worker RSS <= 500 MB, growth / input ≈ 1, persist >= 5,000 findings/s' };
+    return {
+      name: `analysis of ${m.size.toLocaleString('en-US')} records (worker process)`,
+      metrics,
+      target: 'worker RSS <= 500 MB, growth / input ≈ 1, persist >= 5,000 findings/s',
+    };
   });
 }

@@ -116,7 +116,12 @@ function analysedFindings(): ObservedFinding[] {
  * findings through the persister an analysis uses (upsert, audit entry, domain event), until
  * `count` are stored.
  */
-async function load(base: string, adminKey: string, databaseUrl: string, count: number): Promise<{ targets: string[]; seconds: number; perAnalysis: number }> {
+async function load(
+  base: string,
+  adminKey: string,
+  databaseUrl: string,
+  count: number,
+): Promise<{ targets: string[]; seconds: number; perAnalysis: number }> {
   const started = performance.now();
   process.stderr.write('  analysing the generated estate\n');
   const observed = analysedFindings();
@@ -134,7 +139,7 @@ async function load(base: string, adminKey: string, databaseUrl: string, count: 
   );
   const targets: string[] = [];
   try {
-    for (let stored = 0; stored < count; ) {
+    for (let stored = 0; stored < count;) {
       const target = await call<{ id: string }>(base, adminKey, 'POST', '/v1/targets', {
         name: `bench-${targets.length}`,
         accountId: String(100000000000 + targets.length),
@@ -163,7 +168,12 @@ async function load(base: string, adminKey: string, databaseUrl: string, count: 
 async function deepCursor(base: string, key: string, count: number): Promise<string> {
   let cursor: string | null = null;
   for (let seen = 0; seen < count / 2; seen += 200) {
-    const page: { nextCursor: string | null } = await call(base, key, 'GET', `/v1/findings?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: { nextCursor: string | null } = await call(
+      base,
+      key,
+      'GET',
+      `/v1/findings?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
@@ -215,13 +225,21 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
     const loaded = await load(base, adminKey, databaseUrl, count);
     // A key of its own (a row in api_keys), as clients use: the bootstrap key never reaches the database.
     const { key } = await call<{ key: string }>(base, adminKey, 'POST', '/v1/api-keys', { name: 'bench', scopes: ['read'] });
-    const misconfigured = await call<{ items: Array<{ id: string }> }>(base, key, 'GET', '/v1/findings?limit=1&classification=likely-misconfiguration');
+    const misconfigured = await call<{ items: Array<{ id: string }> }>(
+      base,
+      key,
+      'GET',
+      '/v1/findings?limit=1&classification=likely-misconfiguration',
+    );
     const detailId = misconfigured.items[0]?.id;
     if (!detailId) throw new Error('no likely-misconfiguration finding to fetch');
     const cursor = await deepCursor(base, key, count);
     const routes: Array<{ name: string; path: string }> = [
       { name: 'first page', path: '/v1/findings?limit=50' },
-      { name: 'filtered + sorted', path: '/v1/findings?limit=50&classification=likely-misconfiguration,uncertain&severity=medium,high,critical&sort=lastSeen&order=desc' },
+      {
+        name: 'filtered + sorted',
+        path: '/v1/findings?limit=50&classification=likely-misconfiguration,uncertain&severity=medium,high,critical&sort=lastSeen&order=desc',
+      },
       { name: 'deep cursor', path: `/v1/findings?limit=50&cursor=${encodeURIComponent(cursor)}` },
       { name: 'detail', path: `/v1/findings/${detailId}` },
     ];

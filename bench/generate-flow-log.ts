@@ -8,7 +8,6 @@ export const BENCH_DATA_DIR = join(__dirname, '..', '..', 'bench', '.data');
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
-
 interface Peer {
   eni: string;
   eniAddr: string;
@@ -83,9 +82,7 @@ export async function generateFlowLog(path: string, lines: number, seed = 42): P
       const client = int(1024, 65535);
       const inbound = random() < 0.5;
       const packets = int(1, 5000);
-      const ends = inbound
-        ? `${f.peer} ${f.eniAddr} ${client} ${f.port}`
-        : `${f.eniAddr} ${f.peer} ${f.port} ${client}`;
+      const ends = inbound ? `${f.peer} ${f.eniAddr} ${client} ${f.port}` : `${f.eniAddr} ${f.peer} ${f.port} ${client}`;
       line = `2 ${account} ${f.eni} ${ends} ${f.protocol} ${packets} ${packets * int(40, 1500)} ${t} ${t + int(1, 60)} ACCEPT OK`;
     }
     batch.push(line);

@@ -32,7 +32,14 @@ export async function runPathBench(): Promise<BenchResult> {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random.next() * list.length)];
   const enis = (snapshot.NetworkInterfaces ?? []).map((e) => e.NetworkInterfaceId);
   const instances = (snapshot.NetworkInterfaces ?? []).map((e) => e.Attachment?.InstanceId).filter((i): i is string => Boolean(i));
-  const outside = [...new Set(flows.slice(0, 5_000).flatMap((f) => [f.srcaddr, f.dstaddr]).filter((a) => !a.startsWith('10.')))];
+  const outside = [
+    ...new Set(
+      flows
+        .slice(0, 5_000)
+        .flatMap((f) => [f.srcaddr, f.dstaddr])
+        .filter((a) => !a.startsWith('10.')),
+    ),
+  ];
   const endpoint = (): string => {
     const r = random.next();
     if (r < 0.6 || outside.length === 0) return pick(enis);
@@ -43,7 +50,13 @@ export async function runPathBench(): Promise<BenchResult> {
   for (let i = 0; i < PATHS; i++) {
     const r = random.next();
     const protocol = r < 0.8 ? 6 : r < 0.95 ? 17 : 1;
-    queries.push({ from: endpoint(), to: pick(enis), protocol, port: protocol === 1 ? 8 : pick(PORTS), sourcePort: random.next() < 0.2 ? 40000 : null });
+    queries.push({
+      from: endpoint(),
+      to: pick(enis),
+      protocol,
+      port: protocol === 1 ? 8 : pick(PORTS),
+      sourcePort: random.next() < 0.2 ? 40000 : null,
+    });
   }
 
   for (let i = 0; i < 5_000; i++) analyzePath(model, queries[i]);
@@ -60,7 +73,10 @@ export async function runPathBench(): Promise<BenchResult> {
   const totalMs = performance.now() - started;
   latencies.sort();
 
-  const blocked = queries.filter((_, i) => i % 97 === 0).filter((q) => analyzePath(model, q).verdict === 'blocked').slice(0, FIX_SAMPLE);
+  const blocked = queries
+    .filter((_, i) => i % 97 === 0)
+    .filter((q) => analyzePath(model, q).verdict === 'blocked')
+    .slice(0, FIX_SAMPLE);
   let verified = 0;
   const fixStarted = performance.now();
   for (const query of blocked) if (explainPath(snapshot, model, query).suggestedFix?.verified) verified++;
@@ -70,12 +86,20 @@ export async function runPathBench(): Promise<BenchResult> {
   return {
     name: 'path analysis: analyzePath on the benchmark estate',
     metrics: {
-      enis: counts.enis, 'security groups': counts.groups, 'security-group rules': counts.rules, 'network ACLs': counts.nacls,
-      paths: queries.length, 'paths/s': Math.round(rate),
-      'p50 ms': Number(percentile(latencies, 50).toFixed(4)), 'p99 ms': Number(percentile(latencies, 99).toFixed(4)),
+      enis: counts.enis,
+      'security groups': counts.groups,
+      'security-group rules': counts.rules,
+      'network ACLs': counts.nacls,
+      paths: queries.length,
+      'paths/s': Math.round(rate),
+      'p50 ms': Number(percentile(latencies, 50).toFixed(4)),
+      'p99 ms': Number(percentile(latencies, 99).toFixed(4)),
       'max ms': Number(latencies[latencies.length - 1].toFixed(3)),
-      allowed: tally.allowed, blocked: tally.blocked, unknown: tally.unknown,
-      'blocked paths with fix (sample)': blocked.length, 'fixes verified': verified,
+      allowed: tally.allowed,
+      blocked: tally.blocked,
+      unknown: tally.unknown,
+      'blocked paths with fix (sample)': blocked.length,
+      'fixes verified': verified,
       'path + verified fix ms (mean)': blocked.length ? Number((fixMs / blocked.length).toFixed(1)) : 0,
       'Reachability Analyzer for these paths': `USD ${(queries.length * ANALYZER_USD).toLocaleString('en-US')}, one asynchronous analysis per path`,
     },

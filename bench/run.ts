@@ -48,7 +48,8 @@ function print(result: BenchResult): void {
 
 async function main(): Promise<void> {
   const filter = process.argv[2];
-  if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new Error(`count must be a positive integer, got ${process.argv[3]}`);
+  if (count !== undefined && !(Number.isInteger(count) && count > 0))
+    throw new Error(`count must be a positive integer, got ${process.argv[3]}`);
   for (const suite of suites) {
     if (filter && !suite.name.includes(filter)) continue;
     const results = await suite.run();

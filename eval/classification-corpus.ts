@@ -54,7 +54,11 @@ interface Host {
 function webInstances(): Host[] {
   return Array.from({ length: WEB_COUNT }, (_, i) => {
     const subnet = i % 2 === 0 ? SUBNETS.publicA : SUBNETS.publicB;
-    return { eni: `eni-0e7a${(i + 1).toString(16).padStart(13, '0')}`, ip: `${subnet.cidr.split('.').slice(0, 3).join('.')}.${100 + Math.floor(i / 2)}`, subnet: subnet.id };
+    return {
+      eni: `eni-0e7a${(i + 1).toString(16).padStart(13, '0')}`,
+      ip: `${subnet.cidr.split('.').slice(0, 3).join('.')}.${100 + Math.floor(i / 2)}`,
+      subnet: subnet.id,
+    };
   });
 }
 
@@ -62,7 +66,11 @@ function webInstances(): Host[] {
 export function corpusSnapshot(): NetworkSnapshot {
   const snapshot = buildSnapshot();
   const web: SecurityGroup = {
-    GroupId: WEB_GROUP, GroupName: 'eval-web', Description: 'public web instances', VpcId: VPC.shop.id, OwnerId: ACCOUNT_ID,
+    GroupId: WEB_GROUP,
+    GroupName: 'eval-web',
+    Description: 'public web instances',
+    VpcId: VPC.shop.id,
+    OwnerId: ACCOUNT_ID,
     IpPermissions: [
       { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
       { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: '198.51.100.0/26', Description: 'corporate VPN' }] },
@@ -71,8 +79,13 @@ export function corpusSnapshot(): NetworkSnapshot {
     IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
   };
   const interfaces: NetworkInterface[] = webInstances().map((host, i) => ({
-    NetworkInterfaceId: host.eni, SubnetId: host.subnet, VpcId: VPC.shop.id, OwnerId: ACCOUNT_ID, Status: 'in-use',
-    InterfaceType: 'interface', Attachment: { InstanceId: `i-0e7a${(i + 1).toString(16).padStart(13, '0')}`, DeviceIndex: 0, Status: 'attached' },
+    NetworkInterfaceId: host.eni,
+    SubnetId: host.subnet,
+    VpcId: VPC.shop.id,
+    OwnerId: ACCOUNT_ID,
+    Status: 'in-use',
+    InterfaceType: 'interface',
+    Attachment: { InstanceId: `i-0e7a${(i + 1).toString(16).padStart(13, '0')}`, DeviceIndex: 0, Status: 'attached' },
     PrivateIpAddress: host.ip,
     PrivateIpAddresses: [{ PrivateIpAddress: host.ip, Primary: true, Association: { PublicIp: `198.18.${i}.10` } }],
     Groups: [{ GroupId: WEB_GROUP, GroupName: 'eval-web' }],
@@ -87,7 +100,9 @@ export function corpusSnapshot(): NetworkSnapshot {
 const ENI_GROUP_ALB = 'sg-0a1b2c3d4e5f60001';
 
 /** Ports scanners favour (sweeps, botnets, slow scans). */
-const POPULAR_PORTS = [21, 22, 23, 25, 53, 80, 110, 135, 139, 445, 1433, 1521, 2375, 3306, 3389, 5432, 5900, 5985, 6379, 8080, 8443, 8888, 9200, 11211, 27017];
+const POPULAR_PORTS = [
+  21, 22, 23, 25, 53, 80, 110, 135, 139, 445, 1433, 1521, 2375, 3306, 3389, 5432, 5900, 5985, 6379, 8080, 8443, 8888, 9200, 11211, 27017,
+];
 
 class CorpusBuilder {
   readonly records: LabelledRecord[] = [];
@@ -110,15 +125,41 @@ class CorpusBuilder {
 
   /** A record at `eni`; REJECTs are labelled by (interface, source, destination). */
   add(
-    fields: { eni: string; subnet: string; src: string; dst: string; srcport: number; dstport: number; packets: number; start: number; action: 'ACCEPT' | 'REJECT'; flags: number; direction: 'ingress' | 'egress' },
+    fields: {
+      eni: string;
+      subnet: string;
+      src: string;
+      dst: string;
+      srcport: number;
+      dstport: number;
+      packets: number;
+      start: number;
+      action: 'ACCEPT' | 'REJECT';
+      flags: number;
+      direction: 'ingress' | 'egress';
+    },
     truth: Truth | null,
     scenario: string,
   ): void {
     const record: FlowRecord = {
-      version: 5, 'account-id': ACCOUNT_ID, 'interface-id': fields.eni, srcaddr: fields.src, dstaddr: fields.dst,
-      srcport: fields.srcport, dstport: fields.dstport, protocol: TCP, packets: fields.packets, bytes: fields.packets * 60,
-      start: Math.floor(fields.start), end: Math.floor(fields.start) + 60, action: fields.action, 'log-status': 'OK',
-      'vpc-id': VPC.shop.id, 'subnet-id': fields.subnet, 'tcp-flags': fields.flags, 'flow-direction': fields.direction,
+      version: 5,
+      'account-id': ACCOUNT_ID,
+      'interface-id': fields.eni,
+      srcaddr: fields.src,
+      dstaddr: fields.dst,
+      srcport: fields.srcport,
+      dstport: fields.dstport,
+      protocol: TCP,
+      packets: fields.packets,
+      bytes: fields.packets * 60,
+      start: Math.floor(fields.start),
+      end: Math.floor(fields.start) + 60,
+      action: fields.action,
+      'log-status': 'OK',
+      'vpc-id': VPC.shop.id,
+      'subnet-id': fields.subnet,
+      'tcp-flags': fields.flags,
+      'flow-direction': fields.direction,
     };
     if (fields.action === 'REJECT') {
       if (truth === null) throw new Error(`a rejected record of ${scenario} needs a label`);
@@ -142,8 +183,33 @@ class CorpusBuilder {
 }
 
 /** One lone SYN from an internet source to a host. */
-function probe(b: CorpusBuilder, host: Host, src: string, port: number, at: number, packets: number, scenario: string, truth: Truth = 'scanner'): void {
-  b.add({ eni: host.eni, subnet: host.subnet, src, dst: host.ip, srcport: b.ephemeral(), dstport: port, packets, start: at, action: 'REJECT', flags: SYN, direction: 'ingress' }, truth, scenario);
+function probe(
+  b: CorpusBuilder,
+  host: Host,
+  src: string,
+  port: number,
+  at: number,
+  packets: number,
+  scenario: string,
+  truth: Truth = 'scanner',
+): void {
+  b.add(
+    {
+      eni: host.eni,
+      subnet: host.subnet,
+      src,
+      dst: host.ip,
+      srcport: b.ephemeral(),
+      dstport: port,
+      packets,
+      start: at,
+      action: 'REJECT',
+      flags: SYN,
+      direction: 'ingress',
+    },
+    truth,
+    scenario,
+  );
 }
 
 export function generateCorpus(seed = CORPUS_SEED): Corpus {
@@ -180,10 +246,22 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
     const src = b.internetAddress();
     const targets = s % 3 === 0 ? publicHosts : [r.pick(web), r.pick(web)];
     const packets = s % 3 === 2 ? 2 : 1;
-    for (let i = 0; i < 30; i++) probe(b, r.pick(targets), src, r.pick(POPULAR_PORTS.filter((p) => p !== 443 && p !== 80)), at(), packets, packets > 1 ? 'slow scan with retransmits' : 'slow scan');
+    for (let i = 0; i < 30; i++)
+      probe(
+        b,
+        r.pick(targets),
+        src,
+        r.pick(POPULAR_PORTS.filter((p) => p !== 443 && p !== 80)),
+        at(),
+        packets,
+        packets > 1 ? 'slow scan with retransmits' : 'slow scan',
+      );
   }
   // Botnets: many sources, one port each (telnet, redis), one to three tries on one to three hosts.
-  for (const [port, sources] of [[23, 300], [6379, 150]] as const) {
+  for (const [port, sources] of [
+    [23, 300],
+    [6379, 150],
+  ] as const) {
     for (let s = 0; s < sources; s++) {
       const src = b.internetAddress();
       const hosts = Array.from({ length: r.int(1, 3) }, () => r.pick(publicHosts));
@@ -194,7 +272,23 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
   for (let i = 0; i < 40; i++) {
     const alb = r.pick(albs);
     const src = `192.0.2.${r.int(1, 254)}`;
-    b.add({ eni: alb.eni, subnet: alb.subnet, src, dst: alb.ip, srcport: b.ephemeral(), dstport: 443, packets: 1, start: at(), action: 'REJECT', flags: r.chance(0.3) ? FIN_ACK : RST, direction: 'ingress' }, 'late-close', 'late FIN/RST');
+    b.add(
+      {
+        eni: alb.eni,
+        subnet: alb.subnet,
+        src,
+        dst: alb.ip,
+        srcport: b.ephemeral(),
+        dstport: 443,
+        packets: 1,
+        start: at(),
+        action: 'REJECT',
+        flags: r.chance(0.3) ? FIN_ACK : RST,
+        direction: 'ingress',
+      },
+      'late-close',
+      'late FIN/RST',
+    );
   }
 
   const every = (seconds: number, fn: (t: number) => void) => {
@@ -204,7 +298,25 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
   // the database host, which the db NACL does not open; each attempt is a SYN sent three times.
   const rds = { eni: ENI.rdsPrimary.id, ip: ENI.rdsPrimary.ip, subnet: ENI.rdsPrimary.subnet.id };
   for (const client of APP_ENIS.slice(0, 3)) {
-    every(600, (t) => b.add({ eni: rds.eni, subnet: rds.subnet, src: client.ip, dst: rds.ip, srcport: b.ephemeral(), dstport: 6432, packets: 3, start: t, action: 'REJECT', flags: SYN, direction: 'ingress' }, 'misconfiguration', 'internal client retrying a refused service'));
+    every(600, (t) =>
+      b.add(
+        {
+          eni: rds.eni,
+          subnet: rds.subnet,
+          src: client.ip,
+          dst: rds.ip,
+          srcport: b.ephemeral(),
+          dstport: 6432,
+          packets: 3,
+          start: t,
+          action: 'REJECT',
+          flags: SYN,
+          direction: 'ingress',
+        },
+        'misconfiguration',
+        'internal client retrying a refused service',
+      ),
+    );
   }
   // A NACL gap on return traffic: the app NACL admits replies only on 49152-65535, Linux uses
   // 32768-60999, so replies to lower ports are dropped; the outbound SYNs are accepted.
@@ -212,15 +324,83 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
     every(900, (t) => {
       const server = r.pick(PEERS.externalApis);
       const port = r.int(32768, 49151);
-      b.add({ eni: app.id, subnet: app.subnet.id, src: app.ip, dst: server, srcport: port, dstport: 443, packets: 1, start: t, action: 'ACCEPT', flags: SYN, direction: 'egress' }, null, 'NACL gap on return traffic');
-      b.add({ eni: app.id, subnet: app.subnet.id, src: server, dst: app.ip, srcport: 443, dstport: port, packets: 2, start: t, action: 'REJECT', flags: SYN_ACK, direction: 'ingress' }, 'misconfiguration', 'NACL gap on return traffic');
+      b.add(
+        {
+          eni: app.id,
+          subnet: app.subnet.id,
+          src: app.ip,
+          dst: server,
+          srcport: port,
+          dstport: 443,
+          packets: 1,
+          start: t,
+          action: 'ACCEPT',
+          flags: SYN,
+          direction: 'egress',
+        },
+        null,
+        'NACL gap on return traffic',
+      );
+      b.add(
+        {
+          eni: app.id,
+          subnet: app.subnet.id,
+          src: server,
+          dst: app.ip,
+          srcport: 443,
+          dstport: port,
+          packets: 2,
+          start: t,
+          action: 'REJECT',
+          flags: SYN_ACK,
+          direction: 'ingress',
+        },
+        'misconfiguration',
+        'NACL gap on return traffic',
+      );
     });
   }
   // Load-balancer health checks on tcp/8081, which the web group does not open (targets look down).
   for (const alb of albs) {
     for (const target of web.slice(0, 5)) {
-      every(1800, (t) => b.add({ eni: target.eni, subnet: target.subnet, src: alb.ip, dst: target.ip, srcport: b.ephemeral(), dstport: 8081, packets: 3, start: t, action: 'REJECT', flags: SYN, direction: 'ingress' }, 'misconfiguration', 'load-balancer health check refused'));
-      every(1800, (t) => b.add({ eni: target.eni, subnet: target.subnet, src: alb.ip, dst: target.ip, srcport: b.ephemeral(), dstport: 8080, packets: 6, start: t, action: 'ACCEPT', flags: SYN | 16, direction: 'ingress' }, null, 'load-balancer traffic'));
+      every(1800, (t) =>
+        b.add(
+          {
+            eni: target.eni,
+            subnet: target.subnet,
+            src: alb.ip,
+            dst: target.ip,
+            srcport: b.ephemeral(),
+            dstport: 8081,
+            packets: 3,
+            start: t,
+            action: 'REJECT',
+            flags: SYN,
+            direction: 'ingress',
+          },
+          'misconfiguration',
+          'load-balancer health check refused',
+        ),
+      );
+      every(1800, (t) =>
+        b.add(
+          {
+            eni: target.eni,
+            subnet: target.subnet,
+            src: alb.ip,
+            dst: target.ip,
+            srcport: b.ephemeral(),
+            dstport: 8080,
+            packets: 6,
+            start: t,
+            action: 'ACCEPT',
+            flags: SYN | 16,
+            direction: 'ingress',
+          },
+          null,
+          'load-balancer traffic',
+        ),
+      );
     }
   }
   // Real traffic a scanner also hits: partners call tcp/8443 on the first web hosts, which the
@@ -229,19 +409,91 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
   const partners = ['192.0.2.10', '192.0.2.11', '192.0.2.12'];
   for (const host of web.slice(0, 3)) {
     for (const partner of partners) {
-      every(3600, (t) => b.add({ eni: host.eni, subnet: host.subnet, src: partner, dst: host.ip, srcport: b.ephemeral(), dstport: 8443, packets: 3, start: t, action: 'REJECT', flags: SYN, direction: 'ingress' }, 'misconfiguration', 'partner refused on a port a scanner also hits'));
+      every(3600, (t) =>
+        b.add(
+          {
+            eni: host.eni,
+            subnet: host.subnet,
+            src: partner,
+            dst: host.ip,
+            srcport: b.ephemeral(),
+            dstport: 8443,
+            packets: 3,
+            start: t,
+            action: 'REJECT',
+            flags: SYN,
+            direction: 'ingress',
+          },
+          'misconfiguration',
+          'partner refused on a port a scanner also hits',
+        ),
+      );
     }
-    every(7200, (t) => b.add({ eni: host.eni, subnet: host.subnet, src: PEERS.corpAdmins[0], dst: host.ip, srcport: b.ephemeral(), dstport: 8443, packets: 12, start: t, action: 'ACCEPT', flags: 27, direction: 'ingress' }, null, 'admins'));
+    every(7200, (t) =>
+      b.add(
+        {
+          eni: host.eni,
+          subnet: host.subnet,
+          src: PEERS.corpAdmins[0],
+          dst: host.ip,
+          srcport: b.ephemeral(),
+          dstport: 8443,
+          packets: 12,
+          start: t,
+          action: 'ACCEPT',
+          flags: 27,
+          direction: 'ingress',
+        },
+        null,
+        'admins',
+      ),
+    );
   }
   // A new partner refused on a port nothing else uses: repeated, retransmitted attempts from two
   // internet addresses and no other evidence either way.
   for (const partner of ['192.0.2.20', '192.0.2.21']) {
     const host = web[5];
-    every(3600, (t) => b.add({ eni: host.eni, subnet: host.subnet, src: partner, dst: host.ip, srcport: b.ephemeral(), dstport: 9443, packets: 3, start: t, action: 'REJECT', flags: SYN, direction: 'ingress' }, 'misconfiguration', 'new partner on a closed port, no other evidence'));
+    every(3600, (t) =>
+      b.add(
+        {
+          eni: host.eni,
+          subnet: host.subnet,
+          src: partner,
+          dst: host.ip,
+          srcport: b.ephemeral(),
+          dstport: 9443,
+          packets: 3,
+          start: t,
+          action: 'REJECT',
+          flags: SYN,
+          direction: 'ingress',
+        },
+        'misconfiguration',
+        'new partner on a closed port, no other evidence',
+      ),
+    );
   }
   // Customers on 443, accepted.
   for (const host of [...albs, ...web.slice(0, 10)]) {
-    every(1200, (t) => b.add({ eni: host.eni, subnet: host.subnet, src: `192.0.2.${r.int(1, 254)}`, dst: host.ip, srcport: b.ephemeral(), dstport: 443, packets: 10, start: t, action: 'ACCEPT', flags: 27, direction: 'ingress' }, null, 'customers'));
+    every(1200, (t) =>
+      b.add(
+        {
+          eni: host.eni,
+          subnet: host.subnet,
+          src: `192.0.2.${r.int(1, 254)}`,
+          dst: host.ip,
+          srcport: b.ephemeral(),
+          dstport: 443,
+          packets: 10,
+          start: t,
+          action: 'ACCEPT',
+          flags: 27,
+          direction: 'ingress',
+        },
+        null,
+        'customers',
+      ),
+    );
   }
   return { snapshot, records: b.records, truthOf: (eni, src, dst) => b.label(eni, src, dst) };
 }

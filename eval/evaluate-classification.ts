@@ -38,8 +38,7 @@ export interface ClassificationEvaluation {
   misconfigurationRecordsNoise: number;
 }
 
-const emptyMatrix = (): Matrix =>
-  Object.fromEntries(TRUTHS.map((t) => [t, Object.fromEntries(OUTCOMES.map((o) => [o, 0]))])) as Matrix;
+const emptyMatrix = (): Matrix => Object.fromEntries(TRUTHS.map((t) => [t, Object.fromEntries(OUTCOMES.map((o) => [o, 0]))])) as Matrix;
 
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
@@ -91,7 +90,13 @@ export function evaluateClassification(corpus: Corpus): ClassificationEvaluation
     records[label.truth][outcome] += flow.records;
     const index = findingOf.get(flow);
     if (index !== undefined) perFinding[index][label.truth] += flow.records;
-    const entry = scenarios.get(label.scenario) ?? { scenario: label.scenario, truth: label.truth, records: 0, noise: 0, misconfiguration: 0 };
+    const entry = scenarios.get(label.scenario) ?? {
+      scenario: label.scenario,
+      truth: label.truth,
+      records: 0,
+      noise: 0,
+      misconfiguration: 0,
+    };
     entry.records += flow.records;
     if (outcome === 'likely-noise') entry.noise += flow.records;
     if (outcome === 'likely-misconfiguration') entry.misconfiguration += flow.records;
@@ -157,10 +162,16 @@ export function renderEvaluation(e: ClassificationEvaluation, seed: number): str
     '',
     '| scenario | truth | records | likely-noise | likely-misconfiguration |',
     '|---|---|---:|---:|---:|',
-    ...e.scenarios.map((s) => `| ${s.scenario} | ${s.truth} | ${s.records} | ${percent(s.noise / s.records)} | ${percent(s.misconfiguration / s.records)} |`),
+    ...e.scenarios.map(
+      (s) => `| ${s.scenario} | ${s.truth} | ${s.records} | ${percent(s.noise / s.records)} | ${percent(s.misconfiguration / s.records)} |`,
+    ),
     '',
     goal(e.scannerRecordsNoise, e.scannerRecordsNoise >= 0.95, 'scanner records classified likely-noise (goal ≥ 95 %)'),
-    goal(e.misconfigurationRecordsNoise, e.misconfigurationRecordsNoise <= 0.01, 'misconfiguration records classified likely-noise (goal ≤ 1 %)'),
+    goal(
+      e.misconfigurationRecordsNoise,
+      e.misconfigurationRecordsNoise <= 0.01,
+      'misconfiguration records classified likely-noise (goal ≤ 1 %)',
+    ),
     '',
   ].join('\n');
 }

@@ -57,7 +57,9 @@ export class CreateIntegrations1795800000000 implements MigrationInterface {
         CONSTRAINT "uq_webhook_deliveries_event_subscription" UNIQUE ("event_id", "subscription_id"),
         CONSTRAINT "ck_webhook_deliveries_status" CHECK ("status" IN ('pending','succeeded','failed','dead','skipped'))
       )`);
-    await queryRunner.query(`CREATE INDEX "ix_webhook_deliveries_subscription" ON "webhook_deliveries" ("subscription_id", "created_at" DESC, "id" DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_webhook_deliveries_subscription" ON "webhook_deliveries" ("subscription_id", "created_at" DESC, "id" DESC)`,
+    );
     await queryRunner.query(`CREATE INDEX "ix_webhook_deliveries_dead" ON "webhook_deliveries" ("dead_at" DESC) WHERE "status" = 'dead'`);
 
     await queryRunner.query(`

@@ -14,16 +14,24 @@ export class HoldDeliveriesOfDisabledWebhooks1795900000000 implements MigrationI
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "ck_webhook_deliveries_status"`);
-    await queryRunner.query(`ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "ck_webhook_deliveries_status" CHECK ("status" IN (${STATUSES_AFTER}))`);
+    await queryRunner.query(
+      `ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "ck_webhook_deliveries_status" CHECK ("status" IN (${STATUSES_AFTER}))`,
+    );
     await queryRunner.query(`ALTER TABLE "webhook_deliveries" ADD "resumes" integer NOT NULL DEFAULT 0`);
-    await queryRunner.query(`CREATE INDEX "ix_webhook_deliveries_held" ON "webhook_deliveries" ("subscription_id") WHERE "status" = 'held'`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_webhook_deliveries_held" ON "webhook_deliveries" ("subscription_id") WHERE "status" = 'held'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "ix_webhook_deliveries_held"`);
     await queryRunner.query(`ALTER TABLE "webhook_deliveries" DROP COLUMN "resumes"`);
-    await queryRunner.query(`UPDATE "webhook_deliveries" SET "status" = 'failed', "last_error" = 'subscription disabled' WHERE "status" = 'held'`);
+    await queryRunner.query(
+      `UPDATE "webhook_deliveries" SET "status" = 'failed', "last_error" = 'subscription disabled' WHERE "status" = 'held'`,
+    );
     await queryRunner.query(`ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "ck_webhook_deliveries_status"`);
-    await queryRunner.query(`ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "ck_webhook_deliveries_status" CHECK ("status" IN (${STATUSES_BEFORE}))`);
+    await queryRunner.query(
+      `ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "ck_webhook_deliveries_status" CHECK ("status" IN (${STATUSES_BEFORE}))`,
+    );
   }
 }

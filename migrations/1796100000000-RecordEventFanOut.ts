@@ -12,7 +12,9 @@ export class RecordEventFanOut1796100000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "events" ADD "fanned_out_at" TIMESTAMP WITH TIME ZONE`);
     await queryRunner.query(`UPDATE "events" SET "fanned_out_at" = "published_at" WHERE "published_at" IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX "ix_events_not_fanned_out" ON "events" ("published_at") WHERE "published_at" IS NOT NULL AND "fanned_out_at" IS NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_events_not_fanned_out" ON "events" ("published_at") WHERE "published_at" IS NOT NULL AND "fanned_out_at" IS NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -39,8 +39,12 @@ export class CreateReachabilityConfirmations1796200000000 implements MigrationIn
         CONSTRAINT "ck_reachability_confirmations_status" CHECK ("status" IN ('queued','running','succeeded','failed')),
         CONSTRAINT "ck_reachability_confirmations_analyses_started" CHECK ("analyses_started" >= 0)
       )`);
-    await queryRunner.query(`CREATE INDEX "ix_reachability_confirmations_target_requested" ON "reachability_confirmations" ("target_id", "requested_at")`);
-    await queryRunner.query(`CREATE INDEX "ix_reachability_confirmations_finding" ON "reachability_confirmations" ("finding_id") WHERE "finding_id" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_reachability_confirmations_target_requested" ON "reachability_confirmations" ("target_id", "requested_at")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "ix_reachability_confirmations_finding" ON "reachability_confirmations" ("finding_id") WHERE "finding_id" IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

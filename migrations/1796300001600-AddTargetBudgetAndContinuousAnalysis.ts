@@ -12,7 +12,9 @@ export class AddTargetBudgetAndContinuousAnalysis1796300001600 implements Migrat
     await queryRunner.query(`ALTER TABLE "targets" ADD "budget" jsonb`);
     await queryRunner.query(`ALTER TABLE "targets" ADD "continuous" jsonb`);
     await queryRunner.query(`ALTER TABLE "targets" ADD "continuous_state" jsonb`);
-    await queryRunner.query(`CREATE INDEX "ix_analyses_target_finished" ON "analyses" ("target_id", "finished_at") WHERE "finished_at" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_analyses_target_finished" ON "analyses" ("target_id", "finished_at") WHERE "finished_at" IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -13,7 +13,11 @@ import { ACCOUNT_ID, DAY_START, EXPECTED_FINDINGS, FLOW_LOG, NOISE_SCENARIOS, RE
  *   expected-findings.json             scenario.ts's expected findings with counts from the data
  * Deterministic: a fixed seed, no clock, gzip with a zero mtime and a fixed OS byte.
  */
-export interface GeneratedFile { path: string; lines: number; bytes: number }
+export interface GeneratedFile {
+  path: string;
+  lines: number;
+  bytes: number;
+}
 
 export function generateSamples(outDir: string): GeneratedFile[] {
   const rnd = new SeededRandom(SEED);
@@ -123,9 +127,8 @@ function expectedFindings(records: SampleRecord[]) {
       lastSeen: mine.length ? iso(Math.max(...mine.map((r) => r.end))) : null,
       interfaces: [...new Set(mine.map((r) => r.eni.id))].sort(),
       peerCount: peers.size,
-      ephemeralPorts: key === 'C'
-        ? { min: Math.min(...mine.map((r) => r.dstport)), max: Math.max(...mine.map((r) => r.dstport)) }
-        : undefined,
+      ephemeralPorts:
+        key === 'C' ? { min: Math.min(...mine.map((r) => r.dstport)), max: Math.max(...mine.map((r) => r.dstport)) } : undefined,
     };
   };
   return {

@@ -1,7 +1,5 @@
 import { SeededRandom } from './seeded-random';
-import {
-  ALB_ENIS, APP_ENIS, BATCH_ENIS, DAY_START, ENI, EniSpec, FLOW_LOG, LAMBDA_ENIS, NOISE_PROBE_PORTS, PEERS,
-} from './scenario';
+import { ALB_ENIS, APP_ENIS, BATCH_ENIS, DAY_START, ENI, EniSpec, FLOW_LOG, LAMBDA_ENIS, NOISE_PROBE_PORTS, PEERS } from './scenario';
 
 export type LogKey = keyof typeof FLOW_LOG;
 
@@ -35,8 +33,18 @@ export interface NoDataRecord {
   status: 'NODATA' | 'SKIPDATA';
 }
 
-interface Endpoint { addr: string; port: number }
-interface Shape { reqPackets: number; reqBytes: number; respPackets: number; respBytes: number; reqFlags: number; respFlags: number }
+interface Endpoint {
+  addr: string;
+  port: number;
+}
+interface Shape {
+  reqPackets: number;
+  reqBytes: number;
+  respPackets: number;
+  respBytes: number;
+  reqFlags: number;
+  respFlags: number;
+}
 
 // TCP flag bitmasks as flow logs report them (ACK alone is never reported).
 const FIN = 1;
@@ -108,21 +116,50 @@ export class SampleFlowGenerator {
     return DAY_START + this.rnd.int(0, 24 * HOUR - 121);
   }
 
-  private linuxPort(): number { return this.rnd.int(32768, 60999); }
-  private anyClientPort(): number { return this.rnd.chance(0.5) ? this.rnd.int(49152, 65535) : this.rnd.int(32768, 60999); }
-  private natPort(): number { return this.rnd.int(1024, 65535); }
+  private linuxPort(): number {
+    return this.rnd.int(32768, 60999);
+  }
+  private anyClientPort(): number {
+    return this.rnd.chance(0.5) ? this.rnd.int(49152, 65535) : this.rnd.int(32768, 60999);
+  }
+  private natPort(): number {
+    return this.rnd.int(1024, 65535);
+  }
 
   private add(r: Omit<SampleRecord, 'end' | 'log'> & { end?: number; log?: LogKey }): void {
     this.records.push({ ...r, log: r.log ?? 'shop', end: r.end ?? windowEnd(r.start) });
   }
 
   /** A completed request/response exchange seen at one interface, on the client or server side. */
-  private exchange(at: EniSpec, side: 'client' | 'server', client: Endpoint, server: Endpoint, t: number,
-    shape: Shape, pathOut: number, protocol = TCP, scenario: string | null = null): void {
-    const request = { srcaddr: client.addr, dstaddr: server.addr, srcport: client.port, dstport: server.port,
-      packets: shape.reqPackets, bytes: shape.reqBytes, tcpFlags: protocol === TCP ? shape.reqFlags : 0 };
-    const response = { srcaddr: server.addr, dstaddr: client.addr, srcport: server.port, dstport: client.port,
-      packets: shape.respPackets, bytes: shape.respBytes, tcpFlags: protocol === TCP ? shape.respFlags : 0 };
+  private exchange(
+    at: EniSpec,
+    side: 'client' | 'server',
+    client: Endpoint,
+    server: Endpoint,
+    t: number,
+    shape: Shape,
+    pathOut: number,
+    protocol = TCP,
+    scenario: string | null = null,
+  ): void {
+    const request = {
+      srcaddr: client.addr,
+      dstaddr: server.addr,
+      srcport: client.port,
+      dstport: server.port,
+      packets: shape.reqPackets,
+      bytes: shape.reqBytes,
+      tcpFlags: protocol === TCP ? shape.reqFlags : 0,
+    };
+    const response = {
+      srcaddr: server.addr,
+      dstaddr: client.addr,
+      srcport: server.port,
+      dstport: client.port,
+      packets: shape.respPackets,
+      bytes: shape.respBytes,
+      tcpFlags: protocol === TCP ? shape.respFlags : 0,
+    };
     const [outbound, inbound] = side === 'client' ? [request, response] : [response, request];
     this.add({ eni: at, ...outbound, protocol, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: pathOut, scenario });
     this.add({ eni: at, ...inbound, protocol, start: t, action: 'ACCEPT', direction: 'ingress', trafficPath: null, scenario });
@@ -131,15 +168,27 @@ export class SampleFlowGenerator {
   private webShape(): Shape {
     const reqPackets = this.rnd.int(6, 30);
     const respPackets = this.rnd.int(8, 60);
-    return { reqPackets, reqBytes: reqPackets * this.rnd.int(90, 700), respPackets, respBytes: respPackets * this.rnd.int(600, 1400),
-      reqFlags: SYN | FIN, respFlags: SYN_ACK | FIN };
+    return {
+      reqPackets,
+      reqBytes: reqPackets * this.rnd.int(90, 700),
+      respPackets,
+      respBytes: respPackets * this.rnd.int(600, 1400),
+      reqFlags: SYN | FIN,
+      respFlags: SYN_ACK | FIN,
+    };
   }
 
   private smallShape(): Shape {
     const reqPackets = this.rnd.int(4, 12);
     const respPackets = this.rnd.int(3, 10);
-    return { reqPackets, reqBytes: reqPackets * this.rnd.int(70, 400), respPackets, respBytes: respPackets * this.rnd.int(70, 900),
-      reqFlags: SYN | FIN, respFlags: SYN_ACK | FIN };
+    return {
+      reqPackets,
+      reqBytes: reqPackets * this.rnd.int(70, 400),
+      respPackets,
+      respBytes: respPackets * this.rnd.int(70, 900),
+      reqFlags: SYN | FIN,
+      respFlags: SYN_ACK | FIN,
+    };
   }
 
   /** SYNs that got no answer: the retransmissions of one attempt within a window. */
@@ -202,24 +251,117 @@ export class SampleFlowGenerator {
       const natSide = { addr: ENI.nat.ip, port: this.natPort() };
       const rejected = client.port < 49152;
       const shape: Shape = rejected
-        ? (() => { const s = this.synRetries(); return { reqPackets: s.packets, reqBytes: s.bytes, respPackets: s.packets, respBytes: s.bytes, reqFlags: SYN, respFlags: SYN_ACK }; })()
+        ? (() => {
+            const s = this.synRetries();
+            return {
+              reqPackets: s.packets,
+              reqBytes: s.bytes,
+              respPackets: s.packets,
+              respBytes: s.bytes,
+              reqFlags: SYN,
+              respFlags: SYN_ACK,
+            };
+          })()
         : this.webShape();
       // App ENI: the request leaves for the NAT gateway; the reply arrives from the API server.
-      this.add({ eni: app, srcaddr: client.addr, dstaddr: api.addr, srcport: client.port, dstport: 443, protocol: TCP,
-        packets: shape.reqPackets, bytes: shape.reqBytes, tcpFlags: shape.reqFlags, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_VPC, scenario: null });
-      this.add({ eni: app, srcaddr: api.addr, dstaddr: client.addr, srcport: 443, dstport: client.port, protocol: TCP,
-        packets: shape.respPackets, bytes: shape.respBytes, tcpFlags: shape.respFlags, start: t, action: rejected ? 'REJECT' : 'ACCEPT',
-        direction: 'ingress', trafficPath: null, scenario: rejected ? 'C' : null });
+      this.add({
+        eni: app,
+        srcaddr: client.addr,
+        dstaddr: api.addr,
+        srcport: client.port,
+        dstport: 443,
+        protocol: TCP,
+        packets: shape.reqPackets,
+        bytes: shape.reqBytes,
+        tcpFlags: shape.reqFlags,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'egress',
+        trafficPath: PATH_VPC,
+        scenario: null,
+      });
+      this.add({
+        eni: app,
+        srcaddr: api.addr,
+        dstaddr: client.addr,
+        srcport: 443,
+        dstport: client.port,
+        protocol: TCP,
+        packets: shape.respPackets,
+        bytes: shape.respBytes,
+        tcpFlags: shape.respFlags,
+        start: t,
+        action: rejected ? 'REJECT' : 'ACCEPT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: rejected ? 'C' : null,
+      });
       // NAT gateway ENI: four records, both sides of the translation.
       const nat = ENI.nat;
-      this.add({ eni: nat, srcaddr: client.addr, dstaddr: api.addr, srcport: client.port, dstport: 443, protocol: TCP,
-        packets: shape.reqPackets, bytes: shape.reqBytes, tcpFlags: shape.reqFlags, start: t, action: 'ACCEPT', direction: 'ingress', trafficPath: null, scenario: null });
-      this.add({ eni: nat, srcaddr: natSide.addr, dstaddr: api.addr, srcport: natSide.port, dstport: 443, protocol: TCP,
-        packets: shape.reqPackets, bytes: shape.reqBytes, tcpFlags: shape.reqFlags, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_IGW, scenario: null });
-      this.add({ eni: nat, srcaddr: api.addr, dstaddr: natSide.addr, srcport: 443, dstport: natSide.port, protocol: TCP,
-        packets: shape.respPackets, bytes: shape.respBytes, tcpFlags: shape.respFlags, start: t, action: 'ACCEPT', direction: 'ingress', trafficPath: null, scenario: null });
-      this.add({ eni: nat, srcaddr: api.addr, dstaddr: client.addr, srcport: 443, dstport: client.port, protocol: TCP,
-        packets: shape.respPackets, bytes: shape.respBytes, tcpFlags: shape.respFlags, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_VPC, scenario: null });
+      this.add({
+        eni: nat,
+        srcaddr: client.addr,
+        dstaddr: api.addr,
+        srcport: client.port,
+        dstport: 443,
+        protocol: TCP,
+        packets: shape.reqPackets,
+        bytes: shape.reqBytes,
+        tcpFlags: shape.reqFlags,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: null,
+      });
+      this.add({
+        eni: nat,
+        srcaddr: natSide.addr,
+        dstaddr: api.addr,
+        srcport: natSide.port,
+        dstport: 443,
+        protocol: TCP,
+        packets: shape.reqPackets,
+        bytes: shape.reqBytes,
+        tcpFlags: shape.reqFlags,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'egress',
+        trafficPath: PATH_IGW,
+        scenario: null,
+      });
+      this.add({
+        eni: nat,
+        srcaddr: api.addr,
+        dstaddr: natSide.addr,
+        srcport: 443,
+        dstport: natSide.port,
+        protocol: TCP,
+        packets: shape.respPackets,
+        bytes: shape.respBytes,
+        tcpFlags: shape.respFlags,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: null,
+      });
+      this.add({
+        eni: nat,
+        srcaddr: api.addr,
+        dstaddr: client.addr,
+        srcport: 443,
+        dstport: client.port,
+        protocol: TCP,
+        packets: shape.respPackets,
+        bytes: shape.respBytes,
+        tcpFlags: shape.respFlags,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'egress',
+        trafficPath: PATH_VPC,
+        scenario: null,
+      });
     }
   }
 
@@ -251,7 +393,11 @@ export class SampleFlowGenerator {
     for (let i = 0; i < 250; i++) {
       const t = this.timeWeighted();
       const lambda = this.rnd.pick(LAMBDA_ENIS);
-      const endpoint = this.rnd.chance(0.7) ? (lambda === ENI.lambdaA ? ENI.endpointA : ENI.endpointB) : this.rnd.pick([ENI.endpointA, ENI.endpointB]);
+      const endpoint = this.rnd.chance(0.7)
+        ? lambda === ENI.lambdaA
+          ? ENI.endpointA
+          : ENI.endpointB
+        : this.rnd.pick([ENI.endpointA, ENI.endpointB]);
       const client = { addr: lambda.ip, port: this.linuxPort() };
       const server = { addr: endpoint.ip, port: 443 };
       const shape = this.smallShape();
@@ -302,20 +448,62 @@ export class SampleFlowGenerator {
         const client = { addr: mon.ip, port: this.linuxPort() };
         const server = { addr: target.ip, port: 9100 };
         const packets = this.rnd.int(6, 10);
-        this.exchange(target, 'server', client, server, t,
-          { reqPackets: packets, reqBytes: packets * 110, respPackets: packets + 4, respBytes: (packets + 4) * this.rnd.int(900, 1400), reqFlags: SYN | FIN, respFlags: SYN_ACK | FIN },
-          PATH_PEERING);
+        this.exchange(
+          target,
+          'server',
+          client,
+          server,
+          t,
+          {
+            reqPackets: packets,
+            reqBytes: packets * 110,
+            respPackets: packets + 4,
+            respBytes: (packets + 4) * this.rnd.int(900, 1400),
+            reqFlags: SYN | FIN,
+            respFlags: SYN_ACK | FIN,
+          },
+          PATH_PEERING,
+        );
       }
       for (const batch of BATCH_ENIS) {
         const s = this.synRetries();
-        this.add({ log: 'shared', eni: mon, srcaddr: mon.ip, dstaddr: batch.ip, srcport: this.linuxPort(), dstport: 9102, protocol: TCP,
-          packets: s.packets, bytes: s.bytes, tcpFlags: SYN, start: base + this.rnd.int(0, 30), action: 'REJECT', direction: 'egress', trafficPath: PATH_PEERING, scenario: 'G' });
+        this.add({
+          log: 'shared',
+          eni: mon,
+          srcaddr: mon.ip,
+          dstaddr: batch.ip,
+          srcport: this.linuxPort(),
+          dstport: 9102,
+          protocol: TCP,
+          packets: s.packets,
+          bytes: s.bytes,
+          tcpFlags: SYN,
+          start: base + this.rnd.int(0, 30),
+          action: 'REJECT',
+          direction: 'egress',
+          trafficPath: PATH_PEERING,
+          scenario: 'G',
+        });
       }
       if (slot % 6 === 3) {
         for (const app of APP_ENIS) {
           const packets = this.rnd.int(1, 3);
-          this.add({ eni: app, srcaddr: mon.ip, dstaddr: app.ip, srcport: 0, dstport: 0, protocol: ICMP, packets, bytes: packets * 40,
-            tcpFlags: 0, start: base + this.rnd.int(60, 120), action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'F' });
+          this.add({
+            eni: app,
+            srcaddr: mon.ip,
+            dstaddr: app.ip,
+            srcport: 0,
+            dstport: 0,
+            protocol: ICMP,
+            packets,
+            bytes: packets * 40,
+            tcpFlags: 0,
+            start: base + this.rnd.int(60, 120),
+            action: 'REJECT',
+            direction: 'ingress',
+            trafficPath: null,
+            scenario: 'F',
+          });
         }
       }
     }
@@ -331,10 +519,38 @@ export class SampleFlowGenerator {
         const app = this.rnd.pick(APP_ENIS);
         const s = this.synRetries();
         const port = this.linuxPort();
-        this.add({ eni: batch, srcaddr: batch.ip, dstaddr: app.ip, srcport: port, dstport: 8443, protocol: TCP, packets: s.packets, bytes: s.bytes,
-          tcpFlags: SYN, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_VPC, scenario: null });
-        this.add({ eni: app, srcaddr: batch.ip, dstaddr: app.ip, srcport: port, dstport: 8443, protocol: TCP, packets: s.packets, bytes: s.bytes,
-          tcpFlags: SYN, start: t, action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'A' });
+        this.add({
+          eni: batch,
+          srcaddr: batch.ip,
+          dstaddr: app.ip,
+          srcport: port,
+          dstport: 8443,
+          protocol: TCP,
+          packets: s.packets,
+          bytes: s.bytes,
+          tcpFlags: SYN,
+          start: t,
+          action: 'ACCEPT',
+          direction: 'egress',
+          trafficPath: PATH_VPC,
+          scenario: null,
+        });
+        this.add({
+          eni: app,
+          srcaddr: batch.ip,
+          dstaddr: app.ip,
+          srcport: port,
+          dstport: 8443,
+          protocol: TCP,
+          packets: s.packets,
+          bytes: s.bytes,
+          tcpFlags: SYN,
+          start: t,
+          action: 'REJECT',
+          direction: 'ingress',
+          trafficPath: null,
+          scenario: 'A',
+        });
       }
     }
   }
@@ -347,10 +563,38 @@ export class SampleFlowGenerator {
         const s = this.synRetries();
         const port = this.linuxPort();
         const redis = ENI.redisPrimary;
-        this.add({ eni: app, srcaddr: app.ip, dstaddr: redis.ip, srcport: port, dstport: 6379, protocol: TCP, packets: s.packets, bytes: s.bytes,
-          tcpFlags: SYN, start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_VPC, scenario: null });
-        this.add({ eni: redis, srcaddr: app.ip, dstaddr: redis.ip, srcport: port, dstport: 6379, protocol: TCP, packets: s.packets, bytes: s.bytes,
-          tcpFlags: SYN, start: t, action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'B' });
+        this.add({
+          eni: app,
+          srcaddr: app.ip,
+          dstaddr: redis.ip,
+          srcport: port,
+          dstport: 6379,
+          protocol: TCP,
+          packets: s.packets,
+          bytes: s.bytes,
+          tcpFlags: SYN,
+          start: t,
+          action: 'ACCEPT',
+          direction: 'egress',
+          trafficPath: PATH_VPC,
+          scenario: null,
+        });
+        this.add({
+          eni: redis,
+          srcaddr: app.ip,
+          dstaddr: redis.ip,
+          srcport: port,
+          dstport: 6379,
+          protocol: TCP,
+          packets: s.packets,
+          bytes: s.bytes,
+          tcpFlags: SYN,
+          start: t,
+          action: 'REJECT',
+          direction: 'ingress',
+          trafficPath: null,
+          scenario: 'B',
+        });
       }
     }
   }
@@ -361,8 +605,22 @@ export class SampleFlowGenerator {
       const t = this.timeWeighted();
       const lambda = this.rnd.pick(LAMBDA_ENIS);
       const s = this.synRetries();
-      this.add({ eni: lambda, srcaddr: lambda.ip, dstaddr: this.rnd.pick(PEERS.partnerApi), srcport: this.linuxPort(), dstport: 8443, protocol: TCP,
-        packets: s.packets, bytes: s.bytes, tcpFlags: SYN, start: t, action: 'REJECT', direction: 'egress', trafficPath: PATH_VPC, scenario: 'D' });
+      this.add({
+        eni: lambda,
+        srcaddr: lambda.ip,
+        dstaddr: this.rnd.pick(PEERS.partnerApi),
+        srcport: this.linuxPort(),
+        dstport: 8443,
+        protocol: TCP,
+        packets: s.packets,
+        bytes: s.bytes,
+        tcpFlags: SYN,
+        start: t,
+        action: 'REJECT',
+        direction: 'egress',
+        trafficPath: PATH_VPC,
+        scenario: 'D',
+      });
     }
   }
 
@@ -372,8 +630,22 @@ export class SampleFlowGenerator {
     for (let i = 0; i < 30; i++) {
       const t = this.timeWeighted(workHours, 11);
       const s = this.synRetries();
-      this.add({ eni: ENI.bastion, srcaddr: this.rnd.pick(PEERS.corpAdminsIpv6), dstaddr: ENI.bastion.ipv6 as string, srcport: this.anyClientPort(), dstport: 22,
-        protocol: TCP, packets: s.packets, bytes: s.bytes + s.packets * 20, tcpFlags: SYN, start: t, action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'E' });
+      this.add({
+        eni: ENI.bastion,
+        srcaddr: this.rnd.pick(PEERS.corpAdminsIpv6),
+        dstaddr: ENI.bastion.ipv6 as string,
+        srcport: this.anyClientPort(),
+        dstport: 22,
+        protocol: TCP,
+        packets: s.packets,
+        bytes: s.bytes + s.packets * 20,
+        tcpFlags: SYN,
+        start: t,
+        action: 'REJECT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: 'E',
+      });
     }
   }
 
@@ -383,14 +655,56 @@ export class SampleFlowGenerator {
   private probe(at: EniSpec, src: string, dst: string, dstport: number, t: number, scenario: string, open: boolean): void {
     const srcport = this.rnd.int(1024, 65535);
     if (open) {
-      this.add({ eni: at, srcaddr: src, dstaddr: dst, srcport, dstport, protocol: TCP, packets: 2, bytes: 84, tcpFlags: SYN | RST,
-        start: t, action: 'ACCEPT', direction: 'ingress', trafficPath: null, scenario: null });
-      this.add({ eni: at, srcaddr: dst, dstaddr: src, srcport: dstport, dstport: srcport, protocol: TCP, packets: 1, bytes: 44, tcpFlags: SYN_ACK,
-        start: t, action: 'ACCEPT', direction: 'egress', trafficPath: PATH_IGW, scenario: null });
+      this.add({
+        eni: at,
+        srcaddr: src,
+        dstaddr: dst,
+        srcport,
+        dstport,
+        protocol: TCP,
+        packets: 2,
+        bytes: 84,
+        tcpFlags: SYN | RST,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: null,
+      });
+      this.add({
+        eni: at,
+        srcaddr: dst,
+        dstaddr: src,
+        srcport: dstport,
+        dstport: srcport,
+        protocol: TCP,
+        packets: 1,
+        bytes: 44,
+        tcpFlags: SYN_ACK,
+        start: t,
+        action: 'ACCEPT',
+        direction: 'egress',
+        trafficPath: PATH_IGW,
+        scenario: null,
+      });
       return;
     }
-    this.add({ eni: at, srcaddr: src, dstaddr: dst, srcport, dstport, protocol: TCP, packets: 1, bytes: dst.includes(':') ? 64 : 44, tcpFlags: SYN,
-      start: t, action: 'REJECT', direction: 'ingress', trafficPath: null, scenario });
+    this.add({
+      eni: at,
+      srcaddr: src,
+      dstaddr: dst,
+      srcport,
+      dstport,
+      protocol: TCP,
+      packets: 1,
+      bytes: dst.includes(':') ? 64 : 44,
+      tcpFlags: SYN,
+      start: t,
+      action: 'REJECT',
+      direction: 'ingress',
+      trafficPath: null,
+      scenario,
+    });
   }
 
   private scanPorts(count: number): number[] {
@@ -457,14 +771,42 @@ export class SampleFlowGenerator {
   private lateFinRst(): void {
     for (let i = 0; i < 12; i++) {
       const alb = this.rnd.pick(ALB_ENIS);
-      this.add({ eni: alb, srcaddr: this.customerAddress(false), dstaddr: alb.ip, srcport: this.anyClientPort(), dstport: 443, protocol: TCP,
-        packets: 1, bytes: 40, tcpFlags: this.rnd.chance(0.5) ? FIN : RST, start: this.timeWeighted(), action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'N6' });
+      this.add({
+        eni: alb,
+        srcaddr: this.customerAddress(false),
+        dstaddr: alb.ip,
+        srcport: this.anyClientPort(),
+        dstport: 443,
+        protocol: TCP,
+        packets: 1,
+        bytes: 40,
+        tcpFlags: this.rnd.chance(0.5) ? FIN : RST,
+        start: this.timeWeighted(),
+        action: 'REJECT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: 'N6',
+      });
     }
     for (let i = 0; i < 8; i++) {
       const alb = this.rnd.pick(ALB_ENIS);
       const app = this.rnd.pick(APP_ENIS);
-      this.add({ eni: app, srcaddr: alb.ip, dstaddr: app.ip, srcport: this.natPort(), dstport: 8080, protocol: TCP,
-        packets: 1, bytes: 40, tcpFlags: RST, start: this.timeWeighted(), action: 'REJECT', direction: 'ingress', trafficPath: null, scenario: 'N6' });
+      this.add({
+        eni: app,
+        srcaddr: alb.ip,
+        dstaddr: app.ip,
+        srcport: this.natPort(),
+        dstport: 8080,
+        protocol: TCP,
+        packets: 1,
+        bytes: 40,
+        tcpFlags: RST,
+        start: this.timeWeighted(),
+        action: 'REJECT',
+        direction: 'ingress',
+        trafficPath: null,
+        scenario: 'N6',
+      });
     }
   }
 
@@ -480,4 +822,3 @@ export class SampleFlowGenerator {
     this.noData.push({ log: 'shop', eni: ENI.endpointB, start: skipped, end: skipped + 60, status: 'SKIPDATA' });
   }
 }
-

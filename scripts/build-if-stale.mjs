@@ -35,7 +35,9 @@ function newestMtimeMs(path) {
 export function staleReason(root) {
   const missing = BUILD_OUTPUTS.find((output) => !existsSync(join(root, output)));
   if (missing) return `${missing} is missing`;
-  const migrationSources = existsSync(join(root, 'migrations')) ? readdirSync(join(root, 'migrations')).filter((name) => name.endsWith('.ts')) : [];
+  const migrationSources = existsSync(join(root, 'migrations'))
+    ? readdirSync(join(root, 'migrations')).filter((name) => name.endsWith('.ts'))
+    : [];
   const unbuilt = migrationSources.find((name) => !existsSync(join(root, 'dist', 'migrations', name.replace(/\.ts$/, '.js'))));
   if (unbuilt) return `migration ${unbuilt} is not built`;
   const builtAt = Math.min(...BUILD_OUTPUTS.map((output) => statSync(join(root, output)).mtimeMs));

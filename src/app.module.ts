@@ -19,7 +19,18 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { WORKER_FEATURE_MODULES } from './worker.module';
 
 /** Feature modules with controllers and job producers. Add each feature's API module here. */
-export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [ApiKeysModule, TargetsModule, AnalysesModule, FindingsModule, SimulationsModule, PathsModule, ConfirmationsModule, WebhooksModule, TicketingModule, ReportsModule];
+export const API_FEATURE_MODULES: Array<Type | DynamicModule> = [
+  ApiKeysModule,
+  TargetsModule,
+  AnalysesModule,
+  FindingsModule,
+  SimulationsModule,
+  PathsModule,
+  ConfirmationsModule,
+  WebhooksModule,
+  TicketingModule,
+  ReportsModule,
+];
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Also run the queue processors in this process (defaults to config.withWorker). */

@@ -14,11 +14,9 @@ import { loadStartupConfig } from './config/load-startup-config';
 async function bootstrap(): Promise<void> {
   const config = loadStartupConfig();
   const withWorker = config.withWorker || process.argv.includes('--with-worker');
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, withWorker }),
-    createFastifyAdapter(config),
-    { bufferLogs: true },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, withWorker }), createFastifyAdapter(config), {
+    bufferLogs: true,
+  });
   configureHttpApp(app);
   const logger = app.get(Logger);
   installGracefulShutdown(app, logger, config.shutdownTimeoutMs);

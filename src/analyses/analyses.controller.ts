@@ -6,7 +6,13 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  PATH_ID_PROBLEM,
+  QUERY_PROBLEM,
+  type ProblemEntry,
+} from '../common/openapi/api-problem-responses.decorator';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { AnalysesService } from './analyses.service';
@@ -39,13 +45,10 @@ export class AnalysesController {
     description: 'Queued; `Location` points at the analysis.',
     headers: { location: { description: 'The path of the analysis: `/v1/analyses/{id}`.', schema: { type: 'string' } } },
   })
-  @ApiProblemResponses(
-    ...BODY_PROBLEMS,
-    ErrorCode.TargetNotFound,
-    ALREADY_RUNNING,
-    QUEUE_DOWN,
-    [ErrorCode.BudgetExceeded, "an S3 listing of the window's partitions shows the scan over the target's per-analysis or monthly budget; the body holds `limit` and `estimate`"],
-  )
+  @ApiProblemResponses(...BODY_PROBLEMS, ErrorCode.TargetNotFound, ALREADY_RUNNING, QUEUE_DOWN, [
+    ErrorCode.BudgetExceeded,
+    "an S3 listing of the window's partitions shows the scan over the target's per-analysis or monthly budget; the body holds `limit` and `estimate`",
+  ])
   async create(
     @Body() dto: CreateAnalysisDto,
     @CurrentPrincipal() principal: Principal | undefined,
@@ -58,7 +61,10 @@ export class AnalysesController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'List analyses', description: 'Analyses of every target or of one, optionally by status, newest first, paged with `cursor`.' })
+  @ApiOperation({
+    summary: 'List analyses',
+    description: 'Analyses of every target or of one, optionally by status, newest first, paged with `cursor`.',
+  })
   @ApiOkResponse({ type: AnalysisPageDto, description: 'One page of analyses; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListAnalysesQuery): Promise<AnalysisPageDto> {
@@ -81,9 +87,13 @@ export class AnalysesController {
   @RequireScope('read')
   @ApiOperation({
     summary: 'Get the snapshot an analysis used',
-    description: 'The network configuration the analysis evaluated flows against, in the snapshot JSON shape (EC2 result members by name), as the CLI reads it.',
+    description:
+      'The network configuration the analysis evaluated flows against, in the snapshot JSON shape (EC2 result members by name), as the CLI reads it.',
   })
-  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true }, description: 'The network snapshot: EC2 result members by name.' })
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true },
+    description: 'The network snapshot: EC2 result members by name.',
+  })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, ErrorCode.AnalysisSnapshotNotFound)
   snapshot(@Param('id', uuidParam) id: string): Promise<NetworkSnapshot> {
     return this.analyses.getSnapshot(id);
@@ -94,7 +104,8 @@ export class AnalysesController {
   @RequireScope('write')
   @ApiOperation({
     summary: 'Cancel an analysis',
-    description: 'Marks a queued or running analysis cancelled. A waiting job is removed; a running one stops within about a second and aborts its Athena query.',
+    description:
+      'Marks a queued or running analysis cancelled. A waiting job is removed; a running one stops within about a second and aborts its Athena query.',
   })
   @ApiOkResponse({ type: AnalysisDto, description: 'The analysis, now cancelled.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, [ErrorCode.AnalysisInvalidState, 'the analysis has already finished'])

@@ -58,7 +58,15 @@ export class AnalysesService {
     let entity: AnalysisEntity;
     try {
       entity = await this.analyses.save(
-        this.analyses.create({ targetId: dto.targetId, status: 'queued', windowFrom: from, windowTo: to, requestedBy, statistics: {}, attempt: 0 }),
+        this.analyses.create({
+          targetId: dto.targetId,
+          status: 'queued',
+          windowFrom: from,
+          windowTo: to,
+          requestedBy,
+          statistics: {},
+          attempt: 0,
+        }),
       );
     } catch (error) {
       if (isActiveConflict(error)) throw new AnalysisAlreadyRunningError(dto.targetId, await this.activeAnalysisId(dto.targetId));
@@ -152,7 +160,9 @@ export class AnalysesService {
   private async enqueue(entity: AnalysisEntity): Promise<void> {
     const payload: AnalysisJobPayload = { analysisId: entity.id, attempt: entity.attempt };
     try {
-      await whileQueueReachable(this.queue, 'the analysis', () => this.jobs.enqueue(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }));
+      await whileQueueReachable(this.queue, 'the analysis', () =>
+        this.jobs.enqueue(ANALYSIS_RUN_JOB, payload, { jobId: analysisJobId(entity.id, entity.attempt) }),
+      );
     } catch (error) {
       // Without a job the analysis would stay queued forever and block the target: fail it now.
       const now = this.clock.now();
@@ -161,7 +171,13 @@ export class AnalysesService {
         {
           status: 'failed',
           finishedAt: now,
-          failure: { reason: 'the analysis could not be queued', code: 'QUEUE.UNAVAILABLE', stage: null, permanent: false, at: now.toISOString() },
+          failure: {
+            reason: 'the analysis could not be queued',
+            code: 'QUEUE.UNAVAILABLE',
+            stage: null,
+            permanent: false,
+            at: now.toISOString(),
+          },
         },
       );
       throw new DependencyUnavailableError('redis', 'the analysis (recorded as failed, retryable)', { cause: error });
@@ -211,6 +227,7 @@ export class AnalysesService {
 }
 
 function isActiveConflict(error: unknown): boolean {
-  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
+  const driverError =
+    (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
   return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === ACTIVE_INDEX;
 }

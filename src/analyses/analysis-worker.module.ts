@@ -21,10 +21,22 @@ import { CostGuardModule } from '../costs/cost-guard.module';
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AnalysisEntity]), EventsModule, FindingsModule, TargetsModule, FlowSourcesModule, CostGuardModule, ContinuousModule],
+  imports: [
+    TypeOrmModule.forFeature([AnalysisEntity]),
+    EventsModule,
+    FindingsModule,
+    TargetsModule,
+    FlowSourcesModule,
+    CostGuardModule,
+    ContinuousModule,
+  ],
   providers: [
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
-    { provide: ConfigHistoryReader, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients) },
+    {
+      provide: ConfigHistoryReader,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients),
+    },
     {
       provide: OrganizationSnapshotter,
       inject: [Ec2Snapshotter, AwsClientFactory],

@@ -17,8 +17,14 @@ export const ApiKeyAuth = (): ClassDecorator =>
     ApiSecurity(API_KEY_SECURITY),
     ApiProblemResponses(
       [ErrorCode.Unauthenticated, 'no API key, or one that is unknown or revoked'],
-      [ErrorCode.RateLimited, 'over RATE_LIMIT_PER_MINUTE requests of this key in a minute; `retryAfterSeconds` and the `Retry-After` header say when to try again'],
-      [ErrorCode.DependencyUnavailable, 'PostgreSQL or Redis is unreachable; `dependency` names it and `Retry-After` says when to try again'],
+      [
+        ErrorCode.RateLimited,
+        'over RATE_LIMIT_PER_MINUTE requests of this key in a minute; `retryAfterSeconds` and the `Retry-After` header say when to try again',
+      ],
+      [
+        ErrorCode.DependencyUnavailable,
+        'PostgreSQL or Redis is unreachable; `dependency` names it and `Retry-After` says when to try again',
+      ],
       [ErrorCode.Internal, 'an unexpected failure; `detail` says no more, the logs have it under `requestId`'],
     ),
   );

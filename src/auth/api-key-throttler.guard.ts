@@ -38,7 +38,14 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     const name = throttler.name ?? 'default';
     const tracker = await getTracker(req, context);
     const key = generateKey(context, tracker, name);
-    const { record, otherBlockedFor } = await this.storageService.incrementAndBlockedFor(key, ttl, limit, blockDuration, name, this.failures.counterOf(address));
+    const { record, otherBlockedFor } = await this.storageService.incrementAndBlockedFor(
+      key,
+      ttl,
+      limit,
+      blockDuration,
+      name,
+      this.failures.counterOf(address),
+    );
     if (otherBlockedFor > 0) throw this.failures.limited(otherBlockedFor);
     // As ThrottlerGuard.handleRequest does with the record (headers named for the default throttler).
     const suffix = name === 'default' ? '' : `-${name}`;

@@ -97,7 +97,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = this.counterBase(key, throttlerName);
     try {
-      const [hits, msToExpire, blocked, msToBlockExpire] = await this.redis.throttleIncrement(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration);
+      const [hits, msToExpire, blocked, msToBlockExpire] = await this.redis.throttleIncrement(
+        `${base}:hits`,
+        `${base}:block`,
+        ttl,
+        limit,
+        blockDuration,
+      );
       this.recovered();
       return {
         totalHits: hits,
@@ -126,7 +132,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   ): Promise<{ record: ThrottlerStorageRecord; otherBlockedFor: number }> {
     const base = this.counterBase(key, throttlerName);
     try {
-      const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & { throttleIncrement(...args: Parameters<ThrottleCommands['throttleIncrement']>): unknown };
+      const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+        throttleIncrement(...args: Parameters<ThrottleCommands['throttleIncrement']>): unknown;
+      };
       pipeline.pttl(`${this.counterBase(other.key, other.throttlerName)}:block`);
       pipeline.throttleIncrement(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration);
       const replies = await pipeline.exec();

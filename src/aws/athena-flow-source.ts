@@ -9,12 +9,7 @@ import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsTarget } from './aws-target';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
-import {
-  type AthenaPartitionLayout,
-  AthenaQueryBuilder,
-  type AthenaTableRef,
-  type FlowQueryKind,
-} from './athena-query-builder';
+import { type AthenaPartitionLayout, AthenaQueryBuilder, type AthenaTableRef, type FlowQueryKind } from './athena-query-builder';
 
 export interface AthenaClientProvider {
   athena(target: AwsTarget): AthenaClient;
@@ -137,7 +132,11 @@ export class AthenaFlowSource {
       }
       const state = execution?.Status?.State ?? 'CANCELLED';
       if (request.signal?.aborted) {
-        throw new AthenaQueryError('aborted', queryExecutionId, `Athena query ${queryExecutionId} is ${state} and the analysis was cancelled; no new query started`);
+        throw new AthenaQueryError(
+          'aborted',
+          queryExecutionId,
+          `Athena query ${queryExecutionId} is ${state} and the analysis was cancelled; no new query started`,
+        );
       }
       if (generation + 1 >= this.options.maxQueryGenerations) {
         throw new AthenaQueryError(
@@ -151,10 +150,7 @@ export class AthenaFlowSource {
   }
 
   /** Runs the query to the end, handing every aggregate to `onAggregate` as its page arrives. */
-  async run(
-    request: AthenaFlowRequest,
-    onAggregate: (aggregate: FlowAggregate) => void | Promise<void>,
-  ): Promise<AthenaFlowResult> {
+  async run(request: AthenaFlowRequest, onAggregate: (aggregate: FlowAggregate) => void | Promise<void>): Promise<AthenaFlowResult> {
     const query = await this.start(request);
     const statistics = await query.waitForCompletion();
     let aggregates = 0;
@@ -235,7 +231,9 @@ export class AthenaFlowSource {
   }
 
   private async describe(client: AthenaClient, queryExecutionId: string, signal?: AbortSignal | null): Promise<QueryExecution | undefined> {
-    const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), { abortSignal: signal ?? undefined });
+    const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
+      abortSignal: signal ?? undefined,
+    });
     return described?.QueryExecution;
   }
 

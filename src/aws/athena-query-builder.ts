@@ -285,7 +285,11 @@ export class AthenaQueryBuilder {
     const fromSec = Math.floor(input.from.getTime() / 1000);
     const toSec = Math.ceil(input.to.getTime() / 1000);
 
-    const where = [input.kind === 'window' ? `"action" IN (${str('REJECT')}, ${str('ACCEPT')})` : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`];
+    const where = [
+      input.kind === 'window'
+        ? `"action" IN (${str('REJECT')}, ${str('ACCEPT')})`
+        : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`,
+    ];
     if (fields.has('log-status')) where.push(`"log_status" = ${str('OK')}`);
     where.push(
       `"interface_id" IS NOT NULL`,

@@ -5,7 +5,11 @@ import { AwsAdapterError } from './aws-adapter.error';
 import { FLOW_AGGREGATE_COLUMNS } from './athena-query-builder';
 
 // Athena returns every value as a string; NULL is a datum without VarCharValue.
-const int = z.string().regex(/^-?\d+$/).transform(Number).pipe(z.number().int().safe());
+const int = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform(Number)
+  .pipe(z.number().int().safe());
 const optionalInt = int.nullable();
 const optionalText = z.string().min(1).nullable();
 
@@ -27,39 +31,44 @@ const hourlyRecords = z
   })
   .pipe(
     z.record(
-      z.string().regex(/^\d+$/, 'hour keys are epoch seconds').refine((key) => Number(key) % HOUR_SECONDS === 0, 'hour keys are whole hours'),
+      z
+        .string()
+        .regex(/^\d+$/, 'hour keys are epoch seconds')
+        .refine((key) => Number(key) % HOUR_SECONDS === 0, 'hour keys are whole hours'),
       z.number().int().positive().safe(),
     ),
   )
   .nullable();
 
-const aggregateRow = z.object({
-  interface_id: z.string().min(1),
-  account_id: optionalText,
-  vpc_id: optionalText,
-  subnet_id: optionalText,
-  flow_direction: z.enum(['ingress', 'egress']).nullable(),
-  srcaddr: z.string().min(1),
-  dstaddr: z.string().min(1),
-  srcport: optionalInt,
-  dstport: optionalInt,
-  protocol: int,
-  action: z.enum(['ACCEPT', 'REJECT']),
-  tcp_flags: optionalInt,
-  reject_reason: optionalText,
-  service_port_side: z.enum(['src', 'dst']).nullable(),
-  ephemeral_port_min: optionalInt,
-  ephemeral_port_max: optionalInt,
-  records: int,
-  packets: int,
-  bytes: int,
-  first_seen: int,
-  last_seen: int,
-  hourly_records: hourlyRecords,
-}).refine(
-  (row) => !row.hourly_records || Object.values(row.hourly_records).reduce((sum, n) => sum + n, 0) <= row.records,
-  { message: 'more records per hour than the aggregate has', path: ['hourly_records'] },
-);
+const aggregateRow = z
+  .object({
+    interface_id: z.string().min(1),
+    account_id: optionalText,
+    vpc_id: optionalText,
+    subnet_id: optionalText,
+    flow_direction: z.enum(['ingress', 'egress']).nullable(),
+    srcaddr: z.string().min(1),
+    dstaddr: z.string().min(1),
+    srcport: optionalInt,
+    dstport: optionalInt,
+    protocol: int,
+    action: z.enum(['ACCEPT', 'REJECT']),
+    tcp_flags: optionalInt,
+    reject_reason: optionalText,
+    service_port_side: z.enum(['src', 'dst']).nullable(),
+    ephemeral_port_min: optionalInt,
+    ephemeral_port_max: optionalInt,
+    records: int,
+    packets: int,
+    bytes: int,
+    first_seen: int,
+    last_seen: int,
+    hourly_records: hourlyRecords,
+  })
+  .refine((row) => !row.hourly_records || Object.values(row.hourly_records).reduce((sum, n) => sum + n, 0) <= row.records, {
+    message: 'more records per hour than the aggregate has',
+    path: ['hourly_records'],
+  });
 
 /**
  * Turns GetQueryResults rows into FlowAggregates: checks the header row names the expected

@@ -38,7 +38,13 @@ export class AthenaTableInspector {
     const metadata = answer?.TableMetadata;
     if (!metadata) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'GetTableMetadata returned no TableMetadata');
     const columnsOf = (list: Array<{ Name?: string; Type?: string }> | undefined) =>
-      (list ?? []).filter((c): c is { Name: string; Type?: string } => typeof c.Name === 'string').map((c) => ({ name: c.Name, type: (c.Type ?? 'string').toLowerCase() }));
-    return { columns: columnsOf(metadata.Columns), partitionKeys: columnsOf(metadata.PartitionKeys), parameters: metadata.Parameters ?? {} };
+      (list ?? [])
+        .filter((c): c is { Name: string; Type?: string } => typeof c.Name === 'string')
+        .map((c) => ({ name: c.Name, type: (c.Type ?? 'string').toLowerCase() }));
+    return {
+      columns: columnsOf(metadata.Columns),
+      partitionKeys: columnsOf(metadata.PartitionKeys),
+      parameters: metadata.Parameters ?? {},
+    };
   }
 }

@@ -29,7 +29,11 @@ const STRING_TYPE = /^(string|varchar(\(\d+\))?|char(\(\d+\))?)$/;
  * when the table has them. A stated layout is an override: its columns must be partition keys,
  * and their types still come from the table.
  */
-export function planAthenaTable(schema: AthenaTableSchema, stated: AthenaPartitionLayout | null, logFormat: string | null): AthenaTablePlan {
+export function planAthenaTable(
+  schema: AthenaTableSchema,
+  stated: AthenaPartitionLayout | null,
+  logFormat: string | null,
+): AthenaTablePlan {
   const problems: AthenaTableProblem[] = [];
   const columns = new Map(schema.columns.map((c) => [c.name.toLowerCase(), c]));
   const keys = new Map(schema.partitionKeys.map((c) => [c.name.toLowerCase(), c]));
@@ -47,13 +51,21 @@ export function planAthenaTable(schema: AthenaTableSchema, stated: AthenaPartiti
   const accountColumn = ACCOUNT_KEYS.map((name) => keys.get(name)).find(Boolean)?.name ?? null;
   const regionColumn = REGION_KEYS.map((name) => keys.get(name)).find(Boolean)?.name ?? null;
   const scope = { accountColumn: stated?.accountColumn ?? accountColumn, regionColumn: stated?.regionColumn ?? regionColumn };
-  for (const [name, column] of [['accountColumn', scope.accountColumn], ['regionColumn', scope.regionColumn]] as const) {
+  for (const [name, column] of [
+    ['accountColumn', scope.accountColumn],
+    ['regionColumn', scope.regionColumn],
+  ] as const) {
     if (column && !keys.has(column.toLowerCase())) {
-      problems.push({ field: `flowSource.layout.${name}`, message: `${column} is not a partition key of the table (${keyList(schema.partitionKeys)})` });
+      problems.push({
+        field: `flowSource.layout.${name}`,
+        message: `${column} is not a partition key of the table (${keyList(schema.partitionKeys)})`,
+      });
     }
   }
 
-  const dated = stated ? typedLayout(stated, keys, schema.partitionKeys, problems) : derivedLayout(schema, keys, new Set([accountColumn, regionColumn]), problems);
+  const dated = stated
+    ? typedLayout(stated, keys, schema.partitionKeys, problems)
+    : derivedLayout(schema, keys, new Set([accountColumn, regionColumn]), problems);
   return { layout: { ...dated, ...scope }, problems };
 }
 
@@ -67,11 +79,17 @@ function logFormatProblems(logFormat: string, columns: Map<string, AthenaTableCo
   const problems: AthenaTableProblem[] = [];
   const lacking = REQUIRED_FIELDS.filter((field) => !names.includes(field));
   if (lacking.length > 0) {
-    problems.push({ field: 'flowSource.logFormat', message: `the format lacks ${lacking.join(', ')}: REJECT flows cannot be attributed without them` });
+    problems.push({
+      field: 'flowSource.logFormat',
+      message: `the format lacks ${lacking.join(', ')}: REJECT flows cannot be attributed without them`,
+    });
   }
   const absent = names.map(athenaColumnOf).filter((name) => !columns.has(name));
   if (absent.length > 0) {
-    problems.push({ field: 'flowSource.logFormat', message: `the table has no column for ${absent.join(', ')} of the format (its columns: ${columnList})` });
+    problems.push({
+      field: 'flowSource.logFormat',
+      message: `the table has no column for ${absent.join(', ')} of the format (its columns: ${columnList})`,
+    });
   }
   return problems;
 }
@@ -86,7 +104,11 @@ function typedLayout(
   const key = (field: string, name: string | null | undefined): AthenaTableColumn | null => {
     if (!name) return null;
     const found = keys.get(name.toLowerCase());
-    if (!found) problems.push({ field: `flowSource.layout.${field}`, message: `${name} is not a partition key of the table (${keyList(partitionKeys)})` });
+    if (!found)
+      problems.push({
+        field: `flowSource.layout.${field}`,
+        message: `${name} is not a partition key of the table (${keyList(partitionKeys)})`,
+      });
     return found ?? null;
   };
   if (stated.type === 'none') return { type: 'none' };
@@ -98,7 +120,10 @@ function typedLayout(
       return { type: 'date-string', column: column.name, format: 'yyyy-MM-dd', columnType: 'date', ...hourPart };
     }
     if (column && !STRING_TYPE.test(column.type)) {
-      problems.push({ field: 'flowSource.layout.column', message: `${column.name} is of type ${column.type}: a date-string partition is a string or a date` });
+      problems.push({
+        field: 'flowSource.layout.column',
+        message: `${column.name} is of type ${column.type}: a date-string partition is a string or a date`,
+      });
     }
     return { type: 'date-string', column: column?.name ?? stated.column, format: stated.format, columnType: 'string', ...hourPart };
   }
@@ -106,7 +131,10 @@ function typedLayout(
   const types = parts.filter((c): c is AthenaTableColumn => c !== null).map((c) => c.type);
   const integer = types.length > 0 && types.every((type) => INTEGER_TYPES.has(type));
   if (!integer && types.some((type) => !STRING_TYPE.test(type))) {
-    problems.push({ field: 'flowSource.layout', message: `year, month, day and hour partitions must all be strings or all integers (${types.join(', ')})` });
+    problems.push({
+      field: 'flowSource.layout',
+      message: `year, month, day and hour partitions must all be strings or all integers (${types.join(', ')})`,
+    });
   }
   return {
     type: 'date-parts',
@@ -133,14 +161,20 @@ function derivedLayout(
     return typedLayout(stated, keys, schema.partitionKeys, problems);
   }
   if (keys.has('year') && keys.has('month') && keys.has('day')) {
-    return typedLayout({ type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: keys.has('hour') ? 'hour' : null }, keys, schema.partitionKeys, problems);
+    return typedLayout(
+      { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: keys.has('hour') ? 'hour' : null },
+      keys,
+      schema.partitionKeys,
+      problems,
+    );
   }
   const strings = dateKeys.filter((key) => STRING_TYPE.test(key.type) && key !== hour);
   if (strings.length === 1) {
     const [key] = strings as [AthenaTableColumn];
     const projected = schema.parameters[`projection.${key.name}.format`];
     const format = DATE_FORMATS.find((f) => f === projected);
-    if (format) return typedLayout({ type: 'date-string', column: key.name, format, hour: hour?.name ?? null }, keys, schema.partitionKeys, problems);
+    if (format)
+      return typedLayout({ type: 'date-string', column: key.name, format, hour: hour?.name ?? null }, keys, schema.partitionKeys, problems);
     problems.push({
       field: 'flowSource.layout',
       message:

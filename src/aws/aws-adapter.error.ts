@@ -1,11 +1,7 @@
 import { CodedError } from '../engine/errors/coded-error';
 
 export type AwsAdapterErrorCode =
-  | 'AWS.INVALID_IDENTIFIER'
-  | 'AWS.INVALID_CONFIGURATION'
-  | 'AWS.ACCOUNT_MISMATCH'
-  | 'AWS.QUERY_TOO_LONG'
-  | 'AWS.UNEXPECTED_RESPONSE';
+  'AWS.INVALID_IDENTIFIER' | 'AWS.INVALID_CONFIGURATION' | 'AWS.ACCOUNT_MISMATCH' | 'AWS.QUERY_TOO_LONG' | 'AWS.UNEXPECTED_RESPONSE';
 
 /**
  * A problem with what sgdoctor was asked to do against AWS (bad identifier, wrong account, a

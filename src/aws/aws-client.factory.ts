@@ -137,7 +137,10 @@ export class AwsClientFactory {
   /** Organizations is global: the client talks to its partition's one region, with the target's credentials. */
   organizations(target: AwsTarget): OrganizationsClient {
     const set = this.clientSet(target);
-    set.organizations ??= new OrganizationsClient({ ...this.clientConfig(target, set, undefined), region: organizationsRegionOf(target.region) });
+    set.organizations ??= new OrganizationsClient({
+      ...this.clientConfig(target, set, undefined),
+      region: organizationsRegionOf(target.region),
+    });
     return set.organizations;
   }
 
@@ -202,21 +205,24 @@ export class AwsClientFactory {
 
   private credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
     if (!target.roleArn) return undefined;
-    return shareCredentials(fromTemporaryCredentials({
-      params: {
-        RoleArn: target.roleArn,
-        RoleSessionName: this.options.roleSessionName ?? DEFAULT_SESSION_NAME,
-        DurationSeconds: this.options.roleDurationSeconds ?? DEFAULT_ROLE_DURATION_SECONDS,
-        ...(target.externalId ? { ExternalId: target.externalId } : {}),
-      },
-      // The STS client that assumes the role uses the default chain and the target's region
-      // (regional STS endpoint); it inherits the shared settings (handler, retry) as well.
-      clientConfig: {
-        region: target.region,
-        ...this.sharedConfig(),
-        ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
-      },
-    }), this.clock);
+    return shareCredentials(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: target.roleArn,
+          RoleSessionName: this.options.roleSessionName ?? DEFAULT_SESSION_NAME,
+          DurationSeconds: this.options.roleDurationSeconds ?? DEFAULT_ROLE_DURATION_SECONDS,
+          ...(target.externalId ? { ExternalId: target.externalId } : {}),
+        },
+        // The STS client that assumes the role uses the default chain and the target's region
+        // (regional STS endpoint); it inherits the shared settings (handler, retry) as well.
+        clientConfig: {
+          region: target.region,
+          ...this.sharedConfig(),
+          ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
+        },
+      }),
+      this.clock,
+    );
   }
 
   private clientConfig(target: AwsTarget, set: ClientSet, endpoint: string | undefined) {

@@ -76,29 +76,49 @@ export class ConfigHistoryReader {
     for (const history of histories) {
       if (history.type !== HISTORY_TYPES.networkInterface) continue;
       for (const version of history.versions) {
-        for (const group of (version.configuration as NetworkInterface | null)?.Groups ?? []) if (group.GroupId && !groups.has(group.GroupId)) missingGroups.add(group.GroupId);
+        for (const group of (version.configuration as NetworkInterface | null)?.Groups ?? [])
+          if (group.GroupId && !groups.has(group.GroupId)) missingGroups.add(group.GroupId);
       }
     }
-    histories.push(...(await limiter.map([...missingGroups].sort(), (id) => this.historyOf(client, HISTORY_TYPES.securityGroup, id, window, signal))));
-    const notRecorded = histories.filter((h) => h.versions.length === 0).map((h) => h.id).sort();
+    histories.push(
+      ...(await limiter.map([...missingGroups].sort(), (id) => this.historyOf(client, HISTORY_TYPES.securityGroup, id, window, signal))),
+    );
+    const notRecorded = histories
+      .filter((h) => h.versions.length === 0)
+      .map((h) => h.id)
+      .sort();
     return { histories: histories.filter((h) => h.versions.length > 0), deletedInterfaces, notRecorded };
   }
 
   private async deletedSince(client: ConfigServiceClient, type: HistoryType, since: Date, signal?: AbortSignal): Promise<string[]> {
     const ids: string[] = [];
-    for await (const page of paginateListDiscoveredResources({ client }, { resourceType: type, includeDeletedResources: true }, ...(signal ? [{ abortSignal: signal }] : []))) {
+    for await (const page of paginateListDiscoveredResources(
+      { client },
+      { resourceType: type, includeDeletedResources: true },
+      ...(signal ? [{ abortSignal: signal }] : []),
+    )) {
       for (const resource of page.resourceIdentifiers ?? []) {
-        if (resource.resourceId && resource.resourceDeletionTime && resource.resourceDeletionTime.getTime() >= since.getTime()) ids.push(resource.resourceId);
+        if (resource.resourceId && resource.resourceDeletionTime && resource.resourceDeletionTime.getTime() >= since.getTime())
+          ids.push(resource.resourceId);
       }
     }
     return ids;
   }
 
-  private async historyOf(client: ConfigServiceClient, type: HistoryType, id: string, window: { from: Date; to: Date }, signal?: AbortSignal): Promise<ResourceHistory> {
+  private async historyOf(
+    client: ConfigServiceClient,
+    type: HistoryType,
+    id: string,
+    window: { from: Date; to: Date },
+    signal?: AbortSignal,
+  ): Promise<ResourceHistory> {
     const options = signal ? { abortSignal: signal } : undefined;
     try {
       // The newest item at or before the window's start is the configuration then in force.
-      const before = await client.send(new GetResourceConfigHistoryCommand({ resourceType: type, resourceId: id, laterTime: window.from, limit: 1 }), options);
+      const before = await client.send(
+        new GetResourceConfigHistoryCommand({ resourceType: type, resourceId: id, laterTime: window.from, limit: 1 }),
+        options,
+      );
       const items: ConfigurationItem[] = [...(before.configurationItems ?? [])];
       for await (const page of paginateGetResourceConfigHistory(
         { client },
@@ -109,7 +129,12 @@ export class ConfigHistoryReader {
       }
       const seen = new Set<string>();
       const versions = items
-        .filter((item) => item.configurationItemCaptureTime && !seen.has(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())) && seen.add(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())))
+        .filter(
+          (item) =>
+            item.configurationItemCaptureTime &&
+            !seen.has(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())) &&
+            seen.add(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())),
+        )
         .map((item) => versionOf(type, item))
         .sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime());
       return { type, id, versions };
@@ -149,7 +174,12 @@ export function configurationOf(type: HistoryType, configuration: Record<string,
 
 function permissionOf(permission: Record<string, unknown>): Record<string, unknown> {
   const { Ipv4Ranges: objects, IpRanges: legacy, ...rest } = permission;
-  const ranges = Array.isArray(objects) && objects.length > 0 ? objects : Array.isArray(legacy) ? legacy.map((cidr) => (typeof cidr === 'string' ? { CidrIp: cidr } : cidr)) : [];
+  const ranges =
+    Array.isArray(objects) && objects.length > 0
+      ? objects
+      : Array.isArray(legacy)
+        ? legacy.map((cidr) => (typeof cidr === 'string' ? { CidrIp: cidr } : cidr))
+        : [];
   return { ...rest, IpRanges: ranges };
 }
 

@@ -101,12 +101,7 @@ export class Ec2Snapshotter {
         'NetworkInterfaces',
         filters(['vpc-id', vpcIds], ['subnet-id', subnetIds]),
       ),
-      read<ManagedPrefixList>(
-        paginateDescribeManagedPrefixLists as Paginate,
-        'PrefixLists',
-        [],
-        PREFIX_LIST_PAGE_SIZE,
-      ),
+      read<ManagedPrefixList>(paginateDescribeManagedPrefixLists as Paginate, 'PrefixLists', [], PREFIX_LIST_PAGE_SIZE),
       this.peerings(read, scopeVpcIds),
     ]);
 
@@ -126,11 +121,7 @@ export class Ec2Snapshotter {
         scoped
           ? filters([
               'resource-id',
-              unique([
-                ...(scopeVpcIds ?? []),
-                ...subnets.map((s) => s.SubnetId),
-                ...networkInterfaces.map((n) => n.NetworkInterfaceId),
-              ]),
+              unique([...(scopeVpcIds ?? []), ...subnets.map((s) => s.SubnetId), ...networkInterfaces.map((n) => n.NetworkInterfaceId)]),
             ])
           : [],
       ),
@@ -173,10 +164,7 @@ export class Ec2Snapshotter {
   ): Promise<Record<string, PrefixListEntry[]>> {
     const entries = await limiter.map(lists, async (list) => {
       const collected: PrefixListEntry[] = [];
-      const pages = paginateGetManagedPrefixListEntries(
-        { client, pageSize: PREFIX_LIST_PAGE_SIZE },
-        { PrefixListId: list.PrefixListId },
-      );
+      const pages = paginateGetManagedPrefixListEntries({ client, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: list.PrefixListId });
       for await (const page of pages) collected.push(...((page.Entries ?? []) as PrefixListEntry[]));
       return [list.PrefixListId, collected] as const;
     });

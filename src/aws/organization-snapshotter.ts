@@ -71,7 +71,8 @@ export class OrganizationSnapshotter {
   ) {}
 
   async snapshot(request: OrganizationSnapshotRequest): Promise<OrganizationSnapshot> {
-    const accounts = request.accounts ?? (await listActiveAccounts(this.organizations.organizations(request.central), request.signal)).map((a) => a.id);
+    const accounts =
+      request.accounts ?? (await listActiveAccounts(this.organizations.organizations(request.central), request.signal)).map((a) => a.id);
     const pairs = accounts.flatMap((accountId) => request.regions.map((region) => ({ accountId, region })));
     const limiter = new ConcurrencyLimiter(this.options.concurrency ?? 4);
     let firstError: unknown = null;
@@ -98,7 +99,12 @@ export class OrganizationSnapshotter {
         if (request.signal?.aborted) throw error;
         firstError ??= error;
         const name = (error as { name?: string }).name ?? 'Error';
-        const reading: MemberReading = { accountId, region, status: 'failed', error: { code: name, message: error instanceof Error ? error.message : String(error) } };
+        const reading: MemberReading = {
+          accountId,
+          region,
+          status: 'failed',
+          error: { code: name, message: error instanceof Error ? error.message : String(error) },
+        };
         return { reading, snapshot: null };
       }
     });

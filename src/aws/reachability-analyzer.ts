@@ -61,31 +61,47 @@ export class ReachabilityAnalyzer {
    * analysis, before polling: callers record the charge even if polling later fails.
    */
   async analyze(
-    target: AwsTarget, path: AnalyzerPathInput, clientToken: string, signal?: AbortSignal,
+    target: AwsTarget,
+    path: AnalyzerPathInput,
+    clientToken: string,
+    signal?: AbortSignal,
     onStarted?: (ids: { networkInsightsPathId: string; networkInsightsAnalysisId: string }) => Promise<void>,
   ): Promise<AnalyzerRun> {
     const client = this.clients.ec2(target);
-    const created = await client.send(new CreateNetworkInsightsPathCommand({
-      ...path,
-      ClientToken: clientToken,
-      TagSpecifications: [{ ResourceType: 'network-insights-path', Tags: [{ Key: 'created-by', Value: 'sgdoctor' }] }],
-    }), { abortSignal: signal });
+    const created = await client.send(
+      new CreateNetworkInsightsPathCommand({
+        ...path,
+        ClientToken: clientToken,
+        TagSpecifications: [{ ResourceType: 'network-insights-path', Tags: [{ Key: 'created-by', Value: 'sgdoctor' }] }],
+      }),
+      { abortSignal: signal },
+    );
     const pathId = created.NetworkInsightsPath?.NetworkInsightsPathId;
     if (!pathId) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'CreateNetworkInsightsPath returned no NetworkInsightsPathId');
     let analysisId: string | null = null;
     const run: AnalyzerRun = {
-      networkInsightsPathId: pathId, networkInsightsAnalysisId: null, status: 'timed-out', statusMessage: null, analysis: null,
+      networkInsightsPathId: pathId,
+      networkInsightsAnalysisId: null,
+      status: 'timed-out',
+      statusMessage: null,
+      analysis: null,
       cleanup: { deleted: false, error: null },
     };
     try {
-      const started = await client.send(new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, ClientToken: `${clientToken}-analysis` }), { abortSignal: signal });
+      const started = await client.send(
+        new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, ClientToken: `${clientToken}-analysis` }),
+        { abortSignal: signal },
+      );
       analysisId = started.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId ?? null;
-      if (!analysisId) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartNetworkInsightsAnalysis returned no NetworkInsightsAnalysisId');
+      if (!analysisId)
+        throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartNetworkInsightsAnalysis returned no NetworkInsightsAnalysisId');
       run.networkInsightsAnalysisId = analysisId;
       await onStarted?.({ networkInsightsPathId: pathId, networkInsightsAnalysisId: analysisId });
       const deadline = this.now() + this.timeoutMs;
       for (;;) {
-        const page = await client.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }), { abortSignal: signal });
+        const page = await client.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }), {
+          abortSignal: signal,
+        });
         const analysis = page.NetworkInsightsAnalyses?.[0];
         if (!analysis) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `DescribeNetworkInsightsAnalyses did not return ${analysisId}`);
         if (analysis.Status && analysis.Status !== 'running') {

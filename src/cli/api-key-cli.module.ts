@@ -14,7 +14,12 @@ export class ApiKeyCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiKeyCliModule,
-      imports: [ClockModule.forRoot(), AppConfigModule.forRoot(config), DatabaseModule.forRoot(config.database, { retryAttempts: 0 }), ApiKeysModule],
+      imports: [
+        ClockModule.forRoot(),
+        AppConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config.database, { retryAttempts: 0 }),
+        ApiKeysModule,
+      ],
     };
   }
 }

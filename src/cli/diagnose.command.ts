@@ -24,7 +24,11 @@ interface DiagnoseCommandOptions {
 }
 
 /** Columns a text table may use: the terminal's width, else `COLUMNS`, else 120 (a pipe or a file); `--wide` lifts the limit. */
-export function textWidth(wide: boolean | undefined, stdout: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): number | undefined {
+export function textWidth(
+  wide: boolean | undefined,
+  stdout: { isTTY?: boolean; columns?: number },
+  env: NodeJS.ProcessEnv,
+): number | undefined {
   if (wide) return undefined;
   if (stdout.isTTY && stdout.columns && stdout.columns > 0) return stdout.columns;
   const fromEnv = Number(env.COLUMNS);
@@ -33,7 +37,10 @@ export function textWidth(wide: boolean | undefined, stdout: { isTTY?: boolean; 
 
 function parseFailOn(value: string | undefined): Set<Classification> {
   if (!value) return new Set();
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(CLASSIFICATIONS as string[]).includes(name)) {
       throw new CliError(`--fail-on: "${name}" is not one of ${CLASSIFICATIONS.join(', ')}`, ExitCode.Usage);
@@ -61,7 +68,9 @@ async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err
     await out.write(`\n],"stats":${JSON.stringify({ ...stats, input })}}\n`);
   } else {
     await out.write(
-      options.format === 'markdown' ? renderMarkdown(result) : renderText(result, { width: textWidth(options.wide, process.stdout, process.env) }),
+      options.format === 'markdown'
+        ? renderMarkdown(result)
+        : renderText(result, { width: textWidth(options.wide, process.stdout, process.env) }),
     );
   }
   await out.flush();

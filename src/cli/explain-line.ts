@@ -28,7 +28,15 @@ export function explainTextLine(record: FlowRecord, verdict: FlowVerdict): strin
   const when = typeof record.start === 'number' ? isoSeconds(record.start) : '-';
   const protocol = typeof record.protocol === 'number' ? protocolName(record.protocol) : '-';
   const flow = `${endpoint(record.srcaddr, record.srcport)} -> ${endpoint(record.dstaddr, record.dstport)}`;
-  const parts = [when, record['interface-id'] ?? '-', verdict.direction, protocol, flow, record.action ?? '-', verdict.verdict.toUpperCase()];
+  const parts = [
+    when,
+    record['interface-id'] ?? '-',
+    verdict.direction,
+    protocol,
+    flow,
+    record.action ?? '-',
+    verdict.verdict.toUpperCase(),
+  ];
   if (verdict.returnTraffic) parts.push('(return traffic)');
   if (verdict.blockedBy.length) parts.push(`by ${verdict.blockedBy.map(describeControl).join(' and ')}`);
   let text = parts.join(' ');

@@ -4,13 +4,7 @@ import { type ExplainContext, explainFlow } from '../engine/evaluate/explain-flo
 import { ReturnTrafficIndex } from '../engine/evaluate/return-traffic-index';
 import { recordToFlow } from '../engine/flow-log/flow-aggregator';
 import { NetworkModel } from '../engine/network/network-model';
-import {
-  countIncomplete,
-  createFlowReadStats,
-  isTrafficRecord,
-  missingFlowField,
-  readFlowRecords,
-} from '../flow-files/flow-file-reader';
+import { countIncomplete, createFlowReadStats, isTrafficRecord, missingFlowField, readFlowRecords } from '../flow-files/flow-file-reader';
 import { FlowRecordSpool } from '../flow-files/flow-record-spool';
 import { explainJsonLine, explainTextLine } from './explain-line';
 import { finishInput, flowReadError } from './input-errors';

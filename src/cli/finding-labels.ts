@@ -16,7 +16,10 @@ export function controlLabel(finding: Finding): string {
 export function peersLabel(finding: Finding, max = 3): string {
   const list = finding.traffic.peers;
   const total = finding.traffic.peerCount ?? list.length;
-  const shown = list.slice(0, max).map((p) => p.address).join(', ');
+  const shown = list
+    .slice(0, max)
+    .map((p) => p.address)
+    .join(', ');
   return total > max ? `${shown} +${total - max} more` : shown;
 }
 
@@ -33,7 +36,8 @@ export function verificationLabel(fix: SuggestedFix): string {
 
 export function fixLabel(finding: Finding): string {
   const fix = finding.suggestedFix;
-  if (!fix) return finding.classification === 'likely-noise' ? 'none (noise)' : finding.fixNote ? `none (${finding.fixNote.reason})` : 'none';
+  if (!fix)
+    return finding.classification === 'likely-noise' ? 'none (noise)' : finding.fixNote ? `none (${finding.fixNote.reason})` : 'none';
   const scope = finding.fixNote ? `, ${finding.fixNote.excludedPeers} peers left out` : '';
   return `${fix.changes.map((c) => c.action).join(' + ')}${fix.verified ? ' (verified' : ' (NOT verified'}${scope})`;
 }
@@ -80,7 +84,10 @@ export function campaignPortsLabel(finding: Finding, max = 3): string {
     const each = listed[0].records;
     return `${c.portCount} (${describeTraffic(listed[0].protocol, null)}, ${each} record${each === 1 ? '' : 's'} each)`;
   }
-  const top = listed.slice(0, max).map((p) => describeTraffic(p.protocol, p.port)).join(', ');
+  const top = listed
+    .slice(0, max)
+    .map((p) => describeTraffic(p.protocol, p.port))
+    .join(', ');
   return c.portCount > max ? `${c.portCount} (${top} …)` : `${c.portCount} (${top})`;
 }
 
@@ -115,7 +122,9 @@ export function compactRow(f: Finding, index: number): string[] {
   const traffic = `${t.direction === 'ingress' ? 'in' : 'out'} ${describeTraffic(t.protocol, t.port)}${t.returnTraffic ? ' (return)' : ''}`;
   const control = compactControlLabel(f);
   const fix = f.suggestedFix;
-  const fixText = fix ? `${fix.changes.map((change) => SHORT_ACTIONS[change.action]).join(' + ')}${fix.verified ? ', verified' : ', NOT verified'}` : 'none';
+  const fixText = fix
+    ? `${fix.changes.map((change) => SHORT_ACTIONS[change.action]).join(' + ')}${fix.verified ? ', verified' : ', NOT verified'}`
+    : 'none';
   const owners = [...new Set(t.interfaces.map((i) => i.owner ?? i.id))];
   return [
     String(index + 1),
@@ -149,16 +158,18 @@ export function overview(findings: Finding[]): Overview {
     fixLabel(f),
   ]);
   const compactRows = listed.map(compactRow);
-  const campaignRows = campaigns.slice(0, MAX_NOISE_ROWS).map((f, i) => [
-    String(i + 1),
-    campaignLabel(f),
-    String(f.campaign?.sourceCount ?? f.traffic.peerCount ?? f.traffic.peers.length),
-    String(f.campaign?.hostCount ?? f.traffic.interfaces.length),
-    campaignPortsLabel(f),
-    String(f.traffic.records),
-    seenLabel(f.traffic.firstSeen, f.traffic.lastSeen),
-    compactControlLabel(f),
-  ]);
+  const campaignRows = campaigns
+    .slice(0, MAX_NOISE_ROWS)
+    .map((f, i) => [
+      String(i + 1),
+      campaignLabel(f),
+      String(f.campaign?.sourceCount ?? f.traffic.peerCount ?? f.traffic.peers.length),
+      String(f.campaign?.hostCount ?? f.traffic.interfaces.length),
+      campaignPortsLabel(f),
+      String(f.traffic.records),
+      seenLabel(f.traffic.firstSeen, f.traffic.lastSeen),
+      compactControlLabel(f),
+    ]);
   const hiddenNoise = Math.max(noiseRules.length - MAX_NOISE_ROWS, 0) + Math.max(campaigns.length - MAX_NOISE_ROWS, 0);
   return { actionable, noise, campaigns, rows, compactRows, campaignRows, hiddenNoise };
 }
@@ -182,7 +193,9 @@ export function noiseTotals(noise: Finding[], max = 5): NoiseTotals {
     records += finding.traffic.records;
     sources += finding.campaign?.sourceCount ?? 0;
     for (const peer of finding.traffic.peers) bySource.set(peer.address, (bySource.get(peer.address) ?? 0) + peer.records);
-    const ports = finding.campaign?.ports ?? [{ protocol: finding.traffic.protocol, port: finding.traffic.port, records: finding.traffic.records }];
+    const ports = finding.campaign?.ports ?? [
+      { protocol: finding.traffic.protocol, port: finding.traffic.port, records: finding.traffic.records },
+    ];
     for (const p of ports) {
       const service = describeTraffic(p.protocol, p.port);
       byService.set(service, (byService.get(service) ?? 0) + p.records);
@@ -190,7 +203,10 @@ export function noiseTotals(noise: Finding[], max = 5): NoiseTotals {
   }
   if (noise.some((f) => !f.campaign)) sources = bySource.size;
   const top = <K>(map: Map<string, number>, name: (key: string, n: number) => K) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, max).map(([k, n]) => name(k, n));
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, max)
+      .map(([k, n]) => name(k, n));
   return {
     findings: noise.length,
     campaigns: noise.filter((f) => f.kind === 'campaign').length,
@@ -204,9 +220,10 @@ export function noiseTotals(noise: Finding[], max = 5): NoiseTotals {
 /** `5 scanner campaigns: 753 records from 44 sources, no fix; busiest sources: a (n) …; most probed: tcp/23 (n) …`. */
 export function noiseSummary(noise: Finding[]): string {
   const t = noiseTotals(noise);
-  const what = t.campaigns === t.findings
-    ? `${t.campaigns} scanner campaign${t.campaigns === 1 ? '' : 's'}`
-    : `${t.findings} likely-noise finding${t.findings === 1 ? '' : 's'}`;
+  const what =
+    t.campaigns === t.findings
+      ? `${t.campaigns} scanner campaign${t.campaigns === 1 ? '' : 's'}`
+      : `${t.findings} likely-noise finding${t.findings === 1 ? '' : 's'}`;
   return (
     `${what}: ${t.records} records from ${t.sources} source${t.sources === 1 ? '' : 's'}, no fix; ` +
     `busiest sources: ${t.topSources.map((s) => `${s.address} (${s.records})`).join(', ')}; ` +
@@ -220,7 +237,9 @@ export function coverageLines(stats: DiagnoseStats): string[] {
   for (const group of stats.coverage.undecided) {
     const shown = group.interfaces.slice(0, 4).join(', ');
     const more = group.interfaceCount > 4 ? ` +${group.interfaceCount - 4} more` : '';
-    lines.push(`undecided, ${group.reason}: ${group.records} records on ${group.interfaceCount} interface${group.interfaceCount === 1 ? '' : 's'} (${shown}${more}): ${group.meaning}`);
+    lines.push(
+      `undecided, ${group.reason}: ${group.records} records on ${group.interfaceCount} interface${group.interfaceCount === 1 ? '' : 's'} (${shown}${more}): ${group.meaning}`,
+    );
   }
   for (const signal of stats.coverage.degradedSignals) lines.push(`degraded, ${signal.kind}: ${signal.detail}; ${signal.cost}`);
   return lines;

@@ -48,7 +48,9 @@ export function malformedReport(stats: FlowReadStats): string {
   const lines: string[] = [];
   if (stats.unknownFields.length > 0) {
     const named = stats.unknownFields.map((u) => `"${escapeControl(u.field)}" (${escapeControl(u.file)})`).join(', ');
-    lines.push(`sgdoctor: warning: unknown flow-log field${stats.unknownFields.length === 1 ? '' : 's'} ${named}: values kept under ${stats.unknownFields.length === 1 ? 'its name' : 'their names'}`);
+    lines.push(
+      `sgdoctor: warning: unknown flow-log field${stats.unknownFields.length === 1 ? '' : 's'} ${named}: values kept under ${stats.unknownFields.length === 1 ? 'its name' : 'their names'}`,
+    );
   }
   for (const entry of stats.skipped) lines.push(`sgdoctor: skipped ${escapeControl(entry.file)}: ${entry.reason}`);
   if (stats.malformed > 0) {
@@ -56,14 +58,21 @@ export function malformedReport(stats: FlowReadStats): string {
     for (const example of stats.malformedExamples.slice(0, EXAMPLES_SHOWN)) {
       lines.push(`  ${escapeControl(example.file)}:${example.line}: ${escapeControl(example.error)}`);
     }
-    if (stats.malformed > EXAMPLES_SHOWN) lines.push(`  … and ${stats.malformed - Math.min(EXAMPLES_SHOWN, stats.malformedExamples.length)} more`);
+    if (stats.malformed > EXAMPLES_SHOWN)
+      lines.push(`  … and ${stats.malformed - Math.min(EXAMPLES_SHOWN, stats.malformedExamples.length)} more`);
   }
   if (stats.incomplete > 0) {
-    const reasons = Object.entries(stats.incompleteByReason).sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => `${n} ${reason}`);
-    lines.push(`sgdoctor: skipped ${plural(stats.incomplete, 'record')} without interface-id, addresses, protocol or action (${reasons.join(', ')})`);
+    const reasons = Object.entries(stats.incompleteByReason)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([reason, n]) => `${n} ${reason}`);
+    lines.push(
+      `sgdoctor: skipped ${plural(stats.incomplete, 'record')} without interface-id, addresses, protocol or action (${reasons.join(', ')})`,
+    );
   }
   for (const failure of stats.readErrors) {
-    lines.push(`sgdoctor: cannot read ${escapeControl(failure.file)} to its end: ${escapeControl(failure.error)} (the records read before were used)`);
+    lines.push(
+      `sgdoctor: cannot read ${escapeControl(failure.file)} to its end: ${escapeControl(failure.error)} (the records read before were used)`,
+    );
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

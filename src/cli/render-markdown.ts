@@ -35,14 +35,18 @@ function details(finding: Finding, index: number): string {
   if (finding.alsoBlockedBy?.length) lines.push(`- Also blocked by: ${finding.alsoBlockedBy.map(describeControl).join(', ')}`);
   lines.push('', '| peer | interface | security groups | records |', '|---|---|---|---|');
   for (const peer of t.peers) {
-    lines.push(`| ${cell(peer.address)} | ${cell(peer.owner ? `${peer.owner} (${peer.interface})` : (peer.interface ?? ''))} | ${cell((peer.groupIds ?? []).join(', '))} | ${peer.records} |`);
+    lines.push(
+      `| ${cell(peer.address)} | ${cell(peer.owner ? `${peer.owner} (${peer.interface})` : (peer.interface ?? ''))} | ${cell((peer.groupIds ?? []).join(', '))} | ${peer.records} |`,
+    );
   }
   const more = hiddenPeerCount(finding);
   if (more > 0) lines.push(`| … ${more} more | | | |`);
   const fix = finding.suggestedFix;
   lines.push('');
   if (!fix) {
-    lines.push(finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : (finding.fixNote?.message ?? 'No fix suggested.'));
+    lines.push(
+      finding.classification === 'likely-noise' ? 'No fix: this looks like noise.' : (finding.fixNote?.message ?? 'No fix suggested.'),
+    );
   } else {
     lines.push(`**Suggested fix** (${verificationLabel(fix)}):`, '');
     if (finding.fixNote) lines.push(finding.fixNote.message, '');
@@ -68,7 +72,8 @@ export function renderMarkdown(result: DiagnoseResult): string {
   );
   if (!findings.length) return `${out.join('\n')}No findings.\n`;
   const { actionable, noise, rows, campaignRows, hiddenNoise } = overview(findings);
-  if (rows.length) out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))), '');
+  if (rows.length)
+    out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))), '');
   if (actionable.length) {
     out.push('## Findings', '');
     actionable.forEach((f, i) => out.push(details(f, i), ''));
@@ -76,7 +81,12 @@ export function renderMarkdown(result: DiagnoseResult): string {
   if (noise.length) {
     out.push('## Scanner activity', '', `${noiseSummary(noise)}.`, '');
     if (campaignRows.length) {
-      out.push(tableRow(CAMPAIGN_COLUMNS), `${'|---'.repeat(CAMPAIGN_COLUMNS.length)}|`, ...campaignRows.map((row) => tableRow(row.map(cell))), '');
+      out.push(
+        tableRow(CAMPAIGN_COLUMNS),
+        `${'|---'.repeat(CAMPAIGN_COLUMNS.length)}|`,
+        ...campaignRows.map((row) => tableRow(row.map(cell))),
+        '',
+      );
     }
   }
   if (hiddenNoise > 0) out.push(`… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`, '');

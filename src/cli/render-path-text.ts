@@ -42,10 +42,17 @@ export function renderWhoText(result: WhoCanReachResult): string {
   const lines = [`who can reach ${d.input} (${d.interfaceId}) on ${describeTraffic(result.protocol, result.port)}:`];
   if (result.sources.length === 0) lines.push('  nobody: no security-group rule of the destination admits it');
   for (const source of result.sources) {
-    lines.push(`  ${source.verdict.padEnd(8)} ${source.kind} ${source.peer} (rule of ${source.groupId})${source.reason ? `: ${source.reason}` : ''}`);
+    lines.push(
+      `  ${source.verdict.padEnd(8)} ${source.kind} ${source.peer} (rule of ${source.groupId})${source.reason ? `: ${source.reason}` : ''}`,
+    );
     for (const block of source.blocks) {
       const refused = block.nacl.segments.filter((s) => s.action === 'deny').map((s) => `${s.cidr} by rule ${s.ruleNumber}`);
-      const note = refused.length && block.nacl.verdict !== 'allow' ? ` (refused: ${refused.join(', ')})` : block.nacl.reason ? ` (${block.nacl.reason})` : '';
+      const note =
+        refused.length && block.nacl.verdict !== 'allow'
+          ? ` (refused: ${refused.join(', ')})`
+          : block.nacl.reason
+            ? ` (${block.nacl.reason})`
+            : '';
       lines.push(`      ${block.cidr}${block.interfaceId ? ` ${block.interfaceId}` : ''}: NACL ${block.nacl.verdict}${note}`);
     }
   }

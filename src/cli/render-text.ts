@@ -55,17 +55,29 @@ export function table(rows: string[][], width?: number, rules: FitRules = {}): s
     }
     let excess = tableWidth(widths) - width;
     while (excess > 0) {
-      const widest = shrinkable.filter((col) => col < widths.length && widths[col] > MIN_COLUMN_WIDTH).sort((a, b) => widths[b] - widths[a])[0];
+      const widest = shrinkable
+        .filter((col) => col < widths.length && widths[col] > MIN_COLUMN_WIDTH)
+        .sort((a, b) => widths[b] - widths[a])[0];
       if (widest === undefined) break;
       widths[widest]--;
       excess--;
     }
   }
-  return kept.map((row) => row.map((text, col) => clip(text, widths[col]).padEnd(widths[col])).join(' '.repeat(GAP)).trimEnd()).join('\n');
+  return kept
+    .map((row) =>
+      row
+        .map((text, col) => clip(text, widths[col]).padEnd(widths[col]))
+        .join(' '.repeat(GAP))
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function indent(text: string, prefix = '    '): string {
-  return text.split('\n').map((line) => prefix + line).join('\n');
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
 }
 
 function details(finding: Finding, index: number): string {
@@ -81,14 +93,18 @@ function details(finding: Finding, index: number): string {
   if (finding.alsoBlockedBy?.length) lines.push(`  also blocked by ${finding.alsoBlockedBy.map(describeControl).join(', ')}`);
   lines.push('  peers');
   for (const peer of t.peers) {
-    const known = peer.interface ? ` ${peer.owner ? `${peer.owner} ` : ''}${peer.interface}${peer.groupIds?.length ? ` [${peer.groupIds.join(', ')}]` : ''}` : '';
+    const known = peer.interface
+      ? ` ${peer.owner ? `${peer.owner} ` : ''}${peer.interface}${peer.groupIds?.length ? ` [${peer.groupIds.join(', ')}]` : ''}`
+      : '';
     lines.push(`    ${peer.address}${known}: ${peer.records} records`);
   }
   const more = hiddenPeerCount(finding);
   if (more > 0) lines.push(`    … ${more} more`);
   const fix = finding.suggestedFix;
   if (!fix) {
-    lines.push(`  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : (finding.fixNote?.message ?? 'none')}`);
+    lines.push(
+      `  fix             ${finding.classification === 'likely-noise' ? 'none: looks like noise' : (finding.fixNote?.message ?? 'none')}`,
+    );
   } else {
     lines.push(`  fix             ${verificationLabel(fix)}`);
     if (finding.fixNote) lines.push(`  fix scope       ${finding.fixNote.message}`);
@@ -121,7 +137,12 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
   const parts = [summary];
   const upper = (headings: string[]) => headings.map((heading) => heading.toUpperCase());
   if (rows.length) {
-    parts.push('', options.width === undefined ? table([upper(OVERVIEW_COLUMNS), ...rows]) : table([upper(COMPACT_COLUMNS), ...compactRows], options.width, COMPACT_FIT));
+    parts.push(
+      '',
+      options.width === undefined
+        ? table([upper(OVERVIEW_COLUMNS), ...rows])
+        : table([upper(COMPACT_COLUMNS), ...compactRows], options.width, COMPACT_FIT),
+    );
   }
   if (actionable.length) parts.push('', actionable.map(details).join('\n\n'));
   if (noise.length) {

@@ -29,21 +29,27 @@ interface WhyCommandOptions {
 
 function parseFailOn(value: string | undefined): Set<VerdictKind> {
   if (!value) return new Set();
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(FAIL_ON as string[]).includes(name)) throw new CliError(`--fail-on: "${name}" is not one of ${FAIL_ON.join(', ')}`, ExitCode.Usage);
+    if (!(FAIL_ON as string[]).includes(name))
+      throw new CliError(`--fail-on: "${name}" is not one of ${FAIL_ON.join(', ')}`, ExitCode.Usage);
   }
   return new Set(names as VerdictKind[]);
 }
 
 function usage(error: unknown): never {
-  if (error instanceof PathQueryError) throw new CliError(`--${error.field === 'sourcePort' ? 'source-port' : error.field}: ${error.message}`, ExitCode.Usage);
+  if (error instanceof PathQueryError)
+    throw new CliError(`--${error.field === 'sourcePort' ? 'source-port' : error.field}: ${error.message}`, ExitCode.Usage);
   throw error;
 }
 
 /** `--who`: the sources the snapshot lets reach the destination on the port, after its subnet's NACL. */
 async function runWho(options: WhyCommandOptions, out: OutputSink): Promise<number> {
-  if (options.from || options.sourcePort || options.failOn) throw new CliError('--who takes no --from, --source-port or --fail-on', ExitCode.Usage);
+  if (options.from || options.sourcePort || options.failOn)
+    throw new CliError('--who takes no --from, --source-port or --fail-on', ExitCode.Usage);
   let query;
   try {
     query = parsePathQuery({ from: options.to, to: options.to, protocol: options.protocol, port: options.port });
@@ -69,7 +75,13 @@ async function runWhy(options: WhyCommandOptions, out: OutputSink): Promise<numb
   if (!options.from) throw new CliError("required option '--from <source>' not specified (or use --who)", ExitCode.Usage);
   let query;
   try {
-    query = parsePathQuery({ from: options.from, to: options.to, protocol: options.protocol, port: options.port, sourcePort: options.sourcePort });
+    query = parsePathQuery({
+      from: options.from,
+      to: options.to,
+      protocol: options.protocol,
+      port: options.port,
+      sourcePort: options.sourcePort,
+    });
   } catch (error) {
     usage(error);
   }
@@ -83,7 +95,7 @@ async function runWhy(options: WhyCommandOptions, out: OutputSink): Promise<numb
 export function registerWhyCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('why')
-    .description('Why can (or can\'t) A reach B? Every security group, network ACL and route on the path, the reply, and a verified fix')
+    .description("Why can (or can't) A reach B? Every security group, network ACL and route on the path, the reply, and a verified fix")
     .requiredOption('--config <file...>', 'network snapshot JSON file(s); their top-level keys are merged')
     .option('--from <source>', 'source: an interface id (eni-…), an instance id (i-…) or an IP address (in the snapshot or not)')
     .requiredOption('--to <destination>', 'destination: an interface id, an instance id or an IP address')

@@ -27,7 +27,12 @@ const urlWithProtocols = (protocols: string[]) =>
 /** `10.0.0.0/8,127.0.0.1/32`; each entry checked for the shape of an IPv4 or IPv6 CIDR. */
 const cidrListFromEnv = z
   .string()
-  .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
   .refine((list) => list.every((entry) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(entry)), {
     message: 'must be comma-separated CIDRs such as 127.0.0.1/32',
   });
@@ -121,7 +126,10 @@ export const envSchema = z.object({
 
   /** What Reachability Analyzer confirmations of one target may spend in a calendar month (UTC), at USD 0.10 an analysis. */
   REACHABILITY_MONTHLY_BUDGET_USD: withDefault(
-    z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).max(1_000_000, { message: 'must be at most 1000000' }),
+    z.coerce
+      .number({ message: 'must be a number' })
+      .min(0, { message: 'must be at least 0' })
+      .max(1_000_000, { message: 'must be at most 1000000' }),
     '1.00',
   ),
   /** Between two DescribeNetworkInsightsAnalyses calls while an analysis runs. */

@@ -32,9 +32,10 @@ export class ConfirmationsController {
   @RequireScope('write')
   @ApiOperation({
     summary: "Confirm a finding's path with Reachability Analyzer",
-    description: "Asks AWS Reachability Analyzer about the finding's traffic (its busiest interface and peer unless named), "
-      + "over the target's latest snapshot, asynchronously; the result compares AWS's explanations with sgdoctor's hops. "
-      + 'Each confirmation is one billed analysis (USD 0.10) counted against the target\'s monthly budget.',
+    description:
+      "Asks AWS Reachability Analyzer about the finding's traffic (its busiest interface and peer unless named), " +
+      "over the target's latest snapshot, asynchronously; the result compares AWS's explanations with sgdoctor's hops. " +
+      "Each confirmation is one billed analysis (USD 0.10) counted against the target's monthly budget.",
   })
   @ApiAcceptedResponse({ type: ConfirmationDto, description: ACCEPTED })
   @ApiProblemResponses(
@@ -60,9 +61,10 @@ export class ConfirmationsController {
   @RequireScope('write')
   @ApiOperation({
     summary: 'Confirm a path with Reachability Analyzer',
-    description: 'The path question of `POST /v1/targets/{id}/paths`, asked of AWS Reachability Analyzer asynchronously; the result '
-      + "compares AWS's explanations with sgdoctor's hops. Each confirmation is one billed analysis (USD 0.10) counted against the "
-      + "target's monthly budget.",
+    description:
+      'The path question of `POST /v1/targets/{id}/paths`, asked of AWS Reachability Analyzer asynchronously; the result ' +
+      "compares AWS's explanations with sgdoctor's hops. Each confirmation is one billed analysis (USD 0.10) counted against the " +
+      "target's monthly budget.",
   })
   @ApiAcceptedResponse({ type: ConfirmationDto, description: ACCEPTED })
   @ApiProblemResponses(
@@ -87,8 +89,9 @@ export class ConfirmationsController {
   @RequireScope('read')
   @ApiOperation({
     summary: 'A Reachability Analyzer confirmation',
-    description: 'Its state (queued, running, succeeded, failed) and, once succeeded, AWS\'s verdict (NetworkPathFound), its explanations, '
-      + "and sgdoctor's hops each marked agree or disagree with both explanations.",
+    description:
+      "Its state (queued, running, succeeded, failed) and, once succeeded, AWS's verdict (NetworkPathFound), its explanations, " +
+      "and sgdoctor's hops each marked agree or disagree with both explanations.",
   })
   @ApiOkResponse({ type: ConfirmationDto, description: 'The confirmation.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ConfirmationNotFound)

@@ -64,12 +64,16 @@ export class ConfirmationsService {
     const finding = await this.findings.findEntity(findingId);
     if (!finding) throw new FindingNotFoundError(findingId);
     if (finding.finding.kind === 'campaign') {
-      throw new ConfirmationUnsupportedError('a scanner campaign is not one path: confirm a rule finding, or ask about a path', { findingId });
+      throw new ConfirmationUnsupportedError('a scanner campaign is not one path: confirm a rule finding, or ask about a path', {
+        findingId,
+      });
     }
     const input = pathQueryOfFinding(finding.finding, { interfaceId: dto.interfaceId, peer: dto.peer });
     if (!input) {
       throw new ConfirmationUnsupportedError(
-        dto.interfaceId !== undefined || dto.peer !== undefined ? 'the interface or peer named is not one of the finding\'s' : 'the finding names no interface and peer',
+        dto.interfaceId !== undefined || dto.peer !== undefined
+          ? "the interface or peer named is not one of the finding's"
+          : 'the finding names no interface and peer',
         { findingId },
       );
     }
@@ -83,7 +87,12 @@ export class ConfirmationsService {
     return ConfirmationDto.fromEntity(entity);
   }
 
-  private async create(targetId: string, findingId: string | null, subject: ConfirmationSubject, analysis: PathAnalysis): Promise<ConfirmationDto> {
+  private async create(
+    targetId: string,
+    findingId: string | null,
+    subject: ConfirmationSubject,
+    analysis: PathAnalysis,
+  ): Promise<ConfirmationDto> {
     const analyzerPath = analyzerPathFor(analysis);
     if ('unsupported' in analyzerPath) throw new ConfirmationUnsupportedError(analyzerPath.unsupported, { query: analysis.query });
     const requestedAt = this.clock.now();
@@ -95,9 +104,18 @@ export class ConfirmationsService {
       const [{ n }] = (await manager.query(COUNTED_ANALYSES_SQL, [targetId, from, to])) as Array<{ n: number }>;
       const check = checkBudget(budgetUsd, n);
       if (!check.allowed) throw new ReachabilityBudgetExhaustedError(targetId, month, check.budgetUsd, check.spentUsd, to);
-      return manager.save(manager.create(ReachabilityConfirmationEntity, {
-        targetId, findingId, subject, status: 'queued', query: analysis.query, analyzerPath, sgdoctor: pathVerdictOf(analysis), requestedAt,
-      }));
+      return manager.save(
+        manager.create(ReachabilityConfirmationEntity, {
+          targetId,
+          findingId,
+          subject,
+          status: 'queued',
+          query: analysis.query,
+          analyzerPath,
+          sgdoctor: pathVerdictOf(analysis),
+          requestedAt,
+        }),
+      );
     });
     await this.enqueue(saved);
     return ConfirmationDto.fromEntity(saved);
@@ -112,9 +130,18 @@ export class ConfirmationsService {
       // Without a job it would stay queued forever and hold a share of the budget: fail it now.
       await this.confirmations.update(
         { id: entity.id, status: 'queued' },
-        { status: 'failed', finishedAt: this.clock.now(), failure: { code: 'QUEUE.UNAVAILABLE', reason: 'the confirmation could not be queued' } },
+        {
+          status: 'failed',
+          finishedAt: this.clock.now(),
+          failure: { code: 'QUEUE.UNAVAILABLE', reason: 'the confirmation could not be queued' },
+        },
       );
-      throw new AppError(ErrorCode.DependencyUnavailable, 'The job queue is unavailable; the confirmation was not started.', {}, { cause: error });
+      throw new AppError(
+        ErrorCode.DependencyUnavailable,
+        'The job queue is unavailable; the confirmation was not started.',
+        {},
+        { cause: error },
+      );
     }
   }
 }

@@ -28,5 +28,10 @@ export interface BudgetCheck {
 export function checkBudget(budgetUsd: number, analysesCounted: number): BudgetCheck {
   const budgetCents = Math.round(budgetUsd * 100);
   const spentCents = analysesCounted * CENTS_PER_ANALYSIS;
-  return { allowed: spentCents + CENTS_PER_ANALYSIS <= budgetCents, budgetUsd: budgetCents / 100, spentUsd: spentCents / 100, analysesCounted };
+  return {
+    allowed: spentCents + CENTS_PER_ANALYSIS <= budgetCents,
+    budgetUsd: budgetCents / 100,
+    spentUsd: spentCents / 100,
+    analysesCounted,
+  };
 }

@@ -32,5 +32,13 @@ export function rollingWindow(watermark: Date, now: Date, deliveryDelayMinutes: 
 /** The state of a target whose continuous analysis starts now: nothing before `now − delay` is read. */
 export function initialContinuousState(now: Date, deliveryDelayMinutes: number): ContinuousState {
   const watermark = new Date(Math.floor((now.getTime() - deliveryDelayMinutes * MINUTE_MS) / MINUTE_MS) * MINUTE_MS);
-  return { watermark: watermark.toISOString(), lastAnalysisId: null, lastWindow: null, lastTickAt: null, lastTick: null, message: null, skippedTicks: 0 };
+  return {
+    watermark: watermark.toISOString(),
+    lastAnalysisId: null,
+    lastWindow: null,
+    lastTickAt: null,
+    lastTick: null,
+    message: null,
+    skippedTicks: 0,
+  };
 }

@@ -25,7 +25,9 @@ export class BudgetExceededError extends AppError {
 /** The scan's size could not be found (no table location, no flow-log destination) and the target has a budget. */
 export class BudgetUnestimableError extends AppError {
   constructor(targetId: string, reason: string) {
-    super(ErrorCode.BudgetUnestimable, `The scan of target ${targetId} cannot be estimated, so its budget cannot be kept: ${reason}.`, { targetId });
+    super(ErrorCode.BudgetUnestimable, `The scan of target ${targetId} cannot be estimated, so its budget cannot be kept: ${reason}.`, {
+      targetId,
+    });
   }
 }
 

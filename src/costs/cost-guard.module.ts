@@ -10,7 +10,11 @@ import { TargetCostsService } from './target-costs.service';
 @Module({
   providers: [
     { provide: AwsClientFactory, inject: [Clock], useFactory: (clock: Clock) => new AwsClientFactory({ clock }) },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+    {
+      provide: AthenaTableInspector,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients),
+    },
     { provide: S3ScanEstimator, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new S3ScanEstimator(clients) },
     TargetCostsService,
     CostGuard,

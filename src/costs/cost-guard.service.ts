@@ -44,7 +44,8 @@ export class CostGuard {
     const source = target.flowSource;
     if (!budget || source.type !== 'athena') return null;
     const estimate = await this.estimate(target, source, budget, window, limits);
-    if (budget.perAnalysisUsd !== null && exceeds(estimate.costUsd, budget.perAnalysisUsd)) throw new BudgetExceededError(target.id, estimate, 'perAnalysis');
+    if (budget.perAnalysisUsd !== null && exceeds(estimate.costUsd, budget.perAnalysisUsd))
+      throw new BudgetExceededError(target.id, estimate, 'perAnalysis');
     if (budget.monthlyUsd !== null && exceeds(estimate.month.spentUsd + estimate.costUsd, budget.monthlyUsd)) {
       throw new BudgetExceededError(target.id, estimate, 'monthly');
     }
@@ -61,7 +62,9 @@ export class CostGuard {
       await this.admit(target, window, { maxObjects: PRECHECK_LIMITS.maxObjects, deadline: performance.now() + PRECHECK_LIMITS.timeoutMs });
     } catch (error) {
       if (error instanceof BudgetExceededError) throw error;
-      this.logger.warn(`the scan of target ${target.id} could not be estimated before queueing (the worker checks again): ${String(error)}`);
+      this.logger.warn(
+        `the scan of target ${target.id} could not be estimated before queueing (the worker checks again): ${String(error)}`,
+      );
     }
   }
 
@@ -85,7 +88,11 @@ export class CostGuard {
       from: window.from,
       to: window.to,
     });
-    if (!prefixes) throw new BudgetUnestimableError(target.id, `the table ${source.database}.${source.table} states no S3 location and the target no logDestination`);
+    if (!prefixes)
+      throw new BudgetUnestimableError(
+        target.id,
+        `the table ${source.database}.${source.table} states no S3 location and the target no logDestination`,
+      );
     const listed = await this.estimator.size(aws, prefixes.locations, limits);
     const month = monthOf(this.clock.now());
     const spent = await this.costs.month(target.id, month);

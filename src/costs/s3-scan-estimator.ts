@@ -37,7 +37,8 @@ export class S3ScanEstimator {
     const client = this.clients.s3(target);
     const total: ListedSize = { bytes: 0, objects: 0, complete: true };
     const stopped = () =>
-      (limits.maxObjects !== undefined && total.objects >= limits.maxObjects) || (limits.deadline !== undefined && performance.now() > limits.deadline);
+      (limits.maxObjects !== undefined && total.objects >= limits.maxObjects) ||
+      (limits.deadline !== undefined && performance.now() > limits.deadline);
     await new ConcurrencyLimiter(LISTING_CONCURRENCY).map(locations, async (location) => {
       for await (const page of paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: location.bucket, Prefix: location.prefix })) {
         limits.signal?.throwIfAborted();

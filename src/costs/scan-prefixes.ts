@@ -95,7 +95,9 @@ interface Unit {
 function windowUnits(input: ScanPrefixInput): Unit[] {
   const layout = input.layout;
   const slackMs = (input.partitionSlackSeconds ?? 3600) * 1000;
-  const hourly = (layout.type === 'date-string' && (Boolean(layout.hour) || layout.format.endsWith('HH'))) || (layout.type === 'date-parts' && Boolean(layout.hour));
+  const hourly =
+    (layout.type === 'date-string' && (Boolean(layout.hour) || layout.format.endsWith('HH'))) ||
+    (layout.type === 'date-parts' && Boolean(layout.hour));
   const units: Unit[] = [];
   for (const span of partitionSpans(new Date(input.from.getTime() - slackMs), new Date(input.to.getTime() + slackMs), hourly)) {
     if (span.hours) {
@@ -179,7 +181,9 @@ function withSlash(prefix: string): string {
 
 /** Distinct locations, without those inside another (a prefix listed once is not counted twice). */
 function withoutNested(locations: S3Location[]): S3Location[] {
-  const unique = [...new Map(locations.map((l) => [`${l.bucket}/${l.prefix}`, l])).values()].sort((a, b) => a.prefix.length - b.prefix.length);
+  const unique = [...new Map(locations.map((l) => [`${l.bucket}/${l.prefix}`, l])).values()].sort(
+    (a, b) => a.prefix.length - b.prefix.length,
+  );
   const kept: S3Location[] = [];
   for (const location of unique) {
     if (kept.some((k) => k.bucket === location.bucket && location.prefix.startsWith(k.prefix))) continue;

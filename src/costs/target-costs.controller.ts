@@ -29,7 +29,7 @@ export class TargetCostsController {
       'What the analyses of the target that finished in the month (UTC) scanned, as Athena reported it, and what that cost, ' +
       'with the budget and what is left of it. The month defaults to the current one.',
   })
-  @ApiOkResponse({ type: TargetCostsDto, description: 'The month\'s scans.' })
+  @ApiOkResponse({ type: TargetCostsDto, description: "The month's scans." })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.TargetNotFound)
   async get(@Param('id', uuidParam) id: string, @Query() query: TargetCostsQuery): Promise<TargetCostsDto> {
     const target = await this.targets.getEntity(id);

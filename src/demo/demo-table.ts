@@ -13,7 +13,11 @@ export class DemoTable {
 
   render(): string {
     const widths = this.headers.map((header, i) => Math.max(header.length, ...this.rows.map((row) => (row[i] ?? '').length)));
-    const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((cell, i) => (cell ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
     return [line(this.headers), line(widths.map((w) => '-'.repeat(w))), ...this.rows.map(line)].join('\n');
   }
 }

@@ -45,7 +45,12 @@ function demoConfig(): AppConfig {
 }
 
 async function checkRedis(url: string): Promise<string | null> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: REACHABILITY_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: REACHABILITY_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -69,7 +74,9 @@ async function servicesReachable(config: AppConfig): Promise<boolean> {
   const [postgres, redis] = await Promise.all([probePostgres(config.database.url, REACHABILITY_TIMEOUT_MS), checkRedis(config.redis.url)]);
   if (postgres) {
     console.error(`PostgreSQL is not reachable at ${redacted(config.database.url)}: ${postgres}`);
-    console.error('  start it with `docker compose up -d postgres` (published on 127.0.0.1:5432 with the password the default DATABASE_URL uses),');
+    console.error(
+      '  start it with `docker compose up -d postgres` (published on 127.0.0.1:5432 with the password the default DATABASE_URL uses),',
+    );
     console.error('  or your system service (e.g. `sudo service postgresql start`), or point DATABASE_URL at a running server.');
   }
   if (redis) {
@@ -113,7 +120,12 @@ interface AnalysisBody {
   status: string;
   stage: string | null;
   progress: number;
-  statistics: { records?: number; aggregates?: number; findings?: { total: number; new: number; updated: number; resolved: number }; coverageGaps?: unknown[] };
+  statistics: {
+    records?: number;
+    aggregates?: number;
+    findings?: { total: number; new: number; updated: number; resolved: number };
+    coverageGaps?: unknown[];
+  };
   failure: { reason: string } | null;
 }
 
@@ -178,26 +190,40 @@ interface CampaignItem {
 function seen(firstSeen: string, lastSeen: string): string {
   const day = (iso: string) => iso.slice(0, 10);
   const time = (iso: string) => iso.slice(11, 16);
-  return day(firstSeen) === day(lastSeen) ? `${day(firstSeen)} ${time(firstSeen)}–${time(lastSeen)}` : `${day(firstSeen)} – ${day(lastSeen)}`;
+  return day(firstSeen) === day(lastSeen)
+    ? `${day(firstSeen)} ${time(firstSeen)}–${time(lastSeen)}`
+    : `${day(firstSeen)} – ${day(lastSeen)}`;
 }
 
 /** The findings that may need a change first, then scanner activity summed up per campaign (noise needs no fix). */
 async function printFindings(client: DemoClient, targetId: string, total: number): Promise<number> {
   const page = await client.expect<{ items: Array<{ id: string; classification: string }> }>(
-    'GET', `/v1/findings?targetId=${targetId}&classification=likely-misconfiguration,uncertain&limit=200`, 200,
+    'GET',
+    `/v1/findings?targetId=${targetId}&classification=likely-misconfiguration,uncertain&limit=200`,
+    200,
   );
   const actionable = page.items.filter((item) => item.classification !== 'likely-noise');
   const table = new DemoTable(['severity', 'classification', 'control', 'direction', 'proto/port', 'peers', 'fix']);
   for (const item of actionable) {
     const detail = await client.expect<{ finding: Finding }>('GET', `/v1/findings/${item.id}`, 200);
     const f = detail.finding;
-    table.add([f.severity, f.classification, describeControl(f.blockedBy), f.traffic.direction, describeTraffic(f.traffic.protocol, f.traffic.port), peersOf(f), fixOf(f)]);
+    table.add([
+      f.severity,
+      f.classification,
+      describeControl(f.blockedBy),
+      f.traffic.direction,
+      describeTraffic(f.traffic.protocol, f.traffic.port),
+      peersOf(f),
+      fixOf(f),
+    ]);
   }
   console.log(`
 findings that may need a change (${actionable.length} of ${total}):`);
   console.log(table.render());
   const noise = await client.expect<{ items: CampaignItem[] }>(
-    'GET', `/v1/findings?targetId=${targetId}&classification=likely-noise&sort=records&limit=20`, 200,
+    'GET',
+    `/v1/findings?targetId=${targetId}&classification=likely-noise&sort=records&limit=20`,
+    200,
   );
   if (noise.items.length > 0) {
     const records = noise.items.reduce((sum, item) => sum + item.records, 0);
@@ -234,9 +260,13 @@ async function main(): Promise<number> {
   }
   if (!(await servicesReachable(config))) return 2;
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, withWorker: true }), createFastifyAdapter(config), {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, withWorker: true }),
+    createFastifyAdapter(config),
+    {
+      bufferLogs: true,
+    },
+  );
   configureHttpApp(app);
   await app.listen({ port: options.port, host: '127.0.0.1' });
   const baseUrl = (await app.getUrl()).replace('[::1]', 'localhost');
@@ -244,7 +274,9 @@ async function main(): Promise<number> {
   // The demo's own admin key lives as long as the demo: revoked when it stops, so runs do not pile up keys.
   const demoKey = await apiKeys.create(DEMO_KEY_NAME, ['admin']);
   const close = async () => {
-    await apiKeys.revoke(demoKey.id).catch((error: unknown) => console.error(`could not revoke the demo's API key ${demoKey.id}: ${(error as Error).message}`));
+    await apiKeys
+      .revoke(demoKey.id)
+      .catch((error: unknown) => console.error(`could not revoke the demo's API key ${demoKey.id}: ${(error as Error).message}`));
     await app.close();
   };
   try {

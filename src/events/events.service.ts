@@ -76,7 +76,18 @@ export class EventsService {
       `INSERT INTO "events" ("id", "type", "occurred_at", "target_id", "subject", "data", "published_at", "fanned_out_at")
        SELECT e.id, e.type, e.occurred_at, e.target_id, e.subject, e.data, NULL, NULL
        FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, occurred_at timestamptz, target_id uuid, subject jsonb, data jsonb)`,
-      [JSON.stringify(entities.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurredAt.toISOString(), target_id: e.targetId, subject: e.subject, data: e.data })))],
+      [
+        JSON.stringify(
+          entities.map((e) => ({
+            id: e.id,
+            type: e.type,
+            occurred_at: e.occurredAt.toISOString(),
+            target_id: e.targetId,
+            subject: e.subject,
+            data: e.data,
+          })),
+        ),
+      ],
     );
     return entities.map((entity) => EventsService.toDomainEvent(entity));
   }
@@ -101,7 +112,10 @@ export class EventsService {
     const unheard = ids.filter((id) => !fanned.has(id));
     if (toQueue.length) {
       await whileQueueReachable(this.webhookQueue, 'publishing events', () =>
-        this.jobs.enqueueBulk(WEBHOOK_FANOUT_JOB, toQueue.map((id) => ({ payload: { eventId: id }, opts: { jobId: id } }))),
+        this.jobs.enqueueBulk(
+          WEBHOOK_FANOUT_JOB,
+          toQueue.map((id) => ({ payload: { eventId: id }, opts: { jobId: id } })),
+        ),
       );
     }
     const now = this.clock.now();
@@ -120,7 +134,12 @@ export class EventsService {
    * any time: the job id deduplicates. Returns how many were published.
    */
   async publishPending(limit = 500): Promise<number> {
-    const pending = await this.events.find({ where: { publishedAt: IsNull() }, order: { occurredAt: 'ASC', id: 'ASC' }, take: limit, select: { id: true } });
+    const pending = await this.events.find({
+      where: { publishedAt: IsNull() },
+      order: { occurredAt: 'ASC', id: 'ASC' },
+      take: limit,
+      select: { id: true },
+    });
     try {
       await this.publish(pending.map((event) => event.id));
     } catch (error) {
@@ -137,7 +156,11 @@ export class EventsService {
   async findByIds(ids: readonly string[]): Promise<DomainEvent[]> {
     if (ids.length === 0) return [];
     const entities = await this.events.find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
-    const referenced = [...new Set(entities.filter((e) => !('finding' in e.data) && typeof e.data.findingId === 'string').map((e) => e.data.findingId as string))];
+    const referenced = [
+      ...new Set(
+        entities.filter((e) => !('finding' in e.data) && typeof e.data.findingId === 'string').map((e) => e.data.findingId as string),
+      ),
+    ];
     const findings = new Map<string, unknown>();
     if (referenced.length) {
       const rows: Array<{ id: string; finding: unknown }> = await this.events.query(
@@ -148,7 +171,8 @@ export class EventsService {
     }
     return entities.map((entity) => {
       const event = EventsService.toDomainEvent(entity);
-      const finding = typeof entity.data.findingId === 'string' && !('finding' in entity.data) ? findings.get(entity.data.findingId) : undefined;
+      const finding =
+        typeof entity.data.findingId === 'string' && !('finding' in entity.data) ? findings.get(entity.data.findingId) : undefined;
       return finding === undefined ? event : { ...event, data: { ...event.data, finding } };
     });
   }

@@ -20,7 +20,11 @@ export class FindingTicketsController {
     summary: "List a finding's tickets",
     description: 'The Jira issue or ServiceNow incident opened for the finding by each ticketing webhook, with its key, link and state.',
   })
-  @ApiOkResponse({ type: FindingTicketDto, isArray: true, description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook.' })
+  @ApiOkResponse({
+    type: FindingTicketDto,
+    isArray: true,
+    description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook.',
+  })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   list(@Param('id', uuidParam) id: string): Promise<FindingTicketDto[]> {
     return this.findings.tickets(id);

@@ -50,7 +50,11 @@ export class FindingsPersister {
    */
   async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[]): Promise<string[]> {
     if (batch.length === 0) return [];
-    const existing = await this.lockExisting(manager, ctx.targetId, batch.map((item) => item.finding.fingerprint));
+    const existing = await this.lockExisting(
+      manager,
+      ctx.targetId,
+      batch.map((item) => item.finding.fingerprint),
+    );
     const plans = batch.map((item) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
@@ -95,7 +99,8 @@ export class FindingsPersister {
     const prior = new Map<string, { scope: CampaignScope; key: string }>();
     for (const { direction, campaign } of rows) {
       if (!campaign) continue;
-      for (const source of campaign.sources) prior.set(priorCampaignKey(direction, source.address), { scope: campaign.scope, key: campaign.key });
+      for (const source of campaign.sources)
+        prior.set(priorCampaignKey(direction, source.address), { scope: campaign.scope, key: campaign.key });
     }
     return prior;
   }
@@ -104,7 +109,10 @@ export class FindingsPersister {
    * Open and acknowledged findings of the target that this analysis did not see, with their
    * stored flows, for the caller to re-explain against the analysis's snapshot.
    */
-  async unseenResolvable(manager: EntityManager, ctx: PersistContext): Promise<Array<{ id: string; status: FindingStatus; finding: Finding; flows: FlowAggregate[] }>> {
+  async unseenResolvable(
+    manager: EntityManager,
+    ctx: PersistContext,
+  ): Promise<Array<{ id: string; status: FindingStatus; finding: Finding; flows: FlowAggregate[] }>> {
     const rows = await manager
       .createQueryBuilder(FindingEntity, 'f')
       .select(['f.id', 'f.status', 'f.finding'])
@@ -119,7 +127,12 @@ export class FindingsPersister {
 
   /** Resolves one finding on behalf of the system; returns the event id. */
   async resolveBySystem(
-    manager: EntityManager, ctx: PersistContext, id: string, from: FindingStatus, finding: Finding, reason: string,
+    manager: EntityManager,
+    ctx: PersistContext,
+    id: string,
+    from: FindingStatus,
+    finding: Finding,
+    reason: string,
   ): Promise<string | null> {
     const result = await manager
       .createQueryBuilder()
@@ -140,24 +153,48 @@ export class FindingsPersister {
       .andWhere('f.fingerprint IN (:...fingerprints)', { fingerprints })
       .setLock('pessimistic_write')
       .getMany();
-    return new Map(rows.map((row) => [row.fingerprint, { id: row.id, fingerprint: row.fingerprint, status: row.status, suppressed_until: row.suppressedUntil }]));
+    return new Map(
+      rows.map((row) => [
+        row.fingerprint,
+        { id: row.id, fingerprint: row.fingerprint, status: row.status, suppressed_until: row.suppressedUntil },
+      ]),
+    );
   }
 
   /** One INSERT … ON CONFLICT for the batch, its rows as one bound JSON array; returns id by fingerprint. */
   private async upsertMany(
-    manager: EntityManager, ctx: PersistContext, plans: ReadonlyArray<{ item: ObservedFinding; status: FindingStatus }>,
+    manager: EntityManager,
+    ctx: PersistContext,
+    plans: ReadonlyArray<{ item: ObservedFinding; status: FindingStatus }>,
   ): Promise<Map<string, string>> {
     const rows = plans.map(({ item, status }) => {
       const f = item.finding;
       const columns = indexedColumns(f);
       return {
-        fingerprint: f.fingerprint, status, classification: f.classification, severity: f.severity,
-        severity_rank: SEVERITY_RANK[f.severity] ?? 0, control: f.blockedBy.control, direction: f.traffic.direction,
-        protocol: f.traffic.protocol, port: f.traffic.port, return_traffic: f.traffic.returnTraffic,
-        security_group_ids: columns.securityGroupIds, network_acl_id: columns.networkAclId, vpc_ids: item.vpcIds,
-        account_ids: item.accountIds, interface_ids: columns.interfaceIds, packets: f.traffic.packets, bytes: f.traffic.bytes,
-        first_seen: new Date(f.traffic.firstSeen).toISOString(), last_seen: new Date(f.traffic.lastSeen).toISOString(),
-        counts: item.counts, finding: f, flows: item.flows, search_text: searchTextOf(f, item.vpcIds), kind: f.kind,
+        fingerprint: f.fingerprint,
+        status,
+        classification: f.classification,
+        severity: f.severity,
+        severity_rank: SEVERITY_RANK[f.severity] ?? 0,
+        control: f.blockedBy.control,
+        direction: f.traffic.direction,
+        protocol: f.traffic.protocol,
+        port: f.traffic.port,
+        return_traffic: f.traffic.returnTraffic,
+        security_group_ids: columns.securityGroupIds,
+        network_acl_id: columns.networkAclId,
+        vpc_ids: item.vpcIds,
+        account_ids: item.accountIds,
+        interface_ids: columns.interfaceIds,
+        packets: f.traffic.packets,
+        bytes: f.traffic.bytes,
+        first_seen: new Date(f.traffic.firstSeen).toISOString(),
+        last_seen: new Date(f.traffic.lastSeen).toISOString(),
+        counts: item.counts,
+        finding: f,
+        flows: item.flows,
+        search_text: searchTextOf(f, item.vpcIds),
+        kind: f.kind,
         rank: findingRank(f.classification, f.severity),
       };
     });
@@ -211,14 +248,23 @@ export class FindingsPersister {
   }
 
   private async auditMany(
-    manager: EntityManager, entries: ReadonlyArray<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }>, ctx: PersistContext,
+    manager: EntityManager,
+    entries: ReadonlyArray<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }>,
+    ctx: PersistContext,
   ): Promise<void> {
     if (entries.length === 0) return;
     await manager.query(
       `INSERT INTO "finding_events" ("finding_id", "actor_type", "actor_id", "from_status", "to_status", "reason", "analysis_id", "at")
        SELECT e.finding_id, 'system', NULL, e.from_status, e.to_status, e.reason, $1, $2
        FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) AS e(finding_id, from_status, to_status, reason)`,
-      [ctx.analysisId, ctx.now, entries.map((e) => e.findingId), entries.map((e) => e.from), entries.map((e) => e.to), entries.map((e) => e.reason)],
+      [
+        ctx.analysisId,
+        ctx.now,
+        entries.map((e) => e.findingId),
+        entries.map((e) => e.from),
+        entries.map((e) => e.to),
+        entries.map((e) => e.reason),
+      ],
     );
   }
 
@@ -226,20 +272,44 @@ export class FindingsPersister {
   private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): NewDomainEvent {
     return {
       type,
-      subject: { targetId: ctx.targetId, findingId, analysisId: ctx.analysisId, severity: finding.severity, classification: finding.classification },
+      subject: {
+        targetId: ctx.targetId,
+        findingId,
+        analysisId: ctx.analysisId,
+        severity: finding.severity,
+        classification: finding.classification,
+      },
       data: { findingId, targetId: ctx.targetId, analysisId: ctx.analysisId },
     };
   }
 
   private async audit(
-    manager: EntityManager, findingId: string, from: FindingStatus | null, to: FindingStatus, reason: string, ctx: PersistContext,
+    manager: EntityManager,
+    findingId: string,
+    from: FindingStatus | null,
+    to: FindingStatus,
+    reason: string,
+    ctx: PersistContext,
   ): Promise<void> {
     await manager.insert(FindingEventEntity, {
-      findingId, actorType: 'system', actorId: null, fromStatus: from, toStatus: to, reason, analysisId: ctx.analysisId, at: ctx.now,
+      findingId,
+      actorType: 'system',
+      actorId: null,
+      fromStatus: from,
+      toStatus: to,
+      reason,
+      analysisId: ctx.analysisId,
+      at: ctx.now,
     });
   }
 
-  private async emit(manager: EntityManager, type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): Promise<string> {
+  private async emit(
+    manager: EntityManager,
+    type: DomainEventType,
+    findingId: string,
+    ctx: PersistContext,
+    finding: Finding,
+  ): Promise<string> {
     const event = await this.events.record(manager, this.findingEvent(type, findingId, ctx, finding));
     return event.id;
   }
@@ -261,9 +331,19 @@ export function indexedColumns(f: Finding): { securityGroupIds: string[]; networ
 export function searchTextOf(f: Finding, vpcIds: string[]): string {
   const columns = indexedColumns(f);
   const words = [
-    f.fingerprint, f.kind, f.campaign?.key ?? '', f.classification, f.severity, f.blockedBy.control, f.traffic.direction,
-    `${protocolName(f.traffic.protocol)}/${f.traffic.port ?? '*'}`, ...columns.securityGroupIds, columns.networkAclId ?? '',
-    ...vpcIds, ...f.traffic.interfaces.flatMap((i) => [i.id, i.owner ?? '']), ...f.traffic.peers.flatMap((p) => [p.address, p.owner ?? '']),
+    f.fingerprint,
+    f.kind,
+    f.campaign?.key ?? '',
+    f.classification,
+    f.severity,
+    f.blockedBy.control,
+    f.traffic.direction,
+    `${protocolName(f.traffic.protocol)}/${f.traffic.port ?? '*'}`,
+    ...columns.securityGroupIds,
+    columns.networkAclId ?? '',
+    ...vpcIds,
+    ...f.traffic.interfaces.flatMap((i) => [i.id, i.owner ?? '']),
+    ...f.traffic.peers.flatMap((p) => [p.address, p.owner ?? '']),
     ...f.signals,
   ];
   return words.filter(Boolean).join(' ').toLowerCase();

@@ -24,7 +24,8 @@ export class FindingsController {
   @RequireScope('read')
   @ApiOperation({
     summary: 'List findings',
-    description: 'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix.',
+    description:
+      'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix.',
   })
   @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
@@ -36,7 +37,8 @@ export class FindingsController {
   @RequireScope('read')
   @ApiOperation({
     summary: 'Get a finding',
-    description: 'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format.',
+    description:
+      'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format.',
   })
   @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
@@ -46,7 +48,10 @@ export class FindingsController {
 
   @Get(':id/events')
   @RequireScope('read')
-  @ApiOperation({ summary: "List a finding's status history", description: 'Every status change of the finding, by analyses and by people, oldest first.' })
+  @ApiOperation({
+    summary: "List a finding's status history",
+    description: 'Every status change of the finding, by analyses and by people, oldest first.',
+  })
   @ApiOkResponse({ type: FindingEventDto, isArray: true, description: 'The status history, oldest first.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   events(@Param('id', uuidParam) id: string): Promise<FindingEventDto[]> {
@@ -62,12 +67,10 @@ export class FindingsController {
       'in its history with the API key that made it and emitted as an event.',
   })
   @ApiOkResponse({ type: FindingDetailDto, description: 'The finding with its new status.' })
-  @ApiProblemResponses(
-    PATH_ID_PROBLEM,
-    ...BODY_PROBLEMS,
-    ErrorCode.FindingNotFound,
-    [ErrorCode.FindingInvalidTransition, 'the change is not allowed from the current status'],
-  )
+  @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, ErrorCode.FindingNotFound, [
+    ErrorCode.FindingInvalidTransition,
+    'the change is not allowed from the current status',
+  ])
   update(
     @Param('id', uuidParam) id: string,
     @Body() dto: UpdateFindingDto,

@@ -123,7 +123,13 @@ function summaryOf(row: SummaryRow): FindingSummaryDto {
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     campaign: campaign
-      ? { scope: campaign.scope, key: campaign.key, sourceCount: campaign.sourceCount, portCount: campaign.portCount, hostCount: campaign.hostCount }
+      ? {
+          scope: campaign.scope,
+          key: campaign.key,
+          sourceCount: campaign.sourceCount,
+          portCount: campaign.portCount,
+          hostCount: campaign.hostCount,
+        }
       : null,
     fixSummary: fixActions ? FindingSummaryDto.fixSummary(fixActions, fixVerified === true) : null,
   });
@@ -147,7 +153,8 @@ export class FindingsService {
     if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
     if (query.kind) qb.andWhere('f.kind = :kind', { kind: query.kind });
     if (query.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: query.severity });
-    if (query.securityGroupId) qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
+    if (query.securityGroupId)
+      qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
     if (query.networkAclId) qb.andWhere('f.network_acl_id = :networkAclId', { networkAclId: query.networkAclId });
     if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
     if (query.accountId) qb.andWhere('f.account_ids @> ARRAY[:accountId]::text[]', { accountId: query.accountId });
@@ -222,7 +229,13 @@ export class FindingsService {
       const event = await this.events.record(manager, {
         type,
         subject: { targetId: entity.targetId, findingId: id, severity: entity.severity, classification: entity.classification },
-        data: { findingId: id, targetId: entity.targetId, by: principal?.keyId ?? null, reason: dto.reason ?? null, finding: entity.finding },
+        data: {
+          findingId: id,
+          targetId: entity.targetId,
+          by: principal?.keyId ?? null,
+          reason: dto.reason ?? null,
+          finding: entity.finding,
+        },
       });
       return [event.id];
     });
@@ -237,7 +250,8 @@ export class FindingsService {
     if (dto.expiresAt === undefined) return null;
     if (dto.status !== 'suppressed') throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt applies to suppressed only' }]);
     const expiresAt = new Date(dto.expiresAt);
-    if (expiresAt.getTime() <= this.clock.nowMs()) throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+    if (expiresAt.getTime() <= this.clock.nowMs())
+      throw new ValidationError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     return expiresAt;
   }
 
@@ -299,7 +313,13 @@ export class FindingsService {
       .getRawOne<{ resolved: string; reopened: string }>();
     const total = Number(seen?.total ?? 0);
     const created = Number(seen?.new ?? 0);
-    return { total, new: created, updated: total - created, resolved: Number(transitions?.resolved ?? 0), reopened: Number(transitions?.reopened ?? 0) };
+    return {
+      total,
+      new: created,
+      updated: total - created,
+      resolved: Number(transitions?.resolved ?? 0),
+      reopened: Number(transitions?.reopened ?? 0),
+    };
   }
 }
 

@@ -32,7 +32,12 @@ const HEALTH_CHECK_RESULT: SchemaObject = {
     details: CHECK_STATES,
   },
   required: ['status', 'details'],
-  example: { status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } }, error: {}, details: { database: { status: 'up' }, redis: { status: 'up' } } },
+  example: {
+    status: 'ok',
+    info: { database: { status: 'up' }, redis: { status: 'up' } },
+    error: {},
+    details: { database: { status: 'up' }, redis: { status: 'up' } },
+  },
 };
 
 @ApiTags('health')
@@ -51,7 +56,8 @@ export class HealthController {
   @Get('live')
   @ApiOperation({
     summary: 'Liveness',
-    description: 'Answers 200 while the process serves HTTP, whatever the state of PostgreSQL and Redis: restart the process only when this fails. No API key needed.',
+    description:
+      'Answers 200 while the process serves HTTP, whatever the state of PostgreSQL and Redis: restart the process only when this fails. No API key needed.',
   })
   @ApiOkResponse({
     description: 'The process is alive.',
@@ -77,8 +83,16 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
-        () => this.indicators.check('database').attempt(() => this.dataSource.query('SELECT 1').then(() => undefined)).withTimeout(CHECK_TIMEOUT_MS),
-        () => this.indicators.check('redis').attempt(() => this.redis.ping()).withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check('database')
+            .attempt(() => this.dataSource.query('SELECT 1').then(() => undefined))
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check('redis')
+            .attempt(() => this.redis.ping())
+            .withTimeout(CHECK_TIMEOUT_MS),
       ]);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {

@@ -12,8 +12,7 @@ export interface WorkerHeartbeatRecord {
 }
 
 export type WorkerHeartbeatCheck =
-  | { healthy: true; message: string; record: WorkerHeartbeatRecord; remainingMs: number }
-  | { healthy: false; message: string };
+  { healthy: true; message: string; record: WorkerHeartbeatRecord; remainingMs: number } | { healthy: false; message: string };
 
 /**
  * The worker's identity in heartbeat keys. A container's hostname is its own, so the check

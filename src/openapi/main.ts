@@ -48,8 +48,11 @@ async function main(mode: string | undefined): Promise<number> {
   const shown = differences.slice(0, SHOWN_DIFFERENCES).map((line) => `  ${line}`);
   if (differences.length > SHOWN_DIFFERENCES) shown.push(`  … and ${differences.length - SHOWN_DIFFERENCES} more`);
   console.error(
-    [`${file} differs from the API the code describes (${differences.length} difference${differences.length === 1 ? '' : 's'}):`, ...shown,
-      'Run `npm run openapi:generate` and commit openapi.json (clients are generated from it).'].join('\n'),
+    [
+      `${file} differs from the API the code describes (${differences.length} difference${differences.length === 1 ? '' : 's'}):`,
+      ...shown,
+      'Run `npm run openapi:generate` and commit openapi.json (clients are generated from it).',
+    ].join('\n'),
   );
   return 1;
 }

@@ -51,9 +51,7 @@ export class SsrfBlockedError extends DeliveryError {
     super(
       'DELIVERY.SSRF_BLOCKED',
       false,
-      address === null
-        ? `Destination ${host} refused: ${reason}`
-        : `Destination ${host} refused: ${address} is ${reason}`,
+      address === null ? `Destination ${host} refused: ${reason}` : `Destination ${host} refused: ${address} is ${reason}`,
     );
   }
 }

@@ -2,12 +2,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
-import {
-  DeliveryConnectionError,
-  DeliveryError,
-  DeliveryTimeoutError,
-  ResponseTooLargeError,
-} from './delivery.errors';
+import { DeliveryConnectionError, DeliveryError, DeliveryTimeoutError, ResponseTooLargeError } from './delivery.errors';
 import { CheckedDestination, SsrfGuard } from './ssrf-guard';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,11 +45,7 @@ const DEFAULTS = {
   userAgent: 'sgdoctor',
 } as const;
 
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
  * The only way sgdoctor talks to URLs that users configure. Every request is checked by the

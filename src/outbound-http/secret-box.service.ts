@@ -29,7 +29,10 @@ export class SecretBoxService {
 
   private require(): CredentialCipher {
     if (!this.cipher) {
-      throw new AppError(ErrorCode.EncryptionKeyMissing, 'Set SGDOCTOR_ENCRYPTION_KEY (32 bytes, hex or base64) to store webhook secrets and credentials.');
+      throw new AppError(
+        ErrorCode.EncryptionKeyMissing,
+        'Set SGDOCTOR_ENCRYPTION_KEY (32 bytes, hex or base64) to store webhook secrets and credentials.',
+      );
     }
     return this.cipher;
   }

@@ -1,11 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import {
-  DnsResolutionError,
-  InvalidDeliveryUrlError,
-  SsrfBlockReason,
-  SsrfBlockedError,
-} from './delivery.errors';
+import { DnsResolutionError, InvalidDeliveryUrlError, SsrfBlockReason, SsrfBlockedError } from './delivery.errors';
 
 export interface ResolvedAddress {
   address: string;
@@ -81,9 +76,7 @@ export class SsrfGuard {
       throw new SsrfBlockedError('credentials-in-url', hostname, null);
     }
 
-    const candidates = ipaddr.isValid(hostname)
-      ? [toResolved(hostname)]
-      : await this.resolve(hostname);
+    const candidates = ipaddr.isValid(hostname) ? [toResolved(hostname)] : await this.resolve(hostname);
     if (candidates.length === 0) throw new SsrfBlockedError('no-address', hostname, null);
     for (const candidate of candidates) {
       const reason = this.blockReason(candidate.address);

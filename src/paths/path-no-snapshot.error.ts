@@ -3,6 +3,8 @@ import { ErrorCode } from '../common/errors/error-code';
 
 export class PathNoSnapshotError extends AppError {
   constructor(targetId: string) {
-    super(ErrorCode.PathNoSnapshot, `Target ${targetId} has no completed analysis yet: run one, or ask with "snapshot": "fresh".`, { targetId });
+    super(ErrorCode.PathNoSnapshot, `Target ${targetId} has no completed analysis yet: run one, or ask with "snapshot": "fresh".`, {
+      targetId,
+    });
   }
 }

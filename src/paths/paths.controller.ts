@@ -22,14 +22,13 @@ export class PathsController {
   @ApiOperation({
     summary: 'Analyse a path',
     description:
-      "Answers \"can A reach B on this protocol and port?\" from the target's latest analysed snapshot (or a fresh one with " +
+      'Answers "can A reach B on this protocol and port?" from the target\'s latest analysed snapshot (or a fresh one with ' +
       '`"snapshot": "fresh"`), before any flow exists: every security group, network ACL and route hop in path order, the reply ' +
       "path's NACLs over the client's port or ephemeral range, every control that denies, and a verified fix. The same JSON as " +
       '`sgdoctor why`.',
   })
   @ApiOkResponse({
-    description:
-      'The verdict: `{"verdict","hops":[…],"blockedBy":[…],"reply":{"verdict","hops","blockedBy"},"suggestedFix","reason"}`.',
+    description: 'The verdict: `{"verdict","hops":[…],"blockedBy":[…],"reply":{"verdict","hops","blockedBy"},"suggestedFix","reason"}`.',
     schema: {
       type: 'object',
       required: ['verdict', 'hops', 'blockedBy', 'reply', 'suggestedFix', 'reason'],

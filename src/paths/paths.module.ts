@@ -16,7 +16,11 @@ import { PathsService } from './paths.service';
   providers: [
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
     { provide: Ec2Snapshotter, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new Ec2Snapshotter(clients) },
-    { provide: ConfigHistoryReader, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients) },
+    {
+      provide: ConfigHistoryReader,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new ConfigHistoryReader(clients),
+    },
     {
       provide: OrganizationSnapshotter,
       inject: [Ec2Snapshotter, AwsClientFactory],

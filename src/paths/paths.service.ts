@@ -34,7 +34,8 @@ export class PathsService {
   async explain(targetId: string, input: PathQueryInput, snapshotChoice: 'latest' | 'fresh'): Promise<PathAnalysis> {
     const target = await this.targets.getEntity(targetId);
     const query = queryOf(input);
-    const snapshot = snapshotChoice === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
+    const snapshot =
+      snapshotChoice === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
     return explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query);
   }
 

@@ -17,7 +17,9 @@ export class ConnectionErrorLog {
     const last = this.lastLogged.get(source);
     if (last !== undefined && now - last < QUIET_MS) return;
     this.lastLogged.set(source, now);
-    this.logger.warn(`${source}: ${error instanceof Error ? error.message : String(error)} (retrying; repeats are not logged for ${QUIET_MS / 1000} s)`);
+    this.logger.warn(
+      `${source}: ${error instanceof Error ? error.message : String(error)} (retrying; repeats are not logged for ${QUIET_MS / 1000} s)`,
+    );
   }
 }
 

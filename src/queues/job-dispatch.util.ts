@@ -29,7 +29,9 @@ export async function dispatchJob<Name extends string, Result>(
 export function parseJobPayload<T>(job: Job, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(job.data);
   if (!parsed.success) {
-    throw new UnrecoverableError(`invalid ${job.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new UnrecoverableError(
+      `invalid ${job.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -10,7 +10,12 @@ export const QUEUE_DEADLINE_MS = 1000;
  * commands while it reconnects and would hold a request for as long as that takes; this never
  * issues a command to a connection that is not ready, so nothing is left to run later.
  */
-export async function whileQueueReachable<T>(queue: Queue, what: string, work: () => Promise<T>, deadlineMs = QUEUE_DEADLINE_MS): Promise<T> {
+export async function whileQueueReachable<T>(
+  queue: Queue,
+  what: string,
+  work: () => Promise<T>,
+  deadlineMs = QUEUE_DEADLINE_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new DependencyUnavailableError('redis', what)), deadlineMs);

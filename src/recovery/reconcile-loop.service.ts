@@ -64,7 +64,9 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
 
   private locked(): Promise<ReconcileReport | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RECONCILE_LOCK_ID])) as Array<{ locked: boolean }>;
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RECONCILE_LOCK_ID])) as Array<{
+        locked: boolean;
+      }>;
       if (!locked) return null;
       return this.reconciler.reconcile();
     });

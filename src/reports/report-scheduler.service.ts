@@ -54,7 +54,11 @@ export class ReportSchedulerService {
     const data: ReportRunPayload = { scheduleId, manual: { runId, requestedAt: requestedAt.toISOString() } };
     if (recoveries > 0) data.recoveries = recoveries;
     await whileQueueReachable(this.queue, 'the report run', () =>
-      this.jobs.enqueue(REPORT_RUN_JOB, data, { jobId: manualRunJobId(runId), attempts: 3, backoff: { type: 'exponential', delay: 10_000 } }),
+      this.jobs.enqueue(REPORT_RUN_JOB, data, {
+        jobId: manualRunJobId(runId),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 10_000 },
+      }),
     );
   }
 }

@@ -46,7 +46,10 @@ export class ReportSchedulesController {
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Get a report schedule', description: 'One schedule: targets, cron, time zone, look-back, formats and webhooks.' })
+  @ApiOperation({
+    summary: 'Get a report schedule',
+    description: 'One schedule: targets, cron, time zone, look-back, formats and webhooks.',
+  })
   @ApiOkResponse({ type: ReportScheduleDto, description: 'The schedule.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   get(@Param('id', uuidParam) id: string): Promise<ReportScheduleDto> {
@@ -68,7 +71,10 @@ export class ReportSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequireScope('write')
-  @ApiOperation({ summary: 'Delete a report schedule', description: 'Deletes the schedule and its job scheduler; the reports it made are kept.' })
+  @ApiOperation({
+    summary: 'Delete a report schedule',
+    description: 'Deletes the schedule and its job scheduler; the reports it made are kept.',
+  })
   @ApiNoContentResponse({ description: 'Deleted; its job scheduler is removed, its reports are kept.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
   remove(@Param('id', uuidParam) id: string): Promise<void> {
@@ -80,7 +86,8 @@ export class ReportSchedulesController {
   @RequireScope('write')
   @ApiOperation({
     summary: 'Run a report schedule now',
-    description: 'Queues one run outside the cron: fresh analyses of its targets, then a report of the look-back ending now. The answer names the run.',
+    description:
+      'Queues one run outside the cron: fresh analyses of its targets, then a report of the look-back ending now. The answer names the run.',
   })
   @ApiAcceptedResponse({ type: ReportRunDto, description: 'Queued: fresh analyses, then a report.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)

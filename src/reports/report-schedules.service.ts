@@ -135,7 +135,8 @@ export class ReportSchedulesService {
       const unknown = schedule.webhookIds.filter((id) => !hooks.some((h) => h.id === id));
       if (unknown.length > 0) errors.push({ field: 'webhookIds', message: `unknown webhooks: ${unknown.join(', ')}` });
       const ticketing = hooks.filter((h) => h.format === 'jira' || h.format === 'servicenow');
-      if (ticketing.length > 0) errors.push({ field: 'webhookIds', message: `ticketing webhooks cannot carry reports: ${ticketing.map((h) => h.id).join(', ')}` });
+      if (ticketing.length > 0)
+        errors.push({ field: 'webhookIds', message: `ticketing webhooks cannot carry reports: ${ticketing.map((h) => h.id).join(', ')}` });
     }
     if (errors.length > 0) throw new ValidationError(errors);
   }

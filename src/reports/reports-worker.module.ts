@@ -16,7 +16,15 @@ import { ReportsModule } from './reports.module';
 
 /** The `report` worker: job schedulers applied at start, report runs. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]), AnalysesModule, EventsModule, FindingsModule, TargetsModule, TicketingModule, ReportsModule],
+  imports: [
+    TypeOrmModule.forFeature([ReportScheduleEntity, ReportEntity]),
+    AnalysesModule,
+    EventsModule,
+    FindingsModule,
+    TargetsModule,
+    TicketingModule,
+    ReportsModule,
+  ],
   // BullMQ's defaults: one report at a time.
   providers: [configuredProcessor(QueueName.Report, ReportProcessor, () => ({})), ReportRunner, ReportInputLoader],
 })

@@ -30,7 +30,10 @@ export class ReportsController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'List reports', description: 'Stored reports, of every schedule or of one, newest first, paged with `cursor`; each links to its formats.' })
+  @ApiOperation({
+    summary: 'List reports',
+    description: 'Stored reports, of every schedule or of one, newest first, paged with `cursor`; each links to its formats.',
+  })
   @ApiOkResponse({ type: ReportPageDto, description: 'One page of reports; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
   list(@Query() query: ListReportsQuery): Promise<ReportPageDto> {
@@ -57,7 +60,11 @@ export class ReportsController {
     },
   })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.ReportNotFound)
-  async get(@Param('id', uuidParam) id: string, @Query() query: GetReportQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async get(
+    @Param('id', uuidParam) id: string,
+    @Query() query: GetReportQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     const rendered = await this.reports.render(id, query.format ?? 'json');
     reply.header('content-type', rendered.contentType);
     reply.header('content-security-policy', REPORT_CONTENT_SECURITY_POLICY);

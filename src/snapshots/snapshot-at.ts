@@ -25,18 +25,25 @@ function inForce(versions: readonly ResourceVersion[], at: Date): ResourceVersio
  */
 export function snapshotAt(current: NetworkSnapshot, history: Pick<WindowHistory, 'histories'>, at: Date): NetworkSnapshot {
   const snapshot: NetworkSnapshot = { ...current };
-  const replaced = { groups: new Map<string, SecurityGroup>(), acls: new Map<string, NetworkAcl>(), interfaces: new Map<string, NetworkInterface>() };
+  const replaced = {
+    groups: new Map<string, SecurityGroup>(),
+    acls: new Map<string, NetworkAcl>(),
+    interfaces: new Map<string, NetworkInterface>(),
+  };
   for (const resource of history.histories) {
     const version = inForce(resource.versions, at);
     if (!version?.configuration) continue;
-    if (resource.type === HISTORY_TYPES.securityGroup) replaced.groups.set(resource.id, { ...(version.configuration as SecurityGroup), GroupId: resource.id });
-    else if (resource.type === HISTORY_TYPES.networkAcl) replaced.acls.set(resource.id, { ...(version.configuration as NetworkAcl), NetworkAclId: resource.id });
+    if (resource.type === HISTORY_TYPES.securityGroup)
+      replaced.groups.set(resource.id, { ...(version.configuration as SecurityGroup), GroupId: resource.id });
+    else if (resource.type === HISTORY_TYPES.networkAcl)
+      replaced.acls.set(resource.id, { ...(version.configuration as NetworkAcl), NetworkAclId: resource.id });
     else replaced.interfaces.set(resource.id, { ...(version.configuration as NetworkInterface), NetworkInterfaceId: resource.id });
   }
   snapshot.SecurityGroups = merge(current.SecurityGroups ?? [], (g) => g.GroupId, replaced.groups);
   snapshot.NetworkAcls = merge(current.NetworkAcls ?? [], (a) => a.NetworkAclId, replaced.acls);
   snapshot.NetworkInterfaces = merge(current.NetworkInterfaces ?? [], (i) => i.NetworkInterfaceId, replaced.interfaces);
-  if (current.SecurityGroupRules) snapshot.SecurityGroupRules = current.SecurityGroupRules.filter((rule) => !rule.GroupId || !replaced.groups.has(rule.GroupId));
+  if (current.SecurityGroupRules)
+    snapshot.SecurityGroupRules = current.SecurityGroupRules.filter((rule) => !rule.GroupId || !replaced.groups.has(rule.GroupId));
   return snapshot;
 }
 
@@ -48,7 +55,11 @@ function merge<T>(items: readonly T[], idOf: (item: T) => string, replacements: 
 }
 
 /** The instants inside the window at which a recorded security group or network ACL changed, oldest first. */
-export function changeTimes(history: Pick<WindowHistory, 'histories'>, window: { from: Date; to: Date }, controls?: ReadonlySet<string>): Date[] {
+export function changeTimes(
+  history: Pick<WindowHistory, 'histories'>,
+  window: { from: Date; to: Date },
+  controls?: ReadonlySet<string>,
+): Date[] {
   const times = new Set<number>();
   for (const resource of history.histories as ResourceHistory[]) {
     if (resource.type === HISTORY_TYPES.networkInterface) continue;

@@ -6,6 +6,11 @@ export class AthenaTableUnreadableError extends AppError {
   constructor(table: string, cause: unknown) {
     const name = (cause as { name?: string })?.name ?? 'Error';
     const message = cause instanceof Error ? cause.message : String(cause);
-    super(ErrorCode.TargetTableUnreadable, `Cannot read the Athena table ${table} (GetTableMetadata): ${name}: ${message}`, { table, awsError: name }, { cause });
+    super(
+      ErrorCode.TargetTableUnreadable,
+      `Cannot read the Athena table ${table} (GetTableMetadata): ${name}: ${message}`,
+      { table, awsError: name },
+      { cause },
+    );
   }
 }

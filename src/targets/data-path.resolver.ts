@@ -45,7 +45,10 @@ export class DataPathResolver {
       return fail('does not exist under the data root');
     }
     if (!isInside(realRoot, realPath)) fail('resolves (through a symbolic link) to a place outside the data root');
-    const relativePath = relative(realRoot, join(realRoot, relative(root, candidate))).split(sep).join('/') || '.';
+    const relativePath =
+      relative(realRoot, join(realRoot, relative(root, candidate)))
+        .split(sep)
+        .join('/') || '.';
     return { relativePath, realPath };
   }
 }

@@ -62,7 +62,8 @@ export interface S3FlowSourceSettings {
   logFormat: string | null;
 }
 
-export type FlowSourceSettings = AthenaFlowSourceSettings | FilesFlowSourceSettings | CloudWatchLogsFlowSourceSettings | S3FlowSourceSettings;
+export type FlowSourceSettings =
+  AthenaFlowSourceSettings | FilesFlowSourceSettings | CloudWatchLogsFlowSourceSettings | S3FlowSourceSettings;
 
 /**
  * The configuration of many member accounts, each read through a role assumed in it: an

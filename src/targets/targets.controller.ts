@@ -63,7 +63,10 @@ export class TargetsController {
   @Delete(':id')
   @HttpCode(204)
   @RequireScope('write')
-  @ApiOperation({ summary: 'Delete a target', description: 'Deletes the target with its analyses and findings; events already emitted stay in the outbox.' })
+  @ApiOperation({
+    summary: 'Delete a target',
+    description: 'Deletes the target with its analyses and findings; events already emitted stay in the outbox.',
+  })
   @ApiNoContentResponse({ description: 'Deleted, with its analyses and findings.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.TargetNotFound)
   remove(@Param('id', uuidParam) id: string): Promise<void> {

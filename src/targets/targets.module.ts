@@ -16,7 +16,11 @@ import { TargetCostsController } from '../costs/target-costs.controller';
     TargetsService,
     // Creating or changing an Athena target reads its table's metadata.
     { provide: AwsClientFactory, useFactory: () => new AwsClientFactory() },
-    { provide: AthenaTableInspector, inject: [AwsClientFactory], useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients) },
+    {
+      provide: AthenaTableInspector,
+      inject: [AwsClientFactory],
+      useFactory: (clients: AwsClientFactory) => new AthenaTableInspector(clients),
+    },
   ],
   exports: [TargetsService],
 })

@@ -79,7 +79,9 @@ export class TargetsService {
 
   /** Locks a target's row in the caller's transaction (one continuous tick at a time) and returns its continuous settings and state. */
   async lockContinuous(manager: EntityManager, id: string): Promise<Pick<Target, 'id' | 'continuous' | 'continuousState'> | null> {
-    return manager.getRepository(TargetEntity).findOne({ where: { id }, select: { id: true, continuous: true, continuousState: true }, lock: { mode: 'pessimistic_write' } });
+    return manager
+      .getRepository(TargetEntity)
+      .findOne({ where: { id }, select: { id: true, continuous: true, continuousState: true }, lock: { mode: 'pessimistic_write' } });
   }
 
   async saveContinuousState(manager: EntityManager, id: string, state: ContinuousState): Promise<void> {
@@ -104,7 +106,8 @@ export class TargetsService {
     if (dto.budget !== undefined) entity.budget = budgetOf(dto.budget);
     const continuousBefore = JSON.stringify(entity.continuous);
     if (dto.continuous !== undefined) this.setContinuous(entity, dto.continuous);
-    const reachesTable = dto.flowSource !== undefined || dto.accountId !== undefined || dto.region !== undefined || dto.access !== undefined;
+    const reachesTable =
+      dto.flowSource !== undefined || dto.accountId !== undefined || dto.region !== undefined || dto.access !== undefined;
     if (reachesTable && entity.flowSource.type === 'athena') {
       // A new flow source states its layout or leaves it to the table; an unchanged one keeps the stored layout.
       await this.checkAthenaTable(entity, dto.flowSource === undefined || dto.flowSource.layout !== undefined);
@@ -134,7 +137,8 @@ export class TargetsService {
       everyMinutes: dto.everyMinutes!,
       deliveryDelayMinutes: dto.deliveryDelayMinutes ?? defaultDeliveryDelayMinutes(entity.flowSource.type),
     };
-    if (!entity.continuous || !entity.continuousState) entity.continuousState = initialContinuousState(this.clock.now(), settings.deliveryDelayMinutes);
+    if (!entity.continuous || !entity.continuousState)
+      entity.continuousState = initialContinuousState(this.clock.now(), settings.deliveryDelayMinutes);
     entity.continuous = settings;
   }
 
@@ -145,7 +149,12 @@ export class TargetsService {
     }
     if (dto.logFormat !== undefined && (dto.type === 'cloudwatch-logs' || dto.type === 's3')) checkLogFormat(dto.logFormat);
     if (dto.type === 'cloudwatch-logs') {
-      return { type: 'cloudwatch-logs', logGroupName: dto.logGroupName ?? null, flowLogId: dto.flowLogId ?? null, logFormat: dto.logFormat ?? null };
+      return {
+        type: 'cloudwatch-logs',
+        logGroupName: dto.logGroupName ?? null,
+        flowLogId: dto.flowLogId ?? null,
+        logFormat: dto.logFormat ?? null,
+      };
     }
     if (dto.type === 's3') {
       return {
@@ -203,7 +212,10 @@ export class TargetsService {
     }
     const plan = planAthenaTable(schema, statedLayout, source.logFormat);
     if (plan.problems.length > 0) {
-      throw new ValidationError(plan.problems, `The Athena table ${source.database}.${source.table} cannot serve as this target's flow source.`);
+      throw new ValidationError(
+        plan.problems,
+        `The Athena table ${source.database}.${source.table} cannot serve as this target's flow source.`,
+      );
     }
     source.layout = plan.layout;
   }
@@ -273,7 +285,13 @@ function layoutOf(dto: AthenaLayoutDto | undefined): AthenaPartitionLayout {
   const scope = { accountColumn: dto?.accountColumn ?? null, regionColumn: dto?.regionColumn ?? null };
   if (!dto || dto.type === 'none') return { type: 'none', ...scope };
   if (dto.type === 'date-string') {
-    return { type: 'date-string', column: required('flowSource.layout.column', dto.column), format: dto.format ?? 'yyyy/MM/dd', hour: dto.hour ?? null, ...scope };
+    return {
+      type: 'date-string',
+      column: required('flowSource.layout.column', dto.column),
+      format: dto.format ?? 'yyyy/MM/dd',
+      hour: dto.hour ?? null,
+      ...scope,
+    };
   }
   return {
     ...scope,

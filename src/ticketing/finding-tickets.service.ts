@@ -54,7 +54,16 @@ export class FindingTicketsService {
       .createQueryBuilder()
       .insert()
       .into(FindingTicketEntity)
-      .values({ findingId, subscriptionId, system, externalId: ref.externalId, externalKey: ref.key, url: ref.url, state, lastSyncedAt: this.clock.now() })
+      .values({
+        findingId,
+        subscriptionId,
+        system,
+        externalId: ref.externalId,
+        externalKey: ref.key,
+        url: ref.url,
+        state,
+        lastSyncedAt: this.clock.now(),
+      })
       .orUpdate(['state', 'last_synced_at'], ['finding_id', 'subscription_id'])
       .execute();
   }

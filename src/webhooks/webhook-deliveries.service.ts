@@ -59,10 +59,7 @@ export class WebhookDeliveriesService {
    * report.ready also goes to the webhooks its schedule names, whatever events they listed.
    */
   async recipients(event: DomainEvent): Promise<WebhookSubscriptionEntity[]> {
-    const subscribed = await this.subscriptions
-      .createQueryBuilder('s')
-      .where(':type = ANY(s.events)', { type: event.type })
-      .getMany();
+    const subscribed = await this.subscriptions.createQueryBuilder('s').where(':type = ANY(s.events)', { type: event.type }).getMany();
     // A subscription is not told about its own disabling: it could not receive it, and a held
     // copy would greet it when it is enabled again.
     const matching = subscribed.filter(
@@ -128,7 +125,13 @@ export class WebhookDeliveriesService {
       data: { message: 'Test event from sgdoctor', subscriptionId: subscription.id },
     };
     const delivery = await this.deliveries.save(
-      this.deliveries.create({ subscriptionId: subscription.id, eventId: null, messageId: event.id, eventType: PING_EVENT_TYPE, payload: serializeEvent(event) }),
+      this.deliveries.create({
+        subscriptionId: subscription.id,
+        eventId: null,
+        messageId: event.id,
+        eventType: PING_EVENT_TYPE,
+        payload: serializeEvent(event),
+      }),
     );
     try {
       await this.enqueue(delivery);
@@ -152,7 +155,7 @@ export class WebhookDeliveriesService {
     const updated = (result.raw as Array<{ redeliveries: number }>)[0];
     if (!updated) return delivery;
     await this.enqueue({ ...delivery, redeliveries: updated.redeliveries });
-    return (await this.deliveries.findOneByOrFail({ id: delivery.id }));
+    return await this.deliveries.findOneByOrFail({ id: delivery.id });
   }
 
   /**
@@ -200,9 +203,15 @@ export class WebhookDeliveriesService {
     }
   }
 
-  private async enqueue(delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>): Promise<void> {
+  private async enqueue(
+    delivery: Pick<WebhookDeliveryEntity, 'id' | 'redeliveries'> & Partial<Pick<WebhookDeliveryEntity, 'resumes'>>,
+  ): Promise<void> {
     await whileQueueReachable(this.queue, 'queueing the delivery', () =>
-      this.jobs.enqueue(WEBHOOK_DELIVER_JOB, { deliveryId: delivery.id }, { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 }),
+      this.jobs.enqueue(
+        WEBHOOK_DELIVER_JOB,
+        { deliveryId: delivery.id },
+        { ...this.jobOptions(delivery), delay: this.schedule.delayBefore(1) ?? 0 },
+      ),
     );
   }
 

@@ -3,7 +3,11 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 /** One HTTP exchange (or ticketing call sequence) of a delivery: the log behind the delivery row. */
 @Entity({ name: 'webhook_delivery_attempts' })
 export class WebhookDeliveryAttemptEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_webhook_delivery_attempts' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'pk_webhook_delivery_attempts',
+  })
   id!: string;
 
   @Column({ type: 'uuid' })

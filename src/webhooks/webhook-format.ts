@@ -5,7 +5,11 @@ import type { WebhookFilters } from './webhook-filters';
 export const WEBHOOK_FORMATS = ['standard', 'jira', 'servicenow', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
-const FINDING_EVENTS: readonly EventType[] = [DomainEventType.FindingOpened, DomainEventType.FindingReopened, DomainEventType.FindingResolved];
+const FINDING_EVENTS: readonly EventType[] = [
+  DomainEventType.FindingOpened,
+  DomainEventType.FindingReopened,
+  DomainEventType.FindingResolved,
+];
 
 /** Ticketing systems only make sense for finding events: an analysis or a report is not a ticket. */
 export function eventsAllowedFor(format: WebhookFormat): readonly EventType[] | null {

@@ -3,7 +3,13 @@ import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkRes
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  PATH_ID_PROBLEM,
+  QUERY_PROBLEM,
+  type ProblemEntry,
+} from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto } from './dto/created-webhook.dto';
@@ -20,7 +26,10 @@ const URL_REFUSED: ProblemEntry = [
   ErrorCode.ValidationFailed,
   'the settings do not fit the format, or the destination is refused (not https, does not resolve, or resolves to an address that is not public unicast and not in WEBHOOK_ALLOWED_CIDRS)',
 ];
-const NO_ENCRYPTION_KEY: ProblemEntry = [ErrorCode.EncryptionKeyMissing, 'SGDOCTOR_ENCRYPTION_KEY is not set, so the secret or credentials cannot be stored'];
+const NO_ENCRYPTION_KEY: ProblemEntry = [
+  ErrorCode.EncryptionKeyMissing,
+  'SGDOCTOR_ENCRYPTION_KEY is not set, so the secret or credentials cannot be stored',
+];
 
 @ApiTags('webhooks')
 @ApiKeyAuth()
@@ -37,7 +46,10 @@ export class WebhooksController {
       'classification and severity. Formats: `standard` (Standard Webhooks, signed with a secret returned this once), `slack`, ' +
       'and the ticketing formats `jira` and `servicenow`, which open and resolve one ticket per finding. Secrets and credentials are stored encrypted.',
   })
-  @ApiCreatedResponse({ type: CreatedWebhookDto, description: 'A standard webhook carries its signing secret in `secret`, shown this once.' })
+  @ApiCreatedResponse({
+    type: CreatedWebhookDto,
+    description: 'A standard webhook carries its signing secret in `secret`, shown this once.',
+  })
   @ApiProblemResponses(...BODY_PROBLEMS, URL_REFUSED, NO_ENCRYPTION_KEY)
   create(@Body() dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
     return this.webhooks.create(dto);
@@ -45,7 +57,10 @@ export class WebhooksController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'List webhooks', description: 'Every subscription, oldest first, with whether it is enabled and why it was disabled; never a secret.' })
+  @ApiOperation({
+    summary: 'List webhooks',
+    description: 'Every subscription, oldest first, with whether it is enabled and why it was disabled; never a secret.',
+  })
   @ApiOkResponse({ type: WebhookDto, isArray: true, description: 'Every subscription, without secrets.' })
   list(): Promise<WebhookDto[]> {
     return this.webhooks.list();
@@ -55,7 +70,8 @@ export class WebhooksController {
   @RequireScope('read')
   @ApiOperation({
     summary: 'List dead-lettered deliveries',
-    description: 'Deliveries of every subscription whose retry schedule ran out, newest first, paged with `cursor`; redeliver them one by one.',
+    description:
+      'Deliveries of every subscription whose retry schedule ran out, newest first, paged with `cursor`; redeliver them one by one.',
   })
   @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'Deliveries of every subscription whose retry schedule ran out.' })
   @ApiProblemResponses(QUERY_PROBLEM)
@@ -65,7 +81,10 @@ export class WebhooksController {
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Get a webhook', description: 'One subscription: destination, events, filters, format and state; never a secret.' })
+  @ApiOperation({
+    summary: 'Get a webhook',
+    description: 'One subscription: destination, events, filters, format and state; never a secret.',
+  })
   @ApiOkResponse({ type: WebhookDto, description: 'The subscription.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.WebhookNotFound)
   get(@Param('id', uuidParam) id: string): Promise<WebhookDto> {
@@ -76,7 +95,8 @@ export class WebhooksController {
   @RequireScope('admin')
   @ApiOperation({
     summary: 'Update a webhook',
-    description: 'Changes the name, events, filters or destination present in the body. The format cannot change; a standard webhook keeps its secret.',
+    description:
+      'Changes the name, events, filters or destination present in the body. The format cannot change; a standard webhook keeps its secret.',
   })
   @ApiOkResponse({ type: WebhookDto, description: 'The subscription as changed.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, URL_REFUSED, ErrorCode.WebhookNotFound, NO_ENCRYPTION_KEY)
@@ -124,7 +144,10 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @RequireScope('read')
-  @ApiOperation({ summary: "List a webhook's deliveries", description: 'The delivery log of one subscription, optionally by status, newest first, paged with `cursor`.' })
+  @ApiOperation({
+    summary: "List a webhook's deliveries",
+    description: 'The delivery log of one subscription, optionally by status, newest first, paged with `cursor`.',
+  })
   @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'One page of deliveries; `nextCursor` is null on the last.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.WebhookNotFound)
   deliveries(@Param('id', uuidParam) id: string, @Query() query: ListDeliveriesQuery): Promise<WebhookDeliveryPageDto> {
@@ -133,7 +156,10 @@ export class WebhooksController {
 
   @Get(':id/dead-letters')
   @RequireScope('read')
-  @ApiOperation({ summary: "List a webhook's dead-lettered deliveries", description: 'Deliveries of one subscription whose retry schedule ran out, newest first, paged with `cursor`.' })
+  @ApiOperation({
+    summary: "List a webhook's dead-lettered deliveries",
+    description: 'Deliveries of one subscription whose retry schedule ran out, newest first, paged with `cursor`.',
+  })
   @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'One page of dead-lettered deliveries; `nextCursor` is null on the last.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.WebhookNotFound)
   subscriptionDeadLetters(@Param('id', uuidParam) id: string, @Query() query: ListDeliveriesQuery): Promise<WebhookDeliveryPageDto> {
@@ -142,7 +168,10 @@ export class WebhooksController {
 
   @Get(':id/deliveries/:deliveryId')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Get a delivery', description: 'One delivery with the exact body sent and every attempt: when, status code or error, and duration.' })
+  @ApiOperation({
+    summary: 'Get a delivery',
+    description: 'One delivery with the exact body sent and every attempt: when, status code or error, and duration.',
+  })
   @ApiOkResponse({ type: WebhookDeliveryDetailDto, description: 'The delivery with its body and attempts.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, [ErrorCode.WebhookDeliveryNotFound, 'no such delivery of this webhook'])
   delivery(@Param('id', uuidParam) id: string, @Param('deliveryId', uuidParam) deliveryId: string): Promise<WebhookDeliveryDetailDto> {
@@ -154,7 +183,8 @@ export class WebhooksController {
   @RequireScope('write')
   @ApiOperation({
     summary: 'Redeliver a delivery',
-    description: 'Sends a delivery that is not pending (succeeded, failed, dead …) again from the start of the retry schedule, with the same webhook-id and body, so receivers can deduplicate.',
+    description:
+      'Sends a delivery that is not pending (succeeded, failed, dead …) again from the start of the retry schedule, with the same webhook-id and body, so receivers can deduplicate.',
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryDto, description: 'Queued again: same webhook-id, same body.' })
   @ApiProblemResponses(

@@ -11,7 +11,11 @@ import { WebhooksService } from './webhooks.service';
 
 /** The webhooks API: subscriptions, the delivery log, tests and redeliveries (producers only). */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity]), OutboundModule, DeliveryChannelsModule],
+  imports: [
+    TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity]),
+    OutboundModule,
+    DeliveryChannelsModule,
+  ],
   controllers: [WebhooksController],
   providers: [WebhooksService, WebhookDeliveriesService],
   exports: [WebhooksService, WebhookDeliveriesService],

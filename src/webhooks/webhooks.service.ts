@@ -192,7 +192,8 @@ export class WebhooksService {
     for (const key of present) {
       if (key !== format) errors.push({ field: key, message: `${key} settings do not apply to the ${format} format` });
     }
-    if (format !== 'standard' && dto.url !== undefined) errors.push({ field: 'url', message: `the ${format} format takes its URL from the ${format} settings` });
+    if (format !== 'standard' && dto.url !== undefined)
+      errors.push({ field: 'url', message: `the ${format} format takes its URL from the ${format} settings` });
     const destination = this.channels.of(format).destination(dto, creating, errors);
     if (destination && errors.length === 0) originOf(destination.contactUrl ?? destination.url, destination.urlField, errors);
     if (errors.length > 0 || !destination) throw new ValidationError(errors);
@@ -204,6 +205,8 @@ function checkEvents(format: WebhookFormat, events: string[]): void {
   const allowed = eventsAllowedFor(format);
   const refused = allowed ? events.filter((event) => !allowed.includes(event as DomainEventType)) : [];
   if (refused.length > 0) {
-    throw new ValidationError([{ field: 'events', message: `the ${format} format only takes ${allowed!.join(', ')} (not ${refused.join(', ')})` }]);
+    throw new ValidationError([
+      { field: 'events', message: `the ${format} format only takes ${allowed!.join(', ')} (not ${refused.join(', ')})` },
+    ]);
   }
 }

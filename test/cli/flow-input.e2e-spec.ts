@@ -42,7 +42,9 @@ describe('every input is read once', () => {
     const many = join(tmp, 'many.log');
     writeFileSync(many, `${REJECT}\n`.repeat(50_000));
     const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" explain --config "${snapshot}" --flows "${many}" | head -1`], {
-      encoding: 'utf8', env: { ...process.env, TMPDIR: spoolRoot }, timeout: 60_000,
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: spoolRoot },
+      timeout: 60_000,
     });
     expect(piped.stdout.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(spoolRoot)).toEqual([]);
@@ -64,7 +66,14 @@ describe('blockedBy', () => {
   it('lists every control that denies, in path order: the subnet NACL, then the security group', () => {
     const snap = JSON.parse(readFileSync(snapshot, 'utf8'));
     snap.Subnets.push({ SubnetId: 'subnet-0example00000002', VpcId: 'vpc-0example000000001', CidrBlock: '10.1.1.0/24' });
-    snap.NetworkAcls[0].Entries.unshift({ RuleNumber: 50, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '10.1.1.0/24', PortRange: { From: 8080, To: 8080 } });
+    snap.NetworkAcls[0].Entries.unshift({
+      RuleNumber: 50,
+      Protocol: '6',
+      RuleAction: 'deny',
+      Egress: false,
+      CidrBlock: '10.1.1.0/24',
+      PortRange: { From: 8080, To: 8080 },
+    });
     const file = join(tmp, 'both-deny.json');
     writeFileSync(file, JSON.stringify(snap));
     const result = run(['explain', '--config', file, '--flows', '-'], `${REJECT.replace('10.1.0.9', '10.1.1.9')}\n`);
@@ -90,7 +99,10 @@ describe('Parquet flow logs', () => {
     expect(fromParquet.stderr).toBe('');
     expect(fromParquet.code).toBe(0);
     expect(fromParquet.stdout).toBe(run(['explain', '--config', snapshot, '--flows', text]).stdout);
-    expect(JSON.parse(fromParquet.stdout.split('\n')[0])).toMatchObject({ verdict: 'blocked', record: { 'tcp-flags': 2, 'flow-direction': 'ingress' } });
+    expect(JSON.parse(fromParquet.stdout.split('\n')[0])).toMatchObject({
+      verdict: 'blocked',
+      record: { 'tcp-flags': 2, 'flow-direction': 'ingress' },
+    });
   });
 });
 
@@ -115,7 +127,10 @@ describe('flow-log headers', () => {
     writeFileSync(b, `${HEADER} brand-new\n${REJECT} v2\n`);
     const result = run(['explain', '--config', snapshot, '--flows', a, b]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.record['brand-new'])).toEqual(['v1', 'v2']);
     expect(lines[0].verdict).toBe('blocked');
     expect(result.stderr.match(/brand-new/g)).toHaveLength(1);
@@ -124,7 +139,10 @@ describe('flow-log headers', () => {
 
   it('a Transit Gateway flow log is refused with the reason (exit 3)', () => {
     const file = join(tmp, 'tgw.log');
-    writeFileSync(file, 'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n');
+    writeFileSync(
+      file,
+      'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n',
+    );
     const result = run(['diagnose', '--config', snapshot, '--flows', file]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/tgw.log: this is a Transit Gateway flow log/);

@@ -12,7 +12,12 @@ const samples = join(root, 'samples');
 
 function run(args: string[], input?: string, env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root, encoding: 'utf8', input, timeout: 120_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, COLUMNS: '', ...env },
+    cwd: root,
+    encoding: 'utf8',
+    input,
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, COLUMNS: '', ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -34,7 +39,10 @@ describe('sgdoctor explain', () => {
 
   it('reads stdin (buffered) with the same verdicts as the file (two passes)', () => {
     const fromFile = run(['explain', '--config', join(contract, 'snapshot.json'), '--flows', join(contract, 'flows.log')]);
-    const fromStdin = run(['explain', '--config', join(contract, 'snapshot.json'), '--flows', '-'], readFileSync(join(contract, 'flows.log'), 'utf8'));
+    const fromStdin = run(
+      ['explain', '--config', join(contract, 'snapshot.json'), '--flows', '-'],
+      readFileSync(join(contract, 'flows.log'), 'utf8'),
+    );
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toBe(fromFile.stdout);
     expect(fromFile.stdout.trim().split('\n')).toHaveLength(2);
@@ -54,7 +62,10 @@ describe('sgdoctor explain', () => {
     );
     const result = run(['explain', '--config', join(contract, 'snapshot.json'), '--flows', file]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[1].record).toMatchObject({ srcaddr: '172.31.9.69', dstport: 3389, action: 'REJECT', 'log-status': 'OK' });
     for (const line of lines) {
@@ -64,7 +75,15 @@ describe('sgdoctor explain', () => {
   });
 
   it('text format: one line per record', () => {
-    const result = run(['explain', '--config', join(contract, 'snapshot.json'), '--flows', join(contract, 'flows.log'), '--format', 'text']);
+    const result = run([
+      'explain',
+      '--config',
+      join(contract, 'snapshot.json'),
+      '--flows',
+      join(contract, 'flows.log'),
+      '--format',
+      'text',
+    ]);
     expect(result.stdout).toContain('BLOCKED by security group sg-0web000000000000a (ingress)');
   });
 });
@@ -91,8 +110,10 @@ describe('sgdoctor diagnose', () => {
     for (const want of wanted) {
       const got = misconfigurations.find(
         (f: { blockedBy: unknown; traffic: { port: number; direction: string; returnTraffic: boolean } }) =>
-          JSON.stringify(f.blockedBy) === JSON.stringify(want.blockedBy) && f.traffic.port === want.port &&
-          f.traffic.direction === want.direction && f.traffic.returnTraffic === want.returnTraffic,
+          JSON.stringify(f.blockedBy) === JSON.stringify(want.blockedBy) &&
+          f.traffic.port === want.port &&
+          f.traffic.direction === want.direction &&
+          f.traffic.returnTraffic === want.returnTraffic,
       );
       expect(got, want.title).toBeDefined();
       expect(got.traffic.records, want.title).toBe(want.observed.records);
@@ -102,7 +123,9 @@ describe('sgdoctor diagnose', () => {
     const noise = findings.filter((f: { classification: string }) => f.classification === 'likely-noise');
     expect(noise.map((f: { kind: string }) => f.kind)).toEqual(['campaign', 'campaign', 'campaign', 'campaign', 'campaign']);
     for (const finding of noise) expect(finding.suggestedFix).toBeNull();
-    expect(findings.slice(0, wanted.length).every((f: { classification: string }) => f.classification === 'likely-misconfiguration')).toBe(true);
+    expect(findings.slice(0, wanted.length).every((f: { classification: string }) => f.classification === 'likely-misconfiguration')).toBe(
+      true,
+    );
   });
 
   it('markdown and text: a findings table with the fix, then details', () => {
@@ -130,7 +153,15 @@ describe('sgdoctor diagnose', () => {
   });
 
   it('--fail-on exits 1 when a finding has that classification', () => {
-    const result = run(['diagnose', '--config', join(contract, 'snapshot.json'), '--flows', join(contract, 'flows.log'), '--fail-on', 'likely-misconfiguration']);
+    const result = run([
+      'diagnose',
+      '--config',
+      join(contract, 'snapshot.json'),
+      '--flows',
+      join(contract, 'flows.log'),
+      '--fail-on',
+      'likely-misconfiguration',
+    ]);
     expect(result.code).toBe(1);
   });
 });

@@ -49,12 +49,33 @@ describe('sgdoctor why', () => {
   });
 
   it('the reply path for a given client port, and the route hop from a second --config file', () => {
-    const result = run(['why', '--config', snapshot, routes, '--from', 'eni-app', '--to', '8.8.8.8', '--protocol', 'tcp', '--port', '443', '--source-port', '50000']);
+    const result = run([
+      'why',
+      '--config',
+      snapshot,
+      routes,
+      '--from',
+      'eni-app',
+      '--to',
+      '8.8.8.8',
+      '--protocol',
+      'tcp',
+      '--port',
+      '443',
+      '--source-port',
+      '50000',
+    ]);
     const output = JSON.parse(result.stdout);
     expect(output.verdict).toBe('allowed');
-    expect(output.hops.find((h: { hop: string }) => h.hop === 'route')).toMatchObject({ verdict: 'allow', rule: { targetType: 'nat-gateway', target: 'nat-1' } });
+    expect(output.hops.find((h: { hop: string }) => h.hop === 'route')).toMatchObject({
+      verdict: 'allow',
+      rule: { targetType: 'nat-gateway', target: 'nat-1' },
+    });
     const refused = JSON.parse(why('--from', 'eni-app', '--to', '8.8.8.8', '--protocol', 'tcp', '--port', '443').stdout);
-    expect(refused.reply).toMatchObject({ verdict: 'blocked', blockedBy: [{ control: 'network-acl', networkAclId: 'acl-app', ruleNumber: 32767 }] });
+    expect(refused.reply).toMatchObject({
+      verdict: 'blocked',
+      blockedBy: [{ control: 'network-acl', networkAclId: 'acl-app', ruleNumber: 32767 }],
+    });
   });
 
   it('text: the verdict, numbered hops with explanation codes, the fix', () => {

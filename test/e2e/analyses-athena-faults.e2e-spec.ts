@@ -45,11 +45,14 @@ describe('Athena-backed analyses: throttling and slow queries', () => {
   const handler = new AwsWireHandler(async (request) => {
     const operation = athenaOperation(request) ?? new URLSearchParams(request.body).get('Action') ?? 'unknown';
     const throttle = throttles[operation]?.shift();
-    if (athenaOperation(request)) return throttle ? athenaError(throttle, 'Rate exceeded') : athenaResponse(emulator, operation, request.body);
+    if (athenaOperation(request))
+      return throttle ? athenaError(throttle, 'Rate exceeded') : athenaResponse(emulator, operation, request.body);
     if (throttle) return ec2Error(throttle, 'Request limit exceeded.');
     if (operation !== 'DescribeVpcs') return ec2Error('UnsupportedOperation', `${operation} is not served here`, 400);
     const vpcs = snapshot.Vpcs ?? [];
-    return new URLSearchParams(request.body).get('NextToken') === 'vpcs-2' ? describeVpcsXml(vpcs.slice(1)) : describeVpcsXml(vpcs.slice(0, 1), 'vpcs-2');
+    return new URLSearchParams(request.body).get('NextToken') === 'vpcs-2'
+      ? describeVpcsXml(vpcs.slice(1))
+      : describeVpcsXml(vpcs.slice(0, 1), 'vpcs-2');
   });
 
   beforeAll(async () => {
@@ -66,7 +69,9 @@ describe('Athena-backed analyses: throttling and slow queries', () => {
 
   beforeEach(() => {
     account.reset();
-    account.ec2.on(DescribeVpcsCommand).callsFake((input, getClient) => realEc2Send.call(getClient() as EC2Client, new DescribeVpcsCommand(input)));
+    account.ec2
+      .on(DescribeVpcsCommand)
+      .callsFake((input, getClient) => realEc2Send.call(getClient() as EC2Client, new DescribeVpcsCommand(input)));
     handler.requests.length = 0;
     throttles = {};
   });
@@ -81,37 +86,42 @@ describe('Athena-backed analyses: throttling and slow queries', () => {
   const sdkAttempt = (r: { headers: Record<string, string> }) => r.headers['amz-sdk-request'];
 
   // Adaptive retry (the production default) also slows the calls after a throttle: allow the time it takes.
-  it('RequestLimitExceeded, ThrottlingException and TooManyRequestsException are absorbed by the SDK retry strategy', { timeout: 120_000 }, async () => {
-    throttles = {
-      DescribeVpcs: ['RequestLimitExceeded', 'RequestLimitExceeded'],
-      StartQueryExecution: ['ThrottlingException', 'ThrottlingException'],
-      GetQueryResults: ['TooManyRequestsException'],
-    };
-    const created = await api(server()).post('/v1/targets', athenaTarget('throttled'));
-    const done = await analyse(server(), created.body.id);
-    // QUEUE_ATTEMPTS=1: any error the SDK had not absorbed would have failed the analysis.
-    expect(done.failure).toBeNull();
+  it(
+    'RequestLimitExceeded, ThrottlingException and TooManyRequestsException are absorbed by the SDK retry strategy',
+    { timeout: 120_000 },
+    async () => {
+      throttles = {
+        DescribeVpcs: ['RequestLimitExceeded', 'RequestLimitExceeded'],
+        StartQueryExecution: ['ThrottlingException', 'ThrottlingException'],
+        GetQueryResults: ['TooManyRequestsException'],
+      };
+      const created = await api(server()).post('/v1/targets', athenaTarget('throttled'));
+      const done = await analyse(server(), created.body.id);
+      // QUEUE_ATTEMPTS=1: any error the SDK had not absorbed would have failed the analysis.
+      expect(done.failure).toBeNull();
 
-    const vpcCalls = requestsOf('DescribeVpcs');
-    expect(vpcCalls.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3', 'attempt=1; max=3']);
-    const starts = requestsOf('StartQueryExecution');
-    // One query per window: the throttled attempts and the one that got through.
-    expect(starts.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3']);
-    // The throttled attempts and the one that got through carry one token: one query started, not three.
-    const tokens = starts.map((r) => JSON.parse(r.body).ClientRequestToken);
-    expect(new Set(tokens.slice(0, 3)).size).toBe(1);
-    expect(emulator.queries).toHaveLength(1);
-    expect(requestsOf('GetQueryResults').map(sdkAttempt).slice(0, 2)).toEqual(['attempt=1; max=3', 'attempt=2; max=3']);
+      const vpcCalls = requestsOf('DescribeVpcs');
+      expect(vpcCalls.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3', 'attempt=1; max=3']);
+      const starts = requestsOf('StartQueryExecution');
+      // One query per window: the throttled attempts and the one that got through.
+      expect(starts.map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3']);
+      // The throttled attempts and the one that got through carry one token: one query started, not three.
+      const tokens = starts.map((r) => JSON.parse(r.body).ClientRequestToken);
+      expect(new Set(tokens.slice(0, 3)).size).toBe(1);
+      expect(emulator.queries).toHaveLength(1);
+      expect(requestsOf('GetQueryResults').map(sdkAttempt).slice(0, 2)).toEqual(['attempt=1; max=3', 'attempt=2; max=3']);
 
-    // What came over the wire is the account's configuration and its flows.
-    const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
-    expect(stored.snapshot.Vpcs).toEqual(snapshot.Vpcs);
-    expect(done.statistics.aggregates).toBe(aggregates.reject.length + acceptEvidence(aggregates.reject, aggregates.accept).length);
-    const files = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'files' }));
-    await analyse(server(), files.body.id);
-    const fingerprints = async (targetId: string) => (await allFindings(server(), targetId)).map((f) => `${f.fingerprint} ${f.classification}`).sort();
-    expect(await fingerprints(created.body.id)).toEqual(await fingerprints(files.body.id));
-  });
+      // What came over the wire is the account's configuration and its flows.
+      const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
+      expect(stored.snapshot.Vpcs).toEqual(snapshot.Vpcs);
+      expect(done.statistics.aggregates).toBe(aggregates.reject.length + acceptEvidence(aggregates.reject, aggregates.accept).length);
+      const files = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'files' }));
+      await analyse(server(), files.body.id);
+      const fingerprints = async (targetId: string) =>
+        (await allFindings(server(), targetId)).map((f) => `${f.fingerprint} ${f.classification}`).sort();
+      expect(await fingerprints(created.body.id)).toEqual(await fingerprints(files.body.id));
+    },
+  );
 
   it('a query still running at the timeout is stopped and the analysis fails saying so', async () => {
     emulator.scriptFor = () => ({ states: ['QUEUED', 'RUNNING'] });
@@ -164,7 +174,8 @@ describe('Athena-backed analyses: the queue’s retry after a dead query', () =>
 
   /** Runs an analysis whose first reject query follows `firstReject`; every other query succeeds. */
   async function analyseWithFirstReject(name: string, firstReject: QueryScript) {
-    emulator.scriptFor = (kind, started) => (kind === 'window' && started === 0 ? firstReject : { states: ['RUNNING', 'SUCCEEDED'], dataScannedBytes: 2048 });
+    emulator.scriptFor = (kind, started) =>
+      kind === 'window' && started === 0 ? firstReject : { states: ['RUNNING', 'SUCCEEDED'], dataScannedBytes: 2048 };
     const created = await api(server()).post('/v1/targets', athenaTarget(name));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const done = await analyse(server(), created.body.id);
@@ -173,7 +184,9 @@ describe('Athena-backed analyses: the queue’s retry after a dead query', () =>
   }
 
   it('a query stopped on its timeout in the first attempt is replaced by a new query in the retry, which succeeds', async () => {
-    const { targetId, done, rejectStarts, rejectQueries } = await analyseWithFirstReject('timed-out-once', { states: ['QUEUED', 'RUNNING'] });
+    const { targetId, done, rejectStarts, rejectQueries } = await analyseWithFirstReject('timed-out-once', {
+      states: ['QUEUED', 'RUNNING'],
+    });
 
     const [stopped, fresh] = rejectQueries;
     expect(rejectQueries).toHaveLength(2);
@@ -216,6 +229,8 @@ describe('Athena-backed analyses: the queue’s retry after a dead query', () =>
     const last = emulator.queries[1];
     expect(emulator.stops).toEqual(emulator.queries.map((q) => q.id));
     expect(failed).toMatchObject({ status: 'failed', failure: { code: 'ATHENA.TIMEOUT', stage: 'query' } });
-    expect(failed.failure.reason).toBe(`Athena query ${last.id} timeout: Athena query ${last.id} still RUNNING after ${RETRY_TIMEOUT_MS} ms; stopped`);
+    expect(failed.failure.reason).toBe(
+      `Athena query ${last.id} timeout: Athena query ${last.id} still RUNNING after ${RETRY_TIMEOUT_MS} ms; stopped`,
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { DescribeFlowLogsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeFlowLogsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  GetManagedPrefixListEntriesCommand,
+} from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
@@ -92,14 +97,16 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
 
     // EC2: every list read to its last page; the snapshot kept on the analysis is the account's configuration.
     const groupPages = account.ec2Calls(DescribeSecurityGroupsCommand.name).map((input) => [input.NextToken ?? null, input.MaxResults]);
-    expect(groupPages).toEqual([[null, 1000], ['SecurityGroups-next-4', 1000], ['SecurityGroups-next-8', 1000]]);
+    expect(groupPages).toEqual([
+      [null, 1000],
+      ['SecurityGroups-next-4', 1000],
+      ['SecurityGroups-next-8', 1000],
+    ]);
     expect(account.ec2Calls(DescribeNetworkInterfacesCommand.name)).toHaveLength(Math.ceil(snapshot.NetworkInterfaces!.length / 4));
     for (const [command] of EC2_LIST_CALLS) expect(account.ec2Calls(command.name).length, command.name).toBeGreaterThan(0);
     expect(account.ec2Calls(DescribeFlowLogsCommand.name)[0]).not.toHaveProperty('Filter');
     expect(account.ec2Calls(GetManagedPrefixListEntriesCommand.name).map((input) => input.PrefixListId)).toEqual(['pl-0a1b2c3d4e5f67890']);
-    const [stored] = await testApp.app
-      .get(DataSource)
-      .query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
+    const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
     expect(stored.snapshot).toEqual({ ...snapshot, SecurityGroupRules: [] });
 
     // Athena: one query, one scan of the window, named table, values only as execution parameters.
@@ -122,7 +129,10 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(evidence.length).toBeLessThan(aggregates.accept.length);
     const pages = Math.ceil((aggregates.reject.length + evidence.length) / 1000);
     expect(account.athena.resultRequests.every((r) => r.MaxResults !== undefined && r.MaxResults <= 1000)).toBe(true);
-    expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([null, ...Array.from({ length: pages - 1 }, (_, i) => `results-next-${i + 1}`)]);
+    expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([
+      null,
+      ...Array.from({ length: pages - 1 }, (_, i) => `results-next-${i + 1}`),
+    ]);
 
     // Statistics: the bytes of the one scan and the cost Athena bills for them.
     const ids = account.athena.queries.map((q) => q.id);
@@ -175,8 +185,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect([...overlapped.keys()].sort()).toEqual([...oneDay.keys()].sort());
     expect(overlapped).toEqual(oneDay);
     // The findings' records are the sums of their hours, as after the single day's analysis.
-    const records = async (id: string) =>
-      Object.fromEntries((await allFindings(server(), id)).map((f) => [f.fingerprint, f.records]));
+    const records = async (id: string) => Object.fromEntries((await allFindings(server(), id)).map((f) => [f.fingerprint, f.records]));
     expect(await records(targetId)).toEqual(await records(filesTargetId));
   });
 
@@ -284,7 +293,11 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     const [start] = account.athena.starts;
     expect(start.QueryString).toContain('"day" BETWEEN CAST(? AS date) AND CAST(? AS date)');
     expect(start.ExecutionParameters!.slice(-2)).toEqual(["'2026-11-23'", "'2026-11-25'"]);
-    expect(account.athena.tableRequests.at(-1)).toMatchObject({ CatalogName: 'AwsDataCatalog', DatabaseName: 'vpc_flow_logs', TableName: 'shop_flow_logs' });
+    expect(account.athena.tableRequests.at(-1)).toMatchObject({
+      CatalogName: 'AwsDataCatalog',
+      DatabaseName: 'vpc_flow_logs',
+      TableName: 'shop_flow_logs',
+    });
 
     account.athena.reset();
     account.athena.table = { ...DEFAULT_TABLE, columns: DEFAULT_TABLE.columns.filter((c) => c.Name !== 'action') };

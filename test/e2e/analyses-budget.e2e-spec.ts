@@ -70,7 +70,13 @@ function listObjects(input: ListObjectsV2CommandInput): ListObjectsV2CommandOutp
   return {
     $metadata: { httpStatusCode: 200, requestId: 'list-objects', attempts: 1, totalRetryDelay: 0 },
     IsTruncated: truncated,
-    Contents: page.map((Key) => ({ Key, LastModified: new Date('2026-11-25T00:10:00Z'), ETag: '"9b2cf535f27731c974343645a3985328"', Size: OBJECT_BYTES, StorageClass: 'STANDARD' })),
+    Contents: page.map((Key) => ({
+      Key,
+      LastModified: new Date('2026-11-25T00:10:00Z'),
+      ETag: '"9b2cf535f27731c974343645a3985328"',
+      Size: OBJECT_BYTES,
+      StorageClass: 'STANDARD',
+    })),
     Name: input.Bucket,
     Prefix: prefix,
     MaxKeys: maxKeys,
@@ -198,7 +204,10 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
       code: 'BUDGET.EXCEEDED',
       stage: 'query',
       permanent: true,
-      details: { limit: 'monthly', estimate: { bytes: WINDOW_BYTES, costUsd: WINDOW_COST, month: { month: '2026-11', spentUsd: estimateAthenaCostUsd(scanned, 5) } } },
+      details: {
+        limit: 'monthly',
+        estimate: { bytes: WINDOW_BYTES, costUsd: WINDOW_COST, month: { month: '2026-11', spentUsd: estimateAthenaCostUsd(scanned, 5) } },
+      },
     });
     expect(secondDone.failure.reason).toContain('over its monthly budget of USD 2.50');
     expect(account.athena.starts.length).toBe(starts);

@@ -1,4 +1,9 @@
-import { ConfigServiceClient, GetResourceConfigHistoryCommand, ListDiscoveredResourcesCommand, ResourceNotDiscoveredException } from '@aws-sdk/client-config-service';
+import {
+  ConfigServiceClient,
+  GetResourceConfigHistoryCommand,
+  ListDiscoveredResourcesCommand,
+  ResourceNotDiscoveredException,
+} from '@aws-sdk/client-config-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
@@ -22,7 +27,12 @@ const at = (hours: number) => new Date(day + hours * 3600_000);
 /** Today the group admits PostgreSQL from the VPC too: someone fixed it at 04:00 on the analysed day. */
 const current: NetworkSnapshot = (() => {
   const snapshot = memberSnapshot({ accountId: ACCOUNT, region: REGION }, 1, 0);
-  snapshot.SecurityGroups![0].IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.2.0.0/16' }] });
+  snapshot.SecurityGroups![0].IpPermissions!.push({
+    IpProtocol: 'tcp',
+    FromPort: 5432,
+    ToPort: 5432,
+    IpRanges: [{ CidrIp: '10.2.0.0/16' }],
+  });
   return snapshot;
 })();
 const group = current.SecurityGroups![0];
@@ -49,7 +59,16 @@ function recordedGroup(permissions: Array<{ from: number; to: number; cidr: stri
     ipPermissions: permissions.map(permission),
     ownerId: ACCOUNT,
     groupId: group.GroupId,
-    ipPermissionsEgress: [{ ipProtocol: '-1', ipv6Ranges: [], prefixListIds: [], userIdGroupPairs: [], ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }], ipRanges: ['0.0.0.0/0'] }],
+    ipPermissionsEgress: [
+      {
+        ipProtocol: '-1',
+        ipv6Ranges: [],
+        prefixListIds: [],
+        userIdGroupPairs: [],
+        ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }],
+        ipRanges: ['0.0.0.0/0'],
+      },
+    ],
     tags: [],
     vpcId: group.VpcId,
   });
@@ -67,7 +86,9 @@ function recordedInterface(id: string, ip: string, description: string): string 
     ownerId: ACCOUNT,
     privateDnsName: `ip-${ip.replace(/\./g, '-')}.${REGION}.compute.internal`,
     privateIpAddress: ip,
-    privateIpAddresses: [{ primary: true, privateDnsName: `ip-${ip.replace(/\./g, '-')}.${REGION}.compute.internal`, privateIpAddress: ip }],
+    privateIpAddresses: [
+      { primary: true, privateDnsName: `ip-${ip.replace(/\./g, '-')}.${REGION}.compute.internal`, privateIpAddress: ip },
+    ],
     requesterId: 'AROAEXAMPLE:lambda',
     requesterManaged: true,
     sourceDestCheck: true,
@@ -88,7 +109,13 @@ interface Item {
 
 /** What AWS Config recorded: the group without PostgreSQL until 04:00, the Lambda interface from 01:00 until its deletion at 06:00. */
 const RECORDED: Item[] = [
-  { type: 'AWS::EC2::SecurityGroup', id: group.GroupId, capturedAt: at(-96), status: 'ResourceDiscovered', configuration: recordedGroup([{ from: 443, to: 443, cidr: '10.2.0.0/16' }]) },
+  {
+    type: 'AWS::EC2::SecurityGroup',
+    id: group.GroupId,
+    capturedAt: at(-96),
+    status: 'ResourceDiscovered',
+    configuration: recordedGroup([{ from: 443, to: 443, cidr: '10.2.0.0/16' }]),
+  },
   {
     type: 'AWS::EC2::SecurityGroup',
     id: group.GroupId,
@@ -106,7 +133,13 @@ const RECORDED: Item[] = [
     status: 'ResourceDiscovered',
     configuration: recordedInterface(eni.NetworkInterfaceId, eni.PrivateIpAddress!, 'app'),
   })),
-  { type: 'AWS::EC2::NetworkInterface', id: LAMBDA_ENI, capturedAt: at(1), status: 'ResourceDiscovered', configuration: recordedInterface(LAMBDA_ENI, '10.2.1.77', 'AWS Lambda VPC ENI-orders') },
+  {
+    type: 'AWS::EC2::NetworkInterface',
+    id: LAMBDA_ENI,
+    capturedAt: at(1),
+    status: 'ResourceDiscovered',
+    configuration: recordedInterface(LAMBDA_ENI, '10.2.1.77', 'AWS Lambda VPC ENI-orders'),
+  },
   { type: 'AWS::EC2::NetworkInterface', id: LAMBDA_ENI, capturedAt: at(6), status: 'ResourceDeleted' },
 ];
 
@@ -136,46 +169,98 @@ describe('configuration at flow time: each window against what AWS Config record
   const config = mockClient(ConfigServiceClient);
   const aggregates: FlowAggregate[] = memberAggregates({ accountId: ACCOUNT, region: REGION }, 1, 0, SAMPLE_WINDOW).map((flow) =>
     // The refused PostgreSQL connections ran from 01:00 to 03:40, before the fix.
-    flow.action === 'REJECT' ? { ...flow, firstSeen: at(1).getTime() / 1000, lastSeen: at(3.67).getTime() / 1000, hourly: { [at(1).getTime() / 1000]: flow.records } } : flow,
+    flow.action === 'REJECT'
+      ? {
+          ...flow,
+          firstSeen: at(1).getTime() / 1000,
+          lastSeen: at(3.67).getTime() / 1000,
+          hourly: { [at(1).getTime() / 1000]: flow.records },
+        }
+      : flow,
   );
   // The app calling the Lambda interface on 8080, refused: only recorded history knows that interface.
-  const lambdaFlow: FlowAggregate = { ...aggregates[0], interfaceId: LAMBDA_ENI, dstaddr: '10.2.1.77', dstport: 8080, records: 25, packets: 50, bytes: 3000, hourly: { [at(2).getTime() / 1000]: 25 } };
-  const account = new MockedAwsAccount(current, new AthenaEmulator({ reject: [...aggregates.filter((f) => f.action === 'REJECT'), lambdaFlow], accept: aggregates.filter((f) => f.action === 'ACCEPT') }));
+  const lambdaFlow: FlowAggregate = {
+    ...aggregates[0],
+    interfaceId: LAMBDA_ENI,
+    dstaddr: '10.2.1.77',
+    dstport: 8080,
+    records: 25,
+    packets: 50,
+    bytes: 3000,
+    hourly: { [at(2).getTime() / 1000]: 25 },
+  };
+  const account = new MockedAwsAccount(
+    current,
+    new AthenaEmulator({
+      reject: [...aggregates.filter((f) => f.action === 'REJECT'), lambdaFlow],
+      accept: aggregates.filter((f) => f.action === 'ACCEPT'),
+    }),
+  );
   const server = () => testApp.app.getHttpServer();
   const historyCalls: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    testApp = await createAwsTestApp({ env: { QUEUE_ATTEMPTS: '1', RATE_LIMIT_PER_MINUTE: '100000' }, athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: 60_000 } });
+    testApp = await createAwsTestApp({
+      env: { QUEUE_ATTEMPTS: '1', RATE_LIMIT_PER_MINUTE: '100000' },
+      athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: 60_000 },
+    });
   });
 
   beforeEach(() => {
     account.reset();
     config.reset();
     historyCalls.length = 0;
-    config.on(ListDiscoveredResourcesCommand).callsFake((input: { resourceType: string; includeDeletedResources?: boolean; nextToken?: string }) => {
-      const live = current.NetworkInterfaces!.map((eni) => ({ resourceType: input.resourceType, resourceId: eni.NetworkInterfaceId }));
-      const deleted = input.includeDeletedResources ? [{ resourceType: input.resourceType, resourceId: LAMBDA_ENI, resourceDeletionTime: at(6) }] : [];
-      const all = input.resourceType === 'AWS::EC2::NetworkInterface' ? [...live, ...deleted] : [];
-      // One resource per page, to walk the paginator.
-      const offset = input.nextToken ? Number(input.nextToken) : 0;
-      return { ...awsMetadata('list-discovered'), resourceIdentifiers: all.slice(offset, offset + 1), ...(offset + 1 < all.length ? { nextToken: String(offset + 1) } : {}) };
-    });
-    config.on(GetResourceConfigHistoryCommand).callsFake(
-      (input: { resourceType: string; resourceId: string; laterTime?: Date; earlierTime?: Date; chronologicalOrder?: string; limit?: number; nextToken?: string }) => {
-        historyCalls.push({ ...input });
-        const items = RECORDED.filter((i) => i.type === input.resourceType && i.id === input.resourceId);
-        if (items.length === 0) {
-          throw new ResourceNotDiscoveredException({ message: `Resource ${input.resourceId} of resourceType:${input.resourceType} is unknown or has not been discovered`, $metadata: { httpStatusCode: 400 } });
-        }
-        const inRange = items
-          .filter((i) => (!input.laterTime || i.capturedAt <= input.laterTime) && (!input.earlierTime || i.capturedAt >= input.earlierTime))
-          .sort((a, b) => (input.chronologicalOrder === 'Forward' ? 1 : -1) * (a.capturedAt.getTime() - b.capturedAt.getTime()));
-        const size = Math.min(input.limit ?? 10, 1);
+    config
+      .on(ListDiscoveredResourcesCommand)
+      .callsFake((input: { resourceType: string; includeDeletedResources?: boolean; nextToken?: string }) => {
+        const live = current.NetworkInterfaces!.map((eni) => ({ resourceType: input.resourceType, resourceId: eni.NetworkInterfaceId }));
+        const deleted = input.includeDeletedResources
+          ? [{ resourceType: input.resourceType, resourceId: LAMBDA_ENI, resourceDeletionTime: at(6) }]
+          : [];
+        const all = input.resourceType === 'AWS::EC2::NetworkInterface' ? [...live, ...deleted] : [];
+        // One resource per page, to walk the paginator.
         const offset = input.nextToken ? Number(input.nextToken) : 0;
-        const page = inRange.slice(offset, offset + size);
-        return { ...awsMetadata('history'), configurationItems: page.map(configurationItem), ...(offset + size < inRange.length && !input.limit ? { nextToken: String(offset + size) } : {}) };
-      },
-    );
+        return {
+          ...awsMetadata('list-discovered'),
+          resourceIdentifiers: all.slice(offset, offset + 1),
+          ...(offset + 1 < all.length ? { nextToken: String(offset + 1) } : {}),
+        };
+      });
+    config
+      .on(GetResourceConfigHistoryCommand)
+      .callsFake(
+        (input: {
+          resourceType: string;
+          resourceId: string;
+          laterTime?: Date;
+          earlierTime?: Date;
+          chronologicalOrder?: string;
+          limit?: number;
+          nextToken?: string;
+        }) => {
+          historyCalls.push({ ...input });
+          const items = RECORDED.filter((i) => i.type === input.resourceType && i.id === input.resourceId);
+          if (items.length === 0) {
+            throw new ResourceNotDiscoveredException({
+              message: `Resource ${input.resourceId} of resourceType:${input.resourceType} is unknown or has not been discovered`,
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+          const inRange = items
+            .filter(
+              (i) => (!input.laterTime || i.capturedAt <= input.laterTime) && (!input.earlierTime || i.capturedAt >= input.earlierTime),
+            )
+            .sort((a, b) => (input.chronologicalOrder === 'Forward' ? 1 : -1) * (a.capturedAt.getTime() - b.capturedAt.getTime()));
+          const size = Math.min(input.limit ?? 10, 1);
+          const offset = input.nextToken ? Number(input.nextToken) : 0;
+          const page = inRange.slice(offset, offset + size);
+          return {
+            ...awsMetadata('history'),
+            configurationItems: page.map(configurationItem),
+            ...(offset + size < inRange.length && !input.limit ? { nextToken: String(offset + size) } : {}),
+          };
+        },
+      );
   });
 
   afterAll(async () => {
@@ -217,8 +302,14 @@ describe('configuration at flow time: each window against what AWS Config record
       fixedDuringWindow: 1,
     });
     // The group's state at the start came from the newest item at or before it; the changes in the window page by page.
-    expect(historyCalls).toEqual(expect.arrayContaining([expect.objectContaining({ resourceId: group.GroupId, laterTime: at(0), limit: 1 })]));
-    expect(historyCalls).toEqual(expect.arrayContaining([expect.objectContaining({ resourceId: group.GroupId, earlierTime: at(0), laterTime: at(24), chronologicalOrder: 'Forward' })]));
+    expect(historyCalls).toEqual(
+      expect.arrayContaining([expect.objectContaining({ resourceId: group.GroupId, laterTime: at(0), limit: 1 })]),
+    );
+    expect(historyCalls).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ resourceId: group.GroupId, earlierTime: at(0), laterTime: at(24), chronologicalOrder: 'Forward' }),
+      ]),
+    );
 
     const findings = await allFindings(server(), targetId);
     const postgres = findings.find((f) => f.port === 5432);

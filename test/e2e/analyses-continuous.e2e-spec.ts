@@ -16,7 +16,8 @@ import { allFindings, api, sampleTargetBody, waitForAnalysis } from '../support/
 import { createAwsTestApp } from '../support/app/aws-test-app';
 
 const MINUTE = 60_000;
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id tcp-flags flow-direction traffic-path';
+const HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id tcp-flags flow-direction traffic-path';
 const DELIVERY_DIR = 'flows/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/24';
 
 /** A REJECT of the samples' batch host (10.20.30.11) to the app tier's tcp/8443 on eni-…a13: the app groups lack the batch group. */
@@ -67,7 +68,10 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
    */
   const withoutScheduler = async (targetId: string): Promise<void> => {
     await queue.removeJobScheduler(continuousSchedulerId(targetId));
-    await until(() => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), (c) => Object.values(c).every((n) => n === 0));
+    await until(
+      () => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      (c) => Object.values(c).every((n) => n === 0),
+    );
   };
 
   const openFinding = async (targetId: string) =>
@@ -77,7 +81,12 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
     mkdirSync(join(root, DELIVERY_DIR), { recursive: true });
     cpSync(resolve(__dirname, '..', '..', 'samples', 'snapshot.json'), join(root, 'snapshot.json'));
     testApp = await createAwsTestApp({
-      env: { SGDOCTOR_DATA_ROOT: root, RATE_LIMIT_PER_MINUTE: '100000', SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '150', RECONCILE_INTERVAL_MS: '3600000' },
+      env: {
+        SGDOCTOR_DATA_ROOT: root,
+        RATE_LIMIT_PER_MINUTE: '100000',
+        SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '150',
+        RECONCILE_INTERVAL_MS: '3600000',
+      },
       clock,
     });
     ticks = testApp.app.get(ContinuousAnalysisService);
@@ -120,7 +129,11 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
     const pending: Delivery[] = [];
     for (let i = 0; i < 12; i += 1) {
       const start = T0 + 3 * MINUTE + i * 10 * MINUTE;
-      pending.push({ at: start + 9 * MINUTE, records: [rejectRecord(start, 50_000 + i)], name: `111122223333_vpcflowlogs_eu-west-1_fl-0a1b2c3d4e5f67890_20261124T${i}_${i}.log.gz` });
+      pending.push({
+        at: start + 9 * MINUTE,
+        records: [rejectRecord(start, 50_000 + i)],
+        name: `111122223333_vpcflowlogs_eu-west-1_fl-0a1b2c3d4e5f67890_20261124T${i}_${i}.log.gz`,
+      });
     }
     const firstDelivery = pending[0]!.at;
 
@@ -137,7 +150,9 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
     // Delivered at 10:12; the tick at 10:20 reads up to 10:10 and opens the finding.
     expect(openedAt).not.toBeNull();
     const latencyMinutes = (openedAt! - firstDelivery) / MINUTE;
-    console.info(`continuous analysis: finding opened ${latencyMinutes} simulated minutes after its flow was delivered (every ${every} min, delivery delay 10 min)`);
+    console.info(
+      `continuous analysis: finding opened ${latencyMinutes} simulated minutes after its flow was delivered (every ${every} min, delivery delay 10 min)`,
+    );
     expect(latencyMinutes).toBeLessThanOrEqual(15);
 
     // Windows follow each other from the watermark, each starting at the hour it holds.
@@ -158,10 +173,16 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
 
     // The same data in one analysis on request: the same counts, hour for hour.
     const once = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'once' }));
-    const analysis = await api(server()).post('/v1/analyses', { targetId: once.body.id, from: '2026-11-24T10:00:00Z', to: '2026-11-24T12:00:00Z' });
+    const analysis = await api(server()).post('/v1/analyses', {
+      targetId: once.body.id,
+      from: '2026-11-24T10:00:00Z',
+      to: '2026-11-24T12:00:00Z',
+    });
     expect((await waitForAnalysis(server(), analysis.body.id)).status).toBe('succeeded');
     const single = (await allFindings(server(), once.body.id)).find((f) => f.fingerprint === finding.fingerprint)!;
-    expect((await api(server()).get(`/v1/findings/${single.id}`)).body.evidence.countsOverTime).toEqual(detail.body.evidence.countsOverTime);
+    expect((await api(server()).get(`/v1/findings/${single.id}`)).body.evidence.countsOverTime).toEqual(
+      detail.body.evidence.countsOverTime,
+    );
   }, 240_000);
 
   it('a slow analysis makes the next tick skip (said on the target), not queue a second analysis; the window after it covers the skipped minutes', async () => {
@@ -193,7 +214,10 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
     const next = await ticks.tick(targetId);
     expect(next.outcome).toBe('started');
     // From the hour of the watermark (13:55, where the first window ended) to now − 10 min: the skipped minutes are in it.
-    expect((next as { window: { from: Date; to: Date } }).window).toEqual({ from: new Date(start - 3_600_000), to: new Date(start + 5 * MINUTE) });
+    expect((next as { window: { from: Date; to: Date } }).window).toEqual({
+      from: new Date(start - 3_600_000),
+      to: new Date(start + 5 * MINUTE),
+    });
     expect((await waitForAnalysis(server(), (next as { analysisId: string }).analysisId)).status).toBe('succeeded');
     const after = (await api(server()).get(`/v1/targets/${targetId}`)).body.continuousStatus;
     expect(after).toMatchObject({ lastTick: 'started', skippedTicks: 1, watermark: new Date(start - 5 * MINUTE).toISOString() });

@@ -22,7 +22,9 @@ describe('an analysis of flow-log files', () => {
     copyFileSync(join(sampleDay, first), join(dataRoot, 'flows', 'a.log.gz'));
     const whole = readFileSync(join(sampleDay, second));
     writeFileSync(join(dataRoot, 'flows', 'b-cut.log.gz'), whole.subarray(0, Math.floor(whole.length / 2)));
-    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: dataRoot } });
+    testApp = await createTestApp({
+      env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: dataRoot },
+    });
   });
 
   afterAll(async () => {
@@ -47,7 +49,9 @@ describe('an analysis of flow-log files', () => {
     expect(snapshot.status).toBe(200);
     expect(snapshot.headers['content-type']).toMatch(/^application\/json/);
     const file = JSON.parse(readFileSync(join(dataRoot, 'snapshot.json'), 'utf8'));
-    expect(snapshot.body.NetworkInterfaces.map((e: any) => e.NetworkInterfaceId)).toEqual(file.NetworkInterfaces.map((e: any) => e.NetworkInterfaceId));
+    expect(snapshot.body.NetworkInterfaces.map((e: any) => e.NetworkInterfaceId)).toEqual(
+      file.NetworkInterfaces.map((e: any) => e.NetworkInterfaceId),
+    );
     expect(snapshot.body.SecurityGroups).toHaveLength(file.SecurityGroups.length);
 
     const missing = await api(server()).get('/v1/analyses/00000000-0000-4000-8000-000000000000/snapshot');
@@ -58,9 +62,16 @@ describe('an analysis of flow-log files', () => {
 
   it('fails an analysis whose snapshot lacks required members, naming them, and has no snapshot to serve', async () => {
     writeFileSync(join(dataRoot, 'empty.json'), '{}');
-    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'empty', configSource: { type: 'snapshot-file', paths: ['empty.json'] } }));
+    const target = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 'empty', configSource: { type: 'snapshot-file', paths: ['empty.json'] } }),
+    );
     expect(target.status, JSON.stringify(target.body)).toBe(201);
-    const created = await api(server()).post('/v1/analyses', { targetId: target.body.id, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' });
+    const created = await api(server()).post('/v1/analyses', {
+      targetId: target.body.id,
+      from: '2026-11-24T00:00:00Z',
+      to: '2026-11-25T00:00:00Z',
+    });
     const failed = await waitForAnalysis(server(), created.body.id);
     expect(failed.status).toBe('failed');
     expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.INVALID', stage: 'snapshot' });

@@ -26,7 +26,9 @@ describe('finding lifecycle across analyses', () => {
 
   beforeAll(async () => {
     data = tempDataRoot();
-    testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: data.root } });
+    testApp = await createTestApp({
+      env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: data.root },
+    });
   });
 
   afterAll(async () => {
@@ -39,13 +41,17 @@ describe('finding lifecycle across analyses', () => {
     const targetId = target.body.id;
     await analyse(server(), targetId);
     const before = await allFindings(server(), targetId);
-    const chosen = before.find((f) => f.classification === 'likely-misconfiguration' && f.port === 8443 && f.blockedBy.control === 'security-group')!;
+    const chosen = before.find(
+      (f) => f.classification === 'likely-misconfiguration' && f.port === 8443 && f.blockedBy.control === 'security-group',
+    )!;
     const detail = await api(server()).get(`/v1/findings/${chosen.id}`);
 
     // The fix applied to the configuration: the next analysis no longer finds the finding and its flows are allowed.
     const original = JSON.parse(readFileSync(join(data.root, 'snapshot.json'), 'utf8'));
     writeFileSync(join(data.root, 'fixed.json'), JSON.stringify(applyChanges(original, detail.body.fix.changes)));
-    const patched = await api(server()).patch(`/v1/targets/${targetId}`, { configSource: { type: 'snapshot-file', paths: ['fixed.json'] } });
+    const patched = await api(server()).patch(`/v1/targets/${targetId}`, {
+      configSource: { type: 'snapshot-file', paths: ['fixed.json'] },
+    });
     expect(patched.status).toBe(200);
     const fixedRun = await analyse(server(), targetId);
     expect(fixedRun.statistics.findings.resolved).toBe(1);
@@ -118,7 +124,10 @@ describe('finding lifecycle across analyses', () => {
 
   it('fails an analysis whose snapshot is invalid, keeps the reason, and can retry it', async () => {
     writeFileSync(join(data.root, 'broken.json'), JSON.stringify({ SecurityGroups: [{ GroupId: 42 }] }));
-    const target = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'broken', configSource: { type: 'snapshot-file', paths: ['broken.json'] } }));
+    const target = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 'broken', configSource: { type: 'snapshot-file', paths: ['broken.json'] } }),
+    );
     const created = await api(server()).post('/v1/analyses', { targetId: target.body.id, ...SAMPLE_WINDOW });
     const { waitForAnalysis } = await import('../support/app/analysis-api');
     const failed = await waitForAnalysis(server(), created.body.id);
@@ -137,7 +146,12 @@ describe('finding lifecycle across analyses', () => {
     await analyse(server(), targetId);
     const dayOne = await allFindings(server(), targetId);
     const scan = dayOne.find((f) => f.kind === 'campaign' && f.campaign.key === PEERS.albScanner)!;
-    expect(scan).toMatchObject({ classification: 'likely-noise', fixSummary: null, records: 398, campaign: { scope: 'source', portCount: 398 } });
+    expect(scan).toMatchObject({
+      classification: 'likely-noise',
+      fixSummary: null,
+      records: 398,
+      campaign: { scope: 'source', portCount: 398 },
+    });
     expect(dayOne.filter((f) => f.kind === 'campaign')).toHaveLength(5);
     expect(dayOne.filter((f) => f.kind === 'rule')).toHaveLength(6);
 
@@ -146,7 +160,8 @@ describe('finding lifecycle across analyses', () => {
     const lines = [V2_HEADER];
     for (let i = 0; i < 20; i++) lines.push(reject(ENI.albA.id, PEERS.albScanner, ENI.albA.ip, 40000 + i, 20000 + i, 1, 7200 + i));
     for (let i = 0; i < 12; i++) lines.push(reject(ENI.bastion.id, ENI.app1.ip, ENI.bastion.ip, 41000 + i, 9100, 3, 3600 * i + 30));
-    for (let i = 0; i < 15; i++) lines.push(reject(ENI.bastion.id, PEERS.bastionScanner, ENI.bastion.ip, 42000 + i, i === 7 ? 9100 : 9000 + i, 1, 36000 + i));
+    for (let i = 0; i < 15; i++)
+      lines.push(reject(ENI.bastion.id, PEERS.bastionScanner, ENI.bastion.ip, 42000 + i, i === 7 ? 9100 : 9000 + i, 1, 36000 + i));
     writeFileSync(join(data.root, 'flows', 'next-day.log'), `${lines.join('\n')}\n`);
     const nextRun = await analyse(server(), targetId, NEXT_DAY);
     const dayTwo = await allFindings(server(), targetId);
@@ -197,10 +212,17 @@ describe('finding lifecycle across analyses', () => {
       const run = await analyse(server(), targetId);
       expect(run.statistics.findings.resolved).toBe(1);
       const legacy = await api(server()).get(`/v1/findings/${legacyId}`);
-      expect(legacy.body).toMatchObject({ status: 'resolved', statusReason: 'superseded: scanner noise is reported per campaign, not per port' });
+      expect(legacy.body).toMatchObject({
+        status: 'resolved',
+        statusReason: 'superseded: scanner noise is reported per campaign, not per port',
+      });
       const history = await api(server()).get(`/v1/findings/${legacyId}/events`);
       expect(history.body.map((e: any) => [e.from, e.to, e.actor.type])).toEqual([['open', 'resolved', 'system']]);
-      expect((await allFindings(server(), targetId, '&status=open')).every((f) => f.kind === 'rule' ? f.classification !== 'likely-noise' : true)).toBe(true);
+      expect(
+        (await allFindings(server(), targetId, '&status=open')).every((f) =>
+          f.kind === 'rule' ? f.classification !== 'likely-noise' : true,
+        ),
+      ).toBe(true);
     } finally {
       await db.end();
     }

@@ -1,4 +1,10 @@
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetTableMetadataCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  GetTableMetadataCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import {
   DescribeFlowLogsCommand,
   DescribeManagedPrefixListsCommand,
@@ -30,7 +36,9 @@ const REGIONS = ['eu-west-1', 'us-east-1'];
 const FAILING = '333333333333';
 const CENTRAL = '999999999999';
 
-const MEMBERS: Array<Member & { a: number; r: number }> = ACCOUNTS.flatMap((accountId, a) => REGIONS.map((region, r) => ({ accountId, region, a, r })));
+const MEMBERS: Array<Member & { a: number; r: number }> = ACCOUNTS.flatMap((accountId, a) =>
+  REGIONS.map((region, r) => ({ accountId, region, a, r })),
+);
 
 /** EC2 list calls: command, result member, snapshot key. */
 const EC2_CALLS = [
@@ -85,7 +93,10 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
   const assumed: Array<{ RoleArn?: string; ExternalId?: string }> = [];
   const snapshots = new Map<string, NetworkSnapshot>(MEMBERS.map((m) => [`${m.accountId}|${m.region}`, memberSnapshot(m, m.a, m.r)]));
   const aggregates: FlowAggregate[] = MEMBERS.flatMap((m) => memberAggregates(m, m.a, m.r, SAMPLE_WINDOW));
-  const athena = new AthenaEmulator({ reject: aggregates.filter((f) => f.action === 'REJECT'), accept: aggregates.filter((f) => f.action === 'ACCEPT') });
+  const athena = new AthenaEmulator({
+    reject: aggregates.filter((f) => f.action === 'REJECT'),
+    accept: aggregates.filter((f) => f.action === 'ACCEPT'),
+  });
   const server = () => testApp.app.getHttpServer();
 
   beforeAll(async () => {
@@ -105,30 +116,40 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
       assumed.push({ RoleArn: input.RoleArn, ExternalId: input.ExternalId });
       const account = /^arn:aws:iam::(\d{12}):role\//.exec(input.RoleArn ?? '')?.[1];
       if (account === FAILING) {
-        throw Object.assign(new Error(`User: arn:aws:sts::${CENTRAL}:assumed-role/sgdoctor/worker is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`), {
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 403, requestId: 'assume-denied', attempts: 1 },
-        });
+        throw Object.assign(
+          new Error(
+            `User: arn:aws:sts::${CENTRAL}:assumed-role/sgdoctor/worker is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`,
+          ),
+          {
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403, requestId: 'assume-denied', attempts: 1 },
+          },
+        );
       }
       return {
         ...awsMetadata(`assume-${account}`),
-        Credentials: { AccessKeyId: `ASIA${account}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2099-01-01T00:00:00Z') },
+        Credentials: {
+          AccessKeyId: `ASIA${account}`,
+          SecretAccessKey: 'secret',
+          SessionToken: 'token',
+          Expiration: new Date('2099-01-01T00:00:00Z'),
+        },
         AssumedRoleUser: { Arn: `arn:aws:sts::${account}:assumed-role/sgdoctor-read/sgdoctor`, AssumedRoleId: 'AROAEXAMPLE:sgdoctor' },
       };
     });
     for (const [command, member, key] of EC2_CALLS) {
-      (ec2.on(command) as unknown as { callsFake(fn: (input: { NextToken?: string }, getClient: () => EC2Client) => unknown): void }).callsFake(
-        async (input, getClient) => {
-          const config = getClient().config;
-          const credentials = await config.credentials();
-          const account = credentials.accessKeyId.replace(/^ASIA/, '');
-          const region = await config.region();
-          const served = snapshots.get(`${account}|${region}`) as unknown as Record<string, unknown[] | undefined>;
-          if (!served) throw new Error(`EC2 called with credentials of ${account} in ${region}`);
-          return pageOf(served[key] ?? [], member, 50, input.NextToken, command.name);
-        },
-      );
+      (
+        ec2.on(command) as unknown as { callsFake(fn: (input: { NextToken?: string }, getClient: () => EC2Client) => unknown): void }
+      ).callsFake(async (input, getClient) => {
+        const config = getClient().config;
+        const credentials = await config.credentials();
+        const account = credentials.accessKeyId.replace(/^ASIA/, '');
+        const region = await config.region();
+        const served = snapshots.get(`${account}|${region}`) as unknown as Record<string, unknown[] | undefined>;
+        if (!served) throw new Error(`EC2 called with credentials of ${account} in ${region}`);
+        return pageOf(served[key] ?? [], member, 50, input.NextToken, command.name);
+      });
     }
     athenaMock.on(StartQueryExecutionCommand).callsFake((input) => athena.startQueryExecution(input));
     athenaMock.on(GetQueryExecutionCommand).callsFake((input) => athena.getQueryExecution(input));
@@ -142,7 +163,16 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
   });
 
   it('scans once for the window, reads each member through its role, reports the failing account and files findings per account', async () => {
-    const created = await api(server()).post('/v1/targets', organizationTarget({ type: 'organization', accounts: ACCOUNTS, regions: REGIONS, roleName: 'sgdoctor-read', externalId: 'org-ext-42' }));
+    const created = await api(server()).post(
+      '/v1/targets',
+      organizationTarget({
+        type: 'organization',
+        accounts: ACCOUNTS,
+        regions: REGIONS,
+        roleName: 'sgdoctor-read',
+        externalId: 'org-ext-42',
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const targetId = created.body.id as string;
 
@@ -203,10 +233,17 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
         { Id: '444444444444', Name: 'closed', State: 'CLOSED' },
         { Id: '222222222222', Name: 'data', Status: 'ACTIVE' },
         { Id: '555555555555', Name: 'leaving', State: 'PENDING_CLOSURE', Status: 'PENDING_CLOSURE' },
-      ].map((account) => ({ Arn: `arn:aws:organizations::${CENTRAL}:account/o-example/${account.Id}`, Email: `${account.Name}@example.com`, ...account }));
+      ].map((account) => ({
+        Arn: `arn:aws:organizations::${CENTRAL}:account/o-example/${account.Id}`,
+        Email: `${account.Name}@example.com`,
+        ...account,
+      }));
       return pageOf(listed, 'Accounts', 2, input.NextToken, 'ListAccounts');
     });
-    const created = await api(server()).post('/v1/targets', organizationTarget({ type: 'organization', regions: ['eu-west-1'], roleName: 'sgdoctor-read' }));
+    const created = await api(server()).post(
+      '/v1/targets',
+      organizationTarget({ type: 'organization', regions: ['eu-west-1'], roleName: 'sgdoctor-read' }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.configSource).toMatchObject({ type: 'organization', accounts: null, regions: ['eu-west-1'], externalId: null });
     const started = await api(server()).post('/v1/analyses', { targetId: created.body.id, ...SAMPLE_WINDOW });
@@ -219,7 +256,10 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
   });
 
   it('fails the analysis, with the reason, when no member can be read', async () => {
-    const created = await api(server()).post('/v1/targets', organizationTarget({ type: 'organization', accounts: [FAILING], regions: REGIONS, roleName: 'sgdoctor-read' }));
+    const created = await api(server()).post(
+      '/v1/targets',
+      organizationTarget({ type: 'organization', accounts: [FAILING], regions: REGIONS, roleName: 'sgdoctor-read' }),
+    );
     const started = await api(server()).post('/v1/analyses', { targetId: created.body.id, ...SAMPLE_WINDOW });
     const done = await waitForAnalysis(server(), started.body.id);
     expect(done.status).toBe('failed');

@@ -19,7 +19,9 @@ function addManyRefusedPorts(root: string): void {
   for (let port = 10000; port < 10120; port++) {
     for (let i = 0; i < 3; i++) {
       const at = start + i * 1200 + (port - 10000) * 7;
-      lines.push(`2 111122223333 ${ENI.bastion.id} ${ENI.app1.ip} ${ENI.bastion.ip} ${40000 + i} ${port} 6 3 180 ${at} ${at + 60} REJECT OK`);
+      lines.push(
+        `2 111122223333 ${ENI.bastion.id} ${ENI.app1.ip} ${ENI.bastion.ip} ${40000 + i} ${port} 6 3 180 ${at} ${at + 60} REJECT OK`,
+      );
     }
   }
   writeFileSync(join(root, 'flows', 'many-refused-ports.log'), `${lines.join('\n')}\n`);
@@ -104,7 +106,16 @@ describe('an analysis survives its worker being killed', () => {
       expect(clean.status).toBe('succeeded');
 
       const shape = (findings: Array<Record<string, any>>) =>
-        findings.map((f) => ({ fingerprint: f.fingerprint, status: f.status, records: f.records, severity: f.severity, classification: f.classification, fix: f.fixSummary })).sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
+        findings
+          .map((f) => ({
+            fingerprint: f.fingerprint,
+            status: f.status,
+            records: f.records,
+            severity: f.severity,
+            classification: f.classification,
+            fix: f.fixSummary,
+          }))
+          .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
       const afterKill = await allFindings(server(), killedTarget);
       const uninterrupted = await allFindings(server(), cleanTarget);
       expect(afterKill.length).toBeGreaterThan(written);
@@ -112,7 +123,9 @@ describe('an analysis survives its worker being killed', () => {
       expect(recovered.statistics.findings).toEqual(clean.statistics.findings);
 
       // Exactly one finding.opened event per finding, though part of the batches ran twice.
-      const opened = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'finding.opened' AND target_id = $1`, [killedTarget]);
+      const opened = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'finding.opened' AND target_id = $1`, [
+        killedTarget,
+      ]);
       expect(opened.rows[0].n).toBe(afterKill.length);
       const audit = await db.query(
         'SELECT count(*)::int AS n FROM finding_events e JOIN findings f ON f.id = e.finding_id WHERE f.target_id = $1',

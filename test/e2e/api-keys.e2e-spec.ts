@@ -26,7 +26,9 @@ describe('API keys', () => {
   });
 
   it('refuses an unknown key with 401', async () => {
-    const response = await request(server()).get('/v1/api-keys').set('authorization', 'Bearer sgd_000000000000_' + 'A'.repeat(43));
+    const response = await request(server())
+      .get('/v1/api-keys')
+      .set('authorization', 'Bearer sgd_000000000000_' + 'A'.repeat(43));
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('AUTH.UNAUTHENTICATED');
   });
@@ -166,7 +168,9 @@ describe('rate limits across API instances', () => {
       .send({ name: 'revoked-elsewhere', scopes: ['read'] });
     const auth = `Bearer ${created.body.key}`;
     expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(200);
-    const revoked = await request(first.app.getHttpServer()).delete(`/v1/api-keys/${created.body.id}`).set('authorization', `Bearer ${ADMIN_KEY}`);
+    const revoked = await request(first.app.getHttpServer())
+      .delete(`/v1/api-keys/${created.body.id}`)
+      .set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(revoked.status).toBe(204);
     expect((await request(first.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 5_200));

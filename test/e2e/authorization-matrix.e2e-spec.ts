@@ -29,7 +29,10 @@ const UNAUTHENTICATED: Credential[] = [
   { name: 'basic credentials', headers: () => ({ authorization: `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}` }) },
   { name: 'a malformed x-api-key', headers: () => ({ 'x-api-key': 'sgd_zz_' }) },
   // Well formed (sgd_<12 hex>_<43 base64url>) but issued by nobody.
-  { name: 'an unknown key', headers: () => ({ authorization: `Bearer sgd_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}` }) },
+  {
+    name: 'an unknown key',
+    headers: () => ({ authorization: `Bearer sgd_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}` }),
+  },
   { name: 'the admin key with one character changed', headers: () => ({ 'x-api-key': `${ADMIN_KEY.slice(0, -1)}X` }) },
   { name: 'a revoked admin key', headers: (keys) => ({ authorization: `Bearer ${keys.revoked}` }) },
   { name: 'a revoked admin key in x-api-key', headers: (keys) => ({ 'x-api-key': keys.revoked }) },
@@ -56,11 +59,15 @@ describe('authorization matrix of every documented operation', () => {
     testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '1000000' } });
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };
     for (const scope of SCOPES) {
-      const created = await send(server(), 'post', '/v1/api-keys').set(admin).send({ name: `matrix-${scope}`, scopes: [scope] });
+      const created = await send(server(), 'post', '/v1/api-keys')
+        .set(admin)
+        .send({ name: `matrix-${scope}`, scopes: [scope] });
       expect(created.status, created.text).toBe(201);
       keys[scope] = created.body.key;
     }
-    const revoked = await send(server(), 'post', '/v1/api-keys').set(admin).send({ name: 'matrix-revoked', scopes: ['admin'] });
+    const revoked = await send(server(), 'post', '/v1/api-keys')
+      .set(admin)
+      .send({ name: 'matrix-revoked', scopes: ['admin'] });
     expect(revoked.status, revoked.text).toBe(201);
     expect((await send(server(), 'delete', `/v1/api-keys/${revoked.body.id}`).set(admin)).status).toBe(204);
     keys.revoked = revoked.body.key;
@@ -89,27 +96,33 @@ describe('authorization matrix of every documented operation', () => {
       }
     });
 
-    it.each(SCOPES.map((scope) => [scope] as const))(`with a %s key: 403 problem+json below ${required}, let through at or above it`, async (scope) => {
-      for (const header of ['authorization', 'x-api-key'] as const) {
-        const value = header === 'authorization' ? `Bearer ${keys[scope]}` : keys[scope];
-        const response = await call(operation, { [header]: value });
-        const context = `${operation.key} with a ${scope} key in ${header}`;
-        if (!scopeSatisfies([scope], required)) {
-          expectProblem(response, 403, context);
-          expect(response.body).toMatchObject({ code: 'AUTH.FORBIDDEN', requiredScope: required });
-          expect(operation.statuses, `${operation.key} answers 403 but does not document it`).toContain('403');
-        } else {
-          expect([401, 403], `${context} → ${response.status} ${response.text}`).not.toContain(response.status);
-          expect(response.status, `${context} → ${response.text}`).toBeLessThan(500);
-          if (response.status >= 400) expectProblem(response, response.status, context);
+    it.each(SCOPES.map((scope) => [scope] as const))(
+      `with a %s key: 403 problem+json below ${required}, let through at or above it`,
+      async (scope) => {
+        for (const header of ['authorization', 'x-api-key'] as const) {
+          const value = header === 'authorization' ? `Bearer ${keys[scope]}` : keys[scope];
+          const response = await call(operation, { [header]: value });
+          const context = `${operation.key} with a ${scope} key in ${header}`;
+          if (!scopeSatisfies([scope], required)) {
+            expectProblem(response, 403, context);
+            expect(response.body).toMatchObject({ code: 'AUTH.FORBIDDEN', requiredScope: required });
+            expect(operation.statuses, `${operation.key} answers 403 but does not document it`).toContain('403');
+          } else {
+            expect([401, 403], `${context} → ${response.status} ${response.text}`).not.toContain(response.status);
+            expect(response.status, `${context} → ${response.text}`).toBeLessThan(500);
+            if (response.status >= 400) expectProblem(response, response.status, context);
+          }
         }
-      }
-    });
+      },
+    );
   });
 
   describe.each(operations.filter((op) => !op.requiredScope).map((op) => [op.key, op] as const))('%s (public)', (_key, operation) => {
     it('is open to callers with no key, a bad key or a revoked one', async () => {
-      for (const credential of [...UNAUTHENTICATED, { name: 'a read key', headers: (k: Keys) => ({ authorization: `Bearer ${k.read}` }) }]) {
+      for (const credential of [
+        ...UNAUTHENTICATED,
+        { name: 'a read key', headers: (k: Keys) => ({ authorization: `Bearer ${k.read}` }) },
+      ]) {
         const response = await call(operation, credential.headers(keys));
         expect(response.status, `${operation.key} with ${credential.name} → ${response.text}`).toBe(200);
       }

@@ -30,9 +30,17 @@ const APP_SUBNET = 'subnet-0e1a2b3c4d5e6f711';
 const PATH_ID = 'nip-0b26f224f1d131fa8';
 const ANALYSIS_ID = 'nia-02207aa13eb480c7a';
 
-const aws = analyzerResponses({ accountId: '111122223333', region: 'eu-west-1' }, { pathId: PATH_ID, analysisId: ANALYSIS_ID, createdAt: '2026-11-30T23:58:01.000Z' });
+const aws = analyzerResponses(
+  { accountId: '111122223333', region: 'eu-west-1' },
+  { pathId: PATH_ID, analysisId: ANALYSIS_ID, createdAt: '2026-11-30T23:58:01.000Z' },
+);
 const { createdPath, started, running, reachable } = aws;
-const blockedByAppGroups = aws.blocked({ interfaceId: APP_ENI, securityGroupIds: APP_SGS, subnetId: APP_SUBNET, vpcId: 'vpc-0c1d2e3f4a5b6c701' });
+const blockedByAppGroups = aws.blocked({
+  interfaceId: APP_ENI,
+  securityGroupIds: APP_SGS,
+  subnetId: APP_SUBNET,
+  vpcId: 'vpc-0c1d2e3f4a5b6c701',
+});
 const failedAnalysis = aws.failed(APP_ENI);
 
 describe('Reachability Analyzer confirmations through the EC2 client', () => {
@@ -43,15 +51,21 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
   let targetId: string;
   const server = () => testApp.app.getHttpServer();
   const confirmPath = (body: Record<string, unknown>, id = targetId) => api(server()).post(`/v1/targets/${id}/paths/confirm`, body);
-  const settled = (id: string) => until(
-    async () => (await api(server()).get(`/v1/confirmations/${id}`)).body,
-    (body) => body.status === 'succeeded' || body.status === 'failed',
-  );
+  const settled = (id: string) =>
+    until(
+      async () => (await api(server()).get(`/v1/confirmations/${id}`)).body,
+      (body) => body.status === 'succeeded' || body.status === 'failed',
+    );
   const batchToApp = { from: BATCH, to: APP, protocol: 'tcp', port: 8443 };
 
   beforeAll(async () => {
     testApp = await createAwsTestApp({
-      env: { REACHABILITY_MONTHLY_BUDGET_USD: '0.40', REACHABILITY_POLL_INTERVAL_MS: '20', REACHABILITY_TIMEOUT_MS: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
+      env: {
+        REACHABILITY_MONTHLY_BUDGET_USD: '0.40',
+        REACHABILITY_POLL_INTERVAL_MS: '20',
+        REACHABILITY_TIMEOUT_MS: '1000',
+        RATE_LIMIT_PER_MINUTE: '100000',
+      },
       clock,
     });
     targetId = (await api(server()).post('/v1/targets', sampleTargetBody())).body.id;
@@ -71,58 +85,95 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     ec2.restore();
   });
 
-  it('a path: 202 and queued, then running → succeeded with AWS\'s verdict, its explanations and sgdoctor\'s hops agreeing', async () => {
+  it("a path: 202 and queued, then running → succeeded with AWS's verdict, its explanations and sgdoctor's hops agreeing", async () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolvesOnce(running).resolvesOnce(running).resolves(blockedByAppGroups);
     const created = await confirmPath(batchToApp);
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     expect(created.headers.location).toBe(`/v1/confirmations/${created.body.id}`);
     expect(created.body).toMatchObject({
-      targetId, findingId: null, subject: 'path', status: 'queued', result: null, costUsd: 0, requestedAt: '2026-11-30T23:58:00.000Z',
+      targetId,
+      findingId: null,
+      subject: 'path',
+      status: 'queued',
+      result: null,
+      costUsd: 0,
+      requestedAt: '2026-11-30T23:58:00.000Z',
       analyzerPath: { Source: BATCH_ENI, Destination: APP_ENI, Protocol: 'tcp', DestinationPort: 8443 },
       sgdoctor: { verdict: 'blocked', blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: APP_SGS }] },
     });
 
     const done = await settled(created.body.id);
     expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
-    expect(done).toMatchObject({ networkInsightsPathId: PATH_ID, networkInsightsAnalysisId: ANALYSIS_ID, costUsd: 0.1, cleanup: { deleted: true, error: null } });
+    expect(done).toMatchObject({
+      networkInsightsPathId: PATH_ID,
+      networkInsightsAnalysisId: ANALYSIS_ID,
+      costUsd: 0.1,
+      cleanup: { deleted: true, error: null },
+    });
     expect(done.result.networkPathFound).toBe(false);
     expect(done.result.explanations).toEqual([expect.objectContaining({ ExplanationCode: 'ENI_SG_RULES_MISMATCH', Direction: 'ingress' })]);
     expect(done.result.agree).toBe(true);
     const hops = done.result.hops as Array<Record<string, any>>;
     expect(hops.map((h) => `${h.hop} ${h.direction} ${h.sgdoctor} ${h.agree ? 'agree' : 'disagree'}`)).toEqual([
-      'security-group egress allow agree', 'network-acl egress allow agree', 'route egress skipped agree',
-      'network-acl ingress allow agree', 'security-group ingress deny agree',
+      'security-group egress allow agree',
+      'network-acl egress allow agree',
+      'route egress skipped agree',
+      'network-acl ingress allow agree',
+      'security-group ingress deny agree',
       ...hops.slice(5).map((h) => `${h.hop} ${h.direction} ${h.sgdoctor} agree`),
     ]);
     const blamed = hops[4];
     expect(blamed).toMatchObject({ component: APP_SGS.join(','), sgdoctorCode: 'ENI_SG_RULES_MISMATCH' });
     expect(blamed.sgdoctorExplanation).toEqual(expect.any(String));
-    expect(blamed.analyzer).toEqual([expect.objectContaining({ ExplanationCode: 'ENI_SG_RULES_MISMATCH', NetworkInterface: expect.objectContaining({ Id: APP_ENI }) })]);
+    expect(blamed.analyzer).toEqual([
+      expect.objectContaining({ ExplanationCode: 'ENI_SG_RULES_MISMATCH', NetworkInterface: expect.objectContaining({ Id: APP_ENI }) }),
+    ]);
 
     // Asked once, polled until it left running, then deleted: analysis first, then the path.
     expect(ec2.commandCalls(CreateNetworkInsightsPathCommand)[0].args[0].input).toMatchObject({
-      Source: BATCH_ENI, Destination: APP_ENI, Protocol: 'tcp', DestinationPort: 8443, ClientToken: `sgdoctor-${created.body.id}-0`,
+      Source: BATCH_ENI,
+      Destination: APP_ENI,
+      Protocol: 'tcp',
+      DestinationPort: 8443,
+      ClientToken: `sgdoctor-${created.body.id}-0`,
     });
     expect(ec2.commandCalls(DescribeNetworkInsightsAnalysesCommand)).toHaveLength(3);
-    expect(ec2.calls().slice(-2).map((c) => c.args[0].constructor.name)).toEqual(['DeleteNetworkInsightsAnalysisCommand', 'DeleteNetworkInsightsPathCommand']);
+    expect(
+      ec2
+        .calls()
+        .slice(-2)
+        .map((c) => c.args[0].constructor.name),
+    ).toEqual(['DeleteNetworkInsightsAnalysisCommand', 'DeleteNetworkInsightsPathCommand']);
   });
 
   it('a finding: its traffic as the path, and each hop where AWS disagrees marked so with both explanations', async () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(reachable);
     const findings = await allFindings(server(), targetId);
-    const batchToAppFinding = findings.find((f) => f.port === 8443 && f.direction === 'ingress' && f.blockedBy.control === 'security-group')!;
+    const batchToAppFinding = findings.find(
+      (f) => f.port === 8443 && f.direction === 'ingress' && f.blockedBy.control === 'security-group',
+    )!;
     const created = await api(server()).post(`/v1/findings/${batchToAppFinding.id}/confirm`, { peer: '10.20.30.11' });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    expect(created.body).toMatchObject({ subject: 'finding', findingId: batchToAppFinding.id, query: { from: BATCH_ENI, protocol: 6, port: 8443 } });
+    expect(created.body).toMatchObject({
+      subject: 'finding',
+      findingId: batchToAppFinding.id,
+      query: { from: BATCH_ENI, protocol: 6, port: 8443 },
+    });
 
     const done = await settled(created.body.id);
     expect(done.status).toBe('succeeded');
     expect(done.result).toMatchObject({ networkPathFound: true, explanations: [], agree: false });
     const disagreeing = (done.result.hops as Array<Record<string, any>>).filter((h) => !h.agree);
-    expect(disagreeing).toEqual([expect.objectContaining({
-      hop: 'security-group', direction: 'ingress', sgdoctor: 'deny', sgdoctorCode: 'ENI_SG_RULES_MISMATCH', analyzer: [],
-      sgdoctorExplanation: expect.any(String),
-    })]);
+    expect(disagreeing).toEqual([
+      expect.objectContaining({
+        hop: 'security-group',
+        direction: 'ingress',
+        sgdoctor: 'deny',
+        sgdoctorCode: 'ENI_SG_RULES_MISMATCH',
+        analyzer: [],
+        sgdoctorExplanation: expect.any(String),
+      }),
+    ]);
   });
 
   it('refuses what Reachability Analyzer cannot analyse (ICMP, IPv6, a source outside the snapshot) with 422 problem+json, unknown findings with 404', async () => {
@@ -148,13 +199,15 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(ec2.commandCalls(CreateNetworkInsightsPathCommand)).toHaveLength(0);
   });
 
-  it('a failed analysis: failed with AWS\'s StatusMessage, still billed, the path still deleted', async () => {
+  it("a failed analysis: failed with AWS's StatusMessage, still billed, the path still deleted", async () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolvesOnce(running).resolves(failedAnalysis);
     const created = await confirmPath(batchToApp);
     expect(created.status).toBe(202);
     const done = await settled(created.body.id);
     expect(done).toMatchObject({
-      status: 'failed', result: null, costUsd: 0.1,
+      status: 'failed',
+      result: null,
+      costUsd: 0.1,
       failure: { code: 'ANALYZER.FAILED', reason: `The request failed due to missing component ${APP_ENI}` },
       cleanup: { deleted: true },
     });
@@ -166,8 +219,17 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const created = await confirmPath(batchToApp);
     expect(created.status).toBe(202);
     // While AWS runs it: running, with the analysis it started (and is billing) named.
-    const inFlight = await until(async () => (await api(server()).get(`/v1/confirmations/${created.body.id}`)).body, (b) => b.networkInsightsAnalysisId !== null);
-    expect(inFlight).toMatchObject({ status: 'running', networkInsightsPathId: PATH_ID, networkInsightsAnalysisId: ANALYSIS_ID, costUsd: 0.1, result: null });
+    const inFlight = await until(
+      async () => (await api(server()).get(`/v1/confirmations/${created.body.id}`)).body,
+      (b) => b.networkInsightsAnalysisId !== null,
+    );
+    expect(inFlight).toMatchObject({
+      status: 'running',
+      networkInsightsPathId: PATH_ID,
+      networkInsightsAnalysisId: ANALYSIS_ID,
+      costUsd: 0.1,
+      result: null,
+    });
     expect(inFlight.startedAt).toBe('2026-11-30T23:58:00.000Z');
     const done = await settled(created.body.id);
     expect(done).toMatchObject({ status: 'failed', costUsd: 0.1, failure: { code: 'ANALYZER.TIMED_OUT' }, cleanup: { deleted: true } });
@@ -196,10 +258,14 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const processor = testApp.app.get(ConfirmationProcessor, { strict: false });
     await processor.onFailed({ data: { confirmationId: row.id } } as Job, new Error('job stalled more than allowable limit'));
     expect((await api(server()).get(`/v1/confirmations/${row.id}`)).body).toMatchObject({
-      status: 'failed', costUsd: 0.1, failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'job stalled more than allowable limit' },
+      status: 'failed',
+      costUsd: 0.1,
+      failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'job stalled more than allowable limit' },
     });
     // A confirmation that already has its outcome keeps it.
-    const succeeded = (await ds.query(`SELECT id FROM reachability_confirmations WHERE status = 'succeeded' LIMIT 1`)) as Array<{ id: string }>;
+    const succeeded = (await ds.query(`SELECT id FROM reachability_confirmations WHERE status = 'succeeded' LIMIT 1`)) as Array<{
+      id: string;
+    }>;
     await processor.onFailed({ data: { confirmationId: succeeded[0].id } } as Job, new Error('late'));
     expect((await api(server()).get(`/v1/confirmations/${succeeded[0].id}`)).body.status).toBe('succeeded');
   });
@@ -220,12 +286,17 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const budgeted = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-budget' }))).body.id;
     const confirm = () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, budgeted);
     // A call AWS refuses before any analysis starts: failed, and not counted.
-    ec2.on(StartNetworkInsightsAnalysisCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded' })).resolves(started);
+    ec2
+      .on(StartNetworkInsightsAnalysisCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded' }))
+      .resolves(started);
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(blockedByAppGroups);
     const refusedByAws = await confirm();
     expect(refusedByAws.status).toBe(202);
     expect(await settled(refusedByAws.body.id)).toMatchObject({
-      status: 'failed', costUsd: 0, failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'RequestLimitExceeded: Rate exceeded' },
+      status: 'failed',
+      costUsd: 0,
+      failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'RequestLimitExceeded: Rate exceeded' },
     });
     expect(ec2.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
 
@@ -236,8 +307,13 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(refused.status).toBe(402);
     expect(refused.headers['content-type']).toMatch(/problem\+json/);
     expect(refused.body).toMatchObject({
-      code: 'CONFIRMATION.BUDGET_EXHAUSTED', budgetUsd: 0.4, spentUsd: 0.4, costPerAnalysisUsd: 0.1, month: '2026-11',
-      resetsAt: '2026-12-01T00:00:00.000Z', targetId: budgeted,
+      code: 'CONFIRMATION.BUDGET_EXHAUSTED',
+      budgetUsd: 0.4,
+      spentUsd: 0.4,
+      costPerAnalysisUsd: 0.1,
+      month: '2026-11',
+      resetsAt: '2026-12-01T00:00:00.000Z',
+      targetId: budgeted,
     });
     expect(refused.body.detail).toContain('USD 0.40 of its USD 0.40');
     for (const r of accepted) expect((await settled(r.body.id)).costUsd).toBe(0.1);

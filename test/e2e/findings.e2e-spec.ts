@@ -11,7 +11,8 @@ describe('findings and simulations on the analysed samples', () => {
   let findings: Array<Record<string, any>>;
   const server = () => testApp.app.getHttpServer();
   /** Finding A of samples/expected-findings.json: the app SG lacks the batch SG on tcp/8443. */
-  const findingA = () => findings.find((f) => f.port === 8443 && f.blockedBy.control === 'security-group' && f.blockedBy.groupIds.includes(APP_SG))!;
+  const findingA = () =>
+    findings.find((f) => f.port === 8443 && f.blockedBy.control === 'security-group' && f.blockedBy.groupIds.includes(APP_SG))!;
 
   beforeAll(async () => {
     testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true' } });
@@ -27,7 +28,9 @@ describe('findings and simulations on the analysed samples', () => {
 
   it('finds the seeded misconfigurations of the samples with verified fixes', () => {
     const actionable = findings.filter((f) => f.classification === 'likely-misconfiguration');
-    expect(actionable.map((f) => f.traffic).sort()).toEqual(expect.arrayContaining(['tcp/8443', 'tcp/6379', 'tcp/443', 'tcp/22', 'tcp/9102']));
+    expect(actionable.map((f) => f.traffic).sort()).toEqual(
+      expect.arrayContaining(['tcp/8443', 'tcp/6379', 'tcp/443', 'tcp/22', 'tcp/9102']),
+    );
     expect(findingA()).toBeDefined();
     expect(findingA().fixSummary).toBe('AuthorizeSecurityGroupIngress (verified)');
     expect(findings.every((f) => f.status === 'open')).toBe(true);
@@ -35,8 +38,25 @@ describe('findings and simulations on the analysed samples', () => {
 
   it('lists each finding exactly as its detail summarises it', async () => {
     const summaryKeys = [
-      'blockedBy', 'campaign', 'classification', 'direction', 'fingerprint', 'firstSeen', 'fixSummary', 'id', 'kind', 'lastSeen',
-      'peerCount', 'port', 'protocol', 'records', 'returnTraffic', 'severity', 'status', 'targetId', 'traffic',
+      'blockedBy',
+      'campaign',
+      'classification',
+      'direction',
+      'fingerprint',
+      'firstSeen',
+      'fixSummary',
+      'id',
+      'kind',
+      'lastSeen',
+      'peerCount',
+      'port',
+      'protocol',
+      'records',
+      'returnTraffic',
+      'severity',
+      'status',
+      'targetId',
+      'traffic',
     ];
     expect(findings.some((f) => f.kind === 'campaign')).toBe(true);
     expect(findings.some((f) => f.fixSummary !== null)).toBe(true);
@@ -88,7 +108,12 @@ describe('findings and simulations on the analysed samples', () => {
           expect(page.status).toBe(200);
           for (const item of page.body.items) {
             seen.push(item.id);
-            const key = sort === 'records' ? item.records : sort === 'lastSeen' ? Date.parse(item.lastSeen) : ['low', 'medium', 'high', 'critical'].indexOf(item.severity);
+            const key =
+              sort === 'records'
+                ? item.records
+                : sort === 'lastSeen'
+                  ? Date.parse(item.lastSeen)
+                  : ['low', 'medium', 'high', 'critical'].indexOf(item.severity);
             if (previous !== null) expect(order === 'desc' ? key <= previous : key >= previous).toBe(true);
             previous = key;
           }
@@ -143,7 +168,11 @@ describe('findings and simulations on the analysed samples', () => {
     expect(past.status).toBe(400);
 
     const expiry = new Date(Date.now() + 86_400_000).toISOString();
-    const suppressed = await api(server()).patch(`/v1/findings/${id}`, { status: 'suppressed', reason: 'accepted risk', expiresAt: expiry });
+    const suppressed = await api(server()).patch(`/v1/findings/${id}`, {
+      status: 'suppressed',
+      reason: 'accepted risk',
+      expiresAt: expiry,
+    });
     expect(suppressed.status).toBe(200);
     expect(suppressed.body.suppressedUntil).toBe(expiry);
 
@@ -169,7 +198,7 @@ describe('findings and simulations on the analysed samples', () => {
     expect(reopened.body.status).toBe('open');
   });
 
-  it('simulates a finding\'s fix against the latest snapshot: its flows get through', async () => {
+  it("simulates a finding's fix against the latest snapshot: its flows get through", async () => {
     const detail = await api(server()).get(`/v1/findings/${findingA().id}`);
     const simulated = await api(server()).post('/v1/simulations', { targetId, changes: detail.body.fix.changes });
     expect(simulated.status, JSON.stringify(simulated.body)).toBe(200);
@@ -187,7 +216,15 @@ describe('findings and simulations on the analysed samples', () => {
 
     const unknownGroup = await api(server()).post('/v1/simulations', {
       targetId,
-      changes: [{ action: 'AuthorizeSecurityGroupIngress', params: { GroupId: 'sg-0123456789abcdef0', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] } }],
+      changes: [
+        {
+          action: 'AuthorizeSecurityGroupIngress',
+          params: {
+            GroupId: 'sg-0123456789abcdef0',
+            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+          },
+        },
+      ],
     });
     expect(unknownGroup.status).toBe(422);
     expect(unknownGroup.headers['content-type']).toMatch(/problem\+json/);
@@ -214,7 +251,9 @@ describe('findings and simulations on the analysed samples', () => {
         expect(row.data).not.toHaveProperty('finding');
         expect(findingIds.has(row.data.findingId)).toBe(true);
       }
-      const completed = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND target_id = $1`, [targetId]);
+      const completed = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND target_id = $1`, [
+        targetId,
+      ]);
       expect(completed.rows[0].n).toBe(1);
       const { Queue } = await import('bullmq');
       const queue = new Queue('webhook-delivery', { connection: { host: '127.0.0.1', port: 6379 }, prefix: testApp.config.redis.prefix });

@@ -107,9 +107,17 @@ describe('hostile requests get 4xx problem+json', () => {
     it.each([
       ['POST /v1/targets name', () => api(server()).post('/v1/targets', sampleTargetBody({ name: 'a\u0000b' })), 'name'],
       ['POST /v1/api-keys name', () => api(server()).post('/v1/api-keys', { name: 'x\u0000', scopes: ['read'] }), 'name'],
-      ['POST /v1/report-schedules name', () => api(server()).post('/v1/report-schedules', { name: '\u0000', targetIds: [targetId], cron: '0 6 * * *' }), 'name'],
+      [
+        'POST /v1/report-schedules name',
+        () => api(server()).post('/v1/report-schedules', { name: '\u0000', targetIds: [targetId], cron: '0 6 * * *' }),
+        'name',
+      ],
       ['PATCH /v1/webhooks name', () => api(server()).patch(`/v1/webhooks/${webhookId}`, { name: 'a\u0000' }), 'name'],
-      ['a nested field', () => api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: ['flo\u0000ws'] } })), 'flowSource.paths[0]'],
+      [
+        'a nested field',
+        () => api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: ['flo\u0000ws'] } })),
+        'flowSource.paths[0]',
+      ],
       ['GET /v1/findings?q=', () => api(server(), readKey).get('/v1/findings?q=a%00b'), 'q'],
     ])('%s is refused naming the field', async (_case, send, field) => {
       const response = await send();
@@ -146,12 +154,15 @@ describe('hostile requests get 4xx problem+json', () => {
   });
 
   describe('PATCH with null', () => {
-    it.each(['name', 'accountId', 'region', 'access', 'scope', 'flowSource', 'configSource'])('targets: {"%s": null} is a 400', async (field) => {
-      const response = await api(server()).patch(`/v1/targets/${targetId}`, { [field]: null });
-      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
-      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-      expect((await api(server()).get(`/v1/targets/${targetId}`)).body.name).toBe('samples');
-    });
+    it.each(['name', 'accountId', 'region', 'access', 'scope', 'flowSource', 'configSource'])(
+      'targets: {"%s": null} is a 400',
+      async (field) => {
+        const response = await api(server()).patch(`/v1/targets/${targetId}`, { [field]: null });
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+        expect((await api(server()).get(`/v1/targets/${targetId}`)).body.name).toBe('samples');
+      },
+    );
 
     it.each(['name', 'targetIds', 'cron', 'timeZone', 'lookbackHours', 'formats', 'webhookIds', 'enabled'])(
       'report schedules: {"%s": null} is a 400',
@@ -166,17 +177,20 @@ describe('hostile requests get 4xx problem+json', () => {
   it('serves reports with a Content-Security-Policy that lets nothing run, and nosniff on every answer', async () => {
     const id = randomUUID();
     const data = buildReportData(sampleReportInput());
-    await testApp.app.get(DataSource).getRepository(ReportEntity).insert({
-      id,
-      scheduleId: null,
-      runKey: `manual:${id}`,
-      trigger: 'manual',
-      periodFrom: new Date('2026-11-24T00:00:00Z'),
-      periodTo: new Date('2026-11-25T00:00:00Z'),
-      formats: ['json', 'html'],
-      analysisIds: [],
-      data: { ...data, id },
-    });
+    await testApp.app
+      .get(DataSource)
+      .getRepository(ReportEntity)
+      .insert({
+        id,
+        scheduleId: null,
+        runKey: `manual:${id}`,
+        trigger: 'manual',
+        periodFrom: new Date('2026-11-24T00:00:00Z'),
+        periodTo: new Date('2026-11-25T00:00:00Z'),
+        formats: ['json', 'html'],
+        analysisIds: [],
+        data: { ...data, id },
+      });
     for (const format of ['html', 'json', 'csv', 'markdown']) {
       const response = await api(server(), readKey).get(`/v1/reports/${id}?format=${format}`);
       expect(response.status, format).toBe(200);
@@ -254,7 +268,10 @@ describe('a key the process already knows, from a blocked address', () => {
   });
 
   it('is refused with 429 like any other key, whatever its scope', async () => {
-    const created = await request(server()).post('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`).send({ name: 'reader', scopes: ['read'] });
+    const created = await request(server())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'reader', scopes: ['read'] });
     expect(created.status).toBe(201);
     const reader = `Bearer ${created.body.key}`;
     // Authenticated once: remembered by this process.
@@ -262,7 +279,8 @@ describe('a key the process already knows, from a blocked address', () => {
     // A write with a read key is 403 while the address is not blocked.
     expect((await request(server()).post('/v1/targets').set('authorization', reader).send({})).status).toBe(403);
 
-    for (let i = 0; i < 5; i++) expect((await request(server()).get('/v1/targets').set('authorization', `Bearer wrong-key-${i}`)).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await request(server()).get('/v1/targets').set('authorization', `Bearer wrong-key-${i}`)).status).toBe(401);
     // The failure over the limit blocks the address.
     expectProblem(await request(server()).get('/v1/targets').set('authorization', 'Bearer wrong-key-5'), 429, 'REQUEST.RATE_LIMITED');
 

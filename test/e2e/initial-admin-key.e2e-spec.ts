@@ -19,9 +19,9 @@ describe('the initial admin key', () => {
     testApp = await createTestApp();
     const service = testApp.app.get(ApiKeysService);
     // API processes starting together: exactly one of them creates it.
-    const created = (await Promise.all([service.createInitialAdminKey(), service.createInitialAdminKey(), service.createInitialAdminKey()])).filter(
-      (key) => key !== undefined,
-    );
+    const created = (
+      await Promise.all([service.createInitialAdminKey(), service.createInitialAdminKey(), service.createInitialAdminKey()])
+    ).filter((key) => key !== undefined);
     expect(created).toHaveLength(1);
     expect(created[0]).toMatchObject({ name: INITIAL_ADMIN_KEY_NAME, scopes: ['admin'], key: expect.stringMatching(/^sgd_/) });
 
@@ -56,7 +56,14 @@ describe('the API process at its first start', () => {
   });
 
   it('prints the created admin key once on stderr, never in the JSON logs, and not again at the next start', async () => {
-    const env = { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: testDatabaseUrl(database), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const env = {
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: testDatabaseUrl(database),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+    };
     const first = startProcess(join(dist, 'main.js'), [], env);
     let key: string;
     let baseUrl: string;

@@ -67,7 +67,10 @@ describe('fuzzing every documented operation', () => {
       const assignments = operation.pathParameters.length ? context.ids.map((id) => ({ [operation.pathParameters[0].name]: id })) : [{}];
       for (const values of assignments) {
         for (const query of queries) {
-          const response = await send(server(), 'get', fillPath(operation.template, values) + query).set('authorization', `Bearer ${ADMIN_KEY}`);
+          const response = await send(server(), 'get', fillPath(operation.template, values) + query).set(
+            'authorization',
+            `Bearer ${ADMIN_KEY}`,
+          );
           if (response.status === 200) remember(response.body);
         }
       }
@@ -87,7 +90,10 @@ describe('fuzzing every documented operation', () => {
       clientConfig: { requestHandler: refusingAws as never, maxAttempts: 1 },
     });
     const http = api(server());
-    const webhook = await http.post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['finding.opened', 'analysis.completed', 'report.ready'] });
+    const webhook = await http.post('/v1/webhooks', {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['finding.opened', 'analysis.completed', 'report.ready'],
+    });
     expect(webhook.status, webhook.text).toBe(201);
     remember(webhook.body);
     const target = await http.post('/v1/targets', sampleTargetBody());
@@ -108,8 +114,16 @@ describe('fuzzing every documented operation', () => {
   });
 
   afterAll(async () => {
-    const summary = [...statuses].map(([key, counts]) => `${key}: ${[...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-    console.info(`fuzzed with FUZZ_SEED=${SEED}, ${RUNS} runs per operation, ${context.ids.length} known ids, ${context.cursors.length} cursors\n${summary.join('\n')}`);
+    const summary = [...statuses].map(
+      ([key, counts]) =>
+        `${key}: ${[...counts]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+    );
+    console.info(
+      `fuzzed with FUZZ_SEED=${SEED}, ${RUNS} runs per operation, ${context.ids.length} known ids, ${context.cursors.length} cursors\n${summary.join('\n')}`,
+    );
     await testApp?.close();
   });
 
@@ -133,7 +147,12 @@ describe('fuzzing every documented operation', () => {
         expect(response.status, shown).toBeGreaterThanOrEqual(200);
         if (response.status >= 400) {
           expect(response.headers['content-type'], shown).toMatch(/^application\/problem\+json/);
-          expect(response.body, shown).toMatchObject({ status: response.status, type: expect.any(String), title: expect.any(String), code: expect.any(String) });
+          expect(response.body, shown).toMatchObject({
+            status: response.status,
+            type: expect.any(String),
+            title: expect.any(String),
+            code: expect.any(String),
+          });
         }
       }),
       { numRuns: RUNS, seed: seedOf(operation), endOnFailure: true },

@@ -44,15 +44,26 @@ describe('POST /v1/targets/{id}/paths on the samples', () => {
     expect(body.verdict).toBe('blocked');
     expect(body.blockedBy).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: [APP_SG, 'sg-0a1b2c3d4e5f60003'] }]);
     expect(body.hops.map((h: { hop: string; verdict: string }) => `${h.hop} ${h.verdict}`)).toEqual([
-      'security-group allow', 'network-acl allow', 'route skipped', 'network-acl allow', 'security-group deny',
+      'security-group allow',
+      'network-acl allow',
+      'route skipped',
+      'network-acl allow',
+      'security-group deny',
     ]);
     expect(body.hops[4].explanationCode).toBe('ENI_SG_RULES_MISMATCH');
     expect(body.reply.verdict).toBe('allowed');
     expect(body.suggestedFix.verified).toBe(true);
-    expect(body.suggestedFix.changes).toEqual([{
-      action: 'AuthorizeSecurityGroupIngress',
-      params: { GroupId: APP_SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [expect.objectContaining({ GroupId: BATCH_SG })] }] },
-    }]);
+    expect(body.suggestedFix.changes).toEqual([
+      {
+        action: 'AuthorizeSecurityGroupIngress',
+        params: {
+          GroupId: APP_SG,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [expect.objectContaining({ GroupId: BATCH_SG })] },
+          ],
+        },
+      },
+    ]);
 
     // The app tier reaches its PostgreSQL (an RDS interface) by address; protocol as a number.
     const allowed = await ask({ from: APP, to: '10.20.20.10', protocol: 6, port: 5432 });

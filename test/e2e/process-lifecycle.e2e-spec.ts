@@ -62,7 +62,9 @@ describe('built processes', () => {
       const anonymous = await fetch(`${baseUrl}/v1/api-keys`, { headers: { 'x-request-id': 'lifecycle-anonymous' } });
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const authorized = await fetch(`${baseUrl}/v1/api-keys`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'x-request-id': 'lifecycle-1' } });
+      const authorized = await fetch(`${baseUrl}/v1/api-keys`, {
+        headers: { authorization: `Bearer ${SECRET_KEY}`, 'x-request-id': 'lifecycle-1' },
+      });
       expect(authorized.status).toBe(200);
 
       // One completion line per request, with the status code, the route template and the duration;

@@ -63,9 +63,19 @@ describe('report schedules and reports', () => {
   });
 
   it('keeps a BullMQ job scheduler in step with the schedule: create, update, disable, delete', async () => {
-    const created = await http.post('/v1/report-schedules', { name: 'nightly', targetIds: [targetId], cron: '0 6 * * *', timeZone: 'Europe/Paris' });
+    const created = await http.post('/v1/report-schedules', {
+      name: 'nightly',
+      targetIds: [targetId],
+      cron: '0 6 * * *',
+      timeZone: 'Europe/Paris',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ lookbackHours: 24, formats: ['json', 'csv', 'markdown', 'html'], enabled: true, timeZone: 'Europe/Paris' });
+    expect(created.body).toMatchObject({
+      lookbackHours: 24,
+      formats: ['json', 'csv', 'markdown', 'html'],
+      enabled: true,
+      timeZone: 'Europe/Paris',
+    });
     expect(created.body.nextRuns).toHaveLength(3);
     // 06:00 in Paris is 05:00 UTC in winter and 04:00 UTC in summer.
     expect(created.body.nextRuns.every((iso: string) => /T0[45]:00:00/.test(iso))).toBe(true);
@@ -98,9 +108,19 @@ describe('report schedules and reports', () => {
 
     const run = await http.post(`/v1/report-schedules/${scheduleId}/run`);
     expect(run.status).toBe(202);
-    const page = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 1, 90_000, 200);
+    const page = await until(
+      () => http.get(`/v1/reports?scheduleId=${scheduleId}`),
+      (r) => r.body.items?.length === 1,
+      90_000,
+      200,
+    );
     const report = page.body.items[0];
-    expect(report).toMatchObject({ scheduleId, trigger: 'manual', runKey: `manual:${run.body.runId}`, formats: ['json', 'csv', 'markdown', 'html'] });
+    expect(report).toMatchObject({
+      scheduleId,
+      trigger: 'manual',
+      runKey: `manual:${run.body.runId}`,
+      formats: ['json', 'csv', 'markdown', 'html'],
+    });
     expect(report.analysisIds).toHaveLength(1);
     expect(new Date(report.periodTo).getTime() - new Date(report.periodFrom).getTime()).toBe(72 * 3_600_000);
     const analysis = await http.get(`/v1/analyses/${report.analysisIds[0]}`);
@@ -146,7 +166,12 @@ describe('report schedules and reports', () => {
 
     const second = await http.post(`/v1/report-schedules/${scheduleId}/run`);
     expect(second.status).toBe(202);
-    const both = await until(() => http.get(`/v1/reports?scheduleId=${scheduleId}`), (r) => r.body.items?.length === 2, 90_000, 200);
+    const both = await until(
+      () => http.get(`/v1/reports?scheduleId=${scheduleId}`),
+      (r) => r.body.items?.length === 2,
+      90_000,
+      200,
+    );
     const latest = both.body.items[0];
     const trend = JSON.parse((await http.get(`/v1/reports/${latest.id}`)).text).trend;
     expect(trend).toMatchObject({ previousReportId: report.id, openFindings: { previous: data.totals.findings.open.total } });

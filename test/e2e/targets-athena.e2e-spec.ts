@@ -37,7 +37,14 @@ describe('Athena targets: the table is read when the target is created or change
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('shop_flow_logs', flowLogColumns(V2), [{ Name: 'date', Type: 'date' }]));
     const created = await api(server()).post('/v1/targets', athenaTarget());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.flowSource.layout).toEqual({ type: 'date-string', column: 'date', format: 'yyyy-MM-dd', columnType: 'date', accountColumn: null, regionColumn: null });
+    expect(created.body.flowSource.layout).toEqual({
+      type: 'date-string',
+      column: 'date',
+      format: 'yyyy-MM-dd',
+      columnType: 'date',
+      accountColumn: null,
+      regionColumn: null,
+    });
     expect(athenaMock.commandCalls(GetTableMetadataCommand)[0]!.args[0].input).toEqual({
       CatalogName: 'AwsDataCatalog',
       DatabaseName: 'vpc_flow_logs',
@@ -60,15 +67,32 @@ describe('Athena targets: the table is read when the target is created or change
     );
     const created = await api(server()).post('/v1/targets', athenaTarget({ logFormat: V5 }));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.flowSource.layout).toMatchObject({ type: 'date-parts', hour: 'hour', valueType: 'string', accountColumn: 'aws-account-id', regionColumn: 'aws-region' });
+    expect(created.body.flowSource.layout).toMatchObject({
+      type: 'date-parts',
+      hour: 'hour',
+      valueType: 'string',
+      accountColumn: 'aws-account-id',
+      regionColumn: 'aws-region',
+    });
   });
 
   it('refuses a table without the columns attribution needs, with the reason', async () => {
-    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('shop_flow_logs', [{ Name: 'srcaddr', Type: 'string' }, { Name: 'message', Type: 'string' }], []));
+    athenaMock.on(GetTableMetadataCommand).resolves(
+      tableMetadata(
+        'shop_flow_logs',
+        [
+          { Name: 'srcaddr', Type: 'string' },
+          { Name: 'message', Type: 'string' },
+        ],
+        [],
+      ),
+    );
     const response = await api(server()).post('/v1/targets', athenaTarget());
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body.errors).toEqual([{ field: 'flowSource.table', message: expect.stringMatching(/no column interface_id, dstaddr, protocol, action/) }]);
+    expect(response.body.errors).toEqual([
+      { field: 'flowSource.table', message: expect.stringMatching(/no column interface_id, dstaddr, protocol, action/) },
+    ]);
     expect((await api(server()).get('/v1/targets')).body.map((t: { name: string }) => t.name)).not.toContain('broken');
   });
 
@@ -80,23 +104,39 @@ describe('Athena targets: the table is read when the target is created or change
     const absent = await api(server()).post('/v1/targets', athenaTarget({ logFormat: V5 }));
     expect(absent.status).toBe(400);
     expect(absent.body.errors[0].message).toMatch(/no column for vpc_id/);
-    const files = await api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: ['flows'], logFormat: '${version} ${version}' } }));
+    const files = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ flowSource: { type: 'files', paths: ['flows'], logFormat: '${version} ${version}' } }),
+    );
     expect(files.status).toBe(400);
     expect(files.body.errors[0]).toMatchObject({ field: 'flowSource.logFormat', message: expect.stringMatching(/more than once/) });
   });
 
   it('a stated layout stays an override, checked against the partition keys', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('shop_flow_logs', flowLogColumns(V2), [{ Name: 'dt', Type: 'string' }]));
-    const unknown = await api(server()).post('/v1/targets', athenaTarget({ layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' } }));
+    const unknown = await api(server()).post(
+      '/v1/targets',
+      athenaTarget({ layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' } }),
+    );
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors[0]).toMatchObject({ field: 'flowSource.layout.column', message: expect.stringMatching(/day is not a partition key/) });
-    const stated = await api(server()).post('/v1/targets', athenaTarget({ layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' } }));
+    expect(unknown.body.errors[0]).toMatchObject({
+      field: 'flowSource.layout.column',
+      message: expect.stringMatching(/day is not a partition key/),
+    });
+    const stated = await api(server()).post(
+      '/v1/targets',
+      athenaTarget({ layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' } }),
+    );
     expect(stated.status, JSON.stringify(stated.body)).toBe(201);
     expect(stated.body.flowSource.layout).toMatchObject({ type: 'date-string', column: 'dt', format: 'yyyy-MM-dd', columnType: 'string' });
   });
 
   it('a table Athena cannot find is a 422 naming the table and Athena’s error', async () => {
-    athenaMock.on(GetTableMetadataCommand).rejects(new MetadataException({ message: 'Table shop_flow_logs not found in database vpc_flow_logs', $metadata: { httpStatusCode: 400 } }));
+    athenaMock
+      .on(GetTableMetadataCommand)
+      .rejects(
+        new MetadataException({ message: 'Table shop_flow_logs not found in database vpc_flow_logs', $metadata: { httpStatusCode: 400 } }),
+      );
     const response = await api(server()).post('/v1/targets', athenaTarget());
     expect(response.status).toBe(422);
     expect(response.body.code).toBe('TARGET.ATHENA_TABLE_UNREADABLE');
@@ -108,7 +148,9 @@ describe('Athena targets: the table is read when the target is created or change
     const created = await api(server()).post('/v1/targets', athenaTarget());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('other', flowLogColumns(V2), [{ Name: 'date', Type: 'date' }]));
-    const updated = await api(server()).patch(`/v1/targets/${created.body.id}`, { flowSource: { type: 'athena', database: 'vpc_flow_logs', table: 'other' } });
+    const updated = await api(server()).patch(`/v1/targets/${created.body.id}`, {
+      flowSource: { type: 'athena', database: 'vpc_flow_logs', table: 'other' },
+    });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     expect(updated.body.flowSource.layout).toMatchObject({ type: 'date-string', column: 'date', columnType: 'date' });
     const renamed = await api(server()).patch(`/v1/targets/${created.body.id}`, { name: 'renamed' });

@@ -21,7 +21,8 @@ describe('targets', () => {
     symlinkSync(join(data.root, 'flows'), join(data.root, 'flows-link'));
     testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_DATA_ROOT: data.root } });
     // The Athena table a target is switched to below, as GetTableMetadata describes it.
-    const v2 = '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+    const v2 =
+      '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(v2), [{ Name: 'day', Type: 'string' }]));
   });
 
@@ -49,12 +50,19 @@ describe('targets', () => {
     const updated = await api(server()).patch(`/v1/targets/${id}`, {
       access: { type: 'assume-role', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read', externalId: 'ext-123' },
       flowSource: {
-        type: 'athena', database: 'vpc_logs', table: 'flow_logs', workgroup: 'primary',
+        type: 'athena',
+        database: 'vpc_logs',
+        table: 'flow_logs',
+        workgroup: 'primary',
         layout: { type: 'date-string', column: 'day', format: 'yyyy/MM/dd' },
       },
     });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
-    expect(updated.body.access).toEqual({ type: 'assume-role', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read', externalId: 'ext-123' });
+    expect(updated.body.access).toEqual({
+      type: 'assume-role',
+      roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read',
+      externalId: 'ext-123',
+    });
     expect(updated.body.flowSource).toMatchObject({ type: 'athena', database: 'vpc_logs', layout: { type: 'date-string', column: 'day' } });
 
     expect((await api(server()).delete(`/v1/targets/${id}`)).status).toBe(204);
@@ -69,7 +77,10 @@ describe('targets', () => {
     ['a link out of the root', 'nested/escape/passwd', /outside the data root/],
     ['a missing file', 'nope.json', /does not exist/],
   ])('refuses %s with a 400 naming the field', async (_case, path, message) => {
-    const response = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'snapshot-file', paths: ['snapshot.json', path] } }));
+    const response = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ configSource: { type: 'snapshot-file', paths: ['snapshot.json', path] } }),
+    );
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body.code).toBe('REQUEST.VALIDATION_FAILED');
@@ -78,7 +89,10 @@ describe('targets', () => {
   });
 
   it('accepts an absolute path inside the root and a link that stays inside, storing them relative', async () => {
-    const response = await api(server()).post('/v1/targets', sampleTargetBody({ flowSource: { type: 'files', paths: [join(data.root, 'flows'), 'flows-link'] } }));
+    const response = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ flowSource: { type: 'files', paths: [join(data.root, 'flows'), 'flows-link'] } }),
+    );
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.body.flowSource.paths).toEqual(['flows', 'flows-link']);
   });
@@ -93,16 +107,28 @@ describe('targets', () => {
     });
     expect(response.status).toBe(400);
     const fields = response.body.errors.map((e: { field: string }) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['accountId', 'region', 'flowSource.database', 'flowSource.table', 'configSource.paths', 'extra']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['accountId', 'region', 'flowSource.database', 'flowSource.table', 'configSource.paths', 'extra']),
+    );
   });
 
   it('stores an Athena flow source’s logDestination (an S3 ARN or s3:// URL) and refuses anything else', async () => {
     const athena = (logDestination?: unknown) => ({
-      type: 'athena', database: 'vpc_logs', table: 'flow_logs', layout: { type: 'none' },
+      type: 'athena',
+      database: 'vpc_logs',
+      table: 'flow_logs',
+      layout: { type: 'none' },
       ...(logDestination === undefined ? {} : { logDestination }),
     });
-    for (const destination of ['arn:aws:s3:::shop-flow-logs-111122223333/vpc', 'arn:aws-cn:s3:::shop-logs', 's3://shop-flow-logs-111122223333/vpc/']) {
-      const created = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }));
+    for (const destination of [
+      'arn:aws:s3:::shop-flow-logs-111122223333/vpc',
+      'arn:aws-cn:s3:::shop-logs',
+      's3://shop-flow-logs-111122223333/vpc/',
+    ]) {
+      const created = await api(server()).post(
+        '/v1/targets',
+        sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }),
+      );
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       expect(created.body.flowSource).toMatchObject({ type: 'athena', logFormat: null, logDestination: destination });
       expect((await api(server()).get(`/v1/targets/${created.body.id}`)).body.flowSource.logDestination).toBe(destination);
@@ -111,8 +137,19 @@ describe('targets', () => {
     expect(without.status).toBe(201);
     expect(without.body.flowSource.logDestination).toBeNull();
 
-    for (const destination of ['https://shop-logs.s3.amazonaws.com/vpc', 'arn:aws:logs:eu-west-1:111122223333:log-group:vpc', 's3://Shop_Logs/vpc', 's3://x', 'arn:aws:s3:::shop-logs/a b', 42, `s3://shop-logs/${'p'.repeat(1100)}`]) {
-      const refused = await api(server()).post('/v1/targets', sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }));
+    for (const destination of [
+      'https://shop-logs.s3.amazonaws.com/vpc',
+      'arn:aws:logs:eu-west-1:111122223333:log-group:vpc',
+      's3://Shop_Logs/vpc',
+      's3://x',
+      'arn:aws:s3:::shop-logs/a b',
+      42,
+      `s3://shop-logs/${'p'.repeat(1100)}`,
+    ]) {
+      const refused = await api(server()).post(
+        '/v1/targets',
+        sampleTargetBody({ configSource: { type: 'ec2' }, flowSource: athena(destination) }),
+      );
       expect(refused.status, String(destination)).toBe(400);
       expect(refused.body.code).toBe('REQUEST.VALIDATION_FAILED');
       expect(new Set(refused.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['flowSource.logDestination']));
@@ -126,6 +163,14 @@ describe('targets', () => {
     const refused = await readOnly.post('/v1/targets', sampleTargetBody());
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('AUTH.FORBIDDEN');
-    expect((await readOnly.post('/v1/analyses', { targetId: '00000000-0000-4000-8000-000000000000', from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })).status).toBe(403);
+    expect(
+      (
+        await readOnly.post('/v1/analyses', {
+          targetId: '00000000-0000-4000-8000-000000000000',
+          from: '2026-11-24T00:00:00Z',
+          to: '2026-11-25T00:00:00Z',
+        })
+      ).status,
+    ).toBe(403);
   });
 });

@@ -41,7 +41,12 @@ function fakeServiceNow(): (request: ReceivedRequest) => ReceiverReply {
       return { status: 200, body: { result: incidents.filter((i) => i.correlation_id === correlation) } };
     }
     if (req.method === 'POST' && url.pathname === '/api/now/table/incident') {
-      const incident = { sys_id: `sys${incidents.length + 1}`, number: `INC00100${incidents.length + 1}`, state: '1', correlation_id: json(req).correlation_id };
+      const incident = {
+        sys_id: `sys${incidents.length + 1}`,
+        number: `INC00100${incidents.length + 1}`,
+        state: '1',
+        correlation_id: json(req).correlation_id,
+      };
       incidents.push(incident);
       return { status: 201, body: { result: incident } };
     }
@@ -101,7 +106,15 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
       format: 'jira',
       events: ['finding.opened', 'finding.reopened', 'finding.resolved'],
       filters: { targetIds: [ids.targetId] },
-      jira: { baseUrl: jira.url(), email: 'bot@example.com', apiToken: 'jira-token-secret', projectKey: 'NET', issueType: 'Task', labels: ['network'], resolveTransitionId: '31' },
+      jira: {
+        baseUrl: jira.url(),
+        email: 'bot@example.com',
+        apiToken: 'jira-token-secret',
+        projectKey: 'NET',
+        issueType: 'Task',
+        labels: ['network'],
+        resolveTransitionId: '31',
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.secret).toBeUndefined();
@@ -125,11 +138,21 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
 
     const tickets = await http.get(`/v1/findings/${ids.findingId}/tickets`);
     expect(tickets.status).toBe(200);
-    expect(tickets.body).toEqual([expect.objectContaining({ subscriptionId: id, system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' })]);
+    expect(tickets.body).toEqual([
+      expect.objectContaining({
+        subscriptionId: id,
+        system: 'jira',
+        key: 'NET-1',
+        url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`,
+        state: 'open',
+      }),
+    ]);
     // The finding's detail carries its tickets too.
     const detail = await http.get(`/v1/findings/${ids.findingId}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.tickets).toEqual([expect.objectContaining({ system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' })]);
+    expect(detail.body.tickets).toEqual([
+      expect.objectContaining({ system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' }),
+    ]);
 
     await emit(DomainEventType.FindingReopened, ids);
     await settledDeliveries(id, 3);
@@ -142,7 +165,9 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const transition = jira.requests.find((r) => r.path === '/rest/api/3/issue/NET-1/transitions')!;
     expect(json(transition)).toEqual({ transition: { id: '31' } });
     expect((await http.get(`/v1/findings/${ids.findingId}/tickets`)).body[0].state).toBe('resolved');
-    expect((await http.get(`/v1/findings/${ids.findingId}`)).body.tickets).toEqual([expect.objectContaining({ key: 'NET-1', state: 'resolved' })]);
+    expect((await http.get(`/v1/findings/${ids.findingId}`)).body.tickets).toEqual([
+      expect.objectContaining({ key: 'NET-1', state: 'resolved' }),
+    ]);
     expect(jira.requests.filter((r) => r.path === '/rest/api/3/issue')).toHaveLength(1);
 
     const db = new Client({ connectionString: api.config.database.url });
@@ -176,7 +201,9 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const search = jira.requests.find((r) => r.path === '/rest/api/3/search/jql')!;
     expect(json(search).jql).toBe(`project = "OPS" AND labels = "sgdoctor-${finding.fingerprint}" ORDER BY created DESC`);
     expect(jira.requests.filter((r) => r.path === '/rest/api/3/issue')).toHaveLength(0);
-    expect((await http.get(`/v1/findings/${ids.findingId}/tickets`)).body).toEqual([expect.objectContaining({ key: 'OPS-7', system: 'jira' })]);
+    expect((await http.get(`/v1/findings/${ids.findingId}/tickets`)).body).toEqual([
+      expect.objectContaining({ key: 'OPS-7', system: 'jira' }),
+    ]);
   });
 
   it('ServiceNow: incident with correlation_id = fingerprint, work notes on recurrence, resolved state', async () => {
@@ -203,7 +230,12 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const posts = sn.requests.filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(posts[0]!.headers.authorization).toBe(`Basic ${Buffer.from('svc:sn-password-secret').toString('base64')}`);
-    expect(json(posts[0]!)).toMatchObject({ correlation_id: finding.fingerprint, assignment_group: 'network-team', urgency: '1', impact: '2' });
+    expect(json(posts[0]!)).toMatchObject({
+      correlation_id: finding.fingerprint,
+      assignment_group: 'network-team',
+      urgency: '1',
+      impact: '2',
+    });
     const patches = sn.requests.filter((r) => r.method === 'PATCH').map(json);
     expect(patches[0]).toMatchObject({ work_notes: expect.stringContaining('recurred') });
     expect(patches[1]).toMatchObject({ state: '6', close_code: expect.any(String) });
@@ -215,7 +247,12 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     const ids = await insertTargetAndFinding(api.config.database.url, finding);
     const slack = await server(() => ({ status: 200, body: 'ok' }));
     const webhookUrl = slack.url('/services/T000/B000/slack-url-secret');
-    const created = await http.post('/v1/webhooks', { format: 'slack', events: ['finding.opened'], filters: { targetIds: [ids.targetId] }, slack: { webhookUrl } });
+    const created = await http.post('/v1/webhooks', {
+      format: 'slack',
+      events: ['finding.opened'],
+      filters: { targetIds: [ids.targetId] },
+      slack: { webhookUrl },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.url).toBe(new URL(webhookUrl).origin);
     expect(JSON.stringify((await http.get(`/v1/webhooks/${created.body.id}`)).body)).not.toContain('slack-url-secret');
@@ -236,7 +273,8 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     let calls = 0;
     const jira = await server((req) => {
       calls += 1;
-      if (req.path === '/rest/api/3/search/jql') return calls <= 1 ? { status: 503, body: {} } : { status: 400, body: { errorMessages: ['bad jql'] } };
+      if (req.path === '/rest/api/3/search/jql')
+        return calls <= 1 ? { status: 503, body: {} } : { status: 400, body: { errorMessages: ['bad jql'] } };
       return { status: 500, body: {} };
     });
     const created = await http.post('/v1/webhooks', {

@@ -34,7 +34,9 @@ function verifySignature(secret: string, received: ReceivedRequest): boolean {
   const id = String(received.headers['webhook-id']);
   const timestamp = String(received.headers['webhook-timestamp']);
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${received.body.toString('utf8')}`).digest('base64');
+  const expected = createHmac('sha256', key)
+    .update(`${id}.${timestamp}.${received.body.toString('utf8')}`)
+    .digest('base64');
   const signatures = String(received.headers['webhook-signature']).split(' ');
   return signatures.some((entry) => entry === `v1,${expected}`);
 }
@@ -76,7 +78,16 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
   }
 
   beforeAll(async () => {
-    api = await startApi({ hostResolver: resolver, env: { WEBHOOK_RETRY_SCHEDULE_MS: '0,200,200,200,200,200', WEBHOOK_DISABLE_AFTER_DEAD: '2', WEBHOOK_CONCURRENCY: '4', WEBHOOK_SUBSCRIPTION_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '6000' } });
+    api = await startApi({
+      hostResolver: resolver,
+      env: {
+        WEBHOOK_RETRY_SCHEDULE_MS: '0,200,200,200,200,200',
+        WEBHOOK_DISABLE_AFTER_DEAD: '2',
+        WEBHOOK_CONCURRENCY: '4',
+        WEBHOOK_SUBSCRIPTION_CONCURRENCY: '2',
+        WEBHOOK_TIMEOUT_MS: '6000',
+      },
+    });
     ({ targetId, findingId } = await insertTargetAndFinding(api.config.database.url, finding));
   });
 
@@ -121,10 +132,26 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const otherSecret = secret.replace(/^whsec_(.)/, (_, first: string) => `whsec_${first === 'A' ? 'B' : 'A'}`);
     expect(verifySignature(otherSecret, received!)).toBe(false);
     const body = JSON.parse(received!.body.toString('utf8'));
-    expect(body).toMatchObject({ id: eventId, type: 'finding.opened', subject: { findingId, targetId }, data: { findingId, finding: { fingerprint: finding.fingerprint } } });
+    expect(body).toMatchObject({
+      id: eventId,
+      type: 'finding.opened',
+      subject: { findingId, targetId },
+      data: { findingId, finding: { fingerprint: finding.fingerprint } },
+    });
 
-    const [delivery] = await until(() => deliveries(id), (items) => items[0]?.status === 'succeeded');
-    expect(delivery).toMatchObject({ eventId, messageId: eventId, eventType: 'finding.opened', status: 'succeeded', attempts: 1, lastStatusCode: 204, nextAttemptAt: null });
+    const [delivery] = await until(
+      () => deliveries(id),
+      (items) => items[0]?.status === 'succeeded',
+    );
+    expect(delivery).toMatchObject({
+      eventId,
+      messageId: eventId,
+      eventType: 'finding.opened',
+      status: 'succeeded',
+      attempts: 1,
+      lastStatusCode: 204,
+      nextAttemptAt: null,
+    });
     expect(delivery!.lastDurationMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -132,7 +159,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const hook = await receiver((_req, index) => (index < 5 ? { status: index % 2 === 0 ? 500 : 503 } : { status: 200 }));
     const { id, secret } = await subscribe(hook.url('/flaky'));
     const eventIds = [await emitOpened(), await emitOpened(), await emitOpened()];
-    const settled = await until(() => deliveries(id), (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'));
+    const settled = await until(
+      () => deliveries(id),
+      (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'),
+    );
 
     for (const eventId of eventIds) {
       const attempts = hook.requests.filter((r) => r.headers['webhook-id'] === eventId);
@@ -156,7 +186,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const hook = await receiver(() => ({ status: 200 }));
     const { id } = await subscribe(hook.url('/paged'));
     for (let i = 0; i < 3; i += 1) await emitOpened();
-    const all = await until(() => deliveries(id), (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'));
+    const all = await until(
+      () => deliveries(id),
+      (items) => items.length === 3 && items.every((d) => d.status === 'succeeded'),
+    );
 
     const first = await http.get(`/v1/webhooks/${id}/deliveries?limit=2`);
     expect(first.status).toBe(200);
@@ -177,7 +210,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const { id } = await subscribe(hook.url('/down'), { events: ['finding.opened', 'webhook.disabled'] });
     await emitOpened();
     await emitOpened();
-    const dead = await until(() => deliveries(id), (items) => items.length === 2 && items.every((d) => d.status === 'dead'));
+    const dead = await until(
+      () => deliveries(id),
+      (items) => items.length === 2 && items.every((d) => d.status === 'dead'),
+    );
     expect(dead.every((d) => d.attempts === 6 && d.nextAttemptAt === null && d.deadAt !== null)).toBe(true);
 
     const letters = await http.get('/v1/webhooks/dead-letters');
@@ -186,7 +222,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const own = await http.get(`/v1/webhooks/${id}/dead-letters`);
     expect(own.body.items).toHaveLength(2);
 
-    const disabled = await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    const disabled = await until(
+      () => http.get(`/v1/webhooks/${id}`),
+      (r) => r.body.enabled === false,
+    );
     expect(disabled.body.disabledReason).toMatch(/2 consecutive deliveries were dead-lettered/);
     const db = new Client({ connectionString: api.config.database.url });
     await db.connect();
@@ -197,14 +236,21 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
       await db.end();
     }
 
-    expect((await http.post(`/v1/webhooks/${id}/enable`)).body).toMatchObject({ enabled: true, disabledReason: null, resumedDeliveries: 0 });
+    expect((await http.post(`/v1/webhooks/${id}/enable`)).body).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+      resumedDeliveries: 0,
+    });
     expect((await deliveries(id)).filter((d) => d.eventType === 'webhook.disabled')).toEqual([]);
     hook.respondWith(() => ({ status: 200 }));
     const before = hook.requests.length;
     const target = dead[0]!;
     const redelivered = await http.post(`/v1/webhooks/${id}/deliveries/${target.id}/redeliver`);
     expect(redelivered.status).toBe(202);
-    await until(() => deliveries(id), (items) => items.find((d) => d.id === target.id)?.status === 'succeeded');
+    await until(
+      () => deliveries(id),
+      (items) => items.find((d) => d.id === target.id)?.status === 'succeeded',
+    );
     const last = hook.requests.at(-1)!;
     expect(hook.requests.length).toBe(before + 1);
     expect(last.headers['webhook-id']).toBe(target.messageId);
@@ -218,13 +264,19 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const hook = await receiver((_req, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
     const { id } = await subscribe(hook.url('/throttled'));
     await emitOpened();
-    const [waiting] = await until(() => deliveries(id), (items) => items[0]?.attempts === 1);
+    const [waiting] = await until(
+      () => deliveries(id),
+      (items) => items[0]?.attempts === 1,
+    );
     expect(waiting).toMatchObject({ status: 'pending', lastStatusCode: 429 });
     expect(new Date(waiting!.nextAttemptAt!).getTime() - new Date(waiting!.lastAttemptAt!).getTime()).toBeGreaterThanOrEqual(1_900);
     await hook.waitForRequests(2);
     expect(hook.requests[1]!.at - hook.requests[0]!.at).toBeGreaterThanOrEqual(1_900);
     expect(hook.requests[1]!.headers['webhook-id']).toBe(hook.requests[0]!.headers['webhook-id']);
-    await until(() => deliveries(id), (items) => items[0]?.status === 'succeeded');
+    await until(
+      () => deliveries(id),
+      (items) => items[0]?.status === 'succeeded',
+    );
   });
 
   it('an event committed but never published (the process died in between) is delivered by the sweep', async () => {
@@ -232,7 +284,9 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     await subscribe(hook.url('/swept'));
     const { subject, data } = findingEventData(targetId, findingId, finding);
     const dataSource = api.app.get<DataSource>(getDataSourceToken());
-    const event = await dataSource.transaction((manager) => api.app.get(EventsService).record(manager, { type: DomainEventType.FindingOpened, subject, data }));
+    const event = await dataSource.transaction((manager) =>
+      api.app.get(EventsService).record(manager, { type: DomainEventType.FindingOpened, subject, data }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(hook.requests).toHaveLength(0);
     await api.app.get<Queue>(getQueueToken(QueueName.WebhookDelivery)).add(EVENTS_SWEEP_JOB, {});
@@ -244,7 +298,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const hook = await receiver(() => ({ status: 410 }));
     const { id } = await subscribe(hook.url('/gone'));
     await emitOpened();
-    const hooked = await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    const hooked = await until(
+      () => http.get(`/v1/webhooks/${id}`),
+      (r) => r.body.enabled === false,
+    );
     expect(hooked.body.disabledReason).toMatch(/410/);
     const [delivery] = await deliveries(id);
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
@@ -259,7 +316,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const hook = await receiver(() => (gone ? { status: 410, delayMs: 300 } : { status: 200 }));
     const { id } = await subscribe(hook.url('/burst'));
     const burst = await Promise.all([emitOpened(), emitOpened(), emitOpened(), emitOpened()]);
-    await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    await until(
+      () => http.get(`/v1/webhooks/${id}`),
+      (r) => r.body.enabled === false,
+    );
     const settled = await until(
       () => deliveries(id),
       (items) => items.length === 4 && items.every((d) => d.status === 'failed' || d.status === 'held'),
@@ -271,19 +331,38 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     gone = false;
     const enabled = await http.post(`/v1/webhooks/${id}/enable`);
     expect(enabled.body).toMatchObject({ enabled: true, resumedDeliveries: 3 });
-    const after = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'succeeded').length === 3);
+    const after = await until(
+      () => deliveries(id),
+      (items) => items.filter((d) => d.status === 'succeeded').length === 3,
+    );
     const failed = after.find((d) => d.status === 'failed')!;
-    expect(after.filter((d) => d.status === 'succeeded').map((d) => d.eventId).sort()).toEqual(burst.filter((e) => e !== failed.eventId).sort());
+    expect(
+      after
+        .filter((d) => d.status === 'succeeded')
+        .map((d) => d.eventId)
+        .sort(),
+    ).toEqual(burst.filter((e) => e !== failed.eventId).sort());
   });
 
   it('holds events while disabled and sends them, in order and byte-identical, when re-enabled, once', async () => {
     const hook = await receiver(() => ({ status: 410 }));
     const { id, secret } = await subscribe(hook.url('/held'));
     await emitOpened();
-    await until(() => http.get(`/v1/webhooks/${id}`), (r) => r.body.enabled === false);
+    await until(
+      () => http.get(`/v1/webhooks/${id}`),
+      (r) => r.body.enabled === false,
+    );
     const missed = [await emitOpened(), await emitOpened()];
-    const held = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'held').length === 2);
-    expect(held.filter((d) => d.status === 'held').map((d) => d.eventId).sort()).toEqual([...missed].sort());
+    const held = await until(
+      () => deliveries(id),
+      (items) => items.filter((d) => d.status === 'held').length === 2,
+    );
+    expect(
+      held
+        .filter((d) => d.status === 'held')
+        .map((d) => d.eventId)
+        .sort(),
+    ).toEqual([...missed].sort());
     expect(held.find((d) => d.status === 'held')).toMatchObject({ attempts: 0, nextAttemptAt: null, deliveredAt: null });
     const listed = await http.get(`/v1/webhooks/${id}/deliveries?status=held`);
     expect(listed.status).toBe(200);
@@ -297,7 +376,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     await hook.waitForRequests(3);
     const resumed = hook.requests.slice(1);
     expect(resumed.map((r) => r.headers['webhook-id'])).toEqual(missed);
-    const settled = await until(() => deliveries(id), (items) => items.filter((d) => d.status === 'succeeded').length === 2);
+    const settled = await until(
+      () => deliveries(id),
+      (items) => items.filter((d) => d.status === 'succeeded').length === 2,
+    );
     for (const request of resumed) {
       expect(verifySignature(secret, request)).toBe(true);
       const delivery = settled.find((d) => d.eventId === request.headers['webhook-id'])!;
@@ -319,7 +401,10 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const { id: critical } = await subscribe(hook.url('/critical'), { filters: { severities: ['critical'] } });
     const { id: ours } = await subscribe(hook.url('/ours'), { filters: { targetIds: [targetId], severities: ['high'] } });
     await emitOpened();
-    await until(() => deliveries(ours), (items) => items[0]?.status === 'succeeded');
+    await until(
+      () => deliveries(ours),
+      (items) => items[0]?.status === 'succeeded',
+    );
     expect(await deliveries(critical)).toHaveLength(0);
   });
 
@@ -399,12 +484,18 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     const { id: redirecting } = await subscribe(redirector.url('/redirect'));
     await emitOpened();
 
-    const [refused] = await until(() => deliveries(rebinding), (items) => items[0]?.status === 'failed');
+    const [refused] = await until(
+      () => deliveries(rebinding),
+      (items) => items[0]?.status === 'failed',
+    );
     expect(refused!.lastError).toMatch(/DELIVERY\.SSRF_BLOCKED.*10\.9\.9\.9.*private/);
     expect(refused!.attempts).toBe(1);
     expect(hook.requests).toHaveLength(0);
 
-    const [redirected] = await until(() => deliveries(redirecting), (items) => items[0]?.status === 'failed');
+    const [redirected] = await until(
+      () => deliveries(redirecting),
+      (items) => items[0]?.status === 'failed',
+    );
     expect(redirected).toMatchObject({ attempts: 1, lastStatusCode: 302 });
     expect(redirector.requests).toHaveLength(1);
   });

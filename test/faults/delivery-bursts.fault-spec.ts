@@ -28,7 +28,10 @@ describe('webhook delivery bursts survive their workers dying', () => {
   const finding = sampleFinding();
 
   const burst = async (path: string): Promise<{ subscriptionId: string; eventIds: string[] }> => {
-    const hook = await api(testApp.app.getHttpServer(), ADMIN_KEY).post('/v1/webhooks', { url: receiver.url(path), events: ['finding.opened'] });
+    const hook = await api(testApp.app.getHttpServer(), ADMIN_KEY).post('/v1/webhooks', {
+      url: receiver.url(path),
+      events: ['finding.opened'],
+    });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
     const { subject, data } = findingEventData(targetId, findingId, finding);
     const eventIds: string[] = [];
@@ -40,14 +43,21 @@ describe('webhook delivery bursts survive their workers dying', () => {
 
   const statuses = (subscriptionId: string) =>
     withDatabase(testApp.config.database.url, async (db) => {
-      const rows = await db.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`, [subscriptionId]);
+      const rows = await db.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`, [
+        subscriptionId,
+      ]);
       return Object.fromEntries(rows.rows.map((row: { status: string; n: number }) => [row.status, row.n])) as Record<string, number>;
     });
 
   /** Every event delivered (at least once: a request cut by a kill may be sent again), none left pending. */
   const expectAllDelivered = async (subscriptionId: string, path: string, eventIds: string[], withinMs: number): Promise<number> => {
     const started = performance.now();
-    await poll(() => statuses(subscriptionId), (counts) => counts.succeeded === EVENTS, withinMs, 250);
+    await poll(
+      () => statuses(subscriptionId),
+      (counts) => counts.succeeded === EVENTS,
+      withinMs,
+      250,
+    );
     const ids = new Set(received(path).map((r) => String(r.headers['webhook-id'])));
     expect([...ids].sort()).toEqual([...eventIds].sort());
     expect(await statuses(subscriptionId)).toEqual({ succeeded: EVENTS });
@@ -78,7 +88,11 @@ describe('webhook delivery bursts survive their workers dying', () => {
   it('a worker killed mid-burst: the next one delivers every event once its leases have expired', async () => {
     const first = await fleet.start();
     const { subscriptionId, eventIds } = await burst('/killed');
-    await poll(() => Promise.resolve(received('/killed').length), (n) => n >= 12, 60_000);
+    await poll(
+      () => Promise.resolve(received('/killed').length),
+      (n) => n >= 12,
+      60_000,
+    );
     await fleet.kill(first);
     const killedAfter = received('/killed').length;
     expect(killedAfter).toBeLessThan(EVENTS);
@@ -86,13 +100,19 @@ describe('webhook delivery bursts survive their workers dying', () => {
     const started = performance.now();
     await fleet.start();
     const tookMs = await expectAllDelivered(subscriptionId, '/killed', eventIds, 120_000);
-    console.info(`fault: worker killed mid-burst after ${killedAfter}/${EVENTS} deliveries; all delivered ${Math.round(performance.now() - started)} ms after the next worker started (last wait ${Math.round(tookMs)} ms)`);
+    console.info(
+      `fault: worker killed mid-burst after ${killedAfter}/${EVENTS} deliveries; all delivered ${Math.round(performance.now() - started)} ms after the next worker started (last wait ${Math.round(tookMs)} ms)`,
+    );
   });
 
   it('a worker stopped by SIGTERM mid-burst finishes the deliveries in hand, releases their leases and exits 0', async () => {
     const first = await fleet.start();
     const { subscriptionId, eventIds } = await burst('/stopped');
-    await poll(() => Promise.resolve(received('/stopped').length), (n) => n >= 12, 60_000);
+    await poll(
+      () => Promise.resolve(received('/stopped').length),
+      (n) => n >= 12,
+      60_000,
+    );
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     const output = `${first.lines.join('\n')}\n${first.stderrText()}`;
@@ -109,6 +129,8 @@ describe('webhook delivery bursts survive their workers dying', () => {
     const started = performance.now();
     await fleet.start();
     await expectAllDelivered(subscriptionId, '/stopped', eventIds, 60_000);
-    console.info(`fault: worker stopped by SIGTERM mid-burst; the rest delivered ${Math.round(performance.now() - started)} ms after the next worker was started`);
+    console.info(
+      `fault: worker stopped by SIGTERM mid-burst; the rest delivered ${Math.round(performance.now() - started)} ms after the next worker was started`,
+    );
   });
 });

@@ -72,11 +72,18 @@ describe('outages answer 503 fast, and what was written during them is delivered
     await redis.stop();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    expectUnavailable(await timed(() => post('/v1/analyses', { targetId, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })), 'redis');
+    expectUnavailable(
+      await timed(() => post('/v1/analyses', { targetId, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })),
+      'redis',
+    );
     const webhooks = await get('/v1/webhooks');
     expect(webhooks.status).toBe(200);
     expectUnavailable(await timed(() => post(`/v1/webhooks/${webhooks.body.items?.[0]?.id ?? webhooks.body[0]?.id}/test`)), 'redis');
-    const reads = await Promise.all([timed(() => get('/v1/analyses')), timed(() => get(`/v1/findings/${findingId}`)), timed(() => get('/v1/targets'))]);
+    const reads = await Promise.all([
+      timed(() => get('/v1/analyses')),
+      timed(() => get(`/v1/findings/${findingId}`)),
+      timed(() => get('/v1/targets')),
+    ]);
     for (const read of reads) {
       expect(read.response.status, JSON.stringify(read.response.body)).toBe(200);
       expect(read.ms).toBeLessThan(1000);
@@ -92,7 +99,12 @@ describe('outages answer 503 fast, and what was written during them is delivered
     expect(receiver.requests).toHaveLength(0);
 
     await redis.start();
-    const received = await until(() => Promise.resolve(receiver.requests.length), (n) => n >= 1, 60_000, 250);
+    const received = await until(
+      () => Promise.resolve(receiver.requests.length),
+      (n) => n >= 1,
+      60_000,
+      250,
+    );
     expect(received).toBe(1);
     const body = JSON.parse(receiver.requests[0]!.body.toString());
     expect(body).toMatchObject({ type: 'finding.resolved', data: { findingId } });
@@ -108,9 +120,17 @@ describe('outages answer 503 fast, and what was written during them is delivered
     postgres.stop();
     expectUnavailable(await timed(() => get('/v1/analyses')), 'postgresql');
     expectUnavailable(await timed(() => get(`/v1/findings/${findingId}`)), 'postgresql');
-    expectUnavailable(await timed(() => post('/v1/analyses', { targetId, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })), 'postgresql');
+    expectUnavailable(
+      await timed(() => post('/v1/analyses', { targetId, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' })),
+      'postgresql',
+    );
     postgres.start();
-    const back = await until(() => get('/v1/analyses'), (response) => response.status === 200, 20_000, 250);
+    const back = await until(
+      () => get('/v1/analyses'),
+      (response) => response.status === 200,
+      20_000,
+      250,
+    );
     expect(back.status).toBe(200);
   });
 });

@@ -44,7 +44,11 @@ describe('an analysis survives PostgreSQL going away mid-persist', () => {
     const server = testApp.app.getHttpServer();
     const analysis = await createSampleAnalysis(server, 'pg-outage');
     await poll(
-      () => withDatabase(testApp.config.database.url, async (db) => (await db.query(`SELECT stage FROM analyses WHERE id = $1`, [analysis.analysisId])).rows[0].stage as string | null),
+      () =>
+        withDatabase(
+          testApp.config.database.url,
+          async (db) => (await db.query(`SELECT stage FROM analyses WHERE id = $1`, [analysis.analysisId])).rows[0].stage as string | null,
+        ),
       (stage) => stage === 'persist',
       60_000,
     );
@@ -54,9 +58,14 @@ describe('an analysis survives PostgreSQL going away mid-persist', () => {
     const back = performance.now();
 
     const done = await waitForAnalysis(server, analysis.analysisId, 180_000);
-    console.info(`fault: PostgreSQL down ${OUTAGE_MS} ms mid-persist; the analysis ${done.status} ${Math.round(performance.now() - back)} ms after it was back`);
+    console.info(
+      `fault: PostgreSQL down ${OUTAGE_MS} ms mid-persist; the analysis ${done.status} ${Math.round(performance.now() - back)} ms after it was back`,
+    );
     await expectSameAsUninterrupted(server, testApp.config.database.url, analysis);
-    const detail = await withDatabase(testApp.config.database.url, async (db) => (await db.query(`SELECT failure FROM analyses WHERE id = $1`, [analysis.analysisId])).rows[0]);
+    const detail = await withDatabase(
+      testApp.config.database.url,
+      async (db) => (await db.query(`SELECT failure FROM analyses WHERE id = $1`, [analysis.analysisId])).rows[0],
+    );
     expect(detail.failure).toBeNull();
   });
 });

@@ -54,7 +54,10 @@ describe('a webhook receiver down for hours', () => {
 
   it('gets every event once it is back, same id and body on every attempt, with valid signatures', async () => {
     const { targetId, findingId } = await insertTargetAndFinding(testApp.config.database.url, finding);
-    const hook = await api(testApp.app.getHttpServer(), ADMIN_KEY).post('/v1/webhooks', { url: receiver.url('/down'), events: ['finding.opened'] });
+    const hook = await api(testApp.app.getHttpServer(), ADMIN_KEY).post('/v1/webhooks', {
+      url: receiver.url('/down'),
+      events: ['finding.opened'],
+    });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
     const secret: string = hook.body.secret;
     await fleet.start();
@@ -65,7 +68,10 @@ describe('a webhook receiver down for hours', () => {
 
     const statuses = () =>
       withDatabase(testApp.config.database.url, async (db) => {
-        const rows = await db.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`, [hook.body.id]);
+        const rows = await db.query(
+          `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`,
+          [hook.body.id],
+        );
         return Object.fromEntries(rows.rows.map((row: { status: string; n: number }) => [row.status, row.n])) as Record<string, number>;
       });
     await poll(statuses, (counts) => counts.succeeded === EVENTS, DOWN_MS + 60_000, 250);
@@ -81,10 +87,14 @@ describe('a webhook receiver down for hours', () => {
     for (const request of requests) {
       const id = String(request.headers['webhook-id']);
       bodiesById.set(id, (bodiesById.get(id) ?? new Set()).add(request.body.toString('utf8')));
-      expect(verify(secret, request.headers, request.body, { now: new Date(Number(request.headers['webhook-timestamp']) * 1000) })).toEqual({ ok: true });
+      expect(verify(secret, request.headers, request.body, { now: new Date(Number(request.headers['webhook-timestamp']) * 1000) })).toEqual(
+        { ok: true },
+      );
     }
     expect([...bodiesById.keys()].sort()).toEqual([...eventIds].sort());
     for (const bodies of bodiesById.values()) expect(bodies.size).toBe(1);
-    console.info(`fault: receiver down ${DOWN_MS} ms ("10 hours"); ${requests.length} requests for ${EVENTS} events, all delivered ${Math.round(recoveredMs)} ms after it came back`);
+    console.info(
+      `fault: receiver down ${DOWN_MS} ms ("10 hours"); ${requests.length} requests for ${EVENTS} events, all delivered ${Math.round(recoveredMs)} ms after it came back`,
+    );
   });
 });

@@ -51,9 +51,18 @@ describe('work survives a Redis restart that lost every key', () => {
   it('re-runs the queued analysis, delivers each stranded event once and re-creates the schedulers', async () => {
     const server = running.app.getHttpServer();
     const { targetId, findingId } = await insertTargetAndFinding(running.config.database.url, sampleFinding());
-    const hook = await api(server).post('/v1/webhooks', { url: receiver.url('/hook'), events: ['finding.opened'], filters: { targetIds: [targetId] } });
+    const hook = await api(server).post('/v1/webhooks', {
+      url: receiver.url('/hook'),
+      events: ['finding.opened'],
+      filters: { targetIds: [targetId] },
+    });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
-    const schedule = await api(server).post('/v1/report-schedules', { name: 'nightly', targetIds: [targetId], cron: '0 6 * * *', timeZone: 'Europe/Paris' });
+    const schedule = await api(server).post('/v1/report-schedules', {
+      name: 'nightly',
+      targetIds: [targetId],
+      cron: '0 6 * * *',
+      timeZone: 'Europe/Paris',
+    });
     expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
 
     worker = await startWorker(running.resources, env());
@@ -64,8 +73,14 @@ describe('work survives a Redis restart that lost every key', () => {
       await emitEvent(running.app, DomainEventType.FindingOpened, subject, data),
     ];
     const pendingRetries = () =>
-      withDatabase(running.config.database.url, async (db) =>
-        (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending' AND attempts = 1 AND next_attempt_at > now()`)).rows[0].n as number,
+      withDatabase(
+        running.config.database.url,
+        async (db) =>
+          (
+            await db.query(
+              `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending' AND attempts = 1 AND next_attempt_at > now()`,
+            )
+          ).rows[0].n as number,
       );
     await poll(pendingRetries, (n) => n === 3, 30_000, 100);
     await worker.close();
@@ -88,7 +103,9 @@ describe('work survives a Redis restart that lost every key', () => {
         250,
       );
       await waitForAnalysis(server, analysis.analysisId, 120_000);
-      console.info(`fault: Redis restarted empty; queued analysis, stranded retries and schedulers recovered within ${Math.round(performance.now() - restarted)} ms`);
+      console.info(
+        `fault: Redis restarted empty; queued analysis, stranded retries and schedulers recovered within ${Math.round(performance.now() - restarted)} ms`,
+      );
       await expectSameAsUninterrupted(server, running.config.database.url, analysis);
       expect(delivered).toBe(6);
       // Each event: one failed attempt before the restart, one delivery after.
@@ -97,7 +114,10 @@ describe('work survives a Redis restart that lost every key', () => {
       expect(await probe.getJobScheduler(schedule.body.id)).toMatchObject({ pattern: '0 6 * * *', tz: 'Europe/Paris' });
       expect(await sweep.getJobScheduler(EVENTS_SWEEP_SCHEDULER)).toBeDefined();
       await withDatabase(running.config.database.url, async (db) => {
-        const left = await db.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`, [hook.body.id]);
+        const left = await db.query(
+          `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY status`,
+          [hook.body.id],
+        );
         expect(left.rows).toEqual([{ status: 'succeeded', n: 3 }]);
       });
     } finally {
@@ -115,7 +135,9 @@ describe('work survives a Redis restart that kept its keys', () => {
 
   beforeAll(async () => {
     redis = await ThrowawayRedis.create({ persist: true });
-    running = await startApi({ env: { REDIS_URL: redis.url, SGDOCTOR_ADMIN_API_KEY: ANALYSIS_ADMIN_KEY, SGDOCTOR_DATA_ROOT: SAMPLES, SGDOCTOR_WITH_WORKER: 'false' } });
+    running = await startApi({
+      env: { REDIS_URL: redis.url, SGDOCTOR_ADMIN_API_KEY: ANALYSIS_ADMIN_KEY, SGDOCTOR_DATA_ROOT: SAMPLES, SGDOCTOR_WITH_WORKER: 'false' },
+    });
   }, 300_000);
 
   afterAll(async () => {

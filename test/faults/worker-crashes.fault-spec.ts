@@ -40,31 +40,48 @@ describe('analyses survive their workers dying', () => {
     await testApp?.close();
   });
 
-  it.each(['snapshot', 'query', 'correlate', 'persist'])('a worker killed at the %s stage: the next one completes the analysis as an uninterrupted run', async (stage) => {
-    // Each stage starts with a 2 s pause, long enough to be seen there and killed.
-    const first = await fleet.start({ SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '2000' });
-    const analysis = await createSampleAnalysis(server(), `killed-at-${stage}`);
-    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === stage, 60_000);
-    await fleet.kill(first);
-    expect(await stageOf(analysis.analysisId)).toMatchObject({ status: 'running', stage });
+  it.each(['snapshot', 'query', 'correlate', 'persist'])(
+    'a worker killed at the %s stage: the next one completes the analysis as an uninterrupted run',
+    async (stage) => {
+      // Each stage starts with a 2 s pause, long enough to be seen there and killed.
+      const first = await fleet.start({ SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '2000' });
+      const analysis = await createSampleAnalysis(server(), `killed-at-${stage}`);
+      await poll(
+        () => stageOf(analysis.analysisId),
+        (row) => row.stage === stage,
+        60_000,
+      );
+      await fleet.kill(first);
+      expect(await stageOf(analysis.analysisId)).toMatchObject({ status: 'running', stage });
 
-    const started = performance.now();
-    await fleet.start();
-    await waitForAnalysis(server(), analysis.analysisId, 120_000);
-    console.info(`fault: analysis whose worker was killed at ${stage} completed ${Math.round(performance.now() - started)} ms after the next worker started`);
-    await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
-  });
+      const started = performance.now();
+      await fleet.start();
+      await waitForAnalysis(server(), analysis.analysisId, 120_000);
+      console.info(
+        `fault: analysis whose worker was killed at ${stage} completed ${Math.round(performance.now() - started)} ms after the next worker started`,
+      );
+      await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
+    },
+  );
 
   it('two workers killed in a row (the job fails "stalled more than allowable limit"): a third completes it once', async () => {
     const first = await fleet.start();
     const analysis = await createSampleAnalysis(server(), 'killed-twice');
-    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'correlate', 60_000);
+    await poll(
+      () => stageOf(analysis.analysisId),
+      (row) => row.stage === 'correlate',
+      60_000,
+    );
     const { db_now: killedAt } = await stageOf(analysis.analysisId);
     await fleet.kill(first);
 
     const second = await fleet.start();
     // The second worker takes the stalled job over and writes its first stage: kill it too.
-    await poll(() => stageOf(analysis.analysisId), (row) => row.updated_at > killedAt && row.stage !== null, 60_000);
+    await poll(
+      () => stageOf(analysis.analysisId),
+      (row) => row.updated_at > killedAt && row.stage !== null,
+      60_000,
+    );
     await fleet.kill(second);
     expect((await stageOf(analysis.analysisId)).status).toBe('running');
 
@@ -73,7 +90,9 @@ describe('analyses survive their workers dying', () => {
     // BullMQ gave up on the job; the reconciler queued it again under the same id.
     await third.waitForLine(new RegExp(`analysis ${analysis.analysisId} was running with its job failed: queued again`), 60_000);
     await waitForAnalysis(server(), analysis.analysisId, 120_000);
-    console.info(`fault: analysis whose second worker was killed too completed ${Math.round(performance.now() - started)} ms after a third worker was started`);
+    console.info(
+      `fault: analysis whose second worker was killed too completed ${Math.round(performance.now() - started)} ms after a third worker was started`,
+    );
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 
@@ -83,20 +102,34 @@ describe('analyses survive their workers dying', () => {
     const running = await fleet.start({ SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '2000' });
     const analysis = await createSampleAnalysis(server(), 'two-workers');
     // The first worker has taken the job before the second exists.
-    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'query' || row.stage === 'correlate', 60_000);
+    await poll(
+      () => stageOf(analysis.analysisId),
+      (row) => row.stage === 'query' || row.stage === 'correlate',
+      60_000,
+    );
     await fleet.start();
-    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'persist', 60_000);
+    await poll(
+      () => stageOf(analysis.analysisId),
+      (row) => row.stage === 'persist',
+      60_000,
+    );
     const killed = performance.now();
     await fleet.kill(running);
     await waitForAnalysis(server(), analysis.analysisId, 120_000);
-    console.info(`fault: analysis whose worker was killed mid-persist completed on the other worker ${Math.round(performance.now() - killed)} ms later`);
+    console.info(
+      `fault: analysis whose worker was killed mid-persist completed on the other worker ${Math.round(performance.now() - killed)} ms later`,
+    );
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 
   it('SIGTERM with a shutdown timeout shorter than the job exits 0 and leaves the analysis to another worker', async () => {
     const stopping = await fleet.start({ SHUTDOWN_TIMEOUT_MS: '1000', SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '3000' });
     const analysis = await createSampleAnalysis(server(), 'sigterm-timeout');
-    await poll(() => stageOf(analysis.analysisId), (row) => row.stage === 'correlate', 60_000);
+    await poll(
+      () => stageOf(analysis.analysisId),
+      (row) => row.stage === 'correlate',
+      60_000,
+    );
     const signalled = performance.now();
     stopping.child.kill('SIGTERM');
     const exit = await stopping.exited;
@@ -108,7 +141,9 @@ describe('analyses survive their workers dying', () => {
     const started = performance.now();
     await fleet.start();
     await waitForAnalysis(server(), analysis.analysisId, 120_000);
-    console.info(`fault: analysis left by a SIGTERM timeout completed ${Math.round(performance.now() - started)} ms after another worker was started`);
+    console.info(
+      `fault: analysis left by a SIGTERM timeout completed ${Math.round(performance.now() - started)} ms after another worker was started`,
+    );
     await expectSameAsUninterrupted(server(), testApp.config.database.url, analysis);
   });
 });

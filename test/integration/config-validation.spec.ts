@@ -26,7 +26,13 @@ describe('configuration', () => {
   });
 
   it('parses values and treats empty variables as unset', () => {
-    const config = loadAppConfig({ PORT: '8080', DB_MIGRATIONS_RUN: 'false', LOG_LEVEL: '', AWS_REGION: 'eu-west-1', SGDOCTOR_DATA_ROOT: '/data' });
+    const config = loadAppConfig({
+      PORT: '8080',
+      DB_MIGRATIONS_RUN: 'false',
+      LOG_LEVEL: '',
+      AWS_REGION: 'eu-west-1',
+      SGDOCTOR_DATA_ROOT: '/data',
+    });
     expect(config.http.port).toBe(8080);
     expect(config.database.migrationsRun).toBe(false);
     expect(config.logLevel).toBe('info');

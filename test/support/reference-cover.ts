@@ -37,11 +37,7 @@ function networkOf(value: bigint, length: number, family: 4 | 6): bigint {
 }
 
 function contains(outer: Block, inner: Block): boolean {
-  return (
-    outer.family === inner.family &&
-    outer.length <= inner.length &&
-    networkOf(inner.base, outer.length, outer.family) === outer.base
-  );
+  return outer.family === inner.family && outer.length <= inner.length && networkOf(inner.base, outer.length, outer.family) === outer.base;
 }
 
 /** The smallest block containing both. */
@@ -69,8 +65,9 @@ function compareBlocks(a: Block, b: Block): number {
 
 /** Drop blocks contained in another block of the list. */
 function withoutContained(blocks: Block[]): Block[] {
-  return blocks.filter((block, i) => !blocks.some((other, j) => j !== i && contains(other, block) &&
-    (other.length < block.length || j < i)));
+  return blocks.filter(
+    (block, i) => !blocks.some((other, j) => j !== i && contains(other, block) && (other.length < block.length || j < i)),
+  );
 }
 
 /** Repeatedly merges the adjacent pair with the smallest common supernet while `accept` allows it. */
@@ -110,9 +107,6 @@ export function referenceCoverAddresses(addresses: Iterable<string>, options: Co
   blocks = withoutContained(blocks).sort(compareBlocks);
   const mergeWithin = options.mergeWithin;
   if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);
-  blocks = mergeWhile(
-    blocks,
-    (merged, count) => count > options.maxPrefixes && merged.length >= options.minPrefixLength[merged.family],
-  );
+  blocks = mergeWhile(blocks, (merged, count) => count > options.maxPrefixes && merged.length >= options.minPrefixLength[merged.family]);
   return blocks.map(blockToCidr);
 }

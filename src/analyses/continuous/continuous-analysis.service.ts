@@ -53,10 +53,17 @@ export class ContinuousAnalysisService {
       const save = () => this.targets.saveContinuousState(manager, targetId, state);
 
       if (state.lastAnalysisId) {
-        const last = await manager.findOne(AnalysisEntity, { where: { id: state.lastAnalysisId }, select: { id: true, status: true, windowTo: true } });
-        if (last?.status === 'succeeded' && last.windowTo.getTime() > Date.parse(state.watermark)) state.watermark = last.windowTo.toISOString();
+        const last = await manager.findOne(AnalysisEntity, {
+          where: { id: state.lastAnalysisId },
+          select: { id: true, status: true, windowTo: true },
+        });
+        if (last?.status === 'succeeded' && last.windowTo.getTime() > Date.parse(state.watermark))
+          state.watermark = last.windowTo.toISOString();
       }
-      const active = await manager.findOne(AnalysisEntity, { where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) }, select: { id: true, status: true } });
+      const active = await manager.findOne(AnalysisEntity, {
+        where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) },
+        select: { id: true, status: true },
+      });
       if (active) {
         state.lastTick = 'skipped-busy';
         state.skippedTicks += 1;
@@ -78,14 +85,24 @@ export class ContinuousAnalysisService {
         .createQueryBuilder()
         .insert()
         .into(AnalysisEntity)
-        .values({ id, targetId, status: 'queued', windowFrom: window.from, windowTo: window.to, requestedBy: CONTINUOUS_REQUESTER, statistics: {}, attempt: 0 })
+        .values({
+          id,
+          targetId,
+          status: 'queued',
+          windowFrom: window.from,
+          windowTo: window.to,
+          requestedBy: CONTINUOUS_REQUESTER,
+          statistics: {},
+          attempt: 0,
+        })
         .orIgnore()
         .returning(['id'])
         .execute();
       if ((inserted.raw as unknown[]).length === 0) {
         state.lastTick = 'skipped-busy';
         state.skippedTicks += 1;
-        state.message = 'another analysis of the target was just queued: this tick is skipped, the next window starts at the same watermark';
+        state.message =
+          'another analysis of the target was just queued: this tick is skipped, the next window starts at the same watermark';
         await save();
         return { outcome: 'skipped-busy', analysisId: null };
       }

@@ -25,7 +25,9 @@ export class AnalysisDto {
   @ApiProperty({ description: 'Explicit retries so far.' })
   attempt!: number;
 
-  @ApiProperty({ description: 'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps …' })
+  @ApiProperty({
+    description: 'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps …',
+  })
   statistics!: AnalysisStatistics;
 
   @ApiPropertyOptional({ nullable: true, description: 'Why it failed or was cancelled.' })

@@ -108,7 +108,11 @@ export class AnalysisRunner {
       const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target, statistics));
       const collected = await timed('query', async () => {
         // Refused over budget before anything is scanned (BUDGET.EXCEEDED, permanent); the estimate stays with the analysis.
-        const scanEstimate = await this.costGuard.admit(target, { from: analysis.windowFrom, to: analysis.windowTo }, { signal: abort.signal });
+        const scanEstimate = await this.costGuard.admit(
+          target,
+          { from: analysis.windowFrom, to: analysis.windowTo },
+          { signal: abort.signal },
+        );
         const result = await this.collect(payload, analysis, target, snapshot, statistics, abort.signal);
         return scanEstimate ? { ...result, statistics: { ...result.statistics, scanEstimate } } : result;
       });
@@ -127,7 +131,13 @@ export class AnalysisRunner {
       );
       const history = this.histories.get(analysis.id);
       if (history && statistics.configHistory) {
-        statistics.configHistory.fixedDuringWindow = markFixedDuring(correlated.observed, snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context);
+        statistics.configHistory.fixedDuringWindow = markFixedDuring(
+          correlated.observed,
+          snapshot,
+          history,
+          { from: analysis.windowFrom, to: analysis.windowTo },
+          correlated.context,
+        );
       }
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
@@ -161,7 +171,11 @@ export class AnalysisRunner {
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
         statistics.findings = await this.findings.countsOfAnalysis(manager, analysis.id, target.id);
         // A failure recorded by an earlier, retried attempt of this job is not the outcome.
-        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: this.clock.now() });
+        await manager.update(
+          AnalysisEntity,
+          { id: analysis.id },
+          { status: 'succeeded', stage: null, progress: 100, statistics, failure: null, finishedAt: this.clock.now() },
+        );
         const event = await this.events.record(manager, {
           type: DomainEventType.AnalysisCompleted,
           subject: { targetId: target.id, analysisId: analysis.id },
@@ -207,7 +221,12 @@ export class AnalysisRunner {
       .getOne();
   }
 
-  private async snapshotOf(payload: AnalysisJobPayload, analysis: AnalysisEntity, target: TargetEntity, statistics: AnalysisStatistics): Promise<NetworkSnapshot> {
+  private async snapshotOf(
+    payload: AnalysisJobPayload,
+    analysis: AnalysisEntity,
+    target: TargetEntity,
+    statistics: AnalysisStatistics,
+  ): Promise<NetworkSnapshot> {
     // A re-run of the same analysis evaluates against the configuration the first run recorded
     // (and reports the member accounts as the first run read them).
     if (analysis.snapshot) {
@@ -222,7 +241,8 @@ export class AnalysisRunner {
       this.histories.set(analysis.id, history);
       statistics.configHistory = historySummaryOf(history, window.from);
     }
-    const recorded = members || history ? { statistics: { ...analysis.statistics, ...accountsOf(members), configHistory: statistics.configHistory } } : {};
+    const recorded =
+      members || history ? { statistics: { ...analysis.statistics, ...accountsOf(members), configHistory: statistics.configHistory } } : {};
     await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot, ...recorded }));
     return snapshot;
   }
@@ -316,26 +336,33 @@ export class AnalysisRunner {
     try {
       // The database may be the very reason of the failure: keep trying to record it for a
       // while; past that, the reconciler finds the row running with its job failed.
-      const record = () => this.inRunningTransaction(payload, async (manager) => {
-        if (!final) {
-          await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
-          return [];
-        }
-        await manager.update(AnalysisEntity, { id: analysis.id }, { status: 'failed', failure, statistics, finishedAt: this.clock.now() });
-        const event = await this.events.record(manager, {
-          type: DomainEventType.AnalysisFailed,
-          subject: { targetId: analysis.targetId, analysisId: analysis.id },
-          data: { analysisId: analysis.id, targetId: analysis.targetId, window: windowOf(analysis), failure },
+      const record = () =>
+        this.inRunningTransaction(payload, async (manager) => {
+          if (!final) {
+            await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
+            return [];
+          }
+          await manager.update(
+            AnalysisEntity,
+            { id: analysis.id },
+            { status: 'failed', failure, statistics, finishedAt: this.clock.now() },
+          );
+          const event = await this.events.record(manager, {
+            type: DomainEventType.AnalysisFailed,
+            subject: { targetId: analysis.targetId, analysisId: analysis.id },
+            data: { analysisId: analysis.id, targetId: analysis.targetId, window: windowOf(analysis), failure },
+          });
+          return [event.id];
         });
-        return [event.id];
-      });
       const eventIds = await retryWhileUnavailable(record, {
         deadlineMs: FAILURE_RECORD_DEADLINE_MS,
-        onRetry: (recordError, attempt) => this.logger.warn(`could not record the failure of ${analysis.id} yet (try ${attempt}): ${String(recordError)}`),
+        onRetry: (recordError, attempt) =>
+          this.logger.warn(`could not record the failure of ${analysis.id} yet (try ${attempt}): ${String(recordError)}`),
       });
       await this.publish(eventIds);
     } catch (recordError) {
-      if (!(recordError instanceof AnalysisCancelledSignal)) this.logger.error(`could not record the failure of ${analysis.id}: ${String(recordError)}`);
+      if (!(recordError instanceof AnalysisCancelledSignal))
+        this.logger.error(`could not record the failure of ${analysis.id}: ${String(recordError)}`);
     }
     if (classified.permanent) throw new PermanentAnalysisFailure(classified.reason);
   }

@@ -88,7 +88,11 @@ export function flowsNowAllowed(model: NetworkModel, flows: readonly FlowAggrega
 }
 
 /** Keeps the flows captured at interfaces in the target's scope (all of them when no scope is set). */
-function inScope(snapshot: NetworkSnapshot, aggregates: FlowAggregate[], scope: { vpcIds: string[]; subnetIds: string[] }): FlowAggregate[] {
+function inScope(
+  snapshot: NetworkSnapshot,
+  aggregates: FlowAggregate[],
+  scope: { vpcIds: string[]; subnetIds: string[] },
+): FlowAggregate[] {
   if (scope.vpcIds.length === 0 && scope.subnetIds.length === 0) return aggregates;
   const vpcs = new Set(scope.vpcIds);
   const subnets = new Set(scope.subnetIds);
@@ -98,7 +102,10 @@ function inScope(snapshot: NetworkSnapshot, aggregates: FlowAggregate[], scope: 
       .map((eni) => eni.NetworkInterfaceId),
   );
   return aggregates.filter(
-    (flow) => inside.has(flow.interfaceId) || (flow.vpcId !== null && vpcs.has(flow.vpcId)) || (flow.subnetId !== null && subnets.has(flow.subnetId)),
+    (flow) =>
+      inside.has(flow.interfaceId) ||
+      (flow.vpcId !== null && vpcs.has(flow.vpcId)) ||
+      (flow.subnetId !== null && subnets.has(flow.subnetId)),
   );
 }
 

@@ -10,6 +10,7 @@ const ACCOUNT_ID = /^\d{12}$/;
  */
 export function interfaceAccounts(snapshot: NetworkSnapshot): (flow: FlowAggregate) => string | null {
   const owners = new Map<string, string>();
-  for (const eni of snapshot.NetworkInterfaces ?? []) if (eni.OwnerId && ACCOUNT_ID.test(eni.OwnerId)) owners.set(eni.NetworkInterfaceId, eni.OwnerId);
+  for (const eni of snapshot.NetworkInterfaces ?? [])
+    if (eni.OwnerId && ACCOUNT_ID.test(eni.OwnerId)) owners.set(eni.NetworkInterfaceId, eni.OwnerId);
   return (flow) => owners.get(flow.interfaceId) ?? (flow.accountId && ACCOUNT_ID.test(flow.accountId) ? flow.accountId : null);
 }

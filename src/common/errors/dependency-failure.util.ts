@@ -4,7 +4,8 @@ import type { Dependency } from './dependency-unavailable.error';
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** PostgreSQL SQLSTATEs that mean "the server cannot serve you now", not "your query is wrong". */
 const POSTGRES_UNAVAILABLE = /^(08...|57P01|57P02|57P03|53300)$/;
-const POSTGRES_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout/;
+const POSTGRES_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout/;
 const REDIS_MESSAGES = /enableOfflineQueue|Reached the max retries per request limit|Connection is closed/;
 
 /**

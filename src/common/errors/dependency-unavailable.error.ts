@@ -16,6 +16,11 @@ export class DependencyUnavailableError extends AppError {
     what = 'the request',
     options?: { cause?: unknown },
   ) {
-    super(ErrorCode.DependencyUnavailable, `${NAMES[dependency]} is unavailable; ${what} could not be completed. Try again shortly.`, { dependency }, { cause: options?.cause, retryable: true });
+    super(
+      ErrorCode.DependencyUnavailable,
+      `${NAMES[dependency]} is unavailable; ${what} could not be completed. Try again shortly.`,
+      { dependency },
+      { cause: options?.cause, retryable: true },
+    );
   }
 }

@@ -55,7 +55,9 @@ async function pageOf<R extends { id: string }>(
   fetch: () => Promise<R[]>,
 ): Promise<KeysetPage<R>> {
   const limit = query.limit ?? 50;
-  qb.orderBy(sort.column, sort.direction).addOrderBy(`${qb.alias}.id`, sort.direction).take(limit + 1);
+  qb.orderBy(sort.column, sort.direction)
+    .addOrderBy(`${qb.alias}.id`, sort.direction)
+    .take(limit + 1);
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor);
     if (!isCursorKeyOf(sort.cast, cursor.k)) {

@@ -18,8 +18,10 @@ export function decodeCursor(text: string, field = 'cursor'): PageCursor {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
     if (
-      typeof value === 'object' && value !== null &&
-      typeof (value as PageCursor).k === 'string' && typeof (value as PageCursor).id === 'string' &&
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as PageCursor).k === 'string' &&
+      typeof (value as PageCursor).id === 'string' &&
       UUID.test((value as PageCursor).id)
     ) {
       return { k: (value as PageCursor).k, id: (value as PageCursor).id };

@@ -100,7 +100,10 @@ export function sendFrameworkError(error: Error & { statusCode?: number }, reque
 }
 
 const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
-  HPE_HEADER_OVERFLOW: [ErrorCode.HeadersTooLarge, 'The request line and headers are over the server limit (16 KiB); a long query string counts.'],
+  HPE_HEADER_OVERFLOW: [
+    ErrorCode.HeadersTooLarge,
+    'The request line and headers are over the server limit (16 KiB); a long query string counts.',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [ErrorCode.RequestTimeout, 'The request was not received in time.'],
 };
 
@@ -140,7 +143,8 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
   if (reply.sent) {
     return;
   }
-  const retryAfter = typeof extensions.retryAfterSeconds === 'number' ? extensions.retryAfterSeconds : status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : 0;
+  const retryAfter =
+    typeof extensions.retryAfterSeconds === 'number' ? extensions.retryAfterSeconds : status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : 0;
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

@@ -42,4 +42,3 @@ export function redactUrlCredentialsDeep<T>(value: T, depth = 4, seen = new Weak
   }
   return copy as T;
 }
-

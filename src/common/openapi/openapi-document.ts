@@ -43,8 +43,14 @@ function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
     )
     .setVersion(packageVersion())
     .addTag('targets', 'AWS accounts and regions to analyse, with where their flow logs and network configuration come from.')
-    .addTag('analyses', 'Runs over a time window: snapshot the configuration, read the REJECT records, attribute each to a rule, keep findings.')
-    .addTag('findings', 'Traffic a rule blocks, classified (likely misconfiguration, likely noise, uncertain), with the smallest verified fix.')
+    .addTag(
+      'analyses',
+      'Runs over a time window: snapshot the configuration, read the REJECT records, attribute each to a rule, keep findings.',
+    )
+    .addTag(
+      'findings',
+      'Traffic a rule blocks, classified (likely misconfiguration, likely noise, uncertain), with the smallest verified fix.',
+    )
     .addTag('simulations', 'What proposed rule changes would let through, before they are made.')
     .addTag('webhooks', 'Signed Standard Webhooks, Slack, Jira and ServiceNow subscriptions to events, and their delivery log.')
     .addTag('reports', 'Scheduled reports of findings and trends, in JSON, CSV, Markdown and HTML.')

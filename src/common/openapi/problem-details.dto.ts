@@ -12,7 +12,10 @@ import { ErrorCode } from '../errors/error-code';
   description: 'RFC 9457 problem details, sent as application/problem+json. `code` is stable; members beyond these depend on the code.',
 })
 export class ProblemDetailsDto {
-  @ApiProperty({ description: 'A URI naming the problem type: `urn:sgdoctor:problem:` and the code in lower case.', example: 'urn:sgdoctor:problem:target.not_found' })
+  @ApiProperty({
+    description: 'A URI naming the problem type: `urn:sgdoctor:problem:` and the code in lower case.',
+    example: 'urn:sgdoctor:problem:target.not_found',
+  })
   type!: string;
 
   @ApiProperty({ description: 'A short, stable summary of the problem type.', example: 'Target not found' })
@@ -36,6 +39,9 @@ export class ProblemDetailsDto {
   @ApiPropertyOptional({ description: '403 only: the scope the route needs.', enum: SCOPES })
   requiredScope?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: '429 only: seconds until the rate limit lets this key through again (also in `Retry-After`).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: '429 only: seconds until the rate limit lets this key through again (also in `Retry-After`).',
+  })
   retryAfterSeconds?: number;
 }

@@ -23,7 +23,11 @@ export class ValidationProblemDetailsDto extends OmitType(ProblemDetailsDto, ['r
   @ApiProperty({ description: 'What went wrong with this request.', example: 'The request has invalid fields.' })
   declare detail: string;
 
-  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', description: 'REQUEST.VALIDATION_FAILED, or REQUEST.BAD for a body that is not JSON.' })
+  @ApiProperty({
+    enum: ErrorCode,
+    enumName: 'ErrorCode',
+    description: 'REQUEST.VALIDATION_FAILED, or REQUEST.BAD for a body that is not JSON.',
+  })
   declare code: ErrorCode;
 
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Every offending field, with what is wrong with it.' })

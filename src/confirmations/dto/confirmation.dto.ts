@@ -12,20 +12,30 @@ export class ConfirmationResultDto {
   @ApiProperty({ description: "Reachability Analyzer's verdict (NetworkPathFound)." })
   networkPathFound!: boolean;
 
-  @ApiProperty({ description: "The analysis' Explanations as AWS returned them (ExplanationCode, Direction, SecurityGroups, Acl, AclRule …).", type: 'array', items: { type: 'object' } })
+  @ApiProperty({
+    description: "The analysis' Explanations as AWS returned them (ExplanationCode, Direction, SecurityGroups, Acl, AclRule …).",
+    type: 'array',
+    items: { type: 'object' },
+  })
   explanations!: AnalyzerExplanation[];
 
   @ApiProperty({ description: 'sgdoctor and Reachability Analyzer give the same verdict and blame the same controls.' })
   agree!: boolean;
 
   @ApiProperty({
-    description: "sgdoctor's request and reply hops, each with sgdoctor's verdict, code and explanation, the analyzer's explanations naming "
-      + 'the same control, and whether the two agree.',
-    type: 'array', items: { type: 'object' },
+    description:
+      "sgdoctor's request and reply hops, each with sgdoctor's verdict, code and explanation, the analyzer's explanations naming " +
+      'the same control, and whether the two agree.',
+    type: 'array',
+    items: { type: 'object' },
   })
   hops!: HopComparison[];
 
-  @ApiProperty({ description: 'Analyzer explanations that name no hop sgdoctor evaluated (load balancers, gateways …).', type: 'array', items: { type: 'object' } })
+  @ApiProperty({
+    description: 'Analyzer explanations that name no hop sgdoctor evaluated (load balancers, gateways …).',
+    type: 'array',
+    items: { type: 'object' },
+  })
   unmatched!: AnalyzerExplanation[];
 }
 
@@ -45,10 +55,15 @@ export class ConfirmationDto {
   @ApiProperty({ enum: CONFIRMATION_STATUSES })
   status!: ConfirmationStatus;
 
-  @ApiProperty({ description: 'The path question: from, to, protocol (IANA number), port, sourcePort.', example: { from: 'eni-0a1b', to: 'eni-0c2d', protocol: 6, port: 8443, sourcePort: null } })
+  @ApiProperty({
+    description: 'The path question: from, to, protocol (IANA number), port, sourcePort.',
+    example: { from: 'eni-0a1b', to: 'eni-0c2d', protocol: 6, port: 8443, sourcePort: null },
+  })
   query!: PathQuery;
 
-  @ApiProperty({ description: "CreateNetworkInsightsPath's members as sent (Source, Destination, SourceIp, DestinationIp, Protocol, DestinationPort)." })
+  @ApiProperty({
+    description: "CreateNetworkInsightsPath's members as sent (Source, Destination, SourceIp, DestinationIp, Protocol, DestinationPort).",
+  })
   analyzerPath!: AnalyzerPathInput;
 
   @ApiProperty({ description: "sgdoctor's answer when the confirmation was asked, as `sgdoctor why` prints it." })
@@ -66,10 +81,16 @@ export class ConfirmationDto {
   @ApiPropertyOptional({ type: ConfirmationResultDto, nullable: true, description: 'Set once the analysis succeeded.' })
   result!: ConfirmationResultDto | null;
 
-  @ApiPropertyOptional({ nullable: true, description: "Why it failed: AWS's StatusMessage, a timeout, or a refused call ({code, reason})." })
+  @ApiPropertyOptional({
+    nullable: true,
+    description: "Why it failed: AWS's StatusMessage, a timeout, or a refused call ({code, reason}).",
+  })
   failure!: ConfirmationFailure | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Whether the analysis and the path were deleted from the account afterwards ({deleted, error}).' })
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Whether the analysis and the path were deleted from the account afterwards ({deleted, error}).',
+  })
   cleanup!: AnalyzerRun['cleanup'] | null;
 
   @ApiProperty({ format: 'date-time' })
@@ -83,15 +104,16 @@ export class ConfirmationDto {
 
   static fromEntity(entity: ReachabilityConfirmationEntity): ConfirmationDto {
     const comparison = entity.comparison;
-    const result = entity.status === 'succeeded' && comparison && entity.analysis
-      ? Object.assign(new ConfirmationResultDto(), {
-        networkPathFound: entity.analysis.NetworkPathFound === true,
-        explanations: entity.analysis.Explanations ?? [],
-        agree: comparison.agree,
-        hops: comparison.hops,
-        unmatched: comparison.unmatched,
-      })
-      : null;
+    const result =
+      entity.status === 'succeeded' && comparison && entity.analysis
+        ? Object.assign(new ConfirmationResultDto(), {
+            networkPathFound: entity.analysis.NetworkPathFound === true,
+            explanations: entity.analysis.Explanations ?? [],
+            agree: comparison.agree,
+            hops: comparison.hops,
+            unmatched: comparison.unmatched,
+          })
+        : null;
     return Object.assign(new ConfirmationDto(), {
       id: entity.id,
       targetId: entity.targetId,

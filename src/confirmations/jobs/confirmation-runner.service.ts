@@ -41,7 +41,10 @@ export class ConfirmationRunner {
     let run: AnalyzerRun;
     try {
       run = await this.analyzer.analyze(
-        awsTargetOf(target), confirmation.analyzerPath, confirmationClientToken(id, attemptsMade), undefined,
+        awsTargetOf(target),
+        confirmation.analyzerPath,
+        confirmationClientToken(id, attemptsMade),
+        undefined,
         async ({ networkInsightsPathId, networkInsightsAnalysisId }) => {
           // Counted once per analysis: a re-run of the same attempt gets the same analysis back (same client token).
           await this.confirmations
@@ -60,16 +63,21 @@ export class ConfirmationRunner {
 
     if (run.status === 'succeeded' && run.analysis) {
       await this.record(id, {
-        status: 'succeeded', finishedAt: this.clock.now(), analysis: run.analysis,
-        comparison: compareWithAnalyzer(confirmation.sgdoctor, run.analysis), cleanup: run.cleanup,
+        status: 'succeeded',
+        finishedAt: this.clock.now(),
+        analysis: run.analysis,
+        comparison: compareWithAnalyzer(confirmation.sgdoctor, run.analysis),
+        cleanup: run.cleanup,
       });
     } else {
-      const failure = run.status === 'timed-out'
-        ? { code: 'ANALYZER.TIMED_OUT' as const, reason: run.statusMessage ?? 'the analysis did not finish in time' }
-        : { code: 'ANALYZER.FAILED' as const, reason: run.statusMessage ?? 'Reachability Analyzer reported the analysis failed' };
+      const failure =
+        run.status === 'timed-out'
+          ? { code: 'ANALYZER.TIMED_OUT' as const, reason: run.statusMessage ?? 'the analysis did not finish in time' }
+          : { code: 'ANALYZER.FAILED' as const, reason: run.statusMessage ?? 'Reachability Analyzer reported the analysis failed' };
       await this.record(id, { status: 'failed', finishedAt: this.clock.now(), analysis: run.analysis, failure, cleanup: run.cleanup });
     }
-    if (!run.cleanup.deleted) this.logger.warn(`confirmation ${id}: ${run.networkInsightsPathId} was not deleted: ${run.cleanup.error ?? 'unknown error'}`);
+    if (!run.cleanup.deleted)
+      this.logger.warn(`confirmation ${id}: ${run.networkInsightsPathId} was not deleted: ${run.cleanup.error ?? 'unknown error'}`);
     return run.status === 'succeeded' ? 'succeeded' : 'failed';
   }
 

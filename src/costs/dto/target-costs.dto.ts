@@ -2,7 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 
 export class TargetCostsQuery {
-  @ApiPropertyOptional({ description: "Calendar month (UTC), `YYYY-MM`; default: the current one.", example: '2026-11', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })
+  @ApiPropertyOptional({
+    description: 'Calendar month (UTC), `YYYY-MM`; default: the current one.',
+    example: '2026-11',
+    pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
+  })
   @IsOptional()
   @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
   month?: string;
@@ -12,7 +16,12 @@ export class TargetBudgetDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Largest estimated cost of one scan (USD); null: no limit.', example: 0.5 })
   perAnalysisUsd!: number | null;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'Largest cost of the scans of a calendar month (UTC) (USD); null: no limit.', example: 20 })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Largest cost of the scans of a calendar month (UTC) (USD); null: no limit.',
+    example: 20,
+  })
   monthlyUsd!: number | null;
 }
 

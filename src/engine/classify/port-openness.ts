@@ -27,7 +27,8 @@ export function portOpenness(model: NetworkModel, control: BlockingControl, prot
         if (rule.protocol !== -1 && rule.protocol !== protocol) return false;
         if (!covers(protocol, port, rule.fromPort, rule.toPort)) return false;
         if (rule.protocol !== -1 && !isAllPorts(protocol, rule.fromPort, rule.toPort)) result.specificallyOpen = true;
-        if (rule.peer.kind === 'prefix-list' || (rule.peer.kind === 'cidr' && cidrIncludesInternet(rule.peer.cidr))) result.openToInternet = true;
+        if (rule.peer.kind === 'prefix-list' || (rule.peer.kind === 'cidr' && cidrIncludesInternet(rule.peer.cidr)))
+          result.openToInternet = true;
         return false;
       });
     }

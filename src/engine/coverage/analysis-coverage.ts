@@ -28,11 +28,12 @@ export interface UndecidedGroup {
 
 const MEANINGS: Record<UndecidedReason, string> = {
   'interface-not-in-snapshot':
-    'the capturing interface is not in the snapshot: typically Lambda, ECS or EKS interfaces that came and went before it was taken, or another account\'s',
-  'traffic-not-filtered': 'traffic security groups and network ACLs never filter (instance metadata, Amazon DNS, Time Sync, DHCP …): no rule caused it',
+    "the capturing interface is not in the snapshot: typically Lambda, ECS or EKS interfaces that came and went before it was taken, or another account's",
+  'traffic-not-filtered':
+    'traffic security groups and network ACLs never filter (instance metadata, Amazon DNS, Time Sync, DHCP …): no rule caused it',
   'icmp-type-rule': 'a rule names specific ICMP types and flow logs do not record the type',
   'prefix-list-without-entries': 'a rule names a prefix list whose entries the snapshot lacks (e.g. an AWS-managed list)',
-  'group-of-another-account': 'a rule references a security group the snapshot does not hold (another account\'s, or a peered VPC\'s)',
+  'group-of-another-account': "a rule references a security group the snapshot does not hold (another account's, or a peered VPC's)",
   other: 'the snapshot cannot decide it (see the example)',
 };
 
@@ -60,7 +61,15 @@ export function groupUndecided(model: NetworkModel, undecided: Iterable<{ flow: 
     let entry = groups.get(reason);
     if (!entry) {
       entry = {
-        group: { reason, meaning: MEANINGS[reason], flows: 0, records: 0, interfaces: [], interfaceCount: 0, example: verdict.reason ?? '' },
+        group: {
+          reason,
+          meaning: MEANINGS[reason],
+          flows: 0,
+          records: 0,
+          interfaces: [],
+          interfaceCount: 0,
+          example: verdict.reason ?? '',
+        },
         perInterface: new Map(),
       };
       groups.set(reason, entry);

@@ -50,8 +50,7 @@ export function flowLogCoverage(snapshot: NetworkSnapshot, scope: CoverageScope 
   const subnetIds = new Set(subnets.map((s) => s.SubnetId));
   const subnetVpc = new Map((snapshot.Subnets ?? []).map((s) => [s.SubnetId, s.VpcId]));
   // With subnets in scope, the VPCs in scope are theirs.
-  const vpcInScope = (vpcId: string) =>
-    (!vpcScope || vpcScope.has(vpcId)) && (!subnetScope || subnets.some((s) => s.VpcId === vpcId));
+  const vpcInScope = (vpcId: string) => (!vpcScope || vpcScope.has(vpcId)) && (!subnetScope || subnets.some((s) => s.VpcId === vpcId));
   const vpcs = (snapshot.Vpcs ?? []).filter((v) => vpcInScope(v.VpcId));
   const enis = (snapshot.NetworkInterfaces ?? []).filter((n) =>
     subnetScope ? subnetIds.has(n.SubnetId ?? '') : !vpcScope || vpcScope.has(n.VpcId ?? subnetVpc.get(n.SubnetId ?? '') ?? ''),

@@ -17,7 +17,12 @@ export interface DiagnoseStats {
   rejectedRecords: number;
   /** What the current configuration does to the rejected flows. */
   rejected: { blocked: VerdictCount; allowed: VerdictCount; unknown: VerdictCount; returnTraffic: VerdictCount };
-  findings: { total: number; byKind: Record<FindingKind, number>; byClassification: Record<Classification, number>; bySeverity: Record<Severity, number> };
+  findings: {
+    total: number;
+    byKind: Record<FindingKind, number>;
+    byClassification: Record<Classification, number>;
+    bySeverity: Record<Severity, number>;
+  };
   fixes: { suggested: number; verified: number };
   /**
    * What the analysis could not see: the undecided rejected flows grouped by reason (their

@@ -149,9 +149,16 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     return [{ finding, group, facts }];
   });
   const campaigns = groupCampaigns(noise, prior).map((campaign) => {
-    evidence.set(campaign.fingerprint, campaign.flows.map((item) => item.explained));
+    evidence.set(
+      campaign.fingerprint,
+      campaign.flows.map((item) => item.explained),
+    );
     const matched = new Set(campaign.flows.flatMap((item) => item.signals));
-    return summarizeCampaign(campaign, model, NOISE_SIGNALS.filter((signal) => matched.has(signal)));
+    return summarizeCampaign(
+      campaign,
+      model,
+      NOISE_SIGNALS.filter((signal) => matched.has(signal)),
+    );
   });
   entries.sort((a, b) => compareFindings(a.finding, b.finding));
   // Fixes are suggested in report order with one ledger, so NACL rule numbers never collide
@@ -176,7 +183,10 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     }
   }
   stats.coverage = {
-    undecided: groupUndecided(model, rejected.filter((item) => item.verdict.verdict === 'unknown')),
+    undecided: groupUndecided(
+      model,
+      rejected.filter((item) => item.verdict.verdict === 'unknown'),
+    ),
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
   };
   if (options.inputStats) stats.input = { ...options.inputStats };

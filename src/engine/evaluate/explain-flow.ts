@@ -51,9 +51,17 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   const peer = direction === 'ingress' ? src : dst;
   const analysis: FlowAnalysis = {
     verdict: { verdict: 'unknown', direction, returnTraffic: false, blockedBy: [] },
-    interfaceKnown: eni !== undefined, peer: peerText, securityGroupPort: null, networkAclPort: flow.dstport,
-    returnTrafficSignal: null, groupIds: eni ? [...model.securityGroupsOf(flow.interfaceId)] : [],
-    subnetId: eni?.SubnetId ?? null, networkAclId: null, naclSkipped: null, securityGroup: null, networkAcl: null,
+    interfaceKnown: eni !== undefined,
+    peer: peerText,
+    securityGroupPort: null,
+    networkAclPort: flow.dstport,
+    returnTrafficSignal: null,
+    groupIds: eni ? [...model.securityGroupsOf(flow.interfaceId)] : [],
+    subnetId: eni?.SubnetId ?? null,
+    networkAclId: null,
+    naclSkipped: null,
+    securityGroup: null,
+    networkAcl: null,
   };
   if (eni && peer) {
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
@@ -62,7 +70,9 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   }
   if (flow.rejectReason === 'BPA') {
     analysis.verdict = {
-      ...analysis.verdict, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }],
+      ...analysis.verdict,
+      verdict: 'blocked',
+      blockedBy: [{ control: 'block-public-access', direction }],
       reason: 'VPC Block Public Access rejected the flow, not a security group or network ACL',
     };
     return analysis;
@@ -102,18 +112,19 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
 function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   const { direction } = analysis.verdict;
   const traffic = describeTraffic(flow.protocol, flow.dstport);
-  const naclBlock: BlockingControl | null = analysis.networkAcl?.allowed === false
-    ? { control: 'network-acl', direction, networkAclId: analysis.networkAclId!, ruleNumber: analysis.networkAcl.ruleNumber }
-    : null;
-  const sgBlock: BlockingControl | null = analysis.securityGroup?.allowed === false
-    ? { control: 'security-group', direction, groupIds: [...analysis.groupIds] }
-    : null;
+  const naclBlock: BlockingControl | null =
+    analysis.networkAcl?.allowed === false
+      ? { control: 'network-acl', direction, networkAclId: analysis.networkAclId!, ruleNumber: analysis.networkAcl.ruleNumber }
+      : null;
+  const sgBlock: BlockingControl | null =
+    analysis.securityGroup?.allowed === false ? { control: 'security-group', direction, groupIds: [...analysis.groupIds] } : null;
   // Path order at the interface: ingress = NACL then SG; egress = SG then NACL.
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [naclBlock, sgBlock] : [sgBlock, naclBlock];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
-  const describe = (control: BlockingControl): string => control.control === 'network-acl'
-    ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
-    : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
+  const describe = (control: BlockingControl): string =>
+    control.control === 'network-acl'
+      ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
+      : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
   // Without its subnet the interface's NACL is unknown: every control that denies cannot be listed.
   if (analysis.naclSkipped === 'no-subnet') {
     const also = blockedBy.length ? `; ${blockedBy.map(describe).join(', and ')}` : '';
@@ -143,7 +154,9 @@ function notes(analysis: FlowAnalysis): string {
   const notes: string[] = [];
   if (analysis.naclSkipped === 'same-subnet') notes.push(`NACL not evaluated inside ${analysis.subnetId}`);
   if (analysis.verdict.returnTraffic) {
-    const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[analysis.returnTrafficSignal!];
+    const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[
+      analysis.returnTrafficSignal!
+    ];
     notes.push(`return traffic, recognised from ${by}: security groups allow it statefully`);
   }
   return notes.length ? ` (${notes.join('; ')})` : '';

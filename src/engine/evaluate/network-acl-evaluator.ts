@@ -62,7 +62,9 @@ export function evaluateNetworkAcl(
     const action = entry.allow ? 'allow' : 'deny';
     if (match === 'uncertain') {
       return {
-        allowed: 'uncertain', ruleNumber: entry.ruleNumber, action,
+        allowed: 'uncertain',
+        ruleNumber: entry.ruleNumber,
+        action,
         reason: entry.icmpTypeSpecific
           ? `rule ${entry.ruleNumber} of ${networkAclId} names specific ICMP types and flow logs do not record the type`
           : `the flow has no port to compare with rule ${entry.ruleNumber} of ${networkAclId}`,
@@ -92,7 +94,10 @@ export function naclDenyingRules(
   const catchAll = address.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6;
   if (!denies.some((e) => e.RuleNumber === catchAll)) {
     denies.push({
-      RuleNumber: catchAll, Protocol: '-1', RuleAction: 'deny', Egress: direction === 'egress',
+      RuleNumber: catchAll,
+      Protocol: '-1',
+      RuleAction: 'deny',
+      Egress: direction === 'egress',
       ...(address.family === 4 ? { CidrBlock: '0.0.0.0/0' } : { Ipv6CidrBlock: '::/0' }),
     });
   }
@@ -100,8 +105,16 @@ export function naclDenyingRules(
 }
 
 /** `acl-… rule N denies inbound tcp/50123 from 203.0.113.5` */
-export function describeNaclDeny(aclId: string, result: NetworkAclResult, direction: Direction, protocol: number, port: number | null, peer: string): string {
-  const way = direction === 'ingress' ? `inbound ${describeTraffic(protocol, port)} from` : `outbound ${describeTraffic(protocol, port)} to`;
+export function describeNaclDeny(
+  aclId: string,
+  result: NetworkAclResult,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: string,
+): string {
+  const way =
+    direction === 'ingress' ? `inbound ${describeTraffic(protocol, port)} from` : `outbound ${describeTraffic(protocol, port)} to`;
   const which = result.ruleNumber === CATCH_ALL_IPV4 || result.ruleNumber === CATCH_ALL_IPV6 ? ' (the catch-all deny)' : '';
   return `rule ${result.ruleNumber}${which} of ${aclId} denies ${way} ${peer}`;
 }
@@ -180,8 +193,12 @@ export function networkAclPortSegments(
   const ported = ports !== null && rulesHavePorts(protocol);
   let open: [number, number][] = ported ? [[ports.from, ports.to]] : [[0, 0]];
   const segments: NetworkAclPortSegment[] = [];
-  const segment = (a: number, b: number, ruleNumber: number, action: 'allow' | 'deny', uncertain: boolean): NetworkAclPortSegment =>
-    ({ ports: ported ? { from: a, to: b } : null, ruleNumber, action, uncertain });
+  const segment = (a: number, b: number, ruleNumber: number, action: 'allow' | 'deny', uncertain: boolean): NetworkAclPortSegment => ({
+    ports: ported ? { from: a, to: b } : null,
+    ruleNumber,
+    action,
+    uncertain,
+  });
   for (const entry of entries) {
     if (open.length === 0) break;
     if ((entry.protocol !== -1 && entry.protocol !== protocol) || !cidrContains(entry.cidr, peer)) continue;
@@ -233,7 +250,8 @@ export function networkAclBlockSegments(
   const segments: (NetworkAclBlockSegment & { block: Cidr })[] = [];
   for (const entry of entries) {
     if ((entry.protocol !== -1 && entry.protocol !== protocol) || entry.cidr.family !== block.family) continue;
-    if (entry.protocol !== -1 && rulesHavePorts(entry.protocol) && port !== null && (port < entry.fromPort || port > entry.toPort)) continue;
+    if (entry.protocol !== -1 && rulesHavePorts(entry.protocol) && port !== null && (port < entry.fromPort || port > entry.toPort))
+      continue;
     const action = entry.allow ? 'allow' : 'deny';
     if (cidrCovers(entry.cidr, block)) {
       segments.push({ cidr: block.text, block, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
@@ -242,6 +260,12 @@ export function networkAclBlockSegments(
     if (!cidrCovers(block, entry.cidr) || segments.some((s) => cidrCovers(s.block, entry.cidr))) continue;
     segments.push({ cidr: entry.cidr.text, block: entry.cidr, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
   }
-  segments.push({ cidr: block.text, block, ruleNumber: block.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6, action: 'deny', uncertain: false });
+  segments.push({
+    cidr: block.text,
+    block,
+    ruleNumber: block.family === 4 ? CATCH_ALL_IPV4 : CATCH_ALL_IPV6,
+    action: 'deny',
+    uncertain: false,
+  });
   return segments.map(({ block: _b, ...s }) => s);
 }

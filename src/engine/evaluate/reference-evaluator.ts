@@ -51,8 +51,18 @@ function uniqueEnis(s: NetworkSnapshot): NetworkInterface[] {
 }
 
 function privateAddressMatch(eni: NetworkInterface, a: Addr): boolean {
-  const exact = [eni.PrivateIpAddress, ...(eni.PrivateIpAddresses ?? []).map((x) => x.PrivateIpAddress), ...(eni.Ipv6Addresses ?? []).map((x) => x.Ipv6Address)];
-  if (exact.some((t) => { const b = addr(t); return b !== null && same(a, b); })) return true;
+  const exact = [
+    eni.PrivateIpAddress,
+    ...(eni.PrivateIpAddresses ?? []).map((x) => x.PrivateIpAddress),
+    ...(eni.Ipv6Addresses ?? []).map((x) => x.Ipv6Address),
+  ];
+  if (
+    exact.some((t) => {
+      const b = addr(t);
+      return b !== null && same(a, b);
+    })
+  )
+    return true;
   const prefixes = [...(eni.Ipv4Prefixes ?? []).map((x) => x.Ipv4Prefix), ...(eni.Ipv6Prefixes ?? []).map((x) => x.Ipv6Prefix)];
   return prefixes.some((c) => inCidr(a, c));
 }
@@ -60,7 +70,10 @@ function privateAddressMatch(eni: NetworkInterface, a: Addr): boolean {
 function anyAddressMatch(eni: NetworkInterface, a: Addr): boolean {
   if (privateAddressMatch(eni, a)) return true;
   const publics = [eni.Association?.PublicIp, ...(eni.PrivateIpAddresses ?? []).map((x) => x.Association?.PublicIp)];
-  return publics.some((t) => { const b = addr(t); return b !== null && same(a, b); });
+  return publics.some((t) => {
+    const b = addr(t);
+    return b !== null && same(a, b);
+  });
 }
 
 function groupKnown(s: NetworkSnapshot, groupId: string): boolean {
@@ -75,10 +88,15 @@ function permissionsOf(s: NetworkSnapshot, groupId: string, direction: Direction
   return (s.SecurityGroupRules ?? [])
     .filter((r: SecurityGroupRule) => r.GroupId === groupId && Boolean(r.IsEgress) === (direction === 'egress'))
     .map((r) => ({
-      IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort,
-      IpRanges: r.CidrIpv4 ? [{ CidrIp: r.CidrIpv4 }] : [], Ipv6Ranges: r.CidrIpv6 ? [{ CidrIpv6: r.CidrIpv6 }] : [],
+      IpProtocol: r.IpProtocol,
+      FromPort: r.FromPort,
+      ToPort: r.ToPort,
+      IpRanges: r.CidrIpv4 ? [{ CidrIp: r.CidrIpv4 }] : [],
+      Ipv6Ranges: r.CidrIpv6 ? [{ CidrIpv6: r.CidrIpv6 }] : [],
       PrefixListIds: r.PrefixListId ? [{ PrefixListId: r.PrefixListId }] : [],
-      UserIdGroupPairs: r.ReferencedGroupInfo?.GroupId ? [{ GroupId: r.ReferencedGroupInfo.GroupId, UserId: r.ReferencedGroupInfo.UserId }] : [],
+      UserIdGroupPairs: r.ReferencedGroupInfo?.GroupId
+        ? [{ GroupId: r.ReferencedGroupInfo.GroupId, UserId: r.ReferencedGroupInfo.UserId }]
+        : [],
     }));
 }
 
@@ -97,20 +115,30 @@ function vpcsInReach(s: NetworkSnapshot, vpcId: string | null): string[] | null 
 
 function vpcHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
   const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
-  const blocks = vpc ? [vpc.CidrBlock,
-    ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
-    ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((x) => x.Ipv6CidrBlockState?.State !== 'disassociated').map((x) => x.Ipv6CidrBlock)] : [];
+  const blocks = vpc
+    ? [
+        vpc.CidrBlock,
+        ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? [])
+          .filter((x) => x.Ipv6CidrBlockState?.State !== 'disassociated')
+          .map((x) => x.Ipv6CidrBlock),
+      ]
+    : [];
   if (blocks.some((c) => inCidr(a, c))) return true;
   return (s.Subnets ?? []).some((x) => (x.VpcId ?? '') === vpcId && subnetBlocks(x).some((c) => inCidr(a, c)));
 }
 
 function subnetBlocks(x: NonNullable<NetworkSnapshot['Subnets']>[number]): (string | undefined)[] {
-  return [x.CidrBlock, ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => b.Ipv6CidrBlockState?.State !== 'disassociated').map((b) => b.Ipv6CidrBlock)];
+  return [
+    x.CidrBlock,
+    ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => b.Ipv6CidrBlockState?.State !== 'disassociated').map((b) => b.Ipv6CidrBlock),
+  ];
 }
 
 function accountsOf(s: NetworkSnapshot): string[] {
-  return [...(s.NetworkInterfaces ?? []).map((e) => e.OwnerId), ...(s.SecurityGroups ?? []).map((g) => g.OwnerId)]
-    .filter((o): o is string => Boolean(o));
+  return [...(s.NetworkInterfaces ?? []).map((e) => e.OwnerId), ...(s.SecurityGroups ?? []).map((g) => g.OwnerId)].filter(
+    (o): o is string => Boolean(o),
+  );
 }
 
 function peeringHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
@@ -118,7 +146,11 @@ function peeringHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
     if (p.Status?.Code !== 'active' || !p.RequesterVpcInfo?.VpcId || !p.AccepterVpcInfo?.VpcId) continue;
     for (const info of [p.RequesterVpcInfo, p.AccepterVpcInfo]) {
       if (info.VpcId !== vpcId) continue;
-      const blocks = [info.CidrBlock, ...(info.CidrBlockSet ?? []).map((c) => c.CidrBlock), ...(info.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock)];
+      const blocks = [
+        info.CidrBlock,
+        ...(info.CidrBlockSet ?? []).map((c) => c.CidrBlock),
+        ...(info.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock),
+      ];
       if (blocks.some((c) => inCidr(a, c))) return true;
     }
   }
@@ -152,13 +184,22 @@ function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: stri
 
 /** Oracle: do any of the groups allow the flow? */
 export function referenceEvaluateSecurityGroups(
-  s: NetworkSnapshot, groupIds: readonly string[], direction: Direction, protocol: number, port: number | null, peer: string, vpcId: string | null,
+  s: NetworkSnapshot,
+  groupIds: readonly string[],
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: string,
+  vpcId: string | null,
 ): Tri {
   const a = addr(peer);
   if (!a) return 'uncertain';
   let result: Tri = 'deny';
   for (const groupId of groupIds) {
-    if (!groupKnown(s, groupId)) { result = 'uncertain'; continue; }
+    if (!groupKnown(s, groupId)) {
+      result = 'uncertain';
+      continue;
+    }
     for (const perm of permissionsOf(s, groupId, direction)) {
       const rp = protocolNumber(perm.IpProtocol);
       if (rp !== -1 && rp !== protocol) continue;
@@ -194,18 +235,25 @@ export function referenceEvaluateSecurityGroups(
 
 /** Oracle: the first matching entry in ascending rule number, else the implicit deny. */
 export function referenceEvaluateNetworkAcl(
-  s: NetworkSnapshot, aclId: string, direction: Direction, protocol: number, port: number | null, peer: string,
+  s: NetworkSnapshot,
+  aclId: string,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: string,
 ): { allowed: boolean | 'uncertain'; ruleNumber: number } {
   const acl = [...(s.NetworkAcls ?? [])].reverse().find((x) => x.NetworkAclId === aclId);
   const a = addr(peer);
   if (!acl || !a) return { allowed: 'uncertain', ruleNumber: -1 };
-  const entries = (acl.Entries ?? []).filter((e: NetworkAclEntry) => Boolean(e.Egress) === (direction === 'egress'))
+  const entries = (acl.Entries ?? [])
+    .filter((e: NetworkAclEntry) => Boolean(e.Egress) === (direction === 'egress'))
     .sort((x, y) => x.RuleNumber - y.RuleNumber);
   for (const e of entries) {
     const p = protocolNumber(e.Protocol);
     if (p !== -1 && p !== protocol) continue;
     if (!inCidr(a, e.CidrBlock ?? e.Ipv6CidrBlock)) continue;
-    if ((p === 1 || p === 58) && e.IcmpTypeCode?.Type !== undefined && e.IcmpTypeCode.Type !== -1) return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
+    if ((p === 1 || p === 58) && e.IcmpTypeCode?.Type !== undefined && e.IcmpTypeCode.Type !== -1)
+      return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
     if ((p === 6 || p === 17) && e.PortRange) {
       const lo = e.PortRange.From ?? 0;
       const hi = e.PortRange.To ?? 65535;
@@ -233,21 +281,35 @@ function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]
   const [sp, dp] = keyPorts(flow);
   return accepted.filter((f) => {
     if (f.action !== 'ACCEPT' || f.interfaceId !== flow.interfaceId || f.protocol !== flow.protocol) return false;
-    const fs = addr(f.srcaddr), fd = addr(f.dstaddr), rs = addr(flow.srcaddr), rd = addr(flow.dstaddr);
+    const fs = addr(f.srcaddr),
+      fd = addr(f.dstaddr),
+      rs = addr(flow.srcaddr),
+      rd = addr(flow.dstaddr);
     if (!fs || !fd || !rs || !rd || !same(fs, rd) || !same(fd, rs)) return false;
     const [fsp, fdp] = keyPorts(f);
     return fsp === dp && fdp === sp;
   });
 }
 
-const UNFILTERED = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123',
-  '169.254.169.250', '169.254.169.251', '169.254.170.2'];
+const UNFILTERED = [
+  '169.254.169.254',
+  'fd00:ec2::254',
+  '169.254.169.253',
+  'fd00:ec2::253',
+  '169.254.169.123',
+  'fd00:ec2::123',
+  '169.254.169.250',
+  '169.254.169.251',
+  '169.254.170.2',
+];
 
 /** The address `offset` above the network address of `cidr` (null for a host block). */
 function plus(cidr: string | undefined, offset: number): Addr | null {
   if (!cidr || !ipaddr.isValidCIDR(cidr)) return null;
   const [base, bits] = ipaddr.parseCIDR(cidr);
-  const bytes = (base.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr)).toByteArray();
+  const bytes = (
+    base.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr)
+  ).toByteArray();
   if (bits === (base.kind() === 'ipv4' ? 32 : 128)) return null;
   let carry = offset;
   for (let i = bytes.length - 1; i >= 0 && carry > 0; i--) {
@@ -265,10 +327,27 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   if (flow.protocol === 17 && ['67,68', '68,67', '546,547', '547,546'].includes(ports)) return true;
   const vpcId = eniVpc(s, eni);
   const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
-  const v4Blocks = vpc ? [vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock)] : [];
-  if (v4Blocks.some((c) => { const r = plus(c, 2); return r !== null && same(a, r); })) return true;
+  const v4Blocks = vpc
+    ? [
+        vpc.CidrBlock,
+        ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
+      ]
+    : [];
+  if (
+    v4Blocks.some((c) => {
+      const r = plus(c, 2);
+      return r !== null && same(a, r);
+    })
+  )
+    return true;
   const subnet = s.Subnets?.find((x) => x.SubnetId === eni.SubnetId);
-  return subnet !== undefined && subnetBlocks(subnet).some((c) => { const r = plus(c, 1); return r !== null && same(a, r); });
+  return (
+    subnet !== undefined &&
+    subnetBlocks(subnet).some((c) => {
+      const r = plus(c, 1);
+      return r !== null && same(a, r);
+    })
+  );
 }
 
 /** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
@@ -281,26 +360,32 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     if (dst && anyAddressMatch(eni, dst)) inferred = 'ingress';
     else if (src && anyAddressMatch(eni, src)) inferred = 'egress';
   }
-  const direction: Direction = inferred
-    ?? (src && dst && isPrivateAddress(flow.srcaddr) && !isPrivateAddress(flow.dstaddr) ? 'egress' : 'ingress');
+  const direction: Direction =
+    inferred ?? (src && dst && isPrivateAddress(flow.srcaddr) && !isPrivateAddress(flow.dstaddr) ? 'egress' : 'ingress');
   const peer = direction === 'ingress' ? flow.srcaddr : flow.dstaddr;
   const peerAddr = direction === 'ingress' ? src : dst;
-  const vpcId = eni ? eniVpc(s, eni) ?? null : null;
+  const vpcId = eni ? (eniVpc(s, eni) ?? null) : null;
   const groups = [...new Set((eni?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)))];
   let returnTraffic = false;
   if (eni && peerAddr) {
     const flags = flow.tcpFlags;
-    if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = true;
-    else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = false;
+    if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = true;
+    else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = false;
     else if (reverseAccepted(flow, accepted).length > 0) {
-      const flagged = reverseAccepted(flow, accepted).map((f) => f.tcpFlags).filter((f): f is number => f !== null);
+      const flagged = reverseAccepted(flow, accepted)
+        .map((f) => f.tcpFlags)
+        .filter((f): f is number => f !== null);
       const flags = flagged.length ? flagged.reduce((x, y) => x | y, 0) : null;
-      const inbound = direction === 'egress' && groups.length > 0
-        ? referenceEvaluateSecurityGroups(s, groups, 'ingress', flow.protocol, flow.srcport, peer, vpcId) : 'deny';
-      const outbound = direction === 'egress' && groups.length > 0
-        ? referenceEvaluateSecurityGroups(s, groups, 'egress', flow.protocol, flow.dstport, peer, vpcId) : 'deny';
-      if (flow.protocol === 6 && flags !== null && (flags & 16)) returnTraffic = false;
-      else if (flow.protocol === 6 && flags !== null && (flags & 2)) returnTraffic = true;
+      const inbound =
+        direction === 'egress' && groups.length > 0
+          ? referenceEvaluateSecurityGroups(s, groups, 'ingress', flow.protocol, flow.srcport, peer, vpcId)
+          : 'deny';
+      const outbound =
+        direction === 'egress' && groups.length > 0
+          ? referenceEvaluateSecurityGroups(s, groups, 'egress', flow.protocol, flow.dstport, peer, vpcId)
+          : 'deny';
+      if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = false;
+      else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
       else if (outbound === 'allow') returnTraffic = false;
       else returnTraffic = servicePortSide(flow) !== 'dst';

@@ -16,9 +16,7 @@ export interface MatchedSecurityGroupRule {
 }
 
 export type SecurityGroupResult =
-  | { allowed: true; matchedRule: MatchedSecurityGroupRule }
-  | { allowed: false }
-  | { allowed: 'uncertain'; reason: string };
+  { allowed: true; matchedRule: MatchedSecurityGroupRule } | { allowed: false } | { allowed: 'uncertain'; reason: string };
 
 /** Where the evaluation happens: the VPC of the interface whose groups are evaluated. */
 export interface SecurityGroupContext {
@@ -150,7 +148,8 @@ function coverageGap(model: NetworkModel, vpcId: string, peer: IpAddress): strin
   }
   if (!model.vpcContains(vpcId, peer)) return null;
   const subnet = model.subnetContaining(peer, vpcId);
-  if (!subnet) return `${peer.key} lies in ${vpcId} but in no subnet of the snapshot (a snapshot scoped to some subnets lists only their interfaces)`;
+  if (!subnet)
+    return `${peer.key} lies in ${vpcId} but in no subnet of the snapshot (a snapshot scoped to some subnets lists only their interfaces)`;
   const owner = model.sharedSubnetOwner(subnet.SubnetId);
   if (owner) return `${subnet.SubnetId} is shared by account ${owner} and the snapshot cannot list other accounts' interfaces in it`;
   return null;
@@ -171,8 +170,12 @@ export function portOpenToAnyPeer(
   for (const groupId of groupIds) {
     const set = model.groupRules(groupId, direction);
     if (!set) continue;
-    const open = candidateRules(set, protocol, port, (rule) =>
-      !rulesHavePorts(rule.protocol) || port === null || (port >= rule.fromPort && port <= rule.toPort));
+    const open = candidateRules(
+      set,
+      protocol,
+      port,
+      (rule) => !rulesHavePorts(rule.protocol) || port === null || (port >= rule.fromPort && port <= rule.toPort),
+    );
     if (open) return true;
   }
   return false;

@@ -9,21 +9,26 @@ import { PROTOCOL_UDP } from '../network/protocol';
  * activation (KMS), the ECS task metadata endpoint — IPv4 and their IPv6 (Nitro) addresses.
  */
 const UNFILTERED_SERVICES: ReadonlyMap<string, string> = new Map(
-  ([
-    ['169.254.169.254', 'instance metadata'],
-    ['fd00:ec2::254', 'instance metadata'],
-    ['169.254.169.253', 'Amazon DNS'],
-    ['fd00:ec2::253', 'Amazon DNS'],
-    ['169.254.169.123', 'Amazon Time Sync'],
-    ['fd00:ec2::123', 'Amazon Time Sync'],
-    ['169.254.169.250', 'Windows licence activation'],
-    ['169.254.169.251', 'Windows licence activation'],
-    ['169.254.170.2', 'ECS task metadata'],
-  ] as const).map(([address, name]) => [parseIp(address)!.key, name]),
+  (
+    [
+      ['169.254.169.254', 'instance metadata'],
+      ['fd00:ec2::254', 'instance metadata'],
+      ['169.254.169.253', 'Amazon DNS'],
+      ['fd00:ec2::253', 'Amazon DNS'],
+      ['169.254.169.123', 'Amazon Time Sync'],
+      ['fd00:ec2::123', 'Amazon Time Sync'],
+      ['169.254.169.250', 'Windows licence activation'],
+      ['169.254.169.251', 'Windows licence activation'],
+      ['169.254.170.2', 'ECS task metadata'],
+    ] as const
+  ).map(([address, name]) => [parseIp(address)!.key, name]),
 );
 
 /** DHCP (67/68) and DHCPv6 (546/547): the client and server ports come as a pair. */
-const DHCP_PORT_PAIRS = [[67, 68], [546, 547]] as const;
+const DHCP_PORT_PAIRS = [
+  [67, 68],
+  [546, 547],
+] as const;
 
 function isDhcp(flow: FlowAggregate): boolean {
   if (flow.protocol !== PROTOCOL_UDP || flow.srcport === null || flow.dstport === null) return false;
@@ -47,10 +52,10 @@ function offsetOf(peer: IpAddress, base4: number, base6: bigint, family: 4 | 6):
  */
 export function unfilteredTrafficReason(model: NetworkModel, flow: FlowAggregate, peer: IpAddress): string | null {
   const service = UNFILTERED_SERVICES.get(peer.key);
-  const what = service
-    ?? (isDhcp(flow) ? 'DHCP' : null)
-    ?? resolverOrRouter(model, flow.interfaceId, peer);
-  return what ? `traffic with ${peer.key} (${what}) is not filtered by security groups or network ACLs, and flow logs do not record it` : null;
+  const what = service ?? (isDhcp(flow) ? 'DHCP' : null) ?? resolverOrRouter(model, flow.interfaceId, peer);
+  return what
+    ? `traffic with ${peer.key} (${what}) is not filtered by security groups or network ACLs, and flow logs do not record it`
+    : null;
 }
 
 function resolverOrRouter(model: NetworkModel, eniId: string, peer: IpAddress): string | null {

@@ -56,9 +56,7 @@ export function interfacesLabel(finding: Finding, max = 3): string {
 
 /** Peers with the most records first; ties broken by address so output is stable. */
 export function topPeers(finding: Finding, limit = 10): FindingPeer[] {
-  return [...finding.traffic.peers]
-    .sort((a, b) => b.records - a.records || a.address.localeCompare(b.address))
-    .slice(0, limit);
+  return [...finding.traffic.peers].sort((a, b) => b.records - a.records || a.address.localeCompare(b.address)).slice(0, limit);
 }
 
 /** One short sentence per change, e.g. `Allow tcp 8080 inbound on sg-a from sg-b`. */
@@ -67,13 +65,17 @@ export function describeChange(change: FixChange): string {
   if (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress') {
     const inbound = change.action === 'AuthorizeSecurityGroupIngress';
     const perms = Array.isArray(p.IpPermissions) ? (p.IpPermissions as Array<Record<string, unknown>>) : [];
-    const parts = perms.map((perm) => `${portText(perm.IpProtocol, perm.FromPort, perm.ToPort)} ${inbound ? 'from' : 'to'} ${peersOf(perm)}`);
+    const parts = perms.map(
+      (perm) => `${portText(perm.IpProtocol, perm.FromPort, perm.ToPort)} ${inbound ? 'from' : 'to'} ${peersOf(perm)}`,
+    );
     return `Allow ${parts.join('; ')} ${inbound ? 'inbound on' : 'outbound from'} ${String(p.GroupId)}`;
   }
   const range = p.PortRange as { From?: unknown; To?: unknown } | undefined;
   const verb = change.action === 'CreateNetworkAclEntry' ? 'Add' : 'Replace';
-  return `${verb} ${p.Egress ? 'outbound' : 'inbound'} rule ${String(p.RuleNumber)} on ${String(p.NetworkAclId)}: ` +
-    `${String(p.RuleAction ?? 'allow')} ${portText(p.Protocol, range?.From, range?.To)} ${p.Egress ? 'to' : 'from'} ${String(p.CidrBlock ?? p.Ipv6CidrBlock)}`;
+  return (
+    `${verb} ${p.Egress ? 'outbound' : 'inbound'} rule ${String(p.RuleNumber)} on ${String(p.NetworkAclId)}: ` +
+    `${String(p.RuleAction ?? 'allow')} ${portText(p.Protocol, range?.From, range?.To)} ${p.Egress ? 'to' : 'from'} ${String(p.CidrBlock ?? p.Ipv6CidrBlock)}`
+  );
 }
 
 export function fixSummary(fix: SuggestedFix | null): string {

@@ -19,7 +19,13 @@ interface Span {
   lastSeen: number;
 }
 
-const emptySpan = (): Span => ({ records: 0, packets: 0, bytes: 0, firstSeen: Number.POSITIVE_INFINITY, lastSeen: Number.NEGATIVE_INFINITY });
+const emptySpan = (): Span => ({
+  records: 0,
+  packets: 0,
+  bytes: 0,
+  firstSeen: Number.POSITIVE_INFINITY,
+  lastSeen: Number.NEGATIVE_INFINITY,
+});
 
 function add(span: Span, flow: Span): void {
   span.records += flow.records;
@@ -56,7 +62,18 @@ export function summarizeCampaign(group: CampaignGroup, model: NetworkModel, sig
   const total = emptySpan();
   const interfaces = new Map<string, { id: string; span: Span }>();
   const sources = new Map<string, { id: string; span: Span; services: Set<string>; hosts: Set<string> }>();
-  const ports = new Map<string, { id: string; span: Span; protocol: number; port: number | null; sources: Set<string>; hosts: Set<string>; controls: Map<string, { control: BlockingControl; records: number }> }>();
+  const ports = new Map<
+    string,
+    {
+      id: string;
+      span: Span;
+      protocol: number;
+      port: number | null;
+      sources: Set<string>;
+      hosts: Set<string>;
+      controls: Map<string, { control: BlockingControl; records: number }>;
+    }
+  >();
   const controls = new Map<string, { control: BlockingControl; records: number }>();
   const protocols = new Map<number, number>();
   let returnTraffic = true;
@@ -76,7 +93,15 @@ export function summarizeCampaign(group: CampaignGroup, model: NetworkModel, sig
     source.services.add(service);
     source.hosts.add(flow.interfaceId);
     sources.set(address, source);
-    const entry = ports.get(service) ?? { id: service, span: emptySpan(), protocol: flow.protocol, port, sources: new Set<string>(), hosts: new Set<string>(), controls: new Map() };
+    const entry = ports.get(service) ?? {
+      id: service,
+      span: emptySpan(),
+      protocol: flow.protocol,
+      port,
+      sources: new Set<string>(),
+      hosts: new Set<string>(),
+      controls: new Map(),
+    };
     add(entry.span, flow);
     entry.sources.add(address);
     entry.hosts.add(flow.interfaceId);

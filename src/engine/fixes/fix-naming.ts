@@ -6,6 +6,10 @@ export interface FixNaming {
 
 /** A Terraform-safe identifier: lower case, `[a-z0-9_]`, starting with a letter or underscore. */
 export function terraformIdentifier(text: string): string {
-  const cleaned = text.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '');
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
   return /^[a-z_]/.test(cleaned) ? cleaned : `r_${cleaned}`;
 }

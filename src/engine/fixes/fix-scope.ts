@@ -77,7 +77,11 @@ export function scopedFix(
   if (excluded.length > 0 && excluded.length === facts.peers.length) {
     return {
       fix: null,
-      note: note('no-legitimate-peers', `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`, excluded),
+      note: note(
+        'no-legitimate-peers',
+        `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`,
+        excluded,
+      ),
     };
   }
   // Regrouped from the kept flows (one group: they share the fingerprint), so a further control

@@ -1,8 +1,5 @@
 export type FixAction =
-  | 'AuthorizeSecurityGroupIngress'
-  | 'AuthorizeSecurityGroupEgress'
-  | 'CreateNetworkAclEntry'
-  | 'ReplaceNetworkAclEntry';
+  'AuthorizeSecurityGroupIngress' | 'AuthorizeSecurityGroupEgress' | 'CreateNetworkAclEntry' | 'ReplaceNetworkAclEntry';
 
 /** One EC2 API request, with the request's own parameter names and shapes. */
 export interface FixChange {

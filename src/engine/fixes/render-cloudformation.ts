@@ -7,7 +7,9 @@ type Json = string | number | boolean | Json[] | { [key: string]: Json };
 function oneLine(value: Json): string {
   if (Array.isArray(value)) return `[ ${value.map(oneLine).join(', ')} ]`;
   if (typeof value === 'object') {
-    return `{ ${Object.entries(value).map(([key, v]) => `${JSON.stringify(key)}: ${oneLine(v)}`).join(', ')} }`;
+    return `{ ${Object.entries(value)
+      .map(([key, v]) => `${JSON.stringify(key)}: ${oneLine(v)}`)
+      .join(', ')} }`;
   }
   return JSON.stringify(value);
 }

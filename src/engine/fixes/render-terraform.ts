@@ -8,7 +8,9 @@ type HclValue = string | number | boolean;
 /** One resource block, `=` aligned the way `terraform fmt` aligns consecutive attributes. */
 function resourceBlock(type: string, name: string, attributes: [string, HclValue][]): string {
   const width = Math.max(...attributes.map(([key]) => key.length));
-  const lines = attributes.map(([key, value]) => `  ${key.padEnd(width)} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  const lines = attributes.map(
+    ([key, value]) => `  ${key.padEnd(width)} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+  );
   return `resource "${type}" "${name}" {\n${lines.join('\n')}\n}`;
 }
 
@@ -24,7 +26,11 @@ function portAttributes(permission: IpPermissionParam): [string, HclValue][] {
   return attributes;
 }
 
-function securityGroupRules(egress: boolean, params: AuthorizeSecurityGroupParams, naming: FixNaming): { name: string; body: (name: string) => string }[] {
+function securityGroupRules(
+  egress: boolean,
+  params: AuthorizeSecurityGroupParams,
+  naming: FixNaming,
+): { name: string; body: (name: string) => string }[] {
   const type = egress ? 'aws_vpc_security_group_egress_rule' : 'aws_vpc_security_group_ingress_rule';
   const groupLabel = naming.groupName(params.GroupId) ?? params.GroupId;
   const joiner = egress ? 'to' : 'from';
@@ -35,8 +41,14 @@ function securityGroupRules(egress: boolean, params: AuthorizeSecurityGroupParam
         label: naming.groupName(pair.GroupId) ?? pair.GroupId,
         attribute: ['referenced_security_group_id', pair.UserId ? `${pair.UserId}/${pair.GroupId}` : pair.GroupId] as [string, HclValue],
       })),
-      ...(permission.IpRanges ?? []).map((range) => ({ label: range.CidrIp, attribute: ['cidr_ipv4', range.CidrIp] as [string, HclValue] })),
-      ...(permission.Ipv6Ranges ?? []).map((range) => ({ label: range.CidrIpv6, attribute: ['cidr_ipv6', range.CidrIpv6] as [string, HclValue] })),
+      ...(permission.IpRanges ?? []).map((range) => ({
+        label: range.CidrIp,
+        attribute: ['cidr_ipv4', range.CidrIp] as [string, HclValue],
+      })),
+      ...(permission.Ipv6Ranges ?? []).map((range) => ({
+        label: range.CidrIpv6,
+        attribute: ['cidr_ipv6', range.CidrIpv6] as [string, HclValue],
+      })),
     ];
     for (const peer of peers) {
       const attributes: [string, HclValue][] = [['security_group_id', params.GroupId], peer.attribute, ...portAttributes(permission)];

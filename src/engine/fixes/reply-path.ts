@@ -53,9 +53,14 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
     const clientPorts = rulesHavePorts(group.protocol) ? clientPortRangeOf(flow) : null;
     const result = evaluateNetworkAclRange(model, networkAclId, direction, group.protocol, clientPorts, peer);
     if (result.allowed || result.firstDeny === null) continue;
-    const clientEni = group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
+    const clientEni =
+      group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
     out.push({
-      networkAclId, direction, peer: peerText, clientPorts, firstDeny: result.firstDeny,
+      networkAclId,
+      direction,
+      peer: peerText,
+      clientPorts,
+      firstDeny: result.firstDeny,
       fullRangeClient: clientEni !== undefined && usesFullEphemeralRange(model.interfaceOwner(clientEni)),
     });
   }
@@ -83,21 +88,29 @@ export function replyNetworkAclChanges(
   const changes: FixChange[] = [];
   for (const [aclId, replies] of [...byAcl.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const egress = replies[0].direction === 'egress';
-    const cidrs = coverPeers(model, replies.map((r) => r.peer));
+    const cidrs = coverPeers(
+      model,
+      replies.map((r) => r.peer),
+    );
     const before = Math.min(...replies.map((r) => r.firstDeny));
     const numbers = freeRuleNumbersBefore(ledger.used(model, aclId, egress, [...pending, ...changes]), before, cidrs.length);
     if (!numbers) continue;
     let portRange: { From: number; To: number } | null = null;
     if (rulesHavePorts(group.protocol)) {
       const observed = replies.map((r) => r.clientPorts).filter((p): p is { from: number; to: number } => p !== null);
-      const range = replies.some((r) => r.fullRangeClient) || !observed.length
-        ? EPHEMERAL_RANGES.elbNat
-        : ephemeralRangeFor(null, { from: Math.min(...observed.map((p) => p.from)), to: Math.max(...observed.map((p) => p.to)) });
+      const range =
+        replies.some((r) => r.fullRangeClient) || !observed.length
+          ? EPHEMERAL_RANGES.elbNat
+          : ephemeralRangeFor(null, { from: Math.min(...observed.map((p) => p.from)), to: Math.max(...observed.map((p) => p.to)) });
       portRange = { From: range.from, To: range.to };
     }
     cidrs.forEach((cidr, i) => {
       const params: NetworkAclEntryParams = {
-        NetworkAclId: aclId, RuleNumber: numbers[i], Protocol: String(group.protocol), RuleAction: 'allow', Egress: egress,
+        NetworkAclId: aclId,
+        RuleNumber: numbers[i],
+        Protocol: String(group.protocol),
+        RuleAction: 'allow',
+        Egress: egress,
       };
       if (addressFamily(cidr) === 4) params.CidrBlock = cidr;
       else params.Ipv6CidrBlock = cidr;

@@ -59,7 +59,11 @@ function targetGroup(model: NetworkModel, control: SecurityGroupControl, group: 
  * carrying groups in the target group's VPC or a VPC peered with it. Groups are chosen greedily:
  * the group carried by most of those peers first (ties: the group on fewest interfaces, then id).
  */
-function referencedGroups(model: NetworkModel, targetGroupId: string, flows: ExplainedFlow[]): { pairs: GroupPairParam[]; covered: Set<string> } {
+function referencedGroups(
+  model: NetworkModel,
+  targetGroupId: string,
+  flows: ExplainedFlow[],
+): { pairs: GroupPairParam[]; covered: Set<string> } {
   const target = model.securityGroup(targetGroupId);
   const targetVpc = target?.VpcId ?? null;
   const groupsOfPeer = new Map<string, string[]>();
@@ -78,7 +82,8 @@ function referencedGroups(model: NetworkModel, targetGroupId: string, flows: Exp
   const chosen: string[] = [];
   while (uncovered.size) {
     const counts = new Map<string, number>();
-    for (const address of uncovered) for (const groupId of groupsOfPeer.get(address) ?? []) counts.set(groupId, (counts.get(groupId) ?? 0) + 1);
+    for (const address of uncovered)
+      for (const groupId of groupsOfPeer.get(address) ?? []) counts.set(groupId, (counts.get(groupId) ?? 0) + 1);
     const best = [...counts.entries()].sort(
       (a, b) => b[1] - a[1] || model.interfacesWithGroup(a[0]).length - model.interfacesWithGroup(b[0]).length || (a[0] < b[0] ? -1 : 1),
     )[0][0];
@@ -98,7 +103,8 @@ function referencedGroups(model: NetworkModel, targetGroupId: string, flows: Exp
 /** The flows' peer addresses, with the other interfaces of any load balancer among them. */
 function peersWithSiblings(model: NetworkModel, flows: ExplainedFlow[]): string[] {
   const out = new Set<string>();
-  for (const item of flows) for (const address of withLoadBalancerSiblings(model, item.flow.interfaceId, [peerAddressOf(item)])) out.add(address);
+  for (const item of flows)
+    for (const address of withLoadBalancerSiblings(model, item.flow.interfaceId, [peerAddressOf(item)])) out.add(address);
   return [...out];
 }
 
@@ -115,7 +121,13 @@ export function securityGroupChange(model: NetworkModel, group: FindingGroup, co
   const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
   const groupId = targetGroup(model, control, group, interfaces);
   const { pairs, covered } = referencedGroups(model, groupId, flows);
-  const cidrs = coverPeers(model, peersWithSiblings(model, flows.filter((item) => !covered.has(peerAddressOf(item)))));
+  const cidrs = coverPeers(
+    model,
+    peersWithSiblings(
+      model,
+      flows.filter((item) => !covered.has(peerAddressOf(item))),
+    ),
+  );
   const permission: IpPermissionParam = permissionPorts(group.protocol, group.port);
   if (pairs.length) {
     permission.UserIdGroupPairs = pairs.map((pair) => ({
@@ -150,7 +162,10 @@ function naclPortRange(model: NetworkModel, group: FindingGroup, flows: Explaine
       from = Math.min(from, range.from);
       to = Math.max(to, range.to);
     }
-    const clientEni = group.direction === 'ingress' ? item.flow.interfaceId : findPeerInterface(model, item.flow.interfaceId, peerAddressOf(item))?.NetworkInterfaceId;
+    const clientEni =
+      group.direction === 'ingress'
+        ? item.flow.interfaceId
+        : findPeerInterface(model, item.flow.interfaceId, peerAddressOf(item))?.NetworkInterfaceId;
     if (clientEni && usesFullEphemeralRange(model.interfaceOwner(clientEni))) fullRangeClient = true;
   }
   if (fullRangeClient || !Number.isFinite(from)) return { From: EPHEMERAL_RANGES.elbNat.from, To: EPHEMERAL_RANGES.elbNat.to };
@@ -229,7 +244,11 @@ export function networkAclChanges(
  * rule numbers avoid those `ledger` holds for earlier fixes of the run. Null when a control cannot
  * be changed by an SG/NACL rule (Block Public Access) or no change could be built.
  */
-export function suggestChanges(model: NetworkModel, group: FindingGroup, ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger()): FixChange[] | null {
+export function suggestChanges(
+  model: NetworkModel,
+  group: FindingGroup,
+  ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+): FixChange[] | null {
   const changes: FixChange[] = [];
   for (const control of [group.blockedBy, ...group.alsoBlockedBy]) {
     if (control.control === 'block-public-access') return null;

@@ -28,7 +28,9 @@ function listed(ids: string[]): string {
 function trafficText(reach: NewlyReachable): string {
   const protocol = ruleProtocolNumber(reach.protocol) ?? -1;
   if (!reach.ports) return describeTraffic(protocol, null);
-  return reach.ports.from === reach.ports.to ? describeTraffic(protocol, reach.ports.from) : `${reach.protocol}/${reach.ports.from}-${reach.ports.to}`;
+  return reach.ports.from === reach.ports.to
+    ? describeTraffic(protocol, reach.ports.from)
+    : `${reach.protocol}/${reach.ports.from}-${reach.ports.to}`;
 }
 
 /**
@@ -42,16 +44,25 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
   let peerSet: AddressSet | null = null;
-  const observedLoadBalancers = new Set([...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')));
+  const observedLoadBalancers = new Set(
+    [...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')),
+  );
   for (const reach of reachable) {
     const where = reach.groupId ?? reach.networkAclId ?? '';
     const traffic = trafficText(reach);
     const toward = reach.direction === 'ingress' ? 'from' : 'to';
     if (reach.includesInternet) {
-      risks.push({ kind: 'internet-exposure', message: `${where} opens ${traffic} ${toward} internet addresses (${reach.peer})`, peer: reach.peer, where });
+      risks.push({
+        kind: 'internet-exposure',
+        message: `${where} opens ${traffic} ${toward} internet addresses (${reach.peer})`,
+        peer: reach.peer,
+        where,
+      });
     }
     // The other interfaces of an observed load balancer are the same owner, not an extra exposure.
-    const others = reach.interfaceIds.filter((id) => !observedInterfaces.has(id) && !observedLoadBalancers.has(model.interfaceOwner(id) ?? ''));
+    const others = reach.interfaceIds.filter(
+      (id) => !observedInterfaces.has(id) && !observedLoadBalancers.has(model.interfaceOwner(id) ?? ''),
+    );
     if (others.length) {
       const owners = others.map((id) => model.interfaceOwner(id) ?? id);
       risks.push({
@@ -89,7 +100,11 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
       });
     }
     if (reach.ports && reach.ports.from !== reach.ports.to) {
-      risks.push({ kind: 'port-range', message: `${where} admits ports ${reach.ports.from}-${reach.ports.to} (the clients' ephemeral range)`, ports: reach.ports });
+      risks.push({
+        kind: 'port-range',
+        message: `${where} admits ports ${reach.ports.from}-${reach.ports.to} (the clients' ephemeral range)`,
+        ports: reach.ports,
+      });
     }
   }
   return risks;
@@ -101,7 +116,11 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
  * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
  * stateless); a change EC2 would refuse is reported as a risk and not verified.
  */
-export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext, model: NetworkModel = NetworkModel.fromSnapshot(snapshot)): FixVerifier {
+export function createFixVerifier(
+  snapshot: NetworkSnapshot,
+  ctx: ExplainContext,
+  model: NetworkModel = NetworkModel.fromSnapshot(snapshot),
+): FixVerifier {
   return (changes: FixChange[], group: FindingGroup): FixVerification => {
     const flows = group.flows.map((f) => f.flow);
     try {
@@ -119,7 +138,10 @@ export function createFixVerifier(snapshot: NetworkSnapshot, ctx: ExplainContext
       return { verified: result.nowAllowed.length === flows.length && replies.length === 0, risks };
     } catch (error) {
       if (error instanceof SimulationError) {
-        return { verified: false, risks: [{ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code }] };
+        return {
+          verified: false,
+          risks: [{ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code }],
+        };
       }
       throw error;
     }

@@ -752,27 +752,19 @@ export class FlowAggregator {
   private encodeRecordKey(flow: UsableFlow, direction: Direction | null, ports: CollapsedPorts): boolean {
     const protocol = flow.protocol;
     if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) return false;
-    const tag = (port: number | null, collapsed: boolean): number =>
-      collapsed ? PORT_COLLAPSED : port === null ? PORT_NONE : PORT_VALUE;
+    const tag = (port: number | null, collapsed: boolean): number => (collapsed ? PORT_COLLAPSED : port === null ? PORT_NONE : PORT_VALUE);
     const srcTag = tag(ports.srcport, ports.servicePortSide === 'dst');
     const dstTag = tag(ports.dstport, ports.servicePortSide === 'src');
     const src = srcTag === PORT_VALUE ? (ports.srcport as number) : 0;
     const dst = dstTag === PORT_VALUE ? (ports.dstport as number) : 0;
     const action = flow.action === 'REJECT' ? ActionToken.Reject : ActionToken.Accept;
     this.writeHeader(directionCode(direction), protocol, action, srcTag, src, dstTag, dst);
-    return (
-      this.writeText(flow.interfaceId, true) && this.writeText(flow.srcaddr, true) && this.writeText(flow.dstaddr, false)
-    );
+    return this.writeText(flow.interfaceId, true) && this.writeText(flow.srcaddr, true) && this.writeText(flow.dstaddr, false);
   }
 
   // --- text-keyed entries (the plain object form of the same rules)
 
-  private newEntry(
-    record: FlowRecord,
-    flow: UsableFlow,
-    direction: Direction | null,
-    ports: CollapsedPorts,
-  ): Entry {
+  private newEntry(record: FlowRecord, flow: UsableFlow, direction: Direction | null, ports: CollapsedPorts): Entry {
     const tcpFlags = record['tcp-flags'];
     const start = record.start;
     const end = record.end;

@@ -130,9 +130,7 @@ function formatOf(names: readonly string[]): FlowLogFormat {
 }
 
 /** The default format: the fourteen version-2 fields. */
-export const DEFAULT_FORMAT: FlowLogFormat = formatOf(
-  FLOW_LOG_FIELDS.filter((f) => f.version === 2).map((f) => f.name),
-);
+export const DEFAULT_FORMAT: FlowLogFormat = formatOf(FLOW_LOG_FIELDS.filter((f) => f.version === 2).map((f) => f.name));
 
 function splitTokens(text: string): string[] {
   return text.split(/[ \t]+/).filter((t) => t.length > 0);

@@ -53,11 +53,7 @@ function networkOf(value: bigint, length: number, family: 4 | 6): bigint {
 }
 
 function contains(outer: Block, inner: Block): boolean {
-  return (
-    outer.family === inner.family &&
-    outer.length <= inner.length &&
-    networkOf(inner.base, outer.length, outer.family) === outer.base
-  );
+  return outer.family === inner.family && outer.length <= inner.length && networkOf(inner.base, outer.length, outer.family) === outer.base;
 }
 
 /** The smallest block containing both (same family). */
@@ -220,10 +216,7 @@ export function coverAddresses(addresses: Iterable<string>, options: CoverOption
   blocks = withoutContained(blocks);
   const mergeWithin = options.mergeWithin;
   if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);
-  blocks = mergeWhile(
-    blocks,
-    (merged, count) => count > options.maxPrefixes && merged.length >= options.minPrefixLength[merged.family],
-  );
+  blocks = mergeWhile(blocks, (merged, count) => count > options.maxPrefixes && merged.length >= options.minPrefixLength[merged.family]);
   return blocks.map(blockToCidr);
 }
 
@@ -248,7 +241,10 @@ export class AddressSet {
   private readonly blocks: Block[];
 
   constructor(addresses: Iterable<string>) {
-    this.blocks = [...new Set(addresses)].map(toBlock).filter((b): b is Block => b !== null).sort(compareBlocks);
+    this.blocks = [...new Set(addresses)]
+      .map(toBlock)
+      .filter((b): b is Block => b !== null)
+      .sort(compareBlocks);
   }
 
   /** How many of the addresses lie in `cidr` (0 for an invalid CIDR). */

@@ -167,14 +167,14 @@ export function parseCidr(text: string): Cidr | null {
 /** True when `address` lies inside `cidr` (never across address families). */
 export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
   if (cidr.family !== address.family) return false;
-  if (cidr.family === 4) return ((address.v4 & cidr.mask4) >>> 0) === cidr.base4;
+  if (cidr.family === 4) return (address.v4 & cidr.mask4) >>> 0 === cidr.base4;
   return (address.v6 & cidr.mask6) === cidr.base6;
 }
 
 /** True when every address of `inner` lies inside `outer`. */
 export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
   if (outer.family !== inner.family || outer.prefix > inner.prefix) return false;
-  if (outer.family === 4) return ((inner.base4 & outer.mask4) >>> 0) === outer.base4;
+  if (outer.family === 4) return (inner.base4 & outer.mask4) >>> 0 === outer.base4;
   return (inner.base6 & outer.mask6) === outer.base6;
 }
 
@@ -187,15 +187,24 @@ function fromText(list: string[]): Cidr[] {
  * loopback, link-local, unique-local and the "this network" / multicast / reserved blocks.
  */
 const NON_INTERNET: Cidr[] = fromText([
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::/128',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
 ]);
 
 /** Private or shared address space: RFC 1918, CGNAT 100.64.0.0/10, IPv6 unique-local (fc00::/7). */
-const PRIVATE: Cidr[] = fromText([
-  '10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7',
-]);
+const PRIVATE: Cidr[] = fromText(['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
 
 /** RFC 1918 / CGNAT / unique-local address (`100.64.0.0/10` counts as private, shared space). */
 export function isPrivateAddress(ip: string | IpAddress): boolean {

@@ -33,8 +33,15 @@ export function compileNetworkAclEntries(entries: NetworkAclEntry[], egress: boo
     const type = entry.IcmpTypeCode?.Type;
     const icmpTypeSpecific = protocol !== PROTOCOL_ALL && isIcmp(protocol) && type !== undefined && type !== -1;
     compiled.push({
-      ruleNumber: entry.RuleNumber, allow: entry.RuleAction === 'allow', egress, protocol, cidr,
-      fromPort, toPort, icmpTypeSpecific, entry,
+      ruleNumber: entry.RuleNumber,
+      allow: entry.RuleAction === 'allow',
+      egress,
+      protocol,
+      cidr,
+      fromPort,
+      toPort,
+      icmpTypeSpecific,
+      entry,
     });
   }
   return compiled.sort((a, b) => a.ruleNumber - b.ruleNumber);

@@ -326,9 +326,14 @@ export class NetworkModel {
       const texts = [
         vpc.CidrBlock,
         ...(vpc.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State !== 'disassociated').map((a) => a.CidrBlock),
-        ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated').map((a) => a.Ipv6CidrBlock),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? [])
+          .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated')
+          .map((a) => a.Ipv6CidrBlock),
       ];
-      this.vpcBlocks.set(vpc.VpcId, texts.map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null));
+      this.vpcBlocks.set(
+        vpc.VpcId,
+        texts.map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null),
+      );
     }
     for (const peering of this.snapshot.VpcPeeringConnections ?? []) {
       if (peering.Status?.Code !== 'active') continue;
@@ -350,7 +355,11 @@ export class NetworkModel {
   }
 
   private addPeeringBlocks(vpcId: string, info: NonNullable<VpcPeeringConnection['AccepterVpcInfo']> | undefined): void {
-    const texts = [info?.CidrBlock, ...(info?.CidrBlockSet ?? []).map((c) => c.CidrBlock), ...(info?.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock)];
+    const texts = [
+      info?.CidrBlock,
+      ...(info?.CidrBlockSet ?? []).map((c) => c.CidrBlock),
+      ...(info?.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock),
+    ];
     const blocks = texts.map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
     if (blocks.length) this.peeringBlocks.set(vpcId, [...(this.peeringBlocks.get(vpcId) ?? []), ...blocks]);
   }
@@ -364,9 +373,14 @@ export class NetworkModel {
   private indexSubnets(): void {
     for (const subnet of this.snapshot.Subnets ?? []) {
       this.subnetsById.set(subnet.SubnetId, subnet);
-      const blocks = [subnet.CidrBlock, ...(subnet.Ipv6CidrBlockAssociationSet ?? [])
-        .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated').map((a) => a.Ipv6CidrBlock)]
-        .map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
+      const blocks = [
+        subnet.CidrBlock,
+        ...(subnet.Ipv6CidrBlockAssociationSet ?? [])
+          .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated')
+          .map((a) => a.Ipv6CidrBlock),
+      ]
+        .map((t) => (t ? parseCidr(t) : null))
+        .filter((c): c is Cidr => c !== null);
       this.subnetBlocks.set(subnet.SubnetId, blocks);
       const vpcId = subnet.VpcId ?? '';
       let table = this.subnetCidrs.get(vpcId);
@@ -377,13 +391,17 @@ export class NetworkModel {
 
   private indexPrefixLists(): void {
     for (const [id, entries] of Object.entries(this.snapshot.PrefixListEntries ?? {})) {
-      this.prefixLists.set(id, (entries ?? []).map((e) => (e.Cidr ? parseCidr(e.Cidr) : null)).filter((c): c is Cidr => c !== null));
+      this.prefixLists.set(
+        id,
+        (entries ?? []).map((e) => (e.Cidr ? parseCidr(e.Cidr) : null)).filter((c): c is Cidr => c !== null),
+      );
     }
   }
 
   private prefixesOf(eni: NetworkInterface): Cidr[] {
     return [...(eni.Ipv4Prefixes ?? []).map((p) => p.Ipv4Prefix), ...(eni.Ipv6Prefixes ?? []).map((p) => p.Ipv6Prefix)]
-      .map((t) => (t ? parseCidr(t) : null)).filter((c): c is Cidr => c !== null);
+      .map((t) => (t ? parseCidr(t) : null))
+      .filter((c): c is Cidr => c !== null);
   }
 
   private indexInterfaces(): void {
@@ -462,8 +480,11 @@ export class NetworkModel {
       } else {
         // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
         compiled = (rulesByGroup.get(groupId) ?? []).flatMap((rule) =>
-          compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)])
-            .map((c) => ({ ...c, ruleId: rule.SecurityGroupRuleId ?? null })));
+          compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
+            ...c,
+            ruleId: rule.SecurityGroupRuleId ?? null,
+          })),
+        );
       }
       this.ruleSets.set(groupId, {
         ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),

@@ -44,7 +44,12 @@ export interface GroupRuleSet {
 }
 
 /** The rules of a set that can concern `protocol`/`port`, in a stable order: exact port, other rules of the protocol, all-protocol rules. */
-export function candidateRules(set: GroupRuleSet, protocol: number, port: number | null, visit: (rule: CompiledSecurityGroupRule) => boolean): boolean {
+export function candidateRules(
+  set: GroupRuleSet,
+  protocol: number,
+  port: number | null,
+  visit: (rule: CompiledSecurityGroupRule) => boolean,
+): boolean {
   const bucket = set.byProtocol.get(protocol);
   if (bucket) {
     if (port !== null) {
@@ -80,18 +85,21 @@ function basePermission(permission: IpPermission): IpPermission {
 }
 
 /** Splits EC2 `IpPermission`s into single-peer compiled rules. Unparseable entries are skipped (validation rejects them earlier). */
-export function compilePermissions(
-  groupId: string,
-  direction: Direction,
-  permissions: IpPermission[],
-): CompiledSecurityGroupRule[] {
+export function compilePermissions(groupId: string, direction: Direction, permissions: IpPermission[]): CompiledSecurityGroupRule[] {
   const rules: CompiledSecurityGroupRule[] = [];
   for (const permission of permissions) {
     const protocol = ruleProtocolNumber(permission.IpProtocol);
     if (protocol === null) continue;
     const [fromPort, toPort, icmpTypeSpecific] = portRange(protocol, permission.FromPort, permission.ToPort);
     const make = (peer: RulePeer, extra: Partial<IpPermission>): CompiledSecurityGroupRule => ({
-      groupId, direction, protocol, fromPort, toPort, icmpTypeSpecific, peer, ruleId: null,
+      groupId,
+      direction,
+      protocol,
+      fromPort,
+      toPort,
+      icmpTypeSpecific,
+      peer,
+      ruleId: null,
       permission: { ...basePermission(permission), ...extra },
     });
     for (const range of permission.IpRanges ?? []) {
@@ -124,7 +132,9 @@ export function ruleToPermission(rule: SecurityGroupRule): IpPermission {
   if (rule.PrefixListId) permission.PrefixListIds = [{ PrefixListId: rule.PrefixListId }];
   if (rule.ReferencedGroupInfo?.GroupId) {
     const ref = rule.ReferencedGroupInfo;
-    permission.UserIdGroupPairs = [{ GroupId: ref.GroupId, UserId: ref.UserId, VpcId: ref.VpcId, VpcPeeringConnectionId: ref.VpcPeeringConnectionId }];
+    permission.UserIdGroupPairs = [
+      { GroupId: ref.GroupId, UserId: ref.UserId, VpcId: ref.VpcId, VpcPeeringConnectionId: ref.VpcPeeringConnectionId },
+    ];
   }
   return permission;
 }

@@ -39,7 +39,11 @@ function firstIssue(error: z.ZodError): { path: string; message: string } {
  */
 export function validateSnapshot(input: unknown, part: number | null = null): NetworkSnapshot {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SnapshotValidationError('', 'a snapshot is a JSON object whose keys are EC2 result members (SecurityGroups, NetworkAcls, …)', part);
+    throw new SnapshotValidationError(
+      '',
+      'a snapshot is a JSON object whose keys are EC2 result members (SecurityGroups, NetworkAcls, …)',
+      part,
+    );
   }
   const renamed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
@@ -132,7 +136,10 @@ export function mergeSnapshots(parts: unknown[], options: MergeSnapshotsOptions 
             seen.set(`${key}|${id}`, { part: index, index: position, value: item });
             list.push(item);
           } else if (!isDeepStrictEqual(earlier.value, item)) {
-            throw new SnapshotValidationError(key, `${id} is described differently in ${nameOf(earlier.part)} (${key}[${earlier.index}]) and ${nameOf(index)} (${key}[${position}])`);
+            throw new SnapshotValidationError(
+              key,
+              `${id} is described differently in ${nameOf(earlier.part)} (${key}[${earlier.index}]) and ${nameOf(index)} (${key}[${position}])`,
+            );
           }
         });
         merged[key] = list;
@@ -157,7 +164,8 @@ export function mergeSnapshots(parts: unknown[], options: MergeSnapshotsOptions 
  * character, so a zero byte among the first two tells the order).
  */
 export function decodeJsonText(bytes: Uint8Array): string {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes.subarray(3));
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
   if (bytes.length >= 2 && bytes[0] !== 0 && bytes[1] === 0) return new TextDecoder('utf-16le').decode(bytes);

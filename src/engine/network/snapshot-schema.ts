@@ -13,17 +13,28 @@ const ip = z.string().refine((text) => parseIp(text) !== null, { message: 'expec
 const ipv4 = z.string().refine((text) => parseIp(text)?.family === 4, { message: 'expected an IPv4 address' });
 const ipv6 = z.string().refine((text) => parseIp(text)?.family === 6, { message: 'expected an IPv6 address' });
 const anyCidr = z.string().refine((text) => parseCidr(text) !== null, { message: 'expected a CIDR block' });
-const protocol = z.union([z.string(), z.number()]).refine((v) => ruleProtocolNumber(v) !== null, {
-  message: 'expected tcp, udp, icmp, icmpv6, -1 or a protocol number 0-255',
-}).transform((v) => String(v));
+const protocol = z
+  .union([z.string(), z.number()])
+  .refine((v) => ruleProtocolNumber(v) !== null, {
+    message: 'expected tcp, udp, icmp, icmpv6, -1 or a protocol number 0-255',
+  })
+  .transform((v) => String(v));
 const port = z.number().int().min(-1).max(65535);
 const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
 const tags = z.array(tag).optional();
-const id = (prefix: string) => z.string().min(1).refine((v) => v.startsWith(prefix), { message: `expected an id starting with "${prefix}"` });
+const id = (prefix: string) =>
+  z
+    .string()
+    .min(1)
+    .refine((v) => v.startsWith(prefix), { message: `expected an id starting with "${prefix}"` });
 
 const userIdGroupPair = z.looseObject({
-  GroupId: z.string().optional(), GroupName: z.string().optional(), UserId: z.string().optional(),
-  VpcId: z.string().optional(), VpcPeeringConnectionId: z.string().optional(), PeeringStatus: z.string().optional(),
+  GroupId: z.string().optional(),
+  GroupName: z.string().optional(),
+  UserId: z.string().optional(),
+  VpcId: z.string().optional(),
+  VpcPeeringConnectionId: z.string().optional(),
+  PeeringStatus: z.string().optional(),
   Description: z.string().optional(),
 });
 
@@ -38,58 +49,105 @@ export const ipPermissionSchema = z.looseObject({
 });
 
 const securityGroup = z.looseObject({
-  GroupId: id('sg-'), GroupName: z.string().optional(), Description: z.string().optional(),
-  VpcId: z.string().optional(), OwnerId: z.string().optional(),
-  IpPermissions: z.array(ipPermissionSchema).optional(), IpPermissionsEgress: z.array(ipPermissionSchema).optional(), Tags: tags,
+  GroupId: id('sg-'),
+  GroupName: z.string().optional(),
+  Description: z.string().optional(),
+  VpcId: z.string().optional(),
+  OwnerId: z.string().optional(),
+  IpPermissions: z.array(ipPermissionSchema).optional(),
+  IpPermissionsEgress: z.array(ipPermissionSchema).optional(),
+  Tags: tags,
 });
 
 const securityGroupRule = z.looseObject({
-  SecurityGroupRuleId: z.string().optional(), GroupId: id('sg-'), GroupOwnerId: z.string().optional(),
-  IsEgress: z.boolean().optional(), IpProtocol: protocol, FromPort: port.optional(), ToPort: port.optional(),
-  CidrIpv4: cidr(4).optional(), CidrIpv6: cidr(6).optional(), PrefixListId: id('pl-').optional(),
-  ReferencedGroupInfo: z.looseObject({
-    GroupId: z.string().optional(), UserId: z.string().optional(), VpcId: z.string().optional(), VpcPeeringConnectionId: z.string().optional(),
-  }).optional(),
+  SecurityGroupRuleId: z.string().optional(),
+  GroupId: id('sg-'),
+  GroupOwnerId: z.string().optional(),
+  IsEgress: z.boolean().optional(),
+  IpProtocol: protocol,
+  FromPort: port.optional(),
+  ToPort: port.optional(),
+  CidrIpv4: cidr(4).optional(),
+  CidrIpv6: cidr(6).optional(),
+  PrefixListId: id('pl-').optional(),
+  ReferencedGroupInfo: z
+    .looseObject({
+      GroupId: z.string().optional(),
+      UserId: z.string().optional(),
+      VpcId: z.string().optional(),
+      VpcPeeringConnectionId: z.string().optional(),
+    })
+    .optional(),
   Description: z.string().optional(),
 });
 
-export const networkAclEntrySchema = z.looseObject({
-  RuleNumber: z.number().int().min(1).max(32768),
-  Protocol: protocol,
-  RuleAction: z.enum(['allow', 'deny']),
-  Egress: z.boolean(),
-  CidrBlock: cidr(4).optional(),
-  Ipv6CidrBlock: cidr(6).optional(),
-  IcmpTypeCode: z.looseObject({ Code: z.number().int().optional(), Type: z.number().int().optional() }).optional(),
-  PortRange: z.looseObject({ From: z.number().int().min(0).max(65535).optional(), To: z.number().int().min(0).max(65535).optional() }).optional(),
-}).refine((e) => (e.CidrBlock === undefined) !== (e.Ipv6CidrBlock === undefined), {
-  message: 'an entry needs exactly one of CidrBlock and Ipv6CidrBlock',
-});
+export const networkAclEntrySchema = z
+  .looseObject({
+    RuleNumber: z.number().int().min(1).max(32768),
+    Protocol: protocol,
+    RuleAction: z.enum(['allow', 'deny']),
+    Egress: z.boolean(),
+    CidrBlock: cidr(4).optional(),
+    Ipv6CidrBlock: cidr(6).optional(),
+    IcmpTypeCode: z.looseObject({ Code: z.number().int().optional(), Type: z.number().int().optional() }).optional(),
+    PortRange: z
+      .looseObject({ From: z.number().int().min(0).max(65535).optional(), To: z.number().int().min(0).max(65535).optional() })
+      .optional(),
+  })
+  .refine((e) => (e.CidrBlock === undefined) !== (e.Ipv6CidrBlock === undefined), {
+    message: 'an entry needs exactly one of CidrBlock and Ipv6CidrBlock',
+  });
 
 const networkAcl = z.looseObject({
-  NetworkAclId: id('acl-'), VpcId: z.string().optional(), IsDefault: z.boolean().optional(), OwnerId: z.string().optional(),
-  Associations: z.array(z.looseObject({
-    NetworkAclAssociationId: z.string().optional(), NetworkAclId: z.string().optional(), SubnetId: z.string().optional(),
-  })).optional(),
-  Entries: z.array(networkAclEntrySchema).optional(), Tags: tags,
+  NetworkAclId: id('acl-'),
+  VpcId: z.string().optional(),
+  IsDefault: z.boolean().optional(),
+  OwnerId: z.string().optional(),
+  Associations: z
+    .array(
+      z.looseObject({
+        NetworkAclAssociationId: z.string().optional(),
+        NetworkAclId: z.string().optional(),
+        SubnetId: z.string().optional(),
+      }),
+    )
+    .optional(),
+  Entries: z.array(networkAclEntrySchema).optional(),
+  Tags: tags,
 });
 
 const networkInterface = z.looseObject({
-  NetworkInterfaceId: id('eni-'), SubnetId: z.string().optional(), VpcId: z.string().optional(), OwnerId: z.string().optional(),
-  Description: z.string().optional(), InterfaceType: z.string().optional(), RequesterId: z.string().optional(),
-  RequesterManaged: z.boolean().optional(), Status: z.string().optional(),
+  NetworkInterfaceId: id('eni-'),
+  SubnetId: z.string().optional(),
+  VpcId: z.string().optional(),
+  OwnerId: z.string().optional(),
+  Description: z.string().optional(),
+  InterfaceType: z.string().optional(),
+  RequesterId: z.string().optional(),
+  RequesterManaged: z.boolean().optional(),
+  Status: z.string().optional(),
   PrivateIpAddress: ipv4.optional(),
-  PrivateIpAddresses: z.array(z.looseObject({
-    PrivateIpAddress: ipv4.optional(), Primary: z.boolean().optional(),
-    Association: z.looseObject({ PublicIp: ip.optional() }).optional(),
-  })).optional(),
+  PrivateIpAddresses: z
+    .array(
+      z.looseObject({
+        PrivateIpAddress: ipv4.optional(),
+        Primary: z.boolean().optional(),
+        Association: z.looseObject({ PublicIp: ip.optional() }).optional(),
+      }),
+    )
+    .optional(),
   Ipv6Addresses: z.array(z.looseObject({ Ipv6Address: ipv6.optional() })).optional(),
   Ipv4Prefixes: z.array(z.looseObject({ Ipv4Prefix: cidr(4).optional() })).optional(),
   Ipv6Prefixes: z.array(z.looseObject({ Ipv6Prefix: cidr(6).optional() })).optional(),
   Association: z.looseObject({ PublicIp: ip.optional(), AllocationId: z.string().optional() }).optional(),
-  Attachment: z.looseObject({
-    InstanceId: z.string().optional(), InstanceOwnerId: z.string().optional(), AttachmentId: z.string().optional(), DeviceIndex: z.number().optional(),
-  }).optional(),
+  Attachment: z
+    .looseObject({
+      InstanceId: z.string().optional(),
+      InstanceOwnerId: z.string().optional(),
+      AttachmentId: z.string().optional(),
+      DeviceIndex: z.number().optional(),
+    })
+    .optional(),
   Groups: z.array(z.looseObject({ GroupId: z.string().optional(), GroupName: z.string().optional() })).optional(),
   TagSet: tags,
 });
@@ -97,55 +155,99 @@ const networkInterface = z.looseObject({
 const blockState = z.looseObject({ State: z.string().optional() }).optional();
 
 const subnet = z.looseObject({
-  SubnetId: id('subnet-'), VpcId: z.string().optional(), CidrBlock: cidr(4).optional(),
+  SubnetId: id('subnet-'),
+  VpcId: z.string().optional(),
+  CidrBlock: cidr(4).optional(),
   Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
-  AvailabilityZone: z.string().optional(), AvailabilityZoneId: z.string().optional(), OwnerId: z.string().optional(),
-  MapPublicIpOnLaunch: z.boolean().optional(), Tags: tags,
+  AvailabilityZone: z.string().optional(),
+  AvailabilityZoneId: z.string().optional(),
+  OwnerId: z.string().optional(),
+  MapPublicIpOnLaunch: z.boolean().optional(),
+  Tags: tags,
 });
 
 const vpc = z.looseObject({
-  VpcId: id('vpc-'), CidrBlock: cidr(4).optional(),
+  VpcId: id('vpc-'),
+  CidrBlock: cidr(4).optional(),
   CidrBlockAssociationSet: z.array(z.looseObject({ CidrBlock: cidr(4).optional(), CidrBlockState: blockState })).optional(),
   Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
-  OwnerId: z.string().optional(), IsDefault: z.boolean().optional(), Tags: tags,
+  OwnerId: z.string().optional(),
+  IsDefault: z.boolean().optional(),
+  Tags: tags,
 });
 
 const managedPrefixList = z.looseObject({
-  PrefixListId: id('pl-'), PrefixListName: z.string().optional(), AddressFamily: z.string().optional(),
-  MaxEntries: z.number().optional(), OwnerId: z.string().optional(), Version: z.number().optional(),
+  PrefixListId: id('pl-'),
+  PrefixListName: z.string().optional(),
+  AddressFamily: z.string().optional(),
+  MaxEntries: z.number().optional(),
+  OwnerId: z.string().optional(),
+  Version: z.number().optional(),
 });
 
-const vpcInfo = z.looseObject({
-  VpcId: z.string().optional(), OwnerId: z.string().optional(), Region: z.string().optional(), CidrBlock: anyCidr.optional(),
-}).optional();
+const vpcInfo = z
+  .looseObject({
+    VpcId: z.string().optional(),
+    OwnerId: z.string().optional(),
+    Region: z.string().optional(),
+    CidrBlock: anyCidr.optional(),
+  })
+  .optional();
 
 const peering = z.looseObject({
   VpcPeeringConnectionId: id('pcx-'),
   Status: z.looseObject({ Code: z.string().optional(), Message: z.string().optional() }).optional(),
-  AccepterVpcInfo: vpcInfo, RequesterVpcInfo: vpcInfo,
+  AccepterVpcInfo: vpcInfo,
+  RequesterVpcInfo: vpcInfo,
 });
 
 const flowLog = z.looseObject({
-  FlowLogId: z.string().optional(), ResourceId: z.string().optional(), TrafficType: z.enum(['ACCEPT', 'REJECT', 'ALL']).optional(),
-  LogDestinationType: z.string().optional(), LogDestination: z.string().optional(), LogGroupName: z.string().optional(),
-  LogFormat: z.string().optional(), FlowLogStatus: z.string().optional(), MaxAggregationInterval: z.number().optional(),
+  FlowLogId: z.string().optional(),
+  ResourceId: z.string().optional(),
+  TrafficType: z.enum(['ACCEPT', 'REJECT', 'ALL']).optional(),
+  LogDestinationType: z.string().optional(),
+  LogDestination: z.string().optional(),
+  LogGroupName: z.string().optional(),
+  LogFormat: z.string().optional(),
+  FlowLogStatus: z.string().optional(),
+  MaxAggregationInterval: z.number().optional(),
 });
 
 const route = z.looseObject({
-  DestinationCidrBlock: cidr(4).optional(), DestinationIpv6CidrBlock: cidr(6).optional(), DestinationPrefixListId: id('pl-').optional(),
-  GatewayId: z.string().optional(), NatGatewayId: z.string().optional(), TransitGatewayId: z.string().optional(),
-  VpcPeeringConnectionId: z.string().optional(), EgressOnlyInternetGatewayId: z.string().optional(),
-  NetworkInterfaceId: z.string().optional(), InstanceId: z.string().optional(), CarrierGatewayId: z.string().optional(),
-  LocalGatewayId: z.string().optional(), CoreNetworkArn: z.string().optional(), State: z.string().optional(), Origin: z.string().optional(),
+  DestinationCidrBlock: cidr(4).optional(),
+  DestinationIpv6CidrBlock: cidr(6).optional(),
+  DestinationPrefixListId: id('pl-').optional(),
+  GatewayId: z.string().optional(),
+  NatGatewayId: z.string().optional(),
+  TransitGatewayId: z.string().optional(),
+  VpcPeeringConnectionId: z.string().optional(),
+  EgressOnlyInternetGatewayId: z.string().optional(),
+  NetworkInterfaceId: z.string().optional(),
+  InstanceId: z.string().optional(),
+  CarrierGatewayId: z.string().optional(),
+  LocalGatewayId: z.string().optional(),
+  CoreNetworkArn: z.string().optional(),
+  State: z.string().optional(),
+  Origin: z.string().optional(),
 });
 
 const routeTable = z.looseObject({
-  RouteTableId: id('rtb-'), VpcId: z.string().optional(), OwnerId: z.string().optional(),
-  Associations: z.array(z.looseObject({
-    RouteTableAssociationId: z.string().optional(), RouteTableId: z.string().optional(), SubnetId: z.string().optional(),
-    GatewayId: z.string().optional(), Main: z.boolean().optional(),
-  })).optional(),
-  Routes: z.array(route).optional(), Tags: tags,
+  RouteTableId: id('rtb-'),
+  VpcId: z.string().optional(),
+  OwnerId: z.string().optional(),
+  Associations: z
+    .array(
+      z.looseObject({
+        RouteTableAssociationId: z.string().optional(),
+        RouteTableId: z.string().optional(),
+        SubnetId: z.string().optional(),
+        GatewayId: z.string().optional(),
+        Main: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  Routes: z.array(route).optional(),
+  Tags: tags,
 });
 
 export const networkSnapshotSchema = z.looseObject({
@@ -159,5 +261,7 @@ export const networkSnapshotSchema = z.looseObject({
   VpcPeeringConnections: z.array(peering).optional(),
   FlowLogs: z.array(flowLog).optional(),
   RouteTables: z.array(routeTable).optional(),
-  PrefixListEntries: z.record(z.string(), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
+  PrefixListEntries: z
+    .record(z.string(), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
+    .optional(),
 });

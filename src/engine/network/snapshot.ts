@@ -19,7 +19,10 @@ export interface NetworkSnapshot {
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
 }
 
-export interface Tag { Key?: string; Value?: string }
+export interface Tag {
+  Key?: string;
+  Value?: string;
+}
 
 export interface IpPermission {
   IpProtocol?: string;
@@ -140,13 +143,30 @@ export interface ManagedPrefixList {
   Version?: number;
 }
 
-export interface PrefixListEntry { Cidr?: string; Description?: string }
+export interface PrefixListEntry {
+  Cidr?: string;
+  Description?: string;
+}
 
 export interface VpcPeeringConnection {
   VpcPeeringConnectionId: string;
   Status?: { Code?: string; Message?: string };
-  AccepterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string; CidrBlock?: string; CidrBlockSet?: { CidrBlock?: string }[]; Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[] };
-  RequesterVpcInfo?: { VpcId?: string; OwnerId?: string; Region?: string; CidrBlock?: string; CidrBlockSet?: { CidrBlock?: string }[]; Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[] };
+  AccepterVpcInfo?: {
+    VpcId?: string;
+    OwnerId?: string;
+    Region?: string;
+    CidrBlock?: string;
+    CidrBlockSet?: { CidrBlock?: string }[];
+    Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[];
+  };
+  RequesterVpcInfo?: {
+    VpcId?: string;
+    OwnerId?: string;
+    Region?: string;
+    CidrBlock?: string;
+    CidrBlockSet?: { CidrBlock?: string }[];
+    Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[];
+  };
 }
 
 export interface FlowLog {

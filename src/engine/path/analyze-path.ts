@@ -1,4 +1,9 @@
-import { type NetworkAclPortSegment, describeNaclDeny, evaluateNetworkAcl, networkAclPortSegments } from '../evaluate/network-acl-evaluator';
+import {
+  type NetworkAclPortSegment,
+  describeNaclDeny,
+  evaluateNetworkAcl,
+  networkAclPortSegments,
+} from '../evaluate/network-acl-evaluator';
 import { evaluateSecurityGroups } from '../evaluate/security-group-evaluator';
 import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
@@ -32,7 +37,6 @@ export interface PathAnalysis extends PathVerdict {
   clientPorts: { from: number; to: number } | null;
 }
 
-
 function trafficText(protocol: number, port: number | null): string {
   if (isIcmp(protocol)) return port === null ? protocolName(protocol) : `${protocolName(protocol)} type ${port}`;
   return describeTraffic(protocol, port);
@@ -49,33 +53,50 @@ function evaluatedPort(protocol: number, port: number | null): number | null {
 }
 
 function securityGroupHop(
-  model: NetworkModel, eni: NetworkInterface, direction: Direction, protocol: number, port: number | null,
-  peer: IpAddress | null, peerUnknown: string,
+  model: NetworkModel,
+  eni: NetworkInterface,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: IpAddress | null,
+  peerUnknown: string,
 ): PathHop {
   const interfaceId = eni.NetworkInterfaceId;
   const groupIds = [...model.securityGroupsOf(interfaceId)];
   const way = direction === 'ingress' ? 'inbound' : 'outbound';
   const traffic = trafficText(protocol, port);
   const base = {
-    hop: 'security-group' as const, direction, interfaceId, groupIds, peer: peer?.key ?? null, traffic,
+    hop: 'security-group' as const,
+    direction,
+    interfaceId,
+    groupIds,
+    peer: peer?.key ?? null,
+    traffic,
     checked: `security groups of ${interfaceId} ${way}: ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer?.key ?? 'an unknown address'}`,
-    rule: null, explanationCode: null,
+    rule: null,
+    explanationCode: null,
   };
   if (groupIds.length === 0) return { ...base, verdict: 'skipped', reason: `${interfaceId} carries no security groups` };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
-  const result = evaluateSecurityGroups(model, groupIds, direction, protocol, evaluatedPort(protocol, port), peer, { vpcId: model.interfaceVpcId(interfaceId) });
+  const result = evaluateSecurityGroups(model, groupIds, direction, protocol, evaluatedPort(protocol, port), peer, {
+    vpcId: model.interfaceVpcId(interfaceId),
+  });
   if (result.allowed === true) {
     const { groupId, ruleId, permission } = result.matchedRule;
     return { ...base, verdict: 'allow', rule: { groupId, ruleId, permission } };
   }
   if (result.allowed === 'uncertain') return { ...base, verdict: 'unknown', reason: result.reason };
   return {
-    ...base, verdict: 'deny', explanationCode: EXPLANATION_CODES.securityGroup,
+    ...base,
+    verdict: 'deny',
+    explanationCode: EXPLANATION_CODES.securityGroup,
     reason: `no rule of ${groupIds.join(', ')} allows ${way} ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer.key}`,
   };
 }
 
-interface NaclSide { eni: NetworkInterface }
+interface NaclSide {
+  eni: NetworkInterface;
+}
 
 /**
  * The NACL hop of an interface's subnet for a packet to or from `peer`: skipped when the peer is
@@ -83,8 +104,14 @@ interface NaclSide { eni: NetworkInterface }
  * for reply packets (the client's ephemeral ports), a single port otherwise.
  */
 function networkAclHop(
-  model: NetworkModel, side: NaclSide, direction: Direction, protocol: number,
-  ports: { from: number; to: number } | null, peer: IpAddress | null, peerUnknown: string, icmpType: number | null = null,
+  model: NetworkModel,
+  side: NaclSide,
+  direction: Direction,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  peer: IpAddress | null,
+  peerUnknown: string,
+  icmpType: number | null = null,
 ): PathHop {
   const { eni } = side;
   const subnetId = eni.SubnetId;
@@ -92,16 +119,32 @@ function networkAclHop(
   const traffic = isIcmp(protocol) ? trafficText(protocol, icmpType) : rangeText(protocol, ports);
   const toward = direction === 'ingress' ? 'from' : 'to';
   const base = {
-    hop: 'network-acl' as const, direction, interfaceId: eni.NetworkInterfaceId, ...(subnetId ? { subnetId } : {}),
-    peer: peer?.key ?? null, traffic, rule: null, explanationCode: null,
+    hop: 'network-acl' as const,
+    direction,
+    interfaceId: eni.NetworkInterfaceId,
+    ...(subnetId ? { subnetId } : {}),
+    peer: peer?.key ?? null,
+    traffic,
+    rule: null,
+    explanationCode: null,
     checked: `network ACL of ${subnetId ?? 'an unknown subnet'} ${way}: ${traffic} ${toward} ${peer?.key ?? 'an unknown address'}`,
   };
-  if (!subnetId) return { ...base, verdict: 'unknown', reason: `${eni.NetworkInterfaceId} has no subnet in the snapshot, so its network ACL is unknown` };
+  if (!subnetId)
+    return {
+      ...base,
+      verdict: 'unknown',
+      reason: `${eni.NetworkInterfaceId} has no subnet in the snapshot, so its network ACL is unknown`,
+    };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
-  if (model.subnetContains(subnetId, peer)) return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
+  if (model.subnetContains(subnetId, peer))
+    return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
   const networkAclId = model.networkAclIdForSubnet(subnetId);
   if (!networkAclId) return { ...base, verdict: 'unknown', reason: `the snapshot has no network ACL for ${subnetId}` };
-  const withAcl = { ...base, networkAclId, checked: base.checked.replace(`network ACL of ${subnetId}`, `network ACL ${networkAclId} of ${subnetId}`) };
+  const withAcl = {
+    ...base,
+    networkAclId,
+    checked: base.checked.replace(`network ACL of ${subnetId}`, `network ACL ${networkAclId} of ${subnetId}`),
+  };
   const single = ports === null || ports.from === ports.to || !rulesHavePorts(protocol);
   if (single) {
     const port = ports && rulesHavePorts(protocol) ? ports.from : null;
@@ -110,7 +153,10 @@ function networkAclHop(
     if (result.allowed === 'uncertain') return { ...withAcl, verdict: 'unknown', rule, reason: result.reason };
     if (result.allowed) return { ...withAcl, verdict: 'allow', rule };
     return {
-      ...withAcl, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.networkAcl,
+      ...withAcl,
+      verdict: 'deny',
+      rule,
+      explanationCode: EXPLANATION_CODES.networkAcl,
       reason: describeNaclDeny(networkAclId, result, direction, protocol, port, peer.key),
     };
   }
@@ -120,7 +166,12 @@ function networkAclHop(
 }
 
 function rangeHop(
-  base: Omit<PathHop, 'verdict'>, segments: NetworkAclPortSegment[], networkAclId: string, direction: Direction, protocol: number, peer: string,
+  base: Omit<PathHop, 'verdict'>,
+  segments: NetworkAclPortSegment[],
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  peer: string,
 ): PathHop {
   const portSegments = segments.map((s) => ({ from: s.ports!.from, to: s.ports!.to, ruleNumber: s.ruleNumber, action: s.action }));
   const denied = segments.filter((s) => s.action === 'deny');
@@ -130,14 +181,22 @@ function rangeHop(
     const parts = denied.map((s) => `${s.ports!.from}-${s.ports!.to} (rule ${s.ruleNumber})`).join(', ');
     const way = direction === 'ingress' ? 'inbound' : 'outbound';
     return {
-      ...base, verdict: 'deny', segments: portSegments, rule: { ruleNumber: first.ruleNumber, action: 'deny' },
+      ...base,
+      verdict: 'deny',
+      segments: portSegments,
+      rule: { ruleNumber: first.ruleNumber, action: 'deny' },
       explanationCode: EXPLANATION_CODES.networkAcl,
       reason: `${networkAclId} refuses ${way} ${protocolName(protocol)} ${direction === 'ingress' ? 'from' : 'to'} ${peer} on ports ${parts}`,
     };
   }
   if (uncertain.length) {
-    return { ...base, verdict: 'unknown', segments: portSegments, rule: { ruleNumber: uncertain[0].ruleNumber, action: uncertain[0].action },
-      reason: `rule ${uncertain[0].ruleNumber} of ${networkAclId} names specific ICMP types` };
+    return {
+      ...base,
+      verdict: 'unknown',
+      segments: portSegments,
+      rule: { ruleNumber: uncertain[0].ruleNumber, action: uncertain[0].action },
+      reason: `rule ${uncertain[0].ruleNumber} of ${networkAclId} names specific ICMP types`,
+    };
   }
   return { ...base, verdict: 'allow', segments: portSegments, rule: { ruleNumber: segments[0].ruleNumber, action: 'allow' } };
 }
@@ -145,35 +204,70 @@ function rangeHop(
 function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
   const subnetId = eni.SubnetId;
   const base = {
-    hop: 'route' as const, direction: 'egress' as const, interfaceId: eni.NetworkInterfaceId, ...(subnetId ? { subnetId } : {}),
-    peer: destination?.key ?? null, traffic: 'any', rule: null, explanationCode: null,
+    hop: 'route' as const,
+    direction: 'egress' as const,
+    interfaceId: eni.NetworkInterfaceId,
+    ...(subnetId ? { subnetId } : {}),
+    peer: destination?.key ?? null,
+    traffic: 'any',
+    rule: null,
+    explanationCode: null,
     checked: `route from ${subnetId ?? eni.NetworkInterfaceId} to ${destination?.key ?? 'an unknown address'}`,
   };
   if (!model.hasRouteTables()) return { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
   if (!destination) return { ...base, verdict: 'unknown', reason: 'the destination address is unknown' };
   const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
-  if (!routeTableId) return { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
+  if (!routeTableId)
+    return { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
   const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route to ${destination.key}` };
   const match = lookupRoute(model, routeTableId, destination);
   if (!match) {
-    return { ...withTable, verdict: 'deny', explanationCode: EXPLANATION_CODES.noRoute, reason: `${routeTableId} has no route to ${destination.key}` };
+    return {
+      ...withTable,
+      verdict: 'deny',
+      explanationCode: EXPLANATION_CODES.noRoute,
+      reason: `${routeTableId} has no route to ${destination.key}`,
+    };
   }
   const state = match.route.State ?? 'active';
   const rule = { routeTableId, destination: match.destination, target: match.target, targetType: match.targetType, state };
   if (state === 'blackhole') {
-    return { ...withTable, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.blackholeRoute, reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)` };
+    return {
+      ...withTable,
+      verdict: 'deny',
+      rule,
+      explanationCode: EXPLANATION_CODES.blackholeRoute,
+      reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
+    };
   }
   if (match.targetType === 'other') {
-    return { ...withTable, verdict: 'unknown', rule, reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated` };
+    return {
+      ...withTable,
+      verdict: 'unknown',
+      rule,
+      reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated`,
+    };
   }
   return { ...withTable, verdict: 'allow', rule };
 }
 
 /** The hops of one side whose end is an id missing from the snapshot: each control unknown. */
-function missingSide(endpoint: PathEndpoint, kinds: ('security-group' | 'network-acl')[], direction: Direction, traffic: string): PathHop[] {
+function missingSide(
+  endpoint: PathEndpoint,
+  kinds: ('security-group' | 'network-acl')[],
+  direction: Direction,
+  traffic: string,
+): PathHop[] {
   return kinds.map((hop) => ({
-    hop, direction, peer: null, traffic, checked: `${hop === 'security-group' ? 'security groups' : 'network ACL'} of ${endpoint.input}`,
-    verdict: 'unknown' as const, rule: null, explanationCode: null, reason: endpoint.missing ?? `${endpoint.input} is not in the snapshot`,
+    hop,
+    direction,
+    peer: null,
+    traffic,
+    checked: `${hop === 'security-group' ? 'security groups' : 'network ACL'} of ${endpoint.input}`,
+    verdict: 'unknown' as const,
+    rule: null,
+    explanationCode: null,
+    reason: endpoint.missing ?? `${endpoint.input} is not in the snapshot`,
   }));
 }
 
@@ -192,7 +286,8 @@ function verdictOf(hops: PathHop[]): VerdictKind {
   return 'allowed';
 }
 
-const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] => hops.filter((h) => h.verdict === verdict).map((h) => h.reason ?? h.checked);
+const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] =>
+  hops.filter((h) => h.verdict === verdict).map((h) => h.reason ?? h.checked);
 
 /**
  * The client's ports the reply must reach: the given source port; else the client's ephemeral
@@ -237,12 +332,29 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   if (unfiltered) {
     const checked = `${traffic} from ${source.address?.key ?? source.input} to ${destination.address?.key ?? destination.input}`;
     const skipped: PathHop[] = ['security-group', 'network-acl'].map((hop) => ({
-      hop: hop as PathHop['hop'], direction: 'egress' as const, interfaceId: source.eni!.NetworkInterfaceId, peer: destination.address?.key ?? null,
-      traffic, checked, verdict: 'skipped' as const, rule: null, explanationCode: null, reason: unfiltered,
+      hop: hop as PathHop['hop'],
+      direction: 'egress' as const,
+      interfaceId: source.eni!.NetworkInterfaceId,
+      peer: destination.address?.key ?? null,
+      traffic,
+      checked,
+      verdict: 'skipped' as const,
+      rule: null,
+      explanationCode: null,
+      reason: unfiltered,
     }));
     return {
-      verdict: 'allowed', hops: skipped, blockedBy: [], reply: { verdict: 'allowed', hops: [], blockedBy: [] }, suggestedFix: null,
-      reason: unfiltered, query, source, destination, sourceSeen, clientPorts: null,
+      verdict: 'allowed',
+      hops: skipped,
+      blockedBy: [],
+      reply: { verdict: 'allowed', hops: [], blockedBy: [] },
+      suggestedFix: null,
+      reason: unfiltered,
+      query,
+      source,
+      destination,
+      sourceSeen,
+      clientPorts: null,
     };
   }
 
@@ -267,7 +379,9 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   }
   if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
   else if (source.eni) {
-    replyHops.push(networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)));
+    replyHops.push(
+      networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)),
+    );
   }
 
   const requestVerdict = verdictOf(hops);
@@ -295,8 +409,17 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     reason = `every control on the path allows ${what}, and the reply`;
   }
   return {
-    verdict, hops, blockedBy, reply: { verdict: replyVerdict, hops: replyHops, blockedBy: replyBlockedBy }, suggestedFix: null, reason,
-    query, source, destination, sourceSeen, clientPorts,
+    verdict,
+    hops,
+    blockedBy,
+    reply: { verdict: replyVerdict, hops: replyHops, blockedBy: replyBlockedBy },
+    suggestedFix: null,
+    reason,
+    query,
+    source,
+    destination,
+    sourceSeen,
+    clientPorts,
   };
 }
 
@@ -307,8 +430,10 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
 function unfilteredReason(model: NetworkModel, query: PathQuery, source: PathEndpoint, destination: PathEndpoint): string | null {
   if (!source.eni || !destination.address) return null;
   const flow = {
-    interfaceId: source.eni.NetworkInterfaceId, protocol: query.protocol,
-    srcport: rulesHavePorts(query.protocol) ? query.sourcePort ?? EPHEMERAL_RANGES.linux.from : null, dstport: rulesHavePorts(query.protocol) ? query.port : null,
+    interfaceId: source.eni.NetworkInterfaceId,
+    protocol: query.protocol,
+    srcport: rulesHavePorts(query.protocol) ? (query.sourcePort ?? EPHEMERAL_RANGES.linux.from) : null,
+    dstport: rulesHavePorts(query.protocol) ? query.port : null,
   } as FlowAggregate;
   const reason = unfilteredTrafficReason(model, flow, destination.address);
   return reason ? reason.replace(', and flow logs do not record it', ': it always passes') : null;

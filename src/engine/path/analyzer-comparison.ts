@@ -5,7 +5,11 @@ import { EXPLANATION_CODES } from './analyze-path';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
 
 /** A Reachability Analyzer `AnalysisComponent` (only what the comparison reads). */
-export interface AnalyzerComponent { Id?: string; Arn?: string; Name?: string }
+export interface AnalyzerComponent {
+  Id?: string;
+  Arn?: string;
+  Name?: string;
+}
 
 /** A Reachability Analyzer `Explanation`, as DescribeNetworkInsightsAnalyses returns it (the members compared). */
 export interface AnalyzerExplanation {
@@ -14,7 +18,14 @@ export interface AnalyzerExplanation {
   SecurityGroups?: AnalyzerComponent[];
   SecurityGroup?: AnalyzerComponent;
   Acl?: AnalyzerComponent;
-  AclRule?: { RuleNumber?: number; RuleAction?: string; Egress?: boolean; Cidr?: string; Protocol?: string; PortRange?: { From?: number; To?: number } };
+  AclRule?: {
+    RuleNumber?: number;
+    RuleAction?: string;
+    Egress?: boolean;
+    Cidr?: string;
+    Protocol?: string;
+    PortRange?: { From?: number; To?: number };
+  };
   NetworkInterface?: AnalyzerComponent;
   Subnet?: AnalyzerComponent;
   RouteTable?: AnalyzerComponent;
@@ -68,14 +79,17 @@ const ACL_CODES = new Set<string>([EXPLANATION_CODES.networkAcl]);
 const ROUTE_CODES = new Set<string>([EXPLANATION_CODES.noRoute, EXPLANATION_CODES.blackholeRoute, 'CANNOT_ROUTE']);
 
 function directionMatches(explanation: AnalyzerExplanation, hop: PathHop): boolean {
-  const direction = explanation.Direction ?? (explanation.AclRule?.Egress === undefined ? undefined : explanation.AclRule.Egress ? 'egress' : 'ingress');
+  const direction =
+    explanation.Direction ?? (explanation.AclRule?.Egress === undefined ? undefined : explanation.AclRule.Egress ? 'egress' : 'ingress');
   return direction === undefined || direction === hop.direction;
 }
 
 function names(explanation: AnalyzerExplanation, hop: PathHop): boolean {
   const code = explanation.ExplanationCode ?? '';
   if (hop.hop === 'security-group' && SG_CODES.has(code)) {
-    const groups = [...(explanation.SecurityGroups ?? []), ...(explanation.SecurityGroup ? [explanation.SecurityGroup] : [])].map((g) => g.Id);
+    const groups = [...(explanation.SecurityGroups ?? []), ...(explanation.SecurityGroup ? [explanation.SecurityGroup] : [])].map(
+      (g) => g.Id,
+    );
     const byInterface = explanation.NetworkInterface?.Id !== undefined && explanation.NetworkInterface.Id === hop.interfaceId;
     const byGroup = groups.some((id) => id !== undefined && (hop.groupIds ?? []).includes(id));
     return (byInterface || byGroup) && directionMatches(explanation, hop);
@@ -90,7 +104,7 @@ function names(explanation: AnalyzerExplanation, hop: PathHop): boolean {
 }
 
 function componentOf(hop: PathHop): string | null {
-  return hop.networkAclId ?? hop.routeTableId ?? (hop.groupIds?.length ? hop.groupIds.join(',') : hop.interfaceId ?? null);
+  return hop.networkAclId ?? hop.routeTableId ?? (hop.groupIds?.length ? hop.groupIds.join(',') : (hop.interfaceId ?? null));
 }
 
 /**
@@ -109,8 +123,14 @@ export function compareWithAnalyzer(path: PathVerdict, analysis: AnalyzerAnalysi
     const analyzerDenies = named.length > 0;
     const agree = hop.verdict === 'unknown' || (hop.verdict === 'deny') === analyzerDenies;
     return {
-      hop: hop.hop, direction: hop.direction, component: componentOf(hop), sgdoctor: hop.verdict, sgdoctorCode: hop.explanationCode,
-      sgdoctorExplanation: hop.reason ?? hop.checked, analyzer: named, agree,
+      hop: hop.hop,
+      direction: hop.direction,
+      component: componentOf(hop),
+      sgdoctor: hop.verdict,
+      sgdoctorCode: hop.explanationCode,
+      sgdoctorExplanation: hop.reason ?? hop.checked,
+      analyzer: named,
+      agree,
     };
   });
   const reachable = analysis.NetworkPathFound === true;
@@ -133,8 +153,10 @@ export function compareWithAnalyzer(path: PathVerdict, analysis: AnalyzerAnalysi
 export function analyzerPathFor(path: PathAnalysis): AnalyzerPathInput | { unsupported: string } {
   const { protocol, port } = path.query;
   if (protocol !== PROTOCOL_TCP && protocol !== PROTOCOL_UDP) return { unsupported: 'Reachability Analyzer analyses TCP and UDP only' };
-  if (path.source.address?.family === 6 || path.destination.address?.family === 6) return { unsupported: 'Reachability Analyzer analyses IPv4 only' };
-  if (!path.source.eni) return { unsupported: `${path.query.from} is not an interface of the snapshot: Reachability Analyzer needs a source resource` };
+  if (path.source.address?.family === 6 || path.destination.address?.family === 6)
+    return { unsupported: 'Reachability Analyzer analyses IPv4 only' };
+  if (!path.source.eni)
+    return { unsupported: `${path.query.from} is not an interface of the snapshot: Reachability Analyzer needs a source resource` };
   const input: AnalyzerPathInput = { Source: path.source.eni.NetworkInterfaceId, Protocol: protocol === PROTOCOL_TCP ? 'tcp' : 'udp' };
   if (port !== null) input.DestinationPort = port;
   if (path.destination.eni) input.Destination = path.destination.eni.NetworkInterfaceId;

@@ -12,7 +12,8 @@ import type { PathQueryInput } from './path-query';
 export function pathQueryOfFinding(finding: Finding, choice: { interfaceId?: string; peer?: string } = {}): PathQueryInput | null {
   const { traffic } = finding;
   const iface = choice.interfaceId === undefined ? traffic.interfaces[0] : traffic.interfaces.find((i) => i.id === choice.interfaceId);
-  const peer = choice.peer === undefined ? traffic.peers[0] : traffic.peers.find((p) => p.address === choice.peer || p.interface === choice.peer);
+  const peer =
+    choice.peer === undefined ? traffic.peers[0] : traffic.peers.find((p) => p.address === choice.peer || p.interface === choice.peer);
   if (!iface || !peer) return null;
   const peerEndpoint = peer.interface ?? peer.address;
   const interfaceIsClient = (traffic.direction === 'egress') !== traffic.returnTraffic;

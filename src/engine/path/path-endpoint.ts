@@ -22,16 +22,21 @@ function addressOwner(model: NetworkModel, address: IpAddress): NetworkInterface
 }
 
 function privateAddress(model: NetworkModel, eni: NetworkInterface, family: 4 | 6): IpAddress | null {
-  const text = family === 4
-    ? eni.PrivateIpAddress ?? eni.PrivateIpAddresses?.find((a) => a.Primary)?.PrivateIpAddress ?? eni.PrivateIpAddresses?.[0]?.PrivateIpAddress
-    : eni.Ipv6Addresses?.[0]?.Ipv6Address;
+  const text =
+    family === 4
+      ? (eni.PrivateIpAddress ??
+        eni.PrivateIpAddresses?.find((a) => a.Primary)?.PrivateIpAddress ??
+        eni.PrivateIpAddresses?.[0]?.PrivateIpAddress)
+      : eni.Ipv6Addresses?.[0]?.Ipv6Address;
   return model.address(text);
 }
 
 /** The interface's public IPv4 (its association, else its primary private address's). */
 export function publicAddressOf(model: NetworkModel, eni: NetworkInterface): IpAddress | null {
-  const text = eni.Association?.PublicIp ?? eni.PrivateIpAddresses?.find((a) => a.Primary)?.Association?.PublicIp
-    ?? eni.PrivateIpAddresses?.find((a) => a.Association?.PublicIp)?.Association?.PublicIp;
+  const text =
+    eni.Association?.PublicIp ??
+    eni.PrivateIpAddresses?.find((a) => a.Primary)?.Association?.PublicIp ??
+    eni.PrivateIpAddresses?.find((a) => a.Association?.PublicIp)?.Association?.PublicIp;
   return model.address(text);
 }
 
@@ -50,7 +55,7 @@ export function resolveEndpoint(model: NetworkModel, input: string): PathEndpoin
     return { input, eni, missing: eni ? null : `no interface of instance ${input} is in the snapshot`, address: null };
   }
   const address = parseIp(input);
-  return { input, eni: address ? addressOwner(model, address) ?? null : null, missing: null, address };
+  return { input, eni: address ? (addressOwner(model, address) ?? null) : null, missing: null, address };
 }
 
 /**

@@ -29,7 +29,8 @@ const ENDPOINT = /^(eni-[0-9a-z]+|i-[0-9a-z]+|[0-9a-fA-F:.]+)$/;
 function portNumber(field: string, value: string | number | null | undefined, min: number): number | null {
   if (value === undefined || value === null || value === '') return null;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > 65535) throw new PathQueryError(field, `${field} must be an integer ${min}-65535, got ${String(value)}`);
+  if (!Number.isInteger(n) || n < min || n > 65535)
+    throw new PathQueryError(field, `${field} must be an integer ${min}-65535, got ${String(value)}`);
   return n;
 }
 
@@ -42,16 +43,25 @@ export function parsePathQuery(input: PathQueryInput): PathQuery {
   for (const field of ['from', 'to'] as const) {
     const value = input[field];
     if (typeof value !== 'string' || !ENDPOINT.test(value.trim())) {
-      throw new PathQueryError(field, `${field} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`);
+      throw new PathQueryError(
+        field,
+        `${field} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`,
+      );
     }
   }
   const [fromIp, toIp] = [parseIp(input.from.trim()), parseIp(input.to.trim())];
   if (fromIp && toIp && fromIp.family !== toIp.family) {
-    throw new PathQueryError('to', `from and to must be addresses of one IP family, got IPv${fromIp.family} ${input.from} and IPv${toIp.family} ${input.to}`);
+    throw new PathQueryError(
+      'to',
+      `from and to must be addresses of one IP family, got IPv${fromIp.family} ${input.from} and IPv${toIp.family} ${input.to}`,
+    );
   }
   const protocol = ruleProtocolNumber(input.protocol);
   if (protocol === null || protocol === -1) {
-    throw new PathQueryError('protocol', `protocol must be tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${JSON.stringify(input.protocol)}`);
+    throw new PathQueryError(
+      'protocol',
+      `protocol must be tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${JSON.stringify(input.protocol)}`,
+    );
   }
   let port: number | null = null;
   if (rulesHavePorts(protocol)) {

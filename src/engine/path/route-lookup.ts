@@ -19,7 +19,14 @@ function targetOf(route: Route): { target: string; targetType: RouteTargetType }
   if (route.NatGatewayId) return { target: route.NatGatewayId, targetType: 'nat-gateway' };
   if (route.EgressOnlyInternetGatewayId) return { target: route.EgressOnlyInternetGatewayId, targetType: 'egress-only-internet-gateway' };
   if (route.GatewayId?.startsWith('igw-')) return { target: route.GatewayId, targetType: 'internet-gateway' };
-  const other = route.GatewayId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.CarrierGatewayId ?? route.LocalGatewayId ?? route.CoreNetworkArn ?? 'unknown';
+  const other =
+    route.GatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.CarrierGatewayId ??
+    route.LocalGatewayId ??
+    route.CoreNetworkArn ??
+    'unknown';
   return { target: other, targetType: 'other' };
 }
 

@@ -29,7 +29,13 @@ const TCP_SYN_ACK = 18;
  * or its reply (SYN-ACK, service port on the source side).
  */
 function pathRecord(
-  analysis: PathAnalysis, interfaceId: string, direction: Direction, src: string, dst: string, reply: boolean, action: 'ACCEPT' | 'REJECT',
+  analysis: PathAnalysis,
+  interfaceId: string,
+  direction: Direction,
+  src: string,
+  dst: string,
+  reply: boolean,
+  action: 'ACCEPT' | 'REJECT',
 ): FlowAggregate {
   const { protocol, port } = analysis.query;
   const ported = rulesHavePorts(protocol);
@@ -37,11 +43,27 @@ function pathRecord(
   const service = ported ? port : null;
   const clientPort = ported && client ? client.from : null;
   return {
-    interfaceId, accountId: null, vpcId: null, subnetId: null, flowDirection: direction, srcaddr: src, dstaddr: dst,
-    srcport: reply ? service : clientPort, dstport: reply ? clientPort : service, protocol, action,
-    tcpFlags: protocol === PROTOCOL_TCP ? (reply ? TCP_SYN_ACK : TCP_SYN) : null, rejectReason: null,
-    servicePortSide: reply ? 'src' : 'dst', ephemeralPortMin: client?.from ?? null, ephemeralPortMax: client?.to ?? null,
-    records: 1, packets: 1, bytes: 0, firstSeen: 0, lastSeen: 0,
+    interfaceId,
+    accountId: null,
+    vpcId: null,
+    subnetId: null,
+    flowDirection: direction,
+    srcaddr: src,
+    dstaddr: dst,
+    srcport: reply ? service : clientPort,
+    dstport: reply ? clientPort : service,
+    protocol,
+    action,
+    tcpFlags: protocol === PROTOCOL_TCP ? (reply ? TCP_SYN_ACK : TCP_SYN) : null,
+    rejectReason: null,
+    servicePortSide: reply ? 'src' : 'dst',
+    ephemeralPortMin: client?.from ?? null,
+    ephemeralPortMax: client?.to ?? null,
+    records: 1,
+    packets: 1,
+    bytes: 0,
+    firstSeen: 0,
+    lastSeen: 0,
   };
 }
 
@@ -61,12 +83,14 @@ function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accep
     const blocked = denies(analysis.hops, sourceEni, 'egress');
     (blocked ? rejected : accepted).push(pathRecord(analysis, sourceEni, 'egress', src, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
     // A refused request's fix covers its reply through this subnet already (suggestChanges).
-    if (!blocked && denies(analysis.reply.hops, sourceEni, 'ingress')) rejected.push(pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT'));
+    if (!blocked && denies(analysis.reply.hops, sourceEni, 'ingress'))
+      rejected.push(pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT'));
   }
   if (destinationEni && seen && dst) {
     const blocked = denies(analysis.hops, destinationEni, 'ingress');
     (blocked ? rejected : accepted).push(pathRecord(analysis, destinationEni, 'ingress', seen, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
-    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress')) rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT'));
+    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress'))
+      rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT'));
   }
   return { rejected, accepted };
 }
@@ -105,11 +129,13 @@ export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, a
   try {
     const after = NetworkModel.fromSnapshot(applyChanges(snapshot, changes));
     for (const { group, changes: own } of fixes) {
-      for (const risk of risksOf(model, group, newlyReachableOf(after, own))) if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
+      for (const risk of risksOf(model, group, newlyReachableOf(after, own)))
+        if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
     }
     const again = analyzePath(after, analysis.query);
     verified = again.verdict === 'allowed';
-    if (!verified) risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${again.verdict}: ${again.reason}` });
+    if (!verified)
+      risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${again.verdict}: ${again.reason}` });
   } catch (error) {
     if (!(error instanceof SimulationError)) throw error;
     risks.push({ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code });

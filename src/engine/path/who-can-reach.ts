@@ -54,15 +54,24 @@ export interface WhoCanReachQuery {
   port: number | null;
 }
 
-function naclVerdict(model: NetworkModel, subnetId: string | null, networkAclId: string | null, protocol: number, port: number | null, block: Cidr): SourceNaclVerdict {
+function naclVerdict(
+  model: NetworkModel,
+  subnetId: string | null,
+  networkAclId: string | null,
+  protocol: number,
+  port: number | null,
+  block: Cidr,
+): SourceNaclVerdict {
   if (!subnetId) return { verdict: 'unknown', networkAclId: null, segments: [], reason: 'the destination has no subnet in the snapshot' };
   if (model.subnetCidrBlocks(subnetId).some((subnet) => cidrCovers(subnet, block))) {
     return { verdict: 'skipped', networkAclId, segments: [], reason: `inside ${subnetId}: the NACL does not see it` };
   }
-  if (!networkAclId) return { verdict: 'unknown', networkAclId: null, segments: [], reason: `the snapshot has no network ACL for ${subnetId}` };
+  if (!networkAclId)
+    return { verdict: 'unknown', networkAclId: null, segments: [], reason: `the snapshot has no network ACL for ${subnetId}` };
   const segments = networkAclBlockSegments(model, networkAclId, 'ingress', protocol, port, block);
   if (!segments) return { verdict: 'unknown', networkAclId, segments: [], reason: `network ACL ${networkAclId} is not in the snapshot` };
-  if (segments.some((s) => s.uncertain)) return { verdict: 'unknown', networkAclId, segments, reason: `${networkAclId} names specific ICMP types` };
+  if (segments.some((s) => s.uncertain))
+    return { verdict: 'unknown', networkAclId, segments, reason: `${networkAclId} names specific ICMP types` };
   const actions = new Set(segments.map((s) => s.action));
   return { verdict: actions.size > 1 ? 'partial' : segments[0].action, networkAclId, segments };
 }
@@ -90,7 +99,7 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
   const eni = endpoint.eni;
   const interfaceId = eni.NetworkInterfaceId;
   const subnetId = eni.SubnetId ?? null;
-  const networkAclId = subnetId ? model.networkAclIdForSubnet(subnetId) ?? null : null;
+  const networkAclId = subnetId ? (model.networkAclIdForSubnet(subnetId) ?? null) : null;
   const vpcId = model.interfaceVpcId(interfaceId);
   const port = rulesHavePorts(query.protocol) ? query.port : null;
   const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block);
@@ -109,8 +118,14 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
       } else if (rule.peer.kind === 'prefix-list') {
         const cidrs = model.prefixListCidrs(rule.peer.prefixListId);
         const blocks = (cidrs ?? []).map((cidr) => ({ cidr: cidr.text, nacl: verdictFor(cidr) }));
-        source = { kind: 'prefix-list', peer: rule.peer.prefixListId, ...base, blocks, verdict: cidrs ? overall(blocks) : 'unknown',
-          ...(cidrs ? {} : { reason: `prefix list ${rule.peer.prefixListId} has no entries in the snapshot` }) };
+        source = {
+          kind: 'prefix-list',
+          peer: rule.peer.prefixListId,
+          ...base,
+          blocks,
+          verdict: cidrs ? overall(blocks) : 'unknown',
+          ...(cidrs ? {} : { reason: `prefix list ${rule.peer.prefixListId} has no entries in the snapshot` }),
+        };
       } else {
         const reach = vpcId ? model.reachableVpcs(vpcId) : null;
         const blocks: SourceBlock[] = [];
@@ -118,15 +133,31 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           const member = model.interface(memberId);
           const memberVpc = model.interfaceVpcId(memberId);
           if (!member || (reach && (!memberVpc || !reach.has(memberVpc)))) continue;
-          const addresses = [member.PrivateIpAddress, ...(member.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress), ...(member.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)];
+          const addresses = [
+            member.PrivateIpAddress,
+            ...(member.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress),
+            ...(member.Ipv6Addresses ?? []).map((a) => a.Ipv6Address),
+          ];
           for (const text of new Set(addresses.filter((a): a is string => Boolean(a)))) {
             const cidr = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
             if (cidr) blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl: verdictFor(cidr) });
           }
         }
         const known = model.hasSecurityGroup(rule.peer.groupId);
-        source = { kind: 'security-group', peer: rule.peer.groupId, ...base, blocks, verdict: blocks.length ? overall(blocks) : known ? 'refused' : 'unknown',
-          ...(blocks.length ? {} : { reason: known ? `no interface in reach carries ${rule.peer.groupId}` : `${rule.peer.groupId} is not in the snapshot (another account?)` }) };
+        source = {
+          kind: 'security-group',
+          peer: rule.peer.groupId,
+          ...base,
+          blocks,
+          verdict: blocks.length ? overall(blocks) : known ? 'refused' : 'unknown',
+          ...(blocks.length
+            ? {}
+            : {
+                reason: known
+                  ? `no interface in reach carries ${rule.peer.groupId}`
+                  : `${rule.peer.groupId} is not in the snapshot (another account?)`,
+              }),
+        };
       }
       if (uncertain) {
         source.verdict = 'unknown';

@@ -39,7 +39,11 @@ function permissionsToRules(groupId: string, egress: boolean, permissions: IpPer
   const rules: SecurityGroupRule[] = [];
   const base = (p: IpPermission): SecurityGroupRule => ({
     SecurityGroupRuleId: `sgr-simulated${String(start + rules.length).padStart(6, '0')}`,
-    GroupId: groupId, IsEgress: egress, IpProtocol: p.IpProtocol, FromPort: p.FromPort ?? -1, ToPort: p.ToPort ?? -1,
+    GroupId: groupId,
+    IsEgress: egress,
+    IpProtocol: p.IpProtocol,
+    FromPort: p.FromPort ?? -1,
+    ToPort: p.ToPort ?? -1,
   });
   for (const p of permissions) {
     for (const r of p.IpRanges ?? []) rules.push({ ...base(p), CidrIpv4: r.CidrIp, Description: r.Description });
@@ -57,17 +61,29 @@ function authorize(snapshot: NetworkSnapshot, change: FixChange, index: number):
   const params = parse(authorizeParams, normaliseAuthorize(change.params), index, change.action);
   const permissions = params.IpPermissions as IpPermission[];
   for (const permission of permissions) {
-    const peers = (permission.IpRanges?.length ?? 0) + (permission.Ipv6Ranges?.length ?? 0)
-      + (permission.PrefixListIds?.length ?? 0) + (permission.UserIdGroupPairs?.length ?? 0);
-    if (peers === 0) throw new SimulationError('InvalidParameterValue', `${change.action}: a permission names no peer (IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs)`, index);
+    const peers =
+      (permission.IpRanges?.length ?? 0) +
+      (permission.Ipv6Ranges?.length ?? 0) +
+      (permission.PrefixListIds?.length ?? 0) +
+      (permission.UserIdGroupPairs?.length ?? 0);
+    if (peers === 0)
+      throw new SimulationError(
+        'InvalidParameterValue',
+        `${change.action}: a permission names no peer (IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs)`,
+        index,
+      );
     const protocol = ruleProtocolNumber(permission.IpProtocol)!;
-    if ((protocol === 6 || protocol === 17) && (permission.FromPort === undefined || permission.ToPort === undefined || permission.FromPort > permission.ToPort)) {
+    if (
+      (protocol === 6 || protocol === 17) &&
+      (permission.FromPort === undefined || permission.ToPort === undefined || permission.FromPort > permission.ToPort)
+    ) {
       throw new SimulationError('InvalidParameterValue', `${change.action}: tcp/udp permissions need FromPort <= ToPort`, index);
     }
   }
   const group = snapshot.SecurityGroups?.find((g) => g.GroupId === params.GroupId);
   const hasRules = snapshot.SecurityGroupRules?.some((r) => r.GroupId === params.GroupId) ?? false;
-  if (!group && !hasRules) throw new SimulationError('InvalidGroup.NotFound', `security group ${params.GroupId} is not in the snapshot`, index);
+  if (!group && !hasRules)
+    throw new SimulationError('InvalidGroup.NotFound', `security group ${params.GroupId} is not in the snapshot`, index);
   if (group && (groupHasPermissions(group) || !hasRules)) {
     const key = egress ? 'IpPermissionsEgress' : 'IpPermissions';
     group[key] = [...(group[key] ?? []), ...permissions];
@@ -83,10 +99,17 @@ function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number):
   const acl = snapshot.NetworkAcls?.find((a) => a.NetworkAclId === params.NetworkAclId);
   if (!acl) throw new SimulationError('InvalidNetworkAclID.NotFound', `network ACL ${params.NetworkAclId} is not in the snapshot`, index);
   if (params.RuleNumber > 32766) {
-    throw new SimulationError('InvalidParameterValue', `${change.action}: RuleNumber must be 1-32766 (32767 and above are reserved)`, index);
+    throw new SimulationError(
+      'InvalidParameterValue',
+      `${change.action}: RuleNumber must be 1-32766 (32767 and above are reserved)`,
+      index,
+    );
   }
   const protocol = ruleProtocolNumber(params.Protocol)!;
-  if ((protocol === 6 || protocol === 17) && (params.PortRange?.From === undefined || params.PortRange?.To === undefined || params.PortRange.From > params.PortRange.To)) {
+  if (
+    (protocol === 6 || protocol === 17) &&
+    (params.PortRange?.From === undefined || params.PortRange?.To === undefined || params.PortRange.From > params.PortRange.To)
+  ) {
     throw new SimulationError('InvalidParameterValue', `${change.action}: tcp/udp entries need PortRange {From <= To}`, index);
   }
   const entries = acl.Entries ?? [];
@@ -96,10 +119,17 @@ function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number):
     throw new SimulationError('NetworkAclEntryAlreadyExists', `${params.NetworkAclId} already has ${way} rule ${params.RuleNumber}`, index);
   }
   if (change.action === 'ReplaceNetworkAclEntry' && at < 0) {
-    throw new SimulationError('InvalidNetworkAclEntry.NotFound', `${params.NetworkAclId} has no ${way} rule ${params.RuleNumber} to replace`, index);
+    throw new SimulationError(
+      'InvalidNetworkAclEntry.NotFound',
+      `${params.NetworkAclId} has no ${way} rule ${params.RuleNumber} to replace`,
+      index,
+    );
   }
   const entry: NetworkAclEntry = {
-    RuleNumber: params.RuleNumber, Protocol: String(protocol), RuleAction: params.RuleAction, Egress: params.Egress,
+    RuleNumber: params.RuleNumber,
+    Protocol: String(protocol),
+    RuleAction: params.RuleAction,
+    Egress: params.Egress,
   };
   if (params.CidrBlock) entry.CidrBlock = params.CidrBlock;
   if (params.Ipv6CidrBlock) entry.Ipv6CidrBlock = params.Ipv6CidrBlock;

@@ -61,12 +61,17 @@ function portsOf(protocol: number, from: number | undefined, to: number | undefi
 function reachableFromPermission(model: NetworkModel, groupId: string, direction: Direction, permission: IpPermission): NewlyReachable[] {
   const protocol = ruleProtocolNumber(permission.IpProtocol) ?? -1;
   const common = {
-    groupId, interfaceIds: [...model.interfacesWithGroup(groupId)], protocol: protocolName(protocol),
-    ports: portsOf(protocol, permission.FromPort, permission.ToPort), direction,
+    groupId,
+    interfaceIds: [...model.interfacesWithGroup(groupId)],
+    protocol: protocolName(protocol),
+    ports: portsOf(protocol, permission.FromPort, permission.ToPort),
+    direction,
   };
   const out: NewlyReachable[] = [];
-  for (const r of permission.IpRanges ?? []) if (r.CidrIp) out.push({ ...common, peer: r.CidrIp, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIp) });
-  for (const r of permission.Ipv6Ranges ?? []) if (r.CidrIpv6) out.push({ ...common, peer: r.CidrIpv6, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIpv6) });
+  for (const r of permission.IpRanges ?? [])
+    if (r.CidrIp) out.push({ ...common, peer: r.CidrIp, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIp) });
+  for (const r of permission.Ipv6Ranges ?? [])
+    if (r.CidrIpv6) out.push({ ...common, peer: r.CidrIpv6, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIpv6) });
   for (const r of permission.PrefixListIds ?? []) {
     if (!r.PrefixListId) continue;
     const cidrs = model.prefixListCidrs(r.PrefixListId);
@@ -74,7 +79,8 @@ function reachableFromPermission(model: NetworkModel, groupId: string, direction
     const includesInternet = cidrs === undefined || cidrs.some((c) => cidrIncludesInternet(c));
     out.push({ ...common, peer: r.PrefixListId, peerKind: 'prefix-list', includesInternet });
   }
-  for (const r of permission.UserIdGroupPairs ?? []) if (r.GroupId) out.push({ ...common, peer: r.GroupId, peerKind: 'security-group', includesInternet: false });
+  for (const r of permission.UserIdGroupPairs ?? [])
+    if (r.GroupId) out.push({ ...common, peer: r.GroupId, peerKind: 'security-group', includesInternet: false });
   return out;
 }
 
@@ -94,13 +100,22 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
     const aclId = String(p.NetworkAclId);
     const subnetIds = [...model.subnetsOfNetworkAcl(aclId)];
     const subnets = new Set(subnetIds);
-    const interfaceIds = [...model.interfaces()].filter((eni) => eni.SubnetId && subnets.has(eni.SubnetId)).map((eni) => eni.NetworkInterfaceId);
+    const interfaceIds = [...model.interfaces()]
+      .filter((eni) => eni.SubnetId && subnets.has(eni.SubnetId))
+      .map((eni) => eni.NetworkInterfaceId);
     const protocol = ruleProtocolNumber(p.Protocol as string) ?? -1;
     const range = p.PortRange as { From?: number; To?: number } | undefined;
     const peer = String(p.CidrBlock ?? p.Ipv6CidrBlock);
     out.push({
-      networkAclId: aclId, subnetIds, interfaceIds, peer, peerKind: 'cidr', protocol: protocolName(protocol),
-      ports: portsOf(protocol, range?.From, range?.To), direction: p.Egress ? 'egress' : 'ingress', includesInternet: cidrIncludesInternet(peer),
+      networkAclId: aclId,
+      subnetIds,
+      interfaceIds,
+      peer,
+      peerKind: 'cidr',
+      protocol: protocolName(protocol),
+      ports: portsOf(protocol, range?.From, range?.To),
+      direction: p.Egress ? 'egress' : 'ingress',
+      includesInternet: cidrIncludesInternet(peer),
     });
   }
   return out;
@@ -122,7 +137,13 @@ export function simulate(
 ): SimulationResult {
   const changed = applyChanges(snapshot, changes);
   const after = NetworkModel.fromSnapshot(changed);
-  const result: SimulationResult = { nowAllowed: [], changed: [], newlyReachable: newlyReachableOf(after, changes), snapshot: changed, model: after };
+  const result: SimulationResult = {
+    nowAllowed: [],
+    changed: [],
+    newlyReachable: newlyReachableOf(after, changes),
+    snapshot: changed,
+    model: after,
+  };
   for (const flow of flows) {
     const was = explainFlow(before, flow, ctx);
     const now = explainFlow(after, flow, ctx);

@@ -23,7 +23,8 @@ export class FindingDetailDto extends FindingSummaryDto {
   alsoBlockedBy!: Finding['alsoBlockedBy'];
 
   @ApiProperty({
-    description: 'topPeers, interfaces, countsOverTime [{ from, records }], packets, bytes, sampleFlows; for a campaign also `campaign` (sources, per-port breakdown with the controls of each, as of the last analysis).',
+    description:
+      'topPeers, interfaces, countsOverTime [{ from, records }], packets, bytes, sampleFlows; for a campaign also `campaign` (sources, per-port breakdown with the controls of each, as of the last analysis).',
   })
   evidence!: {
     campaign?: CampaignEvidence;
@@ -35,7 +36,10 @@ export class FindingDetailDto extends FindingSummaryDto {
     sampleFlows: number;
   };
 
-  @ApiProperty({ nullable: true, description: 'changes (EC2 API requests), awsCli, terraform, cloudFormation, verified, risks; null for noise.' })
+  @ApiProperty({
+    nullable: true,
+    description: 'changes (EC2 API requests), awsCli, terraform, cloudFormation, verified, risks; null for noise.',
+  })
   fix!: { changes: FixChange[]; awsCli: string; terraform: string; cloudFormation: string; verified: boolean; risks: FixRisk[] } | null;
 
   @ApiProperty({ description: 'The engine finding as of the last analysis (CLI contract FINDING).' })
@@ -50,7 +54,10 @@ export class FindingDetailDto extends FindingSummaryDto {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' })
   lastAnalysisId!: string | null;
 
-  @ApiProperty({ type: [FindingTicketDto], description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook, oldest first.' })
+  @ApiProperty({
+    type: [FindingTicketDto],
+    description: 'The Jira issue or ServiceNow incident of the finding in each ticketing webhook, oldest first.',
+  })
   tickets!: FindingTicketDto[];
 
   static override fromEntity(entity: FindingEntity, sampleFlows = 0, tickets: FindingTicketDto[] = []): FindingDetailDto {
@@ -74,7 +81,14 @@ export class FindingDetailDto extends FindingSummaryDto {
         ...(f.campaign ? { campaign: f.campaign } : {}),
       },
       fix: fix
-        ? { changes: fix.changes, awsCli: fix.awsCli, terraform: fix.terraform, cloudFormation: fix.cloudFormation, verified: fix.verified, risks: fix.risks }
+        ? {
+            changes: fix.changes,
+            awsCli: fix.awsCli,
+            terraform: fix.terraform,
+            cloudFormation: fix.cloudFormation,
+            verified: fix.verified,
+            risks: fix.risks,
+          }
         : null,
       finding: f,
       vpcIds: entity.vpcIds,

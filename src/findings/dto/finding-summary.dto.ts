@@ -19,7 +19,11 @@ export class FindingSummaryDto {
   @ApiProperty({ enum: FINDING_STATUSES })
   status!: FindingStatus;
 
-  @ApiProperty({ enum: ['rule', 'campaign'], description: '`rule`: one control × direction × protocol × port; `campaign`: scanner noise of one source or of sources acting together.' })
+  @ApiProperty({
+    enum: ['rule', 'campaign'],
+    description:
+      '`rule`: one control × direction × protocol × port; `campaign`: scanner noise of one source or of sources acting together.',
+  })
   kind!: FindingKind;
 
   @ApiProperty({ enum: ['likely-misconfiguration', 'likely-noise', 'uncertain'] })
@@ -94,15 +98,28 @@ export class FindingSummaryDto {
       firstSeen: entity.firstSeen.toISOString(),
       lastSeen: entity.lastSeen.toISOString(),
       campaign: f.campaign
-        ? { scope: f.campaign.scope, key: f.campaign.key, sourceCount: f.campaign.sourceCount, portCount: f.campaign.portCount, hostCount: f.campaign.hostCount }
+        ? {
+            scope: f.campaign.scope,
+            key: f.campaign.key,
+            sourceCount: f.campaign.sourceCount,
+            portCount: f.campaign.portCount,
+            hostCount: f.campaign.hostCount,
+          }
         : null,
-      fixSummary: fix ? FindingSummaryDto.fixSummary(fix.changes.map((c) => c.action), fix.verified) : null,
+      fixSummary: fix
+        ? FindingSummaryDto.fixSummary(
+            fix.changes.map((c) => c.action),
+            fix.verified,
+          )
+        : null,
     };
   }
 
   /** What the finding's flows are, e.g. `tcp/8443`; for a campaign that probed several ports `tcp, 398 ports`. */
   static traffic(protocol: number, port: number | null, campaignPortCount: number | null): string {
-    return campaignPortCount !== null && campaignPortCount > 1 ? `${describeTraffic(protocol, null)}, ${campaignPortCount} ports` : describeTraffic(protocol, port);
+    return campaignPortCount !== null && campaignPortCount > 1
+      ? `${describeTraffic(protocol, null)}, ${campaignPortCount} ports`
+      : describeTraffic(protocol, port);
   }
 
   /** The fix in one line: its EC2 actions, and whether simulation verified it. */

@@ -33,7 +33,10 @@ export class ListFindingsQuery extends PageQuery {
   @IsIn(CLASSIFICATIONS, { each: true })
   classification?: string[];
 
-  @ApiPropertyOptional({ enum: KINDS, description: '`rule` (one control × port) or `campaign` (scanner noise of one source or of sources acting together).' })
+  @ApiPropertyOptional({
+    enum: KINDS,
+    description: '`rule` (one control × port) or `campaign` (scanner noise of one source or of sources acting together).',
+  })
   @IsOptional()
   @IsIn(KINDS)
   kind?: (typeof KINDS)[number];

@@ -1,12 +1,5 @@
 import type { Finding, Severity } from '../../engine/findings/finding';
-import {
-  describeChange,
-  describeControl,
-  findingTitle,
-  interfacesLabel,
-  serviceLabel,
-  topPeers,
-} from '../../engine/findings/finding-text';
+import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../../engine/findings/finding-text';
 import { AdfDocument, AdfNode, bulletList, code, codeBlock, doc, heading, link, paragraph, strong, table, text } from './adf';
 
 export interface JiraProjectConfig {
@@ -103,7 +96,9 @@ export function buildFindingDescription(finding: Finding, context: TicketContext
   } else {
     nodes.push(
       bulletList(fix.changes.map(describeChange)),
-      paragraph(fix.verified ? 'Verified by simulation: the observed flows become allowed.' : 'Not verified by simulation: review before applying.'),
+      paragraph(
+        fix.verified ? 'Verified by simulation: the observed flows become allowed.' : 'Not verified by simulation: review before applying.',
+      ),
       heading(4, 'AWS CLI'),
       codeBlock(fix.awsCli, 'bash'),
       heading(4, 'Terraform'),
@@ -134,7 +129,9 @@ export function buildResolutionComment(finding: Finding, context: TicketContext 
     body: doc(
       paragraph(
         text('Resolved: ', strong),
-        text(`the current configuration allows ${serviceLabel(finding.traffic.protocol, finding.traffic.port)} ${finding.traffic.direction} traffic that ${describeControl(finding.blockedBy)} used to reject.`),
+        text(
+          `the current configuration allows ${serviceLabel(finding.traffic.protocol, finding.traffic.port)} ${finding.traffic.direction} traffic that ${describeControl(finding.blockedBy)} used to reject.`,
+        ),
       ),
       fingerprintFooter(finding, context),
     ),

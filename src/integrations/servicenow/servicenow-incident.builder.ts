@@ -1,12 +1,5 @@
 import type { Finding, Severity } from '../../engine/findings/finding';
-import {
-  describeChange,
-  describeControl,
-  findingTitle,
-  interfacesLabel,
-  serviceLabel,
-  topPeers,
-} from '../../engine/findings/finding-text';
+import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../../engine/findings/finding-text';
 import type { TicketContext } from '../jira/jira-issue.builder';
 
 export interface ServiceNowIncidentConfig {
@@ -35,7 +28,11 @@ const SHORT_DESCRIPTION_MAX = 160;
 export type ServiceNowIncidentFields = Record<string, string>;
 
 /** Body of `POST /api/now/table/incident`; `correlation_id` is the fingerprint (the dedupe key). */
-export function buildIncidentBody(finding: Finding, config: ServiceNowIncidentConfig = {}, context: TicketContext = {}): ServiceNowIncidentFields {
+export function buildIncidentBody(
+  finding: Finding,
+  config: ServiceNowIncidentConfig = {},
+  context: TicketContext = {},
+): ServiceNowIncidentFields {
   const short = `sgdoctor: ${findingTitle(finding)}`;
   const fields: ServiceNowIncidentFields = {
     short_description: short.length > SHORT_DESCRIPTION_MAX ? `${short.slice(0, SHORT_DESCRIPTION_MAX - 1)}…` : short,

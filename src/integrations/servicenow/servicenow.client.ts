@@ -3,16 +3,9 @@ import type { Finding } from '../../engine/findings/finding';
 import type { HttpMethod, SafeHttpClient } from '../../outbound-http/safe-http-client';
 import { basicAuth, parseJson, sendJson, trimBaseUrl } from '../shared/json-http.util';
 import type { TicketContext } from '../jira/jira-issue.builder';
-import {
-  buildIncidentBody,
-  buildRecurrenceUpdate,
-  buildResolveUpdate,
-  ServiceNowIncidentConfig,
-} from './servicenow-incident.builder';
+import { buildIncidentBody, buildRecurrenceUpdate, buildResolveUpdate, ServiceNowIncidentConfig } from './servicenow-incident.builder';
 
-export type ServiceNowCredentials =
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'bearer'; token: string };
+export type ServiceNowCredentials = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
 
 export interface ServiceNowConnection {
   /** `https://your-instance.service-now.com` */
@@ -52,7 +45,11 @@ export class ServiceNowClient {
   async openIncident(finding: Finding, context: TicketContext = {}): Promise<ServiceNowIncidentRef & { created: boolean }> {
     const existing = await this.findByCorrelationId(finding.fingerprint);
     if (existing) return { ...existing, created: false };
-    const response = await this.send('POST', `/api/now/table/incident?sysparm_fields=${FIELDS}`, buildIncidentBody(finding, this.config, context));
+    const response = await this.send(
+      'POST',
+      `/api/now/table/incident?sysparm_fields=${FIELDS}`,
+      buildIncidentBody(finding, this.config, context),
+    );
     return { ...this.ref(parseJson(SYSTEM, response, oneSchema).result), created: true };
   }
 

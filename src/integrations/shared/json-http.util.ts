@@ -43,7 +43,9 @@ export function parseJson<T>(system: string, response: SafeHttpResponse, schema:
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new IntegrationError('INTEGRATION.INVALID_RESPONSE', `${system} answer has an unexpected shape: ${parsed.error.message}`, { system });
+    throw new IntegrationError('INTEGRATION.INVALID_RESPONSE', `${system} answer has an unexpected shape: ${parsed.error.message}`, {
+      system,
+    });
   }
   return parsed.data;
 }

@@ -6,7 +6,10 @@ const ENDPOINT = /^(eni-[0-9a-z]+|i-[0-9a-z]+|[0-9a-fA-F:.]+)$/;
 
 /** "Can `from` reach `to` on `protocol`/`port`?" over a target's snapshot. */
 export class CreatePathDto {
-  @ApiProperty({ description: 'Source: an interface id (eni-…), an instance id (i-…) or an IP address, in the snapshot or not.', example: 'i-0b1a2c3d4e5f60041' })
+  @ApiProperty({
+    description: 'Source: an interface id (eni-…), an instance id (i-…) or an IP address, in the snapshot or not.',
+    example: 'i-0b1a2c3d4e5f60041',
+  })
   @IsString()
   @MaxLength(64)
   @Matches(ENDPOINT, { message: 'from must be an interface id (eni-…), an instance id (i-…) or an IP address' })
@@ -38,7 +41,11 @@ export class CreatePathDto {
   @Max(65535)
   sourcePort?: number;
 
-  @ApiPropertyOptional({ enum: ['latest', 'fresh'], default: 'latest', description: "latest: the target's last analysed snapshot; fresh: read the configuration now." })
+  @ApiPropertyOptional({
+    enum: ['latest', 'fresh'],
+    default: 'latest',
+    description: "latest: the target's last analysed snapshot; fresh: read the configuration now.",
+  })
   @IsOptional()
   @IsIn(['latest', 'fresh'])
   snapshot?: 'latest' | 'fresh';

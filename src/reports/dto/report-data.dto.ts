@@ -246,7 +246,11 @@ class ReportFindingRowDto {
   @ApiProperty({ required: false, description: "The target's name (absent in reports written before it was kept)." })
   targetName?: string;
 
-  @ApiProperty({ required: false, enum: ['rule', 'campaign'], description: '`rule` or `campaign` (absent in reports written before campaigns: rule).' })
+  @ApiProperty({
+    required: false,
+    enum: ['rule', 'campaign'],
+    description: '`rule` or `campaign` (absent in reports written before campaigns: rule).',
+  })
   kind?: string;
 }
 
@@ -307,7 +311,12 @@ class ReportCampaignRowDto {
   @ApiProperty()
   targetName!: string;
 
-  @ApiProperty({ type: String, enum: ['source', 'network', 'service'], nullable: true, description: 'Null for a noise finding stored before campaigns.' })
+  @ApiProperty({
+    type: String,
+    enum: ['source', 'network', 'service'],
+    nullable: true,
+    description: 'Null for a noise finding stored before campaigns.',
+  })
   scope!: string | null;
 
   @ApiProperty({ example: '203.0.113.0/24' })
@@ -357,12 +366,19 @@ class ReportScannerActivityDto {
   @ApiProperty({ type: [ReportCampaignRowDto], description: 'The busiest campaigns (at most 20).' })
   rows!: ReportCampaignRowDto[];
 
-  @ApiProperty({ type: ReportDeltaDto, nullable: true, description: "Records against the previous report's scanner activity; null without one." })
+  @ApiProperty({
+    type: ReportDeltaDto,
+    nullable: true,
+    description: "Records against the previous report's scanner activity; null without one.",
+  })
   trend!: ReportDeltaDto | null;
 }
 
 /** A report in the json format: the stored model every other format is rendered from. */
-@ApiSchema({ name: 'ReportData', description: 'A report as `GET /v1/reports/{id}?format=json` serves it; csv, markdown and html render the same model.' })
+@ApiSchema({
+  name: 'ReportData',
+  description: 'A report as `GET /v1/reports/{id}?format=json` serves it; csv, markdown and html render the same model.',
+})
 export class ReportDataDto {
   @ApiProperty({ type: 'integer', enum: [REPORT_SCHEMA_VERSION] })
   schemaVersion!: number;
@@ -394,21 +410,40 @@ export class ReportDataDto {
   @ApiProperty({ type: ReportTrendDto, nullable: true, description: 'Against the previous report of the schedule; null for the first.' })
   trend!: ReportTrendDto | null;
 
-  @ApiProperty({ type: [ReportCoverageGapDto], description: 'VPCs, subnets and interfaces in scope with no active flow log capturing REJECT traffic: what is not logged cannot be diagnosed.' })
+  @ApiProperty({
+    type: [ReportCoverageGapDto],
+    description:
+      'VPCs, subnets and interfaces in scope with no active flow log capturing REJECT traffic: what is not logged cannot be diagnosed.',
+  })
   coverageGaps!: ReportCoverageGapDto[];
 
   @ApiProperty({ type: ReportSeriesDto, description: 'Rejected records over the period, in buckets.' })
   rejectedSeries!: ReportSeriesDto;
 
-  @ApiProperty({ type: [ReportFindingRowDto], description: 'Every finding; the renderings show those that may need a change in full and sum noise up in `scannerActivity`.' })
+  @ApiProperty({
+    type: [ReportFindingRowDto],
+    description: 'Every finding; the renderings show those that may need a change in full and sum noise up in `scannerActivity`.',
+  })
   findings!: ReportFindingRowDto[];
 
-  @ApiProperty({ type: [ReportUndecidedDto], required: false, description: 'Rejected records without a verdict, by reason (absent in reports written before they were kept).' })
+  @ApiProperty({
+    type: [ReportUndecidedDto],
+    required: false,
+    description: 'Rejected records without a verdict, by reason (absent in reports written before they were kept).',
+  })
   undecided?: ReportUndecidedDto[];
 
-  @ApiProperty({ type: [ReportDegradedSignalDto], required: false, description: 'Signals the input lacked and what each cost (absent in reports written before they were kept).' })
+  @ApiProperty({
+    type: [ReportDegradedSignalDto],
+    required: false,
+    description: 'Signals the input lacked and what each cost (absent in reports written before they were kept).',
+  })
   degradedSignals?: ReportDegradedSignalDto[];
 
-  @ApiProperty({ type: ReportScannerActivityDto, required: false, description: 'Scanner noise summed up (absent in reports written before campaigns).' })
+  @ApiProperty({
+    type: ReportScannerActivityDto,
+    required: false,
+    description: 'Scanner noise summed up (absent in reports written before campaigns).',
+  })
   scannerActivity?: ReportScannerActivityDto;
 }

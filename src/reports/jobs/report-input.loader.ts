@@ -6,7 +6,14 @@ import { FindingsService } from '../../findings/findings.service';
 import { TargetsService } from '../../targets/targets.service';
 import { FindingTicketsService } from '../../ticketing/finding-tickets.service';
 import type {
-  BuildReportInput, CoverageGap, DegradedCoverage, ReportData, ReportFindingInput, ReportPeriod, TicketRef, UndecidedCoverage,
+  BuildReportInput,
+  CoverageGap,
+  DegradedCoverage,
+  ReportData,
+  ReportFindingInput,
+  ReportPeriod,
+  TicketRef,
+  UndecidedCoverage,
 } from '../render/report-data';
 import { ReportEntity } from '../report.entity';
 
@@ -80,7 +87,14 @@ export class ReportInputLoader {
     const degradedSignals: DegradedCoverage[] = [];
     for (const analysis of analyses) {
       for (const group of analysis.statistics.undecided ?? []) {
-        undecided.push({ targetId: analysis.targetId, reason: group.reason, meaning: group.meaning, records: group.records, interfaces: group.interfaces, interfaceCount: group.interfaceCount });
+        undecided.push({
+          targetId: analysis.targetId,
+          reason: group.reason,
+          meaning: group.meaning,
+          records: group.records,
+          interfaces: group.interfaces,
+          interfaceCount: group.interfaceCount,
+        });
       }
       for (const signal of analysis.statistics.degradedSignals ?? []) degradedSignals.push({ targetId: analysis.targetId, ...signal });
       for (const gap of analysis.statistics.coverageGaps ?? []) {

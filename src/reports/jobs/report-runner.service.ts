@@ -61,7 +61,9 @@ export class ReportRunner {
       return { reportId: existing.id, created: false };
     }
     if (payload.manual) {
-      await this.dataSource.query(`UPDATE report_runs SET status = 'running', updated_at = now() WHERE id = $1 AND status = 'queued'`, [payload.manual.runId]);
+      await this.dataSource.query(`UPDATE report_runs SET status = 'running', updated_at = now() WHERE id = $1 AND status = 'queued'`, [
+        payload.manual.runId,
+      ]);
     }
 
     const end = new Date(payload.manual ? payload.manual.requestedAt : tickMs);
@@ -80,19 +82,33 @@ export class ReportRunner {
       generatedAt: this.clock.now(),
     });
     const data = buildReportData(input);
-    const created = await this.store(schedule, { reportId, runKey, trigger: payload.manual ? 'manual' : 'schedule', runId: payload.manual?.runId, period, analysisIds, data });
+    const created = await this.store(schedule, {
+      reportId,
+      runKey,
+      trigger: payload.manual ? 'manual' : 'schedule',
+      runId: payload.manual?.runId,
+      period,
+      analysisIds,
+      data,
+    });
     this.logger.log(`report ${created.reportId} of schedule ${schedule.id} (${runKey}) ${created.created ? 'stored' : 'already stored'}`);
     return created;
   }
 
   /** A manual run is done when its report is stored (in the same transaction). */
   private async settleRun(manager: EntityManager, runId: string, reportId: string): Promise<void> {
-    await manager.query(`UPDATE report_runs SET status = 'succeeded', report_id = $2, failure = NULL, updated_at = now() WHERE id = $1`, [runId, reportId]);
+    await manager.query(`UPDATE report_runs SET status = 'succeeded', report_id = $2, failure = NULL, updated_at = now() WHERE id = $1`, [
+      runId,
+      reportId,
+    ]);
   }
 
   /** Records a manual run failed for good (its job will not be tried again). */
   async failRun(runId: string, reason: string): Promise<void> {
-    await this.dataSource.query(`UPDATE report_runs SET status = 'failed', failure = $2, updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, reason]);
+    await this.dataSource.query(
+      `UPDATE report_runs SET status = 'failed', failure = $2, updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [runId, reason],
+    );
   }
 
   /** One analysis per target; a target already being analysed lends its running analysis. */
@@ -100,7 +116,10 @@ export class ReportRunner {
     const ids: string[] = [];
     for (const targetId of schedule.targetIds) {
       try {
-        const analysis = await this.analyses.create({ targetId, from: period.from, to: period.to }, `report-schedule:${schedule.id}`.slice(0, 64));
+        const analysis = await this.analyses.create(
+          { targetId, from: period.from, to: period.to },
+          `report-schedule:${schedule.id}`.slice(0, 64),
+        );
         ids.push(analysis.id);
       } catch (error) {
         if (error instanceof AnalysisAlreadyRunningError && typeof error.details.runningAnalysisId === 'string') {

@@ -71,10 +71,13 @@ export function buildReportData(input: BuildReportInput): ReportData {
     topPeers: topPeerList(actionable, input.limits?.topPeers ?? 10),
     trend: input.previous ? trend(input.previous, totals, input.previous.period) : null,
     coverageGaps: [...input.coverageGaps].sort(
-      (a, b) => a.targetId.localeCompare(b.targetId) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId),
+      (a, b) =>
+        a.targetId.localeCompare(b.targetId) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId),
     ),
     undecided: [...(input.undecided ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || b.records - a.records),
-    degradedSignals: [...(input.degradedSignals ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind)),
+    degradedSignals: [...(input.degradedSignals ?? [])].sort(
+      (a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind),
+    ),
     rejectedSeries,
     findings: classified.map(({ input: f, lifecycle }) => findingRow(f, lifecycle, targetNames)).sort(compareRows),
     scannerActivity: scannerActivity(
@@ -102,7 +105,9 @@ function scannerActivity(
     records += finding.traffic.records;
     sources += finding.campaign?.sourceCount ?? finding.traffic.peerCount ?? finding.traffic.peers.length;
     for (const peer of finding.traffic.peers) bySource.set(peer.address, (bySource.get(peer.address) ?? 0) + peer.records);
-    const ports = finding.campaign?.ports ?? [{ protocol: finding.traffic.protocol, port: finding.traffic.port, records: finding.traffic.records }];
+    const ports = finding.campaign?.ports ?? [
+      { protocol: finding.traffic.protocol, port: finding.traffic.port, records: finding.traffic.records },
+    ];
     for (const p of ports) byPort.set(serviceLabel(p.protocol, p.port), (byPort.get(serviceLabel(p.protocol, p.port)) ?? 0) + p.records);
   }
   const top = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5);
@@ -239,9 +244,10 @@ function findingRow(f: ReportFindingInput, lifecycle: FindingLifecycle, targetNa
     title: findingTitle(finding),
     blockedBy: describeControl(finding.blockedBy),
     direction: finding.traffic.direction,
-    service: campaign && campaign.portCount > 1
-      ? `${serviceLabel(finding.traffic.protocol, null)}, ${campaign.portCount} ports`
-      : serviceLabel(finding.traffic.protocol, finding.traffic.port),
+    service:
+      campaign && campaign.portCount > 1
+        ? `${serviceLabel(finding.traffic.protocol, null)}, ${campaign.portCount} ports`
+        : serviceLabel(finding.traffic.protocol, finding.traffic.port),
     records: finding.traffic.records,
     packets: finding.traffic.packets,
     peers: finding.traffic.peerCount ?? finding.traffic.peers.length,

@@ -59,37 +59,64 @@ ${breakdownTable(f.open, 'byClassification')}
 <section class="columns">
 <div>
 <h2>Top blocked services <span class="muted">(findings that may need a change)</span></h2>
-${simpleTable(['Service', 'Records', 'Findings'], data.topServices.map((s) => [e(s.label), num(s.records), num(s.findings)]), 'No blocked services.')}
+${simpleTable(
+  ['Service', 'Records', 'Findings'],
+  data.topServices.map((s) => [e(s.label), num(s.records), num(s.findings)]),
+  'No blocked services.',
+)}
 </div>
 <div>
 <h2>Top blocked peers <span class="muted">(findings that may need a change)</span></h2>
-${simpleTable(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [`<code>${e(p.address)}</code>`, num(p.records), num(p.findings)]), 'No blocked peers.')}
+${simpleTable(
+  ['Peer', 'Records', 'Findings'],
+  data.topPeers.map((p) => [`<code>${e(p.address)}</code>`, num(p.records), num(p.findings)]),
+  'No blocked peers.',
+)}
 </div>
 </section>
 <section>
 <h2>Coverage: what the analysis could not see</h2>
 ${
   data.coverageGaps.length > 0
-    ? simpleTable(['Target', 'Resource', 'Reason'], data.coverageGaps.map((g) => [e(targetName.get(g.targetId) ?? g.targetId), `${e(g.resourceType)} <code>${e(g.resourceId)}</code>`, e(g.reason)]), '')
+    ? simpleTable(
+        ['Target', 'Resource', 'Reason'],
+        data.coverageGaps.map((g) => [
+          e(targetName.get(g.targetId) ?? g.targetId),
+          `${e(g.resourceType)} <code>${e(g.resourceId)}</code>`,
+          e(g.reason),
+        ]),
+        '',
+      )
     : '<p>Every resource in scope has a flow log that captures rejected traffic.</p>'
 }
 ${
   data.undecided?.length
-    ? `<h3>Undecided records</h3>${simpleTable(['Target', 'Reason', 'Records', 'Interfaces'], data.undecided.map((u) => [
-        e(targetName.get(u.targetId) ?? u.targetId),
-        `<code>${e(u.reason)}</code> <span class="muted">${e(u.meaning)}</span>`,
-        num(u.records),
-        `${u.interfaces.slice(0, 5).map((i) => `<code>${e(i)}</code>`).join(', ')}${u.interfaceCount > 5 ? ` +${num(u.interfaceCount - 5)} more` : ''}`,
-      ]), '')}`
+    ? `<h3>Undecided records</h3>${simpleTable(
+        ['Target', 'Reason', 'Records', 'Interfaces'],
+        data.undecided.map((u) => [
+          e(targetName.get(u.targetId) ?? u.targetId),
+          `<code>${e(u.reason)}</code> <span class="muted">${e(u.meaning)}</span>`,
+          num(u.records),
+          `${u.interfaces
+            .slice(0, 5)
+            .map((i) => `<code>${e(i)}</code>`)
+            .join(', ')}${u.interfaceCount > 5 ? ` +${num(u.interfaceCount - 5)} more` : ''}`,
+        ]),
+        '',
+      )}`
     : ''
 }
 ${
   data.degradedSignals?.length
-    ? `<h3>What the logs do not show</h3>${simpleTable(['Target', 'Signal', 'What it costs'], data.degradedSignals.map((d) => [
-        e(targetName.get(d.targetId) ?? d.targetId),
-        `<code>${e(d.kind)}</code> ${e(d.detail)}`,
-        e(d.cost),
-      ]), '')}`
+    ? `<h3>What the logs do not show</h3>${simpleTable(
+        ['Target', 'Signal', 'What it costs'],
+        data.degradedSignals.map((d) => [
+          e(targetName.get(d.targetId) ?? d.targetId),
+          `<code>${e(d.kind)}</code> ${e(d.detail)}`,
+          e(d.cost),
+        ]),
+        '',
+      )}`
     : ''
 }
 </section>
@@ -116,9 +143,10 @@ function card(label: string, value: number, delta: Delta | undefined, upIsBad: b
 }
 
 function breakdownTable(b: CountBreakdown, key: 'bySeverity' | 'byClassification'): string {
-  const rows = key === 'bySeverity'
-    ? SEVERITY_ORDER.map((name) => [severityBadge(name), num(b.bySeverity[name] ?? 0)])
-    : CLASSIFICATION_ORDER.map((name) => [e(name), num(b.byClassification[name] ?? 0)]);
+  const rows =
+    key === 'bySeverity'
+      ? SEVERITY_ORDER.map((name) => [severityBadge(name), num(b.bySeverity[name] ?? 0)])
+      : CLASSIFICATION_ORDER.map((name) => [e(name), num(b.byClassification[name] ?? 0)]);
   return simpleTable([key === 'bySeverity' ? 'Severity' : 'Classification', 'Findings'], rows, '');
 }
 
@@ -150,9 +178,10 @@ ${fix}
 
 /** Scanner noise summed up: totals, the busiest sources and services, one row per campaign. */
 function scannerSection(s: ScannerActivity): string {
-  const summary = s.campaigns === 0
-    ? '<p>No scanner activity.</p>'
-    : `<p>${num(s.campaigns)} campaign${s.campaigns === 1 ? '' : 's'}, ${num(s.records)} blocked records from ${num(s.sources)} source${s.sources === 1 ? '' : 's'}. No change is suggested for noise.</p>`;
+  const summary =
+    s.campaigns === 0
+      ? '<p>No scanner activity.</p>'
+      : `<p>${num(s.campaigns)} campaign${s.campaigns === 1 ? '' : 's'}, ${num(s.records)} blocked records from ${num(s.sources)} source${s.sources === 1 ? '' : 's'}. No change is suggested for noise.</p>`;
   const rows = s.rows.map((r) => [
     `<code>${e(r.label)}</code>`,
     e(r.targetName),
@@ -166,12 +195,24 @@ function scannerSection(s: ScannerActivity): string {
   return `<section>
 <h2>Scanner activity</h2>
 ${summary}
-${s.campaigns > 0 ? `<section class="columns">
-<div>${simpleTable(['Busiest source', 'Records'], s.topSources.map((p) => [`<code>${e(p.address)}</code>`, num(p.records)]), '')}</div>
-<div>${simpleTable(['Most probed service', 'Records'], s.topPorts.map((p) => [e(p.label), num(p.records)]), '')}</div>
+${
+  s.campaigns > 0
+    ? `<section class="columns">
+<div>${simpleTable(
+        ['Busiest source', 'Records'],
+        s.topSources.map((p) => [`<code>${e(p.address)}</code>`, num(p.records)]),
+        '',
+      )}</div>
+<div>${simpleTable(
+        ['Most probed service', 'Records'],
+        s.topPorts.map((p) => [e(p.label), num(p.records)]),
+        '',
+      )}</div>
 </section>
 ${simpleTable(['Campaign', 'Target', 'Sources', 'Hosts', 'Ports probed', 'Records', 'Seen', 'Lifecycle'], rows, '')}
-${s.campaigns > s.rows.length ? `<p class="muted">${num(s.campaigns - s.rows.length)} smaller campaigns not listed.</p>` : ''}` : ''}
+${s.campaigns > s.rows.length ? `<p class="muted">${num(s.campaigns - s.rows.length)} smaller campaigns not listed.</p>` : ''}`
+    : ''
+}
 </section>`;
 }
 

@@ -37,24 +37,37 @@ export function renderMarkdownReport(data: ReportData): string {
     '## Top blocked services (findings that may need a change)',
     '',
     data.topServices.length > 0
-      ? table(['Service', 'Records', 'Findings'], data.topServices.map((s) => [s.label, String(s.records), String(s.findings)]))
+      ? table(
+          ['Service', 'Records', 'Findings'],
+          data.topServices.map((s) => [s.label, String(s.records), String(s.findings)]),
+        )
       : 'None.',
     '',
     '## Top blocked peers (findings that may need a change)',
     '',
     data.topPeers.length > 0
-      ? table(['Peer', 'Records', 'Findings'], data.topPeers.map((p) => [p.address, String(p.records), String(p.findings)]))
+      ? table(
+          ['Peer', 'Records', 'Findings'],
+          data.topPeers.map((p) => [p.address, String(p.records), String(p.findings)]),
+        )
       : 'None.',
     '',
     '## Coverage: what the analysis could not see',
     '',
     ...(data.coverageGaps.length > 0
-      ? data.coverageGaps.map((g) => `- ${g.resourceType} \`${code(g.resourceId)}\` (target ${inline(targetName.get(g.targetId) ?? g.targetId)}): ${inline(g.reason)}`)
+      ? data.coverageGaps.map(
+          (g) =>
+            `- ${g.resourceType} \`${code(g.resourceId)}\` (target ${inline(targetName.get(g.targetId) ?? g.targetId)}): ${inline(g.reason)}`,
+        )
       : ['Every resource in scope has a flow log that captures rejected traffic.']),
-    ...(data.undecided ?? []).map((u) =>
-      `- undecided \`${code(u.reason)}\` (target ${inline(targetName.get(u.targetId) ?? u.targetId)}): ${u.records} records on ${u.interfaceCount} interface(s): ${inline(u.meaning)}`),
-    ...(data.degradedSignals ?? []).map((d) =>
-      `- degraded \`${code(d.kind)}\` (target ${inline(targetName.get(d.targetId) ?? d.targetId)}): ${inline(d.detail)}; ${inline(d.cost)}`),
+    ...(data.undecided ?? []).map(
+      (u) =>
+        `- undecided \`${code(u.reason)}\` (target ${inline(targetName.get(u.targetId) ?? u.targetId)}): ${u.records} records on ${u.interfaceCount} interface(s): ${inline(u.meaning)}`,
+    ),
+    ...(data.degradedSignals ?? []).map(
+      (d) =>
+        `- degraded \`${code(d.kind)}\` (target ${inline(targetName.get(d.targetId) ?? d.targetId)}): ${inline(d.detail)}; ${inline(d.cost)}`,
+    ),
     '',
     '## Findings',
     '',
@@ -79,7 +92,13 @@ export function renderMarkdownReport(data: ReportData): string {
   if (withFixes.length > 0) {
     out.push('', '## Suggested fixes');
     for (const r of withFixes) {
-      out.push('', `### ${inline(r.title)}`, '', `Fingerprint \`${code(r.fingerprint)}\` · ${r.fixVerified ? 'verified' : 'not verified'}`, '');
+      out.push(
+        '',
+        `### ${inline(r.title)}`,
+        '',
+        `Fingerprint \`${code(r.fingerprint)}\` · ${r.fixVerified ? 'verified' : 'not verified'}`,
+        '',
+      );
       out.push(fence(r.awsCli!, 'bash'));
       if (r.terraform) out.push('', fence(r.terraform, 'hcl'));
       if (r.risks.length > 0) out.push('', ...r.risks.map((risk) => `- Risk: ${inline(risk)}`));
@@ -129,7 +148,11 @@ function cell(value: string): string {
 
 /** Inline text: no line breaks and no raw HTML. */
 function inline(value: string): string {
-  return value.replace(/\r?\n|\r/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 function code(value: string): string {

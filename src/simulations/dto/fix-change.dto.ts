@@ -16,8 +16,11 @@ export class FixChangeDto {
   action!: FixAction;
 
   @ApiProperty({
-    description: 'The EC2 request parameters, with the API\'s own names.',
-    example: { GroupId: 'sg-0a1b2c3d4e5f60002', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [{ GroupId: 'sg-0a1b2c3d4e5f60004' }] }] },
+    description: "The EC2 request parameters, with the API's own names.",
+    example: {
+      GroupId: 'sg-0a1b2c3d4e5f60002',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [{ GroupId: 'sg-0a1b2c3d4e5f60004' }] }],
+    },
   })
   @IsObject()
   params!: Record<string, unknown>;

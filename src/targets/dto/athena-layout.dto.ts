@@ -45,12 +45,18 @@ export class AthenaLayoutDto {
   @IsIn(['string', 'integer'])
   valueType?: 'string' | 'integer';
 
-  @ApiPropertyOptional({ description: 'Partition column holding the account id (found by name when absent: aws-account-id, accid …).', example: 'aws-account-id' })
+  @ApiPropertyOptional({
+    description: 'Partition column holding the account id (found by name when absent: aws-account-id, accid …).',
+    example: 'aws-account-id',
+  })
   @IsOptional()
   @Matches(COLUMN, { message: `accountColumn ${COLUMN_MESSAGE}` })
   accountColumn?: string;
 
-  @ApiPropertyOptional({ description: 'Partition column holding the region (found by name when absent: aws-region, region).', example: 'aws-region' })
+  @ApiPropertyOptional({
+    description: 'Partition column holding the region (found by name when absent: aws-region, region).',
+    example: 'aws-region',
+  })
   @IsOptional()
   @Matches(COLUMN, { message: `regionColumn ${COLUMN_MESSAGE}` })
   regionColumn?: string;

@@ -25,7 +25,11 @@ export class ConfigSourceDto {
   @IsIn(['aws-config'])
   history?: 'aws-config' | null;
 
-  @ApiPropertyOptional({ type: [String], description: 'snapshot-file: snapshot JSON files under the data root (merged).', example: ['snapshot.json'] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'snapshot-file: snapshot JSON files under the data root (merged).',
+    example: ['snapshot.json'],
+  })
   @ValidateIf((o: ConfigSourceDto) => o.type === 'snapshot-file')
   @IsArray()
   @ArrayNotEmpty()
@@ -47,7 +51,11 @@ export class ConfigSourceDto {
   @Matches(/^\d{12}$/, { each: true, message: 'each account id must be 12 digits' })
   accounts?: string[] | null;
 
-  @ApiPropertyOptional({ type: [String], description: 'organization: the regions read in every member account.', example: ['eu-west-1', 'us-east-1'] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'organization: the regions read in every member account.',
+    example: ['eu-west-1', 'us-east-1'],
+  })
   @ValidateIf((o: ConfigSourceDto) => o.type === 'organization')
   @IsArray()
   @ArrayNotEmpty()
@@ -56,7 +64,8 @@ export class ConfigSourceDto {
   regions?: string[];
 
   @ApiPropertyOptional({
-    description: 'organization: the role assumed in each member account (arn:<partition>:iam::<account>:role/<roleName>), read-only; see iam/.',
+    description:
+      'organization: the role assumed in each member account (arn:<partition>:iam::<account>:role/<roleName>), read-only; see iam/.',
     example: 'sgdoctor-read',
   })
   @ValidateIf((o: ConfigSourceDto) => o.type === 'organization')

@@ -8,7 +8,12 @@ export class ContinuousInputDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ description: 'Minutes between rolling analyses (required unless enabled is false).', example: 5, minimum: 1, maximum: 1440 })
+  @ApiPropertyOptional({
+    description: 'Minutes between rolling analyses (required unless enabled is false).',
+    example: 5,
+    minimum: 1,
+    maximum: 1440,
+  })
   @ValidateIf((o: ContinuousInputDto) => o.enabled !== false || o.everyMinutes !== undefined)
   @IsInt()
   @Min(1)
@@ -16,7 +21,8 @@ export class ContinuousInputDto {
   everyMinutes?: number;
 
   @ApiPropertyOptional({
-    description: 'How long flow logs take to be delivered: a rolling analysis reads up to this many minutes before now. Default 10 (S3, Athena, files), 5 (CloudWatch Logs).',
+    description:
+      'How long flow logs take to be delivered: a rolling analysis reads up to this many minutes before now. Default 10 (S3, Athena, files), 5 (CloudWatch Logs).',
     example: 10,
     minimum: 0,
     maximum: 1440,

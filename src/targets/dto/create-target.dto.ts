@@ -48,13 +48,20 @@ export class CreateTargetDto {
   @Type(() => ConfigSourceDto)
   configSource!: ConfigSourceDto;
 
-  @ApiPropertyOptional({ type: TargetBudgetInputDto, description: 'Spending limits of its Athena scans, checked before every scan against an estimate from the S3 listing of its partitions; `{}` removes them.' })
+  @ApiPropertyOptional({
+    type: TargetBudgetInputDto,
+    description:
+      'Spending limits of its Athena scans, checked before every scan against an estimate from the S3 listing of its partitions; `{}` removes them.',
+  })
   @IsOmittable()
   @ValidateNested()
   @Type(() => TargetBudgetInputDto)
   budget?: TargetBudgetInputDto;
 
-  @ApiPropertyOptional({ type: ContinuousInputDto, description: 'Rolling analyses of newly delivered flow logs every few minutes; `{"enabled": false}` turns them off.' })
+  @ApiPropertyOptional({
+    type: ContinuousInputDto,
+    description: 'Rolling analyses of newly delivered flow logs every few minutes; `{"enabled": false}` turns them off.',
+  })
   @IsOmittable()
   @ValidateNested()
   @Type(() => ContinuousInputDto)

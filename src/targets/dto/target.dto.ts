@@ -28,17 +28,30 @@ export class TargetDto {
   @ApiProperty({ example: { type: 'snapshot-file', paths: ['snapshot.json'] } })
   configSource!: ConfigSourceSettings;
 
-  @ApiProperty({ nullable: true, example: { perAnalysisUsd: 0.5, monthlyUsd: 20 }, description: 'Spending limits of its scans (USD, null: no limit); null: none.' })
+  @ApiProperty({
+    nullable: true,
+    example: { perAnalysisUsd: 0.5, monthlyUsd: 20 },
+    description: 'Spending limits of its scans (USD, null: no limit); null: none.',
+  })
   budget!: TargetBudget | null;
 
-  @ApiProperty({ nullable: true, example: { everyMinutes: 5, deliveryDelayMinutes: 10 }, description: 'Rolling analyses; null: analyses only on request.' })
+  @ApiProperty({
+    nullable: true,
+    example: { everyMinutes: 5, deliveryDelayMinutes: 10 },
+    description: 'Rolling analyses; null: analyses only on request.',
+  })
   continuous!: ContinuousSettings | null;
 
   @ApiProperty({
     nullable: true,
     example: {
-      watermark: '2026-11-24T10:20:00.000Z', lastAnalysisId: null, lastWindow: { from: '2026-11-24T10:00:00.000Z', to: '2026-11-24T10:25:00.000Z' },
-      lastTickAt: '2026-11-24T10:35:00.000Z', lastTick: 'skipped-busy', message: 'analysis … is still running: this tick is skipped', skippedTicks: 1,
+      watermark: '2026-11-24T10:20:00.000Z',
+      lastAnalysisId: null,
+      lastWindow: { from: '2026-11-24T10:00:00.000Z', to: '2026-11-24T10:25:00.000Z' },
+      lastTickAt: '2026-11-24T10:35:00.000Z',
+      lastTick: 'skipped-busy',
+      message: 'analysis … is still running: this tick is skipped',
+      skippedTicks: 1,
     },
     description:
       'The rolling analyses: the watermark (flows before it are analysed), the last window started and what the last tick did ' +

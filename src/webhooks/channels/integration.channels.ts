@@ -47,7 +47,11 @@ abstract class IntegrationChannel<F extends IntegrationFormat> implements Delive
   abstract destination(config: UpdateWebhookDto, creating: boolean, errors: FieldError[]): ResolvedDestination | null;
 
   /** Null when done; otherwise why there was nothing to do. */
-  protected abstract send(subscription: WebhookSubscriptionEntity, credentials: IntegrationCredentials, envelope: WebhookEnvelope): Promise<string | null>;
+  protected abstract send(
+    subscription: WebhookSubscriptionEntity,
+    credentials: IntegrationCredentials,
+    envelope: WebhookEnvelope,
+  ): Promise<string | null>;
 
   async deliver(delivery: OutgoingDelivery, subscription: WebhookSubscriptionEntity): Promise<AttemptResult> {
     const credentials = subscription.credentialsEncrypted
@@ -106,7 +110,11 @@ abstract class TicketChannel<F extends 'jira' | 'servicenow'> extends Integratio
   protected abstract check(subscription: WebhookSubscriptionEntity, credentials: IntegrationCredentials): Promise<null>;
   protected abstract tracker(subscription: WebhookSubscriptionEntity, credentials: IntegrationCredentials): Tracker;
 
-  protected send(subscription: WebhookSubscriptionEntity, credentials: IntegrationCredentials, envelope: WebhookEnvelope): Promise<string | null> {
+  protected send(
+    subscription: WebhookSubscriptionEntity,
+    credentials: IntegrationCredentials,
+    envelope: WebhookEnvelope,
+  ): Promise<string | null> {
     if (envelope.type === PING_EVENT_TYPE) return this.check(subscription, credentials);
     return this.ticket(subscription, envelope, this.tracker(subscription, credentials));
   }
@@ -219,7 +227,9 @@ export class ServiceNowChannel extends TicketChannel<'servicenow'> {
     return {
       url: sn.instanceUrl,
       urlField: 'servicenow.instanceUrl',
-      settings: { servicenow: { username: sn.token ? undefined : sn.username, assignmentGroup: sn.assignmentGroup, category: sn.category } },
+      settings: {
+        servicenow: { username: sn.token ? undefined : sn.username, assignmentGroup: sn.assignmentGroup, category: sn.category },
+      },
       credentials: sn.token ? { servicenowToken: sn.token } : { servicenowPassword: sn.password },
     };
   }
@@ -231,7 +241,11 @@ export class ServiceNowChannel extends TicketChannel<'servicenow'> {
       { instanceUrl: subscription.url, credentials: serviceNowCredentials(settings.username, credentials) },
       { assignmentGroup: settings.assignmentGroup, category: settings.category },
     );
-    const ref = (incident: { sysId: string; number: string; url: string }): TicketRef => ({ externalId: incident.sysId, key: incident.number, url: incident.url });
+    const ref = (incident: { sysId: string; number: string; url: string }): TicketRef => ({
+      externalId: incident.sysId,
+      key: incident.number,
+      url: incident.url,
+    });
     return {
       system: 'servicenow',
       open: async (finding, context) => {
@@ -278,7 +292,11 @@ export class SlackChannel extends IntegrationChannel<'slack'> {
     };
   }
 
-  protected async send(_subscription: WebhookSubscriptionEntity, credentials: IntegrationCredentials, envelope: WebhookEnvelope): Promise<null> {
+  protected async send(
+    _subscription: WebhookSubscriptionEntity,
+    credentials: IntegrationCredentials,
+    envelope: WebhookEnvelope,
+  ): Promise<null> {
     if (!credentials.slackWebhookUrl) throw new IntegrationError('INTEGRATION.INVALID_INPUT', 'Slack webhook URL missing');
     await new SlackWebhookClient(this.http.client, credentials.slackWebhookUrl).post(this.message(envelope));
     return null;

@@ -32,7 +32,10 @@ export class StandardChannel implements DeliveryChannel<'standard'> {
     const response = await this.http.client.request({
       url: subscription.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload, this.clock.now()) },
+      headers: {
+        'content-type': 'application/json',
+        ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload, this.clock.now()),
+      },
       body: delivery.payload,
     });
     const verdict = classifyDeliveryResponse(response.status, response.headers, this.clock.now());

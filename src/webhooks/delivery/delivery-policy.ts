@@ -37,11 +37,7 @@ export interface DeliveryClassification {
  * - anything else (4xx, 5xx, unknown): retry per schedule; receivers are often misconfigured for
  *   a while (401 after a secret rotation, 404 during a deploy) and must not lose events.
  */
-export function classifyDeliveryResponse(
-  status: number,
-  headers: Record<string, string | undefined>,
-  now: Date,
-): DeliveryClassification {
+export function classifyDeliveryResponse(status: number, headers: Record<string, string | undefined>, now: Date): DeliveryClassification {
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
   if (status === 410) return { outcome: 'disable' };
   if ((status >= 300 && status < 400) || status === 413) return { outcome: 'fail' };

@@ -14,12 +14,7 @@ export type StandardWebhookHeaders = {
   'webhook-signature': string;
 };
 
-export type VerifyFailure =
-  | 'missing-headers'
-  | 'invalid-timestamp'
-  | 'timestamp-too-old'
-  | 'timestamp-too-new'
-  | 'no-matching-signature';
+export type VerifyFailure = 'missing-headers' | 'invalid-timestamp' | 'timestamp-too-old' | 'timestamp-too-new' | 'no-matching-signature';
 
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
@@ -50,12 +45,7 @@ export function sign(secret: string, id: string, timestampSeconds: number, body:
  * The three headers for one delivery attempt. `id` is the event's id, unchanged across retries
  * so receivers can deduplicate; the timestamp is the attempt's own.
  */
-export function buildSignatureHeaders(
-  secret: string,
-  id: string,
-  body: string | Buffer,
-  now: Date,
-): StandardWebhookHeaders {
+export function buildSignatureHeaders(secret: string, id: string, body: string | Buffer, now: Date): StandardWebhookHeaders {
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
     'webhook-id': id,

@@ -67,7 +67,11 @@ export class DeliveryAttemptService {
     return 'done';
   }
 
-  private async attemptAndDecide(subscription: WebhookSubscriptionEntity, delivery: WebhookDeliveryEntity, position: AttemptPosition): Promise<void> {
+  private async attemptAndDecide(
+    subscription: WebhookSubscriptionEntity,
+    delivery: WebhookDeliveryEntity,
+    position: AttemptPosition,
+  ): Promise<void> {
     const result = await this.attempt(subscription, delivery);
     await this.dataSource.manager.insert(WebhookDeliveryAttemptEntity, {
       deliveryId: delivery.id,
@@ -78,7 +82,8 @@ export class DeliveryAttemptService {
     });
 
     if (result.outcome === 'retry') {
-      const delay = position.attempt < position.maxAttempts ? this.deliveries.schedule.delayBefore(position.attempt + 1, result.retryAfterMs) : null;
+      const delay =
+        position.attempt < position.maxAttempts ? this.deliveries.schedule.delayBefore(position.attempt + 1, result.retryAfterMs) : null;
       if (delay !== null) {
         await this.record(delivery, result, { status: 'pending', nextAttemptAt: new Date(this.clock.nowMs() + delay) });
         throw new RetryScheduledError(delay, result.error ?? 'delivery failed');
@@ -91,7 +96,12 @@ export class DeliveryAttemptService {
       // answered 410 after it, are held with everything else the subscription missed, so
       // enabling it again sends them.
       await this.disable(subscription, `the receiver answered 410 Gone`, (manager, disabledNow) =>
-        this.record(delivery, result, disabledNow ? { status: 'failed', nextAttemptAt: null } : { status: 'held', nextAttemptAt: null }, manager),
+        this.record(
+          delivery,
+          result,
+          disabledNow ? { status: 'failed', nextAttemptAt: null } : { status: 'held', nextAttemptAt: null },
+          manager,
+        ),
       );
       return;
     }
@@ -103,7 +113,12 @@ export class DeliveryAttemptService {
       return await this.channels.of(subscription.format).deliver(delivery, subscription);
     } catch (error) {
       if (error instanceof DeliveryError) {
-        return { outcome: isRetryable(error) ? 'retry' : 'fail', statusCode: null, durationMs: null, error: `${error.code}: ${error.message}` };
+        return {
+          outcome: isRetryable(error) ? 'retry' : 'fail',
+          statusCode: null,
+          durationMs: null,
+          error: `${error.code}: ${error.message}`,
+        };
       }
       // Unexpected (decryption, a bug, the database): retried on schedule, never silently dropped.
       this.logger.warn(`delivery ${delivery.id} attempt failed unexpectedly: ${String(error)}`);
@@ -124,7 +139,11 @@ export class DeliveryAttemptService {
    * resumes it. Only a still-pending delivery is held, so a concurrent settle is never undone.
    */
   private async hold(delivery: WebhookDeliveryEntity): Promise<void> {
-    await this.dataSource.manager.update(WebhookDeliveryEntity, { id: delivery.id, status: 'pending' }, { status: 'held', nextAttemptAt: null });
+    await this.dataSource.manager.update(
+      WebhookDeliveryEntity,
+      { id: delivery.id, status: 'pending' },
+      { status: 'held', nextAttemptAt: null },
+    );
   }
 
   private async deadLetter(delivery: WebhookDeliveryEntity, subscription: WebhookSubscriptionEntity, result: AttemptResult): Promise<void> {

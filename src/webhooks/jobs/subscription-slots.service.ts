@@ -78,7 +78,9 @@ export class SubscriptionSlotsService implements OnApplicationShutdown {
     try {
       await this.redis.zrem(this.key(lease.subscriptionId), lease.holder);
     } catch (error) {
-      this.logger.warn(`could not release a delivery lease of ${lease.subscriptionId} (it expires within ${this.leaseMs} ms): ${String(error)}`);
+      this.logger.warn(
+        `could not release a delivery lease of ${lease.subscriptionId} (it expires within ${this.leaseMs} ms): ${String(error)}`,
+      );
     } finally {
       this.held.delete(lease.holder);
       if (this.held.size === 0) this.drained?.();

@@ -38,32 +38,87 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
       params.push(v);
       return `CAST($${params.length} AS ${type})`;
     };
-    const rows = flows.map((f) =>
-      `(${[
-        value(f.interfaceId, 'varchar'), value(null, 'varchar'), value(null, 'varchar'), value(null, 'varchar'), value(f.flowDirection, 'varchar'),
-        value(f.srcaddr, 'varchar'), value(f.dstaddr, 'varchar'), value(f.srcport, 'integer'), value(f.dstport, 'integer'), value(f.protocol, 'integer'),
-        value(f.action, 'varchar'), value(null, 'integer'), value(null, 'varchar'), value(f.servicePortSide, 'varchar'), value(null, 'integer'),
-        value(null, 'integer'), value(f.records, 'bigint'), value(0, 'bigint'), value(0, 'bigint'), value(0, 'bigint'), value(0, 'bigint'), value(null, 'varchar'),
-      ].join(', ')})`,
+    const rows = flows.map(
+      (f) =>
+        `(${[
+          value(f.interfaceId, 'varchar'),
+          value(null, 'varchar'),
+          value(null, 'varchar'),
+          value(null, 'varchar'),
+          value(f.flowDirection, 'varchar'),
+          value(f.srcaddr, 'varchar'),
+          value(f.dstaddr, 'varchar'),
+          value(f.srcport, 'integer'),
+          value(f.dstport, 'integer'),
+          value(f.protocol, 'integer'),
+          value(f.action, 'varchar'),
+          value(null, 'integer'),
+          value(null, 'varchar'),
+          value(f.servicePortSide, 'varchar'),
+          value(null, 'integer'),
+          value(null, 'integer'),
+          value(f.records, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(null, 'varchar'),
+        ].join(', ')})`,
     );
     const aggregate = [`SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${FLOW_AGGREGATE_COLUMNS.join(', ')})`];
     const result = await client.query(windowEvidence(aggregate, peersPerService).join('\n'), params);
     expect(result.fields.map((f) => f.name)).toEqual([...FLOW_AGGREGATE_COLUMNS]);
-    return result.rows.map((r) => identity({ interfaceId: r.interface_id, flowDirection: r.flow_direction, srcaddr: r.srcaddr, dstaddr: r.dstaddr, srcport: r.srcport, dstport: r.dstport, protocol: r.protocol, action: r.action })).sort();
+    return result.rows
+      .map((r) =>
+        identity({
+          interfaceId: r.interface_id,
+          flowDirection: r.flow_direction,
+          srcaddr: r.srcaddr,
+          dstaddr: r.dstaddr,
+          srcport: r.srcport,
+          dstport: r.dstport,
+          protocol: r.protocol,
+          action: r.action,
+        }),
+      )
+      .sort();
   }
 
-  const identity = (f: Pick<FlowAggregate, 'interfaceId' | 'flowDirection' | 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action'>) =>
-    [f.interfaceId, f.flowDirection, f.srcaddr, f.dstaddr, f.srcport, f.dstport, f.protocol, f.action].join(' ');
+  const identity = (
+    f: Pick<FlowAggregate, 'interfaceId' | 'flowDirection' | 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action'>,
+  ) => [f.interfaceId, f.flowDirection, f.srcaddr, f.dstaddr, f.srcport, f.dstport, f.protocol, f.action].join(' ');
 
   /** An aggregate as the window's GROUP BY produces it: the service side by the shared port-collapse rule. */
-  function aggregateOf(t: { eni: string; src: string; dst: string; sp: number | null; dp: number | null; protocol: number; action: 'ACCEPT' | 'REJECT'; records: number; direction: 'ingress' | 'egress' }): FlowAggregate {
+  function aggregateOf(t: {
+    eni: string;
+    src: string;
+    dst: string;
+    sp: number | null;
+    dp: number | null;
+    protocol: number;
+    action: 'ACCEPT' | 'REJECT';
+    records: number;
+    direction: 'ingress' | 'egress';
+  }): FlowAggregate {
     const ported = [6, 17, 132].includes(t.protocol);
     const sp = ported ? t.sp : null;
     const dp = ported ? t.dp : null;
     const side = sp !== null && dp !== null && Math.max(sp, dp) >= 1024 ? (sp < dp ? 'src' : 'dst') : null;
     return flowAggregate({
-      interfaceId: t.eni, flowDirection: t.direction, srcaddr: t.src, dstaddr: t.dst, srcport: sp, dstport: dp, protocol: t.protocol,
-      action: t.action, servicePortSide: side, records: t.records, packets: 0, bytes: 0, firstSeen: 0, lastSeen: 0,
+      interfaceId: t.eni,
+      flowDirection: t.direction,
+      srcaddr: t.src,
+      dstaddr: t.dst,
+      srcport: sp,
+      dstport: dp,
+      protocol: t.protocol,
+      action: t.action,
+      servicePortSide: side,
+      records: t.records,
+      packets: 0,
+      bytes: 0,
+      firstSeen: 0,
+      lastSeen: 0,
     });
   }
 
@@ -90,7 +145,14 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
           const flow = aggregateOf(t);
           unique.set(identity(flow), flow);
           if (t.mirrored) {
-            const mirror = aggregateOf({ ...t, src: t.dst, dst: t.src, sp: t.dp, dp: t.sp, action: t.action === 'ACCEPT' ? 'REJECT' : 'ACCEPT' });
+            const mirror = aggregateOf({
+              ...t,
+              src: t.dst,
+              dst: t.src,
+              sp: t.dp,
+              dp: t.sp,
+              action: t.action === 'ACCEPT' ? 'REJECT' : 'ACCEPT',
+            });
             unique.set(identity(mirror), mirror);
           }
         }
@@ -107,14 +169,74 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
   it('keeps the reverse of a rejected reply and the accepted peers of a rejected service, and nothing else', async () => {
     const flows = [
       // 10.0.0.2 → 10.0.0.1:5432 accepted; the reply 5432 → 40000 rejected: return traffic.
-      aggregateOf({ eni: 'eni-a', src: '10.0.0.2', dst: '10.0.0.1', sp: 40000, dp: 5432, protocol: 6, action: 'ACCEPT', records: 5, direction: 'ingress' }),
-      aggregateOf({ eni: 'eni-a', src: '10.0.0.1', dst: '10.0.0.2', sp: 5432, dp: 40000, protocol: 6, action: 'REJECT', records: 2, direction: 'egress' }),
+      aggregateOf({
+        eni: 'eni-a',
+        src: '10.0.0.2',
+        dst: '10.0.0.1',
+        sp: 40000,
+        dp: 5432,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 5,
+        direction: 'ingress',
+      }),
+      aggregateOf({
+        eni: 'eni-a',
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        sp: 5432,
+        dp: 40000,
+        protocol: 6,
+        action: 'REJECT',
+        records: 2,
+        direction: 'egress',
+      }),
       // 443 rejected from 203.0.113.5, accepted from 10.0.1.7: the service is accepted from another peer.
-      aggregateOf({ eni: 'eni-b', src: '203.0.113.5', dst: '10.0.0.1', sp: 33000, dp: 443, protocol: 6, action: 'REJECT', records: 1, direction: 'ingress' }),
-      aggregateOf({ eni: 'eni-b', src: '10.0.1.7', dst: '10.0.0.1', sp: 50000, dp: 443, protocol: 6, action: 'ACCEPT', records: 9, direction: 'ingress' }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '203.0.113.5',
+        dst: '10.0.0.1',
+        sp: 33000,
+        dp: 443,
+        protocol: 6,
+        action: 'REJECT',
+        records: 1,
+        direction: 'ingress',
+      }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '10.0.1.7',
+        dst: '10.0.0.1',
+        sp: 50000,
+        dp: 443,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 9,
+        direction: 'ingress',
+      }),
       // Accepted traffic of services nothing rejected: not returned.
-      aggregateOf({ eni: 'eni-b', src: '10.0.1.7', dst: '10.0.0.1', sp: 50000, dp: 22, protocol: 6, action: 'ACCEPT', records: 9, direction: 'ingress' }),
-      aggregateOf({ eni: 'eni-a', src: '10.0.0.2', dst: '198.51.100.9', sp: 40000, dp: 443, protocol: 6, action: 'ACCEPT', records: 3, direction: 'egress' }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '10.0.1.7',
+        dst: '10.0.0.1',
+        sp: 50000,
+        dp: 22,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 9,
+        direction: 'ingress',
+      }),
+      aggregateOf({
+        eni: 'eni-a',
+        src: '10.0.0.2',
+        dst: '198.51.100.9',
+        sp: 40000,
+        dp: 443,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 3,
+        direction: 'egress',
+      }),
     ];
     const selected = await selectInSql(flows, 50);
     expect(selected).toEqual([flows[0], flows[1], flows[2], flows[3]].map(identity).sort());
@@ -123,17 +245,67 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
   it('finds the reverse whichever end of the conversation sorts first', async () => {
     const flows = [
       // The server's reply accepted, the client's request rejected (the reply's ends sort the other way round).
-      aggregateOf({ eni: 'eni-a', src: '10.0.0.1', dst: '10.0.0.2', sp: 5432, dp: 40000, protocol: 6, action: 'ACCEPT', records: 5, direction: 'egress' }),
-      aggregateOf({ eni: 'eni-a', src: '10.0.0.2', dst: '10.0.0.1', sp: 40000, dp: 5432, protocol: 6, action: 'REJECT', records: 2, direction: 'ingress' }),
+      aggregateOf({
+        eni: 'eni-a',
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        sp: 5432,
+        dp: 40000,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 5,
+        direction: 'egress',
+      }),
+      aggregateOf({
+        eni: 'eni-a',
+        src: '10.0.0.2',
+        dst: '10.0.0.1',
+        sp: 40000,
+        dp: 5432,
+        protocol: 6,
+        action: 'REJECT',
+        records: 2,
+        direction: 'ingress',
+      }),
     ];
     expect(await selectInSql(flows, 50)).toEqual(flows.map(identity).sort());
   });
 
   it('over the cap, keeps the accepted peers that were not rejected at the service first', async () => {
     const flows = [
-      aggregateOf({ eni: 'eni-b', src: '10.0.0.1', dst: '10.0.9.9', sp: 33000, dp: 443, protocol: 6, action: 'REJECT', records: 1, direction: 'ingress' }),
-      aggregateOf({ eni: 'eni-b', src: '10.0.0.1', dst: '10.0.9.9', sp: 33001, dp: 443, protocol: 6, action: 'ACCEPT', records: 1, direction: 'ingress' }),
-      aggregateOf({ eni: 'eni-b', src: '10.0.0.9', dst: '10.0.9.9', sp: 33000, dp: 443, protocol: 6, action: 'ACCEPT', records: 1, direction: 'ingress' }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '10.0.0.1',
+        dst: '10.0.9.9',
+        sp: 33000,
+        dp: 443,
+        protocol: 6,
+        action: 'REJECT',
+        records: 1,
+        direction: 'ingress',
+      }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '10.0.0.1',
+        dst: '10.0.9.9',
+        sp: 33001,
+        dp: 443,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 1,
+        direction: 'ingress',
+      }),
+      aggregateOf({
+        eni: 'eni-b',
+        src: '10.0.0.9',
+        dst: '10.0.9.9',
+        sp: 33000,
+        dp: 443,
+        protocol: 6,
+        action: 'ACCEPT',
+        records: 1,
+        direction: 'ingress',
+      }),
     ];
     // One source peer a side: 10.0.0.9, never rejected there, though 10.0.0.1 sorts first (the destination side keeps one row too).
     const selected = await selectInSql(flows, 1);

@@ -57,7 +57,10 @@ describe('worker heartbeat (real Redis, real BullMQ workers)', () => {
     const analysis = startWorker('analysis');
     const report = startWorker('report');
     await Promise.all([analysis.waitUntilReady(), report.waitUntilReady()]);
-    await until(async () => writer().beat(), (problems) => problems.length === 0);
+    await until(
+      async () => writer().beat(),
+      (problems) => problems.length === 0,
+    );
 
     const check = await checkWorkerHeartbeat(redis, key);
     expect(check.healthy).toBe(true);
@@ -71,23 +74,37 @@ describe('worker heartbeat (real Redis, real BullMQ workers)', () => {
   it('goes unhealthy by itself when the heartbeat is not refreshed within its TTL (a hung worker)', async () => {
     const worker = startWorker('analysis');
     await worker.waitUntilReady();
-    await until(async () => writer(400).beat(), (problems) => problems.length === 0);
+    await until(
+      async () => writer(400).beat(),
+      (problems) => problems.length === 0,
+    );
     expect((await checkWorkerHeartbeat(redis, key)).healthy).toBe(true);
-    const expired = await until(() => checkWorkerHeartbeat(redis, key), (check) => !check.healthy, 5_000, 50);
+    const expired = await until(
+      () => checkWorkerHeartbeat(redis, key),
+      (check) => !check.healthy,
+      5_000,
+      50,
+    );
     expect(expired.message).toMatch(/no worker heartbeat/);
   });
 
   it('withdraws the heartbeat at once when a worker is paused or closed', async () => {
     const worker = startWorker('analysis');
     await worker.waitUntilReady();
-    await until(async () => writer().beat(), (problems) => problems.length === 0);
+    await until(
+      async () => writer().beat(),
+      (problems) => problems.length === 0,
+    );
 
     await worker.pause(true);
     expect(await writer().beat()).toEqual(['analysis: paused']);
     expect((await checkWorkerHeartbeat(redis, key)).healthy).toBe(false);
 
     worker.resume();
-    await until(async () => writer().beat(), (problems) => problems.length === 0);
+    await until(
+      async () => writer().beat(),
+      (problems) => problems.length === 0,
+    );
     expect((await checkWorkerHeartbeat(redis, key)).healthy).toBe(true);
 
     await worker.close();
@@ -102,11 +119,18 @@ describe('worker heartbeat (real Redis, real BullMQ workers)', () => {
     try {
       const worker = startWorker('analysis', lost.url);
       await worker.waitUntilReady();
-      await until(async () => writer().beat(), (problems) => problems.length === 0);
+      await until(
+        async () => writer().beat(),
+        (problems) => problems.length === 0,
+      );
       expect((await checkWorkerHeartbeat(redis, key)).healthy).toBe(true);
 
       await lost.stop();
-      const problems = await until(async () => writer().beat(), (found) => found.length > 0, 10_000);
+      const problems = await until(
+        async () => writer().beat(),
+        (found) => found.length > 0,
+        10_000,
+      );
       expect(problems.join('; ')).toMatch(/analysis: (blocking )?connection (?!ready)/);
       expect((await checkWorkerHeartbeat(redis, key)).healthy).toBe(false);
     } finally {
@@ -121,7 +145,12 @@ describe('worker heartbeat (real Redis, real BullMQ workers)', () => {
       const worker = startWorker('analysis');
       await worker.waitUntilReady();
       await away.stop();
-      await until(async () => client.status, (status) => status !== 'ready', 5_000, 20);
+      await until(
+        async () => client.status,
+        (status) => status !== 'ready',
+        5_000,
+        20,
+      );
       await expect(writer(30_000, client).beat()).rejects.toThrow();
     } finally {
       client.disconnect();

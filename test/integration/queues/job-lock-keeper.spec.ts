@@ -43,8 +43,12 @@ async function runBlockingJob(prefix: string, keep: boolean): Promise<{ starts: 
   await first.waitUntilReady();
   const keeper = keep ? new JobLockKeeper(first) : null;
   await keeper?.ready;
-  events.on('completed', () => { completed += 1; });
-  events.on('failed', () => { failed += 1; });
+  events.on('completed', () => {
+    completed += 1;
+  });
+  events.on('failed', () => {
+    failed += 1;
+  });
   await queue.add('run', {}, { jobId: 'job-1', attempts: 3 });
   // Wait until the first worker has the job, then start a second that would take a stalled one.
   while (starts === 0) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -50,7 +50,10 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
     const analysisQueue = queue(QueueName.Analysis);
     const job = await analysisQueue.getJob(analysisJobId(analysisId, 0));
     await job!.updateData({ ...job!.data, recoveries });
-    const taker = new Worker(QueueName.Analysis, null, { connection: redisOptionsFromUrl(TEST_REDIS_URL), prefix: running.resources.prefix });
+    const taker = new Worker(QueueName.Analysis, null, {
+      connection: redisOptionsFromUrl(TEST_REDIS_URL),
+      prefix: running.resources.prefix,
+    });
     try {
       const token = randomUUID();
       const taken = await taker.getNextJob(token);
@@ -118,7 +121,9 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
     const failed = await waitForAnalysis(running.app.getHttpServer(), analysisId, 60_000);
     expect(failed).toMatchObject({ status: 'failed', failure: { code: 'ANALYSIS.JOB_FAILED', stage: 'correlate', permanent: false } });
     expect(failed.failure.reason).toContain('stalled more than allowable limit');
-    const events = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.failed' AND data->>'analysisId' = $1`, [analysisId]);
+    const events = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.failed' AND data->>'analysisId' = $1`, [
+      analysisId,
+    ]);
     expect(events.rows[0].n).toBe(1);
 
     // The target is not blocked, and the analysis can be retried.
@@ -130,7 +135,12 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
 
   it('queues again a "run now" of a report whose job Redis lost, and the report is stored', async () => {
     const target = await http().post('/v1/targets', sampleTargetBody({ name: 'reported' }));
-    const schedule = await http().post('/v1/report-schedules', { name: 'weekly', targetIds: [target.body.id], cron: '0 6 * * 1', lookbackHours: 1 });
+    const schedule = await http().post('/v1/report-schedules', {
+      name: 'weekly',
+      targetIds: [target.body.id],
+      cron: '0 6 * * 1',
+      lookbackHours: 1,
+    });
     expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
     const run = await http().post(`/v1/report-schedules/${schedule.body.id}/run`);
     expect(run.status, JSON.stringify(run.body)).toBe(202);
@@ -152,7 +162,12 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
     const receiver = await WebhookReceiver.start();
     try {
       const target = await http().post('/v1/targets', sampleTargetBody({ name: 'scheduled' }));
-      const schedule = await http().post('/v1/report-schedules', { name: 'nightly', targetIds: [target.body.id], cron: '0 6 * * *', timeZone: 'Europe/Paris' });
+      const schedule = await http().post('/v1/report-schedules', {
+        name: 'nightly',
+        targetIds: [target.body.id],
+        cron: '0 6 * * *',
+        timeZone: 'Europe/Paris',
+      });
       expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
       const webhook = await http().post('/v1/webhooks', { url: receiver.url('/hook'), events: ['analysis.completed'] });
       expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
@@ -163,7 +178,12 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       await db.query(
         `INSERT INTO events (id, type, occurred_at, target_id, subject, data, published_at)
          VALUES ($1, 'analysis.completed', now(), $2, $3::jsonb, $4::jsonb, now())`,
-        [eventId, target.body.id, JSON.stringify({ targetId: target.body.id, analysisId: randomUUID() }), JSON.stringify({ note: 'lost fan-out' })],
+        [
+          eventId,
+          target.body.id,
+          JSON.stringify({ targetId: target.body.id, analysisId: randomUUID() }),
+          JSON.stringify({ note: 'lost fan-out' }),
+        ],
       );
 
       worker = await startWorker(running.resources, WORKER_ENV);
@@ -185,7 +205,11 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       expect(report).toMatchObject({ schedulersRecreated: schedules + 1, deliveriesRequeued: 1 });
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toMatchObject({ pattern: '0 6 * * *', tz: 'Europe/Paris' });
       expect(await webhookQueue.getJobScheduler(EVENTS_SWEEP_SCHEDULER)).toBeDefined();
-      await until(() => Promise.resolve(receiver.requests.map((r) => JSON.parse(r.body.toString()).id as string)), (ids) => ids.includes(eventId), 30_000);
+      await until(
+        () => Promise.resolve(receiver.requests.map((r) => JSON.parse(r.body.toString()).id as string)),
+        (ids) => ids.includes(eventId),
+        30_000,
+      );
 
       // A second pass finds nothing left to repair.
       expect(await worker.context.get(ReconcileLoop).runOnce()).toEqual({

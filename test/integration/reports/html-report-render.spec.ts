@@ -59,7 +59,9 @@ describe('HTML report in headless Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'sgdoctor-report-'));
     const htmlPath = join(dir, 'report.html');
     const pngPath = join(dir, 'report.png');
-    const previous = buildReportData(sampleReportInput({ id: 'rep-prev', findings: [], rejectedFlows: [{ at: '2026-11-01T10:00:00Z', records: 5000 }] }));
+    const previous = buildReportData(
+      sampleReportInput({ id: 'rep-prev', findings: [], rejectedFlows: [{ at: '2026-11-01T10:00:00Z', records: 5000 }] }),
+    );
     writeFileSync(htmlPath, renderHtmlReport(buildReportData(sampleReportInput({ previous }))));
     await screenshot(htmlPath, pngPath, join(dir, 'profile'));
     png = PNG.sync.read(readFileSync(pngPath));

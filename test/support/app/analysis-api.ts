@@ -36,7 +36,8 @@ export async function waitForAnalysis(server: Server, id: string, timeoutMs = 90
     const response = await api(server).get(`/v1/analyses/${id}`);
     expect(response.status).toBe(200);
     if (!['queued', 'running'].includes(response.body.status)) return response.body;
-    if (Date.now() > deadline) throw new Error(`analysis ${id} still ${response.body.status} (${response.body.stage}) after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`analysis ${id} still ${response.body.status} (${response.body.stage}) after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

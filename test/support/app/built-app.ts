@@ -87,11 +87,16 @@ export function startProcess(script: string, args: string[], env: Record<string,
       if (seen) return Promise.resolve(seen);
       return new Promise((resolveLine, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr.join('')}`)),
+          () =>
+            reject(
+              new Error(`no line matching ${pattern} within ${timeoutMs} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr.join('')}`),
+            ),
           timeoutMs,
         );
         waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
-        void exited.then(() => reject(new Error(`process exited before ${pattern}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr.join('')}`)));
+        void exited.then(() =>
+          reject(new Error(`process exited before ${pattern}\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr.join('')}`)),
+        );
       });
     },
   };

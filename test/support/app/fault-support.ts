@@ -80,7 +80,14 @@ export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolea
 
 const shape = (findings: Array<Record<string, any>>) =>
   findings
-    .map((f) => ({ fingerprint: f.fingerprint, status: f.status, records: f.records, severity: f.severity, classification: f.classification, fix: f.fixSummary }))
+    .map((f) => ({
+      fingerprint: f.fingerprint,
+      status: f.status,
+      records: f.records,
+      severity: f.severity,
+      classification: f.classification,
+      fix: f.fixSummary,
+    }))
     .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
 
 /**
@@ -88,7 +95,11 @@ const shape = (findings: Array<Record<string, any>>) =>
  * fresh target: it succeeded, the same findings and counts, one finding.opened and one audit
  * entry per finding, and nothing left queued or running.
  */
-export async function expectSameAsUninterrupted(server: Server, databaseUrl: string, interrupted: { targetId: string; analysisId: string }): Promise<void> {
+export async function expectSameAsUninterrupted(
+  server: Server,
+  databaseUrl: string,
+  interrupted: { targetId: string; analysisId: string },
+): Promise<void> {
   const recovered = await waitForAnalysis(server, interrupted.analysisId, 180_000);
   expect(recovered.status, JSON.stringify(recovered.failure)).toBe('succeeded');
   const clean = await createSampleAnalysis(server, `uninterrupted-${interrupted.targetId.slice(0, 8)}`);
@@ -99,11 +110,19 @@ export async function expectSameAsUninterrupted(server: Server, databaseUrl: str
   expect(shape(afterFault)).toEqual(shape(await allFindings(server, clean.targetId)));
   expect(recovered.statistics.findings).toEqual(cleanRun.statistics.findings);
   await withDatabase(databaseUrl, async (db) => {
-    const opened = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'finding.opened' AND target_id = $1`, [interrupted.targetId]);
+    const opened = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'finding.opened' AND target_id = $1`, [
+      interrupted.targetId,
+    ]);
     expect(opened.rows[0].n).toBe(afterFault.length);
-    const completed = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND data->>'analysisId' = $1`, [interrupted.analysisId]);
+    const completed = await db.query(
+      `SELECT count(*)::int AS n FROM events WHERE type = 'analysis.completed' AND data->>'analysisId' = $1`,
+      [interrupted.analysisId],
+    );
     expect(completed.rows[0].n).toBe(1);
-    const audit = await db.query('SELECT count(*)::int AS n FROM finding_events e JOIN findings f ON f.id = e.finding_id WHERE f.target_id = $1', [interrupted.targetId]);
+    const audit = await db.query(
+      'SELECT count(*)::int AS n FROM finding_events e JOIN findings f ON f.id = e.finding_id WHERE f.target_id = $1',
+      [interrupted.targetId],
+    );
     expect(audit.rows[0].n).toBe(afterFault.length);
     const active = await db.query(`SELECT count(*)::int AS n FROM analyses WHERE status IN ('queued', 'running')`);
     expect(active.rows[0].n).toBe(0);

@@ -71,7 +71,9 @@ export async function startApi(
 ): Promise<RunningApi> {
   const resources = options.resources ?? newResources();
   const config = configFor(resources, { SGDOCTOR_WITH_WORKER: 'true', ...options.env });
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, clock: options.clock, migrations: await loadMigrationClasses() })] });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, clock: options.clock, migrations: await loadMigrationClasses() })],
+  });
   if (options.hostResolver) builder = builder.overrideProvider(HOST_RESOLVER).useValue(options.hostResolver);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), { bufferLogs: true });
@@ -84,7 +86,9 @@ export async function startApi(
 /** A worker process's module on existing resources (the API ran the migrations). */
 export async function startWorker(resources: Resources, env: Record<string, string> = {}, clock?: Clock): Promise<RunningWorker> {
   const config = configFor(resources, env);
-  const moduleRef = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ config, clock, migrations: await loadMigrationClasses() })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [WorkerModule.forRoot({ config, clock, migrations: await loadMigrationClasses() })],
+  }).compile();
   const context = await moduleRef.init();
   return { context, close: () => context.close() };
 }

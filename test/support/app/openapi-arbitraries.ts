@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { resolveSchema, type DocumentedOperation, type JsonSchema, type OpenApiDocument, type OpenApiParameter } from './openapi-operations';
+import {
+  resolveSchema,
+  type DocumentedOperation,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiParameter,
+} from './openapi-operations';
 
 /** What the fuzzer knows of the running app: ids it created and cursors the API handed out. */
 export interface FuzzContext {
@@ -150,7 +156,10 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
 
 /** An object that spells prototype pollution as JSON would carry it. */
 function pollution(): Record<string, unknown> {
-  return JSON.parse('{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}}}') as Record<string, unknown>;
+  return JSON.parse('{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}}}') as Record<
+    string,
+    unknown
+  >;
 }
 
 function nested(depth: number, array: boolean): unknown {
@@ -224,17 +233,23 @@ function validNonNull(context: FuzzContext, schema: JsonSchema, depth: number): 
       const max = schema.maximum ?? 1_000_000;
       const integer = fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
       // Nest documents integer fields as `number`: mostly integers, to get past validation.
-      return schema.type === 'integer' ? integer : fc.oneof({ weight: 8, arbitrary: integer }, { weight: 1, arbitrary: fc.double({ min, max, noNaN: true }) });
+      return schema.type === 'integer'
+        ? integer
+        : fc.oneof({ weight: 8, arbitrary: integer }, { weight: 1, arbitrary: fc.double({ min, max, noNaN: true }) });
     }
     case 'boolean':
       return fc.boolean();
     case 'array': {
       if (depth > 6 || !schema.items) return fc.constant([]);
-      return fc.array(validValue(context, schema.items, depth + 1), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 4, 4) });
+      return fc.array(validValue(context, schema.items, depth + 1), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.min(schema.maxItems ?? 4, 4),
+      });
     }
     case 'object':
     case undefined: {
-      if (!schema.properties) return depth > 6 ? fc.constant({}) : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+      if (!schema.properties)
+        return depth > 6 ? fc.constant({}) : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
       if (depth > 6) return fc.constant({});
       // Optional members mostly left out: each one drawn at random is one more chance of a 400.
       const required = new Set(schema.required ?? []);
@@ -242,7 +257,9 @@ function validNonNull(context: FuzzContext, schema: JsonSchema, depth: number): 
       for (const [name, property] of Object.entries(schema.properties)) {
         if (property.readOnly) continue;
         const value = validValue(context, property, depth + 1);
-        model[name] = required.has(name) ? value : fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
+        model[name] = required.has(name)
+          ? value
+          : fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
       }
       return fc.record(model).map((record) => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)));
     }
@@ -253,14 +270,18 @@ function stringFor(context: FuzzContext, schema: JsonSchema): fc.Arbitrary<strin
   const maxLength = schema.maxLength ?? 64;
   const minLength = schema.minLength ?? 0;
   if (schema.format === 'uuid') {
-    return context.ids.length ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...context.ids) }, { weight: 1, arbitrary: fc.uuid() }) : fc.uuid();
+    return context.ids.length
+      ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...context.ids) }, { weight: 1, arbitrary: fc.uuid() })
+      : fc.uuid();
   }
   if (schema.format === 'date-time') {
     return fc
       .date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true })
       .map((date) => date.toISOString());
   }
-  const options: Array<fc.WeightedArbitrary<string>> = [{ weight: 1, arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 64) }) }];
+  const options: Array<fc.WeightedArbitrary<string>> = [
+    { weight: 1, arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 64) }) },
+  ];
   // The document's example is the likeliest value to pass the field's own checks.
   if (typeof schema.example === 'string') options.push({ weight: 6, arbitrary: fc.constant(schema.example) });
   if (typeof schema.default === 'string') options.push({ weight: 2, arbitrary: fc.constant(schema.default) });
@@ -274,10 +295,16 @@ function mutatedBody(context: FuzzContext, schema: JsonSchema): fc.Arbitrary<unk
   return fc
     .tuple(
       validValue(context, schema),
-      fc.array(fc.tuple(fc.oneof(field, fc.constantFrom('__proto__', 'constructor', 'prototype', 'unknownField', 'id', 'createdAt')), hostileValue), {
-        minLength: 1,
-        maxLength: 3,
-      }),
+      fc.array(
+        fc.tuple(
+          fc.oneof(field, fc.constantFrom('__proto__', 'constructor', 'prototype', 'unknownField', 'id', 'createdAt')),
+          hostileValue,
+        ),
+        {
+          minLength: 1,
+          maxLength: 3,
+        },
+      ),
     )
     .map(([valid, replacements]) => {
       const out: Record<string, unknown> = valid && typeof valid === 'object' && !Array.isArray(valid) ? { ...valid } : {};
@@ -321,7 +348,11 @@ function bodyArbitrary(context: FuzzContext, operation: DocumentedOperation, hos
   const json = (value: fc.Arbitrary<unknown>) => value.map((v): Body => ({ kind: 'json', value: v }));
   if (!hostile) return operation.body ? json(validValue(context, operation.body)) : fc.constant(undefined);
   if (!operation.body) {
-    return fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: json(hostileValue) }, { weight: 1, arbitrary: raw });
+    return fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: json(hostileValue) },
+      { weight: 1, arbitrary: raw },
+    );
   }
   return fc.oneof(
     { weight: 5, arbitrary: json(mutatedBody(context, operation.body)) },
@@ -356,11 +387,16 @@ function queryValue(context: FuzzContext, parameter: OpenApiParameter, hostile: 
   const schema = parameter.schema ?? { type: 'string' };
   const valid = validValue(context, schema).map((value) => [Array.isArray(value) ? value.join(',') : String(value)]);
   if (parameter.name === 'cursor') {
-    return hostile || !context.cursors.length ? cursorArbitrary(context).map((c) => [c]) : fc.constantFrom(...context.cursors).map((c) => [c]);
+    return hostile || !context.cursors.length
+      ? cursorArbitrary(context).map((c) => [c])
+      : fc.constantFrom(...context.cursors).map((c) => [c]);
   }
   if (!hostile) return valid;
-  const repeated = schema.type === 'array' && schema.items ? fc.array(validValue(context, schema.items).map(String), { minLength: 2, maxLength: 4 }) : valid;
-  const wrong = hostileValue.map((value) => [typeof value === 'string' ? value : JSON.stringify(value)?.slice(0, 2_000) ?? '']);
+  const repeated =
+    schema.type === 'array' && schema.items
+      ? fc.array(validValue(context, schema.items).map(String), { minLength: 2, maxLength: 4 })
+      : valid;
+  const wrong = hostileValue.map((value) => [typeof value === 'string' ? value : (JSON.stringify(value)?.slice(0, 2_000) ?? '')]);
   return fc.oneof({ weight: 2, arbitrary: valid }, { weight: 1, arbitrary: repeated }, { weight: 3, arbitrary: wrong });
 }
 
@@ -409,24 +445,42 @@ export function requestArbitrary(context: FuzzContext, operation: DocumentedOper
 
 function requestsOf(context: FuzzContext, operation: DocumentedOperation, apiKey: string, hostile: boolean): fc.Arbitrary<FuzzRequest> {
   const known = context.ids.length ? fc.constantFrom(...context.ids) : fc.uuid();
-  const idArbitrary = !hostile ? fc.oneof({ weight: 8, arbitrary: known }, { weight: 1, arbitrary: fc.uuid() }) : fc.oneof(
-    ...(context.ids.length ? [{ weight: 6, arbitrary: fc.constantFrom(...context.ids) }] : []),
-    { weight: 1, arbitrary: fc.uuid() },
-    { weight: 1, arbitrary: fc.uuid().map((id) => id.toUpperCase()) },
-    { weight: 2, arbitrary: fc.oneof(fc.constantFrom(...BAD_PATH_IDS), hostileString) },
+  const idArbitrary = !hostile
+    ? fc.oneof({ weight: 8, arbitrary: known }, { weight: 1, arbitrary: fc.uuid() })
+    : fc.oneof(
+        ...(context.ids.length ? [{ weight: 6, arbitrary: fc.constantFrom(...context.ids) }] : []),
+        { weight: 1, arbitrary: fc.uuid() },
+        { weight: 1, arbitrary: fc.uuid().map((id) => id.toUpperCase()) },
+        { weight: 2, arbitrary: fc.oneof(fc.constantFrom(...BAD_PATH_IDS), hostileString) },
+      );
+  const pathValues = fc.record(
+    Object.fromEntries(operation.pathParameters.map((p) => [p.name, idArbitrary])) as Record<string, fc.Arbitrary<string>>,
   );
-  const pathValues = fc.record(Object.fromEntries(operation.pathParameters.map((p) => [p.name, idArbitrary])) as Record<string, fc.Arbitrary<string>>);
   const query = fc.record(
-    Object.fromEntries(operation.queryParameters.map((p) => [p.name, queryValue(context, p, hostile)])) as Record<string, fc.Arbitrary<string[]>>,
+    Object.fromEntries(operation.queryParameters.map((p) => [p.name, queryValue(context, p, hostile)])) as Record<
+      string,
+      fc.Arbitrary<string[]>
+    >,
     { requiredKeys: [] },
   );
-  const extraQuery = !hostile ? fc.constant(undefined) : fc.option(
-    fc.array(fc.tuple(fc.oneof(fc.constantFrom('unknown', '__proto__', 'constructor[prototype][x]', '__proto__[polluted]', 'limit', 'cursor', ''), hostileString), hostileString), {
-      minLength: 1,
-      maxLength: 3,
-    }),
-    { nil: undefined, freq: 2 },
-  );
+  const extraQuery = !hostile
+    ? fc.constant(undefined)
+    : fc.option(
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              fc.constantFrom('unknown', '__proto__', 'constructor[prototype][x]', '__proto__[polluted]', 'limit', 'cursor', ''),
+              hostileString,
+            ),
+            hostileString,
+          ),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
+        { nil: undefined, freq: 2 },
+      );
   return fc
     .tuple(pathValues, query, extraQuery, bodyArbitrary(context, operation, hostile), fc.constantFrom(...ACCEPTS))
     .map(([values, params, extra, body, accept]) => {

@@ -24,7 +24,12 @@ export interface EmulatedTable {
 export const DEFAULT_TABLE: EmulatedTable = {
   columns: FLOW_LOG_FIELDS.map((field) => ({ Name: field.name.replace(/-/g, '_'), Type: 'string' })),
   partitionKeys: [{ Name: 'day', Type: 'string' }],
-  parameters: { 'projection.enabled': 'true', 'projection.day.type': 'date', 'projection.day.format': 'yyyy/MM/dd', 'projection.day.range': '2026/01/01,NOW' },
+  parameters: {
+    'projection.enabled': 'true',
+    'projection.day.type': 'date',
+    'projection.day.format': 'yyyy/MM/dd',
+    'projection.day.range': '2026/01/01,NOW',
+  },
 };
 
 export type QueryKind = 'reject' | 'accept' | 'window';
@@ -148,7 +153,8 @@ export class AthenaEmulator {
     const pageSize = input.MaxResults ?? 1000;
     if (pageSize > 1000) throw athenaClientError('InvalidRequestException', 'MaxResults must be at most 1000');
     const aggregates = typeof this.aggregates === 'function' ? await this.aggregates(boundWindow(query.input)) : this.aggregates;
-    const rows = query.kind === 'window' ? [...aggregates.reject, ...acceptEvidence(aggregates.reject, aggregates.accept)] : aggregates[query.kind];
+    const rows =
+      query.kind === 'window' ? [...aggregates.reject, ...acceptEvidence(aggregates.reject, aggregates.accept)] : aggregates[query.kind];
     const pages = queryResultPages(rows, pageSize);
     const index = input.NextToken ? Number(input.NextToken.replace(/^.*-/, '')) : 0;
     if (!pages[index]) throw athenaClientError('InvalidRequestException', `unknown NextToken ${input.NextToken}`);
@@ -172,7 +178,9 @@ export class AthenaEmulator {
         StatementType: 'DML',
         WorkGroup: query.input.WorkGroup ?? 'primary',
         ExecutionParameters: query.input.ExecutionParameters,
-        ResultConfiguration: { OutputLocation: `${query.input.ResultConfiguration?.OutputLocation ?? 's3://aws-athena-query-results-111122223333-eu-west-1/'}${query.id}.csv` },
+        ResultConfiguration: {
+          OutputLocation: `${query.input.ResultConfiguration?.OutputLocation ?? 's3://aws-athena-query-results-111122223333-eu-west-1/'}${query.id}.csv`,
+        },
         QueryExecutionContext: { Catalog: 'AwsDataCatalog' },
         Status: {
           State: state,
@@ -211,7 +219,8 @@ function boundWindow(input: StartQueryExecutionCommandInput): { from: Date; to: 
     if (at < 0) throw athenaClientError('InvalidRequestException', `query has no ${marker}`);
     const index = sql.slice(0, at + marker.length - 1).split('?').length - 1; // the ? before this one
     const value = Number(parameters[index]);
-    if (!Number.isInteger(value)) throw athenaClientError('InvalidRequestException', `parameter ${index} of ${marker} is not epoch seconds`);
+    if (!Number.isInteger(value))
+      throw athenaClientError('InvalidRequestException', `parameter ${index} of ${marker} is not epoch seconds`);
     return value;
   };
   return { from: new Date(valueAfter('"end" AS bigint) >= ?') * 1000), to: new Date(valueAfter('"start" AS bigint) < ?') * 1000) };

@@ -9,7 +9,11 @@ import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
  * at the same interface, and for each service of a rejected flow up to ACCEPTED_PEERS_PER_SERVICE
  * accepted peers on each side, peers not rejected at that service first, then by address.
  */
-export function acceptEvidence(reject: readonly FlowAggregate[], accept: readonly FlowAggregate[], peersPerService = ACCEPTED_PEERS_PER_SERVICE): FlowAggregate[] {
+export function acceptEvidence(
+  reject: readonly FlowAggregate[],
+  accept: readonly FlowAggregate[],
+  peersPerService = ACCEPTED_PEERS_PER_SERVICE,
+): FlowAggregate[] {
   const end = (address: string, port: string) => `${address}|${port}`;
   const direction = (flow: FlowAggregate) => {
     const [sp, dp] = keyPorts(flow);
@@ -19,7 +23,8 @@ export function acceptEvidence(reject: readonly FlowAggregate[], accept: readonl
     const [sp, dp] = keyPorts(flow);
     return `${flow.interfaceId}|${flow.protocol}|${end(flow.dstaddr, dp)}>${end(flow.srcaddr, sp)}`;
   };
-  const service = (flow: FlowAggregate) => `${flow.interfaceId}|${flow.protocol}|${servicePortOf(flow) ?? '-'}|${servicePortSide(flow) ?? '-'}`;
+  const service = (flow: FlowAggregate) =>
+    `${flow.interfaceId}|${flow.protocol}|${servicePortOf(flow) ?? '-'}|${servicePortSide(flow) ?? '-'}`;
 
   const rejectedDirections = new Set(reject.map(direction));
   const rejectedServices = new Set(reject.map(service));
@@ -38,7 +43,9 @@ export function acceptEvidence(reject: readonly FlowAggregate[], accept: readonl
       peers.set(peerOf(flow), [...(peers.get(peerOf(flow)) ?? []), flow]);
     }
     for (const [key, peers] of byService) {
-      const order = [...peers.keys()].sort((a, b) => Number(rejectedPeers.has(`${key}|${a}`)) - Number(rejectedPeers.has(`${key}|${b}`)) || (a < b ? -1 : a > b ? 1 : 0));
+      const order = [...peers.keys()].sort(
+        (a, b) => Number(rejectedPeers.has(`${key}|${a}`)) - Number(rejectedPeers.has(`${key}|${b}`)) || (a < b ? -1 : a > b ? 1 : 0),
+      );
       for (const peer of order.slice(0, peersPerService)) {
         const busiest = [...peers.get(peer)!].sort((a, b) => b.records - a.records)[0]!;
         kept.add(busiest);

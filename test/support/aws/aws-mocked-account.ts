@@ -98,7 +98,10 @@ export class MockedAwsAccount {
       this.ec2Requests.push({ command: GetManagedPrefixListEntriesCommand.name, input: structuredClone(input) });
       const entries = served.PrefixListEntries?.[input.PrefixListId];
       if (!entries) {
-        throw Object.assign(new Error(`The prefix list ID '${input.PrefixListId}' does not exist`), { name: 'InvalidPrefixListID.NotFound', $fault: 'client' });
+        throw Object.assign(new Error(`The prefix list ID '${input.PrefixListId}' does not exist`), {
+          name: 'InvalidPrefixListID.NotFound',
+          $fault: 'client',
+        });
       }
       return pageOf(entries, 'Entries', 1, input.NextToken, 'GetManagedPrefixListEntries');
     });

@@ -101,7 +101,13 @@ export function queryResultPages(aggregates: readonly FlowAggregate[], pageSize:
       ResultSet: {
         Rows: rows.slice(offset, end),
         ResultSetMetadata: {
-          ColumnInfo: FLOW_AGGREGATE_COLUMNS.map((name) => ({ Name: name, Label: name, Type: 'varchar', CatalogName: 'hive', Nullable: 'UNKNOWN' })),
+          ColumnInfo: FLOW_AGGREGATE_COLUMNS.map((name) => ({
+            Name: name,
+            Label: name,
+            Type: 'varchar',
+            CatalogName: 'hive',
+            Nullable: 'UNKNOWN',
+          })),
         },
       },
       ...(end < rows.length ? { NextToken: `results-next-${pages.length + 1}` } : {}),

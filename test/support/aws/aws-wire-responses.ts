@@ -59,7 +59,8 @@ export async function athenaResponse(emulator: AthenaEmulator, operation: string
 }
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const items = <T>(list: readonly T[] | undefined, render: (item: T) => string) => (list ?? []).map((item) => `<item>${render(item)}</item>`).join('');
+const items = <T>(list: readonly T[] | undefined, render: (item: T) => string) =>
+  (list ?? []).map((item) => `<item>${render(item)}</item>`).join('');
 const text = (value: string | undefined) => xml(value ?? '');
 
 /** A DescribeVpcs page in EC2's XML (vpcSet items, lower-camel member names, nextToken). */

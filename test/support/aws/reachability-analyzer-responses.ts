@@ -53,31 +53,39 @@ export function analyzerResponses(account: AnalyzerAccount, ids: AnalyzerIds) {
     running: { NetworkInsightsAnalyses: [{ ...started.NetworkInsightsAnalysis }] },
     /** Not reachable: the destination interface's security groups blamed. */
     blocked: (at: BlockedAt) => ({
-      NetworkInsightsAnalyses: [{
-        ...started.NetworkInsightsAnalysis,
-        Status: 'succeeded' as const,
-        NetworkPathFound: false,
-        Explanations: [{
-          Direction: 'ingress',
-          ExplanationCode: 'ENI_SG_RULES_MISMATCH',
-          NetworkInterface: { Id: at.interfaceId, Arn: arn('network-interface', at.interfaceId) },
-          SecurityGroups: at.securityGroupIds.map((id) => ({ Id: id, Arn: arn('security-group', id) })),
-          Subnet: { Id: at.subnetId, Arn: arn('subnet', at.subnetId) },
-          Vpc: { Id: at.vpcId, Arn: arn('vpc', at.vpcId) },
-        }],
-        Tags: [],
-      }],
+      NetworkInsightsAnalyses: [
+        {
+          ...started.NetworkInsightsAnalysis,
+          Status: 'succeeded' as const,
+          NetworkPathFound: false,
+          Explanations: [
+            {
+              Direction: 'ingress',
+              ExplanationCode: 'ENI_SG_RULES_MISMATCH',
+              NetworkInterface: { Id: at.interfaceId, Arn: arn('network-interface', at.interfaceId) },
+              SecurityGroups: at.securityGroupIds.map((id) => ({ Id: id, Arn: arn('security-group', id) })),
+              Subnet: { Id: at.subnetId, Arn: arn('subnet', at.subnetId) },
+              Vpc: { Id: at.vpcId, Arn: arn('vpc', at.vpcId) },
+            },
+          ],
+          Tags: [],
+        },
+      ],
     }),
     reachable: {
-      NetworkInsightsAnalyses: [{ ...started.NetworkInsightsAnalysis, Status: 'succeeded' as const, NetworkPathFound: true, Explanations: [], Tags: [] }],
+      NetworkInsightsAnalyses: [
+        { ...started.NetworkInsightsAnalysis, Status: 'succeeded' as const, NetworkPathFound: true, Explanations: [], Tags: [] },
+      ],
     },
     /** A failed analysis, with AWS's reason. */
     failed: (missingComponent: string) => ({
-      NetworkInsightsAnalyses: [{
-        ...started.NetworkInsightsAnalysis,
-        Status: 'failed' as const,
-        StatusMessage: `The request failed due to missing component ${missingComponent}`,
-      }],
+      NetworkInsightsAnalyses: [
+        {
+          ...started.NetworkInsightsAnalysis,
+          Status: 'failed' as const,
+          StatusMessage: `The request failed due to missing component ${missingComponent}`,
+        },
+      ],
     }),
   };
 }

@@ -22,8 +22,19 @@ export async function insertTargetAndFinding(databaseUrl: string, finding: Findi
                              records, packets, bytes, first_seen, last_seen, finding)
        VALUES ($1, $2, $3, $4, 3, 'security-group', $5, $6, $7, false, $8, $9, $10, $11, $12, $13) RETURNING id`,
       [
-        targetId, finding.fingerprint, finding.classification, finding.severity, finding.traffic.direction, finding.traffic.protocol, finding.traffic.port,
-        finding.traffic.records, finding.traffic.packets, finding.traffic.bytes, finding.traffic.firstSeen, finding.traffic.lastSeen, JSON.stringify(finding),
+        targetId,
+        finding.fingerprint,
+        finding.classification,
+        finding.severity,
+        finding.traffic.direction,
+        finding.traffic.protocol,
+        finding.traffic.port,
+        finding.traffic.records,
+        finding.traffic.packets,
+        finding.traffic.bytes,
+        finding.traffic.firstSeen,
+        finding.traffic.lastSeen,
+        JSON.stringify(finding),
       ],
     );
     return { targetId, findingId: row.rows[0].id };

@@ -1,4 +1,9 @@
-import { createFlowReadStats, type FlowReadOptions, readFlowRecords, type SourcedFlowRecord } from '../../../src/flow-files/flow-file-reader';
+import {
+  createFlowReadStats,
+  type FlowReadOptions,
+  readFlowRecords,
+  type SourcedFlowRecord,
+} from '../../../src/flow-files/flow-file-reader';
 
 /** Every record of `inputs`, read as the files flow source reads them, with the read statistics. */
 export async function readAllFlowRecords(inputs: string[], options: FlowReadOptions = {}) {

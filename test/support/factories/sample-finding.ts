@@ -60,7 +60,15 @@ export function naclFinding(): Finding {
       changes: [
         {
           action: 'CreateNetworkAclEntry',
-          params: { NetworkAclId: 'acl-0123456789abcdef0', RuleNumber: 90, Protocol: '6', RuleAction: 'allow', Egress: true, CidrBlock: '10.1.0.0/24', PortRange: { From: 32768, To: 60999 } },
+          params: {
+            NetworkAclId: 'acl-0123456789abcdef0',
+            RuleNumber: 90,
+            Protocol: '6',
+            RuleAction: 'allow',
+            Egress: true,
+            CidrBlock: '10.1.0.0/24',
+            PortRange: { From: 32768, To: 60999 },
+          },
         },
       ],
       risks: [],

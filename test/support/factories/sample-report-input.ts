@@ -15,7 +15,14 @@ export function sampleReportInput(overrides: Partial<BuildReportInput> = {}): Bu
       firstDetectedAt: '2026-11-01T03:10:00Z',
       ticket: { system: 'jira', key: 'NET-42', url: 'https://example.atlassian.net/browse/NET-42' },
     },
-    { id: 'f-2', targetId: 'tgt-prod', finding: naclFinding(), status: 'resolved', firstDetectedAt: '2026-10-20T10:00:00Z', resolvedAt: '2026-11-01T15:00:00Z' },
+    {
+      id: 'f-2',
+      targetId: 'tgt-prod',
+      finding: naclFinding(),
+      status: 'resolved',
+      firstDetectedAt: '2026-10-20T10:00:00Z',
+      resolvedAt: '2026-11-01T15:00:00Z',
+    },
     {
       id: 'f-3',
       targetId: 'tgt-prod',

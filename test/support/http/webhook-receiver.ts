@@ -35,7 +35,13 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const request: ReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+        const request: ReceivedRequest = {
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+          at: Date.now(),
+        };
         const index = this.requests.length;
         this.requests.push(request);
         this.answer(res, this.behaviour(request, index));
@@ -66,8 +72,17 @@ export class WebhookReceiver {
   waitForRequests(count: number, timeoutMs = 20_000): Promise<void> {
     if (this.requests.length >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`expected ${count} requests, got ${this.requests.length} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(); } });
+      const timer = setTimeout(
+        () => reject(new Error(`expected ${count} requests, got ${this.requests.length} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 

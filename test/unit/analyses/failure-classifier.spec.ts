@@ -5,7 +5,8 @@ import { AthenaQueryError } from '../../../src/aws/athena-query.error';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
 
-const sdkError = (name: string, fault: 'client' | 'server', message = 'message') => Object.assign(new Error(message), { name, $fault: fault });
+const sdkError = (name: string, fault: 'client' | 'server', message = 'message') =>
+  Object.assign(new Error(message), { name, $fault: fault });
 
 describe('classifyFailure', () => {
   it('keeps Athena’s StateChangeReason; a FAILED query is final unless Athena marks it retryable', () => {
@@ -51,8 +52,15 @@ describe('classifyFailure', () => {
   });
 
   it('configuration problems are final; anything unknown is retried', () => {
-    expect(classifyFailure(new AwsAdapterError('AWS.INVALID_IDENTIFIER', 'invalid Athena table name'))).toMatchObject({ code: 'AWS.INVALID_IDENTIFIER', permanent: true });
-    expect(classifyFailure(new Error('socket hang up'))).toEqual({ code: 'ANALYSIS.ERROR', reason: 'Error: socket hang up', permanent: false });
+    expect(classifyFailure(new AwsAdapterError('AWS.INVALID_IDENTIFIER', 'invalid Athena table name'))).toMatchObject({
+      code: 'AWS.INVALID_IDENTIFIER',
+      permanent: true,
+    });
+    expect(classifyFailure(new Error('socket hang up'))).toEqual({
+      code: 'ANALYSIS.ERROR',
+      reason: 'Error: socket hang up',
+      permanent: false,
+    });
     expect(classifyFailure('text')).toEqual({ code: 'ANALYSIS.ERROR', reason: 'Error: text', permanent: false });
   });
 });

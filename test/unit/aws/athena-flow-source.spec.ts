@@ -41,10 +41,7 @@ describe('AthenaFlowSource', () => {
   const ec2Mock = mockClient(EC2Client);
   const athena = new AthenaClient({ region: 'eu-west-1' });
   const ec2 = new EC2Client({ region: 'eu-west-1' });
-  const source = new AthenaFlowSource(
-    { athena: () => athena, ec2: () => ec2 },
-    { pollInitialMs: 1, pollMaxMs: 4, timeoutMs: 2_000 },
-  );
+  const source = new AthenaFlowSource({ athena: () => athena, ec2: () => ec2 }, { pollInitialMs: 1, pollMaxMs: 4, timeoutMs: 2_000 });
 
   beforeEach(() => {
     athenaMock.reset();
@@ -193,10 +190,7 @@ describe('AthenaFlowSource', () => {
   });
 
   it('a slow query times out, is stopped, and the error says so', async () => {
-    const impatient = new AthenaFlowSource(
-      { athena: () => athena, ec2: () => ec2 },
-      { pollInitialMs: 5, pollMaxMs: 5, timeoutMs: 40 },
-    );
+    const impatient = new AthenaFlowSource({ athena: () => athena, ec2: () => ec2 }, { pollInitialMs: 5, pollMaxMs: 5, timeoutMs: 40 });
     athenaMock.on(GetQueryExecutionCommand).resolves(queryExecution('q-1', 'RUNNING'));
     await expect(impatient.run(request, () => undefined)).rejects.toMatchObject({ failure: 'timeout', retryable: true });
     expect(athenaMock.commandCalls(StopQueryExecutionCommand)[0].args[0].input).toEqual({ QueryExecutionId: 'q-1' });
@@ -272,8 +266,18 @@ describe('AthenaFlowSource', () => {
   it('takes the table’s LogFormat from the flow log at logDestination, given as an ARN or an s3:// URL', async () => {
     const logs = [
       { FlowLogId: 'fl-1', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::shared-logs/vpc', LogFormat: V5 },
-      { FlowLogId: 'fl-2', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::shared-logs/vpc/rejects', LogFormat: '${version} ${interface-id}' },
-      { FlowLogId: 'fl-3', LogDestinationType: 'cloud-watch-logs', LogDestination: 'arn:aws:logs:eu-west-1:111122223333:log-group:vpc', LogFormat: '${version}' },
+      {
+        FlowLogId: 'fl-2',
+        LogDestinationType: 's3',
+        LogDestination: 'arn:aws:s3:::shared-logs/vpc/rejects',
+        LogFormat: '${version} ${interface-id}',
+      },
+      {
+        FlowLogId: 'fl-3',
+        LogDestinationType: 'cloud-watch-logs',
+        LogDestination: 'arn:aws:logs:eu-west-1:111122223333:log-group:vpc',
+        LogFormat: '${version}',
+      },
     ];
     const at = (logDestination: string) => ({ ...request, config: { ...request.config, logFormat: null, logDestination }, flowLogs: logs });
     expect(await source.resolveLogFormat(at('arn:aws:s3:::shared-logs/vpc'))).toBe(V5);
@@ -293,7 +297,12 @@ describe('AthenaFlowSource', () => {
       });
       athenaMock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
         const generation = Number(input.QueryExecutionId.slice(2));
-        return { QueryExecution: { ...(states[generation] ?? succeeded(input.QueryExecutionId).QueryExecution), QueryExecutionId: input.QueryExecutionId } };
+        return {
+          QueryExecution: {
+            ...(states[generation] ?? succeeded(input.QueryExecutionId).QueryExecution),
+            QueryExecutionId: input.QueryExecutionId,
+          },
+        };
       });
       athenaMock.on(GetQueryResultsCommand).resolves(resultPages(1)[0]);
       return ids;
@@ -347,7 +356,11 @@ describe('AthenaFlowSource', () => {
 
     it('a query that failed for good is kept: its reason is the outcome, no other query starts', async () => {
       tokenBoundQueries({ 0: failedForGood });
-      await expect(source.run(request, () => undefined)).rejects.toMatchObject({ failure: 'failed', queryExecutionId: 'q-0', retryable: false });
+      await expect(source.run(request, () => undefined)).rejects.toMatchObject({
+        failure: 'failed',
+        queryExecutionId: 'q-0',
+        retryable: false,
+      });
       expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
     });
 
@@ -358,12 +371,18 @@ describe('AthenaFlowSource', () => {
         controller.abort();
         return { QueryExecution: { ...cancelled, QueryExecutionId: input.QueryExecutionId } };
       });
-      await expect(source.start({ ...request, signal: controller.signal })).rejects.toMatchObject({ failure: 'aborted', queryExecutionId: 'q-0' });
+      await expect(source.start({ ...request, signal: controller.signal })).rejects.toMatchObject({
+        failure: 'aborted',
+        queryExecutionId: 'q-0',
+      });
       expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
     });
 
     it('gives up after the generation limit instead of starting queries without end', async () => {
-      const limited = new AthenaFlowSource({ athena: () => athena, ec2: () => ec2 }, { pollInitialMs: 1, pollMaxMs: 4, maxQueryGenerations: 3 });
+      const limited = new AthenaFlowSource(
+        { athena: () => athena, ec2: () => ec2 },
+        { pollInitialMs: 1, pollMaxMs: 4, maxQueryGenerations: 3 },
+      );
       tokenBoundQueries({ 0: cancelled, 1: failedRetryable, 2: cancelled, 3: cancelled });
       const error = await limited.start(request).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AthenaQueryError);
@@ -392,10 +411,19 @@ describe('AthenaFlowSource', () => {
   });
 
   it.each([
-    ['ThrottlingException', () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
+    [
+      'ThrottlingException',
+      () =>
+        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+    ],
     [
       'TooManyRequestsException',
-      () => new TooManyRequestsException({ message: 'Too many concurrent queries', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata: { httpStatusCode: 400 } }),
+      () =>
+        new TooManyRequestsException({
+          message: 'Too many concurrent queries',
+          Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED',
+          $metadata: { httpStatusCode: 400 },
+        }),
     ],
   ])('persistent %s from StartQueryExecution is AWS.THROTTLED, retried later, not a generic error', async (_name, error) => {
     athenaMock.on(StartQueryExecutionCommand).rejects(error());

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ACCEPTED_PEERS_PER_SERVICE, AthenaQueryBuilder, ATHENA_MAX_QUERY_BYTES, partitionSpans, type FlowQueryInput, type PartitionSpan } from '../../../src/aws/athena-query-builder';
+import {
+  ACCEPTED_PEERS_PER_SERVICE,
+  AthenaQueryBuilder,
+  ATHENA_MAX_QUERY_BYTES,
+  partitionSpans,
+  type FlowQueryInput,
+  type PartitionSpan,
+} from '../../../src/aws/athena-query-builder';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 
 const V2 =
@@ -18,7 +25,11 @@ const base: FlowQueryInput = {
 const builder = new AthenaQueryBuilder();
 /** How many hour partitions a list of spans reads. */
 const hoursRead = (spans: PartitionSpan[]) =>
-  spans.reduce((sum, span) => sum + ((span.to.getTime() - span.from.getTime()) / 86_400_000 + 1) * (span.hours ? span.hours[1] - span.hours[0] + 1 : 24), 0);
+  spans.reduce(
+    (sum, span) =>
+      sum + ((span.to.getTime() - span.from.getTime()) / 86_400_000 + 1) * (span.hours ? span.hours[1] - span.hours[0] + 1 : 24),
+    0,
+  );
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
@@ -113,7 +124,9 @@ describe('AthenaQueryBuilder', () => {
       from: new Date('2024-04-29T12:00:00Z'),
       to: new Date('2024-05-02T06:00:00Z'),
     });
-    expect(sql).toContain('(("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?) OR ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?))');
+    expect(sql).toContain(
+      '(("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?) OR ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?))',
+    );
     expect(parameters.slice(4)).toEqual(["'2024'", "'04'", "'29'", "'30'", "'2024'", "'05'", "'01'", "'02'"]);
   });
 
@@ -128,10 +141,26 @@ describe('AthenaQueryBuilder', () => {
     const dayTerm = '("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?)';
     expect(sql).toContain(`(${hourTerm} OR ${dayTerm} OR ${dayTerm} OR ${hourTerm})`);
     expect(parameters.slice(4)).toEqual([
-      "'2024'", "'04'", "'29'", "'29'", "'11'", "'23'",
-      "'2024'", "'04'", "'30'", "'30'",
-      "'2024'", "'05'", "'01'", "'01'",
-      "'2024'", "'05'", "'02'", "'02'", "'00'", "'07'",
+      "'2024'",
+      "'04'",
+      "'29'",
+      "'29'",
+      "'11'",
+      "'23'",
+      "'2024'",
+      "'04'",
+      "'30'",
+      "'30'",
+      "'2024'",
+      "'05'",
+      "'01'",
+      "'01'",
+      "'2024'",
+      "'05'",
+      "'02'",
+      "'02'",
+      "'00'",
+      "'07'",
     ]);
   });
 
@@ -152,26 +181,33 @@ describe('AthenaQueryBuilder', () => {
   it('selects exactly the hours between two instants, for any instants (property)', () => {
     const start = Date.UTC(2024, 0, 1);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 400 * 24 }), fc.integer({ min: 0, max: 80 * 24 }), fc.boolean(), (offsetHours, lengthHours, hourly) => {
-        const first = new Date(start + offsetHours * 3_600_000 + 17 * 60_000);
-        const last = new Date(first.getTime() + lengthHours * 3_600_000 + 5 * 60_000);
-        const spans = partitionSpans(first, last, hourly);
-        const selected = new Set<number>();
-        for (const span of spans) {
-          for (let day = span.from.getTime(); day <= span.to.getTime(); day += 86_400_000) {
-            const [h1, h2] = span.hours ?? [0, 23];
-            for (let h = h1; h <= h2; h++) selected.add(day + h * 3_600_000);
+      fc.property(
+        fc.integer({ min: 0, max: 400 * 24 }),
+        fc.integer({ min: 0, max: 80 * 24 }),
+        fc.boolean(),
+        (offsetHours, lengthHours, hourly) => {
+          const first = new Date(start + offsetHours * 3_600_000 + 17 * 60_000);
+          const last = new Date(first.getTime() + lengthHours * 3_600_000 + 5 * 60_000);
+          const spans = partitionSpans(first, last, hourly);
+          const selected = new Set<number>();
+          for (const span of spans) {
+            for (let day = span.from.getTime(); day <= span.to.getTime(); day += 86_400_000) {
+              const [h1, h2] = span.hours ?? [0, 23];
+              for (let h = h1; h <= h2; h++) selected.add(day + h * 3_600_000);
+            }
           }
-        }
-        const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
-        const unit = hourly ? 3_600_000 : 86_400_000;
-        const expected = new Set<number>();
-        for (let t = floorTo(first.getTime(), unit); t <= last.getTime(); t += 3_600_000) expected.add(floorTo(t, 3_600_000));
-        if (!hourly) for (let t = floorTo(last.getTime(), 86_400_000); t < floorTo(last.getTime(), 86_400_000) + 86_400_000; t += 3_600_000) expected.add(t);
-        expect([...selected].sort()).toEqual([...expected].sort());
-        // No two spans overlap, and they come in time order.
-        for (let i = 1; i < spans.length; i++) expect(spans[i]!.from.getTime()).toBeGreaterThan(spans[i - 1]!.to.getTime());
-      }),
+          const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
+          const unit = hourly ? 3_600_000 : 86_400_000;
+          const expected = new Set<number>();
+          for (let t = floorTo(first.getTime(), unit); t <= last.getTime(); t += 3_600_000) expected.add(floorTo(t, 3_600_000));
+          if (!hourly)
+            for (let t = floorTo(last.getTime(), 86_400_000); t < floorTo(last.getTime(), 86_400_000) + 86_400_000; t += 3_600_000)
+              expected.add(t);
+          expect([...selected].sort()).toEqual([...expected].sort());
+          // No two spans overlap, and they come in time order.
+          for (let i = 1; i < spans.length; i++) expect(spans[i]!.from.getTime()).toBeGreaterThan(spans[i - 1]!.to.getTime());
+        },
+      ),
     );
   });
 
@@ -242,9 +278,9 @@ describe('AthenaQueryBuilder', () => {
   });
 
   it('rejects an injected partition column', () => {
-    expect(() =>
-      builder.build({ ...base, layout: { type: 'date-string', column: 'day" OR 1=1 --', format: 'yyyy/MM/dd' } }),
-    ).toThrow(/invalid Athena column name/);
+    expect(() => builder.build({ ...base, layout: { type: 'date-string', column: 'day" OR 1=1 --', format: 'yyyy/MM/dd' } })).toThrow(
+      /invalid Athena column name/,
+    );
   });
 
   it('keeps the query under Athena’s 262,144-byte limit', () => {

@@ -34,12 +34,32 @@ describe('flow-log tables read with GetTableMetadata', () => {
 
   it('the table of AWS’s documentation, partitioned by a `date` column, is compared with dates, not strings', async () => {
     // CREATE EXTERNAL TABLE … PARTITIONED BY (`date` date) — the Athena user guide's VPC flow log table.
-    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V2, (n) => (['srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'version'].includes(n) ? 'int' : 'string')), [{ Name: 'date', Type: 'date' }]));
+    athenaMock.on(GetTableMetadataCommand).resolves(
+      tableMetadata(
+        'flow_logs',
+        flowLogColumns(V2, (n) =>
+          ['srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'version'].includes(n) ? 'int' : 'string',
+        ),
+        [{ Name: 'date', Type: 'date' }],
+      ),
+    );
     const { layout, problems } = await plan();
     expect(problems).toEqual([]);
-    expect(layout).toEqual({ type: 'date-string', column: 'date', format: 'yyyy-MM-dd', columnType: 'date', accountColumn: null, regionColumn: null });
+    expect(layout).toEqual({
+      type: 'date-string',
+      column: 'date',
+      format: 'yyyy-MM-dd',
+      columnType: 'date',
+      accountColumn: null,
+      regionColumn: null,
+    });
     const { sql, parameters } = new AthenaQueryBuilder().build({
-      table, layout, logFormat: V2, kind: 'reject', from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z'),
+      table,
+      layout,
+      logFormat: V2,
+      kind: 'reject',
+      from: new Date('2024-05-01T00:00:00Z'),
+      to: new Date('2024-05-02T00:00:00Z'),
     });
     expect(sql).toContain('"date" BETWEEN CAST(? AS date) AND CAST(? AS date)');
     expect(sql).not.toMatch(/"date" BETWEEN \? AND \?/);
@@ -68,12 +88,24 @@ describe('flow-log tables read with GetTableMetadata', () => {
     const { layout, problems } = await plan(null, V5);
     expect(problems).toEqual([]);
     expect(layout).toEqual({
-      type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour', valueType: 'integer',
-      accountColumn: 'aws-account-id', regionColumn: 'aws-region',
+      type: 'date-parts',
+      year: 'year',
+      month: 'month',
+      day: 'day',
+      hour: 'hour',
+      valueType: 'integer',
+      accountColumn: 'aws-account-id',
+      regionColumn: 'aws-region',
     });
     const { sql, parameters } = new AthenaQueryBuilder().build({
-      table, layout, logFormat: V5, kind: 'reject', accountId: '111122223333', region: 'eu-west-1',
-      from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z'),
+      table,
+      layout,
+      logFormat: V5,
+      kind: 'reject',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      from: new Date('2024-05-01T00:00:00Z'),
+      to: new Date('2024-05-02T00:00:00Z'),
     });
     expect(sql).toContain('"aws-account-id" = ?');
     expect(sql).toContain('"aws-region" = ?');
@@ -82,28 +114,67 @@ describe('flow-log tables read with GetTableMetadata', () => {
   });
 
   it('a Parquet table partitioned by `date` and `hour` is read by the hour', async () => {
-    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V5), [{ Name: 'date', Type: 'date' }, { Name: 'hour', Type: 'string' }]));
+    athenaMock.on(GetTableMetadataCommand).resolves(
+      tableMetadata('flow_logs', flowLogColumns(V5), [
+        { Name: 'date', Type: 'date' },
+        { Name: 'hour', Type: 'string' },
+      ]),
+    );
     const { layout, problems } = await plan();
     expect(problems).toEqual([]);
-    expect(layout).toEqual({ type: 'date-string', column: 'date', format: 'yyyy-MM-dd', columnType: 'date', hour: 'hour', hourType: 'string', accountColumn: null, regionColumn: null });
+    expect(layout).toEqual({
+      type: 'date-string',
+      column: 'date',
+      format: 'yyyy-MM-dd',
+      columnType: 'date',
+      hour: 'hour',
+      hourType: 'string',
+      accountColumn: null,
+      regionColumn: null,
+    });
   });
 
   it('a partition-projected day string takes its format from the table’s projection settings', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(
-      tableMetadata('flow_logs', flowLogColumns(V2), [{ Name: 'accid', Type: 'string' }, { Name: 'region', Type: 'string' }, { Name: 'day', Type: 'string' }], {
-        'projection.enabled': 'true',
-        'projection.day.type': 'date',
-        'projection.day.format': 'yyyy/MM/dd',
-        'projection.day.range': '2024/01/01,NOW',
-      }),
+      tableMetadata(
+        'flow_logs',
+        flowLogColumns(V2),
+        [
+          { Name: 'accid', Type: 'string' },
+          { Name: 'region', Type: 'string' },
+          { Name: 'day', Type: 'string' },
+        ],
+        {
+          'projection.enabled': 'true',
+          'projection.day.type': 'date',
+          'projection.day.format': 'yyyy/MM/dd',
+          'projection.day.range': '2024/01/01,NOW',
+        },
+      ),
     );
     const { layout, problems } = await plan();
     expect(problems).toEqual([]);
-    expect(layout).toEqual({ type: 'date-string', column: 'day', format: 'yyyy/MM/dd', columnType: 'string', accountColumn: 'accid', regionColumn: 'region' });
+    expect(layout).toEqual({
+      type: 'date-string',
+      column: 'day',
+      format: 'yyyy/MM/dd',
+      columnType: 'string',
+      accountColumn: 'accid',
+      regionColumn: 'region',
+    });
   });
 
   it('refuses a table that lacks the columns attribution needs, naming them', async () => {
-    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', [{ Name: 'srcaddr', Type: 'string' }, { Name: 'dstaddr', Type: 'string' }], []));
+    athenaMock.on(GetTableMetadataCommand).resolves(
+      tableMetadata(
+        'flow_logs',
+        [
+          { Name: 'srcaddr', Type: 'string' },
+          { Name: 'dstaddr', Type: 'string' },
+        ],
+        [],
+      ),
+    );
     const { problems } = await plan();
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ field: 'flowSource.table' });
@@ -113,7 +184,9 @@ describe('flow-log tables read with GetTableMetadata', () => {
   it('refuses a log format with fields the table has no column for, or without the needed ones', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V2), []));
     const { problems } = await plan(null, V5);
-    expect(problems).toEqual([{ field: 'flowSource.logFormat', message: expect.stringMatching(/no column for vpc_id, subnet_id, tcp_flags, flow_direction/) }]);
+    expect(problems).toEqual([
+      { field: 'flowSource.logFormat', message: expect.stringMatching(/no column for vpc_id, subnet_id, tcp_flags, flow_direction/) },
+    ]);
     const lacking = await plan(null, '${version} ${srcaddr} ${dstaddr}');
     expect(lacking.problems.map((p) => p.message).join(' ')).toMatch(/lacks interface-id, protocol, action/);
     const garbage = await plan(null, '');
@@ -123,7 +196,12 @@ describe('flow-log tables read with GetTableMetadata', () => {
   it('a stated layout must name partition keys of the table', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V2), [{ Name: 'dt', Type: 'string' }]));
     const { problems } = await plan({ type: 'date-string', column: 'day', format: 'yyyy/MM/dd' });
-    expect(problems).toEqual([{ field: 'flowSource.layout.column', message: expect.stringMatching(/day is not a partition key of the table \(partition keys: dt string\)/) }]);
+    expect(problems).toEqual([
+      {
+        field: 'flowSource.layout.column',
+        message: expect.stringMatching(/day is not a partition key of the table \(partition keys: dt string\)/),
+      },
+    ]);
   });
 
   it('a string date partition whose format the table does not state must be given', async () => {
@@ -139,7 +217,9 @@ describe('flow-log tables read with GetTableMetadata', () => {
   });
 
   it('passes Athena’s MetadataException through (the caller names the table)', async () => {
-    athenaMock.on(GetTableMetadataCommand).rejects(new MetadataException({ message: 'Table flow_logs not found in database vpc_logs', $metadata: { httpStatusCode: 400 } }));
+    athenaMock
+      .on(GetTableMetadataCommand)
+      .rejects(new MetadataException({ message: 'Table flow_logs not found in database vpc_logs', $metadata: { httpStatusCode: 400 } }));
     await expect(inspector.read(target, table)).rejects.toMatchObject({ name: 'MetadataException' });
   });
 });

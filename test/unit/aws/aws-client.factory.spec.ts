@@ -68,7 +68,9 @@ describe('AwsClientFactory', () => {
   it('uses a target’s own endpoint when it names one', async () => {
     const handler = new FakeHttpHandler(() => describeVpcsXml);
     const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
-    await factory.ec2({ ...target, endpoints: { ec2: 'https://vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com' } }).send(new DescribeVpcsCommand({}));
+    await factory
+      .ec2({ ...target, endpoints: { ec2: 'https://vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com' } })
+      .send(new DescribeVpcsCommand({}));
     expect(handler.requests[0].hostname).toBe('vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com');
   });
 
@@ -153,7 +155,10 @@ describe('AwsClientFactory', () => {
       const ec2Calls = handler.requests.filter((r) => r.body.includes('Action=DescribeVpcs'));
       expect(ec2Calls.every((r) => r.headers.authorization.includes('Credential=ASIAASSUMED/'))).toBe(true);
     } finally {
-      for (const [key, value] of [['AWS_ACCESS_KEY_ID', previous.id], ['AWS_SECRET_ACCESS_KEY', previous.secret]] as const) {
+      for (const [key, value] of [
+        ['AWS_ACCESS_KEY_ID', previous.id],
+        ['AWS_SECRET_ACCESS_KEY', previous.secret],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }

@@ -116,15 +116,14 @@ describe('Ec2Snapshotter', () => {
 
   it('turns a VPC scope into EC2 Filters, with DescribeFlowLogs using its own `Filter` member', async () => {
     await snapshotter.snapshot({ ...target, vpcIds: ['vpc-0abc'] });
-    const input = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) => ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
+    const input = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) =>
+      ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
     expect(input(DescribeSecurityGroupsCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
     expect(input(DescribeNetworkInterfacesCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
     expect(input(DescribeSecurityGroupRulesCommand).Filters).toEqual([
       { Name: 'group-id', Values: ['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'] },
     ]);
-    expect(input(DescribeFlowLogsCommand).Filter).toEqual([
-      { Name: 'resource-id', Values: ['vpc-0abc', 'subnet-0a', 'eni-0a1'] },
-    ]);
+    expect(input(DescribeFlowLogsCommand).Filter).toEqual([{ Name: 'resource-id', Values: ['vpc-0abc', 'subnet-0a', 'eni-0a1'] }]);
     const peeringFilters = ec2Mock.commandCalls(DescribeVpcPeeringConnectionsCommand).map((c) => c.args[0].input.Filters);
     expect(peeringFilters).toEqual([
       [{ Name: 'requester-vpc-info.vpc-id', Values: ['vpc-0abc'] }],
@@ -134,7 +133,8 @@ describe('Ec2Snapshotter', () => {
 
   it('derives the VPCs from a subnet scope and filters ENIs and NACLs by subnet', async () => {
     const snapshot = await snapshotter.snapshot({ ...target, subnetIds: ['subnet-0a'] });
-    const first = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) => ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
+    const first = (cmd: Parameters<typeof ec2Mock.commandCalls>[0]) =>
+      ec2Mock.commandCalls(cmd)[0].args[0].input as Record<string, unknown>;
     expect(first(DescribeSubnetsCommand).Filters).toEqual([{ Name: 'subnet-id', Values: ['subnet-0a'] }]);
     expect(first(DescribeVpcsCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
     expect(first(DescribeNetworkAclsCommand).Filters).toEqual([
@@ -164,13 +164,15 @@ describe('Ec2Snapshotter', () => {
   it('keeps at most `concurrency` calls in flight', async () => {
     let inFlight = 0;
     let peak = 0;
-    const slow = <T>(value: T) => async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight -= 1;
-      return value;
-    };
+    const slow =
+      <T>(value: T) =>
+      async () => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight -= 1;
+        return value;
+      };
     ec2Mock.on(DescribeSecurityGroupsCommand).callsFake(slow({ SecurityGroups: [] }));
     ec2Mock.on(DescribeVpcsCommand).callsFake(slow(fx.vpcsPage));
     ec2Mock.on(DescribeNetworkAclsCommand).callsFake(slow(fx.networkAclsPage));

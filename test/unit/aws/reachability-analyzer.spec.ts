@@ -35,11 +35,18 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
   const client = new EC2Client({ region: 'us-east-1' });
   const sleeps: number[] = [];
   let clock = 0;
-  const analyzer = new ReachabilityAnalyzer({ ec2: () => client }, {
-    pollIntervalMs: 5_000, timeoutMs: 60_000,
-    sleep: async (ms) => { sleeps.push(ms); clock += ms; },
-    now: () => clock,
-  });
+  const analyzer = new ReachabilityAnalyzer(
+    { ec2: () => client },
+    {
+      pollIntervalMs: 5_000,
+      timeoutMs: 60_000,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      now: () => clock,
+    },
+  );
   const path = analyzerPathFor(webToDb) as AnalyzerPathInput;
 
   beforeEach(() => {
@@ -60,24 +67,43 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
     const run = await analyzer.analyze(target, path, 'sgdoctor-path-1', undefined, async (ids) => {
       startedBeforePolling.push({ ids, describeCalls: ec2Mock.commandCalls(DescribeNetworkInsightsAnalysesCommand).length });
     });
-    expect(startedBeforePolling).toEqual([{ ids: { networkInsightsPathId: 'nip-0b26f224f1d131fa8', networkInsightsAnalysisId: 'nia-02207aa13eb480c7a' }, describeCalls: 0 }]);
+    expect(startedBeforePolling).toEqual([
+      { ids: { networkInsightsPathId: 'nip-0b26f224f1d131fa8', networkInsightsAnalysisId: 'nia-02207aa13eb480c7a' }, describeCalls: 0 },
+    ]);
 
     expect(ec2Mock.commandCalls(CreateNetworkInsightsPathCommand)[0].args[0].input).toMatchObject({
-      Source: 'eni-web', Destination: 'eni-db', SourceIp: '10.0.1.10', DestinationIp: '10.0.3.30', Protocol: 'tcp', DestinationPort: 5432,
+      Source: 'eni-web',
+      Destination: 'eni-db',
+      SourceIp: '10.0.1.10',
+      DestinationIp: '10.0.3.30',
+      Protocol: 'tcp',
+      DestinationPort: 5432,
       ClientToken: 'sgdoctor-path-1',
     });
-    expect(ec2Mock.commandCalls(StartNetworkInsightsAnalysisCommand)[0].args[0].input).toMatchObject({ NetworkInsightsPathId: 'nip-0b26f224f1d131fa8' });
+    expect(ec2Mock.commandCalls(StartNetworkInsightsAnalysisCommand)[0].args[0].input).toMatchObject({
+      NetworkInsightsPathId: 'nip-0b26f224f1d131fa8',
+    });
     expect(ec2Mock.commandCalls(DescribeNetworkInsightsAnalysesCommand)).toHaveLength(3);
     expect(sleeps).toEqual([5_000, 5_000]);
     const order = ec2Mock.calls().map((c) => c.args[0].constructor.name);
     expect(order.slice(-2)).toEqual(['DeleteNetworkInsightsAnalysisCommand', 'DeleteNetworkInsightsPathCommand']);
-    expect(run).toMatchObject({ status: 'succeeded', networkInsightsAnalysisId: 'nia-02207aa13eb480c7a', cleanup: { deleted: true, error: null } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      networkInsightsAnalysisId: 'nia-02207aa13eb480c7a',
+      cleanup: { deleted: true, error: null },
+    });
 
     const comparison = compareWithAnalyzer(webToDb, run.analysis!);
     expect(comparison.agree).toBe(true);
     expect(comparison.analyzer).toEqual({ reachable: false, codes: ['ENI_SG_RULES_MISMATCH'] });
     const blamed = comparison.hops.find((h) => h.sgdoctor === 'deny')!;
-    expect(blamed).toMatchObject({ hop: 'security-group', direction: 'ingress', component: 'sg-db', sgdoctorCode: 'ENI_SG_RULES_MISMATCH', agree: true });
+    expect(blamed).toMatchObject({
+      hop: 'security-group',
+      direction: 'ingress',
+      component: 'sg-db',
+      sgdoctorCode: 'ENI_SG_RULES_MISMATCH',
+      agree: true,
+    });
     expect(blamed.analyzer).toHaveLength(1);
     expect(comparison.unmatched).toEqual([]);
   });
@@ -85,7 +111,11 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
   it('reports a failed analysis with its message and still cleans up', async () => {
     ec2Mock.on(DescribeNetworkInsightsAnalysesCommand).resolves(failed);
     const run = await analyzer.analyze(target, path, 'sgdoctor-path-2');
-    expect(run).toMatchObject({ status: 'failed', statusMessage: 'The request failed due to missing component eni-db', cleanup: { deleted: true } });
+    expect(run).toMatchObject({
+      status: 'failed',
+      statusMessage: 'The request failed due to missing component eni-db',
+      cleanup: { deleted: true },
+    });
     expect(ec2Mock.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
   });
 
@@ -105,7 +135,11 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
     expect(ec2Mock.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
     // Nothing started, nothing billed: the caller is never told of a start.
     let told = false;
-    await expect(analyzer.analyze(target, path, 'sgdoctor-path-4b', undefined, async () => { told = true; })).rejects.toThrow('Rate exceeded');
+    await expect(
+      analyzer.analyze(target, path, 'sgdoctor-path-4b', undefined, async () => {
+        told = true;
+      }),
+    ).rejects.toThrow('Rate exceeded');
     expect(told).toBe(false);
   });
 
@@ -122,16 +156,29 @@ describe('comparing a path with Reachability Analyzer', () => {
   it('disagrees, hop by hop, when the analyzer finds a path sgdoctor blocks', () => {
     const comparison = compareWithAnalyzer(webToDb, { Status: 'succeeded', NetworkPathFound: true, Explanations: [] });
     expect(comparison.agree).toBe(false);
-    expect(comparison.hops.filter((h) => !h.agree).map((h) => `${h.hop} ${h.direction} ${h.component}`)).toEqual(['security-group ingress sg-db']);
+    expect(comparison.hops.filter((h) => !h.agree).map((h) => `${h.hop} ${h.direction} ${h.component}`)).toEqual([
+      'security-group ingress sg-db',
+    ]);
   });
 
   it('matches NACL explanations by ACL and direction, and keeps the ones naming no hop', () => {
     const twoControls = analyzePath(model, parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 7000 }));
     const comparison = compareWithAnalyzer(twoControls, {
-      Status: 'succeeded', NetworkPathFound: false,
+      Status: 'succeeded',
+      NetworkPathFound: false,
       Explanations: [
-        { ExplanationCode: 'SUBNET_ACL_RESTRICTION', Direction: 'ingress', Acl: { Id: 'acl-app' }, AclRule: { RuleNumber: 32767, RuleAction: 'deny', Egress: false } },
-        { ExplanationCode: 'ENI_SG_RULES_MISMATCH', Direction: 'ingress', NetworkInterface: { Id: 'eni-app' }, SecurityGroups: [{ Id: 'sg-app' }] },
+        {
+          ExplanationCode: 'SUBNET_ACL_RESTRICTION',
+          Direction: 'ingress',
+          Acl: { Id: 'acl-app' },
+          AclRule: { RuleNumber: 32767, RuleAction: 'deny', Egress: false },
+        },
+        {
+          ExplanationCode: 'ENI_SG_RULES_MISMATCH',
+          Direction: 'ingress',
+          NetworkInterface: { Id: 'eni-app' },
+          SecurityGroups: [{ Id: 'sg-app' }],
+        },
         { ExplanationCode: 'IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS', Component: { Id: 'igw-1' } },
       ],
     });
@@ -146,10 +193,17 @@ describe('comparing a path with Reachability Analyzer', () => {
   });
 
   it('asks the analyzer only what it can answer: TCP/UDP, IPv4, a source resource', () => {
-    const ask = (from: string, to: string, protocol: string, port?: number) => analyzerPathFor(analyzePath(model, parsePathQuery({ from, to, protocol, port })));
+    const ask = (from: string, to: string, protocol: string, port?: number) =>
+      analyzerPathFor(analyzePath(model, parsePathQuery({ from, to, protocol, port })));
     expect(ask('eni-web', 'eni-app', 'icmp', 8)).toEqual({ unsupported: 'Reachability Analyzer analyses TCP and UDP only' });
     expect(ask('2001:db8::5', 'eni-web', 'tcp', 443)).toEqual({ unsupported: 'Reachability Analyzer analyses IPv4 only' });
     expect(ask('198.51.100.9', 'eni-web', 'tcp', 22)).toMatchObject({ unsupported: expect.stringContaining('needs a source resource') });
-    expect(ask('eni-app', '8.8.8.8', 'udp', 53)).toEqual({ Source: 'eni-app', Protocol: 'udp', DestinationPort: 53, DestinationIp: '8.8.8.8', SourceIp: '10.0.2.20' });
+    expect(ask('eni-app', '8.8.8.8', 'udp', 53)).toEqual({
+      Source: 'eni-app',
+      Protocol: 'udp',
+      DestinationPort: 53,
+      DestinationIp: '8.8.8.8',
+      SourceIp: '10.0.2.20',
+    });
   });
 });

@@ -6,10 +6,21 @@ import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { flowOf, hardeningSnapshot } from '../../support/factories/hardening-snapshot';
 
 const T0 = 1_700_000_000;
-const probe = (srcaddr: string, fields: Partial<FlowAggregate> = {}): FlowAggregate => flowOf({
-  srcaddr, dstaddr: '10.1.10.11', srcport: 40000, dstport: 8443, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 40000,
-  records: 2, packets: 2, firstSeen: T0, lastSeen: T0, ...fields,
-});
+const probe = (srcaddr: string, fields: Partial<FlowAggregate> = {}): FlowAggregate =>
+  flowOf({
+    srcaddr,
+    dstaddr: '10.1.10.11',
+    srcport: 40000,
+    dstport: 8443,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 40000,
+    records: 2,
+    packets: 2,
+    firstSeen: T0,
+    lastSeen: T0,
+    ...fields,
+  });
 
 describe('text and markdown say which peers a fix leaves out', () => {
   const result = diagnose(hardeningSnapshot, [
@@ -23,7 +34,10 @@ describe('text and markdown say which peers a fix leaves out', () => {
     expect(note).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 30 });
   });
 
-  it.each([['text', renderText], ['markdown', renderMarkdown]] as const)('%s prints it', (_name, render) => {
+  it.each([
+    ['text', renderText],
+    ['markdown', renderMarkdown],
+  ] as const)('%s prints it', (_name, render) => {
     const out = render(result);
     expect(out).toContain(note?.message);
     expect(out).toContain('30 peers left out');

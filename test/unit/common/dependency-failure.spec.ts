@@ -12,9 +12,17 @@ describe('unavailableDependencyOf', () => {
     ['pg: connection exception class 08', errorWith('connection failure', { code: '08006' }), 'postgresql'],
     ['pg: pool connect timeout', errorWith('timeout exceeded when trying to connect'), 'postgresql'],
     ['pg: terminated', errorWith('Connection terminated unexpectedly'), 'postgresql'],
-    ['TypeORM QueryFailedError around a pg outage', errorWith('Query failed', { driverError: errorWith('x', { code: '57P01' }) }), 'postgresql'],
+    [
+      'TypeORM QueryFailedError around a pg outage',
+      errorWith('Query failed', { driverError: errorWith('x', { code: '57P01' }) }),
+      'postgresql',
+    ],
     ['ioredis: offline queue disabled', errorWith("Stream isn't writeable and enableOfflineQueue options is false"), 'redis'],
-    ['ioredis: retries exhausted', errorWith('Reached the max retries per request limit (which is 20).', { name: 'MaxRetriesPerRequestError' }), 'redis'],
+    [
+      'ioredis: retries exhausted',
+      errorWith('Reached the max retries per request limit (which is 20).', { name: 'MaxRetriesPerRequestError' }),
+      'redis',
+    ],
     ['ioredis: closed', errorWith('Connection is closed.'), 'redis'],
   ])('%s → %s', (_name, error, dependency) => {
     expect(unavailableDependencyOf(error)).toBe(dependency);

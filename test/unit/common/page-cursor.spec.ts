@@ -15,7 +15,9 @@ describe('page cursors', () => {
   });
 
   it('keep only the sort key and the id', () => {
-    const text = Buffer.from(JSON.stringify({ k: '2026-11-24T00:00:00.000Z', id: '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab', extra: 'x' })).toString('base64url');
+    const text = Buffer.from(
+      JSON.stringify({ k: '2026-11-24T00:00:00.000Z', id: '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab', extra: 'x' }),
+    ).toString('base64url');
     expect(decodeCursor(text)).toEqual({ k: '2026-11-24T00:00:00.000Z', id: '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab' });
   });
 
@@ -24,7 +26,10 @@ describe('page cursors', () => {
     ['JSON that is not an object', Buffer.from('42').toString('base64url')],
     ['a missing id', Buffer.from(JSON.stringify({ k: '1' })).toString('base64url')],
     ['an id that is not a uuid', Buffer.from(JSON.stringify({ k: '1', id: "1' OR '1'='1" })).toString('base64url')],
-    ['a sort key that is not text', Buffer.from(JSON.stringify({ k: 1, id: '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab' })).toString('base64url')],
+    [
+      'a sort key that is not text',
+      Buffer.from(JSON.stringify({ k: 1, id: '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab' })).toString('base64url'),
+    ],
     ['null', Buffer.from('null').toString('base64url')],
   ])('refuse %s as a validation error on the named field', (_, text) => {
     let error: unknown;

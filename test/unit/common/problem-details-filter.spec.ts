@@ -33,10 +33,27 @@ function problemFor(exception: unknown): { status: number; body: Record<string, 
 describe('ProblemDetailsFilter', () => {
   it('keeps the standard members when an error adds members of the same names', () => {
     const { status, body } = problemFor(
-      new AppError(ErrorCode.Conflict, 'taken', { status: 'succeeded', type: 'x', title: 'y', code: 'z', instance: 'i', requestId: 'r', detail: 'd', extra: 1 }),
+      new AppError(ErrorCode.Conflict, 'taken', {
+        status: 'succeeded',
+        type: 'x',
+        title: 'y',
+        code: 'z',
+        instance: 'i',
+        requestId: 'r',
+        detail: 'd',
+        extra: 1,
+      }),
     );
     expect(status).toBe(409);
-    expect(body).toMatchObject({ status: 409, code: ErrorCode.Conflict, type: 'urn:sgdoctor:problem:resource.conflict', detail: 'taken', instance: '/v1/analyses/x/cancel', requestId: 'request-1', extra: 1 });
+    expect(body).toMatchObject({
+      status: 409,
+      code: ErrorCode.Conflict,
+      type: 'urn:sgdoctor:problem:resource.conflict',
+      detail: 'taken',
+      instance: '/v1/analyses/x/cancel',
+      requestId: 'request-1',
+      extra: 1,
+    });
   });
 
   it.each([
@@ -72,7 +89,13 @@ describe('sendClientError', () => {
     expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
     expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/);
-    expect(body).toMatchObject({ status, code: errorCode, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(body).toMatchObject({
+      status,
+      code: errorCode,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(destroyed).toBe(true);
   });
 

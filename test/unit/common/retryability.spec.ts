@@ -21,15 +21,30 @@ describe('one error model', () => {
     ['an unavailable dependency', new DependencyUnavailableError('redis'), 'DEPENDENCY.UNAVAILABLE', true],
     ['an AWS adapter error', new AwsAdapterError('AWS.ACCOUNT_MISMATCH', 'wrong account'), 'AWS.ACCOUNT_MISMATCH', false],
     ['a failed Athena query', new AthenaQueryError('failed', 'q-1', 'failed', 'x', { retryable: false }), 'ATHENA.FAILED', false],
-    ['an Athena query Athena calls retryable', new AthenaQueryError('failed', 'q-1', 'failed', 'x', { retryable: true }), 'ATHENA.FAILED', true],
+    [
+      'an Athena query Athena calls retryable',
+      new AthenaQueryError('failed', 'q-1', 'failed', 'x', { retryable: true }),
+      'ATHENA.FAILED',
+      true,
+    ],
     ['an Athena timeout', new AthenaQueryError('timeout', 'q-1', 'slow'), 'ATHENA.TIMEOUT', true],
     ['an unreadable snapshot file', new SnapshotFileError('not JSON'), 'SNAPSHOT.UNREADABLE', false],
     ['an invalid snapshot', new SnapshotValidationError('Vpcs[0]', 'missing VpcId'), 'SNAPSHOT.INVALID', false],
     ['a bad flow-log format', new FlowLogFormatError('unknown field'), 'FLOW_LOG.FORMAT', false],
     ['a refused simulation', new SimulationError('InvalidGroup.NotFound', 'no group'), 'InvalidGroup.NotFound', false],
     ['a bad path question', new PathQueryError('to', 'not an address'), 'PATH.INVALID_QUERY', false],
-    ['a remote 503', new IntegrationError('INTEGRATION.REMOTE_ERROR', 'Jira answered 503', { status: 503, retryable: true }), 'INTEGRATION.REMOTE_ERROR', true],
-    ['a remote 400', new IntegrationError('INTEGRATION.REMOTE_ERROR', 'Jira answered 400', { status: 400 }), 'INTEGRATION.REMOTE_ERROR', false],
+    [
+      'a remote 503',
+      new IntegrationError('INTEGRATION.REMOTE_ERROR', 'Jira answered 503', { status: 503, retryable: true }),
+      'INTEGRATION.REMOTE_ERROR',
+      true,
+    ],
+    [
+      'a remote 400',
+      new IntegrationError('INTEGRATION.REMOTE_ERROR', 'Jira answered 400', { status: 400 }),
+      'INTEGRATION.REMOTE_ERROR',
+      false,
+    ],
     ['a refused destination', new SsrfBlockedError('private', 'hooks.example', '10.0.0.1'), 'DELIVERY.SSRF_BLOCKED', false],
     ['a delivery timeout', new DeliveryTimeoutError('headers', 5000), 'DELIVERY.TIMEOUT', true],
     ['bad configuration', new ConfigValidationError([{ setting: 'PORT', message: 'not a number' }]), 'CONFIG.INVALID', false],
@@ -41,14 +56,31 @@ describe('one error model', () => {
   });
 
   it('an outage of PostgreSQL or Redis is waited out, naming the dependency', () => {
-    expect(retryabilityOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({ retryable: true, kind: 'outage', dependency: 'postgresql' });
-    expect(retryabilityOf(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }))).toEqual({ retryable: true, kind: 'outage', dependency: 'redis' });
+    expect(retryabilityOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({
+      retryable: true,
+      kind: 'outage',
+      dependency: 'postgresql',
+    });
+    expect(retryabilityOf(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }))).toEqual({
+      retryable: true,
+      kind: 'outage',
+      dependency: 'redis',
+    });
   });
 
   it('AWS: throttling is retried, a request AWS refuses is not, anything unexpected is', () => {
-    expect(retryabilityOf(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' }))).toEqual({ retryable: true, kind: 'throttled' });
-    expect(retryabilityOf(Object.assign(new Error('x'), { name: 'X', $retryable: { throttling: true } }))).toEqual({ retryable: true, kind: 'throttled' });
-    expect(retryabilityOf(Object.assign(new Error('no'), { name: 'AccessDeniedException', $fault: 'client' }))).toEqual({ retryable: false, kind: 'refused' });
+    expect(retryabilityOf(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' }))).toEqual({
+      retryable: true,
+      kind: 'throttled',
+    });
+    expect(retryabilityOf(Object.assign(new Error('x'), { name: 'X', $retryable: { throttling: true } }))).toEqual({
+      retryable: true,
+      kind: 'throttled',
+    });
+    expect(retryabilityOf(Object.assign(new Error('no'), { name: 'AccessDeniedException', $fault: 'client' }))).toEqual({
+      retryable: false,
+      kind: 'refused',
+    });
     expect(retryabilityOf(new TypeError('a bug'))).toEqual({ retryable: true, kind: 'unexpected' });
     expect(retryabilityOf('a string')).toEqual({ retryable: true, kind: 'unexpected' });
   });

@@ -25,12 +25,14 @@ describe('the monthly Reachability Analyzer budget', () => {
   });
 
   it('allows exactly floor(budget / 0.10) analyses a month, in whole cents', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 100_000 }), (cents) => {
-      const budget = cents / 100;
-      let counted = 0;
-      while (checkBudget(budget, counted).allowed) counted++;
-      expect(counted).toBe(Math.floor(cents / 10));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000 }), (cents) => {
+        const budget = cents / 100;
+        let counted = 0;
+        while (checkBudget(budget, counted).allowed) counted++;
+        expect(counted).toBe(Math.floor(cents / 10));
+      }),
+    );
   });
 
   it('one job per confirmation; a client token AWS accepts (at most 64 characters) per attempt', () => {

@@ -5,8 +5,14 @@ const at = (iso: string) => new Date(iso);
 
 describe('rolling windows', () => {
   it('start at the hour holding the watermark and end the delivery delay before now, in whole minutes', () => {
-    expect(rollingWindow(at('2026-11-24T10:20:00Z'), at('2026-11-24T10:35:30Z'), 10)).toEqual({ from: at('2026-11-24T10:00:00Z'), to: at('2026-11-24T10:25:00Z') });
-    expect(rollingWindow(at('2026-11-24T10:55:00Z'), at('2026-11-24T11:15:00Z'), 10)).toEqual({ from: at('2026-11-24T10:00:00Z'), to: at('2026-11-24T11:05:00Z') });
+    expect(rollingWindow(at('2026-11-24T10:20:00Z'), at('2026-11-24T10:35:30Z'), 10)).toEqual({
+      from: at('2026-11-24T10:00:00Z'),
+      to: at('2026-11-24T10:25:00Z'),
+    });
+    expect(rollingWindow(at('2026-11-24T10:55:00Z'), at('2026-11-24T11:15:00Z'), 10)).toEqual({
+      from: at('2026-11-24T10:00:00Z'),
+      to: at('2026-11-24T11:05:00Z'),
+    });
   });
 
   it('are null while nothing was delivered past the watermark', () => {

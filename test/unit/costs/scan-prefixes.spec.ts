@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { scanPrefixes, s3LocationOf, type ScanPrefixInput } from '../../../src/costs/scan-prefixes';
 
-const base = { accountId: '111122223333', region: 'eu-west-1', from: new Date('2026-11-24T10:00:00Z'), to: new Date('2026-11-24T12:00:00Z') };
+const base = {
+  accountId: '111122223333',
+  region: 'eu-west-1',
+  from: new Date('2026-11-24T10:00:00Z'),
+  to: new Date('2026-11-24T12:00:00Z'),
+};
 const urls = (input: ScanPrefixInput) => scanPrefixes(input)?.locations.map((l) => `s3://${l.bucket}/${l.prefix}`);
 
 describe('the S3 prefixes a window scan reads', () => {
@@ -10,11 +15,21 @@ describe('the S3 prefixes a window scan reads', () => {
       ...base,
       parameters: { location: 's3://archive/AWSLogs/' },
       partitionKeys: ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'],
-      layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour', accountColumn: 'aws-account-id', regionColumn: 'aws-region' },
+      layout: {
+        type: 'date-parts',
+        year: 'year',
+        month: 'month',
+        day: 'day',
+        hour: 'hour',
+        accountColumn: 'aws-account-id',
+        regionColumn: 'aws-region',
+      },
     });
     expect(result?.basis).toBe('hive-partitions');
     expect(result?.locations.map((l) => l.prefix)).toEqual(
-      ['09', '10', '11', '12', '13'].map((h) => `AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=11/day=24/hour=${h}/`),
+      ['09', '10', '11', '12', '13'].map(
+        (h) => `AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=11/day=24/hour=${h}/`,
+      ),
     );
   });
 
@@ -49,9 +64,15 @@ describe('the S3 prefixes a window scan reads', () => {
   });
 
   it('no table location: the flow log destination in the delivery layout; an unpartitioned table: all of it; neither: null', () => {
-    expect(urls({ ...base, parameters: {}, partitionKeys: ['dt'], logDestination: 'arn:aws:s3:::shop-logs/vpc', layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' } })).toEqual([
-      's3://shop-logs/vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/24/',
-    ]);
+    expect(
+      urls({
+        ...base,
+        parameters: {},
+        partitionKeys: ['dt'],
+        logDestination: 'arn:aws:s3:::shop-logs/vpc',
+        layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' },
+      }),
+    ).toEqual(['s3://shop-logs/vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/24/']);
     expect(scanPrefixes({ ...base, parameters: { location: 's3://flat/logs' }, partitionKeys: [], layout: { type: 'none' } })).toEqual({
       basis: 'table-location',
       locations: [{ bucket: 'flat', prefix: 'logs' }],

@@ -26,8 +26,12 @@ describe('classification on the labelled evaluation corpus', () => {
   });
 
   it('is deterministic for a seed', () => {
-    const a = generateCorpus(7).records.map((r) => JSON.stringify(r)).join('\n');
-    const b = generateCorpus(7).records.map((r) => JSON.stringify(r)).join('\n');
+    const a = generateCorpus(7)
+      .records.map((r) => JSON.stringify(r))
+      .join('\n');
+    const b = generateCorpus(7)
+      .records.map((r) => JSON.stringify(r))
+      .join('\n');
     expect(a).toBe(b);
   });
 });

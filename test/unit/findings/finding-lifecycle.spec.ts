@@ -8,7 +8,11 @@ const now = new Date('2026-11-25T12:00:00Z');
 describe('finding lifecycle', () => {
   describe('when an analysis sees the flows again', () => {
     it('reopens a resolved finding', () => {
-      expect(changeOnRecurrence('resolved', null, now)).toEqual({ to: 'open', reason: 'the rejected flows recurred', event: DomainEventType.FindingReopened });
+      expect(changeOnRecurrence('resolved', null, now)).toEqual({
+        to: 'open',
+        reason: 'the rejected flows recurred',
+        event: DomainEventType.FindingReopened,
+      });
     });
 
     it('keeps a suppression until it expires, and reopens from the moment it has', () => {
@@ -29,7 +33,9 @@ describe('finding lifecycle', () => {
   });
 
   it('allows exactly these user transitions', () => {
-    const allowed = FINDING_STATUSES.flatMap((from) => FINDING_STATUSES.filter((to) => userTransitionAllowed(from, to)).map((to) => `${from}→${to}`));
+    const allowed = FINDING_STATUSES.flatMap((from) =>
+      FINDING_STATUSES.filter((to) => userTransitionAllowed(from, to)).map((to) => `${from}→${to}`),
+    );
     expect(allowed.sort()).toEqual(
       [
         'open→acknowledged',

@@ -49,7 +49,9 @@ const port = fc
 const tokens: Record<string, fc.Arbitrary<string>> = {
   version: field(fc.constantFrom('2', '5', '8'), '256'),
   'account-id': field(fc.constantFrom('111122223333', '444455556666')),
-  'interface-id': field(fc.oneof({ weight: 9, arbitrary: fc.constantFrom('eni-a', 'eni-b') }, { weight: 1, arbitrary: fc.constant('eni-ü') })),
+  'interface-id': field(
+    fc.oneof({ weight: 9, arbitrary: fc.constantFrom('eni-a', 'eni-b') }, { weight: 1, arbitrary: fc.constant('eni-ü') }),
+  ),
   srcaddr: field(fc.constantFrom('10.0.0.1', '10.0.0.1', '10.0.0.1', '2001:db8::1'), '10.0.0.01', '10.0.0'),
   dstaddr: field(fc.constantFrom('10.0.0.5', '10.0.0.5', '::ffff:10.0.0.5'), '1.2.3.256'),
   srcport: field(port, '65536', '-1'),
@@ -132,7 +134,15 @@ function modelAggregates(records: readonly FlowRecord[], actions: readonly FlowA
     if (!r['interface-id'] || !r.srcaddr || !r.dstaddr || typeof r.protocol !== 'number') continue;
     if (r.action !== 'ACCEPT' && r.action !== 'REJECT') continue;
     if (!actions.includes(r.action)) continue;
-    const key = JSON.stringify([r['interface-id'], r['flow-direction'] ?? null, r.srcaddr, r.dstaddr, r.protocol, portsOf(r).key, r.action]);
+    const key = JSON.stringify([
+      r['interface-id'],
+      r['flow-direction'] ?? null,
+      r.srcaddr,
+      r.dstaddr,
+      r.protocol,
+      portsOf(r).key,
+      r.action,
+    ]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map(summarise).sort(compareAggregates);
@@ -225,7 +235,11 @@ describe('aggregateFlowFiles fast path', () => {
   it('merges non-ASCII keys as the decoded text does, whichever path read the line', async () => {
     const file = join(dir, 'non-ascii.log');
     const line = (eni: Buffer, gap = ' '): Buffer =>
-      Buffer.concat([Buffer.from('2 111122223333 '), eni, Buffer.from(`${gap}10.0.0.1 10.0.0.5 41000 443 6 2 120 1700000000 1700000060 ACCEPT OK\n`)]);
+      Buffer.concat([
+        Buffer.from('2 111122223333 '),
+        eni,
+        Buffer.from(`${gap}10.0.0.1 10.0.0.5 41000 443 6 2 120 1700000000 1700000060 ACCEPT OK\n`),
+      ]);
     // Two different invalid UTF-8 bytes both decode to U+FFFD; a double space sends a line through the parser.
     const eniU = Buffer.from('eni-\u00fc');
     const invalid = [Buffer.from([0x65, 0xff]), Buffer.from([0x65, 0xfe])];

@@ -29,7 +29,16 @@ describe('readFlowRecords', () => {
       record: expect.objectContaining({ action: 'REJECT', dstport: 3389 }),
       source: { file, line: 2 },
     });
-    expect(stats).toMatchObject({ files: 1, lines: 7, records: 7, nodata: 1, skipdata: 1, malformed: 0, rejectRecords: 2, acceptRecords: 3 });
+    expect(stats).toMatchObject({
+      files: 1,
+      lines: 7,
+      records: 7,
+      nodata: 1,
+      skipdata: 1,
+      malformed: 0,
+      rejectRecords: 2,
+      acceptRecords: 3,
+    });
   });
 
   it('takes the format from the header line of each file', async () => {
@@ -43,12 +52,16 @@ describe('readFlowRecords', () => {
   it('uses the given LogFormat for headerless custom-format files', async () => {
     const file = join(dir, 'custom.log');
     writeFileSync(file, '- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5\n');
-    const { records } = await readAll([file], { format: '${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}' });
+    const { records } = await readAll([file], {
+      format: '${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}',
+    });
     expect(records[0].record['pkt-dstaddr']).toBe('203.0.113.5');
   });
 
   it('rejects a token of the given format that is not a field name before reading', async () => {
-    await expect(readAll([join(FIXTURES, 'aws-doc-default.log')], { format: '${version} ${No_Pe}' })).rejects.toThrow(/--log-format: not a flow-log field name "No_Pe"/);
+    await expect(readAll([join(FIXTURES, 'aws-doc-default.log')], { format: '${version} ${No_Pe}' })).rejects.toThrow(
+      /--log-format: not a flow-log field name "No_Pe"/,
+    );
   });
 
   it('gunzips by magic bytes, whatever the file is called', async () => {
@@ -94,7 +107,15 @@ describe('readFlowRecords', () => {
     const file = join(dir, 'bad.log');
     writeFileSync(
       file,
-      [HEADER, line('10.0.0.1', 1, 2), 'garbage', '', line('10.0.0.300', 1, 2), line('10.0.0.2', 1, 2).replace('REJECT', 'DROP'), '\u0000\u00ff'].join('\n'),
+      [
+        HEADER,
+        line('10.0.0.1', 1, 2),
+        'garbage',
+        '',
+        line('10.0.0.300', 1, 2),
+        line('10.0.0.2', 1, 2).replace('REJECT', 'DROP'),
+        '\u0000\u00ff',
+      ].join('\n'),
     );
     const { records, stats } = await readAll([file], { maxExamples: 2 });
     expect(records).toHaveLength(1);
@@ -127,7 +148,8 @@ describe('readFlowRecords', () => {
   it('reads lines that span read chunks, and skips overlong lines without buffering them', async () => {
     const file = join(dir, 'big.log');
     const body: string[] = [HEADER];
-    for (let i = 0; i < 30_000; i++) body.push(line(`10.0.${i % 200}.${1 + (i % 250)}`, 30000 + (i % 30000), 443, i % 10 === 0 ? 'REJECT' : 'ACCEPT'));
+    for (let i = 0; i < 30_000; i++)
+      body.push(line(`10.0.${i % 200}.${1 + (i % 250)}`, 30000 + (i % 30000), 443, i % 10 === 0 ? 'REJECT' : 'ACCEPT'));
     body.push('x'.repeat(3 * 1024 * 1024));
     body.push(line('10.9.9.9', 40000, 22));
     writeFileSync(file, body.join('\n') + '\n');
@@ -142,7 +164,10 @@ describe('readFlowRecords', () => {
 
 describe('aggregateFlowFiles', () => {
   it('aggregates REJECT records across files and counts everything it read', async () => {
-    const { aggregates, stats } = await aggregateFlowFiles([join(FIXTURES, 'v8-directions-bpa.log'), join(FIXTURES, 'aws-doc-default.log')]);
+    const { aggregates, stats } = await aggregateFlowFiles([
+      join(FIXTURES, 'v8-directions-bpa.log'),
+      join(FIXTURES, 'aws-doc-default.log'),
+    ]);
     expect(stats).toMatchObject({ files: 2, records: 12, nodata: 2, skipdata: 1, rejectRecords: 6, acceptRecords: 3, malformed: 0 });
     expect(aggregates.map((a) => [a.interfaceId, a.flowDirection, a.protocol, a.srcport, a.dstport, a.records, a.rejectReason])).toEqual([
       ['eni-0web0000000000001', 'ingress', 6, 51000, 443, 2, 'BPA'],
@@ -150,7 +175,13 @@ describe('aggregateFlowFiles', () => {
       ['eni-1235b8ca123456789', null, 1, null, null, 1, null],
       ['eni-1235b8ca123456789', null, 6, 49761, 3389, 1, null],
     ]);
-    expect(aggregates[1]).toMatchObject({ servicePortSide: 'src', ephemeralPortMin: 41000, ephemeralPortMax: 41007, tcpFlags: 19, vpcId: 'vpc-0a1' });
+    expect(aggregates[1]).toMatchObject({
+      servicePortSide: 'src',
+      ephemeralPortMin: 41000,
+      ephemeralPortMax: 41007,
+      tcpFlags: 19,
+      vpcId: 'vpc-0a1',
+    });
   });
 
   it('keeps ACCEPT aggregates when asked, and agrees with readFlowRecords on the counts', async () => {
@@ -165,7 +196,10 @@ describe('aggregateFlowFiles', () => {
   it('gives the same aggregates through the fast path as through full parsing', async () => {
     const file = join(dir, 'mixed.log');
     const body: string[] = [HEADER];
-    for (let i = 0; i < 5000; i++) body.push(line(`10.0.0.${i % 7}`, 1024 + ((i * 7919) % 60000), [22, 443, 8080][i % 3], i % 4 === 0 ? 'REJECT' : 'ACCEPT', `eni-${i % 3}`));
+    for (let i = 0; i < 5000; i++)
+      body.push(
+        line(`10.0.0.${i % 7}`, 1024 + ((i * 7919) % 60000), [22, 443, 8080][i % 3], i % 4 === 0 ? 'REJECT' : 'ACCEPT', `eni-${i % 3}`),
+      );
     writeFileSync(file, body.join('\n'));
     const fast = await aggregateFlowFiles([file]);
     const all = await aggregateFlowFiles([file], { actions: ['REJECT', 'ACCEPT'] });

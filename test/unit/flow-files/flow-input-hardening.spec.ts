@@ -34,7 +34,9 @@ describe('fields sgdoctor does not know', () => {
   it('are accepted in --log-format too, and the fast aggregation path agrees', async () => {
     const file = join(dir, 'unknown-headerless.log');
     writeFileSync(file, `${line('10.0.0.1')} zzz\n${line('10.0.0.1', 443, 'ACCEPT')} zzz\n`);
-    const format = `${HEADER.split(' ').map((f) => '${' + f + '}').join(' ')} \${future-field}`;
+    const format = `${HEADER.split(' ')
+      .map((f) => '${' + f + '}')
+      .join(' ')} \${future-field}`;
     const { records, stats } = await readAll([file], { format });
     expect(records).toHaveLength(2);
     expect(stats.unknownFields).toEqual([{ field: 'future-field', file: '--log-format' }]);
@@ -86,7 +88,10 @@ describe('inputs that cannot be read to their end', () => {
 describe('Transit Gateway flow logs', () => {
   it('are recognised by their header and refused with the reason', async () => {
     const file = join(dir, 'tgw.log');
-    writeFileSync(file, 'version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service\n');
+    writeFileSync(
+      file,
+      'version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service\n',
+    );
     const error = await readAll([file]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FlowLogFormatError);
     expect((error as Error).message).toContain(file);
@@ -98,12 +103,15 @@ describe('Transit Gateway flow logs', () => {
 describe('records without interface or action (NAT gateway format)', () => {
   it('are counted by reason', async () => {
     const file = join(dir, 'nat.log');
-    writeFileSync(file, [
-      line('10.0.0.1'),
-      '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
-      '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
-      '2 111122223333 eni-a 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 - OK',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        line('10.0.0.1'),
+        '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+        '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+        '2 111122223333 eni-a 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 - OK',
+      ].join('\n'),
+    );
     const { stats } = await aggregateFlowFiles([file]);
     expect(stats.incomplete).toBe(3);
     expect(stats.incompleteByReason).toEqual({ 'no interface-id': 2, 'no action': 1 });

@@ -18,7 +18,9 @@ async function records(inputs: string[], options: FlowReadOptions = {}) {
 const LINES = Array.from({ length: 250 }, (_, i) => [
   `5 123456789012 eni-0a1 10.0.1.${1 + (i % 50)} 10.0.2.5 ${40000 + i} 443 6 10 840 1700000000 1700000060 ACCEPT OK vpc-1 subnet-1 i-1 2 IPv4 10.0.1.${1 + (i % 50)} 10.0.2.5 eu-west-1 euw1-az1 - - - - ingress 1`,
   `5 123456789012 eni-0a1 10.0.2.5 10.0.1.${1 + (i % 50)} 443 ${40000 + i} 6 4 400 1700000000 1700000060 REJECT OK vpc-1 subnet-1 i-1 18 IPv4 10.0.2.5 10.0.1.${1 + (i % 50)} eu-west-1 euw1-az1 - - - - egress 1`,
-]).flat().concat(['5 123456789012 eni-0a1 - - - - - - - 1700000060 1700000120 - NODATA - - - - - - - - - - - - - - -']);
+])
+  .flat()
+  .concat(['5 123456789012 eni-0a1 - - - - - - - 1700000060 1700000120 - NODATA - - - - - - - - - - - - - - -']);
 
 let dir: string;
 let parquet: string;
@@ -39,7 +41,14 @@ describe('Parquet flow-log files', () => {
     expect(fromParquet.stats.malformed).toBe(0);
     expect(fromParquet.stats.readErrors).toEqual([]);
     expect(fromParquet.out.map((r) => r.record)).toEqual(fromText.out.map((r) => r.record));
-    expect(fromParquet.out[1].record).toMatchObject({ 'interface-id': 'eni-0a1', 'tcp-flags': 18, 'flow-direction': 'egress', protocol: 6, bytes: 400, 'log-status': 'OK' });
+    expect(fromParquet.out[1].record).toMatchObject({
+      'interface-id': 'eni-0a1',
+      'tcp-flags': 18,
+      'flow-direction': 'egress',
+      protocol: 6,
+      bytes: 400,
+      'log-status': 'OK',
+    });
     expect(fromParquet.out.at(-1)!.record).toMatchObject({ 'log-status': 'NODATA', srcaddr: null });
     expect(fromParquet.out[0].source).toEqual({ file: parquet, line: 1 });
     expect(fromParquet.stats).toMatchObject({ files: 1, records: LINES.length, rejectRecords: 250, acceptRecords: 250, nodata: 1 });

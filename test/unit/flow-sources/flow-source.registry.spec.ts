@@ -57,10 +57,17 @@ describe('FlowSourceRegistry', () => {
   it('refuses a source registered under another type, and a stored type no source reads', async () => {
     const reads: string[] = [];
     const athena = recording<AthenaFlowSourceSettings>('athena', reads);
-    const others = { 'cloudwatch-logs': recording<CloudWatchLogsFlowSourceSettings>('cloudwatch-logs', reads), s3: recording<S3FlowSourceSettings>('s3', reads) };
-    expect(() => new FlowSourceRegistry({ ...others, athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(/registered as "files" reads "athena"/);
+    const others = {
+      'cloudwatch-logs': recording<CloudWatchLogsFlowSourceSettings>('cloudwatch-logs', reads),
+      s3: recording<S3FlowSourceSettings>('s3', reads),
+    };
+    expect(() => new FlowSourceRegistry({ ...others, athena, files: athena as unknown as FlowSourceMap['files'] })).toThrow(
+      /registered as "files" reads "athena"/,
+    );
     const registry = new FlowSourceRegistry({ ...others, athena, files: recording<FilesFlowSourceSettings>('files', reads) });
-    await expect(registry.read(request({ type: 'kafka' } as unknown as FlowSourceSettings), () => undefined)).rejects.toThrow(/no flow source reads "kafka"/);
+    await expect(registry.read(request({ type: 'kafka' } as unknown as FlowSourceSettings), () => undefined)).rejects.toThrow(
+      /no flow source reads "kafka"/,
+    );
   });
 
   it('is exhaustive: a map without a source for every type does not compile', () => {

@@ -7,10 +7,23 @@ const SRC = join(ROOT, 'src');
 const IAM = join(ROOT, 'iam');
 
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
-const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', athena: 'athena', sts: 'sts', s3: 's3', glue: 'glue', 'cloudwatch-logs': 'logs', organizations: 'organizations', 'config-service': 'config' };
+const SERVICE_PREFIX: Record<string, string> = {
+  ec2: 'ec2',
+  athena: 'athena',
+  sts: 'sts',
+  s3: 's3',
+  glue: 'glue',
+  'cloudwatch-logs': 'logs',
+  organizations: 'organizations',
+  'config-service': 'config',
+};
 
 /** Operations authorised by an action of another name (S3 API reference, "Permissions"). */
-const OPERATION_ACTIONS: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:ListObjects': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
+const OPERATION_ACTIONS: Record<string, string> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+  's3:ListObjects': 's3:ListBucket',
+  's3:HeadObject': 's3:GetObject',
+};
 
 /** Credential providers that call AWS on the code's behalf. */
 const PROVIDER_ACTIONS: Record<string, string> = { fromTemporaryCredentials: 'sts:AssumeRole' };
@@ -69,7 +82,9 @@ interface PolicyDocument {
 
 function policies(): Map<string, PolicyDocument> {
   const out = new Map<string, PolicyDocument>();
-  for (const name of readdirSync(IAM).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(IAM)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     out.set(name, JSON.parse(readFileSync(join(IAM, name), 'utf8')) as PolicyDocument);
   }
   return out;
@@ -77,12 +92,20 @@ function policies(): Map<string, PolicyDocument> {
 
 /** IAM matches actions case-insensitively, with `*` and `?` wildcards. */
 function allows(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(action);
 }
 
 function allowedActions(docs: Iterable<PolicyDocument>): string[] {
-  return [...docs].flatMap((doc) => doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+  return [...docs].flatMap((doc) =>
+    doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])),
+  );
 }
 
 /** Actions the code sends that no policy allows. */
@@ -96,11 +119,22 @@ const docs = policies();
 
 describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
   it('finds the calls the code sends (the scan is not empty)', () => {
-    expect([...sent.keys()]).toEqual(expect.arrayContaining([
-      'ec2:DescribeSecurityGroups', 'ec2:GetManagedPrefixListEntries', 'ec2:DescribeFlowLogs',
-      'athena:StartQueryExecution', 'athena:GetQueryResults', 'athena:GetTableMetadata', 'sts:AssumeRole',
-      'logs:StartQuery', 'logs:GetQueryResults', 'logs:StopQuery', 's3:ListBucket', 's3:GetObject',
-    ]));
+    expect([...sent.keys()]).toEqual(
+      expect.arrayContaining([
+        'ec2:DescribeSecurityGroups',
+        'ec2:GetManagedPrefixListEntries',
+        'ec2:DescribeFlowLogs',
+        'athena:StartQueryExecution',
+        'athena:GetQueryResults',
+        'athena:GetTableMetadata',
+        'sts:AssumeRole',
+        'logs:StartQuery',
+        'logs:GetQueryResults',
+        'logs:StopQuery',
+        's3:ListBucket',
+        's3:GetObject',
+      ]),
+    );
   });
 
   it('every policy is a valid document: version 2012-10-17, statements with an effect and actions', () => {

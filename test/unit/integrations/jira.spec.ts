@@ -22,7 +22,9 @@ function nodesOfType(node: AdfNode | AdfDocument, type: string): AdfNode[] {
 }
 
 function allText(node: AdfNode | AdfDocument): string {
-  return nodesOfType(node, 'text').map((t) => t.text).join(' ');
+  return nodesOfType(node, 'text')
+    .map((t) => t.text)
+    .join(' ');
 }
 
 /** Every text node in ADF must be non-empty; every node has a type. */
@@ -88,7 +90,9 @@ describe('Jira issue payload', () => {
 
   it('builds a safe JQL search on the fingerprint label', () => {
     expect(fingerprintLabel('3f6c1e0a9b2d4c7e')).toBe('sgdoctor-3f6c1e0a9b2d4c7e');
-    expect(fingerprintJql('NET', '3f6c1e0a9b2d4c7e')).toBe('project = "NET" AND labels = "sgdoctor-3f6c1e0a9b2d4c7e" ORDER BY created DESC');
+    expect(fingerprintJql('NET', '3f6c1e0a9b2d4c7e')).toBe(
+      'project = "NET" AND labels = "sgdoctor-3f6c1e0a9b2d4c7e" ORDER BY created DESC',
+    );
     expect(() => fingerprintJql('NET', 'x" OR project != "NET')).toThrow();
     expect(() => fingerprintJql('NET" OR 1=1', 'abc')).toThrow();
   });
@@ -101,7 +105,11 @@ describe('JiraClient against a local server', () => {
   async function start(route: (r: { method: string; url: string }) => Reply): Promise<JiraClient> {
     server = new RecordingServer(route);
     await server.start();
-    return new JiraClient(server.client(), { baseUrl: `${server.baseUrl}/`, email: 'ops@example.com', apiToken: 'tok' }, { ...project, resolveTransitionId: '31' });
+    return new JiraClient(
+      server.client(),
+      { baseUrl: `${server.baseUrl}/`, email: 'ops@example.com', apiToken: 'tok' },
+      { ...project, resolveTransitionId: '31' },
+    );
   }
 
   it('searches by label, creates when absent, and authenticates with email and token', async () => {
@@ -114,7 +122,11 @@ describe('JiraClient against a local server', () => {
     expect(ref).toEqual({ id: '10042', key: 'NET-42', url: `${server.baseUrl}/browse/NET-42`, created: true });
     const [search, create] = server.requests;
     expect(search).toMatchObject({ method: 'POST', url: '/rest/api/3/search/jql' });
-    expect(JSON.parse(search!.body)).toEqual({ jql: fingerprintJql('NET', '3f6c1e0a9b2d4c7e'), fields: ['summary', 'status'], maxResults: 1 });
+    expect(JSON.parse(search!.body)).toEqual({
+      jql: fingerprintJql('NET', '3f6c1e0a9b2d4c7e'),
+      fields: ['summary', 'status'],
+      maxResults: 1,
+    });
     expect(create).toMatchObject({ method: 'POST', url: '/rest/api/3/issue' });
     expect(JSON.parse(create!.body).fields.labels).toContain('sgdoctor-3f6c1e0a9b2d4c7e');
     expect(create!.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.com:tok').toString('base64')}`);
@@ -143,8 +155,14 @@ describe('JiraClient against a local server', () => {
 
   it('maps errors: 429/5xx retryable, 4xx not, unexpected shapes invalid', async () => {
     let status = 429;
-    const client = await start(() => (status === 200 ? { status, body: { unexpected: true } } : { status, body: { errorMessages: ['nope'] } }));
-    await expect(client.findIssue('abc')).rejects.toMatchObject({ code: 'INTEGRATION.REMOTE_ERROR', retryable: true, details: { status: 429 } });
+    const client = await start(() =>
+      status === 200 ? { status, body: { unexpected: true } } : { status, body: { errorMessages: ['nope'] } },
+    );
+    await expect(client.findIssue('abc')).rejects.toMatchObject({
+      code: 'INTEGRATION.REMOTE_ERROR',
+      retryable: true,
+      details: { status: 429 },
+    });
     status = 400;
     await expect(client.findIssue('abc')).rejects.toMatchObject({ retryable: false });
     status = 200;

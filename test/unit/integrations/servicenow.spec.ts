@@ -10,7 +10,11 @@ import { sampleFinding } from '../../support/factories/sample-finding';
 
 describe('ServiceNow incident payload', () => {
   it('sets correlation_id to the fingerprint and maps severity to urgency and impact', () => {
-    const body = buildIncidentBody(sampleFinding(), { assignmentGroup: 'network-ops', subcategory: 'firewall' }, { findingUrl: 'https://sgd.example.com/f/1' });
+    const body = buildIncidentBody(
+      sampleFinding(),
+      { assignmentGroup: 'network-ops', subcategory: 'firewall' },
+      { findingUrl: 'https://sgd.example.com/f/1' },
+    );
     expect(body).toMatchObject({
       short_description: 'sgdoctor: tcp/8080 ingress blocked by security group sg-0web000000000000a (ingress)',
       correlation_id: '3f6c1e0a9b2d4c7e',
@@ -55,7 +59,9 @@ describe('ServiceNowClient against a local server', () => {
 
   it('looks up by correlation_id, then creates', async () => {
     const client = await start((r) =>
-      r.method === 'GET' ? { status: 200, body: { result: [] } } : { status: 201, body: { result: { sys_id: 'abc123', number: 'INC0010001', state: '1' } } },
+      r.method === 'GET'
+        ? { status: 200, body: { result: [] } }
+        : { status: 201, body: { result: { sys_id: 'abc123', number: 'INC0010001', state: '1' } } },
     );
     const ref = await client.openIncident(sampleFinding());
     expect(ref).toMatchObject({ sysId: 'abc123', number: 'INC0010001', created: true });

@@ -8,12 +8,22 @@ const textOf = (block: SlackBlock): string => (block.text as { text: string }).t
 
 describe('Slack Block Kit message', () => {
   it('has a header, fields, peers, the fix as a code block and a context footer', () => {
-    const message = buildSlackMessage('finding.opened', sampleFinding(), { findingUrl: 'https://sgd.example.com/f/1', targetLabel: 'prod' });
+    const message = buildSlackMessage('finding.opened', sampleFinding(), {
+      findingUrl: 'https://sgd.example.com/f/1',
+      targetLabel: 'prod',
+    });
     expect(message.text).toBe('New finding: tcp/8080 ingress blocked by security group sg-0web000000000000a (ingress)');
     expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context']);
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: message.text, emoji: false } });
     const fields = message.blocks[1]!.fields as Array<{ type: string; text: string }>;
-    expect(fields.map((f) => f.text.split('\n')[0])).toEqual(['*Blocked by*', '*Traffic*', '*Classification*', '*Rejected*', '*Interfaces*', '*Seen*']);
+    expect(fields.map((f) => f.text.split('\n')[0])).toEqual([
+      '*Blocked by*',
+      '*Traffic*',
+      '*Classification*',
+      '*Rejected*',
+      '*Interfaces*',
+      '*Seen*',
+    ]);
     expect(fields.every((f) => f.type === 'mrkdwn')).toBe(true);
     expect(textOf(message.blocks[2]!)).toContain('• 10.1.0.12: 11 records');
     expect(textOf(message.blocks[3]!)).toContain('*Suggested fix* (verified)');
@@ -34,7 +44,12 @@ describe('Slack Block Kit message', () => {
   });
 
   it('omits the fix for resolved findings and for noise', () => {
-    expect(buildSlackMessage('finding.resolved', sampleFinding()).blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context']);
+    expect(buildSlackMessage('finding.resolved', sampleFinding()).blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'context',
+    ]);
     expect(buildSlackMessage('finding.opened', sampleFinding({ suggestedFix: null })).blocks).toHaveLength(4);
   });
 });

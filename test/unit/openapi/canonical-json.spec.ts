@@ -5,7 +5,9 @@ import { jsonDifferences } from '../../../src/openapi/json-differences';
 describe('canonicalJson', () => {
   it('sorts the keys of every object, keeps array order, indents by two and ends with a newline', () => {
     const text = canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } });
-    expect(text).toBe('{\n  "a": {\n    "c": null,\n    "d": [\n      3,\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n');
+    expect(text).toBe(
+      '{\n  "a": {\n    "c": null,\n    "d": [\n      3,\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n',
+    );
   });
 
   it('writes the same text whatever order the keys were built in', () => {

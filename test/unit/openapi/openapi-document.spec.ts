@@ -50,14 +50,18 @@ function routesOf(app: INestApplication): Route[] {
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
         const own = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        const path = `/${[base, own].flatMap((part) => part.split('/')).filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
+        const path = `/${[base, own]
+          .flatMap((part) => part.split('/'))
+          .filter(Boolean)
+          .join('/')}`.replace(/:(\w+)/g, '{$1}');
         const targets = [handler, controller];
         routes.push({
           key: `${method.toUpperCase()} ${path}`,
           method,
           path,
           public: reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
-          scope: reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? (READ_METHODS.has(method) ? 'read' : 'write'),
+          scope:
+            reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? (READ_METHODS.has(method) ? 'read' : 'write'),
         });
       }
     }
@@ -176,17 +180,25 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes problem details as the filter writes them, the validation variant with its errors', () => {
-    const schemas = document.components!.schemas as Record<string, { required?: string[]; properties: Record<string, { type?: string; items?: { $ref?: string } }> }>;
+    const schemas = document.components!.schemas as Record<
+      string,
+      { required?: string[]; properties: Record<string, { type?: string; items?: { $ref?: string } }> }
+    >;
     expect(schemas.ProblemDetails.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']));
     expect(schemas.ValidationProblemDetails.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']));
-    expect(schemas.ValidationProblemDetails.properties.errors).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/FieldError' } });
+    expect(schemas.ValidationProblemDetails.properties.errors).toMatchObject({
+      type: 'array',
+      items: { $ref: '#/components/schemas/FieldError' },
+    });
     expect(Object.keys(schemas.FieldError.properties).sort()).toEqual(['field', 'message']);
   });
 
   it('is what openapi.json holds (npm run openapi:generate rewrites it)', () => {
     const committed = readFileSync(join(__dirname, '..', '..', '..', 'openapi.json'), 'utf8');
     const generated = canonicalJson(document);
-    expect(jsonDifferences(JSON.parse(committed), JSON.parse(generated)), 'openapi.json is stale: run `npm run openapi:generate`').toEqual([]);
+    expect(jsonDifferences(JSON.parse(committed), JSON.parse(generated)), 'openapi.json is stale: run `npm run openapi:generate`').toEqual(
+      [],
+    );
     expect(generated === committed, 'openapi.json was not written by `npm run openapi:generate`').toBe(true);
   });
 });

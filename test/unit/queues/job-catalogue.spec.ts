@@ -1,7 +1,14 @@
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ANALYSIS_RUN_JOB, JOB_CATALOGUE, jobsOf, REPORT_RUN_JOB, WEBHOOK_DELIVER_JOB, type JobName } from '../../../src/queues/job-catalogue';
+import {
+  ANALYSIS_RUN_JOB,
+  JOB_CATALOGUE,
+  jobsOf,
+  REPORT_RUN_JOB,
+  WEBHOOK_DELIVER_JOB,
+  type JobName,
+} from '../../../src/queues/job-catalogue';
 import { JobHandlerRegistry } from '../../../src/queues/job-handler-registry';
 import { JobProducer } from '../../../src/queues/job-producer';
 import { ALL_QUEUE_NAMES, QueueName } from '../../../src/queues/queue-names';
@@ -48,15 +55,23 @@ describe('JobHandlerRegistry', () => {
 describe('JobProducer', () => {
   const prefix = `test-producer-${randomUUID()}`;
   const connection = redisOptionsFromUrl(TEST_REDIS_URL);
-  const queues = Object.fromEntries(ALL_QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
-  const producer = new JobProducer(queues[QueueName.Analysis], queues[QueueName.WebhookDelivery], queues[QueueName.Report], queues[QueueName.Reachability]);
+  const queues = Object.fromEntries(ALL_QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<
+    QueueName,
+    Queue
+  >;
+  const producer = new JobProducer(
+    queues[QueueName.Analysis],
+    queues[QueueName.WebhookDelivery],
+    queues[QueueName.Report],
+    queues[QueueName.Reachability],
+  );
 
   afterAll(async () => {
     await Promise.all(Object.values(queues).map((queue) => queue.close()));
     await deleteRedisPrefix(prefix);
   });
 
-  it("queues a job on its catalogue queue with the payload as given", async () => {
+  it('queues a job on its catalogue queue with the payload as given', async () => {
     const analysisId = randomUUID();
     const job = await producer.enqueue(ANALYSIS_RUN_JOB, { analysisId, attempt: 0, recoveries: 2 }, { jobId: analysisId, delay: 60_000 });
     const stored = await queues[QueueName.Analysis].getJob(analysisId);
@@ -68,7 +83,9 @@ describe('JobProducer', () => {
 
   it('refuses a payload its schema rejects, before anything reaches Redis', async () => {
     const bad = { deliveryId: 'not-a-uuid' };
-    await expect(async () => producer.enqueue(WEBHOOK_DELIVER_JOB, bad, { jobId: 'bad-delivery' })).rejects.toThrow(/refusing to queue webhook\.deliver: deliveryId/);
+    await expect(async () => producer.enqueue(WEBHOOK_DELIVER_JOB, bad, { jobId: 'bad-delivery' })).rejects.toThrow(
+      /refusing to queue webhook\.deliver: deliveryId/,
+    );
     expect(await queues[QueueName.WebhookDelivery].getJob('bad-delivery')).toBeUndefined();
   });
 });

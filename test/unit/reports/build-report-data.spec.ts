@@ -29,7 +29,14 @@ describe('buildReportData', () => {
     expect(report.rejectedSeries.points[0]!.start).toBe('2026-11-01T00:00:00Z');
     const total = input.rejectedFlows.reduce((s, f) => s + f.records, 0);
     expect(report.totals.rejectedRecords).toBe(total);
-    const sparse = buildReportData(sampleReportInput({ rejectedFlows: [{ at: '2026-11-01T05:59:59Z', records: 7 }, { at: '2026-11-02T00:00:00Z', records: 99 }] }));
+    const sparse = buildReportData(
+      sampleReportInput({
+        rejectedFlows: [
+          { at: '2026-11-01T05:59:59Z', records: 7 },
+          { at: '2026-11-02T00:00:00Z', records: 99 },
+        ],
+      }),
+    );
     expect(sparse.rejectedSeries.points.map((p) => p.rejectedRecords)).toEqual([0, 0, 0, 0, 0, 7, ...new Array(18).fill(0)]);
     const month = buildReportData(sampleReportInput({ period: { from: '2026-09-01T00:00:00Z', to: '2026-11-01T00:00:00Z' } }));
     expect(month.rejectedSeries.bucketSeconds).toBe(86_400);
@@ -80,7 +87,12 @@ describe('buildReportData', () => {
   it('computes the trend against the previous report', () => {
     expect(report.trend).toBeNull();
     const next = buildReportData(
-      sampleReportInput({ id: 'rep-2', period: { from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' }, previous: report, rejectedFlows: [{ at: '2026-11-02T01:00:00Z', records: 10 }] }),
+      sampleReportInput({
+        id: 'rep-2',
+        period: { from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' },
+        previous: report,
+        rejectedFlows: [{ at: '2026-11-02T01:00:00Z', records: 10 }],
+      }),
     );
     expect(next.trend).toMatchObject({
       previousReportId: 'rep-2026-11-01',
@@ -94,6 +106,8 @@ describe('buildReportData', () => {
 
   it('is deterministic and rejects an empty period', () => {
     expect(buildReportData(sampleReportInput())).toEqual(report);
-    expect(() => buildReportData(sampleReportInput({ period: { from: '2026-11-02T00:00:00Z', to: '2026-11-01T00:00:00Z' } }))).toThrow(RangeError);
+    expect(() => buildReportData(sampleReportInput({ period: { from: '2026-11-02T00:00:00Z', to: '2026-11-01T00:00:00Z' } }))).toThrow(
+      RangeError,
+    );
   });
 });

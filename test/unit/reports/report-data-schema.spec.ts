@@ -39,7 +39,11 @@ function mismatches(value: unknown, schema: Schema, schemas: Record<string, Sche
       return [
         ...(schema.required ?? []).filter((key) => !(key in members)).map((key) => `${path}.${key}: required but absent`),
         ...Object.entries(members).flatMap(([key, member]) =>
-          properties[key] ? mismatches(member, properties[key], schemas, `${path}.${key}`) : schema.additionalProperties ? [] : [`${path}.${key}: not in the schema`],
+          properties[key]
+            ? mismatches(member, properties[key], schemas, `${path}.${key}`)
+            : schema.additionalProperties
+              ? []
+              : [`${path}.${key}: not in the schema`],
         ),
       ];
     }
@@ -89,8 +93,8 @@ describe('the ReportData schema', () => {
 
   it('notices a member the schema does not describe', () => {
     const served = { ...buildReportData(sampleReportInput()), extra: 1 };
-    expect(mismatches(served, { $ref: '#/components/schemas/ReportData' }, document.components!.schemas as Record<string, Schema>, '$')).toEqual([
-      '$.extra: not in the schema',
-    ]);
+    expect(
+      mismatches(served, { $ref: '#/components/schemas/ReportData' }, document.components!.schemas as Record<string, Schema>, '$'),
+    ).toEqual(['$.extra: not in the schema']);
   });
 });

@@ -59,7 +59,11 @@ function hostileReport() {
           finding: sampleFinding({
             fingerprint: '@SUM(1+1)',
             traffic: { ...sampleFinding().traffic, peers: [{ address: '</td><script>x()</script>', records: 1 }] },
-            suggestedFix: { ...sampleFinding().suggestedFix!, awsCli: `${hostile}\nline two, with "quotes"`, risks: [{ kind: 'k', message: '<b>risk</b> | pipe' }] },
+            suggestedFix: {
+              ...sampleFinding().suggestedFix!,
+              awsCli: `${hostile}\nline two, with "quotes"`,
+              risks: [{ kind: 'k', message: '<b>risk</b> | pipe' }],
+            },
           }),
           status: 'open',
           firstDetectedAt: '2026-11-01T01:00:00Z',
@@ -76,11 +80,27 @@ describe('CSV renderer', () => {
     const csv = renderCsvReport(report);
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = parseCsv(csv);
-    expect(rows[0]!.slice(0, 8)).toEqual(['fingerprint', 'target_id', 'target_name', 'kind', 'status', 'lifecycle', 'classification', 'severity']);
+    expect(rows[0]!.slice(0, 8)).toEqual([
+      'fingerprint',
+      'target_id',
+      'target_name',
+      'kind',
+      'status',
+      'lifecycle',
+      'classification',
+      'severity',
+    ]);
     expect(rows).toHaveLength(1 + report.findings.length);
     const header = rows[0]!;
     const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
-    expect(first).toMatchObject({ fingerprint: '3f6c1e0a9b2d4c7e', target_name: 'production', kind: 'rule', records: '15', fix_verified: 'true', ticket: 'NET-42' });
+    expect(first).toMatchObject({
+      fingerprint: '3f6c1e0a9b2d4c7e',
+      target_name: 'production',
+      kind: 'rule',
+      records: '15',
+      fix_verified: 'true',
+      ticket: 'NET-42',
+    });
     expect(first.aws_cli).toBe(report.findings[0]!.awsCli);
   });
 
@@ -159,15 +179,43 @@ describe('HTML renderer', () => {
   });
 
   it('lists undecided records by reason and the signals the logs lack, per target by name', () => {
-    const out = renderHtmlReport(buildReportData(sampleReportInput({
-      undecided: [{ targetId: 'tgt-prod', reason: 'interface-not-in-snapshot', meaning: 'the interface is gone', records: 12, interfaces: ['eni-gone'], interfaceCount: 1 }],
-      degradedSignals: [{ targetId: 'tgt-stage', kind: 'no-tcp-flags', detail: '5 of 9 records', cost: 'late FIN/RST unseen' }],
-    })));
-    expect(out).toContain('<td>production</td><td><code>interface-not-in-snapshot</code> <span class="muted">the interface is gone</span></td><td>12</td><td><code>eni-gone</code></td>');
+    const out = renderHtmlReport(
+      buildReportData(
+        sampleReportInput({
+          undecided: [
+            {
+              targetId: 'tgt-prod',
+              reason: 'interface-not-in-snapshot',
+              meaning: 'the interface is gone',
+              records: 12,
+              interfaces: ['eni-gone'],
+              interfaceCount: 1,
+            },
+          ],
+          degradedSignals: [{ targetId: 'tgt-stage', kind: 'no-tcp-flags', detail: '5 of 9 records', cost: 'late FIN/RST unseen' }],
+        }),
+      ),
+    );
+    expect(out).toContain(
+      '<td>production</td><td><code>interface-not-in-snapshot</code> <span class="muted">the interface is gone</span></td><td>12</td><td><code>eni-gone</code></td>',
+    );
     expect(out).toContain('<td>staging</td><td><code>no-tcp-flags</code> 5 of 9 records</td><td>late FIN/RST unseen</td>');
-    const md = renderMarkdownReport(buildReportData(sampleReportInput({
-      undecided: [{ targetId: 'tgt-prod', reason: 'icmp-type-rule', meaning: 'no ICMP type in flow logs', records: 96, interfaces: ['eni-a'], interfaceCount: 4 }],
-    })));
+    const md = renderMarkdownReport(
+      buildReportData(
+        sampleReportInput({
+          undecided: [
+            {
+              targetId: 'tgt-prod',
+              reason: 'icmp-type-rule',
+              meaning: 'no ICMP type in flow logs',
+              records: 96,
+              interfaces: ['eni-a'],
+              interfaceCount: 4,
+            },
+          ],
+        }),
+      ),
+    );
     expect(md).toContain('- undecided `icmp-type-rule` (target production): 96 records on 4 interface(s): no ICMP type in flow logs');
   });
 
@@ -198,11 +246,17 @@ describe('HTML renderer', () => {
   });
 
   it('draws bars proportional to the series in the chart colour', () => {
-    const svg = renderRejectedFlowsChart({ bucketSeconds: 3600, points: [
-      { start: '2026-11-01T00:00:00Z', rejectedRecords: 50 },
-      { start: '2026-11-01T01:00:00Z', rejectedRecords: 100 },
-      { start: '2026-11-01T02:00:00Z', rejectedRecords: 0 },
-    ] }, { width: 400, height: 200 });
+    const svg = renderRejectedFlowsChart(
+      {
+        bucketSeconds: 3600,
+        points: [
+          { start: '2026-11-01T00:00:00Z', rejectedRecords: 50 },
+          { start: '2026-11-01T01:00:00Z', rejectedRecords: 100 },
+          { start: '2026-11-01T02:00:00Z', rejectedRecords: 0 },
+        ],
+      },
+      { width: 400, height: 200 },
+    );
     const heights = [...svg.matchAll(/<rect [^>]*height="([\d.]+)" fill="([^"]+)"/g)].map((m) => [Number(m[1]), m[2]]);
     expect(heights.map(([, c]) => c)).toEqual([CHART_BAR_COLOR, CHART_BAR_COLOR, CHART_BAR_COLOR]);
     expect(heights[0]![0]).toBeCloseTo((heights[1]![0] as number) / 2, 1);

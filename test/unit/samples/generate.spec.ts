@@ -10,18 +10,26 @@ const committed = join(process.cwd(), 'samples');
 const generatedFiles = ['snapshot.json', 'expected-findings.json', 'flows'];
 
 function listFiles(root: string, dir = root): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? listFiles(root, path) : [relative(root, path)];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? listFiles(root, path) : [relative(root, path)];
+    })
+    .sort();
 }
 
-const generatedList = (root: string) =>
-  listFiles(root).filter((f) => generatedFiles.some((g) => f === g || f.startsWith(g + '/')));
+const generatedList = (root: string) => listFiles(root).filter((f) => generatedFiles.some((g) => f === g || f.startsWith(g + '/')));
 
 const flowLines = (root: string) =>
-  listFiles(root).filter((f) => f.endsWith('.log.gz'))
-    .flatMap((f) => gunzipSync(readFileSync(join(root, f))).toString('utf8').trimEnd().split('\n').slice(1));
+  listFiles(root)
+    .filter((f) => f.endsWith('.log.gz'))
+    .flatMap((f) =>
+      gunzipSync(readFileSync(join(root, f)))
+        .toString('utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1),
+    );
 
 describe('sample generator', () => {
   const dirs = [mkdtempSync(join(tmpdir(), 'samples-a-')), mkdtempSync(join(tmpdir(), 'samples-b-'))];
@@ -62,9 +70,13 @@ describe('sample generator', () => {
     const files = listFiles(first).filter((f) => f.endsWith('.log.gz'));
     expect(files).toHaveLength(48);
     for (const file of files) {
-      expect(file).toMatch(/^flows\/AWSLogs\/111122223333\/vpcflowlogs\/eu-west-1\/2026\/11\/24\/111122223333_vpcflowlogs_eu-west-1_fl-[0-9a-f]{17}_20261124T[0-2]\d00Z_[0-9a-f]{8}\.log\.gz$/);
+      expect(file).toMatch(
+        /^flows\/AWSLogs\/111122223333\/vpcflowlogs\/eu-west-1\/2026\/11\/24\/111122223333_vpcflowlogs_eu-west-1_fl-[0-9a-f]{17}_20261124T[0-2]\d00Z_[0-9a-f]{8}\.log\.gz$/,
+      );
       const log = Object.values(FLOW_LOG).find((l) => file.includes(l.id));
-      const header = gunzipSync(readFileSync(join(first, file))).toString('utf8').split('\n')[0];
+      const header = gunzipSync(readFileSync(join(first, file)))
+        .toString('utf8')
+        .split('\n')[0];
       expect(header).toBe(log?.fields.join(' '));
     }
   });

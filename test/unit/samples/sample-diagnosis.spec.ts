@@ -27,8 +27,13 @@ describe('diagnosis of the sample day', () => {
 
   for (const want of EXPECTED_FINDINGS.filter((e) => e.fix !== null)) {
     it(`row ${want.key}: ${want.title}`, () => {
-      const got = findings.find((f) => JSON.stringify(f.blockedBy) === JSON.stringify(want.blockedBy)
-        && f.traffic.port === want.port && f.traffic.direction === want.direction && f.traffic.returnTraffic === want.returnTraffic);
+      const got = findings.find(
+        (f) =>
+          JSON.stringify(f.blockedBy) === JSON.stringify(want.blockedBy) &&
+          f.traffic.port === want.port &&
+          f.traffic.direction === want.direction &&
+          f.traffic.returnTraffic === want.returnTraffic,
+      );
       expect(got).toBeDefined();
       expect(got!.classification).toBe(want.classification);
       const fix = got!.suggestedFix!;
@@ -45,13 +50,15 @@ describe('diagnosis of the sample day', () => {
 
   it('sums the scanner noise up as its five campaigns (N1-N5), with no fix, and no misconfiguration peer inside them', () => {
     const campaigns = findings.filter((f) => f.kind === 'campaign');
-    expect(campaigns.map((f) => `${f.campaign!.scope} ${f.campaign!.key}`).sort()).toEqual([
-      `network 203.0.113.0/24`,
-      `source ${PEERS.ipv6Scanner}`,
-      `source ${PEERS.albScanner}`,
-      `source ${PEERS.bastionScanner}`,
-      `source ${PEERS.sweeper}`,
-    ].sort());
+    expect(campaigns.map((f) => `${f.campaign!.scope} ${f.campaign!.key}`).sort()).toEqual(
+      [
+        `network 203.0.113.0/24`,
+        `source ${PEERS.ipv6Scanner}`,
+        `source ${PEERS.albScanner}`,
+        `source ${PEERS.bastionScanner}`,
+        `source ${PEERS.sweeper}`,
+      ].sort(),
+    );
     expect(findings.filter((f) => f.classification === 'likely-noise')).toEqual(campaigns);
     expect(findings.filter((f) => f.kind === 'rule')).toHaveLength(6);
     const legitimate = new Set(EXPECTED_FINDINGS.flatMap((e) => e.peerAddresses));
@@ -67,9 +74,7 @@ describe('diagnosis of the sample day', () => {
   });
 
   it('lists every undecided record under a named reason: row F, ICMP type-specific rules, on the four app interfaces', () => {
-    expect(stats.coverage.undecided).toEqual([
-      expect.objectContaining({ reason: 'icmp-type-rule', records: 96, interfaceCount: 4 }),
-    ]);
+    expect(stats.coverage.undecided).toEqual([expect.objectContaining({ reason: 'icmp-type-rule', records: 96, interfaceCount: 4 })]);
     expect(stats.coverage.undecided.reduce((sum, g) => sum + g.records, 0)).toBe(stats.rejected.unknown.records);
     expect(stats.coverage.degradedSignals.map((s) => s.kind)).toEqual(['reject-only-logs', 'no-tcp-flags', 'no-flow-direction']);
   });

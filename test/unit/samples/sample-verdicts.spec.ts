@@ -30,8 +30,11 @@ describe('sample flow logs under the current configuration', () => {
     return { record, flow };
   });
   const returnTraffic = ReturnTrafficIndex.fromFlows(flows.map((f) => f.flow));
-  const verdicts: { record: SampleRecord; flow: FlowAggregate; verdict: FlowVerdict }[] =
-    flows.map(({ record, flow }) => ({ record, flow, verdict: explainFlow(model, flow, { returnTraffic }) }));
+  const verdicts: { record: SampleRecord; flow: FlowAggregate; verdict: FlowVerdict }[] = flows.map(({ record, flow }) => ({
+    record,
+    flow,
+    verdict: explainFlow(model, flow, { returnTraffic }),
+  }));
   const describeRecord = (r: SampleRecord) =>
     `${r.scenario ?? 'legit'} ${r.action} ${r.eni.name} ${r.direction} ${r.srcaddr}:${r.srcport} > ${r.dstaddr}:${r.dstport} p${r.protocol}`;
 
@@ -48,10 +51,13 @@ describe('sample flow logs under the current configuration', () => {
       const mine = verdicts.filter(({ record }) => record.scenario === expected.key && record.action === 'REJECT');
       expect(mine.length).toBeGreaterThan(0);
       const wrong = mine
-        .filter(({ verdict }) => verdict.verdict !== expected.verdict
-          || verdict.direction !== expected.direction
-          || verdict.returnTraffic !== expected.returnTraffic
-          || JSON.stringify(verdict.blockedBy) !== JSON.stringify(expected.explainBlockedBy))
+        .filter(
+          ({ verdict }) =>
+            verdict.verdict !== expected.verdict ||
+            verdict.direction !== expected.direction ||
+            verdict.returnTraffic !== expected.returnTraffic ||
+            JSON.stringify(verdict.blockedBy) !== JSON.stringify(expected.explainBlockedBy),
+        )
         .map(({ record, verdict }) => `${describeRecord(record)} -> ${JSON.stringify(verdict)}`);
       expect(wrong.slice(0, 5)).toEqual([]);
     });

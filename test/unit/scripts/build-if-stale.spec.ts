@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'build-if-stale.mjs');
-const OUTPUTS = ['dist/main.js', 'dist/worker.js', 'dist/demo/demo.js', 'dist/cli/main.js', 'dist/database/data-source.js', 'dist/migrations/1-First.js'];
+const OUTPUTS = [
+  'dist/main.js',
+  'dist/worker.js',
+  'dist/demo/demo.js',
+  'dist/cli/main.js',
+  'dist/database/data-source.js',
+  'dist/migrations/1-First.js',
+];
 
 /**
  * A project of its own whose `npm run build` writes the outputs and counts its runs, with the
@@ -14,7 +21,10 @@ const OUTPUTS = ['dist/main.js', 'dist/worker.js', 'dist/demo/demo.js', 'dist/cl
 function makeProject(): string {
   const root = mkdtempSync(join(tmpdir(), 'sgdoctor-build-if-stale-'));
   const build = `const fs=require('fs');for(const f of ${JSON.stringify(OUTPUTS)}){fs.mkdirSync(require('path').dirname(f),{recursive:true});fs.writeFileSync(f,'')}fs.appendFileSync('builds','x')`;
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'p', private: true, scripts: { build: `node -e "${build.replace(/"/g, '\\"')}"` } }));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'p', private: true, scripts: { build: `node -e "${build.replace(/"/g, '\\"')}"` } }),
+  );
   for (const file of ['src/main.ts', 'migrations/1-First.ts', 'tsconfig.json']) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), '');
@@ -60,7 +70,8 @@ describe('scripts/build-if-stale.mjs (npm run demo)', () => {
 
   /** Every input (directories too: a deleted file shows only in its directory's time) `secondsAgo` old. */
   function ageInputs(secondsAgo: number): void {
-    for (const input of ['src', 'src/main.ts', 'migrations', 'migrations/1-First.ts', 'tsconfig.json', 'package.json']) age(input, secondsAgo);
+    for (const input of ['src', 'src/main.ts', 'migrations', 'migrations/1-First.ts', 'tsconfig.json', 'package.json'])
+      age(input, secondsAgo);
   }
 
   beforeEach(() => {
@@ -100,7 +111,10 @@ describe('scripts/build-if-stale.mjs (npm run demo)', () => {
   });
 
   it('fails when the build fails', () => {
-    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'p', private: true, scripts: { build: 'node -e "process.exit(3)"' } }));
+    writeFileSync(
+      join(root, 'package.json'),
+      JSON.stringify({ name: 'p', private: true, scripts: { build: 'node -e "process.exit(3)"' } }),
+    );
     expect(run().code).not.toBe(0);
   });
 });

@@ -77,7 +77,13 @@ describe('delivery envelope and formats', () => {
       data: { findingId: 'f1' },
     };
     const payload = serializeEvent(event);
-    expect(JSON.parse(payload)).toEqual({ id: event.id, type: 'finding.opened', timestamp: event.occurredAt, subject: event.subject, data: event.data });
+    expect(JSON.parse(payload)).toEqual({
+      id: event.id,
+      type: 'finding.opened',
+      timestamp: event.occurredAt,
+      subject: event.subject,
+      data: event.data,
+    });
     expect(serializeEvent(event)).toBe(payload);
     expect(parseEnvelope(payload).data).toEqual({ findingId: 'f1' });
   });

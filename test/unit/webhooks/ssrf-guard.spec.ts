@@ -91,7 +91,10 @@ describe('SsrfGuard', () => {
   it('refuses localhost and a name that resolves to a private address', async () => {
     const resolver = vi.fn<HostResolver>(async (name) =>
       name === 'localhost'
-        ? [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]
+        ? [
+            { address: '::1', family: 6 },
+            { address: '127.0.0.1', family: 4 },
+          ]
         : [{ address: '10.1.2.3', family: 4 }],
     );
     const g = new SsrfGuard({ resolver });

@@ -1,12 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  buildSignatureHeaders,
-  decodeSecret,
-  generateSecret,
-  sign,
-  verify,
-} from '../../../src/webhooks/delivery/standard-webhooks';
+import { buildSignatureHeaders, decodeSecret, generateSecret, sign, verify } from '../../../src/webhooks/delivery/standard-webhooks';
 
 /** Computed here independently of the module under test. */
 function reference(secretBase64: string, id: string, ts: number, body: string): string {
@@ -77,8 +71,18 @@ describe('Standard Webhooks verification', () => {
     ['a changed body', { ...headers }, body.replace('opened', 'closed'), 'no-matching-signature'],
     ['a changed id', { ...headers, 'webhook-id': 'evt_other' }, body, 'no-matching-signature'],
     ['a changed timestamp', { ...headers, 'webhook-timestamp': String(ts + 1) }, body, 'no-matching-signature'],
-    ['a truncated signature', { ...headers, 'webhook-signature': headers['webhook-signature'].slice(0, 20) }, body, 'no-matching-signature'],
-    ['an unknown version only', { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') }, body, 'no-matching-signature'],
+    [
+      'a truncated signature',
+      { ...headers, 'webhook-signature': headers['webhook-signature'].slice(0, 20) },
+      body,
+      'no-matching-signature',
+    ],
+    [
+      'an unknown version only',
+      { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') },
+      body,
+      'no-matching-signature',
+    ],
     ['no signature header', { 'webhook-id': id, 'webhook-timestamp': String(ts) }, body, 'missing-headers'],
     ['a non-numeric timestamp', { ...headers, 'webhook-timestamp': '17e8' }, body, 'invalid-timestamp'],
   ])('rejects %s', (_name, h, b, reason) => {

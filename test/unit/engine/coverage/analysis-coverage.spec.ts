@@ -7,14 +7,23 @@ import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
-const unknown = (reason: string): FlowVerdict => ({ verdict: 'unknown', direction: 'ingress', returnTraffic: false, blockedBy: [], reason });
+const unknown = (reason: string): FlowVerdict => ({
+  verdict: 'unknown',
+  direction: 'ingress',
+  returnTraffic: false,
+  blockedBy: [],
+  reason,
+});
 
 describe('undecided flows grouped by reason', () => {
   it('names the reason from the snapshot where it can, and counts records and interfaces per reason', () => {
     const groups = groupUndecided(model, [
       { flow: flowOf({ interfaceId: 'eni-gone-1', records: 5 }), verdict: unknown('eni-gone-1 is not in the snapshot') },
       { flow: flowOf({ interfaceId: 'eni-gone-2', records: 7 }), verdict: unknown('eni-gone-2 is not in the snapshot') },
-      { flow: flowOf({ interfaceId: 'eni-app', protocol: 1, records: 2 }), verdict: unknown('a rule of sg-app allows only some icmp types') },
+      {
+        flow: flowOf({ interfaceId: 'eni-app', protocol: 1, records: 2 }),
+        verdict: unknown('a rule of sg-app allows only some icmp types'),
+      },
       { flow: flowOf({ interfaceId: 'eni-app', records: 1 }), verdict: unknown('prefix list pl-s3 has no entries in the snapshot') },
       { flow: flowOf({ interfaceId: 'eni-app', records: 1 }), verdict: unknown('sg-gone may be a group of another account') },
     ]);
@@ -29,18 +38,33 @@ describe('undecided flows grouped by reason', () => {
   });
 
   it('diagnose lists every undecided record under a reason', () => {
-    const flows = [flowOf({ interfaceId: 'eni-lambda-gone', srcaddr: '10.1.0.9', dstaddr: '10.1.10.77', srcport: 40000, dstport: 443, records: 9 })];
+    const flows = [
+      flowOf({ interfaceId: 'eni-lambda-gone', srcaddr: '10.1.0.9', dstaddr: '10.1.10.77', srcport: 40000, dstport: 443, records: 9 }),
+    ];
     const { stats } = diagnose(hardeningSnapshot, flows);
     expect(stats.rejected.unknown.records).toBe(9);
-    expect(stats.coverage.undecided).toEqual([expect.objectContaining({ reason: 'interface-not-in-snapshot', records: 9, interfaces: ['eni-lambda-gone'] })]);
+    expect(stats.coverage.undecided).toEqual([
+      expect.objectContaining({ reason: 'interface-not-in-snapshot', records: 9, interfaces: ['eni-lambda-gone'] }),
+    ]);
   });
 });
 
 describe('degraded signals', () => {
   it('says what the input lacks and what it costs', () => {
-    const rejectOnly: NetworkSnapshot = { ...hardeningSnapshot, FlowLogs: [{ FlowLogId: 'fl-1', ResourceId: 'subnet-app', TrafficType: 'REJECT', FlowLogStatus: 'ACTIVE' }] };
-    const signals = degradedSignals(rejectOnly, [flowOf({ records: 4 }), flowOf({ records: 6, tcpFlags: 2, flowDirection: 'ingress' })], { skipdata: 2 });
-    expect(signals.map((s) => s.kind)).toEqual(['reject-only-logs', 'no-accept-records', 'no-tcp-flags', 'no-flow-direction', 'skipped-data']);
+    const rejectOnly: NetworkSnapshot = {
+      ...hardeningSnapshot,
+      FlowLogs: [{ FlowLogId: 'fl-1', ResourceId: 'subnet-app', TrafficType: 'REJECT', FlowLogStatus: 'ACTIVE' }],
+    };
+    const signals = degradedSignals(rejectOnly, [flowOf({ records: 4 }), flowOf({ records: 6, tcpFlags: 2, flowDirection: 'ingress' })], {
+      skipdata: 2,
+    });
+    expect(signals.map((s) => s.kind)).toEqual([
+      'reject-only-logs',
+      'no-accept-records',
+      'no-tcp-flags',
+      'no-flow-direction',
+      'skipped-data',
+    ]);
     expect(signals[2].detail).toContain('4 of 10 rejected records (40 %)');
     for (const signal of signals) expect(signal.cost.length).toBeGreaterThan(20);
   });

@@ -80,7 +80,7 @@ describe('every suggested fix of the samples, applied together', () => {
     expect(created.filter((key, i) => created.indexOf(key) !== i)).toEqual([]);
   });
 
-  it('EC2 accepts them all in one go, and then every misconfiguration finding\'s flows and their replies pass', () => {
+  it("EC2 accepts them all in one go, and then every misconfiguration finding's flows and their replies pass", () => {
     const fixed = applyChanges(snapshot, changes);
     const { model, returnTraffic, groups } = groupsOf(snapshot, aggregates);
     const after = NetworkModel.fromSnapshot(fixed);

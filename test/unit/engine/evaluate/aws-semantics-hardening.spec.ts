@@ -30,7 +30,7 @@ describe('security groups (AWS semantics)', () => {
     ['an all-ICMP rule of another attached group decides', ['sg-app', 'sg-app-extra'], 1, null, '10.1.1.5', true],
     ['a -1 rule of another attached group decides', ['sg-app', 'sg-everything'], 1, null, '10.1.20.5', true],
     ['referenced group: the ALB ENI by its private IP', ['sg-app'], 6, 8080, '10.1.0.20', true],
-    ['referenced group: never by the ALB ENI\'s Elastic IP', ['sg-app'], 6, 8080, '198.51.100.20', false],
+    ["referenced group: never by the ALB ENI's Elastic IP", ['sg-app'], 6, 8080, '198.51.100.20', false],
     ['referenced group: an IPv6 address of the ALB ENI is private to the VPC', ['sg-app'], 6, 8080, '2600:1f18:1::20', true],
     ['AWS-managed prefix list without entries in the snapshot: uncertain', ['sg-app'], 6, 443, '52.218.0.1', 'uncertain'],
     ['stale reference (group deleted): private peer in the VPC nobody owns is uncertain', ['sg-app'], 6, 6443, '10.1.10.200', 'uncertain'],
@@ -42,8 +42,14 @@ describe('security groups (AWS semantics)', () => {
   it('a referenced group of a VPC peered across regions never matches (references need same-region peering)', () => {
     const crossRegion: NetworkSnapshot = {
       ...hardeningSnapshot,
-      VpcPeeringConnections: [{ VpcPeeringConnectionId: 'pcx-9', Status: { Code: 'active' },
-        RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' }, AccepterVpcInfo: { VpcId: 'vpc-9', Region: 'us-east-1' } }],
+      VpcPeeringConnections: [
+        {
+          VpcPeeringConnectionId: 'pcx-9',
+          Status: { Code: 'active' },
+          RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' },
+          AccepterVpcInfo: { VpcId: 'vpc-9', Region: 'us-east-1' },
+        },
+      ],
     };
     const m = NetworkModel.fromSnapshot(crossRegion);
     expect(evaluateSecurityGroups(m, ['sg-app'], 'ingress', 6, 9000, '10.9.0.10', inVpc1).allowed).toBe(false);
@@ -66,7 +72,7 @@ describe('network ACLs (AWS semantics)', () => {
     expect(evaluateNetworkAcl(model, 'acl-web', dir, protocol, port, peer)).toMatchObject({ allowed, ruleNumber });
   });
 
-  it('a subnet without an explicit association uses its VPC\'s default NACL, exactly one', () => {
+  it("a subnet without an explicit association uses its VPC's default NACL, exactly one", () => {
     expect(model.networkAclIdForSubnet('subnet-app')).toBe('acl-default');
     expect(model.networkAclIdForSubnet('subnet-web-b')).toBe('acl-web');
   });
@@ -77,55 +83,146 @@ describe('explainFlow (AWS semantics)', () => {
     explainFlow(model, flowOf(fields), { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
 
   it.each<[string, Partial<FlowAggregate>, object]>([
-    ['inbound to a secondary private IP is ingress', { srcaddr: '192.0.2.9', dstaddr: '10.1.10.99', srcport: 40000, dstport: 22 },
-      { direction: 'ingress', verdict: 'blocked' }],
-    ['inbound to an address of a delegated prefix is ingress', { srcaddr: '192.0.2.9', dstaddr: '10.1.10.70', srcport: 40000, dstport: 22 },
-      { direction: 'ingress', verdict: 'blocked' }],
-    ['outbound from the IPv6 address is egress', { srcaddr: '2600:1f18:1:a::11', dstaddr: '2001:db8::5', srcport: 40000, dstport: 443 },
-      { direction: 'egress' }],
-    ['inbound to the Elastic IP (public address of the ENI) is ingress', { srcaddr: '192.0.2.9', dstaddr: '198.51.100.11', srcport: 40000, dstport: 22 },
-      { direction: 'ingress' }],
-    ['NAT gateway ENI, leg from the instance: ingress (dstaddr is the NAT\'s private IP)', { interfaceId: 'eni-nat', srcaddr: '10.1.10.11', dstaddr: '10.1.0.100', srcport: 40000, dstport: 443 },
-      { direction: 'ingress', verdict: 'allowed' }],
-    ['NAT gateway ENI, leg to the internet: egress from the NAT\'s private IP', { interfaceId: 'eni-nat', srcaddr: '10.1.0.100', dstaddr: '203.0.113.5', srcport: 40000, dstport: 443 },
-      { direction: 'egress', verdict: 'allowed' }],
-    ['NAT gateway ENI, reply into a port the NACL denies (rule 90): only the NACL blocks', { interfaceId: 'eni-nat', srcaddr: '203.0.113.5', dstaddr: '10.1.0.100', srcport: 443, dstport: 50010, tcpFlags: 18 },
-      { direction: 'ingress', verdict: 'blocked', returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }] }],
-    ['tcp-flags 19 (SYN-ACK + FIN) is the responder\'s side', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 19 },
-      { returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }] }],
-    ['tcp-flags 3 (SYN + FIN) is the initiator\'s side: the SG is asked', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 3 },
-      { returnTraffic: false, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }, { control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] }] }],
-    ['same subnet: NACL skipped, SG decides', { interfaceId: 'eni-alb-a', srcaddr: '10.1.0.77', dstaddr: '10.1.0.20', srcport: 40000, dstport: 22 },
-      { verdict: 'blocked', blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] }] }],
-    ['different subnets: only the capturing ENI\'s NACL, in the record\'s direction', { interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379 },
-      { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-db', ruleNumber: 32767 }, { control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] }] }],
-    ['egress path order: SG then NACL', { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '192.0.2.1', srcport: 40000, dstport: 25 },
-      { verdict: 'blocked', direction: 'egress', blockedBy: [{ control: 'security-group', direction: 'egress', groupIds: ['sg-db'] }, { control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 }] }],
-    ['BPA reject-reason is Block Public Access', { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 40000, dstport: 443, rejectReason: 'BPA' },
-      { verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] }],
-    ['return traffic is never an SG block: a reply the db SG would not allow is only a NACL matter', { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 40000, tcpFlags: 18 },
-      { verdict: 'blocked', returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 }] }],
-    ['ENI in another account (not in the snapshot): unknown', { interfaceId: 'eni-elsewhere', srcaddr: '10.1.10.11', dstaddr: '10.1.99.9', srcport: 40000, dstport: 443 },
-      { verdict: 'unknown' }],
+    [
+      'inbound to a secondary private IP is ingress',
+      { srcaddr: '192.0.2.9', dstaddr: '10.1.10.99', srcport: 40000, dstport: 22 },
+      { direction: 'ingress', verdict: 'blocked' },
+    ],
+    [
+      'inbound to an address of a delegated prefix is ingress',
+      { srcaddr: '192.0.2.9', dstaddr: '10.1.10.70', srcport: 40000, dstport: 22 },
+      { direction: 'ingress', verdict: 'blocked' },
+    ],
+    [
+      'outbound from the IPv6 address is egress',
+      { srcaddr: '2600:1f18:1:a::11', dstaddr: '2001:db8::5', srcport: 40000, dstport: 443 },
+      { direction: 'egress' },
+    ],
+    [
+      'inbound to the Elastic IP (public address of the ENI) is ingress',
+      { srcaddr: '192.0.2.9', dstaddr: '198.51.100.11', srcport: 40000, dstport: 22 },
+      { direction: 'ingress' },
+    ],
+    [
+      "NAT gateway ENI, leg from the instance: ingress (dstaddr is the NAT's private IP)",
+      { interfaceId: 'eni-nat', srcaddr: '10.1.10.11', dstaddr: '10.1.0.100', srcport: 40000, dstport: 443 },
+      { direction: 'ingress', verdict: 'allowed' },
+    ],
+    [
+      "NAT gateway ENI, leg to the internet: egress from the NAT's private IP",
+      { interfaceId: 'eni-nat', srcaddr: '10.1.0.100', dstaddr: '203.0.113.5', srcport: 40000, dstport: 443 },
+      { direction: 'egress', verdict: 'allowed' },
+    ],
+    [
+      'NAT gateway ENI, reply into a port the NACL denies (rule 90): only the NACL blocks',
+      { interfaceId: 'eni-nat', srcaddr: '203.0.113.5', dstaddr: '10.1.0.100', srcport: 443, dstport: 50010, tcpFlags: 18 },
+      {
+        direction: 'ingress',
+        verdict: 'blocked',
+        returnTraffic: true,
+        blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }],
+      },
+    ],
+    [
+      "tcp-flags 19 (SYN-ACK + FIN) is the responder's side",
+      { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 19 },
+      { returnTraffic: true, blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 }] },
+    ],
+    [
+      "tcp-flags 3 (SYN + FIN) is the initiator's side: the SG is asked",
+      { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 443, dstport: 50010, tcpFlags: 3 },
+      {
+        returnTraffic: false,
+        blockedBy: [
+          { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-web', ruleNumber: 90 },
+          { control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] },
+        ],
+      },
+    ],
+    [
+      'same subnet: NACL skipped, SG decides',
+      { interfaceId: 'eni-alb-a', srcaddr: '10.1.0.77', dstaddr: '10.1.0.20', srcport: 40000, dstport: 22 },
+      { verdict: 'blocked', blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-alb'] }] },
+    ],
+    [
+      "different subnets: only the capturing ENI's NACL, in the record's direction",
+      { interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379 },
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        blockedBy: [
+          { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-db', ruleNumber: 32767 },
+          { control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] },
+        ],
+      },
+    ],
+    [
+      'egress path order: SG then NACL',
+      { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '192.0.2.1', srcport: 40000, dstport: 25 },
+      {
+        verdict: 'blocked',
+        direction: 'egress',
+        blockedBy: [
+          { control: 'security-group', direction: 'egress', groupIds: ['sg-db'] },
+          { control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 },
+        ],
+      },
+    ],
+    [
+      'BPA reject-reason is Block Public Access',
+      { interfaceId: 'eni-alb-a', srcaddr: '203.0.113.5', dstaddr: '10.1.0.20', srcport: 40000, dstport: 443, rejectReason: 'BPA' },
+      { verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] },
+    ],
+    [
+      'return traffic is never an SG block: a reply the db SG would not allow is only a NACL matter',
+      { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 40000, tcpFlags: 18 },
+      {
+        verdict: 'blocked',
+        returnTraffic: true,
+        blockedBy: [{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-db', ruleNumber: 32767 }],
+      },
+    ],
+    [
+      'ENI in another account (not in the snapshot): unknown',
+      { interfaceId: 'eni-elsewhere', srcaddr: '10.1.10.11', dstaddr: '10.1.99.9', srcport: 40000, dstport: 443 },
+      { verdict: 'unknown' },
+    ],
   ])('%s', (_name, fields, expected) => {
     expect(explain(fields)).toMatchObject(expected);
   });
 
-  it('the initiator\'s packets are never return traffic, even when the reverse flow was accepted earlier', () => {
+  it("the initiator's packets are never return traffic, even when the reverse flow was accepted earlier", () => {
     // app opened connections to the db in the morning (replies ACCEPTed at the app ENI); later the
     // app's requests are REJECTed. The reverse-accept signal must not turn the requests into
     // "return traffic", or the SG would never be asked.
-    const replies = flowOf({ srcaddr: '10.1.20.10', dstaddr: '10.1.10.11', srcport: 5432, dstport: 41000, action: 'ACCEPT', servicePortSide: 'src', ephemeralPortMin: 41000, ephemeralPortMax: 41000 });
+    const replies = flowOf({
+      srcaddr: '10.1.20.10',
+      dstaddr: '10.1.10.11',
+      srcport: 5432,
+      dstport: 41000,
+      action: 'ACCEPT',
+      servicePortSide: 'src',
+      ephemeralPortMin: 41000,
+      ephemeralPortMax: 41000,
+    });
     const request = { srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432, servicePortSide: 'dst' as const };
     const verdict = explain(request, [replies]);
     expect(verdict.returnTraffic).toBe(false);
     expect(referenceExplainFlow(hardeningSnapshot, flowOf(request), [replies]).returnTraffic).toBe(false);
   });
 
-  it('the responder\'s packets are return traffic when the reverse flow was accepted', () => {
-    const requests = flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.0.20', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432, action: 'ACCEPT' });
-    expect(explain({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 41000 }, [requests]))
-      .toMatchObject({ returnTraffic: true, blockedBy: [{ control: 'network-acl', networkAclId: 'acl-db' }] });
+  it("the responder's packets are return traffic when the reverse flow was accepted", () => {
+    const requests = flowOf({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.0.20',
+      dstaddr: '10.1.20.10',
+      srcport: 41000,
+      dstport: 5432,
+      action: 'ACCEPT',
+    });
+    expect(
+      explain({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 41000 }, [requests]),
+    ).toMatchObject({ returnTraffic: true, blockedBy: [{ control: 'network-acl', networkAclId: 'acl-db' }] });
   });
 
   it.each<[string, Partial<FlowAggregate>]>([
@@ -134,7 +231,7 @@ describe('explainFlow (AWS semantics)', () => {
     ['Amazon Time Sync 169.254.169.123', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.123', srcport: 40000, dstport: 123, protocol: 17 }],
     ['Route 53 Resolver at the VPC base + 2', { srcaddr: '10.1.10.11', dstaddr: '10.1.0.2', srcport: 40000, dstport: 53, protocol: 17 }],
     ['Amazon DNS 169.254.169.253', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.253', srcport: 40000, dstport: 53, protocol: 17 }],
-    ['the subnet\'s VPC router (base + 1)', { srcaddr: '10.1.10.11', dstaddr: '10.1.10.1', protocol: 1 }],
+    ["the subnet's VPC router (base + 1)", { srcaddr: '10.1.10.11', dstaddr: '10.1.10.1', protocol: 1 }],
     ['DHCP', { srcaddr: '10.1.10.11', dstaddr: '10.1.10.1', srcport: 68, dstport: 67, protocol: 17 }],
     ['Windows licence activation 169.254.169.250', { srcaddr: '10.1.10.11', dstaddr: '169.254.169.250', srcport: 40000, dstport: 1688 }],
   ])('traffic that security groups and NACLs never filter is undecided, not blocked: %s', (_name, fields) => {

@@ -12,11 +12,39 @@ import { flowAggregate } from '../../../support/factories/flow-aggregate';
 const snapshot = validateSnapshot(JSON.parse(readFileSync(join(__dirname, 'fixtures/contract-snapshot.json'), 'utf8')));
 
 function aggregate(fields: Partial<FlowAggregate>): FlowAggregate {
-  return flowAggregate({ interfaceId: 'eni-0web0000000000001', accountId: '444455556666', bytes: 1, firstSeen: 1700000000, lastSeen: 1700000060, ...fields });
+  return flowAggregate({
+    interfaceId: 'eni-0web0000000000001',
+    accountId: '444455556666',
+    bytes: 1,
+    firstSeen: 1700000000,
+    lastSeen: 1700000060,
+    ...fields,
+  });
 }
 
-const accepted = aggregate({ srcaddr: '203.0.113.5', dstaddr: '10.1.0.5', srcport: 50123, dstport: 443, action: 'ACCEPT', packets: 12, bytes: 4000, servicePortSide: 'dst', ephemeralPortMin: 50123, ephemeralPortMax: 50123 });
-const rejected = aggregate({ srcaddr: '10.1.0.9', dstaddr: '10.1.0.5', srcport: 41000, dstport: 8080, packets: 3, bytes: 180, servicePortSide: 'dst', ephemeralPortMin: 41000, ephemeralPortMax: 41000 });
+const accepted = aggregate({
+  srcaddr: '203.0.113.5',
+  dstaddr: '10.1.0.5',
+  srcport: 50123,
+  dstport: 443,
+  action: 'ACCEPT',
+  packets: 12,
+  bytes: 4000,
+  servicePortSide: 'dst',
+  ephemeralPortMin: 50123,
+  ephemeralPortMax: 50123,
+});
+const rejected = aggregate({
+  srcaddr: '10.1.0.9',
+  dstaddr: '10.1.0.5',
+  srcport: 41000,
+  dstport: 8080,
+  packets: 3,
+  bytes: 180,
+  servicePortSide: 'dst',
+  ephemeralPortMin: 41000,
+  ephemeralPortMax: 41000,
+});
 
 describe('CLI contract example', () => {
   const model = NetworkModel.fromSnapshot(snapshot);
@@ -28,7 +56,9 @@ describe('CLI contract example', () => {
 
   it('blames the web security group for tcp/8080 from the worker, NACL exempt inside the subnet', () => {
     expect(explainFlow(model, rejected, ctx)).toEqual({
-      verdict: 'blocked', direction: 'ingress', returnTraffic: false,
+      verdict: 'blocked',
+      direction: 'ingress',
+      returnTraffic: false,
       blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-0web000000000000a'] }],
       reason: 'no rule of sg-0web000000000000a allows tcp/8080 from 10.1.0.9 (NACL not evaluated inside subnet-0example00000001)',
     });

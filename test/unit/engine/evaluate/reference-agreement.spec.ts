@@ -6,71 +6,95 @@ import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traff
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
-import { referenceEvaluateNetworkAcl, referenceEvaluateSecurityGroups, referenceExplainFlow } from '../../../support/factories/reference-evaluator';
+import {
+  referenceEvaluateNetworkAcl,
+  referenceEvaluateSecurityGroups,
+  referenceExplainFlow,
+} from '../../../support/factories/reference-evaluator';
 import { ADDRESSES, flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 const RUNS = { numRuns: 400 };
 
 describe('indexed evaluators agree with the reference evaluator', () => {
   it('generated snapshots are valid snapshots', () => {
-    fc.assert(fc.property(snapshotArbitrary, (snapshot) => { validateSnapshot(snapshot); }), { numRuns: 100 });
+    fc.assert(
+      fc.property(snapshotArbitrary, (snapshot) => {
+        validateSnapshot(snapshot);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('security groups: same allow / deny / uncertain', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.subarray(['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-9'], { minLength: 1 }),
-      fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
-      fc.constantFrom(6, 17, 1, 58, 50),
-      fc.constantFrom(22, 80, 443, 1024, 8080, 50000, null),
-      fc.constantFrom(...ADDRESSES),
-      fc.constantFrom('vpc-a', 'vpc-b', null),
-      (snapshot, groups, direction, protocol, port, peer, vpcId) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId });
-        const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId);
-        expect(fast.allowed === true ? 'allow' : fast.allowed === false ? 'deny' : 'uncertain').toBe(slow);
-      }), RUNS);
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.subarray(['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-9'], { minLength: 1 }),
+        fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
+        fc.constantFrom(6, 17, 1, 58, 50),
+        fc.constantFrom(22, 80, 443, 1024, 8080, 50000, null),
+        fc.constantFrom(...ADDRESSES),
+        fc.constantFrom('vpc-a', 'vpc-b', null),
+        (snapshot, groups, direction, protocol, port, peer, vpcId) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId });
+          const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId);
+          expect(fast.allowed === true ? 'allow' : fast.allowed === false ? 'deny' : 'uncertain').toBe(slow);
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('network ACLs: same decision and deciding rule number', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
-      fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
-      fc.constantFrom(6, 17, 1, 58, 50),
-      fc.constantFrom(22, 80, 443, 1024, 8080, 50000, 65535, null),
-      fc.constantFrom(...ADDRESSES),
-      (snapshot, aclId, direction, protocol, port, peer) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const fast = evaluateNetworkAcl(model, aclId, direction, protocol, port, peer);
-        const slow = referenceEvaluateNetworkAcl(snapshot, aclId, direction, protocol, port, peer);
-        expect({ allowed: fast.allowed, ruleNumber: fast.ruleNumber }).toEqual(slow);
-      }), RUNS);
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
+        fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
+        fc.constantFrom(6, 17, 1, 58, 50),
+        fc.constantFrom(22, 80, 443, 1024, 8080, 50000, 65535, null),
+        fc.constantFrom(...ADDRESSES),
+        (snapshot, aclId, direction, protocol, port, peer) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const fast = evaluateNetworkAcl(model, aclId, direction, protocol, port, peer);
+          const slow = referenceEvaluateNetworkAcl(snapshot, aclId, direction, protocol, port, peer);
+          expect({ allowed: fast.allowed, ruleNumber: fast.ruleNumber }).toEqual(slow);
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('explainFlow: same verdict, direction, return-traffic flag and blocking controls', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.array(flowArbitrary('ACCEPT'), { maxLength: 6 }),
-      fc.array(flowArbitrary(), { minLength: 1, maxLength: 6 }),
-      (snapshot, accepted, flows) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
-        for (const flow of flows) {
-          const { reason: _fast, ...fast } = explainFlow(model, flow, ctx);
-          const { reason: _slow, ...slow } = referenceExplainFlow(snapshot, flow, accepted);
-          expect(fast).toEqual(slow);
-          if (fast.verdict !== 'allowed') expect(_fast).toBeTruthy();
-        }
-      }), RUNS);
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.array(flowArbitrary('ACCEPT'), { maxLength: 6 }),
+        fc.array(flowArbitrary(), { minLength: 1, maxLength: 6 }),
+        (snapshot, accepted, flows) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
+          for (const flow of flows) {
+            const { reason: _fast, ...fast } = explainFlow(model, flow, ctx);
+            const { reason: _slow, ...slow } = referenceExplainFlow(snapshot, flow, accepted);
+            expect(fast).toEqual(slow);
+            if (fast.verdict !== 'allowed') expect(_fast).toBeTruthy();
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 });
 
 describe('the generators reach every outcome the comparison is meant to cover', () => {
   it('blocked by SG, by NACL, by both, allowed, unknown, return traffic', () => {
     const seen = new Set<string>();
-    const samples = fc.sample(fc.tuple(snapshotArbitrary, fc.array(flowArbitrary('ACCEPT'), { maxLength: 6 }), flowArbitrary()), { numRuns: 600, seed: 7 });
+    const samples = fc.sample(fc.tuple(snapshotArbitrary, fc.array(flowArbitrary('ACCEPT'), { maxLength: 6 }), flowArbitrary()), {
+      numRuns: 600,
+      seed: 7,
+    });
     for (const [snapshot, accepted, flow] of samples) {
       const v = explainFlow(NetworkModel.fromSnapshot(snapshot), flow, { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
       seen.add(v.verdict);

@@ -32,7 +32,8 @@ describe('a group reference and an address no interface of the snapshot owns', (
     const model = NetworkModel.fromSnapshot(hardeningSnapshot);
     expect(evaluateSecurityGroups(model, ['sg-app'], 'ingress', 6, 8080, '10.1.0.200', inVpc1)).toEqual({ allowed: false });
     expect(explainBoth(hardeningSnapshot, fromUnowned)).toMatchObject({
-      verdict: 'blocked', blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: [...model.securityGroupsOf('eni-app')] }],
+      verdict: 'blocked',
+      blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: [...model.securityGroupsOf('eni-app')] }],
     });
   });
 
@@ -42,7 +43,7 @@ describe('a group reference and an address no interface of the snapshot owns', (
     expect(verdict.reason).toMatch(/no subnet of the snapshot/);
   });
 
-  it('uncertain when the subnet is shared by another account (its interfaces are not in this account\'s snapshot)', () => {
+  it("uncertain when the subnet is shared by another account (its interfaces are not in this account's snapshot)", () => {
     const shared: NetworkSnapshot = {
       ...hardeningSnapshot,
       Subnets: hardeningSnapshot.Subnets!.map((s) => (s.SubnetId === 'subnet-web' ? { ...s, OwnerId: '222222222222' } : s)),
@@ -56,10 +57,15 @@ describe('a group reference and an address no interface of the snapshot owns', (
   it('uncertain when the address lies in a peered VPC the snapshot does not cover', () => {
     const peered: NetworkSnapshot = {
       ...hardeningSnapshot,
-      VpcPeeringConnections: [...hardeningSnapshot.VpcPeeringConnections!, {
-        VpcPeeringConnectionId: 'pcx-7', Status: { Code: 'active' },
-        RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' }, AccepterVpcInfo: { VpcId: 'vpc-7', Region: 'eu-west-1', CidrBlock: '10.7.0.0/16' },
-      }],
+      VpcPeeringConnections: [
+        ...hardeningSnapshot.VpcPeeringConnections!,
+        {
+          VpcPeeringConnectionId: 'pcx-7',
+          Status: { Code: 'active' },
+          RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' },
+          AccepterVpcInfo: { VpcId: 'vpc-7', Region: 'eu-west-1', CidrBlock: '10.7.0.0/16' },
+        },
+      ],
     };
     const verdict = explainBoth(peered, { ...fromUnowned, srcaddr: '10.7.0.5' });
     expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
@@ -77,19 +83,38 @@ describe('return traffic recognised from the reverse ACCEPT', () => {
     expect(verdict.blockedBy.some((c) => c.control === 'security-group')).toBe(false);
   });
 
-  it('a reply to a client port below the service port (5432 -> 1024) is the server\'s reply, not a request from 1024', () => {
+  it("a reply to a client port below the service port (5432 -> 1024) is the server's reply, not a request from 1024", () => {
     // The app (sg-app, which sg-db admits on 5432) connected from port 1024; the db's reply is REJECTed.
-    const request = flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 1024, dstport: 5432, action: 'ACCEPT' });
+    const request = flowOf({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.10.11',
+      dstaddr: '10.1.20.10',
+      srcport: 1024,
+      dstport: 5432,
+      action: 'ACCEPT',
+    });
     const reply = { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.10.11', srcport: 5432, dstport: 1024 };
     const verdict = explainBoth(hardeningSnapshot, reply, [request]);
     expect(verdict).toMatchObject({ returnTraffic: true, verdict: 'allowed' });
     // Without the accepted request nothing says so, and sg-db (egress 443 only) is blamed.
-    expect(explainBoth(hardeningSnapshot, reply).blockedBy).toContainEqual({ control: 'security-group', direction: 'egress', groupIds: ['sg-db'] });
+    expect(explainBoth(hardeningSnapshot, reply).blockedBy).toContainEqual({
+      control: 'security-group',
+      direction: 'egress',
+      groupIds: ['sg-db'],
+    });
   });
 
-  it('the reverse ACCEPT\'s tcp-flags say who opened the connection, before port order', () => {
+  it("the reverse ACCEPT's tcp-flags say who opened the connection, before port order", () => {
     // The load balancer is not admitted by sg-db, so the groups cannot tell; its SYN can.
-    const opened = flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.0.20', dstaddr: '10.1.20.10', srcport: 1024, dstport: 5432, action: 'ACCEPT', tcpFlags: 2 });
+    const opened = flowOf({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.0.20',
+      dstaddr: '10.1.20.10',
+      srcport: 1024,
+      dstport: 5432,
+      action: 'ACCEPT',
+      tcpFlags: 2,
+    });
     const answered = { ...opened, tcpFlags: 18 };
     const reply = { interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 1024 };
     expect(explainBoth(hardeningSnapshot, reply, [opened]).returnTraffic).toBe(true);
@@ -97,9 +122,12 @@ describe('return traffic recognised from the reverse ACCEPT', () => {
     expect(explainBoth(hardeningSnapshot, reply, [{ ...opened, tcpFlags: null }]).returnTraffic).toBe(false);
   });
 
-  it('the initiator\'s packets stay requests: replies accepted earlier do not make a later refused request return traffic', () => {
+  it("the initiator's packets stay requests: replies accepted earlier do not make a later refused request return traffic", () => {
     const replies = flowOf({ srcaddr: '10.1.20.10', dstaddr: '10.1.10.11', srcport: 5432, dstport: 41000, action: 'ACCEPT' });
-    expect(explainBoth(hardeningSnapshot, { srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432 }, [replies]).returnTraffic).toBe(false);
+    expect(
+      explainBoth(hardeningSnapshot, { srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 41000, dstport: 5432 }, [replies])
+        .returnTraffic,
+    ).toBe(false);
   });
 });
 
@@ -107,10 +135,18 @@ describe('an interface without a subnet', () => {
   it('is unknown (its network ACL cannot be known), not "blocked by security group"', () => {
     const noSubnet: NetworkSnapshot = {
       ...hardeningSnapshot,
-      NetworkInterfaces: [...hardeningSnapshot.NetworkInterfaces!,
-        { NetworkInterfaceId: 'eni-nosubnet', VpcId: 'vpc-1', PrivateIpAddress: '10.1.30.5', Groups: [{ GroupId: 'sg-db' }] }],
+      NetworkInterfaces: [
+        ...hardeningSnapshot.NetworkInterfaces!,
+        { NetworkInterfaceId: 'eni-nosubnet', VpcId: 'vpc-1', PrivateIpAddress: '10.1.30.5', Groups: [{ GroupId: 'sg-db' }] },
+      ],
     };
-    const verdict = explainBoth(noSubnet, { interfaceId: 'eni-nosubnet', srcaddr: '192.0.2.1', dstaddr: '10.1.30.5', srcport: 40000, dstport: 22 });
+    const verdict = explainBoth(noSubnet, {
+      interfaceId: 'eni-nosubnet',
+      srcaddr: '192.0.2.1',
+      dstaddr: '10.1.30.5',
+      srcport: 40000,
+      dstport: 22,
+    });
     expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
     expect(verdict.reason).toMatch(/eni-nosubnet has no subnet/);
     expect(verdict.reason).toMatch(/sg-db/);
@@ -123,7 +159,14 @@ describe('deterministic lists in a finding', () => {
     const sgA: BlockingControl = { control: 'security-group', direction: 'ingress', groupIds: ['sg-b', 'sg-a'] };
     const sgC: BlockingControl = { control: 'security-group', direction: 'ingress', groupIds: ['sg-c'] };
     const item = (eni: string, also: BlockingControl): ExplainedFlow => ({
-      flow: flowOf({ interfaceId: eni, srcaddr: '192.0.2.1', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379, servicePortSide: 'dst' }),
+      flow: flowOf({
+        interfaceId: eni,
+        srcaddr: '192.0.2.1',
+        dstaddr: '10.1.20.10',
+        srcport: 40000,
+        dstport: 6379,
+        servicePortSide: 'dst',
+      }),
       verdict: { verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy: [nacl, also], reason: 'x' },
     });
     const one = groupBlockedFlows([item('eni-1', sgC), item('eni-2', sgA)]);

@@ -25,50 +25,122 @@ const customAcl: NetworkAclEntry[] = [
 ];
 
 const snapshot: NetworkSnapshot = {
-  Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' }, { VpcId: 'vpc-2', CidrBlock: '10.2.0.0/16' }, { VpcId: 'vpc-3', CidrBlock: '10.3.0.0/16' }],
+  Vpcs: [
+    { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' },
+    { VpcId: 'vpc-2', CidrBlock: '10.2.0.0/16' },
+    { VpcId: 'vpc-3', CidrBlock: '10.3.0.0/16' },
+  ],
   VpcPeeringConnections: [
-    { VpcPeeringConnectionId: 'pcx-1', Status: { Code: 'active' }, RequesterVpcInfo: { VpcId: 'vpc-1' }, AccepterVpcInfo: { VpcId: 'vpc-2' } },
-    { VpcPeeringConnectionId: 'pcx-2', Status: { Code: 'pending-acceptance' }, RequesterVpcInfo: { VpcId: 'vpc-1' }, AccepterVpcInfo: { VpcId: 'vpc-3' } },
+    {
+      VpcPeeringConnectionId: 'pcx-1',
+      Status: { Code: 'active' },
+      RequesterVpcInfo: { VpcId: 'vpc-1' },
+      AccepterVpcInfo: { VpcId: 'vpc-2' },
+    },
+    {
+      VpcPeeringConnectionId: 'pcx-2',
+      Status: { Code: 'pending-acceptance' },
+      RequesterVpcInfo: { VpcId: 'vpc-1' },
+      AccepterVpcInfo: { VpcId: 'vpc-3' },
+    },
   ],
   Subnets: [
-    { SubnetId: 'subnet-pub', VpcId: 'vpc-1', CidrBlock: '10.0.0.0/24', Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f00:1::/64' }] },
+    {
+      SubnetId: 'subnet-pub',
+      VpcId: 'vpc-1',
+      CidrBlock: '10.0.0.0/24',
+      Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f00:1::/64' }],
+    },
     { SubnetId: 'subnet-app', VpcId: 'vpc-1', CidrBlock: '10.0.1.0/24' },
     { SubnetId: 'subnet-peer', VpcId: 'vpc-2', CidrBlock: '10.2.0.0/24' },
     { SubnetId: 'subnet-pend', VpcId: 'vpc-3', CidrBlock: '10.3.0.0/24' },
   ],
   NetworkAcls: [
     // The default NACL as AWS creates it: allow everything, then the catch-alls.
-    { NetworkAclId: 'acl-default', VpcId: 'vpc-1', IsDefault: true, Associations: [{ SubnetId: 'subnet-app' }], Entries: [
-      { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
-      { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
-      { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: true, CidrBlock: '0.0.0.0/0' },
-      { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
-    ] },
+    {
+      NetworkAclId: 'acl-default',
+      VpcId: 'vpc-1',
+      IsDefault: true,
+      Associations: [{ SubnetId: 'subnet-app' }],
+      Entries: [
+        { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
+        { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
+        { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: true, CidrBlock: '0.0.0.0/0' },
+        { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
+      ],
+    },
     { NetworkAclId: 'acl-public', VpcId: 'vpc-1', IsDefault: false, Associations: [{ SubnetId: 'subnet-pub' }], Entries: customAcl },
   ],
   SecurityGroups: [
-    { GroupId: 'sg-web', VpcId: 'vpc-1', IpPermissions: [
-      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
-      { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-    ], IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] },
+    {
+      GroupId: 'sg-web',
+      VpcId: 'vpc-1',
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+        { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      ],
+      IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    },
     // A group that references itself: members talk to each other on any protocol.
-    { GroupId: 'sg-app', VpcId: 'vpc-1', IpPermissions: [
-      { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-app' }] },
-      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-other-acct', UserId: '999999999999' }] },
-      { IpProtocol: '6', FromPort: 9000, ToPort: 9100, PrefixListIds: [{ PrefixListId: 'pl-known' }, { PrefixListId: 'pl-unknown' }] },
-    ], IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] },
+    {
+      GroupId: 'sg-app',
+      VpcId: 'vpc-1',
+      IpPermissions: [
+        { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-app' }] },
+        { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-other-acct', UserId: '999999999999' }] },
+        { IpProtocol: '6', FromPort: 9000, ToPort: 9100, PrefixListIds: [{ PrefixListId: 'pl-known' }, { PrefixListId: 'pl-unknown' }] },
+      ],
+      IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    },
   ],
   PrefixListEntries: { 'pl-known': [{ Cidr: '198.51.100.0/24' }] },
   NetworkInterfaces: [
-    { NetworkInterfaceId: 'eni-web', SubnetId: 'subnet-pub', VpcId: 'vpc-1', PrivateIpAddress: '10.0.0.10',
-      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.10', Association: { PublicIp: '203.0.113.10' } }], Ipv6Addresses: [{ Ipv6Address: '2600:1f00:1::10' }],
-      Groups: [{ GroupId: 'sg-web' }] },
-    { NetworkInterfaceId: 'eni-app1', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.0.1.5', Groups: [{ GroupId: 'sg-app' }] },
-    { NetworkInterfaceId: 'eni-app2', SubnetId: 'subnet-app', VpcId: 'vpc-1', PrivateIpAddress: '10.0.1.6',
-      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.6', Association: { PublicIp: '203.0.113.66' } }], Groups: [{ GroupId: 'sg-app' }] },
-    { NetworkInterfaceId: 'eni-peer', SubnetId: 'subnet-peer', VpcId: 'vpc-2', PrivateIpAddress: '10.2.0.7', Groups: [{ GroupId: 'sg-app' }] },
-    { NetworkInterfaceId: 'eni-pend', SubnetId: 'subnet-pend', VpcId: 'vpc-3', PrivateIpAddress: '10.3.0.7', Groups: [{ GroupId: 'sg-app' }] },
-    { NetworkInterfaceId: 'eni-nat', SubnetId: 'subnet-pub', VpcId: 'vpc-1', PrivateIpAddress: '10.0.0.20', Description: 'Interface for NAT Gateway nat-0abc', Groups: [] },
+    {
+      NetworkInterfaceId: 'eni-web',
+      SubnetId: 'subnet-pub',
+      VpcId: 'vpc-1',
+      PrivateIpAddress: '10.0.0.10',
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.10', Association: { PublicIp: '203.0.113.10' } }],
+      Ipv6Addresses: [{ Ipv6Address: '2600:1f00:1::10' }],
+      Groups: [{ GroupId: 'sg-web' }],
+    },
+    {
+      NetworkInterfaceId: 'eni-app1',
+      SubnetId: 'subnet-app',
+      VpcId: 'vpc-1',
+      PrivateIpAddress: '10.0.1.5',
+      Groups: [{ GroupId: 'sg-app' }],
+    },
+    {
+      NetworkInterfaceId: 'eni-app2',
+      SubnetId: 'subnet-app',
+      VpcId: 'vpc-1',
+      PrivateIpAddress: '10.0.1.6',
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.6', Association: { PublicIp: '203.0.113.66' } }],
+      Groups: [{ GroupId: 'sg-app' }],
+    },
+    {
+      NetworkInterfaceId: 'eni-peer',
+      SubnetId: 'subnet-peer',
+      VpcId: 'vpc-2',
+      PrivateIpAddress: '10.2.0.7',
+      Groups: [{ GroupId: 'sg-app' }],
+    },
+    {
+      NetworkInterfaceId: 'eni-pend',
+      SubnetId: 'subnet-pend',
+      VpcId: 'vpc-3',
+      PrivateIpAddress: '10.3.0.7',
+      Groups: [{ GroupId: 'sg-app' }],
+    },
+    {
+      NetworkInterfaceId: 'eni-nat',
+      SubnetId: 'subnet-pub',
+      VpcId: 'vpc-1',
+      PrivateIpAddress: '10.0.0.20',
+      Description: 'Interface for NAT Gateway nat-0abc',
+      Groups: [],
+    },
   ],
 };
 const model = NetworkModel.fromSnapshot(snapshot);
@@ -91,10 +163,10 @@ describe('security-group evaluator', () => {
     ['self-reference: a member by private IP', ['sg-app'], 6, 8080, '10.0.1.6', true],
     ['self-reference: a member in an actively peered VPC', ['sg-app'], 17, 53, '10.2.0.7', true],
     ['self-reference: a member across a pending peering does not match', ['sg-app'], 6, 8080, '10.3.0.7', false],
-    ['self-reference: a member\'s Elastic IP never matches', ['sg-app'], 6, 8080, '203.0.113.66', false],
+    ["self-reference: a member's Elastic IP never matches", ['sg-app'], 6, 8080, '203.0.113.66', false],
     ['self-reference: an interface without the group', ['sg-app'], 6, 8080, '10.0.0.10', false],
     ['self-reference: an address of a described subnet no interface owns carries nothing', ['sg-app'], 6, 8080, '10.0.1.99', false],
-    ['self-reference: an address of the VPC outside every described subnet may be anyone\'s', ['sg-app'], 6, 8080, '10.0.5.99', 'uncertain'],
+    ["self-reference: an address of the VPC outside every described subnet may be anyone's", ['sg-app'], 6, 8080, '10.0.5.99', 'uncertain'],
     ['group of another account: private peer', ['sg-app'], 6, 5432, '172.16.0.9', 'uncertain'],
     ['group of another account: internet peer', ['sg-app'], 6, 5432, '198.51.100.1', false],
     ['prefix list with entries', ['sg-app'], 6, 9050, '198.51.100.3', true],
@@ -107,7 +179,10 @@ describe('security-group evaluator', () => {
 
   it('names the rule that allowed', () => {
     const result = evaluateSecurityGroups(model, ['sg-web'], 'ingress', 6, 443, '198.51.100.1', vpc1);
-    expect(result).toMatchObject({ allowed: true, matchedRule: { groupId: 'sg-web', permission: { IpProtocol: 'tcp', FromPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] } } });
+    expect(result).toMatchObject({
+      allowed: true,
+      matchedRule: { groupId: 'sg-web', permission: { IpProtocol: 'tcp', FromPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] } },
+    });
   });
 
   it('portOpenToAnyPeer tells an opened port from a closed one', () => {
@@ -134,11 +209,25 @@ describe('network-ACL evaluator (the VPC User Guide custom ACL)', () => {
   });
 
   it('first match wins: a lower deny shadows a later allow', () => {
-    const m = NetworkModel.fromSnapshot({ NetworkAcls: [{ NetworkAclId: 'acl-x', Entries: [
-      { RuleNumber: 200, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
-      { RuleNumber: 50, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '10.0.0.0/8', PortRange: { From: 22, To: 22 } },
-      { RuleNumber: 60, Protocol: '1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0', IcmpTypeCode: { Type: 8, Code: 0 } },
-    ] }] });
+    const m = NetworkModel.fromSnapshot({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-x',
+          Entries: [
+            { RuleNumber: 200, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 50, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '10.0.0.0/8', PortRange: { From: 22, To: 22 } },
+            {
+              RuleNumber: 60,
+              Protocol: '1',
+              RuleAction: 'allow',
+              Egress: false,
+              CidrBlock: '0.0.0.0/0',
+              IcmpTypeCode: { Type: 8, Code: 0 },
+            },
+          ],
+        },
+      ],
+    });
     expect(evaluateNetworkAcl(m, 'acl-x', 'ingress', 6, 22, '10.1.1.1')).toMatchObject({ allowed: false, ruleNumber: 50, action: 'deny' });
     expect(evaluateNetworkAcl(m, 'acl-x', 'ingress', 6, 22, '192.168.1.1')).toMatchObject({ allowed: true, ruleNumber: 200 });
     expect(evaluateNetworkAcl(m, 'acl-x', 'ingress', 1, null, '192.168.1.1')).toMatchObject({ allowed: 'uncertain', ruleNumber: 60 });
@@ -148,54 +237,109 @@ describe('network-ACL evaluator (the VPC User Guide custom ACL)', () => {
 
 describe('explainFlow', () => {
   it.each<[string, Partial<FlowAggregate>, object]>([
-    ['ingress denied by the NACL only (SG allows 443 from the world? no: 22 is closed in both)',
+    [
+      'ingress denied by the NACL only (SG allows 443 from the world? no: 22 is closed in both)',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 22 },
-      { verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy: [
-        { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 },
-        { control: 'security-group', direction: 'ingress', groupIds: ['sg-web'] }] }],
-    ['egress: SG first, then NACL',
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        returnTraffic: false,
+        blockedBy: [
+          { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 },
+          { control: 'security-group', direction: 'ingress', groupIds: ['sg-web'] },
+        ],
+      },
+    ],
+    [
+      'egress: SG first, then NACL',
       { srcaddr: '10.0.0.10', dstaddr: '198.51.100.1', srcport: 40000, dstport: 8080 },
-      { verdict: 'blocked', direction: 'egress', returnTraffic: false, blockedBy: [
-        { control: 'security-group', direction: 'egress', groupIds: ['sg-web'] },
-        { control: 'network-acl', direction: 'egress', networkAclId: 'acl-public', ruleNumber: 32767 }] }],
-    ['return traffic by SYN-ACK: only the NACL can block (ephemeral 1025 not allowed inbound)',
+      {
+        verdict: 'blocked',
+        direction: 'egress',
+        returnTraffic: false,
+        blockedBy: [
+          { control: 'security-group', direction: 'egress', groupIds: ['sg-web'] },
+          { control: 'network-acl', direction: 'egress', networkAclId: 'acl-public', ruleNumber: 32767 },
+        ],
+      },
+    ],
+    [
+      'return traffic by SYN-ACK: only the NACL can block (ephemeral 1025 not allowed inbound)',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 443, dstport: 1025, tcpFlags: 18 },
-      { verdict: 'blocked', direction: 'ingress', returnTraffic: true, blockedBy: [
-        { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 }] }],
-    ['return traffic by the service-port heuristic: web may connect out to 443',
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        returnTraffic: true,
+        blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 }],
+      },
+    ],
+    [
+      'return traffic by the service-port heuristic: web may connect out to 443',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 443, dstport: 40000 },
-      { verdict: 'allowed', direction: 'ingress', returnTraffic: true, blockedBy: [] }],
-    ['a SYN from port 443 is a new connection, not a response',
+      { verdict: 'allowed', direction: 'ingress', returnTraffic: true, blockedBy: [] },
+    ],
+    [
+      'a SYN from port 443 is a new connection, not a response',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 443, dstport: 40000, tcpFlags: 2 },
-      { verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy: [
-        { control: 'security-group', direction: 'ingress', groupIds: ['sg-web'] }] }],
-    ['the web server answering a client: egress response to an ephemeral port',
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        returnTraffic: false,
+        blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-web'] }],
+      },
+    ],
+    [
+      'the web server answering a client: egress response to an ephemeral port',
       { srcaddr: '10.0.0.10', dstaddr: '198.51.100.1', srcport: 443, dstport: 50000 },
-      { verdict: 'allowed', direction: 'egress', returnTraffic: true, blockedBy: [] }],
-    ['same subnet: NACL not evaluated',
+      { verdict: 'allowed', direction: 'egress', returnTraffic: true, blockedBy: [] },
+    ],
+    [
+      'same subnet: NACL not evaluated',
       { interfaceId: 'eni-app1', srcaddr: '10.0.1.6', dstaddr: '10.0.1.5', srcport: 40000, dstport: 5432 },
-      { verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] }],
-    ['Block Public Access',
+      { verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] },
+    ],
+    [
+      'Block Public Access',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 443, rejectReason: 'BPA' },
-      { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] }],
-    ['already fixed: a REJECT the configuration now allows',
+      { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] },
+    ],
+    [
+      'already fixed: a REJECT the configuration now allows',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 443 },
-      { verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] }],
-    ['an interface missing from the snapshot',
+      { verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] },
+    ],
+    [
+      'an interface missing from the snapshot',
       { interfaceId: 'eni-missing', srcaddr: '198.51.100.1', dstaddr: '10.0.0.99', srcport: 50000, dstport: 443 },
-      { verdict: 'unknown', direction: 'ingress', blockedBy: [] }],
-    ['a NAT gateway interface has no security groups: only its NACL applies',
+      { verdict: 'unknown', direction: 'ingress', blockedBy: [] },
+    ],
+    [
+      'a NAT gateway interface has no security groups: only its NACL applies',
       { interfaceId: 'eni-nat', srcaddr: '198.51.100.1', dstaddr: '10.0.0.20', srcport: 443, dstport: 1030 },
-      { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 }] }],
-    ['flow-direction from the record wins over inference',
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        blockedBy: [{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 }],
+      },
+    ],
+    [
+      'flow-direction from the record wins over inference',
       { flowDirection: 'egress', srcaddr: '10.0.0.10', dstaddr: '198.51.100.1', srcport: 50000, dstport: 443 },
-      { verdict: 'allowed', direction: 'egress' }],
+      { verdict: 'allowed', direction: 'egress' },
+    ],
   ])('%s', (_name, fields, expected) => {
     expect(explainFlow(model, flow(fields))).toMatchObject(expected);
   });
 
   it('the reverse ACCEPT record marks the rejected half as return traffic', () => {
-    const request = flow({ interfaceId: 'eni-app1', srcaddr: '10.0.1.5', dstaddr: '10.2.0.7', srcport: 41000, dstport: 7000, action: 'ACCEPT' });
+    const request = flow({
+      interfaceId: 'eni-app1',
+      srcaddr: '10.0.1.5',
+      dstaddr: '10.2.0.7',
+      srcport: 41000,
+      dstport: 7000,
+      action: 'ACCEPT',
+    });
     const reply = flow({ interfaceId: 'eni-app1', srcaddr: '10.2.0.7', dstaddr: '10.0.1.5', srcport: 7000, dstport: 41234 });
     const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows([request]) };
     expect(explainFlow(model, reply, ctx)).toMatchObject({ returnTraffic: true });
@@ -205,7 +349,11 @@ describe('explainFlow', () => {
 
   it('gives a reason for every non-allowed verdict', () => {
     const v = explainFlow(model, flow({ srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 22 }));
-    expect(v.reason).toBe('rule 32767 (the catch-all deny) of acl-public denies inbound tcp/22 from 198.51.100.1, and no rule of sg-web allows tcp/22 from 198.51.100.1');
-    expect(explainFlow(model, flow({ interfaceId: 'eni-missing', srcaddr: '1.1.1.1', dstaddr: '10.0.0.1' })).reason).toMatch(/eni-missing is not in the snapshot/);
+    expect(v.reason).toBe(
+      'rule 32767 (the catch-all deny) of acl-public denies inbound tcp/22 from 198.51.100.1, and no rule of sg-web allows tcp/22 from 198.51.100.1',
+    );
+    expect(explainFlow(model, flow({ interfaceId: 'eni-missing', srcaddr: '1.1.1.1', dstaddr: '10.0.0.1' })).reason).toMatch(
+      /eni-missing is not in the snapshot/,
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../../src/engine/diagnose/diagnose';
-import { CAMPAIGN_THRESHOLDS, campaignFingerprint, groupCampaigns, networkOf, type NoiseFlow, priorCampaignKey } from '../../../../src/engine/findings/campaign-group';
+import {
+  CAMPAIGN_THRESHOLDS,
+  campaignFingerprint,
+  groupCampaigns,
+  networkOf,
+  type NoiseFlow,
+  priorCampaignKey,
+} from '../../../../src/engine/findings/campaign-group';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
@@ -10,16 +17,39 @@ const DAY = 86_400;
 /** One lone SYN from `source` to the app instance (10.1.10.11) on `port`, at `at`. */
 function probe(source: string, port: number, at = 1_700_000_000, interfaceId = 'eni-app', dstaddr = '10.1.10.11'): FlowAggregate {
   return flowOf({
-    interfaceId, srcaddr: source, dstaddr, srcport: 51000, dstport: port, servicePortSide: 'dst', ephemeralPortMin: 51000, ephemeralPortMax: 51000,
-    records: 1, packets: 1, bytes: 44, tcpFlags: 2, firstSeen: at, lastSeen: at + 60,
+    interfaceId,
+    srcaddr: source,
+    dstaddr,
+    srcport: 51000,
+    dstport: port,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 51000,
+    ephemeralPortMax: 51000,
+    records: 1,
+    packets: 1,
+    bytes: 44,
+    tcpFlags: 2,
+    firstSeen: at,
+    lastSeen: at + 60,
   });
 }
 
 /** An internal client retrying a refused service all day: a misconfiguration. */
 function refusedClient(source: string, port: number): FlowAggregate {
   return flowOf({
-    srcaddr: source, dstaddr: '10.1.10.11', srcport: 40000, dstport: port, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 44000,
-    records: 48, packets: 144, bytes: 8640, tcpFlags: 2, firstSeen: 1_700_000_000, lastSeen: 1_700_086_000,
+    srcaddr: source,
+    dstaddr: '10.1.10.11',
+    srcport: 40000,
+    dstport: port,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 44000,
+    records: 48,
+    packets: 144,
+    bytes: 8640,
+    tcpFlags: 2,
+    firstSeen: 1_700_000_000,
+    lastSeen: 1_700_086_000,
   });
 }
 
@@ -32,11 +62,16 @@ describe('scanner campaigns', () => {
   const input = [
     ...SCAN_PORTS.map((port, i) => probe(scanner, port, 1_700_010_000 + i)),
     // a botnet on telnet: sources of three different networks, one SYN each
-    probe('198.51.100.7', 23), probe('192.0.2.200', 23, 1_700_020_000, 'eni-app2', '10.1.10.12'), probe('100.0.0.9', 23, 1_700_030_000),
+    probe('198.51.100.7', 23),
+    probe('192.0.2.200', 23, 1_700_020_000, 'eni-app2', '10.1.10.12'),
+    probe('100.0.0.9', 23, 1_700_030_000),
     // two small sources of one /24
-    probe('45.33.10.1', 3389), probe('45.33.10.1', 22, 1_700_000_100), probe('45.33.10.2', 3389, 1_700_050_000),
+    probe('45.33.10.1', 3389),
+    probe('45.33.10.1', 22, 1_700_000_100),
+    probe('45.33.10.2', 3389, 1_700_050_000),
     // real clients refused on a port the scanner also hit
-    refusedClient('10.1.10.12', 7777), refusedClient('10.1.10.13', 7777),
+    refusedClient('10.1.10.12', 7777),
+    refusedClient('10.1.10.13', 7777),
   ];
   const result = diagnose(hardeningSnapshot, input);
 
@@ -72,7 +107,9 @@ describe('scanner campaigns', () => {
     expect(scan.campaign!.portCount).toBe(SCAN_PORTS.length);
     expect(scan.campaign!.ports.map((p) => p.port).sort((a, b) => a! - b!)).toEqual(SCAN_PORTS);
     expect(scan.campaign!.ports.find((p) => p.port === 7777)).toMatchObject({ protocol: 6, records: 1, sources: 1, hosts: 1 });
-    expect(scan.campaign!.controls).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: expect.arrayContaining(['sg-app']) }]);
+    expect(scan.campaign!.controls).toEqual([
+      { control: 'security-group', direction: 'ingress', groupIds: expect.arrayContaining(['sg-app']) },
+    ]);
     expect(scan.blockedBy).toEqual(scan.campaign!.controls[0]);
     expect(scan.campaign!.sources).toEqual([
       expect.objectContaining({ address: scanner, records: SCAN_PORTS.length, ports: SCAN_PORTS.length, hosts: 1 }),
@@ -96,7 +133,10 @@ describe('scanner campaigns', () => {
   });
 
   it('the same scanner the next day, on other ports, has the same fingerprint', () => {
-    const tomorrow = diagnose(hardeningSnapshot, [20, 80, 81, 8000, 8080, 8081, 8443, 9000, 9090, 9200, 10000].map((port, i) => probe(scanner, port, 1_700_010_000 + DAY + i)));
+    const tomorrow = diagnose(
+      hardeningSnapshot,
+      [20, 80, 81, 8000, 8080, 8081, 8443, 9000, 9090, 9200, 10000].map((port, i) => probe(scanner, port, 1_700_010_000 + DAY + i)),
+    );
     const [campaign] = campaigns(tomorrow.findings);
     expect(campaign.fingerprint).toBe(campaigns(result.findings).find((f) => f.campaign!.key === scanner)!.fingerprint);
     expect(campaign.fingerprint).toBe(campaignFingerprint('ingress', 'source', scanner));
@@ -106,9 +146,17 @@ describe('scanner campaigns', () => {
     // Two internet sources retrying a closed port: uncertain on their own.
     const retries = ['203.0.113.77', '203.0.113.78'].map((src) => ({ ...refusedClient(src, 9443), records: 6, packets: 18 }));
     expect(diagnose(hardeningSnapshot, retries).findings.map((f) => [f.kind, f.classification])).toEqual([['rule', 'uncertain']]);
-    const prior = new Map(['203.0.113.77', '203.0.113.78', '10.1.10.12'].map((a) => [priorCampaignKey('ingress', a), { scope: 'network' as const, key: '203.0.113.0/24' }]));
+    const prior = new Map(
+      ['203.0.113.77', '203.0.113.78', '10.1.10.12'].map((a) => [
+        priorCampaignKey('ingress', a),
+        { scope: 'network' as const, key: '203.0.113.0/24' },
+      ]),
+    );
     const withPrior = diagnose(hardeningSnapshot, [...retries, refusedClient('10.1.10.12', 7777)], { priorCampaigns: prior }).findings;
-    expect(withPrior.map((f) => [f.kind, f.classification]).sort()).toEqual([['campaign', 'likely-noise'], ['rule', 'likely-misconfiguration']]);
+    expect(withPrior.map((f) => [f.kind, f.classification]).sort()).toEqual([
+      ['campaign', 'likely-noise'],
+      ['rule', 'likely-misconfiguration'],
+    ]);
     expect(withPrior.find((f) => f.kind === 'rule')!.traffic.peers.map((p) => p.address)).toEqual(['10.1.10.12']);
   });
 
@@ -122,7 +170,15 @@ describe('scanner campaigns', () => {
 
 describe('groupCampaigns', () => {
   const noise = (flow: FlowAggregate): NoiseFlow => ({
-    explained: { flow, verdict: { verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-x'] }] } },
+    explained: {
+      flow,
+      verdict: {
+        verdict: 'blocked',
+        direction: 'ingress',
+        returnTraffic: false,
+        blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-x'] }],
+      },
+    },
     signals: ['single-packet'],
   });
 
@@ -146,7 +202,11 @@ describe('groupCampaigns', () => {
     expect(groupCampaigns(alone).map((c) => c.scope)).toEqual(['service']);
     const prior = new Map([[priorCampaignKey('ingress', '45.33.10.1'), { scope: 'network' as const, key: '45.33.10.0/24' }]]);
     const [kept] = groupCampaigns(alone, prior);
-    expect(kept).toMatchObject({ scope: 'network', key: '45.33.10.0/24', fingerprint: campaignFingerprint('ingress', 'network', '45.33.10.0/24') });
+    expect(kept).toMatchObject({
+      scope: 'network',
+      key: '45.33.10.0/24',
+      fingerprint: campaignFingerprint('ingress', 'network', '45.33.10.0/24'),
+    });
     // A source not in `prior` is grouped as usual, and one listed for the other direction is not taken.
     const other = new Map([[priorCampaignKey('egress', '45.33.10.1'), { scope: 'network' as const, key: '45.33.10.0/24' }]]);
     expect(groupCampaigns(alone, other).map((c) => c.scope)).toEqual(['service']);
@@ -155,6 +215,10 @@ describe('groupCampaigns', () => {
   it('keeps directions apart', () => {
     const egress = noise(probe('203.0.113.1', 23));
     egress.explained = { ...egress.explained, verdict: { ...egress.explained.verdict, direction: 'egress' } };
-    expect(groupCampaigns([noise(probe('203.0.113.1', 23)), egress]).map((c) => c.direction).sort()).toEqual(['egress', 'ingress']);
+    expect(
+      groupCampaigns([noise(probe('203.0.113.1', 23)), egress])
+        .map((c) => c.direction)
+        .sort(),
+    ).toEqual(['egress', 'ingress']);
   });
 });

@@ -7,13 +7,30 @@ import { isoSeconds } from '../../../../src/engine/findings/iso-time.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
-const flow = (over: Partial<FlowAggregate>): FlowAggregate => flowAggregate({
-  srcaddr: '10.0.0.9', dstaddr: '10.0.0.5', srcport: 40000, dstport: 8080, servicePortSide: 'dst',
-  ephemeralPortMin: 40000, ephemeralPortMax: 40000, packets: 3, bytes: 180, firstSeen: 1700000000, lastSeen: 1700000060, ...over,
-});
+const flow = (over: Partial<FlowAggregate>): FlowAggregate =>
+  flowAggregate({
+    srcaddr: '10.0.0.9',
+    dstaddr: '10.0.0.5',
+    srcport: 40000,
+    dstport: 8080,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 40000,
+    packets: 3,
+    bytes: 180,
+    firstSeen: 1700000000,
+    lastSeen: 1700000060,
+    ...over,
+  });
 const sg: BlockingControl = { control: 'security-group', direction: 'ingress', groupIds: ['sg-b', 'sg-a'] };
 const acl: BlockingControl = { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-1', ruleNumber: 32767 };
-const blocked = (blockedBy: BlockingControl[], returnTraffic = false): FlowVerdict => ({ verdict: 'blocked', direction: 'ingress', returnTraffic, blockedBy, reason: 'x' });
+const blocked = (blockedBy: BlockingControl[], returnTraffic = false): FlowVerdict => ({
+  verdict: 'blocked',
+  direction: 'ingress',
+  returnTraffic,
+  blockedBy,
+  reason: 'x',
+});
 
 describe('grouping blocked flows', () => {
   it('groups by control, direction, protocol and service port; a NACL+SG flow joins the NACL finding', () => {
@@ -34,7 +51,9 @@ describe('grouping blocked flows', () => {
   });
 
   it('uses the service port (the source port) for return traffic', () => {
-    const [group] = groupBlockedFlows([{ flow: flow({ srcport: 443, dstport: 50000, servicePortSide: 'src' }), verdict: blocked([acl], true) }]);
+    const [group] = groupBlockedFlows([
+      { flow: flow({ srcport: 443, dstport: 50000, servicePortSide: 'src' }), verdict: blocked([acl], true) },
+    ]);
     expect(group.port).toBe(443);
     expect(group.returnTraffic).toBe(true);
   });

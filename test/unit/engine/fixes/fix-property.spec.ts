@@ -13,13 +13,45 @@ import { flowAggregate } from '../../../support/factories/flow-aggregate';
  * before a deny. Clients call the server on `port`: a legitimate flow that the SG or the NACL
  * blocks.
  */
-function scenario(port: number, clients: number, naclBlocks: boolean, sgBlocks: boolean, denyRule: number): { snapshot: NetworkSnapshot; flows: FlowAggregate[] } {
-  const allowAll = (egress: boolean) => ({ RuleNumber: 100, Protocol: '-1', RuleAction: 'allow' as const, Egress: egress, CidrBlock: '0.0.0.0/0' });
-  const catchAll = (egress: boolean) => ({ RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny' as const, Egress: egress, CidrBlock: '0.0.0.0/0' });
+function scenario(
+  port: number,
+  clients: number,
+  naclBlocks: boolean,
+  sgBlocks: boolean,
+  denyRule: number,
+): { snapshot: NetworkSnapshot; flows: FlowAggregate[] } {
+  const allowAll = (egress: boolean) => ({
+    RuleNumber: 100,
+    Protocol: '-1',
+    RuleAction: 'allow' as const,
+    Egress: egress,
+    CidrBlock: '0.0.0.0/0',
+  });
+  const catchAll = (egress: boolean) => ({
+    RuleNumber: 32767,
+    Protocol: '-1',
+    RuleAction: 'deny' as const,
+    Egress: egress,
+    CidrBlock: '0.0.0.0/0',
+  });
   const serverIngress = naclBlocks
     ? [
-        { RuleNumber: 50, Protocol: '6', RuleAction: 'allow' as const, Egress: false, CidrBlock: '10.0.0.0/8', PortRange: { From: 22, To: 22 } },
-        { RuleNumber: denyRule, Protocol: '6', RuleAction: 'deny' as const, Egress: false, CidrBlock: '10.0.0.0/16', PortRange: { From: 1, To: 65535 } },
+        {
+          RuleNumber: 50,
+          Protocol: '6',
+          RuleAction: 'allow' as const,
+          Egress: false,
+          CidrBlock: '10.0.0.0/8',
+          PortRange: { From: 22, To: 22 },
+        },
+        {
+          RuleNumber: denyRule,
+          Protocol: '6',
+          RuleAction: 'deny' as const,
+          Egress: false,
+          CidrBlock: '10.0.0.0/16',
+          PortRange: { From: 1, To: 65535 },
+        },
         allowAll(false),
         catchAll(false),
       ].sort((a, b) => a.RuleNumber - b.RuleNumber)
@@ -32,32 +64,76 @@ function scenario(port: number, clients: number, naclBlocks: boolean, sgBlocks: 
     ],
     SecurityGroups: [
       {
-        GroupId: 'sg-server', GroupName: 'server', VpcId: 'vpc-1', OwnerId: '111122223333',
+        GroupId: 'sg-server',
+        GroupName: 'server',
+        VpcId: 'vpc-1',
+        OwnerId: '111122223333',
         IpPermissions: [
           { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
           ...(sgBlocks ? [] : [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }]),
         ],
         IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
       },
-      { GroupId: 'sg-client', GroupName: 'client', VpcId: 'vpc-1', OwnerId: '111122223333', IpPermissions: [], IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] },
+      {
+        GroupId: 'sg-client',
+        GroupName: 'client',
+        VpcId: 'vpc-1',
+        OwnerId: '111122223333',
+        IpPermissions: [],
+        IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      },
     ],
     NetworkAcls: [
-      { NetworkAclId: 'acl-client', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-client' }], Entries: [allowAll(false), catchAll(false), allowAll(true), catchAll(true)] },
-      { NetworkAclId: 'acl-server', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-server' }], Entries: [...serverIngress, allowAll(true), catchAll(true)] },
+      {
+        NetworkAclId: 'acl-client',
+        VpcId: 'vpc-1',
+        Associations: [{ SubnetId: 'subnet-client' }],
+        Entries: [allowAll(false), catchAll(false), allowAll(true), catchAll(true)],
+      },
+      {
+        NetworkAclId: 'acl-server',
+        VpcId: 'vpc-1',
+        Associations: [{ SubnetId: 'subnet-server' }],
+        Entries: [...serverIngress, allowAll(true), catchAll(true)],
+      },
     ],
     NetworkInterfaces: [
-      { NetworkInterfaceId: 'eni-server', SubnetId: 'subnet-server', VpcId: 'vpc-1', PrivateIpAddress: '10.0.2.10', Attachment: { InstanceId: 'i-server' }, Groups: [{ GroupId: 'sg-server' }] },
+      {
+        NetworkInterfaceId: 'eni-server',
+        SubnetId: 'subnet-server',
+        VpcId: 'vpc-1',
+        PrivateIpAddress: '10.0.2.10',
+        Attachment: { InstanceId: 'i-server' },
+        Groups: [{ GroupId: 'sg-server' }],
+      },
       ...Array.from({ length: clients }, (_, i) => ({
-        NetworkInterfaceId: `eni-client${i}`, SubnetId: 'subnet-client', VpcId: 'vpc-1', PrivateIpAddress: `10.0.1.${20 + i}`,
-        Attachment: { InstanceId: `i-client${i}` }, Groups: [{ GroupId: 'sg-client' }],
+        NetworkInterfaceId: `eni-client${i}`,
+        SubnetId: 'subnet-client',
+        VpcId: 'vpc-1',
+        PrivateIpAddress: `10.0.1.${20 + i}`,
+        Attachment: { InstanceId: `i-client${i}` },
+        Groups: [{ GroupId: 'sg-client' }],
       })),
     ],
   };
-  const flows: FlowAggregate[] = Array.from({ length: clients }, (_, i) => flowAggregate({
-    interfaceId: 'eni-server', accountId: '111122223333', srcaddr: `10.0.1.${20 + i}`, dstaddr: '10.0.2.10', srcport: 40000 + i, dstport: port,
-    servicePortSide: 'dst', ephemeralPortMin: 40000 + i, ephemeralPortMax: 40000 + i, records: 6, packets: 18, bytes: 1000,
-    firstSeen: 1700000000, lastSeen: 1700003600,
-  }));
+  const flows: FlowAggregate[] = Array.from({ length: clients }, (_, i) =>
+    flowAggregate({
+      interfaceId: 'eni-server',
+      accountId: '111122223333',
+      srcaddr: `10.0.1.${20 + i}`,
+      dstaddr: '10.0.2.10',
+      srcport: 40000 + i,
+      dstport: port,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000 + i,
+      ephemeralPortMax: 40000 + i,
+      records: 6,
+      packets: 18,
+      bytes: 1000,
+      firstSeen: 1700000000,
+      lastSeen: 1700003600,
+    }),
+  );
   return { snapshot, flows };
 }
 
@@ -65,7 +141,10 @@ function openedCidrs(params: Record<string, unknown>): string[] {
   const sg = params as unknown as Partial<AuthorizeSecurityGroupParams>;
   const acl = params as unknown as Partial<NetworkAclEntryParams>;
   return [
-    ...(sg.IpPermissions ?? []).flatMap((p) => [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)]),
+    ...(sg.IpPermissions ?? []).flatMap((p) => [
+      ...(p.IpRanges ?? []).map((r) => r.CidrIp),
+      ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6),
+    ]),
     ...(acl.CidrBlock ? [acl.CidrBlock] : []),
     ...(acl.Ipv6CidrBlock ? [acl.Ipv6CidrBlock] : []),
   ];

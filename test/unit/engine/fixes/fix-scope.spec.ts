@@ -14,13 +14,25 @@ const PORT = 8443;
 /** A request to eni-app's closed port 8443 from `srcaddr`. */
 function probe(srcaddr: string, fields: Partial<FlowAggregate> = {}): FlowAggregate {
   return flowOf({
-    srcaddr, dstaddr: '10.1.10.11', srcport: 40000, dstport: PORT, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 40000,
-    records: 2, packets: 2, bytes: 120, firstSeen: T0, lastSeen: T0, ...fields,
+    srcaddr,
+    dstaddr: '10.1.10.11',
+    srcport: 40000,
+    dstport: PORT,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 40000,
+    records: 2,
+    packets: 2,
+    bytes: 120,
+    firstSeen: T0,
+    lastSeen: T0,
+    ...fields,
   });
 }
 
 /** Internet addresses in as many /16s as asked: no CIDR cover short of the world holds them. */
-const scanners = (count: number): string[] => Array.from({ length: count }, (_, i) => `${11 + (i % 80)}.${(i * 7) % 256}.${i % 200}.${1 + (i % 250)}`);
+const scanners = (count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `${11 + (i % 80)}.${(i * 7) % 256}.${i % 200}.${1 + (i % 250)}`);
 
 /** Two peers of eni-app's own tier that retry for an hour (the legitimate clients). */
 const clients = (): FlowAggregate[] => ['10.1.10.12', '10.1.10.13'].map((a) => probe(a, { records: 12, packets: 36, lastSeen: T0 + 3600 }));
@@ -30,7 +42,14 @@ const accepted = (): FlowAggregate => ({ ...probe('10.1.10.50'), action: 'ACCEPT
 
 const peerSources = (changes: FixChange[]): string[] =>
   changes.flatMap((c) => {
-    const p = c.params as { IpPermissions?: Array<{ IpRanges?: Array<{ CidrIp: string }>; Ipv6Ranges?: Array<{ CidrIpv6: string }>; UserIdGroupPairs?: Array<{ GroupId: string }> }>; CidrBlock?: string };
+    const p = c.params as {
+      IpPermissions?: Array<{
+        IpRanges?: Array<{ CidrIp: string }>;
+        Ipv6Ranges?: Array<{ CidrIpv6: string }>;
+        UserIdGroupPairs?: Array<{ GroupId: string }>;
+      }>;
+      CidrBlock?: string;
+    };
     return [
       ...(p.IpPermissions ?? []).flatMap((perm) => [
         ...(perm.IpRanges ?? []).map((r) => r.CidrIp),
@@ -69,11 +88,17 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
     // other peer that was accepted: the evidence would tie, but a sweeping source is a campaign.
     const snapshot = structuredClone(hardeningSnapshot);
     snapshot.SecurityGroups?.find((g) => g.GroupId === 'sg-app')?.IpPermissions?.push({
-      IpProtocol: 'tcp', FromPort: PORT, ToPort: PORT, IpRanges: [{ CidrIp: '10.1.10.50/32' }],
+      IpProtocol: 'tcp',
+      FromPort: PORT,
+      ToPort: PORT,
+      IpRanges: [{ CidrIp: '10.1.10.50/32' }],
     });
     const sweepers = scanners(214);
     const sweep = sweepers.flatMap((a) =>
-      Array.from({ length: FIX_SCOPE.sweepMinHosts }, (_, k) => probe(a, { dstaddr: `10.1.10.${64 + k}`, records: 2, packets: 4, lastSeen: T0 + 3600 })));
+      Array.from({ length: FIX_SCOPE.sweepMinHosts }, (_, k) =>
+        probe(a, { dstaddr: `10.1.10.${64 + k}`, records: 2, packets: 4, lastSeen: T0 + 3600 }),
+      ),
+    );
     const { findings } = diagnose(snapshot, [...sweep, accepted()]);
     expect(findings.filter((f) => f.kind === 'rule' && f.traffic.port === PORT)).toEqual([]);
     const campaigns = findings.filter((f) => f.kind === 'campaign');
@@ -85,8 +110,14 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
 
   it('a port scanner that also retries on the service is kept out of the finding and its fix', () => {
     const scanner = '203.0.113.77';
-    const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 2000 + i, records: 3, packets: 9, lastSeen: T0 + 3600 }));
-    const { findings } = diagnose(hardeningSnapshot, [...clients(), probe(scanner, { records: 3, packets: 9, lastSeen: T0 + 3600 }), ...scan]);
+    const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) =>
+      probe(scanner, { dstport: 2000 + i, records: 3, packets: 9, lastSeen: T0 + 3600 }),
+    );
+    const { findings } = diagnose(hardeningSnapshot, [
+      ...clients(),
+      probe(scanner, { records: 3, packets: 9, lastSeen: T0 + 3600 }),
+      ...scan,
+    ]);
     const finding = findings.find((f) => f.kind === 'rule' && f.traffic.port === PORT && f.traffic.direction === 'ingress');
     expect(finding?.traffic.peers.map((p) => p.address)).not.toContain(scanner);
     expect(finding?.suggestedFix?.verified).toBe(true);
@@ -113,9 +144,16 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
 
   it('the bound holds whatever the mix (many findings)', () => {
     let checked = 0;
-    for (const [legit, suspects] of [[1, 3], [3, 0], [3, 40], [FIX_SCOPE.maxPeerSources + 2, 10]] as const) {
+    for (const [legit, suspects] of [
+      [1, 3],
+      [3, 0],
+      [3, 40],
+      [FIX_SCOPE.maxPeerSources + 2, 10],
+    ] as const) {
       const good = scanners(legit).map((a) => probe(a, { records: 6, packets: 18, lastSeen: T0 + 3600 }));
-      const bad = scanners(200).slice(100, 100 + suspects).map((a) => probe(a));
+      const bad = scanners(200)
+        .slice(100, 100 + suspects)
+        .map((a) => probe(a));
       const finding = findingOnPort([...good, ...bad, accepted()]);
       if (finding.classification === 'likely-noise') continue;
       expect(peerSources(finding.suggestedFix?.changes ?? []).length).toBeLessThanOrEqual(FIX_SCOPE.maxPeerSources);
@@ -129,10 +167,21 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
     // eni-db calls port 8443: sg-db refuses every peer; acl-db lets it out only to the app
     // subnet, so only the port scanner's flow is also denied by the NACL.
     const scanner = '203.0.113.5';
-    const call = (dstaddr: string): FlowAggregate => flowOf({
-      interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr, srcport: 40000, dstport: PORT, servicePortSide: 'dst',
-      ephemeralPortMin: 40000, ephemeralPortMax: 40000, records: 6, packets: 18, firstSeen: T0, lastSeen: T0 + 3600,
-    });
+    const call = (dstaddr: string): FlowAggregate =>
+      flowOf({
+        interfaceId: 'eni-db',
+        srcaddr: '10.1.20.10',
+        dstaddr,
+        srcport: 40000,
+        dstport: PORT,
+        servicePortSide: 'dst',
+        ephemeralPortMin: 40000,
+        ephemeralPortMax: 40000,
+        records: 6,
+        packets: 18,
+        firstSeen: T0,
+        lastSeen: T0 + 3600,
+      });
     const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 3000 + i }));
     const { findings } = diagnose(hardeningSnapshot, [call('10.1.10.12'), call(scanner), ...scan]);
     const finding = findings.find((f) => f.traffic.direction === 'egress' && f.traffic.port === PORT);

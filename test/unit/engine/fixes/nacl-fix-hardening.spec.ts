@@ -26,7 +26,13 @@ describe('evaluateNetworkAclRange', () => {
   it.each<[string, 'ingress' | 'egress', { from: number; to: number } | null, string, object]>([
     ['a range inside one allow', 'ingress', { from: 33000, to: 40000 }, '192.0.2.1', { allowed: true, firstDeny: null }],
     ['a range that crosses the explicit deny at 90', 'ingress', { from: 40000, to: 50050 }, '192.0.2.1', { allowed: false, firstDeny: 90 }],
-    ['a range partly past every allow ends at the catch-all', 'ingress', { from: 60000, to: 62000 }, '192.0.2.1', { allowed: false, firstDeny: 32767 }],
+    [
+      'a range partly past every allow ends at the catch-all',
+      'ingress',
+      { from: 60000, to: 62000 },
+      '192.0.2.1',
+      { allowed: false, firstDeny: 32767 },
+    ],
     ['IPv6 ranges only see IPv6 entries', 'ingress', { from: 443, to: 443 }, '2001:db8::1', { allowed: true, firstDeny: null }],
   ])('%s', (_name, direction, ports, peer, expected) => {
     expect(evaluateNetworkAclRange(model, 'acl-web', direction, 6, ports, peer)).toEqual(expected);
@@ -38,15 +44,27 @@ describe('NACL fixes', () => {
     // Replies to the NAT gateway from an API server: the observed client ports 33000-50050 hit
     // rule 90 (50000-50100) as well as the catch-all below 32768.
     const replies = repeated({
-      interfaceId: 'eni-nat', srcaddr: '203.0.113.5', dstaddr: '10.1.0.100', srcport: 443, dstport: 1030, tcpFlags: 18,
-      servicePortSide: 'src', ephemeralPortMin: 1030, ephemeralPortMax: 50050,
+      interfaceId: 'eni-nat',
+      srcaddr: '203.0.113.5',
+      dstaddr: '10.1.0.100',
+      srcport: 443,
+      dstport: 1030,
+      tcpFlags: 18,
+      servicePortSide: 'src',
+      ephemeralPortMin: 1030,
+      ephemeralPortMax: 50050,
     });
     const finding = only(diagnose(hardeningSnapshot, [replies]).findings);
     expect(finding.blockedBy).toMatchObject({ control: 'network-acl', networkAclId: 'acl-web', ruleNumber: 32767 });
     const [change, ...rest] = finding.suggestedFix!.changes;
     expect(rest).toEqual([]);
     expect(change.action).toBe('CreateNetworkAclEntry');
-    expect(change.params).toMatchObject({ NetworkAclId: 'acl-web', Egress: false, PortRange: { From: 1024, To: 65535 }, CidrBlock: '203.0.113.5/32' });
+    expect(change.params).toMatchObject({
+      NetworkAclId: 'acl-web',
+      Egress: false,
+      PortRange: { From: 1024, To: 65535 },
+      CidrBlock: '203.0.113.5/32',
+    });
     expect(change.params.RuleNumber as number).toBeLessThan(90);
     expect(finding.suggestedFix!.verified).toBe(true);
   });
@@ -55,25 +73,63 @@ describe('NACL fixes', () => {
     // The app tier (10.1.10.0/24) asks Redis on the db ENI; acl-db has no inbound 6379 and its
     // outbound replies only go to 10.1.10.0/24 — peers in the web subnets get no reply.
     const requests = [
-      repeated({ interfaceId: 'eni-db', srcaddr: '10.1.0.20', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 52000 }),
-      repeated({ interfaceId: 'eni-db', srcaddr: '10.1.1.20', dstaddr: '10.1.20.10', srcport: 41000, dstport: 6379, servicePortSide: 'dst', ephemeralPortMin: 41000, ephemeralPortMax: 43000 }),
+      repeated({
+        interfaceId: 'eni-db',
+        srcaddr: '10.1.0.20',
+        dstaddr: '10.1.20.10',
+        srcport: 40000,
+        dstport: 6379,
+        servicePortSide: 'dst',
+        ephemeralPortMin: 40000,
+        ephemeralPortMax: 52000,
+      }),
+      repeated({
+        interfaceId: 'eni-db',
+        srcaddr: '10.1.1.20',
+        dstaddr: '10.1.20.10',
+        srcport: 41000,
+        dstport: 6379,
+        servicePortSide: 'dst',
+        ephemeralPortMin: 41000,
+        ephemeralPortMax: 43000,
+      }),
     ];
     const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
-    snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-db')!.IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
+    snapshot
+      .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
+      .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
     const finding = only(diagnose(snapshot, requests).findings);
     expect(finding.blockedBy).toMatchObject({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-db' });
     const changes = finding.suggestedFix!.changes;
     expect(changes[0]).toMatchObject({ action: 'CreateNetworkAclEntry', params: { Egress: false, PortRange: { From: 6379, To: 6379 } } });
     // The peers are the ALB's ENIs: load balancers use 1024-65535.
     expect(changes.slice(1)).toEqual([
-      expect.objectContaining({ action: 'CreateNetworkAclEntry', params: expect.objectContaining({ NetworkAclId: 'acl-db', Egress: true, RuleAction: 'allow', Protocol: '6', PortRange: { From: 1024, To: 65535 } }) }),
+      expect.objectContaining({
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-db',
+          Egress: true,
+          RuleAction: 'allow',
+          Protocol: '6',
+          PortRange: { From: 1024, To: 65535 },
+        }),
+      }),
     ]);
     expect(changes[1].params.RuleNumber as number).toBeLessThan(32767);
     expect(finding.suggestedFix!.verified).toBe(true);
   });
 
   it('verified stays false, with a reply-blocked risk, when the reply path is not fixed', () => {
-    const request = repeated({ interfaceId: 'eni-db', srcaddr: '10.1.0.20', dstaddr: '10.1.20.10', srcport: 40000, dstport: 5432, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 41000 });
+    const request = repeated({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.0.20',
+      dstaddr: '10.1.20.10',
+      srcport: 40000,
+      dstport: 5432,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 41000,
+    });
     const result = diagnose(hardeningSnapshot, [request], {});
     const finding = only(result.findings);
     // Only the request half, applied by hand: simulation allows the flow, the reply is still dropped.
@@ -86,7 +142,17 @@ describe('NACL fixes', () => {
   });
 
   it('return traffic gets no reply entry (it is the reply)', () => {
-    const reply = repeated({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 40000, tcpFlags: 18, servicePortSide: 'src', ephemeralPortMin: 40000, ephemeralPortMax: 41000 });
+    const reply = repeated({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.20.10',
+      dstaddr: '10.1.0.20',
+      srcport: 5432,
+      dstport: 40000,
+      tcpFlags: 18,
+      servicePortSide: 'src',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 41000,
+    });
     const finding = only(diagnose(hardeningSnapshot, [reply]).findings);
     expect(finding.traffic.returnTraffic).toBe(true);
     expect(finding.suggestedFix!.changes).toHaveLength(1);
@@ -95,18 +161,42 @@ describe('NACL fixes', () => {
 });
 
 describe('load balancers are one owner across their interfaces', () => {
-  it('a CIDR fix for traffic from one NLB node also covers the NLB\'s other interfaces', () => {
-    const flows = [repeated({ interfaceId: 'eni-backend', srcaddr: '10.1.0.21', dstaddr: '10.1.10.50', srcport: 40000, dstport: 7001, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 45000 })];
+  it("a CIDR fix for traffic from one NLB node also covers the NLB's other interfaces", () => {
+    const flows = [
+      repeated({
+        interfaceId: 'eni-backend',
+        srcaddr: '10.1.0.21',
+        dstaddr: '10.1.10.50',
+        srcport: 40000,
+        dstport: 7001,
+        servicePortSide: 'dst',
+        ephemeralPortMin: 40000,
+        ephemeralPortMax: 45000,
+      }),
+    ];
     const finding = only(diagnose(hardeningSnapshot, flows).findings);
-    const ranges = (finding.suggestedFix!.changes[0].params.IpPermissions as { IpRanges: { CidrIp: string }[] }[])[0].IpRanges.map((r) => r.CidrIp);
+    const ranges = (finding.suggestedFix!.changes[0].params.IpPermissions as { IpRanges: { CidrIp: string }[] }[])[0].IpRanges.map(
+      (r) => r.CidrIp,
+    );
     const covers = (address: string) => ranges.some((cidr) => cidrContainsText(cidr, address));
     expect(covers('10.1.0.21')).toBe(true);
     expect(covers('10.1.1.21')).toBe(true);
     expect(ranges).not.toContain('0.0.0.0/0');
   });
 
-  it('a fix on the ALB\'s group does not list the ALB\'s other interface as another exposed interface', () => {
-    const flows = [repeated({ interfaceId: 'eni-alb-a', srcaddr: '10.9.0.10', dstaddr: '10.1.0.20', srcport: 40000, dstport: 8443, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 45000 })];
+  it("a fix on the ALB's group does not list the ALB's other interface as another exposed interface", () => {
+    const flows = [
+      repeated({
+        interfaceId: 'eni-alb-a',
+        srcaddr: '10.9.0.10',
+        dstaddr: '10.1.0.20',
+        srcport: 40000,
+        dstport: 8443,
+        servicePortSide: 'dst',
+        ephemeralPortMin: 40000,
+        ephemeralPortMax: 45000,
+      }),
+    ];
     const finding = only(diagnose(hardeningSnapshot, flows).findings);
     expect(finding.traffic.interfaces.map((i) => i.owner)).toEqual(['elb:app/shop']);
     const other = finding.suggestedFix!.risks.filter((r) => r.kind === 'other-interfaces');

@@ -9,15 +9,42 @@ const naming = { groupName: (id: string) => ({ 'sg-app': 'app' })[id], networkAc
 
 const naclReturn: FixChange = {
   action: 'CreateNetworkAclEntry',
-  params: { NetworkAclId: 'acl-db', RuleNumber: 110, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/24', PortRange: { From: 32768, To: 60999 } },
+  params: {
+    NetworkAclId: 'acl-db',
+    RuleNumber: 110,
+    Protocol: '6',
+    RuleAction: 'allow',
+    Egress: false,
+    CidrBlock: '10.0.0.0/24',
+    PortRange: { From: 32768, To: 60999 },
+  },
 };
 const sgCidrs: FixChange = {
   action: 'AuthorizeSecurityGroupEgress',
-  params: { GroupId: 'sg-app', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.240/31', Description: 'x' }], Ipv6Ranges: [{ CidrIpv6: '2001:db8::/64' }] }] },
+  params: {
+    GroupId: 'sg-app',
+    IpPermissions: [
+      {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        IpRanges: [{ CidrIp: '198.51.100.240/31', Description: 'x' }],
+        Ipv6Ranges: [{ CidrIpv6: '2001:db8::/64' }],
+      },
+    ],
+  },
 };
 const icmpEntry: FixChange = {
   action: 'ReplaceNetworkAclEntry',
-  params: { NetworkAclId: 'acl-x', RuleNumber: 120, Protocol: '58', RuleAction: 'allow', Egress: true, Ipv6CidrBlock: '2001:db8::/64', IcmpTypeCode: { Code: -1, Type: -1 } },
+  params: {
+    NetworkAclId: 'acl-x',
+    RuleNumber: 120,
+    Protocol: '58',
+    RuleAction: 'allow',
+    Egress: true,
+    Ipv6CidrBlock: '2001:db8::/64',
+    IcmpTypeCode: { Code: -1, Type: -1 },
+  },
 };
 
 describe('fix renderings', () => {

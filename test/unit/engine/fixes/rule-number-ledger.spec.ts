@@ -11,15 +11,23 @@ const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 
 const create = (networkAclId: string, egress: boolean, ruleNumber: number): FixChange => ({
   action: 'CreateNetworkAclEntry',
-  params: { NetworkAclId: networkAclId, RuleNumber: ruleNumber, Protocol: '6', RuleAction: 'allow', Egress: egress, CidrBlock: '10.0.0.0/8' },
+  params: {
+    NetworkAclId: networkAclId,
+    RuleNumber: ruleNumber,
+    Protocol: '6',
+    RuleAction: 'allow',
+    Egress: egress,
+    CidrBlock: '10.0.0.0/8',
+  },
 });
 
 describe('NaclRuleNumberLedger', () => {
-  it('adds the numbers earlier fixes create, per NACL and direction, to the snapshot\'s and the pending ones', () => {
+  it("adds the numbers earlier fixes create, per NACL and direction, to the snapshot's and the pending ones", () => {
     const ledger = new NaclRuleNumberLedger();
     ledger.reserve([create('acl-db', false, 110), create('acl-db', true, 120), create('acl-web', false, 160)]);
-    expect(ledger.used(model, 'acl-db', false, [create('acl-db', false, 130), create('acl-db', true, 140)]).sort((a, b) => a - b))
-      .toEqual([100, 110, 130, 32767, 32768]);
+    expect(ledger.used(model, 'acl-db', false, [create('acl-db', false, 130), create('acl-db', true, 140)]).sort((a, b) => a - b)).toEqual([
+      100, 110, 130, 32767, 32768,
+    ]);
     expect(ledger.used(model, 'acl-db', true).sort((a, b) => a - b)).toEqual([100, 120, 32767, 32768]);
   });
 
@@ -36,8 +44,30 @@ describe('rule numbers across the findings of one diagnosis', () => {
   // Two services on the db ENI that acl-db does not open (it allows only 5432 in): two findings,
   // each blocked by the same catch-all on the same side of the same NACL.
   const requests: FlowAggregate[] = [
-    flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 40000, dstport: 6379, records: 60, packets: 180, servicePortSide: 'dst', ephemeralPortMin: 40000, ephemeralPortMax: 41000 }),
-    flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.10.12', dstaddr: '10.1.20.10', srcport: 42000, dstport: 11211, records: 40, packets: 120, servicePortSide: 'dst', ephemeralPortMin: 42000, ephemeralPortMax: 43000 }),
+    flowOf({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.10.11',
+      dstaddr: '10.1.20.10',
+      srcport: 40000,
+      dstport: 6379,
+      records: 60,
+      packets: 180,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 41000,
+    }),
+    flowOf({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.10.12',
+      dstaddr: '10.1.20.10',
+      srcport: 42000,
+      dstport: 11211,
+      records: 40,
+      packets: 120,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 42000,
+      ephemeralPortMax: 43000,
+    }),
   ];
   const naclNumbers = (changes: FixChange[]) =>
     changes.filter((c) => c.params.NetworkAclId === 'acl-db' && c.params.Egress === false).map((c) => c.params.RuleNumber as number);
@@ -57,7 +87,9 @@ describe('rule numbers across the findings of one diagnosis', () => {
 
   it('is deterministic: the input order does not change which finding gets which number', () => {
     const numbersByFingerprint = (flows: FlowAggregate[]) =>
-      Object.fromEntries(diagnose(hardeningSnapshot, flows).findings.map((f) => [f.fingerprint, naclNumbers(f.suggestedFix?.changes ?? [])]));
+      Object.fromEntries(
+        diagnose(hardeningSnapshot, flows).findings.map((f) => [f.fingerprint, naclNumbers(f.suggestedFix?.changes ?? [])]),
+      );
     expect(numbersByFingerprint([...requests].reverse())).toEqual(numbersByFingerprint(requests));
   });
 });

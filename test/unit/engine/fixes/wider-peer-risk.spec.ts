@@ -12,14 +12,36 @@ const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 /** An egress finding of eni-app toward the given peers. */
 function groupTo(peers: string[]): FindingGroup {
   const items: ExplainedFlow[] = peers.map((dstaddr) => ({
-    flow: flowOf({ interfaceId: 'eni-app', srcaddr: '10.1.10.11', dstaddr, srcport: 40000, dstport: 8443, servicePortSide: 'src', ephemeralPortMin: 40000, ephemeralPortMax: 40000 }),
-    verdict: { verdict: 'blocked', direction: 'egress', returnTraffic: false, blockedBy: [{ control: 'security-group', direction: 'egress', groupIds: ['sg-app'] }], reason: 'x' },
+    flow: flowOf({
+      interfaceId: 'eni-app',
+      srcaddr: '10.1.10.11',
+      dstaddr,
+      srcport: 40000,
+      dstport: 8443,
+      servicePortSide: 'src',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 40000,
+    }),
+    verdict: {
+      verdict: 'blocked',
+      direction: 'egress',
+      returnTraffic: false,
+      blockedBy: [{ control: 'security-group', direction: 'egress', groupIds: ['sg-app'] }],
+      reason: 'x',
+    },
   }));
   return groupBlockedFlows(items)[0];
 }
 
 const reach = (peer: string): NewlyReachable => ({
-  groupId: 'sg-app', interfaceIds: ['eni-app'], peer, peerKind: 'cidr', protocol: 'tcp', ports: { from: 8443, to: 8443 }, direction: 'egress', includesInternet: false,
+  groupId: 'sg-app',
+  interfaceIds: ['eni-app'],
+  peer,
+  peerKind: 'cidr',
+  protocol: 'tcp',
+  ports: { from: 8443, to: 8443 },
+  direction: 'egress',
+  includesInternet: false,
 });
 
 const widerPeer = (group: FindingGroup, peer: string) => risksOf(model, group, [reach(peer)]).filter((r) => r.kind === 'wider-peer');

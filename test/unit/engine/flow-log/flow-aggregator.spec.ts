@@ -132,13 +132,7 @@ describe('FlowAggregator', () => {
           const dst = r.dstport as number;
           const serviceSrc = both && src < dst;
           const collapse = both && (serviceSrc ? dst : src) >= 1024;
-          const ports = !ported
-            ? 'none'
-            : collapse
-              ? serviceSrc
-                ? `s${src}`
-                : `d${dst}`
-              : `${r.srcport}/${r.dstport}`;
+          const ports = !ported ? 'none' : collapse ? (serviceSrc ? `s${src}` : `d${dst}`) : `${r.srcport}/${r.dstport}`;
           const key = [r['interface-id'], r['flow-direction'], r.srcaddr, r.dstaddr, r.protocol, ports, r.action].join('|');
           groups.set(key, [...(groups.get(key) ?? []), r]);
         }

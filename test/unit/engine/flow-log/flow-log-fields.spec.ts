@@ -64,7 +64,9 @@ describe('parseLogFormat', () => {
   });
 
   it('refuses a Transit Gateway flow log format with the reason', () => {
-    expect(() => parseLogFormat('version resource-type account-id tgw-id srcaddr', { unknownFields: 'keep' })).toThrow(/Transit Gateway flow log/);
+    expect(() => parseLogFormat('version resource-type account-id tgw-id srcaddr', { unknownFields: 'keep' })).toThrow(
+      /Transit Gateway flow log/,
+    );
   });
 
   it('rejects an empty format and repeated fields', () => {

@@ -129,7 +129,22 @@ describe('createLineParser: custom formats from the documentation', () => {
 });
 
 describe('createLineParser: malformed lines', () => {
-  const base = ['2', '123456789010', 'eni-1', '10.0.0.1', '10.0.0.2', '40000', '443', '6', '1', '60', '1700000000', '1700000060', 'REJECT', 'OK'];
+  const base = [
+    '2',
+    '123456789010',
+    'eni-1',
+    '10.0.0.1',
+    '10.0.0.2',
+    '40000',
+    '443',
+    '6',
+    '1',
+    '60',
+    '1700000000',
+    '1700000060',
+    'REJECT',
+    'OK',
+  ];
   const withField = (i: number, value: string): string => base.map((v, j) => (j === i ? value : v)).join(' ');
 
   it.each([
@@ -248,15 +263,11 @@ describe('createActionScanner', () => {
 
   it('agrees with the full parser on every valid line, within a larger buffer', () => {
     const line = fc
-      .tuple(
-        fc.constantFrom('ACCEPT', 'REJECT'),
-        fc.ipV4(),
-        fc.ipV4(),
-        fc.integer({ min: 0, max: 65535 }),
-        fc.constantFrom(' ', '  '),
-      )
+      .tuple(fc.constantFrom('ACCEPT', 'REJECT'), fc.ipV4(), fc.ipV4(), fc.integer({ min: 0, max: 65535 }), fc.constantFrom(' ', '  '))
       .map(([action, src, dst, port, sep]) =>
-        ['2', '123456789010', 'eni-0abc', src, dst, String(port), '443', '6', '3', '180', '1700000000', '1700000060', action, 'OK'].join(sep),
+        ['2', '123456789010', 'eni-0abc', src, dst, String(port), '443', '6', '3', '180', '1700000000', '1700000060', action, 'OK'].join(
+          sep,
+        ),
       );
     fc.assert(
       fc.property(fc.string({ maxLength: 20 }), line, fc.string({ maxLength: 20 }), (before, text, after) => {

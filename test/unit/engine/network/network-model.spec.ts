@@ -21,36 +21,75 @@ describe('interfaceOwner', () => {
   ];
   const model = NetworkModel.fromSnapshot({ NetworkInterfaces: enis });
   it.each([
-    ['eni-1', 'i-0abc'], ['eni-2', 'elb:app/web-alb'], ['eni-3', 'elb:net/api-nlb'], ['eni-4', 'elb:legacy-clb'],
-    ['eni-5', 'nat-0123456789abcdef0'], ['eni-6', 'lambda:resize-images'], ['eni-7', 'vpce-0abc123'], ['eni-8', 'rds'],
-    ['eni-9', 'efs:fs-12345678'], ['eni-10', 'transit_gateway'], ['eni-11', 'amazon-elasticache'], ['eni-12', null], ['eni-none', null],
+    ['eni-1', 'i-0abc'],
+    ['eni-2', 'elb:app/web-alb'],
+    ['eni-3', 'elb:net/api-nlb'],
+    ['eni-4', 'elb:legacy-clb'],
+    ['eni-5', 'nat-0123456789abcdef0'],
+    ['eni-6', 'lambda:resize-images'],
+    ['eni-7', 'vpce-0abc123'],
+    ['eni-8', 'rds'],
+    ['eni-9', 'efs:fs-12345678'],
+    ['eni-10', 'transit_gateway'],
+    ['eni-11', 'amazon-elasticache'],
+    ['eni-12', null],
+    ['eni-none', null],
   ])('%s → %s', (id, owner) => expect(model.interfaceOwner(id)).toBe(owner));
 });
 
 describe('indexes', () => {
-  const model = NetworkModel.fromSnapshot(validateSnapshot({
-    Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' }, { VpcId: 'vpc-2', CidrBlock: '10.0.0.0/16' }],
-    Subnets: [
-      { SubnetId: 'subnet-a', VpcId: 'vpc-1', CidrBlock: '10.0.1.0/24', Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f00::/64' }] },
-      { SubnetId: 'subnet-b', VpcId: 'vpc-2', CidrBlock: '10.0.1.0/24' },
-      { SubnetId: 'subnet-c', VpcId: 'vpc-1', CidrBlock: '10.0.2.0/24' },
-    ],
-    NetworkAcls: [
-      { NetworkAclId: 'acl-def', VpcId: 'vpc-1', IsDefault: true, Entries: [] },
-      { NetworkAclId: 'acl-c', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-c' }], Entries: [] },
-    ],
-    NetworkInterfaces: [
-      { NetworkInterfaceId: 'eni-a', SubnetId: 'subnet-a', VpcId: 'vpc-1', PrivateIpAddress: '10.0.1.5', Ipv6Addresses: [{ Ipv6Address: '2600:1f00:0:0::5' }], Ipv4Prefixes: [{ Ipv4Prefix: '10.0.1.32/28' }], Groups: [{ GroupId: 'sg-1' }] },
-      { NetworkInterfaceId: 'eni-b', SubnetId: 'subnet-b', VpcId: 'vpc-2', PrivateIpAddress: '10.0.1.5', Groups: [{ GroupId: 'sg-1' }, { GroupId: 'sg-2' }] },
-    ],
-  }));
+  const model = NetworkModel.fromSnapshot(
+    validateSnapshot({
+      Vpcs: [
+        { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' },
+        { VpcId: 'vpc-2', CidrBlock: '10.0.0.0/16' },
+      ],
+      Subnets: [
+        {
+          SubnetId: 'subnet-a',
+          VpcId: 'vpc-1',
+          CidrBlock: '10.0.1.0/24',
+          Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f00::/64' }],
+        },
+        { SubnetId: 'subnet-b', VpcId: 'vpc-2', CidrBlock: '10.0.1.0/24' },
+        { SubnetId: 'subnet-c', VpcId: 'vpc-1', CidrBlock: '10.0.2.0/24' },
+      ],
+      NetworkAcls: [
+        { NetworkAclId: 'acl-def', VpcId: 'vpc-1', IsDefault: true, Entries: [] },
+        { NetworkAclId: 'acl-c', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-c' }], Entries: [] },
+      ],
+      NetworkInterfaces: [
+        {
+          NetworkInterfaceId: 'eni-a',
+          SubnetId: 'subnet-a',
+          VpcId: 'vpc-1',
+          PrivateIpAddress: '10.0.1.5',
+          Ipv6Addresses: [{ Ipv6Address: '2600:1f00:0:0::5' }],
+          Ipv4Prefixes: [{ Ipv4Prefix: '10.0.1.32/28' }],
+          Groups: [{ GroupId: 'sg-1' }],
+        },
+        {
+          NetworkInterfaceId: 'eni-b',
+          SubnetId: 'subnet-b',
+          VpcId: 'vpc-2',
+          PrivateIpAddress: '10.0.1.5',
+          Groups: [{ GroupId: 'sg-1' }, { GroupId: 'sg-2' }],
+        },
+      ],
+    }),
+  );
   it('finds interfaces by private address per VPC (overlapping VPCs stay apart), IPv6 in any spelling, and delegated prefixes', () => {
     expect(model.interfacesByPrivateAddress(parseIp('10.0.1.5')!, new Set(['vpc-1'])).map((e) => e.NetworkInterfaceId)).toEqual(['eni-a']);
-    expect(model.interfacesByPrivateAddress(parseIp('10.0.1.5')!).map((e) => e.NetworkInterfaceId).sort()).toEqual(['eni-a', 'eni-b']);
+    expect(
+      model
+        .interfacesByPrivateAddress(parseIp('10.0.1.5')!)
+        .map((e) => e.NetworkInterfaceId)
+        .sort(),
+    ).toEqual(['eni-a', 'eni-b']);
     expect(model.interfacesByPrivateAddress(parseIp('2600:1f00::5')!).map((e) => e.NetworkInterfaceId)).toEqual(['eni-a']);
     expect(model.interfacesByPrivateAddress(parseIp('10.0.1.40')!).map((e) => e.NetworkInterfaceId)).toEqual(['eni-a']);
   });
-  it('finds the subnet containing an address and the subnet\'s NACL (explicit, else the VPC default)', () => {
+  it("finds the subnet containing an address and the subnet's NACL (explicit, else the VPC default)", () => {
     expect(model.subnetContaining(parseIp('10.0.1.77')!, 'vpc-2')?.SubnetId).toBe('subnet-b');
     expect(model.subnetContaining(parseIp('2600:1f00::9')!, 'vpc-1')?.SubnetId).toBe('subnet-a');
     expect(model.networkAclIdForSubnet('subnet-c')).toBe('acl-c');
@@ -65,9 +104,16 @@ describe('indexes', () => {
 
 describe('address classes', () => {
   it.each([
-    ['10.1.2.3', true, false], ['172.31.0.1', true, false], ['192.168.0.1', true, false], ['100.64.0.1', true, false],
-    ['8.8.8.8', false, true], ['203.0.113.5', false, true], ['169.254.169.254', false, false], ['fd00::1', true, false],
-    ['2001:db8::1', false, true], ['fe80::1', false, false],
+    ['10.1.2.3', true, false],
+    ['172.31.0.1', true, false],
+    ['192.168.0.1', true, false],
+    ['100.64.0.1', true, false],
+    ['8.8.8.8', false, true],
+    ['203.0.113.5', false, true],
+    ['169.254.169.254', false, false],
+    ['fd00::1', true, false],
+    ['2001:db8::1', false, true],
+    ['fe80::1', false, false],
   ])('%s private=%s internet=%s', (ip, priv, internet) => {
     expect(isPrivateAddress(ip)).toBe(priv);
     expect(isInternetAddress(ip)).toBe(internet);
@@ -84,9 +130,23 @@ describe('snapshot loading', () => {
   it('names the JSON path of a wrong member', () => {
     const bad = { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 'eighty' }] }] };
     expect(() => validateSnapshot(bad)).toThrow(SnapshotValidationError);
-    try { validateSnapshot(bad); } catch (e) { expect((e as SnapshotValidationError).path).toBe('SecurityGroups[0].IpPermissions[0].FromPort'); }
-    try { validateSnapshot({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [{ RuleNumber: 1, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/33' }] }] }); }
-    catch (e) { expect((e as SnapshotValidationError).path).toBe('NetworkAcls[0].Entries[0].CidrBlock'); }
+    try {
+      validateSnapshot(bad);
+    } catch (e) {
+      expect((e as SnapshotValidationError).path).toBe('SecurityGroups[0].IpPermissions[0].FromPort');
+    }
+    try {
+      validateSnapshot({
+        NetworkAcls: [
+          {
+            NetworkAclId: 'acl-1',
+            Entries: [{ RuleNumber: 1, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/33' }],
+          },
+        ],
+      });
+    } catch (e) {
+      expect((e as SnapshotValidationError).path).toBe('NetworkAcls[0].Entries[0].CidrBlock');
+    }
     expect(() => validateSnapshot([])).toThrow(/JSON object/);
   });
   it('merges the outputs of several describe commands', () => {

@@ -26,20 +26,29 @@ describe('merging snapshot files', () => {
     const merged = mergeSnapshots([{ ...base, securityGroups: [] }], { names: ['a.json'], onWarning: (w) => warnings.push(w) });
     expect(merged.SecurityGroups).toHaveLength(1);
     expect(warnings).toEqual(['a.json: unknown top-level member "securityGroups" ignored (did you mean "SecurityGroups"?)']);
-    expect(() => mergeSnapshots([{ ...base, securityGroups: [] }], { names: ['a.json'], strict: true }))
-      .toThrow(/a.json: unknown top-level member "securityGroups"/);
+    expect(() => mergeSnapshots([{ ...base, securityGroups: [] }], { names: ['a.json'], strict: true })).toThrow(
+      /a.json: unknown top-level member "securityGroups"/,
+    );
   });
 
   it('merges a resource two exports both list when identical, and names both places when they differ', () => {
     const again = { SecurityGroups: [{ GroupId: 'sg-1', IpPermissionsEgress: [], IpPermissions: [] }] };
     expect(mergeSnapshots([base, again], { names: ['a.json', 'b.json'] }).SecurityGroups).toHaveLength(1);
-    const changed = { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }], IpPermissionsEgress: [] }] };
-    expect(() => mergeSnapshots([base, changed], { names: ['a.json', 'b.json'] }))
-      .toThrow(/SecurityGroups: sg-1 is described differently in a.json \(SecurityGroups\[0\]\) and b.json \(SecurityGroups\[0\]\)/);
-    expect(() => mergeSnapshots([{ ...base, Subnets: [...base.Subnets, { SubnetId: 'subnet-1', CidrBlock: '10.0.1.0/24' }] }], { names: ['a.json'] }))
-      .toThrow(/subnet-1 is described differently in a.json \(Subnets\[0\]\) and a.json \(Subnets\[1\]\)/);
-    expect(() => mergeSnapshots([{ PrefixListEntries: { 'pl-1': [{ Cidr: '10.0.0.0/8' }] } }, { PrefixListEntries: { 'pl-1': [{ Cidr: '10.1.0.0/16' }] } }], { names: ['a.json', 'b.json'] }))
-      .toThrow(/PrefixListEntries: pl-1 is described differently in a.json and b.json/);
+    const changed = {
+      SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }], IpPermissionsEgress: [] }],
+    };
+    expect(() => mergeSnapshots([base, changed], { names: ['a.json', 'b.json'] })).toThrow(
+      /SecurityGroups: sg-1 is described differently in a.json \(SecurityGroups\[0\]\) and b.json \(SecurityGroups\[0\]\)/,
+    );
+    expect(() =>
+      mergeSnapshots([{ ...base, Subnets: [...base.Subnets, { SubnetId: 'subnet-1', CidrBlock: '10.0.1.0/24' }] }], { names: ['a.json'] }),
+    ).toThrow(/subnet-1 is described differently in a.json \(Subnets\[0\]\) and a.json \(Subnets\[1\]\)/);
+    expect(() =>
+      mergeSnapshots(
+        [{ PrefixListEntries: { 'pl-1': [{ Cidr: '10.0.0.0/8' }] } }, { PrefixListEntries: { 'pl-1': [{ Cidr: '10.1.0.0/16' }] } }],
+        { names: ['a.json', 'b.json'] },
+      ),
+    ).toThrow(/PrefixListEntries: pl-1 is described differently in a.json and b.json/);
   });
 });
 

@@ -17,14 +17,31 @@ const ENDPOINTS = ['eni-1', 'eni-2', 'eni-3', 'eni-4', 'eni-404', ...ADDRESSES];
 const PORTS = [22, 53, 80, 443, 1024, 8080, 32768, 50000, 65535];
 
 /** The flow-log record a capturing interface would write for one packet of the path. */
-function record(interfaceId: string, direction: Direction, src: string, dst: string, protocol: number, srcport: number | null, dstport: number | null, reply: boolean): FlowAggregate {
+function record(
+  interfaceId: string,
+  direction: Direction,
+  src: string,
+  dst: string,
+  protocol: number,
+  srcport: number | null,
+  dstport: number | null,
+  reply: boolean,
+): FlowAggregate {
   const ported = protocol === 6 || protocol === 17;
   return flowAggregate({
-    interfaceId, accountId: '111111111111', flowDirection: direction,
-    srcaddr: src, dstaddr: dst, srcport: ported ? srcport : null, dstport: ported ? dstport : null, protocol,
+    interfaceId,
+    accountId: '111111111111',
+    flowDirection: direction,
+    srcaddr: src,
+    dstaddr: dst,
+    srcport: ported ? srcport : null,
+    dstport: ported ? dstport : null,
+    protocol,
     // SYN: the packet opens the connection; SYN-ACK: it answers one.
-    tcpFlags: protocol === 6 ? (reply ? 18 : 2) : null, servicePortSide: reply ? 'src' : 'dst',
-    firstSeen: 1700000000, lastSeen: 1700000060,
+    tcpFlags: protocol === 6 ? (reply ? 18 : 2) : null,
+    servicePortSide: reply ? 'src' : 'dst',
+    firstSeen: 1700000000,
+    lastSeen: 1700000060,
   });
 }
 
@@ -42,110 +59,126 @@ function expectAgreement(hops: PathHop[], controls: BlockingControl[], explained
 
 const sideHops = (hops: PathHop[], direction: Direction, interfaceId: string): PathHop[] =>
   hops.filter((h) => h.hop !== 'route' && h.direction === direction && h.interfaceId === interfaceId);
-const controlsOf = (controls: BlockingControl[], direction: Direction): BlockingControl[] => controls.filter((c) => c.direction === direction);
+const controlsOf = (controls: BlockingControl[], direction: Direction): BlockingControl[] =>
+  controls.filter((c) => c.direction === direction);
 
 describe('path analysis agrees with explain of the equivalent flow-log records', () => {
   it('on every control of the request and of the reply', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.constantFrom(...ENDPOINTS),
-      fc.constantFrom(...ENDPOINTS),
-      fc.constantFrom(6, 6, 17, 1, 58, 50),
-      fc.constantFrom(...PORTS),
-      fc.constantFrom(...PORTS),
-      (snapshot, from, to, protocol, port, sourcePort) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const ported = protocol === 6 || protocol === 17;
-        const path = analyzePath(model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? sourcePort : null });
-        const src = path.source.address?.key;
-        const dst = path.destination.address?.key;
-        const seen = path.sourceSeen?.key;
-        if (path.source.missing) {
-          expect(explainFlow(model, record(from, 'egress', '10.0.1.10', dst ?? '203.0.113.7', protocol, sourcePort, port, false)).verdict).toBe('unknown');
-          expect(path.hops.filter((h) => h.direction === 'egress').every((h) => h.verdict === 'unknown')).toBe(true);
-        }
-        if (path.source.eni && src && dst) {
-          const eniId = path.source.eni.NetworkInterfaceId;
-          const request = explainFlow(model, record(eniId, 'egress', src, dst, protocol, sourcePort, port, false));
-          expectAgreement(sideHops(path.hops, 'egress', eniId), controlsOf(path.blockedBy, 'egress'), request);
-          if (protocol === 6) {
-            const reply = explainFlow(model, record(eniId, 'ingress', dst, src, protocol, port, sourcePort, true));
-            expect(reply.returnTraffic).toBe(true);
-            expectAgreement(sideHops(path.reply.hops, 'ingress', eniId), controlsOf(path.reply.blockedBy, 'ingress'), reply);
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(6, 6, 17, 1, 58, 50),
+        fc.constantFrom(...PORTS),
+        fc.constantFrom(...PORTS),
+        (snapshot, from, to, protocol, port, sourcePort) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const ported = protocol === 6 || protocol === 17;
+          const path = analyzePath(model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? sourcePort : null });
+          const src = path.source.address?.key;
+          const dst = path.destination.address?.key;
+          const seen = path.sourceSeen?.key;
+          if (path.source.missing) {
+            expect(
+              explainFlow(model, record(from, 'egress', '10.0.1.10', dst ?? '203.0.113.7', protocol, sourcePort, port, false)).verdict,
+            ).toBe('unknown');
+            expect(path.hops.filter((h) => h.direction === 'egress').every((h) => h.verdict === 'unknown')).toBe(true);
           }
-        }
-        if (path.destination.eni && seen && dst) {
-          const eniId = path.destination.eni.NetworkInterfaceId;
-          const request = explainFlow(model, record(eniId, 'ingress', seen, dst, protocol, sourcePort, port, false));
-          expectAgreement(sideHops(path.hops, 'ingress', eniId), controlsOf(path.blockedBy, 'ingress'), request);
-          if (protocol === 6) {
-            const reply = explainFlow(model, record(eniId, 'egress', dst, seen, protocol, port, sourcePort, true));
-            expect(reply.returnTraffic).toBe(true);
-            expectAgreement(sideHops(path.reply.hops, 'egress', eniId), controlsOf(path.reply.blockedBy, 'egress'), reply);
+          if (path.source.eni && src && dst) {
+            const eniId = path.source.eni.NetworkInterfaceId;
+            const request = explainFlow(model, record(eniId, 'egress', src, dst, protocol, sourcePort, port, false));
+            expectAgreement(sideHops(path.hops, 'egress', eniId), controlsOf(path.blockedBy, 'egress'), request);
+            if (protocol === 6) {
+              const reply = explainFlow(model, record(eniId, 'ingress', dst, src, protocol, port, sourcePort, true));
+              expect(reply.returnTraffic).toBe(true);
+              expectAgreement(sideHops(path.reply.hops, 'ingress', eniId), controlsOf(path.reply.blockedBy, 'ingress'), reply);
+            }
           }
-        }
-      }), RUNS);
+          if (path.destination.eni && seen && dst) {
+            const eniId = path.destination.eni.NetworkInterfaceId;
+            const request = explainFlow(model, record(eniId, 'ingress', seen, dst, protocol, sourcePort, port, false));
+            expectAgreement(sideHops(path.hops, 'ingress', eniId), controlsOf(path.blockedBy, 'ingress'), request);
+            if (protocol === 6) {
+              const reply = explainFlow(model, record(eniId, 'egress', dst, seen, protocol, port, sourcePort, true));
+              expect(reply.returnTraffic).toBe(true);
+              expectAgreement(sideHops(path.reply.hops, 'egress', eniId), controlsOf(path.reply.blockedBy, 'egress'), reply);
+            }
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('the port segments of a range agree with the range evaluator fixes rely on', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
-      fc.constantFrom('ingress', 'egress') as fc.Arbitrary<Direction>,
-      fc.constantFrom(6, 17, 1, 58, 50),
-      fc.constantFrom(...PORTS), fc.constantFrom(...PORTS),
-      fc.constantFrom(...ADDRESSES),
-      (snapshot, aclId, direction, protocol, a, b, peer) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const ports = { from: Math.min(a, b), to: Math.max(a, b) };
-        const segments = networkAclPortSegments(model, aclId, direction, protocol, ports, peer)!;
-        const range = evaluateNetworkAclRange(model, aclId, direction, protocol, ports, peer);
-        const denies = segments.filter((s) => s.action === 'deny');
-        // Segments tile the range.
-        if (protocol === 6 || protocol === 17) {
-          expect(segments[0].ports?.from).toBe(ports.from);
-          expect(segments.at(-1)?.ports?.to).toBe(ports.to);
-          segments.slice(1).forEach((s, i) => expect(s.ports!.from).toBe(segments[i].ports!.to + 1));
-        }
-        if (!segments.some((s) => s.uncertain)) {
-          expect(range.allowed).toBe(denies.length === 0);
-          expect(range.firstDeny).toBe(denies.length ? Math.min(...denies.map((s) => s.ruleNumber)) : null);
-        }
-      }), RUNS);
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
+        fc.constantFrom('ingress', 'egress') as fc.Arbitrary<Direction>,
+        fc.constantFrom(6, 17, 1, 58, 50),
+        fc.constantFrom(...PORTS),
+        fc.constantFrom(...PORTS),
+        fc.constantFrom(...ADDRESSES),
+        (snapshot, aclId, direction, protocol, a, b, peer) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const ports = { from: Math.min(a, b), to: Math.max(a, b) };
+          const segments = networkAclPortSegments(model, aclId, direction, protocol, ports, peer)!;
+          const range = evaluateNetworkAclRange(model, aclId, direction, protocol, ports, peer);
+          const denies = segments.filter((s) => s.action === 'deny');
+          // Segments tile the range.
+          if (protocol === 6 || protocol === 17) {
+            expect(segments[0].ports?.from).toBe(ports.from);
+            expect(segments.at(-1)?.ports?.to).toBe(ports.to);
+            segments.slice(1).forEach((s, i) => expect(s.ports!.from).toBe(segments[i].ports!.to + 1));
+          }
+          if (!segments.some((s) => s.uncertain)) {
+            expect(range.allowed).toBe(denies.length === 0);
+            expect(range.firstDeny).toBe(denies.length ? Math.min(...denies.map((s) => s.ruleNumber)) : null);
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 });
 
 describe('a verified path fix, checked through explain', () => {
   it('every record of the path, request and reply, is allowed by explain once the fix is applied', () => {
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.constantFrom(...ENDPOINTS),
-      fc.constantFrom(...ENDPOINTS),
-      fc.constantFrom(6, 6, 17, 1),
-      fc.constantFrom(...PORTS),
-      (snapshot, from, to, protocol, port) => {
-        const model = NetworkModel.fromSnapshot(snapshot);
-        const ported = protocol === 6 || protocol === 17;
-        if (from.includes(':') !== to.includes(':') && !from.startsWith('eni-') && !to.startsWith('eni-')) return;
-        const path = explainPath(snapshot, model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? 40000 : null });
-        const fix = path.suggestedFix;
-        if (!fix?.verified) return;
-        const after = NetworkModel.fromSnapshot(applyChanges(snapshot, fix.changes));
-        const src = path.source.address!.key;
-        const dst = path.destination.address!.key;
-        const seen = path.sourceSeen?.key;
-        const records: FlowAggregate[] = [];
-        if (path.source.eni) {
-          const id = path.source.eni.NetworkInterfaceId;
-          records.push(record(id, 'egress', src, dst, protocol, 40000, port, false));
-          if (protocol === 6) records.push(record(id, 'ingress', dst, src, protocol, port, 40000, true));
-        }
-        if (path.destination.eni && seen) {
-          const id = path.destination.eni.NetworkInterfaceId;
-          records.push(record(id, 'ingress', seen, dst, protocol, 40000, port, false));
-          if (protocol === 6) records.push(record(id, 'egress', dst, seen, protocol, port, 40000, true));
-        }
-        for (const flow of records) expect(explainFlow(after, flow).verdict, JSON.stringify(flow)).toBe('allowed');
-      }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(6, 6, 17, 1),
+        fc.constantFrom(...PORTS),
+        (snapshot, from, to, protocol, port) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const ported = protocol === 6 || protocol === 17;
+          if (from.includes(':') !== to.includes(':') && !from.startsWith('eni-') && !to.startsWith('eni-')) return;
+          const path = explainPath(snapshot, model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? 40000 : null });
+          const fix = path.suggestedFix;
+          if (!fix?.verified) return;
+          const after = NetworkModel.fromSnapshot(applyChanges(snapshot, fix.changes));
+          const src = path.source.address!.key;
+          const dst = path.destination.address!.key;
+          const seen = path.sourceSeen?.key;
+          const records: FlowAggregate[] = [];
+          if (path.source.eni) {
+            const id = path.source.eni.NetworkInterfaceId;
+            records.push(record(id, 'egress', src, dst, protocol, 40000, port, false));
+            if (protocol === 6) records.push(record(id, 'ingress', dst, src, protocol, port, 40000, true));
+          }
+          if (path.destination.eni && seen) {
+            const id = path.destination.eni.NetworkInterfaceId;
+            records.push(record(id, 'ingress', seen, dst, protocol, 40000, port, false));
+            if (protocol === 6) records.push(record(id, 'egress', dst, seen, protocol, port, 40000, true));
+          }
+          for (const flow of records) expect(explainFlow(after, flow).verdict, JSON.stringify(flow)).toBe('allowed');
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

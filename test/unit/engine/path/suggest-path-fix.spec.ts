@@ -38,12 +38,24 @@ describe('fixes for blocked paths', () => {
     expect(fix!.awsCli).toContain('aws ec2 ');
   });
 
-  it('references the peer\'s group for an interface seen by its private address', () => {
+  it("references the peer's group for an interface seen by its private address", () => {
     const { fix } = fixFor({ from: 'eni-web', to: 'eni-db', port: 5432 });
-    expect(fix!.changes).toEqual([{
-      action: 'AuthorizeSecurityGroupIngress',
-      params: { GroupId: 'sg-db', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-web', Description: 'sgdoctor: path from web' }] }] },
-    }]);
+    expect(fix!.changes).toEqual([
+      {
+        action: 'AuthorizeSecurityGroupIngress',
+        params: {
+          GroupId: 'sg-db',
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 5432,
+              ToPort: 5432,
+              UserIdGroupPairs: [{ GroupId: 'sg-web', Description: 'sgdoctor: path from web' }],
+            },
+          ],
+        },
+      },
+    ]);
   });
 
   it('names the public address (never the group) when the path crosses the internet', () => {
@@ -52,24 +64,46 @@ describe('fixes for blocked paths', () => {
     expect(group!.params).toMatchObject({ GroupId: 'sg-app', IpPermissions: [{ IpRanges: [{ CidrIp: '203.0.113.10/32' }] }] });
     expect(JSON.stringify(group!.params)).not.toContain('UserIdGroupPairs');
     // The app subnet's NACL sends nothing but 443 to the internet: the reply needs an entry too.
-    expect(fix!.changes.find((c) => c.action === 'CreateNetworkAclEntry')!.params).toMatchObject({ NetworkAclId: 'acl-app', Egress: true, CidrBlock: '203.0.113.10/32' });
+    expect(fix!.changes.find((c) => c.action === 'CreateNetworkAclEntry')!.params).toMatchObject({
+      NetworkAclId: 'acl-app',
+      Egress: true,
+      CidrBlock: '203.0.113.10/32',
+    });
   });
 
-  it('admits the reply over the client\'s ephemeral range before the catch-all', () => {
+  it("admits the reply over the client's ephemeral range before the catch-all", () => {
     const { fix } = fixFor({ from: 'eni-app', to: '198.51.100.9', port: 443 });
     expect(fix!.changes).toHaveLength(1);
-    const params = fix!.changes[0].params as { RuleNumber: number; PortRange: unknown; Egress: boolean; CidrBlock: string; NetworkAclId: string };
+    const params = fix!.changes[0].params as {
+      RuleNumber: number;
+      PortRange: unknown;
+      Egress: boolean;
+      CidrBlock: string;
+      NetworkAclId: string;
+    };
     expect(fix!.changes[0].action).toBe('CreateNetworkAclEntry');
-    expect(params).toMatchObject({ NetworkAclId: 'acl-app', Egress: false, CidrBlock: '198.51.100.9/32', PortRange: { From: 32768, To: 65535 } });
+    expect(params).toMatchObject({
+      NetworkAclId: 'acl-app',
+      Egress: false,
+      CidrBlock: '198.51.100.9/32',
+      PortRange: { From: 32768, To: 65535 },
+    });
     expect(params.RuleNumber).toBeLessThan(32767);
   });
 
-  it('adds an IPv6 entry for an IPv6 client\'s reply (1024-65535: a client outside the snapshot)', () => {
+  it("adds an IPv6 entry for an IPv6 client's reply (1024-65535: a client outside the snapshot)", () => {
     const { fix } = fixFor({ from: '2001:db8::5', to: 'eni-web', port: 443 });
-    expect(fix!.changes).toEqual([expect.objectContaining({
-      action: 'CreateNetworkAclEntry',
-      params: expect.objectContaining({ NetworkAclId: 'acl-public', Egress: true, Ipv6CidrBlock: '2001:db8::5/128', PortRange: { From: 1024, To: 65535 } }),
-    })]);
+    expect(fix!.changes).toEqual([
+      expect.objectContaining({
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-public',
+          Egress: true,
+          Ipv6CidrBlock: '2001:db8::5/128',
+          PortRange: { From: 1024, To: 65535 },
+        }),
+      }),
+    ]);
   });
 
   it('lands a NACL allow before the explicit deny that matches', () => {

@@ -50,26 +50,30 @@ describe('who can reach a destination', () => {
 
   it('block segments agree with the NACL evaluator for every address of the block', () => {
     const blocks = ['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '10.0.1.0/24', '203.0.113.0/24', '::/0', '2600:1f00:a::/56', '10.0.2.20/32'];
-    fc.assert(fc.property(
-      snapshotArbitrary,
-      fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
-      fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
-      fc.constantFrom(6, 17, 1, 58, 50),
-      fc.constantFrom(22, 80, 443, 8080, 50000),
-      fc.constantFrom(...blocks),
-      (snapshot, aclId, direction, protocol, port, blockText) => {
-        const m = NetworkModel.fromSnapshot(snapshot);
-        const block = parseCidr(blockText)!;
-        const ported = protocol === 6 || protocol === 17 ? port : null;
-        const segments = networkAclBlockSegments(m, aclId, direction, protocol, ported, block)!;
-        for (const text of ADDRESSES) {
-          const address = parseIp(text)!;
-          if (!cidrContains(block, address)) continue;
-          const decided = segments.find((s) => cidrContains(parseCidr(s.cidr)!, address))!;
-          const direct = evaluateNetworkAcl(m, aclId, direction, protocol, ported, address);
-          if (decided.uncertain || direct.allowed === 'uncertain') continue;
-          expect([decided.ruleNumber, decided.action]).toEqual([direct.ruleNumber, direct.action]);
-        }
-      }), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom('acl-a', 'acl-a2', 'acl-b'),
+        fc.constantFrom('ingress', 'egress') as fc.Arbitrary<'ingress' | 'egress'>,
+        fc.constantFrom(6, 17, 1, 58, 50),
+        fc.constantFrom(22, 80, 443, 8080, 50000),
+        fc.constantFrom(...blocks),
+        (snapshot, aclId, direction, protocol, port, blockText) => {
+          const m = NetworkModel.fromSnapshot(snapshot);
+          const block = parseCidr(blockText)!;
+          const ported = protocol === 6 || protocol === 17 ? port : null;
+          const segments = networkAclBlockSegments(m, aclId, direction, protocol, ported, block)!;
+          for (const text of ADDRESSES) {
+            const address = parseIp(text)!;
+            if (!cidrContains(block, address)) continue;
+            const decided = segments.find((s) => cidrContains(parseCidr(s.cidr)!, address))!;
+            const direct = evaluateNetworkAcl(m, aclId, direction, protocol, ported, address);
+            if (decided.uncertain || direct.allowed === 'uncertain') continue;
+            expect([decided.ruleNumber, decided.action]).toEqual([direct.ruleNumber, direct.action]);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

@@ -11,25 +11,49 @@ import { flowAggregate } from '../../../support/factories/flow-aggregate';
 const snapshot = validateSnapshot(JSON.parse(readFileSync(join(__dirname, '../evaluate/fixtures/contract-snapshot.json'), 'utf8')));
 
 const rejected: FlowAggregate = flowAggregate({
-  interfaceId: 'eni-0web0000000000001', accountId: '444455556666', srcaddr: '10.1.0.9', dstaddr: '10.1.0.5', srcport: 41000, dstport: 8080,
-  servicePortSide: 'dst', ephemeralPortMin: 41000, ephemeralPortMax: 41000, packets: 3, bytes: 180, firstSeen: 1700000000, lastSeen: 1700000060,
+  interfaceId: 'eni-0web0000000000001',
+  accountId: '444455556666',
+  srcaddr: '10.1.0.9',
+  dstaddr: '10.1.0.5',
+  srcport: 41000,
+  dstport: 8080,
+  servicePortSide: 'dst',
+  ephemeralPortMin: 41000,
+  ephemeralPortMax: 41000,
+  packets: 3,
+  bytes: 180,
+  firstSeen: 1700000000,
+  lastSeen: 1700000060,
 });
 
 describe('simulate on the contract example', () => {
   it('a reference to the worker group opens exactly tcp/8080 from it', () => {
-    const changes = [{
-      action: 'AuthorizeSecurityGroupIngress' as const,
-      params: { GroupId: 'sg-0web000000000000a', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: 'sg-0wrk000000000000b' }] }] },
-    }];
+    const changes = [
+      {
+        action: 'AuthorizeSecurityGroupIngress' as const,
+        params: {
+          GroupId: 'sg-0web000000000000a',
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: 'sg-0wrk000000000000b' }] }],
+        },
+      },
+    ];
     const result = simulate(snapshot, changes, [rejected]);
     expect(result.nowAllowed).toEqual([rejected]);
     expect(result.changed).toHaveLength(1);
     expect(result.changed[0].before.verdict).toBe('blocked');
     expect(result.changed[0].after).toEqual({ verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] });
-    expect(result.newlyReachable).toEqual([{
-      groupId: 'sg-0web000000000000a', interfaceIds: ['eni-0web0000000000001'], peer: 'sg-0wrk000000000000b', peerKind: 'security-group',
-      protocol: 'tcp', ports: { from: 8080, to: 8080 }, direction: 'ingress', includesInternet: false,
-    }]);
+    expect(result.newlyReachable).toEqual([
+      {
+        groupId: 'sg-0web000000000000a',
+        interfaceIds: ['eni-0web0000000000001'],
+        peer: 'sg-0wrk000000000000b',
+        peerKind: 'security-group',
+        protocol: 'tcp',
+        ports: { from: 8080, to: 8080 },
+        direction: 'ingress',
+        includesInternet: false,
+      },
+    ]);
     // The input snapshot is untouched.
     expect(snapshot.SecurityGroups![0].IpPermissions).toHaveLength(1);
   });
@@ -37,7 +61,15 @@ describe('simulate on the contract example', () => {
   it('refuses a NACL entry on a taken rule number, like EC2', () => {
     const change = {
       action: 'CreateNetworkAclEntry' as const,
-      params: { NetworkAclId: 'acl-0example00000001', RuleNumber: 100, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/8', PortRange: { From: 1, To: 2 } },
+      params: {
+        NetworkAclId: 'acl-0example00000001',
+        RuleNumber: 100,
+        Protocol: '6',
+        RuleAction: 'allow',
+        Egress: false,
+        CidrBlock: '10.0.0.0/8',
+        PortRange: { From: 1, To: 2 },
+      },
     };
     expect(() => applyChanges(snapshot, [change])).toThrow(SimulationError);
     expect(() => applyChanges(snapshot, [change])).toThrow(/already has ingress rule 100/);
