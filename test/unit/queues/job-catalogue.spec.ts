@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ANALYSIS_RUN_JOB,
+  CONTINUOUS_TICK_JOB,
   JOB_CATALOGUE,
   jobsOf,
   REPORT_RUN_JOB,
@@ -29,8 +30,9 @@ describe('job catalogue', () => {
 describe('JobHandlerRegistry', () => {
   it("accepts a processor that handles exactly its queue's jobs", () => {
     const registry = new JobHandlerRegistry();
-    registry.register(QueueName.Analysis, { [ANALYSIS_RUN_JOB]: handler }, 'AnalysisProcessor');
+    registry.register(QueueName.Analysis, { [ANALYSIS_RUN_JOB]: handler, [CONTINUOUS_TICK_JOB]: handler }, 'AnalysisProcessor');
     expect(registry.ownerOf(ANALYSIS_RUN_JOB)).toBe('AnalysisProcessor');
+    expect(registry.ownerOf(CONTINUOUS_TICK_JOB)).toBe('AnalysisProcessor');
   });
 
   it('stops the start when a job of the queue has no handler, or a handler is for no job of it', () => {
@@ -38,9 +40,13 @@ describe('JobHandlerRegistry', () => {
     expect(() => registry.register(QueueName.WebhookDelivery, { [WEBHOOK_DELIVER_JOB]: handler }, 'Partial')).toThrow(
       /webhook\.fanout has no handler.*events\.sweep has no handler|events\.sweep has no handler.*webhook\.fanout has no handler/,
     );
-    expect(() => registry.register(QueueName.Analysis, { [ANALYSIS_RUN_JOB]: handler, [REPORT_RUN_JOB]: handler }, 'Greedy')).toThrow(
-      'report.run is not a job of the analysis queue',
-    );
+    expect(() =>
+      registry.register(
+        QueueName.Analysis,
+        { [ANALYSIS_RUN_JOB]: handler, [CONTINUOUS_TICK_JOB]: handler, [REPORT_RUN_JOB]: handler },
+        'Greedy',
+      ),
+    ).toThrow('report.run is not a job of the analysis queue');
   });
 
   it('stops the start when a second processor handles a job that already has one', () => {
