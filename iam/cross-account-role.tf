@@ -1,6 +1,9 @@
 # sgdoctor's read role in a member account: assumed from the account sgdoctor runs in, only with
 # the external id, and allowed to read the network configuration (iam/ec2-config.json) and, when
-# a results bucket is given, to query the flow-log table with Athena (iam/athena.json).
+# a results bucket is given, to query the flow-log table with Athena (iam/athena.json); and, as the
+# target's sources need, to query a flow-log group with Logs Insights (iam/cloudwatch-logs.json),
+# to read flow-log objects without Athena (iam/s3-flow-logs.json), and to read AWS Config's
+# recorded history (iam/config-history.json).
 
 variable "trusted_principal_arn" {
   type        = string
@@ -52,6 +55,24 @@ variable "results_bucket" {
 variable "results_prefix" {
   type    = string
   default = "sgdoctor/"
+}
+
+variable "flow_log_group_name" {
+  type        = string
+  default     = ""
+  description = "The flow log's CloudWatch Logs group, for a cloudwatch-logs flow source; leave empty otherwise."
+}
+
+variable "read_flow_log_objects" {
+  type        = bool
+  default     = false
+  description = "Read flow_log_bucket/flow_log_prefix directly, for an s3 flow source (no Athena)."
+}
+
+variable "read_config_history" {
+  type        = bool
+  default     = false
+  description = "Read AWS Config's history, for a target with configSource.history aws-config."
 }
 
 data "aws_partition" "current" {}
@@ -163,6 +184,66 @@ resource "aws_iam_role_policy" "athena" {
   name   = "sgdoctor-athena"
   role   = aws_iam_role.sgdoctor_read.id
   policy = data.aws_iam_policy_document.athena.json
+}
+
+data "aws_iam_policy_document" "cloudwatch_logs" {
+  statement {
+    sid       = "QueryTheFlowLogGroupWithInsights"
+    actions   = ["logs:StartQuery"]
+    resources = ["${local.arn_prefix}:logs:${local.region}:${local.account}:log-group:${var.flow_log_group_name}:*"]
+  }
+  statement {
+    sid       = "ReadAndStopTheQueries"
+    actions   = ["logs:GetQueryResults", "logs:StopQuery"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "cloudwatch_logs" {
+  count  = var.flow_log_group_name == "" ? 0 : 1
+  name   = "sgdoctor-cloudwatch-logs"
+  role   = aws_iam_role.sgdoctor_read.id
+  policy = data.aws_iam_policy_document.cloudwatch_logs.json
+}
+
+data "aws_iam_policy_document" "s3_flow_logs" {
+  statement {
+    sid       = "ListTheDeliveryPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = ["${local.arn_prefix}:s3:::${var.flow_log_bucket}"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.flow_log_prefix}*"]
+    }
+  }
+  statement {
+    sid       = "ReadTheFlowLogObjectsDirectly"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.arn_prefix}:s3:::${var.flow_log_bucket}/${var.flow_log_prefix}*"]
+  }
+}
+
+resource "aws_iam_role_policy" "s3_flow_logs" {
+  count  = var.read_flow_log_objects ? 1 : 0
+  name   = "sgdoctor-s3-flow-logs"
+  role   = aws_iam_role.sgdoctor_read.id
+  policy = data.aws_iam_policy_document.s3_flow_logs.json
+}
+
+data "aws_iam_policy_document" "config_history" {
+  statement {
+    sid       = "ReadTheRecordedNetworkConfigurationOfEachWindow"
+    actions   = ["config:GetResourceConfigHistory", "config:ListDiscoveredResources"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "config_history" {
+  count  = var.read_config_history ? 1 : 0
+  name   = "sgdoctor-config-history"
+  role   = aws_iam_role.sgdoctor_read.id
+  policy = data.aws_iam_policy_document.config_history.json
 }
 
 output "role_arn" {

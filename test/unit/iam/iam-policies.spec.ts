@@ -164,16 +164,19 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
     }
   });
 
-  it.each(['ec2-config.json', 'athena.json'])('the CloudFormation and Terraform read roles grant every action of %s', (name) => {
-    const actions = allowedActions([docs.get(name) as PolicyDocument]);
-    expect(actions.length).toBeGreaterThan(0);
-    const cfn = readFileSync(join(IAM, 'cross-account-role.cfn.yaml'), 'utf8');
-    const tf = readFileSync(join(IAM, 'cross-account-role.tf'), 'utf8');
-    for (const action of actions) {
-      expect(cfn, `cfn: ${action}`).toMatch(new RegExp(`(- |Action: )${action}\\s*$`, 'm'));
-      expect(tf, `tf: ${action}`).toContain(`"${action}"`);
-    }
-  });
+  it.each(['ec2-config.json', 'athena.json', 'cloudwatch-logs.json', 's3-flow-logs.json', 'config-history.json'])(
+    'the CloudFormation and Terraform read roles grant every action of %s',
+    (name) => {
+      const actions = allowedActions([docs.get(name) as PolicyDocument]);
+      expect(actions.length).toBeGreaterThan(0);
+      const cfn = readFileSync(join(IAM, 'cross-account-role.cfn.yaml'), 'utf8');
+      const tf = readFileSync(join(IAM, 'cross-account-role.tf'), 'utf8');
+      for (const action of actions) {
+        expect(cfn, `cfn: ${action}`).toMatch(new RegExp(`(- |Action: )${action}\\s*$`, 'm'));
+        expect(tf, `tf: ${action}`).toContain(`"${action}"`);
+      }
+    },
+  );
 
   it('both templates trust the role only with the external id', () => {
     const cfn = readFileSync(join(IAM, 'cross-account-role.cfn.yaml'), 'utf8');
