@@ -127,14 +127,13 @@ export class ConfigHistoryReader {
       )) {
         items.push(...(page.configurationItems ?? []));
       }
-      const seen = new Set<string>();
-      const versions = items
-        .filter(
-          (item) =>
-            item.configurationItemCaptureTime &&
-            !seen.has(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())) &&
-            seen.add(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime())),
-        )
+      // The item in force at the start can come back in the window's pages too: one per recorded state.
+      const byState = new Map<string, ConfigurationItem>();
+      for (const item of items) {
+        if (item.configurationItemCaptureTime)
+          byState.set(item.configurationStateId ?? String(item.configurationItemCaptureTime.getTime()), item);
+      }
+      const versions = [...byState.values()]
         .map((item) => versionOf(type, item))
         .sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime());
       return { type, id, versions };

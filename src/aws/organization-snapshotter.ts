@@ -1,6 +1,6 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
-import { mergeSnapshots } from '../engine/network/snapshot-loader';
+import { ID_OF as SNAPSHOT_ID_OF, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { Ec2Snapshotter } from './ec2-snapshotter';
@@ -41,19 +41,8 @@ export interface OrganizationSnapshot {
   members: MemberReading[];
 }
 
-/** The id member of each list of the snapshot contract: a resource both accounts describe (a peering) is kept once. */
-const ID_OF: Record<string, string> = {
-  SecurityGroups: 'GroupId',
-  SecurityGroupRules: 'SecurityGroupRuleId',
-  NetworkAcls: 'NetworkAclId',
-  NetworkInterfaces: 'NetworkInterfaceId',
-  Subnets: 'SubnetId',
-  Vpcs: 'VpcId',
-  ManagedPrefixLists: 'PrefixListId',
-  VpcPeeringConnections: 'VpcPeeringConnectionId',
-  FlowLogs: 'FlowLogId',
-  RouteTables: 'RouteTableId',
-};
+/** A resource both accounts describe (a peering) is kept once; route tables are recognised by id too. */
+const ID_OF: Readonly<Record<string, string>> = { ...SNAPSHOT_ID_OF, RouteTables: 'RouteTableId' };
 
 /**
  * The configuration of every member account × region of an organisation target, each read with

@@ -54,20 +54,13 @@ function merge<T>(items: readonly T[], idOf: (item: T) => string, replacements: 
   return out;
 }
 
-/** The instants inside the window at which a recorded security group or network ACL changed, oldest first. */
-export function changeTimes(
-  history: Pick<WindowHistory, 'histories'>,
-  window: { from: Date; to: Date },
-  controls?: ReadonlySet<string>,
-): Date[] {
-  const times = new Set<number>();
+/** For each recorded security group and network ACL, the instants inside the window at which it changed. */
+export function changeTimesByControl(history: Pick<WindowHistory, 'histories'>, window: { from: Date; to: Date }): Map<string, number[]> {
+  const byControl = new Map<string, number[]>();
   for (const resource of history.histories as ResourceHistory[]) {
     if (resource.type === HISTORY_TYPES.networkInterface) continue;
-    if (controls && !controls.has(resource.id)) continue;
-    for (const version of resource.versions) {
-      const t = version.capturedAt.getTime();
-      if (t > window.from.getTime() && t < window.to.getTime()) times.add(t);
-    }
+    const times = resource.versions.map((v) => v.capturedAt.getTime()).filter((t) => t > window.from.getTime() && t < window.to.getTime());
+    if (times.length) byControl.set(resource.id, times);
   }
-  return [...times].sort((a, b) => a - b).map((t) => new Date(t));
+  return byControl;
 }

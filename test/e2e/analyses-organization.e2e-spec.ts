@@ -5,18 +5,7 @@ import {
   GetTableMetadataCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import {
-  DescribeFlowLogsCommand,
-  DescribeManagedPrefixListsCommand,
-  DescribeNetworkAclsCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  DescribeVpcPeeringConnectionsCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -26,6 +15,7 @@ import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../support/app/test-app';
 import { allFindings, api, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
 import { AthenaEmulator, DEFAULT_TABLE } from '../support/aws/aws-athena-emulator';
+import { EC2_LIST_CALLS } from '../support/aws/aws-mocked-account';
 import { awsMetadata, pageOf } from '../support/aws/aws-sample-responses';
 import { createAwsTestApp } from '../support/app/aws-test-app';
 import { type Member, memberAggregates, memberSnapshot } from '../support/aws/organization-network';
@@ -39,19 +29,6 @@ const CENTRAL = '999999999999';
 const MEMBERS: Array<Member & { a: number; r: number }> = ACCOUNTS.flatMap((accountId, a) =>
   REGIONS.map((region, r) => ({ accountId, region, a, r })),
 );
-
-/** EC2 list calls: command, result member, snapshot key. */
-const EC2_CALLS = [
-  [DescribeSubnetsCommand, 'Subnets', 'Subnets'],
-  [DescribeVpcsCommand, 'Vpcs', 'Vpcs'],
-  [DescribeSecurityGroupsCommand, 'SecurityGroups', 'SecurityGroups'],
-  [DescribeSecurityGroupRulesCommand, 'SecurityGroupRules', 'SecurityGroupRules'],
-  [DescribeNetworkAclsCommand, 'NetworkAcls', 'NetworkAcls'],
-  [DescribeNetworkInterfacesCommand, 'NetworkInterfaces', 'NetworkInterfaces'],
-  [DescribeManagedPrefixListsCommand, 'PrefixLists', 'ManagedPrefixLists'],
-  [DescribeVpcPeeringConnectionsCommand, 'VpcPeeringConnections', 'VpcPeeringConnections'],
-  [DescribeFlowLogsCommand, 'FlowLogs', 'FlowLogs'],
-] as const;
 
 const V5_FORMAT =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${tcp-flags} ${flow-direction} ${traffic-path}';
@@ -138,7 +115,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
         AssumedRoleUser: { Arn: `arn:aws:sts::${account}:assumed-role/sgdoctor-read/sgdoctor`, AssumedRoleId: 'AROAEXAMPLE:sgdoctor' },
       };
     });
-    for (const [command, member, key] of EC2_CALLS) {
+    for (const [command, member, key] of EC2_LIST_CALLS) {
       (
         ec2.on(command) as unknown as { callsFake(fn: (input: { NextToken?: string }, getClient: () => EC2Client) => unknown): void }
       ).callsFake(async (input, getClient) => {

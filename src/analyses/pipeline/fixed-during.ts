@@ -1,10 +1,11 @@
 import type { WindowHistory } from '../../aws/config-history';
 import type { ExplainContext } from '../../engine/evaluate/explain-flow';
 import type { BlockingControl } from '../../engine/evaluate/verdict';
+import { isoSeconds } from '../../engine/findings/iso-time.util';
 import { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
-import { changeTimes, snapshotAt } from '../../snapshots/snapshot-at';
+import { changeTimesByControl, snapshotAt } from '../../snapshots/snapshot-at';
 import { flowsNowAllowed } from './correlate';
 
 function controlIds(control: BlockingControl): string[] {
@@ -32,13 +33,15 @@ export function markFixedDuring(
     if (!model) models.set(t.getTime(), (model = NetworkModel.fromSnapshot(snapshotAt(snapshot, history, t))));
     return model;
   };
+  const changes = changeTimesByControl(history, window);
   let marked = 0;
   for (const item of observed) {
     const finding = item.finding;
     if (finding.kind !== 'rule') continue;
-    for (const at of changeTimes(history, window, new Set(controlIds(finding.blockedBy)))) {
+    const times = new Set(controlIds(finding.blockedBy).flatMap((id) => changes.get(id) ?? []));
+    for (const at of [...times].sort((a, b) => a - b).map((t) => new Date(t))) {
       if (!flowsNowAllowed(modelAt(at), item.flows, context)) continue;
-      finding.fixedAt = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      finding.fixedAt = isoSeconds(at.getTime() / 1000);
       marked++;
       break;
     }

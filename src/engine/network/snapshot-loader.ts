@@ -62,7 +62,8 @@ export function validateSnapshot(input: unknown, part: number | null = null): Ne
 export const REQUIRED_MEMBERS = ['SecurityGroups', 'NetworkAcls', 'NetworkInterfaces', 'Subnets'] as const;
 
 /** The id member of each list of resources: the same id twice is one resource listed twice. */
-const ID_OF: Readonly<Record<string, string>> = {
+/** The id member of each list of the snapshot contract (a resource described twice is recognised by it). */
+export const ID_OF: Readonly<Record<string, string>> = {
   SecurityGroups: 'GroupId',
   SecurityGroupRules: 'SecurityGroupRuleId',
   NetworkAcls: 'NetworkAclId',
