@@ -610,7 +610,7 @@ async function aggregateSources(
       options.signal?.throwIfAborted();
     }
   }
-  return { aggregates: aggregator.aggregates(), stats, recordsOutsideWindow: outside };
+  return { aggregates: aggregator.takeAggregates(), stats, recordsOutsideWindow: outside };
 }
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {

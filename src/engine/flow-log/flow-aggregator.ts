@@ -281,7 +281,203 @@ class ByteKeyTable {
     this.slots = new Int32Array((this.slotMask + 1) * SLOT_FIELDS);
     for (let id = 0; id < this.size; id++) this.place(id, this.hashes[id]);
   }
+
+  /** Drops the hash index (the keys stay readable by number): find and insert must not be called after. */
+  releaseIndex(): void {
+    this.slots = new Int32Array(0);
+    this.hashes = new Int32Array(0);
+  }
 }
+
+/** Bit positions in DecodedKeys.heads: direction code, source and destination port tags, action token, protocol. */
+const HEAD_DIRECTION = 0;
+const HEAD_SRC_TAG = 2;
+const HEAD_DST_TAG = 4;
+const HEAD_ACTION = 6;
+const HEAD_PROTOCOL = 8;
+
+/**
+ * The byte keys of a table, decoded by entry number: the key header packed in one integer, the
+ * port values, and the interface id and addresses as numbers of distinct texts (each decoded once).
+ */
+interface DecodedKeys {
+  heads: Int32Array;
+  srcports: Uint16Array;
+  dstports: Uint16Array;
+  interfaces: Int32Array;
+  sources: Int32Array;
+  destinations: Int32Array;
+  texts: string[];
+}
+
+function decodeKeys(table: ByteKeyTable): DecodedKeys {
+  const n = table.size;
+  const { arena, offsets, lengths } = table;
+  const keys: DecodedKeys = {
+    heads: new Int32Array(n),
+    srcports: new Uint16Array(n),
+    dstports: new Uint16Array(n),
+    interfaces: new Int32Array(n),
+    sources: new Int32Array(n),
+    destinations: new Int32Array(n),
+    texts: [],
+  };
+  const numbers = new Map<string, number>();
+  const texts = keys.texts;
+  const numberOf = (start: number, end: number): number => {
+    const text = textOf(arena, start, end);
+    let number = numbers.get(text);
+    if (number === undefined) {
+      number = texts.length;
+      texts.push(text);
+      numbers.set(text, number);
+    }
+    return number;
+  };
+  for (let id = 0; id < n; id++) {
+    const offset = offsets[id];
+    const end = offset + lengths[id];
+    keys.heads[id] =
+      (arena[offset] << HEAD_DIRECTION) |
+      (arena[offset + 3] << HEAD_SRC_TAG) |
+      (arena[offset + 6] << HEAD_DST_TAG) |
+      (arena[offset + 2] << HEAD_ACTION) |
+      (arena[offset + 1] << HEAD_PROTOCOL);
+    keys.srcports[id] = arena[offset + 4] * 256 + arena[offset + 5];
+    keys.dstports[id] = arena[offset + 7] * 256 + arena[offset + 8];
+    const afterInterface = arena.indexOf(SPACE, offset + KEY_HEADER);
+    const afterSrc = arena.indexOf(SPACE, afterInterface + 1);
+    keys.interfaces[id] = numberOf(offset + KEY_HEADER, afterInterface);
+    keys.sources[id] = numberOf(afterInterface + 1, afterSrc);
+    keys.destinations[id] = numberOf(afterSrc + 1, end);
+  }
+  return keys;
+}
+
+/** compareText's order of the flow direction codes (null, egress, ingress) and of the port tags as servicePortSide (null, dst, src). */
+const DIRECTION_ORDER = [0, 2, 1];
+const SIDE_ORDER_OF_SRC_TAG = [0, 1, 0];
+const SIDE_ORDER_OF_DST_TAG = [0, 2, 0];
+
+/**
+ * The entry numbers in compareAggregates order, computed from the decoded keys and the sums (a
+ * collapsed port compares as the lowest ephemeral port the aggregate will carry). Ties, which
+ * distinct keys do not produce, keep the entries' order, as a stable sort of the aggregates would.
+ */
+function sortedEntries(keys: DecodedKeys, values: Float64Array): Int32Array {
+  const n = keys.heads.length;
+  const { texts } = keys;
+  const byText = Array.from(texts.keys()).sort((a, b) => compareText(texts[a], texts[b]));
+  const rank = new Int32Array(texts.length);
+  byText.forEach((text, r) => (rank[text] = r));
+  const iface = new Int32Array(n);
+  const src = new Int32Array(n);
+  const dst = new Int32Array(n);
+  // action, protocol, destination port + 1, source port + 1 (0: null) in one exact number below 2^53.
+  const ports = new Float64Array(n);
+  const rest = new Int8Array(n);
+  for (let id = 0; id < n; id++) {
+    iface[id] = rank[keys.interfaces[id]];
+    src[id] = rank[keys.sources[id]];
+    dst[id] = rank[keys.destinations[id]];
+    const head = keys.heads[id];
+    const srcTag = (head >>> HEAD_SRC_TAG) & 3;
+    const dstTag = (head >>> HEAD_DST_TAG) & 3;
+    const range = values[id * VALUE_FIELDS + V_EPHEMERAL];
+    const ephemeralMin = range < 0 ? -1 : Math.floor(range / EPHEMERAL_SCALE);
+    const port = (tag: number, value: number): number => (tag === PORT_VALUE ? value : tag === PORT_COLLAPSED ? ephemeralMin : -1) + 1;
+    const action = ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 1 : 0;
+    ports[id] =
+      ((action * 256 + ((head >>> HEAD_PROTOCOL) & 0xff)) * 65537 + port(dstTag, keys.dstports[id])) * 65537 +
+      port(srcTag, keys.srcports[id]);
+    rest[id] = DIRECTION_ORDER[(head >>> HEAD_DIRECTION) & 3] * 3 + SIDE_ORDER_OF_SRC_TAG[srcTag] + SIDE_ORDER_OF_DST_TAG[dstTag];
+  }
+  const order = new Int32Array(n);
+  for (let id = 0; id < n; id++) order[id] = id;
+  return order.sort(
+    (a, b) => iface[a] - iface[b] || ports[a] - ports[b] || src[a] - src[b] || dst[a] - dst[b] || rest[a] - rest[b] || a - b,
+  );
+}
+
+/** One FlowAggregate object, its fields always made in this order (every aggregate shares one shape). */
+function flowAggregate(
+  interfaceId: string,
+  accountId: string | null,
+  vpcId: string | null,
+  subnetId: string | null,
+  flowDirection: Direction | null,
+  srcaddr: string,
+  dstaddr: string,
+  srcport: number | null,
+  dstport: number | null,
+  protocol: number,
+  action: 'ACCEPT' | 'REJECT',
+  tcpFlags: number | null,
+  rejectReason: string | null,
+  servicePortSide: 'src' | 'dst' | null,
+  ephemeralPortMin: number | null,
+  ephemeralPortMax: number | null,
+  records: number,
+  packets: number,
+  bytes: number,
+  firstSeen: number,
+  lastSeen: number,
+): FlowAggregate {
+  return {
+    interfaceId,
+    accountId,
+    vpcId,
+    subnetId,
+    flowDirection,
+    srcaddr,
+    dstaddr,
+    srcport,
+    dstport,
+    protocol,
+    action,
+    tcpFlags,
+    rejectReason,
+    servicePortSide,
+    ephemeralPortMin,
+    ephemeralPortMax,
+    records,
+    packets,
+    bytes,
+    firstSeen,
+    lastSeen,
+  };
+}
+
+/**
+ * One aggregate made first with no numbers in its numeric fields, and kept. V8 gives an object's
+ * field the representation of the values the field first holds: made first from numbers, every
+ * numeric field large enough once (bytes) would hold each aggregate's number in a heap object of its
+ * own (16 bytes a field an aggregate); as general fields they hold small integers inline.
+ */
+const NOT_A_NUMBER = undefined as unknown as number;
+export const GENERAL_FIELDS_AGGREGATE: FlowAggregate = flowAggregate(
+  '',
+  null,
+  null,
+  null,
+  null,
+  '',
+  '',
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  'ACCEPT',
+  NOT_A_NUMBER,
+  null,
+  null,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+  NOT_A_NUMBER,
+);
 
 function grownInt32(from: Int32Array): Int32Array<ArrayBuffer> {
   const to = new Int32Array(from.length * 2);
@@ -366,12 +562,12 @@ class SpanTexts {
 export class FlowAggregator {
   private readonly keepAccept: boolean;
   private readonly keepReject: boolean;
-  private readonly table = new ByteKeyTable();
+  private table = new ByteKeyTable();
   private values = new Float64Array(1024 * VALUE_FIELDS);
-  private readonly accounts: (string | null)[] = [];
-  private readonly vpcs: (string | null)[] = [];
-  private readonly subnets: (string | null)[] = [];
-  private readonly reasons: (string | null)[] = [];
+  private accounts: (string | null)[] = [];
+  private vpcs: (string | null)[] = [];
+  private subnets: (string | null)[] = [];
+  private reasons: (string | null)[] = [];
   private readonly accountTexts = new SpanTexts();
   private readonly vpcTexts = new SpanTexts();
   private readonly subnetTexts = new SpanTexts();
@@ -380,7 +576,7 @@ export class FlowAggregator {
   private key = new Uint8Array(256);
   private keyLength = 0;
   /** REJECT records per (byte-keyed entry, hour of start), when counted. */
-  private readonly hours: FlowHourCounts | null;
+  private hours: FlowHourCounts | null;
 
   constructor(options: FlowAggregatorOptions = {}) {
     const actions = options.actions ?? ['REJECT'];
@@ -488,18 +684,57 @@ export class FlowAggregator {
 
   /** The aggregates, in a deterministic order (see compareAggregates). */
   aggregates(): FlowAggregate[] {
-    const out: FlowAggregate[] = [];
-    const hourly = this.hours?.perEntry(this.table.size);
-    for (let id = 0; id < this.table.size; id++) {
-      const aggregate = this.aggregateOf(id);
-      const hours = hourly?.[id];
-      if (hours) aggregate.hourly = hours;
-      out.push(aggregate);
+    return this.collect(false);
+  }
+
+  /**
+   * The aggregates, as `aggregates()` returns them, releasing the aggregator's tables while they are
+   * made (the hash index and the per-hour table before the first aggregate, the rest once the
+   * last is made): the aggregator is empty afterwards. For a caller that keeps only the aggregates.
+   */
+  takeAggregates(): FlowAggregate[] {
+    const out = this.collect(true);
+    this.table = new ByteKeyTable();
+    this.values = new Float64Array(1024 * VALUE_FIELDS);
+    this.accounts = [];
+    this.vpcs = [];
+    this.subnets = [];
+    this.reasons = [];
+    this.textEntries.clear();
+    return out;
+  }
+
+  /**
+   * The byte-keyed entries made into aggregates in compareAggregates order, sorted before any is
+   * made: each distinct interface id and address is decoded once and shared by every aggregate that
+   * holds it, and the sort compares small numbers. `release` drops the tables as soon as they are
+   * no longer read.
+   */
+  private collect(release: boolean): FlowAggregate[] {
+    const n = this.table.size;
+    const hourly = this.hours?.perEntry(n);
+    if (release) {
+      this.hours = this.hours ? new FlowHourCounts() : null;
+      this.table.releaseIndex();
     }
-    for (const entry of this.textEntries.values()) {
-      out.push({ ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason });
+    const keys = decodeKeys(this.table);
+    if (release) this.table = new ByteKeyTable();
+    if (this.textEntries.size > 0) {
+      // Hand-built records the byte table could not hold: sorted with the rest as objects.
+      const out: FlowAggregate[] = [];
+      for (let id = 0; id < n; id++) out.push(this.aggregateOf(keys, id, hourly?.[id]));
+      for (const entry of this.textEntries.values()) {
+        out.push({ ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason });
+      }
+      return sortAggregates(out);
     }
-    return sortAggregates(out);
+    const order = sortedEntries(keys, this.values);
+    const out = new Array<FlowAggregate>(n);
+    for (let i = 0; i < n; i++) {
+      const id = order[i];
+      out[i] = this.aggregateOf(keys, id, hourly?.[id]);
+    }
+    return out;
   }
 
   // --- byte-keyed entries
@@ -641,48 +876,43 @@ export class FlowAggregator {
     v[at] = bits;
   }
 
-  /** The FlowAggregate of a byte-keyed entry, its key fields decoded from the key bytes. */
-  private aggregateOf(id: number): FlowAggregate {
-    const arena = this.table.arena;
-    const offset = this.table.offsets[id];
-    const end = offset + this.table.lengths[id];
-    const srcTag = arena[offset + 3];
-    const dstTag = arena[offset + 6];
-    const afterInterface = arena.indexOf(SPACE, offset + KEY_HEADER);
-    const afterSrc = arena.indexOf(SPACE, afterInterface + 1);
-
+  /** The FlowAggregate of a byte-keyed entry, from its decoded key and its sums. */
+  private aggregateOf(keys: DecodedKeys, id: number, hourly: Record<number, number> | undefined): FlowAggregate {
     const v = this.values;
     const at = id * VALUE_FIELDS;
     const range = v[at + V_EPHEMERAL];
     const ephemeralMin = range < 0 ? null : Math.floor(range / EPHEMERAL_SCALE);
     const ephemeralMax = range < 0 ? null : range - (ephemeralMin as number) * EPHEMERAL_SCALE;
-    const port = (tag: number, high: number): number | null =>
-      tag === PORT_VALUE ? arena[high] * 256 + arena[high + 1] : tag === PORT_COLLAPSED ? ephemeralMin : null;
+    const head = keys.heads[id];
+    const srcTag = (head >>> HEAD_SRC_TAG) & 3;
+    const dstTag = (head >>> HEAD_DST_TAG) & 3;
     const bits = v[at + V_BITS];
     const tcpFlags = v[at + V_TCP_FLAGS];
-    return {
-      interfaceId: textOf(arena, offset + KEY_HEADER, afterInterface),
-      accountId: this.accounts[id],
-      vpcId: this.vpcs[id],
-      subnetId: this.subnets[id],
-      flowDirection: directionOfCode(arena[offset]),
-      srcaddr: textOf(arena, afterInterface + 1, afterSrc),
-      dstaddr: textOf(arena, afterSrc + 1, end),
-      srcport: port(srcTag, offset + 4),
-      dstport: port(dstTag, offset + 7),
-      protocol: arena[offset + 1],
-      action: arena[offset + 2] === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
-      tcpFlags: tcpFlags < 0 ? null : tcpFlags,
-      rejectReason: (bits & BIT_REASON_CONFLICT) !== 0 ? null : this.reasons[id],
-      servicePortSide: srcTag === PORT_COLLAPSED ? 'dst' : dstTag === PORT_COLLAPSED ? 'src' : null,
-      ephemeralPortMin: ephemeralMin,
-      ephemeralPortMax: ephemeralMax,
-      records: v[at + V_RECORDS],
-      packets: v[at + V_PACKETS],
-      bytes: v[at + V_BYTES],
-      firstSeen: v[at + V_FIRST],
-      lastSeen: v[at + V_LAST],
-    };
+    const aggregate = flowAggregate(
+      keys.texts[keys.interfaces[id]],
+      this.accounts[id],
+      this.vpcs[id],
+      this.subnets[id],
+      directionOfCode((head >>> HEAD_DIRECTION) & 3),
+      keys.texts[keys.sources[id]],
+      keys.texts[keys.destinations[id]],
+      srcTag === PORT_VALUE ? keys.srcports[id] : srcTag === PORT_COLLAPSED ? ephemeralMin : null,
+      dstTag === PORT_VALUE ? keys.dstports[id] : dstTag === PORT_COLLAPSED ? ephemeralMin : null,
+      (head >>> HEAD_PROTOCOL) & 0xff,
+      ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
+      tcpFlags < 0 ? null : tcpFlags,
+      (bits & BIT_REASON_CONFLICT) !== 0 ? null : this.reasons[id],
+      srcTag === PORT_COLLAPSED ? 'dst' : dstTag === PORT_COLLAPSED ? 'src' : null,
+      ephemeralMin,
+      ephemeralMax,
+      v[at + V_RECORDS],
+      v[at + V_PACKETS],
+      v[at + V_BYTES],
+      v[at + V_FIRST],
+      v[at + V_LAST],
+    );
+    if (hourly) aggregate.hourly = hourly;
+    return aggregate;
   }
 
   // --- byte keys

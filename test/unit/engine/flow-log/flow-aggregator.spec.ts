@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { FlowAggregator, recordToFlow } from '../../../../src/engine/flow-log/flow-aggregator';
+import { compareAggregates, FlowAggregator, recordToFlow } from '../../../../src/engine/flow-log/flow-aggregator';
 import type { FlowRecord } from '../../../../src/engine/flow-log/flow-record';
 import { collapsePorts } from '../../../../src/engine/flow-log/port-collapse';
 
@@ -161,6 +161,39 @@ describe('FlowAggregator', () => {
         const reversed = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
         [...records].reverse().forEach((r) => reversed.add(r));
         expect(reversed.aggregates()).toEqual(out);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hands out its aggregates in compareAggregates order, the same when it releases its tables, with their hours', () => {
+    const record = fc.record({
+      'interface-id': fc.constantFrom('eni-b', 'eni-a', 'eni-a2'),
+      srcaddr: fc.constantFrom('10.0.0.10', '10.0.0.9', '203.0.113.9', '2001:db8::1'),
+      dstaddr: fc.constantFrom('10.0.0.5', '10.0.0.50', '10.0.0.6'),
+      srcport: fc.constantFrom(0, 22, 1023, 1024, 5000, 65535, null),
+      dstport: fc.constantFrom(0, 22, 1023, 1024, 5000, 65535, null),
+      protocol: fc.constantFrom(0, 1, 6, 17, 132, 255),
+      start: fc.oneof(fc.integer({ min: 1_700_000_000, max: 1_700_030_000 }), fc.constant(null)),
+      action: fc.constantFrom('ACCEPT' as const, 'REJECT' as const),
+      'flow-direction': fc.constantFrom('ingress' as const, 'egress' as const, null),
+      packets: fc.oneof(fc.nat(1000), fc.constant(3_000_000_000)),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 80 }), (raw) => {
+        const given = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });
+        const taken = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });
+        for (const r of raw) {
+          const full = rec({ ...r, end: r.start === null ? null : r.start + 60 });
+          given.add(full);
+          taken.add(full);
+        }
+        const out = given.aggregates();
+        expect(out).toEqual([...out].sort(compareAggregates));
+        for (let i = 1; i < out.length; i++) expect(compareAggregates(out[i - 1], out[i])).toBeLessThan(0);
+        expect(taken.takeAggregates()).toEqual(out);
+        expect(taken.size).toBe(0);
+        expect(taken.aggregates()).toEqual([]);
       }),
       { numRuns: 300 },
     );
