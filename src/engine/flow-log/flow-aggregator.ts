@@ -203,37 +203,42 @@ const PORT_COLLAPSED = 1;
 const PORT_VALUE = 2;
 /** Bytes before the strings of a byte key: direction, protocol, action, then tag and value of each port. */
 const KEY_HEADER = 9;
-/** Int32 fields per hash slot: entry number + 1 (0: empty), hash, key offset, key length. */
-const SLOT_FIELDS = 4;
+/** Int32 fields per hash slot: entry number + 1 (0: empty), key hash. */
+const SLOT_FIELDS = 2;
 
 /**
  * Distinct byte strings, each numbered by insertion order: an open-addressing hash table over one
- * growing byte arena. A slot carries the key's hash, offset and length, so a lookup reads one slot
- * and one arena span, and allocates nothing.
+ * growing byte arena where the keys follow one another (a key ends where the next begins). A slot
+ * carries the entry and its key's hash, so a lookup reads one slot, and one arena span only when
+ * the hashes agree; it allocates nothing.
  */
 class ByteKeyTable {
   arena = new Uint8Array(1 << 16);
-  private arenaUsed = 0;
-  /** Per entry: key offset and length in the arena, key hash (kept for rehashing). */
-  offsets = new Int32Array(1024);
-  lengths = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
+  /** Per entry: where its key ends in the arena (it starts where the previous one ends). */
+  ends = new Int32Array(1024);
   /** SLOT_FIELDS int32 per slot; kept at most half full. */
   private slots = new Int32Array(2048 * SLOT_FIELDS);
   private slotMask = 2047;
   size = 0;
 
+  /** Where key `id` starts in the arena. */
+  startOf(id: number): number {
+    return id === 0 ? 0 : this.ends[id - 1];
+  }
+
   /** The number of the key `key[0, length)`, or -1. */
   find(key: Uint8Array, length: number, hash: number): number {
     const slots = this.slots;
     const arena = this.arena;
+    const ends = this.ends;
     const mask = this.slotMask;
     for (let slot = (hash ^ (hash >>> 15)) & mask; ; slot = (slot + 1) & mask) {
       const at = slot * SLOT_FIELDS;
       const id = slots[at] - 1;
       if (id < 0) return -1;
-      if (slots[at + 1] !== hash || slots[at + 3] !== length) continue;
-      const offset = slots[at + 2];
+      if (slots[at + 1] !== hash) continue;
+      const offset = id === 0 ? 0 : ends[id - 1];
+      if (ends[id] - offset !== length) continue;
       let i = 0;
       while (i < length && arena[offset + i] === key[i]) i++;
       if (i === length) return id;
@@ -243,49 +248,41 @@ class ByteKeyTable {
   /** Adds a key that find() did not find; returns its number. */
   insert(key: Uint8Array, length: number, hash: number): number {
     const id = this.size++;
-    if (id === this.offsets.length) {
-      this.offsets = grownInt32(this.offsets);
-      this.lengths = grownInt32(this.lengths);
-      this.hashes = grownInt32(this.hashes);
-    }
-    if (this.arenaUsed + length > this.arena.length) {
-      const next = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
-      next.set(this.arena.subarray(0, this.arenaUsed));
+    if (id === this.ends.length) this.ends = grownInt32(this.ends);
+    const used = this.startOf(id);
+    if (used + length > this.arena.length) {
+      const next = new Uint8Array(Math.max(this.arena.length * 2, used + length));
+      next.set(this.arena.subarray(0, used));
       this.arena = next;
     }
     const arena = this.arena;
-    for (let i = 0, at = this.arenaUsed; i < length; i++) arena[at + i] = key[i];
-    this.offsets[id] = this.arenaUsed;
-    this.lengths[id] = length;
-    this.hashes[id] = hash;
-    this.arenaUsed += length;
+    for (let i = 0; i < length; i++) arena[used + i] = key[i];
+    this.ends[id] = used + length;
     if (this.size * 2 > this.slotMask + 1) this.rehash();
-    else this.place(id, hash);
+    this.place(this.slots, this.slotMask, id, hash);
     return id;
   }
 
-  private place(id: number, hash: number): void {
-    const slots = this.slots;
-    const mask = this.slotMask;
+  private place(slots: Int32Array, mask: number, id: number, hash: number): void {
     let slot = (hash ^ (hash >>> 15)) & mask;
     while (slots[slot * SLOT_FIELDS] !== 0) slot = (slot + 1) & mask;
     const at = slot * SLOT_FIELDS;
     slots[at] = id + 1;
     slots[at + 1] = hash;
-    slots[at + 2] = this.offsets[id];
-    slots[at + 3] = this.lengths[id];
   }
 
   private rehash(): void {
+    const old = this.slots;
     this.slotMask = this.slotMask * 2 + 1;
     this.slots = new Int32Array((this.slotMask + 1) * SLOT_FIELDS);
-    for (let id = 0; id < this.size; id++) this.place(id, this.hashes[id]);
+    for (let at = 0; at < old.length; at += SLOT_FIELDS) {
+      if (old[at] !== 0) this.place(this.slots, this.slotMask, old[at] - 1, old[at + 1]);
+    }
   }
 
   /** Drops the hash index (the keys stay readable by number): find and insert must not be called after. */
   releaseIndex(): void {
     this.slots = new Int32Array(0);
-    this.hashes = new Int32Array(0);
   }
 }
 
@@ -312,7 +309,7 @@ interface DecodedKeys {
 
 function decodeKeys(table: ByteKeyTable): DecodedKeys {
   const n = table.size;
-  const { arena, offsets, lengths } = table;
+  const { arena, ends } = table;
   const keys: DecodedKeys = {
     heads: new Int32Array(n),
     srcports: new Uint16Array(n),
@@ -335,8 +332,8 @@ function decodeKeys(table: ByteKeyTable): DecodedKeys {
     return number;
   };
   for (let id = 0; id < n; id++) {
-    const offset = offsets[id];
-    const end = offset + lengths[id];
+    const offset = id === 0 ? 0 : ends[id - 1];
+    const end = ends[id];
     keys.heads[id] =
       (arena[offset] << HEAD_DIRECTION) |
       (arena[offset + 3] << HEAD_SRC_TAG) |
@@ -535,17 +532,48 @@ function spanEquals(bytes: Uint8Array, start: number, end: number, text: string)
 }
 
 /**
- * Decodes spans of one string field, reusing the previous string while the bytes repeat: account,
- * VPC and subnet ids repeat across aggregates and need not be held once per aggregate.
+ * One string field of every byte-keyed entry (account, VPC, subnet, reject reason): a number per
+ * entry into the field's distinct texts, so a text that repeats across aggregates is held once and
+ * an entry costs four bytes. A span is decoded only when its bytes differ from the last text seen.
  */
-class SpanTexts {
-  private last: string | null = null;
+class TextColumn {
+  /** Per entry: the number of its text, -1 for null. */
+  private numbers = new Int32Array(1024).fill(-1);
+  private readonly texts: string[] = [];
+  private readonly numberOfText = new Map<string, number>();
+  private last = -1;
 
-  text(bytes: Uint8Array, start: number, end: number): string | null {
-    if (start < 0) return null;
+  /** Makes room for entry `id` (null until set). */
+  reserve(id: number): void {
+    if (id < this.numbers.length) return;
+    const next = new Int32Array(this.numbers.length * 2).fill(-1);
+    next.set(this.numbers);
+    this.numbers = next;
+  }
+
+  get(id: number): string | null {
+    const n = this.numbers[id];
+    return n < 0 ? null : this.texts[n];
+  }
+
+  set(id: number, text: string): void {
+    this.numbers[id] = this.number(text);
+  }
+
+  /** Sets entry `id` to the text of `bytes[start, end)`. */
+  setSpan(id: number, bytes: Uint8Array, start: number, end: number): void {
     const last = this.last;
-    if (last !== null && spanEquals(bytes, start, end, last)) return last;
-    return (this.last = textOf(bytes, start, end));
+    this.numbers[id] = last >= 0 && spanEquals(bytes, start, end, this.texts[last]) ? last : this.number(textOf(bytes, start, end));
+  }
+
+  private number(text: string): number {
+    let n = this.numberOfText.get(text);
+    if (n === undefined) {
+      n = this.texts.length;
+      this.texts.push(text);
+      this.numberOfText.set(text, n);
+    }
+    return (this.last = n);
   }
 }
 
@@ -564,13 +592,10 @@ export class FlowAggregator {
   private readonly keepReject: boolean;
   private table = new ByteKeyTable();
   private values = new Float64Array(1024 * VALUE_FIELDS);
-  private accounts: (string | null)[] = [];
-  private vpcs: (string | null)[] = [];
-  private subnets: (string | null)[] = [];
-  private reasons: (string | null)[] = [];
-  private readonly accountTexts = new SpanTexts();
-  private readonly vpcTexts = new SpanTexts();
-  private readonly subnetTexts = new SpanTexts();
+  private accounts = new TextColumn();
+  private vpcs = new TextColumn();
+  private subnets = new TextColumn();
+  private reasons = new TextColumn();
   /** Entries whose key the byte table cannot encode, by text key. */
   private readonly textEntries = new Map<string, Entry>();
   private key = new Uint8Array(256);
@@ -696,10 +721,10 @@ export class FlowAggregator {
     const out = this.collect(true);
     this.table = new ByteKeyTable();
     this.values = new Float64Array(1024 * VALUE_FIELDS);
-    this.accounts = [];
-    this.vpcs = [];
-    this.subnets = [];
-    this.reasons = [];
+    this.accounts = new TextColumn();
+    this.vpcs = new TextColumn();
+    this.subnets = new TextColumn();
+    this.reasons = new TextColumn();
     this.textEntries.clear();
     return out;
   }
@@ -746,10 +771,10 @@ export class FlowAggregator {
       next.set(this.values);
       this.values = next;
     }
-    this.accounts.push(null);
-    this.vpcs.push(null);
-    this.subnets.push(null);
-    this.reasons.push(null);
+    this.accounts.reserve(id);
+    this.vpcs.reserve(id);
+    this.subnets.reserve(id);
+    this.reasons.reserve(id);
     return id;
   }
 
@@ -819,25 +844,25 @@ export class FlowAggregator {
     const reason = stringOrNull(record['reject-reason']);
     if (isNew) {
       if (reason !== null) {
-        this.reasons[id] = reason;
+        this.reasons.set(id, reason);
         bits |= BIT_REASON;
       }
-    } else if ((bits & BIT_REASON_CONFLICT) === 0 && reason !== this.reasons[id]) {
+    } else if ((bits & BIT_REASON_CONFLICT) === 0 && reason !== this.reasons.get(id)) {
       bits |= BIT_REASON_CONFLICT;
     }
     const account = stringOrNull(record['account-id']);
     if ((bits & BIT_ACCOUNT) === 0 && account !== null) {
-      this.accounts[id] = account;
+      this.accounts.set(id, account);
       bits |= BIT_ACCOUNT;
     }
     const vpc = stringOrNull(record['vpc-id']);
     if ((bits & BIT_VPC) === 0 && vpc !== null) {
-      this.vpcs[id] = vpc;
+      this.vpcs.set(id, vpc);
       bits |= BIT_VPC;
     }
     const subnet = stringOrNull(record['subnet-id']);
     if ((bits & BIT_SUBNET) === 0 && subnet !== null) {
-      this.subnets[id] = subnet;
+      this.subnets.set(id, subnet);
       bits |= BIT_SUBNET;
     }
     v[at] = bits;
@@ -851,26 +876,26 @@ export class FlowAggregator {
     const bytes = flow.bytes;
     if (isNew) {
       if (flow.reasonStart >= 0) {
-        this.reasons[id] = textOf(bytes, flow.reasonStart, flow.reasonEnd);
+        this.reasons.setSpan(id, bytes, flow.reasonStart, flow.reasonEnd);
         bits |= BIT_REASON;
       }
     } else if ((bits & BIT_REASON_CONFLICT) === 0) {
       const same =
         flow.reasonStart < 0
           ? (bits & BIT_REASON) === 0
-          : (bits & BIT_REASON) !== 0 && spanEquals(bytes, flow.reasonStart, flow.reasonEnd, this.reasons[id] as string);
+          : (bits & BIT_REASON) !== 0 && spanEquals(bytes, flow.reasonStart, flow.reasonEnd, this.reasons.get(id) as string);
       if (!same) bits |= BIT_REASON_CONFLICT;
     }
     if ((bits & BIT_ACCOUNT) === 0 && flow.accountStart >= 0) {
-      this.accounts[id] = this.accountTexts.text(bytes, flow.accountStart, flow.accountEnd);
+      this.accounts.setSpan(id, bytes, flow.accountStart, flow.accountEnd);
       bits |= BIT_ACCOUNT;
     }
     if ((bits & BIT_VPC) === 0 && flow.vpcStart >= 0) {
-      this.vpcs[id] = this.vpcTexts.text(bytes, flow.vpcStart, flow.vpcEnd);
+      this.vpcs.setSpan(id, bytes, flow.vpcStart, flow.vpcEnd);
       bits |= BIT_VPC;
     }
     if ((bits & BIT_SUBNET) === 0 && flow.subnetStart >= 0) {
-      this.subnets[id] = this.subnetTexts.text(bytes, flow.subnetStart, flow.subnetEnd);
+      this.subnets.setSpan(id, bytes, flow.subnetStart, flow.subnetEnd);
       bits |= BIT_SUBNET;
     }
     v[at] = bits;
@@ -890,9 +915,9 @@ export class FlowAggregator {
     const tcpFlags = v[at + V_TCP_FLAGS];
     const aggregate = flowAggregate(
       keys.texts[keys.interfaces[id]],
-      this.accounts[id],
-      this.vpcs[id],
-      this.subnets[id],
+      this.accounts.get(id),
+      this.vpcs.get(id),
+      this.subnets.get(id),
       directionOfCode((head >>> HEAD_DIRECTION) & 3),
       keys.texts[keys.sources[id]],
       keys.texts[keys.destinations[id]],
@@ -901,7 +926,7 @@ export class FlowAggregator {
       (head >>> HEAD_PROTOCOL) & 0xff,
       ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
       tcpFlags < 0 ? null : tcpFlags,
-      (bits & BIT_REASON_CONFLICT) !== 0 ? null : this.reasons[id],
+      (bits & BIT_REASON_CONFLICT) !== 0 ? null : this.reasons.get(id),
       srcTag === PORT_COLLAPSED ? 'dst' : dstTag === PORT_COLLAPSED ? 'src' : null,
       ephemeralMin,
       ephemeralMax,
