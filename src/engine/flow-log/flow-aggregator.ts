@@ -361,7 +361,7 @@ const SIDE_ORDER_OF_DST_TAG = [0, 2, 0];
  * collapsed port compares as the lowest ephemeral port the aggregate will carry). Ties, which
  * distinct keys do not produce, keep the entries' order, as a stable sort of the aggregates would.
  */
-function sortedEntries(keys: DecodedKeys, values: Float64Array): Int32Array {
+function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int32Array {
   const n = keys.heads.length;
   const { texts } = keys;
   const byText = Array.from(texts.keys()).sort((a, b) => compareText(texts[a], texts[b]));
@@ -380,7 +380,7 @@ function sortedEntries(keys: DecodedKeys, values: Float64Array): Int32Array {
     const head = keys.heads[id];
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const range = values[id * VALUE_FIELDS + V_EPHEMERAL];
+    const range = values[id >>> CHUNK_BITS][(id & CHUNK_MASK) * VALUE_FIELDS + V_EPHEMERAL];
     const ephemeralMin = range < 0 ? -1 : Math.floor(range / EPHEMERAL_SCALE);
     const port = (tag: number, value: number): number => (tag === PORT_VALUE ? value : tag === PORT_COLLAPSED ? ephemeralMin : -1) + 1;
     const action = ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 1 : 0;
@@ -532,38 +532,51 @@ function spanEquals(bytes: Uint8Array, start: number, end: number, text: string)
 }
 
 /**
+ * Per-entry columns are kept in chunks of CHUNK_ENTRIES entries: they grow without copying, and
+ * can be released chunk by chunk while the aggregates are made.
+ */
+const CHUNK_BITS = 13;
+const CHUNK_ENTRIES = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ENTRIES - 1;
+const RELEASED_NUMBERS = new Int32Array(0);
+const RELEASED_VALUES = new Float64Array(0);
+
+/**
  * One string field of every byte-keyed entry (account, VPC, subnet, reject reason): a number per
  * entry into the field's distinct texts, so a text that repeats across aggregates is held once and
  * an entry costs four bytes. A span is decoded only when its bytes differ from the last text seen.
  */
 class TextColumn {
-  /** Per entry: the number of its text, -1 for null. */
-  private numbers = new Int32Array(1024).fill(-1);
+  /** Per entry, in chunks of CHUNK_ENTRIES: the number of its text, -1 for null. */
+  private readonly numbers: Int32Array[] = [];
   private readonly texts: string[] = [];
   private readonly numberOfText = new Map<string, number>();
   private last = -1;
 
-  /** Makes room for entry `id` (null until set). */
+  /** Makes room for entry `id` (null until set); entries are reserved in order. */
   reserve(id: number): void {
-    if (id < this.numbers.length) return;
-    const next = new Int32Array(this.numbers.length * 2).fill(-1);
-    next.set(this.numbers);
-    this.numbers = next;
+    if (id >>> CHUNK_BITS === this.numbers.length) this.numbers.push(new Int32Array(CHUNK_ENTRIES).fill(-1));
+  }
+
+  /** Drops the chunk holding entry `id`: the entries of that chunk must not be read after. */
+  release(id: number): void {
+    this.numbers[id >>> CHUNK_BITS] = RELEASED_NUMBERS;
   }
 
   get(id: number): string | null {
-    const n = this.numbers[id];
+    const n = this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK];
     return n < 0 ? null : this.texts[n];
   }
 
   set(id: number, text: string): void {
-    this.numbers[id] = this.number(text);
+    this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK] = this.number(text);
   }
 
   /** Sets entry `id` to the text of `bytes[start, end)`. */
   setSpan(id: number, bytes: Uint8Array, start: number, end: number): void {
     const last = this.last;
-    this.numbers[id] = last >= 0 && spanEquals(bytes, start, end, this.texts[last]) ? last : this.number(textOf(bytes, start, end));
+    this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK] =
+      last >= 0 && spanEquals(bytes, start, end, this.texts[last]) ? last : this.number(textOf(bytes, start, end));
   }
 
   private number(text: string): number {
@@ -591,7 +604,8 @@ export class FlowAggregator {
   private readonly keepAccept: boolean;
   private readonly keepReject: boolean;
   private table = new ByteKeyTable();
-  private values = new Float64Array(1024 * VALUE_FIELDS);
+  /** VALUE_FIELDS float64 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
+  private values: Float64Array[] = [];
   private accounts = new TextColumn();
   private vpcs = new TextColumn();
   private subnets = new TextColumn();
@@ -720,7 +734,7 @@ export class FlowAggregator {
   takeAggregates(): FlowAggregate[] {
     const out = this.collect(true);
     this.table = new ByteKeyTable();
-    this.values = new Float64Array(1024 * VALUE_FIELDS);
+    this.values = [];
     this.accounts = new TextColumn();
     this.vpcs = new TextColumn();
     this.subnets = new TextColumn();
@@ -754,23 +768,31 @@ export class FlowAggregator {
       return sortAggregates(out);
     }
     const order = sortedEntries(keys, this.values);
-    const out = new Array<FlowAggregate>(n);
-    for (let i = 0; i < n; i++) {
-      const id = order[i];
-      out[i] = this.aggregateOf(keys, id, hourly?.[id]);
+    // Made in entry order, so that each chunk of sums is dropped once its aggregates are made.
+    const made = new Array<FlowAggregate>(n);
+    for (let id = 0; id < n; id++) {
+      made[id] = this.aggregateOf(keys, id, hourly?.[id]);
+      if (release && ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1)) this.releaseChunk(id);
     }
+    const out = new Array<FlowAggregate>(n);
+    for (let i = 0; i < n; i++) out[i] = made[order[i]];
     return out;
   }
 
   // --- byte-keyed entries
 
+  /** Drops the sums and texts of the chunk holding entry `id`. */
+  private releaseChunk(id: number): void {
+    this.values[id >>> CHUNK_BITS] = RELEASED_VALUES;
+    this.accounts.release(id);
+    this.vpcs.release(id);
+    this.subnets.release(id);
+    this.reasons.release(id);
+  }
+
   private newId(hash: number): number {
     const id = this.table.insert(this.key, this.keyLength, hash);
-    if ((id + 1) * VALUE_FIELDS > this.values.length) {
-      const next = new Float64Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
+    if (id >>> CHUNK_BITS === this.values.length) this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
     this.accounts.reserve(id);
     this.vpcs.reserve(id);
     this.subnets.reserve(id);
@@ -792,8 +814,8 @@ export class FlowAggregator {
     tcpFlags: number,
     ephemeral: number,
   ): void {
-    const v = this.values;
-    const at = id * VALUE_FIELDS;
+    const v = this.values[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * VALUE_FIELDS;
     const hasTime = start >= 0 || end >= 0;
     const first = start >= 0 ? start : end >= 0 ? end : 0;
     const last = end >= 0 ? end : start >= 0 ? start : 0;
@@ -838,8 +860,8 @@ export class FlowAggregator {
 
   /** The string part of newEntry/merge for a record. */
   private addRecordTexts(id: number, isNew: boolean, record: FlowRecord): void {
-    const v = this.values;
-    const at = id * VALUE_FIELDS + V_BITS;
+    const v = this.values[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
     let bits = v[at];
     const reason = stringOrNull(record['reject-reason']);
     if (isNew) {
@@ -870,8 +892,8 @@ export class FlowAggregator {
 
   /** addRecordTexts for a scanned line: touches the string arrays only when a value is set or compared. */
   private addScannedTexts(id: number, isNew: boolean, flow: ScannedFlow): void {
-    const v = this.values;
-    const at = id * VALUE_FIELDS + V_BITS;
+    const v = this.values[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
     let bits = v[at];
     const bytes = flow.bytes;
     if (isNew) {
@@ -903,8 +925,8 @@ export class FlowAggregator {
 
   /** The FlowAggregate of a byte-keyed entry, from its decoded key and its sums. */
   private aggregateOf(keys: DecodedKeys, id: number, hourly: Record<number, number> | undefined): FlowAggregate {
-    const v = this.values;
-    const at = id * VALUE_FIELDS;
+    const v = this.values[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * VALUE_FIELDS;
     const range = v[at + V_EPHEMERAL];
     const ephemeralMin = range < 0 ? null : Math.floor(range / EPHEMERAL_SCALE);
     const ephemeralMax = range < 0 ? null : range - (ephemeralMin as number) * EPHEMERAL_SCALE;

@@ -166,6 +166,25 @@ describe('FlowAggregator', () => {
     );
   });
 
+  it('releasing its tables chunk by chunk hands out the same aggregates as keeping them, over many entries', () => {
+    const given = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });
+    const taken = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });
+    for (let i = 0; i < 30_000; i++) {
+      const r = rec({
+        srcaddr: `10.${(i * 7) % 200}.${i % 251}.${1 + (i % 3)}`,
+        srcport: 1024 + (i % 5000),
+        start: 1_700_000_000 + (i % 7) * 3600,
+        action: i % 3 === 0 ? 'ACCEPT' : 'REJECT',
+        'vpc-id': i % 2 ? `vpc-${i % 5}` : null,
+      });
+      given.add(r);
+      taken.add(r);
+    }
+    const out = given.aggregates();
+    expect(out.length).toBeGreaterThan(20_000);
+    expect(taken.takeAggregates()).toEqual(out);
+  });
+
   it('hands out its aggregates in compareAggregates order, the same when it releases its tables, with their hours', () => {
     const record = fc.record({
       'interface-id': fc.constantFrom('eni-b', 'eni-a', 'eni-a2'),
