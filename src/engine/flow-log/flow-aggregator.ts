@@ -360,23 +360,24 @@ const SIDE_ORDER_OF_DST_TAG = [0, 2, 0];
  * The entry numbers in compareAggregates order, computed from the decoded keys and the sums (a
  * collapsed port compares as the lowest ephemeral port the aggregate will carry). Ties, which
  * distinct keys do not produce, keep the entries' order, as a stable sort of the aggregates would.
+ * Renumbers the keys' texts in place, in compareText order.
  */
 function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int32Array {
   const n = keys.heads.length;
-  const { texts } = keys;
+  // The texts renumbered in compareText order: comparing numbers then compares the texts.
+  const texts = keys.texts;
   const byText = Array.from(texts.keys()).sort((a, b) => compareText(texts[a], texts[b]));
   const rank = new Int32Array(texts.length);
   byText.forEach((text, r) => (rank[text] = r));
-  const iface = new Int32Array(n);
-  const src = new Int32Array(n);
-  const dst = new Int32Array(n);
+  keys.texts = byText.map((text) => texts[text]);
+  const { interfaces: iface, sources: src, destinations: dst } = keys;
   // action, protocol, destination port + 1, source port + 1 (0: null) in one exact number below 2^53.
   const ports = new Float64Array(n);
   const rest = new Int8Array(n);
   for (let id = 0; id < n; id++) {
-    iface[id] = rank[keys.interfaces[id]];
-    src[id] = rank[keys.sources[id]];
-    dst[id] = rank[keys.destinations[id]];
+    iface[id] = rank[iface[id]];
+    src[id] = rank[src[id]];
+    dst[id] = rank[dst[id]];
     const head = keys.heads[id];
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
@@ -728,8 +729,9 @@ export class FlowAggregator {
 
   /**
    * The aggregates, as `aggregates()` returns them, releasing the aggregator's tables while they are
-   * made (the hash index and the per-hour table before the first aggregate, the rest once the
-   * last is made): the aggregator is empty afterwards. For a caller that keeps only the aggregates.
+   * made (the hash index, the per-hour table and the key bytes before the first aggregate, the sums
+   * and texts chunk by chunk as their aggregates are made): the aggregator is empty afterwards. For
+   * a caller that keeps only the aggregates, so that it never holds both in full.
    */
   takeAggregates(): FlowAggregate[] {
     const out = this.collect(true);
