@@ -87,6 +87,44 @@ export class NetworkModel {
     return model;
   }
 
+  /**
+   * The model of `changed`: this model's snapshot with only the rules of `groupIds` and the
+   * entries of `aclIds` different (what `applyChanges` makes of a fix). Every index is shared
+   * with this model but those controls' compiled rules, which are compiled from `changed`, so a
+   * what-if costs the size of the changed controls, not the size of the estate.
+   */
+  withChangedControls(changed: NetworkSnapshot, groupIds: Iterable<string>, aclIds: Iterable<string>): NetworkModel {
+    const model = new NetworkModel(changed);
+    // Share every index (they are read-only once built) …
+    Object.assign(model, this, { snapshot: changed });
+    // … but own the maps whose entries change.
+    Object.assign(model, {
+      groupsById: new Map(this.groupsById),
+      ruleSets: new Map(this.ruleSets),
+      aclsById: new Map(this.aclsById),
+      aclEntries: new Map(this.aclEntries),
+    });
+    const groups = new Set(groupIds);
+    if (groups.size) {
+      for (const group of changed.SecurityGroups ?? []) if (groups.has(group.GroupId)) model.groupsById.set(group.GroupId, group);
+      const rulesByGroup = new Map<string, SecurityGroupRule[]>();
+      for (const rule of changed.SecurityGroupRules ?? []) {
+        if (!rule.GroupId || !groups.has(rule.GroupId)) continue;
+        const list = rulesByGroup.get(rule.GroupId);
+        if (list) list.push(rule);
+        else rulesByGroup.set(rule.GroupId, [rule]);
+      }
+      for (const groupId of groups) model.compileGroup(groupId, rulesByGroup.get(groupId) ?? []);
+    }
+    const acls = new Set(aclIds);
+    for (const acl of changed.NetworkAcls ?? []) {
+      if (!acls.has(acl.NetworkAclId)) continue;
+      model.aclsById.set(acl.NetworkAclId, acl);
+      model.compileAcl(acl);
+    }
+    return model;
+  }
+
   /** Parses an address once and remembers it (flows repeat their peers). Null when not an IP. */
   address(text: string | null | undefined): IpAddress | null {
     if (!text) return null;
@@ -469,29 +507,39 @@ export class NetworkModel {
       if (group.OwnerId) this.accounts.add(group.OwnerId);
     }
     const ids = new Set([...this.groupsById.keys(), ...rulesByGroup.keys()]);
-    for (const groupId of ids) {
-      const group = this.groupsById.get(groupId);
-      let compiled: CompiledSecurityGroupRule[];
-      if (group && groupHasPermissions(group)) {
-        compiled = [
-          ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
-          ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
-        ];
-      } else {
-        // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
-        compiled = (rulesByGroup.get(groupId) ?? []).flatMap((rule) =>
-          compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
-            ...c,
-            ruleId: rule.SecurityGroupRuleId ?? null,
-          })),
-        );
-      }
-      this.ruleSets.set(groupId, {
-        ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),
-        egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
-        all: compiled,
-      });
+    for (const groupId of ids) this.compileGroup(groupId, rulesByGroup.get(groupId) ?? []);
+  }
+
+  /** Compiles one group's rules: its permission lists, else its DescribeSecurityGroupRules entries (`rules`). */
+  private compileGroup(groupId: string, rules: readonly SecurityGroupRule[]): void {
+    const group = this.groupsById.get(groupId);
+    let compiled: CompiledSecurityGroupRule[];
+    if (group && groupHasPermissions(group)) {
+      compiled = [
+        ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
+        ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
+      ];
+    } else {
+      // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
+      compiled = rules.flatMap((rule) =>
+        compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
+          ...c,
+          ruleId: rule.SecurityGroupRuleId ?? null,
+        })),
+      );
     }
+    this.ruleSets.set(groupId, {
+      ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),
+      egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
+      all: compiled,
+    });
+  }
+
+  private compileAcl(acl: NetworkAcl): void {
+    this.aclEntries.set(acl.NetworkAclId, {
+      ingress: compileNetworkAclEntries(acl.Entries ?? [], false),
+      egress: compileNetworkAclEntries(acl.Entries ?? [], true),
+    });
   }
 
   private indexRouteTables(): void {
@@ -507,10 +555,7 @@ export class NetworkModel {
   private indexNetworkAcls(): void {
     for (const acl of this.snapshot.NetworkAcls ?? []) {
       this.aclsById.set(acl.NetworkAclId, acl);
-      this.aclEntries.set(acl.NetworkAclId, {
-        ingress: compileNetworkAclEntries(acl.Entries ?? [], false),
-        egress: compileNetworkAclEntries(acl.Entries ?? [], true),
-      });
+      this.compileAcl(acl);
       if (acl.IsDefault && acl.VpcId) this.defaultAclOfVpc.set(acl.VpcId, acl.NetworkAclId);
       for (const association of acl.Associations ?? []) {
         if (association.SubnetId) this.aclOfSubnet.set(association.SubnetId, acl.NetworkAclId);
