@@ -1,6 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
+import { type IndexMap, OverlayMap } from './overlay-map';
 import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
 import {
@@ -46,15 +47,16 @@ export class NetworkModel {
   private readonly subnetsById = new Map<string, Subnet>();
   private readonly subnetCidrs = new Map<string, CidrTable<Subnet>>();
   private readonly subnetBlocks = new Map<string, Cidr[]>();
-  private readonly groupsById = new Map<string, SecurityGroup>();
+  private readonly groupsById: IndexMap<string, SecurityGroup> = new Map();
   private readonly groupsOfInterface = new Map<string, string[]>();
   private readonly interfacesOfGroup = new Map<string, string[]>();
-  private readonly ruleSets = new Map<string, { ingress: GroupRuleSet; egress: GroupRuleSet; all: CompiledSecurityGroupRule[] }>();
-  private readonly aclsById = new Map<string, NetworkAcl>();
+  private readonly ruleSets: IndexMap<string, { ingress: GroupRuleSet; egress: GroupRuleSet; all: CompiledSecurityGroupRule[] }> =
+    new Map();
+  private readonly aclsById: IndexMap<string, NetworkAcl> = new Map();
   private readonly aclOfSubnet = new Map<string, string>();
   private readonly defaultAclOfVpc = new Map<string, string>();
   private readonly subnetsOfAcl = new Map<string, string[]>();
-  private readonly aclEntries = new Map<string, { ingress: CompiledNetworkAclEntry[]; egress: CompiledNetworkAclEntry[] }>();
+  private readonly aclEntries: IndexMap<string, { ingress: CompiledNetworkAclEntry[]; egress: CompiledNetworkAclEntry[] }> = new Map();
   private readonly vpcsById = new Map<string, Vpc>();
   private readonly vpcBlocks = new Map<string, Cidr[]>();
   private readonly peersOfVpc = new Map<string, Set<string>>();
@@ -68,6 +70,9 @@ export class NetworkModel {
   private readonly addressCache = new Map<string, IpAddress | null>();
   private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
   private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
+  private readonly interfacesOfSubnet = new Map<string, string[]>();
+  /** Each interface's place in the snapshot's list, to list interfaces of several subnets in that order. */
+  private readonly interfaceOrdinal = new Map<string, number>();
   private readonly routeTablesById = new Map<string, RouteTable>();
   private readonly routeTableOfSubnet = new Map<string, string>();
   private readonly mainRouteTableOfVpc = new Map<string, string>();
@@ -97,12 +102,12 @@ export class NetworkModel {
     const model = new NetworkModel(changed);
     // Share every index (they are read-only once built) …
     Object.assign(model, this, { snapshot: changed });
-    // … but own the maps whose entries change.
+    // … but read the changed controls' entries through overlays of the indexes that hold them.
     Object.assign(model, {
-      groupsById: new Map(this.groupsById),
-      ruleSets: new Map(this.ruleSets),
-      aclsById: new Map(this.aclsById),
-      aclEntries: new Map(this.aclEntries),
+      groupsById: new OverlayMap(this.groupsById),
+      ruleSets: new OverlayMap(this.ruleSets),
+      aclsById: new OverlayMap(this.aclsById),
+      aclEntries: new OverlayMap(this.aclEntries),
     });
     const groups = new Set(groupIds);
     if (groups.size) {
@@ -179,6 +184,13 @@ export class NetworkModel {
   /** Interfaces attached to the instance, in ascending device index. */
   interfacesOfInstanceId(instanceId: string): readonly NetworkInterface[] {
     return this.interfacesOfInstance.get(instanceId) ?? [];
+  }
+
+  /** Ids of the interfaces in the given subnets, in the snapshot's order. */
+  interfacesInSubnets(subnetIds: Iterable<string>): string[] {
+    const ids: string[] = [];
+    for (const subnetId of new Set(subnetIds)) ids.push(...(this.interfacesOfSubnet.get(subnetId) ?? NO_STRINGS));
+    return ids.sort((a, b) => this.interfaceOrdinal.get(a)! - this.interfaceOrdinal.get(b)!);
   }
 
   /** The interface's VPC (its own `VpcId`, else its subnet's), or null. */
@@ -446,6 +458,12 @@ export class NetworkModel {
     for (const eni of this.snapshot.NetworkInterfaces ?? []) {
       if (this.interfacesById.has(eni.NetworkInterfaceId)) continue;
       this.interfacesById.set(eni.NetworkInterfaceId, eni);
+      this.interfaceOrdinal.set(eni.NetworkInterfaceId, this.interfaceOrdinal.size);
+      if (eni.SubnetId) {
+        const inSubnet = this.interfacesOfSubnet.get(eni.SubnetId);
+        if (inSubnet) inSubnet.push(eni.NetworkInterfaceId);
+        else this.interfacesOfSubnet.set(eni.SubnetId, [eni.NetworkInterfaceId]);
+      }
       if (eni.OwnerId) this.accounts.add(eni.OwnerId);
       const vpcId = eni.VpcId ?? this.subnetsById.get(eni.SubnetId ?? '')?.VpcId ?? '';
       if (vpcId) this.vpcOfInterface.set(eni.NetworkInterfaceId, vpcId);

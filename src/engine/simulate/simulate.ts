@@ -120,10 +120,7 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
     if (p.RuleAction !== 'allow') continue;
     const aclId = String(p.NetworkAclId);
     const subnetIds = [...model.subnetsOfNetworkAcl(aclId)];
-    const subnets = new Set(subnetIds);
-    const interfaceIds = [...model.interfaces()]
-      .filter((eni) => eni.SubnetId && subnets.has(eni.SubnetId))
-      .map((eni) => eni.NetworkInterfaceId);
+    const interfaceIds = model.interfacesInSubnets(subnetIds);
     const protocol = ruleProtocolNumber(p.Protocol as string) ?? -1;
     const range = p.PortRange as { From?: number; To?: number } | undefined;
     const peer = String(p.CidrBlock ?? p.Ipv6CidrBlock);

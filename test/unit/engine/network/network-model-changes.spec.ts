@@ -64,6 +64,7 @@ describe('a model with changed controls', () => {
         fc.array(fc.oneof(flowArbitrary('REJECT'), flowArbitrary('ACCEPT')), { minLength: 1, maxLength: 10 }),
         (snapshot, changes, flows) => {
           const model = NetworkModel.fromSnapshot(snapshot);
+          const original = JSON.stringify(snapshot);
           let derived: NetworkModel;
           try {
             derived = modelWithChanges(model, changes);
@@ -75,7 +76,8 @@ describe('a model with changed controls', () => {
           }
           const rebuilt = NetworkModel.fromSnapshot(applyChanges(snapshot, changes));
           for (const flow of flows) expect(explainFlow(derived, flow)).toEqual(explainFlow(rebuilt, flow));
-          // The model the changes were derived from is left as it was.
+          // The snapshot and the model the changes were derived from are left as they were.
+          expect(JSON.stringify(snapshot)).toBe(original);
           for (const flow of flows) expect(explainFlow(model, flow)).toEqual(explainFlow(NetworkModel.fromSnapshot(snapshot), flow));
         },
       ),
