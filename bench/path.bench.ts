@@ -79,7 +79,7 @@ export async function runPathBench(): Promise<BenchResult> {
     .slice(0, FIX_SAMPLE);
   let verified = 0;
   const fixStarted = performance.now();
-  for (const query of blocked) if (explainPath(snapshot, model, query).suggestedFix?.verified) verified++;
+  for (const query of blocked) if (explainPath(model, query).suggestedFix?.verified) verified++;
   const fixMs = performance.now() - fixStarted;
 
   const rate = queries.length / (totalMs / 1000);

@@ -17,13 +17,21 @@ import { runFindingsBench } from './findings.bench';
 import { runPathBench } from './path.bench';
 import { runReadBench } from './read.bench';
 
-const count = process.argv[3] ? Number(process.argv[3]) : undefined;
+/** The one argument after the benchmark's name: a count for `findings`, a list of sizes for `analysis`. */
+const argument = process.argv[3];
+
+function countArgument(): number | undefined {
+  if (argument === undefined) return undefined;
+  const count = Number(argument);
+  if (!(Number.isInteger(count) && count > 0)) throw new Error(`count must be a positive integer, got ${argument}`);
+  return count;
+}
 
 const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[] = [
   { name: 'eval', run: runEvalBench },
   { name: 'read', run: runReadBench },
   { name: 'path', run: runPathBench },
-  { name: 'findings', run: () => runFindingsBench(count) },
+  { name: 'findings', run: () => runFindingsBench(countArgument()) },
   { name: 'analysis', run: runAnalysisBench },
 ];
 
@@ -48,8 +56,6 @@ function print(result: BenchResult): void {
 
 async function main(): Promise<void> {
   const filter = process.argv[2];
-  if (count !== undefined && !(Number.isInteger(count) && count > 0))
-    throw new Error(`count must be a positive integer, got ${process.argv[3]}`);
   for (const suite of suites) {
     if (filter && !suite.name.includes(filter)) continue;
     const results = await suite.run();

@@ -86,7 +86,7 @@ async function runWhy(options: WhyCommandOptions, out: OutputSink): Promise<numb
     usage(error);
   }
   const snapshot = await loadSnapshot(options.config);
-  const result = pathVerdictOf(explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query));
+  const result = pathVerdictOf(explainPath(NetworkModel.fromSnapshot(snapshot), query));
   await out.write(options.format === 'text' ? renderPathText(result) : `${JSON.stringify(result)}\n`);
   await out.flush();
   return failOn.has(result.verdict) ? ExitCode.FindingsMatched : ExitCode.Ok;

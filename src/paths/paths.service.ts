@@ -36,7 +36,7 @@ export class PathsService {
     const query = queryOf(input);
     const snapshot =
       snapshotChoice === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
-    return explainPath(snapshot, NetworkModel.fromSnapshot(snapshot), query);
+    return explainPath(NetworkModel.fromSnapshot(snapshot), query);
   }
 
   private async latestSnapshot(targetId: string): Promise<NetworkSnapshot> {

@@ -129,6 +129,8 @@ export class AnalysisRunner {
           scope: target.scope,
         }),
       );
+      // The window's aggregates are not needed past correlate: persist writes the findings.
+      collected.aggregates = [];
       const history = this.histories.get(analysis.id);
       if (history && statistics.configHistory) {
         statistics.configHistory.fixedDuringWindow = markFixedDuring(
@@ -140,9 +142,9 @@ export class AnalysisRunner {
         );
       }
       statistics.coverageGaps = correlated.coverageGaps;
-      statistics.undecided = correlated.diagnosis.stats.coverage.undecided;
-      statistics.degradedSignals = correlated.diagnosis.stats.coverage.degradedSignals;
-      statistics.fixes = correlated.diagnosis.stats.fixes;
+      statistics.undecided = correlated.stats.coverage.undecided;
+      statistics.degradedSignals = correlated.stats.coverage.degradedSignals;
+      statistics.fixes = correlated.stats.fixes;
       await timed('persist', async () => {
         const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
         for (let i = 0; i < correlated.observed.length; i += PERSIST_BATCH) {

@@ -1,5 +1,6 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
-import { diagnose, diagnosisBasis, type DiagnoseResult } from '../../engine/diagnose/diagnose';
+import { diagnose, diagnosisBasis } from '../../engine/diagnose/diagnose';
+import type { DiagnoseStats } from '../../engine/diagnose/diagnose-stats';
 import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
@@ -30,7 +31,8 @@ export interface CorrelateInput {
 }
 
 export interface CorrelateResult {
-  diagnosis: DiagnoseResult;
+  /** What diagnose counted. Its per-flow evidence is not kept: every finding's flows are in `observed`. */
+  stats: DiagnoseStats;
   observed: ObservedFinding[];
   coverageGaps: CoverageGap[];
   /** The model and explain context (ACCEPT flows for return-traffic detection) diagnose used, reused to re-explain stored flows. */
@@ -79,7 +81,7 @@ export function correlate(input: CorrelateInput): CorrelateResult {
   });
 
   const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
-  return { diagnosis, observed, coverageGaps, context, model };
+  return { stats: diagnosis.stats, observed, coverageGaps, context, model };
 }
 
 /** True when every stored flow of a finding is allowed by the configuration in `model`. */

@@ -27,7 +27,25 @@ export interface CoverOptions {
 
 const BITS = { 4: 32, 6: 128 } as const;
 
+/** Parsed addresses and CIDRs, remembered: peers and subnets repeat across every fix proposed in an analysis. */
+const PARSED_LIMIT = 200_000;
+const parsedAddresses = new Map<string, Block | null>();
+const parsedCidrs = new Map<string, Block | null>();
+
+function remembered(cache: Map<string, Block | null>, text: string, parse: (text: string) => Block | null): Block | null {
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const block = parse(text);
+  if (cache.size >= PARSED_LIMIT) cache.clear();
+  cache.set(text, block);
+  return block;
+}
+
 function toBlock(address: string): Block | null {
+  return remembered(parsedAddresses, address, parseAddress);
+}
+
+function parseAddress(address: string): Block | null {
   // Only IPv6 text has a colon: one parser per address, not IPv6 tried first on every IPv4 one.
   if (!address.includes(':')) {
     if (!ipaddr.IPv4.isValid(address)) return null;
@@ -40,11 +58,17 @@ function toBlock(address: string): Block | null {
 }
 
 function cidrToBlock(cidr: string): Block | null {
-  if (!ipaddr.isValidCIDR(cidr)) return null;
-  const [address, length] = ipaddr.parseCIDR(cidr);
-  const block = toBlock(address.toString());
-  if (!block) return null;
-  return { family: block.family, base: networkOf(block.base, length, block.family), length };
+  return remembered(parsedCidrs, cidr, parseCidrBlock);
+}
+
+/** `address/length` as ipaddr.js's parseCIDR reads it, the address parsed once by its own family's parser. */
+function parseCidrBlock(cidr: string): Block | null {
+  const match = /^(.+)\/(\d+)$/.exec(cidr);
+  if (!match) return null;
+  const host = toBlock(match[1]);
+  const length = Number(match[2]);
+  if (!host || length > BITS[host.family]) return null;
+  return { family: host.family, base: networkOf(host.base, length, host.family), length };
 }
 
 function networkOf(value: bigint, length: number, family: 4 | 6): bigint {
@@ -207,7 +231,8 @@ function mergeWhile(start: Block[], accept: (merged: Block, count: number) => bo
 export function coverAddresses(addresses: Iterable<string>, options: CoverOptions): string[] {
   let blocks = [...new Set(addresses)].map(toBlock).filter((b): b is Block => b !== null);
   const threshold = options.subnetThreshold ?? Number.POSITIVE_INFINITY;
-  for (const subnet of options.subnets ?? []) {
+  // Fewer addresses than the threshold: no subnet can hold enough of them.
+  for (const subnet of blocks.length >= threshold ? (options.subnets ?? []) : []) {
     const block = cidrToBlock(subnet);
     if (!block) continue;
     const inside = blocks.filter((b) => contains(block, b));

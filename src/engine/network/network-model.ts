@@ -1,6 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
+import { type IndexMap, OverlayMap } from './overlay-map';
 import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
 import {
@@ -46,15 +47,16 @@ export class NetworkModel {
   private readonly subnetsById = new Map<string, Subnet>();
   private readonly subnetCidrs = new Map<string, CidrTable<Subnet>>();
   private readonly subnetBlocks = new Map<string, Cidr[]>();
-  private readonly groupsById = new Map<string, SecurityGroup>();
+  private readonly groupsById: IndexMap<string, SecurityGroup> = new Map();
   private readonly groupsOfInterface = new Map<string, string[]>();
   private readonly interfacesOfGroup = new Map<string, string[]>();
-  private readonly ruleSets = new Map<string, { ingress: GroupRuleSet; egress: GroupRuleSet; all: CompiledSecurityGroupRule[] }>();
-  private readonly aclsById = new Map<string, NetworkAcl>();
+  private readonly ruleSets: IndexMap<string, { ingress: GroupRuleSet; egress: GroupRuleSet; all: CompiledSecurityGroupRule[] }> =
+    new Map();
+  private readonly aclsById: IndexMap<string, NetworkAcl> = new Map();
   private readonly aclOfSubnet = new Map<string, string>();
   private readonly defaultAclOfVpc = new Map<string, string>();
   private readonly subnetsOfAcl = new Map<string, string[]>();
-  private readonly aclEntries = new Map<string, { ingress: CompiledNetworkAclEntry[]; egress: CompiledNetworkAclEntry[] }>();
+  private readonly aclEntries: IndexMap<string, { ingress: CompiledNetworkAclEntry[]; egress: CompiledNetworkAclEntry[] }> = new Map();
   private readonly vpcsById = new Map<string, Vpc>();
   private readonly vpcBlocks = new Map<string, Cidr[]>();
   private readonly peersOfVpc = new Map<string, Set<string>>();
@@ -68,6 +70,9 @@ export class NetworkModel {
   private readonly addressCache = new Map<string, IpAddress | null>();
   private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
   private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
+  private readonly interfacesOfSubnet = new Map<string, string[]>();
+  /** Each interface's place in the snapshot's list, to list interfaces of several subnets in that order. */
+  private readonly interfaceOrdinal = new Map<string, number>();
   private readonly routeTablesById = new Map<string, RouteTable>();
   private readonly routeTableOfSubnet = new Map<string, string>();
   private readonly mainRouteTableOfVpc = new Map<string, string>();
@@ -84,6 +89,44 @@ export class NetworkModel {
     model.indexSecurityGroups();
     model.indexNetworkAcls();
     model.indexRouteTables();
+    return model;
+  }
+
+  /**
+   * The model of `changed`: this model's snapshot with only the rules of `groupIds` and the
+   * entries of `aclIds` different (what `applyChanges` makes of a fix). Every index is shared
+   * with this model but those controls' compiled rules, which are compiled from `changed`, so a
+   * what-if costs the size of the changed controls, not the size of the estate.
+   */
+  withChangedControls(changed: NetworkSnapshot, groupIds: Iterable<string>, aclIds: Iterable<string>): NetworkModel {
+    const model = new NetworkModel(changed);
+    // Share every index (they are read-only once built) …
+    Object.assign(model, this, { snapshot: changed });
+    // … but read the changed controls' entries through overlays of the indexes that hold them.
+    Object.assign(model, {
+      groupsById: new OverlayMap(this.groupsById),
+      ruleSets: new OverlayMap(this.ruleSets),
+      aclsById: new OverlayMap(this.aclsById),
+      aclEntries: new OverlayMap(this.aclEntries),
+    });
+    const groups = new Set(groupIds);
+    if (groups.size) {
+      for (const group of changed.SecurityGroups ?? []) if (groups.has(group.GroupId)) model.groupsById.set(group.GroupId, group);
+      const rulesByGroup = new Map<string, SecurityGroupRule[]>();
+      for (const rule of changed.SecurityGroupRules ?? []) {
+        if (!rule.GroupId || !groups.has(rule.GroupId)) continue;
+        const list = rulesByGroup.get(rule.GroupId);
+        if (list) list.push(rule);
+        else rulesByGroup.set(rule.GroupId, [rule]);
+      }
+      for (const groupId of groups) model.compileGroup(groupId, rulesByGroup.get(groupId) ?? []);
+    }
+    const acls = new Set(aclIds);
+    for (const acl of changed.NetworkAcls ?? []) {
+      if (!acls.has(acl.NetworkAclId)) continue;
+      model.aclsById.set(acl.NetworkAclId, acl);
+      model.compileAcl(acl);
+    }
     return model;
   }
 
@@ -141,6 +184,13 @@ export class NetworkModel {
   /** Interfaces attached to the instance, in ascending device index. */
   interfacesOfInstanceId(instanceId: string): readonly NetworkInterface[] {
     return this.interfacesOfInstance.get(instanceId) ?? [];
+  }
+
+  /** Ids of the interfaces in the given subnets, in the snapshot's order. */
+  interfacesInSubnets(subnetIds: Iterable<string>): string[] {
+    const ids: string[] = [];
+    for (const subnetId of new Set(subnetIds)) ids.push(...(this.interfacesOfSubnet.get(subnetId) ?? NO_STRINGS));
+    return ids.sort((a, b) => this.interfaceOrdinal.get(a)! - this.interfaceOrdinal.get(b)!);
   }
 
   /** The interface's VPC (its own `VpcId`, else its subnet's), or null. */
@@ -408,6 +458,12 @@ export class NetworkModel {
     for (const eni of this.snapshot.NetworkInterfaces ?? []) {
       if (this.interfacesById.has(eni.NetworkInterfaceId)) continue;
       this.interfacesById.set(eni.NetworkInterfaceId, eni);
+      this.interfaceOrdinal.set(eni.NetworkInterfaceId, this.interfaceOrdinal.size);
+      if (eni.SubnetId) {
+        const inSubnet = this.interfacesOfSubnet.get(eni.SubnetId);
+        if (inSubnet) inSubnet.push(eni.NetworkInterfaceId);
+        else this.interfacesOfSubnet.set(eni.SubnetId, [eni.NetworkInterfaceId]);
+      }
       if (eni.OwnerId) this.accounts.add(eni.OwnerId);
       const vpcId = eni.VpcId ?? this.subnetsById.get(eni.SubnetId ?? '')?.VpcId ?? '';
       if (vpcId) this.vpcOfInterface.set(eni.NetworkInterfaceId, vpcId);
@@ -469,29 +525,39 @@ export class NetworkModel {
       if (group.OwnerId) this.accounts.add(group.OwnerId);
     }
     const ids = new Set([...this.groupsById.keys(), ...rulesByGroup.keys()]);
-    for (const groupId of ids) {
-      const group = this.groupsById.get(groupId);
-      let compiled: CompiledSecurityGroupRule[];
-      if (group && groupHasPermissions(group)) {
-        compiled = [
-          ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
-          ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
-        ];
-      } else {
-        // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
-        compiled = (rulesByGroup.get(groupId) ?? []).flatMap((rule) =>
-          compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
-            ...c,
-            ruleId: rule.SecurityGroupRuleId ?? null,
-          })),
-        );
-      }
-      this.ruleSets.set(groupId, {
-        ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),
-        egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
-        all: compiled,
-      });
+    for (const groupId of ids) this.compileGroup(groupId, rulesByGroup.get(groupId) ?? []);
+  }
+
+  /** Compiles one group's rules: its permission lists, else its DescribeSecurityGroupRules entries (`rules`). */
+  private compileGroup(groupId: string, rules: readonly SecurityGroupRule[]): void {
+    const group = this.groupsById.get(groupId);
+    let compiled: CompiledSecurityGroupRule[];
+    if (group && groupHasPermissions(group)) {
+      compiled = [
+        ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
+        ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
+      ];
+    } else {
+      // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
+      compiled = rules.flatMap((rule) =>
+        compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
+          ...c,
+          ruleId: rule.SecurityGroupRuleId ?? null,
+        })),
+      );
     }
+    this.ruleSets.set(groupId, {
+      ingress: bucketRules(compiled.filter((r) => r.direction === 'ingress')),
+      egress: bucketRules(compiled.filter((r) => r.direction === 'egress')),
+      all: compiled,
+    });
+  }
+
+  private compileAcl(acl: NetworkAcl): void {
+    this.aclEntries.set(acl.NetworkAclId, {
+      ingress: compileNetworkAclEntries(acl.Entries ?? [], false),
+      egress: compileNetworkAclEntries(acl.Entries ?? [], true),
+    });
   }
 
   private indexRouteTables(): void {
@@ -507,10 +573,7 @@ export class NetworkModel {
   private indexNetworkAcls(): void {
     for (const acl of this.snapshot.NetworkAcls ?? []) {
       this.aclsById.set(acl.NetworkAclId, acl);
-      this.aclEntries.set(acl.NetworkAclId, {
-        ingress: compileNetworkAclEntries(acl.Entries ?? [], false),
-        egress: compileNetworkAclEntries(acl.Entries ?? [], true),
-      });
+      this.compileAcl(acl);
       if (acl.IsDefault && acl.VpcId) this.defaultAclOfVpc.set(acl.VpcId, acl.NetworkAclId);
       for (const association of acl.Associations ?? []) {
         if (association.SubnetId) this.aclOfSubnet.set(association.SubnetId, acl.NetworkAclId);

@@ -13,9 +13,7 @@ import { type FixVerifier, namingFromModel, suggestFix } from '../fixes/suggest-
 import { risksOf } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import { PROTOCOL_TCP, rulesHavePorts } from '../network/protocol';
-import type { NetworkSnapshot } from '../network/snapshot';
-import { applyChanges } from '../simulate/apply-changes';
-import { newlyReachableOf } from '../simulate/simulate';
+import { modelWithChanges, newlyReachableOf } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
 import type { PathHop } from './path-result';
@@ -108,7 +106,7 @@ function describedForPath(changes: FixChange[]): FixChange[] {
  * are applied to one copy of the snapshot: `verified` only when the path, request and reply, is then
  * allowed; `risks` are what each group's changes open there, as for findings. Null when the path is not blocked by a security group or NACL, or no change could be built.
  */
-export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, analysis: PathAnalysis): SuggestedFix | null {
+export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): SuggestedFix | null {
   if (analysis.verdict !== 'blocked') return null;
   const { rejected, accepted } = pathRecords(analysis);
   if (rejected.length === 0) return null;
@@ -127,7 +125,7 @@ export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, a
   const risks: FixRisk[] = [];
   let verified = false;
   try {
-    const after = NetworkModel.fromSnapshot(applyChanges(snapshot, changes));
+    const after = modelWithChanges(model, changes);
     for (const { group, changes: own } of fixes) {
       for (const risk of risksOf(model, group, newlyReachableOf(after, own)))
         if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
@@ -151,8 +149,8 @@ export function suggestPathFix(snapshot: NetworkSnapshot, model: NetworkModel, a
 }
 
 /** Path analysis with the suggested fix of a blocked path. */
-export function explainPath(snapshot: NetworkSnapshot, model: NetworkModel, query: PathAnalysis['query']): PathAnalysis {
+export function explainPath(model: NetworkModel, query: PathAnalysis['query']): PathAnalysis {
   const analysis = analyzePath(model, query);
-  analysis.suggestedFix = suggestPathFix(snapshot, model, analysis);
+  analysis.suggestedFix = suggestPathFix(model, analysis);
   return analysis;
 }

@@ -80,13 +80,14 @@ function authorize(snapshot: NetworkSnapshot, change: FixChange, index: number):
       throw new SimulationError('InvalidParameterValue', `${change.action}: tcp/udp permissions need FromPort <= ToPort`, index);
     }
   }
-  const group = snapshot.SecurityGroups?.find((g) => g.GroupId === params.GroupId);
+  const at = snapshot.SecurityGroups?.findIndex((g) => g.GroupId === params.GroupId) ?? -1;
+  const group = at >= 0 ? snapshot.SecurityGroups![at] : undefined;
   const hasRules = snapshot.SecurityGroupRules?.some((r) => r.GroupId === params.GroupId) ?? false;
   if (!group && !hasRules)
     throw new SimulationError('InvalidGroup.NotFound', `security group ${params.GroupId} is not in the snapshot`, index);
   if (group && (groupHasPermissions(group) || !hasRules)) {
     const key = egress ? 'IpPermissionsEgress' : 'IpPermissions';
-    group[key] = [...(group[key] ?? []), ...permissions];
+    snapshot.SecurityGroups![at] = { ...group, [key]: [...(group[key] ?? []), ...permissions] };
     return;
   }
   // The group's rules come from DescribeSecurityGroupRules: add them in that shape.
@@ -96,7 +97,8 @@ function authorize(snapshot: NetworkSnapshot, change: FixChange, index: number):
 
 function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number): void {
   const params = parse(naclEntryParams, change.params, index, change.action) as NetworkAclEntry & { NetworkAclId: string };
-  const acl = snapshot.NetworkAcls?.find((a) => a.NetworkAclId === params.NetworkAclId);
+  const aclAt = snapshot.NetworkAcls?.findIndex((a) => a.NetworkAclId === params.NetworkAclId) ?? -1;
+  const acl = aclAt >= 0 ? snapshot.NetworkAcls![aclAt] : undefined;
   if (!acl) throw new SimulationError('InvalidNetworkAclID.NotFound', `network ACL ${params.NetworkAclId} is not in the snapshot`, index);
   if (params.RuleNumber > 32766) {
     throw new SimulationError(
@@ -135,7 +137,7 @@ function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number):
   if (params.Ipv6CidrBlock) entry.Ipv6CidrBlock = params.Ipv6CidrBlock;
   if (params.PortRange && (protocol === 6 || protocol === 17)) entry.PortRange = { From: params.PortRange.From, To: params.PortRange.To };
   if (params.IcmpTypeCode && (protocol === 1 || protocol === 58)) entry.IcmpTypeCode = { ...params.IcmpTypeCode };
-  acl.Entries = at >= 0 ? entries.map((e, i) => (i === at ? entry : e)) : [...entries, entry];
+  snapshot.NetworkAcls![aclAt] = { ...acl, Entries: at >= 0 ? entries.map((e, i) => (i === at ? entry : e)) : [...entries, entry] };
 }
 
 /**
@@ -146,13 +148,13 @@ function naclEntry(snapshot: NetworkSnapshot, change: FixChange, index: number):
  * would refuse. The input snapshot is not modified.
  */
 export function applyChanges(snapshot: NetworkSnapshot, changes: FixChange[]): NetworkSnapshot {
-  // Copy on write: the changes only ever replace a group's permission lists, the snapshot's rule
-  // list or an ACL's entries (never edit one in place), so copying those holders is enough; a deep
-  // copy of the whole estate for every fix verified made an analysis cost findings × snapshot size.
+  // Copy on write: a change replaces the group or ACL it touches (and the snapshot's rule list) by
+  // a changed copy in copied lists; every other group and ACL is shared with the input, so a fix
+  // costs the size of what it changes, not the size of the estate.
   const copy: NetworkSnapshot = {
     ...snapshot,
-    ...(snapshot.SecurityGroups ? { SecurityGroups: snapshot.SecurityGroups.map((group) => ({ ...group })) } : {}),
-    ...(snapshot.NetworkAcls ? { NetworkAcls: snapshot.NetworkAcls.map((acl) => ({ ...acl })) } : {}),
+    ...(snapshot.SecurityGroups ? { SecurityGroups: [...snapshot.SecurityGroups] } : {}),
+    ...(snapshot.NetworkAcls ? { NetworkAcls: [...snapshot.NetworkAcls] } : {}),
   };
   changes.forEach((change, index) => {
     switch (change.action) {

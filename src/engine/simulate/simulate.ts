@@ -84,6 +84,27 @@ function reachableFromPermission(model: NetworkModel, groupId: string, direction
   return out;
 }
 
+/**
+ * The model of `model`'s snapshot with `changes` applied (see `applyChanges`): only the touched
+ * groups and ACLs are compiled again. Throws `SimulationError` when a change is invalid.
+ */
+export function modelWithChanges(model: NetworkModel, changes: FixChange[]): NetworkModel {
+  return model.withChangedControls(applyChanges(model.snapshot, changes), ...controlsOf(changes));
+}
+
+/** The security groups and network ACLs the changes touch. */
+function controlsOf(changes: FixChange[]): [groupIds: Set<string>, aclIds: Set<string>] {
+  const groupIds = new Set<string>();
+  const aclIds = new Set<string>();
+  for (const change of changes) {
+    const p = change.params as Record<string, unknown>;
+    if (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress')
+      groupIds.add(String(p.GroupId));
+    else aclIds.add(String(p.NetworkAclId));
+  }
+  return [groupIds, aclIds];
+}
+
 /** What the changes open: derived from the rules they add (allow entries only). */
 export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): NewlyReachable[] {
   const out: NewlyReachable[] = [];
@@ -99,10 +120,7 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
     if (p.RuleAction !== 'allow') continue;
     const aclId = String(p.NetworkAclId);
     const subnetIds = [...model.subnetsOfNetworkAcl(aclId)];
-    const subnets = new Set(subnetIds);
-    const interfaceIds = [...model.interfaces()]
-      .filter((eni) => eni.SubnetId && subnets.has(eni.SubnetId))
-      .map((eni) => eni.NetworkInterfaceId);
+    const interfaceIds = model.interfacesInSubnets(subnetIds);
     const protocol = ruleProtocolNumber(p.Protocol as string) ?? -1;
     const range = p.PortRange as { From?: number; To?: number } | undefined;
     const peer = String(p.CidrBlock ?? p.Ipv6CidrBlock);
@@ -136,7 +154,7 @@ export function simulate(
   before: NetworkModel = NetworkModel.fromSnapshot(snapshot),
 ): SimulationResult {
   const changed = applyChanges(snapshot, changes);
-  const after = NetworkModel.fromSnapshot(changed);
+  const after = before.withChangedControls(changed, ...controlsOf(changes));
   const result: SimulationResult = {
     nowAllowed: [],
     changed: [],

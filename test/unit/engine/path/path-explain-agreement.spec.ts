@@ -157,7 +157,7 @@ describe('a verified path fix, checked through explain', () => {
           const model = NetworkModel.fromSnapshot(snapshot);
           const ported = protocol === 6 || protocol === 17;
           if (from.includes(':') !== to.includes(':') && !from.startsWith('eni-') && !to.startsWith('eni-')) return;
-          const path = explainPath(snapshot, model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? 40000 : null });
+          const path = explainPath(model, { from, to, protocol, port: ported ? port : null, sourcePort: ported ? 40000 : null });
           const fix = path.suggestedFix;
           if (!fix?.verified) return;
           const after = NetworkModel.fromSnapshot(applyChanges(snapshot, fix.changes));

@@ -12,7 +12,7 @@ const snapshot = validateSnapshot(multiTierSnapshot());
 const model = NetworkModel.fromSnapshot(snapshot);
 
 function fixFor(input: Omit<PathQueryInput, 'protocol'> & { protocol?: string }, on: NetworkSnapshot = snapshot) {
-  const analysis = explainPath(on, on === snapshot ? model : NetworkModel.fromSnapshot(on), parsePathQuery({ protocol: 'tcp', ...input }));
+  const analysis = explainPath(on === snapshot ? model : NetworkModel.fromSnapshot(on), parsePathQuery({ protocol: 'tcp', ...input }));
   return { analysis, fix: analysis.suggestedFix };
 }
 
