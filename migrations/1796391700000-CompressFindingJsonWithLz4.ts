@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A finding's JSON and flows (several kilobytes each, written for every finding of every analysis)
- * are compressed with lz4 instead of pglz: about as small, several times cheaper to compress, which
- * is most of what PostgreSQL spends storing a finding. Only where the server has lz4 (PostgreSQL 14
+ * are compressed with lz4 instead of pglz: about as small and much cheaper to compress (pglz took
+ * about a quarter of PostgreSQL's time storing a finding's row). Only where the server has lz4 (PostgreSQL 14
  * or later built with it, as the usual packages and managed services are); elsewhere the default
  * stays. Values already stored keep their compression until rewritten.
  */
