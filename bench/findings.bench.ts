@@ -11,9 +11,6 @@ import { DataSource } from 'typeorm';
 // autocannon ships no types; the bench reads the fields below of its result.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
-import { correlate } from '../src/analyses/pipeline/correlate';
-import { hourlyCountsFrom } from '../src/analyses/pipeline/hourly-counts';
-import { hourOf } from '../src/engine/flow-log/flow-key';
 import type { JobProducer } from '../src/queues/job-producer';
 import { SystemClock } from '../src/common/clock/clock';
 import { SnakeNamingStrategy } from '../src/database/snake-naming.strategy';
@@ -22,9 +19,8 @@ import { EventsService } from '../src/events/events.service';
 import { FindingEventEntity } from '../src/findings/finding-event.entity';
 import { FindingEntity } from '../src/findings/finding.entity';
 import { FindingsPersister } from '../src/findings/findings-persister.service';
-import type { ObservedFinding } from '../src/findings/observed-finding';
+import { analysedFindings } from './analysed-findings';
 import type { BenchResult } from './bench-result';
-import { generateNetwork, type NetworkSize } from './generate-network';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -42,8 +38,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONCURRENCIES = [10, 50];
 /** What one analysis of the generated day writes: findings are persisted per target, as each target's analysis would. */
 const PERSIST_BATCH = 500;
-/** The generated estate's window: a day starting at this hour. */
-const DAY_START = 1_700_000_000 - (1_700_000_000 % 3600);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,37 +72,6 @@ async function call<T>(base: string, key: string, method: string, path: string, 
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-/**
- * One account's estate: small enough that its analysis (which verifies every fix by simulation on
- * a copy of the configuration) takes seconds, busy enough to give about 1,200 findings of every
- * kind (misconfigurations with fixes, uncertain, scanner campaigns).
- */
-const ESTATE: NetworkSize = { vpcs: 2, subnetsPerVpc: 4, enis: 200, groups: 40, rulesPerGroup: 8, nacls: 8, flows: 8_000, accepted: 200 };
-
-/**
- * One analysis's findings, made by the analysis's own correlate stage on the generated estate,
- * its flows spread over a day so each finding carries hourly counts as a file or Athena analysis
- * writes them.
- */
-function analysedFindings(): ObservedFinding[] {
-  const { snapshot, flows, accepted } = generateNetwork(42, ESTATE);
-  flows.forEach((flow, i) => {
-    const hour = DAY_START + (i % 24) * 3600;
-    flow.firstSeen = hour + 10;
-    flow.lastSeen = hour + 70;
-    flow.hourly = { [hourOf(hour)]: flow.records };
-  });
-  const aggregates = [...flows, ...accepted];
-  const from = new Date(DAY_START * 1000);
-  return correlate({
-    snapshot,
-    aggregates,
-    hourlyFrom: hourlyCountsFrom(aggregates, { from }),
-    defaultBucket: from.toISOString(),
-    scope: { vpcIds: [], subnetIds: [] },
-  }).observed;
 }
 
 /**

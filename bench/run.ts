@@ -9,12 +9,14 @@
  *                              needs `npm run build`, PostgreSQL and Redis)
  *   npm run bench -- analysis  one analysis of 0.1 M, 0.3 M and 1 M records through a worker process
  *   npm run bench -- analysis 20000,60000   the same at other sizes (a quick run)
+ *   npm run bench -- persist [count]   the persist stage alone, `count` findings (default 20,000; needs PostgreSQL)
  */
 import { runAnalysisBench } from './analysis.bench';
 import type { BenchResult } from './bench-result';
 import { runEvalBench } from './eval.bench';
 import { runFindingsBench } from './findings.bench';
 import { runPathBench } from './path.bench';
+import { runPersistBench } from './persist.bench';
 import { runReadBench } from './read.bench';
 
 /** The one argument after the benchmark's name: a count for `findings`, a list of sizes for `analysis`. */
@@ -33,6 +35,7 @@ const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[
   { name: 'path', run: runPathBench },
   { name: 'findings', run: () => runFindingsBench(countArgument()) },
   { name: 'analysis', run: runAnalysisBench },
+  { name: 'persist', run: () => runPersistBench(count) },
 ];
 
 function format(value: number | string): string {

@@ -43,6 +43,8 @@ export interface AnalysisConfig {
   stalledIntervalMs: number;
   /** Testing aid: a pause at the start of every stage and after every persisted batch (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
   stageDelayMs: number;
+  /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
+  persistBatch: number;
 }
 
 export interface RecoveryConfig {
@@ -134,6 +136,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       lockDurationMs: env.ANALYSIS_LOCK_DURATION_MS,
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
+      persistBatch: env.ANALYSIS_PERSIST_BATCH,
     },
     recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },
     integrations: {

@@ -56,40 +56,34 @@ export class EventsService {
     return EventsService.toDomainEvent(entity);
   }
 
-  /** `record` for many events in one INSERT (the same rows as one `record` each). */
-  async recordMany(manager: EntityManager, events: readonly NewDomainEvent[]): Promise<DomainEvent[]> {
+  /**
+   * `record` for many events in one INSERT, each settled at once when it has no recipient: an
+   * event whose type no webhook subscription (enabled or not) lists, other than report.ready, is
+   * written published and fanned out, as `publish` would mark it (an analysis's 100,000 finding
+   * events with no subscription are neither jobs nor updated rows). Returns the ids of the others,
+   * for `publish` after the commit.
+   */
+  async recordManySettled(manager: EntityManager, events: readonly NewDomainEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
     const now = this.clock.now();
-    const entities = events.map((event) =>
-      manager.create(EventEntity, {
-        id: newEventId(this.clock.nowMs()),
-        type: event.type,
-        occurredAt: event.occurredAt ?? now,
-        targetId: event.subject.targetId,
-        subject: event.subject,
-        data: event.data,
-        publishedAt: null,
-        fannedOutAt: null,
-      }),
-    );
-    await manager.query(
+    const rows = events.map((event) => ({
+      id: newEventId(this.clock.nowMs()),
+      type: event.type,
+      occurred_at: (event.occurredAt ?? now).toISOString(),
+      target_id: event.subject.targetId ?? null,
+      subject: event.subject,
+      data: event.data,
+    }));
+    const inserted: Array<{ id: string; published_at: Date | null }> = await manager.query(
       `INSERT INTO "events" ("id", "type", "occurred_at", "target_id", "subject", "data", "published_at", "fanned_out_at")
-       SELECT e.id, e.type, e.occurred_at, e.target_id, e.subject, e.data, NULL, NULL
-       FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, occurred_at timestamptz, target_id uuid, subject jsonb, data jsonb)`,
-      [
-        JSON.stringify(
-          entities.map((e) => ({
-            id: e.id,
-            type: e.type,
-            occurred_at: e.occurredAt.toISOString(),
-            target_id: e.targetId,
-            subject: e.subject,
-            data: e.data,
-          })),
-        ),
-      ],
+       SELECT e.id, e.type, e.occurred_at, e.target_id, e.subject, e.data, h.settled_at, h.settled_at
+       FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, occurred_at timestamptz, target_id uuid, subject jsonb, data jsonb)
+       CROSS JOIN LATERAL (SELECT CASE WHEN e.type = $2 OR EXISTS (SELECT 1 FROM "webhook_subscriptions" s WHERE e.type = ANY(s."events"))
+         THEN NULL ELSE $3::timestamptz END AS settled_at) AS h
+       RETURNING "id", "published_at"`,
+      [JSON.stringify(rows), DomainEventType.ReportReady, now],
     );
-    return entities.map((entity) => EventsService.toDomainEvent(entity));
+    return inserted.filter((row) => row.published_at === null).map((row) => row.id);
   }
 
   /**

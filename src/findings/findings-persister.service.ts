@@ -7,7 +7,7 @@ import type { CampaignEvidence, CampaignScope, Finding } from '../engine/finding
 import type { Direction } from '../engine/flow-log/flow-record';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { protocolName } from '../engine/network/protocol';
-import { AUTO_RESOLVABLE, changeOnRecurrence } from './finding-lifecycle';
+import { AUTO_RESOLVABLE, changeOnRecurrence, type LifecycleChange } from './finding-lifecycle';
 import { FindingEventEntity } from './finding-event.entity';
 import type { FindingStatus } from './finding-status';
 import { findingRank, PRIORITY_RANK_SCALE, SEVERITY_RANK } from './finding-status';
@@ -19,6 +19,19 @@ export interface PersistContext {
   analysisId: string;
   now: Date;
 }
+
+/**
+ * A batch's rows as the upsert binds them, serialised before its transaction (each finding's JSON
+ * once), so the next batch can be made ready while one is being written.
+ */
+export interface PreparedBatch {
+  readonly items: readonly ObservedFinding[];
+  /** One JSON array, its n-th element the n-th item's columns (all but the status). */
+  readonly rows: string;
+}
+
+/** Rows serialised between two turns of the event loop by `prepareSoon`. */
+const PREPARE_SLICE = 50;
 
 interface ExistingRow {
   id: string;
@@ -42,26 +55,27 @@ export class FindingsPersister {
   constructor(private readonly events: EventsService) {}
 
   /**
-   * Upserts a batch; returns the ids of the domain events recorded. A fixed number of statements
-   * per batch, whatever its size: the existing rows locked, every finding upserted by one
-   * multi-row INSERT … ON CONFLICT, the reopened ones' status fields cleared, the audit entries
-   * and the events each written by one INSERT. The events reference the finding (its row holds
-   * the JSON, once) instead of carrying a copy.
+   * Upserts a batch; returns the ids of the domain events recorded that are still to publish
+   * (those a webhook subscription listens to: the others are recorded settled). A fixed number of
+   * statements per batch, whatever its size: the existing rows locked, every finding upserted by
+   * one multi-row INSERT … ON CONFLICT, the reopened ones' status fields cleared, the audit
+   * entries and the events each written by one INSERT. The events reference the finding (its row
+   * holds the JSON, once) instead of carrying a copy.
    */
-  async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[]): Promise<string[]> {
-    if (batch.length === 0) return [];
+  async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[] | PreparedBatch): Promise<string[]> {
+    const prepared = 'rows' in batch ? batch : this.prepare(batch);
+    if (prepared.items.length === 0) return [];
     const existing = await this.lockExisting(
       manager,
       ctx.targetId,
-      batch.map((item) => item.finding.fingerprint),
+      prepared.items.map((item) => item.finding.fingerprint),
     );
-    const plans = batch.map((item) => {
+    const plans = prepared.items.map((item) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
-      const status: FindingStatus = before ? (change?.to ?? before.status) : 'open';
-      return { item, before, change, status };
+      return { item, before, change };
     });
-    const ids = await this.upsertMany(manager, ctx, plans);
+    const ids = await this.upsertMany(manager, ctx, prepared.rows, plans);
     const reopened = plans.filter((p) => p.change !== null).map((p) => ids.get(p.item.finding.fingerprint)!);
     if (reopened.length) {
       // A recurrence that changes the status starts afresh: no reason, snooze or resolution left over.
@@ -83,7 +97,7 @@ export class FindingsPersister {
       }
     }
     await this.auditMany(manager, audits, ctx);
-    return (await this.events.recordMany(manager, events)).map((event) => event.id);
+    return this.events.recordManySettled(manager, events);
   }
 
   /**
@@ -146,58 +160,41 @@ export class FindingsPersister {
   }
 
   private async lockExisting(manager: EntityManager, targetId: string, fingerprints: string[]): Promise<Map<string, ExistingRow>> {
-    const rows = await manager
-      .createQueryBuilder(FindingEntity, 'f')
-      .select(['f.id', 'f.fingerprint', 'f.status', 'f.suppressedUntil'])
-      .where('f.target_id = :targetId', { targetId })
-      .andWhere('f.fingerprint IN (:...fingerprints)', { fingerprints })
-      .setLock('pessimistic_write')
-      .getMany();
-    return new Map(
-      rows.map((row) => [
-        row.fingerprint,
-        { id: row.id, fingerprint: row.fingerprint, status: row.status, suppressed_until: row.suppressedUntil },
-      ]),
+    const rows: ExistingRow[] = await manager.query(
+      `SELECT "id", "fingerprint", "status", "suppressed_until" FROM "findings"
+       WHERE "target_id" = $1 AND "fingerprint" = ANY($2::varchar[]) FOR UPDATE`,
+      [targetId, fingerprints],
     );
+    return new Map(rows.map((row) => [row.fingerprint, row]));
   }
 
-  /** One INSERT … ON CONFLICT for the batch, its rows as one bound JSON array; returns id by fingerprint. */
+  /** The batch's rows serialised for `upsertBatch`. */
+  prepare(batch: readonly ObservedFinding[]): PreparedBatch {
+    return { items: batch, rows: `[${batch.map(rowJson).join(',')}]` };
+  }
+
+  /** `prepare`, giving the event loop a turn every few rows: a batch being written proceeds meanwhile. */
+  async prepareSoon(batch: readonly ObservedFinding[]): Promise<PreparedBatch> {
+    const parts: string[] = [];
+    for (let i = 0; i < batch.length; i += PREPARE_SLICE) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const item of batch.slice(i, i + PREPARE_SLICE)) parts.push(rowJson(item));
+    }
+    return { items: batch, rows: `[${parts.join(',')}]` };
+  }
+
+  /**
+   * One INSERT … ON CONFLICT for the batch, its rows as one bound JSON array; returns id by
+   * fingerprint. A new finding is open; a stored one keeps its status unless its lifecycle
+   * changes (bound as fingerprint → status), its row locked by `lockExisting` since.
+   */
   private async upsertMany(
     manager: EntityManager,
     ctx: PersistContext,
-    plans: ReadonlyArray<{ item: ObservedFinding; status: FindingStatus }>,
+    rows: string,
+    plans: ReadonlyArray<{ item: ObservedFinding; change: LifecycleChange | null }>,
   ): Promise<Map<string, string>> {
-    const rows = plans.map(({ item, status }) => {
-      const f = item.finding;
-      const columns = indexedColumns(f);
-      return {
-        fingerprint: f.fingerprint,
-        status,
-        classification: f.classification,
-        severity: f.severity,
-        severity_rank: SEVERITY_RANK[f.severity] ?? 0,
-        control: f.blockedBy.control,
-        direction: f.traffic.direction,
-        protocol: f.traffic.protocol,
-        port: f.traffic.port,
-        return_traffic: f.traffic.returnTraffic,
-        security_group_ids: columns.securityGroupIds,
-        network_acl_id: columns.networkAclId,
-        vpc_ids: item.vpcIds,
-        account_ids: item.accountIds,
-        interface_ids: columns.interfaceIds,
-        packets: f.traffic.packets,
-        bytes: f.traffic.bytes,
-        first_seen: new Date(f.traffic.firstSeen).toISOString(),
-        last_seen: new Date(f.traffic.lastSeen).toISOString(),
-        counts: item.counts,
-        finding: f,
-        flows: item.flows,
-        search_text: searchTextOf(f, item.vpcIds),
-        kind: f.kind,
-        rank: findingRank(f.classification, f.severity),
-      };
-    });
+    const changed = plans.filter((p) => p.change !== null);
     // Counts merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run
     // writes the same value, and an analysis that saw only part of an hour cannot shrink it. The
     // priority's rank is the new row's (its priority divided by the scale), its time the later last_seen.
@@ -207,18 +204,19 @@ export class FindingsPersister {
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
          "records", "packets", "bytes", "first_seen", "last_seen", "finding", "flows", "counts", "search_text",
          "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at", "account_ids")
-       SELECT $1, r.fingerprint, r.status, r.classification, r.severity, r.severity_rank, r.control, r.direction,
+       SELECT $1, r.fingerprint, 'open', r.classification, r.severity, r.severity_rank, r.control, r.direction,
          r.protocol, r.port, r.return_traffic, r.security_group_ids, r.network_acl_id, r.vpc_ids, r.interface_ids,
          (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(r.counts)),
          r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
          r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint, $3, $3, r.account_ids
        FROM jsonb_to_recordset($4::jsonb) AS r(
-         fingerprint text, status text, classification text, severity text, severity_rank int, control text, direction text,
+         fingerprint text, classification text, severity text, severity_rank int, control text, direction text,
          protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
          interface_ids text[], packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
          counts jsonb, finding jsonb, flows jsonb, search_text text, kind text, rank bigint)
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
-         "status" = EXCLUDED."status",
+         "status" = COALESCE((SELECT c.status FROM unnest($5::varchar[], $6::text[]) AS c(fingerprint, status)
+           WHERE c.fingerprint = EXCLUDED."fingerprint"), "findings"."status"),
          "kind" = EXCLUDED."kind",
          "priority" = (EXCLUDED."priority" / ${PRIORITY_RANK_SCALE}) * ${PRIORITY_RANK_SCALE}
            + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", EXCLUDED."last_seen")))::bigint,
@@ -242,7 +240,7 @@ export class FindingsPersister {
          "last_analysis_id" = EXCLUDED."last_analysis_id",
          "updated_at" = EXCLUDED."updated_at"
        RETURNING "id", "fingerprint"`,
-      [ctx.targetId, ctx.analysisId, ctx.now, JSON.stringify(rows)],
+      [ctx.targetId, ctx.analysisId, ctx.now, rows, changed.map((p) => p.item.finding.fingerprint), changed.map((p) => p.change!.to)],
     );
     return new Map(returned.map((row) => [row.fingerprint, row.id]));
   }
@@ -315,6 +313,38 @@ export class FindingsPersister {
   }
 }
 
+/** A finding's row for the upsert's JSON array: the finding, its flows and counts, and the columns copied out of them. */
+function rowJson(item: ObservedFinding): string {
+  const f = item.finding;
+  const columns = indexedColumns(f);
+  return JSON.stringify({
+    fingerprint: f.fingerprint,
+    classification: f.classification,
+    severity: f.severity,
+    severity_rank: SEVERITY_RANK[f.severity] ?? 0,
+    control: f.blockedBy.control,
+    direction: f.traffic.direction,
+    protocol: f.traffic.protocol,
+    port: f.traffic.port,
+    return_traffic: f.traffic.returnTraffic,
+    security_group_ids: columns.securityGroupIds,
+    network_acl_id: columns.networkAclId,
+    vpc_ids: item.vpcIds,
+    account_ids: item.accountIds,
+    interface_ids: columns.interfaceIds,
+    packets: f.traffic.packets,
+    bytes: f.traffic.bytes,
+    first_seen: new Date(f.traffic.firstSeen).toISOString(),
+    last_seen: new Date(f.traffic.lastSeen).toISOString(),
+    counts: item.counts,
+    finding: f,
+    flows: item.flows,
+    search_text: searchTextOf(f, item.vpcIds, columns),
+    kind: f.kind,
+    rank: findingRank(f.classification, f.severity),
+  });
+}
+
 /** Columns copied out of the Finding for filters: every SG and NACL involved (a campaign's every control), every interface. */
 export function indexedColumns(f: Finding): { securityGroupIds: string[]; networkAclId: string | null; interfaceIds: string[] } {
   const controls = [f.blockedBy, ...(f.alsoBlockedBy ?? []), ...(f.campaign?.controls ?? [])];
@@ -328,8 +358,7 @@ export function indexedColumns(f: Finding): { securityGroupIds: string[]; networ
 }
 
 /** Lower-case words the `q` filter matches against (ids, owners, peers, protocol/port, signals). */
-export function searchTextOf(f: Finding, vpcIds: string[]): string {
-  const columns = indexedColumns(f);
+export function searchTextOf(f: Finding, vpcIds: string[], columns = indexedColumns(f)): string {
   const words = [
     f.fingerprint,
     f.kind,

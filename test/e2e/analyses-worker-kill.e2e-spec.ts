@@ -10,7 +10,7 @@ import { ADMIN_KEY, allFindings, api, sampleTargetBody, SAMPLE_WINDOW, waitForAn
 
 /**
  * The samples give eleven findings, one persist batch; persisting is killed midway only with more
- * batches. app-1 refused by the bastion's group on 120 ports, each retried over the day, adds 120
+ * batches (of 50 findings here: ANALYSIS_PERSIST_BATCH). app-1 refused by the bastion's group on 120 ports, each retried over the day, adds 120
  * rule findings (an internal client is never a scanner, so none of them becomes a campaign).
  */
 function addManyRefusedPorts(root: string): void {
@@ -49,6 +49,8 @@ describe('an analysis survives its worker being killed', () => {
       REDIS_PREFIX: testApp.config.redis.prefix,
       SGDOCTOR_DATA_ROOT: data.root,
       SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: '400',
+      // Small batches, each followed by the pause: the worker is killed with some, not all, committed.
+      ANALYSIS_PERSIST_BATCH: '50',
       ANALYSIS_LOCK_DURATION_MS: '2000',
       ANALYSIS_STALLED_INTERVAL_MS: '1000',
     });

@@ -25,13 +25,12 @@ import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics
 import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlate, flowsNowAllowed } from './correlate';
+import { inRunningTransaction, persistObserved } from './persist-observed';
 import { classifyFailure } from './failure-classifier';
 import { hourlyCountsFrom } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 import { CostGuard } from '../../costs/cost-guard.service';
 
-/** Findings upserted per transaction. */
-const PERSIST_BATCH = 50;
 /** How long a failed run keeps trying to record its failure while the database is unreachable. */
 const FAILURE_RECORD_DEADLINE_MS = 120_000;
 /** How often a running analysis looks for a cancellation. */
@@ -66,6 +65,7 @@ export class AnalysisRunner {
   private readonly logger = new Logger(AnalysisRunner.name);
   private readonly paths: DataPathResolver;
   private readonly stageDelayMs: number;
+  private readonly persistBatch: number;
   /** The AWS Config history read at the snapshot stage of a running analysis, for its findings' `fixedAt`. */
   private readonly histories = new Map<string, WindowHistory>();
 
@@ -83,6 +83,7 @@ export class AnalysisRunner {
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
     this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
+    this.persistBatch = config.get('analysis', { infer: true }).persistBatch;
   }
 
   async run(payload: AnalysisJobPayload, reporter: RunReporter): Promise<RunOutcome> {
@@ -147,13 +148,18 @@ export class AnalysisRunner {
       statistics.fixes = correlated.stats.fixes;
       await timed('persist', async () => {
         const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
-        for (let i = 0; i < correlated.observed.length; i += PERSIST_BATCH) {
-          abort.signal.throwIfAborted();
-          const batch = correlated.observed.slice(i, i + PERSIST_BATCH);
-          const eventIds = await this.inRunningTransaction(payload, (manager) => this.persister.upsertBatch(manager, ctx, batch));
-          await this.publish(eventIds);
-          await this.pause(abort.signal);
-        }
+        await persistObserved(
+          {
+            persister: this.persister,
+            ctx,
+            batchSize: this.persistBatch,
+            transaction: (work) => this.inRunningTransaction(payload, work),
+            publish: (eventIds) => this.publish(eventIds),
+            before: () => abort.signal.throwIfAborted(),
+            after: () => this.pause(abort.signal),
+          },
+          correlated.observed,
+        );
         const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
           const ids: string[] = [];
           for (const candidate of await this.persister.unseenResolvable(manager, ctx)) {
@@ -294,14 +300,7 @@ export class AnalysisRunner {
 
   /** Runs `work` in a transaction that first locks the analysis row and checks it is still running. */
   private inRunningTransaction<T>(payload: AnalysisJobPayload, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ status: string }> = await manager.query(
-        'SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 FOR UPDATE',
-        [payload.analysisId, payload.attempt],
-      );
-      if (rows[0]?.status !== 'running') throw new AnalysisCancelledSignal(payload.analysisId);
-      return work(manager);
-    });
+    return inRunningTransaction(this.dataSource, payload, work);
   }
 
   private async watchCancellation(payload: AnalysisJobPayload, abort: AbortController): Promise<void> {

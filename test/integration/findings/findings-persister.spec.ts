@@ -1,0 +1,200 @@
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnalysisCancelledSignal } from '../../../src/analyses/pipeline/analysis-cancelled.signal';
+import { inRunningTransaction, persistObserved } from '../../../src/analyses/pipeline/persist-observed';
+import { FixedClock } from '../../../src/common/clock/clock';
+import { loadAppConfig } from '../../../src/config/app-config';
+import { buildDataSourceOptions } from '../../../src/database/database-options';
+import { EventEntity } from '../../../src/events/event.entity';
+import { EventsService } from '../../../src/events/events.service';
+import { FindingEventEntity } from '../../../src/findings/finding-event.entity';
+import { FindingEntity } from '../../../src/findings/finding.entity';
+import { FindingsPersister, type PersistContext } from '../../../src/findings/findings-persister.service';
+import type { ObservedFinding } from '../../../src/findings/observed-finding';
+import type { JobProducer } from '../../../src/queues/job-producer';
+import { sampleFinding } from '../../support/factories/sample-finding';
+import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../../support/app/test-database';
+import { loadMigrationClasses } from '../../support/app/test-migrations';
+
+const NOW = new Date('2026-12-04T12:00:00Z');
+const H1 = '2023-11-14T22:00:00.000Z';
+const H2 = '2023-11-14T23:00:00.000Z';
+
+function observed(fingerprint: string, counts: Record<string, number> = { [H1]: 3 }): ObservedFinding {
+  return { finding: sampleFinding({ fingerprint }), flows: [], counts, vpcIds: ['vpc-0a'], accountIds: ['111122223333'] };
+}
+
+/**
+ * The persister and the persist loop on PostgreSQL (the migrations' schema): what one batch writes
+ * for new and re-seen findings, lifecycle changes with their audit entries and events, events
+ * recorded settled unless a subscription listens, and the same batch written twice.
+ */
+describe('FindingsPersister', () => {
+  const name = uniqueTestName('persister');
+  let dataSource: DataSource;
+  let persister: FindingsPersister;
+  let targetId: string;
+
+  /** A new analysis of the target, the one before it finished (a target runs one analysis at a time). */
+  const analysis = async (status = 'running'): Promise<string> => {
+    await dataSource.query(`UPDATE "analyses" SET "status" = 'succeeded' WHERE "target_id" = $1 AND "status" = 'running'`, [targetId]);
+    const [row] = await dataSource.query(
+      `INSERT INTO "analyses" ("target_id", "status", "window_from", "window_to", "attempt") VALUES ($1, $2, $3, $4, 1) RETURNING "id"`,
+      [targetId, status, new Date(H1), new Date(NOW)],
+    );
+    return row.id;
+  };
+  const write = (ctx: PersistContext, batch: ObservedFinding[]) =>
+    dataSource.transaction((manager) => persister.upsertBatch(manager, ctx, batch));
+  const finding = async (fingerprint: string) =>
+    (await dataSource.query(`SELECT * FROM "findings" WHERE "target_id" = $1 AND "fingerprint" = $2`, [targetId, fingerprint]))[0];
+  const audits = (findingId: string) =>
+    dataSource.query(
+      `SELECT "from_status", "to_status", "reason", "analysis_id" FROM "finding_events" WHERE "finding_id" = $1 ORDER BY "id"`,
+      [findingId],
+    );
+  const eventsOf = (findingId: string) =>
+    dataSource.query(`SELECT "id", "type", "published_at", "fanned_out_at" FROM "events" WHERE "data" ->> 'findingId' = $1 ORDER BY "id"`, [
+      findingId,
+    ]);
+
+  beforeAll(async () => {
+    const url = await createTestDatabase(name);
+    const config = loadAppConfig({ DATABASE_URL: url });
+    dataSource = await new DataSource(
+      buildDataSourceOptions(config.database, {
+        migrations: await loadMigrationClasses(),
+        entities: [FindingEntity, FindingEventEntity, EventEntity],
+      }),
+    ).initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    const events = new EventsService(
+      dataSource.getRepository(EventEntity),
+      undefined as unknown as Queue,
+      new FixedClock(NOW),
+      undefined as unknown as JobProducer,
+    );
+    persister = new FindingsPersister(events);
+    const [target] = await dataSource.query(
+      `INSERT INTO "targets" ("name", "account_id", "region", "access", "scope", "flow_source", "config_source")
+       VALUES ('persisted', '111122223333', 'eu-west-1', '{}', '{}', '{}', '{}') RETURNING "id"`,
+    );
+    targetId = target.id;
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await dropTestDatabase(name);
+  });
+
+  it('writes new findings open, each with a first-seen audit entry and a settled finding.opened event; the same batch again changes nothing', async () => {
+    const ctx = { targetId, analysisId: await analysis(), now: NOW };
+    const batch = [observed('a000000000000001', { [H1]: 3, [H2]: 4 }), observed('a000000000000002')];
+    expect(await write(ctx, batch)).toEqual([]);
+    expect(await write(ctx, batch)).toEqual([]);
+
+    const first = await finding('a000000000000001');
+    expect(first).toMatchObject({ status: 'open', records: '7', first_analysis_id: ctx.analysisId, last_analysis_id: ctx.analysisId });
+    expect(first.counts).toEqual({ [H1]: 3, [H2]: 4 });
+    expect(first.finding.fingerprint).toBe('a000000000000001');
+    expect(await audits(first.id)).toEqual([{ from_status: null, to_status: 'open', reason: 'first seen', analysis_id: ctx.analysisId }]);
+    const events = await eventsOf(first.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'finding.opened', published_at: NOW, fanned_out_at: NOW });
+  });
+
+  it('leaves the events a webhook subscription listens to for publishing', async () => {
+    const [subscription] = await dataSource.query(
+      `INSERT INTO "webhook_subscriptions" ("name", "url", "events", "format") VALUES ('hook', 'https://example.com/hook', $1, 'standard') RETURNING "id"`,
+      [['finding.opened']],
+    );
+    try {
+      const ctx = { targetId, analysisId: await analysis(), now: NOW };
+      const pending = await write(ctx, [observed('b000000000000001')]);
+      const stored = await finding('b000000000000001');
+      const events = await eventsOf(stored.id);
+      expect(pending).toEqual([events[0].id]);
+      expect(events[0]).toMatchObject({ type: 'finding.opened', published_at: null, fanned_out_at: null });
+    } finally {
+      await dataSource.query(`DELETE FROM "webhook_subscriptions" WHERE "id" = $1`, [subscription.id]);
+    }
+  });
+
+  it('seen again: a resolved finding and one whose suppression expired reopen afresh, the others keep their status; counts merge by the larger count', async () => {
+    const first = { targetId, analysisId: await analysis(), now: NOW };
+    const fingerprints = ['c000000000000001', 'c000000000000002', 'c000000000000003', 'c000000000000004'];
+    await write(
+      first,
+      fingerprints.map((f) => observed(f, { [H1]: 3 })),
+    );
+    const set = (fingerprint: string, status: string, suppressedUntil: Date | null) =>
+      dataSource.query(
+        `UPDATE "findings" SET "status" = $3, "status_reason" = 'by hand', "suppressed_until" = $4,
+           "resolved_at" = CASE WHEN $3::varchar = 'resolved' THEN $5::timestamptz END
+         WHERE "target_id" = $1 AND "fingerprint" = $2`,
+        [targetId, fingerprint, status, suppressedUntil, NOW],
+      );
+    await set('c000000000000001', 'resolved', null);
+    await set('c000000000000002', 'suppressed', new Date(NOW.getTime() - 1000));
+    await set('c000000000000003', 'suppressed', new Date(NOW.getTime() + 86_400_000));
+    await set('c000000000000004', 'acknowledged', null);
+
+    const second = { targetId, analysisId: await analysis(), now: NOW };
+    const batch = fingerprints.map((f) => observed(f, { [H1]: 2, [H2]: 5 }));
+    expect(await write(second, batch)).toEqual([]);
+    // Redelivered: the same rows, no second audit entry or event.
+    expect(await write(second, batch)).toEqual([]);
+
+    const [resolved, expired, snoozed, acknowledged] = await Promise.all(fingerprints.map(finding));
+    for (const reopened of [resolved, expired]) {
+      expect(reopened).toMatchObject({ status: 'open', status_reason: null, suppressed_until: null, resolved_at: null });
+      // (Both recorded at the clock's one instant: their ids do not order them.)
+      expect((await eventsOf(reopened.id)).map((e: { type: string }) => e.type).sort()).toEqual(['finding.opened', 'finding.reopened']);
+    }
+    expect((await audits(resolved.id)).at(-1)).toEqual({
+      from_status: 'resolved',
+      to_status: 'open',
+      reason: 'the rejected flows recurred',
+      analysis_id: second.analysisId,
+    });
+    expect((await audits(expired.id)).at(-1)).toMatchObject({ from_status: 'suppressed', to_status: 'open' });
+    expect(snoozed).toMatchObject({ status: 'suppressed', status_reason: 'by hand' });
+    expect(acknowledged).toMatchObject({ status: 'acknowledged', status_reason: 'by hand' });
+    for (const kept of [snoozed, acknowledged]) {
+      expect(await audits(kept.id)).toHaveLength(1);
+      expect(await eventsOf(kept.id)).toHaveLength(1);
+    }
+    for (const row of [resolved, expired, snoozed, acknowledged]) {
+      expect(row.counts).toEqual({ [H1]: 3, [H2]: 5 });
+      expect(row).toMatchObject({ records: '8', first_analysis_id: first.analysisId, last_analysis_id: second.analysisId });
+    }
+  });
+
+  it('persists in batches, each in a transaction of the running analysis; a cancelled analysis is not written to', async () => {
+    const batch = Array.from({ length: 7 }, (_, i) => observed(`d00000000000000${i}`));
+    const run = (analysisId: string) =>
+      persistObserved(
+        {
+          persister,
+          ctx: { targetId, analysisId, now: NOW },
+          batchSize: 3,
+          transaction: (work) => inRunningTransaction(dataSource, { analysisId, attempt: 1 }, work),
+          publish: async () => undefined,
+        },
+        batch,
+      );
+    const cancelled = await analysis('cancelled');
+    await expect(run(cancelled)).rejects.toBeInstanceOf(AnalysisCancelledSignal);
+    const none = await dataSource.query(`SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'd%'`);
+    expect(none[0].n).toBe(0);
+
+    const running = await analysis();
+    await run(running);
+    const written = await dataSource.query(
+      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'd%' AND "last_analysis_id" = $1`,
+      [running],
+    );
+    expect(written[0].n).toBe(7);
+  });
+});
