@@ -19,7 +19,7 @@ import { runPathBench } from './path.bench';
 import { runPersistBench } from './persist.bench';
 import { runReadBench } from './read.bench';
 
-/** The one argument after the benchmark's name: a count for `findings`, a list of sizes for `analysis`. */
+/** The one argument after the benchmark's name: a count for `findings` and `persist`, a list of sizes for `analysis`. */
 const argument = process.argv[3];
 
 function countArgument(): number | undefined {
@@ -35,7 +35,7 @@ const suites: { name: string; run: () => Promise<BenchResult | BenchResult[]> }[
   { name: 'path', run: runPathBench },
   { name: 'findings', run: () => runFindingsBench(countArgument()) },
   { name: 'analysis', run: runAnalysisBench },
-  { name: 'persist', run: () => runPersistBench(count) },
+  { name: 'persist', run: () => runPersistBench(countArgument()) },
 ];
 
 function format(value: number | string): string {
