@@ -172,12 +172,14 @@ interface DetailRow {
   last_analysis_id: string | null;
   resolved_at: Date | null;
   sample_flows: number;
+  /** The finding's tickets, read in the same statement. */
+  tickets: FindingTicketDto[];
 }
 
 const DETAIL = new PreparedStatement<DetailRow>(
   `SELECT f.id, f.target_id, f.fingerprint, f.status, f.status_reason, f.suppressed_until, f.kind, f.classification, f.severity,
   f.direction, f.protocol, f.port, f.return_traffic, f.records, f.packets, f.bytes, f.first_seen, f.last_seen, f.finding, f.counts,
-  f.vpc_ids, f.account_ids, f.last_analysis_id, f.resolved_at, f.sample_flows
+  f.vpc_ids, f.account_ids, f.last_analysis_id, f.resolved_at, f.sample_flows, ${FindingTicketsService.ticketsJsonOf('f.id')} AS tickets
 FROM findings f WHERE f.id = $1::uuid`,
 );
 
@@ -237,8 +239,9 @@ export class FindingsService {
   }
 
   async get(id: string): Promise<FindingDetailDto> {
-    // One row: what the detail shows, with the number of its stored flows (the flows stay in PostgreSQL).
-    const [[row], tickets] = await Promise.all([DETAIL.run(this.dataSource, [id]), this.ticketRecords.list(id)]);
+    // One row of one statement: what the detail shows, the number of its stored flows (the flows
+    // stay in PostgreSQL) and its tickets.
+    const [row] = await DETAIL.run(this.dataSource, [id]);
     if (!row) throw new FindingNotFoundError(id);
     return FindingDetailDto.fromEntity(
       {
@@ -268,7 +271,7 @@ export class FindingsService {
         resolvedAt: row.resolved_at,
       },
       row.sample_flows,
-      tickets,
+      FindingTicketsService.ticketsFromJson(row.tickets),
     );
   }
 
