@@ -3,9 +3,10 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
-import { keysetRawPage, type KeysetSort } from '../common/http/keyset-page.util';
+import { cursorAfter, keysetPageOf, type KeysetSort } from '../common/http/keyset-page.util';
+import { PreparedStatement } from '../database/prepared-statement';
 import type { BlockingControl } from '../engine/evaluate/verdict';
-import type { CampaignScope, FindingKind } from '../engine/findings/finding';
+import type { CampaignScope, Finding, FindingKind } from '../engine/findings/finding';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
 import { FindingTicketsService } from '../ticketing/finding-tickets.service';
@@ -23,7 +24,7 @@ import { FindingEntity } from './finding.entity';
 import type { FindingStatus } from './finding-status';
 import { Clock } from '../common/clock/clock';
 
-/** A listed finding as the list query selects it: the summary's columns, and the few fields of its JSON the summary shows. */
+/** A listed finding as the list query selects it: the summary's columns, and the fields of its JSON the summary shows. */
 interface SummaryRow {
   id: string;
   target_id: string;
@@ -43,6 +44,7 @@ interface SummaryRow {
   /** ISO instants in milliseconds, formatted by PostgreSQL as toISOString() would. */
   first_seen: string;
   last_seen: string;
+  /** The generated column `summary`: computed by PostgreSQL from the finding JSON whenever it is written. */
   summary: {
     blockedBy: BlockingControl;
     peerCount: number;
@@ -55,44 +57,15 @@ interface SummaryRow {
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * The fields of the finding JSON a summary shows, extracted in PostgreSQL. The JSON is read
- * (de-TOASTed) once per row: `|| '{}'` hands back the value read, and the subquery (kept apart
- * by OFFSET 0) passes it on to every extraction; each of them on the column itself would read
- * it again.
+ * The list's projection: only what a summary returns. The finding JSON (its peers, fix in every
+ * format, campaign sources), the stored flows and the hourly counts stay in PostgreSQL: the few
+ * fields of the JSON a summary shows are the generated column `summary`.
  */
-const SUMMARY_OF_FINDING = `(SELECT jsonb_build_object(
-    'blockedBy', s.j -> 'blockedBy',
-    'peerCount', COALESCE(NULLIF(s.j #> '{traffic,peerCount}', 'null'::jsonb), to_jsonb(jsonb_array_length(s.j #> '{traffic,peers}'))),
-    'campaign', CASE WHEN jsonb_typeof(s.j -> 'campaign') = 'object' THEN jsonb_build_object(
-      'scope', s.j #> '{campaign,scope}', 'key', s.j #> '{campaign,key}', 'sourceCount', s.j #> '{campaign,sourceCount}',
-      'portCount', s.j #> '{campaign,portCount}', 'hostCount', s.j #> '{campaign,hostCount}') END,
-    'fixActions', CASE WHEN jsonb_typeof(s.j -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(s.j, '$.suggestedFix.changes[*].action') END,
-    'fixVerified', s.j #> '{suggestedFix,verified}')
-  FROM (SELECT f.finding || '{}'::jsonb AS j OFFSET 0) s)`;
-
-/**
- * The list's projection: only what a summary returns. The full finding JSON (its peers, fix in
- * every format, campaign sources) and the hourly counts stay in PostgreSQL.
- */
-const SUMMARY_COLUMNS: Array<[expression: string, alias: keyof SummaryRow]> = [
-  ['f.id', 'id'],
-  ['f.target_id', 'target_id'],
-  ['f.fingerprint', 'fingerprint'],
-  ['f.status', 'status'],
-  ['f.kind', 'kind'],
-  ['f.classification', 'classification'],
-  ['f.severity', 'severity'],
-  ['f.direction', 'direction'],
-  ['f.protocol', 'protocol'],
-  ['f.port', 'port'],
-  ['f.return_traffic', 'return_traffic'],
-  ['f.records', 'records'],
-  ['f.priority', 'priority'],
-  ['f.severity_rank', 'severity_rank'],
-  [`to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'first_seen'],
-  [`to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS})`, 'last_seen'],
-  [SUMMARY_OF_FINDING, 'summary'],
-];
+const SUMMARY_SELECT = `SELECT f.id, f.target_id, f.fingerprint, f.status, f.kind, f.classification, f.severity, f.direction,
+  f.protocol, f.port, f.return_traffic, f.records, f.priority, f.severity_rank,
+  to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS first_seen, to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS last_seen,
+  f.summary
+FROM findings f`;
 
 /** Sort key column, how its cursor value is cast back in SQL, and how it is read off a listed row. */
 const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
@@ -102,9 +75,117 @@ const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
   records: { column: 'f.records', cast: 'bigint', key: (f) => f.records },
 };
 
+/**
+ * Each filter: its condition on the parameter it is given, that parameter's value (undefined: not
+ * filtered), and whether one value may match far fewer rows than another (an id, a tag, a text):
+ * a list filtered so is planned for its values each time rather than prepared (see PreparedStatement).
+ */
+const FILTERS: ReadonlyArray<{ condition: (param: string) => string; value: (query: ListFindingsQuery) => unknown; selective: boolean }> = [
+  { condition: (p) => `f.target_id = ${p}::uuid`, value: (q) => q.targetId, selective: true },
+  { condition: (p) => `f.status = ANY(${p}::text[])`, value: (q) => (q.status?.length ? q.status : undefined), selective: false },
+  {
+    condition: (p) => `f.classification = ANY(${p}::text[])`,
+    value: (q) => (q.classification?.length ? q.classification : undefined),
+    selective: false,
+  },
+  { condition: (p) => `f.kind = ${p}`, value: (q) => q.kind, selective: false },
+  { condition: (p) => `f.severity = ANY(${p}::text[])`, value: (q) => (q.severity?.length ? q.severity : undefined), selective: false },
+  { condition: (p) => `f.security_group_ids @> ARRAY[${p}::text]`, value: (q) => q.securityGroupId, selective: true },
+  { condition: (p) => `f.network_acl_id = ${p}`, value: (q) => q.networkAclId, selective: true },
+  { condition: (p) => `f.vpc_ids @> ARRAY[${p}::text]`, value: (q) => q.vpcId, selective: true },
+  { condition: (p) => `f.account_ids @> ARRAY[${p}::text]`, value: (q) => q.accountId, selective: true },
+  { condition: (p) => `f.port = ${p}::integer`, value: (q) => q.port, selective: true },
+  {
+    condition: (p) => `f.search_text LIKE ${p} ESCAPE '\\'`,
+    value: (q) => (q.q ? `%${escapeLike(q.q.toLowerCase())}%` : undefined),
+    selective: true,
+  },
+];
+
+/**
+ * The list statement of one shape (which filters, which sort and order, whether after a cursor):
+ * a fixed text with every value bound, prepared once per connection unless a filter is selective. At most 2^11 × 4 × 2 × 2
+ * shapes exist; a client uses a handful.
+ */
+const listStatements = new Map<string, PreparedStatement<SummaryRow>>();
+
+function listStatement(
+  query: ListFindingsQuery,
+  sort: KeysetSort<SummaryRow>,
+  afterCursor: boolean,
+): { statement: PreparedStatement<SummaryRow>; values: unknown[] } {
+  const values: unknown[] = [];
+  const conditions: string[] = [];
+  let shape = '';
+  let selective = false;
+  for (const filter of FILTERS) {
+    const value = filter.value(query);
+    shape += value === undefined ? '0' : '1';
+    if (value === undefined) continue;
+    selective ||= filter.selective;
+    values.push(value);
+    conditions.push(filter.condition(`$${values.length}`));
+  }
+  if (afterCursor) {
+    const op = sort.direction === 'ASC' ? '>' : '<';
+    conditions.push(`(${sort.column}, f.id) ${op} ($${values.length + 1}::${sort.cast}, $${values.length + 2}::uuid)`);
+  }
+  const key = `${shape}|${sort.column}|${sort.direction}|${afterCursor}`;
+  let statement = listStatements.get(key);
+  if (!statement) {
+    statement = new PreparedStatement<SummaryRow>(
+      `${SUMMARY_SELECT}${conditions.length ? `\nWHERE ${conditions.join(' AND ')}` : ''}
+ORDER BY ${sort.column} ${sort.direction}, f.id ${sort.direction}
+LIMIT $${values.length + (afterCursor ? 3 : 1)}`,
+      !selective,
+    );
+    listStatements.set(key, statement);
+  }
+  return { statement, values };
+}
+
+/** A finding's row as its detail reads it: every column the detail shows, and the generated count of its stored flows. */
+interface DetailRow {
+  id: string;
+  target_id: string;
+  fingerprint: string;
+  status: FindingStatus;
+  status_reason: string | null;
+  suppressed_until: Date | null;
+  kind: FindingKind;
+  classification: string;
+  severity: string;
+  direction: string;
+  protocol: number;
+  port: number | null;
+  return_traffic: boolean;
+  /** bigint columns arrive as text. */
+  records: string;
+  packets: string;
+  bytes: string;
+  first_seen: Date;
+  last_seen: Date;
+  finding: Finding;
+  counts: Record<string, number>;
+  vpc_ids: string[];
+  account_ids: string[];
+  last_analysis_id: string | null;
+  resolved_at: Date | null;
+  sample_flows: number;
+  /** The finding's tickets, read in the same statement. */
+  tickets: FindingTicketDto[];
+}
+
+const DETAIL = new PreparedStatement<DetailRow>(
+  `SELECT f.id, f.target_id, f.fingerprint, f.status, f.status_reason, f.suppressed_until, f.kind, f.classification, f.severity,
+  f.direction, f.protocol, f.port, f.return_traffic, f.records, f.packets, f.bytes, f.first_seen, f.last_seen, f.finding, f.counts,
+  f.vpc_ids, f.account_ids, f.last_analysis_id, f.resolved_at, f.sample_flows, ${FindingTicketsService.ticketsJsonOf('f.id')} AS tickets
+FROM findings f WHERE f.id = $1::uuid`,
+);
+
 function summaryOf(row: SummaryRow): FindingSummaryDto {
   const { blockedBy, peerCount, campaign, fixActions, fixVerified } = row.summary;
-  return Object.assign(new FindingSummaryDto(), {
+  return {
     id: row.id,
     targetId: row.target_id,
     fingerprint: row.fingerprint,
@@ -132,7 +213,7 @@ function summaryOf(row: SummaryRow): FindingSummaryDto {
         }
       : null,
     fixSummary: fixActions ? FindingSummaryDto.fixSummary(fixActions, fixVerified === true) : null,
-  });
+  };
 }
 
 @Injectable()
@@ -147,40 +228,51 @@ export class FindingsService {
   ) {}
 
   async list(query: ListFindingsQuery): Promise<FindingPageDto> {
-    const qb = this.findings.createQueryBuilder('f').select(SUMMARY_COLUMNS.map(([expression, alias]) => `${expression} AS "${alias}"`));
-    if (query.targetId) qb.andWhere('f.target_id = :targetId', { targetId: query.targetId });
-    if (query.status?.length) qb.andWhere('f.status IN (:...status)', { status: query.status });
-    if (query.classification?.length) qb.andWhere('f.classification IN (:...classification)', { classification: query.classification });
-    if (query.kind) qb.andWhere('f.kind = :kind', { kind: query.kind });
-    if (query.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: query.severity });
-    if (query.securityGroupId)
-      qb.andWhere('f.security_group_ids @> ARRAY[:securityGroupId]::text[]', { securityGroupId: query.securityGroupId });
-    if (query.networkAclId) qb.andWhere('f.network_acl_id = :networkAclId', { networkAclId: query.networkAclId });
-    if (query.vpcId) qb.andWhere('f.vpc_ids @> ARRAY[:vpcId]::text[]', { vpcId: query.vpcId });
-    if (query.accountId) qb.andWhere('f.account_ids @> ARRAY[:accountId]::text[]', { accountId: query.accountId });
-    if (query.port !== undefined) qb.andWhere('f.port = :port', { port: query.port });
-    if (query.q) qb.andWhere(`f.search_text LIKE :q ESCAPE '\\'`, { q: `%${escapeLike(query.q.toLowerCase())}%` });
-    const sort = SORTS[query.sort ?? 'priority'];
-    const page = await keysetRawPage<SummaryRow>(qb, query, { ...sort, direction: query.order === 'asc' ? 'ASC' : 'DESC' });
-    return Object.assign(new FindingPageDto(), {
-      items: page.items.map(summaryOf),
-      nextCursor: page.nextCursor,
-    });
+    const sort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? ('ASC' as const) : ('DESC' as const) };
+    const limit = query.limit ?? 50;
+    const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
+    const { statement, values } = listStatement(query, sort, cursor !== null);
+    if (cursor) values.push(cursor.k, cursor.id);
+    values.push(limit + 1);
+    const page = keysetPageOf(await statement.run(this.dataSource, values), limit, sort);
+    return { items: page.items.map(summaryOf), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<FindingDetailDto> {
-    // One row: the finding with the number of its stored flows (the flows themselves stay in PostgreSQL).
-    const [{ entities, raw }, tickets] = await Promise.all([
-      this.findings
-        .createQueryBuilder('f')
-        .addSelect('jsonb_array_length(f.flows)', 'sample_flows')
-        .where('f.id = :id', { id })
-        .getRawAndEntities<{ sample_flows: number }>(),
-      this.ticketRecords.list(id),
-    ]);
-    const entity = entities[0];
-    if (!entity) throw new FindingNotFoundError(id);
-    return FindingDetailDto.fromEntity(entity, Number(raw[0]?.sample_flows ?? 0), tickets);
+    // One row of one statement: what the detail shows, the number of its stored flows (the flows
+    // stay in PostgreSQL) and its tickets.
+    const [row] = await DETAIL.run(this.dataSource, [id]);
+    if (!row) throw new FindingNotFoundError(id);
+    return FindingDetailDto.fromEntity(
+      {
+        id: row.id,
+        targetId: row.target_id,
+        fingerprint: row.fingerprint,
+        status: row.status,
+        statusReason: row.status_reason,
+        suppressedUntil: row.suppressed_until,
+        kind: row.kind,
+        classification: row.classification,
+        severity: row.severity,
+        direction: row.direction,
+        protocol: row.protocol,
+        port: row.port,
+        returnTraffic: row.return_traffic,
+        records: Number(row.records),
+        packets: Number(row.packets),
+        bytes: Number(row.bytes),
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+        finding: row.finding,
+        counts: row.counts,
+        vpcIds: row.vpc_ids,
+        accountIds: row.account_ids,
+        lastAnalysisId: row.last_analysis_id,
+        resolvedAt: row.resolved_at,
+      },
+      row.sample_flows,
+      FindingTicketsService.ticketsFromJson(row.tickets),
+    );
   }
 
   /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */

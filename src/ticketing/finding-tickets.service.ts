@@ -23,6 +23,34 @@ export class FindingTicketsService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * SQL for a finding's tickets as one JSON array (oldest first, `[]` for none), for a caller that
+   * reads a finding and its tickets in one statement; `findingId` is the SQL of the finding's id
+   * (a column, a parameter). Read the array back with `ticketsFromJson`. The table stays this
+   * module's: only this text names it.
+   */
+  static ticketsJsonOf(findingId: string): string {
+    const iso = (column: string) => `to_char(t.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    return `COALESCE((SELECT json_agg(json_build_object('subscriptionId', t.subscription_id, 'system', t.system, 'key', t.external_key,
+        'url', t.url, 'state', t.state, 'lastSyncedAt', ${iso('last_synced_at')}, 'createdAt', ${iso('created_at')}) ORDER BY t.created_at)
+      FROM finding_tickets t WHERE t.finding_id = ${findingId}), '[]'::json)`;
+  }
+
+  /** The tickets of an array `ticketsJsonOf` selected, as `list` returns them. */
+  static ticketsFromJson(tickets: readonly FindingTicketDto[]): FindingTicketDto[] {
+    return tickets.map((ticket) =>
+      Object.assign(new FindingTicketDto(), {
+        subscriptionId: ticket.subscriptionId,
+        system: ticket.system,
+        key: ticket.key,
+        url: ticket.url,
+        state: ticket.state,
+        lastSyncedAt: ticket.lastSyncedAt,
+        createdAt: ticket.createdAt,
+      }),
+    );
+  }
+
   /** A finding's tickets, oldest first (whether the finding exists is the caller's question). */
   async list(findingId: string): Promise<FindingTicketDto[]> {
     const rows = await this.tickets.find({ where: { findingId }, order: { createdAt: 'ASC' } });

@@ -95,6 +95,43 @@ describe('findings and simulations on the analysed samples', () => {
     expect(bad.headers['content-type']).toMatch(/problem\+json/);
   });
 
+  it('filters by status, kind, severity and account, alone and together, page after page', async () => {
+    const ids = (list: Array<Record<string, any>>) => list.map((f) => f.id).sort();
+    const campaigns = await allFindings(server(), targetId, '&kind=campaign');
+    expect(campaigns.length).toBeGreaterThan(0);
+    expect(ids(campaigns)).toEqual(ids(findings.filter((f) => f.kind === 'campaign')));
+
+    const severe = await allFindings(server(), targetId, '&severity=high,critical&severity=medium');
+    expect(ids(severe)).toEqual(ids(findings.filter((f) => ['medium', 'high', 'critical'].includes(f.severity))));
+
+    expect(ids(await allFindings(server(), targetId, '&status=acknowledged,open'))).toEqual(ids(findings));
+    expect(await allFindings(server(), targetId, '&status=resolved')).toEqual([]);
+
+    const detail = await api(server()).get(`/v1/findings/${findingA().id}`);
+    const byAccount = await allFindings(server(), targetId, `&accountId=${detail.body.accountIds[0]}`);
+    expect(byAccount.map((f) => f.id)).toContain(findingA().id);
+    expect(await allFindings(server(), targetId, '&accountId=999999999999')).toEqual([]);
+
+    // Several filters with a sort and a cursor: the cursor's values are bound after the filters'.
+    const wanted = findings.filter((f) => f.classification !== 'likely-noise' && f.severity !== 'low' && f.kind === 'rule');
+    expect(wanted.length).toBeGreaterThan(3);
+    const seen: Array<Record<string, any>> = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await api(server()).get(
+        `/v1/findings?targetId=${targetId}&classification=likely-misconfiguration,uncertain&severity=medium,high,critical&kind=rule` +
+          `&sort=lastSeen&order=asc&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(ids(seen)).toEqual(ids(wanted));
+    const times = seen.map((f) => Date.parse(f.lastSeen));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('pages with an opaque cursor in every sort order without gaps or repeats', async () => {
     for (const sort of ['lastSeen', 'severity', 'records']) {
       for (const order of ['desc', 'asc']) {

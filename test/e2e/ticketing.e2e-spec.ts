@@ -153,6 +153,8 @@ describe('ticketing: Jira, ServiceNow and Slack deliveries, one ticket per findi
     expect(detail.body.tickets).toEqual([
       expect.objectContaining({ system: 'jira', key: 'NET-1', url: `${jira.url().replace(/\/$/, '')}/browse/NET-1`, state: 'open' }),
     ]);
+    // …exactly as the finding's tickets route lists them (read in the detail's own statement).
+    expect(detail.body.tickets).toEqual(tickets.body);
 
     await emit(DomainEventType.FindingReopened, ids);
     await settledDeliveries(id, 3);

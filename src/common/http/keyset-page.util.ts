@@ -1,6 +1,6 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationError } from '../errors/validation.error';
-import { decodeCursor, encodeCursor, isCursorKeyOf, type CursorKeyType } from './page-cursor';
+import { decodeCursor, encodeCursor, isCursorKeyOf, type CursorKeyType, type PageCursor } from './page-cursor';
 import type { PageQuery } from './page.query';
 
 /** The column a list is sorted by, with the row id as tie-breaker. */
@@ -36,18 +36,6 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
   return pageOf(qb, query, sort, () => qb.getMany());
 }
 
-/**
- * keysetPage over raw rows: for lists that select only the columns they return (a projection
- * the caller maps) rather than whole entities. `sort.key` reads the raw row, which must have `id`.
- */
-export async function keysetRawPage<R extends { id: string }>(
-  qb: SelectQueryBuilder<ObjectLiteral>,
-  query: PageQuery,
-  sort: KeysetSort<R>,
-): Promise<KeysetPage<R>> {
-  return pageOf(qb, query, sort, () => qb.getRawMany<R>());
-}
-
 async function pageOf<R extends { id: string }>(
   qb: SelectQueryBuilder<ObjectLiteral>,
   query: PageQuery,
@@ -58,19 +46,32 @@ async function pageOf<R extends { id: string }>(
   qb.orderBy(sort.column, sort.direction)
     .addOrderBy(`${qb.alias}.id`, sort.direction)
     .take(limit + 1);
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    if (!isCursorKeyOf(sort.cast, cursor.k)) {
-      throw new ValidationError([{ field: 'cursor', message: 'cursor is not one this API returned for this sort' }]);
-    }
+  const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
+  if (cursor) {
     const op = sort.direction === 'ASC' ? '>' : '<';
     qb.andWhere(`(${sort.column}, ${qb.alias}.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
       cursorKey: cursor.k,
       cursorId: cursor.id,
     });
   }
-  const rows = await fetch();
-  const items = rows.slice(0, limit);
+  return keysetPageOf(await fetch(), limit, sort);
+}
+
+/**
+ * The position a client's cursor names, checked to be one this API could have written for a sort
+ * of this key type: the values a keyset query binds for "after the cursor".
+ */
+export function cursorAfter(text: string, cast: CursorKeyType): PageCursor {
+  const cursor = decodeCursor(text);
+  if (!isCursorKeyOf(cast, cursor.k)) {
+    throw new ValidationError([{ field: 'cursor', message: 'cursor is not one this API returned for this sort' }]);
+  }
+  return cursor;
+}
+
+/** A page of the rows a keyset query fetched (at most limit + 1, in order): the cursor only when another page follows. */
+export function keysetPageOf<R extends { id: string }>(rows: R[], limit: number, sort: Pick<KeysetSort<R>, 'key'>): KeysetPage<R> {
+  const items = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null };
 }

@@ -3,7 +3,14 @@ import type { CampaignEvidence, Finding, FindingInterface, FindingPeer } from '.
 import type { FixChange, FixRisk } from '../../engine/fixes/fix';
 import { FindingTicketDto } from '../../ticketing/dto/finding-ticket.dto';
 import type { FindingEntity } from '../finding.entity';
-import { FindingSummaryDto } from './finding-summary.dto';
+import { FindingSummaryDto, type FindingSummarySource } from './finding-summary.dto';
+
+/** The stored fields of a finding its detail shows (its stored flows only counted). */
+export type FindingDetailSource = FindingSummarySource &
+  Pick<
+    FindingEntity,
+    'statusReason' | 'suppressedUntil' | 'resolvedAt' | 'counts' | 'packets' | 'bytes' | 'vpcIds' | 'accountIds' | 'lastAnalysisId'
+  >;
 
 /** A finding with its evidence and its fix in every rendering. */
 export class FindingDetailDto extends FindingSummaryDto {
@@ -60,7 +67,7 @@ export class FindingDetailDto extends FindingSummaryDto {
   })
   tickets!: FindingTicketDto[];
 
-  static override fromEntity(entity: FindingEntity, sampleFlows = 0, tickets: FindingTicketDto[] = []): FindingDetailDto {
+  static override fromEntity(entity: FindingDetailSource, sampleFlows = 0, tickets: FindingTicketDto[] = []): FindingDetailDto {
     const f = entity.finding;
     const fix = f.suggestedFix;
     return Object.assign(new FindingDetailDto(), FindingSummaryDto.fields(entity), {

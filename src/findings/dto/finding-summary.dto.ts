@@ -5,6 +5,26 @@ import type { CampaignScope, FindingKind } from '../../engine/findings/finding';
 import type { FindingEntity } from '../finding.entity';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
 
+/** The stored fields of a finding its summary shows. */
+export type FindingSummarySource = Pick<
+  FindingEntity,
+  | 'id'
+  | 'targetId'
+  | 'fingerprint'
+  | 'status'
+  | 'kind'
+  | 'classification'
+  | 'severity'
+  | 'direction'
+  | 'protocol'
+  | 'port'
+  | 'returnTraffic'
+  | 'records'
+  | 'firstSeen'
+  | 'lastSeen'
+  | 'finding'
+>;
+
 /** A finding as listed. */
 export class FindingSummaryDto {
   @ApiProperty({ format: 'uuid' })
@@ -72,11 +92,11 @@ export class FindingSummaryDto {
   @ApiProperty({ nullable: true, type: String, description: 'The fix in one line, null for noise.' })
   fixSummary!: string | null;
 
-  static fromEntity(entity: FindingEntity): FindingSummaryDto {
+  static fromEntity(entity: FindingSummarySource): FindingSummaryDto {
     return Object.assign(new FindingSummaryDto(), FindingSummaryDto.fields(entity));
   }
 
-  protected static fields(entity: FindingEntity): FindingSummaryDto {
+  protected static fields(entity: FindingSummarySource): FindingSummaryDto {
     const f = entity.finding;
     const fix = f.suggestedFix;
     return {

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { loadAppConfig } from '../../src/config/app-config';
+import { buildDataSourceOptions } from '../../src/database/database-options';
+import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../support/app/test-database';
+import { loadMigrationClasses } from '../support/app/test-migrations';
+
+/**
+ * What the list query extracted from the finding JSON on every request before the summary became
+ * a generated column (kept here verbatim): the column must hold exactly this, for every shape of
+ * finding, whether it was stored before the migration (backfilled) or written after it.
+ */
+const SUMMARY_AS_EXTRACTED = `(SELECT jsonb_build_object(
+    'blockedBy', s.j -> 'blockedBy',
+    'peerCount', COALESCE(NULLIF(s.j #> '{traffic,peerCount}', 'null'::jsonb), to_jsonb(jsonb_array_length(s.j #> '{traffic,peers}'))),
+    'campaign', CASE WHEN jsonb_typeof(s.j -> 'campaign') = 'object' THEN jsonb_build_object(
+      'scope', s.j #> '{campaign,scope}', 'key', s.j #> '{campaign,key}', 'sourceCount', s.j #> '{campaign,sourceCount}',
+      'portCount', s.j #> '{campaign,portCount}', 'hostCount', s.j #> '{campaign,hostCount}') END,
+    'fixActions', CASE WHEN jsonb_typeof(s.j -> 'suggestedFix') = 'object' THEN jsonb_path_query_array(s.j, '$.suggestedFix.changes[*].action') END,
+    'fixVerified', s.j #> '{suggestedFix,verified}')
+  FROM (SELECT f.finding || '{}'::jsonb AS j OFFSET 0) s)`;
+
+const SG_CONTROL = { control: 'security-group', direction: 'ingress', securityGroupIds: ['sg-0a1b2c3d4e5f60001'] };
+const NACL_CONTROL = { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-0c1d2e3f4a5b6c703', ruleNumber: 32767 };
+const peer = (address: string) => ({ address, records: 3 });
+
+/** Finding JSONs of every shape the summary distinguishes (only the fields it reads, and some it must leave out). */
+const FINDINGS: Record<string, object> = {
+  'rule with a verified fix and peerCount': {
+    kind: 'rule',
+    blockedBy: SG_CONTROL,
+    traffic: { peers: [peer('10.0.0.1'), peer('10.0.0.2')], peerCount: 140 },
+    suggestedFix: {
+      verified: true,
+      changes: [{ action: 'AuthorizeSecurityGroupIngress' }, { action: 'CreateNetworkAclEntry' }],
+      awsCli: 'aws ec2 …',
+    },
+  },
+  'rule with an unverified fix, peers but no peerCount': {
+    kind: 'rule',
+    blockedBy: NACL_CONTROL,
+    traffic: { peers: [peer('10.0.0.1'), peer('10.0.0.2'), peer('10.0.0.3')] },
+    suggestedFix: { verified: false, changes: [{ action: 'CreateNetworkAclEntry' }] },
+  },
+  'rule with a null peerCount and a fix without changes': {
+    kind: 'rule',
+    blockedBy: SG_CONTROL,
+    traffic: { peers: [peer('10.0.0.9')], peerCount: null },
+    suggestedFix: { verified: true, changes: [] },
+  },
+  'noise without a fix': {
+    kind: 'rule',
+    blockedBy: NACL_CONTROL,
+    traffic: { peers: [], peerCount: 0 },
+    suggestedFix: null,
+  },
+  'campaign without a fix': {
+    kind: 'campaign',
+    blockedBy: NACL_CONTROL,
+    traffic: { peers: [peer('203.0.113.45')], peerCount: 1 },
+    suggestedFix: null,
+    campaign: {
+      scope: 'source',
+      key: '203.0.113.45',
+      sources: [{ address: '203.0.113.45', records: 900 }],
+      sourceCount: 1,
+      ports: [{ protocol: 6, port: 22, records: 3 }],
+      portCount: 398,
+      hostCount: 12,
+      controls: [NACL_CONTROL],
+    },
+  },
+  'campaign with a fix (an uncertain one)': {
+    kind: 'campaign',
+    blockedBy: SG_CONTROL,
+    traffic: { peers: [peer('198.51.100.7'), peer('198.51.100.8')], peerCount: 37 },
+    suggestedFix: { verified: false, changes: [{ action: 'AuthorizeSecurityGroupIngress' }] },
+    campaign: { scope: 'service', key: 'tcp/23', sources: [], sourceCount: 37, ports: [], portCount: 1, hostCount: 4, controls: [] },
+  },
+  'no peers at all': { kind: 'rule', blockedBy: SG_CONTROL, traffic: {} },
+  'campaign that is not an object, and no blockedBy': {
+    kind: 'rule',
+    traffic: { peers: [peer('10.0.0.1')] },
+    campaign: null,
+  },
+};
+
+describe('migration AddFindingSummaryColumns: the summary and sample-flow count as generated columns', () => {
+  const name = uniqueTestName('finding_summary');
+  let dataSource: DataSource;
+  let targetId: string;
+
+  async function insertFindings(suffix: string): Promise<void> {
+    for (const [label, finding] of Object.entries(FINDINGS)) {
+      await dataSource.query(
+        `INSERT INTO findings (target_id, fingerprint, classification, severity, severity_rank, control, direction, protocol,
+           port, return_traffic, first_seen, last_seen, finding, flows)
+         VALUES ($1, $2, 'uncertain', 'medium', 2, 'security-group', 'ingress', 6, 22, false, now(), now(), $3, $4)`,
+        [targetId, `${suffix}-${Object.keys(FINDINGS).indexOf(label)}`, JSON.stringify(finding), JSON.stringify([{}, {}, {}])],
+      );
+    }
+  }
+
+  async function mismatches(): Promise<Array<{ fingerprint: string; summary: unknown; extracted: unknown }>> {
+    return dataSource.query(
+      `SELECT f.fingerprint, f.summary, ${SUMMARY_AS_EXTRACTED} AS extracted FROM findings f
+        WHERE f.summary IS DISTINCT FROM ${SUMMARY_AS_EXTRACTED} OR f.sample_flows IS DISTINCT FROM jsonb_array_length(f.flows)`,
+    );
+  }
+
+  beforeAll(async () => {
+    const url = await createTestDatabase(name);
+    const config = loadAppConfig({ DATABASE_URL: url });
+    const migrations = await loadMigrationClasses();
+    const index = migrations.findIndex((migration) => migration.name === 'AddFindingSummaryColumns1796400000000');
+    expect(index).toBeGreaterThan(0);
+    // Findings stored before the migration: every migration up to it, then rows, then the migration.
+    const before = await new DataSource(buildDataSourceOptions(config.database, { migrations: migrations.slice(0, index) })).initialize();
+    await before.runMigrations({ transaction: 'each' });
+    const [target] = (await before.query(
+      `INSERT INTO targets (name, account_id, region, access, scope, flow_source, config_source)
+       VALUES ('t', '111122223333', 'eu-west-1', '{}', '{}', '{}', '{}') RETURNING id`,
+    )) as Array<{ id: string }>;
+    targetId = target!.id;
+    dataSource = before;
+    await insertFindings('before');
+    await before.destroy();
+    dataSource = await new DataSource(buildDataSourceOptions(config.database, { migrations })).initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await dropTestDatabase(name);
+  });
+
+  it('backfills stored findings with what the list query extracted', async () => {
+    const rows: Array<{ n: number }> = await dataSource.query(`SELECT count(*)::int AS n FROM findings WHERE fingerprint LIKE 'before-%'`);
+    expect(rows[0]!.n).toBe(Object.keys(FINDINGS).length);
+    expect(await mismatches()).toEqual([]);
+  });
+
+  it('computes them for findings written after it, and again when a finding changes', async () => {
+    await insertFindings('after');
+    expect(await mismatches()).toEqual([]);
+    await dataSource.query(
+      `UPDATE findings SET finding = jsonb_set(finding, '{traffic,peerCount}', '7'), flows = '[]'::jsonb WHERE fingerprint = 'after-0'`,
+    );
+    const [changed] = (await dataSource.query(`SELECT summary, sample_flows FROM findings WHERE fingerprint = 'after-0'`)) as Array<{
+      summary: { peerCount: number; fixActions: string[]; fixVerified: boolean; campaign: unknown };
+      sample_flows: number;
+    }>;
+    expect(changed).toMatchObject({
+      summary: { peerCount: 7, fixActions: ['AuthorizeSecurityGroupIngress', 'CreateNetworkAclEntry'], fixVerified: true, campaign: null },
+      sample_flows: 0,
+    });
+    expect(await mismatches()).toEqual([]);
+  });
+
+  it('holds a campaign in short, without its sources and ports', async () => {
+    const [row] = (await dataSource.query(`SELECT summary FROM findings WHERE fingerprint = 'after-4'`)) as Array<{ summary: unknown }>;
+    expect(row!.summary).toEqual({
+      blockedBy: NACL_CONTROL,
+      peerCount: 1,
+      campaign: { scope: 'source', key: '203.0.113.45', sourceCount: 1, portCount: 398, hostCount: 12 },
+      fixActions: null,
+      fixVerified: null,
+    });
+  });
+});
