@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -144,6 +144,18 @@ async function deepCursor(base: string, key: string, count: number): Promise<str
   return cursor;
 }
 
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function cannon(url: string, key: string | undefined, connections: number, duration: number): Promise<CannonResult> {
   return autocannon({ url, connections, duration, headers: key ? { authorization: `Bearer ${key}` } : {} });
 }
@@ -230,8 +242,11 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
     ];
     for (const connections of CONCURRENCIES) {
       for (const route of routes) {
+        const cpuBefore = cpuSecondsOf(child.pid);
         const health = await cannon(`${base}/health/live`, undefined, connections, DURATION_S);
+        const cpuBetween = cpuSecondsOf(child.pid);
         const measured = await cannon(`${base}${route.path}`, key, connections, DURATION_S);
+        const cpuAfter = cpuSecondsOf(child.pid);
         const failed = measured.non2xx + measured.errors + measured.timeouts + health.non2xx + health.errors;
         results.push({
           name: `findings API: ${route.name} at concurrency ${connections} vs /health/live`,
@@ -243,6 +258,9 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
             'health req/s': Math.round(health.requests.average),
             'health p99 ms': health.latency.p99,
             'failed requests': failed,
+            // The API process's own CPU per request (clock ticks of 10 ms, over thousands of requests).
+            'API CPU ms/req': Number((((cpuAfter - cpuBetween) * 1000) / Math.max(1, measured.requests.total)).toFixed(3)),
+            'health API CPU ms/req': Number((((cpuBetween - cpuBefore) * 1000) / Math.max(1, health.requests.total)).toFixed(3)),
           },
           ratio: measured.requests.average / health.requests.average,
           target: '>= 0.5x /health/live, p99 <= 25 ms at 10; at 50 not below 10',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -29,7 +29,9 @@ export class FindingsController {
   })
   @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
-  list(@Query() query: ListFindingsQuery): Promise<FindingPageDto> {
+  // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: sent as it is.
+  @Header('content-type', 'application/json; charset=utf-8')
+  list(@Query() query: ListFindingsQuery): Promise<string> {
     return this.findings.list(query);
   }
 
@@ -42,8 +44,10 @@ export class FindingsController {
   })
   @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
-  get(@Param('id', uuidParam) id: string): Promise<FindingDetailDto> {
-    return this.findings.get(id);
+  // The JSON text of a FindingDetailDto, rendered by PostgreSQL: sent as it is.
+  @Header('content-type', 'application/json; charset=utf-8')
+  get(@Param('id', uuidParam) id: string): Promise<string> {
+    return this.findings.detailJson(id);
   }
 
   @Get(':id/events')

@@ -3,17 +3,15 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
-import { cursorAfter, keysetPageOf, type KeysetSort } from '../common/http/keyset-page.util';
+import { cursorAfter } from '../common/http/keyset-page.util';
+import { encodeCursor, type CursorKeyType } from '../common/http/page-cursor';
 import { PreparedStatement } from '../database/prepared-statement';
-import type { BlockingControl } from '../engine/evaluate/verdict';
-import type { CampaignScope, Finding, FindingKind } from '../engine/findings/finding';
+import type { Finding, FindingKind } from '../engine/findings/finding';
 import { EventsService } from '../events/events.service';
 import { FindingTicketDto } from '../ticketing/dto/finding-ticket.dto';
 import { FindingTicketsService } from '../ticketing/finding-tickets.service';
 import { FindingDetailDto } from './dto/finding-detail.dto';
 import { FindingEventDto } from './dto/finding-event.dto';
-import { FindingPageDto } from './dto/finding-page.dto';
-import { FindingSummaryDto } from './dto/finding-summary.dto';
 import type { FindingSort, ListFindingsQuery } from './dto/list-findings.query';
 import type { UpdateFindingDto } from './dto/update-finding.dto';
 import { FindingEventEntity } from './finding-event.entity';
@@ -24,56 +22,54 @@ import { FindingEntity } from './finding.entity';
 import type { FindingStatus } from './finding-status';
 import { Clock } from '../common/clock/clock';
 
-/** A listed finding as the list query selects it: the summary's columns, and the fields of its JSON the summary shows. */
-interface SummaryRow {
-  id: string;
-  target_id: string;
-  fingerprint: string;
-  status: FindingStatus;
-  kind: FindingKind;
-  classification: string;
-  severity: string;
-  direction: string;
-  protocol: number;
-  port: number | null;
-  return_traffic: boolean;
-  /** bigint columns arrive as text. */
-  records: string;
-  priority: string;
-  severity_rank: number;
-  /** ISO instants in milliseconds, formatted by PostgreSQL as toISOString() would. */
-  first_seen: string;
-  last_seen: string;
-  /** The generated column `summary`: computed by PostgreSQL from the finding JSON whenever it is written. */
-  summary: {
-    blockedBy: BlockingControl;
-    peerCount: number;
-    campaign: { scope: CampaignScope; key: string; sourceCount: number; portCount: number; hostCount: number } | null;
-    fixActions: string[] | null;
-    fixVerified: boolean | null;
-  };
+/** One page as the list statement renders it: the items' JSON, and the last item's sort key and id when another page follows. */
+interface PageRow {
+  items: string;
+  next_key: string | null;
+  next_id: string | null;
 }
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
-/**
- * The list's projection: only what a summary returns. The finding JSON (its peers, fix in every
- * format, campaign sources), the stored flows and the hourly counts stay in PostgreSQL: the few
- * fields of the JSON a summary shows are the generated column `summary`.
- */
-const SUMMARY_SELECT = `SELECT f.id, f.target_id, f.fingerprint, f.status, f.kind, f.classification, f.severity, f.direction,
-  f.protocol, f.port, f.return_traffic, f.records, f.priority, f.severity_rank,
-  to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS first_seen, to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS last_seen,
-  f.summary
-FROM findings f`;
+/** describeTraffic() in SQL: `tcp/8443`, `icmp`, `50`; for a campaign that probed several ports `tcp, 398 ports`. */
+const PROTOCOL_NAME = `CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6' WHEN -1 THEN 'all' ELSE f.protocol::text END`;
+const TRAFFIC = `CASE WHEN (f.summary #>> '{campaign,portCount}')::numeric > 1
+    THEN ${PROTOCOL_NAME} || ', ' || (f.summary #>> '{campaign,portCount}') || ' ports'
+    WHEN f.protocol IN (6, 17) AND f.port IS NOT NULL THEN ${PROTOCOL_NAME} || '/' || f.port
+    ELSE ${PROTOCOL_NAME} END`;
+/** FindingSummaryDto.fixSummary() in SQL: the fix's actions joined by ` + `, then whether it was verified. */
+const FIX_SUMMARY = `CASE WHEN jsonb_typeof(f.summary -> 'fixActions') = 'array' THEN
+    COALESCE((SELECT string_agg(a, ' + ' ORDER BY o) FROM jsonb_array_elements_text(f.summary -> 'fixActions') WITH ORDINALITY AS x(a, o)), '')
+    || CASE WHEN f.summary -> 'fixVerified' = 'true'::jsonb THEN ' (verified)' ELSE ' (not verified)' END END`;
+const CAMPAIGN = `CASE WHEN jsonb_typeof(f.summary -> 'campaign') = 'object' THEN json_build_object(
+    'scope', f.summary #> '{campaign,scope}', 'key', f.summary #> '{campaign,key}', 'sourceCount', f.summary #> '{campaign,sourceCount}',
+    'portCount', f.summary #> '{campaign,portCount}', 'hostCount', f.summary #> '{campaign,hostCount}') END`;
 
-/** Sort key column, how its cursor value is cast back in SQL, and how it is read off a listed row. */
-const SORTS: Record<FindingSort, Omit<KeysetSort<SummaryRow>, 'direction'>> = {
-  priority: { column: 'f.priority', cast: 'bigint', key: (f) => f.priority },
-  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: (f) => f.last_seen },
-  severity: { column: 'f.severity_rank', cast: 'integer', key: (f) => String(f.severity_rank) },
-  records: { column: 'f.records', cast: 'bigint', key: (f) => f.records },
+/**
+ * A listed finding as FindingSummaryDto.fromEntity() gives it (its fields in that order), rendered as JSON by PostgreSQL (row_to_json keeps the
+ * columns' order and names): only what a summary returns. The finding JSON (its peers, fix in
+ * every format, campaign sources), the stored flows and the hourly counts stay in PostgreSQL: the
+ * few fields of the JSON a summary shows are the generated column `summary`.
+ */
+const SUMMARY_JSON = `(SELECT row_to_json(s)::text FROM (SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind,
+  f.classification, f.severity, f.summary -> 'blockedBy' AS "blockedBy", f.direction, f.protocol, f.port, ${TRAFFIC} AS traffic,
+  ${CAMPAIGN} AS campaign, f.return_traffic AS "returnTraffic", f.records, f.summary -> 'peerCount' AS "peerCount",
+  to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS "firstSeen", to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS "lastSeen",
+  ${FIX_SUMMARY} AS "fixSummary") s)`;
+
+/** The columns of a page's rows the summary and the sort keys are made of: the page is found first, then only its rows are rendered. */
+const PAGE_COLUMNS = `f.id, f.target_id, f.fingerprint, f.status, f.kind, f.classification, f.severity, f.direction, f.protocol, f.port,
+  f.return_traffic, f.records, f.priority, f.severity_rank, f.first_seen, f.last_seen, f.summary`;
+
+/** Sort key column, how its cursor value is cast back in SQL, and the key as the cursor stores it (as text, in SQL). */
+const SORTS: Record<FindingSort, { column: string; cast: CursorKeyType; key: string }> = {
+  priority: { column: 'f.priority', cast: 'bigint', key: 'f.priority::text' },
+  lastSeen: { column: 'f.last_seen', cast: 'timestamptz', key: `to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS})` },
+  severity: { column: 'f.severity_rank', cast: 'integer', key: 'f.severity_rank::text' },
+  records: { column: 'f.records', cast: 'bigint', key: 'f.records::text' },
 };
+
+type ListSort = (typeof SORTS)[FindingSort] & { direction: 'ASC' | 'DESC' };
 
 /**
  * Each filter: its condition on the parameter it is given, that parameter's value (undefined: not
@@ -106,14 +102,18 @@ const FILTERS: ReadonlyArray<{ condition: (param: string) => string; value: (que
  * The list statement of one shape (which filters, which sort and order, whether after a cursor):
  * a fixed text with every value bound, prepared once per connection unless a filter is selective. At most 2^11 × 4 × 2 × 2
  * shapes exist; a client uses a handful.
+ *
+ * It returns one row: the page's items as the JSON array the API sends (rendered by PostgreSQL,
+ * so node neither parses rows nor serialises objects), and the sort key and id of the last item
+ * when one more row than the limit was found (the next page's cursor). The last parameter is the limit.
  */
-const listStatements = new Map<string, PreparedStatement<SummaryRow>>();
+const listStatements = new Map<string, PreparedStatement<PageRow>>();
 
 function listStatement(
   query: ListFindingsQuery,
-  sort: KeysetSort<SummaryRow>,
+  sort: ListSort,
   afterCursor: boolean,
-): { statement: PreparedStatement<SummaryRow>; values: unknown[] } {
+): { statement: PreparedStatement<PageRow>; values: unknown[] } {
   const values: unknown[] = [];
   const conditions: string[] = [];
   let shape = '';
@@ -133,10 +133,21 @@ function listStatement(
   const key = `${shape}|${sort.column}|${sort.direction}|${afterCursor}`;
   let statement = listStatements.get(key);
   if (!statement) {
-    statement = new PreparedStatement<SummaryRow>(
-      `${SUMMARY_SELECT}${conditions.length ? `\nWHERE ${conditions.join(' AND ')}` : ''}
-ORDER BY ${sort.column} ${sort.direction}, f.id ${sort.direction}
-LIMIT $${values.length + (afterCursor ? 3 : 1)}`,
+    const limit = `$${values.length + (afterCursor ? 3 : 1)}::integer`;
+    const order = `${sort.column} ${sort.direction}, f.id ${sort.direction}`;
+    statement = new PreparedStatement<PageRow>(
+      `WITH page AS (
+  SELECT ${PAGE_COLUMNS}
+  FROM findings f${conditions.length ? `\n  WHERE ${conditions.join(' AND ')}` : ''}
+  ORDER BY ${order}
+  LIMIT ${limit} + 1
+), numbered AS (
+  SELECT row_number() OVER (ORDER BY ${order}) AS n, f.id, ${sort.key} AS k, ${SUMMARY_JSON} AS item FROM page f
+)
+SELECT '[' || COALESCE(string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${limit}), '') || ']' AS items,
+  CASE WHEN count(*) > ${limit} THEN max(k) FILTER (WHERE n = ${limit}) END AS next_key,
+  CASE WHEN count(*) > ${limit} THEN max(id::text) FILTER (WHERE n = ${limit}) END AS next_id
+FROM numbered`,
       !selective,
     );
     listStatements.set(key, statement);
@@ -183,39 +194,6 @@ const DETAIL = new PreparedStatement<DetailRow>(
 FROM findings f WHERE f.id = $1::uuid`,
 );
 
-function summaryOf(row: SummaryRow): FindingSummaryDto {
-  const { blockedBy, peerCount, campaign, fixActions, fixVerified } = row.summary;
-  return {
-    id: row.id,
-    targetId: row.target_id,
-    fingerprint: row.fingerprint,
-    status: row.status,
-    kind: row.kind,
-    classification: row.classification,
-    severity: row.severity,
-    blockedBy,
-    direction: row.direction,
-    protocol: row.protocol,
-    port: row.port,
-    traffic: FindingSummaryDto.traffic(row.protocol, row.port, campaign?.portCount ?? null),
-    returnTraffic: row.return_traffic,
-    records: Number(row.records),
-    peerCount,
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    campaign: campaign
-      ? {
-          scope: campaign.scope,
-          key: campaign.key,
-          sourceCount: campaign.sourceCount,
-          portCount: campaign.portCount,
-          hostCount: campaign.hostCount,
-        }
-      : null,
-    fixSummary: fixActions ? FindingSummaryDto.fixSummary(fixActions, fixVerified === true) : null,
-  };
-}
-
 @Injectable()
 export class FindingsService {
   constructor(
@@ -227,15 +205,21 @@ export class FindingsService {
     private readonly clock: Clock,
   ) {}
 
-  async list(query: ListFindingsQuery): Promise<FindingPageDto> {
-    const sort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? ('ASC' as const) : ('DESC' as const) };
+  /**
+   * One page of findings as the JSON text of a FindingPageDto: the items rendered by PostgreSQL,
+   * the cursor added here. The controller sends it as it is.
+   */
+  async list(query: ListFindingsQuery): Promise<string> {
+    const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
     const limit = query.limit ?? 50;
     const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
     const { statement, values } = listStatement(query, sort, cursor !== null);
     if (cursor) values.push(cursor.k, cursor.id);
-    values.push(limit + 1);
-    const page = keysetPageOf(await statement.run(this.dataSource, values), limit, sort);
-    return { items: page.items.map(summaryOf), nextCursor: page.nextCursor };
+    values.push(limit);
+    const [page] = await statement.run(this.dataSource, values);
+    const nextCursor =
+      page?.next_key != null && page.next_id != null ? JSON.stringify(encodeCursor({ k: page.next_key, id: page.next_id })) : 'null';
+    return `{"items":${page?.items ?? '[]'},"nextCursor":${nextCursor}}`;
   }
 
   async get(id: string): Promise<FindingDetailDto> {
@@ -273,6 +257,13 @@ export class FindingsService {
       row.sample_flows,
       FindingTicketsService.ticketsFromJson(row.tickets),
     );
+  }
+
+  /** One finding's detail as the JSON text of a FindingDetailDto (what get() returns), rendered by PostgreSQL. */
+  async detailJson(id: string): Promise<string> {
+    const [row] = await DETAIL_JSON.run(this.dataSource, [id]);
+    if (!row) throw new FindingNotFoundError(id);
+    return row.detail;
   }
 
   /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */
@@ -422,6 +413,43 @@ export interface AnalysisFindingCounts {
   resolved: number;
   reopened: number;
 }
+
+/** A timestamp column as Date.toISOString() writes it, or null. */
+const isoOf = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
+
+/** The evidence's fields but its campaign (present only for a campaign), in FindingDetailDto's order. */
+const EVIDENCE = `'topPeers', (SELECT COALESCE(json_agg(p ORDER BY i), '[]'::json)
+        FROM jsonb_array_elements(f.finding #> '{traffic,peers}') WITH ORDINALITY AS x(p, i) WHERE i <= 10),
+      'interfaces', f.finding #> '{traffic,interfaces}',
+      'countsOverTime', (SELECT COALESCE(json_agg(json_build_object('from', c.key, 'records', c.value) ORDER BY c.key COLLATE "C"), '[]'::json)
+        FROM jsonb_each(f.counts) AS c),
+      'packets', f.packets, 'bytes', f.bytes, 'sampleFlows', f.sample_flows`;
+
+/**
+ * A finding's detail as FindingDetailDto.fromEntity() gives it (its fields in that order), rendered
+ * as JSON by PostgreSQL: the summary's fields, then what only the detail shows. Node sends the text
+ * as it is, without reading the finding's JSON into objects and writing them out again.
+ */
+const DETAIL_JSON = new PreparedStatement<{ detail: string }>(
+  `SELECT row_to_json(s)::text AS detail FROM (
+  SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind, f.classification, f.severity,
+    f.summary -> 'blockedBy' AS "blockedBy", f.direction, f.protocol, f.port, ${TRAFFIC} AS traffic, ${CAMPAIGN} AS campaign,
+    f.return_traffic AS "returnTraffic", f.records, f.summary -> 'peerCount' AS "peerCount",
+    ${isoOf('f.first_seen')} AS "firstSeen", ${isoOf('f.last_seen')} AS "lastSeen", ${FIX_SUMMARY} AS "fixSummary",
+    f.status_reason AS "statusReason", ${isoOf('f.suppressed_until')} AS "suppressedUntil", ${isoOf('f.resolved_at')} AS "resolvedAt",
+    f.finding -> 'signals' AS signals,
+    COALESCE(NULLIF(f.finding -> 'alsoBlockedBy', 'null'::jsonb), '[]'::jsonb) AS "alsoBlockedBy",
+    CASE WHEN jsonb_typeof(f.finding -> 'campaign') = 'object'
+      THEN json_build_object(${EVIDENCE}, 'campaign', f.finding -> 'campaign') ELSE json_build_object(${EVIDENCE}) END AS evidence,
+    CASE WHEN jsonb_typeof(f.finding -> 'suggestedFix') = 'object' THEN json_build_object(
+      'changes', f.finding #> '{suggestedFix,changes}', 'awsCli', f.finding #> '{suggestedFix,awsCli}',
+      'terraform', f.finding #> '{suggestedFix,terraform}', 'cloudFormation', f.finding #> '{suggestedFix,cloudFormation}',
+      'verified', f.finding #> '{suggestedFix,verified}', 'risks', f.finding #> '{suggestedFix,risks}') END AS fix,
+    f.finding, f.vpc_ids AS "vpcIds", f.account_ids AS "accountIds", f.last_analysis_id AS "lastAnalysisId",
+    ${FindingTicketsService.ticketsJsonOf('f.id')} AS tickets
+  FROM findings f WHERE f.id = $1::uuid
+) s`,
+);
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { FindingSummaryDto } from '../../src/findings/dto/finding-summary.dto';
+import { FindingEntity } from '../../src/findings/finding.entity';
+import { FindingsService } from '../../src/findings/findings.service';
 import { createTestApp, type TestApp } from '../support/app/test-app';
 import { ADMIN_KEY, allFindings, analyse, api, sampleTargetBody } from '../support/app/analysis-api';
 
@@ -65,6 +69,59 @@ describe('findings and simulations on the analysed samples', () => {
       const detail = await api(server()).get(`/v1/findings/${listed.id}`);
       expect(detail.status).toBe(200);
       expect(Object.fromEntries(summaryKeys.map((key) => [key, detail.body[key]]))).toEqual(listed);
+    }
+  });
+
+  it('renders every page as the stored findings summarised in TypeScript would read, over filters, sorts and cursors', async () => {
+    // The reference: each stored finding read whole and summarised as FindingSummaryDto does it.
+    const entities = await testApp.app.get(DataSource).getRepository(FindingEntity).find();
+    const expected = new Map(entities.map((entity) => [entity.id, JSON.parse(JSON.stringify(FindingSummaryDto.fromEntity(entity)))]));
+    expect(expected.size).toBe(findings.length);
+    const queries = [
+      '',
+      `&targetId=${targetId}`,
+      '&classification=likely-misconfiguration,uncertain&severity=medium,high,critical&sort=lastSeen&order=desc',
+      '&kind=campaign&sort=records&order=asc',
+      '&sort=severity&order=asc',
+      `&securityGroupId=${APP_SG}`,
+      '&status=open&sort=priority&order=asc',
+    ];
+    for (const query of queries) {
+      for (const limit of [1, 7, 200]) {
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: any = await api(server()).get(
+            `/v1/findings?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
+          expect(page.status).toBe(200);
+          expect(page.headers['content-type']).toBe('application/json; charset=utf-8');
+          expect(Object.keys(page.body)).toEqual(['items', 'nextCursor']);
+          for (const item of page.body.items) {
+            expect(Object.keys(item)).toEqual(Object.keys(expected.get(item.id)));
+            expect(item).toEqual(expected.get(item.id));
+          }
+          cursor = page.body.nextCursor;
+          if (cursor !== null) expect(page.body.items).toHaveLength(limit);
+          pages += 1;
+        } while (cursor && pages < 4);
+      }
+    }
+    const empty = await api(server()).get('/v1/findings?targetId=00000000-0000-4000-8000-000000000000');
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('renders every detail as the finding read and summarised in TypeScript would read', async () => {
+    const service = testApp.app.get(FindingsService);
+    for (const listed of findings) {
+      const expected = JSON.parse(JSON.stringify(await service.get(listed.id)));
+      const detail = await api(server()).get(`/v1/findings/${listed.id}`);
+      expect(detail.status).toBe(200);
+      expect(detail.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Object.keys(detail.body)).toEqual(Object.keys(expected));
+      expect(Object.keys(detail.body.evidence)).toEqual(Object.keys(expected.evidence));
+      expect(detail.body).toEqual(expected);
     }
   });
 
