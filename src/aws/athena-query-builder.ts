@@ -102,6 +102,24 @@ export const ATHENA_MAX_QUERY_BYTES = 262_144;
 /** The flow-log fields no REJECT can be attributed without. */
 export const REQUIRED_FIELDS = ['interface-id', 'srcaddr', 'dstaddr', 'protocol', 'action'] as const;
 
+/**
+ * What every flow query needs, whichever service runs it: a log format with the fields a REJECT is
+ * attributed by, and a window that ends after it starts.
+ */
+export function checkFlowQueryInput(fields: ReadonlySet<string>, window: { from: Date; to: Date }): void {
+  const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
+  if (missing.length > 0) {
+    throw new AwsAdapterError(
+      'AWS.INVALID_CONFIGURATION',
+      `flow-log format lacks ${missing.join(', ')}: REJECT flows cannot be attributed without them`,
+      { missing },
+    );
+  }
+  if (!(window.from.getTime() < window.to.getTime())) {
+    throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'analysis window must end after it starts');
+  }
+}
+
 /** The table column of a flow-log field: its name with `-` replaced by `_`. */
 export function athenaColumnOf(field: string): string {
   return field.replace(/-/g, '_');
@@ -150,17 +168,7 @@ export const FLOW_AGGREGATE_COLUMNS = [
 export class AthenaQueryBuilder {
   build(input: FlowQueryInput): BuiltFlowQuery {
     const fields = new Set(parseLogFormat(input.logFormat).names);
-    const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
-    if (missing.length > 0) {
-      throw new AwsAdapterError(
-        'AWS.INVALID_CONFIGURATION',
-        `flow-log format lacks ${missing.join(', ')}: REJECT flows cannot be attributed without them`,
-        { missing },
-      );
-    }
-    if (!(input.from.getTime() < input.to.getTime())) {
-      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'analysis window must end after it starts');
-    }
+    checkFlowQueryInput(fields, input);
 
     const params: string[] = [];
     const where = this.whereClause(input, fields, params);

@@ -1,6 +1,6 @@
 import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { AwsAdapterError } from './aws-adapter.error';
-import { REQUIRED_FIELDS } from './athena-query-builder';
+import { checkFlowQueryInput } from './athena-query-builder';
 
 /** CloudWatch Logs Insights returns at most this many rows per query. */
 export const INSIGHTS_MAX_ROWS = 10_000;
@@ -69,17 +69,7 @@ export class InsightsQueryBuilder {
         throw new AwsAdapterError('AWS.INVALID_IDENTIFIER', `flow-log field "${name}" cannot be named in a query`);
     }
     const fields = new Set(names);
-    const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
-    if (missing.length > 0) {
-      throw new AwsAdapterError(
-        'AWS.INVALID_CONFIGURATION',
-        `flow-log format lacks ${missing.join(', ')}: REJECT flows cannot be attributed without them`,
-        { missing },
-      );
-    }
-    if (!(input.from.getTime() < input.to.getTime())) {
-      throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'analysis window must end after it starts');
-    }
+    checkFlowQueryInput(fields, input);
     const f = insightsFieldOf;
     const has = (field: string) => fields.has(field);
     const fromSec = integer(Math.floor(input.from.getTime() / 1000));
