@@ -148,25 +148,21 @@ export interface PrefixListEntry {
   Description?: string;
 }
 
+/** One side of a peering connection, as DescribeVpcPeeringConnections gives it. */
+export interface VpcPeeringConnectionVpcInfo {
+  VpcId?: string;
+  OwnerId?: string;
+  Region?: string;
+  CidrBlock?: string;
+  CidrBlockSet?: { CidrBlock?: string }[];
+  Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[];
+}
+
 export interface VpcPeeringConnection {
   VpcPeeringConnectionId: string;
   Status?: { Code?: string; Message?: string };
-  AccepterVpcInfo?: {
-    VpcId?: string;
-    OwnerId?: string;
-    Region?: string;
-    CidrBlock?: string;
-    CidrBlockSet?: { CidrBlock?: string }[];
-    Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[];
-  };
-  RequesterVpcInfo?: {
-    VpcId?: string;
-    OwnerId?: string;
-    Region?: string;
-    CidrBlock?: string;
-    CidrBlockSet?: { CidrBlock?: string }[];
-    Ipv6CidrBlockSet?: { Ipv6CidrBlock?: string }[];
-  };
+  AccepterVpcInfo?: VpcPeeringConnectionVpcInfo;
+  RequesterVpcInfo?: VpcPeeringConnectionVpcInfo;
 }
 
 export interface FlowLog {
