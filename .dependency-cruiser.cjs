@@ -73,6 +73,23 @@ module.exports = {
       to: { path: `^${FEATURES}.+\\.entity\\.ts$`, pathNot: '^src/$1/' },
     },
     {
+      name: 'aws-sdk-loads-on-first-use',
+      comment:
+        "Loading the AWS SDK clients is most of a process's memory at start (about 200 MB of RSS), and a worker " +
+        'that reads flow files and snapshot files needs none of them. Only src/aws/aws-sdk.ts loads them, on first ' +
+        'use; everything else imports their types only (`import type`) and calls the loaders.',
+      severity: 'error',
+      from: { pathNot: '^src/aws/aws-sdk\\.ts$' },
+      to: { path: '(^|/)node_modules/(@aws-sdk|@smithy)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'aws-sdk-loader-requires-on-use',
+      comment: 'The loader itself only require()s the SDK inside its loaders: a static import would load it at start again.',
+      severity: 'error',
+      from: { path: '^src/aws/aws-sdk\\.ts$' },
+      to: { path: '(^|/)node_modules/(@aws-sdk|@smithy)/', dependencyTypesNot: ['type-only', 'require'] },
+    },
+    {
       name: 'no-cycles',
       comment: 'No import cycle anywhere in src: a cycle means two files can only be understood together.',
       severity: 'error',

@@ -1,12 +1,7 @@
-import {
-  type AthenaClient,
-  GetQueryExecutionCommand,
-  type QueryExecution,
-  StopQueryExecutionCommand,
-  paginateGetQueryResults,
-} from '@aws-sdk/client-athena';
+import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { abortableSleep } from './abortable-sleep.util';
+import { athenaSdk } from './aws-sdk';
 import { AthenaQueryError } from './athena-query.error';
 import { AthenaRowParser } from './athena-row.parser';
 
@@ -78,6 +73,7 @@ export class AthenaFlowQuery {
     const parser = new AthenaRowParser();
     let header = true;
     let rowNumber = 0;
+    const { paginateGetQueryResults } = athenaSdk();
     const pages = paginateGetQueryResults(
       { client: this.client, pageSize: this.options.pageSize },
       { QueryExecutionId: this.queryExecutionId },
@@ -100,6 +96,7 @@ export class AthenaFlowQuery {
   async cancel(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const { StopQueryExecutionCommand } = athenaSdk();
     await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
   }
 
@@ -133,6 +130,7 @@ export class AthenaFlowQuery {
   }
 
   private async describe(): Promise<QueryExecution | undefined> {
+    const { GetQueryExecutionCommand } = athenaSdk();
     const { QueryExecution: execution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
     return execution;
   }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type AthenaClient, GetQueryExecutionCommand, type QueryExecution, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
-import { type EC2Client, paginateDescribeFlowLogs } from '@aws-sdk/client-ec2';
+import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { FlowLog } from '../engine/network/snapshot';
 import { AthenaQueryError } from './athena-query.error';
 import { AwsAdapterError } from './aws-adapter.error';
+import { athenaSdk, ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
@@ -214,6 +215,7 @@ export class AthenaFlowSource {
     built: { sql: string; parameters: string[] },
     generation: number,
   ): Promise<string> {
+    const { StartQueryExecutionCommand } = athenaSdk();
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: built.sql,
@@ -231,6 +233,7 @@ export class AthenaFlowSource {
   }
 
   private async describe(client: AthenaClient, queryExecutionId: string, signal?: AbortSignal | null): Promise<QueryExecution | undefined> {
+    const { GetQueryExecutionCommand } = athenaSdk();
     const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
       abortSignal: signal ?? undefined,
     });
@@ -239,6 +242,7 @@ export class AthenaFlowSource {
 
   private async describeS3FlowLogs(target: AwsTarget): Promise<FlowLog[]> {
     const logs: FlowLog[] = [];
+    const { paginateDescribeFlowLogs } = ec2Sdk();
     const pages = paginateDescribeFlowLogs(
       { client: this.clients.ec2(target), pageSize: 1000 },
       { Filter: [{ Name: 'log-destination-type', Values: ['s3'] }] },

@@ -1,5 +1,6 @@
-import { type AthenaClient, GetTableMetadataCommand } from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { AwsAdapterError } from './aws-adapter.error';
+import { athenaSdk } from './aws-sdk';
 import { validateAthenaIdentifier } from './athena-identifier';
 import type { AthenaTableRef } from './athena-query-builder';
 import type { AwsTarget } from './aws-target';
@@ -27,6 +28,7 @@ export class AthenaTableInspector {
   constructor(private readonly clients: AthenaTableClients) {}
 
   async read(target: AwsTarget, table: AthenaTableRef & { workgroup?: string | null }): Promise<AthenaTableSchema> {
+    const { GetTableMetadataCommand } = athenaSdk();
     const answer = await this.clients.athena(target).send(
       new GetTableMetadataCommand({
         CatalogName: validateAthenaIdentifier('catalog', table.catalog ?? 'AwsDataCatalog'),

@@ -1,13 +1,13 @@
-import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AthenaClient, AthenaClientConfig } from '@aws-sdk/client-athena';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsAdapterError } from './aws-adapter.error';
+import { athenaSdk, cloudWatchLogsSdk, configServiceSdk, credentialProvidersSdk, ec2Sdk, organizationsSdk, s3Sdk, stsSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { organizationsRegionOf } from './organization-accounts';
 import { Clock, SystemClock } from '../common/clock/clock';
@@ -99,18 +99,21 @@ export class AwsClientFactory {
 
   ec2(target: AwsTarget): EC2Client {
     const set = this.clientSet(target);
+    const { EC2Client } = ec2Sdk();
     set.ec2 ??= new EC2Client(this.clientConfig(target, set, target.endpoints?.ec2));
     return set.ec2;
   }
 
   athena(target: AwsTarget): AthenaClient {
     const set = this.clientSet(target);
+    const { AthenaClient } = athenaSdk();
     set.athena ??= new AthenaClient(this.clientConfig(target, set, target.endpoints?.athena));
     return set.athena;
   }
 
   cloudWatchLogs(target: AwsTarget): CloudWatchLogsClient {
     const set = this.clientSet(target);
+    const { CloudWatchLogsClient } = cloudWatchLogsSdk();
     set.cloudWatchLogs ??= new CloudWatchLogsClient(this.clientConfig(target, set, target.endpoints?.logs));
     return set.cloudWatchLogs;
   }
@@ -118,18 +121,21 @@ export class AwsClientFactory {
   /** S3 in the target's region; a bucket in another region is reached through the SDK's redirect handling. */
   s3(target: AwsTarget): S3Client {
     const set = this.clientSet(target);
+    const { S3Client } = s3Sdk();
     set.s3 ??= new S3Client({ ...this.clientConfig(target, set, target.endpoints?.s3), followRegionRedirects: true });
     return set.s3;
   }
 
   sts(target: AwsTarget): STSClient {
     const set = this.clientSet(target);
+    const { STSClient } = stsSdk();
     set.sts ??= new STSClient(this.clientConfig(target, set, target.endpoints?.sts));
     return set.sts;
   }
 
   config(target: AwsTarget): ConfigServiceClient {
     const set = this.clientSet(target);
+    const { ConfigServiceClient } = configServiceSdk();
     set.config ??= new ConfigServiceClient(this.clientConfig(target, set, undefined));
     return set.config;
   }
@@ -137,6 +143,7 @@ export class AwsClientFactory {
   /** Organizations is global: the client talks to its partition's one region, with the target's credentials. */
   organizations(target: AwsTarget): OrganizationsClient {
     const set = this.clientSet(target);
+    const { OrganizationsClient } = organizationsSdk();
     set.organizations ??= new OrganizationsClient({
       ...this.clientConfig(target, set, undefined),
       region: organizationsRegionOf(target.region),
@@ -149,6 +156,7 @@ export class AwsClientFactory {
    * or a default chain pointing elsewhere, would otherwise produce a plausible but foreign snapshot.
    */
   async verifyIdentity(target: AwsTarget): Promise<{ account: string; arn: string }> {
+    const { GetCallerIdentityCommand } = stsSdk();
     const identity = await this.sts(target).send(new GetCallerIdentityCommand({}));
     if (identity.Account !== target.accountId) {
       throw new AwsAdapterError(
@@ -205,6 +213,7 @@ export class AwsClientFactory {
 
   private credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
     if (!target.roleArn) return undefined;
+    const { fromTemporaryCredentials } = credentialProvidersSdk();
     return shareCredentials(
       fromTemporaryCredentials({
         params: {

@@ -1,16 +1,11 @@
-import {
-  type CloudWatchLogsClient,
-  GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
-  StartQueryCommand,
-  StopQueryCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { type EC2Client, paginateDescribeFlowLogs } from '@aws-sdk/client-ec2';
+import type { CloudWatchLogsClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { FlowLog } from '../engine/network/snapshot';
 import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
+import { cloudWatchLogsSdk, ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { INSIGHTS_MAX_ROWS, InsightsQueryBuilder } from './insights-query-builder';
@@ -254,6 +249,7 @@ export class CloudWatchLogsFlowSource {
     statistics.queries += 1;
     statistics.queryIds.push(queryId);
     const signal = request.signal ?? undefined;
+    const { GetQueryResultsCommand, StopQueryCommand } = cloudWatchLogsSdk();
     const stop = () => void client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
     // A query started as the analysis was cancelled is stopped at once: its abort event has passed.
     if (signal?.aborted) {
@@ -311,6 +307,7 @@ export class CloudWatchLogsFlowSource {
     endTime: number,
     signal?: AbortSignal | null,
   ): Promise<string> {
+    const { StartQueryCommand } = cloudWatchLogsSdk();
     let delay = this.options.limitBackoffInitialMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -380,6 +377,7 @@ export class CloudWatchLogsFlowSource {
 
   private async describeFlowLogs(target: AwsTarget): Promise<FlowLog[]> {
     const logs: FlowLog[] = [];
+    const { paginateDescribeFlowLogs } = ec2Sdk();
     const pages = paginateDescribeFlowLogs(
       { client: this.clients.ec2(target), pageSize: 1000 },
       { Filter: [{ Name: 'log-destination-type', Values: ['cloud-watch-logs'] }] },

@@ -1,12 +1,6 @@
-import {
-  type ConfigServiceClient,
-  type ConfigurationItem,
-  GetResourceConfigHistoryCommand,
-  paginateGetResourceConfigHistory,
-  paginateListDiscoveredResources,
-  type ResourceType,
-} from '@aws-sdk/client-config-service';
+import type { ConfigServiceClient, ConfigurationItem, ResourceType } from '@aws-sdk/client-config-service';
 import type { NetworkAcl, NetworkInterface, NetworkSnapshot, SecurityGroup } from '../engine/network/snapshot';
+import { configServiceSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
@@ -92,6 +86,7 @@ export class ConfigHistoryReader {
 
   private async deletedSince(client: ConfigServiceClient, type: HistoryType, since: Date, signal?: AbortSignal): Promise<string[]> {
     const ids: string[] = [];
+    const { paginateListDiscoveredResources } = configServiceSdk();
     for await (const page of paginateListDiscoveredResources(
       { client },
       { resourceType: type, includeDeletedResources: true },
@@ -113,6 +108,7 @@ export class ConfigHistoryReader {
     signal?: AbortSignal,
   ): Promise<ResourceHistory> {
     const options = signal ? { abortSignal: signal } : undefined;
+    const { GetResourceConfigHistoryCommand, paginateGetResourceConfigHistory } = configServiceSdk();
     try {
       // The newest item at or before the window's start is the configuration then in force.
       const before = await client.send(

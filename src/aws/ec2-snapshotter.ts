@@ -1,17 +1,4 @@
-import {
-  type EC2Client,
-  type Filter,
-  paginateDescribeFlowLogs,
-  paginateDescribeManagedPrefixLists,
-  paginateDescribeNetworkAcls,
-  paginateDescribeNetworkInterfaces,
-  paginateDescribeSecurityGroupRules,
-  paginateDescribeSecurityGroups,
-  paginateDescribeSubnets,
-  paginateDescribeVpcPeeringConnections,
-  paginateDescribeVpcs,
-  paginateGetManagedPrefixListEntries,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import type {
   FlowLog,
   ManagedPrefixList,
@@ -26,6 +13,7 @@ import type {
   VpcPeeringConnection,
 } from '../engine/network/snapshot';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
+import { ec2Sdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { toPlainJson } from './plain-json.util';
 
@@ -39,8 +27,6 @@ export interface Ec2SnapshotterOptions {
   /** MaxResults for the Describe* calls that accept up to 1000. */
   pageSize?: number;
 }
-
-const paginateFlowLogs = paginateDescribeFlowLogs as Paginate;
 
 /** EC2 accepts at most 200 values in one filter. */
 const MAX_FILTER_VALUES = 200;
@@ -73,6 +59,16 @@ export class Ec2Snapshotter {
 
   async snapshot(target: AwsScopedTarget): Promise<NetworkSnapshot> {
     const client = this.clients.ec2(target);
+    const {
+      paginateDescribeFlowLogs,
+      paginateDescribeManagedPrefixLists,
+      paginateDescribeNetworkAcls,
+      paginateDescribeNetworkInterfaces,
+      paginateDescribeSecurityGroupRules,
+      paginateDescribeSecurityGroups,
+      paginateDescribeSubnets,
+      paginateDescribeVpcs,
+    } = ec2Sdk();
     const limiter = new ConcurrencyLimiter(this.concurrency);
     const read = <T>(paginate: Paginate, member: string, filters: Filter[], pageSize = this.pageSize) =>
       this.describeAll<T>(client, limiter, paginate, member, filters, pageSize);
@@ -116,7 +112,7 @@ export class Ec2Snapshotter {
           ),
       this.prefixListEntries(client, limiter, managedPrefixLists),
       read<FlowLog>(
-        paginateFlowLogs,
+        paginateDescribeFlowLogs as Paginate,
         'FlowLogs',
         scoped
           ? filters([
@@ -146,7 +142,7 @@ export class Ec2Snapshotter {
     read: <T>(paginate: Paginate, member: string, filters: Filter[]) => Promise<T[]>,
     scopeVpcIds: string[] | undefined,
   ): Promise<VpcPeeringConnection[]> {
-    const paginate = paginateDescribeVpcPeeringConnections as Paginate;
+    const paginate = ec2Sdk().paginateDescribeVpcPeeringConnections as Paginate;
     if (!scopeVpcIds) return read<VpcPeeringConnection>(paginate, 'VpcPeeringConnections', []);
     const [asRequester, asAccepter] = await Promise.all([
       read<VpcPeeringConnection>(paginate, 'VpcPeeringConnections', filters(['requester-vpc-info.vpc-id', scopeVpcIds])),
@@ -162,6 +158,7 @@ export class Ec2Snapshotter {
     limiter: ConcurrencyLimiter,
     lists: ManagedPrefixList[],
   ): Promise<Record<string, PrefixListEntry[]>> {
+    const { paginateGetManagedPrefixListEntries } = ec2Sdk();
     const entries = await limiter.map(lists, async (list) => {
       const collected: PrefixListEntry[] = [];
       const pages = paginateGetManagedPrefixListEntries({ client, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: list.PrefixListId });
@@ -188,7 +185,7 @@ export class Ec2Snapshotter {
     const batches = await limiter.map(chunkFilters(allFilters), async (batch) => {
       const items: T[] = [];
       // DescribeFlowLogs names its filter list `Filter`; every other Describe call `Filters`.
-      const input = batch.length > 0 ? { [paginate === paginateFlowLogs ? 'Filter' : 'Filters']: batch } : {};
+      const input = batch.length > 0 ? { [paginate === ec2Sdk().paginateDescribeFlowLogs ? 'Filter' : 'Filters']: batch } : {};
       for await (const page of paginate({ client, pageSize }, input)) {
         items.push(...((page[member] as T[] | undefined) ?? []));
       }

@@ -1,5 +1,6 @@
-import { type OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AwsAdapterError } from './aws-adapter.error';
+import { organizationsSdk } from './aws-sdk';
 
 export interface OrganizationAccount {
   id: string;
@@ -14,6 +15,7 @@ export interface OrganizationAccount {
  */
 export async function listActiveAccounts(client: OrganizationsClient, signal?: AbortSignal): Promise<OrganizationAccount[]> {
   const accounts: OrganizationAccount[] = [];
+  const { paginateListAccounts } = organizationsSdk();
   try {
     for await (const page of paginateListAccounts({ client }, {}, ...(signal ? [{ abortSignal: signal }] : []))) {
       for (const account of page.Accounts ?? []) {

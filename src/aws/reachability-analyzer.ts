@@ -1,13 +1,7 @@
-import {
-  CreateNetworkInsightsPathCommand,
-  DeleteNetworkInsightsAnalysisCommand,
-  DeleteNetworkInsightsPathCommand,
-  DescribeNetworkInsightsAnalysesCommand,
-  StartNetworkInsightsAnalysisCommand,
-} from '@aws-sdk/client-ec2';
 import type { AnalyzerAnalysis, AnalyzerPathInput } from '../engine/path/analyzer-comparison';
 import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
+import { ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import type { Ec2ClientProvider } from './ec2-snapshotter';
 import { toPlainJson } from './plain-json.util';
@@ -68,6 +62,7 @@ export class ReachabilityAnalyzer {
     onStarted?: (ids: { networkInsightsPathId: string; networkInsightsAnalysisId: string }) => Promise<void>,
   ): Promise<AnalyzerRun> {
     const client = this.clients.ec2(target);
+    const { CreateNetworkInsightsPathCommand, DescribeNetworkInsightsAnalysesCommand, StartNetworkInsightsAnalysisCommand } = ec2Sdk();
     const created = await client.send(
       new CreateNetworkInsightsPathCommand({
         ...path,
@@ -125,6 +120,7 @@ export class ReachabilityAnalyzer {
   /** Deletes the analysis, then the path (a path with analyses cannot be deleted). Never throws: the result says what failed. */
   private async cleanUp(target: AwsTarget, pathId: string, analysisId: string | null): Promise<AnalyzerRun['cleanup']> {
     const client = this.clients.ec2(target);
+    const { DeleteNetworkInsightsAnalysisCommand, DeleteNetworkInsightsPathCommand } = ec2Sdk();
     try {
       if (analysisId) await client.send(new DeleteNetworkInsightsAnalysisCommand({ NetworkInsightsAnalysisId: analysisId }));
       await client.send(new DeleteNetworkInsightsPathCommand({ NetworkInsightsPathId: pathId }));

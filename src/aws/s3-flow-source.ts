@@ -1,6 +1,7 @@
-import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
+import { s3Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 
 /** One object: its `s3://` name and its bytes as stored (gzip and Parquet left to the reader). */
@@ -157,6 +158,7 @@ export class S3FlowSource {
       estimatedCostUsd: 0,
     };
     const client = this.clients.s3(request.target);
+    const { GetObjectCommand, paginateListObjectsV2 } = s3Sdk();
     const { bucket } = request.config;
     const signal = request.signal ?? undefined;
     const wanted = (key: string): string | null => {

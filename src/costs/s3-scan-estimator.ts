@@ -1,4 +1,5 @@
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../aws/aws-sdk';
 import { ConcurrencyLimiter } from '../aws/concurrency-limiter';
 import type { AwsTarget } from '../aws/aws-target';
 import type { S3Location } from './scan-prefixes';
@@ -35,6 +36,7 @@ export class S3ScanEstimator {
 
   async size(target: AwsTarget, locations: readonly S3Location[], limits: ListingLimits = {}): Promise<ListedSize> {
     const client = this.clients.s3(target);
+    const { paginateListObjectsV2 } = s3Sdk();
     const total: ListedSize = { bytes: 0, objects: 0, complete: true };
     const stopped = () =>
       (limits.maxObjects !== undefined && total.objects >= limits.maxObjects) ||

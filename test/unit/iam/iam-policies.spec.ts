@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..', '..', '..');
 const SRC = join(ROOT, 'src');
 const IAM = join(ROOT, 'iam');
+const SDK_LOADERS = join(SRC, 'aws', 'aws-sdk.ts');
 
 /** IAM service prefix of each `@aws-sdk/client-*` package the code may import. */
 const SERVICE_PREFIX: Record<string, string> = {
@@ -43,33 +44,65 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * Every IAM action the code can send, with where: `new XxxCommand` imported from
- * `@aws-sdk/client-<service>` is `<prefix>:Xxx`, a `paginateXxx` paginator `<prefix>:Xxx`, and a
- * credential provider the action it calls. Type-only imports send nothing.
+ * The SDK loaders of src/aws/aws-sdk.ts and the package each loads
+ * (`export const ec2Sdk = onFirstUse(() => require('@aws-sdk/client-ec2') …)`).
+ */
+function sdkLoaders(): Map<string, string> {
+  const text = readFileSync(SDK_LOADERS, 'utf8');
+  const loader = /export const (\w+) = onFirstUse\(\(\) => require\('@aws-sdk\/(client-[a-z0-9-]+|credential-providers)'\)/g;
+  return new Map([...text.matchAll(loader)].map(([, name, pkg]) => [name, pkg]));
+}
+
+/**
+ * The SDK values a file uses, with their package: `const { XxxCommand, paginateYyy } = ec2Sdk()`
+ * and `ec2Sdk().paginateYyy` through a loader, or a plain import from `@aws-sdk/client-<service>`.
+ * Type-only imports send nothing.
+ */
+function sdkValuesUsed(text: string, loaders: Map<string, string>): Array<{ name: string; pkg: string }> {
+  const used: Array<{ name: string; pkg: string }> = [];
+  const names = (list: string, separator: RegExp) =>
+    list
+      .split(',')
+      .map((raw) => raw.trim())
+      .filter((name) => name && !name.startsWith('type '))
+      .map((name) => name.split(separator)[0]);
+  const sdkImport = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+|credential-providers)'/g;
+  for (const [, typeOnly, list, pkg] of text.matchAll(sdkImport)) {
+    if (!typeOnly) used.push(...names(list, /\s+as\s+/).map((name) => ({ name, pkg })));
+  }
+  for (const [, list, loader] of text.matchAll(/const\s*\{([^}]*)\}\s*=\s*(\w+)\(\)/g)) {
+    const pkg = loaders.get(loader);
+    if (pkg) used.push(...names(list, /\s*:\s*/).map((name) => ({ name, pkg })));
+  }
+  for (const [, loader, name] of text.matchAll(/\b(\w+)\(\)\.(\w+)/g)) {
+    const pkg = loaders.get(loader);
+    if (pkg) used.push({ name, pkg });
+  }
+  return used;
+}
+
+/**
+ * Every IAM action the code can send, with where: `XxxCommand` of `@aws-sdk/client-<service>` is
+ * `<prefix>:Xxx`, a `paginateXxx` paginator `<prefix>:Xxx`, and a credential provider the action
+ * it calls.
  */
 function actionsSent(files: string[]): Map<string, string[]> {
   const sent = new Map<string, string[]>();
   const add = (action: string, file: string) => sent.set(action, [...(sent.get(action) ?? []), file.slice(ROOT.length + 1)]);
-  const sdkImport = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+|credential-providers)'/g;
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const [, typeOnly, names, pkg] of text.matchAll(sdkImport)) {
-      if (typeOnly) continue;
-      for (const raw of names.split(',')) {
-        const name = raw.trim();
-        if (!name || name.startsWith('type ')) continue;
-        const imported = name.split(/\s+as\s+/)[0];
-        if (pkg === 'credential-providers') {
-          if (PROVIDER_ACTIONS[imported]) add(PROVIDER_ACTIONS[imported], file);
-          continue;
-        }
-        const operation = /^(?!.*Client$)([A-Z]\w*)Command$/.exec(imported)?.[1] ?? /^paginate([A-Z]\w*)$/.exec(imported)?.[1];
-        if (!operation) continue;
-        const service = pkg.slice('client-'.length);
-        const prefix = SERVICE_PREFIX[service];
-        if (!prefix) throw new Error(`${file}: no IAM prefix known for @aws-sdk/${pkg}; add it to SERVICE_PREFIX`);
-        add(OPERATION_ACTIONS[`${prefix}:${operation}`] ?? `${prefix}:${operation}`, file);
+  const loaders = sdkLoaders();
+  // The loaders' own file only loads the modules (its comment shows how they are used).
+  for (const file of files.filter((f) => f !== SDK_LOADERS)) {
+    for (const { name, pkg } of sdkValuesUsed(readFileSync(file, 'utf8'), loaders)) {
+      if (pkg === 'credential-providers') {
+        if (PROVIDER_ACTIONS[name]) add(PROVIDER_ACTIONS[name], file);
+        continue;
       }
+      const operation = /^(?!.*Client$)([A-Z]\w*)Command$/.exec(name)?.[1] ?? /^paginate([A-Z]\w*)$/.exec(name)?.[1];
+      if (!operation) continue;
+      const service = pkg.slice('client-'.length);
+      const prefix = SERVICE_PREFIX[service];
+      if (!prefix) throw new Error(`${file}: no IAM prefix known for @aws-sdk/${pkg}; add it to SERVICE_PREFIX`);
+      add(OPERATION_ACTIONS[`${prefix}:${operation}`] ?? `${prefix}:${operation}`, file);
     }
   }
   return sent;
