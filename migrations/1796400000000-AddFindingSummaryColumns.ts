@@ -14,7 +14,7 @@ function objectOf(entries: ReadonlyArray<[key: string, value: string]>): string 
  * its campaign in short, its fix's actions and whether the fix was verified), as the list query
  * used to extract them from `finding` on every request.
  */
-const FINDING_SUMMARY_EXPRESSION = objectOf([
+export const FINDING_SUMMARY_EXPRESSION = objectOf([
   ['blockedBy', `"finding" -> 'blockedBy'`],
   [
     'peerCount',
@@ -34,7 +34,7 @@ const FINDING_SUMMARY_EXPRESSION = objectOf([
 ]);
 
 /** How many sample flows a finding stores: its detail shows the number, never the flows. */
-const FINDING_SAMPLE_FLOWS_EXPRESSION = `CASE WHEN jsonb_typeof("flows") = 'array' THEN jsonb_array_length("flows") ELSE 0 END`;
+export const FINDING_SAMPLE_FLOWS_EXPRESSION = `CASE WHEN jsonb_typeof("flows") = 'array' THEN jsonb_array_length("flows") ELSE 0 END`;
 
 /**
  * The list and detail read what they show from small columns, computed by PostgreSQL whenever a

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/database-options';
+import { FindingEntity } from '../../src/findings/finding.entity';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../support/app/test-database';
 import { loadMigrationClasses } from '../support/app/test-migrations';
 
@@ -89,6 +90,7 @@ describe('migration AddFindingSummaryColumns: the summary and sample-flow count 
   const name = uniqueTestName('finding_summary');
   let dataSource: DataSource;
   let targetId: string;
+  let url: string;
 
   async function insertFindings(suffix: string): Promise<void> {
     for (const [label, finding] of Object.entries(FINDINGS)) {
@@ -109,7 +111,7 @@ describe('migration AddFindingSummaryColumns: the summary and sample-flow count 
   }
 
   beforeAll(async () => {
-    const url = await createTestDatabase(name);
+    url = await createTestDatabase(name);
     const config = loadAppConfig({ DATABASE_URL: url });
     const migrations = await loadMigrationClasses();
     const index = migrations.findIndex((migration) => migration.name === 'AddFindingSummaryColumns1796400000000');
@@ -166,5 +168,19 @@ describe('migration AddFindingSummaryColumns: the summary and sample-flow count 
       fixActions: null,
       fixVerified: null,
     });
+  });
+
+  it('are declared on FindingEntity as the migrations made them: migration:generate proposes no change to them', async () => {
+    // What `typeorm migration:generate` runs: the schema builder's diff of the entity against the database.
+    const generator = await new DataSource(
+      buildDataSourceOptions(loadAppConfig({ DATABASE_URL: url }).database, { entities: [FindingEntity] }),
+    ).initialize();
+    try {
+      const proposed = (await generator.driver.createSchemaBuilder().log()).upQueries.map((query) => query.query);
+      expect(proposed.length).toBeGreaterThan(0); // the diff ran (indexes and foreign keys live in the migrations only)
+      expect(proposed.filter((query) => /"summary"|"sample_flows"|typeorm_metadata/.test(query))).toEqual([]);
+    } finally {
+      await generator.destroy();
+    }
   });
 });
