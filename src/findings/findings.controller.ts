@@ -75,11 +75,13 @@ export class FindingsController {
     ErrorCode.FindingInvalidTransition,
     'the change is not allowed from the current status',
   ])
+  // The finding's detail as GET sends it: the JSON text rendered by PostgreSQL.
+  @Header('content-type', 'application/json; charset=utf-8')
   update(
     @Param('id', uuidParam) id: string,
     @Body() dto: UpdateFindingDto,
     @CurrentPrincipal() principal: Principal | undefined,
-  ): Promise<FindingDetailDto> {
+  ): Promise<string> {
     return this.findings.update(id, dto, principal);
   }
 }

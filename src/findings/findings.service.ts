@@ -222,6 +222,10 @@ export class FindingsService {
     return `{"items":${page?.items ?? '[]'},"nextCursor":${nextCursor}}`;
   }
 
+  /**
+   * One finding's detail built in TypeScript (FindingDetailDto.fromEntity). The API sends
+   * detailJson's rendering instead; this is what the tests hold that rendering to.
+   */
   async get(id: string): Promise<FindingDetailDto> {
     // One row of one statement: what the detail shows, the number of its stored flows (the flows
     // stay in PostgreSQL) and its tickets.
@@ -278,8 +282,11 @@ export class FindingsService {
     return entries.map((entry) => FindingEventDto.fromEntity(entry));
   }
 
-  /** A user's status change, with its audit entry and (for resolve / reopen) a domain event. */
-  async update(id: string, dto: UpdateFindingDto, principal: Principal | undefined): Promise<FindingDetailDto> {
+  /**
+   * A user's status change, with its audit entry and (for resolve / reopen) a domain event. Answers
+   * with the finding's detail as GET renders it (detailJson).
+   */
+  async update(id: string, dto: UpdateFindingDto, principal: Principal | undefined): Promise<string> {
     const expiresAt = this.validateUpdate(dto);
     const eventIds = await this.dataSource.transaction(async (manager) => {
       const entity = await manager.findOne(FindingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -323,7 +330,7 @@ export class FindingsService {
       return [event.id];
     });
     await this.events.publish(eventIds).catch(() => undefined);
-    return this.get(id);
+    return this.detailJson(id);
   }
 
   private validateUpdate(dto: UpdateFindingDto): Date | null {

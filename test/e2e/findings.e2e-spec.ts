@@ -250,8 +250,16 @@ describe('findings and simulations on the analysed samples', () => {
 
   it('changes status with an audit trail and refuses transitions that make no sense', async () => {
     const id = findingA().id;
+    /** A change answers with the finding's detail exactly as GET renders it, and as the TypeScript reference builds it. */
+    const expectDetail = async (patched: { status: number; text: string; body: any; headers: Record<string, string> }) => {
+      expect(patched.status).toBe(200);
+      expect(patched.headers['content-type']).toBe('application/json; charset=utf-8');
+      const detail = await api(server()).get(`/v1/findings/${id}`);
+      expect(patched.text).toBe(detail.text);
+      expect(patched.body).toEqual(JSON.parse(JSON.stringify(await testApp.app.get(FindingsService).get(id))));
+    };
     const ack = await api(server()).patch(`/v1/findings/${id}`, { status: 'acknowledged', reason: 'ticket NET-42' });
-    expect(ack.status).toBe(200);
+    await expectDetail(ack);
     expect(ack.body).toMatchObject({ status: 'acknowledged', statusReason: 'ticket NET-42' });
 
     const noReason = await api(server()).patch(`/v1/findings/${id}`, { status: 'suppressed' });
@@ -267,10 +275,11 @@ describe('findings and simulations on the analysed samples', () => {
       reason: 'accepted risk',
       expiresAt: expiry,
     });
-    expect(suppressed.status).toBe(200);
+    await expectDetail(suppressed);
     expect(suppressed.body.suppressedUntil).toBe(expiry);
 
     const resolved = await api(server()).patch(`/v1/findings/${id}`, { status: 'resolved', reason: 'rule added' });
+    await expectDetail(resolved);
     expect(resolved.body.status).toBe('resolved');
     const invalid = await api(server()).patch(`/v1/findings/${id}`, { status: 'acknowledged' });
     expect(invalid.status).toBe(409);
@@ -289,6 +298,7 @@ describe('findings and simulations on the analysed samples', () => {
     expect(history.body[1].reason).toBe('ticket NET-42');
 
     const reopened = await api(server()).patch(`/v1/findings/${id}`, { status: 'open', reason: 'not fixed after all' });
+    await expectDetail(reopened);
     expect(reopened.body.status).toBe('open');
   });
 
