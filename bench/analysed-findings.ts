@@ -38,13 +38,14 @@ export function analysedFindings(): ObservedFinding[] {
   });
   const aggregates = [...flows, ...accepted];
   const from = new Date(ANALYSED_DAY_START * 1000);
-  return correlate({
+  const { observed } = correlate({
     snapshot,
     aggregates,
     hourlyFrom: hourlyCountsFrom(aggregates, { from }),
     defaultBucket: from.toISOString(),
     scope: { vpcIds: [], subnetIds: [] },
-  }).observed;
+  });
+  return [...observed];
 }
 
 /**
