@@ -34,17 +34,18 @@ export function analysedFindings(): ObservedFinding[] {
     const hour = ANALYSED_DAY_START + (i % 24) * 3600;
     flow.firstSeen = hour + 10;
     flow.lastSeen = hour + 70;
-    flow.hourly = { [hourOf(hour)]: flow.records };
+    flow.hourly = [hourOf(hour), flow.records];
   });
   const aggregates = [...flows, ...accepted];
   const from = new Date(ANALYSED_DAY_START * 1000);
-  return correlate({
+  const { observed } = correlate({
     snapshot,
     aggregates,
     hourlyFrom: hourlyCountsFrom(aggregates, { from }),
     defaultBucket: from.toISOString(),
     scope: { vpcIds: [], subnetIds: [] },
-  }).observed;
+  });
+  return [...observed];
 }
 
 /**

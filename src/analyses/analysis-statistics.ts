@@ -45,6 +45,10 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
   undecided?: UndecidedGroup[];
   /** Signals the input lacks (REJECT-only logs, no tcp-flags, SKIPDATA …) and what each costs. */
   degradedSignals?: DegradedSignal[];
+  /**
+   * Time spent in each stage. Findings are finished (fixes, busiest flows, counts) as persist
+   * draws them, a batch at a time: that time counts as correlate's, persist's is the writing.
+   */
   stageDurationsMs?: Partial<Record<'snapshot' | 'query' | 'correlate' | 'persist', number>>;
 }
 

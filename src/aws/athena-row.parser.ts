@@ -1,6 +1,7 @@
 import type { Row } from '@aws-sdk/client-athena';
 import { z } from 'zod';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { hourlyRecordsOf } from '../engine/flow-log/hourly-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { FLOW_AGGREGATE_COLUMNS } from './athena-query-builder';
 
@@ -131,8 +132,6 @@ export class AthenaRowParser {
   }
 }
 
-function hourlyOf(records: Record<string, number>): Record<number, number> {
-  const hourly: Record<number, number> = {};
-  for (const [hour, count] of Object.entries(records)) hourly[Number(hour)] = count;
-  return hourly;
+function hourlyOf(records: Record<string, number>): number[] {
+  return hourlyRecordsOf(Object.entries(records).map(([hour, count]) => [Number(hour), count] as const));
 }

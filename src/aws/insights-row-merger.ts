@@ -1,6 +1,7 @@
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs';
 import { z } from 'zod';
 import type { Direction, FlowAggregate } from '../engine/flow-log/flow-record';
+import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
 import { AwsAdapterError } from './aws-adapter.error';
 import { insightsFieldOf, TCP_FLAG_BITS } from './insights-query-builder';
@@ -145,7 +146,7 @@ export class InsightsRowMerger {
       bytes: num('bytes') ?? 0,
       firstSeen,
       lastSeen,
-      ...(action === 'REJECT' && hour !== null ? { hourly: { [hour]: records } } : {}),
+      ...(action === 'REJECT' && hour !== null ? { hourly: [hour, records] } : {}),
     };
     const key = [
       flow.interfaceId,
@@ -194,8 +195,9 @@ function merge(entry: Entry, next: FlowAggregate): void {
     else a.dstport = min;
   }
   if (next.hourly) {
-    const hourly = (a.hourly ??= {});
-    for (const [hour, records] of Object.entries(next.hourly)) hourly[Number(hour)] = (hourly[Number(hour)] ?? 0) + records;
+    const hourly = [...(a.hourly ?? [])];
+    forEachHour(next.hourly, (hour, records) => addHourRecords(hourly, hour, records));
+    a.hourly = hourly;
   }
 }
 

@@ -174,7 +174,7 @@ describe('configuration at flow time: each window against what AWS Config record
           ...flow,
           firstSeen: at(1).getTime() / 1000,
           lastSeen: at(3.67).getTime() / 1000,
-          hourly: { [at(1).getTime() / 1000]: flow.records },
+          hourly: [at(1).getTime() / 1000, flow.records],
         }
       : flow,
   );
@@ -187,7 +187,7 @@ describe('configuration at flow time: each window against what AWS Config record
     records: 25,
     packets: 50,
     bytes: 3000,
-    hourly: { [at(2).getTime() / 1000]: 25 },
+    hourly: [at(2).getTime() / 1000, 25],
   };
   const account = new MockedAwsAccount(
     current,

@@ -15,7 +15,7 @@ import { FlowSourceRegistry } from '../../flow-sources/flow-source.registry';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
 import type { MemberReading } from '../../aws/organization-snapshotter';
 import type { WindowHistory } from '../../aws/config-history';
-import { markFixedDuring } from './fixed-during';
+import { fixedDuringMarker } from './fixed-during';
 import { DataPathResolver } from '../../targets/data-path.resolver';
 import type { Target as TargetEntity } from '../../targets/target-sources';
 import { TargetsService } from '../../targets/targets.service';
@@ -133,19 +133,21 @@ export class AnalysisRunner {
       // The window's aggregates are not needed past correlate: persist writes the findings.
       collected.aggregates = [];
       const history = this.histories.get(analysis.id);
-      if (history && statistics.configHistory) {
-        statistics.configHistory.fixedDuringWindow = markFixedDuring(
-          correlated.observed,
-          snapshot,
-          history,
-          { from: analysis.windowFrom, to: analysis.windowTo },
-          correlated.context,
-        );
-      }
+      const fixedDuring = history && statistics.configHistory ? { marked: 0 } : null;
+      const drawn =
+        history && fixedDuring
+          ? marked(
+              correlated.observed,
+              fixedDuringMarker(snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context),
+              () => fixedDuring.marked++,
+            )
+          : correlated.observed;
+      // Findings are finished (fixes, busiest flows) as persist draws them: that time is correlate's.
+      const finishing = { ms: 0 };
+      const observed = timedDraws(drawn, finishing);
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.stats.coverage.undecided;
       statistics.degradedSignals = correlated.stats.coverage.degradedSignals;
-      statistics.fixes = correlated.stats.fixes;
       await timed('persist', async () => {
         const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
         await persistObserved(
@@ -158,8 +160,11 @@ export class AnalysisRunner {
             before: () => abort.signal.throwIfAborted(),
             after: () => this.pause(abort.signal),
           },
-          correlated.observed,
+          observed,
         );
+        // Counted as the findings were finished, batch by batch.
+        statistics.fixes = correlated.stats.fixes;
+        if (fixedDuring && statistics.configHistory) statistics.configHistory.fixedDuringWindow = fixedDuring.marked;
         const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
           const ids: string[] = [];
           for (const candidate of await this.persister.unseenResolvable(manager, ctx)) {
@@ -176,6 +181,9 @@ export class AnalysisRunner {
         });
         await this.publish(resolvedEvents);
       });
+      const durations = statistics.stageDurationsMs!;
+      durations.correlate = (durations.correlate ?? 0) + Math.round(finishing.ms);
+      durations.persist = Math.max(0, (durations.persist ?? 0) - Math.round(finishing.ms));
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
         statistics.findings = await this.findings.countsOfAnalysis(manager, analysis.id, target.id);
         // A failure recorded by an earlier, retried attempt of this job is not the outcome.
@@ -413,4 +421,24 @@ function membersOf(target: TargetEntity, statistics: AnalysisStatistics): { acco
   if (source.type !== 'organization') return null;
   const accountIds = [...new Set((statistics.accounts ?? []).map((m) => m.accountId))].sort();
   return accountIds.length ? { accountIds, regions: source.regions } : null;
+}
+
+/** `items` as they are drawn, each passed to `mark` first; `onMarked` counts the ones it marked. */
+function* marked<T>(items: Iterable<T>, mark: (item: T) => boolean, onMarked: () => void): Generator<T> {
+  for (const item of items) {
+    if (mark(item)) onMarked();
+    yield item;
+  }
+}
+
+/** `items` as they are drawn, adding the time spent making each one to `spent.ms`. */
+function* timedDraws<T>(items: Iterable<T>, spent: { ms: number }): Generator<T> {
+  const iterator = items[Symbol.iterator]();
+  for (;;) {
+    const started = performance.now();
+    const next = iterator.next();
+    spent.ms += performance.now() - started;
+    if (next.done) return;
+    yield next.value;
+  }
 }

@@ -1,5 +1,5 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
-import { diagnose, diagnosisBasis } from '../../engine/diagnose/diagnose';
+import { type DiagnosedFinding, diagnoseStream, diagnosisBasis } from '../../engine/diagnose/diagnose';
 import type { DiagnoseStats } from '../../engine/diagnose/diagnose-stats';
 import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
@@ -31,9 +31,15 @@ export interface CorrelateInput {
 }
 
 export interface CorrelateResult {
-  /** What diagnose counted. Its per-flow evidence is not kept: every finding's flows are in `observed`. */
+  /**
+   * What diagnose counted; its `findings` and `fixes` counts are complete once `observed` has been
+   * drawn to its end. Its per-flow evidence is not kept: every finding's flows are in `observed`.
+   */
   stats: DiagnoseStats;
-  observed: ObservedFinding[];
+  /** How many findings `observed` yields. */
+  total: number;
+  /** The findings in report order, each finished (fix, busiest flows, counts) as it is drawn; can be drawn once. */
+  observed: Iterable<ObservedFinding>;
   coverageGaps: CoverageGap[];
   /** The model and explain context (ACCEPT flows for return-traffic detection) diagnose used, reused to re-explain stored flows. */
   context: ExplainContext;
@@ -44,21 +50,36 @@ export interface CorrelateResult {
  * Runs the engine over one analysis's data and attaches to each finding what the findings table
  * keeps: its busiest flows, its rejected records per time bucket, and its VPCs. Flows are mapped
  * to findings exactly as the engine assigned them (a rule finding's control × direction ×
- * protocol × service port × return-ness, or a campaign's sources).
+ * protocol × service port × return-ness, or a campaign's sources). The findings are finished one
+ * at a time as `observed` is drawn, so persisting them as they come holds a batch, not them all.
  */
 export function correlate(input: CorrelateInput): CorrelateResult {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
   // One model and one explain context for the diagnosis and for re-explaining stored findings' flows.
   const basis = diagnosisBasis(input.snapshot, aggregates);
-  const diagnosis = diagnose(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns, basis });
-  const { model, context } = basis;
+  const diagnosis = diagnoseStream(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns, basis });
+  const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
+  return {
+    stats: diagnosis.stats,
+    total: diagnosis.total,
+    // Only what finishing a finding needs: not the input's aggregates, which the caller lets go of.
+    observed: observe(diagnosis.findings, { snapshot: input.snapshot, hourlyFrom: input.hourlyFrom, defaultBucket: input.defaultBucket }),
+    coverageGaps,
+    context: basis.context,
+    model: basis.model,
+  };
+}
 
-  // Each finding's flows as diagnose grouped them: nothing is explained a second time.
-  const flowsOf = (fingerprint: string): FlowAggregate[] => (diagnosis.evidence.get(fingerprint) ?? []).map((item) => item.flow);
+/** Each diagnosed finding with its busiest flows, its counts per bucket, its VPCs and accounts. */
+function* observe(
+  findings: Iterable<DiagnosedFinding>,
+  input: Pick<CorrelateInput, 'snapshot' | 'hourlyFrom' | 'defaultBucket'>,
+): Generator<ObservedFinding> {
   const vpcOf = new Map((input.snapshot.NetworkInterfaces ?? []).map((eni) => [eni.NetworkInterfaceId, eni.VpcId]));
   const accountOf = interfaceAccounts(input.snapshot);
-  const observed = diagnosis.findings.map((finding): ObservedFinding => {
-    const all = flowsOf(finding.fingerprint);
+  const { hourlyFrom, defaultBucket } = input;
+  for (const { finding, flows: explained } of findings) {
+    const all = explained.map((item) => item.flow);
     const flows = [...all]
       .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
       .slice(0, MAX_FLOWS_PER_FINDING)
@@ -71,17 +92,14 @@ export function correlate(input: CorrelateInput): CorrelateResult {
       const account = accountOf(flow);
       if (account) accountIds.add(account);
     }
-    return {
+    yield {
       finding,
       flows,
-      counts: input.hourlyFrom !== undefined ? countsOf(all, input.hourlyFrom) : { [input.defaultBucket]: finding.traffic.records },
+      counts: hourlyFrom !== undefined ? countsOf(all, hourlyFrom) : { [defaultBucket]: finding.traffic.records },
       vpcIds: [...vpcIds].sort(),
       accountIds: [...accountIds].sort(),
     };
-  });
-
-  const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
-  return { stats: diagnosis.stats, observed, coverageGaps, context, model };
+  }
 }
 
 /** True when every stored flow of a finding is allowed by the configuration in `model`. */

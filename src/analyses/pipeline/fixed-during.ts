@@ -15,18 +15,18 @@ function controlIds(control: BlockingControl): string[] {
 }
 
 /**
- * Marks the rule findings whose blocking control was changed during the window, as AWS Config
- * recorded it, so that their flows are allowed: `fixedAt` is the first such change. The findings
+ * Marks a rule finding whose blocking control was changed during the window, as AWS Config
+ * recorded it, so that its flows are allowed: `fixedAt` is the first such change. The findings
  * were diagnosed against the configuration in force when the window began (`snapshot`); each
- * later state is rebuilt from the recorded history. Returns how many were marked.
+ * later state is rebuilt from the recorded history, once per change time. The returned function
+ * marks one finding and says whether it did.
  */
-export function markFixedDuring(
-  observed: readonly ObservedFinding[],
+export function fixedDuringMarker(
   snapshot: NetworkSnapshot,
   history: WindowHistory,
   window: { from: Date; to: Date },
   context: ExplainContext,
-): number {
+): (item: ObservedFinding) => boolean {
   const models = new Map<number, NetworkModel>();
   const modelAt = (t: Date): NetworkModel => {
     let model = models.get(t.getTime());
@@ -34,17 +34,15 @@ export function markFixedDuring(
     return model;
   };
   const changes = changeTimesByControl(history, window);
-  let marked = 0;
-  for (const item of observed) {
+  return (item) => {
     const finding = item.finding;
-    if (finding.kind !== 'rule') continue;
+    if (finding.kind !== 'rule') return false;
     const times = new Set(controlIds(finding.blockedBy).flatMap((id) => changes.get(id) ?? []));
     for (const at of [...times].sort((a, b) => a - b).map((t) => new Date(t))) {
       if (!flowsNowAllowed(modelAt(at), item.flows, context)) continue;
       finding.fixedAt = isoSeconds(at.getTime() / 1000);
-      marked++;
-      break;
+      return true;
     }
-  }
-  return marked;
+    return false;
+  };
 }

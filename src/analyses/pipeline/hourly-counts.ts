@@ -1,5 +1,6 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import { hourOf } from '../../engine/flow-log/flow-key';
+import { forEachHour } from '../../engine/flow-log/hourly-records';
 
 /** Records of one flow key in one time bucket (bucket start ISO), as correlate takes them. */
 export interface BucketCount {
@@ -32,10 +33,9 @@ export function hourlyCountsFrom(aggregates: readonly FlowAggregate[], window: {
  */
 export function addHourlyCounts(buckets: Map<number, number>, flow: FlowAggregate, firstHour: number): void {
   if (!flow.hourly) return;
-  for (const text in flow.hourly) {
-    const hour = Number(text);
-    if (hour >= firstHour) buckets.set(hour, (buckets.get(hour) ?? 0) + flow.hourly[hour]);
-  }
+  forEachHour(flow.hourly, (hour, records) => {
+    if (hour >= firstHour) buckets.set(hour, (buckets.get(hour) ?? 0) + records);
+  });
 }
 
 /** Buckets by hour start (ISO), in time order. */

@@ -49,25 +49,41 @@ export interface PersistLoop {
 /**
  * The persist stage's writes of what correlate observed: upserted batch by batch, each batch in
  * its own transaction and its events published once it committed. Safe to run again for the same
- * analysis: every batch's writes are idempotent. The next batch is serialised while one is being
- * written, so the database and the worker work at the same time.
+ * analysis: every batch's writes are idempotent. `observed` is drawn a batch at a time (correlate
+ * finishes each finding as it is drawn), and the next batch is drawn and serialised while one is
+ * being written, so the database and the worker work at the same time and only two batches are
+ * held at once.
  */
-export async function persistObserved(loop: PersistLoop, observed: readonly ObservedFinding[]): Promise<void> {
-  const size = Math.max(1, Math.floor(loop.batchSize));
-  let next: PreparedBatch | null = observed.length ? loop.persister.prepare(observed.slice(0, size)) : null;
-  for (let i = 0; next; i += size) {
+export async function persistObserved(loop: PersistLoop, observed: Iterable<ObservedFinding>): Promise<void> {
+  const batches = batchesOf(observed, Math.max(1, Math.floor(loop.batchSize)));
+  const first = batches.next();
+  let next: PreparedBatch | null = first.done ? null : loop.persister.prepare(first.value);
+  while (next) {
     loop.before?.();
     const current: PreparedBatch = next;
     const writing = loop.transaction((manager) => loop.persister.upsertBatch(manager, loop.ctx, current));
-    const following = i + size < observed.length ? loop.persister.prepareSoon(observed.slice(i + size, i + 2 * size)) : null;
+    const following = batches.next();
+    const preparing = following.done ? null : loop.persister.prepareSoon(following.value);
     let eventIds: string[];
     try {
       eventIds = await writing;
     } finally {
       // Serialising cannot fail; a failed write still waits for it, so nothing runs on after the loop.
-      next = following ? await following : null;
+      next = preparing ? await preparing : null;
     }
     await loop.publish(eventIds);
     await loop.after?.();
   }
+}
+
+function* batchesOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }

@@ -4,9 +4,13 @@ import { servicePortOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { servicePortSide } from '../evaluate/flow-ports';
 
+/**
+ * The rejected requests of one source: the services it asked for on each host it reached. Most
+ * sources ask one host for one service, so a host's services are one text until there is a
+ * second.
+ */
 interface SourceActivity {
-  hosts: Set<string>;
-  portsByHost: Map<string, Set<string>>;
+  servicesByHost: Map<string, string | Set<string>>;
   maxPortsOnOneHost: number;
 }
 
@@ -17,6 +21,7 @@ interface SourceActivity {
  */
 export class TrafficContext {
   private readonly sources = new Map<string, SourceActivity>();
+  private readonly services = new Map<number, string>();
   /** `interface|protocol|port|serviceSide` → addresses seen on the source side and destination side. */
   private readonly accepted = new Map<string, { src: Set<string>; dst: Set<string> }>();
 
@@ -25,7 +30,7 @@ export class TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
       if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
-      context.addProbe(peerAddressOf(item), localAddressOf(item), `${item.flow.protocol}/${servicePortOf(item.flow) ?? '-'}`);
+      context.addProbe(peerAddressOf(item), localAddressOf(item), context.serviceOf(item.flow.protocol, servicePortOf(item.flow)));
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
     return context;
@@ -33,15 +38,23 @@ export class TrafficContext {
 
   private addProbe(source: string, host: string, service: string): void {
     let activity = this.sources.get(source);
-    if (!activity) {
-      activity = { hosts: new Set(), portsByHost: new Map(), maxPortsOnOneHost: 0 };
-      this.sources.set(source, activity);
-    }
-    activity.hosts.add(host);
-    let ports = activity.portsByHost.get(host);
-    if (!ports) activity.portsByHost.set(host, (ports = new Set()));
-    ports.add(service);
-    activity.maxPortsOnOneHost = Math.max(activity.maxPortsOnOneHost, ports.size);
+    if (!activity) this.sources.set(source, (activity = { servicesByHost: new Map(), maxPortsOnOneHost: 0 }));
+    const seen = activity.servicesByHost.get(host);
+    let ports = 1;
+    if (seen === undefined) activity.servicesByHost.set(host, service);
+    else if (typeof seen === 'string') {
+      if (seen !== service) activity.servicesByHost.set(host, new Set([seen, service]));
+      ports = seen === service ? 1 : 2;
+    } else ports = seen.add(service).size;
+    activity.maxPortsOnOneHost = Math.max(activity.maxPortsOnOneHost, ports);
+  }
+
+  /** One text per service (`6/443`), however many probes name it. */
+  private serviceOf(protocol: number, port: number | null): string {
+    const key = protocol * 65537 + (port ?? 65536);
+    let text = this.services.get(key);
+    if (text === undefined) this.services.set(key, (text = `${protocol}/${port ?? '-'}`));
+    return text;
   }
 
   private addAccepted(flow: FlowAggregate): void {
@@ -55,7 +68,7 @@ export class TrafficContext {
   /** Scan statistics of one source (zeros when it made no rejected request). */
   sourceActivity(address: string): { maxPortsOnOneHost: number; hostsReached: number } {
     const activity = this.sources.get(address);
-    return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.hosts.size ?? 0 };
+    return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.servicesByHost.size ?? 0 };
   }
 
   /**

@@ -9,7 +9,9 @@ import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
 import { groupCampaigns, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
-import { groupBlockedFlows } from '../findings/finding-group';
+import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
+import type { SignalFacts } from '../classify/signal-facts';
+import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic } from '../findings/summarize-traffic';
@@ -60,6 +62,27 @@ export interface DiagnoseResult {
   evidence: Map<string, ExplainedFlow[]>;
 }
 
+/** One finding of a diagnosis with the rejected flows it stands for, as diagnose explained them. */
+export interface DiagnosedFinding {
+  finding: Finding;
+  flows: ExplainedFlow[];
+}
+
+/**
+ * A diagnosis whose findings are finished one at a time: `findings` yields them in report order,
+ * each with its fix suggested as it is drawn, and lets go of each finding's flows once it has
+ * been yielded, so a caller that writes findings away as they come never holds every fix and
+ * every flow at once. `stats` counts the input and the verdicts from the start; its `findings`
+ * and `fixes` counts are complete once `findings` has been drawn to its end.
+ */
+export interface DiagnosisStream {
+  stats: DiagnoseStats;
+  /** How many findings `findings` yields. */
+  total: number;
+  /** The findings in report order; can be drawn once. */
+  findings: Iterable<DiagnosedFinding>;
+}
+
 function emptyStats(): DiagnoseStats {
   const count = () => ({ flows: 0, records: 0 });
   return {
@@ -90,10 +113,35 @@ function emptyStats(): DiagnoseStats {
  * the same order.
  */
 export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[], options: DiagnoseOptions = {}): DiagnoseResult {
+  const diagnosis = diagnoseStream(snapshot, aggregates, options);
+  const findings: Finding[] = [];
+  const evidence = new Map<string, ExplainedFlow[]>();
+  for (const { finding, flows } of diagnosis.findings) {
+    findings.push(finding);
+    evidence.set(finding.fingerprint, flows);
+  }
+  const flowsByFingerprint = new Map([...evidence].map(([fingerprint, items]) => [fingerprint, items.map((item) => item.flow)]));
+  return { findings, stats: diagnosis.stats, flowsByFingerprint, evidence };
+}
+
+/** A finding waiting in report order for its turn, and for its fix when it is a rule finding. */
+interface PendingFinding {
+  finding: Finding;
+  flows: ExplainedFlow[];
+  rule: { group: FindingGroup; facts: SignalFacts } | null;
+}
+
+/** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
+export function diagnoseStream(
+  snapshot: NetworkSnapshot,
+  aggregates: readonly FlowAggregate[],
+  options: DiagnoseOptions = {},
+): DiagnosisStream {
   const { model, context: ctx } = options.basis ?? diagnosisBasis(snapshot, aggregates);
   const stats = emptyStats();
   const accepted = aggregates.filter((flow) => flow.action === 'ACCEPT');
   const rejected: ExplainedFlow[] = [];
+  const verdicts = new VerdictPool();
   for (const flow of aggregates) {
     stats.flows++;
     stats.records += flow.records;
@@ -102,7 +150,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       continue;
     }
     stats.rejectedRecords += flow.records;
-    const verdict = explainFlow(model, flow, ctx);
+    const verdict = verdicts.shared(explainFlow(model, flow, ctx));
     const bucket = stats.rejected[verdict.verdict];
     bucket.flows++;
     bucket.records += flow.records;
@@ -113,7 +161,6 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     rejected.push({ flow, verdict });
   }
   const context = TrafficContext.build(rejected, accepted);
-  const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
   const noise: NoiseFlow[] = [];
   const byRule: ExplainedFlow[] = [];
   for (const item of rejected) {
@@ -121,9 +168,8 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     if (signals.length) noise.push({ explained: item, signals });
     else byRule.push(item);
   }
-  const evidence = new Map<string, ExplainedFlow[]>();
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
-  const entries = groupBlockedFlows(byRule).flatMap((group) => {
+  const pending: PendingFinding[] = groupBlockedFlows(byRule).flatMap((group) => {
     const facts = signalFacts(group, model, context);
     const { classification, signals } = decideClassification(detectSignals(facts));
     // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
@@ -133,7 +179,6 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       for (const explained of group.flows) noise.push({ explained, signals });
       return [];
     }
-    evidence.set(group.fingerprint, group.flows);
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
       kind: 'rule',
@@ -146,42 +191,21 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
       suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return [{ finding, group, facts }];
+    return [{ finding, flows: group.flows, rule: { group, facts } }];
   });
-  const campaigns = groupCampaigns(noise, prior).map((campaign) => {
-    evidence.set(
-      campaign.fingerprint,
-      campaign.flows.map((item) => item.explained),
-    );
+  for (const campaign of groupCampaigns(noise, prior)) {
     const matched = new Set(campaign.flows.flatMap((item) => item.signals));
-    return summarizeCampaign(
-      campaign,
-      model,
-      NOISE_SIGNALS.filter((signal) => matched.has(signal)),
-    );
-  });
-  entries.sort((a, b) => compareFindings(a.finding, b.finding));
-  // Fixes are suggested in report order with one ledger, so NACL rule numbers never collide
-  // between findings and the same input always gets the same numbers.
-  const ledger = new NaclRuleNumberLedger();
-  // Noise never gets a fix (opening a port to scanners is not a remedy): it is all in campaigns.
-  // Nor does a scanner among the peers of any other finding (`scopedFix`).
-  for (const { finding, group, facts } of entries) {
-    const { fix, note } = scopedFix(model, group, facts, verifier, ledger);
-    finding.suggestedFix = fix;
-    if (note) finding.fixNote = note;
+    pending.push({
+      finding: summarizeCampaign(
+        campaign,
+        model,
+        NOISE_SIGNALS.filter((signal) => matched.has(signal)),
+      ),
+      flows: campaign.flows.map((item) => item.explained),
+      rule: null,
+    });
   }
-  const findings = [...entries.map((entry) => entry.finding), ...campaigns].sort(compareFindings);
-  for (const finding of findings) {
-    stats.findings.total++;
-    stats.findings.byKind[finding.kind]++;
-    stats.findings.byClassification[finding.classification]++;
-    stats.findings.bySeverity[finding.severity]++;
-    if (finding.suggestedFix) {
-      stats.fixes.suggested++;
-      if (finding.suggestedFix.verified) stats.fixes.verified++;
-    }
-  }
+  pending.sort((a, b) => compareFindings(a.finding, b.finding));
   stats.coverage = {
     undecided: groupUndecided(
       model,
@@ -190,6 +214,40 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
-  const flowsByFingerprint = new Map([...evidence].map(([fingerprint, items]) => [fingerprint, items.map((item) => item.flow)]));
-  return { findings, stats, flowsByFingerprint, evidence };
+  const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
+  return { stats, total: pending.length, findings: finishInOrder(pending, model, verifier, stats) };
+}
+
+/**
+ * Yields the pending findings in report order, suggesting each rule finding's fix as its turn
+ * comes with one ledger, so NACL rule numbers never collide between findings and the same input
+ * always gets the same numbers. Noise never gets a fix (opening a port to scanners is not a
+ * remedy): it is all in campaigns. Nor does a scanner among the peers of any other finding
+ * (`scopedFix`). A yielded finding is let go of here.
+ */
+function* finishInOrder(
+  pending: (PendingFinding | null)[],
+  model: NetworkModel,
+  verifier: FixVerifier,
+  stats: DiagnoseStats,
+): Generator<DiagnosedFinding> {
+  const ledger = new NaclRuleNumberLedger();
+  for (let i = 0; i < pending.length; i++) {
+    const { finding, flows, rule } = pending[i]!;
+    pending[i] = null;
+    if (rule) {
+      const { fix, note } = scopedFix(model, rule.group, rule.facts, verifier, ledger);
+      finding.suggestedFix = fix;
+      if (note) finding.fixNote = note;
+    }
+    stats.findings.total++;
+    stats.findings.byKind[finding.kind]++;
+    stats.findings.byClassification[finding.classification]++;
+    stats.findings.bySeverity[finding.severity]++;
+    if (finding.suggestedFix) {
+      stats.fixes.suggested++;
+      if (finding.suggestedFix.verified) stats.fixes.verified++;
+    }
+    yield { finding, flows };
+  }
 }

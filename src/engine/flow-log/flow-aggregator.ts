@@ -2,6 +2,7 @@ import type { Direction, FlowAggregate, FlowRecord } from './flow-record';
 import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-line-scanner';
 import { FlowHourCounts } from './flow-hour-counts';
 import { hourOf } from './flow-key';
+import { addHourRecords, type HourlyRecords } from './hourly-records';
 import { CollapsedPorts, collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
 
 export type FlowAction = 'ACCEPT' | 'REJECT';
@@ -670,9 +671,9 @@ export class FlowAggregator {
     if (entry === undefined) this.textEntries.set(key, (entry = this.newEntry(record, flow, direction, ports)));
     else this.merge(entry, record, ports.ephemeralPort);
     if (this.hours && flow.action === 'REJECT' && typeof record.start === 'number') {
-      const hourly = (entry.aggregate.hourly ??= {});
-      const hour = hourOf(record.start);
-      hourly[hour] = (hourly[hour] ?? 0) + 1;
+      const hourly = [...(entry.aggregate.hourly ?? [])];
+      addHourRecords(hourly, hourOf(record.start), 1);
+      entry.aggregate.hourly = hourly;
     }
     return true;
   }
@@ -926,7 +927,7 @@ export class FlowAggregator {
   }
 
   /** The FlowAggregate of a byte-keyed entry, from its decoded key and its sums. */
-  private aggregateOf(keys: DecodedKeys, id: number, hourly: Record<number, number> | undefined): FlowAggregate {
+  private aggregateOf(keys: DecodedKeys, id: number, hourly: HourlyRecords | undefined): FlowAggregate {
     const v = this.values[id >>> CHUNK_BITS];
     const at = (id & CHUNK_MASK) * VALUE_FIELDS;
     const range = v[at + V_EPHEMERAL];

@@ -1,3 +1,4 @@
+import { addHourRecords, type HourlyRecords } from './hourly-records';
 import { hourOf } from './flow-key';
 
 /** Hours one counter tells apart; records starting in further hours are counted in no hour (FlowAggregate.hourly allows that). */
@@ -45,16 +46,20 @@ export class FlowHourCounts {
   }
 
   /** Every aggregate's records per hour, by aggregate number (undefined: none counted). */
-  perEntry(entries: number): Array<Record<number, number> | undefined> {
-    const out = new Array<Record<number, number> | undefined>(entries);
+  perEntry(entries: number): Array<HourlyRecords | undefined> {
+    const out = new Array<number[] | undefined>(entries);
     const { keys, counts } = this;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (key === EMPTY) continue;
       const entry = Math.floor(key / MAX_HOURS);
-      const hourly = (out[entry] ??= {});
-      hourly[this.hours[key - entry * MAX_HOURS]] = counts[i];
+      const hour = this.hours[key - entry * MAX_HOURS];
+      const hourly = out[entry];
+      // An array literal is allocated at its size; one that grew is copied to its size below.
+      if (hourly === undefined) out[entry] = [hour, counts[i]];
+      else addHourRecords(hourly, hour, counts[i]);
     }
+    for (let entry = 0; entry < entries; entry++) if ((out[entry]?.length ?? 0) > 2) out[entry] = out[entry]!.slice();
     return out;
   }
 

@@ -1,3 +1,5 @@
+import type { HourlyRecords } from './hourly-records';
+
 /**
  * One VPC Flow Logs record, keyed by the flow-log field names exactly as AWS documents them
  * (`account-id`, `tcp-flags`, …). A field the log format does not carry is absent; a field whose
@@ -76,11 +78,11 @@ export interface FlowAggregate {
   firstSeen: number;
   lastSeen: number;
   /**
-   * Records per hour of their `start`: key = the hour's start in epoch seconds (a multiple of
-   * 3600), value = records (> 0). Records without `start` are in no hour, so the values sum to at
-   * most `records`. Set by sources that count per hour (the Athena REJECT query, the file
+   * Records per hour of their `start`, as pairs of the hour's start in epoch seconds (a multiple
+   * of 3600) and records (> 0), hours ascending (see HourlyRecords). Records without `start` are
+   * in no hour, so the records sum to at most `records`. Set by sources that count per hour (the Athena REJECT query, the file
    * collector of an analysis); absent when the source did not count per hour (the in-process
    * aggregator leaves it out).
    */
-  hourly?: Record<number, number>;
+  hourly?: HourlyRecords;
 }

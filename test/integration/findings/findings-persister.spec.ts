@@ -197,4 +197,35 @@ describe('FindingsPersister', () => {
     );
     expect(written[0].n).toBe(7);
   });
+
+  it('draws the findings one batch at a time as it writes them, never all of them first', async () => {
+    const running = await analysis();
+    let drawn = 0;
+    function* lazily() {
+      for (let i = 0; i < 10; i++) {
+        drawn++;
+        yield observed(`e00000000000000${i}`);
+      }
+    }
+    const drawnAtEachWrite: number[] = [];
+    await persistObserved(
+      {
+        persister,
+        ctx: { targetId, analysisId: running, now: NOW },
+        batchSize: 2,
+        transaction: (work) => {
+          drawnAtEachWrite.push(drawn);
+          return inRunningTransaction(dataSource, { analysisId: running, attempt: 1 }, work);
+        },
+        publish: async () => undefined,
+      },
+      lazily(),
+    );
+    expect(drawnAtEachWrite).toEqual([2, 4, 6, 8, 10]);
+    const written = await dataSource.query(
+      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'e%' AND "last_analysis_id" = $1`,
+      [running],
+    );
+    expect(written[0].n).toBe(10);
+  });
 });

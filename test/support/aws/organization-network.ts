@@ -109,7 +109,7 @@ export function memberAggregates(member: Member, a: number, r: number, day: { fr
       records,
       packets: records * 2,
       bytes: records * 120,
-      hourly: { [start - (start % 3600)]: records },
+      hourly: [start - (start % 3600), records],
     },
     {
       ...base,

@@ -47,8 +47,10 @@ describe('AthenaRowParser', () => {
     const parser = new AthenaRowParser();
     parser.acceptHeader(headerRow);
     const parsed = parser.parse(rowWithHourly('{"1714521600":2,"1714525200":1}'), 1);
-    expect(parsed.hourly).toEqual({ 1714521600: 2, 1714525200: 1 });
+    expect(parsed.hourly).toEqual([1714521600, 2, 1714525200, 1]);
     expect(parsed.records).toBe(3);
+    // Athena's JSON keys come in no promised order: the hours are put in order.
+    expect(parser.parse(rowWithHourly('{"1714525200":1,"1714521600":2}'), 2).hourly).toEqual([1714521600, 2, 1714525200, 1]);
   });
 
   it('a NULL hourly_records (ACCEPT query, or a format without start) leaves hourly undefined', () => {

@@ -19,6 +19,7 @@ import type { FlowLog } from '../../../src/engine/network/snapshot';
 import { InsightsEmulator, runInsightsQuery } from '../../support/insights-emulator';
 import { SAMPLE_FLOWS, sampleLogGroupOf, sampleLogGroups } from '../../support/sample-log-groups';
 import { FakeHttpHandler } from '../../support/aws/fake-http-handler';
+import { hourlyRecordsByHour } from '../../../src/engine/flow-log/hourly-records';
 
 const WINDOW = { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') };
 const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
@@ -63,7 +64,7 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     expect(sorted(result.aggregates)).toEqual(sorted(fromFiles));
     const hourly = result.aggregates.filter((a) => a.action === 'REJECT' && a.hourly);
     expect(hourly.length).toBe(result.aggregates.filter((a) => a.action === 'REJECT').length);
-    expect(new Set(hourly.flatMap((a) => Object.keys(a.hourly!))).size).toBeGreaterThan(12);
+    expect(new Set(hourly.flatMap((a) => Object.keys(hourlyRecordsByHour(a.hourly!)))).size).toBeGreaterThan(12);
     // Insights aggregated: fewer rows than records, one query per log group, every query went Scheduled → Running → Complete.
     expect(result.logGroupNames).toEqual(sample.flowLogs.map((f) => f.LogGroupName).sort());
     expect(result.queries).toBe(2);

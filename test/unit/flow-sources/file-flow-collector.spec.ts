@@ -9,6 +9,7 @@ import { flowKey, hourOf } from '../../../src/engine/flow-log/flow-key';
 import type { FlowAggregate, FlowRecord } from '../../../src/engine/flow-log/flow-record';
 import { createFlowReadStats, readFlowRecords } from '../../../src/flow-files/flow-file-reader';
 import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { hourlyRecordsOf } from '../../../src/engine/flow-log/hourly-records';
 
 /**
  * The files source reads lines from their bytes and counts hours in the same pass. This holds it
@@ -49,7 +50,7 @@ async function plainCollection(file: string, window: { from: Date; to: Date }) {
   }
   const aggregates: FlowAggregate[] = all.aggregates().map((flow) => {
     const counts = flow.action === 'REJECT' ? hourly.get(flowKey(flow)) : undefined;
-    return counts ? { ...flow, hourly: counts } : flow;
+    return counts ? { ...flow, hourly: hourlyRecordsOf(counts) } : flow;
   });
   return { aggregates, stats, outside };
 }
@@ -133,7 +134,7 @@ describe('collectFileFlows', () => {
     const read = await collectFileFlows([file], { from: new Date(hour * 1000), to: new Date((hour + 7200) * 1000) });
     expect(read.recordsOutsideWindow).toBe(1);
     const reject = read.aggregates.find((a) => a.action === 'REJECT');
-    expect(reject).toMatchObject({ records: 4, hourly: { [hour - 3600]: 1, [hour]: 2, [hour + 3600]: 1 } });
+    expect(reject).toMatchObject({ records: 4, hourly: [hour - 3600, 1, hour, 2, hour + 3600, 1] });
     expect(read.aggregates.find((a) => a.action === 'ACCEPT')?.hourly).toBeUndefined();
   });
 

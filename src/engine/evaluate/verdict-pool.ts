@@ -1,0 +1,33 @@
+import type { BlockingControl, FlowVerdict } from './verdict';
+
+/**
+ * One verdict object for all the flows a diagnosis judged alike: same kind, direction,
+ * return-ness and blocking controls. A blocked or allowed flow's reason names its own peer and
+ * port and nothing after the explanation reads it, so the shared verdict leaves it out; an
+ * unknown flow keeps its own verdict, reason included, for the coverage report.
+ */
+export class VerdictPool {
+  private readonly verdicts = new Map<string, FlowVerdict>();
+
+  shared(verdict: FlowVerdict): FlowVerdict {
+    if (verdict.verdict === 'unknown') return verdict;
+    const key = `${verdict.verdict}|${verdict.direction}|${verdict.returnTraffic ? 'return' : ''}|${verdict.blockedBy.map(controlKey).join(';')}`;
+    let shared = this.verdicts.get(key);
+    if (!shared) {
+      const { reason: _reason, ...rest } = verdict;
+      this.verdicts.set(key, (shared = rest));
+    }
+    return shared;
+  }
+}
+
+function controlKey(control: BlockingControl): string {
+  switch (control.control) {
+    case 'security-group':
+      return `sg ${control.direction} ${control.groupIds.join(',')}`;
+    case 'network-acl':
+      return `acl ${control.direction} ${control.networkAclId} ${control.ruleNumber}`;
+    case 'block-public-access':
+      return `bpa ${control.direction}`;
+  }
+}

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TrafficContext } from '../../../../src/engine/classify/traffic-context';
+import type { ExplainedFlow } from '../../../../src/engine/findings/explained-flow';
+import { servicePortOf } from '../../../../src/engine/findings/service-port.util';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+
+function probe(
+  src: string,
+  dst: string,
+  protocol: number,
+  dstport: number,
+  options: { egress?: boolean; returnTraffic?: boolean } = {},
+): ExplainedFlow {
+  const flow: FlowAggregate = {
+    interfaceId: 'eni-1',
+    accountId: null,
+    vpcId: null,
+    subnetId: null,
+    flowDirection: null,
+    srcaddr: src,
+    dstaddr: dst,
+    srcport: 40000,
+    dstport,
+    protocol,
+    action: 'REJECT',
+    tcpFlags: null,
+    rejectReason: null,
+    servicePortSide: 'dst',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 40000,
+    records: 1,
+    packets: 1,
+    bytes: 40,
+    firstSeen: 0,
+    lastSeen: 0,
+  };
+  return {
+    flow,
+    verdict: {
+      verdict: 'blocked',
+      direction: options.egress ? 'egress' : 'ingress',
+      returnTraffic: options.returnTraffic ?? false,
+      blockedBy: [],
+    },
+  };
+}
+
+/** The scan statistics as plain sets: distinct hosts, and the most distinct services on one host. */
+function reference(items: ExplainedFlow[], source: string): { maxPortsOnOneHost: number; hostsReached: number } {
+  const byHost = new Map<string, Set<string>>();
+  for (const item of items) {
+    if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic || item.flow.srcaddr !== source) continue;
+    const services = byHost.get(item.flow.dstaddr) ?? new Set<string>();
+    services.add(`${item.flow.protocol}/${servicePortOf(item.flow) ?? '-'}`);
+    byHost.set(item.flow.dstaddr, services);
+  }
+  return { maxPortsOnOneHost: Math.max(0, ...[...byHost.values()].map((s) => s.size)), hostsReached: byHost.size };
+}
+
+describe('TrafficContext.sourceActivity', () => {
+  it('counts the hosts a source reached and the most services it asked of one host, like plain sets do', () => {
+    // Few sources and hosts, mostly inbound requests: sources ask the same host for several services.
+    const rarely = fc.constantFrom(false, false, false, true);
+    const item = fc
+      .record({
+        src: fc.constantFrom('198.51.100.1', '198.51.100.2', '10.0.0.1'),
+        dst: fc.constantFrom('10.0.0.1', '10.0.0.2'),
+        protocol: fc.constantFrom(6, 17, 1),
+        port: fc.constantFrom(22, 80, 443, 3389),
+        egress: rarely,
+        returnTraffic: rarely,
+      })
+      .map((p) => probe(p.src, p.dst, p.protocol, p.port, p));
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 60 }), (items) => {
+        const context = TrafficContext.build(items, []);
+        for (const source of ['198.51.100.1', '198.51.100.2', '10.0.0.1', '10.0.0.9']) {
+          expect(context.sourceActivity(source)).toEqual(reference(items, source));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts one service asked again of the same host once', () => {
+    const context = TrafficContext.build(
+      [probe('198.51.100.1', '10.0.0.1', 6, 22), probe('198.51.100.1', '10.0.0.1', 6, 22), probe('198.51.100.1', '10.0.0.1', 6, 80)],
+      [],
+    );
+    expect(context.sourceActivity('198.51.100.1')).toEqual({ maxPortsOnOneHost: 2, hostsReached: 1 });
+  });
+});

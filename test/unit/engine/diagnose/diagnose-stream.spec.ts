@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { formatRecord } from '../../../../samples/generate';
+import { buildSnapshot } from '../../../../samples/sample-snapshot';
+import { SampleFlowGenerator } from '../../../../samples/sample-flows';
+import { FLOW_LOG, SEED } from '../../../../samples/scenario';
+import { SeededRandom } from '../../../../samples/seeded-random';
+import { diagnose, diagnoseStream } from '../../../../src/engine/diagnose/diagnose';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import { VerdictPool } from '../../../../src/engine/evaluate/verdict-pool';
+import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
+import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+
+function sampleAggregates(): FlowAggregate[] {
+  const generator = new SampleFlowGenerator(new SeededRandom(SEED));
+  generator.generate();
+  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
+  for (const record of generator.records) {
+    const spec = FLOW_LOG[record.log];
+    const parsed = createLineParser(spec.fields)(formatRecord(record, spec.fields));
+    if (!parsed.ok) throw new Error(parsed.error);
+    aggregator.add(parsed.record);
+  }
+  return aggregator.aggregates();
+}
+
+const snapshot = validateSnapshot(buildSnapshot());
+const aggregates = sampleAggregates();
+
+describe('diagnoseStream', () => {
+  it('yields what diagnose returns, in the same order, and counts findings and fixes as they are drawn', () => {
+    const whole = diagnose(snapshot, aggregates);
+    const stream = diagnoseStream(snapshot, aggregates);
+    expect(stream.total).toBe(whole.findings.length);
+    expect(stream.stats.findings.total).toBe(0);
+    expect(stream.stats.fixes.suggested).toBe(0);
+    expect(stream.stats.coverage).toEqual(whole.stats.coverage);
+
+    const drawn = [...stream.findings];
+    expect(JSON.stringify(drawn.map((item) => item.finding))).toBe(JSON.stringify(whole.findings));
+    expect(stream.stats).toEqual(whole.stats);
+    expect(whole.stats.fixes.suggested).toBeGreaterThan(0);
+    for (const { finding, flows } of drawn)
+      expect(flows.map((item) => item.flow)).toEqual(whole.flowsByFingerprint.get(finding.fingerprint));
+    // Every rejected flow the verdicts call blocked stands in exactly one finding.
+    const blocked = whole.stats.rejected.blocked.flows;
+    expect(drawn.reduce((sum, item) => sum + item.flows.length, 0)).toBeGreaterThanOrEqual(blocked);
+    expect(new Set(drawn.flatMap((item) => item.flows.map((e) => e.flow))).size).toBe(
+      drawn.reduce((sum, item) => sum + item.flows.length, 0),
+    );
+  });
+
+  it('can be drawn once: a second pass yields nothing', () => {
+    const stream = diagnoseStream(snapshot, aggregates);
+    expect([...stream.findings]).toHaveLength(stream.total);
+    expect([...stream.findings]).toHaveLength(0);
+  });
+});
+
+describe('VerdictPool', () => {
+  const model = NetworkModel.fromSnapshot(snapshot);
+  const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((flow) => flow.action === 'ACCEPT')) };
+  const rejected = aggregates.filter((flow) => flow.action === 'REJECT');
+
+  it('shares one verdict among flows judged alike, equal to each flow’s own verdict but its per-flow reason', () => {
+    const pool = new VerdictPool();
+    const kinds = new Set<string>();
+    for (const flow of rejected) {
+      const own = explainFlow(model, flow, ctx);
+      const shared = pool.shared(explainFlow(model, flow, ctx));
+      kinds.add(own.verdict);
+      if (own.verdict === 'unknown') {
+        expect(shared).toEqual(own);
+        continue;
+      }
+      const { reason: _reason, ...rest } = own;
+      expect(shared).toEqual(rest);
+      expect(shared).toBe(pool.shared(own));
+    }
+    expect(kinds).toContain('blocked');
+  });
+
+  it('keeps verdicts that differ apart: direction, return-ness, controls and rule numbers', () => {
+    const pool = new VerdictPool();
+    const base = { verdict: 'blocked' as const, direction: 'ingress' as const, returnTraffic: false };
+    const acl = (ruleNumber: number) => ({
+      control: 'network-acl' as const,
+      direction: 'ingress' as const,
+      networkAclId: 'acl-1',
+      ruleNumber,
+    });
+    const sg = (...groupIds: string[]) => ({ control: 'security-group' as const, direction: 'ingress' as const, groupIds });
+    const verdicts = [
+      { ...base, blockedBy: [acl(100)] },
+      { ...base, blockedBy: [acl(200)] },
+      { ...base, blockedBy: [sg('sg-1')] },
+      { ...base, blockedBy: [sg('sg-1', 'sg-2')] },
+      { ...base, blockedBy: [acl(100), sg('sg-1')] },
+      { ...base, returnTraffic: true, blockedBy: [acl(100)] },
+      { ...base, direction: 'egress' as const, blockedBy: [{ ...acl(100), direction: 'egress' as const }] },
+      { ...base, blockedBy: [{ control: 'block-public-access' as const, direction: 'ingress' as const }] },
+      { verdict: 'allowed' as const, direction: 'ingress' as const, returnTraffic: false, blockedBy: [] },
+    ];
+    const shared = verdicts.map((verdict) => pool.shared({ ...verdict, reason: 'why' }));
+    expect(new Set(shared).size).toBe(verdicts.length);
+    shared.forEach((verdict, i) => expect(verdict).toEqual(verdicts[i]));
+  });
+});
