@@ -177,3 +177,45 @@ describe('rate limits across API instances', () => {
     expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(401);
   });
 });
+
+describe('rate limits across API instances, counted in batches', () => {
+  const LIMIT = 64;
+  let first: TestApp;
+  let second: TestApp;
+
+  beforeAll(async () => {
+    first = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
+    second = await createTestApp({
+      env: {
+        SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
+        RATE_LIMIT_PER_MINUTE: String(LIMIT),
+        DATABASE_URL: first.config.database.url,
+        REDIS_PREFIX: first.config.redis.prefix,
+      },
+      keepResources: true,
+    });
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('admits at most the limit over both instances, and refuses at most a 32nd of it early', async () => {
+    const created = await request(first.app.getHttpServer())
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'batched', scopes: ['read'] });
+    const auth = `Bearer ${created.body.key}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 2 * LIMIT; i++) {
+      const instance = i % 2 === 0 ? first : second;
+      statuses.push((await request(instance.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status);
+    }
+    const admitted = statuses.filter((status) => status === 200).length;
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(admitted).toBeLessThanOrEqual(LIMIT);
+    // Each instance holds at most a 32nd of what is left; the first refusal comes at most that early.
+    expect(statuses.indexOf(429)).toBeGreaterThanOrEqual(LIMIT - LIMIT / 32);
+  });
+});
