@@ -8,7 +8,7 @@ import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
 import { ApiKeyNotFoundError } from './api-key-not-found.error';
-import { generateApiKey, hashApiKey, keyMatchesHash, lookupIdOf } from './api-key-secret';
+import { generateApiKey, hashApiKey, hashesMatch, keyMatchesHash, lookupIdOf } from './api-key-secret';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreatedApiKeyDto } from './dto/created-api-key.dto';
@@ -95,8 +95,10 @@ export class ApiKeysService implements ApiKeyAuthenticator {
    * was not revoked through this process since), without touching the database; else undefined.
    */
   recentlyAuthenticated(presented: string): Principal | undefined {
-    if (this.bootstrapKeyHash && keyMatchesHash(presented, this.bootstrapKeyHash)) return this.bootstrapPrincipal();
-    return this.cached(hashApiKey(presented));
+    // Hashed once per request: the bootstrap key's check and the cache share the digest.
+    const hash = hashApiKey(presented);
+    if (this.bootstrapKeyHash && hashesMatch(hash, this.bootstrapKeyHash)) return this.bootstrapPrincipal();
+    return this.cached(hash);
   }
 
   /** The principal a presented key stands for, or undefined when it is unknown or revoked. */
