@@ -28,8 +28,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * How long a key that authenticated is trusted without reading its row again. A revocation
- * through this process takes effect at once (revoke() forgets the key); one made by another
- * API process (or directly in the database) takes effect here within this bound.
+ * through this process takes effect at once (revoke() forgets the key), one through another API
+ * process as soon as its message arrives (RevokedKeysChannel, over Redis), and one whose message
+ * is lost (Redis away) or made directly in the database within this bound.
  */
 export const AUTHENTICATED_KEY_CACHE_MS = 5_000;
 
@@ -41,6 +42,7 @@ export class ApiKeysService implements ApiKeyAuthenticator {
   private readonly bootstrapKeyHash: string | undefined;
   /** Keys that authenticated recently, by the SHA-256 of the key: the principal and until when (performance.now()) it holds. */
   private readonly authenticated = new Map<string, { principal: Principal; until: number }>();
+  private readonly revokedListeners: Array<(keyId: string) => Promise<void>> = [];
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
@@ -88,6 +90,12 @@ export class ApiKeysService implements ApiKeyAuthenticator {
       await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     }
     this.forget(id);
+    // Other API processes are told (RevokedKeysChannel), so they forget the key too.
+    await Promise.all(this.revokedListeners.map((listener) => listener(id)));
+  }
+
+  onRevoked(listener: (keyId: string) => Promise<void>): void {
+    this.revokedListeners.push(listener);
   }
 
   /**
@@ -140,7 +148,7 @@ export class ApiKeysService implements ApiKeyAuthenticator {
     this.authenticated.set(hash, { principal, until: performance.now() + AUTHENTICATED_KEY_CACHE_MS });
   }
 
-  private forget(keyId: string): void {
+  forget(keyId: string): void {
     for (const [hash, entry] of this.authenticated) if (entry.principal.keyId === keyId) this.authenticated.delete(hash);
   }
 
