@@ -337,14 +337,21 @@ function openRecord(ttl: number): ThrottlerStorageRecord {
   return { totalHits: 0, timeToExpire: toSeconds(ttl), isBlocked: false, timeToBlockExpire: 0 };
 }
 
+/** When each bounded map was last swept of the entries that no longer matter. */
+const lastSweeps = new WeakMap<Map<string, unknown>, number>();
+
 /**
- * Adds an entry to a bounded map: when it is full, entries that no longer matter are dropped,
- * and if none is, the oldest (the limit still holds in Redis; only this process's batch is lost).
+ * Adds an entry to a bounded map: when it is full, entries that no longer matter are dropped (at
+ * most one sweep a second, so a flood of new keys does not sweep on every request), else the
+ * oldest (the limit still holds in Redis; only this process's unused hits of it are lost).
  */
 function keep<T>(entries: Map<string, T>, key: string, entry: T, expired: (entry: T, now: number) => boolean): void {
   if (entries.size >= MAX_LOCAL_ENTRIES) {
     const now = performance.now();
-    for (const [name, existing] of entries) if (expired(existing, now)) entries.delete(name);
+    if (now - (lastSweeps.get(entries) ?? -Infinity) >= 1000) {
+      lastSweeps.set(entries, now);
+      for (const [name, existing] of entries) if (expired(existing, now)) entries.delete(name);
+    }
     if (entries.size >= MAX_LOCAL_ENTRIES) {
       const oldest = entries.keys().next();
       if (!oldest.done) entries.delete(oldest.value);

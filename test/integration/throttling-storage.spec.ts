@@ -152,6 +152,15 @@ describe('RedisThrottlerStorage', () => {
     expect(await storage.hit('hit-window', 300, 1_000_000, 300, 'default')).toMatchObject({ totalHits: 1 });
   });
 
+  it('hit() keeps a bounded number of counters: one forgotten loses its unused hits, never its count', async () => {
+    expect(await storage.hit('first-of-many', 60_000, 1_000_000, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+    for (let i = 0; i < 10_000; i += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, j) => storage.hit(`many-${i + j}`, 60_000, 1_000_000, 60_000, 'default')));
+    }
+    // Forgotten here: taken again from Redis, after the batch it held (LEASE_MAX_HITS).
+    expect(await storage.hit('first-of-many', 60_000, 1_000_000, 60_000, 'default')).toMatchObject({ totalHits: LEASE_MAX_HITS + 1 });
+  });
+
   it("recentlyBlockedFor() knows its own blocks at once and another process's within BLOCK_RECHECK_MS", async () => {
     expect(await storage.recentlyBlockedFor('ip:seen', 'auth-failures')).toBe(0);
     // Blocked by this process (a failure over the limit): known at once.
