@@ -84,7 +84,7 @@ async function load(
   adminKey: string,
   databaseUrl: string,
   count: number,
-): Promise<{ targets: string[]; seconds: number; perAnalysis: number }> {
+): Promise<{ targets: number; seconds: number; perAnalysis: number }> {
   const started = performance.now();
   process.stderr.write('  analysing the generated estate\n');
   const observed = analysedFindings();
@@ -124,7 +124,7 @@ async function load(
   } finally {
     await dataSource.destroy();
   }
-  return { targets, seconds: (performance.now() - started) / 1000, perAnalysis: observed.length };
+  return { targets: targets.length, seconds: (performance.now() - started) / 1000, perAnalysis: observed.length };
 }
 
 /** A cursor about halfway down the default list, walked to page by page as a client would. */
@@ -142,6 +142,18 @@ async function deepCursor(base: string, key: string, count: number): Promise<str
   }
   if (!cursor) throw new Error('no deep cursor: too few findings');
   return cursor;
+}
+
+/** CPU seconds of the PostgreSQL backends serving `database` so far (the API's pool), from /proc (Linux); NaN elsewhere. */
+async function backendCpuSeconds(admin: Client, database: string): Promise<number> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  return rows.reduce((sum, { pid }) => sum + cpuSecondsOf(pid), 0);
+}
+
+/** This process's CPU seconds so far: the load generator's (autocannon runs in it). */
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
 }
 
 /** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
@@ -170,13 +182,17 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
   // BENCH_API_MAIN: another build of the API to measure (e.g. the one before a change), in a directory that resolves node_modules.
   const main = process.env.BENCH_API_MAIN ?? join(ROOT, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const database = `sgdoctor_bench_findings_${process.pid}`;
+  // BENCH_FINDINGS_DATABASE: a database to load once and keep, so later runs (another build, a profile) skip the load.
+  const kept = process.env.BENCH_FINDINGS_DATABASE;
+  const database = kept ?? `sgdoctor_bench_findings_${process.pid}`;
   const databaseUrl = `${PG_URL}/${database}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const adminKey = randomBytes(32).toString('base64url');
   let output = '';
-  const child = spawn(process.execPath, [main], {
+  // BENCH_API_NODE_ARGS: node options for the API process alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -187,7 +203,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
       REDIS_URL,
       REDIS_PREFIX: `bench-findings-${process.pid}`,
       SGDOCTOR_ADMIN_API_KEY: adminKey,
-      // Every request is still counted in Redis; the limit is only set out of the benchmark's reach.
+      // Every request is still counted; the limit is only set out of the benchmark's reach.
       RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'warn',
     },
@@ -195,9 +211,11 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const admin = new Client({ connectionString: `${PG_URL}/postgres` });
+  await admin.connect();
   try {
     await waitForLive(base, child, () => output);
-    const loaded = await load(base, adminKey, databaseUrl, count);
+    const loaded = (await storedIn(databaseUrl, count)) ?? (await load(base, adminKey, databaseUrl, count));
     // A key of its own (a row in api_keys), as clients use: the bootstrap key never reaches the database.
     const { key } = await call<{ key: string }>(base, adminKey, 'POST', '/v1/api-keys', { name: 'bench', scopes: ['read'] });
     const misconfigured = await call<{ items: Array<{ id: string }> }>(
@@ -209,7 +227,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
     const detailId = misconfigured.items[0]?.id;
     if (!detailId) throw new Error('no likely-misconfiguration finding to fetch');
     const cursor = await deepCursor(base, key, count);
-    const routes: Array<{ name: string; path: string }> = [
+    const allRoutes: Array<{ name: string; path: string }> = [
       { name: 'first page', path: '/v1/findings?limit=50' },
       {
         name: 'filtered + sorted',
@@ -218,6 +236,10 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
       { name: 'deep cursor', path: `/v1/findings?limit=50&cursor=${encodeURIComponent(cursor)}` },
       { name: 'detail', path: `/v1/findings/${detailId}` },
     ];
+    // BENCH_FINDINGS_ROUTES (e.g. `first,detail`) and BENCH_FINDINGS_CONCURRENCY (e.g. `10`): a quicker run over some of them.
+    const only = process.env.BENCH_FINDINGS_ROUTES?.split(',').filter(Boolean);
+    const routes = only ? allRoutes.filter((route) => only.some((name) => route.name.includes(name))) : allRoutes;
+    const concurrencies = process.env.BENCH_FINDINGS_CONCURRENCY?.split(',').map(Number) ?? CONCURRENCIES;
     for (const route of routes) {
       const response = await fetch(`${base}${route.path}`, { headers: { authorization: `Bearer ${key}` } });
       const body = await response.arrayBuffer();
@@ -233,21 +255,26 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
         name: `findings API: ${count.toLocaleString('en-US')} findings loaded`,
         metrics: {
           findings: count,
-          targets: loaded.targets.length,
+          targets: loaded.targets,
           'findings per analysis': loaded.perAnalysis,
           'load seconds': Number(loaded.seconds.toFixed(1)),
           'seconds per route': DURATION_S,
         },
       },
     ];
-    for (const connections of CONCURRENCIES) {
+    for (const connections of concurrencies) {
       for (const route of routes) {
         const cpuBefore = cpuSecondsOf(child.pid);
         const health = await cannon(`${base}/health/live`, undefined, connections, DURATION_S);
         const cpuBetween = cpuSecondsOf(child.pid);
+        const pgBetween = await backendCpuSeconds(admin, database);
+        const ownBetween = ownCpuSeconds();
         const measured = await cannon(`${base}${route.path}`, key, connections, DURATION_S);
         const cpuAfter = cpuSecondsOf(child.pid);
+        const pgAfter = await backendCpuSeconds(admin, database);
+        const ownAfter = ownCpuSeconds();
         const failed = measured.non2xx + measured.errors + measured.timeouts + health.non2xx + health.errors;
+        const perRequest = (seconds: number) => Number(((seconds * 1000) / Math.max(1, measured.requests.total)).toFixed(3));
         results.push({
           name: `findings API: ${route.name} at concurrency ${connections} vs /health/live`,
           metrics: {
@@ -259,8 +286,11 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
             'health p99 ms': health.latency.p99,
             'failed requests': failed,
             // The API process's own CPU per request (clock ticks of 10 ms, over thousands of requests).
-            'API CPU ms/req': Number((((cpuAfter - cpuBetween) * 1000) / Math.max(1, measured.requests.total)).toFixed(3)),
+            'API CPU ms/req': perRequest(cpuAfter - cpuBetween),
             'health API CPU ms/req': Number((((cpuBetween - cpuBefore) * 1000) / Math.max(1, health.requests.total)).toFixed(3)),
+            // Where the rest of the two cores went: the API's PostgreSQL backends, and the load generator (this process).
+            'PostgreSQL CPU ms/req': perRequest(pgAfter - pgBetween),
+            'load generator CPU ms/req': perRequest(ownAfter - ownBetween),
           },
           ratio: measured.requests.average / health.requests.average,
           target: '>= 0.5x /health/live, p99 <= 25 ms at 10; at 50 not below 10',
@@ -271,9 +301,31 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null) await once(child, 'exit');
-    const admin = new Client({ connectionString: `${PG_URL}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    if (!kept) await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await admin.end();
+  }
+}
+
+/**
+ * What a kept database (BENCH_FINDINGS_DATABASE) already holds, when it holds the `count` findings
+ * asked for; undefined when it holds none (it is loaded then).
+ */
+async function storedIn(
+  databaseUrl: string,
+  count: number,
+): Promise<{ targets: number; perAnalysis: number; seconds: number } | undefined> {
+  if (!process.env.BENCH_FINDINGS_DATABASE) return undefined;
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ findings: number; targets: number }>(
+      'SELECT count(*)::int AS findings, count(DISTINCT target_id)::int AS targets FROM findings',
+    );
+    const stored = rows[0]!;
+    if (stored.findings === 0) return undefined;
+    if (stored.findings !== count) throw new Error(`the kept database holds ${stored.findings} findings, not ${count}`);
+    return { targets: stored.targets, perAnalysis: Math.ceil(count / stored.targets), seconds: 0 };
+  } finally {
+    await client.end();
   }
 }

@@ -30,7 +30,12 @@ export function lookupIdOf(key: string): string | undefined {
 
 /** Constant-time comparison of a presented key with a stored SHA-256 hex digest. */
 export function keyMatchesHash(key: string, storedHash: string): boolean {
-  const presented = Buffer.from(hashApiKey(key), 'hex');
+  return hashesMatch(hashApiKey(key), storedHash);
+}
+
+/** Constant-time comparison of two SHA-256 hex digests (a presented key's, hashed once, and a stored one). */
+export function hashesMatch(presentedHash: string, storedHash: string): boolean {
+  const presented = Buffer.from(presentedHash, 'hex');
   const stored = Buffer.from(storedHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

@@ -8,7 +8,7 @@ import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
 import { ApiKeyNotFoundError } from './api-key-not-found.error';
-import { generateApiKey, hashApiKey, keyMatchesHash, lookupIdOf } from './api-key-secret';
+import { generateApiKey, hashApiKey, hashesMatch, keyMatchesHash, lookupIdOf } from './api-key-secret';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreatedApiKeyDto } from './dto/created-api-key.dto';
@@ -28,8 +28,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * How long a key that authenticated is trusted without reading its row again. A revocation
- * through this process takes effect at once (revoke() forgets the key); one made by another
- * API process (or directly in the database) takes effect here within this bound.
+ * through this process takes effect at once (revoke() forgets the key), one through another API
+ * process as soon as its message arrives (RevokedKeysChannel, over Redis), and one whose message
+ * is lost (Redis away) or made directly in the database within this bound.
  */
 export const AUTHENTICATED_KEY_CACHE_MS = 5_000;
 
@@ -41,6 +42,7 @@ export class ApiKeysService implements ApiKeyAuthenticator {
   private readonly bootstrapKeyHash: string | undefined;
   /** Keys that authenticated recently, by the SHA-256 of the key: the principal and until when (performance.now()) it holds. */
   private readonly authenticated = new Map<string, { principal: Principal; until: number }>();
+  private readonly revokedListeners: Array<(keyId: string) => Promise<void>> = [];
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
@@ -88,6 +90,12 @@ export class ApiKeysService implements ApiKeyAuthenticator {
       await this.apiKeys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     }
     this.forget(id);
+    // Other API processes are told (RevokedKeysChannel), so they forget the key too.
+    await Promise.all(this.revokedListeners.map((listener) => listener(id)));
+  }
+
+  onRevoked(listener: (keyId: string) => Promise<void>): void {
+    this.revokedListeners.push(listener);
   }
 
   /**
@@ -95,8 +103,10 @@ export class ApiKeysService implements ApiKeyAuthenticator {
    * was not revoked through this process since), without touching the database; else undefined.
    */
   recentlyAuthenticated(presented: string): Principal | undefined {
-    if (this.bootstrapKeyHash && keyMatchesHash(presented, this.bootstrapKeyHash)) return this.bootstrapPrincipal();
-    return this.cached(hashApiKey(presented));
+    // Hashed once per request: the bootstrap key's check and the cache share the digest.
+    const hash = hashApiKey(presented);
+    if (this.bootstrapKeyHash && hashesMatch(hash, this.bootstrapKeyHash)) return this.bootstrapPrincipal();
+    return this.cached(hash);
   }
 
   /** The principal a presented key stands for, or undefined when it is unknown or revoked. */
@@ -138,7 +148,7 @@ export class ApiKeysService implements ApiKeyAuthenticator {
     this.authenticated.set(hash, { principal, until: performance.now() + AUTHENTICATED_KEY_CACHE_MS });
   }
 
-  private forget(keyId: string): void {
+  forget(keyId: string): void {
     for (const [hash, entry] of this.authenticated) if (entry.principal.keyId === keyId) this.authenticated.delete(hash);
   }
 

@@ -12,4 +12,8 @@ export abstract class ApiKeyAuthenticator {
    * since), answered without a lookup; undefined otherwise.
    */
   abstract recentlyAuthenticated(presented: string): Principal | undefined;
+  /** Forgets a key this process may remember: it was revoked (by another process). */
+  abstract forget(keyId: string): void;
+  /** Calls `listener` with the id of each key this process revokes, before the revocation is answered. */
+  abstract onRevoked(listener: (keyId: string) => Promise<void>): void;
 }

@@ -31,7 +31,7 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
     const presented = presentedKey(request);
     // A key this process authenticated moments ago: no lookup, and the address block is checked
-    // by the rate limiter in its own round trip to Redis (ApiKeyThrottlerGuard), before any answer.
+    // by the rate limiter (ApiKeyThrottlerGuard) against the blocks this process knows of, before any answer.
     let principal = presented ? this.apiKeys.recentlyAuthenticated(presented) : undefined;
     if (principal) {
       request[DEFERRED_ADDRESS_CHECK] = request.ip;

@@ -31,7 +31,7 @@ export class AuthFailureLimiter {
     if (seconds > 0) throw this.limited(seconds);
   }
 
-  /** The counter of the address's failures, for a check made in the same round trip as another count (ApiKeyThrottlerGuard). */
+  /** The counter of the address's failures, for the check ApiKeyThrottlerGuard makes of a request ApiKeyGuard authenticated without a round trip. */
   counterOf(address: string): { key: string; throttlerName: string } {
     return { key: trackerOf(address), throttlerName: THROTTLER_NAME };
   }

@@ -7,8 +7,9 @@ import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import { RedisThrottlerStorageModule } from './redis-throttler-storage.module';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { RevokedKeysChannel } from './revoked-keys.channel';
 
-/** Global guards, in order: authenticate the API key and check its scope, then rate-limit per key. */
+/** Global guards, in order: authenticate the API key and check its scope, then rate-limit per key; and revocations told to every API process. */
 @Module({})
 export class AuthModule {
   /** `keys`: the module that exports the ApiKeyAuthenticator (the API-keys module). */
@@ -30,6 +31,7 @@ export class AuthModule {
       ],
       providers: [
         AuthFailureLimiter,
+        RevokedKeysChannel,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
       ],

@@ -54,7 +54,7 @@ export class MetricsService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.httpDuration.observe(
         {
           method: request.method,
@@ -64,6 +64,7 @@ export class MetricsService implements OnModuleInit {
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 

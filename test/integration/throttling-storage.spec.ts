@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RedisThrottlerStorage } from '../../src/auth/redis-throttler.storage';
+import { performance } from 'node:perf_hooks';
+import { BLOCK_RECHECK_MS, LEASE_FRACTION, LEASE_MAX_HITS, RedisThrottlerStorage } from '../../src/auth/redis-throttler.storage';
 import { sparePort } from '../support/app/throwaway-services';
 import { TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
 import { deleteRedisPrefix } from '../support/app/test-redis';
@@ -102,16 +103,81 @@ describe('RedisThrottlerStorage', () => {
     expect(await redis.exists(`${prefix}:throttle:{default:noblock}:block`)).toBe(0);
   });
 
-  it("counts a hit and reads another counter's block in one call", async () => {
-    const address = { key: 'ip:pair', throttlerName: 'auth-failures' };
-    const first = await storage.incrementAndBlockedFor('key:pair', 60_000, 5, 60_000, 'default', address);
-    expect(first).toEqual({ record: { totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 }, otherBlockedFor: 0 });
+  it('hit() counts exactly in one process: every hit numbered, the one after the limit blocked', async () => {
+    const records = [];
+    for (let i = 0; i < 6; i++) records.push(await storage.hit('exact', 60_000, 5, 30_000, 'default'));
+    expect(records.map((record) => record.totalHits)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(records.map((record) => record.isBlocked)).toEqual([false, false, false, false, false, true]);
+    expect(records[5]).toMatchObject({ timeToBlockExpire: 30 });
+    // The block holds for increment() too: it is the same counter.
+    expect(await storage.increment('exact', 60_000, 5, 30_000, 'default')).toMatchObject({ isBlocked: true });
+  });
 
-    for (let i = 0; i < 3; i++) await storage.increment(address.key, 60_000, 2, 30_000, address.throttlerName);
-    const second = await storage.incrementAndBlockedFor('key:pair', 60_000, 5, 60_000, 'default', address);
-    expect(second.otherBlockedFor).toBe(30);
-    expect(second.record).toMatchObject({ totalHits: 2, isBlocked: false });
-    expect(await storage.blockedFor(address.key, address.throttlerName)).toBe(30);
+  it('hit() takes hits from Redis in batches: one round trip for many hits', async () => {
+    const records = await Promise.all(Array.from({ length: 50 }, () => storage.hit('batched', 60_000, 1_000_000, 60_000, 'default')));
+    expect(records.map((record) => record.totalHits).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    for (let i = 0; i < 50; i++) await storage.hit('batched', 60_000, 1_000_000, 60_000, 'default');
+    // One grant of LEASE_MAX_HITS counted in Redis, 100 of it used here.
+    expect(Number(await redis.get(`${prefix}:throttle:{default:batched}:hits`))).toBe(LEASE_MAX_HITS);
+    expect(await storage.hit('batched', 60_000, 1_000_000, 60_000, 'default')).toMatchObject({ totalHits: 101, isBlocked: false });
+  });
+
+  it('hit() never admits more than the limit across two processes, and refuses at most a fraction early', async () => {
+    const limit = 320;
+    let admitted = 0;
+    let firstRefusal: number | undefined;
+    for (let i = 0; i < 2 * limit; i++) {
+      const record = await (i % 3 === 0 ? other : storage).hit('spread', 60_000, limit, 60_000, 'default');
+      if (!record.isBlocked) admitted++;
+      else firstRefusal ??= admitted;
+    }
+    expect(admitted).toBeLessThanOrEqual(limit);
+    // The other process holds at most a LEASE_FRACTION-th of the limit when the first refuses.
+    expect(firstRefusal).toBeGreaterThanOrEqual(limit - limit / LEASE_FRACTION);
+  });
+
+  it('hit() remembers a block until it ends, then starts a fresh window', async () => {
+    await storage.hit('local-block', 60_000, 1, 300, 'default');
+    expect(await storage.hit('local-block', 60_000, 1, 300, 'default')).toMatchObject({ isBlocked: true });
+    // Refused here without asking Redis: even with the block gone from Redis.
+    await redis.del(`${prefix}:throttle:{default:local-block}:block`);
+    expect(await storage.hit('local-block', 60_000, 1, 300, 'default')).toMatchObject({ isBlocked: true });
+    await sleep(450);
+    expect(await storage.hit('local-block', 60_000, 1, 300, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
+  it('hit() drops the hits it holds when the window ends', async () => {
+    expect(await storage.hit('hit-window', 300, 1_000_000, 300, 'default')).toMatchObject({ totalHits: 1 });
+    await sleep(450);
+    expect(await storage.hit('hit-window', 300, 1_000_000, 300, 'default')).toMatchObject({ totalHits: 1 });
+  });
+
+  it('hit() keeps a bounded number of counters: one forgotten loses its unused hits, never its count', async () => {
+    expect(await storage.hit('first-of-many', 60_000, 1_000_000, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+    for (let i = 0; i < 10_000; i += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, j) => storage.hit(`many-${i + j}`, 60_000, 1_000_000, 60_000, 'default')));
+    }
+    // Forgotten here: taken again from Redis, after the batch it held (LEASE_MAX_HITS).
+    expect(await storage.hit('first-of-many', 60_000, 1_000_000, 60_000, 'default')).toMatchObject({ totalHits: LEASE_MAX_HITS + 1 });
+  });
+
+  it("recentlyBlockedFor() knows its own blocks at once and another process's within BLOCK_RECHECK_MS", async () => {
+    expect(await storage.recentlyBlockedFor('ip:seen', 'auth-failures')).toBe(0);
+    // Blocked by this process (a failure over the limit): known at once.
+    for (let i = 0; i < 2; i++) await storage.increment('ip:seen', 60_000, 1, 30_000, 'auth-failures');
+    expect(await storage.recentlyBlockedFor('ip:seen', 'auth-failures')).toBe(30);
+
+    expect(await storage.recentlyBlockedFor('ip:elsewhere', 'auth-failures')).toBe(0);
+    for (let i = 0; i < 2; i++) await other.increment('ip:elsewhere', 60_000, 1, 30_000, 'auth-failures');
+    const deadline = performance.now() + BLOCK_RECHECK_MS + 200;
+    let seconds = 0;
+    while (seconds === 0 && performance.now() < deadline) {
+      seconds = await storage.recentlyBlockedFor('ip:elsewhere', 'auth-failures');
+      if (seconds === 0) await sleep(50);
+    }
+    // Seen within BLOCK_RECHECK_MS of the block, about that much into its 30 s.
+    expect(seconds).toBeGreaterThanOrEqual(29);
+    expect(seconds).toBeLessThanOrEqual(30);
   });
 
   it('fails open with one warning when Redis is unreachable', async () => {
@@ -122,6 +188,8 @@ describe('RedisThrottlerStorage', () => {
       const records = [];
       for (let i = 0; i < 3; i++) records.push(await unreachable.increment('down', 60_000, 1, 60_000, 'default'));
       expect(records).toEqual(Array(3).fill({ totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 }));
+      expect(await unreachable.hit('down', 60_000, 1, 60_000, 'default')).toMatchObject({ isBlocked: false });
+      expect(await unreachable.recentlyBlockedFor('ip:down', 'auth-failures')).toBe(0);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]?.[0])).toMatch(/Redis is unreachable/);
     } finally {

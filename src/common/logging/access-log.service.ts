@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Level } from 'pino';
 import { redactUrlCredentials } from './redact';
+import { requestContext } from './request-context';
 
 /** The level of a request's completion line: server errors stand out, client errors are warnings. */
 export function accessLogLevel(statusCode: number): Extract<Level, 'error' | 'warn' | 'info'> {
@@ -27,14 +28,24 @@ export class AccessLogService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    fastify.addHook('onResponse', async (request, reply) => this.write(request, reply));
+    // The request context for the lines the handler writes: from preHandler on, after the body
+    // is read (a stream's events would not carry a context opened before), so guards, pipes,
+    // the handler and the exception filter all run in it.
+    fastify.addHook('preHandler', (request, _reply, done) => requestContext.run(request.id, done));
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.write(request, reply);
+      done();
+    });
   }
 
   private write(request: FastifyRequest, reply: FastifyReply): void {
     const logger = PinoLogger.root;
     if (!logger) return;
     const statusCode = reply.statusCode;
-    logger[accessLogLevel(statusCode)](
+    const level = accessLogLevel(statusCode);
+    // Nothing is built for a line the level drops.
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         reqId: request.id,
         method: request.method,

@@ -1,16 +1,17 @@
-import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
 import { REDACTED_PATHS, redactUrlCredentials, redactUrlCredentialsDeep } from './redact';
 import { AccessLogService } from './access-log.service';
-import { assignRequestId } from './request-id';
+import { requestLogFields } from './request-context';
 
 /**
- * Structured JSON logs (pino). Within a request every line carries `reqId`; credentials in
- * headers, known secret fields and passwords inside URLs are redacted. Each finished request
- * gets one completion line from AccessLogService (pino-http's own is off: on Fastify it cannot
- * see the status code or the route).
+ * Structured JSON logs (pino). Within a request every line carries `reqId` (from the request
+ * context AccessLogService opens for each request, added by the logger's mixin when a line is
+ * written); credentials in headers, known secret fields and passwords inside URLs are redacted.
+ * Each finished request gets one completion line from AccessLogService. pino-http's middleware
+ * is not mounted (`forRoutes: []`): it made two child loggers per request, whatever the level,
+ * and on Fastify its own completion line cannot see the status code or the route.
  */
 @Module({})
 export class LoggingModule {
@@ -20,15 +21,13 @@ export class LoggingModule {
       providers: [AccessLogService],
       imports: [
         LoggerModule.forRoot({
-          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+          forRoutes: [],
           pinoHttp: {
             level: config.logLevel,
             base: { service: 'sgdoctor', pid: process.pid },
             redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-            genReqId: (req) => assignRequestId(req as IncomingMessage & { id?: string }),
-            quietReqLogger: true,
+            mixin: requestLogFields,
             autoLogging: false,
-            customAttributeKeys: { reqId: 'reqId' },
             formatters: { log: (object) => redactUrlCredentialsDeep(object) },
             hooks: {
               logMethod(args, method) {
