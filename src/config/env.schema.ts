@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../common/lifecycle/heap-growth';
 
 /** Accepts the usual spellings of a boolean in an environment variable. */
 const booleanFromEnv = z
@@ -106,7 +107,7 @@ export const envSchema = z.object({
    * `--heap-growing-percent`); 0 leaves V8's own factor, up to 4×. Lower keeps a busy worker's
    * memory near what it holds, for a little more time collecting.
    */
-  WORKER_HEAP_GROWING_PERCENT: withDefault(integerFromEnv(0, 300), '20'),
+  WORKER_HEAP_GROWING_PERCENT: withDefault(integerFromEnv(0, 300), String(DEFAULT_HEAP_GROWING_PERCENT)),
   /** How often a worker compares the work recorded in PostgreSQL with the queues and repairs the queues (one worker at a time). */
   RECONCILE_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
 
