@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
+import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../src/common/lifecycle/heap-growth';
+import { loadAppConfig } from '../src/config/app-config';
 import type { FlowAggregate } from '../src/engine/flow-log/flow-record';
 import { aggregateFlowFiles } from '../src/flow-files/flow-file-reader';
 import { FilesFlowSource } from '../src/flow-sources/files-flow-source';
@@ -27,6 +29,8 @@ export function ownPeakRssBytes(): number {
 const WINDOW = { from: new Date(1_600_000_000_000), to: new Date(1_900_000_000_000) };
 
 async function service(file: string): Promise<{ groups: number; records: number; lines?: number }> {
+  // As the worker runs it: with the worker's heap growth.
+  limitHeapGrowth(loadAppConfig(process.env).analysis.heapGrowingPercent);
   const source = new FilesFlowSource(new DataPathResolver(dirname(file)));
   const aggregates: FlowAggregate[] = [];
   const statistics = await source.read(
@@ -53,6 +57,8 @@ async function service(file: string): Promise<{ groups: number; records: number;
 }
 
 async function diagnose(file: string): Promise<{ groups: number; records: number; lines: number }> {
+  // As `sgdoctor diagnose` runs it (src/cli/main.ts).
+  limitHeapGrowth(DEFAULT_HEAP_GROWING_PERCENT);
   const { aggregates, stats } = await aggregateFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] });
   return { groups: aggregates.length, records: stats.rejectRecords + stats.acceptRecords, lines: stats.lines };
 }

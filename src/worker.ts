@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
+import { limitHeapGrowth } from './common/lifecycle/heap-growth';
 import { loadStartupConfig } from './config/load-startup-config';
 import { WorkerModule } from './worker.module';
 
 /** The worker process (`node dist/worker.js`): consumes the BullMQ queues; no HTTP server. */
 async function bootstrap(): Promise<void> {
   const config = loadStartupConfig();
+  limitHeapGrowth(config.analysis.heapGrowingPercent);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 
+import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../common/lifecycle/heap-growth';
 import { CliError } from './cli.error';
 import { registerDiagnoseCommand } from './diagnose.command';
 import { ExitCode } from './exit-code';
@@ -37,6 +38,8 @@ function needsApiKeyCommand(argv: string[]): boolean {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `diagnose` of a day's logs allocates fast: keep the heap near what it holds (see limitHeapGrowth).
+  limitHeapGrowth(DEFAULT_HEAP_GROWING_PERCENT);
   // A closed pipe (`sgdoctor explain … | head`) ends the run quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(ExitCode.Ok);

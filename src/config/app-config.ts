@@ -45,6 +45,8 @@ export interface AnalysisConfig {
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
+  /** The worker's heap growth over its live data, in percent (WORKER_HEAP_GROWING_PERCENT; 0: V8's own). */
+  heapGrowingPercent: number;
 }
 
 export interface RecoveryConfig {
@@ -137,6 +139,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
       persistBatch: env.ANALYSIS_PERSIST_BATCH,
+      heapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
     },
     recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },
     integrations: {

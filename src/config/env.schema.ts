@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../common/lifecycle/heap-growth';
 
 /** Accepts the usual spellings of a boolean in an environment variable. */
 const booleanFromEnv = z
@@ -101,6 +102,12 @@ export const envSchema = z.object({
   SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
   /** Findings written per transaction at the persist stage: larger is faster; a killed worker redoes at most one batch. */
   ANALYSIS_PERSIST_BATCH: withDefault(integerFromEnv(1, 100_000), '1000'),
+  /**
+   * The worker's V8 heap grows by this percent over what survives a full collection (V8's
+   * `--heap-growing-percent`); 0 leaves V8's own factor, up to 4×. Lower keeps a busy worker's
+   * memory near what it holds, for a little more time collecting.
+   */
+  WORKER_HEAP_GROWING_PERCENT: withDefault(integerFromEnv(0, 300), String(DEFAULT_HEAP_GROWING_PERCENT)),
   /** How often a worker compares the work recorded in PostgreSQL with the queues and repairs the queues (one worker at a time). */
   RECONCILE_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
 

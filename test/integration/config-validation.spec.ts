@@ -23,6 +23,7 @@ describe('configuration', () => {
     expect(config.dataRoot).toBe('/srv/sgdoctor/samples');
     expect(config.auth.adminApiKey).toBeUndefined();
     expect(config.aws).toEqual({ region: undefined, profile: undefined });
+    expect(config.analysis.heapGrowingPercent).toBe(20);
   });
 
   it('parses values and treats empty variables as unset', () => {
@@ -43,6 +44,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ WORKER_HEAP_GROWING_PERCENT: '-5' }, 'WORKER_HEAP_GROWING_PERCENT'],
+    [{ WORKER_HEAP_GROWING_PERCENT: '400' }, 'WORKER_HEAP_GROWING_PERCENT'],
     [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
