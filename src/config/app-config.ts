@@ -45,6 +45,8 @@ export interface AnalysisConfig {
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
+  /** Persist batches written at once, each in its own transaction (ANALYSIS_PERSIST_PARALLEL). */
+  persistParallel: number;
 }
 
 export interface RecoveryConfig {
@@ -137,6 +139,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
       persistBatch: env.ANALYSIS_PERSIST_BATCH,
+      persistParallel: env.ANALYSIS_PERSIST_PARALLEL,
     },
     recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },
     integrations: {

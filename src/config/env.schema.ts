@@ -101,6 +101,8 @@ export const envSchema = z.object({
   SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
   /** Findings written per transaction at the persist stage: larger is faster; a killed worker redoes at most one batch. */
   ANALYSIS_PERSIST_BATCH: withDefault(integerFromEnv(1, 100_000), '1000'),
+  /** Persist batches written at once, each in its own transaction and connection (1: one after the other). */
+  ANALYSIS_PERSIST_PARALLEL: withDefault(integerFromEnv(1, 8), '2'),
   /** How often a worker compares the work recorded in PostgreSQL with the queues and repairs the queues (one worker at a time). */
   RECONCILE_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
 

@@ -1,16 +1,42 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FindingsPersister, PersistContext, PreparedBatch } from '../../findings/findings-persister.service';
 import type { ObservedFinding } from '../../findings/observed-finding';
+import { analysisWritersLockKey } from '../analysis-writers-lock';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 
 /** Findings upserted per transaction by default (ANALYSIS_PERSIST_BATCH). */
 export const DEFAULT_PERSIST_BATCH = 1000;
+
+/**
+ * Settings of a batch's transaction (SET LOCAL: they end with it).
+ *
+ * - `synchronous_commit = off`: the commit returns without waiting for its WAL to be flushed. A
+ *   batch is derived data that the analysis writes again when it runs again, and the analysis
+ *   becomes `succeeded` only in a later, synchronous commit, which flushes the WAL up to it, every
+ *   batch's included. A crash of PostgreSQL can lose the last batches' commits (up to about three
+ *   times wal_writer_delay) only while the analysis is still `running`, and a running analysis whose
+ *   worker or database went away is run again. Visibility and locks are unchanged: the guard's row
+ *   lock is held until the commit as before.
+ * - `work_mem`: the batch's lines of JSON (a few megabytes) are read into memory rather than
+ *   spilled to a temporary file.
+ */
+const PERSIST_BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true), set_config('work_mem', '64MB', true)`;
 
 /** The analysis attempt a write belongs to. */
 export interface RunningAttempt {
   analysisId: string;
   attempt: number;
 }
+
+/**
+ * How a write's transaction holds the analysis row: `update` (FOR UPDATE) serialises every such
+ * transaction of the analysis; `share` (FOR SHARE) lets the persist stage's batches of one attempt
+ * run at once, and they also take the analysis's writers lock shared, so that a cancel (which takes
+ * it exclusive) is not kept waiting by batch after batch. Either conflicts with what ends an attempt
+ * (a cancel, a failure, a retry: an UPDATE of the row), which so waits for the transactions holding
+ * the row to commit, and every transaction that locks the row after it sees the new status.
+ */
+export type RunningLock = 'update' | 'share';
 
 /**
  * Runs `work` in a transaction that first locks the analysis row and checks it is still running
@@ -20,10 +46,14 @@ export function inRunningTransaction<T>(
   dataSource: DataSource,
   running: RunningAttempt,
   work: (manager: EntityManager) => Promise<T>,
+  lock: RunningLock = 'update',
 ): Promise<T> {
   return dataSource.transaction(async (manager) => {
+    // Shared holders queue behind a cancel that asked first (see analysisWritersLockKey).
+    if (lock === 'share')
+      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [analysisWritersLockKey(running.analysisId)]);
     const rows: Array<{ status: string }> = await manager.query(
-      'SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 FOR UPDATE',
+      `SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 ${lock === 'share' ? 'FOR SHARE' : 'FOR UPDATE'}`,
       [running.analysisId, running.attempt],
     );
     if (rows[0]?.status !== 'running') throw new AnalysisCancelledSignal(running.analysisId);
@@ -34,38 +64,76 @@ export function inRunningTransaction<T>(
 export interface PersistLoop {
   persister: FindingsPersister;
   ctx: PersistContext;
-  /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one batch's work. */
+  /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one round's work. */
   batchSize: number;
-  /** One batch's transaction (the runner's locks the analysis row and checks it is running). */
+  /**
+   * Batches written at once, each in its own transaction (on its own connection): a round. The
+   * next round starts once every batch of the round committed. 1 by default.
+   */
+  parallel?: number;
+  /**
+   * One batch's transaction (the runner's locks the analysis row and checks it is running). With
+   * `parallel` above 1 the batches of a round run at the same time: a transaction that locks the
+   * row FOR UPDATE makes them wait for each other, one FOR SHARE does not.
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
-  /** Publishes the events a committed batch recorded. */
+  /** Publishes the events a committed round recorded. */
   publish(eventIds: string[]): Promise<void>;
-  /** Before each batch (the runner's cancellation check). */
+  /** Before each round (the runner's cancellation check). */
   before?(): void;
-  /** After each committed batch (the runner's testing pause). */
+  /** After each committed round (the runner's testing pause). */
   after?(): Promise<void>;
 }
 
+/** Batches written at once by the persist stage by default. */
+export const DEFAULT_PERSIST_PARALLEL = 2;
+
 /**
- * The persist stage's writes of what correlate observed: upserted batch by batch, each batch in
- * its own transaction and its events published once it committed. Safe to run again for the same
- * analysis: every batch's writes are idempotent. The next batch is serialised while one is being
- * written, so the database and the worker work at the same time.
+ * The persist stage's writes of what correlate observed: upserted round by round, a round being
+ * `parallel` batches written at once, each in its own transaction, and the round's events
+ * published once all of them committed. Safe to run again for the same analysis: every batch's
+ * writes are idempotent. The next round is serialised while one is being written, so the database
+ * and the worker work at the same time.
+ *
+ * A round ends before the next starts, so the analysis row is left unlocked between rounds: a
+ * cancel waiting for the row (its UPDATE waits for the round's transactions) gets it there, and
+ * the next round's transactions, locking the row after it, see the analysis cancelled.
  */
 export async function persistObserved(loop: PersistLoop, observed: readonly ObservedFinding[]): Promise<void> {
   const size = Math.max(1, Math.floor(loop.batchSize));
-  let next: PreparedBatch | null = observed.length ? loop.persister.prepare(observed.slice(0, size)) : null;
-  for (let i = 0; next; i += size) {
+  const round = size * Math.max(1, Math.floor(loop.parallel ?? 1));
+  const batchesOf = (from: number): ObservedFinding[][] => {
+    const batches: ObservedFinding[][] = [];
+    for (let i = from; i < Math.min(from + round, observed.length); i += size) batches.push(observed.slice(i, i + size));
+    return batches;
+  };
+  let next: PreparedBatch[] | null = observed.length ? batchesOf(0).map((batch) => loop.persister.prepare(batch)) : null;
+  for (let i = 0; next; i += round) {
     loop.before?.();
-    const current: PreparedBatch = next;
-    const writing = loop.transaction((manager) => loop.persister.upsertBatch(manager, loop.ctx, current));
-    const following = i + size < observed.length ? loop.persister.prepareSoon(observed.slice(i + size, i + 2 * size)) : null;
-    let eventIds: string[];
+    const writing = Promise.allSettled(
+      next.map((current) =>
+        loop.transaction(async (manager) => {
+          await manager.query(PERSIST_BATCH_SETTINGS);
+          return loop.persister.upsertBatch(manager, loop.ctx, current);
+        }),
+      ),
+    );
+    const following =
+      i + round < observed.length ? Promise.all(batchesOf(i + round).map((batch) => loop.persister.prepareSoon(batch))) : null;
+    let written: Array<PromiseSettledResult<string[]>>;
     try {
-      eventIds = await writing;
+      // Every batch of the round settles before the loop goes on or fails: none is left writing.
+      written = await writing;
     } finally {
       // Serialising cannot fail; a failed write still waits for it, so nothing runs on after the loop.
       next = following ? await following : null;
+    }
+    const eventIds = written.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const failed = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
+      // The round's committed batches still publish their events (or the sweep of unpublished events does).
+      await loop.publish(eventIds).catch(() => undefined);
+      throw failed.reason;
     }
     await loop.publish(eventIds);
     await loop.after?.();
