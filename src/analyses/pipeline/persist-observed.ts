@@ -14,9 +14,10 @@ export const DEFAULT_PERSIST_BATCH = 1000;
  *   batch is derived data that the analysis writes again when it runs again, and the analysis
  *   becomes `succeeded` only in a later, synchronous commit, which flushes the WAL up to it, every
  *   batch's included. A crash of PostgreSQL can lose the last batches' commits (up to about three
- *   times wal_writer_delay) only while the analysis is still `running`, and a running analysis whose
- *   worker or database went away is run again. Visibility and locks are unchanged: the guard's row
- *   lock is held until the commit as before.
+ *   times wal_writer_delay) only while the analysis is still `running`: its next write (the next
+ *   round, or the resolution of unseen findings) then fails on the lost connection, and the
+ *   analysis runs again. Visibility and locks are unchanged: the guard's locks are held until the
+ *   commit as before.
  * - `work_mem`: the batch's lines of JSON (a few megabytes) are read into memory rather than
  *   spilled to a temporary file.
  */
