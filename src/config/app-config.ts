@@ -41,7 +41,7 @@ export interface AwsConfig {
 export interface AnalysisConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** Testing aid: a pause at the start of every stage and after every persisted batch (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
+  /** Testing aid: a pause at the start of every stage and after every persisted round of batches (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
