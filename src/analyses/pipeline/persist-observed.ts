@@ -96,9 +96,9 @@ export const DEFAULT_PERSIST_PARALLEL = 2;
  * writes are idempotent. The next round is serialised while one is being written, so the database
  * and the worker work at the same time.
  *
- * A round ends before the next starts, so the analysis row is left unlocked between rounds: a
- * cancel waiting for the row (its UPDATE waits for the round's transactions) gets it there, and
- * the next round's transactions, locking the row after it, see the analysis cancelled.
+ * A cancel during a round (it takes the analysis's writers lock exclusive: see
+ * analysisWritersLockKey) waits for the round's transactions to commit; the batches that ask for
+ * the lock after it wait for it, then see the analysis cancelled and write nothing.
  */
 export async function persistObserved(loop: PersistLoop, observed: readonly ObservedFinding[]): Promise<void> {
   const size = Math.max(1, Math.floor(loop.batchSize));
