@@ -6,7 +6,12 @@ import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
-import { DEFAULT_PERSIST_BATCH, inRunningTransaction, persistObserved } from '../src/analyses/pipeline/persist-observed';
+import {
+  DEFAULT_PERSIST_BATCH,
+  DEFAULT_PERSIST_PARALLEL,
+  inRunningTransaction,
+  persistObserved,
+} from '../src/analyses/pipeline/persist-observed';
 import { SystemClock } from '../src/common/clock/clock';
 import { SnakeNamingStrategy } from '../src/database/snake-naming.strategy';
 import { EventEntity } from '../src/events/event.entity';
@@ -182,6 +187,8 @@ async function baselineInsert(
 export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
   const batchSize = Number(process.env.ANALYSIS_PERSIST_BATCH ?? DEFAULT_PERSIST_BATCH);
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`ANALYSIS_PERSIST_BATCH must be a positive integer`);
+  const parallel = Number(process.env.ANALYSIS_PERSIST_PARALLEL ?? DEFAULT_PERSIST_PARALLEL);
+  if (!(Number.isInteger(parallel) && parallel > 0)) throw new Error(`ANALYSIS_PERSIST_PARALLEL must be a positive integer`);
   process.stderr.write(`  analysing the generated estate\n`);
   const observed = analysedFindingsOf(count);
   const database = `sgdoctor_bench_persist_${process.pid}`;
@@ -242,7 +249,8 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
             persister,
             ctx: { targetId, analysisId, now: clock.now() },
             batchSize,
-            transaction: (work) => inRunningTransaction(dataSource, running, work),
+            parallel,
+            transaction: (work) => inRunningTransaction(dataSource, running, work, 'share'),
             publish: (ids) => events.publish(ids),
           },
           observed,
@@ -257,7 +265,9 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
     };
 
     // Interleaved: baseline, all new, baseline, all re-seen, baseline.
-    process.stderr.write(`  persisting ${observed.length.toLocaleString('en-US')} findings in batches of ${batchSize}\n`);
+    process.stderr.write(
+      `  persisting ${observed.length.toLocaleString('en-US')} findings in batches of ${batchSize}, ${parallel} at once\n`,
+    );
     const baselines: Timed[] = [await baseline()];
     printStatements('baseline');
     const fresh = await persist(await analysis());
@@ -278,7 +288,7 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
     const base = baselines.reduce((sum, b) => sum + b.seconds, 0) / baselines.length;
     const baseRate = observed.length / base;
     const result = (name: string, run: Timed): BenchResult => ({
-      name: `persist, ${name}, ${observed.length.toLocaleString('en-US')} findings (batches of ${batchSize})`,
+      name: `persist, ${name}, ${observed.length.toLocaleString('en-US')} findings (batches of ${batchSize}, ${parallel} at once)`,
       metrics: {
         'findings/s': Math.round(observed.length / run.seconds),
         'wall s': Number(run.seconds.toFixed(2)),

@@ -12,6 +12,7 @@ import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { JobProducer } from '../queues/job-producer';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
+import { analysisWritersLockKey } from './analysis-writers-lock';
 import { AnalysisInvalidStateError } from './analysis-invalid-state.error';
 import { ANALYSIS_RUN_JOB, analysisJobId, type AnalysisJobPayload } from './analysis-job';
 import { AnalysisNotFoundError } from './analysis-not-found.error';
@@ -112,16 +113,26 @@ export class AnalysesService {
   async cancel(id: string, by: string): Promise<AnalysisDto> {
     const entity = await this.getEntity(id);
     const now = this.clock.now();
-    const result = await this.analyses
-      .createQueryBuilder()
-      .update(AnalysisEntity)
-      .set({
-        status: 'cancelled',
-        finishedAt: now,
-        failure: { reason: `cancelled by ${by}`, code: 'ANALYSIS.CANCELLED', stage: entity.stage, permanent: false, at: now.toISOString() },
-      })
-      .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_ANALYSIS_STATUSES })
-      .execute();
+    const result = await this.dataSource.transaction(async (manager) => {
+      // In turn with the persist stage's batches: they finish, the cancel commits, the next see it.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [analysisWritersLockKey(id)]);
+      return manager
+        .createQueryBuilder()
+        .update(AnalysisEntity)
+        .set({
+          status: 'cancelled',
+          finishedAt: now,
+          failure: {
+            reason: `cancelled by ${by}`,
+            code: 'ANALYSIS.CANCELLED',
+            stage: entity.stage,
+            permanent: false,
+            at: now.toISOString(),
+          },
+        })
+        .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_ANALYSIS_STATUSES })
+        .execute();
+    });
     if (!result.affected) throw new AnalysisInvalidStateError(id, entity.status, 'cancelled');
     await this.removeWaitingJob(analysisJobId(id, entity.attempt));
     return this.get(id);

@@ -41,10 +41,12 @@ export interface AwsConfig {
 export interface AnalysisConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** Testing aid: a pause at the start of every stage and after every persisted batch (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
+  /** Testing aid: a pause at the start of every stage and after every persisted round of batches (SGDOCTOR_ANALYSIS_STAGE_DELAY_MS). */
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
+  /** Persist batches written at once, each in its own transaction (ANALYSIS_PERSIST_PARALLEL). */
+  persistParallel: number;
   /** The worker's heap growth over its live data, in percent (WORKER_HEAP_GROWING_PERCENT; 0: V8's own). */
   heapGrowingPercent: number;
 }
@@ -139,6 +141,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
       persistBatch: env.ANALYSIS_PERSIST_BATCH,
+      persistParallel: env.ANALYSIS_PERSIST_PARALLEL,
       heapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
     },
     recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },

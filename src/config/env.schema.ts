@@ -102,6 +102,8 @@ export const envSchema = z.object({
   SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
   /** Findings written per transaction at the persist stage: larger is faster; a killed worker redoes at most one batch. */
   ANALYSIS_PERSIST_BATCH: withDefault(integerFromEnv(1, 100_000), '1000'),
+  /** Persist batches written at once, each in its own transaction and connection (1: one after the other). */
+  ANALYSIS_PERSIST_PARALLEL: withDefault(integerFromEnv(1, 8), '2'),
   /**
    * The worker's V8 heap grows by this percent over what survives a full collection (V8's
    * `--heap-growing-percent`); 0 leaves V8's own factor, up to 4×. Lower keeps a busy worker's

@@ -26,7 +26,11 @@ export interface PersistContext {
  */
 export interface PreparedBatch {
   readonly items: readonly ObservedFinding[];
-  /** One JSON array, its n-th element the n-th item's columns (all but the status). */
+  /**
+   * One line of JSON per item, in order, with the item's columns (all but the status): PostgreSQL
+   * parses each line on its own, which costs less than one document of the whole batch (JSON text
+   * never holds a raw line feed, so the lines split cleanly).
+   */
   readonly rows: string;
 }
 
@@ -75,8 +79,8 @@ export class FindingsPersister {
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
       return { item, before, change };
     });
-    const ids = await this.upsertMany(manager, ctx, prepared.rows, plans);
-    const reopened = plans.filter((p) => p.change !== null).map((p) => ids.get(p.item.finding.fingerprint)!);
+    const upserted = await this.upsertMany(manager, ctx, prepared.rows, plans);
+    const reopened = plans.filter((p) => p.change !== null).map((p) => upserted.get(p.item.finding.fingerprint)!.id);
     if (reopened.length) {
       // A recurrence that changes the status starts afresh: no reason, snooze or resolution left over.
       await manager.query(
@@ -87,8 +91,11 @@ export class FindingsPersister {
     const audits: Array<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }> = [];
     const events: NewDomainEvent[] = [];
     for (const { item, before, change } of plans) {
-      const id = ids.get(item.finding.fingerprint)!;
+      const { id, inserted } = upserted.get(item.finding.fingerprint)!;
       if (!before) {
+        // Not stored when locked, yet updated rather than inserted: a concurrent writer of the same
+        // analysis (a job run twice at once) inserted it first and recorded its opening.
+        if (!inserted) continue;
         audits.push({ findingId: id, from: null, to: 'open', reason: 'first seen' });
         events.push(this.findingEvent(DomainEventType.FindingOpened, id, ctx, item.finding));
       } else if (change) {
@@ -170,7 +177,7 @@ export class FindingsPersister {
 
   /** The batch's rows serialised for `upsertBatch`. */
   prepare(batch: readonly ObservedFinding[]): PreparedBatch {
-    return { items: batch, rows: `[${batch.map(rowJson).join(',')}]` };
+    return { items: batch, rows: batch.map(rowJson).join('\n') };
   }
 
   /** `prepare`, giving the event loop a turn every few rows: a batch being written proceeds meanwhile. */
@@ -180,25 +187,26 @@ export class FindingsPersister {
       await new Promise<void>((resolve) => setImmediate(resolve));
       for (const item of batch.slice(i, i + PREPARE_SLICE)) parts.push(rowJson(item));
     }
-    return { items: batch, rows: `[${parts.join(',')}]` };
+    return { items: batch, rows: parts.join('\n') };
   }
 
   /**
-   * One INSERT … ON CONFLICT for the batch, its rows as one bound JSON array; returns id by
+   * One INSERT … ON CONFLICT for the batch, its rows as bound lines of JSON; returns id by
    * fingerprint. A new finding is open; a stored one keeps its status unless its lifecycle
-   * changes (bound as fingerprint → status), its row locked by `lockExisting` since.
+   * changes (bound as fingerprint → status), its row locked by `lockExisting` since. Whether each
+   * row was inserted by this statement (its xmax 0) or updated.
    */
   private async upsertMany(
     manager: EntityManager,
     ctx: PersistContext,
     rows: string,
     plans: ReadonlyArray<{ item: ObservedFinding; change: LifecycleChange | null }>,
-  ): Promise<Map<string, string>> {
+  ): Promise<Map<string, { id: string; inserted: boolean }>> {
     const changed = plans.filter((p) => p.change !== null);
     // Counts merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run
     // writes the same value, and an analysis that saw only part of an hour cannot shrink it. The
     // priority's rank is the new row's (its priority divided by the scale), its time the later last_seen.
-    const returned: Array<{ id: string; fingerprint: string }> = await manager.query(
+    const returned: Array<{ id: string; fingerprint: string; inserted: boolean }> = await manager.query(
       `INSERT INTO "findings" (
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
          "protocol", "port", "return_traffic", "security_group_ids", "network_acl_id", "vpc_ids", "interface_ids",
@@ -209,7 +217,7 @@ export class FindingsPersister {
          (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(r.counts)),
          r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
          r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint, $3, $3, r.account_ids
-       FROM jsonb_to_recordset($4::jsonb) AS r(
+       FROM string_to_table($4::text, chr(10)) AS line, jsonb_to_record(line::jsonb) AS r(
          fingerprint text, classification text, severity text, severity_rank int, control text, direction text,
          protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
          interface_ids text[], packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
@@ -239,10 +247,10 @@ export class FindingsPersister {
          "search_text" = EXCLUDED."search_text",
          "last_analysis_id" = EXCLUDED."last_analysis_id",
          "updated_at" = EXCLUDED."updated_at"
-       RETURNING "id", "fingerprint"`,
+       RETURNING "id", "fingerprint", ("xmax" = 0) AS "inserted"`,
       [ctx.targetId, ctx.analysisId, ctx.now, rows, changed.map((p) => p.item.finding.fingerprint), changed.map((p) => p.change!.to)],
     );
-    return new Map(returned.map((row) => [row.fingerprint, row.id]));
+    return new Map(returned.map((row) => [row.fingerprint, { id: row.id, inserted: row.inserted }]));
   }
 
   private async auditMany(

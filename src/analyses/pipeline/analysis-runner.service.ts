@@ -66,6 +66,7 @@ export class AnalysisRunner {
   private readonly paths: DataPathResolver;
   private readonly stageDelayMs: number;
   private readonly persistBatch: number;
+  private readonly persistParallel: number;
   /** The AWS Config history read at the snapshot stage of a running analysis, for its findings' `fixedAt`. */
   private readonly histories = new Map<string, WindowHistory>();
 
@@ -84,6 +85,7 @@ export class AnalysisRunner {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
     this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
     this.persistBatch = config.get('analysis', { infer: true }).persistBatch;
+    this.persistParallel = config.get('analysis', { infer: true }).persistParallel;
   }
 
   async run(payload: AnalysisJobPayload, reporter: RunReporter): Promise<RunOutcome> {
@@ -155,7 +157,9 @@ export class AnalysisRunner {
             persister: this.persister,
             ctx,
             batchSize: this.persistBatch,
-            transaction: (work) => this.inRunningTransaction(payload, work),
+            parallel: this.persistParallel,
+            // FOR SHARE: the round's batches do not wait for each other; a cancel still waits for them.
+            transaction: (work) => inRunningTransaction(this.dataSource, payload, work, 'share'),
             publish: (eventIds) => this.publish(eventIds),
             before: () => abort.signal.throwIfAborted(),
             after: () => this.pause(abort.signal),

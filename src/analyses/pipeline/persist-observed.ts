@@ -1,16 +1,43 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FindingsPersister, PersistContext, PreparedBatch } from '../../findings/findings-persister.service';
 import type { ObservedFinding } from '../../findings/observed-finding';
+import { analysisWritersLockKey } from '../analysis-writers-lock';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 
 /** Findings upserted per transaction by default (ANALYSIS_PERSIST_BATCH). */
 export const DEFAULT_PERSIST_BATCH = 1000;
+
+/**
+ * Settings of a batch's transaction (SET LOCAL: they end with it).
+ *
+ * - `synchronous_commit = off`: the commit returns without waiting for its WAL to be flushed. A
+ *   batch is derived data that the analysis writes again when it runs again, and the analysis
+ *   becomes `succeeded` only in a later, synchronous commit, which flushes the WAL up to it, every
+ *   batch's included. A crash of PostgreSQL can lose the last batches' commits (up to about three
+ *   times wal_writer_delay) only while the analysis is still `running`: its next write (the next
+ *   round, or the resolution of unseen findings) then fails on the lost connection, and the
+ *   analysis runs again. Visibility and locks are unchanged: the guard's locks are held until the
+ *   commit as before.
+ * - `work_mem`: the batch's lines of JSON (a few megabytes) are read into memory rather than
+ *   spilled to a temporary file.
+ */
+const PERSIST_BATCH_SETTINGS = `SELECT set_config('synchronous_commit', 'off', true), set_config('work_mem', '64MB', true)`;
 
 /** The analysis attempt a write belongs to. */
 export interface RunningAttempt {
   analysisId: string;
   attempt: number;
 }
+
+/**
+ * How a write's transaction holds the analysis row: `update` (FOR UPDATE) serialises every such
+ * transaction of the analysis; `share` (FOR SHARE) lets the persist stage's batches of one attempt
+ * run at once, and they also take the analysis's writers lock shared, so that a cancel (which takes
+ * it exclusive) is not kept waiting by batch after batch. Either conflicts with what ends an attempt
+ * (a cancel, a failure, a retry: an UPDATE of the row), which so waits for the transactions holding
+ * the row to commit, and every transaction that locks the row after it sees the new status.
+ */
+export type RunningLock = 'update' | 'share';
 
 /**
  * Runs `work` in a transaction that first locks the analysis row and checks it is still running
@@ -20,10 +47,14 @@ export function inRunningTransaction<T>(
   dataSource: DataSource,
   running: RunningAttempt,
   work: (manager: EntityManager) => Promise<T>,
+  lock: RunningLock = 'update',
 ): Promise<T> {
   return dataSource.transaction(async (manager) => {
+    // Shared holders queue behind a cancel that asked first (see analysisWritersLockKey).
+    if (lock === 'share')
+      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [analysisWritersLockKey(running.analysisId)]);
     const rows: Array<{ status: string }> = await manager.query(
-      'SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 FOR UPDATE',
+      `SELECT "status" FROM "analyses" WHERE "id" = $1 AND "attempt" = $2 ${lock === 'share' ? 'FOR SHARE' : 'FOR UPDATE'}`,
       [running.analysisId, running.attempt],
     );
     if (rows[0]?.status !== 'running') throw new AnalysisCancelledSignal(running.analysisId);
@@ -34,56 +65,105 @@ export function inRunningTransaction<T>(
 export interface PersistLoop {
   persister: FindingsPersister;
   ctx: PersistContext;
-  /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one batch's work. */
+  /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one round's work. */
   batchSize: number;
-  /** One batch's transaction (the runner's locks the analysis row and checks it is running). */
+  /**
+   * Batches written at once, each in its own transaction (on its own connection): a round. The
+   * next round starts once every batch of the round committed. 1 by default.
+   */
+  parallel?: number;
+  /**
+   * One batch's transaction (the runner's locks the analysis row and checks it is running). With
+   * `parallel` above 1 the batches of a round run at the same time: a transaction that locks the
+   * row FOR UPDATE makes them wait for each other, one FOR SHARE does not.
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
-  /** Publishes the events a committed batch recorded. */
+  /** Publishes the events a committed round recorded. */
   publish(eventIds: string[]): Promise<void>;
-  /** Before each batch (the runner's cancellation check). */
+  /** Before each round (the runner's cancellation check). */
   before?(): void;
-  /** After each committed batch (the runner's testing pause). */
+  /** After each committed round (the runner's testing pause). */
   after?(): Promise<void>;
 }
 
+/** Batches written at once by the persist stage by default. */
+export const DEFAULT_PERSIST_PARALLEL = 2;
+
 /**
- * The persist stage's writes of what correlate observed: upserted batch by batch, each batch in
- * its own transaction and its events published once it committed. Safe to run again for the same
- * analysis: every batch's writes are idempotent. `observed` is drawn a batch at a time (correlate
- * finishes each finding as it is drawn), and the next batch is drawn and serialised while one is
- * being written, so the database and the worker work at the same time and only two batches are
- * held at once.
+ * The persist stage's writes of what correlate observed: upserted round by round, a round being
+ * `parallel` batches written at once, each in its own transaction, and the round's events
+ * published once all of them committed. Safe to run again for the same analysis: every batch's
+ * writes are idempotent. `observed` is drawn a round at a time (correlate finishes each finding
+ * as it is drawn), and the next round is drawn and serialised in slices while one is being
+ * written, so the database and the worker work at the same time and only two rounds are held.
+ *
+ * A cancel during a round (it takes the analysis's writers lock exclusive: see
+ * analysisWritersLockKey) waits for the round's transactions to commit; the batches that ask for
+ * the lock after it wait for it, then see the analysis cancelled and write nothing.
  */
 export async function persistObserved(loop: PersistLoop, observed: Iterable<ObservedFinding>): Promise<void> {
-  const batches = batchesOf(observed, Math.max(1, Math.floor(loop.batchSize)));
-  const first = batches.next();
-  let next: PreparedBatch | null = first.done ? null : loop.persister.prepare(first.value);
+  const size = Math.max(1, Math.floor(loop.batchSize));
+  const parallel = Math.max(1, Math.floor(loop.parallel ?? 1));
+  const findings = observed[Symbol.iterator]();
+  let next = await drawRound(findings, size, parallel, loop.persister);
   while (next) {
     loop.before?.();
-    const current: PreparedBatch = next;
-    const writing = loop.transaction((manager) => loop.persister.upsertBatch(manager, loop.ctx, current));
-    const following = batches.next();
-    const preparing = following.done ? null : loop.persister.prepareSoon(following.value);
-    let eventIds: string[];
+    const round = next;
+    next = null;
+    const writing = Promise.allSettled(
+      round.map((current) =>
+        loop.transaction(async (manager) => {
+          await manager.query(PERSIST_BATCH_SETTINGS);
+          return loop.persister.upsertBatch(manager, loop.ctx, current);
+        }),
+      ),
+    );
+    let following: PreparedBatch[] | null;
     try {
-      eventIds = await writing;
+      following = await drawRound(findings, size, parallel, loop.persister);
     } finally {
-      // Serialising cannot fail; a failed write still waits for it, so nothing runs on after the loop.
-      next = preparing ? await preparing : null;
+      // Every batch of the round settles before the loop goes on or fails (a finding that could
+      // not be finished included): none is left writing.
+      await writing;
+    }
+    const written = await writing;
+    const eventIds = written.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const failed = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
+      // The round's committed batches still publish their events (or the sweep of unpublished events does).
+      await loop.publish(eventIds).catch(() => undefined);
+      throw failed.reason;
     }
     await loop.publish(eventIds);
     await loop.after?.();
+    next = following;
   }
 }
 
-function* batchesOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let batch: T[] = [];
-  for (const item of items) {
-    batch.push(item);
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
+/** Findings drawn between two turns of the event loop, so that a round being written proceeds meanwhile. */
+const DRAW_SLICE = 25;
+
+/**
+ * Up to `parallel` batches of `size` findings drawn from `findings` and serialised, giving the
+ * event loop a turn every few findings; null when none is left.
+ */
+async function drawRound(
+  findings: Iterator<ObservedFinding>,
+  size: number,
+  parallel: number,
+  persister: FindingsPersister,
+): Promise<PreparedBatch[] | null> {
+  const round: PreparedBatch[] = [];
+  for (let b = 0; b < parallel; b++) {
+    const batch: ObservedFinding[] = [];
+    for (let step = findings.next(); !step.done; step = findings.next()) {
+      batch.push(step.value);
+      if (batch.length === size) break;
+      if (batch.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    if (batch.length === 0) break;
+    round.push(await persister.prepareSoon(batch));
+    if (batch.length < size) break;
   }
-  if (batch.length) yield batch;
+  return round.length ? round : null;
 }

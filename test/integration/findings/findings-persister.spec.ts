@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisCancelledSignal } from '../../../src/analyses/pipeline/analysis-cancelled.signal';
+import { analysisWritersLockKey } from '../../../src/analyses/analysis-writers-lock';
 import { inRunningTransaction, persistObserved } from '../../../src/analyses/pipeline/persist-observed';
 import { FixedClock } from '../../../src/common/clock/clock';
 import { loadAppConfig } from '../../../src/config/app-config';
@@ -198,13 +199,13 @@ describe('FindingsPersister', () => {
     expect(written[0].n).toBe(7);
   });
 
-  it('draws the findings one batch at a time as it writes them, never all of them first', async () => {
+  it('draws the findings a round at a time as it writes them, never all of them first', async () => {
     const running = await analysis();
     let drawn = 0;
     function* lazily() {
       for (let i = 0; i < 10; i++) {
         drawn++;
-        yield observed(`e00000000000000${i}`);
+        yield observed(`c00000000000000${i}`);
       }
     }
     const drawnAtEachWrite: number[] = [];
@@ -223,9 +224,171 @@ describe('FindingsPersister', () => {
     );
     expect(drawnAtEachWrite).toEqual([2, 4, 6, 8, 10]);
     const written = await dataSource.query(
-      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'e%' AND "last_analysis_id" = $1`,
+      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'c%' AND "last_analysis_id" = $1`,
       [running],
     );
     expect(written[0].n).toBe(10);
+  });
+
+  it('a finding that cannot be finished fails the stage after the round being written settled, with nothing left writing', async () => {
+    const running = await analysis();
+    let settled = 0;
+    function* failing() {
+      for (let i = 0; i < 4; i++) yield observed(`c10000000000000${i}`);
+      throw new Error('no fix could be made');
+    }
+    await expect(
+      persistObserved(
+        {
+          persister,
+          ctx: { targetId, analysisId: running, now: NOW },
+          batchSize: 4,
+          transaction: async (work) => {
+            const result = await inRunningTransaction(dataSource, { analysisId: running, attempt: 1 }, work);
+            settled++;
+            return result;
+          },
+          publish: async () => undefined,
+        },
+        failing(),
+      ),
+    ).rejects.toThrow('no fix could be made');
+    // The first batch was written and committed before the failure surfaced.
+    expect(settled).toBe(1);
+    const written = await dataSource.query(`SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'c1%'`);
+    expect(written[0].n).toBe(4);
+  });
+
+  it('writes the batches of a round at once: under FOR SHARE both hold the running analysis together', async () => {
+    const batch = Array.from({ length: 4 }, (_, i) => observed(`e00000000000000${i}`));
+    const running = await analysis();
+    // Each batch's work waits until both batches of the round hold the analysis row: were the
+    // transactions serialised (FOR UPDATE), the first would wait for the second, which waits for the first.
+    let entered = 0;
+    let bothIn!: () => void;
+    const together = new Promise<void>((resolve) => (bothIn = resolve));
+    const inRound = async () => {
+      if (++entered === 2) bothIn();
+      await Promise.race([together, new Promise((_, reject) => setTimeout(() => reject(new Error('the round was serialised')), 5000))]);
+    };
+    await persistObserved(
+      {
+        persister,
+        ctx: { targetId, analysisId: running, now: NOW },
+        batchSize: 2,
+        parallel: 2,
+        transaction: (work) =>
+          inRunningTransaction(
+            dataSource,
+            { analysisId: running, attempt: 1 },
+            async (manager) => {
+              await inRound();
+              return work(manager);
+            },
+            'share',
+          ),
+        publish: async () => undefined,
+      },
+      batch,
+    );
+    const written = await dataSource.query(
+      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'e%' AND "last_analysis_id" = $1`,
+      [running],
+    );
+    expect(written[0].n).toBe(4);
+  });
+
+  it('a cancel during a round waits for the round to commit, and nothing is written after the cancel committed', async () => {
+    // 3 rounds of 2 batches of 5: the cancel is sent while the second round holds the analysis row.
+    const batch = Array.from({ length: 30 }, (_, i) => observed(`f${String(i).padStart(15, '0')}`));
+    const running = await analysis();
+    const count = async (): Promise<number> =>
+      (await dataSource.query(`SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'f%'`))[0].n;
+    let transactions = 0;
+    let cancelled: Promise<number> | null = null;
+    const cancelDuringRound = async () => {
+      if (++transactions !== 3) return;
+      // As AnalysesService.cancel does it, from another connection; counted as soon as it committed.
+      const cancelling = dataSource
+        .transaction(async (manager) => {
+          await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [analysisWritersLockKey(running)]);
+          await manager.query(`UPDATE "analyses" SET "status" = 'cancelled' WHERE "id" = $1 AND "status" IN ('queued', 'running')`, [
+            running,
+          ]);
+        })
+        .then(() => count());
+      cancelled = cancelling;
+      // The round goes on once the cancel waits for the row's lock (or, were the guard wrong, has committed).
+      const waiting = async () => {
+        for (;;) {
+          const [row] = await dataSource.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE "wait_event_type" = 'Lock' AND "datname" = current_database()
+               AND ("query" LIKE 'UPDATE "analyses"%' OR "query" LIKE 'SELECT pg_advisory_xact_lock(hashtext%')`,
+          );
+          if (row.n > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      await Promise.race([cancelling, waiting()]);
+    };
+    const persisting = persistObserved(
+      {
+        persister,
+        ctx: { targetId, analysisId: running, now: NOW },
+        batchSize: 5,
+        parallel: 2,
+        transaction: (work) =>
+          inRunningTransaction(
+            dataSource,
+            { analysisId: running, attempt: 1 },
+            async (manager) => {
+              await cancelDuringRound();
+              return work(manager);
+            },
+            'share',
+          ),
+        publish: async () => undefined,
+      },
+      batch,
+    );
+    await expect(persisting).rejects.toBeInstanceOf(AnalysisCancelledSignal);
+    expect(cancelled).not.toBeNull();
+    // Nothing was written after the cancel committed: not the third round, nor a batch of the second
+    // that asked for the row after the cancel did. The batch that held the row when the cancel came
+    // committed first.
+    const atCancel = await cancelled;
+    expect(await count()).toBe(atCancel);
+    expect(atCancel).toBeGreaterThanOrEqual(15);
+    expect(atCancel).toBeLessThanOrEqual(20);
+  });
+
+  it('the same batch written by two transactions at once (a job run twice): one first-seen audit entry and one event per finding', async () => {
+    const batch = Array.from({ length: 3 }, (_, i) => observed(`g00000000000000${i}`));
+    const ctx: PersistContext = { targetId, analysisId: await analysis(), now: NOW };
+    const first = dataSource.createQueryRunner();
+    await first.connect();
+    try {
+      await first.startTransaction();
+      await persister.upsertBatch(first.manager, ctx, batch);
+      // The second finds none of them stored (the first has not committed) and waits on their insertion.
+      const second = write(ctx, batch);
+      for (;;) {
+        const [row] = await dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE "wait_event_type" = 'Lock' AND "datname" = current_database()
+             AND "query" LIKE 'INSERT INTO "findings"%'`,
+        );
+        if (row.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await first.commitTransaction();
+      await second;
+    } finally {
+      await first.release();
+    }
+    for (const item of batch) {
+      const row = await finding(item.finding.fingerprint);
+      expect(await audits(row.id)).toEqual([{ from_status: null, to_status: 'open', reason: 'first seen', analysis_id: ctx.analysisId }]);
+      expect((await eventsOf(row.id)).map((e: { type: string }) => e.type)).toEqual(['finding.opened']);
+    }
   });
 });
