@@ -9,11 +9,14 @@ import { createFastifyAdapter } from './common/http/fastify-adapter.factory';
 import { configureHttpApp } from './common/http/configure-http-app';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { loadStartupConfig } from './config/load-startup-config';
+import { limitHeapGrowth } from './common/lifecycle/heap-growth';
 
 /** The API process (`node dist/main.js`; `--with-worker` also runs the queue processors). */
 async function bootstrap(): Promise<void> {
   const config = loadStartupConfig();
   const withWorker = config.withWorker || process.argv.includes('--with-worker');
+  // Analyses run in this process too: the worker's heap growth applies.
+  if (withWorker) limitHeapGrowth(config.analysis.heapGrowingPercent);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, withWorker }), createFastifyAdapter(config), {
     bufferLogs: true,
   });

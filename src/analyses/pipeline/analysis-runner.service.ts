@@ -146,7 +146,7 @@ export class AnalysisRunner {
           : correlated.observed;
       // Findings are finished (fixes, busiest flows) as persist draws them: that time is correlate's.
       const finishing = { ms: 0 };
-      const observed = timedDraws(drawn, finishing);
+      const observed = timedDraws(drawn, finishing, () => (stage = 'correlate'));
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.stats.coverage.undecided;
       statistics.degradedSignals = correlated.stats.coverage.degradedSignals;
@@ -435,12 +435,21 @@ function* marked<T>(items: Iterable<T>, mark: (item: T) => boolean, onMarked: ()
   }
 }
 
-/** `items` as they are drawn, adding the time spent making each one to `spent.ms`. */
-function* timedDraws<T>(items: Iterable<T>, spent: { ms: number }): Generator<T> {
+/**
+ * `items` as they are drawn, adding the time spent making each one to `spent.ms`; `onFailure`
+ * runs when making one throws (the failure is correlate's, not the writing's).
+ */
+function* timedDraws<T>(items: Iterable<T>, spent: { ms: number }, onFailure: () => void): Generator<T> {
   const iterator = items[Symbol.iterator]();
   for (;;) {
     const started = performance.now();
-    const next = iterator.next();
+    let next: IteratorResult<T>;
+    try {
+      next = iterator.next();
+    } catch (error) {
+      onFailure();
+      throw error;
+    }
     spent.ms += performance.now() - started;
     if (next.done) return;
     yield next.value;

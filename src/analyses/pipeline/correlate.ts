@@ -36,8 +36,6 @@ export interface CorrelateResult {
    * drawn to its end. Its per-flow evidence is not kept: every finding's flows are in `observed`.
    */
   stats: DiagnoseStats;
-  /** How many findings `observed` yields. */
-  total: number;
   /** The findings in report order, each finished (fix, busiest flows, counts) as it is drawn; can be drawn once. */
   observed: Iterable<ObservedFinding>;
   coverageGaps: CoverageGap[];
@@ -61,7 +59,6 @@ export function correlate(input: CorrelateInput): CorrelateResult {
   const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
   return {
     stats: diagnosis.stats,
-    total: diagnosis.total,
     // Only what finishing a finding needs: not the input's aggregates, which the caller lets go of.
     observed: observe(diagnosis.findings, { snapshot: input.snapshot, hourlyFrom: input.hourlyFrom, defaultBucket: input.defaultBucket }),
     coverageGaps,

@@ -15,6 +15,9 @@ export interface FlowVerdict {
   returnTraffic: boolean;
   /** Every control that denies, in path order (ingress: NACL then SG; egress: SG then NACL). */
   blockedBy: BlockingControl[];
-  /** Why, in one sentence: always set for blocked and unknown. */
+  /**
+   * Why, in one sentence: always set by explainFlow for blocked and unknown. A diagnosis shares one
+   * verdict among the blocked flows it judged alike and drops their per-flow reason (VerdictPool).
+   */
   reason?: string;
 }

@@ -671,6 +671,7 @@ export class FlowAggregator {
     if (entry === undefined) this.textEntries.set(key, (entry = this.newEntry(record, flow, direction, ports)));
     else this.merge(entry, record, ports.ephemeralPort);
     if (this.hours && flow.action === 'REJECT' && typeof record.start === 'number') {
+      // A new list each time: aggregates() may already have handed out the one before.
       const hourly = [...(entry.aggregate.hourly ?? [])];
       addHourRecords(hourly, hourOf(record.start), 1);
       entry.aggregate.hourly = hourly;

@@ -21,7 +21,7 @@ export function flowKey(flow: FlowAggregate): string {
 
 export const HOUR_SECONDS = 3600;
 
-/** The start (epoch seconds) of the hour holding `epochSeconds`: the key of FlowAggregate.hourly. */
+/** The start (epoch seconds) of the hour holding `epochSeconds`: the hours of FlowAggregate.hourly. */
 export function hourOf(epochSeconds: number): number {
   return Math.floor(epochSeconds / HOUR_SECONDS) * HOUR_SECONDS;
 }
