@@ -10,14 +10,13 @@ import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
 import { groupCampaigns, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
-import type { SignalFacts } from '../classify/signal-facts';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { scopedFix } from '../fixes/fix-scope';
+import { type FixScopeFacts, fixScopeFacts, scopedFix } from '../fixes/fix-scope';
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
@@ -128,7 +127,7 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
 interface PendingFinding {
   finding: Finding;
   flows: ExplainedFlow[];
-  rule: { group: FindingGroup; facts: SignalFacts } | null;
+  rule: { group: FindingGroup; scope: FixScopeFacts } | null;
 }
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
@@ -191,7 +190,8 @@ export function diagnoseStream(
       suggestedFix: null,
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    return [{ finding, flows: group.flows, rule: { group, facts } }];
+    // Only what the fix needs of the facts waits with the finding for its turn.
+    return [{ finding, flows: group.flows, rule: { group, scope: fixScopeFacts(facts) } }];
   });
   for (const campaign of groupCampaigns(noise, prior)) {
     const matched = new Set(campaign.flows.flatMap((item) => item.signals));
@@ -236,7 +236,7 @@ function* finishInOrder(
     const { finding, flows, rule } = pending[i]!;
     pending[i] = null;
     if (rule) {
-      const { fix, note } = scopedFix(model, rule.group, rule.facts, verifier, ledger);
+      const { fix, note } = scopedFix(model, rule.group, rule.scope, verifier, ledger);
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
     }

@@ -45,6 +45,20 @@ export function suspectReason(facts: SignalFacts, peer: PeerFacts): 'port-scan' 
   return retried || retransmitted ? null : 'one-shot-probe';
 }
 
+/**
+ * What scoping a finding's fix needs of its signal facts: how many peers it has and which of them
+ * are suspects (`suspectReason`). Kept instead of the facts until the fix is made, which in an
+ * analysis is when persist draws the finding.
+ */
+export interface FixScopeFacts {
+  peerCount: number;
+  suspects: PeerFacts[];
+}
+
+export function fixScopeFacts(facts: SignalFacts): FixScopeFacts {
+  return { peerCount: facts.peers.length, suspects: facts.peers.filter((peer) => suspectReason(facts, peer) !== null) };
+}
+
 export interface ScopedFix {
   fix: SuggestedFix | null;
   note: FixNote | null;
@@ -68,13 +82,13 @@ function note(reason: FixNote['reason'], message: string, excluded: PeerFacts[])
 export function scopedFix(
   model: NetworkModel,
   group: FindingGroup,
-  facts: SignalFacts,
+  scope: FixScopeFacts,
   verify: FixVerifier,
   ledger: NaclRuleNumberLedger,
 ): ScopedFix {
-  const excluded = facts.peers.filter((peer) => suspectReason(facts, peer) !== null);
+  const excluded = scope.suspects;
   const left = new Set(excluded.map((p) => p.address));
-  if (excluded.length > 0 && excluded.length === facts.peers.length) {
+  if (excluded.length > 0 && excluded.length === scope.peerCount) {
     return {
       fix: null,
       note: note(
@@ -93,7 +107,7 @@ export function scopedFix(
       fix: null,
       note: note(
         'too-many-peers',
-        `No fix: the ${facts.peers.length - excluded.length} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.`,
+        `No fix: the ${scope.peerCount - excluded.length} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.`,
         excluded,
       ),
     };
@@ -103,7 +117,7 @@ export function scopedFix(
     fix: proposal.fix,
     note: note(
       'suspect-peers-left-out',
-      `The fix covers ${facts.peers.length - excluded.length} legitimate peers; ${excluded.length} peers that scan or probe once from the internet are left out.`,
+      `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan or probe once from the internet are left out.`,
       excluded,
     ),
   };
