@@ -4,6 +4,7 @@ import type { GetQueryResultsCommandOutput, Row } from '@aws-sdk/client-athena';
 import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import { hourlyRecordsByHour } from '../../../src/engine/flow-log/hourly-records';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import type { EmulatedAggregates, WindowedAggregates } from './aws-athena-emulator';
 import { SAMPLE_WINDOW } from '../app/analysis-api';
@@ -84,7 +85,8 @@ export function aggregateRow(aggregate: FlowAggregate): Row {
     first_seen: aggregate.firstSeen,
     last_seen: aggregate.lastSeen,
     // json_format of the histogram: hours as text keys, records as numbers; NULL without per-hour counts.
-    hourly_records: aggregate.hourly ? JSON.stringify(aggregate.hourly) : null,
+    // Athena's json_format of the histogram: an object keyed by the hour.
+    hourly_records: aggregate.hourly ? JSON.stringify(hourlyRecordsByHour(aggregate.hourly)) : null,
   };
   return { Data: FLOW_AGGREGATE_COLUMNS.map((column) => (values[column] === null ? {} : { VarCharValue: String(values[column]) })) };
 }
