@@ -127,11 +127,7 @@ export class AthenaRowParser {
       bytes: r.bytes,
       firstSeen: r.first_seen,
       lastSeen: r.last_seen,
-      ...(r.hourly_records ? { hourly: hourlyOf(r.hourly_records) } : {}),
+      ...(r.hourly_records ? { hourly: hourlyRecordsOf(r.hourly_records) } : {}),
     };
   }
-}
-
-function hourlyOf(records: Record<string, number>): number[] {
-  return hourlyRecordsOf(Object.entries(records).map(([hour, count]) => [Number(hour), count] as const));
 }

@@ -83,9 +83,10 @@ export class AnalysisRunner {
     private readonly costGuard: CostGuard,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
-    this.stageDelayMs = config.get('analysis', { infer: true }).stageDelayMs;
-    this.persistBatch = config.get('analysis', { infer: true }).persistBatch;
-    this.persistParallel = config.get('analysis', { infer: true }).persistParallel;
+    const analysisConfig = config.get('analysis', { infer: true });
+    this.stageDelayMs = analysisConfig.stageDelayMs;
+    this.persistBatch = analysisConfig.persistBatch;
+    this.persistParallel = analysisConfig.persistParallel;
   }
 
   async run(payload: AnalysisJobPayload, reporter: RunReporter): Promise<RunOutcome> {
@@ -135,18 +136,21 @@ export class AnalysisRunner {
       // The window's aggregates are not needed past correlate: persist writes the findings.
       collected.aggregates = [];
       const history = this.histories.get(analysis.id);
-      const fixedDuring = history && statistics.configHistory ? { marked: 0 } : null;
-      const drawn =
-        history && fixedDuring
-          ? marked(
-              correlated.observed,
-              fixedDuringMarker(snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context),
-              () => fixedDuring.marked++,
-            )
-          : correlated.observed;
-      // Findings are finished (fixes, busiest flows) as persist draws them: that time is correlate's.
+      const markFixed =
+        history && statistics.configHistory
+          ? fixedDuringMarker(snapshot, history, { from: analysis.windowFrom, to: analysis.windowTo }, correlated.context)
+          : null;
+      let fixedDuringWindow = 0;
+      // Findings are finished (fixes, busiest flows, fixedAt) as persist draws them: that time is correlate's.
       const finishing = { ms: 0 };
-      const observed = timedDraws(drawn, finishing, () => (stage = 'correlate'));
+      const observed = timedDraws(
+        correlated.observed,
+        (item) => {
+          if (markFixed?.(item)) fixedDuringWindow++;
+        },
+        finishing,
+        () => (stage = 'correlate'),
+      );
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.stats.coverage.undecided;
       statistics.degradedSignals = correlated.stats.coverage.degradedSignals;
@@ -168,7 +172,7 @@ export class AnalysisRunner {
         );
         // Counted as the findings were finished, batch by batch.
         statistics.fixes = correlated.stats.fixes;
-        if (fixedDuring && statistics.configHistory) statistics.configHistory.fixedDuringWindow = fixedDuring.marked;
+        if (markFixed && statistics.configHistory) statistics.configHistory.fixedDuringWindow = fixedDuringWindow;
         const resolvedEvents = await this.inRunningTransaction(payload, async (manager) => {
           const ids: string[] = [];
           for (const candidate of await this.persister.unseenResolvable(manager, ctx)) {
@@ -427,25 +431,19 @@ function membersOf(target: TargetEntity, statistics: AnalysisStatistics): { acco
   return accountIds.length ? { accountIds, regions: source.regions } : null;
 }
 
-/** `items` as they are drawn, each passed to `mark` first; `onMarked` counts the ones it marked. */
-function* marked<T>(items: Iterable<T>, mark: (item: T) => boolean, onMarked: () => void): Generator<T> {
-  for (const item of items) {
-    if (mark(item)) onMarked();
-    yield item;
-  }
-}
-
 /**
- * `items` as they are drawn, adding the time spent making each one to `spent.ms`; `onFailure`
- * runs when making one throws (the failure is correlate's, not the writing's).
+ * `items` as they are drawn, each passed to `finish` once made, adding the time spent making and
+ * finishing each one to `spent.ms`; `onFailure` runs when that throws (the failure is correlate's,
+ * not the writing's).
  */
-function* timedDraws<T>(items: Iterable<T>, spent: { ms: number }, onFailure: () => void): Generator<T> {
+function* timedDraws<T>(items: Iterable<T>, finish: (item: T) => void, spent: { ms: number }, onFailure: () => void): Generator<T> {
   const iterator = items[Symbol.iterator]();
   for (;;) {
     const started = performance.now();
     let next: IteratorResult<T>;
     try {
       next = iterator.next();
+      if (!next.done) finish(next.value);
     } catch (error) {
       onFailure();
       throw error;

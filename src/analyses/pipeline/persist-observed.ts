@@ -119,14 +119,14 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
       ),
     );
     let following: PreparedBatch[] | null;
+    let written: Array<PromiseSettledResult<string[]>>;
     try {
       following = await drawRound(findings, size, parallel, loop.persister);
     } finally {
       // Every batch of the round settles before the loop goes on or fails (a finding that could
       // not be finished included): none is left writing.
-      await writing;
+      written = await writing;
     }
-    const written = await writing;
     const eventIds = written.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
     const failed = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {

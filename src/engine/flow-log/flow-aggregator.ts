@@ -90,6 +90,8 @@ interface Entry {
   reasonConflict: boolean;
   /** No record carried start/end yet: firstSeen/lastSeen are placeholders. */
   timeSeen: boolean;
+  /** REJECT records per hour of start, counted in place; the aggregates handed out get a copy. */
+  hourly: number[] | null;
 }
 
 const portKey = (port: number | null): string => (port === null ? '-' : String(port));
@@ -671,10 +673,7 @@ export class FlowAggregator {
     if (entry === undefined) this.textEntries.set(key, (entry = this.newEntry(record, flow, direction, ports)));
     else this.merge(entry, record, ports.ephemeralPort);
     if (this.hours && flow.action === 'REJECT' && typeof record.start === 'number') {
-      // A new list each time: aggregates() may already have handed out the one before.
-      const hourly = [...(entry.aggregate.hourly ?? [])];
-      addHourRecords(hourly, hourOf(record.start), 1);
-      entry.aggregate.hourly = hourly;
+      addHourRecords((entry.hourly ??= []), hourOf(record.start), 1);
     }
     return true;
   }
@@ -767,7 +766,9 @@ export class FlowAggregator {
       const out: FlowAggregate[] = [];
       for (let id = 0; id < n; id++) out.push(this.aggregateOf(keys, id, hourly?.[id]));
       for (const entry of this.textEntries.values()) {
-        out.push({ ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason });
+        const aggregate: FlowAggregate = { ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason };
+        if (entry.hourly) aggregate.hourly = entry.hourly.slice();
+        out.push(aggregate);
       }
       return sortAggregates(out);
     }
@@ -1053,6 +1054,7 @@ export class FlowAggregator {
     return {
       reasonConflict: false,
       timeSeen: typeof start === 'number' || typeof end === 'number',
+      hourly: null,
       aggregate: {
         interfaceId: flow.interfaceId,
         accountId: stringOrNull(record['account-id']),

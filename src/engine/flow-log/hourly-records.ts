@@ -6,19 +6,17 @@
  */
 export type HourlyRecords = readonly number[];
 
-/** The pairs of `byHour` (hour start → records) in hour order. */
-export function hourlyRecordsOf(byHour: Iterable<readonly [number, number]> | Readonly<Record<number, number>>): number[] {
-  const pairs: [number, number][] = isIterable(byHour)
-    ? [...byHour].map(([h, r]) => [h, r])
-    : Object.entries(byHour).map(([h, r]) => [Number(h), r]);
+/** The pairs of `byHour` (hour start, as a number or its text → records) in hour order. */
+export function hourlyRecordsOf(byHour: Readonly<Record<number | string, number>>): number[] {
+  const pairs = Object.entries(byHour).map(([hour, records]) => [Number(hour), records] as const);
   pairs.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [hour, records] of pairs) {
-    if (out.length && out[out.length - 2] === hour) out[out.length - 1] += records;
-    else out.push(hour, records);
-  }
-  // Copied to its size: a list that grew by pushes keeps room for more, and there are a million.
-  return out.slice();
+  // Allocated at its size, not grown by pushes that leave room for more: there are a million.
+  const out = new Array<number>(pairs.length * 2);
+  pairs.forEach(([hour, records], i) => {
+    out[2 * i] = hour;
+    out[2 * i + 1] = records;
+  });
+  return out;
 }
 
 /** Adds `records` to `hour` in a mutable list, keeping the hours in order. */
@@ -39,8 +37,4 @@ export function hourlyRecordsByHour(hourly: HourlyRecords): Record<number, numbe
   const out: Record<number, number> = {};
   forEachHour(hourly, (hour, records) => (out[hour] = records));
   return out;
-}
-
-function isIterable<T>(value: unknown): value is Iterable<T> {
-  return typeof (value as Iterable<T>)[Symbol.iterator] === 'function';
 }
