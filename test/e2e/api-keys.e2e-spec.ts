@@ -6,6 +6,31 @@ import { createTestApp, type TestApp } from '../support/app/test-app';
 
 const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 
+/** Two API processes behind one load balancer (same database, same Redis prefix), each allowing `perMinute` requests a minute. */
+async function twoInstances(perMinute: number): Promise<[TestApp, TestApp]> {
+  const first = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: String(perMinute) } });
+  const second = await createTestApp({
+    env: {
+      SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
+      RATE_LIMIT_PER_MINUTE: String(perMinute),
+      DATABASE_URL: first.config.database.url,
+      REDIS_PREFIX: first.config.redis.prefix,
+    },
+    keepResources: true,
+  });
+  return [first, second];
+}
+
+/** A new key made through `on` by the admin key: its id and its `Bearer` authorization. */
+async function newKey(on: TestApp, name: string, scopes: string[]): Promise<{ id: string; auth: string }> {
+  const created = await request(on.app.getHttpServer())
+    .post('/v1/api-keys')
+    .set('authorization', `Bearer ${ADMIN_KEY}`)
+    .send({ name, scopes });
+  expect(created.status).toBe(201);
+  return { id: created.body.id, auth: `Bearer ${created.body.key}` };
+}
+
 describe('API keys', () => {
   let testApp: TestApp;
   const server = () => testApp.app.getHttpServer();
@@ -120,17 +145,7 @@ describe('rate limits across API instances', () => {
   let second: TestApp;
 
   beforeAll(async () => {
-    first = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '3' } });
-    // A second process behind the same load balancer: same database, same Redis prefix.
-    second = await createTestApp({
-      env: {
-        SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
-        RATE_LIMIT_PER_MINUTE: '3',
-        DATABASE_URL: first.config.database.url,
-        REDIS_PREFIX: first.config.redis.prefix,
-      },
-      keepResources: true,
-    });
+    [first, second] = await twoInstances(3);
   });
 
   afterAll(async () => {
@@ -139,12 +154,7 @@ describe('rate limits across API instances', () => {
   });
 
   it('shares one limit: the second instance refuses a key that used its budget on the first', async () => {
-    const created = await request(first.app.getHttpServer())
-      .post('/v1/api-keys')
-      .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .send({ name: 'spread', scopes: ['admin'] });
-    expect(created.status).toBe(201);
-    const auth = `Bearer ${created.body.key}`;
+    const { auth } = await newKey(first, 'spread', ['admin']);
 
     for (let i = 0; i < 3; i++) {
       const response = await request(first.app.getHttpServer()).get('/v1/api-keys').set('authorization', auth);
@@ -163,16 +173,12 @@ describe('rate limits across API instances', () => {
   });
 
   it('refuses a key revoked in the database, with no message, within the 5 s it may remember the key', async () => {
-    const created = await request(first.app.getHttpServer())
-      .post('/v1/api-keys')
-      .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .send({ name: 'revoked-in-database', scopes: ['read'] });
-    const auth = `Bearer ${created.body.key}`;
+    const { id, auth } = await newKey(first, 'revoked-in-database', ['read']);
     expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(200);
     const db = new Client({ connectionString: first.config.database.url });
     await db.connect();
     try {
-      await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [created.body.id]);
+      await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]);
     } finally {
       await db.end();
     }
@@ -187,16 +193,7 @@ describe('rate limits across API instances, counted in batches', () => {
   let second: TestApp;
 
   beforeAll(async () => {
-    first = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
-    second = await createTestApp({
-      env: {
-        SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY,
-        RATE_LIMIT_PER_MINUTE: String(LIMIT),
-        DATABASE_URL: first.config.database.url,
-        REDIS_PREFIX: first.config.redis.prefix,
-      },
-      keepResources: true,
-    });
+    [first, second] = await twoInstances(LIMIT);
   });
 
   afterAll(async () => {
@@ -205,11 +202,7 @@ describe('rate limits across API instances, counted in batches', () => {
   });
 
   it('admits at most the limit over both instances, and refuses at most a 32nd of it early', async () => {
-    const created = await request(first.app.getHttpServer())
-      .post('/v1/api-keys')
-      .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .send({ name: 'batched', scopes: ['read'] });
-    const auth = `Bearer ${created.body.key}`;
+    const { auth } = await newKey(first, 'batched', ['read']);
     const statuses: number[] = [];
     for (let i = 0; i < 2 * LIMIT; i++) {
       const instance = i % 2 === 0 ? first : second;
@@ -223,15 +216,9 @@ describe('rate limits across API instances, counted in batches', () => {
   });
 
   it('refuses a key revoked on the other instance at once: the revocation is told over Redis', async () => {
-    const created = await request(first.app.getHttpServer())
-      .post('/v1/api-keys')
-      .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .send({ name: 'revoked-elsewhere', scopes: ['read'] });
-    const auth = `Bearer ${created.body.key}`;
+    const { id, auth } = await newKey(first, 'revoked-elsewhere', ['read']);
     expect((await request(second.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(200);
-    const revoked = await request(first.app.getHttpServer())
-      .delete(`/v1/api-keys/${created.body.id}`)
-      .set('authorization', `Bearer ${ADMIN_KEY}`);
+    const revoked = await request(first.app.getHttpServer()).delete(`/v1/api-keys/${id}`).set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(revoked.status).toBe(204);
     expect((await request(first.app.getHttpServer()).get('/v1/targets').set('authorization', auth)).status).toBe(401);
     // The message is on its way when the revocation is answered: well within a second, not 5 s.

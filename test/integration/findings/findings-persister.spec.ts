@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisCancelledSignal } from '../../../src/analyses/pipeline/analysis-cancelled.signal';
 import { analysisWritersLockKey } from '../../../src/analyses/analysis-writers-lock';
-import { inRunningTransaction, persistObserved } from '../../../src/analyses/pipeline/persist-observed';
+import { inRunningTransaction, persistObserved, type RunningLock } from '../../../src/analyses/pipeline/persist-observed';
 import { FixedClock } from '../../../src/common/clock/clock';
 import { loadAppConfig } from '../../../src/config/app-config';
 import { buildDataSourceOptions } from '../../../src/database/database-options';
@@ -46,6 +46,45 @@ describe('FindingsPersister', () => {
     );
     return row.id;
   };
+  /**
+   * The persist loop for `analysisId` (attempt 1), its events not published: each batch's
+   * transaction locks the analysis as `lock` says and runs `inside` before the batch's work;
+   * `around` wraps each call of the transaction.
+   */
+  const persist = (
+    analysisId: string,
+    findings: Iterable<ObservedFinding>,
+    loop: {
+      batchSize: number;
+      parallel?: number;
+      lock?: RunningLock;
+      inside?(): Promise<void>;
+      around?<T>(write: () => Promise<T>): Promise<T>;
+    },
+  ): Promise<void> =>
+    persistObserved(
+      {
+        persister,
+        ctx: { targetId, analysisId, now: NOW },
+        batchSize: loop.batchSize,
+        parallel: loop.parallel,
+        transaction: (work) => {
+          const write = () =>
+            inRunningTransaction(
+              dataSource,
+              { analysisId, attempt: 1 },
+              async (manager) => {
+                await loop.inside?.();
+                return work(manager);
+              },
+              loop.lock,
+            );
+          return loop.around ? loop.around(write) : write();
+        },
+        publish: async () => undefined,
+      },
+      findings,
+    );
   const write = (ctx: PersistContext, batch: ObservedFinding[]) =>
     dataSource.transaction((manager) => persister.upsertBatch(manager, ctx, batch));
   const finding = async (fingerprint: string) =>
@@ -174,17 +213,7 @@ describe('FindingsPersister', () => {
 
   it('persists in batches, each in a transaction of the running analysis; a cancelled analysis is not written to', async () => {
     const batch = Array.from({ length: 7 }, (_, i) => observed(`d00000000000000${i}`));
-    const run = (analysisId: string) =>
-      persistObserved(
-        {
-          persister,
-          ctx: { targetId, analysisId, now: NOW },
-          batchSize: 3,
-          transaction: (work) => inRunningTransaction(dataSource, { analysisId, attempt: 1 }, work),
-          publish: async () => undefined,
-        },
-        batch,
-      );
+    const run = (analysisId: string) => persist(analysisId, batch, { batchSize: 3 });
     const cancelled = await analysis('cancelled');
     await expect(run(cancelled)).rejects.toBeInstanceOf(AnalysisCancelledSignal);
     const none = await dataSource.query(`SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'd%'`);
@@ -209,19 +238,13 @@ describe('FindingsPersister', () => {
       }
     }
     const drawnAtEachWrite: number[] = [];
-    await persistObserved(
-      {
-        persister,
-        ctx: { targetId, analysisId: running, now: NOW },
-        batchSize: 2,
-        transaction: (work) => {
-          drawnAtEachWrite.push(drawn);
-          return inRunningTransaction(dataSource, { analysisId: running, attempt: 1 }, work);
-        },
-        publish: async () => undefined,
+    await persist(running, lazily(), {
+      batchSize: 2,
+      around: (write) => {
+        drawnAtEachWrite.push(drawn);
+        return write();
       },
-      lazily(),
-    );
+    });
     expect(drawnAtEachWrite).toEqual([2, 4, 6, 8, 10]);
     const written = await dataSource.query(
       `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'c%' AND "last_analysis_id" = $1`,
@@ -238,20 +261,14 @@ describe('FindingsPersister', () => {
       throw new Error('no fix could be made');
     }
     await expect(
-      persistObserved(
-        {
-          persister,
-          ctx: { targetId, analysisId: running, now: NOW },
-          batchSize: 4,
-          transaction: async (work) => {
-            const result = await inRunningTransaction(dataSource, { analysisId: running, attempt: 1 }, work);
-            settled++;
-            return result;
-          },
-          publish: async () => undefined,
+      persist(running, failing(), {
+        batchSize: 4,
+        around: async (write) => {
+          const result = await write();
+          settled++;
+          return result;
         },
-        failing(),
-      ),
+      }),
     ).rejects.toThrow('no fix could be made');
     // The first batch was written and committed before the failure surfaced.
     expect(settled).toBe(1);
@@ -271,26 +288,7 @@ describe('FindingsPersister', () => {
       if (++entered === 2) bothIn();
       await Promise.race([together, new Promise((_, reject) => setTimeout(() => reject(new Error('the round was serialised')), 5000))]);
     };
-    await persistObserved(
-      {
-        persister,
-        ctx: { targetId, analysisId: running, now: NOW },
-        batchSize: 2,
-        parallel: 2,
-        transaction: (work) =>
-          inRunningTransaction(
-            dataSource,
-            { analysisId: running, attempt: 1 },
-            async (manager) => {
-              await inRound();
-              return work(manager);
-            },
-            'share',
-          ),
-        publish: async () => undefined,
-      },
-      batch,
-    );
+    await persist(running, batch, { batchSize: 2, parallel: 2, lock: 'share', inside: inRound });
     const written = await dataSource.query(
       `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'e%' AND "last_analysis_id" = $1`,
       [running],
@@ -331,26 +329,7 @@ describe('FindingsPersister', () => {
       };
       await Promise.race([cancelling, waiting()]);
     };
-    const persisting = persistObserved(
-      {
-        persister,
-        ctx: { targetId, analysisId: running, now: NOW },
-        batchSize: 5,
-        parallel: 2,
-        transaction: (work) =>
-          inRunningTransaction(
-            dataSource,
-            { analysisId: running, attempt: 1 },
-            async (manager) => {
-              await cancelDuringRound();
-              return work(manager);
-            },
-            'share',
-          ),
-        publish: async () => undefined,
-      },
-      batch,
-    );
+    const persisting = persist(running, batch, { batchSize: 5, parallel: 2, lock: 'share', inside: cancelDuringRound });
     await expect(persisting).rejects.toBeInstanceOf(AnalysisCancelledSignal);
     expect(cancelled).not.toBeNull();
     // Nothing was written after the cancel committed: not the third round, nor a batch of the second

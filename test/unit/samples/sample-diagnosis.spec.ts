@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { formatRecord } from '../../../samples/generate';
 import { buildSnapshot } from '../../../samples/sample-snapshot';
-import { SampleFlowGenerator } from '../../../samples/sample-flows';
-import { EXPECTED_FINDINGS, FLOW_LOG, PEERS, SEED } from '../../../samples/scenario';
-import { SeededRandom } from '../../../samples/seeded-random';
+import { EXPECTED_FINDINGS, PEERS } from '../../../samples/scenario';
 import { diagnose } from '../../../src/engine/diagnose/diagnose';
-import { FlowAggregator } from '../../../src/engine/flow-log/flow-aggregator';
-import { createLineParser } from '../../../src/engine/flow-log/flow-log-parser';
 import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
+import { sampleDayAggregates } from '../../support/sample-day';
 
 /**
  * The sample day through `diagnose`: every misconfiguration of samples/README.md gets the fix the
  * table describes — its first request, and every further request it needs (`fix.also`), in order.
  */
 describe('diagnosis of the sample day', () => {
-  const generator = new SampleFlowGenerator(new SeededRandom(SEED));
-  generator.generate();
-  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
-  for (const record of generator.records) {
-    const spec = FLOW_LOG[record.log];
-    const parsed = createLineParser(spec.fields)(formatRecord(record, spec.fields));
-    if (!parsed.ok) throw new Error(parsed.error);
-    aggregator.add(parsed.record);
-  }
-  const { findings, stats } = diagnose(validateSnapshot(buildSnapshot()), aggregator.aggregates());
+  const { findings, stats } = diagnose(validateSnapshot(buildSnapshot()), sampleDayAggregates());
 
   for (const want of EXPECTED_FINDINGS.filter((e) => e.fix !== null)) {
     it(`row ${want.key}: ${want.title}`, () => {

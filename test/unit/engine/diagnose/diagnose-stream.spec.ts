@@ -1,34 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatRecord } from '../../../../samples/generate';
 import { buildSnapshot } from '../../../../samples/sample-snapshot';
-import { SampleFlowGenerator } from '../../../../samples/sample-flows';
-import { FLOW_LOG, SEED } from '../../../../samples/scenario';
-import { SeededRandom } from '../../../../samples/seeded-random';
 import { diagnose, diagnoseStream } from '../../../../src/engine/diagnose/diagnose';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import { VerdictPool } from '../../../../src/engine/evaluate/verdict-pool';
-import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
-import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
-import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
-
-function sampleAggregates(): FlowAggregate[] {
-  const generator = new SampleFlowGenerator(new SeededRandom(SEED));
-  generator.generate();
-  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
-  for (const record of generator.records) {
-    const spec = FLOW_LOG[record.log];
-    const parsed = createLineParser(spec.fields)(formatRecord(record, spec.fields));
-    if (!parsed.ok) throw new Error(parsed.error);
-    aggregator.add(parsed.record);
-  }
-  return aggregator.aggregates();
-}
+import { sampleDayAggregates } from '../../../support/sample-day';
 
 const snapshot = validateSnapshot(buildSnapshot());
-const aggregates = sampleAggregates();
+const aggregates = sampleDayAggregates();
 
 describe('diagnoseStream', () => {
   it('yields what diagnose returns, in the same order, and counts findings and fixes as they are drawn', () => {

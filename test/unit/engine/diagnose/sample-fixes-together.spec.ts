@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRecord } from '../../../../samples/generate';
 import { buildSnapshot } from '../../../../samples/sample-snapshot';
-import { SampleFlowGenerator } from '../../../../samples/sample-flows';
-import { FLOW_LOG, SEED } from '../../../../samples/scenario';
 import { SeededRandom } from '../../../../samples/seeded-random';
 import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
@@ -11,27 +8,12 @@ import type { ExplainedFlow } from '../../../../src/engine/findings/explained-fl
 import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
 import { blockedReplies } from '../../../../src/engine/fixes/reply-path';
-import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
-import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
-
-/** The sample day's records, parsed as the flow log writes them and aggregated as the CLI does. */
-function sampleAggregates(): FlowAggregate[] {
-  const generator = new SampleFlowGenerator(new SeededRandom(SEED));
-  generator.generate();
-  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
-  for (const record of generator.records) {
-    const spec = FLOW_LOG[record.log];
-    const parsed = createLineParser(spec.fields)(formatRecord(record, spec.fields));
-    if (!parsed.ok) throw new Error(parsed.error);
-    aggregator.add(parsed.record);
-  }
-  return aggregator.aggregates();
-}
+import { sampleDayAggregates } from '../../../support/sample-day';
 
 /** The blocked flows of each finding group, by fingerprint, explained against `snapshot`. */
 function groupsOf(snapshot: NetworkSnapshot, aggregates: FlowAggregate[]) {
@@ -47,13 +29,13 @@ const naclEntryKey = (c: FixChange) => `${String(c.params.NetworkAclId)} ${c.par
 
 describe('every suggested fix of the samples, applied together', () => {
   const snapshot = validateSnapshot(buildSnapshot());
-  const aggregates = sampleAggregates();
+  const aggregates = sampleDayAggregates();
   const before = diagnose(snapshot, aggregates);
   const fixes = before.findings.filter((f) => f.suggestedFix !== null);
   const changes = fixes.flatMap((f) => f.suggestedFix!.changes);
 
   it('gives byte-identical JSON whatever the order of the aggregates and of the groups on each interface', () => {
-    const aggregates = sampleAggregates();
+    const aggregates = sampleDayAggregates();
     const random = new SeededRandom(11);
     const shuffled = [...aggregates];
     for (let i = shuffled.length - 1; i > 0; i--) {
