@@ -6,12 +6,45 @@ import { servicePortSide } from '../evaluate/flow-ports';
 
 /**
  * The rejected requests of one source: the services it asked for on each host it reached. Most
- * sources ask one host for one service, so a host's services are one text until there is a
- * second.
+ * sources (hundreds of thousands in a day of internet scans) ask one host for one service, so the
+ * first host's services are held in two fields, a service as one text until there is a second,
+ * and a map is made only for a second host.
  */
-interface SourceActivity {
-  servicesByHost: Map<string, string | Set<string>>;
-  maxPortsOnOneHost: number;
+class SourceActivity {
+  private readonly firstHost: string;
+  private firstServices: string | Set<string>;
+  private otherHosts: Map<string, string | Set<string>> | null = null;
+  maxPortsOnOneHost = 1;
+
+  constructor(host: string, service: string) {
+    this.firstHost = host;
+    this.firstServices = service;
+  }
+
+  get hostsReached(): number {
+    return 1 + (this.otherHosts?.size ?? 0);
+  }
+
+  add(host: string, service: string): void {
+    if (host === this.firstHost) {
+      this.firstServices = this.withService(this.firstServices, service);
+      return;
+    }
+    this.otherHosts ??= new Map();
+    const seen = this.otherHosts.get(host);
+    this.otherHosts.set(host, seen === undefined ? service : this.withService(seen, service));
+  }
+
+  /** `services` with `service` added, and the most ports asked of one host kept up to date. */
+  private withService(services: string | Set<string>, service: string): string | Set<string> {
+    if (typeof services === 'string') {
+      if (services === service) return services;
+      this.maxPortsOnOneHost = Math.max(this.maxPortsOnOneHost, 2);
+      return new Set([services, service]);
+    }
+    this.maxPortsOnOneHost = Math.max(this.maxPortsOnOneHost, services.add(service).size);
+    return services;
+  }
 }
 
 /**
@@ -37,16 +70,9 @@ export class TrafficContext {
   }
 
   private addProbe(source: string, host: string, service: string): void {
-    let activity = this.sources.get(source);
-    if (!activity) this.sources.set(source, (activity = { servicesByHost: new Map(), maxPortsOnOneHost: 0 }));
-    const seen = activity.servicesByHost.get(host);
-    let ports = 1;
-    if (seen === undefined) activity.servicesByHost.set(host, service);
-    else if (typeof seen === 'string') {
-      if (seen !== service) activity.servicesByHost.set(host, new Set([seen, service]));
-      ports = seen === service ? 1 : 2;
-    } else ports = seen.add(service).size;
-    activity.maxPortsOnOneHost = Math.max(activity.maxPortsOnOneHost, ports);
+    const activity = this.sources.get(source);
+    if (activity) activity.add(host, service);
+    else this.sources.set(source, new SourceActivity(host, service));
   }
 
   /** One text per service (`6/443`), however many probes name it. */
@@ -68,7 +94,7 @@ export class TrafficContext {
   /** Scan statistics of one source (zeros when it made no rejected request). */
   sourceActivity(address: string): { maxPortsOnOneHost: number; hostsReached: number } {
     const activity = this.sources.get(address);
-    return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.servicesByHost.size ?? 0 };
+    return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.hostsReached ?? 0 };
   }
 
   /**
