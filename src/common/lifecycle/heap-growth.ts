@@ -5,10 +5,13 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 20;
 
 /**
  * Sets how far V8 lets the heap grow past what survived the last full collection (0: V8's own
- * factor). An analysis allocates fast and V8 then grows the heap up to 4× its live data; a
- * worker that keeps it near 1.2× peaks at a fraction of the memory for a little more time in the
- * collector. V8 reads the factor each time it sets the next limit, so it applies from here on.
+ * factor), and keeps the young generation at its starting size. An analysis allocates fast: V8
+ * then grows the heap up to 4× its live data and the young generation to 128 MB, and keeps the
+ * pages it once used. A worker that keeps the old generation near 1.2× its live data and the
+ * young one small peaks at a fraction of the memory for a little more time in the collector
+ * (about 10 % at a million aggregates). V8 reads both factors each time it resizes, so they apply
+ * from here on.
  */
 export function limitHeapGrowth(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)}`);
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)} --semi-space-growth-factor=1`);
 }
