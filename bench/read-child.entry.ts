@@ -4,8 +4,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../src/common/lifecycle/heap-growth';
 import { loadAppConfig } from '../src/config/app-config';
-import type { FlowAggregate } from '../src/engine/flow-log/flow-record';
-import { aggregateFlowFiles } from '../src/flow-files/flow-file-reader';
+import { FlowAggregateStore } from '../src/engine/flow-log/flow-aggregate-store';
+import { drainFlowFiles } from '../src/flow-files/flow-file-reader';
 import { FilesFlowSource } from '../src/flow-sources/files-flow-source';
 import { DataPathResolver } from '../src/targets/data-path.resolver';
 
@@ -32,7 +32,8 @@ async function service(file: string): Promise<{ groups: number; records: number;
   // As the worker runs it: with the worker's heap growth.
   limitHeapGrowth(loadAppConfig(process.env).analysis.heapGrowingPercent);
   const source = new FilesFlowSource(new DataPathResolver(dirname(file)));
-  const aggregates: FlowAggregate[] = [];
+  // Kept as the analysis runner keeps them.
+  const aggregates = new FlowAggregateStore();
   const statistics = await source.read(
     {
       analysisId: 'bench',
@@ -49,18 +50,17 @@ async function service(file: string): Promise<{ groups: number; records: number;
       snapshot: {},
       signal: new AbortController().signal,
     },
-    (aggregate) => {
-      aggregates.push(aggregate);
-    },
+    (aggregate) => aggregates.add(aggregate),
   );
-  return { groups: aggregates.length, records: (statistics.rejectedRecords ?? 0) + (statistics.acceptedRecords ?? 0) };
+  return { groups: aggregates.flows().length, records: (statistics.rejectedRecords ?? 0) + (statistics.acceptedRecords ?? 0) };
 }
 
 async function diagnose(file: string): Promise<{ groups: number; records: number; lines: number }> {
   // As `sgdoctor diagnose` runs it (src/cli/main.ts).
   limitHeapGrowth(DEFAULT_HEAP_GROWING_PERCENT);
-  const { aggregates, stats } = await aggregateFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] });
-  return { groups: aggregates.length, records: stats.rejectRecords + stats.acceptRecords, lines: stats.lines };
+  const aggregates = new FlowAggregateStore();
+  const { stats } = await drainFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] }, (aggregate) => aggregates.add(aggregate));
+  return { groups: aggregates.flows().length, records: stats.rejectRecords + stats.acceptRecords, lines: stats.lines };
 }
 
 /**

@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 
 import { diagnose } from '../engine/diagnose/diagnose';
 import type { Classification } from '../engine/findings/finding';
-import { aggregateFlowFiles } from '../flow-files/flow-file-reader';
+import { FlowAggregateStore } from '../engine/flow-log/flow-aggregate-store';
+import { drainFlowFiles } from '../flow-files/flow-file-reader';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
 import { finishInput, flowReadError } from './input-errors';
@@ -52,14 +53,20 @@ function parseFailOn(value: string | undefined): Set<Classification> {
 async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err: NodeJS.WritableStream): Promise<number> {
   const failOn = parseFailOn(options.failOn);
   const snapshot = await loadSnapshot(options.config, { strict: options.strict, warn: (text) => err.write(text) });
+  // A day's aggregates are kept in columns, not as as many objects (see FlowAggregateStore).
+  const store = new FlowAggregateStore();
   let read;
   try {
-    read = await aggregateFlowFiles(options.flows, { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, strict: options.strict });
+    read = await drainFlowFiles(
+      options.flows,
+      { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, strict: options.strict },
+      (aggregate) => store.add(aggregate),
+    );
   } catch (error) {
     throw flowReadError(error);
   }
   const { malformedExamples, incompleteByReason, unknownFields, readErrors, skipped, ...counts } = read.stats;
-  const result = diagnose(snapshot, read.aggregates, { inputStats: counts });
+  const result = diagnose(snapshot, store.flows(), { inputStats: counts });
   if (options.format === 'json') {
     const { stats } = result;
     await out.write('{"findings":[');

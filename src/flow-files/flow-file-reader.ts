@@ -551,27 +551,48 @@ export function isTrafficRecord(record: FlowRecord): boolean {
  */
 export async function aggregateFlowFiles(inputs: readonly string[], options: FlowAggregateOptions = {}): Promise<FlowAggregateResult> {
   const stats = createFlowReadStats();
-  return aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+  return { aggregates: read.aggregator.takeAggregates(), stats, recordsOutsideWindow: read.recordsOutsideWindow };
 }
 
 /**
- * aggregateFlowFiles over sources of bytes other than files (S3 objects): each read to its end in
+ * aggregateFlowFiles handing the aggregates to `visit` one at a time, in no particular order,
+ * instead of returning them: for a caller that keeps them in a form of its own.
+ */
+export async function drainFlowFiles(
+  inputs: readonly string[],
+  options: FlowAggregateOptions,
+  visit: (aggregate: FlowAggregate) => void,
+): Promise<Omit<FlowAggregateResult, 'aggregates'>> {
+  const stats = createFlowReadStats();
+  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+  read.aggregator.drainAggregates(visit);
+  return { stats, recordsOutsideWindow: read.recordsOutsideWindow };
+}
+
+/**
+ * drainFlowFiles over sources of bytes other than files (S3 objects): each read to its end in
  * turn, with the same header handling, format, window, per-hour counts, statistics and error
  * reporting; a source whose bytes fail (an object that cannot be fetched, a truncated gzip) is
  * named in `readErrors` and what it gave before is used.
  */
-export function aggregateFlowSources(
+export async function drainFlowSources(
   sources: AsyncIterable<FlowByteSource>,
-  options: Omit<FlowAggregateOptions, 'stdin'> = {},
-): Promise<FlowAggregateResult> {
-  return aggregateSources(sources, options, createFlowReadStats());
+  options: Omit<FlowAggregateOptions, 'stdin'>,
+  visit: (aggregate: FlowAggregate) => void,
+): Promise<Omit<FlowAggregateResult, 'aggregates'>> {
+  const stats = createFlowReadStats();
+  const read = await aggregateSources(sources, options, stats);
+  read.aggregator.drainAggregates(visit);
+  return { stats, recordsOutsideWindow: read.recordsOutsideWindow };
 }
 
+/** Every source read into one aggregator, with the records left out for the window counted. */
 async function aggregateSources(
   sources: AsyncIterable<FlowByteSource>,
   options: FlowAggregateOptions,
   stats: FlowReadStats,
-): Promise<FlowAggregateResult> {
+): Promise<{ aggregator: FlowAggregator; recordsOutsideWindow: number }> {
   const aggregator = new FlowAggregator({ actions: options.actions, hourly: options.hourly });
   // The window in epoch seconds: a record is in it when start < to and (end ?? start) >= from.
   const fromSec = options.window ? Math.floor(options.window.from.getTime() / 1000) : -Infinity;
@@ -610,7 +631,7 @@ async function aggregateSources(
       options.signal?.throwIfAborted();
     }
   }
-  return { aggregates: aggregator.takeAggregates(), stats, recordsOutsideWindow: outside };
+  return { aggregator, recordsOutsideWindow: outside };
 }
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {

@@ -1,11 +1,9 @@
 import { posix, sep } from 'node:path';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
-import { aggregateFlowFiles, type FlowReadStats } from '../flow-files/flow-file-reader';
+import { drainFlowFiles, type FlowReadStats } from '../flow-files/flow-file-reader';
 import type { FlowSourceWarning } from './flow-source';
 
 export interface FileFlowCollection {
-  /** REJECT and ACCEPT aggregates; a REJECT aggregate carries its records per hour (`hourly`) when its records have a `start`. */
-  aggregates: FlowAggregate[];
   stats: FlowReadStats;
   recordsOutsideWindow: number;
 }
@@ -41,19 +39,19 @@ export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string
  * pass: records outside it are counted and skipped, the rest aggregated (REJECT and ACCEPT) with
  * the engine's aggregator, plain lines straight from their bytes (the byte-level reader the CLI
  * uses), and REJECT records also counted per hour of their start under the same key — what the
- * Athena REJECT query returns as `hourly_records` — for the findings' counts over time.
+ * Athena REJECT query returns as `hourly_records` — for the findings' counts over time. The
+ * aggregates go to `sink` one at a time (a REJECT one with `hourly` when its records have a start).
  */
 export async function collectFileFlows(
   paths: readonly string[],
   window: { from: Date; to: Date },
-  options: { format?: string; signal?: AbortSignal } = {},
+  options: { format?: string; signal?: AbortSignal },
+  sink: (aggregate: FlowAggregate) => void,
 ): Promise<FileFlowCollection> {
-  const read = await aggregateFlowFiles(paths, {
-    format: options.format,
-    actions: ['ACCEPT', 'REJECT'],
-    window,
-    hourly: true,
-    signal: options.signal,
-  });
-  return { aggregates: read.aggregates, stats: read.stats, recordsOutsideWindow: read.recordsOutsideWindow };
+  const read = await drainFlowFiles(
+    paths,
+    { format: options.format, actions: ['ACCEPT', 'REJECT'], window, hourly: true, signal: options.signal },
+    sink,
+  );
+  return { stats: read.stats, recordsOutsideWindow: read.recordsOutsideWindow };
 }

@@ -19,8 +19,7 @@ export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
     const files: string[] = [];
     for (const [index, stored] of settings.paths.entries())
       files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
-    const read = await collectFileFlows(files, request.window, { format: settings.logFormat ?? undefined, signal: request.signal });
-    for (const aggregate of read.aggregates) sink(aggregate);
+    const read = await collectFileFlows(files, request.window, { format: settings.logFormat ?? undefined, signal: request.signal }, sink);
     const warnings = flowReadWarnings(read.stats, files, settings.paths);
     return {
       records: read.stats.records,

@@ -1,6 +1,6 @@
 import type { S3FlowSource as S3FlowObjects } from '../aws/s3-flow-source';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
-import { aggregateFlowSources, streamBytes } from '../flow-files/flow-file-reader';
+import { drainFlowSources, streamBytes } from '../flow-files/flow-file-reader';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
 import type { FlowSource, FlowSourceStatistics, FlowSourceWarning, FlowWindowRequest } from './flow-source';
@@ -35,15 +35,18 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       }
     })();
     // The files source's reading: one pass, the window kept by the reader, REJECT records counted per hour.
-    const read = await aggregateFlowSources(byteSources, {
-      format: settings.logFormat ?? undefined,
-      actions: ['ACCEPT', 'REJECT'],
-      window: request.window,
-      hourly: true,
-      signal: request.signal,
-    });
+    const read = await drainFlowSources(
+      byteSources,
+      {
+        format: settings.logFormat ?? undefined,
+        actions: ['ACCEPT', 'REJECT'],
+        window: request.window,
+        hourly: true,
+        signal: request.signal,
+      },
+      sink,
+    );
     const stats = read.stats;
-    for (const aggregate of read.aggregates) sink(aggregate);
     const warnings: FlowSourceWarning[] = [
       ...stats.readErrors.map((e) => ({
         file: e.file,

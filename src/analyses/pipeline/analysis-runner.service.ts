@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
+import { FlowAggregateStore } from '../../engine/flow-log/flow-aggregate-store';
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import { DomainEventType } from '../../events/domain-event';
@@ -280,7 +281,8 @@ export class AnalysisRunner {
     readSoFar: AnalysisStatistics,
     signal: AbortSignal,
   ): Promise<Collected> {
-    const aggregates: FlowAggregate[] = [];
+    // Held in columns while the source reads: a day's million aggregates as objects would be most of the worker's memory.
+    const store = new FlowAggregateStore();
     const read = await this.flowSources.read(
       {
         analysisId: analysis.id,
@@ -292,11 +294,9 @@ export class AnalysisRunner {
         members: membersOf(target, readSoFar),
         signal,
       },
-      (aggregate) => {
-        aggregates.push(aggregate);
-      },
+      (aggregate) => store.add(aggregate),
     );
-    return { aggregates, statistics: { ...read, aggregates: aggregates.length } };
+    return { aggregates: store.flows(), statistics: { ...read, aggregates: store.size } };
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {

@@ -7,6 +7,7 @@ import type { FlowAggregate } from '../../engine/flow-log/flow-record';
 import type { NetworkModel } from '../../engine/network/network-model';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
+import { plainFlowAggregate } from '../../engine/flow-log/flow-aggregate-store';
 import { flowKey } from '../../engine/flow-log/flow-key';
 import { addHourlyCounts, bucketsByIsoHour, type BucketCount } from './hourly-counts';
 import { interfaceAccounts } from './interface-accounts';
@@ -80,7 +81,8 @@ function* observe(
     const flows = [...all]
       .sort((a, b) => b.records - a.records || (flowKey(a) < flowKey(b) ? -1 : 1))
       .slice(0, MAX_FLOWS_PER_FINDING)
-      .map(withoutHourly);
+      // Plain objects without their per-hour counts: those live in the finding's counts.
+      .map((flow) => plainFlowAggregate(flow, false));
     const vpcIds = new Set<string>();
     const accountIds = new Set<string>();
     for (const flow of all) {
@@ -131,11 +133,4 @@ function countsOf(flows: readonly FlowAggregate[], firstHour: number): Record<st
   const buckets = new Map<number, number>();
   for (const flow of flows) addHourlyCounts(buckets, flow, firstHour);
   return bucketsByIsoHour(buckets);
-}
-
-/** An aggregate without its per-hour counts: they live in the finding's counts, not in its stored flows. */
-function withoutHourly(flow: FlowAggregate): FlowAggregate {
-  if (!flow.hourly) return flow;
-  const { hourly: _hourly, ...rest } = flow;
-  return rest;
 }

@@ -736,6 +736,11 @@ export class FlowAggregator {
    */
   takeAggregates(): FlowAggregate[] {
     const out = this.collect(true);
+    this.reset();
+    return out;
+  }
+
+  private reset(): void {
     this.table = new ByteKeyTable();
     this.values = [];
     this.accounts = new TextColumn();
@@ -743,7 +748,31 @@ export class FlowAggregator {
     this.subnets = new TextColumn();
     this.reasons = new TextColumn();
     this.textEntries.clear();
-    return out;
+  }
+
+  /**
+   * Hands every aggregate to `visit`, one at a time and in no particular order, releasing the
+   * aggregator's tables as `takeAggregates` does: for a caller that keeps the aggregates in a form
+   * of its own (FlowAggregateStore), so that neither the aggregator's tables nor every aggregate as
+   * an object are held with it. The aggregator is empty afterwards.
+   */
+  drainAggregates(visit: (aggregate: FlowAggregate) => void): void {
+    const n = this.table.size;
+    const hourly = this.hours?.packed(n);
+    this.hours = this.hours ? new FlowHourCounts() : null;
+    this.table.releaseIndex();
+    const keys = decodeKeys(this.table);
+    this.table = new ByteKeyTable();
+    for (let id = 0; id < n; id++) {
+      visit(this.aggregateOf(keys, id, hourly?.of(id)));
+      if ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1) this.releaseChunk(id);
+    }
+    for (const entry of this.textEntries.values()) {
+      const aggregate: FlowAggregate = { ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason };
+      if (entry.hourly) aggregate.hourly = entry.hourly.slice();
+      visit(aggregate);
+    }
+    this.reset();
   }
 
   /**

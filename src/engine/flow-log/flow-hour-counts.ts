@@ -63,6 +63,36 @@ export class FlowHourCounts {
     return out;
   }
 
+  /**
+   * Every aggregate's records per hour as perEntry gives them, held in two flat arrays until a
+   * list is asked for: for a caller that makes the aggregates one at a time.
+   */
+  packed(entries: number): PackedHourCounts {
+    const { keys, counts } = this;
+    const starts = new Int32Array(entries + 1);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) starts[Math.floor(keys[i] / MAX_HOURS) + 1] += 2;
+    for (let entry = 0; entry < entries; entry++) starts[entry + 1] += starts[entry];
+    const pairs = new Float64Array(starts[entries]);
+    const next = starts.slice(0, entries);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === EMPTY) continue;
+      const entry = Math.floor(key / MAX_HOURS);
+      // Kept in hour order within the entry: an insertion into the few pairs placed so far.
+      let at = next[entry];
+      next[entry] += 2;
+      const hour = this.hours[key - entry * MAX_HOURS];
+      while (at > starts[entry] && pairs[at - 2] > hour) {
+        pairs[at] = pairs[at - 2];
+        pairs[at + 1] = pairs[at - 1];
+        at -= 2;
+      }
+      pairs[at] = hour;
+      pairs[at + 1] = counts[i];
+    }
+    return new PackedHourCounts(starts, pairs);
+  }
+
   private grow(): void {
     const { keys, counts } = this;
     this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
@@ -87,4 +117,19 @@ function hashOf(key: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Per-aggregate hour pairs in one flat list, entry `e`'s at `pairs[starts[e]]` up to `pairs[starts[e + 1]]`. */
+export class PackedHourCounts {
+  constructor(
+    private readonly starts: Int32Array,
+    private readonly pairs: Float64Array,
+  ) {}
+
+  /** Aggregate `entry`'s records per hour, as a new list (undefined: none counted). */
+  of(entry: number): HourlyRecords | undefined {
+    const start = this.starts[entry];
+    const end = this.starts[entry + 1];
+    return start === end ? undefined : Array.from(this.pairs.subarray(start, end));
+  }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GetQueryResultsCommandOutput, Row } from '@aws-sdk/client-athena';
-import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { collectedFileFlows } from '../file-flows';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { hourlyRecordsByHour } from '../../../src/engine/flow-log/hourly-records';
@@ -22,7 +22,7 @@ export function sampleSnapshot(): NetworkSnapshot {
  * aggregates carry their records per hour of start, as the REJECT query's `hourly_records`.
  */
 export async function sampleAggregates(window = SAMPLE_WINDOW): Promise<{ reject: FlowAggregate[]; accept: FlowAggregate[] }> {
-  const read = await collectFileFlows([resolve(SAMPLES, 'flows')], { from: new Date(window.from), to: new Date(window.to) });
+  const read = await collectedFileFlows([resolve(SAMPLES, 'flows')], { from: new Date(window.from), to: new Date(window.to) });
   return {
     reject: read.aggregates.filter((a) => a.action === 'REJECT'),
     accept: read.aggregates.filter((a) => a.action === 'ACCEPT'),

@@ -9,7 +9,7 @@ import {
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { collectedFileFlows } from '../../support/file-flows';
 import { CloudWatchLogsFlowSource, type CloudWatchLogsFlowSourceOptions } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryBuilder } from '../../../src/aws/insights-query-builder';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
@@ -40,7 +40,7 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
 
   beforeAll(async () => {
     sample = sampleLogGroups();
-    fromFiles = (await collectFileFlows([SAMPLE_FLOWS], WINDOW)).aggregates;
+    fromFiles = (await collectedFileFlows([SAMPLE_FLOWS], WINDOW)).aggregates;
   });
 
   beforeEach(() => {

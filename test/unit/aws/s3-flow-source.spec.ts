@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3FlowSource } from '../../../src/aws/s3-flow-source';
 import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
-import { aggregateFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
-import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import { drainFlowSources, streamBytes } from '../../../src/flow-files/flow-file-reader';
+import { collectedFileFlows } from '../../support/file-flows';
 import { SAMPLE_FLOWS, sampleObjects } from '../../support/sample-log-groups';
 
 const WINDOW = { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') };
@@ -52,13 +53,16 @@ describe('S3FlowSource: flow-log objects read straight from S3', () => {
       for await (const object of sources)
         yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
     })();
-    const collected = await aggregateFlowSources(byteSources, { actions: ['ACCEPT', 'REJECT'], window: WINDOW, hourly: true });
-    return { collected, stats: collected.stats, statistics };
+    const aggregates: FlowAggregate[] = [];
+    const read = await drainFlowSources(byteSources, { actions: ['ACCEPT', 'REJECT'], window: WINDOW, hourly: true }, (a) =>
+      aggregates.push(a),
+    );
+    return { collected: { ...read, aggregates }, stats: read.stats, statistics };
   }
 
   it('reads the window’s objects through the files reader: the files source’s aggregates and hours, objects and bytes counted', async () => {
     const { collected, statistics, stats } = await read(new S3FlowSource(clients, { prefetch: 3 }), { bucket: BUCKET, fileFormat: 'text' });
-    const files = await collectFileFlows([SAMPLE_FLOWS], WINDOW);
+    const files = await collectedFileFlows([SAMPLE_FLOWS], WINDOW);
     expect([...collected.aggregates].sort(compareAggregates)).toEqual([...files.aggregates].sort(compareAggregates));
     expect(stats.records).toBe(files.stats.records);
     expect(statistics.objectsRead).toBe(objects.size);

@@ -8,7 +8,7 @@ import { FlowAggregator } from '../../../src/engine/flow-log/flow-aggregator';
 import { flowKey, hourOf } from '../../../src/engine/flow-log/flow-key';
 import type { FlowAggregate, FlowRecord } from '../../../src/engine/flow-log/flow-record';
 import { createFlowReadStats, readFlowRecords } from '../../../src/flow-files/flow-file-reader';
-import { collectFileFlows } from '../../../src/flow-sources/file-flow-collector';
+import { collectedFileFlows } from '../../support/file-flows';
 import { hourlyRecordsOf } from '../../../src/engine/flow-log/hourly-records';
 
 /**
@@ -112,7 +112,7 @@ describe('collectFileFlows', () => {
           const file = join(dir, `flows-${run++}.log`);
           writeFileSync(file, lines.join('\n') + '\n');
           const window = { from: new Date((T0 + startHour * 3600) * 1000), to: new Date((T0 + (startHour + hours) * 3600) * 1000) };
-          const read = await collectFileFlows([file], window);
+          const read = await collectedFileFlows([file], window);
           const plain = await plainCollection(file, window);
           expect(read.aggregates).toEqual(plain.aggregates);
           expect(read.recordsOutsideWindow).toBe(plain.outside);
@@ -131,7 +131,7 @@ describe('collectFileFlows', () => {
     // A record ending exactly when the window starts is in it (in the hour it started in); one starting when it ends is not.
     const lines = [rec(hour - 30), rec(hour + 10), rec(hour + 20), rec(hour + 3600 + 5), rec(hour + 7200), rec(hour + 15, 'ACCEPT')];
     writeFileSync(file, lines.join('\n'));
-    const read = await collectFileFlows([file], { from: new Date(hour * 1000), to: new Date((hour + 7200) * 1000) });
+    const read = await collectedFileFlows([file], { from: new Date(hour * 1000), to: new Date((hour + 7200) * 1000) });
     expect(read.recordsOutsideWindow).toBe(1);
     const reject = read.aggregates.find((a) => a.action === 'REJECT');
     expect(reject).toMatchObject({ records: 4, hourly: [hour - 3600, 1, hour, 2, hour + 3600, 1] });
@@ -143,8 +143,8 @@ describe('collectFileFlows', () => {
     writeFileSync(file, `2 111122223333 eni-a 198.51.100.7 10.0.0.5 40000 22 6 1 60 ${T0} ${T0 + 30} REJECT OK\n`);
     const abort = new AbortController();
     abort.abort(new Error('cancelled'));
-    await expect(collectFileFlows([file], { from: new Date(0), to: new Date((T0 + 60) * 1000) }, { signal: abort.signal })).rejects.toThrow(
-      'cancelled',
-    );
+    await expect(
+      collectedFileFlows([file], { from: new Date(0), to: new Date((T0 + 60) * 1000) }, { signal: abort.signal }),
+    ).rejects.toThrow('cancelled');
   });
 });

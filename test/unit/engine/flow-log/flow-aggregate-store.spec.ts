@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { FlowAggregateStore, plainFlowAggregate } from '../../../../src/engine/flow-log/flow-aggregate-store';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+
+/** Texts from a small pool, so that aggregates share them as a day's do, and sometimes a new one. */
+const text = fc.oneof(fc.constantFrom('eni-a', 'eni-b', '10.0.0.5', '198.51.100.7', '2001:db8::1', ''), fc.string({ maxLength: 12 }));
+const port = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 65535 }), fc.constantFrom(65536, -1, 80.5));
+const anyNumber = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 31 }),
+  fc.double({ noNaN: false }),
+  fc.constantFrom(2 ** 53, 1_699_920_000, -0, Number.MAX_VALUE),
+);
+const hourly = fc.option(fc.array(fc.oneof(fc.integer({ min: 0, max: 2e9 }), fc.double()), { maxLength: 8 }), { nil: undefined });
+
+/** Any FlowAggregate, with values the columns hold and values they cannot (kept as they came). */
+const aggregate: fc.Arbitrary<FlowAggregate> = fc
+  .record({
+    interfaceId: text,
+    accountId: fc.option(text, { nil: null }),
+    vpcId: fc.option(text, { nil: null }),
+    subnetId: fc.option(text, { nil: null }),
+    flowDirection: fc.constantFrom(null, 'ingress' as const, 'egress' as const),
+    srcaddr: text,
+    dstaddr: text,
+    srcport: port,
+    dstport: port,
+    protocol: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(256, -1, 6.5)),
+    action: fc.constantFrom('ACCEPT' as const, 'REJECT' as const),
+    tcpFlags: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 511 }), fc.constantFrom(40000, -2)),
+    rejectReason: fc.option(text, { nil: null }),
+    servicePortSide: fc.constantFrom(null, 'src' as const, 'dst' as const),
+    ephemeralPortMin: port,
+    ephemeralPortMax: port,
+    records: anyNumber,
+    packets: anyNumber,
+    bytes: anyNumber,
+    firstSeen: anyNumber,
+    lastSeen: anyNumber,
+    hourly,
+  })
+  .map(({ hourly: hours, ...rest }) => (hours === undefined ? rest : { ...rest, hourly: hours }));
+
+describe('FlowAggregateStore', () => {
+  it('reads every aggregate back exactly as it was added, in the order added, field by field and as JSON', () => {
+    fc.assert(
+      fc.property(fc.array(aggregate, { maxLength: 60 }), (added) => {
+        const store = new FlowAggregateStore();
+        for (const flow of added) store.add(flow);
+        expect(store.size).toBe(added.length);
+        const flows = store.flows();
+        // Those the columns cannot hold come last, in their own order.
+        const stored = flows.filter((flow) => !added.includes(flow));
+        const kept = flows.filter((flow) => added.includes(flow));
+        expect([...stored.map((flow) => plainFlowAggregate(flow)), ...kept]).toEqual([
+          ...added.filter((flow) => !kept.includes(flow)),
+          ...kept,
+        ]);
+        for (const flow of flows) {
+          expect(JSON.parse(JSON.stringify(flow))).toEqual(JSON.parse(JSON.stringify(plainFlowAggregate(flow))));
+          expect(Object.is(flow.records, plainFlowAggregate(flow).records)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds in its columns what a flow source gives, and keeps as it came only what they cannot hold', () => {
+    const flow: FlowAggregate = {
+      interfaceId: 'eni-a',
+      accountId: '111122223333',
+      vpcId: null,
+      subnetId: null,
+      flowDirection: 'ingress',
+      srcaddr: '198.51.100.7',
+      dstaddr: '10.0.0.5',
+      srcport: null,
+      dstport: 22,
+      protocol: 6,
+      action: 'REJECT',
+      tcpFlags: 2,
+      rejectReason: null,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 40100,
+      records: 3,
+      packets: 3,
+      bytes: 180,
+      firstSeen: 1_699_920_000,
+      lastSeen: 1_699_920_060,
+      hourly: [1_699_920_000, 3],
+    };
+    const store = new FlowAggregateStore();
+    store.add(flow);
+    store.add({ ...flow, dstport: 70000 });
+    const [stored, kept] = store.flows();
+    expect(stored).not.toBe(flow);
+    expect(plainFlowAggregate(stored)).toEqual(flow);
+    expect(kept.dstport).toBe(70000);
+    expect(plainFlowAggregate(stored, false)).not.toHaveProperty('hourly');
+  });
+
+  it('takes no aggregate once its flows were read', () => {
+    const store = new FlowAggregateStore();
+    store.flows();
+    expect(() => store.add(plainFlowAggregate(sample()))).toThrow(/cannot be added/);
+  });
+});
+
+function sample(): FlowAggregate {
+  return fc.sample(aggregate, { numRuns: 1, seed: 7 })[0];
+}
