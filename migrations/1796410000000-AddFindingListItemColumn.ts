@@ -68,8 +68,11 @@ export class AddFindingListItemColumn1796410000000 implements MigrationInterface
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(CREATE_FUNCTION);
+    // Kept in the row (storage MAIN): the finding's JSON, counts and summary go to the TOAST table
+    // first when a row is too long, so a page reads its items without a TOAST lookup per item.
     await queryRunner.query(
-      `ALTER TABLE "findings" ADD COLUMN "list_item" text GENERATED ALWAYS AS (${FINDING_LIST_ITEM_EXPRESSION}) STORED`,
+      `ALTER TABLE "findings" ADD COLUMN "list_item" text GENERATED ALWAYS AS (${FINDING_LIST_ITEM_EXPRESSION}) STORED,
+         ALTER COLUMN "list_item" SET STORAGE MAIN`,
     );
     await queryRunner.query(
       `INSERT INTO "typeorm_metadata" ("type", "database", "schema", "table", "name", "value")
