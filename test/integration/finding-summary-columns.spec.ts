@@ -203,6 +203,13 @@ describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the 
     expect(await mismatches()).toEqual([]);
   });
 
+  it('keeps the list item in the row: the JSON goes to the TOAST table before it', async () => {
+    const columns = (await dataSource.query(
+      `SELECT attstorage FROM pg_attribute WHERE attrelid = 'findings'::regclass AND attname = 'list_item'`,
+    )) as Array<{ attstorage: string }>;
+    expect(columns).toEqual([{ attstorage: 'm' }]);
+  });
+
   it('holds a campaign in short, without its sources and ports', async () => {
     const [row] = (await dataSource.query(`SELECT summary FROM findings WHERE fingerprint = 'after-4'`)) as Array<{ summary: unknown }>;
     expect(row!.summary).toEqual({
