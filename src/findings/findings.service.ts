@@ -31,36 +31,6 @@ interface PageRow {
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
-/** describeTraffic() in SQL: `tcp/8443`, `icmp`, `50`; for a campaign that probed several ports `tcp, 398 ports`. */
-const PROTOCOL_NAME = `CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6' WHEN -1 THEN 'all' ELSE f.protocol::text END`;
-const TRAFFIC = `CASE WHEN (f.summary #>> '{campaign,portCount}')::numeric > 1
-    THEN ${PROTOCOL_NAME} || ', ' || (f.summary #>> '{campaign,portCount}') || ' ports'
-    WHEN f.protocol IN (6, 17) AND f.port IS NOT NULL THEN ${PROTOCOL_NAME} || '/' || f.port
-    ELSE ${PROTOCOL_NAME} END`;
-/** FindingSummaryDto.fixSummary() in SQL: the fix's actions joined by ` + `, then whether it was verified. */
-const FIX_SUMMARY = `CASE WHEN jsonb_typeof(f.summary -> 'fixActions') = 'array' THEN
-    COALESCE((SELECT string_agg(a, ' + ' ORDER BY o) FROM jsonb_array_elements_text(f.summary -> 'fixActions') WITH ORDINALITY AS x(a, o)), '')
-    || CASE WHEN f.summary -> 'fixVerified' = 'true'::jsonb THEN ' (verified)' ELSE ' (not verified)' END END`;
-const CAMPAIGN = `CASE WHEN jsonb_typeof(f.summary -> 'campaign') = 'object' THEN json_build_object(
-    'scope', f.summary #> '{campaign,scope}', 'key', f.summary #> '{campaign,key}', 'sourceCount', f.summary #> '{campaign,sourceCount}',
-    'portCount', f.summary #> '{campaign,portCount}', 'hostCount', f.summary #> '{campaign,hostCount}') END`;
-
-/**
- * A listed finding as FindingSummaryDto.fromEntity() gives it (its fields in that order), rendered as JSON by PostgreSQL (row_to_json keeps the
- * columns' order and names): only what a summary returns. The finding JSON (its peers, fix in
- * every format, campaign sources), the stored flows and the hourly counts stay in PostgreSQL: the
- * few fields of the JSON a summary shows are the generated column `summary`.
- */
-const SUMMARY_JSON = `(SELECT row_to_json(s)::text FROM (SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind,
-  f.classification, f.severity, f.summary -> 'blockedBy' AS "blockedBy", f.direction, f.protocol, f.port, ${TRAFFIC} AS traffic,
-  ${CAMPAIGN} AS campaign, f.return_traffic AS "returnTraffic", f.records, f.summary -> 'peerCount' AS "peerCount",
-  to_char(f.first_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS "firstSeen", to_char(f.last_seen AT TIME ZONE 'UTC', ${ISO_MS}) AS "lastSeen",
-  ${FIX_SUMMARY} AS "fixSummary") s)`;
-
-/** The columns of a page's rows the summary and the sort keys are made of: the page is found first, then only its rows are rendered. */
-const PAGE_COLUMNS = `f.id, f.target_id, f.fingerprint, f.status, f.kind, f.classification, f.severity, f.direction, f.protocol, f.port,
-  f.return_traffic, f.records, f.priority, f.severity_rank, f.first_seen, f.last_seen, f.summary`;
-
 /** Sort key column, how its cursor value is cast back in SQL, and the key as the cursor stores it (as text, in SQL). */
 const SORTS: Record<FindingSort, { column: string; cast: CursorKeyType; key: string }> = {
   priority: { column: 'f.priority', cast: 'bigint', key: 'f.priority::text' },
@@ -103,9 +73,10 @@ const FILTERS: ReadonlyArray<{ condition: (param: string) => string; value: (que
  * a fixed text with every value bound, prepared once per connection unless a filter is selective. At most 2^11 × 4 × 2 × 2
  * shapes exist; a client uses a handful.
  *
- * It returns one row: the page's items as the JSON array the API sends (rendered by PostgreSQL,
- * so node neither parses rows nor serialises objects), and the sort key and id of the last item
- * when one more row than the limit was found (the next page's cursor). The last parameter is the limit.
+ * It returns one row: the page's items as the JSON array the API sends (each item's text stored
+ * ready to send, the generated column `list_item`, joined by PostgreSQL: neither PostgreSQL renders
+ * a summary per request nor node parses rows or serialises objects), and the sort key and id of the
+ * last item when one more row than the limit was found (the next page's cursor). The last parameter is the limit.
  */
 const listStatements = new Map<string, PreparedStatement<PageRow>>();
 
@@ -137,17 +108,15 @@ function listStatement(
     const order = `${sort.column} ${sort.direction}, f.id ${sort.direction}`;
     statement = new PreparedStatement<PageRow>(
       `WITH page AS (
-  SELECT ${PAGE_COLUMNS}
+  SELECT row_number() OVER (ORDER BY ${order}) AS n, f.id, ${sort.key} AS k, f.list_item
   FROM findings f${conditions.length ? `\n  WHERE ${conditions.join(' AND ')}` : ''}
   ORDER BY ${order}
   LIMIT ${limit} + 1
-), numbered AS (
-  SELECT row_number() OVER (ORDER BY ${order}) AS n, f.id, ${sort.key} AS k, ${SUMMARY_JSON} AS item FROM page f
 )
-SELECT '[' || COALESCE(string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${limit}), '') || ']' AS items,
+SELECT '[' || COALESCE(string_agg(list_item, ',' ORDER BY n) FILTER (WHERE n <= ${limit}), '') || ']' AS items,
   CASE WHEN count(*) > ${limit} THEN max(k) FILTER (WHERE n = ${limit}) END AS next_key,
   CASE WHEN count(*) > ${limit} THEN max(id::text) FILTER (WHERE n = ${limit}) END AS next_id
-FROM numbered`,
+FROM page`,
       !selective,
     );
     listStatements.set(key, statement);
@@ -206,8 +175,8 @@ export class FindingsService {
   ) {}
 
   /**
-   * One page of findings as the JSON text of a FindingPageDto: the items rendered by PostgreSQL,
-   * the cursor added here. The controller sends it as it is.
+   * One page of findings as the JSON text of a FindingPageDto: the items as PostgreSQL stored them
+   * when each finding was written, the cursor added here. The controller sends it as it is.
    */
   async list(query: ListFindingsQuery): Promise<string> {
     const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
@@ -434,15 +403,13 @@ const EVIDENCE = `'topPeers', (SELECT COALESCE(json_agg(p ORDER BY i), '[]'::jso
 
 /**
  * A finding's detail as FindingDetailDto.fromEntity() gives it (its fields in that order), rendered
- * as JSON by PostgreSQL: the summary's fields, then what only the detail shows. Node sends the text
- * as it is, without reading the finding's JSON into objects and writing them out again.
+ * as JSON by PostgreSQL: the summary's fields as the list sends them (the stored `list_item`), then
+ * what only the detail shows, joined into one object. Node sends the text as it is, without reading
+ * the finding's JSON into objects and writing them out again.
  */
 const DETAIL_JSON = new PreparedStatement<{ detail: string }>(
-  `SELECT row_to_json(s)::text AS detail FROM (
-  SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind, f.classification, f.severity,
-    f.summary -> 'blockedBy' AS "blockedBy", f.direction, f.protocol, f.port, ${TRAFFIC} AS traffic, ${CAMPAIGN} AS campaign,
-    f.return_traffic AS "returnTraffic", f.records, f.summary -> 'peerCount' AS "peerCount",
-    ${isoOf('f.first_seen')} AS "firstSeen", ${isoOf('f.last_seen')} AS "lastSeen", ${FIX_SUMMARY} AS "fixSummary",
+  `SELECT left(f.list_item, -1) || ',' || substr(row_to_json(s)::text, 2) AS detail
+  FROM findings f CROSS JOIN LATERAL (SELECT
     f.status_reason AS "statusReason", ${isoOf('f.suppressed_until')} AS "suppressedUntil", ${isoOf('f.resolved_at')} AS "resolvedAt",
     f.finding -> 'signals' AS signals,
     COALESCE(NULLIF(f.finding -> 'alsoBlockedBy', 'null'::jsonb), '[]'::jsonb) AS "alsoBlockedBy",
@@ -454,8 +421,8 @@ const DETAIL_JSON = new PreparedStatement<{ detail: string }>(
       'verified', f.finding #> '{suggestedFix,verified}', 'risks', f.finding #> '{suggestedFix,risks}') END AS fix,
     f.finding, f.vpc_ids AS "vpcIds", f.account_ids AS "accountIds", f.last_analysis_id AS "lastAnalysisId",
     ${FindingTicketsService.ticketsJsonOf('f.id')} AS tickets
-  FROM findings f WHERE f.id = $1::uuid
-) s`,
+  ) s
+  WHERE f.id = $1::uuid`,
 );
 
 function escapeLike(text: string): string {

@@ -21,6 +21,38 @@ const SUMMARY_AS_EXTRACTED = `(SELECT jsonb_build_object(
     'fixVerified', s.j #> '{suggestedFix,verified}')
   FROM (SELECT f.finding || '{}'::jsonb AS j OFFSET 0) s)`;
 
+/**
+ * A listed finding as the list statement rendered it on every request before it became the
+ * generated column `list_item` (kept here verbatim): the column must hold exactly this text.
+ */
+const PROTOCOL_NAME = `CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6' WHEN -1 THEN 'all' ELSE f.protocol::text END`;
+const LIST_ITEM_AS_RENDERED = `(SELECT row_to_json(s)::text FROM (SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind,
+  f.classification, f.severity, f.summary -> 'blockedBy' AS "blockedBy", f.direction, f.protocol, f.port,
+  CASE WHEN (f.summary #>> '{campaign,portCount}')::numeric > 1
+    THEN ${PROTOCOL_NAME} || ', ' || (f.summary #>> '{campaign,portCount}') || ' ports'
+    WHEN f.protocol IN (6, 17) AND f.port IS NOT NULL THEN ${PROTOCOL_NAME} || '/' || f.port
+    ELSE ${PROTOCOL_NAME} END AS traffic,
+  CASE WHEN jsonb_typeof(f.summary -> 'campaign') = 'object' THEN json_build_object(
+    'scope', f.summary #> '{campaign,scope}', 'key', f.summary #> '{campaign,key}', 'sourceCount', f.summary #> '{campaign,sourceCount}',
+    'portCount', f.summary #> '{campaign,portCount}', 'hostCount', f.summary #> '{campaign,hostCount}') END AS campaign,
+  f.return_traffic AS "returnTraffic", f.records, f.summary -> 'peerCount' AS "peerCount",
+  to_char(f.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstSeen",
+  to_char(f.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastSeen",
+  CASE WHEN jsonb_typeof(f.summary -> 'fixActions') = 'array' THEN
+    COALESCE((SELECT string_agg(a, ' + ' ORDER BY o) FROM jsonb_array_elements_text(f.summary -> 'fixActions') WITH ORDINALITY AS x(a, o)), '')
+    || CASE WHEN f.summary -> 'fixVerified' = 'true'::jsonb THEN ' (verified)' ELSE ' (not verified)' END END AS "fixSummary") s)`;
+
+/** Protocol and port of each inserted finding in turn, so every form of `traffic` is rendered. */
+const TRAFFIC_SHAPES: ReadonlyArray<[protocol: number, port: number | null]> = [
+  [6, 22],
+  [17, 53],
+  [1, null],
+  [58, null],
+  [-1, null],
+  [50, null],
+  [6, null],
+];
+
 const SG_CONTROL = { control: 'security-group', direction: 'ingress', securityGroupIds: ['sg-0a1b2c3d4e5f60001'] };
 const NACL_CONTROL = { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-0c1d2e3f4a5b6c703', ruleNumber: 32767 };
 const peer = (address: string) => ({ address, records: 3 });
@@ -86,27 +118,30 @@ const FINDINGS: Record<string, object> = {
   },
 };
 
-describe('migration AddFindingSummaryColumns: the summary and sample-flow count as generated columns', () => {
+describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the summary, sample-flow count and list item as generated columns', () => {
   const name = uniqueTestName('finding_summary');
   let dataSource: DataSource;
   let targetId: string;
   let url: string;
 
   async function insertFindings(suffix: string): Promise<void> {
-    for (const [label, finding] of Object.entries(FINDINGS)) {
+    for (const [index, finding] of Object.values(FINDINGS).entries()) {
+      const [protocol, port] = TRAFFIC_SHAPES[index % TRAFFIC_SHAPES.length]!;
       await dataSource.query(
         `INSERT INTO findings (target_id, fingerprint, classification, severity, severity_rank, control, direction, protocol,
-           port, return_traffic, first_seen, last_seen, finding, flows)
-         VALUES ($1, $2, 'uncertain', 'medium', 2, 'security-group', 'ingress', 6, 22, false, now(), now(), $3, $4)`,
-        [targetId, `${suffix}-${Object.keys(FINDINGS).indexOf(label)}`, JSON.stringify(finding), JSON.stringify([{}, {}, {}])],
+           port, return_traffic, records, first_seen, last_seen, finding, flows)
+         VALUES ($1, $2, 'uncertain', 'medium', 2, 'security-group', 'ingress', $3, $4, false, $5, now(), now(), $6, $7)`,
+        [targetId, `${suffix}-${index}`, protocol, port, 1000 + index, JSON.stringify(finding), JSON.stringify([{}, {}, {}])],
       );
     }
   }
 
   async function mismatches(): Promise<Array<{ fingerprint: string; summary: unknown; extracted: unknown }>> {
     return dataSource.query(
-      `SELECT f.fingerprint, f.summary, ${SUMMARY_AS_EXTRACTED} AS extracted FROM findings f
-        WHERE f.summary IS DISTINCT FROM ${SUMMARY_AS_EXTRACTED} OR f.sample_flows IS DISTINCT FROM jsonb_array_length(f.flows)`,
+      `SELECT f.fingerprint, f.summary, ${SUMMARY_AS_EXTRACTED} AS extracted, f.list_item, ${LIST_ITEM_AS_RENDERED} AS rendered
+        FROM findings f
+        WHERE f.summary IS DISTINCT FROM ${SUMMARY_AS_EXTRACTED} OR f.sample_flows IS DISTINCT FROM jsonb_array_length(f.flows)
+          OR f.list_item IS DISTINCT FROM ${LIST_ITEM_AS_RENDERED}`,
     );
   }
 
@@ -159,6 +194,22 @@ describe('migration AddFindingSummaryColumns: the summary and sample-flow count 
     expect(await mismatches()).toEqual([]);
   });
 
+  it('renders the list item again in the statement that changes a status or the counts', async () => {
+    await dataSource.query(
+      `UPDATE findings SET status = 'resolved', records = records + 5, last_seen = now() + interval '1 hour' WHERE fingerprint = 'after-1'`,
+    );
+    const [row] = (await dataSource.query(`SELECT list_item FROM findings WHERE fingerprint = 'after-1'`)) as Array<{ list_item: string }>;
+    expect(JSON.parse(row!.list_item)).toMatchObject({ status: 'resolved', records: 1006, traffic: 'udp/53', peerCount: 3 });
+    expect(await mismatches()).toEqual([]);
+  });
+
+  it('keeps the list item in the row: the JSON goes to the TOAST table before it', async () => {
+    const columns = (await dataSource.query(
+      `SELECT attstorage FROM pg_attribute WHERE attrelid = 'findings'::regclass AND attname = 'list_item'`,
+    )) as Array<{ attstorage: string }>;
+    expect(columns).toEqual([{ attstorage: 'm' }]);
+  });
+
   it('holds a campaign in short, without its sources and ports', async () => {
     const [row] = (await dataSource.query(`SELECT summary FROM findings WHERE fingerprint = 'after-4'`)) as Array<{ summary: unknown }>;
     expect(row!.summary).toEqual({
@@ -178,7 +229,7 @@ describe('migration AddFindingSummaryColumns: the summary and sample-flow count 
     try {
       const proposed = (await generator.driver.createSchemaBuilder().log()).upQueries.map((query) => query.query);
       expect(proposed.length).toBeGreaterThan(0); // the diff ran (indexes and foreign keys live in the migrations only)
-      expect(proposed.filter((query) => /"summary"|"sample_flows"|typeorm_metadata/.test(query))).toEqual([]);
+      expect(proposed.filter((query) => /"summary"|"sample_flows"|"list_item"|typeorm_metadata/.test(query))).toEqual([]);
     } finally {
       await generator.destroy();
     }
