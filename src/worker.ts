@@ -1,8 +1,9 @@
+import './common/lifecycle/hold-young-generation';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
-import { limitHeapGrowth } from './common/lifecycle/heap-growth';
+import { limitHeapGrowth, releaseYoungGeneration } from './common/lifecycle/heap-growth';
 import { loadStartupConfig } from './config/load-startup-config';
 import { WorkerModule } from './worker.module';
 
@@ -15,6 +16,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(logger);
   installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
   await app.init();
+  releaseYoungGeneration();
   logger.log('sgdoctor worker started', 'Bootstrap');
 }
 
