@@ -25,7 +25,8 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
   await app.listen({ port: config.http.port, host: config.http.host });
-  releaseYoungGeneration();
+  // Serving requests, the young generation may grow; analyses in this process keep it held.
+  if (!withWorker) releaseYoungGeneration();
   logger.log(`sgdoctor API listening on ${await app.getUrl()}${withWorker ? ' (with worker)' : ''}`, 'Bootstrap');
   const initialKey = await app.get(ApiKeysService).createInitialAdminKey();
   if (initialKey) {
