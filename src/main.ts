@@ -1,3 +1,4 @@
+import './common/lifecycle/hold-young-generation';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +10,7 @@ import { createFastifyAdapter } from './common/http/fastify-adapter.factory';
 import { configureHttpApp } from './common/http/configure-http-app';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { loadStartupConfig } from './config/load-startup-config';
-import { limitHeapGrowth } from './common/lifecycle/heap-growth';
+import { limitHeapGrowth, releaseYoungGeneration } from './common/lifecycle/heap-growth';
 
 /** The API process (`node dist/main.js`; `--with-worker` also runs the queue processors). */
 async function bootstrap(): Promise<void> {
@@ -24,6 +25,8 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   installGracefulShutdown(app, logger, config.shutdownTimeoutMs);
   await app.listen({ port: config.http.port, host: config.http.host });
+  // Serving requests, the young generation may grow; analyses in this process keep it held.
+  if (!withWorker) releaseYoungGeneration();
   logger.log(`sgdoctor API listening on ${await app.getUrl()}${withWorker ? ' (with worker)' : ''}`, 'Bootstrap');
   const initialKey = await app.get(ApiKeysService).createInitialAdminKey();
   if (initialKey) {

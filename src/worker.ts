@@ -1,3 +1,4 @@
+import './common/lifecycle/hold-young-generation';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -9,6 +10,7 @@ import { WorkerModule } from './worker.module';
 /** The worker process (`node dist/worker.js`): consumes the BullMQ queues; no HTTP server. */
 async function bootstrap(): Promise<void> {
   const config = loadStartupConfig();
+  // The young generation stays held (see hold-young-generation.ts): an analysis runs as fast with it.
   limitHeapGrowth(config.analysis.heapGrowingPercent);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), { bufferLogs: true });
   const logger = app.get(Logger);

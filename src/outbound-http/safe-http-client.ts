@@ -1,6 +1,6 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import { DeliveryConnectionError, DeliveryError, DeliveryTimeoutError, ResponseTooLargeError } from './delivery.errors';
 import { CheckedDestination, SsrfGuard } from './ssrf-guard';
@@ -64,7 +64,9 @@ export class SafeHttpClient {
 
   async request(req: SafeHttpRequest): Promise<SafeHttpResponse> {
     const destination = await this.guard.check(req.url);
-    const agent = this.pinnedAgent(destination);
+    // undici (about 3 MB of heap) loads with the first request: a worker that delivers nothing never holds it.
+    const { Agent, request } = await import('undici');
+    const agent = this.pinnedAgent(Agent, destination);
     const started = performance.now();
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(), this.settings.totalTimeoutMs);
@@ -93,14 +95,14 @@ export class SafeHttpClient {
     }
   }
 
-  private pinnedAgent(destination: CheckedDestination): Agent {
+  private pinnedAgent(AgentClass: typeof Agent, destination: CheckedDestination): Agent {
     const { address, family } = destination;
     // net/tls call this instead of DNS; the TLS servername and Host header stay the URL's name.
     const lookup = (_host: string, options: LookupOptions, callback: LookupCallback): void => {
       if (options.all) callback(null, [{ address, family }]);
       else callback(null, address, family);
     };
-    return new Agent({
+    return new AgentClass({
       connect: { lookup, timeout: this.settings.connectTimeoutMs, ca: this.settings.ca },
       headersTimeout: this.settings.headersTimeoutMs,
       bodyTimeout: this.settings.bodyTimeoutMs,

@@ -37,58 +37,98 @@ parentPort.on('message', async (message) => {
 });
 `;
 
+/** The keeper thread's young generation: it holds a Redis connection and a few timers, not data. */
+const KEEPER_YOUNG_GENERATION_MB = 2;
+
+interface KeeperThread {
+  thread: Thread;
+  /** Resolves once the thread is connected to Redis (or has exited). */
+  ready: Promise<void>;
+}
+
 /**
  * Keeps the locks of a worker's jobs from a separate thread, in addition to the worker's own
  * renewal (which runs only when the main thread's event loop is free): a stage that computes for
  * longer than the lock duration without yielding then neither loses its job to the stalled check
- * nor makes it run a second time. One thread per worker, started before its jobs.
+ * nor makes it run a second time. The thread (a V8 heap of its own, about 30 MB) runs only while
+ * it keeps a job: started by the first, stopped when the last ends.
  */
 export class JobLockKeeper {
-  private readonly thread: Thread;
-  /** Resolves once the thread is connected to Redis. */
-  readonly ready: Promise<void>;
+  private running: KeeperThread | undefined;
+  private stopping: Promise<void> = Promise.resolve();
+  private keeping = 0;
 
-  constructor(worker: Worker, onError: (message: string) => void = () => undefined) {
-    const lockDuration = worker.opts.lockDuration ?? 30_000;
-    const connection = worker.opts.connection as unknown as Record<string, unknown>;
-    this.thread = new Thread(KEEPER_SOURCE, {
+  constructor(
+    private readonly worker: Worker,
+    private readonly onError: (message: string) => void = () => undefined,
+  ) {}
+
+  /** Runs `work` with `job`'s lock kept until it ends; `work` starts once the thread is connected. */
+  async keep<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (!token || job.id === undefined) return work();
+    this.keeping += 1;
+    try {
+      const keeper = await this.started();
+      keeper.thread.postMessage({ keep: job.id, token });
+      await keeper.ready;
+      try {
+        return await work();
+      } finally {
+        keeper.thread.postMessage({ release: job.id });
+      }
+    } finally {
+      this.keeping -= 1;
+      if (this.keeping === 0) this.stopping = this.stop();
+    }
+  }
+
+  /** Stops the thread if it runs; waits for one being stopped. */
+  async close(): Promise<void> {
+    this.stopping = this.stop();
+    await this.stopping;
+  }
+
+  private async started(): Promise<KeeperThread> {
+    await this.stopping;
+    this.running ??= this.start();
+    return this.running;
+  }
+
+  private start(): KeeperThread {
+    const lockDuration = this.worker.opts.lockDuration ?? 30_000;
+    const connection = this.worker.opts.connection as unknown as Record<string, unknown>;
+    const thread = new Thread(KEEPER_SOURCE, {
       eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: KEEPER_YOUNG_GENERATION_MB },
       workerData: {
         bullmq: require.resolve('bullmq'),
-        queue: worker.name,
-        prefix: worker.opts.prefix,
+        queue: this.worker.name,
+        prefix: this.worker.opts.prefix,
         // The plain settings only: a function (the retry strategy) cannot cross into a thread.
         connection: Object.fromEntries(Object.entries(connection).filter(([, value]) => typeof value !== 'function')),
         lockDuration,
         every: Math.max(100, Math.floor(lockDuration / 3)),
       },
     });
-    this.thread.unref();
-    this.ready = new Promise((resolve) => {
-      this.thread.on('message', (message: { error?: string; ready?: boolean }) => {
+    thread.unref();
+    const ready = new Promise<void>((resolve) => {
+      thread.on('message', (message: { error?: string; ready?: boolean }) => {
         if (message.ready) resolve();
-        if (message.error) onError(message.error);
+        if (message.error) this.onError(message.error);
       });
-      this.thread.once('exit', () => resolve());
+      thread.once('exit', () => resolve());
     });
-    this.thread.on('error', (error) => onError(String(error)));
+    thread.on('error', (error) => this.onError(String(error)));
+    return { thread, ready };
   }
 
-  /** Runs `work` with `job`'s lock kept until it ends. */
-  async keep<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
-    if (!token || job.id === undefined) return work();
-    this.thread.postMessage({ keep: job.id, token });
-    try {
-      return await work();
-    } finally {
-      this.thread.postMessage({ release: job.id });
-    }
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.thread.once('exit', () => resolve()));
-    this.thread.postMessage({ close: true });
+  private async stop(): Promise<void> {
+    const keeper = this.running;
+    if (!keeper) return;
+    this.running = undefined;
+    const exited = new Promise<void>((resolve) => keeper.thread.once('exit', () => resolve()));
+    keeper.thread.postMessage({ close: true });
     await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
-    await this.thread.terminate();
+    await keeper.thread.terminate();
   }
 }

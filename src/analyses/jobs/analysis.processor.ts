@@ -20,7 +20,7 @@ import { CONTINUOUS_TICK_JOB, continuousTickPayloadSchema } from '../../continuo
 @Injectable()
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  /** Keeps job locks from a thread while a stage computes (see JobLockKeeper). */
+  /** Keeps job locks from a thread while a stage computes (see JobLockKeeper); its thread runs only while a job does. */
   private lockKeeper: JobLockKeeper | undefined;
   private readonly handlers: QueueHandlers<typeof QueueName.Analysis, RunOutcome | TickOutcome['outcome']> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
@@ -39,8 +39,6 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
 
   onApplicationBootstrap(): void {
     listenToWorkerErrors(this, QueueName.Analysis);
-    // Started before any job, so its thread is connected when a job's lock first needs it.
-    this.lockKeeper ??= new JobLockKeeper(this.worker, (message) => this.logger.warn(`could not extend a job lock: ${message}`));
   }
 
   /** Finishes the jobs in hand before the connections they need close (see drainWorker). */

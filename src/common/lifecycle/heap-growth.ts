@@ -15,3 +15,21 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 20;
 export function limitHeapGrowth(percent: number): void {
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)} --semi-space-growth-factor=1`);
 }
+
+/** V8's factor for growing the young generation (its default). */
+const YOUNG_GENERATION_GROWTH_FACTOR = 2;
+
+/**
+ * Keeps the young generation at its first size (two 1 MB semi-spaces) until
+ * `releaseYoungGeneration`. V8 doubles it, up to two 32 MB semi-spaces, each time as much as it
+ * holds has survived, and never gives it back: loading the modules and starting the application
+ * keep enough alive to grow it to the full 64 MB, which an idle process then holds for nothing.
+ */
+export function holdYoungGeneration(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Lets the young generation grow again, as the work that follows start-up needs. */
+export function releaseYoungGeneration(): void {
+  setFlagsFromString(`--semi-space-growth-factor=${YOUNG_GENERATION_GROWTH_FACTOR}`);
+}

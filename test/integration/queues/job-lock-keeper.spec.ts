@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,7 +43,6 @@ async function runBlockingJob(prefix: string, keep: boolean): Promise<{ starts: 
   first.on('error', () => {});
   await first.waitUntilReady();
   const keeper = keep ? new JobLockKeeper(first) : null;
-  await keeper?.ready;
   events.on('completed', () => {
     completed += 1;
   });
@@ -66,6 +66,11 @@ async function runBlockingJob(prefix: string, keep: boolean): Promise<{ starts: 
   return { starts, completed, failed };
 }
 
+/** The threads of this process, as Linux counts them. */
+function threadCount(): number {
+  return Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+}
+
 describe('a job that computes longer than its lock', () => {
   let prefix: string;
   beforeAll(() => {
@@ -82,4 +87,17 @@ describe('a job that computes longer than its lock', () => {
     const result = await runBlockingJob(prefix, false);
     expect(result.starts).toBeGreaterThan(1);
   }, 60_000);
+
+  it('runs its thread only while it keeps a job', async () => {
+    const connection = redisOptionsFromUrl('redis://127.0.0.1:6379');
+    const worker = { name: 'lock-idle', opts: { connection, prefix, lockDuration: LOCK_MS } } as unknown as Worker;
+    const keeper = new JobLockKeeper(worker);
+    const idle = threadCount();
+    const during = await keeper.keep({ id: 'job-1' } as Job, 'token', () => Promise.resolve(threadCount()));
+    expect(during).toBeGreaterThan(idle);
+    const deadline = performance.now() + 5_000;
+    while (threadCount() > idle && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(threadCount()).toBe(idle);
+    await keeper.close();
+  }, 30_000);
 });
