@@ -9,11 +9,15 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 20;
  * analysis allocates fast: V8 then grows the heap up to 4× its live data and the young generation
  * to 64 MB, and keeps the pages it once used. A process that keeps the old generation near 1.2×
  * its live data and the young one small peaks at a fraction of the memory for a little more time
- * in the collector (about 10 % at a million aggregates). V8 reads both factors each time it
+ * in the collector (a quarter more correlate time at a million aggregates, for 120 MB less at the peak). V8 reads both factors each time it
  * resizes, so they apply from here on.
  */
 export function limitHeapGrowth(percent: number): void {
-  if (percent <= 0) return;
+  if (percent <= 0) {
+    // V8's own factors, the young generation's included: the fastest analysis, at the most memory.
+    releaseYoungGeneration();
+    return;
+  }
   setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)}`);
   holdYoungGeneration();
 }
