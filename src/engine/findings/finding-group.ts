@@ -1,4 +1,4 @@
-import type { BlockingControl } from '../evaluate/verdict';
+import type { BlockingControl, FlowVerdict } from '../evaluate/verdict';
 import type { Direction } from '../flow-log/flow-record';
 import type { ExplainedFlow } from './explained-flow';
 import { controlIdentity, findingFingerprint } from './fingerprint.util';
@@ -28,17 +28,29 @@ export interface FindingGroup {
  */
 export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGroup[] {
   const groups = new Map<string, FindingGroup>();
+  // A diagnosis judges a million flows with a few hundred shared verdicts (VerdictPool): each
+  // verdict's controls are normalized, and its fingerprint per service made, once.
+  const judged = new Map<FlowVerdict, JudgedControls>();
   for (const item of explained) {
     const { verdict, flow } = item;
     if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
-    const [first, ...rest] = verdict.blockedBy.map(normalized);
+    let controls = judged.get(verdict);
+    if (!controls) {
+      const [first, ...rest] = verdict.blockedBy.map(normalized);
+      judged.set(verdict, (controls = { first, rest, fingerprints: new Map(), mergedInto: new Set() }));
+    }
     const port = servicePortOf(flow);
-    const fingerprint = findingFingerprint(first, verdict.direction, flow.protocol, port, verdict.returnTraffic);
+    const service = flow.protocol * 65537 + (port ?? 65536);
+    let fingerprint = controls.fingerprints.get(service);
+    if (fingerprint === undefined) {
+      fingerprint = findingFingerprint(controls.first, verdict.direction, flow.protocol, port, verdict.returnTraffic);
+      controls.fingerprints.set(service, fingerprint);
+    }
     let group = groups.get(fingerprint);
     if (!group) {
       group = {
         fingerprint,
-        blockedBy: first,
+        blockedBy: controls.first,
         alsoBlockedBy: [],
         direction: verdict.direction,
         protocol: flow.protocol,
@@ -49,7 +61,9 @@ export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGr
       groups.set(fingerprint, group);
     }
     group.flows.push(item);
-    for (const control of rest) {
+    if (controls.mergedInto.has(group)) continue;
+    controls.mergedInto.add(group);
+    for (const control of controls.rest) {
       const identity = controlIdentity(control) + control.direction;
       if (!group.alsoBlockedBy.some((c) => controlIdentity(c) + c.direction === identity)) group.alsoBlockedBy.push(control);
     }
@@ -59,6 +73,16 @@ export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGr
     group.alsoBlockedBy.sort((a, b) => byText(controlIdentity(a) + a.direction, controlIdentity(b) + b.direction));
   }
   return [...groups.values()].sort((a, b) => byText(a.fingerprint, b.fingerprint));
+}
+
+/** One verdict's controls as groups take them, and what was made of them so far. */
+interface JudgedControls {
+  first: BlockingControl;
+  rest: BlockingControl[];
+  /** By service (protocol and service port). */
+  fingerprints: Map<number, string>;
+  /** The groups whose `alsoBlockedBy` has `rest` already. */
+  mergedInto: Set<FindingGroup>;
 }
 
 /** The control with its group ids sorted: interfaces list one set of groups in different orders. */
