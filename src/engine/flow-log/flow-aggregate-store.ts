@@ -39,7 +39,7 @@ const isPort = (value: number | null): boolean => value === null || (Number.isIn
  */
 class Chunk {
   readonly interfaces = new Int32Array(CHUNK_SIZE);
-  /** The (account, VPC, subnet) of each entry, as an index into the store's `places`. */
+  /** The (account, VPC, subnet) of each entry, as an index into `placeTexts`. */
   readonly places = new Int32Array(CHUNK_SIZE);
   readonly sources = new Int32Array(CHUNK_SIZE);
   readonly destinations = new Int32Array(CHUNK_SIZE);

@@ -1,6 +1,6 @@
 import type { Direction, FlowAggregate, FlowRecord } from './flow-record';
 import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-line-scanner';
-import { FlowHourCounts } from './flow-hour-counts';
+import { FlowHourCounts, type PackedHourCounts } from './flow-hour-counts';
 import { hourOf } from './flow-key';
 import { addHourRecords, type HourlyRecords } from './hourly-records';
 import { CollapsedPorts, collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
@@ -604,6 +604,13 @@ class TextColumn {
  * building its FlowRecord at all. Hand-built records the byte table cannot hold (see textKey) are
  * aggregated in a map of objects by the same rules.
  */
+/** A hand-built entry's aggregate: its reject reason dropped when its records disagreed, its hours copied. */
+function textEntryAggregate(entry: Entry): FlowAggregate {
+  const aggregate: FlowAggregate = { ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason };
+  if (entry.hourly) aggregate.hourly = entry.hourly.slice();
+  return aggregate;
+}
+
 export class FlowAggregator {
   private readonly keepAccept: boolean;
   private readonly keepReject: boolean;
@@ -757,21 +764,12 @@ export class FlowAggregator {
    * an object are held with it. The aggregator is empty afterwards.
    */
   drainAggregates(visit: (aggregate: FlowAggregate) => void): void {
-    const n = this.table.size;
-    const hourly = this.hours?.packed(n);
-    this.hours = this.hours ? new FlowHourCounts() : null;
-    this.table.releaseIndex();
-    const keys = decodeKeys(this.table);
-    this.table = new ByteKeyTable();
+    const { n, keys, hourly } = this.decodedEntries(true);
     for (let id = 0; id < n; id++) {
       visit(this.aggregateOf(keys, id, hourly?.of(id)));
       if ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1) this.releaseChunk(id);
     }
-    for (const entry of this.textEntries.values()) {
-      const aggregate: FlowAggregate = { ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason };
-      if (entry.hourly) aggregate.hourly = entry.hourly.slice();
-      visit(aggregate);
-    }
+    for (const entry of this.textEntries.values()) visit(textEntryAggregate(entry));
     this.reset();
   }
 
@@ -782,35 +780,40 @@ export class FlowAggregator {
    * no longer read.
    */
   private collect(release: boolean): FlowAggregate[] {
-    const n = this.table.size;
-    const hourly = this.hours?.perEntry(n);
-    if (release) {
-      this.hours = this.hours ? new FlowHourCounts() : null;
-      this.table.releaseIndex();
-    }
-    const keys = decodeKeys(this.table);
-    if (release) this.table = new ByteKeyTable();
+    const { n, keys, hourly } = this.decodedEntries(release);
     if (this.textEntries.size > 0) {
       // Hand-built records the byte table could not hold: sorted with the rest as objects.
       const out: FlowAggregate[] = [];
-      for (let id = 0; id < n; id++) out.push(this.aggregateOf(keys, id, hourly?.[id]));
-      for (const entry of this.textEntries.values()) {
-        const aggregate: FlowAggregate = { ...entry.aggregate, rejectReason: entry.reasonConflict ? null : entry.aggregate.rejectReason };
-        if (entry.hourly) aggregate.hourly = entry.hourly.slice();
-        out.push(aggregate);
-      }
+      for (let id = 0; id < n; id++) out.push(this.aggregateOf(keys, id, hourly?.of(id)));
+      for (const entry of this.textEntries.values()) out.push(textEntryAggregate(entry));
       return sortAggregates(out);
     }
     const order = sortedEntries(keys, this.values);
     // Made in entry order, so that each chunk of sums is dropped once its aggregates are made.
     const made = new Array<FlowAggregate>(n);
     for (let id = 0; id < n; id++) {
-      made[id] = this.aggregateOf(keys, id, hourly?.[id]);
+      made[id] = this.aggregateOf(keys, id, hourly?.of(id));
       if (release && ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1)) this.releaseChunk(id);
     }
     const out = new Array<FlowAggregate>(n);
     for (let i = 0; i < n; i++) out[i] = made[order[i]];
     return out;
+  }
+
+  /**
+   * The byte-keyed entries' decoded keys and per-hour counts, read before any aggregate is made.
+   * `release` drops the hash index, the per-hour table and the key bytes once they are read.
+   */
+  private decodedEntries(release: boolean): { n: number; keys: DecodedKeys; hourly: PackedHourCounts | undefined } {
+    const n = this.table.size;
+    const hourly = this.hours?.packed(n);
+    if (release) {
+      this.hours = this.hours ? new FlowHourCounts() : null;
+      this.table.releaseIndex();
+    }
+    const keys = decodeKeys(this.table);
+    if (release) this.table = new ByteKeyTable();
+    return { n, keys, hourly };
   }
 
   // --- byte-keyed entries

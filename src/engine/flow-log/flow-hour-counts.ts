@@ -1,4 +1,4 @@
-import { addHourRecords, type HourlyRecords } from './hourly-records';
+import type { HourlyRecords } from './hourly-records';
 import { hourOf } from './flow-key';
 
 /** Hours one counter tells apart; records starting in further hours are counted in no hour (FlowAggregate.hourly allows that). */
@@ -45,27 +45,9 @@ export class FlowHourCounts {
     if (++this.used * 2 > this.keys.length) this.grow();
   }
 
-  /** Every aggregate's records per hour, by aggregate number (undefined: none counted). */
-  perEntry(entries: number): Array<HourlyRecords | undefined> {
-    const out = new Array<number[] | undefined>(entries);
-    const { keys, counts } = this;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (key === EMPTY) continue;
-      const entry = Math.floor(key / MAX_HOURS);
-      const hour = this.hours[key - entry * MAX_HOURS];
-      const hourly = out[entry];
-      // An array literal is allocated at its size; one that grew is copied to its size below.
-      if (hourly === undefined) out[entry] = [hour, counts[i]];
-      else addHourRecords(hourly, hour, counts[i]);
-    }
-    for (let entry = 0; entry < entries; entry++) if ((out[entry]?.length ?? 0) > 2) out[entry] = out[entry]!.slice();
-    return out;
-  }
-
   /**
-   * Every aggregate's records per hour as perEntry gives them, held in two flat arrays until a
-   * list is asked for: for a caller that makes the aggregates one at a time.
+   * Every aggregate's records per hour, held in two flat arrays until an aggregate's list is asked
+   * for, so that the lists exist only as their aggregates are made.
    */
   packed(entries: number): PackedHourCounts {
     const { keys, counts } = this;
