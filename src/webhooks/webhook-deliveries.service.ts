@@ -21,9 +21,9 @@ import { Clock } from '../common/clock/clock';
 /** Formats that can carry report.ready (a report is not a ticket). */
 const REPORT_FORMATS = ['standard', 'slack'];
 /**
- * Resumed deliveries start this far apart, in event order: they reach the receiver oldest first
- * even with several in flight per subscription, and a large backlog does not hit a receiver
- * that has only just recovered all at once.
+ * Resumed deliveries come due this far apart, in event order, so a large backlog does not hit a
+ * receiver that has only just recovered all at once. The order itself does not rest on this
+ * spacing: a resumed delivery waits for its predecessors' first attempts (`isBehind`).
  */
 export const RESUME_SPACING_MS = 100;
 
@@ -177,6 +177,35 @@ export class WebhookDeliveriesService {
       [subscriptionId, this.clock.now()],
     )) as ResumedDelivery[];
     return rows;
+  }
+
+  /**
+   * True while a resumed delivery, before its first attempt since it was resumed, has an older
+   * delivery of the same resumption (same subscription, same resume time, earlier in event
+   * order) that has not been attempted yet: it must wait, so a resumed backlog's first attempts
+   * reach the receiver oldest first however the jobs are scheduled. Retries after a first
+   * attempt are not ordered (they follow each delivery's own schedule).
+   */
+  async isBehind(delivery: Pick<WebhookDeliveryEntity, 'id' | 'resumes' | 'nextAttemptAt' | 'lastAttemptAt'>): Promise<boolean> {
+    const resumedAt = delivery.nextAttemptAt;
+    if (delivery.resumes === 0 || resumedAt === null) return false;
+    if (delivery.lastAttemptAt !== null && delivery.lastAttemptAt >= resumedAt) return false;
+    const rows = (await this.dataSource.query(
+      `SELECT EXISTS (
+         SELECT 1
+         FROM webhook_deliveries d
+         LEFT JOIN events de ON de.id = d.event_id
+         JOIN webhook_deliveries p
+           ON p.subscription_id = d.subscription_id AND p.id <> d.id
+          AND p.status = 'pending' AND p.resumes > 0 AND p.next_attempt_at = d.next_attempt_at
+          AND (p.last_attempt_at IS NULL OR p.last_attempt_at < p.next_attempt_at)
+         LEFT JOIN events pe ON pe.id = p.event_id
+         WHERE d.id = $1
+           AND (COALESCE(pe.occurred_at, p.created_at), p.message_id) < (COALESCE(de.occurred_at, d.created_at), d.message_id)
+       ) AS behind`,
+      [delivery.id],
+    )) as Array<{ behind: boolean }>;
+    return rows[0]?.behind === true;
   }
 
   /**

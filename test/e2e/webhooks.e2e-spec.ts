@@ -369,13 +369,17 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(listed.body.items).toHaveLength(2);
     expect(hook.requests).toHaveLength(1);
 
-    hook.respondWith(() => ({ status: 200 }));
+    // The oldest answers slowly: the next is not sent until it has been answered, so the order
+    // holds however the two jobs are scheduled (they come due only 100 ms apart).
+    const slowAnswerMs = 800;
+    hook.respondWith((_request, index) => (index === 1 ? { status: 200, delayMs: slowAnswerMs } : { status: 200 }));
     const enabled = await http.post(`/v1/webhooks/${id}/enable`);
     expect(enabled.status).toBe(200);
     expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null, resumedDeliveries: 2 });
     await hook.waitForRequests(3);
     const resumed = hook.requests.slice(1);
     expect(resumed.map((r) => r.headers['webhook-id'])).toEqual(missed);
+    expect(resumed[1]!.at - resumed[0]!.at).toBeGreaterThanOrEqual(slowAnswerMs);
     const settled = await until(
       () => deliveries(id),
       (items) => items.filter((d) => d.status === 'succeeded').length === 2,

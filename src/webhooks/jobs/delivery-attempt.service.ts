@@ -46,8 +46,11 @@ export class DeliveryAttemptService {
     this.settings = config.get<IntegrationsConfig>('integrations', { infer: true })!;
   }
 
-  /** 'busy' when the subscription already has its share of deliveries in flight: try again shortly. */
-  async run(deliveryId: string, position: AttemptPosition): Promise<'done' | 'busy'> {
+  /**
+   * 'busy' when the subscription already has its share of deliveries in flight, 'behind' when a
+   * resumed delivery's predecessors have not been attempted yet: either way, try again shortly.
+   */
+  async run(deliveryId: string, position: AttemptPosition): Promise<'done' | 'busy' | 'behind'> {
     const delivery = await this.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId });
     // Gone with its subscription, or already settled by an earlier run of a duplicated job.
     if (!delivery || delivery.status !== 'pending') return 'done';
@@ -57,6 +60,7 @@ export class DeliveryAttemptService {
       await this.hold(delivery);
       return 'done';
     }
+    if (await this.deliveries.isBehind(delivery)) return 'behind';
     const lease = await this.slots.acquire(subscription.id);
     if (!lease) return 'busy';
     try {

@@ -8,7 +8,7 @@ import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
 import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
 import { QueueName } from '../../queues/queue-names';
-import { WebhookDeliveriesService } from '../webhook-deliveries.service';
+import { RESUME_SPACING_MS, WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { DeliveryAttemptService } from './delivery-attempt.service';
 import {
   deliverPayloadSchema,
@@ -99,9 +99,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
       attempt: priorAttempts + job.attemptsMade + 1,
       maxAttempts: priorAttempts + (job.opts.attempts ?? this.deliveries.schedule.attempts),
     });
-    if (state === 'busy') {
+    if (state !== 'done') {
       // Not an attempt: back to the delayed set without using one of the schedule's retries.
-      await job.moveToDelayed(queueTimeMs() + BUSY_DELAY_MS + Math.floor(Math.random() * BUSY_DELAY_MS), token);
+      const wait = state === 'busy' ? BUSY_DELAY_MS : RESUME_SPACING_MS;
+      await job.moveToDelayed(queueTimeMs() + wait + Math.floor(Math.random() * wait), token);
       throw new DelayedError();
     }
   }
