@@ -19,6 +19,7 @@ import { EventsService } from '../src/events/events.service';
 import { FindingEventEntity } from '../src/findings/finding-event.entity';
 import { FindingEntity } from '../src/findings/finding.entity';
 import { FindingsPersister } from '../src/findings/findings-persister.service';
+import { TargetEntity } from '../src/targets/target.entity';
 import { analysedFindings } from './analysed-findings';
 import type { BenchResult } from './bench-result';
 
@@ -92,7 +93,8 @@ async function load(
     type: 'postgres',
     url: databaseUrl,
     namingStrategy: new SnakeNamingStrategy(),
-    entities: [FindingEntity, FindingEventEntity, EventEntity],
+    // TargetEntity: the table FindingEntity's foreign key names.
+    entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity],
   });
   await dataSource.initialize();
   const clock = new SystemClock();

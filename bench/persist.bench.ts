@@ -22,6 +22,7 @@ import { FindingEntity } from '../src/findings/finding.entity';
 import { FindingsPersister, indexedColumns, searchTextOf } from '../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../src/findings/observed-finding';
 import type { JobProducer } from '../src/queues/job-producer';
+import { TargetEntity } from '../src/targets/target.entity';
 import { analysedFindingsOf } from './analysed-findings';
 import type { BenchResult } from './bench-result';
 
@@ -200,7 +201,8 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
     type: 'postgres',
     url: `${PG_URL}/${database}`,
     namingStrategy: new SnakeNamingStrategy(),
-    entities: [FindingEntity, FindingEventEntity, EventEntity],
+    // TargetEntity: the table FindingEntity's foreign key names.
+    entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity],
     migrations: [join(MIGRATIONS_DIR, '*.js')],
     migrationsTransactionMode: 'each',
   });

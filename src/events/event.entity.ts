@@ -1,8 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { DomainEventSubject, DomainEventType } from './domain-event';
 
 /** A domain event, stored in the transaction of the change it describes (the outbox). */
 @Entity({ name: 'events' })
+// As migrations 1795700000000 and 1796100000000 made them (test/integration/entity-schema.spec.ts).
+@Index('ix_events_occurred', ['occurredAt', 'id'])
+@Index('ix_events_unpublished', ['occurredAt'], { where: `"published_at" IS NULL` })
+@Index('ix_events_not_fanned_out', ['publishedAt'], { where: `"published_at" IS NOT NULL AND "fanned_out_at" IS NULL` })
 export class EventEntity {
   @PrimaryColumn({ type: 'varchar', length: 40, primaryKeyConstraintName: 'pk_events' })
   id!: string;

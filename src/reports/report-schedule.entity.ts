@@ -1,8 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { ReportFormat } from './render/report-data';
 
 /** A recurring report: which targets, when (cron in a time zone), over how many hours, and whom to tell. */
 @Entity({ name: 'report_schedules' })
+// As migration 1795800000000 made it (test/integration/entity-schema.spec.ts).
+@Check('ck_report_schedules_lookback', `"lookback_hours" BETWEEN 1 AND 744`)
 export class ReportScheduleEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_report_schedules' })
   id!: string;

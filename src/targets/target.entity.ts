@@ -1,9 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { ConfigSourceSettings, FlowSourceSettings, Target, TargetAccess, TargetScope } from './target-sources';
 import type { ContinuousSettings, ContinuousState, TargetBudget } from './target-settings';
 
 /** One AWS account and region to analyse, how to reach it, and where its flows and configuration come from. */
 @Entity({ name: 'targets' })
+@Check('ck_targets_account_id', `"account_id" ~ '^[0-9]{12}$'`)
 export class TargetEntity implements Target {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_targets' })
   id!: string;

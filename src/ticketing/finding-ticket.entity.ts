@@ -1,17 +1,22 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export type TicketSystem = 'jira' | 'servicenow';
 
 /** The one ticket a finding has in one ticketing subscription (unique per finding and subscription). */
 @Entity({ name: 'finding_tickets' })
+// As migration 1795800000000 made them (test/integration/entity-schema.spec.ts).
+@Unique('uq_finding_tickets_finding_subscription', ['findingId', 'subscriptionId'])
+@Check('ck_finding_tickets_system', `"system" IN ('jira','servicenow')`)
 export class FindingTicketEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_finding_tickets' })
   id!: string;
 
   @Column({ type: 'uuid' })
+  @ForeignKey('findings', { name: 'fk_finding_tickets_finding', onDelete: 'CASCADE' })
   findingId!: string;
 
   @Column({ type: 'uuid' })
+  @ForeignKey('webhook_subscriptions', { name: 'fk_finding_tickets_subscription', onDelete: 'CASCADE' })
   subscriptionId!: string;
 
   @Column({ type: 'varchar', length: 16 })

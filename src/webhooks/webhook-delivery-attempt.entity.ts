@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One HTTP exchange (or ticketing call sequence) of a delivery: the log behind the delivery row. */
 @Entity({ name: 'webhook_delivery_attempts' })
+// As migration 1795800000000 made it (test/integration/entity-schema.spec.ts).
+@Index('ix_webhook_delivery_attempts_delivery', ['deliveryId', 'id'])
 export class WebhookDeliveryAttemptEntity {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -11,6 +13,7 @@ export class WebhookDeliveryAttemptEntity {
   id!: string;
 
   @Column({ type: 'uuid' })
+  @ForeignKey('webhook_deliveries', { name: 'fk_webhook_delivery_attempts_delivery', onDelete: 'CASCADE' })
   deliveryId!: string;
 
   @Column({ type: 'integer' })

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { DomainEventType } from '../events/domain-event';
 import type { WebhookFormat } from './webhook-format';
 import type { WebhookFilters } from './webhook-filters';
@@ -10,6 +10,9 @@ import type { IntegrationSettings } from './integration-settings';
  * leave the service.
  */
 @Entity({ name: 'webhook_subscriptions' })
+// As migration 1795800000000 made them (test/integration/entity-schema.spec.ts).
+@Check('ck_webhook_subscriptions_format', `"format" IN ('standard','jira','servicenow','slack')`)
+@Index('ix_webhook_subscriptions_events', ['events'], { type: 'gin' })
 export class WebhookSubscriptionEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_webhook_subscriptions' })
   id!: string;
@@ -24,7 +27,8 @@ export class WebhookSubscriptionEntity {
   @Column({ type: 'text', array: true })
   events!: DomainEventType[];
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  // PostgreSQL reports a jsonb default as `'{}'::jsonb`, which TypeORM compares without the cast.
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   filters!: WebhookFilters;
 
   @Column({ type: 'varchar', length: 16 })
@@ -34,7 +38,7 @@ export class WebhookSubscriptionEntity {
   secretEncrypted!: string | null;
 
   /** Non-secret integration settings (project key, issue type, user names …). */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   settings!: IntegrationSettings;
 
   @Column({ type: 'text', nullable: true, select: false })

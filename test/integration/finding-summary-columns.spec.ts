@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/database-options';
 import { FindingEntity } from '../../src/findings/finding.entity';
+import { TargetEntity } from '../../src/targets/target.entity';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../support/app/test-database';
 import { loadMigrationClasses } from '../support/app/test-migrations';
 
@@ -222,13 +223,13 @@ describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the 
   });
 
   it('are declared on FindingEntity as the migrations made them: migration:generate proposes no change to them', async () => {
-    // What `typeorm migration:generate` runs: the schema builder's diff of the entity against the database.
+    // What `typeorm migration:generate` runs: the schema builder's diff of the entity against the database
+    // (with the table its foreign key names; test/integration/entity-schema.spec.ts diffs every entity).
     const generator = await new DataSource(
-      buildDataSourceOptions(loadAppConfig({ DATABASE_URL: url }).database, { entities: [FindingEntity] }),
+      buildDataSourceOptions(loadAppConfig({ DATABASE_URL: url }).database, { entities: [FindingEntity, TargetEntity] }),
     ).initialize();
     try {
       const proposed = (await generator.driver.createSchemaBuilder().log()).upQueries.map((query) => query.query);
-      expect(proposed.length).toBeGreaterThan(0); // the diff ran (indexes and foreign keys live in the migrations only)
       expect(proposed.filter((query) => /"summary"|"sample_flows"|"list_item"|typeorm_metadata/.test(query))).toEqual([]);
     } finally {
       await generator.destroy();

@@ -14,6 +14,7 @@ import { FindingEntity } from '../../../src/findings/finding.entity';
 import { FindingsPersister, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
 import type { JobProducer } from '../../../src/queues/job-producer';
+import { TargetEntity } from '../../../src/targets/target.entity';
 import { sampleFinding } from '../../support/factories/sample-finding';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../../support/app/test-database';
 import { loadMigrationClasses } from '../../support/app/test-migrations';
@@ -105,7 +106,8 @@ describe('FindingsPersister', () => {
     dataSource = await new DataSource(
       buildDataSourceOptions(config.database, {
         migrations: await loadMigrationClasses(),
-        entities: [FindingEntity, FindingEventEntity, EventEntity],
+        // TargetEntity: the table FindingEntity's foreign key names.
+        entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity],
       }),
     ).initialize();
     await dataSource.runMigrations({ transaction: 'each' });
