@@ -58,12 +58,20 @@ BEGIN
       'portCount', summary #> '{campaign,portCount}', 'hostCount', summary #> '{campaign,hostCount}') END,
     $11, $12, summary -> 'peerCount',
     to_char($13 AT TIME ZONE 'UTC', ${ISO_MS}), to_char($14 AT TIME ZONE 'UTC', ${ISO_MS}),
-    fix)::finding_list_entry)::text;
+    fix)::%I.finding_list_entry)::text;
 END
 $body$`;
 
 /**
- * The list item rendered at a third of the cost when a finding is written. The generated column
+ * The function created in the schema the migration runs in, naming the row type by that schema:
+ * the function then renders the same whatever the search path of the statement writing a finding
+ * (a restore writes the rows with an empty one).
+ */
+const CREATE_FUNCTION_IN_SCHEMA = `DO $do$ BEGIN EXECUTE format($create$${CREATE_FUNCTION}$create$, current_schema()); END $do$`;
+
+/**
+ * The list item rendered at about half the cost when a finding is written (45 -> 25 us a finding,
+ * measured alone on a batch's parsed rows). The generated column
  * keeps its expression (the function's name and arguments): stored items are left as they are,
  * being the same text.
  */
@@ -72,7 +80,7 @@ export class RenderFindingListItemWithoutQuery1796412000000 implements Migration
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(CREATE_ENTRY_TYPE);
-    await queryRunner.query(CREATE_FUNCTION);
+    await queryRunner.query(CREATE_FUNCTION_IN_SCHEMA);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -244,6 +244,26 @@ describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the 
     expect(await mismatches()).toEqual([]);
   });
 
+  it('renders the list item of a finding written with an empty search path, as a restore writes them', async () => {
+    const [{ schema }] = (await dataSource.query(`SELECT current_schema() AS schema`)) as Array<{ schema: string }>;
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('search_path', '', true)`);
+      await manager.query(
+        `INSERT INTO "${schema}".findings (target_id, fingerprint, classification, severity, severity_rank, control, direction,
+           protocol, port, return_traffic, records, first_seen, last_seen, finding, flows)
+         VALUES ($1, 'restored', 'uncertain', 'medium', 2, 'security-group', 'ingress', 17, 53, false, 3, now(), now(), $2, '[]')`,
+        [targetId, JSON.stringify(FINDINGS['rule with an unverified fix, peers but no peerCount'])],
+      );
+    });
+    const [row] = (await dataSource.query(`SELECT list_item FROM findings WHERE fingerprint = 'restored'`)) as Array<{ list_item: string }>;
+    expect(JSON.parse(row!.list_item)).toMatchObject({
+      traffic: 'udp/53',
+      peerCount: 3,
+      fixSummary: 'CreateNetworkAclEntry (not verified)',
+    });
+    expect(await mismatches()).toEqual([]);
+  });
+
   it('keeps the list item in the row: the JSON goes to the TOAST table before it', async () => {
     const columns = (await dataSource.query(
       `SELECT attstorage FROM pg_attribute WHERE attrelid = 'findings'::regclass AND attname = 'list_item'`,
