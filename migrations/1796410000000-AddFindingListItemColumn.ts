@@ -53,7 +53,7 @@ const ARGUMENTS = ITEM_COLUMNS.map((column, i) => `$${i + 1}${column === 'findin
  * nothing but its arguments, and its texts depend on no setting (to_char's pattern has no
  * localised field, the timestamps are read in UTC), so a generated column may call it.
  */
-const CREATE_FUNCTION = `CREATE FUNCTION finding_list_item(
+export const FINDING_LIST_ITEM_FUNCTION = `CREATE FUNCTION finding_list_item(
     uuid, uuid, varchar, varchar, varchar, varchar, varchar, varchar, integer, integer, boolean, bigint, timestamptz, timestamptz, jsonb)
   RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN (SELECT row_to_json(s)::text FROM (SELECT f.id, f.target_id AS "targetId", f.fingerprint, f.status, f.kind,
@@ -74,7 +74,7 @@ export class AddFindingListItemColumn1796410000000 implements MigrationInterface
   name = 'AddFindingListItemColumn1796410000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(CREATE_FUNCTION);
+    await queryRunner.query(FINDING_LIST_ITEM_FUNCTION);
     // Kept in the row (storage MAIN): the finding's JSON, counts and summary go to the TOAST table
     // first when a row is too long, so a page reads its items without a TOAST lookup per item.
     await queryRunner.query(

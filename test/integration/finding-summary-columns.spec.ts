@@ -117,6 +117,21 @@ const FINDINGS: Record<string, object> = {
     traffic: { peers: [peer('10.0.0.1')] },
     campaign: null,
   },
+  'fix whose changes name their actions with a null, a number, nothing and an empty string': {
+    kind: 'rule',
+    blockedBy: SG_CONTROL,
+    traffic: { peers: [peer('10.0.0.1')] },
+    suggestedFix: {
+      verified: true,
+      changes: [{ action: null }, { action: 7 }, {}, { action: 'CreateNetworkAclEntry' }, { action: '' }, { action: 'DeleteRule' }],
+    },
+  },
+  'fix whose only action is null': {
+    kind: 'rule',
+    blockedBy: NACL_CONTROL,
+    traffic: { peers: [peer('10.0.0.1')] },
+    suggestedFix: { verified: 'true', changes: [{ action: null }] },
+  },
 };
 
 describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the summary, sample-flow count and list item as generated columns', () => {
@@ -201,6 +216,52 @@ describe('migrations AddFindingSummaryColumns and AddFindingListItemColumn: the 
     );
     const [row] = (await dataSource.query(`SELECT list_item FROM findings WHERE fingerprint = 'after-1'`)) as Array<{ list_item: string }>;
     expect(JSON.parse(row!.list_item)).toMatchObject({ status: 'resolved', records: 1006, traffic: 'udp/53', peerCount: 3 });
+    expect(await mismatches()).toEqual([]);
+  });
+
+  it('renders the list item again when the status of a finding whose JSON is stored out of line changes', async () => {
+    // Scattered text compresses to more than TOAST's threshold: the JSON is compressed and stored in the TOAST table.
+    const scattered = Array.from({ length: 800 }, (_, i) => (((i + 1) * 2654435761) % 4294967296).toString(36)).join('');
+    const finding = { ...FINDINGS['rule with a verified fix and peerCount'], noise: scattered + 'x'.repeat(20_000) };
+    await dataSource.query(
+      `INSERT INTO findings (target_id, fingerprint, classification, severity, severity_rank, control, direction, protocol,
+         port, return_traffic, records, first_seen, last_seen, finding, flows)
+       VALUES ($1, 'toasted', 'uncertain', 'medium', 2, 'security-group', 'ingress', 6, 443, false, 12, now(), now(), $2, '[]')`,
+      [targetId, JSON.stringify(finding)],
+    );
+    const [stored] = (await dataSource.query(
+      `SELECT pg_column_size(finding) AS size, pg_column_compression(finding) AS compression FROM findings WHERE fingerprint = 'toasted'`,
+    )) as Array<{ size: number; compression: string | null }>;
+    expect(stored!.compression).not.toBeNull();
+    expect(stored!.size).toBeGreaterThan(2000);
+    await dataSource.query(`UPDATE findings SET status = 'acknowledged' WHERE fingerprint = 'toasted'`);
+    const [row] = (await dataSource.query(`SELECT list_item FROM findings WHERE fingerprint = 'toasted'`)) as Array<{ list_item: string }>;
+    expect(JSON.parse(row!.list_item)).toMatchObject({
+      status: 'acknowledged',
+      traffic: 'tcp/443',
+      peerCount: 140,
+      fixSummary: 'AuthorizeSecurityGroupIngress + CreateNetworkAclEntry (verified)',
+    });
+    expect(await mismatches()).toEqual([]);
+  });
+
+  it('renders the list item of a finding written with an empty search path, as a restore writes them', async () => {
+    const [{ schema }] = (await dataSource.query(`SELECT current_schema() AS schema`)) as Array<{ schema: string }>;
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('search_path', '', true)`);
+      await manager.query(
+        `INSERT INTO "${schema}".findings (target_id, fingerprint, classification, severity, severity_rank, control, direction,
+           protocol, port, return_traffic, records, first_seen, last_seen, finding, flows)
+         VALUES ($1, 'restored', 'uncertain', 'medium', 2, 'security-group', 'ingress', 17, 53, false, 3, now(), now(), $2, '[]')`,
+        [targetId, JSON.stringify(FINDINGS['rule with an unverified fix, peers but no peerCount'])],
+      );
+    });
+    const [row] = (await dataSource.query(`SELECT list_item FROM findings WHERE fingerprint = 'restored'`)) as Array<{ list_item: string }>;
+    expect(JSON.parse(row!.list_item)).toMatchObject({
+      traffic: 'udp/53',
+      peerCount: 3,
+      fixSummary: 'CreateNetworkAclEntry (not verified)',
+    });
     expect(await mismatches()).toEqual([]);
   });
 
