@@ -312,8 +312,11 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
 
   it('holds, not fails, the other deliveries of a burst that were in flight when a 410 disabled the subscription', async () => {
     let gone = true;
-    // Slow answers keep both of the subscription's slots busy when the first 410 lands.
-    const hook = await receiver(() => (gone ? { status: 410, delayMs: 300 } : { status: 200 }));
+    // No 410 is answered before two deliveries are in flight: both of the subscription's slots
+    // are busy when the first 410 lands, however slowly the worker picks up the burst.
+    const inFlight: { two?: Promise<void> } = {};
+    const hook = await receiver(() => (gone ? { status: 410, delayMs: 100, after: inFlight.two } : { status: 200 }));
+    inFlight.two = hook.waitForRequests(2);
     const { id } = await subscribe(hook.url('/burst'));
     const burst = await Promise.all([emitOpened(), emitOpened(), emitOpened(), emitOpened()]);
     await until(

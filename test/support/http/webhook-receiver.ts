@@ -16,6 +16,8 @@ export interface ReceiverReply {
   body?: string | object;
   /** Answer this much later (a slow receiver). */
   delayMs?: number;
+  /** Answer only once this settles (then after `delayMs`): a receiver that waits for other requests. */
+  after?: Promise<unknown>;
 }
 
 /** Decides the answer to each request; `index` counts requests from 0. */
@@ -97,8 +99,9 @@ export class WebhookReceiver {
       res.writeHead(reply.status, { ...(typeof reply.body === 'object' ? { 'content-type': 'application/json' } : {}), ...reply.headers });
       res.end(body);
     };
-    if (reply.delayMs) setTimeout(send, reply.delayMs);
-    else send();
+    const later = () => (reply.delayMs ? setTimeout(send, reply.delayMs) : send());
+    if (reply.after) void reply.after.then(later, later);
+    else later();
   }
 
   private notify(): void {
