@@ -225,9 +225,11 @@ export class FindingsService {
 
   /** One finding's detail as the JSON text of a FindingDetailDto (what get() returns), rendered by PostgreSQL. */
   async detailJson(id: string): Promise<string> {
-    const [row] = await DETAIL_JSON.run(this.dataSource, [id]);
+    const [row] = await DETAIL_JSON.runArrays(this.dataSource, [id]);
     if (!row) throw new FindingNotFoundError(id);
-    return row.detail;
+    // The summary's object without its closing brace, then the rest's without its opening one.
+    const [summary, rest] = row;
+    return `${summary.slice(0, -1)},${rest.slice(1)}`;
   }
 
   /** The Jira issue or ServiceNow incident of the finding in each ticketing subscription. */
@@ -394,12 +396,13 @@ const EVIDENCE = `'topPeers', (SELECT COALESCE(json_agg(p ORDER BY i), '[]'::jso
 
 /**
  * A finding's detail as FindingDetailDto.fromEntity() gives it (its fields in that order), rendered
- * as JSON by PostgreSQL: the summary's fields as the list sends them (the stored `list_item`), then
- * what only the detail shows, joined into one object. Node sends the text as it is, without reading
- * the finding's JSON into objects and writing them out again.
+ * as JSON by PostgreSQL: the summary's fields as the list sends them (the stored `list_item`), and
+ * what only the detail shows, two objects node joins into one. Node sends the text as it is, without
+ * reading the finding's JSON into objects and writing them out again. (Joined in SQL, left() and
+ * substr() counted the characters of both texts, a sixth of the statement's time.)
  */
-const DETAIL_JSON = new PreparedStatement<{ detail: string }>(
-  `SELECT left(f.list_item, -1) || ',' || substr(row_to_json(s)::text, 2) AS detail
+const DETAIL_JSON = new PreparedStatement<[summary: string, rest: string]>(
+  `SELECT f.list_item, row_to_json(s)::text
   FROM findings f CROSS JOIN LATERAL (SELECT
     f.status_reason AS "statusReason", ${isoOf('f.suppressed_until')} AS "suppressedUntil", ${isoOf('f.resolved_at')} AS "resolvedAt",
     f.finding -> 'signals' AS signals,
