@@ -65,15 +65,30 @@ const FILTERS: ReadonlyArray<{ condition: (param: string) => string; value: (que
 ];
 
 /**
- * The list statement of one shape (which filters, which sort and order, whether after a cursor):
- * a fixed text with every value bound, prepared once per connection unless a filter is selective. At most 2^11 × 4 × 2 × 2
- * shapes exist; a client uses a handful.
+ * How many rows a list statement asks for, written into its text: the page's limit rounded up to
+ * one of these, plus one (the sign of a next page). With the limit a parameter, PostgreSQL's plan
+ * for any limit looked costlier than the plan for the one given (it assumes a tenth of the table),
+ * so it planned every execution anew; with the count in the text it keeps one plan per statement.
+ * A page fetches at most 2.5 times the rows it sends; the limit is at most 200 (PageQuery).
+ */
+const FETCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200] as const;
+
+function fetchStepOf(limit: number): number {
+  const step = FETCH_STEPS.find((candidate) => candidate >= limit);
+  if (step === undefined) throw new Error(`a page of ${limit} findings is over the largest one a list fetches`);
+  return step;
+}
+
+/**
+ * The list statement of one shape (which filters, which sort and order, whether after a cursor, how
+ * many rows): a fixed text with every value bound, prepared once per connection unless a filter is
+ * selective. At most 2^11 × 4 × 2 × 2 × 8 shapes exist; a client uses a handful.
  *
  * It returns the page's rows and one more when another page follows, each the item's text stored
  * ready to send (the generated column `list_item`: PostgreSQL renders no summary per request, node
  * parses no JSON) with the sort key and id a cursor after it holds. Node joins the items: PostgreSQL
  * joining them into one text built and freed a value of a page's size per request, which cost it
- * more than reading the rows. The last parameter is the limit.
+ * more than reading the rows.
  */
 const listStatements = new Map<string, PreparedStatement<PageRow>>();
 
@@ -81,6 +96,7 @@ function listStatement(
   query: ListFindingsQuery,
   sort: ListSort,
   afterCursor: boolean,
+  step: number,
 ): { statement: PreparedStatement<PageRow>; values: unknown[] } {
   const values: unknown[] = [];
   const conditions: string[] = [];
@@ -96,17 +112,23 @@ function listStatement(
   }
   if (afterCursor) {
     const op = sort.direction === 'ASC' ? '>' : '<';
-    conditions.push(`(${sort.column}, f.id) ${op} ($${values.length + 1}::${sort.cast}, $${values.length + 2}::uuid)`);
+    const key = `$${values.length + 1}::${sort.cast}`;
+    const id = `$${values.length + 2}::uuid`;
+    // Prepared, the cursor's values are read by subqueries the planner cannot see into: it would
+    // otherwise find the plan for this cursor cheaper than its plan for any (a guessed third of the
+    // table left) and plan every execution anew. The plan is the same: the sort's index, from the cursor on.
+    conditions.push(
+      selective ? `(${sort.column}, f.id) ${op} (${key}, ${id})` : `(${sort.column}, f.id) ${op} ((SELECT ${key}), (SELECT ${id}))`,
+    );
   }
-  const key = `${shape}|${sort.column}|${sort.direction}|${afterCursor}`;
+  const key = `${shape}|${sort.column}|${sort.direction}|${afterCursor}|${step}`;
   let statement = listStatements.get(key);
   if (!statement) {
-    const limit = `$${values.length + (afterCursor ? 3 : 1)}::integer`;
     statement = new PreparedStatement<PageRow>(
       `SELECT ${sort.key}, f.id::text, f.list_item
 FROM findings f${conditions.length ? `\nWHERE ${conditions.join(' AND ')}` : ''}
 ORDER BY ${sort.column} ${sort.direction}, f.id ${sort.direction}
-LIMIT ${limit} + 1`,
+LIMIT ${step + 1}`,
       !selective,
     );
     listStatements.set(key, statement);
@@ -172,9 +194,8 @@ export class FindingsService {
     const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
     const limit = query.limit ?? 50;
     const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
-    const { statement, values } = listStatement(query, sort, cursor !== null);
+    const { statement, values } = listStatement(query, sort, cursor !== null, fetchStepOf(limit));
     if (cursor) values.push(cursor.k, cursor.id);
-    values.push(limit);
     const rows = await statement.runArrays(this.dataSource, values);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     const nextCursor = last ? JSON.stringify(encodeCursor({ k: last[0], id: last[1] })) : 'null';
