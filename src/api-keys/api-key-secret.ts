@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * API keys look like `sgd_<lookup id>_<secret>`: the lookup id (12 hex digits, stored in clear)
@@ -19,8 +19,9 @@ export function generateApiKey(): GeneratedApiKey {
   return { key, lookupId, hash: hashApiKey(key) };
 }
 
+/** The key's SHA-256 in hex; one call, no Hash object (hashed on every authenticated request). */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The lookup id of a well-formed key, or undefined for anything else. */

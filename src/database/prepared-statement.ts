@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 
 /** What node-postgres's pool (TypeORM's PostgreSQL driver keeps it as `master`) offers for one query. */
 interface PgPool {
-  query(config: { name?: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: readonly unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
 }
 
 /**
@@ -30,9 +30,22 @@ export class PreparedStatement<Row> {
   }
 
   async run(dataSource: DataSource, values: readonly unknown[]): Promise<Row[]> {
+    return (await this.query(dataSource, values)) as Row[];
+  }
+
+  /**
+   * Each row as an array of its columns' values in the order selected, no object per row: for a
+   * statement whose `Row` is that tuple.
+   */
+  async runArrays(dataSource: DataSource, values: readonly unknown[]): Promise<Row[]> {
+    return (await this.query(dataSource, values, 'array')) as Row[];
+  }
+
+  private async query(dataSource: DataSource, values: readonly unknown[], rowMode?: 'array'): Promise<unknown[]> {
     const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
     if (!pool) throw new Error('the data source is not connected to PostgreSQL');
-    const result = await pool.query(this.prepare ? { name: this.name, text: this.text, values } : { text: this.text, values });
-    return result.rows as Row[];
+    const config = this.prepare ? { name: this.name, text: this.text, values } : { text: this.text, values };
+    const result = await pool.query(rowMode ? { ...config, rowMode } : config);
+    return result.rows;
   }
 }

@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError as ClassValidatorError } from '@nestjs/common';
 import type { FieldError } from '../errors/app.error';
 import { ValidationError } from '../errors/validation.error';
+import { isPureQuery } from './pure-query.decorator';
 import { findHostileInput } from './request-input.guard';
 
 const CHECKED_INPUTS = new Set<ArgumentMetadata['type']>(['body', 'query', 'param']);
@@ -19,14 +20,66 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** Valid queries remembered per @PureQuery() class; past this many the class's are forgotten. */
+const MAX_REMEMBERED_QUERIES = 1_000;
+/** Longer queries (as JSON) are validated every time rather than remembered. */
+const MAX_REMEMBERED_QUERY_LENGTH = 2_048;
+
 class InputValidationPipe extends ValidationPipe {
+  /**
+   * The results of valid queries of @PureQuery() classes, by the query's parameters as JSON: a
+   * client paging or polling sends the same few queries again and again, and class-validator and
+   * class-transformer cost more than the rest of the request's own work. Only exactly the
+   * parameters that passed every check before (the hostile-input check included) are answered from
+   * here, each time with a copy; a refused query is checked, and refused, every time.
+   */
+  private readonly validQueries = new WeakMap<object, Map<string, object>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const metatype = metadata.type === 'query' ? metadata.metatype : undefined;
+    const remembered = metatype && isPureQuery(metatype) ? this.rememberedOf(metatype) : undefined;
+    const parameters = remembered ? JSON.stringify(value) : undefined;
+    if (remembered && parameters !== undefined) {
+      const known = remembered.get(parameters);
+      if (known) return copyOfFlat(known);
+    }
     if (CHECKED_INPUTS.has(metadata.type)) {
       const hostile = findHostileInput(metadata.type === 'param' && metadata.data ? { [metadata.data]: value } : value);
       if (hostile) throw new ValidationError([hostile], `The request's ${metadata.type} ${hostile.field} ${hostile.message}.`);
     }
-    return super.transform(value, metadata);
+    const result: unknown = await super.transform(value, metadata);
+    if (remembered && parameters !== undefined && parameters.length <= MAX_REMEMBERED_QUERY_LENGTH && isFlat(result)) {
+      if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
+      remembered.set(parameters, copyOfFlat(result));
+    }
+    return result;
   }
+
+  private rememberedOf(metatype: object): Map<string, object> {
+    let remembered = this.validQueries.get(metatype);
+    if (!remembered) {
+      remembered = new Map();
+      this.validQueries.set(metatype, remembered);
+    }
+    return remembered;
+  }
+}
+
+/** An object whose own values are all strings, numbers, booleans, null, undefined, or arrays of these. */
+function isFlat(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).every((field) => (Array.isArray(field) ? field.every(isScalar) : isScalar(field)));
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
+}
+
+/** A copy of a flat object (see isFlat) of the same class, its arrays copied too. */
+function copyOfFlat<T extends object>(value: T): T {
+  const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+  for (const [key, field] of Object.entries(value)) copy[key] = Array.isArray(field) ? [...(field as unknown[])] : field;
+  return copy as T;
 }
 
 function flattenErrors(errors: ClassValidatorError[], parent = ''): FieldError[] {

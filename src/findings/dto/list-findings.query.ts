@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
 import { PageQuery } from '../../common/http/page.query';
+import { PureQuery } from '../../common/http/pure-query.decorator';
 
 export const FINDING_SORTS = ['priority', 'lastSeen', 'severity', 'records'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
@@ -15,6 +16,7 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const toList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean);
 
+@PureQuery()
 export class ListFindingsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
