@@ -284,7 +284,7 @@ const SIDE_ORDER_OF_DST_TAG = [0, 2, 0];
  * distinct keys do not produce, keep the entries' order, as a stable sort of the aggregates would.
  * Renumbers the keys' texts in place, in compareText order.
  */
-function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int32Array {
+function sortedEntries(keys: DecodedKeys, marks: readonly Int32Array[]): Int32Array {
   const n = keys.heads.length;
   // The texts renumbered in compareText order: comparing numbers then compares the texts.
   const texts = keys.texts;
@@ -303,8 +303,7 @@ function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int3
     const head = keys.heads[id];
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const range = values[id >>> CHUNK_BITS][(id & CHUNK_MASK) * VALUE_FIELDS + V_EPHEMERAL];
-    const ephemeralMin = range < 0 ? -1 : Math.floor(range / EPHEMERAL_SCALE);
+    const ephemeralMin = ephemeralMinOf(marks[id >>> CHUNK_BITS], (id & CHUNK_MASK) * MARK_FIELDS);
     const port = (tag: number, value: number): number => (tag === PORT_VALUE ? value : tag === PORT_COLLAPSED ? ephemeralMin : -1) + 1;
     const action = ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 1 : 0;
     ports[id] =
@@ -400,27 +399,38 @@ export const GENERAL_FIELDS_AGGREGATE: FlowAggregate = flowAggregate(
 );
 
 /**
- * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry (one cache line): records,
- * packets, bytes, firstSeen, lastSeen, ephemeral range (min * 65536 + max, -1 when nothing is
- * collapsed), tcp-flags (-1 for null) and the Bit flags below.
+ * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry: records, packets, bytes,
+ * firstSeen, lastSeen.
  */
-const VALUE_FIELDS = 8;
+const VALUE_FIELDS = 5;
 const V_RECORDS = 0;
 const V_PACKETS = 1;
 const V_BYTES = 2;
 const V_FIRST = 3;
 const V_LAST = 4;
-const V_EPHEMERAL = 5;
-const V_TCP_FLAGS = 6;
-const V_BITS = 7;
-const EPHEMERAL_SCALE = 65536;
-/** Bits: a record carried start/end; records disagreed on reject-reason; a string field has its value. */
+/**
+ * The rest of a byte-keyed aggregate, MARK_FIELDS int32 per entry: the ephemeral range (min << 16 |
+ * max, when BIT_EPHEMERAL is set), tcp-flags (-1 for null) and the Bit flags below.
+ */
+const MARK_FIELDS = 3;
+const M_EPHEMERAL = 0;
+const M_TCP_FLAGS = 1;
+const M_BITS = 2;
+/**
+ * Bits: a record carried start/end; records disagreed on reject-reason; a string field has its
+ * value; a port was collapsed (the ephemeral range is set).
+ */
 const BIT_TIME_SEEN = 1;
 const BIT_REASON_CONFLICT = 2;
 const BIT_ACCOUNT = 4;
 const BIT_VPC = 8;
 const BIT_SUBNET = 16;
 const BIT_REASON = 32;
+const BIT_EPHEMERAL = 64;
+
+/** The lowest collapsed port of the entry whose marks start at `marks[at]`, or -1. */
+const ephemeralMinOf = (marks: Int32Array, at: number): number =>
+  (marks[at + M_BITS] & BIT_EPHEMERAL) === 0 ? -1 : marks[at + M_EPHEMERAL] >>> 16;
 
 const directionCode = (direction: Direction | null): number =>
   direction === 'ingress' ? DirectionCode.Ingress : direction === 'egress' ? DirectionCode.Egress : DirectionCode.None;
@@ -538,8 +548,9 @@ export class FlowAggregator {
   private texts = new ByteStringTable();
   /** The byte-keyed entries' keys (see W_INTERFACE), numbered: a key's number is its entry's. */
   private tuples = new TupleTable();
-  /** VALUE_FIELDS float64 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
+  /** VALUE_FIELDS float64 and MARK_FIELDS int32 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
   private values: Float64Array[] = [];
+  private marks: Int32Array[] = [];
   private accounts = new TextColumn();
   private vpcs = new TextColumn();
   private subnets = new TextColumn();
@@ -667,6 +678,7 @@ export class FlowAggregator {
     this.texts = new ByteStringTable();
     this.tuples = new TupleTable();
     this.values = [];
+    this.marks = [];
     this.accounts = new TextColumn();
     this.vpcs = new TextColumn();
     this.subnets = new TextColumn();
@@ -726,7 +738,7 @@ export class FlowAggregator {
       for (const entry of this.textEntries.values()) out.push(textEntryAggregate(entry));
       return sortAggregates(out);
     }
-    const order = sortedEntries(keys, this.values);
+    const order = sortedEntries(keys, this.marks);
     // Made in entry order, so that each chunk of sums is dropped once its aggregates are made.
     const made = new Array<FlowAggregate>(n);
     for (let id = 0; id < n; id++) {
@@ -762,6 +774,7 @@ export class FlowAggregator {
   /** Drops the sums and texts of the chunk holding entry `id`. */
   private releaseChunk(id: number): void {
     this.values[id >>> CHUNK_BITS] = RELEASED_VALUES;
+    this.marks[id >>> CHUNK_BITS] = RELEASED_NUMBERS;
     this.accounts.release(id);
     this.vpcs.release(id);
     this.subnets.release(id);
@@ -778,7 +791,10 @@ export class FlowAggregator {
 
   private newId(iface: number, src: number, dst: number, ports: number, head: number, hash: number): number {
     const id = this.tuples.insert(iface, src, dst, ports, head, hash);
-    if (id >>> CHUNK_BITS === this.values.length) this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
+    if (id >>> CHUNK_BITS === this.values.length) {
+      this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
+      this.marks.push(new Int32Array(CHUNK_ENTRIES * MARK_FIELDS));
+    }
     this.accounts.reserve(id);
     this.vpcs.reserve(id);
     this.subnets.reserve(id);
@@ -802,6 +818,8 @@ export class FlowAggregator {
   ): void {
     const v = this.values[id >>> CHUNK_BITS];
     const at = (id & CHUNK_MASK) * VALUE_FIELDS;
+    const m = this.marks[id >>> CHUNK_BITS];
+    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
     const hasTime = start >= 0 || end >= 0;
     const first = start >= 0 ? start : end >= 0 ? end : 0;
     const last = end >= 0 ? end : start >= 0 ? start : 0;
@@ -811,43 +829,46 @@ export class FlowAggregator {
       v[at + V_BYTES] = bytes < 0 ? 0 : bytes;
       v[at + V_FIRST] = first;
       v[at + V_LAST] = last;
-      v[at + V_EPHEMERAL] = ephemeral < 0 ? -1 : ephemeral * EPHEMERAL_SCALE + ephemeral;
-      v[at + V_TCP_FLAGS] = tcpFlags;
-      v[at + V_BITS] = hasTime ? BIT_TIME_SEEN : 0;
+      m[mt + M_EPHEMERAL] = ephemeral < 0 ? 0 : (ephemeral << 16) | ephemeral;
+      m[mt + M_TCP_FLAGS] = tcpFlags;
+      m[mt + M_BITS] = (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
       return;
     }
     v[at + V_RECORDS] += 1;
     v[at + V_PACKETS] += packets < 0 ? 0 : packets;
     v[at + V_BYTES] += bytes < 0 ? 0 : bytes;
+    let bits = m[mt + M_BITS];
     if (hasTime) {
-      const bits = v[at + V_BITS];
       if ((bits & BIT_TIME_SEEN) === 0) {
         v[at + V_FIRST] = first;
         v[at + V_LAST] = last;
-        v[at + V_BITS] = bits | BIT_TIME_SEEN;
+        m[mt + M_BITS] = bits |= BIT_TIME_SEEN;
       } else {
         if (first < v[at + V_FIRST]) v[at + V_FIRST] = first;
         if (last > v[at + V_LAST]) v[at + V_LAST] = last;
       }
     }
     if (tcpFlags >= 0) {
-      const flags = v[at + V_TCP_FLAGS];
-      v[at + V_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      const flags = m[mt + M_TCP_FLAGS];
+      m[mt + M_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
     }
     if (ephemeral >= 0) {
-      const range = v[at + V_EPHEMERAL];
-      const min = Math.floor(range / EPHEMERAL_SCALE);
-      const max = range - min * EPHEMERAL_SCALE;
-      if (ephemeral < min || ephemeral > max) {
-        v[at + V_EPHEMERAL] = Math.min(min, ephemeral) * EPHEMERAL_SCALE + Math.max(max, ephemeral);
+      if ((bits & BIT_EPHEMERAL) === 0) {
+        m[mt + M_EPHEMERAL] = (ephemeral << 16) | ephemeral;
+        m[mt + M_BITS] = bits | BIT_EPHEMERAL;
+      } else {
+        const range = m[mt + M_EPHEMERAL];
+        const min = range >>> 16;
+        const max = range & 0xffff;
+        if (ephemeral < min || ephemeral > max) m[mt + M_EPHEMERAL] = (Math.min(min, ephemeral) << 16) | Math.max(max, ephemeral);
       }
     }
   }
 
   /** The string part of newEntry/merge for a record. */
   private addRecordTexts(id: number, isNew: boolean, record: FlowRecord): void {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
+    const v = this.marks[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
     let bits = v[at];
     const reason = stringOrNull(record['reject-reason']);
     if (isNew) {
@@ -878,8 +899,8 @@ export class FlowAggregator {
 
   /** addRecordTexts for a scanned line: touches the string arrays only when a value is set or compared. */
   private addScannedTexts(id: number, isNew: boolean, flow: ScannedFlow): void {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
+    const v = this.marks[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
     let bits = v[at];
     const bytes = flow.bytes;
     if (isNew) {
@@ -936,13 +957,15 @@ export class FlowAggregator {
   ): FlowAggregate {
     const v = this.values[id >>> CHUNK_BITS];
     const at = (id & CHUNK_MASK) * VALUE_FIELDS;
-    const range = v[at + V_EPHEMERAL];
-    const ephemeralMin = range < 0 ? null : Math.floor(range / EPHEMERAL_SCALE);
-    const ephemeralMax = range < 0 ? null : range - (ephemeralMin as number) * EPHEMERAL_SCALE;
+    const m = this.marks[id >>> CHUNK_BITS];
+    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
+    const bits = m[mt + M_BITS];
+    const collapsed = (bits & BIT_EPHEMERAL) !== 0;
+    const ephemeralMin = collapsed ? m[mt + M_EPHEMERAL] >>> 16 : null;
+    const ephemeralMax = collapsed ? m[mt + M_EPHEMERAL] & 0xffff : null;
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const bits = v[at + V_BITS];
-    const tcpFlags = v[at + V_TCP_FLAGS];
+    const tcpFlags = m[mt + M_TCP_FLAGS];
     const aggregate = flowAggregate(
       interfaceId,
       this.accounts.get(id),
