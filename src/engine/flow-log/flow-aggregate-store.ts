@@ -5,13 +5,15 @@ const CHUNK_BITS = 16;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
-// Numbers per entry in `Chunk.numbers`.
-const N_RECORDS = 0;
-const N_PACKETS = 1;
-const N_BYTES = 2;
-const N_FIRST = 3;
-const N_LAST = 4;
-const NUMBER_FIELDS = 5;
+// Numbers per entry in `Chunk.numbers` (any number).
+const N_PACKETS = 0;
+const N_BYTES = 1;
+const NUMBER_FIELDS = 2;
+// Numbers per entry in `Chunk.counts` (whole numbers from 0 to 2^32 - 1: records, epoch seconds).
+const C_RECORDS = 0;
+const C_FIRST = 1;
+const C_LAST = 2;
+const COUNT_FIELDS = 3;
 
 // Bits of `Chunk.bits`: which ports are null, the direction, the action, the service side, whether
 // the entry has per-hour counts.
@@ -30,6 +32,9 @@ const MAX_HOUR_PAIRS = 0xffff;
 
 const DIRECTIONS: readonly (Direction | null)[] = [null, 'ingress', 'egress'];
 const SIDES: readonly ('src' | 'dst' | null)[] = [null, 'src', 'dst'];
+
+/** A number `Chunk.counts` holds exactly: a whole number from 0 to 2^32 - 1 (not -0). */
+const isCount = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xffffffff && !Object.is(value, -0);
 
 const isPort = (value: number | null): boolean => value === null || (Number.isInteger(value) && value >= 0 && value <= 0xffff);
 
@@ -53,6 +58,7 @@ class Chunk {
   readonly tcpFlags = new Int16Array(CHUNK_SIZE);
   readonly bits = new Uint16Array(CHUNK_SIZE);
   readonly numbers = new Float64Array(CHUNK_SIZE * NUMBER_FIELDS);
+  readonly counts = new Uint32Array(CHUNK_SIZE * COUNT_FIELDS);
   /** Where each entry's hour pairs start in `hours`, and how many pairs it has. */
   readonly hourStarts = new Int32Array(CHUNK_SIZE);
   readonly hourPairs = new Uint16Array(CHUNK_SIZE);
@@ -138,7 +144,7 @@ class StoredFlowAggregate implements FlowAggregate {
     return this.chunk.bits[this.at] & NULL_EPHEMERAL_MAX ? null : this.chunk.ephemeralMaxs[this.at];
   }
   get records(): number {
-    return this.chunk.numbers[this.at * NUMBER_FIELDS + N_RECORDS];
+    return this.chunk.counts[this.at * COUNT_FIELDS + C_RECORDS];
   }
   get packets(): number {
     return this.chunk.numbers[this.at * NUMBER_FIELDS + N_PACKETS];
@@ -147,10 +153,10 @@ class StoredFlowAggregate implements FlowAggregate {
     return this.chunk.numbers[this.at * NUMBER_FIELDS + N_BYTES];
   }
   get firstSeen(): number {
-    return this.chunk.numbers[this.at * NUMBER_FIELDS + N_FIRST];
+    return this.chunk.counts[this.at * COUNT_FIELDS + C_FIRST];
   }
   get lastSeen(): number {
-    return this.chunk.numbers[this.at * NUMBER_FIELDS + N_LAST];
+    return this.chunk.counts[this.at * COUNT_FIELDS + C_LAST];
   }
   /** A new list each time it is read. */
   get hourly(): HourlyRecords | undefined {
@@ -169,7 +175,7 @@ class StoredFlowAggregate implements FlowAggregate {
  * FlowAggregate objects: filled one aggregate at a time as a flow source reads, then read through
  * `flows()`, whose items are FlowAggregates that read the columns. An aggregate whose values the
  * columns cannot hold exactly (a port or protocol out of its range, a non-integer, a value not of
- * its type, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
+ * its type, records or times that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
  */
 export class FlowAggregateStore {
   private readonly chunks: Chunk[] = [];
@@ -200,6 +206,9 @@ export class FlowAggregateStore {
       !isPort(flow.ephemeralPortMax) ||
       !(Number.isInteger(flow.protocol) && flow.protocol >= 0 && flow.protocol <= 0xff) ||
       !(flow.tcpFlags === null || (Number.isInteger(flow.tcpFlags) && flow.tcpFlags >= 0 && flow.tcpFlags <= 0x7fff)) ||
+      !isCount(flow.records) ||
+      !isCount(flow.firstSeen) ||
+      !isCount(flow.lastSeen) ||
       (hourly !== undefined && (hourly.length % 2 !== 0 || hourly.length / 2 > MAX_HOUR_PAIRS))
     ) {
       this.kept.push(flow);
@@ -221,11 +230,12 @@ export class FlowAggregateStore {
     chunk.protocols[offset] = flow.protocol;
     chunk.tcpFlags[offset] = flow.tcpFlags ?? -1;
     const at = offset * NUMBER_FIELDS;
-    chunk.numbers[at + N_RECORDS] = flow.records;
     chunk.numbers[at + N_PACKETS] = flow.packets;
     chunk.numbers[at + N_BYTES] = flow.bytes;
-    chunk.numbers[at + N_FIRST] = flow.firstSeen;
-    chunk.numbers[at + N_LAST] = flow.lastSeen;
+    const c = offset * COUNT_FIELDS;
+    chunk.counts[c + C_RECORDS] = flow.records;
+    chunk.counts[c + C_FIRST] = flow.firstSeen;
+    chunk.counts[c + C_LAST] = flow.lastSeen;
     let bits =
       (flow.srcport === null ? NULL_SRCPORT : 0) |
       (flow.dstport === null ? NULL_DSTPORT : 0) |

@@ -1,6 +1,7 @@
 import type { Direction, FlowAggregate, FlowRecord } from './flow-record';
 import { ActionToken, DirectionCode, LogStatusCode, ScannedFlow, textOf } from './flow-line-scanner';
 import { FlowHourCounts, type PackedHourCounts } from './flow-hour-counts';
+import { ByteStringTable, hashTuple, TupleTable } from './flow-key-tables';
 import { hourOf } from './flow-key';
 import { addHourRecords, type HourlyRecords } from './hourly-records';
 import { CollapsedPorts, collapsePorts, PortCollapse, portCollapseOf } from './port-collapse';
@@ -196,100 +197,21 @@ function sortAggregates(items: FlowAggregate[]): FlowAggregate[] {
   return order.map((i) => items[i]);
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 const SPACE = 32;
 const FIRST_NON_ASCII = 128;
-/** Port tags in a byte key: no port (`-`), collapsed (`*`), a port value follows. */
+/** Port tags in a key: no port (`-`), collapsed (`*`), a port value. */
 const PORT_NONE = 0;
 const PORT_COLLAPSED = 1;
 const PORT_VALUE = 2;
-/** Bytes before the strings of a byte key: direction, protocol, action, then tag and value of each port. */
-const KEY_HEADER = 9;
-/** Int32 fields per hash slot: entry number + 1 (0: empty), key hash. */
-const SLOT_FIELDS = 2;
 
-/**
- * Distinct byte strings, each numbered by insertion order: an open-addressing hash table over one
- * growing byte arena where the keys follow one another (a key ends where the next begins). A slot
- * carries the entry and its key's hash, so a lookup reads one slot, and one arena span only when
- * the hashes agree; it allocates nothing.
- */
-class ByteKeyTable {
-  arena = new Uint8Array(1 << 16);
-  /** Per entry: where its key ends in the arena (it starts where the previous one ends). */
-  ends = new Int32Array(1024);
-  /** SLOT_FIELDS int32 per slot; kept at most half full. */
-  private slots = new Int32Array(2048 * SLOT_FIELDS);
-  private slotMask = 2047;
-  size = 0;
+/** The words of an entry's tuple: the numbers of its interface id and addresses, its ports (source << 16 | destination), its head. */
+const W_INTERFACE = 0;
+const W_SOURCE = 1;
+const W_DESTINATION = 2;
+const W_PORTS = 3;
+const W_HEAD = 4;
 
-  /** Where key `id` starts in the arena. */
-  startOf(id: number): number {
-    return id === 0 ? 0 : this.ends[id - 1];
-  }
-
-  /** The number of the key `key[0, length)`, or -1. */
-  find(key: Uint8Array, length: number, hash: number): number {
-    const slots = this.slots;
-    const arena = this.arena;
-    const ends = this.ends;
-    const mask = this.slotMask;
-    for (let slot = (hash ^ (hash >>> 15)) & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * SLOT_FIELDS;
-      const id = slots[at] - 1;
-      if (id < 0) return -1;
-      if (slots[at + 1] !== hash) continue;
-      const offset = id === 0 ? 0 : ends[id - 1];
-      if (ends[id] - offset !== length) continue;
-      let i = 0;
-      while (i < length && arena[offset + i] === key[i]) i++;
-      if (i === length) return id;
-    }
-  }
-
-  /** Adds a key that find() did not find; returns its number. */
-  insert(key: Uint8Array, length: number, hash: number): number {
-    const id = this.size++;
-    if (id === this.ends.length) this.ends = grownInt32(this.ends);
-    const used = this.startOf(id);
-    if (used + length > this.arena.length) {
-      const next = new Uint8Array(Math.max(this.arena.length * 2, used + length));
-      next.set(this.arena.subarray(0, used));
-      this.arena = next;
-    }
-    const arena = this.arena;
-    for (let i = 0; i < length; i++) arena[used + i] = key[i];
-    this.ends[id] = used + length;
-    if (this.size * 2 > this.slotMask + 1) this.rehash();
-    this.place(this.slots, this.slotMask, id, hash);
-    return id;
-  }
-
-  private place(slots: Int32Array, mask: number, id: number, hash: number): void {
-    let slot = (hash ^ (hash >>> 15)) & mask;
-    while (slots[slot * SLOT_FIELDS] !== 0) slot = (slot + 1) & mask;
-    const at = slot * SLOT_FIELDS;
-    slots[at] = id + 1;
-    slots[at + 1] = hash;
-  }
-
-  private rehash(): void {
-    const old = this.slots;
-    this.slotMask = this.slotMask * 2 + 1;
-    this.slots = new Int32Array((this.slotMask + 1) * SLOT_FIELDS);
-    for (let at = 0; at < old.length; at += SLOT_FIELDS) {
-      if (old[at] !== 0) this.place(this.slots, this.slotMask, old[at] - 1, old[at + 1]);
-    }
-  }
-
-  /** Drops the hash index (the keys stay readable by number): find and insert must not be called after. */
-  releaseIndex(): void {
-    this.slots = new Int32Array(0);
-  }
-}
-
-/** Bit positions in DecodedKeys.heads: direction code, source and destination port tags, action token, protocol. */
+/** Bit positions in a tuple's head: direction code, source and destination port tags, action token, protocol. */
 const HEAD_DIRECTION = 0;
 const HEAD_SRC_TAG = 2;
 const HEAD_DST_TAG = 4;
@@ -297,8 +219,8 @@ const HEAD_ACTION = 6;
 const HEAD_PROTOCOL = 8;
 
 /**
- * The byte keys of a table, decoded by entry number: the key header packed in one integer, the
- * port values, and the interface id and addresses as numbers of distinct texts (each decoded once).
+ * The keys of the entries, by entry number: the head, the port values, and the interface id and
+ * addresses as numbers of distinct texts (each decoded once).
  */
 interface DecodedKeys {
   heads: Int32Array;
@@ -310,9 +232,15 @@ interface DecodedKeys {
   texts: string[];
 }
 
-function decodeKeys(table: ByteKeyTable): DecodedKeys {
-  const n = table.size;
-  const { arena, ends } = table;
+/** Every text of the table, by its number. */
+function decodeTexts(table: ByteStringTable): string[] {
+  const texts = new Array<string>(table.size);
+  for (let id = 0; id < table.size; id++) texts[id] = textOf(table.arena, table.startOf(id), table.ends[id]);
+  return texts;
+}
+
+function decodeKeys(tuples: TupleTable, texts: string[]): DecodedKeys {
+  const n = tuples.size;
   const keys: DecodedKeys = {
     heads: new Int32Array(n),
     srcports: new Uint16Array(n),
@@ -320,39 +248,30 @@ function decodeKeys(table: ByteKeyTable): DecodedKeys {
     interfaces: new Int32Array(n),
     sources: new Int32Array(n),
     destinations: new Int32Array(n),
-    texts: [],
-  };
-  const numbers = new Map<string, number>();
-  const texts = keys.texts;
-  const numberOf = (start: number, end: number): number => {
-    const text = textOf(arena, start, end);
-    let number = numbers.get(text);
-    if (number === undefined) {
-      number = texts.length;
-      texts.push(text);
-      numbers.set(text, number);
-    }
-    return number;
+    texts,
   };
   for (let id = 0; id < n; id++) {
-    const offset = id === 0 ? 0 : ends[id - 1];
-    const end = ends[id];
-    keys.heads[id] =
-      (arena[offset] << HEAD_DIRECTION) |
-      (arena[offset + 3] << HEAD_SRC_TAG) |
-      (arena[offset + 6] << HEAD_DST_TAG) |
-      (arena[offset + 2] << HEAD_ACTION) |
-      (arena[offset + 1] << HEAD_PROTOCOL);
-    keys.srcports[id] = arena[offset + 4] * 256 + arena[offset + 5];
-    keys.dstports[id] = arena[offset + 7] * 256 + arena[offset + 8];
-    const afterInterface = arena.indexOf(SPACE, offset + KEY_HEADER);
-    const afterSrc = arena.indexOf(SPACE, afterInterface + 1);
-    keys.interfaces[id] = numberOf(offset + KEY_HEADER, afterInterface);
-    keys.sources[id] = numberOf(afterInterface + 1, afterSrc);
-    keys.destinations[id] = numberOf(afterSrc + 1, end);
+    keys.interfaces[id] = tuples.word(id, W_INTERFACE);
+    keys.sources[id] = tuples.word(id, W_SOURCE);
+    keys.destinations[id] = tuples.word(id, W_DESTINATION);
+    const ports = tuples.word(id, W_PORTS);
+    keys.srcports[id] = ports >>> 16;
+    keys.dstports[id] = ports & 0xffff;
+    keys.heads[id] = tuples.word(id, W_HEAD);
   }
   return keys;
 }
+
+/** The head word of a key. */
+const headOf = (direction: number, protocol: number, action: number, srcTag: number, dstTag: number): number =>
+  (direction << HEAD_DIRECTION) |
+  (srcTag << HEAD_SRC_TAG) |
+  (dstTag << HEAD_DST_TAG) |
+  (action << HEAD_ACTION) |
+  (protocol << HEAD_PROTOCOL);
+
+/** The ports word of a key: source port << 16 | destination port (0 for a port that is not a value). */
+const portsWord = (src: number, dst: number): number => (src << 16) | dst;
 
 /** compareText's order of the flow direction codes (null, egress, ingress) and of the port tags as servicePortSide (null, dst, src). */
 const DIRECTION_ORDER = [0, 2, 1];
@@ -365,7 +284,7 @@ const SIDE_ORDER_OF_DST_TAG = [0, 2, 0];
  * distinct keys do not produce, keep the entries' order, as a stable sort of the aggregates would.
  * Renumbers the keys' texts in place, in compareText order.
  */
-function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int32Array {
+function sortedEntries(keys: DecodedKeys, marks: readonly Int32Array[]): Int32Array {
   const n = keys.heads.length;
   // The texts renumbered in compareText order: comparing numbers then compares the texts.
   const texts = keys.texts;
@@ -384,8 +303,7 @@ function sortedEntries(keys: DecodedKeys, values: readonly Float64Array[]): Int3
     const head = keys.heads[id];
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const range = values[id >>> CHUNK_BITS][(id & CHUNK_MASK) * VALUE_FIELDS + V_EPHEMERAL];
-    const ephemeralMin = range < 0 ? -1 : Math.floor(range / EPHEMERAL_SCALE);
+    const ephemeralMin = ephemeralMinOf(marks[id >>> CHUNK_BITS], (id & CHUNK_MASK) * MARK_FIELDS);
     const port = (tag: number, value: number): number => (tag === PORT_VALUE ? value : tag === PORT_COLLAPSED ? ephemeralMin : -1) + 1;
     const action = ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 1 : 0;
     ports[id] =
@@ -480,41 +398,39 @@ export const GENERAL_FIELDS_AGGREGATE: FlowAggregate = flowAggregate(
   NOT_A_NUMBER,
 );
 
-function grownInt32(from: Int32Array): Int32Array<ArrayBuffer> {
-  const to = new Int32Array(from.length * 2);
-  to.set(from);
-  return to;
-}
-
-/** FNV-1a over `bytes[start, start + length)`. */
-function hashBytes(bytes: Uint8Array, start: number, length: number): number {
-  let hash = FNV_OFFSET;
-  for (let i = start, end = start + length; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
-  return hash;
-}
-
 /**
- * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry (one cache line): records,
- * packets, bytes, firstSeen, lastSeen, ephemeral range (min * 65536 + max, -1 when nothing is
- * collapsed), tcp-flags (-1 for null) and the Bit flags below.
+ * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry: records, packets, bytes,
+ * firstSeen, lastSeen.
  */
-const VALUE_FIELDS = 8;
+const VALUE_FIELDS = 5;
 const V_RECORDS = 0;
 const V_PACKETS = 1;
 const V_BYTES = 2;
 const V_FIRST = 3;
 const V_LAST = 4;
-const V_EPHEMERAL = 5;
-const V_TCP_FLAGS = 6;
-const V_BITS = 7;
-const EPHEMERAL_SCALE = 65536;
-/** Bits: a record carried start/end; records disagreed on reject-reason; a string field has its value. */
+/**
+ * The rest of a byte-keyed aggregate, MARK_FIELDS int32 per entry: the ephemeral range (min << 16 |
+ * max, when BIT_EPHEMERAL is set), tcp-flags (-1 for null) and the Bit flags below.
+ */
+const MARK_FIELDS = 3;
+const M_EPHEMERAL = 0;
+const M_TCP_FLAGS = 1;
+const M_BITS = 2;
+/**
+ * Bits: a record carried start/end; records disagreed on reject-reason; a string field has its
+ * value; a port was collapsed (the ephemeral range is set).
+ */
 const BIT_TIME_SEEN = 1;
 const BIT_REASON_CONFLICT = 2;
 const BIT_ACCOUNT = 4;
 const BIT_VPC = 8;
 const BIT_SUBNET = 16;
 const BIT_REASON = 32;
+const BIT_EPHEMERAL = 64;
+
+/** The lowest collapsed port of the entry whose marks start at `marks[at]`, or -1. */
+const ephemeralMinOf = (marks: Int32Array, at: number): number =>
+  (marks[at + M_BITS] & BIT_EPHEMERAL) === 0 ? -1 : marks[at + M_EPHEMERAL] >>> 16;
 
 const directionCode = (direction: Direction | null): number =>
   direction === 'ingress' ? DirectionCode.Ingress : direction === 'egress' ? DirectionCode.Egress : DirectionCode.None;
@@ -543,6 +459,7 @@ const CHUNK_BITS = 13;
 const CHUNK_ENTRIES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ENTRIES - 1;
 const RELEASED_NUMBERS = new Int32Array(0);
+const NO_NUMBERS = new Int32Array(0);
 const RELEASED_VALUES = new Float64Array(0);
 
 /**
@@ -551,7 +468,11 @@ const RELEASED_VALUES = new Float64Array(0);
  * an entry costs four bytes. A span is decoded only when its bytes differ from the last text seen.
  */
 class TextColumn {
-  /** Per entry, in chunks of CHUNK_ENTRIES: the number of its text, -1 for null. */
+  /**
+   * Per entry, in chunks of CHUNK_ENTRIES: the number of its text, -1 for null. A chunk is made
+   * when one of its entries is first set (until then it is NO_NUMBERS): a field the logs do not
+   * carry (the default format has no VPC, subnet or reason) costs nothing.
+   */
   private readonly numbers: Int32Array[] = [];
   private readonly texts: string[] = [];
   private readonly numberOfText = new Map<string, number>();
@@ -559,7 +480,14 @@ class TextColumn {
 
   /** Makes room for entry `id` (null until set); entries are reserved in order. */
   reserve(id: number): void {
-    if (id >>> CHUNK_BITS === this.numbers.length) this.numbers.push(new Int32Array(CHUNK_ENTRIES).fill(-1));
+    if (id >>> CHUNK_BITS === this.numbers.length) this.numbers.push(NO_NUMBERS);
+  }
+
+  /** The chunk of entry `id`, made if it was not. */
+  private chunkOf(id: number): Int32Array {
+    const chunk = this.numbers[id >>> CHUNK_BITS];
+    if (chunk !== NO_NUMBERS) return chunk;
+    return (this.numbers[id >>> CHUNK_BITS] = new Int32Array(CHUNK_ENTRIES).fill(-1));
   }
 
   /** Drops the chunk holding entry `id`: the entries of that chunk must not be read after. */
@@ -568,18 +496,20 @@ class TextColumn {
   }
 
   get(id: number): string | null {
-    const n = this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK];
+    const chunk = this.numbers[id >>> CHUNK_BITS];
+    if (chunk === NO_NUMBERS) return null;
+    const n = chunk[id & CHUNK_MASK];
     return n < 0 ? null : this.texts[n];
   }
 
   set(id: number, text: string): void {
-    this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK] = this.number(text);
+    this.chunkOf(id)[id & CHUNK_MASK] = this.number(text);
   }
 
   /** Sets entry `id` to the text of `bytes[start, end)`. */
   setSpan(id: number, bytes: Uint8Array, start: number, end: number): void {
     const last = this.last;
-    this.numbers[id >>> CHUNK_BITS][id & CHUNK_MASK] =
+    this.chunkOf(id)[id & CHUNK_MASK] =
       last >= 0 && spanEquals(bytes, start, end, this.texts[last]) ? last : this.number(textOf(bytes, start, end));
   }
 
@@ -614,17 +544,24 @@ function textEntryAggregate(entry: Entry): FlowAggregate {
 export class FlowAggregator {
   private readonly keepAccept: boolean;
   private readonly keepReject: boolean;
-  private table = new ByteKeyTable();
-  /** VALUE_FIELDS float64 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
+  /** The distinct interface ids and addresses of the byte-keyed entries' keys, numbered. */
+  private texts = new ByteStringTable();
+  /** The byte-keyed entries' keys (see W_INTERFACE), numbered: a key's number is its entry's. */
+  private tuples = new TupleTable();
+  /** VALUE_FIELDS float64 and MARK_FIELDS int32 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
   private values: Float64Array[] = [];
+  private marks: Int32Array[] = [];
   private accounts = new TextColumn();
   private vpcs = new TextColumn();
   private subnets = new TextColumn();
   private reasons = new TextColumn();
   /** Entries whose key the byte table cannot encode, by text key. */
   private readonly textEntries = new Map<string, Entry>();
+  /** Scratch: a hand-built record's text as bytes before it is numbered, and its key's words. */
   private key = new Uint8Array(256);
-  private keyLength = 0;
+  private readonly recordKey = new Int32Array(5);
+  /** Whether the last entryOf() made its entry. */
+  private isNew = false;
   /** REJECT records per (byte-keyed entry, hour of start), when counted. */
   private hours: FlowHourCounts | null;
 
@@ -637,7 +574,7 @@ export class FlowAggregator {
 
   /** Number of distinct aggregates so far. */
   get size(): number {
-    return this.table.size + this.textEntries.size;
+    return this.tuples.size + this.textEntries.size;
   }
 
   /** Whether records with this action are kept. */
@@ -656,10 +593,9 @@ export class FlowAggregator {
     const ports = collapsePorts(flow.protocol, record.srcport, record.dstport);
 
     if (this.plainRecord(record, ports) && this.encodeRecordKey(flow, direction, ports)) {
-      const hash = hashBytes(this.key, 0, this.keyLength);
-      let id = this.table.find(this.key, this.keyLength, hash);
-      const isNew = id < 0;
-      if (isNew) id = this.newId(hash);
+      const words = this.recordKey;
+      const id = this.entryOf(words[W_INTERFACE], words[W_SOURCE], words[W_DESTINATION], words[W_PORTS], words[W_HEAD]);
+      const isNew = this.isNew;
       this.addValues(
         id,
         isNew,
@@ -700,29 +636,20 @@ export class FlowAggregator {
     const dstport = flow.dstport;
     const collapse = portCollapseOf(flow.protocol, srcport < 0 ? null : srcport, dstport < 0 ? null : dstport);
 
-    // The key: header, then interface, source and destination separated by spaces.
     const srcTag =
       collapse === PortCollapse.None || srcport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceDst ? PORT_COLLAPSED : PORT_VALUE;
     const dstTag =
       collapse === PortCollapse.None || dstport < 0 ? PORT_NONE : collapse === PortCollapse.ServiceSrc ? PORT_COLLAPSED : PORT_VALUE;
-    this.writeHeader(
-      flow.direction,
-      flow.protocol,
-      action,
-      srcTag,
-      srcTag === PORT_VALUE ? srcport : 0,
-      dstTag,
-      dstTag === PORT_VALUE ? dstport : 0,
-    );
     const bytes = flow.bytes;
-    this.writeSpan(bytes, flow.interfaceStart, flow.interfaceEnd, true);
-    this.writeSpan(bytes, flow.srcaddrStart, flow.srcaddrEnd, true);
-    this.writeSpan(bytes, flow.dstaddrStart, flow.dstaddrEnd, false);
-
-    const hash = hashBytes(this.key, 0, this.keyLength);
-    let id = this.table.find(this.key, this.keyLength, hash);
-    const isNew = id < 0;
-    if (isNew) id = this.newId(hash);
+    const texts = this.texts;
+    const id = this.entryOf(
+      texts.intern(bytes, flow.interfaceStart, flow.interfaceEnd - flow.interfaceStart),
+      texts.intern(bytes, flow.srcaddrStart, flow.srcaddrEnd - flow.srcaddrStart),
+      texts.intern(bytes, flow.dstaddrStart, flow.dstaddrEnd - flow.dstaddrStart),
+      portsWord(srcTag === PORT_VALUE ? srcport : 0, dstTag === PORT_VALUE ? dstport : 0),
+      headOf(flow.direction, flow.protocol, action, srcTag, dstTag),
+    );
+    const isNew = this.isNew;
     const ephemeral = srcTag === PORT_COLLAPSED ? srcport : dstTag === PORT_COLLAPSED ? dstport : -1;
     this.addValues(id, isNew, flow.packets, flow.byteCount, flow.start, flow.end, flow.tcpFlags, ephemeral);
     this.addScannedTexts(id, isNew, flow);
@@ -748,8 +675,10 @@ export class FlowAggregator {
   }
 
   private reset(): void {
-    this.table = new ByteKeyTable();
+    this.texts = new ByteStringTable();
+    this.tuples = new TupleTable();
     this.values = [];
+    this.marks = [];
     this.accounts = new TextColumn();
     this.vpcs = new TextColumn();
     this.subnets = new TextColumn();
@@ -764,10 +693,31 @@ export class FlowAggregator {
    * an object are held with it. The aggregator is empty afterwards.
    */
   drainAggregates(visit: (aggregate: FlowAggregate) => void): void {
-    const { n, keys, hourly } = this.decodedEntries(true);
+    const tuples = this.tuples;
+    const n = tuples.size;
+    const hourly = this.hours?.packed(n);
+    this.hours = this.hours ? new FlowHourCounts() : null;
+    tuples.releaseIndex();
+    const texts = decodeTexts(this.texts);
+    this.texts = new ByteStringTable();
     for (let id = 0; id < n; id++) {
-      visit(this.aggregateOf(keys, id, hourly?.of(id)));
-      if ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1) this.releaseChunk(id);
+      const ports = tuples.word(id, W_PORTS);
+      visit(
+        this.aggregateOf(
+          texts[tuples.word(id, W_INTERFACE)],
+          texts[tuples.word(id, W_SOURCE)],
+          texts[tuples.word(id, W_DESTINATION)],
+          tuples.word(id, W_HEAD),
+          ports >>> 16,
+          ports & 0xffff,
+          id,
+          hourly?.of(id),
+        ),
+      );
+      if ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1) {
+        this.releaseChunk(id);
+        tuples.releaseChunk(id);
+      }
     }
     for (const entry of this.textEntries.values()) visit(textEntryAggregate(entry));
     this.reset();
@@ -784,15 +734,15 @@ export class FlowAggregator {
     if (this.textEntries.size > 0) {
       // Hand-built records the byte table could not hold: sorted with the rest as objects.
       const out: FlowAggregate[] = [];
-      for (let id = 0; id < n; id++) out.push(this.aggregateOf(keys, id, hourly?.of(id)));
+      for (let id = 0; id < n; id++) out.push(this.keyedAggregate(keys, id, hourly?.of(id)));
       for (const entry of this.textEntries.values()) out.push(textEntryAggregate(entry));
       return sortAggregates(out);
     }
-    const order = sortedEntries(keys, this.values);
+    const order = sortedEntries(keys, this.marks);
     // Made in entry order, so that each chunk of sums is dropped once its aggregates are made.
     const made = new Array<FlowAggregate>(n);
     for (let id = 0; id < n; id++) {
-      made[id] = this.aggregateOf(keys, id, hourly?.of(id));
+      made[id] = this.keyedAggregate(keys, id, hourly?.of(id));
       if (release && ((id & CHUNK_MASK) === CHUNK_MASK || id === n - 1)) this.releaseChunk(id);
     }
     const out = new Array<FlowAggregate>(n);
@@ -805,14 +755,17 @@ export class FlowAggregator {
    * `release` drops the hash index, the per-hour table and the key bytes once they are read.
    */
   private decodedEntries(release: boolean): { n: number; keys: DecodedKeys; hourly: PackedHourCounts | undefined } {
-    const n = this.table.size;
+    const n = this.tuples.size;
     const hourly = this.hours?.packed(n);
     if (release) {
       this.hours = this.hours ? new FlowHourCounts() : null;
-      this.table.releaseIndex();
+      this.tuples.releaseIndex();
     }
-    const keys = decodeKeys(this.table);
-    if (release) this.table = new ByteKeyTable();
+    const keys = decodeKeys(this.tuples, decodeTexts(this.texts));
+    if (release) {
+      this.texts = new ByteStringTable();
+      this.tuples = new TupleTable();
+    }
     return { n, keys, hourly };
   }
 
@@ -821,15 +774,27 @@ export class FlowAggregator {
   /** Drops the sums and texts of the chunk holding entry `id`. */
   private releaseChunk(id: number): void {
     this.values[id >>> CHUNK_BITS] = RELEASED_VALUES;
+    this.marks[id >>> CHUNK_BITS] = RELEASED_NUMBERS;
     this.accounts.release(id);
     this.vpcs.release(id);
     this.subnets.release(id);
     this.reasons.release(id);
   }
 
-  private newId(hash: number): number {
-    const id = this.table.insert(this.key, this.keyLength, hash);
-    if (id >>> CHUNK_BITS === this.values.length) this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
+  /** The entry of a key (see W_INTERFACE), made when new: `isNew` tells. */
+  private entryOf(iface: number, src: number, dst: number, ports: number, head: number): number {
+    const hash = hashTuple(iface, src, dst, ports, head);
+    const id = this.tuples.find(iface, src, dst, ports, head, hash);
+    this.isNew = id < 0;
+    return id >= 0 ? id : this.newId(iface, src, dst, ports, head, hash);
+  }
+
+  private newId(iface: number, src: number, dst: number, ports: number, head: number, hash: number): number {
+    const id = this.tuples.insert(iface, src, dst, ports, head, hash);
+    if (id >>> CHUNK_BITS === this.values.length) {
+      this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
+      this.marks.push(new Int32Array(CHUNK_ENTRIES * MARK_FIELDS));
+    }
     this.accounts.reserve(id);
     this.vpcs.reserve(id);
     this.subnets.reserve(id);
@@ -853,6 +818,8 @@ export class FlowAggregator {
   ): void {
     const v = this.values[id >>> CHUNK_BITS];
     const at = (id & CHUNK_MASK) * VALUE_FIELDS;
+    const m = this.marks[id >>> CHUNK_BITS];
+    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
     const hasTime = start >= 0 || end >= 0;
     const first = start >= 0 ? start : end >= 0 ? end : 0;
     const last = end >= 0 ? end : start >= 0 ? start : 0;
@@ -862,43 +829,46 @@ export class FlowAggregator {
       v[at + V_BYTES] = bytes < 0 ? 0 : bytes;
       v[at + V_FIRST] = first;
       v[at + V_LAST] = last;
-      v[at + V_EPHEMERAL] = ephemeral < 0 ? -1 : ephemeral * EPHEMERAL_SCALE + ephemeral;
-      v[at + V_TCP_FLAGS] = tcpFlags;
-      v[at + V_BITS] = hasTime ? BIT_TIME_SEEN : 0;
+      m[mt + M_EPHEMERAL] = ephemeral < 0 ? 0 : (ephemeral << 16) | ephemeral;
+      m[mt + M_TCP_FLAGS] = tcpFlags;
+      m[mt + M_BITS] = (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
       return;
     }
     v[at + V_RECORDS] += 1;
     v[at + V_PACKETS] += packets < 0 ? 0 : packets;
     v[at + V_BYTES] += bytes < 0 ? 0 : bytes;
+    let bits = m[mt + M_BITS];
     if (hasTime) {
-      const bits = v[at + V_BITS];
       if ((bits & BIT_TIME_SEEN) === 0) {
         v[at + V_FIRST] = first;
         v[at + V_LAST] = last;
-        v[at + V_BITS] = bits | BIT_TIME_SEEN;
+        m[mt + M_BITS] = bits |= BIT_TIME_SEEN;
       } else {
         if (first < v[at + V_FIRST]) v[at + V_FIRST] = first;
         if (last > v[at + V_LAST]) v[at + V_LAST] = last;
       }
     }
     if (tcpFlags >= 0) {
-      const flags = v[at + V_TCP_FLAGS];
-      v[at + V_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      const flags = m[mt + M_TCP_FLAGS];
+      m[mt + M_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
     }
     if (ephemeral >= 0) {
-      const range = v[at + V_EPHEMERAL];
-      const min = Math.floor(range / EPHEMERAL_SCALE);
-      const max = range - min * EPHEMERAL_SCALE;
-      if (ephemeral < min || ephemeral > max) {
-        v[at + V_EPHEMERAL] = Math.min(min, ephemeral) * EPHEMERAL_SCALE + Math.max(max, ephemeral);
+      if ((bits & BIT_EPHEMERAL) === 0) {
+        m[mt + M_EPHEMERAL] = (ephemeral << 16) | ephemeral;
+        m[mt + M_BITS] = bits | BIT_EPHEMERAL;
+      } else {
+        const range = m[mt + M_EPHEMERAL];
+        const min = range >>> 16;
+        const max = range & 0xffff;
+        if (ephemeral < min || ephemeral > max) m[mt + M_EPHEMERAL] = (Math.min(min, ephemeral) << 16) | Math.max(max, ephemeral);
       }
     }
   }
 
   /** The string part of newEntry/merge for a record. */
   private addRecordTexts(id: number, isNew: boolean, record: FlowRecord): void {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
+    const v = this.marks[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
     let bits = v[at];
     const reason = stringOrNull(record['reject-reason']);
     if (isNew) {
@@ -929,8 +899,8 @@ export class FlowAggregator {
 
   /** addRecordTexts for a scanned line: touches the string arrays only when a value is set or compared. */
   private addScannedTexts(id: number, isNew: boolean, flow: ScannedFlow): void {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS + V_BITS;
+    const v = this.marks[id >>> CHUNK_BITS];
+    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
     let bits = v[at];
     const bytes = flow.bytes;
     if (isNew) {
@@ -960,28 +930,52 @@ export class FlowAggregator {
     v[at] = bits;
   }
 
-  /** The FlowAggregate of a byte-keyed entry, from its decoded key and its sums. */
-  private aggregateOf(keys: DecodedKeys, id: number, hourly: HourlyRecords | undefined): FlowAggregate {
+  /** aggregateOf for an entry of decoded keys. */
+  private keyedAggregate(keys: DecodedKeys, id: number, hourly: HourlyRecords | undefined): FlowAggregate {
+    return this.aggregateOf(
+      keys.texts[keys.interfaces[id]],
+      keys.texts[keys.sources[id]],
+      keys.texts[keys.destinations[id]],
+      keys.heads[id],
+      keys.srcports[id],
+      keys.dstports[id],
+      id,
+      hourly,
+    );
+  }
+
+  /** The FlowAggregate of a byte-keyed entry, from its key and its sums. */
+  private aggregateOf(
+    interfaceId: string,
+    srcaddr: string,
+    dstaddr: string,
+    head: number,
+    srcport: number,
+    dstport: number,
+    id: number,
+    hourly: HourlyRecords | undefined,
+  ): FlowAggregate {
     const v = this.values[id >>> CHUNK_BITS];
     const at = (id & CHUNK_MASK) * VALUE_FIELDS;
-    const range = v[at + V_EPHEMERAL];
-    const ephemeralMin = range < 0 ? null : Math.floor(range / EPHEMERAL_SCALE);
-    const ephemeralMax = range < 0 ? null : range - (ephemeralMin as number) * EPHEMERAL_SCALE;
-    const head = keys.heads[id];
+    const m = this.marks[id >>> CHUNK_BITS];
+    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
+    const bits = m[mt + M_BITS];
+    const collapsed = (bits & BIT_EPHEMERAL) !== 0;
+    const ephemeralMin = collapsed ? m[mt + M_EPHEMERAL] >>> 16 : null;
+    const ephemeralMax = collapsed ? m[mt + M_EPHEMERAL] & 0xffff : null;
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const bits = v[at + V_BITS];
-    const tcpFlags = v[at + V_TCP_FLAGS];
+    const tcpFlags = m[mt + M_TCP_FLAGS];
     const aggregate = flowAggregate(
-      keys.texts[keys.interfaces[id]],
+      interfaceId,
       this.accounts.get(id),
       this.vpcs.get(id),
       this.subnets.get(id),
       directionOfCode((head >>> HEAD_DIRECTION) & 3),
-      keys.texts[keys.sources[id]],
-      keys.texts[keys.destinations[id]],
-      srcTag === PORT_VALUE ? keys.srcports[id] : srcTag === PORT_COLLAPSED ? ephemeralMin : null,
-      dstTag === PORT_VALUE ? keys.dstports[id] : dstTag === PORT_COLLAPSED ? ephemeralMin : null,
+      srcaddr,
+      dstaddr,
+      srcTag === PORT_VALUE ? srcport : srcTag === PORT_COLLAPSED ? ephemeralMin : null,
+      dstTag === PORT_VALUE ? dstport : dstTag === PORT_COLLAPSED ? ephemeralMin : null,
       (head >>> HEAD_PROTOCOL) & 0xff,
       ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 'REJECT' : 'ACCEPT',
       tcpFlags < 0 ? null : tcpFlags,
@@ -1001,49 +995,16 @@ export class FlowAggregator {
 
   // --- byte keys
 
-  private writeHeader(direction: number, protocol: number, action: number, srcTag: number, src: number, dstTag: number, dst: number): void {
+  /** The number of a hand-built record's text, or -1 when it holds a space or a non-ASCII character. */
+  private textNumber(text: string): number {
+    if (text.length > this.key.length) this.key = new Uint8Array(Math.max(this.key.length * 2, text.length));
     const key = this.key;
-    key[0] = direction;
-    key[1] = protocol;
-    key[2] = action;
-    key[3] = srcTag;
-    key[4] = src >>> 8;
-    key[5] = src & 0xff;
-    key[6] = dstTag;
-    key[7] = dst >>> 8;
-    key[8] = dst & 0xff;
-    this.keyLength = KEY_HEADER;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.keyLength + bytes <= this.key.length) return;
-    const next = new Uint8Array(Math.max(this.key.length * 2, this.keyLength + bytes));
-    next.set(this.key.subarray(0, this.keyLength));
-    this.key = next;
-  }
-
-  private writeSpan(bytes: Uint8Array, start: number, end: number, separator: boolean): void {
-    this.reserve(end - start + 1);
-    const key = this.key;
-    let at = this.keyLength;
-    for (let i = start; i < end; i++) key[at++] = bytes[i];
-    if (separator) key[at++] = SPACE;
-    this.keyLength = at;
-  }
-
-  /** False when the text holds a space or a non-ASCII character: the byte key would be ambiguous. */
-  private writeText(text: string, separator: boolean): boolean {
-    this.reserve(text.length + 1);
-    const key = this.key;
-    let at = this.keyLength;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c === SPACE || c >= FIRST_NON_ASCII) return false;
-      key[at++] = c;
+      if (c === SPACE || c >= FIRST_NON_ASCII) return -1;
+      key[i] = c;
     }
-    if (separator) key[at++] = SPACE;
-    this.keyLength = at;
-    return true;
+    return this.texts.intern(key, 0, text.length);
   }
 
   /** Whether the record's numbers fit the byte table (see plainNumber; ports within 0-65535). */
@@ -1072,8 +1033,13 @@ export class FlowAggregator {
     const src = srcTag === PORT_VALUE ? (ports.srcport as number) : 0;
     const dst = dstTag === PORT_VALUE ? (ports.dstport as number) : 0;
     const action = flow.action === 'REJECT' ? ActionToken.Reject : ActionToken.Accept;
-    this.writeHeader(directionCode(direction), protocol, action, srcTag, src, dstTag, dst);
-    return this.writeText(flow.interfaceId, true) && this.writeText(flow.srcaddr, true) && this.writeText(flow.dstaddr, false);
+    const words = this.recordKey;
+    words[W_INTERFACE] = this.textNumber(flow.interfaceId);
+    words[W_SOURCE] = this.textNumber(flow.srcaddr);
+    words[W_DESTINATION] = this.textNumber(flow.dstaddr);
+    words[W_PORTS] = portsWord(src, dst);
+    words[W_HEAD] = headOf(directionCode(direction), protocol, action, srcTag, dstTag);
+    return words[W_INTERFACE] >= 0 && words[W_SOURCE] >= 0 && words[W_DESTINATION] >= 0;
   }
 
   // --- text-keyed entries (the plain object form of the same rules)

@@ -42,7 +42,8 @@ export class FlowHourCounts {
     }
     this.keys[i] = key;
     this.counts[i] = 1;
-    if (++this.used * 2 > this.keys.length) this.grow();
+    // Let fill to 3/4 (a well-mixed hash keeps linear probes short there): a day's pairs are many.
+    if (++this.used * 4 > this.keys.length * 3) this.grow();
   }
 
   /**

@@ -10,7 +10,7 @@ const port = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 65535 }), fc.
 const anyNumber = fc.oneof(
   fc.integer({ min: 0, max: 2 ** 31 }),
   fc.double({ noNaN: false }),
-  fc.constantFrom(2 ** 53, 1_699_920_000, -0, Number.MAX_VALUE),
+  fc.constantFrom(2 ** 53, 1_699_920_000, -0, Number.MAX_VALUE, 2 ** 32 - 1, 2 ** 32, -1),
 );
 const hourly = fc.option(fc.array(fc.oneof(fc.integer({ min: 0, max: 2e9 }), fc.double()), { maxLength: 8 }), { nil: undefined });
 
@@ -98,6 +98,13 @@ describe('FlowAggregateStore', () => {
     expect(stored).not.toBe(flow);
     expect(plainFlowAggregate(stored)).toEqual(flow);
     expect(kept.dstport).toBe(70000);
+    // Records and times beyond what the whole-number columns hold are kept as they came.
+    for (const odd of [{ records: 2 ** 32 }, { firstSeen: 1_699_920_000.5 }, { lastSeen: -0 }]) {
+      const other = new FlowAggregateStore();
+      const flowWith = { ...flow, ...odd };
+      other.add(flowWith);
+      expect(other.flows()[0]).toBe(flowWith);
+    }
     expect(plainFlowAggregate(stored, false)).not.toHaveProperty('hourly');
   });
 
