@@ -5,11 +5,12 @@ import { decideClassification, NOISE_SIGNALS } from '../classify/signals';
 import { degradedSignals, groupUndecided } from '../coverage/analysis-coverage';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
+import type { FlowVerdict } from '../evaluate/verdict';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
-import { groupCampaigns, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
-import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
+import { groupCampaignMembers, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
+import { type FindingGroup, groupBlocked } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
@@ -123,11 +124,104 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAgg
   return { findings, stats: diagnosis.stats, flowsByFingerprint, evidence };
 }
 
-/** A finding waiting in report order for its turn, and for its fix when it is a rule finding. */
+/**
+ * A finding waiting in report order for its turn, and for its fix when it is a rule finding: its
+ * flows as rows of the input (see ExplainedRows), its group without them.
+ */
 interface PendingFinding {
   finding: Finding;
-  flows: ExplainedFlow[];
-  rule: { group: FindingGroup; scope: FixScopeFacts } | null;
+  rows: Int32Array;
+  rule: { group: Omit<FindingGroup, 'flows'>; scope: FixScopeFacts } | null;
+}
+
+/**
+ * The verdicts of one diagnosis's rejected flows, as numbers beside the input's rows: a million
+ * flows share a few hundred verdicts (VerdictPool), so each row holds the index of its verdict
+ * and an ExplainedFlow is made only while a step reads it, for one group at a time.
+ */
+class ExplainedRows {
+  private readonly idOf = new Map<FlowVerdict, number>();
+
+  /**
+   * @param flows The flow of each row: the caller's input (never written to), or the kept rows' own list.
+   * @param ids Per row: the index of its verdict in `verdicts`, -1 when it was not explained (ACCEPT).
+   * @param own `flows` when it is this object's own list, whose rows `take` lets go of; null otherwise.
+   */
+  private constructor(
+    private readonly flows: readonly (FlowAggregate | null)[],
+    private readonly ids: Int32Array,
+    private readonly verdicts: FlowVerdict[],
+    private readonly own: (FlowAggregate | null)[] | null,
+  ) {}
+
+  /** Rows of `flows`, none explained yet. */
+  static of(flows: readonly FlowAggregate[]): ExplainedRows {
+    return new ExplainedRows(flows, new Int32Array(flows.length).fill(-1), [], null);
+  }
+
+  /**
+   * The rows that `pending` findings stand for, and only them, in the order the findings list
+   * them; each finding's rows are renumbered in place. What the input had besides (ACCEPT flows,
+   * allowed and unknown ones) is let go of with the input.
+   */
+  keepOnly(pending: readonly PendingFinding[]): ExplainedRows {
+    let count = 0;
+    for (const { rows } of pending) count += rows.length;
+    const flows = new Array<FlowAggregate | null>(count);
+    const ids = new Int32Array(count);
+    let kept = 0;
+    for (const { rows } of pending) {
+      for (let i = 0; i < rows.length; i++) {
+        flows[kept] = this.flows[rows[i]];
+        ids[kept] = this.ids[rows[i]];
+        rows[i] = kept++;
+      }
+    }
+    return new ExplainedRows(flows, ids, this.verdicts, flows);
+  }
+
+  set(row: number, verdict: FlowVerdict): void {
+    let id = this.idOf.get(verdict);
+    if (id === undefined) {
+      id = this.verdicts.push(verdict) - 1;
+      // An unknown verdict is the flow's own (VerdictPool shares the others): nothing to find again.
+      if (verdict.verdict !== 'unknown') this.idOf.set(verdict, id);
+    }
+    this.ids[row] = id;
+  }
+
+  verdictAt(row: number): FlowVerdict {
+    return this.verdicts[this.ids[row]];
+  }
+
+  /** A new ExplainedFlow of the row: the same flow and verdict each time (until `take`). */
+  at(row: number): ExplainedFlow {
+    return { flow: this.flows[row]!, verdict: this.verdicts[this.ids[row]] };
+  }
+
+  /** `list(rows)`, letting go of the rows' flows here when the list is this object's own: a finding finished is not held again. */
+  take(rows: ArrayLike<number>): ExplainedFlow[] {
+    const list = this.list(rows);
+    if (this.own) for (let i = 0; i < rows.length; i++) this.own[rows[i]] = null;
+    return list;
+  }
+
+  /** The explained rows in input order. */
+  rows(): Int32Array {
+    let count = 0;
+    for (let row = 0; row < this.ids.length; row++) if (this.ids[row] >= 0) count++;
+    const rows = new Int32Array(count);
+    for (let row = 0, i = 0; row < this.ids.length; row++) if (this.ids[row] >= 0) rows[i++] = row;
+    return rows;
+  }
+
+  *each(rows: ArrayLike<number>): Generator<ExplainedFlow> {
+    for (let i = 0; i < rows.length; i++) yield this.at(rows[i]);
+  }
+
+  list(rows: ArrayLike<number>): ExplainedFlow[] {
+    return Array.from(rows, (row) => this.at(row));
+  }
 }
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
@@ -139,9 +233,10 @@ export function diagnoseStream(
   const { model, context: ctx } = options.basis ?? diagnosisBasis(snapshot, aggregates);
   const stats = emptyStats();
   const accepted = aggregates.filter((flow) => flow.action === 'ACCEPT');
-  const rejected: ExplainedFlow[] = [];
+  const explained = ExplainedRows.of(aggregates);
   const verdicts = new VerdictPool();
-  for (const flow of aggregates) {
+  for (let row = 0; row < aggregates.length; row++) {
+    const flow = aggregates[row];
     stats.flows++;
     stats.records += flow.records;
     if (flow.action === 'ACCEPT') {
@@ -157,26 +252,31 @@ export function diagnoseStream(
       stats.rejected.returnTraffic.flows++;
       stats.rejected.returnTraffic.records += flow.records;
     }
-    rejected.push({ flow, verdict });
+    explained.set(row, verdict);
   }
-  const context = TrafficContext.build(rejected, accepted);
-  const noise: NoiseFlow[] = [];
-  const byRule: ExplainedFlow[] = [];
-  for (const item of rejected) {
-    const signals = scannerSignals(item, model, context);
-    if (signals.length) noise.push({ explained: item, signals });
-    else byRule.push(item);
+  const rejected = explained.rows();
+  const context = TrafficContext.build(explained.each(rejected), accepted);
+  // Noise as rows, each with its signals.
+  const noise = new NoiseRows();
+  const byRule: number[] = [];
+  for (const row of rejected) {
+    const signals = scannerSignals(explained.at(row), model, context);
+    if (signals.length) noise.add(row, signals);
+    else byRule.push(row);
   }
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
-  const pending: PendingFinding[] = groupBlockedFlows(byRule).flatMap((group) => {
+  const pending: PendingFinding[] = [];
+  // One group's flows as objects at a time: what waits is the finding and its rows.
+  for (const { members, ...shell } of groupBlocked(byRule, (row) => explained.at(row))) {
+    const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
     const { classification, signals } = decideClassification(detectSignals(facts));
     // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
     // lack the evidence a whole day gives); a likely misconfiguration is never taken from its group.
     const known = (item: ExplainedFlow) => prior.has(priorCampaignKey(item.verdict.direction, peerAddressOf(item)));
     if (classification === 'likely-noise' || (classification === 'uncertain' && prior.size > 0 && group.flows.every(known))) {
-      for (const explained of group.flows) noise.push({ explained, signals });
-      return [];
+      for (const row of members) noise.add(row, signals);
+      continue;
     }
     const traffic = summarizeTraffic(group, model);
     const finding: Finding = {
@@ -191,31 +291,61 @@ export function diagnoseStream(
     };
     if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
     // Only what the fix needs of the facts waits with the finding for its turn.
-    return [{ finding, flows: group.flows, rule: { group, scope: fixScopeFacts(facts) } }];
-  });
-  for (const campaign of groupCampaigns(noise, prior)) {
-    const matched = new Set(campaign.flows.flatMap((item) => item.signals));
+    pending.push({ finding, rows: Int32Array.from(members), rule: { group: shell, scope: fixScopeFacts(facts) } });
+  }
+  for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
+    const flows: NoiseFlow[] = members.map((i) => ({ explained: explained.at(noise.rowAt(i)), signals: noise.signalsAt(i) }));
+    const matched = new Set(flows.flatMap((item) => item.signals));
     pending.push({
       finding: summarizeCampaign(
-        campaign,
+        { ...campaign, flows },
         model,
         NOISE_SIGNALS.filter((signal) => matched.has(signal)),
       ),
-      flows: campaign.flows.map((item) => item.explained),
+      rows: Int32Array.from(members, (i) => noise.rowAt(i)),
       rule: null,
     });
   }
   pending.sort((a, b) => compareFindings(a.finding, b.finding));
   stats.coverage = {
-    undecided: groupUndecided(
-      model,
-      rejected.filter((item) => item.verdict.verdict === 'unknown'),
-    ),
+    undecided: groupUndecided(model, explained.each(rejected.filter((row) => explained.verdictAt(row).verdict === 'unknown'))),
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  return { stats, total: pending.length, findings: finishInOrder(pending, model, verifier, stats) };
+  return { stats, total: pending.length, findings: finishInOrder(pending, explained.keepOnly(pending), model, verifier, stats) };
+}
+
+/** Noise flows as rows of the input, each with its signals: the lists are few, each kept once. */
+class NoiseRows {
+  private readonly rows: number[] = [];
+  private readonly signalIds: number[] = [];
+  private readonly signalLists: (readonly string[])[] = [];
+  private readonly listIds = new Map<string, number>();
+
+  add(row: number, signals: readonly string[]): void {
+    const key = signals.join(',');
+    let id = this.listIds.get(key);
+    if (id === undefined) {
+      id = this.signalLists.push(signals) - 1;
+      this.listIds.set(key, id);
+    }
+    this.rows.push(row);
+    this.signalIds.push(id);
+  }
+
+  rowAt(i: number): number {
+    return this.rows[i];
+  }
+
+  signalsAt(i: number): readonly string[] {
+    return this.signalLists[this.signalIds[i]];
+  }
+
+  /** 0, 1, … one per noise flow, in the order they were added. */
+  *indexes(): Generator<number> {
+    for (let i = 0; i < this.rows.length; i++) yield i;
+  }
 }
 
 /**
@@ -227,16 +357,18 @@ export function diagnoseStream(
  */
 function* finishInOrder(
   pending: (PendingFinding | null)[],
+  explained: ExplainedRows,
   model: NetworkModel,
   verifier: FixVerifier,
   stats: DiagnoseStats,
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
   for (let i = 0; i < pending.length; i++) {
-    const { finding, flows, rule } = pending[i]!;
+    const { finding, rows, rule } = pending[i]!;
     pending[i] = null;
+    const flows = explained.take(rows);
     if (rule) {
-      const { fix, note } = scopedFix(model, rule.group, rule.scope, verifier, ledger);
+      const { fix, note } = scopedFix(model, { ...rule.group, flows }, rule.scope, verifier, ledger);
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
     }

@@ -46,16 +46,16 @@ export function networkOf(address: string): string {
   return parseCidr(`${address}/${prefix}`)?.text ?? address;
 }
 
-interface SourceActivity {
+interface SourceActivity<T> {
   address: string;
   direction: Direction;
-  flows: NoiseFlow[];
+  members: T[];
   targets: Set<string>;
   recordsByService: Map<string, { protocol: number; port: number | null; records: number }>;
 }
 
 /** The service a source probed most (ties: lowest protocol, then port), as `tcp/23`. */
-function busiestService(source: SourceActivity): string {
+function busiestService(source: SourceActivity<unknown>): string {
   const services = [...source.recordsByService.values()].sort(
     (a, b) => b.records - a.records || a.protocol - b.protocol || (a.port ?? -1) - (b.port ?? -1),
   );
@@ -84,15 +84,31 @@ export function priorCampaignKey(direction: Direction, address: string): string 
  * Campaigns come out in fingerprint order; the result does not depend on input order.
  */
 export function groupCampaigns(flows: Iterable<NoiseFlow>, prior: PriorCampaigns = new Map()): CampaignGroup[] {
-  const sources = new Map<string, SourceActivity>();
-  for (const item of flows) {
-    const { explained } = item;
+  return groupCampaignMembers(flows, (item) => item.explained, prior).map(({ members, ...campaign }) => ({ ...campaign, flows: members }));
+}
+
+/** A CampaignGroup whose flows are the caller's own items (e.g. rows of a column store), in the order `groupCampaigns` puts its flows. */
+export type CampaignMembers<T> = Omit<CampaignGroup, 'flows'> & { members: T[] };
+
+/**
+ * `groupCampaigns` over any items that stand for noise flows (`explainedOf` reads each one's
+ * explained flow): the same campaigns in the same order, each holding its items instead of the
+ * flows, so a caller can keep a campaign's flows as numbers and make their objects when it needs them.
+ */
+export function groupCampaignMembers<T>(
+  items: Iterable<T>,
+  explainedOf: (item: T) => ExplainedFlow,
+  prior: PriorCampaigns = new Map(),
+): CampaignMembers<T>[] {
+  const sources = new Map<string, SourceActivity<T>>();
+  for (const item of items) {
+    const explained = explainedOf(item);
     const address = peerAddressOf(explained);
     const direction = explained.verdict.direction;
     const id = `${direction}|${address}`;
     let source = sources.get(id);
-    if (!source) sources.set(id, (source = { address, direction, flows: [], targets: new Set(), recordsByService: new Map() }));
-    source.flows.push(item);
+    if (!source) sources.set(id, (source = { address, direction, members: [], targets: new Set(), recordsByService: new Map() }));
+    source.members.push(item);
     const { flow } = explained;
     const port = servicePortOf(flow);
     const service = `${flow.protocol}/${port ?? '-'}`;
@@ -109,7 +125,7 @@ export function groupCampaigns(flows: Iterable<NoiseFlow>, prior: PriorCampaigns
     const id = `${source.direction}|${networkOf(source.address)}`;
     perNetwork.set(id, (perNetwork.get(id) ?? 0) + 1);
   }
-  const campaigns = new Map<string, CampaignGroup>();
+  const campaigns = new Map<string, CampaignMembers<T>>();
   for (const source of sources.values()) {
     let scope: CampaignScope;
     let key: string;
@@ -128,8 +144,8 @@ export function groupCampaigns(flows: Iterable<NoiseFlow>, prior: PriorCampaigns
     }
     const fingerprint = campaignFingerprint(source.direction, scope, key);
     let campaign = campaigns.get(fingerprint);
-    if (!campaign) campaigns.set(fingerprint, (campaign = { fingerprint, direction: source.direction, scope, key, flows: [] }));
-    campaign.flows.push(...source.flows);
+    if (!campaign) campaigns.set(fingerprint, (campaign = { fingerprint, direction: source.direction, scope, key, members: [] }));
+    for (const member of source.members) campaign.members.push(member);
   }
   return [...campaigns.values()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
 }

@@ -27,12 +27,24 @@ export interface FindingGroup {
  * `alsoBlockedBy` in control order and security-group ids sorted, whatever the order of the flows.
  */
 export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGroup[] {
-  const groups = new Map<string, FindingGroup>();
+  return groupBlocked(explained, (item) => item).map(({ members, ...group }) => ({ ...group, flows: members }));
+}
+
+/** A FindingGroup whose flows are the caller's own items (e.g. rows of a column store), in the order they came. */
+export type MemberGroup<T> = Omit<FindingGroup, 'flows'> & { members: T[] };
+
+/**
+ * `groupBlockedFlows` over any items that stand for explained flows (`explainedOf` reads each
+ * one): the same groups in the same order, each holding its items instead of the flows, so a
+ * caller can keep a group's flows as numbers and make their objects only when it needs them.
+ */
+export function groupBlocked<T>(items: Iterable<T>, explainedOf: (item: T) => ExplainedFlow): MemberGroup<T>[] {
+  const groups = new Map<string, MemberGroup<T>>();
   // A diagnosis judges a million flows with a few hundred shared verdicts (VerdictPool): each
   // verdict's controls are normalized, and its fingerprint per service made, once.
-  const judged = new Map<FlowVerdict, JudgedControls>();
-  for (const item of explained) {
-    const { verdict, flow } = item;
+  const judged = new Map<FlowVerdict, JudgedControls<T>>();
+  for (const item of items) {
+    const { verdict, flow } = explainedOf(item);
     if (verdict.verdict !== 'blocked' || verdict.blockedBy.length === 0) continue;
     let controls = judged.get(verdict);
     if (!controls) {
@@ -56,11 +68,11 @@ export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGr
         protocol: flow.protocol,
         port,
         returnTraffic: verdict.returnTraffic,
-        flows: [],
+        members: [],
       };
       groups.set(fingerprint, group);
     }
-    group.flows.push(item);
+    group.members.push(item);
     if (controls.mergedInto.has(group)) continue;
     controls.mergedInto.add(group);
     for (const control of controls.rest) {
@@ -76,13 +88,13 @@ export function groupBlockedFlows(explained: Iterable<ExplainedFlow>): FindingGr
 }
 
 /** One verdict's controls as groups take them, and what was made of them so far. */
-interface JudgedControls {
+interface JudgedControls<T> {
   first: BlockingControl;
   rest: BlockingControl[];
   /** By service (protocol and service port). */
   fingerprints: Map<number, string>;
   /** The groups whose `alsoBlockedBy` has `rest` already. */
-  mergedInto: Set<FindingGroup>;
+  mergedInto: Set<MemberGroup<T>>;
 }
 
 /** The control with its group ids sorted: interfaces list one set of groups in different orders. */

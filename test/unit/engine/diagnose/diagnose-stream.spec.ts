@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../../../../samples/sample-snapshot';
 import { diagnose, diagnoseStream } from '../../../../src/engine/diagnose/diagnose';
@@ -31,6 +32,33 @@ describe('diagnoseStream', () => {
     expect(drawn.reduce((sum, item) => sum + item.flows.length, 0)).toBeGreaterThanOrEqual(blocked);
     expect(new Set(drawn.flatMap((item) => item.flows.map((e) => e.flow))).size).toBe(
       drawn.reduce((sum, item) => sum + item.flows.length, 0),
+    );
+  });
+
+  it('gives each blocked flow to one finding with its own verdict, whatever part of the input in whatever order', () => {
+    const model = NetworkModel.fromSnapshot(snapshot);
+    const wholeFindings = JSON.stringify(diagnose(snapshot, aggregates).findings);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(aggregates, { minLength: 1 }), fc.boolean(), (part, whole) => {
+        const input = whole ? [...part, ...aggregates.filter((flow) => !part.includes(flow))] : part;
+        const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(input.filter((flow) => flow.action === 'ACCEPT')) };
+        const stream = diagnoseStream(snapshot, input);
+        const drawn = [...stream.findings];
+        const seen = new Set<unknown>();
+        for (const { flows } of drawn) {
+          for (const item of flows) {
+            expect(seen.has(item.flow)).toBe(false);
+            seen.add(item.flow);
+            const { reason: _reason, ...own } = explainFlow(model, item.flow, ctx);
+            expect(item.verdict).toEqual(own);
+          }
+        }
+        // Exactly the blocked flows, each in one finding.
+        expect(seen.size).toBe(stream.stats.rejected.blocked.flows);
+        // The same findings whatever the order of the input.
+        if (whole) expect(JSON.stringify(drawn.map((item) => item.finding))).toBe(wholeFindings);
+      }),
+      { numRuns: 12 },
     );
   });
 
