@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { setFindingsCompression } from './support/findings-compression';
 
 /**
  * A finding's JSON and flows (several kilobytes each, written for every finding of every analysis)
@@ -11,20 +12,10 @@ export class CompressFindingJsonWithLz41796391700000 implements MigrationInterfa
   name = 'CompressFindingJsonWithLz41796391700000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await this.setCompression(queryRunner, 'lz4');
+    await setFindingsCompression(queryRunner, ['finding', 'flows'], 'lz4');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await this.setCompression(queryRunner, 'default');
-  }
-
-  private async setCompression(queryRunner: QueryRunner, method: 'lz4' | 'default'): Promise<void> {
-    const available: unknown[] = await queryRunner.query(
-      `SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
-    );
-    if (available.length === 0) return;
-    await queryRunner.query(
-      `ALTER TABLE "findings" ALTER COLUMN "finding" SET COMPRESSION ${method}, ALTER COLUMN "flows" SET COMPRESSION ${method}`,
-    );
+    await setFindingsCompression(queryRunner, ['finding', 'flows'], 'default');
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { setFindingsCompression } from './support/findings-compression';
 
 /** The finding's columns of a few hundred bytes that PostgreSQL compresses when it stores a row. */
 const COLUMNS = ['search_text', 'summary', 'counts'] as const;
@@ -15,20 +16,10 @@ export class CompressFindingTextsWithLz41796412000001 implements MigrationInterf
   name = 'CompressFindingTextsWithLz41796412000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await this.setCompression(queryRunner, 'lz4');
+    await setFindingsCompression(queryRunner, COLUMNS, 'lz4');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await this.setCompression(queryRunner, 'default');
-  }
-
-  private async setCompression(queryRunner: QueryRunner, method: 'lz4' | 'default'): Promise<void> {
-    const available: unknown[] = await queryRunner.query(
-      `SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`,
-    );
-    if (available.length === 0) return;
-    await queryRunner.query(
-      `ALTER TABLE "findings" ${COLUMNS.map((column) => `ALTER COLUMN "${column}" SET COMPRESSION ${method}`).join(', ')}`,
-    );
+    await setFindingsCompression(queryRunner, COLUMNS, 'default');
   }
 }
