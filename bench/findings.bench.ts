@@ -192,6 +192,8 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
   const base = `http://127.0.0.1:${port}`;
   const adminKey = randomBytes(32).toString('base64url');
   let output = '';
+  // BENCH_FINDINGS_CACHE=off: the API without its cache of rendered pages and details (FINDINGS_CACHE_BYTES=0), every read from PostgreSQL.
+  const cacheOff = process.env.BENCH_FINDINGS_CACHE === 'off';
   // BENCH_API_NODE_ARGS: node options for the API process alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`.
   const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, main], {
@@ -208,6 +210,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
       // Every request is still counted; the limit is only set out of the benchmark's reach.
       RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'warn',
+      ...(cacheOff ? { FINDINGS_CACHE_BYTES: '0' } : {}),
     },
   });
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
@@ -278,7 +281,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
         const failed = measured.non2xx + measured.errors + measured.timeouts + health.non2xx + health.errors;
         const perRequest = (seconds: number) => Number(((seconds * 1000) / Math.max(1, measured.requests.total)).toFixed(3));
         results.push({
-          name: `findings API: ${route.name} at concurrency ${connections} vs /health/live`,
+          name: `findings API${cacheOff ? ' (cache off)' : ''}: ${route.name} at concurrency ${connections} vs /health/live`,
           metrics: {
             'req/s': Math.round(measured.requests.average),
             'p50 ms': measured.latency.p50,

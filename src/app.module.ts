@@ -5,6 +5,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { CoreModule, type CoreModuleOptions } from './common/core.module';
 import { ConfirmationsModule } from './confirmations/confirmations.module';
+import { FindingsCacheModule } from './findings/findings-cache.module';
 import { FindingsModule } from './findings/findings.module';
 import { createValidationPipe } from './common/http/create-validation-pipe';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
@@ -52,6 +53,7 @@ export class AppModule {
         AuthModule.forRoot(core.config, ApiKeysModule),
         HealthModule,
         MetricsModule,
+        FindingsCacheModule,
         ...API_FEATURE_MODULES,
         ...(withWorker ? WORKER_FEATURE_MODULES : []),
       ],

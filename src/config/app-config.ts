@@ -19,6 +19,11 @@ export interface DatabaseConfig {
   statementTimeoutMs: number;
 }
 
+export interface FindingsCacheConfig {
+  /** Bytes of rendered list pages and details held (FINDINGS_CACHE_BYTES); 0: none. */
+  maxBytes: number;
+}
+
 export interface RedisConfig {
   url: string;
   prefix: string;
@@ -83,6 +88,7 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   http: HttpConfig;
   database: DatabaseConfig;
+  findingsCache: FindingsCacheConfig;
   redis: RedisConfig;
   queue: QueueConfig;
   auth: { adminApiKey?: string };
@@ -125,6 +131,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     },
+    findingsCache: { maxBytes: env.FINDINGS_CACHE_BYTES },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     queue: {
       attempts: env.QUEUE_ATTEMPTS,

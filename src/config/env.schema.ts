@@ -78,6 +78,12 @@ export const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: withDefault(integerFromEnv(100, 600_000), '5000'),
   DB_STATEMENT_TIMEOUT_MS: withDefault(integerFromEnv(0, 86_400_000), '60000'),
 
+  /**
+   * Bytes of rendered findings list pages and finding details the API keeps (their UTF-8 text), the
+   * least recently used dropped first; 0 keeps none. Each is dropped when the findings change.
+   */
+  FINDINGS_CACHE_BYTES: withDefault(integerFromEnv(0, 4 * 1024 * 1024 * 1024), String(64 * 1024 * 1024)),
+
   REDIS_URL: withDefault(urlWithProtocols(['redis:', 'rediss:']), 'redis://127.0.0.1:6379'),
   REDIS_PREFIX: withDefault(
     z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 letters, digits, or _ . : -' }),

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
 import { cursorAfter } from '../common/http/keyset-page.util';
-import { encodeCursor, type CursorKeyType } from '../common/http/page-cursor';
+import { encodeCursor, type CursorKeyType, type PageCursor } from '../common/http/page-cursor';
 import { PreparedStatement } from '../database/prepared-statement';
 import type { Finding, FindingKind } from '../engine/findings/finding';
 import { EventsService } from '../events/events.service';
@@ -21,6 +21,7 @@ import { FindingNotFoundError } from './finding-not-found.error';
 import { FindingEntity } from './finding.entity';
 import type { FindingStatus } from './finding-status';
 import { Clock } from '../common/clock/clock';
+import { FindingsCache } from './findings-cache';
 
 /** One row of the list statement: the item's sort key as the cursor stores it, its id, and its stored JSON. */
 type PageRow = [key: string, id: string, item: string];
@@ -184,6 +185,8 @@ export class FindingsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly clock: Clock,
+    /** The API's cache of rendered pages and details; absent in the worker. */
+    @Optional() private readonly cache?: FindingsCache,
   ) {}
 
   /**
@@ -193,7 +196,13 @@ export class FindingsService {
   async list(query: ListFindingsQuery): Promise<string> {
     const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
     const limit = query.limit ?? 50;
+    // A cursor that is not one this API wrote is refused here, before the cache.
     const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
+    if (!this.cache) return this.readPage(query, sort, limit, cursor);
+    return this.cache.through('list', listKeyOf(query, sort, limit, cursor), () => this.readPage(query, sort, limit, cursor));
+  }
+
+  private async readPage(query: ListFindingsQuery, sort: ListSort, limit: number, cursor: PageCursor | null): Promise<string> {
     const { statement, values } = listStatement(query, sort, cursor !== null, fetchStepOf(limit));
     if (cursor) values.push(cursor.k, cursor.id);
     const rows = await statement.runArrays(this.dataSource, values);
@@ -246,6 +255,12 @@ export class FindingsService {
 
   /** One finding's detail as the JSON text of a FindingDetailDto (what get() returns), rendered by PostgreSQL. */
   async detailJson(id: string): Promise<string> {
+    if (!this.cache) return this.readDetail(id);
+    // A finding that does not exist is an error, never kept.
+    return this.cache.through('detail', id.toLowerCase(), () => this.readDetail(id));
+  }
+
+  private async readDetail(id: string): Promise<string> {
     const [row] = await DETAIL_JSON.runArrays(this.dataSource, [id]);
     if (!row) throw new FindingNotFoundError(id);
     // The summary's object without its closing brace, then the rest's without its opening one.
@@ -312,6 +327,8 @@ export class FindingsService {
       });
       return [event.id];
     });
+    // Committed: the next read (this answer's first) is the finding as changed, notified or not yet.
+    this.cache?.written();
     await this.events.publish(eventIds).catch(() => undefined);
     return this.detailJson(id);
   }
@@ -439,6 +456,34 @@ const DETAIL_JSON = new PreparedStatement<[summary: string, rest: string]>(
   ) s
   WHERE f.id = $1::uuid`,
 );
+
+/**
+ * A list query's cache key: what its page depends on, each value as the statement binds it, in one
+ * order (a filter's list sorted without repeats: `= ANY` matches the same rows; `q` lowercased, as
+ * it is searched; ids lowercased, as uuid reads them; the cursor's key as the number it casts to),
+ * so queries that must give the same page share one entry.
+ */
+function listKeyOf(query: ListFindingsQuery, sort: ListSort, limit: number, cursor: PageCursor | null): string {
+  const set = (values: readonly string[] | undefined) => (values?.length ? [...new Set(values)].sort() : null);
+  return JSON.stringify([
+    sort.column,
+    sort.direction,
+    limit,
+    cursor ? (sort.cast === 'timestamptz' ? cursor.k : BigInt(cursor.k).toString()) : null,
+    cursor ? cursor.id.toLowerCase() : null,
+    query.targetId?.toLowerCase() ?? null,
+    set(query.status),
+    set(query.classification),
+    query.kind ?? null,
+    set(query.severity),
+    query.securityGroupId ?? null,
+    query.networkAclId ?? null,
+    query.vpcId ?? null,
+    query.accountId ?? null,
+    query.port ?? null,
+    query.q ? query.q.toLowerCase() : null,
+  ]);
+}
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
+import { ChangeNotifications } from '../database/change-notifications';
 import { FindingTicketDto } from './dto/finding-ticket.dto';
 import { FindingTicketEntity, type TicketSystem } from './finding-ticket.entity';
 
@@ -21,6 +22,8 @@ export class FindingTicketsService {
   constructor(
     @InjectRepository(FindingTicketEntity) private readonly tickets: Repository<FindingTicketEntity>,
     private readonly clock: Clock,
+    /** In the API process (with its worker): told of each ticket recorded, so the finding's cached detail is read again. */
+    @Optional() private readonly changes?: ChangeNotifications,
   ) {}
 
   /**
@@ -94,5 +97,6 @@ export class FindingTicketsService {
       })
       .orUpdate(['state', 'last_synced_at'], ['finding_id', 'subscription_id'])
       .execute();
+    this.changes?.written();
   }
 }

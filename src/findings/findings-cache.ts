@@ -1,0 +1,142 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Counter, Gauge } from 'prom-client';
+import type { AppConfig } from '../config/app-config';
+import { ChangeNotifications } from '../database/change-notifications';
+import { MetricsService } from '../metrics/metrics.service';
+
+/** What is cached: a page of the list (by its query) or a finding's detail (by its id). */
+export type FindingsCacheRoute = 'list' | 'detail';
+
+type Outcome = 'hit' | 'miss' | 'bypass';
+
+/**
+ * The findings list pages and finding details this API rendered, as the text it sent, by the
+ * canonical form of what was asked: a repeated read is answered without PostgreSQL.
+ *
+ * Exact, not timed: every entry was read at the current generation of ChangeNotifications (the
+ * generation read before its query ran), and the first read after the generation moves on empties
+ * the cache. While no one listens for changes (start-up, a lost connection) every read goes to
+ * PostgreSQL and nothing is kept. Nothing the two texts show depends on the time of reading (an
+ * expired suppression is reopened by a write), so an entry stays valid until a write.
+ *
+ * Bounded by the bytes of the texts (UTF-8, with their keys), the least recently used dropped
+ * first (FINDINGS_CACHE_BYTES; 0 turns it off, and no connection listens).
+ */
+@Injectable()
+export class FindingsCache implements OnModuleInit {
+  readonly maxBytes: number;
+  /** Map order is use order: the first entry is the least recently used. */
+  private readonly entries = new Map<string, { body: string; bytes: number }>();
+  private bytes = 0;
+  /** The generation every entry was read at. */
+  private generation = -1;
+  private readonly outcomes: Record<FindingsCacheRoute, Record<Outcome, { inc(): void }>>;
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly changes: ChangeNotifications,
+    metrics: MetricsService,
+  ) {
+    this.maxBytes = config.get('findingsCache', { infer: true }).maxBytes;
+    const requests = new Counter({
+      name: 'sgdoctor_findings_cache_requests_total',
+      help: 'Findings list pages and details by how they were answered: from the cache (hit), read and kept (miss), or read with the cache off or not listening for changes (bypass).',
+      labelNames: ['route', 'result'] as const,
+      registers: [metrics.registry],
+    });
+    const child = (route: FindingsCacheRoute) => ({
+      hit: requests.labels(route, 'hit'),
+      miss: requests.labels(route, 'miss'),
+      bypass: requests.labels(route, 'bypass'),
+    });
+    this.outcomes = { list: child('list'), detail: child('detail') };
+    const held = () => ({ bytes: this.bytes, entries: this.entries.size });
+    new Gauge({
+      name: 'sgdoctor_findings_cache_bytes',
+      help: 'Bytes of the findings list pages and details held by the cache.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(held().bytes);
+      },
+    });
+    new Gauge({
+      name: 'sgdoctor_findings_cache_entries',
+      help: 'Findings list pages and details held by the cache.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(held().entries);
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.maxBytes > 0) await this.changes.start();
+  }
+
+  /** Bytes held now. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  /** Texts held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * The text of `key` for `route`: the one held if it was read at the current generation, else the
+   * one `render` gives (kept if nothing changed while it was read).
+   */
+  async through(route: FindingsCacheRoute, key: string, render: () => Promise<string>): Promise<string> {
+    if (this.maxBytes === 0 || !this.changes.listening) {
+      if (this.entries.size > 0) this.clear();
+      this.outcomes[route].bypass.inc();
+      return render();
+    }
+    const generation = this.changes.generation;
+    if (generation !== this.generation) {
+      this.clear();
+      this.generation = generation;
+    }
+    const held = this.entries.get(key);
+    if (held) {
+      this.entries.delete(key);
+      this.entries.set(key, held);
+      this.outcomes[route].hit.inc();
+      return held.body;
+    }
+    this.outcomes[route].miss.inc();
+    const body = await render();
+    // Kept only if no change may have happened since the generation was read, before the query ran.
+    if (this.changes.listening && this.changes.generation === generation && this.generation === generation) this.keep(key, body);
+    return body;
+  }
+
+  /** This process committed a write to the findings tables: no text read before is served again. */
+  written(): void {
+    this.changes.written();
+  }
+
+  private keep(key: string, body: string): void {
+    const bytes = Buffer.byteLength(body) + Buffer.byteLength(key);
+    if (bytes > this.maxBytes) return;
+    const previous = this.entries.get(key);
+    if (previous) {
+      this.entries.delete(key);
+      this.bytes -= previous.bytes;
+    }
+    this.entries.set(key, { body, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Queue } from 'bullmq';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/common/clock/clock';
+import { ChangeNotifications } from '../../src/database/change-notifications';
+import { SnakeNamingStrategy } from '../../src/database/snake-naming.strategy';
+import { EventEntity } from '../../src/events/event.entity';
+import { EventsService } from '../../src/events/events.service';
+import { FindingEventEntity } from '../../src/findings/finding-event.entity';
+import { FindingEntity } from '../../src/findings/finding.entity';
+import { FindingsCache } from '../../src/findings/findings-cache';
+import { FindingsPersister } from '../../src/findings/findings-persister.service';
+import type { ObservedFinding } from '../../src/findings/observed-finding';
+import type { JobProducer } from '../../src/queues/job-producer';
+import { TargetEntity } from '../../src/targets/target.entity';
+import { FindingTicketsService } from '../../src/ticketing/finding-tickets.service';
+import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
+import { createTestApp, type TestApp } from '../support/app/test-app';
+import { TEST_POSTGRES_URL } from '../support/app/test-database';
+import { until } from '../support/app/until';
+import { sampleFinding } from '../support/factories/sample-finding';
+
+/** Findings alike but for their fingerprints (of one length): their details are texts of one size. */
+function observed(count: number): ObservedFinding[] {
+  return Array.from({ length: count }, (_, i) => ({
+    finding: sampleFinding({ fingerprint: `cache-test-${String(i).padStart(4, '0')}` }),
+    flows: [],
+    counts: { '2023-11-14T22:00:00.000Z': 15 },
+    vpcIds: ['vpc-0a'],
+    accountIds: ['111122223333'],
+  }));
+}
+
+/**
+ * Another process writing findings: its own connection, the persister an analysis uses (upsert,
+ * audit entry, event), committed before it returns.
+ */
+class OtherWriter {
+  private constructor(
+    readonly dataSource: DataSource,
+    private readonly persister: FindingsPersister,
+  ) {}
+
+  static async open(url: string): Promise<OtherWriter> {
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url,
+      namingStrategy: new SnakeNamingStrategy(),
+      entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity],
+    }).initialize();
+    const clock = new SystemClock();
+    const events = new EventsService(
+      dataSource.getRepository(EventEntity),
+      undefined as unknown as Queue,
+      clock,
+      undefined as unknown as JobProducer,
+    );
+    return new OtherWriter(dataSource, new FindingsPersister(events));
+  }
+
+  async persist(targetId: string, findings: ObservedFinding[]): Promise<void> {
+    const ctx = { targetId, analysisId: randomUUID(), now: new Date() };
+    await this.dataSource.transaction((manager) => this.persister.upsertBatch(manager, ctx, findings));
+  }
+
+  close(): Promise<void> {
+    return this.dataSource.destroy();
+  }
+}
+
+type Server = Parameters<typeof request>[0];
+
+/** The cache's counters as /metrics shows them, by `route result`. */
+async function outcomes(server: Server): Promise<Record<string, number>> {
+  const text = (await request(server).get('/metrics')).text;
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^sgdoctor_findings_cache_requests_total\{route="(\w+)",result="(\w+)"\} (\d+)$/gm)) {
+    counts[`${match[1]} ${match[2]}`] = Number(match[3]);
+  }
+  return counts;
+}
+
+/** How the counters moved from `before` to `after`, the unmoved left out. */
+function moved(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([key, value]) => [key, value - (before[key] ?? 0)] as const)
+      .filter(([, delta]) => delta !== 0),
+  );
+}
+
+/** What a response carries but the date it was sent, its request id and the requests its key has left. */
+function headersOf(response: request.Response): Record<string, string> {
+  const { date: _date, 'x-request-id': _id, 'x-ratelimit-remaining': _left, ...rest } = response.headers as Record<string, string>;
+  return rest;
+}
+
+async function openApp(env: Record<string, string> = {}): Promise<{ testApp: TestApp; targetId: string; writer: OtherWriter }> {
+  const testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, ...env } });
+  const target = await api(testApp.app.getHttpServer()).post('/v1/targets', sampleTargetBody());
+  expect(target.status).toBe(201);
+  return { testApp, targetId: target.body.id, writer: await OtherWriter.open(testApp.config.database.url) };
+}
+
+describe('the findings cache', () => {
+  let testApp: TestApp;
+  let targetId: string;
+  let writer: OtherWriter;
+  let changes: ChangeNotifications;
+  let sql: Client;
+  const server = () => testApp.app.getHttpServer();
+  const list = () => api(server()).get(`/v1/findings?targetId=${targetId}&limit=50&sort=records`);
+
+  beforeAll(async () => {
+    ({ testApp, targetId, writer } = await openApp());
+    changes = testApp.app.get(ChangeNotifications);
+    sql = new Client({ connectionString: testApp.config.database.url });
+    await sql.connect();
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await writer?.close();
+    await testApp?.close();
+  });
+
+  it("answers a repeated read from memory, byte for byte and header for header what PostgreSQL's rendering sent", async () => {
+    expect(changes.listening).toBe(true);
+    const before = changes.generation;
+    await writer.persist(targetId, observed(3));
+    await changes.changedSince(before);
+
+    const start = await outcomes(server());
+    const first = await list();
+    const again = await list();
+    // The same query written otherwise (the limit left to its default, the id in capitals): the same entry.
+    const same = await api(server()).get(`/v1/findings?targetId=${targetId.toUpperCase()}&sort=records`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(3);
+    expect(again.text).toBe(first.text);
+    expect(headersOf(again)).toEqual(headersOf(first));
+    expect(same.text).toBe(first.text);
+
+    const id = first.body.items[0].id;
+    const detail = await api(server()).get(`/v1/findings/${id}`);
+    const detailAgain = await api(server()).get(`/v1/findings/${id}`);
+    expect(detailAgain.text).toBe(detail.text);
+    expect(headersOf(detailAgain)).toEqual(headersOf(detail));
+    expect(moved(start, await outcomes(server()))).toEqual({ 'list miss': 1, 'list hit': 2, 'detail miss': 1, 'detail hit': 1 });
+  });
+
+  it('never lets a request without a valid key or with a bad query reach the cache', async () => {
+    await list();
+    const start = await outcomes(server());
+    expect((await request(server()).get(`/v1/findings?targetId=${targetId}&limit=50&sort=records`)).status).toBe(401);
+    expect((await api(server(), 'not-a-key-of-this-api-0123456789abcdef').get('/v1/findings')).status).toBe(401);
+    expect((await api(server()).get(`/v1/findings?targetId=${targetId}&limit=50&sort=lastSeen&cursor=x`)).status).toBe(400);
+    const forged = Buffer.from(JSON.stringify({ k: 'yesterday', id: randomUUID() })).toString('base64url');
+    expect((await api(server()).get(`/v1/findings?sort=lastSeen&cursor=${forged}`)).status).toBe(400);
+    expect((await api(server()).get('/v1/findings/not-a-uuid')).status).toBe(400);
+    const missing = randomUUID();
+    expect((await api(server()).get(`/v1/findings/${missing}`)).status).toBe(404);
+    expect((await api(server()).get(`/v1/findings/${missing}`)).status).toBe(404);
+    // Only the unknown finding was looked for (twice: a missing finding is never kept).
+    expect(moved(start, await outcomes(server()))).toEqual({ 'detail miss': 2 });
+  });
+
+  it("shows another connection's write once its notification arrived: findings, status, tickets, truncation", async () => {
+    const page = await list();
+    const id = page.body.items[0].id;
+    expect((await api(server()).get(`/v1/findings/${id}`)).body.tickets).toEqual([]);
+
+    // New findings from another process's analysis.
+    let seen = changes.generation;
+    await writer.persist(targetId, observed(5));
+    await changes.changedSince(seen);
+    expect((await list()).body.items).toHaveLength(5);
+
+    // A status changed by plain SQL: the list's stored item and the detail both.
+    seen = changes.generation;
+    await sql.query(`UPDATE findings SET status = 'acknowledged', status_reason = 'by hand' WHERE id = $1`, [id]);
+    await changes.changedSince(seen);
+    expect((await list()).body.items.find((item: { id: string }) => item.id === id).status).toBe('acknowledged');
+    const detail = await api(server()).get(`/v1/findings/${id}`);
+    expect(detail.body).toMatchObject({ status: 'acknowledged', statusReason: 'by hand' });
+
+    // A ticket recorded by another process (a delivery in the worker), then every ticket truncated.
+    const [subscription] = (
+      await sql.query(
+        `INSERT INTO webhook_subscriptions (name, url, events, format) VALUES ('jira', 'https://jira.example', '{finding.opened}', 'jira') RETURNING id`,
+      )
+    ).rows;
+    seen = changes.generation;
+    await sql.query(
+      `INSERT INTO finding_tickets (finding_id, subscription_id, system, external_id, external_key, url, state)
+       VALUES ($1, $2, 'jira', '10001', 'NET-1', 'https://jira.example/browse/NET-1', 'open')`,
+      [id, subscription.id],
+    );
+    await changes.changedSince(seen);
+    expect((await api(server()).get(`/v1/findings/${id}`)).body.tickets).toMatchObject([{ key: 'NET-1', state: 'open' }]);
+    seen = changes.generation;
+    await sql.query(`TRUNCATE finding_tickets`);
+    await changes.changedSince(seen);
+    expect((await api(server()).get(`/v1/findings/${id}`)).body.tickets).toEqual([]);
+
+    // A rolled-back write notifies nothing.
+    seen = changes.generation;
+    await sql.query('BEGIN');
+    await sql.query(`UPDATE findings SET status = 'resolved' WHERE id = $1`, [id]);
+    await sql.query('ROLLBACK');
+    await sql.query(`SELECT pg_notify('sgdoctor_findings_changed', '')`);
+    await changes.changedSince(seen);
+    expect(changes.generation).toBe(seen + 1);
+  });
+
+  it('shows a write made through this API at once, without waiting for its notification', async () => {
+    const id = (await list()).body.items[1].id;
+    const [subscription] = (
+      await sql.query(
+        `INSERT INTO webhook_subscriptions (name, url, events, format) VALUES ('snow', 'https://snow.example', '{finding.opened}', 'servicenow') RETURNING id`,
+      )
+    ).rows;
+    // The notifications held back (the listening connection's socket read no more), so only the write itself can tell.
+    const socket = (changes as unknown as { client: { connection: { stream: Socket } } }).client.connection.stream;
+    await list();
+    await api(server()).get(`/v1/findings/${id}`);
+    const start = await outcomes(server());
+    socket.pause();
+    try {
+      const patched = await api(server()).patch(`/v1/findings/${id}`, { status: 'resolved', reason: 'rule added' });
+      expect(patched.status).toBe(200);
+      expect(patched.body.status).toBe('resolved');
+      const detail = await api(server()).get(`/v1/findings/${id}`);
+      expect(detail.text).toBe(patched.text);
+      expect((await list()).body.items.find((item: { id: string }) => item.id === id).status).toBe('resolved');
+
+      // A ticket this process records (its worker's delivery).
+      await testApp.app
+        .get(FindingTicketsService)
+        .record(id, subscription.id, 'servicenow', { externalId: 'abc', key: 'INC0001', url: 'https://snow.example/INC0001' }, 'resolved');
+      expect((await api(server()).get(`/v1/findings/${id}`)).body.tickets).toMatchObject([{ key: 'INC0001', state: 'resolved' }]);
+    } finally {
+      socket.resume();
+    }
+    // The patch's answer read and kept, then served; the ticket's detail read again: never bypassed, the cache listened all along.
+    expect(moved(start, await outcomes(server()))).toEqual({ 'detail miss': 2, 'detail hit': 1, 'list miss': 1 });
+  });
+
+  it('reads PostgreSQL and keeps nothing while not listening, and caches again once it listens again', async () => {
+    const cache = testApp.app.get(FindingsCache);
+    await list();
+    expect(cache.size).toBeGreaterThan(0);
+    // The listening connection killed, and kept from coming back until the checks are done (the pool keeps its connections).
+    const maintenance = new Client({ connectionString: TEST_POSTGRES_URL });
+    await maintenance.connect();
+    await maintenance.query(`ALTER DATABASE "${testApp.databaseName}" ALLOW_CONNECTIONS false`);
+    let during: number;
+    try {
+      const terminated = await sql.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN sgdoctor_findings_changed'`,
+      );
+      expect(terminated.rowCount).toBe(1);
+      await until(
+        async () => changes.listening,
+        (listening) => !listening,
+      );
+      during = changes.generation;
+      const start = await outcomes(server());
+      // What is written meanwhile is read at once: nothing is served from memory.
+      const id = (await list()).body.items[2].id;
+      await sql.query(`UPDATE findings SET status = 'acknowledged' WHERE id = $1`, [id]);
+      expect((await list()).body.items.find((item: { id: string }) => item.id === id).status).toBe('acknowledged');
+      await api(server()).get(`/v1/findings/${id}`);
+      await api(server()).get(`/v1/findings/${id}`);
+      expect(cache.size).toBe(0);
+      expect(moved(start, await outcomes(server()))).toEqual({ 'list bypass': 2, 'detail bypass': 2 });
+    } finally {
+      await maintenance.query(`ALTER DATABASE "${testApp.databaseName}" ALLOW_CONNECTIONS true`);
+      await maintenance.end();
+    }
+
+    await until(
+      async () => changes.listening,
+      (listening) => listening,
+    );
+    expect(changes.generation).toBeGreaterThan(during);
+    const back = await outcomes(server());
+    await list();
+    await list();
+    expect(moved(back, await outcomes(server()))).toEqual({ 'list miss': 1, 'list hit': 1 });
+  });
+});
+
+describe('the findings cache within its bound, and turned off', () => {
+  it('keeps at most FINDINGS_CACHE_BYTES, dropping the least recently used', async () => {
+    // Measured on an app with the default bound: one detail's text.
+    const measuring = await openApp();
+    let detailBytes: number;
+    try {
+      await measuring.writer.persist(measuring.targetId, observed(1));
+      const [row] = await measuring.writer.dataSource.query(`SELECT id FROM findings`);
+      const detail = await api(measuring.testApp.app.getHttpServer()).get(`/v1/findings/${row.id}`);
+      detailBytes = Buffer.byteLength(detail.text) + row.id.length;
+    } finally {
+      await measuring.writer.close();
+      await measuring.testApp.close();
+    }
+
+    const { testApp, targetId, writer } = await openApp({ FINDINGS_CACHE_BYTES: String(2 * detailBytes + detailBytes / 2) });
+    try {
+      const server = testApp.app.getHttpServer();
+      const cache = testApp.app.get(FindingsCache);
+      const changes = testApp.app.get(ChangeNotifications);
+      const seen = changes.generation;
+      await writer.persist(targetId, observed(3));
+      await changes.changedSince(seen);
+      const rows: Array<{ id: string }> = await writer.dataSource.query(`SELECT id FROM findings ORDER BY fingerprint`);
+      const [a, b, c] = rows.map((row) => row.id);
+      const get = async (id: string | undefined) => expect((await api(server).get(`/v1/findings/${id}`)).status).toBe(200);
+
+      const start = await outcomes(server);
+      await get(a);
+      await get(b);
+      await get(a);
+      expect(cache.size).toBe(2);
+      expect(cache.heldBytes).toBe(2 * detailBytes);
+      await get(c); // b, the least recently used, goes
+      expect(cache.size).toBe(2);
+      await get(a);
+      await get(b);
+      expect(cache.heldBytes).toBeLessThanOrEqual(cache.maxBytes);
+      expect(moved(start, await outcomes(server))).toEqual({ 'detail miss': 4, 'detail hit': 2 });
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+
+  it('with FINDINGS_CACHE_BYTES=0 keeps nothing and does not listen', async () => {
+    const { testApp, targetId, writer } = await openApp({ FINDINGS_CACHE_BYTES: '0' });
+    try {
+      const server = testApp.app.getHttpServer();
+      await writer.persist(targetId, observed(2));
+      const start = await outcomes(server);
+      const first = await api(server).get(`/v1/findings?targetId=${targetId}`);
+      expect(first.body.items).toHaveLength(2);
+      await writer.dataSource.query(`UPDATE findings SET status = 'acknowledged'`);
+      const second = await api(server).get(`/v1/findings?targetId=${targetId}`);
+      expect(second.body.items.map((item: { status: string }) => item.status)).toEqual(['acknowledged', 'acknowledged']);
+      await api(server).get(`/v1/findings/${first.body.items[0].id}`);
+      expect(testApp.app.get(FindingsCache).size).toBe(0);
+      expect(moved(start, await outcomes(server))).toEqual({ 'list bypass': 2, 'detail bypass': 1 });
+      const listeners = await writer.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      expect(listeners[0].n).toBe(0);
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+});
