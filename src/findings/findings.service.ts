@@ -458,31 +458,18 @@ const DETAIL_JSON = new PreparedStatement<[summary: string, rest: string]>(
 );
 
 /**
- * A list query's cache key: what its page depends on, each value as the statement binds it, in one
- * order (a filter's list sorted without repeats: `= ANY` matches the same rows; `q` lowercased, as
- * it is searched; ids lowercased, as uuid reads them; the cursor's key as the number it casts to),
- * so queries that must give the same page share one entry.
+ * A list query's cache key: what its page depends on, each value as the statement binds it (every
+ * filter's, from FILTERS), in one order; a filter's list sorted without repeats (`= ANY` matches
+ * the same rows), the cursor's key as the number it casts to. Queries that must give the same page
+ * share one entry; any two that may not, differ.
  */
 function listKeyOf(query: ListFindingsQuery, sort: ListSort, limit: number, cursor: PageCursor | null): string {
-  const set = (values: readonly string[] | undefined) => (values?.length ? [...new Set(values)].sort() : null);
-  return JSON.stringify([
-    sort.column,
-    sort.direction,
-    limit,
-    cursor ? (sort.cast === 'timestamptz' ? cursor.k : BigInt(cursor.k).toString()) : null,
-    cursor ? cursor.id.toLowerCase() : null,
-    query.targetId?.toLowerCase() ?? null,
-    set(query.status),
-    set(query.classification),
-    query.kind ?? null,
-    set(query.severity),
-    query.securityGroupId ?? null,
-    query.networkAclId ?? null,
-    query.vpcId ?? null,
-    query.accountId ?? null,
-    query.port ?? null,
-    query.q ? query.q.toLowerCase() : null,
-  ]);
+  const filters = FILTERS.map((filter) => {
+    const value = filter.value(query);
+    return Array.isArray(value) ? [...new Set(value as unknown[])].sort() : (value ?? null);
+  });
+  const cursorKey = cursor ? (sort.cast === 'timestamptz' ? cursor.k : BigInt(cursor.k).toString()) : null;
+  return JSON.stringify([sort.column, sort.direction, limit, cursorKey, cursor ? cursor.id.toLowerCase() : null, filters]);
 }
 
 function escapeLike(text: string): string {
