@@ -6,9 +6,19 @@ import type { AppConfig } from '../config/app-config';
 /** The channel the findings tables' triggers notify (migration 1796414000000 names the same). */
 export const FINDINGS_CHANGED_CHANNEL = 'sgdoctor_findings_changed';
 
+/** The listening connection's application_name. */
+export const LISTENER_APPLICATION_NAME = 'sgdoctor-findings-changes';
+
 /** The wait before the first attempt to listen again, doubled after each failure up to the longest. */
 const FIRST_RETRY_MS = 100;
 const LONGEST_RETRY_MS = 5_000;
+/**
+ * How often the listening connection is asked to answer, and how long it has to: a connection that
+ * went away without closing (a host or a network gone) delivers nothing and reports nothing, so one
+ * that does not answer is taken as lost.
+ */
+const CHECK_INTERVAL_MS = 5_000;
+const CHECK_TIMEOUT_MS = 5_000;
 
 /**
  * Whether the findings may have changed since a moment: a generation counter, moved on by every
@@ -31,6 +41,8 @@ export class ChangeNotifications implements OnApplicationShutdown {
   private client: Client | undefined;
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checking = false;
   /** Clients whose loss was handled (a lost client reports both an error and its end). */
   private readonly lost = new WeakSet<Client>();
   private readonly waiting = new Set<{ after: number; resolve: () => void }>();
@@ -68,6 +80,7 @@ export class ChangeNotifications implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.checkTimer);
     this.listeningNow = false;
     const client = this.client;
     this.client = undefined;
@@ -93,9 +106,9 @@ export class ChangeNotifications implements OnApplicationShutdown {
     const client = new Client({
       connectionString: database.url,
       connectionTimeoutMillis: database.connectTimeoutMs,
-      application_name: 'sgdoctor',
+      // The app's settings; named on its own, so pg_stat_activity tells it from the pool's.
+      application_name: LISTENER_APPLICATION_NAME,
       statement_timeout: database.statementTimeoutMs || undefined,
-      // A connection that silently went away is noticed, and then listened to again.
       keepAlive: true,
     });
     client.on('error', (error) => this.onLost(client, error));
@@ -117,15 +130,36 @@ export class ChangeNotifications implements OnApplicationShutdown {
     }
     this.client = client;
     this.retryMs = FIRST_RETRY_MS;
+    clearInterval(this.checkTimer);
+    this.checkTimer = setInterval(() => void this.check(client), CHECK_INTERVAL_MS);
+    this.checkTimer.unref();
     // Whatever was written while no one listened is unknown: nothing read before this is current.
     this.advance();
     this.listeningNow = true;
+  }
+
+  /** Takes the connection as lost unless it answers within CHECK_TIMEOUT_MS. */
+  private async check(client: Client): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      client.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    this.checking = false;
+    if (!answered) this.onLost(client, new Error(`the connection did not answer within ${CHECK_TIMEOUT_MS} ms`));
   }
 
   private onLost(client: Client, error?: unknown): void {
     if (this.lost.has(client)) return;
     this.lost.add(client);
     if (this.client === client) {
+      clearInterval(this.checkTimer);
       this.client = undefined;
       this.listeningNow = false;
       this.advance();

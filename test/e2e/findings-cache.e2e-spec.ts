@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/common/clock/clock';
-import { ChangeNotifications } from '../../src/database/change-notifications';
+import { ChangeNotifications, LISTENER_APPLICATION_NAME } from '../../src/database/change-notifications';
 import { SnakeNamingStrategy } from '../../src/database/snake-naming.strategy';
 import { EventEntity } from '../../src/events/event.entity';
 import { EventsService } from '../../src/events/events.service';
@@ -262,7 +262,8 @@ describe('the findings cache', () => {
     let during: number;
     try {
       const terminated = await sql.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN sgdoctor_findings_changed'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+        [LISTENER_APPLICATION_NAME],
       );
       expect(terminated.rowCount).toBe(1);
       await until(
@@ -294,6 +295,28 @@ describe('the findings cache', () => {
     await list();
     expect(moved(back, await outcomes(server()))).toEqual({ 'list miss': 1, 'list hit': 1 });
   });
+
+  it('takes a listening connection that stops answering as lost, and listens again', async () => {
+    const socket = (changes as unknown as { client: { connection: { stream: Socket } } }).client.connection.stream;
+    // Nothing more is read from the connection, as when its host or the network went away without closing it.
+    socket.pause();
+    try {
+      await until(
+        async () => changes.listening,
+        (listening) => !listening,
+        20_000,
+      );
+      const start = await outcomes(server());
+      await list();
+      expect(moved(start, await outcomes(server()))).toEqual({ 'list bypass': 1 });
+    } finally {
+      socket.resume();
+    }
+    await until(
+      async () => changes.listening,
+      (listening) => listening,
+    );
+  }, 30_000);
 });
 
 describe('the findings cache within its bound, and turned off', () => {
@@ -356,7 +379,8 @@ describe('the findings cache within its bound, and turned off', () => {
       expect(testApp.app.get(FindingsCache).size).toBe(0);
       expect(moved(start, await outcomes(server))).toEqual({ 'list bypass': 2, 'detail bypass': 1 });
       const listeners = await writer.dataSource.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+        [LISTENER_APPLICATION_NAME],
       );
       expect(listeners[0].n).toBe(0);
     } finally {
