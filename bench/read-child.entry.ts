@@ -52,7 +52,7 @@ async function service(file: string): Promise<{ groups: number; records: number;
     },
     (aggregate) => aggregates.add(aggregate),
   );
-  return { groups: aggregates.flows().length, records: (statistics.rejectedRecords ?? 0) + (statistics.acceptedRecords ?? 0) };
+  return { groups: aggregates.length, records: (statistics.rejectedRecords ?? 0) + (statistics.acceptedRecords ?? 0) };
 }
 
 async function diagnose(file: string): Promise<{ groups: number; records: number; lines: number }> {
@@ -60,7 +60,7 @@ async function diagnose(file: string): Promise<{ groups: number; records: number
   limitHeapGrowth(DEFAULT_HEAP_GROWING_PERCENT);
   const aggregates = new FlowAggregateStore();
   const { stats } = await drainFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] }, (aggregate) => aggregates.add(aggregate));
-  return { groups: aggregates.flows().length, records: stats.rejectRecords + stats.acceptRecords, lines: stats.lines };
+  return { groups: aggregates.length, records: stats.rejectRecords + stats.acceptRecords, lines: stats.lines };
 }
 
 /**

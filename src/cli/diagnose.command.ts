@@ -66,7 +66,7 @@ async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err
     throw flowReadError(error);
   }
   const { malformedExamples, incompleteByReason, unknownFields, readErrors, skipped, ...counts } = read.stats;
-  const result = diagnose(snapshot, store.flows(), { inputStats: counts });
+  const result = diagnose(snapshot, store, { inputStats: counts });
   if (options.format === 'json') {
     const { stats } = result;
     await out.write('{"findings":[');

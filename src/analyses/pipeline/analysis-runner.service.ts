@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import { FlowAggregateStore } from '../../engine/flow-log/flow-aggregate-store';
-import type { FlowAggregate } from '../../engine/flow-log/flow-record';
+import type { FlowRows } from '../../engine/flow-log/flow-rows';
 import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import { DomainEventType } from '../../events/domain-event';
 import { EventsService } from '../../events/events.service';
@@ -51,7 +51,8 @@ export type RunOutcome = 'succeeded' | 'skipped' | 'cancelled';
 export class PermanentAnalysisFailure extends Error {}
 
 interface Collected {
-  aggregates: FlowAggregate[];
+  /** The window's aggregates by row. */
+  aggregates: FlowRows;
   statistics: AnalysisStatistics;
 }
 
@@ -134,7 +135,7 @@ export class AnalysisRunner {
           scope: target.scope,
         }),
       );
-      // The window's aggregates are not needed past correlate: persist writes the findings.
+      // Past correlate only the diagnosis reads the window's aggregates (the rows of its findings): persist writes the findings.
       collected.aggregates = [];
       const history = this.histories.get(analysis.id);
       const markFixed =
@@ -296,7 +297,7 @@ export class AnalysisRunner {
       },
       (aggregate) => store.add(aggregate),
     );
-    return { aggregates: store.flows(), statistics: { ...read, aggregates: store.size } };
+    return { aggregates: store, statistics: { ...read, aggregates: store.size } };
   }
 
   private async enterStage(payload: AnalysisJobPayload, stage: AnalysisStage, reporter: RunReporter): Promise<void> {

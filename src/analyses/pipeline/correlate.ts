@@ -9,6 +9,7 @@ import type { NetworkSnapshot } from '../../engine/network/snapshot';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { plainFlowAggregate } from '../../engine/flow-log/flow-aggregate-store';
 import { flowKey } from '../../engine/flow-log/flow-key';
+import { type FlowRows, selectRows } from '../../engine/flow-log/flow-rows';
 import { addHourlyCounts, bucketsByIsoHour, type BucketCount } from './hourly-counts';
 import { interfaceAccounts } from './interface-accounts';
 
@@ -19,7 +20,8 @@ export const MAX_FLOWS_PER_FINDING = 200;
 
 export interface CorrelateInput {
   snapshot: NetworkSnapshot;
-  aggregates: FlowAggregate[];
+  /** The window's aggregates by row (a FlowAggregateStore, or an array). */
+  aggregates: FlowRows;
   /**
    * The first hour (epoch seconds) of the window's counts when the REJECT aggregates carry their
    * records per hour (see hourlyCountsFrom); when absent, each finding gets one bucket `defaultBucket`.
@@ -107,11 +109,7 @@ export function flowsNowAllowed(model: NetworkModel, flows: readonly FlowAggrega
 }
 
 /** Keeps the flows captured at interfaces in the target's scope (all of them when no scope is set). */
-function inScope(
-  snapshot: NetworkSnapshot,
-  aggregates: FlowAggregate[],
-  scope: { vpcIds: string[]; subnetIds: string[] },
-): FlowAggregate[] {
+function inScope(snapshot: NetworkSnapshot, aggregates: FlowRows, scope: { vpcIds: string[]; subnetIds: string[] }): FlowRows {
   if (scope.vpcIds.length === 0 && scope.subnetIds.length === 0) return aggregates;
   const vpcs = new Set(scope.vpcIds);
   const subnets = new Set(scope.subnetIds);
@@ -120,7 +118,8 @@ function inScope(
       .filter((eni) => (eni.VpcId && vpcs.has(eni.VpcId)) || (eni.SubnetId && subnets.has(eni.SubnetId)))
       .map((eni) => eni.NetworkInterfaceId),
   );
-  return aggregates.filter(
+  return selectRows(
+    aggregates,
     (flow) =>
       inside.has(flow.interfaceId) ||
       (flow.vpcId !== null && vpcs.has(flow.vpcId)) ||

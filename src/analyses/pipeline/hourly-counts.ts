@@ -1,4 +1,5 @@
 import type { FlowAggregate } from '../../engine/flow-log/flow-record';
+import { eachFlow, type FlowRows } from '../../engine/flow-log/flow-rows';
 import { hourOf } from '../../engine/flow-log/flow-key';
 import { forEachHour } from '../../engine/flow-log/hourly-records';
 
@@ -22,8 +23,8 @@ export interface BucketCount {
  * analysis that covered it, whose whole count a few straddling records must not replace. So
  * consecutive hour-aligned windows add up to exactly the records per hour of their union.
  */
-export function hourlyCountsFrom(aggregates: readonly FlowAggregate[], window: { from: Date }): number | undefined {
-  for (const flow of aggregates) if (flow.action === 'REJECT' && !flow.hourly) return undefined;
+export function hourlyCountsFrom(aggregates: FlowRows, window: { from: Date }): number | undefined {
+  for (const flow of eachFlow(aggregates)) if (flow.action === 'REJECT' && !flow.hourly) return undefined;
   return hourOf(Math.floor(window.from.getTime() / 1000));
 }
 

@@ -1,5 +1,6 @@
 import type { FlowVerdict } from '../evaluate/verdict';
 import type { FlowAggregate } from '../flow-log/flow-record';
+import { eachFlow, type FlowRows } from '../flow-log/flow-rows';
 import { isIcmp } from '../network/protocol';
 import type { NetworkModel } from '../network/network-model';
 import type { NetworkSnapshot } from '../network/snapshot';
@@ -100,11 +101,7 @@ export interface DegradedSignal {
  * What the input could not show, from the snapshot's flow logs (their traffic type) and from the
  * aggregates themselves (fields missing from the records), and SKIPDATA lines when counted.
  */
-export function degradedSignals(
-  snapshot: NetworkSnapshot,
-  aggregates: readonly FlowAggregate[],
-  input: { skipdata?: number } = {},
-): DegradedSignal[] {
+export function degradedSignals(snapshot: NetworkSnapshot, aggregates: FlowRows, input: { skipdata?: number } = {}): DegradedSignal[] {
   const signals: DegradedSignal[] = [];
   const rejectOnly = (snapshot.FlowLogs ?? []).filter((log) => log.FlowLogStatus !== 'INACTIVE' && log.TrafficType === 'REJECT');
   if (rejectOnly.length) {
@@ -118,7 +115,7 @@ export function degradedSignals(
   let accepted = 0;
   let withoutFlags = 0;
   let withoutDirection = 0;
-  for (const flow of aggregates) {
+  for (const flow of eachFlow(aggregates)) {
     if (flow.action === 'ACCEPT') {
       accepted += flow.records;
       continue;

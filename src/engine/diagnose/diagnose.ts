@@ -16,6 +16,7 @@ import { compareFindings, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
+import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
 import { type FixScopeFacts, fixScopeFacts, scopedFix } from '../fixes/fix-scope';
 import type { FixVerifier } from '../fixes/suggest-fix';
@@ -46,11 +47,9 @@ export interface DiagnosisBasis {
 }
 
 /** The basis diagnose() builds for a snapshot and its aggregates (ACCEPT and REJECT). */
-export function diagnosisBasis(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[]): DiagnosisBasis {
-  return {
-    model: NetworkModel.fromSnapshot(snapshot),
-    context: { returnTraffic: ReturnTrafficIndex.fromFlows(aggregates.filter((flow) => flow.action === 'ACCEPT')) },
-  };
+export function diagnosisBasis(snapshot: NetworkSnapshot, aggregates: FlowRows): DiagnosisBasis {
+  // The index takes the ACCEPT flows among them and skips the others.
+  return { model: NetworkModel.fromSnapshot(snapshot), context: { returnTraffic: ReturnTrafficIndex.fromFlows(eachFlow(aggregates)) } };
 }
 
 export interface DiagnoseResult {
@@ -112,7 +111,7 @@ function emptyStats(): DiagnoseStats {
  * finding each. Pure and deterministic: the same input in any order gives the same findings in
  * the same order.
  */
-export function diagnose(snapshot: NetworkSnapshot, aggregates: readonly FlowAggregate[], options: DiagnoseOptions = {}): DiagnoseResult {
+export function diagnose(snapshot: NetworkSnapshot, aggregates: FlowRows, options: DiagnoseOptions = {}): DiagnoseResult {
   const diagnosis = diagnoseStream(snapshot, aggregates, options);
   const findings: Finding[] = [];
   const evidence = new Map<string, ExplainedFlow[]>();
@@ -137,47 +136,48 @@ interface PendingFinding {
 /**
  * The verdicts of one diagnosis's rejected flows, as numbers beside the input's rows: a million
  * flows share a few hundred verdicts (VerdictPool), so each row holds the index of its verdict
- * and an ExplainedFlow is made only while a step reads it, for one group at a time.
+ * and an ExplainedFlow (and its flow, read from the input's row) is made only while a step reads
+ * it, for one group at a time.
  */
 class ExplainedRows {
   private readonly idOf = new Map<FlowVerdict, number>();
 
   /**
-   * @param flows The flow of each row: the caller's input (never written to), or the kept rows' own list.
+   * @param flows The caller's input, read by row (never written to).
    * @param ids Per row: the index of its verdict in `verdicts`, -1 when it was not explained (ACCEPT).
-   * @param own `flows` when it is this object's own list, whose rows `take` lets go of; null otherwise.
+   * @param source Per row: the row of `flows` it reads, when these are some rows of the input; null when they are all of them.
    */
   private constructor(
-    private readonly flows: readonly (FlowAggregate | null)[],
+    private readonly flows: FlowRows,
     private readonly ids: Int32Array,
     private readonly verdicts: FlowVerdict[],
-    private readonly own: (FlowAggregate | null)[] | null,
+    private readonly source: Int32Array | null,
   ) {}
 
   /** Rows of `flows`, none explained yet. */
-  static of(flows: readonly FlowAggregate[]): ExplainedRows {
+  static of(flows: FlowRows): ExplainedRows {
     return new ExplainedRows(flows, new Int32Array(flows.length).fill(-1), [], null);
   }
 
   /**
    * The rows that `pending` findings stand for, and only them, in the order the findings list
-   * them; each finding's rows are renumbered in place. What the input had besides (ACCEPT flows,
-   * allowed and unknown ones) is let go of with the input.
+   * them; each finding's rows are renumbered in place. They are kept as numbers (the input's row
+   * and the verdict's index): the input's flows are read again as each finding is finished.
    */
   keepOnly(pending: readonly PendingFinding[]): ExplainedRows {
     let count = 0;
     for (const { rows } of pending) count += rows.length;
-    const flows = new Array<FlowAggregate | null>(count);
+    const source = new Int32Array(count);
     const ids = new Int32Array(count);
     let kept = 0;
     for (const { rows } of pending) {
       for (let i = 0; i < rows.length; i++) {
-        flows[kept] = this.flows[rows[i]];
+        source[kept] = this.sourceRow(rows[i]);
         ids[kept] = this.ids[rows[i]];
         rows[i] = kept++;
       }
     }
-    return new ExplainedRows(flows, ids, this.verdicts, flows);
+    return new ExplainedRows(this.flows, ids, this.verdicts, source);
   }
 
   set(row: number, verdict: FlowVerdict): void {
@@ -194,16 +194,13 @@ class ExplainedRows {
     return this.verdicts[this.ids[row]];
   }
 
-  /** A new ExplainedFlow of the row: the same flow and verdict each time (until `take`). */
+  /** A new ExplainedFlow of the row: a flow with the same fields and the same verdict each time. */
   at(row: number): ExplainedFlow {
-    return { flow: this.flows[row]!, verdict: this.verdicts[this.ids[row]] };
+    return { flow: flowAt(this.flows, this.sourceRow(row)), verdict: this.verdicts[this.ids[row]] };
   }
 
-  /** `list(rows)`, letting go of the rows' flows here when the list is this object's own: a finding finished is not held again. */
-  take(rows: ArrayLike<number>): ExplainedFlow[] {
-    const list = this.list(rows);
-    if (this.own) for (let i = 0; i < rows.length; i++) this.own[rows[i]] = null;
-    return list;
+  private sourceRow(row: number): number {
+    return this.source ? this.source[row] : row;
   }
 
   /** The explained rows in input order. */
@@ -225,18 +222,13 @@ class ExplainedRows {
 }
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
-export function diagnoseStream(
-  snapshot: NetworkSnapshot,
-  aggregates: readonly FlowAggregate[],
-  options: DiagnoseOptions = {},
-): DiagnosisStream {
+export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, options: DiagnoseOptions = {}): DiagnosisStream {
   const { model, context: ctx } = options.basis ?? diagnosisBasis(snapshot, aggregates);
   const stats = emptyStats();
-  const accepted = aggregates.filter((flow) => flow.action === 'ACCEPT');
   const explained = ExplainedRows.of(aggregates);
   const verdicts = new VerdictPool();
   for (let row = 0; row < aggregates.length; row++) {
-    const flow = aggregates[row];
+    const flow = flowAt(aggregates, row);
     stats.flows++;
     stats.records += flow.records;
     if (flow.action === 'ACCEPT') {
@@ -255,7 +247,8 @@ export function diagnoseStream(
     explained.set(row, verdict);
   }
   const rejected = explained.rows();
-  const context = TrafficContext.build(explained.each(rejected), accepted);
+  // The context takes the ACCEPT flows among the input and skips the others.
+  const context = TrafficContext.build(explained.each(rejected), eachFlow(aggregates));
   // Noise as rows, each with its signals.
   const noise = new NoiseRows();
   const byRule: number[] = [];
@@ -366,7 +359,7 @@ function* finishInOrder(
   for (let i = 0; i < pending.length; i++) {
     const { finding, rows, rule } = pending[i]!;
     pending[i] = null;
-    const flows = explained.take(rows);
+    const flows = explained.list(rows);
     if (rule) {
       const { fix, note } = scopedFix(model, { ...rule.group, flows }, rule.scope, verifier, ledger);
       finding.suggestedFix = fix;

@@ -53,8 +53,13 @@ export class ReturnTrafficIndex {
     return flags === undefined ? null : { tcpFlags: flags };
   }
 
+  /**
+   * One flat string: joined, not a template literal, whose result V8 keeps as a rope of its parts
+   * (nine string objects a key, about 290 bytes, where the flat text takes about 70: 29 MB against
+   * 7 for the 100,000 ACCEPT keys of a million-aggregate day, held for the whole analysis).
+   */
   private key(eni: string, protocol: number, src: string, dst: string, sp: string, dp: string): string {
-    return `${eni}|${protocol}|${this.address(src)}|${this.address(dst)}|${sp}|${dp}`;
+    return [eni, protocol, this.address(src), this.address(dst), sp, dp].join('|');
   }
 
   /** Canonical address text, so two spellings of one IPv6 address meet. */

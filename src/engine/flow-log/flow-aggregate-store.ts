@@ -1,4 +1,5 @@
 import type { Direction, FlowAggregate } from './flow-record';
+import type { FlowRows } from './flow-rows';
 import type { HourlyRecords } from './hourly-records';
 
 const CHUNK_BITS = 16;
@@ -172,12 +173,13 @@ class StoredFlowAggregate implements FlowAggregate {
 
 /**
  * The aggregates of one analysis window in columns, about a third of the memory of as many
- * FlowAggregate objects: filled one aggregate at a time as a flow source reads, then read through
- * `flows()`, whose items are FlowAggregates that read the columns. An aggregate whose values the
+ * FlowAggregate objects: filled one aggregate at a time as a flow source reads, then read by row
+ * (FlowRows), each `at` making a small FlowAggregate that reads the columns, so no list of them is
+ * ever held. An aggregate whose values the
  * columns cannot hold exactly (a port or protocol out of its range, a non-integer, a value not of
  * its type, records or times that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
  */
-export class FlowAggregateStore {
+export class FlowAggregateStore implements FlowRows {
   private readonly chunks: Chunk[] = [];
   private readonly texts: string[] = [];
   private readonly placeTexts: (readonly [string | null, string | null, string | null])[] = [];
@@ -191,8 +193,13 @@ export class FlowAggregateStore {
     return this.stored + this.kept.length;
   }
 
+  /** The rows: as many as aggregates were added. */
+  get length(): number {
+    return this.size;
+  }
+
   add(flow: FlowAggregate): void {
-    if (!this.textIds || !this.placeIds) throw new Error('FlowAggregateStore: aggregates cannot be added once flows() was read');
+    if (!this.textIds || !this.placeIds) throw new Error('FlowAggregateStore: aggregates cannot be added once a row was read');
     const hourly = flow.hourly;
     const direction = DIRECTIONS.indexOf(flow.flowDirection);
     const side = SIDES.indexOf(flow.servicePortSide);
@@ -252,16 +259,20 @@ export class FlowAggregateStore {
   }
 
   /**
-   * Every aggregate added, the stored ones as objects reading the columns, in the order they were
-   * added (those kept as they came last). Adding ends here: the text indexes are dropped.
+   * The aggregate of `row` (a negative row counts from the end, as an array's `at`), in the order
+   * they were added (those kept as they came last): a new object reading the columns at each call
+   * for a stored one, the object itself for a kept one. Adding ends at the first read: the text
+   * indexes are dropped.
    */
-  flows(): FlowAggregate[] {
-    this.textIds = null;
-    this.placeIds = null;
-    const out = new Array<FlowAggregate>(this.size);
-    for (let i = 0; i < this.stored; i++) out[i] = new StoredFlowAggregate(this.chunks[i >>> CHUNK_BITS], i & CHUNK_MASK);
-    for (let i = 0; i < this.kept.length; i++) out[this.stored + i] = this.kept[i];
-    return out;
+  at(row: number): FlowAggregate | undefined {
+    if (this.textIds) {
+      this.textIds = null;
+      this.placeIds = null;
+    }
+    const index = row < 0 ? this.size + row : row;
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) return undefined;
+    if (index < this.stored) return new StoredFlowAggregate(this.chunks[index >>> CHUNK_BITS], index & CHUNK_MASK);
+    return this.kept[index - this.stored];
   }
 
   private textId(text: string): number {

@@ -26,7 +26,7 @@ describe('text and markdown say which peers a fix leaves out', () => {
   const result = diagnose(hardeningSnapshot, [
     ...['10.1.10.12', '10.1.10.13'].map((a) => probe(a, { records: 12, packets: 36, lastSeen: T0 + 3600 })),
     ...Array.from({ length: 30 }, (_, i) => probe(`${20 + i}.1.2.3`)),
-    { ...probe('10.1.10.50'), action: 'ACCEPT' },
+    { ...probe('10.1.10.50'), action: 'ACCEPT' as const },
   ]);
   const note = result.findings.find((f) => f.fixNote)?.fixNote;
 

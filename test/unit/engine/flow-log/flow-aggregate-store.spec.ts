@@ -49,7 +49,12 @@ describe('FlowAggregateStore', () => {
         const store = new FlowAggregateStore();
         for (const flow of added) store.add(flow);
         expect(store.size).toBe(added.length);
-        const flows = store.flows();
+        expect(store.length).toBe(added.length);
+        const flows = Array.from({ length: store.length }, (_, row) => store.at(row)!);
+        expect(store.at(store.length)).toBeUndefined();
+        if (added.length) expect(plainFlowAggregate(store.at(-1)!)).toEqual(plainFlowAggregate(flows[flows.length - 1]));
+        // Each read of a row is its own object, with the same fields.
+        if (added.length) expect(JSON.stringify(store.at(0))).toBe(JSON.stringify(flows[0]));
         // Those the columns cannot hold come last, in their own order.
         const stored = flows.filter((flow) => !added.includes(flow));
         const kept = flows.filter((flow) => added.includes(flow));
@@ -94,7 +99,7 @@ describe('FlowAggregateStore', () => {
     const store = new FlowAggregateStore();
     store.add(flow);
     store.add({ ...flow, dstport: 70000 });
-    const [stored, kept] = store.flows();
+    const [stored, kept] = [store.at(0)!, store.at(1)!];
     expect(stored).not.toBe(flow);
     expect(plainFlowAggregate(stored)).toEqual(flow);
     expect(kept.dstport).toBe(70000);
@@ -103,14 +108,15 @@ describe('FlowAggregateStore', () => {
       const other = new FlowAggregateStore();
       const flowWith = { ...flow, ...odd };
       other.add(flowWith);
-      expect(other.flows()[0]).toBe(flowWith);
+      expect(other.at(0)).toBe(flowWith);
     }
     expect(plainFlowAggregate(stored, false)).not.toHaveProperty('hourly');
   });
 
-  it('takes no aggregate once its flows were read', () => {
+  it('takes no aggregate once a row was read', () => {
     const store = new FlowAggregateStore();
-    store.flows();
+    store.add(plainFlowAggregate(sample()));
+    store.at(0);
     expect(() => store.add(plainFlowAggregate(sample()))).toThrow(/cannot be added/);
   });
 });
