@@ -61,7 +61,8 @@ export class EventsService {
    * event whose type no webhook subscription (enabled or not) lists, other than report.ready, is
    * written published and fanned out, as `publish` would mark it (an analysis's 100,000 finding
    * events with no subscription are neither jobs nor updated rows). Returns the ids of the others,
-   * for `publish` after the commit.
+   * for `publish` after the commit. The types the subscriptions list are read once for the
+   * statement (a hashed subquery), not once per event.
    */
   async recordManySettled(manager: EntityManager, events: readonly NewDomainEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
@@ -78,7 +79,7 @@ export class EventsService {
       `INSERT INTO "events" ("id", "type", "occurred_at", "target_id", "subject", "data", "published_at", "fanned_out_at")
        SELECT e.id, e.type, e.occurred_at, e.target_id, e.subject, e.data, h.settled_at, h.settled_at
        FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, occurred_at timestamptz, target_id uuid, subject jsonb, data jsonb)
-       CROSS JOIN LATERAL (SELECT CASE WHEN e.type = $2 OR EXISTS (SELECT 1 FROM "webhook_subscriptions" s WHERE e.type = ANY(s."events"))
+       CROSS JOIN LATERAL (SELECT CASE WHEN e.type = $2 OR e.type IN (SELECT unnest(s."events") FROM "webhook_subscriptions" s)
          THEN NULL ELSE $3::timestamptz END AS settled_at) AS h
        RETURNING "id", "published_at"`,
       [JSON.stringify(rows), DomainEventType.ReportReady, now],

@@ -29,13 +29,20 @@ export interface PreparedBatch {
   /**
    * One line of JSON per item, in order, with the item's columns (all but the status): PostgreSQL
    * parses each line on its own, which costs less than one document of the whole batch (JSON text
-   * never holds a raw line feed, so the lines split cleanly).
+   * never holds a raw line feed, so the lines joined by line feeds split cleanly).
    */
-  readonly rows: string;
+  readonly lines: readonly string[];
 }
 
 /** Rows serialised between two turns of the event loop by `prepareSoon`. */
 const PREPARE_SLICE = 50;
+
+/** A row written by the INSERT of the findings not stored when locked. */
+interface InsertedRow {
+  id: string;
+  /** Inserted by the statement, rather than updated (stored by a concurrent writer since the lock). */
+  inserted: boolean;
+}
 
 interface ExistingRow {
   id: string;
@@ -44,16 +51,67 @@ interface ExistingRow {
   suppressed_until: Date | null;
 }
 
+/** The stored (`stored`) and the new (`seen`) per-hour counts of a finding, merged by hour with the larger count winning. */
+function mergedCounts(stored: string, seen: string): string {
+  return `(SELECT COALESCE(jsonb_object_agg(k.key, GREATEST(
+    COALESCE((${stored} ->> k.key)::bigint, 0), COALESCE((${seen} ->> k.key)::bigint, 0))), '{}'::jsonb)
+  FROM jsonb_object_keys(${stored} || ${seen}) AS k(key))`;
+}
+
+/**
+ * The counts and records of a stored finding seen again: the merged counts, computed once, and
+ * their sum.
+ */
+function mergedCountsAndRecords(stored: string, seen: string): string {
+  return `("counts", "records") = (SELECT m.counts, (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(m.counts))
+    FROM (SELECT ${mergedCounts(stored, seen)} AS counts) AS m)`;
+}
+
+/** A batch's lines of JSON as the row type each statement reads them with (`rowJson` writes them). */
+const BATCH_ROWS = `string_to_table($LINES::text, chr(10)) AS line, jsonb_to_record(line::jsonb) AS r(
+         fingerprint text, classification text, severity text, severity_rank int, control text, direction text,
+         protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
+         interface_ids text[], records bigint, packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
+         counts jsonb, finding jsonb, flows jsonb, search_text text, kind text, rank bigint)`;
+
+/**
+ * What seeing a stored finding ("findings") again sets, `row` naming the new row's columns. Counts
+ * merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run writes
+ * the same value, and an analysis that saw only part of an hour cannot shrink it. The priority's
+ * rank is the new row's (its priority divided by the scale), its time the later last_seen.
+ */
+function seenAgainSet(row: (column: string) => string): string {
+  return `"kind" = ${row('kind')},
+         "priority" = ((${row('priority')}) / ${PRIORITY_RANK_SCALE}) * ${PRIORITY_RANK_SCALE}
+           + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", ${row('last_seen')})))::bigint,
+         "classification" = ${row('classification')},
+         "severity" = ${row('severity')},
+         "severity_rank" = ${row('severity_rank')},
+         "security_group_ids" = ${row('security_group_ids')},
+         "network_acl_id" = ${row('network_acl_id')},
+         "vpc_ids" = ${row('vpc_ids')},
+         "account_ids" = ${row('account_ids')},
+         "interface_ids" = ${row('interface_ids')},
+         ${mergedCountsAndRecords('"findings"."counts"', row('counts'))},
+         "packets" = ${row('packets')},
+         "bytes" = ${row('bytes')},
+         "first_seen" = LEAST("findings"."first_seen", ${row('first_seen')}),
+         "last_seen" = GREATEST("findings"."last_seen", ${row('last_seen')}),
+         "finding" = ${row('finding')},
+         "flows" = ${row('flows')},
+         "search_text" = ${row('search_text')},
+         "last_analysis_id" = $2,
+         "updated_at" = $3`;
+}
+
+/** A new row's priority: its rank, then the time it was last seen. */
+const NEW_PRIORITY = `r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint`;
+
 /**
  * Writes what an analysis found, inside the caller's transaction: upsert by (target,
  * fingerprint), lifecycle changes with their audit entries and domain events. Every statement
  * is idempotent for a given analysis, so a redelivered job writes the same rows again.
  */
-/** The stored and the new per-hour counts of a finding, merged by hour with the larger count winning. */
-const MERGED_COUNTS = `(SELECT COALESCE(jsonb_object_agg(k.key, GREATEST(
-    COALESCE(("findings"."counts" ->> k.key)::bigint, 0), COALESCE((EXCLUDED."counts" ->> k.key)::bigint, 0))), '{}'::jsonb)
-  FROM jsonb_object_keys("findings"."counts" || EXCLUDED."counts") AS k(key))`;
-
 @Injectable()
 export class FindingsPersister {
   constructor(private readonly events: EventsService) {}
@@ -61,46 +119,47 @@ export class FindingsPersister {
   /**
    * Upserts a batch; returns the ids of the domain events recorded that are still to publish
    * (those a webhook subscription listens to: the others are recorded settled). A fixed number of
-   * statements per batch, whatever its size: the existing rows locked, every finding upserted by
-   * one multi-row INSERT … ON CONFLICT, the reopened ones' status fields cleared, the audit
-   * entries and the events each written by one INSERT. The events reference the finding (its row
-   * holds the JSON, once) instead of carrying a copy.
+   * statements per batch, whatever its size: the existing rows locked, the stored findings updated
+   * by one UPDATE (their lifecycle changes included), the others inserted by one multi-row
+   * INSERT … ON CONFLICT, the audit entries and the events each written by one INSERT. The events
+   * reference the finding (its row holds the JSON, once) instead of carrying a copy.
    */
   async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[] | PreparedBatch): Promise<string[]> {
-    const prepared = 'rows' in batch ? batch : this.prepare(batch);
+    const prepared = 'lines' in batch ? batch : this.prepare(batch);
     if (prepared.items.length === 0) return [];
     const existing = await this.lockExisting(
       manager,
       ctx.targetId,
       prepared.items.map((item) => item.finding.fingerprint),
     );
-    const plans = prepared.items.map((item) => {
+    const plans = prepared.items.map((item, i) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
-      return { item, before, change };
+      return { item, line: prepared.lines[i]!, before, change };
     });
-    const upserted = await this.upsertMany(manager, ctx, prepared.rows, plans);
-    const reopened = plans.filter((p) => p.change !== null).map((p) => upserted.get(p.item.finding.fingerprint)!.id);
-    if (reopened.length) {
-      // A recurrence that changes the status starts afresh: no reason, snooze or resolution left over.
-      await manager.query(
-        `UPDATE "findings" SET "status_reason" = NULL, "suppressed_until" = NULL, "resolved_at" = NULL WHERE "id" = ANY($1::uuid[])`,
-        [reopened],
-      );
-    }
+    const stored = plans.filter((p) => p.before !== undefined);
+    const fresh = plans.filter((p) => p.before === undefined);
+    if (stored.length) await this.updateStored(manager, ctx, stored);
+    const inserted = fresh.length
+      ? await this.insertFresh(
+          manager,
+          ctx,
+          fresh.map((p) => p.line),
+        )
+      : new Map<string, InsertedRow>();
     const audits: Array<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }> = [];
     const events: NewDomainEvent[] = [];
     for (const { item, before, change } of plans) {
-      const { id, inserted } = upserted.get(item.finding.fingerprint)!;
       if (!before) {
         // Not stored when locked, yet updated rather than inserted: a concurrent writer of the same
         // analysis (a job run twice at once) inserted it first and recorded its opening.
-        if (!inserted) continue;
-        audits.push({ findingId: id, from: null, to: 'open', reason: 'first seen' });
-        events.push(this.findingEvent(DomainEventType.FindingOpened, id, ctx, item.finding));
+        const row = inserted.get(item.finding.fingerprint)!;
+        if (!row.inserted) continue;
+        audits.push({ findingId: row.id, from: null, to: 'open', reason: 'first seen' });
+        events.push(this.findingEvent(DomainEventType.FindingOpened, row.id, ctx, item.finding));
       } else if (change) {
-        audits.push({ findingId: id, from: before.status, to: change.to, reason: change.reason });
-        if (change.event) events.push(this.findingEvent(change.event, id, ctx, item.finding));
+        audits.push({ findingId: before.id, from: before.status, to: change.to, reason: change.reason });
+        if (change.event) events.push(this.findingEvent(change.event, before.id, ctx, item.finding));
       }
     }
     await this.auditMany(manager, audits, ctx);
@@ -177,35 +236,59 @@ export class FindingsPersister {
 
   /** The batch's rows serialised for `upsertBatch`. */
   prepare(batch: readonly ObservedFinding[]): PreparedBatch {
-    return { items: batch, rows: batch.map(rowJson).join('\n') };
+    return { items: batch, lines: batch.map(rowJson) };
   }
 
   /** `prepare`, giving the event loop a turn every few rows: a batch being written proceeds meanwhile. */
   async prepareSoon(batch: readonly ObservedFinding[]): Promise<PreparedBatch> {
-    const parts: string[] = [];
+    const lines: string[] = [];
     for (let i = 0; i < batch.length; i += PREPARE_SLICE) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      for (const item of batch.slice(i, i + PREPARE_SLICE)) parts.push(rowJson(item));
+      for (const item of batch.slice(i, i + PREPARE_SLICE)) lines.push(rowJson(item));
     }
-    return { items: batch, rows: parts.join('\n') };
+    return { items: batch, lines };
   }
 
   /**
-   * One INSERT … ON CONFLICT for the batch, its rows as bound lines of JSON; returns id by
-   * fingerprint. A new finding is open; a stored one keeps its status unless its lifecycle
-   * changes (bound as fingerprint → status), its row locked by `lockExisting` since. Whether each
-   * row was inserted by this statement (its xmax 0) or updated.
+   * One UPDATE of the stored findings seen again, each row locked by `lockExisting` since: the
+   * new row's columns, the counts merged, and the status changed where its lifecycle changes
+   * (bound as fingerprint → status), with no reason, snooze or resolution left over.
    */
-  private async upsertMany(
+  private async updateStored(
     manager: EntityManager,
     ctx: PersistContext,
-    rows: string,
-    plans: ReadonlyArray<{ item: ObservedFinding; change: LifecycleChange | null }>,
-  ): Promise<Map<string, { id: string; inserted: boolean }>> {
+    plans: ReadonlyArray<{ item: ObservedFinding; line: string; change: LifecycleChange | null }>,
+  ): Promise<void> {
     const changed = plans.filter((p) => p.change !== null);
-    // Counts merge by bucket, keeping the larger count of a bucket seen again (never adding): a re-run
-    // writes the same value, and an analysis that saw only part of an hour cannot shrink it. The
-    // priority's rank is the new row's (its priority divided by the scale), its time the later last_seen.
+    const row = (column: string): string => (column === 'priority' ? NEW_PRIORITY : `r.${column}`);
+    await manager.query(
+      `UPDATE "findings" SET ${seenAgainSet(row)},
+         "status" = COALESCE(c.status, "findings"."status"),
+         "status_reason" = CASE WHEN c.status IS NULL THEN "findings"."status_reason" END,
+         "suppressed_until" = CASE WHEN c.status IS NULL THEN "findings"."suppressed_until" END,
+         "resolved_at" = CASE WHEN c.status IS NULL THEN "findings"."resolved_at" END
+       FROM ${BATCH_ROWS.replace('$LINES', '$4')}
+         LEFT JOIN unnest($5::varchar[], $6::text[]) AS c(fingerprint, status) ON c.fingerprint = r.fingerprint
+       WHERE "findings"."target_id" = $1 AND "findings"."fingerprint" = r.fingerprint`,
+      [
+        ctx.targetId,
+        ctx.analysisId,
+        ctx.now,
+        linesText(plans.map((p) => p.line)),
+        changed.map((p) => p.item.finding.fingerprint),
+        changed.map((p) => p.change!.to),
+      ],
+    );
+  }
+
+  /**
+   * One INSERT … ON CONFLICT for the findings not stored when locked, their rows as bound lines
+   * of JSON; returns id by fingerprint, and whether each row was inserted by this statement (its
+   * xmax 0) or updated: a concurrent writer of the same analysis stored it since, and it is
+   * updated as a stored finding seen again (its status left as it is).
+   */
+  private async insertFresh(manager: EntityManager, ctx: PersistContext, lines: readonly string[]): Promise<Map<string, InsertedRow>> {
+    const row = (column: string): string => `EXCLUDED."${column}"`;
     const returned: Array<{ id: string; fingerprint: string; inserted: boolean }> = await manager.query(
       `INSERT INTO "findings" (
          "target_id", "fingerprint", "status", "classification", "severity", "severity_rank", "control", "direction",
@@ -214,43 +297,14 @@ export class FindingsPersister {
          "first_analysis_id", "last_analysis_id", "kind", "priority", "created_at", "updated_at", "account_ids")
        SELECT $1, r.fingerprint, 'open', r.classification, r.severity, r.severity_rank, r.control, r.direction,
          r.protocol, r.port, r.return_traffic, r.security_group_ids, r.network_acl_id, r.vpc_ids, r.interface_ids,
-         (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(r.counts)),
-         r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
-         r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint, $3, $3, r.account_ids
-       FROM string_to_table($4::text, chr(10)) AS line, jsonb_to_record(line::jsonb) AS r(
-         fingerprint text, classification text, severity text, severity_rank int, control text, direction text,
-         protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
-         interface_ids text[], packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
-         counts jsonb, finding jsonb, flows jsonb, search_text text, kind text, rank bigint)
-       ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET
-         "status" = COALESCE((SELECT c.status FROM unnest($5::varchar[], $6::text[]) AS c(fingerprint, status)
-           WHERE c.fingerprint = EXCLUDED."fingerprint"), "findings"."status"),
-         "kind" = EXCLUDED."kind",
-         "priority" = (EXCLUDED."priority" / ${PRIORITY_RANK_SCALE}) * ${PRIORITY_RANK_SCALE}
-           + FLOOR(EXTRACT(EPOCH FROM GREATEST("findings"."last_seen", EXCLUDED."last_seen")))::bigint,
-         "classification" = EXCLUDED."classification",
-         "severity" = EXCLUDED."severity",
-         "severity_rank" = EXCLUDED."severity_rank",
-         "security_group_ids" = EXCLUDED."security_group_ids",
-         "network_acl_id" = EXCLUDED."network_acl_id",
-         "vpc_ids" = EXCLUDED."vpc_ids",
-         "account_ids" = EXCLUDED."account_ids",
-         "interface_ids" = EXCLUDED."interface_ids",
-         "counts" = ${MERGED_COUNTS},
-         "records" = (SELECT COALESCE(SUM(value::bigint), 0) FROM jsonb_each_text(${MERGED_COUNTS})),
-         "packets" = EXCLUDED."packets",
-         "bytes" = EXCLUDED."bytes",
-         "first_seen" = LEAST("findings"."first_seen", EXCLUDED."first_seen"),
-         "last_seen" = GREATEST("findings"."last_seen", EXCLUDED."last_seen"),
-         "finding" = EXCLUDED."finding",
-         "flows" = EXCLUDED."flows",
-         "search_text" = EXCLUDED."search_text",
-         "last_analysis_id" = EXCLUDED."last_analysis_id",
-         "updated_at" = EXCLUDED."updated_at"
+         r.records, r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
+         ${NEW_PRIORITY}, $3, $3, r.account_ids
+       FROM ${BATCH_ROWS.replace('$LINES', '$4')}
+       ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET ${seenAgainSet(row)}
        RETURNING "id", "fingerprint", ("xmax" = 0) AS "inserted"`,
-      [ctx.targetId, ctx.analysisId, ctx.now, rows, changed.map((p) => p.item.finding.fingerprint), changed.map((p) => p.change!.to)],
+      [ctx.targetId, ctx.analysisId, ctx.now, linesText(lines)],
     );
-    return new Map(returned.map((row) => [row.fingerprint, { id: row.id, inserted: row.inserted }]));
+    return new Map(returned.map((r) => [r.fingerprint, { id: r.id, inserted: r.inserted }]));
   }
 
   private async auditMany(
@@ -340,6 +394,7 @@ function rowJson(item: ObservedFinding): string {
     vpc_ids: item.vpcIds,
     account_ids: item.accountIds,
     interface_ids: columns.interfaceIds,
+    records: recordsOf(item.counts),
     packets: f.traffic.packets,
     bytes: f.traffic.bytes,
     first_seen: new Date(f.traffic.firstSeen).toISOString(),
@@ -351,6 +406,29 @@ function rowJson(item: ObservedFinding): string {
     kind: f.kind,
     rank: findingRank(f.classification, f.severity),
   });
+}
+
+/**
+ * The lines joined by line feeds, as UTF-8 bytes (bound as text in binary form): written straight
+ * into one buffer, without first joining megabytes of JSON into one string and encoding it.
+ */
+function linesText(lines: readonly string[]): Buffer {
+  let length = Math.max(0, lines.length - 1);
+  for (const line of lines) length += Buffer.byteLength(line);
+  const text = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) text[offset++] = 0x0a;
+    offset += text.write(lines[i]!, offset);
+  }
+  return text;
+}
+
+/** A finding's records: the sum of its per-hour counts. */
+function recordsOf(counts: Record<string, number>): number {
+  let records = 0;
+  for (const bucket in counts) records += counts[bucket]!;
+  return records;
 }
 
 /** Columns copied out of the Finding for filters: every SG and NACL involved (a campaign's every control), every interface. */

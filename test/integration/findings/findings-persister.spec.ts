@@ -181,6 +181,7 @@ describe('FindingsPersister', () => {
     await set('c000000000000002', 'suppressed', new Date(NOW.getTime() - 1000));
     await set('c000000000000003', 'suppressed', new Date(NOW.getTime() + 86_400_000));
     await set('c000000000000004', 'acknowledged', null);
+    const priorities = await Promise.all(fingerprints.map(async (f) => (await finding(f)).priority));
 
     const second = { targetId, analysisId: await analysis(), now: NOW };
     const batch = fingerprints.map((f) => observed(f, { [H1]: 2, [H2]: 5 }));
@@ -207,6 +208,8 @@ describe('FindingsPersister', () => {
       expect(await audits(kept.id)).toHaveLength(1);
       expect(await eventsOf(kept.id)).toHaveLength(1);
     }
+    // Seen again with the same rank and last_seen: the same priority.
+    expect([resolved, expired, snoozed, acknowledged].map((row) => row.priority)).toEqual(priorities);
     for (const row of [resolved, expired, snoozed, acknowledged]) {
       expect(row.counts).toEqual({ [H1]: 3, [H2]: 5 });
       expect(row).toMatchObject({ records: '8', first_analysis_id: first.analysisId, last_analysis_id: second.analysisId });
