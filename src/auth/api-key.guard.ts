@@ -17,6 +17,9 @@ import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** What a route's decorators say (public, required scope), read once per handler and controller: metadata is fixed once the app is built. */
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAccess>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyAuthenticator,
@@ -25,8 +28,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const access = this.accessOf(context.getHandler(), context.getClass());
+    if (access.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
     const presented = presentedKey(request);
@@ -43,7 +46,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     request[PRINCIPAL_PROPERTY] = principal;
 
-    const required = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets) ?? defaultScopeOf(request.method);
+    const required = access.scope ?? defaultScopeOf(request.method);
     if (!scopeSatisfies(principal.scopes, required)) {
       // A blocked address learns nothing of the key, not even its scope.
       if (request[DEFERRED_ADDRESS_CHECK] !== undefined) await this.failures.checkNotBlocked(request.ip);
@@ -51,6 +54,29 @@ export class ApiKeyGuard implements CanActivate {
     }
     return true;
   }
+
+  private accessOf(handler: object, controller: object): RouteAccess {
+    let byController = this.routes.get(handler);
+    if (!byController) {
+      byController = new WeakMap();
+      this.routes.set(handler, byController);
+    }
+    let access = byController.get(controller);
+    if (!access) {
+      const targets = [handler as () => unknown, controller as () => unknown];
+      access = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)),
+        scope: this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets),
+      };
+      byController.set(controller, access);
+    }
+    return access;
+  }
+}
+
+interface RouteAccess {
+  isPublic: boolean;
+  scope: Scope | undefined;
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {
