@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import {
   DEFAULT_PERSIST_BATCH,
+  DEFAULT_PERSIST_BATCH_CHARS,
   DEFAULT_PERSIST_PARALLEL,
   inRunningTransaction,
   persistObserved,
@@ -188,6 +189,8 @@ async function baselineInsert(
 export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
   const batchSize = Number(process.env.ANALYSIS_PERSIST_BATCH ?? DEFAULT_PERSIST_BATCH);
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`ANALYSIS_PERSIST_BATCH must be a positive integer`);
+  const batchChars = Number(process.env.ANALYSIS_PERSIST_BATCH_CHARS ?? DEFAULT_PERSIST_BATCH_CHARS);
+  if (!(Number.isInteger(batchChars) && batchChars > 0)) throw new Error(`ANALYSIS_PERSIST_BATCH_CHARS must be a positive integer`);
   const parallel = Number(process.env.ANALYSIS_PERSIST_PARALLEL ?? DEFAULT_PERSIST_PARALLEL);
   if (!(Number.isInteger(parallel) && parallel > 0)) throw new Error(`ANALYSIS_PERSIST_PARALLEL must be a positive integer`);
   process.stderr.write(`  analysing the generated estate\n`);
@@ -251,6 +254,7 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
             persister,
             ctx: { targetId, analysisId, now: clock.now() },
             batchSize,
+            batchChars,
             parallel,
             transaction: (work) => inRunningTransaction(dataSource, running, work, 'share'),
             publish: (ids) => events.publish(ids),

@@ -50,6 +50,8 @@ export interface AnalysisConfig {
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
+  /** A persist batch ends once its findings' JSON reaches this many characters (ANALYSIS_PERSIST_BATCH_CHARS). */
+  persistBatchChars: number;
   /** Persist batches written at once, each in its own transaction (ANALYSIS_PERSIST_PARALLEL). */
   persistParallel: number;
   /** The worker's heap growth over its live data, in percent (WORKER_HEAP_GROWING_PERCENT; 0: V8's own). */
@@ -148,6 +150,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       stalledIntervalMs: env.ANALYSIS_STALLED_INTERVAL_MS,
       stageDelayMs: env.SGDOCTOR_ANALYSIS_STAGE_DELAY_MS,
       persistBatch: env.ANALYSIS_PERSIST_BATCH,
+      persistBatchChars: env.ANALYSIS_PERSIST_BATCH_CHARS,
       persistParallel: env.ANALYSIS_PERSIST_PARALLEL,
       heapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
     },

@@ -108,6 +108,11 @@ export const envSchema = z.object({
   SGDOCTOR_ANALYSIS_STAGE_DELAY_MS: withDefault(integerFromEnv(0, 600_000), '0'),
   /** Findings written per transaction at the persist stage: larger is faster; a killed worker redoes at most one batch. */
   ANALYSIS_PERSIST_BATCH: withDefault(integerFromEnv(1, 100_000), '1000'),
+  /**
+   * A persist batch also ends once its findings' JSON reaches this many characters: findings with
+   * many flows make large rows, and the worker holds two rounds of batches while they are written.
+   */
+  ANALYSIS_PERSIST_BATCH_CHARS: withDefault(integerFromEnv(65_536, 1_073_741_824), '4194304'),
   /** Persist batches written at once, each in its own transaction and connection (1: one after the other). */
   ANALYSIS_PERSIST_PARALLEL: withDefault(integerFromEnv(1, 8), '2'),
   /**

@@ -34,9 +34,6 @@ export interface PreparedBatch {
   readonly lines: readonly string[];
 }
 
-/** Rows serialised between two turns of the event loop by `prepareSoon`. */
-const PREPARE_SLICE = 50;
-
 /** A row written by the INSERT of the findings not stored when locked. */
 interface InsertedRow {
   id: string;
@@ -239,14 +236,9 @@ export class FindingsPersister {
     return { items: batch, lines: batch.map(rowJson) };
   }
 
-  /** `prepare`, giving the event loop a turn every few rows: a batch being written proceeds meanwhile. */
-  async prepareSoon(batch: readonly ObservedFinding[]): Promise<PreparedBatch> {
-    const lines: string[] = [];
-    for (let i = 0; i < batch.length; i += PREPARE_SLICE) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      for (const item of batch.slice(i, i + PREPARE_SLICE)) lines.push(rowJson(item));
-    }
-    return { items: batch, lines };
+  /** One finding's row as a line of a prepared batch (see PreparedBatch). */
+  rowLine(item: ObservedFinding): string {
+    return rowJson(item);
   }
 
   /**

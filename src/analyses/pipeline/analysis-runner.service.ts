@@ -68,6 +68,7 @@ export class AnalysisRunner {
   private readonly paths: DataPathResolver;
   private readonly stageDelayMs: number;
   private readonly persistBatch: number;
+  private readonly persistBatchChars: number;
   private readonly persistParallel: number;
   /** The AWS Config history read at the snapshot stage of a running analysis, for its findings' `fixedAt`. */
   private readonly histories = new Map<string, WindowHistory>();
@@ -88,6 +89,7 @@ export class AnalysisRunner {
     const analysisConfig = config.get('analysis', { infer: true });
     this.stageDelayMs = analysisConfig.stageDelayMs;
     this.persistBatch = analysisConfig.persistBatch;
+    this.persistBatchChars = analysisConfig.persistBatchChars;
     this.persistParallel = analysisConfig.persistParallel;
   }
 
@@ -163,6 +165,7 @@ export class AnalysisRunner {
             persister: this.persister,
             ctx,
             batchSize: this.persistBatch,
+            batchChars: this.persistBatchChars,
             parallel: this.persistParallel,
             // FOR SHARE: the round's batches do not wait for each other; a cancel still waits for them.
             transaction: (work) => inRunningTransaction(this.dataSource, payload, work, 'share'),

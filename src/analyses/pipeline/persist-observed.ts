@@ -7,6 +7,9 @@ import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 /** Findings upserted per transaction by default (ANALYSIS_PERSIST_BATCH). */
 export const DEFAULT_PERSIST_BATCH = 1000;
 
+/** The characters of JSON at which a batch ends by default (ANALYSIS_PERSIST_BATCH_CHARS), however few its findings. */
+export const DEFAULT_PERSIST_BATCH_CHARS = 4 * 1024 * 1024;
+
 /**
  * Settings of a batch's transaction (SET LOCAL: they end with it).
  *
@@ -74,6 +77,12 @@ export interface PersistLoop {
   /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one round's work. */
   batchSize: number;
   /**
+   * A batch also ends once its rows' JSON reaches this many characters (DEFAULT_PERSIST_BATCH_CHARS
+   * when not given): what the worker holds while two rounds are in hand stays bounded when
+   * findings carry many flows.
+   */
+  batchChars?: number;
+  /**
    * Batches written at once, each in its own transaction (on its own connection): a round. The
    * next round starts once every batch of the round committed. 1 by default.
    */
@@ -110,8 +119,9 @@ export const DEFAULT_PERSIST_PARALLEL = 2;
 export async function persistObserved(loop: PersistLoop, observed: Iterable<ObservedFinding>): Promise<void> {
   const size = Math.max(1, Math.floor(loop.batchSize));
   const parallel = Math.max(1, Math.floor(loop.parallel ?? 1));
+  const limits = { size, chars: Math.max(1, Math.floor(loop.batchChars ?? DEFAULT_PERSIST_BATCH_CHARS)) };
   const findings = observed[Symbol.iterator]();
-  let next = await drawRound(findings, size, parallel, loop.persister);
+  let next = await drawRound(findings, limits, parallel, loop.persister);
   while (next) {
     loop.before?.();
     const round = next;
@@ -127,7 +137,7 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
     let following: PreparedBatch[] | null;
     let written: Array<PromiseSettledResult<string[]>>;
     try {
-      following = await drawRound(findings, size, parallel, loop.persister);
+      following = await drawRound(findings, limits, parallel, loop.persister);
     } finally {
       // Every batch of the round settles before the loop goes on or fails (a finding that could
       // not be finished included): none is left writing.
@@ -146,30 +156,40 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
   }
 }
 
-/** Findings drawn between two turns of the event loop, so that a round being written proceeds meanwhile. */
+/** Findings drawn and serialised between two turns of the event loop, so that a round being written proceeds meanwhile. */
 const DRAW_SLICE = 25;
 
 /**
- * Up to `parallel` batches of `size` findings drawn from `findings` and serialised, giving the
+ * Up to `parallel` batches drawn from `findings` and serialised as they are drawn, each ending at
+ * `limits.size` findings or once its rows' JSON reaches `limits.chars` characters, giving the
  * event loop a turn every few findings; null when none is left.
  */
 async function drawRound(
   findings: Iterator<ObservedFinding>,
-  size: number,
+  limits: { size: number; chars: number },
   parallel: number,
   persister: FindingsPersister,
 ): Promise<PreparedBatch[] | null> {
   const round: PreparedBatch[] = [];
-  for (let b = 0; b < parallel; b++) {
-    const batch: ObservedFinding[] = [];
-    for (let step = findings.next(); !step.done; step = findings.next()) {
-      batch.push(step.value);
-      if (batch.length === size) break;
-      if (batch.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  let exhausted = false;
+  for (let b = 0; b < parallel && !exhausted; b++) {
+    const items: ObservedFinding[] = [];
+    const lines: string[] = [];
+    let chars = 0;
+    for (;;) {
+      const step = findings.next();
+      if (step.done) {
+        exhausted = true;
+        break;
+      }
+      const line = persister.rowLine(step.value);
+      items.push(step.value);
+      lines.push(line);
+      chars += line.length;
+      if (items.length >= limits.size || chars >= limits.chars) break;
+      if (items.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (batch.length === 0) break;
-    round.push(await persister.prepareSoon(batch));
-    if (batch.length < size) break;
+    if (items.length > 0) round.push({ items, lines });
   }
   return round.length ? round : null;
 }

@@ -57,6 +57,7 @@ describe('FindingsPersister', () => {
     findings: Iterable<ObservedFinding>,
     loop: {
       batchSize: number;
+      batchChars?: number;
       parallel?: number;
       lock?: RunningLock;
       inside?(): Promise<void>;
@@ -68,6 +69,7 @@ describe('FindingsPersister', () => {
         persister,
         ctx: { targetId, analysisId, now: NOW },
         batchSize: loop.batchSize,
+        batchChars: loop.batchChars,
         parallel: loop.parallel,
         transaction: (work) => {
           const write = () =>
@@ -256,6 +258,35 @@ describe('FindingsPersister', () => {
       [running],
     );
     expect(written[0].n).toBe(10);
+  });
+
+  it('ends a batch once its rows reach the characters allowed, however few its findings', async () => {
+    const running = await analysis();
+    const findings = Array.from({ length: 7 }, (_, i) => observed(`c20000000000000${i}`));
+    const lineChars = persister.rowLine(findings[0]).length;
+    let drawn = 0;
+    function* lazily() {
+      for (const item of findings) {
+        drawn++;
+        yield item;
+      }
+    }
+    const drawnAtEachWrite: number[] = [];
+    // Two rows reach the bound (the second one ends its batch); the count alone would allow all seven.
+    await persist(running, lazily(), {
+      batchSize: 100,
+      batchChars: lineChars + 1,
+      around: (write) => {
+        drawnAtEachWrite.push(drawn);
+        return write();
+      },
+    });
+    expect(drawnAtEachWrite).toEqual([2, 4, 6, 7]);
+    const written = await dataSource.query(
+      `SELECT count(*)::int AS n FROM "findings" WHERE "fingerprint" LIKE 'c2%' AND "last_analysis_id" = $1`,
+      [running],
+    );
+    expect(written[0].n).toBe(7);
   });
 
   it('a finding that cannot be finished fails the stage after the round being written settled, with nothing left writing', async () => {
