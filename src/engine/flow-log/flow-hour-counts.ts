@@ -48,30 +48,51 @@ export class FlowHourCounts {
 
   /**
    * Every aggregate's records per hour, held in two flat arrays until an aggregate's list is asked
-   * for, so that the lists exist only as their aggregates are made.
+   * for, so that the lists exist only as their aggregates are made. The pairs are 32-bit when every
+   * hour and count fits (epoch hours do until 2106), half the bytes of float64; the offsets are
+   * counted, then used as the cursors the pairs are placed by, so they are never copied.
    */
   packed(entries: number): PackedHourCounts {
-    const { keys, counts } = this;
+    const { keys, counts, hours } = this;
     const starts = new Int32Array(entries + 1);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) starts[Math.floor(keys[i] / MAX_HOURS) + 1] += 2;
+    let narrow = true;
+    for (const hour of hours) if (!(Number.isInteger(hour) && hour >= 0 && hour <= 0xffffffff)) narrow = false;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === EMPTY) continue;
+      starts[Math.floor(keys[i] / MAX_HOURS) + 1] += 2;
+      if (counts[i] > 0xffffffff) narrow = false;
+    }
     for (let entry = 0; entry < entries; entry++) starts[entry + 1] += starts[entry];
-    const pairs = new Float64Array(starts[entries]);
-    const next = starts.slice(0, entries);
+    const pairs = narrow ? new Uint32Array(starts[entries]) : new Float64Array(starts[entries]);
+    // Placed in table order, each entry's from its start on: `starts[entry]` moves to its end...
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (key === EMPTY) continue;
       const entry = Math.floor(key / MAX_HOURS);
-      // Kept in hour order within the entry: an insertion into the few pairs placed so far.
-      let at = next[entry];
-      next[entry] += 2;
-      const hour = this.hours[key - entry * MAX_HOURS];
-      while (at > starts[entry] && pairs[at - 2] > hour) {
-        pairs[at] = pairs[at - 2];
-        pairs[at + 1] = pairs[at - 1];
-        at -= 2;
-      }
-      pairs[at] = hour;
+      const at = starts[entry];
+      starts[entry] = at + 2;
+      pairs[at] = hours[key - entry * MAX_HOURS];
       pairs[at + 1] = counts[i];
+    }
+    // ...which is the next entry's start: moved back one place, the offsets are starts again.
+    for (let entry = entries; entry > 0; entry--) starts[entry] = starts[entry - 1];
+    starts[0] = 0;
+    // Then each entry's few pairs put in hour order.
+    for (let entry = 0; entry < entries; entry++) {
+      const start = starts[entry];
+      const end = starts[entry + 1];
+      for (let j = start + 2; j < end; j += 2) {
+        const hour = pairs[j];
+        const records = pairs[j + 1];
+        let at = j;
+        while (at > start && pairs[at - 2] > hour) {
+          pairs[at] = pairs[at - 2];
+          pairs[at + 1] = pairs[at - 1];
+          at -= 2;
+        }
+        pairs[at] = hour;
+        pairs[at + 1] = records;
+      }
     }
     return new PackedHourCounts(starts, pairs);
   }
@@ -106,7 +127,7 @@ function hashOf(key: number): number {
 export class PackedHourCounts {
   constructor(
     private readonly starts: Int32Array,
-    private readonly pairs: Float64Array,
+    private readonly pairs: Uint32Array | Float64Array,
   ) {}
 
   /** Aggregate `entry`'s records per hour, as a new list (undefined: none counted). */
