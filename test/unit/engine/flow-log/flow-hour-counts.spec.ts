@@ -26,10 +26,16 @@ describe('FlowHourCounts', () => {
             counts.add(entry, at);
             addHourRecords(expected[entry], hourOf(at), 1);
           }
-          const packed = counts.packed(entries);
+          const packed = counts.packed();
           for (let entry = 0; entry < entries; entry++) {
             expect(packed.of(entry)).toEqual(expected[entry].length ? expected[entry] : undefined);
           }
+          // Out of order too, and again.
+          for (let entry = entries - 1; entry >= 0; entry -= 2) {
+            expect(packed.of(entry)).toEqual(expected[entry].length ? expected[entry] : undefined);
+          }
+          // The counter hands its counts over and is empty after.
+          expect(counts.packed().of(records[0]?.[0] ?? 0)).toBeUndefined();
         },
       ),
       { numRuns: 200 },
@@ -46,7 +52,7 @@ describe('FlowHourCounts', () => {
       counts.add(entry, at);
       addHourRecords(expected[entry], hourOf(at), 1);
     }
-    const packed = counts.packed(entries);
+    const packed = counts.packed();
     for (let entry = 0; entry < entries; entry++) expect(packed.of(entry)).toEqual(expected[entry].length ? expected[entry] : undefined);
   });
 });
