@@ -49,21 +49,26 @@ class Chunk {
   readonly places = new Int32Array(CHUNK_SIZE);
   readonly sources = new Int32Array(CHUNK_SIZE);
   readonly destinations = new Int32Array(CHUNK_SIZE);
-  readonly reasons = new Int32Array(CHUNK_SIZE);
+  /** Made when one of the chunk's entries first has a reason (NO_TEXT for those without): logs in the default format have none. */
+  reasons: Int32Array | null = null;
   readonly srcports = new Uint16Array(CHUNK_SIZE);
   readonly dstports = new Uint16Array(CHUNK_SIZE);
   readonly ephemeralMins = new Uint16Array(CHUNK_SIZE);
   readonly ephemeralMaxs = new Uint16Array(CHUNK_SIZE);
   readonly protocols = new Uint8Array(CHUNK_SIZE);
-  /** `tcp-flags` OR-ed (9 bits as AWS logs them), -1 when null. */
-  readonly tcpFlags = new Int16Array(CHUNK_SIZE);
+  /** `tcp-flags` OR-ed (9 bits as AWS logs them), -1 when null; made when one of the chunk's entries first has flags. */
+  tcpFlags: Int16Array | null = null;
   readonly bits = new Uint16Array(CHUNK_SIZE);
   readonly numbers = new Float64Array(CHUNK_SIZE * NUMBER_FIELDS);
   readonly counts = new Uint32Array(CHUNK_SIZE * COUNT_FIELDS);
   /** Where each entry's hour pairs start in `hours`, and how many pairs it has. */
   readonly hourStarts = new Int32Array(CHUNK_SIZE);
   readonly hourPairs = new Uint16Array(CHUNK_SIZE);
-  hours = new Float64Array(2 * CHUNK_SIZE);
+  /**
+   * Each entry's hour pairs (hour start, records: whole numbers below 2^32, as isCount), one after
+   * another; grown as they come and trimmed to what is used once the chunk is full.
+   */
+  hours = new Uint32Array(CHUNK_SIZE);
   hoursUsed = 0;
 
   constructor(
@@ -73,13 +78,18 @@ class Chunk {
 
   addHours(offset: number, hourly: HourlyRecords): void {
     if (this.hoursUsed + hourly.length > this.hours.length) {
-      const grown = new Float64Array(Math.max(this.hours.length * 2, this.hoursUsed + hourly.length));
+      const grown = new Uint32Array(Math.max(this.hours.length * 2, this.hoursUsed + hourly.length));
       grown.set(this.hours.subarray(0, this.hoursUsed));
       this.hours = grown;
     }
     this.hourStarts[offset] = this.hoursUsed;
     this.hourPairs[offset] = hourly.length / 2;
     for (let i = 0; i < hourly.length; i++) this.hours[this.hoursUsed++] = hourly[i];
+  }
+
+  /** Drops the room the hour pairs were given beyond what they use: no more entries will come. */
+  trimHours(): void {
+    if (this.hours.length > this.hoursUsed) this.hours = this.hours.slice(0, this.hoursUsed);
   }
 }
 
@@ -128,11 +138,11 @@ class StoredFlowAggregate implements FlowAggregate {
     return this.chunk.bits[this.at] & REJECT ? 'REJECT' : 'ACCEPT';
   }
   get tcpFlags(): number | null {
-    const flags = this.chunk.tcpFlags[this.at];
+    const flags = this.chunk.tcpFlags?.[this.at] ?? -1;
     return flags < 0 ? null : flags;
   }
   get rejectReason(): string | null {
-    const reason = this.chunk.reasons[this.at];
+    const reason = this.chunk.reasons?.[this.at] ?? NO_TEXT;
     return reason === NO_TEXT ? null : this.chunk.texts[reason];
   }
   get servicePortSide(): 'src' | 'dst' | null {
@@ -177,7 +187,7 @@ class StoredFlowAggregate implements FlowAggregate {
  * (FlowRows), each `at` making a small FlowAggregate that reads the columns, so no list of them is
  * ever held. An aggregate whose values the
  * columns cannot hold exactly (a port or protocol out of its range, a non-integer, a value not of
- * its type, records or times that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
+ * its type, records, times, hours or hour counts that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
  */
 export class FlowAggregateStore implements FlowRows {
   private readonly chunks: Chunk[] = [];
@@ -216,26 +226,29 @@ export class FlowAggregateStore implements FlowRows {
       !isCount(flow.records) ||
       !isCount(flow.firstSeen) ||
       !isCount(flow.lastSeen) ||
-      (hourly !== undefined && (hourly.length % 2 !== 0 || hourly.length / 2 > MAX_HOUR_PAIRS))
+      (hourly !== undefined && (hourly.length % 2 !== 0 || hourly.length / 2 > MAX_HOUR_PAIRS || !hourly.every(isCount)))
     ) {
       this.kept.push(flow);
       return;
     }
     const offset = this.stored & CHUNK_MASK;
-    if (offset === 0) this.chunks.push(new Chunk(this.texts, this.placeTexts));
+    if (offset === 0) {
+      this.chunks.at(-1)?.trimHours();
+      this.chunks.push(new Chunk(this.texts, this.placeTexts));
+    }
     const chunk = this.chunks[this.chunks.length - 1];
     this.stored++;
     chunk.interfaces[offset] = this.textId(flow.interfaceId);
     chunk.places[offset] = this.placeId(flow.accountId, flow.vpcId, flow.subnetId);
     chunk.sources[offset] = this.textId(flow.srcaddr);
     chunk.destinations[offset] = this.textId(flow.dstaddr);
-    chunk.reasons[offset] = flow.rejectReason === null ? NO_TEXT : this.textId(flow.rejectReason);
+    if (flow.rejectReason !== null) (chunk.reasons ??= new Int32Array(CHUNK_SIZE).fill(NO_TEXT))[offset] = this.textId(flow.rejectReason);
     chunk.srcports[offset] = flow.srcport ?? 0;
     chunk.dstports[offset] = flow.dstport ?? 0;
     chunk.ephemeralMins[offset] = flow.ephemeralPortMin ?? 0;
     chunk.ephemeralMaxs[offset] = flow.ephemeralPortMax ?? 0;
     chunk.protocols[offset] = flow.protocol;
-    chunk.tcpFlags[offset] = flow.tcpFlags ?? -1;
+    if (flow.tcpFlags !== null) (chunk.tcpFlags ??= new Int16Array(CHUNK_SIZE).fill(-1))[offset] = flow.tcpFlags;
     const at = offset * NUMBER_FIELDS;
     chunk.numbers[at + N_PACKETS] = flow.packets;
     chunk.numbers[at + N_BYTES] = flow.bytes;
@@ -268,6 +281,7 @@ export class FlowAggregateStore implements FlowRows {
     if (this.textIds) {
       this.textIds = null;
       this.placeIds = null;
+      this.chunks.at(-1)?.trimHours();
     }
     const index = row < 0 ? this.size + row : row;
     if (!Number.isInteger(index) || index < 0 || index >= this.size) return undefined;

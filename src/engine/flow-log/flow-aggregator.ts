@@ -695,7 +695,7 @@ export class FlowAggregator {
   drainAggregates(visit: (aggregate: FlowAggregate) => void): void {
     const tuples = this.tuples;
     const n = tuples.size;
-    const hourly = this.hours?.packed(n);
+    const hourly = this.hours?.packed();
     this.hours = this.hours ? new FlowHourCounts() : null;
     tuples.releaseIndex();
     const texts = decodeTexts(this.texts);
@@ -756,7 +756,7 @@ export class FlowAggregator {
    */
   private decodedEntries(release: boolean): { n: number; keys: DecodedKeys; hourly: PackedHourCounts | undefined } {
     const n = this.tuples.size;
-    const hourly = this.hours?.packed(n);
+    const hourly = this.hours?.packed();
     if (release) {
       this.hours = this.hours ? new FlowHourCounts() : null;
       this.tuples.releaseIndex();

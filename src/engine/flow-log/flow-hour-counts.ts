@@ -13,7 +13,7 @@ const EMPTY = -1;
  */
 export class FlowHourCounts {
   private readonly slotOfHour = new Map<number, number>();
-  private readonly hours: number[] = [];
+  private hours: number[] = [];
   private keys = new Float64Array(1024).fill(EMPTY);
   private counts = new Float64Array(1024);
   private used = 0;
@@ -47,33 +47,37 @@ export class FlowHourCounts {
   }
 
   /**
-   * Every aggregate's records per hour, held in two flat arrays until an aggregate's list is asked
-   * for, so that the lists exist only as their aggregates are made.
+   * Every aggregate's records per hour, handed over in the table's own two arrays (no copy, so the
+   * table and the lists are never held twice): the pairs moved to the front, renumbered by hour
+   * rank and sorted by (aggregate, hour) in place, until an aggregate's list is asked for. The
+   * counter is empty afterwards.
    */
-  packed(entries: number): PackedHourCounts {
-    const { keys, counts } = this;
-    const starts = new Int32Array(entries + 1);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) starts[Math.floor(keys[i] / MAX_HOURS) + 1] += 2;
-    for (let entry = 0; entry < entries; entry++) starts[entry + 1] += starts[entry];
-    const pairs = new Float64Array(starts[entries]);
-    const next = starts.slice(0, entries);
+  packed(): PackedHourCounts {
+    const { keys, counts, hours } = this;
+    const byHour = Array.from(hours.keys()).sort((a, b) => hours[a] - hours[b]);
+    const rankOf = new Int32Array(hours.length);
+    byHour.forEach((slot, rank) => (rankOf[slot] = rank));
+    let used = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (key === EMPTY) continue;
       const entry = Math.floor(key / MAX_HOURS);
-      // Kept in hour order within the entry: an insertion into the few pairs placed so far.
-      let at = next[entry];
-      next[entry] += 2;
-      const hour = this.hours[key - entry * MAX_HOURS];
-      while (at > starts[entry] && pairs[at - 2] > hour) {
-        pairs[at] = pairs[at - 2];
-        pairs[at + 1] = pairs[at - 1];
-        at -= 2;
-      }
-      pairs[at] = hour;
-      pairs[at + 1] = counts[i];
+      keys[used] = entry * MAX_HOURS + rankOf[key - entry * MAX_HOURS];
+      counts[used++] = counts[i];
     }
-    return new PackedHourCounts(starts, pairs);
+    sortPairs(keys, counts, 0, used - 1);
+    const packed = new PackedHourCounts(
+      keys,
+      counts,
+      used,
+      byHour.map((slot) => hours[slot]),
+    );
+    this.slotOfHour.clear();
+    this.hours = [];
+    this.keys = new Float64Array(1024).fill(EMPTY);
+    this.counts = new Float64Array(1024);
+    this.used = 0;
+    return packed;
   }
 
   private grow(): void {
@@ -102,17 +106,95 @@ function hashOf(key: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Per-aggregate hour pairs in one flat list, entry `e`'s at `pairs[starts[e]]` up to `pairs[starts[e + 1]]`. */
+/** Below this many pairs a range is sorted by insertion. */
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts `keys[lo..hi]` ascending in place (distinct keys), moving `counts` along: a quicksort recursing into the smaller side. */
+function sortPairs(keys: Float64Array, counts: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > INSERTION_SORT_MAX) {
+    const mid = lo + ((hi - lo) >>> 1);
+    // The median of three as the pivot, left at `mid`.
+    if (keys[mid] < keys[lo]) swap(keys, counts, mid, lo);
+    if (keys[hi] < keys[lo]) swap(keys, counts, hi, lo);
+    if (keys[hi] < keys[mid]) swap(keys, counts, hi, mid);
+    const pivot = keys[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (keys[i] < pivot) i++;
+      while (keys[j] > pivot) j--;
+      if (i <= j) swap(keys, counts, i++, j--);
+    }
+    if (j - lo < hi - i) {
+      sortPairs(keys, counts, lo, j);
+      lo = i;
+    } else {
+      sortPairs(keys, counts, i, hi);
+      hi = j;
+    }
+  }
+  for (let k = lo + 1; k <= hi; k++) {
+    const key = keys[k];
+    const count = counts[k];
+    let at = k;
+    while (at > lo && keys[at - 1] > key) {
+      keys[at] = keys[at - 1];
+      counts[at] = counts[at - 1];
+      at--;
+    }
+    keys[at] = key;
+    counts[at] = count;
+  }
+}
+
+function swap(keys: Float64Array, counts: Float64Array, a: number, b: number): void {
+  const key = keys[a];
+  keys[a] = keys[b];
+  keys[b] = key;
+  const count = counts[a];
+  counts[a] = counts[b];
+  counts[b] = count;
+}
+
+/**
+ * Per-aggregate hour pairs: `used` pair numbers (`entry * MAX_HOURS + hour rank`) sorted, with
+ * their counts beside them. Read in aggregate order (as the aggregates are made) each list starts
+ * where the last one ended; otherwise it is found by bisection.
+ */
 export class PackedHourCounts {
+  private next = 0;
+
   constructor(
-    private readonly starts: Int32Array,
-    private readonly pairs: Float64Array,
+    private readonly keys: Float64Array,
+    private readonly counts: Float64Array,
+    private readonly used: number,
+    private readonly hourOfRank: readonly number[],
   ) {}
 
   /** Aggregate `entry`'s records per hour, as a new list (undefined: none counted). */
   of(entry: number): HourlyRecords | undefined {
-    const start = this.starts[entry];
-    const end = this.starts[entry + 1];
-    return start === end ? undefined : Array.from(this.pairs.subarray(start, end));
+    const { keys, used } = this;
+    const first = entry * MAX_HOURS;
+    let at = this.next;
+    if (!((at === 0 || keys[at - 1] < first) && (at === used || keys[at] >= first))) {
+      let lo = 0;
+      let hi = used;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid] < first) lo = mid + 1;
+        else hi = mid;
+      }
+      at = lo;
+    }
+    let end = at;
+    while (end < used && keys[end] < first + MAX_HOURS) end++;
+    this.next = end;
+    if (end === at) return undefined;
+    const out = new Array<number>(2 * (end - at));
+    for (let i = at; i < end; i++) {
+      out[2 * (i - at)] = this.hourOfRank[keys[i] - first];
+      out[2 * (i - at) + 1] = this.counts[i];
+    }
+    return out;
   }
 }

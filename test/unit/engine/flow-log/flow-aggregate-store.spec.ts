@@ -12,7 +12,10 @@ const anyNumber = fc.oneof(
   fc.double({ noNaN: false }),
   fc.constantFrom(2 ** 53, 1_699_920_000, -0, Number.MAX_VALUE, 2 ** 32 - 1, 2 ** 32, -1),
 );
-const hourly = fc.option(fc.array(fc.oneof(fc.integer({ min: 0, max: 2e9 }), fc.double()), { maxLength: 8 }), { nil: undefined });
+const hourly = fc.option(
+  fc.array(fc.oneof(fc.integer({ min: 0, max: 2e9 }), fc.double(), fc.constantFrom(2 ** 32 - 1, 2 ** 32, -0, -3600)), { maxLength: 8 }),
+  { nil: undefined },
+);
 
 /** Any FlowAggregate, with values the columns hold and values they cannot (kept as they came). */
 const aggregate: fc.Arbitrary<FlowAggregate> = fc
@@ -104,13 +107,62 @@ describe('FlowAggregateStore', () => {
     expect(plainFlowAggregate(stored)).toEqual(flow);
     expect(kept.dstport).toBe(70000);
     // Records and times beyond what the whole-number columns hold are kept as they came.
-    for (const odd of [{ records: 2 ** 32 }, { firstSeen: 1_699_920_000.5 }, { lastSeen: -0 }]) {
+    for (const odd of [
+      { records: 2 ** 32 },
+      { firstSeen: 1_699_920_000.5 },
+      { lastSeen: -0 },
+      { hourly: [2 ** 32, 1] },
+      { hourly: [1_699_920_000, 2 ** 32] },
+      { hourly: [1_699_920_000, 1.5] },
+    ]) {
       const other = new FlowAggregateStore();
       const flowWith = { ...flow, ...odd };
       other.add(flowWith);
       expect(other.at(0)).toBe(flowWith);
     }
     expect(plainFlowAggregate(stored, false)).not.toHaveProperty('hourly');
+  });
+
+  it('reads back aggregates over several chunks, with hours, reasons and flags on some of them only', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 4 }), fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 65_536, max: 140_000 }),
+        (pattern, count) => {
+          const base = plainFlowAggregate(sample());
+          const made = (i: number): FlowAggregate => {
+            const [hours, reason, flags] = pattern[i % pattern.length];
+            const flow: FlowAggregate = {
+              ...base,
+              interfaceId: `eni-${i % 7}`,
+              srcport: i % 65_536,
+              dstport: 443,
+              protocol: 6,
+              tcpFlags: flags ? i % 512 : null,
+              rejectReason: reason ? `reason-${i % 3}` : null,
+              ephemeralPortMin: null,
+              ephemeralPortMax: null,
+              flowDirection: 'ingress',
+              servicePortSide: null,
+              records: i + 1,
+              packets: i,
+              bytes: i * 40,
+              firstSeen: 1_699_920_000 + i,
+              lastSeen: 1_699_920_000 + i,
+            };
+            delete flow.hourly;
+            if (hours > 0) flow.hourly = Array.from({ length: 2 * hours }, (_, k) => (k % 2 ? i + k : 1_699_920_000 + 1800 * k));
+            return flow;
+          };
+          const store = new FlowAggregateStore();
+          for (let i = 0; i < count; i++) store.add(made(i));
+          expect(store.size).toBe(count);
+          for (let i = 0; i < count; i += 1 + (i % 97)) expect(plainFlowAggregate(store.at(i)!)).toEqual(made(i));
+          expect(plainFlowAggregate(store.at(count - 1)!)).toEqual(made(count - 1));
+        },
+      ),
+      { numRuns: 4 },
+    );
   });
 
   it('takes no aggregate once a row was read', () => {
