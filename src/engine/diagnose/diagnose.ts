@@ -9,12 +9,18 @@ import type { FlowVerdict } from '../evaluate/verdict';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
-import { groupCampaignMembers, type NoiseFlow, priorCampaignKey, type PriorCampaigns } from '../findings/campaign-group';
+import {
+  type CampaignGroup,
+  groupCampaignMembers,
+  type NoiseFlow,
+  priorCampaignKey,
+  type PriorCampaigns,
+} from '../findings/campaign-group';
 import { type FindingGroup, groupBlocked } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
-import { compareFindings, severityOf } from '../findings/severity';
+import { compareFindings, type Ranked, severityOf } from '../findings/severity';
 import { summarizeCampaign } from '../findings/summarize-campaign';
-import { summarizeTraffic } from '../findings/summarize-traffic';
+import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
@@ -124,13 +130,30 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: FlowRows, option
 }
 
 /**
- * A finding waiting in report order for its turn, and for its fix when it is a rule finding: its
- * flows as rows of the input (see ExplainedRows), its group without them.
+ * A finding waiting in report order for its turn: what the order reads (`Ranked`), what was
+ * decided of it, its flows as rows of the input (see ExplainedRows) and its group without them.
+ * Its Finding — the traffic summary, whose peer lists are the bulk of a finding, and for a rule
+ * finding its fix — is made from these when its turn comes, the same as it would have been made
+ * here.
  */
-interface PendingFinding {
-  finding: Finding;
+interface PendingFinding extends Ranked {
   rows: Int32Array;
-  rule: { group: Omit<FindingGroup, 'flows'>; scope: FixScopeFacts } | null;
+  made: PendingRule | PendingCampaign;
+}
+
+interface PendingRule {
+  kind: 'rule';
+  group: Omit<FindingGroup, 'flows'>;
+  signals: string[];
+  scope: FixScopeFacts;
+}
+
+interface PendingCampaign {
+  kind: 'campaign';
+  group: Omit<CampaignGroup, 'flows'>;
+  signals: string[];
+  /** Per row: its signals' list in `NoiseRows`. */
+  signalIds: Int32Array;
 }
 
 /**
@@ -271,42 +294,48 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       for (const row of members) noise.add(row, signals);
       continue;
     }
-    const traffic = summarizeTraffic(group, model);
-    const finding: Finding = {
-      kind: 'rule',
+    // The severity summarizeTraffic's summary would give; the summary is made when its turn comes.
+    const scale = trafficScale(group.flows, model);
+    pending.push({
       fingerprint: group.fingerprint,
       classification,
-      severity: severityOf(classification, signals, traffic),
-      signals,
-      blockedBy: group.blockedBy,
-      traffic,
-      suggestedFix: null,
-    };
-    if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-    // Only what the fix needs of the facts waits with the finding for its turn.
-    pending.push({ finding, rows: Int32Array.from(members), rule: { group: shell, scope: fixScopeFacts(facts) } });
-  }
-  for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
-    const flows: NoiseFlow[] = members.map((i) => ({ explained: explained.at(noise.rowAt(i)), signals: noise.signalsAt(i) }));
-    const matched = new Set(flows.flatMap((item) => item.signals));
-    pending.push({
-      finding: summarizeCampaign(
-        { ...campaign, flows },
-        model,
-        NOISE_SIGNALS.filter((signal) => matched.has(signal)),
-      ),
-      rows: Int32Array.from(members, (i) => noise.rowAt(i)),
-      rule: null,
+      severity: severityOf(classification, signals, scale),
+      traffic: { records: scale.records },
+      rows: Int32Array.from(members),
+      // Only what the fix needs of the facts waits for its turn.
+      made: { kind: 'rule', group: shell, signals, scope: fixScopeFacts(facts) },
     });
   }
-  pending.sort((a, b) => compareFindings(a.finding, b.finding));
+  for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
+    const matched = new Set<string>();
+    let records = 0;
+    for (const i of members) {
+      for (const signal of noise.signalsAt(i)) matched.add(signal);
+      records += explained.at(noise.rowAt(i)).flow.records;
+    }
+    // summarizeCampaign's classification and severity.
+    pending.push({
+      fingerprint: campaign.fingerprint,
+      classification: 'likely-noise',
+      severity: 'low',
+      traffic: { records },
+      rows: Int32Array.from(members, (i) => noise.rowAt(i)),
+      made: {
+        kind: 'campaign',
+        group: campaign,
+        signals: NOISE_SIGNALS.filter((signal) => matched.has(signal)),
+        signalIds: Int32Array.from(members, (i) => noise.signalIdAt(i)),
+      },
+    });
+  }
+  pending.sort(compareFindings);
   stats.coverage = {
     undecided: groupUndecided(model, explained.each(rejected.filter((row) => explained.verdictAt(row).verdict === 'unknown'))),
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  return { stats, total: pending.length, findings: finishInOrder(pending, explained.keepOnly(pending), model, verifier, stats) };
+  return { stats, total: pending.length, findings: finishInOrder(pending, explained.keepOnly(pending), noise, model, verifier, stats) };
 }
 
 /** Noise flows as rows of the input, each with its signals: the lists are few, each kept once. */
@@ -335,6 +364,15 @@ class NoiseRows {
     return this.signalLists[this.signalIds[i]];
   }
 
+  signalIdAt(i: number): number {
+    return this.signalIds[i];
+  }
+
+  /** The signals of a list by its id (`signalIdAt`). */
+  signalList(id: number): readonly string[] {
+    return this.signalLists[id];
+  }
+
   /** 0, 1, … one per noise flow, in the order they were added. */
   *indexes(): Generator<number> {
     for (let i = 0; i < this.rows.length; i++) yield i;
@@ -342,8 +380,8 @@ class NoiseRows {
 }
 
 /**
- * Yields the pending findings in report order, suggesting each rule finding's fix as its turn
- * comes with one ledger, so NACL rule numbers never collide between findings and the same input
+ * Yields the pending findings in report order, making each one's Finding (its traffic summary,
+ * or its campaign's) and suggesting each rule finding's fix as its turn comes with one ledger, so NACL rule numbers never collide between findings and the same input
  * always gets the same numbers. Noise never gets a fix (opening a port to scanners is not a
  * remedy): it is all in campaigns. Nor does a scanner among the peers of any other finding
  * (`scopedFix`). A yielded finding is let go of here.
@@ -351,19 +389,37 @@ class NoiseRows {
 function* finishInOrder(
   pending: (PendingFinding | null)[],
   explained: ExplainedRows,
+  noise: NoiseRows,
   model: NetworkModel,
   verifier: FixVerifier,
   stats: DiagnoseStats,
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
   for (let i = 0; i < pending.length; i++) {
-    const { finding, rows, rule } = pending[i]!;
+    const { rows, made, classification, severity } = pending[i]!;
     pending[i] = null;
     const flows = explained.list(rows);
-    if (rule) {
-      const { fix, note } = scopedFix(model, { ...rule.group, flows }, rule.scope, verifier, ledger);
+    let finding: Finding;
+    if (made.kind === 'rule') {
+      const group: FindingGroup = { ...made.group, flows };
+      finding = {
+        kind: 'rule',
+        fingerprint: group.fingerprint,
+        classification,
+        severity,
+        signals: made.signals,
+        blockedBy: group.blockedBy,
+        traffic: summarizeTraffic(group, model),
+        suggestedFix: null,
+      };
+      if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
+      const { fix, note } = scopedFix(model, group, made.scope, verifier, ledger);
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
+    } else {
+      const { signalIds } = made;
+      const members: NoiseFlow[] = flows.map((item, k) => ({ explained: item, signals: noise.signalList(signalIds[k]) }));
+      finding = summarizeCampaign({ ...made.group, flows: members }, model, made.signals);
     }
     stats.findings.total++;
     stats.findings.byKind[finding.kind]++;

@@ -16,7 +16,7 @@ const SHARED_INFRASTRUCTURE = /^(elb:|nat-|vpce-)/;
  * Lambda function or an instance with several interfaces is one), an interface with no known
  * owner by itself.
  */
-function ownerCount(interfaces: readonly FindingInterface[]): number {
+function ownerCount(interfaces: readonly Pick<FindingInterface, 'id' | 'owner'>[]): number {
   return new Set(interfaces.map((i) => (i.owner === null ? `eni:${i.id}` : `owner:${i.owner}`))).size;
 }
 
@@ -30,7 +30,7 @@ function ownerCount(interfaces: readonly FindingInterface[]): number {
  *   infrastructure);
  * - `medium`: any other likely misconfiguration.
  */
-export function severityOf(classification: Classification, signals: readonly string[], traffic: Finding['traffic']): Severity {
+export function severityOf(classification: Classification, signals: readonly string[], traffic: TrafficScale): Severity {
   if (classification !== 'likely-misconfiguration') return 'low';
   const t = SEVERITY_THRESHOLDS;
   if (traffic.records >= t.criticalRecords && signals.includes('repeated-over-time')) return 'critical';
@@ -42,11 +42,19 @@ export function severityOf(classification: Classification, signals: readonly str
   return 'medium';
 }
 
+/** What severity reads of a finding's traffic: its records, how many peers, and the interfaces with their owners. */
+export type TrafficScale = Pick<Finding['traffic'], 'records' | 'peers' | 'peerCount'> & {
+  interfaces: readonly Pick<FindingInterface, 'id' | 'owner'>[];
+};
+
+/** What report order reads of a finding. */
+export type Ranked = Pick<Finding, 'severity' | 'classification' | 'fingerprint'> & { traffic: Pick<Finding['traffic'], 'records'> };
+
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const CLASSIFICATION_RANK: Record<Classification, number> = { 'likely-misconfiguration': 0, uncertain: 1, 'likely-noise': 2 };
 
 /** Report order: severity, then classification, then records (most first), then fingerprint. */
-export function compareFindings(a: Finding, b: Finding): number {
+export function compareFindings(a: Ranked, b: Ranked): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     CLASSIFICATION_RANK[a.classification] - CLASSIFICATION_RANK[b.classification] ||

@@ -1,7 +1,8 @@
 import type { NetworkModel } from '../network/network-model';
-import { peerAddressOf } from './explained-flow';
+import { type ExplainedFlow, peerAddressOf } from './explained-flow';
 import type { Finding, FindingInterface, FindingPeer } from './finding';
 import type { FindingGroup } from './finding-group';
+import type { TrafficScale } from './severity';
 import { isoSeconds } from './iso-time.util';
 import { findPeerInterface } from './peer-lookup';
 
@@ -69,4 +70,21 @@ export function summarizeTraffic(group: FindingGroup, model: NetworkModel): Find
     firstSeen: isoSeconds(firstSeen),
     lastSeen: isoSeconds(lastSeen),
   };
+}
+
+/**
+ * What severityOf reads of the `traffic` summarizeTraffic would make of the same flows, without
+ * the peers' details: the records, how many distinct peers, and each interface with its owner.
+ */
+export function trafficScale(flows: Iterable<ExplainedFlow>, model: NetworkModel): TrafficScale {
+  const owners = new Map<string, string | null>();
+  const peers = new Set<string>();
+  let records = 0;
+  for (const explained of flows) {
+    const { flow } = explained;
+    records += flow.records;
+    if (!owners.has(flow.interfaceId)) owners.set(flow.interfaceId, model.interfaceOwner(flow.interfaceId));
+    peers.add(peerAddressOf(explained));
+  }
+  return { records, peers: [], peerCount: peers.size, interfaces: Array.from(owners, ([id, owner]) => ({ id, owner })) };
 }
