@@ -5,17 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 // autocannon ships no types; the bench reads the fields below of its result.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
-import type { JobProducer } from '../src/queues/job-producer';
 import { SystemClock } from '../src/common/clock/clock';
 import { SnakeNamingStrategy } from '../src/database/snake-naming.strategy';
 import { EventEntity } from '../src/events/event.entity';
-import { EventsService } from '../src/events/events.service';
+import { eventsWithoutQueue } from '../test/support/factories/events-without-queue';
 import { FindingEventEntity } from '../src/findings/finding-event.entity';
 import { FindingEntity } from '../src/findings/finding.entity';
 import { FindingsPersister } from '../src/findings/findings-persister.service';
@@ -99,9 +97,7 @@ async function load(
   await dataSource.initialize();
   const clock = new SystemClock();
   // Persisting only records events (the outbox); publishing them would need the queue, unused here.
-  const persister = new FindingsPersister(
-    new EventsService(dataSource.getRepository(EventEntity), undefined as unknown as Queue, clock, undefined as unknown as JobProducer),
-  );
+  const persister = new FindingsPersister(eventsWithoutQueue(dataSource, clock));
   const targets: string[] = [];
   try {
     for (let stored = 0; stored < count;) {

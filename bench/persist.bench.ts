@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
@@ -16,13 +15,12 @@ import {
 import { SystemClock } from '../src/common/clock/clock';
 import { SnakeNamingStrategy } from '../src/database/snake-naming.strategy';
 import { EventEntity } from '../src/events/event.entity';
-import { EventsService } from '../src/events/events.service';
+import { eventsWithoutQueue } from '../test/support/factories/events-without-queue';
 import { FindingEventEntity } from '../src/findings/finding-event.entity';
 import { findingRank, PRIORITY_RANK_SCALE, SEVERITY_RANK } from '../src/findings/finding-status';
 import { FindingEntity } from '../src/findings/finding.entity';
 import { FindingsPersister, indexedColumns, searchTextOf } from '../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../src/findings/observed-finding';
-import type { JobProducer } from '../src/queues/job-producer';
 import { TargetEntity } from '../src/targets/target.entity';
 import { analysedFindingsOf } from './analysed-findings';
 import type { BenchResult } from './bench-result';
@@ -230,12 +228,7 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
     await dataSource.query(`CREATE TABLE "persist_baseline" (LIKE "findings" INCLUDING ALL)`);
     const clock = new SystemClock();
     // No webhook subscription: publishing marks the events fanned out without a job, so no queue is needed.
-    const events = new EventsService(
-      dataSource.getRepository(EventEntity),
-      undefined as unknown as Queue,
-      clock,
-      undefined as unknown as JobProducer,
-    );
+    const events = eventsWithoutQueue(dataSource, clock);
     const persister = new FindingsPersister(events);
 
     const analysis = async (): Promise<string> => {

@@ -51,23 +51,17 @@ export class FindingsCache implements OnModuleInit {
       bypass: requests.labels(route, 'bypass'),
     });
     this.outcomes = { list: child('list'), detail: child('detail') };
-    const held = () => ({ bytes: this.bytes, entries: this.entries.size });
-    new Gauge({
-      name: 'sgdoctor_findings_cache_bytes',
-      help: 'Bytes of the findings list pages and details held by the cache.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(held().bytes);
-      },
-    });
-    new Gauge({
-      name: 'sgdoctor_findings_cache_entries',
-      help: 'Findings list pages and details held by the cache.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(held().entries);
-      },
-    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [metrics.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('sgdoctor_findings_cache_bytes', 'Bytes of the findings list pages and details held by the cache.', () => this.bytes);
+    gauge('sgdoctor_findings_cache_entries', 'Findings list pages and details held by the cache.', () => this.entries.size);
   }
 
   async onModuleInit(): Promise<void> {
@@ -109,7 +103,7 @@ export class FindingsCache implements OnModuleInit {
     this.outcomes[route].miss.inc();
     const body = await render();
     // Kept only if no change may have happened since the generation was read, before the query ran.
-    if (this.changes.listening && this.changes.generation === generation && this.generation === generation) this.keep(key, body);
+    if (this.changes.listening && this.changes.generation === generation) this.keep(key, body);
     return body;
   }
 

@@ -64,8 +64,8 @@ function mergedCountsAndRecords(stored: string, seen: string): string {
     FROM (SELECT ${mergedCounts(stored, seen)} AS counts) AS m)`;
 }
 
-/** A batch's lines of JSON as the row type each statement reads them with (`rowJson` writes them). */
-const BATCH_ROWS = `string_to_table($LINES::text, chr(10)) AS line, jsonb_to_record(line::jsonb) AS r(
+/** A batch's lines of JSON, bound as $4, as the row type each statement reads them with (`rowJson` writes them). */
+const BATCH_ROWS = `string_to_table($4::text, chr(10)) AS line, jsonb_to_record(line::jsonb) AS r(
          fingerprint text, classification text, severity text, severity_rank int, control text, direction text,
          protocol int, port int, return_traffic boolean, security_group_ids text[], network_acl_id text, vpc_ids text[], account_ids text[],
          interface_ids text[], records bigint, packets bigint, bytes bigint, first_seen timestamptz, last_seen timestamptz,
@@ -233,7 +233,7 @@ export class FindingsPersister {
 
   /** The batch's rows serialised for `upsertBatch`. */
   prepare(batch: readonly ObservedFinding[]): PreparedBatch {
-    return { items: batch, lines: batch.map(rowJson) };
+    return { items: batch, lines: batch.map((item) => this.rowLine(item)) };
   }
 
   /** One finding's row as a line of a prepared batch (see PreparedBatch). */
@@ -259,7 +259,7 @@ export class FindingsPersister {
          "status_reason" = CASE WHEN c.status IS NULL THEN "findings"."status_reason" END,
          "suppressed_until" = CASE WHEN c.status IS NULL THEN "findings"."suppressed_until" END,
          "resolved_at" = CASE WHEN c.status IS NULL THEN "findings"."resolved_at" END
-       FROM ${BATCH_ROWS.replace('$LINES', '$4')}
+       FROM ${BATCH_ROWS}
          LEFT JOIN unnest($5::varchar[], $6::text[]) AS c(fingerprint, status) ON c.fingerprint = r.fingerprint
        WHERE "findings"."target_id" = $1 AND "findings"."fingerprint" = r.fingerprint`,
       [
@@ -291,7 +291,7 @@ export class FindingsPersister {
          r.protocol, r.port, r.return_traffic, r.security_group_ids, r.network_acl_id, r.vpc_ids, r.interface_ids,
          r.records, r.packets, r.bytes, r.first_seen, r.last_seen, r.finding, r.flows, r.counts, r.search_text, $2, $2, r.kind,
          ${NEW_PRIORITY}, $3, $3, r.account_ids
-       FROM ${BATCH_ROWS.replace('$LINES', '$4')}
+       FROM ${BATCH_ROWS}
        ON CONFLICT ("target_id", "fingerprint") DO UPDATE SET ${seenAgainSet(row)}
        RETURNING "id", "fingerprint", ("xmax" = 0) AS "inserted"`,
       [ctx.targetId, ctx.analysisId, ctx.now, linesText(lines)],

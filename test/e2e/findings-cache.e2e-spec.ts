@@ -1,28 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/common/clock/clock';
+import { FixedClock } from '../../src/common/clock/clock';
+import type { DatabaseConfig } from '../../src/config/app-config';
+import { buildDataSourceOptions } from '../../src/database/database-options';
 import { ChangeNotifications, LISTENER_APPLICATION_NAME } from '../../src/database/change-notifications';
-import { SnakeNamingStrategy } from '../../src/database/snake-naming.strategy';
 import { EventEntity } from '../../src/events/event.entity';
-import { EventsService } from '../../src/events/events.service';
 import { FindingEventEntity } from '../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../src/findings/finding.entity';
 import { FindingsCache } from '../../src/findings/findings-cache';
 import { FindingsPersister } from '../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../src/findings/observed-finding';
-import type { JobProducer } from '../../src/queues/job-producer';
 import { TargetEntity } from '../../src/targets/target.entity';
 import { FindingTicketsService } from '../../src/ticketing/finding-tickets.service';
 import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
 import { createTestApp, type TestApp } from '../support/app/test-app';
 import { TEST_POSTGRES_URL } from '../support/app/test-database';
 import { until } from '../support/app/until';
+import { eventsWithoutQueue } from '../support/factories/events-without-queue';
 import { sampleFinding } from '../support/factories/sample-finding';
+
+/** When the other writer's findings are written (the clock of its persister). */
+const WRITTEN_AT = new Date('2026-12-04T12:00:00Z');
 
 /** Findings alike but for their fingerprints (of one length): their details are texts of one size. */
 function observed(count: number): ObservedFinding[] {
@@ -45,25 +47,15 @@ class OtherWriter {
     private readonly persister: FindingsPersister,
   ) {}
 
-  static async open(url: string): Promise<OtherWriter> {
-    const dataSource = await new DataSource({
-      type: 'postgres',
-      url,
-      namingStrategy: new SnakeNamingStrategy(),
-      entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity],
-    }).initialize();
-    const clock = new SystemClock();
-    const events = new EventsService(
-      dataSource.getRepository(EventEntity),
-      undefined as unknown as Queue,
-      clock,
-      undefined as unknown as JobProducer,
-    );
-    return new OtherWriter(dataSource, new FindingsPersister(events));
+  static async open(config: DatabaseConfig): Promise<OtherWriter> {
+    const dataSource = await new DataSource(
+      buildDataSourceOptions(config, { entities: [FindingEntity, FindingEventEntity, EventEntity, TargetEntity] }),
+    ).initialize();
+    return new OtherWriter(dataSource, new FindingsPersister(eventsWithoutQueue(dataSource, new FixedClock(WRITTEN_AT))));
   }
 
   async persist(targetId: string, findings: ObservedFinding[]): Promise<void> {
-    const ctx = { targetId, analysisId: randomUUID(), now: new Date() };
+    const ctx = { targetId, analysisId: randomUUID(), now: WRITTEN_AT };
     await this.dataSource.transaction((manager) => this.persister.upsertBatch(manager, ctx, findings));
   }
 
@@ -103,7 +95,7 @@ async function openApp(env: Record<string, string> = {}): Promise<{ testApp: Tes
   const testApp = await createTestApp({ env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, ...env } });
   const target = await api(testApp.app.getHttpServer()).post('/v1/targets', sampleTargetBody());
   expect(target.status).toBe(201);
-  return { testApp, targetId: target.body.id, writer: await OtherWriter.open(testApp.config.database.url) };
+  return { testApp, targetId: target.body.id, writer: await OtherWriter.open(testApp.config.database) };
 }
 
 describe('the findings cache', () => {

@@ -19,7 +19,7 @@ import {
 import { type FindingGroup, groupBlocked } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, type Ranked, severityOf } from '../findings/severity';
-import { summarizeCampaign } from '../findings/summarize-campaign';
+import { CAMPAIGN_RANK, summarizeCampaign } from '../findings/summarize-campaign';
 import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
@@ -313,11 +313,9 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       for (const signal of noise.signalsAt(i)) matched.add(signal);
       records += explained.at(noise.rowAt(i)).flow.records;
     }
-    // summarizeCampaign's classification and severity.
     pending.push({
       fingerprint: campaign.fingerprint,
-      classification: 'likely-noise',
-      severity: 'low',
+      ...CAMPAIGN_RANK,
       traffic: { records },
       rows: Int32Array.from(members, (i) => noise.rowAt(i)),
       made: {
@@ -381,8 +379,9 @@ class NoiseRows {
 
 /**
  * Yields the pending findings in report order, making each one's Finding (its traffic summary,
- * or its campaign's) and suggesting each rule finding's fix as its turn comes with one ledger, so NACL rule numbers never collide between findings and the same input
- * always gets the same numbers. Noise never gets a fix (opening a port to scanners is not a
+ * or its campaign's) and suggesting each rule finding's fix as its turn comes with one ledger, so
+ * NACL rule numbers never collide between findings and the same input always gets the same
+ * numbers. Noise never gets a fix (opening a port to scanners is not a
  * remedy): it is all in campaigns. Nor does a scanner among the peers of any other finding
  * (`scopedFix`). A yielded finding is let go of here.
  */

@@ -52,6 +52,9 @@ function countControl(map: Map<string, { control: BlockingControl; records: numb
   map.set(id, entry);
 }
 
+/** What every campaign finding is classified and ranked as: noise, of low severity. */
+export const CAMPAIGN_RANK = { classification: 'likely-noise', severity: 'low' } as const;
+
 /**
  * A campaign as one `likely-noise` finding with no fix: `traffic` sums it up (its direction, the
  * protocol of most records, the port when it probed only one, the interfaces touched, its sources
@@ -146,8 +149,7 @@ export function summarizeCampaign(group: CampaignGroup, model: NetworkModel, sig
   return {
     kind: 'campaign',
     fingerprint: group.fingerprint,
-    classification: 'likely-noise',
-    severity: 'low',
+    ...CAMPAIGN_RANK,
     signals,
     blockedBy: rankedControls[0],
     traffic: {

@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisCancelledSignal } from '../../../src/analyses/pipeline/analysis-cancelled.signal';
@@ -8,12 +7,11 @@ import { FixedClock } from '../../../src/common/clock/clock';
 import { loadAppConfig } from '../../../src/config/app-config';
 import { buildDataSourceOptions } from '../../../src/database/database-options';
 import { EventEntity } from '../../../src/events/event.entity';
-import { EventsService } from '../../../src/events/events.service';
+import { eventsWithoutQueue } from '../../support/factories/events-without-queue';
 import { FindingEventEntity } from '../../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../../src/findings/finding.entity';
 import { FindingsPersister, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
-import type { JobProducer } from '../../../src/queues/job-producer';
 import { TargetEntity } from '../../../src/targets/target.entity';
 import { sampleFinding } from '../../support/factories/sample-finding';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../../support/app/test-database';
@@ -113,12 +111,7 @@ describe('FindingsPersister', () => {
       }),
     ).initialize();
     await dataSource.runMigrations({ transaction: 'each' });
-    const events = new EventsService(
-      dataSource.getRepository(EventEntity),
-      undefined as unknown as Queue,
-      new FixedClock(NOW),
-      undefined as unknown as JobProducer,
-    );
+    const events = eventsWithoutQueue(dataSource, new FixedClock(NOW));
     persister = new FindingsPersister(events);
     const [target] = await dataSource.query(
       `INSERT INTO "targets" ("name", "account_id", "region", "access", "scope", "flow_source", "config_source")
