@@ -250,6 +250,7 @@ export async function runPersistBench(count = 20_000): Promise<BenchResult[]> {
             batchChars,
             parallel,
             transaction: (work) => inRunningTransaction(dataSource, running, work, 'share'),
+            storedFingerprints: () => persister.storedFingerprints(dataSource.manager, targetId),
             publish: (ids) => events.publish(ids),
           },
           observed,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { copyIn, copyText, copyTextArray, copyValue } from '../database/copy-in';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, type NewDomainEvent } from '../events/events.service';
 import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
@@ -21,17 +23,34 @@ export interface PersistContext {
 }
 
 /**
- * A batch's rows as the upsert binds them, serialised before its transaction (each finding's JSON
- * once), so the next batch can be made ready while one is being written.
+ * A finding's row serialised for the statement expected to write it (FindingsPersister.prepareRow):
+ *
+ * - `copy`: a new finding's row as a line of COPY text, every column of the row it inserts (its
+ *   `id` chosen here). COPY reads each column by its type's input function, with none of the
+ *   executor's per-row work of an INSERT … SELECT, and the batch arrives in small messages.
+ * - `line`: a stored finding's row as one line of JSON with the columns seeing it again sets
+ *   (all but the status): the UPDATE reads the lines of its batch, bound as one text, each parsed
+ *   on its own, which costs less than one document of the whole batch (JSON text never holds a
+ *   raw line feed, so the lines joined by line feeds split cleanly).
+ *
+ * Either form is made again in the other when the finding turns out stored, or not, once the batch
+ * holds its locks: the form only saves serialising twice when it was expected right.
+ */
+export type PreparedRow = { readonly copy: string; readonly id: string } | { readonly line: string };
+
+/** The text a prepared row sends, whichever its form. */
+export function preparedText(row: PreparedRow): string {
+  return 'copy' in row ? row.copy : row.line;
+}
+
+/**
+ * A batch's rows as its statements send them, serialised before its transaction (each finding's
+ * JSON once), so the next batch can be made ready while one is being written.
  */
 export interface PreparedBatch {
   readonly items: readonly ObservedFinding[];
-  /**
-   * One line of JSON per item, in order, with the item's columns (all but the status): PostgreSQL
-   * parses each line on its own, which costs less than one document of the whole batch (JSON text
-   * never holds a raw line feed, so the lines joined by line feeds split cleanly).
-   */
-  readonly lines: readonly string[];
+  /** One row per item, in order. */
+  readonly rows: readonly PreparedRow[];
 }
 
 /** A row written by the INSERT of the findings not stored when locked. */
@@ -101,8 +120,54 @@ function seenAgainSet(row: (column: string) => string): string {
          "updated_at" = $3`;
 }
 
-/** A new row's priority: its rank, then the time it was last seen. */
+/** A new row's priority: its rank, then the time it was last seen (as `priorityOf` computes it). */
 const NEW_PRIORITY = `r.rank * ${PRIORITY_RANK_SCALE} + FLOOR(EXTRACT(EPOCH FROM r.last_seen))::bigint`;
+
+/** A finding's priority from its rank and the time it was last seen (ISO), as NEW_PRIORITY computes it in SQL. */
+function priorityOf(rank: number, lastSeen: string): number {
+  return rank * PRIORITY_RANK_SCALE + Math.floor(Date.parse(lastSeen) / 1000);
+}
+
+/** The columns of a new finding's row, in the order `copyRow` writes them. */
+const COPY_COLUMNS = [
+  'id',
+  'target_id',
+  'fingerprint',
+  'status',
+  'classification',
+  'severity',
+  'severity_rank',
+  'control',
+  'direction',
+  'protocol',
+  'port',
+  'return_traffic',
+  'security_group_ids',
+  'network_acl_id',
+  'vpc_ids',
+  'account_ids',
+  'interface_ids',
+  'records',
+  'packets',
+  'bytes',
+  'first_seen',
+  'last_seen',
+  'counts',
+  'finding',
+  'flows',
+  'search_text',
+  'first_analysis_id',
+  'last_analysis_id',
+  'kind',
+  'priority',
+  'created_at',
+  'updated_at',
+] as const;
+
+const COPY_NEW_FINDINGS = `COPY "findings" (${COPY_COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+
+/** The PostgreSQL error of a row that a unique index already holds. */
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * Writes what an analysis found, inside the caller's transaction: upsert by (target,
@@ -117,33 +182,29 @@ export class FindingsPersister {
    * Upserts a batch; returns the ids of the domain events recorded that are still to publish
    * (those a webhook subscription listens to: the others are recorded settled). A fixed number of
    * statements per batch, whatever its size: the existing rows locked, the stored findings updated
-   * by one UPDATE (their lifecycle changes included), the others inserted by one multi-row
-   * INSERT … ON CONFLICT, the audit entries and the events each written by one INSERT. The events
+   * by one UPDATE (their lifecycle changes included), the others inserted by one COPY, the audit
+   * entries and the events each written by one INSERT. A batch of findings not prepared is
+   * serialised once its locks tell which findings are stored. The events
    * reference the finding (its row holds the JSON, once) instead of carrying a copy.
    */
   async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[] | PreparedBatch): Promise<string[]> {
-    const prepared = 'lines' in batch ? batch : this.prepare(batch);
-    if (prepared.items.length === 0) return [];
+    const items = 'rows' in batch ? batch.items : batch;
+    if (items.length === 0) return [];
+    const rows = 'rows' in batch ? batch.rows : null;
     const existing = await this.lockExisting(
       manager,
       ctx.targetId,
-      prepared.items.map((item) => item.finding.fingerprint),
+      items.map((item) => item.finding.fingerprint),
     );
-    const plans = prepared.items.map((item, i) => {
+    const plans = items.map((item, i) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
-      return { item, line: prepared.lines[i]!, before, change };
+      return { item, row: rows?.[i] ?? this.prepareRow(ctx, item, before !== undefined), before, change };
     });
     const stored = plans.filter((p) => p.before !== undefined);
     const fresh = plans.filter((p) => p.before === undefined);
     if (stored.length) await this.updateStored(manager, ctx, stored);
-    const inserted = fresh.length
-      ? await this.insertFresh(
-          manager,
-          ctx,
-          fresh.map((p) => p.line),
-        )
-      : new Map<string, InsertedRow>();
+    const inserted = fresh.length ? await this.insertFresh(manager, ctx, fresh) : new Map<string, InsertedRow>();
     const audits: Array<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }> = [];
     const events: NewDomainEvent[] = [];
     for (const { item, before, change } of plans) {
@@ -161,6 +222,17 @@ export class FindingsPersister {
     }
     await this.auditMany(manager, audits, ctx);
     return this.events.recordManySettled(manager, events);
+  }
+
+  /**
+   * The fingerprints of the target's stored findings: what the persist stage expects to update
+   * rather than insert, to serialise each finding in the form its statement reads (see PreparedRow).
+   */
+  async storedFingerprints(manager: EntityManager, targetId: string): Promise<Set<string>> {
+    const rows: Array<{ fingerprint: string }> = await manager.query(`SELECT "fingerprint" FROM "findings" WHERE "target_id" = $1`, [
+      targetId,
+    ]);
+    return new Set(rows.map((row) => row.fingerprint));
   }
 
   /**
@@ -231,14 +303,12 @@ export class FindingsPersister {
     return new Map(rows.map((row) => [row.fingerprint, row]));
   }
 
-  /** The batch's rows serialised for `upsertBatch`. */
-  prepare(batch: readonly ObservedFinding[]): PreparedBatch {
-    return { items: batch, lines: batch.map((item) => this.rowLine(item)) };
-  }
-
-  /** One finding's row as a line of a prepared batch (see PreparedBatch). */
-  rowLine(item: ObservedFinding): string {
-    return rowJson(item);
+  /**
+   * A finding's row for `upsertBatch`, serialised for the statement expected to write it: the
+   * INSERT of new findings unless `stored` (see PreparedRow).
+   */
+  prepareRow(ctx: PersistContext, item: ObservedFinding, stored: boolean): PreparedRow {
+    return stored ? { line: rowJson(item) } : newRow(ctx, item);
   }
 
   /**
@@ -249,7 +319,7 @@ export class FindingsPersister {
   private async updateStored(
     manager: EntityManager,
     ctx: PersistContext,
-    plans: ReadonlyArray<{ item: ObservedFinding; line: string; change: LifecycleChange | null }>,
+    plans: ReadonlyArray<{ item: ObservedFinding; row: PreparedRow; change: LifecycleChange | null }>,
   ): Promise<void> {
     const changed = plans.filter((p) => p.change !== null);
     const row = (column: string): string => (column === 'priority' ? NEW_PRIORITY : `r.${column}`);
@@ -266,7 +336,7 @@ export class FindingsPersister {
         ctx.targetId,
         ctx.analysisId,
         ctx.now,
-        linesText(plans.map((p) => p.line)),
+        linesText(plans.map((p) => ('line' in p.row ? p.row.line : rowJson(p.item)))),
         changed.map((p) => p.item.finding.fingerprint),
         changed.map((p) => p.change!.to),
       ],
@@ -274,12 +344,44 @@ export class FindingsPersister {
   }
 
   /**
-   * One INSERT … ON CONFLICT for the findings not stored when locked, their rows as bound lines
-   * of JSON; returns id by fingerprint, and whether each row was inserted by this statement (its
-   * xmax 0) or updated: a concurrent writer of the same analysis stored it since, and it is
-   * updated as a stored finding seen again (its status left as it is).
+   * The findings not stored when locked, copied into the table (COPY … FROM STDIN) in a savepoint;
+   * returns id by fingerprint, each inserted. Should a concurrent writer of the same analysis have
+   * stored one of them since (the copy then fails on the unique index), the savepoint is rolled
+   * back and they are written by `upsertFresh` instead.
    */
-  private async insertFresh(manager: EntityManager, ctx: PersistContext, lines: readonly string[]): Promise<Map<string, InsertedRow>> {
+  private async insertFresh(
+    manager: EntityManager,
+    ctx: PersistContext,
+    plans: ReadonlyArray<{ item: ObservedFinding; row: PreparedRow }>,
+  ): Promise<Map<string, InsertedRow>> {
+    const copies = plans.map(({ item, row }) => ('copy' in row ? row : newRow(ctx, item)));
+    await manager.query('SAVEPOINT "new_findings"');
+    try {
+      await copyIn(
+        manager,
+        COPY_NEW_FINDINGS,
+        copies.map((row) => row.copy),
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT "new_findings"');
+      return this.upsertFresh(
+        manager,
+        ctx,
+        plans.map(({ item }) => rowJson(item)),
+      );
+    }
+    await manager.query('RELEASE SAVEPOINT "new_findings"');
+    return new Map(plans.map(({ item }, i) => [item.finding.fingerprint, { id: copies[i]!.id, inserted: true }]));
+  }
+
+  /**
+   * One INSERT … ON CONFLICT of new findings, their rows as bound lines of JSON; returns id by
+   * fingerprint, and whether each row was inserted by this statement (its xmax 0) or updated: a
+   * concurrent writer of the same analysis stored it since, and it is updated as a stored finding
+   * seen again (its status left as it is).
+   */
+  private async upsertFresh(manager: EntityManager, ctx: PersistContext, lines: readonly string[]): Promise<Map<string, InsertedRow>> {
     const row = (column: string): string => `EXCLUDED."${column}"`;
     const returned: Array<{ id: string; fingerprint: string; inserted: boolean }> = await manager.query(
       `INSERT INTO "findings" (
@@ -398,6 +500,54 @@ function rowJson(item: ObservedFinding): string {
     kind: f.kind,
     rank: findingRank(f.classification, f.severity),
   });
+}
+
+/** A new finding's row for the COPY of new findings, under an id of its own. */
+function newRow(ctx: PersistContext, item: ObservedFinding): { copy: string; id: string } {
+  const id = randomUUID();
+  return { copy: copyRow(ctx, id, item), id };
+}
+
+/** A new finding's row as a line of COPY text, its columns in COPY_COLUMNS's order (the same values `rowJson` gives). */
+function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): string {
+  const f = item.finding;
+  const columns = indexedColumns(f);
+  const lastSeen = new Date(f.traffic.lastSeen).toISOString();
+  const now = ctx.now.toISOString();
+  return [
+    id,
+    ctx.targetId,
+    copyText(f.fingerprint),
+    'open',
+    copyText(f.classification),
+    copyText(f.severity),
+    String(SEVERITY_RANK[f.severity] ?? 0),
+    copyText(f.blockedBy.control),
+    copyText(f.traffic.direction),
+    String(f.traffic.protocol),
+    copyValue(f.traffic.port),
+    String(f.traffic.returnTraffic),
+    copyTextArray(columns.securityGroupIds),
+    copyValue(columns.networkAclId),
+    copyTextArray(item.vpcIds),
+    copyTextArray(item.accountIds),
+    copyTextArray(columns.interfaceIds),
+    String(recordsOf(item.counts)),
+    String(f.traffic.packets),
+    String(f.traffic.bytes),
+    new Date(f.traffic.firstSeen).toISOString(),
+    lastSeen,
+    copyText(JSON.stringify(item.counts)),
+    copyText(JSON.stringify(f)),
+    copyText(JSON.stringify(item.flows)),
+    copyText(searchTextOf(f, item.vpcIds, columns)),
+    ctx.analysisId,
+    ctx.analysisId,
+    copyText(f.kind),
+    String(priorityOf(findingRank(f.classification, f.severity), lastSeen)),
+    now,
+    now,
+  ].join('\t');
 }
 
 /**

@@ -290,7 +290,11 @@ describe('the findings cache', () => {
 
   it('takes a listening connection that stops answering as lost, and listens again', async () => {
     const socket = (changes as unknown as { client: { connection: { stream: Socket } } }).client.connection.stream;
-    // Nothing more is read from the connection, as when its host or the network went away without closing it.
+    // Nothing more is read from the connection, as when its host or the network went away without closing it;
+    // and it is kept from listening again on a new one until the read is done (the pool keeps its connections).
+    const maintenance = new Client({ connectionString: TEST_POSTGRES_URL });
+    await maintenance.connect();
+    await maintenance.query(`ALTER DATABASE "${testApp.databaseName}" ALLOW_CONNECTIONS false`);
     socket.pause();
     try {
       await until(
@@ -303,6 +307,8 @@ describe('the findings cache', () => {
       expect(moved(start, await outcomes(server()))).toEqual({ 'list bypass': 1 });
     } finally {
       socket.resume();
+      await maintenance.query(`ALTER DATABASE "${testApp.databaseName}" ALLOW_CONNECTIONS true`);
+      await maintenance.end();
     }
     await until(
       async () => changes.listening,

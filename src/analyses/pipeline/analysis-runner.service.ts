@@ -169,6 +169,7 @@ export class AnalysisRunner {
             parallel: this.persistParallel,
             // FOR SHARE: the round's batches do not wait for each other; a cancel still waits for them.
             transaction: (work) => inRunningTransaction(this.dataSource, payload, work, 'share'),
+            storedFingerprints: () => this.persister.storedFingerprints(this.dataSource.manager, target.id),
             publish: (eventIds) => this.publish(eventIds),
             before: () => abort.signal.throwIfAborted(),
             after: () => this.pause(abort.signal),

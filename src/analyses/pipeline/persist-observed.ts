@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FindingsPersister, PersistContext, PreparedBatch } from '../../findings/findings-persister.service';
+import {
+  preparedText,
+  type FindingsPersister,
+  type PersistContext,
+  type PreparedBatch,
+  type PreparedRow,
+} from '../../findings/findings-persister.service';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { analysisWritersLockKey } from '../analysis-writers-lock';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
@@ -77,7 +83,7 @@ export interface PersistLoop {
   /** Findings per transaction: each batch commits on its own, so a killed worker loses at most one round's work. */
   batchSize: number;
   /**
-   * A batch also ends once its rows' JSON reaches this many characters (DEFAULT_PERSIST_BATCH_CHARS
+   * A batch also ends once its rows' text reaches this many characters (DEFAULT_PERSIST_BATCH_CHARS
    * when not given): what the worker holds while two rounds are in hand stays bounded when
    * findings carry many flows.
    */
@@ -93,6 +99,13 @@ export interface PersistLoop {
    * row FOR UPDATE makes them wait for each other, one FOR SHARE does not.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * The fingerprints of the target's stored findings when the stage starts
+   * (FindingsPersister.storedFingerprints): each finding is serialised for the statement expected
+   * to write it. Without it every finding is expected new, and a stored one is serialised again
+   * for its UPDATE once its batch holds its locks.
+   */
+  storedFingerprints?(): Promise<ReadonlySet<string>>;
   /** Publishes the events a committed round recorded. */
   publish(eventIds: string[]): Promise<void>;
   /** Before each round (the runner's cancellation check). */
@@ -121,7 +134,9 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
   const parallel = Math.max(1, Math.floor(loop.parallel ?? 1));
   const limits = { size, chars: Math.max(1, Math.floor(loop.batchChars ?? DEFAULT_PERSIST_BATCH_CHARS)) };
   const findings = observed[Symbol.iterator]();
-  let next = await drawRound(findings, limits, parallel, loop.persister);
+  const stored = (await loop.storedFingerprints?.()) ?? new Set<string>();
+  const prepare = (item: ObservedFinding): PreparedRow => loop.persister.prepareRow(loop.ctx, item, stored.has(item.finding.fingerprint));
+  let next = await drawRound(findings, limits, parallel, prepare);
   while (next) {
     loop.before?.();
     const round = next;
@@ -137,7 +152,7 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
     let following: PreparedBatch[] | null;
     let written: Array<PromiseSettledResult<string[]>>;
     try {
-      following = await drawRound(findings, limits, parallel, loop.persister);
+      following = await drawRound(findings, limits, parallel, prepare);
     } finally {
       // Every batch of the round settles before the loop goes on or fails (a finding that could
       // not be finished included): none is left writing.
@@ -168,13 +183,13 @@ async function drawRound(
   findings: Iterator<ObservedFinding>,
   limits: { size: number; chars: number },
   parallel: number,
-  persister: FindingsPersister,
+  prepare: (item: ObservedFinding) => PreparedRow,
 ): Promise<PreparedBatch[] | null> {
   const round: PreparedBatch[] = [];
   let exhausted = false;
   for (let b = 0; b < parallel && !exhausted; b++) {
     const items: ObservedFinding[] = [];
-    const lines: string[] = [];
+    const rows: PreparedRow[] = [];
     let chars = 0;
     for (;;) {
       const step = findings.next();
@@ -182,14 +197,14 @@ async function drawRound(
         exhausted = true;
         break;
       }
-      const line = persister.rowLine(step.value);
+      const row = prepare(step.value);
       items.push(step.value);
-      lines.push(line);
-      chars += line.length;
+      rows.push(row);
+      chars += preparedText(row).length;
       if (items.length >= limits.size || chars >= limits.chars) break;
       if (items.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (items.length > 0) round.push({ items, lines });
+    if (items.length > 0) round.push({ items, rows });
   }
   return round.length ? round : null;
 }

@@ -10,7 +10,7 @@ import { EventEntity } from '../../../src/events/event.entity';
 import { eventsWithoutQueue } from '../../support/factories/events-without-queue';
 import { FindingEventEntity } from '../../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../../src/findings/finding.entity';
-import { FindingsPersister, type PersistContext } from '../../../src/findings/findings-persister.service';
+import { FindingsPersister, preparedText, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
 import { TargetEntity } from '../../../src/targets/target.entity';
 import { sampleFinding } from '../../support/factories/sample-finding';
@@ -58,6 +58,8 @@ describe('FindingsPersister', () => {
       batchChars?: number;
       parallel?: number;
       lock?: RunningLock;
+      /** The fingerprints the loop is told are stored (by default it is told none). */
+      stored?: string[];
       inside?(): Promise<void>;
       around?<T>(write: () => Promise<T>): Promise<T>;
     },
@@ -82,6 +84,7 @@ describe('FindingsPersister', () => {
             );
           return loop.around ? loop.around(write) : write();
         },
+        storedFingerprints: loop.stored ? async () => new Set(loop.stored) : undefined,
         publish: async () => undefined,
       },
       findings,
@@ -211,6 +214,79 @@ describe('FindingsPersister', () => {
     }
   });
 
+  it('a new finding copied in holds what seeing it again writes: the same row, whatever its text holds', async () => {
+    const odd = 'tab\there, line\nfeed, back\\slash \\N, "quote", {brace}, comma,, \u00e9 \u{1f600}';
+    const base = sampleFinding({ fingerprint: 'h000000000000001' });
+    const item: ObservedFinding = {
+      finding: {
+        ...base,
+        traffic: {
+          ...base.traffic,
+          port: null,
+          interfaces: [{ id: 'eni-0h', owner: odd }],
+          peers: [{ address: '10.1.0.9', owner: odd, records: 3 }],
+        },
+      },
+      flows: [
+        {
+          interfaceId: 'eni-0h',
+          accountId: null,
+          vpcId: odd,
+          subnetId: null,
+          flowDirection: 'ingress',
+          srcaddr: '10.1.0.9',
+          dstaddr: '10.0.1.5',
+          srcport: 40000,
+          dstport: 8080,
+          protocol: 6,
+          action: 'REJECT',
+          tcpFlags: 2,
+          rejectReason: null,
+          servicePortSide: 'dst',
+          ephemeralPortMin: 40000,
+          ephemeralPortMax: 40000,
+          records: 3,
+          packets: 9,
+          bytes: 540,
+          firstSeen: 1_700_000_000,
+          lastSeen: 1_700_000_060,
+        },
+      ],
+      counts: { [H1]: 3, [H2]: 4 },
+      vpcIds: ['vpc-0a', odd],
+      accountIds: [odd, '111122223333'],
+    };
+    await write({ targetId, analysisId: await analysis(), now: NOW }, [item]);
+    const copied = await finding('h000000000000001');
+    expect(copied.finding).toEqual(JSON.parse(JSON.stringify(item.finding)));
+    expect(copied.flows).toEqual(item.flows);
+    expect(copied).toMatchObject({ vpc_ids: item.vpcIds, account_ids: item.accountIds, port: null, network_acl_id: null, records: '7' });
+    expect(copied.search_text).toContain(odd.toLowerCase());
+
+    const second = await analysis();
+    await write({ targetId, analysisId: second, now: NOW }, [item]);
+    const updated = await finding('h000000000000001');
+    expect(updated.last_analysis_id).toBe(second);
+    expect({ ...updated, last_analysis_id: copied.last_analysis_id }).toEqual(copied);
+  });
+
+  it('a finding expected stored that is new is inserted, and one expected new that is stored is updated', async () => {
+    const first = await analysis();
+    await persist(first, [observed('i000000000000001', { [H1]: 3 })], { batchSize: 10 });
+    const second = await analysis();
+    await persist(second, [observed('i000000000000001', { [H2]: 5 }), observed('i000000000000002')], {
+      batchSize: 10,
+      stored: ['i000000000000002'],
+    });
+    const seen = await finding('i000000000000001');
+    expect(seen).toMatchObject({ status: 'open', first_analysis_id: first, last_analysis_id: second, records: '8' });
+    expect(seen.counts).toEqual({ [H1]: 3, [H2]: 5 });
+    expect(await audits(seen.id)).toHaveLength(1);
+    const fresh = await finding('i000000000000002');
+    expect(fresh).toMatchObject({ status: 'open', first_analysis_id: second, last_analysis_id: second, records: '3' });
+    expect(await audits(fresh.id)).toEqual([{ from_status: null, to_status: 'open', reason: 'first seen', analysis_id: second }]);
+  });
+
   it('persists in batches, each in a transaction of the running analysis; a cancelled analysis is not written to', async () => {
     const batch = Array.from({ length: 7 }, (_, i) => observed(`d00000000000000${i}`));
     const run = (analysisId: string) => persist(analysisId, batch, { batchSize: 3 });
@@ -256,7 +332,8 @@ describe('FindingsPersister', () => {
   it('ends a batch once its rows reach the characters allowed, however few its findings', async () => {
     const running = await analysis();
     const findings = Array.from({ length: 7 }, (_, i) => observed(`c20000000000000${i}`));
-    const lineChars = persister.rowLine(findings[0]).length;
+    const ctx: PersistContext = { targetId, analysisId: running, now: NOW };
+    const lineChars = preparedText(persister.prepareRow(ctx, findings[0]!, false)).length;
     let drawn = 0;
     function* lazily() {
       for (const item of findings) {
@@ -383,7 +460,7 @@ describe('FindingsPersister', () => {
       for (;;) {
         const [row] = await dataSource.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE "wait_event_type" = 'Lock' AND "datname" = current_database()
-             AND "query" LIKE 'INSERT INTO "findings"%'`,
+             AND "query" LIKE 'COPY "findings"%'`,
         );
         if (row.n > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,0 +1,71 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Values written as fields of PostgreSQL's COPY text format (tab-separated columns, one row per
+ * line): what a row of `COPY … FROM STDIN` reads, each field parsed by its column type's input
+ * function as a bound text value would be.
+ */
+
+/** A field that reads as NULL. */
+export const COPY_NULL = '\\N';
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Text as a field: the backslash, and the characters that end a field or a row, escaped by a backslash. */
+export function copyText(value: string): string {
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+/** A nullable value as a field: NULL, or its text (numbers and booleans as their input functions read them). */
+export function copyValue(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return COPY_NULL;
+  return typeof value === 'string' ? copyText(value) : String(value);
+}
+
+const ARRAY_ELEMENT_SPECIAL = /[\\"]/g;
+
+/** A text[] as a field: an array literal whose every element is quoted, so any text reads back as it was. */
+export function copyTextArray(values: readonly string[]): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) literal += ',';
+    literal += `"${values[i]!.replace(ARRAY_ELEMENT_SPECIAL, '\\$&')}"`;
+  }
+  return copyText(literal + '}');
+}
+
+/** Bytes of rows sent per CopyData message: the server reads each message whole, so none is made of a batch's megabytes. */
+const COPY_CHUNK_BYTES = 64 * 1024;
+
+/** The rows, each ended by a line feed, as UTF-8 chunks of about COPY_CHUNK_BYTES. */
+function* copyChunks(rows: readonly string[]): Generator<Buffer> {
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  for (const row of rows) {
+    pending.push(row);
+    pendingBytes += row.length + 1;
+    if (pendingBytes >= COPY_CHUNK_BYTES) {
+      yield Buffer.from(pending.join('\n') + '\n');
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pending.length) yield Buffer.from(pending.join('\n') + '\n');
+}
+
+/**
+ * Runs `statement` (a `COPY … FROM STDIN` in the default text format) on the connection of the
+ * manager's transaction, sending `rows` (each one row of fields joined by tabs). Rejects with the
+ * server's error when a row is refused; the transaction is then aborted, as by any failed statement.
+ */
+export async function copyIn(manager: EntityManager, statement: string, rows: readonly string[]): Promise<void> {
+  if (!manager.queryRunner) throw new Error('copyIn runs in a transaction: the manager has no query runner');
+  const client = (await manager.queryRunner.connect()) as PoolClient;
+  await pipeline(Readable.from(copyChunks(rows), { objectMode: false }), client.query(copyFrom(statement)));
+}
