@@ -11,8 +11,9 @@ export type FindingsCacheRoute = 'list' | 'detail';
 type Outcome = 'hit' | 'miss' | 'bypass';
 
 /**
- * The findings list pages and finding details this API rendered, as the text it sent, by the
- * canonical form of what was asked: a repeated read is answered without PostgreSQL.
+ * The findings list pages and finding details this API rendered, as the UTF-8 bytes it sent, by
+ * the canonical form of what was asked: a repeated read is answered without PostgreSQL, and its
+ * bytes go to the socket as they are, encoded once rather than for every response.
  *
  * Exact, not timed: every entry was read at the current generation of ChangeNotifications (the
  * generation read before its query ran), and the first read after the generation moves on empties
@@ -27,7 +28,7 @@ type Outcome = 'hit' | 'miss' | 'bypass';
 export class FindingsCache implements OnModuleInit {
   readonly maxBytes: number;
   /** Map order is use order: the first entry is the least recently used. */
-  private readonly entries = new Map<string, { body: string; bytes: number }>();
+  private readonly entries = new Map<string, { body: Buffer; bytes: number }>();
   private bytes = 0;
   /** The generation every entry was read at. */
   private generation = -1;
@@ -79,14 +80,14 @@ export class FindingsCache implements OnModuleInit {
   }
 
   /**
-   * The text of `key` for `route`: the one held if it was read at the current generation, else the
-   * one `render` gives (kept if nothing changed while it was read).
+   * The bytes of `key` for `route`: those held if read at the current generation, else the text
+   * `render` gives, encoded (kept if nothing changed while it was read).
    */
-  async through(route: FindingsCacheRoute, key: string, render: () => Promise<string>): Promise<string> {
+  async through(route: FindingsCacheRoute, key: string, render: () => Promise<string>): Promise<Buffer> {
     if (this.maxBytes === 0 || !this.changes.listening) {
       if (this.entries.size > 0) this.clear();
       this.outcomes[route].bypass.inc();
-      return render();
+      return Buffer.from(await render());
     }
     const generation = this.changes.generation;
     if (generation !== this.generation) {
@@ -101,7 +102,7 @@ export class FindingsCache implements OnModuleInit {
       return held.body;
     }
     this.outcomes[route].miss.inc();
-    const body = await render();
+    const body = Buffer.from(await render());
     // Kept only if no change may have happened since the generation was read, before the query ran.
     if (this.changes.listening && this.changes.generation === generation) this.keep(key, body);
     return body;
@@ -112,8 +113,8 @@ export class FindingsCache implements OnModuleInit {
     this.changes.written();
   }
 
-  private keep(key: string, body: string): void {
-    const bytes = Buffer.byteLength(body) + Buffer.byteLength(key);
+  private keep(key: string, body: Buffer): void {
+    const bytes = body.length + Buffer.byteLength(key);
     if (bytes > this.maxBytes) return;
     const previous = this.entries.get(key);
     if (previous) {

@@ -29,9 +29,9 @@ export class FindingsController {
   })
   @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
-  // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: sent as it is.
+  // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are.
   @Header('content-type', 'application/json; charset=utf-8')
-  list(@Query() query: ListFindingsQuery): Promise<string> {
+  list(@Query() query: ListFindingsQuery): Promise<Buffer> {
     return this.findings.list(query);
   }
 
@@ -44,9 +44,9 @@ export class FindingsController {
   })
   @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
-  // The JSON text of a FindingDetailDto, rendered by PostgreSQL: sent as it is.
+  // The JSON text of a FindingDetailDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are.
   @Header('content-type', 'application/json; charset=utf-8')
-  get(@Param('id', uuidParam) id: string): Promise<string> {
+  get(@Param('id', uuidParam) id: string): Promise<Buffer> {
     return this.findings.detailJson(id);
   }
 
@@ -81,7 +81,7 @@ export class FindingsController {
     @Param('id', uuidParam) id: string,
     @Body() dto: UpdateFindingDto,
     @CurrentPrincipal() principal: Principal | undefined,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     return this.findings.update(id, dto, principal);
   }
 }

@@ -190,15 +190,16 @@ export class FindingsService {
   ) {}
 
   /**
-   * One page of findings as the JSON text of a FindingPageDto: the items as PostgreSQL stored them
-   * when each finding was written, the cursor added here. The controller sends it as it is.
+   * One page of findings as the UTF-8 bytes of a FindingPageDto's JSON text: the items as
+   * PostgreSQL stored them when each finding was written, the cursor added here. The controller
+   * sends them as they are.
    */
-  async list(query: ListFindingsQuery): Promise<string> {
+  async list(query: ListFindingsQuery): Promise<Buffer> {
     const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
     const limit = query.limit ?? 50;
     // A cursor that is not one this API wrote is refused here, before the cache.
     const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
-    if (!this.cache) return this.readPage(query, sort, limit, cursor);
+    if (!this.cache) return Buffer.from(await this.readPage(query, sort, limit, cursor));
     return this.cache.through('list', listKeyOf(query, sort, limit, cursor), () => this.readPage(query, sort, limit, cursor));
   }
 
@@ -253,9 +254,9 @@ export class FindingsService {
     );
   }
 
-  /** One finding's detail as the JSON text of a FindingDetailDto (what get() returns), rendered by PostgreSQL. */
-  async detailJson(id: string): Promise<string> {
-    if (!this.cache) return this.readDetail(id);
+  /** One finding's detail as the UTF-8 bytes of a FindingDetailDto's JSON text (what get() returns), rendered by PostgreSQL. */
+  async detailJson(id: string): Promise<Buffer> {
+    if (!this.cache) return Buffer.from(await this.readDetail(id));
     // A finding that does not exist is an error, never kept.
     return this.cache.through('detail', id.toLowerCase(), () => this.readDetail(id));
   }
@@ -284,7 +285,7 @@ export class FindingsService {
    * A user's status change, with its audit entry and (for resolve / reopen) a domain event. Answers
    * with the finding's detail as GET renders it (detailJson).
    */
-  async update(id: string, dto: UpdateFindingDto, principal: Principal | undefined): Promise<string> {
+  async update(id: string, dto: UpdateFindingDto, principal: Principal | undefined): Promise<Buffer> {
     const expiresAt = this.validateUpdate(dto);
     const eventIds = await this.dataSource.transaction(async (manager) => {
       const entity = await manager.findOne(FindingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
