@@ -28,6 +28,15 @@ export function copyValue(value: string | number | boolean | null | undefined): 
   return typeof value === 'string' ? copyText(value) : String(value);
 }
 
+const COPY_FIELD_ESCAPE = /\\([\s\S])/g;
+const COPY_FIELD_UNESCAPED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t' };
+
+/** What a field written by copyText or copyValue holds: its text, or null (the inverse of copyValue for text). */
+export function copyFieldValue(field: string): string | null {
+  if (field === COPY_NULL) return null;
+  return field.replace(COPY_FIELD_ESCAPE, (_, c: string) => COPY_FIELD_UNESCAPED[c] ?? c);
+}
+
 const ARRAY_ELEMENT_SPECIAL = /[\\"]/g;
 
 /** A text[] as a field: an array literal whose every element is quoted, so any text reads back as it was. */

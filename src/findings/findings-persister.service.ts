@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { copyIn, copyText, copyTextArray, copyValue } from '../database/copy-in';
+import { copyFieldValue, copyIn, copyText, copyTextArray, copyValue } from '../database/copy-in';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, type NewDomainEvent } from '../events/events.service';
 import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
@@ -33,8 +33,9 @@ export interface PersistContext {
  *   on its own, which costs less than one document of the whole batch (JSON text never holds a
  *   raw line feed, so the lines joined by line feeds split cleanly).
  *
- * Either form is made again in the other when the finding turns out stored, or not, once the batch
- * holds its locks: the form only saves serialising twice when it was expected right.
+ * Should the finding turn out stored, or not, once the batch holds its locks, the row is written
+ * from the form it has: a line by INSERT … ON CONFLICT, a COPY row turned into its line
+ * (`lineOfCopyRow`) by the UPDATE. The form only saves work when it was expected right.
  */
 export type PreparedRow = { readonly copy: string; readonly id: string } | { readonly line: string };
 
@@ -44,11 +45,27 @@ export function preparedText(row: PreparedRow): string {
 }
 
 /**
+ * What the upsert reads of a finding besides its prepared row: the fingerprint it locks and
+ * matches by, and what its events' subject names. A prepared batch keeps only this of each
+ * finding, so the finding's flows, fix and peers are let go of once serialised, while the batch
+ * waits for its turn and while it is written.
+ */
+export interface PreparedItem {
+  readonly finding: Pick<Finding, 'fingerprint' | 'severity' | 'classification'>;
+}
+
+/** What a prepared batch keeps of a finding (see PreparedItem). */
+export function preparedItem(item: ObservedFinding): PreparedItem {
+  const { fingerprint, severity, classification } = item.finding;
+  return { finding: { fingerprint, severity, classification } };
+}
+
+/**
  * A batch's rows as its statements send them, serialised before its transaction (each finding's
  * JSON once), so the next batch can be made ready while one is being written.
  */
 export interface PreparedBatch {
-  readonly items: readonly ObservedFinding[];
+  readonly items: readonly PreparedItem[];
   /** One row per item, in order. */
   readonly rows: readonly PreparedRow[];
 }
@@ -188,9 +205,9 @@ export class FindingsPersister {
    * reference the finding (its row holds the JSON, once) instead of carrying a copy.
    */
   async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[] | PreparedBatch): Promise<string[]> {
-    const items = 'rows' in batch ? batch.items : batch;
+    const prepared = 'rows' in batch ? batch : null;
+    const items: readonly PreparedItem[] = prepared ? prepared.items : (batch as readonly ObservedFinding[]);
     if (items.length === 0) return [];
-    const rows = 'rows' in batch ? batch.rows : null;
     const existing = await this.lockExisting(
       manager,
       ctx.targetId,
@@ -199,7 +216,9 @@ export class FindingsPersister {
     const plans = items.map((item, i) => {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
-      return { item, row: rows?.[i] ?? this.prepareRow(ctx, item, before !== undefined), before, change };
+      // A batch not prepared is serialised now, each finding in the form its statement reads.
+      const row = prepared ? prepared.rows[i]! : this.prepareRow(ctx, (batch as readonly ObservedFinding[])[i]!, before !== undefined);
+      return { item, row, before, change };
     });
     const stored = plans.filter((p) => p.before !== undefined);
     const fresh = plans.filter((p) => p.before === undefined);
@@ -319,7 +338,7 @@ export class FindingsPersister {
   private async updateStored(
     manager: EntityManager,
     ctx: PersistContext,
-    plans: ReadonlyArray<{ item: ObservedFinding; row: PreparedRow; change: LifecycleChange | null }>,
+    plans: ReadonlyArray<{ item: PreparedItem; row: PreparedRow; change: LifecycleChange | null }>,
   ): Promise<void> {
     const changed = plans.filter((p) => p.change !== null);
     const row = (column: string): string => (column === 'priority' ? NEW_PRIORITY : `r.${column}`);
@@ -336,7 +355,7 @@ export class FindingsPersister {
         ctx.targetId,
         ctx.analysisId,
         ctx.now,
-        linesText(plans.map((p) => ('line' in p.row ? p.row.line : rowJson(p.item)))),
+        linesText(plans.map((p) => lineOf(p.row))),
         changed.map((p) => p.item.finding.fingerprint),
         changed.map((p) => p.change!.to),
       ],
@@ -344,35 +363,42 @@ export class FindingsPersister {
   }
 
   /**
-   * The findings not stored when locked, copied into the table (COPY … FROM STDIN) in a savepoint;
-   * returns id by fingerprint, each inserted. Should a concurrent writer of the same analysis have
-   * stored one of them since (the copy then fails on the unique index), the savepoint is rolled
-   * back and they are written by `upsertFresh` instead.
+   * The findings not stored when locked: those prepared as COPY rows copied into the table in a
+   * savepoint, the others (expected stored when prepared) written by `upsertFresh`; returns id by
+   * fingerprint, with whether each was inserted. Should a concurrent writer of the same analysis
+   * have stored one of the copied since (the copy then fails on the unique index), the savepoint is
+   * rolled back and they are written by `upsertFresh` too.
    */
   private async insertFresh(
     manager: EntityManager,
     ctx: PersistContext,
-    plans: ReadonlyArray<{ item: ObservedFinding; row: PreparedRow }>,
+    plans: ReadonlyArray<{ item: PreparedItem; row: PreparedRow }>,
   ): Promise<Map<string, InsertedRow>> {
-    const copies = plans.map(({ item, row }) => ('copy' in row ? row : newRow(ctx, item)));
-    await manager.query('SAVEPOINT "new_findings"');
-    try {
-      await copyIn(
-        manager,
-        COPY_NEW_FINDINGS,
-        copies.map((row) => row.copy),
-      );
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-      await manager.query('ROLLBACK TO SAVEPOINT "new_findings"');
-      return this.upsertFresh(
-        manager,
-        ctx,
-        plans.map(({ item }) => rowJson(item)),
-      );
+    const copied: Array<{ fingerprint: string; copy: string; id: string }> = [];
+    const lines: string[] = [];
+    for (const { item, row } of plans) {
+      if ('copy' in row) copied.push({ fingerprint: item.finding.fingerprint, ...row });
+      else lines.push(row.line);
     }
-    await manager.query('RELEASE SAVEPOINT "new_findings"');
-    return new Map(plans.map(({ item }, i) => [item.finding.fingerprint, { id: copies[i]!.id, inserted: true }]));
+    const written = new Map<string, InsertedRow>();
+    if (copied.length) {
+      await manager.query('SAVEPOINT "new_findings"');
+      try {
+        await copyIn(
+          manager,
+          COPY_NEW_FINDINGS,
+          copied.map((row) => row.copy),
+        );
+        await manager.query('RELEASE SAVEPOINT "new_findings"');
+        for (const row of copied) written.set(row.fingerprint, { id: row.id, inserted: true });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+        await manager.query('ROLLBACK TO SAVEPOINT "new_findings"');
+        for (const row of copied) lines.push(lineOfCopyRow(row.copy));
+      }
+    }
+    if (lines.length) for (const [fingerprint, row] of await this.upsertFresh(manager, ctx, lines)) written.set(fingerprint, row);
+    return written;
   }
 
   /**
@@ -423,7 +449,7 @@ export class FindingsPersister {
   }
 
   /** A finding's event; its data names the finding, whose stored JSON the fan-out adds (`EventsService.findByIds`). */
-  private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): NewDomainEvent {
+  private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: PreparedItem['finding']): NewDomainEvent {
     return {
       type,
       subject: {
@@ -506,6 +532,51 @@ function rowJson(item: ObservedFinding): string {
 function newRow(ctx: PersistContext, item: ObservedFinding): { copy: string; id: string } {
   const id = randomUUID();
   return { copy: copyRow(ctx, id, item), id };
+}
+
+/** A prepared row as the line of JSON the UPDATE and the INSERT … ON CONFLICT read. */
+function lineOf(row: PreparedRow): string {
+  return 'line' in row ? row.line : lineOfCopyRow(row.copy);
+}
+
+/**
+ * The line of JSON (`rowJson`'s columns) of a new finding's COPY row (`copyRow`), for a finding
+ * found stored once its batch held its locks: the arrays go as their literals (which
+ * jsonb_to_record reads as text[]), the documents as they were serialised.
+ */
+export function lineOfCopyRow(copy: string): string {
+  const value = Object.fromEntries(copy.split('\t').map((field, i) => [COPY_COLUMNS[i], copyFieldValue(field)])) as Record<
+    (typeof COPY_COLUMNS)[number],
+    string | null
+  >;
+  const number = (text: string | null): number | null => (text === null ? null : Number(text));
+  return JSON.stringify({
+    fingerprint: value.fingerprint,
+    classification: value.classification,
+    severity: value.severity,
+    severity_rank: number(value.severity_rank),
+    control: value.control,
+    direction: value.direction,
+    protocol: number(value.protocol),
+    port: number(value.port),
+    return_traffic: value.return_traffic === 'true',
+    security_group_ids: value.security_group_ids,
+    network_acl_id: value.network_acl_id,
+    vpc_ids: value.vpc_ids,
+    account_ids: value.account_ids,
+    interface_ids: value.interface_ids,
+    records: number(value.records),
+    packets: number(value.packets),
+    bytes: number(value.bytes),
+    first_seen: value.first_seen,
+    last_seen: value.last_seen,
+    counts: JSON.parse(value.counts!),
+    finding: JSON.parse(value.finding!),
+    flows: JSON.parse(value.flows!),
+    search_text: value.search_text,
+    kind: value.kind,
+    rank: findingRank(value.classification!, value.severity!),
+  });
 }
 
 /** A new finding's row as a line of COPY text, its columns in COPY_COLUMNS's order (the same values `rowJson` gives). */

@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  preparedItem,
   preparedText,
   type FindingsPersister,
+  type PreparedItem,
   type PersistContext,
   type PreparedBatch,
   type PreparedRow,
@@ -188,7 +190,7 @@ async function drawRound(
   const round: PreparedBatch[] = [];
   let exhausted = false;
   for (let b = 0; b < parallel && !exhausted; b++) {
-    const items: ObservedFinding[] = [];
+    const items: PreparedItem[] = [];
     const rows: PreparedRow[] = [];
     let chars = 0;
     for (;;) {
@@ -198,7 +200,8 @@ async function drawRound(
         break;
       }
       const row = prepare(step.value);
-      items.push(step.value);
+      // The finding itself (its flows, fix and peers) goes once serialised.
+      items.push(preparedItem(step.value));
       rows.push(row);
       chars += preparedText(row).length;
       if (items.length >= limits.size || chars >= limits.chars) break;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../../../src/config/app-config';
-import { copyIn, copyText, copyTextArray, copyValue } from '../../../src/database/copy-in';
+import { copyFieldValue, copyIn, copyText, copyTextArray, copyValue } from '../../../src/database/copy-in';
 import { buildDataSourceOptions } from '../../../src/database/database-options';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../../support/app/test-database';
 
@@ -81,6 +81,17 @@ describe('copyIn', () => {
         expect(back).toEqual(rows.map((r) => ({ ...r, doc: JSON.parse(JSON.stringify(r.doc)) })));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('reads a field back as the value written, in node as PostgreSQL does', () => {
+    fc.assert(
+      fc.property(fc.option(text), (value) => {
+        const field = copyValue(value);
+        expect(field).not.toMatch(/[\t\n\r]/);
+        expect(copyFieldValue(field)).toBe(value);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -268,6 +268,13 @@ describe('FindingsPersister', () => {
     const updated = await finding('h000000000000001');
     expect(updated.last_analysis_id).toBe(second);
     expect({ ...updated, last_analysis_id: copied.last_analysis_id }).toEqual(copied);
+
+    // Expected new when drawn (prepared as a COPY row), found stored: the row turned into its line updates it alike.
+    const third = await analysis();
+    await persist(third, [item], { batchSize: 10 });
+    const again = await finding('h000000000000001');
+    expect(again.last_analysis_id).toBe(third);
+    expect({ ...again, last_analysis_id: copied.last_analysis_id }).toEqual(copied);
   });
 
   it('a finding expected stored that is new is inserted, and one expected new that is stored is updated', async () => {
