@@ -21,11 +21,21 @@ export interface PersistContext {
 }
 
 /**
+ * What the upsert reads of a finding besides its row's JSON: the fingerprint it locks and matches
+ * by, and what its events' subject names. A prepared batch keeps only this of each finding, so
+ * the finding's flows, fix and peers are let go of once serialised, while the batch waits for its
+ * turn and while it is written.
+ */
+export interface PreparedItem {
+  readonly finding: Pick<Finding, 'fingerprint' | 'severity' | 'classification'>;
+}
+
+/**
  * A batch's rows as the upsert binds them, serialised before its transaction (each finding's JSON
  * once), so the next batch can be made ready while one is being written.
  */
 export interface PreparedBatch {
-  readonly items: readonly ObservedFinding[];
+  readonly items: readonly PreparedItem[];
   /**
    * One line of JSON per item, in order, with the item's columns (all but the status): PostgreSQL
    * parses each line on its own, which costs less than one document of the whole batch (JSON text
@@ -233,7 +243,7 @@ export class FindingsPersister {
 
   /** The batch's rows serialised for `upsertBatch`. */
   prepare(batch: readonly ObservedFinding[]): PreparedBatch {
-    return { items: batch, lines: batch.map((item) => this.rowLine(item)) };
+    return { items: batch.map(preparedItem), lines: batch.map((item) => this.rowLine(item)) };
   }
 
   /** One finding's row as a line of a prepared batch (see PreparedBatch). */
@@ -249,7 +259,7 @@ export class FindingsPersister {
   private async updateStored(
     manager: EntityManager,
     ctx: PersistContext,
-    plans: ReadonlyArray<{ item: ObservedFinding; line: string; change: LifecycleChange | null }>,
+    plans: ReadonlyArray<{ item: PreparedItem; line: string; change: LifecycleChange | null }>,
   ): Promise<void> {
     const changed = plans.filter((p) => p.change !== null);
     const row = (column: string): string => (column === 'priority' ? NEW_PRIORITY : `r.${column}`);
@@ -321,7 +331,7 @@ export class FindingsPersister {
   }
 
   /** A finding's event; its data names the finding, whose stored JSON the fan-out adds (`EventsService.findByIds`). */
-  private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: Finding): NewDomainEvent {
+  private findingEvent(type: DomainEventType, findingId: string, ctx: PersistContext, finding: PreparedItem['finding']): NewDomainEvent {
     return {
       type,
       subject: {
@@ -365,6 +375,12 @@ export class FindingsPersister {
     const event = await this.events.record(manager, this.findingEvent(type, findingId, ctx, finding));
     return event.id;
   }
+}
+
+/** What a prepared batch keeps of a finding (see PreparedItem). */
+export function preparedItem(item: ObservedFinding): PreparedItem {
+  const { fingerprint, severity, classification } = item.finding;
+  return { finding: { fingerprint, severity, classification } };
 }
 
 /** A finding's row for the upsert's JSON array: the finding, its flows and counts, and the columns copied out of them. */

@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FindingsPersister, PersistContext, PreparedBatch } from '../../findings/findings-persister.service';
+import {
+  type FindingsPersister,
+  type PersistContext,
+  type PreparedBatch,
+  type PreparedItem,
+  preparedItem,
+} from '../../findings/findings-persister.service';
 import type { ObservedFinding } from '../../findings/observed-finding';
 import { analysisWritersLockKey } from '../analysis-writers-lock';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
@@ -173,7 +179,7 @@ async function drawRound(
   const round: PreparedBatch[] = [];
   let exhausted = false;
   for (let b = 0; b < parallel && !exhausted; b++) {
-    const items: ObservedFinding[] = [];
+    const items: PreparedItem[] = [];
     const lines: string[] = [];
     let chars = 0;
     for (;;) {
@@ -183,7 +189,8 @@ async function drawRound(
         break;
       }
       const line = persister.rowLine(step.value);
-      items.push(step.value);
+      // The finding itself (its flows, fix and peers) goes once serialised.
+      items.push(preparedItem(step.value));
       lines.push(line);
       chars += line.length;
       if (items.length >= limits.size || chars >= limits.chars) break;
