@@ -156,6 +156,9 @@ interface PendingCampaign {
   signalIds: Int32Array;
 }
 
+/** A pending finding's rows once `keepOnly` has numbered them in one range of all its kept rows. */
+const NO_ROWS = new Int32Array(0);
+
 /**
  * The verdicts of one diagnosis's rejected flows, as numbers beside the input's rows: a million
  * flows share a few hundred verdicts (VerdictPool), so each row holds the index of its verdict
@@ -184,23 +187,28 @@ class ExplainedRows {
 
   /**
    * The rows that `pending` findings stand for, and only them, in the order the findings list
-   * them; each finding's rows are renumbered in place. They are kept as numbers (the input's row
-   * and the verdict's index): the input's flows are read again as each finding is finished.
+   * them: finding `i`'s are rows `starts[i]` to `starts[i + 1] - 1` of `rows`, and its own list is
+   * let go of. They are kept as numbers (the input's row and the verdict's index): the input's
+   * flows are read again as each finding is finished.
    */
-  keepOnly(pending: readonly PendingFinding[]): ExplainedRows {
+  keepOnly(pending: readonly PendingFinding[]): { rows: ExplainedRows; starts: Int32Array } {
     let count = 0;
     for (const { rows } of pending) count += rows.length;
     const source = new Int32Array(count);
     const ids = new Int32Array(count);
+    const starts = new Int32Array(pending.length + 1);
     let kept = 0;
-    for (const { rows } of pending) {
+    for (let p = 0; p < pending.length; p++) {
+      const { rows } = pending[p];
+      starts[p] = kept;
       for (let i = 0; i < rows.length; i++) {
         source[kept] = this.sourceRow(rows[i]);
-        ids[kept] = this.ids[rows[i]];
-        rows[i] = kept++;
+        ids[kept++] = this.ids[rows[i]];
       }
+      pending[p].rows = NO_ROWS;
     }
-    return new ExplainedRows(this.flows, ids, this.verdicts, source);
+    starts[pending.length] = kept;
+    return { rows: new ExplainedRows(this.flows, ids, this.verdicts, source), starts };
   }
 
   set(row: number, verdict: FlowVerdict): void {
@@ -242,6 +250,13 @@ class ExplainedRows {
   list(rows: ArrayLike<number>): ExplainedFlow[] {
     return Array.from(rows, (row) => this.at(row));
   }
+
+  /** Rows `from` to `to - 1`, each made as by `at`. */
+  range(from: number, to: number): ExplainedFlow[] {
+    const flows: ExplainedFlow[] = [];
+    for (let row = from; row < to; row++) flows.push(this.at(row));
+    return flows;
+  }
 }
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
@@ -282,6 +297,7 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   }
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const pending: PendingFinding[] = [];
+  const signalLists = new SignalLists();
   // One group's flows as objects at a time: what waits is the finding and its rows.
   for (const { members, ...shell } of groupBlocked(byRule, (row) => explained.at(row))) {
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
@@ -303,7 +319,7 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       traffic: { records: scale.records },
       rows: Int32Array.from(members),
       // Only what the fix needs of the facts waits for its turn.
-      made: { kind: 'rule', group: shell, signals, scope: fixScopeFacts(facts) },
+      made: { kind: 'rule', group: shell, signals: signalLists.shared(signals), scope: fixScopeFacts(facts) },
     });
   }
   for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
@@ -333,7 +349,24 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  return { stats, total: pending.length, findings: finishInOrder(pending, explained.keepOnly(pending), noise, model, verifier, stats) };
+  const kept = explained.keepOnly(pending);
+  return { stats, total: pending.length, findings: finishInOrder(pending, kept, noise, model, verifier, stats) };
+}
+
+/**
+ * One list per distinct list of signals: tens of thousands of pending findings share a few dozen
+ * (a finding's list is never changed once decided).
+ */
+class SignalLists {
+  private readonly lists = new Map<string, string[]>();
+
+  shared(signals: string[]): string[] {
+    const key = signals.join(',');
+    const known = this.lists.get(key);
+    if (known) return known;
+    this.lists.set(key, signals);
+    return signals;
+  }
 }
 
 /** Noise flows as rows of the input, each with its signals: the lists are few, each kept once. */
@@ -387,7 +420,7 @@ class NoiseRows {
  */
 function* finishInOrder(
   pending: (PendingFinding | null)[],
-  explained: ExplainedRows,
+  kept: { rows: ExplainedRows; starts: Int32Array },
   noise: NoiseRows,
   model: NetworkModel,
   verifier: FixVerifier,
@@ -395,9 +428,9 @@ function* finishInOrder(
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
   for (let i = 0; i < pending.length; i++) {
-    const { rows, made, classification, severity } = pending[i]!;
+    const { made, classification, severity } = pending[i]!;
     pending[i] = null;
-    const flows = explained.list(rows);
+    const flows = kept.rows.range(kept.starts[i], kept.starts[i + 1]);
     let finding: Finding;
     if (made.kind === 'rule') {
       const group: FindingGroup = { ...made.group, flows };
