@@ -16,7 +16,7 @@ import {
   priorCampaignKey,
   type PriorCampaigns,
 } from '../findings/campaign-group';
-import { type FindingGroup, groupBlocked } from '../findings/finding-group';
+import { type FindingGroup, groupBlocked, type MemberGroup } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, type Ranked, severityOf } from '../findings/severity';
 import { CAMPAIGN_RANK, summarizeCampaign } from '../findings/summarize-campaign';
@@ -137,7 +137,9 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: FlowRows, option
  * here.
  */
 interface PendingFinding extends Ranked {
-  rows: Int32Array;
+  /** Where its rows start in the diagnosis's PendingRows, and how many. */
+  rowsAt: number;
+  rowCount: number;
   made: PendingRule | PendingCampaign;
 }
 
@@ -156,8 +158,31 @@ interface PendingCampaign {
   signalIds: Int32Array;
 }
 
-/** A pending finding's rows once `keepOnly` has numbered them in one range of all its kept rows. */
-const NO_ROWS = new Int32Array(0);
+/**
+ * The rows of every pending finding, one finding's after another's in one growing list, rather
+ * than a typed array (and its buffer) each: tens of thousands of findings.
+ */
+class PendingRows {
+  private rows = new Int32Array(1 << 16);
+  private used = 0;
+
+  /** Adds `count` rows, the `i`th being `rowOf(i)`; returns where they start. */
+  add(count: number, rowOf: (i: number) => number): number {
+    if (this.used + count > this.rows.length) {
+      const grown = new Int32Array(Math.max(this.rows.length * 2, this.used + count));
+      grown.set(this.rows.subarray(0, this.used));
+      this.rows = grown;
+    }
+    const at = this.used;
+    for (let i = 0; i < count; i++) this.rows[at + i] = rowOf(i);
+    this.used += count;
+    return at;
+  }
+
+  at(index: number): number {
+    return this.rows[index];
+  }
+}
 
 /**
  * The verdicts of one diagnosis's rejected flows, as numbers beside the input's rows: a million
@@ -186,26 +211,26 @@ class ExplainedRows {
   }
 
   /**
-   * The rows that `pending` findings stand for, and only them, in the order the findings list
-   * them: finding `i`'s are rows `starts[i]` to `starts[i + 1] - 1` of `rows`, and its own list is
-   * let go of. They are kept as numbers (the input's row and the verdict's index): the input's
-   * flows are read again as each finding is finished.
+   * The rows that `pending` findings stand for (in `rows`), and only them, in the order the
+   * findings list them: finding `i`'s are rows `starts[i]` to `starts[i + 1] - 1` of the result.
+   * They are kept as numbers (the input's row and the verdict's index): the input's flows are read
+   * again as each finding is finished.
    */
-  keepOnly(pending: readonly PendingFinding[]): { rows: ExplainedRows; starts: Int32Array } {
+  keepOnly(pending: readonly PendingFinding[], rows: PendingRows): { rows: ExplainedRows; starts: Int32Array } {
     let count = 0;
-    for (const { rows } of pending) count += rows.length;
+    for (const { rowCount } of pending) count += rowCount;
     const source = new Int32Array(count);
     const ids = new Int32Array(count);
     const starts = new Int32Array(pending.length + 1);
     let kept = 0;
     for (let p = 0; p < pending.length; p++) {
-      const { rows } = pending[p];
+      const { rowsAt, rowCount } = pending[p];
       starts[p] = kept;
-      for (let i = 0; i < rows.length; i++) {
-        source[kept] = this.sourceRow(rows[i]);
-        ids[kept++] = this.ids[rows[i]];
+      for (let i = rowsAt; i < rowsAt + rowCount; i++) {
+        const row = rows.at(i);
+        source[kept] = this.sourceRow(row);
+        ids[kept++] = this.ids[row];
       }
-      pending[p].rows = NO_ROWS;
     }
     starts[pending.length] = kept;
     return { rows: new ExplainedRows(this.flows, ids, this.verdicts, source), starts };
@@ -298,8 +323,13 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const pending: PendingFinding[] = [];
   const signalLists = new SignalLists();
+  const pendingRows = new PendingRows();
   // One group's flows as objects at a time: what waits is the finding and its rows.
-  for (const { members, ...shell } of groupBlocked(byRule, (row) => explained.at(row))) {
+  const groups: (MemberGroup<number> | null)[] = groupBlocked(byRule, (row) => explained.at(row));
+  for (let g = 0; g < groups.length; g++) {
+    const { members, ...shell } = groups[g]!;
+    // A group's list of rows goes once it is read (the pending finding's rows are in `pendingRows`).
+    groups[g] = null;
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
     const { classification, signals } = decideClassification(detectSignals(facts));
@@ -317,7 +347,8 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       classification,
       severity: severityOf(classification, signals, scale),
       traffic: { records: scale.records },
-      rows: Int32Array.from(members),
+      rowsAt: pendingRows.add(members.length, (i) => members[i]),
+      rowCount: members.length,
       // Only what the fix needs of the facts waits for its turn.
       made: { kind: 'rule', group: shell, signals: signalLists.shared(signals), scope: fixScopeFacts(facts) },
     });
@@ -333,7 +364,8 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       fingerprint: campaign.fingerprint,
       ...CAMPAIGN_RANK,
       traffic: { records },
-      rows: Int32Array.from(members, (i) => noise.rowAt(i)),
+      rowsAt: pendingRows.add(members.length, (i) => noise.rowAt(members[i])),
+      rowCount: members.length,
       made: {
         kind: 'campaign',
         group: campaign,
@@ -349,7 +381,7 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  const kept = explained.keepOnly(pending);
+  const kept = explained.keepOnly(pending, pendingRows);
   return { stats, total: pending.length, findings: finishInOrder(pending, kept, noise, model, verifier, stats) };
 }
 
