@@ -47,53 +47,73 @@ class SourceActivity {
   }
 }
 
+/** Service keys (`protocol * 65537 + port`, 65536 for no port) are below this: a probe is `host id * PROBE_HOSTS + service key`. */
+const PROBE_HOSTS = 2 ** 24;
+
 /**
  * What the whole input says beyond one finding: which sources scan (many ports of one host, many
  * hosts) among the rejected requests, and which services were ACCEPTed from whom at each interface.
  * Built once per diagnosis; signal detection reads it.
  */
 export class TrafficContext {
-  private readonly sources = new Map<string, SourceActivity>();
+  /**
+   * Each source's probes: most sources (hundreds of thousands in a day of internet scans) make one
+   * kind of probe, held as one number (see PROBE_HOSTS) rather than an object, until a second.
+   */
+  private readonly sources = new Map<string, number | SourceActivity>();
   private readonly services = new Map<number, string>();
-  /** `interface|protocol|port|serviceSide` → addresses seen on the source side and destination side. */
-  private readonly accepted = new Map<string, { src: Set<string>; dst: Set<string> }>();
+  /** The hosts probed, by id: a few, probed again and again. */
+  private readonly hosts: string[] = [];
+  private readonly hostIds = new Map<string, number>();
+  /**
+   * `interface|protocol|port|serviceSide` → addresses seen on the source side and destination side:
+   * one address as its text, more as a set.
+   */
+  private readonly accepted = new Map<string, { src: string | Set<string>; dst: string | Set<string> }>();
 
   /** Rejected ingress requests (not return traffic) feed the scan statistics; ACCEPT flows the service index. */
   static build(rejected: Iterable<ExplainedFlow>, accepted: Iterable<FlowAggregate>): TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
       if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
-      context.addProbe(peerAddressOf(item), localAddressOf(item), context.serviceOf(item.flow.protocol, servicePortOf(item.flow)));
+      context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
     return context;
   }
 
-  private addProbe(source: string, host: string, service: string): void {
-    const activity = this.sources.get(source);
-    if (activity) activity.add(host, service);
-    else this.sources.set(source, new SourceActivity(host, service));
-  }
-
-  /** One text per service (`6/443`), however many probes name it. */
-  private serviceOf(protocol: number, port: number | null): string {
-    const key = protocol * 65537 + (port ?? 65536);
-    let text = this.services.get(key);
-    if (text === undefined) this.services.set(key, (text = `${protocol}/${port ?? '-'}`));
-    return text;
+  private addProbe(source: string, host: string, protocol: number, port: number | null): void {
+    const service = protocol * 65537 + (port ?? 65536);
+    if (!this.services.has(service)) this.services.set(service, `${protocol}/${port ?? '-'}`);
+    let hostId = this.hostIds.get(host);
+    if (hostId === undefined) this.hostIds.set(host, (hostId = this.hosts.push(host) - 1));
+    const probe = hostId * PROBE_HOSTS + service;
+    const seen = this.sources.get(source);
+    if (seen === undefined) this.sources.set(source, probe);
+    else if (typeof seen !== 'number') seen.add(host, this.services.get(service)!);
+    else if (seen !== probe) {
+      // A second kind of probe: the source's activity as the object that counts hosts and ports.
+      const activity = new SourceActivity(this.hosts[Math.floor(seen / PROBE_HOSTS)], this.services.get(seen % PROBE_HOSTS)!);
+      activity.add(host, this.services.get(service)!);
+      this.sources.set(source, activity);
+    }
   }
 
   private addAccepted(flow: FlowAggregate): void {
     const key = `${flow.interfaceId}|${flow.protocol}|${servicePortOf(flow) ?? '-'}|${servicePortSide(flow) ?? '-'}`;
-    let entry = this.accepted.get(key);
-    if (!entry) this.accepted.set(key, (entry = { src: new Set(), dst: new Set() }));
-    entry.src.add(flow.srcaddr);
-    entry.dst.add(flow.dstaddr);
+    const entry = this.accepted.get(key);
+    if (!entry) {
+      this.accepted.set(key, { src: flow.srcaddr, dst: flow.dstaddr });
+      return;
+    }
+    entry.src = withAddress(entry.src, flow.srcaddr);
+    entry.dst = withAddress(entry.dst, flow.dstaddr);
   }
 
   /** Scan statistics of one source (zeros when it made no rejected request). */
   sourceActivity(address: string): { maxPortsOnOneHost: number; hostsReached: number } {
     const activity = this.sources.get(address);
+    if (typeof activity === 'number') return { maxPortsOnOneHost: 1, hostsReached: 1 };
     return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.hostsReached ?? 0 };
   }
 
@@ -113,8 +133,16 @@ export class TrafficContext {
       const entry = this.accepted.get(key);
       if (!entry) continue;
       const side = group.direction === 'ingress' ? entry.src : entry.dst;
-      for (const address of side) if (!peers.has(address)) return true;
+      if (typeof side === 'string') {
+        if (!peers.has(side)) return true;
+      } else for (const address of side) if (!peers.has(address)) return true;
     }
     return false;
   }
+}
+
+/** `addresses` with `address` added: one address stays a text, a second makes a set. */
+function withAddress(addresses: string | Set<string>, address: string): string | Set<string> {
+  if (typeof addresses !== 'string') return addresses.add(address);
+  return addresses === address ? addresses : new Set([addresses, address]);
 }

@@ -16,7 +16,7 @@ import {
   priorCampaignKey,
   type PriorCampaigns,
 } from '../findings/campaign-group';
-import { type FindingGroup, groupBlocked } from '../findings/finding-group';
+import { type FindingGroup, groupBlocked, type MemberGroup } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, type Ranked, severityOf } from '../findings/severity';
 import { CAMPAIGN_RANK, summarizeCampaign } from '../findings/summarize-campaign';
@@ -137,7 +137,9 @@ export function diagnose(snapshot: NetworkSnapshot, aggregates: FlowRows, option
  * here.
  */
 interface PendingFinding extends Ranked {
-  rows: Int32Array;
+  /** Where its rows start in the diagnosis's PendingRows, and how many. */
+  rowsAt: number;
+  rowCount: number;
   made: PendingRule | PendingCampaign;
 }
 
@@ -154,6 +156,32 @@ interface PendingCampaign {
   signals: string[];
   /** Per row: its signals' list in `NoiseRows`. */
   signalIds: Int32Array;
+}
+
+/**
+ * The rows of every pending finding, one finding's after another's in one growing list, rather
+ * than a typed array (and its buffer) each: tens of thousands of findings.
+ */
+class PendingRows {
+  private rows = new Int32Array(1 << 16);
+  private used = 0;
+
+  /** Adds `count` rows, the `i`th being `rowOf(i)`; returns where they start. */
+  add(count: number, rowOf: (i: number) => number): number {
+    if (this.used + count > this.rows.length) {
+      const grown = new Int32Array(Math.max(this.rows.length * 2, this.used + count));
+      grown.set(this.rows.subarray(0, this.used));
+      this.rows = grown;
+    }
+    const at = this.used;
+    for (let i = 0; i < count; i++) this.rows[at + i] = rowOf(i);
+    this.used += count;
+    return at;
+  }
+
+  at(index: number): number {
+    return this.rows[index];
+  }
 }
 
 /**
@@ -183,24 +211,29 @@ class ExplainedRows {
   }
 
   /**
-   * The rows that `pending` findings stand for, and only them, in the order the findings list
-   * them; each finding's rows are renumbered in place. They are kept as numbers (the input's row
-   * and the verdict's index): the input's flows are read again as each finding is finished.
+   * The rows that `pending` findings stand for (in `rows`), and only them, in the order the
+   * findings list them: finding `i`'s are rows `starts[i]` to `starts[i + 1] - 1` of the result.
+   * They are kept as numbers (the input's row and the verdict's index): the input's flows are read
+   * again as each finding is finished.
    */
-  keepOnly(pending: readonly PendingFinding[]): ExplainedRows {
+  keepOnly(pending: readonly PendingFinding[], rows: PendingRows): { rows: ExplainedRows; starts: Int32Array } {
     let count = 0;
-    for (const { rows } of pending) count += rows.length;
+    for (const { rowCount } of pending) count += rowCount;
     const source = new Int32Array(count);
     const ids = new Int32Array(count);
+    const starts = new Int32Array(pending.length + 1);
     let kept = 0;
-    for (const { rows } of pending) {
-      for (let i = 0; i < rows.length; i++) {
-        source[kept] = this.sourceRow(rows[i]);
-        ids[kept] = this.ids[rows[i]];
-        rows[i] = kept++;
+    for (let p = 0; p < pending.length; p++) {
+      const { rowsAt, rowCount } = pending[p];
+      starts[p] = kept;
+      for (let i = rowsAt; i < rowsAt + rowCount; i++) {
+        const row = rows.at(i);
+        source[kept] = this.sourceRow(row);
+        ids[kept++] = this.ids[row];
       }
     }
-    return new ExplainedRows(this.flows, ids, this.verdicts, source);
+    starts[pending.length] = kept;
+    return { rows: new ExplainedRows(this.flows, ids, this.verdicts, source), starts };
   }
 
   set(row: number, verdict: FlowVerdict): void {
@@ -242,6 +275,13 @@ class ExplainedRows {
   list(rows: ArrayLike<number>): ExplainedFlow[] {
     return Array.from(rows, (row) => this.at(row));
   }
+
+  /** Rows `from` to `to - 1`, each made as by `at`. */
+  range(from: number, to: number): ExplainedFlow[] {
+    const flows: ExplainedFlow[] = [];
+    for (let row = from; row < to; row++) flows.push(this.at(row));
+    return flows;
+  }
 }
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
@@ -282,8 +322,14 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   }
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const pending: PendingFinding[] = [];
+  const signalLists = new SignalLists();
+  const pendingRows = new PendingRows();
   // One group's flows as objects at a time: what waits is the finding and its rows.
-  for (const { members, ...shell } of groupBlocked(byRule, (row) => explained.at(row))) {
+  const groups: (MemberGroup<number> | null)[] = groupBlocked(byRule, (row) => explained.at(row));
+  for (let g = 0; g < groups.length; g++) {
+    const { members, ...shell } = groups[g]!;
+    // A group's list of rows goes once it is read (the pending finding's rows are in `pendingRows`).
+    groups[g] = null;
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
     const { classification, signals } = decideClassification(detectSignals(facts));
@@ -301,9 +347,10 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       classification,
       severity: severityOf(classification, signals, scale),
       traffic: { records: scale.records },
-      rows: Int32Array.from(members),
+      rowsAt: pendingRows.add(members.length, (i) => members[i]),
+      rowCount: members.length,
       // Only what the fix needs of the facts waits for its turn.
-      made: { kind: 'rule', group: shell, signals, scope: fixScopeFacts(facts) },
+      made: { kind: 'rule', group: shell, signals: signalLists.shared(signals), scope: fixScopeFacts(facts) },
     });
   }
   for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
@@ -317,7 +364,8 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       fingerprint: campaign.fingerprint,
       ...CAMPAIGN_RANK,
       traffic: { records },
-      rows: Int32Array.from(members, (i) => noise.rowAt(i)),
+      rowsAt: pendingRows.add(members.length, (i) => noise.rowAt(members[i])),
+      rowCount: members.length,
       made: {
         kind: 'campaign',
         group: campaign,
@@ -333,7 +381,24 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   };
   if (options.inputStats) stats.input = { ...options.inputStats };
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
-  return { stats, total: pending.length, findings: finishInOrder(pending, explained.keepOnly(pending), noise, model, verifier, stats) };
+  const kept = explained.keepOnly(pending, pendingRows);
+  return { stats, total: pending.length, findings: finishInOrder(pending, kept, noise, model, verifier, stats) };
+}
+
+/**
+ * One list per distinct list of signals: tens of thousands of pending findings share a few dozen
+ * (a finding's list is never changed once decided).
+ */
+class SignalLists {
+  private readonly lists = new Map<string, string[]>();
+
+  shared(signals: string[]): string[] {
+    const key = signals.join(',');
+    const known = this.lists.get(key);
+    if (known) return known;
+    this.lists.set(key, signals);
+    return signals;
+  }
 }
 
 /** Noise flows as rows of the input, each with its signals: the lists are few, each kept once. */
@@ -387,7 +452,7 @@ class NoiseRows {
  */
 function* finishInOrder(
   pending: (PendingFinding | null)[],
-  explained: ExplainedRows,
+  kept: { rows: ExplainedRows; starts: Int32Array },
   noise: NoiseRows,
   model: NetworkModel,
   verifier: FixVerifier,
@@ -395,9 +460,9 @@ function* finishInOrder(
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
   for (let i = 0; i < pending.length; i++) {
-    const { rows, made, classification, severity } = pending[i]!;
+    const { made, classification, severity } = pending[i]!;
     pending[i] = null;
-    const flows = explained.list(rows);
+    const flows = kept.rows.range(kept.starts[i], kept.starts[i + 1]);
     let finding: Finding;
     if (made.kind === 'rule') {
       const group: FindingGroup = { ...made.group, flows };

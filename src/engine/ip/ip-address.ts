@@ -94,6 +94,11 @@ function parseDottedQuad(text: string): number | null {
   return value * 256 + octet;
 }
 
+/** The value of a dotted-quad IPv4 address without leading zeros (`10.0.0.1`), null for any other text. */
+export function ipv4Value(text: string): number | null {
+  return parseDottedQuad(text);
+}
+
 /** Dotted-quad IPv4 without leading zeros (`10.0.0.1`): the form flow logs and EC2 write. */
 export function isIpv4Address(text: string): boolean {
   return parseDottedQuad(text) !== null;

@@ -26,7 +26,11 @@ import type {
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
-const ADDRESS_CACHE_LIMIT = 200_000;
+/**
+ * Addresses `address` remembers. Each entry is about a hundred bytes; what repeats (the VPCs'
+ * own hosts, busy peers) stays remembered at this size, and a dotted quad parses quickly.
+ */
+const ADDRESS_CACHE_LIMIT = 50_000;
 
 /**
  * The network configuration of a snapshot, indexed for evaluation: interfaces by id and by
@@ -135,7 +139,9 @@ export class NetworkModel {
     if (!text) return null;
     const cached = this.addressCache.get(text);
     if (cached !== undefined) return cached;
-    const parsed = parseIp(text);
+    const read = parseIp(text);
+    // IPv4 parses only from its one text form: the key is the text the cache holds anyway, not a second copy of it.
+    const parsed: IpAddress | null = read?.family === 4 ? { family: 4, v4: read.v4, v6: 0n, key: text } : read;
     if (this.addressCache.size >= ADDRESS_CACHE_LIMIT) this.addressCache.clear();
     this.addressCache.set(text, parsed);
     return parsed;

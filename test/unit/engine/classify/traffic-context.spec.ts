@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TrafficContext } from '../../../../src/engine/classify/traffic-context';
 import type { ExplainedFlow } from '../../../../src/engine/findings/explained-flow';
+import type { FindingGroup } from '../../../../src/engine/findings/finding-group';
 import { servicePortOf } from '../../../../src/engine/findings/service-port.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 
@@ -89,5 +90,46 @@ describe('TrafficContext.sourceActivity', () => {
       [],
     );
     expect(context.sourceActivity('198.51.100.1')).toEqual({ maxPortsOnOneHost: 2, hostsReached: 1 });
+  });
+});
+
+describe('TrafficContext.acceptedFromOtherPeers', () => {
+  /** An ACCEPT flow of `eni-1` for TCP `port`, its client `client` and its server 10.0.0.1. */
+  function accepted(client: string, port: number, inbound: boolean): FlowAggregate {
+    const flow = probe(inbound ? client : '10.0.0.1', inbound ? '10.0.0.1' : client, 6, port).flow;
+    return { ...flow, action: 'ACCEPT' };
+  }
+
+  it('is true exactly when the same service was accepted with a peer outside the group, like plain sets say', () => {
+    const peer = fc.constantFrom<string>('198.51.100.1', '198.51.100.2', '198.51.100.3');
+    const port = fc.constantFrom(22, 443);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ client: peer, port, inbound: fc.boolean() }), { maxLength: 12 }),
+        fc.array(peer, { minLength: 1, maxLength: 3 }),
+        port,
+        fc.boolean(),
+        (flows, peers, groupPort, egress) => {
+          const acceptedFlows = flows.map((f) => accepted(f.client, f.port, f.inbound));
+          const context = TrafficContext.build([], acceptedFlows);
+          const members = peers.map((p) => (egress ? probe('10.0.0.1', p, 6, groupPort, { egress }) : probe(p, '10.0.0.1', 6, groupPort)));
+          const group = {
+            fingerprint: 'f',
+            blockedBy: { control: 'network-acl', networkAclId: 'acl-1', ruleNumber: 100, direction: 'ingress' },
+            alsoBlockedBy: [],
+            direction: egress ? 'egress' : 'ingress',
+            protocol: 6,
+            port: groupPort,
+            returnTraffic: false,
+            flows: members,
+          } as unknown as FindingGroup;
+          // The reference: the peers seen on the group's side of the same service of the same interface.
+          const sameSide = acceptedFlows.filter((f) => f.dstport === groupPort && f.servicePortSide === 'dst');
+          const others = sameSide.map((f) => (egress ? f.dstaddr : f.srcaddr)).filter((address) => !peers.includes(address));
+          expect(context.acceptedFromOtherPeers(group)).toBe(others.length > 0);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
