@@ -402,14 +402,14 @@ export const GENERAL_FIELDS_AGGREGATE: FlowAggregate = flowAggregate(
  * What a byte-keyed aggregate sums and marks, ENTRY_BYTES per entry in one buffer per chunk (a
  * record's update touches one place): as 32-bit words, its counts (records, packets, firstSeen,
  * lastSeen: uint32, see fitsNarrow), the ephemeral range (min << 16 | max, when BIT_EPHEMERAL is
- * set), tcp-flags (-1 for null) and the Bit flags below, one word of padding, then its bytes as
+ * set), and tcp-flags + 1 (0 for null) above the Bit flags below (FLAGS_SHIFT); then its bytes as
  * float64 (they pass 2^32 in an ordinary day). Counts as uint32 take half the bytes of float64 and
- * hold what a day gives (sums of records and packets, epoch seconds until 2106); the first count of
- * a chunk that does not fit (a sum past 2^32 - 1, a hand-built record's fraction or -0) moves the
- * chunk's counts to float64 for good (WIDE_FIELDS per entry), exact as they were, so every sum is
- * the one float64 would have made throughout.
+ * hold what a day gives (sums of records and packets, epoch seconds until 2106); the first value
+ * of a chunk that does not fit (a sum past 2^32 - 1, a hand-built record's fraction or -0, tcp-flags
+ * past MAX_TCP_FLAGS) moves the chunk's counts and tcp-flags to float64 for good (WIDE_FIELDS per
+ * entry), exact as they were, so every sum is the one float64 would have made throughout.
  */
-const ENTRY_BYTES = 40;
+const ENTRY_BYTES = 32;
 const ENTRY_WORDS = ENTRY_BYTES / 4;
 const ENTRY_FLOATS = ENTRY_BYTES / 8;
 const C_RECORDS = 0;
@@ -417,12 +417,19 @@ const C_PACKETS = 1;
 const C_FIRST = 2;
 const C_LAST = 3;
 const M_EPHEMERAL = 4;
-const M_TCP_FLAGS = 5;
-const M_BITS = 6;
+const M_BITS = 5;
+/** Where tcp-flags + 1 starts in the M_BITS word, above the Bit flags. */
+const FLAGS_SHIFT = 8;
+/** The largest tcp-flags an entry's word holds (+ 1, shifted, within 32 bits; AWS logs 9 bits): more widen the chunk. */
+const MAX_TCP_FLAGS = 0x7fffff;
 /** The float64 of the bytes in an entry. */
-const F_BYTES = 4;
-/** Float64 per entry once a chunk's counts are wide: records, packets, firstSeen, lastSeen (C_RECORDS to C_LAST). */
-const WIDE_FIELDS = 4;
+const F_BYTES = 3;
+/**
+ * Float64 per entry once a chunk is wide: records, packets, firstSeen, lastSeen (C_RECORDS to
+ * C_LAST), and tcp-flags (-1 for null), which a chunk also widens for when one passes MAX_TCP_FLAGS.
+ */
+const WIDE_FIELDS = 5;
+const W_TCP_FLAGS = 4;
 const MAX_NARROW = 0xffffffff;
 /** Whether uint32 holds `value` exactly: a whole number from 0 to 2^32 - 1, not -0. */
 const fitsNarrow = (value: number): boolean => value >>> 0 === value && (value !== 0 || 1 / value > 0);
@@ -854,9 +861,10 @@ export class FlowAggregator {
     const wide = this.wide[chunk];
     const f = (id & CHUNK_MASK) * ENTRY_FLOATS + F_BYTES;
     if (isNew) {
-      if (wide !== null || !(fitsNarrow(packetCount) && fitsNarrow(first) && fitsNarrow(last))) {
+      if (wide !== null || tcpFlags > MAX_TCP_FLAGS || !(fitsNarrow(packetCount) && fitsNarrow(first) && fitsNarrow(last))) {
         c = wide ?? this.widen(chunk);
         ct = (id & CHUNK_MASK) * WIDE_FIELDS;
+        c[ct + W_TCP_FLAGS] = tcpFlags | 0;
       }
       c[ct + C_RECORDS] = 1;
       c[ct + C_PACKETS] = packetCount;
@@ -864,12 +872,12 @@ export class FlowAggregator {
       c[ct + C_LAST] = last;
       this.floats[chunk][f] = byteCount;
       m[at + M_EPHEMERAL] = ephemeral < 0 ? 0 : (ephemeral << 16) | ephemeral;
-      m[at + M_TCP_FLAGS] = tcpFlags;
-      m[at + M_BITS] = (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
+      m[at + M_BITS] = ((tcpFlags + 1) << FLAGS_SHIFT) | (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
       return;
     }
     if (
       wide !== null ||
+      tcpFlags > MAX_TCP_FLAGS ||
       c[at + C_RECORDS] === MAX_NARROW ||
       !fitsNarrow(packetCount) ||
       c[at + C_PACKETS] + packetCount > MAX_NARROW ||
@@ -878,28 +886,35 @@ export class FlowAggregator {
       c = wide ?? this.widen(chunk);
       ct = (id & CHUNK_MASK) * WIDE_FIELDS;
     }
+    const narrow = c === this.counts[chunk];
     c[ct + C_RECORDS] += 1;
     c[ct + C_PACKETS] += packetCount;
     this.floats[chunk][f] += byteCount;
-    let bits = m[at + M_BITS];
+    const held = m[at + M_BITS];
+    let bits = held;
     if (hasTime) {
       if ((bits & BIT_TIME_SEEN) === 0) {
         c[ct + C_FIRST] = first;
         c[ct + C_LAST] = last;
-        m[at + M_BITS] = bits |= BIT_TIME_SEEN;
+        bits |= BIT_TIME_SEEN;
       } else {
         if (first < c[ct + C_FIRST]) c[ct + C_FIRST] = first;
         if (last > c[ct + C_LAST]) c[ct + C_LAST] = last;
       }
     }
     if (tcpFlags >= 0) {
-      const flags = m[at + M_TCP_FLAGS];
-      m[at + M_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      if (narrow) {
+        const flags = (bits >>> FLAGS_SHIFT) - 1;
+        bits = ((((flags < 0 ? 0 : flags) | tcpFlags) + 1) << FLAGS_SHIFT) | (bits & ((1 << FLAGS_SHIFT) - 1));
+      } else {
+        const flags = c[ct + W_TCP_FLAGS];
+        c[ct + W_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      }
     }
     if (ephemeral >= 0) {
       if ((bits & BIT_EPHEMERAL) === 0) {
         m[at + M_EPHEMERAL] = (ephemeral << 16) | ephemeral;
-        m[at + M_BITS] = bits | BIT_EPHEMERAL;
+        bits |= BIT_EPHEMERAL;
       } else {
         const range = m[at + M_EPHEMERAL];
         const min = range >>> 16;
@@ -907,14 +922,17 @@ export class FlowAggregator {
         if (ephemeral < min || ephemeral > max) m[at + M_EPHEMERAL] = (Math.min(min, ephemeral) << 16) | Math.max(max, ephemeral);
       }
     }
+    if (bits !== held) m[at + M_BITS] = bits;
   }
 
   /** The counts of chunk `chunk` as float64 from now on (their values unchanged): one did not fit uint32. */
   private widen(chunk: number): Float64Array {
     const narrow = this.counts[chunk];
     const wide = new Float64Array(CHUNK_ENTRIES * WIDE_FIELDS);
+    const marks = this.marks[chunk];
     for (let e = 0; e < CHUNK_ENTRIES; e++) {
-      for (let k = 0; k < WIDE_FIELDS; k++) wide[e * WIDE_FIELDS + k] = narrow[e * ENTRY_WORDS + k];
+      for (let k = C_RECORDS; k <= C_LAST; k++) wide[e * WIDE_FIELDS + k] = narrow[e * ENTRY_WORDS + k];
+      wide[e * WIDE_FIELDS + W_TCP_FLAGS] = (marks[e * ENTRY_WORDS + M_BITS] >>> FLAGS_SHIFT) - 1;
     }
     return (this.wide[chunk] = wide);
   }
@@ -1021,7 +1039,7 @@ export class FlowAggregator {
     const ephemeralMax = collapsed ? m[at + M_EPHEMERAL] & 0xffff : null;
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const tcpFlags = m[at + M_TCP_FLAGS];
+    const tcpFlags = wide ? wide[ct + W_TCP_FLAGS] : (bits >>> FLAGS_SHIFT) - 1;
     const aggregate = flowAggregate(
       interfaceId,
       this.accounts.get(id),

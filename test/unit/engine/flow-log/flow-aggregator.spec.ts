@@ -166,7 +166,7 @@ describe('FlowAggregator', () => {
     );
   });
 
-  it('sums counts past 32 bits, fractions and -0 as float64 does, in the chunk that holds them and beside the ones that fit', () => {
+  it('sums counts past 32 bits, fractions and -0 as float64 does, in the chunk that holds them and beside the ones that fit, and ORs wide tcp-flags', () => {
     const value = fc.oneof(
       fc.nat(1000),
       fc.constantFrom(0, -0, 0.5, 2 ** 32 - 1, 2 ** 32, 3_000_000_000, 2 ** 53 - 1),
@@ -177,6 +177,7 @@ describe('FlowAggregator', () => {
       packets: value,
       bytes: value,
       start: fc.oneof(fc.integer({ min: 1_700_000_000, max: 1_700_100_000 }), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, 5e9, 1.5)),
+      'tcp-flags': fc.oneof(fc.constant(null), fc.nat(255), fc.constantFrom(0x7fffff, 0x800000, 0x7fffffff)),
     });
     // Keys before the random ones, so these share a chunk with entries that fit and the next chunk starts.
     const fitting = Array.from({ length: 8190 }, (_, i) => rec({ srcaddr: `10.1.${i >> 8}.${i & 255}`, packets: i, bytes: i * 40 }));
@@ -188,6 +189,7 @@ describe('FlowAggregator', () => {
         bytes: sum('bytes'),
         firstSeen: rs.slice(1).reduce((m, r) => ((r.start as number) < m ? (r.start as number) : m), rs[0].start as number),
         lastSeen: rs.slice(1).reduce((m, r) => ((r.end as number) > m ? (r.end as number) : m), rs[0].end as number),
+        tcpFlags: rs.reduce<number | null>((f, r) => (typeof r['tcp-flags'] === 'number' ? (f ?? 0) | r['tcp-flags'] : f), null),
       };
     };
     fc.assert(
@@ -204,11 +206,11 @@ describe('FlowAggregator', () => {
         const out = agg.takeAggregates();
         expect(out.length).toBe(expected.size);
         for (const a of out) {
-          const { records: n, packets, bytes, firstSeen, lastSeen } = a;
-          expect({ records: n, packets, bytes, firstSeen, lastSeen }).toEqual(totals(expected.get(a.srcaddr)!));
+          const { records: n, packets, bytes, firstSeen, lastSeen, tcpFlags } = a;
+          expect({ records: n, packets, bytes, firstSeen, lastSeen, tcpFlags }).toEqual(totals(expected.get(a.srcaddr)!));
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 
