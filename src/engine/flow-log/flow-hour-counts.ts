@@ -4,6 +4,16 @@ import { hourOf } from './flow-key';
 /** Hours one counter tells apart; records starting in further hours are counted in no hour (FlowAggregate.hourly allows that). */
 const MAX_HOURS = 1 << 20;
 const EMPTY = -1;
+/**
+ * How the table grows when 3/4 full: by half, not double. A day's pairs run to millions, and a
+ * doubling just past 3/4 would leave the table more than half empty (tens of MB at a day's size)
+ * and hold old and new at once (three times the table); growing by half, the table is at least 1/2
+ * full and a growth holds two and a half.
+ */
+const GROWTH = 1.5;
+
+/** The slot a hash (uint32) starts probing at in a table of `capacity` slots: its place in [0, capacity), from its high bits. */
+const firstSlot = (hash: number, capacity: number): number => Math.floor((hash * capacity) / 4294967296);
 
 /**
  * Records per (aggregate, hour of start), for FlowAggregate.hourly: one open-addressing hash table
@@ -38,8 +48,8 @@ export class FlowHourCounts {
       this.slotOfHour.set(hour, slot);
     }
     const key = entry * MAX_HOURS + slot;
-    const mask = this.keys.length - 1;
-    let i = hashOf(key) & mask;
+    const capacity = this.keys.length;
+    let i = firstSlot(hashOf(key), capacity);
     for (;;) {
       const k = this.keys[i];
       if (k === key) {
@@ -49,12 +59,12 @@ export class FlowHourCounts {
         return;
       }
       if (k === EMPTY) break;
-      i = (i + 1) & mask;
+      if (++i === capacity) i = 0;
     }
     this.keys[i] = key;
     this.counts[i] = 1;
     // Let fill to 3/4 (a well-mixed hash keeps linear probes short there): a day's pairs are many.
-    if (++this.used * 4 > this.keys.length * 3) this.grow();
+    if (++this.used * 4 > capacity * 3) this.grow();
   }
 
   /**
@@ -100,14 +110,14 @@ export class FlowHourCounts {
 
   private grow(): void {
     const { keys, counts } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
-    this.counts = counts instanceof Uint32Array ? new Uint32Array(keys.length * 2) : new Float64Array(keys.length * 2);
-    const mask = this.keys.length - 1;
+    const capacity = Math.ceil(keys.length * GROWTH);
+    this.keys = new Float64Array(capacity).fill(EMPTY);
+    this.counts = counts instanceof Uint32Array ? new Uint32Array(capacity) : new Float64Array(capacity);
     for (let j = 0; j < keys.length; j++) {
       const key = keys[j];
       if (key === EMPTY) continue;
-      let i = hashOf(key) & mask;
-      while (this.keys[i] !== EMPTY) i = (i + 1) & mask;
+      let i = firstSlot(hashOf(key), capacity);
+      while (this.keys[i] !== EMPTY) if (++i === capacity) i = 0;
       this.keys[i] = key;
       this.counts[i] = counts[j];
     }
