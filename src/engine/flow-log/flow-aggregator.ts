@@ -303,7 +303,7 @@ function sortedEntries(keys: DecodedKeys, marks: readonly Int32Array[]): Int32Ar
     const head = keys.heads[id];
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const ephemeralMin = ephemeralMinOf(marks[id >>> CHUNK_BITS], (id & CHUNK_MASK) * MARK_FIELDS);
+    const ephemeralMin = ephemeralMinOf(marks[id >>> CHUNK_BITS], (id & CHUNK_MASK) * ENTRY_WORDS);
     const port = (tag: number, value: number): number => (tag === PORT_VALUE ? value : tag === PORT_COLLAPSED ? ephemeralMin : -1) + 1;
     const action = ((head >>> HEAD_ACTION) & 3) === ActionToken.Reject ? 1 : 0;
     ports[id] =
@@ -399,23 +399,40 @@ export const GENERAL_FIELDS_AGGREGATE: FlowAggregate = flowAggregate(
 );
 
 /**
- * The sums of the byte-keyed aggregates, VALUE_FIELDS float64 per entry: records, packets, bytes,
- * firstSeen, lastSeen.
+ * What a byte-keyed aggregate sums and marks, ENTRY_BYTES per entry in one buffer per chunk (a
+ * record's update touches one place): as 32-bit words, its counts (records, packets, firstSeen,
+ * lastSeen: uint32, see fitsNarrow), the ephemeral range (min << 16 | max, when BIT_EPHEMERAL is
+ * set), and tcp-flags + 1 (0 for null) above the Bit flags below (FLAGS_SHIFT); then its bytes as
+ * float64 (they pass 2^32 in an ordinary day). Counts as uint32 take half the bytes of float64 and
+ * hold what a day gives (sums of records and packets, epoch seconds until 2106); the first value
+ * of a chunk that does not fit (a sum past 2^32 - 1, a hand-built record's fraction or -0, tcp-flags
+ * past MAX_TCP_FLAGS) moves the chunk's counts and tcp-flags to float64 for good (WIDE_FIELDS per
+ * entry), exact as they were, so every sum is the one float64 would have made throughout.
  */
-const VALUE_FIELDS = 5;
-const V_RECORDS = 0;
-const V_PACKETS = 1;
-const V_BYTES = 2;
-const V_FIRST = 3;
-const V_LAST = 4;
+const ENTRY_BYTES = 32;
+const ENTRY_WORDS = ENTRY_BYTES / 4;
+const ENTRY_FLOATS = ENTRY_BYTES / 8;
+const C_RECORDS = 0;
+const C_PACKETS = 1;
+const C_FIRST = 2;
+const C_LAST = 3;
+const M_EPHEMERAL = 4;
+const M_BITS = 5;
+/** Where tcp-flags + 1 starts in the M_BITS word, above the Bit flags. */
+const FLAGS_SHIFT = 8;
+/** The largest tcp-flags an entry's word holds (+ 1, shifted, within 32 bits; AWS logs 9 bits): more widen the chunk. */
+const MAX_TCP_FLAGS = 0x7fffff;
+/** The float64 of the bytes in an entry. */
+const F_BYTES = 3;
 /**
- * The rest of a byte-keyed aggregate, MARK_FIELDS int32 per entry: the ephemeral range (min << 16 |
- * max, when BIT_EPHEMERAL is set), tcp-flags (-1 for null) and the Bit flags below.
+ * Float64 per entry once a chunk is wide: records, packets, firstSeen, lastSeen (C_RECORDS to
+ * C_LAST), and tcp-flags (-1 for null), which a chunk also widens for when one passes MAX_TCP_FLAGS.
  */
-const MARK_FIELDS = 3;
-const M_EPHEMERAL = 0;
-const M_TCP_FLAGS = 1;
-const M_BITS = 2;
+const WIDE_FIELDS = 5;
+const W_TCP_FLAGS = 4;
+const MAX_NARROW = 0xffffffff;
+/** Whether uint32 holds `value` exactly: a whole number from 0 to 2^32 - 1, not -0. */
+const fitsNarrow = (value: number): boolean => value >>> 0 === value && (value !== 0 || 1 / value > 0);
 /**
  * Bits: a record carried start/end; records disagreed on reject-reason; a string field has its
  * value; a port was collapsed (the ephemeral range is set).
@@ -428,7 +445,7 @@ const BIT_SUBNET = 16;
 const BIT_REASON = 32;
 const BIT_EPHEMERAL = 64;
 
-/** The lowest collapsed port of the entry whose marks start at `marks[at]`, or -1. */
+/** The lowest collapsed port of the entry whose words start at `marks[at]`, or -1. */
 const ephemeralMinOf = (marks: Int32Array, at: number): number =>
   (marks[at + M_BITS] & BIT_EPHEMERAL) === 0 ? -1 : marks[at + M_EPHEMERAL] >>> 16;
 
@@ -460,7 +477,8 @@ const CHUNK_ENTRIES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ENTRIES - 1;
 const RELEASED_NUMBERS = new Int32Array(0);
 const NO_NUMBERS = new Int32Array(0);
-const RELEASED_VALUES = new Float64Array(0);
+const RELEASED_COUNTS = new Uint32Array(0);
+const RELEASED_FLOATS = new Float64Array(0);
 
 /**
  * One string field of every byte-keyed entry (account, VPC, subnet, reject reason): a number per
@@ -529,7 +547,7 @@ class TextColumn {
  * ports after the shared collapse rule, action) into FlowAggregates. Memory grows with the number
  * of distinct keys, not with the number of records.
  *
- * Keys are encoded as bytes in a hash table and sums kept in one float64 array, so adding a record
+ * Keys are encoded as bytes in a hash table and sums kept in one typed buffer per chunk, so adding a record
  * whose key exists allocates nothing; `addScanned` adds a line read by a FlowLineScanner without
  * building its FlowRecord at all. Hand-built records the byte table cannot hold (see textKey) are
  * aggregated in a map of objects by the same rules.
@@ -548,9 +566,15 @@ export class FlowAggregator {
   private texts = new ByteStringTable();
   /** The byte-keyed entries' keys (see W_INTERFACE), numbered: a key's number is its entry's. */
   private tuples = new TupleTable();
-  /** VALUE_FIELDS float64 and MARK_FIELDS int32 per byte-keyed entry, in chunks of CHUNK_ENTRIES entries. */
-  private values: Float64Array[] = [];
+  /**
+   * Per byte-keyed entry, in chunks of CHUNK_ENTRIES entries, ENTRY_BYTES (see ENTRY_BYTES) seen
+   * through three views of one buffer: the counts, the marks, the bytes. `wide` holds a chunk's
+   * counts once they are float64 (null until then).
+   */
+  private counts: Uint32Array[] = [];
   private marks: Int32Array[] = [];
+  private floats: Float64Array[] = [];
+  private wide: (Float64Array | null)[] = [];
   private accounts = new TextColumn();
   private vpcs = new TextColumn();
   private subnets = new TextColumn();
@@ -677,8 +701,10 @@ export class FlowAggregator {
   private reset(): void {
     this.texts = new ByteStringTable();
     this.tuples = new TupleTable();
-    this.values = [];
+    this.counts = [];
     this.marks = [];
+    this.floats = [];
+    this.wide = [];
     this.accounts = new TextColumn();
     this.vpcs = new TextColumn();
     this.subnets = new TextColumn();
@@ -773,8 +799,10 @@ export class FlowAggregator {
 
   /** Drops the sums and texts of the chunk holding entry `id`. */
   private releaseChunk(id: number): void {
-    this.values[id >>> CHUNK_BITS] = RELEASED_VALUES;
+    this.counts[id >>> CHUNK_BITS] = RELEASED_COUNTS;
     this.marks[id >>> CHUNK_BITS] = RELEASED_NUMBERS;
+    this.floats[id >>> CHUNK_BITS] = RELEASED_FLOATS;
+    this.wide[id >>> CHUNK_BITS] = null;
     this.accounts.release(id);
     this.vpcs.release(id);
     this.subnets.release(id);
@@ -791,9 +819,12 @@ export class FlowAggregator {
 
   private newId(iface: number, src: number, dst: number, ports: number, head: number, hash: number): number {
     const id = this.tuples.insert(iface, src, dst, ports, head, hash);
-    if (id >>> CHUNK_BITS === this.values.length) {
-      this.values.push(new Float64Array(CHUNK_ENTRIES * VALUE_FIELDS));
-      this.marks.push(new Int32Array(CHUNK_ENTRIES * MARK_FIELDS));
+    if (id >>> CHUNK_BITS === this.counts.length) {
+      const buffer = new ArrayBuffer(CHUNK_ENTRIES * ENTRY_BYTES);
+      this.counts.push(new Uint32Array(buffer));
+      this.marks.push(new Int32Array(buffer));
+      this.floats.push(new Float64Array(buffer));
+      this.wide.push(null);
     }
     this.accounts.reserve(id);
     this.vpcs.reserve(id);
@@ -816,59 +847,100 @@ export class FlowAggregator {
     tcpFlags: number,
     ephemeral: number,
   ): void {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS;
-    const m = this.marks[id >>> CHUNK_BITS];
-    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
+    const chunk = id >>> CHUNK_BITS;
+    const at = (id & CHUNK_MASK) * ENTRY_WORDS;
+    const m = this.marks[chunk];
     const hasTime = start >= 0 || end >= 0;
     const first = start >= 0 ? start : end >= 0 ? end : 0;
     const last = end >= 0 ? end : start >= 0 ? start : 0;
+    const packetCount = packets < 0 ? 0 : packets;
+    const byteCount = bytes < 0 ? 0 : bytes;
+    // The counts where they are: the entry's words, or the chunk's float64 once one did not fit.
+    let c: Uint32Array | Float64Array = this.counts[chunk];
+    let ct = at;
+    const wide = this.wide[chunk];
+    const f = (id & CHUNK_MASK) * ENTRY_FLOATS + F_BYTES;
     if (isNew) {
-      v[at + V_RECORDS] = 1;
-      v[at + V_PACKETS] = packets < 0 ? 0 : packets;
-      v[at + V_BYTES] = bytes < 0 ? 0 : bytes;
-      v[at + V_FIRST] = first;
-      v[at + V_LAST] = last;
-      m[mt + M_EPHEMERAL] = ephemeral < 0 ? 0 : (ephemeral << 16) | ephemeral;
-      m[mt + M_TCP_FLAGS] = tcpFlags;
-      m[mt + M_BITS] = (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
+      if (wide !== null || tcpFlags > MAX_TCP_FLAGS || !(fitsNarrow(packetCount) && fitsNarrow(first) && fitsNarrow(last))) {
+        c = wide ?? this.widen(chunk);
+        ct = (id & CHUNK_MASK) * WIDE_FIELDS;
+        c[ct + W_TCP_FLAGS] = tcpFlags | 0;
+      }
+      c[ct + C_RECORDS] = 1;
+      c[ct + C_PACKETS] = packetCount;
+      c[ct + C_FIRST] = first;
+      c[ct + C_LAST] = last;
+      this.floats[chunk][f] = byteCount;
+      m[at + M_EPHEMERAL] = ephemeral < 0 ? 0 : (ephemeral << 16) | ephemeral;
+      m[at + M_BITS] = ((tcpFlags + 1) << FLAGS_SHIFT) | (hasTime ? BIT_TIME_SEEN : 0) | (ephemeral < 0 ? 0 : BIT_EPHEMERAL);
       return;
     }
-    v[at + V_RECORDS] += 1;
-    v[at + V_PACKETS] += packets < 0 ? 0 : packets;
-    v[at + V_BYTES] += bytes < 0 ? 0 : bytes;
-    let bits = m[mt + M_BITS];
+    if (
+      wide !== null ||
+      tcpFlags > MAX_TCP_FLAGS ||
+      c[at + C_RECORDS] === MAX_NARROW ||
+      !fitsNarrow(packetCount) ||
+      c[at + C_PACKETS] + packetCount > MAX_NARROW ||
+      (hasTime && !(fitsNarrow(first) && fitsNarrow(last)))
+    ) {
+      c = wide ?? this.widen(chunk);
+      ct = (id & CHUNK_MASK) * WIDE_FIELDS;
+    }
+    const narrow = c === this.counts[chunk];
+    c[ct + C_RECORDS] += 1;
+    c[ct + C_PACKETS] += packetCount;
+    this.floats[chunk][f] += byteCount;
+    const held = m[at + M_BITS];
+    let bits = held;
     if (hasTime) {
       if ((bits & BIT_TIME_SEEN) === 0) {
-        v[at + V_FIRST] = first;
-        v[at + V_LAST] = last;
-        m[mt + M_BITS] = bits |= BIT_TIME_SEEN;
+        c[ct + C_FIRST] = first;
+        c[ct + C_LAST] = last;
+        bits |= BIT_TIME_SEEN;
       } else {
-        if (first < v[at + V_FIRST]) v[at + V_FIRST] = first;
-        if (last > v[at + V_LAST]) v[at + V_LAST] = last;
+        if (first < c[ct + C_FIRST]) c[ct + C_FIRST] = first;
+        if (last > c[ct + C_LAST]) c[ct + C_LAST] = last;
       }
     }
     if (tcpFlags >= 0) {
-      const flags = m[mt + M_TCP_FLAGS];
-      m[mt + M_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      if (narrow) {
+        const flags = (bits >>> FLAGS_SHIFT) - 1;
+        bits = ((((flags < 0 ? 0 : flags) | tcpFlags) + 1) << FLAGS_SHIFT) | (bits & ((1 << FLAGS_SHIFT) - 1));
+      } else {
+        const flags = c[ct + W_TCP_FLAGS];
+        c[ct + W_TCP_FLAGS] = (flags < 0 ? 0 : flags) | tcpFlags;
+      }
     }
     if (ephemeral >= 0) {
       if ((bits & BIT_EPHEMERAL) === 0) {
-        m[mt + M_EPHEMERAL] = (ephemeral << 16) | ephemeral;
-        m[mt + M_BITS] = bits | BIT_EPHEMERAL;
+        m[at + M_EPHEMERAL] = (ephemeral << 16) | ephemeral;
+        bits |= BIT_EPHEMERAL;
       } else {
-        const range = m[mt + M_EPHEMERAL];
+        const range = m[at + M_EPHEMERAL];
         const min = range >>> 16;
         const max = range & 0xffff;
-        if (ephemeral < min || ephemeral > max) m[mt + M_EPHEMERAL] = (Math.min(min, ephemeral) << 16) | Math.max(max, ephemeral);
+        if (ephemeral < min || ephemeral > max) m[at + M_EPHEMERAL] = (Math.min(min, ephemeral) << 16) | Math.max(max, ephemeral);
       }
     }
+    if (bits !== held) m[at + M_BITS] = bits;
+  }
+
+  /** The counts of chunk `chunk` as float64 from now on (their values unchanged): one did not fit uint32. */
+  private widen(chunk: number): Float64Array {
+    const narrow = this.counts[chunk];
+    const wide = new Float64Array(CHUNK_ENTRIES * WIDE_FIELDS);
+    const marks = this.marks[chunk];
+    for (let e = 0; e < CHUNK_ENTRIES; e++) {
+      for (let k = C_RECORDS; k <= C_LAST; k++) wide[e * WIDE_FIELDS + k] = narrow[e * ENTRY_WORDS + k];
+      wide[e * WIDE_FIELDS + W_TCP_FLAGS] = (marks[e * ENTRY_WORDS + M_BITS] >>> FLAGS_SHIFT) - 1;
+    }
+    return (this.wide[chunk] = wide);
   }
 
   /** The string part of newEntry/merge for a record. */
   private addRecordTexts(id: number, isNew: boolean, record: FlowRecord): void {
     const v = this.marks[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
+    const at = (id & CHUNK_MASK) * ENTRY_WORDS + M_BITS;
     let bits = v[at];
     const reason = stringOrNull(record['reject-reason']);
     if (isNew) {
@@ -900,7 +972,7 @@ export class FlowAggregator {
   /** addRecordTexts for a scanned line: touches the string arrays only when a value is set or compared. */
   private addScannedTexts(id: number, isNew: boolean, flow: ScannedFlow): void {
     const v = this.marks[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * MARK_FIELDS + M_BITS;
+    const at = (id & CHUNK_MASK) * ENTRY_WORDS + M_BITS;
     let bits = v[at];
     const bytes = flow.bytes;
     if (isNew) {
@@ -955,17 +1027,19 @@ export class FlowAggregator {
     id: number,
     hourly: HourlyRecords | undefined,
   ): FlowAggregate {
-    const v = this.values[id >>> CHUNK_BITS];
-    const at = (id & CHUNK_MASK) * VALUE_FIELDS;
-    const m = this.marks[id >>> CHUNK_BITS];
-    const mt = (id & CHUNK_MASK) * MARK_FIELDS;
-    const bits = m[mt + M_BITS];
+    const chunk = id >>> CHUNK_BITS;
+    const at = (id & CHUNK_MASK) * ENTRY_WORDS;
+    const m = this.marks[chunk];
+    const wide = this.wide[chunk];
+    const c = wide ?? this.counts[chunk];
+    const ct = wide ? (id & CHUNK_MASK) * WIDE_FIELDS : at;
+    const bits = m[at + M_BITS];
     const collapsed = (bits & BIT_EPHEMERAL) !== 0;
-    const ephemeralMin = collapsed ? m[mt + M_EPHEMERAL] >>> 16 : null;
-    const ephemeralMax = collapsed ? m[mt + M_EPHEMERAL] & 0xffff : null;
+    const ephemeralMin = collapsed ? m[at + M_EPHEMERAL] >>> 16 : null;
+    const ephemeralMax = collapsed ? m[at + M_EPHEMERAL] & 0xffff : null;
     const srcTag = (head >>> HEAD_SRC_TAG) & 3;
     const dstTag = (head >>> HEAD_DST_TAG) & 3;
-    const tcpFlags = m[mt + M_TCP_FLAGS];
+    const tcpFlags = wide ? wide[ct + W_TCP_FLAGS] : (bits >>> FLAGS_SHIFT) - 1;
     const aggregate = flowAggregate(
       interfaceId,
       this.accounts.get(id),
@@ -983,11 +1057,11 @@ export class FlowAggregator {
       srcTag === PORT_COLLAPSED ? 'dst' : dstTag === PORT_COLLAPSED ? 'src' : null,
       ephemeralMin,
       ephemeralMax,
-      v[at + V_RECORDS],
-      v[at + V_PACKETS],
-      v[at + V_BYTES],
-      v[at + V_FIRST],
-      v[at + V_LAST],
+      c[ct + C_RECORDS],
+      c[ct + C_PACKETS],
+      this.floats[chunk][(id & CHUNK_MASK) * ENTRY_FLOATS + F_BYTES],
+      c[ct + C_FIRST],
+      c[ct + C_LAST],
     );
     if (hourly) aggregate.hourly = hourly;
     return aggregate;

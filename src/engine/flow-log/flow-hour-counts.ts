@@ -4,19 +4,38 @@ import { hourOf } from './flow-key';
 /** Hours one counter tells apart; records starting in further hours are counted in no hour (FlowAggregate.hourly allows that). */
 const MAX_HOURS = 1 << 20;
 const EMPTY = -1;
+/**
+ * How the table grows when 3/4 full: by half, not double. A day's pairs run to millions, and a
+ * doubling just past 3/4 would leave the table more than half empty (tens of MB at a day's size)
+ * and hold old and new at once (three times the table); growing by half, the table is at least 1/2
+ * full and a growth holds two and a half.
+ */
+const GROWTH = 1.5;
+
+/** The slot a hash (uint32) starts probing at in a table of `capacity` slots: its place in [0, capacity), from its high bits. */
+const firstSlot = (hash: number, capacity: number): number => Math.floor((hash * capacity) / 4294967296);
 
 /**
  * Records per (aggregate, hour of start), for FlowAggregate.hourly: one open-addressing hash table
  * in typed arrays, so counting an hour allocates nothing and memory grows with the number of
  * (aggregate, hour) pairs seen, not with the number of records. Hours are numbered in the order
  * they are first seen (a window holds few), and a pair is the number `entry * MAX_HOURS + hour`.
+ * The counts are uint32 (12 bytes a slot rather than 16) until one would pass `narrowLimit`: from
+ * then on they are float64, as exact as they were.
  */
 export class FlowHourCounts {
   private readonly slotOfHour = new Map<number, number>();
   private hours: number[] = [];
   private keys = new Float64Array(1024).fill(EMPTY);
-  private counts = new Float64Array(1024);
+  private counts: Uint32Array | Float64Array = new Uint32Array(1024);
+  /** The most a count may reach in `counts`: Infinity once they are float64. */
+  private countLimit: number;
   private used = 0;
+
+  /** `narrowLimit`: the most a uint32 count holds (2^32 - 1); smaller only to see the counts widen. */
+  constructor(private readonly narrowLimit = 0xffffffff) {
+    this.countLimit = narrowLimit;
+  }
 
   /** Counts one record of aggregate `entry` that started at `startSeconds`. */
   add(entry: number, startSeconds: number): void {
@@ -29,21 +48,23 @@ export class FlowHourCounts {
       this.slotOfHour.set(hour, slot);
     }
     const key = entry * MAX_HOURS + slot;
-    const mask = this.keys.length - 1;
-    let i = hashOf(key) & mask;
+    const capacity = this.keys.length;
+    let i = firstSlot(hashOf(key), capacity);
     for (;;) {
       const k = this.keys[i];
       if (k === key) {
-        this.counts[i]++;
+        const count = this.counts[i] + 1;
+        if (count > this.countLimit) this.widen();
+        this.counts[i] = count;
         return;
       }
       if (k === EMPTY) break;
-      i = (i + 1) & mask;
+      if (++i === capacity) i = 0;
     }
     this.keys[i] = key;
     this.counts[i] = 1;
     // Let fill to 3/4 (a well-mixed hash keeps linear probes short there): a day's pairs are many.
-    if (++this.used * 4 > this.keys.length * 3) this.grow();
+    if (++this.used * 4 > capacity * 3) this.grow();
   }
 
   /**
@@ -75,21 +96,28 @@ export class FlowHourCounts {
     this.slotOfHour.clear();
     this.hours = [];
     this.keys = new Float64Array(1024).fill(EMPTY);
-    this.counts = new Float64Array(1024);
+    this.counts = new Uint32Array(1024);
+    this.countLimit = this.narrowLimit;
     this.used = 0;
     return packed;
   }
 
+  /** The counts as float64 from now on, their values unchanged. */
+  private widen(): void {
+    this.counts = new Float64Array(this.counts);
+    this.countLimit = Infinity;
+  }
+
   private grow(): void {
     const { keys, counts } = this;
-    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
-    this.counts = new Float64Array(keys.length * 2);
-    const mask = this.keys.length - 1;
+    const capacity = Math.ceil(keys.length * GROWTH);
+    this.keys = new Float64Array(capacity).fill(EMPTY);
+    this.counts = counts instanceof Uint32Array ? new Uint32Array(capacity) : new Float64Array(capacity);
     for (let j = 0; j < keys.length; j++) {
       const key = keys[j];
       if (key === EMPTY) continue;
-      let i = hashOf(key) & mask;
-      while (this.keys[i] !== EMPTY) i = (i + 1) & mask;
+      let i = firstSlot(hashOf(key), capacity);
+      while (this.keys[i] !== EMPTY) if (++i === capacity) i = 0;
       this.keys[i] = key;
       this.counts[i] = counts[j];
     }
@@ -110,7 +138,7 @@ function hashOf(key: number): number {
 const INSERTION_SORT_MAX = 16;
 
 /** Sorts `keys[lo..hi]` ascending in place (distinct keys), moving `counts` along: a quicksort recursing into the smaller side. */
-function sortPairs(keys: Float64Array, counts: Float64Array, lo: number, hi: number): void {
+function sortPairs(keys: Float64Array, counts: Uint32Array | Float64Array, lo: number, hi: number): void {
   while (hi - lo > INSERTION_SORT_MAX) {
     const mid = lo + ((hi - lo) >>> 1);
     // The median of three as the pivot, left at `mid`.
@@ -147,7 +175,7 @@ function sortPairs(keys: Float64Array, counts: Float64Array, lo: number, hi: num
   }
 }
 
-function swap(keys: Float64Array, counts: Float64Array, a: number, b: number): void {
+function swap(keys: Float64Array, counts: Uint32Array | Float64Array, a: number, b: number): void {
   const key = keys[a];
   keys[a] = keys[b];
   keys[b] = key;
@@ -166,7 +194,7 @@ export class PackedHourCounts {
 
   constructor(
     private readonly keys: Float64Array,
-    private readonly counts: Float64Array,
+    private readonly counts: Uint32Array | Float64Array,
     private readonly used: number,
     private readonly hourOfRank: readonly number[],
   ) {}

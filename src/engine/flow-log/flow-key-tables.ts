@@ -143,26 +143,36 @@ export function hashTuple(a: number, b: number, c: number, d: number, e: number)
   return h ^ (h >>> 16);
 }
 
+/** Where the index of a TupleTable starts: its slot count's power of two. */
+const TUPLE_INDEX_BITS = 10;
+
 /**
  * Distinct tuples of TUPLE_WORDS int32 words, each numbered by insertion order. The words are
- * kept in chunks of TUPLE_CHUNK_ENTRIES tuples (no copy as they grow); the slots carry the number
- * and the hash, and are let fill to 3/4 before the index doubles.
+ * kept in chunks of TUPLE_CHUNK_ENTRIES tuples (no copy as they grow). The index is let fill to
+ * 3/4 before it doubles, and a slot is one int32: with 2^b slots, its low b bits hold the number + 1
+ * (0: empty; the numbers stay below the slot count) and its high 32 - b bits the key hash's top
+ * bits, so a probe reads the words only when those bits agree. Half the index of a slot carrying
+ * the whole hash beside the number, which at a day's millions of keys is tens of megabytes; a
+ * doubling hashes the words again.
  */
 export class TupleTable {
   private readonly words: Int32Array[] = [];
-  private slots = new Int32Array(1024 * SLOT_FIELDS);
-  private slotMask = 1023;
+  private slots = new Int32Array(1 << TUPLE_INDEX_BITS);
+  /** b: the slot count's power of two. */
+  private indexBits = TUPLE_INDEX_BITS;
   size = 0;
 
   /** The number of the tuple (a, b, c, d, e), or -1; `hash` is hashTuple(a, b, c, d, e). */
   find(a: number, b: number, c: number, d: number, e: number, hash: number): number {
     const slots = this.slots;
-    const mask = this.slotMask;
+    const bits = this.indexBits;
+    const mask = slots.length - 1;
+    const tag = hash >>> bits;
     for (let slot = firstSlot(hash, mask); ; slot = (slot + 1) & mask) {
-      const at = slot * SLOT_FIELDS;
-      const id = slots[at] - 1;
-      if (id < 0) return -1;
-      if (slots[at + 1] !== hash) continue;
+      const held = slots[slot];
+      if (held === 0) return -1;
+      if (held >>> bits !== tag) continue;
+      const id = (held & mask) - 1;
       const words = this.words[id >>> TUPLE_CHUNK_BITS];
       const w = (id & TUPLE_CHUNK_MASK) * TUPLE_WORDS;
       if (words[w] === a && words[w + 1] === b && words[w + 2] === c && words[w + 3] === d && words[w + 4] === e) return id;
@@ -180,12 +190,29 @@ export class TupleTable {
     words[w + 2] = c;
     words[w + 3] = d;
     words[w + 4] = e;
-    if (this.size * 4 > (this.slotMask + 1) * 3) {
-      this.slotMask = this.slotMask * 2 + 1;
-      this.slots = rehashed(this.slots, this.slotMask);
-    }
-    place(this.slots, this.slotMask, id, hash);
+    if (this.size * 4 > this.slots.length * 3) this.grow();
+    else this.place(id, hash);
     return id;
+  }
+
+  /** Doubles the index, every tuple placed again by the hash of its words (this one's included). */
+  private grow(): void {
+    this.indexBits++;
+    this.slots = new Int32Array(1 << this.indexBits);
+    for (let id = 0; id < this.size; id++) {
+      const words = this.words[id >>> TUPLE_CHUNK_BITS];
+      const w = (id & TUPLE_CHUNK_MASK) * TUPLE_WORDS;
+      this.place(id, hashTuple(words[w], words[w + 1], words[w + 2], words[w + 3], words[w + 4]));
+    }
+  }
+
+  private place(id: number, hash: number): void {
+    const slots = this.slots;
+    const bits = this.indexBits;
+    const mask = slots.length - 1;
+    let slot = firstSlot(hash, mask);
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = ((hash >>> bits) << bits) | (id + 1);
   }
 
   /** Word `k` (0 to TUPLE_WORDS - 1) of tuple `id`. */

@@ -166,6 +166,54 @@ describe('FlowAggregator', () => {
     );
   });
 
+  it('sums counts past 32 bits, fractions and -0 as float64 does, in the chunk that holds them and beside the ones that fit, and ORs wide tcp-flags', () => {
+    const value = fc.oneof(
+      fc.nat(1000),
+      fc.constantFrom(0, -0, 0.5, 2 ** 32 - 1, 2 ** 32, 3_000_000_000, 2 ** 53 - 1),
+      fc.double({ min: 0, max: 1e12, noNaN: true }),
+    );
+    const record = fc.record({
+      srcaddr: fc.constantFrom('10.0.0.1', '10.0.0.2', '203.0.113.9'),
+      packets: value,
+      bytes: value,
+      start: fc.oneof(fc.integer({ min: 1_700_000_000, max: 1_700_100_000 }), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, 5e9, 1.5)),
+      'tcp-flags': fc.oneof(fc.constant(null), fc.nat(255), fc.constantFrom(0x7fffff, 0x800000, 0x7fffffff)),
+    });
+    // Keys before the random ones, so these share a chunk with entries that fit and the next chunk starts.
+    const fitting = Array.from({ length: 8190 }, (_, i) => rec({ srcaddr: `10.1.${i >> 8}.${i & 255}`, packets: i, bytes: i * 40 }));
+    const totals = (rs: FlowRecord[]) => {
+      const sum = (field: 'packets' | 'bytes'): number => rs.slice(1).reduce((s, r) => s + (r[field] as number), rs[0][field] as number);
+      return {
+        records: rs.length,
+        packets: sum('packets'),
+        bytes: sum('bytes'),
+        firstSeen: rs.slice(1).reduce((m, r) => ((r.start as number) < m ? (r.start as number) : m), rs[0].start as number),
+        lastSeen: rs.slice(1).reduce((m, r) => ((r.end as number) > m ? (r.end as number) : m), rs[0].end as number),
+        tcpFlags: rs.reduce<number | null>((f, r) => (typeof r['tcp-flags'] === 'number' ? (f ?? 0) | r['tcp-flags'] : f), null),
+      };
+    };
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), fc.boolean(), (raw, before) => {
+        const records = raw.map((r) => rec({ ...r, srcport: 41000, end: r.start + 60 }));
+        const agg = new FlowAggregator();
+        if (before) fitting.forEach((r) => agg.add(r));
+        records.forEach((r) => agg.add(r));
+        fitting.forEach((r) => agg.add(r));
+        const expected = new Map<string, FlowRecord[]>();
+        for (const r of before ? [...fitting, ...records, ...fitting] : [...records, ...fitting]) {
+          expected.set(r.srcaddr as string, [...(expected.get(r.srcaddr as string) ?? []), r]);
+        }
+        const out = agg.takeAggregates();
+        expect(out.length).toBe(expected.size);
+        for (const a of out) {
+          const { records: n, packets, bytes, firstSeen, lastSeen, tcpFlags } = a;
+          expect({ records: n, packets, bytes, firstSeen, lastSeen, tcpFlags }).toEqual(totals(expected.get(a.srcaddr)!));
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('releasing its tables chunk by chunk hands out the same aggregates as keeping them, over many entries', () => {
     const given = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });
     const taken = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'], hourly: true });

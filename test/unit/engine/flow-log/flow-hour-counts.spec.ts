@@ -42,6 +42,31 @@ describe('FlowHourCounts', () => {
     );
   });
 
+  it('counts on past what its narrow counts hold, across table growths, and starts narrow again once emptied', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.tuple(fc.nat(40), fc.integer({ min: 0, max: 3 * 3600 })), { maxLength: 3000 }),
+        (narrowLimit, added) => {
+          // A limit this small stands for 2^32 - 1: which count passes it first, and when, is the same question.
+          const counts = new FlowHourCounts(narrowLimit);
+          for (let round = 0; round < 2; round++) {
+            const expected: number[][] = Array.from({ length: 41 }, () => []);
+            for (const [entry, offset] of added) {
+              const at = 1_699_920_000 + offset + round * 86_400;
+              counts.add(entry, at);
+              addHourRecords(expected[entry], hourOf(at), 1);
+            }
+            const packed = counts.packed();
+            for (let entry = 0; entry <= 40; entry++)
+              expect(packed.of(entry)).toEqual(expected[entry].length ? expected[entry] : undefined);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('packs many entries with many hours across table growths', () => {
     const counts = new FlowHourCounts();
     const entries = 5000;
