@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
@@ -14,12 +13,17 @@ import type { EntityManager } from 'typeorm';
 export const COPY_NULL = '\\N';
 
 const COPY_SPECIAL = /[\\\n\r\t]/;
-const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const COPY_CONTROL = /[\n\r\t]/;
 
-/** Text as a field: the backslash, and the characters that end a field or a row, escaped by a backslash. */
+/**
+ * Text as a field: the backslash, and the characters that end a field or a row, escaped by a
+ * backslash (the backslashes doubled first, so the escapes added after stay single). JSON text
+ * holds backslashes often (every escape) and raw control characters never.
+ */
 export function copyText(value: string): string {
-  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
+  if (!COPY_SPECIAL.test(value)) return value;
+  const text = value.replaceAll('\\', '\\\\');
+  return COPY_CONTROL.test(text) ? text.replaceAll('\n', '\\n').replaceAll('\r', '\\r').replaceAll('\t', '\\t') : text;
 }
 
 /** A nullable value as a field: NULL, or its text (numbers and booleans as their input functions read them). */
@@ -53,28 +57,38 @@ export function copyTextArray(values: readonly string[]): string {
 const COPY_CHUNK_BYTES = 64 * 1024;
 
 /** The rows, each ended by a line feed, as UTF-8 chunks of about COPY_CHUNK_BYTES. */
-function* copyChunks(rows: readonly string[]): Generator<Buffer> {
+function copyChunks(rows: readonly string[]): Buffer[] {
+  const chunks: Buffer[] = [];
   let pending: string[] = [];
-  let pendingBytes = 0;
+  let pendingChars = 0;
   for (const row of rows) {
     pending.push(row);
-    pendingBytes += row.length + 1;
-    if (pendingBytes >= COPY_CHUNK_BYTES) {
-      yield Buffer.from(pending.join('\n') + '\n');
+    pendingChars += row.length + 1;
+    if (pendingChars >= COPY_CHUNK_BYTES) {
+      chunks.push(Buffer.from(pending.join('\n') + '\n'));
       pending = [];
-      pendingBytes = 0;
+      pendingChars = 0;
     }
   }
-  if (pending.length) yield Buffer.from(pending.join('\n') + '\n');
+  if (pending.length) chunks.push(Buffer.from(pending.join('\n') + '\n'));
+  return chunks;
 }
 
 /**
  * Runs `statement` (a `COPY … FROM STDIN` in the default text format) on the connection of the
  * manager's transaction, sending `rows` (each one row of fields joined by tabs). Rejects with the
  * server's error when a row is refused; the transaction is then aborted, as by any failed statement.
+ *
+ * The rows are handed to the connection all at once: what the socket does not take at once is
+ * queued and sent by the event loop, with no JavaScript to run for each chunk, so a busy process
+ * (the worker drawing the next findings) does not leave the server waiting for data.
  */
 export async function copyIn(manager: EntityManager, statement: string, rows: readonly string[]): Promise<void> {
   if (!manager.queryRunner) throw new Error('copyIn runs in a transaction: the manager has no query runner');
   const client = (await manager.queryRunner.connect()) as PoolClient;
-  await pipeline(Readable.from(copyChunks(rows), { objectMode: false }), client.query(copyFrom(statement)));
+  const copy = client.query(copyFrom(statement));
+  const done = finished(copy);
+  for (const chunk of copyChunks(rows)) copy.write(chunk);
+  copy.end();
+  await done;
 }
