@@ -10,7 +10,7 @@ import type { EntityManager } from 'typeorm';
  */
 
 /** A field that reads as NULL. */
-export const COPY_NULL = '\\N';
+const COPY_NULL = '\\N';
 
 const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_CONTROL = /[\n\r\t]/;

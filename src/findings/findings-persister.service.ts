@@ -495,11 +495,11 @@ export class FindingsPersister {
   }
 }
 
-/** A finding's row for the upsert's JSON array: the finding, its flows and counts, and the columns copied out of them. */
-function rowJson(item: ObservedFinding): string {
+/** A finding's row: the finding, its flows and counts, and the columns copied out of them (all but the status). */
+function rowColumns(item: ObservedFinding) {
   const f = item.finding;
   const columns = indexedColumns(f);
-  return JSON.stringify({
+  return {
     fingerprint: f.fingerprint,
     classification: f.classification,
     severity: f.severity,
@@ -525,7 +525,12 @@ function rowJson(item: ObservedFinding): string {
     search_text: searchTextOf(f, item.vpcIds, columns),
     kind: f.kind,
     rank: findingRank(f.classification, f.severity),
-  });
+  };
+}
+
+/** A finding's row as a line of JSON (rowColumns), as BATCH_ROWS reads it. */
+function rowJson(item: ObservedFinding): string {
+  return JSON.stringify(rowColumns(item));
 }
 
 /** A new finding's row for the COPY of new findings, under an id of its own. */
@@ -544,7 +549,7 @@ function lineOf(row: PreparedRow): string {
  * found stored once its batch held its locks: the arrays go as their literals (which
  * jsonb_to_record reads as text[]), the documents as they were serialised.
  */
-export function lineOfCopyRow(copy: string): string {
+function lineOfCopyRow(copy: string): string {
   const value = Object.fromEntries(copy.split('\t').map((field, i) => [COPY_COLUMNS[i], copyFieldValue(field)])) as Record<
     (typeof COPY_COLUMNS)[number],
     string | null
@@ -579,43 +584,41 @@ export function lineOfCopyRow(copy: string): string {
   });
 }
 
-/** A new finding's row as a line of COPY text, its columns in COPY_COLUMNS's order (the same values `rowJson` gives). */
+/** A new finding's row as a line of COPY text, its columns (rowColumns's values) in COPY_COLUMNS's order. */
 function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): string {
-  const f = item.finding;
-  const columns = indexedColumns(f);
-  const lastSeen = new Date(f.traffic.lastSeen).toISOString();
+  const row = rowColumns(item);
   const now = ctx.now.toISOString();
   return [
     id,
     ctx.targetId,
-    copyText(f.fingerprint),
+    copyText(row.fingerprint),
     'open',
-    copyText(f.classification),
-    copyText(f.severity),
-    String(SEVERITY_RANK[f.severity] ?? 0),
-    copyText(f.blockedBy.control),
-    copyText(f.traffic.direction),
-    String(f.traffic.protocol),
-    copyValue(f.traffic.port),
-    String(f.traffic.returnTraffic),
-    copyTextArray(columns.securityGroupIds),
-    copyValue(columns.networkAclId),
-    copyTextArray(item.vpcIds),
-    copyTextArray(item.accountIds),
-    copyTextArray(columns.interfaceIds),
-    String(recordsOf(item.counts)),
-    String(f.traffic.packets),
-    String(f.traffic.bytes),
-    new Date(f.traffic.firstSeen).toISOString(),
-    lastSeen,
-    copyText(JSON.stringify(item.counts)),
-    copyText(JSON.stringify(f)),
-    copyText(JSON.stringify(item.flows)),
-    copyText(searchTextOf(f, item.vpcIds, columns)),
+    copyText(row.classification),
+    copyText(row.severity),
+    String(row.severity_rank),
+    copyText(row.control),
+    copyText(row.direction),
+    String(row.protocol),
+    copyValue(row.port),
+    String(row.return_traffic),
+    copyTextArray(row.security_group_ids),
+    copyValue(row.network_acl_id),
+    copyTextArray(row.vpc_ids),
+    copyTextArray(row.account_ids),
+    copyTextArray(row.interface_ids),
+    String(row.records),
+    String(row.packets),
+    String(row.bytes),
+    row.first_seen,
+    row.last_seen,
+    copyText(JSON.stringify(row.counts)),
+    copyText(JSON.stringify(row.finding)),
+    copyText(JSON.stringify(row.flows)),
+    copyText(row.search_text),
     ctx.analysisId,
     ctx.analysisId,
-    copyText(f.kind),
-    String(priorityOf(findingRank(f.classification, f.severity), lastSeen)),
+    copyText(row.kind),
+    String(priorityOf(row.rank, row.last_seen)),
     now,
     now,
   ].join('\t');

@@ -13,6 +13,7 @@ import { FindingEntity } from '../../../src/findings/finding.entity';
 import { FindingsPersister, preparedText, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
 import { TargetEntity } from '../../../src/targets/target.entity';
+import { flowAggregate } from '../../support/factories/flow-aggregate';
 import { sampleFinding } from '../../support/factories/sample-finding';
 import { createTestDatabase, dropTestDatabase, uniqueTestName } from '../../support/app/test-database';
 import { loadMigrationClasses } from '../../support/app/test-migrations';
@@ -228,20 +229,15 @@ describe('FindingsPersister', () => {
         },
       },
       flows: [
-        {
+        flowAggregate({
           interfaceId: 'eni-0h',
-          accountId: null,
           vpcId: odd,
-          subnetId: null,
           flowDirection: 'ingress',
           srcaddr: '10.1.0.9',
           dstaddr: '10.0.1.5',
           srcport: 40000,
           dstport: 8080,
-          protocol: 6,
-          action: 'REJECT',
           tcpFlags: 2,
-          rejectReason: null,
           servicePortSide: 'dst',
           ephemeralPortMin: 40000,
           ephemeralPortMax: 40000,
@@ -250,7 +246,7 @@ describe('FindingsPersister', () => {
           bytes: 540,
           firstSeen: 1_700_000_000,
           lastSeen: 1_700_000_060,
-        },
+        }),
       ],
       counts: { [H1]: 3, [H2]: 4 },
       vpcIds: ['vpc-0a', odd],
