@@ -186,6 +186,15 @@ const COPY_NEW_FINDINGS = `COPY "findings" (${COPY_COLUMNS.map((c) => `"${c}"`).
 /** The PostgreSQL error of a row that a unique index already holds. */
 const UNIQUE_VIOLATION = '23505';
 
+/** The constraint of one finding per target and fingerprint. */
+const FINDINGS_UNIQUE = 'uq_findings_target_fingerprint';
+
+/** Whether `error` is PostgreSQL's refusal of a finding that its target already holds (see writeBatch). */
+function isFindingsUniqueViolation(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === UNIQUE_VIOLATION && constraint === FINDINGS_UNIQUE;
+}
+
 /**
  * Writes what an analysis found, inside the caller's transaction: upsert by (target,
  * fingerprint), lifecycle changes with their audit entries and domain events. Every statement
@@ -196,15 +205,46 @@ export class FindingsPersister {
   constructor(private readonly events: EventsService) {}
 
   /**
+   * Writes a batch in a transaction that `transaction` opens; returns the ids of the domain events
+   * recorded that are still to publish (see upsertBatch). The new findings are copied into the
+   * table with nothing in between to undo: should another writer of the same analysis (a job run
+   * twice at once) have inserted one of them since the batch locked the stored ones, the copy
+   * fails on the unique index and takes the transaction with it, and the batch is written again in
+   * a new transaction, its new findings then by INSERT … ON CONFLICT.
+   */
+  async writeBatch(
+    transaction: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>,
+    ctx: PersistContext,
+    batch: readonly ObservedFinding[] | PreparedBatch,
+  ): Promise<string[]> {
+    try {
+      return await transaction((manager) => this.upsertBatch(manager, ctx, batch));
+    } catch (error) {
+      if (!isFindingsUniqueViolation(error)) throw error;
+      return transaction((manager) => this.upsertBatch(manager, ctx, batch, { copy: false }));
+    }
+  }
+
+  /**
    * Upserts a batch; returns the ids of the domain events recorded that are still to publish
    * (those a webhook subscription listens to: the others are recorded settled). A fixed number of
    * statements per batch, whatever its size: the existing rows locked, the stored findings updated
-   * by one UPDATE (their lifecycle changes included), the others inserted by one COPY, the audit
-   * entries and the events each written by one INSERT. A batch of findings not prepared is
-   * serialised once its locks tell which findings are stored. The events
-   * reference the finding (its row holds the JSON, once) instead of carrying a copy.
+   * by one UPDATE (their lifecycle changes included), the others inserted by one COPY (by one
+   * INSERT … ON CONFLICT when `copy` is false), the audit entries and the events each written by
+   * one INSERT. A batch of findings not prepared is serialised once its locks tell which findings
+   * are stored. The events reference the finding (its row holds the JSON, once) instead of
+   * carrying a copy.
+   *
+   * The copy fails, and the transaction with it, should a concurrent writer of the same analysis
+   * have inserted one of the new findings since they were locked: `writeBatch` then writes the
+   * batch again with `copy` false.
    */
-  async upsertBatch(manager: EntityManager, ctx: PersistContext, batch: readonly ObservedFinding[] | PreparedBatch): Promise<string[]> {
+  async upsertBatch(
+    manager: EntityManager,
+    ctx: PersistContext,
+    batch: readonly ObservedFinding[] | PreparedBatch,
+    { copy = true }: { copy?: boolean } = {},
+  ): Promise<string[]> {
     const prepared = 'rows' in batch ? batch : null;
     const items: readonly PreparedItem[] = prepared ? prepared.items : (batch as readonly ObservedFinding[]);
     if (items.length === 0) return [];
@@ -217,13 +257,15 @@ export class FindingsPersister {
       const before = existing.get(item.finding.fingerprint);
       const change = before ? changeOnRecurrence(before.status, before.suppressed_until, ctx.now) : null;
       // A batch not prepared is serialised now, each finding in the form its statement reads.
-      const row = prepared ? prepared.rows[i]! : this.prepareRow(ctx, (batch as readonly ObservedFinding[])[i]!, before !== undefined);
+      const row = prepared
+        ? prepared.rows[i]!
+        : this.prepareRow(ctx, (batch as readonly ObservedFinding[])[i]!, before !== undefined || !copy);
       return { item, row, before, change };
     });
     const stored = plans.filter((p) => p.before !== undefined);
     const fresh = plans.filter((p) => p.before === undefined);
     if (stored.length) await this.updateStored(manager, ctx, stored);
-    const inserted = fresh.length ? await this.insertFresh(manager, ctx, fresh) : new Map<string, InsertedRow>();
+    const inserted = fresh.length ? await this.insertFresh(manager, ctx, fresh, copy) : new Map<string, InsertedRow>();
     const audits: Array<{ findingId: string; from: FindingStatus | null; to: FindingStatus; reason: string }> = [];
     const events: NewDomainEvent[] = [];
     for (const { item, before, change } of plans) {
@@ -363,39 +405,30 @@ export class FindingsPersister {
   }
 
   /**
-   * The findings not stored when locked: those prepared as COPY rows copied into the table in a
-   * savepoint, the others (expected stored when prepared) written by `upsertFresh`; returns id by
-   * fingerprint, with whether each was inserted. Should a concurrent writer of the same analysis
-   * have stored one of the copied since (the copy then fails on the unique index), the savepoint is
-   * rolled back and they are written by `upsertFresh` too.
+   * The findings not stored when locked: those prepared as COPY rows copied into the table (unless
+   * `copy` is false), the others (expected stored when prepared) written by `upsertFresh`; returns
+   * id by fingerprint, with whether each was inserted.
    */
   private async insertFresh(
     manager: EntityManager,
     ctx: PersistContext,
     plans: ReadonlyArray<{ item: PreparedItem; row: PreparedRow }>,
+    copy: boolean,
   ): Promise<Map<string, InsertedRow>> {
     const copied: Array<{ fingerprint: string; copy: string; id: string }> = [];
     const lines: string[] = [];
     for (const { item, row } of plans) {
-      if ('copy' in row) copied.push({ fingerprint: item.finding.fingerprint, ...row });
-      else lines.push(row.line);
+      if ('copy' in row && copy) copied.push({ fingerprint: item.finding.fingerprint, ...row });
+      else lines.push(lineOf(row));
     }
     const written = new Map<string, InsertedRow>();
     if (copied.length) {
-      await manager.query('SAVEPOINT "new_findings"');
-      try {
-        await copyIn(
-          manager,
-          COPY_NEW_FINDINGS,
-          copied.map((row) => row.copy),
-        );
-        await manager.query('RELEASE SAVEPOINT "new_findings"');
-        for (const row of copied) written.set(row.fingerprint, { id: row.id, inserted: true });
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-        await manager.query('ROLLBACK TO SAVEPOINT "new_findings"');
-        for (const row of copied) lines.push(lineOfCopyRow(row.copy));
-      }
+      await copyIn(
+        manager,
+        COPY_NEW_FINDINGS,
+        copied.map((row) => row.copy),
+      );
+      for (const row of copied) written.set(row.fingerprint, { id: row.id, inserted: true });
     }
     if (lines.length) for (const [fingerprint, row] of await this.upsertFresh(manager, ctx, lines)) written.set(fingerprint, row);
     return written;

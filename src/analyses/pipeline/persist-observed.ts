@@ -145,10 +145,15 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
     next = null;
     const writing = Promise.allSettled(
       round.map((current) =>
-        loop.transaction(async (manager) => {
-          await manager.query(PERSIST_BATCH_SETTINGS);
-          return loop.persister.upsertBatch(manager, loop.ctx, current);
-        }),
+        loop.persister.writeBatch(
+          (work) =>
+            loop.transaction(async (manager) => {
+              await manager.query(PERSIST_BATCH_SETTINGS);
+              return work(manager);
+            }),
+          loop.ctx,
+          current,
+        ),
       ),
     );
     let following: PreparedBatch[] | null;

@@ -90,8 +90,7 @@ describe('FindingsPersister', () => {
       },
       findings,
     );
-  const write = (ctx: PersistContext, batch: ObservedFinding[]) =>
-    dataSource.transaction((manager) => persister.upsertBatch(manager, ctx, batch));
+  const write = (ctx: PersistContext, batch: ObservedFinding[]) => persister.writeBatch((work) => dataSource.transaction(work), ctx, batch);
   const finding = async (fingerprint: string) =>
     (await dataSource.query(`SELECT * FROM "findings" WHERE "target_id" = $1 AND "fingerprint" = $2`, [targetId, fingerprint]))[0];
   const audits = (findingId: string) =>
