@@ -31,18 +31,29 @@ const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
 /** Rows per statement of the baseline's multi-row INSERT (31 bound parameters a row, under PostgreSQL's 65,535). */
 const BASELINE_ROWS_PER_INSERT = 2000;
 
-/** CPU seconds of this database's PostgreSQL backends so far (Linux /proc; 0 elsewhere). */
-async function backendCpuSeconds(dataSource: DataSource, database: string): Promise<number> {
+/** CPU clock ticks of this database's PostgreSQL backends so far, by process id (Linux /proc; empty elsewhere). */
+async function backendCpuTicks(dataSource: DataSource, database: string): Promise<Map<number, number>> {
   const rows: Array<{ pid: number }> = await dataSource.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  let ticks = 0;
+  const ticks = new Map<number, number>();
   for (const { pid } of rows) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
     } catch {
       // not on Linux, or the backend ended
     }
   }
+  return ticks;
+}
+
+/**
+ * CPU seconds the backends used between two readings: each backend's ticks since the first
+ * reading (all of them for a backend started since). A backend that ended in between is not
+ * counted, so the figure can fall short, never below zero.
+ */
+function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
   return ticks / 100;
 }
 
@@ -92,13 +103,13 @@ interface Timed {
 }
 
 async function timed(dataSource: DataSource, database: string, work: () => Promise<void>): Promise<Timed> {
-  const pgBefore = await backendCpuSeconds(dataSource, database);
+  const pgBefore = await backendCpuTicks(dataSource, database);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const pgCpu = (await backendCpuSeconds(dataSource, database)) - pgBefore;
+  const pgCpu = cpuSecondsBetween(pgBefore, await backendCpuTicks(dataSource, database));
   return { seconds, nodeCpu: (cpu.user + cpu.system) / 1e6, pgCpu };
 }
 
