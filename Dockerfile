@@ -25,5 +25,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The API by default; the worker's container runs `node dist/worker.js` with `node dist/worker-health.js` as its health check.
+# The API by default; the worker's container runs `node --min-semi-space-size=8 dist/worker.js` with `node dist/worker-health.js` as its health check.
 CMD ["node", "dist/main.js"]

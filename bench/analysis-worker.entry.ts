@@ -1,17 +1,33 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * Child-process entry for the analysis benchmark: the built worker (dist/worker.js), which on
- * exit writes its own peak resident set size (VmHWM of /proc/self/status, this process alone,
- * not a parent's high-water mark) as JSON to the file named by BENCH_HWM_FILE.
+ * exit writes to the file named by BENCH_HWM_FILE, as JSON, its own peak resident set size
+ * (VmHWM of /proc/self/status, this process alone, not a parent's high-water mark), its CPU time,
+ * and the time its garbage collector paused it, by kind of collection.
  */
 function peakRssBytes(): number {
   const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return match ? Number(match[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
 }
 
+const gcMs = { minor: 0, major: 0, other: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = ((entry as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind;
+    const bucket =
+      kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : 'other';
+    gcMs[bucket] += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
 const out = process.env.BENCH_HWM_FILE;
-if (out) process.on('exit', () => writeFileSync(out, JSON.stringify({ peakRssBytes: peakRssBytes() })));
+if (out)
+  process.on('exit', () => {
+    const cpu = process.cpuUsage();
+    writeFileSync(out, JSON.stringify({ peakRssBytes: peakRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000, gcMs }));
+  });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(join(__dirname, '..', '..', 'dist', 'worker.js'));

@@ -22,7 +22,15 @@ interface Measured {
   findings: number;
   stages: Partial<Record<(typeof STAGES)[number], number>>;
   totalMs: number;
+  /** What the worker wrote on exit (analysis-worker.entry.ts). */
+  worker: WorkerFigures;
+}
+
+interface WorkerFigures {
   peakRssBytes: number;
+  cpuMs: number;
+  /** Time the garbage collector paused the worker, by kind of collection. */
+  gcMs: { minor: number; major: number; other: number };
 }
 
 /** dist/ as `npm run build` makes it, rebuilt when a source is newer (the check `npm run demo` uses). */
@@ -67,12 +75,25 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 3000;
 }
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function start(script: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     if (/error/i.test(chunk)) process.stderr.write(chunk);
   });
   return child;
+}
+
+/** The node options of package.json's `start:worker` (`node OPTIONS dist/worker.js`): the worker runs as it is started in production. */
+function workerNodeOptions(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts['start:worker'] ?? '').split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/worker.js')
+    throw new Error(`start:worker is not \`node [options] dist/worker.js\`: ${scripts['start:worker']}`);
+  return words.slice(1, -1);
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -124,7 +145,9 @@ async function measure(size: number): Promise<Measured> {
         break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...env, DB_MIGRATIONS_RUN: 'false' });
+    // The node options `npm run start:worker` gives the worker, then BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`).
+    const workerArgs = [...workerNodeOptions(), ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+    worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...env, DB_MIGRATIONS_RUN: 'false' }, workerArgs);
     const target = await call<{ id: string }>('POST', '/v1/targets', {
       name: `bench-${size}`,
       accountId: '111122223333',
@@ -149,14 +172,14 @@ async function measure(size: number): Promise<Measured> {
     }
     const totalMs = performance.now() - started;
     await stop(worker);
-    const { peakRssBytes } = JSON.parse(readFileSync(hwmFile, 'utf8')) as { peakRssBytes: number };
+    const figures = JSON.parse(readFileSync(hwmFile, 'utf8')) as WorkerFigures;
     return {
       size,
       aggregates: analysis.statistics.aggregates ?? 0,
       findings: analysis.statistics.findings?.total ?? 0,
       stages: analysis.statistics.stageDurationsMs ?? {},
       totalMs,
-      peakRssBytes,
+      worker: figures,
     };
   } finally {
     if (worker) await stop(worker);
@@ -200,7 +223,10 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
       'total s': m.totalMs / 1000,
       ...Object.fromEntries(STAGES.map((stage) => [`${stage} ms`, m.stages[stage] ?? 0])),
       'persist findings/s': m.stages.persist ? Math.round(m.findings / (m.stages.persist / 1000)) : 0,
-      'worker peak RSS MB': Math.round(m.peakRssBytes / 2 ** 20),
+      'worker peak RSS MB': Math.round(m.worker.peakRssBytes / 2 ** 20),
+      'worker CPU s': m.worker.cpuMs / 1000,
+      // Pauses of the worker's garbage collector over the whole run: young generation / full collections.
+      'worker GC pauses s (minor / major)': `${(m.worker.gcMs.minor / 1000).toFixed(1)} / ${(m.worker.gcMs.major / 1000).toFixed(1)}`,
     };
     if (m !== first && first.aggregates > 0) {
       const input = m.aggregates / first.aggregates;
