@@ -5,8 +5,9 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 /**
  * Child-process entry for the analysis benchmark: the built worker (dist/worker.js), which on
  * exit writes to the file named by BENCH_HWM_FILE, as JSON, its own peak resident set size
- * (VmHWM of /proc/self/status, this process alone, not a parent's high-water mark), its CPU time,
- * and the time its garbage collector paused it, by kind of collection.
+ * (VmHWM of /proc/self/status, this process alone, not a parent's high-water mark), what its
+ * memory was made of at the largest resident set sampled, its CPU time, and the time its garbage
+ * collector paused it, by kind of collection.
  */
 function peakRssBytes(): number {
   const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -23,11 +24,23 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+/**
+ * What the process's memory was made of when its resident set was largest, sampled every 100 ms
+ * (between two turns of the event loop: a long synchronous step is seen at its end): V8's heap in
+ * use and committed, and the memory of ArrayBuffers (typed-array columns, Buffers), in bytes.
+ */
+const atPeak = { rss: 0, heapUsed: 0, heapTotal: 0, arrayBuffers: 0 };
+setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > atPeak.rss)
+    Object.assign(atPeak, { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, arrayBuffers: usage.arrayBuffers });
+}, 100).unref();
+
 const out = process.env.BENCH_HWM_FILE;
 if (out)
   process.on('exit', () => {
     const cpu = process.cpuUsage();
-    writeFileSync(out, JSON.stringify({ peakRssBytes: peakRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000, gcMs }));
+    writeFileSync(out, JSON.stringify({ peakRssBytes: peakRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000, gcMs, atPeak }));
   });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(join(__dirname, '..', '..', 'dist', 'worker.js'));

@@ -31,6 +31,8 @@ interface WorkerFigures {
   cpuMs: number;
   /** Time the garbage collector paused the worker, by kind of collection. */
   gcMs: { minor: number; major: number; other: number };
+  /** At the largest resident set sampled (every 100 ms), in bytes. */
+  atPeak: { rss: number; heapUsed: number; heapTotal: number; arrayBuffers: number };
 }
 
 /** dist/ as `npm run build` makes it, rebuilt when a source is newer (the check `npm run demo` uses). */
@@ -224,6 +226,14 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
       ...Object.fromEntries(STAGES.map((stage) => [`${stage} ms`, m.stages[stage] ?? 0])),
       'persist findings/s': m.stages.persist ? Math.round(m.findings / (m.stages.persist / 1000)) : 0,
       'worker peak RSS MB': Math.round(m.worker.peakRssBytes / 2 ** 20),
+      // V8's heap in use / committed, and ArrayBuffers (the aggregate store's columns, Buffers), at the largest RSS sampled.
+      'worker at its peak MB (heap used / committed / array buffers)': [
+        m.worker.atPeak.heapUsed,
+        m.worker.atPeak.heapTotal,
+        m.worker.atPeak.arrayBuffers,
+      ]
+        .map((bytes) => Math.round(bytes / 2 ** 20))
+        .join(' / '),
       'worker CPU s': m.worker.cpuMs / 1000,
       // Pauses of the worker's garbage collector over the whole run: young generation / full collections.
       'worker GC pauses s (minor / major)': `${(m.worker.gcMs.minor / 1000).toFixed(1)} / ${(m.worker.gcMs.major / 1000).toFixed(1)}`,
