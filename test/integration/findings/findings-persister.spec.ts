@@ -449,6 +449,32 @@ describe('FindingsPersister', () => {
     expect(atCancel).toBeLessThanOrEqual(20);
   });
 
+  it('a batch whose transaction fails for any other reason, another unique index included, is not written again', async () => {
+    const batch = [observed('j000000000000001')];
+    const ctx: PersistContext = { targetId, analysisId: await analysis(), now: NOW };
+    const failing = [
+      'SELECT 1 / 0',
+      'CREATE TEMPORARY TABLE "other_unique" ("x" int UNIQUE) ON COMMIT DROP; INSERT INTO "other_unique" VALUES (1), (1)',
+    ];
+    for (const statement of failing) {
+      let transactions = 0;
+      const written = persister.writeBatch(
+        (work) =>
+          dataSource.transaction(async (manager) => {
+            transactions++;
+            const eventIds = await work(manager);
+            await manager.query(statement);
+            return eventIds;
+          }),
+        ctx,
+        batch,
+      );
+      await expect(written).rejects.toMatchObject({ code: statement.startsWith('SELECT') ? '22012' : '23505' });
+      expect(transactions).toBe(1);
+      expect(await finding('j000000000000001')).toBeUndefined();
+    }
+  });
+
   it('the same batch written by two transactions at once (a job run twice): one first-seen audit entry and one event per finding', async () => {
     const batch = Array.from({ length: 3 }, (_, i) => observed(`g00000000000000${i}`));
     const ctx: PersistContext = { targetId, analysisId: await analysis(), now: NOW };
