@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { FindingsPersister } from '../src/findings/findings-persister.service';
 import { TargetEntity } from '../src/targets/target.entity';
 import { analysedFindings } from './analysed-findings';
 import type { BenchResult } from './bench-result';
+import { cpuSecondsBetween, cpuSecondsByPid, cpuSecondsOf } from './process-cpu';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -142,28 +143,16 @@ async function deepCursor(base: string, key: string, count: number): Promise<str
   return cursor;
 }
 
-/** CPU seconds of the PostgreSQL backends serving `database` so far (the API's pool), from /proc (Linux); NaN elsewhere. */
-async function backendCpuSeconds(admin: Client, database: string): Promise<number> {
+/** CPU seconds of the PostgreSQL backends serving `database` so far (the API's pool), by process id (see cpuSecondsByPid). */
+async function backendCpuSeconds(admin: Client, database: string): Promise<Map<number, number>> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  return rows.reduce((sum, { pid }) => sum + cpuSecondsOf(pid), 0);
+  return cpuSecondsByPid(rows.map((row) => row.pid));
 }
 
 /** This process's CPU seconds so far: the load generator's (autocannon runs in it). */
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
-}
-
-/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function cannon(url: string, key: string | undefined, connections: number, duration: number): Promise<CannonResult> {
@@ -296,7 +285,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
           'API CPU ms/req': perRequest(cpuAfter - cpuBetween),
           'health API CPU ms/req': Number((((cpuBetween - cpuBefore) * 1000) / Math.max(1, health.requests.total)).toFixed(3)),
           // Where the rest of the two cores went: the API's PostgreSQL backends, and the load generator (this process).
-          'PostgreSQL CPU ms/req': perRequest(pgAfter - pgBetween),
+          'PostgreSQL CPU ms/req': perRequest(cpuSecondsBetween(pgBetween, pgAfter)),
           'load generator CPU ms/req': perRequest(ownAfter - ownBetween),
         },
         ratio: measured.requests.average / healthReqPerSecond,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -24,6 +23,7 @@ import type { ObservedFinding } from '../src/findings/observed-finding';
 import { TargetEntity } from '../src/targets/target.entity';
 import { analysedFindingsOf } from './analysed-findings';
 import type { BenchResult } from './bench-result';
+import { cpuSecondsBetween, cpuSecondsByPid } from './process-cpu';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 /** Compiled with the bench (tsconfig.bench.json): the schema as the migrations make it. */
@@ -31,30 +31,10 @@ const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
 /** Rows per statement of the baseline's multi-row INSERT (31 bound parameters a row, under PostgreSQL's 65,535). */
 const BASELINE_ROWS_PER_INSERT = 2000;
 
-/** CPU clock ticks of this database's PostgreSQL backends so far, by process id (Linux /proc; empty elsewhere). */
-async function backendCpuTicks(dataSource: DataSource, database: string): Promise<Map<number, number>> {
+/** CPU seconds of this database's PostgreSQL backends so far, by process id (see cpuSecondsByPid). */
+async function backendCpuSeconds(dataSource: DataSource, database: string): Promise<Map<number, number>> {
   const rows: Array<{ pid: number }> = await dataSource.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  const ticks = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // not on Linux, or the backend ended
-    }
-  }
-  return ticks;
-}
-
-/**
- * CPU seconds the backends used between two readings: each backend's ticks since the first
- * reading (all of them for a backend started since). A backend that ended in between is not
- * counted, so the figure can fall short, never below zero.
- */
-function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let ticks = 0;
-  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
-  return ticks / 100;
+  return cpuSecondsByPid(rows.map((row) => row.pid));
 }
 
 /** Per-statement wall time, when BENCH_PERSIST_STATEMENTS is set: every query of the bench's DataSource, keyed by its start. */
@@ -103,13 +83,13 @@ interface Timed {
 }
 
 async function timed(dataSource: DataSource, database: string, work: () => Promise<void>): Promise<Timed> {
-  const pgBefore = await backendCpuTicks(dataSource, database);
+  const pgBefore = await backendCpuSeconds(dataSource, database);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const pgCpu = cpuSecondsBetween(pgBefore, await backendCpuTicks(dataSource, database));
+  const pgCpu = cpuSecondsBetween(pgBefore, await backendCpuSeconds(dataSource, database));
   return { seconds, nodeCpu: (cpu.user + cpu.system) / 1e6, pgCpu };
 }
 
