@@ -34,13 +34,36 @@ function trafficText(reach: NewlyReachable): string {
 }
 
 /**
+ * A fix's risks as they are found, reach by reach, with those that differ only by the peer they
+ * name kept as one risk naming every such peer: a NACL change for nine peers opens the same other
+ * interfaces to each of them, which is one thing to know, not nine. A risk keeps the place of the
+ * first reach that found it.
+ */
+class RiskList {
+  private readonly byKey = new Map<string, { peers: string[]; render: (peers: string[]) => FixRisk }>();
+
+  /** A risk under `key`; `peer` joins the peers of the risk already found under it (`render` is then not used). */
+  add(key: string, peer: string | null, render: (peers: string[]) => FixRisk): void {
+    const found = this.byKey.get(key);
+    if (!found) this.byKey.set(key, { peers: peer === null ? [] : [peer], render });
+    else if (peer !== null && !found.peers.includes(peer)) found.peers.push(peer);
+  }
+
+  risks(): FixRisk[] {
+    return [...this.byKey.values()].map(({ peers, render }) => render(peers));
+  }
+}
+
+/**
  * What a change opens beyond the finding's own flows, from the simulation's newly reachable sets:
  * internet exposure, interfaces other than the observed ones (the group is shared, or the NACL
  * covers other subnets' hosts), a referenced group carried by hosts other than the observed
- * peers, a CIDR wider than the observed peers, and port ranges wider than one port.
+ * peers, a CIDR wider than the observed peers, and port ranges wider than one port. Internet
+ * exposure and other interfaces are told once per control, traffic and direction (and set of
+ * interfaces), naming every peer they concern (`peers`).
  */
 export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[]): FixRisk[] {
-  const risks: FixRisk[] = [];
+  const risks = new RiskList();
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
   let peerSet: AddressSet | null = null;
@@ -52,25 +75,25 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     const traffic = trafficText(reach);
     const toward = reach.direction === 'ingress' ? 'from' : 'to';
     if (reach.includesInternet) {
-      risks.push({
+      risks.add(`internet-exposure|${where}|${traffic}|${toward}`, reach.peer, (peers) => ({
         kind: 'internet-exposure',
-        message: `${where} opens ${traffic} ${toward} internet addresses (${reach.peer})`,
-        peer: reach.peer,
+        message: `${where} opens ${traffic} ${toward} internet addresses (${listed(peers)})`,
+        peers,
         where,
-      });
+      }));
     }
     // The other interfaces of an observed load balancer are the same owner, not an extra exposure.
     const others = reach.interfaceIds.filter(
       (id) => !observedInterfaces.has(id) && !observedLoadBalancers.has(model.interfaceOwner(id) ?? ''),
     );
     if (others.length) {
-      const owners = others.map((id) => model.interfaceOwner(id) ?? id);
-      risks.push({
+      risks.add(`other-interfaces|${where}|${traffic}|${toward}|${others.join(',')}`, reach.peer, (peers) => ({
         kind: 'other-interfaces',
-        message: `${where} also applies to ${others.length} other interface${others.length === 1 ? '' : 's'} (${listed(owners)}): they accept ${traffic} ${toward} ${reach.peer} too`,
+        message: `${where} also applies to ${others.length} other interface${others.length === 1 ? '' : 's'} (${listed(others.map((id) => model.interfaceOwner(id) ?? id))}): they accept ${traffic} ${toward} ${listed(peers)} too`,
         interfaceIds: others,
+        peers,
         where,
-      });
+      }));
     }
     if (reach.peerKind === 'security-group') {
       const holders = model.interfacesWithGroup(reach.peer);
@@ -80,34 +103,35 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
         return !addresses.some((a) => a !== undefined && observedPeers.has(a));
       });
       if (unobserved.length) {
-        risks.push({
+        risks.add(`group-peers|${reach.peer}|${traffic}`, null, () => ({
           kind: 'group-peers',
           message: `every interface carrying ${reach.peer} gets ${traffic}, including ${unobserved.length} not seen in the flows (${listed(unobserved.map((id) => model.interfaceOwner(id) ?? id))})`,
           interfaceIds: unobserved,
           peer: reach.peer,
-        });
+        }));
       }
     }
     // Peers parsed once per group, each CIDR once: not every peer against every reachable CIDR.
     const inside = reach.peerKind === 'cidr' ? (peerSet ??= new AddressSet(observedPeers)).countIn(reach.peer) : 0;
     // A block no larger than the observed peers it holds (a /32, or a /31 with both seen) opens nothing more.
     if (reach.peerKind === 'cidr' && cidrSize(reach.peer) > BigInt(inside)) {
-      risks.push({
+      risks.add(`wider-peer|${reach.peer}`, null, () => ({
         kind: 'wider-peer',
         message: `${reach.peer} covers more addresses than the ${inside} observed peer${inside === 1 ? '' : 's'} in it`,
         peer: reach.peer,
         observedPeers: inside,
-      });
+      }));
     }
     if (reach.ports && reach.ports.from !== reach.ports.to) {
-      risks.push({
+      const ports = reach.ports;
+      risks.add(`port-range|${where}|${ports.from}-${ports.to}`, null, () => ({
         kind: 'port-range',
-        message: `${where} admits ports ${reach.ports.from}-${reach.ports.to} (the clients' ephemeral range)`,
-        ports: reach.ports,
-      });
+        message: `${where} admits ports ${ports.from}-${ports.to} (the clients' ephemeral range)`,
+        ports,
+      }));
     }
   }
-  return risks;
+  return risks.risks();
 }
 
 /**
