@@ -50,7 +50,7 @@ export interface AnalysisConfig {
   stageDelayMs: number;
   /** Findings written per transaction at the persist stage (ANALYSIS_PERSIST_BATCH); a killed worker redoes at most one batch. */
   persistBatch: number;
-  /** A persist batch ends once its findings' rows (COPY text or JSON) reach this many characters (ANALYSIS_PERSIST_BATCH_CHARS). */
+  /** A persist batch ends once its findings' rows (COPY rows' bytes or JSON's characters) reach this many (ANALYSIS_PERSIST_BATCH_CHARS). */
   persistBatchChars: number;
   /** Persist batches written at once, each in its own transaction (ANALYSIS_PERSIST_PARALLEL). */
   persistParallel: number;

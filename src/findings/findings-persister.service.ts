@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { copyFieldValue, copyIn, copyText, copyTextArray, copyValue } from '../database/copy-in';
+import { copyIn, copyRow as binaryCopyRow, copyRowValues, type CopyType, type CopyValue } from '../database/copy-in';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, type NewDomainEvent } from '../events/events.service';
 import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
@@ -25,9 +25,10 @@ export interface PersistContext {
 /**
  * A finding's row serialised for the statement expected to write it (FindingsPersister.prepareRow):
  *
- * - `copy`: a new finding's row as a line of COPY text, every column of the row it inserts (its
- *   `id` chosen here). COPY reads each column by its type's input function, with none of the
- *   executor's per-row work of an INSERT … SELECT, and the batch arrives in small messages.
+ * - `copy`: a new finding's row in binary COPY format, every column of the row it inserts (its
+ *   `id` chosen here). COPY reads each column by its type's binary input function, with none of
+ *   the executor's per-row work of an INSERT … SELECT, and the batch arrives in small messages.
+ *   The row's bytes are held outside the JavaScript heap, its strings let go of once written.
  * - `line`: a stored finding's row as one line of JSON with the columns seeing it again sets
  *   (all but the status): the UPDATE reads the lines of its batch, bound as one text, each parsed
  *   on its own, which costs less than one document of the whole batch (JSON text never holds a
@@ -37,11 +38,11 @@ export interface PersistContext {
  * from the form it has: a line by INSERT … ON CONFLICT, a COPY row turned into its line
  * (`lineOfCopyRow`) by the UPDATE. The form only saves work when it was expected right.
  */
-export type PreparedRow = { readonly copy: string; readonly id: string } | { readonly line: string };
+export type PreparedRow = { readonly copy: Buffer; readonly id: string } | { readonly line: string };
 
-/** The text a prepared row sends, whichever its form. */
-export function preparedText(row: PreparedRow): string {
-  return 'copy' in row ? row.copy : row.line;
+/** The size of what a prepared row sends: the bytes of a COPY row, the characters of a line. */
+export function preparedSize(row: PreparedRow): number {
+  return 'copy' in row ? row.copy.length : row.line.length;
 }
 
 /**
@@ -145,43 +146,48 @@ function priorityOf(rank: number, lastSeen: string): number {
   return rank * PRIORITY_RANK_SCALE + Math.floor(Date.parse(lastSeen) / 1000);
 }
 
-/** The columns of a new finding's row, in the order `copyRow` writes them. */
-const COPY_COLUMNS = [
-  'id',
-  'target_id',
-  'fingerprint',
-  'status',
-  'classification',
-  'severity',
-  'severity_rank',
-  'control',
-  'direction',
-  'protocol',
-  'port',
-  'return_traffic',
-  'security_group_ids',
-  'network_acl_id',
-  'vpc_ids',
-  'account_ids',
-  'interface_ids',
-  'records',
-  'packets',
-  'bytes',
-  'first_seen',
-  'last_seen',
-  'counts',
-  'finding',
-  'flows',
-  'search_text',
-  'first_analysis_id',
-  'last_analysis_id',
-  'kind',
-  'priority',
-  'created_at',
-  'updated_at',
-] as const;
+/** The columns of a new finding's row with their types, in the order `copyRow` writes them. */
+const COPY_COLUMNS = {
+  id: 'uuid',
+  target_id: 'uuid',
+  fingerprint: 'text',
+  status: 'text',
+  classification: 'text',
+  severity: 'text',
+  severity_rank: 'int2',
+  control: 'text',
+  direction: 'text',
+  protocol: 'int4',
+  port: 'int4',
+  return_traffic: 'bool',
+  security_group_ids: 'text[]',
+  network_acl_id: 'text',
+  vpc_ids: 'text[]',
+  account_ids: 'text[]',
+  interface_ids: 'text[]',
+  records: 'int8',
+  packets: 'int8',
+  bytes: 'int8',
+  first_seen: 'timestamptz',
+  last_seen: 'timestamptz',
+  counts: 'jsonb',
+  finding: 'jsonb',
+  flows: 'jsonb',
+  search_text: 'text',
+  first_analysis_id: 'uuid',
+  last_analysis_id: 'uuid',
+  kind: 'text',
+  priority: 'int8',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+} as const satisfies Record<string, CopyType>;
 
-const COPY_NEW_FINDINGS = `COPY "findings" (${COPY_COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+type CopyColumn = keyof typeof COPY_COLUMNS;
+
+const COPY_COLUMN_NAMES = Object.keys(COPY_COLUMNS) as CopyColumn[];
+const COPY_COLUMN_TYPES: CopyType[] = Object.values(COPY_COLUMNS);
+
+const COPY_NEW_FINDINGS = `COPY "findings" (${COPY_COLUMN_NAMES.map((c) => `"${c}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
 
 /** The PostgreSQL error of a row that a unique index already holds. */
 const UNIQUE_VIOLATION = '23505';
@@ -415,7 +421,7 @@ export class FindingsPersister {
     plans: ReadonlyArray<{ item: PreparedItem; row: PreparedRow }>,
     copy: boolean,
   ): Promise<Map<string, InsertedRow>> {
-    const copied: Array<{ fingerprint: string; copy: string; id: string }> = [];
+    const copied: Array<{ fingerprint: string; copy: Buffer; id: string }> = [];
     const lines: string[] = [];
     for (const { item, row } of plans) {
       if ('copy' in row && copy) copied.push({ fingerprint: item.finding.fingerprint, ...row });
@@ -567,7 +573,7 @@ function rowJson(item: ObservedFinding): string {
 }
 
 /** A new finding's row for the COPY of new findings, under an id of its own. */
-function newRow(ctx: PersistContext, item: ObservedFinding): { copy: string; id: string } {
+function newRow(ctx: PersistContext, item: ObservedFinding): { copy: Buffer; id: string } {
   const id = randomUUID();
   return { copy: copyRow(ctx, id, item), id };
 }
@@ -579,82 +585,83 @@ function lineOf(row: PreparedRow): string {
 
 /**
  * The line of JSON (`rowJson`'s columns) of a new finding's COPY row (`copyRow`), for a finding
- * found stored once its batch held its locks: the arrays go as their literals (which
- * jsonb_to_record reads as text[]), the documents as they were serialised.
+ * found stored once its batch held its locks: the documents as they were serialised.
  */
-function lineOfCopyRow(copy: string): string {
-  const value = Object.fromEntries(copy.split('\t').map((field, i) => [COPY_COLUMNS[i], copyFieldValue(field)])) as Record<
-    (typeof COPY_COLUMNS)[number],
-    string | null
-  >;
-  const number = (text: string | null): number | null => (text === null ? null : Number(text));
+function lineOfCopyRow(copy: Buffer): string {
+  const fields = copyRowValues(COPY_COLUMN_TYPES, copy);
+  const value = Object.fromEntries(COPY_COLUMN_NAMES.map((name, i) => [name, fields[i]])) as Record<CopyColumn, CopyValue>;
+  const json = (text: CopyValue): unknown => JSON.parse(text as string);
   return JSON.stringify({
     fingerprint: value.fingerprint,
     classification: value.classification,
     severity: value.severity,
-    severity_rank: number(value.severity_rank),
+    severity_rank: value.severity_rank,
     control: value.control,
     direction: value.direction,
-    protocol: number(value.protocol),
-    port: number(value.port),
-    return_traffic: value.return_traffic === 'true',
+    protocol: value.protocol,
+    port: value.port,
+    return_traffic: value.return_traffic,
     security_group_ids: value.security_group_ids,
     network_acl_id: value.network_acl_id,
     vpc_ids: value.vpc_ids,
     account_ids: value.account_ids,
     interface_ids: value.interface_ids,
-    records: number(value.records),
-    packets: number(value.packets),
-    bytes: number(value.bytes),
+    records: value.records,
+    packets: value.packets,
+    bytes: value.bytes,
     first_seen: value.first_seen,
     last_seen: value.last_seen,
-    counts: JSON.parse(value.counts!),
-    finding: JSON.parse(value.finding!),
-    flows: JSON.parse(value.flows!),
+    counts: json(value.counts),
+    finding: json(value.finding),
+    flows: json(value.flows),
     search_text: value.search_text,
     kind: value.kind,
-    rank: findingRank(value.classification!, value.severity!),
+    rank: findingRank(value.classification as string, value.severity as string),
   });
 }
 
-/** A new finding's row as a line of COPY text, its columns (rowColumns's values) in COPY_COLUMNS's order. */
-function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): string {
+/** A new finding's row in binary COPY format, its columns (rowColumns's values) in COPY_COLUMNS's order. */
+function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): Buffer {
   const row = rowColumns(item);
   const now = ctx.now.toISOString();
-  return [
+  const values: Record<CopyColumn, CopyValue> = {
     id,
-    ctx.targetId,
-    copyText(row.fingerprint),
-    'open',
-    copyText(row.classification),
-    copyText(row.severity),
-    String(row.severity_rank),
-    copyText(row.control),
-    copyText(row.direction),
-    String(row.protocol),
-    copyValue(row.port),
-    String(row.return_traffic),
-    copyTextArray(row.security_group_ids),
-    copyValue(row.network_acl_id),
-    copyTextArray(row.vpc_ids),
-    copyTextArray(row.account_ids),
-    copyTextArray(row.interface_ids),
-    String(row.records),
-    String(row.packets),
-    String(row.bytes),
-    row.first_seen,
-    row.last_seen,
-    copyText(JSON.stringify(row.counts)),
-    copyText(JSON.stringify(row.finding)),
-    copyText(JSON.stringify(row.flows)),
-    copyText(row.search_text),
-    ctx.analysisId,
-    ctx.analysisId,
-    copyText(row.kind),
-    String(priorityOf(row.rank, row.last_seen)),
-    now,
-    now,
-  ].join('\t');
+    target_id: ctx.targetId,
+    fingerprint: row.fingerprint,
+    status: 'open',
+    classification: row.classification,
+    severity: row.severity,
+    severity_rank: row.severity_rank,
+    control: row.control,
+    direction: row.direction,
+    protocol: row.protocol,
+    port: row.port,
+    return_traffic: row.return_traffic,
+    security_group_ids: row.security_group_ids,
+    network_acl_id: row.network_acl_id,
+    vpc_ids: row.vpc_ids,
+    account_ids: row.account_ids,
+    interface_ids: row.interface_ids,
+    records: row.records,
+    packets: row.packets,
+    bytes: row.bytes,
+    first_seen: row.first_seen,
+    last_seen: row.last_seen,
+    counts: JSON.stringify(row.counts),
+    finding: JSON.stringify(row.finding),
+    flows: JSON.stringify(row.flows),
+    search_text: row.search_text,
+    first_analysis_id: ctx.analysisId,
+    last_analysis_id: ctx.analysisId,
+    kind: row.kind,
+    priority: priorityOf(row.rank, row.last_seen),
+    created_at: now,
+    updated_at: now,
+  };
+  return binaryCopyRow(
+    COPY_COLUMN_TYPES,
+    COPY_COLUMN_NAMES.map((name) => values[name]),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   preparedItem,
-  preparedText,
+  preparedSize,
   type FindingsPersister,
   type PreparedItem,
   type PersistContext,
@@ -208,7 +208,7 @@ async function drawRound(
       // The finding itself (its flows, fix and peers) goes once serialised.
       items.push(preparedItem(step.value));
       rows.push(row);
-      chars += preparedText(row).length;
+      chars += preparedSize(row);
       if (items.length >= limits.size || chars >= limits.chars) break;
       if (items.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -10,7 +10,7 @@ import { EventEntity } from '../../../src/events/event.entity';
 import { eventsWithoutQueue } from '../../support/factories/events-without-queue';
 import { FindingEventEntity } from '../../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../../src/findings/finding.entity';
-import { FindingsPersister, preparedText, type PersistContext } from '../../../src/findings/findings-persister.service';
+import { FindingsPersister, preparedSize, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
 import { TargetEntity } from '../../../src/targets/target.entity';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
@@ -335,7 +335,7 @@ describe('FindingsPersister', () => {
     const running = await analysis();
     const findings = Array.from({ length: 7 }, (_, i) => observed(`c20000000000000${i}`));
     const ctx: PersistContext = { targetId, analysisId: running, now: NOW };
-    const lineChars = preparedText(persister.prepareRow(ctx, findings[0]!, false)).length;
+    const lineChars = preparedSize(persister.prepareRow(ctx, findings[0]!, false));
     let drawn = 0;
     function* lazily() {
       for (const item of findings) {
