@@ -178,13 +178,18 @@ export async function persistObserved(loop: PersistLoop, observed: Iterable<Obse
   }
 }
 
-/** Findings drawn and serialised between two turns of the event loop, so that a round being written proceeds meanwhile. */
-const DRAW_SLICE = 25;
+/**
+ * The time spent drawing and serialising findings between two turns of the event loop. A batch's
+ * transaction is about ten statements, each sent once the worker has read the reply to the one
+ * before: the round's writes proceed a statement per turn, so turns come every few milliseconds
+ * however long the findings take to finish (a campaign's can take tens of milliseconds each).
+ */
+const DRAW_SLICE_MS = 5;
 
 /**
  * Up to `parallel` batches drawn from `findings` and serialised as they are drawn, each ending at
  * `limits.size` findings or once its rows' JSON reaches `limits.chars` characters, giving the
- * event loop a turn every few findings; null when none is left.
+ * event loop a turn every DRAW_SLICE_MS; null when none is left.
  */
 async function drawRound(
   findings: Iterator<ObservedFinding>,
@@ -194,6 +199,7 @@ async function drawRound(
 ): Promise<PreparedBatch[] | null> {
   const round: PreparedBatch[] = [];
   let exhausted = false;
+  let sliceStart = performance.now();
   for (let b = 0; b < parallel && !exhausted; b++) {
     const items: PreparedItem[] = [];
     const rows: PreparedRow[] = [];
@@ -209,8 +215,11 @@ async function drawRound(
       items.push(preparedItem(step.value));
       rows.push(row);
       chars += preparedSize(row);
+      if (performance.now() - sliceStart >= DRAW_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       if (items.length >= limits.size || chars >= limits.chars) break;
-      if (items.length % DRAW_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (items.length > 0) round.push({ items, rows });
   }
