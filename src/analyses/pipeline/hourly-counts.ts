@@ -39,9 +39,24 @@ export function addHourlyCounts(buckets: Map<number, number>, flow: FlowAggregat
   });
 }
 
+/** The ISO texts of the hours seen lately: an analysis's findings share the few dozen hours of its window. */
+const isoHours = new Map<number, string>();
+const ISO_HOURS_KEPT = 10_000;
+
+/** The hour's start (epoch seconds) as ISO text. */
+function isoHour(hour: number): string {
+  let text = isoHours.get(hour);
+  if (text === undefined) {
+    if (isoHours.size >= ISO_HOURS_KEPT) isoHours.clear();
+    text = new Date(hour * 1000).toISOString();
+    isoHours.set(hour, text);
+  }
+  return text;
+}
+
 /** Buckets by hour start (ISO), in time order. */
 export function bucketsByIsoHour(buckets: Map<number, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [hour, records] of [...buckets].sort((a, b) => a[0] - b[0])) out[new Date(hour * 1000).toISOString()] = records;
+  for (const [hour, records] of [...buckets].sort((a, b) => a[0] - b[0])) out[isoHour(hour)] = records;
   return out;
 }
