@@ -229,6 +229,41 @@ function mergeWhile(start: Block[], accept: (merged: Block, count: number) => bo
 }
 
 /**
+ * The blocks with each known subnet, in turn, replacing the blocks it contains once they are at
+ * least `threshold`. The blocks are kept sorted, so the blocks a subnet contains are found by
+ * binary search among those whose network address falls inside it (a block there contains the
+ * subnet instead only when it is shorter): each subnet costs O(log n), not a pass over every block.
+ */
+function withSubnets(start: Block[], subnets: readonly string[], threshold: number): Block[] {
+  const blocks = [...start].sort(compareBlocks);
+  for (const subnet of subnets) {
+    const block = cidrToBlock(subnet);
+    if (!block) continue;
+    const from = firstAtOrAfter(blocks, block.family, block.base);
+    const to = firstAtOrAfter(blocks, block.family, block.base + (1n << BigInt(BITS[block.family] - block.length)));
+    let inside = 0;
+    for (let i = from; i < to; i++) if (blocks[i].length >= block.length) inside++;
+    if (inside < threshold) continue;
+    const kept = blocks.slice(from, to).filter((b) => b.length < block.length);
+    blocks.splice(from, to - from, ...[...kept, block].sort(compareBlocks));
+  }
+  return blocks;
+}
+
+/** The index of the first of the sorted blocks of `family` whose network address is at least `base`. */
+function firstAtOrAfter(blocks: readonly Block[], family: 4 | 6, base: bigint): number {
+  let lo = 0;
+  let hi = blocks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const b = blocks[mid];
+    if (b.family < family || (b.family === family && b.base < base)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * The narrowest list of CIDRs covering every address: one host prefix per address (/32, /128),
  * known subnets replacing many addresses of one subnet, blocks within `mergeWithin` of each other
  * merged, then adjacent blocks merged (the pair whose common supernet is smallest first) until at
@@ -240,12 +275,7 @@ export function coverAddresses(addresses: Iterable<string>, options: CoverOption
   let blocks = [...new Set(addresses)].map(toBlock).filter((b): b is Block => b !== null);
   const threshold = options.subnetThreshold ?? Number.POSITIVE_INFINITY;
   // Fewer addresses than the threshold: no subnet can hold enough of them.
-  for (const subnet of blocks.length >= threshold ? (options.subnets ?? []) : []) {
-    const block = cidrToBlock(subnet);
-    if (!block) continue;
-    const inside = blocks.filter((b) => contains(block, b));
-    if (inside.length >= threshold) blocks = [...blocks.filter((b) => !contains(block, b)), block];
-  }
+  if (blocks.length >= threshold) blocks = withSubnets(blocks, options.subnets ?? [], threshold);
   blocks = withoutContained(blocks);
   const mergeWithin = options.mergeWithin;
   if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);
@@ -285,19 +315,7 @@ export class AddressSet {
     const block = cidrToBlock(cidr);
     if (!block) return 0;
     const end = block.base + (1n << BigInt(BITS[block.family] - block.length));
-    return this.firstAtOrAfter(block.family, end) - this.firstAtOrAfter(block.family, block.base);
-  }
-
-  private firstAtOrAfter(family: 4 | 6, base: bigint): number {
-    let lo = 0;
-    let hi = this.blocks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const b = this.blocks[mid];
-      if (b.family < family || (b.family === family && b.base < base)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtOrAfter(this.blocks, block.family, end) - firstAtOrAfter(this.blocks, block.family, block.base);
   }
 }
 
