@@ -41,8 +41,9 @@ const SLAB_BYTES = 1024 * 1024;
  * Writes rows into one growing buffer, each then copied out at its own length into a shared block
  * of SLAB_BYTES (a row longer than a quarter of one into a buffer of its own): a row's strings are
  * encoded once, straight into bytes, and let go of at once. A block is freed once every row in it
- * is: a batch's tens of thousands of rows of every size are a few allocations of one size, not
- * as many allocations of the C heap, which fragment it and keep the process's resident set growing.
+ * is: an analysis's tens of thousands of rows, of every size from a few hundred bytes to a few
+ * hundred kilobytes, are a few hundred allocations of one size, not as many allocations of the C
+ * heap as rows, which fragment it and keep the process's resident set growing.
  */
 class RowWriter {
   private buffer = Buffer.allocUnsafe(64 * 1024);
