@@ -16,6 +16,21 @@ export const PEER_COVER = {
   internetMinPrefix: { 4: 16, 6: 48 },
 } as const;
 
+/** The CIDRs of every subnet of a model (IPv4 and IPv6), listed once per model: every fix's cover reads them. */
+const subnetCidrs = new WeakMap<NetworkModel, readonly string[]>();
+
+function subnetCidrsOf(model: NetworkModel): readonly string[] {
+  let cidrs = subnetCidrs.get(model);
+  if (!cidrs) {
+    cidrs = (model.snapshot.Subnets ?? []).flatMap((s) => [
+      ...(s.CidrBlock ? [s.CidrBlock] : []),
+      ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock).filter((c): c is string => Boolean(c)),
+    ]);
+    subnetCidrs.set(model, cidrs);
+  }
+  return cidrs;
+}
+
 /**
  * The narrowest CIDRs covering observed peer addresses. Internal and internet peers are covered
  * separately so one CIDR never mixes them. Internal peers: a known subnet's CIDR replaces five or
@@ -28,10 +43,7 @@ export function coverPeers(model: NetworkModel, addresses: Iterable<string>): st
   const internal: string[] = [];
   const internet: string[] = [];
   for (const address of new Set(addresses)) (isInternetAddress(address) ? internet : internal).push(address);
-  const subnets = (model.snapshot.Subnets ?? []).flatMap((s) => [
-    ...(s.CidrBlock ? [s.CidrBlock] : []),
-    ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock).filter((c): c is string => Boolean(c)),
-  ]);
+  const subnets = subnetCidrsOf(model);
   return [
     ...coverAddresses(internal, {
       maxPrefixes: PEER_COVER.maxPrefixes,

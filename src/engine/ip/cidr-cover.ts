@@ -22,7 +22,7 @@ export interface CoverOptions {
    * Known subnets (CIDRs). When at least `subnetThreshold` addresses fall in one, the subnet's
    * CIDR replaces them: the natural boundary of "the hosts of that tier".
    */
-  subnets?: string[];
+  subnets?: readonly string[];
   subnetThreshold?: number;
 }
 
