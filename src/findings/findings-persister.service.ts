@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { copyIn, copyRow as binaryCopyRow, copyRowValues, type CopyType, type CopyValue } from '../database/copy-in';
+import { copyIn, copyRow, copyRowValues, type CopyType, type CopyValue } from '../database/copy-in';
 import { DomainEventType } from '../events/domain-event';
 import { EventsService, type NewDomainEvent } from '../events/events.service';
 import { priorCampaignKey, type PriorCampaigns } from '../engine/findings/campaign-group';
@@ -146,7 +146,7 @@ function priorityOf(rank: number, lastSeen: string): number {
   return rank * PRIORITY_RANK_SCALE + Math.floor(Date.parse(lastSeen) / 1000);
 }
 
-/** The columns of a new finding's row with their types, in the order `copyRow` writes them. */
+/** The columns of a new finding's row with their types, in the order `copyRowOf` writes them. */
 const COPY_COLUMNS = {
   id: 'uuid',
   target_id: 'uuid',
@@ -575,7 +575,7 @@ function rowJson(item: ObservedFinding): string {
 /** A new finding's row for the COPY of new findings, under an id of its own. */
 function newRow(ctx: PersistContext, item: ObservedFinding): { copy: Buffer; id: string } {
   const id = randomUUID();
-  return { copy: copyRow(ctx, id, item), id };
+  return { copy: copyRowOf(ctx, id, item), id };
 }
 
 /** A prepared row as the line of JSON the UPDATE and the INSERT … ON CONFLICT read. */
@@ -584,44 +584,26 @@ function lineOf(row: PreparedRow): string {
 }
 
 /**
- * The line of JSON (`rowJson`'s columns) of a new finding's COPY row (`copyRow`), for a finding
- * found stored once its batch held its locks: the documents as they were serialised.
+ * The line of JSON (`rowJson`'s columns) of a new finding's COPY row (`copyRowOf`), for a finding
+ * found stored once its batch held its locks: the row's values by column, the documents parsed
+ * back from their text. The columns BATCH_ROWS does not read (the id, the times, …) are left in:
+ * jsonb_to_record reads only the columns it names.
  */
 function lineOfCopyRow(copy: Buffer): string {
   const fields = copyRowValues(COPY_COLUMN_TYPES, copy);
   const value = Object.fromEntries(COPY_COLUMN_NAMES.map((name, i) => [name, fields[i]])) as Record<CopyColumn, CopyValue>;
   const json = (text: CopyValue): unknown => JSON.parse(text as string);
   return JSON.stringify({
-    fingerprint: value.fingerprint,
-    classification: value.classification,
-    severity: value.severity,
-    severity_rank: value.severity_rank,
-    control: value.control,
-    direction: value.direction,
-    protocol: value.protocol,
-    port: value.port,
-    return_traffic: value.return_traffic,
-    security_group_ids: value.security_group_ids,
-    network_acl_id: value.network_acl_id,
-    vpc_ids: value.vpc_ids,
-    account_ids: value.account_ids,
-    interface_ids: value.interface_ids,
-    records: value.records,
-    packets: value.packets,
-    bytes: value.bytes,
-    first_seen: value.first_seen,
-    last_seen: value.last_seen,
+    ...value,
     counts: json(value.counts),
     finding: json(value.finding),
     flows: json(value.flows),
-    search_text: value.search_text,
-    kind: value.kind,
     rank: findingRank(value.classification as string, value.severity as string),
   });
 }
 
 /** A new finding's row in binary COPY format, its columns (rowColumns's values) in COPY_COLUMNS's order. */
-function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): Buffer {
+function copyRowOf(ctx: PersistContext, id: string, item: ObservedFinding): Buffer {
   const row = rowColumns(item);
   const now = ctx.now.toISOString();
   const values: Record<CopyColumn, CopyValue> = {
@@ -658,7 +640,7 @@ function copyRow(ctx: PersistContext, id: string, item: ObservedFinding): Buffer
     created_at: now,
     updated_at: now,
   };
-  return binaryCopyRow(
+  return copyRow(
     COPY_COLUMN_TYPES,
     COPY_COLUMN_NAMES.map((name) => values[name]),
   );

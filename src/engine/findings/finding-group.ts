@@ -1,7 +1,7 @@
 import type { BlockingControl, FlowVerdict } from '../evaluate/verdict';
 import type { Direction } from '../flow-log/flow-record';
 import type { ExplainedFlow } from './explained-flow';
-import { controlIdentity, findingFingerprint } from './fingerprint.util';
+import { controlIdentity, findingFingerprint, sameControl } from './fingerprint.util';
 import { servicePortOf } from './service-port.util';
 
 /** Blocked flows that share one blocking control, direction, protocol, service port and return-ness. */
@@ -76,8 +76,7 @@ export function groupBlocked<T>(items: Iterable<T>, explainedOf: (item: T) => Ex
     if (controls.mergedInto.has(group)) continue;
     controls.mergedInto.add(group);
     for (const control of controls.rest) {
-      const identity = controlIdentity(control) + control.direction;
-      if (!group.alsoBlockedBy.some((c) => controlIdentity(c) + c.direction === identity)) group.alsoBlockedBy.push(control);
+      if (!group.alsoBlockedBy.some((c) => sameControl(c, control))) group.alsoBlockedBy.push(control);
     }
   }
   const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

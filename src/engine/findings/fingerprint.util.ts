@@ -32,6 +32,32 @@ export function controlIdentity(control: BlockingControl): string {
 }
 
 /**
+ * Whether two controls are one, in one direction: what `controlIdentity` and the direction tell
+ * apart, compared field by field (group ids in any order: findings sort them, interfaces list them
+ * in EC2's order), with no identity text made for each comparison.
+ */
+export function sameControl(a: BlockingControl, b: BlockingControl): boolean {
+  if (a.direction !== b.direction) return false;
+  switch (a.control) {
+    case 'security-group':
+      return b.control === 'security-group' && sameGroupIds(a.groupIds, b.groupIds);
+    case 'network-acl':
+      return b.control === 'network-acl' && a.networkAclId === b.networkAclId && a.ruleNumber === b.ruleNumber;
+    case 'block-public-access':
+      return b.control === 'block-public-access';
+  }
+}
+
+/** The same groups, listed in any order (`controlIdentity` sorts them). */
+function sameGroupIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  if (a.length === 1) return a[0] === b[0];
+  const sorted = [...b].sort();
+  return [...a].sort().every((id, i) => id === sorted[i]);
+}
+
+/**
  * A finding's fingerprint: FNV-1a 64 of `v1|<control identity>|<control direction>|<direction>|
  * <protocol>|<port or ->|<return or request>`. It changes only when the blocking control, the
  * traffic's direction, protocol, service port or its return-traffic nature change.

@@ -3,6 +3,7 @@ import type { BlockingControl } from '../evaluate/verdict';
 import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
+import { sameControl } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { NetworkModel } from '../network/network-model';
@@ -19,32 +20,6 @@ import { freeRuleNumbersBefore } from './rule-number.util';
 
 type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
 type NetworkAclControl = Extract<BlockingControl, { control: 'network-acl' }>;
-
-/**
- * One control whatever order its group ids are listed in (findings sort them; interfaces list them
- * in EC2's order): what `controlIdentity` tells apart, compared field by field, with no identity
- * text made for each of a group's flows.
- */
-export function sameControl(a: BlockingControl, b: BlockingControl): boolean {
-  if (a.direction !== b.direction) return false;
-  switch (a.control) {
-    case 'security-group':
-      return b.control === 'security-group' && sameGroupIds(a.groupIds, b.groupIds);
-    case 'network-acl':
-      return b.control === 'network-acl' && a.networkAclId === b.networkAclId && a.ruleNumber === b.ruleNumber;
-    case 'block-public-access':
-      return b.control === 'block-public-access';
-  }
-}
-
-/** The same groups, listed in any order (`controlIdentity` sorts them). */
-function sameGroupIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  if (a.length === 1) return a[0] === b[0];
-  const sorted = [...b].sort();
-  return [...a].sort().every((id, i) => id === sorted[i]);
-}
 
 /** The flows of the group that this control denies. */
 function flowsBlockedBy(group: FindingGroup, control: BlockingControl): ExplainedFlow[] {

@@ -240,7 +240,7 @@ function withSubnets(start: Block[], subnets: readonly string[], threshold: numb
     const block = cidrToBlock(subnet);
     if (!block) continue;
     const from = firstAtOrAfter(blocks, block.family, block.base);
-    const to = firstAtOrAfter(blocks, block.family, block.base + (1n << BigInt(BITS[block.family] - block.length)));
+    const to = firstAtOrAfter(blocks, block.family, endOf(block));
     let inside = 0;
     for (let i = from; i < to; i++) if (blocks[i].length >= block.length) inside++;
     if (inside < threshold) continue;
@@ -248,6 +248,11 @@ function withSubnets(start: Block[], subnets: readonly string[], threshold: numb
     blocks.splice(from, to - from, ...[...kept, block].sort(compareBlocks));
   }
   return blocks;
+}
+
+/** The first address after the block. */
+function endOf(block: Block): bigint {
+  return block.base + (1n << BigInt(BITS[block.family] - block.length));
 }
 
 /** The index of the first of the sorted blocks of `family` whose network address is at least `base`. */
@@ -314,8 +319,7 @@ export class AddressSet {
   countIn(cidr: string): number {
     const block = cidrToBlock(cidr);
     if (!block) return 0;
-    const end = block.base + (1n << BigInt(BITS[block.family] - block.length));
-    return firstAtOrAfter(this.blocks, block.family, end) - firstAtOrAfter(this.blocks, block.family, block.base);
+    return firstAtOrAfter(this.blocks, block.family, endOf(block)) - firstAtOrAfter(this.blocks, block.family, block.base);
   }
 }
 

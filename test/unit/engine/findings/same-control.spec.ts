@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
-import { controlIdentity } from '../../../../src/engine/findings/fingerprint.util';
-import { sameControl } from '../../../../src/engine/fixes/suggest-changes';
+import { controlIdentity, sameControl } from '../../../../src/engine/findings/fingerprint.util';
 
 /** Controls drawn from few ids, rule numbers and directions, so that equal ones are common. */
 const control: fc.Arbitrary<BlockingControl> = fc.oneof(
