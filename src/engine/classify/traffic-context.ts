@@ -3,6 +3,7 @@ import type { FindingGroup } from '../findings/finding-group';
 import { servicePortOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { servicePortSide } from '../evaluate/flow-ports';
+import { ipv4Value } from '../ip/ip-address';
 
 /**
  * The rejected requests of one source: the services it asked for on each host it reached. Most
@@ -51,16 +52,28 @@ class SourceActivity {
 const PROBE_HOSTS = 2 ** 24;
 
 /**
+ * A source's scan statistics once the context is built, as one small integer when they fit (as
+ * nearly all do): `hostsReached * ACTIVITY_HOSTS + maxPortsOnOneHost`, below 2^30, so V8 holds it
+ * in the map's slot with no object of its own.
+ */
+const ACTIVITY_HOSTS = 2 ** 10;
+const MAX_PACKED_HOSTS = 2 ** 20;
+
+/** How a source is keyed: an IPv4 address by its value (no text kept per source), any other address by its text. */
+const sourceKey = (address: string): number | string => ipv4Value(address) ?? address;
+
+/**
  * What the whole input says beyond one finding: which sources scan (many ports of one host, many
  * hosts) among the rejected requests, and which services were ACCEPTed from whom at each interface.
  * Built once per diagnosis; signal detection reads it.
  */
 export class TrafficContext {
   /**
-   * Each source's probes: most sources (hundreds of thousands in a day of internet scans) make one
-   * kind of probe, held as one number (see PROBE_HOSTS) rather than an object, until a second.
+   * Each source's probes while the context is built: most sources (hundreds of thousands in a day
+   * of internet scans) make one kind of probe, held as one number (see PROBE_HOSTS) rather than an
+   * object, until a second. Once built, each source's statistics (see ACTIVITY_HOSTS).
    */
-  private readonly sources = new Map<string, number | SourceActivity>();
+  private readonly sources = new Map<number | string, number | SourceActivity>();
   private readonly services = new Map<number, string>();
   /** The hosts probed, by id: a few, probed again and again. */
   private readonly hosts: string[] = [];
@@ -79,10 +92,21 @@ export class TrafficContext {
       context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
+    context.settleSources();
     return context;
   }
 
-  private addProbe(source: string, host: string, protocol: number, port: number | null): void {
+  /** Each source's probes replaced by its statistics: packed in one integer when they fit, its SourceActivity otherwise. */
+  private settleSources(): void {
+    for (const [key, seen] of this.sources) {
+      if (typeof seen === 'number') this.sources.set(key, ACTIVITY_HOSTS + 1);
+      else if (seen.hostsReached < MAX_PACKED_HOSTS && seen.maxPortsOnOneHost < ACTIVITY_HOSTS)
+        this.sources.set(key, seen.hostsReached * ACTIVITY_HOSTS + seen.maxPortsOnOneHost);
+    }
+  }
+
+  private addProbe(address: string, host: string, protocol: number, port: number | null): void {
+    const source = sourceKey(address);
     const service = protocol * 65537 + (port ?? 65536);
     if (!this.services.has(service)) this.services.set(service, `${protocol}/${port ?? '-'}`);
     let hostId = this.hostIds.get(host);
@@ -112,8 +136,9 @@ export class TrafficContext {
 
   /** Scan statistics of one source (zeros when it made no rejected request). */
   sourceActivity(address: string): { maxPortsOnOneHost: number; hostsReached: number } {
-    const activity = this.sources.get(address);
-    if (typeof activity === 'number') return { maxPortsOnOneHost: 1, hostsReached: 1 };
+    const activity = this.sources.get(sourceKey(address));
+    if (typeof activity === 'number')
+      return { maxPortsOnOneHost: activity % ACTIVITY_HOSTS, hostsReached: Math.floor(activity / ACTIVITY_HOSTS) };
     return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.hostsReached ?? 0 };
   }
 

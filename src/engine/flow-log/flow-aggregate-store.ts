@@ -1,3 +1,4 @@
+import { ipv4Text, ipv4Value } from '../ip/ip-address';
 import type { Direction, FlowAggregate } from './flow-record';
 import type { FlowRows } from './flow-rows';
 import type { HourlyRecords } from './hourly-records';
@@ -17,7 +18,7 @@ const C_LAST = 2;
 const COUNT_FIELDS = 3;
 
 // Bits of `Chunk.bits`: which ports are null, the direction, the action, the service side, whether
-// the entry has per-hour counts.
+// the entry has per-hour counts, which addresses are held as IPv4 values.
 const NULL_SRCPORT = 1 << 0;
 const NULL_DSTPORT = 1 << 1;
 const NULL_EPHEMERAL_MIN = 1 << 2;
@@ -26,6 +27,8 @@ const DIRECTION_SHIFT = 4; // 2 bits: 0 null, 1 ingress, 2 egress
 const REJECT = 1 << 6;
 const SIDE_SHIFT = 7; // 2 bits: 0 null, 1 src, 2 dst
 const HAS_HOURLY = 1 << 9;
+const SRC_IPV4 = 1 << 10; // `sources` holds the address's IPv4 value, not a text's index
+const DST_IPV4 = 1 << 11; // the same for `destinations`
 
 const NO_TEXT = -1;
 /** The most hours one entry's counts keep in its chunk (more go as a kept object). */
@@ -37,18 +40,25 @@ const SIDES: readonly ('src' | 'dst' | null)[] = [null, 'src', 'dst'];
 /** A number `Chunk.counts` holds exactly: a whole number from 0 to 2^32 - 1 (not -0). */
 const isCount = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xffffffff && !Object.is(value, -0);
 
+/** The value of an address in the dotted-quad form `ipv4Text` writes back exactly; null for any other (kept as text). */
+const ipv4Of = (address: string): number | null => (typeof address === 'string' ? ipv4Value(address) : null);
+
 const isPort = (value: number | null): boolean => value === null || (Number.isInteger(value) && value >= 0 && value <= 0xffff);
 
 /**
  * The columns of up to CHUNK_SIZE aggregates. Texts (interfaces, addresses, accounts, VPCs,
- * subnets, reasons) are numbers into the store's one table of distinct texts.
+ * subnets, reasons) are numbers into the store's one table of distinct texts, except an IPv4
+ * address in its dotted-quad form, which is held as its value: a day of internet peers is a
+ * million distinct addresses, each some 30 bytes of string kept for the whole analysis.
  */
 class Chunk {
   readonly interfaces = new Int32Array(CHUNK_SIZE);
   /** The (account, VPC, subnet) of each entry, as an index into `placeTexts`. */
   readonly places = new Int32Array(CHUNK_SIZE);
-  readonly sources = new Int32Array(CHUNK_SIZE);
-  readonly destinations = new Int32Array(CHUNK_SIZE);
+  /** An index into `texts`, or the IPv4 value when the entry's SRC_IPV4 bit is set. */
+  readonly sources = new Uint32Array(CHUNK_SIZE);
+  /** An index into `texts`, or the IPv4 value when the entry's DST_IPV4 bit is set. */
+  readonly destinations = new Uint32Array(CHUNK_SIZE);
   /** Made when one of the chunk's entries first has a reason (NO_TEXT for those without): logs in the default format have none. */
   reasons: Int32Array | null = null;
   readonly srcports = new Uint16Array(CHUNK_SIZE);
@@ -119,11 +129,14 @@ class StoredFlowAggregate implements FlowAggregate {
   get flowDirection(): Direction | null {
     return DIRECTIONS[(this.chunk.bits[this.at] >>> DIRECTION_SHIFT) & 3];
   }
+  /** A new string at each read for an address held as an IPv4 value. */
   get srcaddr(): string {
-    return this.chunk.texts[this.chunk.sources[this.at]];
+    const { bits, sources, texts } = this.chunk;
+    return bits[this.at] & SRC_IPV4 ? ipv4Text(sources[this.at]) : texts[sources[this.at]];
   }
   get dstaddr(): string {
-    return this.chunk.texts[this.chunk.destinations[this.at]];
+    const { bits, destinations, texts } = this.chunk;
+    return bits[this.at] & DST_IPV4 ? ipv4Text(destinations[this.at]) : texts[destinations[this.at]];
   }
   get srcport(): number | null {
     return this.chunk.bits[this.at] & NULL_SRCPORT ? null : this.chunk.srcports[this.at];
@@ -240,8 +253,10 @@ export class FlowAggregateStore implements FlowRows {
     this.stored++;
     chunk.interfaces[offset] = this.textId(flow.interfaceId);
     chunk.places[offset] = this.placeId(flow.accountId, flow.vpcId, flow.subnetId);
-    chunk.sources[offset] = this.textId(flow.srcaddr);
-    chunk.destinations[offset] = this.textId(flow.dstaddr);
+    const src = ipv4Of(flow.srcaddr);
+    chunk.sources[offset] = src ?? this.textId(flow.srcaddr);
+    const dst = ipv4Of(flow.dstaddr);
+    chunk.destinations[offset] = dst ?? this.textId(flow.dstaddr);
     if (flow.rejectReason !== null) (chunk.reasons ??= new Int32Array(CHUNK_SIZE).fill(NO_TEXT))[offset] = this.textId(flow.rejectReason);
     chunk.srcports[offset] = flow.srcport ?? 0;
     chunk.dstports[offset] = flow.dstport ?? 0;
@@ -263,7 +278,9 @@ export class FlowAggregateStore implements FlowRows {
       (flow.ephemeralPortMax === null ? NULL_EPHEMERAL_MAX : 0) |
       (direction << DIRECTION_SHIFT) |
       (flow.action === 'REJECT' ? REJECT : 0) |
-      (side << SIDE_SHIFT);
+      (side << SIDE_SHIFT) |
+      (src !== null ? SRC_IPV4 : 0) |
+      (dst !== null ? DST_IPV4 : 0);
     if (hourly !== undefined) {
       bits |= HAS_HOURLY;
       chunk.addHours(offset, hourly);

@@ -49,8 +49,9 @@ function v6Text(value: bigint): string {
   return new ipaddr.IPv6(parts).toString();
 }
 
-function v4Text(value: number): string {
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+/** The dotted-quad text of an IPv4 value (0 to 2^32 - 1), without leading zeros: `ipv4Value`'s inverse. */
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 /** Parses a dotted-quad IPv4 or any RFC 4291 IPv6 text; null when it is neither. */
@@ -64,7 +65,7 @@ export function parseIp(text: string): IpAddress | null {
     return { family: 6, v4: 0, v6, key: parsed.toString() };
   }
   const v4 = parseDottedQuad(text);
-  return v4 === null ? null : { family: 4, v4, v6: 0n, key: v4Text(v4) };
+  return v4 === null ? null : { family: 4, v4, v6: 0n, key: ipv4Text(v4) };
 }
 
 /**
@@ -161,7 +162,7 @@ export function parseCidr(text: string): Cidr | null {
     if (prefix > 32) return null;
     const mask4 = v4Mask(prefix);
     const base4 = (address.v4 & mask4) >>> 0;
-    return { family: 4, prefix, base4, mask4, base6: 0n, mask6: 0n, text: `${v4Text(base4)}/${prefix}` };
+    return { family: 4, prefix, base4, mask4, base6: 0n, mask6: 0n, text: `${ipv4Text(base4)}/${prefix}` };
   }
   if (prefix > 128) return null;
   const mask6 = v6Mask(prefix);

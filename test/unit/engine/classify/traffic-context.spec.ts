@@ -65,7 +65,8 @@ describe('TrafficContext.sourceActivity', () => {
     const rarely = fc.constantFrom(false, false, false, true);
     const item = fc
       .record({
-        src: fc.constantFrom('198.51.100.1', '198.51.100.2', '10.0.0.1'),
+        // Sources as flow logs write them, and spellings that are other texts: each its own source.
+        src: fc.constantFrom('198.51.100.1', '198.51.100.2', '10.0.0.1', '2001:db8::1', '2001:db8:0:0:0:0:0:1', '010.0.0.1'),
         dst: fc.constantFrom('10.0.0.1', '10.0.0.2'),
         protocol: fc.constantFrom(6, 17, 1),
         port: fc.constantFrom(22, 80, 443, 3389),
@@ -76,7 +77,7 @@ describe('TrafficContext.sourceActivity', () => {
     fc.assert(
       fc.property(fc.array(item, { maxLength: 60 }), (items) => {
         const context = TrafficContext.build(items, []);
-        for (const source of ['198.51.100.1', '198.51.100.2', '10.0.0.1', '10.0.0.9']) {
+        for (const source of ['198.51.100.1', '198.51.100.2', '10.0.0.1', '10.0.0.9', '2001:db8::1', '2001:db8:0:0:0:0:0:1', '010.0.0.1']) {
           expect(context.sourceActivity(source)).toEqual(reference(items, source));
         }
       }),
@@ -90,6 +91,13 @@ describe('TrafficContext.sourceActivity', () => {
       [],
     );
     expect(context.sourceActivity('198.51.100.1')).toEqual({ maxPortsOnOneHost: 2, hostsReached: 1 });
+  });
+
+  it('keeps statistics too large to pack exactly: thousands of ports asked of one host', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => probe('198.51.100.1', `10.0.0.${1 + (i % 3)}`, 6, 1 + i));
+    expect(TrafficContext.build(items, []).sourceActivity('198.51.100.1')).toEqual({ maxPortsOnOneHost: 1000, hostsReached: 3 });
+    const many = Array.from({ length: 1100 }, (_, i) => probe('2001:db8::7', '10.0.0.1', 17, 1 + i));
+    expect(TrafficContext.build(many, []).sourceActivity('2001:db8::7')).toEqual({ maxPortsOnOneHost: 1100, hostsReached: 1 });
   });
 });
 

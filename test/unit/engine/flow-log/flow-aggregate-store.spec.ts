@@ -6,6 +6,18 @@ import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record'
 
 /** Texts from a small pool, so that aggregates share them as a day's do, and sometimes a new one. */
 const text = fc.oneof(fc.constantFrom('eni-a', 'eni-b', '10.0.0.5', '198.51.100.7', '2001:db8::1', ''), fc.string({ maxLength: 12 }));
+
+/**
+ * Addresses as flow logs write them (dotted quads, held as values) and forms that only look like
+ * one (leading zeros, octal or hex parts, spaces, IPv4-mapped IPv6), which must come back as they were.
+ */
+const address = fc.oneof(
+  text,
+  fc.ipV4(),
+  fc.ipV4Extended(),
+  fc.ipV6(),
+  fc.constantFrom('0.0.0.0', '255.255.255.255', '010.0.0.1', '1.2.3.04', '1.2.3.4 ', '1.2.3', '1.2.3.4.5', '256.0.0.1', '::ffff:1.2.3.4'),
+);
 const port = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 65535 }), fc.constantFrom(65536, -1, 80.5));
 const anyNumber = fc.oneof(
   fc.integer({ min: 0, max: 2 ** 31 }),
@@ -25,8 +37,8 @@ const aggregate: fc.Arbitrary<FlowAggregate> = fc
     vpcId: fc.option(text, { nil: null }),
     subnetId: fc.option(text, { nil: null }),
     flowDirection: fc.constantFrom(null, 'ingress' as const, 'egress' as const),
-    srcaddr: text,
-    dstaddr: text,
+    srcaddr: address,
+    dstaddr: address,
     srcport: port,
     dstport: port,
     protocol: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(256, -1, 6.5)),
