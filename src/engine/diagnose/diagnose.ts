@@ -314,12 +314,15 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const context = TrafficContext.build(explained.each(rejected), eachFlow(aggregates));
   // Noise as rows, each with its signals.
   const noise = new NoiseRows();
-  const byRule: number[] = [];
+  // The other rows, to group by rule: a typed array, not a list of up to a million numbers.
+  const ruleRows = new Int32Array(rejected.length);
+  let ruleCount = 0;
   for (const row of rejected) {
     const signals = scannerSignals(explained.at(row), model, context);
     if (signals.length) noise.add(row, signals);
-    else byRule.push(row);
+    else ruleRows[ruleCount++] = row;
   }
+  const byRule = ruleRows.subarray(0, ruleCount);
   const prior: PriorCampaigns = options.priorCampaigns ?? new Map();
   const pending: PendingFinding[] = [];
   const signalLists = new SignalLists();
