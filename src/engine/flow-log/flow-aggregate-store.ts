@@ -7,15 +7,14 @@ const CHUNK_BITS = 16;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
-// Numbers per entry in `Chunk.numbers` (any number).
-const N_PACKETS = 0;
-const N_BYTES = 1;
-const NUMBER_FIELDS = 2;
-// Numbers per entry in `Chunk.counts` (whole numbers from 0 to 2^32 - 1: records, epoch seconds).
+// Numbers per entry in `Chunk.counts` (whole numbers from 0 to 2^32 - 1: records, packets, bytes,
+// epoch seconds). An aggregate with more (a day of backups between two hosts can pass 4 GB) is kept as it came.
 const C_RECORDS = 0;
 const C_FIRST = 1;
 const C_LAST = 2;
-const COUNT_FIELDS = 3;
+const C_PACKETS = 3;
+const C_BYTES = 4;
+const COUNT_FIELDS = 5;
 
 // Bits of `Chunk.bits`: which ports are null, the direction, the action, the service side, whether
 // the entry has per-hour counts, which addresses are held as IPv4 values.
@@ -69,7 +68,6 @@ class Chunk {
   /** `tcp-flags` OR-ed (9 bits as AWS logs them), -1 when null; made when one of the chunk's entries first has flags. */
   tcpFlags: Int16Array | null = null;
   readonly bits = new Uint16Array(CHUNK_SIZE);
-  readonly numbers = new Float64Array(CHUNK_SIZE * NUMBER_FIELDS);
   readonly counts = new Uint32Array(CHUNK_SIZE * COUNT_FIELDS);
   /** Where each entry's hour pairs start in `hours`, and how many pairs it has. */
   readonly hourStarts = new Int32Array(CHUNK_SIZE);
@@ -171,10 +169,10 @@ class StoredFlowAggregate implements FlowAggregate {
     return this.chunk.counts[this.at * COUNT_FIELDS + C_RECORDS];
   }
   get packets(): number {
-    return this.chunk.numbers[this.at * NUMBER_FIELDS + N_PACKETS];
+    return this.chunk.counts[this.at * COUNT_FIELDS + C_PACKETS];
   }
   get bytes(): number {
-    return this.chunk.numbers[this.at * NUMBER_FIELDS + N_BYTES];
+    return this.chunk.counts[this.at * COUNT_FIELDS + C_BYTES];
   }
   get firstSeen(): number {
     return this.chunk.counts[this.at * COUNT_FIELDS + C_FIRST];
@@ -200,7 +198,7 @@ class StoredFlowAggregate implements FlowAggregate {
  * (FlowRows), each `at` making a small FlowAggregate that reads the columns, so no list of them is
  * ever held. An aggregate whose values the
  * columns cannot hold exactly (a port or protocol out of its range, a non-integer, a value not of
- * its type, records, times, hours or hour counts that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
+ * its type, records, packets, bytes, times, hours or hour counts that are not whole numbers below 2^32, tens of thousands of hours) is kept as it came, so every aggregate reads back exactly as it was added.
  */
 export class FlowAggregateStore implements FlowRows {
   private readonly chunks: Chunk[] = [];
@@ -237,6 +235,8 @@ export class FlowAggregateStore implements FlowRows {
       !(Number.isInteger(flow.protocol) && flow.protocol >= 0 && flow.protocol <= 0xff) ||
       !(flow.tcpFlags === null || (Number.isInteger(flow.tcpFlags) && flow.tcpFlags >= 0 && flow.tcpFlags <= 0x7fff)) ||
       !isCount(flow.records) ||
+      !isCount(flow.packets) ||
+      !isCount(flow.bytes) ||
       !isCount(flow.firstSeen) ||
       !isCount(flow.lastSeen) ||
       (hourly !== undefined && (hourly.length % 2 !== 0 || hourly.length / 2 > MAX_HOUR_PAIRS || !hourly.every(isCount)))
@@ -264,13 +264,12 @@ export class FlowAggregateStore implements FlowRows {
     chunk.ephemeralMaxs[offset] = flow.ephemeralPortMax ?? 0;
     chunk.protocols[offset] = flow.protocol;
     if (flow.tcpFlags !== null) (chunk.tcpFlags ??= new Int16Array(CHUNK_SIZE).fill(-1))[offset] = flow.tcpFlags;
-    const at = offset * NUMBER_FIELDS;
-    chunk.numbers[at + N_PACKETS] = flow.packets;
-    chunk.numbers[at + N_BYTES] = flow.bytes;
     const c = offset * COUNT_FIELDS;
     chunk.counts[c + C_RECORDS] = flow.records;
     chunk.counts[c + C_FIRST] = flow.firstSeen;
     chunk.counts[c + C_LAST] = flow.lastSeen;
+    chunk.counts[c + C_PACKETS] = flow.packets;
+    chunk.counts[c + C_BYTES] = flow.bytes;
     let bits =
       (flow.srcport === null ? NULL_SRCPORT : 0) |
       (flow.dstport === null ? NULL_DSTPORT : 0) |

@@ -121,6 +121,10 @@ describe('FlowAggregateStore', () => {
     // Records and times beyond what the whole-number columns hold are kept as they came.
     for (const odd of [
       { records: 2 ** 32 },
+      { bytes: 2 ** 32 + 5 },
+      { bytes: 1.5 },
+      { packets: -1 },
+      { packets: -0 },
       { firstSeen: 1_699_920_000.5 },
       { lastSeen: -0 },
       { hourly: [2 ** 32, 1] },
