@@ -16,7 +16,7 @@ import {
   priorCampaignKey,
   type PriorCampaigns,
 } from '../findings/campaign-group';
-import { type FindingGroup, groupBlocked, type MemberGroup } from '../findings/finding-group';
+import { type FindingGroup, groupBlockedRows } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, type Ranked, severityOf } from '../findings/severity';
 import { CAMPAIGN_RANK, summarizeCampaign } from '../findings/summarize-campaign';
@@ -328,11 +328,9 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const signalLists = new SignalLists();
   const pendingRows = new PendingRows();
   // One group's flows as objects at a time: what waits is the finding and its rows.
-  const groups: (MemberGroup<number> | null)[] = groupBlocked(byRule, (row) => explained.at(row));
-  for (let g = 0; g < groups.length; g++) {
-    const { members, ...shell } = groups[g]!;
-    // A group's list of rows goes once it is read (the pending finding's rows are in `pendingRows`).
-    groups[g] = null;
+  const grouped = groupBlockedRows(byRule, (row) => explained.at(row));
+  for (const { start, end, ...shell } of grouped.groups) {
+    const members = grouped.rows.subarray(start, end);
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
     const { classification, signals } = decideClassification(detectSignals(facts));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BlockingControl, FlowVerdict } from '../../../../src/engine/evaluate/verdict';
 import { groupCampaignMembers, groupCampaigns, type NoiseFlow } from '../../../../src/engine/findings/campaign-group';
 import type { ExplainedFlow } from '../../../../src/engine/findings/explained-flow';
-import { groupBlocked, groupBlockedFlows } from '../../../../src/engine/findings/finding-group';
+import { groupBlocked, groupBlockedFlows, groupBlockedRows } from '../../../../src/engine/findings/finding-group';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 const CONTROLS: BlockingControl[] = [
@@ -60,6 +60,23 @@ describe('grouping items that stand for explained flows (rows beside columns)', 
         byRow.forEach(({ members }, i) => members.forEach((row, j) => expect(explained[row]).toBe(byObject[i].flows[j])));
         // Members come in the order the items came.
         for (const { members } of byRow) expect([...members].sort((a, b) => a - b)).toEqual(members);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('groupBlockedRows gives the groups of groupBlocked, each with its rows in the order they came as a range of one array', () => {
+    fc.assert(
+      fc.property(explainedFlows, fc.integer({ min: 0, max: 1000 }), (explained, offset) => {
+        // Rows as a column store numbers them: any numbers, here spread out and in no order.
+        const rows = explained.map((_, i) => (i * 7919 + offset) % 100_003);
+        const flowOf = new Map(rows.map((row, i) => [row, explained[i]]));
+        const byList = groupBlocked(rows, (row) => flowOf.get(row)!);
+        const byRange = groupBlockedRows(Int32Array.from(rows), (row) => flowOf.get(row)!);
+        expect(byRange.groups.map(({ start, end, ...group }) => ({ ...group, members: [...byRange.rows.subarray(start, end)] }))).toEqual(
+          byList,
+        );
+        expect(byRange.rows.length).toBe(byList.reduce((sum, { members }) => sum + members.length, 0));
       }),
       { numRuns: 300 },
     );
