@@ -33,8 +33,10 @@ export function hourlyCountsFrom(aggregates: FlowRows, window: { from: Date }): 
  * hour's start (ISO): straight from each aggregate, without a list of every key × hour.
  */
 export function addHourlyCounts(buckets: Map<number, number>, flow: FlowAggregate, firstHour: number): void {
-  if (!flow.hourly) return;
-  forEachHour(flow.hourly, (hour, records) => {
+  // Read once: a stored aggregate makes the list at each read.
+  const hourly = flow.hourly;
+  if (!hourly) return;
+  forEachHour(hourly, (hour, records) => {
     if (hour >= firstHour) buckets.set(hour, (buckets.get(hour) ?? 0) + records);
   });
 }

@@ -183,8 +183,12 @@ class StoredFlowAggregate implements FlowAggregate {
   /** A new list each time it is read. */
   get hourly(): HourlyRecords | undefined {
     if (!(this.chunk.bits[this.at] & HAS_HOURLY)) return undefined;
-    const start = this.chunk.hourStarts[this.at];
-    return Array.from(this.chunk.hours.subarray(start, start + 2 * this.chunk.hourPairs[this.at]));
+    const { hours, hourStarts, hourPairs } = this.chunk;
+    const start = hourStarts[this.at];
+    // Copied number by number: no view of the column made for each read.
+    const out = new Array<number>(2 * hourPairs[this.at]);
+    for (let i = 0; i < out.length; i++) out[i] = hours[start + i];
+    return out;
   }
 
   toJSON(): FlowAggregate {
