@@ -2,6 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGene
 import type { Finding, FindingKind } from '../engine/findings/finding';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { FindingStatus } from './finding-status';
+import { storedFlowsOf } from './stored-flows';
 
 /** Keeps bigint columns as numbers: counts of flow-log records stay far below 2^53. */
 const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? 0 : Number(value)) };
@@ -154,7 +155,8 @@ export class FindingEntity {
 
   /** The busiest rejected flows of the finding (capped): re-explained to decide resolution, and simulated. */
   // PostgreSQL reports a jsonb default as `'[]'::jsonb`, which TypeORM compares without the cast.
-  @Column({ type: 'jsonb', default: () => "'[]'", select: false })
+  // Stored as an array of arrays (see storedFlowRows); read as flows whichever form a row holds.
+  @Column({ type: 'jsonb', default: () => "'[]'", select: false, transformer: { to: (flows: unknown) => flows, from: storedFlowsOf } })
   flows!: FlowAggregate[];
 
   /** Rejected records per time bucket (bucket start ISO → records): hourly for files, per window for Athena. */

@@ -15,6 +15,7 @@ import type { FindingStatus } from './finding-status';
 import { findingRank, PRIORITY_RANK_SCALE, SEVERITY_RANK } from './finding-status';
 import { FindingEntity } from './finding.entity';
 import type { ObservedFinding } from './observed-finding';
+import { storedFlowRows } from './stored-flows';
 
 export interface PersistContext {
   targetId: string;
@@ -560,7 +561,8 @@ function rowColumns(item: ObservedFinding) {
     last_seen: new Date(f.traffic.lastSeen).toISOString(),
     counts: item.counts,
     finding: f,
-    flows: item.flows,
+    // Each flow as an array of its values (see storedFlowRows).
+    flows: storedFlowRows(item.flows),
     search_text: searchTextOf(f, item.vpcIds, columns),
     kind: f.kind,
     rank: findingRank(f.classification, f.severity),

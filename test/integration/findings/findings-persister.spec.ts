@@ -12,6 +12,7 @@ import { FindingEventEntity } from '../../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../../src/findings/finding.entity';
 import { FindingsPersister, preparedSize, type PersistContext } from '../../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../../src/findings/observed-finding';
+import { storedFlowsOf } from '../../../src/findings/stored-flows';
 import { TargetEntity } from '../../../src/targets/target.entity';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
 import { sampleFinding } from '../../support/factories/sample-finding';
@@ -254,7 +255,9 @@ describe('FindingsPersister', () => {
     await write({ targetId, analysisId: await analysis(), now: NOW }, [item]);
     const copied = await finding('h000000000000001');
     expect(copied.finding).toEqual(JSON.parse(JSON.stringify(item.finding)));
-    expect(copied.flows).toEqual(item.flows);
+    // Stored as arrays of values, read back as the flows.
+    expect(copied.flows.every(Array.isArray)).toBe(true);
+    expect(storedFlowsOf(copied.flows)).toEqual(item.flows);
     expect(copied).toMatchObject({ vpc_ids: item.vpcIds, account_ids: item.accountIds, port: null, network_acl_id: null, records: '7' });
     expect(copied.search_text).toContain(odd.toLowerCase());
 
