@@ -9,7 +9,8 @@ import { AppModule } from './app.module';
 import { createFastifyAdapter } from './common/http/fastify-adapter.factory';
 import { configureHttpApp } from './common/http/configure-http-app';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
-import { loadStartupConfig } from './config/load-startup-config';
+import { loadStartupConfig, StartupRefused } from './config/load-startup-config';
+import { exitWhenDrained } from './common/lifecycle/exit-when-drained';
 import { limitHeapGrowth, releaseYoungGeneration } from './common/lifecycle/heap-growth';
 
 /** The API process (`node dist/main.js`; `--with-worker` also runs the queue processors). */
@@ -36,6 +37,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error('sgdoctor API failed to start:', error);
-  process.exit(1);
+  if (!(error instanceof StartupRefused)) console.error('sgdoctor API failed to start:', error);
+  exitWhenDrained(1);
 });

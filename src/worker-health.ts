@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { loadAppConfig } from './config/app-config';
+import { exitWhenDrained } from './common/lifecycle/exit-when-drained';
 import { ConfigValidationError } from './config/config-validation.error';
 import { readEnvironment } from './config/read-environment';
 import { checkWorkerHeartbeat, defaultWorkerId, workerHeartbeatKey } from './health/worker-heartbeat';
@@ -46,9 +47,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 void main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenDrained(code),
   (error: unknown) => {
     process.stderr.write(`worker health check failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    exitWhenDrained(1);
   },
 );

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { limitHeapGrowth } from './common/lifecycle/heap-growth';
-import { loadStartupConfig } from './config/load-startup-config';
+import { loadStartupConfig, StartupRefused } from './config/load-startup-config';
+import { exitWhenDrained } from './common/lifecycle/exit-when-drained';
 import { WorkerModule } from './worker.module';
 
 /** The worker process (`node dist/worker.js`): consumes the BullMQ queues; no HTTP server. */
@@ -21,6 +22,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error('sgdoctor worker failed to start:', error);
-  process.exit(1);
+  if (!(error instanceof StartupRefused)) console.error('sgdoctor worker failed to start:', error);
+  exitWhenDrained(1);
 });

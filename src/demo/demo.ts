@@ -8,6 +8,7 @@ import { AppModule } from '../app.module';
 import { describeControl } from '../engine/findings/finding-text';
 import { createFastifyAdapter } from '../common/http/fastify-adapter.factory';
 import { configureHttpApp } from '../common/http/configure-http-app';
+import { exitWhenDrained } from '../common/lifecycle/exit-when-drained';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigValidationError } from '../config/config-validation.error';
 import { readEnvironment } from '../config/read-environment';
@@ -317,9 +318,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenDrained(code),
   (error: unknown) => {
     console.error('demo failed:', error);
-    process.exit(1);
+    exitWhenDrained(1);
   },
 );

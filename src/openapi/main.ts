@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { exitWhenDrained } from '../common/lifecycle/exit-when-drained';
 import { buildOpenApiDocument } from './build-openapi-document';
 import { canonicalJson } from './canonical-json';
 import { jsonDifferences } from './json-differences';
@@ -58,9 +59,9 @@ async function main(mode: string | undefined): Promise<number> {
 }
 
 main(process.argv[2]).then(
-  (code) => process.exit(code),
+  (code) => exitWhenDrained(code),
   (error: unknown) => {
     console.error('openapi: could not build the document:', error);
-    process.exit(1);
+    exitWhenDrained(1);
   },
 );

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { exitWhenDrained } from './exit-when-drained';
 
 interface Closeable {
   close(): Promise<void>;
@@ -25,11 +26,11 @@ export function installGracefulShutdown(app: Closeable, logger: LoggerService, t
     app.close().then(
       () => {
         clearTimeout(watchdog);
-        process.exit(0);
+        exitWhenDrained(0);
       },
       (error: unknown) => {
         logger.error(`shutdown failed: ${String(error)}`, undefined, 'Shutdown');
-        process.exit(1);
+        exitWhenDrained(1);
       },
     );
   };
