@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 
 import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../src/common/lifecycle/heap-growth';
 import { loadAppConfig } from '../src/config/app-config';
@@ -68,6 +67,8 @@ async function diagnose(file: string): Promise<{ groups: number; records: number
  * action), with records, packets, bytes, first and last seen summed per tuple, as SQL.
  */
 async function duckdb(file: string): Promise<{ groups: number; records: number; threads: number }> {
+  // Loaded only here: its library is some 30 MB of resident memory the other readers must not carry.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const path = file.replace(/'/g, "''");
