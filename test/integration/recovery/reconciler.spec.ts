@@ -191,12 +191,25 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       const received = () => Promise.resolve(receiver.requests.map((r) => JSON.parse(r.body.toString()).type as string).sort());
       expect(await until(received, (types) => types.length >= 2, 30_000)).toEqual(['analysis.completed', 'webhook.test']);
       receiver.requests.length = 0;
+      // The receiver has the request before the worker records the delivery and completes its job:
+      // both are done before Redis is emptied and the delivery set pending again, or the worker's
+      // own record of the success would undo that.
+      const reportQueue = queue(QueueName.Report);
+      const webhookQueue = queue(QueueName.WebhookDelivery);
+      await until(
+        async () => ({
+          statuses: (await db.query(`SELECT status FROM webhook_deliveries WHERE event_id = $1`, [eventId])).rows.map(
+            (r) => r.status as string,
+          ),
+          active: await webhookQueue.getActiveCount(),
+        }),
+        ({ statuses, active }) => statuses.length === 1 && statuses[0] === 'succeeded' && active === 0,
+        30_000,
+      );
 
       // Everything under the prefix goes, as when a Redis without persistence restarts.
       await deleteRedisPrefix(running.resources.prefix);
       await db.query(`UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL WHERE event_id = $1`, [eventId]);
-      const reportQueue = queue(QueueName.Report);
-      const webhookQueue = queue(QueueName.WebhookDelivery);
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toBeUndefined();
 
       const report = await worker.context.get(ReconcileLoop).runOnce();
