@@ -90,28 +90,31 @@ function serviceSideOf(value: unknown): 'src' | 'dst' | null {
 
 /** A flow read from its stored array (values missing or of another type read as null, or 0 for the counts). */
 function flowOfRow(row: readonly unknown[]): FlowAggregate {
+  // By name, in the one order STORED_FLOW_FIELDS gives.
+  const v = {} as Record<(typeof STORED_FLOW_FIELDS)[number], unknown>;
+  STORED_FLOW_FIELDS.forEach((field, i) => (v[field] = row[i]));
   const flow: FlowAggregate = {
-    interfaceId: stringOrNull(row[0]) ?? '',
-    accountId: stringOrNull(row[1]),
-    vpcId: stringOrNull(row[2]),
-    subnetId: stringOrNull(row[3]),
-    flowDirection: directionOf(row[4]),
-    srcaddr: stringOrNull(row[5]) ?? '',
-    dstaddr: stringOrNull(row[6]) ?? '',
-    srcport: numberOrNull(row[7]),
-    dstport: numberOrNull(row[8]),
-    protocol: numberOrZero(row[9]),
-    action: row[10] === 'ACCEPT' ? 'ACCEPT' : 'REJECT',
-    tcpFlags: numberOrNull(row[11]),
-    rejectReason: stringOrNull(row[12]),
-    servicePortSide: serviceSideOf(row[13]),
-    ephemeralPortMin: numberOrNull(row[14]),
-    ephemeralPortMax: numberOrNull(row[15]),
-    records: numberOrZero(row[16]),
-    packets: numberOrZero(row[17]),
-    bytes: numberOrZero(row[18]),
-    firstSeen: numberOrZero(row[19]),
-    lastSeen: numberOrZero(row[20]),
+    interfaceId: stringOrNull(v.interfaceId) ?? '',
+    accountId: stringOrNull(v.accountId),
+    vpcId: stringOrNull(v.vpcId),
+    subnetId: stringOrNull(v.subnetId),
+    flowDirection: directionOf(v.flowDirection),
+    srcaddr: stringOrNull(v.srcaddr) ?? '',
+    dstaddr: stringOrNull(v.dstaddr) ?? '',
+    srcport: numberOrNull(v.srcport),
+    dstport: numberOrNull(v.dstport),
+    protocol: numberOrZero(v.protocol),
+    action: v.action === 'ACCEPT' ? 'ACCEPT' : 'REJECT',
+    tcpFlags: numberOrNull(v.tcpFlags),
+    rejectReason: stringOrNull(v.rejectReason),
+    servicePortSide: serviceSideOf(v.servicePortSide),
+    ephemeralPortMin: numberOrNull(v.ephemeralPortMin),
+    ephemeralPortMax: numberOrNull(v.ephemeralPortMax),
+    records: numberOrZero(v.records),
+    packets: numberOrZero(v.packets),
+    bytes: numberOrZero(v.bytes),
+    firstSeen: numberOrZero(v.firstSeen),
+    lastSeen: numberOrZero(v.lastSeen),
   };
   const hourly = row[HOURLY_AT];
   if (Array.isArray(hourly) && hourly.every((n) => typeof n === 'number')) flow.hourly = hourly as number[];
