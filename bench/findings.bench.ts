@@ -34,10 +34,20 @@ const ROOT = join(__dirname, '..', '..');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Seconds each route is loaded for, at each concurrency. */
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+/** Times each route is measured at every concurrency in turn (BENCH_FINDINGS_ROUNDS); its median round is reported. */
+const ROUNDS = Number(process.env.BENCH_FINDINGS_ROUNDS ?? 3);
 const CONCURRENCIES = [10, 50];
 /** What one analysis of the generated day writes: findings are persisted per target, as each target's analysis would. */
 const PERSIST_BATCH = 500;
+
+/** The middle item of `items` by `value` (the upper one of an even count). */
+function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no rounds measured');
+  return middle;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -295,25 +305,42 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
     };
     // Each route at every concurrency in turn, so the figures of one route are taken minutes, not
     // a whole run, apart: the machine's speed drifts by more than the differences measured. The
-    // lowest concurrency runs again after the others, and each higher one is compared with the
-    // mean of the two runs around it ("req/s / at N").
+    // turn is repeated ROUNDS times and the lowest concurrency runs once more at the end, so every
+    // run at a higher one lies between two runs at the lowest and is compared with their mean; a
+    // route's figures at each concurrency are those of its median round (by req/s against
+    // /health/live), the higher concurrencies' "req/s / at N" the median of the rounds' ratios.
     const lowest = Math.min(...concurrencies);
     for (const route of routes) {
+      const runs = new Map<number, Array<{ result: BenchResult; reqPerSecond: number }>>();
       const atLowest: number[] = [];
-      const higher: Array<{ result: BenchResult; reqPerSecond: number }> = [];
-      for (const connections of concurrencies) {
-        const { result, reqPerSecond } = await measureRoute(route, connections);
-        results.push(result);
-        if (connections === lowest) atLowest.push(reqPerSecond);
-        else higher.push({ result, reqPerSecond });
+      const higherAfter: Array<{ connections: number; reqPerSecond: number; lowestBefore: number }> = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const connections of concurrencies) {
+          const run = await measureRoute(route, connections);
+          runs.set(connections, [...(runs.get(connections) ?? []), run]);
+          if (connections === lowest) atLowest.push(run.reqPerSecond);
+          else higherAfter.push({ connections, reqPerSecond: run.reqPerSecond, lowestBefore: atLowest.length - 1 });
+        }
       }
-      if (higher.length === 0) continue;
-      const again = await cannon(`${base}${route.path}`, key, lowest, DURATION_S);
-      atLowest.push(again.requests.average);
-      const around = atLowest.reduce((sum, value) => sum + value, 0) / atLowest.length;
-      for (const { result, reqPerSecond } of higher) {
-        result.metrics[`req/s at ${lowest} around it`] = Math.round(around);
-        result.metrics[`req/s / at ${lowest}`] = Number((reqPerSecond / around).toFixed(2));
+      if (higherAfter.length > 0) {
+        const again = await cannon(`${base}${route.path}`, key, lowest, DURATION_S);
+        atLowest.push(again.requests.average);
+      }
+      for (const connections of concurrencies) {
+        const all = runs.get(connections) ?? [];
+        const median = medianBy(all, (run) => run.result.ratio ?? 0);
+        median.result.metrics['rounds'] = all.length;
+        median.result.metrics['ratio by round'] = all.map((run) => `${(run.result.ratio ?? 0).toFixed(2)}x`).join(' / ');
+        median.result.metrics['p99 ms, worst round'] = Math.max(...all.map((run) => Number(run.result.metrics['p99 ms'])));
+        if (connections !== lowest) {
+          const mine = higherAfter.filter((run) => run.connections === connections);
+          const around = mine.map((run) => (atLowest[run.lowestBefore]! + atLowest[run.lowestBefore + 1]!) / 2);
+          const vsLowest = mine.map((run, i) => run.reqPerSecond / around[i]!);
+          median.result.metrics[`req/s at ${lowest} around it, by round`] = around.map((value) => Math.round(value)).join(' / ');
+          median.result.metrics[`req/s / at ${lowest} by round`] = vsLowest.map((ratio) => ratio.toFixed(2)).join(' / ');
+          median.result.metrics[`req/s / at ${lowest}`] = Number(medianBy(vsLowest, (ratio) => ratio).toFixed(2));
+        }
+        results.push(median.result);
       }
     }
     return results;
