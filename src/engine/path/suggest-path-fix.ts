@@ -127,7 +127,7 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   try {
     const after = modelWithChanges(model, changes);
     for (const { group, changes: own } of fixes) {
-      for (const risk of risksOf(model, group, newlyReachableOf(after, own)))
+      for (const risk of risksOf(model, group, newlyReachableOf(after, own, model)))
         if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
     }
     const again = analyzePath(after, analysis.query);
