@@ -1,4 +1,4 @@
-import { describeTraffic } from '../engine/network/protocol';
+import { describeTraffic, isIcmp } from '../engine/network/protocol';
 import type { PathHop, PathVerdict } from '../engine/path/path-result';
 import type { WhoCanReachResult } from '../engine/path/who-can-reach';
 
@@ -39,7 +39,11 @@ export function renderPathText(result: PathVerdict): string {
 /** `sgdoctor why --who --format text`: one line per admitted source, then its address blocks and the NACL's verdict on each. */
 export function renderWhoText(result: WhoCanReachResult): string {
   const d = result.destination;
-  const lines = [`who can reach ${d.input} (${d.interfaceId}) on ${describeTraffic(result.protocol, result.port)}:`];
+  const traffic =
+    isIcmp(result.protocol) && result.port !== null
+      ? `${describeTraffic(result.protocol, null)} type ${result.port}`
+      : describeTraffic(result.protocol, result.port);
+  const lines = [`who can reach ${d.input} (${d.interfaceId}) on ${traffic}:`];
   if (result.sources.length === 0) lines.push('  nobody: no security-group rule of the destination admits it');
   for (const source of result.sources) {
     lines.push(

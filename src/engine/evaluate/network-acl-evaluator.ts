@@ -1,5 +1,6 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type Cidr, type IpAddress, cidrContains, cidrCovers } from '../ip/ip-address';
+import { icmpTypeCodeCovers } from '../network/icmp-type';
 import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, rulesHavePorts } from '../network/protocol';
@@ -23,11 +24,21 @@ export interface NetworkAclResult {
 
 type EntryMatch = true | false | 'uncertain';
 
-function entryMatches(entry: CompiledNetworkAclEntry, protocol: number, port: number | null, peer: IpAddress): EntryMatch {
+function entryMatches(
+  entry: CompiledNetworkAclEntry,
+  protocol: number,
+  port: number | null,
+  peer: IpAddress,
+  icmpType: number | null = null,
+): EntryMatch {
   if (entry.protocol !== -1 && entry.protocol !== protocol) return false;
   // IPv4 entries (CidrBlock) only see IPv4 packets, IPv6 entries (Ipv6CidrBlock) only IPv6.
   if (!cidrContains(entry.cidr, peer)) return false;
-  if (entry.icmpTypeSpecific) return 'uncertain';
+  if (entry.icmpTypeSpecific) {
+    if (icmpType === null) return 'uncertain';
+    const covers = icmpTypeCodeCovers(entry.protocol, entry.entry.IcmpTypeCode?.Type, entry.entry.IcmpTypeCode?.Code, icmpType);
+    return covers === 'code' ? 'uncertain' : covers;
+  }
   if (entry.protocol === -1 || !rulesHavePorts(entry.protocol)) return true;
   if (port === null) return entry.fromPort === 0 && entry.toPort === 65535 ? true : 'uncertain';
   return port >= entry.fromPort && port <= entry.toPort;
@@ -38,7 +49,9 @@ function entryMatches(entry: CompiledNetworkAclEntry, protocol: number, port: nu
  * subnet (ingress: inbound entries; egress: outbound entries); `port` is the packet's own
  * DESTINATION port, which is what a NACL `PortRange` is compared with in both directions (so for
  * return traffic it is the initiator's ephemeral port); `peerAddress` is the address outside the
- * subnet (source of an inbound packet, destination of an outbound one).
+ * subnet (source of an inbound packet, destination of an outbound one). `icmpType` is the ICMP/ICMPv6
+ * type when the question names one (a path question): an entry's `IcmpTypeCode` then decides;
+ * flow-log records carry none (null), and a type-specific entry makes the answer `uncertain`.
  */
 export function evaluateNetworkAcl(
   model: NetworkModel,
@@ -47,6 +60,7 @@ export function evaluateNetworkAcl(
   protocol: number,
   port: number | null,
   peerAddress: string | IpAddress,
+  icmpType: number | null = null,
 ): NetworkAclResult {
   const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
   const entries = model.networkAclEntries(networkAclId, direction);
@@ -57,18 +71,16 @@ export function evaluateNetworkAcl(
     return { allowed: 'uncertain', ruleNumber: -1, action: 'deny', reason: `${String(peerAddress)} is not an IP address` };
   }
   for (const entry of entries) {
-    const match = entryMatches(entry, protocol, port, peer);
+    const match = entryMatches(entry, protocol, port, peer, icmpType);
     if (match === false) continue;
     const action = entry.allow ? 'allow' : 'deny';
     if (match === 'uncertain') {
-      return {
-        allowed: 'uncertain',
-        ruleNumber: entry.ruleNumber,
-        action,
-        reason: entry.icmpTypeSpecific
-          ? `rule ${entry.ruleNumber} of ${networkAclId} names specific ICMP types and flow logs do not record the type`
-          : `the flow has no port to compare with rule ${entry.ruleNumber} of ${networkAclId}`,
-      };
+      let reason = `the flow has no port to compare with rule ${entry.ruleNumber} of ${networkAclId}`;
+      if (entry.icmpTypeSpecific && icmpType === null)
+        reason = `rule ${entry.ruleNumber} of ${networkAclId} names specific ICMP types and flow logs do not record the type`;
+      else if (entry.icmpTypeSpecific)
+        reason = `rule ${entry.ruleNumber} of ${networkAclId} names ${describeTraffic(protocol, null)} type ${icmpType} only with code ${entry.entry.IcmpTypeCode?.Code}, and the question names no code`;
+      return { allowed: 'uncertain', ruleNumber: entry.ruleNumber, action, reason };
     }
     return { allowed: entry.allow, ruleNumber: entry.ruleNumber, action };
   }
@@ -235,7 +247,8 @@ export interface NetworkAclBlockSegment {
  * entries that decide some part of it, in evaluation order — an address takes the FIRST segment
  * whose CIDR contains it. The last segment (the first entry whose CIDR holds the whole block, or
  * the catch-all) decides every address the earlier ones leave. Entries wholly shadowed by an
- * earlier segment are left out. `port` null: a protocol without ports.
+ * earlier segment are left out. `port` null: a protocol without ports. `icmpType`: the ICMP type
+ * asked about (null: unknown, and a type-specific entry is then `uncertain`).
  */
 export function networkAclBlockSegments(
   model: NetworkModel,
@@ -244,6 +257,7 @@ export function networkAclBlockSegments(
   protocol: number,
   port: number | null,
   block: Cidr,
+  icmpType: number | null = null,
 ): NetworkAclBlockSegment[] | null {
   const entries = model.networkAclEntries(networkAclId, direction);
   if (!entries) return null;
@@ -252,13 +266,19 @@ export function networkAclBlockSegments(
     if ((entry.protocol !== -1 && entry.protocol !== protocol) || entry.cidr.family !== block.family) continue;
     if (entry.protocol !== -1 && rulesHavePorts(entry.protocol) && port !== null && (port < entry.fromPort || port > entry.toPort))
       continue;
+    let uncertain = entry.icmpTypeSpecific;
+    if (uncertain && icmpType !== null) {
+      const covers = icmpTypeCodeCovers(entry.protocol, entry.entry.IcmpTypeCode?.Type, entry.entry.IcmpTypeCode?.Code, icmpType);
+      if (covers === false) continue;
+      uncertain = covers === 'code';
+    }
     const action = entry.allow ? 'allow' : 'deny';
     if (cidrCovers(entry.cidr, block)) {
-      segments.push({ cidr: block.text, block, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
+      segments.push({ cidr: block.text, block, ruleNumber: entry.ruleNumber, action, uncertain });
       return segments.map(({ block: _b, ...s }) => s);
     }
     if (!cidrCovers(block, entry.cidr) || segments.some((s) => cidrCovers(s.block, entry.cidr))) continue;
-    segments.push({ cidr: entry.cidr.text, block: entry.cidr, ruleNumber: entry.ruleNumber, action, uncertain: entry.icmpTypeSpecific });
+    segments.push({ cidr: entry.cidr.text, block: entry.cidr, ruleNumber: entry.ruleNumber, action, uncertain });
   }
   segments.push({
     cidr: block.text,

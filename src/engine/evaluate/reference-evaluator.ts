@@ -182,7 +182,21 @@ function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: stri
   return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
 }
 
-/** Oracle: do any of the groups allow the flow? */
+/** ICMP types whose only code is 0 (echo, timestamp, information, address mask and replies; ICMPv6 echo). */
+function onlyCodeZero(protocol: number, type: number): boolean {
+  return protocol === 1 ? [0, 8, 13, 14, 15, 16, 17, 18].includes(type) : [128, 129].includes(type);
+}
+
+/** Does an ICMP rule's type and code (-1 or absent: any) take every packet of `icmpType` (null: type unknown)? */
+function icmpRuleMatch(protocol: number, ruleType: number | undefined, ruleCode: number | undefined, icmpType: number | null): Tri {
+  if (ruleType === undefined || ruleType === -1) return 'allow';
+  if (icmpType === null) return 'uncertain';
+  if (ruleType !== icmpType) return 'deny';
+  if (ruleCode === undefined || ruleCode === -1 || (ruleCode === 0 && onlyCodeZero(protocol, icmpType))) return 'allow';
+  return 'uncertain';
+}
+
+/** Oracle: do any of the groups allow the flow? `icmpType`: the ICMP type a question names (flows: null). */
 export function referenceEvaluateSecurityGroups(
   s: NetworkSnapshot,
   groupIds: readonly string[],
@@ -191,6 +205,7 @@ export function referenceEvaluateSecurityGroups(
   port: number | null,
   peer: string,
   vpcId: string | null,
+  icmpType: number | null = null,
 ): Tri {
   const a = addr(peer);
   if (!a) return 'uncertain';
@@ -205,7 +220,7 @@ export function referenceEvaluateSecurityGroups(
       if (rp !== -1 && rp !== protocol) continue;
       let portOk: Tri = 'allow';
       if (rp === 1 || rp === 58) {
-        if (perm.FromPort !== undefined && perm.FromPort !== -1) portOk = 'uncertain';
+        portOk = icmpRuleMatch(rp, perm.FromPort, perm.ToPort, icmpType);
       } else if (rp === 6 || rp === 17) {
         const lo = perm.FromPort === undefined || perm.FromPort === -1 ? 0 : perm.FromPort;
         const hi = perm.ToPort === undefined || perm.ToPort === -1 ? 65535 : perm.ToPort;
@@ -233,7 +248,7 @@ export function referenceEvaluateSecurityGroups(
   return result;
 }
 
-/** Oracle: the first matching entry in ascending rule number, else the implicit deny. */
+/** Oracle: the first matching entry in ascending rule number, else the implicit deny. `icmpType` as for groups. */
 export function referenceEvaluateNetworkAcl(
   s: NetworkSnapshot,
   aclId: string,
@@ -241,6 +256,7 @@ export function referenceEvaluateNetworkAcl(
   protocol: number,
   port: number | null,
   peer: string,
+  icmpType: number | null = null,
 ): { allowed: boolean | 'uncertain'; ruleNumber: number } {
   const acl = [...(s.NetworkAcls ?? [])].reverse().find((x) => x.NetworkAclId === aclId);
   const a = addr(peer);
@@ -252,8 +268,11 @@ export function referenceEvaluateNetworkAcl(
     const p = protocolNumber(e.Protocol);
     if (p !== -1 && p !== protocol) continue;
     if (!inCidr(a, e.CidrBlock ?? e.Ipv6CidrBlock)) continue;
-    if ((p === 1 || p === 58) && e.IcmpTypeCode?.Type !== undefined && e.IcmpTypeCode.Type !== -1)
-      return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
+    if (p === 1 || p === 58) {
+      const match = icmpRuleMatch(p, e.IcmpTypeCode?.Type, e.IcmpTypeCode?.Code, icmpType);
+      if (match === 'deny') continue;
+      if (match === 'uncertain') return { allowed: 'uncertain', ruleNumber: e.RuleNumber };
+    }
     if ((p === 6 || p === 17) && e.PortRange) {
       const lo = e.PortRange.From ?? 0;
       const hi = e.PortRange.To ?? 65535;

@@ -1,5 +1,6 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains, isInternetAddress } from '../ip/ip-address';
+import { icmpTypeCodeCovers } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
@@ -29,8 +30,10 @@ type Match = true | false | string;
 /**
  * Does any rule of any of `groupIds` allow `protocol`/`port` with `peerAddress` in `direction`?
  * `port` is the service port of the connection (the destination port of the packet that opens it).
- * A rule that cannot decide (ICMP type-specific, a prefix list without entries, a group reference
- * whose members the snapshot cannot show) makes the answer `uncertain` unless another rule allows.
+ * `icmpType` is the ICMP/ICMPv6 type when the question names one (a path question); flow-log
+ * records carry none (null). A rule that cannot decide (ICMP type-specific without a type, or
+ * naming one code of the type; a prefix list without entries, a group reference whose members the
+ * snapshot cannot show) makes the answer `uncertain` unless another rule allows.
  */
 export function evaluateSecurityGroups(
   model: NetworkModel,
@@ -40,6 +43,7 @@ export function evaluateSecurityGroups(
   port: number | null,
   peerAddress: string | IpAddress,
   ctx: SecurityGroupContext = { vpcId: null },
+  icmpType: number | null = null,
 ): SecurityGroupResult {
   const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
   if (!peer) return { allowed: 'uncertain', reason: `${String(peerAddress)} is not an IP address` };
@@ -52,7 +56,7 @@ export function evaluateSecurityGroups(
     }
     let matched: CompiledSecurityGroupRule | null = null;
     candidateRules(set, protocol, port, (rule) => {
-      const match = ruleMatches(model, rule, protocol, port, peer, ctx);
+      const match = ruleMatches(model, rule, protocol, port, peer, ctx, icmpType);
       if (match === true) matched = rule;
       else if (typeof match === 'string') uncertain ??= match;
       return match === true;
@@ -72,17 +76,24 @@ function ruleMatches(
   port: number | null,
   peer: IpAddress,
   ctx: SecurityGroupContext,
+  icmpType: number | null,
 ): Match {
-  const portMatch = portMatches(rule, protocol, port);
+  const portMatch = portMatches(rule, protocol, port, icmpType);
   if (portMatch === false) return false;
   const peerMatch = peerMatches(model, rule.peer, peer, ctx);
   if (peerMatch !== true) return peerMatch;
   return portMatch;
 }
 
-function portMatches(rule: CompiledSecurityGroupRule, protocol: number, port: number | null): Match {
+function portMatches(rule: CompiledSecurityGroupRule, protocol: number, port: number | null, icmpType: number | null): Match {
   if (rule.icmpTypeSpecific && isIcmp(protocol)) {
-    return `a rule of ${rule.groupId} allows only some ${describeTraffic(protocol, null)} types and flow logs do not record the type`;
+    const name = describeTraffic(protocol, null);
+    if (icmpType === null) return `a rule of ${rule.groupId} allows only some ${name} types and flow logs do not record the type`;
+    // An ICMP permission's FromPort is the type, its ToPort the code.
+    const { FromPort, ToPort } = rule.permission;
+    const covers = icmpTypeCodeCovers(protocol, FromPort, ToPort, icmpType);
+    if (covers !== 'code') return covers;
+    return `a rule of ${rule.groupId} allows ${name} type ${icmpType} only with code ${ToPort}, and the question names no code`;
   }
   if (!rulesHavePorts(rule.protocol)) return true;
   if (port === null) {

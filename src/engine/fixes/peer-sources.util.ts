@@ -3,8 +3,8 @@ import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-
 
 /**
  * The distinct peer sources a fix's changes name: CIDRs (IPv4 and IPv6) of security-group rules
- * and NACL entries, and referenced security groups. A NACL entry and the SG rule for the same CIDR
- * count once.
+ * and NACL allow entries, and referenced security groups. A NACL entry and the SG rule for the same
+ * CIDR count once; a deny entry (a deny a fix moves) opens nothing to anyone.
  */
 export function peerSourcesOf(changes: readonly FixChange[]): string[] {
   const sources = new Set<string>();
@@ -17,6 +17,7 @@ export function peerSourcesOf(changes: readonly FixChange[]): string[] {
       }
     } else {
       const entry = change.params as unknown as NetworkAclEntryParams;
+      if (entry.RuleAction === 'deny') continue;
       const cidr = entry.CidrBlock ?? entry.Ipv6CidrBlock;
       if (cidr) sources.add(cidr);
     }

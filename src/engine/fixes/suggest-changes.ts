@@ -6,6 +6,8 @@ import type { FindingGroup } from '../findings/finding-group';
 import { sameControl } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
+import { cidrCovers } from '../ip/ip-address';
+import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
@@ -16,7 +18,7 @@ import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { ipProtocolName, isIcmp } from './protocol.util';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
-import { freeRuleNumbersBefore } from './rule-number.util';
+import { MAX_USER_RULE_NUMBER, freeRuleNumbersBefore } from './rule-number.util';
 
 type SecurityGroupControl = Extract<BlockingControl, { control: 'security-group' }>;
 type NetworkAclControl = Extract<BlockingControl, { control: 'network-acl' }>;
@@ -186,13 +188,57 @@ function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: Net
   return before;
 }
 
+/** Whether two NACL entries can match one packet (ICMP types are not told apart: they may). */
+function entriesOverlap(a: CompiledNetworkAclEntry, b: CompiledNetworkAclEntry): boolean {
+  if (a.protocol !== -1 && b.protocol !== -1 && a.protocol !== b.protocol) return false;
+  if (!cidrCovers(a.cidr, b.cidr) && !cidrCovers(b.cidr, a.cidr)) return false;
+  return a.fromPort <= b.toPort && b.fromPort <= a.toPort;
+}
+
+/**
+ * The deny entry `ruleNumber` re-created under the first free number after it where it refuses
+ * exactly what it refused before: no allow that could match its traffic lies between (a deny
+ * there refuses it either way). Null when there is no such number, or a number on the way is
+ * taken by a change of this run whose entry the snapshot does not show.
+ */
+function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readonly number[]): FixChange | null {
+  const entries = model.networkAclEntries(control.networkAclId, control.direction) ?? [];
+  const deny = entries.find((e) => e.ruleNumber === control.ruleNumber);
+  if (!deny || deny.allow) return null;
+  const taken = new Set(used);
+  for (let n = control.ruleNumber + 1; n <= MAX_USER_RULE_NUMBER; n++) {
+    if (!taken.has(n)) {
+      const { CidrBlock, Ipv6CidrBlock, PortRange, IcmpTypeCode } = deny.entry;
+      const params: NetworkAclEntryParams = {
+        NetworkAclId: control.networkAclId,
+        RuleNumber: n,
+        Protocol: String(deny.protocol),
+        RuleAction: 'deny',
+        Egress: deny.egress,
+        ...(CidrBlock ? { CidrBlock } : {}),
+        ...(Ipv6CidrBlock ? { Ipv6CidrBlock } : {}),
+        ...(PortRange && rulesHavePorts(deny.protocol) ? { PortRange: { From: PortRange.From ?? 0, To: PortRange.To ?? 65535 } } : {}),
+        ...(IcmpTypeCode && isIcmp(deny.protocol)
+          ? { IcmpTypeCode: { Code: IcmpTypeCode.Code ?? -1, Type: IcmpTypeCode.Type ?? -1 } }
+          : {}),
+      };
+      return { action: 'CreateNetworkAclEntry', params: { ...params } };
+    }
+    const between = entries.find((e) => e.ruleNumber === n);
+    if (!between || (between.allow && entriesOverlap(deny, between))) return null;
+  }
+  return null;
+}
+
 /**
  * CreateNetworkAclEntry allows for one NACL control, one entry per peer CIDR, numbered in the gap
  * just before the first deny that drops any of the observed traffic (`firstDenyOfFlows`) and clear
  * of the numbers earlier fixes of the run (`ledger`) and this fix's `pending` changes take. When
  * that deny is not a catch-all and there is no free number below it, the deny itself is replaced by
- * the allow (ReplaceNetworkAclEntry): the only change that can land before it without renumbering
- * the ACL — unless an earlier fix already replaces it.
+ * the allow (ReplaceNetworkAclEntry) — unless an earlier fix already replaces it — and, so that it
+ * keeps refusing every other peer, first re-created under the next free number after it
+ * (`movedDeny`). Only when it cannot be moved is it replaced alone: its verification then lists
+ * what that opens to others.
  */
 export function networkAclChanges(
   model: NetworkModel,
@@ -230,7 +276,10 @@ export function networkAclChanges(
   const catchAll = control.ruleNumber >= 32767;
   if (catchAll || cidrs.length !== 1 || before !== control.ruleNumber) return null;
   if (ledger.isReplaced(control.networkAclId, egress, control.ruleNumber)) return null;
-  return [{ action: 'ReplaceNetworkAclEntry', params: { ...entry(cidrs[0], control.ruleNumber) } }];
+  const replace: FixChange = { action: 'ReplaceNetworkAclEntry', params: { ...entry(cidrs[0], control.ruleNumber) } };
+  const moved = movedDeny(model, control, used);
+  // The copy first: the deny is never absent while the changes are applied one by one.
+  return moved ? [moved, replace] : [replace];
 }
 
 /**

@@ -56,7 +56,7 @@ class RiskList {
 
 /**
  * What a change opens beyond the finding's own flows, from the simulation's newly reachable sets:
- * internet exposure, interfaces other than the observed ones (the group is shared, or the NACL
+ * a deny a replaced NACL entry no longer applies to other peers, internet exposure, interfaces other than the observed ones (the group is shared, or the NACL
  * covers other subnets' hosts), a referenced group carried by hosts other than the observed
  * peers, a CIDR wider than the observed peers, and port ranges wider than one port. Internet
  * exposure and other interfaces are told once per control, traffic and direction (and set of
@@ -74,6 +74,19 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     const where = reach.groupId ?? reach.networkAclId ?? '';
     const traffic = trafficText(reach);
     const toward = reach.direction === 'ingress' ? 'from' : 'to';
+    if (reach.replacedRule !== undefined) {
+      const { replacedRule, decidedBy } = reach;
+      risks.add(`deny-removed|${where}|${replacedRule}|${reach.peer}|${traffic}|${decidedBy}`, null, () => ({
+        kind: 'deny-removed',
+        message: `replacing rule ${replacedRule} of ${where} removes its deny of ${traffic} ${toward} ${reach.peer}: rule ${decidedBy} now allows it`,
+        where,
+        ruleNumber: replacedRule,
+        decidedBy,
+        peer: reach.peer,
+        protocol: reach.protocol,
+        ports: reach.ports,
+      }));
+    }
     if (reach.includesInternet) {
       risks.add(`internet-exposure|${where}|${traffic}|${toward}`, reach.peer, (peers) => ({
         kind: 'internet-exposure',

@@ -10,6 +10,7 @@ import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES, usesFullEphemeralRange } from '../fixes/ephemeral-range.util';
 import type { IpAddress } from '../ip/ip-address';
+import { icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';
@@ -47,7 +48,7 @@ function rangeText(protocol: number, ports: { from: number; to: number } | null)
   return ports.from === ports.to ? describeTraffic(protocol, ports.from) : `${protocolName(protocol)}/${ports.from}-${ports.to}`;
 }
 
-/** The port the evaluators compare: TCP/UDP ports only (flow logs, and so the evaluators, know no ICMP type). */
+/** The port the evaluators compare: TCP/UDP ports only (the ICMP type is given to them apart). */
 function evaluatedPort(protocol: number, port: number | null): number | null {
   return rulesHavePorts(protocol) ? port : null;
 }
@@ -78,9 +79,16 @@ function securityGroupHop(
   };
   if (groupIds.length === 0) return { ...base, verdict: 'skipped', reason: `${interfaceId} carries no security groups` };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
-  const result = evaluateSecurityGroups(model, groupIds, direction, protocol, evaluatedPort(protocol, port), peer, {
-    vpcId: model.interfaceVpcId(interfaceId),
-  });
+  const result = evaluateSecurityGroups(
+    model,
+    groupIds,
+    direction,
+    protocol,
+    evaluatedPort(protocol, port),
+    peer,
+    { vpcId: model.interfaceVpcId(interfaceId) },
+    isIcmp(protocol) ? port : null,
+  );
   if (result.allowed === true) {
     const { groupId, ruleId, permission } = result.matchedRule;
     return { ...base, verdict: 'allow', rule: { groupId, ruleId, permission } };
@@ -148,7 +156,7 @@ function networkAclHop(
   const single = ports === null || ports.from === ports.to || !rulesHavePorts(protocol);
   if (single) {
     const port = ports && rulesHavePorts(protocol) ? ports.from : null;
-    const result = evaluateNetworkAcl(model, networkAclId, direction, protocol, port, peer);
+    const result = evaluateNetworkAcl(model, networkAclId, direction, protocol, port, peer, isIcmp(protocol) ? icmpType : null);
     const rule = result.ruleNumber >= 0 ? { ruleNumber: result.ruleNumber, action: result.action } : null;
     if (result.allowed === 'uncertain') return { ...withAcl, verdict: 'unknown', rule, reason: result.reason };
     if (result.allowed) return { ...withAcl, verdict: 'allow', rule };
@@ -372,15 +380,17 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   }
 
   const clientPorts = clientPortsOf(model, query, source);
+  // The answer to an ICMP request has a type of its own (echo 8 -> echo reply 0); unknown for other types.
+  const replyType = icmpReplyType(protocol, icmpType);
   const replyHops: PathHop[] = [];
   if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
   else if (destination.eni) {
-    replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown));
+    replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
   }
   if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
   else if (source.eni) {
     replyHops.push(
-      networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination)),
+      networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination), replyType),
     );
   }
 

@@ -24,7 +24,9 @@ const TCP_SYN_ACK = 18;
 /**
  * The flow-log record the interface would write for a packet of the path: the request (SYN, the
  * service port on the destination side, the client's port range as the collapsed ephemeral side)
- * or its reply (SYN-ACK, service port on the source side).
+ * or its reply (SYN-ACK, service port on the source side). The record's client port is the range's
+ * first, or `refusedClientPort`: for a reply, a port the NACL at that interface refuses, so the
+ * record is refused where the path is, whichever part of the range each side's NACL refuses.
  */
 function pathRecord(
   analysis: PathAnalysis,
@@ -34,12 +36,13 @@ function pathRecord(
   dst: string,
   reply: boolean,
   action: 'ACCEPT' | 'REJECT',
+  refusedClientPort: number | null = null,
 ): FlowAggregate {
   const { protocol, port } = analysis.query;
   const ported = rulesHavePorts(protocol);
   const client = analysis.clientPorts;
   const service = ported ? port : null;
-  const clientPort = ported && client ? client.from : null;
+  const clientPort = ported && client ? (refusedClientPort ?? client.from) : null;
   return {
     interfaceId,
     accountId: null,
@@ -68,6 +71,14 @@ function pathRecord(
 const denies = (hops: PathHop[], interfaceId: string | undefined, direction: Direction): boolean =>
   hops.some((h) => h.verdict === 'deny' && h.hop !== 'route' && h.interfaceId === interfaceId && h.direction === direction);
 
+/** The first client port the reply's NACL hop at this interface refuses (null: not a range hop). */
+function refusedPort(hops: PathHop[], interfaceId: string, direction: Direction): number | null {
+  const hop = hops.find(
+    (h) => h.verdict === 'deny' && h.hop === 'network-acl' && h.interfaceId === interfaceId && h.direction === direction,
+  );
+  return hop?.segments?.find((s) => s.action === 'deny')?.from ?? null;
+}
+
 /** The records each interface of the path would write: the request at both ends, and the reply where only the reply is refused. */
 function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accepted: FlowAggregate[] } {
   const rejected: FlowAggregate[] = [];
@@ -82,13 +93,17 @@ function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accep
     (blocked ? rejected : accepted).push(pathRecord(analysis, sourceEni, 'egress', src, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
     // A refused request's fix covers its reply through this subnet already (suggestChanges).
     if (!blocked && denies(analysis.reply.hops, sourceEni, 'ingress'))
-      rejected.push(pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT'));
+      rejected.push(
+        pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT', refusedPort(analysis.reply.hops, sourceEni, 'ingress')),
+      );
   }
   if (destinationEni && seen && dst) {
     const blocked = denies(analysis.hops, destinationEni, 'ingress');
     (blocked ? rejected : accepted).push(pathRecord(analysis, destinationEni, 'ingress', seen, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
-    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress'))
-      rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT'));
+    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress')) {
+      const port = refusedPort(analysis.reply.hops, destinationEni, 'egress');
+      rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT', port));
+    }
   }
   return { rejected, accepted };
 }
@@ -127,7 +142,7 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   try {
     const after = modelWithChanges(model, changes);
     for (const { group, changes: own } of fixes) {
-      for (const risk of risksOf(model, group, newlyReachableOf(after, own)))
+      for (const risk of risksOf(model, group, newlyReachableOf(after, own, model)))
         if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
     }
     const again = analyzePath(after, analysis.query);

@@ -1,6 +1,7 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
 import { type Cidr, cidrCovers, parseCidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
+import { icmpTypeCodeCovers } from '../network/icmp-type';
 import { isIcmp, rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';
 import type { IpPermission } from '../network/snapshot';
@@ -61,6 +62,7 @@ function naclVerdict(
   protocol: number,
   port: number | null,
   block: Cidr,
+  icmpType: number | null,
 ): SourceNaclVerdict {
   if (!subnetId) return { verdict: 'unknown', networkAclId: null, segments: [], reason: 'the destination has no subnet in the snapshot' };
   if (model.subnetCidrBlocks(subnetId).some((subnet) => cidrCovers(subnet, block))) {
@@ -68,10 +70,16 @@ function naclVerdict(
   }
   if (!networkAclId)
     return { verdict: 'unknown', networkAclId: null, segments: [], reason: `the snapshot has no network ACL for ${subnetId}` };
-  const segments = networkAclBlockSegments(model, networkAclId, 'ingress', protocol, port, block);
+  const segments = networkAclBlockSegments(model, networkAclId, 'ingress', protocol, port, block, icmpType);
   if (!segments) return { verdict: 'unknown', networkAclId, segments: [], reason: `network ACL ${networkAclId} is not in the snapshot` };
   if (segments.some((s) => s.uncertain))
-    return { verdict: 'unknown', networkAclId, segments, reason: `${networkAclId} names specific ICMP types` };
+    return {
+      verdict: 'unknown',
+      networkAclId,
+      segments,
+      reason:
+        icmpType === null ? `${networkAclId} names specific ICMP types` : `${networkAclId} names ICMP type ${icmpType} with one code only`,
+    };
   const actions = new Set(segments.map((s) => s.action));
   return { verdict: actions.size > 1 ? 'partial' : segments[0].action, networkAclId, segments };
 }
@@ -102,7 +110,9 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
   const networkAclId = subnetId ? (model.networkAclIdForSubnet(subnetId) ?? null) : null;
   const vpcId = model.interfaceVpcId(interfaceId);
   const port = rulesHavePorts(query.protocol) ? query.port : null;
-  const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block);
+  // For ICMP, `port` is the type asked about (null: any).
+  const icmpType = isIcmp(query.protocol) ? query.port : null;
+  const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block, icmpType);
   const sources: ReachingSource[] = [];
   for (const groupId of model.securityGroupsOf(interfaceId)) {
     const set = model.groupRules(groupId, 'ingress');
@@ -110,7 +120,15 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
     candidateRules(set, query.protocol, port, (rule) => {
       if (rulesHavePorts(rule.protocol) && port !== null && (port < rule.fromPort || port > rule.toPort)) return false;
       const base = { groupId, ruleId: rule.ruleId, permission: rule.permission };
-      const uncertain = rule.icmpTypeSpecific && isIcmp(query.protocol) ? 'the rule allows only some ICMP types' : undefined;
+      let uncertain: string | undefined;
+      if (rule.icmpTypeSpecific && isIcmp(query.protocol)) {
+        // An ICMP permission's FromPort is the type, its ToPort the code.
+        const covers =
+          icmpType === null ? 'type' : icmpTypeCodeCovers(query.protocol, rule.permission.FromPort, rule.permission.ToPort, icmpType);
+        if (covers === false) return false;
+        if (covers === 'type') uncertain = 'the rule allows only some ICMP types';
+        else if (covers === 'code') uncertain = `the rule allows ICMP type ${icmpType} only with code ${rule.permission.ToPort}`;
+      }
       let source: ReachingSource;
       if (rule.peer.kind === 'cidr') {
         const blocks = [{ cidr: rule.peer.cidr.text, nacl: verdictFor(rule.peer.cidr) }];

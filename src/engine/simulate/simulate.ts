@@ -2,7 +2,8 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange } from '../fixes/fix';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
-import { cidrIncludesInternet } from '../ip/ip-address';
+import { type Cidr, cidrCovers, cidrIncludesInternet } from '../ip/ip-address';
+import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
 import { NetworkModel } from '../network/network-model';
 import { protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import type { IpPermission, NetworkSnapshot } from '../network/snapshot';
@@ -27,6 +28,12 @@ export interface NewlyReachable {
   direction: Direction;
   /** The peer range contains internet addresses. */
   includesInternet: boolean;
+  /**
+   * Set when the traffic was refused by the deny entry a `ReplaceNetworkAclEntry` replaced, and a
+   * later entry (`decidedBy`) now allows it: what removing the deny opens beyond the new entry.
+   */
+  replacedRule?: number;
+  decidedBy?: number;
 }
 
 export interface FlowChange {
@@ -105,8 +112,86 @@ function controlsOf(changes: FixChange[]): [groupIds: Set<string>, aclIds: Set<s
   return [groupIds, aclIds];
 }
 
-/** What the changes open: derived from the rules they add (allow entries only). */
-export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): NewlyReachable[] {
+/** The packets one NACL entry matches: protocol (-1 all), address block, destination ports. */
+interface EntryRegion {
+  protocol: number;
+  cidr: Cidr;
+  ports: { from: number; to: number } | null;
+}
+
+function regionOf(entry: CompiledNetworkAclEntry): EntryRegion {
+  const ported = entry.protocol !== -1 && rulesHavePorts(entry.protocol);
+  return { protocol: entry.protocol, cidr: entry.cidr, ports: ported ? { from: entry.fromPort, to: entry.toPort } : null };
+}
+
+/** The packets both match, or null when none. */
+function intersect(a: EntryRegion, b: EntryRegion): EntryRegion | null {
+  if (a.protocol !== -1 && b.protocol !== -1 && a.protocol !== b.protocol) return null;
+  const cidr = cidrCovers(a.cidr, b.cidr) ? b.cidr : cidrCovers(b.cidr, a.cidr) ? a.cidr : null;
+  if (!cidr) return null;
+  const protocol = a.protocol === -1 ? b.protocol : a.protocol;
+  if (!rulesHavePorts(protocol)) return { protocol, cidr, ports: null };
+  const full = { from: 0, to: 65535 };
+  const [pa, pb] = [a.ports ?? full, b.ports ?? full];
+  const from = Math.max(pa.from, pb.from);
+  const to = Math.min(pa.to, pb.to);
+  return from <= to ? { protocol, cidr, ports: { from, to } } : null;
+}
+
+/** Whether the entry matches every packet of the region (an ICMP type-specific entry never does). */
+function entryCovers(entry: CompiledNetworkAclEntry, region: EntryRegion): boolean {
+  if (entry.icmpTypeSpecific) return false;
+  if (entry.protocol !== -1 && entry.protocol !== region.protocol) return false;
+  if (!cidrCovers(entry.cidr, region.cidr)) return false;
+  if (entry.protocol === -1 || !region.ports) return true;
+  return entry.fromPort <= region.ports.from && entry.toPort >= region.ports.to;
+}
+
+/**
+ * What replacing a deny entry opens besides the new entry's own traffic: the packets the old deny
+ * matched now reach the entries after it, and each later allow that matches part of them (and is
+ * not preceded by an entry, the replacement included, that takes all of that part) lets that part
+ * through. Evaluated on the changed ACL, so a deny the same changes re-create after the replaced
+ * entry keeps its traffic refused. A part only partly shadowed by earlier entries is reported whole.
+ */
+function openedByReplacedDeny(before: NetworkModel, after: NetworkModel, p: Record<string, unknown>): NewlyReachable[] {
+  const aclId = String(p.NetworkAclId);
+  const direction: Direction = p.Egress ? 'egress' : 'ingress';
+  const ruleNumber = Number(p.RuleNumber);
+  const old = before.networkAclEntries(aclId, direction)?.find((e) => e.ruleNumber === ruleNumber);
+  const entries = after.networkAclEntries(aclId, direction);
+  if (!old || old.allow || !entries) return [];
+  const subnetIds = [...after.subnetsOfNetworkAcl(aclId)];
+  const interfaceIds = after.interfacesInSubnets(subnetIds);
+  const denied = regionOf(old);
+  const out: NewlyReachable[] = [];
+  for (const entry of entries) {
+    if (entry.ruleNumber <= ruleNumber || !entry.allow) continue;
+    const part = intersect(denied, regionOf(entry));
+    if (!part) continue;
+    if (entries.some((e) => e.ruleNumber < entry.ruleNumber && entryCovers(e, part))) continue;
+    out.push({
+      networkAclId: aclId,
+      subnetIds,
+      interfaceIds,
+      peer: part.cidr.text,
+      peerKind: 'cidr',
+      protocol: protocolName(part.protocol),
+      ports: part.ports && !(part.ports.from === 0 && part.ports.to === 65535) ? part.ports : null,
+      direction,
+      includesInternet: cidrIncludesInternet(part.cidr),
+      replacedRule: ruleNumber,
+      decidedBy: entry.ruleNumber,
+    });
+  }
+  return out;
+}
+
+/**
+ * What the changes open: derived from the rules they add (allow entries), and, given the model
+ * `before` the changes, from the deny entries `ReplaceNetworkAclEntry` requests remove.
+ */
+export function newlyReachableOf(model: NetworkModel, changes: FixChange[], before?: NetworkModel): NewlyReachable[] {
   const out: NewlyReachable[] = [];
   for (const change of changes) {
     const p = change.params as Record<string, unknown>;
@@ -117,7 +202,11 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
       }
       continue;
     }
-    if (p.RuleAction !== 'allow') continue;
+    const opened = change.action === 'ReplaceNetworkAclEntry' && before ? openedByReplacedDeny(before, model, p) : [];
+    if (p.RuleAction !== 'allow') {
+      out.push(...opened);
+      continue;
+    }
     const aclId = String(p.NetworkAclId);
     const subnetIds = [...model.subnetsOfNetworkAcl(aclId)];
     const interfaceIds = model.interfacesInSubnets(subnetIds);
@@ -135,6 +224,7 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
       direction: p.Egress ? 'egress' : 'ingress',
       includesInternet: cidrIncludesInternet(peer),
     });
+    out.push(...opened);
   }
   return out;
 }
@@ -142,9 +232,10 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[]): New
 /**
  * What-if: applies `changes` to a copy of the snapshot (see `applyChanges`) and re-explains every
  * flow before and after. Returns the flows that become allowed, every flow whose verdict changes,
- * and what the added rules make reachable beyond the given flows (each added peer set × ports at
- * the interfaces carrying the group or in the ACL's subnets, flagged when it includes internet
- * addresses). Throws `SimulationError` when a change is invalid.
+ * and what the changes make reachable beyond the given flows (each added peer set × ports at
+ * the interfaces carrying the group or in the ACL's subnets, and what later entries now let through
+ * of a replaced deny's traffic, flagged when it includes internet addresses). Throws
+ * `SimulationError` when a change is invalid.
  */
 export function simulate(
   snapshot: NetworkSnapshot,
@@ -158,7 +249,7 @@ export function simulate(
   const result: SimulationResult = {
     nowAllowed: [],
     changed: [],
-    newlyReachable: newlyReachableOf(after, changes),
+    newlyReachable: newlyReachableOf(after, changes, before),
     snapshot: changed,
     model: after,
   };

@@ -56,6 +56,15 @@ class NewlyReachableDto {
 
   @ApiProperty({ description: 'The peer range contains internet addresses.' })
   includesInternet!: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Set when a ReplaceNetworkAclEntry removed the deny entry with this number that refused this traffic.',
+  })
+  replacedRule?: number;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'The entry that now allows the traffic the replaced deny refused.' })
+  decidedBy?: number;
 }
 
 export class SimulationResultDto {

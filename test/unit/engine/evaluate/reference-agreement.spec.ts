@@ -14,6 +14,8 @@ import {
 import { ADDRESSES, flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 const RUNS = { numRuns: 400 };
+/** The ICMP type a path question names (null: a flow-log record, which carries none). */
+const ICMP_TYPES = fc.constantFrom(null, null, 0, 8, 13, 128);
 
 describe('indexed evaluators agree with the reference evaluator', () => {
   it('generated snapshots are valid snapshots', () => {
@@ -35,10 +37,12 @@ describe('indexed evaluators agree with the reference evaluator', () => {
         fc.constantFrom(22, 80, 443, 1024, 8080, 50000, null),
         fc.constantFrom(...ADDRESSES),
         fc.constantFrom('vpc-a', 'vpc-b', null),
-        (snapshot, groups, direction, protocol, port, peer, vpcId) => {
+        ICMP_TYPES,
+        (snapshot, groups, direction, protocol, port, peer, vpcId, type) => {
           const model = NetworkModel.fromSnapshot(snapshot);
-          const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId });
-          const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId);
+          const icmpType = protocol === 1 || protocol === 58 ? type : null;
+          const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId }, icmpType);
+          const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId, icmpType);
           expect(fast.allowed === true ? 'allow' : fast.allowed === false ? 'deny' : 'uncertain').toBe(slow);
         },
       ),
@@ -55,10 +59,12 @@ describe('indexed evaluators agree with the reference evaluator', () => {
         fc.constantFrom(6, 17, 1, 58, 50),
         fc.constantFrom(22, 80, 443, 1024, 8080, 50000, 65535, null),
         fc.constantFrom(...ADDRESSES),
-        (snapshot, aclId, direction, protocol, port, peer) => {
+        ICMP_TYPES,
+        (snapshot, aclId, direction, protocol, port, peer, type) => {
           const model = NetworkModel.fromSnapshot(snapshot);
-          const fast = evaluateNetworkAcl(model, aclId, direction, protocol, port, peer);
-          const slow = referenceEvaluateNetworkAcl(snapshot, aclId, direction, protocol, port, peer);
+          const icmpType = protocol === 1 || protocol === 58 ? type : null;
+          const fast = evaluateNetworkAcl(model, aclId, direction, protocol, port, peer, icmpType);
+          const slow = referenceEvaluateNetworkAcl(snapshot, aclId, direction, protocol, port, peer, icmpType);
           expect({ allowed: fast.allowed, ruleNumber: fast.ruleNumber }).toEqual(slow);
         },
       ),

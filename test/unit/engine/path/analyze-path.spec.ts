@@ -227,11 +227,30 @@ const cases: Case[] = [
     reply: { verdict: 'allowed', blockedBy: [] },
   },
   {
-    name: 'ICMP through a type-specific rule is unknown (the evaluators do not decide ICMP types)',
+    name: 'ICMP type 8 through a rule for type 8 only (FromPort 8, ToPort -1): allowed',
     from: 'eni-app',
     to: 'eni-web',
     protocol: 'icmp',
     port: 8,
+    verdict: 'allowed',
+    hops: [`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`],
+    blockedBy: [],
+  },
+  {
+    name: 'ICMP type 13 through the same rule for type 8 only: refused by the source group',
+    from: 'eni-app',
+    to: 'eni-web',
+    protocol: 'icmp',
+    port: 13,
+    verdict: 'blocked',
+    hops: [`${SGE} deny ENI_SG_RULES_MISMATCH`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`],
+    blockedBy: [sg('egress', 'sg-app')],
+  },
+  {
+    name: 'ICMP without a type through a type-specific rule stays unknown',
+    from: 'eni-app',
+    to: 'eni-web',
+    protocol: 'icmp',
     verdict: 'unknown',
     hops: [`${SGE} unknown`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`],
     blockedBy: [],
@@ -370,6 +389,37 @@ describe('path analysis over a multi-tier snapshot', () => {
       expect(result.hops.every((h) => h.verdict === 'skipped')).toBe(true);
       expect(result.reason).toMatch(/not filtered by security groups or network ACLs/);
     }
+  });
+
+  it('evaluates type-specific NACL entries for the asked ICMP type, and the reply for its answer type (echo 8 -> 0, timestamp 13 -> 14)', () => {
+    const snapshot = multiTierSnapshot();
+    const acls = snapshot.NetworkAcls!;
+    const app = acls.find((a) => a.NetworkAclId === 'acl-app')!;
+    // The app subnet admits echo requests only; the public subnet admits echo replies only.
+    app.Entries = app.Entries!.map((e) => (!e.Egress && e.RuleNumber === 130 ? { ...e, IcmpTypeCode: { Type: 8, Code: -1 } } : e));
+    const pub = acls.find((a) => a.NetworkAclId === 'acl-public')!;
+    pub.Entries = [
+      ...pub.Entries!,
+      { RuleNumber: 116, Protocol: '1', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/8', IcmpTypeCode: { Type: 0, Code: -1 } },
+      { RuleNumber: 117, Protocol: '1', RuleAction: 'deny', Egress: false, CidrBlock: '10.0.0.0/8', IcmpTypeCode: { Type: -1, Code: -1 } },
+    ];
+    const model = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    const echo = analyzePath(model, parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 8 }));
+    expect(echo.hops.map(hopLine)).toEqual([`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} allow`]);
+    expect(echo.hops[3].rule).toEqual({ ruleNumber: 130, action: 'allow' });
+    expect(echo.reply.hops.map(hopLine)).toEqual([`${NE} allow`, `${NI} allow`]);
+    expect(echo.reply.hops[1]).toMatchObject({ traffic: 'icmp type 0', rule: { ruleNumber: 116, action: 'allow' } });
+    expect(echo.verdict).toBe('allowed');
+    const timestamp = analyzePath(model, parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 13 }));
+    expect(timestamp.hops.map(hopLine)).toEqual([
+      `${SGE} allow`,
+      `${NE} allow`,
+      ROUTE_SKIPPED,
+      `${NI} deny SUBNET_ACL_RESTRICTION`,
+      `${SGI} allow`,
+    ]);
+    expect(timestamp.blockedBy).toEqual([acl('ingress', 'acl-app', 32767)]);
+    expect(timestamp.reply.hops[1]).toMatchObject({ traffic: 'icmp type 14', verdict: 'deny', rule: { ruleNumber: 117, action: 'deny' } });
   });
 
   it('refuses malformed questions with the member at fault', () => {

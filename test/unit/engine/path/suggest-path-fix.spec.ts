@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
@@ -115,6 +116,60 @@ describe('fixes for blocked paths', () => {
   it('gives no fix for an allowed or undecidable path', () => {
     expect(fixFor({ from: 'eni-web', to: 'eni-app', port: 8080 }).fix).toBeNull();
     expect(fixFor({ from: 'eni-404', to: 'eni-app', port: 8080 }).fix).toBeNull();
+  });
+
+  it('covers every NACL that refuses part of the reply: each side refusing its own part of the range', () => {
+    // acl-db sends replies only to 49152-65535, acl-app admits them only on 32768-60999: each
+    // refuses a part of 32768-65535 the other lets through.
+    const split = multiTierSnapshot();
+    const acls = split.NetworkAcls!;
+    const dbAcl = acls.find((a) => a.NetworkAclId === 'acl-db')!;
+    dbAcl.Entries = dbAcl.Entries!.map((e) => (e.Egress && e.RuleNumber === 100 ? { ...e, PortRange: { From: 49152, To: 65535 } } : e));
+    const appAcl = acls.find((a) => a.NetworkAclId === 'acl-app')!;
+    appAcl.Entries = appAcl
+      .Entries!.filter((e) => e.Egress || e.RuleNumber !== 140)
+      .map((e) => (!e.Egress && e.RuleNumber === 120 ? { ...e, PortRange: { From: 32768, To: 60999 } } : e));
+    const on = validateSnapshot(split);
+    const { analysis, fix } = fixFor({ from: 'eni-app', to: 'eni-db', port: 5432 }, on);
+    expect(analysis.verdict).toBe('blocked');
+    expect(analysis.reply.blockedBy.map((c) => c.control === 'network-acl' && c.networkAclId)).toEqual(['acl-db', 'acl-app']);
+    expect(fix).not.toBeNull();
+    const entries = fix!.changes.map((c) => [c.action, c.params.NetworkAclId, c.params.Egress]);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        ['CreateNetworkAclEntry', 'acl-db', true],
+        ['CreateNetworkAclEntry', 'acl-app', false],
+      ]),
+    );
+    expect(fix!.verified).toBe(true);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('path-still-blocked');
+    expect(analyzePath(NetworkModel.fromSnapshot(applyChanges(on, fix!.changes)), analysis.query).verdict).toBe('allowed');
+  });
+
+  it('whatever part of the client range each side refuses, the fix opens both and is verified (property)', () => {
+    // Each NACL on the reply path admits one sub-range of the clients' ports from app to db.
+    const range = fc
+      .tuple(fc.integer({ min: 1024, max: 65535 }), fc.integer({ min: 1024, max: 65535 }))
+      .map(([a, b]) => ({ From: Math.min(a, b), To: Math.max(a, b) }));
+    fc.assert(
+      fc.property(range, range, fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: null }), (dbOut, appIn, sourcePort) => {
+        const split = multiTierSnapshot();
+        const acls = split.NetworkAcls!;
+        const dbAcl = acls.find((a) => a.NetworkAclId === 'acl-db')!;
+        dbAcl.Entries = dbAcl.Entries!.map((e) => (e.Egress && e.RuleNumber === 100 ? { ...e, PortRange: dbOut } : e));
+        const appAcl = acls.find((a) => a.NetworkAclId === 'acl-app')!;
+        appAcl.Entries = appAcl
+          .Entries!.filter((e) => e.Egress || e.RuleNumber !== 140)
+          .map((e) => (!e.Egress && e.RuleNumber === 120 ? { ...e, PortRange: appIn } : e));
+        const on = validateSnapshot(split);
+        const { analysis, fix } = fixFor({ from: 'eni-app', to: 'eni-db', port: 5432, sourcePort }, on);
+        if (analysis.verdict === 'allowed') return;
+        expect(analysis.verdict).toBe('blocked');
+        expect(fix!.verified, JSON.stringify(fix!.risks)).toBe(true);
+        expect(analyzePath(NetworkModel.fromSnapshot(applyChanges(on, fix!.changes)), analysis.query).verdict).toBe('allowed');
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('does not claim a fix verified when a route still drops the path', () => {

@@ -27,6 +27,38 @@ describe('who can reach a destination', () => {
     expect(summary(to, protocol, port)).toEqual(sources);
   });
 
+  it('decides type-specific ICMP rules and NACL entries for the asked type (--port is the ICMP type)', () => {
+    const snapshot = multiTierSnapshot();
+    const web = snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-web')!;
+    web.IpPermissions = web.IpPermissions!.map((p) => (p.IpProtocol === 'icmp' ? { ...p, FromPort: 8, ToPort: -1 } : p));
+    const pub = snapshot.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-public')!;
+    pub.Entries = [
+      ...pub.Entries!,
+      { RuleNumber: 80, Protocol: '1', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.0.0/8', IcmpTypeCode: { Type: 8, Code: -1 } },
+      { RuleNumber: 85, Protocol: '1', RuleAction: 'deny', Egress: false, CidrBlock: '10.0.0.0/8', IcmpTypeCode: { Type: 13, Code: -1 } },
+    ];
+    const typed = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    const who = (port: number | null) =>
+      whoCanReach(typed, { to: 'eni-web', protocol: 1, port }).sources.map((s) => [
+        s.peer,
+        s.verdict,
+        s.blocks.map((b) => b.nacl.segments.map((x) => x.ruleNumber)),
+      ]);
+    // sg-web also admits its own members on every protocol (inside the subnet: no NACL).
+    expect(who(8)).toEqual([
+      ['10.0.0.0/16', 'allowed', [[80]]],
+      ['sg-web', 'allowed', [[], [], []]],
+    ]);
+    expect(who(13)).toEqual([['sg-web', 'allowed', [[], [], []]]]);
+    expect(who(null).map(([peer, verdict]) => [peer, verdict])).toEqual([
+      ['10.0.0.0/16', 'unknown'],
+      ['sg-web', 'allowed'],
+    ]);
+    expect(networkAclBlockSegments(typed, 'acl-public', 'ingress', 1, null, parseCidr('10.0.0.0/16')!, 13)).toEqual([
+      { cidr: '10.0.0.0/16', ruleNumber: 85, action: 'deny', uncertain: false },
+    ]);
+  });
+
   it('lists the addresses a referenced group stands for, with the NACL entry deciding each', () => {
     const [source] = whoCanReach(model, { to: 'eni-app', protocol: 6, port: 8080 }).sources;
     expect(source.blocks.map((b) => [b.cidr, b.interfaceId, b.nacl.verdict, b.nacl.segments.map((s) => s.ruleNumber)])).toEqual([
