@@ -13,10 +13,7 @@ export const BODY_PROBLEMS: readonly ProblemEntry[] = [
   [ErrorCode.ValidationFailed, 'a field of the body is missing, unknown or invalid'],
   [ErrorCode.BadRequest, 'the body is not JSON'],
   [ErrorCode.PayloadTooLarge, 'the body is larger than HTTP_BODY_LIMIT_BYTES'],
-  [
-    ErrorCode.UnsupportedMediaType,
-    'the body is not of a media type the API reads (application/json; application/x-www-form-urlencoded and text/plain are read, then validated)',
-  ],
+  [ErrorCode.UnsupportedMediaType, 'the body is not `application/json` (text, form and every other media type are refused)'],
 ];
 
 /** A route with an `:id` (or other UUID) path parameter. */
