@@ -77,6 +77,8 @@ export interface IntegrationsConfig {
   retryScheduleMs?: number[];
   disableAfterDead: number;
   reportAnalysisWaitMs: number;
+  /** A report schedule's cron may not fire twice within this many seconds (REPORT_SCHEDULE_MIN_INTERVAL_SECONDS). */
+  reportMinIntervalSeconds: number;
 }
 
 export interface ReachabilityConfig {
@@ -167,6 +169,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
       disableAfterDead: env.WEBHOOK_DISABLE_AFTER_DEAD,
       reportAnalysisWaitMs: env.REPORT_ANALYSIS_WAIT_MS,
+      reportMinIntervalSeconds: env.REPORT_SCHEDULE_MIN_INTERVAL_SECONDS,
     },
     reachability: {
       monthlyBudgetUsd: env.REACHABILITY_MONTHLY_BUDGET_USD,

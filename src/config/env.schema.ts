@@ -145,6 +145,8 @@ export const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER_DEAD: withDefault(integerFromEnv(1, 1000), '5'),
   /** How long a report run waits for its analyses before reporting on what finished. */
   REPORT_ANALYSIS_WAIT_MS: withDefault(integerFromEnv(1000, 24 * 3_600_000), '1800000'),
+  /** The least time between two runs of a report schedule: a cron that fires more often is refused. */
+  REPORT_SCHEDULE_MIN_INTERVAL_SECONDS: withDefault(integerFromEnv(1, 86_400), '300'),
 
   /** What Reachability Analyzer confirmations of one target may spend in a calendar month (UTC), at USD 0.10 an analysis. */
   REACHABILITY_MONTHLY_BUDGET_USD: withDefault(

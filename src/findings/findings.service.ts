@@ -36,7 +36,8 @@ const SORTS: Record<FindingSort, { column: string; cast: CursorKeyType; key: str
   records: { column: 'f.records', cast: 'bigint', key: 'f.records::text' },
 };
 
-type ListSort = (typeof SORTS)[FindingSort] & { direction: 'ASC' | 'DESC' };
+/** `order`: the sort and order as the client asked for them, which a cursor of this list names. */
+type ListSort = (typeof SORTS)[FindingSort] & { direction: 'ASC' | 'DESC'; order: string };
 
 /**
  * Each filter: its condition on the parameter it is given, that parameter's value (undefined: not
@@ -195,10 +196,15 @@ export class FindingsService {
    * sends them as they are.
    */
   async list(query: ListFindingsQuery): Promise<Buffer> {
-    const sort: ListSort = { ...SORTS[query.sort ?? 'priority'], direction: query.order === 'asc' ? 'ASC' : 'DESC' };
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const sort: ListSort = {
+      ...SORTS[query.sort ?? 'priority'],
+      direction,
+      order: `sort=${query.sort ?? 'priority'}&order=${direction.toLowerCase()}`,
+    };
     const limit = query.limit ?? 50;
-    // A cursor that is not one this API wrote is refused here, before the cache.
-    const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
+    // A cursor that is not one this API wrote for this sort and order is refused here, before the cache.
+    const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast, sort.order) : null;
     if (!this.cache) return Buffer.from(await this.readPage(query, sort, limit, cursor));
     return this.cache.through('list', listKeyOf(query, sort, limit, cursor), () => this.readPage(query, sort, limit, cursor));
   }
@@ -208,7 +214,7 @@ export class FindingsService {
     if (cursor) values.push(cursor.k, cursor.id);
     const rows = await statement.runArrays(this.dataSource, values);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    const nextCursor = last ? JSON.stringify(encodeCursor({ k: last[0], id: last[1] })) : 'null';
+    const nextCursor = last ? JSON.stringify(encodeCursor({ k: last[0], id: last[1], o: sort.order })) : 'null';
     const items = (rows.length > limit ? rows.slice(0, limit) : rows).map((row) => row[2]).join(',');
     return `{"items":[${items}],"nextCursor":${nextCursor}}`;
   }

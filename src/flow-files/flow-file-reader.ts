@@ -1,4 +1,4 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -17,6 +17,7 @@ import {
   ScannedFlow,
 } from '../engine/flow-log/flow-line-scanner';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+import { isInsideRoot, LEADS_OUTSIDE_ROOT, NotInsideRootError, openInsideRoot } from '../targets/open-inside-root.util';
 import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
 /** Bytes read at a time: large reads keep the per-chunk overhead negligible. */
@@ -75,6 +76,13 @@ export interface FlowReadOptions {
   stdin?: NodeJS.ReadableStream;
   /** Filled in while reading (pass one in to watch progress or get counts from readFlowRecords). */
   stats?: FlowReadStats;
+  /**
+   * Read only what really lies under this directory (SGDOCTOR_DATA_ROOT for the API's `files`
+   * source): each file is opened, then its real path (symbolic links resolved) checked, so a link
+   * swapped in after an earlier check is caught too. Entries that lead out, and files that turn
+   * out not to be regular files when opened, are skipped and named in `skipped`, never read.
+   */
+  dataRoot?: string;
 }
 
 export interface SourcedFlowRecord {
@@ -138,7 +146,28 @@ export interface FlowByteSource {
 }
 type FlowSource = FlowByteSource;
 
-async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSource> {
+/** Null when `path` really lies under `realRoot` now, else why it is not read. */
+async function outsideReason(path: string, realRoot: string): Promise<string | null> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (err) {
+    return `cannot be resolved (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  return isInsideRoot(realRoot, real) ? null : LEADS_OUTSIDE_ROOT;
+}
+
+/** The data root's real path, when reading is confined to it. */
+async function realRootOf(dataRoot: string | undefined): Promise<string | null> {
+  if (dataRoot === undefined) return null;
+  try {
+    return await realpath(dataRoot);
+  } catch (err) {
+    throw new Error(`the data root "${dataRoot}" cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function* walk(path: string, stats: FlowReadStats, realRoot: string | null): AsyncGenerator<FlowSource> {
   let info;
   try {
     info = await stat(path);
@@ -146,6 +175,11 @@ async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSou
     throw new Error(`cannot read flow input "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (info.isDirectory()) {
+    const leadsOut = realRoot === null ? null : await outsideReason(path, realRoot);
+    if (leadsOut) {
+      stats.skipped.push({ file: path, reason: leadsOut });
+      return;
+    }
     const entries = await readdir(path, { withFileTypes: true });
     for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const child = join(path, entry.name);
@@ -154,29 +188,32 @@ async function* walk(path: string, stats: FlowReadStats): AsyncGenerator<FlowSou
         continue;
       }
       if (entry.isDirectory()) {
-        yield* walk(child, stats);
+        yield* walk(child, stats, realRoot);
         continue;
       }
       if (entry.isFile()) {
-        yield { name: child, open: () => fileBytes(child) };
+        yield { name: child, open: () => fileBytes(child, realRoot) };
         continue;
       }
-      const reason = await skipReason(child, entry.isSymbolicLink());
+      const reason = await skipReason(child, entry.isSymbolicLink(), realRoot);
       if (reason) stats.skipped.push({ file: child, reason });
-      else yield { name: child, open: () => fileBytes(child) };
+      else yield { name: child, open: () => fileBytes(child, realRoot) };
     }
   } else {
-    yield { name: path, open: () => fileBytes(path) };
+    yield { name: path, open: () => fileBytes(path, realRoot) };
   }
 }
 
 /**
  * Why a directory entry that is neither a file nor a directory is not read, or null to read it: a
  * symbolic link is followed to a regular file, never to a directory (a link back up the tree would
- * never end).
+ * never end), and under a data root only when it stays inside.
  */
-async function skipReason(path: string, symbolicLink: boolean): Promise<string | null> {
+async function skipReason(path: string, symbolicLink: boolean, realRoot: string | null): Promise<string | null> {
   if (!symbolicLink) return 'not a regular file (a socket, FIFO or device)';
+  if (realRoot !== null && (await outsideReason(path, realRoot)) !== null) {
+    return 'symbolic link leading outside the data root (not read)';
+  }
   let target;
   try {
     target = await stat(path);
@@ -190,12 +227,18 @@ async function skipReason(path: string, symbolicLink: boolean): Promise<string |
 
 const STDIN_PATHS: ReadonlySet<string> = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
-async function* resolveInputs(inputs: readonly string[], stdin: NodeJS.ReadableStream, stats: FlowReadStats): AsyncGenerator<FlowSource> {
+async function* resolveInputs(
+  inputs: readonly string[],
+  stdin: NodeJS.ReadableStream,
+  stats: FlowReadStats,
+  dataRoot: string | undefined,
+): AsyncGenerator<FlowSource> {
+  const realRoot = await realRootOf(dataRoot);
   for (const input of inputs) {
     // The process's own standard input by name is read as `-`: when it is a socket (as some
-    // process launchers give) it cannot be opened again by path.
-    if (input === '-' || STDIN_PATHS.has(input)) yield { name: input, open: () => streamBytes(stdin) };
-    else yield* walk(input, stats);
+    // process launchers give) it cannot be opened again by path. Under a data root there is no stdin.
+    if (realRoot === null && (input === '-' || STDIN_PATHS.has(input))) yield { name: input, open: () => streamBytes(stdin) };
+    else yield* walk(input, stats, realRoot);
   }
 }
 
@@ -208,10 +251,11 @@ function gunzip(compressed: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
 /**
  * The bytes of a file, gunzipped when it starts with the gzip magic bytes (whatever its name says).
  * Plain files are read into one reused buffer: allocating a fresh megabyte per read (as a read
- * stream does) costs more than the whole line scan. Consumers copy what they keep.
+ * stream does) costs more than the whole line scan. Consumers copy what they keep. Under a data
+ * root (`realRoot`) the file is read only when the file opened really lies inside it.
  */
-async function* fileBytes(path: string): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
+async function* fileBytes(path: string, realRoot: string | null): AsyncGenerator<Buffer> {
+  const handle = realRoot === null ? await open(path, 'r') : await openInsideRoot(path, realRoot);
   try {
     const buffer = Buffer.allocUnsafe(READ_CHUNK);
     const first = (await handle.read(buffer, 0, READ_CHUNK, null)).bytesRead;
@@ -462,6 +506,13 @@ class FlowLineReader {
       yield;
     } catch (err) {
       if (err instanceof FlowLogFormatError) throw err;
+      if (err instanceof NotInsideRootError) {
+        // Refused when opened (outside the data root): nothing of it was read.
+        this.stats.files--;
+        this.stats.skipped.push({ file, reason: err.message });
+        yield;
+        return;
+      }
       // Unreadable file, truncated or corrupt gzip, I/O error: an input error, named with the file.
       // What was read before stays read; the run goes on with the other inputs.
       this.stats.readErrors.push({ file, error: (err as Error).message });
@@ -499,16 +550,17 @@ class FlowLineReader {
 /**
  * Every record of the inputs, in order: plain, gzipped or Parquet files (detected by their magic
  * bytes), directories walked recursively in sorted order (S3 layout `AWSLogs/{account}/vpcflowlogs/…`;
- * symbolic links followed to regular files), and `-` or `/dev/stdin` for stdin, each read once. Each
- * text file may start with a header line naming its fields (fields the catalog does not know are
- * kept as text); otherwise `format` (or the default version-2 format) applies. NODATA/SKIPDATA
+ * symbolic links followed to regular files; with `dataRoot`, only to those inside it), and `-` or
+ * `/dev/stdin` for stdin, each read once. Each text file may start with a header line naming its
+ * fields (fields the catalog does not know are kept as text); otherwise `format` (or the default
+ * version-2 format) applies. NODATA/SKIPDATA
  * records are yielded too: they carry no flow. Malformed lines are counted in `options.stats` (never
  * fatal unless `strict`), and so are entries skipped, unknown fields and inputs that could not be
  * read to their end (`readErrors`: what was read before is yielded).
  */
 export async function* readFlowRecords(inputs: readonly string[], options: FlowReadOptions = {}): AsyncGenerator<SourcedFlowRecord> {
   const stats = options.stats ?? createFlowReadStats();
-  yield* readFlowSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), { ...options, stats });
+  yield* readFlowSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats, options.dataRoot), { ...options, stats });
 }
 
 /**
@@ -551,7 +603,7 @@ export function isTrafficRecord(record: FlowRecord): boolean {
  */
 export async function aggregateFlowFiles(inputs: readonly string[], options: FlowAggregateOptions = {}): Promise<FlowAggregateResult> {
   const stats = createFlowReadStats();
-  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats, options.dataRoot), options, stats);
   return { aggregates: read.aggregator.takeAggregates(), stats, recordsOutsideWindow: read.recordsOutsideWindow };
 }
 
@@ -565,7 +617,7 @@ export async function drainFlowFiles(
   visit: (aggregate: FlowAggregate) => void,
 ): Promise<Omit<FlowAggregateResult, 'aggregates'>> {
   const stats = createFlowReadStats();
-  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats), options, stats);
+  const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats, options.dataRoot), options, stats);
   read.aggregator.drainAggregates(visit);
   return { stats, recordsOutsideWindow: read.recordsOutsideWindow };
 }

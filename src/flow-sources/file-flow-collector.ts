@@ -41,16 +41,17 @@ export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string
  * uses), and REJECT records also counted per hour of their start under the same key — what the
  * Athena REJECT query returns as `hourly_records` — for the findings' counts over time. The
  * aggregates go to `sink` one at a time (a REJECT one with `hourly` when its records have a start).
+ * With `dataRoot`, only files that really lie under it when opened are read (see FlowReadOptions).
  */
 export async function collectFileFlows(
   paths: readonly string[],
   window: { from: Date; to: Date },
-  options: { format?: string; signal?: AbortSignal },
+  options: { format?: string; signal?: AbortSignal; dataRoot?: string },
   sink: (aggregate: FlowAggregate) => void,
 ): Promise<FileFlowCollection> {
   const read = await drainFlowFiles(
     paths,
-    { format: options.format, actions: ['ACCEPT', 'REJECT'], window, hourly: true, signal: options.signal },
+    { format: options.format, actions: ['ACCEPT', 'REJECT'], window, hourly: true, signal: options.signal, dataRoot: options.dataRoot },
     sink,
   );
   return { stats: read.stats, recordsOutsideWindow: read.recordsOutsideWindow };

@@ -7,7 +7,8 @@ import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow
 /**
  * Flows from flow-log files under the data root (plain, gzip, Parquet, directories in S3
  * layout). Paths are stored relative to the root and checked again on every read, since links
- * can change.
+ * can change; every file read, the entries of a directory included, must really lie under the
+ * root when it is opened (the others are skipped, counted and named in the warnings).
  */
 export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
   readonly type = 'files' as const;
@@ -19,7 +20,12 @@ export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
     const files: string[] = [];
     for (const [index, stored] of settings.paths.entries())
       files.push(await this.paths.resolveStored(`flowSource.paths[${index}]`, stored));
-    const read = await collectFileFlows(files, request.window, { format: settings.logFormat ?? undefined, signal: request.signal }, sink);
+    const read = await collectFileFlows(
+      files,
+      request.window,
+      { format: settings.logFormat ?? undefined, signal: request.signal, dataRoot: this.paths.root },
+      sink,
+    );
     const warnings = flowReadWarnings(read.stats, files, settings.paths);
     return {
       records: read.stats.records,
@@ -27,6 +33,7 @@ export class FilesFlowSource implements FlowSource<FilesFlowSourceSettings> {
       acceptedRecords: read.stats.acceptRecords,
       malformedLines: read.stats.malformed,
       recordsOutsideWindow: read.recordsOutsideWindow,
+      ...(read.stats.skipped.length ? { filesSkipped: read.stats.skipped.length } : {}),
       ...(warnings.length ? { warnings } : {}),
     };
   }

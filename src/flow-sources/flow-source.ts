@@ -49,6 +49,8 @@ export interface FlowSourceStatistics {
   /** Files source: lines that were not valid records, and records outside the window. */
   malformedLines?: number;
   recordsOutsideWindow?: number;
+  /** Files source: directory entries and files not read (hidden, not a regular file, leading outside the data root), each named in `warnings`. */
+  filesSkipped?: number;
   /**
    * What was read only in part or not at all: a file that could not be read to its end
    * (permission, truncated gzip, I/O error), a directory entry skipped, a flow-log field

@@ -1,18 +1,63 @@
 import { CronExpressionParser } from 'cron-parser';
 
+const DAY_SECONDS = 86_400;
+
 /**
  * Checks a cron expression (5 fields, or 6 with seconds first) with the parser BullMQ's job
- * schedulers use, in the given IANA time zone. Returns an error message or null.
+ * schedulers use, in the given IANA time zone, and that it never fires twice within
+ * `minIntervalSeconds` (see shortestCronInterval). Returns an error message or null.
  */
-export function cronProblem(expression: string, timeZone: string): string | null {
+export function cronProblem(expression: string, timeZone: string, minIntervalSeconds = 0): string | null {
   const fields = expression.trim().split(/\s+/).length;
   if (fields < 5 || fields > 6) return 'cron must have 5 fields (minute first) or 6 (second first)';
   try {
     CronExpressionParser.parse(expression, { tz: timeZone, strict: false });
-    return null;
   } catch (error) {
     return `cron is not valid: ${error instanceof Error ? error.message : String(error)}`;
   }
+  const shortest = shortestCronInterval(expression);
+  if (shortest < minIntervalSeconds) {
+    return `cron fires as often as every ${durationText(shortest)}; a report schedule may fire at most once every ${durationText(minIntervalSeconds)}`;
+  }
+  return null;
+}
+
+/**
+ * The shortest time between two consecutive fire times of a valid cron, in seconds, on the clock
+ * of its time zone: between the times of day it fires at (its hours × minutes × seconds, the same
+ * on every day it fires), and from the last of a day to the first of the next as if it fired on
+ * consecutive days (a cron that fires just before and just after midnight counts as firing that
+ * close together, whichever days it names). At most a day.
+ */
+export function shortestCronInterval(expression: string): number {
+  const { second, minute, hour } = CronExpressionParser.parse(expression, { strict: false }).fields;
+  const ascending = (values: readonly (number | string)[]): number[] =>
+    [...new Set(values.filter((v): v is number => typeof v === 'number'))].sort((a, b) => a - b);
+  const seconds = ascending(second.values);
+  const minutes = ascending(minute.values);
+  const hours = ascending(hour.values);
+  let shortest = DAY_SECONDS;
+  let first: number | null = null;
+  let previous: number | null = null;
+  for (const h of hours) {
+    for (const m of minutes) {
+      for (const s of seconds) {
+        const time = h * 3600 + m * 60 + s;
+        if (previous !== null) shortest = Math.min(shortest, time - previous);
+        first ??= time;
+        previous = time;
+      }
+    }
+  }
+  if (first !== null && previous !== null) shortest = Math.min(shortest, first + DAY_SECONDS - previous);
+  return shortest;
+}
+
+/** `1 second`, `30 seconds`, `5 minutes`, `2 hours`: the largest whole unit. */
+function durationText(seconds: number): string {
+  const [count, unit] =
+    seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : seconds % 60 === 0 ? [seconds / 60, 'minute'] : [seconds, 'second'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** Whether the runtime knows an IANA time zone (Intl throws a RangeError for unknown ones). */

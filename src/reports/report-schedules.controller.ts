@@ -13,7 +13,8 @@ import { ReportSchedulesService } from './report-schedules.service';
 
 const SCHEDULE_REFUSED: ProblemEntry = [
   ErrorCode.ValidationFailed,
-  'the cron or time zone is invalid, a target or webhook does not exist, or a webhook is a ticketing one',
+  'the cron or time zone is invalid, the cron fires more often than REPORT_SCHEDULE_MIN_INTERVAL_SECONDS allows, ' +
+    'a target or webhook does not exist, or a webhook is a ticketing one',
 ];
 
 @ApiTags('reports')

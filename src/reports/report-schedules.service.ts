@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
@@ -19,6 +20,7 @@ import { ReportScheduleNotFoundError } from './report-schedule-not-found.error';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
 import { Clock } from '../common/clock/clock';
+import type { IntegrationsConfig } from '../config/app-config';
 
 /**
  * Report schedules; each change is applied to its BullMQ job scheduler at once. The schedule in
@@ -28,6 +30,8 @@ import { Clock } from '../common/clock/clock';
 @Injectable()
 export class ReportSchedulesService {
   private readonly logger = new Logger(ReportSchedulesService.name);
+  /** A cron may not fire twice within this many seconds: each run analyses every target of the schedule. */
+  private readonly minIntervalSeconds: number;
 
   constructor(
     @InjectRepository(ReportScheduleEntity) private readonly schedules: Repository<ReportScheduleEntity>,
@@ -36,7 +40,10 @@ export class ReportSchedulesService {
     private readonly scheduler: ReportSchedulerService,
     @InjectRepository(ReportRunEntity) private readonly runs: Repository<ReportRunEntity>,
     private readonly clock: Clock,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.minIntervalSeconds = config.get<IntegrationsConfig>('integrations', { infer: true })!.reportMinIntervalSeconds;
+  }
 
   async create(dto: CreateReportScheduleDto): Promise<ReportScheduleDto> {
     const timeZone = dto.timeZone ?? 'UTC';
@@ -125,7 +132,7 @@ export class ReportSchedulesService {
     const errors: FieldError[] = [];
     const zoneOk = isValidTimeZone(schedule.timeZone);
     if (!zoneOk) errors.push({ field: 'timeZone', message: `timeZone ${schedule.timeZone} is not an IANA time zone` });
-    const cron = cronProblem(schedule.cron, zoneOk ? schedule.timeZone : 'UTC');
+    const cron = cronProblem(schedule.cron, zoneOk ? schedule.timeZone : 'UTC', this.minIntervalSeconds);
     if (cron) errors.push({ field: 'cron', message: cron });
     const targets = await this.targets.findEntities(schedule.targetIds);
     const unknownTargets = schedule.targetIds.filter((id) => !targets.some((t) => t.id === id));

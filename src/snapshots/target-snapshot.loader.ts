@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
+import { ValidationError } from '../common/errors/validation.error';
 import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
 import { ConfigHistoryReader, type WindowHistory } from '../aws/config-history';
 import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
@@ -64,11 +64,12 @@ export class TargetSnapshotLoader {
     }
     const parts: unknown[] = [];
     for (const [index, stored] of source.paths.entries()) {
-      const file = await paths.resolveStored(`configSource.paths[${index}]`, stored);
       let text: string;
       try {
-        text = decodeJsonText(await readFile(file));
+        // Checked again as it is read: the file opened must still lie under the data root.
+        text = decodeJsonText(await paths.readStored(`configSource.paths[${index}]`, stored));
       } catch (error) {
+        if (error instanceof ValidationError) throw error;
         throw new SnapshotFileError(`cannot read snapshot ${stored}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
       try {

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ValidationError } from '../common/errors/validation.error';
+import { isInsideRoot as isInside, NotInsideRootError, openInsideRoot } from './open-inside-root.util';
 
 /**
  * Local paths of file-based targets (flow-log files, snapshot files) live under one data root.
@@ -10,6 +11,11 @@ import { ValidationError } from '../common/errors/validation.error';
  */
 export class DataPathResolver {
   constructor(private readonly dataRoot: string) {}
+
+  /** The data root, as configured (absolute, or relative to the working directory). */
+  get root(): string {
+    return resolve(this.dataRoot);
+  }
 
   /** The path relative to the data root (POSIX separators), or a ValidationError naming `field`. */
   async normalize(field: string, input: string): Promise<string> {
@@ -23,10 +29,28 @@ export class DataPathResolver {
     return realPath;
   }
 
-  private async check(field: string, input: string): Promise<{ relativePath: string; realPath: string }> {
-    const fail = (message: string): never => {
-      throw new ValidationError([{ field, message }], `${field}: ${message}`);
-    };
+  /**
+   * The contents of a stored relative path (a file), checked again, and checked once more on the
+   * file opened: a link swapped in after the check is refused like one found by it.
+   */
+  async readStored(field: string, stored: string): Promise<Buffer> {
+    const { realPath, realRoot } = await this.check(field, stored);
+    let handle;
+    try {
+      handle = await openInsideRoot(realPath, realRoot);
+    } catch (error) {
+      if (error instanceof NotInsideRootError) return refuse(field, error.message);
+      throw error;
+    }
+    try {
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async check(field: string, input: string): Promise<{ relativePath: string; realPath: string; realRoot: string }> {
+    const fail = (message: string): never => refuse(field, message);
     if (typeof input !== 'string' || input.trim() === '' || input.includes('\0')) fail('must be a non-empty path');
     if (input.split(/[\\/]+/).includes('..')) fail('must not contain ".." segments');
     const root = resolve(this.dataRoot);
@@ -49,10 +73,10 @@ export class DataPathResolver {
       relative(realRoot, join(realRoot, relative(root, candidate)))
         .split(sep)
         .join('/') || '.';
-    return { relativePath, realPath };
+    return { relativePath, realPath, realRoot };
   }
 }
 
-function isInside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+function refuse(field: string, message: string): never {
+  throw new ValidationError([{ field, message }], `${field}: ${message}`);
 }

@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app/test-app';
 import { ADMIN_KEY, analyse, api, sampleTargetBody, waitForAnalysis } from '../support/app/analysis-api';
@@ -11,6 +12,7 @@ const sampleDay = join(samples, 'flows', 'AWSLogs', '111122223333', 'vpcflowlogs
 describe('an analysis of flow-log files', () => {
   let testApp: TestApp;
   let dataRoot: string;
+  let outside: string;
   const server = () => testApp.app.getHttpServer();
 
   beforeAll(async () => {
@@ -22,6 +24,9 @@ describe('an analysis of flow-log files', () => {
     copyFileSync(join(sampleDay, first), join(dataRoot, 'flows', 'a.log.gz'));
     const whole = readFileSync(join(sampleDay, second));
     writeFileSync(join(dataRoot, 'flows', 'b-cut.log.gz'), whole.subarray(0, Math.floor(whole.length / 2)));
+    // Beside the root: a flow log of its own, which no analysis may read.
+    outside = mkdtempSync(join(tmpdir(), 'sgdoctor-outside-'));
+    copyFileSync(join(sampleDay, second), join(outside, 'secret.log.gz'));
     testApp = await createTestApp({
       env: { SGDOCTOR_ADMIN_API_KEY: ADMIN_KEY, SGDOCTOR_WITH_WORKER: 'true', SGDOCTOR_DATA_ROOT: dataRoot },
     });
@@ -30,6 +35,7 @@ describe('an analysis of flow-log files', () => {
   afterAll(async () => {
     await testApp?.close();
     if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    if (outside) rmSync(outside, { recursive: true, force: true });
   });
 
   it('records a file it could not read to its end as a warning naming the file, and uses what it read', async () => {
@@ -58,6 +64,29 @@ describe('an analysis of flow-log files', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(missing.body.code).toBe('ANALYSIS.NOT_FOUND');
+  });
+
+  it('reads a directory’s links that stay inside the data root, and skips and names those that lead out, never reading them', async () => {
+    mkdirSync(join(dataRoot, 'linked'));
+    symlinkSync(join(dataRoot, 'flows', 'a.log.gz'), join(dataRoot, 'linked', 'a.log.gz'));
+    symlinkSync(join(outside, 'secret.log.gz'), join(dataRoot, 'linked', 'evil.log.gz'));
+    symlinkSync('/etc/passwd', join(dataRoot, 'linked', 'passwd.log'));
+    const target = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 'linked', flowSource: { type: 'files', paths: ['linked'] } }),
+    );
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    const done = await analyse(server(), target.body.id);
+    const inside =
+      gunzipSync(readFileSync(join(dataRoot, 'flows', 'a.log.gz')))
+        .toString()
+        .trim()
+        .split('\n').length - 1;
+    expect(done.statistics).toMatchObject({ records: inside, malformedLines: 0, filesSkipped: 2 });
+    expect(done.statistics.warnings).toEqual([
+      { file: 'linked/evil.log.gz', message: expect.stringMatching(/^skipped: symbolic link leading outside the data root/) },
+      { file: 'linked/passwd.log', message: expect.stringMatching(/^skipped: symbolic link leading outside the data root/) },
+    ]);
   });
 
   it('fails an analysis whose snapshot lacks required members, naming them, and has no snapshot to serve', async () => {

@@ -219,6 +219,29 @@ describe('findings and simulations on the analysed samples', () => {
     }
     const forged = await api(server()).get(`/v1/findings?cursor=${Buffer.from('{"k":"x"}').toString('base64url')}`);
     expect(forged.status).toBe(400);
+    // A cursor continues the sort and order it was made for, and no other.
+    for (const [made, used] of [
+      ['sort=severity', 'sort=priority'],
+      ['sort=records', ''],
+      ['sort=records&order=desc', 'sort=records&order=asc'],
+      ['sort=lastSeen', 'sort=severity'],
+    ]) {
+      const first = await api(server()).get(`/v1/findings?targetId=${targetId}&limit=2&${made}`);
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const other = await api(server()).get(
+        `/v1/findings?targetId=${targetId}&limit=2&${used}&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      );
+      expect(other.status, `${made} → ${used}`).toBe(400);
+      expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(other.body).toMatchObject({
+        code: 'REQUEST.VALIDATION_FAILED',
+        errors: [{ field: 'cursor', message: expect.stringMatching(/^cursor was made for sort=/) }],
+      });
+      const same = await api(server()).get(
+        `/v1/findings?targetId=${targetId}&limit=2&${made}&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      );
+      expect(same.status).toBe(200);
+    }
     for (const limit of ['0', '201', 'ten']) {
       const bad = await api(server()).get(`/v1/findings?limit=${limit}`);
       expect(bad.status).toBe(400);

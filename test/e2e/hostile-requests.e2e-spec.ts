@@ -14,6 +14,11 @@ function cursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+/** A crafted cursor naming the order of the list it is sent to (as the API's own do), so what is checked is its key and id. */
+function cursorFor(order: string, value: unknown): string {
+  return cursor(typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, o: order } : value);
+}
+
 /** Every answer below must be a client error in the problem+json shape, never a 500. */
 function expectProblem(response: request.Response, status: number, code?: string): void {
   expect(response.status, JSON.stringify(response.body ?? response.text)).toBe(status);
@@ -67,12 +72,18 @@ describe('hostile requests get 4xx problem+json', () => {
       ['a number for the key', { k: 12, id: UUID }],
       ['an array', [1, 2]],
     ];
-    const readLists = () => ['/v1/findings', '/v1/findings?sort=severity', '/v1/findings?sort=records', '/v1/analyses', '/v1/reports'];
+    const readLists = (): Array<[path: string, order: string]> => [
+      ['/v1/findings', 'sort=priority&order=desc'],
+      ['/v1/findings?sort=severity', 'sort=severity&order=desc'],
+      ['/v1/findings?sort=records', 'sort=records&order=desc'],
+      ['/v1/analyses', 'a.created_at DESC'],
+      ['/v1/reports', 'r.created_at DESC'],
+    ];
 
     it.each(crafted)('%s: every list endpoint answers 400 to a read key', async (_case, value) => {
-      for (const path of readLists()) {
+      for (const [path, order] of readLists()) {
         const separator = path.includes('?') ? '&' : '?';
-        const response = await api(server(), readKey).get(`${path}${separator}cursor=${cursor(value)}`);
+        const response = await api(server(), readKey).get(`${path}${separator}cursor=${cursorFor(order, value)}`);
         expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
         expect(response.body.errors[0].field, path).toBe('cursor');
       }
@@ -86,20 +97,27 @@ describe('hostile requests get 4xx problem+json', () => {
       ['records', { k: '99999999999999999999999', id: UUID }],
       ['lastSeen', { k: '1', id: UUID }],
     ])('findings sorted by %s refuse a cursor key %j of the wrong type', async (sort, value) => {
-      const response = await api(server(), readKey).get(`/v1/findings?sort=${sort}&cursor=${cursor(value)}`);
+      const response = await api(server(), readKey).get(`/v1/findings?sort=${sort}&cursor=${cursorFor(`sort=${sort}&order=desc`, value)}`);
       expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
     });
 
     it('webhook delivery lists refuse it too', async () => {
       for (const path of ['/v1/webhooks/dead-letters', `/v1/webhooks/${webhookId}/deliveries`, `/v1/webhooks/${webhookId}/dead-letters`]) {
-        const response = await api(server()).get(`${path}?cursor=${cursor({ k: 'soon', id: UUID })}`);
+        const response = await api(server()).get(`${path}?cursor=${cursorFor('d.created_at DESC', { k: 'soon', id: UUID })}`);
         expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
       }
     });
 
     it('still accepts the cursors the API hands out', async () => {
-      const page = await api(server(), readKey).get(`/v1/analyses?cursor=${cursor({ k: '2026-11-24T00:00:00.000Z', id: UUID })}`);
+      const page = await api(server(), readKey).get(
+        `/v1/analyses?cursor=${cursorFor('a.created_at DESC', { k: '2026-11-24T00:00:00.000Z', id: UUID })}`,
+      );
       expect(page.status, JSON.stringify(page.body)).toBe(200);
+      // The same position, made for another list's order, is not one this list handed out.
+      const other = await api(server(), readKey).get(
+        `/v1/analyses?cursor=${cursorFor('r.created_at DESC', { k: '2026-11-24T00:00:00.000Z', id: UUID })}`,
+      );
+      expectProblem(other, 400, 'REQUEST.VALIDATION_FAILED');
     });
   });
 

@@ -70,29 +70,39 @@ describe('HTTP surface', () => {
     expect(response.body.status).toBe(400);
   });
 
-  it('answers a body of a media type it does not read with 415 problem+json, and form or text bodies that are no DTO with 400', async () => {
-    const xml = await request(server())
-      .post('/v1/api-keys')
-      .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .set('content-type', 'application/xml')
-      .send('<key/>');
-    expect(xml.status).toBe(415);
-    expect(xml.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(xml.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
-    const text = await request(server())
-      .post('/v1/api-keys')
+  it('answers a body of any media type but JSON with 415 problem+json, before reading it as something else', async () => {
+    const post = (contentType: string, body: string) =>
+      request(server()).post('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`).set('content-type', contentType).send(body);
+    for (const [contentType, body] of [
+      ['application/xml', '<key/>'],
+      ['text/plain', '{"name":"ci","scopes":["read"]}'],
+      ['text/plain; charset=utf-8', 'name=ci'],
+      ['application/x-www-form-urlencoded', 'name=ci&scopes=read'],
+      ['multipart/form-data; boundary=x', '--x--'],
+      ['application/jsonx', '{}'],
+    ]) {
+      const refused = await post(contentType, body);
+      expect(refused.status, contentType).toBe(415);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+      expect(refused.body.detail).toMatch(/application\/json/);
+    }
+    // JSON with parameters, in any letter case, is read (and validated).
+    const json = await post('Application/JSON; charset=utf-8', '{"name":"ci","scopes":["everything"]}');
+    expect(json.status).toBe(400);
+    expect(json.body).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
+    // A request without a body needs no content type, whatever it says; a GET's body is never read.
+    const get = await request(server())
+      .get('/v1/api-keys')
       .set('authorization', `Bearer ${ADMIN_KEY}`)
       .set('content-type', 'text/plain')
-      .send('name=ci');
-    expect(text.status).toBe(400);
-    expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const form = await request(server())
-      .post('/v1/api-keys')
+      .send('x');
+    expect(get.status).toBe(200);
+    const empty = await request(server())
+      .post('/v1/analyses/00000000-0000-4000-8000-000000000000/cancel')
       .set('authorization', `Bearer ${ADMIN_KEY}`)
-      .type('form')
-      .send('name=ci&scopes=everything');
-    expect(form.status).toBe(400);
-    expect(form.body).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
+      .set('content-type', 'text/plain');
+    expect(empty.status).toBe(404);
   });
 
   it('echoes a caller-supplied request id', async () => {

@@ -62,6 +62,32 @@ describe('report schedules and reports', () => {
     expect(fields7.status).toBe(400);
   });
 
+  it('refuses a cron that fires more often than once every 5 minutes, on creation and on change, naming the field', async () => {
+    for (const cron of ['* * * * * *', '*/30 * * * * *', '* * * * *', '*/4 * * * *', '0,58 * * * *']) {
+      const refused = await http.post('/v1/report-schedules', { targetIds: [targetId], cron });
+      expect(refused.status, cron).toBe(400);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({
+        code: 'REQUEST.VALIDATION_FAILED',
+        errors: [
+          {
+            field: 'cron',
+            message: expect.stringMatching(/^cron fires as often as every .*; a report schedule may fire at most once every 5 minutes$/),
+          },
+        ],
+      });
+    }
+    const created = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '*/5 * * * *', enabled: false });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const changed = await http.patch(`/v1/report-schedules/${created.body.id}`, { cron: '0 0 * * * *' });
+    expect(changed.status).toBe(200);
+    const refused = await http.patch(`/v1/report-schedules/${created.body.id}`, { cron: '*/10 * * * * *' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'cron', message: expect.stringMatching(/every 10 seconds/) }]);
+    expect((await http.get(`/v1/report-schedules/${created.body.id}`)).body.cron).toBe('0 0 * * * *');
+    expect((await http.delete(`/v1/report-schedules/${created.body.id}`)).status).toBe(204);
+  });
+
   it('keeps a BullMQ job scheduler in step with the schedule: create, update, disable, delete', async () => {
     const created = await http.post('/v1/report-schedules', {
       name: 'nightly',

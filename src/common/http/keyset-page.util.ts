@@ -46,7 +46,7 @@ async function pageOf<R extends { id: string }>(
   qb.orderBy(sort.column, sort.direction)
     .addOrderBy(`${qb.alias}.id`, sort.direction)
     .take(limit + 1);
-  const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast) : null;
+  const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast, orderOf(sort)) : null;
   if (cursor) {
     const op = sort.direction === 'ASC' ? '>' : '<';
     qb.andWhere(`(${sort.column}, ${qb.alias}.id) ${op} (CAST(:cursorKey AS ${sort.cast}), CAST(:cursorId AS uuid))`, {
@@ -57,12 +57,28 @@ async function pageOf<R extends { id: string }>(
   return keysetPageOf(await fetch(), limit, sort);
 }
 
+/** The order a list of a fixed sort gives its cursors: its column and direction. */
+function orderOf(sort: Pick<KeysetSort<never>, 'column' | 'direction'>): string {
+  return `${sort.column} ${sort.direction}`;
+}
+
+/** An order a client chose, as a findings cursor names it: `sort=severity&order=desc`. */
+const CLIENT_ORDER = /^sort=[A-Za-z]{1,20}&order=(asc|desc)$/;
+
 /**
- * The position a client's cursor names, checked to be one this API could have written for a sort
- * of this key type: the values a keyset query binds for "after the cursor".
+ * The position a client's cursor names, checked to be one this API could have written for this
+ * order (`order`: what the cursor's `o` must be) and a sort key of this type: the values a keyset
+ * query binds for "after the cursor".
  */
-export function cursorAfter(text: string, cast: CursorKeyType): PageCursor {
+export function cursorAfter(text: string, cast: CursorKeyType, order: string): PageCursor {
   const cursor = decodeCursor(text);
+  if (cursor.o !== order) {
+    const message =
+      CLIENT_ORDER.test(cursor.o) && CLIENT_ORDER.test(order)
+        ? `cursor was made for ${cursor.o}, not ${order}: send it with the sort and order it came with, or start again without a cursor`
+        : 'cursor is not one this API returned for this list';
+    throw new ValidationError([{ field: 'cursor', message }]);
+  }
   if (!isCursorKeyOf(cast, cursor.k)) {
     throw new ValidationError([{ field: 'cursor', message: 'cursor is not one this API returned for this sort' }]);
   }
@@ -70,8 +86,12 @@ export function cursorAfter(text: string, cast: CursorKeyType): PageCursor {
 }
 
 /** A page of the rows a keyset query fetched (at most limit + 1, in order): the cursor only when another page follows. */
-export function keysetPageOf<R extends { id: string }>(rows: R[], limit: number, sort: Pick<KeysetSort<R>, 'key'>): KeysetPage<R> {
+export function keysetPageOf<R extends { id: string }>(
+  rows: R[],
+  limit: number,
+  sort: Pick<KeysetSort<R>, 'key' | 'column' | 'direction'>,
+): KeysetPage<R> {
   const items = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id }) : null };
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sort.key(last), id: last.id, o: orderOf(sort) }) : null };
 }

@@ -2,11 +2,17 @@ import { ValidationError } from '../errors/validation.error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Position after the last item of a page: its sort key and id (the tie-breaker). */
+/** Position after the last item of a page: its sort key and id (the tie-breaker), in the order it was made for. */
 export interface PageCursor {
   /** Sort key value as text (a timestamp, a number); compared in SQL after a cast. */
   k: string;
   id: string;
+  /**
+   * The order the cursor continues: `sort=…&order=…` for a list the client sorts (findings), the
+   * list's own order otherwise. A cursor is refused in any other order, where its key would mean
+   * another position (a severity rank read as a priority) or none.
+   */
+  o: string;
 }
 
 /** Opaque to clients: base64url of a small JSON object. */
@@ -22,9 +28,10 @@ export function decodeCursor(text: string, field = 'cursor'): PageCursor {
       value !== null &&
       typeof (value as PageCursor).k === 'string' &&
       typeof (value as PageCursor).id === 'string' &&
-      UUID.test((value as PageCursor).id)
+      UUID.test((value as PageCursor).id) &&
+      typeof (value as PageCursor).o === 'string'
     ) {
-      return { k: (value as PageCursor).k, id: (value as PageCursor).id };
+      return { k: (value as PageCursor).k, id: (value as PageCursor).id, o: (value as PageCursor).o };
     }
   } catch {
     // fall through

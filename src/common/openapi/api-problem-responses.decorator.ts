@@ -13,10 +13,7 @@ export const BODY_PROBLEMS: readonly ProblemEntry[] = [
   [ErrorCode.ValidationFailed, 'a field of the body is missing, unknown or invalid'],
   [ErrorCode.BadRequest, 'the body is not JSON'],
   [ErrorCode.PayloadTooLarge, 'the body is larger than HTTP_BODY_LIMIT_BYTES'],
-  [
-    ErrorCode.UnsupportedMediaType,
-    'the body is not of a media type the API reads (application/json; application/x-www-form-urlencoded and text/plain are read, then validated)',
-  ],
+  [ErrorCode.UnsupportedMediaType, 'the body is not `application/json` (text, form and every other media type are refused)'],
 ];
 
 /** A route with an `:id` (or other UUID) path parameter. */
@@ -25,7 +22,7 @@ export const PATH_ID_PROBLEM: ProblemEntry = [ErrorCode.ValidationFailed, 'an id
 /** A route that validates its query string. */
 export const QUERY_PROBLEM: ProblemEntry = [
   ErrorCode.ValidationFailed,
-  'a query parameter is unknown or invalid, or `cursor` is not one this API returned',
+  'a query parameter is unknown or invalid, or `cursor` is not one this API returned for this list, sort and order',
 ];
 
 /** Sent with every 429 by the throttler. */

@@ -40,7 +40,7 @@ export function publicAddressOf(model: NetworkModel, eni: NetworkInterface): IpA
   return model.address(text);
 }
 
-function hasFamily(eni: NetworkInterface, family: 4 | 6): boolean {
+export function hasFamily(eni: NetworkInterface, family: 4 | 6): boolean {
   return family === 4 ? Boolean(eni.PrivateIpAddress ?? eni.PrivateIpAddresses?.length) : Boolean(eni.Ipv6Addresses?.length);
 }
 

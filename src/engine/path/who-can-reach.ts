@@ -2,10 +2,10 @@ import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluat
 import { type Cidr, cidrCovers, parseCidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
-import { isIcmp, rulesHavePorts } from '../network/protocol';
+import { isIcmp, PROTOCOL_ICMP, PROTOCOL_ICMPV6, rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';
-import type { IpPermission } from '../network/snapshot';
-import { resolveEndpoint } from './path-endpoint';
+import type { IpPermission, NetworkInterface } from '../network/snapshot';
+import { hasFamily, type PathEndpoint, resolveEndpoint } from './path-endpoint';
 import { PathQueryError } from './path-query.error';
 
 /** What the destination subnet's NACL does to a source block. */
@@ -84,6 +84,18 @@ function naclVerdict(
   return { verdict: actions.size > 1 ? 'partial' : segments[0].action, networkAclId, segments };
 }
 
+/**
+ * The address families a packet to the destination can have: the given address's; IPv4 for ICMP
+ * and IPv6 for ICMPv6; else each family the interface has an address of.
+ */
+function destinationFamilies(endpoint: PathEndpoint, eni: NetworkInterface, protocol: number): ReadonlySet<4 | 6> {
+  if (endpoint.address) return new Set([endpoint.address.family]);
+  if (protocol === PROTOCOL_ICMP) return new Set([4]);
+  if (protocol === PROTOCOL_ICMPV6) return new Set([6]);
+  const families = ([4, 6] as const).filter((family) => hasFamily(eni, family));
+  return new Set(families.length ? families : [4, 6]);
+}
+
 function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
   if (blocks.length === 0 || blocks.some((b) => b.nacl.verdict === 'unknown')) return 'unknown';
   const passes = blocks.map((b) => b.nacl.verdict === 'allow' || b.nacl.verdict === 'skipped');
@@ -97,9 +109,11 @@ function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
  * destination's security groups admit on `protocol`/`port` (CIDR blocks, prefix lists with their
  * entries, referenced groups with the private addresses of the interfaces carrying them in the
  * destination's VPC or a VPC peered with it), each with what the destination subnet's NACL does to
- * it inbound — all of it, part of it (which part, by which entry) or none. Sources inside the
- * destination's subnet skip the NACL. The reply's NACLs are not part of this answer (`analyzePath`
- * checks them for a given source).
+ * it inbound — all of it, part of it (which part, by which entry) or none. Only sources of the
+ * destination's address family are listed (see destinationFamilies): a destination given by its
+ * IPv6 address is reached from IPv6 addresses only. Sources inside the destination's subnet skip
+ * the NACL. The reply's NACLs are not part of this answer (`analyzePath` checks them for a given
+ * source).
  */
 export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCanReachResult {
   const endpoint = resolveEndpoint(model, query.to);
@@ -113,6 +127,8 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
   // For ICMP, `port` is the type asked about (null: any).
   const icmpType = isIcmp(query.protocol) ? query.port : null;
   const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block, icmpType);
+  const families = destinationFamilies(endpoint, eni, query.protocol);
+  const familyNames = [...families].map((f) => `IPv${f}`).join(' or ');
   const sources: ReachingSource[] = [];
   for (const groupId of model.securityGroupsOf(interfaceId)) {
     const set = model.groupRules(groupId, 'ingress');
@@ -131,10 +147,13 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
       }
       let source: ReachingSource;
       if (rule.peer.kind === 'cidr') {
+        if (!families.has(rule.peer.cidr.family)) return false;
         const blocks = [{ cidr: rule.peer.cidr.text, nacl: verdictFor(rule.peer.cidr) }];
         source = { kind: 'cidr', peer: rule.peer.text, ...base, blocks, verdict: overall(blocks) };
       } else if (rule.peer.kind === 'prefix-list') {
-        const cidrs = model.prefixListCidrs(rule.peer.prefixListId);
+        const entries = model.prefixListCidrs(rule.peer.prefixListId);
+        const cidrs = entries?.filter((cidr) => families.has(cidr.family));
+        if (entries && entries.length > 0 && cidrs?.length === 0) return false;
         const blocks = (cidrs ?? []).map((cidr) => ({ cidr: cidr.text, nacl: verdictFor(cidr) }));
         source = {
           kind: 'prefix-list',
@@ -147,6 +166,7 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
       } else {
         const reach = vpcId ? model.reachableVpcs(vpcId) : null;
         const blocks: SourceBlock[] = [];
+        let otherFamily = false;
         for (const memberId of model.interfacesWithGroup(rule.peer.groupId)) {
           const member = model.interface(memberId);
           const memberVpc = model.interfaceVpcId(memberId);
@@ -158,7 +178,8 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           ];
           for (const text of new Set(addresses.filter((a): a is string => Boolean(a)))) {
             const cidr = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
-            if (cidr) blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl: verdictFor(cidr) });
+            if (cidr && !families.has(cidr.family)) otherFamily = true;
+            else if (cidr) blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl: verdictFor(cidr) });
           }
         }
         const known = model.hasSecurityGroup(rule.peer.groupId);
@@ -171,9 +192,11 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           ...(blocks.length
             ? {}
             : {
-                reason: known
-                  ? `no interface in reach carries ${rule.peer.groupId}`
-                  : `${rule.peer.groupId} is not in the snapshot (another account?)`,
+                reason: !known
+                  ? `${rule.peer.groupId} is not in the snapshot (another account?)`
+                  : otherFamily
+                    ? `no interface in reach that carries ${rule.peer.groupId} has an ${familyNames} address`
+                    : `no interface in reach carries ${rule.peer.groupId}`,
               }),
         };
       }

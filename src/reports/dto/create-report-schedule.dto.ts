@@ -31,7 +31,12 @@ export class CreateReportScheduleDto {
   @IsUUID('all', { each: true })
   targetIds!: string[];
 
-  @ApiProperty({ example: '0 6 * * *', description: 'Cron: 5 fields, or 6 with seconds first.' })
+  @ApiProperty({
+    example: '0 6 * * *',
+    description:
+      'Cron: 5 fields, or 6 with seconds first. It may not fire twice within REPORT_SCHEDULE_MIN_INTERVAL_SECONDS (5 minutes by default; ' +
+      'the last time of a day and the first of the next count as consecutive).',
+  })
   @IsString()
   @Length(9, 120)
   cron!: string;

@@ -20,7 +20,8 @@ describe('report schedule with two workers', () => {
   const auth = (test: request.Test) => test.set('authorization', `Bearer ${ADMIN_KEY}`);
 
   beforeAll(async () => {
-    api = await startApi({ env: { SGDOCTOR_WITH_WORKER: 'false' } });
+    // Ticks every 2 s: allowed here by a minimum interval far below the default 5 minutes.
+    api = await startApi({ env: { SGDOCTOR_WITH_WORKER: 'false', REPORT_SCHEDULE_MIN_INTERVAL_SECONDS: '1' } });
     workers.push(await startWorker(api.resources), await startWorker(api.resources));
     events = new QueueEvents(QueueName.Report, { connection: redisOptionsFromUrl(api.config.redis.url), prefix: api.config.redis.prefix });
     events.on('completed', ({ jobId }) => completed.set(jobId, (completed.get(jobId) ?? 0) + 1));

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/common/errors/validation.error';
 import { DataPathResolver } from '../../../src/targets/data-path.resolver';
+import { NotInsideRootError, openInsideRoot } from '../../../src/targets/open-inside-root.util';
 
 /**
  * A data root with files, a directory, a link inside it and links pointing out of it; plus a
@@ -94,5 +96,26 @@ describe('DataPathResolver', () => {
     expect(await viaLink.normalize('f', '2026/a.log')).toBe('2026/a.log');
     expect(await viaLink.resolveStored('f', '2026/a.log')).toBe(join(root, 'flows', '2026', 'a.log'));
     expect(await refusal('x', join(base, 'no-such-root'))).toMatch(/data root .* does not exist/);
+  });
+
+  it('reads a stored file, and refuses one whose link leads out as it is read', async () => {
+    expect((await resolver.readStored('f', 'current.json')).toString()).toBe('{}');
+    await expect(resolver.readStored('configSource.paths[0]', 'escape.json')).rejects.toMatchObject({
+      details: { errors: [{ field: 'configSource.paths[0]', message: expect.stringMatching(/symbolic link/) }] },
+    });
+  });
+
+  it('opens only a regular file that really is inside the root once opened, without waiting on a FIFO', async () => {
+    const handle = await openInsideRoot(join(root, 'current.json'), root);
+    expect((await handle.readFile()).toString()).toBe('{}');
+    await handle.close();
+    // Given a path as an earlier check left it, the open file is what counts.
+    await expect(openInsideRoot(join(root, 'escape.json'), root)).rejects.toThrow(/leads outside the data root/);
+    await expect(openInsideRoot(join(root, 'up', 'outside.json'), root)).rejects.toBeInstanceOf(NotInsideRootError);
+    await expect(openInsideRoot(join(base, 'data-other', 'secret.json'), root)).rejects.toThrow(/leads outside/);
+    const fifo = join(root, 'pipe.log');
+    execFileSync('mkfifo', [fifo]);
+    await expect(openInsideRoot(fifo, root)).rejects.toThrow(/not a regular file/);
+    rmSync(fifo);
   });
 });

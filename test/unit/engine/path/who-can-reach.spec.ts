@@ -19,8 +19,15 @@ describe('who can reach a destination', () => {
     // The web tier's IPv6 address is refused by the app subnet's IPv6 catch-all (32768).
     { to: 'i-app', protocol: 6, port: 8080, sources: ['security-group sg-web partly'] },
     { to: 'eni-app', protocol: 6, port: 9090, sources: ['security-group sg-peer allowed'] },
-    // The app tier over IPv4 only: its IPv6 address meets the db subnet's IPv6 catch-all.
-    { to: 'eni-db', protocol: 6, port: 5432, sources: ['security-group sg-app partly'] },
+    // The db tier has no IPv6 address: only the app tier's IPv4 address can reach it.
+    { to: 'eni-db', protocol: 6, port: 5432, sources: ['security-group sg-app allowed'] },
+    // Given by address, the destination is reached in that address's family only.
+    { to: '2600:1f00:a:1::10', protocol: 6, port: 443, sources: ['cidr ::/0 allowed', 'security-group sg-web allowed'] },
+    { to: '10.0.1.10', protocol: 6, port: 443, sources: ['cidr 0.0.0.0/0 allowed', 'security-group sg-web allowed'] },
+    { to: '2600:1f00:a:2::20', protocol: 6, port: 8080, sources: ['security-group sg-web refused'] },
+    { to: '10.0.2.20', protocol: 6, port: 8080, sources: ['security-group sg-web allowed'] },
+    // No IPv4 source of the app tier reaches it over ICMPv6.
+    { to: 'eni-app', protocol: 58, port: null, sources: [] },
     { to: 'eni-db', protocol: 6, port: 22, sources: [] },
     { to: 'eni-app', protocol: 1, port: null, sources: ['cidr 10.0.0.0/16 allowed'] },
   ])('$to on $protocol/$port', ({ to, protocol, port, sources }) => {
@@ -44,12 +51,13 @@ describe('who can reach a destination', () => {
         s.verdict,
         s.blocks.map((b) => b.nacl.segments.map((x) => x.ruleNumber)),
       ]);
-    // sg-web also admits its own members on every protocol (inside the subnet: no NACL).
+    // sg-web also admits its own members on every protocol (inside the subnet: no NACL); ICMP
+    // reaches only their IPv4 addresses.
     expect(who(8)).toEqual([
       ['10.0.0.0/16', 'allowed', [[80]]],
-      ['sg-web', 'allowed', [[], [], []]],
+      ['sg-web', 'allowed', [[], []]],
     ]);
-    expect(who(13)).toEqual([['sg-web', 'allowed', [[], [], []]]]);
+    expect(who(13)).toEqual([['sg-web', 'allowed', [[], []]]]);
     expect(who(null).map(([peer, verdict]) => [peer, verdict])).toEqual([
       ['10.0.0.0/16', 'unknown'],
       ['sg-web', 'allowed'],
@@ -66,6 +74,43 @@ describe('who can reach a destination', () => {
       ['2600:1f00:a:1::10/128', 'eni-web', 'deny', [32768]],
       ['10.0.1.11/32', 'eni-web2', 'allow', [100]],
     ]);
+  });
+
+  it('lists only the addresses of the destination’s family: an IPv6 destination is reached from IPv6 addresses', () => {
+    const blocks = (to: string, protocol = 6) =>
+      whoCanReach(model, { to, protocol, port: protocol === 6 ? 8080 : null }).sources.flatMap((s) => s.blocks.map((b) => b.cidr));
+    expect(blocks('2600:1f00:a:2::20')).toEqual(['2600:1f00:a:1::10/128']);
+    expect(blocks('10.0.2.20')).toEqual(['10.0.1.10/32', '10.0.1.11/32']);
+    expect(blocks('eni-web', 1)).toEqual(['10.0.0.0/16', '10.0.1.10/32', '10.0.1.11/32']);
+    expect(blocks('eni-web', 58)).toEqual(['2600:1f00:a:1::10/128']);
+    const [none] = whoCanReach(model, { to: '2600:1f00:a:1::10', protocol: 6, port: 22 }).sources.filter(
+      (s) => s.kind === 'security-group',
+    );
+    expect(none).toMatchObject({ verdict: 'allowed', blocks: [{ cidr: '2600:1f00:a:1::10/128' }] });
+    const [v4only] = whoCanReach(model, { to: '2600:1f00:a:2::20', protocol: 6, port: 9090 }).sources;
+    expect(v4only).toMatchObject({
+      verdict: 'refused',
+      blocks: [],
+      reason: 'no interface in reach that carries sg-peer has an IPv6 address',
+    });
+  });
+
+  it('lists no block of another family than the address the destination is given by', () => {
+    fc.assert(
+      fc.property(snapshotArbitrary, fc.constantFrom(6, 17, 1, 58, -1), (snapshot, protocol) => {
+        const m = NetworkModel.fromSnapshot(snapshot);
+        for (const eni of snapshot.NetworkInterfaces ?? []) {
+          const addresses = [eni.PrivateIpAddress, ...(eni.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)];
+          for (const to of addresses.filter((a): a is string => Boolean(a))) {
+            const family = parseIp(to)!.family;
+            for (const source of whoCanReach(m, { to, protocol, port: protocol === 6 || protocol === 17 ? 443 : null }).sources) {
+              for (const block of source.blocks) expect(parseCidr(block.cidr)!.family, `${to} ← ${block.cidr}`).toBe(family);
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('names the part of a block an explicit deny refuses', () => {

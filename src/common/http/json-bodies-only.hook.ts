@@ -1,0 +1,30 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UnsupportedMediaTypeError } from '../errors/unsupported-media-type.error';
+
+/** The one media type a request body may have. */
+const JSON_MEDIA_TYPE = 'application/json';
+
+/** Methods whose body Fastify never reads (it ignores one, whatever its type). */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE']);
+
+/** Whether the request carries a body that would be read (one of any length but zero, or chunked). */
+function hasBody(request: FastifyRequest): boolean {
+  if (BODYLESS_METHODS.has(request.method)) return false;
+  const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+  return chunked !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Every route that takes a body takes JSON: a body of any other media type is refused with 415
+ * before a parser reads it, where Fastify's text parser (and Nest's form parser) would hand the
+ * handler a string or form fields for validation to call missing. A request without a body (or
+ * a GET's, which is never read) passes whatever its Content-Type says; an unknown route stays a 404.
+ */
+export function refuseBodiesOtherThanJson(instance: FastifyInstance): void {
+  instance.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.is404 || !hasBody(request)) return payload;
+    const mediaType = request.headers['content-type']?.split(';', 1)[0].trim().toLowerCase();
+    if (mediaType !== JSON_MEDIA_TYPE) throw new UnsupportedMediaTypeError(mediaType || undefined);
+    return payload;
+  });
+}
