@@ -13,10 +13,20 @@ export interface FlowFieldSpec {
   readonly values?: readonly string[];
   /** The field holds an IPv4 or IPv6 address. */
   readonly address?: boolean;
+  /** The field holds a time in Unix seconds (at most MAX_EPOCH_SECONDS). */
+  readonly time?: boolean;
 }
+
+/**
+ * The last second a capture time (`start`, `end`: Unix seconds) may name: 9999-12-31T23:59:59Z.
+ * Times are printed and stored as RFC 3339 date-times, whose year has four digits; a later
+ * "time" is no capture time, and a record carrying one is malformed.
+ */
+export const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
+const time = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', max: MAX_EPOCH_SECONDS, time: true });
 const s = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string' });
 const ip = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', address: true });
 const oneOf = (name: string, version: number, values: readonly string[]): FlowFieldSpec => ({
@@ -42,8 +52,8 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   n('protocol', 2, 255),
   n('packets', 2),
   n('bytes', 2),
-  n('start', 2),
-  n('end', 2),
+  time('start', 2),
+  time('end', 2),
   oneOf('action', 2, ['ACCEPT', 'REJECT']),
   oneOf('log-status', 2, ['OK', 'NODATA', 'SKIPDATA']),
   s('vpc-id', 3),

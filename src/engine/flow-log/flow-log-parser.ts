@@ -49,6 +49,7 @@ function readerFor(field: FlowFieldSpec): TokenReader {
 
 function describeInvalid(field: FlowFieldSpec, token: string): string {
   const shown = JSON.stringify(token.length > 60 ? token.slice(0, 60) + '…' : token);
+  if (field.time) return `${field.name}: ${shown} is not a time in Unix seconds from 0 to ${field.max} (9999-12-31T23:59:59Z)`;
   if (field.type === 'number') {
     return `${field.name}: ${shown} is not a whole number${field.max !== undefined ? ` from 0 to ${field.max}` : ''}`;
   }

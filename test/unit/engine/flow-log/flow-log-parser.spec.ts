@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_FORMAT, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
-import { ActionToken, createActionScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
+import { isoSeconds } from '../../../../src/engine/findings/iso-time.util';
+import { DEFAULT_FORMAT, MAX_EPOCH_SECONDS, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
+import { ActionToken, createActionScanner, createFlowLineScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
 import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
 import { isIpAddress, isIpv4Address, isIpv6Address } from '../../../../src/engine/ip/ip-address';
 
@@ -287,6 +288,51 @@ describe('createActionScanner', () => {
         const end = data.length ? start + (b % (data.length - start + 1)) : 0;
         expect([0, 1, 2]).toContain(scan(data, start, end));
       }),
+    );
+  });
+});
+
+describe('capture times (start, end): Unix seconds up to 9999-12-31T23:59:59Z', () => {
+  const scanner = createFlowLineScanner(DEFAULT_FORMAT);
+  const lineAt = (start: string, end: string): string =>
+    `2 123456789010 eni-0abc 10.0.0.1 10.0.0.2 40000 443 6 3 180 ${start} ${end} REJECT OK`;
+  const scans = (line: string): boolean => scanner(Buffer.from(line), 0, Buffer.byteLength(line)) !== null;
+
+  it('the last second is 9999-12-31T23:59:59Z', () => {
+    expect(isoSeconds(MAX_EPOCH_SECONDS)).toBe('9999-12-31T23:59:59Z');
+  });
+
+  it.each([
+    ['start', lineAt('253402300800', '1700000060')],
+    ['end', lineAt('1700000000', '253402300800')],
+    ['start', lineAt('8640000000001', '8640000000001')],
+    ['start', lineAt('9007199254740991', '1700000060')],
+  ])('a %s past it makes the line malformed, in the parser and the byte scanner alike', (field, line) => {
+    const result = parse(line);
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^${field}: ".*" is not a time in Unix seconds`)) });
+    expect(scans(line)).toBe(false);
+  });
+
+  it('every second up to it is read, formats as a date-time, and the scanner agrees; none after it is', () => {
+    const seconds = fc.oneof(
+      fc.integer({ min: MAX_EPOCH_SECONDS - 1000, max: MAX_EPOCH_SECONDS + 1000 }),
+      fc.integer({ min: 0, max: MAX_EPOCH_SECONDS }),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      fc.constantFrom(0, MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS + 1, 8_640_000_000_000, 8_640_000_000_001),
+    );
+    fc.assert(
+      fc.property(seconds, fc.boolean(), (t, inEnd) => {
+        const line = inEnd ? lineAt('1700000000', String(t)) : lineAt(String(t), String(t));
+        const valid = t <= MAX_EPOCH_SECONDS;
+        const result = parse(line);
+        expect(result.ok).toBe(valid);
+        expect(scans(line)).toBe(valid);
+        if (result.ok) {
+          const value = inEnd ? result.record.end : result.record.start;
+          expect(isoSeconds(value as number)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });
