@@ -15,6 +15,11 @@ export interface FlowFieldSpec {
   readonly address?: boolean;
   /** The field holds a time in Unix seconds (at most MAX_EPOCH_SECONDS). */
   readonly time?: boolean;
+  /**
+   * The field holds free text (a tag's value): any characters. Every other string field holds
+   * ids and names AWS writes in printable ASCII (`eni-…`, `us-east-1`, an ARN).
+   */
+  readonly text?: boolean;
 }
 
 /**
@@ -28,6 +33,7 @@ const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
 const time = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', max: MAX_EPOCH_SECONDS, time: true });
 const s = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string' });
+const tag = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', text: true });
 const ip = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', address: true });
 const oneOf = (name: string, version: number, values: readonly string[]): FlowFieldSpec => ({
   name,
@@ -94,12 +100,12 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   s('next-hop-az-id', 11),
   s('next-hop-vpc-id', 11),
   s('next-hop-interface-type', 11),
-  s('instance-tag', 11),
-  s('instance-tag-2', 11),
-  s('interface-tag', 11),
-  s('interface-tag-2', 11),
-  s('asg-tag', 11),
-  s('asg-tag-2', 11),
+  tag('instance-tag', 11),
+  tag('instance-tag-2', 11),
+  tag('interface-tag', 11),
+  tag('interface-tag-2', 11),
+  tag('asg-tag', 11),
+  tag('asg-tag-2', 11),
 ];
 
 const FIELDS_BY_NAME: ReadonlyMap<string, FlowFieldSpec> = new Map(FLOW_LOG_FIELDS.map((f) => [f.name, f]));
@@ -122,8 +128,8 @@ export interface FlowLogFormat {
   readonly unknown: readonly string[];
 }
 
-/** What a field the catalog does not know is read as: text, `-` for no value (version 0: unknown). */
-const unknownField = (name: string): FlowFieldSpec => ({ name, version: 0, type: 'string' });
+/** What a field the catalog does not know is read as: free text, `-` for no value (version 0: unknown). */
+const unknownField = (name: string): FlowFieldSpec => ({ name, version: 0, type: 'string', text: true });
 
 function formatOf(names: readonly string[]): FlowLogFormat {
   const fields = names.map((name) => FIELDS_BY_NAME.get(name) ?? unknownField(name));

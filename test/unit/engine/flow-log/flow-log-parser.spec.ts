@@ -336,3 +336,43 @@ describe('capture times (start, end): Unix seconds up to 9999-12-31T23:59:59Z', 
     );
   });
 });
+
+describe('ids and names are printable ASCII; tag values are free text', () => {
+  const scanner = createFlowLineScanner(DEFAULT_FORMAT);
+  const lineWith = (eni: string): string => `2 123456789010 ${eni} 10.0.0.1 10.0.0.2 40000 443 6 3 180 1700000000 1700000060 REJECT OK`;
+  const scans = (line: string): boolean => scanner(Buffer.from(line), 0, Buffer.byteLength(line)) !== null;
+
+  it.each([
+    ['an escape sequence and a bell', 'eni-\u001b]0;pwned\u0007\u001b[31mRED'],
+    ['a byte that is not UTF-8 (read as U+FFFD)', Buffer.from([0x65, 0x6e, 0x69, 0x2d, 0xff, 0xfe, 0x31]).toString('utf8')],
+    ['a letter outside ASCII', 'eni-ü'],
+    ['DEL', 'eni-a\u007f'],
+    ['a carriage return inside the id', 'eni-a\rb'],
+  ])('an interface-id with %s makes the line malformed, in the parser and the byte scanner alike', (_name, eni) => {
+    const line = lineWith(eni);
+    const result = parse(line);
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/^interface-id: ".*" is not printable ASCII/) });
+    expect(scans(line)).toBe(false);
+  });
+
+  it('every field of ids and names holds to it; the tags and unknown fields do not', () => {
+    const format = parseLogFormat(
+      'version account-id interface-id vpc-id subnet-id instance-id region ecs-cluster-name instance-tag future-field',
+      {
+        unknownFields: 'keep',
+      },
+    );
+    const parser = createLineParser(format);
+    expect(ok('5 unknown eni-a vpc-a subnet-a i-a us-east-1 my_cluster-1 Büro\u0007 ü', parser)).toMatchObject({
+      'account-id': 'unknown',
+      'instance-tag': 'Büro\u0007',
+      'future-field': 'ü',
+    });
+    for (const name of ['account-id', 'interface-id', 'vpc-id', 'subnet-id', 'instance-id', 'region', 'ecs-cluster-name']) {
+      const tokens = '5 unknown eni-a vpc-a subnet-a i-a us-east-1 my_cluster-1 tag x'.split(' ');
+      tokens[format.positions[name]] += '\u001b';
+      const result = parser(tokens.join(' '));
+      expect(result.ok ? null : result.error).toMatch(new RegExp(`^${name}: `));
+    }
+  });
+});
