@@ -39,12 +39,27 @@ const naturalWidths = (rows: string[][]) => rows[0].map((_, col) => Math.max(...
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GAP * (widths.length - 1);
 
 /**
+ * Each row as a block of `HEADING  cell` lines, blocks a blank line apart: a table too wide for
+ * the terminal in columns, listed. Every cell is kept; long ones are cut with `…` to the width.
+ */
+function listed(rows: string[][], width: number): string {
+  const [headings, ...data] = rows;
+  const label = Math.max(...headings.map((heading) => heading.length));
+  const room = Math.max(width - label - GAP, MIN_COLUMN_WIDTH);
+  return data
+    .map((row) => row.map((cell, col) => `${headings[col].padEnd(label + GAP)}${clip(cell, room)}`.trimEnd()).join('\n'))
+    .join('\n\n');
+}
+
+/**
  * Left-aligned columns two spaces apart, control characters in cells escaped. With a `width`,
  * droppable columns are left out (while the others, shortened, still would not fit), then the
- * shrinkable ones give up characters, widest first, until the table fits.
+ * shrinkable ones give up characters, widest first, until the table fits; a table that still does
+ * not fit lists each row under the headings instead.
  */
 export function table(rows: string[][], width?: number, rules: FitRules = {}): string {
-  let kept = rows.map((row) => row.map(escapeControl));
+  const escaped = rows.map((row) => row.map(escapeControl));
+  let kept = escaped;
   let widths = naturalWidths(kept);
   if (width !== undefined) {
     const shrinkable = rules.shrinkable ?? [];
@@ -63,6 +78,7 @@ export function table(rows: string[][], width?: number, rules: FitRules = {}): s
       widths[widest]--;
       excess--;
     }
+    if (excess > 0) return listed(escaped, width);
   }
   return kept
     .map((row) =>
