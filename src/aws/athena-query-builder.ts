@@ -1,4 +1,4 @@
-import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { AwsAdapterError } from './aws-adapter.error';
 import { quoteAthenaIdentifier } from './athena-identifier';
 
@@ -309,6 +309,9 @@ export class AthenaQueryBuilder {
     // A record overlaps the window when it starts before its end and ends at or after its start.
     if (fields.has('start')) where.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
     if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) >= ${num(fromSec)}`);
+    // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
+    // (A constant of the code, not a value of the input: written into the query as it is.)
+    if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) <= ${MAX_EPOCH_SECONDS}`);
 
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);

@@ -1,4 +1,4 @@
-import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { AwsAdapterError } from './aws-adapter.error';
 import { checkFlowQueryInput } from './athena-query-builder';
 
@@ -82,6 +82,8 @@ export class InsightsQueryBuilder {
     // A record overlaps the window when it starts before its end and ends at or after its start.
     if (has('start')) filters.push(`${f('start')} < ${toSec}`);
     if (has('end')) filters.push(`${f('end')} >= ${fromSec}`);
+    // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
+    if (has('end')) filters.push(`${f('end')} <= ${MAX_EPOCH_SECONDS}`);
     if (input.startSlice) {
       if (!has('start'))
         throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'a window can only be split when the flow-log format has `start`');

@@ -3,6 +3,7 @@ import { describeControl } from '../engine/findings/finding-text';
 import { isoSeconds } from '../engine/findings/iso-time.util';
 import type { FlowRecord } from '../engine/flow-log/flow-record';
 import { protocolName } from '../engine/network/protocol';
+import { escapeControl } from './input-errors';
 
 /** One NDJSON line of `explain` (DESIGN.md): the record by its flow-log field names, then the verdict. */
 export function explainJsonLine(record: FlowRecord, verdict: FlowVerdict): string {
@@ -23,7 +24,7 @@ function endpoint(address: unknown, port: unknown): string {
   return port === null || port === undefined ? shown : `${shown}:${port}`;
 }
 
-/** One human-readable line of `explain --format text`. */
+/** One human-readable line of `explain --format text`; control characters in values are escaped (`\x1b`). */
 export function explainTextLine(record: FlowRecord, verdict: FlowVerdict): string {
   const when = typeof record.start === 'number' ? isoSeconds(record.start) : '-';
   const protocol = typeof record.protocol === 'number' ? protocolName(record.protocol) : '-';
@@ -41,5 +42,5 @@ export function explainTextLine(record: FlowRecord, verdict: FlowVerdict): strin
   if (verdict.blockedBy.length) parts.push(`by ${verdict.blockedBy.map(describeControl).join(' and ')}`);
   let text = parts.join(' ');
   if (verdict.reason) text += `: ${verdict.reason}`;
-  return `${text}\n`;
+  return `${escapeControl(text)}\n`;
 }

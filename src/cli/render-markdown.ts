@@ -12,10 +12,11 @@ import {
   trafficLabel,
   verificationLabel,
 } from './finding-labels';
+import { escapeControl } from './input-errors';
 
-/** Table cells may not contain pipes or newlines. */
+/** Table cells may not contain pipes or newlines; other control characters are escaped (`\x1b`). */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeControl(text.replace(/\n/g, ' ')).replace(/\|/g, '\\|');
 }
 
 function tableRow(cells: string[]): string {
@@ -50,16 +51,21 @@ function details(finding: Finding, index: number): string {
   } else {
     lines.push(`**Suggested fix** (${verificationLabel(fix)}):`, '');
     if (finding.fixNote) lines.push(finding.fixNote.message, '');
-    lines.push('```sh', fix.awsCli, '```', '', '```hcl', fix.terraform, '```', '', '```json', fix.cloudFormation, '```');
+    const block = (language: string, text: string) => [`\`\`\`${language}`, ...text.split('\n'), '```'];
+    lines.push(...block('sh', fix.awsCli), '', ...block('hcl', fix.terraform), '', ...block('json', fix.cloudFormation));
     if (fix.risks.length) {
       lines.push('', 'Risks:');
       for (const risk of fix.risks) lines.push(`- ${risk.message}`);
     }
   }
-  return lines.join('\n');
+  // Each entry is one line: a value's control characters (a newline too) cannot reach the terminal.
+  return lines.map(escapeControl).join('\n');
 }
 
-/** `diagnose --format markdown`: a findings table with the fix, then details per finding, then stats. */
+/**
+ * `diagnose --format markdown`: a findings table with the fix, then details per finding, then
+ * stats. Control characters in values are escaped as in file names (`\n`, `\x1b`).
+ */
 export function renderMarkdown(result: DiagnoseResult): string {
   const { findings, stats } = result;
   const out = ['# sgdoctor diagnosis', ''];
@@ -79,7 +85,7 @@ export function renderMarkdown(result: DiagnoseResult): string {
     actionable.forEach((f, i) => out.push(details(f, i), ''));
   }
   if (noise.length) {
-    out.push('## Scanner activity', '', `${noiseSummary(noise)}.`, '');
+    out.push('## Scanner activity', '', `${escapeControl(noiseSummary(noise))}.`, '');
     if (campaignRows.length) {
       out.push(
         tableRow(CAMPAIGN_COLUMNS),

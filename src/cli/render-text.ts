@@ -13,6 +13,7 @@ import {
   trafficLabel,
   verificationLabel,
 } from './finding-labels';
+import { escapeControl } from './input-errors';
 
 export interface TextOptions {
   /** Fit the tables into this many columns (cells shortened with `…`); undefined: no limit (`--wide`). */
@@ -38,12 +39,27 @@ const naturalWidths = (rows: string[][]) => rows[0].map((_, col) => Math.max(...
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GAP * (widths.length - 1);
 
 /**
- * Left-aligned columns two spaces apart. With a `width`, droppable columns are left out (while
- * the others, shortened, still would not fit), then the shrinkable ones give up characters,
- * widest first, until the table fits.
+ * Each row as a block of `HEADING  cell` lines, blocks a blank line apart: a table too wide for
+ * the terminal in columns, listed. Every cell is kept; long ones are cut with `…` to the width.
+ */
+function listed(rows: string[][], width: number): string {
+  const [headings, ...data] = rows;
+  const label = Math.max(...headings.map((heading) => heading.length));
+  const room = Math.max(width - label - GAP, MIN_COLUMN_WIDTH);
+  return data
+    .map((row) => row.map((cell, col) => `${headings[col].padEnd(label + GAP)}${clip(cell, room)}`.trimEnd()).join('\n'))
+    .join('\n\n');
+}
+
+/**
+ * Left-aligned columns two spaces apart, control characters in cells escaped. With a `width`,
+ * droppable columns are left out (while the others, shortened, still would not fit), then the
+ * shrinkable ones give up characters, widest first, until the table fits; a table that still does
+ * not fit lists each row under the headings instead.
  */
 export function table(rows: string[][], width?: number, rules: FitRules = {}): string {
-  let kept = rows;
+  const escaped = rows.map((row) => row.map(escapeControl));
+  let kept = escaped;
   let widths = naturalWidths(kept);
   if (width !== undefined) {
     const shrinkable = rules.shrinkable ?? [];
@@ -62,6 +78,7 @@ export function table(rows: string[][], width?: number, rules: FitRules = {}): s
       widths[widest]--;
       excess--;
     }
+    if (excess > 0) return listed(escaped, width);
   }
   return kept
     .map((row) =>
@@ -70,13 +87,6 @@ export function table(rows: string[][], width?: number, rules: FitRules = {}): s
         .join(' '.repeat(GAP))
         .trimEnd(),
     )
-    .join('\n');
-}
-
-function indent(text: string, prefix = '    '): string {
-  return text
-    .split('\n')
-    .map((line) => prefix + line)
     .join('\n');
 }
 
@@ -108,13 +118,14 @@ function details(finding: Finding, index: number): string {
   } else {
     lines.push(`  fix             ${verificationLabel(fix)}`);
     if (finding.fixNote) lines.push(`  fix scope       ${finding.fixNote.message}`);
-    lines.push(indent(fix.awsCli));
+    lines.push(...fix.awsCli.split('\n').map((command) => `    ${command}`));
     if (fix.risks.length) {
       lines.push('  risks');
       for (const risk of fix.risks) lines.push(`    - ${risk.message}`);
     }
   }
-  return lines.join('\n');
+  // Each entry is one line: a value's control characters (a newline too) cannot reach the terminal.
+  return lines.map(escapeControl).join('\n');
 }
 
 /** How the compact findings table (COMPACT_COLUMNS) and the campaign table (CAMPAIGN_COLUMNS) fit a width. */
@@ -123,7 +134,8 @@ const CAMPAIGN_FIT: FitRules = { shrinkable: [1, 4, 6, 7], droppable: [7] };
 
 /**
  * `diagnose --format text`: the findings that may need a change (table, then details with the
- * fix), then the scanner activity summed up per campaign. Tables fit `options.width`.
+ * fix), then the scanner activity summed up per campaign. Tables fit `options.width`. Control
+ * characters in values (ids, owners, reasons) are escaped as in file names (`\n`, `\x1b`).
  */
 export function renderText(result: DiagnoseResult, options: TextOptions = {}): string {
   const { findings, stats } = result;
@@ -132,7 +144,7 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
     `${stats.rejected.unknown.records} undecided); ${stats.findings.total} findings ` +
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
-  if (!findings.length) return [summary, 'No findings.', ...coverageLines(stats).map((line) => `- ${line}`), ''].join('\n');
+  if (!findings.length) return [summary, 'No findings.', ...coverageLines(stats).map((line) => `- ${escapeControl(line)}`), ''].join('\n');
   const { actionable, noise, rows, compactRows, campaignRows, hiddenNoise } = overview(findings);
   const parts = [summary];
   const upper = (headings: string[]) => headings.map((heading) => heading.toUpperCase());
@@ -146,11 +158,11 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
   }
   if (actionable.length) parts.push('', actionable.map(details).join('\n\n'));
   if (noise.length) {
-    parts.push('', 'SCANNER ACTIVITY (likely noise, no fix)', noiseSummary(noise));
+    parts.push('', 'SCANNER ACTIVITY (likely noise, no fix)', escapeControl(noiseSummary(noise)));
     if (campaignRows.length) parts.push('', table([upper(CAMPAIGN_COLUMNS), ...campaignRows], options.width, CAMPAIGN_FIT));
   }
   if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
   const coverage = coverageLines(stats);
-  if (coverage.length) parts.push('', 'COVERAGE (what this analysis could not see)', ...coverage.map((line) => `- ${line}`));
+  if (coverage.length) parts.push('', 'COVERAGE (what this analysis could not see)', ...coverage.map((line) => `- ${escapeControl(line)}`));
   return `${parts.join('\n')}\n`;
 }

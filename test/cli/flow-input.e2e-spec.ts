@@ -13,8 +13,14 @@ const contract = '/work/shared/contract';
 const snapshot = join(contract, 'snapshot.json');
 const flows = join(contract, 'flows.log');
 
-function run(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
+function run(args: string[], input?: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    input,
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -205,5 +211,63 @@ describe('snapshots', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe(want);
     }
+  });
+});
+
+describe('values no record or snapshot can hold', () => {
+  it('a capture time past 9999-12-31 is a malformed line named with file:line: every format prints, exit 0', () => {
+    const file = join(tmp, 'huge-time.log');
+    writeFileSync(file, `${HEADER}\n${REJECT}\n${REJECT.replace('1700000000 1700000060', '8640000000001 8640000000001')}\n`);
+    for (const [command, format] of [
+      ['diagnose', 'json'],
+      ['diagnose', 'text'],
+      ['diagnose', 'markdown'],
+      ['explain', 'text'],
+      ['explain', 'json'],
+    ]) {
+      const result = run([command, '--config', snapshot, '--flows', file, '--format', format]);
+      expect(result.code, `${command} ${format}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(command === 'explain' ? '10.1.0.9' : 'rejected');
+      expect(result.stderr).toContain(`${file}:3: start: "8640000000001" is not a time in Unix seconds`);
+    }
+  });
+
+  it('an interface id with control characters is a malformed line; nothing raw reaches the terminal', () => {
+    const file = join(tmp, 'escape-id.log');
+    writeFileSync(file, `${REJECT}\n${REJECT.replace('eni-0web0000000000001', 'eni-\u001b]0;t\u0007\u001b[31mRED')}\n`);
+    for (const [command, format] of [
+      ['explain', 'text'],
+      ['diagnose', 'text'],
+      ['diagnose', 'markdown'],
+    ]) {
+      const result = run([command, '--config', snapshot, '--flows', file, '--format', format]);
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain('\u001b');
+      expect(result.stdout + result.stderr).not.toContain('\u0007');
+      expect(result.stderr).toContain(`${file}:2: interface-id: "eni-\\u001b]0;t\\u0007`);
+    }
+  });
+
+  it('a snapshot whose group id would run a command when pasted is refused with its JSON path (exit 3)', () => {
+    const contractSnapshot = JSON.parse(readFileSync(snapshot, 'utf8')) as { SecurityGroups: { GroupId: string }[] };
+    contractSnapshot.SecurityGroups[0].GroupId = 'sg-0web$(touch${IFS}/tmp/pwned)';
+    const file = join(tmp, 'shell-id.json');
+    writeFileSync(file, JSON.stringify(contractSnapshot));
+    const result = run(['diagnose', '--config', file, '--flows', flows]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('SecurityGroups[0].GroupId: expected an id "sg-" followed by lower-case letters and digits');
+  });
+
+  it('with COLUMNS=40 (output not a terminal) the findings table fits in 40 columns', () => {
+    const result = run(['diagnose', '--config', snapshot, '--flows', flows, '--format', 'text'], undefined, { COLUMNS: '40' });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    const table = lines.slice(
+      lines.findIndex((line) => line.startsWith('#')),
+      lines.findIndex((line) => line.startsWith('[1] ')),
+    );
+    expect(table.length).toBeGreaterThan(3);
+    for (const line of table) expect(line.length, line).toBeLessThanOrEqual(40);
   });
 });

@@ -5,11 +5,27 @@ import { ipProtocolName } from './protocol.util';
 
 type HclValue = string | number | boolean;
 
+const HCL_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+// eslint-disable-next-line no-control-regex -- escaping control characters is the point
+const HCL_ESCAPED = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * An HCL quoted string holding `text` as it is: quotes, backslashes and control characters
+ * escaped, and `${` / `%{` doubled (`$${`, `%%{`) so Terraform interpolates and runs nothing.
+ */
+function hclString(text: string): string {
+  const escaped = text
+    .replace(HCL_ESCAPED, (ch) => HCL_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/([$%])\{/g, '$1$1{');
+  return `"${escaped}"`;
+}
+
 /** One resource block, `=` aligned the way `terraform fmt` aligns consecutive attributes. */
 function resourceBlock(type: string, name: string, attributes: [string, HclValue][]): string {
   const width = Math.max(...attributes.map(([key]) => key.length));
   const lines = attributes.map(
-    ([key, value]) => `  ${key.padEnd(width)} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    ([key, value]) => `  ${key.padEnd(width)} = ${typeof value === 'string' ? hclString(value) : String(value)}`,
   );
   return `resource "${type}" "${name}" {\n${lines.join('\n')}\n}`;
 }

@@ -217,7 +217,8 @@ const ROLES: Readonly<Record<string, FieldRole>> = {
 
 const CODE_DASH = 45;
 const CODE_COLON = 58;
-const FIRST_NON_ASCII = 128;
+/** DEL; with every byte from it up (not ASCII) and every one below the space, not printable. */
+const CODE_DEL = 127;
 
 /** Byte-level twin of isIpv4Address. */
 function isIpv4Bytes(bytes: Uint8Array, start: number, end: number): boolean {
@@ -282,8 +283,8 @@ function oneOfBytes(bytes: Uint8Array, start: number, end: number, values: reado
 /**
  * A byte-level scanner for the lines of one format: the fast path of aggregation, which reads the
  * fields aggregation needs without decoding the line or building a FlowRecord. It accepts only
- * lines the line parser reads the same way token for token — single spaces, ASCII, every field
- * valid by the same rules — and returns null for anything else, so the two never disagree: a null
+ * lines the line parser reads the same way token for token — single spaces, printable ASCII,
+ * every field valid by the same rules — and returns null for anything else, so the two never disagree: a null
  * line goes to the line parser.
  */
 export function createFlowLineScanner(format: FlowLogFormat = DEFAULT_FORMAT): FlowLineScanner {
@@ -306,7 +307,8 @@ export function createFlowLineScanner(format: FlowLogFormat = DEFAULT_FORMAT): F
       while (p < end) {
         const c = bytes[p];
         if (c === CODE_SPACE) break;
-        if (c >= FIRST_NON_ASCII) return null;
+        // Not printable ASCII: ids may not hold it, free text may; the line parser decides.
+        if (c < CODE_SPACE || c >= CODE_DEL) return null;
         p++;
       }
       const e = p;

@@ -13,11 +13,27 @@ export interface FlowFieldSpec {
   readonly values?: readonly string[];
   /** The field holds an IPv4 or IPv6 address. */
   readonly address?: boolean;
+  /** The field holds a time in Unix seconds (at most MAX_EPOCH_SECONDS). */
+  readonly time?: boolean;
+  /**
+   * The field holds free text (a tag's value): any characters. Every other string field holds
+   * ids and names AWS writes in printable ASCII (`eni-…`, `us-east-1`, an ARN).
+   */
+  readonly text?: boolean;
 }
+
+/**
+ * The last second a capture time (`start`, `end`: Unix seconds) may name: 9999-12-31T23:59:59Z.
+ * Times are printed and stored as RFC 3339 date-times, whose year has four digits; a later
+ * "time" is no capture time, and a record carrying one is malformed.
+ */
+export const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
+const time = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', max: MAX_EPOCH_SECONDS, time: true });
 const s = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string' });
+const tag = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', text: true });
 const ip = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', address: true });
 const oneOf = (name: string, version: number, values: readonly string[]): FlowFieldSpec => ({
   name,
@@ -42,8 +58,8 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   n('protocol', 2, 255),
   n('packets', 2),
   n('bytes', 2),
-  n('start', 2),
-  n('end', 2),
+  time('start', 2),
+  time('end', 2),
   oneOf('action', 2, ['ACCEPT', 'REJECT']),
   oneOf('log-status', 2, ['OK', 'NODATA', 'SKIPDATA']),
   s('vpc-id', 3),
@@ -84,12 +100,12 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   s('next-hop-az-id', 11),
   s('next-hop-vpc-id', 11),
   s('next-hop-interface-type', 11),
-  s('instance-tag', 11),
-  s('instance-tag-2', 11),
-  s('interface-tag', 11),
-  s('interface-tag-2', 11),
-  s('asg-tag', 11),
-  s('asg-tag-2', 11),
+  tag('instance-tag', 11),
+  tag('instance-tag-2', 11),
+  tag('interface-tag', 11),
+  tag('interface-tag-2', 11),
+  tag('asg-tag', 11),
+  tag('asg-tag-2', 11),
 ];
 
 const FIELDS_BY_NAME: ReadonlyMap<string, FlowFieldSpec> = new Map(FLOW_LOG_FIELDS.map((f) => [f.name, f]));
@@ -112,8 +128,8 @@ export interface FlowLogFormat {
   readonly unknown: readonly string[];
 }
 
-/** What a field the catalog does not know is read as: text, `-` for no value (version 0: unknown). */
-const unknownField = (name: string): FlowFieldSpec => ({ name, version: 0, type: 'string' });
+/** What a field the catalog does not know is read as: free text, `-` for no value (version 0: unknown). */
+const unknownField = (name: string): FlowFieldSpec => ({ name, version: 0, type: 'string', text: true });
 
 function formatOf(names: readonly string[]): FlowLogFormat {
   const fields = names.map((name) => FIELDS_BY_NAME.get(name) ?? unknownField(name));

@@ -25,6 +25,18 @@ function parseUnsigned(token: string, max: number): number {
   return value > max ? -1 : value;
 }
 
+const CODE_PRINTABLE_FIRST = 0x21;
+const CODE_PRINTABLE_LAST = 0x7e;
+
+/** True when every character is printable ASCII (`!` to `~`): what AWS writes ids and names in. */
+function isPrintableAscii(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < CODE_PRINTABLE_FIRST || c > CODE_PRINTABLE_LAST) return false;
+  }
+  return true;
+}
+
 type TokenReader = (token: string) => string | number | null | undefined;
 
 /** Builds, per field, a function that turns a token into its value or `undefined` when invalid. */
@@ -44,16 +56,19 @@ function readerFor(field: FlowFieldSpec): TokenReader {
   if (field.address) {
     return (token) => (token === '-' ? null : isIpAddress(token) ? token : undefined);
   }
-  return (token) => (token === '-' ? null : token);
+  if (field.text) return (token) => (token === '-' ? null : token);
+  return (token) => (token === '-' ? null : isPrintableAscii(token) ? token : undefined);
 }
 
 function describeInvalid(field: FlowFieldSpec, token: string): string {
   const shown = JSON.stringify(token.length > 60 ? token.slice(0, 60) + '…' : token);
+  if (field.time) return `${field.name}: ${shown} is not a time in Unix seconds from 0 to ${field.max} (9999-12-31T23:59:59Z)`;
   if (field.type === 'number') {
     return `${field.name}: ${shown} is not a whole number${field.max !== undefined ? ` from 0 to ${field.max}` : ''}`;
   }
   if (field.values) return `${field.name}: ${shown} is not one of ${field.values.join(', ')}`;
   if (field.address) return `${field.name}: ${shown} is not an IPv4 or IPv6 address`;
+  if (!field.text) return `${field.name}: ${shown} is not printable ASCII, as AWS writes ids and names`;
   return `${field.name}: ${shown} is invalid`;
 }
 
@@ -65,8 +80,9 @@ function toFormat(format: FlowLogFormat | readonly string[] | string): FlowLogFo
 
 /**
  * Returns a pure, non-throwing parser of one flow-log line in the given format (default: version 2).
- * `-` becomes null, numbers are parsed strictly, enumerations and addresses are validated, and a
- * line with the wrong number of fields is an error. NODATA/SKIPDATA lines parse to records that carry
+ * `-` becomes null, numbers are parsed strictly, enumerations and addresses are validated, ids and
+ * names must be printable ASCII (a control character or a byte that was not UTF-8 is an error;
+ * tag values and unknown fields are free text), and a line with the wrong number of fields is an error. NODATA/SKIPDATA lines parse to records that carry
  * no flow (their flow fields are null); consumers skip them.
  */
 export function createLineParser(format: FlowLogFormat | readonly string[] | string = DEFAULT_FORMAT): LineParser {

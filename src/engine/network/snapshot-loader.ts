@@ -27,8 +27,9 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
 function firstIssue(error: z.ZodError): { path: string; message: string } {
   const issue = error.issues[0];
   const path = issue.path as PropertyKey[];
-  // A failing union/refinement may carry nested issues with a deeper path.
-  const nested = (issue as { errors?: { path: PropertyKey[]; message: string }[][] }).errors?.[0]?.[0];
+  // A failing union/refinement (or a record's key) may carry nested issues with a deeper path.
+  type Nested = { path: PropertyKey[]; message: string };
+  const nested = (issue as { errors?: Nested[][] }).errors?.[0]?.[0] ?? (issue as { issues?: Nested[] }).issues?.[0];
   if (nested) return { path: formatJsonPath([...path, ...nested.path]), message: nested.message };
   return { path: formatJsonPath(path), message: issue.message };
 }

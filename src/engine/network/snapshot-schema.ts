@@ -22,18 +22,26 @@ const protocol = z
 const port = z.number().int().min(-1).max(65535);
 const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
 const tags = z.array(tag).optional();
+/**
+ * An EC2 resource id: the resource's prefix, a hyphen and a unique combination of lower-case
+ * letters and digits (EC2 assigns 8 or 17 hexadecimal digits: `sg-0123456789abcdef0`; examples
+ * and emulators use readable ones such as `sg-0web000000000000a` or `sg-app-extra`). Ids end up
+ * in suggested commands and in text output, so nothing else may be in them.
+ */
+const ID_BODY = /^[0-9a-z]+(?:-[0-9a-z]+)*$/;
 const id = (prefix: string) =>
-  z
-    .string()
-    .min(1)
-    .refine((v) => v.startsWith(prefix), { message: `expected an id starting with "${prefix}"` });
+  z.string().refine((v) => v.startsWith(prefix) && ID_BODY.test(v.slice(prefix.length)), {
+    message: `expected an id "${prefix}" followed by lower-case letters and digits, as EC2 writes them (${prefix}0123456789abcdef0)`,
+  });
+/** A 12-digit AWS account id (owner of a resource, account of a referenced group). */
+const accountId = z.string().regex(/^\d{12}$/, { message: 'expected an AWS account id: twelve digits' });
 
 const userIdGroupPair = z.looseObject({
-  GroupId: z.string().optional(),
+  GroupId: id('sg-').optional(),
   GroupName: z.string().optional(),
   UserId: z.string().optional(),
-  VpcId: z.string().optional(),
-  VpcPeeringConnectionId: z.string().optional(),
+  VpcId: id('vpc-').optional(),
+  VpcPeeringConnectionId: id('pcx-').optional(),
   PeeringStatus: z.string().optional(),
   Description: z.string().optional(),
 });
@@ -52,17 +60,17 @@ const securityGroup = z.looseObject({
   GroupId: id('sg-'),
   GroupName: z.string().optional(),
   Description: z.string().optional(),
-  VpcId: z.string().optional(),
-  OwnerId: z.string().optional(),
+  VpcId: id('vpc-').optional(),
+  OwnerId: accountId.optional(),
   IpPermissions: z.array(ipPermissionSchema).optional(),
   IpPermissionsEgress: z.array(ipPermissionSchema).optional(),
   Tags: tags,
 });
 
 const securityGroupRule = z.looseObject({
-  SecurityGroupRuleId: z.string().optional(),
+  SecurityGroupRuleId: id('sgr-').optional(),
   GroupId: id('sg-'),
-  GroupOwnerId: z.string().optional(),
+  GroupOwnerId: accountId.optional(),
   IsEgress: z.boolean().optional(),
   IpProtocol: protocol,
   FromPort: port.optional(),
@@ -72,10 +80,10 @@ const securityGroupRule = z.looseObject({
   PrefixListId: id('pl-').optional(),
   ReferencedGroupInfo: z
     .looseObject({
-      GroupId: z.string().optional(),
+      GroupId: id('sg-').optional(),
       UserId: z.string().optional(),
-      VpcId: z.string().optional(),
-      VpcPeeringConnectionId: z.string().optional(),
+      VpcId: id('vpc-').optional(),
+      VpcPeeringConnectionId: id('pcx-').optional(),
     })
     .optional(),
   Description: z.string().optional(),
@@ -100,15 +108,15 @@ export const networkAclEntrySchema = z
 
 const networkAcl = z.looseObject({
   NetworkAclId: id('acl-'),
-  VpcId: z.string().optional(),
+  VpcId: id('vpc-').optional(),
   IsDefault: z.boolean().optional(),
-  OwnerId: z.string().optional(),
+  OwnerId: accountId.optional(),
   Associations: z
     .array(
       z.looseObject({
         NetworkAclAssociationId: z.string().optional(),
-        NetworkAclId: z.string().optional(),
-        SubnetId: z.string().optional(),
+        NetworkAclId: id('acl-').optional(),
+        SubnetId: id('subnet-').optional(),
       }),
     )
     .optional(),
@@ -118,9 +126,9 @@ const networkAcl = z.looseObject({
 
 const networkInterface = z.looseObject({
   NetworkInterfaceId: id('eni-'),
-  SubnetId: z.string().optional(),
-  VpcId: z.string().optional(),
-  OwnerId: z.string().optional(),
+  SubnetId: id('subnet-').optional(),
+  VpcId: id('vpc-').optional(),
+  OwnerId: accountId.optional(),
   Description: z.string().optional(),
   InterfaceType: z.string().optional(),
   RequesterId: z.string().optional(),
@@ -142,13 +150,13 @@ const networkInterface = z.looseObject({
   Association: z.looseObject({ PublicIp: ip.optional(), AllocationId: z.string().optional() }).optional(),
   Attachment: z
     .looseObject({
-      InstanceId: z.string().optional(),
+      InstanceId: id('i-').optional(),
       InstanceOwnerId: z.string().optional(),
       AttachmentId: z.string().optional(),
       DeviceIndex: z.number().optional(),
     })
     .optional(),
-  Groups: z.array(z.looseObject({ GroupId: z.string().optional(), GroupName: z.string().optional() })).optional(),
+  Groups: z.array(z.looseObject({ GroupId: id('sg-').optional(), GroupName: z.string().optional() })).optional(),
   TagSet: tags,
 });
 
@@ -156,12 +164,12 @@ const blockState = z.looseObject({ State: z.string().optional() }).optional();
 
 const subnet = z.looseObject({
   SubnetId: id('subnet-'),
-  VpcId: z.string().optional(),
+  VpcId: id('vpc-').optional(),
   CidrBlock: cidr(4).optional(),
   Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
   AvailabilityZone: z.string().optional(),
   AvailabilityZoneId: z.string().optional(),
-  OwnerId: z.string().optional(),
+  OwnerId: accountId.optional(),
   MapPublicIpOnLaunch: z.boolean().optional(),
   Tags: tags,
 });
@@ -171,7 +179,7 @@ const vpc = z.looseObject({
   CidrBlock: cidr(4).optional(),
   CidrBlockAssociationSet: z.array(z.looseObject({ CidrBlock: cidr(4).optional(), CidrBlockState: blockState })).optional(),
   Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
-  OwnerId: z.string().optional(),
+  OwnerId: accountId.optional(),
   IsDefault: z.boolean().optional(),
   Tags: tags,
 });
@@ -187,7 +195,7 @@ const managedPrefixList = z.looseObject({
 
 const vpcInfo = z
   .looseObject({
-    VpcId: z.string().optional(),
+    VpcId: id('vpc-').optional(),
     OwnerId: z.string().optional(),
     Region: z.string().optional(),
     CidrBlock: anyCidr.optional(),
@@ -218,12 +226,12 @@ const route = z.looseObject({
   DestinationIpv6CidrBlock: cidr(6).optional(),
   DestinationPrefixListId: id('pl-').optional(),
   GatewayId: z.string().optional(),
-  NatGatewayId: z.string().optional(),
-  TransitGatewayId: z.string().optional(),
-  VpcPeeringConnectionId: z.string().optional(),
-  EgressOnlyInternetGatewayId: z.string().optional(),
-  NetworkInterfaceId: z.string().optional(),
-  InstanceId: z.string().optional(),
+  NatGatewayId: id('nat-').optional(),
+  TransitGatewayId: id('tgw-').optional(),
+  VpcPeeringConnectionId: id('pcx-').optional(),
+  EgressOnlyInternetGatewayId: id('eigw-').optional(),
+  NetworkInterfaceId: id('eni-').optional(),
+  InstanceId: id('i-').optional(),
   CarrierGatewayId: z.string().optional(),
   LocalGatewayId: z.string().optional(),
   CoreNetworkArn: z.string().optional(),
@@ -233,14 +241,14 @@ const route = z.looseObject({
 
 const routeTable = z.looseObject({
   RouteTableId: id('rtb-'),
-  VpcId: z.string().optional(),
-  OwnerId: z.string().optional(),
+  VpcId: id('vpc-').optional(),
+  OwnerId: accountId.optional(),
   Associations: z
     .array(
       z.looseObject({
         RouteTableAssociationId: z.string().optional(),
-        RouteTableId: z.string().optional(),
-        SubnetId: z.string().optional(),
+        RouteTableId: id('rtb-').optional(),
+        SubnetId: id('subnet-').optional(),
         GatewayId: z.string().optional(),
         Main: z.boolean().optional(),
       }),
@@ -262,6 +270,6 @@ export const networkSnapshotSchema = z.looseObject({
   FlowLogs: z.array(flowLog).optional(),
   RouteTables: z.array(routeTable).optional(),
   PrefixListEntries: z
-    .record(z.string(), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
+    .record(id('pl-'), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
     .optional(),
 });

@@ -42,6 +42,8 @@ describe('AthenaQueryBuilder', () => {
     expect(sql).toContain('"action" = ?');
     expect(sql).toContain('TRY_CAST("start" AS bigint) < ?');
     expect(sql).toContain('TRY_CAST("end" AS bigint) >= ?');
+    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed).
+    expect(sql).toContain('TRY_CAST("end" AS bigint) <= 253402300799');
     expect(sql).toContain('"day" BETWEEN ? AND ?');
     expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
   });

@@ -258,6 +258,8 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
     expect(queryString).toContain('parse @message "* * * * * * * * * * * * * * * * * * *" as fl_version, fl_account_id, fl_interface_id');
     expect(queryString).toContain('(fl_action = "REJECT" or fl_action = "ACCEPT") and fl_log_status = "OK"');
     expect(queryString).toContain(`fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000}`);
+    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed).
+    expect(queryString).toContain(`fl_end >= ${WINDOW.from.getTime() / 1000} and fl_end <= 253402300799`);
     expect(queryString).toContain('fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"]');
     expect(queryString).toMatch(
       /\| stats count\(\*\) as records, .* by fl_interface_id, .*, port_low, port_dst_service, port_ephemeral, port_kept, hour\n\| limit 10000$/,

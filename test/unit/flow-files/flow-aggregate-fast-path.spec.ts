@@ -49,9 +49,8 @@ const port = fc
 const tokens: Record<string, fc.Arbitrary<string>> = {
   version: field(fc.constantFrom('2', '5', '8'), '256'),
   'account-id': field(fc.constantFrom('111122223333', '444455556666')),
-  'interface-id': field(
-    fc.oneof({ weight: 9, arbitrary: fc.constantFrom('eni-a', 'eni-b') }, { weight: 1, arbitrary: fc.constant('eni-ü') }),
-  ),
+  // Ids are printable ASCII: a letter outside it or a control character makes the line malformed.
+  'interface-id': field(fc.constantFrom('eni-a', 'eni-b'), 'eni-ü', 'eni-\u001b[31m', 'eni-a\u0007'),
   srcaddr: field(fc.constantFrom('10.0.0.1', '10.0.0.1', '10.0.0.1', '2001:db8::1'), '10.0.0.01', '10.0.0'),
   dstaddr: field(fc.constantFrom('10.0.0.5', '10.0.0.5', '::ffff:10.0.0.5'), '1.2.3.256'),
   srcport: field(port, '65536', '-1'),
@@ -59,8 +58,9 @@ const tokens: Record<string, fc.Arbitrary<string>> = {
   protocol: field(fc.constantFrom('1', '6', '6', '6', '17', '132'), '300', '+6'),
   packets: field(fc.oneof(fc.nat(1000).map(String), fc.constant('9007199254740991')), '12345678901234567', '1e3'),
   bytes: field(fc.nat(10_000_000).map(String)),
-  start: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_600 }).map(String)),
-  end: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_700 }).map(String)),
+  // Past 9999-12-31T23:59:59Z (253402300799) a capture time is malformed.
+  start: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_600 }).map(String), '253402300800', '8640000000001'),
+  end: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_700 }).map(String), '253402300800'),
   action: field(fc.constantFrom('ACCEPT', 'REJECT'), 'reject'),
   'log-status': field(fc.constantFrom('OK', 'OK', 'OK', 'NODATA', 'SKIPDATA'), 'ok'),
   'vpc-id': field(fc.constantFrom('vpc-1', 'vpc-2')),
@@ -232,7 +232,7 @@ describe('aggregateFlowFiles fast path', () => {
     );
   });
 
-  it('merges non-ASCII keys as the decoded text does, whichever path read the line', async () => {
+  it('counts an id that is not printable ASCII (a letter outside it, a byte that is not UTF-8) as malformed, whichever path read it', async () => {
     const file = join(dir, 'non-ascii.log');
     const line = (eni: Buffer, gap = ' '): Buffer =>
       Buffer.concat([
@@ -240,15 +240,32 @@ describe('aggregateFlowFiles fast path', () => {
         eni,
         Buffer.from(`${gap}10.0.0.1 10.0.0.5 41000 443 6 2 120 1700000000 1700000060 ACCEPT OK\n`),
       ]);
-    // Two different invalid UTF-8 bytes both decode to U+FFFD; a double space sends a line through the parser.
+    // Two different invalid UTF-8 bytes both decode to U+FFFD: read as text they would be one interface.
+    // A double space sends a line through the parser.
     const eniU = Buffer.from('eni-\u00fc');
     const invalid = [Buffer.from([0x65, 0xff]), Buffer.from([0x65, 0xfe])];
-    writeFileSync(file, Buffer.concat([line(eniU), line(eniU, '  '), line(invalid[0]), line(invalid[1]), line(invalid[1], '  ')]));
+    const valid = Buffer.from('eni-a');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        line(eniU),
+        line(eniU, '  '),
+        line(invalid[0]),
+        line(invalid[1]),
+        line(invalid[1], '  '),
+        line(valid),
+        line(valid, '  '),
+      ]),
+    );
     const fast = await aggregateFlowFiles([file], { actions: ['ACCEPT'] });
-    expect(fast.aggregates.map((a) => [a.interfaceId, a.records])).toEqual([
-      ['eni-\u00fc', 2],
-      ['e\ufffd', 3],
-    ]);
+    expect(fast.aggregates.map((a) => [a.interfaceId, a.records])).toEqual([['eni-a', 2]]);
+    expect(fast.stats.malformed).toBe(5);
+    expect(fast.stats.malformedExamples.map((m) => [m.line, m.error.replace(/:.*/, '')])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [n, 'interface-id']),
+    );
+    const plain = await parseThenAggregate(file, ['ACCEPT']);
+    expect(plain.aggregates).toEqual(fast.aggregates);
+    expect(plain.stats).toEqual(fast.stats);
   });
 
   it('counts a malformed line once, whichever path read it', async () => {

@@ -158,3 +158,18 @@ describe('directories', () => {
     ]);
   });
 });
+
+describe('capture times no date can hold', () => {
+  it('make the line malformed, named with file and line, in both readers; the other records are used', async () => {
+    const file = join(dir, 'huge-time.log');
+    const huge = line('10.0.0.2').replace('1700000000 1700000060', '8640000000001 8640000000001');
+    writeFileSync(file, `${HEADER}\n${line('10.0.0.1')}\n${huge}\n`);
+    const expected = { file, line: 3, error: expect.stringMatching(/^start: "8640000000001" is not a time in Unix seconds/) };
+    const read = await readAll([file]);
+    expect(read.records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.1']);
+    expect(read.stats.malformedExamples).toEqual([expected]);
+    const aggregated = await aggregateFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] });
+    expect(aggregated.aggregates.map((a) => [a.srcaddr, a.firstSeen, a.lastSeen])).toEqual([['10.0.0.1', 1700000000, 1700000060]]);
+    expect(aggregated.stats).toMatchObject({ malformed: 1, malformedExamples: [expected] });
+  });
+});

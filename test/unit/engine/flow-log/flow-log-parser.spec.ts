@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_FORMAT, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
-import { ActionToken, createActionScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
+import { isoSeconds } from '../../../../src/engine/findings/iso-time.util';
+import { DEFAULT_FORMAT, MAX_EPOCH_SECONDS, parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
+import { ActionToken, createActionScanner, createFlowLineScanner } from '../../../../src/engine/flow-log/flow-line-scanner';
 import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
 import { isIpAddress, isIpv4Address, isIpv6Address } from '../../../../src/engine/ip/ip-address';
 
@@ -288,5 +289,90 @@ describe('createActionScanner', () => {
         expect([0, 1, 2]).toContain(scan(data, start, end));
       }),
     );
+  });
+});
+
+describe('capture times (start, end): Unix seconds up to 9999-12-31T23:59:59Z', () => {
+  const scanner = createFlowLineScanner(DEFAULT_FORMAT);
+  const lineAt = (start: string, end: string): string =>
+    `2 123456789010 eni-0abc 10.0.0.1 10.0.0.2 40000 443 6 3 180 ${start} ${end} REJECT OK`;
+  const scans = (line: string): boolean => scanner(Buffer.from(line), 0, Buffer.byteLength(line)) !== null;
+
+  it('the last second is 9999-12-31T23:59:59Z', () => {
+    expect(isoSeconds(MAX_EPOCH_SECONDS)).toBe('9999-12-31T23:59:59Z');
+  });
+
+  it.each([
+    ['start', lineAt('253402300800', '1700000060')],
+    ['end', lineAt('1700000000', '253402300800')],
+    ['start', lineAt('8640000000001', '8640000000001')],
+    ['start', lineAt('9007199254740991', '1700000060')],
+  ])('a %s past it makes the line malformed, in the parser and the byte scanner alike', (field, line) => {
+    const result = parse(line);
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^${field}: ".*" is not a time in Unix seconds`)) });
+    expect(scans(line)).toBe(false);
+  });
+
+  it('every second up to it is read, formats as a date-time, and the scanner agrees; none after it is', () => {
+    const seconds = fc.oneof(
+      fc.integer({ min: MAX_EPOCH_SECONDS - 1000, max: MAX_EPOCH_SECONDS + 1000 }),
+      fc.integer({ min: 0, max: MAX_EPOCH_SECONDS }),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      fc.constantFrom(0, MAX_EPOCH_SECONDS, MAX_EPOCH_SECONDS + 1, 8_640_000_000_000, 8_640_000_000_001),
+    );
+    fc.assert(
+      fc.property(seconds, fc.boolean(), (t, inEnd) => {
+        const line = inEnd ? lineAt('1700000000', String(t)) : lineAt(String(t), String(t));
+        const valid = t <= MAX_EPOCH_SECONDS;
+        const result = parse(line);
+        expect(result.ok).toBe(valid);
+        expect(scans(line)).toBe(valid);
+        if (result.ok) {
+          const value = inEnd ? result.record.end : result.record.start;
+          expect(isoSeconds(value as number)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('ids and names are printable ASCII; tag values are free text', () => {
+  const scanner = createFlowLineScanner(DEFAULT_FORMAT);
+  const lineWith = (eni: string): string => `2 123456789010 ${eni} 10.0.0.1 10.0.0.2 40000 443 6 3 180 1700000000 1700000060 REJECT OK`;
+  const scans = (line: string): boolean => scanner(Buffer.from(line), 0, Buffer.byteLength(line)) !== null;
+
+  it.each([
+    ['an escape sequence and a bell', 'eni-\u001b]0;pwned\u0007\u001b[31mRED'],
+    ['a byte that is not UTF-8 (read as U+FFFD)', Buffer.from([0x65, 0x6e, 0x69, 0x2d, 0xff, 0xfe, 0x31]).toString('utf8')],
+    ['a letter outside ASCII', 'eni-ü'],
+    ['DEL', 'eni-a\u007f'],
+    ['a carriage return inside the id', 'eni-a\rb'],
+  ])('an interface-id with %s makes the line malformed, in the parser and the byte scanner alike', (_name, eni) => {
+    const line = lineWith(eni);
+    const result = parse(line);
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/^interface-id: ".*" is not printable ASCII/) });
+    expect(scans(line)).toBe(false);
+  });
+
+  it('every field of ids and names holds to it; the tags and unknown fields do not', () => {
+    const format = parseLogFormat(
+      'version account-id interface-id vpc-id subnet-id instance-id region ecs-cluster-name instance-tag future-field',
+      {
+        unknownFields: 'keep',
+      },
+    );
+    const parser = createLineParser(format);
+    expect(ok('5 unknown eni-a vpc-a subnet-a i-a us-east-1 my_cluster-1 Büro\u0007 ü', parser)).toMatchObject({
+      'account-id': 'unknown',
+      'instance-tag': 'Büro\u0007',
+      'future-field': 'ü',
+    });
+    for (const name of ['account-id', 'interface-id', 'vpc-id', 'subnet-id', 'instance-id', 'region', 'ecs-cluster-name']) {
+      const tokens = '5 unknown eni-a vpc-a subnet-a i-a us-east-1 my_cluster-1 tag x'.split(' ');
+      tokens[format.positions[name]] += '\u001b';
+      const result = parser(tokens.join(' '));
+      expect(result.ok ? null : result.error).toMatch(new RegExp(`^${name}: `));
+    }
   });
 });
