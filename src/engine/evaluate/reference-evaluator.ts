@@ -367,6 +367,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   const vpcId = eni ? (eniVpc(s, eni) ?? null) : null;
   const groups = [...new Set((eni?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)))];
   let returnTraffic = false;
+  // Return traffic only if a rule the snapshot cannot decide let the other side open the connection.
+  let returnUndecided = false;
   if (eni && peerAddr) {
     const flags = flow.tcpFlags;
     if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = true;
@@ -388,10 +390,15 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
       else if (outbound === 'allow') returnTraffic = false;
-      else returnTraffic = servicePortSide(flow) !== 'dst';
+      else {
+        returnTraffic = servicePortSide(flow) !== 'dst';
+        returnUndecided = !returnTraffic && inbound === 'uncertain';
+      }
     } else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-      returnTraffic = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId) === 'allow';
+      const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
+      returnTraffic = opened === 'allow';
+      returnUndecided = opened === 'uncertain';
     }
   }
   const base = { direction, returnTraffic };
@@ -416,8 +423,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   let sg: BlockingControl | null = null;
   if (!returnTraffic && groups.length > 0) {
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
-    if (r === 'deny') sg = { control: 'security-group', direction, groupIds: groups };
-    if (r === 'uncertain') uncertain = true;
+    if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
+    if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
   }
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);

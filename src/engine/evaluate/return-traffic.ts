@@ -1,10 +1,10 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
-import { PROTOCOL_TCP } from '../network/protocol';
+import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
 import { servicePortSide } from './flow-ports';
 import type { ReturnTrafficIndex } from './return-traffic-index';
-import { evaluateSecurityGroups } from './security-group-evaluator';
+import { type SecurityGroupResult, evaluateSecurityGroups } from './security-group-evaluator';
 
 /** TCP flag bits as VPC Flow Logs report them (ACK is only reported together with SYN). */
 export const TCP_FIN = 1;
@@ -19,6 +19,12 @@ export interface ReturnTrafficDecision {
   returnTraffic: boolean;
   /** The signal that decided; null when nothing pointed to return traffic. */
   signal: ReturnTrafficSignal | null;
+  /**
+   * Set when the packets are return traffic only if a security-group rule the snapshot cannot
+   * decide (a prefix list without entries, a group of another account) let the other side's
+   * packets open the connection: why it cannot be told. Null when decided.
+   */
+  undecided: string | null;
 }
 
 /**
@@ -45,6 +51,11 @@ export interface ReturnTrafficDecision {
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
  *    connection); for egress, ingress from the peer on the service port (the peer opened it).
+ *
+ * Where the groups' answer would make the packets return traffic but a rule cannot be decided
+ * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
+ * deciding, the decision is not return traffic with `undecided` set: a security group that
+ * refuses the packets as a new connection may still have let them through as replies.
  */
 export function detectReturnTraffic(
   model: NetworkModel,
@@ -60,6 +71,11 @@ export function detectReturnTraffic(
   const side = servicePortSide(flow);
   const groups = model.securityGroupsOf(flow.interfaceId);
   const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
+  const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+  /** Would the groups have let the other side's packets open the connection (to or from the source port)? */
+  const openedTheOtherWay = (): SecurityGroupResult =>
+    evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
+  let undecided: string | null = null;
   const reverse = index?.acceptedReverse(flow);
   if (reverse) {
     if (flow.protocol === PROTOCOL_TCP && reverse.tcpFlags !== null) {
@@ -67,9 +83,9 @@ export function detectReturnTraffic(
       if (reverse.tcpFlags & TCP_SYN) return RETURN_TRAFFIC.reverseAccept;
     }
     if (direction === 'egress' && groups.length > 0) {
-      if (evaluateSecurityGroups(model, groups, 'ingress', flow.protocol, flow.srcport, peer, ctx).allowed === true) {
-        return RETURN_TRAFFIC.reverseAccept;
-      }
+      const inbound = openedTheOtherWay();
+      if (inbound.allowed === true) return RETURN_TRAFFIC.reverseAccept;
+      if (inbound.allowed === 'uncertain') undecided = inbound.reason;
       if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
         return NOT_RETURN_TRAFFIC;
       }
@@ -80,16 +96,22 @@ export function detectReturnTraffic(
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
   }
   if (side === 'src' && flow.srcport !== null && groups.length > 0) {
-    const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-    const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
+    const result = openedTheOtherWay();
     if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
+    if (result.allowed === 'uncertain') undecided ??= result.reason;
   }
-  return NOT_RETURN_TRAFFIC;
+  if (undecided === null) return NOT_RETURN_TRAFFIC;
+  const other = `${opposite} ${describeTraffic(flow.protocol, flow.srcport)} ${opposite === 'ingress' ? 'from' : 'to'} ${peer.key}`;
+  return {
+    returnTraffic: false,
+    signal: null,
+    undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
+  };
 }
 
-const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null });
+const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null, undecided: null });
 const RETURN_TRAFFIC = Object.freeze({
-  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags' }) as ReturnTrafficDecision,
-  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept' }) as ReturnTrafficDecision,
-  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port' }) as ReturnTrafficDecision,
+  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags', undecided: null }) as ReturnTrafficDecision,
+  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept', undecided: null }) as ReturnTrafficDecision,
+  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port', undecided: null }) as ReturnTrafficDecision,
 });

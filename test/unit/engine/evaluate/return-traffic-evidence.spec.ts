@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import type { FlowVerdict } from '../../../../src/engine/evaluate/verdict';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { NetworkAclEntry, NetworkInterface, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
+import { referenceExplainFlow } from '../../../support/factories/reference-evaluator';
+
+/*
+ * Return traffic without tcp-flags: what else tells that a REJECTed flow answers a connection the
+ * other side opened (DESIGN.md: the reverse ACCEPT, a service port the groups allow the other way,
+ * and what the snapshot knows of the peer — load balancers and NAT gateways use 1024–65535).
+ *
+ *   vpc-1 10.0.0.0/16
+ *     subnet-pub 10.0.1.0/24  eni-lb  (ELB app/shop/…) 10.0.1.10  sg-lb
+ *                             eni-nat (NAT gateway)    10.0.1.50  no groups
+ *                             eni-web (i-web)          10.0.1.40  sg-web
+ *     subnet-app 10.0.2.0/24  eni-app (i-app)          10.0.2.20  sg-app
+ *     subnet-db  10.0.3.0/24  eni-db  (i-db)           10.0.3.30  sg-db
+ */
+
+const rule = (n: number, egress: boolean, action: 'allow' | 'deny', protocol: string, cidr: string, ports?: [number, number]) =>
+  ({
+    RuleNumber: n,
+    Egress: egress,
+    Protocol: protocol,
+    RuleAction: action,
+    CidrBlock: cidr,
+    ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
+  }) as NetworkAclEntry;
+const catchAll = [rule(32767, false, 'deny', '-1', '0.0.0.0/0'), rule(32767, true, 'deny', '-1', '0.0.0.0/0')];
+
+const eni = (id: string, subnet: string, ip: string, groups: string[], extra: Partial<NetworkInterface> = {}): NetworkInterface => ({
+  NetworkInterfaceId: id,
+  SubnetId: subnet,
+  VpcId: 'vpc-1',
+  InterfaceType: 'interface',
+  PrivateIpAddress: ip,
+  PrivateIpAddresses: [{ PrivateIpAddress: ip, Primary: true }],
+  Groups: groups.map((GroupId) => ({ GroupId })),
+  ...extra,
+});
+
+const lb = eni('eni-lb', 'subnet-pub', '10.0.1.10', ['sg-lb'], { Description: 'ELB app/shop/50dc6c495c0c9188', RequesterManaged: true });
+const nat = eni('eni-nat', 'subnet-pub', '10.0.1.50', [], {
+  Description: 'Interface for NAT Gateway nat-0abc',
+  InterfaceType: 'nat_gateway',
+  RequesterManaged: true,
+});
+
+const base: NetworkSnapshot = validateSnapshot({
+  Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' }],
+  Subnets: [
+    { SubnetId: 'subnet-pub', VpcId: 'vpc-1', CidrBlock: '10.0.1.0/24' },
+    { SubnetId: 'subnet-app', VpcId: 'vpc-1', CidrBlock: '10.0.2.0/24' },
+    { SubnetId: 'subnet-db', VpcId: 'vpc-1', CidrBlock: '10.0.3.0/24' },
+  ],
+  NetworkAcls: [
+    {
+      // The public subnet admits 443 and the Linux-and-Windows ephemeral ports only: not a NAT gateway's 1024–65535.
+      NetworkAclId: 'acl-pub',
+      VpcId: 'vpc-1',
+      Associations: [{ SubnetId: 'subnet-pub' }],
+      Entries: [
+        rule(100, false, 'allow', '6', '0.0.0.0/0', [443, 443]),
+        rule(110, false, 'allow', '6', '0.0.0.0/0', [32768, 65535]),
+        rule(100, true, 'allow', '-1', '0.0.0.0/0'),
+        ...catchAll,
+      ],
+    },
+    {
+      // The app subnet: 8080 from the load balancers, replies to its own requests on Windows' range only;
+      // out: its requests, and replies to the load balancers on 32768–65535 only.
+      NetworkAclId: 'acl-app',
+      VpcId: 'vpc-1',
+      Associations: [{ SubnetId: 'subnet-app' }],
+      Entries: [
+        rule(100, false, 'allow', '6', '10.0.1.0/24', [8080, 8080]),
+        rule(110, false, 'allow', '6', '0.0.0.0/0', [49152, 65535]),
+        rule(100, true, 'allow', '6', '0.0.0.0/0', [443, 443]),
+        rule(110, true, 'allow', '6', '10.0.3.0/24', [50051, 50051]),
+        rule(120, true, 'allow', '6', '10.0.1.0/24', [32768, 65535]),
+        ...catchAll,
+      ],
+    },
+    {
+      NetworkAclId: 'acl-db',
+      VpcId: 'vpc-1',
+      Associations: [{ SubnetId: 'subnet-db' }],
+      Entries: [
+        rule(100, false, 'allow', '6', '10.0.2.0/24', [50051, 50051]),
+        rule(100, true, 'allow', '6', '10.0.2.0/24', [1024, 65535]),
+        ...catchAll,
+      ],
+    },
+  ],
+  SecurityGroups: [
+    {
+      GroupId: 'sg-lb',
+      VpcId: 'vpc-1',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: 'sg-app' }] }],
+    },
+    {
+      GroupId: 'sg-app',
+      VpcId: 'vpc-1',
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: 'sg-lb' }] },
+        { IpProtocol: 'tcp', FromPort: 9443, ToPort: 9443, PrefixListIds: [{ PrefixListId: 'pl-corp' }] },
+      ],
+      IpPermissionsEgress: [
+        // S3 through its AWS-managed prefix list, whose entries a snapshot may lack.
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: 'pl-s3' }] },
+        { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [{ GroupId: 'sg-partner', UserId: '999999999999' }] },
+        { IpProtocol: 'tcp', FromPort: 50051, ToPort: 50051, UserIdGroupPairs: [{ GroupId: 'sg-db' }] },
+      ],
+    },
+    {
+      GroupId: 'sg-db',
+      VpcId: 'vpc-1',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 50051, ToPort: 50051, UserIdGroupPairs: [{ GroupId: 'sg-app' }] }],
+      IpPermissionsEgress: [],
+    },
+    { GroupId: 'sg-web', VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] },
+  ],
+  NetworkInterfaces: [
+    lb,
+    nat,
+    eni('eni-web', 'subnet-pub', '10.0.1.40', ['sg-web'], { Attachment: { InstanceId: 'i-web' } }),
+    eni('eni-app', 'subnet-app', '10.0.2.20', ['sg-app'], { Attachment: { InstanceId: 'i-app' } }),
+    eni('eni-db', 'subnet-db', '10.0.3.30', ['sg-db'], { Attachment: { InstanceId: 'i-db' } }),
+  ],
+  PrefixListEntries: {},
+});
+
+const tcp = (interfaceId: string, src: string, dst: string, action: 'ACCEPT' | 'REJECT' = 'REJECT'): FlowAggregate => {
+  const [srcaddr, srcport] = src.split(':');
+  const [dstaddr, dstport] = dst.split(':');
+  return flowAggregate({
+    interfaceId,
+    srcaddr,
+    dstaddr,
+    srcport: Number(srcport),
+    dstport: Number(dstport),
+    action,
+    records: 3,
+    packets: 9,
+  });
+};
+
+/** explainFlow and the reference evaluator on the same input: they must agree, then the verdict is checked. */
+function explain(snapshot: NetworkSnapshot, flow: FlowAggregate, accepted: FlowAggregate[] = []): FlowVerdict {
+  const verdict = explainFlow(NetworkModel.fromSnapshot(snapshot), flow, { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
+  const { reason: _r, ...reference } = referenceExplainFlow(snapshot, flow, accepted);
+  const { reason: _f, ...fast } = verdict;
+  expect(fast).toEqual(reference);
+  return verdict;
+}
+
+const sgBlocks = (verdict: FlowVerdict): boolean => verdict.blockedBy.some((c) => c.control === 'security-group');
+const naclIn = (id: string, ruleNumber = 32767) => ({ control: 'network-acl', direction: 'ingress', networkAclId: id, ruleNumber });
+const naclOut = (id: string, ruleNumber = 32767) => ({ control: 'network-acl', direction: 'egress', networkAclId: id, ruleNumber });
+
+describe('a reply whose request the groups may or may not have let out: the snapshot cannot tell', () => {
+  const fromS3 = tcp('eni-app', '52.95.1.1:443', '10.0.2.20:50000');
+
+  it('is unknown, naming the prefix list without entries, not a security-group block', () => {
+    const verdict = explain(base, fromS3);
+    expect(verdict).toMatchObject({ verdict: 'unknown', returnTraffic: false, blockedBy: [] });
+    expect(verdict.reason).toMatch(/pl-s3 has no entries in the snapshot/);
+    expect(verdict.reason).toMatch(/return traffic/);
+  });
+
+  it('is return traffic once the entries show the request was allowed out, and a new connection when they show it was not', () => {
+    const withEntries = { ...base, PrefixListEntries: { 'pl-s3': [{ Cidr: '52.95.0.0/16' }] } };
+    expect(explain(withEntries, fromS3)).toMatchObject({ verdict: 'allowed', returnTraffic: true });
+    const elsewhere = { ...base, PrefixListEntries: { 'pl-s3': [{ Cidr: '54.231.0.0/16' }] } };
+    expect(explain(elsewhere, fromS3)).toMatchObject({
+      verdict: 'blocked',
+      returnTraffic: false,
+      blockedBy: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-app'] }],
+    });
+  });
+
+  it('is unknown for a group of another account the peer may carry', () => {
+    const verdict = explain(base, tcp('eni-app', '10.20.0.5:8443', '10.0.2.20:50000'));
+    expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+    expect(verdict.reason).toMatch(/sg-partner of account 999999999999/);
+  });
+
+  it('a NACL that drops the packets either way still blocks, and the groups are not blamed', () => {
+    // acl-app admits 49152–65535 inbound: 40000 is dropped whatever opened the connection.
+    const verdict = explain(base, tcp('eni-app', '52.95.1.1:443', '10.0.2.20:40000'));
+    expect(verdict).toMatchObject({ verdict: 'blocked', blockedBy: [naclIn('acl-app')] });
+  });
+
+  it('the same on the way out: a reply from a port opened to a prefix list without entries', () => {
+    // acl-app lets 32768–65535 out to the public subnet, where no interface has 10.0.1.99.
+    const verdict = explain(base, tcp('eni-app', '10.0.2.20:9443', '10.0.1.99:50000'));
+    expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+    expect(verdict.reason).toMatch(/pl-corp has no entries in the snapshot/);
+  });
+});
