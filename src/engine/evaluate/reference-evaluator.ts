@@ -350,6 +350,27 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   );
 }
 
+/** Oracle: is `port` at least 1024 and opened inbound to no peer by any of the groups (all described)? */
+function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: number, port: number | null): boolean {
+  if (port === null || port < 1024 || groups.length === 0 || !groups.every((g) => groupKnown(s, g))) return false;
+  return !groups.some((g) =>
+    permissionsOf(s, g, 'ingress').some((perm) => {
+      const rp = protocolNumber(perm.IpProtocol);
+      if (rp !== -1 && rp !== protocol) return false;
+      const peers =
+        (perm.IpRanges?.length ?? 0) +
+        (perm.Ipv6Ranges?.length ?? 0) +
+        (perm.PrefixListIds?.length ?? 0) +
+        (perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).length;
+      if (peers === 0) return false;
+      if (rp !== 6 && rp !== 17) return true;
+      const lo = perm.FromPort === undefined || perm.FromPort === -1 ? 0 : perm.FromPort;
+      const hi = perm.ToPort === undefined || perm.ToPort === -1 ? 65535 : perm.ToPort;
+      return port >= lo && port <= hi;
+    }),
+  );
+}
+
 /** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
 export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
   const eni = uniqueEnis(s).find((e) => e.NetworkInterfaceId === flow.interfaceId);
@@ -390,10 +411,9 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
       else if (outbound === 'allow') returnTraffic = false;
-      else {
-        returnTraffic = servicePortSide(flow) !== 'dst';
-        returnUndecided = !returnTraffic && inbound === 'uncertain';
-      }
+      else if (servicePortSide(flow) !== 'dst') returnTraffic = true;
+      else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
+      else returnUndecided = inbound === 'uncertain';
     } else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);

@@ -1,10 +1,11 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
+import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
 import { servicePortSide } from './flow-ports';
 import type { ReturnTrafficIndex } from './return-traffic-index';
-import { type SecurityGroupResult, evaluateSecurityGroups } from './security-group-evaluator';
+import { type SecurityGroupResult, evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
 
 /** TCP flag bits as VPC Flow Logs report them (ACK is only reported together with SYN). */
 export const TCP_FIN = 1;
@@ -46,7 +47,12 @@ export interface ReturnTrafficDecision {
  *       rules admit it, this interface serves that port and these packets are its replies —
  *       also to a client port below the service port (5432 → 1024: load balancers and NAT
  *       gateways use 1024–65535); when only the outbound rules do, these are its requests;
- *    c. port order: the packets do not go TO the service port (the shared collapse rule).
+ *    c. port order: the packets do not go TO the service port (the shared collapse rule);
+ *    d. for an ingress flow to what port order calls its service port: the accepted reverse went
+ *       OUT from that port. When it is an ephemeral port (≥ 1024) that no inbound rule of the
+ *       interface's groups opens to anyone, the reverse cannot have answered a connection to it:
+ *       it was this interface's request (its outbound rules let it out), and these packets are
+ *       the replies — also from a service port above the client port (gRPC's 50051 → 40000).
  * 3. `service-port`: the packet comes FROM the service port and goes to an ephemeral port (the
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
@@ -94,6 +100,7 @@ export function detectReturnTraffic(
     // the service port are the initiator's even then (an accepted reply earlier in the window, a
     // request refused later after a rule change).
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
+    if (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport)) return RETURN_TRAFFIC.reverseAccept;
   }
   if (side === 'src' && flow.srcport !== null && groups.length > 0) {
     const result = openedTheOtherWay();
@@ -107,6 +114,16 @@ export function detectReturnTraffic(
     signal: null,
     undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
   };
+}
+
+/**
+ * Is `port` an ephemeral port (≥ 1024) that no inbound rule of the groups opens to any peer? False
+ * when the interface has no groups or one of them is not in the snapshot (its rules are unknown).
+ */
+function servesNobody(model: NetworkModel, groups: readonly string[], protocol: number, port: number | null): boolean {
+  if (port === null || port < EPHEMERAL_PORT_FLOOR || groups.length === 0) return false;
+  if (groups.some((groupId) => model.groupRules(groupId, 'ingress') === undefined)) return false;
+  return !portOpenToAnyPeer(model, groups, 'ingress', protocol, port);
 }
 
 const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null, undecided: null });

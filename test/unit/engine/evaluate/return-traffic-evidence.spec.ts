@@ -204,3 +204,40 @@ describe('a reply whose request the groups may or may not have let out: the snap
     expect(verdict.reason).toMatch(/pl-corp has no entries in the snapshot/);
   });
 });
+
+describe('an inbound reply whose request this interface sent out (the reverse ACCEPT)', () => {
+  const request = tcp('eni-app', '10.0.2.20:40000', '10.0.3.30:50051', 'ACCEPT');
+  const reply = tcp('eni-app', '10.0.3.30:50051', '10.0.2.20:40000');
+
+  it('is return traffic even when the service port (50051) is above the client port: only the NACL is blamed', () => {
+    const verdict = explain(base, reply, [request]);
+    expect(verdict).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclIn('acl-app')] });
+    expect(sgBlocks(verdict)).toBe(false);
+  });
+
+  it('with a client port above the service port it already was', () => {
+    const high = [tcp('eni-app', '10.0.2.20:55000', '10.0.3.30:50051', 'ACCEPT')];
+    expect(explain(base, tcp('eni-app', '10.0.3.30:50051', '10.0.2.20:55000'), high)).toMatchObject({
+      verdict: 'allowed',
+      returnTraffic: true,
+    });
+  });
+
+  it('without the accepted request nothing says so: port order makes 40000 the service, which sg-app does not open', () => {
+    expect(explain(base, reply)).toMatchObject({ returnTraffic: false, blockedBy: [naclIn('acl-app'), expect.anything()] });
+  });
+
+  it("the reverse ACCEPT's tcp-flags still decide first: an ACK means the accepted packets answered, these are requests", () => {
+    const answered = { ...request, tcpFlags: 18 };
+    expect(explain(base, { ...reply, tcpFlags: null }, [answered]).returnTraffic).toBe(false);
+  });
+
+  it('a request to a port the interface serves stays a request, even after its replies were accepted', () => {
+    // sg-app opens 8080 (to the load balancers): a peer it does not admit knocking on 8080 is refused by the group.
+    const replies = tcp('eni-app', '10.0.2.20:8080', '10.0.3.30:50051', 'ACCEPT');
+    const knock = tcp('eni-app', '10.0.3.30:50051', '10.0.2.20:8080');
+    const verdict = explain(base, knock, [replies]);
+    expect(verdict.returnTraffic).toBe(false);
+    expect(sgBlocks(verdict)).toBe(true);
+  });
+});
