@@ -1,6 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
@@ -9,8 +10,9 @@ import type { BlockingControl, FlowVerdict } from './verdict';
  * THE REFERENCE EVALUATOR: a deliberately simple oracle for property tests and the evaluation
  * benchmark. It reads the raw snapshot on every call — linear scans, CIDRs parsed each time with
  * ipaddr.js, no indexes, no caches — and states the semantics of DESIGN.md as directly as
- * possible. It shares nothing with the indexed evaluator except the shared port-collapse rule and
- * the internet/private address ranges. Never use it in the product: it is slow on purpose of
+ * possible. It shares nothing with the indexed evaluator except the shared port-collapse rule,
+ * the internet/private address ranges and what an interface's owner is (a load balancer, a NAT
+ * gateway: their description, type or requester). Never use it in the product: it is slow on purpose of
  * being obviously right.
  */
 
@@ -350,6 +352,26 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   );
 }
 
+/** Oracle: does the flow go to a port ≥ 1024 of a load balancer's or NAT gateway's interface (the capturing one inbound, the peer's outbound)? */
+function toFullRangeClient(
+  s: NetworkSnapshot,
+  eni: NetworkInterface,
+  vpcId: string | null,
+  flow: FlowAggregate,
+  direction: Direction,
+  peer: Addr,
+): boolean {
+  if (flow.dstport === null || flow.dstport < 1024) return false;
+  if (direction === 'ingress') return usesFullEphemeralRange(describeInterfaceOwner(eni));
+  const reach = vpcsInReach(s, vpcId);
+  return uniqueEnis(s).some(
+    (e) =>
+      (reach === null || reach.includes(eniVpc(s, e) ?? '')) &&
+      privateAddressMatch(e, peer) &&
+      usesFullEphemeralRange(describeInterfaceOwner(e)),
+  );
+}
+
 /** Oracle: is `port` at least 1024 and opened inbound to no peer by any of the groups (all described)? */
 function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: number, port: number | null): boolean {
   if (port === null || port < 1024 || groups.length === 0 || !groups.every((g) => groupKnown(s, g))) return false;
@@ -414,7 +436,12 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (servicePortSide(flow) !== 'dst') returnTraffic = true;
       else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
       else returnUndecided = inbound === 'uncertain';
-    } else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
+    } else if (
+      (servicePortSide(flow) === 'src' ||
+        (servicePortSide(flow) === 'dst' && toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr))) &&
+      flow.srcport !== null &&
+      groups.length > 0
+    ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
       returnTraffic = opened === 'allow';

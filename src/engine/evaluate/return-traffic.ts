@@ -1,5 +1,6 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
 import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
@@ -57,6 +58,10 @@ export interface ReturnTrafficDecision {
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
  *    connection); for egress, ingress from the peer on the service port (the peer opened it).
+ *    Port order does not decide which port is the service when the packet goes to a load
+ *    balancer or NAT gateway (the peer of an egress flow, the capturing interface of an ingress
+ *    one): their client ports span 1024–65535, so a destination port in that range may be the
+ *    client's below the service port (8080 → 1500), and the groups are asked about the source port.
  *
  * Where the groups' answer would make the packets return traffic but a rule cannot be decided
  * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
@@ -102,7 +107,8 @@ export function detectReturnTraffic(
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
     if (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport)) return RETURN_TRAFFIC.reverseAccept;
   }
-  if (side === 'src' && flow.srcport !== null && groups.length > 0) {
+  const fromServicePort = side === 'src' || (side === 'dst' && toFullRangeClient(model, flow, direction, peer));
+  if (fromServicePort && flow.srcport !== null && groups.length > 0) {
     const result = openedTheOtherWay();
     if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
     if (result.allowed === 'uncertain') undecided ??= result.reason;
@@ -114,6 +120,19 @@ export function detectReturnTraffic(
     signal: null,
     undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
   };
+}
+
+/**
+ * Does the packet go to a client port (1024–65535) of a load balancer or NAT gateway: for ingress
+ * the capturing interface, for egress the interface whose private address the peer is (in the
+ * interface's VPC or one peered with it)?
+ */
+function toFullRangeClient(model: NetworkModel, flow: FlowAggregate, direction: Direction, peer: IpAddress): boolean {
+  if (flow.dstport === null || flow.dstport < EPHEMERAL_PORT_FLOOR) return false;
+  if (direction === 'ingress') return usesFullEphemeralRange(model.interfaceOwner(flow.interfaceId));
+  const vpcId = model.interfaceVpcId(flow.interfaceId);
+  const owners = model.interfacesByPrivateAddress(peer, vpcId === null ? null : model.reachableVpcs(vpcId));
+  return owners.some((eni) => usesFullEphemeralRange(describeInterfaceOwner(eni)));
 }
 
 /**

@@ -241,3 +241,41 @@ describe('an inbound reply whose request this interface sent out (the reverse AC
     expect(sgBlocks(verdict)).toBe(true);
   });
 });
+
+describe("a reply to a load balancer's client port below the service port", () => {
+  // sg-app admits 8080 from sg-lb; acl-app lets replies out to the public subnet on 32768–65535 only.
+  it('is return traffic (the load balancer uses 1024–65535), blocked by the NACL only', () => {
+    const verdict = explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:1500'));
+    expect(verdict).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclOut('acl-app')] });
+    expect(explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:9000')).returnTraffic).toBe(true);
+  });
+
+  it('also at the load balancer: its reply from the target arrives on its own client port', () => {
+    const verdict = explain(base, tcp('eni-lb', '10.0.2.20:8080', '10.0.1.10:1500'));
+    expect(verdict).toMatchObject({ returnTraffic: true });
+    expect(sgBlocks(verdict)).toBe(false);
+  });
+
+  it('a load balancer known by its interface type or requester only', () => {
+    for (const extra of [{ InterfaceType: 'network_load_balancer' }, { RequesterId: 'amazon-elb' }]) {
+      const bare: NetworkSnapshot = {
+        ...base,
+        NetworkInterfaces: base.NetworkInterfaces!.map((e) =>
+          e.NetworkInterfaceId === 'eni-lb' ? { ...e, Description: '', ...extra } : e,
+        ),
+      };
+      expect(explain(bare, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:1500')).returnTraffic, JSON.stringify(extra)).toBe(true);
+    }
+  });
+
+  it('not to an instance: the lower port stays its service port', () => {
+    const verdict = explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.40:1500'));
+    expect(verdict.returnTraffic).toBe(false);
+    expect(sgBlocks(verdict)).toBe(true);
+  });
+
+  it('not from a port the groups do not admit from the load balancer, nor to a port below 1024', () => {
+    expect(explain(base, tcp('eni-app', '10.0.2.20:9090', '10.0.1.10:1500')).returnTraffic).toBe(false);
+    expect(explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:800')).returnTraffic).toBe(false);
+  });
+});
