@@ -1,7 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
-import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
@@ -446,6 +446,18 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
       returnTraffic = opened === 'allow';
       returnUndecided = opened === 'uncertain';
+    } else if (
+      groups.length === 0 &&
+      servicePortSide(flow) === 'src' &&
+      direction === 'ingress' &&
+      flow.dstport !== null &&
+      flow.dstport >= 1024 &&
+      isNatGatewayOwner(describeInterfaceOwner(eni)) &&
+      dst !== null &&
+      anyAddressMatch(eni, dst)
+    ) {
+      // A NAT gateway accepts no connection from outside: inbound to its address answers its own.
+      returnTraffic = true;
     }
   }
   const base = { direction, returnTraffic };

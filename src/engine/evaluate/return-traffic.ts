@@ -1,6 +1,6 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
-import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
 import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
@@ -62,6 +62,9 @@ export interface ReturnTrafficDecision {
  *    balancer or NAT gateway (the peer of an egress flow, the capturing interface of an ingress
  *    one): their client ports span 1024–65535, so a destination port in that range may be the
  *    client's below the service port (8080 → 1500), and the groups are asked about the source port.
+ *    A NAT gateway has no groups to ask, and needs none: it accepts no connection from outside,
+ *    so what comes in to its own address from a service port, on a port of its 1024–65535,
+ *    answers a connection it opened.
  *
  * Where the groups' answer would make the packets return traffic but a rule cannot be decided
  * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
@@ -113,6 +116,7 @@ export function detectReturnTraffic(
     if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
     if (result.allowed === 'uncertain') undecided ??= result.reason;
   }
+  if (groups.length === 0 && side === 'src' && direction === 'ingress' && toNatGateway(model, flow)) return RETURN_TRAFFIC.servicePort;
   if (undecided === null) return NOT_RETURN_TRAFFIC;
   const other = `${opposite} ${describeTraffic(flow.protocol, flow.srcport)} ${opposite === 'ingress' ? 'from' : 'to'} ${peer.key}`;
   return {
@@ -133,6 +137,14 @@ function toFullRangeClient(model: NetworkModel, flow: FlowAggregate, direction: 
   const vpcId = model.interfaceVpcId(flow.interfaceId);
   const owners = model.interfacesByPrivateAddress(peer, vpcId === null ? null : model.reachableVpcs(vpcId));
   return owners.some((eni) => usesFullEphemeralRange(describeInterfaceOwner(eni)));
+}
+
+/** Does the packet go to a port of 1024–65535 at the capturing interface's own address, and is that interface a NAT gateway's? */
+function toNatGateway(model: NetworkModel, flow: FlowAggregate): boolean {
+  if (flow.dstport === null || flow.dstport < EPHEMERAL_PORT_FLOOR || !isNatGatewayOwner(model.interfaceOwner(flow.interfaceId)))
+    return false;
+  const dst = model.address(flow.dstaddr);
+  return dst !== null && model.isInterfaceAddress(flow.interfaceId, dst);
 }
 
 /**

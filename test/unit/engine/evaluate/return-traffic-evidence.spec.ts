@@ -279,3 +279,43 @@ describe("a reply to a load balancer's client port below the service port", () =
     expect(explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:800')).returnTraffic).toBe(false);
   });
 });
+
+describe('inbound at a NAT gateway from a remote service port', () => {
+  // A NAT gateway accepts no connection from outside: what reaches its own address answers one it opened.
+  it('is return traffic on every port of 1024–65535, blocked by the NACL that lacks them', () => {
+    for (const port of [1500, 5000, 12000, 28000]) {
+      expect(explain(base, tcp('eni-nat', `198.51.100.80:443`, `10.0.1.50:${port}`)), String(port)).toMatchObject({
+        verdict: 'blocked',
+        returnTraffic: true,
+        blockedBy: [naclIn('acl-pub')],
+      });
+    }
+    expect(explain(base, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:40000'))).toMatchObject({
+      verdict: 'allowed',
+      returnTraffic: true,
+    });
+  });
+
+  it('a NAT gateway known by its interface type only', () => {
+    const bare: NetworkSnapshot = {
+      ...base,
+      NetworkInterfaces: base.NetworkInterfaces!.map((e) => (e.NetworkInterfaceId === 'eni-nat' ? { ...e, Description: '' } : e)),
+    };
+    expect(explain(bare, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:5000')).returnTraffic).toBe(true);
+  });
+
+  it('not a probe of a port below 1024 nor one from an ephemeral port to a lower one', () => {
+    expect(explain(base, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:22')).returnTraffic).toBe(false);
+    expect(explain(base, tcp('eni-nat', '203.0.113.9:54321', '10.0.1.50:3389')).returnTraffic).toBe(false);
+  });
+
+  it('not at an instance without groups of its own kind', () => {
+    const bare: NetworkSnapshot = {
+      ...base,
+      NetworkInterfaces: base.NetworkInterfaces!.map((e) =>
+        e.NetworkInterfaceId === 'eni-nat' ? { ...e, Description: '', InterfaceType: 'interface' } : e,
+      ),
+    };
+    expect(explain(bare, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:5000')).returnTraffic).toBe(false);
+  });
+});
