@@ -171,7 +171,8 @@ function notes(analysis: FlowAnalysis): string {
     const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[
       analysis.returnTrafficSignal!
     ];
-    notes.push(`return traffic, recognised from ${by}: security groups allow it statefully`);
+    // An interface without groups (a NAT gateway) has no security group to allow it.
+    notes.push(`return traffic, recognised from ${by}${analysis.groupIds.length > 0 ? ': security groups allow it statefully' : ''}`);
   }
   return notes.length ? ` (${notes.join('; ')})` : '';
 }

@@ -169,6 +169,10 @@ describe('inbound at a NAT gateway from a remote service port', () => {
       verdict: 'allowed',
       returnTraffic: true,
     });
+    // It has no security groups to speak of.
+    const reason = explain(base, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:5000')).reason;
+    expect(reason).toMatch(/return traffic, recognised from the service port/);
+    expect(reason).not.toMatch(/security group/);
   });
 
   it('a NAT gateway known by its interface type only', () => {
