@@ -414,6 +414,9 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   let returnUndecided = false;
   if (eni && peerAddr) {
     const flags = flow.tcpFlags;
+    const side = servicePortSide(flow);
+    // Whether the flags and the reverse ACCEPT left it open, for the service port and the peer's kind to decide.
+    let open = false;
     if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = true;
     else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = false;
     else if (reverseAccepted(flow, accepted).length > 0) {
@@ -433,22 +436,27 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
       else if (outbound === 'allow') returnTraffic = false;
-      else if (servicePortSide(flow) !== 'dst') returnTraffic = true;
+      else if (side !== 'dst') returnTraffic = true;
       else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
-      else returnUndecided = inbound === 'uncertain';
-    } else if (
-      (servicePortSide(flow) === 'src' ||
-        (servicePortSide(flow) === 'dst' && toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr))) &&
+      else {
+        returnUndecided = inbound === 'uncertain';
+        open = true;
+      }
+    } else open = true;
+    if (
+      open &&
+      (side === 'src' || (side === 'dst' && toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr))) &&
       flow.srcport !== null &&
       groups.length > 0
     ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
       returnTraffic = opened === 'allow';
-      returnUndecided = opened === 'uncertain';
+      returnUndecided = !returnTraffic && (returnUndecided || opened === 'uncertain');
     } else if (
+      open &&
       groups.length === 0 &&
-      servicePortSide(flow) === 'src' &&
+      side === 'src' &&
       direction === 'ingress' &&
       flow.dstport !== null &&
       flow.dstport >= 1024 &&

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { analyzeFlow, explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { servicePortSide } from '../../../../src/engine/evaluate/flow-ports';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import type { FlowVerdict } from '../../../../src/engine/evaluate/verdict';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
@@ -8,6 +10,7 @@ import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 import { referenceExplainFlow } from '../../../support/factories/reference-evaluator';
 import { returnTrafficSnapshot as base } from '../../../support/factories/return-traffic-snapshot';
+import { ADDRESSES, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 // Return traffic without tcp-flags (layout of the snapshot: test/support/factories/return-traffic-snapshot.ts).
 
@@ -196,5 +199,100 @@ describe('inbound at a NAT gateway from a remote service port', () => {
       ),
     };
     expect(explain(bare, tcp('eni-nat', '198.51.100.80:443', '10.0.1.50:5000')).returnTraffic).toBe(false);
+  });
+});
+
+/**
+ * Rejected flows at the generated snapshots' interfaces, from or to their own address, some with
+ * their reverse ACCEPTed (with or without tcp-flags): replies to client ports below and above the
+ * service port, to load balancers and NAT gateways, under rules that cannot always be decided.
+ */
+const repliesArbitrary = snapshotArbitrary.chain((snapshot) =>
+  fc.tuple(
+    fc.constant(snapshot),
+    fc.array(
+      fc.record({
+        eni: fc.constantFrom(...snapshot.NetworkInterfaces!),
+        inbound: fc.boolean(),
+        other: fc.constantFrom(...ADDRESSES.filter((a) => !a.includes(':'))),
+        srcport: fc.constantFrom(22, 443, 1024, 1500, 8080, 32768, 40000, 50000, 50051, 65535),
+        dstport: fc.constantFrom(22, 443, 1024, 1500, 8080, 32768, 40000, 50000, 50051, 65535),
+        protocol: fc.constantFrom(6, 6, 17),
+        reverse: fc.constantFrom('none', 'none', 'accepted', 'syn', 'syn-ack'),
+      }),
+      { minLength: 1, maxLength: 8 },
+    ),
+  ),
+);
+
+type ReplyItem = typeof repliesArbitrary extends fc.Arbitrary<[NetworkSnapshot, (infer I)[]]> ? I : never;
+
+describe('replies at generated snapshots (property)', () => {
+  const flowsOf = (items: ReplyItem[]) => {
+    const rejected: FlowAggregate[] = [];
+    const accepted: FlowAggregate[] = [];
+    for (const item of items) {
+      const own = item.eni.PrivateIpAddress!;
+      const [srcaddr, dstaddr] = item.inbound ? [item.other, own] : [own, item.other];
+      const flow = flowAggregate({
+        interfaceId: item.eni.NetworkInterfaceId,
+        srcaddr,
+        dstaddr,
+        srcport: item.srcport,
+        dstport: item.dstport,
+        protocol: item.protocol,
+      });
+      rejected.push(flow);
+      if (item.reverse === 'none') continue;
+      const tcpFlags = item.protocol !== 6 || item.reverse === 'accepted' ? null : item.reverse === 'syn' ? 2 : 18;
+      accepted.push({
+        ...flow,
+        srcaddr: dstaddr,
+        dstaddr: srcaddr,
+        srcport: item.dstport,
+        dstport: item.srcport,
+        action: 'ACCEPT',
+        tcpFlags,
+      });
+    }
+    return { rejected, accepted };
+  };
+
+  it('explainFlow agrees with the reference evaluator', () => {
+    fc.assert(
+      fc.property(repliesArbitrary, ([snapshot, items]) => {
+        const { rejected, accepted } = flowsOf(items);
+        const model = NetworkModel.fromSnapshot(snapshot);
+        const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
+        for (const flow of rejected) {
+          const { reason: _fast, ...fast } = explainFlow(model, flow, ctx);
+          const { reason: _slow, ...slow } = referenceExplainFlow(snapshot, flow, accepted);
+          expect(fast).toEqual(slow);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the generator reaches every way of telling return traffic this suite is about', () => {
+    const seen = new Set<string>();
+    for (const [snapshot, items] of fc.sample(repliesArbitrary, { numRuns: 400, seed: 3 })) {
+      const { rejected, accepted } = flowsOf(items);
+      const model = NetworkModel.fromSnapshot(snapshot);
+      const index = ReturnTrafficIndex.fromFlows(accepted);
+      for (const flow of rejected) {
+        const analysis = analyzeFlow(model, flow, { returnTraffic: index });
+        const reversed = index.acceptedReverse(flow)?.tcpFlags === null;
+        const below = servicePortSide(flow) === 'dst';
+        if (analysis.returnTrafficUndecided !== null && analysis.verdict.verdict === 'unknown') seen.add('undecided');
+        if (!analysis.verdict.returnTraffic) continue;
+        if (analysis.returnTrafficSignal === 'service-port' && below) seen.add('full-range client');
+        if (analysis.returnTrafficSignal === 'service-port' && analysis.groupIds.length === 0) seen.add('nat gateway');
+        if (analysis.returnTrafficSignal === 'reverse-accept' && below && reversed && analysis.verdict.direction === 'ingress') {
+          seen.add('reverse of a port served to nobody');
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual(['full-range client', 'nat gateway', 'reverse of a port served to nobody', 'undecided']);
   });
 });
