@@ -111,12 +111,11 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
     const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId });
-    const traffic = describeTraffic(flow.protocol, flow.dstport);
     analysis.securityGroup =
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {
             allowed: 'uncertain',
-            reason: `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
+            reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
           }
         : result;
   }

@@ -2,11 +2,12 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
 import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
+import type { NetworkInterface } from '../network/snapshot';
 import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
 import { servicePortSide } from './flow-ports';
 import type { ReturnTrafficIndex } from './return-traffic-index';
-import { type SecurityGroupResult, evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
+import { evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
 
 /** TCP flag bits as VPC Flow Logs report them (ACK is only reported together with SYN). */
 export const TCP_FIN = 1;
@@ -86,9 +87,6 @@ export function detectReturnTraffic(
   const groups = model.securityGroupsOf(flow.interfaceId);
   const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
   const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-  /** Would the groups have let the other side's packets open the connection (to or from the source port)? */
-  const openedTheOtherWay = (): SecurityGroupResult =>
-    evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
   let undecided: string | null = null;
   const reverse = index?.acceptedReverse(flow);
   if (reverse) {
@@ -97,7 +95,7 @@ export function detectReturnTraffic(
       if (reverse.tcpFlags & TCP_SYN) return RETURN_TRAFFIC.reverseAccept;
     }
     if (direction === 'egress' && groups.length > 0) {
-      const inbound = openedTheOtherWay();
+      const inbound = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
       if (inbound.allowed === true) return RETURN_TRAFFIC.reverseAccept;
       if (inbound.allowed === 'uncertain') undecided = inbound.reason;
       if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
@@ -112,7 +110,8 @@ export function detectReturnTraffic(
   }
   const fromServicePort = side === 'src' || (side === 'dst' && toFullRangeClient(model, flow, direction, peer));
   if (fromServicePort && flow.srcport !== null && groups.length > 0) {
-    const result = openedTheOtherWay();
+    // Would the groups have let the other side's packets open the connection, to or from the source port?
+    const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
     if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
     if (result.allowed === 'uncertain') undecided ??= result.reason;
   }
@@ -133,10 +132,28 @@ export function detectReturnTraffic(
  */
 function toFullRangeClient(model: NetworkModel, flow: FlowAggregate, direction: Direction, peer: IpAddress): boolean {
   if (flow.dstport === null || flow.dstport < EPHEMERAL_PORT_FLOOR) return false;
-  if (direction === 'ingress') return usesFullEphemeralRange(model.interfaceOwner(flow.interfaceId));
+  const clients = fullRangeClients(model);
+  if (direction === 'ingress') return clients.has(flow.interfaceId);
+  if (clients.size === 0) return false;
   const vpcId = model.interfaceVpcId(flow.interfaceId);
   const owners = model.interfacesByPrivateAddress(peer, vpcId === null ? null : model.reachableVpcs(vpcId));
-  return owners.some((eni) => usesFullEphemeralRange(describeInterfaceOwner(eni)));
+  return owners.some((eni) => clients.has(eni.NetworkInterfaceId));
+}
+
+/** By the snapshot's list of interfaces (a fix's what-if snapshot shares it): the ids of the load balancers' and NAT gateways'. */
+const FULL_RANGE_CLIENTS = new WeakMap<readonly NetworkInterface[], ReadonlySet<string>>();
+const NO_INTERFACES: readonly NetworkInterface[] = [];
+
+/** The ids of the model's load balancer and NAT gateway interfaces, found once per list of interfaces (a diagnosis asks per flow). */
+function fullRangeClients(model: NetworkModel): ReadonlySet<string> {
+  const list = model.snapshot.NetworkInterfaces ?? NO_INTERFACES;
+  let ids = FULL_RANGE_CLIENTS.get(list);
+  if (!ids) {
+    const found = new Set<string>();
+    for (const eni of model.interfaces()) if (usesFullEphemeralRange(describeInterfaceOwner(eni))) found.add(eni.NetworkInterfaceId);
+    FULL_RANGE_CLIENTS.set(list, (ids = found));
+  }
+  return ids;
 }
 
 /** Does the packet go to a port of 1024–65535 at the capturing interface's own address, and is that interface a NAT gateway's? */
