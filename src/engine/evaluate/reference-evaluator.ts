@@ -445,7 +445,13 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     } else open = true;
     if (
       open &&
-      (side === 'src' || (side === 'dst' && toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr))) &&
+      (side === 'src' ||
+        (side === 'dst' &&
+          flow.protocol === 6 &&
+          groups.length > 0 &&
+          toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr) &&
+          referenceEvaluateSecurityGroups(s, groups, direction === 'ingress' ? 'egress' : 'ingress', 6, flow.dstport, peer, vpcId) ===
+            'deny')) &&
       flow.srcport !== null &&
       groups.length > 0
     ) {

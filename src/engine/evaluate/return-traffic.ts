@@ -59,10 +59,13 @@ export interface ReturnTrafficDecision {
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
  *    connection); for egress, ingress from the peer on the service port (the peer opened it).
- *    Port order does not decide which port is the service when the packet goes to a load
+ *    Port order does not decide which port is the service when a TCP packet goes to a load
  *    balancer or NAT gateway (the peer of an egress flow, the capturing interface of an ingress
  *    one): their client ports span 1024–65535, so a destination port in that range may be the
- *    client's below the service port (8080 → 1500), and the groups are asked about the source port.
+ *    client's below the service port (8080 → 1500). When the groups admit the other way the
+ *    source port from the peer but not the destination port, the source port is the service and
+ *    these packets its replies; when they admit both (all ports from the peer), nothing tells a
+ *    reply from a request to the peer's port (a listener), and port order stands.
  *    A NAT gateway has no groups to ask, and needs none: it accepts no connection from outside,
  *    so what comes in to its own address from a service port, on a port of its 1024–65535,
  *    answers a connection it opened.
@@ -108,7 +111,13 @@ export function detectReturnTraffic(
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
     if (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport)) return RETURN_TRAFFIC.reverseAccept;
   }
-  const fromServicePort = side === 'src' || (side === 'dst' && toFullRangeClient(model, flow, direction, peer));
+  const fromServicePort =
+    side === 'src' ||
+    (side === 'dst' &&
+      flow.protocol === PROTOCOL_TCP &&
+      groups.length > 0 &&
+      toFullRangeClient(model, flow, direction, peer) &&
+      evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.dstport, peer, ctx).allowed === false);
   if (fromServicePort && flow.srcport !== null && groups.length > 0) {
     // Would the groups have let the other side's packets open the connection, to or from the source port?
     const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);

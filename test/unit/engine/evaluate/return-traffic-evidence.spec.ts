@@ -146,6 +146,24 @@ describe("a reply to a load balancer's client port below the service port", () =
     }
   });
 
+  it('not when the groups admit every port from the load balancer: a request to its port (a listener) reads the same', () => {
+    const allFromLb: NetworkSnapshot = {
+      ...base,
+      SecurityGroups: base.SecurityGroups!.map((g) =>
+        g.GroupId === 'sg-app'
+          ? { ...g, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: 'sg-lb' }] }] }
+          : g,
+      ),
+    };
+    const verdict = explain(allFromLb, tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:1500'));
+    expect(verdict.returnTraffic).toBe(false);
+    expect(sgBlocks(verdict)).toBe(true);
+  });
+
+  it('not over UDP, whose replies to a load balancer nothing sets apart', () => {
+    expect(explain(base, { ...tcp('eni-app', '10.0.2.20:8080', '10.0.1.10:1500'), protocol: 17 }).returnTraffic).toBe(false);
+  });
+
   it('not to an instance: the lower port stays its service port', () => {
     const verdict = explain(base, tcp('eni-app', '10.0.2.20:8080', '10.0.1.40:1500'));
     expect(verdict.returnTraffic).toBe(false);
@@ -203,18 +221,49 @@ describe('inbound at a NAT gateway from a remote service port', () => {
 });
 
 /**
+ * The snapshot with sg-svc on some of its interfaces: a service's group that opens single ports
+ * inbound (8080, and 50000–65535) to the VPCs' private space, as random rules seldom do.
+ */
+function withServiceGroup(snapshot: NetworkSnapshot): fc.Arbitrary<NetworkSnapshot> {
+  const ids = snapshot.NetworkInterfaces!.map((e) => e.NetworkInterfaceId);
+  return fc.subarray(ids).map((carriers) => ({
+    ...snapshot,
+    SecurityGroups: [
+      ...snapshot.SecurityGroups!,
+      {
+        GroupId: 'sg-svc',
+        VpcId: 'vpc-a',
+        OwnerId: '111111111111',
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+          { IpProtocol: 'tcp', FromPort: 50000, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+        ],
+        IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+      },
+    ],
+    NetworkInterfaces: snapshot.NetworkInterfaces!.map((e) =>
+      carriers.includes(e.NetworkInterfaceId) ? { ...e, Groups: [...(e.Groups ?? []), { GroupId: 'sg-svc' }] } : e,
+    ),
+  }));
+}
+
+/**
  * Rejected flows at the generated snapshots' interfaces, from or to their own address, some with
  * their reverse ACCEPTed (with or without tcp-flags): replies to client ports below and above the
  * service port, to load balancers and NAT gateways, under rules that cannot always be decided.
  */
-const repliesArbitrary = snapshotArbitrary.chain((snapshot) =>
+const repliesArbitrary = snapshotArbitrary.chain(withServiceGroup).chain((snapshot) =>
   fc.tuple(
     fc.constant(snapshot),
     fc.array(
       fc.record({
         eni: fc.constantFrom(...snapshot.NetworkInterfaces!),
         inbound: fc.boolean(),
-        other: fc.constantFrom(...ADDRESSES.filter((a) => !a.includes(':'))),
+        // Often another interface of the snapshot: a load balancer or NAT gateway as the peer.
+        other: fc.oneof(
+          fc.constantFrom(...ADDRESSES.filter((a) => !a.includes(':'))),
+          fc.constantFrom(...snapshot.NetworkInterfaces!.map((e) => e.PrivateIpAddress!)),
+        ),
         srcport: fc.constantFrom(22, 443, 1024, 1500, 8080, 32768, 40000, 50000, 50051, 65535),
         dstport: fc.constantFrom(22, 443, 1024, 1500, 8080, 32768, 40000, 50000, 50051, 65535),
         protocol: fc.constantFrom(6, 6, 17),
