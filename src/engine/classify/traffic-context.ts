@@ -152,7 +152,8 @@ export class TrafficContext {
     const peers = new Set(group.flows.map(peerAddressOf));
     const checked = new Set<string>();
     for (const item of group.flows) {
-      const key = `${item.flow.interfaceId}|${item.flow.protocol}|${group.port ?? '-'}|${servicePortSide(item.flow) ?? '-'}`;
+      // The flow's own collapse key, as the accepted flows were keyed (a return-traffic group's port is the source port).
+      const key = `${item.flow.interfaceId}|${item.flow.protocol}|${servicePortOf(item.flow) ?? '-'}|${servicePortSide(item.flow) ?? '-'}`;
       if (checked.has(key)) continue;
       checked.add(key);
       const entry = this.accepted.get(key);

@@ -30,6 +30,8 @@ export interface FlowAnalysis {
   /** The packet's destination port, which the NACL `PortRange` is compared with. */
   networkAclPort: number | null;
   returnTrafficSignal: ReturnTrafficSignal | null;
+  /** Why it cannot be told whether the packets are return traffic (see `ReturnTrafficDecision`), or null. */
+  returnTrafficUndecided: string | null;
   groupIds: string[];
   subnetId: string | null;
   networkAclId: string | null;
@@ -56,6 +58,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     securityGroupPort: null,
     networkAclPort: flow.dstport,
     returnTrafficSignal: null,
+    returnTrafficUndecided: null,
     groupIds: eni ? [...model.securityGroupsOf(flow.interfaceId)] : [],
     subnetId: eni?.SubnetId ?? null,
     networkAclId: null,
@@ -67,6 +70,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
     analysis.verdict.returnTraffic = decision.returnTraffic;
     analysis.returnTrafficSignal = decision.signal;
+    analysis.returnTrafficUndecided = decision.undecided;
   }
   if (flow.rejectReason === 'BPA') {
     analysis.verdict = {
@@ -101,10 +105,19 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer);
   }
   // Security groups are stateful: return traffic is never theirs to block. An interface without
-  // groups (NAT gateway, some managed interfaces) has no security-group check at all.
+  // groups (NAT gateway, some managed interfaces) has no security-group check at all. When the
+  // snapshot cannot tell whether the packets are return traffic, groups that refuse them as a new
+  // connection may still have let them through: uncertain, not a block.
   if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
-    analysis.securityGroup = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId });
+    const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId });
+    analysis.securityGroup =
+      result.allowed === false && analysis.returnTrafficUndecided !== null
+        ? {
+            allowed: 'uncertain',
+            reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
+          }
+        : result;
   }
   conclude(flow, analysis);
 }
@@ -157,7 +170,8 @@ function notes(analysis: FlowAnalysis): string {
     const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[
       analysis.returnTrafficSignal!
     ];
-    notes.push(`return traffic, recognised from ${by}: security groups allow it statefully`);
+    // An interface without groups (a NAT gateway) has no security group to allow it.
+    notes.push(`return traffic, recognised from ${by}${analysis.groupIds.length > 0 ? ': security groups allow it statefully' : ''}`);
   }
   return notes.length ? ` (${notes.join('; ')})` : '';
 }

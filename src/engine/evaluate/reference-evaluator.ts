@@ -1,6 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
@@ -9,8 +10,9 @@ import type { BlockingControl, FlowVerdict } from './verdict';
  * THE REFERENCE EVALUATOR: a deliberately simple oracle for property tests and the evaluation
  * benchmark. It reads the raw snapshot on every call — linear scans, CIDRs parsed each time with
  * ipaddr.js, no indexes, no caches — and states the semantics of DESIGN.md as directly as
- * possible. It shares nothing with the indexed evaluator except the shared port-collapse rule and
- * the internet/private address ranges. Never use it in the product: it is slow on purpose of
+ * possible. It shares nothing with the indexed evaluator except the shared port-collapse rule,
+ * the internet/private address ranges and what an interface's owner is (a load balancer, a NAT
+ * gateway: their description, type or requester). Never use it in the product: it is slow on purpose of
  * being obviously right.
  */
 
@@ -369,6 +371,47 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   );
 }
 
+/** Oracle: does the flow go to a port ≥ 1024 of a load balancer's or NAT gateway's interface (the capturing one inbound, the peer's outbound)? */
+function toFullRangeClient(
+  s: NetworkSnapshot,
+  eni: NetworkInterface,
+  vpcId: string | null,
+  flow: FlowAggregate,
+  direction: Direction,
+  peer: Addr,
+): boolean {
+  if (flow.dstport === null || flow.dstport < 1024) return false;
+  if (direction === 'ingress') return usesFullEphemeralRange(describeInterfaceOwner(eni));
+  const reach = vpcsInReach(s, vpcId);
+  return uniqueEnis(s).some(
+    (e) =>
+      (reach === null || reach.includes(eniVpc(s, e) ?? '')) &&
+      privateAddressMatch(e, peer) &&
+      usesFullEphemeralRange(describeInterfaceOwner(e)),
+  );
+}
+
+/** Oracle: is `port` at least 1024 and opened inbound to no peer by any of the groups (all described)? */
+function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: number, port: number | null): boolean {
+  if (port === null || port < 1024 || groups.length === 0 || !groups.every((g) => groupKnown(s, g))) return false;
+  return !groups.some((g) =>
+    permissionsOf(s, g, 'ingress').some((perm) => {
+      const rp = protocolNumber(perm.IpProtocol);
+      if (rp !== -1 && rp !== protocol) return false;
+      const peers =
+        (perm.IpRanges?.length ?? 0) +
+        (perm.Ipv6Ranges?.length ?? 0) +
+        (perm.PrefixListIds?.length ?? 0) +
+        (perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).length;
+      if (peers === 0) return false;
+      if (rp !== 6 && rp !== 17) return true;
+      const lo = perm.FromPort === undefined || perm.FromPort === -1 ? 0 : perm.FromPort;
+      const hi = perm.ToPort === undefined || perm.ToPort === -1 ? 65535 : perm.ToPort;
+      return port >= lo && port <= hi;
+    }),
+  );
+}
+
 /** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
 export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
   const eni = uniqueEnis(s).find((e) => e.NetworkInterfaceId === flow.interfaceId);
@@ -386,8 +429,13 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   const vpcId = eni ? (eniVpc(s, eni) ?? null) : null;
   const groups = [...new Set((eni?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)))];
   let returnTraffic = false;
+  // Return traffic only if a rule the snapshot cannot decide let the other side open the connection.
+  let returnUndecided = false;
   if (eni && peerAddr) {
     const flags = flow.tcpFlags;
+    const side = servicePortSide(flow);
+    // Whether the flags and the reverse ACCEPT left it open, for the service port and the peer's kind to decide.
+    let open = false;
     if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = true;
     else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = false;
     else if (reverseAccepted(flow, accepted).length > 0) {
@@ -407,10 +455,42 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
       else if (outbound === 'allow') returnTraffic = false;
-      else returnTraffic = servicePortSide(flow) !== 'dst';
-    } else if (servicePortSide(flow) === 'src' && flow.srcport !== null && groups.length > 0) {
+      else if (side !== 'dst') returnTraffic = true;
+      else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
+      else {
+        returnUndecided = inbound === 'uncertain';
+        open = true;
+      }
+    } else open = true;
+    if (
+      open &&
+      (side === 'src' ||
+        (side === 'dst' &&
+          flow.protocol === 6 &&
+          groups.length > 0 &&
+          toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr) &&
+          referenceEvaluateSecurityGroups(s, groups, direction === 'ingress' ? 'egress' : 'ingress', 6, flow.dstport, peer, vpcId) ===
+            'deny')) &&
+      flow.srcport !== null &&
+      groups.length > 0
+    ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-      returnTraffic = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId) === 'allow';
+      const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
+      returnTraffic = opened === 'allow';
+      returnUndecided = !returnTraffic && (returnUndecided || opened === 'uncertain');
+    } else if (
+      open &&
+      groups.length === 0 &&
+      side === 'src' &&
+      direction === 'ingress' &&
+      flow.dstport !== null &&
+      flow.dstport >= 1024 &&
+      isNatGatewayOwner(describeInterfaceOwner(eni)) &&
+      dst !== null &&
+      anyAddressMatch(eni, dst)
+    ) {
+      // A NAT gateway accepts no connection from outside: inbound to its address answers its own.
+      returnTraffic = true;
     }
   }
   const base = { direction, returnTraffic };
@@ -435,8 +515,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   let sg: BlockingControl | null = null;
   if (!returnTraffic && groups.length > 0) {
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
-    if (r === 'deny') sg = { control: 'security-group', direction, groupIds: groups };
-    if (r === 'uncertain') uncertain = true;
+    if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
+    if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
   }
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);

@@ -1,10 +1,13 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
-import { PROTOCOL_TCP } from '../network/protocol';
+import type { NetworkInterface } from '../network/snapshot';
+import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
+import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
 import { servicePortSide } from './flow-ports';
 import type { ReturnTrafficIndex } from './return-traffic-index';
-import { evaluateSecurityGroups } from './security-group-evaluator';
+import { evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
 
 /** TCP flag bits as VPC Flow Logs report them (ACK is only reported together with SYN). */
 export const TCP_FIN = 1;
@@ -19,6 +22,12 @@ export interface ReturnTrafficDecision {
   returnTraffic: boolean;
   /** The signal that decided; null when nothing pointed to return traffic. */
   signal: ReturnTrafficSignal | null;
+  /**
+   * Set when the packets are return traffic only if a security-group rule the snapshot cannot
+   * decide (a prefix list without entries, a group of another account) let the other side's
+   * packets open the connection: why it cannot be told. Null when decided.
+   */
+  undecided: string | null;
 }
 
 /**
@@ -40,11 +49,31 @@ export interface ReturnTrafficDecision {
  *       rules admit it, this interface serves that port and these packets are its replies —
  *       also to a client port below the service port (5432 → 1024: load balancers and NAT
  *       gateways use 1024–65535); when only the outbound rules do, these are its requests;
- *    c. port order: the packets do not go TO the service port (the shared collapse rule).
+ *    c. port order: the packets do not go TO the service port (the shared collapse rule);
+ *    d. for an ingress flow to what port order calls its service port: the accepted reverse went
+ *       OUT from that port. When it is an ephemeral port (≥ 1024) that no inbound rule of the
+ *       interface's groups opens to anyone, the reverse cannot have answered a connection to it:
+ *       it was this interface's request (its outbound rules let it out), and these packets are
+ *       the replies — also from a service port above the client port (gRPC's 50051 → 40000).
  * 3. `service-port`: the packet comes FROM the service port and goes to an ephemeral port (the
  *    shared collapse rule), and the interface's security groups allow that service in the other
  *    direction — for ingress, egress to the peer on the service port (this interface opened the
  *    connection); for egress, ingress from the peer on the service port (the peer opened it).
+ *    Port order does not decide which port is the service when a TCP packet goes to a load
+ *    balancer or NAT gateway (the peer of an egress flow, the capturing interface of an ingress
+ *    one): their client ports span 1024–65535, so a destination port in that range may be the
+ *    client's below the service port (8080 → 1500). When the groups admit the other way the
+ *    source port from the peer but not the destination port, the source port is the service and
+ *    these packets its replies; when they admit both (all ports from the peer), nothing tells a
+ *    reply from a request to the peer's port (a listener), and port order stands.
+ *    A NAT gateway has no groups to ask, and needs none: it accepts no connection from outside,
+ *    so what comes in to its own address from a service port, on a port of its 1024–65535,
+ *    answers a connection it opened.
+ *
+ * Where the groups' answer would make the packets return traffic but a rule cannot be decided
+ * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
+ * deciding, the decision is not return traffic with `undecided` set: a security group that
+ * refuses the packets as a new connection may still have let them through as replies.
  */
 export function detectReturnTraffic(
   model: NetworkModel,
@@ -60,6 +89,8 @@ export function detectReturnTraffic(
   const side = servicePortSide(flow);
   const groups = model.securityGroupsOf(flow.interfaceId);
   const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
+  const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+  let undecided: string | null = null;
   const reverse = index?.acceptedReverse(flow);
   if (reverse) {
     if (flow.protocol === PROTOCOL_TCP && reverse.tcpFlags !== null) {
@@ -67,9 +98,9 @@ export function detectReturnTraffic(
       if (reverse.tcpFlags & TCP_SYN) return RETURN_TRAFFIC.reverseAccept;
     }
     if (direction === 'egress' && groups.length > 0) {
-      if (evaluateSecurityGroups(model, groups, 'ingress', flow.protocol, flow.srcport, peer, ctx).allowed === true) {
-        return RETURN_TRAFFIC.reverseAccept;
-      }
+      const inbound = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
+      if (inbound.allowed === true) return RETURN_TRAFFIC.reverseAccept;
+      if (inbound.allowed === 'uncertain') undecided = inbound.reason;
       if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
         return NOT_RETURN_TRAFFIC;
       }
@@ -78,18 +109,83 @@ export function detectReturnTraffic(
     // the service port are the initiator's even then (an accepted reply earlier in the window, a
     // request refused later after a rule change).
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
+    if (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport)) return RETURN_TRAFFIC.reverseAccept;
   }
-  if (side === 'src' && flow.srcport !== null && groups.length > 0) {
-    const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+  const fromServicePort =
+    side === 'src' ||
+    (side === 'dst' &&
+      flow.protocol === PROTOCOL_TCP &&
+      groups.length > 0 &&
+      toFullRangeClient(model, flow, direction, peer) &&
+      evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.dstport, peer, ctx).allowed === false);
+  if (fromServicePort && flow.srcport !== null && groups.length > 0) {
+    // Would the groups have let the other side's packets open the connection, to or from the source port?
     const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
     if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
+    if (result.allowed === 'uncertain') undecided ??= result.reason;
   }
-  return NOT_RETURN_TRAFFIC;
+  if (groups.length === 0 && side === 'src' && direction === 'ingress' && toNatGateway(model, flow)) return RETURN_TRAFFIC.servicePort;
+  if (undecided === null) return NOT_RETURN_TRAFFIC;
+  const other = `${opposite} ${describeTraffic(flow.protocol, flow.srcport)} ${opposite === 'ingress' ? 'from' : 'to'} ${peer.key}`;
+  return {
+    returnTraffic: false,
+    signal: null,
+    undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
+  };
 }
 
-const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null });
+/**
+ * Does the packet go to a client port (1024–65535) of a load balancer or NAT gateway: for ingress
+ * the capturing interface, for egress the interface whose private address the peer is (in the
+ * interface's VPC or one peered with it)?
+ */
+function toFullRangeClient(model: NetworkModel, flow: FlowAggregate, direction: Direction, peer: IpAddress): boolean {
+  if (flow.dstport === null || flow.dstport < EPHEMERAL_PORT_FLOOR) return false;
+  const clients = fullRangeClients(model);
+  if (direction === 'ingress') return clients.has(flow.interfaceId);
+  if (clients.size === 0) return false;
+  const vpcId = model.interfaceVpcId(flow.interfaceId);
+  const owners = model.interfacesByPrivateAddress(peer, vpcId === null ? null : model.reachableVpcs(vpcId));
+  return owners.some((eni) => clients.has(eni.NetworkInterfaceId));
+}
+
+/** By the snapshot's list of interfaces (a fix's what-if snapshot shares it): the ids of the load balancers' and NAT gateways'. */
+const FULL_RANGE_CLIENTS = new WeakMap<readonly NetworkInterface[], ReadonlySet<string>>();
+const NO_INTERFACES: readonly NetworkInterface[] = [];
+
+/** The ids of the model's load balancer and NAT gateway interfaces, found once per list of interfaces (a diagnosis asks per flow). */
+function fullRangeClients(model: NetworkModel): ReadonlySet<string> {
+  const list = model.snapshot.NetworkInterfaces ?? NO_INTERFACES;
+  let ids = FULL_RANGE_CLIENTS.get(list);
+  if (!ids) {
+    const found = new Set<string>();
+    for (const eni of model.interfaces()) if (usesFullEphemeralRange(describeInterfaceOwner(eni))) found.add(eni.NetworkInterfaceId);
+    FULL_RANGE_CLIENTS.set(list, (ids = found));
+  }
+  return ids;
+}
+
+/** Does the packet go to a port of 1024–65535 at the capturing interface's own address, and is that interface a NAT gateway's? */
+function toNatGateway(model: NetworkModel, flow: FlowAggregate): boolean {
+  if (flow.dstport === null || flow.dstport < EPHEMERAL_PORT_FLOOR || !isNatGatewayOwner(model.interfaceOwner(flow.interfaceId)))
+    return false;
+  const dst = model.address(flow.dstaddr);
+  return dst !== null && model.isInterfaceAddress(flow.interfaceId, dst);
+}
+
+/**
+ * Is `port` an ephemeral port (≥ 1024) that no inbound rule of the groups opens to any peer? False
+ * when the interface has no groups or one of them is not in the snapshot (its rules are unknown).
+ */
+function servesNobody(model: NetworkModel, groups: readonly string[], protocol: number, port: number | null): boolean {
+  if (port === null || port < EPHEMERAL_PORT_FLOOR || groups.length === 0) return false;
+  if (groups.some((groupId) => model.groupRules(groupId, 'ingress') === undefined)) return false;
+  return !portOpenToAnyPeer(model, groups, 'ingress', protocol, port);
+}
+
+const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null, undecided: null });
 const RETURN_TRAFFIC = Object.freeze({
-  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags' }) as ReturnTrafficDecision,
-  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept' }) as ReturnTrafficDecision,
-  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port' }) as ReturnTrafficDecision,
+  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags', undecided: null }) as ReturnTrafficDecision,
+  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept', undecided: null }) as ReturnTrafficDecision,
+  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port', undecided: null }) as ReturnTrafficDecision,
 });

@@ -115,7 +115,7 @@ function collectGroups<T>(
       const [first, ...rest] = verdict.blockedBy.map(normalized);
       judged.set(verdict, (controls = { first, rest, fingerprints: new Map(), mergedInto: new Set() }));
     }
-    const port = servicePortOf(flow);
+    const port = servicePortOf(flow, verdict.returnTraffic);
     const service = flow.protocol * 65537 + (port ?? 65536);
     let fingerprint = controls.fingerprints.get(service);
     if (fingerprint === undefined) {

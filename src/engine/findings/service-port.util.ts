@@ -9,11 +9,13 @@ export function protocolHasPorts(protocol: number): boolean {
 
 /**
  * The service port of an aggregate: the side the aggregator kept, otherwise min(srcport, dstport)
- * (the shared port-collapse rule). For return traffic this is the source port: the port of the
- * service that answered. Null for protocols without ports.
+ * (the shared port-collapse rule). For return traffic it is the source port, the port of the
+ * service that answered, also where port order kept the other side (a reply to a client port
+ * below the service port: 8080 → 1500, 50051 → 40000). Null for protocols without ports.
  */
-export function servicePortOf(flow: FlowAggregate): number | null {
+export function servicePortOf(flow: FlowAggregate, returnTraffic = false): number | null {
   if (!protocolHasPorts(flow.protocol)) return null;
+  if (returnTraffic && flow.srcport !== null) return flow.srcport;
   if (flow.servicePortSide === 'src') return flow.srcport;
   if (flow.servicePortSide === 'dst') return flow.dstport;
   if (flow.srcport === null || flow.dstport === null) return flow.srcport ?? flow.dstport;
@@ -22,10 +24,13 @@ export function servicePortOf(flow: FlowAggregate): number | null {
 
 /**
  * The port range observed on the other (client) side of the connection: the collapsed ephemeral
- * range when the aggregator kept one, otherwise the single port seen there.
+ * range when the aggregator kept one, otherwise the single port seen there. For return traffic the
+ * client is the destination: where port order collapsed the source side instead, the client port
+ * is the destination port the aggregator kept.
  */
-export function clientPortRangeOf(flow: FlowAggregate): { from: number; to: number } | null {
+export function clientPortRangeOf(flow: FlowAggregate, returnTraffic = false): { from: number; to: number } | null {
   if (!protocolHasPorts(flow.protocol)) return null;
+  if (returnTraffic && flow.servicePortSide !== 'src' && flow.dstport !== null) return { from: flow.dstport, to: flow.dstport };
   if (flow.ephemeralPortMin !== null && flow.ephemeralPortMax !== null) {
     return { from: flow.ephemeralPortMin, to: flow.ephemeralPortMax };
   }

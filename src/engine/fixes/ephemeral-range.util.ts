@@ -1,3 +1,7 @@
+import { usesFullEphemeralRange } from '../network/interface-owner';
+
+export { usesFullEphemeralRange };
+
 /** Client port ranges (DESIGN.md): what a NACL must admit for return traffic to reach a client. */
 export const EPHEMERAL_RANGES = {
   linux: { from: 32768, to: 60999 },
@@ -7,11 +11,6 @@ export const EPHEMERAL_RANGES = {
 } as const;
 
 export type EphemeralRangeName = keyof typeof EPHEMERAL_RANGES | 'linux-or-windows' | 'observed';
-
-/** Interface owners whose connections come from 1024–65535 (load balancers, NAT gateways). */
-export function usesFullEphemeralRange(owner: string | null | undefined): boolean {
-  return owner !== null && owner !== undefined && /^(elb:|nat-)/.test(owner);
-}
 
 /**
  * The client port range a return-traffic NACL entry should admit, from the client's kind and the

@@ -155,7 +155,7 @@ function naclPortRange(model: NetworkModel, group: FindingGroup, flows: Explaine
   let to = Number.NEGATIVE_INFINITY;
   let fullRangeClient = false;
   for (const item of flows) {
-    const range = clientPortRangeOf(item.flow);
+    const range = clientPortRangeOf(item.flow, true);
     if (range) {
       from = Math.min(from, range.from);
       to = Math.max(to, range.to);
@@ -181,7 +181,11 @@ function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: Net
   let before = control.ruleNumber;
   if (!rulesHavePorts(group.protocol)) return before;
   for (const item of flows) {
-    const ports = group.returnTraffic ? clientPortRangeOf(item.flow) : group.port === null ? null : { from: group.port, to: group.port };
+    const ports = group.returnTraffic
+      ? clientPortRangeOf(item.flow, true)
+      : group.port === null
+        ? null
+        : { from: group.port, to: group.port };
     const result = evaluateNetworkAclRange(model, control.networkAclId, control.direction, group.protocol, ports, peerAddressOf(item));
     if (result.firstDeny !== null) before = Math.min(before, result.firstDeny);
   }

@@ -35,3 +35,28 @@ function ownerFromDescription(description: string): string | null {
   if (description === 'RDSNetworkInterface') return 'rds';
   return null;
 }
+
+/** `InterfaceType` values EC2 gives load balancers' interfaces that carry no `ELB …` description. */
+const LOAD_BALANCER_TYPES = new Set(['load_balancer', 'network_load_balancer', 'gateway_load_balancer']);
+/** `InterfaceType` of a NAT gateway's interface: `nat_gateway` as DescribeNetworkInterfaces prints it, `natGateway` as the API model spells it. */
+const NAT_GATEWAY_TYPES = new Set(['nat_gateway', 'natGateway']);
+
+/**
+ * Is the owner (as `describeInterfaceOwner` names it) a load balancer: `elb:…` from the
+ * description, a load balancer's interface type, or the `amazon-elb` requester?
+ */
+export function isLoadBalancerOwner(owner: string | null | undefined): boolean {
+  if (owner === null || owner === undefined) return false;
+  return owner.startsWith('elb:') || LOAD_BALANCER_TYPES.has(owner) || owner === 'amazon-elb';
+}
+
+/** Is the owner (as `describeInterfaceOwner` names it) a NAT gateway: `nat-…` from the description, or the interface type? */
+export function isNatGatewayOwner(owner: string | null | undefined): boolean {
+  if (owner === null || owner === undefined) return false;
+  return /^nat-[0-9a-z]+$/.test(owner) || NAT_GATEWAY_TYPES.has(owner);
+}
+
+/** Owners whose connections come from 1024–65535 (load balancers, NAT gateways: DESIGN.md's ephemeral ranges). */
+export function usesFullEphemeralRange(owner: string | null | undefined): boolean {
+  return isLoadBalancerOwner(owner) || isNatGatewayOwner(owner);
+}

@@ -123,6 +123,8 @@ export const snapshotArbitrary: fc.Arbitrary<NetworkSnapshot> = fc
         v6: fc.boolean(),
         groups: fc.subarray(ALL_GROUPS, { minLength: 0, maxLength: 3 }),
         publicIp: fc.boolean(),
+        // Load balancers and NAT gateways (client ports 1024–65535), known by description or by type alone.
+        kind: fc.constantFrom('instance', 'instance', 'instance', 'elb', 'nlb-type', 'nat', 'nat-type'),
       }),
       { minLength: 1, maxLength: 5 },
     ),
@@ -160,17 +162,20 @@ export const snapshotArbitrary: fc.Arbitrary<NetworkSnapshot> = fc
     });
     const networkInterfaces = enis.map((e, i) => {
       const [SubnetId, VpcId] = SUBNET_OF[e.address.split('.').slice(0, 3).join('.')];
+      const nat = e.kind === 'nat' || e.kind === 'nat-type';
       return {
         NetworkInterfaceId: `eni-${i + 1}`,
         SubnetId,
         VpcId,
-        InterfaceType: 'interface',
+        InterfaceType: e.kind === 'nlb-type' ? 'network_load_balancer' : e.kind === 'nat-type' ? 'nat_gateway' : 'interface',
+        ...(e.kind === 'elb' ? { Description: 'ELB app/shop/0123456789abcdef' } : {}),
+        ...(e.kind === 'nat' ? { Description: 'Interface for NAT Gateway nat-0123' } : {}),
         PrivateIpAddress: e.address,
         PrivateIpAddresses: [
           { PrivateIpAddress: e.address, Primary: true, ...(e.publicIp ? { Association: { PublicIp: '198.51.100.9' } } : {}) },
         ],
         Ipv6Addresses: e.v6 && SubnetId === 'subnet-a1' ? [{ Ipv6Address: `2600:1f00:a:1::${10 + (i % 2)}` }] : [],
-        Groups: e.groups.map((GroupId) => ({ GroupId })),
+        Groups: nat ? [] : e.groups.map((GroupId) => ({ GroupId })),
       };
     });
     const snapshot: NetworkSnapshot = {
