@@ -468,7 +468,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
         (side === 'dst' &&
           flow.protocol === 6 &&
           groups.length > 0 &&
-          toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr) &&
+          (toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr) ||
+            (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport))) &&
           referenceEvaluateSecurityGroups(s, groups, direction === 'ingress' ? 'egress' : 'ingress', 6, flow.dstport, peer, vpcId) ===
             'deny')) &&
       flow.srcport !== null &&

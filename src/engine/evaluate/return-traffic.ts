@@ -66,6 +66,10 @@ export interface ReturnTrafficDecision {
  *    source port from the peer but not the destination port, the source port is the service and
  *    these packets its replies; when they admit both (all ports from the peer), nothing tells a
  *    reply from a request to the peer's port (a listener), and port order stands.
+ *    Likewise for an ingress flow to an ephemeral port (≥ 1024) that no inbound rule opens to
+ *    anyone, from a higher port of the peer (gRPC's 50051 → 40000, the request not in the logs):
+ *    when the outbound rules let the interface reach the peer's port but not the other, the
+ *    peer's port is the service and these packets its replies.
  *    A NAT gateway has no groups to ask, and needs none: it accepts no connection from outside,
  *    so what comes in to its own address from a service port, on a port of its 1024–65535,
  *    answers a connection it opened.
@@ -116,7 +120,8 @@ export function detectReturnTraffic(
     (side === 'dst' &&
       flow.protocol === PROTOCOL_TCP &&
       groups.length > 0 &&
-      toFullRangeClient(model, flow, direction, peer) &&
+      (toFullRangeClient(model, flow, direction, peer) ||
+        (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport))) &&
       evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.dstport, peer, ctx).allowed === false);
   if (fromServicePort && flow.srcport !== null && groups.length > 0) {
     // Would the groups have let the other side's packets open the connection, to or from the source port?

@@ -101,8 +101,20 @@ describe('an inbound reply whose request this interface sent out (the reverse AC
     });
   });
 
-  it('without the accepted request nothing says so: port order makes 40000 the service, which sg-app does not open', () => {
-    expect(explain(base, reply)).toMatchObject({ returnTraffic: false, blockedBy: [naclIn('acl-app'), expect.anything()] });
+  it('without the accepted request the outbound rules tell: sg-app may reach 50051 of sg-db, not 40000, and opens 40000 to nobody', () => {
+    const verdict = explain(base, reply);
+    expect(verdict).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclIn('acl-app')] });
+    expect(sgBlocks(verdict)).toBe(false);
+  });
+
+  it('without it, when the outbound rules reach every port of the peer, nothing tells: port order makes 40000 the service', () => {
+    const open: NetworkSnapshot = {
+      ...base,
+      SecurityGroups: base.SecurityGroups!.map((g) =>
+        g.GroupId === 'sg-app' ? { ...g, IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] } : g,
+      ),
+    };
+    expect(explain(open, reply)).toMatchObject({ returnTraffic: false, blockedBy: [naclIn('acl-app'), expect.anything()] });
   });
 
   it("the reverse ACCEPT's tcp-flags still decide first: an ACK means the accepted packets answered, these are requests", () => {
