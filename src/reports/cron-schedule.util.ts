@@ -10,12 +10,13 @@ const DAY_SECONDS = 86_400;
 export function cronProblem(expression: string, timeZone: string, minIntervalSeconds = 0): string | null {
   const fields = expression.trim().split(/\s+/).length;
   if (fields < 5 || fields > 6) return 'cron must have 5 fields (minute first) or 6 (second first)';
+  let parsed: CronFields;
   try {
-    CronExpressionParser.parse(expression, { tz: timeZone, strict: false });
+    parsed = CronExpressionParser.parse(expression, { tz: timeZone, strict: false }).fields;
   } catch (error) {
     return `cron is not valid: ${error instanceof Error ? error.message : String(error)}`;
   }
-  const shortest = shortestCronInterval(expression);
+  const shortest = shortestIntervalOf(parsed);
   if (shortest < minIntervalSeconds) {
     return `cron fires as often as every ${durationText(shortest)}; a report schedule may fire at most once every ${durationText(minIntervalSeconds)}`;
   }
@@ -30,7 +31,12 @@ export function cronProblem(expression: string, timeZone: string, minIntervalSec
  * close together, whichever days it names). At most a day.
  */
 export function shortestCronInterval(expression: string): number {
-  const { second, minute, hour } = CronExpressionParser.parse(expression, { strict: false }).fields;
+  return shortestIntervalOf(CronExpressionParser.parse(expression, { strict: false }).fields);
+}
+
+type CronFields = ReturnType<typeof CronExpressionParser.parse>['fields'];
+
+function shortestIntervalOf({ second, minute, hour }: CronFields): number {
   const ascending = (values: readonly (number | string)[]): number[] =>
     [...new Set(values.filter((v): v is number => typeof v === 'number'))].sort((a, b) => a - b);
   const seconds = ascending(second.values);

@@ -24,6 +24,17 @@ export interface NetworkAclResult {
 
 type EntryMatch = true | false | 'uncertain';
 
+/**
+ * An entry naming ICMP types against the type asked about: it decides when it covers the type
+ * whatever the code, or names another type; `uncertain` when no type is known (flow records) or
+ * the entry names one code of the type.
+ */
+function icmpEntryMatches(entry: CompiledNetworkAclEntry, icmpType: number | null): EntryMatch {
+  if (icmpType === null) return 'uncertain';
+  const covers = icmpTypeCodeCovers(entry.protocol, entry.entry.IcmpTypeCode?.Type, entry.entry.IcmpTypeCode?.Code, icmpType);
+  return covers === 'code' ? 'uncertain' : covers;
+}
+
 function entryMatches(
   entry: CompiledNetworkAclEntry,
   protocol: number,
@@ -34,11 +45,7 @@ function entryMatches(
   if (entry.protocol !== -1 && entry.protocol !== protocol) return false;
   // IPv4 entries (CidrBlock) only see IPv4 packets, IPv6 entries (Ipv6CidrBlock) only IPv6.
   if (!cidrContains(entry.cidr, peer)) return false;
-  if (entry.icmpTypeSpecific) {
-    if (icmpType === null) return 'uncertain';
-    const covers = icmpTypeCodeCovers(entry.protocol, entry.entry.IcmpTypeCode?.Type, entry.entry.IcmpTypeCode?.Code, icmpType);
-    return covers === 'code' ? 'uncertain' : covers;
-  }
+  if (entry.icmpTypeSpecific) return icmpEntryMatches(entry, icmpType);
   if (entry.protocol === -1 || !rulesHavePorts(entry.protocol)) return true;
   if (port === null) return entry.fromPort === 0 && entry.toPort === 65535 ? true : 'uncertain';
   return port >= entry.fromPort && port <= entry.toPort;
@@ -266,12 +273,9 @@ export function networkAclBlockSegments(
     if ((entry.protocol !== -1 && entry.protocol !== protocol) || entry.cidr.family !== block.family) continue;
     if (entry.protocol !== -1 && rulesHavePorts(entry.protocol) && port !== null && (port < entry.fromPort || port > entry.toPort))
       continue;
-    let uncertain = entry.icmpTypeSpecific;
-    if (uncertain && icmpType !== null) {
-      const covers = icmpTypeCodeCovers(entry.protocol, entry.entry.IcmpTypeCode?.Type, entry.entry.IcmpTypeCode?.Code, icmpType);
-      if (covers === false) continue;
-      uncertain = covers === 'code';
-    }
+    const icmp = entry.icmpTypeSpecific ? icmpEntryMatches(entry, icmpType) : true;
+    if (icmp === false) continue;
+    const uncertain = icmp === 'uncertain';
     const action = entry.allow ? 'allow' : 'deny';
     if (cidrCovers(entry.cidr, block)) {
       segments.push({ cidr: block.text, block, ruleNumber: entry.ruleNumber, action, uncertain });

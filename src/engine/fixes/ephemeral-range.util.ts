@@ -1,7 +1,5 @@
 import { usesFullEphemeralRange } from '../network/interface-owner';
 
-export { usesFullEphemeralRange };
-
 /** Client port ranges (DESIGN.md): what a NACL must admit for return traffic to reach a client. */
 export const EPHEMERAL_RANGES = {
   linux: { from: 32768, to: 60999 },

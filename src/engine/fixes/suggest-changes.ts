@@ -6,14 +6,14 @@ import type { FindingGroup } from '../findings/finding-group';
 import { sameControl } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
-import { cidrCovers } from '../ip/ip-address';
-import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
+import { intersectRegions, regionOf } from '../network/network-acl-entries';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
 import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
 import { addressFamily } from '../ip/cidr-cover';
-import { EPHEMERAL_RANGES, ephemeralRangeFor, usesFullEphemeralRange } from './ephemeral-range.util';
+import { usesFullEphemeralRange } from '../network/interface-owner';
+import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { ipProtocolName, isIcmp } from './protocol.util';
@@ -192,13 +192,6 @@ function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: Net
   return before;
 }
 
-/** Whether two NACL entries can match one packet (ICMP types are not told apart: they may). */
-function entriesOverlap(a: CompiledNetworkAclEntry, b: CompiledNetworkAclEntry): boolean {
-  if (a.protocol !== -1 && b.protocol !== -1 && a.protocol !== b.protocol) return false;
-  if (!cidrCovers(a.cidr, b.cidr) && !cidrCovers(b.cidr, a.cidr)) return false;
-  return a.fromPort <= b.toPort && b.fromPort <= a.toPort;
-}
-
 /**
  * The deny entry `ruleNumber` re-created under the first free number after it where it refuses
  * exactly what it refused before: no allow that could match its traffic lies between (a deny
@@ -229,7 +222,7 @@ function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readon
       return { action: 'CreateNetworkAclEntry', params: { ...params } };
     }
     const between = entries.find((e) => e.ruleNumber === n);
-    if (!between || (between.allow && entriesOverlap(deny, between))) return null;
+    if (!between || (between.allow && intersectRegions(regionOf(deny), regionOf(between)) !== null)) return null;
   }
   return null;
 }

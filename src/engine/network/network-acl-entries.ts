@@ -1,4 +1,4 @@
-import { type Cidr, parseCidr } from '../ip/ip-address';
+import { type Cidr, cidrCovers, parseCidr } from '../ip/ip-address';
 import { PROTOCOL_ALL, isIcmp, ruleProtocolNumber, rulesHavePorts } from './protocol';
 import type { NetworkAclEntry } from './snapshot';
 
@@ -45,4 +45,31 @@ export function compileNetworkAclEntries(entries: NetworkAclEntry[], egress: boo
     });
   }
   return compiled.sort((a, b) => a.ruleNumber - b.ruleNumber);
+}
+
+/** The packets one NACL entry matches: protocol (-1 all), address block, destination ports. */
+export interface EntryRegion {
+  protocol: number;
+  cidr: Cidr;
+  ports: { from: number; to: number } | null;
+}
+
+/** The region of one compiled entry (ports only for a protocol that has them). */
+export function regionOf(entry: CompiledNetworkAclEntry): EntryRegion {
+  const ported = entry.protocol !== -1 && rulesHavePorts(entry.protocol);
+  return { protocol: entry.protocol, cidr: entry.cidr, ports: ported ? { from: entry.fromPort, to: entry.toPort } : null };
+}
+
+/** The packets both match, or null when none. */
+export function intersectRegions(a: EntryRegion, b: EntryRegion): EntryRegion | null {
+  if (a.protocol !== -1 && b.protocol !== -1 && a.protocol !== b.protocol) return null;
+  const cidr = cidrCovers(a.cidr, b.cidr) ? b.cidr : cidrCovers(b.cidr, a.cidr) ? a.cidr : null;
+  if (!cidr) return null;
+  const protocol = a.protocol === -1 ? b.protocol : a.protocol;
+  if (!rulesHavePorts(protocol)) return { protocol, cidr, ports: null };
+  const full = { from: 0, to: 65535 };
+  const [pa, pb] = [a.ports ?? full, b.ports ?? full];
+  const from = Math.max(pa.from, pb.from);
+  const to = Math.min(pa.to, pb.to);
+  return from <= to ? { protocol, cidr, ports: { from, to } } : null;
 }

@@ -2,8 +2,8 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange } from '../fixes/fix';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
-import { type Cidr, cidrCovers, cidrIncludesInternet } from '../ip/ip-address';
-import type { CompiledNetworkAclEntry } from '../network/network-acl-entries';
+import { cidrCovers, cidrIncludesInternet } from '../ip/ip-address';
+import { type CompiledNetworkAclEntry, type EntryRegion, intersectRegions, regionOf } from '../network/network-acl-entries';
 import { NetworkModel } from '../network/network-model';
 import { protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import type { IpPermission, NetworkSnapshot } from '../network/snapshot';
@@ -112,32 +112,6 @@ function controlsOf(changes: FixChange[]): [groupIds: Set<string>, aclIds: Set<s
   return [groupIds, aclIds];
 }
 
-/** The packets one NACL entry matches: protocol (-1 all), address block, destination ports. */
-interface EntryRegion {
-  protocol: number;
-  cidr: Cidr;
-  ports: { from: number; to: number } | null;
-}
-
-function regionOf(entry: CompiledNetworkAclEntry): EntryRegion {
-  const ported = entry.protocol !== -1 && rulesHavePorts(entry.protocol);
-  return { protocol: entry.protocol, cidr: entry.cidr, ports: ported ? { from: entry.fromPort, to: entry.toPort } : null };
-}
-
-/** The packets both match, or null when none. */
-function intersect(a: EntryRegion, b: EntryRegion): EntryRegion | null {
-  if (a.protocol !== -1 && b.protocol !== -1 && a.protocol !== b.protocol) return null;
-  const cidr = cidrCovers(a.cidr, b.cidr) ? b.cidr : cidrCovers(b.cidr, a.cidr) ? a.cidr : null;
-  if (!cidr) return null;
-  const protocol = a.protocol === -1 ? b.protocol : a.protocol;
-  if (!rulesHavePorts(protocol)) return { protocol, cidr, ports: null };
-  const full = { from: 0, to: 65535 };
-  const [pa, pb] = [a.ports ?? full, b.ports ?? full];
-  const from = Math.max(pa.from, pb.from);
-  const to = Math.min(pa.to, pb.to);
-  return from <= to ? { protocol, cidr, ports: { from, to } } : null;
-}
-
 /** Whether the entry matches every packet of the region (an ICMP type-specific entry never does). */
 function entryCovers(entry: CompiledNetworkAclEntry, region: EntryRegion): boolean {
   if (entry.icmpTypeSpecific) return false;
@@ -167,7 +141,7 @@ function openedByReplacedDeny(before: NetworkModel, after: NetworkModel, p: Reco
   const out: NewlyReachable[] = [];
   for (const entry of entries) {
     if (entry.ruleNumber <= ruleNumber || !entry.allow) continue;
-    const part = intersect(denied, regionOf(entry));
+    const part = intersectRegions(denied, regionOf(entry));
     if (!part) continue;
     if (entries.some((e) => e.ruleNumber < entry.ruleNumber && entryCovers(e, part))) continue;
     out.push({
