@@ -28,6 +28,7 @@ function listed(ids: string[]): string {
 
 function trafficText(reach: NewlyReachable): string {
   const protocol = ruleProtocolNumber(reach.protocol) ?? -1;
+  if (reach.icmpType !== undefined) return `${describeTraffic(protocol, null)} type ${reach.icmpType}`;
   if (!reach.ports) return describeTraffic(protocol, null);
   return reach.ports.from === reach.ports.to
     ? describeTraffic(protocol, reach.ports.from)

@@ -293,6 +293,10 @@ describe('fixes for blocked ICMP paths', () => {
     expect(group!.params).toMatchObject({ GroupId: 'sg-app', IpPermissions: [{ IpProtocol: 'icmpv6', FromPort: 128, ToPort: -1 }] });
     expect(fix!.verified).toBe(true);
     expect(analyzePath(after(snapshot, fix!.changes), analysis.query).verdict).toBe('allowed');
+    // What the rules open elsewhere is told for their type, not for all of ICMPv6.
+    const messages = fix!.risks.map((r) => r.message);
+    expect(messages).toContain('every interface carrying sg-web gets icmpv6 type 128, including 2 not seen in the flows (i-web, eni-web2)');
+    expect(messages.filter((m) => /icmpv6(?! type 12[89])/.test(m))).toEqual([]);
   });
 
   it('proposes the rule for the asked type when a group admits other ICMP types only', () => {
