@@ -87,6 +87,28 @@ describe('sgdoctor why', () => {
     expect(result.stdout).toContain('suggested fix (verified by simulation)');
   });
 
+  it('an ICMP type: the fix opens that type and its reply type in JSON, the AWS CLI, Terraform and text', () => {
+    const args = ['--from', 'eni-app', '--to', 'eni-db', '--protocol', 'icmp', '--port', '8'];
+    const fix = JSON.parse(why(...args).stdout).suggestedFix;
+    expect(fix.verified).toBe(true);
+    expect(fix.changes.map((c: { params: Record<string, unknown> }) => c.params.IcmpTypeCode ?? c.params.IpPermissions)).toEqual([
+      { Code: -1, Type: 8 },
+      [expect.objectContaining({ IpProtocol: 'icmp', FromPort: 8, ToPort: -1 })],
+      { Code: -1, Type: 0 },
+    ]);
+    expect(fix.awsCli).toContain('--icmp-type-code Code=-1,Type=0 ');
+    expect(fix.terraform).toContain('resource "aws_vpc_security_group_ingress_rule" "db_from_app_icmp_8"');
+    const text = why(...args, '--format', 'text').stdout;
+    expect(text).toContain('  aws ec2 authorize-security-group-ingress --group-id sg-db --ip-permissions');
+    expect(text).toContain("'IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=sg-app}]'");
+    expect(text).toContain('--icmp-type-code Code=-1,Type=8 ');
+    expect(text).not.toContain('Type=-1');
+    // Without a type every type is opened, and the fix says so.
+    const untyped = why('--from', 'eni-app', '--to', 'eni-db', '--protocol', 'icmp', '--format', 'text').stdout;
+    expect(untyped).toContain('--icmp-type-code Code=-1,Type=-1 ');
+    expect(untyped).toContain('  risk: acl-db, sg-db open every icmp type: the question names no ICMP type (give one as the port)');
+  });
+
   it('usage errors exit 2 naming the option; a bad snapshot exits 3', () => {
     const noPort = why('--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp');
     expect(noPort.code).toBe(2);

@@ -1,7 +1,7 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
-import { describeTraffic } from '../network/protocol';
+import { describeTraffic, isIcmp } from '../network/protocol';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
@@ -96,13 +96,15 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   const { direction, returnTraffic } = analysis.verdict;
   const vpcId = model.interfaceVpcId(flow.interfaceId);
   const subnetId = analysis.subnetId;
+  // Flow-log records carry no ICMP type; a path question's records may (see FlowAggregate.icmpType).
+  const icmpType = isIcmp(flow.protocol) ? (flow.icmpType ?? null) : null;
   // The subnet's NACL sees the packet unless the peer is inside the same subnet.
   if (!subnetId) analysis.naclSkipped = 'no-subnet';
   else if (model.subnetContains(subnetId, peer)) analysis.naclSkipped = 'same-subnet';
   else {
     analysis.networkAclId = model.networkAclIdForSubnet(subnetId) ?? null;
     if (!analysis.networkAclId) analysis.naclSkipped = 'no-network-acl';
-    else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer);
+    else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
   }
   // Security groups are stateful: return traffic is never theirs to block. An interface without
   // groups (NAT gateway, some managed interfaces) has no security-group check at all. When the
@@ -110,7 +112,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   // connection may still have let them through: uncertain, not a block.
   if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
-    const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId });
+    const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
     analysis.securityGroup =
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {

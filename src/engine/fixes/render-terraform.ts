@@ -1,6 +1,7 @@
 import type { FixChange } from './fix';
 import { terraformIdentifier, type FixNaming } from './fix-naming';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
+import { isIcmp, ruleProtocolNumber } from '../network/protocol';
 import { ipProtocolName } from './protocol.util';
 
 type HclValue = string | number | boolean;
@@ -30,8 +31,14 @@ function resourceBlock(type: string, name: string, attributes: [string, HclValue
   return `resource "${type}" "${name}" {\n${lines.join('\n')}\n}`;
 }
 
+/** The rule's traffic in its resource name: `443`, `1024_65535`, `icmp_8` (an ICMP type, every code), `icmp_3_4`, `icmp`. */
 function portLabel(permission: IpPermissionParam): string {
   if (permission.FromPort === undefined || permission.FromPort === -1) return permission.IpProtocol;
+  const protocol = ruleProtocolNumber(permission.IpProtocol);
+  if (protocol !== null && isIcmp(protocol)) {
+    const code = permission.ToPort === undefined || permission.ToPort === -1 ? '' : `_${permission.ToPort}`;
+    return `${permission.IpProtocol}_${permission.FromPort}${code}`;
+  }
   return permission.FromPort === permission.ToPort ? String(permission.FromPort) : `${permission.FromPort}_${permission.ToPort}`;
 }
 

@@ -1,9 +1,11 @@
-import { evaluateNetworkAclRange } from '../evaluate/network-acl-evaluator';
+import { evaluateNetworkAcl, evaluateNetworkAclRange } from '../evaluate/network-acl-evaluator';
 import { peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { Direction } from '../flow-log/flow-record';
+import type { IpAddress } from '../ip/ip-address';
+import { icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
@@ -13,6 +15,7 @@ import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import { coverPeers } from './peer-cover';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
+import { icmpTypeOfGroup } from './icmp-type.util';
 import { isIcmp } from './protocol.util';
 import { freeRuleNumbersBefore } from './rule-number.util';
 
@@ -28,9 +31,30 @@ export interface BlockedReply {
   firstDeny: number;
   /** The client is a load balancer or NAT gateway (ephemeral ports 1024-65535). */
   fullRangeClient: boolean;
+  /** The reply's ICMP type when the request's is known and gets an answer (echo 8 -> 0); else null (any type). */
+  icmpType: number | null;
 }
 
 const opposite = (direction: Direction): Direction => (direction === 'ingress' ? 'egress' : 'ingress');
+
+/**
+ * Does the NACL let the reply through, and else the first entry that drops part of it: over the
+ * client's port range, or for an ICMP reply of a known type, as the entries' IcmpTypeCode decide
+ * for that type (an entry naming one code of it cannot be relied on: it does not let it through).
+ */
+function replyVerdict(
+  model: NetworkModel,
+  networkAclId: string,
+  direction: Direction,
+  protocol: number,
+  clientPorts: { from: number; to: number } | null,
+  peer: IpAddress,
+  icmpType: number | null,
+): { allowed: boolean; firstDeny: number | null } {
+  if (icmpType === null) return evaluateNetworkAclRange(model, networkAclId, direction, protocol, clientPorts, peer);
+  const result = evaluateNetworkAcl(model, networkAclId, direction, protocol, null, peer, icmpType);
+  return result.allowed === true ? { allowed: true, firstDeny: null } : { allowed: false, firstDeny: result.ruleNumber };
+}
 
 /**
  * NACLs are stateless: a request let through still fails when the same subnet NACL drops its reply
@@ -43,6 +67,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
   if (group.returnTraffic || group.blockedBy.control === 'block-public-access') return [];
   const out: BlockedReply[] = [];
   const direction = opposite(group.direction);
+  const icmpType = icmpReplyType(group.protocol, icmpTypeOfGroup(group));
   for (const item of group.flows) {
     const { flow } = item;
     const subnetId = model.interface(flow.interfaceId)?.SubnetId;
@@ -52,7 +77,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
     const networkAclId = model.networkAclIdForSubnet(subnetId);
     if (!networkAclId || !model.networkAcl(networkAclId)) continue;
     const clientPorts = rulesHavePorts(group.protocol) ? clientPortRangeOf(flow) : null;
-    const result = evaluateNetworkAclRange(model, networkAclId, direction, group.protocol, clientPorts, peer);
+    const result = replyVerdict(model, networkAclId, direction, group.protocol, clientPorts, peer, icmpType);
     if (result.allowed || result.firstDeny === null) continue;
     const clientEni =
       group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
@@ -63,6 +88,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
       clientPorts,
       firstDeny: result.firstDeny,
       fullRangeClient: clientEni !== undefined && usesFullEphemeralRange(model.interfaceOwner(clientEni)),
+      icmpType,
     });
   }
   return out;
@@ -116,7 +142,7 @@ export function replyNetworkAclChanges(
       if (addressFamily(cidr) === 4) params.CidrBlock = cidr;
       else params.Ipv6CidrBlock = cidr;
       if (portRange) params.PortRange = portRange;
-      if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: -1 };
+      if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: replies[0].icmpType ?? -1 };
       changes.push({ action: 'CreateNetworkAclEntry', params: { ...params } });
     });
   }

@@ -16,6 +16,7 @@ import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
+import { icmpTypeOfGroup } from './icmp-type.util';
 import { ipProtocolName, isIcmp } from './protocol.util';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { MAX_USER_RULE_NUMBER, freeRuleNumbersBefore } from './rule-number.util';
@@ -28,10 +29,17 @@ function flowsBlockedBy(group: FindingGroup, control: BlockingControl): Explaine
   return group.flows.filter((item) => item.verdict.blockedBy.some((c) => sameControl(c, control)));
 }
 
-/** Protocol and port fields of an IpPermission: the exact port, all ICMP types, or no ports. */
-function permissionPorts(protocol: number, port: number | null): Pick<IpPermissionParam, 'IpProtocol' | 'FromPort' | 'ToPort'> {
+/**
+ * Protocol and port fields of an IpPermission: the exact port; for ICMP the known type with every
+ * code (FromPort is the type, ToPort the code), else every type; or no ports.
+ */
+function permissionPorts(
+  protocol: number,
+  port: number | null,
+  icmpType: number | null,
+): Pick<IpPermissionParam, 'IpProtocol' | 'FromPort' | 'ToPort'> {
   const IpProtocol = ipProtocolName(protocol);
-  if (isIcmp(protocol)) return { IpProtocol, FromPort: -1, ToPort: -1 };
+  if (isIcmp(protocol)) return { IpProtocol, FromPort: icmpType ?? -1, ToPort: -1 };
   if (rulesHavePorts(protocol) && port !== null) return { IpProtocol, FromPort: port, ToPort: port };
   return { IpProtocol };
 }
@@ -126,7 +134,7 @@ export function securityGroupChange(model: NetworkModel, group: FindingGroup, co
       flows.filter((item) => !covered.has(peerAddressOf(item))),
     ),
   );
-  const permission: IpPermissionParam = permissionPorts(group.protocol, group.port);
+  const permission: IpPermissionParam = permissionPorts(group.protocol, group.port, icmpTypeOfGroup(group));
   if (pairs.length) {
     permission.UserIdGroupPairs = pairs.map((pair) => ({
       ...pair,
@@ -251,6 +259,7 @@ export function networkAclChanges(
   const egress = control.direction === 'egress';
   const used = ledger.used(model, control.networkAclId, egress, pending);
   const portRange = naclPortRange(model, group, flows);
+  const icmpType = icmpTypeOfGroup(group);
   const entry = (cidr: string, ruleNumber: number): NetworkAclEntryParams => {
     const params: NetworkAclEntryParams = {
       NetworkAclId: control.networkAclId,
@@ -262,7 +271,7 @@ export function networkAclChanges(
     if (addressFamily(cidr) === 4) params.CidrBlock = cidr;
     else params.Ipv6CidrBlock = cidr;
     if (portRange) params.PortRange = portRange;
-    if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: -1 };
+    if (isIcmp(group.protocol)) params.IcmpTypeCode = { Code: -1, Type: icmpType ?? -1 };
     return params;
   };
   const before = firstDenyOfFlows(model, group, control, flows);

@@ -8,6 +8,7 @@ import { type NewlyReachable, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
+import { allIcmpTypesRisk } from './icmp-type.util';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -27,6 +28,7 @@ function listed(ids: string[]): string {
 
 function trafficText(reach: NewlyReachable): string {
   const protocol = ruleProtocolNumber(reach.protocol) ?? -1;
+  if (reach.icmpType !== undefined) return `${describeTraffic(protocol, null)} type ${reach.icmpType}`;
   if (!reach.ports) return describeTraffic(protocol, null);
   return reach.ports.from === reach.ports.to
     ? describeTraffic(protocol, reach.ports.from)
@@ -163,6 +165,8 @@ export function createFixVerifier(
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
       const risks = risksOf(model, group, result.newlyReachable);
+      const allTypes = allIcmpTypesRisk(changes, 'flow logs do not record the ICMP type, so no rule can name it');
+      if (allTypes) risks.push(allTypes);
       const replies = group.returnTraffic ? [] : blockedReplies(result.model ?? NetworkModel.fromSnapshot(result.snapshot), group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];

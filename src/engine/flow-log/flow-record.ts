@@ -85,4 +85,10 @@ export interface FlowAggregate {
    * aggregator leaves it out).
    */
   hourly?: HourlyRecords;
+  /**
+   * The ICMP/ICMPv6 type of the packets, when it is known: never for flow-log records (their
+   * ICMP records carry ports 0 0 and no type), set on the records a path question makes (the type
+   * it names, and the answer's type for the reply). Rules that name ICMP types decide for it.
+   */
+  icmpType?: number;
 }

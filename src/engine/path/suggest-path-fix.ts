@@ -5,6 +5,7 @@ import type { ExplainedFlow } from '../findings/explained-flow';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
+import { allIcmpTypesRisk } from '../fixes/icmp-type.util';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
 import { renderAwsCli } from '../fixes/render-aws-cli';
 import { renderCloudFormation } from '../fixes/render-cloudformation';
@@ -12,7 +13,8 @@ import { renderTerraform } from '../fixes/render-terraform';
 import { type FixVerifier, namingFromModel, suggestFix } from '../fixes/suggest-fix';
 import { risksOf } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
-import { PROTOCOL_TCP, rulesHavePorts } from '../network/protocol';
+import { icmpReplyType } from '../network/icmp-type';
+import { PROTOCOL_TCP, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import { modelWithChanges, newlyReachableOf } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
@@ -43,6 +45,8 @@ function pathRecord(
   const client = analysis.clientPorts;
   const service = ported ? port : null;
   const clientPort = ported && client ? (refusedClientPort ?? client.from) : null;
+  // The ICMP type the question names, and the answer's for the reply (echo 8 -> 0): rules that name types decide for it.
+  const icmpType = isIcmp(protocol) ? (reply ? icmpReplyType(protocol, port) : port) : null;
   return {
     interfaceId,
     accountId: null,
@@ -65,6 +69,7 @@ function pathRecord(
     bytes: 0,
     firstSeen: 0,
     lastSeen: 0,
+    ...(icmpType !== null ? { icmpType } : {}),
   };
 }
 
@@ -108,6 +113,12 @@ function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accep
   return { rejected, accepted };
 }
 
+/** Why a path's fix opens every ICMP type: the question names none, or the type it names gets no answer of a known type. */
+function allIcmpTypesReason(query: PathAnalysis['query']): string {
+  if (query.port === null) return 'the question names no ICMP type (give one as the port)';
+  return `the reply to ${protocolName(query.protocol)} type ${query.port} has no type sgdoctor knows`;
+}
+
 /** Security-group rule descriptions name the path, not observed rejects. */
 function describedForPath(changes: FixChange[]): FixChange[] {
   return JSON.parse(JSON.stringify(changes).replace(/sgdoctor: observed rejects/g, 'sgdoctor: path')) as FixChange[];
@@ -138,6 +149,8 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   const changes = fixes.flatMap((f) => f.changes);
   if (changes.length === 0) return null;
   const risks: FixRisk[] = [];
+  const allTypes = allIcmpTypesRisk(changes, allIcmpTypesReason(analysis.query));
+  if (allTypes) risks.push(allTypes);
   let verified = false;
   try {
     const after = modelWithChanges(model, changes);

@@ -5,7 +5,7 @@ import type { FlowVerdict } from '../evaluate/verdict';
 import { cidrCovers, cidrIncludesInternet } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, type EntryRegion, intersectRegions, regionOf } from '../network/network-acl-entries';
 import { NetworkModel } from '../network/network-model';
-import { protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
+import { isIcmp, protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
 import type { IpPermission, NetworkSnapshot } from '../network/snapshot';
 import { applyChanges } from './apply-changes';
 
@@ -25,6 +25,8 @@ export interface NewlyReachable {
   protocol: string;
   /** Inclusive port range; null when the protocol has no ports or every port is covered. */
   ports: { from: number; to: number } | null;
+  /** The ICMP/ICMPv6 type an ICMP rule names (a permission's FromPort, an entry's IcmpTypeCode Type); absent when it names every type. */
+  icmpType?: number;
   direction: Direction;
   /** The peer range contains internet addresses. */
   includesInternet: boolean;
@@ -65,6 +67,11 @@ function portsOf(protocol: number, from: number | undefined, to: number | undefi
   return lo === 0 && hi === 65535 ? null : { from: lo, to: hi };
 }
 
+/** `{ icmpType }` when an ICMP rule names one type, else nothing. */
+function icmpTypeOf(protocol: number, type: number | undefined): { icmpType: number } | Record<string, never> {
+  return isIcmp(protocol) && type !== undefined && type !== -1 ? { icmpType: type } : {};
+}
+
 function reachableFromPermission(model: NetworkModel, groupId: string, direction: Direction, permission: IpPermission): NewlyReachable[] {
   const protocol = ruleProtocolNumber(permission.IpProtocol) ?? -1;
   const common = {
@@ -72,6 +79,8 @@ function reachableFromPermission(model: NetworkModel, groupId: string, direction
     interfaceIds: [...model.interfacesWithGroup(groupId)],
     protocol: protocolName(protocol),
     ports: portsOf(protocol, permission.FromPort, permission.ToPort),
+    // An ICMP permission's FromPort is the type.
+    ...icmpTypeOf(protocol, permission.FromPort),
     direction,
   };
   const out: NewlyReachable[] = [];
@@ -195,6 +204,7 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[], befo
       peerKind: 'cidr',
       protocol: protocolName(protocol),
       ports: portsOf(protocol, range?.From, range?.To),
+      ...icmpTypeOf(protocol, (p.IcmpTypeCode as { Type?: number } | undefined)?.Type),
       direction: p.Egress ? 'egress' : 'ingress',
       includesInternet: cidrIncludesInternet(peer),
     });

@@ -51,6 +51,13 @@ class NewlyReachableDto {
   })
   ports!: { from: number; to: number } | null;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    description:
+      "The ICMP/ICMPv6 type an ICMP rule names (a permission's FromPort, an entry's IcmpTypeCode Type); absent when it names every type.",
+  })
+  icmpType?: number;
+
   @ApiProperty({ enum: ['ingress', 'egress'] })
   direction!: string;
 

@@ -91,6 +91,57 @@ describe('fix renderings', () => {
     );
   });
 
+  it('an ICMP type and its code in every rendering: FromPort is the type, ToPort the code, -1 every code', () => {
+    const echo: FixChange = {
+      action: 'AuthorizeSecurityGroupIngress',
+      params: {
+        GroupId: 'sg-app',
+        IpPermissions: [{ IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.1.0/24' }] }],
+      },
+    };
+    const echoReply: FixChange = {
+      action: 'CreateNetworkAclEntry',
+      params: {
+        NetworkAclId: 'acl-db',
+        RuleNumber: 105,
+        Protocol: '1',
+        RuleAction: 'allow',
+        Egress: true,
+        CidrBlock: '10.0.1.0/24',
+        IcmpTypeCode: { Code: -1, Type: 0 },
+      },
+    };
+    const everyType: FixChange = {
+      action: 'AuthorizeSecurityGroupIngress',
+      params: {
+        GroupId: 'sg-app',
+        IpPermissions: [{ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '10.0.2.0/24' }] }],
+      },
+    };
+    expect(renderAwsCli([echo, echoReply]).split('\n')).toEqual([
+      "aws ec2 authorize-security-group-ingress --group-id sg-app --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,IpRanges=[{CidrIp=10.0.1.0/24}]'",
+      'aws ec2 create-network-acl-entry --network-acl-id acl-db --egress --rule-number 105 --protocol icmp --icmp-type-code Code=-1,Type=0 --cidr-block 10.0.1.0/24 --rule-action allow',
+    ]);
+    const terraform = renderTerraform([echo, everyType, echoReply], naming);
+    expect(terraform).toContain(
+      [
+        'resource "aws_vpc_security_group_ingress_rule" "app_from_10_0_1_0_24_icmp_8" {',
+        '  security_group_id = "sg-app"',
+        '  cidr_ipv4         = "10.0.1.0/24"',
+        '  ip_protocol       = "icmp"',
+        '  from_port         = 8',
+        '  to_port           = -1',
+        '}',
+      ].join('\n'),
+    );
+    expect(terraform).toContain('resource "aws_vpc_security_group_ingress_rule" "app_from_10_0_2_0_24_icmp" {');
+    expect(terraform).toContain('  icmp_type      = 0\n  icmp_code      = -1\n}');
+    expect(renderCloudFormation([echo, echoReply]).split('\n')).toEqual([
+      '{ "Type": "AWS::EC2::SecurityGroupIngress", "Properties": { "GroupId": "sg-app", "CidrIp": "10.0.1.0/24", "IpProtocol": "icmp", "FromPort": 8, "ToPort": -1 } }',
+      '{ "Type": "AWS::EC2::NetworkAclEntry", "Properties": { "NetworkAclId": "acl-db", "RuleNumber": 105, "Protocol": 1, "RuleAction": "allow", "Egress": true, "CidrBlock": "10.0.1.0/24", "Icmp": { "Code": -1, "Type": 0 } } }',
+    ]);
+  });
+
   it('CloudFormation: one resource a line', () => {
     expect(renderCloudFormation([naclReturn, sgCidrs]).split('\n')).toEqual([
       '{ "Type": "AWS::EC2::NetworkAclEntry", "Properties": { "NetworkAclId": "acl-db", "RuleNumber": 110, "Protocol": 6, "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.0.0/24", "PortRange": { "From": 32768, "To": 60999 } } }',

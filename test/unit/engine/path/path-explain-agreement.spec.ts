@@ -182,3 +182,91 @@ describe('a verified path fix, checked through explain', () => {
     );
   });
 });
+
+describe('ICMP paths that name a type', () => {
+  const TYPES: Record<number, number[]> = { 1: [0, 3, 8, 13], 58: [128, 129, 1] };
+  const typed = fc.constantFrom(1, 58).chain((protocol) => fc.tuple(fc.constant(protocol), fc.constantFrom(...TYPES[protocol])));
+
+  it("agree with explain of the request's records carrying the type", () => {
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(...ENDPOINTS),
+        typed,
+        (snapshot, from, to, [protocol, type]) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const path = analyzePath(model, { from, to, protocol, port: type, sourcePort: null });
+          const src = path.source.address?.key;
+          const dst = path.destination.address?.key;
+          const seen = path.sourceSeen?.key;
+          const typedRecord = (eni: string, direction: Direction, a: string, b: string) => ({
+            ...record(eni, direction, a, b, protocol, null, null, false),
+            icmpType: type,
+          });
+          if (path.source.eni && src && dst) {
+            const eniId = path.source.eni.NetworkInterfaceId;
+            const request = explainFlow(model, typedRecord(eniId, 'egress', src, dst));
+            expectAgreement(sideHops(path.hops, 'egress', eniId), controlsOf(path.blockedBy, 'egress'), request);
+          }
+          if (path.destination.eni && seen && dst) {
+            const eniId = path.destination.eni.NetworkInterfaceId;
+            const request = explainFlow(model, typedRecord(eniId, 'ingress', seen, dst));
+            expectAgreement(sideHops(path.hops, 'ingress', eniId), controlsOf(path.blockedBy, 'ingress'), request);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('get a fix that opens the type and the answer type only, verified by the path analysed again', () => {
+    let fixes = 0;
+    fc.assert(
+      fc.property(
+        snapshotArbitrary,
+        fc.constantFrom(...ENDPOINTS),
+        fc.constantFrom(...ENDPOINTS),
+        typed,
+        (snapshot, from, to, [protocol, type]) => {
+          const model = NetworkModel.fromSnapshot(snapshot);
+          const path = explainPath(model, { from, to, protocol, port: type, sourcePort: null });
+          const fix = path.suggestedFix;
+          // A path between two addresses of the protocol's IP family, refused by security groups and NACLs alone, every hop
+          // decided, gets a fix. (An interface to itself is left out: its ICMP request, which has no ports, looks like its own reply.)
+          const family = protocol === 1 ? 4 : 6;
+          const coherent =
+            path.source.address?.family === family &&
+            path.destination.address?.family === family &&
+            path.source.address.key !== path.destination.address.key;
+          const decided = [...path.hops, ...path.reply.hops].every((h) => h.verdict !== 'unknown');
+          const controlsOnly = [...path.hops, ...path.reply.hops].every((h) => h.verdict !== 'deny' || h.hop !== 'route');
+          if (path.verdict === 'blocked' && coherent && decided && controlsOnly) expect(fix, path.reason).not.toBeNull();
+          if (!fix) return;
+          fixes++;
+          const reply = { 1: { 8: 0, 13: 14 }, 58: { 128: 129 } }[protocol]?.[type as 8] ?? null;
+          for (const change of fix.changes) {
+            const p = change.params as Record<string, unknown>;
+            if (change.action.startsWith('Authorize')) {
+              for (const permission of p.IpPermissions as { FromPort?: number; ToPort?: number }[])
+                expect(permission).toMatchObject({ FromPort: type, ToPort: -1 });
+            } else if (p.RuleAction === 'allow') {
+              const opened = (p.IcmpTypeCode as { Type: number }).Type;
+              expect(opened === type || (reply !== null ? opened === reply : opened === -1), JSON.stringify(change)).toBe(true);
+            }
+          }
+          if (reply !== null) expect(fix.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+          if (fix.verified)
+            expect(analyzePath(NetworkModel.fromSnapshot(applyChanges(snapshot, fix.changes)), path.query).verdict).toBe('allowed');
+          else
+            expect(
+              fix.risks.map((r) => r.kind),
+              path.reason,
+            ).toEqual(expect.arrayContaining([expect.stringMatching(/path-still-blocked|invalid-change/)]));
+        },
+      ),
+      RUNS,
+    );
+    expect(fixes).toBeGreaterThan(20);
+  });
+});

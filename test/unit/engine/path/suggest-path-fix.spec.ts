@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { FixChange } from '../../../../src/engine/fixes/fix';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
@@ -179,5 +180,183 @@ describe('fixes for blocked paths', () => {
     expect(fix).not.toBeNull();
     expect(fix!.verified).toBe(false);
     expect(fix!.risks.map((r) => r.kind)).toContain('path-still-blocked');
+  });
+});
+
+describe('fixes for blocked ICMP paths', () => {
+  /** The multi-tier estate with the public subnet admitting nothing from inside the VPC but TCP (rule 120 gone). */
+  function publicSubnetClosedToIcmp(): NetworkSnapshot {
+    const on = multiTierSnapshot();
+    const pub = on.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-public')!;
+    pub.Entries = pub.Entries!.filter((e) => e.Egress || e.RuleNumber !== 120);
+    return validateSnapshot(on);
+  }
+
+  const after = (on: NetworkSnapshot, changes: FixChange[]) => NetworkModel.fromSnapshot(applyChanges(on, changes));
+  const icmp = (from: string, to: string, port?: number, protocol = 'icmp') => ({
+    from,
+    to,
+    protocol,
+    ...(port === undefined ? {} : { port }),
+  });
+
+  it('admits the echo reply alone (type 0), not every ICMP type, in every rendering, and verifies it', () => {
+    const on = publicSubnetClosedToIcmp();
+    const { analysis, fix } = fixFor(icmp('eni-web', 'eni-app', 8), on);
+    expect(analysis.verdict).toBe('blocked');
+    expect(analysis.reply.blockedBy).toEqual([
+      { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 },
+    ]);
+    expect(fix!.changes).toEqual([
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-public',
+          Egress: false,
+          Protocol: '1',
+          CidrBlock: '10.0.2.20/32',
+          IcmpTypeCode: { Code: -1, Type: 0 },
+        }),
+      },
+    ]);
+    expect(fix!.awsCli).toContain('--protocol icmp --icmp-type-code Code=-1,Type=0 ');
+    expect(fix!.terraform).toMatch(/icmp_type +=  ?0\n/);
+    expect(fix!.terraform).toMatch(/icmp_code += -1\n/);
+    expect(fix!.cloudFormation).toContain('"Icmp": { "Code": -1, "Type": 0 }');
+    expect(fix!.verified).toBe(true);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+    const fixed = after(on, fix!.changes);
+    expect(analyzePath(fixed, analysis.query).verdict).toBe('allowed');
+    // Only the echo reply comes back: a timestamp reply (type 14) is still refused.
+    const timestamp = analyzePath(fixed, parsePathQuery(icmp('eni-web', 'eni-app', 13)));
+    expect(timestamp.reply.blockedBy).toEqual(analysis.reply.blockedBy);
+  });
+
+  it('opens the asked type for the request (FromPort = type, ToPort -1: every code) and its answer type for the reply', () => {
+    // sg-db admits no ICMP and acl-db none either way.
+    const { analysis, fix } = fixFor(icmp('eni-app', 'eni-db', 8));
+    expect(analysis.verdict).toBe('blocked');
+    expect(fix!.changes).toEqual([
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({ NetworkAclId: 'acl-db', Egress: false, IcmpTypeCode: { Code: -1, Type: 8 } }),
+      },
+      {
+        action: 'AuthorizeSecurityGroupIngress',
+        params: {
+          GroupId: 'sg-db',
+          IpPermissions: [
+            {
+              IpProtocol: 'icmp',
+              FromPort: 8,
+              ToPort: -1,
+              UserIdGroupPairs: [{ GroupId: 'sg-app', Description: 'sgdoctor: path from app' }],
+            },
+          ],
+        },
+      },
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({ NetworkAclId: 'acl-db', Egress: true, IcmpTypeCode: { Code: -1, Type: 0 } }),
+      },
+    ]);
+    expect(fix!.awsCli.split('\n')).toEqual([
+      expect.stringContaining('--ingress --rule-number 110 --protocol icmp --icmp-type-code Code=-1,Type=8 '),
+      "aws ec2 authorize-security-group-ingress --group-id sg-db --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=sg-app}]'",
+      expect.stringContaining('--egress --rule-number 120 --protocol icmp --icmp-type-code Code=-1,Type=0 '),
+    ]);
+    expect(fix!.terraform).toContain(
+      'ip_protocol                  = "icmp"\n  from_port                    = 8\n  to_port                      = -1\n}',
+    );
+    expect(fix!.cloudFormation).toContain('"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1');
+    expect(fix!.verified).toBe(true);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+    const fixed = after(snapshot, fix!.changes);
+    expect(analyzePath(fixed, analysis.query).verdict).toBe('allowed');
+    expect(analyzePath(fixed, parsePathQuery(icmp('eni-app', 'eni-db', 13))).verdict).toBe('blocked');
+  });
+
+  it('ICMPv6: echo request 128 out and in, echo reply 129 back', () => {
+    const { analysis, fix } = fixFor(icmp('eni-web', 'eni-app', 128, 'icmpv6'));
+    expect(analysis.verdict).toBe('blocked');
+    expect(fix).not.toBeNull();
+    const entries = fix!.changes.filter((c) => c.action === 'CreateNetworkAclEntry').map((c) => c.params);
+    expect(entries.map((p) => [p.NetworkAclId, p.Egress, p.Protocol, p.IcmpTypeCode])).toEqual(
+      expect.arrayContaining([
+        ['acl-public', true, '58', { Code: -1, Type: 128 }],
+        ['acl-app', false, '58', { Code: -1, Type: 128 }],
+        ['acl-public', false, '58', { Code: -1, Type: 129 }],
+      ]),
+    );
+    expect(entries.every((p) => (p.IcmpTypeCode as { Type: number }).Type !== -1)).toBe(true);
+    const group = fix!.changes.find((c) => c.action === 'AuthorizeSecurityGroupIngress');
+    expect(group!.params).toMatchObject({ GroupId: 'sg-app', IpPermissions: [{ IpProtocol: 'icmpv6', FromPort: 128, ToPort: -1 }] });
+    expect(fix!.verified).toBe(true);
+    expect(analyzePath(after(snapshot, fix!.changes), analysis.query).verdict).toBe('allowed');
+    // What the rules open elsewhere is told for their type, not for all of ICMPv6.
+    const messages = fix!.risks.map((r) => r.message);
+    expect(messages).toContain('every interface carrying sg-web gets icmpv6 type 128, including 2 not seen in the flows (i-web, eni-web2)');
+    expect(messages.filter((m) => /icmpv6(?! type 12[89])/.test(m))).toEqual([]);
+  });
+
+  it('proposes the rule for the asked type when a group admits other ICMP types only', () => {
+    // sg-app sends echo requests only (icmp FromPort 8, ToPort -1): a timestamp request is refused.
+    const { analysis, fix } = fixFor(icmp('eni-app', 'eni-web', 13));
+    expect(analysis.verdict).toBe('blocked');
+    expect(analysis.blockedBy).toEqual([{ control: 'security-group', direction: 'egress', groupIds: ['sg-app'] }]);
+    expect(fix).not.toBeNull();
+    expect(fix!.changes).toEqual([
+      {
+        action: 'AuthorizeSecurityGroupEgress',
+        params: {
+          GroupId: 'sg-app',
+          IpPermissions: [
+            {
+              IpProtocol: 'icmp',
+              FromPort: 13,
+              ToPort: -1,
+              UserIdGroupPairs: [{ GroupId: 'sg-web', Description: 'sgdoctor: path to web' }],
+            },
+          ],
+        },
+      },
+    ]);
+    expect(fix!.verified).toBe(true);
+    expect(analyzePath(after(snapshot, fix!.changes), analysis.query).verdict).toBe('allowed');
+  });
+
+  it('proposes the entry for the asked type when a NACL admits other ICMP types only', () => {
+    const on = multiTierSnapshot();
+    const app = on.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-app')!;
+    // acl-app admits destination-unreachable (type 3) from the VPC, nothing else of ICMP.
+    app.Entries = app.Entries!.map((e) => (!e.Egress && e.RuleNumber === 130 ? { ...e, IcmpTypeCode: { Type: 3, Code: -1 } } : e));
+    const valid = validateSnapshot(on);
+    const { analysis, fix } = fixFor(icmp('eni-web', 'eni-app', 8), valid);
+    expect(analysis.verdict).toBe('blocked');
+    expect(analysis.blockedBy).toEqual([{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-app', ruleNumber: 32767 }]);
+    expect(fix).not.toBeNull();
+    expect(fix!.changes).toEqual([
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({ NetworkAclId: 'acl-app', Egress: false, Protocol: '1', IcmpTypeCode: { Code: -1, Type: 8 } }),
+      },
+    ]);
+    expect(fix!.verified).toBe(true);
+    expect(analyzePath(after(valid, fix!.changes), analysis.query).verdict).toBe('allowed');
+  });
+
+  it('without a type, opens every ICMP type as before, and says so', () => {
+    const on = publicSubnetClosedToIcmp();
+    const { analysis, fix } = fixFor(icmp('eni-web', 'eni-app'), on);
+    expect(analysis.verdict).toBe('blocked');
+    expect(fix!.changes).toEqual([
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({ NetworkAclId: 'acl-public', IcmpTypeCode: { Code: -1, Type: -1 } }),
+      },
+    ]);
+    expect(fix!.verified).toBe(true);
+    const risk = fix!.risks.find((r) => r.kind === 'all-icmp-types');
+    expect(risk?.message).toBe('acl-public opens every icmp type: the question names no ICMP type (give one as the port)');
   });
 });

@@ -58,6 +58,38 @@ describe('simulate on the contract example', () => {
     expect(snapshot.SecurityGroups![0].IpPermissions).toHaveLength(1);
   });
 
+  it('names the ICMP type a rule opens, and none for a rule of every type', () => {
+    const echo = {
+      action: 'AuthorizeSecurityGroupIngress' as const,
+      params: {
+        GroupId: 'sg-0web000000000000a',
+        IpPermissions: [
+          { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.1.0.0/24' }] },
+          { IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '10.1.1.0/24' }] },
+        ],
+      },
+    };
+    const echoReply = {
+      action: 'CreateNetworkAclEntry' as const,
+      params: {
+        NetworkAclId: 'acl-0example00000001',
+        RuleNumber: 42,
+        Protocol: '1',
+        RuleAction: 'allow',
+        Egress: true,
+        CidrBlock: '10.1.0.0/24',
+        IcmpTypeCode: { Code: -1, Type: 0 },
+      },
+    };
+    const reach = simulate(snapshot, [echo, echoReply], []).newlyReachable;
+    expect(reach.map((r) => [r.groupId ?? r.networkAclId, r.peer, r.protocol, r.icmpType])).toEqual([
+      ['sg-0web000000000000a', '10.1.0.0/24', 'icmp', 8],
+      ['sg-0web000000000000a', '10.1.1.0/24', 'icmp', undefined],
+      ['acl-0example00000001', '10.1.0.0/24', 'icmp', 0],
+    ]);
+    expect('icmpType' in reach[1]).toBe(false);
+  });
+
   it('refuses a NACL entry on a taken rule number, like EC2', () => {
     const change = {
       action: 'CreateNetworkAclEntry' as const,
