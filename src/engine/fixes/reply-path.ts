@@ -5,7 +5,7 @@ import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { Direction } from '../flow-log/flow-record';
 import type { IpAddress } from '../ip/ip-address';
-import { icmpReplyType } from '../network/icmp-type';
+import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import type { FixChange } from './fix';
@@ -65,6 +65,8 @@ function replyVerdict(
  */
 export function blockedReplies(model: NetworkModel, group: FindingGroup): BlockedReply[] {
   if (group.returnTraffic || group.blockedBy.control === 'block-public-access') return [];
+  // An ICMP message of a known type no reply answers (an error, a reply itself) has no way back.
+  if (isIcmp(group.protocol) && !icmpExpectsReply(group.protocol, icmpTypeOfGroup(group))) return [];
   const out: BlockedReply[] = [];
   const direction = opposite(group.direction);
   const icmpType = icmpReplyType(group.protocol, icmpTypeOfGroup(group));

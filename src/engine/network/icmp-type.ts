@@ -22,6 +22,16 @@ export function icmpReplyType(protocol: number, type: number | null): number | n
 }
 
 /**
+ * Does a message of `type` get an answer that must come back through the controls? True for the
+ * request types (echo, timestamp, information, address mask; ICMPv6 echo) and when the type is not
+ * known (null: any type may be asked); false for every other type — replies, errors (destination
+ * unreachable, time exceeded …), redirects and the like, which travel one way only.
+ */
+export function icmpExpectsReply(protocol: number, type: number | null): boolean {
+  return type === null || REPLY_TYPE[protocol]?.[type] !== undefined;
+}
+
+/**
  * Does a rule's ICMP type and code cover every packet of `type` (whatever its code)? AWS's
  * semantics: a security group's FromPort is the type and ToPort the code, a NACL entry's
  * IcmpTypeCode has Type and Code; -1 (or absent) means any. `code` when the rule names the type

@@ -11,7 +11,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpAddress } from '../ip/ip-address';
-import { icmpReplyType } from '../network/icmp-type';
+import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';
@@ -319,8 +319,8 @@ function clientPortsOf(model: NetworkModel, query: PathQuery, source: PathEndpoi
  * side outside the snapshot (an internet client, an on-premises host) has no hops; an id the
  * snapshot lacks makes its side unknown. Then the reply path: the NACLs the answer crosses
  * (destination subnet outbound, source subnet inbound) for the client's port or its whole
- * ephemeral range, with the refused part of the range. Security groups are stateful and never
- * refuse the reply. `verdict` is `blocked` when the request or its reply is refused; `blockedBy`
+ * ephemeral range, with the refused part of the range; none for an ICMP message of a type that
+ * gets no answer (an error, a reply). Security groups are stateful and never refuse the reply. `verdict` is `blocked` when the request or its reply is refused; `blockedBy`
  * lists the request's denying controls in path order, `reply.blockedBy` the reply's.
  */
 export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis {
@@ -381,18 +381,22 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   }
 
   const clientPorts = clientPortsOf(model, query, source);
-  // The answer to an ICMP request has a type of its own (echo 8 -> echo reply 0); unknown for other types.
+  // The answer to an ICMP request has a type of its own (echo 8 -> echo reply 0); a message of
+  // another known type (an error, a reply) gets no answer, and its path has no way back to check.
   const replyType = icmpReplyType(protocol, icmpType);
   const replyHops: PathHop[] = [];
-  if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
-  else if (destination.eni) {
-    replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
-  }
-  if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
-  else if (source.eni) {
-    replyHops.push(
-      networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination), replyType),
-    );
+  const oneWay = isIcmp(protocol) && !icmpExpectsReply(protocol, icmpType);
+  if (!oneWay) {
+    if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
+    else if (destination.eni) {
+      replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
+    }
+    if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
+    else if (source.eni) {
+      replyHops.push(
+        networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination), replyType),
+      );
+    }
   }
 
   const requestVerdict = verdictOf(hops);
@@ -417,7 +421,9 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     reason = `neither ${source.input} nor ${destination.input} is in the snapshot: no control on the path is known`;
   } else {
     verdict = 'allowed';
-    reason = `every control on the path allows ${what}, and the reply`;
+    reason = oneWay
+      ? `every control on the path allows ${what}, a message no reply answers`
+      : `every control on the path allows ${what}, and the reply`;
   }
   return {
     verdict,

@@ -345,6 +345,35 @@ describe('fixes for blocked ICMP paths', () => {
     expect(analyzePath(after(valid, fix!.changes), analysis.query).verdict).toBe('allowed');
   });
 
+  it('an ICMP message no reply answers (destination unreachable, echo reply) has no way back to check', () => {
+    // acl-public refuses every ICMP type coming in from inside the VPC: only the way back from eni-app crosses it.
+    const on = publicSubnetClosedToIcmp();
+    for (const type of [3, 11, 0]) {
+      const analysis = analyzePath(NetworkModel.fromSnapshot(on), parsePathQuery(icmp('eni-web', 'eni-app', type)));
+      expect(analysis.verdict, `type ${type}`).toBe('allowed');
+      expect(analysis.reply.hops, `type ${type}`).toEqual([]);
+      expect(analysis.reason).toMatch(/a message no reply answers$/);
+    }
+    // A request still needs its answer back, and an unnamed type may be one.
+    expect(analyzePath(NetworkModel.fromSnapshot(on), parsePathQuery(icmp('eni-web', 'eni-app', 8))).verdict).toBe('blocked');
+    expect(analyzePath(NetworkModel.fromSnapshot(on), parsePathQuery(icmp('eni-web', 'eni-app'))).verdict).toBe('blocked');
+  });
+
+  it('a refused message no reply answers is fixed one way: no entry for a reply', () => {
+    // sg-db admits no ICMP and acl-db none either way.
+    const { analysis, fix } = fixFor(icmp('eni-app', 'eni-db', 3));
+    expect(analysis.verdict).toBe('blocked');
+    // The request's way: acl-db in, sg-db in, and sg-app out (it lets out echo requests only); nothing for a way back.
+    expect(fix!.changes.map((c) => [c.action, (c.params as { Egress?: boolean }).Egress])).toEqual([
+      ['CreateNetworkAclEntry', false],
+      ['AuthorizeSecurityGroupIngress', undefined],
+      ['AuthorizeSecurityGroupEgress', undefined],
+    ]);
+    expect(fix!.changes[0]!.params).toMatchObject({ IcmpTypeCode: { Code: -1, Type: 3 } });
+    expect(fix!.verified).toBe(true);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+  });
+
   it('without a type, opens every ICMP type as before, and says so', () => {
     const on = publicSubnetClosedToIcmp();
     const { analysis, fix } = fixFor(icmp('eni-web', 'eni-app'), on);
