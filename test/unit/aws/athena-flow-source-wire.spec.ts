@@ -199,12 +199,13 @@ describe('AthenaFlowSource over the Athena wire protocol', () => {
       retryable: false,
     });
 
-    const handler = new FakeHttpHandler((request) => {
+    let probes = 0;
+    const handler = new FakeHttpHandler((request): FakeResponse => {
       const operation = operationOf(request.headers);
       if (operation === 'StartQueryExecution') return json({ QueryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' });
       if (operation === 'StopQueryExecution') return json({});
       // Alive when the job attaches to it, stopped by someone else while it runs.
-      const probes = handler.requests.filter((r) => operationOf(r.headers) === 'GetQueryExecution').length;
+      probes += 1;
       return probes === 1 ? execution('RUNNING') : execution('CANCELLED', { StateChangeReason: 'Query cancelled by user' });
     });
     await expect(source(handler).run(request, () => undefined)).rejects.toMatchObject({ failure: 'cancelled', retryable: false });
