@@ -4,6 +4,7 @@ import { abortableSleep } from './abortable-sleep.util';
 import { athenaSdk } from './aws-sdk';
 import { AthenaQueryError } from './athena-query.error';
 import { AthenaRowParser } from './athena-row.parser';
+import { guardedPages } from './paginated.util';
 
 export interface AthenaQueryStatistics {
   queryExecutionId: string;
@@ -78,7 +79,7 @@ export class AthenaFlowQuery {
       { client: this.client, pageSize: this.options.pageSize },
       { QueryExecutionId: this.queryExecutionId },
     );
-    for await (const page of pages) {
+    for await (const page of guardedPages(pages, { operation: 'athena:GetQueryResults', next: (p) => p.NextToken })) {
       this.throwIfAborted();
       for (const row of page.ResultSet?.Rows ?? []) {
         if (header) {

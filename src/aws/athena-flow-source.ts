@@ -8,6 +8,8 @@ import { AthenaQueryError } from './athena-query.error';
 import { AwsAdapterError } from './aws-adapter.error';
 import { athenaSdk, ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
+import { withFailedCall } from './failed-call.util';
+import { guardedPages } from './paginated.util';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
 import { type AthenaPartitionLayout, AthenaQueryBuilder, type AthenaTableRef, type FlowQueryKind } from './athena-query-builder';
@@ -247,7 +249,13 @@ export class AthenaFlowSource {
       { client: this.clients.ec2(target), pageSize: 1000 },
       { Filter: [{ Name: 'log-destination-type', Values: ['s3'] }] },
     );
-    for await (const page of pages) logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
+    const operation = 'ec2:DescribeFlowLogs';
+    try {
+      for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken }))
+        logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
+    } catch (error) {
+      throw withFailedCall(error, operation, target);
+    }
     return logs;
   }
 }

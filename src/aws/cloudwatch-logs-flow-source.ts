@@ -7,6 +7,8 @@ import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
 import { cloudWatchLogsSdk, ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
+import { withFailedCall } from './failed-call.util';
+import { guardedPages } from './paginated.util';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { INSIGHTS_MAX_ROWS, InsightsQueryBuilder } from './insights-query-builder';
 import { InsightsQueryError } from './insights-query.error';
@@ -382,7 +384,13 @@ export class CloudWatchLogsFlowSource {
       { client: this.clients.ec2(target), pageSize: 1000 },
       { Filter: [{ Name: 'log-destination-type', Values: ['cloud-watch-logs'] }] },
     );
-    for await (const page of pages) logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
+    const operation = 'ec2:DescribeFlowLogs';
+    try {
+      for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken }))
+        logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
+    } catch (error) {
+      throw withFailedCall(error, operation, target);
+    }
     return logs;
   }
 }

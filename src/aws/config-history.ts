@@ -3,6 +3,7 @@ import type { NetworkAcl, NetworkInterface, NetworkSnapshot, SecurityGroup } fro
 import { configServiceSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
+import { guardedPages } from './paginated.util';
 
 export interface ConfigClientProvider {
   config(target: AwsTarget): ConfigServiceClient;
@@ -87,11 +88,12 @@ export class ConfigHistoryReader {
   private async deletedSince(client: ConfigServiceClient, type: HistoryType, since: Date, signal?: AbortSignal): Promise<string[]> {
     const ids: string[] = [];
     const { paginateListDiscoveredResources } = configServiceSdk();
-    for await (const page of paginateListDiscoveredResources(
+    const pages = paginateListDiscoveredResources(
       { client },
       { resourceType: type, includeDeletedResources: true },
       ...(signal ? [{ abortSignal: signal }] : []),
-    )) {
+    );
+    for await (const page of guardedPages(pages, { operation: 'config:ListDiscoveredResources', next: (p) => p.nextToken })) {
       for (const resource of page.resourceIdentifiers ?? []) {
         if (resource.resourceId && resource.resourceDeletionTime && resource.resourceDeletionTime.getTime() >= since.getTime())
           ids.push(resource.resourceId);
@@ -116,11 +118,12 @@ export class ConfigHistoryReader {
         options,
       );
       const items: ConfigurationItem[] = [...(before.configurationItems ?? [])];
-      for await (const page of paginateGetResourceConfigHistory(
+      const pages = paginateGetResourceConfigHistory(
         { client },
         { resourceType: type, resourceId: id, earlierTime: window.from, laterTime: window.to, chronologicalOrder: 'Forward' },
         ...(options ? [options] : []),
-      )) {
+      );
+      for await (const page of guardedPages(pages, { operation: 'config:GetResourceConfigHistory', next: (p) => p.nextToken })) {
         items.push(...(page.configurationItems ?? []));
       }
       // The item in force at the start can come back in the window's pages too: one per recorded state.

@@ -15,6 +15,8 @@ import type {
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
 import { ec2Sdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
+import { withFailedCall } from './failed-call.util';
+import { guardedPages } from './paginated.util';
 import { toPlainJson } from './plain-json.util';
 
 export interface Ec2ClientProvider {
@@ -33,6 +35,19 @@ const MAX_FILTER_VALUES = 200;
 /** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
 const PREFIX_LIST_PAGE_SIZE = 100;
 
+/** The Describe call that lists each result member (as IAM names the action, without `ec2:`). */
+const OPERATION_OF: Readonly<Record<string, string>> = {
+  Subnets: 'DescribeSubnets',
+  Vpcs: 'DescribeVpcs',
+  SecurityGroups: 'DescribeSecurityGroups',
+  SecurityGroupRules: 'DescribeSecurityGroupRules',
+  NetworkAcls: 'DescribeNetworkAcls',
+  NetworkInterfaces: 'DescribeNetworkInterfaces',
+  PrefixLists: 'DescribeManagedPrefixLists',
+  VpcPeeringConnections: 'DescribeVpcPeeringConnections',
+  FlowLogs: 'DescribeFlowLogs',
+};
+
 type Page = Record<string, unknown>;
 type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record<string, unknown>) => AsyncIterable<Page>;
 
@@ -40,8 +55,10 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * Reads the network configuration of one account and region into the snapshot contract
  * (the EC2 API result members, PascalCase, as `aws ec2 describe-… --output json` prints them).
  *
- * Every call goes through the SDK's paginator; throttling (`RequestLimitExceeded`) is retried by
- * the client's retry strategy; a limiter bounds how many calls run at once. A scope (VPC ids,
+ * Every call goes through the SDK's paginator (a next token given twice fails the read rather than
+ * looping); throttling (`RequestLimitExceeded`) is retried by the client's retry strategy; a call
+ * that fails for good says which action, account and region it was (EC2's own message names none);
+ * a limiter bounds how many calls run at once. A scope (VPC ids,
  * subnet ids) becomes EC2 `Filters`; security groups are read for the whole VPCs in scope because
  * rules reference groups attached anywhere in the VPC.
  */
@@ -71,7 +88,7 @@ export class Ec2Snapshotter {
     } = ec2Sdk();
     const limiter = new ConcurrencyLimiter(this.concurrency);
     const read = <T>(paginate: Paginate, member: string, filters: Filter[], pageSize = this.pageSize) =>
-      this.describeAll<T>(client, limiter, paginate, member, filters, pageSize);
+      this.describeAll<T>(target, client, limiter, paginate, member, filters, pageSize);
 
     const vpcIds = nonEmpty(target.vpcIds);
     const subnetIds = nonEmpty(target.subnetIds);
@@ -110,7 +127,7 @@ export class Ec2Snapshotter {
             'SecurityGroupRules',
             scoped ? filters(['group-id', securityGroups.map((g) => g.GroupId)]) : [],
           ),
-      this.prefixListEntries(client, limiter, managedPrefixLists),
+      this.prefixListEntries(target, client, limiter, managedPrefixLists),
       read<FlowLog>(
         paginateDescribeFlowLogs as Paginate,
         'FlowLogs',
@@ -154,6 +171,7 @@ export class Ec2Snapshotter {
   }
 
   private async prefixListEntries(
+    target: AwsTarget,
     client: EC2Client,
     limiter: ConcurrencyLimiter,
     lists: ManagedPrefixList[],
@@ -161,8 +179,15 @@ export class Ec2Snapshotter {
     const { paginateGetManagedPrefixListEntries } = ec2Sdk();
     const entries = await limiter.map(lists, async (list) => {
       const collected: PrefixListEntry[] = [];
+      const operation = 'ec2:GetManagedPrefixListEntries';
       const pages = paginateGetManagedPrefixListEntries({ client, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: list.PrefixListId });
-      for await (const page of pages) collected.push(...((page.Entries ?? []) as PrefixListEntry[]));
+      try {
+        for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken })) {
+          collected.push(...((page.Entries ?? []) as PrefixListEntry[]));
+        }
+      } catch (error) {
+        throw withFailedCall(error, operation, target);
+      }
       return [list.PrefixListId, collected] as const;
     });
     return Object.fromEntries(entries);
@@ -173,6 +198,7 @@ export class Ec2Snapshotter {
    * chunks, one paginated call per combination of chunks (each under the limiter).
    */
   private async describeAll<T>(
+    target: AwsTarget,
     client: EC2Client,
     limiter: ConcurrencyLimiter,
     paginate: Paginate,
@@ -186,8 +212,15 @@ export class Ec2Snapshotter {
       const items: T[] = [];
       // DescribeFlowLogs names its filter list `Filter`; every other Describe call `Filters`.
       const input = batch.length > 0 ? { [paginate === ec2Sdk().paginateDescribeFlowLogs ? 'Filter' : 'Filters']: batch } : {};
-      for await (const page of paginate({ client, pageSize }, input)) {
-        items.push(...((page[member] as T[] | undefined) ?? []));
+      const operation = `ec2:${OPERATION_OF[member] ?? member}`;
+      try {
+        const pages = guardedPages(paginate({ client, pageSize }, input), {
+          operation,
+          next: (page) => page.NextToken as string | undefined,
+        });
+        for await (const page of pages) items.push(...((page[member] as T[] | undefined) ?? []));
+      } catch (error) {
+        throw withFailedCall(error, operation, target);
       }
       return items;
     });

@@ -1,6 +1,7 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AwsAdapterError } from './aws-adapter.error';
 import { organizationsSdk } from './aws-sdk';
+import { guardedPages } from './paginated.util';
 
 export interface OrganizationAccount {
   id: string;
@@ -17,7 +18,8 @@ export async function listActiveAccounts(client: OrganizationsClient, signal?: A
   const accounts: OrganizationAccount[] = [];
   const { paginateListAccounts } = organizationsSdk();
   try {
-    for await (const page of paginateListAccounts({ client }, {}, ...(signal ? [{ abortSignal: signal }] : []))) {
+    const pages = paginateListAccounts({ client }, {}, ...(signal ? [{ abortSignal: signal }] : []));
+    for await (const page of guardedPages(pages, { operation: 'organizations:ListAccounts', next: (p) => p.NextToken })) {
       for (const account of page.Accounts ?? []) {
         const state = account.State ?? account.Status;
         if (account.Id && state === 'ACTIVE') accounts.push({ id: account.Id, name: account.Name ?? null });

@@ -3,6 +3,8 @@ import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import { s3Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
+import { withFailedCall } from './failed-call.util';
+import { guardedPages } from './paginated.util';
 
 /** One object: its `s3://` name and its bytes as stored (gzip and Parquet left to the reader). */
 export interface S3ObjectSource {
@@ -175,20 +177,31 @@ export class S3FlowSource {
             1e8,
         ) / 1e8;
     };
+    const target = request.target;
     const keys = async function* (): AsyncGenerator<string> {
       for (const prefix of prefixes) {
-        const pages = paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix });
-        for await (const page of pages) {
-          statistics.listRequests++;
-          price();
-          signal?.throwIfAborted();
-          for (const object of page.Contents ?? []) {
-            if (!object.Key) continue;
-            statistics.objectsListed++;
-            const reason = wanted(object.Key);
-            if (reason) statistics.skipped.push({ object: `s3://${bucket}/${object.Key}`, reason });
-            else yield object.Key;
+        // ListObjectsV2 is authorised as s3:ListBucket; S3's refusal says only "Access Denied".
+        const operation = `s3:ListBucket on s3://${bucket}/${prefix}`;
+        const pages = guardedPages(paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix }), {
+          operation,
+          next: (page) => page.NextContinuationToken,
+          truncated: (page) => page.IsTruncated,
+        });
+        try {
+          for await (const page of pages) {
+            statistics.listRequests++;
+            price();
+            signal?.throwIfAborted();
+            for (const object of page.Contents ?? []) {
+              if (!object.Key) continue;
+              statistics.objectsListed++;
+              const reason = wanted(object.Key);
+              if (reason) statistics.skipped.push({ object: `s3://${bucket}/${object.Key}`, reason });
+              else yield object.Key;
+            }
           }
+        } catch (error) {
+          throw withFailedCall(error, operation, target);
         }
       }
     };

@@ -25,6 +25,11 @@ function addr(text: string | undefined | null): Addr | null {
   return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : null;
 }
 
+/** A VPC or subnet CIDR block holds addresses only while its association is `associated` (no state: a hand-written snapshot). */
+function associated(state: { State?: string } | undefined): boolean {
+  return !state?.State || state.State === 'associated';
+}
+
 function same(a: Addr, b: Addr): boolean {
   return a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
 }
@@ -120,10 +125,8 @@ function vpcHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
   const blocks = vpc
     ? [
         vpc.CidrBlock,
-        ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
-        ...(vpc.Ipv6CidrBlockAssociationSet ?? [])
-          .filter((x) => x.Ipv6CidrBlockState?.State !== 'disassociated')
-          .map((x) => x.Ipv6CidrBlock),
+        ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => associated(x.CidrBlockState)).map((x) => x.CidrBlock),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((x) => associated(x.Ipv6CidrBlockState)).map((x) => x.Ipv6CidrBlock),
       ]
     : [];
   if (blocks.some((c) => inCidr(a, c))) return true;
@@ -133,7 +136,7 @@ function vpcHolds(s: NetworkSnapshot, vpcId: string, a: Addr): boolean {
 function subnetBlocks(x: NonNullable<NetworkSnapshot['Subnets']>[number]): (string | undefined)[] {
   return [
     x.CidrBlock,
-    ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => b.Ipv6CidrBlockState?.State !== 'disassociated').map((b) => b.Ipv6CidrBlock),
+    ...(x.Ipv6CidrBlockAssociationSet ?? []).filter((b) => associated(b.Ipv6CidrBlockState)).map((b) => b.Ipv6CidrBlock),
   ];
 }
 
@@ -349,10 +352,7 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   const vpcId = eniVpc(s, eni);
   const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
   const v4Blocks = vpc
-    ? [
-        vpc.CidrBlock,
-        ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => x.CidrBlockState?.State !== 'disassociated').map((x) => x.CidrBlock),
-      ]
+    ? [vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => associated(x.CidrBlockState)).map((x) => x.CidrBlock)]
     : [];
   if (
     v4Blocks.some((c) => {

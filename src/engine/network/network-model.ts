@@ -1,4 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
+import { cidrBlockInEffect } from './cidr-association';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
 import { type IndexMap, OverlayMap } from './overlay-map';
@@ -381,10 +382,8 @@ export class NetworkModel {
       this.vpcsById.set(vpc.VpcId, vpc);
       const texts = [
         vpc.CidrBlock,
-        ...(vpc.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State !== 'disassociated').map((a) => a.CidrBlock),
-        ...(vpc.Ipv6CidrBlockAssociationSet ?? [])
-          .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated')
-          .map((a) => a.Ipv6CidrBlock),
+        ...(vpc.CidrBlockAssociationSet ?? []).filter((a) => cidrBlockInEffect(a.CidrBlockState)).map((a) => a.CidrBlock),
+        ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((a) => cidrBlockInEffect(a.Ipv6CidrBlockState)).map((a) => a.Ipv6CidrBlock),
       ];
       this.vpcBlocks.set(
         vpc.VpcId,
@@ -431,9 +430,7 @@ export class NetworkModel {
       this.subnetsById.set(subnet.SubnetId, subnet);
       const blocks = [
         subnet.CidrBlock,
-        ...(subnet.Ipv6CidrBlockAssociationSet ?? [])
-          .filter((a) => a.Ipv6CidrBlockState?.State !== 'disassociated')
-          .map((a) => a.Ipv6CidrBlock),
+        ...(subnet.Ipv6CidrBlockAssociationSet ?? []).filter((a) => cidrBlockInEffect(a.Ipv6CidrBlockState)).map((a) => a.Ipv6CidrBlock),
       ]
         .map((t) => (t ? parseCidr(t) : null))
         .filter((c): c is Cidr => c !== null);

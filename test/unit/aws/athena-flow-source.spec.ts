@@ -146,6 +146,22 @@ describe('AthenaFlowSource', () => {
     ]);
   });
 
+  it('fails naming GetQueryResults when a NextToken comes back a second time, instead of reading the same rows forever', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    const pages = resultPages(2500);
+    let calls = 0;
+    athenaMock.on(GetQueryResultsCommand).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same rows were asked for again and again');
+      return calls === 1 ? pages[0] : { ...pages[1], NextToken: 'results-1' };
+    });
+    await expect(source.run(request, () => undefined)).rejects.toMatchObject({
+      code: 'AWS.UNEXPECTED_RESPONSE',
+      details: { operation: 'athena:GetQueryResults', page: 2 },
+    });
+    expect(calls).toBe(2);
+  });
+
   it('streams: the first page reaches the caller before the next page is requested', async () => {
     athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
     const pages = resultPages(1500);
@@ -250,6 +266,23 @@ describe('AthenaFlowSource', () => {
     ]);
     // The fixture's flow log is version 2: no vpc-id column in the query.
     expect(query.sql).toContain('CAST(NULL AS varchar) AS vpc_id');
+  });
+
+  it('a DescribeFlowLogs that EC2 refuses names the call and the account', async () => {
+    ec2Mock.on(DescribeFlowLogsCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000002', attempts: 1 },
+      }),
+    );
+    const error = await source.start({ ...request, config: { ...request.config, logFormat: null } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'UnauthorizedOperation',
+      message: 'ec2:DescribeFlowLogs (account 111122223333, eu-west-1): You are not authorized to perform this operation.',
+    });
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.UnauthorizedOperation', permanent: true });
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
   });
 
   it('uses the snapshot’s flow logs without another call, and refuses ambiguous formats', async () => {

@@ -201,6 +201,33 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     ).rejects.toThrow('is not a CloudWatch Logs log group name');
   });
 
+  it('a DescribeFlowLogs that EC2 refuses names the call and the account; one that repeats its NextToken fails instead of looping', async () => {
+    const source = new CloudWatchLogsFlowSource(clients, FAST);
+    ec2.on(DescribeFlowLogsCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000001', attempts: 1 },
+      }),
+    );
+    await expect(source.resolve({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to })).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+      message: 'ec2:DescribeFlowLogs (account 111122223333, eu-west-1): You are not authorized to perform this operation.',
+    });
+
+    let calls = 0;
+    ec2.on(DescribeFlowLogsCommand).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same page was asked for again and again');
+      return { FlowLogs: [], NextToken: 'page-2', $metadata: { httpStatusCode: 200 } };
+    });
+    await expect(source.resolve({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to })).rejects.toMatchObject({
+      code: 'AWS.UNEXPECTED_RESPONSE',
+      details: { operation: 'ec2:DescribeFlowLogs', page: 2 },
+    });
+    expect(calls).toBe(2);
+  });
+
   it('throttled Insights calls are retried by the SDK retry strategy on the wire', async () => {
     const events = sample.logGroups.get(sampleLogGroupOf('fl-0f9e8d7c6b5a43210'))!;
     let throttled = 0;

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import * as fx from '../../support/aws/ec2-responses';
 
@@ -181,5 +182,32 @@ describe('Ec2Snapshotter', () => {
     ec2Mock.on(DescribeVpcPeeringConnectionsCommand).callsFake(slow({ VpcPeeringConnections: [] }));
     await snapshotter.snapshot(target);
     expect(peak).toBe(2);
+  });
+
+  it('fails naming the call when EC2 gives back a NextToken it gave before, instead of reading the same page forever', async () => {
+    let calls = 0;
+    ec2Mock.on(DescribeVpcsCommand).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same page was asked for again and again');
+      return { ...fx.vpcsPage, NextToken: 'token-vpc-2' };
+    });
+    const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsAdapterError);
+    expect(error).toMatchObject({ code: 'AWS.UNEXPECTED_RESPONSE', details: { operation: 'ec2:DescribeVpcs', page: 2 } });
+    expect(calls).toBe(2);
+  });
+
+  it('fails on a token cycle of several pages too (A → B → A)', async () => {
+    let calls = 0;
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same pages were asked for again and again');
+      return { SecurityGroups: [], NextToken: calls % 2 === 1 ? 'token-a' : 'token-b' };
+    });
+    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({
+      code: 'AWS.UNEXPECTED_RESPONSE',
+      details: { operation: 'ec2:DescribeSecurityGroups', page: 3 },
+    });
+    expect(calls).toBe(3);
   });
 });

@@ -120,4 +120,47 @@ describe('S3FlowSource: flow-log objects read straight from S3', () => {
     expect(collected.aggregates).toHaveLength(1);
     expect(collected.aggregates[0]).toMatchObject({ interfaceId: 'eni-0a10b1c2d3e4f5a12', dstport: 22, action: 'REJECT', records: 1 });
   });
+
+  async function listAll(source: S3FlowSource): Promise<string[]> {
+    const names: string[] = [];
+    const { sources } = source.objects({
+      target: TARGET,
+      config: { bucket: BUCKET, fileFormat: 'text' },
+      from: WINDOW.from,
+      to: WINDOW.to,
+    });
+    for await (const object of sources) names.push(object.name);
+    return names;
+  }
+
+  it('a listing S3 refuses names the action, the bucket and prefix, and the account', async () => {
+    s3.on(ListObjectsV2Command).rejects(
+      Object.assign(new Error('Access Denied'), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, requestId: 'R2D2C3PO00000001', attempts: 1 },
+      }),
+    );
+    await expect(listAll(new S3FlowSource(clients))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: `s3:ListBucket on s3://${BUCKET}/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/23/ (account 111122223333, eu-west-1): Access Denied`,
+    });
+  });
+
+  it('a listing that repeats its continuation token, or is truncated without one, fails instead of looping or stopping short', async () => {
+    let calls = 0;
+    s3.on(ListObjectsV2Command).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same page was asked for again and again');
+      return { $metadata: { httpStatusCode: 200 }, IsTruncated: true, KeyCount: 0, Contents: [], NextContinuationToken: 't-same' };
+    });
+    await expect(listAll(new S3FlowSource(clients))).rejects.toMatchObject({
+      code: 'AWS.UNEXPECTED_RESPONSE',
+      details: { operation: `s3:ListBucket on s3://${BUCKET}/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/23/`, page: 2 },
+    });
+    expect(calls).toBe(2);
+
+    s3.on(ListObjectsV2Command).resolves({ $metadata: { httpStatusCode: 200 }, IsTruncated: true, KeyCount: 0, Contents: [] });
+    await expect(listAll(new S3FlowSource(clients))).rejects.toThrow(/said on page 1 that more results follow but gave no token/);
+  });
 });

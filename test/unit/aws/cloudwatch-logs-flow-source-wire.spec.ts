@@ -1,0 +1,154 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { describe, expect, it } from 'vitest';
+import { CloudWatchLogsFlowSource } from '../../../src/aws/cloudwatch-logs-flow-source';
+import { InsightsQueryError } from '../../../src/aws/insights-query.error';
+import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
+
+/**
+ * The Insights source through a real CloudWatchLogsClient, answered with the JSON CloudWatch Logs
+ * sends: each result row a list of `{field, value}`, fields without a value left out of the row,
+ * statistics as doubles, the status moving Scheduled → Running → Complete (or ending otherwise).
+ */
+const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
+const WINDOW = { from: new Date('2024-05-01T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z') };
+const LOG_GROUP = '/vpc/flow-logs';
+const V2 =
+  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+
+const json = (body: unknown, status = 200): FakeResponse => ({
+  status,
+  headers: { 'content-type': 'application/x-amz-json-1.1' },
+  body: JSON.stringify(body),
+});
+const actionOf = (headers: Record<string, string>) => (headers['x-amz-target'] ?? '').replace('Logs_20140328.', '');
+const cells = (values: Record<string, string>) => Object.entries(values).map(([field, value]) => ({ field, value }));
+
+const rows = [
+  cells({
+    fl_interface_id: 'eni-0a1b2c3d4e5f60001',
+    fl_account_id: '111122223333',
+    fl_srcaddr: '203.0.113.7',
+    fl_dstaddr: '10.0.1.10',
+    fl_protocol: '6',
+    fl_action: 'REJECT',
+    port_low: '22',
+    port_dst_service: '1',
+    port_ephemeral: '1',
+    port_kept: '0',
+    hour: '1714521600',
+    records: '3',
+    packets: '3',
+    bytes: '180',
+    first_start: '1714521610',
+    last_end: '1714521670',
+    ephemeral_min: '40001',
+    ephemeral_max: '40003',
+  }),
+  // `account-id` was "-" in those records' messages: Insights leaves the field out of the row.
+  [
+    ...cells({
+      fl_interface_id: 'eni-0a1b2c3d4e5f60001',
+      fl_srcaddr: '203.0.113.7',
+      fl_dstaddr: '10.0.1.10',
+      fl_protocol: '6',
+      fl_action: 'REJECT',
+      port_low: '22',
+      port_dst_service: '1',
+      port_ephemeral: '1',
+      port_kept: '0',
+      hour: '1714525200',
+      records: '2',
+      packets: '2',
+      bytes: '120',
+      first_start: '1714525210',
+      last_end: '1714525270',
+      ephemeral_min: '39999',
+      ephemeral_max: '40010',
+    }),
+    { field: '@ptr', value: 'CmAKJwojMTExMTIyMjIzMzMzOi92cGMvZmxvdy1sb2dzEAEiDgiAgIDAwjEQ' },
+  ],
+];
+
+function source(handler: FakeHttpHandler): CloudWatchLogsFlowSource {
+  const config = {
+    region: TARGET.region,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    requestHandler: handler,
+    retryStrategy: new ConfiguredRetryStrategy(3, 1),
+  };
+  return new CloudWatchLogsFlowSource(
+    { cloudWatchLogs: () => new CloudWatchLogsClient(config), ec2: () => new EC2Client(config) },
+    { pollInitialMs: 1, pollMaxMs: 2 },
+  );
+}
+
+const run = (handler: FakeHttpHandler) =>
+  source(handler).run({ target: TARGET, config: { logGroupName: LOG_GROUP, logFormat: V2 }, from: WINDOW.from, to: WINDOW.to });
+
+describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () => {
+  it('reads rows of {field, value} with fields left out, through Scheduled and Running to Complete', async () => {
+    let polls = 0;
+    const handler = new FakeHttpHandler((request) => {
+      if (actionOf(request.headers) === 'StartQuery') return json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' });
+      polls += 1;
+      if (polls < 3)
+        return json({
+          results: [],
+          statistics: { recordsMatched: 0.0, recordsScanned: 0.0, bytesScanned: 0.0 },
+          status: polls === 1 ? 'Scheduled' : 'Running',
+        });
+      return json({
+        results: rows,
+        statistics: { recordsMatched: 5.0, recordsScanned: 1000.0, bytesScanned: 150000.0 },
+        status: 'Complete',
+      });
+    });
+    const result = await run(handler);
+    expect(result.aggregates).toHaveLength(1);
+    expect(result.aggregates[0]).toMatchObject({
+      interfaceId: 'eni-0a1b2c3d4e5f60001',
+      accountId: '111122223333',
+      srcport: 39999,
+      dstport: 22,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 39999,
+      ephemeralPortMax: 40010,
+      records: 5,
+      firstSeen: 1714521610,
+      lastSeen: 1714525270,
+    });
+    expect(result).toMatchObject({ queries: 1, rows: 2, recordsMatched: 5, recordsScanned: 1000, bytesScanned: 150000 });
+    const start = JSON.parse(handler.requests[0].body);
+    expect(start).toMatchObject({ logGroupName: LOG_GROUP, limit: 10000 });
+  });
+
+  it.each(['Failed', 'Cancelled', 'Unknown'])('a query that ends %s fails the window, naming the query', async (status) => {
+    const handler = new FakeHttpHandler((request) =>
+      actionOf(request.headers) === 'StartQuery'
+        ? json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' })
+        : json({ results: [], statistics: { recordsMatched: 0.0, recordsScanned: 0.0, bytesScanned: 0.0 }, status }),
+    );
+    const error = await run(handler).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsightsQueryError);
+    expect((error as Error).message).toBe(
+      `CloudWatch Logs Insights query 12ab3456-12ab-123a-789e-1234567890ab on ${LOG_GROUP} ended ${status}`,
+    );
+  });
+
+  it('MalformedQueryException is a refusal, not retried', async () => {
+    const handler = new FakeHttpHandler(() =>
+      json(
+        {
+          __type: 'MalformedQueryException',
+          message: 'unexpected symbol found | at line 1 and column 7',
+          queryCompileError: { location: { startCharOffset: 6, endCharOffset: 7 }, message: 'unexpected symbol found' },
+        },
+        400,
+      ),
+    );
+    await expect(run(handler)).rejects.toMatchObject({ name: 'MalformedQueryException', $fault: 'client' });
+    expect(handler.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,181 @@
+import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AccessDeniedException,
+  ListAccountsCommand,
+  type ListAccountsCommandOutput,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
+import type { AwsTarget } from '../../../src/aws/aws-target';
+import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
+import { listActiveAccounts } from '../../../src/aws/organization-accounts';
+import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
+import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
+import { subnetsPage, vpcsPage } from '../../support/aws/ec2-responses';
+
+const meta = (requestId: string) => ({ $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } });
+
+/** ListAccounts pages as Organizations returns them: `State` beside the older `Status`. */
+const accountPages: ListAccountsCommandOutput[] = [
+  {
+    ...meta('list-1'),
+    Accounts: [
+      {
+        Id: '222222222222',
+        Arn: 'arn:aws:organizations::999999999999:account/o-exampleorgid/222222222222',
+        Email: 'payments@example.com',
+        Name: 'payments',
+        State: 'ACTIVE',
+        Status: 'ACTIVE',
+        JoinedMethod: 'CREATED',
+        JoinedTimestamp: new Date('2023-02-01T10:00:00Z'),
+      },
+      {
+        Id: '333333333333',
+        Arn: 'arn:aws:organizations::999999999999:account/o-exampleorgid/333333333333',
+        Email: 'old@example.com',
+        Name: 'old',
+        State: 'SUSPENDED',
+        Status: 'SUSPENDED',
+        JoinedMethod: 'INVITED',
+        JoinedTimestamp: new Date('2021-06-01T10:00:00Z'),
+      },
+    ],
+    NextToken: 'accounts-2',
+  },
+  {
+    ...meta('list-2'),
+    Accounts: [
+      {
+        Id: '111111111111',
+        Arn: 'arn:aws:organizations::999999999999:account/o-exampleorgid/111111111111',
+        Email: 'shop@example.com',
+        Name: 'shop',
+        Status: 'ACTIVE',
+        JoinedMethod: 'CREATED',
+        JoinedTimestamp: new Date('2022-01-01T10:00:00Z'),
+      },
+      {
+        Id: '444444444444',
+        Arn: 'arn:aws:organizations::999999999999:account/o-exampleorgid/444444444444',
+        Email: 'closing@example.com',
+        Name: 'closing',
+        State: 'PENDING_CLOSURE',
+        Status: 'SUSPENDED',
+        JoinedMethod: 'CREATED',
+        JoinedTimestamp: new Date('2022-03-01T10:00:00Z'),
+      },
+    ],
+  },
+];
+
+describe('listActiveAccounts', () => {
+  const organizations = mockClient(OrganizationsClient);
+  const client = new OrganizationsClient({ region: 'us-east-1' });
+
+  beforeEach(() => organizations.reset());
+  afterEach(() => organizations.reset());
+
+  it('follows NextToken and keeps the ACTIVE accounts, by State or else by the older Status', async () => {
+    // The paginator reuses one input object, so copy each input as it is sent.
+    const sent: Array<string | undefined> = [];
+    organizations.on(ListAccountsCommand).callsFake((input: { NextToken?: string }) => {
+      sent.push(input.NextToken);
+      return accountPages[sent.length - 1];
+    });
+    expect(await listActiveAccounts(client)).toEqual([
+      { id: '111111111111', name: 'shop' },
+      { id: '222222222222', name: 'payments' },
+    ]);
+    expect(sent).toEqual([undefined, 'accounts-2']);
+  });
+
+  it('fails naming ListAccounts when a NextToken comes back a second time, instead of listing forever', async () => {
+    let calls = 0;
+    organizations.on(ListAccountsCommand).callsFake(() => {
+      calls += 1;
+      if (calls > 10) throw new Error('the same page was asked for again and again');
+      return { ...accountPages[1], NextToken: 'accounts-2' };
+    });
+    await expect(listActiveAccounts(client)).rejects.toMatchObject({
+      code: 'AWS.UNEXPECTED_RESPONSE',
+      details: { operation: 'organizations:ListAccounts', page: 2 },
+    });
+    expect(calls).toBe(2);
+  });
+
+  it('AccessDeniedException (not the management account) is a configuration error that says what to do', async () => {
+    organizations.on(ListAccountsCommand).rejects(
+      new AccessDeniedException({
+        message: 'You don’t have permissions to access this resource.',
+        $metadata: { httpStatusCode: 400, requestId: 'denied-1' },
+      }),
+    );
+    const error = await listActiveAccounts(client).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsAdapterError);
+    expect(error).toMatchObject({ code: 'AWS.INVALID_CONFIGURATION', details: { name: 'AccessDeniedException' } });
+    expect((error as Error).message).toMatch(/organizations:ListAccounts.*configSource\.accounts/);
+  });
+});
+
+describe('OrganizationSnapshotter', () => {
+  const ec2 = mockClient(EC2Client);
+  const organizations = mockClient(OrganizationsClient);
+  const clients = new Map<string, EC2Client>();
+  const clientOf = (target: AwsTarget) => {
+    const key = `${target.accountId}|${target.region}`;
+    if (!clients.has(key)) clients.set(key, new EC2Client({ region: target.region }));
+    return clients.get(key)!;
+  };
+  const snapshotter = new OrganizationSnapshotter(new Ec2Snapshotter({ ec2: clientOf }), {
+    organizations: () => new OrganizationsClient({ region: 'us-east-1' }),
+  });
+  const DENIED = '222222222222';
+
+  beforeEach(() => {
+    ec2.reset();
+    organizations.reset();
+    // An account with nothing but one VPC and its subnet.
+    for (const [command, member] of EC2_LIST_CALLS) ec2.on(command).resolves({ ...meta(`empty-${member}`), [member]: [] });
+    ec2.on(DescribeVpcsCommand).resolves(vpcsPage);
+    ec2.on(DescribeSubnetsCommand).callsFake((_input, getClient: () => EC2Client) => {
+      if (getClient() === clientOf({ accountId: DENIED, region: 'eu-west-1' })) {
+        throw Object.assign(new Error('You are not authorized to perform this operation.'), {
+          name: 'UnauthorizedOperation',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000003', attempts: 1 },
+        });
+      }
+      return subnetsPage;
+    });
+  });
+  afterEach(() => {
+    ec2.reset();
+    organizations.reset();
+  });
+
+  it('leaves out a member whose calls are refused, naming the account, the region and the refused action', async () => {
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: ['111111111111', DENIED],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    expect(result.members).toEqual([
+      { accountId: '111111111111', region: 'eu-west-1', status: 'read', interfaces: 0, securityGroups: 0, networkAcls: 0 },
+      {
+        accountId: DENIED,
+        region: 'eu-west-1',
+        status: 'failed',
+        error: {
+          code: 'UnauthorizedOperation',
+          message: 'ec2:DescribeSubnets (account 222222222222, eu-west-1): You are not authorized to perform this operation.',
+        },
+      },
+    ]);
+    expect(result.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
+  });
+});
