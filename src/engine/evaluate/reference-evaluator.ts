@@ -391,6 +391,17 @@ function toFullRangeClient(
   );
 }
 
+/** Oracle: does the packet go to a port of 1024–65535 at the address of a NAT gateway's interface? */
+function toNatGatewayAddress(eni: NetworkInterface, flow: FlowAggregate, dst: Addr | null): boolean {
+  return (
+    flow.dstport !== null &&
+    flow.dstport >= 1024 &&
+    isNatGatewayOwner(describeInterfaceOwner(eni)) &&
+    dst !== null &&
+    anyAddressMatch(eni, dst)
+  );
+}
+
 /** Oracle: is `port` at least 1024 and opened inbound to no peer by any of the groups (all described)? */
 function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: number, port: number | null): boolean {
   if (port === null || port < 1024 || groups.length === 0 || !groups.every((g) => groupKnown(s, g))) return false;
@@ -457,6 +468,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       else if (outbound === 'allow') returnTraffic = false;
       else if (side !== 'dst') returnTraffic = true;
       else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
+      else if (direction === 'ingress' && groups.length === 0 && toNatGatewayAddress(eni, flow, dst)) returnTraffic = true;
       else {
         returnUndecided = inbound === 'uncertain';
         open = true;
@@ -479,17 +491,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
       returnTraffic = opened === 'allow';
       returnUndecided = !returnTraffic && (returnUndecided || opened === 'uncertain');
-    } else if (
-      open &&
-      groups.length === 0 &&
-      side === 'src' &&
-      direction === 'ingress' &&
-      flow.dstport !== null &&
-      flow.dstport >= 1024 &&
-      isNatGatewayOwner(describeInterfaceOwner(eni)) &&
-      dst !== null &&
-      anyAddressMatch(eni, dst)
-    ) {
+    } else if (open && groups.length === 0 && side === 'src' && direction === 'ingress' && toNatGatewayAddress(eni, flow, dst)) {
       // A NAT gateway accepts no connection from outside: inbound to its address answers its own.
       returnTraffic = true;
     }

@@ -72,7 +72,9 @@ export interface ReturnTrafficDecision {
  *    peer's port is the service and these packets its replies.
  *    A NAT gateway has no groups to ask, and needs none: it accepts no connection from outside,
  *    so what comes in to its own address from a service port, on a port of its 1024–65535,
- *    answers a connection it opened.
+ *    answers a connection it opened — from a port above its own too (8443 → 1500) when the
+ *    logs hold what it sent there; without that, port order stands (a probe of 3389 from an
+ *    ephemeral port looks the same).
  *
  * Where the groups' answer would make the packets return traffic but a rule cannot be decided
  * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
@@ -114,6 +116,8 @@ export function detectReturnTraffic(
     // request refused later after a rule change).
     if (side !== 'dst') return RETURN_TRAFFIC.reverseAccept;
     if (direction === 'ingress' && servesNobody(model, groups, flow.protocol, flow.dstport)) return RETURN_TRAFFIC.reverseAccept;
+    // A NAT gateway serves no port: what it sent out to the peer's port, the peer's answers come back from.
+    if (direction === 'ingress' && groups.length === 0 && toNatGateway(model, flow)) return RETURN_TRAFFIC.reverseAccept;
   }
   const fromServicePort =
     side === 'src' ||

@@ -86,6 +86,19 @@ describe('replies to a NAT gateway', () => {
   });
 });
 
+describe('replies to a NAT gateway from a port above its own', () => {
+  it('are a finding of the port that answered (8443) once the logs hold what the NAT gateway sent there', () => {
+    const findings = findingsOf(['eni-nat 10.0.1.50:1500 198.51.100.80:8443 ACCEPT', 'eni-nat 198.51.100.80:8443 10.0.1.50:1500 REJECT']);
+    expect(findings).toHaveLength(1);
+    const [finding] = findings;
+    expect(finding.traffic).toMatchObject({ direction: 'ingress', port: 8443 });
+    expect(finding.signals).toContain('return-traffic');
+    expect(actions(finding)).toEqual(['CreateNetworkAclEntry']);
+    expect(portRanges(finding)).toEqual([{ From: 1024, To: 65535 }]);
+    expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
 describe('a reply whose request rule the snapshot cannot decide', () => {
   it('is no finding: it is counted as undecided', () => {
     const result = diagnose(returnTrafficSnapshot, aggregates(['eni-app 52.95.1.1:443 10.0.2.20:50000 REJECT']));

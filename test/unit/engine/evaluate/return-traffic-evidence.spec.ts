@@ -208,6 +208,14 @@ describe('inbound at a NAT gateway from a remote service port', () => {
     expect(reason).not.toMatch(/security group/);
   });
 
+  it('from a port above its own (8443 → 1500) when the logs hold what it sent there, port order standing without them', () => {
+    const reply = tcp('eni-nat', '198.51.100.80:8443', '10.0.1.50:1500');
+    const sent = tcp('eni-nat', '10.0.1.50:1500', '198.51.100.80:8443', 'ACCEPT');
+    expect(explain(base, reply, [sent])).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclIn('acl-pub')] });
+    // Nothing sent there: a probe of port 1500 from an ephemeral port looks the same.
+    expect(explain(base, reply).returnTraffic).toBe(false);
+  });
+
   it('a NAT gateway known by its interface type only', () => {
     const bare: NetworkSnapshot = {
       ...base,
