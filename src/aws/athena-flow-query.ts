@@ -1,5 +1,6 @@
 import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { countUnreadRecords, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { abortableSleep } from './abortable-sleep.util';
 import { athenaSdk } from './aws-sdk';
 import { AthenaQueryError } from './athena-query.error';
@@ -67,9 +68,10 @@ export class AthenaFlowQuery {
 
   /**
    * The aggregates, streamed page by page from GetQueryResults (the first row of the first page
-   * is the header). Waits for completion first.
+   * is the header); the rows counting records of the window left out are added to `unread`, and
+   * never yielded. Waits for completion first.
    */
-  async *aggregates(): AsyncGenerator<FlowAggregate> {
+  async *aggregates(unread: UnreadRecords): AsyncGenerator<FlowAggregate> {
     await this.waitForCompletion();
     const parser = new AthenaRowParser();
     let header = true;
@@ -88,7 +90,9 @@ export class AthenaFlowQuery {
           continue;
         }
         rowNumber += 1;
-        yield parser.parse(row, rowNumber);
+        const parsed = parser.parse(row, rowNumber);
+        if (parsed.kind === 'aggregate') yield parsed.aggregate;
+        else countUnreadRecords(unread, parsed.reason, parsed.records);
       }
     }
   }

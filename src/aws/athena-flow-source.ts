@@ -3,6 +3,7 @@ import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { emptyUnreadRecords, type UnreadRecords } from '../engine/flow-log/unread-records';
 import type { FlowLog } from '../engine/network/snapshot';
 import { AthenaQueryError } from './athena-query.error';
 import { AwsAdapterError } from './aws-adapter.error';
@@ -54,6 +55,8 @@ export interface AthenaFlowRequest {
 
 export interface AthenaFlowResult extends AthenaQueryStatistics {
   aggregates: number;
+  /** The records of the window the query counted as left out of the aggregates, by reason. */
+  unread: UnreadRecords;
 }
 
 export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
@@ -152,16 +155,20 @@ export class AthenaFlowSource {
     }
   }
 
-  /** Runs the query to the end, handing every aggregate to `onAggregate` as its page arrives. */
+  /**
+   * Runs the query to the end, handing every aggregate to `onAggregate` as its page arrives; the
+   * records the query counted as left out come back in the result.
+   */
   async run(request: AthenaFlowRequest, onAggregate: (aggregate: FlowAggregate) => void | Promise<void>): Promise<AthenaFlowResult> {
     const query = await this.start(request);
     const statistics = await query.waitForCompletion();
     let aggregates = 0;
-    for await (const aggregate of query.aggregates()) {
+    const unread = emptyUnreadRecords();
+    for await (const aggregate of query.aggregates(unread)) {
       await onAggregate(aggregate);
       aggregates += 1;
     }
-    return { ...statistics, aggregates };
+    return { ...statistics, aggregates, unread };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { SKIPDATA_REASON, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { quoteAthenaIdentifier } from './athena-identifier';
 
@@ -125,7 +126,7 @@ export function athenaColumnOf(field: string): string {
   return field.replace(/-/g, '_');
 }
 
-/** The result columns both query kinds return, in order (the row parser relies on the names). */
+/** The result columns every query kind returns, in order (the row parser relies on the names). */
 export const FLOW_AGGREGATE_COLUMNS = [
   'interface_id',
   'account_id',
@@ -149,13 +150,42 @@ export const FLOW_AGGREGATE_COLUMNS = [
   'first_seen',
   'last_seen',
   'hourly_records',
+  'unread_reason',
 ] as const;
+
+/**
+ * The records of the window the aggregate leaves out are counted by the same scan: each gets a
+ * reason (the first check it fails) instead of being filtered out, and all of a reason fall into
+ * one row, its grouping columns NULL, `unread_reason` set and `records` their count. A record of
+ * the window is left out when it is SKIPDATA, when its log-status is neither OK nor `-`, when a
+ * field every flow needs holds `-` (or nothing), when its protocol is not a number and when its
+ * end lies past 9999-12-31T23:59:59Z. NODATA records (no action) are not read: they carry no flow.
+ */
+const UNREAD_CHECKS: ReadonlyArray<{ reason: UnreadRecordReason; field: string; condition: string; values?: readonly string[] }> = [
+  { reason: SKIPDATA_REASON, field: 'log-status', condition: '"log_status" = ?', values: ['SKIPDATA'] },
+  // `-` (or a column that is NULL) is no status: read as traffic, as the file reader reads it.
+  { reason: 'log-status not OK', field: 'log-status', condition: `"log_status" NOT IN (?, '-')`, values: ['OK'] },
+  { reason: 'no interface-id', field: 'interface-id', condition: `coalesce("interface_id", '-') = '-'` },
+  { reason: 'no address', field: 'srcaddr', condition: `coalesce("srcaddr", '-') = '-' OR coalesce("dstaddr", '-') = '-'` },
+  // Through varchar: a table of typed (Parquet) columns holds the protocol as an integer.
+  { reason: 'no protocol', field: 'protocol', condition: `coalesce(TRY_CAST("protocol" AS varchar), '-') = '-'` },
+  { reason: 'protocol not a number', field: 'protocol', condition: 'TRY_CAST("protocol" AS integer) IS NULL' },
+  // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
+  // (A constant of the code, not a value of the input: written into the query as it is.)
+  { reason: 'end past 9999-12-31T23:59:59Z', field: 'end', condition: `TRY_CAST("end" AS bigint) > ${MAX_EPOCH_SECONDS}` },
+];
+
+/** The per-record columns of the inner projection that key an aggregate: NULL for a record left out. */
+const KEY_COLUMNS = new Set(['interface_id', 'flow_direction', 'srcaddr', 'dstaddr', 'src_port', 'dst_port', 'protocol', 'action']);
 
 /**
  * Builds the per-window aggregate query. The aggregation runs in Athena: one row per
  * (interface, direction, source, destination, protocol, ports after collapse, action), so the
  * rows returned grow with distinct tuples, not with raw records. The REJECT query also returns
- * each row's records per hour (`hourly_records`), so findings get counts over time.
+ * each row's records per hour (`hourly_records`), so findings get counts over time. The records
+ * of the window left out of the aggregates (SKIPDATA, and those that cannot be read, see
+ * UNREAD_CHECKS) are counted in the same scan, one row per reason with `unread_reason` set: no
+ * record of the window is dropped without being counted.
  *
  * The port collapse is the shared rule (src/engine/flow-log/port-collapse.ts) in SQL:
  * for TCP, UDP and SCTP with both ports present the service port is least(srcport, dstport)
@@ -170,7 +200,10 @@ export class AthenaQueryBuilder {
     const fields = new Set(parseLogFormat(input.logFormat).names);
     checkFlowQueryInput(fields, input);
 
+    // Parameters in the order of their `?`: the reasons' (in the projection) before the WHERE's.
     const params: string[] = [];
+    const projection = this.projection(fields);
+    const unread = this.unreadReason(fields, params);
     const where = this.whereClause(input, fields, params);
     const source = this.tableName(input.table);
     const aggregate = [
@@ -194,7 +227,8 @@ export class AthenaQueryBuilder {
       '  sum(coalesce(bytes, 0)) AS bytes,',
       '  min(coalesce(start_time, end_time, 0)) AS first_seen,',
       '  max(coalesce(end_time, start_time, 0)) AS last_seen,',
-      `  ${this.hourlyRecords(input.kind, fields)}`,
+      `  ${this.hourlyRecords(input.kind, fields)},`,
+      '  unread_reason',
       'FROM (',
       '  SELECT f.*,',
       "    CASE WHEN service_port_side = 'src' THEN dst_port WHEN service_port_side = 'dst' THEN src_port END AS ephemeral_port,",
@@ -205,14 +239,22 @@ export class AthenaQueryBuilder {
       '      CASE WHEN src_port IS NOT NULL AND dst_port IS NOT NULL AND greatest(src_port, dst_port) >= 1024',
       "        THEN CASE WHEN src_port < dst_port THEN 'src' ELSE 'dst' END END AS service_port_side",
       '    FROM (',
-      '      SELECT',
-      ...this.projection(fields).map((line, i, all) => `        ${line}${i < all.length - 1 ? ',' : ''}`),
-      `      FROM ${source}`,
-      `      WHERE ${where.join('\n        AND ')}`,
+      '      SELECT unread_reason,',
+      ...projection.map(({ alias }, i, all) => {
+        const column = KEY_COLUMNS.has(alias) ? `CASE WHEN unread_reason IS NULL THEN ${alias} END AS ${alias}` : alias;
+        return `        ${column}${i < all.length - 1 ? ',' : ''}`;
+      }),
+      '      FROM (',
+      '        SELECT',
+      ...projection.map(({ expression }) => `          ${expression},`),
+      `          ${unread} AS unread_reason`,
+      `        FROM ${source}`,
+      `        WHERE ${where.join('\n          AND ')}`,
+      '      ) r',
       '    ) p',
       '  ) f',
       ') k',
-      'GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action',
+      'GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action, unread_reason',
     ];
     const sql = (input.kind === 'window' ? windowEvidence(aggregate) : aggregate).join('\n');
 
@@ -248,8 +290,20 @@ export class AthenaQueryBuilder {
     ].join('.');
   }
 
+  /**
+   * Why a record of the window is left out of the aggregates (see UNREAD_CHECKS), NULL when it is
+   * not: only the checks of fields the format has. The log-status values are parameters.
+   */
+  private unreadReason(fields: Set<string>, params: string[]): string {
+    const terms = UNREAD_CHECKS.filter((check) => fields.has(check.field)).map((check) => {
+      for (const value of check.values ?? []) params.push(sqlString(value));
+      return `WHEN ${check.condition} THEN ${sqlString(check.reason)}`;
+    });
+    return `CASE ${terms.join(' ')} END`;
+  }
+
   /** The normalised per-record columns; fields the format lacks are typed NULLs. */
-  private projection(fields: Set<string>): string[] {
+  private projection(fields: Set<string>): Array<{ expression: string; alias: string }> {
     const col = (field: string) => `"${field.replace(/-/g, '_')}"`;
     const text = (field: string, alias: string) =>
       fields.has(field) ? `NULLIF(${col(field)}, '-') AS ${alias}` : `CAST(NULL AS varchar) AS ${alias}`;
@@ -278,7 +332,7 @@ export class AthenaQueryBuilder {
       int('bytes', 'bytes', 'bigint'),
       int('start', 'start_time', 'bigint'),
       int('end', 'end_time', 'bigint'),
-    ];
+    ].map((expression) => ({ expression, alias: expression.slice(expression.lastIndexOf(' AS ') + 4) }));
   }
 
   private whereClause(input: FlowQueryInput, fields: Set<string>, params: string[]): string[] {
@@ -293,25 +347,16 @@ export class AthenaQueryBuilder {
     const fromSec = Math.floor(input.from.getTime() / 1000);
     const toSec = Math.ceil(input.to.getTime() / 1000);
 
-    const where = [
+    // The records of the action(s) asked for, and the SKIPDATA records (whose action is `-`):
+    // the aggregates, and the records of the window counted as left out (unreadReason).
+    const action =
       input.kind === 'window'
         ? `"action" IN (${str('REJECT')}, ${str('ACCEPT')})`
-        : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`,
-    ];
-    if (fields.has('log-status')) where.push(`"log_status" = ${str('OK')}`);
-    where.push(
-      `"interface_id" IS NOT NULL`,
-      `"interface_id" <> '-'`,
-      `"srcaddr" <> '-'`,
-      `"dstaddr" <> '-'`,
-      `TRY_CAST("protocol" AS integer) IS NOT NULL`,
-    );
+        : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`;
+    const where = [fields.has('log-status') ? `(${action} OR "log_status" = ${str('SKIPDATA')})` : action];
     // A record overlaps the window when it starts before its end and ends at or after its start.
     if (fields.has('start')) where.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
     if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) >= ${num(fromSec)}`);
-    // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
-    // (A constant of the code, not a value of the input: written into the query as it is.)
-    if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) <= ${MAX_EPOCH_SECONDS}`);
 
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);
@@ -416,7 +461,9 @@ export class AthenaQueryBuilder {
  * - for each service of a rejected flow (interface, protocol, service port, side), up to
  *   ACCEPTED_PEERS_PER_SERVICE accepted peers on each side, peers not rejected there first
  *   (the "accepted from other peers" signal).
- * The rules are the engine's (ReturnTrafficIndex, TrafficContext, servicePortOf).
+ * The rules are the engine's (ReturnTrafficIndex, TrafficContext, servicePortOf). The rows
+ * counting the records left out (`unread_reason` set) all pass: their keys are NULL, so the
+ * partitions they fall in are theirs alone and rank no aggregate.
  */
 export function windowEvidence(aggregate: string[], peersPerService = ACCEPTED_PEERS_PER_SERVICE): string[] {
   const service = 'interface_id, protocol, service_key, side_key';
@@ -458,6 +505,7 @@ export function windowEvidence(aggregate: string[], peersPerService = ACCEPTED_P
     '  OR (src_end > dst_end AND rejected_low_first = 1)',
     '  OR (src_end = dst_end AND rejected_low_first = 1)',
     `  OR (service_rejected = 1 AND ((src_row = 1 AND src_rank <= ${peersPerService}) OR (dst_row = 1 AND dst_rank <= ${peersPerService})))`,
+    '  OR unread_reason IS NOT NULL',
   ];
 }
 

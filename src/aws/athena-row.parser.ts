@@ -2,6 +2,7 @@ import type { Row } from '@aws-sdk/client-athena';
 import { z } from 'zod';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { hourlyRecordsOf } from '../engine/flow-log/hourly-records';
+import { UNREAD_RECORD_REASONS, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { FLOW_AGGREGATE_COLUMNS } from './athena-query-builder';
 
@@ -72,8 +73,22 @@ const aggregateRow = z
   });
 
 /**
- * Turns GetQueryResults rows into FlowAggregates: checks the header row names the expected
- * columns (in any order), then validates each data row.
+ * A row counting records of the window left out of the aggregates: only its reason and its
+ * records mean something (its keys are NULL).
+ */
+const unreadRow = z.object({
+  unread_reason: z.enum(UNREAD_RECORD_REASONS as [UnreadRecordReason, ...UnreadRecordReason[]]),
+  records: int.pipe(z.number().positive()),
+});
+
+/** What one result row is: a flow aggregate, or a count of records left out for one reason. */
+export type AthenaResultRow =
+  { kind: 'aggregate'; aggregate: FlowAggregate } | { kind: 'unread'; reason: UnreadRecordReason; records: number };
+
+/**
+ * Turns GetQueryResults rows into FlowAggregates and counts of records left out: checks the
+ * header row names the expected columns (in any order), then validates each data row — a row
+ * with `unread_reason` as a count (never an aggregate), any other as an aggregate.
  */
 export class AthenaRowParser {
   private positions: Map<string, number> | null = null;
@@ -90,12 +105,22 @@ export class AthenaRowParser {
     this.positions = new Map(names.map((name, i) => [name, i]));
   }
 
-  parse(row: Row, rowNumber: number): FlowAggregate {
+  parse(row: Row, rowNumber: number): AthenaResultRow {
     if (!this.positions) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'Athena result row before its header');
     const data = row.Data ?? [];
     const raw: Record<string, string | null> = {};
     for (const column of FLOW_AGGREGATE_COLUMNS) {
       raw[column] = data[this.positions.get(column) as number]?.VarCharValue ?? null;
+    }
+    if (raw.unread_reason !== null) {
+      const unread = unreadRow.safeParse(raw);
+      if (!unread.success) {
+        throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `Athena result row ${rowNumber} is not a count of records left out`, {
+          rowNumber,
+          issues: unread.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        });
+      }
+      return { kind: 'unread', reason: unread.data.unread_reason, records: unread.data.records };
     }
     const parsed = aggregateRow.safeParse(raw);
     if (!parsed.success) {
@@ -105,6 +130,10 @@ export class AthenaRowParser {
       });
     }
     const r = parsed.data;
+    return { kind: 'aggregate', aggregate: this.aggregateOf(r) };
+  }
+
+  private aggregateOf(r: z.infer<typeof aggregateRow>): FlowAggregate {
     return {
       interfaceId: r.interface_id,
       accountId: r.account_id,

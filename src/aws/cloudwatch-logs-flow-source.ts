@@ -2,6 +2,7 @@ import type { CloudWatchLogsClient, GetQueryResultsCommandOutput } from '@aws-sd
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { UnreadRecords } from '../engine/flow-log/unread-records';
 import type { FlowLog } from '../engine/network/snapshot';
 import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
@@ -55,6 +56,8 @@ export interface CloudWatchLogsFlowStatistics {
 
 export interface CloudWatchLogsFlowResult extends CloudWatchLogsFlowStatistics {
   aggregates: FlowAggregate[];
+  /** The records of the window the queries counted as left out of the aggregates, by log group (those with some). */
+  unread: Array<{ logGroupName: string; unread: UnreadRecords }>;
 }
 
 export interface CloudWatchLogsFlowSourceSettings {
@@ -191,7 +194,7 @@ export class CloudWatchLogsFlowSource {
     }
     statistics.estimatedCostUsd = estimateInsightsCostUsd(statistics.bytesScanned, this.options.pricePerGbUsd);
     statistics.rows = merger.rows;
-    return { ...statistics, aggregates: merger.aggregates() };
+    return { ...statistics, aggregates: merger.aggregates(), unread: merger.unread() };
   }
 
   /** One slice of the window: its rows merged, or — capped or timed out — its halves run. */
@@ -213,7 +216,7 @@ export class CloudWatchLogsFlowSource {
       return this.query(client, request, logGroupName, logFormat, slice, fromSec, toSec, statistics);
     });
     if (outcome.kind === 'complete') {
-      for (const row of outcome.rows) merger.add(row);
+      for (const row of outcome.rows) merger.add(row, logGroupName);
       return;
     }
     // The whole window is sliced by `start` from the earliest a record of it may start.

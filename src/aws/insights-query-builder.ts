@@ -8,6 +8,9 @@ export const INSIGHTS_MAX_ROWS = 10_000;
 /** Bits of `tcp-flags` OR-ed per tuple (FIN … CWR): Insights has no bitwise OR, so each bit is a max. */
 export const TCP_FLAG_BITS = 8;
 
+/** The key that is 1 for records whose `end` lies past 9999-12-31T23:59:59Z. */
+export const END_PAST_MAX = 'end_past_max';
+
 export interface InsightsQueryInput {
   /** The flow log's LogFormat (`${version} ${account-id} …`): the order of the fields in each message. */
   logFormat: string;
@@ -44,6 +47,14 @@ const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-
  * rows grow with distinct tuples per hour, not with records. The client merges the hours
  * (InsightsRowMerger) into the aggregates both other sources return.
  *
+ * The records of the window that are left out of the aggregates are counted by the same query,
+ * not a second one: SKIPDATA records are kept by the filter, and records that cannot be read are
+ * not filtered out; the log-status and whether `end` lies past 9999-12-31T23:59:59Z are keys, so
+ * such records come back in rows of their own (a `-` interface, address or protocol is a key
+ * already), which the merger counts by reason instead of aggregating. Insights has no CASE to
+ * fold them into one row per reason; they are rare, and a SKIPDATA row is one per interface and
+ * hour.
+ *
  * Insights has neither CASE nor bitwise functions, so the port collapse and the tcp-flags OR are
  * written in arithmetic (`least`, `greatest`, `floor`, `abs`, `%`):
  * - `port_low` = least(srcport, dstport), the service port;
@@ -76,14 +87,15 @@ export class InsightsQueryBuilder {
     const toSec = integer(Math.ceil(input.to.getTime() / 1000));
 
     const parse = `parse @message "${names.map(() => '*').join(' ')}" as ${names.map(f).join(', ')}`;
-    const filters = [`(${f('action')} = "REJECT" or ${f('action')} = "ACCEPT")`];
-    if (has('log-status')) filters.push(`${f('log-status')} = "OK"`);
-    filters.push(`${f('interface-id')} != "-"`, `${f('srcaddr')} != "-"`, `${f('dstaddr')} != "-"`);
+    // REJECT and ACCEPT records, and SKIPDATA ones (their action is `-`). Records that cannot be
+    // read (a `-` interface or address, a protocol that is no number, an end past 9999-12-31,
+    // another log-status) are not filtered out: they reach `stats` under their own keys, and
+    // InsightsRowMerger counts their rows instead of aggregating them.
+    const actions = `${f('action')} = "REJECT" or ${f('action')} = "ACCEPT"`;
+    const filters = [has('log-status') ? `(${actions} or ${f('log-status')} = "SKIPDATA")` : `(${actions})`];
     // A record overlaps the window when it starts before its end and ends at or after its start.
     if (has('start')) filters.push(`${f('start')} < ${toSec}`);
     if (has('end')) filters.push(`${f('end')} >= ${fromSec}`);
-    // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
-    if (has('end')) filters.push(`${f('end')} <= ${MAX_EPOCH_SECONDS}`);
     if (input.startSlice) {
       if (!has('start'))
         throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', 'a window can only be split when the flow-log format has `start`');
@@ -116,6 +128,9 @@ export class InsightsQueryBuilder {
     }
     const first: string[] = [];
     if (has('start')) first.push(`floor(${f('start')} / 3600) * 3600 as hour`);
+    // 1 for a capture time past 9999-12-31T23:59:59Z, which is no time (the file readers count
+    // its line malformed), else 0: a key of its own, so such records are counted, not merged.
+    if (has('end')) first.push(`least(floor(${f('end')} / ${MAX_EPOCH_SECONDS + 1}), 1) as ${END_PAST_MAX}`);
     if (has('tcp-flags')) {
       for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${f('tcp-flags')} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
     }
@@ -143,7 +158,9 @@ export class InsightsQueryBuilder {
     ]
       .filter(has)
       .map(f);
+    if (has('log-status')) by.push(f('log-status'));
     if (ported) by.push('port_low', 'port_dst_service', 'port_ephemeral', 'port_kept');
+    if (has('end')) by.push(END_PAST_MAX);
     if (has('start')) by.push('hour');
 
     const queryString = [

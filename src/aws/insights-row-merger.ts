@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Direction, FlowAggregate } from '../engine/flow-log/flow-record';
 import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
+import { countUnreadRecords, emptyUnreadRecords, type UnreadRecordReason, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
-import { insightsFieldOf, TCP_FLAG_BITS } from './insights-query-builder';
+import { END_PAST_MAX, insightsFieldOf, TCP_FLAG_BITS } from './insights-query-builder';
 
 const optionalNumber = z
   .string()
@@ -23,18 +24,24 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v === '' || v === '-' ? null : v));
 
-/** One row of the flow query, as Insights returns it (every value a string, absent fields left out). */
+/**
+ * One row of the flow query, as Insights returns it (every value a string, absent fields left
+ * out). The fields a flow needs are read as text: a row of records that lack one is counted, not
+ * refused (see InsightsRowMerger.unreadReason).
+ */
 const InsightsFlowRow = z.object({
-  [insightsFieldOf('interface-id')]: z.string().min(1),
+  [insightsFieldOf('interface-id')]: optionalText,
   [insightsFieldOf('account-id')]: optionalText,
   [insightsFieldOf('vpc-id')]: optionalText,
   [insightsFieldOf('subnet-id')]: optionalText,
   [insightsFieldOf('flow-direction')]: optionalText,
-  [insightsFieldOf('srcaddr')]: z.string().min(1),
-  [insightsFieldOf('dstaddr')]: z.string().min(1),
-  [insightsFieldOf('protocol')]: optionalNumber,
-  [insightsFieldOf('action')]: z.enum(['ACCEPT', 'REJECT']),
+  [insightsFieldOf('srcaddr')]: optionalText,
+  [insightsFieldOf('dstaddr')]: optionalText,
+  [insightsFieldOf('protocol')]: optionalText,
+  [insightsFieldOf('action')]: optionalText,
   [insightsFieldOf('reject-reason')]: optionalText,
+  [insightsFieldOf('log-status')]: optionalText,
+  [END_PAST_MAX]: optionalNumber,
   port_low: optionalNumber,
   port_dst_service: optionalNumber,
   port_ephemeral: optionalNumber,
@@ -63,13 +70,23 @@ const portKey = (port: number | null) => (port === null ? '-' : String(port));
  * each REJECT aggregate carrying its records per hour (`hourly`): what the Athena source returns
  * and the file collector computes. Sums add up, the collapsed port's range widens, tcp-flags are
  * OR-ed, reject-reason survives only where every row agrees, the first and last seen widen.
+ * A row of records that are no flow (SKIPDATA, or a value that cannot be read) is counted by
+ * reason for its log group, never aggregated.
  */
 export class InsightsRowMerger {
   private readonly entries = new Map<string, Entry>();
+  private readonly unreadByGroup = new Map<string, UnreadRecords>();
   /** Rows read. */
   rows = 0;
 
-  add(row: ResultField[]): void {
+  /** The records left out of the aggregates, by log group (only groups that had some). */
+  unread(): Array<{ logGroupName: string; unread: UnreadRecords }> {
+    return [...this.unreadByGroup]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([logGroupName, unread]) => ({ logGroupName, unread }));
+  }
+
+  add(row: ResultField[], logGroupName: string): void {
     const values: Record<string, string> = {};
     for (const cell of row) if (cell.field !== undefined && cell.value !== undefined) values[cell.field] = cell.value;
     const parsed = InsightsFlowRow.safeParse(values);
@@ -83,8 +100,18 @@ export class InsightsRowMerger {
     const r = parsed.data as Record<string, string | number | null>;
     const text = (field: string) => r[insightsFieldOf(field)] as string | null;
     const num = (name: string) => r[name] as number | null;
-    const protocol = num(insightsFieldOf('protocol'));
-    if (protocol === null) return;
+    const unread = unreadReason(text, num);
+    if (unread) {
+      let counts = this.unreadByGroup.get(logGroupName);
+      if (!counts) this.unreadByGroup.set(logGroupName, (counts = emptyUnreadRecords()));
+      countUnreadRecords(counts, unread, num('records') ?? 0);
+      return;
+    }
+    const action = text('action');
+    if (action !== 'ACCEPT' && action !== 'REJECT') {
+      throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `CloudWatch Logs Insights returned a row of action ${String(action)}`);
+    }
+    const protocol = Number(text('protocol'));
     const direction = text('flow-direction');
     const flowDirection: Direction | null = direction === 'ingress' || direction === 'egress' ? direction : null;
 
@@ -122,7 +149,6 @@ export class InsightsRowMerger {
     const records = num('records') ?? 0;
     const firstSeen = num('first_start') ?? num('last_end') ?? 0;
     const lastSeen = num('last_end') ?? num('first_start') ?? 0;
-    const action = text('action') as 'ACCEPT' | 'REJECT';
     const hour = num('hour');
     const flow: FlowAggregate = {
       interfaceId: text('interface-id') as string,
@@ -170,6 +196,25 @@ export class InsightsRowMerger {
   aggregates(): FlowAggregate[] {
     return [...this.entries.values()].map((entry) => entry.flow);
   }
+}
+
+/**
+ * Why a row's records are no flow, in the order the Athena query checks (the first that fails):
+ * SKIPDATA, a log-status other than OK (`-` reads as OK, as the file reader reads it), a `-`
+ * interface, address or protocol, a protocol that is not a number, an end past
+ * 9999-12-31T23:59:59Z. Null for a row of flows.
+ */
+function unreadReason(text: (field: string) => string | null, num: (name: string) => number | null): UnreadRecordReason | null {
+  const status = text('log-status');
+  if (status === 'SKIPDATA') return 'skipdata';
+  if (status !== null && status !== 'OK') return 'log-status not OK';
+  if (text('interface-id') === null) return 'no interface-id';
+  if (text('srcaddr') === null || text('dstaddr') === null) return 'no address';
+  const protocol = text('protocol');
+  if (protocol === null) return 'no protocol';
+  if (!/^\d{1,9}$/.test(protocol)) return 'protocol not a number';
+  if ((num(END_PAST_MAX) ?? 0) >= 1) return 'end past 9999-12-31T23:59:59Z';
+  return null;
 }
 
 function merge(entry: Entry, next: FlowAggregate): void {

@@ -17,6 +17,7 @@ import {
   ScannedFlow,
 } from '../engine/flow-log/flow-line-scanner';
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
+import type { IncompleteRecordReason } from '../engine/flow-log/unread-records';
 import { isInsideRoot, LEADS_OUTSIDE_ROOT, NotInsideRootError, openInsideRoot } from '../targets/open-inside-root.util';
 import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
@@ -56,7 +57,7 @@ export interface FlowReadStats {
   /** OK records that lack a field aggregation needs (interface-id, addresses, protocol, action). */
   incomplete: number;
   /** `incomplete` by what was missing (`no interface-id`, `no address`, `no protocol`, `no action`). */
-  incompleteByReason: Record<string, number>;
+  incompleteByReason: Partial<Record<IncompleteRecordReason, number>>;
   /** Fields of a header or `--log-format` that sgdoctor does not know: each named once, with where it was first seen. */
   unknownFields: { field: string; file: string }[];
   /** Inputs that could not be read to their end (permission, truncated gzip, I/O error): what was read before is used. */
@@ -109,6 +110,8 @@ export interface FlowAggregateResult {
   stats: FlowReadStats;
   /** Valid records left out because they lie outside `window`. */
   recordsOutsideWindow: number;
+  /** SKIPDATA records inside `window` (`stats.skipdata` counts those of every line read). */
+  skipdataInWindow: number;
 }
 
 export function createFlowReadStats(): FlowReadStats {
@@ -131,7 +134,7 @@ export function createFlowReadStats(): FlowReadStats {
 }
 
 /** Counts one OK record that lacks a field aggregation needs, by the first field missing. */
-export function countIncomplete(stats: FlowReadStats, reason: string): void {
+export function countIncomplete(stats: FlowReadStats, reason: IncompleteRecordReason): void {
   stats.incomplete++;
   stats.incompleteByReason[reason] = (stats.incompleteByReason[reason] ?? 0) + 1;
 }
@@ -604,7 +607,7 @@ export function isTrafficRecord(record: FlowRecord): boolean {
 export async function aggregateFlowFiles(inputs: readonly string[], options: FlowAggregateOptions = {}): Promise<FlowAggregateResult> {
   const stats = createFlowReadStats();
   const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats, options.dataRoot), options, stats);
-  return { aggregates: read.aggregator.takeAggregates(), stats, recordsOutsideWindow: read.recordsOutsideWindow };
+  return { aggregates: read.aggregator.takeAggregates(), stats, ...read.window };
 }
 
 /**
@@ -619,7 +622,7 @@ export async function drainFlowFiles(
   const stats = createFlowReadStats();
   const read = await aggregateSources(resolveInputs(inputs, options.stdin ?? process.stdin, stats, options.dataRoot), options, stats);
   read.aggregator.drainAggregates(visit);
-  return { stats, recordsOutsideWindow: read.recordsOutsideWindow };
+  return { stats, ...read.window };
 }
 
 /**
@@ -636,7 +639,7 @@ export async function drainFlowSources(
   const stats = createFlowReadStats();
   const read = await aggregateSources(sources, options, stats);
   read.aggregator.drainAggregates(visit);
-  return { stats, recordsOutsideWindow: read.recordsOutsideWindow };
+  return { stats, ...read.window };
 }
 
 /** Every source read into one aggregator, with the records left out for the window counted. */
@@ -644,12 +647,14 @@ async function aggregateSources(
   sources: AsyncIterable<FlowByteSource>,
   options: FlowAggregateOptions,
   stats: FlowReadStats,
-): Promise<{ aggregator: FlowAggregator; recordsOutsideWindow: number }> {
+): Promise<{ aggregator: FlowAggregator; window: { recordsOutsideWindow: number; skipdataInWindow: number } }> {
   const aggregator = new FlowAggregator({ actions: options.actions, hourly: options.hourly });
   // The window in epoch seconds: a record is in it when start < to and (end ?? start) >= from.
   const fromSec = options.window ? Math.floor(options.window.from.getTime() / 1000) : -Infinity;
   const toSec = options.window ? Math.ceil(options.window.to.getTime() / 1000) : Infinity;
   let outside = 0;
+  // The reader counts every SKIPDATA line; those outside the window are taken off again.
+  let skipdataOutside = 0;
   const skippable = { accept: !aggregator.keeps('ACCEPT'), reject: !aggregator.keeps('REJECT') };
   const reader = new FlowLineReader(
     stats,
@@ -660,6 +665,7 @@ async function aggregateSources(
       const start = typeof record.start === 'number' ? record.start : -1;
       if (start >= 0 && !(start < toSec && (typeof record.end === 'number' ? record.end : start) >= fromSec)) {
         outside++;
+        if (record['log-status'] === 'SKIPDATA') skipdataOutside++;
         return;
       }
       if (!aggregator.add(record) && isTrafficRecord(record) && !isSkippedAction(record, aggregator)) {
@@ -670,6 +676,7 @@ async function aggregateSources(
       const start = flow.start;
       if (start >= 0 && !(start < toSec && (flow.end >= 0 ? flow.end : start) >= fromSec)) {
         outside++;
+        if (flow.logStatus === LogStatusCode.SkipData) skipdataOutside++;
         return;
       }
       if (!aggregator.addScanned(flow) && isTrafficFlow(flow) && !isSkippedScannedAction(flow, aggregator)) {
@@ -683,7 +690,7 @@ async function aggregateSources(
       options.signal?.throwIfAborted();
     }
   }
-  return { aggregator, recordsOutsideWindow: outside };
+  return { aggregator, window: { recordsOutsideWindow: outside, skipdataInWindow: stats.skipdata - skipdataOutside } };
 }
 
 function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolean {
@@ -694,7 +701,7 @@ function isSkippedAction(record: FlowRecord, aggregator: FlowAggregator): boolea
  * What an OK record lacks to be a flow, first missing first (NAT gateway and other formats
  * without `interface-id` or `action` are the usual cause).
  */
-export function missingFlowField(record: FlowRecord): string {
+export function missingFlowField(record: FlowRecord): IncompleteRecordReason {
   if (!record['interface-id']) return 'no interface-id';
   if (!record.srcaddr || !record.dstaddr) return 'no address';
   if (typeof record.protocol !== 'number') return 'no protocol';
@@ -702,7 +709,7 @@ export function missingFlowField(record: FlowRecord): string {
 }
 
 /** missingFlowField for a scanned line. */
-function missingScannedField(flow: ScannedFlow): string {
+function missingScannedField(flow: ScannedFlow): IncompleteRecordReason {
   if (flow.interfaceStart < 0) return 'no interface-id';
   if (flow.srcaddrStart < 0 || flow.dstaddrStart < 0) return 'no address';
   if (flow.protocol < 0) return 'no protocol';

@@ -8,11 +8,14 @@ import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { AthenaFlowSourceSettings } from '../targets/target-sources';
 import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow-source';
+import { unreadStatistics } from './unread-statistics.util';
 
 /**
  * Flows from an Athena table over the flow log's S3 objects: one scan of the table per window
  * returns the REJECT aggregates (with their records per hour) and the ACCEPT evidence the
- * diagnosis uses (reverse flows, services accepted per interface) together.
+ * diagnosis uses (reverse flows, services accepted per interface) together, and counts the
+ * records of the window it left out (SKIPDATA, values it could not read), reported as the files
+ * source reports its own.
  */
 export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSettings> {
   readonly type = 'athena' as const;
@@ -60,6 +63,7 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
         sink(aggregate);
       },
     );
+    const { warnings, ...unread } = unreadStatistics([{ source: `${settings.database}.${settings.table}`, unread: result.unread }]);
     return {
       bytesScanned: result.dataScannedBytes,
       estimatedCostUsd: result.estimatedCostUsd,
@@ -67,6 +71,8 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
       rejectedRecords,
       acceptedRecords,
       records: rejectedRecords + acceptedRecords,
+      ...unread,
+      ...(warnings.length ? { warnings } : {}),
     };
   }
 

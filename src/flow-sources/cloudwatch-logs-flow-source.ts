@@ -3,12 +3,14 @@ import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { CloudWatchLogsFlowSourceSettings } from '../targets/target-sources';
 import type { FlowSource, FlowSourceStatistics, FlowWindowRequest } from './flow-source';
+import { unreadStatistics } from './unread-statistics.util';
 
 /**
  * Flows from a flow log publishing to CloudWatch Logs: aggregated by Logs Insights per tuple and
  * hour (src/aws CloudWatchLogsFlowSource), so REJECT aggregates carry their records per hour as
  * the Athena and files sources' do. Every ACCEPT aggregate of the window is returned, as the
- * files source returns them.
+ * files source returns them. The records of the window the queries left out (SKIPDATA, values
+ * they could not read) are reported as the files source reports its own.
  */
 export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogsFlowSourceSettings> {
   readonly type = 'cloudwatch-logs' as const;
@@ -36,10 +38,13 @@ export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogs
       else accepted += aggregate.records;
       sink(aggregate);
     }
+    const { warnings, ...unread } = unreadStatistics(result.unread.map((u) => ({ source: u.logGroupName, unread: u.unread })));
     return {
       records: rejected + accepted,
       rejectedRecords: rejected,
       acceptedRecords: accepted,
+      ...unread,
+      ...(warnings.length ? { warnings } : {}),
       bytesScanned: result.bytesScanned,
       estimatedCostUsd: result.estimatedCostUsd,
       insights: {

@@ -6,6 +6,8 @@ import type { FlowSourceWarning } from './flow-source';
 export interface FileFlowCollection {
   stats: FlowReadStats;
   recordsOutsideWindow: number;
+  /** SKIPDATA records inside the window. */
+  skipdataInWindow: number;
 }
 
 /**
@@ -54,5 +56,5 @@ export async function collectFileFlows(
     { format: options.format, actions: ['ACCEPT', 'REJECT'], window, hourly: true, signal: options.signal, dataRoot: options.dataRoot },
     sink,
   );
-  return { stats: read.stats, recordsOutsideWindow: read.recordsOutsideWindow };
+  return { stats: read.stats, recordsOutsideWindow: read.recordsOutsideWindow, skipdataInWindow: read.skipdataInWindow };
 }

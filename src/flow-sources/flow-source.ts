@@ -1,4 +1,5 @@
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { IncompleteRecordReason } from '../engine/flow-log/unread-records';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import type { FlowSourceSettings, TargetAccess, TargetScope } from '../targets/target-sources';
 
@@ -34,7 +35,7 @@ export interface FlowWindowRequest<S extends FlowSourceSettings = FlowSourceSett
 
 /** Something read only in part or not at all, named where the user looks (the analysis's statistics). */
 export interface FlowSourceWarning {
-  /** What was not read: a file relative to the data root, a log group, an object key. */
+  /** What was not read: a file relative to the data root, a log group, an object key, an Athena table (`database.table`). */
   file: string;
   message: string;
 }
@@ -46,15 +47,33 @@ export interface FlowSourceStatistics {
   rejectedRecords?: number;
   /** Files: every ACCEPT record read; Athena: the ACCEPT records of the evidence returned (reverse flows, accepted peers of rejected services). */
   acceptedRecords?: number;
-  /** Files source: lines that were not valid records, and records outside the window. */
+  /**
+   * Files and S3: lines that were not valid records. Athena and CloudWatch Logs: records of the
+   * window whose values the query could not read (a log-status other than OK, a protocol that is
+   * not a number, an end past 9999-12-31T23:59:59Z), each reason named in `warnings`.
+   */
   malformedLines?: number;
+  /**
+   * OK records of the window that are no flow, because a field every flow needs holds `-`: left
+   * out of the aggregates, by what was missing (`no interface-id`, `no address`, `no protocol`,
+   * and for the files and S3 sources `no action`).
+   */
+  incompleteRecords?: number;
+  incompleteByReason?: Partial<Record<IncompleteRecordReason, number>>;
+  /**
+   * SKIPDATA records of the window: capture windows in which AWS skipped records. Their traffic is
+   * missing from the analysis; the coverage's `skipped-data` signal says so.
+   */
+  skipdataRecords?: number;
+  /** Files and S3: valid records left out because they lie outside the window. */
   recordsOutsideWindow?: number;
   /** Files source: directory entries and files not read (hidden, not a regular file, leading outside the data root), each named in `warnings`. */
   filesSkipped?: number;
   /**
    * What was read only in part or not at all: a file that could not be read to its end
    * (permission, truncated gzip, I/O error), a directory entry skipped, a flow-log field
-   * sgdoctor does not know.
+   * sgdoctor does not know; the records of an Athena table or a log group that could not be read,
+   * with why.
    */
   warnings?: FlowSourceWarning[];
   /** Bytes the query engine scanned (Athena, CloudWatch Logs Insights). */

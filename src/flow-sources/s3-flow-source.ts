@@ -68,6 +68,9 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       rejectedRecords: stats.rejectRecords,
       acceptedRecords: stats.acceptRecords,
       malformedLines: stats.malformed,
+      incompleteRecords: stats.incomplete,
+      ...(stats.incomplete ? { incompleteByReason: stats.incompleteByReason } : {}),
+      skipdataRecords: read.skipdataInWindow,
       recordsOutsideWindow: read.recordsOutsideWindow,
       estimatedCostUsd: s3.estimatedCostUsd,
       s3: {

@@ -179,7 +179,8 @@ describe('Athena-backed analyses: the queue’s retry after a dead query', () =>
     const created = await api(server()).post('/v1/targets', athenaTarget(name));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const done = await analyse(server(), created.body.id);
-    const rejectStarts = emulator.starts.filter((s) => s.ExecutionParameters?.[0] === "'REJECT'");
+    // The starts of the window's query (REJECT and ACCEPT records in one scan).
+    const rejectStarts = emulator.starts.filter((s) => s.QueryString?.includes('"action" IN (?, ?)'));
     return { targetId: created.body.id as string, done, rejectStarts, rejectQueries: emulator.queries.filter((q) => q.kind === 'window') };
   }
 

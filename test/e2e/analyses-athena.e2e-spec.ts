@@ -7,7 +7,6 @@ import {
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
-import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../support/app/test-app';
 import { allFindings, analyse, api, sampleTargetBody, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
@@ -62,7 +61,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
   let testApp: TestApp;
   let account: MockedAwsAccount;
   let snapshot: NetworkSnapshot;
-  let aggregates: { reject: FlowAggregate[]; accept: FlowAggregate[] };
+  let aggregates: Awaited<ReturnType<typeof sampleAggregates>>;
   const server = () => testApp.app.getHttpServer();
 
   beforeAll(async () => {
@@ -121,13 +120,24 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(start.ClientRequestToken).toMatch(/^sgdoctor-window-[0-9a-f]{32,}$/);
     const fromSec = String(Date.parse(SAMPLE_WINDOW.from) / 1000);
     const toSec = String(Date.parse(SAMPLE_WINDOW.to) / 1000);
-    expect(start.ExecutionParameters).toEqual(["'REJECT'", "'ACCEPT'", "'OK'", toSec, fromSec, "'2026/11/23'", "'2026/11/25'"]);
+    expect(start.ExecutionParameters).toEqual([
+      "'SKIPDATA'",
+      "'OK'",
+      "'REJECT'",
+      "'ACCEPT'",
+      "'SKIPDATA'",
+      toSec,
+      fromSec,
+      "'2026/11/23'",
+      "'2026/11/25'",
+    ]);
 
-    // Results: the REJECT aggregates and only the ACCEPT evidence, page by page, never more than 1000 rows asked for.
+    // Results: the REJECT aggregates, only the ACCEPT evidence and the counts of what was left out, page by page,
+    // never more than 1000 rows asked for.
     const evidence = acceptEvidence(aggregates.reject, aggregates.accept);
     expect(evidence.length).toBeGreaterThan(0);
     expect(evidence.length).toBeLessThan(aggregates.accept.length);
-    const pages = Math.ceil((aggregates.reject.length + evidence.length) / 1000);
+    const pages = Math.ceil((1 + aggregates.reject.length + evidence.length + aggregates.unread.length) / 1000);
     expect(account.athena.resultRequests.every((r) => r.MaxResults !== undefined && r.MaxResults <= 1000)).toBe(true);
     expect(account.athena.resultRequests.map((r) => r.NextToken ?? null)).toEqual([
       null,
@@ -154,6 +164,17 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(fromAthena).toEqual(fromFiles);
     expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
 
+    // What the window left out, counted by the same query, where the files source shows it: the samples' SKIPDATA
+    // record (the shop log's capture at 11:00), in the statistics and in the coverage's degraded signals.
+    expect(aggregates.unread).toEqual([{ reason: 'skipdata', records: 1 }]);
+    for (const field of ['skipdataRecords', 'incompleteRecords', 'malformedLines'] as const) {
+      expect(done.statistics[field], field).toBe(filesRun.statistics[field]);
+    }
+    expect(done.statistics.skipdataRecords).toBe(1);
+    const skipped = (run: Record<string, any>) => run.statistics.degradedSignals.filter((s: { kind: string }) => s.kind === 'skipped-data');
+    expect(skipped(done)).toEqual(skipped(filesRun));
+    expect(skipped(done)).toEqual([expect.objectContaining({ detail: expect.stringMatching(/^1 SKIPDATA /) })]);
+
     // Counts over time: the REJECT query's records per hour give every finding the files path's hourly evidence.
     const athenaCounts = await countsOverTime(server(), targetId);
     const filesCounts = await countsOverTime(server(), filesTargetId);
@@ -174,7 +195,7 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     await analyse(server(), targetId, { from: '2026-11-24T13:00:00Z', to: '2026-11-24T18:00:00Z' });
     // A window off the hour sees only part of its first and last hours: they must not shrink.
     await analyse(server(), targetId, { from: '2026-11-24T14:30:00Z', to: '2026-11-24T16:20:00Z' });
-    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(3, 5));
+    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(5, 7));
     expect(windows).toHaveLength(4);
     expect(new Set(windows.map(String)).size).toBe(4);
 

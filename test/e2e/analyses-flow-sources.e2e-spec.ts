@@ -144,6 +144,16 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
     expect(done.statistics.rejectedRecords).toBe(filesRun.statistics.rejectedRecords);
     expect(done.statistics.acceptedRecords).toBe(filesRun.statistics.acceptedRecords);
+    // The records the window left out, counted by the same queries, where the files source shows them: the
+    // samples' SKIPDATA record, in the statistics and in the coverage's degraded signals.
+    for (const field of ['skipdataRecords', 'incompleteRecords', 'malformedLines'] as const) {
+      expect(done.statistics[field], field).toBe(filesRun.statistics[field]);
+    }
+    expect(done.statistics.skipdataRecords).toBe(1);
+    const skipped = (run: Record<string, any>) => run.statistics.degradedSignals.filter((s: { kind: string }) => s.kind === 'skipped-data');
+    expect(skipped(done)).toHaveLength(1);
+    expect(skipped(done)).toEqual(skipped(filesRun));
+    expect(done.statistics.warnings ?? []).toEqual([]);
     // One query per log group, each aggregated in Insights; what they scanned is recorded with its cost.
     expect(insights.queries.map((q) => q.input.logGroupName).sort()).toEqual(
       sampleLogGroups()
@@ -166,6 +176,7 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     await expectSameAsFiles(targetId, filesTargetId);
     expect(done.statistics.findings.total).toBe(filesRun.statistics.findings.total);
     expect(done.statistics.records).toBe(filesRun.statistics.records);
+    expect(done.statistics.skipdataRecords).toBe(filesRun.statistics.skipdataRecords);
 
     // The day of the window and the days its first and last hour of slack reach: 3 prefixes, the sample's in pages of 5.
     const prefixes = [...new Set(listRequests.map((r) => r.Prefix))];

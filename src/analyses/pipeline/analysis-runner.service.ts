@@ -135,6 +135,7 @@ export class AnalysisRunner {
           hourlyFrom: hourlyCountsFrom(collected.aggregates, { from: analysis.windowFrom }),
           defaultBucket: analysis.windowFrom.toISOString(),
           scope: target.scope,
+          skipdata: statistics.skipdataRecords,
         }),
       );
       // Past correlate only the diagnosis reads the window's aggregates (the rows of its findings): persist writes the findings.

@@ -31,6 +31,8 @@ export interface CorrelateInput {
   scope: { vpcIds: string[]; subnetIds: string[] };
   /** The target's stored campaigns, by source: a source seen before stays in its campaign. */
   priorCampaigns?: PriorCampaigns;
+  /** SKIPDATA records the flow source counted in the window: the coverage's `skipped-data` signal. */
+  skipdata?: number;
 }
 
 export interface CorrelateResult {
@@ -58,7 +60,11 @@ export function correlate(input: CorrelateInput): CorrelateResult {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
   // One model and one explain context for the diagnosis and for re-explaining stored findings' flows.
   const basis = diagnosisBasis(input.snapshot, aggregates);
-  const diagnosis = diagnoseStream(input.snapshot, aggregates, { priorCampaigns: input.priorCampaigns, basis });
+  const diagnosis = diagnoseStream(input.snapshot, aggregates, {
+    priorCampaigns: input.priorCampaigns,
+    basis,
+    ...(input.skipdata ? { inputStats: { skipdata: input.skipdata } } : {}),
+  });
   const coverageGaps = flowLogCoverage(input.snapshot, input.scope).gaps;
   return {
     stats: diagnosis.stats,

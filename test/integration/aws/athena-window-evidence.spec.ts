@@ -13,6 +13,12 @@ import { flowAggregate } from '../../support/factories/flow-aggregate';
  * greatest, ||), over aggregates given as VALUES, and must select exactly what the rule written
  * in TypeScript selects. Byte-order collation, as Athena compares strings.
  */
+/** The types of the columns before `records`, in FLOW_AGGREGATE_COLUMNS order. */
+const UNREAD_KEY_TYPES = [
+  ...['varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar'],
+  ...['integer', 'integer', 'integer', 'varchar', 'integer', 'varchar', 'varchar', 'integer', 'integer'],
+];
+
 describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
   const database = uniqueTestName('athena_sql');
   let client: Client;
@@ -31,13 +37,35 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
     await dropTestDatabase(database);
   });
 
-  /** Runs the window SQL over `flows` as its aggregate; returns the selected rows' identities. */
-  async function selectInSql(flows: FlowAggregate[], peersPerService: number): Promise<string[]> {
+  /**
+   * Runs the window SQL over `flows` and the `unread` counts (rows as the aggregate returns them:
+   * keys NULL, `unread_reason` set) as its aggregate; returns the selected aggregates' identities,
+   * having checked that every count row came through as it went in.
+   */
+  async function selectInSql(
+    flows: FlowAggregate[],
+    peersPerService: number,
+    unread: Array<{ reason: string; records: number }> = [],
+  ): Promise<string[]> {
     const params: unknown[] = [];
     const value = (v: unknown, type: string) => {
       params.push(v);
       return `CAST($${params.length} AS ${type})`;
     };
+    const unreadRows = unread.map(
+      (u) =>
+        `(${[
+          // interface_id … ephemeral_port_max: every key and every value of a flow NULL.
+          ...UNREAD_KEY_TYPES.map((type) => value(null, type)),
+          value(u.records, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(0, 'bigint'),
+          value(null, 'varchar'),
+          value(u.reason, 'varchar'),
+        ].join(', ')})`,
+    );
     const rows = flows.map(
       (f) =>
         `(${[
@@ -63,12 +91,16 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
           value(0, 'bigint'),
           value(0, 'bigint'),
           value(null, 'varchar'),
+          value(null, 'varchar'),
         ].join(', ')})`,
     );
-    const aggregate = [`SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${FLOW_AGGREGATE_COLUMNS.join(', ')})`];
+    const aggregate = [`SELECT * FROM (VALUES ${[...rows, ...unreadRows].join(', ')}) AS v(${FLOW_AGGREGATE_COLUMNS.join(', ')})`];
     const result = await client.query(windowEvidence(aggregate, peersPerService).join('\n'), params);
     expect(result.fields.map((f) => f.name)).toEqual([...FLOW_AGGREGATE_COLUMNS]);
+    const counts = result.rows.filter((r) => r.unread_reason !== null);
+    expect(counts.map((r) => ({ reason: r.unread_reason, records: Number(r.records) })).sort(byReason)).toEqual([...unread].sort(byReason));
     return result.rows
+      .filter((r) => r.unread_reason === null)
       .map((r) =>
         identity({
           interfaceId: r.interface_id,
@@ -83,6 +115,8 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
       )
       .sort();
   }
+
+  const byReason = (a: { reason: string }, b: { reason: string }) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0);
 
   const identity = (
     f: Pick<FlowAggregate, 'interfaceId' | 'flowDirection' | 'srcaddr' | 'dstaddr' | 'srcport' | 'dstport' | 'protocol' | 'action'>,
@@ -136,32 +170,46 @@ describe('the one query of a window: ACCEPT evidence selected in SQL', () => {
     mirrored: fc.boolean(),
   });
 
-  it('selects every REJECT and exactly the ACCEPT evidence of the TypeScript rule (property, real SQL)', async () => {
+  // The counts of records left out the aggregate returns beside its flows: at most one row per reason.
+  const unreadArb = fc.uniqueArray(
+    fc.record({
+      reason: fc.constantFrom('skipdata', 'no interface-id', 'no protocol', 'end past 9999-12-31T23:59:59Z'),
+      records: fc.integer({ min: 1, max: 50 }),
+    }),
+    { selector: (u) => u.reason, maxLength: 4 },
+  );
+
+  it('selects every REJECT and exactly the ACCEPT evidence of the TypeScript rule, and passes every count row through (property, real SQL)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(flowArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 3 }), async (tuples, cap) => {
-        // One aggregate per GROUP BY key, as the query's aggregate has.
-        const unique = new Map<string, FlowAggregate>();
-        for (const t of tuples) {
-          const flow = aggregateOf(t);
-          unique.set(identity(flow), flow);
-          if (t.mirrored) {
-            const mirror = aggregateOf({
-              ...t,
-              src: t.dst,
-              dst: t.src,
-              sp: t.dp,
-              dp: t.sp,
-              action: t.action === 'ACCEPT' ? 'REJECT' : 'ACCEPT',
-            });
-            unique.set(identity(mirror), mirror);
+      fc.asyncProperty(
+        fc.array(flowArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 3 }),
+        unreadArb,
+        async (tuples, cap, unread) => {
+          // One aggregate per GROUP BY key, as the query's aggregate has.
+          const unique = new Map<string, FlowAggregate>();
+          for (const t of tuples) {
+            const flow = aggregateOf(t);
+            unique.set(identity(flow), flow);
+            if (t.mirrored) {
+              const mirror = aggregateOf({
+                ...t,
+                src: t.dst,
+                dst: t.src,
+                sp: t.dp,
+                dp: t.sp,
+                action: t.action === 'ACCEPT' ? 'REJECT' : 'ACCEPT',
+              });
+              unique.set(identity(mirror), mirror);
+            }
           }
-        }
-        const flows = [...unique.values()];
-        const reject = flows.filter((f) => f.action === 'REJECT');
-        const accept = flows.filter((f) => f.action === 'ACCEPT');
-        const expected = [...reject, ...acceptEvidence(reject, accept, cap)].map(identity).sort();
-        expect(await selectInSql(flows, cap)).toEqual(expected);
-      }),
+          const flows = [...unique.values()];
+          const reject = flows.filter((f) => f.action === 'REJECT');
+          const accept = flows.filter((f) => f.action === 'ACCEPT');
+          const expected = [...reject, ...acceptEvidence(reject, accept, cap)].map(identity).sort();
+          expect(await selectInSql(flows, cap, unread)).toEqual(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });

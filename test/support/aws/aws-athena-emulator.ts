@@ -10,6 +10,7 @@ import type {
   StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
+import type { UnreadRecordReason } from '../../../src/engine/flow-log/unread-records';
 import { FLOW_LOG_FIELDS } from '../../../src/engine/flow-log/flow-log-fields';
 import { acceptEvidence } from './aws-athena-evidence';
 import { awsMetadata, queryResultPages } from './aws-sample-responses';
@@ -34,9 +35,17 @@ export const DEFAULT_TABLE: EmulatedTable = {
 
 export type QueryKind = 'reject' | 'accept' | 'window';
 
+/** Records of the window a query left out of its aggregates for one reason: one row of `unread_reason`. */
+export interface UnreadCount {
+  reason: UnreadRecordReason;
+  records: number;
+}
+
 export interface EmulatedAggregates {
   reject: readonly FlowAggregate[];
   accept: readonly FlowAggregate[];
+  /** The counts every query returns after its aggregates (none when absent). */
+  unread?: readonly UnreadCount[];
 }
 
 /** The aggregates of the records of one window [from, to), as a query's bound parameters delimit it. */
@@ -123,7 +132,7 @@ export class AthenaEmulator {
     if (existing) return { ...awsMetadata('start'), QueryExecutionId: existing.id };
     const kind: QueryKind = (input.QueryString ?? '').includes('"action" IN (?, ?)')
       ? 'window'
-      : input.ExecutionParameters?.[0] === "'REJECT'"
+      : boundValue(input, '"action" = ?') === "'REJECT'"
         ? 'reject'
         : 'accept';
     const started = this.queries.filter((q) => q.kind === kind).length;
@@ -155,7 +164,7 @@ export class AthenaEmulator {
     const aggregates = typeof this.aggregates === 'function' ? await this.aggregates(boundWindow(query.input)) : this.aggregates;
     const rows =
       query.kind === 'window' ? [...aggregates.reject, ...acceptEvidence(aggregates.reject, aggregates.accept)] : aggregates[query.kind];
-    const pages = queryResultPages(rows, pageSize);
+    const pages = queryResultPages(rows, pageSize, aggregates.unread ?? []);
     const index = input.NextToken ? Number(input.NextToken.replace(/^.*-/, '')) : 0;
     if (!pages[index]) throw athenaClientError('InvalidRequestException', `unknown NextToken ${input.NextToken}`);
     return pages[index];
@@ -212,16 +221,19 @@ export class AthenaEmulator {
  * `"start" AS bigint) < ?` (the end, epoch seconds) and `"end" AS bigint) >= ?` (the start).
  */
 function boundWindow(input: StartQueryExecutionCommandInput): { from: Date; to: Date } {
-  const sql = input.QueryString ?? '';
-  const parameters = input.ExecutionParameters ?? [];
   const valueAfter = (marker: string): number => {
-    const at = sql.indexOf(marker);
-    if (at < 0) throw athenaClientError('InvalidRequestException', `query has no ${marker}`);
-    const index = sql.slice(0, at + marker.length - 1).split('?').length - 1; // the ? before this one
-    const value = Number(parameters[index]);
-    if (!Number.isInteger(value))
-      throw athenaClientError('InvalidRequestException', `parameter ${index} of ${marker} is not epoch seconds`);
+    const value = Number(boundValue(input, marker));
+    if (!Number.isInteger(value)) throw athenaClientError('InvalidRequestException', `the parameter of ${marker} is not epoch seconds`);
     return value;
   };
   return { from: new Date(valueAfter('"end" AS bigint) >= ?') * 1000), to: new Date(valueAfter('"start" AS bigint) < ?') * 1000) };
+}
+
+/** The ExecutionParameter bound to the `?` that ends `marker` (its first occurrence in the query). */
+function boundValue(input: StartQueryExecutionCommandInput, marker: string): string | undefined {
+  const sql = input.QueryString ?? '';
+  const at = sql.indexOf(marker);
+  if (at < 0) throw athenaClientError('InvalidRequestException', `query has no ${marker}`);
+  const index = sql.slice(0, at + marker.length - 1).split('?').length - 1; // the ? before this one
+  return input.ExecutionParameters?.[index];
 }

@@ -14,7 +14,8 @@ import { estimateAthenaCostUsd } from '../../../src/aws/athena-flow-query';
 import { AthenaFlowSource, type AthenaFlowRequest } from '../../../src/aws/athena-flow-source';
 import { AthenaQueryError } from '../../../src/aws/athena-query.error';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
-import { queryExecution, resultPages, succeeded } from '../../support/aws/athena-responses';
+import { emptyUnreadRecords } from '../../../src/engine/flow-log/unread-records';
+import { queryExecution, resultPages, succeeded, unreadRow } from '../../support/aws/athena-responses';
 import { flowLogsPage } from '../../support/aws/ec2-responses';
 
 const V5 =
@@ -59,7 +60,16 @@ describe('AthenaFlowSource', () => {
     const query = await source.start(request);
     const input = athenaMock.commandCalls(StartQueryExecutionCommand)[0].args[0].input;
     expect(input.QueryString).toBe(query.sql);
-    expect(input.ExecutionParameters).toEqual(["'REJECT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(input.ExecutionParameters).toEqual([
+      "'SKIPDATA'",
+      "'OK'",
+      "'REJECT'",
+      "'SKIPDATA'",
+      '1714608000',
+      '1714521600',
+      "'2024/04/30'",
+      "'2024/05/02'",
+    ]);
     expect(input.WorkGroup).toBe('sgdoctor');
     expect(input.ResultConfiguration).toEqual({ OutputLocation: 's3://athena-results-111122223333/sgdoctor/' });
     expect(input.ClientRequestToken).toMatch(/^sgdoctor-reject-[0-9a-f]{64}$/);
@@ -98,6 +108,7 @@ describe('AthenaFlowSource', () => {
       totalExecutionTimeMillis: 4630,
       estimatedCostUsd: (3 / 1024) * 5,
       aggregates: 2,
+      unread: emptyUnreadRecords(),
     });
     expect(seen[0]).toEqual({
       interfaceId: 'eni-000',
@@ -124,6 +135,34 @@ describe('AthenaFlowSource', () => {
     });
   });
 
+  it('counts the rows of records left out, wherever they fall in the pages, and never hands them on as aggregates', async () => {
+    athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+    // 1000 rows a page, the header on the first page only: the counts come on the second page, after 1500 aggregates.
+    const pages = resultPages(1500, 1000, [
+      unreadRow('skipdata', 3),
+      unreadRow('no interface-id', 2),
+      unreadRow('protocol not a number', 1),
+      unreadRow('end past 9999-12-31T23:59:59Z', 5),
+    ]);
+    expect(pages).toHaveLength(2);
+    expect(pages[1].ResultSet.Rows[0].Data![0].VarCharValue).toMatch(/^eni-/);
+    expect(pages[1].ResultSet.Rows.at(-1)!.Data!.at(-1)).toEqual({ VarCharValue: 'end past 9999-12-31T23:59:59Z' });
+    let page = 0;
+    athenaMock.on(GetQueryResultsCommand).callsFake(() => pages[page++]);
+    const seen: FlowAggregate[] = [];
+    const result = await source.run({ ...request, kind: 'window' }, (a) => {
+      seen.push(a);
+    });
+    expect(result.aggregates).toBe(1500);
+    expect(seen).toHaveLength(1500);
+    expect(seen.every((a) => a.interfaceId.startsWith('eni-') && (a.action === 'REJECT' || a.action === 'ACCEPT'))).toBe(true);
+    expect(result.unread).toEqual({
+      skipdata: 3,
+      incompleteByReason: { 'no interface-id': 2 },
+      malformedByReason: { 'protocol not a number': 1, 'end past 9999-12-31T23:59:59Z': 5 },
+    });
+  });
+
   it('pages through more than 1000 rows with NextToken, skipping only the first page’s header', async () => {
     athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
     const pages = resultPages(2500);
@@ -134,7 +173,7 @@ describe('AthenaFlowSource', () => {
     });
     const query = await source.start(request);
     let count = 0;
-    for await (const aggregate of query.aggregates()) {
+    for await (const aggregate of query.aggregates(emptyUnreadRecords())) {
       expect(aggregate.interfaceId).toMatch(/^eni-/);
       count += 1;
     }
@@ -167,7 +206,7 @@ describe('AthenaFlowSource', () => {
     const pages = resultPages(1500);
     athenaMock.on(GetQueryResultsCommand).resolvesOnce(pages[0]).resolvesOnce(pages[1]);
     const query = await source.start(request);
-    const iterator = query.aggregates();
+    const iterator = query.aggregates(emptyUnreadRecords());
     await iterator.next();
     expect(athenaMock.commandCalls(GetQueryResultsCommand)).toHaveLength(1);
     await iterator.return(undefined);

@@ -31,28 +31,55 @@ const hoursRead = (spans: PartitionSpan[]) =>
     0,
   );
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
+/**
+ * The parameters before the partitions': SKIPDATA and OK of the reasons a record is left out
+ * (in the projection), then the filter's action(s) and SKIPDATA, then the window's end and start.
+ */
+const BEFORE_PARTITIONS = 6;
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
 
 describe('AthenaQueryBuilder', () => {
   it('passes values as ExecutionParameters: strings quoted, numbers bare, one per ?', () => {
     const { sql, parameters } = builder.build(base);
-    expect(parameters).toEqual(["'REJECT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(parameters).toEqual([
+      "'SKIPDATA'",
+      "'OK'",
+      "'REJECT'",
+      "'SKIPDATA'",
+      '1714608000',
+      '1714521600',
+      "'2024/04/30'",
+      "'2024/05/02'",
+    ]);
     expect(count(sql, '?')).toBe(parameters.length);
-    expect(sql).toContain('"action" = ?');
+    expect(sql).toContain('WHERE ("action" = ? OR "log_status" = ?)');
+    expect(sql).toContain('"log_status" = ? THEN \'skipdata\'');
+    expect(sql).toContain(`"log_status" NOT IN (?, '-') THEN 'log-status not OK'`);
     expect(sql).toContain('TRY_CAST("start" AS bigint) < ?');
     expect(sql).toContain('TRY_CAST("end" AS bigint) >= ?');
-    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed).
-    expect(sql).toContain('TRY_CAST("end" AS bigint) <= 253402300799');
+    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): counted, not filtered.
+    expect(sql).toContain(`WHEN TRY_CAST("end" AS bigint) > 253402300799 THEN 'end past 9999-12-31T23:59:59Z'`);
+    expect(sql).not.toContain('<= 253402300799');
     expect(sql).toContain('"day" BETWEEN ? AND ?');
     expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
   });
 
   it('the window query reads the table once for REJECT and ACCEPT, and returns ACCEPT evidence only', () => {
     const { sql, parameters, columns } = builder.build({ ...base, kind: 'window' });
-    expect(parameters).toEqual(["'REJECT'", "'ACCEPT'", "'OK'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
+    expect(parameters).toEqual([
+      "'SKIPDATA'",
+      "'OK'",
+      "'REJECT'",
+      "'ACCEPT'",
+      "'SKIPDATA'",
+      '1714608000',
+      '1714521600',
+      "'2024/04/30'",
+      "'2024/05/02'",
+    ]);
     expect(count(sql, '?')).toBe(parameters.length);
-    expect(sql).toContain('"action" IN (?, ?)');
+    expect(sql).toContain('WHERE ("action" IN (?, ?) OR "log_status" = ?)');
     // One scan: the table appears once; everything after the aggregate is window functions over its rows.
     expect(count(sql, 'FROM "AwsDataCatalog"."vpc_logs"."flow_logs"')).toBe(1);
     expect(sql).not.toMatch(/\bJOIN\b|\bWITH\b|\bUNION\b/);
@@ -60,6 +87,8 @@ describe('AthenaQueryBuilder', () => {
     expect(sql.startsWith(`SELECT ${columns.join(', ')}\nFROM (`)).toBe(true);
     expect(sql).toContain("WHERE action = 'REJECT'\n  OR ");
     expect(sql).toContain(`src_rank <= ${ACCEPTED_PEERS_PER_SERVICE}`);
+    // The counts of the records left out pass the evidence selection whatever their (NULL) keys.
+    expect(sql.endsWith('\n  OR unread_reason IS NOT NULL')).toBe(true);
   });
 
   it('aggregates in Athena with the shared port-collapse rule', () => {
@@ -70,7 +99,7 @@ describe('AthenaQueryBuilder', () => {
     expect(sql).toContain('min(ephemeral_port) AS ephemeral_port_min');
     expect(sql).toContain('max(ephemeral_port) AS ephemeral_port_max');
     expect(sql).toMatch(
-      /GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action$/,
+      /GROUP BY interface_id, flow_direction, srcaddr, dstaddr, protocol, key_srcport, key_dstport, service_port_side, action, unread_reason$/,
     );
   });
 
@@ -94,8 +123,9 @@ describe('AthenaQueryBuilder', () => {
   it('ACCEPT query: same grouping, action parameter ACCEPT, no per-hour counts', () => {
     const reject = builder.build(base);
     const accept = builder.build({ ...base, kind: 'accept' });
-    expect(accept.parameters[0]).toBe("'ACCEPT'");
-    expect(accept.parameters.slice(1)).toEqual(reject.parameters.slice(1));
+    expect(accept.parameters[2]).toBe("'ACCEPT'");
+    expect(reject.parameters[2]).toBe("'REJECT'");
+    expect(accept.parameters.filter((_, i) => i !== 2)).toEqual(reject.parameters.filter((_, i) => i !== 2));
     expect(accept.sql).toContain('CAST(NULL AS varchar) AS hourly_records');
     expect(accept.sql).not.toContain('histogram(');
     expect(accept.sql.replace('CAST(NULL AS varchar) AS hourly_records', HOURLY)).toBe(reject.sql);
@@ -129,7 +159,7 @@ describe('AthenaQueryBuilder', () => {
     expect(sql).toContain(
       '(("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?) OR ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?))',
     );
-    expect(parameters.slice(4)).toEqual(["'2024'", "'04'", "'29'", "'30'", "'2024'", "'05'", "'01'", "'02'"]);
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual(["'2024'", "'04'", "'29'", "'30'", "'2024'", "'05'", "'01'", "'02'"]);
   });
 
   it('with an hour partition, reads only the hours needed at both ends of the window (plus the slack)', () => {
@@ -142,7 +172,7 @@ describe('AthenaQueryBuilder', () => {
     const hourTerm = '("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?)';
     const dayTerm = '("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ?)';
     expect(sql).toContain(`(${hourTerm} OR ${dayTerm} OR ${dayTerm} OR ${hourTerm})`);
-    expect(parameters.slice(4)).toEqual([
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual([
       "'2024'",
       "'04'",
       "'29'",
@@ -176,7 +206,24 @@ describe('AthenaQueryBuilder', () => {
       layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour', valueType: 'integer' },
     });
     // 2024-04-30 23:00 … 2024-05-02 01:00: the window with the hour of slack on each side.
-    expect(parameters.slice(4)).toEqual(['2024', '4', '30', '30', '23', '23', '2024', '5', '1', '1', '2024', '5', '2', '2', '0', '1']);
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual([
+      '2024',
+      '4',
+      '30',
+      '30',
+      '23',
+      '23',
+      '2024',
+      '5',
+      '1',
+      '1',
+      '2024',
+      '5',
+      '2',
+      '2',
+      '0',
+      '1',
+    ]);
     expect(hoursRead(partitionSpans(new Date('2024-04-30T23:00:00Z'), new Date('2024-05-02T01:00:00Z'), true))).toBe(27);
   });
 
@@ -221,7 +268,7 @@ describe('AthenaQueryBuilder', () => {
       to: new Date('2024-05-01T12:00:00Z'),
     });
     expect(sql).toContain('("date" = CAST(? AS date) AND "hour" BETWEEN ? AND ?)');
-    expect(parameters.slice(4)).toEqual(["'2024-05-01'", "'09'", "'13'"]);
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual(["'2024-05-01'", "'09'", "'13'"]);
   });
 
   it('integer date parts, hour range inside a single day', () => {
@@ -233,7 +280,7 @@ describe('AthenaQueryBuilder', () => {
       partitionSlackSeconds: 0,
     });
     expect(sql).toContain('("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?)');
-    expect(parameters.slice(4)).toEqual(['2024', '5', '1', '1', '8', '10']);
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual(['2024', '5', '1', '1', '8', '10']);
   });
 
   it('a whole month needs no day range', () => {
@@ -245,15 +292,15 @@ describe('AthenaQueryBuilder', () => {
       partitionSlackSeconds: 0,
     });
     expect(sql).toContain('("year" = ? AND "month" = ?)');
-    expect(parameters.slice(4)).toEqual(["'2024'", "'02'"]);
+    expect(parameters.slice(BEFORE_PARTITIONS)).toEqual(["'2024'", "'02'"]);
   });
 
   it('Hive dt partition and unpartitioned tables', () => {
     const dt = builder.build({ ...base, layout: { type: 'date-string', column: 'dt', format: 'yyyy-MM-dd' } });
     expect(dt.sql).toContain('"dt" BETWEEN ? AND ?');
-    expect(dt.parameters.slice(4)).toEqual(["'2024-04-30'", "'2024-05-02'"]);
+    expect(dt.parameters.slice(BEFORE_PARTITIONS)).toEqual(["'2024-04-30'", "'2024-05-02'"]);
     const none = builder.build({ ...base, layout: { type: 'none' } });
-    expect(none.parameters).toHaveLength(4);
+    expect(none.parameters).toHaveLength(BEFORE_PARTITIONS);
     expect(none.sql).not.toContain('BETWEEN');
   });
 
@@ -285,11 +332,76 @@ describe('AthenaQueryBuilder', () => {
     );
   });
 
+  describe('the records of the window it leaves out, counted in the same scan', () => {
+    const window = builder.build({ ...base, kind: 'window' });
+    const inner = (sql: string) => sql.slice(sql.lastIndexOf('        SELECT\n'), sql.indexOf('      ) r\n'));
+
+    it('gives each record its reason instead of filtering it: the WHERE keeps only action, window, partitions and scope', () => {
+      const where = window.sql.slice(window.sql.indexOf('WHERE ("action"'), window.sql.indexOf(') r\n'));
+      expect(where).toMatch(/^WHERE \("action" IN \(\?, \?\) OR "log_status" = \?\)\n/);
+      expect(where).not.toMatch(/interface_id|srcaddr|dstaddr|protocol|253402300799|AND "log_status"/);
+      // The reason is the first check a record fails, as the file reader checks (SKIPDATA first).
+      const reasons = [...inner(window.sql).matchAll(/THEN '([^']+)'/g)].map((m) => m[1]);
+      expect(reasons).toEqual([
+        'skipdata',
+        'log-status not OK',
+        'no interface-id',
+        'no address',
+        'no protocol',
+        'protocol not a number',
+        'end past 9999-12-31T23:59:59Z',
+      ]);
+      expect(inner(window.sql)).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
+      expect(inner(window.sql)).toContain(`WHEN coalesce("srcaddr", '-') = '-' OR coalesce("dstaddr", '-') = '-' THEN 'no address'`);
+      // Through varchar, so a Parquet table's integer column compares too.
+      expect(inner(window.sql)).toContain(`WHEN coalesce(TRY_CAST("protocol" AS varchar), '-') = '-' THEN 'no protocol'`);
+      expect(inner(window.sql)).toContain(`WHEN TRY_CAST("protocol" AS integer) IS NULL THEN 'protocol not a number'`);
+      expect(inner(window.sql)).toMatch(/ END AS unread_reason\n +FROM "AwsDataCatalog"\."vpc_logs"\."flow_logs"\n/);
+      // The log-status values are bound like the actions: none is written into the query.
+      expect(window.sql).not.toMatch(/'(OK|SKIPDATA|ACCEPT)'/);
+    });
+
+    it('folds the records of a reason into one row: their keys NULL, grouped by the reason, counted by count(*)', () => {
+      for (const key of ['interface_id', 'flow_direction', 'srcaddr', 'dstaddr', 'src_port', 'dst_port', 'protocol', 'action']) {
+        expect(window.sql).toContain(`CASE WHEN unread_reason IS NULL THEN ${key} END AS ${key}`);
+      }
+      expect(window.sql).not.toContain('CASE WHEN unread_reason IS NULL THEN account_id');
+      expect(window.sql).toMatch(/GROUP BY [^\n]*, action, unread_reason\n/);
+      expect(window.sql).toContain('  count(*) AS records,');
+      expect(window.columns.at(-1)).toBe('unread_reason');
+    });
+
+    it('still one scan: the table read once, no second query over it', () => {
+      expect(count(window.sql, 'FROM "AwsDataCatalog"."vpc_logs"."flow_logs"')).toBe(1);
+      expect(window.sql).not.toMatch(/\bJOIN\b|\bWITH\b|\bUNION\b|GROUPING SETS|\bROLLUP\b|\bCUBE\b/i);
+      expect(count(window.sql, 'GROUP BY')).toBe(1);
+    });
+
+    it('a format without log-status has no SKIPDATA to count and no status to check', () => {
+      const noStatus = V8.replace(' ${log-status}', '');
+      const { sql, parameters } = builder.build({ ...base, logFormat: noStatus, kind: 'window' });
+      expect(sql).not.toContain('log_status');
+      expect(sql).toContain('WHERE "action" IN (?, ?)\n');
+      expect(parameters.slice(0, 4)).toEqual(["'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
+      expect(count(sql, '?')).toBe(parameters.length);
+      expect(sql).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
+    });
+
+    it('a format without end has no end to check', () => {
+      const { sql } = builder.build({ ...base, logFormat: V8.replace(' ${end}', ''), kind: 'window' });
+      expect(sql).not.toContain('end past');
+      expect(sql).not.toContain('"end"');
+    });
+  });
+
   it('keeps the query under Athena’s 262,144-byte limit', () => {
     const interfaceIds = Array.from({ length: 100_000 }, (_, i) => `eni-${i.toString(16).padStart(17, '0')}`);
     const attempt = () => builder.build({ ...base, scope: { interfaceIds } });
     expect(attempt).toThrow(/Athena accepts at most 262144/);
     expect(Buffer.byteLength(builder.build(base).sql)).toBeLessThan(ATHENA_MAX_QUERY_BYTES);
+    // The window query, counting what it leaves out, is refused alike past the limit, and far from it without a scope.
+    expect(() => builder.build({ ...base, kind: 'window', scope: { interfaceIds } })).toThrow(/Athena accepts at most 262144/);
+    expect(Buffer.byteLength(builder.build({ ...base, kind: 'window' }).sql)).toBeLessThan(ATHENA_MAX_QUERY_BYTES / 20);
   });
 
   it('rejects an empty window', () => {

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { AthenaRowParser } from '../../../src/aws/athena-row.parser';
+import { AthenaRowParser, type AthenaResultRow } from '../../../src/aws/athena-row.parser';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
-import { aggregateRow, headerRow } from '../../support/aws/athena-responses';
+import { aggregateRow, headerRow, unreadRow } from '../../support/aws/athena-responses';
 
 const HOURLY = FLOW_AGGREGATE_COLUMNS.indexOf('hourly_records');
+
+/** The aggregate a row parsed into; fails when it was parsed as anything else. */
+function aggregateOf(parsed: AthenaResultRow) {
+  if (parsed.kind !== 'aggregate') throw new Error(`parsed as ${parsed.kind}`);
+  return parsed.aggregate;
+}
 
 /** A row of 3 records whose hourly_records column holds `value` (undefined: NULL). */
 function rowWithHourly(value: string | undefined) {
@@ -18,7 +24,7 @@ describe('AthenaRowParser', () => {
     const order = [...headerRow.Data!.keys()].reverse();
     parser.acceptHeader({ Data: order.map((i) => headerRow.Data![i]) });
     const row = aggregateRow(1);
-    const parsed = parser.parse({ Data: order.map((i) => row.Data![i]) }, 1);
+    const parsed = aggregateOf(parser.parse({ Data: order.map((i) => row.Data![i]) }, 1));
     expect(parsed).toMatchObject({ interfaceId: 'eni-001', srcport: 40001, dstport: 5432, subnetId: null, records: 3 });
   });
 
@@ -46,18 +52,61 @@ describe('AthenaRowParser', () => {
   it('reads records per hour (json_format of a histogram: hour epoch as text key, count as number)', () => {
     const parser = new AthenaRowParser();
     parser.acceptHeader(headerRow);
-    const parsed = parser.parse(rowWithHourly('{"1714521600":2,"1714525200":1}'), 1);
+    const parsed = aggregateOf(parser.parse(rowWithHourly('{"1714521600":2,"1714525200":1}'), 1));
     expect(parsed.hourly).toEqual([1714521600, 2, 1714525200, 1]);
     expect(parsed.records).toBe(3);
     // Athena's JSON keys come in no promised order: the hours are put in order.
-    expect(parser.parse(rowWithHourly('{"1714525200":1,"1714521600":2}'), 2).hourly).toEqual([1714521600, 2, 1714525200, 1]);
+    expect(aggregateOf(parser.parse(rowWithHourly('{"1714525200":1,"1714521600":2}'), 2)).hourly).toEqual([1714521600, 2, 1714525200, 1]);
   });
 
   it('a NULL hourly_records (ACCEPT query, or a format without start) leaves hourly undefined', () => {
     const parser = new AthenaRowParser();
     parser.acceptHeader(headerRow);
-    const parsed = parser.parse(rowWithHourly(undefined), 1);
+    const parsed = aggregateOf(parser.parse(rowWithHourly(undefined), 1));
     expect(parsed).not.toHaveProperty('hourly');
+  });
+
+  describe('rows counting the records of the window left out', () => {
+    it('become counts by reason, never aggregates: their NULL keys are not read as a flow', () => {
+      const parser = new AthenaRowParser();
+      parser.acceptHeader(headerRow);
+      expect(parser.parse(unreadRow('skipdata', 4), 1)).toEqual({ kind: 'unread', reason: 'skipdata', records: 4 });
+      expect(parser.parse(unreadRow('no interface-id', 2), 2)).toEqual({ kind: 'unread', reason: 'no interface-id', records: 2 });
+      expect(parser.parse(unreadRow('end past 9999-12-31T23:59:59Z', 1), 3)).toEqual({
+        kind: 'unread',
+        reason: 'end past 9999-12-31T23:59:59Z',
+        records: 1,
+      });
+      // A REJECT query's count row carries the histogram of its records' hours too: it stays a count.
+      const withHours = unreadRow('no address', 3);
+      withHours.Data![HOURLY] = { VarCharValue: '{"1714521600":3}' };
+      expect(parser.parse(withHours, 4)).toEqual({ kind: 'unread', reason: 'no address', records: 3 });
+    });
+
+    it('a row without unread_reason is an aggregate, as before', () => {
+      const parser = new AthenaRowParser();
+      parser.acceptHeader(headerRow);
+      expect(parser.parse(aggregateRow(0), 1).kind).toBe('aggregate');
+    });
+
+    it.each([
+      ['an unknown reason', 'it was Tuesday', '4'],
+      ['no count', 'skipdata', undefined],
+      ['a zero count', 'skipdata', '0'],
+      ['a count that is not a number', 'no protocol', 'several'],
+    ])('refuses a count row with %s', (_, reason, records) => {
+      const parser = new AthenaRowParser();
+      parser.acceptHeader(headerRow);
+      const row = unreadRow('skipdata', 1);
+      row.Data![FLOW_AGGREGATE_COLUMNS.indexOf('unread_reason')] = { VarCharValue: reason };
+      row.Data![FLOW_AGGREGATE_COLUMNS.indexOf('records')] = records === undefined ? {} : { VarCharValue: records };
+      expect(() => parser.parse(row, 9)).toThrow(/row 9 is not a count of records left out/);
+    });
+
+    it('refuses a header without unread_reason: counts would be read as aggregates', () => {
+      const header = { Data: headerRow.Data!.filter((d) => d.VarCharValue !== 'unread_reason') };
+      expect(() => new AthenaRowParser().acceptHeader(header)).toThrow(/lacks columns unread_reason/);
+    });
   });
 
   it('refuses a header without hourly_records', () => {

@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectedFileFlows } from '../../support/file-flows';
 import { CloudWatchLogsFlowSource, type CloudWatchLogsFlowSourceOptions } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryBuilder } from '../../../src/aws/insights-query-builder';
+import { InsightsRowMerger } from '../../../src/aws/insights-row-merger';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
 import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
@@ -283,14 +284,26 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
       scope: { vpcIds: ['vpc-0a3f5c7e9b1d24680'] },
     });
     expect(queryString).toContain('parse @message "* * * * * * * * * * * * * * * * * * *" as fl_version, fl_account_id, fl_interface_id');
-    expect(queryString).toContain('(fl_action = "REJECT" or fl_action = "ACCEPT") and fl_log_status = "OK"');
-    expect(queryString).toContain(`fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000}`);
-    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed).
-    expect(queryString).toContain(`fl_end >= ${WINDOW.from.getTime() / 1000} and fl_end <= 253402300799`);
-    expect(queryString).toContain('fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"]');
-    expect(queryString).toMatch(
-      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, port_low, port_dst_service, port_ephemeral, port_kept, hour\n\| limit 10000$/,
+    // REJECT, ACCEPT and SKIPDATA records of the window: nothing else is filtered out, so nothing is lost uncounted.
+    expect(queryString).toContain(
+      `| filter (fl_action = "REJECT" or fl_action = "ACCEPT" or fl_log_status = "SKIPDATA") and fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000} and fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"]\n`,
     );
+    expect(queryString).not.toMatch(/!= "-"|fl_log_status = "OK"|<= 253402300799/);
+    // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): a key of its own.
+    expect(queryString).toContain('least(floor(fl_end / 253402300800), 1) as end_past_max');
+    expect(queryString).toMatch(
+      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, end_past_max, hour\n\| limit 10000$/,
+    );
+  });
+
+  it('a format without log-status or end has no SKIPDATA to keep and no end to check', () => {
+    const { queryString } = builder.build({
+      logFormat: format.replace(' ${log-status}', '').replace(' ${end}', ''),
+      from: WINDOW.from,
+      to: WINDOW.to,
+    });
+    expect(queryString).toContain('| filter (fl_action = "REJECT" or fl_action = "ACCEPT") and fl_start < ');
+    expect(queryString).not.toMatch(/fl_log_status|end_past_max|fl_end/);
   });
 
   it('refuses scope values that are not AWS ids and formats without the fields attribution needs', () => {
@@ -301,5 +314,59 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
       'lacks interface-id',
     );
     expect(() => builder.build({ logFormat: format, from: WINDOW.to, to: WINDOW.from })).toThrow('must end after it starts');
+  });
+});
+
+describe('InsightsRowMerger: rows of records that are no flow are counted by reason, never merged into an aggregate', () => {
+  const row = (values: Record<string, string>) => Object.entries(values).map(([field, value]) => ({ field, value }));
+  const flow = {
+    fl_interface_id: 'eni-0a1b2c3d4e5f60001',
+    fl_srcaddr: '203.0.113.7',
+    fl_dstaddr: '10.0.1.10',
+    fl_protocol: '6',
+    fl_action: 'REJECT',
+    fl_log_status: 'OK',
+    port_low: '5432',
+    port_dst_service: '1',
+    port_ephemeral: '1',
+    port_kept: '0',
+    ephemeral_min: '40001',
+    ephemeral_max: '40001',
+    end_past_max: '0',
+    hour: '1795478400',
+    records: '3',
+  };
+
+  it.each([
+    ['SKIPDATA', { fl_srcaddr: '-', fl_dstaddr: '-', fl_protocol: '-', fl_action: '-', fl_log_status: 'SKIPDATA' }, 'skipdata'],
+    ['a log-status other than OK', { fl_log_status: 'NODATA' }, 'log-status not OK'],
+    ['a `-` interface', { fl_interface_id: '-' }, 'no interface-id'],
+    ['a `-` address', { fl_dstaddr: '-' }, 'no address'],
+    ['a `-` protocol', { fl_protocol: '-' }, 'no protocol'],
+    ['a protocol that is not a number', { fl_protocol: 'tcp' }, 'protocol not a number'],
+    ['an end past 9999-12-31T23:59:59Z', { end_past_max: '1' }, 'end past 9999-12-31T23:59:59Z'],
+  ])('%s', (_, change, reason) => {
+    const merger = new InsightsRowMerger();
+    merger.add(row({ ...flow, ...change }), '/vpc/a');
+    merger.add(row({ ...flow, ...change, hour: '1795482000', records: '2' }), '/vpc/a');
+    merger.add(row(flow), '/vpc/b');
+    expect(merger.aggregates()).toHaveLength(1);
+    expect(merger.aggregates()[0]!.records).toBe(3);
+    const [a] = merger.unread();
+    expect(a!.logGroupName).toBe('/vpc/a');
+    const counted = { ...a!.unread.incompleteByReason, ...a!.unread.malformedByReason, skipdata: a!.unread.skipdata };
+    expect(counted).toEqual({ skipdata: 0, [reason]: 5 });
+    expect(merger.unread()).toHaveLength(1);
+  });
+
+  it('a `-` log-status reads as OK, as the file reader reads it', () => {
+    const merger = new InsightsRowMerger();
+    merger.add(row({ ...flow, fl_log_status: '-' }), '/vpc/a');
+    expect(merger.aggregates()).toHaveLength(1);
+    expect(merger.unread()).toEqual([]);
+  });
+
+  it('refuses a row of flows whose action the query never keeps', () => {
+    expect(() => new InsightsRowMerger().add(row({ ...flow, fl_action: '-' }), '/vpc/a')).toThrow('a row of action');
   });
 });

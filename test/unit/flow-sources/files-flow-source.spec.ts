@@ -78,6 +78,32 @@ describe('FilesFlowSource inside the data root', () => {
     ]);
   });
 
+  it('counts what the window left out: its SKIPDATA records, and its OK records that are no flow by what they lack', async () => {
+    const skipdata = (start: number) => `2 111122223333 eni-a - - - - - - - ${start} ${start + 60} - SKIPDATA`;
+    const lines = [
+      record('10.0.1.3'),
+      skipdata(T0 + 60),
+      skipdata(T0 + 120),
+      // A day before the window: not this window's.
+      skipdata(T0 - 86_400),
+      record('10.0.1.4').replace('eni-a', '-'),
+      record('-'),
+      record('10.0.1.5').replace(' 22 6 ', ' 22 - '),
+      // Not a record at all.
+      '2 111122223333 eni-a 10.0.1.6',
+    ];
+    writeFileSync(join(root, 'flows', 'sub', 'left-out.log'), [HEADER, ...lines].join('\n') + '\n');
+    const { statistics, sources } = await read(['flows/sub/left-out.log']);
+    expect(sources).toEqual(['10.0.1.3']);
+    expect(statistics).toMatchObject({
+      skipdataRecords: 2,
+      incompleteRecords: 3,
+      incompleteByReason: { 'no interface-id': 1, 'no address': 1, 'no protocol': 1 },
+      malformedLines: 1,
+      recordsOutsideWindow: 1,
+    });
+  });
+
   it('skips a file or directory swapped for a link that leads out after the path was checked', async () => {
     // The stored paths resolve inside the root now; the swaps come after, as an analysis reads.
     const checked = await new DataPathResolver(root).resolveStored('flowSource.paths[0]', 'flows/a.log');

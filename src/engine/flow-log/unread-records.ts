@@ -1,0 +1,64 @@
+/**
+ * Why an OK record is no flow: a field every flow needs holds `-` (or nothing). The file reader
+ * counts such records as `incomplete` under these names; the query sources report theirs the same.
+ */
+export const INCOMPLETE_RECORD_REASONS = ['no interface-id', 'no address', 'no protocol', 'no action'] as const;
+export type IncompleteRecordReason = (typeof INCOMPLETE_RECORD_REASONS)[number];
+
+/**
+ * Why a record's values cannot be read at all. The file reader counts such a line `malformed`
+ * (with its parse error); a query source can only name what its query checks.
+ */
+export const MALFORMED_RECORD_REASONS = ['log-status not OK', 'protocol not a number', 'end past 9999-12-31T23:59:59Z'] as const;
+export type MalformedRecordReason = (typeof MALFORMED_RECORD_REASONS)[number];
+
+/** A SKIPDATA record: AWS skipped records of that interface during its capture window. */
+export const SKIPDATA_REASON = 'skipdata';
+
+/** Every reason a record of a window is left out of its aggregates. */
+export type UnreadRecordReason = typeof SKIPDATA_REASON | IncompleteRecordReason | MalformedRecordReason;
+export const UNREAD_RECORD_REASONS: readonly UnreadRecordReason[] = [
+  SKIPDATA_REASON,
+  ...INCOMPLETE_RECORD_REASONS,
+  ...MALFORMED_RECORD_REASONS,
+];
+
+/**
+ * The records of a window a source left out of its aggregates, by reason: what a source that
+ * aggregates elsewhere (an Athena query, a Logs Insights query) counts in the same query and
+ * reports back, in the file reader's terms, so that whichever source reads the window the
+ * analysis says the same about what it could not use.
+ */
+export interface UnreadRecords {
+  skipdata: number;
+  incompleteByReason: Partial<Record<IncompleteRecordReason, number>>;
+  malformedByReason: Partial<Record<MalformedRecordReason, number>>;
+}
+
+export function emptyUnreadRecords(): UnreadRecords {
+  return { skipdata: 0, incompleteByReason: {}, malformedByReason: {} };
+}
+
+/** Adds `records` left out for `reason` to `into`. */
+export function countUnreadRecords(into: UnreadRecords, reason: UnreadRecordReason, records: number): void {
+  if (reason === SKIPDATA_REASON) into.skipdata += records;
+  else if ((INCOMPLETE_RECORD_REASONS as readonly string[]).includes(reason)) {
+    const key = reason as IncompleteRecordReason;
+    into.incompleteByReason[key] = (into.incompleteByReason[key] ?? 0) + records;
+  } else {
+    const key = reason as MalformedRecordReason;
+    into.malformedByReason[key] = (into.malformedByReason[key] ?? 0) + records;
+  }
+}
+
+/** Adds every count of `from` to `into`. */
+export function addUnreadRecords(into: UnreadRecords, from: UnreadRecords): void {
+  into.skipdata += from.skipdata;
+  for (const [reason, records] of Object.entries(from.incompleteByReason)) countUnreadRecords(into, reason as UnreadRecordReason, records);
+  for (const [reason, records] of Object.entries(from.malformedByReason)) countUnreadRecords(into, reason as UnreadRecordReason, records);
+}
+
+/** The records of a by-reason count. */
+export function totalOf(byReason: Partial<Record<string, number>>): number {
+  return Object.values(byReason).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+}
