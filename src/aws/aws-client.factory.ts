@@ -72,6 +72,44 @@ function shareCredentials(provider: AwsCredentialIdentityProvider, clock: Clock)
   };
 }
 
+/**
+ * `provider`, whose credentials are first checked to be `account`'s (by `accountOf`): until one
+ * check succeeds every caller waits on it, and a failed or refused check fails the calls that
+ * asked (the next caller checks again, so credentials fixed later are taken).
+ */
+function verifiedAccount(
+  provider: AwsCredentialIdentityProvider,
+  accountOf: (credentials: AwsCredentialIdentity) => Promise<string | null>,
+  account: string,
+): AwsCredentialIdentityProvider {
+  let verified = false;
+  let pending: Promise<void> | null = null;
+  return async (options) => {
+    const credentials = await provider(options);
+    if (verified) return credentials;
+    pending ??= accountOf(credentials)
+      .then((actual) => {
+        if (actual !== account) throw accountMismatch(account, actual, `credentials belong to account ${actual ?? 'unknown'}`);
+        verified = true;
+      })
+      .finally(() => {
+        pending = null;
+      });
+    await pending;
+    return credentials;
+  };
+}
+
+/** The account id of an ARN (`arn:aws:iam::123456789012:role/x`), null when it names none. */
+function accountOfArn(arn: string): string | null {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : null;
+}
+
+function accountMismatch(expected: string, actual: string | null, what: string): AwsAdapterError {
+  return new AwsAdapterError('AWS.ACCOUNT_MISMATCH', `${what}, target is ${expected}`, { expected, actual });
+}
+
 const DEFAULT_SESSION_NAME = 'sgdoctor';
 const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 
@@ -159,11 +197,7 @@ export class AwsClientFactory {
     const { GetCallerIdentityCommand } = stsSdk();
     const identity = await this.sts(target).send(new GetCallerIdentityCommand({}));
     if (identity.Account !== target.accountId) {
-      throw new AwsAdapterError(
-        'AWS.ACCOUNT_MISMATCH',
-        `credentials belong to account ${identity.Account ?? 'unknown'}, target is ${target.accountId}`,
-        { expected: target.accountId, actual: identity.Account ?? null },
-      );
+      throw accountMismatch(target.accountId, identity.Account ?? null, `credentials belong to account ${identity.Account ?? 'unknown'}`);
     }
     return { account: identity.Account, arn: identity.Arn ?? '' };
   }
@@ -211,8 +245,29 @@ export class AwsClientFactory {
     ]);
   }
 
+  /**
+   * The credentials of a target's clients, checked to be the target account's before any call
+   * uses them: a role's ARN must name that account (assuming it then lands there); credentials
+   * of the default chain are asked whose they are (STS GetCallerIdentity, once per target). A
+   * default chain pointing at another account would otherwise read a plausible, foreign
+   * configuration and foreign flow logs. Credentials given in `clientConfig` (embedding, tests)
+   * are used as given.
+   */
   private credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
-    if (!target.roleArn) return undefined;
+    if (!target.roleArn) {
+      if (this.options.clientConfig?.credentials) return undefined;
+      const { fromNodeProviderChain } = credentialProvidersSdk();
+      return verifiedAccount(
+        shareCredentials(fromNodeProviderChain(), this.clock),
+        (credentials) => this.callerAccount(target, credentials),
+        target.accountId,
+      );
+    }
+    const roleAccount = accountOfArn(target.roleArn);
+    if (roleAccount !== null && roleAccount !== target.accountId) {
+      const mismatch = accountMismatch(target.accountId, roleAccount, `role ${target.roleArn} is in account ${roleAccount}`);
+      return () => Promise.reject(mismatch);
+    }
     const { fromTemporaryCredentials } = credentialProvidersSdk();
     return shareCredentials(
       fromTemporaryCredentials({
@@ -232,6 +287,23 @@ export class AwsClientFactory {
       }),
       this.clock,
     );
+  }
+
+  /** The account `credentials` belong to, as STS tells it (GetCallerIdentity needs no permission). */
+  private async callerAccount(target: AwsTarget, credentials: AwsCredentialIdentity): Promise<string | null> {
+    const { STSClient, GetCallerIdentityCommand } = stsSdk();
+    const client = new STSClient({
+      region: target.region,
+      ...this.retryDefaults(),
+      ...this.sharedConfig(),
+      credentials,
+      ...(target.endpoints?.sts ? { endpoint: target.endpoints.sts } : {}),
+    });
+    try {
+      return (await client.send(new GetCallerIdentityCommand({}))).Account ?? null;
+    } finally {
+      client.destroy();
+    }
   }
 
   private clientConfig(target: AwsTarget, set: ClientSet, endpoint: string | undefined) {

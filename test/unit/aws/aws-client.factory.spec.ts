@@ -176,3 +176,77 @@ describe('AwsClientFactory', () => {
     expect(error).toMatchObject({ code: 'AWS.ACCOUNT_MISMATCH', details: { expected: '111122223333', actual: '999999999999' } });
   });
 });
+
+describe("AwsClientFactory: the credentials are the target account's before any call uses them", () => {
+  const callerIdentity = (account: string): FakeResponse => ({
+    status: 200,
+    body: `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${account}:user/ops</Arn><UserId>AIDAEXAMPLE</UserId><Account>${account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+  });
+  /** The default chain reads these keys (AWS_ACCESS_KEY_ID …) from the environment while `run` runs. */
+  async function withEnvironmentCredentials<T>(run: () => Promise<T>): Promise<T> {
+    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'] as const;
+    const previous = keys.map((key) => [key, process.env[key]] as const);
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDCHAIN';
+    process.env.AWS_SECRET_ACCESS_KEY = 'chain-secret';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    try {
+      return await run();
+    } finally {
+      for (const [key, value] of previous) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  }
+  const actions = (handler: FakeHttpHandler) => handler.requests.map((r) => new URLSearchParams(r.body).get('Action'));
+
+  it("the default chain's credentials of another account fail every call, naming both accounts, before EC2 is asked anything", async () => {
+    const handler = new FakeHttpHandler((request) =>
+      request.body.includes('Action=GetCallerIdentity') ? callerIdentity('999999999999') : describeVpcsXml,
+    );
+    await withEnvironmentCredentials(async () => {
+      const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, retryStrategy: quickRetries() } });
+      const error = await factory
+        .ec2(target)
+        .send(new DescribeVpcsCommand({}))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AwsAdapterError);
+      expect(error).toMatchObject({ code: 'AWS.ACCOUNT_MISMATCH', details: { expected: '111122223333', actual: '999999999999' } });
+      expect((error as Error).message).toBe('credentials belong to account 999999999999, target is 111122223333');
+      expect(actions(handler)).toEqual(['GetCallerIdentity']);
+      // The snapshot fails with it too, naming the accounts.
+      const snapshot = await new Ec2Snapshotter(factory).snapshot(target).catch((e: unknown) => e);
+      expect(String((snapshot as Error).message)).toMatch(/credentials belong to account 999999999999, target is 111122223333/);
+      expect(actions(handler).every((action) => action === 'GetCallerIdentity')).toBe(true);
+    });
+  });
+
+  it("the target account's credentials are asked about once, whatever the clients and calls", async () => {
+    const handler = new FakeHttpHandler((request) =>
+      request.body.includes('Action=GetCallerIdentity') ? callerIdentity('111122223333') : describeVpcsXml,
+    );
+    await withEnvironmentCredentials(async () => {
+      const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, retryStrategy: quickRetries() } });
+      await Promise.all([factory.ec2(target).send(new DescribeVpcsCommand({})), factory.ec2(target).send(new DescribeVpcsCommand({}))]);
+      await factory.ec2(target).send(new DescribeVpcsCommand({}));
+      expect(actions(handler)).toEqual(['GetCallerIdentity', 'DescribeVpcs', 'DescribeVpcs', 'DescribeVpcs']);
+      const signed = handler.requests.filter((r) => r.body.includes('Action=DescribeVpcs'));
+      expect(signed.every((r) => r.headers.authorization.includes('Credential=AKIDCHAIN/'))).toBe(true);
+    });
+  });
+
+  it('a role in another account than the target fails every call without assuming it', async () => {
+    const handler = new FakeHttpHandler(() => describeVpcsXml);
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, retryStrategy: quickRetries() } });
+    const error = await factory
+      .ec2({ ...target, roleArn: 'arn:aws:iam::999999999999:role/sgdoctor' })
+      .send(new DescribeVpcsCommand({}))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AWS.ACCOUNT_MISMATCH', details: { expected: '111122223333', actual: '999999999999' } });
+    expect((error as Error).message).toBe(
+      'role arn:aws:iam::999999999999:role/sgdoctor is in account 999999999999, target is 111122223333',
+    );
+    expect(handler.requests).toEqual([]);
+  });
+});
