@@ -171,6 +171,17 @@ function coverage(s: NetworkSnapshot, vpcId: string, a: Addr): Tri {
   return owner && accounts.length > 0 && !accounts.includes(owner) ? 'uncertain' : 'deny';
 }
 
+/** Internet space that no VPC the snapshot knows holds (described, by a subnet, or through an active peering). */
+function internetPeer(s: NetworkSnapshot, a: Addr): boolean {
+  if (!isInternetAddress(a.toString())) return false;
+  const vpcIds = new Set([
+    ...(s.Vpcs ?? []).map((v) => v.VpcId),
+    ...(s.Subnets ?? []).map((x) => x.VpcId ?? ''),
+    ...(s.VpcPeeringConnections ?? []).flatMap((p) => [p.RequesterVpcInfo?.VpcId ?? '', p.AccepterVpcInfo?.VpcId ?? '']),
+  ]);
+  return ![...vpcIds].some((vpcId) => vpcHolds(s, vpcId, a) || peeringHolds(s, vpcId, a));
+}
+
 function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
   const reach = vpcsInReach(s, vpcId);
   const owners = uniqueEnis(s).filter((e) => {
@@ -178,7 +189,7 @@ function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: stri
     return (reach === null || reach.includes(v)) && privateAddressMatch(e, a);
   });
   if (owners.length > 0) return owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId)) ? 'allow' : 'deny';
-  if (isInternetAddress(a.toString())) return 'deny';
+  if (internetPeer(s, a)) return 'deny';
   if (!groupKnown(s, groupId)) return 'uncertain';
   if (reach === null) return 'uncertain';
   return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
