@@ -2,7 +2,7 @@ import type { Direction } from '../flow-log/flow-record';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
 import { type IndexMap, OverlayMap } from './overlay-map';
-import { type Cidr, type IpAddress, cidrContains, isInternetAddress, parseCidr, parseIp } from '../ip/ip-address';
+import { type Cidr, type IpAddress, cidrContains, cidrIncludesInternet, isInternetAddress, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
 import {
   type CompiledSecurityGroupRule,
@@ -293,6 +293,13 @@ export class NetworkModel {
    */
   isInternetPeer(address: IpAddress): boolean {
     return isInternetAddress(address) && this.ownNetworkBlocks.longestMatch(address).length === 0;
+  }
+
+  /** True when some address of `cidr` is an internet peer (see `isInternetPeer`): not when one VPC block holds it all. */
+  cidrIncludesInternetPeers(cidr: Cidr): boolean {
+    if (!cidrIncludesInternet(cidr)) return false;
+    const base = parseIp(cidr.text.slice(0, cidr.text.indexOf('/')));
+    return base === null || !this.ownNetworkBlocks.allMatches(base).some((block) => block.prefix <= cidr.prefix);
   }
 
   /** True when `address` lies in one of the VPC's CIDR blocks (primary, secondary, IPv6), or a subnet of it. */
