@@ -488,7 +488,12 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
-      returnTraffic = opened === 'allow';
+      // The groups serve the destination port (this way, not the source port; the other way, it too): a request.
+      const admits = (way: Direction, port: number | null) =>
+        referenceEvaluateSecurityGroups(s, groups, way, flow.protocol, port, peer, vpcId) === 'allow';
+      const servesDst =
+        side === 'src' && admits(direction, flow.dstport) && !admits(direction, flow.srcport) && admits(opposite, flow.dstport);
+      returnTraffic = opened === 'allow' && !servesDst;
       returnUndecided = !returnTraffic && (returnUndecided || opened === 'uncertain');
     } else if (
       open &&
