@@ -1,6 +1,6 @@
 import { peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
-import { findPeerInterface, vpcOfInterface } from '../findings/peer-lookup';
+import { findPeerInterface } from '../findings/peer-lookup';
 import { isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { detectSignals } from './detect-signals';
@@ -9,12 +9,13 @@ import type { PeerFacts, SignalFacts } from './signal-facts';
 import { type ClassificationResult, decideClassification } from './signals';
 import type { TrafficContext } from './traffic-context';
 
-/** Internal: not an internet address, or inside the capturing interface's VPC (which may use public space). */
-export function isInternal(model: NetworkModel, eniId: string, address: string): boolean {
-  if (!isInternetAddress(address)) return true;
+/**
+ * Internal: not an internet address, or inside a VPC the snapshot knows (which may use public
+ * space: Amazon's IPv6, a publicly routable IPv4 block), the capturing interface's or another.
+ */
+export function isInternal(model: NetworkModel, address: string): boolean {
   const ip = model.address(address);
-  const vpcId = vpcOfInterface(model, eniId);
-  return ip !== null && vpcId !== undefined && model.vpcContains(vpcId, ip);
+  return ip === null ? !isInternetAddress(address) : !model.isInternetPeer(ip);
 }
 
 /** Gathers the facts of one group of blocked flows from the model and the input-wide context. */
@@ -41,7 +42,7 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
         address,
         records: 0,
         packets: 0,
-        internal: isInternal(model, flow.interfaceId, address),
+        internal: isInternal(model, address),
         knownEni: findPeerInterface(model, flow.interfaceId, address) !== undefined,
         ...context.sourceActivity(address),
         firstSeen: flow.firstSeen,

@@ -1,5 +1,4 @@
 import type { BlockingControl } from '../evaluate/verdict';
-import { cidrIncludesInternet } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';
@@ -8,7 +7,7 @@ import { candidateRules } from '../network/security-group-rules';
 export interface PortOpenness {
   /** An allow rule names this protocol and a port range narrower than "all ports" that covers the port: a deliberate opening. */
   specificallyOpen: boolean;
-  /** Some allow rule (any protocol, any range) admits internet addresses on this port. */
+  /** Some allow rule (any protocol, any range) admits internet addresses on this port (a VPC's own block is none). */
   openToInternet: boolean;
 }
 
@@ -27,7 +26,7 @@ export function portOpenness(model: NetworkModel, control: BlockingControl, prot
         if (rule.protocol !== -1 && rule.protocol !== protocol) return false;
         if (!covers(protocol, port, rule.fromPort, rule.toPort)) return false;
         if (rule.protocol !== -1 && !isAllPorts(protocol, rule.fromPort, rule.toPort)) result.specificallyOpen = true;
-        if (rule.peer.kind === 'prefix-list' || (rule.peer.kind === 'cidr' && cidrIncludesInternet(rule.peer.cidr)))
+        if (rule.peer.kind === 'prefix-list' || (rule.peer.kind === 'cidr' && model.cidrIncludesInternetPeers(rule.peer.cidr)))
           result.openToInternet = true;
         return false;
       });
@@ -37,7 +36,7 @@ export function portOpenness(model: NetworkModel, control: BlockingControl, prot
       if (!entry.allow || (entry.protocol !== -1 && entry.protocol !== protocol)) continue;
       if (!covers(protocol, port, entry.fromPort, entry.toPort)) continue;
       if (entry.protocol !== -1 && !isAllPorts(protocol, entry.fromPort, entry.toPort)) result.specificallyOpen = true;
-      if (cidrIncludesInternet(entry.cidr)) result.openToInternet = true;
+      if (model.cidrIncludesInternetPeers(entry.cidr)) result.openToInternet = true;
     }
   }
   return result;

@@ -15,13 +15,13 @@ import type { TrafficContext } from './traffic-context';
  * address. Internal sources never match (a monitoring host reaching many hosts is no scanner).
  */
 export function scannerSignals(item: ExplainedFlow, model: NetworkModel, context: TrafficContext): NoiseSignal[] {
-  const { verdict, flow } = item;
+  const { verdict } = item;
   if (verdict.verdict !== 'blocked' || verdict.direction !== 'ingress' || verdict.returnTraffic) return [];
   const source = peerAddressOf(item);
   const activity = context.sourceActivity(source);
   const signals: NoiseSignal[] = [];
   if (activity.maxPortsOnOneHost >= SIGNAL_THRESHOLDS.portScanMinPorts) signals.push('port-scan');
   if (activity.hostsReached >= SIGNAL_THRESHOLDS.hostSweepMinHosts) signals.push('host-sweep');
-  if (signals.length === 0 || isInternal(model, flow.interfaceId, source)) return [];
+  if (signals.length === 0 || isInternal(model, source)) return [];
   return signals;
 }

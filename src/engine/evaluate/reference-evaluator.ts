@@ -174,6 +174,17 @@ function coverage(s: NetworkSnapshot, vpcId: string, a: Addr): Tri {
   return owner && accounts.length > 0 && !accounts.includes(owner) ? 'uncertain' : 'deny';
 }
 
+/** Internet space that no VPC the snapshot knows holds (described, by a subnet, or through an active peering). */
+function internetPeer(s: NetworkSnapshot, a: Addr): boolean {
+  if (!isInternetAddress(a.toString())) return false;
+  const vpcIds = new Set([
+    ...(s.Vpcs ?? []).map((v) => v.VpcId),
+    ...(s.Subnets ?? []).map((x) => x.VpcId ?? ''),
+    ...(s.VpcPeeringConnections ?? []).flatMap((p) => [p.RequesterVpcInfo?.VpcId ?? '', p.AccepterVpcInfo?.VpcId ?? '']),
+  ]);
+  return ![...vpcIds].some((vpcId) => vpcHolds(s, vpcId, a) || peeringHolds(s, vpcId, a));
+}
+
 function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
   const reach = vpcsInReach(s, vpcId);
   const owners = uniqueEnis(s).filter((e) => {
@@ -181,7 +192,7 @@ function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: stri
     return (reach === null || reach.includes(v)) && privateAddressMatch(e, a);
   });
   if (owners.length > 0) return owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId)) ? 'allow' : 'deny';
-  if (isInternetAddress(a.toString())) return 'deny';
+  if (internetPeer(s, a)) return 'deny';
   if (!groupKnown(s, groupId)) return 'uncertain';
   if (reach === null) return 'uncertain';
   return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
@@ -489,7 +500,12 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
       const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
-      returnTraffic = opened === 'allow';
+      // The groups serve the destination port (this way, not the source port; the other way, it too): a request.
+      const admits = (way: Direction, port: number | null) =>
+        referenceEvaluateSecurityGroups(s, groups, way, flow.protocol, port, peer, vpcId) === 'allow';
+      const servesDst =
+        side === 'src' && admits(direction, flow.dstport) && !admits(direction, flow.srcport) && admits(opposite, flow.dstport);
+      returnTraffic = opened === 'allow' && !servesDst;
       returnUndecided = !returnTraffic && (returnUndecided || opened === 'uncertain');
     } else if (open && groups.length === 0 && side === 'src' && direction === 'ingress' && toNatGatewayAddress(eni, flow, dst)) {
       // A NAT gateway accepts no connection from outside: inbound to its address answers its own.

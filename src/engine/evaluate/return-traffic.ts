@@ -7,7 +7,7 @@ import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { PROTOCOL_TCP, describeTraffic } from '../network/protocol';
 import { servicePortSide } from './flow-ports';
 import type { ReturnTrafficIndex } from './return-traffic-index';
-import { evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
+import { type SecurityGroupContext, evaluateSecurityGroups, portOpenToAnyPeer } from './security-group-evaluator';
 
 /** TCP flag bits as VPC Flow Logs report them (ACK is only reported together with SYN). */
 export const TCP_FIN = 1;
@@ -66,6 +66,10 @@ export interface ReturnTrafficDecision {
  *    source port from the peer but not the destination port, the source port is the service and
  *    these packets its replies; when they admit both (all ports from the peer), nothing tells a
  *    reply from a request to the peer's port (a listener), and port order stands.
+ *    Port order does not stand either when the groups serve the destination port: this
+ *    direction's rules admit it from the peer and not the source port, and the other direction's
+ *    admit the peer's destination port too, so they do not single out the source port — a client
+ *    port below the service port (40000 → 50051): a request.
  *    Likewise for an ingress flow to an ephemeral port (≥ 1024) that no inbound rule opens to
  *    anyone, from a higher port of the peer (gRPC's 50051 → 40000, the request not in the logs):
  *    when the outbound rules let the interface reach the peer's port but not the other, the
@@ -130,7 +134,8 @@ export function detectReturnTraffic(
   if (fromServicePort && flow.srcport !== null && groups.length > 0) {
     // Would the groups have let the other side's packets open the connection, to or from the source port?
     const result = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
-    if (result.allowed === true) return RETURN_TRAFFIC.servicePort;
+    if (result.allowed === true && !(side === 'src' && servesDestination(model, groups, flow, direction, peer, ctx)))
+      return RETURN_TRAFFIC.servicePort;
     if (result.allowed === 'uncertain') undecided ??= result.reason;
   }
   if (groups.length === 0 && side === 'src' && direction === 'ingress' && toNatGateway(model, flow)) return RETURN_TRAFFIC.servicePort;
@@ -141,6 +146,28 @@ export function detectReturnTraffic(
     signal: null,
     undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
   };
+}
+
+/**
+ * Do the groups tell that the destination port is the service, whatever port order says: this
+ * direction's rules admit the destination port from the peer and not the source port, and the
+ * other direction's admit the peer's destination port too (they do not single out the source port
+ * as a service the interface reached). A client port below the service port (40000 → 50051, the
+ * groups serving 50051 and letting everything out) is then a request, not a reply from 40000.
+ */
+function servesDestination(
+  model: NetworkModel,
+  groups: readonly string[],
+  flow: FlowAggregate,
+  direction: Direction,
+  peer: IpAddress,
+  ctx: SecurityGroupContext,
+): boolean {
+  if (flow.srcport === null || flow.dstport === null) return false;
+  const admits = (way: Direction, port: number) =>
+    evaluateSecurityGroups(model, groups, way, flow.protocol, port, peer, ctx).allowed === true;
+  const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
+  return admits(direction, flow.dstport) && !admits(direction, flow.srcport) && admits(opposite, flow.dstport);
 }
 
 /**

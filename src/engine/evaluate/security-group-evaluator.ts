@@ -1,5 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
-import { type IpAddress, cidrContains, isInternetAddress } from '../ip/ip-address';
+import { type IpAddress, cidrContains } from '../ip/ip-address';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
@@ -139,7 +139,7 @@ export function groupReferenceMatches(
   if (owners.length > 0) {
     return owners.some((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
   }
-  if (isInternetAddress(peer)) return false;
+  if (model.isInternetPeer(peer)) return false;
   if (!model.hasSecurityGroup(groupId)) {
     const account = userId ? ` of account ${userId}` : '';
     return `${peer.key} may carry ${groupId}${account}, which is not in the snapshot`;

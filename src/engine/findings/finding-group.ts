@@ -2,7 +2,7 @@ import type { BlockingControl, FlowVerdict } from '../evaluate/verdict';
 import type { Direction } from '../flow-log/flow-record';
 import type { ExplainedFlow } from './explained-flow';
 import { controlIdentity, findingFingerprint, sameControl } from './fingerprint.util';
-import { servicePortOf } from './service-port.util';
+import { findingPortOf } from './service-port.util';
 
 /** Blocked flows that share one blocking control, direction, protocol, service port and return-ness. */
 export interface FindingGroup {
@@ -115,7 +115,7 @@ function collectGroups<T>(
       const [first, ...rest] = verdict.blockedBy.map(normalized);
       judged.set(verdict, (controls = { first, rest, fingerprints: new Map(), mergedInto: new Set() }));
     }
-    const port = servicePortOf(flow, verdict.returnTraffic);
+    const port = findingPortOf(flow, verdict.returnTraffic);
     const service = flow.protocol * 65537 + (port ?? 65536);
     let fingerprint = controls.fingerprints.get(service);
     if (fingerprint === undefined) {

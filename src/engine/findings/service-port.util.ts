@@ -23,14 +23,28 @@ export function servicePortOf(flow: FlowAggregate, returnTraffic = false): numbe
 }
 
 /**
+ * The port a rule finding of the flow is about: for return traffic the port that answered (see
+ * `servicePortOf`); for the initiator's packets their destination port, the one they ask for and
+ * the controls were judged on — also where port order kept the source side (a client port below
+ * the service port: 40000 → 50051; a request from a low fixed port: 20 → 45000).
+ */
+export function findingPortOf(flow: FlowAggregate, returnTraffic: boolean): number | null {
+  if (returnTraffic || !protocolHasPorts(flow.protocol)) return servicePortOf(flow, returnTraffic);
+  return flow.dstport ?? servicePortOf(flow);
+}
+
+/**
  * The port range observed on the other (client) side of the connection: the collapsed ephemeral
  * range when the aggregator kept one, otherwise the single port seen there. For return traffic the
  * client is the destination: where port order collapsed the source side instead, the client port
- * is the destination port the aggregator kept.
+ * is the destination port the aggregator kept; for a request the client is the source, also where
+ * port order kept the source side.
  */
 export function clientPortRangeOf(flow: FlowAggregate, returnTraffic = false): { from: number; to: number } | null {
   if (!protocolHasPorts(flow.protocol)) return null;
   if (returnTraffic && flow.servicePortSide !== 'src' && flow.dstport !== null) return { from: flow.dstport, to: flow.dstport };
+  // A request comes from its client: unless port order collapsed the source side, its port is the source port.
+  if (!returnTraffic && flow.servicePortSide !== 'dst' && flow.srcport !== null) return { from: flow.srcport, to: flow.srcport };
   if (flow.ephemeralPortMin !== null && flow.ephemeralPortMax !== null) {
     return { from: flow.ephemeralPortMin, to: flow.ephemeralPortMax };
   }

@@ -1,4 +1,3 @@
-import { isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { coverAddresses } from '../ip/cidr-cover';
@@ -33,7 +32,8 @@ function subnetCidrsOf(model: NetworkModel): readonly string[] {
 
 /**
  * The narrowest CIDRs covering observed peer addresses. Internal and internet peers are covered
- * separately so one CIDR never mixes them. Internal peers: a known subnet's CIDR replaces five or
+ * separately so one CIDR never mixes them (an address of a VPC's block is internal, even in public
+ * space: see `NetworkModel.isInternetPeer`). Internal peers: a known subnet's CIDR replaces five or
  * more of its addresses; peers within one /22 (/118) become that range; then blocks merge
  * pairwise (smallest supernet first) down to five CIDRs but never wider than /8 (/32 for IPv6),
  * so never 0.0.0.0/0 or ::/0. Internet peers: peers within one /27 (/120) become that range,
@@ -42,7 +42,10 @@ function subnetCidrsOf(model: NetworkModel): readonly string[] {
 export function coverPeers(model: NetworkModel, addresses: Iterable<string>): string[] {
   const internal: string[] = [];
   const internet: string[] = [];
-  for (const address of new Set(addresses)) (isInternetAddress(address) ? internet : internal).push(address);
+  for (const address of new Set(addresses)) {
+    const ip = model.address(address);
+    (ip !== null && model.isInternetPeer(ip) ? internet : internal).push(address);
+  }
   const subnets = subnetCidrsOf(model);
   return [
     ...coverAddresses(internal, {

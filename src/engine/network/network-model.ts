@@ -3,7 +3,7 @@ import { cidrBlockInEffect } from './cidr-association';
 import { CidrTable } from './cidr-table';
 import { describeInterfaceOwner } from './interface-owner';
 import { type IndexMap, OverlayMap } from './overlay-map';
-import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp } from '../ip/ip-address';
+import { type Cidr, type IpAddress, cidrContains, cidrIncludesInternet, isInternetAddress, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
 import {
   type CompiledSecurityGroupRule,
@@ -70,6 +70,8 @@ export class NetworkModel {
   private readonly prefixLists = new Map<string, Cidr[]>();
   /** CIDR blocks of the VPCs at the far end of active peerings, as the peering describes them. */
   private readonly peeringBlocks = new Map<string, Cidr[]>();
+  /** Every block of the VPCs the snapshot knows (theirs, their subnets', the peerings'), for `isInternetPeer`. */
+  private readonly ownNetworkBlocks = new CidrTable<Cidr>();
   /** Accounts whose resources the snapshot lists (`OwnerId` of its interfaces and security groups). */
   private readonly accounts = new Set<string>();
   private readonly addressCache = new Map<string, IpAddress | null>();
@@ -89,6 +91,7 @@ export class NetworkModel {
     const model = new NetworkModel(snapshot);
     model.indexVpcs();
     model.indexSubnets();
+    model.indexOwnNetwork();
     model.indexPrefixLists();
     model.indexInterfaces();
     model.indexSecurityGroups();
@@ -283,6 +286,23 @@ export class NetworkModel {
     return owner;
   }
 
+  /**
+   * True when `address` can be a peer on the internet: not private, loopback … space, and in no
+   * block of a VPC the snapshot knows (a described VPC's, one of its subnets', or one an active
+   * peering connection gives). A VPC's IPv6 block is Amazon's global space and a VPC may use a
+   * publicly routable IPv4 block: their addresses are still the VPCs' own, never internet peers.
+   */
+  isInternetPeer(address: IpAddress): boolean {
+    return isInternetAddress(address) && this.ownNetworkBlocks.longestMatch(address).length === 0;
+  }
+
+  /** True when some address of `cidr` is an internet peer (see `isInternetPeer`): not when one VPC block holds it all. */
+  cidrIncludesInternetPeers(cidr: Cidr): boolean {
+    if (!cidrIncludesInternet(cidr)) return false;
+    const base = parseIp(cidr.text.slice(0, cidr.text.indexOf('/')));
+    return base === null || !this.ownNetworkBlocks.allMatches(base).some((block) => block.prefix <= cidr.prefix);
+  }
+
   /** True when `address` lies in one of the VPC's CIDR blocks (primary, secondary, IPv6), or a subnet of it. */
   vpcContains(vpcId: string, address: IpAddress): boolean {
     if ((this.vpcBlocks.get(vpcId) ?? []).some((cidr) => cidrContains(cidr, address))) return true;
@@ -440,6 +460,11 @@ export class NetworkModel {
       if (!table) this.subnetCidrs.set(vpcId, (table = new CidrTable()));
       for (const cidr of blocks) table.add(cidr, subnet);
     }
+  }
+
+  private indexOwnNetwork(): void {
+    for (const blocks of [...this.vpcBlocks.values(), ...this.peeringBlocks.values(), ...this.subnetBlocks.values()])
+      for (const cidr of blocks) this.ownNetworkBlocks.add(cidr, cidr);
   }
 
   private indexPrefixLists(): void {

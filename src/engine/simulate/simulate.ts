@@ -2,7 +2,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import type { FixChange } from '../fixes/fix';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
-import { cidrCovers, cidrIncludesInternet } from '../ip/ip-address';
+import { cidrCovers, parseCidr } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, type EntryRegion, intersectRegions, regionOf } from '../network/network-acl-entries';
 import { NetworkModel } from '../network/network-model';
 import { isIcmp, protocolName, ruleProtocolNumber, rulesHavePorts } from '../network/protocol';
@@ -60,6 +60,12 @@ function sameVerdict(a: FlowVerdict, b: FlowVerdict): boolean {
   return a.verdict === b.verdict && a.returnTraffic === b.returnTraffic && JSON.stringify(a.blockedBy) === JSON.stringify(b.blockedBy);
 }
 
+/** Whether a rule's peer block holds internet addresses: not when a VPC block of the snapshot holds it all. */
+function peerIncludesInternet(model: NetworkModel, cidr: string): boolean {
+  const block = parseCidr(cidr);
+  return block !== null && model.cidrIncludesInternetPeers(block);
+}
+
 function portsOf(protocol: number, from: number | undefined, to: number | undefined): { from: number; to: number } | null {
   if (!rulesHavePorts(protocol)) return null;
   const lo = from === undefined || from < 0 ? 0 : from;
@@ -85,14 +91,14 @@ function reachableFromPermission(model: NetworkModel, groupId: string, direction
   };
   const out: NewlyReachable[] = [];
   for (const r of permission.IpRanges ?? [])
-    if (r.CidrIp) out.push({ ...common, peer: r.CidrIp, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIp) });
+    if (r.CidrIp) out.push({ ...common, peer: r.CidrIp, peerKind: 'cidr', includesInternet: peerIncludesInternet(model, r.CidrIp) });
   for (const r of permission.Ipv6Ranges ?? [])
-    if (r.CidrIpv6) out.push({ ...common, peer: r.CidrIpv6, peerKind: 'cidr', includesInternet: cidrIncludesInternet(r.CidrIpv6) });
+    if (r.CidrIpv6) out.push({ ...common, peer: r.CidrIpv6, peerKind: 'cidr', includesInternet: peerIncludesInternet(model, r.CidrIpv6) });
   for (const r of permission.PrefixListIds ?? []) {
     if (!r.PrefixListId) continue;
     const cidrs = model.prefixListCidrs(r.PrefixListId);
     // A prefix list whose entries are unknown may hold anything.
-    const includesInternet = cidrs === undefined || cidrs.some((c) => cidrIncludesInternet(c));
+    const includesInternet = cidrs === undefined || cidrs.some((c) => model.cidrIncludesInternetPeers(c));
     out.push({ ...common, peer: r.PrefixListId, peerKind: 'prefix-list', includesInternet });
   }
   for (const r of permission.UserIdGroupPairs ?? [])
@@ -162,7 +168,7 @@ function openedByReplacedDeny(before: NetworkModel, after: NetworkModel, p: Reco
       protocol: protocolName(part.protocol),
       ports: part.ports && !(part.ports.from === 0 && part.ports.to === 65535) ? part.ports : null,
       direction,
-      includesInternet: cidrIncludesInternet(part.cidr),
+      includesInternet: after.cidrIncludesInternetPeers(part.cidr),
       replacedRule: ruleNumber,
       decidedBy: entry.ruleNumber,
     });
@@ -206,7 +212,7 @@ export function newlyReachableOf(model: NetworkModel, changes: FixChange[], befo
       ports: portsOf(protocol, range?.From, range?.To),
       ...icmpTypeOf(protocol, (p.IcmpTypeCode as { Type?: number } | undefined)?.Type),
       direction: p.Egress ? 'egress' : 'ingress',
-      includesInternet: cidrIncludesInternet(peer),
+      includesInternet: peerIncludesInternet(model, peer),
     });
     out.push(...opened);
   }

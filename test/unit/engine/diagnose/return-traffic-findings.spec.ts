@@ -72,6 +72,46 @@ describe('an inbound reply to a request the interface sent out', () => {
   });
 });
 
+describe('requests whose service port is not the lower port', () => {
+  // sg-db serves 50051 to the whole VPC and lets everything out; acl-db admits 50051 from the app subnet only.
+  const served: NetworkSnapshot = {
+    ...returnTrafficSnapshot,
+    SecurityGroups: returnTrafficSnapshot.SecurityGroups!.map((g) =>
+      g.GroupId === 'sg-db'
+        ? {
+            ...g,
+            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 50051, ToPort: 50051, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
+            IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+          }
+        : g,
+    ),
+  };
+
+  it('from client ports below 50051 are one finding of 50051: its NACL entry, the reply on the client range, verified', () => {
+    const clients = [40000, 40003, 40006].map((port) => `eni-db 10.0.1.40:${port} 10.0.3.30:50051 REJECT`);
+    const findings = findingsOf(clients, served);
+    expect(findings).toHaveLength(1);
+    const [finding] = findings;
+    expect(finding.traffic).toMatchObject({ direction: 'ingress', port: 50051, returnTraffic: false });
+    expect(finding.suggestedFix!.changes.map((c) => [c.params.Egress, c.params.PortRange])).toEqual([
+      [false, { From: 50051, To: 50051 }],
+      [true, { From: 32768, To: 60999 }],
+    ]);
+    expect(finding.suggestedFix!.verified).toBe(true);
+  });
+
+  it('from a low fixed port to a port the interface does not serve (it cannot be a reply): the finding and its fix are about the port asked for', () => {
+    // sg-app reaches nothing on port 20 of 10.0.3.30, so its own request cannot have gone out to it.
+    const findings = findingsOf(['eni-app 10.0.3.30:20 10.0.2.20:45000 REJECT']);
+    expect(findings).toHaveLength(1);
+    const [finding] = findings;
+    expect(finding.traffic).toMatchObject({ direction: 'ingress', port: 45000, returnTraffic: false });
+    const opened = finding.suggestedFix!.changes.map((c) => c.params.PortRange ?? c.params.IpPermissions);
+    expect(JSON.stringify(opened)).toContain('45000');
+    expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
 describe('replies to a NAT gateway', () => {
   it('from 443 to its ports are return traffic: a NACL entry for 1024–65535, verified', () => {
     const ports = [5000, 12000, 20000, 1500, 28000, 9000];

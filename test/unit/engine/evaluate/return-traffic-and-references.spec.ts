@@ -71,6 +71,40 @@ describe('a group reference and an address no interface of the snapshot owns', (
     expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
     expect(verdict.reason).toMatch(/vpc-7, a peered VPC the snapshot does not cover/);
   });
+
+  // A VPC's IPv6 block is Amazon's global space and a VPC may use a publicly routable IPv4 block:
+  // such an address is still one of the VPC's, not an internet address that can carry no group.
+  it.each([
+    ['an IPv6 address of a peered VPC the snapshot does not cover', '2600:1f18:7::5', '2600:1f18:1:a::11', /vpc-7, a peered VPC/],
+    ['an address of a peered VPC in public IPv4 space', '52.94.7.5', '10.1.10.11', /vpc-7, a peered VPC/],
+    [
+      "an IPv6 address of the VPC's own block in no subnet of the snapshot",
+      '2600:1f18:1:ff::5',
+      '2600:1f18:1:a::11',
+      /no subnet of the snapshot/,
+    ],
+  ])('uncertain for %s', (_name, srcaddr, dstaddr, reason) => {
+    const peered: NetworkSnapshot = {
+      ...hardeningSnapshot,
+      VpcPeeringConnections: [
+        ...hardeningSnapshot.VpcPeeringConnections!,
+        {
+          VpcPeeringConnectionId: 'pcx-7',
+          Status: { Code: 'active' },
+          RequesterVpcInfo: { VpcId: 'vpc-1', Region: 'eu-west-1' },
+          AccepterVpcInfo: {
+            VpcId: 'vpc-7',
+            Region: 'eu-west-1',
+            CidrBlockSet: [{ CidrBlock: '10.7.0.0/16' }, { CidrBlock: '52.94.7.0/24' }],
+            Ipv6CidrBlockSet: [{ Ipv6CidrBlock: '2600:1f18:7::/56' }],
+          },
+        },
+      ],
+    };
+    const verdict = explainBoth(peered, { ...fromUnowned, srcaddr, dstaddr });
+    expect(verdict).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+    expect(verdict.reason).toMatch(reason);
+  });
 });
 
 describe('return traffic recognised from the reverse ACCEPT', () => {

@@ -132,6 +132,51 @@ describe('an inbound reply whose request this interface sent out (the reverse AC
   });
 });
 
+describe('a request to a service port above the client port, nothing recorded of its replies', () => {
+  // sg-db serves 50051 to the whole VPC and lets everything out; acl-db admits 50051 from the app subnet only.
+  const served: NetworkSnapshot = {
+    ...base,
+    SecurityGroups: base.SecurityGroups!.map((g) =>
+      g.GroupId === 'sg-db'
+        ? {
+            ...g,
+            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 50051, ToPort: 50051, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
+            IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+          }
+        : g,
+    ),
+  };
+  const request = tcp('eni-db', '10.0.1.40:40000', '10.0.3.30:50051');
+
+  it('is a request when the groups open the destination port to the peer and not the source port: only the NACL refuses it', () => {
+    expect(explain(served, request)).toMatchObject({ verdict: 'blocked', returnTraffic: false, blockedBy: [naclIn('acl-db')] });
+  });
+
+  it('port order stands when the groups admit both ports from the peer (nothing tells them apart)', () => {
+    const everything: NetworkSnapshot = {
+      ...served,
+      SecurityGroups: served.SecurityGroups!.map((g) =>
+        g.GroupId === 'sg-db'
+          ? { ...g, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] }
+          : g,
+      ),
+    };
+    expect(explain(everything, request)).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclIn('acl-db')] });
+  });
+
+  it('port order stands when the outbound rules reach the source port and not the destination port (a reply to the interface)', () => {
+    const reaches: NetworkSnapshot = {
+      ...served,
+      SecurityGroups: served.SecurityGroups!.map((g) =>
+        g.GroupId === 'sg-db'
+          ? { ...g, IpPermissionsEgress: [{ IpProtocol: 'tcp', FromPort: 40000, ToPort: 40000, IpRanges: [{ CidrIp: '10.0.1.0/24' }] }] }
+          : g,
+      ),
+    };
+    expect(explain(reaches, request)).toMatchObject({ returnTraffic: true });
+  });
+});
+
 describe("a reply to a load balancer's client port below the service port", () => {
   // sg-app admits 8080 from sg-lb; acl-app lets replies out to the public subnet on 32768–65535 only.
   it('is return traffic (the load balancer uses 1024–65535), blocked by the NACL only', () => {
