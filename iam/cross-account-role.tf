@@ -115,6 +115,7 @@ data "aws_iam_policy_document" "ec2_config" {
       "ec2:DescribeManagedPrefixLists",
       "ec2:DescribeNetworkAcls",
       "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeRouteTables",
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",

@@ -1,6 +1,7 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
 import type { MemberReading } from '../aws/organization-snapshotter';
+import type { NotReadMember } from '../engine/network/snapshot';
 import type { ScanEstimate } from '../costs/scan-estimate';
 import type { FlowSourceStatistics, FlowSourceWarning } from '../flow-sources/flow-source';
 
@@ -33,6 +34,13 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
     notRecorded: string[];
     fixedDuringWindow?: number;
   };
+  /**
+   * Parts of the configuration left out because AWS refused to describe them — route tables when
+   * the read role predates `ec2:DescribeRouteTables` — each with the action, account, region and
+   * error code. The snapshot keeps the same list (`NotRead`), and path analysis names it on the
+   * hop it could not check.
+   */
+  notRead?: NotReadMember[];
   /** How many member account × region pairs could not be read. */
   accountsFailed?: number;
   /** Athena source with a budget: what the scan was estimated to read and cost before it ran (S3 listing). */

@@ -5,13 +5,17 @@ import type {
   NetworkAcl,
   NetworkInterface,
   NetworkSnapshot,
+  NotReadMember,
   PrefixListEntry,
+  RouteTable,
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
   Vpc,
   VpcPeeringConnection,
 } from '../engine/network/snapshot';
+import { validateSnapshot } from '../engine/network/snapshot-loader';
+import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
 import { ec2Sdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -34,6 +38,8 @@ export interface Ec2SnapshotterOptions {
 const MAX_FILTER_VALUES = 200;
 /** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
 const PREFIX_LIST_PAGE_SIZE = 100;
+/** DescribeRouteTables accepts MaxResults 5–100. */
+const ROUTE_TABLE_PAGE_SIZE = 100;
 
 /** The Describe call that lists each result member (as IAM names the action, without `ec2:`). */
 const OPERATION_OF: Readonly<Record<string, string>> = {
@@ -46,6 +52,7 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
   PrefixLists: 'DescribeManagedPrefixLists',
   VpcPeeringConnections: 'DescribeVpcPeeringConnections',
   FlowLogs: 'DescribeFlowLogs',
+  RouteTables: 'DescribeRouteTables',
 };
 
 type Page = Record<string, unknown>;
@@ -60,7 +67,14 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * that fails for good says which action, account and region it was (EC2's own message names none);
  * a limiter bounds how many calls run at once. A scope (VPC ids,
  * subnet ids) becomes EC2 `Filters`; security groups are read for the whole VPCs in scope because
- * rules reference groups attached anywhere in the VPC.
+ * rules reference groups attached anywhere in the VPC, and route tables too, because a subnet
+ * without an explicit association uses its VPC's main table.
+ *
+ * Route tables serve path analysis alone, and read roles granted before sgdoctor read them lack
+ * `ec2:DescribeRouteTables`: that call refused (`UnauthorizedOperation`) leaves them out and says so
+ * in the snapshot's `NotRead`, where the route hop finds why it cannot be checked; any other call
+ * refused fails the read. What is read is checked against the snapshot contract before it is
+ * returned, as a snapshot file is.
  */
 export class Ec2Snapshotter {
   private readonly concurrency: number;
@@ -81,6 +95,7 @@ export class Ec2Snapshotter {
       paginateDescribeManagedPrefixLists,
       paginateDescribeNetworkAcls,
       paginateDescribeNetworkInterfaces,
+      paginateDescribeRouteTables,
       paginateDescribeSecurityGroupRules,
       paginateDescribeSecurityGroups,
       paginateDescribeSubnets,
@@ -101,7 +116,7 @@ export class Ec2Snapshotter {
     // With only subnets in scope, the VPCs are theirs: groups and peerings are per VPC.
     const scopeVpcIds = vpcIds ?? (subnetIds ? unique(subnets.map((s) => s.VpcId)) : undefined);
 
-    const [vpcs, securityGroups, networkAcls, networkInterfaces, managedPrefixLists, peerings] = await Promise.all([
+    const [vpcs, securityGroups, networkAcls, networkInterfaces, managedPrefixLists, peerings, routeTables] = await Promise.all([
       read<Vpc>(paginateDescribeVpcs as Paginate, 'Vpcs', filters(['vpc-id', scopeVpcIds])),
       read<SecurityGroup>(paginateDescribeSecurityGroups as Paginate, 'SecurityGroups', filters(['vpc-id', scopeVpcIds])),
       read<NetworkAcl>(
@@ -116,6 +131,9 @@ export class Ec2Snapshotter {
       ),
       read<ManagedPrefixList>(paginateDescribeManagedPrefixLists as Paginate, 'PrefixLists', [], PREFIX_LIST_PAGE_SIZE),
       this.peerings(read, scopeVpcIds),
+      this.routeTables(target, () =>
+        read<RouteTable>(paginateDescribeRouteTables as Paginate, 'RouteTables', filters(['vpc-id', scopeVpcIds]), ROUTE_TABLE_PAGE_SIZE),
+      ),
     ]);
 
     const scoped = Boolean(vpcIds ?? subnetIds);
@@ -140,7 +158,7 @@ export class Ec2Snapshotter {
       ),
     ]);
 
-    return toPlainJson({
+    const snapshot = toPlainJson({
       SecurityGroups: securityGroups,
       SecurityGroupRules: securityGroupRules,
       NetworkAcls: networkAcls,
@@ -151,7 +169,43 @@ export class Ec2Snapshotter {
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
+      ...routeTables,
     });
+    try {
+      return validateSnapshot(snapshot);
+    } catch (error) {
+      if (!(error instanceof SnapshotValidationError)) throw error;
+      throw new SnapshotValidationError(
+        error.path,
+        `${error.detail} (as EC2 described it in account ${target.accountId}, ${target.region})`,
+      );
+    }
+  }
+
+  /**
+   * `RouteTables`, or — when EC2 refuses DescribeRouteTables (a read role granted before sgdoctor
+   * read route tables) — a `NotRead` entry naming the call, account, region and error instead.
+   */
+  private async routeTables(
+    target: AwsTarget,
+    read: () => Promise<RouteTable[]>,
+  ): Promise<{ RouteTables: RouteTable[] } | { NotRead: NotReadMember[] }> {
+    try {
+      return { RouteTables: await read() };
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name !== 'UnauthorizedOperation') throw error;
+      return {
+        NotRead: [
+          {
+            Member: 'RouteTables',
+            Action: 'ec2:DescribeRouteTables',
+            AccountId: target.accountId,
+            Region: target.region,
+            ErrorCode: 'UnauthorizedOperation',
+          },
+        ],
+      };
+    }
   }
 
   /** Peerings where a scope VPC is either side; all of them when unscoped. */

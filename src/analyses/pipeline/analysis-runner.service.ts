@@ -114,6 +114,8 @@ export class AnalysisRunner {
     };
     try {
       const snapshot = await timed('snapshot', () => this.snapshotOf(payload, analysis, target, statistics));
+      // What AWS refused to describe goes with the snapshot; the analysis names it too.
+      if (snapshot.NotRead?.length) statistics.notRead = snapshot.NotRead;
       const collected = await timed('query', async () => {
         // Refused over budget before anything is scanned (BUDGET.EXCEEDED, permanent); the estimate stays with the analysis.
         const scanEstimate = await this.costGuard.admit(

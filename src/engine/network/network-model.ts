@@ -17,6 +17,7 @@ import type {
   NetworkAcl,
   NetworkInterface,
   NetworkSnapshot,
+  NotReadMember,
   RouteTable,
   SecurityGroup,
   SecurityGroupRule,
@@ -376,6 +377,17 @@ export class NetworkModel {
     return this.snapshot.RouteTables !== undefined;
   }
 
+  /**
+   * Why the route tables of `accountId` are not in the snapshot, when a live read was refused
+   * them (`NotRead`); an entry without an account, or an owner the snapshot does not give, counts
+   * for every account.
+   */
+  routeTablesNotRead(accountId: string | undefined): NotReadMember | undefined {
+    return (this.snapshot.NotRead ?? []).find(
+      (entry) => entry.Member === 'RouteTables' && (!entry.AccountId || !accountId || entry.AccountId === accountId),
+    );
+  }
+
   routeTable(routeTableId: string): RouteTable | undefined {
     return this.routeTablesById.get(routeTableId);
   }
@@ -592,6 +604,10 @@ export class NetworkModel {
     for (const table of this.snapshot.RouteTables ?? []) {
       this.routeTablesById.set(table.RouteTableId, table);
       for (const association of table.Associations ?? []) {
+        // Only an `associated` association routes (one `associating` has not taken yet, one
+        // `disassociating` or `disassociated` no longer holds, one `failed` never did); without a
+        // state (a snapshot written by hand) it counts as associated.
+        if (association.AssociationState?.State !== undefined && association.AssociationState.State !== 'associated') continue;
         if (association.SubnetId) this.routeTableOfSubnet.set(association.SubnetId, table.RouteTableId);
         if (association.Main && table.VpcId) this.mainRouteTableOfVpc.set(table.VpcId, table.RouteTableId);
       }

@@ -235,6 +235,7 @@ const route = z.looseObject({
   CarrierGatewayId: z.string().optional(),
   LocalGatewayId: z.string().optional(),
   CoreNetworkArn: z.string().optional(),
+  OdbNetworkArn: z.string().optional(),
   State: z.string().optional(),
   Origin: z.string().optional(),
 });
@@ -251,11 +252,30 @@ const routeTable = z.looseObject({
         SubnetId: id('subnet-').optional(),
         GatewayId: z.string().optional(),
         Main: z.boolean().optional(),
+        AssociationState: z.looseObject({ State: z.string().optional(), StatusMessage: z.string().optional() }).optional(),
       }),
     )
     .optional(),
   Routes: z.array(route).optional(),
   Tags: tags,
+});
+
+/**
+ * A member a live read left out because AWS refused the call. Its words end up in path output, so
+ * each has the shape AWS gives it: an IAM action, a region name, an error code.
+ */
+const notRead = z.looseObject({
+  Member: z.string().regex(/^[A-Z][A-Za-z]*$/, { message: 'expected a snapshot member name (RouteTables)' }),
+  Action: z.string().regex(/^[a-z0-9-]+:[A-Za-z]+$/, { message: 'expected an IAM action (ec2:DescribeRouteTables)' }),
+  AccountId: accountId.optional(),
+  Region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z0-9]+)+$/, { message: 'expected a region name (eu-west-1)' })
+    .optional(),
+  ErrorCode: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9.]*$/, { message: 'expected an AWS error code (UnauthorizedOperation)' })
+    .optional(),
 });
 
 export const networkSnapshotSchema = z.looseObject({
@@ -272,4 +292,5 @@ export const networkSnapshotSchema = z.looseObject({
   PrefixListEntries: z
     .record(id('pl-'), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
     .optional(),
+  NotRead: z.array(notRead).optional(),
 });

@@ -17,6 +17,24 @@ export interface NetworkSnapshot {
   RouteTables?: RouteTable[];
   /** Entries of each managed prefix list, by prefix-list id. */
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
+  /**
+   * sgdoctor's own member, not an EC2 one: the members a live read left out because AWS refused
+   * the call (a read role granted before sgdoctor asked for that action), so that what relies on
+   * them says why it could not check rather than only that the member is missing.
+   */
+  NotRead?: NotReadMember[];
+}
+
+/** A snapshot member a live read left out, and the refusal that made it. */
+export interface NotReadMember {
+  /** The snapshot member (`RouteTables`). */
+  Member: string;
+  /** The call refused, as IAM names it (`ec2:DescribeRouteTables`). */
+  Action: string;
+  AccountId?: string;
+  Region?: string;
+  /** The AWS error code (`UnauthorizedOperation`). */
+  ErrorCode?: string;
 }
 
 export interface Tag {
@@ -192,16 +210,31 @@ export interface Route {
   CarrierGatewayId?: string;
   LocalGatewayId?: string;
   CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
   /** `active` or `blackhole` (the target is gone). */
   State?: string;
   Origin?: string;
+}
+
+/**
+ * A subnet's explicit association (`SubnetId`), the VPC's main one (`Main`, no subnet: every subnet
+ * without an explicit association uses that table), or a gateway's edge association (`GatewayId`).
+ */
+export interface RouteTableAssociation {
+  RouteTableAssociationId?: string;
+  RouteTableId?: string;
+  SubnetId?: string;
+  GatewayId?: string;
+  Main?: boolean;
+  /** `associated`, `associating`, `disassociating`, `disassociated` or `failed`: only `associated` is in effect. */
+  AssociationState?: { State?: string; StatusMessage?: string };
 }
 
 export interface RouteTable {
   RouteTableId: string;
   VpcId?: string;
   OwnerId?: string;
-  Associations?: { RouteTableAssociationId?: string; RouteTableId?: string; SubnetId?: string; GatewayId?: string; Main?: boolean }[];
+  Associations?: RouteTableAssociation[];
   Routes?: Route[];
   Tags?: Tag[];
 }

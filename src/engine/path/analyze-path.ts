@@ -14,7 +14,7 @@ import type { IpAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
-import type { NetworkInterface } from '../network/snapshot';
+import type { NetworkInterface, NotReadMember } from '../network/snapshot';
 import { type PathEndpoint, chooseAddresses, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
 import type { PathQuery } from './path-query';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
@@ -223,11 +223,14 @@ function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAdd
     explanationCode: null,
     checked: `route from ${subnetId ?? eni.NetworkInterfaceId} to ${destination?.key ?? 'an unknown address'}`,
   };
-  if (!model.hasRouteTables()) return { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
+  // A read role granted before sgdoctor asked for DescribeRouteTables: say so, and what to grant.
+  const notRead = model.routeTablesNotRead((subnetId ? model.subnet(subnetId)?.OwnerId : undefined) ?? eni.OwnerId);
+  const refused = notRead ? { ...base, verdict: 'skipped' as const, reason: notReadReason(notRead) } : null;
+  if (!model.hasRouteTables()) return refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
   if (!destination) return { ...base, verdict: 'unknown', reason: 'the destination address is unknown' };
   const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
   if (!routeTableId)
-    return { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
+    return refused ?? { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
   const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route to ${destination.key}` };
   const match = lookupRoute(model, routeTableId, destination);
   if (!match) {
@@ -258,6 +261,15 @@ function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAdd
     };
   }
   return { ...withTable, verdict: 'allow', rule };
+}
+
+/** `not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account …, eu-west-1, so the snapshot has no RouteTables; grant …` */
+function notReadReason(entry: NotReadMember): string {
+  const where = [entry.AccountId && `account ${entry.AccountId}`, entry.Region].filter(Boolean).join(', ');
+  return (
+    `not evaluated: ${entry.Action} was refused${entry.ErrorCode ? ` (${entry.ErrorCode})` : ''}${where ? ` in ${where}` : ''}, ` +
+    `so the snapshot has no ${entry.Member}; grant ${entry.Action} to the read role (iam/ec2-config.json)`
+  );
 }
 
 /** The hops of one side whose end is an id missing from the snapshot: each control unknown. */

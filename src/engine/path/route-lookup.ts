@@ -26,6 +26,7 @@ function targetOf(route: Route): { target: string; targetType: RouteTargetType }
     route.CarrierGatewayId ??
     route.LocalGatewayId ??
     route.CoreNetworkArn ??
+    route.OdbNetworkArn ??
     'unknown';
   return { target: other, targetType: 'other' };
 }

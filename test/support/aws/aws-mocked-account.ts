@@ -14,6 +14,7 @@ import {
   DescribeManagedPrefixListsCommand,
   DescribeNetworkAclsCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -38,6 +39,7 @@ export const EC2_LIST_CALLS = [
   [DescribeManagedPrefixListsCommand, 'PrefixLists', 'ManagedPrefixLists'],
   [DescribeVpcPeeringConnectionsCommand, 'VpcPeeringConnections', 'VpcPeeringConnections'],
   [DescribeFlowLogsCommand, 'FlowLogs', 'FlowLogs'],
+  [DescribeRouteTablesCommand, 'RouteTables', 'RouteTables'],
 ] as const;
 
 type AthenaStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClientResolvedConfig>;

@@ -7,6 +7,8 @@ import { explainFlow } from '../../../src/engine/evaluate/explain-flow';
 import { parseIp } from '../../../src/engine/ip/ip-address';
 import { NetworkModel } from '../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
+import { analyzePath } from '../../../src/engine/path/analyze-path';
+import { parsePathQuery } from '../../../src/engine/path/path-query';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
 import { FakeHttpHandler } from '../../support/aws/fake-http-handler';
 
@@ -26,6 +28,17 @@ const WIRE: Record<string, string> = {
   DescribeNetworkAcls: `<DescribeNetworkAclsResponse ${NS}><requestId>r-acls</requestId><networkAclSet><item><networkAclId>acl-0a1b2c3d</networkAclId><vpcId>vpc-0a1b2c3d</vpcId><default>true</default><entrySet><item><ruleNumber>100</ruleNumber><protocol>-1</protocol><ruleAction>allow</ruleAction><egress>false</egress><cidrBlock>0.0.0.0/0</cidrBlock></item><item><ruleNumber>110</ruleNumber><protocol>58</protocol><ruleAction>allow</ruleAction><egress>false</egress><ipv6CidrBlock>::/0</ipv6CidrBlock><icmpTypeCode><code>-1</code><type>-1</type></icmpTypeCode></item><item><ruleNumber>32767</ruleNumber><protocol>-1</protocol><ruleAction>deny</ruleAction><egress>false</egress><cidrBlock>0.0.0.0/0</cidrBlock></item><item><ruleNumber>32768</ruleNumber><protocol>-1</protocol><ruleAction>deny</ruleAction><egress>false</egress><ipv6CidrBlock>::/0</ipv6CidrBlock></item><item><ruleNumber>100</ruleNumber><protocol>-1</protocol><ruleAction>allow</ruleAction><egress>true</egress><cidrBlock>0.0.0.0/0</cidrBlock></item><item><ruleNumber>101</ruleNumber><protocol>-1</protocol><ruleAction>allow</ruleAction><egress>true</egress><ipv6CidrBlock>::/0</ipv6CidrBlock></item><item><ruleNumber>32767</ruleNumber><protocol>-1</protocol><ruleAction>deny</ruleAction><egress>true</egress><cidrBlock>0.0.0.0/0</cidrBlock></item><item><ruleNumber>32768</ruleNumber><protocol>-1</protocol><ruleAction>deny</ruleAction><egress>true</egress><ipv6CidrBlock>::/0</ipv6CidrBlock></item></entrySet><associationSet><item><networkAclAssociationId>aclassoc-0a1b2c3d</networkAclAssociationId><networkAclId>acl-0a1b2c3d</networkAclId><subnetId>subnet-0a1b2c3d</subnetId></item></associationSet><tagSet/><ownerId>111122223333</ownerId></item></networkAclSet></DescribeNetworkAclsResponse>`,
   DescribeNetworkInterfaces: `<DescribeNetworkInterfacesResponse ${NS}><requestId>r-enis</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0a1b2c3d4e5f60001</networkInterfaceId><subnetId>subnet-0a1b2c3d</subnetId><vpcId>vpc-0a1b2c3d</vpcId><availabilityZone>eu-west-1a</availabilityZone><description>Interface for NAT Gateway nat-0a1b2c3d4e5f60001</description><ownerId>111122223333</ownerId><requesterId>amazon-nat</requesterId><requesterManaged>true</requesterManaged><status>in-use</status><privateIpAddress>10.0.1.5</privateIpAddress><sourceDestCheck>false</sourceDestCheck><groupSet/><attachment><attachmentId>ela-attach-0a1b2c3d</attachmentId><instanceOwnerId>amazon-aws</instanceOwnerId><deviceIndex>1</deviceIndex><status>attached</status><attachTime>2024-01-10T09:00:00.000Z</attachTime><deleteOnTermination>false</deleteOnTermination></attachment><association><publicIp>198.51.100.5</publicIp><ipOwnerId>amazon</ipOwnerId><allocationId>eipalloc-0a1b2c3d</allocationId></association><interfaceType>nat_gateway</interfaceType><privateIpAddressesSet><item><privateIpAddress>10.0.1.5</privateIpAddress><primary>true</primary><association><publicIp>198.51.100.5</publicIp><ipOwnerId>amazon</ipOwnerId></association></item></privateIpAddressesSet><ipv6AddressesSet/><tagSet/></item><item><networkInterfaceId>eni-0a1b2c3d4e5f60002</networkInterfaceId><subnetId>subnet-0a1b2c3d</subnetId><vpcId>vpc-0a1b2c3d</vpcId><description>AWS Lambda VPC ENI-resize-images-6cc5ad4b-8ef2-4d12-9a12-f4d24c1b8c4c</description><ownerId>111122223333</ownerId><requesterId>AROAEXAMPLEROLEID:resize-images</requesterId><requesterManaged>true</requesterManaged><status>in-use</status><privateIpAddress>10.0.1.20</privateIpAddress><groupSet><item><groupId>sg-0a1b2c3d4e5f60001</groupId><groupName>app</groupName></item><item><groupId>sg-0a1b2c3d4e5f60002</groupId><groupName>lambda</groupName></item></groupSet><interfaceType>lambda</interfaceType><privateIpAddressesSet><item><privateIpAddress>10.0.1.20</privateIpAddress><primary>true</primary></item><item><privateIpAddress>10.0.1.21</privateIpAddress><primary>false</primary></item></privateIpAddressesSet><ipv6AddressesSet><item><ipv6Address>2600:1f18:1234:5601::20</ipv6Address><isPrimaryIpv6>false</isPrimaryIpv6></item><item><ipv6Address>2600:1f18:1234:5601::21</ipv6Address></item></ipv6AddressesSet><tagSet/></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
 };
+
+/**
+ * DescribeRouteTables in two pages, as EC2 writes them: the VPC's main table (its association has
+ * `main` true and no subnet), then the subnet's own table with IPv4 and IPv6 local routes, a NAT
+ * default, an IPv6 default to an egress-only internet gateway, a gateway endpoint's prefix-list
+ * route and a blackhole left by a deleted peering connection.
+ */
+const ROUTE_TABLE_PAGES = [
+  `<DescribeRouteTablesResponse ${NS}><requestId>r-rtb-1</requestId><routeTableSet><item><routeTableId>rtb-0a1b2c3d4e5f60001</routeTableId><vpcId>vpc-0a1b2c3d</vpcId><ownerId>111122223333</ownerId><routeSet><item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item></routeSet><associationSet><item><routeTableAssociationId>rtbassoc-0a1b2c3d4e5f60001</routeTableAssociationId><routeTableId>rtb-0a1b2c3d4e5f60001</routeTableId><main>true</main><associationState><state>associated</state></associationState></item></associationSet><propagatingVgwSet/><tagSet/></item></routeTableSet><nextToken>eyJ2IjoiMiIsImMiOiJydGIifQ==</nextToken></DescribeRouteTablesResponse>`,
+  `<DescribeRouteTablesResponse ${NS}><requestId>r-rtb-2</requestId><routeTableSet><item><routeTableId>rtb-0a1b2c3d4e5f60002</routeTableId><vpcId>vpc-0a1b2c3d</vpcId><ownerId>111122223333</ownerId><routeSet><item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item><item><destinationIpv6CidrBlock>2600:1f18:1234:5600::/56</destinationIpv6CidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item><item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><natGatewayId>nat-0a1b2c3d4e5f60001</natGatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationIpv6CidrBlock>::/0</destinationIpv6CidrBlock><egressOnlyInternetGatewayId>eigw-0a1b2c3d4e5f60001</egressOnlyInternetGatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationPrefixListId>pl-0123456789abcdef0</destinationPrefixListId><gatewayId>vpce-0a1b2c3d4e5f60001</gatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationCidrBlock>10.1.0.0/16</destinationCidrBlock><vpcPeeringConnectionId>pcx-0a1b2c3d4e5f60001</vpcPeeringConnectionId><state>blackhole</state><origin>CreateRoute</origin></item></routeSet><associationSet><item><routeTableAssociationId>rtbassoc-0a1b2c3d4e5f60002</routeTableAssociationId><routeTableId>rtb-0a1b2c3d4e5f60002</routeTableId><subnetId>subnet-0a1b2c3d</subnetId><main>false</main><associationState><state>associated</state></associationState></item></associationSet><propagatingVgwSet/><tagSet><item><key>Name</key><value>app</value></item></tagSet></item></routeTableSet></DescribeRouteTablesResponse>`,
+];
 
 describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   const staticCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -152,5 +165,90 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
       }),
     );
     expect(verdict).toMatchObject({ verdict: 'allowed', direction: 'egress', blockedBy: [] });
+  });
+
+  it('reads DescribeRouteTables page by page, and path analysis takes its route hop from them', async () => {
+    const handler = new FakeHttpHandler((request) => {
+      const params = new URLSearchParams(request.body);
+      const action = params.get('Action') ?? '';
+      if (action === 'DescribeRouteTables') return { status: 200, body: ROUTE_TABLE_PAGES[params.get('NextToken') ? 1 : 0] };
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+
+    const sent = handler.requests.map((r) => new URLSearchParams(r.body)).filter((p) => p.get('Action') === 'DescribeRouteTables');
+    expect(sent.map((p) => [p.get('MaxResults'), p.get('NextToken')])).toEqual([
+      ['100', null],
+      ['100', 'eyJ2IjoiMiIsImMiOiJydGIifQ=='],
+    ]);
+    expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    const [main, own] = snapshot.RouteTables ?? [];
+    expect(main.Associations).toEqual([
+      {
+        RouteTableAssociationId: 'rtbassoc-0a1b2c3d4e5f60001',
+        RouteTableId: 'rtb-0a1b2c3d4e5f60001',
+        Main: true,
+        AssociationState: { State: 'associated' },
+      },
+    ]);
+    expect(own.Associations?.[0]).toMatchObject({ SubnetId: 'subnet-0a1b2c3d', Main: false });
+    expect(own.Routes).toEqual([
+      { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active', Origin: 'CreateRouteTable' },
+      { DestinationIpv6CidrBlock: '2600:1f18:1234:5600::/56', GatewayId: 'local', State: 'active', Origin: 'CreateRouteTable' },
+      { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1b2c3d4e5f60001', State: 'active', Origin: 'CreateRoute' },
+      { DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: 'eigw-0a1b2c3d4e5f60001', State: 'active', Origin: 'CreateRoute' },
+      { DestinationPrefixListId: 'pl-0123456789abcdef0', GatewayId: 'vpce-0a1b2c3d4e5f60001', State: 'active', Origin: 'CreateRoute' },
+      { DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: 'pcx-0a1b2c3d4e5f60001', State: 'blackhole', Origin: 'CreateRoute' },
+    ]);
+
+    // `why` from the Lambda function's interface: the subnet's own table decides.
+    const model = NetworkModel.fromSnapshot(snapshot);
+    const route = (to: string) =>
+      analyzePath(model, parsePathQuery({ from: 'eni-0a1b2c3d4e5f60002', to, protocol: 'tcp', port: 5432 })).hops.find(
+        (h) => h.hop === 'route',
+      );
+    const dropped = analyzePath(model, parsePathQuery({ from: 'eni-0a1b2c3d4e5f60002', to: '10.1.0.5', protocol: 'tcp', port: 5432 }));
+    expect(dropped.verdict).toBe('blocked');
+    expect(dropped.hops.find((h) => h.hop === 'route')).toMatchObject({
+      verdict: 'deny',
+      routeTableId: 'rtb-0a1b2c3d4e5f60002',
+      explanationCode: 'BAD_STATE_ROUTE',
+      reason: 'the route 10.1.0.0/16 of rtb-0a1b2c3d4e5f60002 is a blackhole (pcx-0a1b2c3d4e5f60001 is gone)',
+    });
+    expect(dropped.reason).toContain('is a blackhole');
+    expect(route('10.0.1.5')).toMatchObject({ verdict: 'allow', rule: { targetType: 'local' } });
+    expect(route('8.8.8.8')).toMatchObject({ verdict: 'allow', rule: { targetType: 'nat-gateway', target: 'nat-0a1b2c3d4e5f60001' } });
+    expect(route('2001:db8::7')).toMatchObject({ verdict: 'allow', rule: { targetType: 'egress-only-internet-gateway' } });
+  });
+
+  it('with a role that predates DescribeRouteTables, the snapshot is taken and the route hop names the refusal', async () => {
+    const handler = new FakeHttpHandler((request) => {
+      const action = actionOf(request.body);
+      if (action === 'DescribeRouteTables') return unauthorized;
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.RouteTables).toBeUndefined();
+    expect(snapshot.NotRead).toEqual([
+      {
+        Member: 'RouteTables',
+        Action: 'ec2:DescribeRouteTables',
+        AccountId: '111122223333',
+        Region: 'eu-west-1',
+        ErrorCode: 'UnauthorizedOperation',
+      },
+    ]);
+    expect(handler.requests.filter((r) => actionOf(r.body) === 'DescribeRouteTables')).toHaveLength(1);
+    const path = analyzePath(
+      NetworkModel.fromSnapshot(snapshot),
+      parsePathQuery({ from: 'eni-0a1b2c3d4e5f60002', to: '10.1.0.5', protocol: 'tcp', port: 5432 }),
+    );
+    expect(path.hops.find((h) => h.hop === 'route')).toMatchObject({
+      verdict: 'skipped',
+      reason:
+        'not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account 111122223333, eu-west-1, so the snapshot has no RouteTables; grant ec2:DescribeRouteTables to the read role (iam/ec2-config.json)',
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   DescribeManagedPrefixListsCommand,
   DescribeNetworkAclsCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -15,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
+import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
 import * as fx from '../../support/aws/ec2-responses';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
@@ -43,6 +45,7 @@ describe('Ec2Snapshotter', () => {
       .resolvesOnce(fx.prefixListEntryPages[1]);
     ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves(fx.peeringPage);
     ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
+    ec2Mock.on(DescribeRouteTablesCommand).resolvesOnce(fx.routeTablePages[0]).resolvesOnce(fx.routeTablePages[1]);
   });
 
   afterEach(() => ec2Mock.reset());
@@ -71,6 +74,7 @@ describe('Ec2Snapshotter', () => {
       'NetworkAcls',
       'NetworkInterfaces',
       'PrefixListEntries',
+      'RouteTables',
       'SecurityGroupRules',
       'SecurityGroups',
       'Subnets',
@@ -125,6 +129,7 @@ describe('Ec2Snapshotter', () => {
       { Name: 'group-id', Values: ['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'] },
     ]);
     expect(input(DescribeFlowLogsCommand).Filter).toEqual([{ Name: 'resource-id', Values: ['vpc-0abc', 'subnet-0a', 'eni-0a1'] }]);
+    expect(input(DescribeRouteTablesCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
     const peeringFilters = ec2Mock.commandCalls(DescribeVpcPeeringConnectionsCommand).map((c) => c.args[0].input.Filters);
     expect(peeringFilters).toEqual([
       [{ Name: 'requester-vpc-info.vpc-id', Values: ['vpc-0abc'] }],
@@ -143,6 +148,8 @@ describe('Ec2Snapshotter', () => {
       { Name: 'association.subnet-id', Values: ['subnet-0a'] },
     ]);
     expect(first(DescribeNetworkInterfacesCommand).Filters).toEqual([{ Name: 'subnet-id', Values: ['subnet-0a'] }]);
+    // By VPC, not `association.subnet-id`: a subnet without an explicit association uses the main table, which names no subnet.
+    expect(first(DescribeRouteTablesCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
     expect(snapshot.VpcPeeringConnections).toHaveLength(1);
   });
 
@@ -152,14 +159,20 @@ describe('Ec2Snapshotter', () => {
     expect(snapshot.SecurityGroups).toEqual([]);
     expect(ec2Mock.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(0);
     expect(ec2Mock.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+    expect(ec2Mock.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
+    expect(snapshot.RouteTables).toEqual([]);
   });
 
   it('splits filters with more than 200 values into several calls', async () => {
     const vpcIds = Array.from({ length: 450 }, (_, i) => `vpc-${i}`);
     ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     await snapshotter.snapshot({ ...target, vpcIds });
     const sizes = ec2Mock.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length);
     expect(sizes).toEqual([200, 200, 50]);
+    expect(ec2Mock.commandCalls(DescribeRouteTablesCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length)).toEqual([
+      200, 200, 50,
+    ]);
   });
 
   it('keeps at most `concurrency` calls in flight', async () => {
@@ -209,5 +222,73 @@ describe('Ec2Snapshotter', () => {
       details: { operation: 'ec2:DescribeSecurityGroups', page: 3 },
     });
     expect(calls).toBe(3);
+  });
+
+  it('reads every page of DescribeRouteTables (MaxResults 100) into RouteTables, as EC2 describes them', async () => {
+    const sent: Record<string, unknown>[] = [];
+    ec2Mock.on(DescribeRouteTablesCommand).callsFake((input) => {
+      sent.push({ ...input });
+      return fx.routeTablePages[sent.length - 1];
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(sent).toEqual([{ MaxResults: 100 }, { MaxResults: 100, NextToken: 'token-rtb-2' }]);
+    expect(snapshot.RouteTables?.map((t) => t.RouteTableId)).toEqual(['rtb-0a1b2c3d4e5f60001', 'rtb-0a1b2c3d4e5f60002']);
+    expect(snapshot.RouteTables?.[0].Associations).toEqual([
+      {
+        Main: true,
+        RouteTableAssociationId: 'rtbassoc-0a1b2c3d4e5f60001',
+        RouteTableId: 'rtb-0a1b2c3d4e5f60001',
+        AssociationState: { State: 'associated' },
+      },
+    ]);
+    expect(snapshot.RouteTables?.[1].Routes).toEqual(fx.routeTablePages[1].RouteTables?.[0].Routes);
+    expect(snapshot).not.toHaveProperty('NotRead');
+  });
+
+  it('when DescribeRouteTables is refused, takes the snapshot without RouteTables and names the refusal in NotRead', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, attempts: 1 },
+      }),
+    );
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot).not.toHaveProperty('RouteTables');
+    expect(snapshot.NotRead).toEqual([
+      {
+        Member: 'RouteTables',
+        Action: 'ec2:DescribeRouteTables',
+        AccountId: '111122223333',
+        Region: 'eu-west-1',
+        ErrorCode: 'UnauthorizedOperation',
+      },
+    ]);
+    // Everything else is read as before.
+    expect(snapshot.SecurityGroups).toHaveLength(2);
+    expect(snapshot.NetworkInterfaces).toHaveLength(1);
+  });
+
+  it('any other failure of DescribeRouteTables fails the read, naming the call', async () => {
+    ec2Mock
+      .on(DescribeRouteTablesCommand)
+      .rejects(
+        Object.assign(new Error('AWS was not able to validate the provided access credentials'), { name: 'AuthFailure', $fault: 'client' }),
+      );
+    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({
+      name: 'AuthFailure',
+      message: 'ec2:DescribeRouteTables (account 111122223333, eu-west-1): AWS was not able to validate the provided access credentials',
+    });
+  });
+
+  it('checks what EC2 returned against the snapshot contract, naming the member, account and region', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [{ RouteTableId: 'rtb-0a1', Routes: [{ DestinationCidrBlock: '10.0.0.0/33', GatewayId: 'local' }] }],
+    });
+    const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SnapshotValidationError);
+    expect((error as SnapshotValidationError).message).toBe(
+      'RouteTables[0].Routes[0].DestinationCidrBlock: expected an IPv4 CIDR block (as EC2 described it in account 111122223333, eu-west-1)',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   AccessDeniedException,
   ListAccountsCommand,
@@ -13,7 +13,7 @@ import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { listActiveAccounts } from '../../../src/aws/organization-accounts';
 import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
 import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
-import { subnetsPage, vpcsPage } from '../../support/aws/ec2-responses';
+import { routeTablePages, subnetsPage, vpcsPage } from '../../support/aws/ec2-responses';
 
 const meta = (requestId: string) => ({ $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } });
 
@@ -177,5 +177,40 @@ describe('OrganizationSnapshotter', () => {
       },
     ]);
     expect(result.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
+  });
+
+  it("keeps a member whose role predates DescribeRouteTables: the merged snapshot has the others' route tables and names the refusal", async () => {
+    const OLD_ROLE = '333333333333';
+    ec2.on(DescribeRouteTablesCommand).callsFake((_input, getClient: () => EC2Client) => {
+      if (getClient() === clientOf({ accountId: OLD_ROLE, region: 'eu-west-1' })) {
+        throw Object.assign(new Error('You are not authorized to perform this operation.'), {
+          name: 'UnauthorizedOperation',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000004', attempts: 1 },
+        });
+      }
+      return { ...routeTablePages[1] };
+    });
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: ['111111111111', OLD_ROLE],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    expect(result.members.map((m) => [m.accountId, m.status])).toEqual([
+      ['111111111111', 'read'],
+      [OLD_ROLE, 'read'],
+    ]);
+    expect(result.snapshot.RouteTables?.map((t) => t.RouteTableId)).toEqual(['rtb-0a1b2c3d4e5f60002']);
+    expect(result.snapshot.NotRead).toEqual([
+      {
+        Member: 'RouteTables',
+        Action: 'ec2:DescribeRouteTables',
+        AccountId: OLD_ROLE,
+        Region: 'eu-west-1',
+        ErrorCode: 'UnauthorizedOperation',
+      },
+    ]);
   });
 });

@@ -157,6 +157,7 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
         'ec2:DescribeSecurityGroups',
         'ec2:GetManagedPrefixListEntries',
         'ec2:DescribeFlowLogs',
+        'ec2:DescribeRouteTables',
         'athena:StartQueryExecution',
         'athena:GetQueryResults',
         'athena:GetTableMetadata',

@@ -432,3 +432,91 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(() => parsePathQuery({ from: '10.0.1.10', to: '2001:db8::5', protocol: 'tcp', port: 1 })).toThrow(/one IP family/);
   });
 });
+
+describe('the route hop: which associations route, and route tables a live read was refused', () => {
+  const routeHopOf = (snapshot: Record<string, unknown>, from: string, to: string) => {
+    const model = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    return analyzePath(model, parsePathQuery({ from, to, protocol: 'tcp', port: 443 })).hops.find((h) => h.hop === 'route')!;
+  };
+  /** The app subnet's explicit association (to rtb-app, whose default route is a NAT gateway) in `state`. */
+  const withAppAssociation = (state: string) => {
+    const tables = multiTierRouteTables().map((table) =>
+      table.RouteTableId === 'rtb-app'
+        ? {
+            ...table,
+            Associations: [{ RouteTableAssociationId: 'rtbassoc-app', SubnetId: 'subnet-app', AssociationState: { State: state } }],
+          }
+        : table,
+    );
+    return { ...multiTierSnapshot(), RouteTables: tables };
+  };
+
+  it('an associated subnet association routes the subnet', () => {
+    const hop = routeHopOf(withAppAssociation('associated'), 'eni-app', '8.8.8.8');
+    expect(hop).toMatchObject({ verdict: 'allow', routeTableId: 'rtb-app', rule: { targetType: 'nat-gateway' } });
+  });
+
+  it.each(['associating', 'disassociating', 'disassociated', 'failed'])(
+    'a subnet association %s is not in effect: the subnet uses the main route table',
+    (state) => {
+      const hop = routeHopOf(withAppAssociation(state), 'eni-app', '8.8.8.8');
+      // rtb-main has the local routes only.
+      expect(hop).toMatchObject({ verdict: 'deny', routeTableId: 'rtb-main', explanationCode: 'NO_ROUTE_TO_DESTINATION' });
+    },
+  );
+
+  it('a main association not in effect leaves a subnet without an explicit one with no route table', () => {
+    const tables = multiTierRouteTables().map((table) =>
+      table.RouteTableId === 'rtb-main' ? { ...table, Associations: [{ Main: true, AssociationState: { State: 'failed' } }] } : table,
+    );
+    const hop = routeHopOf({ ...multiTierSnapshot(), RouteTables: tables }, 'eni-db', '8.8.8.8');
+    expect(hop).toMatchObject({ verdict: 'unknown', reason: 'the snapshot has no route table for subnet-db' });
+  });
+
+  const refused = {
+    Member: 'RouteTables',
+    Action: 'ec2:DescribeRouteTables',
+    AccountId: '111111111111',
+    Region: 'eu-west-1',
+    ErrorCode: 'UnauthorizedOperation',
+  };
+
+  it('without RouteTables because DescribeRouteTables was refused, the hop says so and what to grant', () => {
+    const hop = routeHopOf({ ...multiTierSnapshot(), NotRead: [refused] }, 'eni-app', '8.8.8.8');
+    expect(hop.verdict).toBe('skipped');
+    expect(hop.reason).toBe(
+      'not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account 111111111111, eu-west-1, so the snapshot has no RouteTables; grant ec2:DescribeRouteTables to the read role (iam/ec2-config.json)',
+    );
+  });
+
+  it("merged with another account's route tables, a subnet of the refused account is skipped naming the refusal, others are evaluated", () => {
+    const snapshot = multiTierSnapshot();
+    snapshot.Subnets = snapshot.Subnets!.map((s) => ({ ...s, OwnerId: s.VpcId === 'vpc-a' ? '111111111111' : '222222222222' }));
+    const others = multiTierRouteTables().filter((t) => t.VpcId === 'vpc-b');
+    const merged = { ...snapshot, RouteTables: others, NotRead: [refused] };
+    const hop = routeHopOf(merged, 'eni-app', '8.8.8.8');
+    expect(hop.verdict).toBe('skipped');
+    expect(hop.reason).toMatch(/^not evaluated: ec2:DescribeRouteTables was refused \(UnauthorizedOperation\) in account 111111111111/);
+    expect(routeHopOf(merged, 'eni-peer', 'eni-app')).toMatchObject({
+      verdict: 'allow',
+      routeTableId: 'rtb-b',
+      rule: { targetType: 'peering' },
+    });
+  });
+
+  it('a refusal recorded for another account does not excuse a subnet whose table is missing', () => {
+    const snapshot = multiTierSnapshot();
+    snapshot.Subnets = snapshot.Subnets!.map((s) => ({ ...s, OwnerId: '111111111111' }));
+    const hop = routeHopOf({ ...snapshot, RouteTables: [], NotRead: [{ ...refused, AccountId: '999999999999' }] }, 'eni-app', '8.8.8.8');
+    expect(hop).toMatchObject({ verdict: 'unknown', reason: 'the snapshot has no route table for subnet-app' });
+  });
+
+  it('refuses a NotRead entry whose words could carry anything into the output', () => {
+    expect(() => validateSnapshot({ ...multiTierSnapshot(), NotRead: [{ ...refused, ErrorCode: 'Denied; rm -rf /' }] })).toThrow(
+      /NotRead\[0\]\.ErrorCode/,
+    );
+    expect(() => validateSnapshot({ ...multiTierSnapshot(), NotRead: [{ ...refused, Action: 'DescribeRouteTables' }] })).toThrow(
+      /NotRead\[0\]\.Action/,
+    );
+  });
+});
