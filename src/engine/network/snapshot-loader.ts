@@ -74,6 +74,7 @@ export const ID_OF: Readonly<Record<string, string>> = {
   ManagedPrefixLists: 'PrefixListId',
   VpcPeeringConnections: 'VpcPeeringConnectionId',
   FlowLogs: 'FlowLogId',
+  RouteTables: 'RouteTableId',
 };
 
 const KNOWN_MEMBERS: readonly string[] = [...Object.keys(networkSnapshotSchema.shape), ...Object.keys(ALIASES), ...IGNORED];

@@ -50,6 +50,16 @@ describe('merging snapshot files', () => {
       ),
     ).toThrow(/PrefixListEntries: pl-1 is described differently in a.json and b.json/);
   });
+
+  it('keeps a route table two exports both list once, and refuses two that differ', () => {
+    const table = (route: string) => ({
+      RouteTables: [{ RouteTableId: 'rtb-1', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: route, GatewayId: 'local' }] }],
+    });
+    expect(mergeSnapshots([table('10.0.0.0/16'), table('10.0.0.0/16')], { names: ['a.json', 'b.json'] }).RouteTables).toHaveLength(1);
+    expect(() => mergeSnapshots([table('10.0.0.0/16'), table('10.1.0.0/16')], { names: ['a.json', 'b.json'] })).toThrow(
+      /RouteTables: rtb-1 is described differently in a.json \(RouteTables\[0\]\) and b.json \(RouteTables\[0\]\)/,
+    );
+  });
 });
 
 describe('snapshot text encodings', () => {
