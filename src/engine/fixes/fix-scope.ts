@@ -86,6 +86,16 @@ export function scopedFix(
   verify: FixVerifier,
   ledger: NaclRuleNumberLedger,
 ): ScopedFix {
+  if (group.blockedBy.control === 'block-public-access') {
+    return {
+      fix: null,
+      note: note(
+        'block-public-access',
+        "No rule change: VPC Block Public Access refused these flows, not a security group or network ACL. To let them through, exclude the subnet or VPC from Block Public Access (an exclusion allowing both directions, or egress only for outbound traffic), or turn the account's blocking off in that region.",
+        [],
+      ),
+    };
+  }
   const excluded = scope.suspects;
   const left = new Set(excluded.map((p) => p.address));
   if (excluded.length > 0 && excluded.length === scope.peerCount) {

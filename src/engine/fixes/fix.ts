@@ -31,9 +31,11 @@ export interface SuggestedFix {
  * - `no-legitimate-peers`: every peer is such a suspect, so no rule change is proposed.
  * - `too-many-peers`: the legitimate peers need more peer sources (CIDRs, referenced groups)
  *   than one fix may name (`FIX_SCOPE.maxPeerSources`): a rule list that long is not a fix.
+ * - `block-public-access`: VPC Block Public Access refused the flows (`reject-reason` BPA), not a
+ *   security group or network ACL: no rule change lets them through.
  */
 export interface FixNote {
-  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers';
+  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers' | 'block-public-access';
   message: string;
   /** Peers of the finding the fix leaves out for their own behaviour. */
   excludedPeers: number;
