@@ -43,6 +43,8 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
   notRead?: NotReadMember[];
   /** How many member account × region pairs could not be read. */
   accountsFailed?: number;
+  /** How many account × region pairs were not read because the organisation lists the account as not active. */
+  accountsSkipped?: number;
   /** Athena source with a budget: what the scan was estimated to read and cost before it ran (S3 listing). */
   scanEstimate?: ScanEstimate;
   findings?: { total: number; new: number; updated: number; resolved: number; reopened: number };

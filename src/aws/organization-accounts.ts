@@ -8,21 +8,31 @@ export interface OrganizationAccount {
   name: string | null;
 }
 
+/** The organisation's accounts: those to read, and those left out with the state that rules them out. */
+export interface OrganizationAccounts {
+  active: OrganizationAccount[];
+  /** SUSPENDED, PENDING_CLOSURE, CLOSED … (or a state the API leaves out: `UNKNOWN`). */
+  inactive: Array<OrganizationAccount & { state: string }>;
+}
+
 /**
- * The ACTIVE accounts of the organisation, through ListAccounts (the SDK's paginator), called in
- * the management account or a delegated administrator. An account counts as active when its
- * `State` says so, or — from an API that predates `State` — its `Status`; closed, suspended and
- * pending accounts have no configuration to read.
+ * The accounts of the organisation, through ListAccounts (the SDK's paginator), called in the
+ * management account or a delegated administrator. An account counts as active when its `State`
+ * says so, or — from an API that predates `State` — its `Status`; closed, suspended and pending
+ * accounts have no configuration to read, and are returned apart so the analysis can name them.
  */
-export async function listActiveAccounts(client: OrganizationsClient, signal?: AbortSignal): Promise<OrganizationAccount[]> {
-  const accounts: OrganizationAccount[] = [];
+export async function listOrganizationAccounts(client: OrganizationsClient, signal?: AbortSignal): Promise<OrganizationAccounts> {
+  const active: OrganizationAccount[] = [];
+  const inactive: OrganizationAccounts['inactive'] = [];
   const { paginateListAccounts } = organizationsSdk();
   try {
     const pages = paginateListAccounts({ client }, {}, ...(signal ? [{ abortSignal: signal }] : []));
     for await (const page of guardedPages(pages, { operation: 'organizations:ListAccounts', next: (p) => p.NextToken })) {
       for (const account of page.Accounts ?? []) {
-        const state = account.State ?? account.Status;
-        if (account.Id && state === 'ACTIVE') accounts.push({ id: account.Id, name: account.Name ?? null });
+        if (!account.Id) continue;
+        const state = account.State ?? account.Status ?? 'UNKNOWN';
+        if (state === 'ACTIVE') active.push({ id: account.Id, name: account.Name ?? null });
+        else inactive.push({ id: account.Id, name: account.Name ?? null, state });
       }
     }
   } catch (error) {
@@ -35,7 +45,8 @@ export async function listActiveAccounts(client: OrganizationsClient, signal?: A
       { name },
     );
   }
-  return accounts.sort((a, b) => a.id.localeCompare(b.id));
+  const byId = (a: OrganizationAccount, b: OrganizationAccount) => a.id.localeCompare(b.id);
+  return { active: active.sort(byId), inactive: inactive.sort(byId) };
 }
 
 /** The IAM partition of a region: `aws-cn` in China, `aws-us-gov` in GovCloud, `aws` elsewhere. */

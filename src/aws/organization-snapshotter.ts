@@ -4,7 +4,7 @@ import { ID_OF as SNAPSHOT_ID_OF, mergeSnapshots } from '../engine/network/snaps
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { Ec2Snapshotter } from './ec2-snapshotter';
-import { listActiveAccounts, memberRoleArn } from './organization-accounts';
+import { listOrganizationAccounts, memberRoleArn } from './organization-accounts';
 
 export interface OrganizationsClientProvider {
   organizations(target: AwsTarget): OrganizationsClient;
@@ -27,12 +27,13 @@ export interface OrganizationSnapshotRequest {
 export interface MemberReading {
   accountId: string;
   region: string;
-  status: 'read' | 'failed';
+  /** `skipped`: an account the organisation lists as not active (suspended, closing, closed): nothing to read. */
+  status: 'read' | 'failed' | 'skipped';
   /** Read: what the snapshot holds of it. */
   interfaces?: number;
   securityGroups?: number;
   networkAcls?: number;
-  /** Failed: the AWS error's name (AccessDenied, UnauthorizedOperation …) and message. */
+  /** Failed: the AWS error's name (AccessDenied, UnauthorizedOperation …) and message. Skipped: the account's state and why. */
   error?: { code: string; message: string };
 }
 
@@ -60,9 +61,20 @@ export class OrganizationSnapshotter {
   ) {}
 
   async snapshot(request: OrganizationSnapshotRequest): Promise<OrganizationSnapshot> {
-    const accounts =
-      request.accounts ?? (await listActiveAccounts(this.organizations.organizations(request.central), request.signal)).map((a) => a.id);
+    const listed = request.accounts
+      ? null
+      : await listOrganizationAccounts(this.organizations.organizations(request.central), request.signal);
+    const accounts = request.accounts ?? listed!.active.map((a) => a.id);
     const pairs = accounts.flatMap((accountId) => request.regions.map((region) => ({ accountId, region })));
+    // Accounts the organisation lists as not active are named, not read.
+    const skipped: MemberReading[] = (listed?.inactive ?? []).flatMap((account) =>
+      request.regions.map((region) => ({
+        accountId: account.id,
+        region,
+        status: 'skipped' as const,
+        error: { code: account.state, message: `the organisation lists the account as ${account.state}: it has no configuration to read` },
+      })),
+    );
     const limiter = new ConcurrencyLimiter(this.options.concurrency ?? 4);
     let firstError: unknown = null;
     const results = await limiter.map(pairs, async ({ accountId, region }) => {
@@ -99,7 +111,10 @@ export class OrganizationSnapshotter {
     });
     const read = results.filter((r) => r.snapshot !== null);
     if (pairs.length > 0 && read.length === 0) throw firstError;
-    return { snapshot: mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot)), members: results.map((r) => r.reading) };
+    return {
+      snapshot: mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot)),
+      members: [...results.map((r) => r.reading), ...skipped],
+    };
   }
 }
 

@@ -203,7 +203,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
     expect(all).toHaveLength(4);
   });
 
-  it('lists the members through AWS Organizations when the target names none (ACTIVE accounts only, every page)', async () => {
+  it('lists the members through AWS Organizations when the target names none (ACTIVE accounts read, the others named, every page)', async () => {
     organizations.on(ListAccountsCommand).callsFake((input: { NextToken?: string }) => {
       const listed = [
         { Id: '111111111111', Name: 'shop', State: 'ACTIVE', Status: 'ACTIVE' },
@@ -227,9 +227,17 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
     const done = await waitForAnalysis(server(), started.body.id);
     expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
     expect(organizations.commandCalls(ListAccountsCommand)).toHaveLength(2);
-    expect((done.statistics.accounts as Array<{ accountId: string }>).map((m) => m.accountId)).toEqual(['111111111111', '222222222222']);
+    const accounts = done.statistics.accounts as Array<{ accountId: string; status: string; error?: { code: string } }>;
+    expect(accounts.map((m) => `${m.accountId} ${m.status}${m.error ? ` ${m.error.code}` : ''}`)).toEqual([
+      '111111111111 read',
+      '222222222222 read',
+      '444444444444 skipped CLOSED',
+      '555555555555 skipped PENDING_CLOSURE',
+    ]);
+    expect(done.statistics.accountsSkipped).toBe(2);
     expect(athena.starts[0].ExecutionParameters).toEqual(expect.arrayContaining(["'111111111111'", "'222222222222'"]));
     expect(athena.starts[0].ExecutionParameters).not.toContain("'444444444444'");
+    expect(athena.starts[0].ExecutionParameters).not.toContain("'555555555555'");
   });
 
   it('fails the analysis, with the reason, when no member can be read', async () => {

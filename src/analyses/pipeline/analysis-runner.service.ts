@@ -426,16 +426,20 @@ function historySummaryOf(history: WindowHistory, at: Date): NonNullable<Analysi
 }
 
 /** The member accounts of an organisation target as read, the failed ones counted apart. */
-function accountsOf(members: MemberReading[] | undefined): Pick<AnalysisStatistics, 'accounts' | 'accountsFailed'> {
+function accountsOf(members: MemberReading[] | undefined): Pick<AnalysisStatistics, 'accounts' | 'accountsFailed' | 'accountsSkipped'> {
   if (!members) return {};
-  return { accounts: members, accountsFailed: members.filter((m) => m.status === 'failed').length };
+  return {
+    accounts: members,
+    accountsFailed: members.filter((m) => m.status === 'failed').length,
+    accountsSkipped: members.filter((m) => m.status === 'skipped').length,
+  };
 }
 
 /** An organisation target's member accounts (as listed when the snapshot was read) and regions. */
 function membersOf(target: TargetEntity, statistics: AnalysisStatistics): { accountIds: string[]; regions: string[] } | null {
   const source = target.configSource;
   if (source.type !== 'organization') return null;
-  const accountIds = [...new Set((statistics.accounts ?? []).map((m) => m.accountId))].sort();
+  const accountIds = [...new Set((statistics.accounts ?? []).filter((m) => m.status !== 'skipped').map((m) => m.accountId))].sort();
   return accountIds.length ? { accountIds, regions: source.regions } : null;
 }
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import type { AwsTarget } from '../../../src/aws/aws-target';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
-import { listActiveAccounts } from '../../../src/aws/organization-accounts';
+import { listOrganizationAccounts } from '../../../src/aws/organization-accounts';
 import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
 import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
 import { routeTablePages, subnetsPage, vpcsPage } from '../../support/aws/ec2-responses';
@@ -71,24 +71,30 @@ const accountPages: ListAccountsCommandOutput[] = [
   },
 ];
 
-describe('listActiveAccounts', () => {
+describe('listOrganizationAccounts', () => {
   const organizations = mockClient(OrganizationsClient);
   const client = new OrganizationsClient({ region: 'us-east-1' });
 
   beforeEach(() => organizations.reset());
   afterEach(() => organizations.reset());
 
-  it('follows NextToken and keeps the ACTIVE accounts, by State or else by the older Status', async () => {
+  it('follows NextToken and tells the ACTIVE accounts from the others, by State or else by the older Status', async () => {
     // The paginator reuses one input object, so copy each input as it is sent.
     const sent: Array<string | undefined> = [];
     organizations.on(ListAccountsCommand).callsFake((input: { NextToken?: string }) => {
       sent.push(input.NextToken);
       return accountPages[sent.length - 1];
     });
-    expect(await listActiveAccounts(client)).toEqual([
-      { id: '111111111111', name: 'shop' },
-      { id: '222222222222', name: 'payments' },
-    ]);
+    expect(await listOrganizationAccounts(client)).toEqual({
+      active: [
+        { id: '111111111111', name: 'shop' },
+        { id: '222222222222', name: 'payments' },
+      ],
+      inactive: [
+        { id: '333333333333', name: 'old', state: 'SUSPENDED' },
+        { id: '444444444444', name: 'closing', state: 'PENDING_CLOSURE' },
+      ],
+    });
     expect(sent).toEqual([undefined, 'accounts-2']);
   });
 
@@ -99,7 +105,7 @@ describe('listActiveAccounts', () => {
       if (calls > 10) throw new Error('the same page was asked for again and again');
       return { ...accountPages[1], NextToken: 'accounts-2' };
     });
-    await expect(listActiveAccounts(client)).rejects.toMatchObject({
+    await expect(listOrganizationAccounts(client)).rejects.toMatchObject({
       code: 'AWS.UNEXPECTED_RESPONSE',
       details: { operation: 'organizations:ListAccounts', page: 2 },
     });
@@ -113,7 +119,7 @@ describe('listActiveAccounts', () => {
         $metadata: { httpStatusCode: 400, requestId: 'denied-1' },
       }),
     );
-    const error = await listActiveAccounts(client).catch((e: unknown) => e);
+    const error = await listOrganizationAccounts(client).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsAdapterError);
     expect(error).toMatchObject({ code: 'AWS.INVALID_CONFIGURATION', details: { name: 'AccessDeniedException' } });
     expect((error as Error).message).toMatch(/organizations:ListAccounts.*configSource\.accounts/);
@@ -154,6 +160,37 @@ describe('OrganizationSnapshotter', () => {
   afterEach(() => {
     ec2.reset();
     organizations.reset();
+  });
+
+  it('names the accounts the organisation lists as not active, in every region, without reading them', async () => {
+    let page = 0;
+    organizations.on(ListAccountsCommand).callsFake(() => accountPages[page++]);
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: null,
+      regions: ['eu-west-1', 'us-east-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    const skipped = result.members.filter((m) => m.status === 'skipped');
+    expect(skipped).toEqual(
+      ['333333333333|SUSPENDED', '444444444444|PENDING_CLOSURE'].flatMap((entry) => {
+        const [accountId, state] = entry.split('|');
+        return ['eu-west-1', 'us-east-1'].map((region) => ({
+          accountId,
+          region,
+          status: 'skipped',
+          error: { code: state, message: `the organisation lists the account as ${state}: it has no configuration to read` },
+        }));
+      }),
+    );
+    // Only the active accounts were read (the one refused in eu-west-1 named as failed).
+    expect(result.members.filter((m) => m.status !== 'skipped').map((m) => `${m.accountId} ${m.region} ${m.status}`)).toEqual([
+      '111111111111 eu-west-1 read',
+      '111111111111 us-east-1 read',
+      '222222222222 eu-west-1 failed',
+      '222222222222 us-east-1 read',
+    ]);
   });
 
   it('leaves out a member whose calls are refused, naming the account, the region and the refused action', async () => {
