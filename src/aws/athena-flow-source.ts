@@ -7,10 +7,9 @@ import { emptyUnreadRecords, type UnreadRecords } from '../engine/flow-log/unrea
 import type { FlowLog } from '../engine/network/snapshot';
 import { AthenaQueryError } from './athena-query.error';
 import { AwsAdapterError } from './aws-adapter.error';
-import { athenaSdk, ec2Sdk } from './aws-sdk';
+import { athenaSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
-import { withFailedCall } from './failed-call.util';
-import { guardedPages } from './paginated.util';
+import { describeFlowLogsDeliveringTo } from './flow-log-lookup';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
 import { type AthenaPartitionLayout, AthenaQueryBuilder, type AthenaTableRef, type FlowQueryKind } from './athena-query-builder';
@@ -195,7 +194,7 @@ export class AthenaFlowSource {
    * the default version-2 format; with several different ones, the target must say which.
    */
   async resolveLogFormat(request: AthenaFlowRequest): Promise<string> {
-    const flowLogs = request.flowLogs ?? (await this.describeS3FlowLogs(request.target));
+    const flowLogs = request.flowLogs ?? (await describeFlowLogsDeliveringTo(this.clients.ec2(request.target), request.target, 's3'));
     const destination = request.config.logDestination ? s3Location(request.config.logDestination) : null;
     const candidates = flowLogs.filter(
       (log) => (log.LogDestinationType ?? 's3') === 's3' && (!destination || s3Location(log.LogDestination ?? '') === destination),
@@ -247,23 +246,6 @@ export class AthenaFlowSource {
       abortSignal: signal ?? undefined,
     });
     return described?.QueryExecution;
-  }
-
-  private async describeS3FlowLogs(target: AwsTarget): Promise<FlowLog[]> {
-    const logs: FlowLog[] = [];
-    const { paginateDescribeFlowLogs } = ec2Sdk();
-    const pages = paginateDescribeFlowLogs(
-      { client: this.clients.ec2(target), pageSize: 1000 },
-      { Filter: [{ Name: 'log-destination-type', Values: ['s3'] }] },
-    );
-    const operation = 'ec2:DescribeFlowLogs';
-    try {
-      for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken }))
-        logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
-    } catch (error) {
-      throw withFailedCall(error, operation, target);
-    }
-    return logs;
   }
 }
 

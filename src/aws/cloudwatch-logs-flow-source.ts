@@ -6,10 +6,9 @@ import type { UnreadRecords } from '../engine/flow-log/unread-records';
 import type { FlowLog } from '../engine/network/snapshot';
 import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
-import { cloudWatchLogsSdk, ec2Sdk } from './aws-sdk';
+import { cloudWatchLogsSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
-import { withFailedCall } from './failed-call.util';
-import { guardedPages } from './paginated.util';
+import { describeFlowLogsDeliveringTo } from './flow-log-lookup';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { INSIGHTS_MAX_ROWS, InsightsQueryBuilder } from './insights-query-builder';
 import { InsightsQueryError } from './insights-query.error';
@@ -341,9 +340,9 @@ export class CloudWatchLogsFlowSource {
     const { config } = request;
     if (config.logGroupName && config.logFormat)
       return [{ logGroupName: checkedLogGroup(config.logGroupName), logFormat: config.logFormat }];
-    const flowLogs = (request.flowLogs ?? (await this.describeFlowLogs(request.target))).filter(
-      (log) => log.LogDestinationType === 'cloud-watch-logs' || (!log.LogDestinationType && Boolean(log.LogGroupName)),
-    );
+    const flowLogs = (
+      request.flowLogs ?? (await describeFlowLogsDeliveringTo(this.clients.ec2(request.target), request.target, 'cloud-watch-logs'))
+    ).filter((log) => log.LogDestinationType === 'cloud-watch-logs' || (!log.LogDestinationType && Boolean(log.LogGroupName)));
     let candidates = flowLogs;
     if (config.flowLogId) candidates = candidates.filter((log) => log.FlowLogId === config.flowLogId);
     if (config.logGroupName) candidates = candidates.filter((log) => log.LogGroupName === config.logGroupName);
@@ -378,23 +377,6 @@ export class CloudWatchLogsFlowSource {
       }
       return { logGroupName: checkedLogGroup(logGroupName), logFormat: formats[0] ?? DEFAULT_FORMAT.logFormat };
     });
-  }
-
-  private async describeFlowLogs(target: AwsTarget): Promise<FlowLog[]> {
-    const logs: FlowLog[] = [];
-    const { paginateDescribeFlowLogs } = ec2Sdk();
-    const pages = paginateDescribeFlowLogs(
-      { client: this.clients.ec2(target), pageSize: 1000 },
-      { Filter: [{ Name: 'log-destination-type', Values: ['cloud-watch-logs'] }] },
-    );
-    const operation = 'ec2:DescribeFlowLogs';
-    try {
-      for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken }))
-        logs.push(...((page.FlowLogs ?? []) as FlowLog[]));
-    } catch (error) {
-      throw withFailedCall(error, operation, target);
-    }
-    return logs;
   }
 }
 

@@ -64,7 +64,7 @@ export class OrganizationSnapshotter {
     const listed = request.accounts
       ? null
       : await listOrganizationAccounts(this.organizations.organizations(request.central), request.signal);
-    const accounts = request.accounts ?? listed!.active.map((a) => a.id);
+    const accounts = listed ? listed.active.map((a) => a.id) : (request.accounts ?? []);
     const pairs = accounts.flatMap((accountId) => request.regions.map((region) => ({ accountId, region })));
     // Accounts the organisation lists as not active are named, not read.
     const skipped: MemberReading[] = (listed?.inactive ?? []).flatMap((account) =>
