@@ -72,6 +72,21 @@ export interface AnalysisFailure {
   /** True when retrying cannot help without changing the target or its data. */
   permanent: boolean;
   at: string;
-  /** A scan refused over budget (`BUDGET.EXCEEDED`): the limit it broke and its estimate. */
-  details?: { limit: 'perAnalysis' | 'monthly'; estimate: ScanEstimate };
+  /**
+   * A scan refused over budget (`BUDGET.EXCEEDED`): the limit it broke and its estimate. An Athena
+   * query that failed: Athena's own `AthenaError`, with its category named.
+   */
+  details?: { limit: 'perAnalysis' | 'monthly'; estimate: ScanEstimate } | { athenaError: AthenaErrorDetails };
+}
+
+/**
+ * Athena's `AthenaError` of a failed query. `category` is Athena's `ErrorCategory` by name
+ * (1 system, 2 user, 3 other); `type` its numeric `ErrorType`, as Athena documents it.
+ */
+export interface AthenaErrorDetails {
+  category: 'system' | 'user' | 'other' | null;
+  errorCategory: number | null;
+  type: number | null;
+  retryable: boolean | null;
+  message: string | null;
 }

@@ -161,20 +161,19 @@ export class AthenaFlowQuery {
 
   private failure(state: 'FAILED' | 'CANCELLED', execution: QueryExecution | undefined): AthenaQueryError {
     const reason = execution?.Status?.StateChangeReason ?? null;
-    const error = execution?.Status?.AthenaError;
     return new AthenaQueryError(
       state === 'FAILED' ? 'failed' : 'cancelled',
       this.queryExecutionId,
       `Athena query ${this.queryExecutionId} ${state}${reason ? `: ${reason}` : ''}`,
       reason,
-      error
-        ? {
-            errorCategory: error.ErrorCategory,
-            errorType: error.ErrorType,
-            retryable: error.Retryable,
-            errorMessage: error.ErrorMessage,
-          }
-        : null,
+      athenaErrorOf(execution),
     );
   }
+}
+
+/** The `AthenaError` of a query execution, in the fields `AthenaQueryError` keeps. */
+export function athenaErrorOf(execution: QueryExecution | undefined): AthenaQueryError['athenaError'] {
+  const error = execution?.Status?.AthenaError;
+  if (!error) return null;
+  return { errorCategory: error.ErrorCategory, errorType: error.ErrorType, retryable: error.Retryable, errorMessage: error.ErrorMessage };
 }

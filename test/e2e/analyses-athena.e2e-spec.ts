@@ -255,6 +255,10 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     const failedQuery = account.athena.queries[0];
     expect(failed.failure).toMatchObject({ code: 'ATHENA.FAILED', stage: 'query', permanent: true });
     expect(failed.failure.reason).toBe(`Athena query ${failedQuery.id} failed: ${reason}`);
+    // Athena's own category says whose the error is: the table named is the user's.
+    expect(failed.failure.details).toEqual({
+      athenaError: { category: 'user', errorCategory: 2, type: 1301, retryable: false, message: reason },
+    });
     // A permanent failure is not retried by the queue: one query, one start.
     expect(account.athena.starts).toHaveLength(1);
     expect(await allFindings(server(), targetId)).toHaveLength(0);

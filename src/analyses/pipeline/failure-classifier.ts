@@ -7,7 +7,7 @@ import { FlowLogFormatError } from '../../engine/flow-log/flow-log-format.error'
 import { SnapshotValidationError } from '../../engine/network/snapshot-validation.error';
 import { SnapshotFileError } from '../../snapshots/snapshot-file.error';
 import { BudgetExceededError } from '../../costs/budget-exceeded.error';
-import type { AnalysisFailure } from '../analysis-statistics';
+import type { AnalysisFailure, AthenaErrorDetails } from '../analysis-statistics';
 
 export interface ClassifiedFailure {
   code: string;
@@ -37,7 +37,8 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   }
   if (error instanceof AthenaQueryError) {
     const reason = `Athena query ${error.queryExecutionId} ${error.failure}: ${error.stateChangeReason ?? error.message}`;
-    return { code: error.code, reason, permanent };
+    if (!error.athenaError) return { code: error.code, reason, permanent };
+    return { code: error.code, reason, permanent, details: { athenaError: athenaErrorDetails(error.athenaError) } };
   }
   if (error instanceof InsightsQueryError) {
     return { code: `INSIGHTS.${error.failure.toUpperCase()}`, reason: error.message, permanent: !error.retryable };
@@ -50,4 +51,17 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   }
   if (kind === 'refused') return { code: `AWS.${name}`, reason: `${name}: ${message}`, permanent };
   return { code: 'ANALYSIS.ERROR', reason: `${name}: ${message}`, permanent };
+}
+
+const ATHENA_ERROR_CATEGORIES: Readonly<Record<number, AthenaErrorDetails['category']>> = { 1: 'system', 2: 'user', 3: 'other' };
+
+function athenaErrorDetails(error: NonNullable<AthenaQueryError['athenaError']>): AthenaErrorDetails {
+  const errorCategory = error.errorCategory ?? null;
+  return {
+    category: errorCategory === null ? null : (ATHENA_ERROR_CATEGORIES[errorCategory] ?? null),
+    errorCategory,
+    type: error.errorType ?? null,
+    retryable: error.retryable ?? null,
+    message: error.errorMessage ?? null,
+  };
 }

@@ -12,9 +12,34 @@ describe('classifyFailure', () => {
   it('keeps Athena’s StateChangeReason; a FAILED query is final unless Athena marks it retryable', () => {
     const reason = "TABLE_NOT_FOUND: Table 'awsdatacatalog.db.t' does not exist";
     const failed = new AthenaQueryError('failed', 'q-1', `Athena query q-1 FAILED: ${reason}`, reason, { retryable: false });
-    expect(classifyFailure(failed)).toEqual({ code: 'ATHENA.FAILED', reason: `Athena query q-1 failed: ${reason}`, permanent: true });
+    expect(classifyFailure(failed)).toMatchObject({ code: 'ATHENA.FAILED', reason: `Athena query q-1 failed: ${reason}`, permanent: true });
     const transient = new AthenaQueryError('failed', 'q-2', 'Athena query q-2 FAILED', 'capacity', { retryable: true });
     expect(classifyFailure(transient)).toMatchObject({ code: 'ATHENA.FAILED', permanent: false });
+  });
+
+  it('keeps Athena’s AthenaError with its category named, so a user error reads apart from Athena’s own', () => {
+    const reason = "COLUMN_NOT_FOUND: line 3:8: Column 'pkt_srcaddr' cannot be resolved";
+    const user = new AthenaQueryError('failed', 'q-4', `Athena query q-4 FAILED: ${reason}`, reason, {
+      errorCategory: 2,
+      errorType: 1006,
+      retryable: false,
+      errorMessage: reason,
+    });
+    expect(classifyFailure(user)).toEqual({
+      code: 'ATHENA.FAILED',
+      reason: `Athena query q-4 failed: ${reason}`,
+      permanent: true,
+      details: { athenaError: { category: 'user', errorCategory: 2, type: 1006, retryable: false, message: reason } },
+    });
+    const system = new AthenaQueryError('failed', 'q-5', 'Athena query q-5 FAILED', 'internal', { errorCategory: 1, retryable: true });
+    expect(classifyFailure(system).details).toEqual({
+      athenaError: { category: 'system', errorCategory: 1, type: null, retryable: true, message: null },
+    });
+    // A category Athena may add later is kept by its number.
+    const later = new AthenaQueryError('failed', 'q-6', 'Athena query q-6 FAILED', null, { errorCategory: 9 });
+    expect(classifyFailure(later).details).toEqual({
+      athenaError: { category: null, errorCategory: 9, type: null, retryable: null, message: null },
+    });
   });
 
   it('a timeout may be retried; its reason says how long the query ran', () => {
