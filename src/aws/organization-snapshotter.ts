@@ -2,6 +2,8 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { ID_OF as SNAPSHOT_ID_OF, mergeSnapshots } from '../engine/network/snapshot-loader';
 import type { AwsTarget } from './aws-target';
+import { retryabilityOf } from '../common/errors/retryability';
+import { abortableSleep } from './abortable-sleep.util';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { Ec2Snapshotter } from './ec2-snapshotter';
 import { listOrganizationAccounts, memberRoleArn } from './organization-accounts';
@@ -57,7 +59,11 @@ export class OrganizationSnapshotter {
   constructor(
     private readonly ec2: Ec2Snapshotter,
     private readonly organizations: OrganizationsClientProvider,
-    private readonly options: { concurrency?: number } = {},
+    private readonly options: {
+      concurrency?: number;
+      /** The pause before members AWS throttled are read again (default 5 s). */
+      throttledRetryDelayMs?: number;
+    } = {},
   ) {}
 
   async snapshot(request: OrganizationSnapshotRequest): Promise<OrganizationSnapshot> {
@@ -75,47 +81,70 @@ export class OrganizationSnapshotter {
         error: { code: account.state, message: `the organisation lists the account as ${account.state}: it has no configuration to read` },
       })),
     );
-    const limiter = new ConcurrencyLimiter(this.options.concurrency ?? 4);
-    let firstError: unknown = null;
-    const results = await limiter.map(pairs, async ({ accountId, region }) => {
-      request.signal?.throwIfAborted();
-      const member: AwsTarget = {
-        accountId,
-        region,
-        roleArn: memberRoleArn(accountId, region, request.roleName),
-        externalId: request.externalId,
-      };
-      try {
-        const snapshot = await this.ec2.snapshot({ ...member, vpcIds: request.vpcIds, subnetIds: request.subnetIds });
-        const reading: MemberReading = {
-          accountId,
-          region,
-          status: 'read',
-          interfaces: snapshot.NetworkInterfaces?.length ?? 0,
-          securityGroups: snapshot.SecurityGroups?.length ?? 0,
-          networkAcls: snapshot.NetworkAcls?.length ?? 0,
-        };
-        return { reading, snapshot };
-      } catch (error) {
-        if (request.signal?.aborted) throw error;
-        firstError ??= error;
-        const name = (error as { name?: string }).name ?? 'Error';
-        const reading: MemberReading = {
-          accountId,
-          region,
-          status: 'failed',
-          error: { code: name, message: error instanceof Error ? error.message : String(error) },
-        };
-        return { reading, snapshot: null };
+    const results = await new ConcurrencyLimiter(this.options.concurrency ?? 4).map(pairs, (pair) => this.readMember(request, pair));
+    // Members AWS throttled (the SDK's own retries spent) are read once more when the others are
+    // done, one at a time: the account's rate has had time to recover, and no concurrent member
+    // competes for it. What is still throttled is left out, named as such.
+    const throttled = results.flatMap((result, index) => (result.throttled ? [index] : []));
+    if (throttled.length > 0) {
+      await abortableSleep(this.options.throttledRetryDelayMs ?? 5000, request.signal);
+      for (const index of throttled) {
+        const again = await this.readMember(request, pairs[index]);
+        if (again.reading.error) again.reading.error.message = `still throttled after a second try: ${again.reading.error.message}`;
+        results[index] = again;
       }
-    });
+    }
     const read = results.filter((r) => r.snapshot !== null);
-    if (pairs.length > 0 && read.length === 0) throw firstError;
+    if (pairs.length > 0 && read.length === 0) throw results.find((r) => r.error !== undefined)?.error;
     return {
       snapshot: mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot)),
       members: [...results.map((r) => r.reading), ...skipped],
     };
   }
+
+  private async readMember(
+    request: OrganizationSnapshotRequest,
+    { accountId, region }: { accountId: string; region: string },
+  ): Promise<MemberResult> {
+    request.signal?.throwIfAborted();
+    const member: AwsTarget = {
+      accountId,
+      region,
+      roleArn: memberRoleArn(accountId, region, request.roleName),
+      externalId: request.externalId,
+    };
+    try {
+      const snapshot = await this.ec2.snapshot({ ...member, vpcIds: request.vpcIds, subnetIds: request.subnetIds });
+      const reading: MemberReading = {
+        accountId,
+        region,
+        status: 'read',
+        interfaces: snapshot.NetworkInterfaces?.length ?? 0,
+        securityGroups: snapshot.SecurityGroups?.length ?? 0,
+        networkAcls: snapshot.NetworkAcls?.length ?? 0,
+      };
+      return { reading, snapshot };
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      const name = (error as { name?: string }).name ?? 'Error';
+      const reading: MemberReading = {
+        accountId,
+        region,
+        status: 'failed',
+        error: { code: name, message: error instanceof Error ? error.message : String(error) },
+      };
+      return { reading, snapshot: null, error, throttled: retryabilityOf(error).kind === 'throttled' };
+    }
+  }
+}
+
+interface MemberResult {
+  reading: MemberReading;
+  snapshot: NetworkSnapshot | null;
+  /** Why the member could not be read. */
+  error?: unknown;
+  /** AWS throttled the reading after the SDK's own retries. */
+  throttled?: boolean;
 }
 
 /** One snapshot of the members' snapshots, each resource once (by its id), validated as the engine reads it. */

@@ -216,6 +216,48 @@ describe('OrganizationSnapshotter', () => {
     expect(result.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
   });
 
+  it('reads a member AWS throttled once more after the others, alone; one still throttled is named as such', async () => {
+    const BUSY = '555555555555';
+    const STUCK = '666666666666';
+    const throttled = () =>
+      Object.assign(new Error('Request limit exceeded.'), {
+        name: 'RequestLimitExceeded',
+        $fault: 'client',
+        $retryable: { throttling: true },
+        $metadata: { httpStatusCode: 503, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000005', attempts: 3 },
+      });
+    const calls: string[] = [];
+    let busyCalls = 0;
+    ec2.on(DescribeVpcsCommand).callsFake((_input, getClient: () => EC2Client) => {
+      const client = getClient();
+      const account = [BUSY, STUCK, '111111111111'].find((id) => client === clientOf({ accountId: id, region: 'eu-west-1' }));
+      calls.push(account ?? '?');
+      if (account === STUCK) throw throttled();
+      if (account === BUSY && busyCalls++ === 0) throw throttled();
+      return vpcsPage;
+    });
+    const paced = new OrganizationSnapshotter(
+      new Ec2Snapshotter({ ec2: clientOf }),
+      { organizations: () => new OrganizationsClient({ region: 'us-east-1' }) },
+      { throttledRetryDelayMs: 0 },
+    );
+    const result = await paced.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: [BUSY, STUCK, '111111111111'],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    // The first pass reads all three; the second only the two throttled, after the others.
+    expect(calls).toEqual([BUSY, STUCK, '111111111111', BUSY, STUCK]);
+    expect(result.members.map((m) => [m.accountId, m.status, m.error?.code])).toEqual([
+      [BUSY, 'read', undefined],
+      [STUCK, 'failed', 'RequestLimitExceeded'],
+      ['111111111111', 'read', undefined],
+    ]);
+    expect(result.members[1].error?.message).toMatch(/still throttled after a second try/);
+  });
+
   it("keeps a member whose role predates DescribeRouteTables: the merged snapshot has the others' route tables and names the refusal", async () => {
     const OLD_ROLE = '333333333333';
     ec2.on(DescribeRouteTablesCommand).callsFake((_input, getClient: () => EC2Client) => {
