@@ -126,10 +126,12 @@ type SliceOutcome = { kind: 'complete'; rows: NonNullable<GetQueryResultsCommand
  *
  * Insights' limits: a result holds at most 10,000 rows and a query runs at most 60 minutes; a
  * slice of the window whose result is capped or that times out is split in halves (by the
- * records' `start`, so no record is counted twice) and each half queried again, down to
- * `minSliceSeconds`. At most `maxConcurrentQueries` run at once; LimitExceededException (the
- * account's concurrent-query limit) backs off and starts again; ThrottlingException is retried by
- * the client's retry strategy. A query cancelled or failed in Insights fails the window.
+ * records' `start`, so no record is counted twice; a message that does not match the log
+ * format, having no `start`, is counted by the half that holds its timestamp) and each half
+ * queried again, down to `minSliceSeconds`. At most `maxConcurrentQueries` run at once;
+ * LimitExceededException (the account's concurrent-query limit) backs off and starts again;
+ * ThrottlingException is retried by the client's retry strategy. A query cancelled or failed in
+ * Insights fails the window.
  */
 export class CloudWatchLogsFlowSource {
   private readonly options: CloudWatchLogsFlowSourceSettings;

@@ -28,9 +28,16 @@ export interface BuiltInsightsQuery {
   fields: ReadonlySet<string>;
 }
 
+const PARSED_FIELD_PREFIX = 'fl_';
+
 /** The Insights field a flow-log field is parsed into: `fl_` and its name with `-` replaced by `_`. */
 export function insightsFieldOf(field: string): string {
-  return `fl_${field.replace(/-/g, '_')}`;
+  return `${PARSED_FIELD_PREFIX}${field.replace(/-/g, '_')}`;
+}
+
+/** Whether a result field is one the query's `parse` sets (a flow-log field), not one it derives or aggregates. */
+export function isParsedField(name: string): boolean {
+  return name.startsWith(PARSED_FIELD_PREFIX);
 }
 
 /** Flow-log field names as the format parser accepts them; anything else never reaches a query. */
@@ -53,7 +60,8 @@ const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-
  * such records come back in rows of their own (a `-` interface, address or protocol is a key
  * already), which the merger counts by reason instead of aggregating. Insights has no CASE to
  * fold them into one row per reason; they are rare, and a SKIPDATA row is one per interface and
- * hour.
+ * hour. Messages that do not match the log format are kept too (see unparsedMessages): with every
+ * key absent they fall into one row of their own.
  *
  * Insights has neither CASE nor bitwise functions, so the port collapse and the tcp-flags OR are
  * written in arithmetic (`least`, `greatest`, `floor`, `abs`, `%`):
@@ -90,7 +98,8 @@ export class InsightsQueryBuilder {
     // REJECT and ACCEPT records, and SKIPDATA ones (their action is `-`). Records that cannot be
     // read (a `-` interface or address, a protocol that is no number, an end past 9999-12-31,
     // another log-status) are not filtered out: they reach `stats` under their own keys, and
-    // InsightsRowMerger counts their rows instead of aggregating them.
+    // InsightsRowMerger counts their rows instead of aggregating them; so are messages that do not
+    // match the format, beside these conditions (`unparsed or (…)`), which they could never meet.
     const actions = `${f('action')} = "REJECT" or ${f('action')} = "ACCEPT"`;
     const filters = [has('log-status') ? `(${actions} or ${f('log-status')} = "SKIPDATA")` : `(${actions})`];
     // A record overlaps the window when it starts before its end and ends at or after its start.
@@ -112,6 +121,8 @@ export class InsightsQueryBuilder {
     if (scope.interfaceIds?.length) filters.push(inList('interface-id', 'interfaceIds', scope.interfaceIds));
     if (scope.vpcIds?.length && has('vpc-id')) filters.push(inList('vpc-id', 'vpcIds', scope.vpcIds));
     if (scope.subnetIds?.length && has('subnet-id')) filters.push(inList('subnet-id', 'subnetIds', scope.subnetIds));
+    const unparsed = unparsedMessages(names[0], input);
+    const filter = unparsed ? `${unparsed} or (${filters.join(' and ')})` : filters.join(' and ');
 
     const s = f('srcport');
     const d = f('dstport');
@@ -165,13 +176,42 @@ export class InsightsQueryBuilder {
 
     const queryString = [
       parse,
-      `| filter ${filters.join(' and ')}`,
+      `| filter ${filter}`,
       ...derived.map((list) => `| fields ${list.join(', ')}`),
       `| stats ${stats.join(', ')} by ${by.join(', ')}`,
       `| limit ${INSIGHTS_MAX_ROWS}`,
     ].join('\n');
     return { queryString, fields };
   }
+}
+
+/**
+ * The filter that keeps the messages of this query that do not match the log format, so that
+ * `stats` counts them (in a row with no key: every parsed field absent) instead of dropping them;
+ * null when the query owns none.
+ *
+ * A glob `parse` sets every field or, when the message has too few fields for the pattern, none:
+ * such a message is known by its first field being absent. It has no `start` to place it in a
+ * slice, so it is placed by its log event's @timestamp: counted are the unparsed messages whose
+ * @timestamp (epoch ms) lies in the window [from, to) and, when the window is split, also in the
+ * slice [startSlice.from, startSlice.to) (seconds). The events a query reads reach beyond both
+ * (records may start before the window, events are read with slack around a slice); the ones
+ * outside are read but not counted. The slices of a window split it without overlap, so each
+ * unparsed message of the window is counted by exactly one of its queries, and not again by a
+ * window that does not overlap this one. Slices of records that started before the window own
+ * none. The scope is not applied: such a message names no VPC, subnet or interface, so it is
+ * counted as its log group's.
+ */
+function unparsedMessages(firstField: string, input: InsightsQueryInput): string | null {
+  let fromMs = input.from.getTime();
+  let toMs = input.to.getTime();
+  if (input.startSlice) {
+    fromMs = Math.max(fromMs, integer(input.startSlice.from) * 1000);
+    toMs = Math.min(toMs, integer(input.startSlice.to) * 1000);
+  }
+  if (fromMs >= toMs) return null;
+  const at = 'toMillis(@timestamp)';
+  return `(not ispresent(${insightsFieldOf(firstField)}) and ${at} >= ${integer(fromMs)} and ${at} < ${integer(toMs)})`;
 }
 
 function integer(value: number): number {

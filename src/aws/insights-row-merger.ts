@@ -5,7 +5,7 @@ import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
 import { countUnreadRecords, emptyUnreadRecords, type UnreadRecordReason, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
-import { END_PAST_MAX, insightsFieldOf, TCP_FLAG_BITS } from './insights-query-builder';
+import { END_PAST_MAX, insightsFieldOf, isParsedField, TCP_FLAG_BITS } from './insights-query-builder';
 
 const optionalNumber = z
   .string()
@@ -70,8 +70,8 @@ const portKey = (port: number | null) => (port === null ? '-' : String(port));
  * each REJECT aggregate carrying its records per hour (`hourly`): what the Athena source returns
  * and the file collector computes. Sums add up, the collapsed port's range widens, tcp-flags are
  * OR-ed, reject-reason survives only where every row agrees, the first and last seen widen.
- * A row of records that are no flow (SKIPDATA, or a value that cannot be read) is counted by
- * reason for its log group, never aggregated.
+ * A row of records that are no flow (SKIPDATA, a value that cannot be read, messages that do not
+ * match the log format) is counted by reason for its log group, never aggregated.
  */
 export class InsightsRowMerger {
   private readonly entries = new Map<string, Entry>();
@@ -100,7 +100,7 @@ export class InsightsRowMerger {
     const r = parsed.data as Record<string, string | number | null>;
     const text = (field: string) => r[insightsFieldOf(field)] as string | null;
     const num = (name: string) => r[name] as number | null;
-    const unread = unreadReason(text, num);
+    const unread = isUnparsed(values) ? UNPARSED : unreadReason(text, num);
     if (unread) {
       let counts = this.unreadByGroup.get(logGroupName);
       if (!counts) this.unreadByGroup.set(logGroupName, (counts = emptyUnreadRecords()));
@@ -196,6 +196,17 @@ export class InsightsRowMerger {
   aggregates(): FlowAggregate[] {
     return [...this.entries.values()].map((entry) => entry.flow);
   }
+}
+
+const UNPARSED: UnreadRecordReason = 'message does not match the log format';
+
+/**
+ * Whether a row holds the messages that did not match the log format: the query's `parse` set
+ * none of their fields, so no key of the flow log's is in the row (Insights leaves a field without
+ * a value out). A record that matched has every field, if only `-`.
+ */
+function isUnparsed(values: Record<string, string>): boolean {
+  return !Object.keys(values).some(isParsedField);
 }
 
 /**

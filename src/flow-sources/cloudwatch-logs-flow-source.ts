@@ -10,7 +10,9 @@ import { unreadStatistics } from './unread-statistics.util';
  * hour (src/aws CloudWatchLogsFlowSource), so REJECT aggregates carry their records per hour as
  * the Athena and files sources' do. Every ACCEPT aggregate of the window is returned, as the
  * files source returns them. The records of the window the queries left out (SKIPDATA, values
- * they could not read) are reported as the files source reports its own.
+ * they could not read, messages that do not match the log format) are reported as the files
+ * source reports its own; under a scope, the messages that do not match the format are counted
+ * as their log group's all the same, having no VPC or subnet to be placed by.
  */
 export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogsFlowSourceSettings> {
   readonly type = 'cloudwatch-logs' as const;

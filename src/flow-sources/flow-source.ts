@@ -50,7 +50,8 @@ export interface FlowSourceStatistics {
   /**
    * Files and S3: lines that were not valid records. Athena and CloudWatch Logs: records of the
    * window whose values the query could not read (a log-status other than OK, a protocol that is
-   * not a number, an end past 9999-12-31T23:59:59Z), each reason named in `warnings`.
+   * not a number, an end past 9999-12-31T23:59:59Z; for CloudWatch Logs also a message that does
+   * not match the log format), each reason named in `warnings`.
    */
   malformedLines?: number;
   /**

@@ -11,10 +11,12 @@ type Row = Record<string, Value>;
 
 /**
  * A small CloudWatch Logs Insights: it runs the subset of the query language the flow source
- * sends (`parse @message "glob" as …`, `filter`, `fields … as …`, `stats count(*)/sum/min/max … by
- * …`, `limit`) over log events, with Insights' typing (parsed values are strings, arithmetic and
- * comparisons convert them to numbers, `-` is no number, aggregates ignore missing values), so
- * the rows a test receives are computed from the events, never written by hand.
+ * sends (`parse @message "glob" as …`, `filter` with `ispresent` and `toMillis(@timestamp)`,
+ * `fields … as …`, `stats count(*)/sum/min/max … by …`, `limit`) over log events, with Insights'
+ * typing (parsed values are strings, arithmetic and comparisons convert them to numbers, `-` is
+ * no number, aggregates ignore missing values; a message the `parse` pattern does not match gets
+ * none of its fields, and `stats` groups it under absent keys), so the rows a test receives are
+ * computed from the events, never written by hand.
  */
 export function runInsightsQuery(queryString: string, events: readonly EmulatedLogEvent[], range: { startTime: number; endTime: number }) {
   const inRange = events.filter((e) => e.timestamp >= range.startTime * 1000 && e.timestamp < (range.endTime + 1) * 1000);
@@ -326,7 +328,7 @@ class Parser {
         if (this.peek() === ',') this.take();
       }
       this.take(')');
-      return numericFunction(token, args);
+      return callOf(token, args);
     }
     return (row) => row[token] ?? null;
   }
@@ -340,6 +342,26 @@ function arithmetic(l: Expr, r: Expr, fn: (a: number, b: number) => number): Exp
     const v = fn(a, b);
     return Number.isFinite(v) ? v : null;
   };
+}
+
+/**
+ * A function call: `ispresent(field)` (true when the field has a value: a field a `parse` whose
+ * pattern did not match never got one), `toMillis(@timestamp)` (the event's epoch milliseconds,
+ * which the emulator holds as a number), or a numeric function.
+ */
+function callOf(name: string, args: Expr[]): Expr {
+  if (name === 'ispresent') {
+    const [field] = args;
+    return (row) => {
+      const value = field(row);
+      return value !== null && value !== undefined;
+    };
+  }
+  if (name === 'toMillis') {
+    const [timestamp] = args;
+    return (row) => toNumber(timestamp(row));
+  }
+  return numericFunction(name, args);
 }
 
 function numericFunction(name: string, args: Expr[]): Expr {

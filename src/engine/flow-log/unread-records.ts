@@ -7,9 +7,16 @@ export type IncompleteRecordReason = (typeof INCOMPLETE_RECORD_REASONS)[number];
 
 /**
  * Why a record's values cannot be read at all. The file reader counts such a line `malformed`
- * (with its parse error); a query source can only name what its query checks.
+ * (with its parse error); a query source can only name what its query checks. A message that
+ * does not match the log format (too few fields for it) has no values to check at all: the
+ * Logs Insights source names it so.
  */
-export const MALFORMED_RECORD_REASONS = ['log-status not OK', 'protocol not a number', 'end past 9999-12-31T23:59:59Z'] as const;
+export const MALFORMED_RECORD_REASONS = [
+  'message does not match the log format',
+  'log-status not OK',
+  'protocol not a number',
+  'end past 9999-12-31T23:59:59Z',
+] as const;
 export type MalformedRecordReason = (typeof MALFORMED_RECORD_REASONS)[number];
 
 /** A SKIPDATA record: AWS skipped records of that interface during its capture window. */

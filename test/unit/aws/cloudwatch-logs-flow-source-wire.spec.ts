@@ -124,6 +124,36 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
     expect(start).toMatchObject({ logGroupName: LOG_GROUP, limit: 10000 });
   });
 
+  it('counts the row of messages that did not match the format (every parsed field left out of it) as malformed', async () => {
+    // The unparsed messages' group: no key has a value, so only the count comes back.
+    const unparsed = [{ field: 'records', value: '4' }];
+    const handler = new FakeHttpHandler((request) =>
+      actionOf(request.headers) === 'StartQuery'
+        ? json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' })
+        : json({
+            results: [...rows, unparsed],
+            statistics: { recordsMatched: 9.0, recordsScanned: 1000.0, bytesScanned: 150000.0 },
+            status: 'Complete',
+          }),
+    );
+    const result = await run(handler);
+    expect(result.aggregates).toHaveLength(1);
+    expect(result.aggregates[0]!.records).toBe(5);
+    expect(result.rows).toBe(3);
+    expect(result.unread).toEqual([
+      {
+        logGroupName: LOG_GROUP,
+        unread: { skipdata: 0, incompleteByReason: {}, malformedByReason: { 'message does not match the log format': 4 } },
+      },
+    ]);
+    // Those of the window, by their timestamp: the query's events begin more than an hour before it.
+    const start = JSON.parse(handler.requests[0].body) as { queryString: string; startTime: number };
+    expect(start.queryString).toContain(
+      `| filter (not ispresent(fl_version) and toMillis(@timestamp) >= ${WINDOW.from.getTime()} and toMillis(@timestamp) < ${WINDOW.to.getTime()}) or (`,
+    );
+    expect(start.startTime).toBeLessThan(WINDOW.from.getTime() / 1000 - 3600);
+  });
+
   it.each(['Failed', 'Cancelled', 'Unknown'])('a query that ends %s fails the window, naming the query', async (status) => {
     const handler = new FakeHttpHandler((request) =>
       actionOf(request.headers) === 'StartQuery'

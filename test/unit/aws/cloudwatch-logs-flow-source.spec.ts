@@ -89,6 +89,51 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     for (const q of sliced) expect(q.input.endTime! - q.input.startTime!).toBeLessThan(26 * 3600);
   });
 
+  it('counts the messages of the window that do not match the format once each, whatever the splits and the scope', async () => {
+    const group = sampleLogGroupOf('fl-0a1b2c3d4e5f67890');
+    const from = WINDOW.from.getTime();
+    const to = WINDOW.to.getTime();
+    const unparsed = (timestamp: number, message = '5 111122223333 eni-0a10b1c2d3e4f5a13 10.20.11.11') => ({ timestamp, message });
+    const logGroups = new Map(sample.logGroups);
+    logGroups.set(group, [
+      ...sample.logGroups.get(group)!,
+      // The window's: from its first millisecond to its last.
+      unparsed(from),
+      unparsed(from + 3 * 3600_000 + 123, 'not a flow-log record'),
+      unparsed(from + 20 * 3600_000),
+      unparsed(to - 1),
+      // Read by the queries (their events start before the window and end after it) but not the window's.
+      unparsed(from - 1),
+      unparsed(from - 1800_000),
+      unparsed(to),
+    ]);
+    emulator = new InsightsEmulator(logGroups);
+    const read = async (options: CloudWatchLogsFlowSourceOptions, scope?: { vpcIds: string[] }) => {
+      const result = await new CloudWatchLogsFlowSource(clients, { ...FAST, ...options }).run({
+        target: TARGET,
+        config: { logGroupName: group },
+        from: WINDOW.from,
+        to: WINDOW.to,
+        scope,
+        flowLogs: sample.flowLogs,
+      });
+      return { result, unparsed: result.unread.find((u) => u.logGroupName === group)?.unread.malformedByReason };
+    };
+
+    const whole = await read({});
+    expect(whole.result.splits).toBe(0);
+    expect(whole.unparsed).toEqual({ 'message does not match the log format': 4 });
+    const split = await read({ maxRows: 200 });
+    expect(split.result.splits).toBeGreaterThan(2);
+    expect(split.unparsed).toEqual({ 'message does not match the log format': 4 });
+    expect(sorted(split.result.aggregates)).toEqual(sorted(whole.result.aggregates));
+    // A message that names no VPC cannot be placed in the scope or out of it: it is the log group's, counted
+    // even under a scope that holds none of the group's records.
+    const scoped = await read({}, { vpcIds: ['vpc-0123456789abcdef0'] });
+    expect(scoped.result.aggregates).toEqual([]);
+    expect(scoped.unparsed).toEqual({ 'message does not match the log format': 4 });
+  });
+
   it('splits a query that timed out, and fails a query that Insights cancelled or failed', async () => {
     emulator.finalStatus = (_input, index) => (index === 0 ? 'Timeout' : 'Complete');
     const source = new CloudWatchLogsFlowSource(clients, FAST);
@@ -284,9 +329,11 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
       scope: { vpcIds: ['vpc-0a3f5c7e9b1d24680'] },
     });
     expect(queryString).toContain('parse @message "* * * * * * * * * * * * * * * * * * *" as fl_version, fl_account_id, fl_interface_id');
-    // REJECT, ACCEPT and SKIPDATA records of the window: nothing else is filtered out, so nothing is lost uncounted.
+    // REJECT, ACCEPT and SKIPDATA records of the window: nothing else is filtered out, so nothing is lost uncounted;
+    // nor are the messages of the window that do not match the format (every parsed field absent), whatever the scope.
     expect(queryString).toContain(
-      `| filter (fl_action = "REJECT" or fl_action = "ACCEPT" or fl_log_status = "SKIPDATA") and fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000} and fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"]\n`,
+      `| filter (not ispresent(fl_version) and toMillis(@timestamp) >= ${WINDOW.from.getTime()} and toMillis(@timestamp) < ${WINDOW.to.getTime()})` +
+        ` or ((fl_action = "REJECT" or fl_action = "ACCEPT" or fl_log_status = "SKIPDATA") and fl_start < ${WINDOW.to.getTime() / 1000} and fl_end >= ${WINDOW.from.getTime() / 1000} and fl_vpc_id in ["vpc-0a3f5c7e9b1d24680"])\n`,
     );
     expect(queryString).not.toMatch(/!= "-"|fl_log_status = "OK"|<= 253402300799/);
     // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): a key of its own.
@@ -302,8 +349,35 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
       from: WINDOW.from,
       to: WINDOW.to,
     });
-    expect(queryString).toContain('| filter (fl_action = "REJECT" or fl_action = "ACCEPT") and fl_start < ');
+    expect(queryString).toContain(' or ((fl_action = "REJECT" or fl_action = "ACCEPT") and fl_start < ');
     expect(queryString).not.toMatch(/fl_log_status|end_past_max|fl_end/);
+  });
+
+  it('counts the unparsed messages of a slice only where their timestamp lies in both the slice and the window, so each once', () => {
+    const from = new Date('2026-11-24T00:00:00.250Z');
+    const to = new Date('2026-11-24T06:00:00.750Z');
+    const sec = (iso: string) => new Date(iso).getTime() / 1000;
+    const filterOf = (startSlice: { from: number; to: number }) =>
+      /^\| filter .*$/m.exec(builder.build({ logFormat: format, from, to, startSlice }).queryString)![0];
+
+    // Whole window: the query's events are read from an hour (and more) before it, its unparsed ones from `from` to `to`.
+    expect(filterOf({ from: sec('2026-11-23T23:00:00Z'), to: sec('2026-11-24T06:00:01Z') })).toBe(
+      '| filter (not ispresent(fl_version) and toMillis(@timestamp) >= 1795478400250 and toMillis(@timestamp) < 1795500000750)' +
+        ' or ((fl_action = "REJECT" or fl_action = "ACCEPT" or fl_log_status = "SKIPDATA") and fl_start < 1795500001 and fl_end >= 1795478400' +
+        ' and fl_start >= 1795474800 and fl_start < 1795500001)',
+    );
+    // Halves of it: one owns [from, middle), the other [middle, to).
+    expect(filterOf({ from: sec('2026-11-23T23:00:00Z'), to: sec('2026-11-24T02:30:00Z') })).toMatch(
+      /^\| filter \(not ispresent\(fl_version\) and toMillis\(@timestamp\) >= 1795478400250 and toMillis\(@timestamp\) < 1795487400000\) or \(/,
+    );
+    expect(filterOf({ from: sec('2026-11-24T02:30:00Z'), to: sec('2026-11-24T06:00:01Z') })).toMatch(
+      /^\| filter \(not ispresent\(fl_version\) and toMillis\(@timestamp\) >= 1795487400000 and toMillis\(@timestamp\) < 1795500000750\) or \(/,
+    );
+    // A slice of records that started before the window holds none of its unparsed messages: no branch for them.
+    expect(filterOf({ from: sec('2026-11-23T23:00:00Z'), to: sec('2026-11-24T00:00:00Z') })).toBe(
+      '| filter (fl_action = "REJECT" or fl_action = "ACCEPT" or fl_log_status = "SKIPDATA") and fl_start < 1795500001 and fl_end >= 1795478400' +
+        ' and fl_start >= 1795474800 and fl_start < 1795478400',
+    );
   });
 
   it('refuses scope values that are not AWS ids and formats without the fields attribution needs', () => {
@@ -357,6 +431,36 @@ describe('InsightsRowMerger: rows of records that are no flow are counted by rea
     const counted = { ...a!.unread.incompleteByReason, ...a!.unread.malformedByReason, skipdata: a!.unread.skipdata };
     expect(counted).toEqual({ skipdata: 0, [reason]: 5 });
     expect(merger.unread()).toHaveLength(1);
+  });
+
+  it('a row without any parsed field holds messages that do not match the format: counted malformed, never a flow', () => {
+    const merger = new InsightsRowMerger();
+    merger.add(row({ records: '4' }), '/vpc/a');
+    merger.add(row(flow), '/vpc/a');
+    merger.add(row({ records: '1' }), '/vpc/b');
+    expect(merger.aggregates()).toHaveLength(1);
+    expect(merger.rows).toBe(3);
+    expect(merger.unread()).toEqual([
+      {
+        logGroupName: '/vpc/a',
+        unread: { skipdata: 0, incompleteByReason: {}, malformedByReason: { 'message does not match the log format': 4 } },
+      },
+      {
+        logGroupName: '/vpc/b',
+        unread: { skipdata: 0, incompleteByReason: {}, malformedByReason: { 'message does not match the log format': 1 } },
+      },
+    ]);
+  });
+
+  it('a row of `-` values is no unparsed row: the message matched, its fields are there', () => {
+    const merger = new InsightsRowMerger();
+    const dashes = Object.fromEntries(
+      Object.keys(flow)
+        .filter((k) => k.startsWith('fl_'))
+        .map((k) => [k, '-']),
+    );
+    merger.add(row({ ...dashes, records: '2' }), '/vpc/a');
+    expect(merger.unread()[0]!.unread).toEqual({ skipdata: 0, incompleteByReason: { 'no interface-id': 2 }, malformedByReason: {} });
   });
 
   it('a `-` log-status reads as OK, as the file reader reads it', () => {

@@ -48,6 +48,8 @@ const LINES = [
   `2 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.1.10 40006 5432 tcp 1 60 ${at(3300)} REJECT OK`,
   `2 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.1.10 40007 5432 6 1 60 ${T0 + 3600} 253402300800 REJECT OK`,
   `2 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.1.10 40008 5432 6 1 60 ${at(3900)} REJECT PARTIAL`,
+  // Malformed: too few fields for the format (its action and log-status cut off).
+  `2 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.1.10 40010 5432 6 1 60 ${at(4200)}`,
   // Outside the window: not the window's to count.
   `2 111122223333 eni-0a1b2c3d4e5f60001 - - - - - - - ${at(-86_400)} - SKIPDATA`,
   `2 111122223333 - 203.0.113.7 10.0.1.10 40009 5432 6 1 60 ${at(-86_400)} REJECT OK`,
@@ -119,7 +121,7 @@ describe('the records a window leaves out: the same counts from the files source
     const { statistics, aggregates } = await readFiles();
     expect(aggregates.map((a) => a.action).sort()).toEqual(['ACCEPT', 'REJECT']);
     expect(statistics).toMatchObject({
-      malformedLines: 3,
+      malformedLines: 4,
       incompleteRecords: 4,
       incompleteByReason: { 'no interface-id': 1, 'no address': 1, 'no protocol': 2 },
       skipdataRecords: 2,
@@ -139,7 +141,7 @@ describe('the records a window leaves out: the same counts from the files source
       {
         file: LOG_GROUP,
         message:
-          '7 records of the window could not be read and are not in the analysis: no interface-id (1), no address (1), no protocol (2), log-status not OK (1), protocol not a number (1), end past 9999-12-31T23:59:59Z (1)',
+          '8 records of the window could not be read and are not in the analysis: no interface-id (1), no address (1), no protocol (2), message does not match the log format (1), log-status not OK (1), protocol not a number (1), end past 9999-12-31T23:59:59Z (1)',
       },
     ]);
   });
