@@ -7,7 +7,7 @@ import { NetworkModel } from '../engine/network/network-model';
 import { countIncomplete, createFlowReadStats, isTrafficRecord, missingFlowField, readFlowRecords } from '../flow-files/flow-file-reader';
 import { FlowRecordSpool } from '../flow-files/flow-record-spool';
 import { explainJsonLine, explainTextLine } from './explain-line';
-import { finishInput, flowReadError } from './input-errors';
+import { finishInput, flowReadError, skippedDataNote } from './input-errors';
 import { loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 
@@ -55,6 +55,7 @@ async function runExplain(options: ExplainOptions, out: OutputSink, err: NodeJS.
   } finally {
     await spool.dispose();
   }
+  err.write(skippedDataNote(stats));
   finishInput(stats, err);
 }
 

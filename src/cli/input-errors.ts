@@ -78,6 +78,16 @@ export function malformedReport(stats: FlowReadStats): string {
 }
 
 /**
+ * For `explain`, whose output has a line per OK record only: how many SKIPDATA records were read,
+ * or ''. AWS writes one when it could not capture an interface's flows in a capture window, so
+ * what those windows carried is missing from the output. (`diagnose` reports them in its coverage.)
+ */
+export function skippedDataNote(stats: FlowReadStats): string {
+  if (stats.skipdata === 0) return '';
+  return `sgdoctor: note: ${plural(stats.skipdata, 'SKIPDATA record')} read: AWS could not capture every flow of those interfaces then, so flows of those capture windows are missing\n`;
+}
+
+/**
  * Writes the input report to stderr and, when an input could not be read to its end, fails with
  * an input error (exit 3) after the output was written: what was read was used, but it is not
  * everything the user asked for.

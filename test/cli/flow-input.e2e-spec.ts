@@ -91,6 +91,17 @@ describe('blockedBy', () => {
   });
 });
 
+describe('SKIPDATA records', () => {
+  it('explain says on stderr that AWS skipped records in some capture windows', () => {
+    // AWS's own example: records of eni-11111111aaaaaaaaa were lost in that aggregation interval.
+    const skipped = '2 444455556666 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA';
+    const result = run(['explain', '--config', snapshot, '--flows', '-'], `${REJECT}\n${skipped}\n`);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/1 SKIPDATA record\b.*flows of those capture windows are missing/);
+  });
+});
+
 describe('Parquet flow logs', () => {
   it('are explained as the same records in text are', () => {
     const lines = [

@@ -107,10 +107,16 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
   }
   // Security groups are stateful: return traffic is never theirs to block. An interface without
-  // groups (NAT gateway, some managed interfaces) has no security-group check at all. When the
+  // groups (NAT gateway, some managed interfaces) has no security-group check at all; one whose
+  // groups the snapshot does not list may have any, so they can only be uncertain. When the
   // snapshot cannot tell whether the packets are return traffic, groups that refuse them as a new
   // connection may still have let them through: uncertain, not a block.
-  if (!returnTraffic && analysis.groupIds.length > 0) {
+  if (!returnTraffic && model.securityGroupsUnlisted(flow.interfaceId)) {
+    analysis.securityGroup = {
+      allowed: 'uncertain',
+      reason: `the snapshot lists no Groups for ${flow.interfaceId}, so its security groups are unknown`,
+    };
+  } else if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
     const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
     analysis.securityGroup =

@@ -532,7 +532,15 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     }
   }
   let sg: BlockingControl | null = null;
-  if (!returnTraffic && groups.length > 0) {
+  // Groups not listed on an interface that can carry some: whatever they are, they are unknown.
+  const groupsUnlisted =
+    eni.Groups === undefined &&
+    !isNatGatewayOwner(describeInterfaceOwner(eni)) &&
+    !['nat_gateway', 'natGateway', 'transit_gateway', 'gateway_load_balancer', 'gateway_load_balancer_endpoint'].includes(
+      eni.InterfaceType ?? '',
+    );
+  if (!returnTraffic && groupsUnlisted) uncertain = true;
+  else if (!returnTraffic && groups.length > 0) {
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
     if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;

@@ -1,7 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import { cidrBlockInEffect } from './cidr-association';
 import { CidrTable } from './cidr-table';
-import { describeInterfaceOwner } from './interface-owner';
+import { describeInterfaceOwner, isNatGatewayOwner } from './interface-owner';
 import { type IndexMap, OverlayMap } from './overlay-map';
 import { type Cidr, type IpAddress, cidrContains, cidrIncludesInternet, isInternetAddress, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
@@ -27,6 +27,14 @@ import type {
 } from './snapshot';
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+/** `InterfaceType`s of interfaces that never carry security groups (a NAT gateway's is known by its owner too). */
+const INTERFACE_TYPES_WITHOUT_GROUPS: ReadonlySet<string> = new Set([
+  'nat_gateway',
+  'natGateway',
+  'transit_gateway',
+  'gateway_load_balancer',
+  'gateway_load_balancer_endpoint',
+]);
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
 /**
  * Addresses `address` remembers. Each entry is about a hundred bytes; what repeats (the VPCs'
@@ -324,6 +332,18 @@ export class NetworkModel {
   /** Ids of the groups the interface carries, in the order EC2 lists them. */
   securityGroupsOf(eniId: string): readonly string[] {
     return this.groupsOfInterface.get(eniId) ?? NO_STRINGS;
+  }
+
+  /**
+   * True when the snapshot does not say which groups the interface carries: its `Groups` member is
+   * missing (DescribeNetworkInterfaces always prints it, `[]` for none) and it is an interface that
+   * can carry groups — not a NAT gateway's, a transit gateway's or a Gateway Load Balancer's, which
+   * never have any.
+   */
+  securityGroupsUnlisted(eniId: string): boolean {
+    const eni = this.interface(eniId);
+    if (!eni || eni.Groups !== undefined) return false;
+    return !isNatGatewayOwner(this.interfaceOwner(eniId)) && !INTERFACE_TYPES_WITHOUT_GROUPS.has(eni.InterfaceType ?? '');
   }
 
   /** Ids of the interfaces that carry the group. */

@@ -191,6 +191,52 @@ describe('explainFlow (AWS semantics)', () => {
     expect(explain(fields)).toMatchObject(expected);
   });
 
+  describe('an interface whose groups the snapshot does not list', () => {
+    // DescribeNetworkInterfaces always prints `Groups` (`[]` for a NAT gateway's interface); a
+    // snapshot without it (hand-written, or cut by a --query) does not say the interface has none.
+    const withoutGroups = (eniId: string) =>
+      NetworkModel.fromSnapshot({
+        ...hardeningSnapshot,
+        NetworkInterfaces: (hardeningSnapshot.NetworkInterfaces ?? []).map((eni) => {
+          if (eni.NetworkInterfaceId !== eniId) return eni;
+          const { Groups: _groups, ...rest } = eni;
+          return rest;
+        }),
+      });
+
+    it('is unknown, not allowed: its security groups may refuse the flow', () => {
+      const verdict = explainFlow(
+        withoutGroups('eni-app'),
+        flowOf({ srcaddr: '192.0.2.9', dstaddr: '10.1.10.11', srcport: 40000, dstport: 22 }),
+      );
+      expect(verdict).toMatchObject({ verdict: 'unknown', direction: 'ingress', blockedBy: [] });
+      expect(verdict.reason).toMatch(/no Groups for eni-app/);
+      const { Groups: _groups, ...app } = hardeningSnapshot.NetworkInterfaces!.find((e) => e.NetworkInterfaceId === 'eni-app')!;
+      const snapshot = { ...hardeningSnapshot, NetworkInterfaces: [app] };
+      expect(
+        referenceExplainFlow(snapshot, flowOf({ srcaddr: '192.0.2.9', dstaddr: '10.1.10.11', srcport: 40000, dstport: 22 })),
+      ).toMatchObject({
+        verdict: 'unknown',
+      });
+    });
+
+    it('is blocked when its NACL denies the flow whatever the groups do', () => {
+      const verdict = explainFlow(
+        withoutGroups('eni-db'),
+        flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 41000, tcpFlags: 2 }),
+      );
+      expect(verdict).toMatchObject({ verdict: 'blocked', blockedBy: [{ control: 'network-acl', networkAclId: 'acl-db' }] });
+    });
+
+    it("a NAT gateway's interface has no groups to list: the NACL alone decides", () => {
+      const verdict = explainFlow(
+        withoutGroups('eni-nat'),
+        flowOf({ interfaceId: 'eni-nat', srcaddr: '10.1.10.11', dstaddr: '10.1.0.100', srcport: 40000, dstport: 443 }),
+      );
+      expect(verdict).toMatchObject({ verdict: 'allowed', direction: 'ingress' });
+    });
+  });
+
   it("the initiator's packets are never return traffic, even when the reverse flow was accepted earlier", () => {
     // app opened connections to the db in the morning (replies ACCEPTed at the app ENI); later the
     // app's requests are REJECTed. The reverse-accept signal must not turn the requests into
