@@ -29,6 +29,8 @@ export interface AthenaFlowSourceConfig extends AthenaTableRef {
   logFormat?: string | null;
   /** Which flow log feeds the table: its LogDestination, as `arn:aws:s3:::bucket/prefix` or `s3://bucket/prefix`. */
   logDestination?: string | null;
+  /** A table over delimited text: its string columns, to count the lines too short for the format (from its metadata). */
+  delimitedText?: { stringColumns: readonly string[] } | null;
 }
 
 export interface AthenaFlowRequest {
@@ -127,6 +129,7 @@ export class AthenaFlowSource {
       accountId: request.members?.accountIds ?? request.target.accountId,
       region: request.members?.regions ?? request.target.region,
       scope: request.scope,
+      delimitedText: request.config.delimitedText ?? null,
     });
     const client = this.clients.athena(request.target);
     for (let generation = 0; ; generation += 1) {

@@ -1,5 +1,5 @@
 import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
-import { SKIPDATA_REASON, type UnreadRecordReason } from '../engine/flow-log/unread-records';
+import { SKIPDATA_REASON, type MalformedRecordReason, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { quoteAthenaIdentifier } from './athena-identifier';
 
@@ -87,7 +87,18 @@ export interface FlowQueryInput {
    * range by this much on both sides (default one hour). The `start`/`end` predicate stays exact.
    */
   partitionSlackSeconds?: number;
+  /**
+   * A table over delimited text (LazySimpleSerDe, with no NULL format of its own): its string
+   * columns. Such a table reads a line with fewer fields than its columns with the rest NULL, and
+   * a string column is NULL only then (`-` stays `-`), so the query can count the lines too short
+   * for the format (SHORT_LINE_REASON). Absent for any other table: in Parquet, or in a numeric
+   * column (where `-` reads as NULL), a NULL says nothing about the line.
+   */
+  delimitedText?: { stringColumns: readonly string[] } | null;
 }
+
+/** What a line too short for the format is counted as: what the Logs Insights source calls it too. */
+export const SHORT_LINE_REASON: MalformedRecordReason = 'message does not match the log format';
 
 export interface BuiltFlowQuery {
   sql: string;
@@ -160,6 +171,7 @@ export const FLOW_AGGREGATE_COLUMNS = [
  * the window is left out when it is SKIPDATA, when its log-status is neither OK nor `-`, when a
  * field every flow needs holds `-` (or nothing), when its protocol is not a number and when its
  * end lies past 9999-12-31T23:59:59Z. NODATA records (no action) are not read: they carry no flow.
+ * Before all of these, in a delimited-text table, a line too short for the format (SHORT_LINE_REASON).
  */
 const UNREAD_CHECKS: ReadonlyArray<{ reason: UnreadRecordReason; field: string; condition: string; values?: readonly string[] }> = [
   { reason: SKIPDATA_REASON, field: 'log-status', condition: '"log_status" = ?', values: ['SKIPDATA'] },
@@ -203,8 +215,9 @@ export class AthenaQueryBuilder {
     // Parameters in the order of their `?`: the reasons' (in the projection) before the WHERE's.
     const params: string[] = [];
     const projection = this.projection(fields);
-    const unread = this.unreadReason(fields, params);
-    const where = this.whereClause(input, fields, params);
+    const short = shortLineColumn(parseLogFormat(input.logFormat).names, input.delimitedText);
+    const unread = this.unreadReason(fields, short, params);
+    const where = this.whereClause(input, fields, short, params);
     const source = this.tableName(input.table);
     const aggregate = [
       'SELECT',
@@ -294,11 +307,13 @@ export class AthenaQueryBuilder {
    * Why a record of the window is left out of the aggregates (see UNREAD_CHECKS), NULL when it is
    * not: only the checks of fields the format has. The log-status values are parameters.
    */
-  private unreadReason(fields: Set<string>, params: string[]): string {
+  private unreadReason(fields: Set<string>, short: string | null, params: string[]): string {
     const terms = UNREAD_CHECKS.filter((check) => fields.has(check.field)).map((check) => {
       for (const value of check.values ?? []) params.push(sqlString(value));
       return `WHEN ${check.condition} THEN ${sqlString(check.reason)}`;
     });
+    // A line too short for the format has no values to check: it is that first (its status, say, is NULL).
+    if (short) terms.unshift(`WHEN ${short} IS NULL THEN ${sqlString(SHORT_LINE_REASON)}`);
     return `CASE ${terms.join(' ')} END`;
   }
 
@@ -335,7 +350,7 @@ export class AthenaQueryBuilder {
     ].map((expression) => ({ expression, alias: expression.slice(expression.lastIndexOf(' AS ') + 4) }));
   }
 
-  private whereClause(input: FlowQueryInput, fields: Set<string>, params: string[]): string[] {
+  private whereClause(input: FlowQueryInput, fields: Set<string>, short: string | null, params: string[]): string[] {
     const str = (value: string) => {
       params.push(sqlString(value));
       return '?';
@@ -353,10 +368,15 @@ export class AthenaQueryBuilder {
       input.kind === 'window'
         ? `"action" IN (${str('REJECT')}, ${str('ACCEPT')})`
         : `"action" = ${str(input.kind === 'reject' ? 'REJECT' : 'ACCEPT')}`;
-    const where = [fields.has('log-status') ? `(${action} OR "log_status" = ${str('SKIPDATA')})` : action];
+    const records = [fields.has('log-status') ? `(${action} OR "log_status" = ${str('SKIPDATA')})` : action];
     // A record overlaps the window when it starts before its end and ends at or after its start.
-    if (fields.has('start')) where.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
-    if (fields.has('end')) where.push(`TRY_CAST("end" AS bigint) >= ${num(fromSec)}`);
+    if (fields.has('start')) records.push(`TRY_CAST("start" AS bigint) < ${num(toSec)}`);
+    if (fields.has('end')) records.push(`TRY_CAST("end" AS bigint) >= ${num(fromSec)}`);
+    const where = short
+      ? [
+          `((${short} IS NOT NULL AND ${records.join(' AND ')})\n            OR (${short} IS NULL AND ${this.shortLineOwned(input, fields, fromSec, toSec, params)}))`,
+        ]
+      : records;
 
     const partition = this.partitionPredicate(input, params);
     if (partition) where.push(partition);
@@ -370,11 +390,42 @@ export class AthenaQueryBuilder {
     if (layout.regionColumn && input.region?.length) where.push(partitionValues(layout.regionColumn, input.region));
 
     const scope = input.scope ?? {};
-    const inList = (column: string, values: string[]) => `"${column}" IN (${values.map(str).join(', ')})`;
+    // A short line that ends before the column names no VPC, subnet or interface: counted whatever the scope.
+    const inList = (column: string, values: string[]) => {
+      const list = `"${column}" IN (${values.map(str).join(', ')})`;
+      return short ? `(${list} OR (${short} IS NULL AND "${column}" IS NULL))` : list;
+    };
     if (scope.interfaceIds?.length) where.push(inList('interface_id', scope.interfaceIds));
     if (scope.vpcIds?.length && fields.has('vpc-id')) where.push(inList('vpc_id', scope.vpcIds));
     if (scope.subnetIds?.length && fields.has('subnet-id')) where.push(inList('subnet_id', scope.subnetIds));
     return where;
+  }
+
+  /**
+   * Which window counts a line too short for the format, so that no two windows of a tiling count
+   * the same line (windows share partitions: a day holds many, and each reads an hour of slack):
+   * - a line with a capture time (`start`, else `end`) belongs to the window holding it,
+   *   `from <= time < to`, whatever its end (a record overlapping two windows is read by both,
+   *   but a line no flow is made of is counted once);
+   * - a line without one (cut before its times, or they are not numbers) cannot be placed in
+   *   time, only in its partition, which is cut by delivery time: it is counted by a window that
+   *   covers its whole partition (day, or hour on an hourly layout) and by no other. A window
+   *   covering no whole partition, or an unpartitioned table, counts none of them: what it cannot
+   *   place it does not claim.
+   */
+  private shortLineOwned(input: FlowQueryInput, fields: Set<string>, fromSec: number, toSec: number, params: string[]): string {
+    const times = ['start', 'end'].filter((f) => fields.has(f)).map((f) => `TRY_CAST("${f}" AS bigint)`);
+    const layout = input.layout;
+    const whole = () => {
+      if (layout.type === 'none') return 'FALSE';
+      const range = wholePartitionRange(input.from, input.to, hasHourPartitions(layout));
+      return range ? this.partitionRange(layout, range.first, range.last, params) : 'FALSE';
+    };
+    if (times.length === 0) return whole();
+    const time = times.length === 1 ? times[0]! : `coalesce(${times.join(', ')})`;
+    const untimed = whole();
+    params.push(String(fromSec), String(toSec));
+    return `CASE WHEN ${time} IS NULL THEN ${untimed} ELSE ${time} >= ? AND ${time} < ? END`;
   }
 
   /**
@@ -383,12 +434,13 @@ export class AthenaQueryBuilder {
    * reads 26 hours of an hourly layout, not three days).
    */
   private partitionPredicate(input: FlowQueryInput, params: string[]): string | null {
-    const layout = input.layout;
-    if (layout.type === 'none') return null;
+    if (input.layout.type === 'none') return null;
     const slackMs = (input.partitionSlackSeconds ?? 3600) * 1000;
-    const first = new Date(input.from.getTime() - slackMs);
-    const last = new Date(input.to.getTime() + slackMs);
+    return this.partitionRange(input.layout, new Date(input.from.getTime() - slackMs), new Date(input.to.getTime() + slackMs), params);
+  }
 
+  /** The partitions from the one holding `first` to the one holding `last` (inclusive). */
+  private partitionRange(layout: Exclude<AthenaPartitionLayout, { type: 'none' }>, first: Date, last: Date, params: string[]): string {
     if (layout.type === 'date-string') {
       const column = quoteAthenaIdentifier('column', layout.column);
       const typed = layout.columnType === 'date';
@@ -510,6 +562,35 @@ export function windowEvidence(aggregate: string[], peersPerService = ACCEPTED_P
 }
 
 const HOURLY_FORMATS = new Set<AthenaDatePartitionFormat>(['yyyy/MM/dd/HH', 'yyyy-MM-dd-HH']);
+
+/** Whether the layout's partitions are hours (an hour column, or an hourly date string), not days. */
+function hasHourPartitions(layout: Exclude<AthenaPartitionLayout, { type: 'none' }>): boolean {
+  return Boolean(layout.hour) || (layout.type === 'date-string' && HOURLY_FORMATS.has(layout.format));
+}
+
+/**
+ * The column whose NULL says a line of a delimited-text table ended too soon: the last field of
+ * the format whose column is a string (NULL only past the line's end). When the last field is a
+ * number (NULL for `-` too, as `traffic-path` often is), a line missing only the fields after the
+ * last string one cannot be told from a whole one, and is read as it reads. None for other tables.
+ */
+export function shortLineColumn(formatFields: readonly string[], delimitedText: FlowQueryInput['delimitedText']): string | null {
+  if (!delimitedText) return null;
+  const strings = new Set(delimitedText.stringColumns.map((c) => c.toLowerCase()));
+  const field = [...formatFields].reverse().find((f) => strings.has(athenaColumnOf(f).toLowerCase()));
+  return field ? quoteAthenaIdentifier('column', athenaColumnOf(field)) : null;
+}
+
+/**
+ * The partitions (days, or hours) lying wholly within [from, to), as the first and the last one's
+ * start; null when there is none. Windows that do not overlap share none of them.
+ */
+export function wholePartitionRange(from: Date, to: Date, hourly: boolean): { first: Date; last: Date } | null {
+  const unit = hourly ? 3_600_000 : 86_400_000;
+  const first = Math.ceil(from.getTime() / unit) * unit;
+  const last = Math.floor(to.getTime() / unit) * unit - unit;
+  return first <= last ? { first: new Date(first), last: new Date(last) } : null;
+}
 
 /** Days `from`..`to` (UTC midnights, inclusive), limited to the hours `hours[0]..hours[1]` when set (then from = to). */
 export interface PartitionSpan {

@@ -12,6 +12,8 @@ export interface AthenaTablePlan {
   /** The layout the query uses: the stated one with the table's column types, or one read off the partition keys. */
   layout: AthenaPartitionLayout;
   problems: AthenaTableProblem[];
+  /** A table over delimited text: its string columns, whose NULL says a line ended before them (FlowQueryInput.delimitedText). */
+  delimitedText: { stringColumns: string[] } | null;
 }
 
 const DATE_FORMATS: readonly AthenaDatePartitionFormat[] = ['yyyy/MM/dd', 'yyyy-MM-dd', 'yyyyMMdd', 'yyyy/MM/dd/HH', 'yyyy-MM-dd-HH'];
@@ -20,6 +22,10 @@ const ACCOUNT_KEYS = ['aws-account-id', 'aws_account_id', 'account_id', 'account
 const REGION_KEYS = ['aws-region', 'aws_region', 'region'];
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'int', 'integer', 'bigint']);
 const STRING_TYPE = /^(string|varchar(\(\d+\))?|char(\(\d+\))?)$/;
+/** The SerDe of `ROW FORMAT DELIMITED` (AWS's documented flow-log table, and its console's). */
+const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe';
+/** LazySimpleSerDe's own NULL text, which no flow-log field holds. */
+const DEFAULT_NULL_FORMAT = '\\N';
 
 /**
  * Checks a flow-log table against what the query needs and settles its partition layout, from
@@ -66,7 +72,21 @@ export function planAthenaTable(
   const dated = stated
     ? typedLayout(stated, keys, schema.partitionKeys, problems)
     : derivedLayout(schema, keys, new Set([accountColumn, regionColumn]), problems);
-  return { layout: { ...dated, ...scope }, problems };
+  return { layout: { ...dated, ...scope }, problems, delimitedText: delimitedTextOf(schema) };
+}
+
+/**
+ * LazySimpleSerDe reads a line with fewer fields than the table's columns with the columns past
+ * its last field NULL (Hive's LazyStruct: "Missing fields!"), and a string column holds its field's
+ * text, `-` and empty included: NULL only past the line's end, or for the SerDe's NULL text, `\N`
+ * unless the table sets another (`serialization.null.format`), which flow-log fields never hold.
+ * Any other SerDe (Parquet, JSON …) or another NULL text: a NULL column says nothing of the line.
+ */
+function delimitedTextOf(schema: AthenaTableSchema): AthenaTablePlan['delimitedText'] {
+  if (schema.parameters['serde.serialization.lib'] !== LAZY_SIMPLE_SERDE) return null;
+  const nullFormat = schema.parameters['serde.param.serialization.null.format'];
+  if (nullFormat !== undefined && nullFormat !== DEFAULT_NULL_FORMAT) return null;
+  return { stringColumns: schema.columns.filter((c) => STRING_TYPE.test(c.type)).map((c) => c.name) };
 }
 
 function logFormatProblems(logFormat: string, columns: Map<string, AthenaTableColumn>, columnList: string): AthenaTableProblem[] {

@@ -1,7 +1,6 @@
 import type { AthenaFlowSource as AthenaFlowQueries } from '../aws/athena-flow-source';
-import type { AthenaPartitionLayout } from '../aws/athena-query-builder';
 import type { AthenaTableInspector } from '../aws/athena-table-inspector';
-import { planAthenaTable } from '../aws/athena-table-layout';
+import { type AthenaTablePlan, planAthenaTable } from '../aws/athena-table-layout';
 import { AwsAdapterError } from '../aws/aws-adapter.error';
 import type { AwsTarget } from '../aws/aws-target';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
@@ -31,7 +30,7 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
   ): Promise<FlowSourceStatistics> {
     const { settings, target } = request;
     const aws = awsTargetOf(target);
-    const layout = await this.validatedLayout(aws, settings);
+    const { layout, delimitedText } = await this.validatedPlan(aws, settings);
     let rejectedRecords = 0;
     let acceptedRecords = 0;
     const result = await this.queries.run(
@@ -49,6 +48,7 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
           layout,
           logFormat: settings.logFormat,
           logDestination: settings.logDestination ?? null,
+          delimitedText,
         },
         from: request.window.from,
         to: request.window.to,
@@ -79,10 +79,11 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
   /**
    * The table is read again (GetTableMetadata) before each analysis: a target stored before its
    * layout carried the table's types, or a table changed since, gets the layout the table has
-   * now, and a table the query cannot run on fails the analysis with the reason, before any
+   * now (and whether it reads delimited text, so the query counts lines too short for the
+   * format), and a table the query cannot run on fails the analysis with the reason, before any
    * query is paid for.
    */
-  private async validatedLayout(aws: AwsTarget, settings: AthenaFlowSourceSettings): Promise<AthenaPartitionLayout> {
+  private async validatedPlan(aws: AwsTarget, settings: AthenaFlowSourceSettings): Promise<AthenaTablePlan> {
     const schema = await this.tables.read(aws, settings);
     const plan = planAthenaTable(schema, settings.layout, settings.logFormat);
     if (plan.problems.length > 0) {
@@ -92,6 +93,6 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
         { problems: plan.problems },
       );
     }
-    return plan.layout;
+    return plan;
   }
 }

@@ -168,6 +168,54 @@ describe('AthenaFlowSource over the Athena wire protocol', () => {
     ]);
   });
 
+  it('a text table: lines too short for the format come back as one count row, NULL keys, read as malformed', async () => {
+    const short: Record<string, string | null> = Object.fromEntries(FLOW_AGGREGATE_COLUMNS.map((c) => [c, null]));
+    const handler = new FakeHttpHandler((request) => {
+      switch (operationOf(request.headers)) {
+        case 'StartQueryExecution':
+          return json({ QueryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' });
+        case 'GetQueryExecution':
+          return execution('SUCCEEDED');
+        case 'GetQueryResults': {
+          const token = JSON.parse(request.body).NextToken as string | undefined;
+          if (!token) {
+            return json({
+              UpdateCount: 0,
+              ResultSet: {
+                Rows: [row(Object.fromEntries(FLOW_AGGREGATE_COLUMNS.map((c) => [c, c]))), row(values(1))],
+                ResultSetMetadata: metadata,
+              },
+              NextToken: 'AXqXJ2dlbmVyYXRpb24AAAA=',
+            });
+          }
+          const rows = [
+            row({ ...short, unread_reason: 'message does not match the log format', records: '2', first_seen: '0', last_seen: '0' }),
+            row({ ...short, unread_reason: 'skipdata', records: '1', first_seen: '1714521600', last_seen: '1714522200' }),
+          ];
+          return json({ UpdateCount: 0, ResultSet: { Rows: rows, ResultSetMetadata: metadata } });
+        }
+        default:
+          return json({ __type: 'InvalidRequestException', message: 'unexpected' }, 400);
+      }
+    });
+    const text = {
+      ...request.config,
+      delimitedText: { stringColumns: ['interface_id', 'srcaddr', 'dstaddr', 'action', 'log_status', 'flow_direction'] },
+    };
+    const result = await source(handler).run({ ...request, kind: 'window', config: text }, () => undefined);
+    expect(result.aggregates).toBe(1);
+    expect(result.unread).toEqual({
+      skipdata: 1,
+      incompleteByReason: {},
+      malformedByReason: { 'message does not match the log format': 2 },
+    });
+    const started = JSON.parse(handler.requests.find((r) => operationOf(r.headers) === 'StartQueryExecution')!.body);
+    expect(started.QueryString).toContain(`WHEN "flow_direction" IS NULL THEN 'message does not match the log format'`);
+    // Every value of the time test a bound parameter: nothing of the window written into the query.
+    expect(started.QueryString).not.toMatch(/1714\d{6}/);
+    expect(started.ExecutionParameters).toEqual(expect.arrayContaining(['1714521600', '1714608000']));
+  });
+
   it('FAILED keeps StateChangeReason and AthenaError; CANCELLED is no success', async () => {
     const failing = (status: FakeResponse) =>
       new FakeHttpHandler((request) =>

@@ -5,6 +5,7 @@ import {
   AthenaQueryBuilder,
   ATHENA_MAX_QUERY_BYTES,
   partitionSpans,
+  wholePartitionRange,
   type FlowQueryInput,
   type PartitionSpan,
 } from '../../../src/aws/athena-query-builder';
@@ -391,6 +392,130 @@ describe('AthenaQueryBuilder', () => {
       const { sql } = builder.build({ ...base, logFormat: V8.replace(' ${end}', ''), kind: 'window' });
       expect(sql).not.toContain('end past');
       expect(sql).not.toContain('"end"');
+    });
+  });
+
+  describe('lines too short for the format, in a delimited-text table', () => {
+    /** The string columns of a V8 table created as AWS documents it (numbers typed int/bigint). */
+    const V8_STRINGS = [
+      'account_id',
+      'interface_id',
+      'srcaddr',
+      'dstaddr',
+      'action',
+      'log_status',
+      'vpc_id',
+      'subnet_id',
+      'flow_direction',
+      'reject_reason',
+    ];
+    const text: FlowQueryInput = { ...base, kind: 'window', delimitedText: { stringColumns: V8_STRINGS } };
+    const inner = (sql: string) => sql.slice(sql.lastIndexOf('        SELECT\n'), sql.indexOf('      ) r\n'));
+    const TIME = 'coalesce(TRY_CAST("start" AS bigint), TRY_CAST("end" AS bigint))';
+
+    it('counts a row whose last string column of the format is NULL, before any other check, by its start, else by whole partitions', () => {
+      const { sql, parameters } = builder.build(text);
+      expect(inner(sql)).toContain(
+        `CASE WHEN "reject_reason" IS NULL THEN 'message does not match the log format' WHEN "log_status" = ? THEN 'skipdata'`,
+      );
+      expect(inner(sql)).toContain(
+        [
+          '        WHERE (("reject_reason" IS NOT NULL AND ("action" IN (?, ?) OR "log_status" = ?) AND TRY_CAST("start" AS bigint) < ? AND TRY_CAST("end" AS bigint) >= ?)',
+          `            OR ("reject_reason" IS NULL AND CASE WHEN ${TIME} IS NULL THEN "day" BETWEEN ? AND ? ELSE ${TIME} >= ? AND ${TIME} < ? END))`,
+          '          AND "day" BETWEEN ? AND ?',
+        ].join('\n'),
+      );
+      expect(parameters).toEqual([
+        "'SKIPDATA'",
+        "'OK'",
+        "'REJECT'",
+        "'ACCEPT'",
+        "'SKIPDATA'",
+        '1714608000',
+        '1714521600',
+        // A short line without a time: the partitions the window covers whole (here the one day).
+        "'2024/05/01'",
+        "'2024/05/01'",
+        // A short line with a time: the window holds its start (half-open, so one window of a tiling).
+        '1714521600',
+        '1714608000',
+        "'2024/04/30'",
+        "'2024/05/02'",
+      ]);
+      expect(count(sql, '?')).toBe(parameters.length);
+      expect(count(sql, 'FROM "AwsDataCatalog"."vpc_logs"."flow_logs"')).toBe(1);
+    });
+
+    it('a window covering no whole partition counts no short line without a time; an unpartitioned table never does', () => {
+      const hour = builder.build({ ...text, from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T11:00:00Z') });
+      expect(hour.sql).toContain(`CASE WHEN ${TIME} IS NULL THEN FALSE ELSE ${TIME} >= ? AND ${TIME} < ? END`);
+      expect(count(hour.sql, '?')).toBe(hour.parameters.length);
+      const none = builder.build({ ...text, layout: { type: 'none' } });
+      expect(none.sql).toContain(`CASE WHEN ${TIME} IS NULL THEN FALSE ELSE`);
+    });
+
+    it('an hourly layout: the whole hours of the window', () => {
+      const { sql, parameters } = builder.build({
+        ...text,
+        layout: { type: 'date-parts', year: 'year', month: 'month', day: 'day', hour: 'hour' },
+        from: new Date('2024-05-01T09:30:00Z'),
+        to: new Date('2024-05-01T12:00:00Z'),
+      });
+      expect(sql).toContain(
+        `CASE WHEN ${TIME} IS NULL THEN ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?) ELSE`,
+      );
+      expect(parameters.slice(7, 13)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
+    });
+
+    it('a last field typed as a number (NULL also for `-`) gives way to the last string column before it', () => {
+      const { sql } = builder.build({ ...text, logFormat: `${V8} \${traffic-path}` });
+      expect(sql).toContain(`CASE WHEN "reject_reason" IS NULL THEN 'message does not match the log format'`);
+      expect(sql).not.toContain('"traffic_path" IS NULL');
+    });
+
+    it('a short line names no VPC or subnet: counted whatever the scope', () => {
+      const { sql } = builder.build({ ...text, scope: { vpcIds: ['vpc-1'], subnetIds: ['subnet-1'] } });
+      expect(sql).toContain('AND ("vpc_id" IN (?) OR ("reject_reason" IS NULL AND "vpc_id" IS NULL))');
+      expect(sql).toContain('AND ("subnet_id" IN (?) OR ("reject_reason" IS NULL AND "subnet_id" IS NULL))');
+    });
+
+    it('other tables (Parquet, or text with a NULL format of its own) count no short line: a NULL says nothing there', () => {
+      for (const input of [
+        { ...base, kind: 'window' as const },
+        { ...text, delimitedText: null },
+        { ...text, delimitedText: { stringColumns: [] } },
+      ]) {
+        const { sql } = builder.build(input);
+        expect(sql).not.toContain('message does not match the log format');
+        expect(sql).not.toContain('IS NULL AND');
+      }
+    });
+
+    it('the whole partitions of tiling windows never overlap, and lie within their window (property)', () => {
+      const start = Date.UTC(2024, 0, 1);
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 1, max: 72 * 60 }), { minLength: 1, maxLength: 12 }),
+          fc.integer({ min: 0, max: 24 * 60 }),
+          fc.boolean(),
+          (lengths, offset, hourly) => {
+            const unit = hourly ? 3_600_000 : 86_400_000;
+            let from = start + offset * 60_000;
+            const owned: number[] = [];
+            for (const minutes of lengths) {
+              const to = from + minutes * 60_000;
+              const range = wholePartitionRange(new Date(from), new Date(to), hourly);
+              if (range) {
+                expect(range.first.getTime()).toBeGreaterThanOrEqual(from);
+                expect(range.last.getTime() + unit).toBeLessThanOrEqual(to);
+                for (let t = range.first.getTime(); t <= range.last.getTime(); t += unit) owned.push(t);
+              }
+              from = to;
+            }
+            expect(new Set(owned).size).toBe(owned.length);
+          },
+        ),
+      );
     });
   });
 

@@ -77,6 +77,12 @@ describe('AthenaRowParser', () => {
         reason: 'end past 9999-12-31T23:59:59Z',
         records: 1,
       });
+      // A line of a text table too short for the format (its last columns NULL): malformed, as the file reader counts it.
+      expect(parser.parse(unreadRow('message does not match the log format', 2), 4)).toEqual({
+        kind: 'unread',
+        reason: 'message does not match the log format',
+        records: 2,
+      });
       // A REJECT query's count row carries the histogram of its records' hours too: it stays a count.
       const withHours = unreadRow('no address', 3);
       withHours.Data![HOURLY] = { VarCharValue: '{"1714521600":3}' };

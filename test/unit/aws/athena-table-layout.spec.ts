@@ -213,7 +213,55 @@ describe('flow-log tables read with GetTableMetadata', () => {
 
   it('an unpartitioned table is read whole', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V2), []));
-    expect(await plan()).toEqual({ layout: { type: 'none', accountColumn: null, regionColumn: null }, problems: [] });
+    expect(await plan()).toEqual({ layout: { type: 'none', accountColumn: null, regionColumn: null }, problems: [], delimitedText: null });
+  });
+
+  describe('whether a NULL column means the line ended before it', () => {
+    /** What GetTableMetadata reports of `ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '` (AWS's documented table). */
+    const TEXT = {
+      inputformat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputformat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      'serde.serialization.lib': 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+      'serde.param.field.delim': ' ',
+    };
+    const typed = (n: string) =>
+      ['version', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'tcp_flags'].includes(n) ? 'int' : 'string';
+    const metadata = (parameters: Record<string, string>) =>
+      tableMetadata('flow_logs', flowLogColumns(V5, typed), [{ Name: 'date', Type: 'date' }], parameters);
+
+    it('a delimited-text table (LazySimpleSerDe): its string columns, NULL only past a line’s last field', async () => {
+      athenaMock.on(GetTableMetadataCommand).resolves(metadata(TEXT));
+      expect((await plan()).delimitedText).toEqual({
+        stringColumns: [
+          'account_id',
+          'interface_id',
+          'srcaddr',
+          'dstaddr',
+          'action',
+          'log_status',
+          'vpc_id',
+          'subnet_id',
+          'flow_direction',
+        ],
+      });
+      athenaMock.on(GetTableMetadataCommand).resolves(metadata({ ...TEXT, 'serde.param.serialization.null.format': '\\N' }));
+      expect((await plan()).delimitedText).not.toBeNull();
+    });
+
+    it.each([
+      [
+        'Parquet (a column may be NULL in a whole record)',
+        {
+          inputformat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          'serde.serialization.lib': 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        },
+      ],
+      ['text with a NULL format of its own (a value reads as NULL)', { ...TEXT, 'serde.param.serialization.null.format': '-' }],
+      ['a table that states no SerDe', {}],
+    ])('%s: none', async (_, parameters) => {
+      athenaMock.on(GetTableMetadataCommand).resolves(metadata(parameters));
+      expect((await plan()).delimitedText).toBeNull();
+    });
   });
 
   it('passes Athena’s MetadataException through (the caller names the table)', async () => {

@@ -110,6 +110,21 @@ describe('AthenaTableFlowSource: what the query left out, in the analysis statis
     expect(sql).toContain('END AS unread_reason');
   });
 
+  it('a delimited-text table: the query counts lines too short for the format, reported as malformed', async () => {
+    athenaMock.on(GetTableMetadataCommand).resolves(
+      tableMetadata('flow_logs', flowLogColumns(V5), [{ Name: 'day', Type: 'string' }], {
+        'projection.enabled': 'true',
+        'serde.serialization.lib': 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+        'serde.param.field.delim': ' ',
+      }),
+    );
+    const { statistics } = await read([unreadRow('message does not match the log format', 2)]);
+    expect(statistics).toMatchObject({ malformedLines: 2, incompleteRecords: 0, skipdataRecords: 0 });
+    expect(statistics.warnings?.[0]?.message).toMatch(/: message does not match the log format \(2\)$/);
+    const sql = athenaMock.commandCalls(StartQueryExecutionCommand)[0].args[0].input.QueryString!;
+    expect(sql).toContain(`CASE WHEN "flow_direction" IS NULL THEN 'message does not match the log format'`);
+  });
+
   it('nothing left out: zero counts, no warning', async () => {
     const { statistics } = await read([]);
     expect(statistics).toMatchObject({ malformedLines: 0, incompleteRecords: 0, skipdataRecords: 0 });
