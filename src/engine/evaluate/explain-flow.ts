@@ -6,7 +6,7 @@ import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './n
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
 import { unfilteredTrafficReason } from './unfiltered-traffic';
-import { type SecurityGroupResult, evaluateSecurityGroups } from './security-group-evaluator';
+import { type SecurityGroupResult, evaluateSecurityGroups, unlistedGroupsReason } from './security-group-evaluator';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
 /** What explaining a flow may use besides the model. */
@@ -114,7 +114,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   if (!returnTraffic && model.securityGroupsUnlisted(flow.interfaceId)) {
     analysis.securityGroup = {
       allowed: 'uncertain',
-      reason: `the snapshot lists no Groups for ${flow.interfaceId}, so its security groups are unknown`,
+      reason: unlistedGroupsReason(flow.interfaceId),
     };
   } else if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;

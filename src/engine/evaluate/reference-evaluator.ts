@@ -185,13 +185,27 @@ function internetPeer(s: NetworkSnapshot, a: Addr): boolean {
   return ![...vpcIds].some((vpcId) => vpcHolds(s, vpcId, a) || peeringHolds(s, vpcId, a));
 }
 
+/** Groups not listed on an interface that can carry some: whatever they are, they are unknown. */
+function groupsUnlisted(eni: NetworkInterface): boolean {
+  return (
+    eni.Groups === undefined &&
+    !isNatGatewayOwner(describeInterfaceOwner(eni)) &&
+    !['nat_gateway', 'natGateway', 'transit_gateway', 'gateway_load_balancer', 'gateway_load_balancer_endpoint'].includes(
+      eni.InterfaceType ?? '',
+    )
+  );
+}
+
 function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
   const reach = vpcsInReach(s, vpcId);
   const owners = uniqueEnis(s).filter((e) => {
     const v = eniVpc(s, e) ?? '';
     return (reach === null || reach.includes(v)) && privateAddressMatch(e, a);
   });
-  if (owners.length > 0) return owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId)) ? 'allow' : 'deny';
+  if (owners.length > 0) {
+    if (owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId))) return 'allow';
+    return owners.some(groupsUnlisted) ? 'uncertain' : 'deny';
+  }
   if (internetPeer(s, a)) return 'deny';
   if (!groupKnown(s, groupId)) return 'uncertain';
   if (reach === null) return 'uncertain';
@@ -532,14 +546,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     }
   }
   let sg: BlockingControl | null = null;
-  // Groups not listed on an interface that can carry some: whatever they are, they are unknown.
-  const groupsUnlisted =
-    eni.Groups === undefined &&
-    !isNatGatewayOwner(describeInterfaceOwner(eni)) &&
-    !['nat_gateway', 'natGateway', 'transit_gateway', 'gateway_load_balancer', 'gateway_load_balancer_endpoint'].includes(
-      eni.InterfaceType ?? '',
-    );
-  if (!returnTraffic && groupsUnlisted) uncertain = true;
+  if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;
   else if (!returnTraffic && groups.length > 0) {
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };

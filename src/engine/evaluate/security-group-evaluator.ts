@@ -27,6 +27,11 @@ export interface SecurityGroupContext {
 
 type Match = true | false | string;
 
+/** Why an interface's security groups are unknown: its snapshot entry has no `Groups` member (see `NetworkModel.securityGroupsUnlisted`). */
+export function unlistedGroupsReason(eniId: string): string {
+  return `the snapshot lists no Groups for ${eniId}, so its security groups are unknown`;
+}
+
 /**
  * Does any rule of any of `groupIds` allow `protocol`/`port` with `peerAddress` in `direction`?
  * `port` is the service port of the connection (the destination port of the packet that opens it).
@@ -120,7 +125,8 @@ export function peerMatches(model: NetworkModel, rulePeer: RulePeer, peer: IpAdd
 /**
  * A referenced group matches a peer whose PRIVATE address belongs to an interface carrying the
  * group, in the evaluating VPC or a VPC actively peered with it. Public and Elastic IPs never
- * match. When the peer is a private address that no interface in the snapshot owns, the group
+ * match. An owner whose groups the snapshot does not list may carry it: undecided unless another
+ * owner is known to. When the peer is a private address that no interface in the snapshot owns, the group
  * does not match — the snapshot holds every interface of each subnet it describes — except where
  * the snapshot cannot know, which is then the reason: the referenced group is not in the snapshot
  * (another account), the address lies in a reachable VPC but in no subnet of the snapshot (a
@@ -137,7 +143,10 @@ export function groupReferenceMatches(
   const vpcs = ctx.vpcId === null ? null : model.reachableVpcs(ctx.vpcId);
   const owners = model.interfacesByPrivateAddress(peer, vpcs);
   if (owners.length > 0) {
-    return owners.some((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
+    if (owners.some((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId))) return true;
+    const unlisted = owners.find((eni) => model.securityGroupsUnlisted(eni.NetworkInterfaceId));
+    if (!unlisted) return false;
+    return `the snapshot lists no Groups for ${unlisted.NetworkInterfaceId}, so whether ${peer.key} carries ${groupId} is unknown`;
   }
   if (model.isInternetPeer(peer)) return false;
   if (!model.hasSecurityGroup(groupId)) {

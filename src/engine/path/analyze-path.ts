@@ -4,7 +4,7 @@ import {
   evaluateNetworkAcl,
   networkAclPortSegments,
 } from '../evaluate/network-acl-evaluator';
-import { evaluateSecurityGroups } from '../evaluate/security-group-evaluator';
+import { evaluateSecurityGroups, unlistedGroupsReason } from '../evaluate/security-group-evaluator';
 import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
@@ -78,6 +78,8 @@ function securityGroupHop(
     rule: null,
     explanationCode: null,
   };
+  // Unknown groups may refuse the packet: the hop is undecided, never passed as if there were none.
+  if (model.securityGroupsUnlisted(interfaceId)) return { ...base, verdict: 'unknown', reason: unlistedGroupsReason(interfaceId) };
   if (groupIds.length === 0) return { ...base, verdict: 'skipped', reason: `${interfaceId} carries no security groups` };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
   const result = evaluateSecurityGroups(

@@ -113,13 +113,20 @@ function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
  * destination's address family are listed (see destinationFamilies): a destination given by its
  * IPv6 address is reached from IPv6 addresses only. Sources inside the destination's subnet skip
  * the NACL. The reply's NACLs are not part of this answer (`analyzePath` checks them for a given
- * source).
+ * source). A destination whose groups the snapshot does not list (no `Groups` member) is refused
+ * with a PathQueryError: what they admit is unknown.
  */
 export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCanReachResult {
   const endpoint = resolveEndpoint(model, query.to);
   if (!endpoint.eni) throw new PathQueryError('to', endpoint.missing ?? `${query.to} is no interface in the snapshot`);
   const eni = endpoint.eni;
   const interfaceId = eni.NetworkInterfaceId;
+  // An empty list would read as "nobody": refuse instead, as for a destination the snapshot lacks.
+  if (model.securityGroupsUnlisted(interfaceId))
+    throw new PathQueryError(
+      'to',
+      `the snapshot lists no Groups for ${interfaceId}, so which sources its security groups admit is unknown`,
+    );
   const subnetId = eni.SubnetId ?? null;
   const networkAclId = subnetId ? (model.networkAclIdForSubnet(subnetId) ?? null) : null;
   const vpcId = model.interfaceVpcId(interfaceId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { evaluateNetworkAcl } from '../../../../src/engine/evaluate/network-acl-evaluator';
-import { referenceExplainFlow } from '../../../../src/engine/evaluate/reference-evaluator';
+import { referenceEvaluateSecurityGroups, referenceExplainFlow } from '../../../../src/engine/evaluate/reference-evaluator';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
@@ -226,6 +226,17 @@ describe('explainFlow (AWS semantics)', () => {
         flowOf({ interfaceId: 'eni-db', srcaddr: '10.1.20.10', dstaddr: '10.1.0.20', srcport: 5432, dstport: 41000, tcpFlags: 2 }),
       );
       expect(verdict).toMatchObject({ verdict: 'blocked', blockedBy: [{ control: 'network-acl', networkAclId: 'acl-db' }] });
+    });
+
+    it('a group reference to its private address is undecided: it may carry the group', () => {
+      // sg-app admits sg-alb on 8080; eni-alb-a holds 10.1.0.20, its groups are not listed.
+      const result = evaluateSecurityGroups(withoutGroups('eni-alb-a'), ['sg-app'], 'ingress', 6, 8080, '10.1.0.20', inVpc1);
+      expect(result).toMatchObject({ allowed: 'uncertain' });
+      expect(result.allowed === 'uncertain' && result.reason).toMatch(/no Groups for eni-alb-a.*whether 10\.1\.0\.20 carries sg-alb/);
+      const { Groups: _groups, ...alb } = hardeningSnapshot.NetworkInterfaces!.find((e) => e.NetworkInterfaceId === 'eni-alb-a')!;
+      const others = hardeningSnapshot.NetworkInterfaces!.filter((e) => e.NetworkInterfaceId !== 'eni-alb-a');
+      const snapshot = { ...hardeningSnapshot, NetworkInterfaces: [...others, alb] };
+      expect(referenceEvaluateSecurityGroups(snapshot, ['sg-app'], 'ingress', 6, 8080, '10.1.0.20', 'vpc-1')).toBe('uncertain');
     });
 
     it("a NAT gateway's interface has no groups to list: the NACL alone decides", () => {

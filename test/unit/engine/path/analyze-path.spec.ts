@@ -520,3 +520,72 @@ describe('the route hop: which associations route, and route tables a live read 
     );
   });
 });
+
+describe('an interface whose groups the snapshot does not list', () => {
+  // DescribeNetworkInterfaces always prints `Groups` (`[]` for a NAT gateway's interface); a
+  // snapshot without it (hand-written, or cut by a --query) does not say the interface has none.
+  const withoutGroups = (...eniIds: string[]): NetworkModel => {
+    const snapshot = multiTierSnapshot();
+    snapshot.NetworkInterfaces = [
+      ...snapshot.NetworkInterfaces!.map((eni) => {
+        if (!eniIds.includes(eni.NetworkInterfaceId!)) return eni;
+        const { Groups: _groups, ...rest } = eni;
+        return rest;
+      }),
+      // A NAT gateway's interface never carries groups: the snapshot has nothing to list.
+      {
+        NetworkInterfaceId: 'eni-nat',
+        SubnetId: 'subnet-public',
+        VpcId: 'vpc-a',
+        InterfaceType: 'nat_gateway',
+        PrivateIpAddress: '10.0.1.5',
+      },
+    ];
+    return NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+  };
+  const ask = (model: NetworkModel, from: string, to: string, port: number) =>
+    analyzePath(model, parsePathQuery({ from, to, protocol: 'tcp', port }));
+
+  it("makes the destination's security-group hop unknown, naming the missing member, not allowed", () => {
+    const result = ask(withoutGroups('eni-app'), 'eni-web', 'eni-app', 8080);
+    expect(result.hops.map(hopLine)).toEqual([`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} unknown`]);
+    expect(result.hops[4]).toMatchObject({ interfaceId: 'eni-app', groupIds: [], rule: null, explanationCode: null });
+    expect(result.hops[4].reason).toBe('the snapshot lists no Groups for eni-app, so its security groups are unknown');
+    expect(result).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+    expect(result.reason).toContain('no Groups for eni-app');
+  });
+
+  it("is unknown rather than blocked where the listed groups would refuse: db's group on 5432", () => {
+    const result = ask(withoutGroups('eni-db'), 'eni-web', 'eni-db', 5432);
+    expect(result.hops.map(hopLine)).toEqual([`${SGE} allow`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} unknown`]);
+    expect(result).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+  });
+
+  it("makes the source's hop unknown, and a group reference to it undecided: it may carry the group", () => {
+    // sg-db admits sg-app on 5432; whether eni-app carries sg-app is what the snapshot does not say.
+    const result = ask(withoutGroups('eni-app'), 'eni-app', 'eni-db', 5432);
+    expect(result.hops.map(hopLine)).toEqual([`${SGE} unknown`, `${NE} allow`, ROUTE_SKIPPED, `${NI} allow`, `${SGI} unknown`]);
+    expect(result.hops[0].reason).toBe('the snapshot lists no Groups for eni-app, so its security groups are unknown');
+    expect(result.hops[4].reason).toMatch(/no Groups for eni-app.*whether 10\.0\.2\.20 carries sg-app is unknown/);
+    expect(result).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+  });
+
+  it('is blocked when a NACL on the path refuses the packet whatever the groups do', () => {
+    const result = ask(withoutGroups('eni-app'), 'eni-web', 'eni-app', 9000);
+    expect(result.hops.map(hopLine)).toEqual([
+      `${SGE} allow`,
+      `${NE} allow`,
+      ROUTE_SKIPPED,
+      `${NI} deny SUBNET_ACL_RESTRICTION`,
+      `${SGI} unknown`,
+    ]);
+    expect(result.verdict).toBe('blocked');
+    expect(result.blockedBy).toEqual([acl('ingress', 'acl-app', 32767)]);
+  });
+
+  it("a NAT gateway's interface has no groups to list: its hop is skipped as before", () => {
+    const result = ask(withoutGroups(), 'eni-web', 'eni-nat', 443);
+    expect(result.hops.at(-1)).toMatchObject({ hop: 'security-group', verdict: 'skipped', reason: 'eni-nat carries no security groups' });
+    expect(result.verdict).toBe('allowed');
+  });
+});

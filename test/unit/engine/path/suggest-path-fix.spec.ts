@@ -119,6 +119,39 @@ describe('fixes for blocked paths', () => {
     expect(fixFor({ from: 'eni-404', to: 'eni-app', port: 8080 }).fix).toBeNull();
   });
 
+  describe('at an interface whose groups the snapshot does not list', () => {
+    const withoutGroups = (eniId: string): NetworkSnapshot => {
+      const unlisted = multiTierSnapshot();
+      delete unlisted.NetworkInterfaces!.find((e) => e.NetworkInterfaceId === eniId)!.Groups;
+      return validateSnapshot(unlisted);
+    };
+
+    it('gives no fix where only its groups could refuse: the path is unknown, and no group can be named', () => {
+      expect(fixFor({ from: 'eni-web', to: 'eni-db', port: 5432 }, withoutGroups('eni-db'))).toMatchObject({
+        analysis: { verdict: 'unknown' },
+        fix: null,
+      });
+      // sg-db admits sg-app; whether eni-app carries it is unknown, so no rule for its address either.
+      expect(fixFor({ from: 'eni-app', to: 'eni-db', port: 5432 }, withoutGroups('eni-app'))).toMatchObject({
+        analysis: { verdict: 'unknown' },
+        fix: null,
+      });
+    });
+
+    it('opens the refusing NACL only, unverified, and says the groups are unknown', () => {
+      const { analysis, fix } = fixFor({ from: 'eni-web', to: 'eni-app', port: 9000 }, withoutGroups('eni-app'));
+      expect(analysis.verdict).toBe('blocked');
+      expect(fix!.changes.map((c) => c.action)).toEqual(['CreateNetworkAclEntry']);
+      expect(fix!.changes[0].params).toMatchObject({ NetworkAclId: 'acl-app', Egress: false });
+      expect(fix!.verified).toBe(false);
+      expect(fix!.risks).toContainEqual(
+        expect.objectContaining({
+          message: expect.stringContaining('the snapshot lists no Groups for eni-app, so its security groups are unknown'),
+        }),
+      );
+    });
+  });
+
   it('covers every NACL that refuses part of the reply: each side refusing its own part of the range', () => {
     // acl-db sends replies only to 49152-65535, acl-app admits them only on 32768-60999: each
     // refuses a part of 32768-65535 the other lets through.

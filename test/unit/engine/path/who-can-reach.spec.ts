@@ -125,6 +125,16 @@ describe('who can reach a destination', () => {
     expect(() => whoCanReach(model, { to: '8.8.8.8', protocol: 6, port: 1 })).toThrow(/not|no interface/);
   });
 
+  it('refuses a destination whose groups the snapshot does not list: who they admit is unknown, not nobody', () => {
+    const snapshot = multiTierSnapshot();
+    const app = snapshot.NetworkInterfaces!.find((e) => e.NetworkInterfaceId === 'eni-app')!;
+    delete app.Groups;
+    const unlisted = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    expect(() => whoCanReach(unlisted, { to: 'eni-app', protocol: 6, port: 8080 })).toThrow(
+      'the snapshot lists no Groups for eni-app, so which sources its security groups admit is unknown',
+    );
+  });
+
   it('block segments agree with the NACL evaluator for every address of the block', () => {
     const blocks = ['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '10.0.1.0/24', '203.0.113.0/24', '::/0', '2600:1f00:a::/56', '10.0.2.20/32'];
     fc.assert(
