@@ -25,6 +25,18 @@ describe('isoSeconds', () => {
     );
   });
 
+  it('agrees with the reference however times follow each other: within a day, across midnight, back and forth', () => {
+    const day = 86_400;
+    const around = fc.integer({ min: -3, max: 3 }).chain((d) => fc.integer({ min: d * day - 2, max: d * day + 2 }));
+    const anywhere = fc.integer({ min: -62_167_219_200 - day, max: 253_402_300_799 + day });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(around, anywhere, fc.constant(1_700_000_000)), { minLength: 1, maxLength: 20 }), (times) => {
+        for (const seconds of times) expect(isoSeconds(seconds)).toBe(reference(seconds));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses what is not a time, as Date does', () => {
     expect(() => isoSeconds(Number.NaN)).toThrow(RangeError);
   });
