@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { CLOUDWATCH_EXPORT_WRITE_TEST_REASON, isCloudWatchExportWriteTest } from '../engine/flow-log/cloudwatch-export';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import { s3Sdk } from './aws-sdk';
@@ -51,7 +52,7 @@ export interface S3ReadStatistics {
   objectsRead: number;
   /** Bytes transferred (compressed, as stored). */
   bytesRead: number;
-  /** Objects not read, with why (not of the target's file format, a folder marker). */
+  /** Objects not read, with why (not of the target's file format, a folder marker, a CloudWatch Logs export's write test). */
   skipped: { object: string; reason: string }[];
   getRequests: number;
   /** S3 request charges of the listing and the GETs (data transfer within the region is free). */
@@ -165,6 +166,7 @@ export class S3FlowSource {
     const signal = request.signal ?? undefined;
     const wanted = (key: string): string | null => {
       if (key.endsWith('/')) return 'a folder marker';
+      if (isCloudWatchExportWriteTest(key)) return CLOUDWATCH_EXPORT_WRITE_TEST_REASON;
       const parquet = key.endsWith('.parquet');
       if (request.config.fileFormat === 'parquet' && !parquet) return 'not a Parquet object (the target reads Parquet)';
       if (request.config.fileFormat === 'text' && parquet) return 'a Parquet object (the target reads text)';

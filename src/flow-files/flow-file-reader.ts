@@ -4,6 +4,12 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
+import {
+  CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH,
+  CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
+  hasCloudWatchExportTimestamp,
+  isCloudWatchExportWriteTest,
+} from '../engine/flow-log/cloudwatch-export';
 import { DEFAULT_FORMAT, FlowLogFormat, isHeaderLine, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { FlowLogFormatError } from '../engine/flow-log/flow-log-format.error';
 import { createLineParser, LineParser } from '../engine/flow-log/flow-log-parser';
@@ -29,6 +35,8 @@ const DEFAULT_MAX_EXAMPLES = 20;
 const NEWLINE = 10;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+const MISSING_EXPORT_TIMESTAMP =
+  'no CloudWatch Logs export timestamp (such as 2023-11-14T22:13:20.000Z) at the start of the line, as on the first line of this file';
 
 export interface FlowLineLocation {
   file: string;
@@ -62,7 +70,10 @@ export interface FlowReadStats {
   unknownFields: { field: string; file: string }[];
   /** Inputs that could not be read to their end (permission, truncated gzip, I/O error): what was read before is used. */
   readErrors: { file: string; error: string }[];
-  /** Directory entries that were not read, and why (hidden, broken link, link to a directory, not a regular file). */
+  /**
+   * Directory entries that were not read, and why (hidden, broken link, link to a directory, not a
+   * regular file, a CloudWatch Logs export's write test).
+   */
   skipped: { file: string; reason: string }[];
 }
 
@@ -188,6 +199,10 @@ async function* walk(path: string, stats: FlowReadStats, realRoot: string | null
       const child = join(path, entry.name);
       if (entry.name.startsWith('.')) {
         stats.skipped.push({ file: child, reason: 'hidden (its name starts with a dot)' });
+        continue;
+      }
+      if (isCloudWatchExportWriteTest(entry.name)) {
+        stats.skipped.push({ file: child, reason: CLOUDWATCH_EXPORT_WRITE_TEST_REASON });
         continue;
       }
       if (entry.isDirectory()) {
@@ -375,6 +390,8 @@ class FlowLineReader {
     let current = this.defaultFormat;
     let lineNo = 0;
     let seenData = false;
+    // Bytes of the CloudWatch Logs export timestamp before each record, when the file is an export.
+    let timestampLength = 0;
 
     const handle = (buf: Buffer, start: number, end: number): void => {
       lineNo++;
@@ -392,7 +409,16 @@ class FlowLineReader {
             current = this.formatFor(text, file);
             return;
           }
+          if (isExportedRecord(buf, start, end, current.parser)) timestampLength = CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH;
         }
+      }
+      if (timestampLength > 0) {
+        // Every line of an export carries its timestamp: one without is malformed, never read as a record.
+        if (!hasCloudWatchExportTimestamp(buf, start, end)) {
+          this.malformed(file, lineNo, MISSING_EXPORT_TIMESTAMP);
+          return;
+        }
+        start += timestampLength;
       }
       if (this.skippable && current.scanner) {
         const token = current.scanner(buf, start, end);
@@ -551,12 +577,24 @@ class FlowLineReader {
 }
 
 /**
+ * True when the first data line of a file is a CloudWatch Logs export's: the event's timestamp,
+ * then a record of the format. Checked once per file; the file's other lines must then carry a
+ * timestamp too.
+ */
+function isExportedRecord(buf: Buffer, start: number, end: number, parser: LineParser): boolean {
+  if (!hasCloudWatchExportTimestamp(buf, start, end)) return false;
+  return parser(buf.toString('utf8', start + CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH, end)).ok;
+}
+
+/**
  * Every record of the inputs, in order: plain, gzipped or Parquet files (detected by their magic
  * bytes), directories walked recursively in sorted order (S3 layout `AWSLogs/{account}/vpcflowlogs/…`;
  * symbolic links followed to regular files; with `dataRoot`, only to those inside it), and `-` or
  * `/dev/stdin` for stdin, each read once. Each text file may start with a header line naming its
  * fields (fields the catalog does not know are kept as text); otherwise `format` (or the default
- * version-2 format) applies. NODATA/SKIPDATA
+ * version-2 format) applies. A file whose first record follows a timestamp such as
+ * `2023-11-14T22:13:20.000Z ` is a CloudWatch Logs export: every line of it must start with one,
+ * which is skipped (its write test, `aws-logs-write-test`, is skipped in directories). NODATA/SKIPDATA
  * records are yielded too: they carry no flow. Malformed lines are counted in `options.stats` (never
  * fatal unless `strict`), and so are entries skipped, unknown fields and inputs that could not be
  * read to their end (`readErrors`: what was read before is yielded).

@@ -166,6 +166,41 @@ describe('flow-log headers', () => {
   });
 });
 
+describe('CloudWatch Logs exports to S3', () => {
+  it('an export task’s objects are explained as the records they carry; its write test is skipped and named', () => {
+    // As CreateExportTask lays them out: <prefix>/<task id>/<log stream>/000000.gz, each line
+    // the event's time then the message, and the write test it leaves under the prefix.
+    const prefix = join(tmp, 'exportedlogs');
+    const stream = join(prefix, '0a1b2c3d-4e5f-4061-8728-39a4b5c6d7e8', 'eni-0web0000000000001-all');
+    mkdirSync(stream, { recursive: true });
+    writeFileSync(join(stream, '000000.gz'), gzipSync(`2023-11-14T22:13:20.000Z ${REJECT}\n2023-11-14T22:13:21.000Z ${REJECT}\n`));
+    writeFileSync(join(prefix, 'aws-logs-write-test'), 'Permission Check Successful');
+    const plain = join(tmp, 'export-as-text.log');
+    writeFileSync(plain, `${REJECT}\n${REJECT}\n`);
+
+    const result = run(['explain', '--config', snapshot, '--flows', prefix]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', plain]).stdout);
+    expect(result.stdout.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr).toBe(
+      `sgdoctor: skipped ${join(prefix, 'aws-logs-write-test')}: CloudWatch Logs export write test (the permission check an export task leaves), not log data\n`,
+    );
+    const diagnosed = JSON.parse(run(['diagnose', '--config', snapshot, '--flows', prefix]).stdout);
+    const fromText = JSON.parse(run(['diagnose', '--config', snapshot, '--flows', plain]).stdout);
+    expect(diagnosed.findings).toEqual(fromText.findings);
+    expect(diagnosed.stats.input).toMatchObject({ records: 2, malformed: 0, skipped: [{ file: join(prefix, 'aws-logs-write-test') }] });
+  });
+
+  it('a line of an export without its timestamp is a malformed line named with file:line', () => {
+    const file = join(tmp, 'export-missing-stamp.log.gz');
+    writeFileSync(file, gzipSync(`2023-11-14T22:13:20.000Z ${REJECT}\n${REJECT}\n`));
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`${file}:2: no CloudWatch Logs export timestamp`);
+  });
+});
+
 describe('file names on stderr', () => {
   it('control characters are escaped', () => {
     const dir = join(tmp, 'names');

@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandInput,
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3FlowSource } from '../../../src/aws/s3-flow-source';
 import { compareAggregates } from '../../../src/engine/flow-log/flow-aggregator';
@@ -117,6 +118,30 @@ describe('S3FlowSource: flow-log objects read straight from S3', () => {
     objects = new Map([['fh/2026/11/24/10/stream-1-2026-11-24-10-00-00-abc', Buffer.from(lines.join('\n') + '\n')]]);
     const source = new S3FlowSource(clients);
     const { collected } = await read(source, { bucket: BUCKET, fileFormat: 'text', delivery: 'firehose', prefix: 'fh/' });
+    expect(collected.aggregates).toHaveLength(1);
+    expect(collected.aggregates[0]).toMatchObject({ interfaceId: 'eni-0a10b1c2d3e4f5a12', dstport: 22, action: 'REJECT', records: 1 });
+  });
+
+  it('a CloudWatch Logs export under a listed prefix: its write test is skipped and named, its timestamped messages read', async () => {
+    const record = '2 111122223333 eni-0a10b1c2d3e4f5a12 10.0.0.1 10.0.0.2 40000 22 6 1 40 1795478405 1795478460 REJECT OK';
+    objects = new Map([
+      ['fh/2026/11/24/10/aws-logs-write-test', Buffer.from('Permission Check Successful')],
+      ['fh/2026/11/24/10/eni-0a10b1c2d3e4f5a12-all/000000.gz', gzipSync(`2026-11-24T10:00:05.000Z ${record}\n`)],
+    ]);
+    const { collected, stats, statistics } = await read(new S3FlowSource(clients), {
+      bucket: BUCKET,
+      fileFormat: 'text',
+      delivery: 'firehose',
+      prefix: 'fh/',
+    });
+    expect(statistics.skipped).toEqual([
+      {
+        object: `s3://${BUCKET}/fh/2026/11/24/10/aws-logs-write-test`,
+        reason: 'CloudWatch Logs export write test (the permission check an export task leaves), not log data',
+      },
+    ]);
+    expect(statistics.objectsRead).toBe(1);
+    expect(stats.malformed).toBe(0);
     expect(collected.aggregates).toHaveLength(1);
     expect(collected.aggregates[0]).toMatchObject({ interfaceId: 'eni-0a10b1c2d3e4f5a12', dstport: 22, action: 'REJECT', records: 1 });
   });

@@ -207,3 +207,128 @@ describe('aggregateFlowFiles', () => {
     expect(fast.stats).toMatchObject({ records: 5000, rejectRecords: 1250, acceptRecords: 3750 });
   });
 });
+
+describe('CloudWatch Logs exports to S3 (CreateExportTask)', () => {
+  // Each exported line is the log event's time, a space, then the message: the flow-log record.
+  const stamp = (record: string, second = 20): string => `2023-11-14T22:13:${String(second).padStart(2, '0')}.000Z ${record}`;
+  const records = [line('10.0.0.1', 41000, 443), line('10.0.0.2', 41001, 22, 'ACCEPT'), line('10.0.0.3', 41002, 3389)];
+
+  /** `<prefix>/<task id>/<log stream>/000000.gz`, with the write test the task leaves under the prefix. */
+  function exportTree(name: string, lines: string[]): { root: string; object: string; writeTest: string } {
+    const root = join(dir, name);
+    const stream = join(root, '4a1b2c3d-0000-4000-8000-000000000001', 'eni-0a1b2c3d4e5f60718-all');
+    mkdirSync(stream, { recursive: true });
+    const object = join(stream, '000000.gz');
+    writeFileSync(object, gzipSync(lines.join('\n') + '\n'));
+    const writeTest = join(root, 'aws-logs-write-test');
+    writeFileSync(writeTest, 'Permission Check Successful');
+    return { root, object, writeTest };
+  }
+
+  it('reads the messages as records of the default format, each with its line, and skips the write test by name', async () => {
+    const { root, object, writeTest } = exportTree(
+      'export-default',
+      records.map((r, i) => stamp(r, i)),
+    );
+    const exported = await readAll([root]);
+    const plain = join(dir, 'export-default-plain.log');
+    writeFileSync(plain, records.join('\n') + '\n');
+    const expected = await readAll([plain]);
+    expect(exported.records.map((r) => r.record)).toEqual(expected.records.map((r) => r.record));
+    expect(exported.records.map((r) => r.source)).toEqual([1, 2, 3].map((n) => ({ file: object, line: n })));
+    expect(exported.stats).toMatchObject({ files: 1, lines: 3, records: 3, malformed: 0, rejectRecords: 2, acceptRecords: 1 });
+    expect(exported.stats.skipped).toEqual([
+      { file: writeTest, reason: 'CloudWatch Logs export write test (the permission check an export task leaves), not log data' },
+    ]);
+  });
+
+  it('reads the messages with the given LogFormat', async () => {
+    const format = '${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${protocol} ${action}';
+    const { object } = exportTree('export-custom', [stamp('eni-0a1 10.0.0.1 10.0.0.5 22 6 REJECT')]);
+    const { records: read, stats } = await readAll([object], { format });
+    expect(stats.malformed).toBe(0);
+    expect(read[0].record).toEqual({
+      'interface-id': 'eni-0a1',
+      srcaddr: '10.0.0.1',
+      dstaddr: '10.0.0.5',
+      dstport: 22,
+      protocol: 6,
+      action: 'REJECT',
+    });
+  });
+
+  it('tells each file apart: an export and a plain file read in one run, in either order, from files or stdin', async () => {
+    const { object } = exportTree('export-mixed-run', [stamp(records[0])]);
+    const plain = join(dir, 'mixed-run-plain.log');
+    writeFileSync(plain, `${records[1]}\n`);
+    for (const inputs of [
+      [object, plain],
+      [plain, object],
+    ]) {
+      const { records: read, stats } = await readAll(inputs);
+      expect(stats.malformed).toBe(0);
+      expect(read.map((r) => r.record.srcaddr).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    }
+    const piped = await readAll(['-'], { stdin: Readable.from([gzipSync(`${stamp(records[0])}\r\n${stamp(records[1])}`)]) });
+    expect(piped.stats).toMatchObject({ records: 2, malformed: 0 });
+  });
+
+  it('counts a line of an export without the timestamp malformed, with its line number', async () => {
+    const { object } = exportTree('export-unstamped-line', [stamp(records[0]), records[1], '', stamp(records[2])]);
+    const { records: read, stats } = await readAll([object]);
+    expect(read.map((r) => r.source.line)).toEqual([1, 4]);
+    expect(stats.malformed).toBe(1);
+    expect(stats.malformedExamples).toEqual([
+      {
+        file: object,
+        line: 2,
+        error:
+          'no CloudWatch Logs export timestamp (such as 2023-11-14T22:13:20.000Z) at the start of the line, as on the first line of this file',
+      },
+    ]);
+  });
+
+  it('counts a timestamped line of a file whose first record has none malformed, as any line with a field too many', async () => {
+    const file = join(dir, 'plain-then-stamped.log');
+    writeFileSync(file, [records[0], stamp(records[1])].join('\n'));
+    const { records: read, stats } = await readAll([file]);
+    expect(read).toHaveLength(1);
+    expect(stats.malformedExamples).toEqual([{ file, line: 2, error: 'expected 14 fields, found 15' }]);
+  });
+
+  it('does not take a timestamped first line whose message is not a record for an export', async () => {
+    const file = join(dir, 'stamped-garbage.log');
+    writeFileSync(file, [stamp('not a flow-log record'), stamp(records[0])].join('\n'));
+    const { records: read, stats } = await readAll([file]);
+    expect(read).toHaveLength(0);
+    expect(stats.malformedExamples.map((m) => [m.line, m.error])).toEqual([
+      [1, 'expected 14 fields, found 5'],
+      [2, 'expected 14 fields, found 15'],
+    ]);
+  });
+
+  it('throws at a line without the timestamp in strict mode', async () => {
+    const { object } = exportTree('export-strict', [stamp(records[0]), records[1]]);
+    const error = await readAll([object], { strict: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowLogFormatError);
+    expect((error as FlowLogFormatError).location).toEqual({ file: object, line: 2 });
+  });
+
+  it('aggregates an export as the plain file, through the fast path and through full parsing', async () => {
+    const body: string[] = [];
+    for (let i = 0; i < 2000; i++)
+      body.push(line(`10.0.0.${i % 7}`, 1024 + ((i * 7919) % 60000), [22, 443][i % 2], i % 3 === 0 ? 'ACCEPT' : 'REJECT', `eni-${i % 3}`));
+    const { object } = exportTree(
+      'export-aggregate',
+      body.map((r, i) => stamp(r, i % 60)),
+    );
+    const plain = join(dir, 'export-aggregate-plain.log');
+    writeFileSync(plain, body.join('\n'));
+    for (const actions of [undefined, ['REJECT', 'ACCEPT'] as const]) {
+      const exported = await aggregateFlowFiles([object], { actions: actions && [...actions] });
+      const expected = await aggregateFlowFiles([plain], { actions: actions && [...actions] });
+      expect(exported.aggregates).toEqual(expected.aggregates);
+      expect({ ...exported.stats, malformedExamples: [] }).toEqual({ ...expected.stats, malformedExamples: [] });
+    }
+  });
+});
