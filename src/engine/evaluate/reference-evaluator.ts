@@ -336,7 +336,10 @@ function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]
       rd = addr(flow.dstaddr);
     if (!fs || !fd || !rs || !rd || !same(fs, rd) || !same(fd, rs)) return false;
     const [fsp, fdp] = keyPorts(f);
-    return fsp === dp && fdp === sp;
+    if (fsp !== dp || fdp !== sp) return false;
+    // GRE, ESP and the like are tracked by addresses and protocol only: a response comes within 600 s.
+    const portless = ![1, 6, 17, 58].includes(flow.protocol);
+    return !portless || (flow.lastSeen >= f.firstSeen && flow.firstSeen <= f.lastSeen + 600);
   });
 }
 

@@ -3,6 +3,18 @@ import { parseIp } from '../ip/ip-address';
 import { keyPorts } from './flow-ports';
 
 /**
+ * Protocols other than TCP, UDP, ICMP and ICMPv6 are tracked by addresses and protocol only: the
+ * peer's traffic counts as a response when it comes within 600 seconds of the tracked flow (EC2
+ * User Guide, security group connection tracking). Past that it is a new flow the rules decide.
+ */
+export const ADDRESS_ONLY_RESPONSE_SECONDS = 600;
+
+/** True for the protocols tracked without ports, whose responses must come within the window. */
+export function isTrackedByAddressOnly(protocol: number): boolean {
+  return protocol !== 1 && protocol !== 6 && protocol !== 17 && protocol !== 58;
+}
+
+/**
  * The ACCEPTed flows of a data set, keyed so that a REJECTed flow can ask "was the reverse of
  * this flow accepted at the same interface?" — if so the rejected packets answer (or are answered
  * by) a connection that got through in the other direction, i.e. they are return traffic.
@@ -14,6 +26,8 @@ import { keyPorts } from './flow-ports';
 export class ReturnTrafficIndex {
   /** Key → bitwise OR of the accepted flows' `tcp-flags` (null while none carried the field). */
   private readonly accepted = new Map<string, number | null>();
+  /** Key → [firstSeen, lastSeen] of each accepted flow, for the protocols tracked by address only. */
+  private readonly acceptedSpans = new Map<string, [number, number][]>();
   private readonly canonical = new Map<string, string>();
 
   /** Indexes the ACCEPT flows among `flows` (REJECT flows are ignored). */
@@ -31,6 +45,11 @@ export class ReturnTrafficIndex {
     const known = this.accepted.get(key);
     const flags = known === undefined || known === null ? flow.tcpFlags : flow.tcpFlags === null ? known : known | flow.tcpFlags;
     this.accepted.set(key, flags);
+    if (isTrackedByAddressOnly(flow.protocol)) {
+      const spans = this.acceptedSpans.get(key);
+      if (spans) spans.push([flow.firstSeen, flow.lastSeen]);
+      else this.acceptedSpans.set(key, [[flow.firstSeen, flow.lastSeen]]);
+    }
   }
 
   get size(): number {
@@ -49,8 +68,11 @@ export class ReturnTrafficIndex {
   acceptedReverse(flow: FlowAggregate): { tcpFlags: number | null } | null {
     if (this.accepted.size === 0) return null;
     const [sp, dp] = keyPorts(flow);
-    const flags = this.accepted.get(this.key(flow.interfaceId, flow.protocol, flow.dstaddr, flow.srcaddr, dp, sp));
-    return flags === undefined ? null : { tcpFlags: flags };
+    const key = this.key(flow.interfaceId, flow.protocol, flow.dstaddr, flow.srcaddr, dp, sp);
+    const flags = this.accepted.get(key);
+    if (flags === undefined) return null;
+    if (isTrackedByAddressOnly(flow.protocol) && !this.acceptedSpans.get(key)?.some((span) => answersWithinWindow(flow, span))) return null;
+    return { tcpFlags: flags };
   }
 
   /**
@@ -72,4 +94,9 @@ export class ReturnTrafficIndex {
     }
     return key;
   }
+}
+
+/** Whether some of `flow` comes while the accepted span lasts or within the response window after it. */
+function answersWithinWindow(flow: FlowAggregate, [firstSeen, lastSeen]: [number, number]): boolean {
+  return flow.lastSeen >= firstSeen && flow.firstSeen <= lastSeen + ADDRESS_ONLY_RESPONSE_SECONDS;
 }

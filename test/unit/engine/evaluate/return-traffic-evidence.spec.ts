@@ -132,6 +132,42 @@ describe('an inbound reply whose request this interface sent out (the reverse AC
   });
 });
 
+describe('a protocol tracked by address and protocol only (GRE): a reply within 600 seconds of the accepted flow', () => {
+  // EC2 User Guide, connection tracking: for protocols other than TCP, UDP or ICMP only the addresses and
+  // the protocol are tracked; the peer's traffic is a response when it comes within 600 seconds.
+  const gre = (src: string, dst: string, action: 'ACCEPT' | 'REJECT', firstSeen: number): FlowAggregate =>
+    flowAggregate({
+      interfaceId: 'eni-app',
+      srcaddr: src,
+      dstaddr: dst,
+      protocol: 47,
+      action,
+      records: 1,
+      packets: 3,
+      firstSeen,
+      lastSeen: firstSeen + 60,
+    });
+  const sent = gre('10.0.2.20', '10.0.3.30', 'ACCEPT', 1_700_000_000);
+
+  it('is return traffic when it comes within 600 seconds of the accepted flow: the group is not blamed', () => {
+    const verdict = explain(base, gre('10.0.3.30', '10.0.2.20', 'REJECT', 1_700_000_000 + 60 + 600), [sent]);
+    expect(verdict.returnTraffic).toBe(true);
+    expect(sgBlocks(verdict)).toBe(false);
+  });
+
+  it('is a new inbound flow when it comes later: the group that admits no GRE is blamed', () => {
+    const verdict = explain(base, gre('10.0.3.30', '10.0.2.20', 'REJECT', 1_700_000_000 + 7200), [sent]);
+    expect(verdict.returnTraffic).toBe(false);
+    expect(sgBlocks(verdict)).toBe(true);
+  });
+
+  it('is a new inbound flow when it came before the accepted flow', () => {
+    const verdict = explain(base, gre('10.0.3.30', '10.0.2.20', 'REJECT', 1_700_000_000 - 7200), [sent]);
+    expect(verdict.returnTraffic).toBe(false);
+    expect(sgBlocks(verdict)).toBe(true);
+  });
+});
+
 describe('a request to a service port above the client port, nothing recorded of its replies', () => {
   // sg-db serves 50051 to the whole VPC and lets everything out; acl-db admits 50051 from the app subnet only.
   const served: NetworkSnapshot = {
