@@ -120,13 +120,30 @@ function description(direction: 'ingress' | 'egress', label: string): string {
   return text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '_').slice(0, 255);
 }
 
+/** How a fix names its peers. */
+export interface PeerNaming {
+  /**
+   * Name peers that are interfaces with a group by a reference to it (the narrowest peer). False
+   * covers every peer by address instead: a subnet's block holds many of its hosts in one source
+   * where each host's own group would be one reference apiece.
+   */
+  referenceGroups: boolean;
+}
+
+const BY_GROUP: PeerNaming = { referenceGroups: true };
+
 /** AuthorizeSecurityGroupIngress/Egress for one SG control: exact port, narrowest peers. */
-export function securityGroupChange(model: NetworkModel, group: FindingGroup, control: SecurityGroupControl): FixChange | null {
+export function securityGroupChange(
+  model: NetworkModel,
+  group: FindingGroup,
+  control: SecurityGroupControl,
+  naming: PeerNaming = BY_GROUP,
+): FixChange | null {
   const flows = flowsBlockedBy(group, control);
   if (!flows.length || !control.groupIds.length) return null;
   const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
   const groupId = targetGroup(model, control, group, interfaces);
-  const { pairs, covered } = referencedGroups(model, groupId, flows);
+  const { pairs, covered } = naming.referenceGroups ? referencedGroups(model, groupId, flows) : { pairs: [], covered: new Set<string>() };
   const cidrs = coverPeers(
     model,
     peersWithSiblings(
@@ -299,12 +316,13 @@ export function suggestChanges(
   model: NetworkModel,
   group: FindingGroup,
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+  naming: PeerNaming = BY_GROUP,
 ): FixChange[] | null {
   const changes: FixChange[] = [];
   for (const control of [group.blockedBy, ...group.alsoBlockedBy]) {
     if (control.control === 'block-public-access') return null;
     if (control.control === 'security-group') {
-      const change = securityGroupChange(model, group, control);
+      const change = securityGroupChange(model, group, control, naming);
       if (!change) return null;
       changes.push(change);
     } else {

@@ -36,8 +36,9 @@ export type FixProposal =
  * The smallest change that lets a group's flows through, as EC2 requests and rendered for the
  * AWS CLI, Terraform and CloudFormation, verified by the given verifier. No fix when no SG/NACL
  * change can help (Block Public Access) or none could be built (`no-change`), or when the changes
- * would name more than `maxPeerSources` distinct peer CIDRs or groups (`too-many-peers`; nothing
- * is reserved in the ledger then). Pass one `ledger` to every call of a run: NACL rule numbers then
+ * would name more than `maxPeerSources` distinct peer CIDRs or groups, even with every peer
+ * covered by address rather than by its group (`too-many-peers`; nothing is reserved in the
+ * ledger then). Pass one `ledger` to every call of a run: NACL rule numbers then
  * never collide with earlier fixes', so all fixes apply together.
  */
 export function proposeFix(
@@ -47,10 +48,18 @@ export function proposeFix(
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
   maxPeerSources = Number.POSITIVE_INFINITY,
 ): FixProposal {
-  const changes = suggestChanges(model, group, ledger);
+  let changes = suggestChanges(model, group, ledger);
   if (!changes) return { fix: null, reason: 'no-change' };
-  const peerSources = peerSourcesOf(changes).length;
-  if (peerSources > maxPeerSources) return { fix: null, reason: 'too-many-peers', peerSources };
+  let peerSources = peerSourcesOf(changes).length;
+  if (peerSources > maxPeerSources) {
+    // Too many groups to reference one by one: the same peers covered by address (many hosts of
+    // one subnet by its block) may fit.
+    const byAddress = suggestChanges(model, group, ledger, { referenceGroups: false });
+    const byAddressSources = byAddress ? peerSourcesOf(byAddress).length : Number.POSITIVE_INFINITY;
+    if (!byAddress || byAddressSources > maxPeerSources) return { fix: null, reason: 'too-many-peers', peerSources };
+    changes = byAddress;
+    peerSources = byAddressSources;
+  }
   ledger.reserve(changes);
   const naming = namingFromModel(model);
   const { verified, risks } = verify(changes, group);

@@ -56,6 +56,11 @@ class RiskList {
   }
 }
 
+/** One address as a host CIDR (/32, /128), to look it up in an `AddressSet`. */
+function hostCidr(address: string): string {
+  return `${address}/${addressFamily(address) === 4 ? 32 : 128}`;
+}
+
 /**
  * What a change opens beyond the finding's own flows, from the simulation's newly reachable sets:
  * a deny a replaced NACL entry no longer applies to other peers, internet exposure, interfaces other than the observed ones (the group is shared, or the NACL
@@ -112,10 +117,17 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     }
     if (reach.peerKind === 'security-group') {
       const holders = model.interfacesWithGroup(reach.peer);
+      const seen = (peerSet ??= new AddressSet(observedPeers));
+      // A holder seen by any of its addresses, IPv6 ones included (a reference matches those too),
+      // compared by value: a flow log and a snapshot may write one IPv6 address differently.
       const unobserved = holders.filter((id) => {
         const eni = model.interface(id);
-        const addresses = [eni?.PrivateIpAddress, ...(eni?.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress)];
-        return !addresses.some((a) => a !== undefined && observedPeers.has(a));
+        const addresses = [
+          eni?.PrivateIpAddress,
+          ...(eni?.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress),
+          ...(eni?.Ipv6Addresses ?? []).map((a) => a.Ipv6Address),
+        ];
+        return !addresses.some((a) => a !== undefined && seen.countIn(hostCidr(a)) > 0);
       });
       if (unobserved.length) {
         risks.add(`group-peers|${reach.peer}|${traffic}`, null, () => ({

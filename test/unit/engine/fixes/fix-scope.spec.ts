@@ -192,4 +192,33 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(source).not.toContain('203.0.113');
   });
+
+  it("many peers of one subnet, each in a group of its own, get the subnet's CIDR rather than no fix", () => {
+    // More groups than a fix may name: the peers are then covered by address instead, which the
+    // subnet's block does in one source (DESIGN.md: "a subnet's CIDR when they are many in one subnet").
+    const count = FIX_SCOPE.maxPeerSources + 5;
+    const peers = Array.from({ length: count }, (_, i) => ({ address: `10.1.10.${150 + i}`, group: `sg-tier${i}` }));
+    const snapshot: NetworkSnapshot = {
+      ...hardeningSnapshot,
+      SecurityGroups: [
+        ...(hardeningSnapshot.SecurityGroups ?? []),
+        ...peers.map(({ group }) => ({ GroupId: group, GroupName: group, VpcId: 'vpc-1', IpPermissions: [], IpPermissionsEgress: [] })),
+      ],
+      NetworkInterfaces: [
+        ...(hardeningSnapshot.NetworkInterfaces ?? []),
+        ...peers.map(({ address, group }, i) => ({
+          NetworkInterfaceId: `eni-tier${i}`,
+          SubnetId: 'subnet-app',
+          VpcId: 'vpc-1',
+          PrivateIpAddress: address,
+          Groups: [{ GroupId: group }],
+        })),
+      ],
+    };
+    const flows = peers.map(({ address }) => probe(address, { records: 12, packets: 36, lastSeen: T0 + 3600 }));
+    const finding = findingOnPort(flows, snapshot);
+    expect(finding.fixNote ?? null).toBeNull();
+    expect(finding.suggestedFix?.verified).toBe(true);
+    expect(peerSourcesOf(finding.suggestedFix?.changes ?? [])).toEqual(['10.1.10.0/24']);
+  });
 });

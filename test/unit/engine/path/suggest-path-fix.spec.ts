@@ -328,7 +328,7 @@ describe('fixes for blocked ICMP paths', () => {
     expect(analyzePath(after(snapshot, fix!.changes), analysis.query).verdict).toBe('allowed');
     // What the rules open elsewhere is told for their type, not for all of ICMPv6.
     const messages = fix!.risks.map((r) => r.message);
-    expect(messages).toContain('every interface carrying sg-web gets icmpv6 type 128, including 2 not seen in the flows (i-web, eni-web2)');
+    expect(messages).toContain('every interface carrying sg-web gets icmpv6 type 128, including 1 not seen in the flows (eni-web2)');
     expect(messages.filter((m) => /icmpv6(?! type 12[89])/.test(m))).toEqual([]);
   });
 
