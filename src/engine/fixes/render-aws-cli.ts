@@ -1,6 +1,6 @@
 import type { FixChange } from './fix';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
-import { ipProtocolName } from './protocol.util';
+import { networkAclProtocolWord } from './protocol.util';
 
 /** Characters a POSIX shell reads as themselves in a word (Python's shlex.quote leaves these bare). */
 const SHELL_PLAIN = /^[A-Za-z0-9@%+=:,./_-]+$/;
@@ -62,7 +62,7 @@ function networkAclCommand(verb: string, params: NetworkAclEntryParams): string 
     `--network-acl-id ${shellWord(params.NetworkAclId)}`,
     params.Egress ? '--egress' : '--ingress',
     `--rule-number ${shellWord(params.RuleNumber)}`,
-    `--protocol ${shellWord(Number.isNaN(protocol) ? params.Protocol : ipProtocolName(protocol))}`,
+    `--protocol ${shellWord(Number.isNaN(protocol) ? params.Protocol : networkAclProtocolWord(protocol))}`,
   ];
   if (params.PortRange) args.push(`--port-range ${shellWord(`From=${params.PortRange.From},To=${params.PortRange.To}`)}`);
   if (params.IcmpTypeCode) {

@@ -2,7 +2,7 @@ import type { FixChange } from './fix';
 import { terraformIdentifier, type FixNaming } from './fix-naming';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam, NetworkAclEntryParams } from './fix-params';
 import { isIcmp, ruleProtocolNumber } from '../network/protocol';
-import { ipProtocolName } from './protocol.util';
+import { networkAclProtocolWord } from './protocol.util';
 
 type HclValue = string | number | boolean;
 
@@ -90,7 +90,7 @@ function networkAclRule(params: NetworkAclEntryParams, naming: FixNaming): { nam
     ['network_acl_id', params.NetworkAclId],
     ['rule_number', params.RuleNumber],
     ['egress', params.Egress],
-    ['protocol', Number.isNaN(protocol) ? params.Protocol : ipProtocolName(protocol)],
+    ['protocol', Number.isNaN(protocol) ? params.Protocol : networkAclProtocolWord(protocol)],
     ['rule_action', params.RuleAction],
   ];
   if (params.CidrBlock) attributes.push(['cidr_block', params.CidrBlock]);
