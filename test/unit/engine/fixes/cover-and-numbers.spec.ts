@@ -59,6 +59,15 @@ describe('freeRuleNumbersBefore', () => {
     { name: 'gap too small: nearest free numbers below', used: [1, 2, 3, 5], before: 5, count: 1, want: [4] },
     { name: 'takes numbers below earlier rules when it must', used: [2, 3, 4], before: 4, count: 1, want: [1] },
     { name: 'none free', used: [1, 2, 3], before: 3, count: 1, want: null },
+    // IPv6 flows meet the IPv6 catch-all (32768) first: the IPv4 one (32767) is no entry to follow.
+    {
+      name: 'before the IPv6 catch-all, after the last user rule',
+      used: [100, 200, 32767, 32768],
+      before: 32768,
+      count: 2,
+      want: [210, 220],
+    },
+    { name: 'before the IPv6 catch-all with no user rule', used: [32767, 32768], before: 32768, count: 1, want: [10] },
   ])('$name', ({ used, before, count, want }) => {
     const got = freeRuleNumbersBefore(used, before, count);
     expect(got).toEqual(want);
