@@ -1,5 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CLOUDWATCH_EXPORT_WRITE_TEST_REASON, isCloudWatchExportWriteTest } from '../engine/flow-log/cloudwatch-export';
+import {
+  CLOUDWATCH_EXPORT_DEFAULT_PREFIX,
+  CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
+  isCloudWatchExportWriteTest,
+} from '../engine/flow-log/cloudwatch-export';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import { s3Sdk } from './aws-sdk';
@@ -22,6 +26,9 @@ export interface S3ClientProvider {
  * (`<prefix>/AWSLogs/{account}/vpcflowlogs/{region}/YYYY/MM/DD/[HH/]`, or Hive-compatible
  * `<prefix>/AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year=YYYY/month=MM/day=DD/[hour=HH/]`).
  * `firehose`: as Data Firehose writes them (`<prefix>YYYY/MM/DD/HH/`, UTC, records one per line, no header).
+ * `cloudwatch-export`: as a CloudWatch Logs export task (CreateExportTask) writes them
+ * (`<prefix>/<task id>/<log stream>/000000.gz`, `<prefix>` its destinationPrefix, `exportedlogs` by
+ * default): no date in the keys, so everything under the prefix is listed.
  */
 export interface S3FlowSourceConfig {
   bucket: string;
@@ -32,7 +39,7 @@ export interface S3FlowSourceConfig {
   fileFormat: 'text' | 'parquet';
   hiveCompatible?: boolean | null;
   perHourPartitions?: boolean | null;
-  delivery?: 'flow-logs' | 'firehose' | null;
+  delivery?: 'flow-logs' | 'firehose' | 'cloudwatch-export' | null;
 }
 
 export interface S3FlowRequest {
@@ -52,7 +59,10 @@ export interface S3ReadStatistics {
   objectsRead: number;
   /** Bytes transferred (compressed, as stored). */
   bytesRead: number;
-  /** Objects not read, with why (not of the target's file format, a folder marker, a CloudWatch Logs export's write test). */
+  /**
+   * Objects not read, with why (not of the target's file format, a folder marker, a CloudWatch Logs
+   * export's write test, an export written before the window began). The reasons are fixed phrases, so they can be counted.
+   */
   skipped: { object: string; reason: string }[];
   getRequests: number;
   /** S3 request charges of the listing and the GETs (data transfer within the region is free). */
@@ -62,7 +72,10 @@ export interface S3ReadStatistics {
 export interface S3FlowSourceSettings {
   /** Objects fetched ahead of the one being read: their bodies wait, back-pressured, in their sockets. */
   prefetch: number;
-  /** Partitions are cut by delivery time, which trails the records' start: this much more on both sides. */
+  /**
+   * Partitions are cut by delivery time, which trails the records' start: this much more on both
+   * sides. Also the margin for clocks when an export's LastModified is compared with the window's start.
+   */
   partitionSlackSeconds: number;
   /** S3 Standard request prices (US East, 2026), per 1,000 requests. */
   getPricePer1000Usd: number;
@@ -78,18 +91,23 @@ const DEFAULT_OPTIONS: S3FlowSourceSettings = {
   listPricePer1000Usd: 0.005,
 };
 
+/** Why an export written before the window began is not read (a fixed phrase: skips are counted by reason). */
+const WRITTEN_BEFORE_WINDOW_REASON = 'an export written before the window began: it holds only log events received before it was written';
+
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /**
  * Reads flow-log files straight from S3, without Athena: lists only the prefixes of the window's
- * days (or hours) with the SDK paginator, and hands each object to the flow-file reader as a
- * byte source — the reader the files source uses, so gzip text, Parquet and Firehose's
- * newline-delimited records are read alike. Objects are fetched `prefetch` ahead of the one being
+ * days (or hours) with the SDK paginator — or, for a CloudWatch Logs export, whose keys carry no
+ * date, everything under its prefix, fetching only the objects written since the window began —
+ * and hands each object to the flow-file reader as a byte source — the reader the files source
+ * uses, so gzip text, Parquet, Firehose's newline-delimited records and an export's timestamped
+ * messages are read alike. Objects are fetched `prefetch` ahead of the one being
  * read; a body not yet read waits in its socket (back-pressure), so memory stays bounded by a few
  * stream buffers (and one Parquet object, which is read whole). An object that cannot be fetched
- * or read to its end is named by the reader (`readErrors`); objects of the other format are
- * skipped and named in `skipped`.
+ * or read to its end is named by the reader (`readErrors`); objects skipped (of the other format,
+ * folder markers, an export's write test or an export written too early) are named in `skipped`.
  */
 export class S3FlowSource {
   private readonly options: S3FlowSourceSettings;
@@ -107,6 +125,7 @@ export class S3FlowSource {
   /** The delivery prefixes holding the window's files (widened by the slack), oldest first. */
   prefixes(request: Pick<S3FlowRequest, 'target' | 'config' | 'from' | 'to'>): string[] {
     const { config } = request;
+    if (config.delivery === 'cloudwatch-export') return [exportPrefix(config.prefix)];
     const account = config.accountId ?? request.target.accountId;
     const region = config.region ?? request.target.region;
     if (!ACCOUNT_ID.test(account)) throw new AwsAdapterError('AWS.INVALID_CONFIGURATION', `"${account}" is not an AWS account id`);
@@ -164,12 +183,24 @@ export class S3FlowSource {
     const { GetObjectCommand, paginateListObjectsV2 } = s3Sdk();
     const { bucket } = request.config;
     const signal = request.signal ?? undefined;
-    const wanted = (key: string): string | null => {
+    // An export task writes only the log events CloudWatch Logs had received when it ran, and a
+    // flow-log record is received after its capture window ends; the reader keeps a record when its
+    // end is not before the window's start. So an export whose object was written (LastModified)
+    // before the window began holds no record of it and is not fetched; one written later is read
+    // whatever the time range it exported, and the reader keeps the window's records. The margin
+    // allows for the clocks that stamp records and objects.
+    const writtenTooEarly =
+      request.config.delivery === 'cloudwatch-export'
+        ? (lastModified: Date | undefined) =>
+            lastModified !== undefined && lastModified.getTime() < request.from.getTime() - this.options.partitionSlackSeconds * 1000
+        : () => false;
+    const wanted = (key: string, lastModified: Date | undefined): string | null => {
       if (key.endsWith('/')) return 'a folder marker';
       if (isCloudWatchExportWriteTest(key)) return CLOUDWATCH_EXPORT_WRITE_TEST_REASON;
       const parquet = key.endsWith('.parquet');
       if (request.config.fileFormat === 'parquet' && !parquet) return 'not a Parquet object (the target reads Parquet)';
       if (request.config.fileFormat === 'text' && parquet) return 'a Parquet object (the target reads text)';
+      if (writtenTooEarly(lastModified)) return WRITTEN_BEFORE_WINDOW_REASON;
       return null;
     };
     const price = () => {
@@ -197,7 +228,7 @@ export class S3FlowSource {
             for (const object of page.Contents ?? []) {
               if (!object.Key) continue;
               statistics.objectsListed++;
-              const reason = wanted(object.Key);
+              const reason = wanted(object.Key, object.LastModified);
               if (reason) statistics.skipped.push({ object: `s3://${bucket}/${object.Key}`, reason });
               else yield object.Key;
             }
@@ -258,6 +289,15 @@ export class S3FlowSource {
     };
     return { sources: sources(), statistics };
   }
+}
+
+/**
+ * The prefix an export task wrote under, as listed: its destinationPrefix (`exportedlogs` when
+ * none) as a folder, so `exports` does not list `exports-2025/`; empty, the whole bucket.
+ */
+function exportPrefix(prefix: string | null | undefined): string {
+  const raw = prefix ?? CLOUDWATCH_EXPORT_DEFAULT_PREFIX;
+  return raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
 }
 
 /** The object's bytes as stored, counted as they arrive. */

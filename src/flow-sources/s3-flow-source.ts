@@ -5,7 +5,7 @@ import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
 import type { FlowSource, FlowSourceStatistics, FlowSourceWarning, FlowWindowRequest } from './flow-source';
 
-/** Objects named one by one in the warnings; past this many, the rest are counted. */
+/** Objects named one by one in the warnings; past this many, the rest are counted by reason. */
 const MAX_NAMED_SKIPS = 20;
 
 /**
@@ -53,14 +53,10 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
         message: `cannot be read to its end: ${e.error} (the records read before were used)`,
       })),
       ...s3.skipped.slice(0, MAX_NAMED_SKIPS).map((s) => ({ file: s.object, message: `skipped: ${s.reason}` })),
-      ...(s3.skipped.length > MAX_NAMED_SKIPS
-        ? [
-            {
-              file: `s3://${settings.bucket}/`,
-              message: `skipped ${s3.skipped.length - MAX_NAMED_SKIPS} more objects (not of the target's file format)`,
-            },
-          ]
-        : []),
+      ...[...countByReason(s3.skipped.slice(MAX_NAMED_SKIPS))].map(([reason, count]) => ({
+        file: `s3://${settings.bucket}/`,
+        message: `skipped ${count} more object${count === 1 ? '' : 's'}: ${reason}`,
+      })),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
     ];
     return {
@@ -85,4 +81,11 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       ...(warnings.length ? { warnings } : {}),
     };
   }
+}
+
+/** How many objects were skipped for each reason, in the order the reasons first appear. */
+function countByReason(skipped: ReadonlyArray<{ reason: string }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { reason } of skipped) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return counts;
 }

@@ -44,8 +44,9 @@ export interface CloudWatchLogsFlowSourceSettings {
 
 /**
  * Flow-log files read straight from S3, without Athena: delivered by VPC Flow Logs
- * (`<prefix>/AWSLogs/…`, plain or Hive-compatible, daily or per hour) or by Data Firehose
- * (`<prefix>YYYY/MM/DD/HH/`).
+ * (`<prefix>/AWSLogs/…`, plain or Hive-compatible, daily or per hour), by Data Firehose
+ * (`<prefix>YYYY/MM/DD/HH/`), or written by CloudWatch Logs export tasks
+ * (`<prefix>/<task id>/<log stream>/000000.gz`; `exportedlogs` when `prefix` is null).
  */
 export interface S3FlowSourceSettings {
   type: 's3';
@@ -57,8 +58,8 @@ export interface S3FlowSourceSettings {
   fileFormat: 'text' | 'parquet';
   hiveCompatible: boolean;
   perHourPartitions: boolean;
-  delivery: 'flow-logs' | 'firehose';
-  /** For files without a header line (Firehose): the flow log's LogFormat; default version 2. */
+  delivery: 'flow-logs' | 'firehose' | 'cloudwatch-export';
+  /** For files without a header line (Firehose, exports): the flow log's LogFormat; default version 2. */
   logFormat: string | null;
 }
 

@@ -8,6 +8,7 @@ import { planAthenaTable } from '../aws/athena-table-layout';
 import { AwsAdapterError } from '../aws/aws-adapter.error';
 import { parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import type { AppConfig } from '../config/app-config';
+import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import { DataPathResolver } from './data-path.resolver';
 import type { AthenaLayoutDto } from './dto/athena-layout.dto';
@@ -157,6 +158,7 @@ export class TargetsService {
       };
     }
     if (dto.type === 's3') {
+      if (dto.delivery === 'cloudwatch-export') checkExportSettings(dto);
       return {
         type: 's3',
         bucket: required('flowSource.bucket', dto.bucket),
@@ -261,6 +263,23 @@ function budgetOf(dto: TargetBudgetInputDto | undefined): TargetBudget | null {
 function required(field: string, value: string | undefined): string {
   if (!value) throw new ValidationError([{ field, message: `${field} is required` }]);
   return value;
+}
+
+/**
+ * A CloudWatch Logs export task writes gzip text under `<prefix>/<task id>/<log stream>/`: the
+ * settings that describe other layouts (Parquet, dates, account and region in the keys) would be
+ * ignored, so they are refused rather than stored.
+ */
+function checkExportSettings(dto: FlowSourceDto): void {
+  const errors: FieldError[] = [];
+  const refuse = (field: string, why: string) =>
+    errors.push({ field: `flowSource.${field}`, message: `${field} ${why} with delivery cloudwatch-export` });
+  if (dto.fileFormat === 'parquet') refuse('fileFormat', 'must be text (an export task writes gzip text)');
+  if (dto.hiveCompatible === true) refuse('hiveCompatible', 'does not apply (the keys of an export carry no date)');
+  if (dto.perHourPartitions === true) refuse('perHourPartitions', 'does not apply (the keys of an export carry no date)');
+  if (dto.accountId !== undefined) refuse('accountId', 'does not apply (the keys of an export name no account)');
+  if (dto.region !== undefined) refuse('region', 'does not apply (the keys of an export name no region)');
+  if (errors.length > 0) throw new ValidationError(errors);
 }
 
 /** A log format the flow-log reader cannot use is refused now, not at the first analysis. */

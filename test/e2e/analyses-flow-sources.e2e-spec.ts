@@ -8,6 +8,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
@@ -40,6 +41,9 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
   const logs = mockClient(CloudWatchLogsClient);
   const s3 = mockClient(S3Client);
   const objects = sampleObjects();
+  /** What the bucket holds: the sample objects, and the CloudWatch Logs export a test adds, with their LastModified. */
+  const stored = new Map(objects);
+  const lastModified = new Map<string, Date>();
   const listRequests: ListObjectsV2CommandInput[] = [];
   const server = () => testApp.app.getHttpServer();
 
@@ -62,10 +66,9 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     logs.on(StopQueryCommand).resolves({ success: true, $metadata: { httpStatusCode: 200 } });
 
     // ListObjectsV2 in pages of 5 keys (ContinuationToken), GetObject with the stored bytes as a stream.
-    const keys = [...objects.keys()].sort();
     s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
       listRequests.push({ ...input });
-      const matching = keys.filter((k) => k.startsWith(input.Prefix ?? ''));
+      const matching = [...stored.keys()].sort().filter((k) => k.startsWith(input.Prefix ?? ''));
       const offset = input.ContinuationToken ? Number(input.ContinuationToken.slice('token-'.length)) : 0;
       const page = matching.slice(offset, offset + 5);
       const more = offset + 5 < matching.length;
@@ -78,11 +81,17 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
         IsTruncated: more,
         ...(input.ContinuationToken ? { ContinuationToken: input.ContinuationToken } : {}),
         ...(more ? { NextContinuationToken: `token-${offset + 5}` } : {}),
-        Contents: page.map((Key) => ({ Key, Size: objects.get(Key)!.length, StorageClass: 'STANDARD', ETag: '"e"' })),
+        Contents: page.map((Key) => ({
+          Key,
+          LastModified: lastModified.get(Key) ?? new Date('2026-11-24T01:10:00Z'),
+          Size: stored.get(Key)!.length,
+          StorageClass: 'STANDARD',
+          ETag: '"e"',
+        })),
       };
     });
     s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
-      const bytes = objects.get(input.Key);
+      const bytes = stored.get(input.Key);
       if (!bytes)
         throw Object.assign(new Error('The specified key does not exist.'), {
           name: 'NoSuchKey',
@@ -194,6 +203,98 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     expect(done.statistics.warnings ?? []).toEqual([]);
   }, 180_000);
 
+  it('S3, a CloudWatch Logs export: everything under its prefix listed page by page, the exports written since the window began read, the same findings and counts per hour', async () => {
+    // One flow log (version 2, the default format) published to CloudWatch Logs and exported by a task
+    // run after the window: one log stream per interface, each event its record's start then the record.
+    const FLOW_LOG = 'fl-0f9e8d7c6b5a43210';
+    const TASK = '0a1b2c3d-4e5f-4061-8728-39a4b5c6d7e8';
+    const OLD_TASK = '9f8e7d6c-5b4a-4321-8fed-cba987654321';
+    const flowLogKeys = [...objects.keys()].filter((k) => k.includes(`_${FLOW_LOG}_`)).sort();
+    expect(flowLogKeys.length).toBeGreaterThan(0);
+    const streams = new Map<string, string[]>();
+    for (const key of flowLogKeys) {
+      const [header, ...lines] = gunzipSync(objects.get(key)!).toString('utf8').split('\n');
+      const fields = header.trim().split(' ');
+      for (const line of lines.filter((l) => l.trim() !== '')) {
+        const values = line.split(' ');
+        const eni = values[fields.indexOf('interface-id')];
+        const time = new Date(Number(values[fields.indexOf('start')]) * 1000).toISOString();
+        streams.set(eni, [...(streams.get(eni) ?? []), `${time} ${line}`]);
+      }
+    }
+    const exported: string[] = [];
+    const put = (key: string, body: Buffer, written: Date) => {
+      stored.set(key, body);
+      lastModified.set(key, written);
+      exported.push(key);
+    };
+    for (const [eni, events] of streams) {
+      // An export cuts a stream into objects 000000.gz, 000001.gz …: here of at most 40 events.
+      for (let part = 0; part * 40 < events.length; part++) {
+        const body = gzipSync(events.slice(part * 40, part * 40 + 40).join('\n') + '\n');
+        put(`exportedlogs/${TASK}/${eni}-all/${String(part).padStart(6, '0')}.gz`, body, new Date('2026-11-25T09:00:00Z'));
+      }
+    }
+    put('exportedlogs/aws-logs-write-test', Buffer.from('Permission Check Successful'), new Date('2026-11-25T08:59:00Z'));
+    // An export of an earlier range, written days before the window: never fetched.
+    const old = `exportedlogs/${OLD_TASK}/eni-0f10e1d2c3b4a5f01-all/000000.gz`;
+    put(
+      old,
+      gzipSync(
+        '2026-11-19T10:00:00.000Z 2 111122223333 eni-0f10e1d2c3b4a5f01 10.50.1.10 10.20.30.11 43449 9102 6 4 240 1795082400 1795082460 REJECT OK\n',
+      ),
+      new Date('2026-11-19T12:00:00Z'),
+    );
+
+    const filesTargetId = await createTarget(
+      sampleTargetBody({ name: 'files-export', flowSource: { type: 'files', paths: flowLogKeys.map((k) => `flows/${k}`) } }),
+    );
+    const filesRun = await analyse(server(), filesTargetId);
+    listRequests.length = 0;
+    const getsBefore = s3.commandCalls(GetObjectCommand).length;
+    const targetId = await createTarget(
+      sampleTargetBody({ name: 's3-export', flowSource: { type: 's3', bucket: BUCKET, delivery: 'cloudwatch-export' } }),
+    );
+    const done = await analyse(server(), targetId);
+    await expectSameAsFiles(targetId, filesTargetId);
+    for (const field of [
+      'records',
+      'rejectedRecords',
+      'acceptedRecords',
+      'skipdataRecords',
+      'incompleteRecords',
+      'malformedLines',
+    ] as const) {
+      expect(done.statistics[field], field).toBe(filesRun.statistics[field]);
+    }
+
+    expect(listRequests.map((r) => r.Prefix)).toEqual(Array(Math.ceil(exported.length / 5)).fill('exportedlogs/'));
+    expect(listRequests.map((r) => r.ContinuationToken ?? null)).toEqual(listRequests.map((_, i) => (i === 0 ? null : `token-${i * 5}`)));
+    const fetched = s3
+      .commandCalls(GetObjectCommand)
+      .slice(getsBefore)
+      .map((call) => call.args[0].input.Key);
+    expect(fetched.sort()).toEqual(exported.filter((k) => k !== old && !k.endsWith('aws-logs-write-test')).sort());
+    expect(done.statistics.s3).toMatchObject({
+      prefixes: 1,
+      listRequests: listRequests.length,
+      objectsListed: exported.length,
+      objectsRead: exported.length - 2,
+      getRequests: exported.length - 2,
+      objectsSkipped: 2,
+    });
+    expect(done.statistics.warnings).toEqual([
+      {
+        file: `s3://${BUCKET}/${old}`,
+        message: 'skipped: an export written before the window began: it holds only log events received before it was written',
+      },
+      {
+        file: `s3://${BUCKET}/exportedlogs/aws-logs-write-test`,
+        message: 'skipped: CloudWatch Logs export write test (the permission check an export task leaves), not log data',
+      },
+    ]);
+  }, 180_000);
+
   it('stores the settings of both sources with their defaults, and refuses what cannot name a bucket, log group or flow log', async () => {
     const cwl = await api(server()).post(
       '/v1/targets',
@@ -226,8 +327,32 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
       delivery: 'flow-logs',
       logFormat: null,
     });
+    const exported = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 's3-export-settings', flowSource: { type: 's3', bucket: BUCKET, delivery: 'cloudwatch-export' } }),
+    );
+    expect(exported.status, JSON.stringify(exported.body)).toBe(201);
+    expect(exported.body.flowSource).toEqual({
+      type: 's3',
+      bucket: BUCKET,
+      prefix: null,
+      accountId: null,
+      region: null,
+      fileFormat: 'text',
+      hiveCompatible: false,
+      perHourPartitions: false,
+      delivery: 'cloudwatch-export',
+      logFormat: null,
+    });
+    const exportOf = (settings: Record<string, unknown>) => ({ type: 's3', bucket: BUCKET, delivery: 'cloudwatch-export', ...settings });
     const refused = [
       [{ type: 's3', fileFormat: 'text' }, 'flowSource.bucket'],
+      // An export task writes gzip text under <prefix>/<task id>/<log stream>/: no Parquet, no date, account or region in its keys.
+      [exportOf({ fileFormat: 'parquet' }), 'flowSource.fileFormat'],
+      [exportOf({ hiveCompatible: true }), 'flowSource.hiveCompatible'],
+      [exportOf({ perHourPartitions: true }), 'flowSource.perHourPartitions'],
+      [exportOf({ accountId: '444455556666' }), 'flowSource.accountId'],
+      [exportOf({ region: 'us-east-1' }), 'flowSource.region'],
       [{ type: 's3', bucket: 'Not_A_Bucket', fileFormat: 'text' }, 'flowSource.bucket'],
       [{ type: 's3', bucket: BUCKET, fileFormat: 'csv' }, 'flowSource.fileFormat'],
       [{ type: 's3', bucket: BUCKET, fileFormat: 'text', delivery: 'kinesis' }, 'flowSource.delivery'],

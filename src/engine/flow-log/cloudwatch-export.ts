@@ -6,6 +6,9 @@
  * write to the bucket, an object `aws-logs-write-test` under the prefix, which is not log data.
  */
 
+/** The prefix CreateExportTask writes under when it is given no `destinationPrefix` (API reference). */
+export const CLOUDWATCH_EXPORT_DEFAULT_PREFIX = 'exportedlogs';
+
 /** Bytes of the timestamp an export writes before each message, with the space after it. */
 export const CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH = 25;
 

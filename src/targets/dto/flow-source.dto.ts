@@ -23,6 +23,9 @@ const S3_DESTINATION = /^(arn:aws(-[a-z]+)*:s3:::|s3:\/\/)[a-z0-9][a-z0-9.-]{1,6
 
 const isS3 = (o: FlowSourceDto) => o.type === 's3';
 
+/** An export task writes gzip text only: the file format may be left out (text) or stated as such. */
+const needsFileFormat = (o: FlowSourceDto) => isS3(o) && (o.delivery !== 'cloudwatch-export' || o.fileFormat !== undefined);
+
 /**
  * Where REJECT records come from: an Athena table over the flow logs, files under the data root,
  * a flow log's CloudWatch Logs log group (Logs Insights), or flow-log files in S3 read without Athena.
@@ -49,14 +52,17 @@ export class FlowSourceDto {
   @Matches(/^fl-[0-9a-f]{8,17}$/, { message: 'flowLogId must be a flow log id (fl-…)' })
   flowLogId?: string;
 
-  @ApiPropertyOptional({ description: 's3: the bucket the flow logs (or Firehose) deliver to.', example: 'shop-flow-logs-111122223333' })
+  @ApiPropertyOptional({
+    description: 's3: the bucket the flow logs (or Firehose, or a CloudWatch Logs export task) deliver to.',
+    example: 'shop-flow-logs-111122223333',
+  })
   @ValidateIf(isS3)
   @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'bucket must be an S3 bucket name' })
   bucket?: string;
 
   @ApiPropertyOptional({
     description:
-      "s3: the flow log's prefix in the bucket (flow-logs: before `AWSLogs/`; firehose: the delivery stream's prefix, used as written).",
+      "s3: the flow log's prefix in the bucket (flow-logs: before `AWSLogs/`; firehose: the delivery stream's prefix, used as written; cloudwatch-export: the export task's destinationPrefix, default `exportedlogs`).",
     example: 'vpc',
     maxLength: 1024,
   })
@@ -79,8 +85,11 @@ export class FlowSourceDto {
   @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { message: 'region must be an AWS region such as eu-west-1' })
   region?: string;
 
-  @ApiPropertyOptional({ enum: ['text', 'parquet'], description: "s3: the flow log's file format (text: gzip, as AWS delivers it)." })
-  @ValidateIf(isS3)
+  @ApiPropertyOptional({
+    enum: ['text', 'parquet'],
+    description: "s3: the flow log's file format (text: gzip, as AWS delivers it); cloudwatch-export: text, the default.",
+  })
+  @ValidateIf(needsFileFormat)
   @IsIn(['text', 'parquet'])
   fileFormat?: 'text' | 'parquet';
 
@@ -95,13 +104,13 @@ export class FlowSourceDto {
   perHourPartitions?: boolean;
 
   @ApiPropertyOptional({
-    enum: ['flow-logs', 'firehose'],
+    enum: ['flow-logs', 'firehose', 'cloudwatch-export'],
     description:
-      's3: who delivers the files: VPC Flow Logs (default) or Data Firehose (`<prefix>YYYY/MM/DD/HH/`, no header line: set logFormat).',
+      's3: who delivers the files: VPC Flow Logs (default), Data Firehose (`<prefix>YYYY/MM/DD/HH/`, no header line: set logFormat), or a CloudWatch Logs export task (`<prefix>/<task id>/<log stream>/000000.gz`, no header line: set logFormat; the objects under the prefix written since an hour before the window began are read).',
   })
   @IsOptional()
-  @IsIn(['flow-logs', 'firehose'])
-  delivery?: 'flow-logs' | 'firehose';
+  @IsIn(['flow-logs', 'firehose', 'cloudwatch-export'])
+  delivery?: 'flow-logs' | 'firehose' | 'cloudwatch-export';
 
   @ApiPropertyOptional({ description: 'athena: workgroup (default: primary).', example: 'primary' })
   @IsOptional()
@@ -139,7 +148,7 @@ export class FlowSourceDto {
 
   @ApiPropertyOptional({
     description:
-      'The flow log LogFormat; athena, cloudwatch-logs: read from DescribeFlowLogs when absent; files, s3: used for files without a header.',
+      'The flow log LogFormat; athena, cloudwatch-logs: read from DescribeFlowLogs when absent; files, s3: used for files without a header (Firehose, CloudWatch Logs exports).',
   })
   @IsOptional()
   @IsString()

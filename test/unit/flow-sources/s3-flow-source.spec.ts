@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { S3FlowSource as S3FlowObjects, S3ReadStatistics } from '../../../src/aws/s3-flow-source';
+import type { FlowWindowRequest } from '../../../src/flow-sources/flow-source';
+import { S3TargetFlowSource } from '../../../src/flow-sources/s3-flow-source';
+import type { S3FlowSourceSettings } from '../../../src/targets/target-sources';
+
+const BUCKET = 'shop-flow-logs-111122223333';
+
+const request: FlowWindowRequest<S3FlowSourceSettings> = {
+  analysisId: 'a-1',
+  attempt: 1,
+  target: {
+    id: 't-1',
+    accountId: '111122223333',
+    region: 'eu-west-1',
+    access: { type: 'default-chain' },
+    scope: { vpcIds: [], subnetIds: [] },
+  },
+  settings: {
+    type: 's3',
+    bucket: BUCKET,
+    prefix: null,
+    accountId: null,
+    region: null,
+    fileFormat: 'text',
+    hiveCompatible: false,
+    perHourPartitions: false,
+    delivery: 'cloudwatch-export',
+    logFormat: null,
+  },
+  window: { from: new Date('2026-11-24T00:00:00Z'), to: new Date('2026-11-25T00:00:00Z') },
+  snapshot: {},
+  signal: new AbortController().signal,
+};
+
+/** A listing that skipped these objects and read none. */
+function listing(skipped: S3ReadStatistics['skipped']): S3FlowObjects {
+  const statistics: S3ReadStatistics = {
+    prefixes: ['exportedlogs/'],
+    listRequests: 1,
+    objectsListed: skipped.length,
+    objectsRead: 0,
+    bytesRead: 0,
+    skipped,
+    getRequests: 0,
+    estimatedCostUsd: 0.000005,
+  };
+  const sources = (async function* () {})();
+  return { objects: () => ({ sources, statistics }) } as unknown as S3FlowObjects;
+}
+
+describe('S3TargetFlowSource warnings', () => {
+  it('names the first 20 skipped objects, then counts the rest by their reason', async () => {
+    const TOO_OLD = 'an export written before the window began: it holds only log events received before it was written';
+    const WRITE_TEST = 'CloudWatch Logs export write test (the permission check an export task leaves), not log data';
+    const skipped = [
+      ...Array.from({ length: 18 }, (_, i) => ({ object: `s3://${BUCKET}/exportedlogs/old-${i}/eni-a-all/000000.gz`, reason: TOO_OLD })),
+      ...Array.from({ length: 3 }, (_, i) => ({ object: `s3://${BUCKET}/exportedlogs/task-${i}/`, reason: 'a folder marker' })),
+      { object: `s3://${BUCKET}/exportedlogs/aws-logs-write-test`, reason: WRITE_TEST },
+      { object: `s3://${BUCKET}/exportedlogs/old-18/eni-a-all/000000.gz`, reason: TOO_OLD },
+      { object: `s3://${BUCKET}/exportedlogs/old-19/eni-a-all/000000.gz`, reason: TOO_OLD },
+    ];
+    const statistics = await new S3TargetFlowSource(listing(skipped)).read(request, () => undefined);
+    expect(statistics.warnings!.slice(0, 20)).toEqual(
+      skipped.slice(0, 20).map((s) => ({ file: s.object, message: `skipped: ${s.reason}` })),
+    );
+    expect(statistics.warnings!.slice(20)).toEqual([
+      { file: `s3://${BUCKET}/`, message: 'skipped 1 more object: a folder marker' },
+      { file: `s3://${BUCKET}/`, message: `skipped 1 more object: ${WRITE_TEST}` },
+      { file: `s3://${BUCKET}/`, message: `skipped 2 more objects: ${TOO_OLD}` },
+    ]);
+    expect(statistics.s3).toMatchObject({ objectsListed: 24, objectsSkipped: 24, objectsRead: 0 });
+  });
+});
