@@ -129,6 +129,15 @@ describe('HTTP surface', () => {
     expect((await post('Identity')).status).toBe(201);
   });
 
+  it('echoes no credential sent in the query string in a problem document', async () => {
+    for (const path of ['/v1/api-keys', '/v1/no-such-thing']) {
+      const response = await request(server()).get(`${path}?limit=5&api_key=${ADMIN_KEY}&access_token=${ADMIN_KEY}`);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.text, path).not.toContain(ADMIN_KEY);
+      expect(response.body.instance).toBe(`${path}?limit=5&api_key=[REDACTED]&access_token=[REDACTED]`);
+    }
+  });
+
   it('echoes a caller-supplied request id', async () => {
     const response = await request(server()).get('/health/live').set('x-request-id', 'trace-abc.123');
     expect(response.headers['x-request-id']).toBe('trace-abc.123');
