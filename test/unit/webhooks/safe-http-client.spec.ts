@@ -181,6 +181,19 @@ describe('SafeHttpClient against a local server', () => {
     });
   });
 
+  it('counts name resolution in the total deadline: a DNS server that never answers does not hold the attempt', async () => {
+    const resolver = vi.fn<HostResolver>(() => new Promise(() => undefined));
+    const client = loopbackClient({ totalTimeoutMs: 300 }, resolver);
+    const started = Date.now();
+    await expect(client.request({ url: `http://slow-dns.receiver.test:${port}/ok` })).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'total',
+      retryable: true,
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(resolver).toHaveBeenCalledTimes(1);
+  });
+
   it('stops reading a response larger than the limit', async () => {
     const client = loopbackClient({ maxResponseBytes: 100_000 });
     const started = Date.now();
