@@ -63,14 +63,17 @@ export class SafeHttpClient {
   }
 
   async request(req: SafeHttpRequest): Promise<SafeHttpResponse> {
-    const destination = await this.guard.check(req.url);
-    // undici (about 3 MB of heap) loads with the first request: a worker that delivers nothing never holds it.
-    const { Agent, request } = await import('undici');
-    const agent = this.pinnedAgent(Agent, destination);
     const started = performance.now();
     const controller = new AbortController();
+    // The deadline starts before the name is resolved: a DNS server that never answers must not
+    // hold an attempt (and a worker's delivery slot) past it.
     const deadline = setTimeout(() => controller.abort(), this.settings.totalTimeoutMs);
+    let agent: Agent | undefined;
     try {
+      const destination = await untilAborted(this.guard.check(req.url), controller.signal);
+      // undici (about 3 MB of heap) loads with the first request: a worker that delivers nothing never holds it.
+      const { Agent, request } = await import('undici');
+      agent = this.pinnedAgent(Agent, destination);
       const response = await request(destination.url, {
         dispatcher: agent,
         method: req.method ?? 'GET',
@@ -91,7 +94,7 @@ export class SafeHttpClient {
     } finally {
       clearTimeout(deadline);
       // One agent per request: nothing is pooled across destinations or checks.
-      agent.destroy().catch(() => undefined);
+      agent?.destroy().catch(() => undefined);
     }
   }
 
@@ -143,6 +146,16 @@ export class SafeHttpClient {
       }
     }
   }
+}
+
+/** The promise's outcome, or a rejection as soon as the signal aborts (the promise itself runs on, unheard). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -169,11 +169,16 @@ function parseCidr(cidr: string): [Address, number] {
 }
 
 function parseUrl(rawUrl: string | URL): URL {
+  let url: URL;
   try {
-    return rawUrl instanceof URL ? new URL(rawUrl.href) : new URL(rawUrl);
+    url = rawUrl instanceof URL ? new URL(rawUrl.href) : new URL(rawUrl);
   } catch (error) {
     throw new InvalidDeliveryUrlError('Not a valid absolute URL', { cause: error });
   }
+  // The parser takes port 0 (`:00` too), but no connection reaches it: said at creation, where
+  // delivery would retry a connection error for days.
+  if (url.port === '0') throw new InvalidDeliveryUrlError('Port 0 cannot be connected to');
+  return url;
 }
 
 function toResolved(literal: string): ResolvedAddress {

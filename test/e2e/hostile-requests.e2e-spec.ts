@@ -144,6 +144,38 @@ describe('hostile requests get 4xx problem+json', () => {
     });
   });
 
+  describe('lone UTF-16 surrogates in text (no UTF-8 form: PostgreSQL would store U+FFFD instead)', () => {
+    /** Sent as JSON text with the escape itself, as a client that splits a character would write it. */
+    const post = (path: string, json: string) =>
+      request(server()).post(path).set('authorization', `Bearer ${ADMIN_KEY}`).set('content-type', 'application/json').send(json);
+
+    it.each([
+      ['a high surrogate alone', '{"name":"key\\ud83d","scopes":["read"]}', 'name'],
+      ['a low surrogate alone', '{"name":"\\ude00key","scopes":["read"]}', 'name'],
+      ['two in the wrong order', '{"name":"\\ude00\\ud83d","scopes":["read"]}', 'name'],
+      ['a key of an object', '{"name":"ok","scopes":["read"],"\\ud800":1}', '\ud800'],
+    ])('%s is refused naming the field, and nothing is stored', async (_case, json, field) => {
+      const response = await post('/v1/api-keys', json);
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      const names = (await api(server()).get('/v1/api-keys')).body.map((key: { name: string }) => key.name);
+      expect(names.filter((name: string) => name.includes('\ufffd'))).toEqual([]);
+    });
+
+    it('in a query parameter too', async () => {
+      const response = await api(server(), readKey).get('/v1/findings?q=%ED%A0%BD');
+      // Invalid UTF-8 in the URL decodes to U+FFFD, which is a character like any other.
+      expect(response.status).toBe(200);
+    });
+
+    it('a well-formed pair (an emoji), escaped or not, is stored as sent', async () => {
+      const escaped = await post('/v1/api-keys', '{"name":"key \\ud83d\\ude00","scopes":["read"]}');
+      expect(escaped.status, JSON.stringify(escaped.body)).toBe(201);
+      const listed = (await api(server()).get('/v1/api-keys')).body.find((key: { id: string }) => key.id === escaped.body.id);
+      expect(listed.name).toBe('key \u{1F600}');
+    });
+  });
+
   describe('deeply nested JSON', () => {
     it.each([100, 5_000, 50_000])('%i levels are refused before validation', async (depth) => {
       const nested = '['.repeat(depth) + ']'.repeat(depth);

@@ -105,6 +105,39 @@ describe('HTTP surface', () => {
     expect(empty.status).toBe(404);
   });
 
+  it('answers a body in any content coding but identity with 415 problem+json and Accept-Encoding: identity, before reading it', async () => {
+    const post = (encoding: string) =>
+      request(server())
+        .post('/v1/api-keys')
+        .set('authorization', `Bearer ${ADMIN_KEY}`)
+        .set('content-type', 'application/json')
+        .set('content-encoding', encoding)
+        .send('{"name":"encoded","scopes":["read"]}');
+    // The body is plain JSON whatever the header says: read as it is, it would be taken for what
+    // a proxy that decodes the named coding never saw.
+    for (const encoding of ['gzip', 'br', 'deflate', 'x-gzip', 'gzip, identity', 'compress']) {
+      const refused = await post(encoding);
+      expect(refused.status, encoding).toBe(415);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.headers['accept-encoding']).toBe('identity');
+      expect(refused.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+      expect(refused.body.detail).toMatch(/content coding/);
+    }
+    const keys = await request(server()).get('/v1/api-keys').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(keys.body.map((key: { name: string }) => key.name)).not.toContain('encoded');
+    // identity is no coding at all, in any letter case.
+    expect((await post('Identity')).status).toBe(201);
+  });
+
+  it('echoes no credential sent in the query string in a problem document', async () => {
+    for (const path of ['/v1/api-keys', '/v1/no-such-thing']) {
+      const response = await request(server()).get(`${path}?limit=5&api_key=${ADMIN_KEY}&access_token=${ADMIN_KEY}`);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.text, path).not.toContain(ADMIN_KEY);
+      expect(response.body.instance).toBe(`${path}?limit=5&api_key=[REDACTED]&access_token=[REDACTED]`);
+    }
+  });
+
   it('echoes a caller-supplied request id', async () => {
     const response = await request(server()).get('/health/live').set('x-request-id', 'trace-abc.123');
     expect(response.headers['x-request-id']).toBe('trace-abc.123');

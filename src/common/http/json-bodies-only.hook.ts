@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UnsupportedContentCodingError } from '../errors/unsupported-content-coding.error';
 import { UnsupportedMediaTypeError } from '../errors/unsupported-media-type.error';
 
 /** The one media type a request body may have. */
@@ -15,16 +16,33 @@ function hasBody(request: FastifyRequest): boolean {
 }
 
 /**
+ * The content coding a body declares, when it is one: `identity` (in any letter case) and an
+ * empty header say there is none.
+ */
+function contentCodingOf(request: FastifyRequest): string | undefined {
+  const coding = request.headers['content-encoding']?.trim();
+  return coding && coding.toLowerCase() !== 'identity' ? coding : undefined;
+}
+
+/**
  * Every route that takes a body takes JSON: a body of any other media type is refused with 415
  * before a parser reads it, where Fastify's text parser (and Nest's form parser) would hand the
  * handler a string or form fields for validation to call missing. A request without a body (or
  * a GET's, which is never read) passes whatever its Content-Type says; an unknown route stays a 404.
+ * Nothing decodes a body, so one that declares a content coding (gzip, br …) is refused with 415
+ * and `Accept-Encoding: identity` (RFC 7694): read as it is, it would be taken for JSON that a
+ * proxy or firewall decoding the declared coding never saw.
  */
 export function refuseBodiesOtherThanJson(instance: FastifyInstance): void {
-  instance.addHook('preParsing', async (request, _reply, payload) => {
+  instance.addHook('preParsing', async (request, reply, payload) => {
     if (request.is404 || !hasBody(request)) return payload;
     const mediaType = request.headers['content-type']?.split(';', 1)[0].trim().toLowerCase();
     if (mediaType !== JSON_MEDIA_TYPE) throw new UnsupportedMediaTypeError(mediaType || undefined);
+    const coding = contentCodingOf(request);
+    if (coding !== undefined) {
+      void reply.header('accept-encoding', 'identity');
+      throw new UnsupportedContentCodingError(coding);
+    }
     return payload;
   });
 }

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app.error';
 import { unavailableDependencyOf } from '../errors/dependency-failure.util';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../errors/dependency-unavailable.error';
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
+import { redactUrlCredentials } from '../logging/redact';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
@@ -78,7 +79,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return {
         status,
         code: ErrorCode.RouteNotFound,
-        detail: `No route matches ${request?.method ?? ''} ${request?.url ?? ''}`.trim(),
+        detail: `No route matches ${request?.method ?? ''} ${instanceOf(request) ?? ''}`.trim(),
         extensions: {},
       };
     }
@@ -132,7 +133,7 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
     title: ERROR_TITLE[code],
     status,
     detail,
-    instance: request?.url,
+    instance: instanceOf(request),
     code,
     requestId: request?.id,
   };
@@ -147,6 +148,15 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
     typeof extensions.retryAfterSeconds === 'number' ? extensions.retryAfterSeconds : status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : 0;
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/**
+ * The request's URL as the problem's `instance`, with a credential sent in the query string
+ * (`?api_key=…`, which is never accepted) redacted as in the logs: clients and proxies keep
+ * error bodies, and a key must not land there in clear.
+ */
+function instanceOf(request: FastifyRequest | undefined): string | undefined {
+  return request?.url === undefined ? undefined : redactUrlCredentials(request.url);
 }
 
 /** Fastify marks its client errors (FST_ERR_CTP_BODY_TOO_LARGE, JSON syntax …) with statusCode. */

@@ -5,8 +5,10 @@ export const MAX_INPUT_DEPTH = 32;
 
 /**
  * The first part of a request's input that no handler should see, or null: nesting deeper than
- * `maxDepth` (class-transformer recurses once per level and overflows the stack at a few thousand)
- * or a NUL character in a string or a key (PostgreSQL cannot store it in text or jsonb).
+ * `maxDepth` (class-transformer recurses once per level and overflows the stack at a few thousand),
+ * or in a string or a key a NUL character (PostgreSQL cannot store it in text or jsonb) or a lone
+ * UTF-16 surrogate (JSON's `\ud83d` escape alone: it has no UTF-8 form, so PostgreSQL would store
+ * U+FFFD in its place and answer later with text other than the one accepted).
  *
  * Walks with an explicit stack, so the check itself cannot overflow on what it refuses.
  */
@@ -15,7 +17,8 @@ export function findHostileInput(value: unknown, maxDepth = MAX_INPUT_DEPTH): Fi
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
-      if (item.value.includes('\u0000')) return { field: item.path || 'body', message: 'must not contain NUL characters' };
+      const unstorable = unstorableText(item.value);
+      if (unstorable) return { field: item.path || 'body', message: unstorable };
       continue;
     }
     if (typeof item.value !== 'object' || item.value === null) continue;
@@ -28,9 +31,20 @@ export function findHostileInput(value: unknown, maxDepth = MAX_INPUT_DEPTH): Fi
     }
     for (const [key, child] of Object.entries(item.value)) {
       const path = item.path ? `${item.path}.${key}` : key;
-      if (key.includes('\u0000')) return { field: path, message: 'must not contain NUL characters' };
+      const unstorable = unstorableText(key);
+      if (unstorable) return { field: path, message: unstorable };
       stack.push({ value: child, path, depth: item.depth + 1 });
     }
   }
+  return null;
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why text cannot be stored as it is, or null when it can. */
+function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'must not contain a lone UTF-16 surrogate (half of a character)';
   return null;
 }

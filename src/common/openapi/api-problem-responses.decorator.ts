@@ -13,7 +13,10 @@ export const BODY_PROBLEMS: readonly ProblemEntry[] = [
   [ErrorCode.ValidationFailed, 'a field of the body is missing, unknown or invalid'],
   [ErrorCode.BadRequest, 'the body is not JSON'],
   [ErrorCode.PayloadTooLarge, 'the body is larger than HTTP_BODY_LIMIT_BYTES'],
-  [ErrorCode.UnsupportedMediaType, 'the body is not `application/json` (text, form and every other media type are refused)'],
+  [
+    ErrorCode.UnsupportedMediaType,
+    'the body is not `application/json` (text, form and every other media type are refused), or declares a `Content-Encoding` (gzip, br …)',
+  ],
 ];
 
 /** A route with an `:id` (or other UUID) path parameter. */

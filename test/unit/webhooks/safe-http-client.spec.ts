@@ -30,6 +30,10 @@ const routes: Record<string, Handler> = {
       res.end(JSON.stringify({ method: req.method, host: req.headers.host, body, signature: req.headers['webhook-signature'] }));
     });
   },
+  '/redirect-here': (_req, res) => {
+    res.writeHead(307, { location: '/ok' });
+    res.end();
+  },
   '/redirect': (_req, res) => {
     res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
     res.end();
@@ -102,6 +106,37 @@ describe('SafeHttpClient against a local server', () => {
     expect(hits.length).toBe(before);
   });
 
+  it('refuses every spelling of loopback, and a name the system resolver maps to it, before connecting', async () => {
+    const before = hits.length;
+    // The system resolver: localhost comes from /etc/hosts, as an attacker's name would from DNS.
+    const client = new SafeHttpClient(new SsrfGuard({ allowHttp: true }));
+    for (const host of [
+      'localhost',
+      'LOCALHOST',
+      '127.1',
+      '0x7f000001',
+      '0177.0.0.1',
+      '0.0.0.0',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '[::1]',
+      '[::]',
+    ]) {
+      const error = await client.request({ url: `http://${host}:${port}/ok` }).catch((e: unknown) => e);
+      expect(error, host).toMatchObject({ code: 'DELIVERY.SSRF_BLOCKED' });
+    }
+    await expect(client.request({ url: `http://x@127.0.0.1:${port}/ok` })).rejects.toMatchObject({ reason: 'credentials-in-url' });
+    await expect(client.request({ url: `http://127.0.0.1:0/ok` })).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+    expect(hits.length).toBe(before);
+  });
+
+  it('follows no redirect, not even one to the same allowed server', async () => {
+    const before = hits.length;
+    const res = await loopbackClient().request({ url: `http://127.0.0.1:${port}/redirect-here`, method: 'POST', body: '{}' });
+    expect(res.status).toBe(307);
+    expect(hits.slice(before)).toEqual(['/redirect-here']);
+  });
+
   it('returns a redirect to the metadata address as a result and never follows it', async () => {
     const res = await loopbackClient().request({ url: `http://127.0.0.1:${port}/redirect`, method: 'POST', body: '{}' });
     expect(res.status).toBe(302);
@@ -144,6 +179,19 @@ describe('SafeHttpClient against a local server', () => {
       code: 'DELIVERY.TIMEOUT',
       phase: 'total',
     });
+  });
+
+  it('counts name resolution in the total deadline: a DNS server that never answers does not hold the attempt', async () => {
+    const resolver = vi.fn<HostResolver>(() => new Promise(() => undefined));
+    const client = loopbackClient({ totalTimeoutMs: 300 }, resolver);
+    const started = Date.now();
+    await expect(client.request({ url: `http://slow-dns.receiver.test:${port}/ok` })).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'total',
+      retryable: true,
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(resolver).toHaveBeenCalledTimes(1);
   });
 
   it('stops reading a response larger than the limit', async () => {

@@ -143,6 +143,102 @@ describe('SsrfGuard', () => {
     expect(() => new SsrfGuard({ allowedCidrs: ['nonsense'] })).toThrow(/Invalid allowed CIDR/);
   });
 
+  describe('every spelling of an internal host', () => {
+    // The WHATWG parser writes each of these as the address it means before the guard judges it.
+    it.each([
+      ['https://127.1/', 'loopback'],
+      ['https://127.0.1/', 'loopback'],
+      ['https://127.0.0.1./', 'loopback'],
+      ['https://%31%32%37.0.0.1/', 'loopback'],
+      ['https://127\u30020\u30020\u30021/', 'loopback'],
+      ['https://\uff11\uff12\uff17.0.0.1/', 'loopback'],
+      ['https://0/', 'unspecified'],
+      ['https://0x0/', 'unspecified'],
+      ['https://[0:0:0:0:0:ffff:127.0.0.1]/', 'loopback'],
+      ['https://[0000:0000:0000:0000:0000:0000:0000:0001]/', 'loopback'],
+      ['https://[::ffff:0:7f00:1]/', 'loopback'],
+      ['https://[::ffff:a9fe:a9fe]/', 'link-local'],
+      ['https://0xa9.0xfe.0xa9.0xfe/', 'link-local'],
+      ['https://2852039166/', 'link-local'],
+      ['https://[fd00:ec2::254]:80/', 'unique-local'],
+      ['https://[fdff:ffff::1]/', 'unique-local'],
+      ['https://[fec0::1]/', 'special-purpose'],
+      ['https://100.127.255.255/', 'carrier-grade-nat'],
+      ['https://239.255.255.250/', 'multicast'],
+      ['https://192.0.0.170/', 'reserved'],
+      ['https://198.18.0.1/', 'reserved'],
+      ['https://240.0.0.1/', 'reserved'],
+      ['https://[2001:0:53aa:64c:0:0:0:1]/', 'reserved'],
+    ])('refuses %s as %s', async (url, reason) => {
+      expect(await reasonFor(guard, url)).toBe(reason);
+    });
+
+    it.each(['localhost', 'localhost.', 'LOCALHOST', 'LocalHost.', '\u24db\u24de\u24d2\u24d0\u24db\u24d7\u24de\u24e2\u24e3'])(
+      'asks DNS for %s in the one form the parser gives and refuses its loopback answer',
+      async (host) => {
+        const resolver = vi.fn<HostResolver>(async () => [{ address: '127.0.0.1', family: 4 }]);
+        expect(await reasonFor(new SsrfGuard({ resolver }), `https://${host}/`)).toBe('loopback');
+        expect(resolver).toHaveBeenCalledWith(expect.stringMatching(/^localhost\.?$/));
+      },
+    );
+
+    it('asks DNS for an internationalised name in its punycode form', async () => {
+      const resolver = vi.fn<HostResolver>(async () => [{ address: '10.0.0.5', family: 4 }]);
+      expect(await reasonFor(new SsrfGuard({ resolver }), 'https://b\u00fccher.example/')).toBe('private');
+      expect(resolver).toHaveBeenCalledWith('xn--bcher-kva.example');
+    });
+  });
+
+  describe('URL tricks', () => {
+    it.each([
+      'gopher://8.8.8.8:70/_x',
+      'data:text/plain,hi',
+      'javascript:alert(1)',
+      'ws://8.8.8.8/',
+      'wss://8.8.8.8/',
+      'dict://8.8.8.8/',
+      'ldap://8.8.8.8/',
+    ])('refuses the scheme of %s', async (url) => {
+      expect(await reasonFor(new SsrfGuard({ allowHttp: true, resolver: publicResolver }), url)).toBe('scheme-not-allowed');
+    });
+
+    it.each([
+      'https://good.example@127.0.0.1/',
+      'https://good.example:x@127.0.0.1/',
+      'https://:x@127.0.0.1/',
+      'https://hooks.example.com@8.8.8.8/',
+    ])('refuses userinfo in %s whatever the host', async (url) => {
+      expect(await reasonFor(guard, url)).toBe('credentials-in-url');
+    });
+
+    it('judges the host the client will connect to, not the one a reader might see', async () => {
+      const resolver = vi.fn<HostResolver>(async () => [{ address: '93.184.216.34', family: 4 }]);
+      const g = new SsrfGuard({ resolver });
+      // A backslash ends the authority (WHATWG), and what follows # is never sent.
+      const backslash = await g.check('https://hooks.example.com\\@127.0.0.1/');
+      expect(backslash).toMatchObject({ hostname: 'hooks.example.com', address: '93.184.216.34' });
+      expect(await reasonFor(g, 'https://127.0.0.1#@hooks.example.com/')).toBe('loopback');
+      expect(await reasonFor(g, 'https://127.0.0.1?@hooks.example.com/')).toBe('loopback');
+    });
+
+    it.each([
+      'https://[fe80::1%25eth0]/',
+      'https://[fe80::1%eth0]/',
+      'https://127.0.0.1%00.example.com/',
+      'https://[::1/',
+      'https://999.0.0.1/',
+    ])('refuses %s as not a valid URL', async (url) => {
+      await expect(guard.check(url)).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+    });
+
+    it('refuses port 0, which no connection can reach, and takes any other port of a public host', async () => {
+      await expect(guard.check('https://hooks.example.com:0/')).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+      await expect(guard.check('https://8.8.8.8:00/')).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+      expect((await guard.check('https://hooks.example.com:8443/')).url.port).toBe('8443');
+      await expect(guard.check('https://hooks.example.com:65536/')).rejects.toMatchObject({ code: 'DELIVERY.INVALID_URL' });
+    });
+  });
+
   it('returns the checked address and the original host name', async () => {
     const g = new SsrfGuard({ resolver: async () => [{ address: '2606:4700::1111', family: 6 }] });
     const checked = await g.check('https://hooks.example.com:8443/a?b=c');
