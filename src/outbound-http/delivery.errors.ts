@@ -62,7 +62,16 @@ export class DnsResolutionError extends DeliveryError {
   }
 }
 
-export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
+/** `resolve`: the destination's name, checked before any request (see SafeHttpClient.check). */
+export type TimeoutPhase = 'resolve' | 'connect' | 'headers' | 'body' | 'total';
+
+const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, string>> = {
+  resolve: 'answer from DNS',
+  connect: 'connect',
+  headers: 'headers',
+  body: 'body',
+  total: 'complete response',
+};
 
 export class DeliveryTimeoutError extends DeliveryError {
   constructor(
@@ -70,7 +79,7 @@ export class DeliveryTimeoutError extends DeliveryError {
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super('DELIVERY.TIMEOUT', true, `No ${phase === 'total' ? 'complete response' : phase} within ${timeoutMs} ms`, options);
+    super('DELIVERY.TIMEOUT', true, `No ${TIMEOUT_WHAT[phase]} within ${timeoutMs} ms`, options);
   }
 }
 

@@ -98,6 +98,24 @@ export class SafeHttpClient {
     }
   }
 
+  /**
+   * The SSRF check alone (what a request does first), within the request's total deadline: a
+   * URL is checked where it is configured, and a DNS server that never answers must not hold
+   * that request either.
+   */
+  async check(url: string | URL): Promise<CheckedDestination> {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), this.settings.totalTimeoutMs);
+    try {
+      return await untilAborted(this.guard.check(url), controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted) throw new DeliveryTimeoutError('resolve', this.settings.totalTimeoutMs, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
   private pinnedAgent(AgentClass: typeof Agent, destination: CheckedDestination): Agent {
     const { address, family } = destination;
     // net/tls call this instead of DNS; the TLS servername and Host header stay the URL's name.

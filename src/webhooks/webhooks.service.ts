@@ -6,7 +6,7 @@ import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { DomainEventType } from '../events/domain-event';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
-import { DeliveryError } from '../outbound-http/delivery.errors';
+import { DeliveryError, DeliveryTimeoutError } from '../outbound-http/delivery.errors';
 import { originOf, type ResolvedDestination } from './channels/delivery-channel';
 import { DeliveryChannels } from './channels/delivery-channels';
 import { generateSecret } from './delivery/standard-webhooks';
@@ -177,10 +177,12 @@ export class WebhooksService {
   /** The same SSRF rules as at delivery time, reported against the field that holds the URL. */
   private async checkUrl(destination: ResolvedDestination): Promise<void> {
     try {
-      await this.http.guard.check(destination.contactUrl ?? destination.url);
+      await this.http.client.check(destination.contactUrl ?? destination.url);
     } catch (error) {
       if (error instanceof DeliveryError) {
-        throw new ValidationError([{ field: destination.urlField, message: `${destination.urlField} is not allowed: ${error.message}` }]);
+        // A name DNS did not answer for in time may be fine later: say it could not be checked.
+        const verdict = error instanceof DeliveryTimeoutError ? 'could not be checked' : 'is not allowed';
+        throw new ValidationError([{ field: destination.urlField, message: `${destination.urlField} ${verdict}: ${error.message}` }]);
       }
       throw error;
     }

@@ -194,6 +194,20 @@ describe('SafeHttpClient against a local server', () => {
     expect(resolver).toHaveBeenCalledTimes(1);
   });
 
+  it('checks a URL within the same deadline: a name DNS never answers for is refused in time, not waited on', async () => {
+    const resolver = vi.fn<HostResolver>(() => new Promise(() => undefined));
+    const client = loopbackClient({ totalTimeoutMs: 300 }, resolver);
+    await expect(client.check(`http://slow-dns.receiver.test:${port}/ok`)).rejects.toMatchObject({
+      code: 'DELIVERY.TIMEOUT',
+      phase: 'resolve',
+      retryable: true,
+      message: 'No answer from DNS within 300 ms',
+    });
+    await expect(loopbackClient({ totalTimeoutMs: 300 }).check(`http://127.0.0.1:${port}/ok`)).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+  });
+
   it('stops reading a response larger than the limit', async () => {
     const client = loopbackClient({ maxResponseBytes: 100_000 });
     const started = Date.now();
