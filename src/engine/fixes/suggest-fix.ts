@@ -1,6 +1,7 @@
 import type { FindingGroup } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixChange, FixRisk, SuggestedFix } from './fix';
+import type { AuthorizeSecurityGroupParams } from './fix-params';
 import type { FixNaming } from './fix-naming';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { peerSourcesOf } from './peer-sources.util';
@@ -53,8 +54,8 @@ export function proposeFix(
   let peerSources = peerSourcesOf(changes).length;
   if (peerSources > maxPeerSources) {
     // Too many groups to reference one by one: the same peers covered by address (many hosts of
-    // one subnet by its block) may fit.
-    const byAddress = suggestChanges(model, group, ledger, { referenceGroups: false });
+    // one subnet by its block) may fit. Changes that reference no group cover by address already.
+    const byAddress = referencesGroups(changes) ? suggestChanges(model, group, ledger, { referenceGroups: false }) : null;
     const byAddressSources = byAddress ? peerSourcesOf(byAddress).length : Number.POSITIVE_INFINITY;
     if (!byAddress || byAddressSources > maxPeerSources) return { fix: null, reason: 'too-many-peers', peerSources };
     changes = byAddress;
@@ -84,4 +85,13 @@ export function suggestFix(
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
 ): SuggestedFix | null {
   return proposeFix(model, group, verify, ledger).fix;
+}
+
+/** Whether a security-group change names a peer by a reference to its group. */
+function referencesGroups(changes: readonly FixChange[]): boolean {
+  return changes.some(
+    (change) =>
+      (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress') &&
+      (change.params as unknown as AuthorizeSecurityGroupParams).IpPermissions?.some((p) => (p.UserIdGroupPairs?.length ?? 0) > 0),
+  );
 }
