@@ -159,6 +159,7 @@ export class TargetsService {
     }
     if (dto.type === 's3') {
       if (dto.delivery === 'cloudwatch-export') checkExportSettings(dto);
+      if (dto.delivery === 'firehose') checkFirehoseSettings(dto);
       return {
         type: 's3',
         bucket: required('flowSource.bucket', dto.bucket),
@@ -279,6 +280,21 @@ function checkExportSettings(dto: FlowSourceDto): void {
   if (dto.perHourPartitions === true) refuse('perHourPartitions', 'does not apply (the keys of an export carry no date)');
   if (dto.accountId !== undefined) refuse('accountId', 'does not apply (the keys of an export name no account)');
   if (dto.region !== undefined) refuse('region', 'does not apply (the keys of an export name no region)');
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+/**
+ * Data Firehose writes under the delivery stream's own prefix, then `YYYY/MM/DD/HH/`: Hive-style
+ * keys and the account and region of a flow log's own delivery path would be ignored, so they
+ * are refused rather than stored.
+ */
+function checkFirehoseSettings(dto: FlowSourceDto): void {
+  const errors: FieldError[] = [];
+  const refuse = (field: string, why: string) =>
+    errors.push({ field: `flowSource.${field}`, message: `${field} ${why} with delivery firehose` });
+  if (dto.hiveCompatible === true) refuse('hiveCompatible', 'does not apply (Firehose writes YYYY/MM/DD/HH keys)');
+  if (dto.accountId !== undefined) refuse('accountId', 'does not apply (the keys Firehose writes name no account)');
+  if (dto.region !== undefined) refuse('region', 'does not apply (the keys Firehose writes name no region)');
   if (errors.length > 0) throw new ValidationError(errors);
 }
 

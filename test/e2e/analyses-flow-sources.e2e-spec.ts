@@ -353,6 +353,10 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
       [exportOf({ perHourPartitions: true }), 'flowSource.perHourPartitions'],
       [exportOf({ accountId: '444455556666' }), 'flowSource.accountId'],
       [exportOf({ region: 'us-east-1' }), 'flowSource.region'],
+      // Data Firehose writes under the stream's own prefix and <YYYY/MM/DD/HH>/: no Hive keys, no account or region in them.
+      [{ type: 's3', bucket: BUCKET, delivery: 'firehose', fileFormat: 'text', hiveCompatible: true }, 'flowSource.hiveCompatible'],
+      [{ type: 's3', bucket: BUCKET, delivery: 'firehose', fileFormat: 'text', accountId: '444455556666' }, 'flowSource.accountId'],
+      [{ type: 's3', bucket: BUCKET, delivery: 'firehose', fileFormat: 'text', region: 'us-east-1' }, 'flowSource.region'],
       [{ type: 's3', bucket: 'Not_A_Bucket', fileFormat: 'text' }, 'flowSource.bucket'],
       [{ type: 's3', bucket: BUCKET, fileFormat: 'csv' }, 'flowSource.fileFormat'],
       [{ type: 's3', bucket: BUCKET, fileFormat: 'text', delivery: 'kinesis' }, 'flowSource.delivery'],
