@@ -33,6 +33,13 @@ export class ApiKeyGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
     const presented = presentedKey(request);
+    if (presented === AMBIGUOUS) {
+      await this.failures.checkNotBlocked(request.ip);
+      throw await this.failures.failed(
+        request.ip,
+        new UnauthenticatedError('The request presents two different API keys (Authorization and x-api-key): send one.'),
+      );
+    }
     // A key this process authenticated moments ago: no lookup, and the address block is checked
     // by the rate limiter (ApiKeyThrottlerGuard) against the blocks this process knows of, before any answer.
     let principal = presented ? this.apiKeys.recentlyAuthenticated(presented) : undefined;
@@ -79,12 +86,14 @@ interface RouteAccess {
   scope: Scope | undefined;
 }
 
-function presentedKey(request: FastifyRequest): string | undefined {
+/** Two different keys in one request: which one it acts with cannot be told, so it acts with neither. */
+const AMBIGUOUS = Symbol('two different API keys');
+
+function presentedKey(request: FastifyRequest): string | undefined | typeof AMBIGUOUS {
   const authorization = request.headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match) return match[1];
-  }
+  const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
   const header = request.headers['x-api-key'];
-  return typeof header === 'string' && header.trim() ? header.trim() : undefined;
+  const apiKey = typeof header === 'string' && header.trim() ? header.trim() : undefined;
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return AMBIGUOUS;
+  return bearer ?? apiKey;
 }

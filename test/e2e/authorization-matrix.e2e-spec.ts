@@ -36,6 +36,11 @@ const UNAUTHENTICATED: Credential[] = [
   { name: 'the admin key with one character changed', headers: () => ({ 'x-api-key': `${ADMIN_KEY.slice(0, -1)}X` }) },
   { name: 'a revoked admin key', headers: (keys) => ({ authorization: `Bearer ${keys.revoked}` }) },
   { name: 'a revoked admin key in x-api-key', headers: (keys) => ({ 'x-api-key': keys.revoked }) },
+  // Which of two keys a request acts with cannot be told: it acts with neither.
+  {
+    name: 'a valid bearer beside another x-api-key',
+    headers: (keys) => ({ authorization: `Bearer ${keys.admin}`, 'x-api-key': keys.read }),
+  },
 ];
 
 function bodyOf(operation: DocumentedOperation): object | undefined {
