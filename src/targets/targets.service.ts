@@ -158,8 +158,7 @@ export class TargetsService {
       };
     }
     if (dto.type === 's3') {
-      if (dto.delivery === 'cloudwatch-export') checkExportSettings(dto);
-      if (dto.delivery === 'firehose') checkFirehoseSettings(dto);
+      checkDeliverySettings(dto);
       return {
         type: 's3',
         bucket: required('flowSource.bucket', dto.bucket),
@@ -266,35 +265,33 @@ function required(field: string, value: string | undefined): string {
   return value;
 }
 
-/**
- * A CloudWatch Logs export task writes gzip text under `<prefix>/<task id>/<log stream>/`: the
- * settings that describe other layouts (Parquet, dates, account and region in the keys) would be
- * ignored, so they are refused rather than stored.
- */
-function checkExportSettings(dto: FlowSourceDto): void {
-  const errors: FieldError[] = [];
-  const refuse = (field: string, why: string) =>
-    errors.push({ field: `flowSource.${field}`, message: `${field} ${why} with delivery cloudwatch-export` });
-  if (dto.fileFormat === 'parquet') refuse('fileFormat', 'must be text (an export task writes gzip text)');
-  if (dto.hiveCompatible === true) refuse('hiveCompatible', 'does not apply (the keys of an export carry no date)');
-  if (dto.perHourPartitions === true) refuse('perHourPartitions', 'does not apply (the keys of an export carry no date)');
-  if (dto.accountId !== undefined) refuse('accountId', 'does not apply (the keys of an export name no account)');
-  if (dto.region !== undefined) refuse('region', 'does not apply (the keys of an export name no region)');
-  if (errors.length > 0) throw new ValidationError(errors);
-}
+type DeliveryRefusals = ReadonlyArray<{ field: keyof FlowSourceDto; given: (dto: FlowSourceDto) => boolean; why: string }>;
 
 /**
- * Data Firehose writes under the delivery stream's own prefix, then `YYYY/MM/DD/HH/`: Hive-style
- * keys and the account and region of a flow log's own delivery path would be ignored, so they
- * are refused rather than stored.
+ * The S3 settings a delivery's keys cannot carry, refused rather than stored and ignored. A
+ * CloudWatch Logs export task writes gzip text under `<prefix>/<task id>/<log stream>/`; Data
+ * Firehose writes under the stream's own prefix, then `YYYY/MM/DD/HH/`.
  */
-function checkFirehoseSettings(dto: FlowSourceDto): void {
-  const errors: FieldError[] = [];
-  const refuse = (field: string, why: string) =>
-    errors.push({ field: `flowSource.${field}`, message: `${field} ${why} with delivery firehose` });
-  if (dto.hiveCompatible === true) refuse('hiveCompatible', 'does not apply (Firehose writes YYYY/MM/DD/HH keys)');
-  if (dto.accountId !== undefined) refuse('accountId', 'does not apply (the keys Firehose writes name no account)');
-  if (dto.region !== undefined) refuse('region', 'does not apply (the keys Firehose writes name no region)');
+const REFUSED_BY_DELIVERY: Partial<Record<NonNullable<FlowSourceDto['delivery']>, DeliveryRefusals>> = {
+  'cloudwatch-export': [
+    { field: 'fileFormat', given: (d) => d.fileFormat === 'parquet', why: 'must be text (an export task writes gzip text)' },
+    { field: 'hiveCompatible', given: (d) => d.hiveCompatible === true, why: 'does not apply (the keys of an export carry no date)' },
+    { field: 'perHourPartitions', given: (d) => d.perHourPartitions === true, why: 'does not apply (the keys of an export carry no date)' },
+    { field: 'accountId', given: (d) => d.accountId !== undefined, why: 'does not apply (the keys of an export name no account)' },
+    { field: 'region', given: (d) => d.region !== undefined, why: 'does not apply (the keys of an export name no region)' },
+  ],
+  firehose: [
+    { field: 'hiveCompatible', given: (d) => d.hiveCompatible === true, why: 'does not apply (Firehose writes YYYY/MM/DD/HH keys)' },
+    { field: 'accountId', given: (d) => d.accountId !== undefined, why: 'does not apply (the keys Firehose writes name no account)' },
+    { field: 'region', given: (d) => d.region !== undefined, why: 'does not apply (the keys Firehose writes name no region)' },
+  ],
+};
+
+function checkDeliverySettings(dto: FlowSourceDto): void {
+  const refusals = dto.delivery ? (REFUSED_BY_DELIVERY[dto.delivery] ?? []) : [];
+  const errors: FieldError[] = refusals
+    .filter((refusal) => refusal.given(dto))
+    .map(({ field, why }) => ({ field: `flowSource.${field}`, message: `${field} ${why} with delivery ${dto.delivery}` }));
   if (errors.length > 0) throw new ValidationError(errors);
 }
 
