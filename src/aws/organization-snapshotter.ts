@@ -85,12 +85,14 @@ export class OrganizationSnapshotter {
     // Members AWS throttled (the SDK's own retries spent) are read once more when the others are
     // done, one at a time: the account's rate has had time to recover, and no concurrent member
     // competes for it. What is still throttled is left out, named as such.
-    const throttled = results.flatMap((result, index) => (result.throttled ? [index] : []));
+    const throttled = results.flatMap((result, index) => (wasThrottled(result) ? [index] : []));
     if (throttled.length > 0) {
       await abortableSleep(this.options.throttledRetryDelayMs ?? 5000, request.signal);
       for (const index of throttled) {
         const again = await this.readMember(request, pairs[index]);
-        if (again.reading.error) again.reading.error.message = `still throttled after a second try: ${again.reading.error.message}`;
+        if (wasThrottled(again) && again.reading.error) {
+          again.reading.error.message = `still throttled after a second try: ${again.reading.error.message}`;
+        }
         results[index] = again;
       }
     }
@@ -133,7 +135,7 @@ export class OrganizationSnapshotter {
         status: 'failed',
         error: { code: name, message: error instanceof Error ? error.message : String(error) },
       };
-      return { reading, snapshot: null, error, throttled: retryabilityOf(error).kind === 'throttled' };
+      return { reading, snapshot: null, error };
     }
   }
 }
@@ -143,9 +145,10 @@ interface MemberResult {
   snapshot: NetworkSnapshot | null;
   /** Why the member could not be read. */
   error?: unknown;
-  /** AWS throttled the reading after the SDK's own retries. */
-  throttled?: boolean;
 }
+
+/** AWS throttled the member's reading after the SDK's own retries. */
+const wasThrottled = (result: MemberResult): boolean => result.error !== undefined && retryabilityOf(result.error).kind === 'throttled';
 
 /** One snapshot of the members' snapshots, each resource once (by its id), validated as the engine reads it. */
 export function mergeMembers(parts: readonly NetworkSnapshot[]): NetworkSnapshot {
