@@ -64,6 +64,10 @@ function describeInvalid(field: FlowFieldSpec, token: string): string {
   const shown = JSON.stringify(token.length > 60 ? token.slice(0, 60) + '…' : token);
   if (field.time) return `${field.name}: ${shown} is not a time in Unix seconds from 0 to ${field.max} (9999-12-31T23:59:59Z)`;
   if (field.type === 'number') {
+    if (field.max === undefined && /^[0-9]+$/.test(token)) {
+      // A count (packets, bytes) too large to be held exactly: no interface carries that much in one capture window.
+      return `${field.name}: ${shown} is larger than ${Number.MAX_SAFE_INTEGER}, the largest count read exactly`;
+    }
     return `${field.name}: ${shown} is not a whole number${field.max !== undefined ? ` from 0 to ${field.max}` : ''}`;
   }
   if (field.values) return `${field.name}: ${shown} is not one of ${field.values.join(', ')}`;
