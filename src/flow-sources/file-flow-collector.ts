@@ -12,8 +12,9 @@ export interface FileFlowCollection {
 
 /**
  * The warnings an analysis records from reading its files: inputs not read to their end, entries
- * skipped, unknown fields. Files are named as the target stores them (relative to the data root):
- * `resolved[i]` is the real path of `stored[i]`.
+ * skipped, unknown fields, and the malformed lines left out (see malformedLineWarnings). Files are
+ * named as the target stores them (relative to the data root): `resolved[i]` is the real path of
+ * `stored[i]`.
  */
 export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string[], stored: readonly string[]): FlowSourceWarning[] {
   const shown = (file: string): string => {
@@ -33,7 +34,23 @@ export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string
       file: shown(u.file),
       message: `unknown flow-log field "${u.field}": values kept under its name`,
     })),
+    ...malformedLineWarnings(stats, shown, stored.join(', ')),
   ];
+}
+
+/**
+ * The malformed lines a read left out of the analysis: each line the read kept as an example (the
+ * first 20) named with its file, line (a Parquet file's row) and why it is malformed, then one
+ * warning counting the others, named with `inputs` (what was read).
+ */
+export function malformedLineWarnings(stats: FlowReadStats, shown: (file: string) => string, inputs: string): FlowSourceWarning[] {
+  const warnings = stats.malformedExamples.map((e) => ({
+    file: shown(e.file),
+    message: `line ${e.line} is malformed, not in the analysis: ${e.error}`,
+  }));
+  const more = stats.malformed - stats.malformedExamples.length;
+  if (more > 0) warnings.push({ file: inputs, message: `${more} more malformed line${more === 1 ? '' : 's'}, not in the analysis` });
+  return warnings;
 }
 
 /**

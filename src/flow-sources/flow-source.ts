@@ -48,7 +48,8 @@ export interface FlowSourceStatistics {
   /** Files: every ACCEPT record read; Athena: the ACCEPT records of the evidence returned (reverse flows, accepted peers of rejected services). */
   acceptedRecords?: number;
   /**
-   * Files and S3: lines that were not valid records. Athena and CloudWatch Logs: records of the
+   * Files and S3: lines that were not valid records, the first 20 named in `warnings` with their
+   * file, line and why (the rest counted in one more). Athena and CloudWatch Logs: records of the
    * window whose values the query could not read (a log-status other than OK, a protocol that is
    * not a number, an end past 9999-12-31T23:59:59Z; for CloudWatch Logs also a message that does
    * not match the log format), each reason named in `warnings`.
@@ -73,8 +74,8 @@ export interface FlowSourceStatistics {
   /**
    * What was read only in part or not at all: a file that could not be read to its end
    * (permission, truncated gzip, I/O error), a directory entry skipped, a flow-log field
-   * sgdoctor does not know; the records of an Athena table or a log group that could not be read,
-   * with why.
+   * sgdoctor does not know, a malformed line; the records of an Athena table or a log group that
+   * could not be read, with why.
    */
   warnings?: FlowSourceWarning[];
   /** Bytes the query engine scanned (Athena, CloudWatch Logs Insights). */

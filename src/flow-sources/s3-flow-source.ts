@@ -3,6 +3,7 @@ import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { drainFlowSources, streamBytes } from '../flow-files/flow-file-reader';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
+import { malformedLineWarnings } from './file-flow-collector';
 import type { FlowSource, FlowSourceStatistics, FlowSourceWarning, FlowWindowRequest } from './flow-source';
 
 /** Objects named one by one in the warnings; past this many, the rest are counted by reason. */
@@ -12,7 +13,7 @@ const MAX_NAMED_SKIPS = 20;
  * Flows from flow-log files in S3, read without Athena: the window's delivery prefixes listed,
  * each object streamed through the reader and the collector the files source uses, so the
  * aggregates and their records per hour are the files source's for the same files. Objects
- * skipped or not readable to their end are named in the warnings.
+ * skipped or not readable to their end, and malformed lines, are named in the warnings.
  */
 export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
   readonly type = 's3' as const;
@@ -58,6 +59,7 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
         message: `skipped ${count} more object${count === 1 ? '' : 's'}: ${reason}`,
       })),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
+      ...malformedLineWarnings(stats, (file) => file, `s3://${settings.bucket}/`),
     ];
     return {
       records: stats.records,

@@ -104,6 +104,39 @@ describe('FilesFlowSource inside the data root', () => {
     });
   });
 
+  it('names each malformed line it left out with its file, line and reason, up to 20, then counts the rest', async () => {
+    const bad = (i: number): string => record(`10.0.2.${i}`).replace(' 22 6 ', ' 22 tcp ');
+    writeFileSync(
+      join(root, 'flows', 'sub', 'bad.log'),
+      [HEADER, record('10.0.1.7'), '2 111122223333 eni-a 10.0.1.8', bad(1)].join('\n') + '\n',
+    );
+    writeFileSync(
+      join(root, 'elsewhere', 'many-bad.log'),
+      [HEADER, ...Array.from({ length: 21 }, (_, i) => bad(10 + i))].join('\n') + '\n',
+    );
+    const one = await read(['flows/sub/bad.log']);
+    expect(one.sources).toEqual(['10.0.1.7']);
+    expect(one.statistics.malformedLines).toBe(2);
+    expect(one.statistics.warnings).toEqual([
+      { file: 'flows/sub/bad.log', message: 'line 3 is malformed, not in the analysis: expected 14 fields, found 4' },
+      {
+        file: 'flows/sub/bad.log',
+        message: 'line 4 is malformed, not in the analysis: protocol: "tcp" is not a whole number from 0 to 255',
+      },
+    ]);
+
+    const both = await read(['flows/sub/bad.log', 'elsewhere/many-bad.log']);
+    expect(both.statistics.malformedLines).toBe(23);
+    const warnings = both.statistics.warnings!;
+    expect(warnings).toHaveLength(21);
+    expect(warnings.slice(2, 20).every((w) => w.file === 'elsewhere/many-bad.log')).toBe(true);
+    expect(warnings[19].message).toMatch(/^line 19 is malformed/);
+    expect(warnings[20]).toEqual({
+      file: 'flows/sub/bad.log, elsewhere/many-bad.log',
+      message: '3 more malformed lines, not in the analysis',
+    });
+  });
+
   it('skips a file or directory swapped for a link that leads out after the path was checked', async () => {
     // The stored paths resolve inside the root now; the swaps come after, as an analysis reads.
     const checked = await new DataPathResolver(root).resolveStored('flowSource.paths[0]', 'flows/a.log');

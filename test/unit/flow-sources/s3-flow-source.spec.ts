@@ -72,3 +72,38 @@ describe('S3TargetFlowSource warnings', () => {
     expect(statistics.s3).toMatchObject({ objectsListed: 24, objectsSkipped: 24, objectsRead: 0 });
   });
 });
+
+describe('S3TargetFlowSource malformed lines', () => {
+  it('names each malformed line with its object, line and reason', async () => {
+    const name = `s3://${BUCKET}/exportedlogs/task-1/eni-a-all/000000.gz`;
+    const text = [
+      '2026-11-24T10:00:00.000Z 2 111122223333 eni-a 10.0.1.1 10.0.0.5 40000 22 6 1 60 1795514400 1795514460 REJECT OK',
+      '2 111122223333 eni-a 10.0.1.2 10.0.0.5 40000 22 6 1 60 1795514400 1795514460 REJECT OK',
+    ].join('\n');
+    const statistics: S3ReadStatistics = {
+      prefixes: ['exportedlogs/'],
+      listRequests: 1,
+      objectsListed: 1,
+      objectsRead: 1,
+      bytesRead: text.length,
+      skipped: [],
+      getRequests: 1,
+      estimatedCostUsd: 0.000005,
+    };
+    const sources = (async function* () {
+      yield {
+        name,
+        open: () =>
+          (async function* () {
+            yield Buffer.from(text);
+          })(),
+      };
+    })();
+    const objects = { objects: () => ({ sources, statistics }) } as unknown as S3FlowObjects;
+    const read = await new S3TargetFlowSource(objects).read(request, () => undefined);
+    expect(read).toMatchObject({ rejectedRecords: 1, malformedLines: 1 });
+    expect(read.warnings).toEqual([
+      { file: name, message: expect.stringMatching(/^line 2 is malformed, not in the analysis: no CloudWatch Logs export timestamp/) },
+    ]);
+  });
+});
