@@ -10,7 +10,14 @@ import {
   hasCloudWatchExportTimestamp,
   isCloudWatchExportWriteTest,
 } from '../engine/flow-log/cloudwatch-export';
-import { DEFAULT_FORMAT, FlowLogFormat, isHeaderLine, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import {
+  DEFAULT_FORMAT,
+  FlowLogFormat,
+  isHeaderLine,
+  isTransitGatewayFormat,
+  parseLogFormat,
+  TRANSIT_GATEWAY_LOG_REASON,
+} from '../engine/flow-log/flow-log-fields';
 import { FlowLogFormatError } from '../engine/flow-log/flow-log-format.error';
 import { createLineParser, LineParser } from '../engine/flow-log/flow-log-parser';
 import {
@@ -157,6 +164,12 @@ export function countIncomplete(stats: FlowReadStats, reason: IncompleteRecordRe
 export interface FlowByteSource {
   name: string;
   open(): AsyncIterable<Buffer>;
+  /**
+   * Found by walking a directory or listing a store rather than named: a Transit Gateway flow log
+   * among such sources (AWS delivers them under the same `vpcflowlogs` prefix) is skipped and
+   * named in `skipped`; one named is refused with FlowLogFormatError.
+   */
+  listed?: boolean;
 }
 type FlowSource = FlowByteSource;
 
@@ -210,12 +223,12 @@ async function* walk(path: string, stats: FlowReadStats, realRoot: string | null
         continue;
       }
       if (entry.isFile()) {
-        yield { name: child, open: () => fileBytes(child, realRoot) };
+        yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
         continue;
       }
       const reason = await skipReason(child, entry.isSymbolicLink(), realRoot);
       if (reason) stats.skipped.push({ file: child, reason });
-      else yield { name: child, open: () => fileBytes(child, realRoot) };
+      else yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
     }
   } else {
     yield { name: path, open: () => fileBytes(path, realRoot) };
@@ -392,8 +405,23 @@ class FlowLineReader {
     let seenData = false;
     // Bytes of the CloudWatch Logs export timestamp before each record, when the file is an export.
     let timestampLength = 0;
+    // A listed source that turned out to be a Transit Gateway flow log: the rest of it is not read.
+    let abandoned = false;
+    const recordsBefore = this.stats.records;
+    /** The format a header names, or null (and the source abandoned) for a listed Transit Gateway flow log. */
+    const headerFormat = (text: string): ParsedFormat | null => {
+      if (source.listed && isTransitGatewayFormat(text)) {
+        this.stats.skipped.push({ file, reason: TRANSIT_GATEWAY_LOG_REASON });
+        // Nothing of it was read: it is no file read, as an entry skipped while walking is none.
+        if (this.stats.records === recordsBefore) this.stats.files--;
+        abandoned = true;
+        return null;
+      }
+      return this.formatFor(text, file);
+    };
 
     const handle = (buf: Buffer, start: number, end: number): void => {
+      if (abandoned) return;
       lineNo++;
       this.stats.lines++;
       // A UTF-8 byte-order mark (PowerShell writes one) is not part of the first line.
@@ -406,7 +434,7 @@ class FlowLineReader {
         if (!seenData) {
           seenData = true;
           if (isHeaderLine(text)) {
-            current = this.formatFor(text, file);
+            current = headerFormat(text) ?? current;
             return;
           }
           if (isExportedRecord(buf, start, end, current.parser)) timestampLength = CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH;
@@ -446,7 +474,7 @@ class FlowLineReader {
       if (!result.ok) {
         // A header in the middle of the input (files concatenated on stdin) switches the format.
         if (isHeaderLine(text)) {
-          current = this.formatFor(text, file);
+          current = headerFormat(text) ?? current;
           return;
         }
         this.malformed(file, lineNo, result.error);
@@ -478,7 +506,12 @@ class FlowLineReader {
         const parts = [Buffer.from(first.value)];
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) parts.push(Buffer.from(next.value));
         const table = await parquetFlowLines(Buffer.concat(parts));
-        current = this.formatFor(table.header, file);
+        const parsed = headerFormat(table.header);
+        if (!parsed) {
+          yield;
+          return;
+        }
+        current = parsed;
         seenData = true;
         for await (const rows of table.batches) {
           for (const row of rows) {
@@ -515,9 +548,15 @@ class FlowLineReader {
           carry = null;
           pos = nl + 1;
         }
-        for (let nl = chunk.indexOf(NEWLINE, pos); nl >= 0; nl = chunk.indexOf(NEWLINE, pos)) {
+        for (let nl = chunk.indexOf(NEWLINE, pos); nl >= 0 && !abandoned; nl = chunk.indexOf(NEWLINE, pos)) {
           handle(chunk, pos, nl);
           pos = nl + 1;
+        }
+        if (abandoned) {
+          // Closes the source (its file handle, its stream) without reading the rest.
+          await iterator.return?.(undefined);
+          yield;
+          return;
         }
         if (pos < chunk.length) {
           // Copied: a view would pin the whole chunk until the next one completes the line.

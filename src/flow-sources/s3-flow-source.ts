@@ -13,7 +13,8 @@ const MAX_NAMED_SKIPS = 20;
  * Flows from flow-log files in S3, read without Athena: the window's delivery prefixes listed,
  * each object streamed through the reader and the collector the files source uses, so the
  * aggregates and their records per hour are the files source's for the same files. Objects
- * skipped or not readable to their end, and malformed lines, are named in the warnings.
+ * skipped (by the listing, or as a Transit Gateway flow log once read) or not readable to their
+ * end, and malformed lines, are named in the warnings.
  */
 export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
   readonly type = 's3' as const;
@@ -32,7 +33,7 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
     // Each object's bytes as the reader takes a stream's: gunzipped when they start with gzip's magic bytes.
     const byteSources = (async function* () {
       for await (const object of sources) {
-        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream) };
+        yield { name: object.name, open: () => streamBytes(object.open() as unknown as NodeJS.ReadableStream), listed: true };
       }
     })();
     // The files source's reading: one pass, the window kept by the reader, REJECT records counted per hour.
@@ -58,6 +59,8 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
         file: `s3://${settings.bucket}/`,
         message: `skipped ${count} more object${count === 1 ? '' : 's'}: ${reason}`,
       })),
+      // Objects read and found not to be VPC flow logs (a Transit Gateway flow log).
+      ...stats.skipped.map((s) => ({ file: s.file, message: `skipped: ${s.reason}` })),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
       ...malformedLineWarnings(stats, (file) => file, `s3://${settings.bucket}/`),
     ];

@@ -164,6 +164,27 @@ describe('flow-log headers', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/tgw.log: this is a Transit Gateway flow log/);
   });
+
+  it('a Transit Gateway flow log found in a directory beside VPC flow logs is skipped and named; the others are explained', () => {
+    const day = join(tmp, 'tgw-beside', 'AWSLogs', '444455556666', 'vpcflowlogs', 'us-east-1', '2023', '11', '14');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(
+      join(day, '444455556666_vpcflowlogs_us-east-1_fl-0tgw_20231114T2210Z_a1.log.gz'),
+      gzipSync(
+        'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n',
+      ),
+    );
+    writeFileSync(join(day, '444455556666_vpcflowlogs_us-east-1_fl-0vpc_20231114T2210Z_b2.log.gz'), gzipSync(`${HEADER}\n${REJECT}\n`));
+    const result = run(['explain', '--config', snapshot, '--flows', join(tmp, 'tgw-beside')]);
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).verdict),
+    ).toEqual(['blocked']);
+    expect(result.stderr).toMatch(/skipped .*fl-0tgw_20231114T2210Z_a1\.log\.gz: a Transit Gateway flow log/);
+  });
 });
 
 describe('CloudWatch Logs exports to S3', () => {

@@ -162,6 +162,16 @@ const FIELD_NAME = /^[a-z][a-z0-9-]*$/;
 /** Fields only Transit Gateway flow logs carry. */
 const TRANSIT_GATEWAY_FIELD = /^(tgw-|resource-type$)/;
 
+/** Why a Transit Gateway flow log is not read. */
+export const TRANSIT_GATEWAY_LOG_REASON =
+  'a Transit Gateway flow log: it records traffic through a transit gateway, with no action and no network interface, so no ' +
+  'security group or network ACL decision can be read from it';
+
+/** True when a format (a header line or a `LogFormat`) names a field only Transit Gateway flow logs carry. */
+export function isTransitGatewayFormat(format: string): boolean {
+  return splitTokens(format.trim()).some((token) => TRANSIT_GATEWAY_FIELD.test(fieldNameOf(token)));
+}
+
 export interface ParseLogFormatOptions {
   /**
    * `error` (default): a field the catalog does not know is an error. `keep`: it is read as text
@@ -183,11 +193,7 @@ export function parseLogFormat(format: string, options: ParseLogFormatOptions = 
     throw new FlowLogFormatError('empty flow-log format: name at least one field');
   }
   if (names.some((name) => TRANSIT_GATEWAY_FIELD.test(name))) {
-    throw new FlowLogFormatError(
-      'this is a Transit Gateway flow log: it records traffic through a transit gateway, with no action and no ' +
-        'network interface, so no security group or network ACL decision can be read from it; give the VPC flow logs ' +
-        'of the interfaces instead',
-    );
+    throw new FlowLogFormatError(`this is ${TRANSIT_GATEWAY_LOG_REASON}; give the VPC flow logs of the interfaces instead`);
   }
   const unknown = names.filter((name) => !FIELDS_BY_NAME.has(name));
   const invalid = unknown.filter((name) => !FIELD_NAME.test(name));

@@ -98,6 +98,30 @@ describe('Transit Gateway flow logs', () => {
     expect((error as Error).message).toMatch(/Transit Gateway flow log/);
     expect((error as Error).message).toMatch(/no security group or network ACL/);
   });
+
+  it('found in a directory (AWS delivers them under the same vpcflowlogs prefix), are skipped and named, the VPC flow logs beside them read', async () => {
+    const day = join(dir, 'bucket', 'AWSLogs', '111122223333', 'vpcflowlogs', 'eu-west-1', '2023', '11', '14');
+    mkdirSync(day, { recursive: true });
+    const tgw = join(day, '111122223333_vpcflowlogs_eu-west-1_fl-0tgw_20231114T2210Z_a1.log.gz');
+    const vpc = join(day, '111122223333_vpcflowlogs_eu-west-1_fl-0vpc_20231114T2210Z_b2.log.gz');
+    writeFileSync(
+      tgw,
+      gzipSync(
+        'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n' +
+          '6 TransitGateway 111122223333 tgw-0a1 tgw-attach-0a1 10.0.0.1 10.1.0.1 40000 443 6 1 60 1700000000 1700000060 OK\n',
+      ),
+    );
+    writeFileSync(vpc, gzipSync(`${HEADER}\n${line('10.0.0.7')}\n`));
+    const { records, stats } = await readAll([join(dir, 'bucket')]);
+    expect(records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.7']);
+    expect(stats.skipped).toEqual([
+      { file: tgw, reason: expect.stringMatching(/^a Transit Gateway flow log.*no security group or network ACL/) },
+    ]);
+    expect(stats).toMatchObject({ files: 1, records: 1, malformed: 0, readErrors: [] });
+    const aggregated = await aggregateFlowFiles([join(dir, 'bucket')]);
+    expect(aggregated.aggregates.map((a) => a.srcaddr)).toEqual(['10.0.0.7']);
+    expect(aggregated.stats.skipped).toEqual(stats.skipped);
+  });
 });
 
 describe('records without interface or action (NAT gateway format)', () => {

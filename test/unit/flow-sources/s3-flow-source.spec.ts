@@ -107,3 +107,49 @@ describe('S3TargetFlowSource malformed lines', () => {
     ]);
   });
 });
+
+describe('S3TargetFlowSource Transit Gateway flow logs', () => {
+  it('an object that is a Transit Gateway flow log (delivered under the same prefix) is skipped and named; the others are read', async () => {
+    const prefix = `s3://${BUCKET}/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/24/`;
+    const objects: [string, string][] = [
+      [
+        `${prefix}111122223333_vpcflowlogs_eu-west-1_fl-0tgw_20261124T1000Z_a1.log`,
+        'version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n' +
+          '6 TransitGateway 111122223333 tgw-0a1 tgw-attach-0a1 10.0.0.1 10.1.0.1 40000 443 6 1 60 1795514400 1795514460 OK\n',
+      ],
+      [
+        `${prefix}111122223333_vpcflowlogs_eu-west-1_fl-0vpc_20261124T1000Z_b2.log`,
+        'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n' +
+          '2 111122223333 eni-a 10.0.1.1 10.0.0.5 40000 22 6 1 60 1795514400 1795514460 REJECT OK\n',
+      ],
+    ];
+    const statistics: S3ReadStatistics = {
+      prefixes: [prefix],
+      listRequests: 1,
+      objectsListed: 2,
+      objectsRead: 2,
+      bytesRead: 0,
+      skipped: [],
+      getRequests: 2,
+      estimatedCostUsd: 0.000006,
+    };
+    const sources = (async function* () {
+      for (const [name, text] of objects)
+        yield {
+          name,
+          open: () =>
+            (async function* () {
+              yield Buffer.from(text);
+            })(),
+        };
+    })();
+    const listing = { objects: () => ({ sources, statistics }) } as unknown as S3FlowObjects;
+    const aggregates: string[] = [];
+    const read = await new S3TargetFlowSource(listing).read({ ...request, settings: { ...request.settings, delivery: 'flow-logs' } }, (a) =>
+      aggregates.push(a.srcaddr),
+    );
+    expect(aggregates).toEqual(['10.0.1.1']);
+    expect(read).toMatchObject({ records: 1, rejectedRecords: 1, malformedLines: 0 });
+    expect(read.warnings).toEqual([{ file: objects[0][0], message: expect.stringMatching(/^skipped: a Transit Gateway flow log/) }]);
+  });
+});
