@@ -32,6 +32,7 @@ import {
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
 import type { IncompleteRecordReason } from '../engine/flow-log/unread-records';
 import { isInsideRoot, LEADS_OUTSIDE_ROOT, NotInsideRootError, openInsideRoot } from '../targets/open-inside-root.util';
+import { startsWithJsonObject, subscriptionMessageLines } from './cloudwatch-subscription';
 import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
 /** Bytes read at a time: large reads keep the per-chunk overhead negligible. */
@@ -333,6 +334,22 @@ export async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<B
   else yield* all();
 }
 
+/** The first non-empty chunk of `chunks` (undefined when there is none), and all of them again from it. */
+async function peek(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  while (!next.done && next.value.length === 0) next = await iterator.next();
+  if (next.done) return { head: undefined, chunks: Readable.from([]) };
+  const head = next.value;
+  return {
+    head,
+    chunks: (async function* (): AsyncGenerator<Buffer> {
+      yield head;
+      for (let more = await iterator.next(); !more.done; more = await iterator.next()) yield more.value;
+    })(),
+  };
+}
+
 function toBuffer(chunk: Buffer | string): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
@@ -522,11 +539,16 @@ class FlowLineReader {
         }
         return;
       }
-      const chunks = (async function* (): AsyncGenerator<Buffer> {
+      let chunks: AsyncIterable<Buffer> = (async function* (): AsyncGenerator<Buffer> {
         if (first.done) return;
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       })();
+      let head = first.done ? undefined : first.value;
+      // A gzip inside the gzip: Firehose compressing what CloudWatch Logs had already compressed.
+      if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks)));
+      // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
+      if (head !== undefined && startsWithJsonObject(head)) chunks = subscriptionMessageLines(chunks);
       for await (const chunk of chunks) {
         let pos = 0;
         if (carry !== null || skipping) {

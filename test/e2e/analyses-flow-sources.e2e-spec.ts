@@ -295,6 +295,89 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
     ]);
   }, 180_000);
 
+  it('S3, Firehose delivering a CloudWatch Logs subscription: the envelopes of the window’s hour prefixes read, their log events the records, the same findings and counts per hour', async () => {
+    // One flow log (version 2, the default format) published to CloudWatch Logs, whose subscription
+    // filter streams it to Data Firehose: each batch of a log stream's events one gzip-compressed
+    // JSON envelope, the batches of an hour concatenated in one object under Firehose's UTC prefix.
+    const FLOW_LOG = 'fl-0f9e8d7c6b5a43210';
+    const flowLogKeys = [...objects.keys()].filter((k) => k.includes(`_${FLOW_LOG}_`)).sort();
+    expect(flowLogKeys.length).toBeGreaterThan(0);
+    const byHour = new Map<string, Map<string, string[]>>();
+    for (const key of flowLogKeys) {
+      const [header, ...lines] = gunzipSync(objects.get(key)!).toString('utf8').split('\n');
+      const fields = header.trim().split(' ');
+      for (const line of lines.filter((l) => l.trim() !== '')) {
+        const values = line.split(' ');
+        const hour = new Date(Number(values[fields.indexOf('start')]) * 1000).toISOString().slice(0, 13);
+        const stream = `${values[fields.indexOf('interface-id')]}-all`;
+        const streams = byHour.get(hour) ?? new Map<string, string[]>();
+        streams.set(stream, [...(streams.get(stream) ?? []), line]);
+        byHour.set(hour, streams);
+      }
+    }
+    const control = gzipSync(
+      JSON.stringify({
+        messageType: 'CONTROL_MESSAGE',
+        owner: 'CloudwatchLogs',
+        logGroup: '',
+        logStream: '',
+        subscriptionFilters: [],
+        logEvents: [],
+      }),
+    );
+    const delivered: string[] = [];
+    for (const [hour, streams] of byHour) {
+      const members = [...streams].flatMap(([logStream, events]) =>
+        // CloudWatch Logs batches a stream's events: here at most 25 to an envelope.
+        Array.from({ length: Math.ceil(events.length / 25) }, (_, part) =>
+          gzipSync(
+            JSON.stringify({
+              messageType: 'DATA_MESSAGE',
+              owner: '111122223333',
+              logGroup: sampleLogGroupOf(FLOW_LOG),
+              logStream,
+              subscriptionFilters: ['flow-logs-to-firehose'],
+              logEvents: events.slice(part * 25, part * 25 + 25).map((message, i) => ({
+                id: String(37952276182369254136406123869149570667850240000000000000n + BigInt(part * 25 + i)),
+                timestamp: Date.parse(`${hour}:30:00Z`),
+                message,
+              })),
+            }),
+          ),
+        ),
+      );
+      const [day, hh] = hour.split('T');
+      const key = `cwl/${day.replaceAll('-', '/')}/${hh}/flow-logs-stream-1-${day}-${hh}-05-00-0a1b2c3d-4e5f-4061-8728-39a4b5c6d7e8`;
+      stored.set(key, Buffer.concat([...(delivered.length === 0 ? [control] : []), ...members]));
+      delivered.push(key);
+    }
+
+    const filesTargetId = await createTarget(
+      sampleTargetBody({ name: 'files-subscription', flowSource: { type: 'files', paths: flowLogKeys.map((k) => `flows/${k}`) } }),
+    );
+    const filesRun = await analyse(server(), filesTargetId);
+    const targetId = await createTarget(
+      sampleTargetBody({
+        name: 's3-subscription',
+        flowSource: { type: 's3', bucket: BUCKET, delivery: 'firehose', prefix: 'cwl/', fileFormat: 'text' },
+      }),
+    );
+    const done = await analyse(server(), targetId);
+    await expectSameAsFiles(targetId, filesTargetId);
+    for (const field of [
+      'records',
+      'rejectedRecords',
+      'acceptedRecords',
+      'skipdataRecords',
+      'incompleteRecords',
+      'malformedLines',
+    ] as const) {
+      expect(done.statistics[field], field).toBe(filesRun.statistics[field]);
+    }
+    expect(done.statistics.s3).toMatchObject({ objectsRead: delivered.length, objectsSkipped: 0 });
+    expect(done.statistics.warnings ?? []).toEqual([]);
+  }, 180_000);
+
   it('stores the settings of both sources with their defaults, and refuses what cannot name a bucket, log group or flow log', async () => {
     const cwl = await api(server()).post(
       '/v1/targets',

@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { subscriptionMessageLines, SubscriptionEnvelopeError } from '../../../src/flow-files/cloudwatch-subscription';
+import { aggregateFlowFiles } from '../../../src/flow-files/flow-file-reader';
+import { readAllFlowRecords as readAll } from '../../support/factories/read-flow-records';
+
+/**
+ * Flow logs streamed from CloudWatch Logs by a subscription filter to Data Firehose and delivered
+ * to S3: gzip-compressed JSON envelopes written one after the other, each holding a batch of log
+ * events whose messages are flow-log records.
+ */
+
+const REJECT = '2 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.0.5 50512 22 6 3 180 1700000000 1700000060 REJECT OK';
+const ACCEPT = '2 111122223333 eni-0a1b2c3d4e5f60001 10.0.0.9 10.0.0.5 41000 443 6 10 8400 1700000000 1700000060 ACCEPT OK';
+const NODATA = '2 111122223333 eni-0a1b2c3d4e5f60002 - - - - - - - 1700000000 1700000060 - NODATA';
+
+/** A DATA_MESSAGE envelope as CloudWatch Logs sends it, with the given messages as its log events. */
+function envelope(messages: readonly string[], stream = 'eni-0a1b2c3d4e5f60001-all'): string {
+  return JSON.stringify({
+    messageType: 'DATA_MESSAGE',
+    owner: '111122223333',
+    logGroup: 'vpc-flow-logs',
+    logStream: stream,
+    subscriptionFilters: ['to-firehose'],
+    logEvents: messages.map((message, i) => ({
+      id: `3795227618236925413640612386914957066785024${String(i).padStart(13, '0')}`,
+      timestamp: 1700000000000 + i,
+      message,
+    })),
+  });
+}
+
+/** The check CloudWatch Logs sends when the subscription is created: no log events. */
+const CONTROL = JSON.stringify({
+  messageType: 'CONTROL_MESSAGE',
+  owner: 'CloudwatchLogs',
+  logGroup: '',
+  logStream: '',
+  subscriptionFilters: [],
+  logEvents: [{ id: '', timestamp: 1700000000000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }],
+});
+
+async function collect(chunks: Buffer[]): Promise<string[]> {
+  const out: string[] = [];
+  async function* from(): AsyncGenerator<Buffer> {
+    yield* chunks;
+  }
+  for await (const lines of subscriptionMessageLines(from())) out.push(lines.toString('utf8'));
+  return out.join('').split('\n').slice(0, -1);
+}
+
+/** `bytes` cut at the given offsets. */
+function cut(bytes: Buffer, offsets: readonly number[]): Buffer[] {
+  const at = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const to of at) {
+    parts.push(bytes.subarray(from, to));
+    from = to;
+  }
+  parts.push(bytes.subarray(from));
+  return parts;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cwl-subscription-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('subscriptionMessageLines', () => {
+  it('gives back every message of every data envelope in order, however the bytes are cut and whatever separates the envelopes', async () => {
+    // Messages with the characters that matter to the splitter: braces, quotes, backslashes, non-ASCII.
+    const message = fc.string({ unit: fc.constantFrom('a', ' ', '{', '}', '"', '\\', 'é', '😀', '1', '\t'), maxLength: 30 });
+    const batch = fc.oneof(
+      { weight: 5, arbitrary: fc.array(message, { minLength: 1, maxLength: 5 }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(batch, { maxLength: 8 }),
+        fc.array(fc.constantFrom('', '', '\n', ' \r\n', '\t'), { minLength: 9, maxLength: 9 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (batches, separators, offsets) => {
+          const text = batches.map((b, i) => `${separators[i]}${b === null ? CONTROL : envelope(b)}`).join('') + separators[8];
+          const expected = batches.flatMap((b) => b ?? []);
+          expect(await collect(cut(Buffer.from(text), offsets))).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('refuses what is not a sequence of envelopes, naming where it stops', async () => {
+    await expect(collect([Buffer.from(`${envelope([REJECT])}{"messageType":"DATA_MESSAGE","logEvents":[`)])).rejects.toThrow('cut short');
+    await expect(collect([Buffer.from(`${envelope([REJECT])} x`)])).rejects.toThrow(
+      /not a CloudWatch Logs subscription record at byte \d+/,
+    );
+    await expect(collect([Buffer.from('{"records":[]}')])).rejects.toThrow('no messageType DATA_MESSAGE with logEvents');
+    await expect(collect([Buffer.from('{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1"}]}')])).rejects.toThrow(
+      'log event 0 of the CloudWatch Logs subscription record at byte 0 has no text message',
+    );
+    await expect(collect([Buffer.from('{"a":1,}')])).rejects.toBeInstanceOf(SubscriptionEnvelopeError);
+  });
+});
+
+describe('reading a Firehose object of CloudWatch Logs subscription records', () => {
+  // Each record gzip-compressed by CloudWatch Logs, concatenated by Firehose.
+  const members = Buffer.concat([
+    gzipSync(CONTROL),
+    gzipSync(envelope([REJECT, ACCEPT])),
+    gzipSync(envelope([NODATA], 'eni-0a1b2c3d4e5f60002-all')),
+    gzipSync(envelope([REJECT.replace('203.0.113.7', '198.51.100.9'), 'not a flow record'])),
+  ]);
+
+  it('reads the log events of concatenated gzip members as records, one line per event', async () => {
+    const file = join(dir, 'firehose-members');
+    writeFileSync(file, members);
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => [r.record.action ?? r.record['log-status'], r.record.srcaddr ?? null, r.source.line])).toEqual([
+      ['REJECT', '203.0.113.7', 1],
+      ['ACCEPT', '10.0.0.9', 2],
+      ['NODATA', null, 3],
+      ['REJECT', '198.51.100.9', 4],
+    ]);
+    expect(stats).toMatchObject({ files: 1, lines: 5, records: 4, rejectRecords: 2, acceptRecords: 1, nodata: 1, malformed: 1 });
+    expect(stats.malformedExamples).toEqual([{ file, line: 5, error: expect.stringContaining('fields') }]);
+    expect(stats.readErrors).toEqual([]);
+  });
+
+  it('reads the same when Firehose compressed the object again, and when nothing is compressed', async () => {
+    const twice = join(dir, 'firehose-gzip');
+    writeFileSync(twice, gzipSync(members));
+    const plain = join(dir, 'firehose-plain');
+    writeFileSync(plain, [CONTROL, envelope([REJECT, ACCEPT]), envelope([NODATA])].join('\n'));
+    const once = await readAll([join(dir, 'firehose-members')]);
+    const again = await readAll([twice]);
+    expect(again.records.map((r) => r.record)).toEqual(once.records.map((r) => r.record));
+    const { records } = await readAll([plain]);
+    expect(records.map((r) => r.record.action ?? r.record['log-status'])).toEqual(['REJECT', 'ACCEPT', 'NODATA']);
+  });
+
+  it('aggregates such an object as it aggregates the same records written as lines', async () => {
+    const lines = join(dir, 'as-lines.log');
+    writeFileSync(lines, [REJECT, ACCEPT, NODATA, REJECT.replace('203.0.113.7', '198.51.100.9'), 'not a flow record'].join('\n') + '\n');
+    // As the service's files and S3 sources read: both actions, REJECT counted per hour.
+    const options = { actions: ['REJECT', 'ACCEPT'] as const, hourly: true };
+    const fromEnvelopes = await aggregateFlowFiles([join(dir, 'firehose-members')], options);
+    const fromLines = await aggregateFlowFiles([lines], options);
+    expect(fromEnvelopes.aggregates).toEqual(fromLines.aggregates);
+    expect(fromEnvelopes.aggregates).toHaveLength(3);
+    expect({ ...fromEnvelopes.stats, malformedExamples: [] }).toEqual({ ...fromLines.stats, malformedExamples: [] });
+  });
+
+  it('keeps what was read before a record cut short and names the object', async () => {
+    const file = join(dir, 'cut-short');
+    writeFileSync(file, Buffer.concat([gzipSync(envelope([REJECT])), gzipSync(envelope([ACCEPT]).slice(0, 80))]));
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => r.record.action)).toEqual(['REJECT']);
+    expect(stats.readErrors).toEqual([{ file, error: 'the last CloudWatch Logs subscription record is cut short' }]);
+  });
+});
