@@ -33,10 +33,12 @@ function targetOf(route: Route): { target: string; targetType: RouteTargetType }
 
 /**
  * The most specific route of the table whose destination (CIDR block, or the CIDRs of a prefix
- * list from `PrefixListEntries`) contains `address`; null when none does. Ties keep the table's order.
+ * list from `PrefixListEntries`) contains `address`; null when none does. At equal prefix length a
+ * route to a CIDR block (a static route) wins over a route to a prefix list, wherever the table
+ * lists it, as VPC route priority has it; other ties keep the table's order.
  */
 export function lookupRoute(model: NetworkModel, routeTableId: string, address: IpAddress): RouteMatch | null {
-  let best: { route: Route; prefix: number; destination: string } | null = null;
+  let best: { route: Route; prefix: number; destination: string; prefixList: boolean } | null = null;
   for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
     let prefix = -1;
     let destination = '';
@@ -51,7 +53,9 @@ export function lookupRoute(model: NetworkModel, routeTableId: string, address: 
         if (cidrContains(cidr, address)) prefix = Math.max(prefix, cidr.prefix);
       }
     }
-    if (prefix >= 0 && (!best || prefix > best.prefix)) best = { route, prefix, destination };
+    const prefixList = !cidrText;
+    const better = !best || prefix > best.prefix || (prefix === best.prefix && best.prefixList && !prefixList);
+    if (prefix >= 0 && better) best = { route, prefix, destination, prefixList };
   }
   return best ? { route: best.route, destination: best.destination, ...targetOf(best.route) } : null;
 }

@@ -519,6 +519,21 @@ const scenarios: Scenario[] = [
     route: 'deny',
   },
 
+  {
+    id: 'R22',
+    fact: 'With equal prefix lengths a static CIDR route takes priority over a prefix-list route, wherever DescribeRouteTables lists it.',
+    edits: [
+      prefixList('pl-b-all', 'b-all', ['10.1.0.0/16']),
+      (s) => {
+        const t = table(s, 'rtb-a-main');
+        t.Routes!.unshift(route('pl-b-all', { VpcPeeringConnectionId: 'pcx-gone' }, 'blackhole') as never);
+      },
+    ],
+    query: tcp('eni-a1', 'eni-b1', 443),
+    verdict: 'allowed',
+    route: 'allow peering rtb-a-main',
+  },
+
   // VPC peering
   {
     id: 'P01',
