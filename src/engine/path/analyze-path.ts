@@ -254,6 +254,21 @@ function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAdd
       reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
     };
   }
+  if (match.targetType === 'peering') {
+    const vpcId = model.interfaceVpcId(eni.NetworkInterfaceId);
+    const far = vpcId ? model.peeringReaches(match.target, vpcId, destination) : null;
+    if (far && !far.reaches) {
+      return {
+        ...withTable,
+        verdict: 'deny',
+        rule,
+        explanationCode: EXPLANATION_CODES.noRoute,
+        reason:
+          `the route ${match.destination} of ${routeTableId} goes to ${match.target}, which leads to ${far.farVpcId} only, and ` +
+          `${destination.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`,
+      };
+    }
+  }
   if (match.targetType === 'other') {
     return {
       ...withTable,

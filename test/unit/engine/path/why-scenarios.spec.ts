@@ -611,6 +611,27 @@ const scenarios: Scenario[] = [
     route: 'allow peering',
   },
 
+  {
+    id: 'P03',
+    fact: 'Peering is not transitive: vpc-a cannot reach vpc-c through vpc-b, even with a route to 10.2.0.0/16 through pcx-ab.',
+    edits: [
+      addRoutes('rtb-a-main', route('10.2.0.0/16', { VpcPeeringConnectionId: 'pcx-ab' })),
+      addRoutes('rtb-c-main', route('10.0.0.0/16', { VpcPeeringConnectionId: 'pcx-bc' })),
+    ],
+    query: tcp('eni-a1', 'eni-c1', 443),
+    verdict: 'blocked',
+    decides: 'request route egress deny',
+  },
+
+  {
+    id: 'P04',
+    fact: 'No edge-to-edge routing: vpc-b cannot use the internet gateway of vpc-a through the peering connection.',
+    edits: [addRoutes('rtb-b-main', route('0.0.0.0/0', { VpcPeeringConnectionId: 'pcx-ab' }))],
+    query: tcp('eni-b1', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'request route egress deny',
+  },
+
   // Internet sources
   {
     id: 'I01',
