@@ -15,7 +15,7 @@ import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface, NotReadMember } from '../network/snapshot';
-import { type PathEndpoint, chooseAddresses, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
+import { type PathEndpoint, chooseAddresses, publicAddressOf, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
 import type { PathQuery } from './path-query';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
 import { lookupRoute } from './route-lookup';
@@ -268,6 +268,22 @@ function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAdd
           `${destination.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`,
       };
     }
+  }
+  // An internet gateway translates a private IPv4 address to the interface's public one: without
+  // one it has nothing to send the packet out as, and nothing could answer it.
+  if (
+    match.targetType === 'internet-gateway' &&
+    destination.family === 4 &&
+    model.isInternetPeer(destination) &&
+    !publicAddressOf(model, eni)
+  ) {
+    return {
+      ...withTable,
+      verdict: 'deny',
+      rule,
+      explanationCode: null,
+      reason: `the route ${match.destination} of ${routeTableId} goes to ${match.target}, but ${eni.NetworkInterfaceId} has no public IPv4 address: an internet gateway sends out only the traffic of interfaces with one, translated to it`,
+    };
   }
   if (match.targetType === 'other') {
     return {

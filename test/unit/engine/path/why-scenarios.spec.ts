@@ -534,6 +534,15 @@ const scenarios: Scenario[] = [
     route: 'allow peering rtb-a-main',
   },
 
+  {
+    id: 'R21',
+    fact: 'An instance in a subnet routed to an internet gateway needs a public IPv4 address to talk to the internet over IPv4: without one it gets no answer.',
+    edits: [(s) => s.RouteTables!.find((t) => t.RouteTableId === 'rtb-a-priv')!.Associations!.splice(0)],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'request route egress deny',
+  },
+
   // VPC peering
   {
     id: 'P01',
