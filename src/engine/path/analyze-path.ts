@@ -18,7 +18,7 @@ import type { NetworkInterface, NotReadMember } from '../network/snapshot';
 import { type PathEndpoint, chooseAddresses, publicAddressOf, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
 import type { PathQuery } from './path-query';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
-import { lookupRoute } from './route-lookup';
+import { type RouteMatch, lookupRoute } from './route-lookup';
 
 /** Reachability Analyzer explanation codes for the denies sgdoctor reports. */
 export const EXPLANATION_CODES = {
@@ -212,88 +212,160 @@ function rangeHop(
   return { ...base, verdict: 'allow', segments: portSegments, rule: { ruleNumber: segments[0].ruleNumber, action: 'allow' } };
 }
 
-function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
+type RouteRule = Extract<NonNullable<PathHop['rule']>, { routeTableId: string }>;
+
+/**
+ * The route out of `eni`'s subnet toward `address`, as far as the table alone decides it: a hop
+ * (skipped, unknown, or a deny for no route or a blackhole) or the matching route to judge further.
+ */
+function lookupRouteHop(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  address: IpAddress | null,
+  addressUnknown: string,
+  toward: string,
+): { hop: PathHop } | { base: Omit<PathHop, 'verdict'>; match: RouteMatch; rule: RouteRule; routeTableId: string } {
   const subnetId = eni.SubnetId;
   const base = {
     hop: 'route' as const,
     direction: 'egress' as const,
     interfaceId: eni.NetworkInterfaceId,
     ...(subnetId ? { subnetId } : {}),
-    peer: destination?.key ?? null,
+    peer: address?.key ?? null,
     traffic: 'any',
     rule: null,
     explanationCode: null,
-    checked: `route from ${subnetId ?? eni.NetworkInterfaceId} to ${destination?.key ?? 'an unknown address'}`,
+    checked: `route from ${subnetId ?? eni.NetworkInterfaceId} ${toward} ${address?.key ?? 'an unknown address'}`,
   };
   // A read role granted before sgdoctor asked for DescribeRouteTables: say so, and what to grant.
   const notRead = model.routeTablesNotRead((subnetId ? model.subnet(subnetId)?.OwnerId : undefined) ?? eni.OwnerId);
   const refused = notRead ? { ...base, verdict: 'skipped' as const, reason: notReadReason(notRead) } : null;
-  if (!model.hasRouteTables()) return refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
-  if (!destination) return { ...base, verdict: 'unknown', reason: 'the destination address is unknown' };
+  if (!model.hasRouteTables())
+    return { hop: refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' } };
+  if (!address) return { hop: { ...base, verdict: 'unknown', reason: addressUnknown } };
   const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
   if (!routeTableId)
-    return refused ?? { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
-  const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route to ${destination.key}` };
-  const match = lookupRoute(model, routeTableId, destination);
+    return {
+      hop: refused ?? { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` },
+    };
+  const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route ${toward} ${address.key}` };
+  const match = lookupRoute(model, routeTableId, address);
   if (!match) {
     return {
-      ...withTable,
-      verdict: 'deny',
-      explanationCode: EXPLANATION_CODES.noRoute,
-      reason: `${routeTableId} has no route to ${destination.key}`,
+      hop: {
+        ...withTable,
+        verdict: 'deny',
+        explanationCode: EXPLANATION_CODES.noRoute,
+        reason: `${routeTableId} has no route ${toward} ${address.key}`,
+      },
     };
   }
   const state = match.route.State ?? 'active';
   const rule = { routeTableId, destination: match.destination, target: match.target, targetType: match.targetType, state };
   if (state === 'blackhole') {
     return {
-      ...withTable,
-      verdict: 'deny',
-      rule,
-      explanationCode: EXPLANATION_CODES.blackholeRoute,
-      reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
-    };
-  }
-  if (match.targetType === 'peering') {
-    const vpcId = model.interfaceVpcId(eni.NetworkInterfaceId);
-    const far = vpcId ? model.peeringReaches(match.target, vpcId, destination) : null;
-    if (far && !far.reaches) {
-      return {
+      hop: {
         ...withTable,
         verdict: 'deny',
         rule,
-        explanationCode: EXPLANATION_CODES.noRoute,
-        reason:
-          `the route ${match.destination} of ${routeTableId} goes to ${match.target}, which leads to ${far.farVpcId} only, and ` +
-          `${destination.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`,
-      };
-    }
+        explanationCode: EXPLANATION_CODES.blackholeRoute,
+        reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
+      },
+    };
   }
+  if (match.targetType === 'other') {
+    return {
+      hop: {
+        ...withTable,
+        verdict: 'unknown',
+        rule,
+        reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated`,
+      },
+    };
+  }
+  return { base: withTable, match, rule, routeTableId };
+}
+
+/** A peering route toward an address outside the peer VPC: the reason it goes nowhere, else null. */
+function peeringGoesNowhere(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  match: RouteMatch,
+  routeTableId: string,
+  address: IpAddress,
+): string | null {
+  if (match.targetType !== 'peering') return null;
+  const vpcId = model.interfaceVpcId(eni.NetworkInterfaceId);
+  const far = vpcId ? model.peeringReaches(match.target, vpcId, address) : null;
+  if (!far || far.reaches) return null;
+  return (
+    `the route ${match.destination} of ${routeTableId} goes to ${match.target}, which leads to ${far.farVpcId} only, and ` +
+    `${address.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`
+  );
+}
+
+/** The request's route out of the source subnet toward the destination. */
+function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
+  const found = lookupRouteHop(model, eni, destination, 'the destination address is unknown', 'to');
+  if ('hop' in found) return found.hop;
+  const { base, match, rule, routeTableId } = found;
+  const nowhere = peeringGoesNowhere(model, eni, match, routeTableId, destination!);
+  if (nowhere) return { ...base, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.noRoute, reason: nowhere };
   // An internet gateway translates a private IPv4 address to the interface's public one: without
   // one it has nothing to send the packet out as, and nothing could answer it.
   if (
     match.targetType === 'internet-gateway' &&
-    destination.family === 4 &&
-    model.isInternetPeer(destination) &&
+    destination!.family === 4 &&
+    model.isInternetPeer(destination!) &&
     !publicAddressOf(model, eni)
   ) {
     return {
-      ...withTable,
+      ...base,
       verdict: 'deny',
       rule,
       explanationCode: null,
       reason: `the route ${match.destination} of ${routeTableId} goes to ${match.target}, but ${eni.NetworkInterfaceId} has no public IPv4 address: an internet gateway sends out only the traffic of interfaces with one, translated to it`,
     };
   }
-  if (match.targetType === 'other') {
-    return {
-      ...withTable,
-      verdict: 'unknown',
-      rule,
-      reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated`,
-    };
+  return { ...base, verdict: 'allow', rule };
+}
+
+/**
+ * The reply's route out of the destination subnet back to the client (as the destination sees
+ * it): a VPC routes each direction by the table of the subnet the packet leaves, so the answer
+ * needs a route of its own — through the same peering, a transit gateway, or an internet gateway
+ * that knows the interface's public address. A NAT gateway or an egress-only internet gateway
+ * carries only connections opened from inside the VPC: the answer to a client outside that
+ * reaches one goes nowhere.
+ */
+function replyRouteHop(model: NetworkModel, eni: NetworkInterface, client: IpAddress | null, clientUnknown: string): PathHop {
+  const found = lookupRouteHop(model, eni, client, clientUnknown, 'back to');
+  if ('hop' in found) return found.hop;
+  const { base, match, rule, routeTableId } = found;
+  const deny = (reason: string, explanationCode: string | null = EXPLANATION_CODES.noRoute): PathHop => ({
+    ...base,
+    verdict: 'deny',
+    rule,
+    explanationCode,
+    reason,
+  });
+  const nowhere = peeringGoesNowhere(model, eni, match, routeTableId, client!);
+  if (nowhere) return deny(`the reply cannot return: ${nowhere}`);
+  const via = `the reply to ${client!.key} leaves by the route ${match.destination} of ${routeTableId} to ${match.target}`;
+  if (match.targetType === 'nat-gateway' || match.targetType === 'egress-only-internet-gateway') {
+    const gateway = match.targetType === 'nat-gateway' ? 'a NAT gateway' : 'an egress-only internet gateway';
+    return deny(
+      `${via}: ${gateway} carries only connections opened from inside the VPC, so ${client!.key} can open none to ${eni.NetworkInterfaceId}`,
+      null,
+    );
   }
-  return { ...withTable, verdict: 'allow', rule };
+  if (match.targetType === 'internet-gateway' && client!.family === 4 && model.isInternetPeer(client!) && !publicAddressOf(model, eni)) {
+    return deny(
+      `${via}, but ${eni.NetworkInterfaceId} has no public IPv4 address: nothing from the internet reaches it through the internet gateway`,
+      null,
+    );
+  }
+  return { ...base, verdict: 'allow', rule };
 }
 
 /** `not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account …, eu-west-1, so the snapshot has no RouteTables; grant …` */
@@ -435,6 +507,9 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
     else if (destination.eni) {
       replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
+      // The way back, when the snapshot's route tables are evaluated at all.
+      const back = replyRouteHop(model, destination.eni, sourceSeen, seenUnknown);
+      if (back.verdict !== 'skipped') replyHops.push(back);
     }
     if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
     else if (source.eni) {

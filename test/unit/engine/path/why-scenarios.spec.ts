@@ -293,6 +293,11 @@ const prefixList = (id: string, name: string, cidrs: string[]) => (s: NetworkSna
   (s.ManagedPrefixLists ??= []).push({ PrefixListId: id, PrefixListName: name, AddressFamily: 'IPv4', OwnerId: OWNER, Version: 1 });
   (s.PrefixListEntries ??= {})[id] = cidrs.map((Cidr) => ({ Cidr }));
 };
+const publicIp = (eniId: string, ip: string) => (s: NetworkSnapshot) => {
+  const n = s.NetworkInterfaces!.find((x) => x.NetworkInterfaceId === eniId)!;
+  n.Association = { PublicIp: ip };
+  n.PrivateIpAddresses![0].Association = { PublicIp: ip };
+};
 const tcpFrom = (port: number, peer: Json) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, ...peer });
 const refTo = (GroupId: string) => ({ UserIdGroupPairs: [{ GroupId, UserId: OWNER }] });
 
@@ -641,6 +646,15 @@ const scenarios: Scenario[] = [
     decides: 'request route egress deny',
   },
 
+  {
+    id: 'P02',
+    fact: 'Both VPCs of a peering need a route to the other: without the return route in vpc-b the answer never comes back.',
+    edits: [dropRoutes('rtb-b-main', '10.0.0.0/16')],
+    query: tcp('eni-a1', 'eni-b1', 443),
+    verdict: 'blocked',
+    decides: 'reply route',
+  },
+
   // Internet sources
   {
     id: 'I01',
@@ -661,6 +675,31 @@ const scenarios: Scenario[] = [
     query: tcp('eni-a3', '203.0.113.10', 5432),
     verdict: 'blocked',
     decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+
+  {
+    id: 'I02',
+    fact: 'An instance without a public IPv4 address cannot be reached from the internet.',
+    query: tcp('198.51.100.7', 'i-a2', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny',
+  },
+
+  {
+    id: 'I03',
+    fact: 'A public address is not enough: the subnet of an instance reached from the internet must route 0.0.0.0/0 to the internet gateway, else the answer leaves through the NAT gateway and never reaches the client.',
+    edits: [publicIp('eni-a2', '203.0.113.20')],
+    query: tcp('198.51.100.7', 'i-a2', 443),
+    verdict: 'blocked',
+    decides: 'reply route',
+  },
+
+  {
+    id: 'I04',
+    fact: 'An egress-only internet gateway prevents hosts on the internet from opening IPv6 connections to the instances behind it.',
+    query: tcp('2606:4700::1111', '2600:1f00:a:2::20', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny',
   },
 
   // Network ACLs
