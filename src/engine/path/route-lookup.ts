@@ -12,8 +12,20 @@ export interface RouteMatch {
   targetType: RouteTargetType;
 }
 
-function targetOf(route: Route): { target: string; targetType: RouteTargetType } {
+/**
+ * True for the route a gateway VPC endpoint adds: its service's AWS-managed prefix list
+ * (`com.amazonaws.REGION.s3`, `….dynamodb`) to the endpoint. A Gateway Load Balancer endpoint is a
+ * `vpce-` target too, but in front of an appliance, and is reached through the user's own routes.
+ */
+function isGatewayEndpointRoute(model: NetworkModel, route: Route): boolean {
+  if (!route.GatewayId?.startsWith('vpce-') || !route.DestinationPrefixListId) return false;
+  const list = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === route.DestinationPrefixListId);
+  return list !== undefined && (list.OwnerId === 'AWS' || (list.PrefixListName?.startsWith('com.amazonaws.') ?? false));
+}
+
+function targetOf(model: NetworkModel, route: Route): { target: string; targetType: RouteTargetType } {
   if (route.GatewayId === 'local') return { target: 'local', targetType: 'local' };
+  if (isGatewayEndpointRoute(model, route)) return { target: route.GatewayId!, targetType: 'gateway-endpoint' };
   if (route.VpcPeeringConnectionId) return { target: route.VpcPeeringConnectionId, targetType: 'peering' };
   if (route.TransitGatewayId) return { target: route.TransitGatewayId, targetType: 'transit-gateway' };
   if (route.NatGatewayId) return { target: route.NatGatewayId, targetType: 'nat-gateway' };
@@ -57,5 +69,5 @@ export function lookupRoute(model: NetworkModel, routeTableId: string, address: 
     const better = !best || prefix > best.prefix || (prefix === best.prefix && best.prefixList && !prefixList);
     if (prefix >= 0 && better) best = { route, prefix, destination, prefixList };
   }
-  return best ? { route: best.route, destination: best.destination, ...targetOf(best.route) } : null;
+  return best ? { route: best.route, destination: best.destination, ...targetOf(model, best.route) } : null;
 }

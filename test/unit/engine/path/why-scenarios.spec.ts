@@ -548,6 +548,30 @@ const scenarios: Scenario[] = [
     decides: 'request route egress deny',
   },
 
+  {
+    id: 'R18',
+    fact: 'A gateway VPC endpoint is reached through a route to the service prefix list whose target is the endpoint (vpce-): traffic to S3 leaves through it.',
+    edits: [
+      prefixList('pl-6da54004', 'com.amazonaws.eu-west-1.s3', ['52.218.0.0/17', '3.5.64.0/21']),
+      addRoutes('rtb-a-priv', route('pl-6da54004', { GatewayId: 'vpce-0s3' })),
+    ],
+    query: tcp('eni-a2', '52.218.1.1', 443),
+    verdict: 'allowed',
+    route: 'allow gateway-endpoint rtb-a-priv',
+  },
+
+  {
+    id: 'R23',
+    fact: 'A route to a Gateway Load Balancer endpoint (also a vpce- target) hands the traffic to an appliance: what happens beyond it is not in the route table.',
+    edits: [
+      prefixList('pl-partners', 'partners', ['192.0.2.0/24']),
+      addRoutes('rtb-a-priv', route('pl-partners', { GatewayId: 'vpce-0gwlb' })),
+    ],
+    query: tcp('eni-a2', '192.0.2.15', 443),
+    verdict: 'unknown',
+    decides: 'request route egress unknown',
+  },
+
   // VPC peering
   {
     id: 'P01',
