@@ -572,6 +572,41 @@ const scenarios: Scenario[] = [
     decides: 'request route egress unknown',
   },
 
+  {
+    id: 'R24',
+    fact: 'A route to a virtual private gateway (vgw-) sends the traffic over a VPN connection: what lies beyond is not in the snapshot.',
+    edits: [addRoutes('rtb-a-priv', route('172.16.0.0/12', { GatewayId: 'vgw-1' }))],
+    query: tcp('eni-a2', '172.16.5.5', 443),
+    verdict: 'unknown',
+    decides: 'request route egress unknown',
+  },
+  {
+    id: 'R25',
+    fact: 'The local route covers the VPC IPv6 block too: two instances of one VPC talk over IPv6 without any other route.',
+    query: tcp('eni-a1', '2600:1f00:a:2::20', 443),
+    verdict: 'allowed',
+    route: 'allow local rtb-a-main',
+  },
+  {
+    id: 'R26',
+    fact: 'Replacing the main route table moves the Main association: the table whose main association is associated is the one subnets without their own table use.',
+    edits: [
+      (s) => {
+        table(s, 'rtb-a-main').Associations![0].AssociationState = { State: 'disassociated' };
+        s.RouteTables!.push({
+          RouteTableId: 'rtb-a-newmain',
+          VpcId: 'vpc-a',
+          Associations: [{ RouteTableId: 'rtb-a-newmain', Main: true, AssociationState: { State: 'associated' } }],
+          Routes: structuredClone(localA),
+        });
+      },
+    ],
+    query: tcp('eni-a1', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'request route egress deny NO_ROUTE_TO_DESTINATION',
+    route: 'deny',
+  },
+
   // VPC peering
   {
     id: 'P01',
@@ -677,6 +712,35 @@ const scenarios: Scenario[] = [
     query: tcp('eni-a1', 'eni-b1', 443),
     verdict: 'blocked',
     decides: 'reply route',
+  },
+
+  {
+    id: 'P09',
+    fact: 'A security group cannot reference a group across an inter-Region peering: such a reference admits nobody (the peer VPC CIDR must be used).',
+    edits: [
+      (s) => {
+        s.VpcPeeringConnections![0].AccepterVpcInfo!.Region = 'us-east-1';
+      },
+      addGroup(group('sg-a-app', 'vpc-a')),
+      groups('eni-a1', 'sg-a-app'),
+      addGroup(
+        group('sg-b-db', 'vpc-b', [
+          tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-a-app', UserId: OWNER, VpcId: 'vpc-a', VpcPeeringConnectionId: 'pcx-ab' }] }),
+        ]),
+      ),
+      groups('eni-b1', 'sg-b-db'),
+    ],
+    query: tcp('eni-a1', 'eni-b1', 5432),
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+  {
+    id: 'P10',
+    fact: 'The answer follows the destination subnet table: when vpc-b routes 10.0.0.0/16 to the peering with vpc-c, the answer goes to vpc-c and never reaches vpc-a.',
+    edits: [setRoute('rtb-b-main', '10.0.0.0/16', { VpcPeeringConnectionId: 'pcx-bc' })],
+    query: tcp('eni-a1', 'eni-b1', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny',
   },
 
   // Internet sources
@@ -873,6 +937,20 @@ const scenarios: Scenario[] = [
     verdict: 'allowed',
   },
 
+  {
+    id: 'N13',
+    fact: 'NACL entries name a protocol: a NACL admitting TCP ephemeral ports refuses the UDP answers of a DNS server in another subnet.',
+    edits: [
+      aclEntries('acl-pub', [
+        entry(100, false, 'allow', '6', '0.0.0.0/0', ports(1024, 65535)),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: { from: 'eni-a1', to: 'eni-a2', protocol: 'udp', port: 53 },
+    verdict: 'blocked',
+    decides: 'reply network-acl ingress deny SUBNET_ACL_RESTRICTION',
+  },
+
   // Security groups
   {
     id: 'S01',
@@ -929,6 +1007,47 @@ const scenarios: Scenario[] = [
     decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
   },
 
+  {
+    id: 'S06',
+    fact: 'A rule for a CIDR admits only addresses inside it: 10.0.1.0/24 does not admit 10.0.2.20.',
+    edits: [addGroup(group('sg-a-web', 'vpc-a', [tcpFrom(443, { IpRanges: [{ CidrIp: '10.0.1.0/24' }] })])), groups('eni-a3', 'sg-a-web')],
+    query: tcp('eni-a2', 'eni-a3', 443),
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+  {
+    id: 'S07',
+    fact: 'An ICMP rule for echo request (type 8) does not admit a timestamp request (type 13).',
+    edits: [
+      addGroup(group('sg-a-ping', 'vpc-a', [{ IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }])),
+      groups('eni-a2', 'sg-a-ping'),
+    ],
+    query: { from: 'eni-a1', to: 'eni-a2', protocol: 'icmp', port: 13 },
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+  {
+    id: 'S08',
+    fact: 'A group that references itself admits every interface carrying it.',
+    edits: [
+      addGroup(group('sg-a-cluster', 'vpc-a', [{ IpProtocol: '-1', ...refTo('sg-a-cluster') }])),
+      groups('eni-a1', 'sg-a-cluster'),
+      groups('eni-a2', 'sg-a-cluster'),
+    ],
+    query: tcp('eni-a1', 'eni-a2', 7000),
+    verdict: 'allowed',
+  },
+  {
+    id: 'S09',
+    fact: 'A rule of protocol -1 (all) admits ICMP too.',
+    edits: [
+      addGroup(group('sg-a-all-internal', 'vpc-a', [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.0.0.0/16' }] }])),
+      groups('eni-a2', 'sg-a-all-internal'),
+    ],
+    query: { from: 'eni-a1', to: 'eni-a2', protocol: 'icmp', port: 8 },
+    verdict: 'allowed',
+  },
+
   // Traffic no control filters
   {
     id: 'U01',
@@ -942,6 +1061,13 @@ const scenarios: Scenario[] = [
     fact: 'Security groups and NACLs do not filter traffic to the instance metadata service 169.254.169.254.',
     edits: [addGroup(group('sg-a-no-egress', 'vpc-a', [], [])), groups('eni-a2', 'sg-a-no-egress'), aclEntries('acl-priv', [])],
     query: tcp('eni-a2', '169.254.169.254', 80),
+    verdict: 'allowed',
+  },
+  {
+    id: 'U03',
+    fact: 'Security groups and NACLs do not filter traffic to the Amazon Time Sync Service (169.254.169.123).',
+    edits: [addGroup(group('sg-a-no-egress', 'vpc-a', [], [])), groups('eni-a2', 'sg-a-no-egress'), aclEntries('acl-priv', [])],
+    query: { from: 'eni-a2', to: '169.254.169.123', protocol: 'udp', port: 123 },
     verdict: 'allowed',
   },
 ];
