@@ -334,11 +334,18 @@ function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAdd
  * The reply's route out of the destination subnet back to the client (as the destination sees
  * it): a VPC routes each direction by the table of the subnet the packet leaves, so the answer
  * needs a route of its own — through the same peering, a transit gateway, or an internet gateway
- * that knows the interface's public address. A NAT gateway or an egress-only internet gateway
+ * that knows the interface's public address (`asked`, the address the request went to, must be
+ * that public address for a client on the internet). A NAT gateway or an egress-only internet gateway
  * carries only connections opened from inside the VPC: the answer to a client outside that
  * reaches one goes nowhere.
  */
-function replyRouteHop(model: NetworkModel, eni: NetworkInterface, client: IpAddress | null, clientUnknown: string): PathHop {
+function replyRouteHop(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  asked: IpAddress | null,
+  client: IpAddress | null,
+  clientUnknown: string,
+): PathHop {
   const found = lookupRouteHop(model, eni, client, clientUnknown, 'back to');
   if ('hop' in found) return found.hop;
   const { base, match, rule, routeTableId } = found;
@@ -359,11 +366,21 @@ function replyRouteHop(model: NetworkModel, eni: NetworkInterface, client: IpAdd
       null,
     );
   }
-  if (match.targetType === 'internet-gateway' && client!.family === 4 && model.isInternetPeer(client!) && !publicAddressOf(model, eni)) {
-    return deny(
-      `${via}, but ${eni.NetworkInterfaceId} has no public IPv4 address: nothing from the internet reaches it through the internet gateway`,
-      null,
-    );
+  if (match.targetType === 'internet-gateway' && client!.family === 4 && model.isInternetPeer(client!)) {
+    const published = publicAddressOf(model, eni);
+    if (!published) {
+      return deny(
+        `${via}, but ${eni.NetworkInterfaceId} has no public IPv4 address: nothing from the internet reaches it through the internet gateway`,
+        null,
+      );
+    }
+    // The internet gateway translates the public address only: the internet does not route the private one.
+    if (asked && !model.isInternetPeer(asked)) {
+      return deny(
+        `${via}, but ${client!.key} is on the internet, which reaches ${eni.NetworkInterfaceId} at its public address ${published.key} only, not at ${asked.key}`,
+        null,
+      );
+    }
   }
   return { ...base, verdict: 'allow', rule };
 }
@@ -508,7 +525,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     else if (destination.eni) {
       replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
       // The way back, when the snapshot's route tables are evaluated at all.
-      const back = replyRouteHop(model, destination.eni, sourceSeen, seenUnknown);
+      const back = replyRouteHop(model, destination.eni, destination.address, sourceSeen, seenUnknown);
       if (back.verdict !== 'skipped') replyHops.push(back);
     }
     if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));

@@ -790,6 +790,14 @@ const scenarios: Scenario[] = [
     decides: 'reply route egress deny',
   },
 
+  {
+    id: 'I07',
+    fact: 'Hosts on the internet reach an instance only at its public address: a private address is not routed on the internet.',
+    query: tcp('198.51.100.7', '10.0.1.10', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny',
+  },
+
   // Network ACLs
   {
     id: 'N01',
