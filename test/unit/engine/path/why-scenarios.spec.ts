@@ -607,6 +607,15 @@ const scenarios: Scenario[] = [
     route: 'deny',
   },
 
+  {
+    id: 'R28',
+    fact: 'A transit gateway route needs its return route: without one in the destination VPC the answer has no way back.',
+    edits: [addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' }))],
+    query: tcp('eni-a1', 'eni-c1', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny NO_ROUTE_TO_DESTINATION',
+  },
+
   // VPC peering
   {
     id: 'P01',
@@ -959,6 +968,47 @@ const scenarios: Scenario[] = [
     decides: 'reply network-acl ingress deny SUBNET_ACL_RESTRICTION',
   },
 
+  {
+    id: 'N14',
+    fact: 'Load balancers connect to their targets from ports 1024-65535: a target subnet that lets answers out to 32768-65535 only refuses part of them.',
+    edits: [
+      (s) => {
+        s.NetworkInterfaces!.push({
+          ...(s.NetworkInterfaces!.find((n) => n.NetworkInterfaceId === 'eni-a3')! as object),
+          NetworkInterfaceId: 'eni-lb',
+          Description: 'ELB app/front/0123456789abcdef',
+          RequesterId: 'amazon-elb',
+          RequesterManaged: true,
+          PrivateIpAddress: '10.0.1.50',
+          PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: true }],
+          Association: undefined,
+        } as never);
+      },
+      aclEntries('acl-priv', [
+        entry(100, false, 'allow', '-1', '0.0.0.0/0'),
+        entry(100, true, 'allow', '6', '0.0.0.0/0', ports(32768, 65535)),
+      ]),
+    ],
+    query: tcp('eni-lb', 'eni-a2', 8080),
+    verdict: 'blocked',
+    decides: 'reply network-acl egress deny SUBNET_ACL_RESTRICTION',
+  },
+  {
+    id: 'N15',
+    fact: 'The answer to an IPv6 request needs an IPv6 NACL entry: an IPv4-only outbound allow leaves it to the catch-all 32768.',
+    edits: [
+      aclEntries('acl-priv', [
+        entry(100, false, 'allow', '-1', '0.0.0.0/0'),
+        entry(101, false, 'allow', '-1', '::/0'),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: tcp('eni-a1', '2600:1f00:a:2::20', 443),
+    verdict: 'blocked',
+    decides: 'reply network-acl egress deny SUBNET_ACL_RESTRICTION',
+    ruleNumber: 32768,
+  },
+
   // Security groups
   {
     id: 'S01',
@@ -1054,6 +1104,23 @@ const scenarios: Scenario[] = [
     ],
     query: { from: 'eni-a1', to: 'eni-a2', protocol: 'icmp', port: 8 },
     verdict: 'allowed',
+  },
+
+  {
+    id: 'S10',
+    fact: 'A rule naming a prefix list admits its entries: when the snapshot lacks them, whether it admits the client cannot be told.',
+    edits: [
+      (s) => {
+        (s.ManagedPrefixLists ??= []).push({ PrefixListId: 'pl-office', PrefixListName: 'office', AddressFamily: 'IPv4', OwnerId: OWNER });
+      },
+      addGroup(
+        group('sg-a-office', 'vpc-a', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: 'pl-office' }] }]),
+      ),
+      groups('eni-a2', 'sg-a-office'),
+    ],
+    query: tcp('eni-a1', 'eni-a2', 22),
+    verdict: 'unknown',
+    decides: 'request security-group ingress unknown',
   },
 
   // Traffic no control filters
