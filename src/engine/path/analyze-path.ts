@@ -243,6 +243,16 @@ function lookupRouteHop(
   if (!model.hasRouteTables())
     return { hop: refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' } };
   if (!address) return { hop: { ...base, verdict: 'unknown', reason: addressUnknown } };
+  // A route table routes what leaves the subnet through its router: another interface of the
+  // same subnet is reached directly, whatever the routes say.
+  if (subnetId && model.subnetContains(subnetId, address))
+    return {
+      hop: {
+        ...base,
+        verdict: 'skipped',
+        reason: `${address.key} is in ${subnetId}: traffic inside a subnet does not go through its route table`,
+      },
+    };
   const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
   if (!routeTableId)
     return {

@@ -616,6 +616,15 @@ const scenarios: Scenario[] = [
     decides: 'reply route egress deny NO_ROUTE_TO_DESTINATION',
   },
 
+  {
+    id: 'R27',
+    fact: 'Route tables apply to traffic leaving a subnet through its router: traffic to another interface of the same subnet is delivered at layer 2, whatever the routes say.',
+    edits: [addRoutes('rtb-a-main', route('10.0.1.0/24', { NetworkInterfaceId: 'eni-firewall' }))],
+    query: tcp('eni-a1', 'eni-a3', 443),
+    verdict: 'allowed',
+    route: 'skipped',
+  },
+
   // VPC peering
   {
     id: 'P01',
