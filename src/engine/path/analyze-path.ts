@@ -9,8 +9,8 @@ import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
-import { usesFullEphemeralRange } from '../network/interface-owner';
-import type { IpAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { type IpAddress, isInternetAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
@@ -395,6 +395,23 @@ function replyRouteHop(
   return { ...base, verdict: 'allow', rule };
 }
 
+/**
+ * The address a destination on the internet sees for a source without a public IPv4 address: the
+ * Elastic IP of the NAT gateway its subnet routes the destination to, from the gateway's interface
+ * (`Interface for NAT Gateway nat-…`) in the snapshot; null when the route tables or that
+ * interface are not in it, or the route is no active NAT gateway route.
+ */
+function natGatewayAddress(model: NetworkModel, source: PathEndpoint, destination: PathEndpoint): IpAddress | null {
+  const eni = source.eni;
+  const to = destination.address;
+  if (!eni?.SubnetId || !source.address || source.address.family !== 4 || !to || !isInternetAddress(to)) return null;
+  const routeTableId = model.hasRouteTables() ? model.routeTableIdForSubnet(eni.SubnetId) : undefined;
+  const match = routeTableId ? lookupRoute(model, routeTableId, to) : null;
+  if (!match || match.targetType !== 'nat-gateway' || (match.route.State ?? 'active') !== 'active') return null;
+  const gateway = (model.snapshot.NetworkInterfaces ?? []).find((n) => describeInterfaceOwner(n) === match.target);
+  return gateway ? publicAddressOf(model, gateway) : null;
+}
+
 /** `not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account …, eu-west-1, so the snapshot has no RouteTables; grant …` */
 function notReadReason(entry: NotReadMember): string {
   const where = [entry.AccountId && `account ${entry.AccountId}`, entry.Region].filter(Boolean).join(', ');
@@ -471,7 +488,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   const source = resolveEndpoint(model, query.from);
   const destination = resolveEndpoint(model, query.to);
   chooseAddresses(model, source, destination, query.protocol);
-  const sourceSeen = sourceAddressSeen(model, source, destination);
+  const sourceSeen = sourceAddressSeen(model, source, destination) ?? natGatewayAddress(model, source, destination);
   const { protocol, port } = query;
   const traffic = trafficText(protocol, port);
   const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;

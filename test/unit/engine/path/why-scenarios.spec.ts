@@ -298,6 +298,25 @@ const publicIp = (eniId: string, ip: string) => (s: NetworkSnapshot) => {
   n.Association = { PublicIp: ip };
   n.PrivateIpAddresses![0].Association = { PublicIp: ip };
 };
+/** nat-a's interface in subnet-pub, with its Elastic IP, as DescribeNetworkInterfaces prints it. */
+const natInterface = (s: NetworkSnapshot): void => {
+  s.NetworkInterfaces!.push({
+    NetworkInterfaceId: 'eni-nat-a',
+    SubnetId: 'subnet-pub',
+    VpcId: 'vpc-a',
+    OwnerId: OWNER,
+    Description: 'Interface for NAT Gateway nat-a',
+    InterfaceType: 'nat_gateway',
+    RequesterId: 'amazon-nat',
+    RequesterManaged: true,
+    Status: 'in-use',
+    PrivateIpAddress: '10.0.1.99',
+    PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.99', Primary: true, Association: { PublicIp: '203.0.113.99' } }],
+    Association: { PublicIp: '203.0.113.99', AllocationId: 'eipalloc-nat' },
+    Ipv6Addresses: [],
+    Groups: [],
+  });
+};
 const tcpFrom = (port: number, peer: Json) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, ...peer });
 const refTo = (GroupId: string) => ({ UserIdGroupPairs: [{ GroupId, UserId: OWNER }] });
 
@@ -761,6 +780,14 @@ const scenarios: Scenario[] = [
     decides: 'reply route egress deny',
   },
 
+  {
+    id: 'P11',
+    fact: 'A private subnet with its own table reaches the peer VPC through the peering route of that table, and the peer answers through its own.',
+    query: tcp('eni-a2', 'eni-b1', 443),
+    verdict: 'allowed',
+    route: 'allow peering rtb-a-priv',
+  },
+
   // Internet sources
   {
     id: 'I01',
@@ -814,6 +841,40 @@ const scenarios: Scenario[] = [
     query: tcp('198.51.100.7', '10.0.1.10', 443),
     verdict: 'blocked',
     decides: 'reply route egress deny',
+  },
+
+  {
+    id: 'I08',
+    fact: 'Two instances with public addresses reach each other at those addresses through the internet gateway, and the answer returns the same way.',
+    query: tcp('eni-a3', '203.0.113.10', 443),
+    verdict: 'allowed',
+    route: 'allow internet-gateway rtb-a-main',
+  },
+  {
+    id: 'I09',
+    fact: "An instance behind a NAT gateway reaches a public instance at its public address; the destination sees the NAT gateway's Elastic IP (its interface, as DescribeNetworkInterfaces lists it, carries it).",
+    edits: [natInterface],
+    query: tcp('eni-a2', '203.0.113.10', 443),
+    verdict: 'allowed',
+  },
+  {
+    id: 'I11',
+    fact: "A rule admitting the NAT gateway's Elastic IP admits the instances behind it, whose traffic the gateway translates to that address.",
+    edits: [
+      natInterface,
+      addGroup(group('sg-a-from-nat', 'vpc-a', [tcpFrom(443, { IpRanges: [{ CidrIp: '203.0.113.99/32' }] })])),
+      groups('eni-a1', 'sg-a-from-nat'),
+    ],
+    query: tcp('eni-a2', '203.0.113.10', 443),
+    verdict: 'allowed',
+  },
+  {
+    id: 'I10',
+    fact: 'IPv4 and IPv6 routes are independent: a subnet routing only 0.0.0.0/0 to the internet gateway has no way to answer an IPv6 client on the internet.',
+    edits: [dropRoutes('rtb-a-main', '::/0')],
+    query: tcp('2606:4700::1111', '2600:1f00:a:1::10', 443),
+    verdict: 'blocked',
+    decides: 'reply route egress deny NO_ROUTE_TO_DESTINATION',
   },
 
   // Network ACLs
@@ -1016,6 +1077,20 @@ const scenarios: Scenario[] = [
     verdict: 'blocked',
     decides: 'reply network-acl egress deny SUBNET_ACL_RESTRICTION',
     ruleNumber: 32768,
+  },
+
+  {
+    id: 'N16',
+    fact: 'A subnet without an explicit NACL association uses the VPC default NACL.',
+    edits: [
+      (s) => {
+        s.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-b')!.Associations = [];
+      },
+      aclEntries('acl-b', [entry(100, false, 'allow', '6', '0.0.0.0/0', ports(22, 22)), entry(100, true, 'allow', '-1', '0.0.0.0/0')]),
+    ],
+    query: tcp('eni-a1', 'eni-b1', 443),
+    verdict: 'blocked',
+    decides: 'request network-acl ingress deny SUBNET_ACL_RESTRICTION',
   },
 
   // Security groups
