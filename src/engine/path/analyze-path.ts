@@ -479,7 +479,8 @@ function clientPortsOf(model: NetworkModel, query: PathQuery, source: PathEndpoi
  * interface's security groups (inbound). NACLs are skipped between two addresses of one subnet; a
  * side outside the snapshot (an internet client, an on-premises host) has no hops; an id the
  * snapshot lacks makes its side unknown. Then the reply path: the NACLs the answer crosses
- * (destination subnet outbound, source subnet inbound) for the client's port or its whole
+ * (destination subnet outbound, source subnet inbound) and, between them when route tables are
+ * evaluated, the route back out of the destination subnet, for the client's port or its whole
  * ephemeral range, with the refused part of the range; none for an ICMP message of a type that
  * gets no answer (an error, a reply). Security groups are stateful and never refuse the reply. `verdict` is `blocked` when the request or its reply is refused; `blockedBy`
  * lists the request's denying controls in path order, `reply.blockedBy` the reply's.
