@@ -1093,6 +1093,35 @@ const scenarios: Scenario[] = [
     decides: 'request network-acl ingress deny SUBNET_ACL_RESTRICTION',
   },
 
+  {
+    id: 'N17',
+    fact: 'An ICMPv6 echo request (128) is answered by an echo reply (129): a NACL letting out type 128 only drops the answer.',
+    edits: [
+      aclEntries('acl-priv', [
+        entry(100, false, 'allow', '-1', '0.0.0.0/0'),
+        entry(101, false, 'allow', '-1', '::/0'),
+        entry(100, true, 'allow', '58', '::/0', { IcmpTypeCode: { Type: 128, Code: -1 } }),
+      ]),
+    ],
+    query: { from: 'eni-a1', to: '2600:1f00:a:2::20', protocol: 'icmpv6', port: 128 },
+    verdict: 'blocked',
+    decides: 'reply network-acl egress deny SUBNET_ACL_RESTRICTION',
+  },
+  {
+    id: 'N20',
+    fact: "A NAT gateway's subnet NACL that admits the private subnet and the answers on 1024-65535 passes the translated traffic both ways.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [
+        entry(100, false, 'allow', '-1', '10.0.0.0/16'),
+        entry(110, false, 'allow', '6', '0.0.0.0/0', ports(1024, 65535)),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'allowed',
+  },
+
   // Security groups
   {
     id: 'S01',
