@@ -408,8 +408,20 @@ function natGatewayAddress(model: NetworkModel, source: PathEndpoint, destinatio
   const routeTableId = model.hasRouteTables() ? model.routeTableIdForSubnet(eni.SubnetId) : undefined;
   const match = routeTableId ? lookupRoute(model, routeTableId, to) : null;
   if (!match || match.targetType !== 'nat-gateway' || (match.route.State ?? 'active') !== 'active') return null;
-  const gateway = (model.snapshot.NetworkInterfaces ?? []).find((n) => describeInterfaceOwner(n) === match.target);
+  const gateway = natGatewayInterface(model, match.target);
   return gateway ? publicAddressOf(model, gateway) : null;
+}
+
+/** A NAT gateway's interface in the snapshot (`Interface for NAT Gateway nat-…`). */
+function natGatewayInterface(model: NetworkModel, natGatewayId: string): NetworkInterface | undefined {
+  return (model.snapshot.NetworkInterfaces ?? []).find((n) => describeInterfaceOwner(n) === natGatewayId);
+}
+
+/** The NAT gateway the request's route hop sends the packet to, when its interface is in the snapshot. */
+function natGatewayOnPath(model: NetworkModel, hops: PathHop[]): NetworkInterface | undefined {
+  const route = hops.find((h) => h.hop === 'route');
+  const rule = route?.verdict === 'allow' && route.rule && 'targetType' in route.rule ? route.rule : null;
+  return rule?.targetType === 'nat-gateway' ? natGatewayInterface(model, rule.target) : undefined;
 }
 
 /** `not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account …, eu-west-1, so the snapshot has no RouteTables; grant …` */
@@ -536,6 +548,13 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     hops.push(networkAclHop(model, { eni: source.eni }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
     hops.push(routeHop(model, source.eni, destination.address));
   }
+  // Through a NAT gateway the packet crosses the gateway's subnet: its NACL sees it come in from
+  // the source and leave for the destination (translated to the gateway's own address).
+  const nat = natGatewayOnPath(model, hops);
+  if (nat) {
+    hops.push(networkAclHop(model, { eni: nat }, 'ingress', protocol, single, source.address, noAddress(source), icmpType));
+    hops.push(networkAclHop(model, { eni: nat }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
+  }
   if (destination.missing) hops.push(...missingSide(destination, ['network-acl', 'security-group'], 'ingress', traffic));
   else if (destination.eni) {
     hops.push(networkAclHop(model, { eni: destination.eni }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
@@ -555,6 +574,14 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
       // The way back, when the snapshot's route tables are evaluated at all.
       const back = replyRouteHop(model, destination.eni, destination.address, sourceSeen, seenUnknown);
       if (back.verdict !== 'skipped') replyHops.push(back);
+    }
+    // The answer comes back to the NAT gateway's ports (1024-65535), then goes on to the client's.
+    if (nat) {
+      const natPorts = rulesHavePorts(protocol) ? { ...EPHEMERAL_RANGES.elbNat } : null;
+      replyHops.push(
+        networkAclHop(model, { eni: nat }, 'ingress', protocol, natPorts, destination.address, noAddress(destination), replyType),
+      );
+      replyHops.push(networkAclHop(model, { eni: nat }, 'egress', protocol, clientPorts, source.address, noAddress(source), replyType));
     }
     if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
     else if (source.eni) {

@@ -1122,6 +1122,37 @@ const scenarios: Scenario[] = [
     verdict: 'allowed',
   },
 
+  {
+    id: 'N18',
+    fact: "A NAT gateway's subnet NACL filters the translated traffic too: it must let in the answers from the internet to the gateway's ports 1024-65535.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [
+        entry(100, false, 'allow', '6', '0.0.0.0/0', ports(443, 443)),
+        entry(110, false, 'allow', '-1', '10.0.0.0/16'),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'reply network-acl ingress deny SUBNET_ACL_RESTRICTION',
+  },
+
+  {
+    id: 'N19',
+    fact: "A NAT gateway's subnet NACL must let the instances' requests in from the private subnet before the gateway can send them on.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [
+        entry(100, false, 'allow', '6', '0.0.0.0/0', ports(1024, 65535)),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'request network-acl ingress deny SUBNET_ACL_RESTRICTION',
+  },
+
   // Security groups
   {
     id: 'S01',
