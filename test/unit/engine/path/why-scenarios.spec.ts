@@ -1153,6 +1153,22 @@ const scenarios: Scenario[] = [
     decides: 'request network-acl ingress deny SUBNET_ACL_RESTRICTION',
   },
 
+  {
+    id: 'N21',
+    fact: "The echo reply to a ping through a NAT gateway comes back in through the gateway's subnet NACL, which must admit ICMP from the destination.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [
+        entry(100, false, 'allow', '-1', '10.0.0.0/16'),
+        entry(110, false, 'allow', '6', '0.0.0.0/0', ports(1024, 65535)),
+        entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+      ]),
+    ],
+    query: { from: 'eni-a2', to: '8.8.8.8', protocol: 'icmp', port: 8 },
+    verdict: 'blocked',
+    decides: 'reply network-acl ingress deny SUBNET_ACL_RESTRICTION',
+  },
+
   // Security groups
   {
     id: 'S01',
