@@ -18,7 +18,7 @@ import type { NetworkInterface, NotReadMember } from '../network/snapshot';
 import { type PathEndpoint, chooseAddresses, publicAddressOf, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
 import type { PathQuery } from './path-query';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
-import { type RouteMatch, lookupRoute } from './route-lookup';
+import { type RouteMatch, lookupRoute, unresolvedPrefixListRoutes } from './route-lookup';
 
 /** Reachability Analyzer explanation codes for the denies sgdoctor reports. */
 export const EXPLANATION_CODES = {
@@ -260,6 +260,16 @@ function lookupRouteHop(
     };
   const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route ${toward} ${address.key}` };
   const match = lookupRoute(model, routeTableId, address);
+  const unresolved = unresolvedPrefixListRoutes(model, routeTableId, address, match);
+  if (unresolved.length) {
+    return {
+      hop: {
+        ...withTable,
+        verdict: 'unknown',
+        reason: `${routeTableId} routes ${unresolved.join(', ')}, whose entries the snapshot lacks: one of them may be the most specific route ${toward} ${address.key}`,
+      },
+    };
+  }
   if (!match) {
     return {
       hop: {
@@ -407,6 +417,7 @@ function natGatewayAddress(model: NetworkModel, source: PathEndpoint, destinatio
   if (!eni?.SubnetId || !source.address || source.address.family !== 4 || !to || !isInternetAddress(to)) return null;
   const routeTableId = model.hasRouteTables() ? model.routeTableIdForSubnet(eni.SubnetId) : undefined;
   const match = routeTableId ? lookupRoute(model, routeTableId, to) : null;
+  if (routeTableId && unresolvedPrefixListRoutes(model, routeTableId, to, match).length) return null;
   if (!match || match.targetType !== 'nat-gateway' || (match.route.State ?? 'active') !== 'active') return null;
   const gateway = natGatewayInterface(model, match.target);
   return gateway ? publicAddressOf(model, gateway) : null;

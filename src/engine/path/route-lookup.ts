@@ -10,6 +10,8 @@ export interface RouteMatch {
   destination: string;
   target: string;
   targetType: RouteTargetType;
+  /** The length of the matching prefix (of the CIDR block, or of the prefix list's matching entry). */
+  prefix: number;
 }
 
 /**
@@ -69,5 +71,31 @@ export function lookupRoute(model: NetworkModel, routeTableId: string, address: 
     const better = !best || prefix > best.prefix || (prefix === best.prefix && best.prefixList && !prefixList);
     if (prefix >= 0 && better) best = { route, prefix, destination, prefixList };
   }
-  return best ? { route: best.route, destination: best.destination, ...targetOf(model, best.route) } : null;
+  return best ? { route: best.route, destination: best.destination, prefix: best.prefix, ...targetOf(model, best.route) } : null;
+}
+
+/**
+ * The prefix lists the table routes to whose entries the snapshot lacks (no `PrefixListEntries`
+ * for them) and that could hold a more specific match for `address` than `match`: while they
+ * are unknown, so is the route the packet takes. A list whose `AddressFamily` is the other
+ * family's never matches.
+ */
+export function unresolvedPrefixListRoutes(
+  model: NetworkModel,
+  routeTableId: string,
+  address: IpAddress,
+  match: RouteMatch | null,
+): string[] {
+  const longest = address.family === 4 ? 32 : 128;
+  // A host route to a CIDR block wins over anything a prefix list could hold.
+  if (match && match.prefix === longest && !match.route.DestinationPrefixListId) return [];
+  const unresolved: string[] = [];
+  for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
+    const id = route.DestinationPrefixListId;
+    if (!id || model.prefixListCidrs(id) !== undefined) continue;
+    const family = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === id)?.AddressFamily;
+    if (family && family !== `IPv${address.family}`) continue;
+    unresolved.push(id);
+  }
+  return unresolved;
 }

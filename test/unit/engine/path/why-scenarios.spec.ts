@@ -644,6 +644,25 @@ const scenarios: Scenario[] = [
     route: 'skipped',
   },
 
+  {
+    id: 'R29',
+    fact: 'A route to a prefix list matches its entries: when the snapshot lacks them, that route may be the most specific one, so which route carries the traffic cannot be told.',
+    edits: [
+      (s) => {
+        (s.ManagedPrefixLists ??= []).push({
+          PrefixListId: 'pl-partners',
+          PrefixListName: 'partners',
+          AddressFamily: 'IPv4',
+          OwnerId: OWNER,
+        });
+      },
+      addRoutes('rtb-a-priv', route('pl-partners', { TransitGatewayId: 'tgw-1' })),
+    ],
+    query: tcp('eni-a2', '192.0.2.15', 443),
+    verdict: 'unknown',
+    decides: 'request route egress unknown',
+  },
+
   // VPC peering
   {
     id: 'P01',
