@@ -807,6 +807,42 @@ const scenarios: Scenario[] = [
     route: 'allow peering rtb-a-priv',
   },
 
+  {
+    id: 'P12',
+    fact: "An outbound rule may reference a group of a peered VPC in the same Region: it admits traffic to the private addresses of that group's interfaces.",
+    edits: [
+      addGroup(group('sg-b-db', 'vpc-b')),
+      groups('eni-b1', 'sg-b-db'),
+      addGroup(
+        group('sg-a-client', 'vpc-a', allOpen, [
+          tcpFrom(5432, {
+            UserIdGroupPairs: [
+              { GroupId: 'sg-b-db', UserId: OWNER, VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-ab', PeeringStatus: 'active' },
+            ],
+          }),
+        ]),
+      ),
+      groups('eni-a1', 'sg-a-client'),
+    ],
+    query: tcp('eni-a1', 'eni-b1', 5432),
+    verdict: 'allowed',
+  },
+  {
+    id: 'P13',
+    fact: 'Group references work across a peering, not across a transit gateway (unless its security group referencing is turned on, which the snapshot does not show): a reference to a group of a VPC reached through a transit gateway admits nobody there.',
+    edits: [
+      addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      addGroup(group('sg-a-app', 'vpc-a')),
+      groups('eni-a1', 'sg-a-app'),
+      addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-a-app', UserId: OWNER, VpcId: 'vpc-a' }] })])),
+      groups('eni-c1', 'sg-c-db'),
+    ],
+    query: tcp('eni-a1', 'eni-c1', 5432),
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+
   // Internet sources
   {
     id: 'I01',
