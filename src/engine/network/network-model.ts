@@ -92,6 +92,7 @@ export class NetworkModel {
   private readonly routeTablesById = new Map<string, RouteTable>();
   private readonly routeTableOfSubnet = new Map<string, string>();
   private readonly mainRouteTableOfVpc = new Map<string, string>();
+  private readonly peeringsById = new Map<string, VpcPeeringConnection>();
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
 
@@ -277,6 +278,31 @@ export class NetworkModel {
     return this.vpcsById.has(vpcId) || this.subnetCidrs.has(vpcId);
   }
 
+  /**
+   * Whether `address` lies in the VPC at the far end of `peeringId` from `vpcId` (a block of that
+   * VPC, one of its subnets', or one the peering gives for it): a peering connection delivers only
+   * there, never onward (no transitive peering, no edge-to-edge routing). Null when the snapshot
+   * cannot tell: the peering is not in it, does not name `vpcId`, or gives no block of the far VPC.
+   */
+  peeringReaches(peeringId: string, vpcId: string, address: IpAddress): { farVpcId: string; reaches: boolean } | null {
+    const peering = this.peeringsById.get(peeringId);
+    const sides = [peering?.RequesterVpcInfo, peering?.AccepterVpcInfo];
+    const near = sides.findIndex((side) => side?.VpcId === vpcId);
+    const far = near < 0 ? undefined : sides[1 - near];
+    if (!far?.VpcId) return null;
+    const given = [
+      far.CidrBlock,
+      ...(far.CidrBlockSet ?? []).map((c) => c.CidrBlock),
+      ...(far.Ipv6CidrBlockSet ?? []).map((c) => c.Ipv6CidrBlock),
+    ]
+      .map((t) => (t ? parseCidr(t) : null))
+      .filter((c): c is Cidr => c !== null);
+    if (given.some((cidr) => cidrContains(cidr, address)) || this.vpcContains(far.VpcId, address))
+      return { farVpcId: far.VpcId, reaches: true };
+    const known = given.length > 0 || (this.vpcBlocks.get(far.VpcId) ?? []).length > 0 || this.subnetCidrs.has(far.VpcId);
+    return known ? { farVpcId: far.VpcId, reaches: false } : null;
+  }
+
   /** True when `address` lies in a CIDR block an active peering connection gives for the VPC. */
   peeringBlocksContain(vpcId: string, address: IpAddress): boolean {
     return (this.peeringBlocks.get(vpcId) ?? []).some((cidr) => cidrContains(cidr, address));
@@ -443,6 +469,7 @@ export class NetworkModel {
       );
     }
     for (const peering of this.snapshot.VpcPeeringConnections ?? []) {
+      this.peeringsById.set(peering.VpcPeeringConnectionId, peering);
       if (peering.Status?.Code !== 'active') continue;
       const a = peering.RequesterVpcInfo?.VpcId;
       const b = peering.AccepterVpcInfo?.VpcId;

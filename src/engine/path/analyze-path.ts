@@ -9,16 +9,16 @@ import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
-import { usesFullEphemeralRange } from '../network/interface-owner';
-import type { IpAddress } from '../ip/ip-address';
+import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { type IpAddress, isInternetAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface, NotReadMember } from '../network/snapshot';
-import { type PathEndpoint, chooseAddresses, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
+import { type PathEndpoint, chooseAddresses, publicAddressOf, resolveEndpoint, sourceAddressSeen } from './path-endpoint';
 import type { PathQuery } from './path-query';
 import type { HopVerdict, PathHop, PathVerdict } from './path-result';
-import { lookupRoute } from './route-lookup';
+import { type RouteMatch, lookupRoute, unresolvedPrefixListRoutes } from './route-lookup';
 
 /** Reachability Analyzer explanation codes for the denies sgdoctor reports. */
 export const EXPLANATION_CODES = {
@@ -212,57 +212,227 @@ function rangeHop(
   return { ...base, verdict: 'allow', segments: portSegments, rule: { ruleNumber: segments[0].ruleNumber, action: 'allow' } };
 }
 
-function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
+type RouteRule = Extract<NonNullable<PathHop['rule']>, { routeTableId: string }>;
+
+/**
+ * The route out of `eni`'s subnet toward `address`, as far as the table alone decides it: a hop
+ * (skipped, unknown, or a deny for no route or a blackhole) or the matching route to judge further.
+ */
+function lookupRouteHop(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  address: IpAddress | null,
+  addressUnknown: string,
+  toward: string,
+): { hop: PathHop } | { base: Omit<PathHop, 'verdict'>; match: RouteMatch; rule: RouteRule; routeTableId: string } {
   const subnetId = eni.SubnetId;
   const base = {
     hop: 'route' as const,
     direction: 'egress' as const,
     interfaceId: eni.NetworkInterfaceId,
     ...(subnetId ? { subnetId } : {}),
-    peer: destination?.key ?? null,
+    peer: address?.key ?? null,
     traffic: 'any',
     rule: null,
     explanationCode: null,
-    checked: `route from ${subnetId ?? eni.NetworkInterfaceId} to ${destination?.key ?? 'an unknown address'}`,
+    checked: `route from ${subnetId ?? eni.NetworkInterfaceId} ${toward} ${address?.key ?? 'an unknown address'}`,
   };
   // A read role granted before sgdoctor asked for DescribeRouteTables: say so, and what to grant.
   const notRead = model.routeTablesNotRead((subnetId ? model.subnet(subnetId)?.OwnerId : undefined) ?? eni.OwnerId);
   const refused = notRead ? { ...base, verdict: 'skipped' as const, reason: notReadReason(notRead) } : null;
-  if (!model.hasRouteTables()) return refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' };
-  if (!destination) return { ...base, verdict: 'unknown', reason: 'the destination address is unknown' };
+  if (!model.hasRouteTables())
+    return { hop: refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' } };
+  if (!address) return { hop: { ...base, verdict: 'unknown', reason: addressUnknown } };
+  // A route table routes what leaves the subnet through its router: another interface of the
+  // same subnet is reached directly, whatever the routes say.
+  if (subnetId && model.subnetContains(subnetId, address))
+    return {
+      hop: {
+        ...base,
+        verdict: 'skipped',
+        reason: `${address.key} is in ${subnetId}: traffic inside a subnet does not go through its route table`,
+      },
+    };
   const routeTableId = subnetId ? model.routeTableIdForSubnet(subnetId) : undefined;
   if (!routeTableId)
-    return refused ?? { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` };
-  const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route to ${destination.key}` };
-  const match = lookupRoute(model, routeTableId, destination);
+    return {
+      hop: refused ?? { ...base, verdict: 'unknown', reason: `the snapshot has no route table for ${subnetId ?? eni.NetworkInterfaceId}` },
+    };
+  const withTable = { ...base, routeTableId, checked: `route table ${routeTableId} of ${subnetId}: a route ${toward} ${address.key}` };
+  const match = lookupRoute(model, routeTableId, address);
+  const unresolved = unresolvedPrefixListRoutes(model, routeTableId, address, match);
+  if (unresolved.length) {
+    return {
+      hop: {
+        ...withTable,
+        verdict: 'unknown',
+        reason: `${routeTableId} routes ${unresolved.join(', ')}, whose entries the snapshot lacks: one of them may be the most specific route ${toward} ${address.key}`,
+      },
+    };
+  }
   if (!match) {
     return {
-      ...withTable,
-      verdict: 'deny',
-      explanationCode: EXPLANATION_CODES.noRoute,
-      reason: `${routeTableId} has no route to ${destination.key}`,
+      hop: {
+        ...withTable,
+        verdict: 'deny',
+        explanationCode: EXPLANATION_CODES.noRoute,
+        reason: `${routeTableId} has no route ${toward} ${address.key}`,
+      },
     };
   }
   const state = match.route.State ?? 'active';
   const rule = { routeTableId, destination: match.destination, target: match.target, targetType: match.targetType, state };
   if (state === 'blackhole') {
     return {
-      ...withTable,
-      verdict: 'deny',
-      rule,
-      explanationCode: EXPLANATION_CODES.blackholeRoute,
-      reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
+      hop: {
+        ...withTable,
+        verdict: 'deny',
+        rule,
+        explanationCode: EXPLANATION_CODES.blackholeRoute,
+        reason: `the route ${match.destination} of ${routeTableId} is a blackhole (${match.target} is gone)`,
+      },
     };
   }
   if (match.targetType === 'other') {
     return {
-      ...withTable,
-      verdict: 'unknown',
-      rule,
-      reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated`,
+      hop: {
+        ...withTable,
+        verdict: 'unknown',
+        rule,
+        reason: `the route ${match.destination} goes to ${match.target}: what lies beyond is not evaluated`,
+      },
     };
   }
-  return { ...withTable, verdict: 'allow', rule };
+  return { base: withTable, match, rule, routeTableId };
+}
+
+/** A peering route toward an address outside the peer VPC: the reason it goes nowhere, else null. */
+function peeringGoesNowhere(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  match: RouteMatch,
+  routeTableId: string,
+  address: IpAddress,
+): string | null {
+  if (match.targetType !== 'peering') return null;
+  const vpcId = model.interfaceVpcId(eni.NetworkInterfaceId);
+  const far = vpcId ? model.peeringReaches(match.target, vpcId, address) : null;
+  if (!far || far.reaches) return null;
+  return (
+    `the route ${match.destination} of ${routeTableId} goes to ${match.target}, which leads to ${far.farVpcId} only, and ` +
+    `${address.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`
+  );
+}
+
+/** The request's route out of the source subnet toward the destination. */
+function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
+  const found = lookupRouteHop(model, eni, destination, 'the destination address is unknown', 'to');
+  if ('hop' in found) return found.hop;
+  const { base, match, rule, routeTableId } = found;
+  const nowhere = peeringGoesNowhere(model, eni, match, routeTableId, destination!);
+  if (nowhere) return { ...base, verdict: 'deny', rule, explanationCode: EXPLANATION_CODES.noRoute, reason: nowhere };
+  // An internet gateway translates a private IPv4 address to the interface's public one: without
+  // one it has nothing to send the packet out as, and nothing could answer it.
+  if (
+    match.targetType === 'internet-gateway' &&
+    destination!.family === 4 &&
+    model.isInternetPeer(destination!) &&
+    !publicAddressOf(model, eni)
+  ) {
+    return {
+      ...base,
+      verdict: 'deny',
+      rule,
+      explanationCode: null,
+      reason: `the route ${match.destination} of ${routeTableId} goes to ${match.target}, but ${eni.NetworkInterfaceId} has no public IPv4 address: an internet gateway sends out only the traffic of interfaces with one, translated to it`,
+    };
+  }
+  return { ...base, verdict: 'allow', rule };
+}
+
+/**
+ * The reply's route out of the destination subnet back to the client (as the destination sees
+ * it): a VPC routes each direction by the table of the subnet the packet leaves, so the answer
+ * needs a route of its own — through the same peering, a transit gateway, or an internet gateway
+ * that knows the interface's public address (`asked`, the address the request went to, must be
+ * that public address for a client on the internet). A NAT gateway or an egress-only internet gateway
+ * carries only connections opened from inside the VPC: the answer to a client outside that
+ * reaches one goes nowhere.
+ */
+function replyRouteHop(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  asked: IpAddress | null,
+  client: IpAddress | null,
+  clientUnknown: string,
+): PathHop {
+  const found = lookupRouteHop(model, eni, client, clientUnknown, 'back to');
+  if ('hop' in found) return found.hop;
+  const { base, match, rule, routeTableId } = found;
+  const deny = (reason: string, explanationCode: string | null = EXPLANATION_CODES.noRoute): PathHop => ({
+    ...base,
+    verdict: 'deny',
+    rule,
+    explanationCode,
+    reason,
+  });
+  const nowhere = peeringGoesNowhere(model, eni, match, routeTableId, client!);
+  if (nowhere) return deny(`the reply cannot return: ${nowhere}`);
+  const via = `the reply to ${client!.key} leaves by the route ${match.destination} of ${routeTableId} to ${match.target}`;
+  if (match.targetType === 'nat-gateway' || match.targetType === 'egress-only-internet-gateway') {
+    const gateway = match.targetType === 'nat-gateway' ? 'a NAT gateway' : 'an egress-only internet gateway';
+    return deny(
+      `${via}: ${gateway} carries only connections opened from inside the VPC, so ${client!.key} can open none to ${eni.NetworkInterfaceId}`,
+      null,
+    );
+  }
+  if (match.targetType === 'internet-gateway' && client!.family === 4 && model.isInternetPeer(client!)) {
+    const published = publicAddressOf(model, eni);
+    if (!published) {
+      return deny(
+        `${via}, but ${eni.NetworkInterfaceId} has no public IPv4 address: nothing from the internet reaches it through the internet gateway`,
+        null,
+      );
+    }
+    // The internet gateway translates the public address only: the internet does not route the private one.
+    if (asked && !model.isInternetPeer(asked)) {
+      return deny(
+        `${via}, but ${client!.key} is on the internet, which reaches ${eni.NetworkInterfaceId} at its public address ${published.key} only, not at ${asked.key}`,
+        null,
+      );
+    }
+  }
+  return { ...base, verdict: 'allow', rule };
+}
+
+/**
+ * The address a destination on the internet sees for a source without a public IPv4 address: the
+ * Elastic IP of the NAT gateway its subnet routes the destination to, from the gateway's interface
+ * (`Interface for NAT Gateway nat-…`) in the snapshot; null when the route tables or that
+ * interface are not in it, or the route is no active NAT gateway route.
+ */
+function natGatewayAddress(model: NetworkModel, source: PathEndpoint, destination: PathEndpoint): IpAddress | null {
+  const eni = source.eni;
+  const to = destination.address;
+  if (!eni?.SubnetId || !source.address || source.address.family !== 4 || !to || !isInternetAddress(to)) return null;
+  const routeTableId = model.hasRouteTables() ? model.routeTableIdForSubnet(eni.SubnetId) : undefined;
+  const match = routeTableId ? lookupRoute(model, routeTableId, to) : null;
+  if (routeTableId && unresolvedPrefixListRoutes(model, routeTableId, to, match).length) return null;
+  if (!match || match.targetType !== 'nat-gateway' || (match.route.State ?? 'active') !== 'active') return null;
+  const gateway = natGatewayInterface(model, match.target);
+  return gateway ? publicAddressOf(model, gateway) : null;
+}
+
+/** A NAT gateway's interface in the snapshot (`Interface for NAT Gateway nat-…`). */
+function natGatewayInterface(model: NetworkModel, natGatewayId: string): NetworkInterface | undefined {
+  return (model.snapshot.NetworkInterfaces ?? []).find((n) => describeInterfaceOwner(n) === natGatewayId);
+}
+
+/** The NAT gateway the request's route hop sends the packet to, when its interface is in the snapshot. */
+function natGatewayOnPath(model: NetworkModel, hops: PathHop[]): NetworkInterface | undefined {
+  const route = hops.find((h) => h.hop === 'route');
+  const rule = route?.verdict === 'allow' && route.rule && 'targetType' in route.rule ? route.rule : null;
+  return rule?.targetType === 'nat-gateway' ? natGatewayInterface(model, rule.target) : undefined;
 }
 
 /** `not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account …, eu-west-1, so the snapshot has no RouteTables; grant …` */
@@ -332,7 +502,8 @@ function clientPortsOf(model: NetworkModel, query: PathQuery, source: PathEndpoi
  * interface's security groups (inbound). NACLs are skipped between two addresses of one subnet; a
  * side outside the snapshot (an internet client, an on-premises host) has no hops; an id the
  * snapshot lacks makes its side unknown. Then the reply path: the NACLs the answer crosses
- * (destination subnet outbound, source subnet inbound) for the client's port or its whole
+ * (destination subnet outbound, source subnet inbound) and, between them when route tables are
+ * evaluated, the route back out of the destination subnet, for the client's port or its whole
  * ephemeral range, with the refused part of the range; none for an ICMP message of a type that
  * gets no answer (an error, a reply). Security groups are stateful and never refuse the reply. `verdict` is `blocked` when the request or its reply is refused; `blockedBy`
  * lists the request's denying controls in path order, `reply.blockedBy` the reply's.
@@ -341,7 +512,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   const source = resolveEndpoint(model, query.from);
   const destination = resolveEndpoint(model, query.to);
   chooseAddresses(model, source, destination, query.protocol);
-  const sourceSeen = sourceAddressSeen(model, source, destination);
+  const sourceSeen = sourceAddressSeen(model, source, destination) ?? natGatewayAddress(model, source, destination);
   const { protocol, port } = query;
   const traffic = trafficText(protocol, port);
   const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
@@ -388,6 +559,13 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     hops.push(networkAclHop(model, { eni: source.eni }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
     hops.push(routeHop(model, source.eni, destination.address));
   }
+  // Through a NAT gateway the packet crosses the gateway's subnet: its NACL sees it come in from
+  // the source and leave for the destination (translated to the gateway's own address).
+  const nat = natGatewayOnPath(model, hops);
+  if (nat) {
+    hops.push(networkAclHop(model, { eni: nat }, 'ingress', protocol, single, source.address, noAddress(source), icmpType));
+    hops.push(networkAclHop(model, { eni: nat }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
+  }
   if (destination.missing) hops.push(...missingSide(destination, ['network-acl', 'security-group'], 'ingress', traffic));
   else if (destination.eni) {
     hops.push(networkAclHop(model, { eni: destination.eni }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
@@ -404,6 +582,17 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
     else if (destination.eni) {
       replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
+      // The way back, when the snapshot's route tables are evaluated at all.
+      const back = replyRouteHop(model, destination.eni, destination.address, sourceSeen, seenUnknown);
+      if (back.verdict !== 'skipped') replyHops.push(back);
+    }
+    // The answer comes back to the NAT gateway's ports (1024-65535), then goes on to the client's.
+    if (nat) {
+      const natPorts = rulesHavePorts(protocol) ? { ...EPHEMERAL_RANGES.elbNat } : null;
+      replyHops.push(
+        networkAclHop(model, { eni: nat }, 'ingress', protocol, natPorts, destination.address, noAddress(destination), replyType),
+      );
+      replyHops.push(networkAclHop(model, { eni: nat }, 'egress', protocol, clientPorts, source.address, noAddress(source), replyType));
     }
     if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
     else if (source.eni) {

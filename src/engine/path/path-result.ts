@@ -7,7 +7,14 @@ export type HopVerdict = 'allow' | 'deny' | 'skipped' | 'unknown';
 
 /** Where the route hop sends the packet. */
 export type RouteTargetType =
-  'local' | 'peering' | 'transit-gateway' | 'internet-gateway' | 'egress-only-internet-gateway' | 'nat-gateway' | 'other';
+  | 'local'
+  | 'peering'
+  | 'transit-gateway'
+  | 'internet-gateway'
+  | 'egress-only-internet-gateway'
+  | 'nat-gateway'
+  | 'gateway-endpoint'
+  | 'other';
 
 /** The rule that decided a hop. */
 export type PathHopRule =

@@ -10,10 +10,24 @@ export interface RouteMatch {
   destination: string;
   target: string;
   targetType: RouteTargetType;
+  /** The length of the matching prefix (of the CIDR block, or of the prefix list's matching entry). */
+  prefix: number;
 }
 
-function targetOf(route: Route): { target: string; targetType: RouteTargetType } {
+/**
+ * True for the route a gateway VPC endpoint adds: its service's AWS-managed prefix list
+ * (`com.amazonaws.REGION.s3`, `….dynamodb`) to the endpoint. A Gateway Load Balancer endpoint is a
+ * `vpce-` target too, but in front of an appliance, and is reached through the user's own routes.
+ */
+function isGatewayEndpointRoute(model: NetworkModel, route: Route): boolean {
+  if (!route.GatewayId?.startsWith('vpce-') || !route.DestinationPrefixListId) return false;
+  const list = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === route.DestinationPrefixListId);
+  return list !== undefined && (list.OwnerId === 'AWS' || (list.PrefixListName?.startsWith('com.amazonaws.') ?? false));
+}
+
+function targetOf(model: NetworkModel, route: Route): { target: string; targetType: RouteTargetType } {
   if (route.GatewayId === 'local') return { target: 'local', targetType: 'local' };
+  if (isGatewayEndpointRoute(model, route)) return { target: route.GatewayId!, targetType: 'gateway-endpoint' };
   if (route.VpcPeeringConnectionId) return { target: route.VpcPeeringConnectionId, targetType: 'peering' };
   if (route.TransitGatewayId) return { target: route.TransitGatewayId, targetType: 'transit-gateway' };
   if (route.NatGatewayId) return { target: route.NatGatewayId, targetType: 'nat-gateway' };
@@ -33,10 +47,12 @@ function targetOf(route: Route): { target: string; targetType: RouteTargetType }
 
 /**
  * The most specific route of the table whose destination (CIDR block, or the CIDRs of a prefix
- * list from `PrefixListEntries`) contains `address`; null when none does. Ties keep the table's order.
+ * list from `PrefixListEntries`) contains `address`; null when none does. At equal prefix length a
+ * route to a CIDR block (a static route) wins over a route to a prefix list, wherever the table
+ * lists it, as VPC route priority has it; other ties keep the table's order.
  */
 export function lookupRoute(model: NetworkModel, routeTableId: string, address: IpAddress): RouteMatch | null {
-  let best: { route: Route; prefix: number; destination: string } | null = null;
+  let best: { route: Route; prefix: number; destination: string; prefixList: boolean } | null = null;
   for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
     let prefix = -1;
     let destination = '';
@@ -51,7 +67,35 @@ export function lookupRoute(model: NetworkModel, routeTableId: string, address: 
         if (cidrContains(cidr, address)) prefix = Math.max(prefix, cidr.prefix);
       }
     }
-    if (prefix >= 0 && (!best || prefix > best.prefix)) best = { route, prefix, destination };
+    const prefixList = !cidrText;
+    const better = !best || prefix > best.prefix || (prefix === best.prefix && best.prefixList && !prefixList);
+    if (prefix >= 0 && better) best = { route, prefix, destination, prefixList };
   }
-  return best ? { route: best.route, destination: best.destination, ...targetOf(best.route) } : null;
+  return best ? { route: best.route, destination: best.destination, prefix: best.prefix, ...targetOf(model, best.route) } : null;
+}
+
+/**
+ * The prefix lists the table routes to whose entries the snapshot lacks (no `PrefixListEntries`
+ * for them) and that could hold a more specific match for `address` than `match`: while they
+ * are unknown, so is the route the packet takes. A list whose `AddressFamily` is the other
+ * family's never matches.
+ */
+export function unresolvedPrefixListRoutes(
+  model: NetworkModel,
+  routeTableId: string,
+  address: IpAddress,
+  match: RouteMatch | null,
+): string[] {
+  const longest = address.family === 4 ? 32 : 128;
+  // A host route to a CIDR block wins over anything a prefix list could hold.
+  if (match && match.prefix === longest && !match.route.DestinationPrefixListId) return [];
+  const unresolved: string[] = [];
+  for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
+    const id = route.DestinationPrefixListId;
+    if (!id || model.prefixListCidrs(id) !== undefined) continue;
+    const family = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === id)?.AddressFamily;
+    if (family && family !== `IPv${address.family}`) continue;
+    unresolved.push(id);
+  }
+  return unresolved;
 }
