@@ -11,11 +11,12 @@ interface Link {
  * A TCP proxy in front of a server (the shared PostgreSQL or Redis) that a test can freeze: the
  * connections stay open but nothing passes either way, as when the server's host hangs or the
  * network drops packets. Only this proxy's connections are affected, never the server's other
- * clients. thaw() lets the held bytes through, in order.
+ * clients. thaw() lets the held bytes through, in order. cut() drops them all instead.
  */
 export class FreezableProxy {
   private readonly links = new Set<Link>();
   private frozen = false;
+  private refusing = false;
 
   private constructor(private readonly server: Server) {}
 
@@ -23,6 +24,10 @@ export class FreezableProxy {
     const server = createServer();
     const proxy = new FreezableProxy(server);
     server.on('connection', (client) => {
+      if (proxy.refusing) {
+        client.destroy();
+        return;
+      }
       const upstream = connect(target.port, target.host);
       const link: Link = { client, upstream, held: [] };
       proxy.links.add(link);
@@ -64,6 +69,22 @@ export class FreezableProxy {
   thaw(): void {
     this.frozen = false;
     for (const link of this.links) for (const [to, chunk] of link.held.splice(0)) to.write(chunk);
+  }
+
+  /**
+   * Drops every connection and refuses new ones until restore(), as a server that was stopped
+   * (or restarted) does.
+   */
+  cut(): void {
+    this.refusing = true;
+    for (const { client, upstream } of this.links) {
+      client.destroy();
+      upstream.destroy();
+    }
+  }
+
+  restore(): void {
+    this.refusing = false;
   }
 
   async close(): Promise<void> {
