@@ -21,7 +21,7 @@ export const BOOTSTRAP_KEY_ID = 'bootstrap-admin';
 export const INITIAL_ADMIN_KEY_NAME = 'initial-admin';
 
 /** Arbitrary, fixed: API processes starting together create one initial admin key, not one each. */
-const INITIAL_ADMIN_KEY_LOCK_ID = 7_316_425_002;
+export const INITIAL_ADMIN_KEY_LOCK_ID = 7_316_425_002;
 
 /** How stale `last_used_at` may get before a request refreshes it (saves a write per request). */
 const LAST_USED_RESOLUTION_MS = 60_000;

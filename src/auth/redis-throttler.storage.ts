@@ -68,6 +68,11 @@ interface ThrottleCommands {
 /** How long a rate-limit check may wait on Redis before the request is let through. */
 const COMMAND_TIMEOUT_MS = 1000;
 const CONNECT_TIMEOUT_MS = 2000;
+/**
+ * While Redis is failing, requests send it nothing (each would wait out COMMAND_TIMEOUT_MS when
+ * it hangs rather than refuses), and a PING this often finds out when it answers again.
+ */
+const RECOVERY_PROBE_MS = 1000;
 
 /**
  * hit() takes at most this many hits of a counter from Redis at once, and at most a
@@ -115,12 +120,16 @@ interface SeenBlock {
  *
  * When Redis cannot be reached (or answers too slowly) requests are let through, with one warning
  * per outage: the API stays available without Redis, at the cost of not limiting for that time.
+ * Once a command has failed, later requests do not wait on Redis: they are let through at once
+ * until a probe sees it answer again.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly redis: Redis & ThrottleCommands;
   private readonly keyPrefix: string;
   private failing = false;
+  private probe: NodeJS.Timeout | undefined;
+  private probing = false;
   private readonly counters = new Map<string, LocalCounter>();
   private readonly seenBlocks = new Map<string, SeenBlock>();
 
@@ -161,6 +170,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
    */
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = this.counterBase(key, throttlerName);
+    if (this.failing) return openRecord(ttl);
     try {
       const [hits, msToExpire, blocked, msToBlockExpire] = await this.redis.throttleTake(
         `${base}:hits`,
@@ -255,6 +265,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   async blockedFor(key: string, throttlerName: string): Promise<number> {
     const base = this.counterBase(key, throttlerName);
     const checkedAt = performance.now();
+    if (this.failing) return 0;
     try {
       const ms = await this.redis.pttl(`${base}:block`);
       this.recovered();
@@ -268,6 +279,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.probe);
+    this.probe = undefined;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -277,6 +290,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
    */
   private async take(base: string, counter: LocalCounter, ttl: number, limit: number, blockDuration: number): Promise<boolean> {
     const sentAt = performance.now();
+    if (this.failing) return false;
     try {
       const [hits, msToExpire, blocked, msToBlockExpire, granted] = await this.redis.throttleTake(
         `${base}:hits`,
@@ -323,11 +337,29 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     if (this.failing) return;
     this.failing = true;
     this.logger.warn(`Redis is unreachable, requests are not rate-limited until it is back: ${String(error)}`);
+    this.probe = setInterval(() => void this.probeOnce(), RECOVERY_PROBE_MS);
+    this.probe.unref();
+  }
+
+  /** One PING at a time while failing; the first answer ends the outage. */
+  private async probeOnce(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await this.redis.ping();
+      this.recovered();
+    } catch {
+      // Still failing: the next probe tries again.
+    } finally {
+      this.probing = false;
+    }
   }
 
   private recovered(): void {
     if (!this.failing) return;
     this.failing = false;
+    clearInterval(this.probe);
+    this.probe = undefined;
     this.logger.log('Redis is reachable again, rate limits apply');
   }
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { unansweredQueryTimeoutMs, UnansweredQueryClosingClient } from './unanswered-query';
 
 type Migrations = NonNullable<DataSourceOptions['migrations']>;
 
@@ -41,6 +42,10 @@ export function buildDataSourceOptions(
     installExtensions: false,
     extra: {
       statement_timeout: config.statementTimeoutMs || undefined,
+      // A server that stops answering without closing the connection: the query fails (503 on a
+      // request) and its connection is closed, rather than waiting for ever.
+      query_timeout: unansweredQueryTimeoutMs(config.statementTimeoutMs),
+      Client: UnansweredQueryClosingClient,
       idleTimeoutMillis: 30_000,
     },
   };

@@ -5,8 +5,12 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { WorkReconciler, type ReconcileReport } from './work-reconciler.service';
 
-/** Arbitrary, fixed: the advisory lock a worker holds while it reconciles (one at a time). */
-const RECONCILE_LOCK_ID = 7_316_425_002;
+/**
+ * Arbitrary, fixed: the advisory lock a worker holds while it reconciles (one at a time). Distinct
+ * from the other fixed ids (7_316_425_001 migrations, 7_316_425_002 the initial admin key): one id
+ * for both made a pass skip its round while an API created its key, and the API wait for a pass.
+ */
+const RECONCILE_LOCK_ID = 7_316_425_003;
 
 /**
  * Runs the reconciler at worker start and then every RECONCILE_INTERVAL_MS. Passes never overlap

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { BLOCK_RECHECK_MS, LEASE_FRACTION, LEASE_MAX_HITS, RedisThrottlerStorage } from '../../src/auth/redis-throttler.storage';
-import { sparePort } from '../support/app/throwaway-services';
+import { sparePort, ThrowawayRedis } from '../support/app/throwaway-services';
 import { TEST_REDIS_URL, uniqueTestName } from '../support/app/test-database';
 import { deleteRedisPrefix } from '../support/app/test-redis';
 
@@ -178,6 +178,53 @@ describe('RedisThrottlerStorage', () => {
     // Seen within BLOCK_RECHECK_MS of the block, about that much into its 30 s.
     expect(seconds).toBeGreaterThanOrEqual(29);
     expect(seconds).toBeLessThanOrEqual(30);
+  });
+
+  it('while Redis hangs (connected, never answering), lets requests through at once once one has waited out its timeout, and counts again when it answers', async () => {
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const server = await ThrowawayRedis.create();
+    const hanging = new RedisThrottlerStorage({ url: server.url, prefix });
+    try {
+      await hanging.onModuleInit();
+      expect(await hanging.increment('hang', 60_000, 100, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+      server.freeze();
+      const timed = async <T>(call: () => Promise<T>) => {
+        const started = performance.now();
+        const value = await call();
+        return { value, ms: performance.now() - started };
+      };
+      // The first call after the hang began waits for its command's timeout.
+      expect((await timed(() => hanging.hit('hang', 60_000, 100, 60_000, 'default'))).value).toMatchObject({ totalHits: 0 });
+      // Every later one is let through without waiting on Redis again.
+      const later = [
+        await timed(() => hanging.hit('hang-2', 60_000, 100, 60_000, 'default')),
+        await timed(() => hanging.increment('hang', 60_000, 100, 60_000, 'default')),
+        await timed(() => hanging.recentlyBlockedFor('ip:hang', 'auth-failures')),
+        await timed(() => hanging.blockedFor('ip:hang', 'auth-failures')),
+        await timed(() => hanging.hit('hang-3', 60_000, 100, 60_000, 'default')),
+      ];
+      expect(later.map(({ value }) => value)).toEqual([
+        { totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 },
+        { totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 },
+        0,
+        0,
+        { totalHits: 0, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 },
+      ]);
+      for (const { ms } of later) expect(ms).toBeLessThan(100);
+
+      server.thaw();
+      const deadline = performance.now() + 10_000;
+      let record = await hanging.increment('hang', 60_000, 100, 60_000, 'default');
+      while (record.totalHits === 0 && performance.now() < deadline) {
+        await sleep(100);
+        record = await hanging.increment('hang', 60_000, 100, 60_000, 'default');
+      }
+      expect(record.totalHits).toBeGreaterThan(1);
+    } finally {
+      server.thaw();
+      await hanging.onApplicationShutdown();
+      await server.stop();
+    }
   });
 
   it('fails open with one warning when Redis is unreachable', async () => {

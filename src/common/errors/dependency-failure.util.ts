@@ -5,7 +5,7 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 /** PostgreSQL SQLSTATEs that mean "the server cannot serve you now", not "your query is wrong". */
 const POSTGRES_UNAVAILABLE = /^(08...|57P01|57P02|57P03|53300)$/;
 const POSTGRES_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout/;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout|^Query read timeout$/;
 const REDIS_MESSAGES = /enableOfflineQueue|Reached the max retries per request limit|Connection is closed/;
 
 /**

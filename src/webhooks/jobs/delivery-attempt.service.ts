@@ -3,19 +3,25 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isRetryable } from '../../common/errors/retryability';
+import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { IntegrationsConfig } from '../../config/app-config';
 import { DomainEventType } from '../../events/domain-event';
 import { EventsService } from '../../events/events.service';
 import type { AttemptResult } from '../attempt-result';
 import { DeliveryError } from '../../outbound-http/delivery.errors';
 import { DeliveryChannels } from '../channels/delivery-channels';
-import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
 import { WebhookDeliveriesService } from '../webhook-deliveries.service';
 import { RetryScheduledError } from './retry-scheduled.error';
 import { SubscriptionSlotsService } from './subscription-slots.service';
 import { Clock } from '../../common/clock/clock';
+
+/**
+ * How long the outcome of an attempt is tried again while PostgreSQL is unreachable. The request
+ * has been sent: failing the job instead would send it again when the job is retried.
+ */
+const OUTCOME_RECORD_DEADLINE_MS = 120_000;
 
 /** Where a job stands in its schedule: attempt `attempt` of at most `maxAttempts` for this job. */
 export interface AttemptPosition {
@@ -77,13 +83,27 @@ export class DeliveryAttemptService {
     position: AttemptPosition,
   ): Promise<void> {
     const result = await this.attempt(subscription, delivery);
-    await this.dataSource.manager.insert(WebhookDeliveryAttemptEntity, {
-      deliveryId: delivery.id,
-      attempt: delivery.attempts + 1,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.error,
+    // Every step below can run again after an outage: the attempt's log row is written once, and
+    // the delivery's row is set to values, not incremented.
+    await retryWhileUnavailable(() => this.decide(subscription, delivery, position, result), {
+      deadlineMs: OUTCOME_RECORD_DEADLINE_MS,
+      onRetry: (error, attempt) =>
+        this.logger.warn(`could not record the outcome of delivery ${delivery.id} yet (try ${attempt}): ${String(error)}`),
     });
+  }
+
+  private async decide(
+    subscription: WebhookSubscriptionEntity,
+    delivery: WebhookDeliveryEntity,
+    position: AttemptPosition,
+    result: AttemptResult,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, status_code, duration_ms, error)
+       SELECT $1, $2, $3, $4, $5
+       WHERE NOT EXISTS (SELECT 1 FROM webhook_delivery_attempts WHERE delivery_id = $1 AND attempt = $2)`,
+      [delivery.id, delivery.attempts + 1, result.statusCode, result.durationMs, result.error],
+    );
 
     if (result.outcome === 'retry') {
       const delay =

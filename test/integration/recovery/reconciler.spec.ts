@@ -3,6 +3,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { analysisJobId } from '../../../src/analyses/analysis-job';
+import { INITIAL_ADMIN_KEY_LOCK_ID } from '../../../src/api-keys/api-keys.service';
 import { newEventId } from '../../../src/events/event-id.util';
 import { QueueName } from '../../../src/queues/queue-names';
 import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-options';
@@ -156,6 +157,23 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
     expect(reports.body.items[0]).toMatchObject({ trigger: 'manual', runKey: `manual:${run.body.runId}` });
     const row = await db.query(`SELECT status, report_id FROM report_runs WHERE id = $1`, [run.body.runId]);
     expect(row.rows[0]).toEqual({ status: 'succeeded', report_id: reports.body.items[0].id });
+  });
+
+  it('reconciles while an API process creates its initial admin key (their advisory locks are distinct)', async () => {
+    worker = await startWorker(running.resources, WORKER_ENV);
+    // The start pass is over before the lock is taken, so the pass below is a fresh one.
+    await worker.context.get(ReconcileLoop).runOnce();
+    const apiProcess = new Client({ connectionString: running.config.database.url });
+    await apiProcess.connect();
+    try {
+      await apiProcess.query('BEGIN');
+      await apiProcess.query('SELECT pg_advisory_xact_lock($1)', [INITIAL_ADMIN_KEY_LOCK_ID]);
+      // Another worker reconciling would make this pass skip its round (null); an API's key creation must not.
+      expect(await worker.context.get(ReconcileLoop).runOnce()).not.toBeNull();
+    } finally {
+      await apiProcess.query('ROLLBACK');
+      await apiProcess.end();
+    }
   });
 
   it('re-creates the job schedulers, and re-queues deliveries and fan-outs, after Redis lost every key', async () => {

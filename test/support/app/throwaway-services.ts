@@ -113,9 +113,22 @@ export class ThrowawayRedis {
     });
   }
 
+  /**
+   * Stops the server's process (SIGSTOP) without closing anything: connections stay open and
+   * commands get no answer, as when the host hangs or the network drops packets. thaw() resumes it.
+   */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;
+    child.kill('SIGCONT');
     this.process = undefined;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());

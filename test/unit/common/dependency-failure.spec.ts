@@ -12,6 +12,7 @@ describe('unavailableDependencyOf', () => {
     ['pg: connection exception class 08', errorWith('connection failure', { code: '08006' }), 'postgresql'],
     ['pg: pool connect timeout', errorWith('timeout exceeded when trying to connect'), 'postgresql'],
     ['pg: terminated', errorWith('Connection terminated unexpectedly'), 'postgresql'],
+    ['pg: no answer within query_timeout (a server that hangs)', errorWith('Query read timeout'), 'postgresql'],
     [
       'TypeORM QueryFailedError around a pg outage',
       errorWith('Query failed', { driverError: errorWith('x', { code: '57P01' }) }),
