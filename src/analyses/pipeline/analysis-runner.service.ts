@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DependencyUnavailableError } from '../../common/errors/dependency-unavailable.error';
 import { retryWhileUnavailable } from '../../common/errors/retry-while-unavailable.util';
 import type { AppConfig } from '../../config/app-config';
 import { FlowAggregateStore } from '../../engine/flow-log/flow-aggregate-store';
@@ -161,6 +162,11 @@ export class AnalysisRunner {
       statistics.coverageGaps = correlated.coverageGaps;
       statistics.undecided = correlated.stats.coverage.undecided;
       statistics.degradedSignals = correlated.stats.coverage.degradedSignals;
+      // Persist's batches commit without waiting for their WAL (persist-observed.ts): when PostgreSQL
+      // restarts during the stage, the last of them may be lost while the pool's fresh connections
+      // let the next ones through. The server's start time, read now and again where the outcome is
+      // recorded, tells.
+      const serverStartedAt = await this.serverStartedAt(this.dataSource.manager);
       await timed('persist', async () => {
         const ctx: PersistContext = { targetId: target.id, analysisId: analysis.id, now: this.clock.now() };
         await persistObserved(
@@ -202,6 +208,13 @@ export class AnalysisRunner {
       durations.correlate = (durations.correlate ?? 0) + Math.round(finishing.ms);
       durations.persist = Math.max(0, (durations.persist ?? 0) - Math.round(finishing.ms));
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
+        if ((await this.serverStartedAt(manager)) !== serverStartedAt) {
+          // Retryable: the next attempt writes every finding again (persist is idempotent).
+          throw new DependencyUnavailableError(
+            'postgresql',
+            'the analysis (PostgreSQL restarted while its findings were written: the last of them may be lost)',
+          );
+        }
         statistics.findings = await this.findings.countsOfAnalysis(manager, analysis.id, target.id);
         // A failure recorded by an earlier, retried attempt of this job is not the outcome.
         await manager.update(
@@ -323,6 +336,12 @@ export class AnalysisRunner {
   }
 
   /** Runs `work` in a transaction that first locks the analysis row and checks it is still running. */
+  /** When the PostgreSQL server behind `manager` started (`pg_postmaster_start_time()`), as text. */
+  private async serverStartedAt(manager: EntityManager): Promise<string> {
+    const rows: Array<{ started: string }> = await manager.query('SELECT pg_postmaster_start_time()::text AS started');
+    return rows[0]!.started;
+  }
+
   private inRunningTransaction<T>(payload: AnalysisJobPayload, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return inRunningTransaction(this.dataSource, payload, work);
   }

@@ -25,10 +25,11 @@ export const DEFAULT_PERSIST_BATCH_CHARS = 4 * 1024 * 1024;
  *   batch is derived data that the analysis writes again when it runs again, and the analysis
  *   becomes `succeeded` only in a later, synchronous commit, which flushes the WAL up to it, every
  *   batch's included. A crash of PostgreSQL can lose the last batches' commits (up to about three
- *   times wal_writer_delay) only while the analysis is still `running`: its next write (the next
- *   round, or the resolution of unseen findings) then fails on the lost connection, and the
- *   analysis runs again. Visibility and locks are unchanged: the guard's locks are held until the
- *   commit as before.
+ *   times wal_writer_delay) only while the analysis is still `running`, and the pool then opens
+ *   fresh connections for the next ones: the runner reads the server's start time before the
+ *   stage and again in the transaction that records the outcome, and a restart in between fails
+ *   the attempt (retryable), so the analysis runs again. Visibility and locks are unchanged: the
+ *   guard's locks are held until the commit as before.
  * - `work_mem`: the batch's lines of JSON (a few megabytes) are read into memory rather than
  *   spilled to a temporary file.
  * - `plan_cache_mode = force_generic_plan`: each statement is planned without its bound values. A
