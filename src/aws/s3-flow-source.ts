@@ -4,6 +4,7 @@ import {
   CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
   isCloudWatchExportWriteTest,
 } from '../engine/flow-log/cloudwatch-export';
+import { retryabilityOf } from '../common/errors/retryability';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import { s3Sdk } from './aws-sdk';
@@ -105,9 +106,12 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * uses, so gzip text, Parquet, Firehose's newline-delimited records and an export's timestamped
  * messages are read alike. Objects are fetched `prefetch` ahead of the one being
  * read; a body not yet read waits in its socket (back-pressure), so memory stays bounded by a few
- * stream buffers (and one Parquet object, which is read whole). An object that cannot be fetched
- * or read to its end is named by the reader (`readErrors`); objects skipped (of the other format,
- * folder markers, an export's write test or an export written too early) are named in `skipped`.
+ * stream buffers (and one Parquet object, which is read whole). An object S3 refuses to give
+ * (deleted since it was listed, denied, archived) or that cannot be read to its end is named by the
+ * reader (`readErrors`); a GET still throttled or failing on S3's side after the SDK's retries
+ * fails the read, naming the object, so the window is read again later rather than without it.
+ * Objects skipped (of the other format, folder markers, an export's write test or an export
+ * written too early) are named in `skipped`.
  */
 export class S3FlowSource {
   private readonly options: S3FlowSourceSettings;
@@ -265,6 +269,10 @@ export class S3FlowSource {
         for (await fill(); ahead.length > 0; await fill()) {
           const { key, response } = ahead.shift()!;
           const name = `s3://${bucket}/${key}`;
+          const got = await response;
+          // Throttling, S3's own failures and a lost connection outlasted the SDK's retries: the
+          // window fails, to be read again later, rather than lose the object's records.
+          if (!got.ok && !refusedForThisObject(got.error)) throw withFailedCall(got.error, `s3:GetObject on ${name}`, target);
           yield {
             name,
             open: () =>
@@ -289,6 +297,16 @@ export class S3FlowSource {
     };
     return { sources: sources(), statistics };
   }
+}
+
+/**
+ * Whether S3 refused the GET of this one object (`NoSuchKey`: deleted since it was listed,
+ * `AccessDenied`, `InvalidObjectState`: archived): the reader names it and reads the others. S3
+ * asks for `SlowDown` and `InternalError` to be retried, so those, like any other failure, are
+ * not this object's.
+ */
+function refusedForThisObject(error: unknown): boolean {
+  return (error as { $fault?: unknown } | null)?.$fault === 'client' && retryabilityOf(error).kind !== 'throttled';
 }
 
 /**
