@@ -2,6 +2,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { CloudWatchLogsFlowSource } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
@@ -180,5 +181,17 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
     );
     await expect(run(handler)).rejects.toMatchObject({ name: 'MalformedQueryException', $fault: 'client' });
     expect(handler.requests).toHaveLength(1);
+  });
+
+  it('a log group that does not exist (ResourceNotFoundException names none) is named with the call, account and region', async () => {
+    const handler = new FakeHttpHandler(() =>
+      json({ __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' }, 400),
+    );
+    const error = await run(handler).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ResourceNotFoundException', $fault: 'client', $metadata: { attempts: 1 } });
+    expect((error as Error).message).toBe(
+      `logs:StartQuery on ${LOG_GROUP} (account 111122223333, eu-west-1): The specified log group does not exist.`,
+    );
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.ResourceNotFoundException', permanent: true });
   });
 });
