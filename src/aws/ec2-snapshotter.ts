@@ -16,6 +16,7 @@ import type {
 } from '../engine/network/snapshot';
 import { validateSnapshot } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
+import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
 import { ec2Sdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -280,6 +281,26 @@ export class Ec2Snapshotter {
     });
     return batches.flat();
   }
+}
+
+/**
+ * Fails when a single account's scope names VPCs or subnets EC2 did not describe. The snapshotter
+ * turns a scope into `Filters`, and a filter that matches nothing is an empty answer, not an error
+ * (only the `VpcIds`/`SubnetIds` parameters fail, with `InvalidVpcID.NotFound`): an id mistyped,
+ * gone, or of another region would otherwise read as a network with nothing in it, whose flows no
+ * rule blocks and whose coverage has no gap. Not for an organisation's members, each of which
+ * holds only some of the scope.
+ */
+export function assertScopeDescribed(snapshot: NetworkSnapshot, target: AwsScopedTarget): void {
+  const described = new Set([...(snapshot.Vpcs ?? []).map((v) => v.VpcId), ...(snapshot.Subnets ?? []).map((s) => s.SubnetId)]);
+  const vpcIds = unique(target.vpcIds ?? []).filter((id) => !described.has(id));
+  const subnetIds = unique(target.subnetIds ?? []).filter((id) => !described.has(id));
+  if (vpcIds.length === 0 && subnetIds.length === 0) return;
+  throw new AwsAdapterError(
+    'AWS.INVALID_CONFIGURATION',
+    `the target's scope names ${[...vpcIds, ...subnetIds].join(', ')}, which EC2 does not describe in account ${target.accountId}, ${target.region}: check the ids and the target's region, or take them out of the scope`,
+    { accountId: target.accountId, region: target.region, vpcIds, subnetIds },
+  );
 }
 
 function nonEmpty(values: string[] | null | undefined): string[] | undefined {
