@@ -47,7 +47,7 @@ export class TargetSnapshotLoader {
     if (source.type === 'ec2') {
       const scoped = { ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds };
       const current = await this.ec2.snapshot(scoped);
-      assertScopeDescribed(current, scoped);
+      assertScopeDescribed(current, scoped, { accountIds: [target.accountId], regions: [target.region] });
       if (source.history !== 'aws-config' || !options.window) return { snapshot: current };
       const history = await this.history.read(awsTargetOf(target), current, options.window, signal);
       return { snapshot: snapshotAt(current, history, options.window.from), history };

@@ -92,8 +92,8 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
     expect(error).toMatchObject({
       code: 'AWS.INVALID_CONFIGURATION',
       details: {
-        accountId: '111122223333',
-        region: 'eu-west-1',
+        accountIds: ['111122223333'],
+        regions: ['eu-west-1'],
         vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'],
         subnetIds: ['subnet-0f9e8d7c6b5a49382'],
       },
