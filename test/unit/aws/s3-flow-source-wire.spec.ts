@@ -68,12 +68,12 @@ const s3Error = (status: number, code: string, message: string): FakeResponse =>
 /** The object key a GetObject names (virtual-hosted style: the path is the key), or null for a listing. */
 const keyOf = (request: RecordedRequest) => (request.query?.['list-type'] ? null : decodeURIComponent(request.path.replace(/^\//, '')));
 
-function source(respondToGet: (key: string) => FakeResponse) {
+function source(respondToGet: (key: string) => FakeResponse, keys: readonly string[] = KEYS) {
   const handler = new FakeHttpHandler((request) => {
     const key = keyOf(request);
     if (key === null) {
       const prefix = String(request.query?.prefix ?? '');
-      return listing(prefix, prefix === DAY ? KEYS : []);
+      return listing(prefix, prefix === DAY ? keys : []);
     }
     return respondToGet(key);
   });
@@ -150,6 +150,20 @@ describe('S3 flow source over the S3 wire protocol', () => {
       {
         file: `s3://${BUCKET}/${KEYS[1]}`,
         message: 'cannot be read to its end: The specified key does not exist. (the records read before were used)',
+      },
+    ]);
+  });
+
+  it('a window whose prefixes S3 lists empty (KeyCount 0, no error) is named in the warnings: a wrong prefix or layout reads as no traffic otherwise', async () => {
+    const { handler, read } = source(() => ({ status: 500, body: '' }), []);
+    const statistics = await read();
+    expect(handler.requests.map((r) => r.query?.prefix)).toEqual([DAY]);
+    expect(statistics).toMatchObject({ records: 0, s3: { prefixes: 1, objectsListed: 0, getRequests: 0 } });
+    expect(statistics.warnings).toEqual([
+      {
+        file: `s3://${BUCKET}/${DAY}`,
+        message:
+          "S3 lists no object under the window's 1 delivery prefix: check the bucket, prefix and layout (hiveCompatible, perHourPartitions, accountId, region, delivery) against the flow log's destination",
       },
     ]);
   });
