@@ -48,6 +48,8 @@ export interface CloudWatchLogsFlowStatistics {
   splits: number;
   recordsMatched: number;
   recordsScanned: number;
+  /** Log events scanned in each log group: none means the group holds no event of the window. */
+  recordsScannedByLogGroup: Record<string, number>;
   bytesScanned: number;
   estimatedCostUsd: number;
   /** Rows returned by the complete queries (tuples per hour). */
@@ -156,6 +158,7 @@ export class CloudWatchLogsFlowSource {
       splits: 0,
       recordsMatched: 0,
       recordsScanned: 0,
+      recordsScannedByLogGroup: Object.fromEntries(groups.map((g) => [g.logGroupName, 0])),
       bytesScanned: 0,
       estimatedCostUsd: 0,
       rows: 0,
@@ -278,6 +281,8 @@ export class CloudWatchLogsFlowSource {
         if (status === 'Complete' || status === 'Failed' || status === 'Cancelled' || status === 'Timeout' || status === 'Unknown') {
           statistics.recordsMatched += result.statistics?.recordsMatched ?? 0;
           statistics.recordsScanned += result.statistics?.recordsScanned ?? 0;
+          statistics.recordsScannedByLogGroup[logGroupName] =
+            (statistics.recordsScannedByLogGroup[logGroupName] ?? 0) + (result.statistics?.recordsScanned ?? 0);
           statistics.bytesScanned += result.statistics?.bytesScanned ?? 0;
         }
         switch (status) {
