@@ -4,6 +4,7 @@ import {
   CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
   isCloudWatchExportWriteTest,
 } from '../engine/flow-log/cloudwatch-export';
+import { failsTheRead } from '../common/errors/fails-the-read.util';
 import { retryabilityOf } from '../common/errors/retryability';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
@@ -108,8 +109,9 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * read; a body not yet read waits in its socket (back-pressure), so memory stays bounded by a few
  * stream buffers (and one Parquet object, which is read whole). An object S3 refuses to give
  * (deleted since it was listed, denied, archived) or that cannot be read to its end is named by the
- * reader (`readErrors`); a GET still throttled or failing on S3's side after the SDK's retries
- * fails the read, naming the object, so the window is read again later rather than without it.
+ * reader (`readErrors`); a GET still throttled or failing on S3's side after the SDK's retries,
+ * or a body that breaks off (a connection reset), fails the read, naming the object, so the window
+ * is read again later rather than without it.
  * Objects skipped (of the other format, folder markers, an export's write test or an export
  * written too early) are named in `skipped`.
  */
@@ -282,7 +284,9 @@ export class S3FlowSource {
                 const body = got.output.Body as NodeJS.ReadableStream | undefined;
                 if (!body) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `GetObject of ${name} returned no body`);
                 statistics.objectsRead++;
-                for await (const chunk of counted(body, statistics)) yield chunk;
+                // A body that breaks off (a connection reset) fails the read: the object may be whole next time.
+                const failed = (error: unknown) => failsTheRead(withFailedCall(error, `s3:GetObject on ${name}`, target));
+                for await (const chunk of counted(body, statistics, failed)) yield chunk;
               })(),
           };
         }
@@ -319,10 +323,19 @@ function exportPrefix(prefix: string | null | undefined): string {
 }
 
 /** The object's bytes as stored, counted as they arrive. */
-async function* counted(body: NodeJS.ReadableStream, statistics: S3ReadStatistics): AsyncGenerator<Buffer> {
-  for await (const chunk of body as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    statistics.bytesRead += buffer.length;
-    yield buffer;
+async function* counted(
+  body: NodeJS.ReadableStream,
+  statistics: S3ReadStatistics,
+  failed: (error: unknown) => unknown,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer | string>) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      statistics.bytesRead += buffer.length;
+      yield buffer;
+    }
+  } catch (error) {
+    // Only the body's own errors land here: the reader never throws into this generator.
+    throw failed(error);
   }
 }

@@ -13,6 +13,8 @@ export interface FakeResponse {
   status: number;
   /** Text, or the bytes of a binary body (a gzip object). */
   body: string | Buffer;
+  /** The body as a stream of its own instead (one that breaks off, say); `body` is then ignored. */
+  stream?: () => Readable;
   headers?: Record<string, string>;
 }
 
@@ -45,7 +47,7 @@ export class FakeHttpHandler {
       response: {
         statusCode: reply.status,
         headers: reply.headers ?? {},
-        body: Readable.from([Buffer.from(reply.body)]),
+        body: reply.stream ? reply.stream() : Readable.from([Buffer.from(reply.body)]),
       },
     };
   }

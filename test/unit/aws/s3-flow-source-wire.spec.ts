@@ -1,4 +1,5 @@
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
@@ -166,5 +167,27 @@ describe('S3 flow source over the S3 wire protocol', () => {
           "S3 lists no object under the window's 1 delivery prefix: check the bucket, prefix and layout (hiveCompatible, perHourPartitions, accountId, region, delivery) against the flow log's destination",
       },
     ]);
+  });
+
+  it('an object whose body breaks off mid-way (connection reset) fails the window, naming it, rather than keep part of its records', async () => {
+    const whole = flowLogFile(40000);
+    const { read } = source((key) => ({
+      status: 200,
+      headers: { 'content-type': 'application/x-gzip', 'content-length': String(whole.length) },
+      body: '',
+      stream: () =>
+        key === KEYS[1]
+          ? Readable.from(
+              (async function* () {
+                yield whole.subarray(0, 20);
+                throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
+              })(),
+            )
+          : Readable.from([whole]),
+    }));
+    const error = await read().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ECONNRESET' });
+    expect((error as Error).message).toBe(`s3:GetObject on s3://${BUCKET}/${KEYS[1]} (account 111122223333, eu-west-1): read ECONNRESET`);
+    expect(classifyFailure(error).permanent).toBe(false);
   });
 });
