@@ -267,6 +267,9 @@ export class S3FlowSource {
           else ahead.push({ key: next.value, response: fetch(next.value) });
         }
       };
+      // GETs S3 answered, and the first it refused as not authorised, with how many it refused so.
+      let answered = 0;
+      const denied = { first: null as { error: unknown; name: string } | null, count: 0 };
       try {
         for (await fill(); ahead.length > 0; await fill()) {
           const { key, response } = ahead.shift()!;
@@ -275,6 +278,11 @@ export class S3FlowSource {
           // Throttling, S3's own failures and a lost connection outlasted the SDK's retries: the
           // window fails, to be read again later, rather than lose the object's records.
           if (!got.ok && !refusedForThisObject(got.error)) throw withFailedCall(got.error, `s3:GetObject on ${name}`, target);
+          if (got.ok) answered++;
+          else if ((got.error as { name?: unknown } | null)?.name === 'AccessDenied') {
+            denied.count++;
+            denied.first ??= { error: got.error, name };
+          }
           yield {
             name,
             open: () =>
@@ -289,6 +297,13 @@ export class S3FlowSource {
                 for await (const chunk of counted(body, statistics, failed)) yield chunk;
               })(),
           };
+        }
+        // Every GET refused as not authorised (s3:GetObject granted on the bucket rather than its
+        // objects, a KMS key the role may not use): the read role is wrong, not these objects.
+        if (answered === 0 && denied.first) {
+          const { error, name } = denied.first;
+          if (error instanceof Error) error.message = `${error.message}; S3 refused every object of the window (${denied.count})`;
+          throw withFailedCall(error, `s3:GetObject on ${name}`, target);
         }
       } finally {
         // A read stopped early (cancelled analysis) releases the connections fetched ahead.

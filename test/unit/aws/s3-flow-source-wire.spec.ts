@@ -190,4 +190,15 @@ describe('S3 flow source over the S3 wire protocol', () => {
     expect((error as Error).message).toBe(`s3:GetObject on s3://${BUCKET}/${KEYS[1]} (account 111122223333, eu-west-1): read ECONNRESET`);
     expect(classifyFailure(error).permanent).toBe(false);
   });
+
+  it('when S3 refuses every GET (AccessDenied: s3:GetObject granted on the bucket, not its objects), the window fails naming the call', async () => {
+    const { handler, read } = source(() => s3Error(403, 'AccessDenied', 'Access Denied'));
+    const error = await read().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403, attempts: 1 } });
+    expect((error as Error).message).toBe(
+      `s3:GetObject on s3://${BUCKET}/${KEYS[0]} (account 111122223333, eu-west-1): Access Denied; S3 refused every object of the window (2)`,
+    );
+    expect(handler.requests.filter((r) => keyOf(r) !== null)).toHaveLength(2);
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.AccessDenied', permanent: true });
+  });
 });
