@@ -8,6 +8,7 @@ import { abortableSleep } from './abortable-sleep.util';
 import { AwsAdapterError } from './aws-adapter.error';
 import { cloudWatchLogsSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
+import { withFailedCall } from './failed-call.util';
 import { describeFlowLogsDeliveringTo } from './flow-log-lookup';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { INSIGHTS_MAX_ROWS, InsightsQueryBuilder } from './insights-query-builder';
@@ -47,6 +48,8 @@ export interface CloudWatchLogsFlowStatistics {
   splits: number;
   recordsMatched: number;
   recordsScanned: number;
+  /** Log events scanned in each log group: none means the group holds no event of the window. */
+  recordsScannedByLogGroup: Record<string, number>;
   bytesScanned: number;
   estimatedCostUsd: number;
   /** Rows returned by the complete queries (tuples per hour). */
@@ -131,7 +134,8 @@ type SliceOutcome = { kind: 'complete'; rows: NonNullable<GetQueryResultsCommand
  * queried again, down to `minSliceSeconds`. At most `maxConcurrentQueries` run at once;
  * LimitExceededException (the account's concurrent-query limit) backs off and starts again;
  * ThrottlingException is retried by the client's retry strategy. A query cancelled or failed in
- * Insights fails the window.
+ * Insights fails the window. A call CloudWatch Logs refuses fails it too, named with its log group,
+ * account and region (`The specified log group does not exist.` says none of them).
  */
 export class CloudWatchLogsFlowSource {
   private readonly options: CloudWatchLogsFlowSourceSettings;
@@ -154,6 +158,7 @@ export class CloudWatchLogsFlowSource {
       splits: 0,
       recordsMatched: 0,
       recordsScanned: 0,
+      recordsScannedByLogGroup: Object.fromEntries(groups.map((g) => [g.logGroupName, 0])),
       bytesScanned: 0,
       estimatedCostUsd: 0,
       rows: 0,
@@ -251,7 +256,7 @@ export class CloudWatchLogsFlowSource {
     const built = this.builder.build({ logFormat, from: request.from, to: request.to, startSlice: slice, scope: request.scope });
     const eventsFrom = (slice?.from ?? fromSec - this.options.recordSlackSeconds) - this.options.eventSlackSeconds;
     const eventsTo = (slice?.to ?? toSec) + this.options.eventSlackSeconds;
-    const queryId = await this.start(client, logGroupName, built.queryString, eventsFrom, eventsTo, request.signal);
+    const queryId = await this.start(client, request.target, logGroupName, built.queryString, eventsFrom, eventsTo, request.signal);
     statistics.queries += 1;
     statistics.queryIds.push(queryId);
     const signal = request.signal ?? undefined;
@@ -266,11 +271,18 @@ export class CloudWatchLogsFlowSource {
     try {
       let delay = this.options.pollInitialMs;
       for (;;) {
-        const result = await client.send(new GetQueryResultsCommand({ queryId }), { abortSignal: signal });
+        let result: GetQueryResultsCommandOutput;
+        try {
+          result = await client.send(new GetQueryResultsCommand({ queryId }), { abortSignal: signal });
+        } catch (error) {
+          throw withFailedCall(error, `logs:GetQueryResults on ${logGroupName}`, request.target);
+        }
         const status = result.status;
         if (status === 'Complete' || status === 'Failed' || status === 'Cancelled' || status === 'Timeout' || status === 'Unknown') {
           statistics.recordsMatched += result.statistics?.recordsMatched ?? 0;
           statistics.recordsScanned += result.statistics?.recordsScanned ?? 0;
+          statistics.recordsScannedByLogGroup[logGroupName] =
+            (statistics.recordsScannedByLogGroup[logGroupName] ?? 0) + (result.statistics?.recordsScanned ?? 0);
           statistics.bytesScanned += result.statistics?.bytesScanned ?? 0;
         }
         switch (status) {
@@ -307,6 +319,7 @@ export class CloudWatchLogsFlowSource {
   /** StartQuery, backing off while the account is at its concurrent-query limit. */
   private async start(
     client: CloudWatchLogsClient,
+    target: AwsTarget,
     logGroupName: string,
     queryString: string,
     startTime: number,
@@ -324,7 +337,9 @@ export class CloudWatchLogsFlowSource {
         if (!started.queryId) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartQuery returned no queryId');
         return started.queryId;
       } catch (error) {
-        if ((error as { name?: string }).name !== 'LimitExceededException' || attempt >= this.options.maxLimitRetries) throw error;
+        // CloudWatch Logs' refusals name no log group (`The specified log group does not exist.`).
+        if ((error as { name?: string }).name !== 'LimitExceededException' || attempt >= this.options.maxLimitRetries)
+          throw withFailedCall(error, `logs:StartQuery on ${logGroupName}`, target);
         // Full jitter: queries of several workers that met the limit together do not retry together.
         await abortableSleep(Math.round(delay / 2 + Math.random() * (delay / 2)), signal);
         delay = Math.min(this.options.limitBackoffMaxMs, delay * 2);

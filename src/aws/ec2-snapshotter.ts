@@ -16,6 +16,7 @@ import type {
 } from '../engine/network/snapshot';
 import { validateSnapshot } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
+import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
 import { ec2Sdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -280,6 +281,48 @@ export class Ec2Snapshotter {
     });
     return batches.flat();
   }
+}
+
+/**
+ * The VPC and subnet ids of a scope that a snapshot does not describe. The snapshotter turns a
+ * scope into `Filters`, and a filter that matches nothing is an empty answer, not an error (only
+ * the `VpcIds`/`SubnetIds` parameters fail, with `InvalidVpcID.NotFound`): an id mistyped, gone,
+ * or of another account or region would otherwise read as a network with nothing in it, whose
+ * flows no rule blocks and whose coverage has no gap.
+ */
+export function scopeNotDescribed(
+  snapshot: NetworkSnapshot,
+  scope: { vpcIds?: readonly string[] | null; subnetIds?: readonly string[] | null },
+): { vpcIds: string[]; subnetIds: string[] } {
+  const described = new Set([...(snapshot.Vpcs ?? []).map((v) => v.VpcId), ...(snapshot.Subnets ?? []).map((s) => s.SubnetId)]);
+  return {
+    vpcIds: unique([...(scope.vpcIds ?? [])]).filter((id) => !described.has(id)),
+    subnetIds: unique([...(scope.subnetIds ?? [])]).filter((id) => !described.has(id)),
+  };
+}
+
+/**
+ * Fails, naming them, when the scope names VPCs or subnets the snapshot of `where` does not
+ * describe (see scopeNotDescribed); `where` says in which accounts and regions EC2 was asked.
+ */
+export function assertScopeDescribed(
+  snapshot: NetworkSnapshot,
+  scope: { vpcIds?: readonly string[] | null; subnetIds?: readonly string[] | null },
+  where: { accountIds: readonly string[]; regions: readonly string[] },
+): void {
+  const missing = scopeNotDescribed(snapshot, scope);
+  if (missing.vpcIds.length === 0 && missing.subnetIds.length === 0) return;
+  const ids = [...missing.vpcIds, ...missing.subnetIds].join(', ');
+  const regions = where.regions.join(', ');
+  const [place, check] =
+    where.accountIds.length === 1
+      ? [`account ${where.accountIds[0]}, ${regions}`, "the ids and the target's region"]
+      : [`any member account (${where.accountIds.join(', ')}) in ${regions}`, 'the ids, the accounts and the regions'];
+  throw new AwsAdapterError(
+    'AWS.INVALID_CONFIGURATION',
+    `the target's scope names ${ids}, which EC2 does not describe in ${place}: check ${check}, or take them out of the scope`,
+    { accountIds: [...where.accountIds], regions: [...where.regions], ...missing },
+  );
 }
 
 function nonEmpty(values: string[] | null | undefined): string[] | undefined {

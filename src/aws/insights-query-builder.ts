@@ -5,6 +5,9 @@ import { checkFlowQueryInput } from './athena-query-builder';
 /** CloudWatch Logs Insights returns at most this many rows per query. */
 export const INSIGHTS_MAX_ROWS = 10_000;
 
+/** StartQuery's `queryString` holds at most this many characters. */
+export const INSIGHTS_MAX_QUERY_LENGTH = 10_000;
+
 /** Bits of `tcp-flags` OR-ed per tuple (FIN … CWR): Insights has no bitwise OR, so each bit is a max. */
 export const TCP_FLAG_BITS = 8;
 
@@ -181,6 +184,14 @@ export class InsightsQueryBuilder {
       `| stats ${stats.join(', ')} by ${by.join(', ')}`,
       `| limit ${INSIGHTS_MAX_ROWS}`,
     ].join('\n');
+    // StartQuery refuses a longer string (InvalidParameterException); the scope's ids make most of it.
+    if (queryString.length > INSIGHTS_MAX_QUERY_LENGTH) {
+      throw new AwsAdapterError(
+        'AWS.QUERY_TOO_LONG',
+        `CloudWatch Logs Insights query is ${queryString.length} characters, StartQuery accepts at most ${INSIGHTS_MAX_QUERY_LENGTH}: narrow the scope`,
+        { length: queryString.length },
+      );
+    }
     return { queryString, fields };
   }
 }

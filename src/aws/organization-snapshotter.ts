@@ -5,7 +5,7 @@ import type { AwsTarget } from './aws-target';
 import { retryabilityOf } from '../common/errors/retryability';
 import { abortableSleep } from './abortable-sleep.util';
 import { ConcurrencyLimiter } from './concurrency-limiter';
-import type { Ec2Snapshotter } from './ec2-snapshotter';
+import { assertScopeDescribed, type Ec2Snapshotter } from './ec2-snapshotter';
 import { listOrganizationAccounts, memberRoleArn } from './organization-accounts';
 
 export interface OrganizationsClientProvider {
@@ -98,10 +98,13 @@ export class OrganizationSnapshotter {
     }
     const read = results.filter((r) => r.snapshot !== null);
     if (pairs.length > 0 && read.length === 0) throw results.find((r) => r.error !== undefined)?.error;
-    return {
-      snapshot: mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot)),
-      members: [...results.map((r) => r.reading), ...skipped],
-    };
+    const snapshot = mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot));
+    // Each member holds only some of the scope; the scope is checked against them all, and only
+    // when every one was read (an unread member may hold what the others lack).
+    if (pairs.length > 0 && read.length === results.length) {
+      assertScopeDescribed(snapshot, request, { accountIds: unique(pairs.map((p) => p.accountId)), regions: [...request.regions] });
+    }
+    return { snapshot, members: [...results.map((r) => r.reading), ...skipped] };
   }
 
   private async readMember(
@@ -176,3 +179,5 @@ export function mergeMembers(parts: readonly NetworkSnapshot[]): NetworkSnapshot
   }
   return mergeSnapshots([merged]);
 }
+
+const unique = (values: readonly string[]): string[] => [...new Set(values)];

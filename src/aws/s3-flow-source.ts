@@ -4,6 +4,8 @@ import {
   CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
   isCloudWatchExportWriteTest,
 } from '../engine/flow-log/cloudwatch-export';
+import { failsTheRead } from '../common/errors/fails-the-read.util';
+import { retryabilityOf } from '../common/errors/retryability';
 import { partitionSpans } from './athena-query-builder';
 import { AwsAdapterError } from './aws-adapter.error';
 import { s3Sdk } from './aws-sdk';
@@ -105,9 +107,13 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * uses, so gzip text, Parquet, Firehose's newline-delimited records and an export's timestamped
  * messages are read alike. Objects are fetched `prefetch` ahead of the one being
  * read; a body not yet read waits in its socket (back-pressure), so memory stays bounded by a few
- * stream buffers (and one Parquet object, which is read whole). An object that cannot be fetched
- * or read to its end is named by the reader (`readErrors`); objects skipped (of the other format,
- * folder markers, an export's write test or an export written too early) are named in `skipped`.
+ * stream buffers (and one Parquet object, which is read whole). An object S3 refuses to give
+ * (deleted since it was listed, denied, archived) or that cannot be read to its end is named by the
+ * reader (`readErrors`); a GET still throttled or failing on S3's side after the SDK's retries,
+ * or a body that breaks off (a connection reset), fails the read, naming the object, so the window
+ * is read again later rather than without it.
+ * Objects skipped (of the other format, folder markers, an export's write test or an export
+ * written too early) are named in `skipped`.
  */
 export class S3FlowSource {
   private readonly options: S3FlowSourceSettings;
@@ -261,10 +267,22 @@ export class S3FlowSource {
           else ahead.push({ key: next.value, response: fetch(next.value) });
         }
       };
+      // GETs S3 answered, and the first it refused as not authorised, with how many it refused so.
+      let answered = 0;
+      const denied = { first: null as { error: unknown; name: string } | null, count: 0 };
       try {
         for (await fill(); ahead.length > 0; await fill()) {
           const { key, response } = ahead.shift()!;
           const name = `s3://${bucket}/${key}`;
+          const got = await response;
+          // Throttling, S3's own failures and a lost connection outlasted the SDK's retries: the
+          // window fails, to be read again later, rather than lose the object's records.
+          if (!got.ok && !refusedForThisObject(got.error)) throw withFailedCall(got.error, `s3:GetObject on ${name}`, target);
+          if (got.ok) answered++;
+          else if ((got.error as { name?: unknown } | null)?.name === 'AccessDenied') {
+            denied.count++;
+            denied.first ??= { error: got.error, name };
+          }
           yield {
             name,
             open: () =>
@@ -274,9 +292,18 @@ export class S3FlowSource {
                 const body = got.output.Body as NodeJS.ReadableStream | undefined;
                 if (!body) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `GetObject of ${name} returned no body`);
                 statistics.objectsRead++;
-                for await (const chunk of counted(body, statistics)) yield chunk;
+                // A body that breaks off (a connection reset) fails the read: the object may be whole next time.
+                const failed = (error: unknown) => failsTheRead(withFailedCall(error, `s3:GetObject on ${name}`, target));
+                for await (const chunk of counted(body, statistics, failed)) yield chunk;
               })(),
           };
+        }
+        // Every GET refused as not authorised (s3:GetObject granted on the bucket rather than its
+        // objects, a KMS key the role may not use): the read role is wrong, not these objects.
+        if (answered === 0 && denied.first) {
+          const { error, name } = denied.first;
+          if (error instanceof Error) error.message = `${error.message}; S3 refused every object of the window (${denied.count})`;
+          throw withFailedCall(error, `s3:GetObject on ${name}`, target);
         }
       } finally {
         // A read stopped early (cancelled analysis) releases the connections fetched ahead.
@@ -292,6 +319,16 @@ export class S3FlowSource {
 }
 
 /**
+ * Whether S3 refused the GET of this one object (`NoSuchKey`: deleted since it was listed,
+ * `AccessDenied`, `InvalidObjectState`: archived): the reader names it and reads the others. S3
+ * asks for `SlowDown` and `InternalError` to be retried, so those, like any other failure, are
+ * not this object's.
+ */
+function refusedForThisObject(error: unknown): boolean {
+  return (error as { $fault?: unknown } | null)?.$fault === 'client' && retryabilityOf(error).kind !== 'throttled';
+}
+
+/**
  * The prefix an export task wrote under, as listed: its destinationPrefix (`exportedlogs` when
  * none) as a folder, so `exports` does not list `exports-2025/`; empty, the whole bucket.
  */
@@ -301,10 +338,19 @@ function exportPrefix(prefix: string | null | undefined): string {
 }
 
 /** The object's bytes as stored, counted as they arrive. */
-async function* counted(body: NodeJS.ReadableStream, statistics: S3ReadStatistics): AsyncGenerator<Buffer> {
-  for await (const chunk of body as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    statistics.bytesRead += buffer.length;
-    yield buffer;
+async function* counted(
+  body: NodeJS.ReadableStream,
+  statistics: S3ReadStatistics,
+  failed: (error: unknown) => unknown,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer | string>) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      statistics.bytesRead += buffer.length;
+      yield buffer;
+    }
+  } catch (error) {
+    // Only the body's own errors land here: the reader never throws into this generator.
+    throw failed(error);
   }
 }

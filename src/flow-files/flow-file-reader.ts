@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+import { isFailingTheRead } from '../common/errors/fails-the-read.util';
 import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
 import {
   CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH,
@@ -595,7 +596,7 @@ class FlowLineReader {
       // The last line (without a newline) reached the sink after the last chunk's yield.
       yield;
     } catch (err) {
-      if (err instanceof FlowLogFormatError) throw err;
+      if (err instanceof FlowLogFormatError || isFailingTheRead(err)) throw err;
       if (err instanceof NotInsideRootError) {
         // Refused when opened (outside the data root): nothing of it was read.
         this.stats.files--;
@@ -669,7 +670,8 @@ export async function* readFlowRecords(inputs: readonly string[], options: FlowR
  * readFlowRecords over sources of bytes other than files (S3 objects): each read to its end in
  * turn, with the same header handling, format, statistics and error reporting; a source whose
  * bytes fail (an object that cannot be fetched, a truncated gzip) is named in `readErrors` and
- * what it gave before is used.
+ * what it gave before is used, unless its error is marked as failing the whole read (failsTheRead),
+ * which is rethrown.
  */
 export async function* readFlowSources(
   sources: AsyncIterable<FlowByteSource>,
@@ -728,7 +730,8 @@ export async function drainFlowFiles(
  * drainFlowFiles over sources of bytes other than files (S3 objects): each read to its end in
  * turn, with the same header handling, format, window, per-hour counts, statistics and error
  * reporting; a source whose bytes fail (an object that cannot be fetched, a truncated gzip) is
- * named in `readErrors` and what it gave before is used.
+ * named in `readErrors` and what it gave before is used, unless its error is marked as failing
+ * the whole read (failsTheRead: the store stopped answering mid-object), which is rethrown.
  */
 export async function drainFlowSources(
   sources: AsyncIterable<FlowByteSource>,

@@ -63,7 +63,21 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
         sink(aggregate);
       },
     );
-    const { warnings, ...unread } = unreadStatistics([{ source: `${settings.database}.${settings.table}`, unread: result.unread }]);
+    const table = `${settings.database}.${settings.table}`;
+    const { warnings: unreadWarnings, ...unread } = unreadStatistics([{ source: table, unread: result.unread }]);
+    // A query over partitions that hold no object (not added, projected elsewhere, another
+    // location) succeeds with no row and scans nothing: said, not read as a window without traffic.
+    const warnings =
+      result.dataScannedBytes === 0
+        ? [
+            ...unreadWarnings,
+            {
+              file: table,
+              message:
+                "Athena read no data of the table for the window (0 bytes scanned): check that the table's location and partitions (added, or projected) cover the flow log's objects of these days",
+            },
+          ]
+        : unreadWarnings;
     return {
       bytesScanned: result.dataScannedBytes,
       estimatedCostUsd: result.estimatedCostUsd,

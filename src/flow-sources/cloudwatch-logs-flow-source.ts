@@ -40,7 +40,21 @@ export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogs
       else accepted += aggregate.records;
       sink(aggregate);
     }
-    const { warnings, ...unread } = unreadStatistics(result.unread.map((u) => ({ source: u.logGroupName, unread: u.unread })));
+    const { warnings: unreadWarnings, ...unread } = unreadStatistics(
+      result.unread.map((u) => ({ source: u.logGroupName, unread: u.unread })),
+    );
+    // Insights answers a log group without events in the time range with an empty result, not an
+    // error: a log group the flow log does not publish to would read as a window without traffic.
+    const warnings = [
+      ...unreadWarnings,
+      ...Object.entries(result.recordsScannedByLogGroup)
+        .filter(([, scanned]) => scanned === 0)
+        .map(([logGroupName]) => ({
+          file: logGroupName,
+          message:
+            "CloudWatch Logs Insights scanned no log event of the window in this log group: check that it is the one the flow log publishes to (the target's logGroupName or flowLogId)",
+        })),
+    ];
     return {
       records: rejected + accepted,
       rejectedRecords: rejected,

@@ -63,6 +63,7 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       ...stats.skipped.map((s) => ({ file: s.file, message: `skipped: ${s.reason}` })),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
       ...malformedLineWarnings(stats, (file) => file, `s3://${settings.bucket}/`),
+      ...nothingListed(settings.bucket, s3.prefixes, s3.objectsListed),
     ];
     return {
       records: stats.records,
@@ -86,6 +87,23 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       ...(warnings.length ? { warnings } : {}),
     };
   }
+}
+
+/**
+ * A warning when the window's prefixes hold no object at all. S3 lists a prefix that matches no
+ * key as an empty page (`KeyCount` 0), not an error, so a bucket, prefix or layout that does not
+ * match where the flow log delivers would otherwise read as a window without traffic.
+ */
+function nothingListed(bucket: string, prefixes: readonly string[], listed: number): FlowSourceWarning[] {
+  if (listed > 0 || prefixes.length === 0) return [];
+  const n = prefixes.length;
+  const range = n > 1 ? `, s3://${bucket}/${prefixes[0]} to s3://${bucket}/${prefixes[n - 1]}` : '';
+  return [
+    {
+      file: `s3://${bucket}/${prefixes[0]}`,
+      message: `S3 lists no object under the window's ${n} delivery prefix${n === 1 ? '' : 'es'}${range}: check the bucket, prefix and layout (hiveCompatible, perHourPartitions, accountId, region, delivery) against the flow log's destination`,
+    },
+  ];
 }
 
 /** How many objects were skipped for each reason, in the order the reasons first appear. */

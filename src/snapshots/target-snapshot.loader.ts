@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../common/errors/validation.error';
-import { Ec2Snapshotter } from '../aws/ec2-snapshotter';
+import { Ec2Snapshotter, assertScopeDescribed } from '../aws/ec2-snapshotter';
 import { ConfigHistoryReader, type WindowHistory } from '../aws/config-history';
 import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { snapshotAt } from './snapshot-at';
@@ -45,7 +45,9 @@ export class TargetSnapshotLoader {
     const source = target.configSource;
     const signal = options.signal;
     if (source.type === 'ec2') {
-      const current = await this.ec2.snapshot({ ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds });
+      const scoped = { ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds };
+      const current = await this.ec2.snapshot(scoped);
+      assertScopeDescribed(current, scoped, { accountIds: [target.accountId], regions: [target.region] });
       if (source.history !== 'aws-config' || !options.window) return { snapshot: current };
       const history = await this.history.read(awsTargetOf(target), current, options.window, signal);
       return { snapshot: snapshotAt(current, history, options.window.from), history };

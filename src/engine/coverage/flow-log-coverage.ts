@@ -21,12 +21,17 @@ export interface CoverageScope {
 
 /** True for a flow log that records rejected traffic right now. */
 function capturesRejects(log: FlowLog): boolean {
-  return log.FlowLogStatus === 'ACTIVE' && (log.TrafficType === 'REJECT' || log.TrafficType === 'ALL');
+  return log.FlowLogStatus === 'ACTIVE' && keepsRejects(log) && log.DeliverLogsStatus !== 'FAILED';
+}
+
+function keepsRejects(log: FlowLog): boolean {
+  return log.TrafficType === 'REJECT' || log.TrafficType === 'ALL';
 }
 
 /**
  * Which VPCs, subnets and network interfaces in scope have no active flow log capturing REJECT
- * traffic — what is not logged cannot be diagnosed. A VPC's log covers all its subnets and
+ * traffic — what is not logged cannot be diagnosed. A log whose delivery fails (DescribeFlowLogs'
+ * `DeliverLogsStatus` FAILED, with `DeliverLogsErrorMessage`) captures nothing that arrives. A VPC's log covers all its subnets and
  * interfaces, a subnet's log covers its interfaces; an interface's log covers only itself. A VPC
  * without a log of its own is covered when every one of its subnets has one (a VPC whose only
  * subnet is logged is no gap); with only some subnets logged it stays a gap, beside the others.
@@ -91,10 +96,12 @@ function gapReason(type: CoverageResourceType, id: string, logsByResource: Map<s
         ? 'no active flow log on the subnet or its VPC captures REJECT traffic'
         : 'no active flow log on the interface, its subnet or its VPC captures REJECT traffic';
   if (own.length === 0) return scopeText;
-  const details = own.map((log) =>
-    log.FlowLogStatus !== 'ACTIVE'
-      ? `${log.FlowLogId ?? 'flow log'} is ${log.FlowLogStatus ?? 'not active'}`
-      : `${log.FlowLogId ?? 'flow log'} captures ${log.TrafficType ?? 'unknown'} traffic only`,
-  );
+  const details = own.map((log) => {
+    const id = log.FlowLogId ?? 'flow log';
+    if (log.FlowLogStatus !== 'ACTIVE') return `${id} is ${log.FlowLogStatus ?? 'not active'}`;
+    if (!keepsRejects(log)) return `${id} captures ${log.TrafficType ?? 'unknown'} traffic only`;
+    // ACTIVE, yet its records do not arrive: the role cannot publish ("Access error"), or CloudWatch Logs throttles it.
+    return `${id} fails to deliver its records: DeliverLogsStatus FAILED${log.DeliverLogsErrorMessage ? `, ${log.DeliverLogsErrorMessage}` : ''}`;
+  });
   return `${scopeText} (${details.join('; ')})`;
 }

@@ -218,6 +218,8 @@ const flowLog = z.looseObject({
   LogGroupName: z.string().optional(),
   LogFormat: z.string().optional(),
   FlowLogStatus: z.string().optional(),
+  DeliverLogsStatus: z.string().optional(),
+  DeliverLogsErrorMessage: z.string().optional(),
   MaxAggregationInterval: z.number().optional(),
 });
 

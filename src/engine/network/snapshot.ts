@@ -192,6 +192,10 @@ export interface FlowLog {
   LogGroupName?: string;
   LogFormat?: string;
   FlowLogStatus?: string;
+  /** `SUCCESS`, or `FAILED` when the records cannot be delivered (see `DeliverLogsErrorMessage`). */
+  DeliverLogsStatus?: string;
+  /** Why delivery fails: `Access error` (the role cannot publish), `Rate limited`, `Unknown error`. */
+  DeliverLogsErrorMessage?: string;
   MaxAggregationInterval?: number;
 }
 

@@ -3,13 +3,18 @@ import { Readable } from 'node:stream';
 export interface RecordedRequest {
   hostname: string;
   path: string;
+  /** The query string's parameters (S3 and other REST APIs put operation and paging there). */
+  query?: Record<string, string | string[] | null>;
   headers: Record<string, string>;
   body: string;
 }
 
 export interface FakeResponse {
   status: number;
-  body: string;
+  /** Text, or the bytes of a binary body (a gzip object). */
+  body: string | Buffer;
+  /** The body as a stream of its own instead (one that breaks off, say); `body` is then ignored. */
+  stream?: () => Readable;
   headers?: Record<string, string>;
 }
 
@@ -22,10 +27,17 @@ export class FakeHttpHandler {
 
   constructor(private readonly respond: (request: RecordedRequest, index: number) => FakeResponse) {}
 
-  async handle(request: { hostname: string; path: string; headers: Record<string, string>; body?: unknown }) {
+  async handle(request: {
+    hostname: string;
+    path: string;
+    query?: Record<string, string | string[] | null>;
+    headers: Record<string, string>;
+    body?: unknown;
+  }) {
     const recorded: RecordedRequest = {
       hostname: request.hostname,
       path: request.path,
+      query: request.query ?? {},
       headers: request.headers,
       body: typeof request.body === 'string' ? request.body : request.body ? Buffer.from(request.body as Uint8Array).toString() : '',
     };
@@ -35,7 +47,7 @@ export class FakeHttpHandler {
       response: {
         statusCode: reply.status,
         headers: reply.headers ?? {},
-        body: Readable.from([Buffer.from(reply.body)]),
+        body: reply.stream ? reply.stream() : Readable.from([Buffer.from(reply.body)]),
       },
     };
   }

@@ -2,6 +2,7 @@ import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { AwsClientFactory } from '../../../src/aws/aws-client.factory';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
@@ -154,6 +155,40 @@ describe('AwsClientFactory', () => {
       expect(assume[0].headers.authorization).toContain('Credential=AKIDBASE/');
       const ec2Calls = handler.requests.filter((r) => r.body.includes('Action=DescribeVpcs'));
       expect(ec2Calls.every((r) => r.headers.authorization.includes('Credential=ASIAASSUMED/'))).toBe(true);
+    } finally {
+      for (const [key, value] of [
+        ['AWS_ACCESS_KEY_ID', previous.id],
+        ['AWS_SECRET_ACCESS_KEY', previous.secret],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('a role whose trust policy refuses the caller (STS AccessDenied) fails the read at once, naming sts:AssumeRole, for good', async () => {
+    const handler = new FakeHttpHandler((request) =>
+      request.body.includes('Action=AssumeRole')
+        ? {
+            status: 403,
+            body: '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::111122223333:user/ops is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/sgdoctor</Message></Error><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>',
+          }
+        : describeVpcsXml,
+    );
+    const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDBASE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'base-secret';
+    try {
+      const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, retryStrategy: quickRetries() } });
+      const roleTarget = { ...target, roleArn: 'arn:aws:iam::111122223333:role/sgdoctor', externalId: 'ext-123' };
+      const error = await new Ec2Snapshotter(factory).snapshot(roleTarget).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403, attempts: 1 } });
+      expect((error as Error).message).toMatch(
+        /is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role\/sgdoctor$/,
+      );
+      // Neither STS nor EC2 is asked again, and EC2 is never asked with credentials it would refuse.
+      expect(handler.requests.map((r) => new URLSearchParams(r.body).get('Action'))).toEqual(['AssumeRole']);
+      expect(classifyFailure(error)).toMatchObject({ code: 'AWS.AccessDenied', permanent: true });
     } finally {
       for (const [key, value] of [
         ['AWS_ACCESS_KEY_ID', previous.id],

@@ -2,8 +2,10 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { CloudWatchLogsFlowSource } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
+import { CloudWatchLogsTargetFlowSource } from '../../../src/flow-sources/cloudwatch-logs-flow-source';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
 
 /**
@@ -180,5 +182,45 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
     );
     await expect(run(handler)).rejects.toMatchObject({ name: 'MalformedQueryException', $fault: 'client' });
     expect(handler.requests).toHaveLength(1);
+  });
+
+  it('a log group that does not exist (ResourceNotFoundException names none) is named with the call, account and region', async () => {
+    const handler = new FakeHttpHandler(() =>
+      json({ __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' }, 400),
+    );
+    const error = await run(handler).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ResourceNotFoundException', $fault: 'client', $metadata: { attempts: 1 } });
+    expect((error as Error).message).toBe(
+      `logs:StartQuery on ${LOG_GROUP} (account 111122223333, eu-west-1): The specified log group does not exist.`,
+    );
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.ResourceNotFoundException', permanent: true });
+  });
+
+  it('a log group with no log event in the window (recordsScanned 0) is named in the warnings, not read as a quiet network', async () => {
+    const handler = new FakeHttpHandler((request) =>
+      actionOf(request.headers) === 'StartQuery'
+        ? json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' })
+        : json({ results: [], statistics: { recordsMatched: 0.0, recordsScanned: 0.0, bytesScanned: 0.0 }, status: 'Complete' }),
+    );
+    const statistics = await new CloudWatchLogsTargetFlowSource(source(handler)).read(
+      {
+        analysisId: 'an-1',
+        attempt: 0,
+        target: { id: 't-1', ...TARGET, access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+        settings: { type: 'cloudwatch-logs', logGroupName: LOG_GROUP, flowLogId: null, logFormat: V2 },
+        window: WINDOW,
+        snapshot: {},
+        signal: new AbortController().signal,
+      },
+      () => undefined,
+    );
+    expect(statistics).toMatchObject({ records: 0, insights: { recordsScanned: 0 } });
+    expect(statistics.warnings).toEqual([
+      {
+        file: LOG_GROUP,
+        message:
+          "CloudWatch Logs Insights scanned no log event of the window in this log group: check that it is the one the flow log publishes to (the target's logGroupName or flowLogId)",
+      },
+    ]);
   });
 });

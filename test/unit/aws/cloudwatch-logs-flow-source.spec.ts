@@ -389,6 +389,29 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
     );
     expect(() => builder.build({ logFormat: format, from: WINDOW.to, to: WINDOW.from })).toThrow('must end after it starts');
   });
+
+  it('refuses a query longer than StartQuery takes (10,000 characters), asking for a narrower scope, rather than have it refused', () => {
+    const hex = (i: number) => i.toString(16).padStart(17, '0');
+    // The most ids a target's scope holds: 200 VPCs and 200 subnets.
+    const scope = {
+      vpcIds: Array.from({ length: 200 }, (_, i) => `vpc-${hex(i)}`),
+      subnetIds: Array.from({ length: 200 }, (_, i) => `subnet-${hex(i)}`),
+    };
+    let error: unknown;
+    try {
+      builder.build({ logFormat: format, from: WINDOW.from, to: WINDOW.to, scope });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'AWS.QUERY_TOO_LONG' });
+    expect((error as Error).message).toMatch(
+      /^CloudWatch Logs Insights query is \d+ characters, StartQuery accepts at most 10000: narrow the scope$/,
+    );
+    const half = { vpcIds: scope.vpcIds.slice(0, 100), subnetIds: scope.subnetIds.slice(0, 100) };
+    expect(builder.build({ logFormat: format, from: WINDOW.from, to: WINDOW.to, scope: half }).queryString.length).toBeLessThanOrEqual(
+      10_000,
+    );
+  });
 });
 
 describe('InsightsRowMerger: rows of records that are no flow are counted by reason, never merged into an aggregate', () => {

@@ -251,4 +251,40 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
         'not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account 111122223333, eu-west-1, so the snapshot has no RouteTables; grant ec2:DescribeRouteTables to the read role (iam/ec2-config.json)',
     });
   });
+
+  it('reads on through a page EC2 returns empty with a NextToken, and past the last entries to the empty page that ends the list', async () => {
+    const group = (id: string) =>
+      `<item><ownerId>111122223333</ownerId><groupId>${id}</groupId><groupName>${id}</groupName><groupDescription>app</groupDescription><vpcId>vpc-0a1b2c3d</vpcId><ipPermissions/><ipPermissionsEgress/><tagSet/></item>`;
+    const groupPages: Record<string, string> = {
+      '': `<DescribeSecurityGroupsResponse ${NS}><requestId>r-sg-1</requestId><securityGroupInfo>${group('sg-0a1b2c3d4e5f60001')}</securityGroupInfo><nextToken>c2ctcGFnZS0y</nextToken></DescribeSecurityGroupsResponse>`,
+      c2ctcGFnZS0y: `<DescribeSecurityGroupsResponse ${NS}><requestId>r-sg-2</requestId><securityGroupInfo/><nextToken>c2ctcGFnZS0z</nextToken></DescribeSecurityGroupsResponse>`,
+      c2ctcGFnZS0z: `<DescribeSecurityGroupsResponse ${NS}><requestId>r-sg-3</requestId><securityGroupInfo>${group('sg-0a1b2c3d4e5f60002')}</securityGroupInfo></DescribeSecurityGroupsResponse>`,
+    };
+    const entryPages: Record<string, string> = {
+      '': `<GetManagedPrefixListEntriesResponse ${NS}><requestId>r-pl-1</requestId><entrySet><item><cidr>52.218.0.0/17</cidr></item><item><cidr>3.5.64.0/21</cidr></item></entrySet><nextToken>cGwtcGFnZS0y</nextToken></GetManagedPrefixListEntriesResponse>`,
+      cGwtcGFnZS0y: `<GetManagedPrefixListEntriesResponse ${NS}><requestId>r-pl-2</requestId><entrySet/></GetManagedPrefixListEntriesResponse>`,
+    };
+    const handler = new FakeHttpHandler((request) => {
+      const params = new URLSearchParams(request.body);
+      const action = params.get('Action') ?? '';
+      const token = params.get('NextToken') ?? '';
+      if (action === 'DescribeSecurityGroups') return { status: 200, body: groupPages[token] };
+      if (action === 'GetManagedPrefixListEntries') return { status: 200, body: entryPages[token] };
+      if (action === 'DescribeManagedPrefixLists') {
+        return {
+          status: 200,
+          body: `<DescribeManagedPrefixListsResponse ${NS}><requestId>r-pl</requestId><prefixListSet><item><prefixListId>pl-6da54004</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListArn>arn:aws:ec2:eu-west-1:aws:prefix-list/pl-6da54004</prefixListArn><prefixListName>com.amazonaws.eu-west-1.s3</prefixListName><maxEntries>0</maxEntries><version>0</version><tagSet/><ownerId>AWS</ownerId></item></prefixListSet></DescribeManagedPrefixListsResponse>`,
+        };
+      }
+      return empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.SecurityGroups?.map((g) => g.GroupId)).toEqual(['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002']);
+    expect(handler.requests.filter((r) => actionOf(r.body) === 'DescribeSecurityGroups')).toHaveLength(3);
+    // An AWS-managed list (owner `AWS`, no MaxEntries to speak of) is read like any other.
+    expect(snapshot.ManagedPrefixLists).toMatchObject([{ PrefixListId: 'pl-6da54004', OwnerId: 'AWS' }]);
+    expect(snapshot.PrefixListEntries).toEqual({ 'pl-6da54004': [{ Cidr: '52.218.0.0/17' }, { Cidr: '3.5.64.0/21' }] });
+    expect(handler.requests.filter((r) => actionOf(r.body) === 'GetManagedPrefixListEntries')).toHaveLength(2);
+  });
 });

@@ -216,6 +216,26 @@ describe('OrganizationSnapshotter', () => {
     expect(result.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
   });
 
+  it('with every member read, a scope id no member describes fails the read, naming it; with a member unread it may be there', async () => {
+    const request = {
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+      vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'],
+    };
+    // Each member describes vpc-0abc and subnet-0a, whatever the filters: none has the other VPC.
+    const error = await snapshotter.snapshot({ ...request, accounts: ['111111111111', '333333333333'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsAdapterError);
+    expect(error).toMatchObject({ code: 'AWS.INVALID_CONFIGURATION', details: { vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'], subnetIds: [] } });
+    expect((error as Error).message).toBe(
+      "the target's scope names vpc-0e1f2a3b4c5d6e7f8, which EC2 does not describe in any member account (111111111111, 333333333333) in eu-west-1: check the ids, the accounts and the regions, or take them out of the scope",
+    );
+
+    const partly = await snapshotter.snapshot({ ...request, accounts: ['111111111111', DENIED] });
+    expect(partly.members.map((m) => m.status)).toEqual(['read', 'failed']);
+  });
+
   it('reads a member AWS throttled once more after the others, alone; one still throttled is named as such', async () => {
     const BUSY = '555555555555';
     const STUCK = '666666666666';

@@ -70,8 +70,8 @@ describe('AthenaTableFlowSource: what the query left out, in the analysis statis
   });
   afterEach(() => athenaMock.reset());
 
-  async function read(after: ReturnType<typeof unreadRow>[]) {
-    const pages = resultPages(1200, 1000, after);
+  async function read(after: ReturnType<typeof unreadRow>[], rows = 1200) {
+    const pages = resultPages(rows, 1000, after);
     let page = 0;
     athenaMock.on(GetQueryResultsCommand).callsFake(() => pages[page++]);
     const aggregates: FlowAggregate[] = [];
@@ -130,5 +130,21 @@ describe('AthenaTableFlowSource: what the query left out, in the analysis statis
     expect(statistics).toMatchObject({ malformedLines: 0, incompleteRecords: 0, skipdataRecords: 0 });
     expect(statistics).not.toHaveProperty('incompleteByReason');
     expect(statistics).not.toHaveProperty('warnings');
+  });
+
+  it('a query that read no data of the table (DataScannedInBytes 0, only the header row) is named in the warnings, not read as a quiet network', async () => {
+    const scannedNothing = succeeded('q-7');
+    scannedNothing.QueryExecution!.Statistics!.DataScannedInBytes = 0;
+    athenaMock.on(GetQueryExecutionCommand).resolves(scannedNothing);
+    const { statistics, aggregates } = await read([], 0);
+    expect(aggregates).toEqual([]);
+    expect(statistics).toMatchObject({ bytesScanned: 0, records: 0 });
+    expect(statistics.warnings).toEqual([
+      {
+        file: 'vpc_logs.flow_logs',
+        message:
+          "Athena read no data of the table for the window (0 bytes scanned): check that the table's location and partitions (added, or projected) cover the flow log's objects of these days",
+      },
+    ]);
   });
 });

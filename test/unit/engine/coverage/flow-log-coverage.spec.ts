@@ -58,6 +58,12 @@ describe('flowLogCoverage', () => {
   it.each([
     ['ACCEPT-only', log('vpc-a', 'ACCEPT'), /fl-vpc-a captures ACCEPT traffic only/],
     ['inactive', log('vpc-a', 'ALL', 'INACTIVE'), /fl-vpc-a is INACTIVE/],
+    // DescribeFlowLogs: ACTIVE, but its role may not publish (DeliverLogsStatus FAILED, "Access error").
+    [
+      'undelivered',
+      { ...log('vpc-a', 'ALL'), DeliverLogsStatus: 'FAILED', DeliverLogsErrorMessage: 'Access error' },
+      /\(fl-vpc-a fails to deliver its records: DeliverLogsStatus FAILED, Access error\)$/,
+    ],
   ])('an %s log covers nothing and the gap says why', (_, flowLog, reason) => {
     const result = flowLogCoverage(network([flowLog]), { vpcIds: ['vpc-a'] });
     expect(result.covered).toEqual([]);

@@ -1,0 +1,119 @@
+import {
+  DescribeFlowLogsCommand,
+  DescribeManagedPrefixListsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcPeeringConnectionsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type Filter,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
+import { ConfigHistoryReader } from '../../../src/aws/config-history';
+import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
+import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
+import { TargetSnapshotLoader } from '../../../src/snapshots/target-snapshot.loader';
+import type { DataPathResolver } from '../../../src/targets/data-path.resolver';
+import type { Target, TargetScope } from '../../../src/targets/target-sources';
+import * as fx from '../../support/aws/ec2-responses';
+
+/**
+ * EC2 answers a Describe call whose `Filters` match nothing with an empty list, not an error (only
+ * the `VpcIds`/`SubnetIds` parameters fail with `InvalidVpcID.NotFound`): a scope naming a VPC or
+ * subnet the account does not have in that region reads as an empty network, unless it is checked.
+ */
+describe('TargetSnapshotLoader: a live target whose scope names what EC2 does not describe', () => {
+  const ec2Mock = mockClient(EC2Client);
+  const client = new EC2Client({ region: 'eu-west-1' });
+  const ec2 = new Ec2Snapshotter({ ec2: () => client });
+  const loader = new TargetSnapshotLoader(
+    ec2,
+    new OrganizationSnapshotter(ec2, {
+      organizations: () => {
+        throw new Error('not an organisation target');
+      },
+    }),
+    new ConfigHistoryReader({
+      config: () => {
+        throw new Error('no configuration history');
+      },
+    }),
+  );
+  const paths = {} as DataPathResolver;
+  const target = (scope: Partial<TargetScope>): Target =>
+    ({
+      id: 't-1',
+      name: 'shop',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      access: { type: 'default-chain' },
+      scope: { vpcIds: [], subnetIds: [], ...scope },
+      configSource: { type: 'ec2' },
+    }) as unknown as Target;
+  /** The values of one filter of a Describe call, as EC2 applies it (absent: no filter). */
+  const valuesOf = (filters: Filter[] | undefined, name: string) => filters?.find((f) => f.Name === name)?.Values;
+  const kept = (values: string[] | undefined, id: string | undefined) => !values || values.includes(id ?? '');
+
+  beforeEach(() => {
+    ec2Mock.reset();
+    ec2Mock.on(DescribeSubnetsCommand).callsFake(({ Filters }: { Filters?: Filter[] }) => ({
+      Subnets: (fx.subnetsPage.Subnets ?? []).filter(
+        (s) => kept(valuesOf(Filters, 'vpc-id'), s.VpcId) && kept(valuesOf(Filters, 'subnet-id'), s.SubnetId),
+      ),
+    }));
+    ec2Mock.on(DescribeVpcsCommand).callsFake(({ Filters }: { Filters?: Filter[] }) => ({
+      Vpcs: (fx.vpcsPage.Vpcs ?? []).filter((v) => kept(valuesOf(Filters, 'vpc-id'), v.VpcId)),
+    }));
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves(fx.securityGroupPages[2]);
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves(fx.networkAclsPage);
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(fx.networkInterfacesPage);
+    ec2Mock.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
+    ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves({ VpcPeeringConnections: [] });
+    ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+  });
+
+  afterEach(() => ec2Mock.reset());
+
+  it('fails naming the VPCs and subnets of the scope EC2 does not describe in the account and region, instead of analysing nothing', async () => {
+    const error = await loader
+      .loadWithMembers(
+        target({ vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0a', 'subnet-0f9e8d7c6b5a49382'] }),
+        paths,
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'AWS.INVALID_CONFIGURATION',
+      details: {
+        accountIds: ['111122223333'],
+        regions: ['eu-west-1'],
+        vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'],
+        subnetIds: ['subnet-0f9e8d7c6b5a49382'],
+      },
+    });
+    expect((error as Error).message).toBe(
+      "the target's scope names vpc-0e1f2a3b4c5d6e7f8, subnet-0f9e8d7c6b5a49382, which EC2 does not describe in account 111122223333, eu-west-1: check the ids and the target's region, or take them out of the scope",
+    );
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.INVALID_CONFIGURATION', permanent: true });
+  });
+
+  it('a scope of subnets none of which the account has fails too: the snapshot would hold no VPC-scoped resource at all', async () => {
+    await expect(loader.loadWithMembers(target({ subnetIds: ['subnet-0f9e8d7c6b5a49382'] }), paths)).rejects.toMatchObject({
+      code: 'AWS.INVALID_CONFIGURATION',
+      details: { vpcIds: [], subnetIds: ['subnet-0f9e8d7c6b5a49382'] },
+    });
+  });
+
+  it('a scope EC2 describes in full is read as before', async () => {
+    const { snapshot } = await loader.loadWithMembers(target({ vpcIds: ['vpc-0abc'], subnetIds: ['subnet-0a'] }), paths);
+    expect(snapshot.Vpcs?.map((v) => v.VpcId)).toEqual(['vpc-0abc']);
+    expect(snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
+  });
+});
