@@ -68,7 +68,7 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
     // A query over partitions that hold no object (not added, projected elsewhere, another
     // location) succeeds with no row and scans nothing: said, not read as a window without traffic.
     const warnings =
-      result.dataScannedBytes === 0
+      result.dataScannedBytes === 0 && rejectedRecords + acceptedRecords === 0
         ? [
             ...unreadWarnings,
             {
