@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { CloudWatchLogsClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
@@ -86,6 +87,12 @@ export interface CloudWatchLogsFlowSourceSettings {
   pricePerGbUsd: number;
   /** Rows at which a result counts as capped (Insights' maximum; smaller only in tests). */
   maxRows: number;
+  /**
+   * How long one query is polled before it is stopped and the analysis fails (retryable): Insights
+   * ends a query with `Timeout` after 60 minutes, so one still `Scheduled` or `Running` well past
+   * that will not end by itself.
+   */
+  maxQueryMs: number;
 }
 
 export type CloudWatchLogsFlowSourceOptions = Partial<CloudWatchLogsFlowSourceSettings>;
@@ -103,6 +110,7 @@ const DEFAULT_OPTIONS: CloudWatchLogsFlowSourceSettings = {
   recordSlackSeconds: 3600,
   pricePerGbUsd: 0.005,
   maxRows: INSIGHTS_MAX_ROWS,
+  maxQueryMs: 75 * 60_000,
 };
 
 const GIBIBYTE = 1024 ** 3;
@@ -270,6 +278,8 @@ export class CloudWatchLogsFlowSource {
     signal?.addEventListener('abort', stop, { once: true });
     try {
       let delay = this.options.pollInitialMs;
+      // A deadline, not a time of day: measured on the monotonic clock.
+      const deadline = performance.now() + this.options.maxQueryMs;
       for (;;) {
         let result: GetQueryResultsCommandOutput;
         try {
@@ -307,6 +317,14 @@ export class CloudWatchLogsFlowSource {
             break;
           default:
             throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `GetQueryResults returned status ${String(status)}`);
+        }
+        if (performance.now() >= deadline) {
+          stop();
+          throw new InsightsQueryError(
+            'failed',
+            queryId,
+            `CloudWatch Logs Insights query ${queryId} on ${logGroupName} was still ${status ?? 'without a status'} after ${Math.round(this.options.maxQueryMs / 60_000)} minutes (Insights times a query out after 60): stopped`,
+          );
         }
         await abortableSleep(delay, request.signal);
         delay = Math.min(this.options.pollMaxMs, Math.round(delay * this.options.pollMultiplier));

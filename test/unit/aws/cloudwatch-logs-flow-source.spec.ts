@@ -180,6 +180,19 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     expect(stopped.length).toBe(2);
   });
 
+  it('stops a query that stays Running past its deadline and fails, retryably, instead of polling for ever', async () => {
+    logs.on(GetQueryResultsCommand).resolves({ status: 'Running', results: [], statistics: {}, $metadata: { httpStatusCode: 200 } });
+    const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxQueryMs: 30 });
+    const config = { logGroupName: sampleLogGroupOf('fl-0a1b2c3d4e5f67890') };
+    const run = source.run({ target: TARGET, config, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
+    await expect(run).rejects.toThrow(/was still Running after \d+ minutes \(Insights times a query out after 60\): stopped$/);
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsightsQueryError);
+    expect((error as InsightsQueryError).retryable).toBe(true);
+    const stopped = logs.commandCalls(StopQueryCommand).map((call) => call.args[0].input.queryId);
+    expect(stopped).toEqual(emulator.queries.map((q) => q.queryId));
+  });
+
   it('fails, naming the slice, when a result stays capped on the shortest slice', async () => {
     const source = new CloudWatchLogsFlowSource(clients, { ...FAST, maxRows: 1, minSliceSeconds: 3 * 3600 });
     const run = source.run({ target: TARGET, config: {}, from: WINDOW.from, to: WINDOW.to, flowLogs: sample.flowLogs });
