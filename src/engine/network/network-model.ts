@@ -284,6 +284,11 @@ export class NetworkModel {
    * there, never onward (no transitive peering, no edge-to-edge routing). Null when the snapshot
    * cannot tell: the peering is not in it, does not name `vpcId`, or gives no block of the far VPC.
    */
+  /** True when the snapshot describes the VPC peering connection `peeringId` (whatever its status). */
+  describesPeering(peeringId: string): boolean {
+    return this.peeringsById.has(peeringId);
+  }
+
   peeringReaches(peeringId: string, vpcId: string, address: IpAddress): { farVpcId: string; reaches: boolean } | null {
     const peering = this.peeringsById.get(peeringId);
     const sides = [peering?.RequesterVpcInfo, peering?.AccepterVpcInfo];

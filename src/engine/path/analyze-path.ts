@@ -303,6 +303,17 @@ function lookupRouteHop(
       },
     };
   }
+  // Which VPC a peering connection leads to, and so whether it carries the packet, is in its description alone.
+  if (match.targetType === 'peering' && !model.describesPeering(match.target)) {
+    return {
+      hop: {
+        ...withTable,
+        verdict: 'unknown',
+        rule,
+        reason: `the route ${match.destination} goes to ${match.target}, which the snapshot does not describe (VpcPeeringConnections): where it leads is not known`,
+      },
+    };
+  }
   return { base: withTable, match, rule, routeTableId };
 }
 

@@ -762,6 +762,15 @@ const scenarios: Scenario[] = [
   },
 
   {
+    id: 'P14',
+    fact: 'Where a peering connection leads is in its description (DescribeVpcPeeringConnections): a route to one the snapshot lacks cannot be followed.',
+    edits: [addRoutes('rtb-a-main', route('10.9.0.0/16', { VpcPeeringConnectionId: 'pcx-0notdescribed' }))],
+    query: tcp('eni-a1', '10.9.0.5', 443),
+    verdict: 'unknown',
+    decides: 'request route egress unknown',
+  },
+
+  {
     id: 'P02',
     fact: 'Both VPCs of a peering need a route to the other: without the return route in vpc-b the answer never comes back.',
     edits: [dropRoutes('rtb-b-main', '10.0.0.0/16')],
