@@ -167,11 +167,19 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     expect(verdict).toMatchObject({ verdict: 'allowed', direction: 'egress', blockedBy: [] });
   });
 
+  const S3_PREFIX_LIST =
+    '<DescribeManagedPrefixListsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-pl</requestId><prefixListSet><item><prefixListId>pl-0123456789abcdef0</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListArn>arn:aws:ec2:eu-west-1:aws:prefix-list/pl-0123456789abcdef0</prefixListArn><prefixListName>com.amazonaws.eu-west-1.s3</prefixListName><tagSet/><ownerId>AWS</ownerId></item></prefixListSet></DescribeManagedPrefixListsResponse>';
+  const S3_PREFIX_LIST_ENTRIES =
+    '<GetManagedPrefixListEntriesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-ple</requestId><entrySet><item><cidr>52.218.0.0/17</cidr></item><item><cidr>3.5.64.0/21</cidr></item></entrySet></GetManagedPrefixListEntriesResponse>';
+
   it('reads DescribeRouteTables page by page, and path analysis takes its route hop from them', async () => {
     const handler = new FakeHttpHandler((request) => {
       const params = new URLSearchParams(request.body);
       const action = params.get('Action') ?? '';
       if (action === 'DescribeRouteTables') return { status: 200, body: ROUTE_TABLE_PAGES[params.get('NextToken') ? 1 : 0] };
+      // The gateway endpoint's route names S3's AWS-managed prefix list, which DescribeManagedPrefixLists lists too.
+      if (action === 'DescribeManagedPrefixLists') return { status: 200, body: S3_PREFIX_LIST };
+      if (action === 'GetManagedPrefixListEntries') return { status: 200, body: S3_PREFIX_LIST_ENTRIES };
       return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
     });
     const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
@@ -217,9 +225,12 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
       reason: 'the route 10.1.0.0/16 of rtb-0a1b2c3d4e5f60002 is a blackhole (pcx-0a1b2c3d4e5f60001 is gone)',
     });
     expect(dropped.reason).toContain('is a blackhole');
-    expect(route('10.0.1.5')).toMatchObject({ verdict: 'allow', rule: { targetType: 'local' } });
+    // Another subnet of the VPC (one of the same subnet is reached without the router: skipped).
+    expect(route('10.0.200.5')).toMatchObject({ verdict: 'allow', rule: { targetType: 'local' } });
+    expect(route('10.0.1.5')).toMatchObject({ verdict: 'skipped' });
     expect(route('8.8.8.8')).toMatchObject({ verdict: 'allow', rule: { targetType: 'nat-gateway', target: 'nat-0a1b2c3d4e5f60001' } });
     expect(route('2001:db8::7')).toMatchObject({ verdict: 'allow', rule: { targetType: 'egress-only-internet-gateway' } });
+    expect(route('52.218.10.20')).toMatchObject({ verdict: 'allow', rule: { destination: 'pl-0123456789abcdef0' } });
   });
 
   it('with a role that predates DescribeRouteTables, the snapshot is taken and the route hop names the refusal', async () => {
