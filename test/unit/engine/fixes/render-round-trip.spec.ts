@@ -439,8 +439,11 @@ function expectValidRequest(change: FixChange): void {
       }
       const peers = (p.IpRanges?.length ?? 0) + (p.Ipv6Ranges?.length ?? 0) + (p.UserIdGroupPairs?.length ?? 0);
       expect(peers).toBeGreaterThan(0);
-      for (const range of [...(p.IpRanges ?? []), ...(p.Ipv6Ranges ?? []), ...(p.UserIdGroupPairs ?? [])])
+      // Descriptions: up to 255 of the characters each member's reference allows (a group pair's lack `&`).
+      for (const range of [...(p.IpRanges ?? []), ...(p.Ipv6Ranges ?? [])])
         if (range.Description !== undefined) expect(range.Description).toMatch(/^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{0,255}$/);
+      for (const pair of p.UserIdGroupPairs ?? [])
+        if (pair.Description !== undefined) expect(pair.Description).toMatch(/^[a-zA-Z0-9. _\-:/()#,@[\]+=;{}!$*]{0,255}$/);
     }
     return;
   }
@@ -541,6 +544,15 @@ describe('every rendering of a fix is its EC2 requests, as the tool documents th
       ['ReplaceNetworkAclEntry', 1],
       ['AuthorizeSecurityGroupIngress', undefined],
     ]);
+    expectRenderingsAreTheChanges(changes);
+  });
+
+  it('a referenced group whose name holds `&` (a character group names may hold and pair descriptions may not)', () => {
+    const snapshot = multiTierSnapshot();
+    snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-web')!.GroupName = 'R&D web';
+    const on = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    const changes = explainPath(on, parsePathQuery({ from: 'eni-web', to: 'eni-db', protocol: 'tcp', port: 5432 })).suggestedFix!.changes;
+    expect(JSON.stringify(changes)).toContain('"GroupId":"sg-web"');
     expectRenderingsAreTheChanges(changes);
   });
 
