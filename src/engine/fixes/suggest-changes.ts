@@ -235,7 +235,9 @@ function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readon
   const taken = new Set(used);
   for (let n = control.ruleNumber + 1; n <= MAX_USER_RULE_NUMBER; n++) {
     if (!taken.has(n)) {
-      const { CidrBlock, Ipv6CidrBlock, PortRange, IcmpTypeCode } = deny.entry;
+      const { CidrBlock, Ipv6CidrBlock, IcmpTypeCode } = deny.entry;
+      // CreateNetworkAclEntry requires PortRange for TCP/UDP and IcmpTypeCode for ICMP: an entry
+      // written without them matches every port (the compiled range) and every type and code.
       const params: NetworkAclEntryParams = {
         NetworkAclId: control.networkAclId,
         RuleNumber: n,
@@ -244,10 +246,8 @@ function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readon
         Egress: deny.egress,
         ...(CidrBlock ? { CidrBlock } : {}),
         ...(Ipv6CidrBlock ? { Ipv6CidrBlock } : {}),
-        ...(PortRange && rulesHavePorts(deny.protocol) ? { PortRange: { From: PortRange.From ?? 0, To: PortRange.To ?? 65535 } } : {}),
-        ...(IcmpTypeCode && isIcmp(deny.protocol)
-          ? { IcmpTypeCode: { Code: IcmpTypeCode.Code ?? -1, Type: IcmpTypeCode.Type ?? -1 } }
-          : {}),
+        ...(rulesHavePorts(deny.protocol) ? { PortRange: { From: deny.fromPort, To: deny.toPort } } : {}),
+        ...(isIcmp(deny.protocol) ? { IcmpTypeCode: { Code: IcmpTypeCode?.Code ?? -1, Type: IcmpTypeCode?.Type ?? -1 } } : {}),
       };
       return { action: 'CreateNetworkAclEntry', params: { ...params } };
     }

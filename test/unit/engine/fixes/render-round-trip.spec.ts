@@ -547,6 +547,25 @@ describe('every rendering of a fix is its EC2 requests, as the tool documents th
     expectRenderingsAreTheChanges(changes);
   });
 
+  it('a deny written without its port range (every port) or ICMP type, moved: the copy names them, as CreateNetworkAclEntry requires', () => {
+    for (const [protocol, query] of [
+      ['6', { protocol: 'tcp', port: 22 }],
+      ['1', { protocol: 'icmp', port: 8 }],
+    ] as const) {
+      const snapshot = multiTierSnapshot();
+      const acl = snapshot.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-public')!;
+      acl.Entries = [
+        { RuleNumber: 1, Egress: false, RuleAction: 'deny', Protocol: protocol, CidrBlock: '192.0.2.0/24' },
+        ...acl.Entries!.filter((e) => e.RuleNumber !== 110 || e.Egress),
+      ];
+      const on = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+      const changes = explainPath(on, parsePathQuery({ from: '192.0.2.5', to: 'eni-web', ...query })).suggestedFix!.changes;
+      const moved = changes.find((c) => c.params.RuleAction === 'deny');
+      expect(moved?.params).toMatchObject({ RuleNumber: 2, Protocol: protocol });
+      expectRenderingsAreTheChanges(changes);
+    }
+  });
+
   it('a referenced group whose name holds `&` (a character group names may hold and pair descriptions may not)', () => {
     const snapshot = multiTierSnapshot();
     snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-web')!.GroupName = 'R&D web';
