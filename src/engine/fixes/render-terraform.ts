@@ -84,7 +84,29 @@ function securityGroupRules(
   return rules;
 }
 
-function networkAclRule(params: NetworkAclEntryParams, naming: FixNaming): { name: string; body: (name: string) => string } {
+/**
+ * An `import` block (Terraform 1.5+) taking the existing entry `params` names into the resource
+ * `name`: the provider refuses to create an entry whose number is taken, and every argument of
+ * `aws_network_acl_rule` forces a new entry, so the plan imports the entry and replaces it with the
+ * new definition. Import ids are `NETWORK_ACL_ID:RULE_NUMBER:PROTOCOL:EGRESS`.
+ */
+function importBlock(params: NetworkAclEntryParams, name: string): string {
+  const id = `${params.NetworkAclId}:${params.RuleNumber}:${params.Protocol}:${params.Egress}`;
+  return [
+    `# Rule ${params.RuleNumber} exists: imported, then replaced by the definition below. Where your configuration`,
+    `# manages rule ${params.RuleNumber} already, change that resource to this definition instead.`,
+    'import {',
+    `  to = aws_network_acl_rule.${name}`,
+    `  id = ${hclString(id)}`,
+    '}',
+  ].join('\n');
+}
+
+function networkAclRule(
+  params: NetworkAclEntryParams,
+  naming: FixNaming,
+  replaces: boolean,
+): { name: string; body: (name: string) => string } {
   const protocol = Number(params.Protocol);
   const attributes: [string, HclValue][] = [
     ['network_acl_id', params.NetworkAclId],
@@ -100,15 +122,18 @@ function networkAclRule(params: NetworkAclEntryParams, naming: FixNaming): { nam
   const label = naming.networkAclName(params.NetworkAclId) ?? params.NetworkAclId;
   return {
     name: terraformIdentifier(`${label}_${params.Egress ? 'egress' : 'ingress'}_${params.RuleNumber}`),
-    body: (name) => resourceBlock('aws_network_acl_rule', name, attributes),
+    body: (name) => {
+      const resource = resourceBlock('aws_network_acl_rule', name, attributes);
+      return replaces ? `${importBlock(params, name)}\n${resource}` : resource;
+    },
   };
 }
 
 /**
  * Terraform (AWS provider v5+) resources: one `aws_vpc_security_group_ingress_rule` /
  * `_egress_rule` per peer (those resources take a single peer each), one `aws_network_acl_rule`
- * per NACL entry. A `ReplaceNetworkAclEntry` renders as the rule's new definition: in Terraform
- * the existing `aws_network_acl_rule` with that rule number is edited to it.
+ * per NACL entry. A `ReplaceNetworkAclEntry` renders as the rule's new definition with an
+ * `import` block for the entry it replaces (see `importBlock`).
  */
 export function renderTerraform(changes: FixChange[], naming: FixNaming): string {
   const rules = changes.flatMap((change) => {
@@ -118,8 +143,9 @@ export function renderTerraform(changes: FixChange[], naming: FixNaming): string
       case 'AuthorizeSecurityGroupEgress':
         return securityGroupRules(true, change.params as unknown as AuthorizeSecurityGroupParams, naming);
       case 'CreateNetworkAclEntry':
+        return [networkAclRule(change.params as unknown as NetworkAclEntryParams, naming, false)];
       case 'ReplaceNetworkAclEntry':
-        return [networkAclRule(change.params as unknown as NetworkAclEntryParams, naming)];
+        return [networkAclRule(change.params as unknown as NetworkAclEntryParams, naming, true)];
     }
   });
   const used = new Map<string, number>();

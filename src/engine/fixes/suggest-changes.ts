@@ -114,10 +114,14 @@ function peersWithSiblings(model: NetworkModel, flows: ExplainedFlow[]): string[
   return [...out];
 }
 
-function description(direction: 'ingress' | 'egress', label: string): string {
+/** Characters EC2 refuses in an IpRange/Ipv6Range description, and in a UserIdGroupPair's (no `&` there). */
+const NOT_IN_RANGE_DESCRIPTION = /[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g;
+const NOT_IN_PAIR_DESCRIPTION = /[^a-zA-Z0-9. _\-:/()#,@[\]+=;{}!$*]/g;
+
+function description(direction: 'ingress' | 'egress', label: string, refused = NOT_IN_RANGE_DESCRIPTION): string {
   // EC2 descriptions allow a limited character set and 255 characters.
   const text = `sgdoctor: observed rejects ${direction === 'ingress' ? 'from' : 'to'} ${label}`;
-  return text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '_').slice(0, 255);
+  return text.replace(refused, '_').slice(0, 255);
 }
 
 /** How a fix names its peers. */
@@ -155,7 +159,8 @@ export function securityGroupChange(
   if (pairs.length) {
     permission.UserIdGroupPairs = pairs.map((pair) => ({
       ...pair,
-      Description: description(control.direction, model.securityGroup(pair.GroupId)?.GroupName ?? pair.GroupId),
+      // A group name may hold `&`, which a group pair's description may not.
+      Description: description(control.direction, model.securityGroup(pair.GroupId)?.GroupName ?? pair.GroupId, NOT_IN_PAIR_DESCRIPTION),
     }));
   }
   const v4 = cidrs.filter((c) => addressFamily(c) === 4);
@@ -230,7 +235,9 @@ function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readon
   const taken = new Set(used);
   for (let n = control.ruleNumber + 1; n <= MAX_USER_RULE_NUMBER; n++) {
     if (!taken.has(n)) {
-      const { CidrBlock, Ipv6CidrBlock, PortRange, IcmpTypeCode } = deny.entry;
+      const { CidrBlock, Ipv6CidrBlock, IcmpTypeCode } = deny.entry;
+      // CreateNetworkAclEntry requires PortRange for TCP/UDP and IcmpTypeCode for ICMP: an entry
+      // written without them matches every port (the compiled range) and every type and code.
       const params: NetworkAclEntryParams = {
         NetworkAclId: control.networkAclId,
         RuleNumber: n,
@@ -239,10 +246,8 @@ function movedDeny(model: NetworkModel, control: NetworkAclControl, used: readon
         Egress: deny.egress,
         ...(CidrBlock ? { CidrBlock } : {}),
         ...(Ipv6CidrBlock ? { Ipv6CidrBlock } : {}),
-        ...(PortRange && rulesHavePorts(deny.protocol) ? { PortRange: { From: PortRange.From ?? 0, To: PortRange.To ?? 65535 } } : {}),
-        ...(IcmpTypeCode && isIcmp(deny.protocol)
-          ? { IcmpTypeCode: { Code: IcmpTypeCode.Code ?? -1, Type: IcmpTypeCode.Type ?? -1 } }
-          : {}),
+        ...(rulesHavePorts(deny.protocol) ? { PortRange: { From: deny.fromPort, To: deny.toPort } } : {}),
+        ...(isIcmp(deny.protocol) ? { IcmpTypeCode: { Code: IcmpTypeCode?.Code ?? -1, Type: IcmpTypeCode?.Type ?? -1 } } : {}),
       };
       return { action: 'CreateNetworkAclEntry', params: { ...params } };
     }

@@ -91,6 +91,29 @@ describe('fix renderings', () => {
     );
   });
 
+  it('Terraform: a replaced entry is imported into the resource that redefines it', () => {
+    expect(renderTerraform([icmpEntry], naming)).toBe(
+      [
+        '# Rule 120 exists: imported, then replaced by the definition below. Where your configuration',
+        '# manages rule 120 already, change that resource to this definition instead.',
+        'import {',
+        '  to = aws_network_acl_rule.acl_x_egress_120',
+        '  id = "acl-x:120:58:true"',
+        '}',
+        'resource "aws_network_acl_rule" "acl_x_egress_120" {',
+        '  network_acl_id  = "acl-x"',
+        '  rule_number     = 120',
+        '  egress          = true',
+        '  protocol        = "58"',
+        '  rule_action     = "allow"',
+        '  ipv6_cidr_block = "2001:db8::/64"',
+        '  icmp_type       = -1',
+        '  icmp_code       = -1',
+        '}',
+      ].join('\n'),
+    );
+  });
+
   it('an ICMP type and its code in every rendering: FromPort is the type, ToPort the code, -1 every code', () => {
     const echo: FixChange = {
       action: 'AuthorizeSecurityGroupIngress',
