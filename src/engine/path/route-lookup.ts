@@ -1,4 +1,4 @@
-import { type IpAddress, cidrContains, parseCidr } from '../ip/ip-address';
+import { type IpAddress, cidrContains, isInternetAddress, parseCidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import type { Route } from '../network/snapshot';
 import type { RouteTargetType } from './path-result';
@@ -78,7 +78,7 @@ export function lookupRoute(model: NetworkModel, routeTableId: string, address: 
  * The prefix lists the table routes to whose entries the snapshot lacks (no `PrefixListEntries`
  * for them) and that could hold a more specific match for `address` than `match`: while they
  * are unknown, so is the route the packet takes. A list whose `AddressFamily` is the other
- * family's never matches.
+ * family's never matches, nor does a gateway endpoint's list an address that is not on the internet.
  */
 export function unresolvedPrefixListRoutes(
   model: NetworkModel,
@@ -95,6 +95,8 @@ export function unresolvedPrefixListRoutes(
     if (!id || model.prefixListCidrs(id) !== undefined) continue;
     const family = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === id)?.AddressFamily;
     if (family && family !== `IPv${address.family}`) continue;
+    // A gateway endpoint's list (S3's, DynamoDB's) holds its service's public ranges only.
+    if (isGatewayEndpointRoute(model, route) && !isInternetAddress(address)) continue;
     unresolved.push(id);
   }
   return unresolved;

@@ -663,6 +663,25 @@ const scenarios: Scenario[] = [
     decides: 'request route egress unknown',
   },
 
+  {
+    id: 'R30',
+    fact: "A gateway endpoint's route names its service's AWS-managed prefix list (S3's, DynamoDB's), which holds the service's public ranges only: without its entries it still cannot be the route to a private address of a peered VPC.",
+    edits: [
+      (s) => {
+        (s.ManagedPrefixLists ??= []).push({
+          PrefixListId: 'pl-6da54004',
+          PrefixListName: 'com.amazonaws.eu-west-1.s3',
+          AddressFamily: 'IPv4',
+          OwnerId: 'AWS',
+        });
+      },
+      addRoutes('rtb-a-main', route('pl-6da54004', { GatewayId: 'vpce-0s3' })),
+    ],
+    query: tcp('eni-a1', 'eni-b1', 443),
+    verdict: 'allowed',
+    route: 'allow peering rtb-a-main',
+  },
+
   // VPC peering
   {
     id: 'P01',
