@@ -75,8 +75,10 @@ function networkAclCommand(verb: string, params: NetworkAclEntryParams): string 
 }
 
 /**
- * `aws ec2 …` commands, one line per change. Every value is one shell word (quoted unless plain)
- * and, inside `--ip-permissions`, one shorthand value: pasted, a command runs nothing else.
+ * `aws ec2 …` commands, one line per change, each but the last ending in `&&`: pasted into a shell,
+ * a command runs only when the one before it succeeded (a deny that could not be re-created under
+ * its new number is never replaced). Every value is one shell word (quoted unless plain) and,
+ * inside `--ip-permissions`, one shorthand value: pasted, a command runs nothing else.
  */
 export function renderAwsCli(changes: FixChange[]): string {
   return changes
@@ -92,5 +94,5 @@ export function renderAwsCli(changes: FixChange[]): string {
           return networkAclCommand('replace-network-acl-entry', change.params as unknown as NetworkAclEntryParams);
       }
     })
-    .join('\n');
+    .join(' &&\n');
 }

@@ -210,7 +210,7 @@ describe('suggested commands quote every value', () => {
       [
         "aws ec2 authorize-security-group-ingress --group-id sg-0app --ip-permissions 'IpProtocol=tcp,FromPort=8080,ToPort=8080,IpRanges=[{CidrIp=10.0.1.0/24}],UserIdGroupPairs=[{GroupId=sg-0lb,UserId=111122223333}]'",
         'aws ec2 create-network-acl-entry --network-acl-id acl-0db --ingress --rule-number 110 --protocol tcp --port-range From=1024,To=65535 --cidr-block 2001:db8::/64 --rule-action allow',
-      ].join('\n'),
+      ].join(' &&\n'),
     );
   });
 

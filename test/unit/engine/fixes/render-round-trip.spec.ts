@@ -624,6 +624,14 @@ describe('every rendering of a fix is its EC2 requests, as the tool documents th
       },
     ];
     expectRenderingsAreTheChanges(changes);
+    // Pasted into a shell, a command runs only when the one before it succeeded: a deny that
+    // could not be re-created (its number taken since the snapshot) is never replaced.
+    const calls = spawnSync(
+      'sh',
+      ['-c', `aws() { printf '%s\\n' "$2"; [ "$2" != create-network-acl-entry ]; }\n${renderAwsCli(changes)}\necho end`],
+      { encoding: 'utf8' },
+    );
+    expect(calls.stdout.split('\n')).toEqual(['create-network-acl-entry', 'end', '']);
   });
 
   it('a moved all-protocol deny (-1) and a replaced ICMPv6 egress entry', () => {

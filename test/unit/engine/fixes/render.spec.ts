@@ -54,7 +54,7 @@ describe('fix renderings', () => {
         'aws ec2 create-network-acl-entry --network-acl-id acl-db --ingress --rule-number 110 --protocol tcp --port-range From=32768,To=60999 --cidr-block 10.0.0.0/24 --rule-action allow',
         "aws ec2 authorize-security-group-egress --group-id sg-app --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=198.51.100.240/31}],Ipv6Ranges=[{CidrIpv6=2001:db8::/64}]'",
         'aws ec2 replace-network-acl-entry --network-acl-id acl-x --egress --rule-number 120 --protocol 58 --icmp-type-code Code=-1,Type=-1 --ipv6-cidr-block 2001:db8::/64 --rule-action allow',
-      ].join('\n'),
+      ].join(' &&\n'),
     );
   });
 
@@ -142,7 +142,7 @@ describe('fix renderings', () => {
       },
     };
     expect(renderAwsCli([echo, echoReply]).split('\n')).toEqual([
-      "aws ec2 authorize-security-group-ingress --group-id sg-app --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,IpRanges=[{CidrIp=10.0.1.0/24}]'",
+      "aws ec2 authorize-security-group-ingress --group-id sg-app --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,IpRanges=[{CidrIp=10.0.1.0/24}]' &&",
       'aws ec2 create-network-acl-entry --network-acl-id acl-db --egress --rule-number 105 --protocol icmp --icmp-type-code Code=-1,Type=0 --cidr-block 10.0.1.0/24 --rule-action allow',
     ]);
     const terraform = renderTerraform([echo, everyType, echoReply], naming);

@@ -295,7 +295,7 @@ describe('fixes for blocked ICMP paths', () => {
     ]);
     expect(fix!.awsCli.split('\n')).toEqual([
       expect.stringContaining('--ingress --rule-number 110 --protocol icmp --icmp-type-code Code=-1,Type=8 '),
-      "aws ec2 authorize-security-group-ingress --group-id sg-db --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=sg-app}]'",
+      "aws ec2 authorize-security-group-ingress --group-id sg-db --ip-permissions 'IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=sg-app}]' &&",
       expect.stringContaining('--egress --rule-number 120 --protocol icmp --icmp-type-code Code=-1,Type=0 '),
     ]);
     expect(fix!.terraform).toContain(
