@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
 import { renderAwsCli } from '../../../../src/engine/fixes/render-aws-cli';
 import { renderTerraform } from '../../../../src/engine/fixes/render-terraform';
+import { readShorthand } from '../../../support/aws-cli-shorthand';
 
 /*
  * Whatever a value holds, a rendered command pasted into a shell passes it as one argument and
@@ -26,68 +27,6 @@ function shellWords(command: string): string[] {
   const run = spawnSync('sh', ['-c', `aws() { for a in "$@"; do printf '%s\\0' "$a"; done; }\n${command}`], { encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
   return run.stdout.split('\0').slice(0, -1);
-}
-
-/**
- * The AWS CLI shorthand (awscli/shorthand.py), for the shapes the renderer writes: `key=value`
- * pairs, `[…]` lists, `{…}` hashes; a value plain, or quoted with `\\` and `\"` escapes.
- */
-function readShorthand(text: string): unknown {
-  let i = 0;
-  const expect_ = (ch: string) => {
-    if (text[i] !== ch) throw new Error(`expected ${ch} at ${i} in ${text}`);
-    i++;
-  };
-  const key = () => {
-    const start = i;
-    while (i < text.length && /[A-Za-z0-9]/.test(text[i])) i++;
-    return text.slice(start, i);
-  };
-  const scalar = (): string => {
-    const quote = text[i];
-    if (quote === '"' || quote === "'") {
-      const match = (quote === '"' ? /^"(?:\\\\|\\"|[^"])*"/ : /^'(?:\\\\|\\'|[^'])*'/).exec(text.slice(i));
-      if (!match) throw new Error(`unterminated quote at ${i} in ${text}`);
-      i += match[0].length;
-      return match[0].slice(1, -1).replaceAll(`\\${quote}`, quote).replaceAll('\\\\', '\\');
-    }
-    const start = i;
-    while (i < text.length && !',]}'.includes(text[i])) i++;
-    return text.slice(start, i);
-  };
-  const value = (): unknown => {
-    if (text[i] === '[') {
-      i++;
-      const list: unknown[] = [];
-      while (text[i] !== ']') {
-        list.push(value());
-        if (text[i] !== ']') expect_(',');
-      }
-      i++;
-      return list;
-    }
-    if (text[i] === '{') {
-      i++;
-      const hash: Record<string, unknown> = {};
-      while (text[i] !== '}') {
-        const k = key();
-        expect_('=');
-        hash[k] = value();
-        if (text[i] !== '}') expect_(',');
-      }
-      i++;
-      return hash;
-    }
-    return scalar();
-  };
-  const top: Record<string, unknown> = {};
-  while (i < text.length) {
-    const k = key();
-    expect_('=');
-    top[k] = value();
-    if (i < text.length) expect_(',');
-  }
-  return top;
 }
 
 /** An HCL quoted string's value; throws where Terraform would interpolate (`${`) or run a directive (`%{`). */

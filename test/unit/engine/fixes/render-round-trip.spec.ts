@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam, NetworkAclEntryParams } from '../../../../src/engine/fixes/fix-params';
 import { renderAwsCli } from '../../../../src/engine/fixes/render-aws-cli';
+import { readShorthand } from '../../../support/aws-cli-shorthand';
 import { renderCloudFormation } from '../../../../src/engine/fixes/render-cloudformation';
 import { renderTerraform } from '../../../../src/engine/fixes/render-terraform';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
@@ -81,61 +82,6 @@ function shellCommands(script: string): string[][] {
     .map((command) => command.split('\0').slice(0, -1));
 }
 
-/** The AWS CLI shorthand syntax (key=value, `[…]` lists, `{…}` structures, `"…"` quoted values). */
-function shorthand(text: string): Record<string, unknown> {
-  let i = 0;
-  const take = (ch: string) => {
-    if (text[i] !== ch) throw new Error(`expected ${ch} at ${i} in ${text}`);
-    i++;
-  };
-  const key = () => {
-    const start = i;
-    while (/[A-Za-z0-9]/.test(text[i] ?? '')) i++;
-    return text.slice(start, i);
-  };
-  const value = (): unknown => {
-    if (text[i] === '[') {
-      i++;
-      const list: unknown[] = [];
-      while (text[i] !== ']') {
-        list.push(value());
-        if (text[i] !== ']') take(',');
-      }
-      i++;
-      return list;
-    }
-    if (text[i] === '{') {
-      i++;
-      const struct: Record<string, unknown> = {};
-      while (text[i] !== '}') {
-        const k = key();
-        take('=');
-        struct[k] = value();
-        if (text[i] !== '}') take(',');
-      }
-      i++;
-      return struct;
-    }
-    if (text[i] === '"') {
-      const match = /^"((?:\\\\|\\"|[^"\\])*)"/.exec(text.slice(i));
-      if (!match) throw new Error(`unterminated quote at ${i} in ${text}`);
-      i += match[0].length;
-      return match[1].replace(/\\(["\\])/g, '$1');
-    }
-    const start = i;
-    while (i < text.length && !',]}'.includes(text[i])) i++;
-    return text.slice(start, i);
-  };
-  const top: Record<string, unknown> = {};
-  while (i < text.length) {
-    const k = key();
-    take('=');
-    top[k] = value();
-    if (i < text.length) take(',');
-  }
-  return top;
-}
-
 const INTEGER_MEMBERS = new Set(['FromPort', 'ToPort', 'From', 'To', 'Code', 'Type']);
 
 /** Shorthand values are text; the CLI converts the members the API types as integers. */
@@ -197,7 +143,7 @@ function cliRequest(words: string[]): Request {
   if (command.action.startsWith('Authorize')) {
     return {
       action: command.action,
-      params: { GroupId: one('--group-id'), IpPermissions: values.get('--ip-permissions')!.map((p) => typed(shorthand(p))) },
+      params: { GroupId: one('--group-id'), IpPermissions: values.get('--ip-permissions')!.map((p) => typed(readShorthand(p))) },
     };
   }
   // `--egress | --ingress` (boolean, required): exactly one of them, with no value.
@@ -212,8 +158,8 @@ function cliRequest(words: string[]): Request {
   };
   if (values.has('--cidr-block')) params.CidrBlock = one('--cidr-block');
   if (values.has('--ipv6-cidr-block')) params.Ipv6CidrBlock = one('--ipv6-cidr-block');
-  if (values.has('--port-range')) params.PortRange = typed(shorthand(one('--port-range')!));
-  if (values.has('--icmp-type-code')) params.IcmpTypeCode = typed(shorthand(one('--icmp-type-code')!));
+  if (values.has('--port-range')) params.PortRange = typed(readShorthand(one('--port-range')!));
+  if (values.has('--icmp-type-code')) params.IcmpTypeCode = typed(readShorthand(one('--icmp-type-code')!));
   return { action: command.action, params };
 }
 
