@@ -263,9 +263,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
    * open like increment().
    */
   async blockedFor(key: string, throttlerName: string): Promise<number> {
+    if (this.failing) return 0;
     const base = this.counterBase(key, throttlerName);
     const checkedAt = performance.now();
-    if (this.failing) return 0;
     try {
       const ms = await this.redis.pttl(`${base}:block`);
       this.recovered();

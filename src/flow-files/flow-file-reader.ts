@@ -318,35 +318,35 @@ async function* fileBytes(path: string, realRoot: string | null): AsyncGenerator
 
 /** The bytes of a stream (stdin, an S3 object's body), gunzipped when they start with the gzip magic bytes. */
 export async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  const iterator = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
   // Enough bytes to tell gzip (2) and Parquet (4) by their magic bytes.
-  while (head.length < 4) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head = Buffer.concat([head, toBuffer(next.value)]);
-  }
-  if (head.length === 0) return;
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
-  }
-  if (isGzip(head)) yield* gunzip(all());
-  else yield* all();
+  const { head, chunks } = await peek(raw as AsyncIterable<Buffer | string>, 4);
+  if (head === undefined) return;
+  yield* isGzip(head) ? gunzip(chunks) : chunks;
 }
 
-/** The first non-empty chunk of `chunks` (undefined when there is none), and all of them again from it. */
-async function peek(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+/**
+ * The first `bytes` bytes of `chunks` or more (fewer only when the chunks hold fewer; undefined
+ * when they hold none), as one buffer, and all of the chunks again from the start.
+ */
+async function peek(
+  chunks: AsyncIterable<Buffer | string>,
+  bytes: number,
+): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
   const iterator = chunks[Symbol.asyncIterator]();
-  let next = await iterator.next();
-  while (!next.done && next.value.length === 0) next = await iterator.next();
-  if (next.done) return { head: undefined, chunks: Readable.from([]) };
-  const head = next.value;
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = toBuffer(next.value);
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+  }
+  if (head.length === 0) return { head: undefined, chunks: Readable.from([]) };
+  const first = head;
   return {
-    head,
+    head: first,
     chunks: (async function* (): AsyncGenerator<Buffer> {
-      yield head;
-      for (let more = await iterator.next(); !more.done; more = await iterator.next()) yield more.value;
+      yield first;
+      for (let more = await iterator.next(); !more.done; more = await iterator.next()) yield toBuffer(more.value);
     })(),
   };
 }
@@ -547,7 +547,7 @@ class FlowLineReader {
       })();
       let head = first.done ? undefined : first.value;
       // A gzip inside the gzip: Firehose compressing what CloudWatch Logs had already compressed.
-      if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks)));
+      if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks), 1));
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) chunks = subscriptionMessageLines(chunks);
       for await (const chunk of chunks) {

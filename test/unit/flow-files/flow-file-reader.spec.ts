@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
-import { aggregateFlowFiles } from '../../../src/flow-files/flow-file-reader';
+import { aggregateFlowFiles, streamBytes } from '../../../src/flow-files/flow-file-reader';
 import { readAllFlowRecords as readAll } from '../../support/factories/read-flow-records';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'flow-logs');
@@ -101,6 +101,16 @@ describe('readFlowRecords', () => {
       ]);
       expect(stats.files).toBe(1);
     }
+  });
+
+  it('streams the bytes of a stream as they came, gunzipped by the magic bytes however they are split, and nothing of an empty one', async () => {
+    const collect = async (stream: NodeJS.ReadableStream) => Buffer.concat(await Array.fromAsync(streamBytes(stream)));
+    const text = `${HEADER}\n${line('10.0.0.9', 41000, 8080)}\n`;
+    const byByte = (bytes: Buffer) => Readable.from([...bytes].map((byte) => Buffer.from([byte])));
+    expect((await collect(byByte(gzipSync(text)))).toString()).toBe(text);
+    expect((await collect(byByte(Buffer.from(text)))).toString()).toBe(text);
+    expect((await collect(Readable.from(['ab', '', 'c'], { objectMode: true }))).toString()).toBe('abc');
+    expect(await Array.fromAsync(streamBytes(Readable.from([])))).toEqual([]);
   });
 
   it('counts malformed lines with their line numbers and keeps the first examples', async () => {
