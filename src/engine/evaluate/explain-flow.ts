@@ -72,57 +72,24 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     analysis.returnTrafficSignal = decision.signal;
     analysis.returnTrafficUndecided = decision.undecided;
   }
-  judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred);
-  // Block Public Access refused it at the gateway; the groups and NACL that refuse it too are
-  // listed with it, since an exclusion from Block Public Access alone would not let it through.
-  if (flow.rejectReason === 'BPA') addBlockPublicAccess(analysis);
-  return analysis;
-}
-
-/** The verdict of the groups and NACL, or unknown with the reason they cannot be evaluated. */
-function judge(
-  model: NetworkModel,
-  flow: FlowAggregate,
-  analysis: FlowAnalysis,
-  interfaceKnown: boolean,
-  src: IpAddress | null,
-  dst: IpAddress | null,
-  peer: IpAddress | null,
-  inferred: Direction | null,
-): void {
-  if (!interfaceKnown) unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
-  else if (!src || !dst || !peer) unknown(analysis, `${!src ? flow.srcaddr : flow.dstaddr} is not an IP address`);
-  else if (!inferred) {
-    unknown(analysis, `cannot tell the direction: neither ${flow.srcaddr} nor ${flow.dstaddr} is an address of ${flow.interfaceId}`);
-  } else {
-    const unfiltered = unfilteredTrafficReason(model, flow, peer);
-    if (unfiltered) unknown(analysis, unfiltered);
-    else evaluateControls(model, flow, analysis, peer);
+  if (flow.rejectReason === 'BPA') {
+    analysis.verdict = {
+      ...analysis.verdict,
+      verdict: 'blocked',
+      blockedBy: [{ control: 'block-public-access', direction }],
+      reason: 'VPC Block Public Access rejected the flow, not a security group or network ACL',
+    };
+    return analysis;
   }
-}
-
-/**
- * `reject-reason` BPA: VPC Block Public Access refused the flow at the internet gateway, the first
- * control on the way in and the last on the way out, so it comes first (ingress) or last (egress)
- * among the controls that deny it. Blocked, whatever the groups and NACL do.
- */
-function addBlockPublicAccess(analysis: FlowAnalysis): void {
-  const { verdict } = analysis;
-  const bpa: BlockingControl = { control: 'block-public-access', direction: verdict.direction };
-  const others = verdict.verdict === 'blocked' ? verdict.blockedBy : [];
-  const said = 'VPC Block Public Access rejected the flow';
-  const reason =
-    verdict.verdict === 'blocked'
-      ? `${said}, and ${verdict.reason ?? 'a security group or network ACL refuses it too'}`
-      : verdict.verdict === 'unknown'
-        ? `${said}; whether a security group or network ACL refuses it too is unknown: ${verdict.reason ?? 'not evaluated'}`
-        : `${said}, not a security group or network ACL`;
-  analysis.verdict = {
-    ...verdict,
-    verdict: 'blocked',
-    blockedBy: verdict.direction === 'ingress' ? [bpa, ...others] : [...others, bpa],
-    reason,
-  };
+  if (!eni) return unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
+  if (!src || !dst || !peer) return unknown(analysis, `${!src ? flow.srcaddr : flow.dstaddr} is not an IP address`);
+  if (!inferred) {
+    return unknown(analysis, `cannot tell the direction: neither ${flow.srcaddr} nor ${flow.dstaddr} is an address of ${flow.interfaceId}`);
+  }
+  const unfiltered = unfilteredTrafficReason(model, flow, peer);
+  if (unfiltered) return unknown(analysis, unfiltered);
+  evaluateControls(model, flow, analysis, peer);
+  return analysis;
 }
 
 function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, peer: IpAddress): void {
@@ -243,8 +210,7 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * security groups inbound; egress: security groups outbound, then NACL outbound) and EVERY
  * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
  * security groups are skipped for return traffic (they are stateful). `reject-reason` BPA is
- * reported as Block Public Access, with the groups and NACL that refuse the flow too (BPA first on
- * the way in, last on the way out). `unknown` (with a reason) when the snapshot cannot decide, and
+ * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
  * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.
  */

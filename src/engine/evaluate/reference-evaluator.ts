@@ -530,42 +530,34 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     }
   }
   const base = { direction, returnTraffic };
-  const verdict = controlsVerdict();
-  if (flow.rejectReason !== 'BPA') return verdict;
-  // Block Public Access at the gateway: first on the way in, last on the way out, with every other control that denies.
-  const bpa: BlockingControl = { control: 'block-public-access', direction };
-  const others = verdict.verdict === 'blocked' ? verdict.blockedBy : [];
-  return { ...base, verdict: 'blocked', blockedBy: direction === 'ingress' ? [bpa, ...others] : [...others, bpa], reason: 'bpa' };
+  if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
+  if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+  if (unfiltered(s, eni, flow, peerAddr)) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'not filtered' };
 
-  function controlsVerdict(): FlowVerdict {
-    if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
-    if (unfiltered(s, eni, flow, peerAddr)) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'not filtered' };
-
-    let nacl: BlockingControl | null = null;
-    let uncertain = false;
-    const subnetId = eni.SubnetId;
-    const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
-    if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
-    if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
-      const aclId = aclOfSubnet(s, subnetId);
-      if (!aclId) uncertain = true;
-      else {
-        const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
-        if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
-        if (r.allowed === 'uncertain') uncertain = true;
-      }
+  let nacl: BlockingControl | null = null;
+  let uncertain = false;
+  const subnetId = eni.SubnetId;
+  const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
+  if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
+  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
+    const aclId = aclOfSubnet(s, subnetId);
+    if (!aclId) uncertain = true;
+    else {
+      const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
+      if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
+      if (r.allowed === 'uncertain') uncertain = true;
     }
-    let sg: BlockingControl | null = null;
-    if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;
-    else if (!returnTraffic && groups.length > 0) {
-      const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
-      if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
-      if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
-    }
-    const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
-    const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
-    if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };
-    if (uncertain) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
-    return { ...base, verdict: 'allowed', blockedBy: [] };
   }
+  let sg: BlockingControl | null = null;
+  if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;
+  else if (!returnTraffic && groups.length > 0) {
+    const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
+    if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
+    if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
+  }
+  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
+  const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
+  if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };
+  if (uncertain) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+  return { ...base, verdict: 'allowed', blockedBy: [] };
 }

@@ -1227,52 +1227,6 @@ const scenarios: Scenario[] = [
     expect: [blockedIn(bpa('ingress'), sgIn('sg-web'))],
   },
   {
-    name: 'BPA: with the NACL and the SG refusing too, all three in path order on the way in',
-    net: net()
-      .ingress('sg-web', tcp(443, 443, '0.0.0.0/0'))
-      .nacl('acl-pub', ['subnet-pub'], [inb(100, 'allow', '6', '0.0.0.0/0', { ports: [443, 443] }), ...OPEN_OUT]),
-    flows: {
-      records: [{ eni: 'eni-web1', src: '198.51.100.7', dst: '10.0.0.5', sport: 50123, dport: 22, flags: 2, rejectReason: 'BPA' }],
-      fields: V8,
-    },
-    expect: [blockedIn(bpa('ingress'), naclIn('acl-pub', 32767), sgIn('sg-web'))],
-  },
-  {
-    name: 'BPA: on the way out the gateway comes last, after the SG that refuses too',
-    net: net().egress('sg-web', tcp(443, 443, '0.0.0.0/0')),
-    flows: {
-      records: [
-        { eni: 'eni-web1', src: '10.0.0.5', dst: '198.51.100.7', sport: 45000, dport: 25, flags: 2, dir: 'egress', rejectReason: 'BPA' },
-      ],
-      fields: V8,
-    },
-    expect: [blockedOut(sgOut('sg-web'), bpa('egress'))],
-  },
-  {
-    name: 'BPA: a reply refused by BPA is still never the SG’s',
-    net: net()
-      .ingress('sg-web', tcp(443, 443, '0.0.0.0/0'))
-      .egress('sg-web'),
-    flows: {
-      records: [
-        { eni: 'eni-web1', src: '10.0.0.5', dst: '198.51.100.7', sport: 443, dport: 50123, flags: 18, dir: 'egress', rejectReason: 'BPA' },
-      ],
-      fields: V8,
-    },
-    expect: [replyBlockedOut(bpa('egress'))],
-  },
-  {
-    name: 'BPA: at an interface the snapshot lacks, BPA is still certain',
-    net: net(),
-    flows: {
-      records: [
-        { eni: 'eni-gone', src: '198.51.100.7', dst: '10.0.0.99', sport: 50123, dport: 443, flags: 2, dir: 'ingress', rejectReason: 'BPA' },
-      ],
-      fields: V8,
-    },
-    expect: [{ verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy: [bpa('ingress')] }],
-  },
-  {
     name: 'BPA: reject-reason "-" is an ordinary REJECT',
     net: net().ingress('sg-web', tcp(443, 443, '0.0.0.0/0')),
     flows: { records: [{ eni: 'eni-web1', src: '198.51.100.7', dst: '10.0.0.5', sport: 50123, dport: 22, flags: 2 }], fields: V8 },
