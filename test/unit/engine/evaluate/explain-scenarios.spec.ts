@@ -462,6 +462,8 @@ interface Expected {
   direction?: Direction;
   returnTraffic?: boolean;
   blockedBy: Control[];
+  /** What the reason must say, where the controls alone do not tell it. */
+  reason?: RegExp;
 }
 
 const allowedIn = (returnTraffic = false): Expected => ({ verdict: 'allowed', direction: 'ingress', returnTraffic, blockedBy: [] });
@@ -1218,13 +1220,75 @@ const scenarios: Scenario[] = [
     expect: [blockedIn(bpa('ingress'))],
   },
   {
-    name: 'BPA: with the SG refusing too, both are named (BPA at the gateway first on the way in)',
+    name: 'BPA: with the SG refusing too, BPA is the control and the reason names the SG an exclusion would still meet',
     net: net().ingress('sg-web', tcp(443, 443, '0.0.0.0/0')),
     flows: {
       records: [{ eni: 'eni-web1', src: '198.51.100.7', dst: '10.0.0.5', sport: 50123, dport: 22, flags: 2, rejectReason: 'BPA' }],
       fields: V8,
     },
-    expect: [blockedIn(bpa('ingress'), sgIn('sg-web'))],
+    expect: [
+      { ...blockedIn(bpa('ingress')), reason: /excluded from it, the flow would still be refused: no rule of sg-web allows tcp\/22\b/ },
+    ],
+  },
+  {
+    name: 'BPA: with the NACL and the SG refusing too, the reason names both',
+    net: net()
+      .ingress('sg-web', tcp(443, 443, '0.0.0.0/0'))
+      .nacl('acl-pub', ['subnet-pub'], [inb(100, 'allow', '6', '0.0.0.0/0', { ports: [443, 443] }), ...OPEN_OUT]),
+    flows: {
+      records: [{ eni: 'eni-web1', src: '198.51.100.7', dst: '10.0.0.5', sport: 50123, dport: 22, flags: 2, rejectReason: 'BPA' }],
+      fields: V8,
+    },
+    expect: [
+      {
+        ...blockedIn(bpa('ingress')),
+        reason:
+          /still be refused: rule 32767 \(the catch-all deny\) of acl-pub denies inbound tcp\/22 .*, and no rule of sg-web allows tcp\/22\b/,
+      },
+    ],
+  },
+  {
+    name: 'BPA: on the way out, with the SG refusing too',
+    net: net().egress('sg-web', tcp(443, 443, '0.0.0.0/0')),
+    flows: {
+      records: [
+        { eni: 'eni-web1', src: '10.0.0.5', dst: '198.51.100.7', sport: 45000, dport: 25, flags: 2, dir: 'egress', rejectReason: 'BPA' },
+      ],
+      fields: V8,
+    },
+    expect: [{ ...blockedOut(bpa('egress')), reason: /still be refused: no rule of sg-web allows tcp\/25\b/ }],
+  },
+  {
+    name: 'BPA: a reply refused by BPA is return traffic, and the SG is not named behind it',
+    net: net()
+      .ingress('sg-web', tcp(443, 443, '0.0.0.0/0'))
+      .egress('sg-web'),
+    flows: {
+      records: [
+        { eni: 'eni-web1', src: '10.0.0.5', dst: '198.51.100.7', sport: 443, dport: 50123, flags: 18, dir: 'egress', rejectReason: 'BPA' },
+      ],
+      fields: V8,
+    },
+    expect: [{ ...replyBlockedOut(bpa('egress')), reason: /security groups and network ACL allow it$/ }],
+  },
+  {
+    name: 'BPA: at an interface the snapshot lacks, BPA is still certain; what lies behind it is unknown',
+    net: net(),
+    flows: {
+      records: [
+        { eni: 'eni-gone', src: '198.51.100.7', dst: '10.0.0.99', sport: 50123, dport: 443, flags: 2, dir: 'ingress', rejectReason: 'BPA' },
+      ],
+      fields: V8,
+    },
+    expect: [
+      {
+        verdict: 'blocked',
+        direction: 'ingress',
+        returnTraffic: false,
+        blockedBy: [bpa('ingress')],
+        reason: /would refuse it too is unknown: eni-gone is not in the snapshot/,
+      },
+    ],
   },
   {
     name: 'BPA: reject-reason "-" is an ordinary REJECT',
@@ -1467,13 +1531,15 @@ describe('explain scenarios from AWS documented behaviour', () => {
       expect(lines).toHaveLength(scenario.expect.length);
       lines.forEach((line, i) => {
         const want = scenario.expect[i]!;
+        const { reason, ...controls } = want;
         const got: Partial<Expected> = { verdict: line.verdict as Expected['verdict'], blockedBy: normalise(line.blockedBy) };
         if (want.direction !== undefined) got.direction = line.direction as Direction;
         if (want.returnTraffic !== undefined) got.returnTraffic = line.returnTraffic;
         expect(got, `record ${i + 1}: ${JSON.stringify(line.record)} — reason: ${line.reason ?? '(none)'}`).toEqual({
-          ...want,
+          ...controls,
           blockedBy: normalise(want.blockedBy),
         });
+        if (reason) expect(line.reason, `record ${i + 1}'s reason`).toMatch(reason);
         if (want.verdict === 'unknown') expect(line.reason, `record ${i + 1} is unknown without a reason`).toMatch(/\S/);
       });
     });
