@@ -73,15 +73,32 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     analysis.returnTrafficUndecided = decision.undecided;
   }
   if (flow.rejectReason === 'BPA') {
+    // Block Public Access refused it at the internet gateway: that is the control. What the groups
+    // and NACL would do once it is let through there goes into the reason alone.
+    const behind = judge(model, flow, { ...analysis, verdict: { ...analysis.verdict } }, eni !== undefined, src, dst, peer, inferred);
     analysis.verdict = {
       ...analysis.verdict,
       verdict: 'blocked',
       blockedBy: [{ control: 'block-public-access', direction }],
-      reason: 'VPC Block Public Access rejected the flow, not a security group or network ACL',
+      reason: `VPC Block Public Access rejected the flow, not a security group or network ACL${behindBlockPublicAccess(behind.verdict)}`,
     };
     return analysis;
   }
-  if (!eni) return unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
+  return judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred);
+}
+
+/** The verdict of the security groups and NACL, or unknown with the reason they cannot be evaluated. */
+function judge(
+  model: NetworkModel,
+  flow: FlowAggregate,
+  analysis: FlowAnalysis,
+  interfaceKnown: boolean,
+  src: IpAddress | null,
+  dst: IpAddress | null,
+  peer: IpAddress | null,
+  inferred: Direction | null,
+): FlowAnalysis {
+  if (!interfaceKnown) return unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
   if (!src || !dst || !peer) return unknown(analysis, `${!src ? flow.srcaddr : flow.dstaddr} is not an IP address`);
   if (!inferred) {
     return unknown(analysis, `cannot tell the direction: neither ${flow.srcaddr} nor ${flow.dstaddr} is an address of ${flow.interfaceId}`);
@@ -90,6 +107,18 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   if (unfiltered) return unknown(analysis, unfiltered);
   evaluateControls(model, flow, analysis, peer);
   return analysis;
+}
+
+/**
+ * What a flow Block Public Access rejected would meet once excluded from it, as the end of the
+ * reason: an exclusion alone does not let it through when a security group or NACL refuses it too.
+ */
+function behindBlockPublicAccess(verdict: FlowVerdict): string {
+  if (verdict.verdict === 'blocked')
+    return `; excluded from it, the flow would still be refused: ${verdict.reason ?? 'a security group or network ACL denies it'}`;
+  if (verdict.verdict === 'unknown')
+    return `; whether a security group or network ACL would refuse it too is unknown: ${verdict.reason ?? ''}`;
+  return '; the security groups and network ACL allow it';
 }
 
 function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, peer: IpAddress): void {
