@@ -41,27 +41,44 @@ function ensureBuilt(): void {
 }
 
 /**
- * A snapshot and one flow-log file of `size` REJECT records (one record per generated flow, so
- * about as many aggregates) plus a tenth as many ACCEPT ones, spread over one day.
+ * Records written for each generated flow (BENCH_ANALYSIS_RECORDS_PER_FLOW, default 1): above 1,
+ * every flow is logged that many times over the day, in different hours, so an input of `size`
+ * flows holds `size` × this many raw records that aggregate to about as many tuples as `size`.
  */
-async function ensureInput(size: number): Promise<string> {
-  const dir = join(BENCH_DATA_DIR, `analysis-${size}`);
+function recordsPerFlow(): number {
+  const given = process.env.BENCH_ANALYSIS_RECORDS_PER_FLOW ?? '1';
+  const value = Number(given);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`BENCH_ANALYSIS_RECORDS_PER_FLOW: "${given}" is not a positive whole number`);
+  return value;
+}
+
+/**
+ * A snapshot and one flow-log file of `size` REJECT flows (each logged `perFlow` times, so about
+ * `size` aggregates) plus a tenth as many ACCEPT ones, spread over one day.
+ */
+async function ensureInput(size: number, perFlow: number): Promise<string> {
+  const dir = join(BENCH_DATA_DIR, `analysis-${size}${perFlow > 1 ? `x${perFlow}` : ''}`);
   if (existsSync(join(dir, 'done'))) return dir;
   mkdirSync(join(dir, 'flows'), { recursive: true });
   const network = generateNetwork(42, { ...DEFAULT_SIZE, flows: size, accepted: Math.ceil(size / 10) });
   writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(network.snapshot));
   const out = createWriteStream(join(dir, 'flows', 'flows.log'));
-  const write = async (line: string) => {
-    if (!out.write(line)) await once(out, 'drain');
+  let pending = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n';
+  const flush = async (atLeast: number) => {
+    if (pending.length < atLeast) return;
+    if (!out.write(pending)) await once(out, 'drain');
+    pending = '';
   };
-  await write('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n');
   let i = 0;
   for (const flow of [...network.flows, ...network.accepted]) {
-    const start = DAY_START + ((i++ * 7919) % 86_000);
-    await write(
-      `2 111122223333 ${flow.interfaceId} ${flow.srcaddr} ${flow.dstaddr} ${flow.srcport ?? 0} ${flow.dstport ?? 0} ${flow.protocol} ${flow.packets} ${flow.bytes} ${start} ${start + 60} ${flow.action} OK\n`,
-    );
+    const fields = `${flow.interfaceId} ${flow.srcaddr} ${flow.dstaddr} ${flow.srcport ?? 0} ${flow.dstport ?? 0} ${flow.protocol} ${flow.packets} ${flow.bytes}`;
+    for (let copy = 0; copy < perFlow; copy++) {
+      const start = DAY_START + ((i++ * 7919) % 86_000);
+      pending += `2 111122223333 ${fields} ${start} ${start + 60} ${flow.action} OK\n`;
+    }
+    await flush(1 << 20);
   }
+  await flush(0);
   out.end();
   await once(out, 'finish');
   writeFileSync(join(dir, 'done'), '');
@@ -106,8 +123,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** One analysis of `size` records, the API in one child process and the worker in another. */
-async function measure(size: number): Promise<Measured> {
-  const dataRoot = await ensureInput(size);
+async function measure(size: number, perFlow: number): Promise<Measured> {
+  const dataRoot = await ensureInput(size, perFlow);
   const key = `sgd_bench_${randomBytes(16).toString('hex')}`;
   const database = `sgdoctor_bench_${process.pid}_${size}`;
   const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -204,7 +221,8 @@ async function measure(size: number): Promise<Measured> {
  * One analysis end to end per size through the built API and a separate worker process on real
  * PostgreSQL and Redis: time per stage, how each grows against the input (ratio of time over
  * ratio of aggregates: 1.0 is linear), persist findings/s and the worker's own peak RSS.
- * `npm run bench -- analysis 20000,60000` picks other sizes.
+ * `npm run bench -- analysis 20000,60000` picks other sizes; BENCH_ANALYSIS_RECORDS_PER_FLOW=10
+ * logs every flow ten times (1M flows: 10M raw records through the files source).
  */
 export async function runAnalysisBench(): Promise<BenchResult[]> {
   const sizes = process.argv[3]
@@ -215,11 +233,12 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
     : DEFAULT_SIZES;
   ensureBuilt();
   const measured: Measured[] = [];
-  for (const size of sizes) measured.push(await measure(size));
+  const perFlow = recordsPerFlow();
+  for (const size of sizes) measured.push(await measure(size, perFlow));
   const first = measured[0];
   return measured.map((m) => {
     const metrics: Record<string, number | string> = {
-      'records in': m.size,
+      'records in': m.size * perFlow,
       aggregates: m.aggregates,
       findings: m.findings,
       'total s': m.totalMs / 1000,
@@ -247,7 +266,7 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
       }
     }
     return {
-      name: `analysis of ${m.size.toLocaleString('en-US')} records (worker process)`,
+      name: `analysis of ${(m.size * perFlow).toLocaleString('en-US')} records${perFlow > 1 ? ` (${m.size.toLocaleString('en-US')} flows × ${perFlow})` : ''} (worker process)`,
       metrics,
       target: 'worker RSS <= 500 MB, growth / input ≈ 1, persist >= 5,000 findings/s',
     };
