@@ -56,6 +56,8 @@ const EPHEMERAL_RANGES = [
   { From: 32768, To: 60999 },
   { From: 49152, To: 65535 },
 ];
+/** One entry for Linux and Windows clients together: exactly the union of their two ranges. */
+const LINUX_OR_WINDOWS = { From: 32768, To: 65535 };
 
 // ---------------------------------------------------------------------------------------------
 // Snapshot builder (DescribeVpcs / DescribeSubnets / DescribeSecurityGroups / DescribeNetworkAcls /
@@ -351,7 +353,7 @@ interface Rec {
   rejectReason?: string;
 }
 
-function line(r: Rec): string {
+function lineV8(r: Rec): string {
   const protocol = r.protocol ?? 6;
   const packets = r.packets ?? 3;
   const at = r.at ?? T0;
@@ -412,8 +414,17 @@ function conversation(opts: {
   });
 }
 
-function run(world: World, records: Rec[]): DiagnoseResult {
-  const parse = createLineParser(parseLogFormat(HEADER));
+/** The default (version 2) format, without a header: no tcp-flags, no flow-direction. */
+function lineV2(r: Rec): string {
+  const protocol = r.protocol ?? 6;
+  const packets = r.packets ?? 3;
+  const at = r.at ?? T0;
+  return `2 ${ACCOUNT} ${r.eni} ${r.src} ${r.dst} ${r.sport} ${r.dport} ${protocol} ${packets} ${packets * 60} ${at} ${at + 60} ${r.action ?? 'REJECT'} OK`;
+}
+
+function run(world: World, records: Rec[], format: 'v8' | 'v2' = 'v8'): DiagnoseResult {
+  const parse = format === 'v8' ? createLineParser(parseLogFormat(HEADER)) : createLineParser();
+  const line = format === 'v8' ? lineV8 : lineV2;
   const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
   for (const record of records) {
     const parsed = parse(line(record));
@@ -1262,7 +1273,11 @@ describe('diagnose scenarios: several controls', () => {
     const w = baseWorld()
       .egress('sg-worker', tcp(443, { cidr: '0.0.0.0/0' }))
       .ingress('sg-db', tcp(5432, { group: 'sg-worker' }))
-      .acl('acl-clients', OPEN, [allow(100, '0.0.0.0/0', '6', [443, 443]), allow(110, '0.0.0.0/0', '6', [32768, 60999]), ...DEFAULT_DENIES]);
+      .acl('acl-clients', OPEN, [
+        allow(100, '0.0.0.0/0', '6', [443, 443]),
+        allow(110, '0.0.0.0/0', '6', [32768, 60999]),
+        ...DEFAULT_DENIES,
+      ]);
     const f = onlyRuleFinding(run(w, retries({ eni: 'eni-worker1', dir: 'egress', src: W1, dst: DB1, sport: 45000, dport: 5432 })));
     expect(f.blockedBy).toEqual({ control: 'security-group', direction: 'egress', groupIds: ['sg-worker'] });
     expect(f.alsoBlockedBy).toEqual([{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-clients', ruleNumber: 32767 }]);
@@ -1403,6 +1418,7 @@ describe('diagnose scenarios: peered VPCs', () => {
       'sg-partner-client',
     ]);
     expect(pair.UserId).toBe(OTHER_ACCOUNT);
+    expect(fix.verified).toBe(true);
   });
 
   it('S46 egress to a peered VPC of the same Region refused by the app group: egress referencing the peer’s group', () => {
@@ -1587,5 +1603,494 @@ describe('diagnose scenarios: scanner noise', () => {
       }
       if (f.classification !== 'likely-noise' && f.suggestedFix === null) expect(f.fixNote?.reason).toBe('too-many-peers');
     }
+  });
+});
+
+describe('diagnose scenarios: both directions of one NACL', () => {
+  it('S61 an outbound NACL entry for a request whose answers the same NACL drops inbound: both directions', () => {
+    const w = baseWorld()
+      .ingress('sg-db', tcp(5432, { group: 'sg-app' }))
+      .acl(
+        'acl-app',
+        [allow(100, '10.0.0.0/16', '6', [22, 22]), ...DEFAULT_DENIES],
+        [allow(100, '0.0.0.0/0', '6', [443, 443]), ...DEFAULT_DENIES],
+      );
+    const clientPorts = [45000, 45001, 45002, 45003];
+    const f = onlyRuleFinding(run(w, retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst: DB1, sport: 45000, dport: 5432 })));
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'egress', networkAclId: 'acl-app', ruleNumber: 32767 });
+    const fix = fixOf(f);
+    const out = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === true);
+    const back = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === false);
+    expect(out).toHaveLength(1);
+    expect(back).toHaveLength(1);
+    expect(
+      expectNaclAllow(out[0], { acl: 'acl-app', egress: true, protocol: '6', taken: w.taken('acl-app', true), before: 32767 }).PortRange,
+    ).toEqual({
+      From: 5432,
+      To: 5432,
+    });
+    const reply = expectNaclAllow(back[0], {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 32767,
+    });
+    expectEphemeralRange(reply, clientPorts);
+    expect(naclCidr(reply)).toBe(`${DB1}/32`);
+    expect(fix.verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: more return traffic', () => {
+  it('S63 a NAT gateway’s answers from the internet dropped by its public subnet’s NACL: the NAT range 1024–65535', () => {
+    const w = baseWorld().addSubnet('subnet-public', 'vpc-main', '10.0.7.0/24');
+    w.acl(
+      'acl-public',
+      [allow(100, '0.0.0.0/0', '6', [80, 80]), allow(110, '0.0.0.0/0', '6', [443, 443]), allow(120, '10.0.0.0/16'), ...DEFAULT_DENIES],
+      OPEN,
+    );
+    w.addEni({
+      id: 'eni-nat1',
+      subnet: 'subnet-public',
+      ip: '10.0.7.5',
+      groups: [],
+      publicIp: '3.90.0.5',
+      description: 'Interface for NAT Gateway nat-0123456789abcdef0',
+      interfaceType: 'nat_gateway',
+      requesterId: '441234567890',
+      instanceId: null,
+    });
+    const clientPorts = [40000, 40001, 40002];
+    const recs = conversation({
+      client: '10.0.7.5',
+      server: '203.0.113.50',
+      port: 443,
+      clientPorts,
+      acceptedAt: { eni: 'eni-nat1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-nat1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(run(w, recs));
+    expect(f.traffic.returnTraffic).toBe(true);
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-public', ruleNumber: 32767 });
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-public',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-public', false),
+      before: 32767,
+    });
+    expect(p.PortRange).toEqual({ From: 1024, To: 65535 });
+    expect(naclCidr(p)).toBe('203.0.113.50/32');
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S64 echo replies to the app’s pings dropped by its inbound NACL: an ICMP entry, never a group', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '0.0.0.0/0', '6'), ...DEFAULT_DENIES], OPEN);
+    const recs = conversation({
+      client: APP1,
+      server: '8.8.8.8',
+      port: 0,
+      protocol: 1,
+      clientPorts: [0, 0, 0, 0],
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(run(w, recs));
+    expect(f.traffic).toMatchObject({ protocol: 1, returnTraffic: true });
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-app', ruleNumber: 32767 });
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '1',
+      taken: w.taken('acl-app', false),
+      before: 32767,
+    });
+    expect([-1, 0]).toContain((p.IcmpTypeCode as { Type: number }).Type);
+    expect(naclCidr(p)).toBe('8.8.8.8/32');
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S65 a Linux and a Windows client’s answers dropped outbound: documented ranges (or their union) covering both clients’ ports', () => {
+    const w = baseWorld()
+      .ingress('sg-web', tcp(443, { group: 'sg-worker' }))
+      .acl('acl-web', OPEN, [allow(100, '0.0.0.0/0', '6', [443, 443]), ...DEFAULT_DENIES]);
+    w.addEni({ id: 'eni-win1', subnet: 'subnet-clients', ip: '10.0.4.40', groups: ['sg-worker'] });
+    const recs = [
+      ...conversation({
+        client: W1,
+        server: WEB1,
+        port: 443,
+        clientPorts: [40000, 40001],
+        acceptedAt: { eni: 'eni-web1', dir: 'ingress' },
+        rejectedAt: { eni: 'eni-web1', dir: 'egress' },
+      }),
+      ...conversation({
+        client: '10.0.4.40',
+        server: WEB1,
+        port: 443,
+        clientPorts: [62000, 62001],
+        acceptedAt: { eni: 'eni-web1', dir: 'ingress' },
+        rejectedAt: { eni: 'eni-web1', dir: 'egress' },
+      }),
+    ];
+    const fix = fixOf(onlyRuleFinding(run(w, recs)));
+    const entries = changesOf(fix, 'CreateNetworkAclEntry');
+    expect(entries.length).toBe(fix.changes.length);
+    const covered = (port: number, peer: string) =>
+      entries.some((c) => {
+        const range = c.params.PortRange as { From: number; To: number };
+        return port >= range.From && port <= range.To && cidrContains(naclCidr(c.params), peer);
+      });
+    for (const change of entries) {
+      expectNaclAllow(change, { acl: 'acl-web', egress: true, protocol: '6', taken: w.taken('acl-web', true), before: 32767 });
+      expect([...EPHEMERAL_RANGES, LINUX_OR_WINDOWS]).toContainEqual(change.params.PortRange);
+    }
+    for (const port of [40000, 40001]) expect(covered(port, W1)).toBe(true);
+    for (const port of [62000, 62001]) expect(covered(port, '10.0.4.40')).toBe(true);
+    expectNoWorldOpen(fix);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S66 IPv6 answers of an external API dropped inbound: an Ipv6CidrBlock entry on the ephemeral range', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '0.0.0.0/0'), allow(101, '::/0', '6', [443, 443]), ...DEFAULT_DENIES], OPEN);
+    const clientPorts = [40000, 40001, 40002];
+    const recs = conversation({
+      client: APP1_6,
+      server: '2606:4700:4700::1111',
+      port: 443,
+      clientPorts,
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(run(w, recs));
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-app', ruleNumber: 32768 });
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 32768,
+    });
+    expect(p.CidrBlock).toBeUndefined();
+    expect(p.Ipv6CidrBlock).toBe('2606:4700:4700::1111/128');
+    expectEphemeralRange(p, clientPorts);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S67 answers dropped by an explicit deny of the ephemeral ports at 50: the entry lands on a free number below 50', () => {
+    const w = baseWorld().acl(
+      'acl-app',
+      [
+        allow(10, '10.0.0.0/16', '6', [22, 22]),
+        deny(50, '203.0.113.0/24', '6', [32768, 65535]),
+        allow(100, '0.0.0.0/0'),
+        ...DEFAULT_DENIES,
+      ],
+      OPEN,
+    );
+    const clientPorts = [40000, 40001, 40002];
+    const recs = conversation({
+      client: APP1,
+      server: '203.0.113.50',
+      port: 443,
+      clientPorts,
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(run(w, recs));
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-app', ruleNumber: 50 });
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 50,
+    });
+    expectEphemeralRange(p, clientPorts);
+    expect(fix.verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: more peers', () => {
+  it('S68 a worker with a group and an address without an interface: the group and the /32, nothing wider', () => {
+    const recs = [W1, '10.0.4.77'].flatMap((src) => retries({ eni: 'eni-db1', dir: 'ingress', src, dst: DB1, sport: 45000, dport: 5432 }));
+    const fix = fixOf(onlyRuleFinding(run(baseWorld(), recs)));
+    const permissions = fix.changes.flatMap((c) => {
+      expect(c.action).toBe('AuthorizeSecurityGroupIngress');
+      expect(c.params.GroupId).toBe('sg-db');
+      return c.params.IpPermissions as Permission[];
+    });
+    for (const p of permissions) expect([p.IpProtocol, p.FromPort, p.ToPort]).toEqual(['tcp', 5432, 5432]);
+    expect(permissions.flatMap(pairsOf).map((pair) => pair.GroupId)).toEqual(['sg-worker']);
+    expect(permissions.flatMap(cidrsOf)).toEqual(['10.0.4.77/32']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S69 a peer using a secondary private address of its interface: still its group', () => {
+    const w = baseWorld();
+    w.addEni({ id: 'eni-worker9', subnet: 'subnet-clients', ip: '10.0.4.50', groups: ['sg-worker'] });
+    const eni = w.raw.NetworkInterfaces.find((e) => e.NetworkInterfaceId === 'eni-worker9')!;
+    eni.PrivateIpAddresses = [
+      { PrivateIpAddress: '10.0.4.50', Primary: true },
+      { PrivateIpAddress: '10.0.4.51', Primary: false },
+    ];
+    const f = onlyRuleFinding(run(w, retries({ eni: 'eni-db1', dir: 'ingress', src: '10.0.4.51', dst: DB1, sport: 45000, dport: 5432 })));
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432), ['sg-worker']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S70 a VPC reached without a peering connection (say through a transit gateway): no group reference, the /32', () => {
+    const w = baseWorld()
+      .addVpc('vpc-shared', '10.9.0.0/16')
+      .addSubnet('subnet-shared1', 'vpc-shared', '10.9.1.0/24')
+      .addGroup('sg-shared-client', 'vpc-shared')
+      .addEni({ id: 'eni-shared1', subnet: 'subnet-shared1', ip: '10.9.1.20', groups: ['sg-shared-client'] });
+    const f = onlyRuleFinding(run(w, retries({ eni: 'eni-app1', dir: 'ingress', src: '10.9.1.20', dst: APP1, sport: 45000, dport: 8080 })));
+    const fix = fixOf(f);
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'tcp', 8080), ['10.9.1.20/32']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S71 a peering connection still pending acceptance: no group reference across it, the /32', () => {
+    const w = baseWorld()
+      .addVpc('vpc-new', '10.4.0.0/16')
+      .addSubnet('subnet-new1', 'vpc-new', '10.4.1.0/24')
+      .addGroup('sg-new-client', 'vpc-new')
+      .addEni({ id: 'eni-new1', subnet: 'subnet-new1', ip: '10.4.1.20', groups: ['sg-new-client'] })
+      .peering('pcx-mainnew', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-new', cidr: '10.4.0.0/16' }, 'pending-acceptance');
+    const f = onlyRuleFinding(run(w, retries({ eni: 'eni-app1', dir: 'ingress', src: '10.4.1.20', dst: APP1, sport: 45000, dport: 8080 })));
+    const fix = fixOf(f);
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'tcp', 8080), ['10.4.1.20/32']);
+    expect(fix.verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: scanners that look like something else', () => {
+  it('S72 an internal host probing fifty ports of the database once each: a scan, no rule opened for it', () => {
+    const w = baseWorld().addGroup('sg-tools', 'vpc-main');
+    w.addEni({ id: 'eni-tools1', subnet: 'subnet-clients', ip: '10.0.4.60', groups: ['sg-tools'] });
+    const recs = Array.from({ length: 50 }, (_, i): Rec => ({
+      eni: 'eni-db1',
+      dir: 'ingress',
+      src: '10.0.4.60',
+      dst: DB1,
+      sport: 45000 + i,
+      dport: 1000 + i * 13,
+      packets: 1,
+      at: T0 + i,
+    }));
+    const result = run(w, recs);
+    expect(result.findings.filter((f) => f.suggestedFix !== null)).toEqual([]);
+  });
+
+  it('S73 an internet source sweeping high ports from source port 443 with SYN flags: requests of a scanner, not replies', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '10.0.0.0/16', '6', [22, 22]), ...DEFAULT_DENIES], OPEN);
+    const recs = Array.from({ length: 30 }, (_, i): Rec => ({
+      eni: 'eni-app1',
+      dir: 'ingress',
+      src: '203.0.113.99',
+      dst: APP1,
+      sport: 443,
+      dport: 40000 + i * 17,
+      packets: 1,
+      at: T0 + i,
+    }));
+    const result = run(w, recs);
+    for (const f of result.findings) {
+      expect(f.traffic.returnTraffic).toBe(false);
+      expect(JSON.stringify(f.suggestedFix)).not.toContain('203.0.113.99');
+    }
+  });
+
+  it('S74 the same sweep in version 2 records (no flags, no accepted request): no rule opened to the scanner', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '10.0.0.0/16', '6', [22, 22]), ...DEFAULT_DENIES], OPEN);
+    const recs = Array.from({ length: 30 }, (_, i): Rec => ({
+      eni: 'eni-app1',
+      dir: 'ingress',
+      src: '203.0.113.99',
+      dst: APP1,
+      sport: 443,
+      dport: 40000 + i * 17,
+      packets: 1,
+      at: T0 + i,
+    }));
+    const accepted: Rec = {
+      eni: 'eni-app1',
+      dir: 'egress',
+      src: APP1,
+      dst: '198.51.100.80',
+      sport: 41000,
+      dport: 443,
+      action: 'ACCEPT',
+      at: T0,
+    };
+    const result = run(w, [...recs, accepted], 'v2');
+    for (const f of result.findings) expect(JSON.stringify(f.suggestedFix)).not.toContain('203.0.113.99');
+  });
+
+  it('S81 a real NACL gap in version 2 records (replies retransmitted, requests accepted): still return traffic with its fix', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '10.0.0.0/16', '6', [22, 22]), ...DEFAULT_DENIES], OPEN);
+    const clientPorts = [40000, 40001, 40002, 40003];
+    const recs = conversation({
+      client: APP1,
+      server: '203.0.113.50',
+      port: 443,
+      clientPorts,
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(run(w, recs, 'v2'));
+    expect(f.classification).toBe('likely-misconfiguration');
+    expect(f.traffic.returnTraffic).toBe(true);
+    const p = expectNaclAllow(onlyChange(fixOf(f), 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 32767,
+    });
+    expect(expectEphemeralRange(p, clientPorts)).toEqual({ From: 32768, To: 60999 });
+    expect(naclCidr(p)).toBe('203.0.113.50/32');
+  });
+
+  it('S82 the same gap in REJECT-only version 2 logs (no request to match): replies retransmitted, still return traffic with its fix', () => {
+    const w = baseWorld().acl('acl-app', [allow(100, '10.0.0.0/16', '6', [22, 22]), ...DEFAULT_DENIES], OPEN);
+    const clientPorts = [40000, 40001, 40002, 40003];
+    const recs = conversation({
+      client: APP1,
+      server: '203.0.113.50',
+      port: 443,
+      clientPorts,
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    }).filter((r) => r.action !== 'ACCEPT');
+    const f = onlyRuleFinding(run(w, recs, 'v2'));
+    expect(f.classification).not.toBe('likely-noise');
+    expect(f.traffic.returnTraffic).toBe(true);
+    const p = expectNaclAllow(onlyChange(fixOf(f), 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 32767,
+    });
+    expectEphemeralRange(p, clientPorts);
+    expect(naclCidr(p)).toBe('203.0.113.50/32');
+  });
+
+  it('S75 forty internet sources retrying SSH on a port no rule opens: never a likely misconfiguration, and SSH never opened to them', () => {
+    const octets = [23, 34, 52, 81, 91, 104, 151, 185];
+    const recs = Array.from({ length: 40 }, (_, i) =>
+      retries(
+        {
+          eni: 'eni-web1',
+          dir: 'ingress',
+          src: `${octets[i % 8]}.${40 + i}.9.${7 + i}`,
+          dst: WEB1,
+          sport: 50000,
+          dport: 22,
+          at: T0 + i * 13,
+        },
+        4,
+        600,
+      ),
+    ).flat();
+    const result = run(baseWorld(), recs);
+    expect(result.findings.length).toBeGreaterThan(0);
+    for (const f of result.findings) {
+      expect(f.classification).not.toBe('likely-misconfiguration');
+      expect(f.suggestedFix).toBeNull();
+    }
+  });
+});
+
+describe('diagnose scenarios: NACL entries for several peers', () => {
+  it('S76 one IPv4 and one IPv6 client refused by the NACL: an entry per family, each before its own catch-all, numbers distinct', () => {
+    const w = baseWorld()
+      .ingress('sg-db', tcp(5432, { group: 'sg-worker' }), tcp(5432, { cidr: '2600:1f18:aaaa:bb04::/64' }))
+      .acl('acl-data', [allow(100, '10.0.1.0/24'), allow(101, '2600:1f18:aaaa:bb01::/64'), ...DEFAULT_DENIES], OPEN);
+    const recs = [
+      ...retries({ eni: 'eni-db1', dir: 'ingress', src: W1, dst: DB1, sport: 45000, dport: 5432 }),
+      ...retries({ eni: 'eni-db1', dir: 'ingress', src: W1_6, dst: DB1_6, sport: 46000, dport: 5432 }),
+    ];
+    const result = run(w, recs);
+    const entries = ruleFindings(result).flatMap((f) => changesOf(fixOf(f), 'CreateNetworkAclEntry'));
+    const v4 = entries.filter((c) => c.params.CidrBlock !== undefined);
+    const v6 = entries.filter((c) => c.params.Ipv6CidrBlock !== undefined);
+    expect(v4).toHaveLength(1);
+    expect(v6).toHaveLength(1);
+    expect(v4[0].params.CidrBlock).toBe(`${W1}/32`);
+    expect(v6[0].params.Ipv6CidrBlock).toBe(`${W1_6}/128`);
+    expectNaclAllow(v4[0], { acl: 'acl-data', egress: false, protocol: '6', taken: w.taken('acl-data', false), before: 32767 });
+    expectNaclAllow(v6[0], { acl: 'acl-data', egress: false, protocol: '6', taken: w.taken('acl-data', false), before: 32768 });
+    expect(v4[0].params.RuleNumber).not.toBe(v6[0].params.RuleNumber);
+    for (const f of ruleFindings(result)) expect(fixOf(f).verified).toBe(true);
+  });
+
+  it('S77 fifteen hosts of one subnet refused by the data NACL: one entry for the subnet’s block', () => {
+    const w = baseWorld().addSubnet('subnet-batch', 'vpc-main', '10.0.5.0/24').addGroup('sg-batch', 'vpc-main');
+    const peers = Array.from({ length: 15 }, (_, i) => `10.0.5.${10 + i}`);
+    peers.forEach((ip, i) => w.addEni({ id: `eni-job${i}`, subnet: 'subnet-batch', ip, groups: ['sg-batch'] }));
+    w.ingress('sg-db', tcp(5432, { group: 'sg-batch' })).acl('acl-data', [allow(100, '10.0.1.0/24'), ...DEFAULT_DENIES], OPEN);
+    const recs = peers.flatMap((src) => retries({ eni: 'eni-db1', dir: 'ingress', src, dst: DB1, sport: 45000, dport: 5432 }, 3));
+    const fix = fixOf(onlyRuleFinding(run(w, recs)));
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-data',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-data', false),
+      before: 32767,
+    });
+    expect(naclCidr(p)).toBe('10.0.5.0/24');
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S78 clients in two subnets refused by the data NACL: an entry each, free, distinct, no wider block', () => {
+    const w = baseWorld()
+      .ingress('sg-db', tcp(5432, { group: 'sg-worker' }), tcp(5432, { group: 'sg-app' }))
+      .acl('acl-data', [allow(100, '10.0.2.0/24'), ...DEFAULT_DENIES], OPEN);
+    const recs = [W1, APP1].flatMap((src) => retries({ eni: 'eni-db1', dir: 'ingress', src, dst: DB1, sport: 45000, dport: 5432 }));
+    const fix = fixOf(onlyRuleFinding(run(w, recs)));
+    const entries = changesOf(fix, 'CreateNetworkAclEntry');
+    expect(entries.length).toBe(fix.changes.length);
+    for (const c of entries)
+      expectNaclAllow(c, { acl: 'acl-data', egress: false, protocol: '6', taken: w.taken('acl-data', false), before: 32767 });
+    expectCover(
+      entries.map((c) => naclCidr(c.params)),
+      [W1, APP1],
+      { maxAddresses: 2n },
+    );
+    expect(new Set(entries.map((c) => c.params.RuleNumber)).size).toBe(entries.length);
+    expect(fix.verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: a few more protocols', () => {
+  it('S79 IPv6 pings from the monitoring host: icmpv6 for its group', () => {
+    const f = onlyRuleFinding(
+      run(
+        baseWorld(),
+        retries({ eni: 'eni-app1', dir: 'ingress', src: MON_6, dst: APP1_6, sport: 0, dport: 0, protocol: 58, packets: 4 }, 6),
+      ),
+    );
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'icmpv6', -1, -1), ['sg-mon']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S80 DNS queries to an external resolver refused by the egress group: udp/53 to its /32', () => {
+    const w = baseWorld().egress('sg-app', tcp(443, { cidr: '0.0.0.0/0' }));
+    const f = onlyRuleFinding(
+      run(w, retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst: '1.1.1.1', sport: 50000, dport: 53, protocol: 17, packets: 1 }, 6)),
+    );
+    const fix = fixOf(f);
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'udp', 53), ['1.1.1.1/32']);
+    expect(fix.verified).toBe(true);
   });
 });
