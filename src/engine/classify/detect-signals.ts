@@ -30,8 +30,9 @@ export function detectSignals(facts: SignalFacts): Signal[] {
     signals.push('host-sweep');
   }
   if (inbound && internet.length > 0 && !facts.portOpenToInternet) signals.push('closed-port-internet');
-  // A refused TCP connect is retransmitted by real clients; a lone SYN per record is a probe.
-  if (request && facts.protocol === TCP && facts.records > 0 && facts.packets <= facts.records) signals.push('single-packet');
+  // A refused TCP connect is retransmitted by real clients, and a dropped answer (SYN-ACK) by real
+  // servers; one packet per record is a probe — also one sent from a service port to look like a reply.
+  if (facts.protocol === TCP && facts.records > 0 && facts.packets <= facts.records) signals.push('single-packet');
   if (facts.protocol === TCP && facts.tcpFlags !== null && (facts.tcpFlags & SYN) === 0 && (facts.tcpFlags & (FIN | RST)) !== 0) {
     signals.push('late-close');
   }
