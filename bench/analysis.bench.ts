@@ -33,6 +33,8 @@ interface WorkerFigures {
   gcMs: { minor: number; major: number; other: number };
   /** At the largest resident set sampled (every 100 ms), in bytes. */
   atPeak: { rss: number; heapUsed: number; heapTotal: number; arrayBuffers: number };
+  /** The longest the worker held its event loop (timers and its job lock's renewal waited). */
+  longestStallMs: number;
 }
 
 /** dist/ as `npm run build` makes it, rebuilt when a source is newer (the check `npm run demo` uses). */
@@ -106,13 +108,21 @@ function start(script: string, env: Record<string, string>, nodeArgs: readonly s
   return child;
 }
 
-/** The node options of package.json's `start:worker` (`node OPTIONS dist/worker.js`): the worker runs as it is started in production. */
-function workerNodeOptions(): string[] {
+/**
+ * What package.json's `start:worker` (`[NAME=value …] node OPTIONS dist/worker.js`) gives the
+ * worker: its environment settings and node options, so the worker runs as it is started in production.
+ */
+function workerStart(): { env: Record<string, string>; nodeOptions: string[] } {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const words = (scripts['start:worker'] ?? '').split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name] = value.join('=');
+  }
   if (words[0] !== 'node' || words.at(-1) !== 'dist/worker.js')
-    throw new Error(`start:worker is not \`node [options] dist/worker.js\`: ${scripts['start:worker']}`);
-  return words.slice(1, -1);
+    throw new Error(`start:worker is not \`[NAME=value …] node [options] dist/worker.js\`: ${scripts['start:worker']}`);
+  return { env, nodeOptions: words.slice(1, -1) };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -165,8 +175,9 @@ async function measure(size: number, perFlow: number): Promise<Measured> {
       await new Promise((r) => setTimeout(r, 200));
     }
     // The node options `npm run start:worker` gives the worker, then BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`).
-    const workerArgs = [...workerNodeOptions(), ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-    worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...env, DB_MIGRATIONS_RUN: 'false' }, workerArgs);
+    const production = workerStart();
+    const workerArgs = [...production.nodeOptions, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+    worker = start(join(__dirname, 'analysis-worker.entry.js'), { ...production.env, ...env, DB_MIGRATIONS_RUN: 'false' }, workerArgs);
     const target = await call<{ id: string }>('POST', '/v1/targets', {
       name: `bench-${size}`,
       accountId: '111122223333',
@@ -254,6 +265,7 @@ export async function runAnalysisBench(): Promise<BenchResult[]> {
         .map((bytes) => Math.round(bytes / 2 ** 20))
         .join(' / '),
       'worker CPU s': m.worker.cpuMs / 1000,
+      'worker longest event-loop stall s': Number((m.worker.longestStallMs / 1000).toFixed(2)),
       // Pauses of the worker's garbage collector over the whole run: young generation / full collections.
       'worker GC pauses s (minor / major)': `${(m.worker.gcMs.minor / 1000).toFixed(1)} / ${(m.worker.gcMs.major / 1000).toFixed(1)}`,
     };

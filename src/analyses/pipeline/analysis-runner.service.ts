@@ -26,7 +26,8 @@ import type { AnalysisStage } from '../analysis-status';
 import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
 import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
-import { correlate, flowsNowAllowed } from './correlate';
+import { correlateSteps, flowsNowAllowed } from './correlate';
+import { runStepsInTurns } from '../../common/lifecycle/run-steps-in-turns';
 import { inRunningTransaction, persistObserved } from './persist-observed';
 import { classifyFailure } from './failure-classifier';
 import { hourlyCountsFrom } from './hourly-counts';
@@ -129,17 +130,20 @@ export class AnalysisRunner {
       });
       Object.assign(statistics, collected.statistics);
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
+      // In turns: the job lock is renewed, and the worker's health answered, while a day's aggregates are diagnosed.
       const correlated = await timed('correlate', async () =>
-        correlate({
-          priorCampaigns,
-          snapshot,
-          aggregates: collected.aggregates,
-          // Flow sources count REJECT records per hour; findings merge the hours (see hourlyCountsFrom).
-          hourlyFrom: hourlyCountsFrom(collected.aggregates, { from: analysis.windowFrom }),
-          defaultBucket: analysis.windowFrom.toISOString(),
-          scope: target.scope,
-          skipdata: statistics.skipdataRecords,
-        }),
+        runStepsInTurns(
+          correlateSteps({
+            priorCampaigns,
+            snapshot,
+            aggregates: collected.aggregates,
+            // Flow sources count REJECT records per hour; findings merge the hours (see hourlyCountsFrom).
+            hourlyFrom: hourlyCountsFrom(collected.aggregates, { from: analysis.windowFrom }),
+            defaultBucket: analysis.windowFrom.toISOString(),
+            scope: target.scope,
+            skipdata: statistics.skipdataRecords,
+          }),
+        ),
       );
       // Past correlate only the diagnosis reads the window's aggregates (the rows of its findings): persist writes the findings.
       collected.aggregates = [];

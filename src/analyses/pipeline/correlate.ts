@@ -1,5 +1,6 @@
 import { flowLogCoverage, type CoverageGap } from '../../engine/coverage/flow-log-coverage';
-import { type DiagnosedFinding, diagnoseStream, diagnosisBasis } from '../../engine/diagnose/diagnose';
+import { type DiagnosedFinding, diagnoseSteps, diagnosisBasis } from '../../engine/diagnose/diagnose';
+import { runSteps, type Steps } from '../../engine/steps';
 import type { DiagnoseStats } from '../../engine/diagnose/diagnose-stats';
 import type { PriorCampaigns } from '../../engine/findings/campaign-group';
 import { explainFlow, type ExplainContext } from '../../engine/evaluate/explain-flow';
@@ -57,10 +58,16 @@ export interface CorrelateResult {
  * at a time as `observed` is drawn, so persisting them as they come holds a batch, not them all.
  */
 export function correlate(input: CorrelateInput): CorrelateResult {
+  return runSteps(correlateSteps(input));
+}
+
+/** `correlate` in steps (see diagnoseSteps): the worker runs them giving its event loop turns, so its job lock is renewed. */
+export function* correlateSteps(input: CorrelateInput): Steps<CorrelateResult> {
   const aggregates = inScope(input.snapshot, input.aggregates, input.scope);
   // One model and one explain context for the diagnosis and for re-explaining stored findings' flows.
   const basis = diagnosisBasis(input.snapshot, aggregates);
-  const diagnosis = diagnoseStream(input.snapshot, aggregates, {
+  yield;
+  const diagnosis = yield* diagnoseSteps(input.snapshot, aggregates, {
     priorCampaigns: input.priorCampaigns,
     basis,
     ...(input.skipdata ? { inputStats: { skipdata: input.skipdata } } : {}),

@@ -28,6 +28,7 @@ import { type FixScopeFacts, fixScopeFacts, scopedFix } from '../fixes/fix-scope
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
+import { runSteps, type Steps } from '../steps';
 import type { NetworkSnapshot } from '../network/snapshot';
 import type { DiagnoseStats } from './diagnose-stats';
 
@@ -286,11 +287,23 @@ class ExplainedRows {
 
 /** `diagnose`, with the findings finished one at a time as they are drawn (see `DiagnosisStream`). */
 export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, options: DiagnoseOptions = {}): DiagnosisStream {
+  return runSteps(diagnoseSteps(snapshot, aggregates, options));
+}
+
+/** Rows explained or classified between two steps of `diagnoseSteps`. */
+const ROWS_PER_STEP = 4096;
+
+/**
+ * `diagnoseStream` in steps: it yields after every slice of rows and every group, so that a caller
+ * on an event loop can let other work run while a day's aggregates are diagnosed (see Steps).
+ */
+export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, options: DiagnoseOptions = {}): Steps<DiagnosisStream> {
   const { model, context: ctx } = options.basis ?? diagnosisBasis(snapshot, aggregates);
   const stats = emptyStats();
   const explained = ExplainedRows.of(aggregates);
   const verdicts = new VerdictPool();
   for (let row = 0; row < aggregates.length; row++) {
+    if (row % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const flow = flowAt(aggregates, row);
     stats.flows++;
     stats.records += flow.records;
@@ -310,14 +323,18 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
     explained.set(row, verdict);
   }
   const rejected = explained.rows();
+  yield;
   // The context takes the ACCEPT flows among the input and skips the others.
   const context = TrafficContext.build(explained.each(rejected), eachFlow(aggregates));
+  yield;
   // Noise as rows, each with its signals.
   const noise = new NoiseRows();
   // The other rows, to group by rule: a typed array, not a list of up to a million numbers.
   const ruleRows = new Int32Array(rejected.length);
   let ruleCount = 0;
-  for (const row of rejected) {
+  for (let i = 0; i < rejected.length; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
+    const row = rejected[i];
     const signals = scannerSignals(explained.at(row), model, context);
     if (signals.length) noise.add(row, signals);
     else ruleRows[ruleCount++] = row;
@@ -328,8 +345,10 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const signalLists = new SignalLists();
   const pendingRows = new PendingRows();
   // One group's flows as objects at a time: what waits is the finding and its rows.
+  yield;
   const grouped = groupBlockedRows(byRule, (row) => explained.at(row));
   for (const { start, end, ...shell } of grouped.groups) {
+    yield;
     const members = grouped.rows.subarray(start, end);
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
@@ -354,7 +373,9 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       made: { kind: 'rule', group: shell, signals: signalLists.shared(signals), scope: fixScopeFacts(facts) },
     });
   }
+  yield;
   for (const { members, ...campaign } of groupCampaignMembers(noise.indexes(), (i) => explained.at(noise.rowAt(i)), prior)) {
+    yield;
     const matched = new Set<string>();
     let records = 0;
     for (const i of members) {
@@ -376,6 +397,7 @@ export function diagnoseStream(snapshot: NetworkSnapshot, aggregates: FlowRows, 
     });
   }
   pending.sort(compareFindings);
+  yield;
   stats.coverage = {
     undecided: groupUndecided(model, explained.each(rejected.filter((row) => explained.verdictAt(row).verdict === 'unknown'))),
     degradedSignals: degradedSignals(snapshot, aggregates, { skipdata: options.inputStats?.skipdata }),
