@@ -12,8 +12,11 @@ COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
+# MALLOC_MMAP_THRESHOLD_: buffers of 128 KiB and more (the analysis's columns) are mapped and given
+# back to the system when freed; glibc's moving threshold otherwise keeps them in its heap.
 ENV NODE_ENV=production \
-    SGDOCTOR_DATA_ROOT=/data
+    SGDOCTOR_DATA_ROOT=/data \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
