@@ -181,6 +181,32 @@ describe('FlowAggregateStore', () => {
     );
   });
 
+  it('holds any whole-number hours and counts below 2^32 in its columns, in any order, and reads them back exactly', () => {
+    const whole = fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(0, 127, 128, 2 ** 31, 2 ** 32 - 1));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(whole, whole), { maxLength: 40 }), fc.integer({ min: 1, max: 3 }), (pairs, copies) => {
+        const store = new FlowAggregateStore();
+        // Numbers the columns hold, so that only the hours decide whether an aggregate is kept as it came.
+        const held = { srcport: 443, dstport: 40000, protocol: 6, records: 1, packets: 1, bytes: 1, firstSeen: 1, lastSeen: 2 };
+        const columns = Array.from({ length: copies }, () => ({
+          ...plainFlowAggregate(sample()),
+          ...held,
+          tcpFlags: null,
+          ephemeralPortMin: null,
+          ephemeralPortMax: null,
+          hourly: pairs.flat(),
+        }));
+        for (const flow of columns) store.add(flow);
+        columns.forEach((flow, row) => {
+          // Held in the columns: a new object, not the one added.
+          expect(store.at(row)).not.toBe(flow);
+          expect(store.at(row)!.hourly).toEqual(flow.hourly);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('takes no aggregate once a row was read', () => {
     const store = new FlowAggregateStore();
     store.add(plainFlowAggregate(sample()));
