@@ -1,0 +1,298 @@
+import { describe, expect, it } from 'vitest';
+
+import { type DiagnoseResult, diagnose } from '../../../../src/engine/diagnose/diagnose';
+import type { Finding } from '../../../../src/engine/findings/finding';
+import { FlowAggregateStore } from '../../../../src/engine/flow-log/flow-aggregate-store';
+import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
+import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
+import type { NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+
+/*
+ * Packets that come FROM a service port (443, 53) TO a high port of an instance look like replies
+ * by port order. A real reply answers a connection the instance opened: that request left the
+ * instance's interface, allowed by its group and NACL outbound, and a flow log that keeps ACCEPT
+ * records logged it at that interface, to the peer's service port. When the input holds the
+ * interface's ACCEPT records but none of its requests to that peer and port, the "replies" were
+ * never asked for (a scanner sending from a service port to slip past stateless filters, or
+ * backscatter): no rule must be opened for them. Without ACCEPT records of the interface the
+ * evidence is missing and nothing new is concluded.
+ *
+ * Version 2 records (no tcp-flags, no flow-direction), through the parser and the aggregator into
+ * the store the CLI hands to `diagnose`.
+ *
+ *   vpc-main 10.0.0.0/16
+ *     subnet-app  10.0.1.0/24  eni-app1 10.0.1.10, eni-app2 10.0.1.11  sg-app (nothing in, all out)
+ *                              acl-app: in  100 tcp 22 from the VPC, 110 tcp 443 from anywhere;
+ *                                       out 100 all
+ *     subnet-data 10.0.3.0/24  eni-db1 10.0.3.10  sg-db (tcp 5432 from sg-app, all out), open NACL
+ *   acl-app has no inbound rule for the ephemeral ports: replies to the instances' own requests
+ *   are REJECTed by its catch-all deny (32767).
+ */
+
+const ACCOUNT = '111122223333';
+const T0 = 1_700_000_000;
+const APP1 = '10.0.1.10';
+const APP2 = '10.0.1.11';
+const DB1 = '10.0.3.10';
+const ADMIN = '10.0.3.99';
+const SCANNER = '203.0.113.99';
+const SERVER = '203.0.113.10';
+const RESOLVER = '198.51.100.53';
+
+const nacl = (n: number, egress: boolean, action: 'allow' | 'deny', protocol: string, cidr: string, ports?: [number, number]) =>
+  ({
+    RuleNumber: n,
+    Egress: egress,
+    Protocol: protocol,
+    RuleAction: action,
+    CidrBlock: cidr,
+    ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
+  }) as NetworkAclEntry;
+const CATCH_ALL = [nacl(32767, false, 'deny', '-1', '0.0.0.0/0'), nacl(32767, true, 'deny', '-1', '0.0.0.0/0')];
+const ALL_OUT = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
+
+const eni = (id: string, subnet: string, ip: string, group: string) => ({
+  NetworkInterfaceId: id,
+  SubnetId: subnet,
+  VpcId: 'vpc-main',
+  OwnerId: ACCOUNT,
+  InterfaceType: 'interface',
+  PrivateIpAddress: ip,
+  PrivateIpAddresses: [{ PrivateIpAddress: ip, Primary: true }],
+  Groups: [{ GroupId: group }],
+  Attachment: { InstanceId: `i-${id.slice('eni-'.length)}`, Status: 'attached' },
+  Status: 'in-use',
+});
+
+const SNAPSHOT: NetworkSnapshot = validateSnapshot({
+  Vpcs: [{ VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.0.0/16' }],
+  Subnets: [
+    { SubnetId: 'subnet-app', VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.1.0/24' },
+    { SubnetId: 'subnet-data', VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.3.0/24' },
+  ],
+  NetworkAcls: [
+    {
+      NetworkAclId: 'acl-app',
+      VpcId: 'vpc-main',
+      OwnerId: ACCOUNT,
+      Associations: [{ NetworkAclId: 'acl-app', SubnetId: 'subnet-app' }],
+      Entries: [
+        nacl(100, false, 'allow', '6', '10.0.0.0/16', [22, 22]),
+        nacl(110, false, 'allow', '6', '0.0.0.0/0', [443, 443]),
+        nacl(100, true, 'allow', '-1', '0.0.0.0/0'),
+        ...CATCH_ALL,
+      ],
+    },
+    {
+      NetworkAclId: 'acl-data',
+      VpcId: 'vpc-main',
+      OwnerId: ACCOUNT,
+      Associations: [{ NetworkAclId: 'acl-data', SubnetId: 'subnet-data' }],
+      Entries: [nacl(100, false, 'allow', '-1', '0.0.0.0/0'), nacl(100, true, 'allow', '-1', '0.0.0.0/0'), ...CATCH_ALL],
+    },
+  ],
+  SecurityGroups: [
+    {
+      GroupId: 'sg-app',
+      GroupName: 'app',
+      VpcId: 'vpc-main',
+      OwnerId: ACCOUNT,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
+      IpPermissionsEgress: [ALL_OUT],
+    },
+    {
+      GroupId: 'sg-db',
+      GroupName: 'db',
+      VpcId: 'vpc-main',
+      OwnerId: ACCOUNT,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-app', UserId: ACCOUNT }] }],
+      IpPermissionsEgress: [ALL_OUT],
+    },
+  ],
+  NetworkInterfaces: [
+    eni('eni-app1', 'subnet-app', APP1, 'sg-app'),
+    eni('eni-app2', 'subnet-app', APP2, 'sg-app'),
+    eni('eni-db1', 'subnet-data', DB1, 'sg-db'),
+  ],
+});
+
+interface Rec {
+  eni: string;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  protocol?: number;
+  packets?: number;
+  at: number;
+  action?: 'ACCEPT' | 'REJECT';
+}
+
+/** A default-format (version 2) line: no tcp-flags, no flow-direction. */
+function lineV2(r: Rec): string {
+  const packets = r.packets ?? 3;
+  return `2 ${ACCOUNT} ${r.eni} ${r.src} ${r.dst} ${r.sport} ${r.dport} ${r.protocol ?? 6} ${packets} ${packets * 60} ${r.at} ${r.at + 60} ${r.action ?? 'REJECT'} OK`;
+}
+
+function run(records: Rec[]): DiagnoseResult {
+  const parse = createLineParser();
+  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
+  for (const record of records) {
+    const parsed = parse(lineV2(record));
+    if (!parsed.ok) throw new Error(`${parsed.error}: ${lineV2(record)}`);
+    aggregator.add(parsed.record);
+  }
+  const store = new FlowAggregateStore();
+  for (const aggregate of aggregator.aggregates()) store.add(aggregate);
+  return diagnose(SNAPSHOT, store);
+}
+
+/**
+ * A scanner sending from `sport` to `count` high ports of `dst`, two packets a probe (a retransmission:
+ * the one-packet probe is already told by `single-packet`), `gap` seconds apart.
+ */
+function scan(opts: { eni: string; dst: string; src?: string; sport: number; protocol?: number; count?: number; gap?: number }): Rec[] {
+  return Array.from({ length: opts.count ?? 30 }, (_, i) => ({
+    eni: opts.eni,
+    src: opts.src ?? SCANNER,
+    dst: opts.dst,
+    sport: opts.sport,
+    dport: 40000 + i * 17,
+    protocol: opts.protocol ?? 6,
+    packets: 2,
+    at: T0 + i * (opts.gap ?? 20),
+  }));
+}
+
+/**
+ * The instance's own connections to `server`:`port`: the requests ACCEPTed on the way out, the
+ * replies REJECTed on the way in (three packets: the server retransmits its unanswered SYN-ACK).
+ */
+function conversation(opts: { eni: string; client: string; server: string; port: number; count?: number }): Rec[] {
+  return Array.from({ length: opts.count ?? 4 }, (_, i) => {
+    const at = T0 + i * 600;
+    const clientPort = 40100 + i;
+    return [
+      { eni: opts.eni, src: opts.client, dst: opts.server, sport: clientPort, dport: opts.port, at, action: 'ACCEPT' as const },
+      { eni: opts.eni, src: opts.server, dst: opts.client, sport: opts.port, dport: clientPort, at },
+    ];
+  }).flat();
+}
+
+/** An administrator's SSH session to the instance, accepted both ways: the interface's ACCEPT traffic is in the logs. */
+function adminSession(eniId: string, host: string): Rec[] {
+  return [
+    { eni: eniId, src: ADMIN, dst: host, sport: 51000, dport: 22, at: T0, action: 'ACCEPT' },
+    { eni: eniId, src: host, dst: ADMIN, sport: 22, dport: 51000, at: T0, action: 'ACCEPT' },
+  ];
+}
+
+const peersOf = (f: Finding): string[] => f.traffic.peers.map((p) => (typeof p === 'string' ? p : p.address));
+const findingsWith = (result: DiagnoseResult, address: string): Finding[] => result.findings.filter((f) => peersOf(f).includes(address));
+const fixText = (f: Finding): string => JSON.stringify(f.suggestedFix ?? null);
+
+function expectNothingOpenedTo(result: DiagnoseResult, address: string): void {
+  for (const f of result.findings) expect(fixText(f), `fix of ${f.fingerprint}`).not.toContain(address);
+}
+
+/** The one finding whose peers include `address`. */
+function findingOf(result: DiagnoseResult, address: string): Finding {
+  const found = findingsWith(result, address);
+  expect(found, JSON.stringify(result.findings.map((f) => [f.kind, f.classification, f.traffic.port, peersOf(f)]))).toHaveLength(1);
+  return found[0];
+}
+
+describe('replies nobody asked for, with the interface accepted traffic in the logs', () => {
+  it('(a) a scanner sending from tcp/443 to thirty high ports, two packets each: noise, nothing opened to it', () => {
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443 }), ...adminSession('eni-app1', APP1)]);
+    expectNothingOpenedTo(result, SCANNER);
+    const f = findingOf(result, SCANNER);
+    expect(f.classification).toBe('likely-noise');
+    expect(f.suggestedFix).toBeNull();
+    expect(f.signals).toContain('unsolicited-reply');
+  });
+
+  it('(a) the same scanner coming back over two hours, on a port the NACL opens inbound: still noise', () => {
+    // Spread out (repeated over time) and on 443, which acl-app admits from anywhere (a port opened for others):
+    // the misconfiguration side adds up, and must not outweigh replies that answer nothing.
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443, gap: 240 }), ...adminSession('eni-app1', APP1)]);
+    expectNothingOpenedTo(result, SCANNER);
+    const f = findingOf(result, SCANNER);
+    expect(f.classification).toBe('likely-noise');
+    expect(f.suggestedFix).toBeNull();
+  });
+
+  it('(a) udp/53 "answers" to an instance that asked no resolver at that address: noise, nothing opened to the sender', () => {
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, src: RESOLVER, sport: 53, protocol: 17 }), ...adminSession('eni-app1', APP1)]);
+    expectNothingOpenedTo(result, RESOLVER);
+    const f = findingOf(result, RESOLVER);
+    expect(f.classification).toBe('likely-noise');
+    expect(f.suggestedFix).toBeNull();
+  });
+
+  it('(a)+(b) one interface, a scanner from tcp/53 and real replies from tcp/443: the scanner is noise, the replies keep their NACL fix', () => {
+    const result = run([
+      ...scan({ eni: 'eni-app1', dst: APP1, sport: 53 }),
+      ...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }),
+    ]);
+    expectNothingOpenedTo(result, SCANNER);
+    expect(findingOf(result, SCANNER).classification).toBe('likely-noise');
+    const real = findingOf(result, SERVER);
+    expect(real.classification).toBe('likely-misconfiguration');
+    expect(fixText(real)).toContain(`${SERVER}/32`);
+  });
+});
+
+describe('real replies', () => {
+  it('(b) replies from 203.0.113.10:443 to the requests the instance sent there: a NACL gap, fixed on the ephemeral range', () => {
+    const result = run([...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }), ...adminSession('eni-app1', APP1)]);
+    const f = findingOf(result, SERVER);
+    expect(f.kind).toBe('rule');
+    expect(f.classification).toBe('likely-misconfiguration');
+    expect(f.traffic.returnTraffic).toBe(true);
+    expect(f.signals).not.toContain('unsolicited-reply');
+    expect(f.blockedBy).toEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-app', ruleNumber: 32767 });
+    const changes = f.suggestedFix?.changes ?? [];
+    expect(changes.map((c) => c.action)).toEqual(['CreateNetworkAclEntry']);
+    const params = changes[0].params;
+    expect(params).toMatchObject({ NetworkAclId: 'acl-app', Egress: false, RuleAction: 'allow', CidrBlock: `${SERVER}/32` });
+    const range = params.PortRange as { From: number; To: number };
+    expect(range.From).toBeLessThanOrEqual(40100);
+    expect(range.To).toBeGreaterThanOrEqual(40103);
+    expect(f.suggestedFix?.verified).toBe(true);
+  });
+});
+
+describe('without the evidence, nothing new is concluded', () => {
+  // Today's outcome for the scanner of (a): port order makes it return traffic, a NACL gap.
+  const expectReadAsReplies = (f: Finding) => {
+    expect(f.signals).not.toContain('unsolicited-reply');
+    expect(f.traffic.returnTraffic).toBe(true);
+    expect(f.classification).toBe('likely-misconfiguration');
+  };
+
+  it('(c) REJECT-only logs: the same scanner is read as replies, as before', () => {
+    expectReadAsReplies(findingOf(run(scan({ eni: 'eni-app1', dst: APP1, sport: 443 })), SCANNER));
+  });
+
+  it("(c) ACCEPT records of another interface only say nothing of this one's requests", () => {
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443 }), ...adminSession('eni-app2', APP2)]);
+    expectReadAsReplies(findingOf(result, SCANNER));
+  });
+
+  it('(c) real replies in REJECT-only logs keep their fix', () => {
+    const result = run(conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }).filter((r) => r.action !== 'ACCEPT'));
+    const f = findingOf(result, SERVER);
+    expect(f.signals).not.toContain('unsolicited-reply');
+    expect(fixText(f)).toContain(`${SERVER}/32`);
+  });
+
+  it('(d) an internal peer sending from 5432 to high ports, no request to it in the logs: unchanged', () => {
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, src: DB1, sport: 5432, count: 4, gap: 600 }), ...adminSession('eni-app1', APP1)]);
+    const f = findingOf(result, DB1);
+    expect(f.signals).not.toContain('unsolicited-reply');
+    expect(f.traffic.returnTraffic).toBe(true);
+    expect(f.classification).toBe('likely-misconfiguration');
+  });
+});
