@@ -43,6 +43,12 @@ export function detectSignals(facts: SignalFacts): Signal[] {
   ) {
     signals.push('transient-internet-sources');
   }
+  // A reply answers a request the interface sent out, which a flow log keeping ACCEPT records logs
+  // there: internet "replies" to none were never asked for (a scanner sending from a service port).
+  const unrequested = internet.reduce((sum, p) => sum + (p.unrequestedRecords ?? 0), 0);
+  if (facts.returnTraffic && facts.direction === 'ingress' && peerRecords > 0 && unrequested / peerRecords >= t.scannerRecordShare) {
+    signals.push('unsolicited-reply');
+  }
   if (facts.peers.length > 0 && facts.peers.every((p) => p.internal)) signals.push('internal-peer');
   if (facts.peers.length > 0 && facts.peers.every((p) => p.knownEni)) signals.push('peer-is-known-eni');
   const repeated = (p: PeerFacts) => p.records >= t.repeatedMinRecords && p.lastSeen - p.firstSeen >= t.repeatedMinSpanSeconds;

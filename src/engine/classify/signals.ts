@@ -8,6 +8,7 @@ export const NOISE_SIGNALS = [
   'single-packet',
   'late-close',
   'transient-internet-sources',
+  'unsolicited-reply',
 ] as const;
 export const MISCONFIGURATION_SIGNALS = [
   'internal-peer',
@@ -37,6 +38,7 @@ export const SIGNAL_WEIGHTS: Record<NoiseSignal | MisconfigurationSignal, number
   'single-packet': 3,
   'late-close': 4,
   'transient-internet-sources': 2,
+  'unsolicited-reply': 4,
   'internal-peer': 1,
   'peer-is-known-eni': 2,
   'repeated-over-time': 2,
@@ -75,8 +77,9 @@ const isMisconfiguration = (signal: Signal): signal is MisconfigurationSignal =>
   (MISCONFIGURATION_SIGNALS as readonly string[]).includes(signal);
 
 /**
- * The decision from matched signals: `late-close` alone decides noise (the REJECT is not a rule
- * problem); `block-public-access` is `uncertain` (no SG or NACL to change). Otherwise the side
+ * The decision from matched signals: `late-close` and `unsolicited-reply` alone decide noise (the
+ * REJECT is not a rule problem: packets after the connection closed, replies to no request);
+ * `block-public-access` is `uncertain` (no SG or NACL to change). Otherwise the side
  * whose weight sum reaches `minScore` and beats the other wins; ties and weak evidence are
  * `uncertain`.
  */
@@ -84,7 +87,7 @@ export function decideClassification(signals: Signal[]): ClassificationResult {
   const noiseScore = signals.filter(isNoise).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
   const misconfigurationScore = signals.filter(isMisconfiguration).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
   const result = (classification: Classification): ClassificationResult => ({ classification, signals, noiseScore, misconfigurationScore });
-  if (signals.includes('late-close')) return result('likely-noise');
+  if (signals.includes('late-close') || signals.includes('unsolicited-reply')) return result('likely-noise');
   if (signals.includes('block-public-access')) return result('uncertain');
   if (misconfigurationScore >= SIGNAL_THRESHOLDS.minScore && misconfigurationScore > noiseScore) return result('likely-misconfiguration');
   if (noiseScore >= SIGNAL_THRESHOLDS.minScore && noiseScore > misconfigurationScore) return result('likely-noise');

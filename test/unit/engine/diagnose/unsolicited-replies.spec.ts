@@ -205,7 +205,7 @@ function findingOf(result: DiagnoseResult, address: string): Finding {
 
 describe('replies nobody asked for, with the interface accepted traffic in the logs', () => {
   it('(a) a scanner sending from tcp/443 to thirty high ports, two packets each: noise, nothing opened to it', () => {
-    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443 }), ...adminSession('eni-app1', APP1)]);
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443, gap: 1 }), ...adminSession('eni-app1', APP1)]);
     expectNothingOpenedTo(result, SCANNER);
     const f = findingOf(result, SCANNER);
     expect(f.classification).toBe('likely-noise');
@@ -224,7 +224,10 @@ describe('replies nobody asked for, with the interface accepted traffic in the l
   });
 
   it('(a) udp/53 "answers" to an instance that asked no resolver at that address: noise, nothing opened to the sender', () => {
-    const result = run([...scan({ eni: 'eni-app1', dst: APP1, src: RESOLVER, sport: 53, protocol: 17 }), ...adminSession('eni-app1', APP1)]);
+    const result = run([
+      ...scan({ eni: 'eni-app1', dst: APP1, src: RESOLVER, sport: 53, protocol: 17 }),
+      ...adminSession('eni-app1', APP1),
+    ]);
     expectNothingOpenedTo(result, RESOLVER);
     const f = findingOf(result, RESOLVER);
     expect(f.classification).toBe('likely-noise');
@@ -289,7 +292,10 @@ describe('without the evidence, nothing new is concluded', () => {
   });
 
   it('(d) an internal peer sending from 5432 to high ports, no request to it in the logs: unchanged', () => {
-    const result = run([...scan({ eni: 'eni-app1', dst: APP1, src: DB1, sport: 5432, count: 4, gap: 600 }), ...adminSession('eni-app1', APP1)]);
+    const result = run([
+      ...scan({ eni: 'eni-app1', dst: APP1, src: DB1, sport: 5432, count: 4, gap: 600 }),
+      ...adminSession('eni-app1', APP1),
+    ]);
     const f = findingOf(result, DB1);
     expect(f.signals).not.toContain('unsolicited-reply');
     expect(f.traffic.returnTraffic).toBe(true);
