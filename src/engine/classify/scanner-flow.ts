@@ -5,19 +5,24 @@ import { type NoiseSignal, SIGNAL_THRESHOLDS } from './signals';
 import type { TrafficContext } from './traffic-context';
 
 /**
- * The scan signals of one blocked flow when its source is an internet scanner — across every
- * rejected request of the input it hit at least `portScanMinPorts` ports of one host or
- * `hostSweepMinHosts` hosts — and the flow is one of its inbound requests; otherwise none.
+ * The scanner signals of one blocked inbound flow from an internet source, otherwise none:
+ * - for a request, the scan signals when the source is a scanner — across every rejected request
+ *   of the input it hit at least `portScanMinPorts` ports of one host or `hostSweepMinHosts` hosts;
+ * - for a reply, `unsolicited-reply` when it answers no request of its interface whose ACCEPT
+ *   records are in the input (`TrafficContext.unrequestedReply`): a scanner sending from a service
+ *   port to pass for replies.
  *
  * Such flows are scanner activity whatever port they land on, so the diagnosis sets them aside
  * for the source's campaign before grouping by rule: a scanner that also knocks on a port real
- * clients are refused on neither hides that misconfiguration nor widens its fix to the scanner's
- * address. Internal sources never match (a monitoring host reaching many hosts is no scanner).
+ * clients are refused on — or sends from the port real servers answer from — neither hides that
+ * misconfiguration nor widens its fix to the scanner's address. Internal sources never match (a
+ * monitoring host reaching many hosts is no scanner).
  */
 export function scannerSignals(item: ExplainedFlow, model: NetworkModel, context: TrafficContext): NoiseSignal[] {
   const { verdict } = item;
-  if (verdict.verdict !== 'blocked' || verdict.direction !== 'ingress' || verdict.returnTraffic) return [];
+  if (verdict.verdict !== 'blocked' || verdict.direction !== 'ingress') return [];
   const source = peerAddressOf(item);
+  if (verdict.returnTraffic) return context.unrequestedReply(item) && !isInternal(model, source) ? ['unsolicited-reply'] : [];
   const activity = context.sourceActivity(source);
   const signals: NoiseSignal[] = [];
   if (activity.maxPortsOnOneHost >= SIGNAL_THRESHOLDS.portScanMinPorts) signals.push('port-scan');

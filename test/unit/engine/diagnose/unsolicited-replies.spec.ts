@@ -247,6 +247,37 @@ describe('replies nobody asked for, with the interface accepted traffic in the l
   });
 });
 
+describe('a scanner and real replies on the same service port', () => {
+  // Both come from tcp/443 into acl-app's catch-all deny: one rule, one fingerprint. The scanner's
+  // flows must neither widen the real finding's fix to its address nor, when they outnumber the
+  // real replies, carry that finding into the noise.
+  it.each([
+    ['fewer', 4],
+    ['more', 30],
+  ])('with %s scanner records than real ones: the replies keep their fix, the scanner is noise and left out of it', (_, count) => {
+    const result = run([
+      ...scan({ eni: 'eni-app1', dst: APP1, sport: 443, count, gap: 1 }),
+      ...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443, count: 8 }),
+    ]);
+    expectNothingOpenedTo(result, SCANNER);
+    const scanner = findingOf(result, SCANNER);
+    expect(scanner.classification).toBe('likely-noise');
+    expect(peersOf(scanner)).not.toContain(SERVER);
+    const real = findingOf(result, SERVER);
+    expect(real.classification).toBe('likely-misconfiguration');
+    expect(fixText(real)).toContain(`${SERVER}/32`);
+    expect(real.suggestedFix?.verified).toBe(true);
+  });
+
+  it('requests to the same peer on another port do not make its tcp/443 packets replies', () => {
+    // The instance talks to the scanner's address on 80 only: what comes from 443 answers none of it.
+    const toPort80 = conversation({ eni: 'eni-app1', client: APP1, server: SCANNER, port: 80 }).filter((r) => r.action === 'ACCEPT');
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443, gap: 1 }), ...toPort80]);
+    expectNothingOpenedTo(result, SCANNER);
+    expect(findingOf(result, SCANNER).classification).toBe('likely-noise');
+  });
+});
+
 describe('real replies', () => {
   it('(b) replies from 203.0.113.10:443 to the requests the instance sent there: a NACL gap, fixed on the ephemeral range', () => {
     const result = run([...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }), ...adminSession('eni-app1', APP1)]);
