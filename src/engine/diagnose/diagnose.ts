@@ -112,7 +112,8 @@ function emptyStats(): DiagnoseStats {
  * From a snapshot and aggregated flows (ACCEPT and REJECT; the in-process aggregator's or
  * Athena's) to findings: every REJECT is explained against the current configuration (ACCEPTs
  * feed return-traffic detection and the "accepted from other peers" signal). Inbound requests of
- * internet scanners are set aside first (`scannerSignals`); the other blocked flows are grouped by
+ * internet scanners, and internet "replies" to requests the interface never made, are set aside
+ * first (`scannerSignals`); the other blocked flows are grouped by
  * rule, classified, given a severity and — unless noise — a verified smallest fix. Noise (the
  * scanners' flows and the rule groups classified `likely-noise`) is regrouped into campaigns, one
  * finding each. Pure and deterministic: the same input in any order gives the same findings in
