@@ -82,6 +82,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
       blockedBy: [{ control: 'block-public-access', direction }],
       reason: `VPC Block Public Access rejected the flow, not a security group or network ACL${behindBlockPublicAccess(behind.verdict)}`,
     };
+    if (behind.verdict.verdict === 'blocked') analysis.verdict.behindBlockPublicAccess = behind.verdict.blockedBy;
     return analysis;
   }
   return judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred);

@@ -20,4 +20,10 @@ export interface FlowVerdict {
    * verdict among the blocked flows it judged alike and drops their per-flow reason (VerdictPool).
    */
   reason?: string;
+  /**
+   * Of a flow Block Public Access rejected: the security groups and NACL that would still refuse it
+   * once it is excluded from Block Public Access, in path order; absent when they would allow it
+   * or cannot be evaluated.
+   */
+  behindBlockPublicAccess?: BlockingControl[];
 }

@@ -1,6 +1,8 @@
 import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { SIGNAL_THRESHOLDS } from '../classify/signals';
+import type { BlockingControl } from '../evaluate/verdict';
 import { peerAddressOf } from '../findings/explained-flow';
+import { describeControl } from '../findings/finding-text';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixNote, SuggestedFix } from './fix';
@@ -87,11 +89,15 @@ export function scopedFix(
   ledger: NaclRuleNumberLedger,
 ): ScopedFix {
   if (group.blockedBy.control === 'block-public-access') {
+    const behind = controlsBehindBlockPublicAccess(group);
     return {
       fix: null,
       note: note(
         'block-public-access',
-        "No rule change: VPC Block Public Access refused these flows, not a security group or network ACL. To let them through, exclude the subnet or VPC from Block Public Access (an exclusion allowing both directions, or egress only for outbound traffic), or turn the account's blocking off in that region.",
+        "No rule change: VPC Block Public Access refused these flows, not a security group or network ACL. To let them through, exclude the subnet or VPC from Block Public Access (an exclusion allowing both directions, or egress only for outbound traffic), or turn the account's blocking off in that region." +
+          (behind.flows > 0
+            ? ` Excluded from it, ${behind.flows} of its ${group.flows.length} flows would still be refused by ${behind.controls.map(describeControl).join(' and ')}: those need a rule too.`
+            : ''),
         [],
       ),
     };
@@ -131,4 +137,16 @@ export function scopedFix(
       excluded,
     ),
   };
+}
+
+/** The distinct controls that would still refuse a Block Public Access group's flows once excluded from it, each flow's in path order. */
+function controlsBehindBlockPublicAccess(group: FindingGroup): { flows: number; controls: BlockingControl[] } {
+  const controls = new Map<string, BlockingControl>();
+  let flows = 0;
+  for (const { verdict } of group.flows) {
+    if (!verdict.behindBlockPublicAccess?.length) continue;
+    flows++;
+    for (const control of verdict.behindBlockPublicAccess) controls.set(describeControl(control), control);
+  }
+  return { flows, controls: [...controls.values()] };
 }

@@ -24,4 +24,19 @@ describe('a finding of flows Block Public Access refused', () => {
     expect(bpa[0]!.fixNote!.message).toMatch(/^No rule change: VPC Block Public Access refused these flows/);
     expect(bpa[0]!.fixNote!.message).toMatch(/exclude the subnet or VPC from Block Public Access/);
   });
+
+  it('names the groups or NACL that would still refuse the flows once excluded from Block Public Access, and only then', () => {
+    const refused = (dstport: number) =>
+      ['203.0.113.5', '203.0.113.6'].map((srcaddr, i) =>
+        flowOf({ interfaceId: 'eni-alb-a', srcaddr, dstaddr: '10.1.0.20', srcport: 40000 + i, dstport, rejectReason: 'BPA', records: 5 }),
+      );
+    const noteOf = (flows: ReturnType<typeof refused>) =>
+      diagnose(hardeningSnapshot, flows).findings.find((f) => f.blockedBy?.control === 'block-public-access')?.fixNote?.message;
+    // tcp/443 is what the load balancer's groups open to everyone: an exclusion is enough.
+    expect(noteOf(refused(443))).not.toMatch(/would still be refused/);
+    // tcp/22 neither the subnet's NACL nor the groups open: the note names both, in path order.
+    expect(noteOf(refused(22))).toMatch(
+      / Excluded from it, 2 of its 2 flows would still be refused by network ACL acl-web rule 32767 \(ingress\) and security group sg-alb \(ingress\): those need a rule too\.$/,
+    );
+  });
 });
