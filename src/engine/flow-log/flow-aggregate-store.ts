@@ -113,27 +113,13 @@ class Chunk {
   hourlyOf(offset: number): HourlyRecords {
     const { hours } = this;
     const out = new Array<number>(2 * this.hourPairs[offset]);
-    let at = this.hourStarts[offset];
+    const cursor = { at: this.hourStarts[offset] };
     let hour = 0;
     for (let i = 0; i < out.length; i += 2) {
-      let zigzag = 0;
-      let scale = 1;
-      let byte: number;
-      do {
-        byte = hours[at++];
-        zigzag += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      } while (byte & 0x80);
+      const zigzag = readVarint(hours, cursor);
       hour += zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
-      let records = 0;
-      scale = 1;
-      do {
-        byte = hours[at++];
-        records += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      } while (byte & 0x80);
       out[i] = hour;
-      out[i + 1] = records;
+      out[i + 1] = readVarint(hours, cursor);
     }
     return out;
   }
@@ -156,6 +142,19 @@ function writeVarint(bytes: Uint8Array, at: number, value: number): number {
   }
   bytes[at++] = value;
   return at;
+}
+
+/** The number writeVarint wrote at `cursor.at`; moves `cursor.at` past it. */
+function readVarint(bytes: Uint8Array, cursor: { at: number }): number {
+  let value = 0;
+  let scale = 1;
+  let byte: number;
+  do {
+    byte = bytes[cursor.at++];
+    value += (byte & 0x7f) * scale;
+    scale *= 0x80;
+  } while (byte & 0x80);
+  return value;
 }
 
 /**
