@@ -6,7 +6,6 @@ import type { QueueHandlers } from '../../queues/job-catalogue';
 import { dispatchJob, parseJobPayload } from '../../queues/job-dispatch.util';
 import { JobHandlerRegistry } from '../../queues/job-handler-registry';
 import { drainWorker, listenToWorkerErrors } from '../../queues/drain-worker.util';
-import { JobLockKeeper } from '../../queues/job-lock-keeper';
 import { QueueName } from '../../queues/queue-names';
 import { ANALYSIS_RUN_JOB, analysisJobPayloadSchema } from '../analysis-job';
 import { AnalysisRunner, PermanentAnalysisFailure, type RunOutcome } from '../pipeline/analysis-runner.service';
@@ -20,8 +19,6 @@ import { CONTINUOUS_TICK_JOB, continuousTickPayloadSchema } from '../../continuo
 @Injectable()
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AnalysisProcessor.name);
-  /** Keeps job locks from a thread while a stage computes (see JobLockKeeper); its thread runs only while a job does. */
-  private lockKeeper: JobLockKeeper | undefined;
   private readonly handlers: QueueHandlers<typeof QueueName.Analysis, RunOutcome | TickOutcome['outcome']> = {
     [ANALYSIS_RUN_JOB]: (job) => this.runAnalysis(job),
     [CONTINUOUS_TICK_JOB]: (job) => this.tick(job),
@@ -44,16 +41,15 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
   /** Finishes the jobs in hand before the connections they need close (see drainWorker). */
   async beforeApplicationShutdown(): Promise<void> {
     await drainWorker(this);
-    await this.lockKeeper?.close();
   }
 
   /**
-   * Runs the job with its lock kept from a separate thread (`withJobLockKept`): correlating a
-   * large day computes for minutes, longer than the lock, and a lost lock runs the job twice.
+   * Correlating a large day computes for minutes, longer than the job's lock: it runs in slices
+   * with a turn for timers every 50 ms (runStepsInTurns, in AnalysisRunner), so BullMQ's own
+   * renewal keeps the lock and the job never runs twice.
    */
-  process(job: Job, token?: string): Promise<RunOutcome | TickOutcome['outcome']> {
-    this.lockKeeper ??= new JobLockKeeper(this.worker, (message) => this.logger.warn(`could not extend a job lock: ${message}`));
-    return this.lockKeeper.keep(job, token, () => dispatchJob(QueueName.Analysis, this.handlers, job));
+  process(job: Job): Promise<RunOutcome | TickOutcome['outcome']> {
+    return dispatchJob(QueueName.Analysis, this.handlers, job);
   }
 
   private async runAnalysis(job: Job): Promise<RunOutcome> {
