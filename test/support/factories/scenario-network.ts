@@ -1,4 +1,5 @@
 import { type DiagnoseResult, diagnose } from '../../../src/engine/diagnose/diagnose';
+import type { BlockingControl } from '../../../src/engine/evaluate/verdict';
 import { FlowAggregateStore } from '../../../src/engine/flow-log/flow-aggregate-store';
 import { FlowAggregator } from '../../../src/engine/flow-log/flow-aggregator';
 import { parseLogFormat } from '../../../src/engine/flow-log/flow-log-fields';
@@ -107,6 +108,26 @@ function withCatchAll(rules: readonly AclRule[]): AclRule[] {
   const numbers = new Set(rules.map((r) => r.RuleNumber));
   return [...rules, ...CATCH_ALL.filter((r) => !numbers.has(r.RuleNumber))];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The controls a verdict or finding names as blocking
+// ---------------------------------------------------------------------------------------------
+
+export const sgIn = (...groupIds: string[]): BlockingControl => ({ control: 'security-group', direction: 'ingress', groupIds });
+export const sgOut = (...groupIds: string[]): BlockingControl => ({ control: 'security-group', direction: 'egress', groupIds });
+export const naclIn = (networkAclId: string, ruleNumber: number): BlockingControl => ({
+  control: 'network-acl',
+  direction: 'ingress',
+  networkAclId,
+  ruleNumber,
+});
+export const naclOut = (networkAclId: string, ruleNumber: number): BlockingControl => ({
+  control: 'network-acl',
+  direction: 'egress',
+  networkAclId,
+  ruleNumber,
+});
+export const bpa = (direction: 'ingress' | 'egress'): BlockingControl => ({ control: 'block-public-access', direction });
 
 // ---------------------------------------------------------------------------------------------
 // The network

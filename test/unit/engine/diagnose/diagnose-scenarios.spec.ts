@@ -28,9 +28,13 @@ import {
   baseWorld,
   conversation,
   deny,
+  naclIn,
+  naclOut,
   perm,
   retries,
   runDiagnose,
+  sgIn,
+  sgOut,
   tcp,
 } from '../../../support/factories/scenario-network';
 
@@ -413,21 +417,6 @@ function expectNoFix(s: NoFixScenario): void {
 function scenarioTests<S extends Scenario>(scenarios: S[], check: (s: S) => void): void {
   for (const s of scenarios) it(`${s.id} ${s.title}`, () => check(s));
 }
-
-const sgIn = (...groupIds: string[]): BlockingControl => ({ control: 'security-group', direction: 'ingress', groupIds });
-const sgOut = (...groupIds: string[]): BlockingControl => ({ control: 'security-group', direction: 'egress', groupIds });
-const naclIn = (networkAclId: string, ruleNumber: number): BlockingControl => ({
-  control: 'network-acl',
-  direction: 'ingress',
-  networkAclId,
-  ruleNumber,
-});
-const naclOut = (networkAclId: string, ruleNumber: number): BlockingControl => ({
-  control: 'network-acl',
-  direction: 'egress',
-  networkAclId,
-  ruleNumber,
-});
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainJsonLine } from '../../../../src/cli/explain-line';
 import { loadSnapshot } from '../../../../src/cli/load-snapshot';
 import { type ExplainContext, explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import { recordToFlow } from '../../../../src/engine/flow-log/flow-aggregator';
 import type { FlowRecord } from '../../../../src/engine/flow-log/flow-record';
@@ -21,9 +22,14 @@ import {
   all,
   allow,
   allowIcmp,
+  bpa,
   deny,
   flowFileText,
+  naclIn,
+  naclOut,
   perm,
+  sgIn,
+  sgOut,
   tcp,
   udp,
 } from '../../../support/factories/scenario-network';
@@ -122,53 +128,26 @@ function nodataLine(eni: string, status: 'NODATA' | 'SKIPDATA'): string {
 // ---------------------------------------------------------------- expectations
 
 type Direction = 'ingress' | 'egress';
-type Control =
-  | { control: 'security-group'; direction: Direction; groupIds: string[] }
-  | { control: 'network-acl'; direction: Direction; networkAclId: string; ruleNumber: number }
-  | { control: 'block-public-access'; direction: Direction };
-
-const sgIn = (...groupIds: string[]): Control => ({ control: 'security-group', direction: 'ingress', groupIds });
-const sgOut = (...groupIds: string[]): Control => ({ control: 'security-group', direction: 'egress', groupIds });
-const naclIn = (networkAclId: string, ruleNumber: number): Control => ({
-  control: 'network-acl',
-  direction: 'ingress',
-  networkAclId,
-  ruleNumber,
-});
-const naclOut = (networkAclId: string, ruleNumber: number): Control => ({
-  control: 'network-acl',
-  direction: 'egress',
-  networkAclId,
-  ruleNumber,
-});
-const bpa = (direction: Direction): Control => ({ control: 'block-public-access', direction });
-
 interface Expected {
   verdict: 'blocked' | 'allowed' | 'unknown';
   /** Left out only where the record itself cannot say (an interface the snapshot lacks, no flow-direction). */
   direction?: Direction;
   returnTraffic?: boolean;
-  blockedBy: Control[];
+  blockedBy: BlockingControl[];
   /** What the reason must say, where the controls alone do not tell it. */
   reason?: RegExp;
 }
 
 const allowedIn = (returnTraffic = false): Expected => ({ verdict: 'allowed', direction: 'ingress', returnTraffic, blockedBy: [] });
 const allowedOut = (returnTraffic = false): Expected => ({ verdict: 'allowed', direction: 'egress', returnTraffic, blockedBy: [] });
-const blockedIn = (...blockedBy: Control[]): Expected => ({ verdict: 'blocked', direction: 'ingress', returnTraffic: false, blockedBy });
-const blockedOut = (...blockedBy: Control[]): Expected => ({ verdict: 'blocked', direction: 'egress', returnTraffic: false, blockedBy });
-const replyBlockedIn = (...blockedBy: Control[]): Expected => ({
-  verdict: 'blocked',
-  direction: 'ingress',
-  returnTraffic: true,
-  blockedBy,
-});
-const replyBlockedOut = (...blockedBy: Control[]): Expected => ({
-  verdict: 'blocked',
-  direction: 'egress',
-  returnTraffic: true,
-  blockedBy,
-});
+/** A blocked verdict in that direction, naming `blockedBy`. */
+const blocked =
+  (direction: Direction, returnTraffic: boolean) =>
+  (...blockedBy: BlockingControl[]): Expected => ({ verdict: 'blocked', direction, returnTraffic, blockedBy });
+const blockedIn = blocked('ingress', false);
+const blockedOut = blocked('egress', false);
+const replyBlockedIn = blocked('ingress', true);
+const replyBlockedOut = blocked('egress', true);
 
 interface Scenario {
   name: string;
@@ -1101,7 +1080,7 @@ interface ExplainLine {
   verdict: string;
   direction: string;
   returnTraffic: boolean;
-  blockedBy: Control[];
+  blockedBy: BlockingControl[];
   reason?: string;
 }
 
@@ -1133,7 +1112,7 @@ async function explain(scenario: Scenario, index: number): Promise<ExplainLine[]
 }
 
 /** Security-group ids compared as a set: the contract fixes which groups, and the README their sorted order. */
-function normalise(controls: readonly Control[]): Control[] {
+function normalise(controls: readonly BlockingControl[]): BlockingControl[] {
   return controls.map((c) => (c.control === 'security-group' ? { ...c, groupIds: [...c.groupIds].sort() } : c));
 }
 
