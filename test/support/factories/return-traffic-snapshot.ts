@@ -1,5 +1,6 @@
-import type { NetworkAclEntry, NetworkInterface, NetworkSnapshot } from '../../../src/engine/network/snapshot';
+import type { NetworkInterface, NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
+import { aclEntries, allow, deny } from './scenario-network';
 
 /*
  * Return traffic without tcp-flags: what else tells that a REJECTed flow answers a connection the
@@ -14,16 +15,8 @@ import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
  *     subnet-db  10.0.3.0/24  eni-db  (i-db)           10.0.3.30  sg-db
  */
 
-const rule = (n: number, egress: boolean, action: 'allow' | 'deny', protocol: string, cidr: string, ports?: [number, number]) =>
-  ({
-    RuleNumber: n,
-    Egress: egress,
-    Protocol: protocol,
-    RuleAction: action,
-    CidrBlock: cidr,
-    ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
-  }) as NetworkAclEntry;
-const catchAll = [rule(32767, false, 'deny', '-1', '0.0.0.0/0'), rule(32767, true, 'deny', '-1', '0.0.0.0/0')];
+/** The IPv4 catch-all deny (the snapshot has no IPv6 entries). */
+const CATCH_ALL_V4 = deny(32767, '0.0.0.0/0');
 
 const eni = (id: string, subnet: string, ip: string, groups: string[], extra: Partial<NetworkInterface> = {}): NetworkInterface => ({
   NetworkInterfaceId: id,
@@ -56,12 +49,10 @@ export const returnTrafficSnapshot: NetworkSnapshot = validateSnapshot({
       NetworkAclId: 'acl-pub',
       VpcId: 'vpc-1',
       Associations: [{ SubnetId: 'subnet-pub' }],
-      Entries: [
-        rule(100, false, 'allow', '6', '0.0.0.0/0', [443, 443]),
-        rule(110, false, 'allow', '6', '0.0.0.0/0', [32768, 65535]),
-        rule(100, true, 'allow', '-1', '0.0.0.0/0'),
-        ...catchAll,
-      ],
+      Entries: aclEntries(
+        [allow(100, '0.0.0.0/0', '6', [443, 443]), allow(110, '0.0.0.0/0', '6', [32768, 65535]), CATCH_ALL_V4],
+        [allow(100, '0.0.0.0/0'), CATCH_ALL_V4],
+      ),
     },
     {
       // The app subnet: 8080 from the load balancers, replies to its own requests on Windows' range only;
@@ -69,24 +60,24 @@ export const returnTrafficSnapshot: NetworkSnapshot = validateSnapshot({
       NetworkAclId: 'acl-app',
       VpcId: 'vpc-1',
       Associations: [{ SubnetId: 'subnet-app' }],
-      Entries: [
-        rule(100, false, 'allow', '6', '10.0.1.0/24', [8080, 8080]),
-        rule(110, false, 'allow', '6', '0.0.0.0/0', [49152, 65535]),
-        rule(100, true, 'allow', '6', '0.0.0.0/0', [443, 443]),
-        rule(110, true, 'allow', '6', '10.0.3.0/24', [50051, 50051]),
-        rule(120, true, 'allow', '6', '10.0.1.0/24', [32768, 65535]),
-        ...catchAll,
-      ],
+      Entries: aclEntries(
+        [allow(100, '10.0.1.0/24', '6', [8080, 8080]), allow(110, '0.0.0.0/0', '6', [49152, 65535]), CATCH_ALL_V4],
+        [
+          allow(100, '0.0.0.0/0', '6', [443, 443]),
+          allow(110, '10.0.3.0/24', '6', [50051, 50051]),
+          allow(120, '10.0.1.0/24', '6', [32768, 65535]),
+          CATCH_ALL_V4,
+        ],
+      ),
     },
     {
       NetworkAclId: 'acl-db',
       VpcId: 'vpc-1',
       Associations: [{ SubnetId: 'subnet-db' }],
-      Entries: [
-        rule(100, false, 'allow', '6', '10.0.2.0/24', [50051, 50051]),
-        rule(100, true, 'allow', '6', '10.0.2.0/24', [1024, 65535]),
-        ...catchAll,
-      ],
+      Entries: aclEntries(
+        [allow(100, '10.0.2.0/24', '6', [50051, 50051]), CATCH_ALL_V4],
+        [allow(100, '10.0.2.0/24', '6', [1024, 65535]), CATCH_ALL_V4],
+      ),
     },
   ],
   SecurityGroups: [

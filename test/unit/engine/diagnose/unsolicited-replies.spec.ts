@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 
-import { type DiagnoseResult, diagnose } from '../../../../src/engine/diagnose/diagnose';
+import type { DiagnoseResult } from '../../../../src/engine/diagnose/diagnose';
 import type { Finding } from '../../../../src/engine/findings/finding';
-import { FlowAggregateStore } from '../../../../src/engine/flow-log/flow-aggregate-store';
-import { FlowAggregator } from '../../../../src/engine/flow-log/flow-aggregator';
-import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
-import type { NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
-import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import {
+  APP1,
+  APP2,
+  DB1,
+  type FlowRec,
+  OPEN,
+  T0,
+  allow,
+  baseWorld,
+  conversation,
+  runDiagnose,
+  tcp,
+} from '../../../support/factories/scenario-network';
 
 /*
  * Packets that come FROM a service port (443, 53) TO a high port of an instance look like replies
@@ -19,140 +27,37 @@ import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader
  * evidence is missing and nothing new is concluded.
  *
  * Version 2 records (no tcp-flags, no flow-direction), through the parser and the aggregator into
- * the store the CLI hands to `diagnose`.
+ * the store the CLI hands to `diagnose` (`runDiagnose`), on the diagnose scenarios' base world
+ * (eni-app1 APP1 and eni-app2 APP2 in subnet-app, eni-db1 DB1 in subnet-data) with:
  *
- *   vpc-main 10.0.0.0/16
- *     subnet-app  10.0.1.0/24  eni-app1 10.0.1.10, eni-app2 10.0.1.11  sg-app (nothing in, all out)
- *                              acl-app: in  100 tcp 22 from the VPC, 110 tcp 443 from anywhere;
- *                                       out 100 all
- *     subnet-data 10.0.3.0/24  eni-db1 10.0.3.10  sg-db (tcp 5432 from sg-app, all out), open NACL
+ *   sg-app   tcp 22 from the VPC in, all out
+ *   sg-db    tcp 5432 from sg-app in, all out
+ *   acl-app  in: 100 tcp 22 from the VPC, 110 tcp 443 from anywhere; out: everything
+ *   acl-data open both ways
+ *
  *   acl-app has no inbound rule for the ephemeral ports: replies to the instances' own requests
  *   are REJECTed by its catch-all deny (32767).
  */
 
-const ACCOUNT = '111122223333';
-const T0 = 1_700_000_000;
-const APP1 = '10.0.1.10';
-const APP2 = '10.0.1.11';
-const DB1 = '10.0.3.10';
 const ADMIN = '10.0.3.99';
 const SCANNER = '203.0.113.99';
 const SERVER = '203.0.113.10';
 const RESOLVER = '198.51.100.53';
 
-const nacl = (n: number, egress: boolean, action: 'allow' | 'deny', protocol: string, cidr: string, ports?: [number, number]) =>
-  ({
-    RuleNumber: n,
-    Egress: egress,
-    Protocol: protocol,
-    RuleAction: action,
-    CidrBlock: cidr,
-    ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
-  }) as NetworkAclEntry;
-const CATCH_ALL = [nacl(32767, false, 'deny', '-1', '0.0.0.0/0'), nacl(32767, true, 'deny', '-1', '0.0.0.0/0')];
-const ALL_OUT = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
+const WORLD = baseWorld()
+  .ingress('sg-app', tcp(22, '10.0.0.0/16'))
+  .ingress('sg-db', tcp(5432, 'sg-app'))
+  .acl('acl-app', [allow(100, '10.0.0.0/16', '6', [22, 22]), allow(110, '0.0.0.0/0', '6', [443, 443])], OPEN);
 
-const eni = (id: string, subnet: string, ip: string, group: string) => ({
-  NetworkInterfaceId: id,
-  SubnetId: subnet,
-  VpcId: 'vpc-main',
-  OwnerId: ACCOUNT,
-  InterfaceType: 'interface',
-  PrivateIpAddress: ip,
-  PrivateIpAddresses: [{ PrivateIpAddress: ip, Primary: true }],
-  Groups: [{ GroupId: group }],
-  Attachment: { InstanceId: `i-${id.slice('eni-'.length)}`, Status: 'attached' },
-  Status: 'in-use',
-});
-
-const SNAPSHOT: NetworkSnapshot = validateSnapshot({
-  Vpcs: [{ VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.0.0/16' }],
-  Subnets: [
-    { SubnetId: 'subnet-app', VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.1.0/24' },
-    { SubnetId: 'subnet-data', VpcId: 'vpc-main', OwnerId: ACCOUNT, CidrBlock: '10.0.3.0/24' },
-  ],
-  NetworkAcls: [
-    {
-      NetworkAclId: 'acl-app',
-      VpcId: 'vpc-main',
-      OwnerId: ACCOUNT,
-      Associations: [{ NetworkAclId: 'acl-app', SubnetId: 'subnet-app' }],
-      Entries: [
-        nacl(100, false, 'allow', '6', '10.0.0.0/16', [22, 22]),
-        nacl(110, false, 'allow', '6', '0.0.0.0/0', [443, 443]),
-        nacl(100, true, 'allow', '-1', '0.0.0.0/0'),
-        ...CATCH_ALL,
-      ],
-    },
-    {
-      NetworkAclId: 'acl-data',
-      VpcId: 'vpc-main',
-      OwnerId: ACCOUNT,
-      Associations: [{ NetworkAclId: 'acl-data', SubnetId: 'subnet-data' }],
-      Entries: [nacl(100, false, 'allow', '-1', '0.0.0.0/0'), nacl(100, true, 'allow', '-1', '0.0.0.0/0'), ...CATCH_ALL],
-    },
-  ],
-  SecurityGroups: [
-    {
-      GroupId: 'sg-app',
-      GroupName: 'app',
-      VpcId: 'vpc-main',
-      OwnerId: ACCOUNT,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
-      IpPermissionsEgress: [ALL_OUT],
-    },
-    {
-      GroupId: 'sg-db',
-      GroupName: 'db',
-      VpcId: 'vpc-main',
-      OwnerId: ACCOUNT,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-app', UserId: ACCOUNT }] }],
-      IpPermissionsEgress: [ALL_OUT],
-    },
-  ],
-  NetworkInterfaces: [
-    eni('eni-app1', 'subnet-app', APP1, 'sg-app'),
-    eni('eni-app2', 'subnet-app', APP2, 'sg-app'),
-    eni('eni-db1', 'subnet-data', DB1, 'sg-db'),
-  ],
-});
-
-interface Rec {
-  eni: string;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  protocol?: number;
-  packets?: number;
-  at: number;
-  action?: 'ACCEPT' | 'REJECT';
-}
-
-/** A default-format (version 2) line: no tcp-flags, no flow-direction. */
-function lineV2(r: Rec): string {
-  const packets = r.packets ?? 3;
-  return `2 ${ACCOUNT} ${r.eni} ${r.src} ${r.dst} ${r.sport} ${r.dport} ${r.protocol ?? 6} ${packets} ${packets * 60} ${r.at} ${r.at + 60} ${r.action ?? 'REJECT'} OK`;
-}
-
-function run(records: Rec[]): DiagnoseResult {
-  const parse = createLineParser();
-  const aggregator = new FlowAggregator({ actions: ['ACCEPT', 'REJECT'] });
-  for (const record of records) {
-    const parsed = parse(lineV2(record));
-    if (!parsed.ok) throw new Error(`${parsed.error}: ${lineV2(record)}`);
-    aggregator.add(parsed.record);
-  }
-  const store = new FlowAggregateStore();
-  for (const aggregate of aggregator.aggregates()) store.add(aggregate);
-  return diagnose(SNAPSHOT, store);
+function run(records: FlowRec[]): DiagnoseResult {
+  return runDiagnose(WORLD, records, 'v2');
 }
 
 /**
  * A scanner sending from `sport` to `count` high ports of `dst`, two packets a probe (a retransmission:
  * the one-packet probe is already told by `single-packet`), `gap` seconds apart.
  */
-function scan(opts: { eni: string; dst: string; src?: string; sport: number; protocol?: number; count?: number; gap?: number }): Rec[] {
+function scan(opts: { eni: string; dst: string; src?: string; sport: number; protocol?: number; count?: number; gap?: number }): FlowRec[] {
   return Array.from({ length: opts.count ?? 30 }, (_, i) => ({
     eni: opts.eni,
     src: opts.src ?? SCANNER,
@@ -166,22 +71,23 @@ function scan(opts: { eni: string; dst: string; src?: string; sport: number; pro
 }
 
 /**
- * The instance's own connections to `server`:`port`: the requests ACCEPTed on the way out, the
- * replies REJECTed on the way in (three packets: the server retransmits its unanswered SYN-ACK).
+ * eni-app1's own connections to `server`:`port`, ten minutes apart from client ports 40100 on: the
+ * requests ACCEPTed on the way out, the replies REJECTed on the way in (three packets: the server
+ * retransmits its unanswered SYN-ACK).
  */
-function conversation(opts: { eni: string; client: string; server: string; port: number; count?: number }): Rec[] {
-  return Array.from({ length: opts.count ?? 4 }, (_, i) => {
-    const at = T0 + i * 600;
-    const clientPort = 40100 + i;
-    return [
-      { eni: opts.eni, src: opts.client, dst: opts.server, sport: clientPort, dport: opts.port, at, action: 'ACCEPT' as const },
-      { eni: opts.eni, src: opts.server, dst: opts.client, sport: opts.port, dport: clientPort, at },
-    ];
-  }).flat();
+function app1Conversation(server: string, port: number, count = 4): FlowRec[] {
+  return conversation({
+    client: APP1,
+    server,
+    port,
+    clientPorts: Array.from({ length: count }, (_, i) => 40100 + i),
+    acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+    rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+  });
 }
 
 /** An administrator's SSH session to the instance, accepted both ways: the interface's ACCEPT traffic is in the logs. */
-function adminSession(eniId: string, host: string): Rec[] {
+function adminSession(eniId: string, host: string): FlowRec[] {
   return [
     { eni: eniId, src: ADMIN, dst: host, sport: 51000, dport: 22, at: T0, action: 'ACCEPT' },
     { eni: eniId, src: host, dst: ADMIN, sport: 22, dport: 51000, at: T0, action: 'ACCEPT' },
@@ -235,10 +141,7 @@ describe('replies nobody asked for, with the interface accepted traffic in the l
   });
 
   it('(a)+(b) one interface, a scanner from tcp/53 and real replies from tcp/443: the scanner is noise, the replies keep their NACL fix', () => {
-    const result = run([
-      ...scan({ eni: 'eni-app1', dst: APP1, sport: 53 }),
-      ...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }),
-    ]);
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 53 }), ...app1Conversation(SERVER, 443)]);
     expectNothingOpenedTo(result, SCANNER);
     expect(findingOf(result, SCANNER).classification).toBe('likely-noise');
     const real = findingOf(result, SERVER);
@@ -255,10 +158,7 @@ describe('a scanner and real replies on the same service port', () => {
     ['fewer', 4],
     ['more', 30],
   ])('with %s scanner records than real ones: the replies keep their fix, the scanner is noise and left out of it', (_, count) => {
-    const result = run([
-      ...scan({ eni: 'eni-app1', dst: APP1, sport: 443, count, gap: 1 }),
-      ...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443, count: 8 }),
-    ]);
+    const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443, count, gap: 1 }), ...app1Conversation(SERVER, 443, 8)]);
     expectNothingOpenedTo(result, SCANNER);
     const scanner = findingOf(result, SCANNER);
     expect(scanner.classification).toBe('likely-noise');
@@ -271,7 +171,7 @@ describe('a scanner and real replies on the same service port', () => {
 
   it('requests to the same peer on another port do not make its tcp/443 packets replies', () => {
     // The instance talks to the scanner's address on 80 only: what comes from 443 answers none of it.
-    const toPort80 = conversation({ eni: 'eni-app1', client: APP1, server: SCANNER, port: 80 }).filter((r) => r.action === 'ACCEPT');
+    const toPort80 = app1Conversation(SCANNER, 80).filter((r) => r.action === 'ACCEPT');
     const result = run([...scan({ eni: 'eni-app1', dst: APP1, sport: 443, gap: 1 }), ...toPort80]);
     expectNothingOpenedTo(result, SCANNER);
     expect(findingOf(result, SCANNER).classification).toBe('likely-noise');
@@ -280,7 +180,7 @@ describe('a scanner and real replies on the same service port', () => {
 
 describe('real replies', () => {
   it('(b) replies from 203.0.113.10:443 to the requests the instance sent there: a NACL gap, fixed on the ephemeral range', () => {
-    const result = run([...conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }), ...adminSession('eni-app1', APP1)]);
+    const result = run([...app1Conversation(SERVER, 443), ...adminSession('eni-app1', APP1)]);
     const f = findingOf(result, SERVER);
     expect(f.kind).toBe('rule');
     expect(f.classification).toBe('likely-misconfiguration');
@@ -316,7 +216,7 @@ describe('without the evidence, nothing new is concluded', () => {
   });
 
   it('(c) real replies in REJECT-only logs keep their fix', () => {
-    const result = run(conversation({ eni: 'eni-app1', client: APP1, server: SERVER, port: 443 }).filter((r) => r.action !== 'ACCEPT'));
+    const result = run(app1Conversation(SERVER, 443).filter((r) => r.action !== 'ACCEPT'));
     const f = findingOf(result, SERVER);
     expect(f.signals).not.toContain('unsolicited-reply');
     expect(fixText(f)).toContain(`${SERVER}/32`);
