@@ -27,7 +27,6 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
   let lastSeen = Number.NEGATIVE_INFINITY;
   let tcpFlags: number | null = null;
   let flagsKnown = true;
-  const inboundReplies = group.returnTraffic && group.direction === 'ingress';
   for (const item of group.flows) {
     const { flow } = item;
     records += flow.records;
@@ -46,7 +45,6 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
         internal: isInternal(model, address),
         knownEni: findPeerInterface(model, flow.interfaceId, address) !== undefined,
         ...context.sourceActivity(address),
-        unrequestedRecords: 0,
         firstSeen: flow.firstSeen,
         lastSeen: flow.lastSeen,
       };
@@ -54,7 +52,6 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
     }
     peer.records += flow.records;
     peer.packets += flow.packets;
-    if (inboundReplies && context.unrequestedReply(item)) peer.unrequestedRecords = (peer.unrequestedRecords ?? 0) + flow.records;
     peer.firstSeen = Math.min(peer.firstSeen, flow.firstSeen);
     peer.lastSeen = Math.max(peer.lastSeen, flow.lastSeen);
   }

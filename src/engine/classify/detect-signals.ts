@@ -13,7 +13,8 @@ function recordShare(peers: PeerFacts[], total: number, predicate: (peer: PeerFa
 
 /**
  * Every signal the facts match, noise signals first. SIGNALS.md documents each; thresholds are
- * in `SIGNAL_THRESHOLDS`.
+ * in `SIGNAL_THRESHOLDS`. `unsolicited-reply` is not among them: it is told flow by flow
+ * (`scannerSignals`), and the diagnosis sets those flows aside before it groups the others.
  */
 export function detectSignals(facts: SignalFacts): Signal[] {
   const signals: Signal[] = [];
@@ -42,12 +43,6 @@ export function detectSignals(facts: SignalFacts): Signal[] {
     recordShare(internet, peerRecords, (p) => p.records === 1) > t.scannerRecordShare
   ) {
     signals.push('transient-internet-sources');
-  }
-  // A reply answers a request the interface sent out, which a flow log keeping ACCEPT records logs
-  // there: internet "replies" to none were never asked for (a scanner sending from a service port).
-  const unrequested = internet.reduce((sum, p) => sum + (p.unrequestedRecords ?? 0), 0);
-  if (facts.returnTraffic && facts.direction === 'ingress' && peerRecords > 0 && unrequested / peerRecords >= t.scannerRecordShare) {
-    signals.push('unsolicited-reply');
   }
   if (facts.peers.length > 0 && facts.peers.every((p) => p.internal)) signals.push('internal-peer');
   if (facts.peers.length > 0 && facts.peers.every((p) => p.knownEni)) signals.push('peer-is-known-eni');

@@ -15,12 +15,6 @@ export interface PeerFacts {
   maxPortsOnOneHost: number;
   /** Across every rejected flow of the input: distinct hosts this source hit. */
   hostsReached: number;
-  /**
-   * Records of the peer's inbound replies in the finding that answer no request of the input: the
-   * capturing interface's ACCEPT records are in the input, and none is the request the reply would
-   * answer (see `TrafficContext.unrequestedReply`). Absent: none.
-   */
-  unrequestedRecords?: number;
   /** Epoch seconds of this peer's first and last record in the finding. */
   firstSeen: number;
   lastSeen: number;

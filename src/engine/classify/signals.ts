@@ -81,7 +81,9 @@ const isMisconfiguration = (signal: Signal): signal is MisconfigurationSignal =>
  * REJECT is not a rule problem: packets after the connection closed, replies to no request);
  * `block-public-access` is `uncertain` (no SG or NACL to change). Otherwise the side
  * whose weight sum reaches `minScore` and beats the other wins; ties and weak evidence are
- * `uncertain`.
+ * `uncertain`. A diagnosis decides its rule groups from `detectSignals`, which never matches
+ * `unsolicited-reply`: that signal is told flow by flow (`scannerSignals`), and its flows go to the
+ * scanner campaigns before any group is made.
  */
 export function decideClassification(signals: Signal[]): ClassificationResult {
   const noiseScore = signals.filter(isNoise).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);

@@ -3,7 +3,6 @@ import type { FindingGroup } from '../findings/finding-group';
 import { servicePortOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { servicePortSide } from '../evaluate/flow-ports';
-import { FlowKeys } from '../evaluate/return-traffic-index';
 import { ipv4Value } from '../ip/ip-address';
 
 /**
@@ -65,9 +64,9 @@ const sourceKey = (address: string): number | string => ipv4Value(address) ?? ad
 
 /**
  * What the whole input says beyond one finding: which sources scan (many ports of one host, many
- * hosts) among the rejected requests, which services were ACCEPTed from whom at each interface,
- * and which rejected inbound replies answer no request the input shows.
- * Built once per diagnosis; signal detection reads it.
+ * hosts) among the rejected requests, and which services were ACCEPTed from whom at each interface.
+ * Built once per diagnosis; signal detection reads it. (Whether a rejected inbound reply answers
+ * no request the input shows is the verdict's `unrequested`, from the return-traffic decision.)
  */
 export class TrafficContext {
   /**
@@ -85,53 +84,17 @@ export class TrafficContext {
    * one address as its text, more as a set.
    */
   private readonly accepted = new Map<string, { src: string | Set<string>; dst: string | Set<string> }>();
-  /** Interfaces with at least one ACCEPT record in the input: their flow logs keep accepted traffic. */
-  private readonly acceptingInterfaces = new Set<string>();
-  /**
-   * While the context is built, the requests that rejected inbound replies answer, keyed as the
-   * reverse of the reply at its interface (`FlowKeys`), each with that interface: a request is
-   * removed once an ACCEPT record shows it. Emptied once built.
-   */
-  private readonly requests = new Map<string, string>();
-  /** The interfaces those replies came in at: ACCEPT flows of other interfaces are not keyed. */
-  private readonly replyInterfaces = new Set<string>();
-  /** Once built: the requests no ACCEPT record showed, at interfaces whose ACCEPT records the input holds. */
-  private readonly unrequested = new Set<string>();
-  private readonly keys = new FlowKeys();
 
-  /**
-   * Rejected ingress requests (not return traffic) feed the scan statistics, rejected ingress
-   * replies the requests to look for; ACCEPT flows the service index and those requests.
-   */
+  /** Rejected ingress requests (not return traffic) feed the scan statistics; ACCEPT flows the service index. */
   static build(rejected: Iterable<ExplainedFlow>, accepted: Iterable<FlowAggregate>): TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
-      if (item.verdict.direction !== 'ingress') continue;
-      if (item.verdict.returnTraffic) context.addReply(item.flow);
-      else context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
+      if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
+      context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
     context.settleSources();
-    context.settleRequests();
     return context;
-  }
-
-  /** A rejected inbound reply: the request it answers is the reverse flow, sent out at the same interface. */
-  private addReply(flow: FlowAggregate): void {
-    const key = this.keys.reverseOf(flow);
-    if (this.requests.has(key)) return;
-    this.requests.set(key, flow.interfaceId);
-    this.replyInterfaces.add(flow.interfaceId);
-  }
-
-  /**
-   * The requests no ACCEPT record showed kept, where the interface's ACCEPT records are in the
-   * input; elsewhere (REJECT-only logs) their absence tells nothing.
-   */
-  private settleRequests(): void {
-    for (const [key, interfaceId] of this.requests) if (this.acceptingInterfaces.has(interfaceId)) this.unrequested.add(key);
-    this.requests.clear();
-    this.replyInterfaces.clear();
   }
 
   /** Each source's probes replaced by its statistics: packed in one integer when they fit, its SourceActivity otherwise. */
@@ -162,8 +125,6 @@ export class TrafficContext {
   }
 
   private addAccepted(flow: FlowAggregate): void {
-    this.acceptingInterfaces.add(flow.interfaceId);
-    if (this.replyInterfaces.has(flow.interfaceId)) this.requests.delete(this.keys.of(flow));
     const key = `${flow.interfaceId}|${flow.protocol}|${servicePortOf(flow) ?? '-'}|${servicePortSide(flow) ?? '-'}`;
     const entry = this.accepted.get(key);
     if (!entry) {
@@ -180,18 +141,6 @@ export class TrafficContext {
     if (typeof activity === 'number')
       return { maxPortsOnOneHost: activity % ACTIVITY_HOSTS, hostsReached: Math.floor(activity / ACTIVITY_HOSTS) };
     return { maxPortsOnOneHost: activity?.maxPortsOnOneHost ?? 0, hostsReached: activity?.hostsReached ?? 0 };
-  }
-
-  /**
-   * Is this rejected inbound reply one that nothing asked for? True when the interface's ACCEPT
-   * traffic is in the input (its flow log keeps accepted records) and none of it is the request
-   * the reply would answer: the interface's own flow to the peer's port, which its group and
-   * NACL let out (else no reply could come) and the flow log then records as ACCEPT. False when
-   * the input holds no ACCEPT record of the interface (REJECT-only logs): nothing can be told.
-   */
-  unrequestedReply(item: ExplainedFlow): boolean {
-    if (this.unrequested.size === 0 || item.verdict.direction !== 'ingress' || !item.verdict.returnTraffic) return false;
-    return this.unrequested.has(this.keys.reverseOf(item.flow));
   }
 
   /**

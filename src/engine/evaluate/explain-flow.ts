@@ -69,6 +69,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   if (eni && peer) {
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
     analysis.verdict.returnTraffic = decision.returnTraffic;
+    if (decision.unrequested) analysis.verdict.unrequested = true;
     analysis.returnTrafficSignal = decision.signal;
     analysis.returnTrafficUndecided = decision.undecided;
   }

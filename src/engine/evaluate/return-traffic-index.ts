@@ -67,6 +67,8 @@ export class ReturnTrafficIndex {
   private readonly accepted = new Map<string, number | null>();
   /** Key → [firstSeen, lastSeen] of each accepted flow, for the protocols tracked by address only. */
   private readonly acceptedSpans = new Map<string, [number, number][]>();
+  /** Interfaces with at least one ACCEPT flow: their flow logs keep accepted traffic. */
+  private readonly acceptingInterfaces = new Set<string>();
   private readonly keys = new FlowKeys();
 
   /** Indexes the ACCEPT flows among `flows` (REJECT flows are ignored). */
@@ -79,6 +81,7 @@ export class ReturnTrafficIndex {
   /** Adds one flow if its action is ACCEPT. */
   add(flow: FlowAggregate): void {
     if (flow.action !== 'ACCEPT') return;
+    this.acceptingInterfaces.add(flow.interfaceId);
     const key = this.keys.of(flow);
     const known = this.accepted.get(key);
     const flags = known === undefined || known === null ? flow.tcpFlags : flow.tcpFlags === null ? known : known | flow.tcpFlags;
@@ -110,6 +113,17 @@ export class ReturnTrafficIndex {
     if (flags === undefined) return null;
     if (isTrackedByAddressOnly(flow.protocol) && !this.acceptedSpans.get(key)?.some((span) => answersWithinWindow(flow, span))) return null;
     return { tcpFlags: flags };
+  }
+
+  /**
+   * True when the index holds ACCEPT flows of `flow`'s interface and none of them, at any time, is
+   * the reverse of `flow`. Of a reply, that is: nothing asked for it. Its request would be the
+   * interface's own flow to the peer's port, which its groups and NACL let out (else no reply could
+   * come) and its flow log then records as ACCEPT. False when the index holds no ACCEPT flow of the
+   * interface (REJECT-only logs): nothing can be told.
+   */
+  lacksReverse(flow: FlowAggregate): boolean {
+    return this.acceptingInterfaces.has(flow.interfaceId) && !this.accepted.has(this.keys.reverseOf(flow));
   }
 }
 

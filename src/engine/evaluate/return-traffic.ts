@@ -28,6 +28,11 @@ export interface ReturnTrafficDecision {
    * packets open the connection: why it cannot be told. Null when decided.
    */
   undecided: string | null;
+  /**
+   * Of ingress return traffic: true when the index holds ACCEPT flows of the interface and none is
+   * the request these packets would answer (`ReturnTrafficIndex.lacksReverse`). False otherwise.
+   */
+  unrequested: boolean;
 }
 
 /**
@@ -84,8 +89,26 @@ export interface ReturnTrafficDecision {
  * (a prefix list without entries, a group reference the snapshot cannot resolve), nothing else
  * deciding, the decision is not return traffic with `undecided` set: a security group that
  * refuses the packets as a new connection may still have let them through as replies.
+ *
+ * Ingress return traffic not told from its accepted request also says whether the index shows
+ * that request missing (`unrequested`, see `ReturnTrafficIndex.lacksReverse`): the reverse key it
+ * looks up is the one the index holds its ACCEPT flows by, so nothing else keys the flows again.
  */
 export function detectReturnTraffic(
+  model: NetworkModel,
+  flow: FlowAggregate,
+  direction: Direction,
+  peer: IpAddress,
+  index: ReturnTrafficIndex | undefined,
+): ReturnTrafficDecision {
+  const decision = decideReturnTraffic(model, flow, direction, peer, index);
+  // A reply recognised from its accepted request has one; otherwise ask whether the interface's ACCEPT records lack it.
+  if (!decision.returnTraffic || direction !== 'ingress' || decision.signal === 'reverse-accept' || !index?.lacksReverse(flow))
+    return decision;
+  return decision.signal === 'tcp-flags' ? UNREQUESTED.tcpFlags : UNREQUESTED.servicePort;
+}
+
+function decideReturnTraffic(
   model: NetworkModel,
   flow: FlowAggregate,
   direction: Direction,
@@ -144,6 +167,7 @@ export function detectReturnTraffic(
   return {
     returnTraffic: false,
     signal: null,
+    unrequested: false,
     undecided: `the packets are return traffic if ${groups.join(', ')} let the connection open the other way (${other}), which the snapshot cannot tell: ${undecided}`,
   };
 }
@@ -219,9 +243,17 @@ function servesNobody(model: NetworkModel, groups: readonly string[], protocol: 
   return !portOpenToAnyPeer(model, groups, 'ingress', protocol, port);
 }
 
-const NOT_RETURN_TRAFFIC: ReturnTrafficDecision = Object.freeze({ returnTraffic: false, signal: null, undecided: null });
+/** A decision with nothing undecided, shared by every flow it fits (frozen). */
+const decided = (returnTraffic: boolean, signal: ReturnTrafficSignal | null, unrequested = false): ReturnTrafficDecision =>
+  Object.freeze({ returnTraffic, signal, undecided: null, unrequested });
+const NOT_RETURN_TRAFFIC = decided(false, null);
 const RETURN_TRAFFIC = Object.freeze({
-  tcpFlags: Object.freeze({ returnTraffic: true, signal: 'tcp-flags', undecided: null }) as ReturnTrafficDecision,
-  reverseAccept: Object.freeze({ returnTraffic: true, signal: 'reverse-accept', undecided: null }) as ReturnTrafficDecision,
-  servicePort: Object.freeze({ returnTraffic: true, signal: 'service-port', undecided: null }) as ReturnTrafficDecision,
+  tcpFlags: decided(true, 'tcp-flags'),
+  reverseAccept: decided(true, 'reverse-accept'),
+  servicePort: decided(true, 'service-port'),
+});
+/** Replies whose request the index shows missing (a reply told from its accepted request never is). */
+const UNREQUESTED = Object.freeze({
+  tcpFlags: decided(true, 'tcp-flags', true),
+  servicePort: decided(true, 'service-port', true),
 });

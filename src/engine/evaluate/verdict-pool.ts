@@ -2,7 +2,8 @@ import type { BlockingControl, FlowVerdict } from './verdict';
 
 /**
  * One verdict object for all the flows a diagnosis judged alike: same kind, direction,
- * return-ness and blocking controls (and, behind Block Public Access, the same controls refusing). A blocked or allowed flow's reason names its own peer and
+ * return-ness and blocking controls (and, behind Block Public Access, the same controls refusing;
+ * of a reply, whether a request was seen). A blocked or allowed flow's reason names its own peer and
  * port and nothing after the explanation reads it, so the shared verdict leaves it out; an
  * unknown flow keeps its own verdict, reason included, for the coverage report.
  */
@@ -12,7 +13,8 @@ export class VerdictPool {
   shared(verdict: FlowVerdict): FlowVerdict {
     if (verdict.verdict === 'unknown') return verdict;
     const behind = verdict.behindBlockPublicAccess ? `|behind ${verdict.behindBlockPublicAccess.map(controlKey).join(';')}` : '';
-    const key = `${verdict.verdict}|${verdict.direction}|${verdict.returnTraffic ? 'return' : ''}|${verdict.blockedBy.map(controlKey).join(';')}${behind}`;
+    const unrequested = verdict.unrequested ? '|unrequested' : '';
+    const key = `${verdict.verdict}|${verdict.direction}|${verdict.returnTraffic ? 'return' : ''}|${verdict.blockedBy.map(controlKey).join(';')}${behind}${unrequested}`;
     let shared = this.verdicts.get(key);
     if (!shared) {
       const { reason: _reason, ...rest } = verdict;

@@ -26,4 +26,10 @@ export interface FlowVerdict {
    * or cannot be evaluated.
    */
   behindBlockPublicAccess?: BlockingControl[];
+  /**
+   * Of an inbound reply (return traffic): true when it answers no request the input shows — the
+   * input holds ACCEPT records of the capturing interface, and none is the request the reply would
+   * answer (see `ReturnTrafficIndex.lacksReverse`). Absent otherwise.
+   */
+  unrequested?: true;
 }

@@ -110,7 +110,7 @@ describe('VerdictPool', () => {
     expect(kinds).toContain('blocked');
   });
 
-  it('keeps verdicts that differ apart: direction, return-ness, controls and rule numbers', () => {
+  it('keeps verdicts that differ apart: direction, return-ness, controls, rule numbers and unrequested replies', () => {
     const pool = new VerdictPool();
     const base = { verdict: 'blocked' as const, direction: 'ingress' as const, returnTraffic: false };
     const acl = (ruleNumber: number) => ({
@@ -127,6 +127,7 @@ describe('VerdictPool', () => {
       { ...base, blockedBy: [sg('sg-1', 'sg-2')] },
       { ...base, blockedBy: [acl(100), sg('sg-1')] },
       { ...base, returnTraffic: true, blockedBy: [acl(100)] },
+      { ...base, returnTraffic: true, blockedBy: [acl(100)], unrequested: true as const },
       { ...base, direction: 'egress' as const, blockedBy: [{ ...acl(100), direction: 'egress' as const }] },
       { ...base, blockedBy: [{ control: 'block-public-access' as const, direction: 'ingress' as const }] },
       { verdict: 'allowed' as const, direction: 'ingress' as const, returnTraffic: false, blockedBy: [] },

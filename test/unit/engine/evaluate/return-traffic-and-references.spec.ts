@@ -165,6 +165,41 @@ describe('return traffic recognised from the reverse ACCEPT', () => {
   });
 });
 
+describe('a reply whose request the ACCEPT records lack', () => {
+  // The db's request out to 10.1.10.11:443 and what comes back from that port, at eni-db.
+  const request = {
+    interfaceId: 'eni-db',
+    srcaddr: '10.1.20.10',
+    dstaddr: '10.1.10.11',
+    srcport: 40000,
+    dstport: 443,
+    action: 'ACCEPT' as const,
+  };
+  const reply = { interfaceId: 'eni-db', srcaddr: '10.1.10.11', dstaddr: '10.1.20.10', srcport: 443, dstport: 40000 };
+  const other = { ...request, dstaddr: '10.1.10.12' };
+
+  it('is told only where the interface has ACCEPT records and none is the reverse of the reply, at any time', () => {
+    const lacks = (...accepted: Partial<FlowAggregate>[]) => ReturnTrafficIndex.fromFlows(accepted.map(flowOf)).lacksReverse(flowOf(reply));
+    expect(lacks(other)).toBe(true);
+    expect(lacks(other, request)).toBe(false);
+    expect(lacks(other, { ...request, firstSeen: 0, lastSeen: 1 })).toBe(false);
+    // REJECT-only logs of the interface tell nothing, nor do another interface's ACCEPT records.
+    expect(lacks()).toBe(false);
+    expect(lacks({ ...other, interfaceId: 'eni-app' })).toBe(false);
+  });
+
+  it("marks the reply's verdict, and only an inbound reply's", () => {
+    const model = NetworkModel.fromSnapshot(hardeningSnapshot);
+    const explain = (fields: Partial<FlowAggregate>, ...accepted: Partial<FlowAggregate>[]) =>
+      explainFlow(model, flowOf(fields), { returnTraffic: ReturnTrafficIndex.fromFlows(accepted.map(flowOf)) });
+    expect(explain({ ...reply, tcpFlags: 18 }, other)).toMatchObject({ direction: 'ingress', returnTraffic: true, unrequested: true });
+    expect(explain({ ...reply, tcpFlags: 18 }, other, request).unrequested).toBeUndefined();
+    expect(explain({ ...reply, tcpFlags: 18 }).unrequested).toBeUndefined();
+    // The request itself, refused on the way out: no reply, nothing to mark.
+    expect(explain({ ...request, action: 'REJECT', tcpFlags: 2 }, other).unrequested).toBeUndefined();
+  });
+});
+
 describe('an interface without a subnet', () => {
   it('is unknown (its network ACL cannot be known), not "blocked by security group"', () => {
     const noSubnet: NetworkSnapshot = {
