@@ -3,10 +3,8 @@ import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { isInternetAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
-import { detectSignals } from './detect-signals';
 import { portOpenness } from './port-openness';
 import type { PeerFacts, SignalFacts } from './signal-facts';
-import { type ClassificationResult, decideClassification } from './signals';
 import type { TrafficContext } from './traffic-context';
 
 /**
@@ -72,9 +70,4 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
     portOpenToInternet: openness.openToInternet,
     acceptedFromOtherPeers: context.acceptedFromOtherPeers(group),
   };
-}
-
-/** Classification of a group with the signals it matched. */
-export function classifyGroup(group: FindingGroup, model: NetworkModel, context: TrafficContext): ClassificationResult {
-  return decideClassification(detectSignals(signalFacts(group, model, context)));
 }
