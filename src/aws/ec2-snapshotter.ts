@@ -283,6 +283,12 @@ export class Ec2Snapshotter {
   }
 }
 
+/** The VPC and subnet ids of a target's scope that EC2 does not describe. */
+export interface ScopeNotDescribed {
+  vpcIds: string[];
+  subnetIds: string[];
+}
+
 /**
  * The VPC and subnet ids of a scope that a snapshot does not describe. The snapshotter turns a
  * scope into `Filters`, and a filter that matches nothing is an empty answer, not an error (only
@@ -293,7 +299,7 @@ export class Ec2Snapshotter {
 export function scopeNotDescribed(
   snapshot: NetworkSnapshot,
   scope: { vpcIds?: readonly string[] | null; subnetIds?: readonly string[] | null },
-): { vpcIds: string[]; subnetIds: string[] } {
+): ScopeNotDescribed {
   const described = new Set([...(snapshot.Vpcs ?? []).map((v) => v.VpcId), ...(snapshot.Subnets ?? []).map((s) => s.SubnetId)]);
   return {
     vpcIds: unique([...(scope.vpcIds ?? [])]).filter((id) => !described.has(id)),
@@ -302,16 +308,25 @@ export function scopeNotDescribed(
 }
 
 /**
- * Fails, naming them, when the scope names VPCs or subnets the snapshot of `where` does not
- * describe (see scopeNotDescribed); `where` says in which accounts and regions EC2 was asked.
+ * The ids of the scope the snapshot of `where` does not describe (see scopeNotDescribed), or null
+ * when it describes them all; `where` says in which accounts and regions EC2 was asked.
+ *
+ * A scope described in part is analysed over what exists, and what is missing is returned for the
+ * analysis to name: a VPC or subnet deleted since the scope was written must not stop every
+ * analysis of the target until someone edits it. A scope none of whose ids is described fails,
+ * naming them (`AWS.INVALID_CONFIGURATION`): that is a mistyped id or the wrong account or region,
+ * and an analysis of it would report an empty network with no blocked flows.
  */
-export function assertScopeDescribed(
+export function checkScopeDescribed(
   snapshot: NetworkSnapshot,
   scope: { vpcIds?: readonly string[] | null; subnetIds?: readonly string[] | null },
   where: { accountIds: readonly string[]; regions: readonly string[] },
-): void {
+): ScopeNotDescribed | null {
   const missing = scopeNotDescribed(snapshot, scope);
-  if (missing.vpcIds.length === 0 && missing.subnetIds.length === 0) return;
+  const missingCount = missing.vpcIds.length + missing.subnetIds.length;
+  if (missingCount === 0) return null;
+  const scopeCount = unique([...(scope.vpcIds ?? [])]).length + unique([...(scope.subnetIds ?? [])]).length;
+  if (missingCount < scopeCount) return missing;
   const ids = [...missing.vpcIds, ...missing.subnetIds].join(', ');
   const regions = where.regions.join(', ');
   const [place, check] =

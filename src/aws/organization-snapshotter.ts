@@ -5,7 +5,7 @@ import type { AwsTarget } from './aws-target';
 import { retryabilityOf } from '../common/errors/retryability';
 import { abortableSleep } from './abortable-sleep.util';
 import { ConcurrencyLimiter } from './concurrency-limiter';
-import { assertScopeDescribed, type Ec2Snapshotter } from './ec2-snapshotter';
+import { checkScopeDescribed, type Ec2Snapshotter, type ScopeNotDescribed } from './ec2-snapshotter';
 import { listOrganizationAccounts, memberRoleArn } from './organization-accounts';
 
 export interface OrganizationsClientProvider {
@@ -42,6 +42,8 @@ export interface MemberReading {
 export interface OrganizationSnapshot {
   snapshot: NetworkSnapshot;
   members: MemberReading[];
+  /** The ids of the scope no member describes, when members describe the rest (see checkScopeDescribed). */
+  scopeNotDescribed?: ScopeNotDescribed;
 }
 
 /** A resource both accounts describe (a peering) is kept once; route tables are recognised by id too. */
@@ -101,10 +103,11 @@ export class OrganizationSnapshotter {
     const snapshot = mergeMembers(read.map((r) => r.snapshot as NetworkSnapshot));
     // Each member holds only some of the scope; the scope is checked against them all, and only
     // when every one was read (an unread member may hold what the others lack).
-    if (pairs.length > 0 && read.length === results.length) {
-      assertScopeDescribed(snapshot, request, { accountIds: unique(pairs.map((p) => p.accountId)), regions: [...request.regions] });
-    }
-    return { snapshot, members: [...results.map((r) => r.reading), ...skipped] };
+    const scopeNotDescribed =
+      pairs.length > 0 && read.length === results.length
+        ? checkScopeDescribed(snapshot, request, { accountIds: unique(pairs.map((p) => p.accountId)), regions: [...request.regions] })
+        : null;
+    return { snapshot, members: [...results.map((r) => r.reading), ...skipped], ...(scopeNotDescribed ? { scopeNotDescribed } : {}) };
   }
 
   private async readMember(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationError } from '../common/errors/validation.error';
-import { Ec2Snapshotter, assertScopeDescribed } from '../aws/ec2-snapshotter';
+import { Ec2Snapshotter, type ScopeNotDescribed, checkScopeDescribed } from '../aws/ec2-snapshotter';
 import { ConfigHistoryReader, type WindowHistory } from '../aws/config-history';
 import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { snapshotAt } from './snapshot-at';
@@ -21,6 +21,11 @@ export interface LoadedSnapshot {
   members?: MemberReading[];
   /** `history: 'aws-config'`: what AWS Config recorded over the window (the snapshot is its state at the window's start). */
   history?: WindowHistory;
+  /**
+   * Live targets: the VPC and subnet ids of the scope EC2 does not describe (deleted since the scope
+   * was written), when it describes the rest; a scope it describes none of fails the load.
+   */
+  scopeNotDescribed?: ScopeNotDescribed;
 }
 
 export interface LoadOptions {
@@ -47,10 +52,11 @@ export class TargetSnapshotLoader {
     if (source.type === 'ec2') {
       const scoped = { ...awsTargetOf(target), vpcIds: target.scope.vpcIds, subnetIds: target.scope.subnetIds };
       const current = await this.ec2.snapshot(scoped);
-      assertScopeDescribed(current, scoped, { accountIds: [target.accountId], regions: [target.region] });
-      if (source.history !== 'aws-config' || !options.window) return { snapshot: current };
+      const missing = checkScopeDescribed(current, scoped, { accountIds: [target.accountId], regions: [target.region] });
+      const named = missing ? { scopeNotDescribed: missing } : {};
+      if (source.history !== 'aws-config' || !options.window) return { snapshot: current, ...named };
       const history = await this.history.read(awsTargetOf(target), current, options.window, signal);
-      return { snapshot: snapshotAt(current, history, options.window.from), history };
+      return { snapshot: snapshotAt(current, history, options.window.from), history, ...named };
     }
     if (source.type === 'organization') {
       return this.organization.snapshot({

@@ -15,7 +15,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
-import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
+import { Ec2Snapshotter, checkScopeDescribed } from '../../../src/aws/ec2-snapshotter';
+import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
 import * as fx from '../../support/aws/ec2-responses';
 
@@ -289,6 +290,55 @@ describe('Ec2Snapshotter', () => {
     expect(error).toBeInstanceOf(SnapshotValidationError);
     expect((error as SnapshotValidationError).message).toBe(
       'RouteTables[0].Routes[0].DestinationCidrBlock: expected an IPv4 CIDR block (as EC2 described it in account 111122223333, eu-west-1)',
+    );
+  });
+});
+
+/**
+ * A scope some of whose ids EC2 still describes is analysed over what exists (a VPC or subnet
+ * deleted since the scope was written must not stop every analysis); a scope none of whose ids EC2
+ * describes is a mistake (an id mistyped, the wrong account or region) and fails, naming them.
+ */
+describe('checkScopeDescribed', () => {
+  const snapshot = {
+    Vpcs: [{ VpcId: 'vpc-0abc' }],
+    Subnets: [{ SubnetId: 'subnet-0a', VpcId: 'vpc-0abc' }],
+  } as unknown as NetworkSnapshot;
+  const where = { accountIds: ['111122223333'], regions: ['eu-west-1'] };
+
+  it.each([
+    { scope: {}, missing: null },
+    { scope: { vpcIds: ['vpc-0abc'], subnetIds: ['subnet-0a'] }, missing: null },
+    { scope: { vpcIds: ['vpc-0abc', 'vpc-0gone'] }, missing: { vpcIds: ['vpc-0gone'], subnetIds: [] } },
+    { scope: { subnetIds: ['subnet-0a', 'subnet-0gone', 'subnet-0gone'] }, missing: { vpcIds: [], subnetIds: ['subnet-0gone'] } },
+    { scope: { vpcIds: ['vpc-0gone'], subnetIds: ['subnet-0a'] }, missing: { vpcIds: ['vpc-0gone'], subnetIds: [] } },
+    { scope: { vpcIds: ['vpc-0abc'], subnetIds: ['subnet-0gone'] }, missing: { vpcIds: [], subnetIds: ['subnet-0gone'] } },
+  ])('with $scope described in part or in full, returns what is missing: $missing', ({ scope, missing }) => {
+    expect(checkScopeDescribed(snapshot, scope, where)).toEqual(missing);
+  });
+
+  it('fails as before when no id of the scope is described, naming them with the account and region', () => {
+    const check = () => checkScopeDescribed(snapshot, { vpcIds: ['vpc-0gone'], subnetIds: ['subnet-0gone'] }, where);
+    expect(check).toThrow(AwsAdapterError);
+    expect(check).toThrow(
+      "the target's scope names vpc-0gone, subnet-0gone, which EC2 does not describe in account 111122223333, eu-west-1: check the ids and the target's region, or take them out of the scope",
+    );
+    const error = (() => {
+      try {
+        check();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({
+      code: 'AWS.INVALID_CONFIGURATION',
+      details: { accountIds: ['111122223333'], regions: ['eu-west-1'], vpcIds: ['vpc-0gone'], subnetIds: ['subnet-0gone'] },
+    });
+  });
+
+  it('fails for an empty snapshot too, which describes nothing of any scope', () => {
+    expect(() => checkScopeDescribed({} as NetworkSnapshot, { vpcIds: ['vpc-0abc'] }, where)).toThrow(
+      /names vpc-0abc, which EC2 does not describe/,
     );
   });
 });

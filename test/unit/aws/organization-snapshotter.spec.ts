@@ -216,13 +216,13 @@ describe('OrganizationSnapshotter', () => {
     expect(result.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
   });
 
-  it('with every member read, a scope id no member describes fails the read, naming it; with a member unread it may be there', async () => {
+  it('with every member read, a scope of ids no member describes fails the read, naming them; with a member unread they may be there', async () => {
     const request = {
       central: { accountId: '999999999999', region: 'eu-west-1' },
       regions: ['eu-west-1'],
       roleName: 'sgdoctor-read',
       externalId: 'ext-123',
-      vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'],
+      vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'],
     };
     // Each member describes vpc-0abc and subnet-0a, whatever the filters: none has the other VPC.
     const error = await snapshotter.snapshot({ ...request, accounts: ['111111111111', '333333333333'] }).catch((e: unknown) => e);
@@ -234,6 +234,22 @@ describe('OrganizationSnapshotter', () => {
 
     const partly = await snapshotter.snapshot({ ...request, accounts: ['111111111111', DENIED] });
     expect(partly.members.map((m) => m.status)).toEqual(['read', 'failed']);
+    expect(partly).not.toHaveProperty('scopeNotDescribed');
+  });
+
+  it('with every member read, a scope some member describes in part is read over what exists, the ids no member describes named', async () => {
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: ['111111111111', '333333333333'],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+      vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'],
+      subnetIds: ['subnet-0a', 'subnet-0f9e8d7c6b5a49382'],
+    });
+    expect(result.members.map((m) => m.status)).toEqual(['read', 'read']);
+    expect(result.snapshot.Vpcs?.map((v) => v.VpcId)).toEqual(['vpc-0abc']);
+    expect(result.scopeNotDescribed).toEqual({ vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0f9e8d7c6b5a49382'] });
   });
 
   it('reads a member AWS throttled once more after the others, alone; one still throttled is named as such', async () => {

@@ -27,6 +27,7 @@ import * as fx from '../../support/aws/ec2-responses';
  * EC2 answers a Describe call whose `Filters` match nothing with an empty list, not an error (only
  * the `VpcIds`/`SubnetIds` parameters fail with `InvalidVpcID.NotFound`): a scope naming a VPC or
  * subnet the account does not have in that region reads as an empty network, unless it is checked.
+ * A scope EC2 describes in part (a VPC deleted since) is read over what exists, the rest named.
  */
 describe('TargetSnapshotLoader: a live target whose scope names what EC2 does not describe', () => {
   const ec2Mock = mockClient(EC2Client);
@@ -82,12 +83,9 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
 
   afterEach(() => ec2Mock.reset());
 
-  it('fails naming the VPCs and subnets of the scope EC2 does not describe in the account and region, instead of analysing nothing', async () => {
+  it('with no id of the scope described, fails naming them with the account and region, instead of analysing nothing', async () => {
     const error = await loader
-      .loadWithMembers(
-        target({ vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0a', 'subnet-0f9e8d7c6b5a49382'] }),
-        paths,
-      )
+      .loadWithMembers(target({ vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0f9e8d7c6b5a49382'] }), paths)
       .catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'AWS.INVALID_CONFIGURATION',
@@ -112,8 +110,20 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
   });
 
   it('a scope EC2 describes in full is read as before', async () => {
-    const { snapshot } = await loader.loadWithMembers(target({ vpcIds: ['vpc-0abc'], subnetIds: ['subnet-0a'] }), paths);
+    const loaded = await loader.loadWithMembers(target({ vpcIds: ['vpc-0abc'], subnetIds: ['subnet-0a'] }), paths);
+    const { snapshot } = loaded;
     expect(snapshot.Vpcs?.map((v) => v.VpcId)).toEqual(['vpc-0abc']);
     expect(snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
+    expect(loaded).not.toHaveProperty('scopeNotDescribed');
+  });
+
+  it('with some ids of the scope described, reads what exists and names the VPCs and subnets EC2 no longer describes', async () => {
+    const loaded = await loader.loadWithMembers(
+      target({ vpcIds: ['vpc-0abc', 'vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0a', 'subnet-0f9e8d7c6b5a49382'] }),
+      paths,
+    );
+    expect(loaded.snapshot.Vpcs?.map((v) => v.VpcId)).toEqual(['vpc-0abc']);
+    expect(loaded.snapshot.Subnets?.map((s) => s.SubnetId)).toEqual(['subnet-0a']);
+    expect(loaded.scopeNotDescribed).toEqual({ vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0f9e8d7c6b5a49382'] });
   });
 });
