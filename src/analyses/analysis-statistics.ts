@@ -1,5 +1,6 @@
 import type { DegradedSignal, UndecidedGroup } from '../engine/coverage/analysis-coverage';
 import type { CoverageGap } from '../engine/coverage/flow-log-coverage';
+import type { ScopeNotDescribed } from '../aws/ec2-snapshotter';
 import type { MemberReading } from '../aws/organization-snapshotter';
 import type { NotReadMember } from '../engine/network/snapshot';
 import type { ScanEstimate } from '../costs/scan-estimate';
@@ -41,6 +42,13 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
    * hop it could not check.
    */
   notRead?: NotReadMember[];
+  /**
+   * Live targets: the VPC and subnet ids of the target's scope that EC2 does not describe (deleted
+   * since the scope was written, or never in its accounts and regions), when it describes the rest.
+   * The analysis covers what exists; each id is named in `warnings` too. A scope EC2 describes none
+   * of fails the analysis instead (`AWS.INVALID_CONFIGURATION`).
+   */
+  scopeNotDescribed?: ScopeNotDescribed;
   /** How many member account × region pairs could not be read. */
   accountsFailed?: number;
   /** How many account × region pairs were not read because the organisation lists the account as not active. */

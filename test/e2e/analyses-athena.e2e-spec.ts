@@ -333,6 +333,28 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(account.athena.starts).toHaveLength(0);
   });
 
+  it('a scope naming a VPC EC2 no longer describes is analysed over what exists, the missing VPC named; a scope of none of them fails', async () => {
+    const [kept] = snapshot.Vpcs!;
+    const gone = 'vpc-0d1e2f3a4b5c6d7e8';
+    const partial = await createTarget(athenaTargetBody({ name: 'vpc-deleted', scope: { vpcIds: [kept.VpcId, gone] } }));
+    const done = await analyse(server(), partial);
+    const read = await api(server()).get(`/v1/analyses/${done.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ status: 'succeeded', failure: null });
+    expect(read.body.statistics.scopeNotDescribed).toEqual({ vpcIds: [gone], subnetIds: [] });
+    expect(read.body.statistics.warnings).toContainEqual({ file: gone, message: expect.stringContaining('EC2 does not describe it') });
+    expect(read.body.statistics.findings.total).toBeGreaterThan(0);
+
+    const mistyped = await createTarget(athenaTargetBody({ name: 'vpc-mistyped', scope: { vpcIds: [gone] } }));
+    const created = await api(server()).post('/v1/analyses', { targetId: mistyped, ...SAMPLE_WINDOW });
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'AWS.INVALID_CONFIGURATION', stage: 'snapshot', permanent: true } });
+    expect(failed.failure.reason).toBe(
+      `the target's scope names ${gone}, which EC2 does not describe in account 111122223333, eu-west-1: check the ids and the target's region, or take them out of the scope`,
+    );
+    expect(account.athena.starts).toHaveLength(1);
+  });
+
   it('a target without logFormat reads the LogFormat of the flow log at its logDestination, among S3 flow logs of different formats', async () => {
     // Two flow logs share the bucket under different prefixes: the VPC's (version 5 fields) and a subnet's (version 2).
     const [vpcLog, subnetLog] = snapshot.FlowLogs!;

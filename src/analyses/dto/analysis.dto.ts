@@ -26,7 +26,10 @@ export class AnalysisDto {
   attempt!: number;
 
   @ApiProperty({
-    description: 'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps …',
+    description:
+      'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps, ' +
+      "warnings, scopeNotDescribed {vpcIds, subnetIds} (ids of the target's scope EC2 does not describe, e.g. deleted: " +
+      'the analysis covers the rest of the scope) …',
   })
   statistics!: AnalysisStatistics;
 

@@ -15,6 +15,7 @@ import { FindingsPersister, type PersistContext } from '../../findings/findings-
 import { FindingsService } from '../../findings/findings.service';
 import { FlowSourceRegistry } from '../../flow-sources/flow-source.registry';
 import { TargetSnapshotLoader } from '../../snapshots/target-snapshot.loader';
+import type { ScopeNotDescribed } from '../../aws/ec2-snapshotter';
 import type { MemberReading } from '../../aws/organization-snapshotter';
 import type { WindowHistory } from '../../aws/config-history';
 import { fixedDuringMarker } from './fixed-during';
@@ -23,7 +24,7 @@ import type { Target as TargetEntity } from '../../targets/target-sources';
 import { TargetsService } from '../../targets/targets.service';
 import type { AnalysisJobPayload } from '../analysis-job';
 import type { AnalysisStage } from '../analysis-status';
-import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
+import type { AnalysisFailure, AnalysisStatistics, AnalysisWarning } from '../analysis-statistics';
 import { AnalysisEntity } from '../analysis.entity';
 import { AnalysisCancelledSignal } from './analysis-cancelled.signal';
 import { correlateSteps, flowsNowAllowed } from './correlate';
@@ -129,6 +130,10 @@ export class AnalysisRunner {
         return scanEstimate ? { ...result, statistics: { ...result.statistics, scanEstimate } } : result;
       });
       Object.assign(statistics, collected.statistics);
+      // The scope's ids EC2 does not describe head the warnings, before what the flow source could not read.
+      if (statistics.scopeNotDescribed) {
+        statistics.warnings = [...scopeWarnings(statistics.scopeNotDescribed), ...(statistics.warnings ?? [])];
+      }
       const priorCampaigns = await this.persister.priorCampaigns(this.dataSource.manager, target.id);
       // In turns: the job lock is renewed, and the worker's health answered, while a day's aggregates are diagnosed.
       const correlated = await timed('correlate', async () =>
@@ -282,17 +287,34 @@ export class AnalysisRunner {
     if (analysis.snapshot) {
       Object.assign(statistics, accountsOf(analysis.statistics?.accounts));
       if (analysis.statistics?.configHistory) statistics.configHistory = analysis.statistics.configHistory;
+      if (analysis.statistics?.scopeNotDescribed) statistics.scopeNotDescribed = analysis.statistics.scopeNotDescribed;
       return analysis.snapshot;
     }
     const window = { from: analysis.windowFrom, to: analysis.windowTo };
-    const { snapshot, members, history } = await this.snapshots.loadWithMembers(target, this.paths, { window });
+    const { snapshot, members, history, scopeNotDescribed } = await this.snapshots.loadWithMembers(target, this.paths, { window });
     Object.assign(statistics, accountsOf(members));
     if (history) {
       this.histories.set(analysis.id, history);
       statistics.configHistory = historySummaryOf(history, window.from);
     }
+    if (scopeNotDescribed) {
+      statistics.scopeNotDescribed = scopeNotDescribed;
+      const ids = [...scopeNotDescribed.vpcIds, ...scopeNotDescribed.subnetIds].join(', ');
+      this.logger.warn(
+        `analysis ${analysis.id} of target ${target.id}: the scope names ${ids}, which EC2 does not describe; analysing the rest`,
+      );
+    }
     const recorded =
-      members || history ? { statistics: { ...analysis.statistics, ...accountsOf(members), configHistory: statistics.configHistory } } : {};
+      members || history || scopeNotDescribed
+        ? {
+            statistics: {
+              ...analysis.statistics,
+              ...accountsOf(members),
+              configHistory: statistics.configHistory,
+              scopeNotDescribed: statistics.scopeNotDescribed,
+            },
+          }
+        : {};
     await this.inRunningTransaction(payload, (manager) => manager.update(AnalysisEntity, { id: analysis.id }, { snapshot, ...recorded }));
     return snapshot;
   }
@@ -433,6 +455,15 @@ function windowOf(analysis: AnalysisEntity): { from: string; to: string } {
 function summaryOf(statistics: AnalysisStatistics): Record<string, unknown> {
   const { coverageGaps, stageDurationsMs: _durations, ...rest } = statistics;
   return { ...rest, coverageGaps: coverageGaps?.length ?? 0 };
+}
+
+/** One warning for each id of the scope EC2 does not describe: the analysis covers the rest of the scope without it. */
+function scopeWarnings(missing: ScopeNotDescribed): AnalysisWarning[] {
+  const warning = (kind: 'VPC' | 'subnet', id: string): AnalysisWarning => ({
+    file: id,
+    message: `the target's scope names this ${kind}, but EC2 does not describe it (deleted, or not in the target's accounts and regions): the analysis covers the rest of the scope; take it out of the scope once it is gone for good`,
+  });
+  return [...missing.vpcIds.map((id) => warning('VPC', id)), ...missing.subnetIds.map((id) => warning('subnet', id))];
 }
 
 /** What the analysis says of the configuration history it was evaluated against. */
