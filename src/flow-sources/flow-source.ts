@@ -35,7 +35,10 @@ export interface FlowWindowRequest<S extends FlowSourceSettings = FlowSourceSett
 
 /** Something read only in part or not at all, named where the user looks (the analysis's statistics). */
 export interface FlowSourceWarning {
-  /** What was not read: a file relative to the data root, a log group, an object key, an Athena table (`database.table`). */
+  /**
+   * What was not read: a file relative to the data root, a log group, an object key, an Athena table
+   * (`database.table`), or a VPC or subnet id of the target's scope that EC2 does not describe.
+   */
   file: string;
   message: string;
 }

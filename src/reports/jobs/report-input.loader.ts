@@ -16,6 +16,8 @@ import type {
   UndecidedCoverage,
 } from '../render/report-data';
 import { ReportEntity } from '../report.entity';
+import type { AnalysisStatistics } from '../../analyses/analysis-statistics';
+import type { CoverageGap as AnalysisCoverageGap } from '../../engine/coverage/flow-log-coverage';
 
 export interface ReportInputRequest {
   reportId: string;
@@ -97,7 +99,7 @@ export class ReportInputLoader {
         });
       }
       for (const signal of analysis.statistics.degradedSignals ?? []) degradedSignals.push({ targetId: analysis.targetId, ...signal });
-      for (const gap of analysis.statistics.coverageGaps ?? []) {
+      for (const gap of coverageGapsOf(analysis.statistics)) {
         const key = `${analysis.targetId}/${gap.resourceId}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -124,4 +126,18 @@ export class ReportInputLoader {
 function firstTicket(tickets: Array<{ system: 'jira' | 'servicenow'; externalKey: string; url: string }> | undefined): TicketRef | null {
   const ticket = tickets?.[0];
   return ticket ? { system: ticket.system, key: ticket.externalKey, url: ticket.url } : null;
+}
+
+/**
+ * What an analysis could not see, for the report's coverage: the ids of the target's scope EC2 did
+ * not describe (not analysed at all), then the resources no flow log covers.
+ */
+export function coverageGapsOf(statistics: Pick<AnalysisStatistics, 'scopeNotDescribed' | 'coverageGaps'>): AnalysisCoverageGap[] {
+  const reason = "in the target's scope, but EC2 does not describe it (deleted, or in another account or region): not analysed";
+  const missing = statistics.scopeNotDescribed;
+  return [
+    ...(missing?.vpcIds ?? []).map((resourceId) => ({ resourceType: 'vpc' as const, resourceId, reason })),
+    ...(missing?.subnetIds ?? []).map((resourceId) => ({ resourceType: 'subnet' as const, resourceId, reason })),
+    ...(statistics.coverageGaps ?? []),
+  ];
 }
