@@ -64,6 +64,12 @@ export function fixScopeFacts(facts: SignalFacts): FixScopeFacts {
 export interface ScopedFix {
   fix: SuggestedFix | null;
   note: FixNote | null;
+  /**
+   * The controls at the far end of the path (the peer's subnet NACL and groups, the client's
+   * subnet NACL for replies) that refuse the legitimate peers' connections and the fix opens too:
+   * further controls for the finding's `alsoBlockedBy`, after the group's own. Empty without a fix.
+   */
+  farEndBlockedBy: BlockingControl[];
 }
 
 function note(reason: FixNote['reason'], message: string, excluded: PeerFacts[]): FixNote {
@@ -92,6 +98,7 @@ export function scopedFix(
     const behind = controlsBehindBlockPublicAccess(group);
     return {
       fix: null,
+      farEndBlockedBy: [],
       note: note(
         'block-public-access',
         "No rule change: VPC Block Public Access refused these flows, not a security group or network ACL. To let them through, exclude the subnet or VPC from Block Public Access (an exclusion allowing both directions, or egress only for outbound traffic), or turn the account's blocking off in that region." +
@@ -107,6 +114,7 @@ export function scopedFix(
   if (excluded.length > 0 && excluded.length === scope.peerCount) {
     return {
       fix: null,
+      farEndBlockedBy: [],
       note: note(
         'no-legitimate-peers',
         `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`,
@@ -121,6 +129,7 @@ export function scopedFix(
   if (proposal.fix === null && proposal.reason === 'too-many-peers') {
     return {
       fix: null,
+      farEndBlockedBy: [],
       note: note(
         'too-many-peers',
         `No fix: the ${scope.peerCount - excluded.length} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.`,
@@ -128,9 +137,11 @@ export function scopedFix(
       ),
     };
   }
-  if (!excluded.length) return { fix: proposal.fix, note: null };
+  const farEndBlockedBy = proposal.fix ? proposal.farEndBlockedBy : [];
+  if (!excluded.length) return { fix: proposal.fix, note: null, farEndBlockedBy };
   return {
     fix: proposal.fix,
+    farEndBlockedBy,
     note: note(
       'suspect-peers-left-out',
       `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan or probe once from the internet are left out.`,

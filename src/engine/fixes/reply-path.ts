@@ -60,8 +60,8 @@ function replyVerdict(
  * NACLs are stateless: a request let through still fails when the same subnet NACL drops its reply
  * (to the client's ephemeral ports). For each request flow of the group (return-traffic groups have
  * no reply to check), the reply through the capturing interface's subnet NACL — skipped inside the
- * subnet — is checked over the client's observed port range. The NACL of the far side's subnet is
- * that interface's own business: its flow log shows those REJECTs as return traffic.
+ * subnet — is checked over the client's observed port range. The far side's subnet NACL, when
+ * that side is an interface of the snapshot, is checked through its own requests (`farEndOf`).
  */
 export function blockedReplies(model: NetworkModel, group: FindingGroup): BlockedReply[] {
   if (group.returnTraffic || group.blockedBy.control === 'block-public-access') return [];
@@ -101,15 +101,17 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
  * ephemeral range (1024-65535 for load balancers and NAT gateways, else chosen from the observed
  * client ports) to the observed peers' narrowest CIDRs, numbered before the first deny that drops a
  * reply and clear of the numbers `pending` changes and earlier fixes of the run (`ledger`) take.
+ * `replies` are the group's blocked replies when the caller has them already.
  */
 export function replyNetworkAclChanges(
   model: NetworkModel,
   group: FindingGroup,
-  pending: FixChange[],
+  pending: readonly FixChange[],
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
+  replies: readonly BlockedReply[] = blockedReplies(model, group),
 ): FixChange[] {
   const byAcl = new Map<string, BlockedReply[]>();
-  for (const reply of blockedReplies(model, group)) {
+  for (const reply of replies) {
     const list = byAcl.get(reply.networkAclId);
     if (list) list.push(reply);
     else byAcl.set(reply.networkAclId, [reply]);

@@ -1,14 +1,16 @@
 import type { ExplainContext } from '../evaluate/explain-flow';
 import { peerAddressOf } from '../findings/explained-flow';
+import { describeControl } from '../findings/finding-text';
 import type { FindingGroup } from '../findings/finding-group';
 import { NetworkModel } from '../network/network-model';
 import { describeTraffic, ruleProtocolNumber } from '../network/protocol';
 import type { NetworkSnapshot } from '../network/snapshot';
-import { type NewlyReachable, simulate } from '../simulate/simulate';
+import { type NewlyReachable, newlyReachableOf, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
+import { type FarEndPlan, farEndBlockedBy, farEndOf } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -162,24 +164,51 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
 }
 
 /**
+ * The risks of a fix: what its changes open as seen from the group's flows, and — when it opens
+ * the far end of the path too — what the far-end changes open as seen from the far end's requests
+ * (a reference to the client's group is about the client's hosts, not the server's), each told once.
+ */
+function fixRisks(
+  before: NetworkModel,
+  after: NetworkModel,
+  group: FindingGroup,
+  changes: FixChange[],
+  reachable: NewlyReachable[],
+  farEnd: FarEndPlan | undefined,
+): FixRisk[] {
+  if (!farEnd?.changes.length) return risksOf(before, group, reachable);
+  const far = new Set(farEnd.changes);
+  const own = changes.filter((c) => !far.has(c));
+  const risks = risksOf(before, group, newlyReachableOf(after, own, before));
+  for (const risk of risksOf(before, farEnd.group, newlyReachableOf(after, farEnd.changes, before))) {
+    if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
+  }
+  return risks;
+}
+
+/**
  * The verifier diagnosis uses: applies the changes to a copy of the snapshot (`simulate`) and
  * re-explains the group's flows with the same context. Verified only when every flow becomes
  * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
- * stateless); a change EC2 would refuse is reported as a risk and not verified.
+ * stateless) AND, where the peers are interfaces of the snapshot, the far end of the path lets
+ * the connections through (`farEndOf`: the peer's subnet NACL and groups for a request that never
+ * got there, the client's subnet NACL for the reply); a change EC2 would refuse is reported as a
+ * risk and not verified.
  */
 export function createFixVerifier(
   snapshot: NetworkSnapshot,
   ctx: ExplainContext,
   model: NetworkModel = NetworkModel.fromSnapshot(snapshot),
 ): FixVerifier {
-  return (changes: FixChange[], group: FindingGroup): FixVerification => {
+  return (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan): FixVerification => {
     const flows = group.flows.map((f) => f.flow);
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
-      const risks = risksOf(model, group, result.newlyReachable);
+      const after = result.model ?? NetworkModel.fromSnapshot(result.snapshot);
+      const risks = fixRisks(model, after, group, changes, result.newlyReachable, farEnd);
       const allTypes = allIcmpTypesRisk(changes, 'flow logs do not record the ICMP type, so no rule can name it');
       if (allTypes) risks.push(allTypes);
-      const replies = group.returnTraffic ? [] : blockedReplies(result.model ?? NetworkModel.fromSnapshot(result.snapshot), group);
+      const replies = group.returnTraffic ? [] : blockedReplies(after, group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];
         risks.push({
@@ -188,7 +217,20 @@ export function createFixVerifier(
           networkAclIds: acls,
         });
       }
-      return { verified: result.nowAllowed.length === flows.length && replies.length === 0, risks };
+      const farEndAfter = farEndOf(after, group);
+      const stillBlocked = farEndAfter ? farEndBlockedBy(after, farEndAfter) : [];
+      if (stillBlocked.length) {
+        const peers = [...new Set(farEndAfter!.group.flows.map((f) => model.interfaceOwner(f.flow.interfaceId) ?? f.flow.interfaceId))];
+        risks.push({
+          kind: 'far-end-blocked',
+          message: `${stillBlocked.map(describeControl).join(', ')} still refuse${stillBlocked.length === 1 ? 's' : ''} the connections at the far end (${listed(peers)}): they keep failing`,
+          controls: stillBlocked,
+        });
+      }
+      return {
+        verified: result.nowAllowed.length === flows.length && replies.length === 0 && stillBlocked.length === 0,
+        risks,
+      };
     } catch (error) {
       if (error instanceof SimulationError) {
         return {

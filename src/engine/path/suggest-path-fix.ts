@@ -143,7 +143,8 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   const ledger = new NaclRuleNumberLedger();
   const fixes: { group: FindingGroup; changes: FixChange[] }[] = [];
   for (const group of groupBlockedFlows(explained)) {
-    const fix = suggestFix(model, group, deferred, ledger);
+    // The records stand at both ends of the path already: no group's fix opens the other end for it.
+    const fix = suggestFix(model, group, deferred, ledger, { farEnd: false });
     if (fix) fixes.push({ group, changes: describedForPath(fix.changes) });
   }
   const changes = fixes.flatMap((f) => f.changes);
