@@ -9,6 +9,7 @@ import type { FlowVerdict } from '../evaluate/verdict';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { Finding } from '../findings/finding';
+import { sameControl } from '../findings/fingerprint.util';
 import {
   type CampaignGroup,
   groupCampaignMembers,
@@ -500,8 +501,10 @@ function* finishInOrder(
         traffic: summarizeTraffic(group, model),
         suggestedFix: null,
       };
-      if (group.alsoBlockedBy.length) finding.alsoBlockedBy = group.alsoBlockedBy;
-      const { fix, note } = scopedFix(model, group, made.scope, verifier, ledger);
+      const { fix, note, farEndBlockedBy } = scopedFix(model, group, made.scope, verifier, ledger);
+      // The group's further controls where it was logged, then those at the far end the fix opens too.
+      const farEnd = farEndBlockedBy.filter((c) => !group.alsoBlockedBy.some((own) => sameControl(own, c)));
+      if (group.alsoBlockedBy.length || farEnd.length) finding.alsoBlockedBy = [...group.alsoBlockedBy, ...farEnd];
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
     } else {

@@ -47,8 +47,15 @@ describe("replies to a load balancer's client ports", () => {
     expect(finding.traffic).toMatchObject({ direction: 'egress', port: 8080, records: 4 });
     expect(finding.blockedBy).toEqual({ control: 'network-acl', direction: 'egress', networkAclId: 'acl-app', ruleNumber: 32767 });
     expect(finding.signals).toContain('return-traffic');
-    expect(actions(finding)).toEqual(['CreateNetworkAclEntry']);
-    expect(portRanges(finding)).toEqual([{ From: 1024, To: 65535 }]);
+    // acl-app's entry for the replies, then acl-pub's: the load balancer's subnet admits only 443 and 32768-65535 inbound.
+    expect(finding.suggestedFix!.changes.map((c) => [c.action, c.params.NetworkAclId, c.params.Egress])).toEqual([
+      ['CreateNetworkAclEntry', 'acl-app', true],
+      ['CreateNetworkAclEntry', 'acl-pub', false],
+    ]);
+    expect(portRanges(finding)).toEqual([
+      { From: 1024, To: 65535 },
+      { From: 1024, To: 65535 },
+    ]);
     expect(finding.suggestedFix!.verified).toBe(true);
   });
 });

@@ -185,7 +185,8 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
     const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => probe(scanner, { dstport: 3000 + i }));
     const { findings } = diagnose(hardeningSnapshot, [call('10.1.10.12'), call(scanner), ...scan]);
     const finding = findings.find((f) => f.traffic.direction === 'egress' && f.traffic.port === PORT);
-    expect(finding?.alsoBlockedBy?.map((c) => c.control)).toEqual(['network-acl']);
+    // acl-db's deny met the scanner's flow only; the legitimate peer's own groups refuse 8443 inbound (the far end).
+    expect(finding?.alsoBlockedBy?.map((c) => c.control)).toEqual(['network-acl', 'security-group']);
     expect(finding?.fixNote).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 1, examples: [scanner] });
     expect(finding?.suggestedFix?.verified).toBe(true);
     const sources = peerSourcesOf(finding?.suggestedFix?.changes ?? []);

@@ -114,6 +114,17 @@ describe('NACL fixes', () => {
           PortRange: { From: 1024, To: 65535 },
         }),
       }),
+      // The replies reach the load balancer through acl-web, whose rule 90 drops 50000-50100 inbound.
+      expect.objectContaining({
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-web',
+          Egress: false,
+          RuleNumber: 10,
+          CidrBlock: '10.1.20.10/32',
+          PortRange: { From: 1024, To: 65535 },
+        }),
+      }),
     ]);
     expect(changes[1].params.RuleNumber as number).toBeLessThan(32767);
     expect(finding.suggestedFix!.verified).toBe(true);
