@@ -8,10 +8,12 @@ import type { NetworkInterface, NetworkSnapshot, SecurityGroup } from '../src/en
  * A labelled evaluation corpus for the classifier: the sample shop VPC with forty more public web
  * instances, and three days of flow-log records whose ground truth is known for every record —
  * scanner noise (single-SYN sweeps, nmap-style scans with retransmits, slow scans spread over days,
- * botnets knocking on one port), late FIN/RST after close, and misconfigurations (internal clients
- * retrying a refused service, a NACL that drops return traffic, load-balancer health checks on a
- * port the targets' group does not open, partner traffic refused on a port that an nmap scan of
- * the same host also hits), with accepted traffic around them. Deterministic for a seed.
+ * botnets knocking on one port, scanners sending from a service port — tcp/443, tcp/80, udp/53 — to
+ * high ports so their probes pass for replies), late FIN/RST after close, and misconfigurations
+ * (internal clients retrying a refused service, NACLs that drop return traffic — also a Windows
+ * host's replies from an HTTPS server — load-balancer health checks on a port the targets' group
+ * does not open, partner traffic refused on a port that an nmap scan of the same host also hits),
+ * with accepted traffic around them. Deterministic for a seed.
  */
 
 /** What a record really is. */
@@ -40,10 +42,14 @@ const SPAN = DAYS * 86_400;
 export const WEB_GROUP = 'sg-0e7a1b2c3d4e50001';
 const WEB_COUNT = 40;
 const TCP = 6;
+const UDP = 17;
 const SYN = 2;
 const SYN_ACK = 18;
+const FIN = 1;
 const FIN_ACK = 17;
 const RST = 4;
+/** A packet of an established connection: flow logs report ACK only together with SYN, so no flag is set. */
+const NO_FLAGS = 0;
 
 interface Host {
   eni: string;
@@ -62,7 +68,17 @@ function webInstances(): Host[] {
   });
 }
 
-/** The sample snapshot with forty public web instances behind `WEB_GROUP` (443 from anywhere, 8443 from the corporate VPN, 8080 from the ALB). */
+/**
+ * A Windows web host in the batch subnet: Windows takes its ephemeral ports from 49152-65535, and
+ * the batch NACL lets internet replies in on 32768-60999 only (the Linux range), so the replies to
+ * its HTTPS calls that land on 61000-65535 are dropped.
+ */
+const WINDOWS_WEB: Host = { eni: 'eni-0e7a1000000000041', ip: '10.20.30.150', subnet: SUBNETS.batchA.id };
+
+/**
+ * The sample snapshot with forty public web instances behind `WEB_GROUP` (443 from anywhere, 8443
+ * from the corporate VPN, 8080 from the ALB), and the Windows web host in the batch subnet.
+ */
 export function corpusSnapshot(): NetworkSnapshot {
   const snapshot = buildSnapshot();
   const web: SecurityGroup = {
@@ -90,10 +106,22 @@ export function corpusSnapshot(): NetworkSnapshot {
     PrivateIpAddresses: [{ PrivateIpAddress: host.ip, Primary: true, Association: { PublicIp: `198.18.${i}.10` } }],
     Groups: [{ GroupId: WEB_GROUP, GroupName: 'eval-web' }],
   }));
+  const windows: NetworkInterface = {
+    NetworkInterfaceId: WINDOWS_WEB.eni,
+    SubnetId: WINDOWS_WEB.subnet,
+    VpcId: VPC.shop.id,
+    OwnerId: ACCOUNT_ID,
+    Status: 'in-use',
+    InterfaceType: 'interface',
+    Attachment: { InstanceId: 'i-0e7a1000000000041', DeviceIndex: 0 },
+    PrivateIpAddress: WINDOWS_WEB.ip,
+    PrivateIpAddresses: [{ PrivateIpAddress: WINDOWS_WEB.ip, Primary: true }],
+    Groups: [{ GroupId: WEB_GROUP, GroupName: 'eval-web' }],
+  };
   return {
     ...snapshot,
     SecurityGroups: [...(snapshot.SecurityGroups ?? []), web],
-    NetworkInterfaces: [...(snapshot.NetworkInterfaces ?? []), ...interfaces],
+    NetworkInterfaces: [...(snapshot.NetworkInterfaces ?? []), ...interfaces, windows],
   };
 }
 
@@ -123,10 +151,11 @@ class CorpusBuilder {
     }
   }
 
-  /** A record at `eni`; REJECTs are labelled by (interface, source, destination). */
+  /** A record at `eni` (TCP unless `protocol` says otherwise); REJECTs are labelled by (interface, source, destination). */
   add(
     fields: {
       eni: string;
+      protocol?: number;
       subnet: string;
       src: string;
       dst: string;
@@ -149,7 +178,7 @@ class CorpusBuilder {
       dstaddr: fields.dst,
       srcport: fields.srcport,
       dstport: fields.dstport,
-      protocol: TCP,
+      protocol: fields.protocol ?? TCP,
       packets: fields.packets,
       bytes: fields.packets * 60,
       start: Math.floor(fields.start),
@@ -179,6 +208,11 @@ class CorpusBuilder {
 
   ephemeral(): number {
     return this.random.int(32768, 60999);
+  }
+
+  /** A port from Windows' ephemeral range. */
+  windowsEphemeral(): number {
+    return this.random.int(49152, 65535);
   }
 }
 
@@ -495,5 +529,121 @@ export function generateCorpus(seed = CORPUS_SEED): Corpus {
       ),
     );
   }
+  // The first web hosts call HTTPS APIs: the request goes out accepted, the reply from 443 comes back accepted.
+  for (const host of web.slice(0, 6)) {
+    every(1800, (t) => {
+      const server = r.pick(PEERS.externalApis);
+      const port = b.ephemeral();
+      const connection = { eni: host.eni, subnet: host.subnet, packets: 8, start: t, action: 'ACCEPT' } as const;
+      b.add(
+        { ...connection, src: host.ip, dst: server, srcport: port, dstport: 443, flags: SYN | FIN, direction: 'egress' },
+        null,
+        'HTTPS calls',
+      );
+      b.add(
+        { ...connection, src: server, dst: host.ip, srcport: 443, dstport: port, flags: SYN_ACK | FIN, direction: 'ingress' },
+        null,
+        'HTTPS calls',
+      );
+    });
+  }
+  // Scanners sending from a service port to high ports of the web hosts that take customers (some
+  // of which call HTTPS APIs), so a stateless filter would take the probes for replies: some as
+  // lone SYNs (nmap -g), some without SYN (ACK probes), some retransmitted. No request of the hosts
+  // answers to them.
+  for (const [srcport, flags, packets] of [
+    [443, SYN, 1],
+    [443, NO_FLAGS, 2],
+    [443, NO_FLAGS, 1],
+    [80, SYN, 2],
+    [80, NO_FLAGS, 1],
+  ] as const) {
+    const src = b.internetAddress();
+    const targets = Array.from({ length: r.int(3, 6) }, () => r.pick(web.slice(0, 10)));
+    for (let i = 0; i < 40; i++) {
+      const host = r.pick(targets);
+      b.add(
+        {
+          eni: host.eni,
+          subnet: host.subnet,
+          src,
+          dst: host.ip,
+          srcport,
+          dstport: r.int(1024, 65535),
+          packets,
+          start: at(),
+          action: 'REJECT',
+          flags,
+          direction: 'ingress',
+        },
+        'scanner',
+        `service-port source tcp/${srcport}`,
+      );
+    }
+  }
+  // A sweep from udp/53 to a high port of every web host, twice, as if answering DNS queries.
+  const dnsSweeper = b.internetAddress();
+  for (let pass = 0; pass < 2; pass++) {
+    const start = at();
+    web.forEach((host, i) =>
+      b.add(
+        {
+          eni: host.eni,
+          subnet: host.subnet,
+          protocol: UDP,
+          src: dnsSweeper,
+          dst: host.ip,
+          srcport: 53,
+          dstport: r.int(1024, 65535),
+          packets: 1,
+          start: start + i,
+          action: 'REJECT',
+          flags: NO_FLAGS,
+          direction: 'ingress',
+        },
+        'scanner',
+        'service-port source udp/53',
+      ),
+    );
+  }
+  // A NACL gap on a Windows host's replies: it calls HTTPS APIs from 49152-65535, the batch NACL
+  // admits internet replies on 32768-60999 only, so the answers to ports above 60999 are dropped
+  // (the server retransmits its SYN-ACK, the host its SYN) while the others are accepted.
+  every(600, (t) => {
+    const server = r.pick(PEERS.externalApis);
+    const port = b.windowsEphemeral();
+    const dropped = port > 60999;
+    const connection = { eni: WINDOWS_WEB.eni, subnet: WINDOWS_WEB.subnet, start: t } as const;
+    b.add(
+      {
+        ...connection,
+        src: WINDOWS_WEB.ip,
+        dst: server,
+        srcport: port,
+        dstport: 443,
+        packets: dropped ? 3 : 8,
+        action: 'ACCEPT',
+        flags: dropped ? SYN : SYN | FIN,
+        direction: 'egress',
+      },
+      null,
+      'NACL gap on return traffic of a Windows host',
+    );
+    b.add(
+      {
+        ...connection,
+        src: server,
+        dst: WINDOWS_WEB.ip,
+        srcport: 443,
+        dstport: port,
+        packets: dropped ? 2 : 10,
+        action: dropped ? 'REJECT' : 'ACCEPT',
+        flags: dropped ? SYN_ACK : SYN_ACK | FIN,
+        direction: 'ingress',
+      },
+      'misconfiguration',
+      'NACL gap on return traffic of a Windows host',
+    );
+  });
   return { snapshot, records: b.records, truthOf: (eni, src, dst) => b.label(eni, src, dst) };
 }
