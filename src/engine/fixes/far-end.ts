@@ -5,16 +5,14 @@ import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
+import { whatIfRecord } from '../flow-log/what-if-record';
 import type { NetworkModel } from '../network/network-model';
-import { PROTOCOL_TCP, rulesHavePorts } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';
 import type { FixChange } from './fix';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { type BlockedReply, blockedReplies, replyNetworkAclChanges } from './reply-path';
 import { type PeerNaming, networkAclChanges, securityGroupChange } from './suggest-changes';
-
-const TCP_SYN = 2;
 
 /**
  * The other end of a finding's connections, where that end is an interface of the snapshot: the
@@ -126,32 +124,18 @@ function widened(
 
 /** The pair's request as the peer's flow log would write it: to the service port, from the client's observed ports (a SYN for TCP). */
 function requestAt(group: FindingGroup, pair: Pair, peerIsServer: boolean, icmpType: number | null): FlowAggregate {
-  const ported = rulesHavePorts(group.protocol);
-  const ports = ported ? pair.clientPorts : null;
-  return {
+  return whatIfRecord({
     interfaceId: pair.peerEni,
-    accountId: null,
-    vpcId: null,
-    subnetId: null,
-    flowDirection: peerIsServer ? 'ingress' : 'egress',
+    direction: peerIsServer ? 'ingress' : 'egress',
     srcaddr: pair.client,
     dstaddr: pair.server,
-    srcport: ports?.from ?? null,
-    dstport: ported ? group.port : null,
     protocol: group.protocol,
+    reply: false,
     action: 'REJECT',
-    tcpFlags: group.protocol === PROTOCOL_TCP ? TCP_SYN : null,
-    rejectReason: null,
-    servicePortSide: 'dst',
-    ephemeralPortMin: ports?.from ?? null,
-    ephemeralPortMax: ports?.to ?? null,
-    records: 1,
-    packets: 1,
-    bytes: 0,
-    firstSeen: 0,
-    lastSeen: 0,
-    ...(icmpType !== null ? { icmpType } : {}),
-  };
+    servicePort: group.port,
+    clientPorts: pair.clientPorts,
+    icmpType,
+  });
 }
 
 const PATH_RANK: Record<BlockingControl['control'], number> = { 'network-acl': 0, 'security-group': 1, 'block-public-access': 2 };

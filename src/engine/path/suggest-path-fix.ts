@@ -4,6 +4,7 @@ import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import type { ExplainedFlow } from '../findings/explained-flow';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
+import { whatIfRecord } from '../flow-log/what-if-record';
 import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
 import { allIcmpTypesRisk } from '../fixes/icmp-type.util';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
@@ -14,14 +15,11 @@ import { type FixVerifier, namingFromModel, suggestFix } from '../fixes/suggest-
 import { risksOf } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import { icmpReplyType } from '../network/icmp-type';
-import { PROTOCOL_TCP, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
+import { isIcmp, protocolName } from '../network/protocol';
 import { modelWithChanges, newlyReachableOf } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
 import type { PathHop } from './path-result';
-
-const TCP_SYN = 2;
-const TCP_SYN_ACK = 18;
 
 /**
  * The flow-log record the interface would write for a packet of the path: the request (SYN, the
@@ -41,36 +39,21 @@ function pathRecord(
   refusedClientPort: number | null = null,
 ): FlowAggregate {
   const { protocol, port } = analysis.query;
-  const ported = rulesHavePorts(protocol);
-  const client = analysis.clientPorts;
-  const service = ported ? port : null;
-  const clientPort = ported && client ? (refusedClientPort ?? client.from) : null;
   // The ICMP type the question names, and the answer's for the reply (echo 8 -> 0): rules that name types decide for it.
   const icmpType = isIcmp(protocol) ? (reply ? icmpReplyType(protocol, port) : port) : null;
-  return {
+  return whatIfRecord({
     interfaceId,
-    accountId: null,
-    vpcId: null,
-    subnetId: null,
-    flowDirection: direction,
+    direction,
     srcaddr: src,
     dstaddr: dst,
-    srcport: reply ? service : clientPort,
-    dstport: reply ? clientPort : service,
     protocol,
+    reply,
     action,
-    tcpFlags: protocol === PROTOCOL_TCP ? (reply ? TCP_SYN_ACK : TCP_SYN) : null,
-    rejectReason: null,
-    servicePortSide: reply ? 'src' : 'dst',
-    ephemeralPortMin: client?.from ?? null,
-    ephemeralPortMax: client?.to ?? null,
-    records: 1,
-    packets: 1,
-    bytes: 0,
-    firstSeen: 0,
-    lastSeen: 0,
-    ...(icmpType !== null ? { icmpType } : {}),
-  };
+    servicePort: port,
+    clientPorts: analysis.clientPorts,
+    clientPort: refusedClientPort,
+    icmpType,
+  });
 }
 
 const denies = (hops: PathHop[], interfaceId: string | undefined, direction: Direction): boolean =>
