@@ -1,9 +1,10 @@
 import { type ExplainedFlow, localAddressOf, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
-import { servicePortOf } from '../findings/service-port.util';
+import { requestedPortRangeOf, servicePortOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { servicePortSide } from '../evaluate/flow-ports';
 import { ipv4Value } from '../ip/ip-address';
+import { SIGNAL_THRESHOLDS } from './signals';
 
 /**
  * The rejected requests of one source: the services it asked for on each host it reached. Most
@@ -90,7 +91,9 @@ export class TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
       if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
-      context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
+      const source = peerAddressOf(item);
+      const host = localAddressOf(item);
+      for (const port of probedPorts(item.flow)) context.addProbe(source, host, item.flow.protocol, port);
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
     context.settleSources();
@@ -166,6 +169,24 @@ export class TrafficContext {
     }
     return false;
   }
+}
+
+/**
+ * The ports a rejected request probed, for counting: its destination ports, not the service port
+ * the aggregation kept (a SYN from port 80 to 1984 probes 1984). Where the aggregator collapsed a
+ * range of destination ports, each record asked for one port of it, so the aggregate stands for
+ * min(records, range size) distinct ports: the ends of the range, and stand-ins from its low end
+ * for the others (which ones the aggregate does not say), no more than the port-scan threshold
+ * needs. One port (or none, without ports) for any other request.
+ */
+function probedPorts(flow: FlowAggregate): Array<number | null> {
+  const range = requestedPortRangeOf(flow);
+  if (range === null) return [null];
+  if (range.from === range.to) return [range.from];
+  const count = Math.min(flow.records, range.to - range.from + 1, SIGNAL_THRESHOLDS.portScanMinPorts);
+  const ports = [range.from, range.to];
+  for (let port = range.from + 1; ports.length < count; port++) ports.push(port);
+  return ports;
 }
 
 /** `addresses` with `address` added: one address stays a text, a second makes a set. */

@@ -34,6 +34,20 @@ export function findingPortOf(flow: FlowAggregate, returnTraffic: boolean): numb
 }
 
 /**
+ * The destination ports a request aggregate asked for, as a range: where the aggregator collapsed
+ * the destination side (a request from a port below its destination ports: a scanner sending from
+ * port 80 to high ports, a client on a low fixed port), the range it observed there; otherwise its
+ * one destination port (`findingPortOf`). Null for protocols without ports.
+ */
+export function requestedPortRangeOf(flow: FlowAggregate): { from: number; to: number } | null {
+  const port = findingPortOf(flow, false);
+  if (port === null) return null;
+  if (flow.servicePortSide === 'src' && flow.ephemeralPortMin !== null && flow.ephemeralPortMax !== null)
+    return { from: flow.ephemeralPortMin, to: flow.ephemeralPortMax };
+  return { from: port, to: port };
+}
+
+/**
  * The port range observed on the other (client) side of the connection: the collapsed ephemeral
  * range when the aggregator kept one, otherwise the single port seen there. For return traffic the
  * client is the destination: where port order collapsed the source side instead, the client port
