@@ -85,11 +85,14 @@ export class TrafficContext {
    */
   private readonly accepted = new Map<string, { src: string | Set<string>; dst: string | Set<string> }>();
 
-  /** Rejected ingress requests (not return traffic) feed the scan statistics; ACCEPT flows the service index. */
+  /**
+   * Rejected ingress requests (not return traffic, nor packets that look like replies to no request:
+   * they probe no service port of the host) feed the scan statistics; ACCEPT flows the service index.
+   */
   static build(rejected: Iterable<ExplainedFlow>, accepted: Iterable<FlowAggregate>): TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
-      if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
+      if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic || item.verdict.unrequested) continue;
       context.addProbe(peerAddressOf(item), localAddressOf(item), item.flow.protocol, servicePortOf(item.flow));
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
