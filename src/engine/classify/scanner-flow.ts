@@ -8,9 +8,10 @@ import type { TrafficContext } from './traffic-context';
  * The scanner signals of one blocked inbound flow from an internet source, otherwise none:
  * - for a request, the scan signals when the source is a scanner — across every rejected request
  *   of the input it hit at least `portScanMinPorts` ports of one host or `hostSweepMinHosts` hosts;
- * - for a reply, `unsolicited-reply` when it answers no request of its interface whose ACCEPT
- *   records are in the input (the verdict's `unrequested`): a scanner sending from a service port
- *   to pass for replies.
+ * - for packets that look like replies, `unsolicited-reply` when they answer no request of their
+ *   interface whose ACCEPT records are in the input (the verdict's `unrequested`): a scanner sending
+ *   from a service port to pass for replies, or backscatter. From the internet they are no return
+ *   traffic (the security groups refused them as new connections); either way no rule is to open.
  *
  * Such flows are scanner activity whatever port they land on, so the diagnosis sets them aside
  * for the source's campaign before grouping by rule: a scanner that also knocks on a port real
@@ -22,7 +23,8 @@ export function scannerSignals(item: ExplainedFlow, model: NetworkModel, context
   const { verdict } = item;
   if (verdict.verdict !== 'blocked' || verdict.direction !== 'ingress') return [];
   const source = peerAddressOf(item);
-  if (verdict.returnTraffic) return verdict.unrequested && !isInternal(model, source) ? ['unsolicited-reply'] : [];
+  if (verdict.unrequested) return isInternal(model, source) ? [] : ['unsolicited-reply'];
+  if (verdict.returnTraffic) return [];
   const activity = context.sourceActivity(source);
   const signals: NoiseSignal[] = [];
   if (activity.maxPortsOnOneHost >= SIGNAL_THRESHOLDS.portScanMinPorts) signals.push('port-scan');

@@ -86,11 +86,14 @@ export class TrafficContext {
    */
   private readonly accepted = new Map<string, { src: string | Set<string>; dst: string | Set<string> }>();
 
-  /** Rejected ingress requests (not return traffic) feed the scan statistics; ACCEPT flows the service index. */
+  /**
+   * Rejected ingress requests (not return traffic, nor packets that look like replies to no request:
+   * they probe no service port of the host) feed the scan statistics; ACCEPT flows the service index.
+   */
   static build(rejected: Iterable<ExplainedFlow>, accepted: Iterable<FlowAggregate>): TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
-      if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic) continue;
+      if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic || item.verdict.unrequested) continue;
       const source = peerAddressOf(item);
       const host = localAddressOf(item);
       for (const port of probedPorts(item.flow)) context.addProbe(source, host, item.flow.protocol, port);

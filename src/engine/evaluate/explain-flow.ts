@@ -29,6 +29,7 @@ export interface FlowAnalysis {
   securityGroupPort: number | null;
   /** The packet's destination port, which the NACL `PortRange` is compared with. */
   networkAclPort: number | null;
+  /** What told return traffic; of packets that answer no request (`verdict.unrequested`), what called them replies. */
   returnTrafficSignal: ReturnTrafficSignal | null;
   /** Why it cannot be told whether the packets are return traffic (see `ReturnTrafficDecision`), or null. */
   returnTrafficUndecided: string | null;
@@ -187,7 +188,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   if (blockedBy.length > 0) {
     const parts = blockedBy.map(describe);
     analysis.verdict.verdict = 'blocked';
-    analysis.verdict.reason = parts.join(', and ') + notes(analysis);
+    analysis.verdict.reason = parts.join(', and ') + notes(flow, analysis);
     return;
   }
   const uncertain = [
@@ -202,7 +203,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   analysis.verdict.verdict = 'allowed';
 }
 
-function notes(analysis: FlowAnalysis): string {
+function notes(flow: FlowAggregate, analysis: FlowAnalysis): string {
   const notes: string[] = [];
   if (analysis.naclSkipped === 'same-subnet') notes.push(`NACL not evaluated inside ${analysis.subnetId}`);
   if (analysis.verdict.returnTraffic) {
@@ -211,6 +212,12 @@ function notes(analysis: FlowAnalysis): string {
     ];
     // An interface without groups (a NAT gateway) has no security group to allow it.
     notes.push(`return traffic, recognised from ${by}${analysis.groupIds.length > 0 ? ': security groups allow it statefully' : ''}`);
+  } else if (analysis.verdict.unrequested && analysis.returnTrafficSignal !== null) {
+    const like =
+      analysis.returnTrafficSignal === 'tcp-flags' ? 'its tcp-flags mark a reply' : 'it comes from the service port like a reply';
+    notes.push(
+      `${like}, but the accepted traffic of ${flow.interfaceId} holds no request it answers, so the security groups judged it as a new connection`,
+    );
   }
   return notes.length ? ` (${notes.join('; ')})` : '';
 }
@@ -240,7 +247,9 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * is the interface's. Controls are evaluated in path order (ingress: subnet NACL inbound, then
  * security groups inbound; egress: security groups outbound, then NACL outbound) and EVERY
  * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
- * security groups are skipped for return traffic (they are stateful). `reject-reason` BPA is
+ * security groups are skipped for return traffic (they are stateful) — not for packets from the
+ * internet that look like replies but answer no request in the interface's ACCEPT flows
+ * (`unrequested`): the groups judge those as new connections. `reject-reason` BPA is
  * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
  * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.

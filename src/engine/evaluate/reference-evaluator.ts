@@ -325,8 +325,17 @@ function aclOfSubnet(s: NetworkSnapshot, subnetId: string): string | undefined {
   return fallback;
 }
 
-/** The accepted reverse flows of `flow` at its interface (addresses and key ports swapped). */
+/** The accepted reverse flows of `flow` at its interface (addresses and key ports swapped), answering within the window of the protocols tracked by address only. */
 function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]): FlowAggregate[] {
+  // GRE, ESP and the like are tracked by addresses and protocol only: a response comes within 600 s.
+  const portless = ![1, 6, 17, 58].includes(flow.protocol);
+  return reverseAcceptedEver(flow, accepted).filter(
+    (f) => !portless || (flow.lastSeen >= f.firstSeen && flow.firstSeen <= f.lastSeen + 600),
+  );
+}
+
+/** The accepted reverse flows of `flow` at its interface, at any time. */
+function reverseAcceptedEver(flow: FlowAggregate, accepted: readonly FlowAggregate[]): FlowAggregate[] {
   const [sp, dp] = keyPorts(flow);
   return accepted.filter((f) => {
     if (f.action !== 'ACCEPT' || f.interfaceId !== flow.interfaceId || f.protocol !== flow.protocol) return false;
@@ -336,10 +345,7 @@ function reverseAccepted(flow: FlowAggregate, accepted: readonly FlowAggregate[]
       rd = addr(flow.dstaddr);
     if (!fs || !fd || !rs || !rd || !same(fs, rd) || !same(fd, rs)) return false;
     const [fsp, fdp] = keyPorts(f);
-    if (fsp !== dp || fdp !== sp) return false;
-    // GRE, ESP and the like are tracked by addresses and protocol only: a response comes within 600 s.
-    const portless = ![1, 6, 17, 58].includes(flow.protocol);
-    return !portless || (flow.lastSeen >= f.firstSeen && flow.firstSeen <= f.lastSeen + 600);
+    return fsp === dp && fdp === sp;
   });
 }
 
@@ -529,6 +535,17 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       returnTraffic = true;
     }
   }
+  // Replies from the internet with no request among the interface's ACCEPT flows, ever: its groups see a new connection.
+  if (
+    returnTraffic &&
+    direction === 'ingress' &&
+    groups.length > 0 &&
+    peerAddr &&
+    internetPeer(s, peerAddr) &&
+    accepted.some((f) => f.action === 'ACCEPT' && f.interfaceId === flow.interfaceId) &&
+    reverseAcceptedEver(flow, accepted).length === 0
+  )
+    returnTraffic = false;
   const base = { direction, returnTraffic };
   if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
   if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };

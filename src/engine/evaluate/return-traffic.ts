@@ -20,7 +20,7 @@ export type ReturnTrafficSignal = 'tcp-flags' | 'reverse-accept' | 'service-port
 
 export interface ReturnTrafficDecision {
   returnTraffic: boolean;
-  /** The signal that decided; null when nothing pointed to return traffic. */
+  /** The signal that decided; null when nothing pointed to return traffic. Of `unrequested` packets, what called them replies. */
   signal: ReturnTrafficSignal | null;
   /**
    * Set when the packets are return traffic only if a security-group rule the snapshot cannot
@@ -29,8 +29,12 @@ export interface ReturnTrafficDecision {
    */
   undecided: string | null;
   /**
-   * Of ingress return traffic: true when the index holds ACCEPT flows of the interface and none is
-   * the request these packets would answer (`ReturnTrafficIndex.lacksReverse`). False otherwise.
+   * Of inbound packets `tcp-flags` or the service port call replies: true when the index holds
+   * ACCEPT flows of the interface and none is the request these packets would answer
+   * (`ReturnTrafficIndex.lacksReverse`). From an internet peer to an interface with security groups
+   * they are then not return traffic (`returnTraffic` false, `signal` still naming what called them
+   * replies): the groups track no connection they answer and judge them as a new one. From any other
+   * peer they stay return traffic. False otherwise.
    */
   unrequested: boolean;
 }
@@ -93,6 +97,11 @@ export interface ReturnTrafficDecision {
  * Ingress return traffic not told from its accepted request also says whether the index shows
  * that request missing (`unrequested`, see `ReturnTrafficIndex.lacksReverse`): the reverse key it
  * looks up is the one the index holds its ACCEPT flows by, so nothing else keys the flows again.
+ * A security group passes the replies of the connections it tracks, and only those: packets from
+ * an internet peer that answer nothing the interface sent (a scanner sending from 443 or 53 to pass
+ * for replies, a SYN-ACK answering a spoofed SYN) are a new inbound connection to its groups, so
+ * such a decision is not return traffic. Packets from the VPCs' own address space keep the reading
+ * port order or flags give them: there the engine knows no sender of unsolicited replies.
  */
 export function detectReturnTraffic(
   model: NetworkModel,
@@ -105,7 +114,8 @@ export function detectReturnTraffic(
   // A reply recognised from its accepted request has one; otherwise ask whether the interface's ACCEPT records lack it.
   if (!decision.returnTraffic || direction !== 'ingress' || decision.signal === 'reverse-accept' || !index?.lacksReverse(flow))
     return decision;
-  return decision.signal === 'tcp-flags' ? UNREQUESTED.tcpFlags : UNREQUESTED.servicePort;
+  const unrequested = model.isInternetPeer(peer) && model.securityGroupsOf(flow.interfaceId).length > 0 ? UNREQUESTED_NEW : UNREQUESTED;
+  return decision.signal === 'tcp-flags' ? unrequested.tcpFlags : unrequested.servicePort;
 }
 
 function decideReturnTraffic(
@@ -256,4 +266,9 @@ const RETURN_TRAFFIC = Object.freeze({
 const UNREQUESTED = Object.freeze({
   tcpFlags: decided(true, 'tcp-flags', true),
   servicePort: decided(true, 'service-port', true),
+});
+/** The same from an internet peer to an interface with groups: a new connection to them, named by what called it a reply. */
+const UNREQUESTED_NEW = Object.freeze({
+  tcpFlags: decided(false, 'tcp-flags', true),
+  servicePort: decided(false, 'service-port', true),
 });

@@ -27,9 +27,11 @@ export interface FlowVerdict {
    */
   behindBlockPublicAccess?: BlockingControl[];
   /**
-   * Of an inbound reply (return traffic): true when it answers no request the input shows — the
-   * input holds ACCEPT records of the capturing interface, and none is the request the reply would
-   * answer (see `ReturnTrafficIndex.lacksReverse`). Absent otherwise.
+   * Of inbound packets that look like replies (by `tcp-flags` or the service port): true when they
+   * answer no request the input shows — the input holds ACCEPT records of the capturing interface,
+   * and none is the request they would answer (see `ReturnTrafficIndex.lacksReverse`). From an
+   * internet peer to an interface with security groups they are then no return traffic
+   * (`returnTraffic` false): the groups judged them as a new connection. Absent otherwise.
    */
   unrequested?: true;
 }
