@@ -27,14 +27,27 @@ class SourceActivity {
     return 1 + (this.otherHosts?.size ?? 0);
   }
 
-  add(host: string, service: string): void {
+  /**
+   * One probe of `host`: its service, and how many distinct ports it stands for (more than one for
+   * an aggregate whose destination ports were collapsed into a range; see probedPortCount).
+   */
+  add(host: string, service: string, ports = 1): void {
     if (host === this.firstHost) {
       this.firstServices = this.withService(this.firstServices, service);
+      this.countRange(this.firstServices, ports);
       return;
     }
     this.otherHosts ??= new Map();
     const seen = this.otherHosts.get(host);
-    this.otherHosts.set(host, seen === undefined ? service : this.withService(seen, service));
+    const services = seen === undefined ? service : this.withService(seen, service);
+    this.otherHosts.set(host, services);
+    this.countRange(services, ports);
+  }
+
+  /** The ports of a host, counted with the other ports of a probe that stands for several (at least that many). */
+  private countRange(services: string | Set<string>, ports: number): void {
+    if (ports > 1)
+      this.maxPortsOnOneHost = Math.max(this.maxPortsOnOneHost, (typeof services === 'string' ? 1 : services.size) + ports - 1);
   }
 
   /** `services` with `service` added, and the most ports asked of one host kept up to date. */
@@ -94,9 +107,14 @@ export class TrafficContext {
     const context = new TrafficContext();
     for (const item of rejected) {
       if (item.verdict.direction !== 'ingress' || item.verdict.returnTraffic || item.verdict.unrequested) continue;
-      const source = peerAddressOf(item);
-      const host = localAddressOf(item);
-      for (const port of probedPorts(item.flow)) context.addProbe(source, host, item.flow.protocol, port);
+      const range = requestedPortRangeOf(item.flow);
+      context.addProbe(
+        peerAddressOf(item),
+        localAddressOf(item),
+        item.flow.protocol,
+        range?.from ?? null,
+        probedPortCount(item.flow, range),
+      );
     }
     for (const flow of accepted) if (flow.action === 'ACCEPT') context.addAccepted(flow);
     context.settleSources();
@@ -112,7 +130,8 @@ export class TrafficContext {
     }
   }
 
-  private addProbe(address: string, host: string, protocol: number, port: number | null): void {
+  /** A probe of `host` from `address`, on `port` (its range's low end, standing for `ports` distinct ports). */
+  private addProbe(address: string, host: string, protocol: number, port: number | null, ports: number): void {
     const source = sourceKey(address);
     const service = protocol * 65537 + (port ?? 65536);
     if (!this.services.has(service)) this.services.set(service, `${protocol}/${port ?? '-'}`);
@@ -120,12 +139,16 @@ export class TrafficContext {
     if (hostId === undefined) this.hostIds.set(host, (hostId = this.hosts.push(host) - 1));
     const probe = hostId * PROBE_HOSTS + service;
     const seen = this.sources.get(source);
-    if (seen === undefined) this.sources.set(source, probe);
-    else if (typeof seen !== 'number') seen.add(host, this.services.get(service)!);
-    else if (seen !== probe) {
-      // A second kind of probe: the source's activity as the object that counts hosts and ports.
+    if (seen === undefined && ports === 1) this.sources.set(source, probe);
+    else if (seen !== undefined && typeof seen !== 'number') seen.add(host, this.services.get(service)!, ports);
+    else if (seen === undefined) {
+      const activity = new SourceActivity(host, this.services.get(service)!);
+      activity.add(host, this.services.get(service)!, ports);
+      this.sources.set(source, activity);
+    } else if (seen !== probe || ports > 1) {
+      // A second kind of probe, or one standing for several ports: the source's activity as the object that counts hosts and ports.
       const activity = new SourceActivity(this.hosts[Math.floor(seen / PROBE_HOSTS)], this.services.get(seen % PROBE_HOSTS)!);
-      activity.add(host, this.services.get(service)!);
+      activity.add(host, this.services.get(service)!, ports);
       this.sources.set(source, activity);
     }
   }
@@ -175,21 +198,15 @@ export class TrafficContext {
 }
 
 /**
- * The ports a rejected request probed, for counting: its destination ports, not the service port
+ * How many distinct ports a rejected request probed: its destination ports, not the service port
  * the aggregation kept (a SYN from port 80 to 1984 probes 1984). Where the aggregator collapsed a
  * range of destination ports, each record asked for one port of it, so the aggregate stands for
- * min(records, range size) distinct ports: the ends of the range, and stand-ins from its low end
- * for the others (which ones the aggregate does not say), no more than the port-scan threshold
- * needs. One port (or none, without ports) for any other request.
+ * min(records, range size) distinct ports (which ones it does not say), no more than the
+ * port-scan threshold needs. One for any other request.
  */
-function probedPorts(flow: FlowAggregate): Array<number | null> {
-  const range = requestedPortRangeOf(flow);
-  if (range === null) return [null];
-  if (range.from === range.to) return [range.from];
-  const count = Math.min(flow.records, range.to - range.from + 1, SIGNAL_THRESHOLDS.portScanMinPorts);
-  const ports = [range.from, range.to];
-  for (let port = range.from + 1; ports.length < count; port++) ports.push(port);
-  return ports;
+function probedPortCount(flow: FlowAggregate, range: { from: number; to: number } | null): number {
+  if (range === null || range.from === range.to) return 1;
+  return Math.min(flow.records, range.to - range.from + 1, SIGNAL_THRESHOLDS.portScanMinPorts);
 }
 
 /** `addresses` with `address` added: one address stays a text, a second makes a set. */
