@@ -27,6 +27,7 @@ import {
   sgIn,
   tcp,
 } from '../../../support/factories/scenario-network';
+import { tcpAllowEntryChange } from '../../../support/factories/nacl-entry-change';
 
 /*
  * A fix verified at the interface whose flow log caught the REJECT can still leave the connection
@@ -109,19 +110,6 @@ const sgRule = (action: string, groupId: string, peerGroup: string): Partial<Fix
   },
 });
 
-const naclEntry = (networkAclId: string, egress: boolean, ruleNumber: number, cidr: string, ports: [number, number]) => ({
-  action: 'CreateNetworkAclEntry',
-  params: {
-    NetworkAclId: networkAclId,
-    RuleNumber: ruleNumber,
-    Protocol: '6',
-    RuleAction: 'allow',
-    Egress: egress,
-    CidrBlock: cidr,
-    PortRange: { From: ports[0], To: ports[1] },
-  },
-});
-
 describe('fixes that open the far end of the path', () => {
   it("an egress fix at A also opens B's group inbound from A's group, and says so", () => {
     const network = world();
@@ -145,8 +133,8 @@ describe('fixes that open the far end of the path', () => {
     const fix = onlyRule(runDiagnose(network, refusedAtA()).findings).suggestedFix!;
     expect(fix.changes).toEqual([
       expect.objectContaining(sgRule('AuthorizeSecurityGroupEgress', 'sg-a', 'sg-b')),
-      naclEntry('acl-y', false, 110, `${A}/32`, [PORT, PORT]),
-      naclEntry('acl-y', true, 110, `${A}/32`, [32768, 60999]),
+      tcpAllowEntryChange('acl-y', false, 110, `${A}/32`, [PORT, PORT]),
+      tcpAllowEntryChange('acl-y', true, 110, `${A}/32`, [32768, 60999]),
     ]);
     expect(fix.verified).toBe(true);
     expect(scoped(network, refusedAtA()).farEndBlockedBy).toEqual([naclIn('acl-y', 200), naclOut('acl-y', 32767)]);
@@ -185,7 +173,7 @@ describe('fixes that open the far end of the path', () => {
     const fix = finding.suggestedFix!;
     expect(fix.changes).toEqual([
       expect.objectContaining(sgRule('AuthorizeSecurityGroupIngress', 'sg-b', 'sg-a')),
-      naclEntry('acl-x', false, 110, `${B}/32`, [32768, 60999]),
+      tcpAllowEntryChange('acl-x', false, 110, `${B}/32`, [32768, 60999]),
     ]);
     expect(fix.verified).toBe(true);
     expect(scoped(network, refusedAtB()).farEndBlockedBy).toEqual([naclIn('acl-x', 32767)]);
@@ -207,8 +195,8 @@ describe('fixes that open the far end of the path', () => {
     expect(finding.traffic.returnTraffic).toBe(true);
     const fix = finding.suggestedFix!;
     expect(fix.changes).toEqual([
-      naclEntry('acl-y', true, 110, `${A}/32`, [32768, 60999]),
-      naclEntry('acl-x', false, 110, `${B}/32`, [32768, 60999]),
+      tcpAllowEntryChange('acl-y', true, 110, `${A}/32`, [32768, 60999]),
+      tcpAllowEntryChange('acl-x', false, 110, `${B}/32`, [32768, 60999]),
     ]);
     expect(fix.verified).toBe(true);
     expect(scoped(network, replies).farEndBlockedBy).toEqual([naclIn('acl-x', 32767)]);

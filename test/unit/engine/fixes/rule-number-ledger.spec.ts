@@ -6,20 +6,12 @@ import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record'
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
+import { tcpAllowEntryChange } from '../../../support/factories/nacl-entry-change';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 
-const create = (networkAclId: string, egress: boolean, ruleNumber: number): FixChange => ({
-  action: 'CreateNetworkAclEntry',
-  params: {
-    NetworkAclId: networkAclId,
-    RuleNumber: ruleNumber,
-    Protocol: '6',
-    RuleAction: 'allow',
-    Egress: egress,
-    CidrBlock: '10.0.0.0/8',
-  },
-});
+const create = (networkAclId: string, egress: boolean, ruleNumber: number): FixChange =>
+  tcpAllowEntryChange(networkAclId, egress, ruleNumber, '10.0.0.0/8');
 
 describe('NaclRuleNumberLedger', () => {
   it("adds the numbers earlier fixes create, per NACL and direction, to the snapshot's and the pending ones", () => {
