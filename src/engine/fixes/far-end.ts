@@ -2,6 +2,7 @@ import { explainFlow } from '../evaluate/explain-flow';
 import type { BlockingControl, FlowVerdict } from '../evaluate/verdict';
 import { type ExplainedFlow, localAddressOf, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
+import { controlIdentity } from '../findings/fingerprint.util';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { clientPortRangeOf } from '../findings/service-port.util';
 import type { FlowAggregate } from '../flow-log/flow-record';
@@ -25,8 +26,7 @@ export interface FarEnd {
 }
 
 /** What a fix does at the far end: the controls there that refuse the connections, and the changes that open them. */
-export interface FarEndPlan {
-  group: FindingGroup;
+export interface FarEndPlan extends FarEnd {
   blockedBy: BlockingControl[];
   changes: FixChange[];
 }
@@ -151,9 +151,6 @@ function compareControls(a: BlockingControl, b: BlockingControl): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-const controlKey = (c: BlockingControl): string =>
-  c.control === 'network-acl' ? `${c.networkAclId}#${c.ruleNumber}` : c.control === 'security-group' ? c.groupIds.join(',') : c.control;
-
 /** The distinct controls that refuse the far end's requests, in path order (the subnet's NACL, then the groups), ids ascending. */
 function requestControls(farEnd: FarEnd): BlockingControl[] {
   const found = new Map<string, BlockingControl>();
@@ -161,7 +158,7 @@ function requestControls(farEnd: FarEnd): BlockingControl[] {
     if (verdict.verdict !== 'blocked') continue;
     for (const control of verdict.blockedBy) {
       const normal = control.control === 'security-group' ? { ...control, groupIds: [...control.groupIds].sort() } : control;
-      found.set(`${normal.direction} ${controlKey(normal)}`, normal);
+      found.set(`${normal.direction} ${controlIdentity(normal)}`, normal);
     }
   }
   return [...found.values()].sort(compareControls);
@@ -177,9 +174,18 @@ function replyControls(replies: BlockedReply[]): BlockingControl[] {
       networkAclId: reply.networkAclId,
       ruleNumber: reply.firstDeny,
     };
-    found.set(controlKey(control), control);
+    found.set(controlIdentity(control), control);
   }
   return [...found.values()].sort(compareControls);
+}
+
+/**
+ * The same far end judged on `model` (a fix's what-if copy): the requests the peer receives
+ * explained there again; those it sent stay proven. The requests themselves do not change.
+ */
+export function farEndOn(model: NetworkModel, farEnd: FarEnd): FarEnd {
+  if (farEnd.group.direction !== 'ingress') return farEnd;
+  return { group: { ...farEnd.group, flows: farEnd.group.flows.map(({ flow }) => ({ flow, verdict: explainFlow(model, flow) })) } };
 }
 
 /** The controls of the far end that refuse its requests, then its replies; empty when it lets them through. */

@@ -10,7 +10,7 @@ import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
-import { type FarEndPlan, farEndBlockedBy, farEndOf } from './far-end';
+import { type FarEndPlan, farEndBlockedBy, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -191,7 +191,7 @@ function fixRisks(
  * re-explains the group's flows with the same context. Verified only when every flow becomes
  * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
  * stateless) AND, where the peers are interfaces of the snapshot, the far end of the path lets
- * the connections through (`farEndOf`: the peer's subnet NACL and groups for a request that never
+ * the connections through (`farEndOf`, or the plan's far end judged again: the peer's subnet NACL and groups for a request that never
  * got there, the client's subnet NACL for the reply); a change EC2 would refuse is reported as a
  * risk and not verified.
  */
@@ -217,7 +217,8 @@ export function createFixVerifier(
           networkAclIds: acls,
         });
       }
-      const farEndAfter = farEndOf(after, group);
+      // The plan's requests judged again, or, without one, the far end found on the changed copy.
+      const farEndAfter = farEnd ? farEndOn(after, farEnd) : farEndOf(after, group);
       const stillBlocked = farEndAfter ? farEndBlockedBy(after, farEndAfter) : [];
       if (stillBlocked.length) {
         const peers = [...new Set(farEndAfter!.group.flows.map((f) => model.interfaceOwner(f.flow.interfaceId) ?? f.flow.interfaceId))];
