@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -136,6 +137,18 @@ async function load(
   return { targets: targets.length, seconds: (performance.now() - started) / 1000, perAnalysis: observed.length };
 }
 
+/** The status and the body's length in bytes as sent (not decoded) of a GET with `headers`. */
+function sentBytes(url: string, headers: Record<string, string>): Promise<{ statusCode: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, bytes }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 /** A cursor about halfway down the default list, walked to page by page as a client would. */
 async function deepCursor(base: string, key: string, count: number): Promise<string> {
   let cursor: string | null = null;
@@ -165,8 +178,16 @@ function ownCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+/**
+ * What the load generator's requests accept (BENCH_FINDINGS_ACCEPT_ENCODING): `gzip, deflate, br` by
+ * default, as browsers, curl --compressed and the usual HTTP libraries send; `identity` for clients
+ * that take every body as it is. The same for /health/live, whose body is too short to be compressed.
+ */
+const ACCEPT_ENCODING = process.env.BENCH_FINDINGS_ACCEPT_ENCODING ?? 'gzip, deflate, br';
+
 async function cannon(url: string, key: string | undefined, connections: number, duration: number): Promise<CannonResult> {
-  return autocannon({ url, connections, duration, headers: key ? { authorization: `Bearer ${key}` } : {} });
+  const headers: Record<string, string> = { 'accept-encoding': ACCEPT_ENCODING, ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  return autocannon({ url, connections, duration, headers });
 }
 
 /**
@@ -241,10 +262,13 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
     const routes = only ? allRoutes.filter((route) => only.some((name) => route.name.includes(name))) : allRoutes;
     const concurrencies = process.env.BENCH_FINDINGS_CONCURRENCY?.split(',').map(Number) ?? CONCURRENCIES;
     for (const route of routes) {
-      const response = await fetch(`${base}${route.path}`, { headers: { authorization: `Bearer ${key}` } });
-      const body = await response.arrayBuffer();
-      if (!response.ok) throw new Error(`${route.name}: ${response.status}`);
-      (route as { bytes?: number }).bytes = body.byteLength;
+      // The bytes a response sends, as the load generator asks for it (fetch would decode a gzip body).
+      const { statusCode, bytes } = await sentBytes(`${base}${route.path}`, {
+        authorization: `Bearer ${key}`,
+        'accept-encoding': ACCEPT_ENCODING,
+      });
+      if (statusCode !== 200) throw new Error(`${route.name}: ${statusCode}`);
+      (route as { bytes?: number }).bytes = bytes;
     }
     // Warm-up: JIT, pools, caches.
     await cannon(`${base}/health/live`, undefined, 10, 2);
@@ -282,7 +306,7 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
         measured.non2xx + measured.errors + measured.timeouts + health.non2xx + health.errors + healthAfter.non2xx + healthAfter.errors;
       const perRequest = (seconds: number) => Number(((seconds * 1000) / Math.max(1, measured.requests.total)).toFixed(3));
       const result: BenchResult = {
-        name: `findings API${cacheOff ? ' (cache off)' : ''}: ${route.name} at concurrency ${connections} vs /health/live`,
+        name: `findings API${cacheOff ? ' (cache off)' : ''}: ${route.name} at concurrency ${connections} vs /health/live (Accept-Encoding: ${ACCEPT_ENCODING})`,
         metrics: {
           'req/s': Math.round(measured.requests.average),
           'p50 ms': measured.latency.p50,

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { codedAs, gzipped, MIN_GZIP_BYTES, type CodedBody, type ContentCoding } from '../common/http/content-coding';
 import { Counter, Gauge } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
 import { ChangeNotifications } from '../database/change-notifications';
@@ -21,14 +22,17 @@ type Outcome = 'hit' | 'miss' | 'bypass';
  * PostgreSQL and nothing is kept. Nothing the two texts show depends on the time of reading (an
  * expired suppression is reopened by a write), so an entry stays valid until a write.
  *
- * Bounded by the bytes of the texts (UTF-8, with their keys), the least recently used dropped
- * first (FINDINGS_CACHE_BYTES; 0 turns it off, and no connection listens).
+ * A text asked for in gzip is compressed once and its gzip kept beside it, so a client that
+ * accepts gzip costs no compression on a repeated read either.
+ *
+ * Bounded by the bytes of the texts (UTF-8, with their keys and gzip forms), the least recently
+ * used dropped first (FINDINGS_CACHE_BYTES; 0 turns it off, and no connection listens).
  */
 @Injectable()
 export class FindingsCache implements OnModuleInit {
   readonly maxBytes: number;
   /** Map order is use order: the first entry is the least recently used. */
-  private readonly entries = new Map<string, { body: Buffer; bytes: number }>();
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   /** The generation every entry was read at. */
   private generation = -1;
@@ -80,14 +84,14 @@ export class FindingsCache implements OnModuleInit {
   }
 
   /**
-   * The bytes of `key` for `route`: those held if read at the current generation, else the text
-   * `render` gives, encoded (kept if nothing changed while it was read).
+   * The bytes of `key` for `route` in `coding` (see codedAs): those held if read at the current
+   * generation, else the text `render` gives, encoded (kept if nothing changed while it was read).
    */
-  async through(route: FindingsCacheRoute, key: string, render: () => Promise<string>): Promise<Buffer> {
+  async through(route: FindingsCacheRoute, key: string, coding: ContentCoding, render: () => Promise<string>): Promise<CodedBody> {
     if (this.maxBytes === 0 || !this.changes.listening) {
       if (this.entries.size > 0) this.clear();
       this.outcomes[route].bypass.inc();
-      return Buffer.from(await render());
+      return codedAs(Buffer.from(await render()), coding);
     }
     const generation = this.changes.generation;
     if (generation !== this.generation) {
@@ -99,13 +103,13 @@ export class FindingsCache implements OnModuleInit {
       this.entries.delete(key);
       this.entries.set(key, held);
       this.outcomes[route].hit.inc();
-      return held.body;
+      return this.coded(key, held, coding);
     }
     this.outcomes[route].miss.inc();
     const body = Buffer.from(await render());
     // Kept only if no change may have happened since the generation was read, before the query ran.
-    if (this.changes.listening && this.changes.generation === generation) this.keep(key, body);
-    return body;
+    if (!this.changes.listening || this.changes.generation !== generation) return codedAs(body, coding);
+    return this.coded(key, this.keep(key, body), coding);
   }
 
   /** This process committed a write to the findings tables: no text read before is served again. */
@@ -113,16 +117,37 @@ export class FindingsCache implements OnModuleInit {
     this.changes.written();
   }
 
-  private keep(key: string, body: Buffer): void {
-    const bytes = body.length + Buffer.byteLength(key);
-    if (bytes > this.maxBytes) return;
+  /** The entry of `body`, held (and the least recently used dropped) unless it alone is over the bound. */
+  private keep(key: string, body: Buffer): Entry {
+    const entry: Entry = { body, gzip: undefined, bytes: body.length + Buffer.byteLength(key) };
+    if (entry.bytes > this.maxBytes) return entry;
     const previous = this.entries.get(key);
     if (previous) {
       this.entries.delete(key);
       this.bytes -= previous.bytes;
     }
-    this.entries.set(key, { body, bytes });
-    this.bytes += bytes;
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    this.dropOverBound();
+    return entry;
+  }
+
+  /** The entry's text in `coding`: its gzip compressed on first asking, and kept with it while the entry is held. */
+  private async coded(key: string, entry: Entry, coding: ContentCoding): Promise<CodedBody> {
+    if (coding !== 'gzip' || entry.body.length < MIN_GZIP_BYTES) return { body: entry.body, coding: 'identity' };
+    if (entry.gzip) return { body: entry.gzip, coding: 'gzip' };
+    const gzip = await gzipped(entry.body);
+    // Dropped or replaced while compressing (a write, the bound): the gzip goes with the answer only.
+    if (this.entries.get(key) === entry && !entry.gzip) {
+      entry.gzip = gzip;
+      entry.bytes += gzip.length;
+      this.bytes += gzip.length;
+      this.dropOverBound();
+    }
+    return { body: gzip, coding: 'gzip' };
+  }
+
+  private dropOverBound(): void {
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
@@ -134,4 +159,11 @@ export class FindingsCache implements OnModuleInit {
     this.entries.clear();
     this.bytes = 0;
   }
+}
+
+/** A held text: its UTF-8 bytes, their gzip once a client asked for it, and what both weigh against the bound (with the key). */
+interface Entry {
+  body: Buffer;
+  gzip: Buffer | undefined;
+  bytes: number;
 }

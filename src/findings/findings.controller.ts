@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
+import type { FastifyReply } from 'fastify';
 import { ErrorCode } from '../common/errors/error-code';
+import { contentCodingOf, sendCoded } from '../common/http/content-coding';
 import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { FindingDetailDto } from './dto/finding-detail.dto';
@@ -25,14 +27,19 @@ export class FindingsController {
   @ApiOperation({
     summary: 'List findings',
     description:
-      'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix.',
+      'Findings of every target, filtered by the query and paged with `cursor`: each with its classification, severity, the control that rejected the traffic and the suggested fix. ' +
+      'Sent gzip-compressed (`Content-Encoding: gzip`) when `Accept-Encoding` accepts gzip and the page is over 1 KiB.',
   })
   @ApiOkResponse({ type: FindingPageDto, description: 'One page of findings; `nextCursor` is null on the last.' })
   @ApiProblemResponses(QUERY_PROBLEM)
-  // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are.
+  // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are (gzip if accepted).
   @Header('content-type', 'application/json; charset=utf-8')
-  list(@Query() query: ListFindingsQuery): Promise<Buffer> {
-    return this.findings.list(query);
+  async list(
+    @Query() query: ListFindingsQuery,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    return sendCoded(reply, await this.findings.list(query, contentCodingOf(acceptEncoding)));
   }
 
   @Get(':id')
@@ -40,14 +47,19 @@ export class FindingsController {
   @ApiOperation({
     summary: 'Get a finding',
     description:
-      'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format.',
+      'One finding in full: the rejected traffic (peers, counts, first and last seen), the signals behind its classification, and the verified fix in every format. ' +
+      'Sent gzip-compressed (`Content-Encoding: gzip`) when `Accept-Encoding` accepts gzip and the text is over 1 KiB.',
   })
   @ApiOkResponse({ type: FindingDetailDto, description: 'The finding.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
-  // The JSON text of a FindingDetailDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are.
+  // The JSON text of a FindingDetailDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are (gzip if accepted).
   @Header('content-type', 'application/json; charset=utf-8')
-  get(@Param('id', uuidParam) id: string): Promise<Buffer> {
-    return this.findings.detailJson(id);
+  async get(
+    @Param('id', uuidParam) id: string,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    return sendCoded(reply, await this.findings.detailJson(id, contentCodingOf(acceptEncoding)));
   }
 
   @Get(':id/events')

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { ValidationError } from '../common/errors/validation.error';
+import { codedAs, type CodedBody, type ContentCoding } from '../common/http/content-coding';
 import { cursorAfter } from '../common/http/keyset-page.util';
 import { encodeCursor, type CursorKeyType, type PageCursor } from '../common/http/page-cursor';
 import { PreparedStatement } from '../database/prepared-statement';
@@ -193,9 +194,9 @@ export class FindingsService {
   /**
    * One page of findings as the UTF-8 bytes of a FindingPageDto's JSON text: the items as
    * PostgreSQL stored them when each finding was written, the cursor added here. The controller
-   * sends them as they are.
+   * sends them as they are, in `coding` when the page is long enough to gain from it.
    */
-  async list(query: ListFindingsQuery): Promise<Buffer> {
+  async list(query: ListFindingsQuery, coding: ContentCoding = 'identity'): Promise<CodedBody> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
     const sort: ListSort = {
       ...SORTS[query.sort ?? 'priority'],
@@ -205,8 +206,8 @@ export class FindingsService {
     const limit = query.limit ?? 50;
     // A cursor that is not one this API wrote for this sort and order is refused here, before the cache.
     const cursor = query.cursor ? cursorAfter(query.cursor, sort.cast, sort.order) : null;
-    if (!this.cache) return Buffer.from(await this.readPage(query, sort, limit, cursor));
-    return this.cache.through('list', listKeyOf(query, sort, limit, cursor), () => this.readPage(query, sort, limit, cursor));
+    if (!this.cache) return codedAs(Buffer.from(await this.readPage(query, sort, limit, cursor)), coding);
+    return this.cache.through('list', listKeyOf(query, sort, limit, cursor), coding, () => this.readPage(query, sort, limit, cursor));
   }
 
   private async readPage(query: ListFindingsQuery, sort: ListSort, limit: number, cursor: PageCursor | null): Promise<string> {
@@ -260,11 +261,14 @@ export class FindingsService {
     );
   }
 
-  /** One finding's detail as the UTF-8 bytes of a FindingDetailDto's JSON text (what get() returns), rendered by PostgreSQL. */
-  async detailJson(id: string): Promise<Buffer> {
-    if (!this.cache) return Buffer.from(await this.readDetail(id));
+  /**
+   * One finding's detail as the UTF-8 bytes of a FindingDetailDto's JSON text (what get() returns),
+   * rendered by PostgreSQL; in `coding` when the text is long enough to gain from it.
+   */
+  async detailJson(id: string, coding: ContentCoding = 'identity'): Promise<CodedBody> {
+    if (!this.cache) return codedAs(Buffer.from(await this.readDetail(id)), coding);
     // A finding that does not exist is an error, never kept.
-    return this.cache.through('detail', id.toLowerCase(), () => this.readDetail(id));
+    return this.cache.through('detail', id.toLowerCase(), coding, () => this.readDetail(id));
   }
 
   private async readDetail(id: string): Promise<string> {
@@ -337,7 +341,7 @@ export class FindingsService {
     // Committed: the next read (this answer's first) is the finding as changed, notified or not yet.
     this.cache?.written();
     await this.events.publish(eventIds).catch(() => undefined);
-    return this.detailJson(id);
+    return (await this.detailJson(id)).body;
   }
 
   private validateUpdate(dto: UpdateFindingDto): Date | null {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -12,6 +13,7 @@ import { EventEntity } from '../../src/events/event.entity';
 import { FindingEventEntity } from '../../src/findings/finding-event.entity';
 import { FindingEntity } from '../../src/findings/finding.entity';
 import { FindingsCache } from '../../src/findings/findings-cache';
+import { MIN_GZIP_BYTES } from '../../src/common/http/content-coding';
 import { FindingsPersister } from '../../src/findings/findings-persister.service';
 import type { ObservedFinding } from '../../src/findings/observed-finding';
 import { TargetEntity } from '../../src/targets/target.entity';
@@ -325,7 +327,7 @@ describe('the findings cache within its bound, and turned off', () => {
     try {
       await measuring.writer.persist(measuring.targetId, observed(1));
       const [row] = await measuring.writer.dataSource.query(`SELECT id FROM findings`);
-      const detail = await api(measuring.testApp.app.getHttpServer()).get(`/v1/findings/${row.id}`);
+      const detail = await api(measuring.testApp.app.getHttpServer()).get(`/v1/findings/${row.id}`).unset('Accept-Encoding');
       detailBytes = Buffer.byteLength(detail.text) + row.id.length;
     } finally {
       await measuring.writer.close();
@@ -342,7 +344,9 @@ describe('the findings cache within its bound, and turned off', () => {
       await changes.changedSince(seen);
       const rows: Array<{ id: string }> = await writer.dataSource.query(`SELECT id FROM findings ORDER BY fingerprint`);
       const [a, b, c] = rows.map((row) => row.id);
-      const get = async (id: string | undefined) => expect((await api(server).get(`/v1/findings/${id}`)).status).toBe(200);
+      // The texts alone: no gzip kept beside them.
+      const get = async (id: string | undefined) =>
+        expect((await api(server).get(`/v1/findings/${id}`).unset('Accept-Encoding')).status).toBe(200);
 
       const start = await outcomes(server);
       await get(a);
@@ -381,6 +385,107 @@ describe('the findings cache within its bound, and turned off', () => {
         [LISTENER_APPLICATION_NAME],
       );
       expect(listeners[0].n).toBe(0);
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+});
+
+describe('findings pages and details in gzip', () => {
+  /** The response as it left the server, its body not decoded. */
+  const send = (testApp: TestApp, url: string, acceptEncoding?: string) =>
+    testApp.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }) },
+    });
+
+  it('sends gzip to a client that accepts it, compressed once and kept beside the text within the bound', async () => {
+    const { testApp, targetId, writer } = await openApp();
+    try {
+      const cache = testApp.app.get(FindingsCache);
+      const changes = testApp.app.get(ChangeNotifications);
+      const seen = changes.generation;
+      await writer.persist(targetId, observed(8));
+      await changes.changedSince(seen);
+      const page = `/v1/findings?targetId=${targetId}&limit=50`;
+
+      const plain = await send(testApp, page);
+      expect(plain.statusCode).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers['vary']).toBe('accept-encoding');
+      expect(plain.rawPayload.length).toBeGreaterThan(MIN_GZIP_BYTES);
+      const heldPlain = cache.heldBytes;
+
+      const start = await outcomes(testApp.app.getHttpServer());
+      const coded = await send(testApp, page, 'gzip, deflate, br');
+      expect(coded.statusCode).toBe(200);
+      expect(coded.headers['content-encoding']).toBe('gzip');
+      expect(coded.headers['vary']).toBe('accept-encoding');
+      expect(coded.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(coded.headers['content-length'])).toBe(coded.rawPayload.length);
+      expect(coded.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+      expect(gunzipSync(coded.rawPayload).equals(plain.rawPayload)).toBe(true);
+      // Kept: the same gzip bytes again, its weight counted against the bound.
+      expect(cache.heldBytes).toBe(heldPlain + coded.rawPayload.length);
+      const again = await send(testApp, page, 'gzip');
+      expect(again.rawPayload.equals(coded.rawPayload)).toBe(true);
+      expect(cache.heldBytes).toBe(heldPlain + coded.rawPayload.length);
+      expect(moved(start, await outcomes(testApp.app.getHttpServer()))).toEqual({ 'list hit': 2 });
+
+      const id = JSON.parse(plain.payload).items[0].id as string;
+      const detail = await send(testApp, `/v1/findings/${id}`);
+      const detailCoded = await send(testApp, `/v1/findings/${id}`, 'gzip');
+      expect(detailCoded.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(detailCoded.rawPayload).equals(detail.rawPayload)).toBe(true);
+
+      // A write: the next read is the changed finding, in gzip too.
+      const before = changes.generation;
+      await writer.dataSource.query(`UPDATE findings SET status = 'acknowledged' WHERE id = $1`, [id]);
+      await changes.changedSince(before);
+      const changed = await send(testApp, `/v1/findings/${id}`, 'gzip');
+      expect(JSON.parse(gunzipSync(changed.rawPayload).toString()).status).toBe('acknowledged');
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+
+  it.each([
+    ['no Accept-Encoding', undefined],
+    ['identity only', 'identity'],
+    ['only codings it does not offer', 'br, deflate'],
+    ['gzip refused (q=0) beside any other', 'gzip;q=0, *'],
+    ['identity preferred to gzip', 'gzip;q=0.5, identity'],
+    ['nothing acceptable at all (the header disregarded)', 'identity;q=0, gzip;q=0'],
+  ])('sends the text as it is for %s', async (_case, acceptEncoding) => {
+    const { testApp, targetId, writer } = await openApp();
+    try {
+      await writer.persist(targetId, observed(8));
+      const response = await send(testApp, `/v1/findings?targetId=${targetId}`, acceptEncoding);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-encoding']).toBeUndefined();
+      expect(response.headers['vary']).toBe('accept-encoding');
+      expect(JSON.parse(response.payload).items).toHaveLength(8);
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+
+  it('compresses with the cache off too, and leaves a short body as it is', async () => {
+    const { testApp, targetId, writer } = await openApp({ FINDINGS_CACHE_BYTES: '0' });
+    try {
+      await writer.persist(targetId, observed(8));
+      const coded = await send(testApp, `/v1/findings?targetId=${targetId}`, '*');
+      expect(coded.headers['content-encoding']).toBe('gzip');
+      expect(JSON.parse(gunzipSync(coded.rawPayload).toString()).items).toHaveLength(8);
+      const empty = await send(testApp, `/v1/findings?targetId=${randomUUID()}`, 'gzip');
+      expect(empty.rawPayload.length).toBeLessThan(MIN_GZIP_BYTES);
+      expect(empty.headers['content-encoding']).toBeUndefined();
+      expect(JSON.parse(empty.payload)).toEqual({ items: [], nextCursor: null });
+      expect(testApp.app.get(FindingsCache).size).toBe(0);
     } finally {
       await writer.close();
       await testApp.close();

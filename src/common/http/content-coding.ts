@@ -1,0 +1,53 @@
+import type { FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+/** The content codings a rendered JSON body may be sent in. */
+export type ContentCoding = 'gzip' | 'identity';
+
+/** A body and the coding it is in, as the response sends it (`Content-Encoding` unless identity). */
+export interface CodedBody {
+  body: Buffer;
+  coding: ContentCoding;
+}
+
+/** Bodies shorter than this are always sent as they are: gzip would save less than its own framing and the client's work. */
+export const MIN_GZIP_BYTES = 1024;
+
+/** Ours first: between codings of equal weight, gzip. */
+const OFFERED: ContentCoding[] = ['gzip', 'identity'];
+
+/**
+ * The coding to send a body in for the request's `Accept-Encoding` (RFC 9110 §12.5.3): gzip when
+ * the client accepts it at least as much as identity, else identity. When neither is acceptable
+ * (`identity;q=0` alone), the header is disregarded and the body is sent as it is.
+ */
+export function contentCodingOf(acceptEncoding: string | undefined): ContentCoding {
+  if (!acceptEncoding) return 'identity';
+  const preferred = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding(OFFERED);
+  return preferred === 'gzip' ? 'gzip' : 'identity';
+}
+
+const gzipAsync = promisify(gzip);
+
+/** `body` gzip-compressed (on libuv's thread pool, not the event loop). */
+export function gzipped(body: Buffer): Promise<Buffer> {
+  return gzipAsync(body);
+}
+
+/** `body` in `coding` when that is gzip and the body is long enough to gain from it, else as it is. */
+export async function codedAs(body: Buffer, coding: ContentCoding): Promise<CodedBody> {
+  if (coding !== 'gzip' || body.length < MIN_GZIP_BYTES) return { body, coding: 'identity' };
+  return { body: await gzipped(body), coding: 'gzip' };
+}
+
+/**
+ * The headers a coded body needs on `reply` (`Content-Encoding` when gzip; `Vary: Accept-Encoding`
+ * either way, so a shared cache keeps one representation per coding), and the body to send.
+ */
+export function sendCoded(reply: FastifyReply, { body, coding }: CodedBody): Buffer {
+  void reply.header('vary', 'accept-encoding');
+  if (coding === 'gzip') void reply.header('content-encoding', 'gzip');
+  return body;
+}
