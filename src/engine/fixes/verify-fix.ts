@@ -10,7 +10,7 @@ import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
-import { type FarEndPlan, farEndBlockedBy, farEndOf, farEndOn } from './far-end';
+import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -187,6 +187,23 @@ function fixRisks(
 }
 
 /**
+ * What the far end's requests could not be judged on (their verdict `unknown`: a prefix list
+ * without its entries, a group the snapshot lacks), as a risk naming the interfaces and the first
+ * reason; null when every request was judged. The fix stays verified as far as the snapshot goes.
+ */
+function farEndUndecided(model: NetworkModel, farEnd: FarEnd): FixRisk | null {
+  const unknown = farEnd.group.flows.filter((f) => f.verdict.verdict === 'unknown');
+  if (!unknown.length) return null;
+  const interfaces = [...new Set(unknown.map((f) => f.flow.interfaceId))].sort();
+  const peers = interfaces.map((id) => model.interfaceOwner(id) ?? id);
+  return {
+    kind: 'far-end-undecided',
+    message: `the far end (${listed(peers)}) cannot be judged from the snapshot: ${unknown[0]!.verdict.reason ?? 'undecidable'}; the connections may still fail there`,
+    interfaces,
+  };
+}
+
+/**
  * The verifier diagnosis uses: applies the changes to a copy of the snapshot (`simulate`) and
  * re-explains the group's flows with the same context. Verified only when every flow becomes
  * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
@@ -228,6 +245,8 @@ export function createFixVerifier(
           controls: stillBlocked,
         });
       }
+      const undecided = farEndAfter ? farEndUndecided(model, farEndAfter) : null;
+      if (undecided) risks.push(undecided);
       return {
         verified: result.nowAllowed.length === flows.length && replies.length === 0 && stillBlocked.length === 0,
         risks,

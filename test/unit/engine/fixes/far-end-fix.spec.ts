@@ -213,6 +213,21 @@ describe('fixes that open the far end of the path', () => {
     expect(verdict.risks).toContainEqual(expect.objectContaining({ kind: 'far-end-blocked', controls: [sgIn('sg-b')] }));
   });
 
+  it('a far end the snapshot cannot judge leaves the fix verified as far as it knows, and says what it could not judge', () => {
+    // B's group admits a prefix list whose entries the snapshot does not hold: whether it admits A cannot be told.
+    const network = world().ingress('sg-b', tcp(PORT, 'pl-unread')).prefixList('pl-unread', null);
+    const fix = onlyRule(runDiagnose(network, refusedAtA()).findings).suggestedFix!;
+    expect(fix.changes).toEqual([expect.objectContaining(sgRule('AuthorizeSecurityGroupEgress', 'sg-a', 'sg-b'))]);
+    expect(fix.verified).toBe(true);
+    const undecided = fix.risks.filter((risk) => risk.kind === 'far-end-undecided');
+    expect(undecided).toEqual([
+      expect.objectContaining({
+        interfaces: ['eni-b'],
+        message: expect.stringMatching(/^the far end \(i-b\) cannot be judged from the snapshot: prefix list pl-unread has no entries/),
+      }),
+    ]);
+  });
+
   it('an internet peer, or a peer the snapshot lacks, keeps the fix of the logged side alone', () => {
     const network = world();
     const records = retries({ eni: 'eni-a', src: A, dst: '10.0.9.9', sport: 40000, dport: PORT, dir: 'egress' });
