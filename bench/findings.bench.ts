@@ -350,9 +350,11 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
         const again = await cannon(`${base}${route.path}`, key, lowest, DURATION_S);
         atLowest.push(again.requests.average);
       }
+      let ratioAtLowest: number | undefined;
       for (const connections of concurrencies) {
         const all = runs.get(connections) ?? [];
         const median = medianBy(all, (run) => run.result.ratio ?? 0);
+        if (connections === lowest) ratioAtLowest = median.result.ratio;
         median.result.metrics['rounds'] = all.length;
         median.result.metrics['ratio by round'] = all.map((run) => `${(run.result.ratio ?? 0).toFixed(2)}x`).join(' / ');
         median.result.metrics['p99 ms, worst round'] = Math.max(...all.map((run) => Number(run.result.metrics['p99 ms'])));
@@ -363,6 +365,9 @@ export async function runFindingsBench(count = 100_000): Promise<BenchResult[]> 
           median.result.metrics[`req/s at ${lowest} around it, by round`] = around.map((value) => Math.round(value)).join(' / ');
           median.result.metrics[`req/s / at ${lowest} by round`] = vsLowest.map((ratio) => ratio.toFixed(2)).join(' / ');
           median.result.metrics[`req/s / at ${lowest}`] = Number(medianBy(vsLowest, (ratio) => ratio).toFixed(2));
+          // The same against /health/live at each concurrency: what the machine's drift between the runs moved, the health check moved too.
+          if (ratioAtLowest)
+            median.result.metrics[`x health / x health at ${lowest}`] = Number(((median.result.ratio ?? 0) / ratioAtLowest).toFixed(2));
         }
         results.push(median.result);
       }
