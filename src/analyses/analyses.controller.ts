@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
@@ -6,6 +6,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
+import { codedAs, contentCodingOf, sendCoded } from '../common/http/content-coding';
 import {
   ApiProblemResponses,
   BODY_PROBLEMS,
@@ -13,7 +14,6 @@ import {
   QUERY_PROBLEM,
   type ProblemEntry,
 } from '../common/openapi/api-problem-responses.decorator';
-import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { AnalysesService } from './analyses.service';
 import { AnalysisPageDto } from './dto/analysis-page.dto';
@@ -88,15 +88,23 @@ export class AnalysesController {
   @ApiOperation({
     summary: 'Get the snapshot an analysis used',
     description:
-      'The network configuration the analysis evaluated flows against, in the snapshot JSON shape (EC2 result members by name), as the CLI reads it.',
+      'The network configuration the analysis evaluated flows against, in the snapshot JSON shape (EC2 result members by name), as the CLI reads it. ' +
+      'Sent gzip-compressed (`Content-Encoding: gzip`) when `Accept-Encoding` accepts gzip and the text is over 1 KiB.',
   })
   @ApiOkResponse({
     schema: { type: 'object', additionalProperties: true },
     description: 'The network snapshot: EC2 result members by name.',
   })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, ErrorCode.AnalysisSnapshotNotFound)
-  snapshot(@Param('id', uuidParam) id: string): Promise<NetworkSnapshot> {
-    return this.analyses.getSnapshot(id);
+  // The snapshot's JSON text, gzip-compressed when accepted: a whole account's configuration runs to megabytes.
+  @Header('content-type', 'application/json; charset=utf-8')
+  async snapshot(
+    @Param('id', uuidParam) id: string,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const text = JSON.stringify(await this.analyses.getSnapshot(id));
+    return sendCoded(reply, await codedAs(Buffer.from(text), contentCodingOf(acceptEncoding)));
   }
 
   @Post(':id/cancel')

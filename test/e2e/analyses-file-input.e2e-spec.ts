@@ -59,6 +59,12 @@ describe('an analysis of flow-log files', () => {
       file.NetworkInterfaces.map((e: any) => e.NetworkInterfaceId),
     );
     expect(snapshot.body.SecurityGroups).toHaveLength(file.SecurityGroups.length);
+    // gzip to a client that accepts it (as this one does), as it is to one that does not.
+    expect(snapshot.headers['content-encoding']).toBe('gzip');
+    expect(snapshot.headers['vary']).toBe('accept-encoding');
+    const plain = await api(server(), created.body.key).get(`/v1/analyses/${done.id}/snapshot`).unset('Accept-Encoding');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toEqual(snapshot.body);
 
     const missing = await api(server()).get('/v1/analyses/00000000-0000-4000-8000-000000000000/snapshot');
     expect(missing.status).toBe(404);

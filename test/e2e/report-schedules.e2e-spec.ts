@@ -178,6 +178,11 @@ describe('report schedules and reports', () => {
       expect(rendered.headers['x-content-type-options'], format).toBe('nosniff');
       expect(rendered.headers['content-security-policy'], format).toMatch(/default-src 'none'/);
       expect(rendered.headers['content-security-policy'], format).not.toMatch(/script-src/);
+      // gzip to a client that accepts it (as this one does), the same text to one that does not.
+      expect(rendered.headers['content-encoding'], format).toBe('gzip');
+      const plain = await http.get(`/v1/reports/${report.id}?format=${format}`).unset('Accept-Encoding');
+      expect(plain.headers['content-encoding'], format).toBeUndefined();
+      expect(plain.text, format).toBe(rendered.text);
     }
     expect((await http.get(`/v1/reports/${report.id}?format=pdf`)).status).toBe(400);
     expect((await http.get('/v1/reports/00000000-0000-4000-8000-000000000000')).body.code).toBe('REPORT.NOT_FOUND');
