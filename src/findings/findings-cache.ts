@@ -137,8 +137,9 @@ export class FindingsCache implements OnModuleInit {
     if (coding !== 'gzip' || entry.body.length < MIN_GZIP_BYTES) return { body: entry.body, coding: 'identity' };
     if (entry.gzip) return { body: entry.gzip, coding: 'gzip' };
     const gzip = await gzipped(entry.body);
-    // Dropped or replaced while compressing (a write, the bound): the gzip goes with the answer only.
-    if (this.entries.get(key) === entry && !entry.gzip) {
+    // Dropped or replaced while compressing (a write, the bound), or too heavy to hold with its text
+    // (it would push the text itself out): the gzip goes with the answer only.
+    if (this.entries.get(key) === entry && !entry.gzip && entry.bytes + gzip.length <= this.maxBytes) {
       entry.gzip = gzip;
       entry.bytes += gzip.length;
       this.bytes += gzip.length;

@@ -474,6 +474,72 @@ describe('findings pages and details in gzip', () => {
     }
   });
 
+  it.each([
+    ['identity first, gzip as welcome', 'identity, gzip'],
+    ['both at one weight', 'identity;q=0.5, gzip;q=0.5'],
+    ['other codings first', 'br, identity, gzip'],
+    ['any coding', '*'],
+    ['the name in capitals', 'GZIP'],
+  ])('sends gzip for %s', async (_case, acceptEncoding) => {
+    const { testApp, targetId, writer } = await openApp();
+    try {
+      await writer.persist(targetId, observed(8));
+      const response = await send(testApp, `/v1/findings?targetId=${targetId}`, acceptEncoding);
+      expect(response.headers['content-encoding']).toBe('gzip');
+      expect(JSON.parse(gunzipSync(response.rawPayload).toString()).items).toHaveLength(8);
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+
+  it('holds a text whose gzip would not fit beside it within the bound, and keeps the other entries', async () => {
+    // Measured on an app with the default bound: a detail's text with its key, and its gzip.
+    const measuring = await openApp();
+    let textBytes: number;
+    let gzipBytes: number;
+    try {
+      await measuring.writer.persist(measuring.targetId, observed(1));
+      const [row] = await measuring.writer.dataSource.query(`SELECT id FROM findings`);
+      const plain = await send(measuring.testApp, `/v1/findings/${row.id}`);
+      const coded = await send(measuring.testApp, `/v1/findings/${row.id}`, 'gzip');
+      textBytes = plain.rawPayload.length + row.id.length;
+      gzipBytes = coded.rawPayload.length;
+    } finally {
+      await measuring.writer.close();
+      await measuring.testApp.close();
+    }
+
+    // Room for the text and a short page beside it, not for the text with its gzip.
+    const { testApp, targetId, writer } = await openApp({ FINDINGS_CACHE_BYTES: String(textBytes + gzipBytes - 1) });
+    try {
+      const cache = testApp.app.get(FindingsCache);
+      const changes = testApp.app.get(ChangeNotifications);
+      const seen = changes.generation;
+      await writer.persist(targetId, observed(1));
+      await changes.changedSince(seen);
+      const [row] = await writer.dataSource.query(`SELECT id FROM findings`);
+      const empty = await send(testApp, `/v1/findings?targetId=${randomUUID()}`);
+      expect(JSON.parse(empty.payload).items).toEqual([]);
+      await send(testApp, `/v1/findings/${row.id}`);
+      expect(cache.size).toBe(2);
+      const held = cache.heldBytes;
+
+      const start = await outcomes(testApp.app.getHttpServer());
+      const coded = await send(testApp, `/v1/findings/${row.id}`, 'gzip');
+      const again = await send(testApp, `/v1/findings/${row.id}`, 'gzip');
+      expect(coded.headers['content-encoding']).toBe('gzip');
+      expect(again.rawPayload.equals(coded.rawPayload)).toBe(true);
+      // Both entries still held, without the gzip that would not fit: answered from the cache, compressed each time.
+      expect(cache.size).toBe(2);
+      expect(cache.heldBytes).toBe(held);
+      expect(moved(start, await outcomes(testApp.app.getHttpServer()))).toEqual({ 'detail hit': 2 });
+    } finally {
+      await writer.close();
+      await testApp.close();
+    }
+  });
+
   it('compresses with the cache off too, and leaves a short body as it is', async () => {
     const { testApp, targetId, writer } = await openApp({ FINDINGS_CACHE_BYTES: '0' });
     try {

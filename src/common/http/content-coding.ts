@@ -15,8 +15,13 @@ export interface CodedBody {
 /** Bodies shorter than this are always sent as they are: gzip would save less than its own framing and the client's work. */
 export const MIN_GZIP_BYTES = 1024;
 
-/** Ours first: between codings of equal weight, gzip. */
+/** Ours first: between codings of equal weight, gzip (whatever order the client wrote them in). */
 const OFFERED: ContentCoding[] = ['gzip', 'identity'];
+
+/** negotiator 1.x breaks ties by the server's order when given `preferred`; its published types predate the option. */
+interface EncodingNegotiator {
+  encoding(available: readonly string[], options: { preferred: readonly string[] }): string | undefined;
+}
 
 /**
  * The coding to send a body in for the request's `Accept-Encoding` (RFC 9110 §12.5.3): gzip when
@@ -25,7 +30,8 @@ const OFFERED: ContentCoding[] = ['gzip', 'identity'];
  */
 export function contentCodingOf(acceptEncoding: string | undefined): ContentCoding {
   if (!acceptEncoding) return 'identity';
-  const preferred = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding(OFFERED);
+  const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }) as unknown as EncodingNegotiator;
+  const preferred = negotiator.encoding(OFFERED, { preferred: OFFERED });
   return preferred === 'gzip' ? 'gzip' : 'identity';
 }
 
