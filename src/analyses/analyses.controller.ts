@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
@@ -6,7 +6,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { codedAs, contentCodingOf, sendCoded } from '../common/http/content-coding';
+import { AcceptedCoding, codedAs, sendCoded, type ContentCoding } from '../common/http/content-coding';
 import {
   ApiProblemResponses,
   BODY_PROBLEMS,
@@ -100,11 +100,11 @@ export class AnalysesController {
   @Header('content-type', 'application/json; charset=utf-8')
   async snapshot(
     @Param('id', uuidParam) id: string,
-    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @AcceptedCoding() coding: ContentCoding,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const text = JSON.stringify(await this.analyses.getSnapshot(id));
-    return sendCoded(reply, await codedAs(Buffer.from(text), contentCodingOf(acceptEncoding)));
+    return sendCoded(reply, await codedAs(Buffer.from(text), coding));
   }
 
   @Post(':id/cancel')

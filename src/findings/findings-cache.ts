@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { codedAs, gzipped, MIN_GZIP_BYTES, type CodedBody, type ContentCoding } from '../common/http/content-coding';
+import { codedAs, gzipped, gzipWanted, type CodedBody, type ContentCoding } from '../common/http/content-coding';
 import { Counter, Gauge } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
 import { ChangeNotifications } from '../database/change-notifications';
@@ -134,7 +134,7 @@ export class FindingsCache implements OnModuleInit {
 
   /** The entry's text in `coding`: its gzip compressed on first asking, and kept with it while the entry is held. */
   private async coded(key: string, entry: Entry, coding: ContentCoding): Promise<CodedBody> {
-    if (coding !== 'gzip' || entry.body.length < MIN_GZIP_BYTES) return { body: entry.body, coding: 'identity' };
+    if (!gzipWanted(entry.body, coding)) return { body: entry.body, coding: 'identity' };
     if (entry.gzip) return { body: entry.gzip, coding: 'gzip' };
     const gzip = await gzipped(entry.body);
     // Dropped or replaced while compressing (a write, the bound), or too heavy to hold with its text

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, Param, Patch, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { RequireScope } from '../auth/require-scope.decorator';
 import type { FastifyReply } from 'fastify';
 import { ErrorCode } from '../common/errors/error-code';
-import { contentCodingOf, sendCoded } from '../common/http/content-coding';
+import { AcceptedCoding, sendCoded, type ContentCoding } from '../common/http/content-coding';
 import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { FindingDetailDto } from './dto/finding-detail.dto';
@@ -36,10 +36,10 @@ export class FindingsController {
   @Header('content-type', 'application/json; charset=utf-8')
   async list(
     @Query() query: ListFindingsQuery,
-    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @AcceptedCoding() coding: ContentCoding,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
-    return sendCoded(reply, await this.findings.list(query, contentCodingOf(acceptEncoding)));
+    return sendCoded(reply, await this.findings.list(query, coding));
   }
 
   @Get(':id')
@@ -56,10 +56,10 @@ export class FindingsController {
   @Header('content-type', 'application/json; charset=utf-8')
   async get(
     @Param('id', uuidParam) id: string,
-    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @AcceptedCoding() coding: ContentCoding,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
-    return sendCoded(reply, await this.findings.detailJson(id, contentCodingOf(acceptEncoding)));
+    return sendCoded(reply, await this.findings.detailJson(id, coding));
   }
 
   @Get(':id/events')

@@ -1,10 +1,10 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { codedAs, contentCodingOf, sendCoded } from '../common/http/content-coding';
+import { AcceptedCoding, codedAs, sendCoded, type ContentCoding } from '../common/http/content-coding';
 import { ApiProblemResponses, PATH_ID_PROBLEM, QUERY_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { GetReportQuery } from './dto/get-report.query';
@@ -65,13 +65,13 @@ export class ReportsController {
   async get(
     @Param('id', uuidParam) id: string,
     @Query() query: GetReportQuery,
-    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @AcceptedCoding() coding: ContentCoding,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const rendered = await this.reports.render(id, query.format ?? 'json');
     reply.header('content-type', rendered.contentType);
     reply.header('content-security-policy', REPORT_CONTENT_SECURITY_POLICY);
     reply.header('content-disposition', `inline; filename="sgdoctor-report-${id}.${rendered.extension}"`);
-    return sendCoded(reply, await codedAs(Buffer.from(rendered.body), contentCodingOf(acceptEncoding)));
+    return sendCoded(reply, await codedAs(Buffer.from(rendered.body), coding));
   }
 }

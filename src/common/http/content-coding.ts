@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -28,12 +29,17 @@ interface EncodingNegotiator {
  * the client accepts it at least as much as identity, else identity. When neither is acceptable
  * (`identity;q=0` alone), the header is disregarded and the body is sent as it is.
  */
-export function contentCodingOf(acceptEncoding: string | undefined): ContentCoding {
+function acceptedCodingOf(acceptEncoding: string | undefined): ContentCoding {
   if (!acceptEncoding) return 'identity';
   const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }) as unknown as EncodingNegotiator;
   const preferred = negotiator.encoding(OFFERED, { preferred: OFFERED });
   return preferred === 'gzip' ? 'gzip' : 'identity';
 }
+
+/** The coding the request's `Accept-Encoding` asks for (acceptedCodingOf), as a handler's parameter. */
+export const AcceptedCoding = createParamDecorator((_data: unknown, context: ExecutionContext): ContentCoding =>
+  acceptedCodingOf(context.switchToHttp().getRequest<FastifyRequest>().headers['accept-encoding']),
+);
 
 const gzipAsync = promisify(gzip);
 
@@ -42,9 +48,14 @@ export function gzipped(body: Buffer): Promise<Buffer> {
   return gzipAsync(body);
 }
 
-/** `body` in `coding` when that is gzip and the body is long enough to gain from it, else as it is. */
+/** Whether `body` goes gzip-compressed in `coding`: when that is gzip and the body is long enough to gain from it. */
+export function gzipWanted(body: Buffer, coding: ContentCoding): boolean {
+  return coding === 'gzip' && body.length >= MIN_GZIP_BYTES;
+}
+
+/** `body` in `coding` when gzipWanted, else as it is. */
 export async function codedAs(body: Buffer, coding: ContentCoding): Promise<CodedBody> {
-  if (coding !== 'gzip' || body.length < MIN_GZIP_BYTES) return { body, coding: 'identity' };
+  if (!gzipWanted(body, coding)) return { body, coding: 'identity' };
   return { body: await gzipped(body), coding: 'gzip' };
 }
 

@@ -111,7 +111,7 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     if (others.length) {
       risks.add(`other-interfaces|${where}|${traffic}|${toward}|${others.join(',')}`, reach.peer, (peers) => ({
         kind: 'other-interfaces',
-        message: `${where} also applies to ${others.length} other interface${others.length === 1 ? '' : 's'} (${listed(others.map((id) => model.interfaceOwner(id) ?? id))}): they accept ${traffic} ${toward} ${listed(peers)} too`,
+        message: `${where} also applies to ${others.length} other interface${others.length === 1 ? '' : 's'} (${listed(others.map((id) => shownAs(model, id)))}): they accept ${traffic} ${toward} ${listed(peers)} too`,
         interfaceIds: others,
         peers,
         where,
@@ -134,7 +134,7 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
       if (unobserved.length) {
         risks.add(`group-peers|${reach.peer}|${traffic}`, null, () => ({
           kind: 'group-peers',
-          message: `every interface carrying ${reach.peer} gets ${traffic}, including ${unobserved.length} not seen in the flows (${listed(unobserved.map((id) => model.interfaceOwner(id) ?? id))})`,
+          message: `every interface carrying ${reach.peer} gets ${traffic}, including ${unobserved.length} not seen in the flows (${listed(unobserved.map((id) => shownAs(model, id)))})`,
           interfaceIds: unobserved,
           peer: reach.peer,
         }));
@@ -186,6 +186,11 @@ function fixRisks(
   return risks;
 }
 
+/** How a risk names an interface: its owner (an instance, a load balancer …) where the snapshot knows it, else its id. */
+function shownAs(model: NetworkModel, interfaceId: string): string {
+  return model.interfaceOwner(interfaceId) ?? interfaceId;
+}
+
 /**
  * What the far end's requests could not be judged on (their verdict `unknown`: a prefix list
  * without its entries, a group the snapshot lacks), as a risk naming the interfaces and the first
@@ -195,7 +200,7 @@ function farEndUndecided(model: NetworkModel, farEnd: FarEnd): FixRisk | null {
   const unknown = farEnd.group.flows.filter((f) => f.verdict.verdict === 'unknown');
   if (!unknown.length) return null;
   const interfaces = [...new Set(unknown.map((f) => f.flow.interfaceId))].sort();
-  const peers = interfaces.map((id) => model.interfaceOwner(id) ?? id);
+  const peers = interfaces.map((id) => shownAs(model, id));
   return {
     kind: 'far-end-undecided',
     message: `the far end (${listed(peers)}) cannot be judged from the snapshot: ${unknown[0]!.verdict.reason ?? 'undecidable'}; the connections may still fail there`,
@@ -238,7 +243,7 @@ export function createFixVerifier(
       const farEndAfter = farEnd ? farEndOn(after, farEnd) : farEndOf(after, group);
       const stillBlocked = farEndAfter ? farEndBlockedBy(after, farEndAfter) : [];
       if (stillBlocked.length) {
-        const peers = [...new Set(farEndAfter!.group.flows.map((f) => model.interfaceOwner(f.flow.interfaceId) ?? f.flow.interfaceId))];
+        const peers = [...new Set(farEndAfter!.group.flows.map((f) => shownAs(model, f.flow.interfaceId)))];
         risks.push({
           kind: 'far-end-blocked',
           message: `${stillBlocked.map(describeControl).join(', ')} still refuse${stillBlocked.length === 1 ? 's' : ''} the connections at the far end (${listed(peers)}): they keep failing`,
