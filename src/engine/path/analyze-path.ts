@@ -37,6 +37,8 @@ export interface PathAnalysis extends PathVerdict {
   sourceSeen: IpAddress | null;
   /** The client ports the reply path was checked for; null for protocols without ports. */
   clientPorts: { from: number; to: number } | null;
+  /** The NAT gateway's interface the request is routed through, when the snapshot has it: its subnet's NACL is on the path both ways. */
+  natGateway: NetworkInterface | null;
 }
 
 function trafficText(protocol: number, port: number | null): string {
@@ -560,6 +562,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
       destination,
       sourceSeen,
       clientPorts: null,
+      natGateway: null,
     };
   }
 
@@ -651,6 +654,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     destination,
     sourceSeen,
     clientPorts,
+    natGateway: nat ?? null,
   };
 }
 

@@ -5,6 +5,7 @@ import type { ExplainedFlow } from '../findings/explained-flow';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { whatIfRecord } from '../flow-log/what-if-record';
+import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
 import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
 import { allIcmpTypesRisk } from '../fixes/icmp-type.util';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
@@ -21,6 +22,20 @@ import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
 import type { PathHop } from './path-result';
 
+/** One packet of the path at one interface, as `pathRecord` writes its record. */
+interface PathPacket {
+  interfaceId: string;
+  direction: Direction;
+  src: string;
+  dst: string;
+  reply: boolean;
+  action: 'ACCEPT' | 'REJECT';
+  /** The client's ports at this interface: the gateway's own behind a NAT gateway. */
+  clientPorts: { from: number; to: number } | null;
+  /** For a reply, a client port the NACL at this interface refuses. */
+  refusedClientPort?: number | null;
+}
+
 /**
  * The flow-log record the interface would write for a packet of the path: the request (SYN, the
  * service port on the destination side, the client's port range as the collapsed ephemeral side)
@@ -28,35 +43,26 @@ import type { PathHop } from './path-result';
  * first, or `refusedClientPort`: for a reply, a port the NACL at that interface refuses, so the
  * record is refused where the path is, whichever part of the range each side's NACL refuses.
  */
-function pathRecord(
-  analysis: PathAnalysis,
-  interfaceId: string,
-  direction: Direction,
-  src: string,
-  dst: string,
-  reply: boolean,
-  action: 'ACCEPT' | 'REJECT',
-  refusedClientPort: number | null = null,
-): FlowAggregate {
+function pathRecord(analysis: PathAnalysis, packet: PathPacket): FlowAggregate {
   const { protocol, port } = analysis.query;
   // The ICMP type the question names, and the answer's for the reply (echo 8 -> 0): rules that name types decide for it.
-  const icmpType = isIcmp(protocol) ? (reply ? icmpReplyType(protocol, port) : port) : null;
+  const icmpType = isIcmp(protocol) ? (packet.reply ? icmpReplyType(protocol, port) : port) : null;
   return whatIfRecord({
-    interfaceId,
-    direction,
-    srcaddr: src,
-    dstaddr: dst,
+    interfaceId: packet.interfaceId,
+    direction: packet.direction,
+    srcaddr: packet.src,
+    dstaddr: packet.dst,
     protocol,
-    reply,
-    action,
+    reply: packet.reply,
+    action: packet.action,
     servicePort: port,
-    clientPorts: analysis.clientPorts,
-    clientPort: refusedClientPort,
+    clientPorts: packet.clientPorts,
+    clientPort: packet.refusedClientPort ?? null,
     icmpType,
   });
 }
 
-const denies = (hops: PathHop[], interfaceId: string | undefined, direction: Direction): boolean =>
+const denies = (hops: PathHop[], interfaceId: string, direction: Direction): boolean =>
   hops.some((h) => h.verdict === 'deny' && h.hop !== 'route' && h.interfaceId === interfaceId && h.direction === direction);
 
 /** The first client port the reply's NACL hop at this interface refuses (null: not a range hop). */
@@ -67,32 +73,47 @@ function refusedPort(hops: PathHop[], interfaceId: string, direction: Direction)
   return hop?.segments?.find((s) => s.action === 'deny')?.from ?? null;
 }
 
-/** The records each interface of the path would write: the request at both ends, and the reply where only the reply is refused. */
+const opposite = (direction: Direction): Direction => (direction === 'ingress' ? 'egress' : 'ingress');
+
+/**
+ * The records each interface of the path would write: the request at every interface it crosses
+ * (both ends, and a NAT gateway's two sides: in from the source, out to the destination from the
+ * gateway's own address and ports 1024-65535), and the reply where only the reply is refused.
+ */
 function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accepted: FlowAggregate[] } {
   const rejected: FlowAggregate[] = [];
   const accepted: FlowAggregate[] = [];
+  /** The request from `src` to `dst` as `interfaceId` sees it going `direction`, and its reply. */
+  const crossing = (
+    interfaceId: string | undefined,
+    direction: Direction,
+    src: string | undefined,
+    dst: string | undefined,
+    clientPorts: { from: number; to: number } | null,
+  ): void => {
+    if (!interfaceId || !src || !dst) return;
+    const blocked = denies(analysis.hops, interfaceId, direction);
+    const request = { interfaceId, direction, src, dst, reply: false, clientPorts };
+    (blocked ? rejected : accepted).push(pathRecord(analysis, { ...request, action: blocked ? 'REJECT' : 'ACCEPT' }));
+    // A refused request's fix covers its reply through this subnet already (suggestChanges).
+    const back = opposite(direction);
+    if (!blocked && denies(analysis.reply.hops, interfaceId, back)) {
+      const refusedClientPort = refusedPort(analysis.reply.hops, interfaceId, back);
+      rejected.push(
+        pathRecord(analysis, { ...request, direction: back, src: dst, dst: src, reply: true, action: 'REJECT', refusedClientPort }),
+      );
+    }
+  };
   const src = analysis.source.address?.key;
   const dst = analysis.destination.address?.key;
-  const seen = analysis.sourceSeen?.key;
-  const sourceEni = analysis.source.eni?.NetworkInterfaceId;
-  const destinationEni = analysis.destination.eni?.NetworkInterfaceId;
-  if (sourceEni && src && dst) {
-    const blocked = denies(analysis.hops, sourceEni, 'egress');
-    (blocked ? rejected : accepted).push(pathRecord(analysis, sourceEni, 'egress', src, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
-    // A refused request's fix covers its reply through this subnet already (suggestChanges).
-    if (!blocked && denies(analysis.reply.hops, sourceEni, 'ingress'))
-      rejected.push(
-        pathRecord(analysis, sourceEni, 'ingress', dst, src, true, 'REJECT', refusedPort(analysis.reply.hops, sourceEni, 'ingress')),
-      );
+  crossing(analysis.source.eni?.NetworkInterfaceId, 'egress', src, dst, analysis.clientPorts);
+  const nat = analysis.natGateway;
+  if (nat) {
+    crossing(nat.NetworkInterfaceId, 'ingress', src, dst, analysis.clientPorts);
+    const natPorts = analysis.clientPorts && { ...EPHEMERAL_RANGES.elbNat };
+    crossing(nat.NetworkInterfaceId, 'egress', nat.PrivateIpAddress, dst, natPorts);
   }
-  if (destinationEni && seen && dst) {
-    const blocked = denies(analysis.hops, destinationEni, 'ingress');
-    (blocked ? rejected : accepted).push(pathRecord(analysis, destinationEni, 'ingress', seen, dst, false, blocked ? 'REJECT' : 'ACCEPT'));
-    if (!blocked && denies(analysis.reply.hops, destinationEni, 'egress')) {
-      const port = refusedPort(analysis.reply.hops, destinationEni, 'egress');
-      rejected.push(pathRecord(analysis, destinationEni, 'egress', dst, seen, true, 'REJECT', port));
-    }
-  }
+  crossing(analysis.destination.eni?.NetworkInterfaceId, 'ingress', analysis.sourceSeen?.key, dst, analysis.clientPorts);
   return { rejected, accepted };
 }
 

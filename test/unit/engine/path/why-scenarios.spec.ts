@@ -3,6 +3,7 @@ import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkAclEntry, NetworkSnapshot, RouteTable } from '../../../../src/engine/network/snapshot';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { analyzePath } from '../../../../src/engine/path/analyze-path';
+import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
 import { type PathQueryInput, parsePathQuery } from '../../../../src/engine/path/path-query';
 import type { PathHop, PathVerdict } from '../../../../src/engine/path/path-result';
 
@@ -1252,6 +1253,30 @@ const scenarios: Scenario[] = [
     decides: 'reply network-acl ingress deny SUBNET_ACL_RESTRICTION',
   },
 
+  {
+    id: 'N22',
+    fact: "A NAT gateway's subnet NACL must let the translated request out to the destination: an outbound list that names only the VPC stops it at the gateway.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [entry(100, false, 'allow', '-1', '0.0.0.0/0'), entry(100, true, 'allow', '-1', '10.0.0.0/16')]),
+    ],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'request network-acl egress deny SUBNET_ACL_RESTRICTION',
+  },
+
+  {
+    id: 'N23',
+    fact: "A NAT gateway's subnet NACL must let the answers out to the instance's ephemeral ports: an outbound list that allows only the service port strands them at the gateway.",
+    edits: [
+      natInterface,
+      aclEntries('acl-pub', [entry(100, false, 'allow', '-1', '0.0.0.0/0'), entry(100, true, 'allow', '6', '0.0.0.0/0', ports(443, 443))]),
+    ],
+    query: tcp('eni-a2', '8.8.8.8', 443),
+    verdict: 'blocked',
+    decides: 'reply network-acl egress deny SUBNET_ACL_RESTRICTION',
+  },
+
   // Security groups
   {
     id: 'S01',
@@ -1440,5 +1465,36 @@ describe('why: labelled scenarios from AWS documented behaviour', () => {
     if (s.decides !== undefined) expect(seen.decides ?? '').toMatch(new RegExp(`^${s.decides}`));
     if (s.route !== undefined) expect(seen.route ?? '').toMatch(new RegExp(`^${s.route}`));
     if (s.ruleNumber !== undefined) expect(seen.ruleNumber).toBe(s.ruleNumber);
+  });
+});
+
+describe('why: a verified fix for every path a security group or NACL blocks', () => {
+  const blockedByControls = scenarios.filter(
+    (s) => s.verdict === 'blocked' && /^(request|reply) (security-group|network-acl)/.test(s.decides ?? ''),
+  );
+
+  it.each(blockedByControls.map((s) => [`${s.id} ${s.fact}`, s] as const))('%s', (_name, s) => {
+    const model = NetworkModel.fromSnapshot(snapshotOf(s));
+    const analysis = explainPath(model, parsePathQuery(s.query));
+    expect(analysis.verdict).toBe('blocked');
+    const fix = analysis.suggestedFix;
+    expect(fix, analysis.reason).not.toBeNull();
+    expect(fix!.verified, JSON.stringify(fix!.risks)).toBe(true);
+  });
+
+  it("opens a NAT gateway's subnet to the answers on the gateway's own ports (1024-65535), not the instance's", () => {
+    const s = scenarios.find((x) => x.id === 'N18')!;
+    const fix = explainPath(NetworkModel.fromSnapshot(snapshotOf(s)), parsePathQuery(s.query)).suggestedFix!;
+    expect(fix.changes.map((c) => c.params)).toEqual([
+      {
+        NetworkAclId: 'acl-pub',
+        RuleNumber: 120,
+        Protocol: '6',
+        RuleAction: 'allow',
+        Egress: false,
+        CidrBlock: '8.8.8.8/32',
+        PortRange: { From: 1024, To: 65535 },
+      },
+    ]);
   });
 });
