@@ -33,6 +33,11 @@ export interface FlowAnalysis {
   returnTrafficSignal: ReturnTrafficSignal | null;
   /** Why it cannot be told whether the packets are return traffic (see `ReturnTrafficDecision`), or null. */
   returnTrafficUndecided: string | null;
+  /**
+   * Of return traffic that answers no request the input shows (`verdict.unrequested`) from a peer
+   * kept as a reply: what the groups would do to it as a new connection, when they would refuse it.
+   */
+  untrackedRefusal: string | null;
   groupIds: string[];
   subnetId: string | null;
   networkAclId: string | null;
@@ -60,6 +65,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     networkAclPort: flow.dstport,
     returnTrafficSignal: null,
     returnTrafficUndecided: null,
+    untrackedRefusal: null,
     groupIds: eni ? [...model.securityGroupsOf(flow.interfaceId)] : [],
     subnetId: eni?.SubnetId ?? null,
     networkAclId: null,
@@ -158,6 +164,18 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
             reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
           }
         : result;
+  } else if (returnTraffic && analysis.verdict.unrequested && analysis.groupIds.length > 0) {
+    // A reply the interface's accepted traffic holds no request for: the groups pass it only
+    // while they track its connection (opened through this interface, not yet timed out).
+    const asNew = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
+    if (asNew.allowed === false) {
+      const way = direction === 'ingress' ? 'from' : 'to';
+      analysis.untrackedRefusal =
+        `it looks like return traffic, but the accepted traffic of ${flow.interfaceId} holds no request it answers: ` +
+        `the security groups pass only replies of connections they track, and as a new connection no rule of ` +
+        `${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${way} ${analysis.peer} ` +
+        `(a connection opened through another interface, or one whose tracking ended, is refused here)`;
+    }
   }
   conclude(flow, analysis);
 }
@@ -196,6 +214,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
     analysis.securityGroup?.allowed === 'uncertain' ? analysis.securityGroup.reason : null,
     analysis.naclSkipped === 'no-network-acl' ? `the snapshot has no network ACL for ${analysis.subnetId}` : null,
   ].filter((r): r is string => Boolean(r));
+  if (analysis.untrackedRefusal) uncertain.push(analysis.untrackedRefusal);
   if (uncertain.length > 0) {
     unknown(analysis, uncertain.join(', and '));
     return;

@@ -535,17 +535,17 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       returnTraffic = true;
     }
   }
-  // Replies from the internet with no request among the interface's ACCEPT flows, ever: its groups see a new connection.
-  if (
+  // Replies with no request among the interface's ACCEPT flows, ever: from the internet its groups
+  // see a new connection; from elsewhere they are kept as replies, which the groups pass only while
+  // they track the connection, so groups that refuse them as new leave the verdict open.
+  const untracked =
     returnTraffic &&
     direction === 'ingress' &&
     groups.length > 0 &&
-    peerAddr &&
-    internetPeer(s, peerAddr) &&
+    peerAddr !== null &&
     accepted.some((f) => f.action === 'ACCEPT' && f.interfaceId === flow.interfaceId) &&
-    reverseAcceptedEver(flow, accepted).length === 0
-  )
-    returnTraffic = false;
+    reverseAcceptedEver(flow, accepted).length === 0;
+  if (untracked && internetPeer(s, peerAddr)) returnTraffic = false;
   const base = { direction, returnTraffic };
   if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
   if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
@@ -571,7 +571,8 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
     if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
-  }
+  } else if (untracked && referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId) === 'deny')
+    uncertain = true;
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
   if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };

@@ -101,7 +101,8 @@ export interface ReturnTrafficDecision {
  * an internet peer that answer nothing the interface sent (a scanner sending from 443 or 53 to pass
  * for replies, a SYN-ACK answering a spoofed SYN) are a new inbound connection to its groups, so
  * such a decision is not return traffic. Packets from the VPCs' own address space keep the reading
- * port order or flags give them: there the engine knows no sender of unsolicited replies.
+ * port order or flags give them: there the engine knows no sender of unsolicited replies (the
+ * verdict, though, is left open where the groups would refuse them as new: see `explainFlow`).
  */
 export function detectReturnTraffic(
   model: NetworkModel,

@@ -120,10 +120,26 @@ describe('(3) without the evidence, nothing changes', () => {
     expect(verdict.unrequested).toBeUndefined();
   });
 
-  it('an internal peer sending from a service port: still return traffic, marked unrequested', () => {
+  it('an internal peer sending from a service port: still return traffic, marked unrequested, and unknown where the group refuses it as new', () => {
     const fromDb = { ...PROBE, srcaddr: DB1, srcport: 5432 };
     const verdict = explain(WORLD, fromDb, OUTBOUND_HTTPS);
-    expect(verdict).toMatchObject({ verdict: 'allowed', returnTraffic: true, unrequested: true });
+    expect(verdict).toMatchObject({ verdict: 'unknown', returnTraffic: true, unrequested: true, blockedBy: [] });
+    expect(verdict.reason).toMatch(/accepted traffic of eni-web1 holds no request it answers/);
+    expect(verdict.reason).toMatch(/no rule of sg-web allows tcp\/50000 from 10\.\d+\.\d+\.\d+/);
+    expect(verdict.reason).toMatch(/another interface/);
+  });
+
+  it('an internal peer to a port the group opens to it: allowed, a reply or not', () => {
+    const fromDb = { ...PROBE, srcaddr: DB1, srcport: 5432 };
+    const open = world().ingress('sg-web', tcp(443, '0.0.0.0/0'), tcp(50000, '10.0.0.0/8'));
+    const verdict = explain(open, fromDb, OUTBOUND_HTTPS);
+    expect(verdict).toMatchObject({ verdict: 'allowed', blockedBy: [] });
+  });
+
+  it('an internal SYN-ACK answering no SYN the interface sent: unknown, not "already fixed"', () => {
+    const synAck = { ...PROBE, srcaddr: DB1, srcport: 5432, tcpFlags: 18 };
+    const verdict = explain(WORLD, synAck, OUTBOUND_HTTPS);
+    expect(verdict).toMatchObject({ verdict: 'unknown', returnTraffic: true, unrequested: true });
   });
 });
 
