@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { scopeSatisfies } from '../auth/scope';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import {
@@ -30,6 +33,11 @@ const NO_ENCRYPTION_KEY: ProblemEntry = [
   ErrorCode.EncryptionKeyMissing,
   'SGDOCTOR_ENCRYPTION_KEY is not set, so the secret or credentials cannot be stored',
 ];
+
+/** Admins, who set a webhook's URL, read it in full; other keys without its query values (they may be credentials). */
+function urlShownTo(principal: Principal | undefined): 'full' | 'query-hidden' {
+  return principal && scopeSatisfies(principal.scopes, 'admin') ? 'full' : 'query-hidden';
+}
 
 @ApiTags('webhooks')
 @ApiKeyAuth()
@@ -62,8 +70,8 @@ export class WebhooksController {
     description: 'Every subscription, oldest first, with whether it is enabled and why it was disabled; never a secret.',
   })
   @ApiOkResponse({ type: WebhookDto, isArray: true, description: 'Every subscription, without secrets.' })
-  list(): Promise<WebhookDto[]> {
-    return this.webhooks.list();
+  list(@CurrentPrincipal() principal: Principal | undefined): Promise<WebhookDto[]> {
+    return this.webhooks.list(urlShownTo(principal));
   }
 
   @Get('dead-letters')
@@ -87,8 +95,8 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookDto, description: 'The subscription.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.WebhookNotFound)
-  get(@Param('id', uuidParam) id: string): Promise<WebhookDto> {
-    return this.webhooks.get(id);
+  get(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: Principal | undefined): Promise<WebhookDto> {
+    return this.webhooks.get(id, urlShownTo(principal));
   }
 
   @Patch(':id')

@@ -69,13 +69,13 @@ export class WebhooksService {
     return created;
   }
 
-  async list(): Promise<WebhookDto[]> {
+  async list(url: 'full' | 'query-hidden'): Promise<WebhookDto[]> {
     const rows = await this.subscriptions.find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map((row) => WebhookDto.fromEntity(row));
+    return rows.map((row) => WebhookDto.fromEntity(row, url));
   }
 
-  async get(id: string): Promise<WebhookDto> {
-    return WebhookDto.fromEntity(await this.getEntity(id));
+  async get(id: string, url: 'full' | 'query-hidden'): Promise<WebhookDto> {
+    return WebhookDto.fromEntity(await this.getEntity(id), url);
   }
 
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookDto> {
@@ -97,7 +97,7 @@ export class WebhooksService {
       }
     }
     if (Object.keys(changes).length > 0) await this.subscriptions.update({ id }, changes);
-    return this.get(id);
+    return this.get(id, 'full');
   }
 
   async remove(id: string): Promise<void> {
@@ -121,7 +121,7 @@ export class WebhooksService {
       return this.deliveryService.takeHeld(manager, id);
     });
     await this.deliveryService.enqueueResumed(resumed);
-    return Object.assign(new EnabledWebhookDto(), await this.get(id), { resumedDeliveries: resumed.length });
+    return Object.assign(new EnabledWebhookDto(), await this.get(id, 'full'), { resumedDeliveries: resumed.length });
   }
 
   async test(id: string): Promise<WebhookDeliveryDto> {

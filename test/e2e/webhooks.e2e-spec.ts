@@ -483,6 +483,27 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(verifySignature(secret, hook.requests[0]!)).toBe(true);
   });
 
+  it('shows the URL in full to admins only: other keys read every query value as [REDACTED]', async () => {
+    const hook = await receiver();
+    const url = hook.url('/in?token=SECRET123&code=abc&flag#part');
+    const { id } = await subscribe(url);
+    const reader = await http.post('/v1/api-keys', { name: 'webhook-reader', scopes: ['read'] });
+    const writer = await http.post('/v1/api-keys', { name: 'webhook-writer', scopes: ['write'] });
+    expect([reader.status, writer.status]).toEqual([201, 201]);
+    const hidden = hook.url('/in?token=[REDACTED]&code=[REDACTED]&flag#part');
+    for (const key of [reader.body.key as string, writer.body.key as string]) {
+      const as = (path: string) => request(api.app.getHttpServer()).get(path).set('authorization', `Bearer ${key}`);
+      const one = await as(`/v1/webhooks/${id}`);
+      expect(one.status).toBe(200);
+      expect(one.body.url).toBe(hidden);
+      const all = await as('/v1/webhooks');
+      expect(all.body.find((w: { id: string }) => w.id === id).url).toBe(hidden);
+      expect(JSON.stringify(all.body)).not.toContain('SECRET123');
+    }
+    expect((await http.get(`/v1/webhooks/${id}`)).body.url).toBe(url);
+    expect((await http.get('/v1/webhooks')).body.find((w: { id: string }) => w.id === id).url).toBe(url);
+  });
+
   it('checks again at delivery: a name that now resolves to a private address, and a redirect, are refused', async () => {
     const hook = await receiver();
     const { id: rebinding } = await subscribe(`http://rebind.example.test:${hook.port}/hook`);

@@ -2,6 +2,26 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { WebhookFilters } from '../webhook-filters';
 import type { WebhookSubscriptionEntity } from '../webhook-subscription.entity';
 
+/**
+ * `https://hooks.example.com/in?token=abc&v=2#x` → `https://hooks.example.com/in?token=[REDACTED]&v=[REDACTED]#x`:
+ * receivers take credentials in any parameter (`token`, `code`, `sig`, …), so every value goes.
+ */
+export function withQueryValuesHidden(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const fragment = url.indexOf('#', query);
+  const end = fragment < 0 ? url.length : fragment;
+  const hidden = url
+    .slice(query + 1, end)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      return equals < 0 ? pair : `${pair.slice(0, equals)}=[REDACTED]`;
+    })
+    .join('&');
+  return `${url.slice(0, query + 1)}${hidden}${url.slice(end)}`;
+}
+
 /** A subscription as the API shows it: settings yes, secrets and credentials never. */
 export class WebhookDto {
   @ApiProperty({ format: 'uuid' })
@@ -10,7 +30,10 @@ export class WebhookDto {
   @ApiProperty()
   name!: string;
 
-  @ApiProperty({ description: 'The endpoint; for Slack only its origin (the full URL is a credential).' })
+  @ApiProperty({
+    description:
+      'The endpoint; for Slack only its origin (the full URL is a credential). To keys without the admin scope every query value shows as `[REDACTED]`: a token in the URL is a credential.',
+  })
   url!: string;
 
   @ApiProperty({ type: [String] })
@@ -40,12 +63,13 @@ export class WebhookDto {
   @ApiProperty()
   updatedAt!: string;
 
-  static fromEntity(entity: WebhookSubscriptionEntity): WebhookDto {
+  /** `url` in full for admins, who set it; with its query values hidden for everyone else. */
+  static fromEntity(entity: WebhookSubscriptionEntity, url: 'full' | 'query-hidden' = 'full'): WebhookDto {
     const settings = entity.settings.jira ?? entity.settings.servicenow;
     return Object.assign(new WebhookDto(), {
       id: entity.id,
       name: entity.name,
-      url: entity.url,
+      url: url === 'full' ? entity.url : withQueryValuesHidden(entity.url),
       events: entity.events,
       filters: entity.filters,
       format: entity.format,
