@@ -120,6 +120,24 @@ describe('finding lifecycle across analyses', () => {
     expect(listed.body.nextCursor).toBeNull();
     const bad = await api(server()).post('/v1/analyses', { targetId, from: SAMPLE_WINDOW.to, to: SAMPLE_WINDOW.from });
     expect(bad.status).toBe(400);
+    // A time without its offset would mean another window on a server in another time zone.
+    for (const [from, to] of [
+      ['2026-11-24T00:00:00', '2026-11-25T00:00:00Z'],
+      ['2026-11-24', '2026-11-25'],
+      ['2026-11-24T00:00:00Z', '2026-11-25T00:00'],
+    ]) {
+      const local = await api(server()).post('/v1/analyses', { targetId, from, to });
+      expect(local.status, `${from} .. ${to}`).toBe(400);
+      expect(local.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.stringify(local.body.errors)).toMatch(/RFC 3339 date-time with a time zone offset/);
+    }
+    const offset = await api(server()).post('/v1/analyses', {
+      targetId,
+      from: '2026-11-24T09:00:00+09:00',
+      to: '2026-11-25T00:00:00.000Z',
+    });
+    expect(offset.status).toBe(202);
+    expect(offset.body.window).toEqual({ from: '2026-11-24T00:00:00.000Z', to: '2026-11-25T00:00:00.000Z' });
   });
 
   it('fails an analysis whose snapshot is invalid, keeps the reason, and can retry it', async () => {

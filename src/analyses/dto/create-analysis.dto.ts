@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDateString, IsUUID } from 'class-validator';
+import { IsUUID } from 'class-validator';
+import { IsInstant } from '../../common/http/is-instant.decorator';
 
 export class CreateAnalysisDto {
   @ApiProperty({ format: 'uuid' })
@@ -7,10 +8,10 @@ export class CreateAnalysisDto {
   targetId!: string;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-24T00:00:00Z', description: 'Start of the window (inclusive).' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   from!: string;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-25T00:00:00Z', description: 'End of the window (exclusive).' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   to!: string;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsInstant } from '../../common/http/is-instant.decorator';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
 
 export class UpdateFindingDto {
@@ -15,6 +16,6 @@ export class UpdateFindingDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'suppressed only: when the suppression ends.' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   expiresAt?: string;
 }

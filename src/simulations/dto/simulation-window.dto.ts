@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDateString } from 'class-validator';
+import { IsInstant } from '../../common/http/is-instant.decorator';
 
 export class SimulationWindowDto {
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   from!: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsDateString({ strict: true })
+  @IsInstant()
   to!: string;
 }
