@@ -12,6 +12,12 @@ export interface SafeHttpRequest {
   method?: HttpMethod;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /**
+   * A body longer than maxResponseBytes: 'fail' (the default) throws ResponseTooLargeError, for
+   * callers that need the whole answer; 'truncate' returns its first maxResponseBytes, for
+   * callers that act on the status alone and must not turn an answered request into a failure.
+   */
+  oversizedBody?: 'fail' | 'truncate';
 }
 
 export interface SafeHttpResponse {
@@ -19,6 +25,8 @@ export interface SafeHttpResponse {
   /** Lower-case names; repeated headers joined with `, `. */
   headers: Record<string, string>;
   body: Buffer;
+  /** The receiver sent more than maxResponseBytes; `body` holds the first of it, the rest was never read. */
+  bodyTruncated: boolean;
   durationMs: number;
   /** The address the connection was pinned to. */
   remoteAddress: string;
@@ -81,11 +89,12 @@ export class SafeHttpClient {
         body: req.body,
         signal: controller.signal,
       });
-      const body = await this.readLimited(response.body, response.statusCode);
+      const { body, truncated } = await this.readLimited(response.body, response.statusCode, req.oversizedBody ?? 'fail');
       return {
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
         body,
+        bodyTruncated: truncated,
         durationMs: Math.round(performance.now() - started),
         remoteAddress: destination.address,
       };
@@ -132,19 +141,26 @@ export class SafeHttpClient {
     });
   }
 
-  private async readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, status: number): Promise<Buffer> {
+  /** Holds at most the limit: past it the connection is dropped, whether the caller fails or keeps what was read. */
+  private async readLimited(
+    body: AsyncIterable<Buffer> & { destroy(): void },
+    status: number,
+    oversized: 'fail' | 'truncate',
+  ): Promise<{ body: Buffer; truncated: boolean }> {
     const limit = this.settings.maxResponseBytes;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit) {
         body.destroy();
-        throw new ResponseTooLargeError(limit, status);
+        if (oversized === 'fail') throw new ResponseTooLargeError(limit, status);
+        chunks.push(chunk.subarray(0, limit - size));
+        return { body: Buffer.concat(chunks, limit), truncated: true };
       }
       chunks.push(chunk);
+      size += chunk.length;
     }
-    return Buffer.concat(chunks, size);
+    return { body: Buffer.concat(chunks, size), truncated: false };
   }
 
   private translate(error: unknown, deadlineHit: boolean): DeliveryError {

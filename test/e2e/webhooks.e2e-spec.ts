@@ -310,6 +310,33 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('a 2xx is delivered whatever its body: a 50 MB answer is cut at the size limit, not retried', async () => {
+    const hook = await receiver(() => ({ status: 200, streamBytes: 50 * 1024 * 1024 }));
+    const { id } = await subscribe(hook.url('/verbose'));
+    const eventId = await emitOpened();
+    const [delivery] = await until(
+      () => deliveries(id),
+      (items) => items[0] !== undefined && items[0].status !== 'pending',
+    );
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, lastError: null });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual([eventId]);
+  });
+
+  it('a non-2xx answer with an oversized body is judged by its status: a long 410 still disables', async () => {
+    const hook = await receiver(() => ({ status: 410, streamBytes: 50 * 1024 * 1024 }));
+    const { id } = await subscribe(hook.url('/gone-verbose'));
+    await emitOpened();
+    const hooked = await until(
+      () => http.get(`/v1/webhooks/${id}`),
+      (r) => r.body.enabled === false,
+    );
+    expect(hooked.body.disabledReason).toMatch(/410/);
+    const [delivery] = await deliveries(id);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it('holds, not fails, the other deliveries of a burst that were in flight when a 410 disabled the subscription', async () => {
     let gone = true;
     // No 410 is answered before two deliveries are in flight: both of the subscription's slots

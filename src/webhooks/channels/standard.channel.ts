@@ -37,6 +37,9 @@ export class StandardChannel implements DeliveryChannel<'standard'> {
         ...buildSignatureHeaders(secret, delivery.messageId, delivery.payload, this.clock.now()),
       },
       body: delivery.payload,
+      // The status decides the attempt, never the body: a 2xx followed by an endless body is
+      // delivered (retrying it would send the event again), and a long 410 still disables.
+      oversizedBody: 'truncate',
     });
     const verdict = classifyDeliveryResponse(response.status, response.headers, this.clock.now());
     return {

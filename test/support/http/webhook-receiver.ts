@@ -14,6 +14,8 @@ export interface ReceiverReply {
   status: number;
   headers?: Record<string, string>;
   body?: string | object;
+  /** Stream a body this many bytes long instead of `body`: a receiver that answers at great length. */
+  streamBytes?: number;
   /** Answer this much later (a slow receiver). */
   delayMs?: number;
   /** Answer only once this settles (then after `delayMs`): a receiver that waits for other requests. */
@@ -95,6 +97,7 @@ export class WebhookReceiver {
 
   private answer(res: ServerResponse, reply: ReceiverReply): void {
     const send = () => {
+      if (reply.streamBytes !== undefined) return stream(res, reply, reply.streamBytes);
       const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { ...(typeof reply.body === 'object' ? { 'content-type': 'application/json' } : {}), ...reply.headers });
       res.end(body);
@@ -109,4 +112,20 @@ export class WebhookReceiver {
     this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
     for (const waiter of ready) waiter.resolve();
   }
+}
+
+/** Writes `bytes` of filler as fast as the client takes them, and stops when it hangs up. */
+function stream(res: ServerResponse, reply: ReceiverReply, bytes: number): void {
+  res.writeHead(reply.status, { 'content-type': 'application/octet-stream', ...reply.headers });
+  const chunk = Buffer.alloc(16 * 1024, 0x61);
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < bytes && !res.destroyed) {
+      const piece = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
+      sent += piece.length;
+      if (!res.write(piece)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end();
+  };
+  pump();
 }

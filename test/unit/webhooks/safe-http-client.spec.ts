@@ -46,6 +46,9 @@ const routes: Record<string, Handler> = {
     res.write('first');
     setTimeout(() => res.end('rest'), 2_000).unref();
   },
+  '/kib': (_req, res) => {
+    res.end(Buffer.alloc(1024, 0x62));
+  },
   '/huge': (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(16 * 1024, 0x61);
@@ -217,6 +220,31 @@ describe('SafeHttpClient against a local server', () => {
       status: 200,
     });
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("with oversizedBody 'truncate', returns the first maxResponseBytes of a longer body and stops reading", async () => {
+    const client = loopbackClient({ maxResponseBytes: 100_000 });
+    const started = Date.now();
+    const res = await client.request({ url: `http://127.0.0.1:${port}/huge`, oversizedBody: 'truncate' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe(200);
+    expect(res.bodyTruncated).toBe(true);
+    expect(res.body).toEqual(Buffer.alloc(100_000, 0x61));
+  });
+
+  it('a body exactly at the limit is whole; one byte over is cut to the limit', async () => {
+    const whole = await loopbackClient({ maxResponseBytes: 1024 }).request({ url: `http://127.0.0.1:${port}/kib` });
+    expect(whole).toMatchObject({ status: 200, bodyTruncated: false });
+    expect(whole.body).toEqual(Buffer.alloc(1024, 0x62));
+    const cut = await loopbackClient({ maxResponseBytes: 1023 }).request({
+      url: `http://127.0.0.1:${port}/kib`,
+      oversizedBody: 'truncate',
+    });
+    expect(cut).toMatchObject({ status: 200, bodyTruncated: true });
+    expect(cut.body).toEqual(Buffer.alloc(1023, 0x62));
+    await expect(loopbackClient({ maxResponseBytes: 1023 }).request({ url: `http://127.0.0.1:${port}/kib` })).rejects.toMatchObject({
+      code: 'DELIVERY.RESPONSE_TOO_LARGE',
+    });
   });
 
   it('reports a refused connection as a retryable connection error', async () => {
