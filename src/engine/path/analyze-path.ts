@@ -492,8 +492,10 @@ function verdictOf(hops: PathHop[]): VerdictKind {
   return 'allowed';
 }
 
-const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] =>
-  hops.filter((h) => h.verdict === verdict).map((h) => h.reason ?? h.checked);
+/** The reasons of the hops with `verdict`, each once: one missing interface leaves every hop of its side unknown alike. */
+const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] => [
+  ...new Set(hops.filter((h) => h.verdict === verdict).map((h) => h.reason ?? h.checked)),
+];
 
 /**
  * The client's ports the reply must reach: the given source port; else the client's ephemeral
@@ -530,7 +532,8 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   const traffic = trafficText(protocol, port);
   const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
   const icmpType = isIcmp(protocol) ? port : null;
-  const noAddress = (endpoint: PathEndpoint): string => `${endpoint.input} has no address of the path's IP family in the snapshot`;
+  const noAddress = (endpoint: PathEndpoint): string =>
+    endpoint.missing ?? `${endpoint.input} has no address of the path's IP family in the snapshot`;
   const seenUnknown = source.address
     ? `${source.input} has no public IPv4: it reaches ${destination.address?.key ?? destination.input} through a NAT gateway whose address the snapshot does not give`
     : noAddress(source);
@@ -632,7 +635,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     reason = `the request passes, but the reply is refused: ${reasonsOf(replyHops, 'deny').join('; and ')}`;
   } else if (requestVerdict === 'unknown' || replyVerdict === 'unknown') {
     verdict = 'unknown';
-    reason = [...reasonsOf(hops, 'unknown'), ...reasonsOf(replyHops, 'unknown')].join('; and ');
+    reason = reasonsOf([...hops, ...replyHops], 'unknown').join('; and ');
   } else if (!source.eni && !destination.eni) {
     verdict = 'unknown';
     reason = `neither ${source.input} nor ${destination.input} is in the snapshot: no control on the path is known`;

@@ -48,6 +48,13 @@ export function parsePathQuery(input: PathQueryInput): PathQuery {
         `${field} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`,
       );
     }
+    // `010.0.0.1` is 10.0.0.1 to some parsers and 8.0.0.1 to others: an address is asked for in one form only.
+    if (!/^(eni|i)-/.test(value.trim()) && parseIp(value.trim()) === null) {
+      throw new PathQueryError(
+        field,
+        `${field} is not an IP address: ${JSON.stringify(value)} (IPv4 as four numbers 0-255 without leading zeros, or IPv6)`,
+      );
+    }
   }
   const [fromIp, toIp] = [parseIp(input.from.trim()), parseIp(input.to.trim())];
   if (fromIp && toIp && fromIp.family !== toIp.family) {

@@ -343,6 +343,12 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(result.reason.length).toBeGreaterThan(0);
   });
 
+  it('gives the reason of a missing interface once, not once per hop it leaves unknown', () => {
+    const result = analyzePath(plain, parsePathQuery({ from: 'eni-404', to: 'eni-app', protocol: 'tcp', port: 8080 }));
+    expect(result.verdict).toBe('unknown');
+    expect(result.reason.match(/eni-404/g), result.reason).toHaveLength(1);
+  });
+
   it("names the refused part of the client's ephemeral range and the rules that decide each part", () => {
     const result = analyzePath(plain, parsePathQuery({ from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443 }));
     expect(result.clientPorts).toEqual({ from: 32768, to: 65535 });
@@ -424,6 +430,9 @@ describe('path analysis over a multi-tier snapshot', () => {
 
   it('refuses malformed questions with the member at fault', () => {
     expect(() => parsePathQuery({ from: 'web', to: 'eni-app', protocol: 'tcp', port: 1 })).toThrow(/from must be/);
+    // Octal to some parsers, decimal to others: refused rather than read one way.
+    for (const address of ['010.020.030.011', '10.0.0.256', '10.0.0', 'abc', '1:2:3:4:5:6:7:8:9'])
+      expect(() => parsePathQuery({ from: 'eni-app', to: address, protocol: 'tcp', port: 1 }), address).toThrow(/to is not an IP address/);
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp' })).toThrow(/needs a destination port/);
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'bogus', port: 1 })).toThrow(/protocol must be/);
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 70000 })).toThrow(/port must be/);
