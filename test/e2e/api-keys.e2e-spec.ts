@@ -49,6 +49,7 @@ describe('API keys', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED', title: 'Unauthenticated', instance: '/v1/api-keys' });
     expect(response.body.requestId).toBe(response.headers['x-request-id']);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="sgdoctor"');
   });
 
   it('refuses an unknown key with 401', async () => {
@@ -57,6 +58,7 @@ describe('API keys', () => {
       .set('authorization', 'Bearer sgd_000000000000_' + 'A'.repeat(43));
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('AUTH.UNAUTHENTICATED');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="sgdoctor"');
   });
 
   it('creates a key shown once, lists it without the secret, stores only a hash, and revokes it', async () => {

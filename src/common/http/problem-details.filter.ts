@@ -147,6 +147,8 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
   const retryAfter =
     typeof extensions.retryAfterSeconds === 'number' ? extensions.retryAfterSeconds : status === 503 ? DEPENDENCY_RETRY_AFTER_SECONDS : 0;
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
+  // RFC 9110 §11.6.1: a 401 names the scheme that would authenticate (the key as a bearer token).
+  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sgdoctor"');
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
