@@ -83,10 +83,20 @@ export class TargetSnapshotLoader {
       try {
         parts.push(JSON.parse(text));
       } catch (error) {
-        throw new SnapshotFileError(`snapshot ${stored} is not valid JSON: ${(error as Error).message}`);
+        throw new SnapshotFileError(`snapshot ${stored} is not valid JSON${whereJsonBroke(error)}`);
       }
     }
     // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
     return { snapshot: mergeSnapshots(parts, { names: source.paths, requireMembers: true }) };
   }
+}
+
+/**
+ * Where JSON.parse gave up, as ` (line 3, column 8)` when it says, else nothing: never its quote of
+ * the text, since a failure's reason is shown to every reader of the analysis and the file that
+ * is not JSON may be anything (`Unexpected token 'T', "TOPSECRET=…" is not valid JSON`).
+ */
+function whereJsonBroke(error: unknown): string {
+  const at = /\(line (\d+) column (\d+)\)/.exec(error instanceof Error ? error.message : '');
+  return at ? ` (line ${at[1]}, column ${at[2]})` : '';
 }

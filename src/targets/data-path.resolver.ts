@@ -55,12 +55,13 @@ export class DataPathResolver {
     if (input.split(/[\\/]+/).includes('..')) fail('must not contain ".." segments');
     const root = resolve(this.dataRoot);
     const candidate = isAbsolute(input) ? resolve(input) : resolve(root, input);
-    if (!isInside(root, candidate)) fail(`must be inside the data root ${root}`);
+    // The root is named by its setting, not its place: the server's file system is not the client's to learn.
+    if (!isInside(root, candidate)) fail('must be inside the data root (SGDOCTOR_DATA_ROOT): give a path relative to it');
     let realRoot: string;
     try {
       realRoot = await realpath(root);
     } catch {
-      return fail(`the data root ${root} does not exist`);
+      return fail('the data root (SGDOCTOR_DATA_ROOT) does not exist');
     }
     let realPath: string;
     try {

@@ -116,4 +116,26 @@ describe('an analysis of flow-log files', () => {
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(none.body.code).toBe('ANALYSIS.SNAPSHOT_NOT_FOUND');
   });
+
+  it.each([
+    ['text that is no JSON', 'TOPSECRET=hunter2\n', null],
+    ['JSON broken halfway', '{"TOPSECRET": "hunter2",\n}', '(line 2, column 1)'],
+  ])('fails an analysis whose snapshot is %s, saying where but not quoting the file', async (name, text, where) => {
+    const file = `${name.replace(/\W+/g, '-')}.json`;
+    writeFileSync(join(dataRoot, file), text);
+    const target = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name, configSource: { type: 'snapshot-file', paths: [file] } }),
+    );
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    const created = await api(server()).post('/v1/analyses', {
+      targetId: target.body.id,
+      from: '2026-11-24T00:00:00Z',
+      to: '2026-11-25T00:00:00Z',
+    });
+    const failed = await waitForAnalysis(server(), created.body.id);
+    expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.UNREADABLE', stage: 'snapshot' });
+    expect(failed.failure.reason).toBe(`snapshot ${file} is not valid JSON${where ? ` ${where}` : ''}`);
+    expect(JSON.stringify(failed)).not.toMatch(/TOPSECRET|hunter2/);
+  });
 });
