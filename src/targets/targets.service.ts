@@ -296,9 +296,10 @@ function checkDeliverySettings(dto: FlowSourceDto): void {
 }
 
 /** A log format the flow-log reader cannot use is refused now, not at the first analysis. */
+/** A log format the sources can read: fields sgdoctor does not know (newer than it) are read as text, as the CLI reads them. */
 function checkLogFormat(logFormat: string): void {
   try {
-    parseLogFormat(logFormat);
+    parseLogFormat(logFormat, { unknownFields: 'keep' });
   } catch (error) {
     throw new ValidationError([{ field: 'flowSource.logFormat', message: (error as Error).message }]);
   }

@@ -442,5 +442,16 @@ describe('analyses through the CloudWatch Logs and S3 flow sources find what the
       expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(JSON.stringify(response.body.errors), JSON.stringify(flowSource)).toContain(field);
     }
+    // A field newer than sgdoctor is read as text, as the CLI reads it: not a reason to refuse the target.
+    const newer =
+      '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${foo-bar}';
+    for (const flowSource of [
+      { type: 'files', paths: ['flows'], logFormat: newer },
+      { type: 'cloudwatch-logs', logGroupName: 'vpc-flow-logs', logFormat: newer },
+    ]) {
+      const response = await api(server()).post('/v1/targets', sampleTargetBody({ name: `newer ${flowSource.type}`, flowSource }));
+      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      expect(response.body.flowSource.logFormat).toBe(newer);
+    }
   });
 });
