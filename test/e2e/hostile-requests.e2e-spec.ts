@@ -162,6 +162,46 @@ describe('hostile requests get 4xx problem+json', () => {
       expect(names.filter((name: string) => name.includes('\ufffd'))).toEqual([]);
     });
 
+    /** Raw bytes, which supertest would send as a JSON document of a Buffer. */
+    const postBytes = async (path: string, body: Buffer) => {
+      const response = await testApp.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({
+          method: 'POST',
+          url: path,
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+          payload: body,
+        });
+      return { status: response.statusCode, headers: response.headers, body: response.json() } as unknown as request.Response;
+    };
+
+    it.each([
+      ['a byte that starts no character', Buffer.from([0xff, 0xfe])],
+      ['a sequence cut short', Buffer.from([0xe2, 0x82])],
+      ['a surrogate encoded in UTF-8 (CESU-8)', Buffer.from([0xed, 0xa0, 0xbd])],
+      ['an overlong encoding of "/"', Buffer.from([0xc0, 0xaf])],
+    ])('a body that is not UTF-8 (%s) is refused, and nothing is stored', async (_case, bad) => {
+      const body = Buffer.concat([Buffer.from('{"name":"bad'), bad, Buffer.from('utf8","scopes":["read"]}')]);
+      const response = await postBytes('/v1/api-keys', body);
+      expectProblem(response, 400);
+      expect(response.body.detail).toMatch(/not valid UTF-8/);
+      const names = (await api(server()).get('/v1/api-keys')).body.map((key: { name: string }) => key.name);
+      expect(names.filter((name: string) => name.startsWith('bad'))).toEqual([]);
+    });
+
+    it('a body with a byte order mark is read without it, and one with __proto__ is still refused', async () => {
+      const bom = await postBytes(
+        '/v1/api-keys',
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"bom","scopes":["read"]}')]),
+      );
+      expect(bom.status, JSON.stringify(bom.body)).toBe(201);
+      expect(bom.body.name).toBe('bom');
+      const proto = await post('/v1/api-keys', '{"name":"p","scopes":["read"],"__proto__":{"x":1}}');
+      expectProblem(proto, 400);
+      expect(proto.body.detail).not.toMatch(/UTF-8/);
+    });
+
     it('in a query parameter too', async () => {
       const response = await api(server(), readKey).get('/v1/findings?q=%ED%A0%BD');
       // Invalid UTF-8 in the URL decodes to U+FFFD, which is a character like any other.

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequestException } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
 import { UnsupportedContentCodingError } from '../errors/unsupported-content-coding.error';
 import { UnsupportedMediaTypeError } from '../errors/unsupported-media-type.error';
 
@@ -44,5 +46,34 @@ export function refuseBodiesOtherThanJson(instance: FastifyInstance): void {
       throw new UnsupportedContentCodingError(coding);
     }
     return payload;
+  });
+}
+
+/** Decodes UTF-8 and refuses what is not: a byte sequence that is no character throws. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * JSON bodies read as UTF-8 that must be valid (RFC 8259 §8.1: JSON text exchanged between
+ * systems is UTF-8): a byte sequence that is no character is a 400, where a lenient decoding
+ * would store U+FFFD in its place and answer later with text other than the one sent — as a lone
+ * surrogate would (`findHostileInput`). The text then goes to Fastify's own JSON parser, with
+ * its refusal of `__proto__` and `constructor.prototype` keys.
+ */
+export function readJsonBodiesAsStrictUtf8(app: NestFastifyApplication): void {
+  const instance = app.getHttpAdapter().getInstance();
+  const { bodyLimit, onProtoPoisoning, onConstructorPoisoning } = instance.initialConfig;
+  const parseJson = instance.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
+  app.useBodyParser<RawServerDefault>(JSON_MEDIA_TYPE, { bodyLimit }, (request, body, done) => {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body);
+    } catch {
+      done(
+        new BadRequestException('Body is not valid UTF-8: JSON text is UTF-8 (RFC 8259), and a byte sequence in it is no character'),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, text, done);
   });
 }
