@@ -1,6 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains } from '../ip/ip-address';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
+import { lookupRoute } from '../path/route-lookup';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
@@ -61,7 +62,7 @@ export function evaluateSecurityGroups(
     }
     let matched: CompiledSecurityGroupRule | null = null;
     candidateRules(set, protocol, port, (rule) => {
-      const match = ruleMatches(model, rule, protocol, port, peer, ctx, icmpType);
+      const match = ruleMatches(model, rule, direction, protocol, port, peer, ctx, icmpType);
       if (match === true) matched = rule;
       else if (typeof match === 'string') uncertain ??= match;
       return match === true;
@@ -77,6 +78,7 @@ export function evaluateSecurityGroups(
 function ruleMatches(
   model: NetworkModel,
   rule: CompiledSecurityGroupRule,
+  direction: Direction,
   protocol: number,
   port: number | null,
   peer: IpAddress,
@@ -85,7 +87,7 @@ function ruleMatches(
 ): Match {
   const portMatch = portMatches(rule, protocol, port, icmpType);
   if (portMatch === false) return false;
-  const peerMatch = peerMatches(model, rule.peer, peer, ctx);
+  const peerMatch = peerMatches(model, rule.peer, peer, ctx, direction);
   if (peerMatch !== true) return peerMatch;
   return portMatch;
 }
@@ -108,7 +110,13 @@ function portMatches(rule: CompiledSecurityGroupRule, protocol: number, port: nu
 }
 
 /** Does a rule's peer cover the address? A string is the reason it cannot be decided. */
-export function peerMatches(model: NetworkModel, rulePeer: RulePeer, peer: IpAddress, ctx: SecurityGroupContext): Match {
+export function peerMatches(
+  model: NetworkModel,
+  rulePeer: RulePeer,
+  peer: IpAddress,
+  ctx: SecurityGroupContext,
+  direction: Direction,
+): Match {
   switch (rulePeer.kind) {
     case 'cidr':
       return cidrContains(rulePeer.cidr, peer);
@@ -118,7 +126,7 @@ export function peerMatches(model: NetworkModel, rulePeer: RulePeer, peer: IpAdd
       return cidrs.some((cidr) => cidrContains(cidr, peer));
     }
     case 'group':
-      return groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx);
+      return groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx, direction);
   }
 }
 
@@ -139,6 +147,7 @@ export function groupReferenceMatches(
   userId: string | null,
   peer: IpAddress,
   ctx: SecurityGroupContext,
+  direction: Direction,
 ): Match {
   const vpcs = ctx.vpcId === null ? null : model.reachableVpcs(ctx.vpcId);
   const owners = model.interfacesByPrivateAddress(peer, vpcs);
@@ -149,6 +158,10 @@ export function groupReferenceMatches(
     return `the snapshot lists no Groups for ${unlisted.NetworkInterfaceId}, so whether ${peer.key} carries ${groupId} is unknown`;
   }
   if (model.isInternetPeer(peer)) return false;
+  if (direction === 'ingress' && ctx.vpcId !== null) {
+    const across = referenceThroughTransitGateway(model, groupId, peer, ctx.vpcId);
+    if (across) return across;
+  }
   if (!model.hasSecurityGroup(groupId)) {
     const account = userId ? ` of account ${userId}` : '';
     return `${peer.key} may carry ${groupId}${account}, which is not in the snapshot`;
@@ -159,6 +172,28 @@ export function groupReferenceMatches(
     if (unknown) return `${unknown}, so whether ${peer.key} carries ${groupId} is unknown`;
   }
   return false;
+}
+
+/**
+ * Why a reference to a group that `peer` carries in a VPC neither `vpcId` nor a peering of it may
+ * still match: `vpcId` routes the address to a transit gateway, which resolves security-group
+ * references across the VPCs attached to it in one region, for inbound rules only, when security
+ * group referencing is enabled on the gateway (off by default) and on both attachments (on by
+ * default) — settings the snapshot does not hold. Null when nothing routes there through one.
+ */
+function referenceThroughTransitGateway(model: NetworkModel, groupId: string, peer: IpAddress, vpcId: string): string | null {
+  const carrier = model.interfacesByPrivateAddress(peer).find((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
+  if (!carrier) return null;
+  for (const table of model.snapshot.RouteTables ?? []) {
+    if (table.VpcId !== vpcId || !table.RouteTableId) continue;
+    const route = lookupRoute(model, table.RouteTableId, peer);
+    if (route?.targetType !== 'transit-gateway' || (route.route.State ?? 'active') !== 'active') continue;
+    return (
+      `${peer.key} carries ${groupId} in ${carrier.VpcId ?? 'another VPC'}, which ${vpcId} reaches through transit gateway ${route.target}: ` +
+      `the reference matches there only when security group referencing is enabled on the transit gateway and on both VPC attachments, which the snapshot does not show`
+    );
+  }
+  return null;
 }
 
 /** Why the snapshot cannot list every interface that could hold `peer` in `vpcId`, or null when it can (or the VPC does not hold it). */

@@ -858,7 +858,7 @@ const scenarios: Scenario[] = [
   },
   {
     id: 'P13',
-    fact: 'Group references work across a peering, not across a transit gateway (unless its security group referencing is turned on, which the snapshot does not show): a reference to a group of a VPC reached through a transit gateway admits nobody there.',
+    fact: 'A transit gateway resolves group references of inbound rules across the VPCs attached to it only when security group referencing is enabled on the gateway and on both attachments, which the snapshot does not show (EC2 refuses a reference to a group of an unconnected VPC, so the rule itself says it was once on): unknown, not blocked.',
     edits: [
       addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
       addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
@@ -868,8 +868,25 @@ const scenarios: Scenario[] = [
       groups('eni-c1', 'sg-c-db'),
     ],
     query: tcp('eni-a1', 'eni-c1', 5432),
+    verdict: 'unknown',
+    decides: 'request security-group ingress unknown',
+  },
+  {
+    id: 'P16',
+    fact: 'Outbound rules cannot reference a group across a transit gateway: such a reference admits nobody there, whatever the gateway says.',
+    edits: [
+      addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { IpRanges: [{ CidrIp: '10.0.0.0/16' }] })])),
+      groups('eni-c1', 'sg-c-db'),
+      addGroup(
+        group('sg-a-out', 'vpc-a', [], [tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-c-db', UserId: OWNER, VpcId: 'vpc-c' }] })]),
+      ),
+      groups('eni-a1', 'sg-a-out'),
+    ],
+    query: tcp('eni-a1', 'eni-c1', 5432),
     verdict: 'blocked',
-    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+    decides: 'request security-group egress deny ENI_SG_RULES_MISMATCH',
   },
 
   // Internet sources
