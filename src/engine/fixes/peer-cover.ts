@@ -39,7 +39,7 @@ function subnetCidrsOf(model: NetworkModel): readonly string[] {
  * so never 0.0.0.0/0 or ::/0. Internet peers: peers within one /27 (/120) become that range,
  * else /32 (/128) each up to five, else merged no wider than /16 (/48).
  */
-export function coverPeers(model: NetworkModel, addresses: Iterable<string>): string[] {
+export function coverPeers(model: NetworkModel, addresses: Iterable<string>, internalBlocks: readonly string[] = []): string[] {
   const internal: string[] = [];
   const internet: string[] = [];
   for (const address of new Set(addresses)) {
@@ -54,6 +54,7 @@ export function coverPeers(model: NetworkModel, addresses: Iterable<string>): st
       mergeWithin: PEER_COVER.internalMergeWithin,
       subnets,
       subnetThreshold: PEER_COVER.subnetThreshold,
+      blocks: internalBlocks,
     }),
     ...coverAddresses(internet, {
       maxPrefixes: PEER_COVER.maxPrefixes,
@@ -83,4 +84,38 @@ export function withLoadBalancerSiblings(model: NetworkModel, capturingEniId: st
     }
   }
   return [...out];
+}
+
+/**
+ * The CIDRs a NACL entry for these peers (each seen at the interface of the same index) names:
+ * `coverPeers` of the addresses with their load balancers' other interfaces, except that the
+ * nodes of an Application or Classic Load Balancer are covered by the subnets the load balancer
+ * has interfaces in. Its nodes are replaced and added as it scales, each time at a new address of
+ * those subnets, so an entry naming today's node addresses would drop its traffic tomorrow
+ * (a Network Load Balancer keeps one fixed address per subnet: its addresses stay).
+ */
+export function coverPeersForNacl(model: NetworkModel, capturingEniIds: readonly string[], addresses: readonly string[]): string[] {
+  const subnets = new Set<string>();
+  const rest: string[] = [];
+  addresses.forEach((address, i) => {
+    const eni = findPeerInterface(model, capturingEniIds[i], address);
+    const owner = eni ? model.interfaceOwner(eni.NetworkInterfaceId) : null;
+    if (!eni || !owner || !movingNodes(owner)) {
+      rest.push(...withLoadBalancerSiblings(model, capturingEniIds[i], [address]));
+      return;
+    }
+    const v6 = address.includes(':');
+    for (const node of model.interfaces()) {
+      if (node.VpcId !== eni.VpcId || model.interfaceOwner(node.NetworkInterfaceId) !== owner || !node.SubnetId) continue;
+      const subnet = model.subnet(node.SubnetId);
+      const blocks = v6 ? (subnet?.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock) : [subnet?.CidrBlock];
+      for (const block of blocks) if (block) subnets.add(block);
+    }
+  });
+  return coverPeers(model, rest, [...subnets]);
+}
+
+/** An Application (`elb:app/…`) or Classic (`elb:NAME`) Load Balancer: nodes at addresses that change. */
+function movingNodes(owner: string): boolean {
+  return owner.startsWith('elb:app/') || (owner.startsWith('elb:') && !owner.includes('/'));
 }

@@ -13,7 +13,7 @@ import type { NetworkAclEntryParams } from './fix-params';
 import { addressFamily } from '../ip/cidr-cover';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
-import { coverPeers } from './peer-cover';
+import { coverPeersForNacl } from './peer-cover';
 import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import { isIcmp } from './protocol.util';
@@ -22,6 +22,8 @@ import { freeRuleNumbersBefore } from './rule-number.util';
 /** A reply of a request flow that the capturing subnet's NACL drops on its way back. */
 export interface BlockedReply {
   networkAclId: string;
+  /** The interface that captured the request. */
+  interfaceId: string;
   /** The reply's direction at the capturing interface's subnet (the opposite of the request's). */
   direction: Direction;
   peer: string;
@@ -85,6 +87,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
       group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
     out.push({
       networkAclId,
+      interfaceId: flow.interfaceId,
       direction,
       peer: peerText,
       clientPorts,
@@ -119,8 +122,9 @@ export function replyNetworkAclChanges(
   const changes: FixChange[] = [];
   for (const [aclId, replies] of [...byAcl.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const egress = replies[0].direction === 'egress';
-    const cidrs = coverPeers(
+    const cidrs = coverPeersForNacl(
       model,
+      replies.map((r) => r.interfaceId),
       replies.map((r) => r.peer),
     );
     const before = Math.min(...replies.map((r) => r.firstDeny));

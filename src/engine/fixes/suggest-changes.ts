@@ -14,7 +14,7 @@ import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from '.
 import { addressFamily } from '../ip/cidr-cover';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
-import { coverPeers, withLoadBalancerSiblings } from './peer-cover';
+import { coverPeers, coverPeersForNacl, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import { ipProtocolName, isIcmp } from './protocol.util';
@@ -276,7 +276,11 @@ export function networkAclChanges(
 ): FixChange[] | null {
   const flows = flowsBlockedBy(group, control);
   if (!flows.length) return null;
-  const cidrs = coverPeers(model, peersWithSiblings(model, flows));
+  const cidrs = coverPeersForNacl(
+    model,
+    flows.map((item) => item.flow.interfaceId),
+    flows.map((item) => peerAddressOf(item)),
+  );
   if (!cidrs.length) return null;
   const egress = control.direction === 'egress';
   const used = ledger.used(model, control.networkAclId, egress, pending);

@@ -24,6 +24,8 @@ export interface CoverOptions {
    */
   subnets?: readonly string[];
   subnetThreshold?: number;
+  /** CIDRs to cover whole besides the addresses (a load balancer's subnets), merged like their blocks. */
+  blocks?: readonly string[];
 }
 
 const BITS = { 4: 32, 6: 128 } as const;
@@ -281,6 +283,10 @@ export function coverAddresses(addresses: Iterable<string>, options: CoverOption
   const threshold = options.subnetThreshold ?? Number.POSITIVE_INFINITY;
   // Fewer addresses than the threshold: no subnet can hold enough of them.
   if (blocks.length >= threshold) blocks = withSubnets(blocks, options.subnets ?? [], threshold);
+  for (const cidr of options.blocks ?? []) {
+    const block = cidrToBlock(cidr);
+    if (block) blocks.push(block);
+  }
   blocks = withoutContained(blocks);
   const mergeWithin = options.mergeWithin;
   if (mergeWithin) blocks = mergeWhile(blocks, (merged) => merged.length >= mergeWithin[merged.family]);

@@ -195,6 +195,38 @@ describe('load balancers are one owner across their interfaces', () => {
     expect(ranges).not.toContain('0.0.0.0/0');
   });
 
+  it.each([
+    [
+      'an Application Load Balancer: its subnet, where its next nodes will get their addresses',
+      'ELB app/shop/0123456789abcdef',
+      '10.1.0.0/24',
+    ],
+    ['a Network Load Balancer: its fixed address', 'ELB net/shop/0123456789abcdef', '10.1.0.20/32'],
+    ['a Classic Load Balancer: its subnet, as for an ALB', 'ELB shop', '10.1.0.0/24'],
+  ])('a NACL entry for %s', (_name, description, cidr) => {
+    // One node, in subnet-web, asks Redis on the db interface; acl-db admits 5432 from the app tier only.
+    const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
+    snapshot.NetworkInterfaces = snapshot.NetworkInterfaces!.filter((n) => n.NetworkInterfaceId !== 'eni-alb-b');
+    snapshot.NetworkInterfaces.find((n) => n.NetworkInterfaceId === 'eni-alb-a')!.Description = description;
+    snapshot
+      .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
+      .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
+    const request = repeated({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.0.20',
+      dstaddr: '10.1.20.10',
+      srcport: 40000,
+      dstport: 6379,
+      servicePortSide: 'dst',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 45000,
+    });
+    const finding = only(diagnose(snapshot, [request]).findings);
+    const entries = finding.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-db');
+    expect(entries.map((c) => c.params.CidrBlock)).toEqual([cidr, cidr]);
+    expect(finding.suggestedFix!.verified).toBe(true);
+  });
+
   it("a fix on the ALB's group does not list the ALB's other interface as another exposed interface", () => {
     const flows = [
       repeated({

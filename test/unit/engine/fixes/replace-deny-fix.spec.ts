@@ -16,8 +16,9 @@ import { simulate } from '../../../../src/engine/simulate/simulate';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 
 /*
- * The app subnet's NACL starts with an explicit deny of tcp/8080 from everyone (rule 1); the load
- * balancer in the public subnet (10.0.1.10) retries on 8080 and is refused by it. There is no rule
+ * The app subnet's NACL starts with an explicit deny of tcp/8080 from everyone (rule 1); the
+ * Network Load Balancer in the public subnet (10.0.1.10, its fixed address there) retries on 8080
+ * and is refused by it. There is no rule
  * number below 1: a fix cannot simply add an allow in front of the deny.
  */
 const entry = (
@@ -56,7 +57,7 @@ function snapshotWith(appInbound: NetworkAclEntry[]): NetworkSnapshot {
         NetworkInterfaceId: 'eni-lb',
         SubnetId: 'subnet-pub',
         VpcId: 'vpc-1',
-        Description: 'ELB app/my-lb/50dc6c495c0c9188',
+        Description: 'ELB net/my-lb/50dc6c495c0c9188',
         PrivateIpAddress: '10.0.1.10',
         PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.10', Primary: true }],
         Groups: [{ GroupId: 'sg-lb' }],
