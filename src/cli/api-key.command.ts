@@ -10,6 +10,7 @@ import { probePostgres } from '../database/probe-postgres';
 import { ApiKeyCliModule } from './api-key-cli.module';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
+import { nameProblem } from '../common/http/is-plain-name.decorator';
 
 interface CreateOptions {
   name: string;
@@ -31,6 +32,9 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--name <name>', 'what the key is for', 'cli')
     .option('--json', 'print the created key as JSON')
     .action(async (options: CreateOptions) => {
+      // Checked as the API checks a name: it is printed to this terminal and shown in listings.
+      const problem = nameProblem(options.name);
+      if (problem) throw new CliError(`--name ${problem}`, ExitCode.Usage);
       const created = await createApiKey(options.name, options.scope);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(created)}\n`);

@@ -67,6 +67,19 @@ describe('sgdoctor api-key create', () => {
     await expect(program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'root'])).rejects.toThrow(/root/);
   });
 
+  it.each([
+    ['an escape sequence', 'b\u001b[31mred'],
+    ['a line break', 'ok\nFAKE LINE'],
+  ])('refuses a name with %s as a usage error, before touching the database', async (_case, name) => {
+    process.env.DATABASE_URL = 'postgres://nobody@127.0.0.1:1/none';
+    const program = new Command('sgdoctor').exitOverride();
+    registerApiKeyCommand(program);
+    await expect(program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'read', '--name', name])).rejects.toMatchObject({
+      message: '--name must not contain control characters (line breaks, tabs, escape sequences)',
+      exitCode: 2,
+    });
+  });
+
   it('with PostgreSQL down: one line naming the database (password hidden), exit 5, at once', async () => {
     const port = await sparePort();
     const cli = startProcess(join(builtDistDir(), 'cli', 'main.js'), ['api-key', 'create', '--scope', 'admin'], {

@@ -144,6 +144,29 @@ describe('hostile requests get 4xx problem+json', () => {
     });
   });
 
+  describe('names shown on one line (listings, terminals, reports, tickets)', () => {
+    it.each([
+      ['/v1/api-keys', { scopes: ['read'] }],
+      ['/v1/targets', sampleTargetBody()],
+      ['/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['finding.opened'] }],
+      ['/v1/report-schedules', { targetIds: ['00000000-0000-4000-8000-000000000000'], cron: '0 6 * * *' }],
+    ])('%s refuses control characters in a name, naming the field', async (path, body) => {
+      for (const name of ['x\r\nSet-Cookie: a=b', 'b\u001b[31mred', 'tab\there', 'sep\u2028line', 'c1\u0085']) {
+        const response = await api(server()).post(path, { ...body, name });
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors, JSON.stringify(name)).toContainEqual({
+          field: 'name',
+          message: 'name must not contain control characters (line breaks, tabs, escape sequences)',
+        });
+      }
+    });
+
+    it('keeps letters, marks and emoji of every script', async () => {
+      const created = await api(server()).post('/v1/api-keys', { name: 'équipe sécurité – 監視 😀', scopes: ['read'] });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    });
+  });
+
   describe('lone UTF-16 surrogates in text (no UTF-8 form: PostgreSQL would store U+FFFD instead)', () => {
     /** Sent as JSON text with the escape itself, as a client that splits a character would write it. */
     const post = (path: string, json: string) =>

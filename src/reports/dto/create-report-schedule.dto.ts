@@ -15,12 +15,14 @@ import {
 } from 'class-validator';
 import { REPORT_FORMATS } from '../render/report-renderers';
 import { IsOmittable } from '../../common/http/is-omittable.decorator';
+import { IsPlainName } from '../../common/http/is-plain-name.decorator';
 
 export class CreateReportScheduleDto {
   @ApiPropertyOptional({ example: 'nightly' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
+  @IsPlainName()
   name?: string;
 
   @ApiProperty({ type: [String], format: 'uuid' })

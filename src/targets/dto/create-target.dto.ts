@@ -8,12 +8,14 @@ import { FlowSourceDto } from './flow-source.dto';
 import { TargetAccessDto } from './target-access.dto';
 import { TargetScopeDto } from './target-scope.dto';
 import { IsOmittable } from '../../common/http/is-omittable.decorator';
+import { IsPlainName } from '../../common/http/is-plain-name.decorator';
 
 export class CreateTargetDto {
   @ApiPropertyOptional({ description: 'Shown in listings; default `<accountId>/<region>`.', example: 'shop-prod' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
+  @IsPlainName()
   name?: string;
 
   @ApiProperty({ example: '111122223333' })

@@ -7,12 +7,14 @@ import { JiraConfigDto } from './jira-config.dto';
 import { ServiceNowConfigDto } from './servicenow-config.dto';
 import { SlackConfigDto } from './slack-config.dto';
 import { WebhookFiltersDto } from './webhook-filters.dto';
+import { IsPlainName } from '../../common/http/is-plain-name.decorator';
 
 export class CreateWebhookDto {
   @ApiPropertyOptional({ example: 'security-team' })
   @IsOptional()
   @IsString()
   @Length(1, 100)
+  @IsPlainName()
   name?: string;
 
   @ApiPropertyOptional({ example: 'https://hooks.example.com/sgdoctor', description: 'Required for the standard format.' })
