@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ValidationError } from '../common/errors/validation.error';
 import { isInsideRoot as isInside, NotInsideRootError, openInsideRoot } from './open-inside-root.util';
@@ -20,6 +20,13 @@ export class DataPathResolver {
   /** The path relative to the data root (POSIX separators), or a ValidationError naming `field`. */
   async normalize(field: string, input: string): Promise<string> {
     const { relativePath } = await this.check(field, input);
+    return relativePath;
+  }
+
+  /** `normalize` for a path that must name a regular file (a snapshot), not a directory or a device. */
+  async normalizeFile(field: string, input: string): Promise<string> {
+    const { relativePath, realPath } = await this.check(field, input);
+    if (!(await stat(realPath)).isFile()) refuse(field, 'must be a regular file, not a directory or another kind of file');
     return relativePath;
   }
 

@@ -58,6 +58,7 @@ export class TargetsService {
       continuousState: null,
     });
     this.setContinuous(entity, dto.continuous);
+    checkBudgetApplies(entity);
     await this.checkAthenaTable(entity, dto.flowSource.layout !== undefined);
     const saved = await this.targets.save(entity);
     if (saved.continuous) await this.schedulers.apply(saved);
@@ -105,6 +106,7 @@ export class TargetsService {
     if (dto.flowSource !== undefined) entity.flowSource = await this.flowSourceOf(dto.flowSource);
     if (dto.configSource !== undefined) entity.configSource = await this.configSourceOf(dto.configSource);
     if (dto.budget !== undefined) entity.budget = budgetOf(dto.budget);
+    checkBudgetApplies(entity);
     const continuousBefore = JSON.stringify(entity.continuous);
     if (dto.continuous !== undefined) this.setContinuous(entity, dto.continuous);
     const reachesTable =
@@ -245,13 +247,28 @@ export class TargetsService {
         externalId: dto.externalId ?? null,
       };
     }
-    return { type: 'snapshot-file', paths: await this.normalizePaths('configSource.paths', dto.paths ?? []) };
+    const paths = dto.paths ?? [];
+    const files: string[] = [];
+    for (const [index, path] of paths.entries()) files.push(await this.paths.normalizeFile(`configSource.paths[${index}]`, path));
+    return { type: 'snapshot-file', paths: files };
   }
 
   private async normalizePaths(field: string, paths: string[]): Promise<string[]> {
     const out: string[] = [];
     for (const [index, path] of paths.entries()) out.push(await this.paths.normalize(`${field}[${index}]`, path));
     return out;
+  }
+}
+
+/** A budget bounds what Athena scans: on a target that reads its flows elsewhere it would bound nothing, so it is refused, not kept. */
+function checkBudgetApplies(entity: TargetEntity): void {
+  if (entity.budget && entity.flowSource.type !== 'athena') {
+    throw new ValidationError([
+      {
+        field: 'budget',
+        message: `applies to targets with an Athena flow source only, and this one's is ${entity.flowSource.type}: remove it with {}`,
+      },
+    ]);
   }
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
 import { FixedClock } from '../../src/common/clock/clock';
 import type { TestApp } from '../support/app/test-app';
-import { api, SAMPLE_WINDOW, waitForAnalysis } from '../support/app/analysis-api';
+import { api, SAMPLE_WINDOW, sampleTargetBody, waitForAnalysis } from '../support/app/analysis-api';
 import { AthenaEmulator, DEFAULT_TABLE } from '../support/aws/aws-athena-emulator';
 import { MockedAwsAccount } from '../support/aws/aws-mocked-account';
 import { sampleSnapshot, windowedSampleAggregates } from '../support/aws/aws-sample-responses';
@@ -234,6 +234,15 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
     const target = await api(server()).post('/v1/targets', targetBody({ monthlyUsd: 10 }));
     const badMonth = await api(server()).get(`/v1/targets/${target.body.id}/costs?month=2026-13`);
     expect(badMonth.status).toBe(400);
+    // A budget bounds Athena's scans: a target reading files has none to bound, and is told so.
+    const onFiles = await api(server()).post('/v1/targets', sampleTargetBody({ budget: { monthlyUsd: 1 } }));
+    expect(onFiles.status).toBe(400);
+    expect(onFiles.body.errors).toEqual([
+      expect.objectContaining({ field: 'budget', message: expect.stringMatching(/Athena flow source only/) }),
+    ]);
+    const toFiles = await api(server()).patch(`/v1/targets/${target.body.id}`, { flowSource: { type: 'files', paths: ['flows'] } });
+    expect(toFiles.status).toBe(400);
+    expect(toFiles.body.errors[0].field).toBe('budget');
     const removed = await api(server()).patch(`/v1/targets/${target.body.id}`, { budget: {} });
     expect(removed.status).toBe(200);
     expect(removed.body.budget).toBeNull();

@@ -76,6 +76,7 @@ describe('targets', () => {
     ['an absolute path outside the root', '/etc/passwd', /inside the data root/],
     ['a link out of the root', 'nested/escape/passwd', /outside the data root/],
     ['a missing file', 'nope.json', /does not exist/],
+    ['a directory as a snapshot', 'flows', /must be a regular file/],
   ])('refuses %s with a 400 naming the field', async (_case, path, message) => {
     const response = await api(server()).post(
       '/v1/targets',
