@@ -182,11 +182,13 @@ export function groupReferenceMatches(
  * default) — settings the snapshot does not hold. Null when nothing routes there through one.
  */
 function referenceThroughTransitGateway(model: NetworkModel, groupId: string, peer: IpAddress, vpcId: string): string | null {
+  // Most VPCs route nothing to a transit gateway: they are told apart once, not per flow.
+  const tables = transitGatewayTablesOf(model).get(vpcId);
+  if (!tables) return null;
   const carrier = model.interfacesByPrivateAddress(peer).find((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
   if (!carrier) return null;
-  for (const table of model.snapshot.RouteTables ?? []) {
-    if (table.VpcId !== vpcId || !table.RouteTableId) continue;
-    const route = lookupRoute(model, table.RouteTableId, peer);
+  for (const tableId of tables) {
+    const route = lookupRoute(model, tableId, peer);
     if (route?.targetType !== 'transit-gateway' || (route.route.State ?? 'active') !== 'active') continue;
     return (
       `${peer.key} carries ${groupId} in ${carrier.VpcId ?? 'another VPC'}, which ${vpcId} reaches through transit gateway ${route.target}: ` +
@@ -194,6 +196,25 @@ function referenceThroughTransitGateway(model: NetworkModel, groupId: string, pe
     );
   }
   return null;
+}
+
+/** Per model: the route tables of each VPC that has a route to a transit gateway (VPCs with none are absent). */
+const transitGatewayTables = new WeakMap<NetworkModel, ReadonlyMap<string, readonly string[]>>();
+
+function transitGatewayTablesOf(model: NetworkModel): ReadonlyMap<string, readonly string[]> {
+  let byVpc = transitGatewayTables.get(model);
+  if (!byVpc) {
+    const found = new Map<string, string[]>();
+    for (const table of model.snapshot.RouteTables ?? []) {
+      if (!table.VpcId || !table.RouteTableId || !(table.Routes ?? []).some((r) => r.TransitGatewayId)) continue;
+      const list = found.get(table.VpcId);
+      if (list) list.push(table.RouteTableId);
+      else found.set(table.VpcId, [table.RouteTableId]);
+    }
+    byVpc = found;
+    transitGatewayTables.set(model, byVpc);
+  }
+  return byVpc;
 }
 
 /** Why the snapshot cannot list every interface that could hold `peer` in `vpcId`, or null when it can (or the VPC does not hold it). */

@@ -97,6 +97,8 @@ export function withLoadBalancerSiblings(model: NetworkModel, capturingEniId: st
 export function coverPeersForNacl(model: NetworkModel, capturingEniIds: readonly string[], addresses: readonly string[]): string[] {
   const subnets = new Set<string>();
   const rest: string[] = [];
+  // A load balancer's flows are many, its interfaces few: its subnets are looked up once per family.
+  const seen = new Set<string>();
   addresses.forEach((address, i) => {
     const eni = findPeerInterface(model, capturingEniIds[i], address);
     const owner = eni ? model.interfaceOwner(eni.NetworkInterfaceId) : null;
@@ -105,6 +107,9 @@ export function coverPeersForNacl(model: NetworkModel, capturingEniIds: readonly
       return;
     }
     const v6 = address.includes(':');
+    const key = `${eni.VpcId}|${owner}|${v6}`;
+    if (seen.has(key)) return;
+    seen.add(key);
     for (const node of model.interfaces()) {
       if (node.VpcId !== eni.VpcId || model.interfaceOwner(node.NetworkInterfaceId) !== owner || !node.SubnetId) continue;
       const subnet = model.subnet(node.SubnetId);
