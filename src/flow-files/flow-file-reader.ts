@@ -192,7 +192,8 @@ async function realRootOf(dataRoot: string | undefined): Promise<string | null> 
   try {
     return await realpath(dataRoot);
   } catch (err) {
-    throw new Error(`the data root "${dataRoot}" cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    // Named by its setting: the reason reaches API clients, who have no business with the server's paths.
+    throw new Error(`the data root (SGDOCTOR_DATA_ROOT) cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'unknown error'}`);
   }
 }
 

@@ -106,7 +106,8 @@ export class TargetsService {
     if (dto.flowSource !== undefined) entity.flowSource = await this.flowSourceOf(dto.flowSource);
     if (dto.configSource !== undefined) entity.configSource = await this.configSourceOf(dto.configSource);
     if (dto.budget !== undefined) entity.budget = budgetOf(dto.budget);
-    checkBudgetApplies(entity);
+    // Checked when either changes: a target stored before the rule keeps working until then.
+    if (dto.budget !== undefined || dto.flowSource !== undefined) checkBudgetApplies(entity);
     const continuousBefore = JSON.stringify(entity.continuous);
     if (dto.continuous !== undefined) this.setContinuous(entity, dto.continuous);
     const reachesTable =
@@ -312,8 +313,10 @@ function checkDeliverySettings(dto: FlowSourceDto): void {
   if (errors.length > 0) throw new ValidationError(errors);
 }
 
-/** A log format the flow-log reader cannot use is refused now, not at the first analysis. */
-/** A log format the sources can read: fields sgdoctor does not know (newer than it) are read as text, as the CLI reads them. */
+/**
+ * A log format the flow-log reader cannot use is refused now, not at the first analysis; fields
+ * sgdoctor does not know (newer than it) are read as text, as the CLI reads them.
+ */
 function checkLogFormat(logFormat: string): void {
   try {
     parseLogFormat(logFormat, { unknownFields: 'keep' });

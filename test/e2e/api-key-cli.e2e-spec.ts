@@ -75,7 +75,7 @@ describe('sgdoctor api-key create', () => {
     const program = new Command('sgdoctor').exitOverride();
     registerApiKeyCommand(program);
     await expect(program.parseAsync(['node', 'sgdoctor', 'api-key', 'create', '--scope', 'read', '--name', name])).rejects.toMatchObject({
-      message: '--name must not contain control characters (line breaks, tabs, escape sequences)',
+      message: '--name must not contain control characters (line breaks, tabs, escape sequences, bidirectional overrides)',
       exitCode: 2,
     });
   });

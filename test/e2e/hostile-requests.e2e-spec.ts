@@ -151,18 +151,26 @@ describe('hostile requests get 4xx problem+json', () => {
       ['/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['finding.opened'] }],
       ['/v1/report-schedules', { targetIds: ['00000000-0000-4000-8000-000000000000'], cron: '0 6 * * *' }],
     ])('%s refuses control characters in a name, naming the field', async (path, body) => {
-      for (const name of ['x\r\nSet-Cookie: a=b', 'b\u001b[31mred', 'tab\there', 'sep\u2028line', 'c1\u0085']) {
+      for (const name of [
+        'x\r\nSet-Cookie: a=b',
+        'b\u001b[31mred',
+        'tab\there',
+        'sep\u2028line',
+        'c1\u0085',
+        'file\u202egnp.exe',
+        'iso\u2066late',
+      ]) {
         const response = await api(server()).post(path, { ...body, name });
         expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
         expect(response.body.errors, JSON.stringify(name)).toContainEqual({
           field: 'name',
-          message: 'name must not contain control characters (line breaks, tabs, escape sequences)',
+          message: 'name must not contain control characters (line breaks, tabs, escape sequences, bidirectional overrides)',
         });
       }
     });
 
     it('keeps letters, marks and emoji of every script', async () => {
-      const created = await api(server()).post('/v1/api-keys', { name: 'équipe sécurité – 監視 😀', scopes: ['read'] });
+      const created = await api(server()).post('/v1/api-keys', { name: 'équipe sécurité – 監視 😀 👨\u200d👩\u200d👧', scopes: ['read'] });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
     });
   });

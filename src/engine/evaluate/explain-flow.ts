@@ -168,12 +168,15 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     // A reply the interface's accepted traffic holds no request for: the groups pass it only
     // while they track its connection (opened through this interface, not yet timed out).
     const asNew = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
-    if (asNew.allowed === false) {
+    if (asNew.allowed !== true) {
       const way = direction === 'ingress' ? 'from' : 'to';
+      const asNewConnection =
+        asNew.allowed === false
+          ? `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${way} ${analysis.peer}`
+          : `whether they allow it is unknown: ${asNew.reason}`;
       analysis.untrackedRefusal =
         `it looks like return traffic, but the accepted traffic of ${flow.interfaceId} holds no request it answers: ` +
-        `the security groups pass only replies of connections they track, and as a new connection no rule of ` +
-        `${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${way} ${analysis.peer} ` +
+        `the security groups pass only replies of connections they track, and as a new connection ${asNewConnection} ` +
         `(a connection opened through another interface, or one whose tracking ended, is refused here)`;
     }
   }

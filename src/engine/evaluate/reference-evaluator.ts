@@ -571,7 +571,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
     if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
-  } else if (untracked && referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId) === 'deny')
+  } else if (untracked && referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId) !== 'allow')
     uncertain = true;
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);

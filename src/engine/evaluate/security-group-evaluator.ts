@@ -5,7 +5,7 @@ import { lookupRoute } from '../path/route-lookup';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
-import type { IpPermission } from '../network/snapshot';
+import type { IpPermission, NetworkInterface } from '../network/snapshot';
 
 /** The rule that allowed a flow. */
 export interface MatchedSecurityGroupRule {
@@ -185,7 +185,18 @@ function referenceThroughTransitGateway(model: NetworkModel, groupId: string, pe
   // Most VPCs route nothing to a transit gateway: they are told apart once, not per flow.
   const tables = transitGatewayTablesOf(model).get(vpcId);
   if (!tables) return null;
-  const carrier = model.interfacesByPrivateAddress(peer).find((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
+  // Only the VPCs the group has members in can hold the peer as one: most groups have one, and
+  // a group whose members are all in reachable VPCs (the usual case) ends the search here.
+  let carrier: NetworkInterface | undefined;
+  const reachable = model.reachableVpcs(vpcId);
+  for (const memberVpc of memberVpcsOf(model, groupId)) {
+    const [id] = memberVpc;
+    if (reachable.has(id)) continue;
+    carrier = model
+      .interfacesByPrivateAddress(peer, memberVpc)
+      .find((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
+    if (carrier) break;
+  }
   if (!carrier) return null;
   for (const tableId of tables) {
     const route = lookupRoute(model, tableId, peer);
@@ -196,6 +207,21 @@ function referenceThroughTransitGateway(model: NetworkModel, groupId: string, pe
     );
   }
   return null;
+}
+
+/** Per model and group: the VPCs its members are in, each as a set of one for `interfacesByPrivateAddress`. */
+const groupMemberVpcs = new WeakMap<NetworkModel, Map<string, readonly ReadonlySet<string>[]>>();
+
+function memberVpcsOf(model: NetworkModel, groupId: string): readonly ReadonlySet<string>[] {
+  let byGroup = groupMemberVpcs.get(model);
+  if (!byGroup) groupMemberVpcs.set(model, (byGroup = new Map()));
+  let vpcs = byGroup.get(groupId);
+  if (!vpcs) {
+    const ids = new Set(model.interfacesWithGroup(groupId).map((eniId) => model.interfaceVpcId(eniId)));
+    vpcs = [...ids].filter((id): id is string => Boolean(id)).map((id) => new Set([id]));
+    byGroup.set(groupId, vpcs);
+  }
+  return vpcs;
 }
 
 /** Per model: the route tables of each VPC that has a route to a transit gateway (VPCs with none are absent). */

@@ -110,12 +110,19 @@ export function coverPeersForNacl(model: NetworkModel, capturingEniIds: readonly
     const key = `${eni.VpcId}|${owner}|${v6}`;
     if (seen.has(key)) return;
     seen.add(key);
+    let found = false;
     for (const node of model.interfaces()) {
       if (node.VpcId !== eni.VpcId || model.interfaceOwner(node.NetworkInterfaceId) !== owner || !node.SubnetId) continue;
       const subnet = model.subnet(node.SubnetId);
       const blocks = v6 ? (subnet?.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock) : [subnet?.CidrBlock];
-      for (const block of blocks) if (block) subnets.add(block);
+      for (const block of blocks) {
+        if (!block) continue;
+        subnets.add(block);
+        found = true;
+      }
     }
+    // Subnets the snapshot does not give (or without a block of the family): the nodes' addresses, as for any load balancer.
+    if (!found) rest.push(...withLoadBalancerSiblings(model, capturingEniIds[i], [address]));
   });
   return coverPeers(model, rest, [...subnets]);
 }

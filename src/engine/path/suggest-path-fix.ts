@@ -108,7 +108,10 @@ function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accep
   const dst = analysis.destination.address?.key;
   crossing(analysis.source.eni?.NetworkInterfaceId, 'egress', src, dst, analysis.clientPorts);
   const nat = analysis.natGateway;
-  if (nat) {
+  // Through NAT64 (64:ff9b::/96) the gateway's subnet sees IPv4 packets to the embedded address,
+  // which no record of the path's IPv6 addresses would stand for: no entry is proposed there, so
+  // a path only that NACL refuses stays unverified rather than fixed on the wrong family.
+  if (nat && dst !== undefined && !dst.includes(':')) {
     crossing(nat.NetworkInterfaceId, 'ingress', src, dst, analysis.clientPorts);
     const natPorts = analysis.clientPorts && { ...EPHEMERAL_RANGES.elbNat };
     crossing(nat.NetworkInterfaceId, 'egress', nat.PrivateIpAddress, dst, natPorts);

@@ -16,7 +16,8 @@ export function withQueryValuesHidden(url: string): string {
     .split('&')
     .map((pair) => {
       const equals = pair.indexOf('=');
-      return equals < 0 ? pair : `${pair.slice(0, equals)}=[REDACTED]`;
+      // A bare item (`?abcdef…`) may be the token itself.
+      return equals < 0 ? (pair === '' ? pair : '[REDACTED]') : `${pair.slice(0, equals)}=[REDACTED]`;
     })
     .join('&');
   return `${url.slice(0, query + 1)}${hidden}${url.slice(end)}`;

@@ -136,6 +136,19 @@ describe('(3) without the evidence, nothing changes', () => {
     expect(verdict).toMatchObject({ verdict: 'allowed', blockedBy: [] });
   });
 
+  it('an internal peer the group might admit as new (a prefix list without entries): unknown too, saying why', () => {
+    const fromDb = { ...PROBE, srcaddr: DB1, srcport: 5432 };
+    const maybe = world().ingress('sg-web', tcp(443, '0.0.0.0/0'), {
+      IpProtocol: 'tcp',
+      FromPort: 50000,
+      ToPort: 50000,
+      PrefixListIds: [{ PrefixListId: 'pl-0unknown' }],
+    });
+    const verdict = explain(maybe, fromDb, OUTBOUND_HTTPS);
+    expect(verdict).toMatchObject({ verdict: 'unknown', returnTraffic: true, unrequested: true });
+    expect(verdict.reason).toMatch(/pl-0unknown/);
+  });
+
   it('an internal SYN-ACK answering no SYN the interface sent: unknown, not "already fixed"', () => {
     const synAck = { ...PROBE, srcaddr: DB1, srcport: 5432, tcpFlags: 18 };
     const verdict = explain(WORLD, synAck, OUTBOUND_HTTPS);

@@ -3,6 +3,7 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { evaluateNetworkAclRange } from '../../../../src/engine/evaluate/network-acl-evaluator';
 import { groupBlockedFlows } from '../../../../src/engine/findings/finding-group';
+import { coverPeersForNacl } from '../../../../src/engine/fixes/peer-cover';
 import { createFixVerifier } from '../../../../src/engine/fixes/verify-fix';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
@@ -225,6 +226,20 @@ describe('load balancers are one owner across their interfaces', () => {
     const entries = finding.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-db');
     expect(entries.map((c) => c.params.CidrBlock)).toEqual([cidr, cidr]);
     expect(finding.suggestedFix!.verified).toBe(true);
+  });
+
+  it("an ALB whose subnets the snapshot does not give is covered by its nodes' addresses, not dropped", () => {
+    const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
+    snapshot.Subnets = snapshot.Subnets!.filter((x) => x.SubnetId !== 'subnet-web' && x.SubnetId !== 'subnet-web-b');
+    expect(coverPeersForNacl(NetworkModel.fromSnapshot(snapshot), ['eni-db'], ['10.1.0.20'])).toEqual(['10.1.0.0/23']);
+    // With its subnets known: the subnets.
+    expect(coverPeersForNacl(model, ['eni-db'], ['10.1.0.20'])).toEqual(['10.1.0.0/23']);
+    const oneSubnet: NetworkSnapshot = structuredClone(hardeningSnapshot);
+    oneSubnet.NetworkInterfaces = oneSubnet.NetworkInterfaces!.filter((n) => n.NetworkInterfaceId !== 'eni-alb-b');
+    expect(coverPeersForNacl(NetworkModel.fromSnapshot(oneSubnet), ['eni-db'], ['10.1.0.20'])).toEqual(['10.1.0.0/24']);
+    const noV6: NetworkSnapshot = structuredClone(oneSubnet);
+    delete noV6.Subnets!.find((x) => x.SubnetId === 'subnet-web')!.Ipv6CidrBlockAssociationSet;
+    expect(coverPeersForNacl(NetworkModel.fromSnapshot(noV6), ['eni-db'], ['2600:1f18:1::20'])).toEqual(['2600:1f18:1::20/128']);
   });
 
   it("a fix on the ALB's group does not list the ALB's other interface as another exposed interface", () => {

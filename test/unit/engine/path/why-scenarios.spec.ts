@@ -1499,6 +1499,31 @@ describe('why: a verified fix for every path a security group or NACL blocks', (
     expect(fix!.verified, JSON.stringify(fix!.risks)).toBe(true);
   });
 
+  it('proposes no IPv6 entry for a NAT gateway translating to IPv4 (NAT64): its subnet sees IPv4 packets there', () => {
+    const snapshot = snapshotOf({
+      id: 'NAT64',
+      fact: '',
+      query: tcp('eni-a2', '64:ff9b::c633:6409', 443),
+      verdict: 'blocked',
+      edits: [
+        natInterface,
+        addRoutes('rtb-a-priv', route('64:ff9b::/96', { NatGatewayId: 'nat-a' })),
+        aclEntries('acl-pub', [
+          entry(50, true, 'deny', '6', '::/0', ports(443, 443)),
+          entry(51, true, 'deny', '6', '0.0.0.0/0', ports(443, 443)),
+          entry(100, false, 'allow', '-1', '0.0.0.0/0'),
+          entry(101, false, 'allow', '-1', '::/0'),
+          entry(100, true, 'allow', '-1', '0.0.0.0/0'),
+          entry(101, true, 'allow', '-1', '::/0'),
+        ]),
+      ],
+    });
+    const analysis = explainPath(NetworkModel.fromSnapshot(snapshot), parsePathQuery(tcp('eni-a2', '64:ff9b::c633:6409', 443)));
+    const onGatewaySubnet = (analysis.suggestedFix?.changes ?? []).filter((c) => c.params.NetworkAclId === 'acl-pub');
+    expect(onGatewaySubnet).toEqual([]);
+    expect(analysis.suggestedFix?.verified ?? false).toBe(false);
+  });
+
   it("opens a NAT gateway's subnet to the answers on the gateway's own ports (1024-65535), not the instance's", () => {
     const s = scenarios.find((x) => x.id === 'N18')!;
     const fix = explainPath(NetworkModel.fromSnapshot(snapshotOf(s)), parsePathQuery(s.query)).suggestedFix!;
