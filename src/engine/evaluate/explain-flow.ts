@@ -164,9 +164,10 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
             reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
           }
         : result;
-  } else if (returnTraffic && analysis.verdict.unrequested && analysis.groupIds.length > 0) {
+  } else if (returnTraffic && analysis.verdict.unrequested && analysis.groupIds.length > 0 && analysis.networkAcl?.allowed !== false) {
     // A reply the interface's accepted traffic holds no request for: the groups pass it only
-    // while they track its connection (opened through this interface, not yet timed out).
+    // while they track its connection (opened through this interface, not yet timed out). Asked
+    // only where the NACL lets it through: where the NACL refuses it, that is the verdict.
     const asNew = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
     if (asNew.allowed !== true) {
       const way = direction === 'ingress' ? 'from' : 'to';
