@@ -95,11 +95,12 @@ describe('an analysis of flow-log files', () => {
     ]);
   });
 
-  it('fails an analysis whose snapshot lacks required members, naming them, and has no snapshot to serve', async () => {
-    writeFileSync(join(dataRoot, 'empty.json'), '{}');
+  /** An analysis of a target whose snapshot file `file` holds `text`, once it has ended. */
+  async function analysedWithSnapshot(file: string, text: string) {
+    writeFileSync(join(dataRoot, file), text);
     const target = await api(server()).post(
       '/v1/targets',
-      sampleTargetBody({ name: 'empty', configSource: { type: 'snapshot-file', paths: ['empty.json'] } }),
+      sampleTargetBody({ name: file, configSource: { type: 'snapshot-file', paths: [file] } }),
     );
     expect(target.status, JSON.stringify(target.body)).toBe(201);
     const created = await api(server()).post('/v1/analyses', {
@@ -107,11 +108,15 @@ describe('an analysis of flow-log files', () => {
       from: '2026-11-24T00:00:00Z',
       to: '2026-11-25T00:00:00Z',
     });
-    const failed = await waitForAnalysis(server(), created.body.id);
+    return waitForAnalysis(server(), created.body.id);
+  }
+
+  it('fails an analysis whose snapshot lacks required members, naming them, and has no snapshot to serve', async () => {
+    const failed = await analysedWithSnapshot('empty.json', '{}');
     expect(failed.status).toBe('failed');
     expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.INVALID', stage: 'snapshot' });
     expect(failed.failure.reason).toContain('missing SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets');
-    const none = await api(server()).get(`/v1/analyses/${created.body.id}/snapshot`);
+    const none = await api(server()).get(`/v1/analyses/${failed.id}/snapshot`);
     expect(none.status).toBe(404);
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(none.body.code).toBe('ANALYSIS.SNAPSHOT_NOT_FOUND');
@@ -122,18 +127,7 @@ describe('an analysis of flow-log files', () => {
     ['JSON broken halfway', '{"TOPSECRET": "hunter2",\n}', '(line 2, column 1)'],
   ])('fails an analysis whose snapshot is %s, saying where but not quoting the file', async (name, text, where) => {
     const file = `${name.replace(/\W+/g, '-')}.json`;
-    writeFileSync(join(dataRoot, file), text);
-    const target = await api(server()).post(
-      '/v1/targets',
-      sampleTargetBody({ name, configSource: { type: 'snapshot-file', paths: [file] } }),
-    );
-    expect(target.status, JSON.stringify(target.body)).toBe(201);
-    const created = await api(server()).post('/v1/analyses', {
-      targetId: target.body.id,
-      from: '2026-11-24T00:00:00Z',
-      to: '2026-11-25T00:00:00Z',
-    });
-    const failed = await waitForAnalysis(server(), created.body.id);
+    const failed = await analysedWithSnapshot(file, text);
     expect(failed.failure).toMatchObject({ code: 'SNAPSHOT.UNREADABLE', stage: 'snapshot' });
     expect(failed.failure.reason).toBe(`snapshot ${file} is not valid JSON${where ? ` ${where}` : ''}`);
     expect(JSON.stringify(failed)).not.toMatch(/TOPSECRET|hunter2/);

@@ -1,4 +1,5 @@
 import type { NetworkModel } from '../network/network-model';
+import type { NetworkInterface } from '../network/snapshot';
 import { findPeerInterface } from '../findings/peer-lookup';
 import { coverAddresses } from '../ip/cidr-cover';
 
@@ -64,6 +65,22 @@ export function coverPeers(model: NetworkModel, addresses: Iterable<string>, int
   ];
 }
 
+/** The interfaces of the load balancer `eni` belongs to (itself included), or null when it is no load balancer's. */
+function loadBalancerNodes(model: NetworkModel, eni: NetworkInterface): { owner: string; nodes: NetworkInterface[] } | null {
+  const owner = model.interfaceOwner(eni.NetworkInterfaceId);
+  if (!owner?.startsWith('elb:')) return null;
+  const nodes: NetworkInterface[] = [];
+  for (const n of model.interfaces()) if (n.VpcId === eni.VpcId && model.interfaceOwner(n.NetworkInterfaceId) === owner) nodes.push(n);
+  return { owner, nodes };
+}
+
+/** The private addresses of the family of `v6` of these interfaces. */
+function addressesOf(nodes: readonly NetworkInterface[], v6: boolean): string[] {
+  return nodes
+    .flatMap((n) => (v6 ? (n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address) : [n.PrivateIpAddress]))
+    .filter((a): a is string => Boolean(a));
+}
+
 /**
  * The peers plus every private address of the other interfaces of a load balancer among them: a
  * load balancer has one interface per subnet (Availability Zone) and any of them may send next,
@@ -74,14 +91,8 @@ export function withLoadBalancerSiblings(model: NetworkModel, capturingEniId: st
   for (const address of addresses) {
     out.add(address);
     const eni = findPeerInterface(model, capturingEniId, address);
-    const owner = eni ? model.interfaceOwner(eni.NetworkInterfaceId) : null;
-    if (!eni || !owner?.startsWith('elb:')) continue;
-    const v6 = address.includes(':');
-    for (const sibling of model.interfaces()) {
-      if (sibling.VpcId !== eni.VpcId || model.interfaceOwner(sibling.NetworkInterfaceId) !== owner) continue;
-      const candidates = v6 ? (sibling.Ipv6Addresses ?? []).map((a) => a.Ipv6Address) : [sibling.PrivateIpAddress];
-      for (const candidate of candidates) if (candidate) out.add(candidate);
-    }
+    const balancer = eni ? loadBalancerNodes(model, eni) : null;
+    if (balancer) for (const sibling of addressesOf(balancer.nodes, address.includes(':'))) out.add(sibling);
   }
   return [...out];
 }
@@ -92,39 +103,39 @@ export function withLoadBalancerSiblings(model: NetworkModel, capturingEniId: st
  * nodes of an Application or Classic Load Balancer are covered by the subnets the load balancer
  * has interfaces in. Its nodes are replaced and added as it scales, each time at a new address of
  * those subnets, so an entry naming today's node addresses would drop its traffic tomorrow
- * (a Network Load Balancer keeps one fixed address per subnet: its addresses stay).
+ * (a Network Load Balancer keeps one fixed address per subnet: its addresses stay). Where the
+ * snapshot gives no block of the family for those subnets, the nodes' addresses stand in.
  */
 export function coverPeersForNacl(model: NetworkModel, capturingEniIds: readonly string[], addresses: readonly string[]): string[] {
   const subnets = new Set<string>();
-  const rest: string[] = [];
-  // A load balancer's flows are many, its interfaces few: its subnets are looked up once per family.
+  const rest = new Set<string>();
+  // A load balancer's flows are many, its interfaces few: each is covered once per family.
   const seen = new Set<string>();
   addresses.forEach((address, i) => {
     const eni = findPeerInterface(model, capturingEniIds[i], address);
-    const owner = eni ? model.interfaceOwner(eni.NetworkInterfaceId) : null;
-    if (!eni || !owner || !movingNodes(owner)) {
-      rest.push(...withLoadBalancerSiblings(model, capturingEniIds[i], [address]));
+    const balancer = eni ? loadBalancerNodes(model, eni) : null;
+    if (!balancer) {
+      rest.add(address);
       return;
     }
     const v6 = address.includes(':');
-    const key = `${eni.VpcId}|${owner}|${v6}`;
+    const key = `${eni!.VpcId}|${balancer.owner}|${v6}`;
     if (seen.has(key)) return;
     seen.add(key);
-    let found = false;
-    for (const node of model.interfaces()) {
-      if (node.VpcId !== eni.VpcId || model.interfaceOwner(node.NetworkInterfaceId) !== owner || !node.SubnetId) continue;
-      const subnet = model.subnet(node.SubnetId);
-      const blocks = v6 ? (subnet?.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock) : [subnet?.CidrBlock];
-      for (const block of blocks) {
-        if (!block) continue;
-        subnets.add(block);
-        found = true;
-      }
-    }
-    // Subnets the snapshot does not give (or without a block of the family): the nodes' addresses, as for any load balancer.
-    if (!found) rest.push(...withLoadBalancerSiblings(model, capturingEniIds[i], [address]));
+    const blocks = movingNodes(balancer.owner) ? subnetBlocksOf(model, balancer.nodes, v6) : [];
+    for (const block of blocks) subnets.add(block);
+    if (blocks.length === 0) for (const node of [address, ...addressesOf(balancer.nodes, v6)]) rest.add(node);
   });
   return coverPeers(model, rest, [...subnets]);
+}
+
+/** The CIDR blocks of the family of `v6` of the subnets these interfaces are in. */
+function subnetBlocksOf(model: NetworkModel, nodes: readonly NetworkInterface[], v6: boolean): string[] {
+  return nodes.flatMap((n) => {
+    const subnet = n.SubnetId ? model.subnet(n.SubnetId) : undefined;
+    const blocks = v6 ? (subnet?.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock) : [subnet?.CidrBlock];
+    return blocks.filter((b): b is string => Boolean(b));
+  });
 }
 
 /** An Application (`elb:app/…`) or Classic (`elb:NAME`) Load Balancer: nodes at addresses that change. */

@@ -18,6 +18,29 @@ function repeated(fields: Partial<FlowAggregate>): FlowAggregate {
   return flowOf({ records: 40, packets: 120, ...fields });
 }
 
+/** A request to Redis (6379) on the db interface from `srcaddr`, from client ports `from`-`to`. */
+function redisRequest(srcaddr: string, from: number, to: number): FlowAggregate {
+  return repeated({
+    interfaceId: 'eni-db',
+    srcaddr,
+    dstaddr: '10.1.20.10',
+    srcport: from,
+    dstport: 6379,
+    servicePortSide: 'dst',
+    ephemeralPortMin: from,
+    ephemeralPortMax: to,
+  });
+}
+
+/** The hardening snapshot with sg-db admitting Redis from the VPC: acl-db alone refuses it. */
+function withRedisAdmittedBySgDb(): NetworkSnapshot {
+  const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
+  snapshot
+    .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
+    .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
+  return snapshot;
+}
+
 function only(findings: Finding[]): Finding {
   expect(findings).toHaveLength(1);
   return findings[0];
@@ -73,33 +96,8 @@ describe('NACL fixes', () => {
   it('a request let in by the fix still needs its reply out: the same NACL gets the outbound ephemeral entry, and only then is it verified', () => {
     // The app tier (10.1.10.0/24) asks Redis on the db ENI; acl-db has no inbound 6379 and its
     // outbound replies only go to 10.1.10.0/24 — peers in the web subnets get no reply.
-    const requests = [
-      repeated({
-        interfaceId: 'eni-db',
-        srcaddr: '10.1.0.20',
-        dstaddr: '10.1.20.10',
-        srcport: 40000,
-        dstport: 6379,
-        servicePortSide: 'dst',
-        ephemeralPortMin: 40000,
-        ephemeralPortMax: 52000,
-      }),
-      repeated({
-        interfaceId: 'eni-db',
-        srcaddr: '10.1.1.20',
-        dstaddr: '10.1.20.10',
-        srcport: 41000,
-        dstport: 6379,
-        servicePortSide: 'dst',
-        ephemeralPortMin: 41000,
-        ephemeralPortMax: 43000,
-      }),
-    ];
-    const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
-    snapshot
-      .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
-      .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
-    const finding = only(diagnose(snapshot, requests).findings);
+    const requests = [redisRequest('10.1.0.20', 40000, 52000), redisRequest('10.1.1.20', 41000, 43000)];
+    const finding = only(diagnose(withRedisAdmittedBySgDb(), requests).findings);
     expect(finding.blockedBy).toMatchObject({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-db' });
     const changes = finding.suggestedFix!.changes;
     expect(changes[0]).toMatchObject({ action: 'CreateNetworkAclEntry', params: { Egress: false, PortRange: { From: 6379, To: 6379 } } });
@@ -206,23 +204,10 @@ describe('load balancers are one owner across their interfaces', () => {
     ['a Classic Load Balancer: its subnet, as for an ALB', 'ELB shop', '10.1.0.0/24'],
   ])('a NACL entry for %s', (_name, description, cidr) => {
     // One node, in subnet-web, asks Redis on the db interface; acl-db admits 5432 from the app tier only.
-    const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
+    const snapshot = withRedisAdmittedBySgDb();
     snapshot.NetworkInterfaces = snapshot.NetworkInterfaces!.filter((n) => n.NetworkInterfaceId !== 'eni-alb-b');
     snapshot.NetworkInterfaces.find((n) => n.NetworkInterfaceId === 'eni-alb-a')!.Description = description;
-    snapshot
-      .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
-      .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
-    const request = repeated({
-      interfaceId: 'eni-db',
-      srcaddr: '10.1.0.20',
-      dstaddr: '10.1.20.10',
-      srcport: 40000,
-      dstport: 6379,
-      servicePortSide: 'dst',
-      ephemeralPortMin: 40000,
-      ephemeralPortMax: 45000,
-    });
-    const finding = only(diagnose(snapshot, [request]).findings);
+    const finding = only(diagnose(snapshot, [redisRequest('10.1.0.20', 40000, 45000)]).findings);
     const entries = finding.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-db');
     expect(entries.map((c) => c.params.CidrBlock)).toEqual([cidr, cidr]);
     expect(finding.suggestedFix!.verified).toBe(true);

@@ -318,6 +318,11 @@ const natInterface = (s: NetworkSnapshot): void => {
     Groups: [],
   });
 };
+/** vpc-a and vpc-c routing each other's block to transit gateway tgw-1. */
+const viaTransitGatewayAC = [
+  addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
+  addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
+];
 const tcpFrom = (port: number, peer: Json) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, ...peer });
 const refTo = (GroupId: string) => ({ UserIdGroupPairs: [{ GroupId, UserId: OWNER }] });
 
@@ -458,10 +463,7 @@ const scenarios: Scenario[] = [
   {
     id: 'R12',
     fact: 'A transit gateway route (with the return route on the other side) carries traffic between VPCs.',
-    edits: [
-      addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
-      addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
-    ],
+    edits: [...viaTransitGatewayAC],
     query: tcp('eni-a1', 'eni-c1', 443),
     verdict: 'allowed',
     route: 'allow transit-gateway rtb-a-main',
@@ -860,8 +862,7 @@ const scenarios: Scenario[] = [
     id: 'P13',
     fact: 'A transit gateway resolves group references of inbound rules across the VPCs attached to it only when security group referencing is enabled on the gateway and on both attachments, which the snapshot does not show (EC2 refuses a reference to a group of an unconnected VPC, so the rule itself says it was once on): unknown, not blocked.',
     edits: [
-      addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
-      addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      ...viaTransitGatewayAC,
       addGroup(group('sg-a-app', 'vpc-a')),
       groups('eni-a1', 'sg-a-app'),
       addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-a-app', UserId: OWNER, VpcId: 'vpc-a' }] })])),
@@ -875,8 +876,7 @@ const scenarios: Scenario[] = [
     id: 'P16',
     fact: 'Outbound rules cannot reference a group across a transit gateway: such a reference admits nobody there, whatever the gateway says.',
     edits: [
-      addRoutes('rtb-a-main', route('10.2.0.0/16', { TransitGatewayId: 'tgw-1' })),
-      addRoutes('rtb-c-main', route('10.0.0.0/16', { TransitGatewayId: 'tgw-1' })),
+      ...viaTransitGatewayAC,
       addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { IpRanges: [{ CidrIp: '10.0.0.0/16' }] })])),
       groups('eni-c1', 'sg-c-db'),
       addGroup(
