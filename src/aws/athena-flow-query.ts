@@ -58,6 +58,8 @@ export class AthenaFlowQuery {
     private readonly signal?: AbortSignal | null,
     /** A GetQueryExecution answer the caller already has; it stands for the first poll. */
     private observed: QueryExecution | null = null,
+    /** Fields of the table's format newer than sgdoctor's catalogue, which the query does not read. */
+    readonly unknownFields: readonly string[] = [],
   ) {}
 
   /** Resolves with the statistics once SUCCEEDED; rejects with AthenaQueryError otherwise. */

@@ -58,6 +58,8 @@ export interface AthenaFlowResult extends AthenaQueryStatistics {
   aggregates: number;
   /** The records of the window the query counted as left out of the aggregates, by reason. */
   unread: UnreadRecords;
+  /** Fields of the format newer than sgdoctor's catalogue: their values were not read. */
+  unknownFields: readonly string[];
 }
 
 export interface AthenaFlowSourceSettings extends AthenaPollingOptions {
@@ -136,7 +138,16 @@ export class AthenaFlowSource {
       const queryExecutionId = await this.startGeneration(client, request, workgroup, built, generation);
       const execution = await this.describe(client, queryExecutionId, request.signal);
       if (!isDeadOnArrival(execution)) {
-        return new AthenaFlowQuery(client, queryExecutionId, built.sql, built.parameters, this.options, request.signal, execution ?? null);
+        return new AthenaFlowQuery(
+          client,
+          queryExecutionId,
+          built.sql,
+          built.parameters,
+          this.options,
+          request.signal,
+          execution ?? null,
+          built.unknownFields,
+        );
       }
       const state = execution?.Status?.State ?? 'CANCELLED';
       if (request.signal?.aborted) {
@@ -170,7 +181,7 @@ export class AthenaFlowSource {
       await onAggregate(aggregate);
       aggregates += 1;
     }
-    return { ...statistics, aggregates, unread };
+    return { ...statistics, aggregates, unread, unknownFields: query.unknownFields };
   }
 
   /**

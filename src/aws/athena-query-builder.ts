@@ -106,6 +106,8 @@ export interface BuiltFlowQuery {
   parameters: string[];
   /** Names of the columns of a result row, in order. */
   columns: readonly string[];
+  /** Fields of the format newer than sgdoctor's catalogue: their columns are not read. */
+  unknownFields: readonly string[];
 }
 
 /** Athena's maximum query string length. */
@@ -209,13 +211,15 @@ const KEY_COLUMNS = new Set(['interface_id', 'flow_direction', 'srcaddr', 'dstad
  */
 export class AthenaQueryBuilder {
   build(input: FlowQueryInput): BuiltFlowQuery {
-    const fields = new Set(parseLogFormat(input.logFormat).names);
+    // A field newer than the catalogue is not read; the format's other fields still are.
+    const format = parseLogFormat(input.logFormat, { unknownFields: 'keep' });
+    const fields = new Set(format.names);
     checkFlowQueryInput(fields, input);
 
     // Parameters in the order of their `?`: the reasons' (in the projection) before the WHERE's.
     const params: string[] = [];
     const projection = this.projection(fields);
-    const short = shortLineColumn(parseLogFormat(input.logFormat).names, input.delimitedText);
+    const short = shortLineColumn(format.names, input.delimitedText);
     const unread = this.unreadReason(fields, short, params);
     const where = this.whereClause(input, fields, short, params);
     const source = this.tableName(input.table);
@@ -279,7 +283,7 @@ export class AthenaQueryBuilder {
         { bytes },
       );
     }
-    return { sql, parameters: params, columns: FLOW_AGGREGATE_COLUMNS };
+    return { sql, parameters: params, columns: FLOW_AGGREGATE_COLUMNS, unknownFields: format.unknown };
   }
 
   /**

@@ -92,7 +92,9 @@ function delimitedTextOf(schema: AthenaTableSchema): AthenaTablePlan['delimitedT
 function logFormatProblems(logFormat: string, columns: Map<string, AthenaTableColumn>, columnList: string): AthenaTableProblem[] {
   let names: readonly string[];
   try {
-    names = parseLogFormat(logFormat).names;
+    // Fields newer than the catalogue are not read, but the table must still have their columns:
+    // delimited text is read by position.
+    names = parseLogFormat(logFormat, { unknownFields: 'keep' }).names;
   } catch (error) {
     return [{ field: 'flowSource.logFormat', message: (error as Error).message }];
   }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CloudWatchLogsClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { DEFAULT_FORMAT } from '../engine/flow-log/flow-log-fields';
+import { DEFAULT_FORMAT, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { UnreadRecords } from '../engine/flow-log/unread-records';
 import type { FlowLog } from '../engine/network/snapshot';
@@ -61,6 +61,8 @@ export interface CloudWatchLogsFlowResult extends CloudWatchLogsFlowStatistics {
   aggregates: FlowAggregate[];
   /** The records of the window the queries counted as left out of the aggregates, by log group (those with some). */
   unread: Array<{ logGroupName: string; unread: UnreadRecords }>;
+  /** Fields of a log group's format newer than sgdoctor's catalogue: parsed past, not read. */
+  unknownFields: Array<{ logGroupName: string; field: string }>;
 }
 
 export interface CloudWatchLogsFlowSourceSettings {
@@ -208,7 +210,10 @@ export class CloudWatchLogsFlowSource {
     }
     statistics.estimatedCostUsd = estimateInsightsCostUsd(statistics.bytesScanned, this.options.pricePerGbUsd);
     statistics.rows = merger.rows;
-    return { ...statistics, aggregates: merger.aggregates(), unread: merger.unread() };
+    const unknownFields = groups.flatMap(({ logGroupName, logFormat }) =>
+      parseLogFormat(logFormat, { unknownFields: 'keep' }).unknown.map((field) => ({ logGroupName, field })),
+    );
+    return { ...statistics, aggregates: merger.aggregates(), unread: merger.unread(), unknownFields };
   }
 
   /** One slice of the window: its rows merged, or — capped or timed out — its halves run. */

@@ -67,17 +67,20 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
     const { warnings: unreadWarnings, ...unread } = unreadStatistics([{ source: table, unread: result.unread }]);
     // A query over partitions that hold no object (not added, projected elsewhere, another
     // location) succeeds with no row and scans nothing: said, not read as a window without traffic.
-    const warnings =
-      result.dataScannedBytes === 0 && rejectedRecords + acceptedRecords === 0
-        ? [
-            ...unreadWarnings,
-            {
-              file: table,
-              message:
-                "Athena read no data of the table for the window (0 bytes scanned): check that the table's location and partitions (added, or projected) cover the flow log's objects of these days",
-            },
-          ]
-        : unreadWarnings;
+    const warnings = [
+      ...unreadWarnings,
+      ...result.unknownFields.map((field) => ({
+        file: table,
+        message: `unknown flow-log field "${field}" in the format: newer than sgdoctor, its column was not read`,
+      })),
+    ];
+    if (result.dataScannedBytes === 0 && rejectedRecords + acceptedRecords === 0) {
+      warnings.push({
+        file: table,
+        message:
+          "Athena read no data of the table for the window (0 bytes scanned): check that the table's location and partitions (added, or projected) cover the flow log's objects of these days",
+      });
+    }
     return {
       bytesScanned: result.dataScannedBytes,
       estimatedCostUsd: result.estimatedCostUsd,

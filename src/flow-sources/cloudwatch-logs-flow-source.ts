@@ -47,6 +47,10 @@ export class CloudWatchLogsTargetFlowSource implements FlowSource<CloudWatchLogs
     // error: a log group the flow log does not publish to would read as a window without traffic.
     const warnings = [
       ...unreadWarnings,
+      ...result.unknownFields.map(({ logGroupName, field }) => ({
+        file: logGroupName,
+        message: `unknown flow-log field "${field}" in the format: newer than sgdoctor, its values were not read`,
+      })),
       ...Object.entries(result.recordsScannedByLogGroup)
         .filter(([, scanned]) => scanned === 0)
         .map(([logGroupName]) => ({

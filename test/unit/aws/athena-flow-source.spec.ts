@@ -109,6 +109,7 @@ describe('AthenaFlowSource', () => {
       estimatedCostUsd: (3 / 1024) * 5,
       aggregates: 2,
       unread: emptyUnreadRecords(),
+      unknownFields: [],
     });
     expect(seen[0]).toEqual({
       interfaceId: 'eni-000',

@@ -117,6 +117,23 @@ describe('AthenaQueryBuilder', () => {
     expect(v8).toContain(`NULLIF("reject_reason", '-') AS reject_reason`);
   });
 
+  it('a format with a field newer than sgdoctor reads the others, names the new one, and counts short lines by it', () => {
+    const newer = `${V8} \${traffic-class}`;
+    const { sql, unknownFields } = builder.build({ ...base, logFormat: newer });
+    expect(unknownFields).toEqual(['traffic-class']);
+    expect(sql).not.toContain('traffic_class');
+    expect(sql).toBe(builder.build(base).sql);
+    const text = builder.build({
+      ...base,
+      logFormat: newer,
+      kind: 'window',
+      delimitedText: { stringColumns: ['interface_id', 'srcaddr', 'dstaddr', 'action', 'reject_reason', 'traffic_class'] },
+    });
+    // A line that ends before the newer field's column is too short for the format.
+    expect(text.sql).toContain(`CASE WHEN "traffic_class" IS NULL THEN 'message does not match the log format'`);
+    expect(builder.build(base).unknownFields).toEqual([]);
+  });
+
   it('refuses a format without the fields attribution needs', () => {
     expect(() => builder.build({ ...base, logFormat: '${version} ${srcaddr} ${dstaddr}' })).toThrow(/interface-id/);
   });

@@ -193,6 +193,18 @@ describe('flow-log tables read with GetTableMetadata', () => {
     expect(garbage.problems[0]).toMatchObject({ field: 'flowSource.logFormat' });
   });
 
+  it('takes a log format with a field newer than sgdoctor when the table has its column, and refuses it when not', async () => {
+    const newer = `${V5} \${traffic-class}`;
+    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(newer), []));
+    expect((await plan(null, newer)).problems).toEqual([]);
+    athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V5), []));
+    expect((await plan(null, newer)).problems).toEqual([
+      { field: 'flowSource.logFormat', message: expect.stringMatching(/no column for traffic_class/) },
+    ]);
+    // A token no flow-log field is spelled like stays refused.
+    expect((await plan(null, `${V5} \${Not_A_Field}`)).problems[0]).toMatchObject({ field: 'flowSource.logFormat' });
+  });
+
   it('a stated layout must name partition keys of the table', async () => {
     athenaMock.on(GetTableMetadataCommand).resolves(tableMetadata('flow_logs', flowLogColumns(V2), [{ Name: 'dt', Type: 'string' }]));
     const { problems } = await plan({ type: 'date-string', column: 'day', format: 'yyyy/MM/dd' });

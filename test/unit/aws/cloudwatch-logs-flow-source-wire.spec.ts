@@ -223,4 +223,35 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
       },
     ]);
   });
+
+  it('a format with a field newer than sgdoctor is parsed past, and the analysis names the field it did not read', async () => {
+    const newer = `${V2} \${traffic-class}`;
+    let query = '';
+    const handler = new FakeHttpHandler((request) => {
+      if (actionOf(request.headers) === 'StartQuery') {
+        query = (JSON.parse(String(request.body)) as { queryString: string }).queryString;
+        return json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' });
+      }
+      return json({ results: rows, statistics: { recordsMatched: 5.0, recordsScanned: 5.0, bytesScanned: 900.0 }, status: 'Complete' });
+    });
+    const aggregates: unknown[] = [];
+    const statistics = await new CloudWatchLogsTargetFlowSource(source(handler)).read(
+      {
+        analysisId: 'an-1',
+        attempt: 0,
+        target: { id: 't-1', ...TARGET, access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+        settings: { type: 'cloudwatch-logs', logGroupName: LOG_GROUP, flowLogId: null, logFormat: newer },
+        window: WINDOW,
+        snapshot: {},
+        signal: new AbortController().signal,
+      },
+      (aggregate) => aggregates.push(aggregate),
+    );
+    // The message has one more field: the pattern parses past it.
+    expect(query).toContain(`parse @message "${Array.from({ length: 15 }, () => '*').join(' ')}"`);
+    expect(aggregates).toHaveLength(1);
+    expect(statistics.warnings).toEqual([
+      { file: LOG_GROUP, message: 'unknown flow-log field "traffic-class" in the format: newer than sgdoctor, its values were not read' },
+    ]);
+  });
 });

@@ -132,6 +132,25 @@ describe('AthenaTableFlowSource: what the query left out, in the analysis statis
     expect(statistics).not.toHaveProperty('warnings');
   });
 
+  it('a table whose flow log has a field newer than sgdoctor is read, and the analysis names the field it did not read', async () => {
+    const newer = `${V5} \${traffic-class}`;
+    athenaMock
+      .on(GetTableMetadataCommand)
+      .resolves(tableMetadata('flow_logs', flowLogColumns(newer), [{ Name: 'day', Type: 'string' }], { 'projection.enabled': 'true' }));
+    const pages = resultPages(10, 1000, []);
+    let page = 0;
+    athenaMock.on(GetQueryResultsCommand).callsFake(() => pages[page++]);
+    const aggregates: FlowAggregate[] = [];
+    const statistics = await source.read({ ...request, settings: { ...settings, logFormat: newer } }, (a) => aggregates.push(a));
+    expect(aggregates).toHaveLength(10);
+    expect(statistics.warnings).toEqual([
+      {
+        file: 'vpc_logs.flow_logs',
+        message: 'unknown flow-log field "traffic-class" in the format: newer than sgdoctor, its column was not read',
+      },
+    ]);
+  });
+
   it('a query that read no data of the table (DataScannedInBytes 0, only the header row) is named in the warnings, not read as a quiet network', async () => {
     const scannedNothing = succeeded('q-7');
     scannedNothing.QueryExecution!.Statistics!.DataScannedInBytes = 0;
