@@ -126,6 +126,23 @@ function allIcmpTypesReason(query: PathAnalysis['query']): string {
   return `the reply to ${protocolName(query.protocol)} type ${query.port} has no type sgdoctor knows`;
 }
 
+/**
+ * The records by ICMP type (all in one list for other protocols): a path whose request and reply
+ * cross one NACL the same way (two subnets sharing a NACL, one end's request and the other's
+ * reply both leaving by it; an interface asked at its own public address) then gets an entry for
+ * each of the two types, where one group of both would get one entry for every type.
+ */
+function byIcmpType(explained: ExplainedFlow[]): ExplainedFlow[][] {
+  const lists = new Map<number | null, ExplainedFlow[]>();
+  for (const item of explained) {
+    const type = item.flow.icmpType ?? null;
+    const list = lists.get(type);
+    if (list) list.push(item);
+    else lists.set(type, [item]);
+  }
+  return [...lists.values()];
+}
+
 /** Security-group rule descriptions name the path, not observed rejects. */
 function describedForPath(changes: FixChange[]): FixChange[] {
   return JSON.parse(JSON.stringify(changes).replace(/sgdoctor: observed rejects/g, 'sgdoctor: path')) as FixChange[];
@@ -149,7 +166,7 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   const deferred: FixVerifier = () => ({ verified: false, risks: [] });
   const ledger = new NaclRuleNumberLedger();
   const fixes: { group: FindingGroup; changes: FixChange[] }[] = [];
-  for (const group of groupBlockedFlows(explained)) {
+  for (const group of byIcmpType(explained).flatMap(groupBlockedFlows)) {
     // The records stand at both ends of the path already: no group's fix opens the other end for it.
     const fix = suggestFix(model, group, deferred, ledger, { farEnd: false });
     if (fix) fixes.push({ group, changes: describedForPath(fix.changes) });

@@ -233,9 +233,9 @@ describe('ICMP paths that name a type', () => {
           const path = explainPath(model, { from, to, protocol, port: type, sourcePort: null });
           const fix = path.suggestedFix;
           // A path between two addresses of the protocol's IP family, refused by security groups and NACLs alone, every hop
-          // decided, gets a fix. (An interface to itself is left out, also when asked at its own public address: its ICMP
-          // request, which has no ports, looks like its own reply, and request and reply leave by the same NACL.)
-          if (path.source.eni && path.source.eni === path.destination.eni) return;
+          // decided, gets a fix. (An interface asked at its own private address is left out: the packets never leave it.)
+          if (path.source.eni && path.source.eni === path.destination.eni && path.destination.address?.key === path.source.address?.key)
+            return;
           const family = protocol === 1 ? 4 : 6;
           const coherent =
             path.source.address?.family === family &&

@@ -265,6 +265,76 @@ describe('fixes for blocked ICMP paths', () => {
     expect(timestamp.reply.blockedBy).toEqual(analysis.reply.blockedBy);
   });
 
+  it('two subnets behind one NACL that lets nothing out: the request leaves by it from one end, the reply from the other, each typed', () => {
+    const open = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
+    const on = validateSnapshot({
+      Vpcs: [{ VpcId: 'vpc-a', CidrBlock: '10.0.0.0/16' }],
+      Subnets: [
+        { SubnetId: 'subnet-a1', VpcId: 'vpc-a', CidrBlock: '10.0.1.0/24' },
+        { SubnetId: 'subnet-a2', VpcId: 'vpc-a', CidrBlock: '10.0.2.0/24' },
+      ],
+      SecurityGroups: [{ GroupId: 'sg-open', VpcId: 'vpc-a', OwnerId: '111111111111', IpPermissions: open, IpPermissionsEgress: open }],
+      NetworkInterfaces: [
+        {
+          NetworkInterfaceId: 'eni-1',
+          SubnetId: 'subnet-a1',
+          VpcId: 'vpc-a',
+          PrivateIpAddress: '10.0.1.10',
+          Groups: [{ GroupId: 'sg-open' }],
+        },
+        {
+          NetworkInterfaceId: 'eni-3',
+          SubnetId: 'subnet-a2',
+          VpcId: 'vpc-a',
+          PrivateIpAddress: '10.0.2.20',
+          Groups: [{ GroupId: 'sg-open' }],
+        },
+      ],
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-a',
+          VpcId: 'vpc-a',
+          IsDefault: true,
+          Associations: [{ SubnetId: 'subnet-a1' }, { SubnetId: 'subnet-a2' }],
+          Entries: [
+            { RuleNumber: 1, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
+          ],
+        },
+      ],
+    });
+    const { analysis, fix } = fixFor(icmp('eni-1', 'eni-3', 8), on);
+    expect(analysis.verdict).toBe('blocked');
+    const entries = fix!.changes.map((c) => {
+      const p = c.params as { Egress: boolean; IcmpTypeCode: { Type: number }; CidrBlock: string };
+      return `${p.Egress ? 'out' : 'in'} ${p.IcmpTypeCode.Type} ${p.CidrBlock}`;
+    });
+    expect(entries).toEqual(['out 8 10.0.2.20/32', 'out 0 10.0.1.10/32']);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+    expect(fix!.verified).toBe(true);
+  });
+
+  it('an interface asked at its own public address: request and reply cross its NACL both ways, each typed entry once', () => {
+    // eni-web (203.0.113.10) pings itself through the internet gateway: the echo request leaves and
+    // comes back in by acl-public, and so does the echo reply.
+    const on = publicSubnetClosedToIcmp();
+    const { analysis, fix } = fixFor(icmp('eni-web', '203.0.113.10', 8), on);
+    expect(analysis.verdict).toBe('blocked');
+    const entries = fix!.changes
+      .filter((c) => c.action === 'CreateNetworkAclEntry')
+      .map((c) => {
+        const p = c.params as { Egress: boolean; IcmpTypeCode: { Type: number }; CidrBlock: string };
+        return `${p.Egress ? 'out' : 'in'} ${p.IcmpTypeCode.Type} ${p.CidrBlock}`;
+      });
+    expect(entries.sort()).toEqual(['in 0 203.0.113.10/32', 'in 8 203.0.113.10/32', 'out 0 203.0.113.10/32', 'out 8 203.0.113.10/32']);
+    expect(fix!.risks.map((r) => r.kind)).not.toContain('all-icmp-types');
+    expect(fix!.verified).toBe(true);
+    const fixed = after(on, fix!.changes);
+    expect(analyzePath(fixed, analysis.query).verdict).toBe('allowed');
+    expect(analyzePath(fixed, parsePathQuery(icmp('eni-web', '203.0.113.10', 13))).verdict).toBe('blocked');
+  });
+
   it('opens the asked type for the request (FromPort = type, ToPort -1: every code) and its answer type for the reply', () => {
     // sg-db admits no ICMP and acl-db none either way.
     const { analysis, fix } = fixFor(icmp('eni-app', 'eni-db', 8));
