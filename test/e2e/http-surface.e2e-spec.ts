@@ -3,9 +3,22 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/openapi/canonical-json';
+import { documentedOperations, fillPath, send, type DocumentedOperation } from '../support/app/openapi-operations';
 import { createTestApp, type TestApp } from '../support/app/test-app';
 
 const ADMIN_KEY = 'test-admin-key-surface-0123456789abcdef';
+/** An id that names nothing: a method a route takes answers 404 (or 400 for its body) with it, never acts. */
+const ABSENT_ID = '00000000-0000-4000-8000-00000000a405';
+/** The methods a client may send to any path; OPTIONS is asked of the API in a test of its own. */
+const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete'] as const;
+
+/** The methods of an Allow header, in order. */
+function allowed(response: request.Response): string[] {
+  return String(response.headers.allow ?? '')
+    .split(',')
+    .map((method) => method.trim())
+    .filter(Boolean);
+}
 
 describe('HTTP surface', () => {
   let testApp: TestApp;
@@ -47,6 +60,77 @@ describe('HTTP surface', () => {
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 404, code: 'REQUEST.ROUTE_NOT_FOUND', instance: '/v1/no-such-thing' });
+  });
+
+  it('answers a method its route does not take with 405 problem+json and Allow naming those it does, key or no key', async () => {
+    const cases: Array<[method: (typeof METHODS)[number], path: string, allow: string[]]> = [
+      ['delete', '/v1/findings', ['GET', 'HEAD']],
+      ['put', `/v1/targets/${ABSENT_ID}`, ['DELETE', 'GET', 'HEAD', 'PATCH']],
+      ['post', `/v1/findings/${ABSENT_ID}`, ['GET', 'HEAD', 'PATCH']],
+      ['get', '/v1/simulations', ['POST']],
+      ['head', '/v1/simulations', ['POST']],
+      ['post', '/health/live', ['GET', 'HEAD']],
+      ['delete', '/v1/findings?limit=5', ['GET', 'HEAD']],
+    ];
+    for (const [method, path, allow] of cases) {
+      for (const key of [ADMIN_KEY, undefined, 'wrong-key']) {
+        const test = send(server(), method, path);
+        const response = await (key ? test.set('authorization', `Bearer ${key}`) : test);
+        const context = `${method.toUpperCase()} ${path} with ${key ?? 'no key'}`;
+        expect(response.status, context).toBe(405);
+        expect(allowed(response), context).toEqual(allow);
+        expect(response.headers['content-type'], context).toMatch(/^application\/problem\+json/);
+        expect(response.headers['www-authenticate'], context).toBeUndefined();
+        if (method === 'head') continue;
+        expect(response.body, context).toMatchObject({ status: 405, code: 'REQUEST.METHOD_NOT_ALLOWED', instance: path });
+        expect(response.body.detail, context).toContain(allow.join(', '));
+      }
+    }
+  });
+
+  it('lists in Allow exactly the methods each documented path takes', async () => {
+    const byPath = new Map<string, DocumentedOperation[]>();
+    for (const operation of documentedOperations()) byPath.set(operation.template, [...(byPath.get(operation.template) ?? []), operation]);
+    expect(byPath.size).toBeGreaterThan(20);
+    for (const [template, operations] of byPath) {
+      const path = fillPath(template, Object.fromEntries(operations[0].pathParameters.map((p) => [p.name, ABSENT_ID])));
+      const answers = new Map<string, request.Response>();
+      for (const method of METHODS) {
+        const test = send(server(), method, path).set('authorization', `Bearer ${ADMIN_KEY}`);
+        answers.set(method.toUpperCase(), await (method === 'post' || method === 'put' || method === 'patch' ? test.send({}) : test));
+      }
+      // Taken: whatever a route answers (a 400 for the empty body, a 404 for the absent id), but not 405.
+      const taken = [...answers].filter(([, response]) => response.status !== 405).map(([method]) => method);
+      for (const operation of operations) expect(taken, operation.key).toContain(operation.method.toUpperCase());
+      if (taken.includes('GET')) expect(taken, `HEAD ${template}`).toContain('HEAD');
+      for (const [method, response] of answers) {
+        expect(response.body?.code, `${method} ${path}`).not.toBe('REQUEST.ROUTE_NOT_FOUND');
+        if (response.status === 405) expect(allowed(response), `${method} ${path}`).toEqual([...taken].sort());
+      }
+    }
+  });
+
+  it('keeps a path no route has 404, HEAD of a GET route a GET without its body, and OPTIONS as it was', async () => {
+    for (const key of [ADMIN_KEY, undefined]) {
+      const auth = (test: request.Test) => (key ? test.set('authorization', `Bearer ${key}`) : test);
+      for (const method of METHODS) {
+        const unknown = await auth(send(server(), method, '/v1/no-such-thing'));
+        expect(unknown.status, `${method} /v1/no-such-thing`).toBe(404);
+        expect(unknown.headers.allow).toBeUndefined();
+      }
+      // OPTIONS is answered by no route, known path or not (there is no CORS).
+      for (const path of ['/v1/findings', '/health/live', '/v1/no-such-thing']) {
+        const options = await auth(send(server(), 'options', path));
+        expect(options.status, `OPTIONS ${path}`).toBe(404);
+        expect(options.body).toMatchObject({ code: 'REQUEST.ROUTE_NOT_FOUND' });
+        expect(options.headers.allow).toBeUndefined();
+      }
+    }
+    const head = await request(server()).head('/v1/findings').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toMatch(/^application\/json/);
+    expect((await request(server()).head('/v1/findings')).status).toBe(401);
+    expect((await request(server()).head('/health/live')).status).toBe(200);
   });
 
   it('answers a body over the limit with 413 problem+json', async () => {

@@ -8,6 +8,7 @@ import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../e
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { redactUrlCredentials } from '../logging/redact';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
+import { allowedMethodsAt } from './allowed-methods';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -29,13 +30,15 @@ interface Classified {
   code: ErrorCode;
   detail: string;
   extensions: Record<string, unknown>;
+  /** Response headers the status calls for (`Allow` with a 405). */
+  headers?: Record<string, string>;
 }
 
 /**
  * The one place errors become HTTP responses: AppErrors by code, Nest HttpExceptions and
- * Fastify's own errors (body too large, bad JSON, unknown route) by status, PostgreSQL or Redis
- * connection failures 503 naming the dependency, anything else 500. Every response is
- * application/problem+json; every 503 carries Retry-After.
+ * Fastify's own errors (body too large, bad JSON) by status, a request no route takes 404 or 405
+ * (see unmatchedRoute), PostgreSQL or Redis connection failures 503 naming the dependency,
+ * anything else 500. Every response is application/problem+json; every 503 carries Retry-After.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -75,14 +78,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private classifyHttpException(exception: HttpException, request: FastifyRequest | undefined): Classified {
     const status = exception.getStatus();
-    if (status === 404 && isUnmatchedRoute(request)) {
-      return {
-        status,
-        code: ErrorCode.RouteNotFound,
-        detail: `No route matches ${request?.method ?? ''} ${instanceOf(request) ?? ''}`.trim(),
-        extensions: {},
-      };
-    }
+    if (status === 404 && isUnmatchedRoute(request)) return unmatchedRoute(request);
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
     const detail = status >= 500 ? ERROR_TITLE[code] : httpExceptionMessage(exception);
     return { status, code, detail, extensions: {} };
@@ -127,7 +123,38 @@ export function sendClientError(error: Error & { code?: string }, socket: Duplex
   socket.destroy(error);
 }
 
-function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, { status, code, detail, extensions }: Classified): void {
+/**
+ * A request no route takes: 405 with `Allow` when routes take other methods at its path (RFC 9110
+ * §15.5.6), else 404. Routing comes before authentication, so both answer with or without a key:
+ * a caller without one learns nothing it could not learn before, method by method, from 404 and
+ * 401. OPTIONS keeps its 404 wherever it is sent: it asks what a path supports rather than acting
+ * on it, and the API answers no such question (it serves no CORS preflights).
+ */
+function unmatchedRoute(request: FastifyRequest): Classified {
+  const allowed = request.method === 'OPTIONS' ? [] : allowedMethodsAt(request);
+  if (allowed.length === 0) {
+    return {
+      status: 404,
+      code: ErrorCode.RouteNotFound,
+      detail: `No route matches ${request.method} ${instanceOf(request) ?? ''}`.trim(),
+      extensions: {},
+    };
+  }
+  const methods = allowed.join(', ');
+  return {
+    status: 405,
+    code: ErrorCode.MethodNotAllowed,
+    detail: `${request.method} ${request.url.split('?', 1)[0]} is not allowed: the path takes ${methods}.`,
+    extensions: {},
+    headers: { allow: methods },
+  };
+}
+
+function sendProblem(
+  request: FastifyRequest | undefined,
+  reply: FastifyReply,
+  { status, code, detail, extensions, headers }: Classified,
+): void {
   const standard: ProblemDetails = {
     type: problemTypeFor(code),
     title: ERROR_TITLE[code],
@@ -149,6 +176,7 @@ function sendProblem(request: FastifyRequest | undefined, reply: FastifyReply, {
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   // RFC 9110 §11.6.1: a 401 names the scheme that would authenticate (the key as a bearer token).
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sgdoctor"');
+  for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
@@ -168,7 +196,7 @@ function fastifyClientErrorStatus(exception: unknown): number | undefined {
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : undefined;
 }
 
-function isUnmatchedRoute(request: FastifyRequest | undefined): boolean {
+function isUnmatchedRoute(request: FastifyRequest | undefined): request is FastifyRequest {
   return request !== undefined && !request.routeOptions?.url;
 }
 

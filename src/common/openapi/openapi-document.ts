@@ -39,7 +39,9 @@ function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
         'Every `/v1` route needs an API key (`Authorization: Bearer <key>` or `x-api-key`) with a scope: ' +
         '`read` (GET), `write` (changes), `admin` (API keys, webhooks), each including the ones before it; ' +
         'each operation names its own in `x-required-scope`. ' +
-        'Every error is RFC 9457 `application/problem+json` (schema ProblemDetails) with a stable `code`.',
+        'Every error is RFC 9457 `application/problem+json` (schema ProblemDetails) with a stable `code`. ' +
+        'A path the API does not have is 404 `REQUEST.ROUTE_NOT_FOUND`; a method its path does not take is 405 ' +
+        '`REQUEST.METHOD_NOT_ALLOWED`, with an `Allow` header naming those it does, key or no key.',
     )
     .setVersion(packageVersion())
     .addTag('targets', 'AWS accounts and regions to analyse, with where their flow logs and network configuration come from.')
