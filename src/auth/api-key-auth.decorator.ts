@@ -16,7 +16,10 @@ export const ApiKeyAuth = (): ClassDecorator =>
     ApiBearerAuth(),
     ApiSecurity(API_KEY_SECURITY),
     ApiProblemResponses(
-      [ErrorCode.Unauthenticated, 'no API key, or one that is unknown or revoked'],
+      [
+        ErrorCode.Unauthenticated,
+        'no API key, or one that is unknown or revoked, whatever the body: a body is judged only once the key is',
+      ],
       [
         ErrorCode.RateLimited,
         'over RATE_LIMIT_PER_MINUTE requests of this key in a minute; `retryAfterSeconds` and the `Retry-After` header say when to try again',

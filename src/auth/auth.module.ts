@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { BodyProblemGuard } from '../common/http/body-problem.guard';
 import type { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
@@ -9,7 +10,11 @@ import { RedisThrottlerStorageModule } from './redis-throttler-storage.module';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { RevokedKeysChannel } from './revoked-keys.channel';
 
-/** Global guards, in order: authenticate the API key and check its scope, then rate-limit per key; and revocations told to every API process. */
+/**
+ * Global guards, in order: authenticate the API key and check its scope, then rate-limit per key,
+ * then refuse a body that could not be read (which waits until the caller is known); and
+ * revocations told to every API process.
+ */
 @Module({})
 export class AuthModule {
   /** `keys`: the module that exports the ApiKeyAuthenticator (the API-keys module). */
@@ -34,6 +39,7 @@ export class AuthModule {
         RevokedKeysChannel,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+        { provide: APP_GUARD, useClass: BodyProblemGuard },
       ],
     };
   }

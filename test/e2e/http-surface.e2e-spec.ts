@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,80 @@ const ADMIN_KEY = 'test-admin-key-surface-0123456789abcdef';
 const ABSENT_ID = '00000000-0000-4000-8000-00000000a405';
 /** The methods a client may send to any path; OPTIONS is asked of the API in a test of its own. */
 const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete'] as const;
+
+/** A request body as it goes on the wire, and what the admin key gets for it. */
+interface BodyCase {
+  headers: Record<string, string>;
+  payload: string | Buffer;
+  status: number;
+  code: string;
+}
+
+const UNREADABLE_BODIES: Record<string, BodyCase> = {
+  'malformed JSON': { headers: { 'content-type': 'application/json' }, payload: '{"name":', status: 400, code: 'REQUEST.BAD' },
+  'a __proto__ key': {
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name":"p","scopes":["read"],"__proto__":{"x":1}}',
+    status: 400,
+    code: 'REQUEST.BAD',
+  },
+  'bytes that are not UTF-8': {
+    headers: { 'content-type': 'application/json' },
+    payload: Buffer.concat([Buffer.from('{"name":"bad'), Buffer.from([0xff, 0xfe]), Buffer.from('","scopes":["read"]}')]),
+    status: 400,
+    code: 'REQUEST.BAD',
+  },
+  'text/plain': {
+    headers: { 'content-type': 'text/plain' },
+    payload: '{"name":"t","scopes":["read"]}',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  },
+  'a form': {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'name=f&scopes=read',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  },
+  'a Content-Type that is no media type': {
+    headers: { 'content-type': 'garbage' },
+    payload: '{"name":"g","scopes":["read"]}',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  },
+  'no Content-Type': { headers: {}, payload: '{"name":"n","scopes":["read"]}', status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' },
+  'a gzip content coding': {
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    payload: '{"name":"z","scopes":["read"]}',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  },
+  'a body over the limit': {
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ name: 'x'.repeat(4096), scopes: ['read'] }),
+    status: 413,
+    code: 'REQUEST.PAYLOAD_TOO_LARGE',
+  },
+};
+
+/**
+ * Sends a request head and the start of its body on a connection of its own, never the rest, and
+ * resolves with what the server writes until it closes the connection (or `waitMs` passes: a
+ * server that waits for the rest of the body answers nothing).
+ */
+async function answerToUnfinishedBody(port: number, head: string, start: string, waitMs = 5_000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n${start}`));
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
 
 /** The methods of an Allow header, in order. */
 function allowed(response: request.Response): string[] {
@@ -187,6 +262,79 @@ describe('HTTP surface', () => {
       .set('authorization', `Bearer ${ADMIN_KEY}`)
       .set('content-type', 'text/plain');
     expect(empty.status).toBe(404);
+  });
+
+  describe('a body that cannot be read, sent to a route that needs a key', () => {
+    let readKey: string;
+    const inject = (body: BodyCase, headers: Record<string, string>) =>
+      testApp.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'POST', url: '/v1/api-keys', headers: { ...body.headers, ...headers }, payload: body.payload });
+
+    beforeAll(async () => {
+      const created = await request(server())
+        .post('/v1/api-keys')
+        .set('authorization', `Bearer ${ADMIN_KEY}`)
+        .send({ name: 'surface-reader', scopes: ['read'] });
+      expect(created.status, created.text).toBe(201);
+      readKey = created.body.key;
+    });
+
+    it.each(Object.entries(UNREADABLE_BODIES))(
+      '%s: 401 without a valid key, 403 below the scope, its own answer with one',
+      async (_case, body) => {
+        const unauthenticated: Array<Record<string, string>> = [
+          {},
+          { authorization: 'Bearer wrong-key' },
+          { 'x-api-key': 'sgd_0123456789ab_wrong' },
+        ];
+        for (const headers of unauthenticated) {
+          const refused = await inject(body, headers);
+          expect(refused.statusCode, `${JSON.stringify(headers)} → ${refused.body}`).toBe(401);
+          expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(refused.headers['www-authenticate']).toBe('Bearer realm="sgdoctor"');
+          expect(refused.headers['accept-encoding']).toBeUndefined();
+          expect(refused.json()).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED' });
+        }
+        const reader = await inject(body, { authorization: `Bearer ${readKey}` });
+        expect(reader.statusCode, reader.body).toBe(403);
+        expect(reader.json()).toMatchObject({ code: 'AUTH.FORBIDDEN', requiredScope: 'admin' });
+        const admin = await inject(body, { authorization: `Bearer ${ADMIN_KEY}` });
+        expect(admin.statusCode, admin.body).toBe(body.status);
+        expect(admin.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(admin.json()).toMatchObject({ status: body.status, code: body.code });
+        expect(admin.headers['accept-encoding']).toBe(body.headers['content-encoding'] ? 'identity' : undefined);
+      },
+    );
+
+    it('is answered without its rest once past the limit, declared or chunked, and the connection closed', async () => {
+      const listening = server();
+      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = listening.address() as AddressInfo;
+        const post = (auth: string, framing: string) =>
+          `POST /v1/api-keys HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${auth}${framing}`;
+        const declared = 'Content-Length: 100000000';
+        const chunk = 'x'.repeat(1000);
+        // Three chunks of 1000 bytes, over the limit of 2048, and the body never ended.
+        const chunked = ['Transfer-Encoding: chunked', `3e8\r\n${chunk}\r\n`.repeat(3)] as const;
+        for (const [auth, status] of [
+          ['', '401'],
+          ['Authorization: Bearer wrong-key\r\n', '401'],
+          [`Authorization: Bearer ${ADMIN_KEY}\r\n`, '413'],
+        ]) {
+          const toDeclared = await answerToUnfinishedBody(port, post(auth, declared), '{"name":"');
+          expect(toDeclared, `${auth} ${declared}`).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+          expect(toDeclared.toLowerCase()).toContain('connection: close');
+          const toChunked = await answerToUnfinishedBody(port, post(auth, chunked[0]), chunked[1]);
+          expect(toChunked, `${auth} chunked`).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+          expect(toChunked.toLowerCase()).toContain('connection: close');
+        }
+      } finally {
+        await new Promise((resolve) => listening.close(resolve));
+      }
+    });
   });
 
   it('answers a body in any content coding but identity with 415 problem+json and Accept-Encoding: identity, before reading it', async () => {

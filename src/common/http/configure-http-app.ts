@@ -3,13 +3,11 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { createOpenApiDocument } from '../openapi/openapi-document';
-import { readJsonBodiesAsStrictUtf8, refuseBodiesOtherThanJson } from './json-bodies-only.hook';
 
 /**
- * Everything the HTTP app needs beyond its modules, shared by main.ts and the tests so both
- * serve the same thing: the pino logger, the request-id and nosniff response headers, bodies read
- * as JSON only (415 otherwise) and as valid UTF-8 only (400 otherwise), and OpenAPI at /docs (UI)
- * and /docs-json.
+ * Everything the HTTP app needs beyond its modules and its adapter (createFastifyAdapter, which
+ * reads the bodies), shared by main.ts and the tests so both serve the same thing: the pino
+ * logger, the request-id and nosniff response headers, and OpenAPI at /docs (UI) and /docs-json.
  */
 export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
   app.useLogger(app.get(Logger));
@@ -21,8 +19,6 @@ export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
       // Browsers take every answer for the type it declares, never sniff a script out of it.
       void reply.header('x-content-type-options', 'nosniff');
     });
-  refuseBodiesOtherThanJson(app.getHttpAdapter().getInstance());
-  readJsonBodiesAsStrictUtf8(app);
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   return document;

@@ -2,11 +2,26 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../../config/app-config';
 import { assignRequestId } from '../logging/request-id';
+import { readJsonBodiesOnly } from './json-body.parser';
 import { sendClientError, sendFrameworkError } from './problem-details.filter';
 
-/** The Fastify adapter with sgdoctor's body limit, proxy trust, request ids and router and parser errors as problem+json. */
+/**
+ * Nest's FastifyAdapter, installing readJsonBodiesOnly where Nest asks an adapter for its body
+ * parsers (at app start) instead of Nest's JSON and form parsers: every app built on it (the API,
+ * the demo, the tests) reads bodies the same way.
+ */
+class JsonBodiesAdapter extends FastifyAdapter {
+  override registerParserMiddleware(): void {
+    readJsonBodiesOnly(this.getInstance());
+  }
+}
+
+/**
+ * The Fastify adapter with sgdoctor's body limit and body reader, proxy trust, request ids and
+ * router and parser errors as problem+json.
+ */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
-  return new FastifyAdapter({
+  return new JsonBodiesAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     genReqId: (raw: IncomingMessage) => assignRequestId(raw as IncomingMessage & { id?: string }),

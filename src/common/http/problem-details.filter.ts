@@ -9,6 +9,7 @@ import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { redactUrlCredentials } from '../logging/redact';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { allowedMethodsAt } from './allowed-methods';
+import { BODY_PROBLEM, type RequestWithBodyProblem } from './json-body.parser';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -176,6 +177,8 @@ function sendProblem(
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   // RFC 9110 §11.6.1: a 401 names the scheme that would authenticate (the key as a bearer token).
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sgdoctor"');
+  // The rest of a body left unread is never read: the connection ends with the answer.
+  if ((request as RequestWithBodyProblem | undefined)?.[BODY_PROBLEM]?.leftUnread) void reply.header('connection', 'close');
   for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
