@@ -4,6 +4,13 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app/test-app';
 import { ADMIN_KEY, api, sampleTargetBody } from '../support/app/analysis-api';
+import {
+  documentedOperations,
+  fillPath,
+  resolveSchema,
+  loadOpenApiDocument,
+  type OpenApiParameter,
+} from '../support/app/openapi-operations';
 import { ReportEntity } from '../../src/reports/report.entity';
 import { buildReportData } from '../../src/reports/render/build-report-data';
 import { sampleReportInput } from '../support/factories/sample-report-input';
@@ -17,6 +24,29 @@ function cursor(value: unknown): string {
 /** A crafted cursor naming the order of the list it is sent to (as the API's own do), so what is checked is its key and id. */
 function cursorFor(order: string, value: unknown): string {
   return cursor(typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, o: order } : value);
+}
+
+/** Every GET of openapi.json that reads a query, with the ones it reads (so a new list is covered as soon as it is documented). */
+function queriedOperations() {
+  return documentedOperations().filter((operation) => operation.method === 'get' && operation.queryParameters.length > 0);
+}
+
+/** A value the parameter takes, as its schema says. */
+function validValueOf(parameter: OpenApiParameter): string {
+  const schema = resolveSchema(loadOpenApiDocument(), parameter.schema ?? {});
+  const item = schema.type === 'array' ? (schema.items ?? {}) : schema;
+  if (item.enum) return String(item.enum[0]);
+  if (item.minimum !== undefined) return String(item.minimum);
+  if (item.format === 'uuid') return UUID;
+  if (item.example !== undefined) return String(item.example);
+  return 'x';
+}
+
+/** The messages of a validation problem about one field. */
+function messagesAbout(response: request.Response, field: string): string[] {
+  return (response.body.errors ?? [])
+    .filter((error: { field: string }) => error.field === field)
+    .map((error: { message: string }) => error.message);
 }
 
 /** Every answer below must be a client error in the problem+json shape, never a 500. */
@@ -341,6 +371,77 @@ describe('hostile requests get 4xx problem+json', () => {
   it('a malformed URL is a 400 problem+json', async () => {
     const response = await api(server()).get('/v1/targets/%E0%A4%A');
     expectProblem(response, 400);
+  });
+
+  describe('a query parameter gets one message, that says what it must be', () => {
+    const pathOf = (template: string) => fillPath(template, { id: targetId, deliveryId: UUID });
+
+    it('reads the lists and their parameters from the document', () => {
+      const keys = queriedOperations().map((operation) => operation.key);
+      expect(keys).toEqual(
+        expect.arrayContaining(['GET /v1/findings', 'GET /v1/analyses', 'GET /v1/reports', 'GET /v1/webhooks/dead-letters']),
+      );
+    });
+
+    it('limit=abc and limit=1&limit=2 on /v1/findings', async () => {
+      const notANumber = await api(server(), readKey).get('/v1/findings?limit=abc');
+      expectProblem(notANumber, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(notANumber.body.errors).toEqual([{ field: 'limit', message: 'limit must be an integer from 1 to 200' }]);
+      const repeated = await api(server(), readKey).get('/v1/findings?limit=1&limit=2');
+      expectProblem(repeated, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(repeated.body.errors).toEqual([{ field: 'limit', message: 'limit must be given once' }]);
+      const several = await api(server(), readKey).get('/v1/findings?limit=1&limit=2&port=http&sort=best&q=a&q=b');
+      expect(several.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'limit', message: 'limit must be given once' },
+          { field: 'port', message: 'port must be an integer from 0 to 65535' },
+          { field: 'q', message: 'q must be given once' },
+        ]),
+      );
+      expect(several.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['limit', 'port', 'q', 'sort']);
+    });
+
+    it('a parameter that takes one value, repeated, is refused saying so; one that takes a list takes it repeated', async () => {
+      for (const operation of queriedOperations()) {
+        for (const parameter of operation.queryParameters) {
+          const value = encodeURIComponent(validValueOf(parameter));
+          const response = await api(server(), readKey).get(
+            `${pathOf(operation.template)}?${parameter.name}=${value}&${parameter.name}=${value}`,
+          );
+          const context = `${operation.key} ?${parameter.name}=${value}&${parameter.name}=${value} → ${response.status} ${response.text}`;
+          const isList = resolveSchema(loadOpenApiDocument(), parameter.schema ?? {}).type === 'array';
+          expect(messagesAbout(response, parameter.name), context).toEqual(isList ? [] : [`${parameter.name} must be given once`]);
+        }
+      }
+    });
+
+    it('a number that is no integer in its range, or an unknown value of a list, gets one message', async () => {
+      let numbers = 0;
+      for (const operation of queriedOperations()) {
+        for (const parameter of operation.queryParameters) {
+          const schema = resolveSchema(loadOpenApiDocument(), parameter.schema ?? {});
+          const item = schema.type === 'array' ? (schema.items ?? {}) : schema;
+          const numeric = item.type === 'integer' || item.type === 'number';
+          if (numeric) numbers++;
+          const wrong = numeric
+            ? ['abc', '1.5', '', '1e400', String(item.maximum! + 1), String(item.minimum! - 1), '-']
+            : item.enum
+              ? ['bogus']
+              : [];
+          for (const value of wrong) {
+            const response = await api(server(), readKey).get(
+              `${pathOf(operation.template)}?${parameter.name}=${encodeURIComponent(value)}`,
+            );
+            const context = `${operation.key} ?${parameter.name}=${value} → ${response.status} ${response.text}`;
+            expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+            const messages = messagesAbout(response, parameter.name);
+            expect(messages, context).toHaveLength(1);
+            if (numeric) expect(messages[0], context).toBe(`${parameter.name} must be an integer from ${item.minimum} to ${item.maximum}`);
+          }
+        }
+      }
+      expect(numbers).toBeGreaterThan(5);
+    });
   });
 });
 

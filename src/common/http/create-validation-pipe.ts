@@ -1,4 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError as ClassValidatorError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import type { FieldError } from '../errors/app.error';
 import { ValidationError } from '../errors/validation.error';
 import { isPureQuery } from './pure-query.decorator';
@@ -9,7 +10,8 @@ const CHECKED_INPUTS = new Set<ArgumentMetadata['type']>(['body', 'query', 'para
 /**
  * The global DTO validation: unknown properties are refused, values are transformed to the DTO's
  * types, and a failure becomes a ValidationError listing every offending field. Before any of
- * that, input nested too deep or carrying NUL characters is refused (see findHostileInput).
+ * that, input nested too deep or carrying NUL characters is refused (see findHostileInput), and a
+ * query parameter that takes one value is refused when given several (see repeatedParameters).
  */
 export function createValidationPipe(): ValidationPipe {
   return new InputValidationPipe({
@@ -34,6 +36,8 @@ class InputValidationPipe extends ValidationPipe {
    * here, each time with a copy; a refused query is checked, and refused, every time.
    */
   private readonly validQueries = new WeakMap<object, Map<string, object>>();
+  /** The properties of each query class that take one value (see singleValuedOf). */
+  private readonly singleValued = new WeakMap<object, ReadonlySet<string>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.type === 'query' ? metadata.metatype : undefined;
@@ -47,12 +51,60 @@ class InputValidationPipe extends ValidationPipe {
       const hostile = findHostileInput(metadata.type === 'param' && metadata.data ? { [metadata.data]: value } : value);
       if (hostile) throw new ValidationError([hostile], `The request's ${metadata.type} ${hostile.field} ${hostile.message}.`);
     }
+    const repeated = metatype ? this.repeatedParameters(value, metatype) : [];
+    if (repeated.length > 0) throw await this.refusalOfRepeated(value as Record<string, unknown>, metadata, repeated);
     const result: unknown = await super.transform(value, metadata);
     if (remembered && parameters !== undefined && parameters.length <= MAX_REMEMBERED_QUERY_LENGTH && isFlat(result)) {
       if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
       remembered.set(parameters, copyOfFlat(result));
     }
     return result;
+  }
+
+  /**
+   * The parameters of a query that take one value but were given several (`limit=1&limit=2`):
+   * validated as they are, each would get the messages of every check a list fails, none saying
+   * what is wrong with it.
+   */
+  private repeatedParameters(query: unknown, metatype: object): string[] {
+    if (typeof query !== 'object' || query === null) return [];
+    const single = this.singleValuedOf(metatype);
+    return Object.entries(query)
+      .filter(([name, value]) => Array.isArray(value) && single.has(name))
+      .map(([name]) => name);
+  }
+
+  /** The refusal of a query for its repeated parameters, one message each, with what is wrong with the others. */
+  private async refusalOfRepeated(
+    query: Record<string, unknown>,
+    metadata: ArgumentMetadata,
+    repeated: string[],
+  ): Promise<ValidationError> {
+    const errors: FieldError[] = repeated.map((name) => ({ field: name, message: `${name} must be given once` }));
+    const others = Object.fromEntries(Object.entries(query).filter(([name]) => !repeated.includes(name)));
+    try {
+      await super.transform(others, metadata);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...(error.details.errors ?? []));
+    }
+    return new ValidationError(errors);
+  }
+
+  /**
+   * The properties of a query class that take one value: every validated one but those validated
+   * value by value (`each: true`), which take a list. Read once per class from class-validator's
+   * metadata.
+   */
+  private singleValuedOf(metatype: object): ReadonlySet<string> {
+    let single = this.singleValued.get(metatype);
+    if (!single) {
+      const validations = getMetadataStorage().getTargetValidationMetadatas(metatype as () => unknown, '', true, false);
+      const lists = new Set(validations.filter((validation) => validation.each).map((validation) => validation.propertyName));
+      single = new Set(validations.map((validation) => validation.propertyName).filter((name) => !lists.has(name)));
+      this.singleValued.set(metatype, single);
+    }
+    return single;
   }
 
   private rememberedOf(metatype: object): Map<string, object> {

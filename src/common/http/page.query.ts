@@ -1,15 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { IsQueryInteger } from './is-query-integer.decorator';
 
 /** Cursor pagination shared by every list endpoint: list queries extend it with their filters. */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IsQueryInteger(1, 200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page (same filters and sort).' })

@@ -25,7 +25,8 @@ export const PATH_ID_PROBLEM: ProblemEntry = [ErrorCode.ValidationFailed, 'an id
 /** A route that validates its query string. */
 export const QUERY_PROBLEM: ProblemEntry = [
   ErrorCode.ValidationFailed,
-  'a query parameter is unknown or invalid, or `cursor` is not one this API returned for this list, sort and order',
+  'a query parameter is unknown, invalid, or given more than once though it takes one value (one message each, in `errors`), ' +
+    'or `cursor` is not one this API returned for this list, sort and order',
 ];
 
 /** Sent with every 429 by the throttler. */

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { FINDING_STATUSES, type FindingStatus } from '../finding-status';
+import { IsQueryInteger } from '../../common/http/is-query-integer.decorator';
 import { PageQuery } from '../../common/http/page.query';
 import { PureQuery } from '../../common/http/pure-query.decorator';
 
@@ -69,12 +70,9 @@ export class ListFindingsQuery extends PageQuery {
   @Matches(/^\d{12}$/, { message: 'accountId must be 12 digits' })
   accountId?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 65535 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 65535 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsQueryInteger(0, 65535)
   port?: number;
 
   @ApiPropertyOptional({ description: 'Text search over ids, owners, peers, protocol/port and signals.' })

@@ -44,3 +44,40 @@ describe('the validation pipe on a @PureQuery() query', () => {
     await expect(pipe.transform({ limit: '0' }, asQuery(ListReportsQuery))).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+describe('the validation pipe on a query', () => {
+  const errorsOf = async (query: Record<string, unknown>): Promise<unknown> => {
+    const refusal: unknown = await createValidationPipe()
+      .transform(query, asQuery(ListFindingsQuery))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refusal).toBeInstanceOf(ValidationError);
+    return (refusal as ValidationError).details.errors;
+  };
+
+  it('refuses a parameter that takes one value, given several, with one message saying so, and the others with theirs', async () => {
+    expect(await errorsOf({ limit: ['1', '2'] })).toEqual([{ field: 'limit', message: 'limit must be given once' }]);
+    expect(await errorsOf({ limit: ['1', '2'], sort: ['priority', 'records'], port: 'x', unknown: ['a', 'b'] })).toEqual([
+      { field: 'limit', message: 'limit must be given once' },
+      { field: 'sort', message: 'sort must be given once' },
+      { field: 'unknown', message: 'property unknown should not exist' },
+      { field: 'port', message: 'port must be an integer from 0 to 65535' },
+    ]);
+  });
+
+  it('takes a list parameter repeated, and an integer only in decimal digits within its range', async () => {
+    const pipe = createValidationPipe();
+    const query = (await pipe.transform(
+      { status: ['open', 'resolved'], limit: '200', port: '0' },
+      asQuery(ListFindingsQuery),
+    )) as ListFindingsQuery;
+    expect(query).toMatchObject({ status: ['open', 'resolved'], limit: 200, port: 0 });
+    for (const limit of ['0', '201', '', ' 5', '1e2', '0x10', '1.0', '-1', '9'.repeat(20)]) {
+      expect(await errorsOf({ limit }), JSON.stringify(limit)).toEqual([
+        { field: 'limit', message: 'limit must be an integer from 1 to 200' },
+      ]);
+    }
+  });
+});
