@@ -185,7 +185,7 @@ describe('HTTP surface', () => {
     }
   });
 
-  it('keeps a path no route has 404, HEAD of a GET route a GET without its body, and OPTIONS as it was', async () => {
+  it('keeps a path no route has 404, HEAD of a GET route a GET without its body, and OPTIONS of a known path 405', async () => {
     for (const key of [ADMIN_KEY, undefined]) {
       const auth = (test: request.Test) => (key ? test.set('authorization', `Bearer ${key}`) : test);
       for (const method of METHODS) {
@@ -193,12 +193,16 @@ describe('HTTP surface', () => {
         expect(unknown.status, `${method} /v1/no-such-thing`).toBe(404);
         expect(unknown.headers.allow).toBeUndefined();
       }
-      // OPTIONS is answered by no route, known path or not (there is no CORS).
-      for (const path of ['/v1/findings', '/health/live', '/v1/no-such-thing']) {
+      // No route takes OPTIONS (there is no CORS): a path the API has says what it takes, as to any other method.
+      for (const [path, allow] of [
+        ['/v1/findings', 'GET, HEAD'],
+        ['/health/live', 'GET, HEAD'],
+        ['/v1/no-such-thing', undefined],
+      ] as const) {
         const options = await auth(send(server(), 'options', path));
-        expect(options.status, `OPTIONS ${path}`).toBe(404);
-        expect(options.body).toMatchObject({ code: 'REQUEST.ROUTE_NOT_FOUND' });
-        expect(options.headers.allow).toBeUndefined();
+        expect(options.status, `OPTIONS ${path}`).toBe(allow ? 405 : 404);
+        expect(options.body).toMatchObject({ code: allow ? 'REQUEST.METHOD_NOT_ALLOWED' : 'REQUEST.ROUTE_NOT_FOUND' });
+        expect(options.headers.allow).toBe(allow);
       }
     }
     const head = await request(server()).head('/v1/findings').set('authorization', `Bearer ${ADMIN_KEY}`);

@@ -128,11 +128,11 @@ export function sendClientError(error: Error & { code?: string }, socket: Duplex
  * A request no route takes: 405 with `Allow` when routes take other methods at its path (RFC 9110
  * §15.5.6), else 404. Routing comes before authentication, so both answer with or without a key:
  * a caller without one learns nothing it could not learn before, method by method, from 404 and
- * 401. OPTIONS keeps its 404 wherever it is sent: it asks what a path supports rather than acting
- * on it, and the API answers no such question (it serves no CORS preflights).
+ * 401. OPTIONS is such a method too (no route takes it: the API serves no CORS preflights), so
+ * OPTIONS of a path the API has says what the path takes the same way.
  */
 function unmatchedRoute(request: FastifyRequest): Classified {
-  const allowed = request.method === 'OPTIONS' ? [] : allowedMethodsAt(request);
+  const allowed = allowedMethodsAt(request);
   if (allowed.length === 0) {
     return {
       status: 404,
