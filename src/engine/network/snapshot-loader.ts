@@ -75,6 +75,8 @@ export const ID_OF: Readonly<Record<string, string>> = {
   VpcPeeringConnections: 'VpcPeeringConnectionId',
   FlowLogs: 'FlowLogId',
   RouteTables: 'RouteTableId',
+  TransitGateways: 'TransitGatewayId',
+  TransitGatewayVpcAttachments: 'TransitGatewayAttachmentId',
 };
 
 const KNOWN_MEMBERS: readonly string[] = [...Object.keys(networkSnapshotSchema.shape), ...Object.keys(ALIASES), ...IGNORED];

@@ -262,6 +262,28 @@ const routeTable = z.looseObject({
   Tags: tags,
 });
 
+/** `enable` or `disable`: a transit gateway option the engine decides by, so nothing else is read as either. */
+const tgwOption = z.enum(['enable', 'disable'], { message: 'expected enable or disable' });
+
+const transitGateway = z.looseObject({
+  TransitGatewayId: id('tgw-'),
+  State: z.string().optional(),
+  OwnerId: accountId.optional(),
+  Options: z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional(),
+  Tags: tags,
+});
+
+const transitGatewayVpcAttachment = z.looseObject({
+  TransitGatewayAttachmentId: id('tgw-attach-'),
+  TransitGatewayId: id('tgw-').optional(),
+  VpcId: id('vpc-').optional(),
+  VpcOwnerId: accountId.optional(),
+  State: z.string().optional(),
+  SubnetIds: z.array(id('subnet-')).optional(),
+  Options: z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional(),
+  Tags: tags,
+});
+
 /**
  * A member a live read left out because AWS refused the call. Its words end up in path output, so
  * each has the shape AWS gives it: an IAM action, a region name, an error code.
@@ -291,6 +313,8 @@ export const networkSnapshotSchema = z.looseObject({
   VpcPeeringConnections: z.array(peering).optional(),
   FlowLogs: z.array(flowLog).optional(),
   RouteTables: z.array(routeTable).optional(),
+  TransitGateways: z.array(transitGateway).optional(),
+  TransitGatewayVpcAttachments: z.array(transitGatewayVpcAttachment).optional(),
   PrefixListEntries: z
     .record(id('pl-'), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
     .optional(),

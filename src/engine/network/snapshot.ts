@@ -15,6 +15,12 @@ export interface NetworkSnapshot {
   FlowLogs?: FlowLog[];
   /** DescribeRouteTables: when present, path analysis evaluates the route hop. */
   RouteTables?: RouteTable[];
+  /**
+   * DescribeTransitGateways and DescribeTransitGatewayVpcAttachments: with both, a group reference
+   * of an inbound rule to a VPC reached through a transit gateway is decided rather than unknown.
+   */
+  TransitGateways?: TransitGateway[];
+  TransitGatewayVpcAttachments?: TransitGatewayVpcAttachment[];
   /** Entries of each managed prefix list, by prefix-list id. */
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
   /**
@@ -27,7 +33,7 @@ export interface NetworkSnapshot {
 
 /** A snapshot member a live read left out, and the refusal that made it. */
 export interface NotReadMember {
-  /** The snapshot member (`RouteTables`). */
+  /** The snapshot member (`RouteTables`, `TransitGateways`, `TransitGatewayVpcAttachments`). */
   Member: string;
   /** The call refused, as IAM names it (`ec2:DescribeRouteTables`). */
   Action: string;
@@ -240,5 +246,39 @@ export interface RouteTable {
   OwnerId?: string;
   Associations?: RouteTableAssociation[];
   Routes?: Route[];
+  Tags?: Tag[];
+}
+
+/** `enable` or `disable`, as the transit gateway options print it. */
+export type TransitGatewayOptionValue = 'enable' | 'disable';
+
+export interface TransitGateway {
+  TransitGatewayId: string;
+  TransitGatewayArn?: string;
+  /** `available`, `pending`, `modifying`, `deleting` or `deleted`. */
+  State?: string;
+  OwnerId?: string;
+  Description?: string;
+  Options?: {
+    /** Security group references across the VPCs attached to the gateway (off when the gateway is created). */
+    SecurityGroupReferencingSupport?: TransitGatewayOptionValue;
+    [option: string]: unknown;
+  };
+  Tags?: Tag[];
+}
+
+export interface TransitGatewayVpcAttachment {
+  TransitGatewayAttachmentId: string;
+  TransitGatewayId?: string;
+  VpcId?: string;
+  VpcOwnerId?: string;
+  /** `available`, `pending`, `pendingAcceptance`, `modifying`, `deleting`, `deleted`, `failed`, `rejected` … */
+  State?: string;
+  SubnetIds?: string[];
+  Options?: {
+    /** Security group references through the gateway for this VPC (on when the attachment is created). */
+    SecurityGroupReferencingSupport?: TransitGatewayOptionValue;
+    [option: string]: unknown;
+  };
   Tags?: Tag[];
 }

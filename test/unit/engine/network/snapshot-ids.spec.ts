@@ -49,6 +49,17 @@ const base = () => ({
   ManagedPrefixLists: [{ PrefixListId: 'pl-63a5400a', OwnerId: 'AWS' }],
   VpcPeeringConnections: [{ VpcPeeringConnectionId: 'pcx-1', AccepterVpcInfo: { VpcId: 'vpc-12345678' } }],
   RouteTables: [{ RouteTableId: 'rtb-1', Routes: [{ DestinationPrefixListId: 'pl-63a5400a', NatGatewayId: 'nat-0a' }] }],
+  TransitGateways: [{ TransitGatewayId: 'tgw-0a1b2c3d', OwnerId: '111122223333', Options: { SecurityGroupReferencingSupport: 'enable' } }],
+  TransitGatewayVpcAttachments: [
+    {
+      TransitGatewayAttachmentId: 'tgw-attach-0a1b2c3d',
+      TransitGatewayId: 'tgw-0a1b2c3d',
+      VpcId: 'vpc-12345678',
+      VpcOwnerId: '111122223333',
+      SubnetIds: ['subnet-0app'],
+      Options: { SecurityGroupReferencingSupport: 'enable' },
+    },
+  ],
   PrefixListEntries: { 'pl-63a5400a': [{ Cidr: '52.94.0.0/22' }] },
 });
 
@@ -110,6 +121,11 @@ describe('resource ids in a snapshot have the shape of EC2 ids', () => {
     ['RouteTables[0].RouteTableId', 'rtb-1!', 'rtb-'],
     ['RouteTables[0].Routes[0].DestinationPrefixListId', 'pl-1#', 'pl-'],
     ['RouteTables[0].Routes[0].NatGatewayId', 'nat-0a%', 'nat-'],
+    ['TransitGateways[0].TransitGatewayId', 'tgw-1;id', 'tgw-'],
+    ['TransitGatewayVpcAttachments[0].TransitGatewayAttachmentId', 'tgw-1', 'tgw-attach-'],
+    ['TransitGatewayVpcAttachments[0].TransitGatewayId', 'tgw-$(id)', 'tgw-'],
+    ['TransitGatewayVpcAttachments[0].VpcId', 'vpc-1 2', 'vpc-'],
+    ['TransitGatewayVpcAttachments[0].SubnetIds[0]', 'subnet-a\nb', 'subnet-'],
   ])('%s = %j is refused with its JSON path', (path, value, prefix) => {
     expect(issue(withValue(path, value))).toEqual({ path, detail: expect.stringContaining(`"${prefix}"`) });
   });
@@ -117,8 +133,17 @@ describe('resource ids in a snapshot have the shape of EC2 ids', () => {
   it.each([
     ['SecurityGroups[0].OwnerId', '1111;22223333'],
     ['NetworkInterfaces[0].OwnerId', '11112222333'],
+    ['TransitGateways[0].OwnerId', 'amazon'],
+    ['TransitGatewayVpcAttachments[0].VpcOwnerId', '1111222233334'],
   ])('%s = %j is refused: an account id is twelve digits', (path, value) => {
     expect(issue(withValue(path, value))).toEqual({ path, detail: expect.stringContaining('twelve digits') });
+  });
+
+  it.each([
+    ['TransitGateways[0].Options.SecurityGroupReferencingSupport', 'enabled'],
+    ['TransitGatewayVpcAttachments[0].Options.SecurityGroupReferencingSupport', true],
+  ])('%s = %j is refused: the setting is enable or disable, as EC2 prints it', (path, value) => {
+    expect(issue(withValue(path, value))).toEqual({ path, detail: 'expected enable or disable' });
   });
 
   it('names a prefix list of PrefixListEntries by its key', () => {

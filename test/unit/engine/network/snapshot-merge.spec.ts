@@ -51,6 +51,33 @@ describe('merging snapshot files', () => {
     ).toThrow(/PrefixListEntries: pl-1 is described differently in a.json and b.json/);
   });
 
+  it('reads `aws ec2 describe-transit-gateways` and `describe-transit-gateway-vpc-attachments` output as snapshot members, each resource once', () => {
+    const warnings: string[] = [];
+    const gateways = {
+      TransitGateways: [{ TransitGatewayId: 'tgw-1', State: 'available', Options: { SecurityGroupReferencingSupport: 'disable' } }],
+    };
+    const attachments = (support: 'enable' | 'disable') => ({
+      TransitGatewayVpcAttachments: [
+        {
+          TransitGatewayAttachmentId: 'tgw-attach-1',
+          TransitGatewayId: 'tgw-1',
+          VpcId: 'vpc-1',
+          State: 'available',
+          Options: { SecurityGroupReferencingSupport: support },
+        },
+      ],
+    });
+    const merged = mergeSnapshots([gateways, attachments('enable'), gateways, attachments('enable')], {
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(warnings).toEqual([]);
+    expect(merged.TransitGateways).toHaveLength(1);
+    expect(merged.TransitGatewayVpcAttachments).toEqual(attachments('enable').TransitGatewayVpcAttachments);
+    expect(() => mergeSnapshots([attachments('enable'), attachments('disable')], { names: ['a.json', 'b.json'] })).toThrow(
+      /TransitGatewayVpcAttachments: tgw-attach-1 is described differently in a.json/,
+    );
+  });
+
   it('keeps a route table two exports both list once, and refuses two that differ', () => {
     const table = (route: string) => ({
       RouteTables: [{ RouteTableId: 'rtb-1', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: route, GatewayId: 'local' }] }],
