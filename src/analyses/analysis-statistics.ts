@@ -36,10 +36,12 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
     fixedDuringWindow?: number;
   };
   /**
-   * Parts of the configuration left out because AWS refused to describe them — route tables when
-   * the read role predates `ec2:DescribeRouteTables` — each with the action, account, region and
-   * error code. The snapshot keeps the same list (`NotRead`), and path analysis names it on the
-   * hop it could not check.
+   * Parts of the configuration left out because AWS refused to describe them — route tables,
+   * transit gateways or their VPC attachments when the read role predates
+   * `ec2:DescribeRouteTables`, `ec2:DescribeTransitGateways` or
+   * `ec2:DescribeTransitGatewayVpcAttachments` — each with the action, account, region and error
+   * code. The snapshot keeps the same list (`NotRead`); path analysis names it on the hop it could
+   * not check, and a group reference through a transit gateway left unknown names it in its reason.
    */
   notRead?: NotReadMember[];
   /**

@@ -11,6 +11,8 @@ import type {
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
+  TransitGateway,
+  TransitGatewayVpcAttachment,
   Vpc,
   VpcPeeringConnection,
 } from '../engine/network/snapshot';
@@ -54,7 +56,15 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
   VpcPeeringConnections: 'DescribeVpcPeeringConnections',
   FlowLogs: 'DescribeFlowLogs',
   RouteTables: 'DescribeRouteTables',
+  TransitGateways: 'DescribeTransitGateways',
+  TransitGatewayVpcAttachments: 'DescribeTransitGatewayVpcAttachments',
 };
+
+/**
+ * The error codes of a refusal: EC2 answers `UnauthorizedOperation`; `AccessDenied` is what an
+ * endpoint or proxy in front of it may answer instead.
+ */
+const REFUSALS: ReadonlySet<string> = new Set(['UnauthorizedOperation', 'AccessDenied']);
 
 type Page = Record<string, unknown>;
 type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record<string, unknown>) => AsyncIterable<Page>;
@@ -71,11 +81,14 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * rules reference groups attached anywhere in the VPC, and route tables too, because a subnet
  * without an explicit association uses its VPC's main table.
  *
- * Route tables serve path analysis alone, and read roles granted before sgdoctor read them lack
- * `ec2:DescribeRouteTables`: that call refused (`UnauthorizedOperation`) leaves them out and says so
- * in the snapshot's `NotRead`, where the route hop finds why it cannot be checked; any other call
- * refused fails the read. What is read is checked against the snapshot contract before it is
- * returned, as a snapshot file is.
+ * Route tables, transit gateways and their VPC attachments are optional parts, and read roles
+ * granted before sgdoctor read them lack `ec2:DescribeRouteTables`, `ec2:DescribeTransitGateways`
+ * or `ec2:DescribeTransitGatewayVpcAttachments`: one of those calls refused (`UnauthorizedOperation`,
+ * `AccessDenied`) leaves its member out and says so in the snapshot's `NotRead`, where the route
+ * hop, or a group reference through a transit gateway, finds why it cannot be checked; any other
+ * call refused fails the read. Transit gateways are read for the whole account (they belong to no
+ * VPC, and an account has a handful), their VPC attachments for the VPCs in scope. What is read is
+ * checked against the snapshot contract before it is returned, as a snapshot file is.
  */
 export class Ec2Snapshotter {
   private readonly concurrency: number;
@@ -100,6 +113,8 @@ export class Ec2Snapshotter {
       paginateDescribeSecurityGroupRules,
       paginateDescribeSecurityGroups,
       paginateDescribeSubnets,
+      paginateDescribeTransitGatewayVpcAttachments,
+      paginateDescribeTransitGateways,
       paginateDescribeVpcs,
     } = ec2Sdk();
     const limiter = new ConcurrencyLimiter(this.concurrency);
@@ -117,25 +132,34 @@ export class Ec2Snapshotter {
     // With only subnets in scope, the VPCs are theirs: groups and peerings are per VPC.
     const scopeVpcIds = vpcIds ?? (subnetIds ? unique(subnets.map((s) => s.VpcId)) : undefined);
 
-    const [vpcs, securityGroups, networkAcls, networkInterfaces, managedPrefixLists, peerings, routeTables] = await Promise.all([
-      read<Vpc>(paginateDescribeVpcs as Paginate, 'Vpcs', filters(['vpc-id', scopeVpcIds])),
-      read<SecurityGroup>(paginateDescribeSecurityGroups as Paginate, 'SecurityGroups', filters(['vpc-id', scopeVpcIds])),
-      read<NetworkAcl>(
-        paginateDescribeNetworkAcls as Paginate,
-        'NetworkAcls',
-        filters(['vpc-id', scopeVpcIds], ['association.subnet-id', subnetIds]),
-      ),
-      read<NetworkInterface>(
-        paginateDescribeNetworkInterfaces as Paginate,
-        'NetworkInterfaces',
-        filters(['vpc-id', vpcIds], ['subnet-id', subnetIds]),
-      ),
-      read<ManagedPrefixList>(paginateDescribeManagedPrefixLists as Paginate, 'PrefixLists', [], PREFIX_LIST_PAGE_SIZE),
-      this.peerings(read, scopeVpcIds),
-      this.routeTables(target, () =>
-        read<RouteTable>(paginateDescribeRouteTables as Paginate, 'RouteTables', filters(['vpc-id', scopeVpcIds]), ROUTE_TABLE_PAGE_SIZE),
-      ),
-    ]);
+    const [vpcs, securityGroups, networkAcls, networkInterfaces, managedPrefixLists, peerings, routeTables, gateways, attachments] =
+      await Promise.all([
+        read<Vpc>(paginateDescribeVpcs as Paginate, 'Vpcs', filters(['vpc-id', scopeVpcIds])),
+        read<SecurityGroup>(paginateDescribeSecurityGroups as Paginate, 'SecurityGroups', filters(['vpc-id', scopeVpcIds])),
+        read<NetworkAcl>(
+          paginateDescribeNetworkAcls as Paginate,
+          'NetworkAcls',
+          filters(['vpc-id', scopeVpcIds], ['association.subnet-id', subnetIds]),
+        ),
+        read<NetworkInterface>(
+          paginateDescribeNetworkInterfaces as Paginate,
+          'NetworkInterfaces',
+          filters(['vpc-id', vpcIds], ['subnet-id', subnetIds]),
+        ),
+        read<ManagedPrefixList>(paginateDescribeManagedPrefixLists as Paginate, 'PrefixLists', [], PREFIX_LIST_PAGE_SIZE),
+        this.peerings(read, scopeVpcIds),
+        optional(target, 'RouteTables', () =>
+          read<RouteTable>(paginateDescribeRouteTables as Paginate, 'RouteTables', filters(['vpc-id', scopeVpcIds]), ROUTE_TABLE_PAGE_SIZE),
+        ),
+        optional(target, 'TransitGateways', () => read<TransitGateway>(paginateDescribeTransitGateways as Paginate, 'TransitGateways', [])),
+        optional(target, 'TransitGatewayVpcAttachments', () =>
+          read<TransitGatewayVpcAttachment>(
+            paginateDescribeTransitGatewayVpcAttachments as Paginate,
+            'TransitGatewayVpcAttachments',
+            filters(['vpc-id', scopeVpcIds]),
+          ),
+        ),
+      ]);
 
     const scoped = Boolean(vpcIds ?? subnetIds);
     const [securityGroupRules, prefixListEntries, flowLogs] = await Promise.all([
@@ -170,7 +194,7 @@ export class Ec2Snapshotter {
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
-      ...routeTables,
+      ...readOrNot(routeTables, gateways, attachments),
     });
     try {
       return validateSnapshot(snapshot);
@@ -180,32 +204,6 @@ export class Ec2Snapshotter {
         error.path,
         `${error.detail} (as EC2 described it in account ${target.accountId}, ${target.region})`,
       );
-    }
-  }
-
-  /**
-   * `RouteTables`, or — when EC2 refuses DescribeRouteTables (a read role granted before sgdoctor
-   * read route tables) — a `NotRead` entry naming the call, account, region and error instead.
-   */
-  private async routeTables(
-    target: AwsTarget,
-    read: () => Promise<RouteTable[]>,
-  ): Promise<{ RouteTables: RouteTable[] } | { NotRead: NotReadMember[] }> {
-    try {
-      return { RouteTables: await read() };
-    } catch (error) {
-      if ((error as { name?: unknown } | null)?.name !== 'UnauthorizedOperation') throw error;
-      return {
-        NotRead: [
-          {
-            Member: 'RouteTables',
-            Action: 'ec2:DescribeRouteTables',
-            AccountId: target.accountId,
-            Region: target.region,
-            ErrorCode: 'UnauthorizedOperation',
-          },
-        ],
-      };
     }
   }
 
@@ -338,6 +336,42 @@ export function checkScopeDescribed(
     `the target's scope names ${ids}, which EC2 does not describe in ${place}: check ${check}, or take them out of the scope`,
     { accountIds: [...where.accountIds], regions: [...where.regions], ...missing },
   );
+}
+
+/** An optional member as read, or the refusal that left it out. */
+type Optional<M extends string, T> = { member: M; items: T[] } | { member: M; refused: NotReadMember };
+
+/**
+ * Reads an optional member (see Ec2Snapshotter): what EC2 lists, or — when it refuses the call
+ * (a read role granted before sgdoctor read that member) — the call, account, region and error
+ * code to name in `NotRead` instead.
+ */
+async function optional<M extends string, T>(target: AwsTarget, member: M, read: () => Promise<T[]>): Promise<Optional<M, T>> {
+  try {
+    return { member, items: await read() };
+  } catch (error) {
+    const code = (error as { name?: unknown } | null)?.name;
+    if (typeof code !== 'string' || !REFUSALS.has(code)) throw error;
+    const refused = {
+      Member: member,
+      Action: `ec2:${OPERATION_OF[member]}`,
+      AccountId: target.accountId,
+      Region: target.region,
+      ErrorCode: code,
+    };
+    return { member, refused };
+  }
+}
+
+/** The optional members read, by name, and `NotRead` listing the refused ones (absent when none was). */
+function readOrNot(...parts: Optional<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const notRead: NotReadMember[] = [];
+  for (const part of parts) {
+    if ('items' in part) out[part.member] = part.items;
+    else notRead.push(part.refused);
+  }
+  return notRead.length > 0 ? { ...out, NotRead: notRead } : out;
 }
 
 function nonEmpty(values: string[] | null | undefined): string[] | undefined {

@@ -106,7 +106,13 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(account.ec2Calls(DescribeFlowLogsCommand.name)[0]).not.toHaveProperty('Filter');
     expect(account.ec2Calls(GetManagedPrefixListEntriesCommand.name).map((input) => input.PrefixListId)).toEqual(['pl-0a1b2c3d4e5f67890']);
     const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
-    expect(stored.snapshot).toEqual({ ...snapshot, SecurityGroupRules: [], RouteTables: [] });
+    expect(stored.snapshot).toEqual({
+      ...snapshot,
+      SecurityGroupRules: [],
+      RouteTables: [],
+      TransitGateways: [],
+      TransitGatewayVpcAttachments: [],
+    });
 
     // Athena: one query, one scan of the window, named table, values only as execution parameters.
     expect(account.athena.starts).toHaveLength(1);

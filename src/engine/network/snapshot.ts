@@ -262,7 +262,6 @@ export interface TransitGateway {
   Options?: {
     /** Security group references across the VPCs attached to the gateway (off when the gateway is created). */
     SecurityGroupReferencingSupport?: TransitGatewayOptionValue;
-    [option: string]: unknown;
   };
   Tags?: Tag[];
 }
@@ -278,7 +277,6 @@ export interface TransitGatewayVpcAttachment {
   Options?: {
     /** Security group references through the gateway for this VPC (on when the attachment is created). */
     SecurityGroupReferencingSupport?: TransitGatewayOptionValue;
-    [option: string]: unknown;
   };
   Tags?: Tag[];
 }

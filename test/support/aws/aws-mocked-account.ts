@@ -18,6 +18,8 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DescribeVpcPeeringConnectionsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -40,6 +42,8 @@ export const EC2_LIST_CALLS = [
   [DescribeVpcPeeringConnectionsCommand, 'VpcPeeringConnections', 'VpcPeeringConnections'],
   [DescribeFlowLogsCommand, 'FlowLogs', 'FlowLogs'],
   [DescribeRouteTablesCommand, 'RouteTables', 'RouteTables'],
+  [DescribeTransitGatewaysCommand, 'TransitGateways', 'TransitGateways'],
+  [DescribeTransitGatewayVpcAttachmentsCommand, 'TransitGatewayVpcAttachments', 'TransitGatewayVpcAttachments'],
 ] as const;
 
 type AthenaStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClientResolvedConfig>;

@@ -40,6 +40,18 @@ const ROUTE_TABLE_PAGES = [
   `<DescribeRouteTablesResponse ${NS}><requestId>r-rtb-2</requestId><routeTableSet><item><routeTableId>rtb-0a1b2c3d4e5f60002</routeTableId><vpcId>vpc-0a1b2c3d</vpcId><ownerId>111122223333</ownerId><routeSet><item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item><item><destinationIpv6CidrBlock>2600:1f18:1234:5600::/56</destinationIpv6CidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item><item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><natGatewayId>nat-0a1b2c3d4e5f60001</natGatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationIpv6CidrBlock>::/0</destinationIpv6CidrBlock><egressOnlyInternetGatewayId>eigw-0a1b2c3d4e5f60001</egressOnlyInternetGatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationPrefixListId>pl-0123456789abcdef0</destinationPrefixListId><gatewayId>vpce-0a1b2c3d4e5f60001</gatewayId><state>active</state><origin>CreateRoute</origin></item><item><destinationCidrBlock>10.1.0.0/16</destinationCidrBlock><vpcPeeringConnectionId>pcx-0a1b2c3d4e5f60001</vpcPeeringConnectionId><state>blackhole</state><origin>CreateRoute</origin></item></routeSet><associationSet><item><routeTableAssociationId>rtbassoc-0a1b2c3d4e5f60002</routeTableAssociationId><routeTableId>rtb-0a1b2c3d4e5f60002</routeTableId><subnetId>subnet-0a1b2c3d</subnetId><main>false</main><associationState><state>associated</state></associationState></item></associationSet><propagatingVgwSet/><tagSet><item><key>Name</key><value>app</value></item></tagSet></item></routeTableSet></DescribeRouteTablesResponse>`,
 ];
 
+/**
+ * DescribeTransitGateways in two pages and DescribeTransitGatewayVpcAttachments in one, as EC2
+ * writes them: a gateway with security group referencing enabled, one shared by another account
+ * with it disabled, and the VPC's attachment to the first (the option enabled, as attachments are
+ * created) with its subnets.
+ */
+const TRANSIT_GATEWAY_PAGES = [
+  `<DescribeTransitGatewaysResponse ${NS}><requestId>r-tgw-1</requestId><transitGatewaySet><item><transitGatewayId>tgw-0a1b2c3d4e5f60001</transitGatewayId><transitGatewayArn>arn:aws:ec2:eu-west-1:111122223333:transit-gateway/tgw-0a1b2c3d4e5f60001</transitGatewayArn><state>available</state><ownerId>111122223333</ownerId><description>hub</description><creationTime>2024-05-02T08:00:00.000Z</creationTime><options><amazonSideAsn>64512</amazonSideAsn><autoAcceptSharedAttachments>disable</autoAcceptSharedAttachments><defaultRouteTableAssociation>enable</defaultRouteTableAssociation><associationDefaultRouteTableId>tgw-rtb-0a1b2c3d4e5f60001</associationDefaultRouteTableId><defaultRouteTablePropagation>enable</defaultRouteTablePropagation><propagationDefaultRouteTableId>tgw-rtb-0a1b2c3d4e5f60001</propagationDefaultRouteTableId><vpnEcmpSupport>enable</vpnEcmpSupport><dnsSupport>enable</dnsSupport><securityGroupReferencingSupport>enable</securityGroupReferencingSupport><multicastSupport>disable</multicastSupport></options><tagSet><item><key>Name</key><value>hub</value></item></tagSet></item></transitGatewaySet><nextToken>dGd3LXBhZ2UtMg==</nextToken></DescribeTransitGatewaysResponse>`,
+  `<DescribeTransitGatewaysResponse ${NS}><requestId>r-tgw-2</requestId><transitGatewaySet><item><transitGatewayId>tgw-0a1b2c3d4e5f60002</transitGatewayId><transitGatewayArn>arn:aws:ec2:eu-west-1:444455556666:transit-gateway/tgw-0a1b2c3d4e5f60002</transitGatewayArn><state>available</state><ownerId>444455556666</ownerId><creationTime>2023-11-20T08:00:00.000Z</creationTime><options><amazonSideAsn>64513</amazonSideAsn><autoAcceptSharedAttachments>enable</autoAcceptSharedAttachments><defaultRouteTableAssociation>enable</defaultRouteTableAssociation><defaultRouteTablePropagation>enable</defaultRouteTablePropagation><vpnEcmpSupport>enable</vpnEcmpSupport><dnsSupport>enable</dnsSupport><securityGroupReferencingSupport>disable</securityGroupReferencingSupport><multicastSupport>disable</multicastSupport></options><tagSet/></item></transitGatewaySet></DescribeTransitGatewaysResponse>`,
+];
+const TRANSIT_GATEWAY_VPC_ATTACHMENTS = `<DescribeTransitGatewayVpcAttachmentsResponse ${NS}><requestId>r-tgw-attach</requestId><transitGatewayVpcAttachments><item><transitGatewayAttachmentId>tgw-attach-0a1b2c3d4e5f60001</transitGatewayAttachmentId><transitGatewayId>tgw-0a1b2c3d4e5f60001</transitGatewayId><vpcId>vpc-0a1b2c3d</vpcId><vpcOwnerId>111122223333</vpcOwnerId><state>available</state><subnetIds><item>subnet-0a1b2c3d</item></subnetIds><creationTime>2024-05-02T08:10:00.000Z</creationTime><options><dnsSupport>enable</dnsSupport><securityGroupReferencingSupport>enable</securityGroupReferencingSupport><ipv6Support>disable</ipv6Support><applianceModeSupport>disable</applianceModeSupport></options><tagSet/></item></transitGatewayVpcAttachments></DescribeTransitGatewayVpcAttachmentsResponse>`;
+
 describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   const staticCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
   /** Every Describe call answers with an empty result, as EC2 does for an account without those resources. */
@@ -261,6 +273,77 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
       reason:
         'not evaluated: ec2:DescribeRouteTables was refused (UnauthorizedOperation) in account 111122223333, eu-west-1, so the snapshot has no RouteTables; grant ec2:DescribeRouteTables to the read role (iam/ec2-config.json)',
     });
+  });
+
+  it('reads DescribeTransitGateways page by page and DescribeTransitGatewayVpcAttachments into the snapshot, with their referencing options', async () => {
+    const handler = new FakeHttpHandler((request) => {
+      const params = new URLSearchParams(request.body);
+      const action = params.get('Action') ?? '';
+      if (action === 'DescribeTransitGateways') return { status: 200, body: TRANSIT_GATEWAY_PAGES[params.get('NextToken') ? 1 : 0] };
+      if (action === 'DescribeTransitGatewayVpcAttachments') return { status: 200, body: TRANSIT_GATEWAY_VPC_ATTACHMENTS };
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot({ ...target, vpcIds: ['vpc-0a1b2c3d'] });
+    const sent = (name: string) => handler.requests.map((r) => new URLSearchParams(r.body)).filter((p) => p.get('Action') === name);
+    expect(sent('DescribeTransitGateways').map((p) => [p.get('MaxResults'), p.get('NextToken'), p.get('Filter.1.Name')])).toEqual([
+      ['1000', null, null],
+      ['1000', 'dGd3LXBhZ2UtMg==', null],
+    ]);
+    expect(sent('DescribeTransitGatewayVpcAttachments').map((p) => [p.get('Filter.1.Name'), p.get('Filter.1.Value.1')])).toEqual([
+      ['vpc-id', 'vpc-0a1b2c3d'],
+    ]);
+    expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    expect(snapshot.TransitGateways).toMatchObject([
+      {
+        TransitGatewayId: 'tgw-0a1b2c3d4e5f60001',
+        State: 'available',
+        OwnerId: '111122223333',
+        Options: { SecurityGroupReferencingSupport: 'enable' },
+      },
+      {
+        TransitGatewayId: 'tgw-0a1b2c3d4e5f60002',
+        State: 'available',
+        OwnerId: '444455556666',
+        Options: { SecurityGroupReferencingSupport: 'disable' },
+      },
+    ]);
+    expect(snapshot.TransitGatewayVpcAttachments).toEqual([
+      {
+        TransitGatewayAttachmentId: 'tgw-attach-0a1b2c3d4e5f60001',
+        TransitGatewayId: 'tgw-0a1b2c3d4e5f60001',
+        VpcId: 'vpc-0a1b2c3d',
+        VpcOwnerId: '111122223333',
+        State: 'available',
+        SubnetIds: ['subnet-0a1b2c3d'],
+        CreationTime: '2024-05-02T08:10:00.000Z',
+        Options: {
+          DnsSupport: 'enable',
+          SecurityGroupReferencingSupport: 'enable',
+          Ipv6Support: 'disable',
+          ApplianceModeSupport: 'disable',
+        },
+        Tags: [],
+      },
+    ]);
+  });
+
+  it('with a role that predates the transit gateway calls, the snapshot is taken and names both refusals, each call sent once', async () => {
+    const handler = new FakeHttpHandler((request) => {
+      const action = actionOf(request.body);
+      if (action === 'DescribeTransitGateways' || action === 'DescribeTransitGatewayVpcAttachments') return unauthorized;
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot).not.toHaveProperty('TransitGateways');
+    expect(snapshot).not.toHaveProperty('TransitGatewayVpcAttachments');
+    expect(snapshot.NotRead?.map((n) => [n.Member, n.Action, n.ErrorCode])).toEqual([
+      ['TransitGateways', 'ec2:DescribeTransitGateways', 'UnauthorizedOperation'],
+      ['TransitGatewayVpcAttachments', 'ec2:DescribeTransitGatewayVpcAttachments', 'UnauthorizedOperation'],
+    ]);
+    expect(handler.requests.filter((r) => actionOf(r.body).startsWith('DescribeTransitGateway'))).toHaveLength(2);
+    expect(snapshot.NetworkInterfaces).toHaveLength(2);
   });
 
   it('reads on through a page EC2 returns empty with a NextToken, and past the last entries to the empty page that ends the list', async () => {

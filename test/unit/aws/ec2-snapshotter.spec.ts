@@ -7,6 +7,8 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DescribeVpcPeeringConnectionsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -47,6 +49,11 @@ describe('Ec2Snapshotter', () => {
     ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves(fx.peeringPage);
     ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
     ec2Mock.on(DescribeRouteTablesCommand).resolvesOnce(fx.routeTablePages[0]).resolvesOnce(fx.routeTablePages[1]);
+    ec2Mock.on(DescribeTransitGatewaysCommand).resolvesOnce(fx.transitGatewayPages[0]).resolvesOnce(fx.transitGatewayPages[1]);
+    ec2Mock
+      .on(DescribeTransitGatewayVpcAttachmentsCommand)
+      .resolvesOnce(fx.transitGatewayVpcAttachmentPages[0])
+      .resolvesOnce(fx.transitGatewayVpcAttachmentPages[1]);
   });
 
   afterEach(() => ec2Mock.reset());
@@ -79,6 +86,8 @@ describe('Ec2Snapshotter', () => {
       'SecurityGroupRules',
       'SecurityGroups',
       'Subnets',
+      'TransitGatewayVpcAttachments',
+      'TransitGateways',
       'VpcPeeringConnections',
       'Vpcs',
     ]);
@@ -131,6 +140,9 @@ describe('Ec2Snapshotter', () => {
     ]);
     expect(input(DescribeFlowLogsCommand).Filter).toEqual([{ Name: 'resource-id', Values: ['vpc-0abc', 'subnet-0a', 'eni-0a1'] }]);
     expect(input(DescribeRouteTablesCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
+    // Attachments by VPC; transit gateways are not a VPC's, and an account has few of them.
+    expect(input(DescribeTransitGatewayVpcAttachmentsCommand).Filters).toEqual([{ Name: 'vpc-id', Values: ['vpc-0abc'] }]);
+    expect(input(DescribeTransitGatewaysCommand)).not.toHaveProperty('Filters');
     const peeringFilters = ec2Mock.commandCalls(DescribeVpcPeeringConnectionsCommand).map((c) => c.args[0].input.Filters);
     expect(peeringFilters).toEqual([
       [{ Name: 'requester-vpc-info.vpc-id', Values: ['vpc-0abc'] }],
@@ -162,18 +174,24 @@ describe('Ec2Snapshotter', () => {
     expect(ec2Mock.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
     expect(ec2Mock.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
     expect(snapshot.RouteTables).toEqual([]);
+    expect(ec2Mock.commandCalls(DescribeTransitGatewayVpcAttachmentsCommand)).toHaveLength(0);
+    expect(snapshot.TransitGatewayVpcAttachments).toEqual([]);
   });
 
   it('splits filters with more than 200 values into several calls', async () => {
     const vpcIds = Array.from({ length: 450 }, (_, i) => `vpc-${i}`);
     ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
     await snapshotter.snapshot({ ...target, vpcIds });
     const sizes = ec2Mock.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length);
     expect(sizes).toEqual([200, 200, 50]);
     expect(ec2Mock.commandCalls(DescribeRouteTablesCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length)).toEqual([
       200, 200, 50,
     ]);
+    expect(
+      ec2Mock.commandCalls(DescribeTransitGatewayVpcAttachmentsCommand).map((c) => c.args[0].input.Filters?.[0].Values?.length),
+    ).toEqual([200, 200, 50]);
   });
 
   it('keeps at most `concurrency` calls in flight', async () => {
@@ -246,14 +264,15 @@ describe('Ec2Snapshotter', () => {
     expect(snapshot).not.toHaveProperty('NotRead');
   });
 
+  const refusal = (name: string) =>
+    Object.assign(new Error('You are not authorized to perform this operation.'), {
+      name,
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403, attempts: 1 },
+    });
+
   it('when DescribeRouteTables is refused, takes the snapshot without RouteTables and names the refusal in NotRead', async () => {
-    ec2Mock.on(DescribeRouteTablesCommand).rejects(
-      Object.assign(new Error('You are not authorized to perform this operation.'), {
-        name: 'UnauthorizedOperation',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403, attempts: 1 },
-      }),
-    );
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(refusal('UnauthorizedOperation'));
     const snapshot = await snapshotter.snapshot(target);
     expect(snapshot).not.toHaveProperty('RouteTables');
     expect(snapshot.NotRead).toEqual([
@@ -268,6 +287,89 @@ describe('Ec2Snapshotter', () => {
     // Everything else is read as before.
     expect(snapshot.SecurityGroups).toHaveLength(2);
     expect(snapshot.NetworkInterfaces).toHaveLength(1);
+  });
+
+  it('reads every page of DescribeTransitGateways and DescribeTransitGatewayVpcAttachments, as EC2 describes them', async () => {
+    const sent: Record<string, Record<string, unknown>[]> = { tgw: [], attachments: [] };
+    ec2Mock.on(DescribeTransitGatewaysCommand).callsFake((input) => {
+      sent.tgw.push({ ...input });
+      return fx.transitGatewayPages[sent.tgw.length - 1];
+    });
+    ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).callsFake((input) => {
+      sent.attachments.push({ ...input });
+      return fx.transitGatewayVpcAttachmentPages[sent.attachments.length - 1];
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(sent).toEqual({
+      tgw: [{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'token-tgw-2' }],
+      attachments: [{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'token-tgw-attach-2' }],
+    });
+    expect(
+      snapshot.TransitGateways?.map((g) => [g.TransitGatewayId, g.OwnerId, g.State, g.Options?.SecurityGroupReferencingSupport]),
+    ).toEqual([
+      ['tgw-0a1b2c3d4e5f60001', '111122223333', 'available', 'enable'],
+      ['tgw-0a1b2c3d4e5f60002', '444455556666', 'available', 'disable'],
+    ]);
+    expect(snapshot.TransitGateways?.[0]).toMatchObject({
+      CreationTime: '2024-05-02T08:00:00.000Z',
+      Tags: [{ Key: 'Name', Value: 'hub' }],
+    });
+    expect(snapshot.TransitGatewayVpcAttachments).toEqual([
+      { ...fx.transitGatewayVpcAttachmentPages[0].TransitGatewayVpcAttachments?.[0], CreationTime: '2024-05-02T08:10:00.000Z' },
+      { ...fx.transitGatewayVpcAttachmentPages[1].TransitGatewayVpcAttachments?.[0], CreationTime: '2024-06-01T08:10:00.000Z' },
+    ]);
+    expect(snapshot).not.toHaveProperty('NotRead');
+  });
+
+  it.each(['UnauthorizedOperation', 'AccessDenied'])(
+    'when both transit gateway calls are refused (%s), takes the snapshot without them and names each refusal in NotRead',
+    async (code) => {
+      ec2Mock.on(DescribeTransitGatewaysCommand).rejects(refusal(code));
+      ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).rejects(refusal(code));
+      const snapshot = await snapshotter.snapshot(target);
+      expect(snapshot).not.toHaveProperty('TransitGateways');
+      expect(snapshot).not.toHaveProperty('TransitGatewayVpcAttachments');
+      expect(snapshot.NotRead).toEqual([
+        {
+          Member: 'TransitGateways',
+          Action: 'ec2:DescribeTransitGateways',
+          AccountId: '111122223333',
+          Region: 'eu-west-1',
+          ErrorCode: code,
+        },
+        {
+          Member: 'TransitGatewayVpcAttachments',
+          Action: 'ec2:DescribeTransitGatewayVpcAttachments',
+          AccountId: '111122223333',
+          Region: 'eu-west-1',
+          ErrorCode: code,
+        },
+      ]);
+      expect(snapshot.RouteTables).toHaveLength(2);
+      expect(snapshot.SecurityGroups).toHaveLength(2);
+    },
+  );
+
+  it('a refusal of one call leaves out only its member, beside a refusal of route tables', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(refusal('UnauthorizedOperation'));
+    ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).rejects(refusal('AccessDenied'));
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot.TransitGateways).toHaveLength(2);
+    expect(snapshot).not.toHaveProperty('TransitGatewayVpcAttachments');
+    expect(snapshot.NotRead?.map((n) => [n.Member, n.ErrorCode])).toEqual([
+      ['RouteTables', 'UnauthorizedOperation'],
+      ['TransitGatewayVpcAttachments', 'AccessDenied'],
+    ]);
+  });
+
+  it('any other failure of a transit gateway call fails the read, naming the call', async () => {
+    ec2Mock
+      .on(DescribeTransitGatewaysCommand)
+      .rejects(Object.assign(new Error('An internal error has occurred'), { name: 'InternalError', $fault: 'server' }));
+    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({
+      name: 'InternalError',
+      message: 'ec2:DescribeTransitGateways (account 111122223333, eu-west-1): An internal error has occurred',
+    });
   });
 
   it('any other failure of DescribeRouteTables fails the read, naming the call', async () => {

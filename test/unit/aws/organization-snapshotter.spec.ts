@@ -1,4 +1,11 @@
-import { DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import {
   AccessDeniedException,
   ListAccountsCommand,
@@ -13,7 +20,13 @@ import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { listOrganizationAccounts } from '../../../src/aws/organization-accounts';
 import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
 import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
-import { routeTablePages, subnetsPage, vpcsPage } from '../../support/aws/ec2-responses';
+import {
+  routeTablePages,
+  subnetsPage,
+  transitGatewayPages,
+  transitGatewayVpcAttachmentPages,
+  vpcsPage,
+} from '../../support/aws/ec2-responses';
 
 const meta = (requestId: string) => ({ $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } });
 
@@ -326,6 +339,41 @@ describe('OrganizationSnapshotter', () => {
         Region: 'eu-west-1',
         ErrorCode: 'UnauthorizedOperation',
       },
+    ]);
+  });
+  it('keeps a transit gateway two members describe once, and names the member whose role predates the transit gateway calls', async () => {
+    const OLD_ROLE = '333333333333';
+    const refused = () =>
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, requestId: 'b5fe2b5b-8e3e-4f1f-9a3c-000000000005', attempts: 1 },
+      });
+    const oldRole = (getClient: () => EC2Client) => getClient() === clientOf({ accountId: OLD_ROLE, region: 'eu-west-1' });
+    // The hub (shared through RAM) is described by every member that may use it.
+    ec2.on(DescribeTransitGatewaysCommand).callsFake((_input, getClient: () => EC2Client) => {
+      if (oldRole(getClient)) throw refused();
+      return { ...transitGatewayPages[0], NextToken: undefined };
+    });
+    ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).callsFake((_input, getClient: () => EC2Client) => {
+      if (oldRole(getClient)) throw refused();
+      return { ...transitGatewayVpcAttachmentPages[0], NextToken: undefined };
+    });
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: ['111111111111', '444444444444', OLD_ROLE],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    expect(result.members.map((m) => m.status)).toEqual(['read', 'read', 'read']);
+    expect(result.snapshot.TransitGateways?.map((g) => g.TransitGatewayId)).toEqual(['tgw-0a1b2c3d4e5f60001']);
+    expect(result.snapshot.TransitGatewayVpcAttachments?.map((a) => a.TransitGatewayAttachmentId)).toEqual([
+      'tgw-attach-0a1b2c3d4e5f60001',
+    ]);
+    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.AccountId, n.ErrorCode])).toEqual([
+      ['TransitGateways', OLD_ROLE, 'UnauthorizedOperation'],
+      ['TransitGatewayVpcAttachments', OLD_ROLE, 'UnauthorizedOperation'],
     ]);
   });
 });

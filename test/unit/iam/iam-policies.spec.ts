@@ -158,6 +158,8 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
         'ec2:GetManagedPrefixListEntries',
         'ec2:DescribeFlowLogs',
         'ec2:DescribeRouteTables',
+        'ec2:DescribeTransitGateways',
+        'ec2:DescribeTransitGatewayVpcAttachments',
         'athena:StartQueryExecution',
         'athena:GetQueryResults',
         'athena:GetTableMetadata',

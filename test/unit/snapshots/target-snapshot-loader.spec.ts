@@ -7,6 +7,8 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DescribeVpcPeeringConnectionsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -79,6 +81,8 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
     ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves({ VpcPeeringConnections: [] });
     ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
     ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2Mock.on(DescribeTransitGatewaysCommand).resolves({ TransitGateways: [] });
+    ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
   });
 
   afterEach(() => ec2Mock.reset());
