@@ -156,7 +156,16 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     };
   } else if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
-    const result = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
+    const result = evaluateSecurityGroups(
+      model,
+      analysis.groupIds,
+      direction,
+      flow.protocol,
+      flow.dstport,
+      peer,
+      { vpcId, subnetId },
+      icmpType,
+    );
     analysis.securityGroup =
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {
@@ -168,7 +177,16 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     // A reply the interface's accepted traffic holds no request for: the groups pass it only
     // while they track its connection (opened through this interface, not yet timed out). Asked
     // only where the NACL lets it through: where the NACL refuses it, that is the verdict.
-    const asNew = evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId }, icmpType);
+    const asNew = evaluateSecurityGroups(
+      model,
+      analysis.groupIds,
+      direction,
+      flow.protocol,
+      flow.dstport,
+      peer,
+      { vpcId, subnetId },
+      icmpType,
+    );
     if (asNew.allowed !== true) {
       const way = direction === 'ingress' ? 'from' : 'to';
       const asNewConnection =

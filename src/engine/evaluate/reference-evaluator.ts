@@ -2,7 +2,7 @@ import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
 import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
-import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, SecurityGroupRule } from '../network/snapshot';
+import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, Route, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
@@ -196,20 +196,142 @@ function groupsUnlisted(eni: NetworkInterface): boolean {
   );
 }
 
-function groupRefMatch(s: NetworkSnapshot, groupId: string, a: Addr, vpcId: string | null): Tri {
+function carries(e: NetworkInterface, groupId: string): boolean {
+  return (e.Groups ?? []).some((g) => g.GroupId === groupId);
+}
+
+function groupRefMatch(
+  s: NetworkSnapshot,
+  groupId: string,
+  a: Addr,
+  vpcId: string | null,
+  subnetId: string | null,
+  direction: Direction,
+): Tri {
   const reach = vpcsInReach(s, vpcId);
   const owners = uniqueEnis(s).filter((e) => {
     const v = eniVpc(s, e) ?? '';
     return (reach === null || reach.includes(v)) && privateAddressMatch(e, a);
   });
   if (owners.length > 0) {
-    if (owners.some((e) => (e.Groups ?? []).some((g) => g.GroupId === groupId))) return 'allow';
+    if (owners.some((e) => carries(e, groupId))) return 'allow';
     return owners.some(groupsUnlisted) ? 'uncertain' : 'deny';
   }
   if (internetPeer(s, a)) return 'deny';
+  if (direction === 'ingress' && vpcId !== null && reach !== null) {
+    const across = throughTransitGateway(s, groupId, a, vpcId, subnetId, reach);
+    if (across !== null) return across;
+  }
   if (!groupKnown(s, groupId)) return 'uncertain';
   if (reach === null) return 'uncertain';
   return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
+}
+
+/** The table the subnet uses: its explicit association in effect, else its VPC's main table (the last listed wins, as EC2 has one of each). */
+function subnetRouteTable(s: NetworkSnapshot, subnetId: string): string | undefined {
+  const inEffect = (state: { State?: string } | undefined) => !state?.State || state.State === 'associated';
+  let explicit: string | undefined;
+  let main: string | undefined;
+  let vpcId: string | undefined;
+  for (const x of s.Subnets ?? []) if (x.SubnetId === subnetId) vpcId = x.VpcId;
+  for (const t of s.RouteTables ?? []) {
+    for (const assoc of t.Associations ?? []) {
+      if (!inEffect(assoc.AssociationState)) continue;
+      if (assoc.SubnetId === subnetId) explicit = t.RouteTableId;
+      if (assoc.Main && t.VpcId && t.VpcId === vpcId) main = t.RouteTableId;
+    }
+  }
+  return explicit ?? main;
+}
+
+/** The most specific route of the table for `a` (a CIDR block beats a prefix list at equal length). */
+function routeFor(s: NetworkSnapshot, tableId: string, a: Addr): Route | null {
+  const table = [...(s.RouteTables ?? [])].reverse().find((t) => t.RouteTableId === tableId);
+  let best: { route: Route; bits: number; list: boolean } | null = null;
+  for (const route of table?.Routes ?? []) {
+    const cidr = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+    const cidrs = cidr ? [cidr] : (s.PrefixListEntries?.[route.DestinationPrefixListId ?? ''] ?? []).map((e) => e.Cidr);
+    const bits = Math.max(-1, ...cidrs.filter((c) => inCidr(a, c)).map((c) => Number(c!.split('/')[1])));
+    if (bits < 0) continue;
+    const list = !cidr;
+    if (!best || bits > best.bits || (bits === best.bits && best.list && !list)) best = { route, bits, list };
+  }
+  return best?.route ?? null;
+}
+
+/** Attachments `available` or `modifying` carry traffic (no state: a hand-written snapshot). */
+function attachmentState(x: { State?: string }): 'available' | 'modifying' | null {
+  const state = x.State ?? 'available';
+  return state === 'available' || state === 'modifying' ? state : null;
+}
+
+function refused(s: NetworkSnapshot, member: string, account: string | undefined): boolean {
+  return (s.NotRead ?? []).some((n) => n.Member === member && (!n.AccountId || !account || n.AccountId === account));
+}
+
+/**
+ * An inbound rule's reference to a group carried in a VPC the rule's subnet routes to through a
+ * transit gateway: the gateway and both VPCs' attachments must allow (a refusal by any decides,
+ * else anything unshown leaves it open); null when no such route or carrier.
+ */
+function throughTransitGateway(
+  s: NetworkSnapshot,
+  groupId: string,
+  a: Addr,
+  vpcId: string,
+  subnetId: string | null,
+  reach: string[],
+): Tri | null {
+  const tgwTables = (s.RouteTables ?? []).filter((t) => t.VpcId === vpcId && (t.Routes ?? []).some((r) => r.TransitGatewayId));
+  if (tgwTables.length === 0) return null;
+  const own = subnetId ? subnetRouteTable(s, subnetId) : undefined;
+  const routesToGateway = (id: string) =>
+    (s.RouteTables ?? []).some((t) => t.RouteTableId === id && t.VpcId && (t.Routes ?? []).some((r) => r.TransitGatewayId));
+  const tables = own === undefined ? tgwTables.map((t) => t.RouteTableId) : routesToGateway(own) ? [own] : [];
+  // The VPCs the group's members are in, in the order of their first member; the first outside reach holding the peer.
+  const memberVpcs = [
+    ...new Set(
+      uniqueEnis(s)
+        .filter((e) => carries(e, groupId))
+        .map((e) => eniVpc(s, e) ?? ''),
+    ),
+  ].filter(Boolean);
+  const peerVpc = memberVpcs.find(
+    (v) => !reach.includes(v) && uniqueEnis(s).some((e) => eniVpc(s, e) === v && carries(e, groupId) && privateAddressMatch(e, a)),
+  );
+  if (!peerVpc) return null;
+  for (const tableId of tables) {
+    const route = routeFor(s, tableId, a);
+    const toGateway = route?.TransitGatewayId && route.GatewayId !== 'local' && !route.VpcPeeringConnectionId;
+    if (!route || !toGateway || (route.State ?? 'active') !== 'active') continue;
+    const gatewayId = route.TransitGatewayId!;
+    const verdicts: Tri[] = [];
+    const gateway = [...(s.TransitGateways ?? [])].reverse().find((g) => g.TransitGatewayId === gatewayId);
+    const gatewayState = gateway?.State ?? 'available';
+    if (!gateway || gatewayState === 'modifying' || (gatewayState === 'available' && !gateway.Options?.SecurityGroupReferencingSupport))
+      verdicts.push('uncertain');
+    else verdicts.push(gatewayState === 'available' && gateway.Options?.SecurityGroupReferencingSupport === 'enable' ? 'allow' : 'deny');
+    for (const v of [vpcId, peerVpc]) {
+      const live = (s.TransitGatewayVpcAttachments ?? []).filter(
+        (x) => x.TransitGatewayId === gatewayId && x.VpcId === v && attachmentState(x) !== null,
+      );
+      const vpcOwner = s.Vpcs?.find((x) => x.VpcId === v)?.OwnerId;
+      const accounts = accountsOf(s);
+      const readIn = (owner: string | undefined) =>
+        (owner === undefined || accounts.length === 0 || accounts.includes(owner)) && !refused(s, 'TransitGatewayVpcAttachments', owner);
+      const described = (s.Vpcs ?? []).some((x) => x.VpcId === v) || (s.Subnets ?? []).some((x) => (x.VpcId ?? '') === v);
+      const listed =
+        s.TransitGatewayVpcAttachments !== undefined &&
+        ((described && readIn(vpcOwner)) || (gateway?.OwnerId !== undefined && readIn(gateway.OwnerId)));
+      if (live.some((x) => attachmentState(x) === 'available' && x.Options?.SecurityGroupReferencingSupport === 'enable'))
+        verdicts.push('allow');
+      else if (live.some((x) => attachmentState(x) === 'modifying' || !x.Options?.SecurityGroupReferencingSupport))
+        verdicts.push('uncertain');
+      else verdicts.push(live.length > 0 || listed ? 'deny' : 'uncertain');
+    }
+    return verdicts.includes('deny') ? 'deny' : verdicts.includes('uncertain') ? 'uncertain' : 'allow';
+  }
+  return null;
 }
 
 /** ICMP types whose only code is 0 (echo, timestamp, information, address mask and replies; ICMPv6 echo). */
@@ -236,6 +358,7 @@ export function referenceEvaluateSecurityGroups(
   peer: string,
   vpcId: string | null,
   icmpType: number | null = null,
+  subnetId: string | null = null,
 ): Tri {
   const a = addr(peer);
   if (!a) return 'uncertain';
@@ -266,7 +389,7 @@ export function referenceEvaluateSecurityGroups(
           if (!entries) return 'uncertain';
           return entries.some((e) => inCidr(a, e.Cidr)) ? 'allow' : 'deny';
         }),
-        ...(perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).map((g) => groupRefMatch(s, g.GroupId!, a, vpcId)),
+        ...(perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).map((g) => groupRefMatch(s, g.GroupId!, a, vpcId, subnetId, direction)),
       ];
       for (const p of peers) {
         if (p === 'deny') continue;
@@ -472,6 +595,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   const peer = direction === 'ingress' ? flow.srcaddr : flow.dstaddr;
   const peerAddr = direction === 'ingress' ? src : dst;
   const vpcId = eni ? (eniVpc(s, eni) ?? null) : null;
+  const subnetId = eni?.SubnetId ?? null;
   const groups = [...new Set((eni?.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)))];
   let returnTraffic = false;
   // Return traffic only if a rule the snapshot cannot decide let the other side open the connection.
@@ -490,11 +614,11 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
       const flags = flagged.length ? flagged.reduce((x, y) => x | y, 0) : null;
       const inbound =
         direction === 'egress' && groups.length > 0
-          ? referenceEvaluateSecurityGroups(s, groups, 'ingress', flow.protocol, flow.srcport, peer, vpcId)
+          ? referenceEvaluateSecurityGroups(s, groups, 'ingress', flow.protocol, flow.srcport, peer, vpcId, null, subnetId)
           : 'deny';
       const outbound =
         direction === 'egress' && groups.length > 0
-          ? referenceEvaluateSecurityGroups(s, groups, 'egress', flow.protocol, flow.dstport, peer, vpcId)
+          ? referenceEvaluateSecurityGroups(s, groups, 'egress', flow.protocol, flow.dstport, peer, vpcId, null, subnetId)
           : 'deny';
       if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = false;
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
@@ -516,16 +640,25 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
           groups.length > 0 &&
           (toFullRangeClient(s, eni, vpcId, flow, direction, peerAddr) ||
             (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport))) &&
-          referenceEvaluateSecurityGroups(s, groups, direction === 'ingress' ? 'egress' : 'ingress', 6, flow.dstport, peer, vpcId) ===
-            'deny')) &&
+          referenceEvaluateSecurityGroups(
+            s,
+            groups,
+            direction === 'ingress' ? 'egress' : 'ingress',
+            6,
+            flow.dstport,
+            peer,
+            vpcId,
+            null,
+            subnetId,
+          ) === 'deny')) &&
       flow.srcport !== null &&
       groups.length > 0
     ) {
       const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
-      const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId);
+      const opened = referenceEvaluateSecurityGroups(s, groups, opposite, flow.protocol, flow.srcport, peer, vpcId, null, subnetId);
       // The groups serve the destination port (this way, not the source port; the other way, it too): a request.
       const admits = (way: Direction, port: number | null) =>
-        referenceEvaluateSecurityGroups(s, groups, way, flow.protocol, port, peer, vpcId) === 'allow';
+        referenceEvaluateSecurityGroups(s, groups, way, flow.protocol, port, peer, vpcId, null, subnetId) === 'allow';
       const servesDst =
         side === 'src' && admits(direction, flow.dstport) && !admits(direction, flow.srcport) && admits(opposite, flow.dstport);
       returnTraffic = opened === 'allow' && !servesDst;
@@ -553,7 +686,6 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
 
   let nacl: BlockingControl | null = null;
   let uncertain = false;
-  const subnetId = eni.SubnetId;
   const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
   if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
   if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
@@ -568,10 +700,13 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   let sg: BlockingControl | null = null;
   if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;
   else if (!returnTraffic && groups.length > 0) {
-    const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId);
+    const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId, null, subnetId);
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
     if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
-  } else if (untracked && referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId) !== 'allow')
+  } else if (
+    untracked &&
+    referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId, null, subnetId) !== 'allow'
+  )
     uncertain = true;
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);

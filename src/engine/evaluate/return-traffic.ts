@@ -132,7 +132,10 @@ function decideReturnTraffic(
   }
   const side = servicePortSide(flow);
   const groups = model.securityGroupsOf(flow.interfaceId);
-  const ctx = { vpcId: model.interfaceVpcId(flow.interfaceId) };
+  const ctx: SecurityGroupContext = {
+    vpcId: model.interfaceVpcId(flow.interfaceId),
+    subnetId: model.interface(flow.interfaceId)?.SubnetId ?? null,
+  };
   const opposite: Direction = direction === 'ingress' ? 'egress' : 'ingress';
   let undecided: string | null = null;
   const reverse = index?.acceptedReverse(flow);

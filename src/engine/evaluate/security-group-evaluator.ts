@@ -1,11 +1,11 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains } from '../ip/ip-address';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
-import { lookupRoute } from '../path/route-lookup';
 import type { NetworkModel } from '../network/network-model';
 import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
-import type { IpPermission, NetworkInterface } from '../network/snapshot';
+import type { IpPermission } from '../network/snapshot';
+import { referenceThroughTransitGateway } from './transit-gateway-reference';
 
 /** The rule that allowed a flow. */
 export interface MatchedSecurityGroupRule {
@@ -20,10 +20,15 @@ export interface MatchedSecurityGroupRule {
 export type SecurityGroupResult =
   { allowed: true; matchedRule: MatchedSecurityGroupRule } | { allowed: false } | { allowed: 'uncertain'; reason: string };
 
-/** Where the evaluation happens: the VPC of the interface whose groups are evaluated. */
+/** Where the evaluation happens: the VPC and subnet of the interface whose groups are evaluated. */
 export interface SecurityGroupContext {
   /** Group references match peers in this VPC and in VPCs actively peered with it; null: any VPC. */
   vpcId: string | null;
+  /**
+   * The interface's subnet, whose route table tells whether a peer is reached through a transit
+   * gateway (see `referenceThroughTransitGateway`); absent or null: any route table of the VPC.
+   */
+  subnetId?: string | null;
 }
 
 type Match = true | false | string;
@@ -139,7 +144,9 @@ export function peerMatches(
  * the snapshot cannot know, which is then the reason: the referenced group is not in the snapshot
  * (another account), the address lies in a reachable VPC but in no subnet of the snapshot (a
  * snapshot scoped to some subnets), in a subnet another account shares with this one (its
- * interfaces are not listed), or in a peered VPC the snapshot does not describe.
+ * interfaces are not listed), or in a peered VPC the snapshot does not describe. An inbound rule's
+ * reference to an interface in a VPC reached through a transit gateway is decided by the gateway's
+ * and the attachments' settings (see `referenceThroughTransitGateway`).
  */
 export function groupReferenceMatches(
   model: NetworkModel,
@@ -159,8 +166,8 @@ export function groupReferenceMatches(
   }
   if (model.isInternetPeer(peer)) return false;
   if (direction === 'ingress' && ctx.vpcId !== null) {
-    const across = referenceThroughTransitGateway(model, groupId, peer, ctx.vpcId);
-    if (across) return across;
+    const across = referenceThroughTransitGateway(model, groupId, peer, ctx.vpcId, ctx.subnetId ?? null);
+    if (across !== null) return across;
   }
   if (!model.hasSecurityGroup(groupId)) {
     const account = userId ? ` of account ${userId}` : '';
@@ -172,75 +179,6 @@ export function groupReferenceMatches(
     if (unknown) return `${unknown}, so whether ${peer.key} carries ${groupId} is unknown`;
   }
   return false;
-}
-
-/**
- * Why a reference to a group that `peer` carries in a VPC neither `vpcId` nor a peering of it may
- * still match: `vpcId` routes the address to a transit gateway, which resolves security-group
- * references across the VPCs attached to it in one region, for inbound rules only, when security
- * group referencing is enabled on the gateway (off by default) and on both attachments (on by
- * default) — settings the snapshot does not hold. Null when nothing routes there through one.
- */
-function referenceThroughTransitGateway(model: NetworkModel, groupId: string, peer: IpAddress, vpcId: string): string | null {
-  // Most VPCs route nothing to a transit gateway: they are told apart once, not per flow.
-  const tables = transitGatewayTablesOf(model).get(vpcId);
-  if (!tables) return null;
-  // Only the VPCs the group has members in can hold the peer as one: most groups have one, and
-  // a group whose members are all in reachable VPCs (the usual case) ends the search here.
-  let carrier: NetworkInterface | undefined;
-  const reachable = model.reachableVpcs(vpcId);
-  for (const memberVpc of memberVpcsOf(model, groupId)) {
-    const [id] = memberVpc;
-    if (reachable.has(id)) continue;
-    carrier = model
-      .interfacesByPrivateAddress(peer, memberVpc)
-      .find((eni) => model.securityGroupsOf(eni.NetworkInterfaceId).includes(groupId));
-    if (carrier) break;
-  }
-  if (!carrier) return null;
-  for (const tableId of tables) {
-    const route = lookupRoute(model, tableId, peer);
-    if (route?.targetType !== 'transit-gateway' || (route.route.State ?? 'active') !== 'active') continue;
-    return (
-      `${peer.key} carries ${groupId} in ${carrier.VpcId ?? 'another VPC'}, which ${vpcId} reaches through transit gateway ${route.target}: ` +
-      `the reference matches there only when security group referencing is enabled on the transit gateway and on both VPC attachments, which the snapshot does not show`
-    );
-  }
-  return null;
-}
-
-/** Per model and group: the VPCs its members are in, each as a set of one for `interfacesByPrivateAddress`. */
-const groupMemberVpcs = new WeakMap<NetworkModel, Map<string, readonly ReadonlySet<string>[]>>();
-
-function memberVpcsOf(model: NetworkModel, groupId: string): readonly ReadonlySet<string>[] {
-  let byGroup = groupMemberVpcs.get(model);
-  if (!byGroup) groupMemberVpcs.set(model, (byGroup = new Map()));
-  let vpcs = byGroup.get(groupId);
-  if (!vpcs) {
-    const ids = new Set(model.interfacesWithGroup(groupId).map((eniId) => model.interfaceVpcId(eniId)));
-    vpcs = [...ids].filter((id): id is string => Boolean(id)).map((id) => new Set([id]));
-    byGroup.set(groupId, vpcs);
-  }
-  return vpcs;
-}
-
-/** Per model: the route tables of each VPC that has a route to a transit gateway (VPCs with none are absent). */
-const transitGatewayTables = new WeakMap<NetworkModel, ReadonlyMap<string, readonly string[]>>();
-
-function transitGatewayTablesOf(model: NetworkModel): ReadonlyMap<string, readonly string[]> {
-  let byVpc = transitGatewayTables.get(model);
-  if (!byVpc) {
-    const found = new Map<string, string[]>();
-    for (const table of model.snapshot.RouteTables ?? []) {
-      if (!table.VpcId || !table.RouteTableId || !(table.Routes ?? []).some((r) => r.TransitGatewayId)) continue;
-      const list = found.get(table.VpcId);
-      if (list) list.push(table.RouteTableId);
-      else found.set(table.VpcId, [table.RouteTableId]);
-    }
-    byVpc = found;
-    transitGatewayTables.set(model, byVpc);
-  }
-  return byVpc;
 }
 
 /** Why the snapshot cannot list every interface that could hold `peer` in `vpcId`, or null when it can (or the VPC does not hold it). */

@@ -22,6 +22,8 @@ import type {
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
+  TransitGateway,
+  TransitGatewayVpcAttachment,
   Vpc,
   VpcPeeringConnection,
 } from './snapshot';
@@ -93,6 +95,9 @@ export class NetworkModel {
   private readonly routeTableOfSubnet = new Map<string, string>();
   private readonly mainRouteTableOfVpc = new Map<string, string>();
   private readonly peeringsById = new Map<string, VpcPeeringConnection>();
+  private readonly transitGatewaysById = new Map<string, TransitGateway>();
+  /** VPC attachments by `gateway|vpc`. */
+  private readonly transitGatewayAttachments = new Map<string, TransitGatewayVpcAttachment[]>();
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
 
@@ -107,6 +112,7 @@ export class NetworkModel {
     model.indexSecurityGroups();
     model.indexNetworkAcls();
     model.indexRouteTables();
+    model.indexTransitGateways();
     return model;
   }
 
@@ -434,8 +440,17 @@ export class NetworkModel {
    * for every account.
    */
   routeTablesNotRead(accountId: string | undefined): NotReadMember | undefined {
+    return this.notRead('RouteTables', accountId);
+  }
+
+  /**
+   * Why `member` (`RouteTables`, `TransitGateways` …) of `accountId` is not in the snapshot, when a
+   * live read was refused it (`NotRead`); an entry without an account, or no account asked for,
+   * counts for every account.
+   */
+  notRead(member: string, accountId: string | undefined): NotReadMember | undefined {
     return (this.snapshot.NotRead ?? []).find(
-      (entry) => entry.Member === 'RouteTables' && (!entry.AccountId || !accountId || entry.AccountId === accountId),
+      (entry) => entry.Member === member && (!entry.AccountId || !accountId || entry.AccountId === accountId),
     );
   }
 
@@ -449,6 +464,36 @@ export class NetworkModel {
     if (explicit) return explicit;
     const vpcId = this.subnetsById.get(subnetId)?.VpcId;
     return vpcId ? this.mainRouteTableOfVpc.get(vpcId) : undefined;
+  }
+
+  // Transit gateways -------------------------------------------------------------------------
+
+  /** The transit gateway as DescribeTransitGateways lists it; undefined when the snapshot does not. */
+  transitGateway(gatewayId: string): TransitGateway | undefined {
+    return this.transitGatewaysById.get(gatewayId);
+  }
+
+  /** The attachments of `vpcId` to `gatewayId` the snapshot lists, whatever their state. */
+  transitGatewayVpcAttachments(gatewayId: string, vpcId: string): readonly TransitGatewayVpcAttachment[] {
+    return this.transitGatewayAttachments.get(`${gatewayId}|${vpcId}`) ?? [];
+  }
+
+  /**
+   * True when the snapshot would list an attachment of `vpcId` to `gatewayId` if there were one:
+   * it carries `TransitGatewayVpcAttachments`, read in the account that owns the VPC (an account
+   * lists its VPCs' attachments) or in the one that owns the gateway (it lists every attachment to
+   * it), and not refused there (`NotRead`). A VPC the snapshot describes without an owner, or a
+   * snapshot that names no owners at all, counts as read. Otherwise a missing attachment may be
+   * another account's that the snapshot cannot show.
+   */
+  transitGatewayAttachmentsListed(gatewayId: string, vpcId: string): boolean {
+    if (this.snapshot.TransitGatewayVpcAttachments === undefined) return false;
+    const readIn = (owner: string | undefined): boolean =>
+      (owner === undefined || this.accounts.size === 0 || this.accounts.has(owner)) &&
+      this.notRead('TransitGatewayVpcAttachments', owner) === undefined;
+    if (this.vpcDescribed(vpcId) && readIn(this.vpcsById.get(vpcId)?.OwnerId)) return true;
+    const gatewayOwner = this.transitGatewaysById.get(gatewayId)?.OwnerId;
+    return gatewayOwner !== undefined && readIn(gatewayOwner);
   }
 
   // Prefix lists -----------------------------------------------------------------------------
@@ -663,6 +708,17 @@ export class NetworkModel {
         if (association.SubnetId) this.routeTableOfSubnet.set(association.SubnetId, table.RouteTableId);
         if (association.Main && table.VpcId) this.mainRouteTableOfVpc.set(table.VpcId, table.RouteTableId);
       }
+    }
+  }
+
+  private indexTransitGateways(): void {
+    for (const gateway of this.snapshot.TransitGateways ?? []) this.transitGatewaysById.set(gateway.TransitGatewayId, gateway);
+    for (const attachment of this.snapshot.TransitGatewayVpcAttachments ?? []) {
+      if (!attachment.TransitGatewayId || !attachment.VpcId) continue;
+      const key = `${attachment.TransitGatewayId}|${attachment.VpcId}`;
+      const list = this.transitGatewayAttachments.get(key);
+      if (list) list.push(attachment);
+      else this.transitGatewayAttachments.set(key, [attachment]);
     }
   }
 

@@ -91,7 +91,7 @@ function securityGroupHop(
     protocol,
     evaluatedPort(protocol, port),
     peer,
-    { vpcId: model.interfaceVpcId(interfaceId) },
+    { vpcId: model.interfaceVpcId(interfaceId), subnetId: eni.SubnetId ?? null },
     isIcmp(protocol) ? port : null,
   );
   if (result.allowed === true) {

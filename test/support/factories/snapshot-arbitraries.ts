@@ -1,12 +1,22 @@
 import fc from 'fast-check';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
-import type { IpPermission, NetworkAclEntry, NetworkSnapshot, SecurityGroupRule } from '../../../src/engine/network/snapshot';
+import type {
+  IpPermission,
+  NetworkAclEntry,
+  NetworkSnapshot,
+  RouteTable,
+  SecurityGroupRule,
+  TransitGatewayVpcAttachment,
+} from '../../../src/engine/network/snapshot';
 
 /*
  * fast-check generators of small random snapshots and flows over a deliberately tiny universe
  * (two VPCs, three subnets, a handful of groups, ACLs, addresses and ports), so random rules and
  * random flows hit each other often: group references, prefix lists, IPv6, ICMP, peering,
- * same-subnet peers, unknown groups/interfaces and return traffic all occur.
+ * same-subnet peers, unknown groups/interfaces and return traffic all occur. The two VPCs may
+ * also route each other through transit gateway tgw-1 (subnet-a2 sometimes by the peering
+ * instead), with the gateway and attachments in every setting and state that decides a group
+ * reference across it, listed, missing or refused.
  */
 
 export const ADDRESSES = [
@@ -103,6 +113,71 @@ const entries = fc.tuple(fc.array(naclEntry(false), { maxLength: 4 }), fc.array(
   ] as NetworkAclEntry[];
 });
 
+/** What the snapshot says of transit gateway tgw-1 and the attachments of vpc-a and vpc-b to it. */
+const SETTINGS = ['absent', 'enable', 'enable', 'disable', 'unset', 'modifying', 'pending'] as const;
+type Setting = (typeof SETTINGS)[number];
+const transitGateways = fc.record({
+  routes: fc.constantFrom('none', 'main', 'main', 'main+a2'),
+  gateway: fc.constantFrom(...SETTINGS),
+  gatewayOwner: fc.constantFrom('111111111111', '333333333333'),
+  attachA: fc.constantFrom(...SETTINGS),
+  attachB: fc.constantFrom(...SETTINGS),
+  attachments: fc.constantFrom('listed', 'listed', 'absent', 'refused'),
+  vpcBOwner: fc.constantFrom(undefined, '111111111111', '333333333333'),
+});
+
+function transitGatewayMembers(t: typeof transitGateways extends fc.Arbitrary<infer T> ? T : never): Partial<NetworkSnapshot> {
+  if (t.routes === 'none') return {};
+  const local = (DestinationCidrBlock: string) => ({ DestinationCidrBlock, GatewayId: 'local', State: 'active' });
+  const viaGateway = (DestinationCidrBlock: string) => ({ DestinationCidrBlock, TransitGatewayId: 'tgw-1', State: 'active' });
+  const RouteTables: RouteTable[] = [
+    { RouteTableId: 'rtb-a', VpcId: 'vpc-a', Associations: [{ Main: true }], Routes: [local('10.0.0.0/16'), viaGateway('10.1.0.0/16')] },
+    { RouteTableId: 'rtb-b', VpcId: 'vpc-b', Associations: [{ Main: true }], Routes: [local('10.1.0.0/16'), viaGateway('10.0.0.0/16')] },
+  ];
+  if (t.routes === 'main+a2') {
+    RouteTables.push({
+      RouteTableId: 'rtb-a2',
+      VpcId: 'vpc-a',
+      Associations: [{ SubnetId: 'subnet-a2' }],
+      Routes: [local('10.0.0.0/16'), { DestinationCidrBlock: '10.1.0.0/16', VpcPeeringConnectionId: 'pcx-1', State: 'active' }],
+    });
+  }
+  const state = (setting: Setting) => (setting === 'modifying' ? 'modifying' : setting === 'pending' ? 'pending' : 'available');
+  const options = (setting: Setting) =>
+    setting === 'enable' || setting === 'disable' ? { Options: { SecurityGroupReferencingSupport: setting } } : {};
+  const attachment = (vpc: 'a' | 'b', setting: Setting): TransitGatewayVpcAttachment[] =>
+    setting === 'absent'
+      ? []
+      : [
+          {
+            TransitGatewayAttachmentId: `tgw-attach-${vpc}`,
+            TransitGatewayId: 'tgw-1',
+            VpcId: `vpc-${vpc}`,
+            State: setting === 'pending' ? 'pendingAcceptance' : state(setting),
+            ...options(setting),
+          },
+        ];
+  return {
+    RouteTables,
+    ...(t.gateway === 'absent'
+      ? {}
+      : { TransitGateways: [{ TransitGatewayId: 'tgw-1', OwnerId: t.gatewayOwner, State: state(t.gateway), ...options(t.gateway) }] }),
+    ...(t.attachments === 'listed' ? { TransitGatewayVpcAttachments: [...attachment('a', t.attachA), ...attachment('b', t.attachB)] } : {}),
+    ...(t.attachments === 'refused'
+      ? {
+          NotRead: [
+            {
+              Member: 'TransitGatewayVpcAttachments',
+              Action: 'ec2:DescribeTransitGatewayVpcAttachments',
+              AccountId: '111111111111',
+              ErrorCode: 'UnauthorizedOperation',
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
 const ENI_ADDRESSES = ['10.0.1.10', '10.0.1.11', '10.0.2.20', '10.0.2.21', '10.1.1.30'];
 const SUBNET_OF: Record<string, [string, string]> = {
   '10.0.1': ['subnet-a1', 'vpc-a'],
@@ -134,8 +209,9 @@ export const snapshotArbitrary: fc.Arbitrary<NetworkSnapshot> = fc
     naclB: entries,
     a2Explicit: fc.boolean(),
     plKnown: fc.boolean(),
+    tgw: transitGateways,
   })
-  .map(({ groups, enis, peering, naclA, naclA2, naclB, a2Explicit, plKnown }) => {
+  .map(({ groups, enis, peering, naclA, naclA2, naclB, a2Explicit, plKnown, tgw }) => {
     const securityGroups: NetworkSnapshot['SecurityGroups'] = [];
     const rules: SecurityGroupRule[] = [];
     groups.forEach(([ingress, egress, asRules], i) => {
@@ -181,7 +257,7 @@ export const snapshotArbitrary: fc.Arbitrary<NetworkSnapshot> = fc
     const snapshot: NetworkSnapshot = {
       Vpcs: [
         { VpcId: 'vpc-a', CidrBlock: '10.0.0.0/16', Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f00:a::/56' }] },
-        { VpcId: 'vpc-b', CidrBlock: '10.1.0.0/16' },
+        { VpcId: 'vpc-b', CidrBlock: '10.1.0.0/16', ...(tgw.vpcBOwner ? { OwnerId: tgw.vpcBOwner } : {}) },
       ],
       Subnets: [
         {
@@ -228,6 +304,7 @@ export const snapshotArbitrary: fc.Arbitrary<NetworkSnapshot> = fc
         'pl-1': [{ Cidr: '10.0.2.0/24' }, { Cidr: '203.0.113.0/24' }],
         ...(plKnown ? { 'pl-2': [{ Cidr: '2001:db8::/32' }] } : {}),
       },
+      ...transitGatewayMembers(tgw),
     };
     return snapshot;
   });

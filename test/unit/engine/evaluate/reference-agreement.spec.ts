@@ -4,7 +4,9 @@ import { evaluateNetworkAcl } from '../../../../src/engine/evaluate/network-acl-
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
+import { referenceThroughTransitGateway } from '../../../../src/engine/evaluate/transit-gateway-reference';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { parseIp } from '../../../../src/engine/ip/ip-address';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import {
   referenceEvaluateNetworkAcl,
@@ -36,13 +38,21 @@ describe('indexed evaluators agree with the reference evaluator', () => {
         fc.constantFrom(6, 17, 1, 58, 50),
         fc.constantFrom(22, 80, 443, 1024, 8080, 50000, null),
         fc.constantFrom(...ADDRESSES),
-        fc.constantFrom('vpc-a', 'vpc-b', null),
+        // Where the groups are evaluated: an interface's VPC and subnet (whose route table may lead through a transit gateway).
+        fc.constantFrom<[string | null, string | null]>(
+          ['vpc-a', 'subnet-a1'],
+          ['vpc-a', 'subnet-a2'],
+          ['vpc-b', 'subnet-b1'],
+          ['vpc-a', null],
+          ['vpc-b', null],
+          [null, null],
+        ),
         ICMP_TYPES,
-        (snapshot, groups, direction, protocol, port, peer, vpcId, type) => {
+        (snapshot, groups, direction, protocol, port, peer, [vpcId, subnetId], type) => {
           const model = NetworkModel.fromSnapshot(snapshot);
           const icmpType = protocol === 1 || protocol === 58 ? type : null;
-          const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId }, icmpType);
-          const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId, icmpType);
+          const fast = evaluateSecurityGroups(model, groups, direction, protocol, port, peer, { vpcId, subnetId }, icmpType);
+          const slow = referenceEvaluateSecurityGroups(snapshot, groups, direction, protocol, port, peer, vpcId, icmpType, subnetId);
           expect(fast.allowed === true ? 'allow' : fast.allowed === false ? 'deny' : 'uncertain').toBe(slow);
         },
       ),
@@ -113,5 +123,22 @@ describe('the generators reach every outcome the comparison is meant to cover', 
     for (const outcome of ['allowed', 'blocked', 'unknown', 'security-group', 'network-acl', 'block-public-access', 'both', 'return']) {
       expect(seen, outcome).toContain(outcome);
     }
+  });
+
+  it('a group reference through the transit gateway: matched, missed and undecided', () => {
+    const seen = new Set<string>();
+    for (const snapshot of fc.sample(snapshotArbitrary, { numRuns: 600, seed: 11 })) {
+      const model = NetworkModel.fromSnapshot(snapshot);
+      for (const [vpcId, subnetId, peer] of [
+        ['vpc-a', 'subnet-a1', '10.1.1.30'],
+        ['vpc-b', 'subnet-b1', '10.0.1.10'],
+      ] as const) {
+        for (const groupId of ['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-9']) {
+          const match = referenceThroughTransitGateway(model, groupId, parseIp(peer)!, vpcId, subnetId);
+          if (match !== null) seen.add(typeof match === 'string' ? 'undecided' : String(match));
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual(['false', 'true', 'undecided']);
   });
 });
