@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { multiTierRouteTables, multiTierSnapshot } from '../support/factories/multi-tier-snapshot';
+import { transitGatewaySnapshot } from '../support/factories/transit-gateway-snapshot';
 
 /** These tests run the BUILT binary, as users do. */
 const root = join(__dirname, '..', '..');
@@ -131,5 +132,26 @@ describe('sgdoctor why', () => {
     expect(text.stdout).toContain('prefix-list pl-office');
     expect(why('--to', 'eni-web', '--protocol', 'tcp', '--port', '22', '--who', '--from', 'eni-app').code).toBe(2);
     expect(why('--to', '8.8.8.8', '--protocol', 'tcp', '--port', '22', '--who').code).toBe(3);
+  });
+
+  it('a group reference across a transit gateway: decided from describe-transit-gateways and describe-transit-gateway-vpc-attachments files', () => {
+    const { TransitGateways, TransitGatewayVpcAttachments, ...network } = transitGatewaySnapshot();
+    const networkFile = join(tmp, 'tgw-network.json');
+    const gatewaysFile = join(tmp, 'tgw-gateways.json');
+    const attachmentsFile = join(tmp, 'tgw-attachments.json');
+    writeFileSync(networkFile, JSON.stringify(network));
+    writeFileSync(attachmentsFile, JSON.stringify({ TransitGatewayVpcAttachments }));
+    const path = (...files: string[]) => {
+      const result = run(['why', '--config', ...files, '--from', 'eni-a1', '--to', 'eni-c1', '--protocol', 'tcp', '--port', '5432']);
+      expect(result.stderr).toBe('');
+      return JSON.parse(result.stdout) as { verdict: string; reason: string };
+    };
+    writeFileSync(gatewaysFile, JSON.stringify({ TransitGateways }));
+    expect(path(networkFile).verdict).toBe('unknown');
+    expect(path(networkFile).reason).toContain('which the snapshot does not show');
+    expect(path(networkFile, gatewaysFile, attachmentsFile).verdict).toBe('allowed');
+    const disabled = TransitGateways!.map((g) => ({ ...g, Options: { SecurityGroupReferencingSupport: 'disable' } }));
+    writeFileSync(gatewaysFile, JSON.stringify({ TransitGateways: disabled }));
+    expect(path(networkFile, gatewaysFile, attachmentsFile).verdict).toBe('blocked');
   });
 });

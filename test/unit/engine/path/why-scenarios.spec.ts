@@ -325,6 +325,39 @@ const viaTransitGatewayAC = [
 ];
 const tcpFrom = (port: number, peer: Json) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, ...peer });
 const refTo = (GroupId: string) => ({ UserIdGroupPairs: [{ GroupId, UserId: OWNER }] });
+/** eni-c1's group admits 5432 from sg-a-app, which eni-a1 carries in vpc-a, reached through tgw-1. */
+const referenceAcrossTransitGateway = [
+  ...viaTransitGatewayAC,
+  addGroup(group('sg-a-app', 'vpc-a')),
+  groups('eni-a1', 'sg-a-app'),
+  addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-a-app', UserId: OWNER, VpcId: 'vpc-a' }] })])),
+  groups('eni-c1', 'sg-c-db'),
+];
+/**
+ * tgw-1 as DescribeTransitGateways gives it, with its SecurityGroupReferencingSupport, and the
+ * attachments of vpc-a and vpc-c to it as DescribeTransitGatewayVpcAttachments gives them
+ * (available, referencing enabled as attachments are created); `attachments: false` leaves them out.
+ */
+const transitGatewaySettings =
+  (support: 'enable' | 'disable', attachments = true) =>
+  (s: NetworkSnapshot): void => {
+    s.TransitGateways = [
+      { TransitGatewayId: 'tgw-1', OwnerId: OWNER, State: 'available', Options: { SecurityGroupReferencingSupport: support } },
+    ];
+    if (!attachments) return;
+    s.TransitGatewayVpcAttachments = [
+      ['a', 'subnet-priv'],
+      ['c', 'subnet-c'],
+    ].map(([vpc, subnet]) => ({
+      TransitGatewayAttachmentId: `tgw-attach-${vpc}`,
+      TransitGatewayId: 'tgw-1',
+      VpcId: `vpc-${vpc}`,
+      VpcOwnerId: OWNER,
+      State: 'available',
+      SubnetIds: [subnet],
+      Options: { SecurityGroupReferencingSupport: 'enable' as const },
+    }));
+  };
 
 // ---- the scenarios ----------------------------------------------------------------------------
 
@@ -860,23 +893,50 @@ const scenarios: Scenario[] = [
   },
   {
     id: 'P13',
-    fact: 'A transit gateway resolves group references of inbound rules across the VPCs attached to it only when security group referencing is enabled on the gateway and on both attachments, which the snapshot does not show (EC2 refuses a reference to a group of an unconnected VPC, so the rule itself says it was once on): unknown, not blocked.',
-    edits: [
-      ...viaTransitGatewayAC,
-      addGroup(group('sg-a-app', 'vpc-a')),
-      groups('eni-a1', 'sg-a-app'),
-      addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { UserIdGroupPairs: [{ GroupId: 'sg-a-app', UserId: OWNER, VpcId: 'vpc-a' }] })])),
-      groups('eni-c1', 'sg-c-db'),
-    ],
+    fact: 'A transit gateway resolves group references of inbound rules across the VPCs attached to it only when security group referencing is enabled on the gateway and on both attachments; without the gateway and its attachments in the snapshot that is not shown (EC2 refuses a reference to a group of an unconnected VPC, so the rule itself says it was once on): unknown, not blocked.',
+    edits: referenceAcrossTransitGateway,
+    query: tcp('eni-a1', 'eni-c1', 5432),
+    verdict: 'unknown',
+    decides: 'request security-group ingress unknown',
+  },
+  {
+    id: 'P17',
+    fact: 'Security group referencing enabled on the transit gateway and on both VPC attachments: the inbound rule referencing the source instance’s group admits it across the gateway.',
+    edits: [...referenceAcrossTransitGateway, transitGatewaySettings('enable')],
+    query: tcp('eni-a1', 'eni-c1', 5432),
+    verdict: 'allowed',
+    route: 'allow transit-gateway rtb-a-main',
+  },
+  {
+    id: 'P18',
+    fact: 'With referencing enabled everywhere the reference resolves, and the rule still admits only its own port: 22 from the same instance is refused.',
+    edits: [...referenceAcrossTransitGateway, transitGatewaySettings('enable')],
+    query: tcp('eni-a1', 'eni-c1', 22),
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+  {
+    id: 'P19',
+    fact: 'Security group referencing disabled on the transit gateway (its default when created), whatever the attachments say: the reference admits nobody across it, so the inbound rule does not match.',
+    edits: [...referenceAcrossTransitGateway, transitGatewaySettings('disable')],
+    query: tcp('eni-a1', 'eni-c1', 5432),
+    verdict: 'blocked',
+    decides: 'request security-group ingress deny ENI_SG_RULES_MISMATCH',
+  },
+  {
+    id: 'P20',
+    fact: 'The transit gateway in the snapshot but not its VPC attachments, which may have referencing disabled: still unknown, not blocked.',
+    edits: [...referenceAcrossTransitGateway, transitGatewaySettings('enable', false)],
     query: tcp('eni-a1', 'eni-c1', 5432),
     verdict: 'unknown',
     decides: 'request security-group ingress unknown',
   },
   {
     id: 'P16',
-    fact: 'Outbound rules cannot reference a group across a transit gateway: such a reference admits nobody there, whatever the gateway says.',
+    fact: 'Outbound rules cannot reference a group across a transit gateway: such a reference admits nobody there, whatever the gateway says (here referencing is enabled on it and on both attachments).',
     edits: [
       ...viaTransitGatewayAC,
+      transitGatewaySettings('enable'),
       addGroup(group('sg-c-db', 'vpc-c', [tcpFrom(5432, { IpRanges: [{ CidrIp: '10.0.0.0/16' }] })])),
       groups('eni-c1', 'sg-c-db'),
       addGroup(
