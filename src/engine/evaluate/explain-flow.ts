@@ -93,7 +93,29 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     if (behind.verdict.verdict === 'blocked') analysis.verdict.behindBlockPublicAccess = behind.verdict.blockedBy;
     return analysis;
   }
+  const otherRefusal = refusedOutsideGroupsAndAcls(flow);
+  if (otherRefusal) return unknown(analysis, otherRefusal);
   return judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred);
+}
+
+/** What AWS names by the `reject-reason` values other than BPA that it documents. */
+const REJECT_REASONS: Readonly<Record<string, string>> = { EC: 'VPC encryption controls' };
+
+/**
+ * Why a REJECT was refused by something other than a security group or network ACL, or null: the
+ * flow log writes `reject-reason` `-` for those, and a value for what else refused it. Block Public
+ * Access (BPA) is a control of its own; any other value (EC, encryption controls; one newer than
+ * sgdoctor) says the groups and NACL are not what refused the flow, so what they would do does
+ * not answer why it was refused, and the verdict is left open naming the reason.
+ */
+function refusedOutsideGroupsAndAcls(flow: FlowAggregate): string | null {
+  const reason = flow.rejectReason;
+  if (flow.action !== 'REJECT' || reason === null || reason === '-' || reason === 'BPA') return null;
+  const named = REJECT_REASONS[reason];
+  return (
+    `the flow log gives reject-reason ${reason}${named ? ` (${named})` : ''}: something other than a security group or ` +
+    `network ACL refused the flow, so what they would do does not say why`
+  );
 }
 
 /** The verdict of the security groups and NACL, or unknown with the reason they cannot be evaluated. */

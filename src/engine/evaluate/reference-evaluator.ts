@@ -681,6 +681,9 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   if (untracked && internetPeer(s, peerAddr)) returnTraffic = false;
   const base = { direction, returnTraffic };
   if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
+  // Any other reject-reason names a refusal that is not the groups' or the NACL's.
+  if (flow.action === 'REJECT' && flow.rejectReason !== null && flow.rejectReason !== '-')
+    return { ...base, verdict: 'unknown', blockedBy: [], reason: 'refused outside groups and NACLs' };
   if (!eni || !src || !dst || !peerAddr || !inferred) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
   if (unfiltered(s, eni, flow, peerAddr)) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'not filtered' };
 

@@ -341,7 +341,7 @@ export function flowArbitrary(action?: 'ACCEPT' | 'REJECT'): fc.Arbitrary<FlowAg
         protocol: r.protocol,
         action: r.action,
         tcpFlags: r.protocol === 6 ? r.tcpFlags : null,
-        rejectReason: r.bpa === 0 ? 'BPA' : null,
+        rejectReason: r.bpa === 0 ? 'BPA' : r.bpa === 1 ? 'EC' : null,
         servicePortSide: null,
         ephemeralPortMin: null,
         ephemeralPortMax: null,

@@ -304,6 +304,21 @@ describe('explainFlow', () => {
       { verdict: 'blocked', direction: 'ingress', blockedBy: [{ control: 'block-public-access', direction: 'ingress' }] },
     ],
     [
+      'reject-reason EC (encryption controls): refused by neither the groups nor the NACL, which would allow it',
+      { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 443, rejectReason: 'EC' },
+      {
+        verdict: 'unknown',
+        direction: 'ingress',
+        blockedBy: [],
+        reason: expect.stringMatching(/reject-reason EC \(VPC encryption controls\)/),
+      },
+    ],
+    [
+      'a reject-reason newer than sgdoctor: left open too, even where the groups would refuse it',
+      { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 22, rejectReason: 'XYZ' },
+      { verdict: 'unknown', direction: 'ingress', blockedBy: [], reason: expect.stringMatching(/^the flow log gives reject-reason XYZ: /) },
+    ],
+    [
       'already fixed: a REJECT the configuration now allows',
       { srcaddr: '198.51.100.1', dstaddr: '10.0.0.10', srcport: 50000, dstport: 443 },
       { verdict: 'allowed', direction: 'ingress', returnTraffic: false, blockedBy: [] },
