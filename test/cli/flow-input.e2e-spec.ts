@@ -102,6 +102,60 @@ describe('SKIPDATA records', () => {
   });
 });
 
+describe("explain's record", () => {
+  it('holds the fields of the user guide’s examples as other parsers read them: `-` null, numbers for counters, ports, times, flags and paths', () => {
+    // "Service name, traffic path, and flow direction" (Flow log record examples): a version 5 custom format.
+    const header =
+      'version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status';
+    const ingress =
+      '5 52.95.128.179 10.0.0.71 80 34210 6 1616729292 1616729349 IPv4 14 15044 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 19 52.95.128.179 10.0.0.71 S3 - - ingress OK';
+    const egress =
+      '5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK';
+    const file = join(tmp, 'guide-v5.log');
+    writeFileSync(file, `${header}\n${ingress}\n${egress}\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.code).toBe(0);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).record);
+    // Vector's parse_aws_vpc_flow_log documents this parse of the first line (its names with `_`).
+    expect(records[0]).toEqual({
+      version: 5,
+      srcaddr: '52.95.128.179',
+      dstaddr: '10.0.0.71',
+      srcport: 80,
+      dstport: 34210,
+      protocol: 6,
+      start: 1616729292,
+      end: 1616729349,
+      type: 'IPv4',
+      packets: 14,
+      bytes: 15044,
+      'account-id': '123456789012',
+      'vpc-id': 'vpc-abcdefab012345678',
+      'subnet-id': 'subnet-aaaaaaaa012345678',
+      'instance-id': 'i-0c50d5961bcb2d47b',
+      'interface-id': 'eni-1235b8ca123456789',
+      region: 'ap-southeast-2',
+      'az-id': 'apse2-az3',
+      'sublocation-type': null,
+      'sublocation-id': null,
+      action: 'ACCEPT',
+      'tcp-flags': 19,
+      'pkt-srcaddr': '52.95.128.179',
+      'pkt-dstaddr': '10.0.0.71',
+      'pkt-src-aws-service': 'S3',
+      'pkt-dst-aws-service': null,
+      'traffic-path': null,
+      'flow-direction': 'ingress',
+      'log-status': 'OK',
+    });
+    expect(records[1]).toMatchObject({ 'tcp-flags': 3, 'pkt-src-aws-service': null, 'pkt-dst-aws-service': 'S3', 'traffic-path': 8 });
+    expect(records).toHaveLength(2);
+  });
+});
+
 describe('Parquet flow logs', () => {
   it('are explained as the same records in text are', () => {
     const lines = [
