@@ -166,6 +166,9 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     if (!analysis.networkAclId) analysis.naclSkipped = 'no-network-acl';
     else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
   }
+  // What the interface's groups do to the packets as a new connection.
+  const groupsAsNewConnection = () =>
+    evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId, subnetId }, icmpType);
   // Security groups are stateful: return traffic is never theirs to block. An interface without
   // groups (NAT gateway, some managed interfaces) has no security-group check at all; one whose
   // groups the snapshot does not list may have any, so they can only be uncertain. When the
@@ -178,16 +181,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     };
   } else if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
-    const result = evaluateSecurityGroups(
-      model,
-      analysis.groupIds,
-      direction,
-      flow.protocol,
-      flow.dstport,
-      peer,
-      { vpcId, subnetId },
-      icmpType,
-    );
+    const result = groupsAsNewConnection();
     analysis.securityGroup =
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {
@@ -199,16 +193,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     // A reply the interface's accepted traffic holds no request for: the groups pass it only
     // while they track its connection (opened through this interface, not yet timed out). Asked
     // only where the NACL lets it through: where the NACL refuses it, that is the verdict.
-    const asNew = evaluateSecurityGroups(
-      model,
-      analysis.groupIds,
-      direction,
-      flow.protocol,
-      flow.dstport,
-      peer,
-      { vpcId, subnetId },
-      icmpType,
-    );
+    const asNew = groupsAsNewConnection();
     if (asNew.allowed !== true) {
       const way = direction === 'ingress' ? 'from' : 'to';
       const asNewConnection =
