@@ -12,6 +12,8 @@ export type UndecidedReason =
   | 'icmp-type-rule'
   | 'prefix-list-without-entries'
   | 'group-of-another-account'
+  | 'reply-not-tracked'
+  | 'refused-outside-groups'
   | 'other';
 
 export interface UndecidedGroup {
@@ -35,6 +37,10 @@ const MEANINGS: Record<UndecidedReason, string> = {
   'icmp-type-rule': 'a rule names specific ICMP types and flow logs do not record the type',
   'prefix-list-without-entries': 'a rule names a prefix list whose entries the snapshot lacks (e.g. an AWS-managed list)',
   'group-of-another-account': "a rule references a security group the snapshot does not hold (another account's, or a peered VPC's)",
+  'reply-not-tracked':
+    "replies the interface's accepted traffic holds no request for, which its security groups would refuse as new connections: they pass only replies of connections they track (opened through another interface — asymmetric routing — or whose tracking ended)",
+  'refused-outside-groups':
+    'the flow log names another reason for the REJECT (reject-reason EC, VPC encryption controls, or a newer one): no security group or network ACL refused it',
   other: 'the snapshot cannot decide it (see the example)',
 };
 
@@ -46,7 +52,11 @@ const MAX_LISTED_INTERFACES = 20;
  */
 export function undecidedReason(model: NetworkModel, flow: FlowAggregate, verdict: FlowVerdict): UndecidedReason {
   const reason = verdict.reason ?? '';
+  // What refused the flow, whatever the snapshot holds of its interface.
+  if (/^the flow log gives reject-reason /.test(reason)) return 'refused-outside-groups';
   if (!model.interface(flow.interfaceId)) return 'interface-not-in-snapshot';
+  // Before the tests by protocol and by the groups' words: the reason names the groups too.
+  if (/holds no request it answers/.test(reason)) return 'reply-not-tracked';
   if (/never filter|not filtered|metadata|dns|time sync|dhcp|licen[cs]e|vpc router|resolver/i.test(reason)) return 'traffic-not-filtered';
   if (isIcmp(flow.protocol) || /icmp/i.test(reason)) return 'icmp-type-rule';
   if (/prefix list/i.test(reason)) return 'prefix-list-without-entries';

@@ -2,7 +2,7 @@ import { signalFacts } from '../classify/classify-finding';
 import { detectSignals } from '../classify/detect-signals';
 import { scannerSignals } from '../classify/scanner-flow';
 import { decideClassification, NOISE_SIGNALS } from '../classify/signals';
-import { degradedSignals, groupUndecided } from '../coverage/analysis-coverage';
+import { degradedSignals, groupUndecided, undecidedReason } from '../coverage/analysis-coverage';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
@@ -243,8 +243,7 @@ class ExplainedRows {
     let id = this.idOf.get(verdict);
     if (id === undefined) {
       id = this.verdicts.push(verdict) - 1;
-      // An unknown verdict is the flow's own (VerdictPool shares the others): nothing to find again.
-      if (verdict.verdict !== 'unknown') this.idOf.set(verdict, id);
+      this.idOf.set(verdict, id);
     }
     this.ids[row] = id;
   }
@@ -314,7 +313,11 @@ export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, 
       continue;
     }
     stats.rejectedRecords += flow.records;
-    const verdict = verdicts.shared(explainFlow(model, flow, ctx));
+    const explainedFlow = explainFlow(model, flow, ctx);
+    const verdict = verdicts.shared(
+      explainedFlow,
+      explainedFlow.verdict === 'unknown' ? undecidedReason(model, flow, explainedFlow) : undefined,
+    );
     const bucket = stats.rejected[verdict.verdict];
     bucket.flows++;
     bucket.records += flow.records;

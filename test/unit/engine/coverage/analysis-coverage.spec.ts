@@ -37,6 +37,51 @@ describe('undecided flows grouped by reason', () => {
     expect(groups[0].example).toBe('eni-gone-1 is not in the snapshot');
   });
 
+  it('a reply no request is held for and a reject-reason of its own get groups of their own, though their reasons name groups', () => {
+    const groups = groupUndecided(model, [
+      {
+        flow: flowOf({ interfaceId: 'eni-app', records: 3 }),
+        verdict: unknown(
+          'it looks like return traffic, but the accepted traffic of eni-app holds no request it answers: the security groups pass only ' +
+            'replies of connections they track, and as a new connection no rule of sg-app allows tcp/40000 from 10.1.0.9',
+        ),
+      },
+      {
+        flow: flowOf({ interfaceId: 'eni-gone-1', records: 2 }),
+        verdict: unknown(
+          'the flow log gives reject-reason EC (VPC encryption controls): something other than a security group or network ACL refused the flow, so what they would do does not say why',
+        ),
+      },
+    ]);
+    expect(groups.map((g) => [g.reason, g.records])).toEqual([
+      ['reply-not-tracked', 3],
+      ['refused-outside-groups', 2],
+    ]);
+  });
+
+  it("diagnose counts every undecided flow of a group and shows the first one's reason", () => {
+    const flows = [10, 11, 12].map((last) =>
+      flowOf({
+        interfaceId: 'eni-lambda-gone',
+        srcaddr: `10.1.0.${last}`,
+        dstaddr: '10.1.10.77',
+        srcport: 40000,
+        dstport: 443,
+        records: 1,
+      }),
+    );
+    const { stats, evidence } = diagnose(hardeningSnapshot, flows);
+    expect(evidence.size).toBe(0);
+    expect(stats.coverage.undecided).toEqual([
+      expect.objectContaining({
+        reason: 'interface-not-in-snapshot',
+        flows: 3,
+        records: 3,
+        example: 'eni-lambda-gone is not in the snapshot',
+      }),
+    ]);
+  });
+
   it('diagnose lists every undecided record under a reason', () => {
     const flows = [
       flowOf({ interfaceId: 'eni-lambda-gone', srcaddr: '10.1.0.9', dstaddr: '10.1.10.77', srcport: 40000, dstport: 443, records: 9 }),
