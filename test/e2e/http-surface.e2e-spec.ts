@@ -21,6 +21,9 @@ interface BodyCase {
   code: string;
 }
 
+/** A body POST /v1/api-keys takes. */
+const WELL_FORMED_BODY = { headers: { 'content-type': 'application/json' }, payload: '{"name":"fine","scopes":["read"]}' };
+
 const UNREADABLE_BODIES: Record<string, BodyCase> = {
   'malformed JSON': { headers: { 'content-type': 'application/json' }, payload: '{"name":', status: 400, code: 'REQUEST.BAD' },
   'a __proto__ key': {
@@ -300,6 +303,11 @@ describe('HTTP surface', () => {
           expect(refused.headers['www-authenticate']).toBe('Bearer realm="sgdoctor"');
           expect(refused.headers['accept-encoding']).toBeUndefined();
           expect(refused.json()).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED' });
+          // The same answer to a readable body: even closing the connection tells nothing of how the body was judged.
+          expect(refused.headers.connection).toBe('close');
+          const readable = await inject({ ...WELL_FORMED_BODY, status: 401, code: 'AUTH.UNAUTHENTICATED' }, headers);
+          expect(readable.statusCode).toBe(401);
+          expect(readable.headers.connection).toBe('close');
         }
         const reader = await inject(body, { authorization: `Bearer ${readKey}` });
         expect(reader.statusCode, reader.body).toBe(403);

@@ -64,7 +64,7 @@ async function readBody(request: FastifyRequest, payload: Readable, limit: numbe
 }
 
 /** Whether the request carries a body (one of any length but zero, or chunked). */
-function hasBody(request: FastifyRequest): boolean {
+export function hasBody(request: FastifyRequest): boolean {
   const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
   return chunked !== undefined || (length !== undefined && length !== '0');
 }

@@ -9,7 +9,7 @@ import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { redactUrlCredentials } from '../logging/redact';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { allowedMethodsAt } from './allowed-methods';
-import { BODY_PROBLEM, type RequestWithBodyProblem } from './json-body.parser';
+import { BODY_PROBLEM, hasBody, type RequestWithBodyProblem } from './json-body.parser';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -177,10 +177,22 @@ function sendProblem(
   if (retryAfter > 0) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   // RFC 9110 §11.6.1: a 401 names the scheme that would authenticate (the key as a bearer token).
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sgdoctor"');
-  // The rest of a body left unread is never read: the connection ends with the answer.
-  if ((request as RequestWithBodyProblem | undefined)?.[BODY_PROBLEM]?.leftUnread) void reply.header('connection', 'close');
+  if (closesConnection(request, status)) void reply.header('connection', 'close');
   for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
   void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/**
+ * Whether the answer ends the connection. The rest of a body left unread is never read. And a
+ * request with a body refused before its body is judged (no valid key: 401; too many failed keys
+ * or requests: 429) is answered the same whatever that body was, its connection closed whether the
+ * body was read or left unread: otherwise the header alone would tell a caller without a key
+ * which bodies are refused unread (another media type, a content coding, past the size limit).
+ */
+function closesConnection(request: FastifyRequest | undefined, status: number): boolean {
+  if (!request) return false;
+  if ((request as RequestWithBodyProblem)[BODY_PROBLEM]?.leftUnread) return true;
+  return (status === 401 || status === 429) && hasBody(request);
 }
 
 /**
