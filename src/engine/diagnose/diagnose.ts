@@ -29,6 +29,7 @@ import { type FixScopeFacts, fixScopeFacts, scopedFix } from '../fixes/fix-scope
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
+import { isIcmp } from '../network/protocol';
 import { runSteps, type Steps } from '../steps';
 import type { NetworkSnapshot } from '../network/snapshot';
 import type { DiagnoseStats } from './diagnose-stats';
@@ -316,7 +317,7 @@ export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, 
     const explainedFlow = explainFlow(model, flow, ctx);
     const verdict = verdicts.shared(
       explainedFlow,
-      explainedFlow.verdict === 'unknown' ? undecidedReason(model, flow, explainedFlow) : undefined,
+      explainedFlow.verdict === 'unknown' ? undecidedGroupOf(model, flow, explainedFlow) : undefined,
     );
     const bucket = stats.rejected[verdict.verdict];
     bucket.flows++;
@@ -411,6 +412,15 @@ export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
   const kept = explained.keepOnly(pending, pendingRows);
   return { stats, total: pending.length, findings: finishInOrder(pending, kept, noise, model, verifier, stats) };
+}
+
+/**
+ * The group an unknown verdict is shared in: its coverage reason, with what else of the flow that
+ * reason is read from (whether the snapshot has its interface, whether it is ICMP), so the report,
+ * reading the shared verdict's reason beside each flow, puts every flow where its own reason would.
+ */
+function undecidedGroupOf(model: NetworkModel, flow: FlowAggregate, verdict: FlowVerdict): string {
+  return `${undecidedReason(model, flow, verdict)}|${model.interface(flow.interfaceId) ? 'known' : 'absent'}|${isIcmp(flow.protocol) ? 'icmp' : ''}`;
 }
 
 /**

@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { degradedSignals, groupUndecided } from '../../../../src/engine/coverage/analysis-coverage';
-import { diagnose } from '../../../../src/engine/diagnose/diagnose';
+import { degradedSignals, groupUndecided, type UndecidedGroup } from '../../../../src/engine/coverage/analysis-coverage';
+import { diagnose, diagnosisBasis } from '../../../../src/engine/diagnose/diagnose';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import type { FlowVerdict } from '../../../../src/engine/evaluate/verdict';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
+import { flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
 const model = NetworkModel.fromSnapshot(hardeningSnapshot);
 const unknown = (reason: string): FlowVerdict => ({
@@ -117,5 +120,24 @@ describe('degraded signals', () => {
   it('says nothing about complete input', () => {
     const flows = [flowOf({ tcpFlags: 2, flowDirection: 'ingress' }), flowOf({ action: 'ACCEPT', tcpFlags: 2, flowDirection: 'ingress' })];
     expect(degradedSignals(hardeningSnapshot, flows)).toEqual([]);
+  });
+});
+
+describe('undecided flows under shared verdicts', () => {
+  it('are grouped, counted and listed as their own verdicts would group them; only the example is one flow of the group', () => {
+    fc.assert(
+      fc.property(snapshotArbitrary, fc.array(flowArbitrary(), { minLength: 1, maxLength: 40 }), (snapshot, flows) => {
+        const { stats } = diagnose(snapshot, flows);
+        const model = NetworkModel.fromSnapshot(snapshot);
+        const ctx = diagnosisBasis(snapshot, flows).context;
+        const own = flows
+          .filter((flow) => flow.action === 'REJECT')
+          .map((flow) => ({ flow, verdict: explainFlow(model, flow, ctx) }))
+          .filter(({ verdict }) => verdict.verdict === 'unknown');
+        const withoutExample = (groups: UndecidedGroup[]) => groups.map(({ example: _example, ...group }) => group);
+        expect(withoutExample(stats.coverage.undecided)).toEqual(withoutExample(groupUndecided(model, own)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
