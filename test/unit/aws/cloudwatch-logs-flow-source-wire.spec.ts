@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import { CloudWatchLogsFlowSource } from '../../../src/aws/cloudwatch-logs-flow-source';
 import { InsightsQueryError } from '../../../src/aws/insights-query.error';
+import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { CloudWatchLogsTargetFlowSource } from '../../../src/flow-sources/cloudwatch-logs-flow-source';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
 
@@ -83,6 +84,22 @@ function source(handler: FakeHttpHandler): CloudWatchLogsFlowSource {
   return new CloudWatchLogsFlowSource(
     { cloudWatchLogs: () => new CloudWatchLogsClient(config), ec2: () => new EC2Client(config) },
     { pollInitialMs: 1, pollMaxMs: 2 },
+  );
+}
+
+/** One analysis window of the log group read as a target's flow source reads it, the log group's format `logFormat`. */
+function readWindow(handler: FakeHttpHandler, logFormat: string, sink: (aggregate: FlowAggregate) => void) {
+  return new CloudWatchLogsTargetFlowSource(source(handler)).read(
+    {
+      analysisId: 'an-1',
+      attempt: 0,
+      target: { id: 't-1', ...TARGET, access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
+      settings: { type: 'cloudwatch-logs', logGroupName: LOG_GROUP, flowLogId: null, logFormat },
+      window: WINDOW,
+      snapshot: {},
+      signal: new AbortController().signal,
+    },
+    sink,
   );
 }
 
@@ -202,18 +219,7 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
         ? json({ queryId: '12ab3456-12ab-123a-789e-1234567890ab' })
         : json({ results: [], statistics: { recordsMatched: 0.0, recordsScanned: 0.0, bytesScanned: 0.0 }, status: 'Complete' }),
     );
-    const statistics = await new CloudWatchLogsTargetFlowSource(source(handler)).read(
-      {
-        analysisId: 'an-1',
-        attempt: 0,
-        target: { id: 't-1', ...TARGET, access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
-        settings: { type: 'cloudwatch-logs', logGroupName: LOG_GROUP, flowLogId: null, logFormat: V2 },
-        window: WINDOW,
-        snapshot: {},
-        signal: new AbortController().signal,
-      },
-      () => undefined,
-    );
+    const statistics = await readWindow(handler, V2, () => undefined);
     expect(statistics).toMatchObject({ records: 0, insights: { recordsScanned: 0 } });
     expect(statistics.warnings).toEqual([
       {
@@ -234,19 +240,8 @@ describe('CloudWatchLogsFlowSource over the CloudWatch Logs wire protocol', () =
       }
       return json({ results: rows, statistics: { recordsMatched: 5.0, recordsScanned: 5.0, bytesScanned: 900.0 }, status: 'Complete' });
     });
-    const aggregates: unknown[] = [];
-    const statistics = await new CloudWatchLogsTargetFlowSource(source(handler)).read(
-      {
-        analysisId: 'an-1',
-        attempt: 0,
-        target: { id: 't-1', ...TARGET, access: { type: 'default-chain' }, scope: { vpcIds: [], subnetIds: [] } },
-        settings: { type: 'cloudwatch-logs', logGroupName: LOG_GROUP, flowLogId: null, logFormat: newer },
-        window: WINDOW,
-        snapshot: {},
-        signal: new AbortController().signal,
-      },
-      (aggregate) => aggregates.push(aggregate),
-    );
+    const aggregates: FlowAggregate[] = [];
+    const statistics = await readWindow(handler, newer, (aggregate) => aggregates.push(aggregate));
     // The message has one more field: the pattern parses past it.
     expect(query).toContain(`parse @message "${Array.from({ length: 15 }, () => '*').join(' ')}"`);
     expect(aggregates).toHaveLength(1);
