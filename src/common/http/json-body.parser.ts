@@ -157,8 +157,9 @@ function parseStrictJson(request: FastifyRequest, bytes: Buffer, parseJson: Fast
  * declared so (after authentication) and lets a request without one pass.
  */
 function hideUnparsableContentTypes(instance: FastifyInstance): void {
-  instance.addHook('preParsing', async (request, _reply, payload) => {
+  // A callback hook, not an async one: it runs on every request, and needs no promise.
+  instance.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.headers['content-type'] !== undefined && request.mediaType === undefined) request.headers = { 'content-type': undefined };
-    return payload;
+    done(null, payload);
   });
 }

@@ -435,15 +435,6 @@ export class NetworkModel {
   }
 
   /**
-   * Why the route tables of `accountId` are not in the snapshot, when a live read was refused
-   * them (`NotRead`); an entry without an account, or an owner the snapshot does not give, counts
-   * for every account.
-   */
-  routeTablesNotRead(accountId: string | undefined): NotReadMember | undefined {
-    return this.notRead('RouteTables', accountId);
-  }
-
-  /**
    * Why `member` (`RouteTables`, `TransitGateways` …) of `accountId` is not in the snapshot, when a
    * live read was refused it (`NotRead`); an entry without an account, or no account asked for,
    * counts for every account.

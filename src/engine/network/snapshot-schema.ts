@@ -265,11 +265,14 @@ const routeTable = z.looseObject({
 /** `enable` or `disable`: a transit gateway option the engine decides by, so nothing else is read as either. */
 const tgwOption = z.enum(['enable', 'disable'], { message: 'expected enable or disable' });
 
+/** The options of a transit gateway or of a VPC attachment to one that the engine reads. */
+const tgwOptions = z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional();
+
 const transitGateway = z.looseObject({
   TransitGatewayId: id('tgw-'),
   State: z.string().optional(),
   OwnerId: accountId.optional(),
-  Options: z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional(),
+  Options: tgwOptions,
   Tags: tags,
 });
 
@@ -280,7 +283,7 @@ const transitGatewayVpcAttachment = z.looseObject({
   VpcOwnerId: accountId.optional(),
   State: z.string().optional(),
   SubnetIds: z.array(id('subnet-')).optional(),
-  Options: z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional(),
+  Options: tgwOptions,
   Tags: tags,
 });
 

@@ -240,7 +240,7 @@ function lookupRouteHop(
     checked: `route from ${subnetId ?? eni.NetworkInterfaceId} ${toward} ${address?.key ?? 'an unknown address'}`,
   };
   // A read role granted before sgdoctor asked for DescribeRouteTables: say so, and what to grant.
-  const notRead = model.routeTablesNotRead((subnetId ? model.subnet(subnetId)?.OwnerId : undefined) ?? eni.OwnerId);
+  const notRead = model.notRead('RouteTables', (subnetId ? model.subnet(subnetId)?.OwnerId : undefined) ?? eni.OwnerId);
   const refused = notRead ? { ...base, verdict: 'skipped' as const, reason: notReadReason(notRead) } : null;
   if (!model.hasRouteTables())
     return { hop: refused ?? { ...base, verdict: 'skipped', reason: 'not evaluated: the snapshot has no RouteTables' } };
