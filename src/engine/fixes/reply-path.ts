@@ -101,7 +101,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
 
 /**
  * CreateNetworkAclEntry allows for the replies `blockedReplies` finds: per NACL, the clients'
- * ephemeral range (1024-65535 for load balancers and NAT gateways, else chosen from the observed
+ * ephemeral range (1024-65535 for load balancers, NAT gateways and Lambda functions, else chosen from the observed
  * client ports) to the observed peers' narrowest CIDRs, numbered before the first deny that drops a
  * reply and clear of the numbers `pending` changes and earlier fixes of the run (`ledger`) take.
  * `replies` are the group's blocked replies when the caller has them already.

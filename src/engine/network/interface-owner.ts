@@ -56,7 +56,16 @@ export function isNatGatewayOwner(owner: string | null | undefined): boolean {
   return /^nat-[0-9a-z]+$/.test(owner) || NAT_GATEWAY_TYPES.has(owner);
 }
 
-/** Owners whose connections come from 1024–65535 (load balancers, NAT gateways: DESIGN.md's ephemeral ranges). */
+/** Is the owner (as `describeInterfaceOwner` names it) an AWS Lambda function: `lambda:NAME` from the description, or the `lambda` interface type? */
+export function isLambdaOwner(owner: string | null | undefined): boolean {
+  if (owner === null || owner === undefined) return false;
+  return owner === 'lambda' || owner.startsWith('lambda:');
+}
+
+/**
+ * Owners whose connections come from 1024–65535: load balancers, NAT gateways and AWS Lambda
+ * functions (the VPC user guide's ephemeral ports; an instance's kernel picks a narrower range).
+ */
 export function usesFullEphemeralRange(owner: string | null | undefined): boolean {
-  return isLoadBalancerOwner(owner) || isNatGatewayOwner(owner);
+  return isLoadBalancerOwner(owner) || isNatGatewayOwner(owner) || isLambdaOwner(owner);
 }

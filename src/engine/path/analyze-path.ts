@@ -499,8 +499,8 @@ const reasonsOf = (hops: PathHop[], verdict: HopVerdict): string[] => [
 
 /**
  * The client's ports the reply must reach: the given source port; else the client's ephemeral
- * range — 1024-65535 for a load balancer, a NAT gateway or a host outside the snapshot (any
- * operating system), 32768-65535 (Linux's and Windows' ranges) for other interfaces.
+ * range — 1024-65535 for a load balancer, a NAT gateway, a Lambda function or a host outside
+ * the snapshot (any operating system), 32768-65535 (Linux's and Windows' ranges) for other interfaces.
  */
 function clientPortsOf(model: NetworkModel, query: PathQuery, source: PathEndpoint): { from: number; to: number } | null {
   if (!rulesHavePorts(query.protocol)) return null;

@@ -82,6 +82,9 @@ describe('ephemeralRangeFor', () => {
   it.each([
     { owner: 'elb:app/web', observed: { from: 40000, to: 40010 }, want: [1024, 65535] },
     { owner: 'nat-0abc', observed: { from: 50000, to: 50000 }, want: [1024, 65535] },
+    // AWS Lambda functions use ports 1024-65535 (VPC user guide, "Ephemeral ports").
+    { owner: 'lambda:orders', observed: { from: 40000, to: 40010 }, want: [1024, 65535] },
+    { owner: 'lambda', observed: { from: 33000, to: 33000 }, want: [1024, 65535] },
     { owner: 'i-1', observed: { from: 33000, to: 60000 }, want: [32768, 60999] },
     { owner: 'i-1', observed: { from: 49200, to: 65000 }, want: [49152, 65535] },
     { owner: 'i-1', observed: { from: 33000, to: 65000 }, want: [32768, 65535] },

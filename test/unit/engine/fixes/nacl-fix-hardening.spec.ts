@@ -170,6 +170,56 @@ describe('NACL fixes', () => {
   });
 });
 
+describe('AWS Lambda clients', () => {
+  /** The hardening snapshot with the web tier's 10.1.0.20 a Lambda function's interface instead of an ALB node. */
+  function withLambdaAt20(owner: { Description?: string; InterfaceType?: string }): NetworkSnapshot {
+    const snapshot: NetworkSnapshot = structuredClone(hardeningSnapshot);
+    snapshot.NetworkInterfaces = snapshot.NetworkInterfaces!.filter((n) => n.NetworkInterfaceId !== 'eni-alb-b');
+    const eni = snapshot.NetworkInterfaces.find((n) => n.NetworkInterfaceId === 'eni-alb-a')!;
+    delete eni.Description;
+    Object.assign(eni, owner);
+    return snapshot;
+  }
+
+  it.each([
+    ['known by its description', { Description: 'AWS Lambda VPC ENI-orders-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' }],
+    ['known by its interface type', { InterfaceType: 'lambda' }],
+  ])('replies to a Lambda function (%s) are let back on 1024-65535, the ports Lambda uses, not the Linux range', (_name, owner) => {
+    // The database answers a function at 10.1.0.20; acl-db lets replies out to the app tier only.
+    const reply = repeated({
+      interfaceId: 'eni-db',
+      srcaddr: '10.1.20.10',
+      dstaddr: '10.1.0.20',
+      srcport: 5432,
+      dstport: 40000,
+      tcpFlags: 18,
+      servicePortSide: 'src',
+      ephemeralPortMin: 40000,
+      ephemeralPortMax: 41000,
+    });
+    const finding = only(diagnose(withLambdaAt20(owner), [reply]).findings);
+    expect(finding.traffic.returnTraffic).toBe(true);
+    expect(finding.suggestedFix!.changes).toHaveLength(1);
+    expect(finding.suggestedFix!.changes[0].params).toMatchObject({
+      NetworkAclId: 'acl-db',
+      Egress: true,
+      PortRange: { From: 1024, To: 65535 },
+    });
+  });
+
+  it("a Lambda function's request let in by the fix gets its replies out on 1024-65535", () => {
+    const snapshot = withLambdaAt20({ Description: 'AWS Lambda VPC ENI-orders-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' });
+    snapshot
+      .SecurityGroups!.find((g) => g.GroupId === 'sg-db')!
+      .IpPermissions!.push({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '10.1.0.0/16' }] });
+    const finding = only(diagnose(snapshot, [redisRequest('10.1.0.20', 40000, 41000)]).findings);
+    const replies = finding.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-db' && c.params.Egress === true);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].params).toMatchObject({ PortRange: { From: 1024, To: 65535 } });
+    expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
 describe('load balancers are one owner across their interfaces', () => {
   it("a CIDR fix for traffic from one NLB node also covers the NLB's other interfaces", () => {
     const flows = [

@@ -366,6 +366,16 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(lb.clientPorts).toEqual({ from: 1024, to: 65535 });
   });
 
+  it("checks a Lambda function's reply over 1024-65535, the ports AWS Lambda uses", () => {
+    const snapshot = multiTierSnapshot();
+    const app = snapshot.NetworkInterfaces!.find((n) => n.NetworkInterfaceId === 'eni-app')!;
+    delete app.Attachment;
+    app.Description = 'AWS Lambda VPC ENI-orders-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    const model = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    const result = analyzePath(model, parsePathQuery({ from: 'eni-app', to: '198.51.100.9', protocol: 'tcp', port: 443 }));
+    expect(result.clientPorts).toEqual({ from: 1024, to: 65535 });
+  });
+
   it('reports the deciding rules: the matched permission and the NACL rule numbers', () => {
     const result = analyzePath(plain, parsePathQuery({ from: '198.51.100.9', to: 'eni-web', protocol: 'tcp', port: 22 }));
     expect(result.hops[0].rule).toEqual({ ruleNumber: 115, action: 'allow' });
