@@ -1057,6 +1057,29 @@ const scenarios: Scenario[] = [
     },
     expect: [allowedIn(), blockedIn(sgIn('sg-app'))],
   },
+  // The flow-log user guide's ping example: the group admits ICMP in and nothing out, the NACL
+  // admits ICMP in and nothing out. The echo reply leaves through the group statefully and the NACL
+  // drops it: the log shows the request ACCEPTed and the reply REJECTed.
+  {
+    name: 'ICMP (user guide ping example): the request ACCEPTed in, the reply REJECTed out by the NACL alone',
+    net: net()
+      .ingress('sg-app', perm('icmp', [-1, -1], '0.0.0.0/0'))
+      .egress('sg-app')
+      .acl('acl-app', [allowIcmp(100, '0.0.0.0/0', '1', [-1, -1])], [], ['subnet-app']),
+    flows: {
+      records: [
+        { eni: 'eni-app1', src: '203.0.113.12', dst: '10.0.1.10', sport: 0, dport: 0, protocol: 1, action: 'ACCEPT' },
+        { eni: 'eni-app1', src: '10.0.1.10', dst: '203.0.113.12', sport: 0, dport: 0, protocol: 1 },
+      ],
+    },
+    expect: [allowedIn(), replyBlockedOut(naclOut('acl-app', 32767))],
+  },
+  {
+    name: 'ICMP (user guide ping example): a group that admits no ICMP in refuses the ping, one REJECT record',
+    net: net(),
+    flows: { records: [{ eni: 'eni-app1', src: '203.0.113.12', dst: '10.0.1.10', sport: 0, dport: 0, protocol: 1 }] },
+    expect: [blockedIn(sgIn('sg-app'))],
+  },
   // Neither SGs nor NACLs filter this traffic and flow logs do not record it: a REJECT of it is no
   // rule's doing, so it is not "already fixed" either: unknown, with the reason, and no control named.
   {
