@@ -7,6 +7,7 @@ import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic'
 import type { ReturnTrafficIndex } from './return-traffic-index';
 import { unfilteredTrafficReason } from './unfiltered-traffic';
 import { type SecurityGroupResult, evaluateSecurityGroups, unlistedGroupsReason } from './security-group-evaluator';
+import { transitGatewayInSubnet } from './transit-gateway-subnet';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
 /** What explaining a flow may use besides the model. */
@@ -15,8 +16,12 @@ export interface ExplainContext {
   returnTraffic?: ReturnTrafficIndex;
 }
 
-/** Why the subnet's NACL was not evaluated. */
-export type NaclSkip = 'same-subnet' | 'no-subnet' | 'no-network-acl' | null;
+/**
+ * Why the subnet's NACL was not evaluated: the peer is in the same subnet; the interface has no
+ * subnet or the subnet no NACL in the snapshot; or a transit gateway whose attachment lies in the
+ * interface's own subnet delivered the packets (`transitGatewayId`).
+ */
+export type NaclSkip = 'same-subnet' | 'no-subnet' | 'no-network-acl' | 'transit-gateway' | null;
 
 /** The verdict with everything that led to it, for classification and fixes. */
 export interface FlowAnalysis {
@@ -46,6 +51,17 @@ export interface FlowAnalysis {
   securityGroup: SecurityGroupResult | null;
   /** Null when the NACL was not evaluated. */
   networkAcl: NetworkAclResult | null;
+  /**
+   * The transit gateway that carries the packets through an attachment in the interface's own
+   * subnet (see `transitGatewayInSubnet`), or null.
+   */
+  transitGatewayId: string | null;
+  /**
+   * What the subnet NACL's INBOUND rules do to egress packets by their source, the interface's own
+   * address: a transit gateway attachment in the same subnet takes them through those rules too.
+   * Null when not evaluated (ingress, or no such attachment).
+   */
+  networkAclOwnAddress: NetworkAclResult | null;
 }
 
 /** `explainFlow` with the details; see there. */
@@ -72,6 +88,8 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     naclSkipped: null,
     securityGroup: null,
     networkAcl: null,
+    transitGatewayId: null,
+    networkAclOwnAddress: null,
   };
   if (eni && peer) {
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
@@ -162,9 +180,27 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   if (!subnetId) analysis.naclSkipped = 'no-subnet';
   else if (model.subnetContains(subnetId, peer)) analysis.naclSkipped = 'same-subnet';
   else {
-    analysis.networkAclId = model.networkAclIdForSubnet(subnetId) ?? null;
-    if (!analysis.networkAclId) analysis.naclSkipped = 'no-network-acl';
-    else analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
+    analysis.transitGatewayId = transitGatewayInSubnet(model, subnetId, peer);
+    const own = direction === 'egress' && analysis.transitGatewayId !== null ? model.address(flow.srcaddr) : null;
+    const aclId = model.networkAclIdForSubnet(subnetId) ?? null;
+    // What a transit gateway delivers through an attachment in the interface's own subnet meets no rule of its NACL.
+    if (direction === 'ingress' && analysis.transitGatewayId !== null) analysis.naclSkipped = 'transit-gateway';
+    else if (!aclId) analysis.naclSkipped = 'no-network-acl';
+    else {
+      analysis.networkAclId = aclId;
+      analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
+      // … and what it sends to that gateway meets the inbound rules too, by its own (source) address.
+      if (own)
+        analysis.networkAclOwnAddress = evaluateNetworkAcl(
+          model,
+          analysis.networkAclId,
+          'ingress',
+          flow.protocol,
+          flow.dstport,
+          own,
+          icmpType,
+        );
+    }
   }
   // What the interface's groups do to the packets as a new connection.
   const groupsAsNewConnection = () =>
@@ -218,13 +254,29 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
       : null;
   const sgBlock: BlockingControl | null =
     analysis.securityGroup?.allowed === false ? { control: 'security-group', direction, groupIds: [...analysis.groupIds] } : null;
-  // Path order at the interface: ingress = NACL then SG; egress = SG then NACL.
-  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [naclBlock, sgBlock] : [sgBlock, naclBlock];
+  const ownAddressBlock: BlockingControl | null =
+    analysis.networkAclOwnAddress?.allowed === false
+      ? {
+          control: 'network-acl',
+          direction: 'ingress',
+          networkAclId: analysis.networkAclId!,
+          ruleNumber: analysis.networkAclOwnAddress.ruleNumber,
+        }
+      : null;
+  // Path order at the interface: ingress = NACL then SG; egress = SG then NACL (outbound, then the
+  // inbound rules a transit gateway attachment in the same subnet applies to the source address).
+  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [naclBlock, sgBlock] : [sgBlock, naclBlock, ownAddressBlock];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
-  const describe = (control: BlockingControl): string =>
-    control.control === 'network-acl'
-      ? describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer)
-      : `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
+  const describe = (control: BlockingControl): string => {
+    if (control.control !== 'network-acl')
+      return `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
+    if (control.direction === direction)
+      return describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer);
+    return (
+      `${describeNaclDeny(control.networkAclId, analysis.networkAclOwnAddress!, 'ingress', flow.protocol, flow.dstport, flow.srcaddr)} ` +
+      `(transit gateway ${analysis.transitGatewayId} is attached in ${analysis.subnetId}: what the interface sends to it meets the inbound rules by its source address)`
+    );
+  };
   // Without its subnet the interface's NACL is unknown: every control that denies cannot be listed.
   if (analysis.naclSkipped === 'no-subnet') {
     const also = blockedBy.length ? `; ${blockedBy.map(describe).join(', and ')}` : '';
@@ -240,6 +292,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   }
   const uncertain = [
     analysis.networkAcl?.allowed === 'uncertain' ? analysis.networkAcl.reason : null,
+    analysis.networkAclOwnAddress?.allowed === 'uncertain' ? analysis.networkAclOwnAddress.reason : null,
     analysis.securityGroup?.allowed === 'uncertain' ? analysis.securityGroup.reason : null,
     analysis.naclSkipped === 'no-network-acl' ? `the snapshot has no network ACL for ${analysis.subnetId}` : null,
   ].filter((r): r is string => Boolean(r));
@@ -254,6 +307,10 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
 function notes(flow: FlowAggregate, analysis: FlowAnalysis): string {
   const notes: string[] = [];
   if (analysis.naclSkipped === 'same-subnet') notes.push(`NACL not evaluated inside ${analysis.subnetId}`);
+  if (analysis.naclSkipped === 'transit-gateway')
+    notes.push(
+      `NACL not evaluated: transit gateway ${analysis.transitGatewayId} delivers it through its attachment in ${analysis.subnetId}`,
+    );
   if (analysis.verdict.returnTraffic) {
     const by = { 'tcp-flags': 'tcp-flags', 'reverse-accept': 'the accepted reverse flow', 'service-port': 'the service port' }[
       analysis.returnTrafficSignal!

@@ -334,6 +334,23 @@ function throughTransitGateway(
   return null;
 }
 
+/**
+ * Oracle: the transit gateway the subnet's route table sends `a` to (an active route) when one of
+ * its live VPC attachments lists the subnet; then its NACL judges nothing the gateway delivers, and
+ * what goes to the gateway by the inbound rules (source) as well as the outbound ones.
+ */
+function gatewayAttachedInSubnet(s: NetworkSnapshot, subnetId: string, a: Addr): string | null {
+  if (!s.RouteTables) return null;
+  const tableId = subnetRouteTable(s, subnetId);
+  const route = tableId ? routeFor(s, tableId, a) : null;
+  const gatewayId = route?.TransitGatewayId;
+  if (!gatewayId || route.GatewayId === 'local' || (route.State ?? 'active') !== 'active') return null;
+  const attached = (s.TransitGatewayVpcAttachments ?? []).some(
+    (x) => x.TransitGatewayId === gatewayId && attachmentState(x) !== null && (x.SubnetIds ?? []).includes(subnetId),
+  );
+  return attached ? gatewayId : null;
+}
+
 /** ICMP types whose only code is 0 (echo, timestamp, information, address mask and replies; ICMPv6 echo). */
 function onlyCodeZero(protocol: number, type: number): boolean {
   return protocol === 1 ? [0, 8, 13, 14, 15, 16, 17, 18].includes(type) : [128, 129].includes(type);
@@ -688,16 +705,25 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   if (unfiltered(s, eni, flow, peerAddr)) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'not filtered' };
 
   let nacl: BlockingControl | null = null;
+  let naclOwn: BlockingControl | null = null;
   let uncertain = false;
   const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
   if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
-  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)))) {
+  const viaGateway = gatewayAttachedInSubnet(s, subnetId, peerAddr);
+  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c))) && !(viaGateway && direction === 'ingress')) {
     const aclId = aclOfSubnet(s, subnetId);
     if (!aclId) uncertain = true;
     else {
       const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
       if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
       if (r.allowed === 'uncertain') uncertain = true;
+      // Sent to a transit gateway attached in the same subnet: the inbound rules judge the source too.
+      if (viaGateway) {
+        const own = referenceEvaluateNetworkAcl(s, aclId, 'ingress', flow.protocol, flow.dstport, flow.srcaddr);
+        if (own.allowed === false)
+          naclOwn = { control: 'network-acl', direction: 'ingress', networkAclId: aclId, ruleNumber: own.ruleNumber };
+        if (own.allowed === 'uncertain') uncertain = true;
+      }
     }
   }
   let sg: BlockingControl | null = null;
@@ -711,7 +737,7 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
     referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId, null, subnetId) !== 'allow'
   )
     uncertain = true;
-  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl];
+  const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl, naclOwn];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
   if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };
   if (uncertain) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };

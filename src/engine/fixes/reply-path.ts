@@ -18,14 +18,20 @@ import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import { isIcmp } from './protocol.util';
 import { freeRuleNumbersBefore } from './rule-number.util';
+import { transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 
 /** A reply of a request flow that the capturing subnet's NACL drops on its way back. */
 export interface BlockedReply {
   networkAclId: string;
   /** The interface that captured the request. */
   interfaceId: string;
-  /** The reply's direction at the capturing interface's subnet (the opposite of the request's). */
+  /**
+   * The rules that refuse the reply: the NACL's side the reply takes at the capturing interface's
+   * subnet (the opposite of the request's), or `ingress` for the inbound rules a transit gateway
+   * attached in that subnet applies to what the interface sends to it.
+   */
   direction: Direction;
+  /** The address the rules match the reply by: the peer, or the interface's own for those inbound rules. */
   peer: string;
   /** The client's ports observed (the reply's destination ports); null without ports. */
   clientPorts: { from: number; to: number } | null;
@@ -80,21 +86,31 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
     if (!subnetId || !peer || model.subnetContains(subnetId, peer)) continue;
     const networkAclId = model.networkAclIdForSubnet(subnetId);
     if (!networkAclId || !model.networkAcl(networkAclId)) continue;
+    // A transit gateway attached in the interface's own subnet: what it delivers meets no rule of
+    // the NACL, and what the interface sends to it meets the inbound rules by its own address too.
+    const gateway = transitGatewayInSubnet(model, subnetId, peer);
+    if (gateway !== null && direction === 'ingress') continue;
     const clientPorts = rulesHavePorts(group.protocol) ? clientPortRangeOf(flow) : null;
-    const result = replyVerdict(model, networkAclId, direction, group.protocol, clientPorts, peer, icmpType);
-    if (result.allowed || result.firstDeny === null) continue;
     const clientEni =
       group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
-    out.push({
-      networkAclId,
-      interfaceId: flow.interfaceId,
-      direction,
-      peer: peerText,
-      clientPorts,
-      firstDeny: result.firstDeny,
-      fullRangeClient: clientEni !== undefined && usesFullEphemeralRange(model.interfaceOwner(clientEni)),
-      icmpType,
-    });
+    const blocked = (way: Direction, address: string, matched: IpAddress): void => {
+      const result = replyVerdict(model, networkAclId, way, group.protocol, clientPorts, matched, icmpType);
+      if (result.allowed || result.firstDeny === null) return;
+      out.push({
+        networkAclId,
+        interfaceId: flow.interfaceId,
+        direction: way,
+        peer: address,
+        clientPorts,
+        firstDeny: result.firstDeny,
+        fullRangeClient: clientEni !== undefined && usesFullEphemeralRange(model.interfaceOwner(clientEni)),
+        icmpType,
+      });
+    };
+    blocked(direction, peerText, peer);
+    // The reply leaves from the address the request came to (an ingress request's destination).
+    const own = gateway !== null ? model.address(flow.dstaddr) : null;
+    if (own) blocked('ingress', flow.dstaddr, own);
   }
   return out;
 }
@@ -113,14 +129,17 @@ export function replyNetworkAclChanges(
   ledger: NaclRuleNumberLedger = new NaclRuleNumberLedger(),
   replies: readonly BlockedReply[] = blockedReplies(model, group),
 ): FixChange[] {
+  // Per NACL and side (a transit gateway attached in the subnet may need both sides of one NACL).
   const byAcl = new Map<string, BlockedReply[]>();
   for (const reply of replies) {
-    const list = byAcl.get(reply.networkAclId);
+    const key = `${reply.networkAclId} ${reply.direction === 'egress' ? 1 : 2}`;
+    const list = byAcl.get(key);
     if (list) list.push(reply);
-    else byAcl.set(reply.networkAclId, [reply]);
+    else byAcl.set(key, [reply]);
   }
   const changes: FixChange[] = [];
-  for (const [aclId, replies] of [...byAcl.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const [, replies] of [...byAcl.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const aclId = replies[0].networkAclId;
     const egress = replies[0].direction === 'egress';
     const cidrs = coverPeersForNacl(
       model,

@@ -202,6 +202,15 @@ function naclPortRange(model: NetworkModel, group: FindingGroup, flows: Explaine
 }
 
 /**
+ * The address a NACL control's entries match a flow by: the peer, but the interface's own (the
+ * source) for the inbound rules a transit gateway attachment in its subnet applies to egress
+ * packets (a control whose direction is not the flow's: see `analyzeFlow`'s `networkAclOwnAddress`).
+ */
+function naclAddressOf(item: ExplainedFlow, control: NetworkAclControl): string {
+  return control.direction === item.verdict.direction ? peerAddressOf(item) : item.flow.srcaddr;
+}
+
+/**
  * The lowest-numbered deny entry that drops some of the group's observed traffic: the control's
  * own rule, or an earlier deny that covers other ports the flows used (return traffic spans the
  * clients' observed ephemeral ports, not only the representative port the verdict was asked
@@ -216,7 +225,14 @@ function firstDenyOfFlows(model: NetworkModel, group: FindingGroup, control: Net
       : group.port === null
         ? null
         : { from: group.port, to: group.port };
-    const result = evaluateNetworkAclRange(model, control.networkAclId, control.direction, group.protocol, ports, peerAddressOf(item));
+    const result = evaluateNetworkAclRange(
+      model,
+      control.networkAclId,
+      control.direction,
+      group.protocol,
+      ports,
+      naclAddressOf(item, control),
+    );
     if (result.firstDeny !== null) before = Math.min(before, result.firstDeny);
   }
   return before;
@@ -279,7 +295,7 @@ export function networkAclChanges(
   const cidrs = coverPeersForNacl(
     model,
     flows.map((item) => item.flow.interfaceId),
-    flows.map((item) => peerAddressOf(item)),
+    flows.map((item) => naclAddressOf(item, control)),
   );
   if (!cidrs.length) return null;
   const egress = control.direction === 'egress';

@@ -96,6 +96,8 @@ export class NetworkModel {
   private readonly mainRouteTableOfVpc = new Map<string, string>();
   private readonly peeringsById = new Map<string, VpcPeeringConnection>();
   private readonly transitGatewaysById = new Map<string, TransitGateway>();
+  /** Transit gateways with a live VPC attachment (`available` or `modifying`) in each subnet. */
+  private readonly transitGatewaysOfSubnet = new Map<string, string[]>();
   /** VPC attachments by `gateway|vpc`. */
   private readonly transitGatewayAttachments = new Map<string, TransitGatewayVpcAttachment[]>();
 
@@ -470,6 +472,14 @@ export class NetworkModel {
   }
 
   /**
+   * The transit gateways whose VPC attachment has its interface in the subnet (its `SubnetIds`),
+   * among the attachments that carry traffic (`available`, `modifying`, or no state given).
+   */
+  transitGatewaysAttachedIn(subnetId: string): readonly string[] {
+    return this.transitGatewaysOfSubnet.get(subnetId) ?? NO_STRINGS;
+  }
+
+  /**
    * True when the snapshot would list an attachment of `vpcId` to `gatewayId` if there were one:
    * it carries `TransitGatewayVpcAttachments`, read in the account that owns the VPC (an account
    * lists its VPCs' attachments) or in the one that owns the gateway (it lists every attachment to
@@ -710,6 +720,13 @@ export class NetworkModel {
       const list = this.transitGatewayAttachments.get(key);
       if (list) list.push(attachment);
       else this.transitGatewayAttachments.set(key, [attachment]);
+      const state = attachment.State ?? 'available';
+      if (state !== 'available' && state !== 'modifying') continue;
+      for (const subnetId of attachment.SubnetIds ?? []) {
+        const gateways = this.transitGatewaysOfSubnet.get(subnetId);
+        if (!gateways) this.transitGatewaysOfSubnet.set(subnetId, [attachment.TransitGatewayId]);
+        else if (!gateways.includes(attachment.TransitGatewayId)) gateways.push(attachment.TransitGatewayId);
+      }
     }
   }
 
