@@ -10,6 +10,7 @@ import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
 import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 import { type IpAddress, isInternetAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
@@ -125,6 +126,7 @@ function networkAclHop(
   peer: IpAddress | null,
   peerUnknown: string,
   icmpType: number | null = null,
+  ownSource = false,
 ): PathHop {
   const { eni } = side;
   const subnetId = eni.SubnetId;
@@ -149,8 +151,16 @@ function networkAclHop(
       reason: `${eni.NetworkInterfaceId} has no subnet in the snapshot, so its network ACL is unknown`,
     };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
-  if (model.subnetContains(subnetId, peer))
+  // `ownSource`: the interface's own address, judged by the inbound rules for a transit gateway in its subnet (see ownAddressNetworkAclHop).
+  if (!ownSource && model.subnetContains(subnetId, peer))
     return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
+  const gateway = direction === 'ingress' && !ownSource ? transitGatewayInSubnet(model, subnetId, peer) : null;
+  if (gateway !== null)
+    return {
+      ...base,
+      verdict: 'skipped',
+      reason: `transit gateway ${gateway} delivers it through its attachment in ${subnetId}: the NACL does not see what the gateway delivers there`,
+    };
   const networkAclId = model.networkAclIdForSubnet(subnetId);
   if (!networkAclId) return { ...base, verdict: 'unknown', reason: `the snapshot has no network ACL for ${subnetId}` };
   const withAcl = {
@@ -176,6 +186,30 @@ function networkAclHop(
   const segments = networkAclPortSegments(model, networkAclId, direction, protocol, ports, peer);
   if (!segments) return { ...withAcl, verdict: 'unknown', reason: `network ACL ${networkAclId} is not in the snapshot` };
   return rangeHop(withAcl, segments, networkAclId, direction, protocol, peer.key);
+}
+
+/**
+ * The inbound rules of `eni`'s subnet NACL for a packet it sends to `peer` through a transit
+ * gateway attached in that same subnet, matched by the packet's source, `own` (the Transit Gateways
+ * Guide: from the instances to the gateway, the inbound rules use the source address); null when
+ * no such gateway carries it (the usual case: only the outbound rules see it).
+ */
+function ownAddressNetworkAclHop(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  own: IpAddress | null,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  peer: IpAddress | null,
+  icmpType: number | null,
+): PathHop | null {
+  const subnetId = eni.SubnetId;
+  if (!subnetId || !peer || !own || model.subnetContains(subnetId, peer)) return null;
+  const gateway = transitGatewayInSubnet(model, subnetId, peer);
+  if (gateway === null) return null;
+  const hop = networkAclHop(model, { eni }, 'ingress', protocol, ports, own, '', icmpType, true);
+  const note = `transit gateway ${gateway} is attached in ${subnetId}: what ${eni.NetworkInterfaceId} sends to ${peer.key} meets the inbound rules by its source address`;
+  return { ...hop, checked: `${hop.checked} (${note})`, ...(hop.reason ? { reason: `${hop.reason} (${note})` } : {}) };
 }
 
 function rangeHop(
@@ -574,6 +608,8 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   else if (source.eni) {
     hops.push(securityGroupHop(model, source.eni, 'egress', protocol, port, destination.address, noAddress(destination)));
     hops.push(networkAclHop(model, { eni: source.eni }, 'egress', protocol, single, destination.address, noAddress(destination), icmpType));
+    const own = ownAddressNetworkAclHop(model, source.eni, source.address, protocol, single, destination.address, icmpType);
+    if (own) hops.push(own);
     hops.push(routeHop(model, source.eni, destination.address));
   }
   // Through a NAT gateway the packet crosses the gateway's subnet: its NACL sees it come in from
@@ -599,6 +635,8 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     if (destination.missing) replyHops.push(...missingSide(destination, ['network-acl'], 'egress', rangeText(protocol, clientPorts)));
     else if (destination.eni) {
       replyHops.push(networkAclHop(model, { eni: destination.eni }, 'egress', protocol, clientPorts, sourceSeen, seenUnknown, replyType));
+      const own = ownAddressNetworkAclHop(model, destination.eni, destination.address, protocol, clientPorts, sourceSeen, replyType);
+      if (own) replyHops.push(own);
       // The way back, when the snapshot's route tables are evaluated at all.
       const back = replyRouteHop(model, destination.eni, destination.address, sourceSeen, seenUnknown);
       if (back.verdict !== 'skipped') replyHops.push(back);

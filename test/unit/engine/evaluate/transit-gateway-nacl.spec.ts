@@ -3,6 +3,10 @@ import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { analyzePath } from '../../../../src/engine/path/analyze-path';
+import { parsePathQuery } from '../../../../src/engine/path/path-query';
+import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
+import type { PathHop } from '../../../../src/engine/path/path-result';
 import type { NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 import { referenceExplainFlow } from '../../../support/factories/reference-evaluator';
@@ -180,5 +184,47 @@ describe('replies of requests through a transit gateway attached in the subnet',
     expect(finding.blockedBy).toMatchObject({ control: 'security-group', direction: 'egress' });
     expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
     expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
+describe('why: the NACL of a transit gateway attachment subnet on the path', () => {
+  const hopsOf = (snapshot: NetworkSnapshot, from: string, to: string, port: number) => {
+    const result = analyzePath(NetworkModel.fromSnapshot(snapshot), parsePathQuery({ from, to, protocol: 'tcp', port }));
+    const line = (h: PathHop) => `${h.hop} ${h.direction} ${h.interfaceId} ${h.verdict}`;
+    return { result, hops: result.hops.map(line), reply: result.reply.hops.map(line) };
+  };
+
+  it('the request the gateway delivers to the attachment subnet skips its NACL, and the reply out meets the inbound rules by its source', () => {
+    // acl-c admits inbound only 10.2.0.0/16 and lets everything out: by the instance's own
+    // address, the reply to the gateway passes; what the gateway delivers is not judged at all.
+    const { result, hops, reply } = hopsOf(estate(acl([allowFrom('10.2.0.0/16')], [allowFrom('0.0.0.0/0')])), 'eni-a1', 'eni-c1', 5432);
+    expect(hops).toContain('network-acl ingress eni-c1 skipped');
+    expect(reply).toEqual(expect.arrayContaining(['network-acl egress eni-c1 allow', 'network-acl ingress eni-c1 allow']));
+    expect(result.verdict).toBe('allowed');
+  });
+
+  it('the inbound rules refusing the instance’s own address refuse what it sends to the gateway', () => {
+    const { result, hops } = hopsOf(estate(acl([allowFrom('10.0.0.0/16')], [allowFrom('0.0.0.0/0')])), 'eni-c1', 'eni-a1', 443);
+    expect(hops.filter((h) => h.startsWith('network-acl') && h.includes('eni-c1'))).toEqual([
+      'network-acl egress eni-c1 allow',
+      'network-acl ingress eni-c1 deny',
+    ]);
+    expect(result.verdict).toBe('blocked');
+    expect(result.blockedBy).toContainEqual({ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-c', ruleNumber: 32767 });
+  });
+});
+
+describe('why: fixes through a transit gateway attached in the subnet', () => {
+  it('the path fix admits the instance by its own address inbound, and is verified', () => {
+    const model = NetworkModel.fromSnapshot(estate(acl([allowFrom('10.0.0.0/16')], [allowFrom('0.0.0.0/0')])));
+    const result = explainPath(model, parsePathQuery({ from: 'eni-c1', to: 'eni-a1', protocol: 'tcp', port: 443 }));
+    expect(result.verdict).toBe('blocked');
+    const entries = result.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-c');
+    expect(entries).toEqual([
+      expect.objectContaining({
+        params: expect.objectContaining({ Egress: false, CidrBlock: '10.2.1.50/32', PortRange: { From: 443, To: 443 } }),
+      }),
+    ]);
+    expect(result.suggestedFix!.verified).toBe(true);
   });
 });
