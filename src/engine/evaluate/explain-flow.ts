@@ -7,7 +7,7 @@ import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic'
 import type { ReturnTrafficIndex } from './return-traffic-index';
 import { unfilteredTrafficReason } from './unfiltered-traffic';
 import { type SecurityGroupResult, evaluateSecurityGroups, unlistedGroupsReason } from './security-group-evaluator';
-import { transitGatewayInSubnet } from './transit-gateway-subnet';
+import { transitGatewayDelivery, transitGatewayInSubnet } from './transit-gateway-subnet';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
 /** What explaining a flow may use besides the model. */
@@ -182,13 +182,27 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   else {
     analysis.transitGatewayId = transitGatewayInSubnet(model, subnetId, peer);
     const own = direction === 'egress' && analysis.transitGatewayId !== null ? model.address(flow.srcaddr) : null;
+    const delivery =
+      direction === 'ingress' && analysis.transitGatewayId !== null
+        ? transitGatewayDelivery(model, analysis.transitGatewayId, subnetId, peer)
+        : null;
     const aclId = model.networkAclIdForSubnet(subnetId) ?? null;
     // What a transit gateway delivers through an attachment in the interface's own subnet meets no rule of its NACL.
-    if (direction === 'ingress' && analysis.transitGatewayId !== null) analysis.naclSkipped = 'transit-gateway';
+    if (delivery === 'own-subnet') analysis.naclSkipped = 'transit-gateway';
     else if (!aclId) analysis.naclSkipped = 'no-network-acl';
     else {
       analysis.networkAclId = aclId;
       analysis.networkAcl = evaluateNetworkAcl(model, analysis.networkAclId, direction, flow.protocol, flow.dstport, peer, icmpType);
+      // Delivered through this subnet's attachment interface, or another zone's: a deny holds only in the second case.
+      if (delivery === 'either' && analysis.networkAcl.allowed === false)
+        analysis.networkAcl = {
+          ...analysis.networkAcl,
+          allowed: 'uncertain',
+          reason:
+            `${describeNaclDeny(aclId, analysis.networkAcl, direction, flow.protocol, flow.dstport, analysis.peer)} if transit gateway ` +
+            `${analysis.transitGatewayId} delivers it through another subnet's attachment interface; through its attachment in ` +
+            `${subnetId} no rule of the NACL sees it, and the snapshot does not tell which (the Availability Zone the traffic comes from)`,
+        };
       // … and what it sends to that gateway meets the inbound rules too, by its own (source) address.
       if (own)
         analysis.networkAclOwnAddress = evaluateNetworkAcl(

@@ -351,6 +351,39 @@ function gatewayAttachedInSubnet(s: NetworkSnapshot, subnetId: string, a: Addr):
   return attached ? gatewayId : null;
 }
 
+/**
+ * Oracle: which attachment interface of the gateway in the subnet's VPC delivers what `a` sends:
+ * the attachment's subnet in `a`'s Availability Zone (the gateway keeps traffic in the zone it
+ * comes from, unless in appliance mode), any of its subnets when that zone has none or is unknown.
+ */
+function gatewayDelivery(s: NetworkSnapshot, gatewayId: string, subnetId: string, a: Addr): 'own-subnet' | 'other-subnet' | 'either' {
+  const zone = (id: string | undefined): string | null => {
+    const x = (s.Subnets ?? []).find((y) => y.SubnetId === id);
+    return x?.AvailabilityZoneId ?? x?.AvailabilityZone ?? null;
+  };
+  const vpcId = (s.Subnets ?? []).find((x) => x.SubnetId === subnetId)?.VpcId;
+  const attachments = (s.TransitGatewayVpcAttachments ?? []).filter(
+    (x) => x.TransitGatewayId === gatewayId && x.VpcId === vpcId && attachmentState(x) !== null && (x.SubnetIds ?? []).includes(subnetId),
+  );
+  const all = [...new Set(attachments.flatMap((x) => x.SubnetIds ?? []))];
+  const zones = [
+    ...new Set(
+      uniqueEnis(s)
+        .filter((e) => privateAddressMatch(e, a))
+        .map((e) => zone(e.SubnetId)),
+    ),
+  ];
+  let through = all;
+  if (zones.length === 1 && zones[0] !== null && !attachments.some((x) => x.Options?.ApplianceModeSupport === 'enable')) {
+    const same = all.filter((id) => zone(id) === zones[0]);
+    const unknown = all.filter((id) => zone(id) === null);
+    if (same.length) through = same;
+    else if (unknown.length && !unknown.includes(subnetId)) through = unknown;
+  }
+  if (through.every((id) => id === subnetId)) return 'own-subnet';
+  return through.includes(subnetId) ? 'either' : 'other-subnet';
+}
+
 /** ICMP types whose only code is 0 (echo, timestamp, information, address mask and replies; ICMPv6 echo). */
 function onlyCodeZero(protocol: number, type: number): boolean {
   return protocol === 1 ? [0, 8, 13, 14, 15, 16, 17, 18].includes(type) : [128, 129].includes(type);
@@ -710,15 +743,18 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
   if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
   const viaGateway = gatewayAttachedInSubnet(s, subnetId, peerAddr);
-  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c))) && !(viaGateway && direction === 'ingress')) {
+  const delivery = viaGateway && direction === 'ingress' ? gatewayDelivery(s, viaGateway, subnetId, peerAddr) : null;
+  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c))) && delivery !== 'own-subnet') {
     const aclId = aclOfSubnet(s, subnetId);
     if (!aclId) uncertain = true;
     else {
       const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
-      if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
+      // Perhaps delivered through this subnet's own attachment interface, where no rule sees it: a deny is not sure.
+      if (r.allowed === false && delivery === 'either') uncertain = true;
+      else if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
       if (r.allowed === 'uncertain') uncertain = true;
       // Sent to a transit gateway attached in the same subnet: the inbound rules judge the source too.
-      if (viaGateway) {
+      if (viaGateway && direction === 'egress') {
         const own = referenceEvaluateNetworkAcl(s, aclId, 'ingress', flow.protocol, flow.dstport, flow.srcaddr);
         if (own.allowed === false)
           naclOwn = { control: 'network-acl', direction: 'ingress', networkAclId: aclId, ruleNumber: own.ruleNumber };

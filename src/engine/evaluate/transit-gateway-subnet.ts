@@ -23,3 +23,50 @@ export function transitGatewayInSubnet(model: NetworkModel, subnetId: string, pe
   if (route?.targetType !== 'transit-gateway' || (route.route.State ?? 'active') !== 'active') return null;
   return attached.includes(route.target) ? route.target : null;
 }
+
+/**
+ * Through which subnet's attachment interface transit gateway `gatewayId` delivers what `peer`
+ * sends to an interface of `subnetId` (a subnet holding one of its attachments, see
+ * `transitGatewayInSubnet`): `own-subnet` when it can only be that subnet's (its NACL then judges
+ * nothing the gateway delivers), `other-subnet` when it is another subnet's (the packets then
+ * cross into `subnetId` like any, and its inbound rules judge them), `either` when the snapshot
+ * cannot tell.
+ *
+ * Without appliance mode a transit gateway keeps traffic in the Availability Zone it comes from
+ * (Transit Gateways Guide, "Availability Zones"): it enters the VPC through the attachment's
+ * subnet in the peer's zone, or through one of the attachment's subnets when it has none there.
+ * The peer's zone is that of its interface's subnet (`AvailabilityZoneId`, else
+ * `AvailabilityZone`); a peer the snapshot does not place, or an attachment in appliance mode,
+ * leaves every attachment subnet possible.
+ */
+export function transitGatewayDelivery(
+  model: NetworkModel,
+  gatewayId: string,
+  subnetId: string,
+  peer: IpAddress,
+): 'own-subnet' | 'other-subnet' | 'either' {
+  const vpcId = model.subnet(subnetId)?.VpcId;
+  const attachments = vpcId ? model.transitGatewayVpcAttachments(gatewayId, vpcId) : [];
+  const live = attachments.filter((a) => {
+    const state = a.State ?? 'available';
+    return (state === 'available' || state === 'modifying') && (a.SubnetIds ?? []).includes(subnetId);
+  });
+  const subnets = [...new Set(live.flatMap((a) => a.SubnetIds ?? []))];
+  const appliance = live.some((a) => a.Options?.ApplianceModeSupport === 'enable');
+  const zone = (id: string | undefined): string | null => {
+    const subnet = id ? model.subnet(id) : undefined;
+    return subnet?.AvailabilityZoneId ?? subnet?.AvailabilityZone ?? null;
+  };
+  const peerZones = new Set(model.interfacesByPrivateAddress(peer).map((eni) => zone(eni.SubnetId)));
+  const peerZone = peerZones.size === 1 ? [...peerZones][0] : null;
+  let candidates = subnets;
+  if (!appliance && peerZone !== null) {
+    const inZone = subnets.filter((id) => zone(id) === peerZone);
+    // A subnet whose zone the snapshot does not give could be the one in the peer's zone.
+    const unplaced = subnets.filter((id) => zone(id) === null);
+    if (inZone.length > 0) candidates = inZone;
+    else if (unplaced.length > 0) candidates = unplaced.includes(subnetId) ? subnets : unplaced;
+  }
+  if (candidates.every((id) => id === subnetId)) return 'own-subnet';
+  return candidates.includes(subnetId) ? 'either' : 'other-subnet';
+}

@@ -18,7 +18,7 @@ import { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import { isIcmp } from './protocol.util';
 import { freeRuleNumbersBefore } from './rule-number.util';
-import { transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
+import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 
 /** A reply of a request flow that the capturing subnet's NACL drops on its way back. */
 export interface BlockedReply {
@@ -89,7 +89,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
     // A transit gateway attached in the interface's own subnet: what it delivers meets no rule of
     // the NACL, and what the interface sends to it meets the inbound rules by its own address too.
     const gateway = transitGatewayInSubnet(model, subnetId, peer);
-    if (gateway !== null && direction === 'ingress') continue;
+    if (gateway !== null && direction === 'ingress' && transitGatewayDelivery(model, gateway, subnetId, peer) === 'own-subnet') continue;
     const clientPorts = rulesHavePorts(group.protocol) ? clientPortRangeOf(flow) : null;
     const clientEni =
       group.direction === 'ingress' ? findPeerInterface(model, flow.interfaceId, peerText)?.NetworkInterfaceId : flow.interfaceId;
@@ -109,7 +109,7 @@ export function blockedReplies(model: NetworkModel, group: FindingGroup): Blocke
     };
     blocked(direction, peerText, peer);
     // The reply leaves from the address the request came to (an ingress request's destination).
-    const own = gateway !== null ? model.address(flow.dstaddr) : null;
+    const own = gateway !== null && direction === 'egress' ? model.address(flow.dstaddr) : null;
     if (own) blocked('ingress', flow.dstaddr, own);
   }
   return out;

@@ -267,6 +267,10 @@ const tgwOption = z.enum(['enable', 'disable'], { message: 'expected enable or d
 
 /** The options of a transit gateway or of a VPC attachment to one that the engine reads. */
 const tgwOptions = z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional();
+/** A VPC attachment's options: those of a gateway, and appliance mode (which Availability Zone carries a flow). */
+const tgwAttachmentOptions = z
+  .looseObject({ SecurityGroupReferencingSupport: tgwOption.optional(), ApplianceModeSupport: tgwOption.optional() })
+  .optional();
 
 const transitGateway = z.looseObject({
   TransitGatewayId: id('tgw-'),
@@ -283,7 +287,7 @@ const transitGatewayVpcAttachment = z.looseObject({
   VpcOwnerId: accountId.optional(),
   State: z.string().optional(),
   SubnetIds: z.array(id('subnet-')).optional(),
-  Options: tgwOptions,
+  Options: tgwAttachmentOptions,
   Tags: tags,
 });
 

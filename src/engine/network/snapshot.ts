@@ -273,10 +273,13 @@ export interface TransitGatewayVpcAttachment {
   VpcOwnerId?: string;
   /** `available`, `pending`, `pendingAcceptance`, `modifying`, `deleting`, `deleted`, `failed`, `rejected` … */
   State?: string;
+  /** The subnets (one per Availability Zone) where the gateway has its interfaces in the VPC. */
   SubnetIds?: string[];
   Options?: {
     /** Security group references through the gateway for this VPC (on when the attachment is created). */
     SecurityGroupReferencingSupport?: TransitGatewayOptionValue;
+    /** Appliance mode: the gateway picks one Availability Zone per flow instead of the one it comes from (off by default). */
+    ApplianceModeSupport?: TransitGatewayOptionValue;
   };
   Tags?: Tag[];
 }

@@ -10,7 +10,7 @@ import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
 import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
-import { transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
+import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 import { type IpAddress, isInternetAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
@@ -155,7 +155,8 @@ function networkAclHop(
   if (!ownSource && model.subnetContains(subnetId, peer))
     return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
   const gateway = direction === 'ingress' && !ownSource ? transitGatewayInSubnet(model, subnetId, peer) : null;
-  if (gateway !== null)
+  const delivery = gateway !== null ? transitGatewayDelivery(model, gateway, subnetId, peer) : null;
+  if (delivery === 'own-subnet')
     return {
       ...base,
       verdict: 'skipped',
@@ -174,6 +175,8 @@ function networkAclHop(
     const result = evaluateNetworkAcl(model, networkAclId, direction, protocol, port, peer, isIcmp(protocol) ? icmpType : null);
     const rule = result.ruleNumber >= 0 ? { ruleNumber: result.ruleNumber, action: result.action } : null;
     if (result.allowed === 'uncertain') return { ...withAcl, verdict: 'unknown', rule, reason: result.reason };
+    if (result.allowed === false && delivery === 'either')
+      return { ...withAcl, verdict: 'unknown', rule, reason: eitherReason(gateway!, subnetId) };
     if (result.allowed) return { ...withAcl, verdict: 'allow', rule };
     return {
       ...withAcl,
@@ -185,7 +188,18 @@ function networkAclHop(
   }
   const segments = networkAclPortSegments(model, networkAclId, direction, protocol, ports, peer);
   if (!segments) return { ...withAcl, verdict: 'unknown', reason: `network ACL ${networkAclId} is not in the snapshot` };
-  return rangeHop(withAcl, segments, networkAclId, direction, protocol, peer.key);
+  const hop = rangeHop(withAcl, segments, networkAclId, direction, protocol, peer.key);
+  if (hop.verdict === 'deny' && delivery === 'either')
+    return { ...hop, verdict: 'unknown', explanationCode: null, reason: `${hop.reason}, ${eitherReason(gateway!, subnetId)}` };
+  return hop;
+}
+
+/** Why a NACL deny of what a transit gateway delivers into an attachment subnet is not sure (see `transitGatewayDelivery`). */
+function eitherReason(gateway: string, subnetId: string): string {
+  return (
+    `the NACL refuses it only if transit gateway ${gateway} delivers it through another subnet's attachment interface: ` +
+    `through its attachment in ${subnetId} no rule sees it, and the snapshot does not tell which (the Availability Zone it comes from)`
+  );
 }
 
 /**

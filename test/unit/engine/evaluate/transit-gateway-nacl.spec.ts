@@ -228,3 +228,52 @@ describe('why: fixes through a transit gateway attached in the subnet', () => {
     expect(result.suggestedFix!.verified).toBe(true);
   });
 });
+
+describe('which attachment interface the gateway delivers through: the Availability Zone the traffic comes from', () => {
+  /** tgw-1's attachment of vpc-c in subnet-c and subnet-c2; subnet zones as given. */
+  function zoned(zones: Record<string, string | undefined>, appliance = false): NetworkSnapshot {
+    const s = estate(acl([allowFrom('10.2.0.0/16')], [allowFrom('0.0.0.0/0')]), ['subnet-c', 'subnet-c2']);
+    for (const subnet of s.Subnets!) {
+      const zone = zones[subnet.SubnetId];
+      if (zone) subnet.AvailabilityZoneId = zone;
+    }
+    if (appliance) {
+      const attachment = s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === 'tgw-attach-c1')!;
+      attachment.Options = { ...attachment.Options, ApplianceModeSupport: 'enable' };
+    }
+    return s;
+  }
+
+  it("from the instance's own zone: through its subnet's attachment interface, which no NACL rule sees", () => {
+    const verdict = both(zoned({ 'subnet-a': 'use1-az1', 'subnet-c': 'use1-az1', 'subnet-c2': 'use1-az2' }), request());
+    expect(verdict.verdict).toBe('allowed');
+  });
+
+  it("from another zone: through that zone's attachment subnet, and the instance's subnet NACL judges it coming in", () => {
+    const verdict = both(zoned({ 'subnet-a': 'use1-az2', 'subnet-c': 'use1-az1', 'subnet-c2': 'use1-az2' }), request());
+    expect(verdict.verdict).toBe('blocked');
+    expect(verdict.blockedBy).toEqual([{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-c', ruleNumber: 32767 }]);
+  });
+
+  it('zones the snapshot does not give leave a deny undecided', () => {
+    const verdict = both(zoned({}), request());
+    expect(verdict.verdict).toBe('unknown');
+    expect(verdict.reason).toContain('Availability Zone');
+  });
+
+  it('appliance mode picks a zone per flow: undecided too', () => {
+    const verdict = both(zoned({ 'subnet-a': 'use1-az1', 'subnet-c': 'use1-az1', 'subnet-c2': 'use1-az2' }, true), request());
+    expect(verdict.verdict).toBe('unknown');
+  });
+
+  it('why: the same hop is skipped, judged or unknown', () => {
+    const hop = (zones: Record<string, string | undefined>) =>
+      analyzePath(
+        NetworkModel.fromSnapshot(zoned(zones)),
+        parsePathQuery({ from: 'eni-a1', to: 'eni-c1', protocol: 'tcp', port: 5432 }),
+      ).hops.find((h) => h.hop === 'network-acl' && h.interfaceId === 'eni-c1')!.verdict;
+    expect(hop({ 'subnet-a': 'use1-az1', 'subnet-c': 'use1-az1', 'subnet-c2': 'use1-az2' })).toBe('skipped');
+    expect(hop({ 'subnet-a': 'use1-az2', 'subnet-c': 'use1-az1', 'subnet-c2': 'use1-az2' })).toBe('deny');
+    expect(hop({})).toBe('unknown');
+  });
+});
