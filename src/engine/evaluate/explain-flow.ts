@@ -1,6 +1,7 @@
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
+import { isTransitGatewayInterface } from '../network/interface-owner';
 import { describeTraffic, isIcmp } from '../network/protocol';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
@@ -176,9 +177,13 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   const subnetId = analysis.subnetId;
   // Flow-log records carry no ICMP type; a path question's records may (see FlowAggregate.icmpType).
   const icmpType = isIcmp(flow.protocol) ? (flow.icmpType ?? null) : null;
-  // The subnet's NACL sees the packet unless the peer is inside the same subnet.
+  // The subnet's NACL sees the packet unless the peer is inside the same subnet — but for what an
+  // instance sends a transit gateway attached in its own subnet, captured at the gateway's
+  // interface: the inbound rules judge it by its source (Transit Gateways Guide, NACLs).
+  const eni = model.interface(flow.interfaceId);
+  const intoGateway = direction === 'ingress' && eni !== undefined && isTransitGatewayInterface(eni);
   if (!subnetId) analysis.naclSkipped = 'no-subnet';
-  else if (model.subnetContains(subnetId, peer)) analysis.naclSkipped = 'same-subnet';
+  else if (model.subnetContains(subnetId, peer) && !intoGateway) analysis.naclSkipped = 'same-subnet';
   else {
     analysis.transitGatewayId = transitGatewayInSubnet(model, subnetId, peer);
     const own = direction === 'egress' && analysis.transitGatewayId !== null ? model.address(flow.srcaddr) : null;

@@ -1,7 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
-import { describeInterfaceOwner, isNatGatewayOwner, usesFullEphemeralRange } from '../network/interface-owner';
+import { describeInterfaceOwner, isNatGatewayOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, Route, SecurityGroupRule } from '../network/snapshot';
 import { keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
@@ -744,7 +744,10 @@ export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, ac
   if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
   const viaGateway = gatewayAttachedInSubnet(s, subnetId, peerAddr);
   const delivery = viaGateway && direction === 'ingress' ? gatewayDelivery(s, viaGateway, subnetId, peerAddr) : null;
-  if (!(subnet && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c))) && delivery !== 'own-subnet') {
+  // At a transit gateway's own interface, what an instance of its subnet sends it meets the inbound rules.
+  const intoGateway = direction === 'ingress' && isTransitGatewayInterface(eni);
+  const inside = subnet !== undefined && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)) && !intoGateway;
+  if (!inside && delivery !== 'own-subnet') {
     const aclId = aclOfSubnet(s, subnetId);
     if (!aclId) uncertain = true;
     else {

@@ -69,3 +69,14 @@ export function isLambdaOwner(owner: string | null | undefined): boolean {
 export function usesFullEphemeralRange(owner: string | null | undefined): boolean {
   return isLoadBalancerOwner(owner) || isNatGatewayOwner(owner) || isLambdaOwner(owner);
 }
+
+/**
+ * Is the interface a transit gateway's, in a subnet of one of its VPC attachments: interface type
+ * `transit_gateway`, or the description EC2 gives it (`Network Interface for Transit Gateway
+ * Attachment tgw-attach-…`)?
+ */
+export function isTransitGatewayInterface(eni: NetworkInterface): boolean {
+  return (
+    eni.InterfaceType === 'transit_gateway' || /^Network Interface for Transit Gateway Attachment tgw-attach-/.test(eni.Description ?? '')
+  );
+}

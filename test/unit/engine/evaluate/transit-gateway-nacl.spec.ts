@@ -277,3 +277,35 @@ describe('which attachment interface the gateway delivers through: the Availabil
     expect(hop({})).toBe('unknown');
   });
 });
+
+describe("records the transit gateway's own interface captures", () => {
+  /** The gateway's interface in subnet-c (no groups), beside eni-c1. */
+  function withGatewayInterface(entries: NetworkAclEntry[]): NetworkSnapshot {
+    const s = estate(entries);
+    s.NetworkInterfaces!.push({
+      NetworkInterfaceId: 'eni-tgw-c',
+      SubnetId: 'subnet-c',
+      VpcId: 'vpc-c',
+      InterfaceType: 'transit_gateway',
+      Description: 'Network Interface for Transit Gateway Attachment tgw-attach-c1',
+      PrivateIpAddress: '10.2.1.200',
+      Groups: [],
+    });
+    return s;
+  }
+  const atGateway = (fields: Partial<FlowAggregate>): FlowAggregate =>
+    flowAggregate({ interfaceId: 'eni-tgw-c', srcport: 40000, dstport: 443, tcpFlags: 2, ...fields });
+
+  it('what an instance of its subnet sends it meets the inbound rules by the source address', () => {
+    const s = withGatewayInterface(acl([allowFrom('10.0.0.0/16')], [allowFrom('0.0.0.0/0')]));
+    const verdict = both(s, atGateway({ flowDirection: 'ingress', srcaddr: '10.2.1.50', dstaddr: '10.0.1.10' }));
+    expect(verdict.verdict).toBe('blocked');
+    expect(verdict.blockedBy).toEqual([{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-c', ruleNumber: 32767 }]);
+  });
+
+  it('what it delivers to an instance of its subnet meets no rule', () => {
+    const s = withGatewayInterface(acl([allowFrom('10.0.0.0/16')], []));
+    const verdict = both(s, atGateway({ flowDirection: 'egress', srcaddr: '10.0.1.10', dstaddr: '10.2.1.50' }));
+    expect(verdict.verdict).toBe('allowed');
+  });
+});
