@@ -38,20 +38,46 @@ export function startsWithJsonObject(bytes: Uint8Array): boolean {
 /** An input that claims to be envelopes and is not (cut short, not JSON, not CloudWatch Logs'). */
 export class SubscriptionEnvelopeError extends Error {}
 
+/** The top-level member whose elements are read one by one: what `aws logs filter-log-events` and `get-log-events` print. */
+const EVENTS_MEMBER = 'events';
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+/** Longer top-level strings are not member names sgdoctor looks for: only their end is tracked. */
+const MAX_NAME_BYTES = 32;
+
 /**
- * The log events' messages of the envelopes in `chunks`, as lines (each message and a newline), one
- * buffer per envelope. Objects are told apart byte by byte (depth, strings and their escapes), so
- * envelopes may follow each other with or without whitespace between them; each is then parsed
- * whole. Throws SubscriptionEnvelopeError on anything else: the reader reports it with the file,
- * keeping what was read before.
+ * The log events' messages of the JSON objects in `chunks`, as lines (each message and a newline):
+ * CloudWatch Logs subscription envelopes (one buffer per envelope), and the output of `aws logs
+ * filter-log-events` or `get-log-events` (`{"events":[{"message":…},…],"nextToken":…}`, pages
+ * saved one after the other). Objects are told apart byte by byte (depth, strings and their
+ * escapes), so they may follow each other with or without whitespace between them. An envelope is
+ * parsed whole; the `events` of a command's output, which holds as many events as the command
+ * paged through, are parsed one at a time and given back as they come, the rest of the object
+ * (paging tokens, searched streams) parsed once it closes. Throws SubscriptionEnvelopeError on
+ * anything else: the reader reports it with the file, keeping what was read before.
  */
 export async function* subscriptionMessageLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  /** The bytes of the object being read (without its `events` elements) and of the event being read. */
   let parts: Buffer[] = [];
   let size = 0;
+  let eventParts: Buffer[] = [];
+  let eventSize = 0;
   let depth = 0;
   let inString = false;
   let escaped = false;
   let offset = 0;
+  /** The last string read at depth 1 (a member name, when an array or object follows it), if short. */
+  let name: number[] | null = null;
+  let lastName = '';
+  /** Inside the top-level `events` array; `eventStart` ≥ 0 inside one of its elements. */
+  let inEvents = false;
+  let eventStart = -1;
+  let eventIndex = 0;
+  let eventsSeen = false;
+  let pending: string[] = [];
+  const tooLong = (what: string): SubscriptionEnvelopeError =>
+    new SubscriptionEnvelopeError(`${what} longer than ${MAX_ENVELOPE_BYTES} bytes`);
   for await (const chunk of chunks) {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -61,37 +87,113 @@ export async function* subscriptionMessageLines(chunks: AsyncIterable<Buffer>): 
         if (byte !== OPEN_BRACE) throw new SubscriptionEnvelopeError(`not a CloudWatch Logs subscription record at byte ${offset + i}`);
         start = i;
         depth = 1;
+        eventsSeen = false;
+        eventIndex = 0;
         continue;
       }
       if (inString) {
         if (escaped) escaped = false;
         else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) inString = false;
+        else if (byte === QUOTE) {
+          inString = false;
+          if (name !== null) lastName = Buffer.from(name).toString('latin1');
+          name = null;
+        } else if (name !== null) {
+          if (name.length < MAX_NAME_BYTES) name.push(byte);
+          else name = null;
+        }
         continue;
       }
-      if (byte === QUOTE) inString = true;
-      else if (byte === OPEN_BRACE) depth++;
-      else if (byte === CLOSE_BRACE && --depth === 0) {
+      if (inEvents && depth === 1 && byte !== OPEN_BRACE && byte !== CLOSE_BRACKET && byte !== COMMA && !isJsonSpace(byte)) {
+        throw new SubscriptionEnvelopeError(`log event ${eventIndex} of the aws logs output at byte ${offset + i} is not a JSON object`);
+      }
+      if (byte === QUOTE) {
+        inString = true;
+        if (depth === 1 && !inEvents) {
+          name = [];
+          lastName = '';
+        }
+      } else if (byte === OPEN_BRACE) {
+        if (++depth === 2 && inEvents) eventStart = i;
+      } else if (byte === CLOSE_BRACE) {
+        if (--depth === 1 && inEvents && eventStart >= 0) {
+          eventParts.push(chunk.subarray(eventStart, i + 1));
+          const event = Buffer.concat(eventParts);
+          eventParts = [];
+          eventSize = 0;
+          eventStart = -1;
+          pending.push(parsedEventMessage(event, eventIndex++, offset + i + 1 - event.length));
+        } else if (depth === 0) {
+          parts.push(chunk.subarray(start, i + 1));
+          const object = Buffer.concat(parts);
+          parts = [];
+          size = 0;
+          const lines = eventsSeen
+            ? commandOutputRest(object, offset + i + 1 - object.length)
+            : messageLinesOf(object, offset + i + 1 - object.length);
+          if (lines) yield lines;
+        }
+      } else if (depth === 1 && byte === OPEN_BRACKET && !inEvents && lastName === EVENTS_MEMBER && !eventsSeen) {
+        // The elements are read one by one and left out of the object's bytes: `"events":[]` remains.
         parts.push(chunk.subarray(start, i + 1));
-        const envelope = Buffer.concat(parts);
-        parts = [];
-        size = 0;
-        const lines = messageLinesOf(envelope, offset + i + 1 - envelope.length);
-        if (lines) yield lines;
+        inEvents = true;
+        eventsSeen = true;
+      } else if (depth === 1 && byte === CLOSE_BRACKET && inEvents) {
+        inEvents = false;
+        start = i;
       }
     }
-    if (depth > 0) {
-      // Copied: the chunk's buffer may be reused for the next read.
+    if (inEvents) {
+      if (eventStart >= 0) {
+        // Copied: the chunk's buffer may be reused for the next read.
+        const rest = Buffer.from(chunk.subarray(eventStart));
+        eventSize += rest.length;
+        if (eventSize > MAX_ENVELOPE_BYTES) throw tooLong('a log event');
+        eventParts.push(rest);
+        eventStart = 0;
+      }
+    } else if (depth > 0) {
       const rest = Buffer.from(chunk.subarray(start));
       size += rest.length;
-      if (size > MAX_ENVELOPE_BYTES) {
-        throw new SubscriptionEnvelopeError(`a CloudWatch Logs subscription record longer than ${MAX_ENVELOPE_BYTES} bytes`);
-      }
+      if (size > MAX_ENVELOPE_BYTES) throw tooLong('a CloudWatch Logs subscription record');
       parts.push(rest);
+    }
+    if (pending.length > 0) {
+      yield Buffer.from(`${pending.join('\n')}\n`);
+      pending = [];
     }
     offset += chunk.length;
   }
   if (depth > 0) throw new SubscriptionEnvelopeError('the last CloudWatch Logs subscription record is cut short');
+}
+
+/** One log event's message as a line (a record is one line: a message is never split into two); throws when it has none. */
+function eventMessage(event: unknown, index: number, at: number, container: string): string {
+  const message = (event as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string')
+    throw new SubscriptionEnvelopeError(`log event ${index} of ${container} at byte ${at} has no text message`);
+  return message.replace(/[\r\n]+/g, ' ');
+}
+
+/** The message of one event of an `aws logs` command's output, from its bytes. */
+function parsedEventMessage(event: Buffer, index: number, at: number): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(event.toString('utf8'));
+  } catch (err) {
+    throw new SubscriptionEnvelopeError(`log event ${index} of the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`);
+  }
+  return eventMessage(value, index, at, 'the aws logs output');
+}
+
+/** Checks the rest of a `filter-log-events` / `get-log-events` output (its events already read): it must be JSON. */
+function commandOutputRest(object: Buffer, at: number): null {
+  try {
+    JSON.parse(object.toString('utf8'));
+  } catch (err) {
+    throw new SubscriptionEnvelopeError(`the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`);
+  }
+  return null;
 }
 
 /** The messages of one envelope as lines, or null for a control message; throws when it is not an envelope. */
@@ -106,19 +208,10 @@ function messageLinesOf(envelope: Buffer, at: number): Buffer | null {
   if (messageType === 'CONTROL_MESSAGE') return null;
   if (messageType !== 'DATA_MESSAGE' || !Array.isArray(logEvents)) {
     throw new SubscriptionEnvelopeError(
-      `the JSON object at byte ${at} is not a CloudWatch Logs subscription record (no messageType DATA_MESSAGE with logEvents)`,
+      `the JSON object at byte ${at} is not a CloudWatch Logs subscription record (no messageType DATA_MESSAGE with logEvents) ` +
+        'nor the output of aws logs filter-log-events or get-log-events (no events)',
     );
   }
-  const lines: string[] = [];
-  for (const [index, event] of (logEvents as unknown[]).entries()) {
-    const message = (event as { message?: unknown } | null)?.message;
-    if (typeof message !== 'string') {
-      throw new SubscriptionEnvelopeError(
-        `log event ${index} of the CloudWatch Logs subscription record at byte ${at} has no text message`,
-      );
-    }
-    // A record is one line: a message is never split into two.
-    lines.push(message.replace(/[\r\n]+/g, ' '));
-  }
+  const lines = (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
   return lines.length > 0 ? Buffer.from(`${lines.join('\n')}\n`) : null;
 }

@@ -276,6 +276,32 @@ describe('CloudWatch Logs exports to S3', () => {
   });
 });
 
+describe('CloudWatch Logs events saved with the AWS CLI', () => {
+  it('aws logs filter-log-events and get-log-events output (pages appended to one file) is explained as the records of its events', () => {
+    const ACCEPT = '2 444455556666 eni-0web0000000000001 203.0.113.5 10.1.0.5 50123 443 6 12 4000 1700000000 1700000060 ACCEPT OK';
+    const event = (message: string, i: number) => ({
+      logStreamName: 'eni-0web0000000000001-all',
+      timestamp: 1700000000000 + i,
+      message,
+      ingestionTime: 1700000100000 + i,
+      eventId: `3795227618236925413640612386914957066785024${String(i).padStart(13, '0')}`,
+    });
+    const file = join(tmp, 'filter-log-events.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ events: [event(ACCEPT, 0), event(REJECT, 1)], searchedLogStreams: [] }, null, 4)}\n` +
+        `${JSON.stringify({ events: [{ timestamp: 1700000000000, message: REJECT, ingestionTime: 1700000100000 }], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' }, null, 4)}\n`,
+    );
+    const plain = join(tmp, 'filter-log-events-as-text.log');
+    writeFileSync(plain, `${ACCEPT}\n${REJECT}\n${REJECT}\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', plain]).stdout);
+    expect(result.stdout.trim().split('\n')).toHaveLength(3);
+  });
+});
+
 describe('file names on stderr', () => {
   it('control characters are escaped', () => {
     const dir = join(tmp, 'names');

@@ -164,3 +164,75 @@ describe('reading a Firehose object of CloudWatch Logs subscription records', ()
     expect(stats.readErrors).toEqual([{ file, error: 'the last CloudWatch Logs subscription record is cut short' }]);
   });
 });
+
+/**
+ * What `aws logs filter-log-events` and `aws logs get-log-events` print with `--output json`: one
+ * object whose `events` are the log events, each with its `message` (the record), beside paging
+ * tokens and, for filter-log-events, `searchedLogStreams`. Saved pages may follow one another.
+ */
+function logEventsOutput(messages: readonly string[], command: 'filter' | 'get' = 'filter'): string {
+  const events = messages.map((message, i) => ({
+    ...(command === 'filter' ? { logStreamName: 'eni-0a1b2c3d4e5f60001-all' } : {}),
+    timestamp: 1700000000000 + i,
+    message,
+    ingestionTime: 1700000100000 + i,
+    ...(command === 'filter' ? { eventId: `3795227618236925413640612386914957066785024${String(i).padStart(13, '0')}` } : {}),
+  }));
+  return JSON.stringify(
+    command === 'filter'
+      ? { events, searchedLogStreams: [{ logStreamName: 'eni-0a1b2c3d4e5f60001-all', searchedCompletely: true }], nextToken: 'Bxk{"]' }
+      : { events, nextForwardToken: 'f/37952276182369254136406123869149570667850240000000000000', nextBackwardToken: 'b/1' },
+    null,
+    4,
+  );
+}
+
+describe('the output of aws logs filter-log-events and get-log-events', () => {
+  it('gives back every event message in order, however the bytes are cut, pages concatenated or not', async () => {
+    const message = fc.string({ unit: fc.constantFrom('a', ' ', '{', '}', '[', ']', '"', '\\', 'é', '1'), maxLength: 30 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.array(message, { maxLength: 5 }), fc.constantFrom('filter', 'get') as fc.Arbitrary<'filter' | 'get'>), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (pages, offsets) => {
+          const text = pages.map(([messages, command]) => logEventsOutput(messages, command)).join('\n') + '\n';
+          expect(await collect(cut(Buffer.from(text), offsets))).toEqual(pages.flatMap(([messages]) => messages));
+        },
+      ),
+    );
+  });
+
+  it('is read without holding the whole output: an output larger than any one envelope may be', async () => {
+    const many = Array.from({ length: 80_000 }, (_, i) => REJECT.replace('50512', String(1024 + (i % 60000))));
+    const text = Buffer.from(logEventsOutput(many));
+    expect(text.length).toBeGreaterThan(16 << 20);
+    const chunks = cut(
+      text,
+      Array.from({ length: 400 }, (_, i) => i * 65_536),
+    );
+    expect(await collect(chunks)).toHaveLength(many.length);
+  });
+
+  it('refuses an event without a message, and an object that is neither form', async () => {
+    await expect(collect([Buffer.from('{"events":[{"timestamp":1}]}')])).rejects.toThrow('log event 0');
+    await expect(collect([Buffer.from('{"events":[{"message":"x"}], "a": }')])).rejects.toBeInstanceOf(SubscriptionEnvelopeError);
+    await expect(collect([Buffer.from('{"events":[{"message":"x"}]')])).rejects.toThrow('cut short');
+  });
+
+  it('reads such a file as the records of its events, one line per event', async () => {
+    const file = join(dir, 'filter-log-events.json');
+    writeFileSync(file, `${logEventsOutput([REJECT, ACCEPT])}\n${logEventsOutput([NODATA, 'not a flow record'], 'get')}\n`);
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => [r.record.action ?? r.record['log-status'], r.source.line])).toEqual([
+      ['REJECT', 1],
+      ['ACCEPT', 2],
+      ['NODATA', 3],
+    ]);
+    expect(stats).toMatchObject({ records: 3, malformed: 1 });
+    expect(stats.malformedExamples).toEqual([{ file, line: 4, error: expect.stringContaining('fields') }]);
+    expect(stats.readErrors).toEqual([]);
+  });
+});
