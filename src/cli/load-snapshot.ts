@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { NetworkSnapshot } from '../engine/network/snapshot';
-import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
+import { decodeJsonText, mergeSnapshots, parseJsonDocuments } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
@@ -23,6 +23,8 @@ export interface LoadSnapshotOptions {
  */
 export async function loadSnapshot(files: readonly string[], options: LoadSnapshotOptions = {}): Promise<NetworkSnapshot> {
   const parts: unknown[] = [];
+  /** The name of each part: its file, with the document's number when the file holds several (appended pages). */
+  const names: string[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -30,15 +32,18 @@ export async function loadSnapshot(files: readonly string[], options: LoadSnapsh
     } catch (err) {
       throw new CliError(`cannot read snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.Input);
     }
+    let documents: unknown[];
     try {
-      parts.push(JSON.parse(text));
+      documents = parseJsonDocuments(text);
     } catch (err) {
       throw new CliError(`snapshot ${file} is not valid JSON: ${(err as Error).message}`, ExitCode.Input);
     }
+    parts.push(...documents);
+    names.push(...documents.map((_, i) => (documents.length > 1 ? `${file} (document ${i + 1})` : file)));
   }
   try {
     return mergeSnapshots(parts, {
-      names: files,
+      names,
       requireMembers: true,
       strict: options.strict,
       onWarning: (message) => options.warn?.(`sgdoctor: warning: snapshot ${escapeControl(message)}\n`),
@@ -48,7 +53,7 @@ export async function loadSnapshot(files: readonly string[], options: LoadSnapsh
       if (err.part === null && err.path === '') {
         throw new CliError(`invalid snapshot (${files.join(', ')}): ${err.detail}`, ExitCode.Input);
       }
-      const file = files[err.part ?? 0];
+      const file = names[err.part ?? 0];
       throw new CliError(`invalid snapshot ${file}: ${err.path || '(root)'}: ${err.detail}`, ExitCode.Input);
     }
     throw err;

@@ -5,7 +5,7 @@ import { ConfigHistoryReader, type WindowHistory } from '../aws/config-history';
 import { type MemberReading, OrganizationSnapshotter } from '../aws/organization-snapshotter';
 import { snapshotAt } from './snapshot-at';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
-import { decodeJsonText, mergeSnapshots } from '../engine/network/snapshot-loader';
+import { decodeJsonText, mergeSnapshots, parseJsonDocuments } from '../engine/network/snapshot-loader';
 import type { DataPathResolver } from '../targets/data-path.resolver';
 import type { Target } from '../targets/target-sources';
 import { awsTargetOf } from './aws-target-of.util';
@@ -71,6 +71,7 @@ export class TargetSnapshotLoader {
       });
     }
     const parts: unknown[] = [];
+    const names: string[] = [];
     for (const [index, stored] of source.paths.entries()) {
       let text: string;
       try {
@@ -80,14 +81,18 @@ export class TargetSnapshotLoader {
         if (error instanceof ValidationError) throw error;
         throw new SnapshotFileError(`cannot read snapshot ${stored}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
+      let documents: unknown[];
       try {
-        parts.push(JSON.parse(text));
+        // Several documents when pages of a describe-… command were appended to one file.
+        documents = parseJsonDocuments(text);
       } catch (error) {
         throw new SnapshotFileError(`snapshot ${stored} is not valid JSON${whereJsonBroke(error)}`);
       }
+      parts.push(...documents);
+      names.push(...documents.map((_, i) => (documents.length > 1 ? `${stored} (document ${i + 1})` : stored)));
     }
     // A snapshot without interfaces, groups, NACLs or subnets would leave every record `unknown`.
-    return { snapshot: mergeSnapshots(parts, { names: source.paths, requireMembers: true }) };
+    return { snapshot: mergeSnapshots(parts, { names, requireMembers: true }) };
   }
 }
 

@@ -336,6 +336,27 @@ describe('snapshots', () => {
     expect(result.stderr).toContain('missing SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets');
   });
 
+  it('pages of one describe-… command appended to one file (>>) are read as that many files', () => {
+    const { SecurityGroups, ...rest } = contractSnapshot as { SecurityGroups: unknown[] } & Record<string, unknown>;
+    const pages = join(tmp, 'security-groups-pages.json');
+    writeFileSync(
+      pages,
+      `${JSON.stringify({ SecurityGroups: SecurityGroups.slice(0, 1), NextToken: 'eyJuZXh0In0=' }, null, 4)}\n` +
+        `${JSON.stringify({ SecurityGroups: SecurityGroups.slice(1) }, null, 4)}\n`,
+    );
+    const others = join(tmp, 'others.json');
+    writeFileSync(others, JSON.stringify(rest));
+    const result = run(['explain', '--config', pages, others, '--flows', flows]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', flows]).stdout);
+    // A wrong member is named with its page.
+    writeFileSync(pages, `{"SecurityGroups": []}\n{"SecurityGroups": [{"GroupId": 5}]}\n`);
+    const wrong = run(['explain', '--config', pages, others, '--flows', flows]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain(`invalid snapshot ${pages} (document 2): SecurityGroups[0].GroupId`);
+  });
+
   it('an unknown top-level member is named in a warning, and refused with --strict', () => {
     const file = join(tmp, 'lower.json');
     writeFileSync(file, JSON.stringify({ ...contractSnapshot, securityGroups: [] }));

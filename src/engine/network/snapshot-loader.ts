@@ -177,3 +177,48 @@ export function decodeJsonText(bytes: Uint8Array): string {
   if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] !== 0) return new TextDecoder('utf-16be').decode(bytes);
   return new TextDecoder('utf-8').decode(bytes);
 }
+
+/**
+ * The JSON documents of a snapshot file's text: one, or several written one after the other —
+ * the pages of a `describe-…` command run with `--max-items`/`--starting-token` (or
+ * `--no-paginate`) appended to one file with `>>`, each a snapshot part of its own. Throws the
+ * SyntaxError JSON.parse gives for the whole text when it is not such a sequence.
+ */
+export function parseJsonDocuments(text: string): unknown[] {
+  try {
+    return [JSON.parse(text)];
+  } catch (error) {
+    const documents = splitJsonDocuments(text);
+    if (documents.length < 2) throw error;
+    try {
+      return documents.map((document) => JSON.parse(document) as unknown);
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/** The top-level objects and arrays of `text`, as written; [] when anything else lies between them or one is not closed. */
+function splitJsonDocuments(text: string): string[] {
+  const documents: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (depth === 0) {
+      if (ch === '{' || ch === '[') {
+        start = i;
+        depth = 1;
+      } else if (ch !== ' ' && ch !== '\t' && ch !== '\n' && ch !== '\r') return [];
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) documents.push(text.slice(start, i + 1));
+  }
+  return depth === 0 ? documents : [];
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { decodeJsonText, mergeSnapshots } from '../../../../src/engine/network/snapshot-loader';
+import { decodeJsonText, mergeSnapshots, parseJsonDocuments } from '../../../../src/engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../../../../src/engine/network/snapshot-validation.error';
 
 const base = {
@@ -99,5 +99,24 @@ describe('snapshot text encodings', () => {
     ['UTF-16 LE without one', Buffer.from(json, 'utf16le')],
   ])('%s', (_name, bytes) => {
     expect(JSON.parse(decodeJsonText(bytes))).toEqual(JSON.parse(json));
+  });
+});
+
+describe('JSON documents of one snapshot file', () => {
+  it('reads one document, and pages of describe-… output appended one after the other (>>) as several', () => {
+    expect(parseJsonDocuments(' {"Vpcs": []}\n')).toEqual([{ Vpcs: [] }]);
+    const page1 = JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-1', Description: 'a } { " ] [' }], NextToken: 'x' }, null, 4);
+    const page2 = JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-2' }] }, null, 4);
+    expect(parseJsonDocuments(`${page1}\n${page2}\n`)).toEqual([JSON.parse(page1), JSON.parse(page2)]);
+    expect(parseJsonDocuments(`${page1}${page2}`)).toHaveLength(2);
+    const merged = mergeSnapshots(parseJsonDocuments(`${page1}\n${page2}`));
+    expect(merged.SecurityGroups?.map((g) => g.GroupId)).toEqual(['sg-1', 'sg-2']);
+  });
+
+  it('is an error, as JSON.parse gives it, when the text is not a sequence of JSON documents', () => {
+    expect(() => parseJsonDocuments('')).toThrow(SyntaxError);
+    expect(() => parseJsonDocuments('{"a": 1} x')).toThrow(SyntaxError);
+    expect(() => parseJsonDocuments('{"a": 1} {"b": ')).toThrow(SyntaxError);
+    expect(() => parseJsonDocuments('{"a": 1} {"b" 2}')).toThrow(SyntaxError);
   });
 });
