@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 
 import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '../common/lifecycle/heap-growth';
@@ -9,9 +11,20 @@ import { registerExplainCommand } from './explain.command';
 import { escapeControl } from './input-errors';
 import { registerWhyCommand } from './why.command';
 
+/** The version in the package's manifest (`dist/cli/main.js` lies two folders below it). */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sgdoctor')
     .description('Find the security-group and network-ACL rules that block traffic that should flow, and exactly what to change.')
+    .version(packageVersion(), '-V, --version', 'print the version of sgdoctor')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .addHelpText(
@@ -33,8 +46,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
  * `diagnose` and `why` start fast.
  */
 function needsApiKeyCommand(argv: string[]): boolean {
-  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
-  return first === undefined || first === 'api-key' || first === 'help';
+  const args = argv.slice(2);
+  const first = args.find((arg) => !arg.startsWith('-'));
+  if (first === undefined) return !args.includes('--version') && !args.includes('-V');
+  return first === 'api-key' || first === 'help';
 }
 
 async function main(argv: string[]): Promise<number> {
