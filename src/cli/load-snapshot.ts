@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 
+import { fileErrorReason } from '../common/errors/file-error-reason.util';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { decodeJsonText, mergeSnapshots, parseJsonDocuments } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
@@ -30,7 +31,7 @@ export async function loadSnapshot(files: readonly string[], options: LoadSnapsh
     try {
       text = decodeJsonText(await readFile(file));
     } catch (err) {
-      throw new CliError(`cannot read snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.Input);
+      throw new CliError(`cannot read snapshot ${file}: ${fileErrorReason(err)}`, ExitCode.Input);
     }
     let documents: unknown[];
     try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+import { fileErrorReason } from '../common/errors/file-error-reason.util';
 import { isFailingTheRead } from '../common/errors/fails-the-read.util';
 import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
 import {
@@ -202,7 +203,7 @@ async function* walk(path: string, stats: FlowReadStats, realRoot: string | null
   try {
     info = await stat(path);
   } catch (err) {
-    throw new Error(`cannot read flow input "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read flow input "${path}": ${fileErrorReason(err)}`);
   }
   if (info.isDirectory()) {
     const leadsOut = realRoot === null ? null : await outsideReason(path, realRoot);

@@ -183,6 +183,28 @@ describe('errors and exit codes', () => {
     }
   });
 
+  it('--version prints the package version and exits 0', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = run([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+    }
+  });
+
+  it('a file that cannot be opened is named with the reason in words, not only its error code', () => {
+    const flows = join(contract, 'flows.log');
+    const noSnapshot = run(['explain', '--config', join(tmp, 'no-snapshot.json'), '--flows', flows]);
+    expect(noSnapshot.code).toBe(3);
+    expect(noSnapshot.stderr).toBe(`sgdoctor: cannot read snapshot ${join(tmp, 'no-snapshot.json')}: no such file or directory (ENOENT)\n`);
+    const directory = run(['explain', '--config', tmp, '--flows', flows]);
+    expect(directory.code).toBe(3);
+    expect(directory.stderr).toBe(`sgdoctor: cannot read snapshot ${tmp}: is a directory, not a file (EISDIR)\n`);
+    const noFlows = run(['explain', '--config', snapshot, '--flows', join(tmp, 'no-flows.log')]);
+    expect(noFlows.code).toBe(3);
+    expect(noFlows.stderr).toBe(`sgdoctor: cannot read flow input "${join(tmp, 'no-flows.log')}": no such file or directory (ENOENT)\n`);
+  });
+
   it('input errors exit 3 with a clean message and the JSON path', () => {
     const bad = join(tmp, 'bad-snapshot.json');
     writeFileSync(bad, JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 'x' }] }] }));
