@@ -16,6 +16,16 @@ export interface LoadSnapshotOptions {
 }
 
 /**
+ * A hint for a snapshot file that does not even start like JSON: the AWS CLI prints text, table or
+ * YAML when a profile's `output` setting (or AWS_DEFAULT_OUTPUT) says so.
+ */
+function notJsonHint(text: string): string {
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[' || first === undefined) return '';
+  return ' (run aws ec2 describe-… with --output json: the AWS CLI prints text, table or YAML when its profile or AWS_DEFAULT_OUTPUT says so)';
+}
+
+/**
  * Reads and merges the `--config` files (DESIGN.md "Network snapshot JSON"): UTF-8 with or without
  * a byte-order mark, or UTF-16. Every failure is an input error naming the file, and for an
  * invalid snapshot the JSON path of the wrong member; after merging, a missing required member
@@ -37,7 +47,7 @@ export async function loadSnapshot(files: readonly string[], options: LoadSnapsh
     try {
       documents = parseJsonDocuments(text);
     } catch (err) {
-      throw new CliError(`snapshot ${file} is not valid JSON: ${(err as Error).message}`, ExitCode.Input);
+      throw new CliError(`snapshot ${file} is not valid JSON: ${(err as Error).message}${notJsonHint(text)}`, ExitCode.Input);
     }
     parts.push(...documents);
     names.push(...documents.map((_, i) => (documents.length > 1 ? `${file} (document ${i + 1})` : file)));

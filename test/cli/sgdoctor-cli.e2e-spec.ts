@@ -205,6 +205,15 @@ describe('errors and exit codes', () => {
     expect(noFlows.stderr).toBe(`sgdoctor: cannot read flow input "${join(tmp, 'no-flows.log')}": no such file or directory (ENOENT)\n`);
   });
 
+  it('a snapshot the AWS CLI printed as text, table or YAML is refused with how to export JSON', () => {
+    const yaml = join(tmp, 'security-groups.yaml');
+    writeFileSync(yaml, 'SecurityGroups:\n- GroupId: sg-0web000000000000a\n');
+    const result = run(['explain', '--config', yaml, '--flows', join(contract, 'flows.log')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`^sgdoctor: snapshot ${yaml} is not valid JSON: .*\\n$`));
+    expect(result.stderr).toContain('run aws ec2 describe-… with --output json');
+  });
+
   it('input errors exit 3 with a clean message and the JSON path', () => {
     const bad = join(tmp, 'bad-snapshot.json');
     writeFileSync(bad, JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 'x' }] }] }));

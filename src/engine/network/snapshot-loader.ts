@@ -10,6 +10,13 @@ import type { NetworkSnapshot } from './snapshot';
  */
 const ALIASES: Record<string, string> = { PrefixLists: 'ManagedPrefixLists' };
 
+/** What to do with the members of other commands' output that look like snapshot data but cannot be read as it is. */
+const HINTS: Record<string, string> = {
+  Entries:
+    ' (get-managed-prefix-list-entries prints the entries without the prefix list id: give them as ' +
+    '{"PrefixListEntries": {"pl-…": [{"Cidr": …}]}})',
+};
+
 /** Paging and response metadata that `aws ec2 describe-…` may print beside the results. */
 const IGNORED = new Set(['NextToken', 'ResponseMetadata', '$metadata']);
 
@@ -110,7 +117,8 @@ export function mergeSnapshots(parts: unknown[], options: MergeSnapshotsOptions 
     for (const key of Object.keys(raw as object)) {
       if (KNOWN_MEMBERS.includes(key)) continue;
       const like = KNOWN_MEMBERS.find((known) => known.toLowerCase() === key.toLowerCase());
-      const message = `${nameOf(index)}: unknown top-level member ${JSON.stringify(key)} ignored${like ? ` (did you mean ${JSON.stringify(like)}?)` : ''}`;
+      const hint = like ? ` (did you mean ${JSON.stringify(like)}?)` : (HINTS[key] ?? '');
+      const message = `${nameOf(index)}: unknown top-level member ${JSON.stringify(key)} ignored${hint}`;
       if (options.strict) throw new SnapshotValidationError('', message.replace(' ignored', ''));
       options.onWarning?.(message);
     }

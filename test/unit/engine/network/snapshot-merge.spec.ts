@@ -120,3 +120,14 @@ describe('JSON documents of one snapshot file', () => {
     expect(() => parseJsonDocuments('{"a": 1} {"b" 2}')).toThrow(SyntaxError);
   });
 });
+
+describe('what get-managed-prefix-list-entries prints', () => {
+  it('is named in the warning with the shape that carries the prefix list id', () => {
+    const warnings: string[] = [];
+    mergeSnapshots([{ ...base, Entries: [{ Cidr: '10.0.0.0/8' }] }], { names: ['pl.json'], onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([
+      'pl.json: unknown top-level member "Entries" ignored (get-managed-prefix-list-entries prints the entries without the ' +
+        'prefix list id: give them as {"PrefixListEntries": {"pl-…": [{"Cidr": …}]}})',
+    ]);
+  });
+});
