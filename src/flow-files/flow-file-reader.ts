@@ -34,6 +34,7 @@ import {
 import type { FlowAggregate, FlowRecord } from '../engine/flow-log/flow-record';
 import type { IncompleteRecordReason } from '../engine/flow-log/unread-records';
 import { isInsideRoot, LEADS_OUTSIDE_ROOT, NotInsideRootError, openInsideRoot } from '../targets/open-inside-root.util';
+import { archiveKind } from './archive-kind';
 import { startsWithJsonObject, subscriptionMessageLines } from './cloudwatch-subscription';
 import { isParquet, parquetFlowLines } from './parquet-flow-lines';
 
@@ -550,6 +551,10 @@ class FlowLineReader {
       let head = first.done ? undefined : first.value;
       // A gzip inside the gzip: Firehose compressing what CloudWatch Logs had already compressed.
       if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks), 1));
+      const archive = head === undefined ? null : archiveKind(head);
+      if (archive !== null) {
+        throw new Error(`${archive}, not a flow log: unpack it first (flow logs are read as plain text, gzip or Parquet)`);
+      }
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) chunks = subscriptionMessageLines(chunks);
       for await (const chunk of chunks) {

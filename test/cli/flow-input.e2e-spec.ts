@@ -190,6 +190,37 @@ describe('inputs that cannot be read to their end', () => {
   });
 });
 
+describe('archives and compressions AWS does not deliver', () => {
+  it('a zip, bzip2, xz, zstd or 7z file, or a tar archive (gzip-compressed or not), is named as such and not read as lines (exit 3); the flow logs beside it are read', () => {
+    const dir = join(tmp, 'archives');
+    mkdirSync(dir);
+    const block = (name: string) => {
+      const header = Buffer.alloc(512);
+      header.write(name, 0);
+      header.write('ustar\u000000', 257, 'latin1');
+      return Buffer.concat([header, Buffer.from(`${HEADER}\n${REJECT}\n`)]);
+    };
+    const archives: Record<string, [Buffer, string]> = {
+      'flows.zip': [Buffer.concat([Buffer.from('PK\u0003\u0004\u0014\u0000'), Buffer.from(REJECT)]), 'a zip archive'],
+      'flows.log.bz2': [Buffer.from(`BZh91AY&SY${REJECT}`), 'bzip2-compressed'],
+      'flows.log.xz': [Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from(REJECT)]), 'xz-compressed'],
+      'flows.log.zst': [Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from(REJECT)]), 'zstd-compressed'],
+      'flows.7z': [Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), Buffer.from(REJECT)]), 'a 7z archive'],
+      'flows.tar': [block('flows.log'), 'a tar archive'],
+      'flows.tar.gz': [gzipSync(block('flows.log')), 'a tar archive'],
+    };
+    for (const [name, [bytes]] of Object.entries(archives)) writeFileSync(join(dir, name), bytes);
+    writeFileSync(join(dir, 'plain.log'), `${HEADER}\n${REJECT}\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', dir]);
+    expect(result.code).toBe(3);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toContain('malformed');
+    for (const [name, [, what]] of Object.entries(archives)) {
+      expect(result.stderr).toContain(`cannot read ${join(dir, name)} to its end: ${what}, not a flow log: unpack it first`);
+    }
+  });
+});
+
 describe('flow-log headers', () => {
   it('an unknown field is named once in a warning and its values are kept', () => {
     const a = join(tmp, 'new-a.log');
