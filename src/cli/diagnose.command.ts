@@ -7,7 +7,7 @@ import { drainFlowFiles } from '../flow-files/flow-file-reader';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
 import { finishInput, flowReadError } from './input-errors';
-import { loadSnapshot } from './load-snapshot';
+import { flowLogFormats, loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 import { renderMarkdown } from './render-markdown';
 import { renderText } from './render-text';
@@ -59,7 +59,7 @@ async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err
   try {
     read = await drainFlowFiles(
       options.flows,
-      { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, strict: options.strict },
+      { actions: ['ACCEPT', 'REJECT'], format: options.logFormat, candidateFormats: flowLogFormats(snapshot), strict: options.strict },
       (aggregate) => store.add(aggregate),
     );
   } catch (error) {
@@ -92,7 +92,10 @@ export function registerDiagnoseCommand(program: Command, setExitCode: (code: nu
     .requiredOption('--config <file...>', 'network snapshot JSON file(s); their top-level keys are merged')
     .requiredOption('--flows <input...>', 'flow-log file(s) (plain or .gz), directories (walked recursively), or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'markdown', 'text']).default('json'))
-    .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
+    .option(
+      '--log-format <format>',
+      "flow-log format (DescribeFlowLogs LogFormat) for files without a header line; default: the LogFormat of the snapshot's FlowLogs that reads their first record, else version 2",
+    )
     .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it; unknown snapshot members are an input error')
     .option('--fail-on <classifications>', 'exit 1 when a finding has one of these classifications (comma-separated)')
     .option('--wide', 'text format: print table cells in full instead of fitting the terminal width')

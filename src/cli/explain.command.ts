@@ -8,7 +8,7 @@ import { countIncomplete, createFlowReadStats, isTrafficRecord, missingFlowField
 import { FlowRecordSpool } from '../flow-files/flow-record-spool';
 import { explainJsonLine, explainTextLine } from './explain-line';
 import { finishInput, flowReadError, skippedDataNote } from './input-errors';
-import { loadSnapshot } from './load-snapshot';
+import { flowLogFormats, loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 
 interface ExplainOptions {
@@ -28,7 +28,7 @@ async function runExplain(options: ExplainOptions, out: OutputSink, err: NodeJS.
   const snapshot = await loadSnapshot(options.config, { strict: options.strict, warn: (text) => err.write(text) });
   const model = NetworkModel.fromSnapshot(snapshot);
   const stats = createFlowReadStats();
-  const readOptions = { format: options.logFormat, strict: options.strict, stats };
+  const readOptions = { format: options.logFormat, candidateFormats: flowLogFormats(snapshot), strict: options.strict, stats };
   const spool = await FlowRecordSpool.create();
   try {
     const index = new ReturnTrafficIndex();
@@ -66,7 +66,10 @@ export function registerExplainCommand(program: Command): void {
     .requiredOption('--config <file...>', 'network snapshot JSON file(s); their top-level keys are merged')
     .requiredOption('--flows <input...>', 'flow-log file(s) (plain or .gz), directories (walked recursively), or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
-    .option('--log-format <format>', 'flow-log format (DescribeFlowLogs LogFormat) for files without a header line')
+    .option(
+      '--log-format <format>',
+      "flow-log format (DescribeFlowLogs LogFormat) for files without a header line; default: the LogFormat of the snapshot's FlowLogs that reads their first record, else version 2",
+    )
     .option('--strict', 'stop at the first malformed line (exit 4) instead of skipping it; unknown snapshot members are an input error')
     .addHelpText(
       'after',

@@ -70,3 +70,11 @@ export async function loadSnapshot(files: readonly string[], options: LoadSnapsh
     throw err;
   }
 }
+
+/**
+ * The `LogFormat`s of the snapshot's flow logs (DescribeFlowLogs), in order: the formats files
+ * without a header line may be in when `--log-format` is not given.
+ */
+export function flowLogFormats(snapshot: NetworkSnapshot): string[] {
+  return (snapshot.FlowLogs ?? []).flatMap((flowLog) => (flowLog.LogFormat ? [flowLog.LogFormat] : []));
+}

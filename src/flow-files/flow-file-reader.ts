@@ -91,6 +91,13 @@ export interface FlowReadStats {
 export interface FlowReadOptions {
   /** DescribeFlowLogs `LogFormat` (or a header line) for files without a header; default: version 2. */
   format?: string;
+  /**
+   * When `format` is not given: the `LogFormat`s of the flow logs the inputs may come from
+   * (DescribeFlowLogs, the snapshot's `FlowLogs`). A file without a header is read in the first of
+   * them that reads its first record, else in the default format. Formats that cannot be read
+   * (a Transit Gateway flow log's, a field named twice) are left out.
+   */
+  candidateFormats?: readonly string[];
   /** Throw FlowLogFormatError on the first malformed line instead of counting it. */
   strict?: boolean;
   /** How many malformed lines to keep as examples (all are counted). Default 20. */
@@ -377,6 +384,8 @@ type ScannedSink = (flow: ScannedFlow) => void;
 class FlowLineReader {
   private readonly formats = new Map<string, ParsedFormat>();
   private readonly defaultFormat: ParsedFormat;
+  /** The candidate formats for files without a header (FlowReadOptions.candidateFormats), parsed. */
+  private readonly candidates: { text: string; parser: LineParser }[] = [];
   private readonly maxExamples: number;
 
   constructor(
@@ -389,7 +398,33 @@ class FlowLineReader {
     private readonly scannedSink: ScannedSink | null = null,
   ) {
     this.defaultFormat = this.formatFor(options.format ?? DEFAULT_FORMAT.logFormat, '--log-format');
+    if (options.format === undefined) {
+      for (const text of new Set(options.candidateFormats ?? [])) {
+        if (isTransitGatewayFormat(text)) continue;
+        try {
+          this.candidates.push({ text, parser: createLineParser(parseLogFormat(text, { unknownFields: 'keep' })) });
+        } catch (err) {
+          if (!(err instanceof FlowLogFormatError)) throw err;
+        }
+      }
+    }
     this.maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
+  }
+
+  /**
+   * For a file without a header: the first candidate format (FlowReadOptions.candidateFormats)
+   * that reads its first record, as it is or after a CloudWatch Logs export's timestamp; null when
+   * none does (the default format then applies).
+   */
+  private formatOfFirstRecord(buf: Buffer, start: number, end: number): ParsedFormat | null {
+    if (this.candidates.length === 0) return null;
+    const text = buf.toString('utf8', start, end);
+    for (const candidate of this.candidates) {
+      if (candidate.parser(text).ok || isExportedRecord(buf, start, end, candidate.parser)) {
+        return this.formatFor(candidate.text, 'FlowLogs LogFormat');
+      }
+    }
+    return null;
   }
 
   /** The parsed format of a header line or `--log-format` (`source` names it in errors and warnings). */
@@ -458,6 +493,7 @@ class FlowLineReader {
             current = headerFormat(text) ?? current;
             return;
           }
+          current = this.formatOfFirstRecord(buf, start, end) ?? current;
           if (isExportedRecord(buf, start, end, current.parser)) timestampLength = CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH;
         }
       }

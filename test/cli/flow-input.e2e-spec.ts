@@ -190,6 +190,50 @@ describe('inputs that cannot be read to their end', () => {
   });
 });
 
+describe('files without a header line and the FlowLogs of the snapshot', () => {
+  it('are read in the LogFormat of the flow log that wrote them (DescribeFlowLogs in --config), chosen by the first record, when --log-format is not given', () => {
+    const flowLogs = join(tmp, 'describe-flow-logs.json');
+    const flowLog = (id: string, logFormat: string) => ({
+      FlowLogId: id,
+      FlowLogStatus: 'ACTIVE',
+      ResourceId: 'vpc-0example000000001',
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+      LogGroupName: 'vpc-flow-logs',
+      LogFormat: logFormat,
+      MaxAggregationInterval: 600,
+    });
+    const v5 = '${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action} ${log-status} ${flow-direction}';
+    const reordered = '${action} ${log-status} ${interface-id} ${protocol} ${srcaddr} ${srcport} ${dstaddr} ${dstport}';
+    writeFileSync(
+      flowLogs,
+      JSON.stringify({ FlowLogs: [flowLog('fl-0aaaaaaaaaaaaaaa1', v5), flowLog('fl-0aaaaaaaaaaaaaaa2', reordered)] }),
+    );
+    const dir = join(tmp, 'headerless');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a-v5.log'), 'eni-0web0000000000001 10.1.0.9 10.1.0.5 41000 8080 6 REJECT OK ingress\n');
+    writeFileSync(join(dir, 'b-reordered.log'), 'REJECT OK eni-0web0000000000001 6 10.1.0.9 41000 10.1.0.5 8080\n');
+    writeFileSync(join(dir, 'c-default.log'), `${REJECT}\n`);
+    const result = run(['explain', '--config', snapshot, flowLogs, '--flows', dir]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { verdict: string; record: Record<string, unknown> });
+    expect(lines.map((l) => [l.verdict, l.record.dstport, l.record.srcaddr])).toEqual([
+      ['blocked', 8080, '10.1.0.9'],
+      ['blocked', 8080, '10.1.0.9'],
+      ['blocked', 8080, '10.1.0.9'],
+    ]);
+    expect(lines[0].record['flow-direction']).toBe('ingress');
+    // --log-format still decides when it is given.
+    const given = run(['explain', '--config', snapshot, flowLogs, '--flows', join(dir, 'a-v5.log'), '--log-format', reordered]);
+    expect(given.stdout).toBe('');
+    expect(given.stderr).toContain('malformed');
+  });
+});
+
 describe('archives and compressions AWS does not deliver', () => {
   it('a zip, bzip2, xz, zstd or 7z file, or a tar archive (gzip-compressed or not), is named as such and not read as lines (exit 3); the flow logs beside it are read', () => {
     const dir = join(tmp, 'archives');
