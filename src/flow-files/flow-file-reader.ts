@@ -591,6 +591,8 @@ class FlowLineReader {
       if (archive !== null) {
         throw new Error(`${archive}, not a flow log: unpack it first (flow logs are read as plain text, gzip or Parquet)`);
       }
+      const utf16 = head === undefined ? null : utf16Encoding(head);
+      if (utf16 !== null) chunks = toUtf8(chunks, utf16);
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) chunks = subscriptionMessageLines(chunks);
       for await (const chunk of chunks) {
@@ -689,6 +691,29 @@ class FlowLineReader {
 function isExportedRecord(buf: Buffer, start: number, end: number, parser: LineParser): boolean {
   if (!hasCloudWatchExportTimestamp(buf, start, end)) return false;
   return parser(buf.toString('utf8', start + CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH, end)).ok;
+}
+
+/**
+ * The UTF-16 byte order of a text input, or null for UTF-8: a byte-order mark (`FF FE`, `FE FF`), or
+ * a zero byte among the first two, as a record or header starts with an ASCII character. Windows
+ * PowerShell 5 writes UTF-16 when output is redirected (`>`) or saved with `Out-File`.
+ */
+function utf16Encoding(head: Buffer): 'utf-16le' | 'utf-16be' | null {
+  if (head.length < 2) return null;
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] !== 0 && head[1] === 0)) return 'utf-16le';
+  if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0 && head[1] !== 0)) return 'utf-16be';
+  return null;
+}
+
+/** UTF-16 chunks as UTF-8 (the byte-order mark dropped; a character split between chunks kept whole). */
+async function* toUtf8(chunks: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of chunks) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield Buffer.from(rest, 'utf8');
 }
 
 /**

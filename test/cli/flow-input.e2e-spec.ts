@@ -234,6 +234,32 @@ describe('files without a header line and the FlowLogs of the snapshot', () => {
   });
 });
 
+describe('flow logs saved by Windows tools', () => {
+  it('UTF-16 text (Windows PowerShell 5 redirection and Out-File), with or without a byte-order mark, plain or gzip, is read as the same records', () => {
+    const text = `${HEADER}\r\n${`${REJECT}\r\n`.repeat(1000)}`;
+    const utf16le = Buffer.from(text, 'utf16le');
+    const utf16be = Buffer.from(utf16le).swap16();
+    const files: Record<string, Buffer> = {
+      'le-bom.log': Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le]),
+      'be-bom.log': Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]),
+      'le.log': utf16le,
+      'le-bom.log.gz': gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le])),
+    };
+    const plain = join(tmp, 'utf8.log');
+    writeFileSync(plain, text);
+    const expected = run(['explain', '--config', snapshot, '--flows', plain]).stdout;
+    expect(expected.trim().split('\n')).toHaveLength(1000);
+    for (const [name, bytes] of Object.entries(files)) {
+      const file = join(tmp, name);
+      writeFileSync(file, bytes);
+      const result = run(['explain', '--config', snapshot, '--flows', file]);
+      expect(result.stderr, name).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout === expected, name).toBe(true);
+    }
+  });
+});
+
 describe('archives and compressions AWS does not deliver', () => {
   it('a zip, bzip2, xz, zstd or 7z file, or a tar archive (gzip-compressed or not), is named as such and not read as lines (exit 3); the flow logs beside it are read', () => {
     const dir = join(tmp, 'archives');
