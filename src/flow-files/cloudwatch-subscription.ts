@@ -175,6 +175,21 @@ function eventMessage(event: unknown, index: number, at: number, container: stri
   return message.replace(/[\r\n]+/g, ' ');
 }
 
+/**
+ * The `@message` of one row of Logs Insights results (`aws logs get-query-results`: each row a list
+ * of `{field, value}`), as a line; throws when the query did not select it.
+ */
+function insightsMessage(row: unknown, index: number, at: number): string {
+  const field = Array.isArray(row) ? (row as unknown[]).find((f) => (f as { field?: unknown } | null)?.field === '@message') : undefined;
+  const message = (field as { value?: unknown } | undefined)?.value;
+  if (typeof message !== 'string') {
+    throw new SubscriptionEnvelopeError(
+      `row ${index} of the Logs Insights results at byte ${at} has no @message field: query it (fields @timestamp, @message | …) to read the records`,
+    );
+  }
+  return message.replace(/[\r\n]+/g, ' ');
+}
+
 /** The message of one event of an `aws logs` command's output, from its bytes. */
 function parsedEventMessage(event: Buffer, index: number, at: number): string {
   let value: unknown;
@@ -204,14 +219,18 @@ function messageLinesOf(envelope: Buffer, at: number): Buffer | null {
   } catch (err) {
     throw new SubscriptionEnvelopeError(`the CloudWatch Logs subscription record at byte ${at} is not JSON: ${(err as Error).message}`);
   }
-  const { messageType, logEvents } = value as { messageType?: unknown; logEvents?: unknown };
+  const { messageType, logEvents, results } = value as { messageType?: unknown; logEvents?: unknown; results?: unknown };
   if (messageType === 'CONTROL_MESSAGE') return null;
-  if (messageType !== 'DATA_MESSAGE' || !Array.isArray(logEvents)) {
+  let lines: string[];
+  if (messageType === undefined && Array.isArray(results))
+    lines = (results as unknown[]).map((row, index) => insightsMessage(row, index, at));
+  else if (messageType === 'DATA_MESSAGE' && Array.isArray(logEvents)) {
+    lines = (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
+  } else {
     throw new SubscriptionEnvelopeError(
       `the JSON object at byte ${at} is not a CloudWatch Logs subscription record (no messageType DATA_MESSAGE with logEvents) ` +
-        'nor the output of aws logs filter-log-events or get-log-events (no events)',
+        'nor the output of aws logs filter-log-events, get-log-events (no events) or get-query-results (no results)',
     );
   }
-  const lines = (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
   return lines.length > 0 ? Buffer.from(`${lines.join('\n')}\n`) : null;
 }

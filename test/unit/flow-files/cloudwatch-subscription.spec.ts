@@ -236,3 +236,31 @@ describe('the output of aws logs filter-log-events and get-log-events', () => {
     expect(stats.readErrors).toEqual([]);
   });
 });
+
+describe('the output of aws logs get-query-results (Logs Insights)', () => {
+  /** As get-query-results prints a query such as `fields @timestamp, @message | filter action = "REJECT"`. */
+  const results = (messages: readonly string[]) =>
+    JSON.stringify(
+      {
+        results: messages.map((message, i) => [
+          { field: '@timestamp', value: '2023-11-14 22:13:20.000' },
+          { field: '@message', value: message },
+          { field: '@ptr', value: `CmAKJwojMTExMTIyMjIzMzMzOnZwYy1mbG93LWxvZ3MQBxI1GhgCBmX${i}` },
+        ]),
+        statistics: { recordsMatched: messages.length, recordsScanned: 100, bytesScanned: 10000 },
+        status: 'Complete',
+      },
+      null,
+      4,
+    );
+
+  it("gives back each row's @message in order", async () => {
+    expect(await collect([Buffer.from(results([REJECT, ACCEPT]))])).toEqual([REJECT, ACCEPT]);
+    expect(await collect([Buffer.from(`${results([REJECT])}\n${results([NODATA])}`)])).toEqual([REJECT, NODATA]);
+  });
+
+  it('refuses rows without @message, saying what to query', async () => {
+    const parsed = JSON.stringify({ results: [[{ field: 'srcAddr', value: '10.0.0.9' }]], status: 'Complete' });
+    await expect(collect([Buffer.from(parsed)])).rejects.toThrow('row 0 of the Logs Insights results at byte 0 has no @message field');
+  });
+});
