@@ -60,6 +60,14 @@ export function malformedReport(stats: FlowReadStats): string {
     }
     if (stats.malformed > EXAMPLES_SHOWN)
       lines.push(`  … and ${stats.malformed - Math.min(EXAMPLES_SHOWN, stats.malformedExamples.length)} more`);
+    if (stats.records === 0) {
+      // Every line malformed is most often a format mismatch: a custom format read as the default one.
+      lines.push(
+        'sgdoctor: no flow-log record could be read: files without a header line are read in the format --log-format gives, ' +
+          "else in the LogFormat of the snapshot's FlowLogs that reads their first record, else in the default version-2 format " +
+          "(14 fields); give the flow log's LogFormat (aws ec2 describe-flow-logs) with --log-format",
+      );
+    }
   }
   if (stats.incomplete > 0) {
     const reasons = Object.entries(stats.incompleteByReason)

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+
+import { malformedReport } from '../../../src/cli/input-errors';
+import { createFlowReadStats } from '../../../src/flow-files/flow-file-reader';
+
+describe('the input report on stderr', () => {
+  it('when no record at all could be read, says how the format of files without a header is chosen and what to give', () => {
+    const stats = createFlowReadStats();
+    stats.malformed = 3;
+    stats.malformedExamples.push({ file: 'flows.log', line: 1, error: 'expected 14 fields, found 29' });
+    const report = malformedReport(stats);
+    expect(report).toContain('sgdoctor: skipped 3 malformed flow-log lines\n  flows.log:1: expected 14 fields, found 29\n');
+    expect(report).toContain(
+      'sgdoctor: no flow-log record could be read: files without a header line are read in the format --log-format gives, ' +
+        "else in the LogFormat of the snapshot's FlowLogs that reads their first record, else in the default version-2 format " +
+        "(14 fields); give the flow log's LogFormat (aws ec2 describe-flow-logs) with --log-format\n",
+    );
+    // With some records read, the lines are only counted.
+    stats.records = 1;
+    expect(malformedReport(stats)).not.toContain('no flow-log record');
+  });
+});
