@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
@@ -206,13 +207,42 @@ async function realRootOf(dataRoot: string | undefined): Promise<string | null> 
   }
 }
 
-async function* walk(path: string, stats: FlowReadStats, realRoot: string | null): AsyncGenerator<FlowSource> {
+/**
+ * The files and directories read so far, by device and inode (links followed), with the name each
+ * was first read under: a file named twice (by two inputs, an input inside a directory given too,
+ * a link beside its target) is read once, or its records would be counted twice.
+ */
+type SeenFiles = Map<string, string>;
+
+/** True when `path` (whose stat is `info`, or looked up) was read already: then it is named as skipped. */
+async function readBefore(path: string, info: Stats | null, seen: SeenFiles, stats: FlowReadStats): Promise<boolean> {
+  let known = info;
+  if (known === null) {
+    try {
+      known = await stat(path);
+    } catch {
+      // Opening it will say why it cannot be read.
+      return false;
+    }
+  }
+  const key = `${known.dev}:${known.ino}`;
+  const first = seen.get(key);
+  if (first === undefined) {
+    seen.set(key, path);
+    return false;
+  }
+  stats.skipped.push({ file: path, reason: `already read as ${first}` });
+  return true;
+}
+
+async function* walk(path: string, stats: FlowReadStats, realRoot: string | null, seen: SeenFiles): AsyncGenerator<FlowSource> {
   let info;
   try {
     info = await stat(path);
   } catch (err) {
     throw new Error(`cannot read flow input "${path}": ${fileErrorReason(err)}`);
   }
+  if (await readBefore(path, info, seen, stats)) return;
   if (info.isDirectory()) {
     const leadsOut = realRoot === null ? null : await outsideReason(path, realRoot);
     if (leadsOut) {
@@ -231,16 +261,16 @@ async function* walk(path: string, stats: FlowReadStats, realRoot: string | null
         continue;
       }
       if (entry.isDirectory()) {
-        yield* walk(child, stats, realRoot);
+        yield* walk(child, stats, realRoot, seen);
         continue;
       }
       if (entry.isFile()) {
-        yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
+        if (!(await readBefore(child, null, seen, stats))) yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
         continue;
       }
       const reason = await skipReason(child, entry.isSymbolicLink(), realRoot);
       if (reason) stats.skipped.push({ file: child, reason });
-      else yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
+      else if (!(await readBefore(child, null, seen, stats))) yield { name: child, open: () => fileBytes(child, realRoot), listed: true };
     }
   } else {
     yield { name: path, open: () => fileBytes(path, realRoot) };
@@ -277,11 +307,12 @@ async function* resolveInputs(
   dataRoot: string | undefined,
 ): AsyncGenerator<FlowSource> {
   const realRoot = await realRootOf(dataRoot);
+  const seen: SeenFiles = new Map();
   for (const input of inputs) {
     // The process's own standard input by name is read as `-`: when it is a socket (as some
     // process launchers give) it cannot be opened again by path. Under a data root there is no stdin.
     if (realRoot === null && (input === '-' || STDIN_PATHS.has(input))) yield { name: input, open: () => streamBytes(stdin) };
-    else yield* walk(input, stats, realRoot);
+    else yield* walk(input, stats, realRoot, seen);
   }
 }
 

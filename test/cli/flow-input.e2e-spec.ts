@@ -426,6 +426,24 @@ describe('file names on stderr', () => {
   });
 });
 
+describe('a file named twice', () => {
+  it('by two inputs, a link beside it or a path that overlaps a directory is read once; the repeats are named as skipped', () => {
+    const dir = join(tmp, 'twice');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.log'), `${HEADER}\n${REJECT}\n`);
+    symlinkSync(join(dir, 'a.log'), join(dir, 'b-latest.log'));
+    const result = run(['explain', '--config', snapshot, '--flows', dir, join(dir, 'a.log')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toBe(
+      `sgdoctor: skipped ${join(dir, 'b-latest.log')}: already read as ${join(dir, 'a.log')}\n` +
+        `sgdoctor: skipped ${join(dir, 'a.log')}: already read as ${join(dir, 'a.log')}\n`,
+    );
+    const diagnosed = JSON.parse(run(['diagnose', '--config', snapshot, '--flows', dir, dir]).stdout);
+    expect(diagnosed.stats.input).toMatchObject({ files: 1, records: 1 });
+  });
+});
+
 describe('snapshots', () => {
   const contractSnapshot = JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, unknown>;
 
