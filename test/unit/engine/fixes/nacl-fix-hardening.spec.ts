@@ -46,6 +46,21 @@ function only(findings: Finding[]): Finding {
   return findings[0];
 }
 
+/** The database's SYN-ACK to 10.1.0.20 (the web tier's first node) from its port 5432, REJECTed. */
+function databaseReplyTo20(): FlowAggregate {
+  return repeated({
+    interfaceId: 'eni-db',
+    srcaddr: '10.1.20.10',
+    dstaddr: '10.1.0.20',
+    srcport: 5432,
+    dstport: 40000,
+    tcpFlags: 18,
+    servicePortSide: 'src',
+    ephemeralPortMin: 40000,
+    ephemeralPortMax: 41000,
+  });
+}
+
 describe('evaluateNetworkAclRange', () => {
   it.each<[string, 'ingress' | 'egress', { from: number; to: number } | null, string, object]>([
     ['a range inside one allow', 'ingress', { from: 33000, to: 40000 }, '192.0.2.1', { allowed: true, firstDeny: null }],
@@ -152,17 +167,7 @@ describe('NACL fixes', () => {
   });
 
   it('return traffic gets no reply entry (it is the reply)', () => {
-    const reply = repeated({
-      interfaceId: 'eni-db',
-      srcaddr: '10.1.20.10',
-      dstaddr: '10.1.0.20',
-      srcport: 5432,
-      dstport: 40000,
-      tcpFlags: 18,
-      servicePortSide: 'src',
-      ephemeralPortMin: 40000,
-      ephemeralPortMax: 41000,
-    });
+    const reply = databaseReplyTo20();
     const finding = only(diagnose(hardeningSnapshot, [reply]).findings);
     expect(finding.traffic.returnTraffic).toBe(true);
     expect(finding.suggestedFix!.changes).toHaveLength(1);
@@ -186,17 +191,7 @@ describe('AWS Lambda clients', () => {
     ['known by its interface type', { InterfaceType: 'lambda' }],
   ])('replies to a Lambda function (%s) are let back on 1024-65535, the ports Lambda uses, not the Linux range', (_name, owner) => {
     // The database answers a function at 10.1.0.20; acl-db lets replies out to the app tier only.
-    const reply = repeated({
-      interfaceId: 'eni-db',
-      srcaddr: '10.1.20.10',
-      dstaddr: '10.1.0.20',
-      srcport: 5432,
-      dstport: 40000,
-      tcpFlags: 18,
-      servicePortSide: 'src',
-      ephemeralPortMin: 40000,
-      ephemeralPortMax: 41000,
-    });
+    const reply = databaseReplyTo20();
     const finding = only(diagnose(withLambdaAt20(owner), [reply]).findings);
     expect(finding.traffic.returnTraffic).toBe(true);
     expect(finding.suggestedFix!.changes).toHaveLength(1);
