@@ -9,8 +9,13 @@ import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
-import { describeInterfaceOwner, usesFullEphemeralRange } from '../network/interface-owner';
-import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
+import { describeInterfaceOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
+import {
+  transitGatewayAttachmentSubnets,
+  transitGatewayDelivery,
+  transitGatewayInSubnet,
+  transitGatewayRouteOf,
+} from '../evaluate/transit-gateway-subnet';
 import { type IpAddress, isInternetAddress } from '../ip/ip-address';
 import { icmpExpectsReply, icmpReplyType } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
@@ -40,6 +45,8 @@ export interface PathAnalysis extends PathVerdict {
   clientPorts: { from: number; to: number } | null;
   /** The NAT gateway's interface the request is routed through, when the snapshot has it: its subnet's NACL is on the path both ways. */
   natGateway: NetworkInterface | null;
+  /** The transit gateway attachment subnets apart from the ends that the request and reply cross, with their hops. */
+  attachmentCrossings: AttachmentCrossing[];
 }
 
 function trafficText(protocol: number, port: number | null): string {
@@ -108,9 +115,8 @@ function securityGroupHop(
   };
 }
 
-interface NaclSide {
-  eni: NetworkInterface;
-}
+/** An interface's subnet, or a transit gateway attachment subnet the path crosses (its gateway interface, when listed). */
+type NaclSide = { eni: NetworkInterface } | { subnetId: string; interfaceId: string | null };
 
 /**
  * The NACL hop of an interface's subnet for a packet to or from `peer`: skipped when the peer is
@@ -128,15 +134,16 @@ function networkAclHop(
   icmpType: number | null = null,
   ownSource = false,
 ): PathHop {
-  const { eni } = side;
-  const subnetId = eni.SubnetId;
+  const attachment = !('eni' in side);
+  const subnetId = 'eni' in side ? side.eni.SubnetId : side.subnetId;
+  const interfaceId = 'eni' in side ? side.eni.NetworkInterfaceId : side.interfaceId;
   const way = direction === 'ingress' ? 'inbound' : 'outbound';
   const traffic = isIcmp(protocol) ? trafficText(protocol, icmpType) : rangeText(protocol, ports);
   const toward = direction === 'ingress' ? 'from' : 'to';
   const base = {
     hop: 'network-acl' as const,
     direction,
-    interfaceId: eni.NetworkInterfaceId,
+    ...(interfaceId ? { interfaceId } : {}),
     ...(subnetId ? { subnetId } : {}),
     peer: peer?.key ?? null,
     traffic,
@@ -148,13 +155,14 @@ function networkAclHop(
     return {
       ...base,
       verdict: 'unknown',
-      reason: `${eni.NetworkInterfaceId} has no subnet in the snapshot, so its network ACL is unknown`,
+      reason: `${interfaceId} has no subnet in the snapshot, so its network ACL is unknown`,
     };
   if (!peer) return { ...base, verdict: 'unknown', reason: peerUnknown };
   // `ownSource`: the interface's own address, judged by the inbound rules for a transit gateway in its subnet (see ownAddressNetworkAclHop).
   if (!ownSource && model.subnetContains(subnetId, peer))
     return { ...base, verdict: 'skipped', reason: `${peer.key} is in ${subnetId}: the NACL does not see traffic inside its subnet` };
-  const gateway = direction === 'ingress' && !ownSource ? transitGatewayInSubnet(model, subnetId, peer) : null;
+  // An attachment subnet's own rules are the hop (see attachmentSubnetHops): no gateway delivers into it there.
+  const gateway = direction === 'ingress' && !ownSource && !attachment ? transitGatewayInSubnet(model, subnetId, peer) : null;
   const delivery = gateway !== null ? transitGatewayDelivery(model, gateway, subnetId, peer) : null;
   if (delivery === 'own-subnet')
     return {
@@ -383,6 +391,115 @@ function peeringGoesNowhere(
     `the route ${match.destination} of ${routeTableId} goes to ${match.target}, which leads to ${far.farVpcId} only, and ` +
     `${address.key} is not in ${far.farVpcId}: a peering connection carries no traffic onward (no transitive peering, no edge-to-edge routing)`
   );
+}
+
+/** A hop at a transit gateway attachment subnet apart from the interface's own, with what a fix needs. */
+export interface AttachmentCrossing {
+  hop: PathHop;
+  /** The reply's crossing (false: the request's). */
+  reply: boolean;
+  /** The attachment subnet; null for the unknown hop of a zone the attachment has no subnet in. */
+  subnetId: string | null;
+  attachmentId: string;
+  /** The gateway's interface in that subnet, when the snapshot lists it. */
+  gatewayInterface: NetworkInterface | null;
+}
+
+/**
+ * The NACL hops of the transit gateway attachment subnets one side of a path crosses when the
+ * attachment lies in another subnet than the side's interface (Transit Gateways Guide, "Network
+ * ACLs for transit gateways", different subnets): what the interface sends the gateway (`sending`)
+ * meets the attachment subnet's inbound rules by its source, `own`; what the gateway delivers to
+ * the interface meets that subnet's outbound rules by its destination, `own` again. Outbound for
+ * the first and inbound for the second are not used. `far` is the other end, which the side's
+ * subnet routes to the gateway; `from` the subnet the traffic comes from (its zone keeps the
+ * gateway in that zone, see `transitGatewayAttachmentSubnets`).
+ *
+ * One hop for the subnet that carries it; where the snapshot cannot tell which of several does,
+ * their verdicts decide together: all pass or all refuse (each refusing NACL then has its hop),
+ * else a single `unknown` hop naming what refuses, what passes and what is not known. Delivered
+ * through the interface's own subnet's attachment (the same-subnet case) no rule applies; an
+ * interface of an attachment subnet sends through it: neither gets a hop here. None without route
+ * tables, a route to a transit gateway, or an attachment whose `SubnetIds` the snapshot lists.
+ */
+function attachmentSubnetHops(
+  model: NetworkModel,
+  eni: NetworkInterface,
+  sending: boolean,
+  reply: boolean,
+  far: IpAddress | null,
+  from: string | null,
+  own: IpAddress | null,
+  protocol: number,
+  ports: { from: number; to: number } | null,
+  icmpType: number | null,
+): AttachmentCrossing[] {
+  const subnetId = eni.SubnetId;
+  const vpcId = model.interfaceVpcId(eni.NetworkInterfaceId);
+  if (!subnetId || !vpcId || !far || !own || model.subnetContains(subnetId, far)) return [];
+  const gatewayId = transitGatewayRouteOf(model, subnetId, far);
+  if (gatewayId === null) return [];
+  const found = transitGatewayAttachmentSubnets(model, gatewayId, vpcId, sending ? subnetId : from, sending);
+  if (found === null || (found.subnets.every((id) => id === subnetId) && found.subnets.length > 0)) return [];
+  const { attachmentId } = found;
+  const direction: Direction = sending ? 'ingress' : 'egress';
+  if (found.subnets.length === 0) {
+    const hop: PathHop = {
+      hop: 'network-acl',
+      direction,
+      peer: own.key,
+      traffic: isIcmp(protocol) ? trafficText(protocol, icmpType) : rangeText(protocol, ports),
+      checked: `the network ACL of ${attachmentId}'s subnet in the zone of ${subnetId}`,
+      verdict: 'unknown',
+      rule: null,
+      explanationCode: null,
+      reason: found.undetermined ?? `${attachmentId} has no subnet that carries it`,
+    };
+    return [{ hop, reply, subnetId: null, attachmentId, gatewayInterface: null }];
+  }
+  const evaluated = found.subnets.map((candidate) => {
+    if (candidate === subnetId) return { candidate, crossing: null, pass: true };
+    const gatewayInterface =
+      model
+        .interfacesInSubnets([candidate])
+        .map((id) => model.interface(id)!)
+        .find((n) => isTransitGatewayInterface(n) && (!n.Description?.includes('tgw-attach-') || n.Description.includes(attachmentId))) ??
+      null;
+    const side = { subnetId: candidate, interfaceId: gatewayInterface?.NetworkInterfaceId ?? null };
+    const raw = networkAclHop(model, side, direction, protocol, ports, own, '', icmpType, true);
+    const note = sending
+      ? `${own.key} reaches transit gateway ${gatewayId} through its attachment ${attachmentId} in ${candidate}, whose NACL judges what enters the gateway by its inbound rules and the source address`
+      : `transit gateway ${gatewayId} delivers to ${own.key} through its attachment ${attachmentId} in ${candidate}, whose NACL judges it by its outbound rules and the destination address`;
+    const hop = { ...raw, checked: `${raw.checked} (${note})` };
+    const crossing: AttachmentCrossing = { hop, reply, subnetId: candidate, attachmentId, gatewayInterface };
+    return { candidate, crossing, pass: hop.verdict === 'allow' || hop.verdict === 'skipped' };
+  });
+  const crossings = evaluated.map((e) => e.crossing).filter((c): c is AttachmentCrossing => c !== null);
+  // One hop per NACL: subnets sharing one are judged alike.
+  const perAcl = crossings.filter(
+    (c, i) => !c.hop.networkAclId || crossings.findIndex((o) => o.hop.networkAclId === c.hop.networkAclId) === i,
+  );
+  if (found.undetermined === null || evaluated.every((e) => e.pass)) return perAcl;
+  const list = (ids: string[]): string => ids.join(', ');
+  const denying = crossings.filter((c) => c.hop.verdict === 'deny');
+  if (denying.length === evaluated.length) {
+    const every = `transit gateway ${gatewayId} may carry it through any of ${list(found.subnets)} (${found.undetermined}), and each refuses it`;
+    return perAcl.map((c) => ({ ...c, hop: { ...c.hop, reason: `${c.hop.reason}; ${every}` } }));
+  }
+  if (denying.length === 0) return perAcl;
+  const passing = evaluated
+    .filter((e) => e.pass)
+    .map((e) => (e.candidate === subnetId ? `its attachment in ${subnetId}, where no rule sees it` : e.candidate));
+  const first = denying[0];
+  const unsure: PathHop = {
+    ...first.hop,
+    verdict: 'unknown',
+    explanationCode: null,
+    reason:
+      `${first.hop.reason}, but only if transit gateway ${gatewayId} carries it through ${list(denying.map((c) => c.subnetId ?? attachmentId))}; ` +
+      `through ${list(passing)} it passes, and the snapshot does not tell which: ${found.undetermined}`,
+  };
+  return [{ ...first, hop: unsure }];
 }
 
 /** The request's route out of the source subnet toward the destination. */
@@ -614,6 +731,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
       sourceSeen,
       clientPorts: null,
       natGateway: null,
+      attachmentCrossings: [],
     };
   }
 
@@ -626,6 +744,17 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     if (own) hops.push(own);
     hops.push(routeHop(model, source.eni, destination.address));
   }
+  const crossings: AttachmentCrossing[] = [];
+  const cross = (found: AttachmentCrossing[], into: PathHop[]): void => {
+    crossings.push(...found);
+    into.push(...found.map((c) => c.hop));
+  };
+  // Through a transit gateway attached apart from the source: its attachment subnet, inbound.
+  if (source.eni && !source.missing)
+    cross(
+      attachmentSubnetHops(model, source.eni, true, false, destination.address, null, source.address, protocol, single, icmpType),
+      hops,
+    );
   // Through a NAT gateway the packet crosses the gateway's subnet: its NACL sees it come in from
   // the source and leave for the destination (translated to the gateway's own address).
   const nat = natGatewayOnPath(model, hops);
@@ -635,6 +764,12 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
   }
   if (destination.missing) hops.push(...missingSide(destination, ['network-acl', 'security-group'], 'ingress', traffic));
   else if (destination.eni) {
+    // … and into the destination's VPC through its attachment subnet, outbound.
+    const from = source.eni?.SubnetId ?? null;
+    cross(
+      attachmentSubnetHops(model, destination.eni, false, false, sourceSeen, from, destination.address, protocol, single, icmpType),
+      hops,
+    );
     hops.push(networkAclHop(model, { eni: destination.eni }, 'ingress', protocol, single, sourceSeen, seenUnknown, icmpType));
     hops.push(securityGroupHop(model, destination.eni, 'ingress', protocol, port, sourceSeen, seenUnknown));
   }
@@ -654,6 +789,19 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
       // The way back, when the snapshot's route tables are evaluated at all.
       const back = replyRouteHop(model, destination.eni, destination.address, sourceSeen, seenUnknown);
       if (back.verdict !== 'skipped') replyHops.push(back);
+      const found = attachmentSubnetHops(
+        model,
+        destination.eni,
+        true,
+        true,
+        sourceSeen,
+        null,
+        destination.address,
+        protocol,
+        clientPorts,
+        replyType,
+      );
+      cross(found, replyHops);
     }
     // The answer comes back to the NAT gateway's ports (1024-65535), then goes on to the client's.
     if (nat) {
@@ -665,6 +813,20 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     }
     if (source.missing) replyHops.push(...missingSide(source, ['network-acl'], 'ingress', rangeText(protocol, clientPorts)));
     else if (source.eni) {
+      const from = destination.eni?.SubnetId ?? null;
+      const found = attachmentSubnetHops(
+        model,
+        source.eni,
+        false,
+        true,
+        destination.address,
+        from,
+        source.address,
+        protocol,
+        clientPorts,
+        replyType,
+      );
+      cross(found, replyHops);
       replyHops.push(
         networkAclHop(model, { eni: source.eni }, 'ingress', protocol, clientPorts, destination.address, noAddress(destination), replyType),
       );
@@ -710,6 +872,7 @@ export function analyzePath(model: NetworkModel, query: PathQuery): PathAnalysis
     sourceSeen,
     clientPorts,
     natGateway: nat ?? null,
+    attachmentCrossings: crossings,
   };
 }
 

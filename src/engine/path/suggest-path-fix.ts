@@ -21,6 +21,7 @@ import { modelWithChanges, newlyReachableOf } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import { type PathAnalysis, analyzePath } from './analyze-path';
 import type { PathHop } from './path-result';
+import type { NetworkInterface } from '../network/snapshot';
 
 /** One packet of the path at one interface, as `pathRecord` writes its record. */
 interface PathPacket {
@@ -117,7 +118,51 @@ function pathRecords(analysis: PathAnalysis): { rejected: FlowAggregate[]; accep
     crossing(nat.NetworkInterfaceId, 'egress', nat.PrivateIpAddress, dst, natPorts);
   }
   crossing(analysis.destination.eni?.NetworkInterfaceId, 'ingress', analysis.sourceSeen?.key, dst, analysis.clientPorts);
+  // A transit gateway's attachment subnets apart from the ends: the records its interface there
+  // would write (see attachmentInterfaces), the request's and, where refused, the reply's.
+  for (const { hop, reply } of analysis.attachmentCrossings) {
+    const interfaceId = attachmentInterfaceId(analysis, hop);
+    if (!interfaceId || !src || !dst) continue;
+    const blocked = hop.verdict === 'deny';
+    const request = { interfaceId, direction: hop.direction, src, dst, reply: false, clientPorts: analysis.clientPorts };
+    if (!reply) (blocked ? rejected : accepted).push(pathRecord(analysis, { ...request, action: blocked ? 'REJECT' : 'ACCEPT' }));
+    else if (blocked) {
+      const refusedClientPort = hop.segments?.find((s) => s.action === 'deny')?.from ?? null;
+      rejected.push(pathRecord(analysis, { ...request, src: dst, dst: src, reply: true, action: 'REJECT', refusedClientPort }));
+    }
+  }
   return { rejected, accepted };
+}
+
+/** The id of the transit gateway's interface an attachment subnet's hop stands at: the listed one, else the one attachmentInterfaces adds. */
+function attachmentInterfaceId(analysis: PathAnalysis, hop: PathHop): string | null {
+  const crossing = analysis.attachmentCrossings.find((c) => c.hop === hop);
+  if (!crossing?.subnetId) return null;
+  return crossing.gatewayInterface?.NetworkInterfaceId ?? `${crossing.attachmentId} in ${crossing.subnetId}`;
+}
+
+/**
+ * The transit gateway interfaces of the attachment subnets the path crosses that the snapshot does
+ * not list (a snapshot scoped to some interfaces), as EC2 describes one (interface type
+ * `transit_gateway`, no groups), so their records can be explained and fixed like any; empty when
+ * every one is listed.
+ */
+function attachmentInterfaces(analysis: PathAnalysis, model: NetworkModel): NetworkInterface[] {
+  const added: NetworkInterface[] = [];
+  for (const crossing of analysis.attachmentCrossings) {
+    const id = attachmentInterfaceId(analysis, crossing.hop);
+    if (crossing.gatewayInterface || !crossing.subnetId || crossing.hop.verdict !== 'deny' || !id) continue;
+    if (added.some((n) => n.NetworkInterfaceId === id)) continue;
+    added.push({
+      NetworkInterfaceId: id,
+      SubnetId: crossing.subnetId,
+      VpcId: model.subnet(crossing.subnetId)?.VpcId,
+      InterfaceType: 'transit_gateway',
+      Description: `Network Interface for Transit Gateway Attachment ${crossing.attachmentId}`,
+      Groups: [],
+    });
+  }
+  return added;
 }
 
 /** Why a path's fix opens every ICMP type: the question names none, or the type it names gets no answer of a known type. */
@@ -160,15 +205,21 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   if (analysis.verdict !== 'blocked') return null;
   const { rejected, accepted } = pathRecords(analysis);
   if (rejected.length === 0) return null;
+  const unlisted = attachmentInterfaces(analysis, model);
+  // The records' model: the path's, with the transit gateway interfaces some of them stand at.
+  const recorded =
+    unlisted.length > 0
+      ? NetworkModel.fromSnapshot({ ...model.snapshot, NetworkInterfaces: [...(model.snapshot.NetworkInterfaces ?? []), ...unlisted] })
+      : model;
   const ctx: ExplainContext = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
-  const explained: ExplainedFlow[] = rejected.map((flow) => ({ flow, verdict: explainFlow(model, flow, ctx) }));
+  const explained: ExplainedFlow[] = rejected.map((flow) => ({ flow, verdict: explainFlow(recorded, flow, ctx) }));
   // The path is verified once, as a whole, below: the groups' own simulations would only repeat it.
   const deferred: FixVerifier = () => ({ verified: false, risks: [] });
   const ledger = new NaclRuleNumberLedger();
   const fixes: { group: FindingGroup; changes: FixChange[] }[] = [];
   for (const group of byIcmpType(explained).flatMap(groupBlockedFlows)) {
     // The records stand at both ends of the path already: no group's fix opens the other end for it.
-    const fix = suggestFix(model, group, deferred, ledger, { farEnd: false });
+    const fix = suggestFix(recorded, group, deferred, ledger, { farEnd: false });
     if (fix) fixes.push({ group, changes: describedForPath(fix.changes) });
   }
   const changes = fixes.flatMap((f) => f.changes);
@@ -178,12 +229,12 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
   if (allTypes) risks.push(allTypes);
   let verified = false;
   try {
-    const after = modelWithChanges(model, changes);
+    const after = modelWithChanges(recorded, changes);
     for (const { group, changes: own } of fixes) {
-      for (const risk of risksOf(model, group, newlyReachableOf(after, own, model)))
+      for (const risk of risksOf(recorded, group, newlyReachableOf(after, own, recorded)))
         if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
     }
-    const again = analyzePath(after, analysis.query);
+    const again = analyzePath(recorded === model ? after : modelWithChanges(model, changes), analysis.query);
     verified = again.verdict === 'allowed';
     if (!verified)
       risks.push({ kind: 'path-still-blocked', message: `after the change the path is still ${again.verdict}: ${again.reason}` });

@@ -309,3 +309,230 @@ describe("records the transit gateway's own interface captures", () => {
     expect(verdict.verdict).toBe('allowed');
   });
 });
+
+/*
+ * Instances in one subnet and the transit gateway's VPC attachment in another, each subnet with
+ * its own NACL (Transit Gateways Guide, "Network ACLs for transit gateways", different subnets):
+ * the attachment subnet's inbound rules judge what the instances send the gateway, by the source
+ * address; its outbound rules judge what the gateway delivers to the instances, by the destination
+ * address. Without appliance mode the gateway keeps traffic in the Availability Zone it comes from
+ * ("Availability Zones"). Over transitGatewaySnapshot, with attachment subnets of their own:
+ * subnet-a-tgw (10.0.9.0/28, acl-a-tgw) for tgw-attach-a1, subnet-c-tgw (10.2.9.0/28, acl-c-tgw)
+ * and, when asked, subnet-c-tgw2 (10.2.9.16/28, acl-c-tgw2, in use1-az2) for tgw-attach-c1.
+ */
+describe('why: the NACLs of transit gateway attachment subnets apart from the instances', () => {
+  const openEntries = () => acl([allowFrom('0.0.0.0/0')], [allowFrom('0.0.0.0/0')]);
+  interface Attached {
+    aTgw?: NetworkAclEntry[];
+    cTgw?: NetworkAclEntry[];
+    /** A second attachment subnet of vpc-c in use1-az2, with its own NACL. */
+    cTgw2?: NetworkAclEntry[];
+    zones?: boolean;
+    appliance?: boolean;
+  }
+  function attachedApart(o: Attached = {}): NetworkSnapshot {
+    const s = transitGatewaySnapshot();
+    const zone = (SubnetId: string, AvailabilityZoneId: string) => {
+      if (o.zones !== false) s.Subnets!.find((x) => x.SubnetId === SubnetId)!.AvailabilityZoneId = AvailabilityZoneId;
+    };
+    const subnet = (SubnetId: string, VpcId: string, CidrBlock: string, NetworkAclId: string, entries: NetworkAclEntry[]) => {
+      s.Subnets!.push({ SubnetId, VpcId, OwnerId: '111111111111', CidrBlock });
+      s.NetworkAcls!.push({ NetworkAclId, VpcId, IsDefault: false, Associations: [{ SubnetId, NetworkAclId }], Entries: entries });
+    };
+    subnet('subnet-a-tgw', 'vpc-a', '10.0.9.0/28', 'acl-a-tgw', o.aTgw ?? openEntries());
+    subnet('subnet-c-tgw', 'vpc-c', '10.2.9.0/28', 'acl-c-tgw', o.cTgw ?? openEntries());
+    const cSubnets = ['subnet-c-tgw'];
+    if (o.cTgw2) {
+      subnet('subnet-c-tgw2', 'vpc-c', '10.2.9.16/28', 'acl-c-tgw2', o.cTgw2);
+      cSubnets.push('subnet-c-tgw2');
+      zone('subnet-c-tgw2', 'use1-az2');
+    }
+    for (const id of ['subnet-a', 'subnet-a-tgw', 'subnet-c', 'subnet-c2', 'subnet-c-tgw']) zone(id, 'use1-az1');
+    const attachment = (id: string) => s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === id)!;
+    attachment('tgw-attach-a1').SubnetIds = ['subnet-a-tgw'];
+    attachment('tgw-attach-c1').SubnetIds = cSubnets;
+    if (o.appliance) attachment('tgw-attach-c1').Options = { ...attachment('tgw-attach-c1').Options, ApplianceModeSupport: 'enable' };
+    return s;
+  }
+  const ask = (snapshot: NetworkSnapshot, from = 'eni-a1', to = 'eni-c1', port = 5432) =>
+    explainPath(NetworkModel.fromSnapshot(snapshot), parsePathQuery({ from, to, protocol: 'tcp', port }));
+  /** `network-acl ingress subnet-a-tgw acl-a-tgw allow`, `route egress - - allow` … */
+  const lines = (hops: PathHop[]) =>
+    hops.map((h) => [h.hop, h.direction, h.subnetId ?? h.interfaceId ?? '-', h.networkAclId ?? '-', h.verdict].join(' '));
+
+  it('the request crosses the source attachment subnet inbound and the destination attachment subnet outbound; the reply the other way', () => {
+    const result = ask(attachedApart());
+    expect(lines(result.hops)).toEqual([
+      'security-group egress eni-a1 - allow',
+      'network-acl egress subnet-a acl-a allow',
+      'route egress subnet-a - allow',
+      'network-acl ingress subnet-a-tgw acl-a-tgw allow',
+      'network-acl egress subnet-c-tgw acl-c-tgw allow',
+      'network-acl ingress subnet-c acl-c allow',
+      'security-group ingress eni-c1 - allow',
+    ]);
+    expect(lines(result.reply.hops)).toEqual([
+      'network-acl egress subnet-c acl-c allow',
+      'route egress subnet-c - allow',
+      'network-acl ingress subnet-c-tgw acl-c-tgw allow',
+      'network-acl egress subnet-a-tgw acl-a-tgw allow',
+      'network-acl ingress subnet-a acl-a allow',
+    ]);
+    // The source's attachment subnet judges the request by its source, the destination's by its destination.
+    expect(result.hops[3]).toMatchObject({ peer: '10.0.1.10', traffic: 'tcp/5432' });
+    expect(result.hops[4]).toMatchObject({ peer: '10.2.1.50', traffic: 'tcp/5432' });
+    expect(result.reply.hops[2]).toMatchObject({ peer: '10.2.1.50' });
+    expect(result.reply.hops[3]).toMatchObject({ peer: '10.0.1.10' });
+    expect(result.verdict).toBe('allowed');
+  });
+
+  it("the source attachment subnet's inbound rules refuse the sender: blocked there, and the fix admits it on that NACL", () => {
+    const result = ask(attachedApart({ aTgw: acl([allowFrom('10.2.0.0/16')], [allowFrom('0.0.0.0/0')]) }));
+    expect(result.verdict).toBe('blocked');
+    expect(result.hops[3]).toMatchObject({
+      hop: 'network-acl',
+      direction: 'ingress',
+      subnetId: 'subnet-a-tgw',
+      networkAclId: 'acl-a-tgw',
+      verdict: 'deny',
+      explanationCode: 'SUBNET_ACL_RESTRICTION',
+    });
+    expect(result.blockedBy).toEqual([{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-a-tgw', ruleNumber: 32767 }]);
+    expect(result.suggestedFix!.changes).toEqual([
+      expect.objectContaining({
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-a-tgw',
+          Egress: false,
+          CidrBlock: '10.0.1.10/32',
+          PortRange: { From: 5432, To: 5432 },
+        }),
+      }),
+    ]);
+    expect(result.suggestedFix!.verified).toBe(true);
+  });
+
+  it("the destination attachment subnet's outbound rules refuse the destination: blocked there, and the fix lets it out of that NACL", () => {
+    const result = ask(attachedApart({ cTgw: acl([allowFrom('0.0.0.0/0')], [allowFrom('10.2.2.0/24')]) }));
+    expect(result.verdict).toBe('blocked');
+    expect(result.hops[4]).toMatchObject({ subnetId: 'subnet-c-tgw', networkAclId: 'acl-c-tgw', verdict: 'deny' });
+    expect(result.blockedBy).toEqual([{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 }]);
+    const entries = result.suggestedFix!.changes.filter((c) => c.params.NetworkAclId === 'acl-c-tgw');
+    expect(entries).toEqual([
+      expect.objectContaining({
+        params: expect.objectContaining({ Egress: true, CidrBlock: '10.2.1.50/32', PortRange: { From: 5432, To: 5432 } }),
+      }),
+    ]);
+    expect(result.suggestedFix!.verified).toBe(true);
+  });
+
+  it('the reply meets the destination attachment subnet inbound by its source and the source attachment subnet outbound by its destination', () => {
+    // acl-c-tgw admits inbound only vpc-a: the reply from 10.2.1.50 into the gateway is refused.
+    const result = ask(attachedApart({ cTgw: acl([allowFrom('10.0.0.0/16')], [allowFrom('0.0.0.0/0')]) }));
+    expect(result.hops.every((h) => h.verdict === 'allow')).toBe(true);
+    expect(result.verdict).toBe('blocked');
+    expect(result.reply.blockedBy).toEqual([
+      { control: 'network-acl', direction: 'ingress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 },
+    ]);
+    expect(result.suggestedFix!.changes).toEqual([
+      expect.objectContaining({ params: expect.objectContaining({ NetworkAclId: 'acl-c-tgw', Egress: false, CidrBlock: '10.2.1.50/32' }) }),
+    ]);
+    expect(result.suggestedFix!.verified).toBe(true);
+  });
+
+  it("the reply leaving the gateway into the source's VPC meets its attachment subnet's outbound rules on the client's ports", () => {
+    const result = ask(attachedApart({ aTgw: acl([allowFrom('0.0.0.0/0')], [{ ...allowFrom('10.2.0.0/16'), Egress: true }]) }));
+    expect(result.reply.blockedBy).toEqual([{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-a-tgw', ruleNumber: 32767 }]);
+    expect(result.reply.hops[3]).toMatchObject({ subnetId: 'subnet-a-tgw', traffic: 'tcp/32768-65535', verdict: 'deny' });
+    expect(result.suggestedFix!.verified).toBe(true);
+  });
+
+  describe('which of several attachment subnets carries the traffic', () => {
+    // acl-c-tgw (use1-az1) lets nothing out; acl-c-tgw2 (use1-az2) is open.
+    const split = (o: Attached = {}) => attachedApart({ cTgw: acl([allowFrom('0.0.0.0/0')], []), cTgw2: openEntries(), ...o });
+    const delivering = (result: ReturnType<typeof ask>) =>
+      result.hops.filter((h) => h.hop === 'network-acl' && h.direction === 'egress').at(-1)!;
+
+    it("without appliance mode, the one in the zone the traffic comes from: the source's zone use1-az1 refuses", () => {
+      const result = ask(split());
+      expect(delivering(result)).toMatchObject({ subnetId: 'subnet-c-tgw', networkAclId: 'acl-c-tgw', verdict: 'deny' });
+      expect(result.verdict).toBe('blocked');
+      expect(result.blockedBy).toEqual([{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 }]);
+    });
+
+    it("from use1-az2, through that zone's open attachment subnet", () => {
+      const s = split();
+      s.Subnets!.find((x) => x.SubnetId === 'subnet-a')!.AvailabilityZoneId = 'use1-az2';
+      s.Subnets!.find((x) => x.SubnetId === 'subnet-a-tgw')!.AvailabilityZoneId = 'use1-az2';
+      const result = ask(s);
+      expect(delivering(result)).toMatchObject({ subnetId: 'subnet-c-tgw2', networkAclId: 'acl-c-tgw2', verdict: 'allow' });
+    });
+
+    it('appliance mode: the gateway picks one for the flow, so a deny of one of them is unknown, with what is not known', () => {
+      const result = ask(split({ appliance: true }));
+      const hop = delivering(result);
+      expect(hop.verdict).toBe('unknown');
+      expect(hop.explanationCode).toBeNull();
+      expect(hop.reason).toContain('appliance mode');
+      expect(hop.reason).toContain('subnet-c-tgw2');
+      expect(result.verdict).toBe('unknown');
+      expect(result.blockedBy).toEqual([]);
+    });
+
+    it('zones the snapshot does not give: unknown too', () => {
+      const result = ask(split({ zones: false }));
+      expect(delivering(result).verdict).toBe('unknown');
+      expect(delivering(result).reason).toContain('Availability Zone');
+      expect(result.verdict).toBe('unknown');
+    });
+
+    it('appliance mode with every candidate refusing: blocked, each NACL named, and the fix opens each', () => {
+      const result = ask(split({ appliance: true, cTgw2: acl([allowFrom('0.0.0.0/0')], []) }));
+      expect(result.verdict).toBe('blocked');
+      expect(result.blockedBy).toEqual([
+        { control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 },
+        { control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw2', ruleNumber: 32767 },
+      ]);
+      const acls = result.suggestedFix!.changes.filter((c) => c.params.Egress === true).map((c) => c.params.NetworkAclId);
+      expect(acls.sort()).toEqual(['acl-c-tgw', 'acl-c-tgw2']);
+      expect(result.suggestedFix!.verified).toBe(true);
+    });
+
+    it('appliance mode with every candidate allowing: allowed', () => {
+      expect(ask(split({ appliance: true, cTgw: openEntries() })).verdict).toBe('allowed');
+    });
+  });
+
+  it("with the gateway's interface in the attachment subnet listed, the hop names it and the fix is verified", () => {
+    const s = attachedApart({ aTgw: acl([allowFrom('10.2.0.0/16')], [allowFrom('0.0.0.0/0')]) });
+    s.NetworkInterfaces!.push({
+      NetworkInterfaceId: 'eni-tgw-a',
+      SubnetId: 'subnet-a-tgw',
+      VpcId: 'vpc-a',
+      InterfaceType: 'transit_gateway',
+      Description: 'Network Interface for Transit Gateway Attachment tgw-attach-a1',
+      PrivateIpAddress: '10.0.9.5',
+      Groups: [],
+    });
+    const result = ask(s);
+    expect(result.hops[3]).toMatchObject({ interfaceId: 'eni-tgw-a', subnetId: 'subnet-a-tgw', verdict: 'deny' });
+    expect(result.suggestedFix!.verified).toBe(true);
+  });
+
+  it("an attachment with no subnet in the source's zone: the VPC forwards nothing to the gateway there, and the hop is unknown", () => {
+    const s = attachedApart();
+    s.Subnets!.find((x) => x.SubnetId === 'subnet-a-tgw')!.AvailabilityZoneId = 'use1-az2';
+    const result = ask(s);
+    expect(result.hops[3]).toMatchObject({ hop: 'network-acl', direction: 'ingress', verdict: 'unknown' });
+    expect(result.hops[3].reason).toContain('no subnet in use1-az1');
+    expect(result.verdict).toBe('unknown');
+  });
+
+  it('an instance in the attachment subnet itself keeps the same-subnet rules: no hop of another subnet', () => {
+    const s = attachedApart();
+    s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === 'tgw-attach-c1')!.SubnetIds = ['subnet-c'];
+    const result = ask(s);
+    expect(lines(result.hops)).toContain('network-acl ingress subnet-c - skipped');
+    expect(result.hops.some((h) => h.subnetId === 'subnet-c-tgw')).toBe(false);
+  });
+});
