@@ -37,13 +37,15 @@ export function transitGatewayInSubnet(model: NetworkModel, subnetId: string, pe
  * subnet in the peer's zone, or through one of the attachment's subnets when it has none there.
  * The peer's zone is that of its interface's subnet (`AvailabilityZoneId`, else
  * `AvailabilityZone`); a peer the snapshot does not place, or an attachment in appliance mode,
- * leaves every attachment subnet possible.
+ * leaves every attachment subnet possible; so does `peerPlaced` false (`peer` stands for a block of
+ * addresses, which may lie in any zone).
  */
 export function transitGatewayDelivery(
   model: NetworkModel,
   gatewayId: string,
   subnetId: string,
   peer: IpAddress,
+  peerPlaced = true,
 ): 'own-subnet' | 'other-subnet' | 'either' {
   const vpcId = model.subnet(subnetId)?.VpcId;
   const attachments = vpcId ? model.transitGatewayVpcAttachments(gatewayId, vpcId) : [];
@@ -57,7 +59,7 @@ export function transitGatewayDelivery(
     const subnet = id ? model.subnet(id) : undefined;
     return subnet?.AvailabilityZoneId ?? subnet?.AvailabilityZone ?? null;
   };
-  const peerZones = new Set(model.interfacesByPrivateAddress(peer).map((eni) => zone(eni.SubnetId)));
+  const peerZones = new Set(peerPlaced ? model.interfacesByPrivateAddress(peer).map((eni) => zone(eni.SubnetId)) : []);
   const peerZone = peerZones.size === 1 ? [...peerZones][0] : null;
   let candidates = subnets;
   if (!appliance && peerZone !== null) {

@@ -1,5 +1,6 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
-import { type Cidr, cidrCovers, parseCidr } from '../ip/ip-address';
+import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
+import { type Cidr, cidrCovers, parseCidr, parseIp } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
 import { isIcmp, PROTOCOL_ICMP, PROTOCOL_ICMPV6, rulesHavePorts } from '../network/protocol';
@@ -7,6 +8,7 @@ import { candidateRules } from '../network/security-group-rules';
 import type { IpPermission, NetworkInterface } from '../network/snapshot';
 import { hasFamily, type PathEndpoint, resolveEndpoint } from './path-endpoint';
 import { PathQueryError } from './path-query.error';
+import { lookupRoute } from './route-lookup';
 
 /** What the destination subnet's NACL does to a source block. */
 export interface SourceNaclVerdict {
@@ -68,10 +70,31 @@ function naclVerdict(
   if (model.subnetCidrBlocks(subnetId).some((subnet) => cidrCovers(subnet, block))) {
     return { verdict: 'skipped', networkAclId, segments: [], reason: `inside ${subnetId}: the NACL does not see it` };
   }
+  const gateway = gatewayDelivery(model, subnetId, block);
+  if (gateway !== null && gateway !== 'mixed' && gateway.delivery === 'own-subnet')
+    return {
+      verdict: 'skipped',
+      networkAclId,
+      segments: [],
+      reason: `transit gateway ${gateway.gatewayId} delivers it through its attachment in ${subnetId}: the NACL does not see what the gateway delivers there`,
+    };
   if (!networkAclId)
     return { verdict: 'unknown', networkAclId: null, segments: [], reason: `the snapshot has no network ACL for ${subnetId}` };
   const segments = networkAclBlockSegments(model, networkAclId, 'ingress', protocol, port, block, icmpType);
   if (!segments) return { verdict: 'unknown', networkAclId, segments: [], reason: `network ACL ${networkAclId} is not in the snapshot` };
+  // A deny holds only for what comes in through another subnet's attachment interface, or by no transit gateway.
+  if (gateway !== null && (gateway === 'mixed' || gateway.delivery === 'either') && segments.some((s) => s.action === 'deny'))
+    return {
+      verdict: 'unknown',
+      networkAclId,
+      segments,
+      reason:
+        gateway === 'mixed'
+          ? `${subnetId} holds a transit gateway attachment and its route table sends only part of ${block.text} to a gateway: ` +
+            `what a gateway delivers through its attachment in ${subnetId} meets no rule of the NACL`
+          : `the NACL refuses it only if transit gateway ${gateway.gatewayId} delivers it through another subnet's attachment interface: ` +
+            `through its attachment in ${subnetId} no rule sees it, and the snapshot does not tell which (the Availability Zone it comes from)`,
+    };
   if (segments.some((s) => s.uncertain))
     return {
       verdict: 'unknown',
@@ -82,6 +105,39 @@ function naclVerdict(
     };
   const actions = new Set(segments.map((s) => s.action));
   return { verdict: actions.size > 1 ? 'partial' : segments[0].action, networkAclId, segments };
+}
+
+/**
+ * Whether a transit gateway attached in the destination's own subnet brings `block` in (the
+ * subnet's route table sends it to that gateway; see `transitGatewayInSubnet`), and through which
+ * subnet's attachment interface (`transitGatewayDelivery`): null when none does; `mixed` when the
+ * table sends only part of the block there, or may (a route to a prefix list), and the subnet holds
+ * an attachment.
+ */
+function gatewayDelivery(
+  model: NetworkModel,
+  subnetId: string,
+  block: Cidr,
+): { gatewayId: string; delivery: 'own-subnet' | 'other-subnet' | 'either' } | 'mixed' | null {
+  if (model.transitGatewaysAttachedIn(subnetId).length === 0) return null;
+  const first = parseIp(block.text.split('/')[0]);
+  const tableId = model.routeTableIdForSubnet(subnetId);
+  if (!first || tableId === undefined) return null;
+  const host = block.prefix === (block.family === 4 ? 32 : 128);
+  if (!host) {
+    const match = lookupRoute(model, tableId, first);
+    const split =
+      (match !== null && match.prefix > block.prefix) ||
+      (model.routeTable(tableId)?.Routes ?? []).some((route) => {
+        if (route.DestinationPrefixListId) return true;
+        const cidr = parseCidr(route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? '');
+        return cidr !== null && cidr.prefix > block.prefix && cidrCovers(block, cidr);
+      });
+    if (split) return 'mixed';
+  }
+  const gatewayId = transitGatewayInSubnet(model, subnetId, first);
+  if (gatewayId === null) return null;
+  return { gatewayId, delivery: transitGatewayDelivery(model, gatewayId, subnetId, first, host) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { analyzePath } from '../../../../src/engine/path/analyze-path';
 import { parsePathQuery } from '../../../../src/engine/path/path-query';
 import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
+import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
 import type { PathHop } from '../../../../src/engine/path/path-result';
 import type { NetworkAclEntry, NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
@@ -534,5 +535,41 @@ describe('why: the NACLs of transit gateway attachment subnets apart from the in
     const result = ask(s);
     expect(lines(result.hops)).toContain('network-acl ingress subnet-c - skipped');
     expect(result.hops.some((h) => h.subnetId === 'subnet-c-tgw')).toBe(false);
+  });
+});
+
+describe('why --who: sources a transit gateway delivers through the destination subnet’s own attachment', () => {
+  /** sg-db admits 5432 from `cidr` (vpc-a's side of tgw-1); acl-c admits inbound only vpc-c. */
+  function admitting(cidr: string, attachmentSubnets: string[] = ['subnet-c']): NetworkModel {
+    const s = estate(acl([allowFrom('10.2.0.0/16')], [allowFrom('0.0.0.0/0')]), attachmentSubnets);
+    s.SecurityGroups!.find((g) => g.GroupId === 'sg-db')!.IpPermissions = [
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: cidr }] },
+    ];
+    return NetworkModel.fromSnapshot(s);
+  }
+  const sourceOf = (model: NetworkModel) => whoCanReach(model, { to: 'eni-c1', protocol: 6, port: 5432 }).sources[0];
+
+  it.each(['10.0.1.10/32', '10.0.0.0/16'])('are not judged by the destination subnet’s inbound rules (%s)', (cidr) => {
+    const source = sourceOf(admitting(cidr));
+    expect(source.verdict).toBe('allowed');
+    expect(source.blocks[0].nacl.verdict).toBe('skipped');
+    expect(source.blocks[0].nacl.reason).toContain('tgw-1');
+  });
+
+  it('where the snapshot cannot tell the attachment interface, a deny is unknown', () => {
+    const source = sourceOf(admitting('10.0.1.10/32', ['subnet-c', 'subnet-c2']));
+    expect(source.blocks[0].nacl.verdict).toBe('unknown');
+    expect(source.blocks[0].nacl.reason).toContain('Availability Zone');
+    expect(source.verdict).toBe('unknown');
+  });
+
+  it('a block the route table sends only partly to the gateway: a deny is unknown', () => {
+    // 10.0.0.0/8 holds vpc-a's block (to tgw-1) and vpc-c's own (local).
+    const source = sourceOf(admitting('10.0.0.0/8'));
+    expect(source.blocks[0].nacl.verdict).toBe('unknown');
+  });
+
+  it('an instance apart from the attachment keeps its inbound rules', () => {
+    expect(sourceOf(admitting('10.0.1.10/32', ['subnet-c2'])).verdict).toBe('refused');
   });
 });
