@@ -502,6 +502,32 @@ function attachmentSubnetHops(
   return [{ ...first, hop: unsure }];
 }
 
+/**
+ * The NACL hops a transit gateway puts on a request between the ends' own subnet NACLs, in path
+ * order, as `analyzePath` adds them: the source subnet's inbound rules by the source's own address
+ * when a gateway is attached there (see ownAddressNetworkAclHop), the source VPC's attachment
+ * subnet inbound and the destination VPC's attachment subnet outbound when the attachments lie
+ * apart from the interfaces (see attachmentSubnetHops). `port` is the destination port (or the
+ * ICMP type as `icmpType`). Empty when no transit gateway carries the path.
+ */
+export function transitGatewayRequestHops(
+  model: NetworkModel,
+  source: { eni: NetworkInterface; address: IpAddress },
+  destination: { eni: NetworkInterface; address: IpAddress },
+  protocol: number,
+  port: number | null,
+  icmpType: number | null,
+): PathHop[] {
+  const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
+  const own = ownAddressNetworkAclHop(model, source.eni, source.address, protocol, single, destination.address, icmpType);
+  const from = source.eni.SubnetId ?? null;
+  const crossings = [
+    ...attachmentSubnetHops(model, source.eni, true, false, destination.address, null, source.address, protocol, single, icmpType),
+    ...attachmentSubnetHops(model, destination.eni, false, false, source.address, from, destination.address, protocol, single, icmpType),
+  ];
+  return [...(own ? [own] : []), ...crossings.map((c) => c.hop)];
+}
+
 /** The request's route out of the source subnet toward the destination. */
 function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
   const found = lookupRouteHop(model, eni, destination, 'the destination address is unknown', 'to');

@@ -1,12 +1,15 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
+import { referenceThroughTransitGateway } from '../evaluate/transit-gateway-reference';
 import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
-import { type Cidr, cidrCovers, parseCidr, parseIp } from '../ip/ip-address';
+import { type Cidr, cidrCovers, type IpAddress, parseCidr, parseIp } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
 import { isIcmp, PROTOCOL_ICMP, PROTOCOL_ICMPV6, rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';
 import type { IpPermission, NetworkInterface } from '../network/snapshot';
-import { hasFamily, type PathEndpoint, resolveEndpoint } from './path-endpoint';
+import { transitGatewayRequestHops } from './analyze-path';
+import { chooseAddresses, hasFamily, type PathEndpoint, resolveEndpoint } from './path-endpoint';
+import type { PathHop } from './path-result';
 import { PathQueryError } from './path-query.error';
 import { lookupRoute } from './route-lookup';
 
@@ -141,6 +144,32 @@ function gatewayDelivery(
 }
 
 /**
+ * What the path does to a group member a transit gateway carries to the destination, whose group
+ * reference `reference` decides (true: it matches; a string: why it is not known): the NACL hops
+ * the gateway puts on the way (`gatewayHops`, in path order), then the destination subnet's NACL
+ * (`atDestination`). The first deny refuses it; else a hop not decided, or the reference, leaves it
+ * unknown; else the destination subnet's verdict stands.
+ */
+function acrossGateway(block: Cidr, gatewayHops: PathHop[], atDestination: SourceNaclVerdict, reference: true | string): SourceNaclVerdict {
+  const asVerdict = (hop: PathHop, verdict: 'deny' | 'unknown'): SourceNaclVerdict => ({
+    verdict,
+    networkAclId: hop.networkAclId ?? null,
+    segments:
+      hop.rule && 'ruleNumber' in hop.rule
+        ? [{ cidr: block.text, ruleNumber: hop.rule.ruleNumber, action: hop.rule.action, uncertain: verdict === 'unknown' }]
+        : [],
+    reason: hop.reason ? `${hop.checked}: ${hop.reason}` : hop.checked,
+  });
+  const denying = gatewayHops.find((h) => h.verdict === 'deny');
+  if (denying) return asVerdict(denying, 'deny');
+  if (atDestination.verdict === 'deny') return atDestination;
+  const unsure = gatewayHops.find((h) => h.verdict === 'unknown');
+  if (unsure) return asVerdict(unsure, 'unknown');
+  if (atDestination.verdict === 'unknown' || reference === true) return atDestination;
+  return { ...atDestination, verdict: 'unknown', reason: reference };
+}
+
+/**
  * The address families a packet to the destination can have: the given address's; IPv4 for ICMP
  * and IPv6 for ICMPv6; else each family the interface has an address of.
  */
@@ -165,7 +194,11 @@ function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
  * destination's security groups admit on `protocol`/`port` (CIDR blocks, prefix lists with their
  * entries, referenced groups with the private addresses of the interfaces carrying them in the
  * destination's VPC or a VPC peered with it), each with what the destination subnet's NACL does to
- * it inbound — all of it, part of it (which part, by which entry) or none. Only sources of the
+ * it inbound — all of it, part of it (which part, by which entry) or none. Interfaces carrying a
+ * referenced group in a VPC the destination's subnet reaches through a transit gateway are listed
+ * when `referenceThroughTransitGateway` says the reference matches, and left `unknown` with its
+ * reason when it cannot tell; before the destination subnet's NACL they meet the NACLs the gateway
+ * puts on the way (`transitGatewayRequestHops`, as `analyzePath` does). Only sources of the
  * destination's address family are listed (see destinationFamilies): a destination given by its
  * IPv6 address is reached from IPv6 addresses only. Sources inside the destination's subnet skip
  * the NACL. The reply's NACLs are not part of this answer (`analyzePath` checks them for a given
@@ -191,6 +224,13 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
   const icmpType = isIcmp(query.protocol) ? query.port : null;
   const verdictFor = (block: Cidr): SourceNaclVerdict => naclVerdict(model, subnetId, networkAclId, query.protocol, port, block, icmpType);
   const families = destinationFamilies(endpoint, eni, query.protocol);
+  // The NACL hops a transit gateway puts between a group member beyond it and the destination's address of its family.
+  const gatewayHopsFrom = (member: NetworkInterface, address: IpAddress): PathHop[] => {
+    const to: PathEndpoint = { ...endpoint, address: endpoint.address };
+    chooseAddresses(model, { input: member.NetworkInterfaceId, eni: member, missing: null, address }, to, query.protocol);
+    if (!to.address) return [];
+    return transitGatewayRequestHops(model, { eni: member, address }, { eni, address: to.address }, query.protocol, port, icmpType);
+  };
   const familyNames = [...families].map((f) => `IPv${f}`).join(' or ');
   const sources: ReachingSource[] = [];
   for (const groupId of model.securityGroupsOf(interfaceId)) {
@@ -230,10 +270,13 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
         const reach = vpcId ? model.reachableVpcs(vpcId) : null;
         const blocks: SourceBlock[] = [];
         let otherFamily = false;
+        let undecided: string | undefined;
         for (const memberId of model.interfacesWithGroup(rule.peer.groupId)) {
           const member = model.interface(memberId);
           const memberVpc = model.interfaceVpcId(memberId);
-          if (!member || (reach && (!memberVpc || !reach.has(memberVpc)))) continue;
+          if (!member || (reach && !memberVpc)) continue;
+          // Outside the VPC and its peerings, only a transit gateway that resolves the reference brings it in.
+          const beyond = vpcId !== null && reach !== null && memberVpc !== null && !reach.has(memberVpc);
           const addresses = [
             member.PrivateIpAddress,
             ...(member.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress),
@@ -241,8 +284,17 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           ];
           for (const text of new Set(addresses.filter((a): a is string => Boolean(a)))) {
             const cidr = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
-            if (cidr && !families.has(cidr.family)) otherFamily = true;
-            else if (cidr) blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl: verdictFor(cidr) });
+            const address = parseIp(text);
+            if (!cidr || !address) continue;
+            const reference = beyond && vpcId ? referenceThroughTransitGateway(model, rule.peer.groupId, address, vpcId, subnetId) : true;
+            if (reference === false || reference === null) continue;
+            if (!families.has(cidr.family)) {
+              otherFamily = true;
+              continue;
+            }
+            const nacl = beyond ? acrossGateway(cidr, gatewayHopsFrom(member, address), verdictFor(cidr), reference) : verdictFor(cidr);
+            if (typeof reference === 'string' && nacl.verdict === 'unknown' && nacl.reason === reference) undecided ??= reference;
+            blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl });
           }
         }
         const known = model.hasSecurityGroup(rule.peer.groupId);
@@ -253,7 +305,9 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           blocks,
           verdict: blocks.length ? overall(blocks) : known ? 'refused' : 'unknown',
           ...(blocks.length
-            ? {}
+            ? undecided && overall(blocks) === 'unknown'
+              ? { reason: undecided }
+              : {}
             : {
                 reason: !known
                   ? `${rule.peer.groupId} is not in the snapshot (another account?)`
