@@ -173,3 +173,29 @@ function transitGatewayTablesOf(model: NetworkModel): TransitGatewayTables {
   }
   return found;
 }
+
+/**
+ * The groups an inbound rule of an interface in `vpcId` (subnet `subnetId`) can reference so that
+ * the reference matches `peer` through a transit gateway: the groups of the interfaces holding that
+ * private address outside `vpcId` and its same-region peerings for which
+ * `referenceThroughTransitGateway` says the reference matches — never one it finds undecided or
+ * not matching. Empty for an internet address, and when an interface of `vpcId` or a VPC peered
+ * with it holds the address (a reference is decided there, as `groupReferenceMatches` does).
+ */
+export function groupsReferencedThroughTransitGateway(
+  model: NetworkModel,
+  peer: IpAddress,
+  vpcId: string,
+  subnetId: string | null,
+): string[] {
+  if (model.isInternetPeer(peer)) return [];
+  const reachable = model.reachableVpcs(vpcId);
+  if (model.interfacesByPrivateAddress(peer, reachable).length > 0) return [];
+  const groups = new Set<string>();
+  for (const eni of model.interfacesByPrivateAddress(peer)) {
+    const carrierVpc = model.interfaceVpcId(eni.NetworkInterfaceId);
+    if (!carrierVpc || reachable.has(carrierVpc)) continue;
+    for (const groupId of model.securityGroupsOf(eni.NetworkInterfaceId)) groups.add(groupId);
+  }
+  return [...groups].filter((groupId) => referenceThroughTransitGateway(model, groupId, peer, vpcId, subnetId) === true).sort();
+}

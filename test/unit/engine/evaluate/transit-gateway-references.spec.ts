@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
+import { groupsReferencedThroughTransitGateway } from '../../../../src/engine/evaluate/transit-gateway-reference';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot, TransitGateway, TransitGatewayVpcAttachment } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
@@ -172,11 +173,15 @@ describe('a group reference through a transit gateway, from the gateway and atta
     const snapshot = snapshotOf(c.edits);
     const subnetId = c.subnetId ?? 'subnet-c';
     const direction = c.direction ?? 'ingress';
-    const result = evaluateSecurityGroups(NetworkModel.fromSnapshot(snapshot), ['sg-db'], direction, 6, 5432, '10.0.1.10', {
-      vpcId: 'vpc-c',
-      subnetId,
-    });
+    const model = NetworkModel.fromSnapshot(snapshot);
+    const result = evaluateSecurityGroups(model, ['sg-db'], direction, 6, 5432, '10.0.1.10', { vpcId: 'vpc-c', subnetId });
     expect(result.allowed, JSON.stringify(result)).toBe(c.expected);
+    // The groups a fix may reference for the peer: those whose reference matches, never an undecided one.
+    if (direction === 'ingress') {
+      expect(groupsReferencedThroughTransitGateway(model, model.address('10.0.1.10')!, 'vpc-c', subnetId)).toEqual(
+        c.expected === true ? ['sg-app'] : [],
+      );
+    }
     if (c.reason !== undefined && result.allowed === 'uncertain') {
       if (typeof c.reason === 'string') expect(result.reason).toBe(c.reason);
       else expect(result.reason).toMatch(c.reason);
