@@ -1,4 +1,5 @@
 import { evaluateNetworkAclRange } from '../evaluate/network-acl-evaluator';
+import { groupsReferencedThroughTransitGateway } from '../evaluate/transit-gateway-reference';
 import type { BlockingControl } from '../evaluate/verdict';
 import { portOpenToAnyPeer } from '../evaluate/security-group-evaluator';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
@@ -62,28 +63,50 @@ function targetGroup(model: NetworkModel, control: SecurityGroupControl, group: 
 
 /**
  * Peers that can be named by a security group reference: private addresses of known interfaces
- * carrying groups in the target group's VPC or a VPC peered with it. Groups are chosen greedily:
- * the group carried by most of those peers first (ties: the group on fewest interfaces, then id).
+ * carrying groups in the target group's VPC or a VPC peered with it, and — for an inbound rule
+ * only — of interfaces in a VPC reached through a transit gateway, by the groups whose reference
+ * the gateway resolves there (`groupsReferencedThroughTransitGateway`: referencing enabled on the
+ * gateway and on both VPC attachments; never where that is disabled or the snapshot does not
+ * tell). Such a group must match at every interface the peer's flows reach (their subnets may
+ * route the peer through different gateways), else the peer is covered by address. Groups are
+ * chosen greedily: the group carried by most of those peers first (ties: the group on fewest
+ * interfaces, then id).
  */
 function referencedGroups(
   model: NetworkModel,
   targetGroupId: string,
   flows: ExplainedFlow[],
+  direction: 'ingress' | 'egress',
 ): { pairs: GroupPairParam[]; covered: Set<string> } {
   const target = model.securityGroup(targetGroupId);
   const targetVpc = target?.VpcId ?? null;
-  const groupsOfPeer = new Map<string, string[]>();
+  // Same or peered VPC: one lookup per peer. Through a transit gateway: the groups matching at every flow's interface.
+  const nearby = new Map<string, string[]>();
+  const across = new Map<string, string[]>();
+  const asked = new Set<string>();
   for (const item of flows) {
     const address = peerAddressOf(item);
-    if (groupsOfPeer.has(address)) continue;
+    if (nearby.has(address)) continue;
     const eni = findPeerInterface(model, item.flow.interfaceId, address);
-    if (!eni) continue;
-    const eligible = model.securityGroupsOf(eni.NetworkInterfaceId).filter((groupId) => {
-      const vpc = model.securityGroup(groupId)?.VpcId ?? eni.VpcId ?? null;
-      return vpc !== null && targetVpc !== null && model.reachableVpcs(targetVpc).has(vpc);
-    });
-    if (eligible.length) groupsOfPeer.set(address, eligible);
+    if (eni) {
+      nearby.set(
+        address,
+        model.securityGroupsOf(eni.NetworkInterfaceId).filter((groupId) => {
+          const vpc = model.securityGroup(groupId)?.VpcId ?? eni.VpcId ?? null;
+          return vpc !== null && targetVpc !== null && model.reachableVpcs(targetVpc).has(vpc);
+        }),
+      );
+      across.delete(address);
+      continue;
+    }
+    const key = `${item.flow.interfaceId} ${address}`;
+    if (direction !== 'ingress' || asked.has(key)) continue;
+    asked.add(key);
+    const matching = groupsAcrossTransitGateway(model, item.flow.interfaceId, address);
+    const sofar = across.get(address);
+    across.set(address, sofar ? sofar.filter((groupId) => matching.includes(groupId)) : matching);
   }
+  const groupsOfPeer = new Map([...nearby, ...across].filter(([, groups]) => groups.length > 0));
   const uncovered = new Set(groupsOfPeer.keys());
   const chosen: string[] = [];
   while (uncovered.size) {
@@ -99,11 +122,19 @@ function referencedGroups(
   const pairs = chosen.sort().map((groupId) => {
     const peerGroup = model.securityGroup(groupId);
     const pair: GroupPairParam = { GroupId: groupId };
-    // A group in a peered VPC is referenced by id (and owner when another account owns it).
+    // A group in a peered VPC or across a transit gateway is referenced by id (and owner when another account owns it).
     if (peerGroup?.OwnerId && target?.OwnerId && peerGroup.OwnerId !== target.OwnerId) pair.UserId = peerGroup.OwnerId;
     return pair;
   });
   return { pairs, covered: new Set(groupsOfPeer.keys()) };
+}
+
+/** The groups whose reference in an inbound rule of the capturing interface matches `address` through a transit gateway. */
+function groupsAcrossTransitGateway(model: NetworkModel, capturingEniId: string, address: string): string[] {
+  const ip = model.address(address);
+  const vpcId = model.interfaceVpcId(capturingEniId);
+  if (!ip || !vpcId) return [];
+  return groupsReferencedThroughTransitGateway(model, ip, vpcId, model.interface(capturingEniId)?.SubnetId ?? null);
 }
 
 /** The flows' peer addresses, with the other interfaces of any load balancer among them. */
@@ -147,7 +178,9 @@ export function securityGroupChange(
   if (!flows.length || !control.groupIds.length) return null;
   const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
   const groupId = targetGroup(model, control, group, interfaces);
-  const { pairs, covered } = naming.referenceGroups ? referencedGroups(model, groupId, flows) : { pairs: [], covered: new Set<string>() };
+  const { pairs, covered } = naming.referenceGroups
+    ? referencedGroups(model, groupId, flows, control.direction)
+    : { pairs: [], covered: new Set<string>() };
   const cidrs = coverPeers(
     model,
     peersWithSiblings(
