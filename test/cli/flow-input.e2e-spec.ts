@@ -309,6 +309,26 @@ describe('flow-log headers', () => {
     expect(result.stderr).toMatch(/warning: unknown flow-log field "brand-new"/);
   });
 
+  it('a DescribeFlowLogs LogFormat as the first line (fields in ${}) is the file’s header, as the plain one is', () => {
+    const plain = join(tmp, 'plain-header.log');
+    const logFormat = join(tmp, 'logformat-header.log');
+    writeFileSync(plain, `${HEADER}\n${REJECT}\n`);
+    writeFileSync(
+      logFormat,
+      `${HEADER.split(' ')
+        .map((field) => '${' + field + '}')
+        .join(' ')}\n${REJECT}\n`,
+    );
+    const result = run(['explain', '--config', snapshot, '--flows', logFormat]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', plain]).stdout);
+    expect(JSON.parse(run(['diagnose', '--config', snapshot, '--flows', logFormat]).stdout).stats.input).toMatchObject({
+      records: 1,
+      malformed: 0,
+    });
+  });
+
   it('a Transit Gateway flow log is refused with the reason (exit 3)', () => {
     const file = join(tmp, 'tgw.log');
     writeFileSync(

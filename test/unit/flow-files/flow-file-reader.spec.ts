@@ -49,6 +49,28 @@ describe('readFlowRecords', () => {
     expect(stats.malformed).toBe(0);
   });
 
+  it('takes a DescribeFlowLogs LogFormat (fields in ${}) as the header line, at the start of a file and between files', async () => {
+    const file = join(dir, 'logformat-header.log');
+    const custom =
+      '${version} ${vpc-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+    const vpcLine = (src: string): string => `3 vpc-0a1b2c3d eni-a ${src} 10.0.0.5 41000 22 6 2 120 1700000000 1700000060 REJECT OK`;
+    writeFileSync(
+      file,
+      [
+        custom,
+        vpcLine('10.0.0.7'),
+        HEADER.split(' ')
+          .map((f) => '${' + f + '}')
+          .join(' '),
+        line('10.0.0.8', 41000, 22),
+      ].join('\n') + '\n',
+    );
+    const { records, stats } = await readAll([file]);
+    expect(stats).toMatchObject({ records: 2, malformed: 0 });
+    expect(records.map((r) => r.record['vpc-id'] ?? null)).toEqual(['vpc-0a1b2c3d', null]);
+    expect(records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.7', '10.0.0.8']);
+  });
+
   it('uses the given LogFormat for headerless custom-format files', async () => {
     const file = join(dir, 'custom.log');
     writeFileSync(file, '- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5\n');

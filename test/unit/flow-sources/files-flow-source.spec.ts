@@ -78,6 +78,17 @@ describe('FilesFlowSource inside the data root', () => {
     ]);
   });
 
+  it('reads a file whose header is a DescribeFlowLogs LogFormat (fields in ${}) as one with a plain header', async () => {
+    const logFormat = HEADER.split(' ')
+      .map((field) => '${' + field + '}')
+      .join(' ');
+    writeFileSync(join(root, 'flows', 'sub', 'logformat.log'), [logFormat, record('10.0.1.9')].join('\n') + '\n');
+    const { statistics, sources } = await read(['flows/sub/logformat.log']);
+    expect(sources).toEqual(['10.0.1.9']);
+    expect(statistics).toMatchObject({ records: 1, rejectedRecords: 1, malformedLines: 0 });
+    expect(statistics.warnings).toBeUndefined();
+  });
+
   it('counts what the window left out: its SKIPDATA records, and its OK records that are no flow by what they lack', async () => {
     const skipdata = (start: number) => `2 111122223333 eni-a - - - - - - - ${start} ${start + 60} - SKIPDATA`;
     const lines = [

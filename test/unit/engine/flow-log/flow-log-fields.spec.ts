@@ -78,6 +78,11 @@ describe('parseLogFormat', () => {
 describe('isHeaderLine', () => {
   it.each([
     [V2, true],
+    // DescribeFlowLogs prints the LogFormat with every field in ${}: the same header.
+    [DEFAULT_FORMAT.logFormat, true],
+    ['${version} ${vpc-id} ${interface-id} ${future-one}', true],
+    ['${version} ${account-id} ${Not A Field}', false],
+    ['${} ${}', false],
     ['instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr', true],
     ['2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA', false],
     ['version account-id hello', true],
