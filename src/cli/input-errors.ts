@@ -1,4 +1,5 @@
 import { FlowLogFormatError } from '../engine/flow-log/flow-log-format.error';
+import { partialResultsMessage } from '../flow-files/cloudwatch-subscription';
 import type { FlowReadStats } from '../flow-files/flow-file-reader';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
@@ -41,8 +42,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 /**
  * What reading the flow inputs skipped or could not do, for stderr, or '': malformed lines (count
  * and the first few with file:line), records without interface or action by reason, fields
- * sgdoctor does not know (each named once), directory entries not read and why, and inputs that
- * could not be read to their end. File names are escaped (see `escapeControl`).
+ * sgdoctor does not know (each named once), directory entries not read and why, Logs Insights
+ * results whose query had not completed, and inputs that could not be read to their end. File names are escaped (see `escapeControl`).
  */
 export function malformedReport(stats: FlowReadStats): string {
   const lines: string[] = [];
@@ -53,6 +54,9 @@ export function malformedReport(stats: FlowReadStats): string {
     );
   }
   for (const entry of stats.skipped) lines.push(`sgdoctor: skipped ${escapeControl(entry.file)}: ${entry.reason}`);
+  for (const partial of stats.partialResults) {
+    lines.push(`sgdoctor: warning: ${escapeControl(partial.file)}: ${escapeControl(partialResultsMessage(partial.status))}`);
+  }
   if (stats.malformed > 0) {
     lines.push(`sgdoctor: skipped ${plural(stats.malformed, 'malformed flow-log line')}`);
     for (const example of stats.malformedExamples.slice(0, EXAMPLES_SHOWN)) {

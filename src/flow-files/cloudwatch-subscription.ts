@@ -46,6 +46,25 @@ const COMMA = 0x2c;
 /** Longer top-level strings are not member names sgdoctor looks for: only their end is tracked. */
 const MAX_NAME_BYTES = 32;
 
+/** The only GetQueryResults `status` whose results are all the query matches. */
+const COMPLETE_QUERY = 'Complete';
+
+/**
+ * What to say of a file of Logs Insights results whose `status` is not `Complete`: `Scheduled` or
+ * `Running` results are partial until the query completes (GetQueryResults may be called again), and
+ * a query that timed out, failed or was cancelled never completed. Its records are read all the same.
+ */
+export function partialResultsMessage(status: string): string {
+  const advice =
+    status === 'Scheduled' || status === 'Running'
+      ? 'save aws logs get-query-results again once the query is Complete'
+      : 'run the query again (over a shorter time range if it timed out) and save its results once it is Complete';
+  return (
+    `Logs Insights results of a query whose status is ${status}, not Complete: its records were read, but they may be only ` +
+    `part of what the query matches; ${advice}`
+  );
+}
+
 /**
  * The log events' messages of the JSON objects in `chunks`, as lines (each message and a newline):
  * CloudWatch Logs subscription envelopes (one buffer per envelope), and the output of `aws logs
@@ -54,10 +73,16 @@ const MAX_NAME_BYTES = 32;
  * escapes), so they may follow each other with or without whitespace between them. An envelope is
  * parsed whole; the `events` of a command's output, which holds as many events as the command
  * paged through, are parsed one at a time and given back as they come, the rest of the object
- * (paging tokens, searched streams) parsed once it closes. Throws SubscriptionEnvelopeError on
+ * (paging tokens, searched streams) parsed once it closes. The results of a Logs Insights query
+ * (`aws logs get-query-results`) are read whatever their `status`; one other than `Complete` (a
+ * string: the API's `Scheduled`, `Running`, `Timeout`, `Failed`, `Cancelled`, `Unknown`) is given
+ * to `onPartialResults`, as such results may be partial. Throws SubscriptionEnvelopeError on
  * anything else: the reader reports it with the file, keeping what was read before.
  */
-export async function* subscriptionMessageLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* subscriptionMessageLines(
+  chunks: AsyncIterable<Buffer>,
+  onPartialResults?: (status: string) => void,
+): AsyncGenerator<Buffer> {
   /** The bytes of the object being read (without its `events` elements) and of the event being read. */
   let parts: Buffer[] = [];
   let size = 0;
@@ -130,7 +155,7 @@ export async function* subscriptionMessageLines(chunks: AsyncIterable<Buffer>): 
           size = 0;
           const lines = eventsSeen
             ? commandOutputRest(object, offset + i + 1 - object.length)
-            : messageLinesOf(object, offset + i + 1 - object.length);
+            : messageLinesOf(object, offset + i + 1 - object.length, onPartialResults);
           if (lines) yield lines;
         }
       } else if (depth === 1 && byte === OPEN_BRACKET && !inEvents && lastName === EVENTS_MEMBER && !eventsSeen) {
@@ -211,20 +236,29 @@ function commandOutputRest(object: Buffer, at: number): null {
   return null;
 }
 
-/** The messages of one envelope as lines, or null for a control message; throws when it is not an envelope. */
-function messageLinesOf(envelope: Buffer, at: number): Buffer | null {
+/**
+ * The messages of one envelope (or Logs Insights results) as lines, or null for a control message;
+ * throws when it is not an envelope. Results whose `status` is not `Complete` are reported.
+ */
+function messageLinesOf(envelope: Buffer, at: number, onPartialResults?: (status: string) => void): Buffer | null {
   let value: unknown;
   try {
     value = JSON.parse(envelope.toString('utf8'));
   } catch (err) {
     throw new SubscriptionEnvelopeError(`the CloudWatch Logs subscription record at byte ${at} is not JSON: ${(err as Error).message}`);
   }
-  const { messageType, logEvents, results } = value as { messageType?: unknown; logEvents?: unknown; results?: unknown };
+  const { messageType, logEvents, results, status } = value as {
+    messageType?: unknown;
+    logEvents?: unknown;
+    results?: unknown;
+    status?: unknown;
+  };
   if (messageType === 'CONTROL_MESSAGE') return null;
   let lines: string[];
-  if (messageType === undefined && Array.isArray(results))
+  if (messageType === undefined && Array.isArray(results)) {
     lines = (results as unknown[]).map((row, index) => insightsMessage(row, index, at));
-  else if (messageType === 'DATA_MESSAGE' && Array.isArray(logEvents)) {
+    if (typeof status === 'string' && status !== COMPLETE_QUERY) onPartialResults?.(status);
+  } else if (messageType === 'DATA_MESSAGE' && Array.isArray(logEvents)) {
     lines = (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
   } else {
     throw new SubscriptionEnvelopeError(

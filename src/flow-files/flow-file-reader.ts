@@ -87,6 +87,11 @@ export interface FlowReadStats {
    * regular file, a CloudWatch Logs export's write test).
    */
   skipped: { file: string; reason: string }[];
+  /**
+   * Files of Logs Insights results (`aws logs get-query-results`) whose `status` is not `Complete`,
+   * once per status: their records were read, but they may be only part of what the query matches.
+   */
+  partialResults: { file: string; status: string }[];
 }
 
 export interface FlowReadOptions {
@@ -160,6 +165,7 @@ export function createFlowReadStats(): FlowReadStats {
     unknownFields: [],
     readErrors: [],
     skipped: [],
+    partialResults: [],
   };
 }
 
@@ -625,7 +631,12 @@ class FlowLineReader {
       const utf16 = head === undefined ? null : utf16Encoding(head);
       if (utf16 !== null) chunks = toUtf8(chunks, utf16);
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
-      if (head !== undefined && startsWithJsonObject(head)) chunks = subscriptionMessageLines(chunks);
+      if (head !== undefined && startsWithJsonObject(head)) {
+        chunks = subscriptionMessageLines(chunks, (status) => {
+          if (!this.stats.partialResults.some((p) => p.file === file && p.status === status))
+            this.stats.partialResults.push({ file, status });
+        });
+      }
       for await (const chunk of chunks) {
         let pos = 0;
         if (carry !== null || skipping) {

@@ -1,5 +1,6 @@
 import { posix, sep } from 'node:path';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { partialResultsMessage } from '../flow-files/cloudwatch-subscription';
 import { drainFlowFiles, type FlowReadStats } from '../flow-files/flow-file-reader';
 import type { FlowSourceWarning } from './flow-source';
 
@@ -12,7 +13,7 @@ export interface FileFlowCollection {
 
 /**
  * The warnings an analysis records from reading its files: inputs not read to their end, entries
- * skipped, unknown fields, and the malformed lines left out (see malformedLineWarnings). Files are
+ * skipped, Logs Insights results whose query had not completed, unknown fields, and the malformed lines left out (see malformedLineWarnings). Files are
  * named as the target stores them (relative to the data root): `resolved[i]` is the real path of
  * `stored[i]`.
  */
@@ -30,6 +31,7 @@ export function flowReadWarnings(stats: FlowReadStats, resolved: readonly string
       message: `cannot be read to its end: ${e.error} (the records read before were used)`,
     })),
     ...stats.skipped.map((e) => ({ file: shown(e.file), message: `skipped: ${e.reason}` })),
+    ...stats.partialResults.map((p) => ({ file: shown(p.file), message: partialResultsMessage(p.status) })),
     ...stats.unknownFields.map((u) => ({
       file: shown(u.file),
       message: `unknown flow-log field "${u.field}": values kept under its name`,

@@ -1,5 +1,6 @@
 import type { S3FlowSource as S3FlowObjects } from '../aws/s3-flow-source';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { partialResultsMessage } from '../flow-files/cloudwatch-subscription';
 import { drainFlowSources, streamBytes } from '../flow-files/flow-file-reader';
 import { awsTargetOf } from '../snapshots/aws-target-of.util';
 import type { S3FlowSourceSettings } from '../targets/target-sources';
@@ -61,6 +62,7 @@ export class S3TargetFlowSource implements FlowSource<S3FlowSourceSettings> {
       })),
       // Objects read and found not to be VPC flow logs (a Transit Gateway flow log).
       ...stats.skipped.map((s) => ({ file: s.file, message: `skipped: ${s.reason}` })),
+      ...stats.partialResults.map((p) => ({ file: p.file, message: partialResultsMessage(p.status) })),
       ...stats.unknownFields.map((u) => ({ file: u.file, message: `unknown flow-log field "${u.field}": values kept under its name` })),
       ...malformedLineWarnings(stats, (file) => file, `s3://${settings.bucket}/`),
       ...nothingListed(settings.bucket, s3.prefixes, s3.objectsListed),

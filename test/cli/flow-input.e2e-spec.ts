@@ -421,6 +421,37 @@ describe('CloudWatch Logs events saved with the AWS CLI', () => {
     expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', plain]).stdout);
     expect(result.stdout.trim().split('\n')).toHaveLength(3);
   });
+
+  it('aws logs get-query-results output of a query not Complete is explained, and the file named with its status on stderr and in stats.input', () => {
+    const file = join(tmp, 'get-query-results-running.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          results: [
+            [
+              { field: '@timestamp', value: '2023-11-14 22:13:20.000' },
+              { field: '@message', value: REJECT },
+            ],
+          ],
+          statistics: { recordsMatched: 1, recordsScanned: 100, bytesScanned: 10000 },
+          status: 'Running',
+        },
+        null,
+        4,
+      ),
+    );
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', '-'], `${REJECT}\n`).stdout);
+    expect(result.stderr).toBe(
+      `sgdoctor: warning: ${file}: Logs Insights results of a query whose status is Running, not Complete: its records were read, ` +
+        'but they may be only part of what the query matches; save aws logs get-query-results again once the query is Complete\n',
+    );
+    const diagnosed = run(['diagnose', '--config', snapshot, '--flows', file]);
+    expect(diagnosed.stderr).toContain(`sgdoctor: warning: ${file}: Logs Insights results of a query whose status is Running`);
+    expect(JSON.parse(diagnosed.stdout).stats.input).toMatchObject({ records: 1, partialResults: [{ file, status: 'Running' }] });
+  });
 });
 
 describe('file names on stderr', () => {

@@ -19,4 +19,18 @@ describe('the input report on stderr', () => {
     stats.records = 1;
     expect(malformedReport(stats)).not.toContain('no flow-log record');
   });
+
+  it('names each file of Logs Insights results saved before their query completed, with its status and what to do', () => {
+    const stats = createFlowReadStats();
+    stats.records = 2;
+    stats.partialResults.push({ file: 'running.json', status: 'Running' }, { file: 'late\n.json', status: 'Timeout' });
+    expect(malformedReport(stats)).toBe(
+      'sgdoctor: warning: running.json: Logs Insights results of a query whose status is Running, not Complete: ' +
+        'its records were read, but they may be only part of what the query matches; save aws logs get-query-results ' +
+        'again once the query is Complete\n' +
+        'sgdoctor: warning: late\\n.json: Logs Insights results of a query whose status is Timeout, not Complete: ' +
+        'its records were read, but they may be only part of what the query matches; run the query again ' +
+        '(over a shorter time range if it timed out) and save its results once it is Complete\n',
+    );
+  });
 });

@@ -45,12 +45,12 @@ const CONTROL = JSON.stringify({
   logEvents: [{ id: '', timestamp: 1700000000000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }],
 });
 
-async function collect(chunks: Buffer[]): Promise<string[]> {
+async function collect(chunks: Buffer[], onPartialResults?: (status: string) => void): Promise<string[]> {
   const out: string[] = [];
   async function* from(): AsyncGenerator<Buffer> {
     yield* chunks;
   }
-  for await (const lines of subscriptionMessageLines(from())) out.push(lines.toString('utf8'));
+  for await (const lines of subscriptionMessageLines(from(), onPartialResults)) out.push(lines.toString('utf8'));
   return out.join('').split('\n').slice(0, -1);
 }
 
@@ -239,7 +239,7 @@ describe('the output of aws logs filter-log-events and get-log-events', () => {
 
 describe('the output of aws logs get-query-results (Logs Insights)', () => {
   /** As get-query-results prints a query such as `fields @timestamp, @message | filter action = "REJECT"`. */
-  const results = (messages: readonly string[]) =>
+  const results = (messages: readonly string[], status = 'Complete') =>
     JSON.stringify(
       {
         results: messages.map((message, i) => [
@@ -248,7 +248,7 @@ describe('the output of aws logs get-query-results (Logs Insights)', () => {
           { field: '@ptr', value: `CmAKJwojMTExMTIyMjIzMzMzOnZwYy1mbG93LWxvZ3MQBxI1GhgCBmX${i}` },
         ]),
         statistics: { recordsMatched: messages.length, recordsScanned: 100, bytesScanned: 10000 },
-        status: 'Complete',
+        status,
       },
       null,
       4,
@@ -257,6 +257,36 @@ describe('the output of aws logs get-query-results (Logs Insights)', () => {
   it("gives back each row's @message in order", async () => {
     expect(await collect([Buffer.from(results([REJECT, ACCEPT]))])).toEqual([REJECT, ACCEPT]);
     expect(await collect([Buffer.from(`${results([REJECT])}\n${results([NODATA])}`)])).toEqual([REJECT, NODATA]);
+  });
+
+  // GetQueryResults: "If the value of the Status field in the output is Running, this operation
+  // returns only partial results"; a query that timed out, failed or was cancelled never completed.
+  it.each(['Scheduled', 'Running', 'Timeout', 'Failed', 'Cancelled', 'Unknown'])(
+    'reads the rows of results whose status is %s and reports the status: they may be partial',
+    async (status) => {
+      const statuses: string[] = [];
+      expect(await collect([Buffer.from(`${results([REJECT], status)}\n${results([ACCEPT])}`)], (s) => statuses.push(s))).toEqual([
+        REJECT,
+        ACCEPT,
+      ]);
+      expect(statuses).toEqual([status]);
+    },
+  );
+
+  it('reports nothing for Complete results, nor for other objects', async () => {
+    const statuses: string[] = [];
+    await collect([Buffer.from(`${results([REJECT])}\n${envelope([ACCEPT])}\n${logEventsOutput([NODATA])}`)], (s) => statuses.push(s));
+    expect(statuses).toEqual([]);
+  });
+
+  it('names a file of partial results with its status in the read statistics, once per status, and reads its records', async () => {
+    const file = join(dir, 'query-running.json');
+    writeFileSync(file, `${results([REJECT], 'Running')}\n${results([ACCEPT], 'Running')}\n`);
+    const complete = join(dir, 'query-complete.json');
+    writeFileSync(complete, `${results([REJECT])}\n`);
+    const { records, stats } = await readAll([file, complete]);
+    expect(records).toHaveLength(3);
+    expect(stats.partialResults).toEqual([{ file, status: 'Running' }]);
   });
 
   it('refuses rows without @message, saying what to query', async () => {

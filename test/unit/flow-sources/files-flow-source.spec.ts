@@ -89,6 +89,25 @@ describe('FilesFlowSource inside the data root', () => {
     expect(statistics.warnings).toBeUndefined();
   });
 
+  it('names a file of Logs Insights results whose query had not completed in the warnings, and reads its records', async () => {
+    const results = {
+      results: [[{ field: '@message', value: record('10.0.1.10') }]],
+      statistics: { recordsMatched: 1, recordsScanned: 10, bytesScanned: 1000 },
+      status: 'Running',
+    };
+    writeFileSync(join(root, 'flows', 'sub', 'query.json'), JSON.stringify(results, null, 4));
+    const { statistics, sources } = await read(['flows/sub/query.json']);
+    expect(sources).toEqual(['10.0.1.10']);
+    expect(statistics.warnings).toEqual([
+      {
+        file: 'flows/sub/query.json',
+        message:
+          'Logs Insights results of a query whose status is Running, not Complete: its records were read, but they may be only ' +
+          'part of what the query matches; save aws logs get-query-results again once the query is Complete',
+      },
+    ]);
+  });
+
   it('counts what the window left out: its SKIPDATA records, and its OK records that are no flow by what they lack', async () => {
     const skipdata = (start: number) => `2 111122223333 eni-a - - - - - - - ${start} ${start + 60} - SKIPDATA`;
     const lines = [
