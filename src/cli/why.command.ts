@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { VerdictKind } from '../engine/evaluate/verdict';
 import { NetworkModel } from '../engine/network/network-model';
 import { pathVerdictOf } from '../engine/path/analyze-path';
-import { parsePathQuery } from '../engine/path/path-query';
+import { parsePathQuery, type PathQueryNames } from '../engine/path/path-query';
 import { PathQueryError } from '../engine/path/path-query.error';
 import { explainPath } from '../engine/path/suggest-path-fix';
 import { whoCanReach } from '../engine/path/who-can-reach';
@@ -40,9 +40,18 @@ function parseFailOn(value: string | undefined): Set<VerdictKind> {
   return new Set(names as VerdictKind[]);
 }
 
-function usage(error: unknown): never {
-  if (error instanceof PathQueryError)
-    throw new CliError(`--${error.field === 'sourcePort' ? 'source-port' : error.field}: ${error.message}`, ExitCode.Usage);
+/** The flags that ask the question, as parsePathQuery names them in its messages. */
+const FLAGS: PathQueryNames = { from: '--from', to: '--to', protocol: '--protocol', port: '--port', sourcePort: '--source-port' };
+/** With `--who` the question has no source: the destination, `--to`, stands in for it. */
+const WHO_FLAGS: PathQueryNames = { ...FLAGS, from: '--to' };
+
+/** A bad question as a usage error naming its flag: up front when the message does not start with a flag already. */
+function usage(error: unknown, flags: PathQueryNames): never {
+  if (error instanceof PathQueryError) {
+    const named = Object.values(flags).some((flag) => error.message.startsWith(`${flag} `));
+    const flag = flags[error.field as keyof PathQueryNames];
+    throw new CliError(named ? error.message : `${flag}: ${error.message}`, ExitCode.Usage);
+  }
   throw error;
 }
 
@@ -52,9 +61,9 @@ async function runWho(options: WhyCommandOptions, out: OutputSink): Promise<numb
     throw new CliError('--who takes no --from, --source-port or --fail-on', ExitCode.Usage);
   let query;
   try {
-    query = parsePathQuery({ from: options.to, to: options.to, protocol: options.protocol, port: options.port });
+    query = parsePathQuery({ from: options.to, to: options.to, protocol: options.protocol, port: options.port }, WHO_FLAGS);
   } catch (error) {
-    usage(error);
+    usage(error, WHO_FLAGS);
   }
   const snapshot = await loadSnapshot(options.config);
   let result;
@@ -75,15 +84,18 @@ async function runWhy(options: WhyCommandOptions, out: OutputSink): Promise<numb
   if (!options.from) throw new CliError("required option '--from <source>' not specified (or use --who)", ExitCode.Usage);
   let query;
   try {
-    query = parsePathQuery({
-      from: options.from,
-      to: options.to,
-      protocol: options.protocol,
-      port: options.port,
-      sourcePort: options.sourcePort,
-    });
+    query = parsePathQuery(
+      {
+        from: options.from,
+        to: options.to,
+        protocol: options.protocol,
+        port: options.port,
+        sourcePort: options.sourcePort,
+      },
+      FLAGS,
+    );
   } catch (error) {
-    usage(error);
+    usage(error, FLAGS);
   }
   const snapshot = await loadSnapshot(options.config);
   const result = pathVerdictOf(explainPath(NetworkModel.fromSnapshot(snapshot), query));

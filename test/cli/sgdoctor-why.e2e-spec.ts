@@ -121,6 +121,42 @@ describe('sgdoctor why', () => {
     expect(run(['why', '--config', bad, '--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1']).code).toBe(3);
   });
 
+  it.each([
+    [
+      ['--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1', '--source-port=-5'],
+      '--source-port must be an integer 1-65535, got -5',
+    ],
+    [['--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '70000'], '--port must be an integer 0-65535, got 70000'],
+    [['--from', 'eni-web', '--to', 'eni-db', '--protocol', 'tcp'], '--port: tcp needs a destination port'],
+    [['--from', 'eni-web', '--to', 'eni-db', '--protocol', 'icmp', '--port', '300'], '--port: an ICMP type is 0-255, got 300'],
+    [
+      ['--from', 'eni-web', '--to', 'eni-db', '--protocol', 'bogus', '--port', '1'],
+      '--protocol must be tcp, udp, icmp, icmpv6 or a protocol number 0-255, got "bogus"',
+    ],
+    [
+      ['--from', 'web', '--to', 'eni-db', '--protocol', 'tcp', '--port', '1'],
+      '--from must be an interface id (eni-…), an instance id (i-…) or an IP address, got "web"',
+    ],
+    [
+      ['--from', 'eni-web', '--to', '10.0.0.256', '--protocol', 'tcp', '--port', '1'],
+      '--to is not an IP address: "10.0.0.256" (IPv4 as four numbers 0-255 without leading zeros, or IPv6)',
+    ],
+    [
+      ['--from', '10.0.1.10', '--to', '2001:db8::5', '--protocol', 'tcp', '--port', '1'],
+      '--from and --to must be addresses of one IP family, got IPv4 10.0.1.10 and IPv6 2001:db8::5',
+    ],
+    // --who asks about --to alone.
+    [
+      ['--to', 'web', '--protocol', 'tcp', '--port', '22', '--who'],
+      '--to must be an interface id (eni-…), an instance id (i-…) or an IP address, got "web"',
+    ],
+    [['--to', 'eni-web', '--protocol', 'tcp', '--port', 'x', '--who'], '--port must be an integer 0-65535, got x'],
+  ])('a bad question names the flag, not the API member: why %j', (args, message) => {
+    const result = why(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`sgdoctor: ${message}\n`);
+  });
+
   it('--who lists the sources the snapshot admits, after the NACL', () => {
     const result = why('--to', 'i-app', '--protocol', 'tcp', '--port', '8080', '--who');
     expect(result.code).toBe(0);

@@ -24,35 +24,42 @@ export interface PathQueryInput {
   sourcePort?: string | number | null;
 }
 
+/** How the asker calls each member of a question in messages: the API by its JSON fields, the command line by its flags. */
+export type PathQueryNames = Readonly<Record<keyof PathQueryInput, string>>;
+
+/** The API's names: the JSON fields of the request (what a PathQueryError's `field` always is). */
+const FIELD_NAMES: PathQueryNames = { from: 'from', to: 'to', protocol: 'protocol', port: 'port', sourcePort: 'sourcePort' };
+
 const ENDPOINT = /^(eni-[0-9a-z]+|i-[0-9a-z]+|[0-9a-fA-F:.]+)$/;
 
-function portNumber(field: string, value: string | number | null | undefined, min: number): number | null {
+function portNumber(field: 'port' | 'sourcePort', name: string, value: string | number | null | undefined, min: number): number | null {
   if (value === undefined || value === null || value === '') return null;
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > 65535)
-    throw new PathQueryError(field, `${field} must be an integer ${min}-65535, got ${String(value)}`);
+    throw new PathQueryError(field, `${name} must be an integer ${min}-65535, got ${String(value)}`);
   return n;
 }
 
 /**
  * Checks and normalises a path question: `protocol` is `tcp`, `udp`, `icmp`, `icmpv6` or a number
  * 0-255; TCP and UDP need a destination port, ICMP takes an optional type (0-255); other protocols
- * take no port. Throws `PathQueryError` naming the wrong member.
+ * take no port. Throws `PathQueryError` naming the wrong member: its `field` is the member's, its
+ * message calls it by `names` (default: the API's JSON fields; the command line passes its flags).
  */
-export function parsePathQuery(input: PathQueryInput): PathQuery {
+export function parsePathQuery(input: PathQueryInput, names: PathQueryNames = FIELD_NAMES): PathQuery {
   for (const field of ['from', 'to'] as const) {
     const value = input[field];
     if (typeof value !== 'string' || !ENDPOINT.test(value.trim())) {
       throw new PathQueryError(
         field,
-        `${field} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`,
+        `${names[field]} must be an interface id (eni-…), an instance id (i-…) or an IP address, got ${JSON.stringify(value)}`,
       );
     }
     // `010.0.0.1` is 10.0.0.1 to some parsers and 8.0.0.1 to others: an address is asked for in one form only.
     if (!/^(eni|i)-/.test(value.trim()) && parseIp(value.trim()) === null) {
       throw new PathQueryError(
         field,
-        `${field} is not an IP address: ${JSON.stringify(value)} (IPv4 as four numbers 0-255 without leading zeros, or IPv6)`,
+        `${names[field]} is not an IP address: ${JSON.stringify(value)} (IPv4 as four numbers 0-255 without leading zeros, or IPv6)`,
       );
     }
   }
@@ -60,24 +67,24 @@ export function parsePathQuery(input: PathQueryInput): PathQuery {
   if (fromIp && toIp && fromIp.family !== toIp.family) {
     throw new PathQueryError(
       'to',
-      `from and to must be addresses of one IP family, got IPv${fromIp.family} ${input.from} and IPv${toIp.family} ${input.to}`,
+      `${names.from} and ${names.to} must be addresses of one IP family, got IPv${fromIp.family} ${input.from} and IPv${toIp.family} ${input.to}`,
     );
   }
   const protocol = ruleProtocolNumber(input.protocol);
   if (protocol === null || protocol === -1) {
     throw new PathQueryError(
       'protocol',
-      `protocol must be tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${JSON.stringify(input.protocol)}`,
+      `${names.protocol} must be tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${JSON.stringify(input.protocol)}`,
     );
   }
   let port: number | null = null;
   if (rulesHavePorts(protocol)) {
-    port = portNumber('port', input.port, 0);
+    port = portNumber('port', names.port, input.port, 0);
     if (port === null) throw new PathQueryError('port', `${protocol === 6 ? 'tcp' : 'udp'} needs a destination port`);
   } else if (isIcmp(protocol)) {
-    port = portNumber('port', input.port, 0);
+    port = portNumber('port', names.port, input.port, 0);
     if (port !== null && port > 255) throw new PathQueryError('port', `an ICMP type is 0-255, got ${port}`);
   }
-  const sourcePort = rulesHavePorts(protocol) ? portNumber('sourcePort', input.sourcePort, 1) : null;
+  const sourcePort = rulesHavePorts(protocol) ? portNumber('sourcePort', names.sourcePort, input.sourcePort, 1) : null;
   return { from: input.from.trim(), to: input.to.trim(), protocol, port, sourcePort };
 }

@@ -3,7 +3,8 @@ import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { analyzePath } from '../../../../src/engine/path/analyze-path';
-import { parsePathQuery } from '../../../../src/engine/path/path-query';
+import { parsePathQuery, type PathQueryInput, type PathQueryNames } from '../../../../src/engine/path/path-query';
+import type { PathQueryError } from '../../../../src/engine/path/path-query.error';
 import type { PathHop } from '../../../../src/engine/path/path-result';
 import { multiTierRouteTables, multiTierSnapshot } from '../../../support/factories/multi-tier-snapshot';
 
@@ -449,6 +450,29 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(() => parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: 'icmp', port: 300 })).toThrow(/ICMP type/);
     expect(parsePathQuery({ from: 'eni-web', to: 'eni-app', protocol: '50', port: 99 })).toMatchObject({ protocol: 50, port: null });
     expect(() => parsePathQuery({ from: '10.0.1.10', to: '2001:db8::5', protocol: 'tcp', port: 1 })).toThrow(/one IP family/);
+  });
+
+  it('names the members as the caller does: the API by its fields, the command line by its flags', () => {
+    const failure = (input: PathQueryInput, names?: PathQueryNames): PathQueryError => {
+      try {
+        parsePathQuery(input, names);
+      } catch (error) {
+        return error as PathQueryError;
+      }
+      throw new Error('no error');
+    };
+    const question = { from: 'eni-web', to: 'eni-app', protocol: 'tcp', port: 22, sourcePort: -5 };
+    expect(failure(question)).toMatchObject({ field: 'sourcePort', message: 'sourcePort must be an integer 1-65535, got -5' });
+    const flags: PathQueryNames = { from: '--from', to: '--to', protocol: '--protocol', port: '--port', sourcePort: '--source-port' };
+    expect(failure(question, flags)).toMatchObject({ field: 'sourcePort', message: '--source-port must be an integer 1-65535, got -5' });
+    expect(failure({ from: '10.0.1.10', to: '2001:db8::5', protocol: 'tcp', port: 1 }, flags).message).toBe(
+      '--from and --to must be addresses of one IP family, got IPv4 10.0.1.10 and IPv6 2001:db8::5',
+    );
+    expect(failure({ ...question, protocol: 'bogus' }, flags)).toMatchObject({
+      field: 'protocol',
+      message: expect.stringMatching(/^--protocol must be/),
+    });
+    expect(failure({ ...question, from: 'web' }, { ...flags, from: '--to' }).message).toMatch(/^--to must be an interface id/);
   });
 });
 
