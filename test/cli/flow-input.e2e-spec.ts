@@ -527,6 +527,26 @@ describe('snapshots', () => {
     expect(wrong.stderr).toContain(`invalid snapshot ${pages} (document 2): SecurityGroups[0].GroupId`);
   });
 
+  it('null for an optional member (boto3 and Terraform exports) is read as the member absent; a required one stays required', () => {
+    type Resource = Record<string, unknown>;
+    const withNulls = JSON.parse(JSON.stringify(contractSnapshot)) as Record<string, Resource[]>;
+    for (const acl of withNulls.NetworkAcls)
+      for (const entry of acl.Entries as Resource[]) Object.assign(entry, { Ipv6CidrBlock: null, PortRange: null, IcmpTypeCode: null });
+    for (const group of withNulls.SecurityGroups) Object.assign(group, { Tags: null });
+    for (const eni of withNulls.NetworkInterfaces) Object.assign(eni, { Association: null, TagSet: null });
+    const file = join(tmp, 'boto3-nulls.json');
+    writeFileSync(file, JSON.stringify({ ...withNulls, RouteTables: null }));
+    const result = run(['explain', '--config', file, '--flows', flows]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', flows]).stdout);
+    withNulls.SecurityGroups[0].GroupId = null;
+    writeFileSync(file, JSON.stringify(withNulls));
+    const required = run(['explain', '--config', file, '--flows', flows]);
+    expect(required.code).toBe(3);
+    expect(required.stderr).toContain('SecurityGroups[0].GroupId');
+  });
+
   it('an unknown top-level member is named in a warning, and refused with --strict', () => {
     const file = join(tmp, 'lower.json');
     writeFileSync(file, JSON.stringify({ ...contractSnapshot, securityGroups: [] }));

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
-import { networkSnapshotSchema } from './snapshot-schema';
+import { NETWORK_SNAPSHOT_MEMBERS, networkSnapshotSchema } from './snapshot-schema';
 import { SnapshotValidationError } from './snapshot-validation.error';
 import type { NetworkSnapshot } from './snapshot';
 
@@ -86,7 +86,7 @@ export const ID_OF: Readonly<Record<string, string>> = {
   TransitGatewayVpcAttachments: 'TransitGatewayAttachmentId',
 };
 
-const KNOWN_MEMBERS: readonly string[] = [...Object.keys(networkSnapshotSchema.shape), ...Object.keys(ALIASES), ...IGNORED];
+const KNOWN_MEMBERS: readonly string[] = [...NETWORK_SNAPSHOT_MEMBERS, ...Object.keys(ALIASES), ...IGNORED];
 
 export interface MergeSnapshotsOptions {
   /** Names of the parts (file names) for messages; default `snapshot part N`. */

@@ -7,6 +7,30 @@ import { ruleProtocolNumber } from './protocol';
  * member is kept as it came (loose objects), as `aws ec2 describe-… --output json` prints them.
  */
 
+/**
+ * The same object without those of `members` that are `null`, or the value itself when it has
+ * none (or is no object: the schema then refuses it as it is).
+ */
+function withoutNullMembers(value: unknown, members: readonly string[]): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  if (!members.some((member) => record[member] === null)) return value;
+  const copy = { ...record };
+  for (const member of members) if (copy[member] === null) delete copy[member];
+  return copy;
+}
+
+/**
+ * An EC2 shape as a loose object whose optional members may also be `null`, read as absent (the
+ * member is left out of the result): what exports built on boto3 or Terraform print where the AWS
+ * CLI prints nothing (`"PortRange": null`, `"Tags": null`). A required member given as `null` is
+ * refused as before; members the shape does not name are kept as they came, `null` included.
+ */
+function ec2Object<Shape extends Record<string, z.ZodType>>(shape: Shape) {
+  const optional = Object.keys(shape).filter((member) => shape[member]!.safeParse(undefined).success);
+  return z.preprocess((value) => withoutNullMembers(value, optional), z.looseObject(shape));
+}
+
 const cidr = (family: 4 | 6) =>
   z.string().refine((text) => parseCidr(text)?.family === family, { message: `expected an IPv${family} CIDR block` });
 const ip = z.string().refine((text) => parseIp(text) !== null, { message: 'expected an IP address' });
@@ -20,7 +44,7 @@ const protocol = z
   })
   .transform((v) => String(v));
 const port = z.number().int().min(-1).max(65535);
-const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
+const tag = ec2Object({ Key: z.string().optional(), Value: z.string().optional() });
 const tags = z.array(tag).optional();
 /**
  * An EC2 resource id: the resource's prefix, a hyphen and a unique combination of lower-case
@@ -36,7 +60,7 @@ const id = (prefix: string) =>
 /** A 12-digit AWS account id (owner of a resource, account of a referenced group). */
 const accountId = z.string().regex(/^\d{12}$/, { message: 'expected an AWS account id: twelve digits' });
 
-const userIdGroupPair = z.looseObject({
+const userIdGroupPair = ec2Object({
   GroupId: id('sg-').optional(),
   GroupName: z.string().optional(),
   UserId: z.string().optional(),
@@ -46,17 +70,17 @@ const userIdGroupPair = z.looseObject({
   Description: z.string().optional(),
 });
 
-export const ipPermissionSchema = z.looseObject({
+export const ipPermissionSchema = ec2Object({
   IpProtocol: protocol,
   FromPort: port.optional(),
   ToPort: port.optional(),
-  IpRanges: z.array(z.looseObject({ CidrIp: cidr(4), Description: z.string().optional() })).optional(),
-  Ipv6Ranges: z.array(z.looseObject({ CidrIpv6: cidr(6), Description: z.string().optional() })).optional(),
-  PrefixListIds: z.array(z.looseObject({ PrefixListId: id('pl-'), Description: z.string().optional() })).optional(),
+  IpRanges: z.array(ec2Object({ CidrIp: cidr(4), Description: z.string().optional() })).optional(),
+  Ipv6Ranges: z.array(ec2Object({ CidrIpv6: cidr(6), Description: z.string().optional() })).optional(),
+  PrefixListIds: z.array(ec2Object({ PrefixListId: id('pl-'), Description: z.string().optional() })).optional(),
   UserIdGroupPairs: z.array(userIdGroupPair).optional(),
 });
 
-const securityGroup = z.looseObject({
+const securityGroup = ec2Object({
   GroupId: id('sg-'),
   GroupName: z.string().optional(),
   Description: z.string().optional(),
@@ -67,7 +91,7 @@ const securityGroup = z.looseObject({
   Tags: tags,
 });
 
-const securityGroupRule = z.looseObject({
+const securityGroupRule = ec2Object({
   SecurityGroupRuleId: id('sgr-').optional(),
   GroupId: id('sg-'),
   GroupOwnerId: accountId.optional(),
@@ -78,42 +102,39 @@ const securityGroupRule = z.looseObject({
   CidrIpv4: cidr(4).optional(),
   CidrIpv6: cidr(6).optional(),
   PrefixListId: id('pl-').optional(),
-  ReferencedGroupInfo: z
-    .looseObject({
-      GroupId: id('sg-').optional(),
-      UserId: z.string().optional(),
-      VpcId: id('vpc-').optional(),
-      VpcPeeringConnectionId: id('pcx-').optional(),
-    })
-    .optional(),
+  ReferencedGroupInfo: ec2Object({
+    GroupId: id('sg-').optional(),
+    UserId: z.string().optional(),
+    VpcId: id('vpc-').optional(),
+    VpcPeeringConnectionId: id('pcx-').optional(),
+  }).optional(),
   Description: z.string().optional(),
 });
 
-export const networkAclEntrySchema = z
-  .looseObject({
-    RuleNumber: z.number().int().min(1).max(32768),
-    Protocol: protocol,
-    RuleAction: z.enum(['allow', 'deny']),
-    Egress: z.boolean(),
-    CidrBlock: cidr(4).optional(),
-    Ipv6CidrBlock: cidr(6).optional(),
-    IcmpTypeCode: z.looseObject({ Code: z.number().int().optional(), Type: z.number().int().optional() }).optional(),
-    PortRange: z
-      .looseObject({ From: z.number().int().min(0).max(65535).optional(), To: z.number().int().min(0).max(65535).optional() })
-      .optional(),
-  })
-  .refine((e) => (e.CidrBlock === undefined) !== (e.Ipv6CidrBlock === undefined), {
-    message: 'an entry needs exactly one of CidrBlock and Ipv6CidrBlock',
-  });
+export const networkAclEntrySchema = ec2Object({
+  RuleNumber: z.number().int().min(1).max(32768),
+  Protocol: protocol,
+  RuleAction: z.enum(['allow', 'deny']),
+  Egress: z.boolean(),
+  CidrBlock: cidr(4).optional(),
+  Ipv6CidrBlock: cidr(6).optional(),
+  IcmpTypeCode: ec2Object({ Code: z.number().int().optional(), Type: z.number().int().optional() }).optional(),
+  PortRange: ec2Object({
+    From: z.number().int().min(0).max(65535).optional(),
+    To: z.number().int().min(0).max(65535).optional(),
+  }).optional(),
+}).refine((e) => (e.CidrBlock === undefined) !== (e.Ipv6CidrBlock === undefined), {
+  message: 'an entry needs exactly one of CidrBlock and Ipv6CidrBlock',
+});
 
-const networkAcl = z.looseObject({
+const networkAcl = ec2Object({
   NetworkAclId: id('acl-'),
   VpcId: id('vpc-').optional(),
   IsDefault: z.boolean().optional(),
   OwnerId: accountId.optional(),
   Associations: z
     .array(
-      z.looseObject({
+      ec2Object({
         NetworkAclAssociationId: z.string().optional(),
         NetworkAclId: id('acl-').optional(),
         SubnetId: id('subnet-').optional(),
@@ -124,7 +145,7 @@ const networkAcl = z.looseObject({
   Tags: tags,
 });
 
-const networkInterface = z.looseObject({
+const networkInterface = ec2Object({
   NetworkInterfaceId: id('eni-'),
   SubnetId: id('subnet-').optional(),
   VpcId: id('vpc-').optional(),
@@ -137,36 +158,34 @@ const networkInterface = z.looseObject({
   PrivateIpAddress: ipv4.optional(),
   PrivateIpAddresses: z
     .array(
-      z.looseObject({
+      ec2Object({
         PrivateIpAddress: ipv4.optional(),
         Primary: z.boolean().optional(),
-        Association: z.looseObject({ PublicIp: ip.optional() }).optional(),
+        Association: ec2Object({ PublicIp: ip.optional() }).optional(),
       }),
     )
     .optional(),
-  Ipv6Addresses: z.array(z.looseObject({ Ipv6Address: ipv6.optional() })).optional(),
-  Ipv4Prefixes: z.array(z.looseObject({ Ipv4Prefix: cidr(4).optional() })).optional(),
-  Ipv6Prefixes: z.array(z.looseObject({ Ipv6Prefix: cidr(6).optional() })).optional(),
-  Association: z.looseObject({ PublicIp: ip.optional(), AllocationId: z.string().optional() }).optional(),
-  Attachment: z
-    .looseObject({
-      InstanceId: id('i-').optional(),
-      InstanceOwnerId: z.string().optional(),
-      AttachmentId: z.string().optional(),
-      DeviceIndex: z.number().optional(),
-    })
-    .optional(),
-  Groups: z.array(z.looseObject({ GroupId: id('sg-').optional(), GroupName: z.string().optional() })).optional(),
+  Ipv6Addresses: z.array(ec2Object({ Ipv6Address: ipv6.optional() })).optional(),
+  Ipv4Prefixes: z.array(ec2Object({ Ipv4Prefix: cidr(4).optional() })).optional(),
+  Ipv6Prefixes: z.array(ec2Object({ Ipv6Prefix: cidr(6).optional() })).optional(),
+  Association: ec2Object({ PublicIp: ip.optional(), AllocationId: z.string().optional() }).optional(),
+  Attachment: ec2Object({
+    InstanceId: id('i-').optional(),
+    InstanceOwnerId: z.string().optional(),
+    AttachmentId: z.string().optional(),
+    DeviceIndex: z.number().optional(),
+  }).optional(),
+  Groups: z.array(ec2Object({ GroupId: id('sg-').optional(), GroupName: z.string().optional() })).optional(),
   TagSet: tags,
 });
 
-const blockState = z.looseObject({ State: z.string().optional() }).optional();
+const blockState = ec2Object({ State: z.string().optional() }).optional();
 
-const subnet = z.looseObject({
+const subnet = ec2Object({
   SubnetId: id('subnet-'),
   VpcId: id('vpc-').optional(),
   CidrBlock: cidr(4).optional(),
-  Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(ec2Object({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
   AvailabilityZone: z.string().optional(),
   AvailabilityZoneId: z.string().optional(),
   OwnerId: accountId.optional(),
@@ -174,17 +193,17 @@ const subnet = z.looseObject({
   Tags: tags,
 });
 
-const vpc = z.looseObject({
+const vpc = ec2Object({
   VpcId: id('vpc-'),
   CidrBlock: cidr(4).optional(),
-  CidrBlockAssociationSet: z.array(z.looseObject({ CidrBlock: cidr(4).optional(), CidrBlockState: blockState })).optional(),
-  Ipv6CidrBlockAssociationSet: z.array(z.looseObject({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
+  CidrBlockAssociationSet: z.array(ec2Object({ CidrBlock: cidr(4).optional(), CidrBlockState: blockState })).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(ec2Object({ Ipv6CidrBlock: cidr(6).optional(), Ipv6CidrBlockState: blockState })).optional(),
   OwnerId: accountId.optional(),
   IsDefault: z.boolean().optional(),
   Tags: tags,
 });
 
-const managedPrefixList = z.looseObject({
+const managedPrefixList = ec2Object({
   PrefixListId: id('pl-'),
   PrefixListName: z.string().optional(),
   AddressFamily: z.string().optional(),
@@ -193,23 +212,21 @@ const managedPrefixList = z.looseObject({
   Version: z.number().optional(),
 });
 
-const vpcInfo = z
-  .looseObject({
-    VpcId: id('vpc-').optional(),
-    OwnerId: z.string().optional(),
-    Region: z.string().optional(),
-    CidrBlock: anyCidr.optional(),
-  })
-  .optional();
+const vpcInfo = ec2Object({
+  VpcId: id('vpc-').optional(),
+  OwnerId: z.string().optional(),
+  Region: z.string().optional(),
+  CidrBlock: anyCidr.optional(),
+}).optional();
 
-const peering = z.looseObject({
+const peering = ec2Object({
   VpcPeeringConnectionId: id('pcx-'),
-  Status: z.looseObject({ Code: z.string().optional(), Message: z.string().optional() }).optional(),
+  Status: ec2Object({ Code: z.string().optional(), Message: z.string().optional() }).optional(),
   AccepterVpcInfo: vpcInfo,
   RequesterVpcInfo: vpcInfo,
 });
 
-const flowLog = z.looseObject({
+const flowLog = ec2Object({
   FlowLogId: z.string().optional(),
   ResourceId: z.string().optional(),
   TrafficType: z.enum(['ACCEPT', 'REJECT', 'ALL']).optional(),
@@ -223,7 +240,7 @@ const flowLog = z.looseObject({
   MaxAggregationInterval: z.number().optional(),
 });
 
-const route = z.looseObject({
+const route = ec2Object({
   DestinationCidrBlock: cidr(4).optional(),
   DestinationIpv6CidrBlock: cidr(6).optional(),
   DestinationPrefixListId: id('pl-').optional(),
@@ -242,19 +259,19 @@ const route = z.looseObject({
   Origin: z.string().optional(),
 });
 
-const routeTable = z.looseObject({
+const routeTable = ec2Object({
   RouteTableId: id('rtb-'),
   VpcId: id('vpc-').optional(),
   OwnerId: accountId.optional(),
   Associations: z
     .array(
-      z.looseObject({
+      ec2Object({
         RouteTableAssociationId: z.string().optional(),
         RouteTableId: id('rtb-').optional(),
         SubnetId: id('subnet-').optional(),
         GatewayId: z.string().optional(),
         Main: z.boolean().optional(),
-        AssociationState: z.looseObject({ State: z.string().optional(), StatusMessage: z.string().optional() }).optional(),
+        AssociationState: ec2Object({ State: z.string().optional(), StatusMessage: z.string().optional() }).optional(),
       }),
     )
     .optional(),
@@ -266,13 +283,14 @@ const routeTable = z.looseObject({
 const tgwOption = z.enum(['enable', 'disable'], { message: 'expected enable or disable' });
 
 /** The options of a transit gateway or of a VPC attachment to one that the engine reads. */
-const tgwOptions = z.looseObject({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional();
+const tgwOptions = ec2Object({ SecurityGroupReferencingSupport: tgwOption.optional() }).optional();
 /** A VPC attachment's options: those of a gateway, and appliance mode (which Availability Zone carries a flow). */
-const tgwAttachmentOptions = z
-  .looseObject({ SecurityGroupReferencingSupport: tgwOption.optional(), ApplianceModeSupport: tgwOption.optional() })
-  .optional();
+const tgwAttachmentOptions = ec2Object({
+  SecurityGroupReferencingSupport: tgwOption.optional(),
+  ApplianceModeSupport: tgwOption.optional(),
+}).optional();
 
-const transitGateway = z.looseObject({
+const transitGateway = ec2Object({
   TransitGatewayId: id('tgw-'),
   State: z.string().optional(),
   OwnerId: accountId.optional(),
@@ -280,7 +298,7 @@ const transitGateway = z.looseObject({
   Tags: tags,
 });
 
-const transitGatewayVpcAttachment = z.looseObject({
+const transitGatewayVpcAttachment = ec2Object({
   TransitGatewayAttachmentId: id('tgw-attach-'),
   TransitGatewayId: id('tgw-').optional(),
   VpcId: id('vpc-').optional(),
@@ -295,7 +313,7 @@ const transitGatewayVpcAttachment = z.looseObject({
  * A member a live read left out because AWS refused the call. Its words end up in path output, so
  * each has the shape AWS gives it: an IAM action, a region name, an error code.
  */
-const notRead = z.looseObject({
+const notRead = ec2Object({
   Member: z.string().regex(/^[A-Z][A-Za-z]*$/, { message: 'expected a snapshot member name (RouteTables)' }),
   Action: z.string().regex(/^[a-z0-9-]+:[A-Za-z]+$/, { message: 'expected an IAM action (ec2:DescribeRouteTables)' }),
   AccountId: accountId.optional(),
@@ -309,7 +327,7 @@ const notRead = z.looseObject({
     .optional(),
 });
 
-export const networkSnapshotSchema = z.looseObject({
+const networkSnapshotShape = {
   SecurityGroups: z.array(securityGroup).optional(),
   SecurityGroupRules: z.array(securityGroupRule).optional(),
   NetworkAcls: z.array(networkAcl).optional(),
@@ -322,8 +340,11 @@ export const networkSnapshotSchema = z.looseObject({
   RouteTables: z.array(routeTable).optional(),
   TransitGateways: z.array(transitGateway).optional(),
   TransitGatewayVpcAttachments: z.array(transitGatewayVpcAttachment).optional(),
-  PrefixListEntries: z
-    .record(id('pl-'), z.array(z.looseObject({ Cidr: anyCidr.optional(), Description: z.string().optional() })))
-    .optional(),
+  PrefixListEntries: z.record(id('pl-'), z.array(ec2Object({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
   NotRead: z.array(notRead).optional(),
-});
+};
+
+export const networkSnapshotSchema = ec2Object(networkSnapshotShape);
+
+/** The top-level members of the snapshot contract. */
+export const NETWORK_SNAPSHOT_MEMBERS: readonly string[] = Object.keys(networkSnapshotShape);

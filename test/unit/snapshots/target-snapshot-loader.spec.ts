@@ -131,3 +131,61 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
     expect(loaded.scopeNotDescribed).toEqual({ vpcIds: ['vpc-0e1f2a3b4c5d6e7f8'], subnetIds: ['subnet-0f9e8d7c6b5a49382'] });
   });
 });
+
+describe('TargetSnapshotLoader: a snapshot-file target', () => {
+  it('reads null for an optional member (boto3 and Terraform exports) as the member absent, and refuses it for a required one', async () => {
+    const ec2 = new Ec2Snapshotter({
+      ec2: () => {
+        throw new Error('no EC2 for a snapshot-file target');
+      },
+    });
+    const loader = new TargetSnapshotLoader(
+      ec2,
+      new OrganizationSnapshotter(ec2, {
+        organizations: () => {
+          throw new Error('not an organisation target');
+        },
+      }),
+      new ConfigHistoryReader({
+        config: () => {
+          throw new Error('no configuration history');
+        },
+      }),
+    );
+    const file = (groupId: string | null) => ({
+      SecurityGroups: [{ GroupId: groupId, IpPermissions: [], IpPermissionsEgress: [], Tags: null }],
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Entries: [
+            {
+              RuleNumber: 100,
+              Protocol: '6',
+              RuleAction: 'allow',
+              Egress: false,
+              CidrBlock: '10.0.0.0/8',
+              Ipv6CidrBlock: null,
+              PortRange: null,
+            },
+          ],
+        },
+      ],
+      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', SubnetId: 'subnet-1', Association: null, Groups: [{ GroupId: 'sg-1' }] }],
+      Subnets: [{ SubnetId: 'subnet-1', CidrBlock: '10.0.0.0/24', Ipv6CidrBlockAssociationSet: null }],
+    });
+    let stored = file('sg-1');
+    const paths = { readStored: async () => Buffer.from(JSON.stringify(stored)) } as unknown as DataPathResolver;
+    const target = { id: 't-1', configSource: { type: 'snapshot-file', paths: ['snapshot.json'] } } as unknown as Target;
+    const snapshot = await loader.load(target, paths);
+    expect(snapshot.NetworkAcls?.[0]?.Entries?.[0]).toStrictEqual({
+      RuleNumber: 100,
+      Protocol: '6',
+      RuleAction: 'allow',
+      Egress: false,
+      CidrBlock: '10.0.0.0/8',
+    });
+    expect(snapshot.SecurityGroups?.[0]).not.toHaveProperty('Tags');
+    stored = file(null);
+    await expect(loader.load(target, paths)).rejects.toThrow('SecurityGroups[0].GroupId');
+  });
+});
