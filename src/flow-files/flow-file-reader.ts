@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { fileErrorReason } from '../common/errors/file-error-reason.util';
 import { isFailingTheRead } from '../common/errors/fails-the-read.util';
 import { FlowAction, FlowAggregator } from '../engine/flow-log/flow-aggregator';
+import { awsCliTextLine } from '../engine/flow-log/aws-cli-text';
 import {
   CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH,
   CLOUDWATCH_EXPORT_WRITE_TEST_REASON,
@@ -45,6 +46,9 @@ const READ_CHUNK = 1 << 20;
 const MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_MAX_EXAMPLES = 20;
 const NEWLINE = 10;
+/** The first bytes of the lines of `aws logs filter-log-events --output text` (EVENTS, SEARCHEDLOGSTREAMS). */
+const ASCII_E = 0x45;
+const ASCII_S = 0x53;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const MISSING_EXPORT_TIMESTAMP =
@@ -521,6 +525,16 @@ class FlowLineReader {
       if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
+      // aws logs filter-log-events --output text: an event's message is the record, a searched log stream none.
+      if (buf[start] === ASCII_E || buf[start] === ASCII_S) {
+        const cliText = awsCliTextLine(buf, start, end);
+        if (cliText?.kind === 'searched-streams') return;
+        if (cliText?.kind === 'invalid') {
+          this.malformed(file, lineNo, cliText.error);
+          return;
+        }
+        if (cliText) ({ start, end } = cliText);
+      }
       if (!seenData || buf[start] === 32 || buf[start] === 9) {
         const text = buf.toString('utf8', start, end);
         if (text.trim() === '') return;

@@ -422,6 +422,28 @@ describe('CloudWatch Logs events saved with the AWS CLI', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(3);
   });
 
+  it('aws logs filter-log-events --output text (tab-separated EVENTS lines) is explained as the records of its events', () => {
+    const ACCEPT = '2 444455556666 eni-0web0000000000001 203.0.113.5 10.1.0.5 50123 443 6 12 4000 1700000000 1700000060 ACCEPT OK';
+    const event = (message: string, i: number) =>
+      [
+        'EVENTS',
+        `3795227618236925413640612386914957066785024${String(i).padStart(13, '0')}`,
+        1700000100000 + i,
+        'eni-0web0000000000001-all',
+        message,
+        1700000000000 + i,
+      ].join('\t');
+    const file = join(tmp, 'filter-log-events.txt');
+    writeFileSync(file, `${event(ACCEPT, 0)}\n${event(REJECT, 1)}\nSEARCHEDLOGSTREAMS\teni-0web0000000000001-all\tTrue\n`);
+    const plain = join(tmp, 'filter-log-events-text-as-lines.log');
+    writeFileSync(plain, `${ACCEPT}\n${REJECT}\n`);
+    const result = run(['explain', '--config', snapshot, '--flows', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(run(['explain', '--config', snapshot, '--flows', plain]).stdout);
+    expect(result.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
   it('aws logs get-query-results output of a query not Complete is explained, and the file named with its status on stderr and in stats.input', () => {
     const file = join(tmp, 'get-query-results-running.json');
     writeFileSync(

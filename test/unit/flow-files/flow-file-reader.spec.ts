@@ -71,6 +71,41 @@ describe('readFlowRecords', () => {
     expect(records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.7', '10.0.0.8']);
   });
 
+  it('reads the events of aws logs filter-log-events --output text as their messages, skipping the searched log streams', async () => {
+    const file = join(dir, 'filter-log-events.txt');
+    const event = (message: string, i: number): string =>
+      [
+        'EVENTS',
+        `3795227618236925413640612386914957066785024000000000000${i}`,
+        1700000100000 + i,
+        'eni-a-all',
+        message,
+        1700000000000 + i,
+      ].join('\t');
+    writeFileSync(
+      file,
+      [
+        event(line('10.0.0.1', 41000, 22), 0),
+        event(line('10.0.0.2', 41000, 22, 'ACCEPT'), 1),
+        'SEARCHEDLOGSTREAMS\teni-a-all\tTrue',
+        `EVENTS\t1700000100000\t${line('10.0.0.3', 41000, 22)}\t1700000000000`,
+      ].join('\n') + '\n',
+    );
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => [r.record.srcaddr, r.source.line])).toEqual([
+      ['10.0.0.1', 1],
+      ['10.0.0.2', 2],
+    ]);
+    expect(stats).toMatchObject({ lines: 4, records: 2, malformed: 1 });
+    expect(stats.malformedExamples).toEqual([{ file, line: 4, error: expect.stringContaining('--output json') }]);
+    // The aggregation reads the same records, on its fast path too.
+    const { aggregates } = await aggregateFlowFiles([file], { actions: ['REJECT', 'ACCEPT'] });
+    expect(aggregates.map((a) => [a.srcaddr, a.action]).sort()).toEqual([
+      ['10.0.0.1', 'REJECT'],
+      ['10.0.0.2', 'ACCEPT'],
+    ]);
+  });
+
   it('uses the given LogFormat for headerless custom-format files', async () => {
     const file = join(dir, 'custom.log');
     writeFileSync(file, '- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5\n');
