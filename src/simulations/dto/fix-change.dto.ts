@@ -16,6 +16,8 @@ export class FixChangeDto {
   action!: FixAction;
 
   @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
     description: "The EC2 request parameters, with the API's own names.",
     example: {
       GroupId: 'sg-0a1b2c3d4e5f60002',

@@ -73,7 +73,7 @@ export class ConfigSourceDto {
   @Matches(ROLE_NAME, { message: 'roleName must be an IAM role name, optionally under a path' })
   roleName?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: "organization: the external id the members' trust policies require." })
+  @ApiPropertyOptional({ type: String, nullable: true, description: "organization: the external id the members' trust policies require." })
   @IsOptional()
   @IsString()
   @Length(2, 1224)

@@ -179,6 +179,36 @@ describe('the OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('types every field of a request body: no bare object (a string union with null reads as one to the plugin), free-form ones say so', () => {
+    type Schema = { type?: string; $ref?: string; properties?: Record<string, Schema>; items?: Schema; allOf?: Schema[] };
+    const schemas = document.components!.schemas as Record<string, Schema>;
+    const seen = new Set<string>();
+    const wrong: string[] = [];
+    const visit = (schema: Schema | undefined, at: string): void => {
+      if (!schema) return;
+      if (schema.$ref) {
+        const name = schema.$ref.split('/').pop()!;
+        if (!seen.has(name)) {
+          seen.add(name);
+          visit(schemas[name], name);
+        }
+        return;
+      }
+      for (const part of schema.allOf ?? []) visit(part, at);
+      visit(schema.items, `${at}[]`);
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        const bare = property.type === 'object' && !property.properties && !('additionalProperties' in property);
+        if (bare && !property.$ref && !property.allOf) wrong.push(`${at}.${name}`);
+        visit(property, `${at}.${name}`);
+      }
+    };
+    for (const operation of operations.values()) {
+      const body = operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined;
+      for (const media of Object.values(body?.content ?? {})) visit(media.schema, 'body');
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('describes problem details as the filter writes them, the validation variant with its errors', () => {
     const schemas = document.components!.schemas as Record<
       string,
