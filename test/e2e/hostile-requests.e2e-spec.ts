@@ -323,6 +323,18 @@ describe('hostile requests get 4xx problem+json', () => {
         expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       },
     );
+
+    it.each(['name', 'url', 'events', 'filters'])('webhooks: {"%s": null} is a 400', async (field) => {
+      const response = await api(server()).patch(`/v1/webhooks/${webhookId}`, { [field]: null });
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
+
+    it.each(['targetIds', 'severities', 'classifications'])('webhooks: {"filters": {"%s": null}} is a 400', async (field) => {
+      const response = await api(server()).patch(`/v1/webhooks/${webhookId}`, { filters: { [field]: null } });
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(`filters.${field}`);
+    });
   });
 
   it('serves reports with a Content-Security-Policy that lets nothing run, and nosniff on every answer', async () => {

@@ -1,24 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, ValidateNested } from 'class-validator';
 import { ALL_DOMAIN_EVENT_TYPES } from '../../events/domain-event';
 import { WEBHOOK_FORMATS } from '../webhook-format';
 import { JiraConfigDto } from './jira-config.dto';
 import { ServiceNowConfigDto } from './servicenow-config.dto';
 import { SlackConfigDto } from './slack-config.dto';
 import { WebhookFiltersDto } from './webhook-filters.dto';
+import { IsOmittable } from '../../common/http/is-omittable.decorator';
 import { IsPlainName } from '../../common/http/is-plain-name.decorator';
 
+/** A subscription; a field may be left out, never sent as `null` (an update would store it). */
 export class CreateWebhookDto {
   @ApiPropertyOptional({ example: 'security-team' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 100)
   @IsPlainName()
   name?: string;
 
   @ApiPropertyOptional({ example: 'https://hooks.example.com/sgdoctor', description: 'Required for the standard format.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(8, 2000)
   url?: string;
@@ -31,30 +33,30 @@ export class CreateWebhookDto {
   events!: string[];
 
   @ApiPropertyOptional({ type: WebhookFiltersDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => WebhookFiltersDto)
   filters?: WebhookFiltersDto;
 
   @ApiPropertyOptional({ enum: WEBHOOK_FORMATS, default: 'standard' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(WEBHOOK_FORMATS)
   format?: (typeof WEBHOOK_FORMATS)[number];
 
   @ApiPropertyOptional({ type: JiraConfigDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => JiraConfigDto)
   jira?: JiraConfigDto;
 
   @ApiPropertyOptional({ type: ServiceNowConfigDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => ServiceNowConfigDto)
   servicenow?: ServiceNowConfigDto;
 
   @ApiPropertyOptional({ type: SlackConfigDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => SlackConfigDto)
   slack?: SlackConfigDto;
