@@ -8,10 +8,17 @@ export function monthOf(now: Date): { month: string; from: Date; to: Date } {
   const year = now.getUTCFullYear();
   const month = now.getUTCMonth();
   return {
-    month: `${year}-${String(month + 1).padStart(2, '0')}`,
-    from: new Date(Date.UTC(year, month, 1)),
-    to: new Date(Date.UTC(year, month + 1, 1)),
+    month: `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}`,
+    from: startOfUtcMonth(year, month),
+    to: startOfUtcMonth(year, month + 1),
   };
+}
+
+/** Midnight UTC on the first of a month; the year as given (Date.UTC reads 0–99 as 1900–1999). */
+export function startOfUtcMonth(year: number, month: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 1);
+  return date;
 }
 
 export interface BudgetCheck {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { monthOf } from '../confirmations/reachability-budget';
+import { monthOf, startOfUtcMonth } from '../confirmations/reachability-budget';
 
 /** What a target's analyses scanned and cost in one calendar month (UTC). */
 export interface MonthCosts {
@@ -14,13 +14,14 @@ export interface MonthCosts {
   costUsd: number;
 }
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** `YYYY-MM` from 0001-01 (there is no year 0 in the calendar the months are counted in). */
+export const MONTH = /^(?!0000)(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** The month `YYYY-MM` as `[from, to)`; null when it is not one. */
 export function parseMonth(text: string): { month: string; from: Date; to: Date } | null {
   const match = MONTH.exec(text);
   if (!match) return null;
-  return monthOf(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)));
+  return monthOf(startOfUtcMonth(Number(match[1]), Number(match[2]) - 1));
 }
 
 /**

@@ -366,6 +366,15 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('a month of costs before year 1 is refused, and one of the first centuries is answered for itself', async () => {
+    const zero = await api(server(), readKey).get(`/v1/targets/${targetId}/costs?month=0000-01`);
+    expectProblem(zero, 400, 'REQUEST.VALIDATION_FAILED');
+    expect(zero.body.errors[0].field).toBe('month');
+    const early = await api(server(), readKey).get(`/v1/targets/${targetId}/costs?month=0099-03`);
+    expect(early.status, JSON.stringify(early.body)).toBe(200);
+    expect(early.body).toMatchObject({ month: '0099-03', from: '0099-03-01T00:00:00.000Z', to: '0099-04-01T00:00:00.000Z' });
+  });
+
   it('an over-long path parameter is a 414 problem+json', async () => {
     const response = await api(server()).get(`/v1/targets/${'a'.repeat(500)}`);
     expectProblem(response, 414, 'REQUEST.URI_TOO_LONG');

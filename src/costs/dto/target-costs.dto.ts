@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import { MONTH } from '../target-costs.service';
 
 export class TargetCostsQuery {
   @ApiPropertyOptional({
-    description: 'Calendar month (UTC), `YYYY-MM`; default: the current one.',
+    description: 'Calendar month (UTC), `YYYY-MM` from 0001-01; default: the current one.',
     example: '2026-11',
-    pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
+    pattern: MONTH.source,
   })
   @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
+  @Matches(MONTH, { message: 'month must be YYYY-MM, from 0001-01' })
   month?: string;
 }
 
