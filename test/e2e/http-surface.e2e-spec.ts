@@ -188,6 +188,19 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('answers a path whose id is empty (a trailing slash, two slashes) as a path no route has: 404, no Allow', async () => {
+    for (const path of ['/v1/findings/', '/v1/targets/', '/v1/api-keys/', '/v1/analyses//retry', `/v1/webhooks/${ABSENT_ID}/deliveries/`]) {
+      for (const method of METHODS) {
+        const response = await send(server(), method, path).set('authorization', `Bearer ${ADMIN_KEY}`);
+        const context = `${method.toUpperCase()} ${path}`;
+        expect(response.status, context).toBe(404);
+        expect(response.headers.allow, context).toBeUndefined();
+        if (method !== 'head')
+          expect(response.body, context).toMatchObject({ status: 404, code: 'REQUEST.ROUTE_NOT_FOUND', instance: path });
+      }
+    }
+  });
+
   it('keeps a path no route has 404, HEAD of a GET route a GET without its body, and OPTIONS of a known path 405', async () => {
     for (const key of [ADMIN_KEY, undefined]) {
       const auth = (test: request.Test) => (key ? test.set('authorization', `Bearer ${key}`) : test);
