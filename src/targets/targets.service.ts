@@ -20,6 +20,7 @@ import type { TargetScopeDto } from './dto/target-scope.dto';
 import { TargetDto } from './dto/target.dto';
 import type { UpdateTargetDto } from './dto/update-target.dto';
 import { AthenaTableUnreadableError } from './athena-table-unreadable.error';
+import { checkSettingsApply } from './settings-apply.util';
 import { TargetNotFoundError } from './target-not-found.error';
 import type { ConfigSourceSettings, FlowSourceSettings, Target, TargetAccess, TargetScope } from './target-sources';
 import { TargetEntity } from './target.entity';
@@ -45,6 +46,7 @@ export class TargetsService {
   }
 
   async create(dto: CreateTargetDto): Promise<TargetDto> {
+    checkSettingsApply(dto);
     const entity = this.targets.create({
       name: dto.name ?? `${dto.accountId}/${dto.region}`,
       accountId: dto.accountId,
@@ -97,6 +99,7 @@ export class TargetsService {
   }
 
   async update(id: string, dto: UpdateTargetDto): Promise<TargetDto> {
+    checkSettingsApply(dto);
     const entity = await this.getEntity(id);
     if (dto.name !== undefined) entity.name = dto.name;
     if (dto.accountId !== undefined) entity.accountId = dto.accountId;

@@ -113,6 +113,45 @@ describe('targets', () => {
     );
   });
 
+  it('refuses a setting of another kind of access or source instead of storing the target without it', async () => {
+    const cases: Array<[overrides: Record<string, unknown>, field: string]> = [
+      [{ access: { type: 'default-chain', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read' } }, 'access.roleArn'],
+      [{ access: { type: 'default-chain', externalId: 'trust-me' } }, 'access.externalId'],
+      [{ flowSource: { type: 'files', paths: ['flows'], database: 'vpc_flow_logs', table: 'flow_logs' } }, 'flowSource.database'],
+      [{ flowSource: { type: 'files', paths: ['flows'], bucket: 'shop-flow-logs' } }, 'flowSource.bucket'],
+      [{ flowSource: { type: 'files', paths: ['flows'], logGroupName: '/vpc/flow-logs' } }, 'flowSource.logGroupName'],
+      [{ configSource: { type: 'snapshot-file', paths: ['snapshot.json'], roleName: 'sgdoctor-read' } }, 'configSource.roleName'],
+      [{ configSource: { type: 'ec2', paths: ['snapshot.json'] } }, 'configSource.paths'],
+    ];
+    for (const [overrides, field] of cases) {
+      const response = await api(server()).post('/v1/targets', sampleTargetBody(overrides));
+      expect(response.status, `${field}: ${JSON.stringify(response.body)}`).toBe(400);
+      expect(
+        response.body.errors.map((e: { field: string }) => e.field),
+        field,
+      ).toContain(field);
+    }
+    const created = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'kinds' }));
+    expect(created.status).toBe(201);
+    const patched = await api(server()).patch(`/v1/targets/${created.body.id}`, {
+      flowSource: { type: 'files', paths: ['flows'], workgroup: 'primary' },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(400);
+    expect(patched.body.errors.map((e: { field: string }) => e.field)).toContain('flowSource.workgroup');
+    // What every kind takes is still taken.
+    const withFormat = await api(server()).patch(`/v1/targets/${created.body.id}`, {
+      flowSource: {
+        type: 'files',
+        paths: ['flows'],
+        logFormat:
+          '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}',
+      },
+      access: { type: 'assume-role', roleArn: 'arn:aws:iam::111122223333:role/sgdoctor-read', externalId: 'trust-me' },
+    });
+    expect(withFormat.status, JSON.stringify(withFormat.body)).toBe(200);
+    await api(server()).delete(`/v1/targets/${created.body.id}`);
+  });
+
   it('stores an Athena flow source’s logDestination (an S3 ARN or s3:// URL) and refuses anything else', async () => {
     const athena = (logDestination?: unknown) => ({
       type: 'athena',
