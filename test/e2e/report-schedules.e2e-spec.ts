@@ -209,4 +209,43 @@ describe('report schedules and reports', () => {
     expect(trend.newFindings.previous).toBe(data.totals.findings.new.total);
     expect(trend.rejectedRecords.previous).toBe(data.totals.rejectedRecords);
   });
+
+  it('names a target whose analysis failed, in every format, instead of reporting it as if analysed', async () => {
+    const broken = await http.post('/v1/targets', {
+      name: 'broken snapshot',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      flowSource: { type: 'files', paths: ['flows'] },
+      configSource: { type: 'snapshot-file', paths: ['README.md'] },
+    });
+    expect(broken.status, JSON.stringify(broken.body)).toBe(201);
+    const schedule = await http.post('/v1/report-schedules', {
+      name: 'with a broken target',
+      targetIds: [targetId, broken.body.id],
+      cron: '0 6 * * *',
+      lookbackHours: 72,
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    expect((await http.post(`/v1/report-schedules/${schedule.body.id}/run`)).status).toBe(202);
+    const page = await until(
+      () => http.get(`/v1/reports?scheduleId=${schedule.body.id}`),
+      (r) => r.body.items?.length === 1,
+      90_000,
+      200,
+    );
+    const report = page.body.items[0];
+    const data = JSON.parse((await http.get(`/v1/reports/${report.id}?format=json`)).text);
+    expect(data.notAnalysed).toEqual([
+      expect.objectContaining({
+        targetId: broken.body.id,
+        status: 'failed',
+        reason: expect.stringContaining('README.md is not valid JSON'),
+      }),
+    ]);
+    expect(data.notAnalysed[0].analysisId).toEqual(expect.any(String));
+    const markdown = (await http.get(`/v1/reports/${report.id}?format=markdown`)).text;
+    expect(markdown).toMatch(/not analysed.*broken snapshot.*failed.*README\.md is not valid JSON/);
+    const html = (await http.get(`/v1/reports/${report.id}?format=html`)).text;
+    expect(html).toMatch(/Targets not analysed[\s\S]*broken snapshot[\s\S]*README\.md is not valid JSON/);
+  });
 });

@@ -288,6 +288,23 @@ class ReportDegradedSignalDto {
   cost!: string;
 }
 
+class ReportNotAnalysedDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Null when no analysis could be started.' })
+  analysisId!: string | null;
+
+  @ApiProperty({
+    enum: ['failed', 'cancelled', 'unfinished', 'not-started'],
+    description: 'unfinished: still queued or running when the report was built (REPORT_ANALYSIS_WAIT_MS).',
+  })
+  status!: string;
+
+  @ApiProperty({ example: 'snapshot: CredentialsProviderError: Could not load credentials from any providers' })
+  reason!: string;
+}
+
 class ReportAddressCountDto {
   @ApiProperty({ example: '203.0.113.45' })
   address!: string;
@@ -439,6 +456,14 @@ export class ReportDataDto {
     description: 'Signals the input lacked and what each cost (absent in reports written before they were kept).',
   })
   degradedSignals?: ReportDegradedSignalDto[];
+
+  @ApiProperty({
+    type: [ReportNotAnalysedDto],
+    required: false,
+    description:
+      'Targets of the run whose analysis did not succeed (failed, cancelled, unfinished or not started), with the reason: their findings are those of earlier analyses (absent in reports written before it was kept).',
+  })
+  notAnalysed?: ReportNotAnalysedDto[];
 
   @ApiProperty({
     type: ReportScannerActivityDto,

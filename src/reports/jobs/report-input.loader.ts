@@ -9,6 +9,7 @@ import type {
   BuildReportInput,
   CoverageGap,
   DegradedCoverage,
+  NotAnalysedTarget,
   ReportData,
   ReportFindingInput,
   ReportPeriod,
@@ -26,6 +27,8 @@ export interface ReportInputRequest {
   targetIds: string[];
   period: ReportPeriod;
   analysisIds: string[];
+  /** Targets of the run for which no analysis could be started, with why. */
+  notStarted?: Array<{ targetId: string; reason: string }>;
   generatedAt: Date;
 }
 
@@ -75,6 +78,7 @@ export class ReportInputLoader {
       })),
       rejectedFlows: findings.flatMap((f) => Object.entries(f.counts ?? {}).map(([at, records]) => ({ at, records }))),
       ...(await this.coverage(request.analysisIds)),
+      notAnalysed: await this.notAnalysed(request),
       previous: request.scheduleId ? await this.previous(request.scheduleId, request.period) : null,
     };
   }
@@ -107,6 +111,38 @@ export class ReportInputLoader {
       }
     }
     return { coverageGaps: gaps, undecided, degradedSignals };
+  }
+
+  /**
+   * The targets whose findings the run's analyses did not bring up to date: an analysis that
+   * failed, was cancelled or had not finished, and a target no analysis could be started for.
+   */
+  private async notAnalysed(request: ReportInputRequest): Promise<NotAnalysedTarget[]> {
+    const analyses = request.analysisIds.length > 0 ? await this.analyses.findEntities(request.analysisIds) : [];
+    const byTarget = new Map(analyses.map((analysis) => [analysis.targetId, analysis]));
+    const notStarted = new Map((request.notStarted ?? []).map((entry) => [entry.targetId, entry.reason]));
+    const out: NotAnalysedTarget[] = [];
+    for (const targetId of request.targetIds) {
+      const analysis = byTarget.get(targetId);
+      if (!analysis) {
+        out.push({ targetId, analysisId: null, status: 'not-started', reason: notStarted.get(targetId) ?? 'no analysis was started' });
+        continue;
+      }
+      if (analysis.status === 'succeeded') continue;
+      if (analysis.status === 'failed' || analysis.status === 'cancelled') {
+        const failure = analysis.failure;
+        const reason = failure ? `${failure.stage ? `${failure.stage}: ` : ''}${failure.reason}` : analysis.status;
+        out.push({ targetId, analysisId: analysis.id, status: analysis.status, reason });
+      } else {
+        out.push({
+          targetId,
+          analysisId: analysis.id,
+          status: 'unfinished',
+          reason: `still ${analysis.status}${analysis.stage ? ` (${analysis.stage})` : ''} when the report was built`,
+        });
+      }
+    }
+    return out;
   }
 
   /** The schedule's latest report before this period's end: the trend's baseline. */

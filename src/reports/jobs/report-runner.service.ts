@@ -68,7 +68,7 @@ export class ReportRunner {
 
     const end = new Date(payload.manual ? payload.manual.requestedAt : tickMs);
     const period: ReportPeriod = { from: new Date(end.getTime() - schedule.lookbackHours * HOUR_MS).toISOString(), to: end.toISOString() };
-    const analysisIds = await this.startAnalyses(schedule, period);
+    const { analysisIds, notStarted } = await this.startAnalyses(schedule, period);
     await this.waitFor(analysisIds);
 
     const reportId = randomUUID();
@@ -79,6 +79,7 @@ export class ReportRunner {
       targetIds: schedule.targetIds,
       period,
       analysisIds,
+      notStarted,
       generatedAt: this.clock.now(),
     });
     const data = buildReportData(input);
@@ -112,8 +113,12 @@ export class ReportRunner {
   }
 
   /** One analysis per target; a target already being analysed lends its running analysis. */
-  private async startAnalyses(schedule: ReportScheduleEntity, period: ReportPeriod): Promise<string[]> {
+  private async startAnalyses(
+    schedule: ReportScheduleEntity,
+    period: ReportPeriod,
+  ): Promise<{ analysisIds: string[]; notStarted: Array<{ targetId: string; reason: string }> }> {
     const ids: string[] = [];
+    const notStarted: Array<{ targetId: string; reason: string }> = [];
     for (const targetId of schedule.targetIds) {
       try {
         const analysis = await this.analyses.create(
@@ -127,12 +132,13 @@ export class ReportRunner {
         } else if (error instanceof AppError) {
           // A deleted target, or a window the target cannot serve: report on what can be analysed.
           this.logger.warn(`report schedule ${schedule.id}: no analysis of target ${targetId}: ${error.message}`);
+          notStarted.push({ targetId, reason: error.message });
         } else {
           throw error;
         }
       }
     }
-    return ids;
+    return { analysisIds: ids, notStarted };
   }
 
   /** Polls until every analysis finished, or the configured wait ran out (the report then says what it has). */

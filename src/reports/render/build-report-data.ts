@@ -78,6 +78,7 @@ export function buildReportData(input: BuildReportInput): ReportData {
     degradedSignals: [...(input.degradedSignals ?? [])].sort(
       (a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind),
     ),
+    notAnalysed: [...(input.notAnalysed ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId)),
     rejectedSeries,
     findings: classified.map(({ input: f, lifecycle }) => findingRow(f, lifecycle, targetNames)).sort(compareRows),
     scannerActivity: scannerActivity(

@@ -77,6 +77,15 @@ ${simpleTable(
 <section>
 <h2>Coverage: what the analysis could not see</h2>
 ${
+  data.notAnalysed?.length
+    ? `<h3>Targets not analysed</h3><p class="muted">Their findings are those of earlier analyses.</p>${simpleTable(
+        ['Target', 'Analysis', 'Reason'],
+        data.notAnalysed.map((n) => [e(targetName.get(n.targetId) ?? n.targetId), e(n.status), e(n.reason)]),
+        '',
+      )}`
+    : ''
+}
+${
   data.coverageGaps.length > 0
     ? simpleTable(
         ['Target', 'Resource', 'Reason'],

@@ -54,6 +54,10 @@ export function renderMarkdownReport(data: ReportData): string {
     '',
     '## Coverage: what the analysis could not see',
     '',
+    ...(data.notAnalysed ?? []).map(
+      (n) =>
+        `- not analysed (target ${inline(targetName.get(n.targetId) ?? n.targetId)}): ${n.status}: ${inline(n.reason)}; its findings are those of earlier analyses`,
+    ),
     ...(data.coverageGaps.length > 0
       ? data.coverageGaps.map(
           (g) =>

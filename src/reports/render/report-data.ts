@@ -104,6 +104,19 @@ export interface DegradedCoverage {
   cost: string;
 }
 
+/**
+ * A target of the run whose findings the run's analysis did not bring up to date: its analysis
+ * failed or was cancelled, had not finished when the report was built, or could not be started.
+ * Its findings in the report are those of earlier analyses.
+ */
+export interface NotAnalysedTarget {
+  targetId: string;
+  /** Null when no analysis could be started. */
+  analysisId: string | null;
+  status: 'failed' | 'cancelled' | 'unfinished' | 'not-started';
+  reason: string;
+}
+
 export interface SeriesPoint {
   /** Bucket start, ISO 8601 UTC. */
   start: string;
@@ -197,6 +210,8 @@ export interface ReportData {
   /** Absent in reports written before they were kept. */
   undecided?: UndecidedCoverage[];
   degradedSignals?: DegradedCoverage[];
+  /** Absent in reports written before it was kept. */
+  notAnalysed?: NotAnalysedTarget[];
   rejectedSeries: RejectedSeries;
   /** Every finding; renderers show the ones that may need a change in full and sum noise up in `scannerActivity`. */
   findings: ReportFindingRow[];
@@ -228,6 +243,7 @@ export interface BuildReportInput {
   coverageGaps: CoverageGap[];
   undecided?: UndecidedCoverage[];
   degradedSignals?: DegradedCoverage[];
+  notAnalysed?: NotAnalysedTarget[];
   previous: ReportData | null;
   limits?: { topServices?: number; topPeers?: number };
 }

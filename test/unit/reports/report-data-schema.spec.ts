@@ -79,8 +79,17 @@ describe('the ReportData schema', () => {
   it('describes a built report member by member, a trend and a ticket included', () => {
     const first = buildReportData(sampleReportInput());
     const second = buildReportData(
-      sampleReportInput({ id: 'rep-2', period: { from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' }, previous: first }),
+      sampleReportInput({
+        id: 'rep-2',
+        period: { from: '2026-11-02T00:00:00Z', to: '2026-11-03T00:00:00Z' },
+        previous: first,
+        notAnalysed: [
+          { targetId: 'tgt-stage', analysisId: 'ana-1', status: 'failed', reason: 'snapshot: credentials expired' },
+          { targetId: 'tgt-gone', analysisId: null, status: 'not-started', reason: 'Target tgt-gone does not exist.' },
+        ],
+      }),
     );
+    expect(second.notAnalysed).toHaveLength(2);
     expect(second.trend).not.toBeNull();
     expect(second.findings.some((row) => row.ticket !== null)).toBe(true);
     expect(second.coverageGaps.length).toBeGreaterThan(0);
