@@ -2,11 +2,14 @@ import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
 import { MetricsService } from './metrics.service';
 
+/**
+ * Prometheus scrape endpoint. Like every route but health it needs an API key (read scope; a
+ * scraper sends it with its `authorization` setting): request rates, routes and queue depths are
+ * the service's own business. Not throttled, so a scrape never uses up a key's limit.
+ */
 @ApiExcludeController()
-@Public()
 @SkipThrottle()
 @Controller('metrics')
 export class MetricsController {

@@ -70,7 +70,7 @@ type Server = Parameters<typeof request>[0];
 
 /** The cache's counters as /metrics shows them, by `route result`. */
 async function outcomes(server: Server): Promise<Record<string, number>> {
-  const text = (await request(server).get('/metrics')).text;
+  const text = (await request(server).get('/metrics').set('authorization', `Bearer ${ADMIN_KEY}`)).text;
   const counts: Record<string, number> = {};
   for (const match of text.matchAll(/^sgdoctor_findings_cache_requests_total\{route="(\w+)",result="(\w+)"\} (\d+)$/gm)) {
     counts[`${match[1]} ${match[2]}`] = Number(match[3]);

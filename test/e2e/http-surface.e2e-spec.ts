@@ -400,9 +400,14 @@ describe('HTTP surface', () => {
     expect(response.headers['x-request-id']).toBe('trace-abc.123');
   });
 
-  it('exposes Prometheus metrics: request durations by route and status, queue depths', async () => {
+  it('exposes Prometheus metrics to an API key: request durations by route and status, queue depths', async () => {
     await request(server()).get('/health/live');
-    const response = await request(server()).get('/metrics');
+    const anonymous = await request(server()).get('/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(anonymous.text).not.toMatch(/http_request_duration_seconds/);
+    expect((await request(server()).get('/metrics').set('authorization', 'Bearer wrong-key-0123456789abcdef')).status).toBe(401);
+    const response = await request(server()).get('/metrics').set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} \d+/);
