@@ -9,16 +9,23 @@ export const REDACTED_PATHS = [
   '*.apiKey',
   '*.token',
   '*.adminApiKey',
+  '*.apiToken',
+  '*.externalId',
+  '*.secretAccessKey',
+  '*.sessionToken',
+  '*.credentials',
+  '*.webhookUrl',
 ];
 
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
 
 /**
  * Query parameters that carry a credential: an API key sent as `?api_key=` (which the API does
- * not accept, but a client may try), tokens, secrets, passwords, signatures.
+ * not accept, but a client may try), tokens, secrets, passwords, signatures, a role's external
+ * id, and a presigned URL's `X-Amz-Credential` (the access key id).
  */
 const SECRET_QUERY_PARAMETERS =
-  /([?&](?:[a-z0-9_.-]*[-_.])?(?:api[-_]?key|apikey|key|token|access[-_]?token|secret|password|passwd|signature|sig|auth|authorization)=)[^&#\s"']*/gi;
+  /([?&](?:[a-z0-9_.-]*[-_.])?(?:api[-_]?key|apikey|key|token|access[-_]?token|secret|password|passwd|signature|sig|auth|authorization|external[-_]?id|credentials?|jwt|bearer)=)[^&#\s"']*/gi;
 
 /**
  * `postgres://user:secret@host` → `postgres://user:[REDACTED]@host` and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrlCredentials, redactUrlCredentialsDeep } from '../../../src/common/logging/redact';
+import { REDACTED_PATHS, redactUrlCredentials, redactUrlCredentialsDeep } from '../../../src/common/logging/redact';
 
 const KEY = 'sgd_3f9a0c12b4e7_0123456789abcdef0123456789abcdef';
 
@@ -13,6 +13,14 @@ describe('redacting credentials in logged text', () => {
     [`/v1/targets?token=${KEY}&a=1`, '/v1/targets?token=[REDACTED]&a=1'],
     [`GET https://host/x?password=${KEY} failed`, 'GET https://host/x?password=[REDACTED] failed'],
     ['postgres://user:hunter2@db/sgdoctor', 'postgres://user:[REDACTED]@db/sgdoctor'],
+    [`/v1/targets?externalId=${KEY}`, '/v1/targets?externalId=[REDACTED]'],
+    [`/v1/targets?external_id=${KEY}&a=1`, '/v1/targets?external_id=[REDACTED]&a=1'],
+    [`/v1/x?jwt=${KEY}`, '/v1/x?jwt=[REDACTED]'],
+    [`/v1/x?bearer=${KEY}`, '/v1/x?bearer=[REDACTED]'],
+    [
+      'https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261207%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261207T000000Z',
+      'https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED]&X-Amz-Date=20261207T000000Z',
+    ],
   ])('%s', (input, expected) => {
     expect(redactUrlCredentials(input)).toBe(expected);
   });
@@ -20,6 +28,12 @@ describe('redacting credentials in logged text', () => {
   it('leaves ordinary query parameters alone', () => {
     const url = '/v1/findings?targetId=0b8f4f6e-2a1c-4d3e-9f00-1234567890ab&keyword=x&monkey=1&q=token';
     expect(redactUrlCredentials(url)).toBe(url);
+  });
+
+  it('names the fields of AWS credentials, external ids and integration tokens among those never logged', () => {
+    expect(REDACTED_PATHS).toEqual(
+      expect.arrayContaining(['*.externalId', '*.apiToken', '*.secretAccessKey', '*.sessionToken', '*.credentials', '*.webhookUrl']),
+    );
   });
 
   it('reaches strings inside log objects', () => {
