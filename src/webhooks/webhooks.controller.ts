@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -46,6 +46,8 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
+  // The answer holds a secret shown this once: no cache on the way may keep it.
+  @Header('cache-control', 'no-store')
   @RequireScope('admin')
   @ApiOperation({
     summary: 'Subscribe a webhook',

@@ -70,6 +70,8 @@ describe('API keys', () => {
     const key: string = created.body.key;
     expect(key).toMatch(/^sgd_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.body).toMatchObject({ name: 'reader', scopes: ['read'], revokedAt: null, prefix: key.slice(0, 16) });
+    // The one answer that holds the key is kept by no cache on the way.
+    expect(created.headers['cache-control']).toBe('no-store');
 
     const listed = await request(server()).get('/v1/api-keys').set('x-api-key', ADMIN_KEY);
     expect(listed.status).toBe(200);
