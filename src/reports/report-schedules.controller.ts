@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
-import { ReportRunDto } from './dto/report-run.dto';
+import { ReportRunDto, ReportRunStatusDto } from './dto/report-run.dto';
 import { ReportScheduleDto } from './dto/report-schedule.dto';
 import { UpdateReportScheduleDto } from './dto/update-report-schedule.dto';
 import { ReportSchedulesService } from './report-schedules.service';
@@ -88,11 +89,31 @@ export class ReportSchedulesController {
   @ApiOperation({
     summary: 'Run a report schedule now',
     description:
-      'Queues one run outside the cron: fresh analyses of its targets, then a report of the look-back ending now. The answer names the run.',
+      'Queues one run outside the cron: fresh analyses of its targets, then a report of the look-back ending now. ' +
+      'The answer names the run; follow it at its `Location`.',
   })
-  @ApiAcceptedResponse({ type: ReportRunDto, description: 'Queued: fresh analyses, then a report.' })
+  @ApiAcceptedResponse({
+    type: ReportRunDto,
+    description: 'Queued: fresh analyses, then a report; `Location` points at the run.',
+    headers: { location: { description: 'The path of the run: `/v1/report-schedules/{id}/runs/{runId}`.', schema: { type: 'string' } } },
+  })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportScheduleNotFound)
-  run(@Param('id', uuidParam) id: string): Promise<ReportRunDto> {
-    return this.schedules.runNow(id);
+  async run(@Param('id', uuidParam) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ReportRunDto> {
+    const run = await this.schedules.runNow(id);
+    void reply.header('location', `/v1/report-schedules/${id}/runs/${run.runId}`);
+    return run;
+  }
+
+  @Get(':id/runs/:runId')
+  @ApiOperation({
+    summary: 'Get a run of a report schedule',
+    description:
+      'Where a "run now" stands: `queued`, `running`, `succeeded` with its `reportId`, or `failed` with the reason once every ' +
+      'attempt of its job failed (run the schedule again to retry).',
+  })
+  @ApiOkResponse({ type: ReportRunStatusDto, description: 'The run.' })
+  @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ReportRunNotFound)
+  getRun(@Param('id', uuidParam) id: string, @Param('runId', uuidParam) runId: string): Promise<ReportRunStatusDto> {
+    return this.schedules.getRun(id, runId);
   }
 }

@@ -10,12 +10,13 @@ import { TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { cronProblem, isValidTimeZone } from './cron-schedule.util';
 import type { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
-import { ReportRunDto } from './dto/report-run.dto';
+import { ReportRunDto, ReportRunStatusDto } from './dto/report-run.dto';
 import { ReportScheduleDto } from './dto/report-schedule.dto';
 import type { UpdateReportScheduleDto } from './dto/update-report-schedule.dto';
 import { REPORT_FORMATS } from './render/report-renderers';
 import type { ReportFormat } from './render/report-data';
 import { ReportRunEntity } from './report-run.entity';
+import { ReportRunNotFoundError } from './report-run-not-found.error';
 import { ReportScheduleNotFoundError } from './report-schedule-not-found.error';
 import { ReportScheduleEntity } from './report-schedule.entity';
 import { ReportSchedulerService } from './report-scheduler.service';
@@ -115,6 +116,13 @@ export class ReportSchedulesService {
     await this.runs.insert({ id: runId, scheduleId: id, requestedAt, status: 'queued' });
     await this.sync(id, () => this.scheduler.runNow(id, runId, requestedAt));
     return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
+  }
+
+  /** A "run now" of the schedule, as it stands. */
+  async getRun(scheduleId: string, runId: string): Promise<ReportRunStatusDto> {
+    const run = await this.runs.findOneBy({ id: runId, scheduleId });
+    if (!run) throw new ReportRunNotFoundError(runId);
+    return ReportRunStatusDto.fromEntity(run);
   }
 
   /** Every schedule (the reconciler makes the queue's schedulers agree with them). */

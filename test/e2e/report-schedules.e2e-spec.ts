@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/common/clock/clock';
 import { QueueName } from '../../src/queues/queue-names';
@@ -210,6 +211,33 @@ describe('report schedules and reports', () => {
     expect(trend.rejectedRecords.previous).toBe(data.totals.rejectedRecords);
   });
 
+  it('shows a run that failed for good with its reason, and 404 for a run of another schedule', async () => {
+    const schedule = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '0 6 * * *', enabled: false });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const other = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '0 7 * * *', enabled: false });
+    const runId = '00000000-0000-4000-8000-00000000f417';
+    await api.app
+      .get(DataSource)
+      .query(`INSERT INTO report_runs (id, schedule_id, requested_at, status, failure) VALUES ($1, $2, $3, 'failed', $4)`, [
+        runId,
+        schedule.body.id,
+        new Date('2026-11-25T06:00:00Z'),
+        'Error: report rendering failed',
+      ]);
+    const failed = await http.get(`/v1/report-schedules/${schedule.body.id}/runs/${runId}`);
+    expect(failed.status, JSON.stringify(failed.body)).toBe(200);
+    expect(failed.body).toEqual({
+      runId,
+      scheduleId: schedule.body.id,
+      requestedAt: '2026-11-25T06:00:00.000Z',
+      status: 'failed',
+      reportId: null,
+      failure: 'Error: report rendering failed',
+    });
+    expect((await http.get(`/v1/report-schedules/${other.body.id}/runs/${runId}`)).status).toBe(404);
+    expect((await http.get(`/v1/report-schedules/${schedule.body.id}/runs/not-a-uuid`)).status).toBe(400);
+  });
+
   it('names a target whose analysis failed, in every format, instead of reporting it as if analysed', async () => {
     const broken = await http.post('/v1/targets', {
       name: 'broken snapshot',
@@ -226,7 +254,22 @@ describe('report schedules and reports', () => {
       lookbackHours: 72,
     });
     expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
-    expect((await http.post(`/v1/report-schedules/${schedule.body.id}/run`)).status).toBe(202);
+    const run = await http.post(`/v1/report-schedules/${schedule.body.id}/run`);
+    expect(run.status).toBe(202);
+    expect(run.headers.location).toBe(`/v1/report-schedules/${schedule.body.id}/runs/${run.body.runId}`);
+    // The run can be followed: queued or running, then succeeded with its report.
+    const settled = await until(
+      () => http.get(run.headers.location as string),
+      (r) => r.status !== 200 || r.body.status === 'succeeded' || r.body.status === 'failed',
+      90_000,
+      200,
+    );
+    expect(settled.status, JSON.stringify(settled.body)).toBe(200);
+    expect(settled.body).toMatchObject({ runId: run.body.runId, scheduleId: schedule.body.id, status: 'succeeded', failure: null });
+    expect(settled.body.reportId).toEqual(expect.any(String));
+    const absent = await http.get(`/v1/report-schedules/${schedule.body.id}/runs/00000000-0000-4000-8000-000000000000`);
+    expect(absent.status).toBe(404);
+    expect(absent.body.code).toBe('REPORT_RUN.NOT_FOUND');
     const page = await until(
       () => http.get(`/v1/reports?scheduleId=${schedule.body.id}`),
       (r) => r.body.items?.length === 1,
@@ -234,6 +277,7 @@ describe('report schedules and reports', () => {
       200,
     );
     const report = page.body.items[0];
+    expect(report.id).toBe(settled.body.reportId);
     const data = JSON.parse((await http.get(`/v1/reports/${report.id}?format=json`)).text);
     expect(data.notAnalysed).toEqual([
       expect.objectContaining({

@@ -37,6 +37,7 @@ export enum ErrorCode {
   EncryptionKeyMissing = 'INTEGRATION.ENCRYPTION_KEY_MISSING',
   ReportNotFound = 'REPORT.NOT_FOUND',
   ReportScheduleNotFound = 'REPORT_SCHEDULE.NOT_FOUND',
+  ReportRunNotFound = 'REPORT_RUN.NOT_FOUND',
   ConfirmationNotFound = 'CONFIRMATION.NOT_FOUND',
   ConfirmationUnsupported = 'CONFIRMATION.UNSUPPORTED',
   ConfirmationBudgetExhausted = 'CONFIRMATION.BUDGET_EXHAUSTED',
@@ -79,6 +80,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.EncryptionKeyMissing]: 503,
   [ErrorCode.ReportNotFound]: 404,
   [ErrorCode.ReportScheduleNotFound]: 404,
+  [ErrorCode.ReportRunNotFound]: 404,
   [ErrorCode.ConfirmationNotFound]: 404,
   [ErrorCode.ConfirmationUnsupported]: 422,
   // A spending limit, not a rate limit: 429 would invite clients to retry automatically.
@@ -123,6 +125,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   [ErrorCode.EncryptionKeyMissing]: 'No encryption key configured for secrets',
   [ErrorCode.ReportNotFound]: 'Report not found',
   [ErrorCode.ReportScheduleNotFound]: 'Report schedule not found',
+  [ErrorCode.ReportRunNotFound]: 'Report run not found',
   [ErrorCode.ConfirmationNotFound]: 'Confirmation not found',
   [ErrorCode.ConfirmationUnsupported]: 'Reachability Analyzer cannot analyse this path',
   [ErrorCode.ConfirmationBudgetExhausted]: "The target's Reachability Analyzer budget for the month is spent",
