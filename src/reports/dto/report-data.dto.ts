@@ -305,6 +305,26 @@ class ReportNotAnalysedDto {
   reason!: string;
 }
 
+class ReportAccountNotReadDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ example: '222222222222' })
+  accountId!: string;
+
+  @ApiProperty({ example: 'eu-west-1' })
+  region!: string;
+
+  @ApiProperty({
+    enum: ['failed', 'skipped'],
+    description: 'failed: its role could not be assumed or EC2 refused; skipped: the organisation lists it as not active.',
+  })
+  status!: string;
+
+  @ApiProperty({ example: 'AccessDenied: User is not authorized to perform: sts:AssumeRole' })
+  reason!: string;
+}
+
 class ReportAddressCountDto {
   @ApiProperty({ example: '203.0.113.45' })
   address!: string;
@@ -464,6 +484,14 @@ export class ReportDataDto {
       'Targets of the run whose analysis did not succeed (failed, cancelled, unfinished or not started), with the reason: their findings are those of earlier analyses (absent in reports written before it was kept).',
   })
   notAnalysed?: ReportNotAnalysedDto[];
+
+  @ApiProperty({
+    type: [ReportAccountNotReadDto],
+    required: false,
+    description:
+      "Member accounts of an organisation target that the run's analysis did not read, with why: nothing of theirs is in the report (absent in reports written before it was kept).",
+  })
+  accountsNotRead?: ReportAccountNotReadDto[];
 
   @ApiProperty({
     type: ReportScannerActivityDto,

@@ -6,6 +6,7 @@ import { FindingsService } from '../../findings/findings.service';
 import { TargetsService } from '../../targets/targets.service';
 import { FindingTicketsService } from '../../ticketing/finding-tickets.service';
 import type {
+  AccountNotRead,
   BuildReportInput,
   CoverageGap,
   DegradedCoverage,
@@ -84,14 +85,18 @@ export class ReportInputLoader {
   }
 
   /** Coverage gaps, undecided records by reason and degraded signals of the run's analyses. */
-  private async coverage(analysisIds: string[]): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals'>> {
-    if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [] };
+  private async coverage(
+    analysisIds: string[],
+  ): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals' | 'accountsNotRead'>> {
+    if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [], accountsNotRead: [] };
     const analyses = await this.analyses.findEntities(analysisIds);
     const seen = new Set<string>();
     const gaps: CoverageGap[] = [];
     const undecided: UndecidedCoverage[] = [];
     const degradedSignals: DegradedCoverage[] = [];
+    const accountsNotRead: AccountNotRead[] = [];
     for (const analysis of analyses) {
+      accountsNotRead.push(...accountsNotReadOf(analysis.targetId, analysis.statistics));
       for (const group of analysis.statistics.undecided ?? []) {
         undecided.push({
           targetId: analysis.targetId,
@@ -110,7 +115,7 @@ export class ReportInputLoader {
         gaps.push({ targetId: analysis.targetId, resourceType: gap.resourceType, resourceId: gap.resourceId, reason: gap.reason });
       }
     }
-    return { coverageGaps: gaps, undecided, degradedSignals };
+    return { coverageGaps: gaps, undecided, degradedSignals, accountsNotRead };
   }
 
   /**
@@ -176,4 +181,21 @@ export function coverageGapsOf(statistics: Pick<AnalysisStatistics, 'scopeNotDes
     ...(missing?.subnetIds ?? []).map((resourceId) => ({ resourceType: 'subnet' as const, resourceId, reason })),
     ...(statistics.coverageGaps ?? []),
   ];
+}
+
+/** The member accounts of an organisation target's analysis that were not read (failed) or not active (skipped), with why. */
+export function accountsNotReadOf(targetId: string, statistics: Pick<AnalysisStatistics, 'accounts'>): AccountNotRead[] {
+  return (statistics.accounts ?? []).flatMap((member) =>
+    member.status === 'read'
+      ? []
+      : [
+          {
+            targetId,
+            accountId: member.accountId,
+            region: member.region,
+            status: member.status,
+            reason: member.error ? `${member.error.code}: ${member.error.message}` : member.status,
+          },
+        ],
+  );
 }

@@ -86,6 +86,20 @@ ${
     : ''
 }
 ${
+  data.accountsNotRead?.length
+    ? `<h3>Member accounts not read</h3>${simpleTable(
+        ['Target', 'Account', 'Status', 'Reason'],
+        data.accountsNotRead.map((a) => [
+          e(targetName.get(a.targetId) ?? a.targetId),
+          `<code>${e(a.accountId)}</code> ${e(a.region)}`,
+          e(a.status),
+          e(a.reason),
+        ]),
+        '',
+      )}`
+    : ''
+}
+${
   data.coverageGaps.length > 0
     ? simpleTable(
         ['Target', 'Resource', 'Reason'],

@@ -58,6 +58,10 @@ export function renderMarkdownReport(data: ReportData): string {
       (n) =>
         `- not analysed (target ${inline(targetName.get(n.targetId) ?? n.targetId)}): ${n.status}: ${inline(n.reason)}; its findings are those of earlier analyses`,
     ),
+    ...(data.accountsNotRead ?? []).map(
+      (a) =>
+        `- account not read (target ${inline(targetName.get(a.targetId) ?? a.targetId)}): ${code(a.accountId)} in ${inline(a.region)}: ${a.status}: ${inline(a.reason)}`,
+    ),
     ...(data.coverageGaps.length > 0
       ? data.coverageGaps.map(
           (g) =>

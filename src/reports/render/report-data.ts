@@ -117,6 +117,16 @@ export interface NotAnalysedTarget {
   reason: string;
 }
 
+/** A member account of an organisation target that the run's analysis did not read, with why. */
+export interface AccountNotRead {
+  targetId: string;
+  accountId: string;
+  region: string;
+  /** failed: its role could not be assumed or EC2 refused; skipped: the organisation lists it as not active. */
+  status: 'failed' | 'skipped';
+  reason: string;
+}
+
 export interface SeriesPoint {
   /** Bucket start, ISO 8601 UTC. */
   start: string;
@@ -212,6 +222,7 @@ export interface ReportData {
   degradedSignals?: DegradedCoverage[];
   /** Absent in reports written before it was kept. */
   notAnalysed?: NotAnalysedTarget[];
+  accountsNotRead?: AccountNotRead[];
   rejectedSeries: RejectedSeries;
   /** Every finding; renderers show the ones that may need a change in full and sum noise up in `scannerActivity`. */
   findings: ReportFindingRow[];
@@ -244,6 +255,7 @@ export interface BuildReportInput {
   undecided?: UndecidedCoverage[];
   degradedSignals?: DegradedCoverage[];
   notAnalysed?: NotAnalysedTarget[];
+  accountsNotRead?: AccountNotRead[];
   previous: ReportData | null;
   limits?: { topServices?: number; topPeers?: number };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverageGapsOf } from '../../../src/reports/jobs/report-input.loader';
+import { accountsNotReadOf, coverageGapsOf } from '../../../src/reports/jobs/report-input.loader';
 
 describe("a report's coverage of an analysis", () => {
   it('names the scope ids EC2 did not describe first, as not analysed, then the resources no flow log covers', () => {
@@ -24,5 +24,42 @@ describe("a report's coverage of an analysis", () => {
   it('is the flow-log gaps alone when the whole scope was described', () => {
     expect(coverageGapsOf({})).toEqual([]);
     expect(coverageGapsOf({ coverageGaps: [] })).toEqual([]);
+  });
+
+  it("names an organisation's member accounts the analysis could not read, or skipped, with why", () => {
+    const accounts = accountsNotReadOf('tgt-org', {
+      accounts: [
+        { accountId: '111111111111', region: 'eu-west-1', status: 'read', interfaces: 4 },
+        {
+          accountId: '222222222222',
+          region: 'eu-west-1',
+          status: 'failed',
+          error: { code: 'AccessDenied', message: 'not authorized to assume' },
+        },
+        {
+          accountId: '333333333333',
+          region: 'eu-west-1',
+          status: 'skipped',
+          error: { code: 'SUSPENDED', message: 'the account is suspended' },
+        },
+      ],
+    });
+    expect(accounts).toEqual([
+      {
+        targetId: 'tgt-org',
+        accountId: '222222222222',
+        region: 'eu-west-1',
+        status: 'failed',
+        reason: 'AccessDenied: not authorized to assume',
+      },
+      {
+        targetId: 'tgt-org',
+        accountId: '333333333333',
+        region: 'eu-west-1',
+        status: 'skipped',
+        reason: 'SUSPENDED: the account is suspended',
+      },
+    ]);
+    expect(accountsNotReadOf('tgt-one', {})).toEqual([]);
   });
 });

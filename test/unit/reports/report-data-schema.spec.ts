@@ -87,9 +87,13 @@ describe('the ReportData schema', () => {
           { targetId: 'tgt-stage', analysisId: 'ana-1', status: 'failed', reason: 'snapshot: credentials expired' },
           { targetId: 'tgt-gone', analysisId: null, status: 'not-started', reason: 'Target tgt-gone does not exist.' },
         ],
+        accountsNotRead: [
+          { targetId: 'tgt-prod', accountId: '222222222222', region: 'eu-west-1', status: 'failed', reason: 'AccessDenied: no role' },
+        ],
       }),
     );
     expect(second.notAnalysed).toHaveLength(2);
+    expect(second.accountsNotRead).toHaveLength(1);
     expect(second.trend).not.toBeNull();
     expect(second.findings.some((row) => row.ticket !== null)).toBe(true);
     expect(second.coverageGaps.length).toBeGreaterThan(0);

@@ -219,6 +219,24 @@ describe('HTML renderer', () => {
     expect(md).toContain('- undecided `icmp-type-rule` (target production): 96 records on 4 interface(s): no ICMP type in flow logs');
   });
 
+  it('names the targets not analysed and the member accounts not read, by target name, in Markdown and HTML', () => {
+    const data = buildReportData(
+      sampleReportInput({
+        notAnalysed: [{ targetId: 'tgt-stage', analysisId: 'ana-1', status: 'failed', reason: 'snapshot: credentials expired' }],
+        accountsNotRead: [
+          { targetId: 'tgt-prod', accountId: '222222222222', region: 'eu-west-1', status: 'failed', reason: 'AccessDenied: no role' },
+        ],
+      }),
+    );
+    const md = renderMarkdownReport(data);
+    expect(md).toContain('- not analysed (target staging): failed: snapshot: credentials expired');
+    expect(md).toContain('- account not read (target production): 222222222222 in eu-west-1: failed: AccessDenied: no role');
+    const html = renderHtmlReport(data);
+    expect(html).toContain('<td>staging</td><td>failed</td><td>snapshot: credentials expired</td>');
+    expect(html).toContain('<h3>Member accounts not read</h3>');
+    expect(html).toContain('<td>production</td><td><code>222222222222</code> eu-west-1</td><td>failed</td><td>AccessDenied: no role</td>');
+  });
+
   it('leads with the findings that need a change, names targets, orders severities, labels tiles by what they count', () => {
     expect(html).toContain('<div class="label">Blocked records</div><div class="value">7,110</div>');
     expect(html).not.toContain('Rejected records');
