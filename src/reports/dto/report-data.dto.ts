@@ -325,6 +325,37 @@ class ReportAccountNotReadDto {
   reason!: string;
 }
 
+class ReportWarningDto {
+  @ApiProperty({ description: 'What was not read: a file under the data root, an s3:// object, a table or a log group.' })
+  file!: string;
+
+  @ApiProperty()
+  message!: string;
+}
+
+class ReportInputNotReadDto {
+  @ApiProperty({ format: 'uuid' })
+  targetId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The analysis, which holds every warning.' })
+  analysisId!: string;
+
+  @ApiProperty({ type: 'integer' })
+  malformedLines!: number;
+
+  @ApiProperty({ type: 'integer' })
+  incompleteRecords!: number;
+
+  @ApiProperty({ type: 'integer' })
+  filesSkipped!: number;
+
+  @ApiProperty({ type: [ReportWarningDto], description: 'The first 10 warnings of the analysis.' })
+  warnings!: ReportWarningDto[];
+
+  @ApiProperty({ type: 'integer', description: 'Warnings the analysis holds beyond these.' })
+  moreWarnings!: number;
+}
+
 class ReportAddressCountDto {
   @ApiProperty({ example: '203.0.113.45' })
   address!: string;
@@ -492,6 +523,14 @@ export class ReportDataDto {
       "Member accounts of an organisation target that the run's analysis did not read, with why: nothing of theirs is in the report (absent in reports written before it was kept).",
   })
   accountsNotRead?: ReportAccountNotReadDto[];
+
+  @ApiProperty({
+    type: [ReportInputNotReadDto],
+    required: false,
+    description:
+      "Per target, what the run's analysis could not read of its flow logs: malformed lines, incomplete records, files skipped, with the first warnings (absent in reports written before it was kept).",
+  })
+  inputNotRead?: ReportInputNotReadDto[];
 
   @ApiProperty({
     type: ReportScannerActivityDto,

@@ -10,6 +10,7 @@ import type {
   BuildReportInput,
   CoverageGap,
   DegradedCoverage,
+  InputNotRead,
   NotAnalysedTarget,
   ReportData,
   ReportFindingInput,
@@ -87,15 +88,18 @@ export class ReportInputLoader {
   /** Coverage gaps, undecided records by reason and degraded signals of the run's analyses. */
   private async coverage(
     analysisIds: string[],
-  ): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals' | 'accountsNotRead'>> {
-    if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [], accountsNotRead: [] };
+  ): Promise<Pick<BuildReportInput, 'coverageGaps' | 'undecided' | 'degradedSignals' | 'accountsNotRead' | 'inputNotRead'>> {
+    if (analysisIds.length === 0) return { coverageGaps: [], undecided: [], degradedSignals: [], accountsNotRead: [], inputNotRead: [] };
     const analyses = await this.analyses.findEntities(analysisIds);
     const seen = new Set<string>();
     const gaps: CoverageGap[] = [];
     const undecided: UndecidedCoverage[] = [];
     const degradedSignals: DegradedCoverage[] = [];
     const accountsNotRead: AccountNotRead[] = [];
+    const inputNotRead: InputNotRead[] = [];
     for (const analysis of analyses) {
+      const unread = inputNotReadOf(analysis.targetId, analysis.id, analysis.statistics);
+      if (unread) inputNotRead.push(unread);
       accountsNotRead.push(...accountsNotReadOf(analysis.targetId, analysis.statistics));
       for (const group of analysis.statistics.undecided ?? []) {
         undecided.push({
@@ -115,7 +119,7 @@ export class ReportInputLoader {
         gaps.push({ targetId: analysis.targetId, resourceType: gap.resourceType, resourceId: gap.resourceId, reason: gap.reason });
       }
     }
-    return { coverageGaps: gaps, undecided, degradedSignals, accountsNotRead };
+    return { coverageGaps: gaps, undecided, degradedSignals, accountsNotRead, inputNotRead };
   }
 
   /**
@@ -198,4 +202,29 @@ export function accountsNotReadOf(targetId: string, statistics: Pick<AnalysisSta
           },
         ],
   );
+}
+
+/** Warnings of an analysis a report names; the rest are counted and left to the analysis. */
+const REPORT_WARNINGS = 10;
+
+/** What an analysis's flow source could not read (malformed or incomplete records, files skipped, warnings); null when it read everything. */
+export function inputNotReadOf(
+  targetId: string,
+  analysisId: string,
+  statistics: Pick<AnalysisStatistics, 'malformedLines' | 'incompleteRecords' | 'filesSkipped' | 'warnings'>,
+): InputNotRead | null {
+  const warnings = statistics.warnings ?? [];
+  const counts = {
+    malformedLines: statistics.malformedLines ?? 0,
+    incompleteRecords: statistics.incompleteRecords ?? 0,
+    filesSkipped: statistics.filesSkipped ?? 0,
+  };
+  if (counts.malformedLines + counts.incompleteRecords + counts.filesSkipped === 0 && warnings.length === 0) return null;
+  return {
+    targetId,
+    analysisId,
+    ...counts,
+    warnings: warnings.slice(0, REPORT_WARNINGS).map(({ file, message }) => ({ file, message })),
+    moreWarnings: Math.max(0, warnings.length - REPORT_WARNINGS),
+  };
 }

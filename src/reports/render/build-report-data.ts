@@ -79,6 +79,7 @@ export function buildReportData(input: BuildReportInput): ReportData {
       (a, b) => a.targetId.localeCompare(b.targetId) || a.kind.localeCompare(b.kind),
     ),
     notAnalysed: [...(input.notAnalysed ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId)),
+    inputNotRead: [...(input.inputNotRead ?? [])].sort((a, b) => a.targetId.localeCompare(b.targetId)),
     accountsNotRead: [...(input.accountsNotRead ?? [])].sort(
       (a, b) => a.targetId.localeCompare(b.targetId) || a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region),
     ),

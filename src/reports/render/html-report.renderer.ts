@@ -86,6 +86,22 @@ ${
     : ''
 }
 ${
+  data.inputNotRead?.length
+    ? `<h3>Flow logs not read</h3>${simpleTable(
+        ['Target', 'Malformed lines', 'Incomplete records', 'Files skipped', 'What and why'],
+        data.inputNotRead.map((i) => [
+          e(targetName.get(i.targetId) ?? i.targetId),
+          num(i.malformedLines),
+          num(i.incompleteRecords),
+          num(i.filesSkipped),
+          i.warnings.map((w) => `<code>${e(w.file)}</code> ${e(w.message)}`).join('<br>') +
+            (i.moreWarnings > 0 ? `<br>${num(i.moreWarnings)} more warnings in analysis <code>${e(i.analysisId)}</code>` : ''),
+        ]),
+        '',
+      )}`
+    : ''
+}
+${
   data.accountsNotRead?.length
     ? `<h3>Member accounts not read</h3>${simpleTable(
         ['Target', 'Account', 'Status', 'Reason'],

@@ -58,6 +58,12 @@ export function renderMarkdownReport(data: ReportData): string {
       (n) =>
         `- not analysed (target ${inline(targetName.get(n.targetId) ?? n.targetId)}): ${n.status}: ${inline(n.reason)}; its findings are those of earlier analyses`,
     ),
+    ...(data.inputNotRead ?? []).map(
+      (i) =>
+        `- input not read (target ${inline(targetName.get(i.targetId) ?? i.targetId)}): ${i.malformedLines} malformed lines, ${i.incompleteRecords} incomplete records, ${i.filesSkipped} files skipped` +
+        i.warnings.map((w) => `; ${inline(w.file)}: ${inline(w.message)}`).join('') +
+        (i.moreWarnings > 0 ? `; ${i.moreWarnings} more warnings in analysis ${code(i.analysisId)}` : ''),
+    ),
     ...(data.accountsNotRead ?? []).map(
       (a) =>
         `- account not read (target ${inline(targetName.get(a.targetId) ?? a.targetId)}): ${code(a.accountId)} in ${inline(a.region)}: ${a.status}: ${inline(a.reason)}`,

@@ -127,6 +127,19 @@ export interface AccountNotRead {
   reason: string;
 }
 
+/** What a target's flow source could not read in the run's analysis: counted, the first warnings named. */
+export interface InputNotRead {
+  targetId: string;
+  analysisId: string;
+  malformedLines: number;
+  incompleteRecords: number;
+  filesSkipped: number;
+  /** The first warnings of the analysis (file, or table or log group, and why). */
+  warnings: Array<{ file: string; message: string }>;
+  /** Warnings the analysis holds beyond these. */
+  moreWarnings: number;
+}
+
 export interface SeriesPoint {
   /** Bucket start, ISO 8601 UTC. */
   start: string;
@@ -223,6 +236,7 @@ export interface ReportData {
   /** Absent in reports written before it was kept. */
   notAnalysed?: NotAnalysedTarget[];
   accountsNotRead?: AccountNotRead[];
+  inputNotRead?: InputNotRead[];
   rejectedSeries: RejectedSeries;
   /** Every finding; renderers show the ones that may need a change in full and sum noise up in `scannerActivity`. */
   findings: ReportFindingRow[];
@@ -256,6 +270,7 @@ export interface BuildReportInput {
   degradedSignals?: DegradedCoverage[];
   notAnalysed?: NotAnalysedTarget[];
   accountsNotRead?: AccountNotRead[];
+  inputNotRead?: InputNotRead[];
   previous: ReportData | null;
   limits?: { topServices?: number; topPeers?: number };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountsNotReadOf, coverageGapsOf } from '../../../src/reports/jobs/report-input.loader';
+import { accountsNotReadOf, coverageGapsOf, inputNotReadOf } from '../../../src/reports/jobs/report-input.loader';
 
 describe("a report's coverage of an analysis", () => {
   it('names the scope ids EC2 did not describe first, as not analysed, then the resources no flow log covers', () => {
@@ -61,5 +61,22 @@ describe("a report's coverage of an analysis", () => {
       },
     ]);
     expect(accountsNotReadOf('tgt-one', {})).toEqual([]);
+  });
+
+  it('counts what the flow source could not read, with the first warnings and how many more the analysis holds', () => {
+    const warnings = Array.from({ length: 12 }, (_, i) => ({
+      file: `flows/f${i}.log`,
+      message: `line ${i + 1} is malformed, not in the analysis`,
+    }));
+    expect(inputNotReadOf('tgt-files', 'ana-1', { malformedLines: 30, incompleteRecords: 2, filesSkipped: 1, warnings })).toEqual({
+      targetId: 'tgt-files',
+      analysisId: 'ana-1',
+      malformedLines: 30,
+      incompleteRecords: 2,
+      filesSkipped: 1,
+      warnings: warnings.slice(0, 10),
+      moreWarnings: 2,
+    });
+    expect(inputNotReadOf('tgt-files', 'ana-2', { malformedLines: 0, warnings: [] })).toBeNull();
   });
 });

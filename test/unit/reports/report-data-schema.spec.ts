@@ -90,10 +90,22 @@ describe('the ReportData schema', () => {
         accountsNotRead: [
           { targetId: 'tgt-prod', accountId: '222222222222', region: 'eu-west-1', status: 'failed', reason: 'AccessDenied: no role' },
         ],
+        inputNotRead: [
+          {
+            targetId: 'tgt-prod',
+            analysisId: 'ana-7',
+            malformedLines: 2,
+            incompleteRecords: 1,
+            filesSkipped: 0,
+            warnings: [{ file: 'flows/a.log', message: 'line 3 is malformed, not in the analysis' }],
+            moreWarnings: 0,
+          },
+        ],
       }),
     );
     expect(second.notAnalysed).toHaveLength(2);
     expect(second.accountsNotRead).toHaveLength(1);
+    expect(second.inputNotRead).toHaveLength(1);
     expect(second.trend).not.toBeNull();
     expect(second.findings.some((row) => row.ticket !== null)).toBe(true);
     expect(second.coverageGaps.length).toBeGreaterThan(0);

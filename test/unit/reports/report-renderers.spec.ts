@@ -237,6 +237,32 @@ describe('HTML renderer', () => {
     expect(html).toContain('<td>production</td><td><code>222222222222</code> eu-west-1</td><td>failed</td><td>AccessDenied: no role</td>');
   });
 
+  it('names what the flow source could not read, per target, in Markdown and HTML', () => {
+    const data = buildReportData(
+      sampleReportInput({
+        inputNotRead: [
+          {
+            targetId: 'tgt-prod',
+            analysisId: 'ana-7',
+            malformedLines: 19,
+            incompleteRecords: 0,
+            filesSkipped: 1,
+            warnings: [{ file: 'flows/passwd.log', message: 'skipped: symbolic link leading outside the data root (not read)' }],
+            moreWarnings: 3,
+          },
+        ],
+      }),
+    );
+    const md = renderMarkdownReport(data);
+    expect(md).toContain(
+      '- input not read (target production): 19 malformed lines, 0 incomplete records, 1 files skipped; flows/passwd.log: skipped: symbolic link leading outside the data root (not read); 3 more warnings in analysis ana-7',
+    );
+    const html = renderHtmlReport(data);
+    expect(html).toContain('<h3>Flow logs not read</h3>');
+    expect(html).toContain('flows/passwd.log');
+    expect(html).toContain('3 more warnings in analysis <code>ana-7</code>');
+  });
+
   it('leads with the findings that need a change, names targets, orders severities, labels tiles by what they count', () => {
     expect(html).toContain('<div class="label">Blocked records</div><div class="value">7,110</div>');
     expect(html).not.toContain('Rejected records');
