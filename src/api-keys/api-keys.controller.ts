@@ -1,18 +1,14 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ValidationError } from '../common/errors/validation.error';
+import { uuidParam } from '../targets/uuid-param.pipe';
 import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { CreatedApiKeyDto } from './dto/created-api-key.dto';
-
-const uuidPipe = new ParseUUIDPipe({
-  exceptionFactory: () => new ValidationError([{ field: 'id', message: 'id must be a UUID' }]),
-});
 
 @ApiTags('api-keys')
 @ApiKeyAuth()
@@ -49,7 +45,7 @@ export class ApiKeysController {
   })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.ApiKeyNotFound)
-  revoke(@Param('id', uuidPipe) id: string): Promise<void> {
+  revoke(@Param('id', uuidParam) id: string): Promise<void> {
     return this.apiKeys.revoke(id);
   }
 }

@@ -366,6 +366,20 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('a path id that is no UUID is a 400 naming that parameter, not the first one', async () => {
+    const cases: Array<[path: string, field: string]> = [
+      [`/v1/webhooks/${webhookId}/deliveries/not-a-uuid`, 'deliveryId'],
+      [`/v1/report-schedules/${scheduleId}/runs/not-a-uuid`, 'runId'],
+      ['/v1/webhooks/not-a-uuid/deliveries/00000000-0000-4000-8000-000000000000', 'id'],
+      [`/v1/targets/x${UUID.slice(1)}`, 'id'],
+    ];
+    for (const [path, field] of cases) {
+      const response = await api(server()).get(path);
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors, path).toEqual([{ field, message: `${field} must be a UUID` }]);
+    }
+  });
+
   it('a month of costs before year 1 is refused, and one of the first centuries is answered for itself', async () => {
     const zero = await api(server(), readKey).get(`/v1/targets/${targetId}/costs?month=0000-01`);
     expectProblem(zero, 400, 'REQUEST.VALIDATION_FAILED');
