@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
+import { ApiProblemResponses, BODY_PROBLEMS, FRESH_UNREADABLE, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import { CreatePathDto } from '../paths/dto/create-path.dto';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { ConfirmationsService } from './confirmations.service';
@@ -72,6 +72,7 @@ export class ConfirmationsController {
     ...BODY_PROBLEMS,
     ErrorCode.TargetNotFound,
     [ErrorCode.PathNoSnapshot, `${NO_SNAPSHOT}; ask with "snapshot": "fresh"`],
+    FRESH_UNREADABLE,
     [ErrorCode.ConfirmationUnsupported, UNSUPPORTED],
     [ErrorCode.ConfirmationBudgetExhausted, BUDGET],
   )

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
+import { ApiProblemResponses, BODY_PROBLEMS, FRESH_UNREADABLE, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
 import type { PathVerdict } from '../engine/path/path-result';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreatePathDto } from './dto/create-path.dto';
@@ -42,7 +42,7 @@ export class PathsController {
       },
     },
   })
-  @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, ErrorCode.TargetNotFound, ErrorCode.PathNoSnapshot)
+  @ApiProblemResponses(PATH_ID_PROBLEM, ...BODY_PROBLEMS, ErrorCode.TargetNotFound, ErrorCode.PathNoSnapshot, FRESH_UNREADABLE)
   create(@Param('id', uuidParam) id: string, @Body() dto: CreatePathDto): Promise<PathVerdict> {
     return this.paths.analyze(id, dto);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AnalysesService } from '../analyses/analyses.service';
+import { AppError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { NetworkModel } from '../engine/network/network-model';
@@ -9,8 +10,10 @@ import { PathQueryError } from '../engine/path/path-query.error';
 import type { PathVerdict } from '../engine/path/path-result';
 import { explainPath } from '../engine/path/suggest-path-fix';
 import { TargetSnapshotLoader } from '../snapshots/target-snapshot.loader';
+import type { Target } from '../targets/target-sources';
 import { TargetsService } from '../targets/targets.service';
 import type { CreatePathDto } from './dto/create-path.dto';
+import { PathConfigurationUnreadableError } from './path-configuration-unreadable.error';
 import { PathNoSnapshotError } from './path-no-snapshot.error';
 
 /**
@@ -34,9 +37,18 @@ export class PathsService {
   async explain(targetId: string, input: PathQueryInput, snapshotChoice: 'latest' | 'fresh'): Promise<PathAnalysis> {
     const target = await this.targets.getEntity(targetId);
     const query = queryOf(input);
-    const snapshot =
-      snapshotChoice === 'fresh' ? await this.snapshots.load(target, this.targets.paths) : await this.latestSnapshot(targetId);
+    const snapshot = snapshotChoice === 'fresh' ? await this.freshSnapshot(target) : await this.latestSnapshot(targetId);
     return explainPath(NetworkModel.fromSnapshot(snapshot), query);
+  }
+
+  /** The target's configuration read now; what its source cannot give is a 422 naming why, not a 500. */
+  private async freshSnapshot(target: Target): Promise<NetworkSnapshot> {
+    try {
+      return await this.snapshots.load(target, this.targets.paths);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new PathConfigurationUnreadableError(target.id, error);
+    }
   }
 
   private async latestSnapshot(targetId: string): Promise<NetworkSnapshot> {

@@ -71,6 +71,19 @@ describe('POST /v1/targets/{id}/paths on the samples', () => {
     expect(allowed.body).toMatchObject({ verdict: 'allowed', blockedBy: [], suggestedFix: null, reply: { verdict: 'allowed' } });
   });
 
+  it('a fresh snapshot its source cannot give is a 422 naming why, not a 500', async () => {
+    const broken = await api(server()).post(
+      '/v1/targets',
+      sampleTargetBody({ name: 'not a snapshot', configSource: { type: 'snapshot-file', paths: ['README.md'] } }),
+    );
+    expect(broken.status, JSON.stringify(broken.body)).toBe(201);
+    const fresh = await ask({ from: BATCH, to: APP, protocol: 'tcp', port: 8443, snapshot: 'fresh' }, broken.body.id);
+    expect(fresh.status, JSON.stringify(fresh.body)).toBe(422);
+    expect(fresh.headers['content-type']).toMatch(/problem\+json/);
+    expect(fresh.body).toMatchObject({ code: 'PATH.CONFIGURATION_UNREADABLE', reason: 'SNAPSHOT.UNREADABLE', targetId: broken.body.id });
+    expect(fresh.body.detail).toMatch(/README\.md is not valid JSON/);
+  });
+
   it('refuses bad questions with field-level problem+json, unknown targets with 404', async () => {
     const noPort = await ask({ from: BATCH, to: APP, protocol: 'tcp' });
     expect(noPort.status).toBe(400);

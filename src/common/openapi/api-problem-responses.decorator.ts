@@ -64,3 +64,9 @@ export function ApiProblemResponses(...entries: ProblemEntry[]): MethodDecorator
   );
   return applyDecorators(ApiExtraModels(ProblemDetailsDto, ValidationProblemDetailsDto), ...responses);
 }
+
+/** A route that may read a target's configuration now (`"snapshot": "fresh"`). */
+export const FRESH_UNREADABLE: ProblemEntry = [
+  ErrorCode.PathConfigurationUnreadable,
+  'with `"snapshot": "fresh"`, the configuration source could not give a snapshot (a file that is not one, EC2 refusing or unreachable); `reason` names the error',
+];
