@@ -366,6 +366,35 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('an array where an object is expected is a 400 naming the field, and nothing is stored', async () => {
+    const before = (await api(server()).get(`/v1/targets/${targetId}`)).body;
+    for (const field of ['configSource', 'flowSource', 'access', 'scope', 'continuous', 'budget']) {
+      for (const value of [[], [{}]]) {
+        const response = await api(server()).patch(`/v1/targets/${targetId}`, { [field]: value });
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(
+          response.body.errors.map((e: { field: string }) => e.field),
+          `${field}: ${JSON.stringify(value)}`,
+        ).toContain(field);
+      }
+    }
+    const after = (await api(server()).get(`/v1/targets/${targetId}`)).body;
+    expect({ ...after, updatedAt: null }).toEqual({ ...before, updatedAt: null });
+    const filters = await api(server()).patch(`/v1/webhooks/${webhookId}`, { filters: [] });
+    expectProblem(filters, 400, 'REQUEST.VALIDATION_FAILED');
+    expect(filters.body.errors.map((e: { field: string }) => e.field)).toContain('filters');
+    const window = await api(server()).post('/v1/simulations', {
+      targetId,
+      changes: [{ action: 'AuthorizeSecurityGroupIngress', params: { GroupId: 'sg-1', IpPermissions: [] } }],
+      window: [],
+    });
+    expectProblem(window, 400, 'REQUEST.VALIDATION_FAILED');
+    expect(window.body.errors.map((e: { field: string }) => e.field)).toContain('window');
+    const change = await api(server()).post('/v1/simulations', { targetId, changes: [[]] });
+    expectProblem(change, 400, 'REQUEST.VALIDATION_FAILED');
+    expect(change.body.errors).toEqual([{ field: 'changes', message: 'each value in changes must be an object' }]);
+  });
+
   it('a path id that is no UUID is a 400 naming that parameter, not the first one', async () => {
     const cases: Array<[path: string, field: string]> = [
       [`/v1/webhooks/${webhookId}/deliveries/not-a-uuid`, 'deliveryId'],

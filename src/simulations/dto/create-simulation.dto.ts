@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsOptional, IsUUID, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
 import { FixChangeDto } from './fix-change.dto';
 import { SimulationWindowDto } from './simulation-window.dto';
 
@@ -13,12 +13,14 @@ export class CreateSimulationDto {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(100)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => FixChangeDto)
   changes!: FixChangeDto[];
 
   @ApiPropertyOptional({ type: SimulationWindowDto, description: 'Only recorded flows seen in this window; default: all.' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => SimulationWindowDto)
   window?: SimulationWindowDto;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { ConfigSourceDto } from './config-source.dto';
 import { ContinuousInputDto } from './continuous.dto';
 import { TargetBudgetInputDto } from './target-budget.dto';
@@ -28,24 +28,28 @@ export class CreateTargetDto {
 
   @ApiPropertyOptional({ type: TargetAccessDto, description: 'Default: the SDK default credential chain.' })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => TargetAccessDto)
   access?: TargetAccessDto;
 
   @ApiPropertyOptional({ type: TargetScopeDto, description: 'Limit analyses to these VPCs/subnets; default: the whole region.' })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => TargetScopeDto)
   scope?: TargetScopeDto;
 
   @ApiProperty({ type: FlowSourceDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => FlowSourceDto)
   flowSource!: FlowSourceDto;
 
   @ApiProperty({ type: ConfigSourceDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ConfigSourceDto)
   configSource!: ConfigSourceDto;
@@ -56,6 +60,7 @@ export class CreateTargetDto {
       'Spending limits of its Athena scans, checked before every scan against an estimate from the S3 listing of its partitions; `{}` removes them.',
   })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => TargetBudgetInputDto)
   budget?: TargetBudgetInputDto;
@@ -65,6 +70,7 @@ export class CreateTargetDto {
     description: 'Rolling analyses of newly delivered flow logs every few minutes; `{"enabled": false}` turns them off.',
   })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContinuousInputDto)
   continuous?: ContinuousInputDto;

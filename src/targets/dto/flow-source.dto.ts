@@ -6,6 +6,7 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -142,6 +143,7 @@ export class FlowSourceDto {
     description: "athena: table partitioning; default: read from the table's partition keys (GetTableMetadata).",
   })
   @ValidateIf((o: FlowSourceDto) => isAthena(o) && o.layout !== undefined)
+  @IsObject()
   @ValidateNested()
   @Type(() => AthenaLayoutDto)
   layout?: AthenaLayoutDto;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, ValidateNested } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsObject, IsString, Length, ValidateNested } from 'class-validator';
 import { ALL_DOMAIN_EVENT_TYPES } from '../../events/domain-event';
 import { WEBHOOK_FORMATS } from '../webhook-format';
 import { JiraConfigDto } from './jira-config.dto';
@@ -34,6 +34,7 @@ export class CreateWebhookDto {
 
   @ApiPropertyOptional({ type: WebhookFiltersDto })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => WebhookFiltersDto)
   filters?: WebhookFiltersDto;
@@ -45,18 +46,21 @@ export class CreateWebhookDto {
 
   @ApiPropertyOptional({ type: JiraConfigDto })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => JiraConfigDto)
   jira?: JiraConfigDto;
 
   @ApiPropertyOptional({ type: ServiceNowConfigDto })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => ServiceNowConfigDto)
   servicenow?: ServiceNowConfigDto;
 
   @ApiPropertyOptional({ type: SlackConfigDto })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => SlackConfigDto)
   slack?: SlackConfigDto;
