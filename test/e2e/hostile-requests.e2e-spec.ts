@@ -199,6 +199,22 @@ describe('hostile requests get 4xx problem+json', () => {
       }
     });
 
+    it.each([
+      ['/v1/api-keys', { scopes: ['read'] }],
+      ['/v1/targets', sampleTargetBody()],
+      ['/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['finding.opened'] }],
+      ['/v1/report-schedules', { targetIds: ['00000000-0000-4000-8000-000000000000'], cron: '0 6 * * *' }],
+    ])('%s refuses a name that shows nothing (spaces, invisible characters), naming the field', async (path, body) => {
+      for (const name of [' ', '   ', '\u00a0', '\u200b', '\u200b\u3000\ufeff']) {
+        const response = await api(server()).post(path, { ...body, name });
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors, JSON.stringify(name)).toContainEqual({
+          field: 'name',
+          message: 'name must show at least one character, not only spaces or invisible ones',
+        });
+      }
+    });
+
     it('keeps letters, marks and emoji of every script', async () => {
       const created = await api(server()).post('/v1/api-keys', { name: 'équipe sécurité – 監視 😀 👨\u200d👩\u200d👧', scopes: ['read'] });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
