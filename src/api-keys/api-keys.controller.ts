@@ -4,7 +4,12 @@ import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { uuidParam } from '../targets/uuid-param.pipe';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  PATH_ID_PROBLEM,
+  UNREAD_QUERY_PROBLEM,
+} from '../common/openapi/api-problem-responses.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -33,6 +38,7 @@ export class ApiKeysController {
   @Get()
   @ApiOperation({ summary: 'List API keys', description: 'Every key, revoked ones included, newest first; never a secret.' })
   @ApiOkResponse({ type: ApiKeyDto, isArray: true, description: 'Every key, without secrets.' })
+  @ApiProblemResponses(UNREAD_QUERY_PROBLEM)
   list(): Promise<ApiKeyDto[]> {
     return this.apiKeys.list();
   }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { BodyProblemGuard } from '../common/http/body-problem.guard';
+import { UnreadQueryGuard } from '../common/http/unread-query.guard';
 import type { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
@@ -40,6 +41,7 @@ export class AuthModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: BodyProblemGuard },
+        { provide: APP_GUARD, useClass: UnreadQueryGuard },
       ],
     };
   }

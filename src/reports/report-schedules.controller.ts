@@ -4,7 +4,13 @@ import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM, type ProblemEntry } from '../common/openapi/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  PATH_ID_PROBLEM,
+  type ProblemEntry,
+  UNREAD_QUERY_PROBLEM,
+} from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateReportScheduleDto } from './dto/create-report-schedule.dto';
 import { ReportRunDto, ReportRunStatusDto } from './dto/report-run.dto';
@@ -42,6 +48,7 @@ export class ReportSchedulesController {
   @RequireScope('read')
   @ApiOperation({ summary: 'List report schedules', description: 'Every schedule, oldest first.' })
   @ApiOkResponse({ type: ReportScheduleDto, isArray: true, description: 'Every schedule.' })
+  @ApiProblemResponses(UNREAD_QUERY_PROBLEM)
   list(): Promise<ReportScheduleDto[]> {
     return this.schedules.list();
   }

@@ -3,7 +3,12 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiProblemResponses, BODY_PROBLEMS, PATH_ID_PROBLEM } from '../common/openapi/api-problem-responses.decorator';
+import {
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  PATH_ID_PROBLEM,
+  UNREAD_QUERY_PROBLEM,
+} from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from './uuid-param.pipe';
 import { CreateTargetDto } from './dto/create-target.dto';
 import { TargetDto } from './dto/target.dto';
@@ -35,6 +40,7 @@ export class TargetsController {
   @RequireScope('read')
   @ApiOperation({ summary: 'List targets', description: 'Every target, newest first.' })
   @ApiOkResponse({ type: TargetDto, isArray: true, description: 'Every target.' })
+  @ApiProblemResponses(UNREAD_QUERY_PROBLEM)
   list(): Promise<TargetDto[]> {
     return this.targets.list();
   }

@@ -12,6 +12,7 @@ import {
   PATH_ID_PROBLEM,
   QUERY_PROBLEM,
   type ProblemEntry,
+  UNREAD_QUERY_PROBLEM,
 } from '../common/openapi/api-problem-responses.decorator';
 import { uuidParam } from '../targets/uuid-param.pipe';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
@@ -72,6 +73,7 @@ export class WebhooksController {
     description: 'Every subscription, oldest first, with whether it is enabled and why it was disabled; never a secret.',
   })
   @ApiOkResponse({ type: WebhookDto, isArray: true, description: 'Every subscription, without secrets.' })
+  @ApiProblemResponses(UNREAD_QUERY_PROBLEM)
   list(@CurrentPrincipal() principal: Principal | undefined): Promise<WebhookDto[]> {
     return this.webhooks.list(urlShownTo(principal));
   }

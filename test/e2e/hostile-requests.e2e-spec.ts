@@ -382,6 +382,24 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/v1/targets')).headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('a query parameter on a route that reads none is a 400 naming it, not ignored', async () => {
+    const cases: Array<[method: 'get' | 'post', path: string, field: string]> = [
+      ['get', '/v1/api-keys?limit=5', 'limit'],
+      ['get', '/v1/targets?accountId=111122223333', 'accountId'],
+      ['get', `/v1/targets/${targetId}?fields=name`, 'fields'],
+      ['get', '/v1/webhooks?enabled=true', 'enabled'],
+      ['post', `/v1/analyses/${UUID}/retry?force=true`, 'force'],
+    ];
+    for (const [method, path, field] of cases) {
+      const response = await (method === 'get' ? api(server()).get(path) : api(server()).post(path, {}));
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors, path).toEqual([{ field, message: `property ${field} should not exist` }]);
+    }
+    // Still the key first: without one, the query is not judged.
+    expect((await request(server()).get('/v1/api-keys?limit=5')).status).toBe(401);
+    expect((await request(server()).get('/health/live?probe=1')).status).toBe(200);
+  });
+
   it('an array where an object is expected is a 400 naming the field, and nothing is stored', async () => {
     const before = (await api(server()).get(`/v1/targets/${targetId}`)).body;
     for (const field of ['configSource', 'flowSource', 'access', 'scope', 'continuous', 'budget']) {

@@ -29,6 +29,9 @@ export const QUERY_PROBLEM: ProblemEntry = [
     'or `cursor` is not one this API returned for this list, sort and order',
 ];
 
+/** An API route that reads no query string: any parameter is refused (UnreadQueryGuard). */
+export const UNREAD_QUERY_PROBLEM: ProblemEntry = [ErrorCode.ValidationFailed, 'a query parameter was given, and this route reads none'];
+
 /** Sent with every 429 by the throttler. */
 const RATE_LIMIT_HEADERS = {
   'Retry-After': { description: 'Seconds until the rate limit lets this key through again.', schema: { type: 'integer' } },
