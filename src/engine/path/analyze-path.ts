@@ -528,6 +528,44 @@ export function transitGatewayRequestHops(
   return [...(own ? [own] : []), ...crossings.map((c) => c.hop)];
 }
 
+/**
+ * The transit gateway attachment subnets apart from the ends that a connection from `client` to
+ * `server` crosses, with their hops, as `analyzePath` finds them: the request's (`request`: the
+ * client VPC's attachment subnet inbound by the client's address, the server VPC's outbound by the
+ * server's, on `port` or the ICMP type `icmpType`) and the reply's (the server VPC's inbound by the
+ * server's address, the client VPC's outbound by the client's, on `clientPorts` or `replyType`).
+ * Empty when no transit gateway carries the path or its attachments share the ends' subnets.
+ */
+export function transitGatewayAttachmentCrossings(
+  model: NetworkModel,
+  client: { eni: NetworkInterface; address: IpAddress },
+  server: { eni: NetworkInterface; address: IpAddress },
+  protocol: number,
+  port: number | null,
+  clientPorts: { from: number; to: number } | null,
+  icmp: { request: number | null; reply: number | null },
+  parts: { request: boolean; reply: boolean },
+): AttachmentCrossing[] {
+  const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
+  const ports = rulesHavePorts(protocol) ? clientPorts : null;
+  const found: AttachmentCrossing[] = [];
+  if (parts.request) {
+    const from = client.eni.SubnetId ?? null;
+    found.push(
+      ...attachmentSubnetHops(model, client.eni, true, false, server.address, null, client.address, protocol, single, icmp.request),
+      ...attachmentSubnetHops(model, server.eni, false, false, client.address, from, server.address, protocol, single, icmp.request),
+    );
+  }
+  if (parts.reply) {
+    const from = server.eni.SubnetId ?? null;
+    found.push(
+      ...attachmentSubnetHops(model, server.eni, true, true, client.address, null, server.address, protocol, ports, icmp.reply),
+      ...attachmentSubnetHops(model, client.eni, false, true, server.address, from, client.address, protocol, ports, icmp.reply),
+    );
+  }
+  return found;
+}
+
 /** The request's route out of the source subnet toward the destination. */
 function routeHop(model: NetworkModel, eni: NetworkInterface, destination: IpAddress | null): PathHop {
   const found = lookupRouteHop(model, eni, destination, 'the destination address is unknown', 'to');
@@ -668,7 +706,8 @@ function missingSide(
   }));
 }
 
-function controlOf(hop: PathHop): BlockingControl | null {
+/** The control a denying hop names (a security group, or a NACL entry); null for any other hop. */
+export function controlOf(hop: PathHop): BlockingControl | null {
   if (hop.verdict !== 'deny') return null;
   if (hop.hop === 'security-group') return { control: 'security-group', direction: hop.direction, groupIds: [...(hop.groupIds ?? [])] };
   if (hop.hop === 'network-acl' && hop.networkAclId && hop.rule && 'ruleNumber' in hop.rule) {
