@@ -9,6 +9,9 @@ import type { FlowAggregate } from '../flow-log/flow-record';
 import { whatIfRecord } from '../flow-log/what-if-record';
 import type { NetworkModel } from '../network/network-model';
 import type { NetworkInterface } from '../network/snapshot';
+import { transitGatewayRouteOf } from '../evaluate/transit-gateway-subnet';
+import { type AttachmentCrossing, controlOf, transitGatewayAttachmentCrossings } from '../path/analyze-path';
+import { icmpReplyType } from '../network/icmp-type';
 import type { FixChange } from './fix';
 import { icmpTypeOfGroup } from './icmp-type.util';
 import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
@@ -23,6 +26,19 @@ import { type PeerNaming, networkAclChanges, securityGroupChange } from './sugge
  */
 export interface FarEnd {
   group: FindingGroup;
+  /** The pairs whose path crosses a transit gateway: its attachment subnets apart from the ends stand on it too (`farEndCrossings`). */
+  transit?: TransitPair[];
+}
+
+/** A pair of interfaces a transit gateway connects, as the far end's attachment subnets are judged for it. */
+export interface TransitPair {
+  clientEni: string;
+  client: string;
+  serverEni: string;
+  server: string;
+  clientPorts: { from: number; to: number } | null;
+  /** The request is still to prove (the peer is the server): its crossings count, not only the reply's. */
+  request: boolean;
 }
 
 /** What a fix does at the far end: the controls there that refuse the connections, and the changes that open them. */
@@ -36,18 +52,55 @@ const PROVEN: FlowVerdict = { verdict: 'allowed', direction: 'egress', returnTra
 
 /**
  * The peer's interface when the far end is one sgdoctor may change: an interface of the snapshot
- * at that private address (the capturing VPC or one peered with it) owned by the same account as
- * the capturing interface.
+ * at that private address owned by the same account as the capturing interface, in the capturing
+ * VPC or one peered with it, or in a VPC a transit gateway connects it with (`acrossTransitGateway`).
  */
-function peerInterfaceOf(model: NetworkModel, capturingEniId: string, address: string): NetworkInterface | undefined {
-  const peer = findPeerInterface(model, capturingEniId, address);
-  if (!peer) return undefined;
+function peerInterfaceOf(
+  model: NetworkModel,
+  capturingEniId: string,
+  local: string,
+  address: string,
+): { eni: NetworkInterface; transit: boolean } | undefined {
   const owner = model.interface(capturingEniId)?.OwnerId;
-  return owner && peer.OwnerId && owner !== peer.OwnerId ? undefined : peer;
+  const sameOwner = (eni: NetworkInterface): boolean => !(owner && eni.OwnerId && owner !== eni.OwnerId);
+  const peer = findPeerInterface(model, capturingEniId, address);
+  if (peer) return sameOwner(peer) ? { eni: peer, transit: false } : undefined;
+  const across = acrossTransitGateway(model, capturingEniId, local, address);
+  return across && sameOwner(across) ? { eni: across, transit: true } : undefined;
+}
+
+/**
+ * The interface holding private address `address` in a VPC that the capturing interface's VPC
+ * reaches through a transit gateway, where the snapshot tells the route both ways: the capturing
+ * subnet's route table sends `address` to a transit gateway, the peer's subnet's table sends
+ * `local` back to one, and both VPCs have a live attachment to each of them. Undefined otherwise
+ * (no route tables, no such route, a VPC not attached): the far end is then not known.
+ */
+function acrossTransitGateway(model: NetworkModel, capturingEniId: string, local: string, address: string): NetworkInterface | undefined {
+  const ip = model.address(address);
+  const own = model.address(local);
+  const subnetId = model.interface(capturingEniId)?.SubnetId;
+  const vpcId = model.interfaceVpcId(capturingEniId);
+  if (!ip || !own || !subnetId || !vpcId || model.isInternetPeer(ip)) return undefined;
+  const reachable = model.reachableVpcs(vpcId);
+  const attached = (gatewayId: string | null, peerVpc: string): boolean =>
+    gatewayId !== null &&
+    [vpcId, peerVpc].every((vpc) =>
+      model.transitGatewayVpcAttachments(gatewayId, vpc).some((a) => ['available', 'modifying'].includes(a.State ?? 'available')),
+    );
+  return model.interfacesByPrivateAddress(ip).find((eni) => {
+    const peerVpc = model.interfaceVpcId(eni.NetworkInterfaceId);
+    if (!peerVpc || reachable.has(peerVpc) || !eni.SubnetId) return false;
+    return (
+      attached(transitGatewayRouteOf(model, subnetId, ip), peerVpc) && attached(transitGatewayRouteOf(model, eni.SubnetId, own), peerVpc)
+    );
+  });
 }
 
 interface Pair {
+  capturingEni: string;
   peerEni: string;
+  transit: boolean;
   client: string;
   server: string;
   clientPorts: { from: number; to: number } | null;
@@ -63,6 +116,9 @@ interface Pair {
  *   traffic): the request left the client, so only the reply's way in through the client's subnet
  *   NACL is (its request here, already let out);
  * - a reply refused on arrival: the request got through and the answer left the server: nothing.
+ * A peer in a VPC reached through a transit gateway (see `acrossTransitGateway`) is one too, and
+ * its pairs (`transit`) add the NACLs of the gateway's attachment subnets apart from the ends, as
+ * `why` puts them on the path: the request's and the reply's, or the reply's alone.
  * Peers that are not interfaces of the snapshot (the internet, another account) have no far end.
  * One request per pair of addresses, its client ports those of all the pair's flows: the work is
  * per peer interface, not per flow.
@@ -78,10 +134,12 @@ export function farEndOf(model: NetworkModel, group: FindingGroup): FarEnd | nul
     const key = `${item.flow.interfaceId} ${local} ${peer}`;
     let pair = pairs.get(key);
     if (pair === undefined) {
-      const eni = peerInterfaceOf(model, item.flow.interfaceId, peer);
-      pair = eni
+      const found = peerInterfaceOf(model, item.flow.interfaceId, local, peer);
+      pair = found
         ? {
-            peerEni: eni.NetworkInterfaceId,
+            capturingEni: item.flow.interfaceId,
+            peerEni: found.eni.NetworkInterfaceId,
+            transit: found.transit,
             client: peerIsServer ? local : peer,
             server: peerIsServer ? peer : local,
             clientPorts: null,
@@ -93,13 +151,18 @@ export function farEndOf(model: NetworkModel, group: FindingGroup): FarEnd | nul
   }
   const icmpType = icmpTypeOfGroup(group);
   const flows: ExplainedFlow[] = [];
+  const transit: TransitPair[] = [];
   for (const pair of pairs.values()) {
     if (!pair) continue;
     const flow = requestAt(group, pair, peerIsServer, icmpType);
     flows.push({ flow, verdict: peerIsServer ? explainFlow(model, flow) : PROVEN });
+    if (!pair.transit) continue;
+    const [clientEni, serverEni] = peerIsServer ? [pair.capturingEni, pair.peerEni] : [pair.peerEni, pair.capturingEni];
+    transit.push({ clientEni, client: pair.client, serverEni, server: pair.server, clientPorts: pair.clientPorts, request: peerIsServer });
   }
   if (!flows.length) return null;
   return {
+    ...(transit.length ? { transit } : {}),
     group: {
       fingerprint: group.fingerprint,
       blockedBy: group.blockedBy,
@@ -185,20 +248,75 @@ function replyControls(replies: BlockedReply[]): BlockingControl[] {
  */
 export function farEndOn(model: NetworkModel, farEnd: FarEnd): FarEnd {
   if (farEnd.group.direction !== 'ingress') return farEnd;
-  return { group: { ...farEnd.group, flows: farEnd.group.flows.map(({ flow }) => ({ flow, verdict: explainFlow(model, flow) })) } };
+  return {
+    ...farEnd,
+    group: { ...farEnd.group, flows: farEnd.group.flows.map(({ flow }) => ({ flow, verdict: explainFlow(model, flow) })) },
+  };
 }
 
-/** The controls of the far end that refuse its requests, then its replies; empty when it lets them through. */
+/**
+ * The transit gateway attachment subnets apart from the ends that the far end's connections cross,
+ * as `why` puts them on the path (`transitGatewayAttachmentCrossings`): for a request still to
+ * prove, the request's and the reply's; else the reply's alone. Empty without transit pairs.
+ */
+export function farEndCrossings(model: NetworkModel, farEnd: FarEnd): AttachmentCrossing[] {
+  const { protocol, port } = farEnd.group;
+  const icmpType = icmpTypeOfGroup(farEnd.group);
+  const icmp = { request: icmpType, reply: icmpReplyType(protocol, icmpType) };
+  const found: AttachmentCrossing[] = [];
+  for (const pair of farEnd.transit ?? []) {
+    const clientEni = model.interface(pair.clientEni);
+    const serverEni = model.interface(pair.serverEni);
+    const client = model.address(pair.client);
+    const server = model.address(pair.server);
+    if (!clientEni || !serverEni || !client || !server) continue;
+    found.push(
+      ...transitGatewayAttachmentCrossings(
+        model,
+        { eni: clientEni, address: client },
+        { eni: serverEni, address: server },
+        protocol,
+        port,
+        pair.clientPorts,
+        icmp,
+        { request: pair.request, reply: true },
+      ),
+    );
+  }
+  return found;
+}
+
+/** The NACL entries of the attachment subnets on the far end's path that refuse its connections, ids ascending. */
+function crossingControls(crossings: AttachmentCrossing[]): BlockingControl[] {
+  const found = new Map<string, BlockingControl>();
+  for (const { hop } of crossings) {
+    const control = controlOf(hop);
+    if (control) found.set(`${control.direction} ${controlIdentity(control)}`, control);
+  }
+  return [...found.values()].sort(compareControls);
+}
+
+/**
+ * The controls of the far end that refuse its requests, then its replies, then the NACLs of a
+ * transit gateway's attachment subnets on the way; empty when it lets them through.
+ */
 export function farEndBlockedBy(model: NetworkModel, farEnd: FarEnd, replies = blockedReplies(model, farEnd.group)): BlockingControl[] {
-  return [...requestControls(farEnd), ...replyControls(replies)];
+  const own = [...requestControls(farEnd), ...replyControls(replies)];
+  const known = new Set(own.map((c) => `${c.direction} ${controlIdentity(c)}`));
+  const crossing = crossingControls(farEndCrossings(model, farEnd)).filter((c) => !known.has(`${c.direction} ${controlIdentity(c)}`));
+  return [...own, ...crossing];
 }
 
 /**
  * What a group's fix must also change at the far end (`farEndOf`): the controls there that refuse
  * the connections, and for each the change the fix builders make for a REJECT logged there — a
- * reference to the client's group in the server's groups, NACL entries numbered before the first
+ * reference to the client's group in the server's groups (across a transit gateway only where the
+ * reference matches there, else the client's address), NACL entries numbered before the first
  * deny that matches (clear of `pending` and the run's `ledger`), the client's ephemeral range for
- * replies. Null when there is no far end, or it refuses nothing (the fix stays as it was).
+ * replies. A transit gateway attachment subnet's NACL that refuses them is among the controls but
+ * gets no change: no flow log of the path stands there, so the verification names it
+ * (`far-end-blocked`) rather than a guessed entry. Null when there is no far end, or it refuses
+ * nothing (the fix stays as it was).
  */
 export function planFarEnd(
   model: NetworkModel,
@@ -222,5 +340,5 @@ export function planFarEnd(
     }
   }
   changes.push(...replyNetworkAclChanges(model, farEnd.group, [...pending, ...changes], ledger, replies));
-  return { group: farEnd.group, blockedBy, changes };
+  return { ...farEnd, blockedBy, changes };
 }

@@ -10,7 +10,7 @@ import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
-import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndOf, farEndOn } from './far-end';
+import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndCrossings, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
 
@@ -193,12 +193,24 @@ function shownAs(model: NetworkModel, interfaceId: string): string {
 
 /**
  * What the far end's requests could not be judged on (their verdict `unknown`: a prefix list
- * without its entries, a group the snapshot lacks), as a risk naming the interfaces and the first
- * reason; null when every request was judged. The fix stays verified as far as the snapshot goes.
+ * without its entries, a group the snapshot lacks), or, across a transit gateway, which of its
+ * attachment subnets' NACLs carries them (judged on `after`, the changed copy), as a risk naming
+ * the interfaces (or the NACLs) and the first reason; null when everything was judged. The fix
+ * stays verified as far as the snapshot goes.
  */
-function farEndUndecided(model: NetworkModel, farEnd: FarEnd): FixRisk | null {
+function farEndUndecided(model: NetworkModel, after: NetworkModel, farEnd: FarEnd): FixRisk | null {
   const unknown = farEnd.group.flows.filter((f) => f.verdict.verdict === 'unknown');
-  if (!unknown.length) return null;
+  if (!unknown.length) {
+    const unsure = farEndCrossings(after, farEnd).filter((c) => c.hop.verdict === 'unknown');
+    if (!unsure.length) return null;
+    const acls = [...new Set(unsure.map((c) => c.hop.networkAclId ?? c.subnetId ?? c.attachmentId))].sort();
+    return {
+      kind: 'far-end-undecided',
+      message: `the far end's path through transit gateway attachment subnets (${listed(acls)}) cannot be judged from the snapshot: ${unsure[0]!.hop.reason ?? 'undecidable'}; the connections may still fail there`,
+      interfaces: [],
+      networkAclIds: acls,
+    };
+  }
   const interfaces = [...new Set(unknown.map((f) => f.flow.interfaceId))].sort();
   const peers = interfaces.map((id) => shownAs(model, id));
   return {
@@ -250,7 +262,7 @@ export function createFixVerifier(
           controls: stillBlocked,
         });
       }
-      const undecided = farEndAfter ? farEndUndecided(model, farEndAfter) : null;
+      const undecided = farEndAfter ? farEndUndecided(model, after, farEndAfter) : null;
       if (undecided) risks.push(undecided);
       return {
         verified: result.nowAllowed.length === flows.length && replies.length === 0 && stillBlocked.length === 0,

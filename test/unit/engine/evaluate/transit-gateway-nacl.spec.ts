@@ -183,8 +183,49 @@ describe('replies of requests through a transit gateway attached in the subnet',
     ];
     const [finding] = diagnose(s, flows).findings;
     expect(finding.blockedBy).toMatchObject({ control: 'security-group', direction: 'egress' });
-    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
+    // No NACL entry; the far end across tgw-1 (sg-app admits nothing inbound) is opened to eni-c1's group.
+    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress']);
+    expect(finding.suggestedFix!.changes[1]!.params).toMatchObject({
+      GroupId: 'sg-app',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, UserIdGroupPairs: [expect.objectContaining({ GroupId: 'sg-db' })] }],
+    });
     expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
+describe('the far end of a fix across a transit gateway attached in the peer subnet', () => {
+  it("an egress fix at eni-a1 admits eni-c1's own address inbound for the replies it sends the gateway, and nothing for what the gateway delivers", () => {
+    // acl-c admits inbound only vpc-a's block: what tgw-1 delivers meets no rule, the replies
+    // eni-c1 sends it meet the inbound rules by 10.2.1.50 and are refused.
+    const s = estate(acl([allowFrom('10.0.0.0/16')], [allowFrom('0.0.0.0/0')]));
+    s.SecurityGroups!.find((g) => g.GroupId === 'sg-app')!.IpPermissionsEgress = [];
+    const flow = flowAggregate({
+      records: 40,
+      packets: 120,
+      lastSeen: 7200,
+      interfaceId: 'eni-a1',
+      srcaddr: '10.0.1.10',
+      dstaddr: '10.2.1.50',
+      srcport: 40000,
+      dstport: 5432,
+      tcpFlags: 2,
+      flowDirection: 'egress',
+    });
+    const [finding] = diagnose(s, [flow]).findings;
+    expect(finding.blockedBy).toEqual({ control: 'security-group', direction: 'egress', groupIds: ['sg-app'] });
+    expect(finding.alsoBlockedBy).toEqual([{ control: 'network-acl', direction: 'ingress', networkAclId: 'acl-c', ruleNumber: 32767 }]);
+    const entries = finding.suggestedFix!.changes.filter((c) => c.action === 'CreateNetworkAclEntry');
+    expect(entries).toEqual([
+      expect.objectContaining({
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-c',
+          Egress: false,
+          CidrBlock: '10.2.1.50/32',
+          PortRange: { From: 32768, To: 60999 },
+        }),
+      }),
+    ]);
+    expect(finding.suggestedFix!.verified, JSON.stringify(finding.suggestedFix!.risks)).toBe(true);
   });
 });
 

@@ -265,3 +265,202 @@ describe('why: the fix of a path across a transit gateway names the group on the
     expect(fix.verified).toBe(true);
   });
 });
+
+/*
+ * The far end across a transit gateway: eni-a1's connections to eni-c1 cross tgw-1 both ways
+ * (each VPC's main table routes the other's block there, both attached), so a fix opens eni-c1's
+ * side too where it refuses them, as it does for a peer in the same or a peered VPC.
+ */
+describe('a fix across a transit gateway plans the far end', () => {
+  /** sg-app refuses everything outbound: eni-a1's requests to 5432 are blocked on their way out. */
+  const refuseOutbound: Edit = (s) => {
+    s.SecurityGroups!.find((g) => g.GroupId === 'sg-app')!.IpPermissionsEgress = [];
+  };
+  /** sg-app lets everything out again (the fixture's own rule). */
+  const aclEntries = (s: NetworkSnapshot, aclId: string) => s.NetworkAcls!.find((a) => a.NetworkAclId === aclId)!.Entries!;
+  /** A deny at rule 200 of `aclId`'s inbound or outbound rules, for every address of `cidr`. */
+  const denyAt =
+    (aclId: string, egress: boolean, cidr: string): Edit =>
+    (s) => {
+      const entries = aclEntries(s, aclId);
+      const open = entries.find((e) => e.RuleNumber === 100 && e.Egress === egress)!;
+      open.RuleNumber = 300;
+      entries.push({ RuleNumber: 200, Protocol: '-1', RuleAction: 'deny', Egress: egress, CidrBlock: cidr });
+    };
+  const sentByA1 = (): FlowAggregate =>
+    flowAggregate({
+      interfaceId: 'eni-a1',
+      srcaddr: A1,
+      dstaddr: SERVER['eni-c1']!,
+      srcport: 40000,
+      dstport: 5432,
+      tcpFlags: 2,
+      flowDirection: 'egress',
+      records: 12,
+      packets: 36,
+      firstSeen: 0,
+      lastSeen: 3600,
+    });
+  const ingressFromGroup = (peer: { GroupId: string } | { CidrIp: string }) =>
+    expect.objectContaining({
+      action: 'AuthorizeSecurityGroupIngress',
+      params: {
+        GroupId: 'sg-db',
+        IpPermissions: [
+          expect.objectContaining({
+            IpProtocol: 'tcp',
+            FromPort: 5432,
+            ToPort: 5432,
+            ...('GroupId' in peer ? { UserIdGroupPairs: [expect.objectContaining(peer)] } : { IpRanges: [expect.objectContaining(peer)] }),
+          }),
+        ],
+      },
+    });
+
+  it('an egress fix at eni-a1 also opens sg-db inbound from sg-app, the reference matching through tgw-1, and says so', () => {
+    const finding = onlyRule(diagnose(snapshotOf([refuseOutbound]), [sentByA1()]).findings);
+    expect(finding.blockedBy).toEqual({ control: 'security-group', direction: 'egress', groupIds: ['sg-app'] });
+    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress']);
+    expect(finding.suggestedFix!.changes[1]).toEqual(ingressFromGroup({ GroupId: 'sg-app' }));
+    expect(finding.alsoBlockedBy).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] }]);
+    expect(finding.suggestedFix!.verified, JSON.stringify(finding.suggestedFix!.risks)).toBe(true);
+  });
+
+  it("the gateway not resolving references: the far end's rule names eni-a1's address", () => {
+    const finding = onlyRule(diagnose(snapshotOf([refuseOutbound, setGateway('tgw-1', disable)]), [sentByA1()]).findings);
+    expect(finding.suggestedFix!.changes[1]).toEqual(ingressFromGroup({ CidrIp: `${A1}/32` }));
+    expect(finding.suggestedFix!.verified, JSON.stringify(finding.suggestedFix!.risks)).toBe(true);
+  });
+
+  it("eni-c1's subnet NACL refusing the request and the reply gets an entry each, before its denies", () => {
+    const snapshot = snapshotOf([refuseOutbound, denyAt('acl-c', false, '10.0.0.0/16'), denyAt('acl-c', true, '10.0.0.0/16')]);
+    const finding = onlyRule(diagnose(snapshot, [sentByA1()]).findings);
+    const entries = finding.suggestedFix!.changes.filter((c) => c.action === 'CreateNetworkAclEntry');
+    expect(entries).toEqual([
+      tcpAllowEntry('acl-c', false, 10, `${A1}/32`, [5432, 5432]),
+      tcpAllowEntry('acl-c', true, 10, `${A1}/32`, [32768, 60999]),
+    ]);
+    expect(finding.suggestedFix!.verified, JSON.stringify(finding.suggestedFix!.risks)).toBe(true);
+  });
+
+  it("a REJECT logged at eni-c1 inbound also opens eni-a1's subnet NACL to the reply", () => {
+    const snapshot = snapshotOf([denyAt('acl-a', false, '10.2.0.0/16')]);
+    const finding = onlyRule(diagnose(snapshot, [refused(A1, 'eni-c1')]).findings);
+    expect(finding.blockedBy).toEqual({ control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] });
+    expect(finding.suggestedFix!.changes.slice(1)).toEqual([tcpAllowEntry('acl-a', false, 10, `${SERVER['eni-c1']}/32`, [32768, 60999])]);
+    expect(finding.suggestedFix!.verified, JSON.stringify(finding.suggestedFix!.risks)).toBe(true);
+  });
+
+  it("the attachment's own subnet in vpc-c refusing what the gateway delivers is named at the far end, not guessed at", () => {
+    const snapshot = snapshotOf([
+      refuseOutbound,
+      (s) => {
+        s.SecurityGroups!.find((g) => g.GroupId === 'sg-db')!.IpPermissions = [
+          { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: `${A1}/32` }] },
+        ];
+        s.Subnets!.push({ SubnetId: 'subnet-c-tgw', VpcId: 'vpc-c', OwnerId: OWNER, CidrBlock: '10.2.9.0/24' });
+        s.NetworkAcls!.push({
+          NetworkAclId: 'acl-c-tgw',
+          VpcId: 'vpc-c',
+          IsDefault: false,
+          Associations: [{ SubnetId: 'subnet-c-tgw', NetworkAclId: 'acl-c-tgw' }],
+          Entries: [
+            { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: false, CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
+          ],
+        });
+        attachmentOf(s, 'tgw-attach-c1').SubnetIds = ['subnet-c-tgw'];
+      },
+    ]);
+    const finding = onlyRule(diagnose(snapshot, [sentByA1()]).findings);
+    expect(finding.alsoBlockedBy).toEqual([{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 }]);
+    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
+    expect(finding.suggestedFix!.verified).toBe(false);
+    expect(finding.suggestedFix!.risks).toContainEqual(
+      expect.objectContaining({
+        kind: 'far-end-blocked',
+        controls: [{ control: 'network-acl', direction: 'egress', networkAclId: 'acl-c-tgw', ruleNumber: 32767 }],
+      }),
+    );
+  });
+
+  it('the attachment subnets in appliance mode, one refusing and one passing: the far end is undecided, naming the NACL', () => {
+    const snapshot = snapshotOf([
+      refuseOutbound,
+      (s) => {
+        s.SecurityGroups!.find((g) => g.GroupId === 'sg-db')!.IpPermissions = [
+          { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: `${A1}/32` }] },
+        ];
+        s.Subnets!.push(
+          { SubnetId: 'subnet-c-tgw', VpcId: 'vpc-c', OwnerId: OWNER, CidrBlock: '10.2.9.0/24' },
+          { SubnetId: 'subnet-c-tgw2', VpcId: 'vpc-c', OwnerId: OWNER, CidrBlock: '10.2.10.0/24' },
+        );
+        s.NetworkAcls!.push({
+          NetworkAclId: 'acl-c-tgw',
+          VpcId: 'vpc-c',
+          IsDefault: false,
+          Associations: [{ SubnetId: 'subnet-c-tgw', NetworkAclId: 'acl-c-tgw' }],
+          Entries: [{ RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' }],
+        });
+        Object.assign(attachmentOf(s, 'tgw-attach-c1'), {
+          SubnetIds: ['subnet-c-tgw', 'subnet-c-tgw2'],
+          Options: { SecurityGroupReferencingSupport: 'enable', ApplianceModeSupport: 'enable' },
+        });
+      },
+    ]);
+    const finding = onlyRule(diagnose(snapshot, [sentByA1()]).findings);
+    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
+    expect(finding.suggestedFix!.verified).toBe(true);
+    expect(finding.suggestedFix!.risks).toContainEqual(
+      expect.objectContaining({
+        kind: 'far-end-undecided',
+        networkAclIds: ['acl-c-tgw'],
+        message: expect.stringContaining('appliance mode'),
+      }),
+    );
+  });
+
+  it("the logged side's change alone is not verified while sg-db across the gateway refuses", () => {
+    const snapshot = snapshotOf([refuseOutbound]);
+    const model = NetworkModel.fromSnapshot(snapshot);
+    const flow = sentByA1();
+    const [group] = groupBlockedFlows([{ flow, verdict: explainFlow(model, flow) }]);
+    const egress: FixChange = {
+      action: 'AuthorizeSecurityGroupEgress',
+      params: {
+        GroupId: 'sg-app',
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.2.1.50/32' }] }],
+      },
+    };
+    const verdict = createFixVerifier(snapshot, {}, model)([egress], group!);
+    expect(verdict.verified).toBe(false);
+    expect(verdict.risks).toContainEqual(
+      expect.objectContaining({
+        kind: 'far-end-blocked',
+        controls: [{ control: 'security-group', direction: 'ingress', groupIds: ['sg-db'] }],
+      }),
+    );
+  });
+
+  it("no route back through a gateway both VPCs are attached to: no far end, the logged side's fix alone", () => {
+    const edits: Edit[] = [refuseOutbound, dropAttachment('tgw-attach-c1')];
+    const finding = onlyRule(diagnose(snapshotOf(edits), [sentByA1()]).findings);
+    expect(finding.suggestedFix!.changes.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
+  });
+});
+
+function tcpAllowEntry(NetworkAclId: string, Egress: boolean, RuleNumber: number, CidrBlock: string, ports: [number, number]): FixChange {
+  return {
+    action: 'CreateNetworkAclEntry',
+    params: {
+      NetworkAclId,
+      RuleNumber,
+      Protocol: '6',
+      RuleAction: 'allow',
+      Egress,
+      CidrBlock,
+      PortRange: { From: ports[0], To: ports[1] },
+    },
+  };
+}
