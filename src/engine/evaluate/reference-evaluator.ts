@@ -558,16 +558,12 @@ function unfiltered(s: NetworkSnapshot, eni: NetworkInterface, flow: FlowAggrega
   if (flow.protocol === 17 && ['67,68', '68,67', '546,547', '547,546'].includes(ports)) return true;
   const vpcId = eniVpc(s, eni);
   const vpc = s.Vpcs?.find((v) => v.VpcId === vpcId);
-  const v4Blocks = vpc
-    ? [vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).filter((x) => associated(x.CidrBlockState)).map((x) => x.CidrBlock)]
-    : [];
-  if (
-    v4Blocks.some((c) => {
-      const r = plus(c, 2);
-      return r !== null && same(a, r);
-    })
-  )
-    return true;
+  // The Amazon DNS server: base + 2 of the primary IPv4 block only.
+  const primary = vpc
+    ? (vpc.CidrBlock ?? (vpc.CidrBlockAssociationSet ?? []).find((x) => associated(x.CidrBlockState))?.CidrBlock)
+    : undefined;
+  const resolver = plus(primary, 2);
+  if (resolver !== null && same(a, resolver)) return true;
   const subnet = s.Subnets?.find((x) => x.SubnetId === eni.SubnetId);
   return (
     subnet !== undefined &&

@@ -47,8 +47,9 @@ function offsetOf(peer: IpAddress, base4: number, base6: bigint, family: 4 | 6):
  * Why the flow is traffic that security groups and network ACLs do not filter, or null. Such
  * traffic is never logged; a REJECT record of it cannot be a rule's doing, so explaining it by a
  * rule (and suggesting a rule change) would be wrong. Covers the link-local services above, DHCP,
- * the Route 53 Resolver at the base of each VPC IPv4 block plus two, and the VPC router at the base
- * of the interface's subnet plus one.
+ * the Route 53 Resolver at the base of the VPC's primary IPv4 block plus two (base plus two of a
+ * secondary block is only reserved: a REJECT of traffic to it is a rule's), and the VPC router at
+ * the base of the interface's subnet plus one.
  */
 export function unfilteredTrafficReason(model: NetworkModel, flow: FlowAggregate, peer: IpAddress): string | null {
   const service = UNFILTERED_SERVICES.get(peer.key);
@@ -60,9 +61,8 @@ export function unfilteredTrafficReason(model: NetworkModel, flow: FlowAggregate
 
 function resolverOrRouter(model: NetworkModel, eniId: string, peer: IpAddress): string | null {
   const vpcId = model.interfaceVpcId(eniId);
-  if (vpcId && model.vpcCidrBlocks(vpcId).some((cidr) => cidr.family === 4 && offsetOf(peer, cidr.base4, cidr.base6, 4) === 2)) {
-    return 'Route 53 Resolver';
-  }
+  const primary = vpcId ? model.vpcPrimaryIpv4Block(vpcId) : undefined;
+  if (primary && offsetOf(peer, primary.base4, primary.base6, 4) === 2) return 'Route 53 Resolver';
   const subnetId = model.interface(eniId)?.SubnetId;
   if (subnetId && model.subnetCidrBlocks(subnetId).some((cidr) => offsetOf(peer, cidr.base4, cidr.base6, cidr.family) === 1)) {
     return 'the VPC router';

@@ -262,6 +262,15 @@ export class NetworkModel {
     return this.vpcsById.get(vpcId);
   }
 
+  /**
+   * The VPC's primary IPv4 block (`CidrBlock`; without it, the first associated IPv4 block): where
+   * the Amazon DNS server lives, at its base plus two. Base plus two of a secondary block is only
+   * reserved (VPC User Guide, "Subnet CIDR blocks").
+   */
+  vpcPrimaryIpv4Block(vpcId: string): Cidr | undefined {
+    return this.vpcBlocks.get(vpcId)?.find((cidr) => cidr.family === 4);
+  }
+
   /** VPCs joined to `vpcId` by an `active` peering connection. */
   peeredVpcs(vpcId: string): ReadonlySet<string> {
     return this.peersOfVpc.get(vpcId) ?? EMPTY_SET;

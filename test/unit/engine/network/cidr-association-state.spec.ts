@@ -144,4 +144,26 @@ describe('CIDR blocks by association state', () => {
       expect(verdict.blockedBy).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: ['sg-0a1b2c3d4e5f60001'] }]);
     }
   });
+
+  it('the Amazon DNS server is base + 2 of the primary block only: base + 2 of an associated secondary block is a rule’s refusal', () => {
+    const fromAddress = (srcaddr: string) =>
+      flowAggregate({
+        interfaceId: 'eni-0a1',
+        srcaddr,
+        dstaddr: '10.0.1.10',
+        srcport: 40000,
+        dstport: 8080,
+        protocol: 6,
+        flowDirection: 'ingress',
+      });
+    const primary = fromAddress('10.0.0.2');
+    expect(explainFlow(model, primary).reason).toMatch(/Route 53 Resolver/);
+    for (const verdict of [explainFlow(model, primary), referenceExplainFlow(snapshot, primary)]) expect(verdict.verdict).toBe('unknown');
+    const secondary = fromAddress('100.67.0.2');
+    expect(explainFlow(model, secondary).reason ?? '').not.toMatch(/Route 53 Resolver/);
+    for (const verdict of [explainFlow(model, secondary), referenceExplainFlow(snapshot, secondary)]) {
+      expect(verdict.verdict).toBe('blocked');
+      expect(verdict.blockedBy).toEqual([{ control: 'security-group', direction: 'ingress', groupIds: ['sg-0a1b2c3d4e5f60001'] }]);
+    }
+  });
 });
