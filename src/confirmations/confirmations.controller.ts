@@ -12,6 +12,9 @@ import { ConfirmFindingDto } from './dto/confirm-finding.dto';
 import { ConfirmationDto } from './dto/confirmation.dto';
 
 const ACCEPTED = 'Queued; `Location` points at the confirmation. Poll it until `status` is succeeded or failed.';
+const PENDING =
+  'A confirmation of the same finding and question is still queued or running: that one, unchanged, and nothing new is asked ' +
+  'or billed; `Location` points at it.';
 const UNSUPPORTED = 'not TCP or UDP, IPv6, or a source that is no interface of the snapshot';
 const BUDGET = 'REACHABILITY_MONTHLY_BUDGET_USD is spent for this month: the problem names `budgetUsd`, `spentUsd`, `month` and `resetsAt`';
 const NO_SNAPSHOT = 'the target has no analysed snapshot yet';
@@ -35,9 +38,12 @@ export class ConfirmationsController {
     description:
       "Asks AWS Reachability Analyzer about the finding's traffic (its busiest interface and peer unless named), " +
       "over the target's latest snapshot, asynchronously; the result compares AWS's explanations with sgdoctor's hops. " +
-      "Each confirmation is one billed analysis (USD 0.10) counted against the target's monthly budget.",
+      "Each confirmation is one billed analysis (USD 0.10) counted against the target's monthly budget. " +
+      'Asked again while a confirmation of the same finding and question is queued or running, it answers 200 with that one ' +
+      'instead of starting another.',
   })
   @ApiAcceptedResponse({ type: ConfirmationDto, description: ACCEPTED })
+  @ApiOkResponse({ type: ConfirmationDto, description: PENDING })
   @ApiProblemResponses(
     PATH_ID_PROBLEM,
     ...BODY_PROBLEMS,
@@ -51,7 +57,8 @@ export class ConfirmationsController {
     @Body() dto: ConfirmFindingDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConfirmationDto> {
-    const confirmation = await this.confirmations.confirmFinding(id, dto);
+    const { confirmation, created } = await this.confirmations.confirmFinding(id, dto);
+    if (!created) void reply.status(200);
     void reply.header('location', `/v1/confirmations/${confirmation.id}`);
     return confirmation;
   }

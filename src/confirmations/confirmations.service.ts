@@ -3,13 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { AppError } from '../common/errors/app.error';
 import { Clock } from '../common/clock/clock';
 import { ErrorCode } from '../common/errors/error-code';
 import type { AppConfig } from '../config/app-config';
 import { pathVerdictOf, type PathAnalysis } from '../engine/path/analyze-path';
-import { analyzerPathFor } from '../engine/path/analyzer-comparison';
+import { analyzerPathFor, type AnalyzerPathInput } from '../engine/path/analyzer-comparison';
 import { pathQueryOfFinding } from '../engine/path/finding-path';
 import { FindingNotFoundError } from '../findings/finding-not-found.error';
 import { FindingsService } from '../findings/findings.service';
@@ -36,6 +36,21 @@ const COUNTED_ANALYSES_SQL = `
   FROM reachability_confirmations
   WHERE target_id = $1 AND requested_at >= $2 AND requested_at < $3`;
 
+/** The confirmation of a finding still queued or running for the same question to AWS, if any. */
+const PENDING_QUESTION_SQL = `
+  SELECT id FROM reachability_confirmations
+  WHERE finding_id = $1 AND analyzer_path = $2::jsonb AND status IN ('queued', 'running')
+  LIMIT 1`;
+
+const UNIQUE_VIOLATION = '23505';
+const PENDING_QUESTION_INDEX = 'uq_reachability_confirmations_pending_question';
+
+/** A confirmation as asked for: `created` false when a pending one for the same question was returned instead. */
+export interface ConfirmationRequestOutcome {
+  confirmation: ConfirmationDto;
+  created: boolean;
+}
+
 /**
  * Reachability Analyzer on demand (API side): works out the path (from a finding's traffic or a
  * path question) and sgdoctor's answer at once, refuses what the analyzer cannot analyse or the
@@ -56,11 +71,15 @@ export class ConfirmationsService {
 
   async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationDto> {
     const analysis = await this.paths.explain(targetId, dto, dto.snapshot ?? 'latest');
-    return this.create(targetId, null, 'path', analysis);
+    return (await this.create(targetId, null, 'path', analysis)).confirmation;
   }
 
-  /** The finding's traffic as a path (its busiest interface and peer unless named) over its target's latest snapshot. */
-  async confirmFinding(findingId: string, dto: ConfirmFindingDto): Promise<ConfirmationDto> {
+  /**
+   * The finding's traffic as a path (its busiest interface and peer unless named) over its target's
+   * latest snapshot. A confirmation of the same finding and question still queued or running is
+   * returned instead of a new (billed) one.
+   */
+  async confirmFinding(findingId: string, dto: ConfirmFindingDto): Promise<ConfirmationRequestOutcome> {
     const finding = await this.findings.findEntity(findingId);
     if (!finding) throw new FindingNotFoundError(findingId);
     if (finding.finding.kind === 'campaign') {
@@ -92,33 +111,57 @@ export class ConfirmationsService {
     findingId: string | null,
     subject: ConfirmationSubject,
     analysis: PathAnalysis,
-  ): Promise<ConfirmationDto> {
+  ): Promise<ConfirmationRequestOutcome> {
     const analyzerPath = analyzerPathFor(analysis);
     if ('unsupported' in analyzerPath) throw new ConfirmationUnsupportedError(analyzerPath.unsupported, { query: analysis.query });
     const requestedAt = this.clock.now();
     const { month, from, to } = monthOf(requestedAt);
     const budgetUsd = this.config.get('reachability', { infer: true }).monthlyBudgetUsd;
-    const saved = await this.dataSource.transaction(async (manager) => {
-      // One budget decision at a time per target, so two requests cannot both take the last analysis.
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reachability-budget:${targetId}`]);
-      const [{ n }] = (await manager.query(COUNTED_ANALYSES_SQL, [targetId, from, to])) as Array<{ n: number }>;
-      const check = checkBudget(budgetUsd, n);
-      if (!check.allowed) throw new ReachabilityBudgetExhaustedError(targetId, month, check.budgetUsd, check.spentUsd, to);
-      return manager.save(
-        manager.create(ReachabilityConfirmationEntity, {
-          targetId,
-          findingId,
-          subject,
-          status: 'queued',
-          query: analysis.query,
-          analyzerPath,
-          sgdoctor: pathVerdictOf(analysis),
-          requestedAt,
-        }),
-      );
-    });
-    await this.enqueue(saved);
-    return ConfirmationDto.fromEntity(saved);
+    let outcome: { entity: ReachabilityConfirmationEntity; created: boolean };
+    try {
+      outcome = await this.dataSource.transaction(async (manager) => {
+        // One decision at a time per target, so two requests cannot both take the last analysis,
+        // nor both start one for the same question.
+        await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reachability-budget:${targetId}`]);
+        const pending = findingId === null ? null : await this.pendingFor(manager, findingId, analyzerPath);
+        if (pending) return { entity: pending, created: false };
+        const [{ n }] = (await manager.query(COUNTED_ANALYSES_SQL, [targetId, from, to])) as Array<{ n: number }>;
+        const check = checkBudget(budgetUsd, n);
+        if (!check.allowed) throw new ReachabilityBudgetExhaustedError(targetId, month, check.budgetUsd, check.spentUsd, to);
+        const entity = await manager.save(
+          manager.create(ReachabilityConfirmationEntity, {
+            targetId,
+            findingId,
+            subject,
+            status: 'queued',
+            query: analysis.query,
+            analyzerPath,
+            sgdoctor: pathVerdictOf(analysis),
+            requestedAt,
+          }),
+        );
+        return { entity, created: true };
+      });
+    } catch (error) {
+      // The unique index is the last word: a pending confirmation of the same question won.
+      const pending =
+        findingId !== null && isPendingQuestionConflict(error)
+          ? await this.pendingFor(this.dataSource.manager, findingId, analyzerPath)
+          : null;
+      if (!pending) throw error;
+      outcome = { entity: pending, created: false };
+    }
+    if (outcome.created) await this.enqueue(outcome.entity);
+    return { confirmation: ConfirmationDto.fromEntity(outcome.entity), created: outcome.created };
+  }
+
+  private async pendingFor(
+    manager: EntityManager,
+    findingId: string,
+    analyzerPath: AnalyzerPathInput,
+  ): Promise<ReachabilityConfirmationEntity | null> {
+    const rows = (await manager.query(PENDING_QUESTION_SQL, [findingId, JSON.stringify(analyzerPath)])) as Array<{ id: string }>;
+    return rows.length === 0 ? null : manager.findOneBy(ReachabilityConfirmationEntity, { id: rows[0].id });
   }
 
   private async enqueue(entity: ReachabilityConfirmationEntity): Promise<void> {
@@ -144,4 +187,10 @@ export class ConfirmationsService {
       );
     }
   }
+}
+
+function isPendingQuestionConflict(error: unknown): boolean {
+  const driverError =
+    (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
+  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === PENDING_QUESTION_INDEX;
 }

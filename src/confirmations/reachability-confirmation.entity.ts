@@ -17,6 +17,12 @@ import type { ConfirmationFailure, ConfirmationStatus, ConfirmationSubject } fro
 @Check('ck_reachability_confirmations_analyses_started', `"analyses_started" >= 0`)
 @Index('ix_reachability_confirmations_target_requested', ['targetId', 'requestedAt'])
 @Index('ix_reachability_confirmations_finding', ['findingId'], { where: `"finding_id" IS NOT NULL` })
+// Migration 1796416000000: one pending confirmation per finding and question sent to AWS, so a
+// finding confirmed twice is one billed analysis however the requests interleave.
+@Index('uq_reachability_confirmations_pending_question', ['findingId', 'analyzerPath'], {
+  unique: true,
+  where: `"finding_id" IS NOT NULL AND "status" IN ('queued','running')`,
+})
 export class ReachabilityConfirmationEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_reachability_confirmations' })
   id!: string;

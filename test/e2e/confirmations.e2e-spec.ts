@@ -239,6 +239,42 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(ec2.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
   });
 
+  it('a finding asked again (at once or later) while its confirmation is pending: 200 with that one, not a second billed analysis', async () => {
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(running);
+    const repeated = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-repeated' }))).body.id;
+    await analyse(server(), repeated);
+    const finding = (await allFindings(server(), repeated)).find(
+      (f) => f.port === 8443 && f.direction === 'ingress' && f.blockedBy.control === 'security-group',
+    )!;
+    const confirm = () => api(server()).post(`/v1/findings/${finding.id}/confirm`, { peer: '10.20.30.11' });
+    const answers = await Promise.all([confirm(), confirm(), confirm()]);
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([200, 200, 202]);
+    const id = answers.find((a) => a.status === 202)!.body.id as string;
+    for (const answer of answers) {
+      expect(answer.body.id).toBe(id);
+      expect(answer.headers.location).toBe(`/v1/confirmations/${id}`);
+    }
+    const later = await confirm();
+    expect(later.status).toBe(200);
+    expect(later.body).toMatchObject({ id, findingId: finding.id });
+    // The database holds it too: a second pending row for the same finding and question is refused.
+    const duplicate = testApp.app.get(DataSource).query(
+      `INSERT INTO reachability_confirmations (target_id, finding_id, subject, status, query, analyzer_path, sgdoctor, requested_at)
+         SELECT target_id, finding_id, subject, 'queued', query, analyzer_path, sgdoctor, requested_at FROM reachability_confirmations WHERE id = $1`,
+      [id],
+    );
+    await expect(duplicate).rejects.toMatchObject({ driverError: { constraint: 'uq_reachability_confirmations_pending_question' } });
+    expect(await settled(id)).toMatchObject({ status: 'failed', failure: { code: 'ANALYZER.TIMED_OUT' } });
+    expect(ec2.commandCalls(CreateNetworkInsightsPathCommand)).toHaveLength(1);
+
+    // Once it has its outcome, asking again is a new confirmation.
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(reachable);
+    const again = await confirm();
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    expect(again.body.id).not.toBe(id);
+    expect((await settled(again.body.id)).status).toBe('succeeded');
+  });
+
   it('concurrent requests cannot overspend: of six at once on a fresh target, four fit USD 0.40', async () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(blockedByAppGroups);
     const fresh = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-concurrent' }))).body.id;
@@ -278,6 +314,9 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
       expect(operation.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/ConfirmationDto');
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['202', '402', '404', '409', '422']));
     }
+    expect(doc.paths['/v1/findings/{id}/confirm'].post.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ConfirmationDto',
+    );
     expect(doc.paths['/v1/confirmations/{id}'].get.responses['200']).toBeDefined();
     expect(doc.components.schemas.ConfirmationDto.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed']);
   });

@@ -1,0 +1,32 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * A finding confirmed again while its confirmation is still queued or running gets that one back
+ * instead of a second billed Reachability Analyzer analysis. The service checks under the
+ * target's budget lock; this index holds it whatever the interleaving. Confirmations already
+ * pending twice for one question (asked before this migration) are left to finish: only the
+ * oldest of each stays pending for the index, the others are failed without having cost more
+ * than they already did.
+ */
+export class OnePendingConfirmationPerQuestion1796416000000 implements MigrationInterface {
+  name = 'OnePendingConfirmationPerQuestion1796416000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `UPDATE "reachability_confirmations" AS c SET "status" = 'failed', "finished_at" = now(),
+         "failure" = jsonb_build_object('code', 'CONFIRMATION.DUPLICATE', 'reason', 'asked again while an earlier confirmation of the same question was pending')
+       WHERE c."finding_id" IS NOT NULL AND c."status" IN ('queued','running') AND EXISTS (
+         SELECT 1 FROM "reachability_confirmations" AS e
+         WHERE e."finding_id" = c."finding_id" AND e."analyzer_path" = c."analyzer_path" AND e."status" IN ('queued','running')
+           AND (e."requested_at", e."id") < (c."requested_at", c."id"))`,
+    );
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "uq_reachability_confirmations_pending_question" ON "reachability_confirmations" ("finding_id", "analyzer_path")
+         WHERE "finding_id" IS NOT NULL AND "status" IN ('queued','running')`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "uq_reachability_confirmations_pending_question"`);
+  }
+}
