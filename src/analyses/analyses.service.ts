@@ -151,6 +151,9 @@ export class AnalysesService {
           attempt: () => 'attempt + 1',
           stage: null,
           progress: 0,
+          // The attempt that ended keeps its failure (SET reads the row as it was before the update).
+          previousFailures: () =>
+            `previous_failures || jsonb_build_array(COALESCE(failure, '{}'::jsonb) || jsonb_build_object('attempt', attempt, 'status', status))`,
           failure: null,
           snapshot: null,
           startedAt: null,

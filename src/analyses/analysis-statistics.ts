@@ -89,6 +89,14 @@ export interface AnalysisFailure {
   details?: { limit: 'perAnalysis' | 'monthly'; estimate: ScanEstimate } | { athenaError: AthenaErrorDetails };
 }
 
+/** The failure of an earlier attempt, kept when the analysis was retried. */
+export interface AnalysisPreviousFailure extends Partial<AnalysisFailure> {
+  /** The attempt that ended so (`attempt` as it was before the retry). */
+  attempt: number;
+  /** How that attempt ended. */
+  status: 'failed' | 'cancelled';
+}
+
 /**
  * Athena's `AthenaError` of a failed query. `category` is Athena's `ErrorCategory` by name
  * (1 system, 2 user, 3 other); `type` its numeric `ErrorType`, as Athena documents it.

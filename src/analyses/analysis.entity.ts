@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
 import type { AnalysisStage, AnalysisStatus } from './analysis-status';
-import type { AnalysisFailure, AnalysisStatistics } from './analysis-statistics';
+import type { AnalysisFailure, AnalysisPreviousFailure, AnalysisStatistics } from './analysis-statistics';
 
 @Entity({ name: 'analyses' })
 // Constraints and indexes as migrations 1795700000000 and 1796300001600 made them, so that
@@ -48,6 +48,10 @@ export class AnalysisEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   failure!: AnalysisFailure | null;
+
+  /** The failures of earlier attempts, oldest first: a retry moves `failure` here. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  previousFailures!: AnalysisPreviousFailure[];
 
   /** The configuration the analysis used: evidence, and what a re-run of the same job reuses. */
   @Column({ type: 'jsonb', nullable: true, select: false })

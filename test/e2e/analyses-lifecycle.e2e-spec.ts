@@ -109,7 +109,10 @@ describe('finding lifecycle across analyses', () => {
 
     const retried = await api(server()).post(`/v1/analyses/${first.body.id}/retry`);
     expect(retried.status).toBe(202);
-    expect(retried.body).toMatchObject({ status: 'queued', attempt: 1 });
+    expect(retried.body).toMatchObject({ status: 'queued', attempt: 1, failure: null });
+    expect(retried.body.previousFailures).toEqual([
+      expect.objectContaining({ attempt: 0, status: 'cancelled', code: 'ANALYSIS.CANCELLED' }),
+    ]);
     const { waitForAnalysis } = await import('../support/app/analysis-api');
     const done = await waitForAnalysis(server(), first.body.id);
     expect(done.status).toBe('succeeded');
@@ -154,8 +157,17 @@ describe('finding lifecycle across analyses', () => {
     expect(failed.failure.reason).toContain('SecurityGroups[0]');
 
     writeFileSync(join(data.root, 'broken.json'), readFileSync(join(data.root, 'snapshot.json')));
-    await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
-    expect((await waitForAnalysis(server(), created.body.id)).status).toBe('succeeded');
+    const retried = await api(server()).post(`/v1/analyses/${created.body.id}/retry`);
+    expect(retried.body).toMatchObject({
+      attempt: 1,
+      failure: null,
+      previousFailures: [{ ...failed.failure, attempt: 0, status: 'failed' }],
+    });
+    const succeeded = await waitForAnalysis(server(), created.body.id);
+    expect(succeeded.status).toBe('succeeded');
+    // The earlier attempt's failure stays with the analysis, as it was, after the retry succeeded.
+    expect(succeeded.previousFailures).toEqual([{ ...failed.failure, attempt: 0, status: 'failed' }]);
+    expect((await api(server()).get(`/v1/analyses/${created.body.id}`)).body.previousFailures).toEqual(succeeded.previousFailures);
   });
 
   it('a scanner back the next day updates its campaign; a misconfiguration on a port it also probed stays a rule finding of its own', async () => {

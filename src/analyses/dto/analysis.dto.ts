@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { AnalysisEntity } from '../analysis.entity';
 import { ANALYSIS_STAGES, ANALYSIS_STATUSES, type AnalysisStage, type AnalysisStatus } from '../analysis-status';
-import type { AnalysisFailure, AnalysisStatistics } from '../analysis-statistics';
+import type { AnalysisFailure, AnalysisPreviousFailure, AnalysisStatistics } from '../analysis-statistics';
 
 export class AnalysisDto {
   @ApiProperty({ format: 'uuid' })
@@ -36,6 +36,24 @@ export class AnalysisDto {
   @ApiPropertyOptional({ nullable: true, description: 'Why it failed or was cancelled.' })
   failure!: AnalysisFailure | null;
 
+  @ApiProperty({
+    description:
+      'How each earlier attempt ended, oldest first, kept when the analysis was retried: its `failure` ' +
+      '(code, reason, stage, permanent, at, details) with the `attempt` it ended and its `status` (failed or cancelled).',
+    example: [
+      {
+        attempt: 0,
+        status: 'failed',
+        code: 'SNAPSHOT.INVALID',
+        reason: 'SecurityGroups[0].GroupId must be a string',
+        stage: 'snapshot',
+        permanent: true,
+        at: '2026-11-25T06:30:00.000Z',
+      },
+    ],
+  })
+  previousFailures!: AnalysisPreviousFailure[];
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -56,6 +74,7 @@ export class AnalysisDto {
       attempt: entity.attempt,
       statistics: entity.statistics,
       failure: entity.failure,
+      previousFailures: entity.previousFailures ?? [],
       createdAt: entity.createdAt.toISOString(),
       startedAt: entity.startedAt?.toISOString() ?? null,
       finishedAt: entity.finishedAt?.toISOString() ?? null,
