@@ -19,6 +19,8 @@ interface BodyCase {
   payload: string | Buffer;
   status: number;
   code: string;
+  /** What the problem's detail must say, when it matters. */
+  detail?: RegExp;
 }
 
 /** A body POST /v1/api-keys takes. */
@@ -31,6 +33,20 @@ const UNREADABLE_BODIES: Record<string, BodyCase> = {
     payload: '{"name":"p","scopes":["read"],"__proto__":{"x":1}}',
     status: 400,
     code: 'REQUEST.BAD',
+  },
+  'JSON in latin1': {
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    payload: '{"name":"l","scopes":["read"]}',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    detail: /charset latin1.*UTF-8/,
+  },
+  'JSON in a quoted ISO-8859-1, any letter case': {
+    headers: { 'content-type': 'Application/JSON;  Charset="ISO-8859-1"' },
+    payload: '{"name":"i","scopes":["read"]}',
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    detail: /charset ISO-8859-1.*UTF-8/,
   },
   'bytes that are not UTF-8': {
     headers: { 'content-type': 'application/json' },
@@ -267,9 +283,11 @@ describe('HTTP surface', () => {
       expect(refused.body.detail).toMatch(/application\/json/);
     }
     // JSON with parameters, in any letter case, is read (and validated).
-    const json = await post('Application/JSON; charset=utf-8', '{"name":"ci","scopes":["everything"]}');
-    expect(json.status).toBe(400);
-    expect(json.body).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
+    for (const contentType of ['Application/JSON; charset=utf-8', 'application/json; CHARSET="UTF-8"', 'application/json;charset=Utf-8']) {
+      const json = await post(contentType, '{"name":"ci","scopes":["everything"]}');
+      expect(json.status, contentType).toBe(400);
+      expect(json.body).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
+    }
     // A request without a body needs no content type, whatever it says; a GET's body is never read.
     const get = await request(server())
       .get('/v1/api-keys')
@@ -329,6 +347,7 @@ describe('HTTP surface', () => {
         expect(admin.statusCode, admin.body).toBe(body.status);
         expect(admin.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(admin.json()).toMatchObject({ status: body.status, code: body.code });
+        if (body.detail) expect(admin.json().detail).toMatch(body.detail);
         expect(admin.headers['accept-encoding']).toBe(body.headers['content-encoding'] ? 'identity' : undefined);
       },
     );

@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { PayloadTooLargeError } from '../errors/payload-too-large.error';
+import { UnsupportedCharsetError } from '../errors/unsupported-charset.error';
 import { UnsupportedContentCodingError } from '../errors/unsupported-content-coding.error';
 import { UnsupportedMediaTypeError } from '../errors/unsupported-media-type.error';
 
@@ -28,7 +29,7 @@ const DEFAULT_BODY_LIMIT = 1_048_576;
 /**
  * Installs the one reader of request bodies, in place of Fastify's and Nest's parsers: a body is
  * JSON in UTF-8, without a content coding, at most HTTP_BODY_LIMIT_BYTES long. Any other is
- * refused — of another media type or in a content coding 415 (where Fastify's text parser and
+ * refused — of another media type, declared in another charset or in a content coding 415 (where Fastify's text parser and
  * Nest's form parser would hand the handler a string or form fields for validation to call
  * missing), past the limit 413 (and read no further), not UTF-8 or not JSON 400 — but not at once:
  * the refusal is left on the request (BODY_PROBLEM) and BodyProblemGuard answers it after the API
@@ -55,6 +56,8 @@ async function readBody(request: FastifyRequest, payload: Readable, limit: numbe
     // A request without a body passes whatever its Content-Type says.
     return hasBody(request) ? leaveUnread(request, new UnsupportedMediaTypeError(mediaType || undefined)) : undefined;
   }
+  const charset = declaredCharsetOf(request);
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') return leaveUnread(request, new UnsupportedCharsetError(charset));
   const coding = contentCodingOf(request);
   if (coding !== undefined) return leaveUnread(request, new UnsupportedContentCodingError(coding), { 'accept-encoding': 'identity' });
   if (Number(request.headers['content-length']) > limit) return leaveUnread(request, new PayloadTooLargeError(limit));
@@ -72,6 +75,21 @@ export function hasBody(request: FastifyRequest): boolean {
 /** The media type the request declares, in lower case, as sent (even one hideUnparsableContentTypes hid); '' for none. */
 function declaredMediaTypeOf(request: FastifyRequest): string {
   return request.raw.headers['content-type']?.split(';', 1)[0].trim().toLowerCase() ?? '';
+}
+
+/**
+ * The charset parameter of the Content-Type, as sent (quotes taken off), when there is one: the
+ * parameter's name in any letter case (RFC 9110 §8.3.1).
+ */
+function declaredCharsetOf(request: FastifyRequest): string | undefined {
+  const parameters = request.raw.headers['content-type']?.split(';').slice(1) ?? [];
+  for (const parameter of parameters) {
+    const equals = parameter.indexOf('=');
+    if (equals === -1 || parameter.slice(0, equals).trim().toLowerCase() !== 'charset') continue;
+    const value = parameter.slice(equals + 1).trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return undefined;
 }
 
 /**

@@ -15,7 +15,8 @@ export const BODY_PROBLEMS: readonly ProblemEntry[] = [
   [ErrorCode.PayloadTooLarge, 'the body is larger than HTTP_BODY_LIMIT_BYTES'],
   [
     ErrorCode.UnsupportedMediaType,
-    'the body is not `application/json` (text, form and every other media type are refused), or declares a `Content-Encoding` (gzip, br …)',
+    'the body is not `application/json` (text, form and every other media type are refused), declares a charset other than UTF-8 ' +
+      '(`charset=latin1`), or declares a `Content-Encoding` (gzip, br …)',
   ],
 ];
 
