@@ -33,6 +33,14 @@ const UNREADABLE_BODIES: Record<string, BodyCase> = {
     payload: '{"name":"p","scopes":["read"],"__proto__":{"x":1}}',
     status: 400,
     code: 'REQUEST.BAD',
+    detail: /__proto__.*refused/,
+  },
+  'a constructor.prototype key': {
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name":"p","scopes":["read"],"meta":{"constructor":{"prototype":{"x":1}}}}',
+    status: 400,
+    code: 'REQUEST.BAD',
+    detail: /constructor\.prototype.*refused/,
   },
   'JSON in latin1': {
     headers: { 'content-type': 'application/json; charset=latin1' },

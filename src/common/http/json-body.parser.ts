@@ -163,7 +163,7 @@ function parseStrictJson(request: FastifyRequest, bytes: Buffer, parseJson: Fast
   }
   return new Promise((resolve) => {
     void parseJson(request, text, (error, body) => {
-      if (error) refuse(request, { error, leftUnread: false });
+      if (error) refuse(request, { error: forbiddenKeyError(text) ?? error, leftUnread: false });
       resolve(error ? undefined : body);
     });
   });
@@ -180,4 +180,26 @@ function hideUnparsableContentTypes(instance: FastifyInstance): void {
     if (request.headers['content-type'] !== undefined && request.mediaType === undefined) request.headers = { 'content-type': undefined };
     done(null, payload);
   });
+}
+
+/**
+ * Fastify's parser refuses JSON holding a `__proto__` or `constructor.prototype` key with the
+ * same words as JSON that does not parse. When the text is JSON, that key is what was refused:
+ * the answer names it, so the caller is not sent looking for a syntax error.
+ */
+function forbiddenKeyError(text: string): BadRequestException | undefined {
+  let forbidden: string | undefined;
+  try {
+    JSON.parse(text, function (key: string, value: unknown) {
+      if (key === '__proto__') forbidden ??= '__proto__';
+      else if (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))
+        forbidden ??= 'constructor.prototype';
+      return value;
+    });
+  } catch {
+    return undefined;
+  }
+  return forbidden === undefined
+    ? undefined
+    : new BadRequestException(`Body has a ${forbidden} key: keys that could change an object's prototype are refused`);
 }

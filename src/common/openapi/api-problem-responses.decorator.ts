@@ -11,7 +11,7 @@ export type ProblemEntry = ErrorCode | readonly [code: ErrorCode, when: string];
 /** What every route that takes a JSON body can answer before the handler runs. */
 export const BODY_PROBLEMS: readonly ProblemEntry[] = [
   [ErrorCode.ValidationFailed, 'a field of the body is missing, unknown or invalid'],
-  [ErrorCode.BadRequest, 'the body is not JSON'],
+  [ErrorCode.BadRequest, 'the body is not JSON in UTF-8, or holds a `__proto__` or `constructor.prototype` key'],
   [ErrorCode.PayloadTooLarge, 'the body is larger than HTTP_BODY_LIMIT_BYTES'],
   [
     ErrorCode.UnsupportedMediaType,
