@@ -23,7 +23,9 @@ export class SimulationsController {
     description:
       "Applies the proposed changes (EC2 API requests, as in a finding's suggested fix) to the target's latest analysed " +
       'snapshot and evaluates the rejected flows of its unresolved findings again: which flows they would let through, ' +
-      'which findings that resolves, and what else the changes open. Changes nothing anywhere, so the read scope is enough.',
+      'which findings that resolves, and what else the changes open. Changes nothing anywhere, so the read scope is enough. ' +
+      'A parameter the EC2 action does not take (where EC2 answers `UnknownParameter`), at the top of `params` or within one ' +
+      'of its members, is a 400 naming it (`changes[0].params.Bogus`).',
   })
   @ApiOkResponse({ type: SimulationResultDto, description: 'What the changes would do to the recorded flows.' })
   @ApiProblemResponses(

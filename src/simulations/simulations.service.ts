@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AnalysesService } from '../analyses/analyses.service';
+import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import { unknownParametersOf } from '../engine/simulate/ec2-request-parameters';
 import { simulate } from '../engine/simulate/simulate';
 import { SimulationError } from '../engine/simulate/simulation.error';
 import { FindingsService } from '../findings/findings.service';
@@ -24,6 +26,7 @@ export class SimulationsService {
   ) {}
 
   async simulate(dto: CreateSimulationDto): Promise<SimulationResultDto> {
+    refuseUnknownParameters(dto);
     await this.targets.getEntity(dto.targetId);
     const window = windowOf(dto);
     const latest = await this.analyses.latestSnapshot(dto.targetId);
@@ -72,4 +75,15 @@ function windowOf(dto: CreateSimulationDto): { from: number; to: number } | null
   const to = Date.parse(dto.window.to) / 1000;
   if (!(from < to)) throw new ValidationError([{ field: 'window.to', message: 'window.to must be after window.from' }]);
   return { from, to };
+}
+
+/** A parameter EC2 does not take makes it refuse the whole request (UnknownParameter): so does the simulation, naming each. */
+function refuseUnknownParameters(dto: CreateSimulationDto): void {
+  const errors: FieldError[] = dto.changes.flatMap((change, index) =>
+    unknownParametersOf(change.action, change.params).map((parameter) => ({
+      field: `changes[${index}].params${parameter.startsWith('[') ? '' : '.'}${parameter}`,
+      message: `EC2 ${change.action} takes no such parameter: ${parameter} (EC2 refuses the request with UnknownParameter)`,
+    })),
+  );
+  if (errors.length > 0) throw new ValidationError(errors, 'A change has parameters its EC2 action does not take.');
 }

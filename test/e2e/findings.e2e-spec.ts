@@ -359,6 +359,36 @@ describe('findings and simulations on the analysed samples', () => {
 
     const badAction = await api(server()).post('/v1/simulations', { targetId, changes: [{ action: 'DeleteVpc', params: {} }] });
     expect(badAction.status).toBe(400);
+
+    // A parameter EC2 does not take (it answers UnknownParameter) is refused, not ignored.
+    const [fix] = detail.body.fix.changes;
+    const nacl = {
+      NetworkAclId: 'acl-0123456789abcdef0',
+      RuleNumber: 90,
+      Protocol: '6',
+      RuleAction: 'allow',
+      Egress: false,
+      CidrBlock: '10.0.0.0/8',
+    };
+    for (const [change, field] of [
+      [{ ...fix, params: { ...fix.params, Bogus: 1 } }, 'changes[1].params.Bogus'],
+      [
+        { ...fix, params: { ...fix.params, IpPermissions: [{ ...fix.params.IpPermissions[0], Bogus: 1 }] } },
+        'changes[1].params.IpPermissions[0].Bogus',
+      ],
+      [
+        { action: 'CreateNetworkAclEntry', params: { ...nacl, PortRange: { From: 1, To: 2, Bogus: 3 } } },
+        'changes[1].params.PortRange.Bogus',
+      ],
+      [{ action: 'ReplaceNetworkAclEntry', params: { ...nacl, GroupId: 'sg-1' } }, 'changes[1].params.GroupId'],
+    ] as const) {
+      const refused = await api(server()).post('/v1/simulations', { targetId, changes: [fix, change] });
+      expect(refused.status, `${field}: ${JSON.stringify(refused.body)}`).toBe(400);
+      expect(refused.headers['content-type']).toMatch(/problem\+json/);
+      expect(refused.body.code).toBe('REQUEST.VALIDATION_FAILED');
+      expect(refused.body.errors).toEqual([{ field, message: expect.stringContaining(field.slice(field.lastIndexOf('.') + 1)) }]);
+      expect(refused.body.errors[0].message).toMatch(/EC2 .* takes no such parameter/);
+    }
   });
 
   it('records finding.opened events in the outbox, naming the finding; with no subscription, no fan-out job', async () => {
