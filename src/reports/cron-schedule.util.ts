@@ -66,15 +66,26 @@ function durationText(seconds: number): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
-/** Whether the runtime knows an IANA time zone (Intl throws a RangeError for unknown ones). */
+/**
+ * Whether the runtime knows `timeZone` as an IANA time zone (a name of the tz database, aliases
+ * included). Intl throws a RangeError for an unknown name, but also takes a UTC offset (`+05:00`,
+ * `-0500`), which names no place and follows no daylight-saving rules: refused, whatever Intl
+ * makes of it.
+ */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (!IANA_NAME.test(timeZone)) return false;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone }).format(0);
-    return true;
+    return !OFFSET.test(new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone);
   } catch {
     return false;
   }
 }
+
+/** The spelling of a tz database name: ASCII letters, digits, `_`, `-` and `+`, parts joined by `/`, a letter first. */
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
+/** A time zone Intl resolved to a UTC offset rather than a name. */
+const OFFSET = /^[+\-\u2212]/;
 
 /** The next `count` fire times, for the API to show what a schedule will do. */
 export function nextFireTimes(expression: string, timeZone: string, count: number, from: Date): string[] {

@@ -52,6 +52,12 @@ describe('report schedules and reports', () => {
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
     const fields = bad.body.errors.map((e: { field: string }) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['cron', 'timeZone']));
+    // A UTC offset is no IANA time zone, though Intl takes it.
+    for (const timeZone of ['+05:00', '-0500']) {
+      const offset = await http.post('/v1/report-schedules', { targetIds: [targetId], cron: '0 6 * * *', timeZone });
+      expect(offset.status, timeZone).toBe(400);
+      expect(offset.body.errors).toEqual([{ field: 'timeZone', message: `timeZone ${timeZone} is not an IANA time zone` }]);
+    }
     const unknown = await http.post('/v1/report-schedules', {
       targetIds: ['00000000-0000-4000-8000-000000000000'],
       cron: '0 6 * * *',

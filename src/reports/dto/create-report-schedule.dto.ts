@@ -43,7 +43,11 @@ export class CreateReportScheduleDto {
   @Length(9, 120)
   cron!: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Paris', default: 'UTC', description: 'IANA time zone the cron is read in.' })
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    default: 'UTC',
+    description: 'IANA time zone the cron is read in (a tz database name); a UTC offset (`+05:00`) is refused.',
+  })
   @IsOmittable()
   @IsString()
   @Length(1, 64)

@@ -73,6 +73,9 @@ describe('cron and time zone checks', () => {
     expect(isValidTimeZone('Europe/Paris')).toBe(true);
     expect(isValidTimeZone('UTC')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    // IANA names only: Intl also takes UTC offsets, which follow no daylight-saving rules of a place.
+    for (const offset of ['+05:00', '-05:00', '-0500', '+05', '+0530', '\u221205:00']) expect(isValidTimeZone(offset), offset).toBe(false);
+    for (const alias of ['Etc/GMT+5', 'America/Argentina/Buenos_Aires', 'US/Eastern']) expect(isValidTimeZone(alias), alias).toBe(true);
   });
 
   it('reads the cron in its zone, across a daylight-saving change', () => {
