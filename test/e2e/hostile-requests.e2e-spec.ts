@@ -400,6 +400,20 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/health/live?probe=1')).status).toBe(200);
   });
 
+  it('a __proto__ or constructor query parameter is refused like any unknown one, on every route that reads a query and on those that read none', async () => {
+    const paths = [
+      ...queriedOperations().map((operation) => fillPath(operation.template, { id: targetId, deliveryId: UUID })),
+      '/v1/api-keys',
+    ];
+    for (const path of paths) {
+      for (const field of ['__proto__', 'constructor', 'unknownParameter']) {
+        const response = await api(server()).get(`${path}?${field}=1`);
+        expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+        expect(response.body.errors, `${path}?${field}=1`).toEqual([{ field, message: `property ${field} should not exist` }]);
+      }
+    }
+  });
+
   it('an array where an object is expected is a 400 naming the field, and nothing is stored', async () => {
     const before = (await api(server()).get(`/v1/targets/${targetId}`)).body;
     for (const field of ['configSource', 'flowSource', 'access', 'scope', 'continuous', 'budget']) {

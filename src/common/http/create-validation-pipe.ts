@@ -51,6 +51,8 @@ class InputValidationPipe extends ValidationPipe {
       const hostile = findHostileInput(metadata.type === 'param' && metadata.data ? { [metadata.data]: value } : value);
       if (hostile) throw new ValidationError([hostile], `The request's ${metadata.type} ${hostile.field} ${hostile.message}.`);
     }
+    const dropped = metadata.type === 'query' ? droppedParameters(value) : [];
+    if (dropped.length > 0) throw await this.refusalOfDropped(value as Record<string, unknown>, metadata, dropped);
     const repeated = metatype ? this.repeatedParameters(value, metatype) : [];
     if (repeated.length > 0) throw await this.refusalOfRepeated(value as Record<string, unknown>, metadata, repeated);
     const result: unknown = await super.transform(value, metadata);
@@ -84,6 +86,19 @@ class InputValidationPipe extends ValidationPipe {
     const others = Object.fromEntries(Object.entries(query).filter(([name]) => !repeated.includes(name)));
     try {
       await super.transform(others, metadata);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...(error.details.errors ?? []));
+    }
+    return new ValidationError(errors);
+  }
+
+  /** The refusal of a query for the parameters class-transformer would drop, with what is wrong with the others. */
+  private async refusalOfDropped(query: Record<string, unknown>, metadata: ArgumentMetadata, dropped: string[]): Promise<ValidationError> {
+    const errors: FieldError[] = dropped.map((name) => ({ field: name, message: `property ${name} should not exist` }));
+    const others = Object.fromEntries(Object.entries(query).filter(([name]) => !dropped.includes(name)));
+    try {
+      await this.transform(others, metadata);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       errors.push(...(error.details.errors ?? []));
@@ -140,4 +155,17 @@ function flattenErrors(errors: ClassValidatorError[], parent = ''): FieldError[]
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...flattenErrors(error.children ?? [], field)];
   });
+}
+
+/**
+ * Names class-transformer passes over without a word (it never copies them, to keep prototypes
+ * out of reach), so the whitelist never sees them either and an unknown one would be ignored
+ * where every other unknown parameter is refused.
+ */
+const SKIPPED_BY_TRANSFORMER: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/** The query's parameters that class-transformer would drop (`?__proto__=1`), in the order given. */
+function droppedParameters(query: unknown): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  return Object.keys(query).filter((name) => SKIPPED_BY_TRANSFORMER.has(name));
 }
