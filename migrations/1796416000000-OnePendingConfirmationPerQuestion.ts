@@ -6,14 +6,14 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * target's budget lock; this index holds it whatever the interleaving. Confirmations already
  * pending twice for one question (asked before this migration) are left to finish: only the
  * oldest of each stays pending for the index, the others are failed without having cost more
- * than they already did.
+ * than they already did (their finish time is the time they were asked: a migration has no clock of the service's).
  */
 export class OnePendingConfirmationPerQuestion1796416000000 implements MigrationInterface {
   name = 'OnePendingConfirmationPerQuestion1796416000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `UPDATE "reachability_confirmations" AS c SET "status" = 'failed', "finished_at" = now(),
+      `UPDATE "reachability_confirmations" AS c SET "status" = 'failed', "finished_at" = c."requested_at",
          "failure" = jsonb_build_object('code', 'CONFIRMATION.DUPLICATE', 'reason', 'asked again while an earlier confirmation of the same question was pending')
        WHERE c."finding_id" IS NOT NULL AND c."status" IN ('queued','running') AND EXISTS (
          SELECT 1 FROM "reachability_confirmations" AS e
