@@ -116,3 +116,32 @@ export function transitGatewaySnapshot(): NetworkSnapshot {
     ],
   });
 }
+
+/** An edit of a copy of the snapshot, for a case that differs from it. */
+export type SnapshotEdit = (s: NetworkSnapshot) => void;
+
+export const gatewayOf = (s: NetworkSnapshot, id: string) => s.TransitGateways!.find((g) => g.TransitGatewayId === id)!;
+export const attachmentOf = (s: NetworkSnapshot, id: string) =>
+  s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === id)!;
+
+/** Sets members of gateway `id`. */
+export const setGateway =
+  (id: string, fields: Partial<TransitGateway>): SnapshotEdit =>
+  (s) =>
+    Object.assign(gatewayOf(s, id), fields);
+
+/** Sets members of attachment `id`. */
+export const setAttachment =
+  (id: string, fields: Partial<TransitGatewayVpcAttachment>): SnapshotEdit =>
+  (s) =>
+    Object.assign(attachmentOf(s, id), fields);
+
+/** Leaves attachment `id` out of the snapshot. */
+export const dropAttachment =
+  (id: string): SnapshotEdit =>
+  (s) => {
+    s.TransitGatewayVpcAttachments = s.TransitGatewayVpcAttachments!.filter((a) => a.TransitGatewayAttachmentId !== id);
+  };
+
+/** Security-group referencing turned off (on a gateway or an attachment). */
+export const disable = { Options: { SecurityGroupReferencingSupport: 'disable' as const } };

@@ -3,10 +3,20 @@ import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import { groupsReferencedThroughTransitGateway } from '../../../../src/engine/evaluate/transit-gateway-reference';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
-import type { NetworkSnapshot, TransitGateway, TransitGatewayVpcAttachment } from '../../../../src/engine/network/snapshot';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 import { referenceEvaluateSecurityGroups, referenceExplainFlow } from '../../../support/factories/reference-evaluator';
-import { OWNER, local, transitGatewaySnapshot } from '../../../support/factories/transit-gateway-snapshot';
+import {
+  OWNER,
+  local,
+  disable,
+  dropAttachment,
+  gatewayOf,
+  setAttachment,
+  setGateway,
+  type SnapshotEdit,
+  transitGatewaySnapshot,
+} from '../../../support/factories/transit-gateway-snapshot';
 
 /*
  * Security group references across a transit gateway, decided from the gateway's and the VPC
@@ -17,22 +27,7 @@ import { OWNER, local, transitGatewaySnapshot } from '../../../support/factories
  */
 const base = transitGatewaySnapshot;
 
-type Edit = (s: NetworkSnapshot) => void;
-const gatewayOf = (s: NetworkSnapshot, id: string) => s.TransitGateways!.find((g) => g.TransitGatewayId === id)!;
-const attachmentOf = (s: NetworkSnapshot, id: string) => s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === id)!;
-const setGateway =
-  (id: string, fields: Partial<TransitGateway>): Edit =>
-  (s) =>
-    Object.assign(gatewayOf(s, id), fields);
-const setAttachment =
-  (id: string, fields: Partial<TransitGatewayVpcAttachment>): Edit =>
-  (s) =>
-    Object.assign(attachmentOf(s, id), fields);
-const dropAttachment =
-  (id: string): Edit =>
-  (s) => {
-    s.TransitGatewayVpcAttachments = s.TransitGatewayVpcAttachments!.filter((a) => a.TransitGatewayAttachmentId !== id);
-  };
+type Edit = SnapshotEdit;
 const vpcOwner =
   (id: string, OwnerId: string): Edit =>
   (s) =>
@@ -40,7 +35,6 @@ const vpcOwner =
       s.Vpcs!.find((v) => v.VpcId === id)!,
       { OwnerId },
     );
-const disable = { Options: { SecurityGroupReferencingSupport: 'disable' as const } };
 
 /** Today's reason when the snapshot does not hold the settings. */
 const NOT_SHOWN =

@@ -10,9 +10,19 @@ import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record'
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { parsePathQuery } from '../../../../src/engine/path/path-query';
 import { explainPath } from '../../../../src/engine/path/suggest-path-fix';
-import type { NetworkSnapshot, TransitGateway, TransitGatewayVpcAttachment } from '../../../../src/engine/network/snapshot';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
-import { OWNER, transitGatewaySnapshot } from '../../../support/factories/transit-gateway-snapshot';
+import {
+  OWNER,
+  attachmentOf,
+  disable,
+  dropAttachment,
+  gatewayOf,
+  setAttachment,
+  setGateway,
+  type SnapshotEdit,
+  transitGatewaySnapshot,
+} from '../../../support/factories/transit-gateway-snapshot';
 
 /*
  * The peers of an inbound security-group fix across a transit gateway, over the estate of
@@ -26,23 +36,7 @@ import { OWNER, transitGatewaySnapshot } from '../../../support/factories/transi
  *                                                 eni-c2 10.2.2.50  sg-db  (subnet-c2, via tgw-2: disable)
  */
 
-type Edit = (s: NetworkSnapshot) => void;
-const gatewayOf = (s: NetworkSnapshot, id: string) => s.TransitGateways!.find((g) => g.TransitGatewayId === id)!;
-const attachmentOf = (s: NetworkSnapshot, id: string) => s.TransitGatewayVpcAttachments!.find((a) => a.TransitGatewayAttachmentId === id)!;
-const setGateway =
-  (id: string, fields: Partial<TransitGateway>): Edit =>
-  (s) =>
-    Object.assign(gatewayOf(s, id), fields);
-const setAttachment =
-  (id: string, fields: Partial<TransitGatewayVpcAttachment>): Edit =>
-  (s) =>
-    Object.assign(attachmentOf(s, id), fields);
-const dropAttachment =
-  (id: string): Edit =>
-  (s) => {
-    s.TransitGatewayVpcAttachments = s.TransitGatewayVpcAttachments!.filter((a) => a.TransitGatewayAttachmentId !== id);
-  };
-const disable = { Options: { SecurityGroupReferencingSupport: 'disable' as const } };
+type Edit = SnapshotEdit;
 const enable = { Options: { SecurityGroupReferencingSupport: 'enable' as const } };
 
 /** sg-db refuses everything inbound: the connections eni-a1 opens to 5432 are blocked by it. */
