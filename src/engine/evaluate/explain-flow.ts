@@ -180,10 +180,13 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
   // The subnet's NACL sees the packet unless the peer is inside the same subnet — but for what an
   // instance sends a transit gateway attached in its own subnet, captured at the gateway's
   // interface: the inbound rules judge it by its source (Transit Gateways Guide, NACLs).
-  const eni = model.interface(flow.interfaceId);
-  const intoGateway = direction === 'ingress' && eni !== undefined && isTransitGatewayInterface(eni);
+  // Asked only of same-subnet peers: most flows cross subnets.
+  const intoGateway = (): boolean => {
+    const eni = direction === 'ingress' ? model.interface(flow.interfaceId) : undefined;
+    return eni !== undefined && isTransitGatewayInterface(eni);
+  };
   if (!subnetId) analysis.naclSkipped = 'no-subnet';
-  else if (model.subnetContains(subnetId, peer) && !intoGateway) analysis.naclSkipped = 'same-subnet';
+  else if (model.subnetContains(subnetId, peer) && !intoGateway()) analysis.naclSkipped = 'same-subnet';
   else {
     analysis.transitGatewayId = transitGatewayInSubnet(model, subnetId, peer);
     const own = direction === 'egress' && analysis.transitGatewayId !== null ? model.address(flow.srcaddr) : null;

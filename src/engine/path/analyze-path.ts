@@ -520,11 +520,19 @@ export function transitGatewayRequestHops(
 ): PathHop[] {
   const single = rulesHavePorts(protocol) && port !== null ? { from: port, to: port } : null;
   const own = ownAddressNetworkAclHop(model, source.eni, source.address, protocol, single, destination.address, icmpType);
-  const from = source.eni.SubnetId ?? null;
-  const crossings = [
-    ...attachmentSubnetHops(model, source.eni, true, false, destination.address, null, source.address, protocol, single, icmpType),
-    ...attachmentSubnetHops(model, destination.eni, false, false, source.address, from, destination.address, protocol, single, icmpType),
-  ];
+  const crossings = transitGatewayAttachmentCrossings(
+    model,
+    source,
+    destination,
+    protocol,
+    port,
+    null,
+    { request: icmpType, reply: null },
+    {
+      request: true,
+      reply: false,
+    },
+  );
   return [...(own ? [own] : []), ...crossings.map((c) => c.hop)];
 }
 

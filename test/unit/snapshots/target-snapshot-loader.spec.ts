@@ -25,17 +25,9 @@ import type { DataPathResolver } from '../../../src/targets/data-path.resolver';
 import type { Target, TargetScope } from '../../../src/targets/target-sources';
 import * as fx from '../../support/aws/ec2-responses';
 
-/**
- * EC2 answers a Describe call whose `Filters` match nothing with an empty list, not an error (only
- * the `VpcIds`/`SubnetIds` parameters fail with `InvalidVpcID.NotFound`): a scope naming a VPC or
- * subnet the account does not have in that region reads as an empty network, unless it is checked.
- * A scope EC2 describes in part (a VPC deleted since) is read over what exists, the rest named.
- */
-describe('TargetSnapshotLoader: a live target whose scope names what EC2 does not describe', () => {
-  const ec2Mock = mockClient(EC2Client);
-  const client = new EC2Client({ region: 'eu-west-1' });
-  const ec2 = new Ec2Snapshotter({ ec2: () => client });
-  const loader = new TargetSnapshotLoader(
+/** A loader reading EC2 through `ec2`, for targets that are neither organisations nor read from AWS Config. */
+function loaderOver(ec2: Ec2Snapshotter): TargetSnapshotLoader {
+  return new TargetSnapshotLoader(
     ec2,
     new OrganizationSnapshotter(ec2, {
       organizations: () => {
@@ -48,6 +40,19 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
       },
     }),
   );
+}
+
+/**
+ * EC2 answers a Describe call whose `Filters` match nothing with an empty list, not an error (only
+ * the `VpcIds`/`SubnetIds` parameters fail with `InvalidVpcID.NotFound`): a scope naming a VPC or
+ * subnet the account does not have in that region reads as an empty network, unless it is checked.
+ * A scope EC2 describes in part (a VPC deleted since) is read over what exists, the rest named.
+ */
+describe('TargetSnapshotLoader: a live target whose scope names what EC2 does not describe', () => {
+  const ec2Mock = mockClient(EC2Client);
+  const client = new EC2Client({ region: 'eu-west-1' });
+  const ec2 = new Ec2Snapshotter({ ec2: () => client });
+  const loader = loaderOver(ec2);
   const paths = {} as DataPathResolver;
   const target = (scope: Partial<TargetScope>): Target =>
     ({
@@ -139,19 +144,7 @@ describe('TargetSnapshotLoader: a snapshot-file target', () => {
         throw new Error('no EC2 for a snapshot-file target');
       },
     });
-    const loader = new TargetSnapshotLoader(
-      ec2,
-      new OrganizationSnapshotter(ec2, {
-        organizations: () => {
-          throw new Error('not an organisation target');
-        },
-      }),
-      new ConfigHistoryReader({
-        config: () => {
-          throw new Error('no configuration history');
-        },
-      }),
-    );
+    const loader = loaderOver(ec2);
     const file = (groupId: string | null) => ({
       SecurityGroups: [{ GroupId: groupId, IpPermissions: [], IpPermissionsEgress: [], Tags: null }],
       NetworkAcls: [
