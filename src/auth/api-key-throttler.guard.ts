@@ -1,5 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  type Resolvable,
+  type ThrottlerLimitDetail,
+  type ThrottlerOptions,
+  type ThrottlerRequest,
+} from '@nestjs/throttler';
+import {
+  THROTTLER_BLOCK_DURATION,
+  THROTTLER_KEY_GENERATOR,
+  THROTTLER_LIMIT,
+  THROTTLER_SKIP,
+  THROTTLER_TRACKER,
+  THROTTLER_TTL,
+} from '@nestjs/throttler/dist/throttler.constants';
 import type { ExecutionContext } from '@nestjs/common';
 import { AppError } from '../common/errors/app.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -29,8 +43,11 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   /** Counter keys by route handler, then by controller, throttler and tracker (see keyOf). */
   private readonly keys = new WeakMap<object, Map<string, string>>();
 
+  /** Each route's throttler settings (see settingsOf), by handler, then by controller. */
+  private readonly settings = new WeakMap<object, WeakMap<object, readonly RouteThrottle[]>>();
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const allowed = await super.canActivate(context);
+    const allowed = await this.withinLimits(context);
     // A route without rate limit still answers a blocked address with 429.
     const request = context.switchToHttp().getRequest<RequestWithDeferredCheck>();
     const address = request[DEFERRED_ADDRESS_CHECK];
@@ -39,6 +56,61 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
       await this.failures.checkNotBlocked(address);
     }
     return allowed;
+  }
+
+  /**
+   * What ThrottlerGuard.canActivate decides, with each route's settings read from its decorators
+   * once (settingsOf) rather than six metadata lookups per throttler on every request: a route's
+   * decorators do not change once the app is built. A setting given as a function is still called
+   * for every request.
+   */
+  private async withinLimits(context: ExecutionContext): Promise<boolean> {
+    if (await this.shouldSkip(context)) return true;
+    let allowed = true;
+    for (const route of this.settingsOf(context)) {
+      const skipIf = route.throttler.skipIf ?? this.commonOptions.skipIf;
+      if (route.skip || skipIf?.(context)) continue;
+      const limit = await countOf(context, route.limit, 'limit', route.throttler.name);
+      const ttl = await countOf(context, route.ttl, 'ttl', route.throttler.name);
+      const blockDuration = await countOf(context, route.blockDuration ?? ttl, 'blockDuration', route.throttler.name);
+      const { throttler, getTracker, generateKey } = route;
+      if (!(await this.handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker, generateKey }))) allowed = false;
+    }
+    return allowed;
+  }
+
+  /** The settings of each throttler for the request's route: its decorators' (handler over controller), else the throttler's own. */
+  private settingsOf(context: ExecutionContext): readonly RouteThrottle[] {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byController = this.settings.get(handler);
+    if (!byController) {
+      byController = new WeakMap();
+      this.settings.set(handler, byController);
+    }
+    let found = byController.get(controller);
+    if (!found) {
+      const targets = [handler, controller];
+      const read = <T>(key: string, throttler: ThrottlerOptions): T | undefined =>
+        this.reflector.getAllAndOverride<T | undefined>(`${key}${throttler.name ?? 'default'}`, targets);
+      found = this.throttlers.map((throttler) => ({
+        throttler,
+        skip: Boolean(read<boolean>(THROTTLER_SKIP, throttler)),
+        limit: read<Resolvable<number>>(THROTTLER_LIMIT, throttler) ?? throttler.limit,
+        ttl: read<Resolvable<number>>(THROTTLER_TTL, throttler) ?? throttler.ttl,
+        blockDuration: read<Resolvable<number>>(THROTTLER_BLOCK_DURATION, throttler) ?? throttler.blockDuration,
+        getTracker:
+          read<ThrottlerRequest['getTracker']>(THROTTLER_TRACKER, throttler) ??
+          throttler.getTracker ??
+          (this.commonOptions.getTracker as ThrottlerRequest['getTracker']),
+        generateKey:
+          read<ThrottlerRequest['generateKey']>(THROTTLER_KEY_GENERATOR, throttler) ??
+          throttler.generateKey ??
+          (this.commonOptions.generateKey as ThrottlerRequest['generateKey']),
+      }));
+      byController.set(controller, found);
+    }
+    return found;
   }
 
   protected override async handleRequest(requestProps: ThrottlerRequest): Promise<boolean> {
@@ -97,4 +169,24 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
       retryAfterSeconds: detail.timeToBlockExpire,
     });
   }
+}
+
+/** One throttler's settings for one route (see ApiKeyThrottlerGuard.settingsOf). */
+interface RouteThrottle {
+  throttler: ThrottlerOptions;
+  skip: boolean;
+  limit: Resolvable<number>;
+  ttl: Resolvable<number>;
+  blockDuration: Resolvable<number> | undefined;
+  getTracker: ThrottlerRequest['getTracker'];
+  generateKey: ThrottlerRequest['generateKey'];
+}
+
+/** A throttler setting's number for this request (called when given as a function), refused as ThrottlerGuard refuses one that is not a number. */
+async function countOf(context: ExecutionContext, setting: Resolvable<number>, option: string, throttler = 'default'): Promise<number> {
+  const value: unknown = typeof setting === 'function' ? await setting(context) : setting;
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || Number.isNaN(number))
+    throw new Error(`Invalid "${option}" for the "${throttler}" throttler: expected a number, got ${JSON.stringify(value)}.`);
+  return number;
 }

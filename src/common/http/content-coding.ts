@@ -29,12 +29,24 @@ interface EncodingNegotiator {
  * the client accepts it at least as much as identity, else identity. When neither is acceptable
  * (`identity;q=0` alone), the header is disregarded and the body is sent as it is.
  */
-function acceptedCodingOf(acceptEncoding: string | undefined): ContentCoding {
+export function acceptedCodingOf(acceptEncoding: string | undefined): ContentCoding {
   if (!acceptEncoding) return 'identity';
+  const known = negotiated.get(acceptEncoding);
+  if (known !== undefined) return known;
   const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }) as unknown as EncodingNegotiator;
-  const preferred = negotiator.encoding(OFFERED, { preferred: OFFERED });
-  return preferred === 'gzip' ? 'gzip' : 'identity';
+  const coding = negotiator.encoding(OFFERED, { preferred: OFFERED }) === 'gzip' ? 'gzip' : 'identity';
+  if (negotiated.size >= MAX_NEGOTIATED) negotiated.clear();
+  negotiated.set(acceptEncoding, coding);
+  return coding;
 }
+
+/**
+ * The codings negotiated for `Accept-Encoding` values seen (clients send one of a few, the same
+ * on every request): parsing the header costs more than the rest of choosing. Past
+ * MAX_NEGOTIATED values they are forgotten.
+ */
+const negotiated = new Map<string, ContentCoding>();
+const MAX_NEGOTIATED = 256;
 
 /** The coding the request's `Accept-Encoding` asks for (acceptedCodingOf), as a handler's parameter. */
 export const AcceptedCoding = createParamDecorator((_data: unknown, context: ExecutionContext): ContentCoding =>
