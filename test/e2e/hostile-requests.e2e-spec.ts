@@ -400,18 +400,70 @@ describe('hostile requests get 4xx problem+json', () => {
     expect((await request(server()).get('/health/live?probe=1')).status).toBe(200);
   });
 
-  it('a __proto__ or constructor query parameter is refused like any unknown one, on every route that reads a query and on those that read none', async () => {
+  it('a __proto__, constructor or prototype query parameter is refused like any unknown one, on every route that reads a query and on those that read none', async () => {
     const paths = [
       ...queriedOperations().map((operation) => fillPath(operation.template, { id: targetId, deliveryId: UUID })),
       '/v1/api-keys',
     ];
     for (const path of paths) {
-      for (const field of ['__proto__', 'constructor', 'unknownParameter']) {
+      for (const field of ['__proto__', 'constructor', 'prototype', 'unknownParameter']) {
         const response = await api(server()).get(`${path}?${field}=1`);
         expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
         expect(response.body.errors, `${path}?${field}=1`).toEqual([{ field, message: `property ${field} should not exist` }]);
       }
     }
+  });
+
+  describe('a constructor or prototype key in a body is refused like any unknown property, at any depth of the DTO', () => {
+    it.each([
+      ['at the top', { constructor: 1 }, 'constructor'],
+      ['in a nested DTO', { scope: { vpcIds: [], constructor: 'a' } }, 'scope.constructor'],
+      ['two levels down', { flowSource: { type: 'files', paths: ['flows'], constructor: {} } }, 'flowSource.constructor'],
+      ['named prototype', { prototype: true }, 'prototype'],
+    ])('POST /v1/targets, %s', async (_case, extra, field) => {
+      const before = (await api(server()).get('/v1/targets')).body.length;
+      const response = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'ctor', ...extra }));
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors).toEqual([{ field, message: `property ${field.split('.').at(-1)} should not exist` }]);
+      expect((await api(server()).get('/v1/targets')).body.length).toBe(before);
+    });
+
+    it('in an item of a nested list, with the rest still checked', async () => {
+      const response = await api(server()).post('/v1/simulations', {
+        targetId,
+        changes: [{ action: 'authorize-ingress', constructor: 1 }],
+        unknownProperty: 1,
+      });
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'changes.0.constructor', message: 'property constructor should not exist' },
+          { field: 'unknownProperty', message: 'property unknownProperty should not exist' },
+        ]),
+      );
+    });
+
+    it('PATCH /v1/findings/:id, alongside what else is wrong; the same body without it goes on to the finding', async () => {
+      const refused = await api(server()).patch(`/v1/findings/${UUID}`, { status: 'nonsense', constructor: 1 });
+      expectProblem(refused, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(refused.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'constructor', message: 'property constructor should not exist' },
+          expect.objectContaining({ field: 'status' }),
+        ]),
+      );
+      const alone = await api(server()).patch(`/v1/findings/${UUID}`, { status: 'acknowledged', constructor: 'x' });
+      expectProblem(alone, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(alone.body.errors).toEqual([{ field: 'constructor', message: 'property constructor should not exist' }]);
+      expectProblem(await api(server()).patch(`/v1/findings/${UUID}`, { status: 'acknowledged' }), 404);
+    });
+
+    it('a legitimate body is unaffected, a constructor value included', async () => {
+      const created = await api(server()).post('/v1/targets', sampleTargetBody({ name: 'constructor', scope: { vpcIds: [] } }));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.name).toBe('constructor');
+      await api(server()).delete(`/v1/targets/${created.body.id}`);
+    });
   });
 
   it('an array where an object is expected is a 400 naming the field, and nothing is stored', async () => {

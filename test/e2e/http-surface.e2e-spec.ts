@@ -42,6 +42,12 @@ const UNREADABLE_BODIES: Record<string, BodyCase> = {
     code: 'REQUEST.BAD',
     detail: /constructor\.prototype.*refused/,
   },
+  'a constructor key (read, then refused as an unknown property)': {
+    headers: { 'content-type': 'application/json' },
+    payload: '{"name":"p","scopes":["read"],"constructor":1}',
+    status: 400,
+    code: 'REQUEST.VALIDATION_FAILED',
+  },
   'JSON in latin1': {
     headers: { 'content-type': 'application/json; charset=latin1' },
     payload: '{"name":"l","scopes":["read"]}',

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError as ClassValidatorError } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage } from 'class-validator';
 import type { FieldError } from '../errors/app.error';
 import { ValidationError } from '../errors/validation.error';
@@ -53,6 +54,10 @@ class InputValidationPipe extends ValidationPipe {
     }
     const dropped = metadata.type === 'query' ? droppedParameters(value) : [];
     if (dropped.length > 0) throw await this.refusalOfDropped(value as Record<string, unknown>, metadata, dropped);
+    if (metadata.type === 'body' && metadata.metatype && hasDroppedKey(value)) {
+      const { kept, errors } = droppedBodyProperties(value, plainToInstance(metadata.metatype, value, this.transformOptions));
+      if (errors.length > 0) throw await this.refusalWith(errors, kept, metadata);
+    }
     const repeated = metatype ? this.repeatedParameters(value, metatype) : [];
     if (repeated.length > 0) throw await this.refusalOfRepeated(value as Record<string, unknown>, metadata, repeated);
     const result: unknown = await super.transform(value, metadata);
@@ -94,9 +99,14 @@ class InputValidationPipe extends ValidationPipe {
   }
 
   /** The refusal of a query for the parameters class-transformer would drop, with what is wrong with the others. */
-  private async refusalOfDropped(query: Record<string, unknown>, metadata: ArgumentMetadata, dropped: string[]): Promise<ValidationError> {
-    const errors: FieldError[] = dropped.map((name) => ({ field: name, message: `property ${name} should not exist` }));
+  private refusalOfDropped(query: Record<string, unknown>, metadata: ArgumentMetadata, dropped: string[]): Promise<ValidationError> {
+    const errors: FieldError[] = dropped.map((name) => unknownProperty(name, name));
     const others = Object.fromEntries(Object.entries(query).filter(([name]) => !dropped.includes(name)));
+    return this.refusalWith(errors, others, metadata);
+  }
+
+  /** A refusal for `errors`, with what is wrong with the rest of the input (`others`, the input without what they name). */
+  private async refusalWith(errors: FieldError[], others: unknown, metadata: ArgumentMetadata): Promise<ValidationError> {
     try {
       await this.transform(others, metadata);
     } catch (error) {
@@ -163,11 +173,58 @@ function flattenErrors(errors: ClassValidatorError[], parent = ''): FieldError[]
 }
 
 /**
- * Names class-transformer passes over without a word (it never copies them, to keep prototypes
- * out of reach), so the whitelist never sees them either and an unknown one would be ignored
- * where every other unknown parameter is refused.
+ * Names passed over without a word on the way to validation — class-transformer never copies
+ * `__proto__` and `constructor`, and Nest's pipe deletes these and `prototype` from the input
+ * first, all to keep prototypes out of reach — so the whitelist never sees them either and an
+ * unknown one would be ignored where every other unknown property is refused. No DTO has a
+ * property of these names.
  */
-const SKIPPED_BY_TRANSFORMER: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+const SKIPPED_BY_TRANSFORMER: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function unknownProperty(field: string, name: string): FieldError {
+  return { field, message: `property ${name} should not exist` };
+}
+
+/** Whether any object in the value has an own key of SKIPPED_BY_TRANSFORMER (the value's depth is bounded by findHostileInput). */
+function hasDroppedKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasDroppedKey);
+  return Object.keys(value).some((key) => SKIPPED_BY_TRANSFORMER.has(key) || hasDroppedKey((value as Record<string, unknown>)[key]));
+}
+
+/**
+ * The keys of SKIPPED_BY_TRANSFORMER in a body wherever it is read as a DTO — at the top, and in
+ * the objects that class-transformer makes a nested DTO of (`scope`, `changes.0`), found by
+ * walking the body beside its `instance` — as errors by their dotted path, and the body without
+ * them (`kept`). A free-form object (no DTO of its own) is not judged: its keys are its content.
+ */
+function droppedBodyProperties(plain: unknown, instance: unknown, path = ''): { kept: unknown; errors: FieldError[] } {
+  if (typeof plain !== 'object' || plain === null || typeof instance !== 'object' || instance === null) return { kept: plain, errors: [] };
+  const errors: FieldError[] = [];
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  if (Array.isArray(plain)) {
+    if (!Array.isArray(instance)) return { kept: plain, errors };
+    const kept = plain.map((item: unknown, index) => {
+      const inner = droppedBodyProperties(item, instance[index], at(String(index)));
+      errors.push(...inner.errors);
+      return inner.kept;
+    });
+    return { kept, errors };
+  }
+  const prototype: unknown = Object.getPrototypeOf(instance);
+  if (prototype === Object.prototype || prototype === null || Array.isArray(instance)) return { kept: plain, errors };
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(plain)) {
+    if (SKIPPED_BY_TRANSFORMER.has(key)) {
+      errors.push(unknownProperty(at(key), key));
+      continue;
+    }
+    const inner = droppedBodyProperties(value, (instance as Record<string, unknown>)[key], at(key));
+    errors.push(...inner.errors);
+    kept[key] = inner.kept;
+  }
+  return { kept, errors };
+}
 
 /** The query's parameters that class-transformer would drop (`?__proto__=1`), in the order given. */
 function droppedParameters(query: unknown): string[] {
