@@ -15,6 +15,9 @@ const ACCEPTED = 'Queued; `Location` points at the confirmation. Poll it until `
 const PENDING =
   'A confirmation of the same finding and question is still queued or running: that one, unchanged, and nothing new is asked ' +
   'or billed; `Location` points at it.';
+const PENDING_PATH =
+  'A confirmation of the same question on this target is still queued or running: that one, unchanged, and nothing new is asked ' +
+  'or billed; `Location` points at it.';
 const UNSUPPORTED = 'not TCP or UDP, IPv6, or a source that is no interface of the snapshot';
 const BUDGET = 'REACHABILITY_MONTHLY_BUDGET_USD is spent for this month: the problem names `budgetUsd`, `spentUsd`, `month` and `resetsAt`';
 const NO_SNAPSHOT = 'the target has no analysed snapshot yet';
@@ -71,9 +74,14 @@ export class ConfirmationsController {
     description:
       'The path question of `POST /v1/targets/{id}/paths`, asked of AWS Reachability Analyzer asynchronously; the result ' +
       "compares AWS's explanations with sgdoctor's hops. Each confirmation is one billed analysis (USD 0.10) counted against the " +
-      "target's monthly budget.",
+      "target's monthly budget. Asked again while a path confirmation of the same question on the same target is queued or " +
+      'running, it answers 200 with that one instead of starting another. The same question is the same path sent to AWS (its ' +
+      '`analyzerPath`): the same source interface and address, destination interface and address, protocol and destination ' +
+      'port, however `from` and `to` name them (an instance, its interface or its address); `sourcePort` and `snapshot` are ' +
+      'not part of it, as AWS is not asked about them.',
   })
   @ApiAcceptedResponse({ type: ConfirmationDto, description: ACCEPTED })
+  @ApiOkResponse({ type: ConfirmationDto, description: PENDING_PATH })
   @ApiProblemResponses(
     PATH_ID_PROBLEM,
     ...BODY_PROBLEMS,
@@ -88,7 +96,8 @@ export class ConfirmationsController {
     @Body() dto: CreatePathDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConfirmationDto> {
-    const confirmation = await this.confirmations.confirmPath(id, dto);
+    const { confirmation, created } = await this.confirmations.confirmPath(id, dto);
+    if (!created) void reply.status(200);
     void reply.header('location', `/v1/confirmations/${confirmation.id}`);
     return confirmation;
   }

@@ -42,8 +42,21 @@ const PENDING_QUESTION_SQL = `
   WHERE finding_id = $1 AND analyzer_path = $2::jsonb AND status IN ('queued', 'running')
   LIMIT 1`;
 
+/** The path confirmation of a target still queued or running for the same question to AWS, if any. */
+const PENDING_PATH_QUESTION_SQL = `
+  SELECT id FROM reachability_confirmations
+  WHERE target_id = $1 AND subject = 'path' AND analyzer_path = $2::jsonb AND status IN ('queued', 'running')
+  LIMIT 1`;
+
 const UNIQUE_VIOLATION = '23505';
-const PENDING_QUESTION_INDEX = 'uq_reachability_confirmations_pending_question';
+/** The partial unique indexes that hold one pending confirmation per question (migrations 1796416000000 and 1796418000000). */
+const PENDING_QUESTION_INDEXES: ReadonlySet<string> = new Set([
+  'uq_reachability_confirmations_pending_question',
+  'uq_reachability_confirmations_pending_path_question',
+]);
+
+/** Whose question a confirmation answers: a finding's, or a path question asked of a target. */
+type Asker = { findingId: string } | { targetId: string };
 
 /** A confirmation as asked for: `created` false when a pending one for the same question was returned instead. */
 export interface ConfirmationRequestOutcome {
@@ -69,9 +82,15 @@ export class ConfirmationsService {
     private readonly jobs: JobProducer,
   ) {}
 
-  async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationDto> {
+  /**
+   * The path question over the target's snapshot. A path confirmation of the same target still
+   * queued or running for the same question to AWS — the same analyzer path (source interface and
+   * address, destination interface and address, protocol, destination port), however the
+   * endpoints were named — is returned instead of a new (billed) one.
+   */
+  async confirmPath(targetId: string, dto: CreatePathDto): Promise<ConfirmationRequestOutcome> {
     const analysis = await this.paths.explain(targetId, dto, dto.snapshot ?? 'latest');
-    return (await this.create(targetId, null, 'path', analysis)).confirmation;
+    return this.create(targetId, null, 'path', analysis);
   }
 
   /**
@@ -117,13 +136,14 @@ export class ConfirmationsService {
     const requestedAt = this.clock.now();
     const { month, from, to } = monthOf(requestedAt);
     const budgetUsd = this.config.get('reachability', { infer: true }).monthlyBudgetUsd;
+    const asker: Asker = findingId === null ? { targetId } : { findingId };
     let outcome: { entity: ReachabilityConfirmationEntity; created: boolean };
     try {
       outcome = await this.dataSource.transaction(async (manager) => {
         // One decision at a time per target, so two requests cannot both take the last analysis,
         // nor both start one for the same question.
         await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reachability-budget:${targetId}`]);
-        const pending = findingId === null ? null : await this.pendingFor(manager, findingId, analyzerPath);
+        const pending = await this.pendingFor(manager, asker, analyzerPath);
         if (pending) return { entity: pending, created: false };
         const [{ n }] = (await manager.query(COUNTED_ANALYSES_SQL, [targetId, from, to])) as Array<{ n: number }>;
         const check = checkBudget(budgetUsd, n);
@@ -144,10 +164,7 @@ export class ConfirmationsService {
       });
     } catch (error) {
       // The unique index is the last word: a pending confirmation of the same question won.
-      const pending =
-        findingId !== null && isPendingQuestionConflict(error)
-          ? await this.pendingFor(this.dataSource.manager, findingId, analyzerPath)
-          : null;
+      const pending = isPendingQuestionConflict(error) ? await this.pendingFor(this.dataSource.manager, asker, analyzerPath) : null;
       if (!pending) throw error;
       outcome = { entity: pending, created: false };
     }
@@ -157,10 +174,11 @@ export class ConfirmationsService {
 
   private async pendingFor(
     manager: EntityManager,
-    findingId: string,
+    asker: Asker,
     analyzerPath: AnalyzerPathInput,
   ): Promise<ReachabilityConfirmationEntity | null> {
-    const rows = (await manager.query(PENDING_QUESTION_SQL, [findingId, JSON.stringify(analyzerPath)])) as Array<{ id: string }>;
+    const [sql, key] = 'findingId' in asker ? [PENDING_QUESTION_SQL, asker.findingId] : [PENDING_PATH_QUESTION_SQL, asker.targetId];
+    const rows = (await manager.query(sql, [key, JSON.stringify(analyzerPath)])) as Array<{ id: string }>;
     return rows.length === 0 ? null : manager.findOneBy(ReachabilityConfirmationEntity, { id: rows[0].id });
   }
 
@@ -192,5 +210,7 @@ export class ConfirmationsService {
 function isPendingQuestionConflict(error: unknown): boolean {
   const driverError =
     (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
-  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === PENDING_QUESTION_INDEX;
+  return (
+    driverError?.code === UNIQUE_VIOLATION && driverError.constraint !== undefined && PENDING_QUESTION_INDEXES.has(driverError.constraint)
+  );
 }

@@ -23,6 +23,11 @@ import type { ConfirmationFailure, ConfirmationStatus, ConfirmationSubject } fro
   unique: true,
   where: `"finding_id" IS NOT NULL AND "status" IN ('queued','running')`,
 })
+// Migration 1796418000000: the same for path questions, per target.
+@Index('uq_reachability_confirmations_pending_path_question', ['targetId', 'analyzerPath'], {
+  unique: true,
+  where: `"subject" = 'path' AND "status" IN ('queued','running')`,
+})
 export class ReachabilityConfirmationEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_reachability_confirmations' })
   id!: string;

@@ -275,10 +275,60 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect((await settled(again.body.id)).status).toBe('succeeded');
   });
 
-  it('concurrent requests cannot overspend: of six at once on a fresh target, four fit USD 0.40', async () => {
+  it('a path question asked again while its confirmation is pending: 200 with that one, at once or later; another question or a finished one starts a new analysis', async () => {
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(running);
+    const repeated = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-repeated-path' }))).body.id;
+    const ask = (body: Record<string, unknown> = batchToApp) => confirmPath({ ...body, snapshot: 'fresh' }, repeated);
+    const answers = await Promise.all([ask(), ask(), ask()]);
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([200, 200, 202]);
+    const first = answers.find((a) => a.status === 202)!.body;
+    for (const answer of answers) {
+      expect(answer.body).toEqual(first);
+      expect(answer.headers.location).toBe(`/v1/confirmations/${first.id}`);
+    }
+    // The same question in other words: the instances' interfaces for the instances, and a client port AWS is not asked about.
+    const later = await ask({ from: BATCH_ENI, to: APP_ENI, protocol: 'TCP', port: 8443, sourcePort: 40000 });
+    expect(later.status, JSON.stringify(later.body)).toBe(200);
+    expect(later.body).toMatchObject({
+      id: first.id,
+      subject: 'path',
+      findingId: null,
+      status: expect.stringMatching(/^(queued|running)$/),
+    });
+    expect(later.headers.location).toBe(`/v1/confirmations/${first.id}`);
+
+    // Another port, or the same question on another target, is another analysis.
+    const otherPort = await ask({ ...batchToApp, port: 8444 });
+    expect(otherPort.status, JSON.stringify(otherPort.body)).toBe(202);
+    expect(otherPort.body.analyzerPath).toMatchObject({ DestinationPort: 8444 });
+    const another = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-repeated-elsewhere' }))).body.id;
+    const elsewhere = await confirmPath({ ...batchToApp, snapshot: 'fresh' }, another);
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(202);
+
+    // The database holds it too: a second pending row for the same target and question is refused.
+    const duplicate = testApp.app.get(DataSource).query(
+      `INSERT INTO reachability_confirmations (target_id, finding_id, subject, status, query, analyzer_path, sgdoctor, requested_at)
+         SELECT target_id, finding_id, subject, 'queued', query, analyzer_path, sgdoctor, requested_at FROM reachability_confirmations WHERE id = $1`,
+      [first.id],
+    );
+    await expect(duplicate).rejects.toMatchObject({ driverError: { constraint: 'uq_reachability_confirmations_pending_path_question' } });
+    for (const id of [first.id, otherPort.body.id, elsewhere.body.id]) expect((await settled(id)).status).toBe('failed');
+    expect(ec2.commandCalls(CreateNetworkInsightsPathCommand)).toHaveLength(3);
+
+    // Once it has its outcome, asking again is a new confirmation.
+    ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(blockedByAppGroups);
+    const again = await ask();
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    expect(again.body.id).not.toBe(first.id);
+    expect((await settled(again.body.id)).status).toBe('succeeded');
+  });
+
+  it('concurrent requests cannot overspend: of six questions at once on a fresh target, four fit USD 0.40', async () => {
     ec2.on(DescribeNetworkInsightsAnalysesCommand).resolves(blockedByAppGroups);
     const fresh = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-concurrent' }))).body.id;
-    const answers = await Promise.all(Array.from({ length: 6 }, () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, fresh)));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => confirmPath({ ...batchToApp, port: 8443 + i, snapshot: 'fresh' }, fresh)),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 202, 202, 402, 402]);
     for (const a of answers.filter((x) => x.status === 202)) await settled(a.body.id);
   });
@@ -314,16 +364,19 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
       expect(operation.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/ConfirmationDto');
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['202', '402', '404', '409', '422']));
     }
-    expect(doc.paths['/v1/findings/{id}/confirm'].post.responses['200'].content['application/json'].schema.$ref).toBe(
-      '#/components/schemas/ConfirmationDto',
-    );
+    for (const path of ['/v1/findings/{id}/confirm', '/v1/targets/{id}/paths/confirm']) {
+      expect(doc.paths[path].post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ConfirmationDto');
+    }
+    expect(doc.paths['/v1/targets/{id}/paths/confirm'].post.description).toMatch(/same question.*analyzerPath/s);
     expect(doc.paths['/v1/confirmations/{id}'].get.responses['200']).toBeDefined();
     expect(doc.components.schemas.ConfirmationDto.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed']);
   });
 
   it('the monthly budget: a refused call costs nothing, an analysis beyond USD 0.40 in November is refused with 402 naming budget and spend, December starts afresh', async () => {
     const budgeted = (await api(server()).post('/v1/targets', sampleTargetBody({ name: 'samples-budget' }))).body.id;
-    const confirm = () => confirmPath({ ...batchToApp, snapshot: 'fresh' }, budgeted);
+    // Each on its own port: the same question asked again while pending would get the pending one back.
+    let port = 8443;
+    const confirm = () => confirmPath({ ...batchToApp, port: port++, snapshot: 'fresh' }, budgeted);
     // A call AWS refuses before any analysis starts: failed, and not counted.
     ec2
       .on(StartNetworkInsightsAnalysisCommand)
