@@ -1,5 +1,6 @@
 import type { Row } from '@aws-sdk/client-athena';
 import { z } from 'zod';
+import { isCountDigits } from '../engine/flow-log/flow-count';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { hourlyRecordsOf } from '../engine/flow-log/hourly-records';
 import { UNREAD_RECORD_REASONS, type UnreadRecordReason } from '../engine/flow-log/unread-records';
@@ -13,6 +14,11 @@ const int = z
   .transform(Number)
   .pipe(z.number().int().safe());
 const optionalInt = int.nullable();
+/**
+ * A sum of packets or bytes: BIGINT, as the flow-log counts it adds up are (see flow-count), read
+ * up to 2^63 - 1 as the nearest double where `int` stops at 2^53.
+ */
+const count = z.string().regex(/^\d+$/).refine(isCountDigits, 'larger than 9223372036854775807, the largest BIGINT').transform(Number);
 const optionalText = z.string().min(1).nullable();
 
 const HOUR_SECONDS = 3600;
@@ -61,8 +67,8 @@ const aggregateRow = z
     ephemeral_port_min: optionalInt,
     ephemeral_port_max: optionalInt,
     records: int,
-    packets: int,
-    bytes: int,
+    packets: count,
+    bytes: count,
     first_seen: int,
     last_seen: int,
     hourly_records: hourlyRecords,

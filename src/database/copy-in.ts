@@ -95,7 +95,7 @@ class RowWriter {
         this.offset = this.buffer.writeInt32BE(integer(value, type), this.offset);
         return;
       case 'int8':
-        return this.int8(BigInt(integer(value, type)));
+        return this.int8(BigInt(int8Of(value)));
       case 'timestamptz': {
         const ms = Date.parse(ofKind(value, 'string', type));
         if (Number.isNaN(ms)) throw new TypeError(`a timestamptz field was given ${String(value)}`);
@@ -170,6 +170,17 @@ function ofKind<T extends 'string' | 'boolean'>(value: CopyValue, kind: T, type:
 
 function integer(value: CopyValue, type: CopyType): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`an ${type} field was given ${String(value)}`);
+  return value;
+}
+
+/**
+ * A whole number an int8 column holds: past 2^53 a double is still a whole number (the nearest one
+ * to what it was computed from), written as it is; from -2^63 to below 2^63.
+ */
+function int8Of(value: CopyValue): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 63) || value >= 2 ** 63) {
+    throw new TypeError(`an int8 field was given ${String(value)}`);
+  }
   return value;
 }
 

@@ -535,6 +535,18 @@ export class FindingsPersister {
   }
 }
 
+/** The largest double below 2^63: the most a bigint column holds of a sum of 64-bit counts. */
+const MAX_STORED_COUNT = 2 ** 63 - 1024;
+
+/**
+ * A finding's packets or bytes as its bigint column holds them: flow-log counts are read up to
+ * 2^63 - 1 (as the nearest double), so their sum may pass what the column holds, and is held at
+ * the most it does rather than failing the write.
+ */
+function storedCount(value: number): number {
+  return Math.min(value, MAX_STORED_COUNT);
+}
+
 /** A finding's row: the finding, its flows and counts, and the columns copied out of them (all but the status). */
 function rowColumns(item: ObservedFinding) {
   const f = item.finding;
@@ -555,8 +567,8 @@ function rowColumns(item: ObservedFinding) {
     account_ids: item.accountIds,
     interface_ids: columns.interfaceIds,
     records: recordsOf(item.counts),
-    packets: f.traffic.packets,
-    bytes: f.traffic.bytes,
+    packets: storedCount(f.traffic.packets),
+    bytes: storedCount(f.traffic.bytes),
     first_seen: new Date(f.traffic.firstSeen).toISOString(),
     last_seen: new Date(f.traffic.lastSeen).toISOString(),
     counts: item.counts,

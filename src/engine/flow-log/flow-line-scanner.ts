@@ -1,3 +1,4 @@
+import { parseCountBytes } from './flow-count';
 import { DEFAULT_FORMAT, FlowLogFormat } from './flow-log-fields';
 import { isIpv6Address } from '../ip/ip-address';
 
@@ -167,6 +168,8 @@ function emptyScannedFlow(): ScannedFlow {
 const enum FieldKind {
   Text,
   Number,
+  /** A 64-bit count (packets, bytes): parseCount's rules. */
+  Count,
   OneOf,
   Address,
 }
@@ -291,7 +294,15 @@ export function createFlowLineScanner(format: FlowLogFormat = DEFAULT_FORMAT): F
   const fields = format.fields;
   const count = fields.length;
   const kinds = fields.map((f) =>
-    f.type === 'number' ? FieldKind.Number : f.values ? FieldKind.OneOf : f.address ? FieldKind.Address : FieldKind.Text,
+    f.count
+      ? FieldKind.Count
+      : f.type === 'number'
+        ? FieldKind.Number
+        : f.values
+          ? FieldKind.OneOf
+          : f.address
+            ? FieldKind.Address
+            : FieldKind.Text,
   );
   const maxima = fields.map((f) => f.max ?? Number.MAX_SAFE_INTEGER);
   const values = fields.map((f) => (f.values ?? []).map((v) => Array.from(v, (ch) => ch.charCodeAt(0))));
@@ -326,6 +337,9 @@ export function createFlowLineScanner(format: FlowLogFormat = DEFAULT_FORMAT): F
       switch (kinds[i]) {
         case FieldKind.Number:
           if (!dash && (number = unsignedBytes(bytes, s, e, maxima[i])) < 0) return null;
+          break;
+        case FieldKind.Count:
+          if (!dash && (number = parseCountBytes(bytes, s, e)) < 0) return null;
           break;
         case FieldKind.OneOf:
           if (!dash && (code = oneOfBytes(bytes, s, e, values[i])) === 0) return null;

@@ -9,6 +9,8 @@ export interface FlowFieldSpec {
   readonly type: FlowFieldType;
   /** Largest valid value of a numeric field (ports, protocol numbers, bit masks). */
   readonly max?: number;
+  /** A 64-bit count (packets, bytes): read up to 2^63 - 1, as the nearest double (see flow-count). */
+  readonly count?: boolean;
   /** The only values a string field may take (besides `-`). */
   readonly values?: readonly string[];
   /** The field holds an IPv4 or IPv6 address. */
@@ -31,6 +33,7 @@ export const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
+const count = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', count: true });
 const time = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', max: MAX_EPOCH_SECONDS, time: true });
 const s = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string' });
 const tag = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'string', text: true });
@@ -56,8 +59,8 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   n('srcport', 2, 65535),
   n('dstport', 2, 65535),
   n('protocol', 2, 255),
-  n('packets', 2),
-  n('bytes', 2),
+  count('packets', 2),
+  count('bytes', 2),
   time('start', 2),
   time('end', 2),
   oneOf('action', 2, ['ACCEPT', 'REJECT']),

@@ -1,4 +1,5 @@
 import { DEFAULT_FORMAT, FlowFieldSpec, FlowLogFormat, parseLogFormat } from './flow-log-fields';
+import { MAX_COUNT_TEXT, parseCount } from './flow-count';
 import type { FlowRecord } from './flow-record';
 import { isIpAddress } from '../ip/ip-address';
 
@@ -41,6 +42,13 @@ type TokenReader = (token: string) => string | number | null | undefined;
 
 /** Builds, per field, a function that turns a token into its value or `undefined` when invalid. */
 function readerFor(field: FlowFieldSpec): TokenReader {
+  if (field.count) {
+    return (token) => {
+      if (token === '-') return null;
+      const value = parseCount(token);
+      return value < 0 ? undefined : value;
+    };
+  }
   if (field.type === 'number') {
     const max = field.max ?? Number.MAX_SAFE_INTEGER;
     return (token) => {
@@ -64,9 +72,12 @@ function describeInvalid(field: FlowFieldSpec, token: string): string {
   const shown = JSON.stringify(token.length > 60 ? token.slice(0, 60) + '…' : token);
   if (field.time) return `${field.name}: ${shown} is not a time in Unix seconds from 0 to ${field.max} (9999-12-31T23:59:59Z)`;
   if (field.type === 'number') {
+    if (field.count && /^[0-9]+$/.test(token)) {
+      // Past a 64-bit integer: no count AWS writes.
+      return `${field.name}: ${shown} is larger than ${MAX_COUNT_TEXT}, the largest count (a 64-bit integer)`;
+    }
     if (field.max === undefined && /^[0-9]+$/.test(token)) {
-      // A count (packets, bytes) too large to be held exactly: no interface carries that much in one capture window.
-      return `${field.name}: ${shown} is larger than ${Number.MAX_SAFE_INTEGER}, the largest count read exactly`;
+      return `${field.name}: ${shown} is larger than ${Number.MAX_SAFE_INTEGER}, the largest number read exactly`;
     }
     return `${field.name}: ${shown} is not a whole number${field.max !== undefined ? ` from 0 to ${field.max}` : ''}`;
   }

@@ -126,9 +126,16 @@ describe('copyIn', () => {
     );
   });
 
+  it('writes an int8 past 2^53 as the whole number the double is, up to the largest double below 2^63', () => {
+    for (const value of [2 ** 53 + 2, 2 ** 63 - 1024, -(2 ** 63)])
+      expect(copyRowValues(['int8'], copyRow(['int8'], [value]))).toEqual([value]);
+  });
+
   it('refuses a value its column type cannot hold before anything is sent', () => {
     expect(() => copyRow(['int4'], ['7'])).toThrow(/int4 field was given 7/);
     expect(() => copyRow(['int8'], [1.5])).toThrow(/int8 field was given 1.5/);
+    expect(() => copyRow(['int8'], [2 ** 63])).toThrow(/int8 field was given 9223372036854776000/);
+    expect(() => copyRow(['int4'], [2 ** 53])).toThrow(/int4 field/);
     expect(() => copyRow(['uuid'], ['not-a-uuid'])).toThrow(/uuid field/);
     expect(() => copyRow(['timestamptz'], ['yesterday'])).toThrow(/timestamptz field/);
     expect(() => copyRow(['text', 'text'], ['one'])).toThrow(/2 columns was given 1 values/);

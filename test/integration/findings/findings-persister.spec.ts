@@ -275,6 +275,20 @@ describe('FindingsPersister', () => {
     expect({ ...again, last_analysis_id: copied.last_analysis_id }).toEqual(copied);
   });
 
+  it('packets and bytes past 2^53 are written as the whole numbers they are, held below 2^63, whether copied in or seen again', async () => {
+    const base = sampleFinding({ fingerprint: 'k000000000000001' });
+    const item = (packets: number, bytes: number): ObservedFinding => ({
+      ...observed('k000000000000001'),
+      finding: { ...base, traffic: { ...base.traffic, packets, bytes } },
+    });
+    expect(await write({ targetId, analysisId: await analysis(), now: NOW }, [item(2 ** 63 + 2 ** 53, 2 ** 53 + 2)])).toEqual([]);
+    const copied = await finding('k000000000000001');
+    expect([Number(copied.packets), Number(copied.bytes)]).toEqual([2 ** 63 - 1024, 2 ** 53 + 2]);
+    expect(await write({ targetId, analysisId: await analysis(), now: NOW }, [item(2 ** 64, 2 ** 60)])).toEqual([]);
+    const seenAgain = await finding('k000000000000001');
+    expect([Number(seenAgain.packets), Number(seenAgain.bytes)]).toEqual([2 ** 63 - 1024, 2 ** 60]);
+  });
+
   it('a finding expected stored that is new is inserted, and one expected new that is stored is updated', async () => {
     const first = await analysis();
     await persist(first, [observed('i000000000000001', { [H1]: 3 })], { batchSize: 10 });

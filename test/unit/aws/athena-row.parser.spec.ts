@@ -49,6 +49,36 @@ describe('AthenaRowParser', () => {
     expect(() => parser.parse(row, 7)).toThrow(/row 7 is not a flow aggregate/);
   });
 
+  describe('packets and bytes: BIGINT sums, read up to 2^63 - 1 as the nearest double, as flow-log lines are', () => {
+    const PACKETS = FLOW_AGGREGATE_COLUMNS.indexOf('packets');
+    const BYTES = FLOW_AGGREGATE_COLUMNS.indexOf('bytes');
+    const parsedWith = (index: number, value: string) => {
+      const parser = new AthenaRowParser();
+      parser.acceptHeader(headerRow);
+      const row = aggregateRow(0);
+      row.Data![index] = { VarCharValue: value };
+      return () => aggregateOf(parser.parse(row, 3));
+    };
+
+    it.each([
+      ['9007199254740993', 2 ** 53],
+      ['9223372036854775807', 2 ** 63],
+    ])('%s is read as %d', (value, expected) => {
+      expect(parsedWith(PACKETS, value)().packets).toBe(expected);
+      expect(parsedWith(BYTES, value)().bytes).toBe(expected);
+    });
+
+    it.each(['9223372036854775808', '-1', '1e3', '12.5'])('%s is refused', (value) => {
+      expect(parsedWith(PACKETS, value)).toThrow(/row 3 is not a flow aggregate/);
+      expect(parsedWith(BYTES, value)).toThrow(/row 3 is not a flow aggregate/);
+    });
+
+    it('other columns keep their exact limits', () => {
+      expect(parsedWith(FLOW_AGGREGATE_COLUMNS.indexOf('records'), '9007199254740993')).toThrow(/not a flow aggregate/);
+      expect(parsedWith(FLOW_AGGREGATE_COLUMNS.indexOf('first_seen'), '9007199254740993')).toThrow(/not a flow aggregate/);
+    });
+  });
+
   it('reads records per hour (json_format of a histogram: hour epoch as text key, count as number)', () => {
     const parser = new AthenaRowParser();
     parser.acceptHeader(headerRow);

@@ -45,6 +45,12 @@ const port = fc
   )
   .map(String);
 
+/** A count past 2^53 - 1 (as far as 2^63 - 1), or just below it. */
+const largeCount = fc.oneof(
+  fc.constantFrom('9007199254740991', '9007199254740993', '12345678901234567', '9223372036854775807'),
+  fc.bigInt({ min: 2n ** 53n, max: 2n ** 63n - 1n }).map(String),
+);
+
 /** Token generators per field. */
 const tokens: Record<string, fc.Arbitrary<string>> = {
   version: field(fc.constantFrom('2', '5', '8'), '256'),
@@ -56,8 +62,12 @@ const tokens: Record<string, fc.Arbitrary<string>> = {
   srcport: field(port, '65536', '-1'),
   dstport: field(port, '1.5'),
   protocol: field(fc.constantFrom('1', '6', '6', '6', '17', '132'), '300', '+6'),
-  packets: field(fc.oneof(fc.nat(1000).map(String), fc.constant('9007199254740991')), '12345678901234567', '1e3'),
-  bytes: field(fc.nat(10_000_000).map(String)),
+  // Counts are 64-bit: up to 2^63 - 1, read as the nearest double past 2^53; beyond it malformed.
+  packets: field(fc.oneof(fc.nat(1000).map(String), largeCount), '9223372036854775808', '92233720368547758070', '1e3', '-1'),
+  bytes: field(
+    fc.oneof({ weight: 8, arbitrary: fc.nat(10_000_000).map(String) }, { weight: 1, arbitrary: largeCount }),
+    '18446744073709551615',
+  ),
   // Past 9999-12-31T23:59:59Z (253402300799) a capture time is malformed.
   start: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_600 }).map(String), '253402300800', '8640000000001'),
   end: field(fc.integer({ min: 1_700_000_000, max: 1_700_000_700 }).map(String), '253402300800'),

@@ -312,17 +312,30 @@ describe('counters and capture times', () => {
     expect((await aggregateFlowFiles([path])).stats.malformed).toBe(0);
   });
 
+  it('counters past 2^53 - 1, up to 2^63 - 1 (a 64-bit count), are read as the nearest double, by every reader of files', async () => {
+    const lines = [withCounts('9007199254740993', '9223372036854775807'), withCounts('9223372036854775807', '12345678901234567')];
+    const { records, stats, path } = await read(lines.join('\n') + '\n');
+    expect(stats.malformed).toBe(0);
+    expect(records.map((r: FlowRecord) => [r.packets, r.bytes])).toEqual([
+      [2 ** 53, 2 ** 63],
+      [2 ** 63, 12345678901234568],
+    ]);
+    const [aggregate] = (await aggregateFlowFiles([path])).aggregates;
+    expect([aggregate.packets, aggregate.bytes]).toEqual([2 ** 53 + 2 ** 63, 2 ** 63 + 12345678901234568]);
+  });
+
   it.each([
-    ['packets', withCounts('9007199254740992', '60'), 'packets: "9007199254740992"'],
+    ['packets', withCounts('9223372036854775808', '60'), 'packets: "9223372036854775808"'],
     ['bytes', withCounts('1', '18446744073709551615'), 'bytes: "18446744073709551615"'],
-  ])('a %s count past 2^53 - 1 is malformed, named as too large rather than as no number', async (_field, line, shown) => {
-    const { records, stats } = await read(`${line}\n`);
+  ])('a %s count past 2^63 - 1 is malformed, named as too large rather than as no number', async (_field, line, shown) => {
+    const { records, stats, path } = await read(`${line}\n`);
     expect(records).toEqual([]);
     expect(stats.malformedExamples).toHaveLength(1);
     const error = stats.malformedExamples[0].error;
     expect(error).toContain(shown);
-    expect(error).toMatch(/larger than 9007199254740991/);
+    expect(error).toMatch(/larger than 9223372036854775807/);
     expect(error).not.toMatch(/not a whole number/);
+    expect((await aggregateFlowFiles([path])).stats.malformed).toBe(1);
   });
 
   it('capture times: the epoch, a one-second window, and the last second a date-time can name', async () => {

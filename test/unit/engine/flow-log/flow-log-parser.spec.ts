@@ -337,6 +337,89 @@ describe('capture times (start, end): Unix seconds up to 9999-12-31T23:59:59Z', 
   });
 });
 
+describe('counts (packets, bytes): 64-bit integers up to 2^63 - 1, read as the nearest double', () => {
+  const scanner = createFlowLineScanner(DEFAULT_FORMAT);
+  const lineWith = (packets: string, bytes: string): string =>
+    `2 123456789010 eni-0abc 10.0.0.1 10.0.0.2 40000 443 6 ${packets} ${bytes} 1700000000 1700000060 REJECT OK`;
+  const scanned = (line: string) => {
+    const flow = scanner(Buffer.from(line), 0, Buffer.byteLength(line));
+    return flow && { packets: flow.packets, bytes: flow.byteCount };
+  };
+  const MAX_COUNT = 2n ** 63n - 1n;
+
+  it.each([
+    ['9007199254740992', 2 ** 53],
+    ['9007199254740993', 2 ** 53],
+    ['9007199254740995', 2 ** 53 + 4],
+    ['12345678901234567', 12345678901234568],
+    ['9223372036854775807', 2 ** 63],
+    ['0000000000000000001', 1],
+  ])('%s is read as %d, by the parser and the byte scanner alike', (token, value) => {
+    for (const line of [lineWith(token, '60'), lineWith('3', token)]) {
+      const record = ok(line);
+      const [packets, bytes] = line === lineWith(token, '60') ? [value, 60] : [3, value];
+      expect([record.packets, record.bytes]).toEqual([packets, bytes]);
+      expect(scanned(line)).toEqual({ packets, bytes });
+    }
+  });
+
+  it.each([
+    ['9223372036854775808', /packets: "9223372036854775808" is larger than 9223372036854775807, the largest count/],
+    ['18446744073709551615', /packets: "18446744073709551615" is larger than 9223372036854775807, the largest count/],
+    ['00000000000000000001', /packets: "00000000000000000001" is larger than 9223372036854775807|is not a whole number/],
+    ['-1', /packets: "-1" is not a whole number/],
+    ['1e3', /packets: "1e3" is not a whole number/],
+    ['+3', /packets: "\+3" is not a whole number/],
+    ['1.5', /packets: "1.5" is not a whole number/],
+  ])('%s makes the line malformed in both', (token, error) => {
+    const line = lineWith(token, '60');
+    expect(parse(line)).toEqual({ ok: false, error: expect.stringMatching(error) });
+    expect(scanned(line)).toBeNull();
+  });
+
+  it('no other field is widened: ports, protocol, times and traffic-path keep their limits', () => {
+    const format = parseLogFormat('srcport protocol start traffic-path packets');
+    const parser = createLineParser(format);
+    const lineScanner = createFlowLineScanner(format);
+    for (const line of [
+      '65536 6 1700000000 1 1',
+      '1 9007199254740993 1700000000 1 1',
+      '1 6 9007199254740993 1 1',
+      '1 6 1700000000 9007199254740992 1',
+    ]) {
+      expect(parser(line).ok, line).toBe(false);
+      expect(lineScanner(Buffer.from(line), 0, line.length), line).toBeNull();
+    }
+    expect(parser('1 6 1700000000 9007199254740991 9223372036854775807')).toMatchObject({ ok: true, record: { packets: 2 ** 63 } });
+  });
+
+  it('any run of up to 20 digits: both read the same, the nearest double when at most 2^63 - 1, malformed otherwise', () => {
+    const digits = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String),
+      fc.bigInt({ min: MAX_COUNT - 5000n, max: MAX_COUNT + 5000n }).map(String),
+      fc.bigInt({ min: 2n ** 53n - 50n, max: 2n ** 53n + 50n }).map(String),
+      fc.stringMatching(/^[0-9]{1,20}$/),
+    );
+    fc.assert(
+      fc.property(digits, fc.boolean(), (token, inBytes) => {
+        const line = inBytes ? lineWith('1', token) : lineWith(token, '1');
+        const valid = token.length <= 19 && BigInt(token) <= MAX_COUNT;
+        const result = parse(line);
+        expect(result.ok).toBe(valid);
+        const flow = scanned(line);
+        if (!result.ok) {
+          expect(flow).toBeNull();
+          return;
+        }
+        const value = inBytes ? result.record.bytes : result.record.packets;
+        expect(value).toBe(Number(token));
+        expect(flow).toEqual({ packets: result.record.packets, bytes: result.record.bytes });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('ids and names are printable ASCII; tag values are free text', () => {
   const scanner = createFlowLineScanner(DEFAULT_FORMAT);
   const lineWith = (eni: string): string => `2 123456789010 ${eni} 10.0.0.1 10.0.0.2 40000 443 6 3 180 1700000000 1700000060 REJECT OK`;
