@@ -414,6 +414,28 @@ describe('scenarios: return traffic', () => {
     expect(fix.changes.every((c) => !c.action.startsWith('Authorize'))).toBe(true);
   });
 
+  it('replies to a Windows client refused before the NACL was widened to 32768-60999 and after it: still blocked, the fix covers the ports beyond 60999', () => {
+    // A NACL entry's port range filters each packet's destination port; replies to 62000 and 63000 stay
+    // refused by the current entries even though the replies to 40000 and 45000 would now leave.
+    const records = conversation({
+      client: W1,
+      server: APP1,
+      port: 8080,
+      clientPorts: [40000, 45000, 62000, 63000],
+      acceptedAt: { eni: 'eni-app1', dir: 'ingress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'egress' },
+    });
+    const lines = explain(linuxOnlyReplies(), records).filter((l) => l.record.action === 'REJECT');
+    expect(lines.map((l) => l.verdict)).toEqual(['allowed', 'allowed', 'blocked', 'blocked']);
+    const finding = onlyRuleFinding(diagnoseCli(linuxOnlyReplies(), records));
+    expect(finding.blockedBy).toEqual(naclOut('acl-app', 32767));
+    const fix = finding.suggestedFix!;
+    expect(fix.verified).toBe(true);
+    const entry = fix.changes.find((c) => c.params.RuleAction === 'allow')!;
+    expect(entry.params).toMatchObject({ NetworkAclId: 'acl-app', Egress: true, Protocol: '6' });
+    expect(entry.params.PortRange.To).toBeGreaterThanOrEqual(63000);
+  });
+
   it('a NAT gateway’s source port 1500: the reply to it is outside 32768-60999 and the NACL’s', () => {
     // NAT gateways and load balancers use 1024-65535 as their source ports.
     const w = linuxOnlyReplies().eni({

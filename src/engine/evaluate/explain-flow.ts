@@ -3,6 +3,7 @@ import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { isTransitGatewayInterface } from '../network/interface-owner';
 import { describeTraffic, isIcmp } from '../network/protocol';
+import { atHighestDestinationPort } from './flow-ports';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
@@ -380,7 +381,14 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
  * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.
+ * An aggregate that collapsed its destination ports is judged at the lowest and the highest of
+ * them: refused at either, it is refused.
  */
 export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: ExplainContext = {}): FlowVerdict {
-  return analyzeFlow(model, flow, ctx).verdict;
+  const verdict = analyzeFlow(model, flow, ctx).verdict;
+  // An aggregate's records went to a range of destination ports: refused at its highest, it is refused.
+  const highest = verdict.verdict === 'blocked' ? null : atHighestDestinationPort(flow);
+  if (highest === null) return verdict;
+  const there = analyzeFlow(model, highest, ctx).verdict;
+  return there.verdict === 'blocked' ? there : verdict;
 }

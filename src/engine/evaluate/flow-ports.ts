@@ -1,3 +1,4 @@
+import { plainFlowAggregate } from '../flow-log/flow-aggregate-store';
 import type { FlowAggregate } from '../flow-log/flow-record';
 
 /** Protocols whose flow-log records carry ports (TCP, UDP, SCTP): the shared port-collapse rule applies to them. */
@@ -27,4 +28,19 @@ export function keyPorts(flow: Pick<FlowAggregate, 'servicePortSide' | 'srcport'
   const src = side === 'dst' ? '*' : String(flow.srcport ?? '-');
   const dst = side === 'src' ? '*' : String(flow.dstport ?? '-');
   return [src, dst];
+}
+
+/**
+ * The flow at the highest destination port its records had, or null when that is the port it
+ * already stands at. Rules filter on the destination port, and an aggregate that collapsed its
+ * destination side (replies, requests from a low port) stands at the lowest port observed there:
+ * the highest one was observed too, and can fall outside an entry the lowest one is inside (a
+ * NACL answering 32768-60999, a Windows client's 62000). Ports between the two were not
+ * necessarily seen, so only these two are judged.
+ */
+export function atHighestDestinationPort(flow: FlowAggregate): FlowAggregate | null {
+  if (flow.servicePortSide !== 'src' || flow.ephemeralPortMax === null || flow.dstport === null) return null;
+  if (flow.ephemeralPortMax === flow.dstport) return null;
+  // A copy of its fields: the flow may be a column reader, whose fields a spread would not copy.
+  return { ...plainFlowAggregate(flow, false), dstport: flow.ephemeralPortMax };
 }

@@ -3,7 +3,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
 import { describeInterfaceOwner, isNatGatewayOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, Route, SecurityGroupRule } from '../network/snapshot';
-import { keyPorts, servicePortSide } from './flow-ports';
+import { atHighestDestinationPort, keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
 /*
@@ -626,8 +626,19 @@ function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: n
   );
 }
 
-/** Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is not compared). */
+/**
+ * Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is
+ * not compared). A collapsed range of destination ports is judged at both its ends.
+ */
 export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
+  const atLowest = referenceExplainOne(s, flow, accepted);
+  const highest = atHighestDestinationPort(flow);
+  if (atLowest.verdict === 'blocked' || highest === null) return atLowest;
+  const atHighest = referenceExplainOne(s, highest, accepted);
+  return atHighest.verdict === 'blocked' ? atHighest : atLowest;
+}
+
+function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[]): FlowVerdict {
   const eni = uniqueEnis(s).find((e) => e.NetworkInterfaceId === flow.interfaceId);
   const src = addr(flow.srcaddr);
   const dst = addr(flow.dstaddr);
