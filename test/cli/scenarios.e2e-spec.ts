@@ -280,6 +280,21 @@ describe('scenarios: ICMP and ICMPv6', () => {
     expect(line!.reason).toMatch(/ICMP|icmp/);
   });
 
+  it('a NACL that drops all ICMP blocks an ICMP record whatever its type, even behind a type-specific group rule', () => {
+    // The NACL decides without the type, so the record is certainly refused there; the group behind it stays undecided.
+    const w = baseWorld()
+      .ingress('sg-app', perm('icmp', [8, -1], '10.0.0.0/16'))
+      .acl('acl-app', [allow(100, '0.0.0.0/0', '6', [0, 65535])], [allow(100, '0.0.0.0/0')]);
+    const [line] = explain(w, [inbound(W1, APP1, 0, { protocol: 1, sport: 0 })]);
+    expect(line!).toMatchObject({ verdict: 'blocked', blockedBy: [naclIn('acl-app', 32767)] });
+
+    // The NACL entry lets the pings through it, but the group still decides by a type the records do not carry: not verified.
+    const finding = onlyRuleFinding(diagnoseCli(w, retrying({ src: W1, dst: APP1, sport: 0, dport: 0, protocol: 1 })));
+    expect(finding.blockedBy).toEqual(naclIn('acl-app', 32767));
+    expect(finding.suggestedFix!.changes[0]!.params).toMatchObject({ Protocol: '1', Egress: false, IcmpTypeCode: { Type: -1, Code: -1 } });
+    expect(finding.suggestedFix!.verified).toBe(false);
+  });
+
   it('an icmpv6 rule for every type admits ICMPv6 over IPv6, and does not admit ICMP over IPv4', () => {
     const w = baseWorld().ingress('sg-app', perm('icmpv6', [-1, -1], '::/0'), perm('58', [-1, -1], '10.0.0.0/16'));
     const [v6, v4] = explain(w, [inbound(W1_6, APP1_6, 0, { protocol: 58, sport: 0 }), inbound(W1, APP1, 0, { protocol: 1, sport: 0 })]);
@@ -457,6 +472,49 @@ describe('scenarios: return traffic', () => {
     });
     const lines = explain(w, records);
     expect(lines[1]!).toMatchObject({ verdict: 'blocked', returnTraffic: true, blockedBy: [naclOut('acl-app', 32767)] });
+  });
+
+  it('the NAT gateway’s replies through diagnose: the outbound entry covers 1024-65535 for the gateway’s address', () => {
+    const w = linuxOnlyReplies().eni({
+      id: 'eni-natgw',
+      subnet: 'subnet-clients',
+      ip: '10.0.4.5',
+      groups: [],
+      interfaceType: 'nat_gateway',
+      description: 'Interface for NAT Gateway nat-0123456789abcdef0',
+      requesterId: 'AWS',
+    });
+    const records = conversation({
+      client: '10.0.4.5',
+      server: APP1,
+      port: 8080,
+      clientPorts: [1500, 2500, 3500, 4500],
+      acceptedAt: { eni: 'eni-app1', dir: 'ingress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'egress' },
+    });
+    const fix = onlyRuleFinding(diagnoseCli(w, records)).suggestedFix!;
+    expect(fix.verified).toBe(true);
+    expect(fix.changes).toEqual([
+      {
+        action: 'CreateNetworkAclEntry',
+        params: expect.objectContaining({
+          NetworkAclId: 'acl-app',
+          Egress: true,
+          CidrBlock: '10.0.4.5/32',
+          PortRange: { From: 1024, To: 65535 },
+        }),
+      },
+    ]);
+  });
+
+  it('active FTP: the server’s data connection from port 20 (SYN) is a new connection its egress group refuses, not return traffic', () => {
+    // Only the response packets of a connection the other side opened are tracked; port 20 opening to the client is a request.
+    const w = baseWorld().ingress('sg-app', tcp(21, '10.0.0.0/8')).egress('sg-app');
+    const [, data] = explain(w, [
+      { eni: 'eni-app1', dir: 'ingress', src: W1, dst: APP1, sport: 40000, dport: 21, action: 'ACCEPT', flags: 2 },
+      { eni: 'eni-app1', dir: 'egress', src: APP1, dst: W1, sport: 20, dport: 50000, flags: 2 },
+    ]);
+    expect(data!).toMatchObject({ verdict: 'blocked', returnTraffic: false, blockedBy: [sgOut('sg-app')] });
   });
 
   it('a SYN-ACK REJECTed with an open NACL and a group that lets nothing out is never the group’s', () => {
