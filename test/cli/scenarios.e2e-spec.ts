@@ -229,6 +229,19 @@ describe('scenarios: security-group rules', () => {
     const [inList, outside] = explain(w, [inbound('172.16.5.9', APP1, 443), inbound('192.168.1.9', APP1, 443)]);
     expect(inList!.verdict).toBe('allowed');
     expect(outside!).toMatchObject({ verdict: 'blocked', blockedBy: [sgIn('sg-app')] });
+
+    // A prefix list is a peer of the rule, not something the rule owns: the fix adds a rule for the partner alone.
+    const fix = onlyRuleFinding(diagnoseCli(w, retrying({ src: '192.168.1.9', dst: APP1, dport: 443 }))).suggestedFix!;
+    expect(fix.verified).toBe(true);
+    expect(fix.changes).toHaveLength(1);
+    expect(fix.changes[0]!.action).toBe('AuthorizeSecurityGroupIngress');
+    const permission = fix.changes[0]!.params.IpPermissions[0];
+    expect(permission).toMatchObject({
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      IpRanges: [expect.objectContaining({ CidrIp: '192.168.1.9/32' })],
+    });
   });
 
   it('an egress group that only lets 443 out refuses the worker’s request to the database; the fix is an egress rule to the db group', () => {
@@ -578,8 +591,8 @@ describe('scenarios: other reasons and unknowns', () => {
       { eni: 'eni-app1', dir: 'egress', src: APP1, dst: '169.254.169.254', sport: 40001, dport: 80 },
     ]);
     for (const line of lines) {
-      expect(line.verdict).not.toBe('blocked');
-      expect(line.blockedBy).toEqual([]);
+      expect(line).toMatchObject({ verdict: 'unknown', blockedBy: [] });
+      expect(line.reason).toMatch(/not filtered by security groups or network ACLs/);
     }
   });
 
