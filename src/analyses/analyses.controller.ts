@@ -98,13 +98,9 @@ export class AnalysesController {
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.AnalysisNotFound, ErrorCode.AnalysisSnapshotNotFound)
   // The snapshot's JSON text, gzip-compressed when accepted: a whole account's configuration runs to megabytes.
   @Header('content-type', 'application/json; charset=utf-8')
-  async snapshot(
-    @Param('id', uuidParam) id: string,
-    @AcceptedCoding() coding: ContentCoding,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
+  async snapshot(@Param('id', uuidParam) id: string, @AcceptedCoding() coding: ContentCoding, @Res() reply: FastifyReply): Promise<void> {
     const text = JSON.stringify(await this.analyses.getSnapshot(id));
-    return sendCoded(reply, await codedAs(Buffer.from(text), coding));
+    sendCoded(reply, await codedAs(Buffer.from(text), coding));
   }
 
   @Post(':id/cancel')

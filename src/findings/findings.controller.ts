@@ -34,12 +34,8 @@ export class FindingsController {
   @ApiProblemResponses(QUERY_PROBLEM)
   // The page comes as the JSON text of a FindingPageDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are (gzip if accepted).
   @Header('content-type', 'application/json; charset=utf-8')
-  async list(
-    @Query() query: ListFindingsQuery,
-    @AcceptedCoding() coding: ContentCoding,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
-    return sendCoded(reply, await this.findings.list(query, coding));
+  async list(@Query() query: ListFindingsQuery, @AcceptedCoding() coding: ContentCoding, @Res() reply: FastifyReply): Promise<void> {
+    sendCoded(reply, await this.findings.list(query, coding));
   }
 
   @Get(':id')
@@ -54,12 +50,8 @@ export class FindingsController {
   @ApiProblemResponses(PATH_ID_PROBLEM, ErrorCode.FindingNotFound)
   // The JSON text of a FindingDetailDto, rendered by PostgreSQL: its UTF-8 bytes sent as they are (gzip if accepted).
   @Header('content-type', 'application/json; charset=utf-8')
-  async get(
-    @Param('id', uuidParam) id: string,
-    @AcceptedCoding() coding: ContentCoding,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
-    return sendCoded(reply, await this.findings.detailJson(id, coding));
+  async get(@Param('id', uuidParam) id: string, @AcceptedCoding() coding: ContentCoding, @Res() reply: FastifyReply): Promise<void> {
+    sendCoded(reply, await this.findings.detailJson(id, coding));
   }
 
   @Get(':id/events')

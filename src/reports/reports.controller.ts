@@ -66,12 +66,12 @@ export class ReportsController {
     @Param('id', uuidParam) id: string,
     @Query() query: GetReportQuery,
     @AcceptedCoding() coding: ContentCoding,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const rendered = await this.reports.render(id, query.format ?? 'json');
     reply.header('content-type', rendered.contentType);
     reply.header('content-security-policy', REPORT_CONTENT_SECURITY_POLICY);
     reply.header('content-disposition', `inline; filename="sgdoctor-report-${id}.${rendered.extension}"`);
-    return sendCoded(reply, await codedAs(Buffer.from(rendered.body), coding));
+    sendCoded(reply, await codedAs(Buffer.from(rendered.body), coding));
   }
 }

@@ -72,11 +72,13 @@ export async function codedAs(body: Buffer, coding: ContentCoding): Promise<Code
 }
 
 /**
- * The headers a coded body needs on `reply` (`Content-Encoding` when gzip; `Vary: Accept-Encoding`
- * either way, so a shared cache keeps one representation per coding), and the body to send.
+ * Sends a coded body on `reply` with the headers it needs (`Content-Encoding` when gzip; `Vary:
+ * Accept-Encoding` either way, so a shared cache keeps one representation per coding). For a
+ * handler that takes the reply with `@Res()` and answers itself: NestJS then neither inspects the
+ * returned body (whether it is a plain object, a stream, a web Response) nor sends it.
  */
-export function sendCoded(reply: FastifyReply, { body, coding }: CodedBody): Buffer {
+export function sendCoded(reply: FastifyReply, { body, coding }: CodedBody): void {
   void reply.header('vary', 'accept-encoding');
   if (coding === 'gzip') void reply.header('content-encoding', 'gzip');
-  return body;
+  void reply.send(body);
 }
