@@ -477,10 +477,17 @@ const DETAIL_JSON = new PreparedStatement<[summary: string, rest: string]>(
 function listKeyOf(query: ListFindingsQuery, sort: ListSort, limit: number, cursor: PageCursor | null): string {
   const filters = FILTERS.map((filter) => {
     const value = filter.value(query);
-    return Array.isArray(value) ? [...new Set(value as unknown[])].sort() : (value ?? null);
+    return Array.isArray(value) ? distinctSorted(value as string[]) : (value ?? null);
   });
   const cursorKey = cursor ? (sort.cast === 'timestamptz' ? cursor.k : BigInt(cursor.k).toString()) : null;
   return JSON.stringify([sort.column, sort.direction, limit, cursorKey, cursor ? cursor.id.toLowerCase() : null, filters]);
+}
+
+/** A list filter's values as the cache keys them: sorted, each once (`high,low,high` is `low,high`). */
+function distinctSorted(values: readonly string[]): string[] {
+  if (values.length < 2) return [...values];
+  const sorted = [...values].sort();
+  return sorted.filter((value, i) => i === 0 || value !== sorted[i - 1]);
 }
 
 function escapeLike(text: string): string {

@@ -70,7 +70,26 @@ const CLIENT_ORDER = /^sort=[A-Za-z]{1,20}&order=(asc|desc)$/;
  * order (`order`: what the cursor's `o` must be) and a sort key of this type: the values a keyset
  * query binds for "after the cursor".
  */
-export function cursorAfter(text: string, cast: CursorKeyType, order: string): PageCursor {
+export function cursorAfter(text: string, cast: CursorKeyType, order: string): Readonly<PageCursor> {
+  const key = `${cast}\n${order}\n${text}`;
+  const known = acceptedCursors.get(key);
+  if (known) return known;
+  const cursor = Object.freeze(checkedCursor(text, cast, order));
+  if (acceptedCursors.size >= MAX_ACCEPTED_CURSORS) acceptedCursors.clear();
+  acceptedCursors.set(key, cursor);
+  return cursor;
+}
+
+/**
+ * Cursors accepted before, by their text and what they were checked against: a client paging
+ * through a list, or polling one page, sends the same cursors again, and decoding and checking
+ * one costs more than the rest of answering from the findings cache. Only accepted ones are kept
+ * (a refused cursor is checked, and refused, every time); past MAX_ACCEPTED_CURSORS they are forgotten.
+ */
+const acceptedCursors = new Map<string, Readonly<PageCursor>>();
+const MAX_ACCEPTED_CURSORS = 1_024;
+
+function checkedCursor(text: string, cast: CursorKeyType, order: string): PageCursor {
   const cursor = decodeCursor(text);
   if (cursor.o !== order) {
     const message =

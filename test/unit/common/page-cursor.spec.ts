@@ -58,6 +58,21 @@ describe('page cursors', () => {
     expect(refusal(unbound, 'sort=priority&order=desc')).toEqual([{ field: 'cursor', message: 'cursor is not one this API returned' }]);
   });
 
+  it('are judged again for another order or key type after one was accepted, and the one accepted cannot be changed', () => {
+    const id = '0b8f4f6e-2a1c-4d3e-9f00-1234567890ab';
+    const text = encodeCursor({ k: '3000000000', id, o: 'sort=records&order=desc' });
+    for (let i = 0; i < 3; i++)
+      expect(cursorAfter(text, 'bigint', 'sort=records&order=desc')).toEqual({ k: '3000000000', id, o: 'sort=records&order=desc' });
+    // Out of range for an integer key, and made for another order: refused however often it was accepted before.
+    expect(() => cursorAfter(text, 'integer', 'sort=records&order=desc')).toThrow(ValidationError);
+    expect(() => cursorAfter(text, 'bigint', 'sort=records&order=asc')).toThrow(ValidationError);
+    const accepted = cursorAfter(text, 'bigint', 'sort=records&order=desc');
+    expect(() => {
+      (accepted as { k: string }).k = '1';
+    }).toThrow(TypeError);
+    expect(cursorAfter(text, 'bigint', 'sort=records&order=desc').k).toBe('3000000000');
+  });
+
   it.each([
     ['not base64 JSON', '%%%'],
     ['JSON that is not an object', Buffer.from('42').toString('base64url')],
