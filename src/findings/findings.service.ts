@@ -479,9 +479,17 @@ function listKeyOf(query: ListFindingsQuery, sort: ListSort, limit: number, curs
     const value = filter.value(query);
     return Array.isArray(value) ? distinctSorted(value as string[]) : (value ?? null);
   });
-  const cursorKey = cursor ? (sort.cast === 'timestamptz' ? cursor.k : BigInt(cursor.k).toString()) : null;
+  // A number's key in its shortest form (`007` is `7`): only a key with a leading zero or `-0` needs rewriting.
+  const cursorKey = cursor
+    ? sort.cast === 'timestamptz' || CANONICAL_INTEGER.test(cursor.k)
+      ? cursor.k
+      : BigInt(cursor.k).toString()
+    : null;
   return JSON.stringify([sort.column, sort.direction, limit, cursorKey, cursor ? cursor.id.toLowerCase() : null, filters]);
 }
+
+/** A decimal integer as BigInt writes it: no leading zero, no `-0`. */
+const CANONICAL_INTEGER = /^(0|-?[1-9]\d*)$/;
 
 /** A list filter's values as the cache keys them: sorted, each once (`high,low,high` is `low,high`). */
 function distinctSorted(values: readonly string[]): string[] {

@@ -148,6 +148,27 @@ describe('the findings cache', () => {
     expect(moved(start, await outcomes(server()))).toEqual({ 'list miss': 2, 'list hit': 2, 'detail miss': 1, 'detail hit': 1 });
   });
 
+  it('keys a cursor by its position: a sort key written with leading zeros is the same entry, a different one is not', async () => {
+    const before = changes.generation;
+    await writer.persist(targetId, observed(3));
+    await changes.changedSince(before);
+    const first = await api(server()).get(`/v1/findings?targetId=${targetId}&sort=records&limit=1`);
+    const cursor = JSON.parse(Buffer.from(first.body.nextCursor as string, 'base64url').toString('utf8')) as {
+      k: string;
+      id: string;
+      o: string;
+    };
+    const written = (k: string) => Buffer.from(JSON.stringify({ ...cursor, k })).toString('base64url');
+    const page = (k: string) => api(server()).get(`/v1/findings?targetId=${targetId}&sort=records&limit=1&cursor=${written(k)}`);
+    const start = await outcomes(server());
+    const plain = await page(cursor.k);
+    const padded = await page(`000${cursor.k}`);
+    const other = await page(String(BigInt(cursor.k) + 1n));
+    expect([plain.status, padded.status, other.status]).toEqual([200, 200, 200]);
+    expect(padded.text).toBe(plain.text);
+    expect(moved(start, await outcomes(server()))).toEqual({ 'list miss': 2, 'list hit': 1 });
+  });
+
   it('never lets a request without a valid key or with a bad query reach the cache', async () => {
     await list();
     const start = await outcomes(server());
