@@ -464,9 +464,9 @@ describe('scenarios: return traffic', () => {
     expect(entry.params.PortRange.To).toBeGreaterThanOrEqual(63000);
   });
 
-  it('a NAT gateway’s source port 1500: the reply to it is outside 32768-60999 and the NACL’s', () => {
-    // NAT gateways and load balancers use 1024-65535 as their source ports.
-    const w = linuxOnlyReplies().eni({
+  /** The Linux-only NACL estate with a NAT gateway's interface (10.0.4.5) among the clients. */
+  const linuxOnlyRepliesWithNatGateway = () =>
+    linuxOnlyReplies().eni({
       id: 'eni-natgw',
       subnet: 'subnet-clients',
       ip: '10.0.4.5',
@@ -475,6 +475,10 @@ describe('scenarios: return traffic', () => {
       description: 'Interface for NAT Gateway nat-0123456789abcdef0',
       requesterId: 'AWS',
     });
+
+  it('a NAT gateway’s source port 1500: the reply to it is outside 32768-60999 and the NACL’s', () => {
+    // NAT gateways and load balancers use 1024-65535 as their source ports.
+    const w = linuxOnlyRepliesWithNatGateway();
     const records = conversation({
       client: '10.0.4.5',
       server: APP1,
@@ -488,15 +492,7 @@ describe('scenarios: return traffic', () => {
   });
 
   it('the NAT gateway’s replies through diagnose: the outbound entry covers 1024-65535 for the gateway’s address', () => {
-    const w = linuxOnlyReplies().eni({
-      id: 'eni-natgw',
-      subnet: 'subnet-clients',
-      ip: '10.0.4.5',
-      groups: [],
-      interfaceType: 'nat_gateway',
-      description: 'Interface for NAT Gateway nat-0123456789abcdef0',
-      requesterId: 'AWS',
-    });
+    const w = linuxOnlyRepliesWithNatGateway();
     const records = conversation({
       client: '10.0.4.5',
       server: APP1,
