@@ -443,6 +443,28 @@ describe('hostile requests get 4xx problem+json', () => {
       );
     });
 
+    it("inside a free-form object (an EC2 change's parameters), at any depth: refused by its path, not removed without a word", async () => {
+      const response = await api(server()).post('/v1/simulations', {
+        targetId,
+        changes: [
+          {
+            action: 'AuthorizeSecurityGroupIngress',
+            params: { GroupId: 'sg-1', constructor: 'x', IpPermissions: [{ IpProtocol: 'tcp', prototype: 1 }] },
+          },
+        ],
+      });
+      expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+      expect(response.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'changes.0.params.constructor', message: 'constructor cannot be a key: it would be removed from the object' },
+          {
+            field: 'changes.0.params.IpPermissions.0.prototype',
+            message: 'prototype cannot be a key: it would be removed from the object',
+          },
+        ]),
+      );
+    });
+
     it('PATCH /v1/findings/:id, alongside what else is wrong; the same body without it goes on to the finding', async () => {
       const refused = await api(server()).patch(`/v1/findings/${UUID}`, { status: 'nonsense', constructor: 1 });
       expectProblem(refused, 400, 'REQUEST.VALIDATION_FAILED');

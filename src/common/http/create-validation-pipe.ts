@@ -55,7 +55,10 @@ class InputValidationPipe extends ValidationPipe {
     const dropped = metadata.type === 'query' ? droppedParameters(value) : [];
     if (dropped.length > 0) throw await this.refusalOfDropped(value as Record<string, unknown>, metadata, dropped);
     if (metadata.type === 'body' && metadata.metatype && hasDroppedKey(value)) {
-      const { kept, errors } = droppedBodyProperties(value, plainToInstance(metadata.metatype, value, this.transformOptions));
+      const { kept, errors } = droppedBodyProperties(
+        value,
+        plainToInstance(metadata.metatype, withoutDroppedKeys(value), this.transformOptions),
+      );
       if (errors.length > 0) throw await this.refusalWith(errors, kept, metadata);
     }
     const repeated = metatype ? this.repeatedParameters(value, metatype) : [];
@@ -196,7 +199,7 @@ function hasDroppedKey(value: unknown): boolean {
  * The keys of SKIPPED_BY_TRANSFORMER in a body wherever it is read as a DTO — at the top, and in
  * the objects that class-transformer makes a nested DTO of (`scope`, `changes.0`), found by
  * walking the body beside its `instance` — as errors by their dotted path, and the body without
- * them (`kept`). A free-form object (no DTO of its own) is not judged: its keys are its content.
+ * them (`kept`). In a free-form object (no DTO of its own) such a key is refused too (freeFormDropped).
  */
 function droppedBodyProperties(plain: unknown, instance: unknown, path = ''): { kept: unknown; errors: FieldError[] } {
   if (typeof plain !== 'object' || plain === null || typeof instance !== 'object' || instance === null) return { kept: plain, errors: [] };
@@ -212,7 +215,7 @@ function droppedBodyProperties(plain: unknown, instance: unknown, path = ''): { 
     return { kept, errors };
   }
   const prototype: unknown = Object.getPrototypeOf(instance);
-  if (prototype === Object.prototype || prototype === null || Array.isArray(instance)) return { kept: plain, errors };
+  if (prototype === Object.prototype || prototype === null || Array.isArray(instance)) return freeFormDropped(plain, path);
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(plain)) {
     if (SKIPPED_BY_TRANSFORMER.has(key)) {
@@ -220,6 +223,51 @@ function droppedBodyProperties(plain: unknown, instance: unknown, path = ''): { 
       continue;
     }
     const inner = droppedBodyProperties(value, (instance as Record<string, unknown>)[key], at(key));
+    errors.push(...inner.errors);
+    kept[key] = inner.kept;
+  }
+  return { kept, errors };
+}
+
+/**
+ * A copy of `value` without any key of SKIPPED_BY_TRANSFORMER, at any depth, as Nest's pipe leaves
+ * it before class-transformer reads it: class-transformer itself fails on a plain object holding a
+ * `constructor` key (it reads the key as the object's class).
+ */
+function withoutDroppedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(withoutDroppedKeys);
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !SKIPPED_BY_TRANSFORMER.has(key))
+      .map(([key, field]) => [key, withoutDroppedKeys(field)]),
+  );
+}
+
+/**
+ * The keys of SKIPPED_BY_TRANSFORMER anywhere in a free-form object of a body (one read as it is,
+ * such as a simulation's EC2 parameters): its keys are its content, and Nest's pipe would delete
+ * these from it without a word, so each is refused by its dotted path; `kept` is the object without them.
+ */
+function freeFormDropped(plain: unknown, path: string): { kept: unknown; errors: FieldError[] } {
+  if (typeof plain !== 'object' || plain === null) return { kept: plain, errors: [] };
+  const errors: FieldError[] = [];
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  if (Array.isArray(plain)) {
+    const kept = plain.map((item: unknown, index) => {
+      const inner = freeFormDropped(item, at(String(index)));
+      errors.push(...inner.errors);
+      return inner.kept;
+    });
+    return { kept, errors };
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(plain)) {
+    if (SKIPPED_BY_TRANSFORMER.has(key)) {
+      errors.push({ field: at(key), message: `${key} cannot be a key: it would be removed from the object` });
+      continue;
+    }
+    const inner = freeFormDropped(value, at(key));
     errors.push(...inner.errors);
     kept[key] = inner.kept;
   }
