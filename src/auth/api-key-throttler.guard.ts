@@ -20,6 +20,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { DEFERRED_ADDRESS_CHECK, PRINCIPAL_PROPERTY, type RequestWithDeferredCheck, type RequestWithPrincipal } from './principal';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { RouteSettings } from './route-settings';
 
 /** Trackers whose keys are remembered per route; past this many the route's are forgotten (clients by address are unbounded). */
 const MAX_KEYS_PER_ROUTE = 10_000;
@@ -43,8 +44,26 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   /** Counter keys by route handler, then by controller, throttler and tracker (see keyOf). */
   private readonly keys = new WeakMap<object, Map<string, string>>();
 
-  /** Each route's throttler settings (see settingsOf), by handler, then by controller. */
-  private readonly settings = new WeakMap<object, WeakMap<object, readonly RouteThrottle[]>>();
+  /** Each throttler's settings for a route: its decorators' (handler over controller), else the throttler's own. */
+  private readonly settings = new RouteSettings<readonly RouteThrottle[]>((handler, controller) => {
+    const read = <T>(key: string, throttler: ThrottlerOptions): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined>(`${key}${throttler.name ?? 'default'}`, [handler, controller]);
+    return this.throttlers.map((throttler) => ({
+      throttler,
+      skip: Boolean(read<boolean>(THROTTLER_SKIP, throttler)),
+      limit: read<Resolvable<number>>(THROTTLER_LIMIT, throttler) ?? throttler.limit,
+      ttl: read<Resolvable<number>>(THROTTLER_TTL, throttler) ?? throttler.ttl,
+      blockDuration: read<Resolvable<number>>(THROTTLER_BLOCK_DURATION, throttler) ?? throttler.blockDuration,
+      getTracker:
+        read<ThrottlerRequest['getTracker']>(THROTTLER_TRACKER, throttler) ??
+        throttler.getTracker ??
+        (this.commonOptions.getTracker as ThrottlerRequest['getTracker']),
+      generateKey:
+        read<ThrottlerRequest['generateKey']>(THROTTLER_KEY_GENERATOR, throttler) ??
+        throttler.generateKey ??
+        (this.commonOptions.generateKey as ThrottlerRequest['generateKey']),
+    }));
+  });
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const allowed = await this.withinLimits(context);
@@ -60,57 +79,23 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
 
   /**
    * What ThrottlerGuard.canActivate decides, with each route's settings read from its decorators
-   * once (settingsOf) rather than six metadata lookups per throttler on every request: a route's
-   * decorators do not change once the app is built. A setting given as a function is still called
-   * for every request.
+   * once (RouteSettings) rather than six metadata lookups per throttler on every request. A number
+   * is taken as it is; a setting given as a function is called for every request.
    */
   private async withinLimits(context: ExecutionContext): Promise<boolean> {
     if (await this.shouldSkip(context)) return true;
     let allowed = true;
-    for (const route of this.settingsOf(context)) {
+    for (const route of this.settings.of(context)) {
       const skipIf = route.throttler.skipIf ?? this.commonOptions.skipIf;
       if (route.skip || skipIf?.(context)) continue;
-      const limit = await countOf(context, route.limit, 'limit', route.throttler.name);
-      const ttl = await countOf(context, route.ttl, 'ttl', route.throttler.name);
-      const blockDuration = await countOf(context, route.blockDuration ?? ttl, 'blockDuration', route.throttler.name);
+      const limit = typeof route.limit === 'number' ? route.limit : await countOf(context, route.limit, 'limit', route.throttler.name);
+      const ttl = typeof route.ttl === 'number' ? route.ttl : await countOf(context, route.ttl, 'ttl', route.throttler.name);
+      const block = route.blockDuration ?? ttl;
+      const blockDuration = typeof block === 'number' ? block : await countOf(context, block, 'blockDuration', route.throttler.name);
       const { throttler, getTracker, generateKey } = route;
       if (!(await this.handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker, generateKey }))) allowed = false;
     }
     return allowed;
-  }
-
-  /** The settings of each throttler for the request's route: its decorators' (handler over controller), else the throttler's own. */
-  private settingsOf(context: ExecutionContext): readonly RouteThrottle[] {
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    let byController = this.settings.get(handler);
-    if (!byController) {
-      byController = new WeakMap();
-      this.settings.set(handler, byController);
-    }
-    let found = byController.get(controller);
-    if (!found) {
-      const targets = [handler, controller];
-      const read = <T>(key: string, throttler: ThrottlerOptions): T | undefined =>
-        this.reflector.getAllAndOverride<T | undefined>(`${key}${throttler.name ?? 'default'}`, targets);
-      found = this.throttlers.map((throttler) => ({
-        throttler,
-        skip: Boolean(read<boolean>(THROTTLER_SKIP, throttler)),
-        limit: read<Resolvable<number>>(THROTTLER_LIMIT, throttler) ?? throttler.limit,
-        ttl: read<Resolvable<number>>(THROTTLER_TTL, throttler) ?? throttler.ttl,
-        blockDuration: read<Resolvable<number>>(THROTTLER_BLOCK_DURATION, throttler) ?? throttler.blockDuration,
-        getTracker:
-          read<ThrottlerRequest['getTracker']>(THROTTLER_TRACKER, throttler) ??
-          throttler.getTracker ??
-          (this.commonOptions.getTracker as ThrottlerRequest['getTracker']),
-        generateKey:
-          read<ThrottlerRequest['generateKey']>(THROTTLER_KEY_GENERATOR, throttler) ??
-          throttler.generateKey ??
-          (this.commonOptions.generateKey as ThrottlerRequest['generateKey']),
-      }));
-      byController.set(controller, found);
-    }
-    return found;
   }
 
   protected override async handleRequest(requestProps: ThrottlerRequest): Promise<boolean> {
@@ -171,7 +156,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   }
 }
 
-/** One throttler's settings for one route (see ApiKeyThrottlerGuard.settingsOf). */
+/** One throttler's settings for one route (see ApiKeyThrottlerGuard.settings). */
 interface RouteThrottle {
   throttler: ThrottlerOptions;
   skip: boolean;

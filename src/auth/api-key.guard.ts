@@ -8,6 +8,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
 import { DEFERRED_ADDRESS_CHECK, PRINCIPAL_PROPERTY, type RequestWithDeferredCheck, type RequestWithPrincipal } from './principal';
 import { IS_PUBLIC_KEY } from './public.decorator';
 import { REQUIRED_SCOPE_KEY } from './require-scope.decorator';
+import { RouteSettings } from './route-settings';
 import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
 
 /**
@@ -17,8 +18,11 @@ import { defaultScopeOf, scopeSatisfies, type Scope } from './scope';
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  /** What a route's decorators say (public, required scope), read once per handler and controller: metadata is fixed once the app is built. */
-  private readonly routes = new WeakMap<object, WeakMap<object, RouteAccess>>();
+  /** What a route's decorators say: whether it is public, and the scope it requires. */
+  private readonly routes = new RouteSettings<RouteAccess>((handler, controller) => ({
+    isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, controller])),
+    scope: this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, [handler, controller]),
+  }));
 
   constructor(
     private readonly reflector: Reflector,
@@ -28,7 +32,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const access = this.accessOf(context.getHandler(), context.getClass());
+    const access = this.routes.of(context);
     if (access.isPublic) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
@@ -60,24 +64,6 @@ export class ApiKeyGuard implements CanActivate {
       throw new ForbiddenError(required);
     }
     return true;
-  }
-
-  private accessOf(handler: object, controller: object): RouteAccess {
-    let byController = this.routes.get(handler);
-    if (!byController) {
-      byController = new WeakMap();
-      this.routes.set(handler, byController);
-    }
-    let access = byController.get(controller);
-    if (!access) {
-      const targets = [handler as () => unknown, controller as () => unknown];
-      access = {
-        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)),
-        scope: this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE_KEY, targets),
-      };
-      byController.set(controller, access);
-    }
-    return access;
   }
 }
 

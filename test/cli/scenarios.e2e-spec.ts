@@ -21,6 +21,7 @@ import {
   conversation,
   deny,
   flowFileText,
+  linuxOnlyReplies,
   naclIn,
   naclOut,
   perm,
@@ -396,12 +397,6 @@ describe('scenarios: network ACLs', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('scenarios: return traffic', () => {
-  /** The app subnet answers only the Linux ephemeral range (32768-60999) outbound. */
-  const linuxOnlyReplies = () =>
-    baseWorld()
-      .ingress('sg-app', tcp(8080, '10.0.0.0/8'))
-      .acl('acl-app', [allow(100, '0.0.0.0/0')], [allow(100, '0.0.0.0/0', '6', [32768, 60999])]);
-
   it('a Windows client (49152-65535): the SYN-ACK refused at 32767 on the way out is return traffic, the NACL’s only', () => {
     const records = conversation({
       client: W1,

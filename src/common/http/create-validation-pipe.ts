@@ -53,16 +53,20 @@ class InputValidationPipe extends ValidationPipe {
       if (hostile) throw new ValidationError([hostile], `The request's ${metadata.type} ${hostile.field} ${hostile.message}.`);
     }
     const dropped = metadata.type === 'query' ? droppedParameters(value) : [];
-    if (dropped.length > 0) throw await this.refusalOfDropped(value as Record<string, unknown>, metadata, dropped);
+    if (dropped.length > 0) {
+      const errors = dropped.map((name) => unknownProperty(name, name));
+      throw await this.refusalWith(errors, withoutParameters(value, dropped), metadata);
+    }
     if (metadata.type === 'body' && metadata.metatype && hasDroppedKey(value)) {
-      const { kept, errors } = droppedBodyProperties(
-        value,
-        plainToInstance(metadata.metatype, withoutDroppedKeys(value), this.transformOptions),
-      );
+      const kept = withoutDroppedKeys(value);
+      const errors = droppedKeyErrors(value, plainToInstance(metadata.metatype, kept, this.transformOptions));
       if (errors.length > 0) throw await this.refusalWith(errors, kept, metadata);
     }
     const repeated = metatype ? this.repeatedParameters(value, metatype) : [];
-    if (repeated.length > 0) throw await this.refusalOfRepeated(value as Record<string, unknown>, metadata, repeated);
+    if (repeated.length > 0) {
+      const errors = repeated.map((name) => ({ field: name, message: `${name} must be given once` }));
+      throw await this.refusalWith(errors, withoutParameters(value, repeated), metadata);
+    }
     const result: unknown = await super.transform(value, metadata);
     if (remembered && parameters !== undefined && parameters.length <= MAX_REMEMBERED_QUERY_LENGTH && isFlat(result)) {
       if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
@@ -82,30 +86,6 @@ class InputValidationPipe extends ValidationPipe {
     return Object.entries(query)
       .filter(([name, value]) => Array.isArray(value) && single.has(name))
       .map(([name]) => name);
-  }
-
-  /** The refusal of a query for its repeated parameters, one message each, with what is wrong with the others. */
-  private async refusalOfRepeated(
-    query: Record<string, unknown>,
-    metadata: ArgumentMetadata,
-    repeated: string[],
-  ): Promise<ValidationError> {
-    const errors: FieldError[] = repeated.map((name) => ({ field: name, message: `${name} must be given once` }));
-    const others = Object.fromEntries(Object.entries(query).filter(([name]) => !repeated.includes(name)));
-    try {
-      await super.transform(others, metadata);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      errors.push(...(error.details.errors ?? []));
-    }
-    return new ValidationError(errors);
-  }
-
-  /** The refusal of a query for the parameters class-transformer would drop, with what is wrong with the others. */
-  private refusalOfDropped(query: Record<string, unknown>, metadata: ArgumentMetadata, dropped: string[]): Promise<ValidationError> {
-    const errors: FieldError[] = dropped.map((name) => unknownProperty(name, name));
-    const others = Object.fromEntries(Object.entries(query).filter(([name]) => !dropped.includes(name)));
-    return this.refusalWith(errors, others, metadata);
   }
 
   /** A refusal for `errors`, with what is wrong with the rest of the input (`others`, the input without what they name). */
@@ -196,37 +176,34 @@ function hasDroppedKey(value: unknown): boolean {
 }
 
 /**
- * The keys of SKIPPED_BY_TRANSFORMER in a body wherever it is read as a DTO — at the top, and in
- * the objects that class-transformer makes a nested DTO of (`scope`, `changes.0`), found by
- * walking the body beside its `instance` — as errors by their dotted path, and the body without
- * them (`kept`). In a free-form object (no DTO of its own) such a key is refused too (freeFormDropped).
+ * The keys of SKIPPED_BY_TRANSFORMER in a body, as errors by their dotted path, found by walking the
+ * body beside its `instance` (what class-transformer made of it): where the body is read as a DTO —
+ * at the top, and in the objects made a nested DTO of (`scope`, `changes.0`) — such a key is an
+ * unknown property; in a free-form object (no DTO of its own, such as a simulation's EC2
+ * parameters) its keys are its content, and Nest's pipe would delete it without a word, so it is
+ * refused by its path at any depth. Parts of the body that do not match the DTO's shape are left to
+ * its validation.
  */
-function droppedBodyProperties(plain: unknown, instance: unknown, path = ''): { kept: unknown; errors: FieldError[] } {
-  if (typeof plain !== 'object' || plain === null || typeof instance !== 'object' || instance === null) return { kept: plain, errors: [] };
-  const errors: FieldError[] = [];
+function droppedKeyErrors(plain: unknown, instance: unknown, path = '', freeForm = false): FieldError[] {
+  if (typeof plain !== 'object' || plain === null) return [];
+  if (!freeForm) {
+    if (typeof instance !== 'object' || instance === null || (Array.isArray(plain) && !Array.isArray(instance))) return [];
+    const prototype: unknown = Object.getPrototypeOf(instance);
+    freeForm = !Array.isArray(plain) && (prototype === Object.prototype || prototype === null || Array.isArray(instance));
+  }
   const at = (key: string) => (path ? `${path}.${key}` : key);
-  if (Array.isArray(plain)) {
-    if (!Array.isArray(instance)) return { kept: plain, errors };
-    const kept = plain.map((item: unknown, index) => {
-      const inner = droppedBodyProperties(item, instance[index], at(String(index)));
-      errors.push(...inner.errors);
-      return inner.kept;
-    });
-    return { kept, errors };
-  }
-  const prototype: unknown = Object.getPrototypeOf(instance);
-  if (prototype === Object.prototype || prototype === null || Array.isArray(instance)) return freeFormDropped(plain, path);
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(plain)) {
-    if (SKIPPED_BY_TRANSFORMER.has(key)) {
-      errors.push(unknownProperty(at(key), key));
-      continue;
-    }
-    const inner = droppedBodyProperties(value, (instance as Record<string, unknown>)[key], at(key));
-    errors.push(...inner.errors);
-    kept[key] = inner.kept;
-  }
-  return { kept, errors };
+  const inside = (key: string, value: unknown) =>
+    droppedKeyErrors(value, freeForm ? undefined : (instance as Record<string, unknown>)[key], at(key), freeForm);
+  if (Array.isArray(plain)) return plain.flatMap((item: unknown, index) => inside(String(index), item));
+  return Object.entries(plain).flatMap(([key, value]) =>
+    !SKIPPED_BY_TRANSFORMER.has(key)
+      ? inside(key, value)
+      : [
+          freeForm
+            ? { field: at(key), message: `${key} cannot be a key: it would be removed from the object` }
+            : unknownProperty(at(key), key),
+        ],
+  );
 }
 
 /**
@@ -244,34 +221,9 @@ function withoutDroppedKeys(value: unknown): unknown {
   );
 }
 
-/**
- * The keys of SKIPPED_BY_TRANSFORMER anywhere in a free-form object of a body (one read as it is,
- * such as a simulation's EC2 parameters): its keys are its content, and Nest's pipe would delete
- * these from it without a word, so each is refused by its dotted path; `kept` is the object without them.
- */
-function freeFormDropped(plain: unknown, path: string): { kept: unknown; errors: FieldError[] } {
-  if (typeof plain !== 'object' || plain === null) return { kept: plain, errors: [] };
-  const errors: FieldError[] = [];
-  const at = (key: string) => (path ? `${path}.${key}` : key);
-  if (Array.isArray(plain)) {
-    const kept = plain.map((item: unknown, index) => {
-      const inner = freeFormDropped(item, at(String(index)));
-      errors.push(...inner.errors);
-      return inner.kept;
-    });
-    return { kept, errors };
-  }
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(plain)) {
-    if (SKIPPED_BY_TRANSFORMER.has(key)) {
-      errors.push({ field: at(key), message: `${key} cannot be a key: it would be removed from the object` });
-      continue;
-    }
-    const inner = freeFormDropped(value, at(key));
-    errors.push(...inner.errors);
-    kept[key] = inner.kept;
-  }
-  return { kept, errors };
+/** A query without the parameters `names`. */
+function withoutParameters(query: unknown, names: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query as Record<string, unknown>).filter(([name]) => !names.includes(name)));
 }
 
 /** The query's parameters that class-transformer would drop (`?__proto__=1`), in the order given. */

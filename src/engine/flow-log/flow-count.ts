@@ -21,17 +21,26 @@ export function isCountDigits(text: string): boolean {
   return text.length < MAX_COUNT_DIGITS || (text.length === MAX_COUNT_DIGITS && text <= MAX_COUNT_TEXT);
 }
 
-/** The count a token spells (nearest double), or -1 when it is not digits only or is past 2^63 - 1. */
-export function parseCount(token: string): number {
+/**
+ * The decimal a token of at most `maxDigits` digits spells, or -1 when it is empty, longer, or not
+ * digits only. Summed digit by digit: exact up to 15 digits, rounded at each step beyond.
+ */
+export function parseDigits(token: string, maxDigits: number): number {
   const len = token.length;
-  if (len === 0 || len > MAX_COUNT_DIGITS) return -1;
+  if (len === 0 || len > maxDigits) return -1;
   let value = 0;
   for (let i = 0; i < len; i++) {
     const c = token.charCodeAt(i);
     if (c < CODE_0 || c > CODE_9) return -1;
     value = value * 10 + (c - CODE_0);
   }
-  if (len <= EXACT_DIGITS) return value;
+  return value;
+}
+
+/** The count a token spells (nearest double), or -1 when it is not digits only or is past 2^63 - 1. */
+export function parseCount(token: string): number {
+  const value = parseDigits(token, MAX_COUNT_DIGITS);
+  if (value < 0 || token.length <= EXACT_DIGITS) return value;
   // Number() rounds the decimal to the nearest double once, where the sum above rounded at each digit.
   return isCountDigits(token) ? Number(token) : -1;
 }

@@ -1,13 +1,11 @@
 import { DEFAULT_FORMAT, FlowFieldSpec, FlowLogFormat, parseLogFormat } from './flow-log-fields';
-import { MAX_COUNT_TEXT, parseCount } from './flow-count';
+import { MAX_COUNT_TEXT, parseCount, parseDigits } from './flow-count';
 import type { FlowRecord } from './flow-record';
 import { isIpAddress } from '../ip/ip-address';
 
 export type LineParseResult = { ok: true; record: FlowRecord } | { ok: false; error: string };
 export type LineParser = (line: string) => LineParseResult;
 
-const CODE_0 = 48;
-const CODE_9 = 57;
 const CODE_CR = 13;
 
 /** Longest decimal that can still be a safe integer (9007199254740991 has 16 digits). */
@@ -15,14 +13,7 @@ const MAX_DIGITS = 16;
 
 /** Parses a non-negative decimal integer strictly; returns -1 when the token is not one (or overflows). */
 function parseUnsigned(token: string, max: number): number {
-  const len = token.length;
-  if (len === 0 || len > MAX_DIGITS) return -1;
-  let value = 0;
-  for (let i = 0; i < len; i++) {
-    const c = token.charCodeAt(i);
-    if (c < CODE_0 || c > CODE_9) return -1;
-    value = value * 10 + (c - CODE_0);
-  }
+  const value = parseDigits(token, MAX_DIGITS);
   return value > max ? -1 : value;
 }
 

@@ -428,6 +428,17 @@ export function baseWorld(): ScenarioNetwork {
     .eni({ id: 'eni-mon1', subnet: 'subnet-clients', ip: MON, ipv6: MON_6, groups: ['sg-mon'] });
 }
 
+/**
+ * baseWorld whose app subnet lets replies out only on the Linux ephemeral range (TCP 32768-60999
+ * outbound, everything inbound), with sg-app admitting 8080 from the VPC: the estate where replies
+ * to Windows clients (49152-65535) and NAT gateways (1024-65535) are refused.
+ */
+export function linuxOnlyReplies(): ScenarioNetwork {
+  return baseWorld()
+    .ingress('sg-app', tcp(8080, '10.0.0.0/8'))
+    .acl('acl-app', [allow(100, '0.0.0.0/0')], [allow(100, '0.0.0.0/0', '6', [32768, 60999])]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flow-log records and the lines a flow log delivers
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record'
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
 import { referenceExplainFlow } from '../../../support/factories/reference-evaluator';
-import { APP1, W1, allow, baseWorld, conversation, naclOut, runDiagnose, tcp } from '../../../support/factories/scenario-network';
+import { APP1, W1, conversation, linuxOnlyReplies, naclOut, runDiagnose } from '../../../support/factories/scenario-network';
 
 /*
  * An aggregate collapses the client's ephemeral ports to the range it saw (the lowest of them
@@ -13,12 +13,6 @@ import { APP1, W1, allow, baseWorld, conversation, naclOut, runDiagnose, tcp } f
  * edge: the app subnet answers only the Linux range 32768-60999, and the window holds replies to a
  * Windows client both inside it and beyond it. The ports beyond it are still refused.
  */
-
-/** The app subnet lets out TCP on 32768-60999 only; sg-app admits 8080 from the VPC. */
-const linuxOnlyReplies = () =>
-  baseWorld()
-    .ingress('sg-app', tcp(8080, '10.0.0.0/8'))
-    .acl('acl-app', [allow(100, '0.0.0.0/0')], [allow(100, '0.0.0.0/0', '6', [32768, 60999])]);
 
 const replies = (ports: [number, number]): FlowAggregate =>
   flowAggregate({
