@@ -282,8 +282,14 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const answers = await Promise.all([ask(), ask(), ask()]);
     expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([200, 200, 202]);
     const first = answers.find((a) => a.status === 202)!.body;
+    // A repeat answered after the worker took the analysis shows it running: everything but its progress is the same.
+    const withoutProgress = ({ status, startedAt, ...rest }: Record<string, unknown>) => {
+      expect(status).toMatch(/^(queued|running)$/);
+      expect(startedAt === null || typeof startedAt === 'string').toBe(true);
+      return rest;
+    };
     for (const answer of answers) {
-      expect(answer.body).toEqual(first);
+      expect(withoutProgress(answer.body)).toEqual(withoutProgress(first));
       expect(answer.headers.location).toBe(`/v1/confirmations/${first.id}`);
     }
     // The same question in other words: the instances' interfaces for the instances, and a client port AWS is not asked about.
