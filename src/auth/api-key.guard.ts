@@ -34,9 +34,31 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const access = this.routes.of(context);
     if (access.isPublic) return true;
-
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck>();
-    const presented = presentedKey(request);
+    await this.admit(request, presentedKey(request), access.scope ?? defaultScopeOf(request.method));
+    return true;
+  }
+
+  /**
+   * Admits a request for the API's documentation (`/docs`, served by Fastify, outside Nest's
+   * guards) as any GET: a key with the read scope. A browser, which cannot be told to send a
+   * header, may present the key as HTTP Basic credentials (the key as password, any user name).
+   */
+  async admitToDocumentation(request: FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck): Promise<void> {
+    await this.admit(request, presentedKey(request, { basic: true }), 'read');
+    // No rate limiter runs after this one to make the check a known key's request defers.
+    if (request[DEFERRED_ADDRESS_CHECK] !== undefined) await this.failures.checkNotBlocked(request.ip);
+  }
+
+  /**
+   * Sets the request's principal, or throws: 401 without a known key, 429 while the address is
+   * blocked for failed authentications, 403 without the `required` scope.
+   */
+  private async admit(
+    request: FastifyRequest & RequestWithPrincipal & RequestWithDeferredCheck,
+    presented: string | undefined | typeof AMBIGUOUS,
+    required: Scope,
+  ): Promise<void> {
     if (presented === AMBIGUOUS) {
       await this.failures.checkNotBlocked(request.ip);
       throw await this.failures.failed(
@@ -57,13 +79,11 @@ export class ApiKeyGuard implements CanActivate {
     }
     request[PRINCIPAL_PROPERTY] = principal;
 
-    const required = access.scope ?? defaultScopeOf(request.method);
     if (!scopeSatisfies(principal.scopes, required)) {
       // A blocked address learns nothing of the key, not even its scope.
       if (request[DEFERRED_ADDRESS_CHECK] !== undefined) await this.failures.checkNotBlocked(request.ip);
       throw new ForbiddenError(required);
     }
-    return true;
   }
 }
 
@@ -75,11 +95,27 @@ interface RouteAccess {
 /** Two different keys in one request: which one it acts with cannot be told, so it acts with neither. */
 const AMBIGUOUS = Symbol('two different API keys');
 
-function presentedKey(request: FastifyRequest): string | undefined | typeof AMBIGUOUS {
+function presentedKey(request: FastifyRequest, { basic = false } = {}): string | undefined | typeof AMBIGUOUS {
   const authorization = request.headers.authorization;
-  const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  const bearer =
+    typeof authorization !== 'string'
+      ? undefined
+      : (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? (basic ? basicPassword(authorization) : undefined));
   const header = request.headers['x-api-key'];
   const apiKey = typeof header === 'string' && header.trim() ? header.trim() : undefined;
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return AMBIGUOUS;
   return bearer ?? apiKey;
+}
+
+/**
+ * The key in HTTP Basic credentials (RFC 7617): the password, or the user name when the password
+ * is empty (the key typed into the first field of a browser's prompt).
+ */
+function basicPassword(authorization: string): string | undefined {
+  const encoded = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization)?.[1];
+  if (encoded === undefined) return undefined;
+  const credentials = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  const [user, password] = colon < 0 ? [credentials, ''] : [credentials.slice(0, colon), credentials.slice(colon + 1)];
+  return (password || user).trim() || undefined;
 }

@@ -38,11 +38,14 @@ export class AuthModule {
       providers: [
         AuthFailureLimiter,
         RevokedKeysChannel,
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ApiKeyGuard,
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: BodyProblemGuard },
         { provide: APP_GUARD, useClass: UnreadQueryGuard },
       ],
+      // The documentation routes, which Fastify serves outside Nest's guards, are admitted by it too.
+      exports: [ApiKeyGuard],
     };
   }
 }

@@ -295,7 +295,7 @@ async function main(): Promise<number> {
     );
     await printFindings(client, target.id, stats.findings?.total ?? 0);
     console.log('\nbrowse:');
-    console.log(`  API docs        ${baseUrl}/docs`);
+    console.log(`  API docs        ${baseUrl}/docs  (the browser asks for the key: paste it as the password)`);
     console.log(`  findings        curl -H 'authorization: Bearer ${key}' '${baseUrl}/v1/findings?targetId=${target.id}'`);
     console.log(`  the analysis    curl -H 'authorization: Bearer ${key}' ${baseUrl}/v1/analyses/${analysis.id}`);
     console.log(`  API key (admin) ${key}  (revoked when the demo stops)`);

@@ -7,7 +7,6 @@ import {
   StartNetworkInsightsAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -363,7 +362,7 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
   });
 
   it('is documented in the OpenAPI document: summaries, the 202 schema, and the 402 and 422 refusals', async () => {
-    const doc = (await request(server()).get('/docs-json')).body;
+    const doc = (await api(server()).get('/docs-json')).body;
     for (const path of ['/v1/findings/{id}/confirm', '/v1/targets/{id}/paths/confirm']) {
       const operation = doc.paths[path].post;
       expect(operation.summary).toMatch(/Reachability Analyzer/);

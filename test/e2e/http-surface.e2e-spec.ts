@@ -147,19 +147,75 @@ describe('HTTP surface', () => {
     expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
   });
 
-  it('serves an OpenAPI 3 document and the docs UI without a key', async () => {
-    const json = await request(server()).get('/docs-json');
+  it('serves an OpenAPI 3 document and the docs UI to a key that may read', async () => {
+    const json = await request(server()).get('/docs-json').set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(json.status).toBe(200);
     expect(json.body.openapi).toMatch(/^3\./);
     expect(json.body.paths['/v1/api-keys']).toBeDefined();
     expect(json.body.components.securitySchemes).toHaveProperty('api-key');
-    const ui = await request(server()).get('/docs');
+    const ui = await request(server()).get('/docs').set('x-api-key', ADMIN_KEY);
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');
+    const yaml = await request(server()).get('/docs-yaml').set('authorization', `Bearer ${ADMIN_KEY}`);
+    expect(yaml.status).toBe(200);
+    expect(yaml.text).toMatch(/^openapi: 3\./m);
+  });
+
+  it('refuses the documentation without a key, by the route it is served from, and asks a browser for the key', async () => {
+    const paths = [
+      '/docs',
+      '/docs/',
+      '/docs-json',
+      '/docs-yaml',
+      '/docs/swagger-ui-init.js',
+      '/docs/swagger-ui.css',
+      '/%64ocs-json',
+      '/docs-json?x=1',
+    ];
+    for (const path of paths) {
+      for (const key of [undefined, 'wrong-key']) {
+        const test = request(server()).get(path);
+        const response = await (key ? test.set('authorization', `Bearer ${key}`) : test);
+        expect(response.status, `${path} with ${key ?? 'no key'}`).toBe(401);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED' });
+        expect(response.headers['www-authenticate']).toMatch(/Basic realm="sgdoctor"/);
+        expect(response.text).not.toMatch(/SwaggerUI|openapi/);
+      }
+    }
+  });
+
+  it('takes the key as the password (or the user name) of Basic credentials on the documentation, and nowhere else', async () => {
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    for (const credentials of [`:${ADMIN_KEY}`, `anyone:${ADMIN_KEY}`, `${ADMIN_KEY}:`, ADMIN_KEY]) {
+      const ui = await request(server()).get('/docs').set('authorization', basic(credentials));
+      expect(ui.status, credentials).toBe(200);
+      expect(ui.text).toContain('swagger');
+    }
+    expect(
+      (
+        await request(server())
+          .get('/docs-json')
+          .set('authorization', basic(`${ADMIN_KEY}x:`))
+      ).status,
+    ).toBe(401);
+    // Two different keys are refused here as on every route.
+    const ambiguous = await request(server())
+      .get('/docs-json')
+      .set('authorization', basic(`:${ADMIN_KEY}`))
+      .set('x-api-key', 'another-key');
+    expect(ambiguous.status).toBe(401);
+    expect(
+      (
+        await request(server())
+          .get('/v1/api-keys')
+          .set('authorization', basic(`:${ADMIN_KEY}`))
+      ).status,
+    ).toBe(401);
   });
 
   it('serves at /docs-json the document committed as openapi.json, though that one is built with no database', async () => {
-    const json = await request(server()).get('/docs-json');
+    const json = await request(server()).get('/docs-json').set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(canonicalJson(json.body)).toBe(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
   });
 

@@ -57,7 +57,10 @@ describe('built processes', () => {
 
       const ready = await fetch(`${baseUrl}/health/ready`);
       expect(ready.status).toBe(200);
-      const docs = (await (await fetch(`${baseUrl}/docs-json`)).json()) as { openapi: string };
+      expect((await fetch(`${baseUrl}/docs-json`)).status).toBe(401);
+      const docs = (await (await fetch(`${baseUrl}/docs-json`, { headers: { authorization: `Bearer ${SECRET_KEY}` } })).json()) as {
+        openapi: string;
+      };
       expect(docs.openapi).toMatch(/^3\./);
       const anonymous = await fetch(`${baseUrl}/v1/api-keys`, { headers: { 'x-request-id': 'lifecycle-anonymous' } });
       expect(anonymous.status).toBe(401);

@@ -1,13 +1,28 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { ApiKeyGuard } from '../../auth/api-key.guard';
+import { UnauthenticatedError } from '../errors/unauthenticated.error';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { createOpenApiDocument } from '../openapi/openapi-document';
+import { sendExceptionProblem } from './problem-details.filter';
+
+const DOCS_PATH = 'docs';
+
+/** The routes SwaggerModule adds for the documentation: the UI and its files, the document as JSON and YAML. */
+const DOCS_ROUTE = new RegExp(`^/${DOCS_PATH}(?:$|[/-])`);
+
+/**
+ * What a 401 from the documentation offers: the key as a bearer token, as everywhere, or as the
+ * password of HTTP Basic credentials, which makes a browser ask for it.
+ */
+const DOCS_CHALLENGE = 'Bearer realm="sgdoctor", Basic realm="sgdoctor", charset="UTF-8"';
 
 /**
  * Everything the HTTP app needs beyond its modules and its adapter (createFastifyAdapter, which
  * reads the bodies), shared by main.ts and the tests so both serve the same thing: the pino
- * logger, the request-id and nosniff response headers, and OpenAPI at /docs (UI) and /docs-json.
+ * logger, the request-id and nosniff response headers, and OpenAPI at /docs (UI) and /docs-json,
+ * behind an API key like every route but the health checks.
  */
 export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
   app.useLogger(app.get(Logger));
@@ -19,7 +34,35 @@ export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
       // Browsers take every answer for the type it declares, never sniff a script out of it.
       void reply.header('x-content-type-options', 'nosniff');
     });
+  protectDocumentation(app);
   const document = createOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json`, yamlDocumentUrl: `${DOCS_PATH}-yaml` });
   return document;
+}
+
+/**
+ * SwaggerModule serves the documentation from Fastify routes of its own, which Nest's guards never
+ * see: they are admitted here, by the route Fastify matched (so an encoded path is judged as the
+ * path it is routed to), with any key that may read.
+ */
+function protectDocumentation(app: NestFastifyApplication): void {
+  const guard = app.get(ApiKeyGuard);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      const route = request.routeOptions.url;
+      if (route === undefined || !DOCS_ROUTE.test(route)) return;
+      try {
+        await guard.admitToDocumentation(request);
+      } catch (error) {
+        sendExceptionProblem(
+          error,
+          request,
+          reply,
+          error instanceof UnauthenticatedError ? { 'www-authenticate': DOCS_CHALLENGE } : undefined,
+        );
+        return reply;
+      }
+    });
 }

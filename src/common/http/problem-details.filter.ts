@@ -43,47 +43,58 @@ interface Classified {
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger(ProblemDetailsFilter.name);
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const classified = this.classify(exception, request);
-    if (classified.status >= 500) {
-      this.logger.error({ err: exception, code: classified.code }, classified.detail);
-    }
-    sendProblem(request, reply, classified);
+    sendExceptionProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
   }
+}
 
-  private classify(exception: unknown, request: FastifyRequest | undefined): Classified {
-    if (exception instanceof AppError) {
-      return { status: ERROR_STATUS[exception.code], code: exception.code, detail: exception.message, extensions: exception.details };
-    }
-    if (exception instanceof HttpException) {
-      return this.classifyHttpException(exception, request);
-    }
-    // PostgreSQL or Redis went away under the request: a 503 naming it, not a 500.
-    const dependency = unavailableDependencyOf(exception);
-    if (dependency) {
-      const unavailable = new DependencyUnavailableError(dependency);
-      return { status: 503, code: unavailable.code, detail: unavailable.message, extensions: unavailable.details };
-    }
-    const fastifyStatus = fastifyClientErrorStatus(exception);
-    if (fastifyStatus !== undefined) {
-      const code = CODE_BY_STATUS[fastifyStatus] ?? ErrorCode.BadRequest;
-      return { status: fastifyStatus, code, detail: (exception as Error).message, extensions: {} };
-    }
-    return { status: 500, code: ErrorCode.Internal, detail: 'An unexpected error occurred.', extensions: {} };
-  }
+const logger = new Logger(ProblemDetailsFilter.name);
 
-  private classifyHttpException(exception: HttpException, request: FastifyRequest | undefined): Classified {
-    const status = exception.getStatus();
-    if (status === 404 && isUnmatchedRoute(request)) return unmatchedRoute(request);
-    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
-    const detail = status >= 500 ? ERROR_TITLE[code] : httpExceptionMessage(exception);
-    return { status, code, detail, extensions: {} };
+/**
+ * Answers `exception` as ProblemDetailsFilter does, for a request answered outside Nest's
+ * handlers (a Fastify hook); `headers` are added to those its status calls for.
+ */
+export function sendExceptionProblem(
+  exception: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  headers?: Record<string, string>,
+): void {
+  const classified = classify(exception, request);
+  if (classified.status >= 500) {
+    logger.error({ err: exception, code: classified.code }, classified.detail);
   }
+  sendProblem(request, reply, headers ? { ...classified, headers: { ...classified.headers, ...headers } } : classified);
+}
+
+function classify(exception: unknown, request: FastifyRequest | undefined): Classified {
+  if (exception instanceof AppError) {
+    return { status: ERROR_STATUS[exception.code], code: exception.code, detail: exception.message, extensions: exception.details };
+  }
+  if (exception instanceof HttpException) {
+    return classifyHttpException(exception, request);
+  }
+  // PostgreSQL or Redis went away under the request: a 503 naming it, not a 500.
+  const dependency = unavailableDependencyOf(exception);
+  if (dependency) {
+    const unavailable = new DependencyUnavailableError(dependency);
+    return { status: 503, code: unavailable.code, detail: unavailable.message, extensions: unavailable.details };
+  }
+  const fastifyStatus = fastifyClientErrorStatus(exception);
+  if (fastifyStatus !== undefined) {
+    const code = CODE_BY_STATUS[fastifyStatus] ?? ErrorCode.BadRequest;
+    return { status: fastifyStatus, code, detail: (exception as Error).message, extensions: {} };
+  }
+  return { status: 500, code: ErrorCode.Internal, detail: 'An unexpected error occurred.', extensions: {} };
+}
+
+function classifyHttpException(exception: HttpException, request: FastifyRequest | undefined): Classified {
+  const status = exception.getStatus();
+  if (status === 404 && isUnmatchedRoute(request)) return unmatchedRoute(request);
+  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+  const detail = status >= 500 ? ERROR_TITLE[code] : httpExceptionMessage(exception);
+  return { status, code, detail, extensions: {} };
 }
 
 /**
