@@ -3,7 +3,7 @@ import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { isTransitGatewayInterface } from '../network/interface-owner';
 import { describeTraffic, isIcmp } from '../network/protocol';
-import { atHighestDestinationPort } from './flow-ports';
+import { atDestinationPort, atHighestDestinationPort, interiorDestinationPorts } from './flow-ports';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
@@ -382,13 +382,30 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
  * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.
  * An aggregate that collapsed its destination ports is judged at the lowest and the highest of
- * them: refused at either, it is refused.
+ * them: refused at either, it is refused. A REJECTed one that both pass was refused in between (a
+ * NACL entry denying 50000-50100 before one allowing 1024-65535): it is judged where the rules
+ * of its controls start and end between the two, and the first port refused there stands for it.
  */
 export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: ExplainContext = {}): FlowVerdict {
-  const verdict = analyzeFlow(model, flow, ctx).verdict;
+  const lowest = analyzeFlow(model, flow, ctx);
   // An aggregate's records went to a range of destination ports: refused at its highest, it is refused.
-  const highest = verdict.verdict === 'blocked' ? null : atHighestDestinationPort(flow);
-  if (highest === null) return verdict;
+  const highest = lowest.verdict.verdict === 'blocked' ? null : atHighestDestinationPort(flow);
+  if (highest === null) return lowest.verdict;
   const there = analyzeFlow(model, highest, ctx).verdict;
-  return there.verdict === 'blocked' ? there : verdict;
+  if (there.verdict === 'blocked' || flow.action !== 'REJECT') return there.verdict === 'blocked' ? there : lowest.verdict;
+  for (const port of interiorDestinationPorts(flow, portRangesJudging(model, lowest))) {
+    const between = analyzeFlow(model, atDestinationPort(flow, port), ctx).verdict;
+    if (between.verdict === 'blocked') return between;
+  }
+  return lowest.verdict;
+}
+
+/** The port ranges of the rules that judged a flow: its subnet NACL's entries and its groups' rules of its direction. */
+function* portRangesJudging(model: NetworkModel, analysis: FlowAnalysis): Iterable<{ fromPort: number; toPort: number }> {
+  if (analysis.networkAclId !== null) {
+    for (const direction of ['ingress', 'egress'] as const) yield* model.networkAclEntries(analysis.networkAclId, direction) ?? [];
+  }
+  for (const groupId of analysis.groupIds) {
+    for (const rule of model.allGroupRules(groupId)) if (rule.direction === analysis.verdict.direction) yield rule;
+  }
 }

@@ -35,12 +35,38 @@ export function keyPorts(flow: Pick<FlowAggregate, 'servicePortSide' | 'srcport'
  * already stands at. Rules filter on the destination port, and an aggregate that collapsed its
  * destination side (replies, requests from a low port) stands at the lowest port observed there:
  * the highest one was observed too, and can fall outside an entry the lowest one is inside (a
- * NACL answering 32768-60999, a Windows client's 62000). Ports between the two were not
- * necessarily seen, so only these two are judged.
+ * NACL answering 32768-60999, a Windows client's 62000).
  */
 export function atHighestDestinationPort(flow: FlowAggregate): FlowAggregate | null {
   if (flow.servicePortSide !== 'src' || flow.ephemeralPortMax === null || flow.dstport === null) return null;
   if (flow.ephemeralPortMax === flow.dstport) return null;
+  return atDestinationPort(flow, flow.ephemeralPortMax);
+}
+
+/**
+ * The destination ports strictly between the lowest and the highest of a collapsed aggregate
+ * where a verdict can change, ascending: where one of the port ranges in `ranges` starts, and
+ * just past where one ends. A verdict over ports is the same between two such boundaries, so the
+ * lowest port of the range a control refuses is one of them (or an end, judged on its own).
+ * Empty for an aggregate that did not collapse its destination side.
+ */
+export function interiorDestinationPorts(
+  flow: FlowAggregate,
+  ranges: Iterable<{ readonly fromPort: number; readonly toPort: number }>,
+): number[] {
+  if (flow.servicePortSide !== 'src' || flow.ephemeralPortMax === null || flow.dstport === null) return [];
+  const low = flow.dstport;
+  const high = flow.ephemeralPortMax;
+  const ports = new Set<number>();
+  for (const { fromPort, toPort } of ranges) {
+    if (fromPort > low && fromPort < high) ports.add(fromPort);
+    if (toPort + 1 > low && toPort + 1 < high) ports.add(toPort + 1);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** The flow with its destination port set to `port`. */
+export function atDestinationPort(flow: FlowAggregate, port: number): FlowAggregate {
   // A copy of its fields: the flow may be a column reader, whose fields a spread would not copy.
-  return { ...plainFlowAggregate(flow, false), dstport: flow.ephemeralPortMax };
+  return { ...plainFlowAggregate(flow, false), dstport: port };
 }

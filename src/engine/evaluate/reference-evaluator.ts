@@ -3,7 +3,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
 import { describeInterfaceOwner, isNatGatewayOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
 import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, Route, SecurityGroupRule } from '../network/snapshot';
-import { atHighestDestinationPort, keyPorts, servicePortSide } from './flow-ports';
+import { atDestinationPort, atHighestDestinationPort, interiorDestinationPorts, keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
 /*
@@ -628,14 +628,35 @@ function servesNobody(s: NetworkSnapshot, groups: readonly string[], protocol: n
 
 /**
  * Oracle for `explainFlow`: same verdict, direction, returnTraffic and blockedBy (reason wording is
- * not compared). A collapsed range of destination ports is judged at both its ends.
+ * not compared). A collapsed range of destination ports is judged at both its ends, and a REJECT
+ * that both pass at every port between them where any port range of the snapshot starts or ends.
  */
 export function referenceExplainFlow(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[] = []): FlowVerdict {
   const atLowest = referenceExplainOne(s, flow, accepted);
   const highest = atHighestDestinationPort(flow);
   if (atLowest.verdict === 'blocked' || highest === null) return atLowest;
   const atHighest = referenceExplainOne(s, highest, accepted);
-  return atHighest.verdict === 'blocked' ? atHighest : atLowest;
+  if (atHighest.verdict === 'blocked') return atHighest;
+  if (flow.action !== 'REJECT') return atLowest;
+  for (const port of interiorDestinationPorts(flow, snapshotPortRanges(s))) {
+    const between = referenceExplainOne(s, atDestinationPort(flow, port), accepted);
+    if (between.verdict === 'blocked') return between;
+  }
+  return atLowest;
+}
+
+/** Every port range the snapshot's NACL entries and security group rules name. */
+function snapshotPortRanges(s: NetworkSnapshot): { fromPort: number; toPort: number }[] {
+  const ranges: { fromPort: number; toPort: number }[] = [];
+  const add = (from: number | undefined, to: number | undefined) => {
+    if (from !== undefined && to !== undefined) ranges.push({ fromPort: from, toPort: to });
+  };
+  for (const acl of s.NetworkAcls ?? []) for (const e of acl.Entries ?? []) add(e.PortRange?.From, e.PortRange?.To);
+  for (const group of s.SecurityGroups ?? []) {
+    for (const perm of [...(group.IpPermissions ?? []), ...(group.IpPermissionsEgress ?? [])]) add(perm.FromPort, perm.ToPort);
+  }
+  for (const rule of s.SecurityGroupRules ?? []) add(rule.FromPort, rule.ToPort);
+  return ranges;
 }
 
 function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: readonly FlowAggregate[]): FlowVerdict {

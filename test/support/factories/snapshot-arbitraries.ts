@@ -102,16 +102,33 @@ const naclEntry = (egress: boolean): fc.Arbitrary<NetworkAclEntry> =>
       return e;
     });
 
-const entries = fc.tuple(fc.array(naclEntry(false), { maxLength: 4 }), fc.array(naclEntry(true), { maxLength: 4 })).map(([a, b]) => {
-  const seen = new Set<string>();
-  const unique = [...a, ...b].filter((e) => !seen.has(`${e.Egress}:${e.RuleNumber}`) && seen.add(`${e.Egress}:${e.RuleNumber}`));
-  return [
-    ...unique,
-    { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
-    { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
-    { RuleNumber: 32768, Protocol: '-1', RuleAction: 'deny', Egress: false, Ipv6CidrBlock: '::/0' },
-  ] as NetworkAclEntry[];
-});
+/**
+ * A band of TCP ports denied ahead of an entry that lets everything through, in one direction
+ * (egress when true): what a collapsed range of client ports can straddle with both its ends let through.
+ */
+const midBand = (egress: boolean): NetworkAclEntry[] => [
+  { RuleNumber: 5, Protocol: '6', RuleAction: 'deny', Egress: egress, CidrBlock: '0.0.0.0/0', PortRange: { From: 50000, To: 50000 } },
+  { RuleNumber: 6, Protocol: '-1', RuleAction: 'allow', Egress: egress, CidrBlock: '0.0.0.0/0' },
+];
+
+const entries = fc
+  .tuple(
+    fc.array(naclEntry(false), { maxLength: 4 }),
+    fc.array(naclEntry(true), { maxLength: 4 }),
+    fc.constantFrom<boolean | null>(null, null, null, null, false, true),
+  )
+  .map(([a, b, band]) => {
+    const seen = new Set<string>();
+    const unique = [...(band === null ? [] : midBand(band)), ...a, ...b].filter(
+      (e) => !seen.has(`${e.Egress}:${e.RuleNumber}`) && seen.add(`${e.Egress}:${e.RuleNumber}`),
+    );
+    return [
+      ...unique,
+      { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0' },
+      { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '0.0.0.0/0' },
+      { RuleNumber: 32768, Protocol: '-1', RuleAction: 'deny', Egress: false, Ipv6CidrBlock: '::/0' },
+    ] as NetworkAclEntry[];
+  });
 
 /** What the snapshot says of transit gateway tgw-1 and the attachments of vpc-a and vpc-b to it. */
 const SETTINGS = ['absent', 'enable', 'enable', 'disable', 'unset', 'modifying', 'pending'] as const;
@@ -324,6 +341,8 @@ export function flowArbitrary(action?: 'ACCEPT' | 'REJECT'): fc.Arbitrary<FlowAg
       tcpFlags: fc.constantFrom(null, 0, 2, 18, 19, 1, 4, 3),
       action: action ? fc.constant(action) : (fc.constantFrom('ACCEPT', 'REJECT') as fc.Arbitrary<'ACCEPT' | 'REJECT'>),
       bpa: fc.integer({ min: 0, max: 20 }),
+      // The client ports of an aggregate that collapsed its destination side: the lowest and the highest it saw.
+      collapsed: fc.constantFrom<[number, number] | null>(null, null, null, [1024, 65535], [32768, 60999], [1025, 50000], [40000, 62000]),
     })
     .map((r) => {
       const ported = r.protocol === 6 || r.protocol === 17;
@@ -342,9 +361,9 @@ export function flowArbitrary(action?: 'ACCEPT' | 'REJECT'): fc.Arbitrary<FlowAg
         action: r.action,
         tcpFlags: r.protocol === 6 ? r.tcpFlags : null,
         rejectReason: r.bpa === 0 ? 'BPA' : r.bpa === 1 ? 'EC' : null,
-        servicePortSide: null,
-        ephemeralPortMin: null,
-        ephemeralPortMax: null,
+        ...(ported && r.collapsed
+          ? { dstport: r.collapsed[0], servicePortSide: 'src' as const, ephemeralPortMin: r.collapsed[0], ephemeralPortMax: r.collapsed[1] }
+          : { servicePortSide: null, ephemeralPortMin: null, ephemeralPortMax: null }),
         records: 1,
         packets: 1,
         bytes: 40,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateNetworkAcl } from '../../../../src/engine/evaluate/network-acl-evaluator';
-import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { analyzeFlow, explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { atHighestDestinationPort } from '../../../../src/engine/evaluate/flow-ports';
 import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
 import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import { referenceThroughTransitGateway } from '../../../../src/engine/evaluate/transit-gateway-reference';
@@ -107,20 +108,35 @@ describe('indexed evaluators agree with the reference evaluator', () => {
 });
 
 describe('the generators reach every outcome the comparison is meant to cover', () => {
-  it('blocked by SG, by NACL, by both, allowed, unknown, return traffic', () => {
+  it('blocked by SG, by NACL, by both, allowed, unknown, return traffic, and between the ends of a collapsed range', () => {
     const seen = new Set<string>();
     const samples = fc.sample(fc.tuple(snapshotArbitrary, fc.array(flowArbitrary('ACCEPT'), { maxLength: 6 }), flowArbitrary()), {
       numRuns: 600,
       seed: 7,
     });
     for (const [snapshot, accepted, flow] of samples) {
-      const v = explainFlow(NetworkModel.fromSnapshot(snapshot), flow, { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
+      const model = NetworkModel.fromSnapshot(snapshot);
+      const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) };
+      const v = explainFlow(model, flow, ctx);
       seen.add(v.verdict);
+      const highest = atHighestDestinationPort(flow);
+      const atEnds = [flow, ...(highest ? [highest] : [])].map((f) => analyzeFlow(model, f, ctx).verdict.verdict);
+      if (v.verdict === 'blocked' && !atEnds.includes('blocked')) seen.add('between');
       for (const c of v.blockedBy) seen.add(c.control);
       if (v.blockedBy.length === 2) seen.add('both');
       if (v.returnTraffic) seen.add('return');
     }
-    for (const outcome of ['allowed', 'blocked', 'unknown', 'security-group', 'network-acl', 'block-public-access', 'both', 'return']) {
+    for (const outcome of [
+      'allowed',
+      'blocked',
+      'unknown',
+      'security-group',
+      'network-acl',
+      'block-public-access',
+      'both',
+      'return',
+      'between',
+    ]) {
       expect(seen, outcome).toContain(outcome);
     }
   });

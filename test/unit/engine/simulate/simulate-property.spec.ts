@@ -7,7 +7,13 @@ import { applyChanges } from '../../../../src/engine/simulate/apply-changes';
 import { simulate } from '../../../../src/engine/simulate/simulate';
 import { flowArbitrary, snapshotArbitrary } from '../../../support/factories/snapshot-arbitraries';
 
-function exactRule(flow: { protocol: number; dstport: number | null }, peer: string, groupId: string, egress: boolean): FixChange {
+/** A rule for exactly the flow's peer and destination ports (the range it collapsed, if it did). */
+function exactRule(
+  flow: { protocol: number; dstport: number | null; servicePortSide: 'src' | 'dst' | null; ephemeralPortMax: number | null },
+  peer: string,
+  groupId: string,
+  egress: boolean,
+): FixChange {
   const ported = flow.protocol === 6 || flow.protocol === 17;
   const range = peer.includes(':') ? { Ipv6Ranges: [{ CidrIpv6: `${peer}/128` }] } : { IpRanges: [{ CidrIp: `${peer}/32` }] };
   return {
@@ -17,7 +23,9 @@ function exactRule(flow: { protocol: number; dstport: number | null }, peer: str
       IpPermissions: [
         {
           IpProtocol: String(flow.protocol),
-          ...(ported ? { FromPort: flow.dstport, ToPort: flow.dstport } : { FromPort: -1, ToPort: -1 }),
+          ...(ported
+            ? { FromPort: flow.dstport, ToPort: flow.servicePortSide === 'src' ? (flow.ephemeralPortMax ?? flow.dstport) : flow.dstport }
+            : { FromPort: -1, ToPort: -1 }),
           ...range,
         },
       ],
