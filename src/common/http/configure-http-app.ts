@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyGuard } from '../../auth/api-key.guard';
 import { UnauthenticatedError } from '../errors/unauthenticated.error';
@@ -42,27 +43,30 @@ export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
 
 /**
  * SwaggerModule serves the documentation from Fastify routes of its own, which Nest's guards never
- * see: they are admitted here, by the route Fastify matched (so an encoded path is judged as the
- * path it is routed to), with any key that may read.
+ * see: each of them, as it is added, is given a hook that admits any key that may read (by the
+ * route, so an encoded path is judged as the path it is routed to; and no other route pays for it).
  */
 function protectDocumentation(app: NestFastifyApplication): void {
   const guard = app.get(ApiKeyGuard);
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await guard.admitToDocumentation(request);
+    } catch (error) {
+      sendExceptionProblem(
+        error,
+        request,
+        reply,
+        error instanceof UnauthenticatedError ? { 'www-authenticate': DOCS_CHALLENGE } : undefined,
+      );
+      return reply;
+    }
+  };
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', async (request, reply) => {
-      const route = request.routeOptions.url;
-      if (route === undefined || !DOCS_ROUTE.test(route)) return;
-      try {
-        await guard.admitToDocumentation(request);
-      } catch (error) {
-        sendExceptionProblem(
-          error,
-          request,
-          reply,
-          error instanceof UnauthenticatedError ? { 'www-authenticate': DOCS_CHALLENGE } : undefined,
-        );
-        return reply;
-      }
+    .addHook('onRoute', (route) => {
+      if (!DOCS_ROUTE.test(route.url)) return;
+      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [admit, ...own];
     });
 }
