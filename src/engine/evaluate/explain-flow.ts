@@ -393,19 +393,29 @@ export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   if (highest === null) return lowest.verdict;
   const there = analyzeFlow(model, highest, ctx).verdict;
   if (there.verdict === 'blocked' || flow.action !== 'REJECT') return there.verdict === 'blocked' ? there : lowest.verdict;
-  for (const port of interiorDestinationPorts(flow, portRangesJudging(model, lowest))) {
+  for (const port of interiorDestinationPorts(flow, portRangesJudging(model, flow, lowest))) {
     const between = analyzeFlow(model, atDestinationPort(flow, port), ctx).verdict;
     if (between.verdict === 'blocked') return between;
   }
   return lowest.verdict;
 }
 
-/** The port ranges of the rules that judged a flow: its subnet NACL's entries and its groups' rules of its direction. */
-function* portRangesJudging(model: NetworkModel, analysis: FlowAnalysis): Iterable<{ fromPort: number; toPort: number }> {
+/**
+ * The port ranges of the flow's protocol in the rules that judge it: its subnet NACL's entries and
+ * its groups' rules, both directions of each (the groups' rules of the other direction decide
+ * whether a packet is return traffic, at the port it goes to; a transit gateway attachment in the
+ * subnet applies the NACL's inbound entries to egress packets).
+ */
+function* portRangesJudging(
+  model: NetworkModel,
+  flow: FlowAggregate,
+  analysis: FlowAnalysis,
+): Iterable<{ fromPort: number; toPort: number }> {
+  const ofProtocol = (rule: { protocol: number }) => rule.protocol === flow.protocol || rule.protocol === -1;
   if (analysis.networkAclId !== null) {
-    for (const direction of ['ingress', 'egress'] as const) yield* model.networkAclEntries(analysis.networkAclId, direction) ?? [];
+    for (const direction of ['ingress', 'egress'] as const) {
+      for (const entry of model.networkAclEntries(analysis.networkAclId, direction) ?? []) if (ofProtocol(entry)) yield entry;
+    }
   }
-  for (const groupId of analysis.groupIds) {
-    for (const rule of model.allGroupRules(groupId)) if (rule.direction === analysis.verdict.direction) yield rule;
-  }
+  for (const groupId of analysis.groupIds) for (const rule of model.allGroupRules(groupId)) if (ofProtocol(rule)) yield rule;
 }
