@@ -123,10 +123,21 @@ export function classifyAddress(address: Address): SsrfBlockReason | null {
     }
   }
   const range = address.range();
-  if (range === 'unicast') return null;
+  if (range === 'unicast') return isUnallocatedIPv6(address) ? 'reserved' : null;
   // Anything else — documentation, benchmarking, ORCHID … — can hide or reach an internal
   // address, so it is refused as special-purpose.
   return RANGE_REASONS[range] ?? 'special-purpose';
+}
+
+/**
+ * ipaddr.js calls every IPv6 address outside its special ranges unicast, but only 2000::/3 is
+ * allocated for global unicast; the rest is reserved by IANA, so no public receiver has such an
+ * address while an internal network may route it.
+ */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+function isUnallocatedIPv6(address: Address): boolean {
+  return address instanceof ipaddr.IPv6 && !address.match(GLOBAL_UNICAST_V6);
 }
 
 /** The IPv4 addresses an IPv6 address carries by one of the standard embeddings (none for most). */

@@ -169,6 +169,14 @@ describe('SsrfGuard', () => {
       ['https://198.18.0.1/', 'reserved'],
       ['https://240.0.0.1/', 'reserved'],
       ['https://[2001:0:53aa:64c:0:0:0:1]/', 'reserved'],
+      // IPv6 outside 2000::/3 is unallocated (IANA reserves it): no public host has such an
+      // address, while a network may route it internally.
+      ['https://[1::1]/', 'reserved'],
+      ['https://[::1:0:0:1]/', 'reserved'],
+      ['https://[::ffff:1:7f00:1]/', 'reserved'],
+      ['https://[4000::1]/', 'reserved'],
+      ['https://[e000::1]/', 'reserved'],
+      ['https://[1fff:ffff::1]/', 'reserved'],
     ])('refuses %s as %s', async (url, reason) => {
       expect(await reasonFor(guard, url)).toBe(reason);
     });
