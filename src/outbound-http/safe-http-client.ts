@@ -16,6 +16,8 @@ export interface SafeHttpRequest {
    * A body longer than maxResponseBytes: 'fail' (the default) throws ResponseTooLargeError, for
    * callers that need the whole answer; 'truncate' returns its first maxResponseBytes, for
    * callers that act on the status alone and must not turn an answered request into a failure.
+   * With 'truncate' a body that stalls, outlasts the deadline or breaks off after the status
+   * arrived is likewise returned as far as it was read.
    */
   oversizedBody?: 'fail' | 'truncate';
 }
@@ -25,7 +27,10 @@ export interface SafeHttpResponse {
   /** Lower-case names; repeated headers joined with `, `. */
   headers: Record<string, string>;
   body: Buffer;
-  /** The receiver sent more than maxResponseBytes; `body` holds the first of it, the rest was never read. */
+  /**
+   * The body was not read to its end: it was longer than maxResponseBytes, or (with oversizedBody
+   * 'truncate') it stalled, outlasted the deadline or broke off; `body` holds what was read.
+   */
   bodyTruncated: boolean;
   durationMs: number;
   /** The address the connection was pinned to. */
@@ -141,7 +146,12 @@ export class SafeHttpClient {
     });
   }
 
-  /** Holds at most the limit: past it the connection is dropped, whether the caller fails or keeps what was read. */
+  /**
+   * Holds at most the limit: past it the connection is dropped, whether the caller fails or keeps
+   * what was read. A caller that keeps what was read also keeps it when the body fails (a stall,
+   * the deadline, a reset): the status already answered it, and a receiver that answers 2xx and
+   * then trickles its body must not have the request judged failed, and sent again, for that.
+   */
   private async readLimited(
     body: AsyncIterable<Buffer> & { destroy(): void },
     status: number,
@@ -150,15 +160,21 @@ export class SafeHttpClient {
     const limit = this.settings.maxResponseBytes;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of body) {
-      if (size + chunk.length > limit) {
-        body.destroy();
-        if (oversized === 'fail') throw new ResponseTooLargeError(limit, status);
-        chunks.push(chunk.subarray(0, limit - size));
-        return { body: Buffer.concat(chunks, limit), truncated: true };
+    try {
+      for await (const chunk of body) {
+        if (size + chunk.length > limit) {
+          body.destroy();
+          if (oversized === 'fail') throw new ResponseTooLargeError(limit, status);
+          chunks.push(chunk.subarray(0, limit - size));
+          return { body: Buffer.concat(chunks, limit), truncated: true };
+        }
+        chunks.push(chunk);
+        size += chunk.length;
       }
-      chunks.push(chunk);
-      size += chunk.length;
+    } catch (error) {
+      if (oversized === 'fail') throw error;
+      body.destroy();
+      return { body: Buffer.concat(chunks, size), truncated: true };
     }
     return { body: Buffer.concat(chunks, size), truncated: false };
   }

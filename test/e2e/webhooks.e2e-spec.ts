@@ -330,6 +330,21 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual([eventId]);
   });
 
+  it('a 2xx is delivered whatever its body: one that stalls after the status is not retried', async () => {
+    const hook = await receiver(() => ({ status: 200, stallBody: true }));
+    const { id } = await subscribe(hook.url('/stalling'));
+    const eventId = await emitOpened();
+    const [delivery] = await until(
+      () => deliveries(id),
+      (items) => items[0] !== undefined && items[0].status !== 'pending',
+    );
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, lastError: null });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual([eventId]);
+    // The subscription stays and gets later tests' events: they must not each hold a worker slot.
+    hook.respondWith(() => ({ status: 204 }));
+  });
+
   it('holds, not fails, the other deliveries of a burst that were in flight when a 410 disabled the subscription', async () => {
     let gone = true;
     // No 410 is answered before two deliveries are in flight: both of the subscription's slots

@@ -16,6 +16,8 @@ export interface ReceiverReply {
   body?: string | object;
   /** Stream a body this many bytes long instead of `body`: a receiver that answers at great length. */
   streamBytes?: number;
+  /** Send the status and the first bytes of a body, then nothing more until the client hangs up. */
+  stallBody?: boolean;
   /** Answer this much later (a slow receiver). */
   delayMs?: number;
   /** Answer only once this settles (then after `delayMs`): a receiver that waits for other requests. */
@@ -98,6 +100,7 @@ export class WebhookReceiver {
   private answer(res: ServerResponse, reply: ReceiverReply): void {
     const send = () => {
       if (reply.streamBytes !== undefined) return stream(res, reply, reply.streamBytes);
+      if (reply.stallBody) return void res.writeHead(reply.status, reply.headers).write('{"received":');
       const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { ...(typeof reply.body === 'object' ? { 'content-type': 'application/json' } : {}), ...reply.headers });
       res.end(body);

@@ -232,6 +232,27 @@ describe('SafeHttpClient against a local server', () => {
     expect(res.body).toEqual(Buffer.alloc(100_000, 0x61));
   });
 
+  it("with oversizedBody 'truncate', a body that stalls or outlasts the deadline after the status is what was read, not a failure", async () => {
+    const stalled = await loopbackClient({ bodyTimeoutMs: 200 }).request({
+      url: `http://127.0.0.1:${port}/slow-body`,
+      oversizedBody: 'truncate',
+    });
+    expect(stalled).toMatchObject({ status: 200, bodyTruncated: true });
+    expect(stalled.body.toString()).toBe('first');
+    const started = Date.now();
+    const late = await loopbackClient({ totalTimeoutMs: 300 }).request({
+      url: `http://127.0.0.1:${port}/slow-body`,
+      oversizedBody: 'truncate',
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(late).toMatchObject({ status: 200, bodyTruncated: true });
+    expect(late.body.toString()).toBe('first');
+    // Before the status there is nothing to act on: that is still a timeout.
+    await expect(
+      loopbackClient({ totalTimeoutMs: 300 }).request({ url: `http://127.0.0.1:${port}/slow-headers`, oversizedBody: 'truncate' }),
+    ).rejects.toMatchObject({ code: 'DELIVERY.TIMEOUT', phase: 'total' });
+  });
+
   it('a body exactly at the limit is whole; one byte over is cut to the limit', async () => {
     const whole = await loopbackClient({ maxResponseBytes: 1024 }).request({ url: `http://127.0.0.1:${port}/kib` });
     expect(whole).toMatchObject({ status: 200, bodyTruncated: false });
