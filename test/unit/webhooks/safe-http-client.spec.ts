@@ -158,6 +158,34 @@ describe('SafeHttpClient against a local server', () => {
     expect(JSON.parse(res.body.toString()).host).toBe(`receiver.test:${port}`);
   });
 
+  it('ignores proxies named in the environment: a proxy would resolve the name itself and reach what the guard refused', async () => {
+    const proxied: string[] = [];
+    const proxy = createServer((req, res) => {
+      proxied.push(req.url ?? '');
+      res.end('proxied');
+    });
+    proxy.on('connect', (req, socket) => {
+      proxied.push(`CONNECT ${req.url}`);
+      socket.end();
+    });
+    const proxyPort = await listen(proxy);
+    const names = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'];
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    for (const name of names) process.env[name] = `http://127.0.0.1:${proxyPort}`;
+    try {
+      const resolver = vi.fn<HostResolver>(async () => [{ address: '127.0.0.1', family: 4 }]);
+      const res = await loopbackClient({}, resolver).request({ url: `http://receiver.test:${port}/ok` });
+      expect(res.status).toBe(200);
+      expect(proxied).toEqual([]);
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await close(proxy);
+    }
+  });
+
   it('times out waiting for headers', async () => {
     const client = loopbackClient({ headersTimeoutMs: 200 });
     const started = Date.now();
