@@ -113,7 +113,8 @@ export function createLineParser(format: FlowLogFormat | readonly string[] | str
     try {
       const line = input.charCodeAt(input.length - 1) === CODE_CR ? input.slice(0, -1) : input;
       let tokens = line.split(' ');
-      if (tokens.length !== count || tokens.includes('')) {
+      // A tab does not always change the count (one before the first field or after the last).
+      if (tokens.length !== count || tokens.includes('') || line.includes('\t')) {
         // Irregular spacing (repeated spaces, tabs, leading/trailing blanks): split the slow way.
         tokens = line.split(/[ \t]+/).filter((t) => t.length > 0);
       }

@@ -127,6 +127,13 @@ describe('createLineParser: custom formats from the documentation', () => {
   it('accepts CRLF line endings', () => {
     expect(ok('2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 REJECT OK\r').action).toBe('REJECT');
   });
+
+  it('reads a tab before or after the fields as the blank it is, like tabs between them', () => {
+    const fields = '2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 REJECT OK';
+    for (const line of [`${fields}\t`, `\t${fields}`, `${fields}\t\r`, fields.replace(/ /g, '\t')]) {
+      expect(ok(line)).toEqual(ok(fields));
+    }
+  });
 });
 
 describe('createLineParser: malformed lines', () => {
