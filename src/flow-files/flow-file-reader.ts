@@ -606,8 +606,11 @@ class FlowLineReader {
       skipping = false;
     };
 
+    // Closed in `finally` when the source is not read to its end (a strict read's malformed line,
+    // a reader that stops early, a cancelled analysis): else its file handle or S3 body stays open.
+    let iterator: AsyncIterator<Buffer> | null = null;
     try {
-      const iterator = source.open()[Symbol.asyncIterator]();
+      iterator = source.open()[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (!first.done && isParquet(first.value)) {
         // Parquet keeps its index at the end: the whole file is needed before the first row.
@@ -630,10 +633,11 @@ class FlowLineReader {
         }
         return;
       }
+      const bytes = iterator;
       let chunks: AsyncIterable<Buffer> = (async function* (): AsyncGenerator<Buffer> {
         if (first.done) return;
         yield first.value;
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+        for (let next = await bytes.next(); !next.done; next = await bytes.next()) yield next.value;
       })();
       let head = first.done ? undefined : first.value;
       // A gzip inside the gzip: Firehose compressing what CloudWatch Logs had already compressed.
@@ -709,6 +713,9 @@ class FlowLineReader {
       // What was read before stays read; the run goes on with the other inputs.
       this.stats.readErrors.push({ file, error: (err as Error).message });
       yield;
+    } finally {
+      // A no-op for a source read to its end; a failure to close takes nothing from what was read.
+      await iterator?.return?.(undefined).catch(() => undefined);
     }
   }
 

@@ -6,7 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
-import { aggregateFlowFiles, streamBytes } from '../../../src/flow-files/flow-file-reader';
+import {
+  type FlowByteSource,
+  aggregateFlowFiles,
+  drainFlowSources,
+  readFlowSources,
+  streamBytes,
+} from '../../../src/flow-files/flow-file-reader';
 import { readAllFlowRecords as readAll } from '../../support/factories/read-flow-records';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'flow-logs');
@@ -404,5 +410,65 @@ describe('CloudWatch Logs exports to S3 (CreateExportTask)', () => {
       expect(exported.aggregates).toEqual(expected.aggregates);
       expect({ ...exported.stats, malformedExamples: [] }).toEqual({ ...expected.stats, malformedExamples: [] });
     }
+  });
+});
+
+describe('a source not read to its end is closed', () => {
+  /** A source of several chunks that says whether its bytes were closed (a file handle, an S3 body). */
+  function trackedSource(name: string, chunks: readonly Buffer[]) {
+    const state = { closed: false };
+    const source: FlowByteSource = {
+      name,
+      async *open(): AsyncGenerator<Buffer> {
+        try {
+          yield* chunks;
+        } finally {
+          state.closed = true;
+        }
+      },
+    };
+    return { source, state };
+  }
+  const records = Array.from({ length: 20 }, (_, i) => line('203.0.113.5', 40000 + i, 22));
+  /** Plain text, one line a chunk, with a malformed line at `at`. */
+  const plain = (name: string, at: number) =>
+    trackedSource(
+      name,
+      [...records.slice(0, at), 'not a record', ...records.slice(at)].map((l) => Buffer.from(`${l}\n`)),
+    );
+  /** The same gzipped, in two chunks. */
+  const gzipped = (name: string) => {
+    const bytes = gzipSync(Buffer.from([HEADER, 'not a record', ...records].map((l) => `${l}\n`).join('')));
+    return trackedSource(name, [bytes.subarray(0, 10), bytes.subarray(10)]);
+  };
+  const one = (source: FlowByteSource) =>
+    (async function* () {
+      yield source;
+    })();
+
+  it('when a malformed line stops a strict read', async () => {
+    for (const { source, state } of [plain('first.log', 0), plain('later.log', 5), gzipped('zipped.log.gz')]) {
+      const error = await (async () => {
+        for await (const _ of readFlowSources(one(source), { strict: true })) void _;
+      })().catch((e: unknown) => e);
+      expect(error, source.name).toBeInstanceOf(FlowLogFormatError);
+      expect(state.closed, source.name).toBe(true);
+    }
+  });
+
+  it('when the reader of the records stops early', async () => {
+    const { source, state } = plain('early.log', 19);
+    const read = readFlowSources(one(source));
+    expect((await read.next()).done).toBe(false);
+    await read.return(undefined);
+    expect(state.closed).toBe(true);
+  });
+
+  it('when an aggregation is cancelled', async () => {
+    const { source, state } = plain('cancelled.log', 19);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(drainFlowSources(one(source), { signal: controller.signal }, () => undefined)).rejects.toThrow();
+    expect(state.closed).toBe(true);
   });
 });
