@@ -468,6 +468,16 @@ class FlowLineReader {
     return null;
   }
 
+  /**
+   * For a headerless file whose first line no format read: the first candidate format that reads
+   * this line as it is, or null. (An export's timestamps are told on the first line only.)
+   */
+  private candidateReading(buf: Buffer, start: number, end: number): ParsedFormat | null {
+    const text = buf.toString('utf8', start, end);
+    const candidate = this.candidates.find((c) => c.parser(text).ok);
+    return candidate ? this.formatFor(candidate.text, 'FlowLogs LogFormat') : null;
+  }
+
   /** The parsed format of a header line or `--log-format` (`source` names it in errors and warnings). */
   private formatFor(text: string, source: string): ParsedFormat {
     let parsed = this.formats.get(text);
@@ -504,6 +514,8 @@ class FlowLineReader {
     let timestampLength = 0;
     // A listed source that turned out to be a Transit Gateway flow log: the rest of it is not read.
     let abandoned = false;
+    // The first line of a headerless file was read by no format (cut short): its first record chooses.
+    let formatPending = false;
     const recordsBefore = this.stats.records;
     /** The format a header names, or null (and the source abandoned) for a listed Transit Gateway flow log. */
     const headerFormat = (text: string): ParsedFormat | null => {
@@ -546,6 +558,15 @@ class FlowLineReader {
           }
           current = this.formatOfFirstRecord(buf, start, end) ?? current;
           if (isExportedRecord(buf, start, end, current.parser)) timestampLength = CLOUDWATCH_EXPORT_TIMESTAMP_LENGTH;
+          else formatPending = current === this.defaultFormat && this.candidates.length > 0 && !current.parser(text).ok;
+        }
+      }
+      if (formatPending) {
+        // The candidates are tried on each line until one is a record, in theirs or the default format.
+        const chosen = this.candidateReading(buf, start, end);
+        if (chosen !== null || current.parser(buf.toString('utf8', start, end)).ok) {
+          formatPending = false;
+          current = chosen ?? current;
         }
       }
       if (timestampLength > 0) {
@@ -583,6 +604,7 @@ class FlowLineReader {
         // A header in the middle of the input (files concatenated on stdin) switches the format.
         if (isHeaderLine(text)) {
           current = headerFormat(text) ?? current;
+          formatPending = false;
           return;
         }
         this.malformed(file, lineNo, result.error);

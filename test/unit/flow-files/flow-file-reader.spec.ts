@@ -472,3 +472,29 @@ describe('a source not read to its end is closed', () => {
     expect(state.closed).toBe(true);
   });
 });
+
+describe('files without a header line: the format of their first record', () => {
+  const v5 = '${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action} ${log-status} ${flow-direction}';
+  const record = (srcport: number) => `eni-a 203.0.113.5 10.0.0.5 ${srcport} 22 6 REJECT OK ingress`;
+
+  it('is chosen by the first line a format reads: a line cut short before it is malformed, not the format of the file', async () => {
+    const file = join(dir, 'cut-first-line.log');
+    // What `tail -c`, `split -b` or a download resumed mid-object leaves at the top of a file.
+    writeFileSync(file, ['6 REJECT OK ingress', record(40000), record(40001)].map((l) => `${l}\n`).join(''));
+    const { records, stats } = await readAll([file], { candidateFormats: [v5] });
+    expect(records.map((r) => [r.record.srcport, r.record['flow-direction'], r.source.line])).toEqual([
+      [40000, 'ingress', 2],
+      [40001, 'ingress', 3],
+    ]);
+    expect(stats).toMatchObject({ records: 2, malformed: 1 });
+    expect(stats.malformedExamples).toEqual([{ file, line: 1, error: expect.stringContaining('expected 14 fields') }]);
+  });
+
+  it('stays the default format when the first line the default reads comes before any a candidate reads', async () => {
+    const file = join(dir, 'default-after-cut.log');
+    writeFileSync(file, ['garbage', line('203.0.113.5', 40000, 22), record(40001)].map((l) => `${l}\n`).join(''));
+    const { records, stats } = await readAll([file], { candidateFormats: [v5] });
+    expect(records.map((r) => r.source.line)).toEqual([2]);
+    expect(stats).toMatchObject({ records: 1, malformed: 2 });
+  });
+});
