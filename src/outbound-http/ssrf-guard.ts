@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
+import { ConcurrencyLimiter } from '../aws/concurrency-limiter';
 import { DnsResolutionError, InvalidDeliveryUrlError, SsrfBlockReason, SsrfBlockedError } from './delivery.errors';
 
 export interface ResolvedAddress {
@@ -42,10 +43,39 @@ const RANGE_REASONS: Record<string, SsrfBlockReason> = {
   reserved: 'reserved',
 };
 
-export const systemResolver: HostResolver = async (hostname) => {
+/**
+ * The operating system's resolver (getaddrinfo: /etc/hosts, then DNS), which runs on libuv's pool
+ * of four threads, shared with file reads, gzip and crypto. A lookup holds its thread until the
+ * resolver gives up (often ten seconds or more), whatever deadline its request had, so a receiver
+ * whose name server never answers could take the whole pool: at most MAX_SYSTEM_LOOKUPS run at
+ * once, and the requests for one name share its lookup.
+ */
+export const MAX_SYSTEM_LOOKUPS = 2;
+
+const osResolver: HostResolver = async (hostname) => {
   const results = await lookup(hostname, { all: true, verbatim: true });
   return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
 };
+
+/**
+ * `resolve` with at most `limit` lookups in flight (the rest wait their turn) and one lookup per
+ * name at a time: a caller asking for a name already being looked up gets that lookup's answer.
+ */
+export function sharedLookups(resolve: HostResolver, limit: number): HostResolver {
+  const limiter = new ConcurrencyLimiter(limit);
+  const pending = new Map<string, Promise<ResolvedAddress[]>>();
+  return (hostname) => {
+    const key = hostname.toLowerCase();
+    let lookup = pending.get(key);
+    if (!lookup) {
+      lookup = limiter.run(() => resolve(hostname)).finally(() => pending.delete(key));
+      pending.set(key, lookup);
+    }
+    return lookup;
+  };
+}
+
+export const systemResolver: HostResolver = sharedLookups(osResolver, MAX_SYSTEM_LOOKUPS);
 
 /**
  * Decides whether an outbound URL may be contacted. The host is resolved exactly once; every

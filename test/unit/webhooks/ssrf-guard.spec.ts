@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SsrfBlockedError } from '../../../src/outbound-http/delivery.errors';
-import { HostResolver, SsrfGuard } from '../../../src/outbound-http/ssrf-guard';
+import { HostResolver, MAX_SYSTEM_LOOKUPS, SsrfGuard, sharedLookups } from '../../../src/outbound-http/ssrf-guard';
 
 const publicResolver: HostResolver = async () => [{ address: '93.184.216.34', family: 4 }];
 
@@ -252,5 +252,75 @@ describe('SsrfGuard', () => {
     const checked = await g.check('https://hooks.example.com:8443/a?b=c');
     expect(checked).toMatchObject({ hostname: 'hooks.example.com', address: '2606:4700::1111', family: 6 });
     expect(checked.url.port).toBe('8443');
+  });
+});
+
+describe('system lookups', () => {
+  /** A resolver whose lookups answer only when told to, counting the ones in flight. */
+  function heldResolver() {
+    const held = new Map<string, () => void>();
+    let inFlight = 0;
+    let most = 0;
+    const resolve: HostResolver = (hostname) =>
+      new Promise((done) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        held.set(hostname, () => {
+          inFlight -= 1;
+          done([{ address: '93.184.216.34', family: 4 }]);
+        });
+      });
+    const answer = async (hostname: string) => {
+      held.get(hostname)!();
+      held.delete(hostname);
+      await new Promise((r) => setImmediate(r));
+    };
+    return { resolve, held, answer, most: () => most };
+  }
+
+  it('run at most MAX_SYSTEM_LOOKUPS at once, so names that never answer cannot take every thread of the pool', async () => {
+    const resolver = heldResolver();
+    const lookups = sharedLookups(resolver.resolve, MAX_SYSTEM_LOOKUPS);
+    const answers = ['a.example', 'b.example', 'c.example', 'd.example'].map((name) => lookups(name));
+    await new Promise((r) => setImmediate(r));
+    expect([...resolver.held.keys()]).toEqual(['a.example', 'b.example']);
+    await resolver.answer('a.example');
+    expect([...resolver.held.keys()]).toEqual(['b.example', 'c.example']);
+    await resolver.answer('c.example');
+    await resolver.answer('b.example');
+    await resolver.answer('d.example');
+    expect(await Promise.all(answers)).toHaveLength(4);
+    expect(resolver.most()).toBe(MAX_SYSTEM_LOOKUPS);
+  });
+
+  it('share one lookup among the requests for one name, in any letter case, and look it up again once it has answered', async () => {
+    const resolver = heldResolver();
+    const calls = vi.fn(resolver.resolve);
+    const lookups = sharedLookups(calls, MAX_SYSTEM_LOOKUPS);
+    const answers = [lookups('hooks.example.com'), lookups('HOOKS.example.com'), lookups('hooks.example.com')];
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveBeenCalledTimes(1);
+    await resolver.answer('hooks.example.com');
+    expect(await Promise.all(answers)).toEqual([[{ address: '93.184.216.34', family: 4 }], expect.anything(), expect.anything()]);
+    const later = lookups('hooks.example.com');
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveBeenCalledTimes(2);
+    await resolver.answer('hooks.example.com');
+    await later;
+  });
+
+  it('pass a failed lookup on to every request that shared it, and try again on the next', async () => {
+    let fail = true;
+    const calls = vi.fn<HostResolver>(async () => {
+      if (fail) throw new Error('ENOTFOUND');
+      return [{ address: '93.184.216.34', family: 4 }];
+    });
+    const lookups = sharedLookups(calls, MAX_SYSTEM_LOOKUPS);
+    const failed = await Promise.allSettled([lookups('x.example'), lookups('x.example')]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toHaveBeenCalledTimes(1);
+    fail = false;
+    await expect(lookups('x.example')).resolves.toHaveLength(1);
+    expect(calls).toHaveBeenCalledTimes(2);
   });
 });
