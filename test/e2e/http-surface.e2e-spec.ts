@@ -185,6 +185,12 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('offers Basic and Bearer on header lines of their own: a browser reads one challenge of a line', async () => {
+    const refused = await testApp.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toEqual(['Basic realm="sgdoctor", charset="UTF-8"', 'Bearer realm="sgdoctor"']);
+  });
+
   it('takes the key as the password (or the user name) of Basic credentials on the documentation, and nowhere else', async () => {
     const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
     for (const credentials of [`:${ADMIN_KEY}`, `anyone:${ADMIN_KEY}`, `${ADMIN_KEY}:`, ADMIN_KEY]) {

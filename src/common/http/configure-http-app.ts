@@ -14,10 +14,11 @@ const DOCS_PATH = 'docs';
 const DOCS_ROUTE = new RegExp(`^/${DOCS_PATH}(?:$|[/-])`);
 
 /**
- * What a 401 from the documentation offers: the key as a bearer token, as everywhere, or as the
- * password of HTTP Basic credentials, which makes a browser ask for it.
+ * What a 401 from the documentation offers: the key as the password of HTTP Basic credentials,
+ * which makes a browser ask for it, or as a bearer token, as everywhere. One header line each:
+ * browsers read one challenge of a line.
  */
-const DOCS_CHALLENGE = 'Bearer realm="sgdoctor", Basic realm="sgdoctor", charset="UTF-8"';
+const DOCS_CHALLENGES = ['Basic realm="sgdoctor", charset="UTF-8"', 'Bearer realm="sgdoctor"'];
 
 /**
  * Everything the HTTP app needs beyond its modules and its adapter (createFastifyAdapter, which
@@ -56,7 +57,7 @@ function protectDocumentation(app: NestFastifyApplication): void {
         error,
         request,
         reply,
-        error instanceof UnauthenticatedError ? { 'www-authenticate': DOCS_CHALLENGE } : undefined,
+        error instanceof UnauthenticatedError ? { 'www-authenticate': DOCS_CHALLENGES } : undefined,
       );
       return reply;
     }

@@ -31,8 +31,8 @@ interface Classified {
   code: ErrorCode;
   detail: string;
   extensions: Record<string, unknown>;
-  /** Response headers the status calls for (`Allow` with a 405). */
-  headers?: Record<string, string>;
+  /** Response headers the status calls for (`Allow` with a 405); a list is sent as one header line each. */
+  headers?: Record<string, string | readonly string[]>;
 }
 
 /**
@@ -59,7 +59,7 @@ export function sendExceptionProblem(
   exception: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  headers?: Record<string, string>,
+  headers?: Record<string, string | readonly string[]>,
 ): void {
   const classified = classify(exception, request);
   if (classified.status >= 500) {
