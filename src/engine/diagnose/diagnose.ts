@@ -1,14 +1,15 @@
 import { signalFacts } from '../classify/classify-finding';
 import { detectSignals } from '../classify/detect-signals';
 import { scannerSignals } from '../classify/scanner-flow';
-import { decideClassification, NOISE_SIGNALS } from '../classify/signals';
+import { decideClassification, NOISE_SIGNALS, type Signal } from '../classify/signals';
+import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { degradedSignals, groupUndecided, undecidedReason } from '../coverage/analysis-coverage';
 import { TrafficContext } from '../classify/traffic-context';
 import { type ExplainContext, explainFlow } from '../evaluate/explain-flow';
 import type { FlowVerdict } from '../evaluate/verdict';
 import { ReturnTrafficIndex } from '../evaluate/return-traffic-index';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
-import type { Finding } from '../findings/finding';
+import type { Classification, Finding } from '../findings/finding';
 import { sameControl } from '../findings/fingerprint.util';
 import {
   type CampaignGroup,
@@ -25,7 +26,7 @@ import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { type FixScopeFacts, fixScopeFacts, scopedFix } from '../fixes/fix-scope';
+import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, scopedFix, suspectReason } from '../fixes/fix-scope';
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
@@ -33,6 +34,8 @@ import { isIcmp } from '../network/protocol';
 import { runSteps, type Steps } from '../steps';
 import type { NetworkSnapshot } from '../network/snapshot';
 import type { DiagnoseStats } from './diagnose-stats';
+
+const TCP = 6;
 
 export interface DiagnoseOptions {
   /** Counts from reading the input (e.g. malformed lines), copied into `stats.input`. */
@@ -353,12 +356,23 @@ export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   // One group's flows as objects at a time: what waits is the finding and its rows.
   yield;
   const grouped = groupBlockedRows(byRule, (row) => explained.at(row));
-  for (const { start, end, ...shell } of grouped.groups) {
-    yield;
-    const members = grouped.rows.subarray(start, end);
+  const weigh = (shell: Omit<FindingGroup, 'flows'>, members: Int32Array): WeighedGroup => {
     const group: FindingGroup = { ...shell, flows: explained.list(members) };
     const facts = signalFacts(group, model, context);
-    const { classification, signals } = decideClassification(detectSignals(facts));
+    return { shell, members, group, facts, ...decideClassification(detectSignals(facts)) };
+  };
+  for (const { start, end, ...groupShell } of grouped.groups) {
+    yield;
+    let weighed = weigh(groupShell, grouped.rows.subarray(start, end));
+    // A noise group whose clients' own evidence is not noise: the probes go to the campaigns, the
+    // clients stay a rule finding (a misconfiguration never hides inside a botnet's noise).
+    const clients = weighed.classification === 'likely-noise' ? clientPart(weighed, explained, weigh) : null;
+    if (clients) {
+      const kept = new Set(clients.members);
+      for (const row of weighed.members) if (!kept.has(row)) noise.add(row, weighed.signals);
+      weighed = clients;
+    }
+    const { shell, members, group, facts, classification, signals } = weighed;
     // Undecided traffic that only sources of known campaigns sent is theirs (a narrow window may
     // lack the evidence a whole day gives); a likely misconfiguration is never taken from its group.
     const known = (item: ExplainedFlow) => prior.has(priorCampaignKey(item.verdict.direction, peerAddressOf(item)));
@@ -412,6 +426,53 @@ export function* diagnoseSteps(snapshot: NetworkSnapshot, aggregates: FlowRows, 
   const verifier = options.verifier ?? createFixVerifier(snapshot, ctx, model);
   const kept = explained.keepOnly(pending, pendingRows);
   return { stats, total: pending.length, findings: finishInOrder(pending, kept, noise, model, verifier, stats) };
+}
+
+/** A rule group with what was decided of it: its facts, classification and signals. */
+interface WeighedGroup {
+  shell: Omit<FindingGroup, 'flows'>;
+  members: Int32Array;
+  group: FindingGroup;
+  facts: SignalFacts;
+  classification: Classification;
+  signals: Signal[];
+}
+
+/**
+ * The clients of a group decided `likely-noise`, weighed on their own, when their own evidence is
+ * not noise; otherwise null. A client here is a peer that behaves as a refused client does and a
+ * probe does not (`persistentClient`): it kept trying over time and, over TCP, retransmitted its
+ * SYNs. A partner refused on a port a botnet also knocks on once from each address shares the
+ * group with the botnet, whose one-record sources make the whole look like noise: weighed apart,
+ * the partner keeps a rule finding (and a fix for its addresses only, the probes being left out
+ * of the group), the botnet its campaign. A group without such clients, or of them only, is
+ * decided as a whole, as before; so is a scanner that comes back hours later with lone SYNs.
+ */
+function clientPart(
+  weighed: WeighedGroup,
+  explained: ExplainedRows,
+  weigh: (shell: Omit<FindingGroup, 'flows'>, members: Int32Array) => WeighedGroup,
+): WeighedGroup | null {
+  const { facts } = weighed;
+  const clients = new Set(facts.peers.filter((peer) => persistentClient(facts, peer)).map((peer) => peer.address));
+  if (clients.size === 0 || clients.size === facts.peers.length) return null;
+  const rows = weighed.members.filter((row) => clients.has(peerAddressOf(explained.at(row))));
+  // The clients' flows share the group's key: one group, whose further controls are their own.
+  const regrouped = groupBlockedRows(rows, (row) => explained.at(row));
+  const [{ start, end, ...shell }] = regrouped.groups;
+  const part = weigh(shell, regrouped.rows.subarray(start, end));
+  return part.classification === 'likely-noise' ? null : part;
+}
+
+/**
+ * A peer that behaves as a refused client and no probe: not a suspect of the fix scope, at least
+ * two records spread over `retryMinSpanSeconds` and, over TCP, more packets than records (its SYNs
+ * retransmitted; scanners send one and move on, and come back with one again).
+ */
+function persistentClient(facts: SignalFacts, peer: PeerFacts): boolean {
+  if (suspectReason(facts, peer) !== null) return false;
+  if (peer.records < 2 || peer.lastSeen - peer.firstSeen < FIX_SCOPE.retryMinSpanSeconds) return false;
+  return facts.protocol !== TCP || peer.packets > peer.records;
 }
 
 /**

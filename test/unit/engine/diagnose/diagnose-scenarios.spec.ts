@@ -1326,6 +1326,37 @@ describe('diagnose scenarios: scanner noise', () => {
     expect(fix.verified).toBe(true);
   });
 
+  it('S83 a partner retrying HTTPS from three fixed addresses while a botnet sends one SYN each to the same port: the partner keeps its rule finding and a fix for its addresses', () => {
+    const partner = ['198.51.100.20', '198.51.100.21', '192.0.2.44'];
+    const botnet = Array.from({ length: 60 }, (_, i) => `${PUBLIC_FIRST_OCTETS[i % 8]}.${i + 3}.${(i * 7) % 250}.${i + 9}`);
+    const recs: FlowRec[] = [
+      ...partner.flatMap((src, k) => retries({ eni: 'eni-web1', dir: 'ingress', src, dst: WEB1, sport: 51000 + k * 10, dport: 443 }, 6)),
+      ...botnet.map((src, i): FlowRec => ({
+        eni: 'eni-web1',
+        dir: 'ingress',
+        src,
+        dst: WEB1,
+        sport: 40000 + i,
+        dport: 443,
+        packets: 1,
+        at: T0 + i * 50,
+      })),
+    ];
+    const result = runDiagnose(baseWorld(), recs);
+    const f = ruleFindingOn(result, 443);
+    expect(f.classification).not.toBe('likely-noise');
+    expect(f.traffic.peers.map((p) => p.address).sort()).toEqual([...partner].sort());
+    const fix = fixOf(f);
+    const p = sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-web'], 'tcp', 443);
+    expect(pairsOf(p)).toEqual([]);
+    expectCover(cidrsOf(p), partner, { maxAddresses: 3n });
+    expect(fix.verified).toBe(true);
+    const campaigns = result.findings.filter((c) => c.kind === 'campaign');
+    const campaignSources = campaigns.flatMap((c) => c.campaign!.sources.map((s) => s.address));
+    expect(campaignSources.sort()).toEqual([...botnet].sort());
+    for (const c of campaigns) expect(c.classification).toBe('likely-noise');
+  });
+
   it('S57 150 internet addresses from as many networks retrying one port: never a rule listing more than ten sources, never the whole internet', () => {
     const recs = Array.from({ length: 150 }, (_, i) =>
       retries(
