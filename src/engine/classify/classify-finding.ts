@@ -57,6 +57,7 @@ export function signalFacts(group: FindingGroup, model: NetworkModel, context: T
   return {
     direction: group.direction,
     protocol: group.protocol,
+    port: group.port,
     returnTraffic: group.returnTraffic,
     blockPublicAccess: group.blockedBy.control === 'block-public-access',
     peers: [...peers.values()],

@@ -1,4 +1,4 @@
-import { SIGNAL_THRESHOLDS, type Signal } from './signals';
+import { REMOTE_LOGIN_TCP_PORTS, SIGNAL_THRESHOLDS, type Signal } from './signals';
 import type { PeerFacts, SignalFacts } from './signal-facts';
 
 const TCP = 6;
@@ -9,6 +9,21 @@ const RST = 0x04;
 function recordShare(peers: PeerFacts[], total: number, predicate: (peer: PeerFacts) => boolean): number {
   if (total <= 0) return 0;
   return peers.filter(predicate).reduce((sum, peer) => sum + peer.records, 0) / total;
+}
+
+const HOUR_SECONDS = 3600;
+
+/**
+ * An internet peer guessing passwords: an inbound TCP request to a remote-login service
+ * (`REMOTE_LOGIN_TCP_PORTS`), at least `bruteForceMinAttemptsPerHour` attempts (records) an hour
+ * over its activity, taken as an hour at least. Such a peer retries, and may retransmit, as a
+ * refused client does, so neither its persistence nor its packets make it a client.
+ */
+export function isBruteForcer(facts: SignalFacts, peer: PeerFacts): boolean {
+  if (peer.internal || facts.direction !== 'ingress' || facts.returnTraffic || facts.protocol !== TCP) return false;
+  if (facts.port === undefined || facts.port === null || !REMOTE_LOGIN_TCP_PORTS.has(facts.port)) return false;
+  const hours = Math.max(1, (peer.lastSeen - peer.firstSeen) / HOUR_SECONDS);
+  return peer.records / hours >= SIGNAL_THRESHOLDS.bruteForceMinAttemptsPerHour;
 }
 
 /**
@@ -37,6 +52,7 @@ export function detectSignals(facts: SignalFacts): Signal[] {
   if (facts.protocol === TCP && facts.tcpFlags !== null && (facts.tcpFlags & SYN) === 0 && (facts.tcpFlags & (FIN | RST)) !== 0) {
     signals.push('late-close');
   }
+  if (recordShare(facts.peers, peerRecords, (p) => isBruteForcer(facts, p)) >= t.scannerRecordShare) signals.push('brute-force');
   if (
     inbound &&
     internet.length >= t.transientMinPeers &&

@@ -23,6 +23,8 @@ export interface PeerFacts {
 export interface SignalFacts {
   direction: 'ingress' | 'egress';
   protocol: number;
+  /** The service port of the finding's traffic (null for port-less protocols); absent when unknown. */
+  port?: number | null;
   returnTraffic: boolean;
   blockPublicAccess: boolean;
   peers: PeerFacts[];

@@ -9,6 +9,7 @@ export const NOISE_SIGNALS = [
   'late-close',
   'transient-internet-sources',
   'unsolicited-reply',
+  'brute-force',
 ] as const;
 export const MISCONFIGURATION_SIGNALS = [
   'internal-peer',
@@ -39,6 +40,7 @@ export const SIGNAL_WEIGHTS: Record<NoiseSignal | MisconfigurationSignal, number
   'late-close': 4,
   'transient-internet-sources': 2,
   'unsolicited-reply': 4,
+  'brute-force': 3,
   'internal-peer': 1,
   'peer-is-known-eni': 2,
   'repeated-over-time': 2,
@@ -61,9 +63,22 @@ export const SIGNAL_THRESHOLDS = {
   /** One peer's attempts spread over at least this many seconds, in at least `repeatedMinRecords` records. */
   repeatedMinSpanSeconds: 600,
   repeatedMinRecords: 2,
+  /**
+   * An internet source hammering a remote-login service: at least this many connection attempts
+   * (records) an hour on average over its activity (an hour at least). A person retries a refused
+   * login a few times; a password-guessing bot keeps going.
+   */
+  bruteForceMinAttemptsPerHour: 30,
   /** Minimum score for a classification, and it must beat the other side's score. */
   minScore: 2,
 } as const;
+
+/**
+ * TCP services whose logins bots guess at from the internet: FTP, SSH, Telnet, SMB, RDP, VNC,
+ * WinRM. Their refused connections at a rate no person keeps up are password guessing, whatever
+ * else they show; elsewhere (an API partner's batch) a high rate is no such sign.
+ */
+export const REMOTE_LOGIN_TCP_PORTS: ReadonlySet<number> = new Set([21, 22, 23, 445, 3389, 5900, 5985, 5986]);
 
 export interface ClassificationResult {
   classification: Classification;

@@ -1,3 +1,4 @@
+import { isBruteForcer } from '../classify/detect-signals';
 import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { SIGNAL_THRESHOLDS } from '../classify/signals';
 import type { BlockingControl } from '../evaluate/verdict';
@@ -31,15 +32,18 @@ export const FIX_SCOPE = {
  *   (≥ `scanMinPorts` ports of one host) — a known interface (a load balancer reaching dynamic
  *   ports, a monitoring agent) never is;
  * - an internet peer that swept hosts (≥ `sweepMinHosts`);
+ * - an internet peer guessing passwords: a remote-login service hammered at a rate no person
+ *   keeps up (`isBruteForcer`), however it retries;
  * - an internet peer that sent an inbound request without ever retrying: neither ≥ 2 records over
  *   ≥ `retryMinSpanSeconds`, nor (TCP) more packets than records. Refused clients retry; probes do not.
  * Peers of outbound requests and of return traffic are chosen by the snapshot's own interfaces:
  * only the scan rule applies to them.
  */
-export function suspectReason(facts: SignalFacts, peer: PeerFacts): 'port-scan' | 'host-sweep' | 'one-shot-probe' | null {
+export function suspectReason(facts: SignalFacts, peer: PeerFacts): 'port-scan' | 'host-sweep' | 'brute-force' | 'one-shot-probe' | null {
   if (!peer.knownEni && peer.maxPortsOnOneHost >= FIX_SCOPE.scanMinPorts) return 'port-scan';
   if (peer.internal) return null;
   if (peer.hostsReached >= FIX_SCOPE.sweepMinHosts) return 'host-sweep';
+  if (isBruteForcer(facts, peer)) return 'brute-force';
   const inboundRequest = facts.direction === 'ingress' && !facts.returnTraffic;
   if (!inboundRequest) return null;
   const retried = peer.records >= 2 && peer.lastSeen - peer.firstSeen >= FIX_SCOPE.retryMinSpanSeconds;
@@ -117,7 +121,7 @@ export function scopedFix(
       farEndBlockedBy: [],
       note: note(
         'no-legitimate-peers',
-        `No fix: all ${excluded.length} peers scan or probe once from the internet; opening the port to them is not a remedy.`,
+        `No fix: all ${excluded.length} peers scan, guess passwords or probe once from the internet; opening the port to them is not a remedy.`,
         excluded,
       ),
     };
@@ -144,7 +148,7 @@ export function scopedFix(
     farEndBlockedBy,
     note: note(
       'suspect-peers-left-out',
-      `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan or probe once from the internet are left out.`,
+      `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan, guess passwords or probe once from the internet are left out.`,
       excluded,
     ),
   };

@@ -57,6 +57,42 @@ describe('detectSignals and decideClassification', () => {
       cls: 'likely-noise',
     },
     {
+      name: 'password guessing: one internet source, 60 SSH attempts in an hour, retransmitted',
+      f: facts({
+        port: 22,
+        peers: [internetPeer('185.220.101.7', { records: 60, packets: 120, lastSeen: 3600 })],
+        records: 60,
+        packets: 120,
+        lastSeen: 3600,
+      }),
+      signals: ['closed-port-internet', 'brute-force', 'repeated-over-time'],
+      cls: 'likely-noise',
+    },
+    {
+      name: 'the same rate on HTTPS (an API partner’s batch): no password guessing',
+      f: facts({
+        port: 443,
+        peers: [internetPeer('198.51.100.20', { records: 60, packets: 120, lastSeen: 3600 })],
+        records: 60,
+        packets: 120,
+        lastSeen: 3600,
+      }),
+      signals: ['closed-port-internet', 'repeated-over-time'],
+      cls: 'uncertain',
+    },
+    {
+      name: 'an admin retrying SSH a few times over an hour: no password guessing',
+      f: facts({
+        port: 22,
+        peers: [internetPeer('198.51.100.66', { records: 4, packets: 12, lastSeen: 3600 })],
+        records: 4,
+        packets: 12,
+        lastSeen: 3600,
+      }),
+      signals: ['closed-port-internet', 'repeated-over-time'],
+      cls: 'uncertain',
+    },
+    {
       name: 'late FIN/RST',
       f: facts({ tcpFlags: 1 | 4, peers: [peer({ knownEni: true })] }),
       signals: ['late-close', 'internal-peer', 'peer-is-known-eni'],

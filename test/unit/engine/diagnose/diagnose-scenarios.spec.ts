@@ -1357,6 +1357,43 @@ describe('diagnose scenarios: scanner noise', () => {
     for (const c of campaigns) expect(c.classification).toBe('likely-noise');
   });
 
+  it('S84 SSH brute force: one internet source opening three hundred connections to port 22 within an hour: noise, SSH never opened to it', () => {
+    const recs = Array.from({ length: 300 }, (_, i): FlowRec => ({
+      eni: 'eni-web1',
+      dir: 'ingress',
+      src: '185.220.101.7',
+      dst: WEB1,
+      sport: 30000 + i,
+      dport: 22,
+      packets: 2,
+      at: T0 + i * 12,
+    }));
+    expectAllNoise(runDiagnose(baseWorld(), recs));
+  });
+
+  it('S85 an admin retrying SSH from the office while a bot guesses passwords on the same port: the fix names the office address, never the bot', () => {
+    const office = '198.51.100.66';
+    const bot = '185.220.101.7';
+    const recs: FlowRec[] = [
+      ...retries({ eni: 'eni-web1', dir: 'ingress', src: office, dst: WEB1, sport: 52000, dport: 22 }, 4),
+      ...Array.from({ length: 300 }, (_, i): FlowRec => ({
+        eni: 'eni-web1',
+        dir: 'ingress',
+        src: bot,
+        dst: WEB1,
+        sport: 30000 + i,
+        dport: 22,
+        packets: 2,
+        at: T0 + i * 12,
+      })),
+    ];
+    const result = runDiagnose(baseWorld(), recs);
+    const fix = fixOf(ruleFindingOn(result, 22));
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-web'], 'tcp', 22), [`${office}/32`]);
+    for (const f of result.findings) expect(JSON.stringify(f.suggestedFix)).not.toContain(bot);
+    expect(result.findings.filter((f) => f.kind === 'campaign').flatMap((c) => c.campaign!.sources.map((s) => s.address))).toEqual([bot]);
+  });
+
   it('S57 150 internet addresses from as many networks retrying one port: never a rule listing more than ten sources, never the whole internet', () => {
     const recs = Array.from({ length: 150 }, (_, i) =>
       retries(
