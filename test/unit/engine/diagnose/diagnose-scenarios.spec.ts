@@ -1300,8 +1300,52 @@ describe('diagnose scenarios: scanner noise', () => {
         at: T0 + i * 31,
       })),
     },
+    {
+      id: 'S86',
+      title: 'an IPv6 internet source scanning forty ports of one host: noise, no fix',
+      records: Array.from({ length: 40 }, (_, i): FlowRec => ({
+        eni: 'eni-web1',
+        dir: 'ingress',
+        src: '2a06:4880:1000::77',
+        dst: WEB1_6,
+        sport: 61000,
+        dport: 1000 + i * 7,
+        packets: 1,
+        at: T0 + i,
+      })),
+    },
+    {
+      id: 'S87',
+      title: 'an IPv6 botnet (forty sources, one SYN each to SSH): noise, no fix',
+      records: Array.from({ length: 40 }, (_, i): FlowRec => ({
+        eni: 'eni-web1',
+        dir: 'ingress',
+        src: `2a0${i % 9}:${(i * 37).toString(16)}:${i}::${i + 1}`,
+        dst: WEB1_6,
+        sport: 40000 + i,
+        dport: 22,
+        packets: 1,
+        at: T0 + i * 60,
+      })),
+    },
+    {
+      id: 'S88',
+      title:
+        'late FIN, RST, FIN-ACK and RST-ACK (flags 1/4/17/20) of internet clients on a port the group opens only inside: noise, no fix',
+      records: Array.from({ length: 20 }, (_, i): FlowRec => ({
+        eni: 'eni-web1',
+        dir: 'ingress',
+        src: `81.2.${i}.9`,
+        dst: WEB1,
+        sport: 41000 + i,
+        dport: 443,
+        flags: [1, 4, 17, 20][i % 4],
+        packets: 1,
+        at: T0 + i * 100,
+      })),
+    },
   ];
-  scenarioTests(noise, (s) => expectAllNoise(runDiagnose(baseWorld(), s.records)));
+  scenarioTests(noise, (s) => expectAllNoise(runDiagnose(baseWorld().ingress('sg-web', tcp(443, '10.0.2.0/24')), s.records)));
 
   it('S56 a partner retrying tcp/8443 while a scanner also hits 8443 among forty ports: the fix names the partner and never the scanner', () => {
     const recs: FlowRec[] = [
