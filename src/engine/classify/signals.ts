@@ -65,10 +65,11 @@ export const SIGNAL_THRESHOLDS = {
   repeatedMinRecords: 2,
   /**
    * An internet source hammering a remote-login service: at least this many connection attempts
-   * (records) an hour on average over its activity (an hour at least). A person retries a refused
-   * login a few times; a password-guessing bot keeps going.
+   * (records) an hour on average over its activity (an hour at least), two a minute. A person
+   * retries a refused login a few times; a job that connects every minute (a deployment, a backup)
+   * stays under; a password-guessing bot keeps going faster.
    */
-  bruteForceMinAttemptsPerHour: 30,
+  bruteForceMinAttemptsPerHour: 120,
   /** Minimum score for a classification, and it must beat the other side's score. */
   minScore: 2,
 } as const;
