@@ -10,6 +10,7 @@ export const NOISE_SIGNALS = [
   'transient-internet-sources',
   'unsolicited-reply',
   'brute-force',
+  'to-nat-gateway',
 ] as const;
 export const MISCONFIGURATION_SIGNALS = [
   'internal-peer',
@@ -41,6 +42,7 @@ export const SIGNAL_WEIGHTS: Record<NoiseSignal | MisconfigurationSignal, number
   'transient-internet-sources': 2,
   'unsolicited-reply': 4,
   'brute-force': 3,
+  'to-nat-gateway': 4,
   'internal-peer': 1,
   'peer-is-known-eni': 2,
   'repeated-over-time': 2,
@@ -92,20 +94,24 @@ const isNoise = (signal: Signal): signal is NoiseSignal => (NOISE_SIGNALS as rea
 const isMisconfiguration = (signal: Signal): signal is MisconfigurationSignal =>
   (MISCONFIGURATION_SIGNALS as readonly string[]).includes(signal);
 
+/** Noise signals that decide alone: the REJECT is no rule problem, whatever else the traffic shows. */
+const DECIDING_NOISE_SIGNALS: readonly Signal[] = ['late-close', 'unsolicited-reply', 'to-nat-gateway'];
+
 /**
- * The decision from matched signals: `late-close` and `unsolicited-reply` alone decide noise (the
- * REJECT is not a rule problem: packets after the connection closed, replies to no request);
+ * The decision from matched signals: `late-close`, `unsolicited-reply` and `to-nat-gateway` alone
+ * decide noise (the REJECT is not a rule problem: packets after the connection closed, replies to
+ * no request, a connection opened towards a NAT gateway, which accepts none);
  * `block-public-access` is `uncertain` (no SG or NACL to change). Otherwise the side
  * whose weight sum reaches `minScore` and beats the other wins; ties and weak evidence are
  * `uncertain`. A diagnosis decides its rule groups from `detectSignals`, which never matches
- * `unsolicited-reply`: that signal is told flow by flow (`scannerSignals`), and its flows go to the
- * scanner campaigns before any group is made.
+ * `unsolicited-reply` or `to-nat-gateway`: those signals are told flow by flow (`scannerSignals`),
+ * and their flows go to the campaigns before any group is made.
  */
 export function decideClassification(signals: Signal[]): ClassificationResult {
   const noiseScore = signals.filter(isNoise).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
   const misconfigurationScore = signals.filter(isMisconfiguration).reduce((sum, s) => sum + SIGNAL_WEIGHTS[s], 0);
   const result = (classification: Classification): ClassificationResult => ({ classification, signals, noiseScore, misconfigurationScore });
-  if (signals.includes('late-close') || signals.includes('unsolicited-reply')) return result('likely-noise');
+  if (signals.some((signal) => DECIDING_NOISE_SIGNALS.includes(signal))) return result('likely-noise');
   if (signals.includes('block-public-access')) return result('uncertain');
   if (misconfigurationScore >= SIGNAL_THRESHOLDS.minScore && misconfigurationScore > noiseScore) return result('likely-misconfiguration');
   if (noiseScore >= SIGNAL_THRESHOLDS.minScore && noiseScore > misconfigurationScore) return result('likely-noise');

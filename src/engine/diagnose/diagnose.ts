@@ -26,7 +26,7 @@ import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, scopedFix, suspectReason } from '../fixes/fix-scope';
+import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, natGatewayNote, scopedFix, suspectReason } from '../fixes/fix-scope';
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
@@ -585,6 +585,8 @@ function* finishInOrder(
       const { signalIds } = made;
       const members: NoiseFlow[] = flows.map((item, k) => ({ explained: item, signals: noise.signalList(signalIds[k]) }));
       finding = summarizeCampaign({ ...made.group, flows: members }, model, made.signals);
+      const note = natGatewayNote(model, members);
+      if (note) finding.fixNote = note;
     }
     stats.findings.total++;
     stats.findings.byKind[finding.kind]++;

@@ -111,7 +111,11 @@ export interface Finding {
    * the service (AWS Config history), never by the engine alone.
    */
   fixedAt?: string;
-  /** Present when the fix leaves some peers out or none is proposed for a non-noise finding (see `FixNote`). */
+  /**
+   * Present when the fix leaves some peers out or none is proposed for a non-noise finding, and on
+   * a campaign with connections opened towards a NAT gateway, which no rule change lets through
+   * (see `FixNote`).
+   */
   fixNote?: FixNote;
   /**
    * Further controls that also deny some of this finding's flows (a flow denied by both the NACL

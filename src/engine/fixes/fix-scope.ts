@@ -2,7 +2,7 @@ import { isBruteForcer } from '../classify/detect-signals';
 import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { SIGNAL_THRESHOLDS } from '../classify/signals';
 import type { BlockingControl } from '../evaluate/verdict';
-import { peerAddressOf } from '../findings/explained-flow';
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
@@ -151,6 +151,39 @@ export function scopedFix(
       `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan, guess passwords or probe once from the internet are left out.`,
       excluded,
     ),
+  };
+}
+
+/**
+ * Why a campaign's connections opened towards NAT gateways (its flows with the `to-nat-gateway`
+ * signal) get no rule change, or null when it has none: a NAT gateway forwards what the instances
+ * behind it send out and the answers to that, and accepts no connection addressed to itself, so no
+ * NACL entry (nor any group, a NAT gateway carries none) would let them through. Names the
+ * gateways and the addresses asked for.
+ */
+export function natGatewayNote(
+  model: NetworkModel,
+  flows: readonly { explained: ExplainedFlow; signals: readonly string[] }[],
+): FixNote | null {
+  let records = 0;
+  let total = 0;
+  const gateways = new Set<string>();
+  const addresses = new Set<string>();
+  for (const { explained, signals } of flows) {
+    total += explained.flow.records;
+    if (!signals.includes('to-nat-gateway')) continue;
+    records += explained.flow.records;
+    gateways.add(model.interfaceOwner(explained.flow.interfaceId) ?? explained.flow.interfaceId);
+    addresses.add(explained.flow.dstaddr);
+  }
+  if (records === 0) return null;
+  const share = records === total ? `its ${records} records` : `${records} of its ${total} records`;
+  const list = (values: Set<string>) => [...values].sort().join(', ');
+  return {
+    reason: 'to-nat-gateway',
+    message: `No rule change: ${share} are connections opened towards NAT gateway ${list(gateways)} itself (${list(addresses)}). A NAT gateway accepts no connection addressed to it, it only forwards what the instances behind it send out and the answers to that, so no network ACL entry would let these through.`,
+    excludedPeers: 0,
+    examples: [],
   };
 }
 

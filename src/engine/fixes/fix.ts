@@ -33,9 +33,11 @@ export interface SuggestedFix {
  *   than one fix may name (`FIX_SCOPE.maxPeerSources`): a rule list that long is not a fix.
  * - `block-public-access`: VPC Block Public Access refused the flows (`reject-reason` BPA), not a
  *   security group or network ACL: no rule change lets them through.
+ * - `to-nat-gateway`: (of a campaign) connections were opened towards a NAT gateway's own address;
+ *   the gateway accepts none, so no rule change lets them through.
  */
 export interface FixNote {
-  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers' | 'block-public-access';
+  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers' | 'block-public-access' | 'to-nat-gateway';
   message: string;
   /** Peers of the finding the fix leaves out for their own behaviour. */
   excludedPeers: number;

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import { detectSignals } from '../../../../src/engine/classify/detect-signals';
+import { scannerSignals } from '../../../../src/engine/classify/scanner-flow';
 import type { PeerFacts, SignalFacts } from '../../../../src/engine/classify/signal-facts';
 import { decideClassification } from '../../../../src/engine/classify/signals';
+import { TrafficContext } from '../../../../src/engine/classify/traffic-context';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
+import { OPEN, W1, allow, baseWorld } from '../../../support/factories/scenario-network';
 
 const peer = (over: Partial<PeerFacts> = {}): PeerFacts => ({
   address: '10.0.0.9',
@@ -169,5 +177,78 @@ describe('detectSignals and decideClassification', () => {
     const detected = detectSignals(f);
     expect(detected).toEqual(signals);
     expect(decideClassification(detected).classification).toBe(cls);
+  });
+});
+
+describe('to-nat-gateway: a connection opened towards a NAT gateway’s own address', () => {
+  const NAT_PRIVATE = '10.0.7.5';
+  const NAT_PUBLIC = '3.90.0.5';
+  /** A NAT gateway in a public subnet whose NACL admits only HTTP from the VPC (its answers are refused too), and an instance beside it. */
+  const model = NetworkModel.fromSnapshot(
+    baseWorld()
+      .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
+      .acl('acl-public', [allow(100, '10.0.0.0/16', '6', [80, 80])], OPEN)
+      .group('sg-bastion', 'vpc-main')
+      .eni({
+        id: 'eni-nat1',
+        subnet: 'subnet-public',
+        ip: NAT_PRIVATE,
+        groups: [],
+        publicIp: NAT_PUBLIC,
+        description: 'Interface for NAT Gateway nat-0123456789abcdef0',
+        interfaceType: 'nat_gateway',
+        requesterId: '441234567890',
+      })
+      .eni({ id: 'eni-bastion', subnet: 'subnet-public', ip: '10.0.7.20', publicIp: '3.90.0.20', groups: ['sg-bastion'] })
+      .snapshot(),
+  );
+
+  const signalsOf = (fields: Partial<FlowAggregate>, accepted: FlowAggregate[] = []) => {
+    const flow = flowAggregate({ interfaceId: 'eni-nat1', flowDirection: 'ingress', records: 4, packets: 12, lastSeen: 1800, ...fields });
+    const verdict = explainFlow(model, flow, { returnTraffic: ReturnTrafficIndex.fromFlows(accepted) });
+    expect(verdict.verdict).toBe('blocked');
+    return scannerSignals({ flow, verdict }, model, TrafficContext.build([], accepted));
+  };
+
+  it.each([
+    { name: 'an internet host retrying SSH to its public address', src: '198.51.100.23', dst: NAT_PUBLIC },
+    { name: 'an internet host retrying SSH to its private address', src: '198.51.100.23', dst: NAT_PRIVATE },
+    { name: 'an instance of the VPC retrying SSH to its private address', src: W1, dst: NAT_PRIVATE },
+  ])('matches $name', ({ src, dst }) => {
+    expect(signalsOf({ srcaddr: src, dstaddr: dst, srcport: 51000, dstport: 22 })).toEqual(['to-nat-gateway']);
+  });
+
+  it('matches a request to one of its ports 1024–65535 from a higher port that nothing shows it asked for', () => {
+    expect(signalsOf({ srcaddr: '198.51.100.23', dstaddr: NAT_PRIVATE, srcport: 51000, dstport: 3389 })).toEqual(['to-nat-gateway']);
+  });
+
+  it('leaves its return traffic alone: answers from a service port to its client port', () => {
+    expect(signalsOf({ srcaddr: '203.0.113.50', dstaddr: NAT_PRIVATE, srcport: 443, dstport: 40000, tcpFlags: 18 })).toEqual([]);
+  });
+
+  it('leaves what it forwards alone: an instance’s connection through it to the internet', () => {
+    expect(signalsOf({ srcaddr: '10.0.1.10', dstaddr: '203.0.113.50', srcport: 40000, dstport: 22 })).toEqual([]);
+  });
+
+  it('never matches another interface’s own address (the bastion beside it)', () => {
+    const flow = flowAggregate({
+      interfaceId: 'eni-bastion',
+      flowDirection: 'ingress',
+      srcaddr: '198.51.100.23',
+      dstaddr: '10.0.7.20',
+      srcport: 51000,
+      dstport: 22,
+      records: 4,
+      packets: 12,
+      lastSeen: 1800,
+    });
+    const verdict = explainFlow(model, flow);
+    expect(verdict.verdict).toBe('blocked');
+    expect(scannerSignals({ flow, verdict }, model, TrafficContext.build([], []))).toEqual([]);
+  });
+
+  it('decides noise alone, whatever points to a misconfiguration', () => {
+    const result = decideClassification(['to-nat-gateway', 'internal-peer', 'peer-is-known-eni', 'repeated-over-time']);
+    expect(result.classification).toBe('likely-noise');
   });
 });

@@ -1887,3 +1887,102 @@ describe('diagnose scenarios: a few more protocols', () => {
   ];
   scenarioTests(scenarios, expectGroupFix);
 });
+
+describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
+  const NAT_PRIVATE = '10.0.7.5';
+  const NAT_PUBLIC = '3.90.0.5';
+  const BASTION = '10.0.7.20';
+
+  /**
+   * baseWorld with a public subnet holding a NAT gateway (and, with `bastion`, an SSH bastion
+   * whose group admits nobody yet): the subnet's NACL lets in only the answers of what leaves
+   * through the gateway (1024–65535) and HTTP from the VPC, so SSH and HTTPS requests meet its
+   * catch-all deny.
+   */
+  function natWorld(opts: { bastion?: boolean } = {}): ScenarioNetwork {
+    const w = baseWorld()
+      .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
+      .acl('acl-public', [allow(100, '0.0.0.0/0', '6', [1024, 65535]), allow(110, '10.0.0.0/16', '6', [80, 80])], OPEN)
+      .eni({
+        id: 'eni-nat1',
+        subnet: 'subnet-public',
+        ip: NAT_PRIVATE,
+        groups: [],
+        publicIp: NAT_PUBLIC,
+        description: 'Interface for NAT Gateway nat-0123456789abcdef0',
+        interfaceType: 'nat_gateway',
+        requesterId: '441234567890',
+      });
+    if (opts.bastion) {
+      w.group('sg-bastion', 'vpc-main').eni({
+        id: 'eni-bastion',
+        subnet: 'subnet-public',
+        ip: BASTION,
+        publicIp: '3.90.0.20',
+        groups: ['sg-bastion'],
+      });
+    }
+    return w;
+  }
+
+  /** Every finding noise without a fix, one of them saying the NAT gateway itself refuses the connections. */
+  function expectRefusedByNatGateway(result: DiagnoseResult): void {
+    expect(ruleFindings(result)).toEqual([]);
+    expectAllNoise(result);
+    const nat = result.findings.filter((f) => f.signals.includes('to-nat-gateway'));
+    expect(nat, JSON.stringify(result.findings.map((f) => [f.kind, f.signals, f.fixNote]))).toHaveLength(1);
+    expect(nat[0].fixNote?.reason).toBe('to-nat-gateway');
+    expect(nat[0].fixNote?.message).toContain('nat-0123456789abcdef0');
+  }
+
+  it('S89 an internet host retrying SSH to a NAT gateway’s public address, refused by the NACL: noise, no fix (the gateway accepts no connection)', () => {
+    const recs = retries({ eni: 'eni-nat1', dir: 'ingress', src: '198.51.100.23', dst: NAT_PUBLIC, sport: 51000, dport: 22 }, 4);
+    expectRefusedByNatGateway(runDiagnose(natWorld(), recs));
+  });
+
+  it('S90 an internal instance retrying SSH to a NAT gateway’s private address, refused by the NACL: noise, no fix', () => {
+    const recs = retries({ eni: 'eni-nat1', dir: 'ingress', src: W1, dst: NAT_PRIVATE, sport: 45000, dport: 22 }, 4);
+    expectRefusedByNatGateway(runDiagnose(natWorld(), recs));
+  });
+
+  it('S91 an app host’s HTTPS forwarded through the NAT gateway, refused by its subnet’s NACL: still a NACL entry for the app host', () => {
+    const recs = retries({ eni: 'eni-nat1', dir: 'ingress', src: APP1, dst: '203.0.113.50', sport: 40000, dport: 443 }, 4);
+    const result = runDiagnose(natWorld(), recs);
+    const f = onlyRuleFinding(result);
+    expect(f.classification).not.toBe('likely-noise');
+    expect(f.signals).not.toContain('to-nat-gateway');
+    expect(f.blockedBy).toEqual(naclIn('acl-public', 32767));
+    const fix = fixOf(f);
+    const entry = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-public',
+      egress: false,
+      protocol: '6',
+      before: 32767,
+      taken: natWorld().taken('acl-public', false),
+    });
+    expect(entry.PortRange).toEqual({ From: 443, To: 443 });
+    expect(naclCidr(entry)).toBe(`${APP1}/32`);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S92 SSH refused by one NACL to a bastion (an admin) and to the NAT gateway beside it (a bot): the bastion’s fix names the admin only', () => {
+    const admin = '198.51.100.66';
+    const bot = '198.51.100.23';
+    const recs = [
+      ...retries({ eni: 'eni-bastion', dir: 'ingress', src: admin, dst: BASTION, sport: 52000, dport: 22 }, 4),
+      ...retries({ eni: 'eni-nat1', dir: 'ingress', src: bot, dst: NAT_PUBLIC, sport: 51000, dport: 22 }, 4),
+    ];
+    const result = runDiagnose(natWorld({ bastion: true }), recs);
+    const f = ruleFindingOn(result, 22);
+    expect(f.traffic.peers.map((p) => p.address)).toEqual([admin]);
+    expect(f.traffic.interfaces.map((i) => i.id)).toEqual(['eni-bastion']);
+    const fix = fixOf(f);
+    expect(JSON.stringify(fix)).not.toContain(bot);
+    expect(fix.verified).toBe(true);
+    const nat = result.findings.filter((c) => c.signals.includes('to-nat-gateway'));
+    expect(nat).toHaveLength(1);
+    expect(nat[0].classification).toBe('likely-noise');
+    expect(nat[0].suggestedFix).toBeNull();
+    expect(nat[0].traffic.peers.map((p) => p.address)).toEqual([bot]);
+  });
+});
