@@ -150,6 +150,18 @@ export interface EniSpec {
   requesterId?: string;
 }
 
+/** The interface AWS makes for a NAT gateway, as DescribeNetworkInterfaces shows it: no groups, requested by AWS. */
+export const natGatewayEni = (ip: string, publicIp: string, subnet = 'subnet-public'): EniSpec => ({
+  id: 'eni-nat1',
+  subnet,
+  ip,
+  groups: [],
+  publicIp,
+  description: 'Interface for NAT Gateway nat-0123456789abcdef0',
+  interfaceType: 'nat_gateway',
+  requesterId: '441234567890',
+});
+
 export interface PeeringSide {
   vpc: string;
   cidr: string;

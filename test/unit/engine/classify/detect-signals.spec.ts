@@ -10,7 +10,7 @@ import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traff
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { flowAggregate } from '../../../support/factories/flow-aggregate';
-import { OPEN, W1, allow, baseWorld } from '../../../support/factories/scenario-network';
+import { OPEN, W1, allow, baseWorld, natGatewayEni } from '../../../support/factories/scenario-network';
 
 const peer = (over: Partial<PeerFacts> = {}): PeerFacts => ({
   address: '10.0.0.9',
@@ -189,16 +189,7 @@ describe('to-nat-gateway: a connection opened towards a NAT gateway’s own addr
       .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
       .acl('acl-public', [allow(100, '10.0.0.0/16', '6', [80, 80])], OPEN)
       .group('sg-bastion', 'vpc-main')
-      .eni({
-        id: 'eni-nat1',
-        subnet: 'subnet-public',
-        ip: NAT_PRIVATE,
-        groups: [],
-        publicIp: NAT_PUBLIC,
-        description: 'Interface for NAT Gateway nat-0123456789abcdef0',
-        interfaceType: 'nat_gateway',
-        requesterId: '441234567890',
-      })
+      .eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC))
       .eni({ id: 'eni-bastion', subnet: 'subnet-public', ip: '10.0.7.20', publicIp: '3.90.0.20', groups: ['sg-bastion'] })
       .snapshot(),
   );

@@ -36,6 +36,7 @@ import {
   sgIn,
   sgOut,
   tcp,
+  natGatewayEni,
 } from '../../../support/factories/scenario-network';
 
 /*
@@ -1512,16 +1513,7 @@ describe('diagnose scenarios: more return traffic', () => {
             [allow(100, '0.0.0.0/0', '6', [80, 80]), allow(110, '0.0.0.0/0', '6', [443, 443]), allow(120, '10.0.0.0/16')],
             OPEN,
           )
-          .eni({
-            id: 'eni-nat1',
-            subnet: 'subnet-public',
-            ip: '10.0.7.5',
-            groups: [],
-            publicIp: '3.90.0.5',
-            description: 'Interface for NAT Gateway nat-0123456789abcdef0',
-            interfaceType: 'nat_gateway',
-            requesterId: '441234567890',
-          }),
+          .eni(natGatewayEni('10.0.7.5', '3.90.0.5')),
       records: conversation({
         client: '10.0.7.5',
         server: '203.0.113.50',
@@ -1903,16 +1895,7 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     const w = baseWorld()
       .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
       .acl('acl-public', [allow(100, '0.0.0.0/0', '6', [1024, 65535]), allow(110, '10.0.0.0/16', '6', [80, 80])], OPEN)
-      .eni({
-        id: 'eni-nat1',
-        subnet: 'subnet-public',
-        ip: NAT_PRIVATE,
-        groups: [],
-        publicIp: NAT_PUBLIC,
-        description: 'Interface for NAT Gateway nat-0123456789abcdef0',
-        interfaceType: 'nat_gateway',
-        requesterId: '441234567890',
-      });
+      .eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC));
     if (opts.bastion) {
       w.group('sg-bastion', 'vpc-main').eni({
         id: 'eni-bastion',
