@@ -472,8 +472,7 @@ class FlowLineReader {
    * For a headerless file whose first line no format read: the first candidate format that reads
    * this line as it is, or null. (An export's timestamps are told on the first line only.)
    */
-  private candidateReading(buf: Buffer, start: number, end: number): ParsedFormat | null {
-    const text = buf.toString('utf8', start, end);
+  private candidateReading(text: string): ParsedFormat | null {
     const candidate = this.candidates.find((c) => c.parser(text).ok);
     return candidate ? this.formatFor(candidate.text, 'FlowLogs LogFormat') : null;
   }
@@ -563,8 +562,9 @@ class FlowLineReader {
       }
       if (formatPending) {
         // The candidates are tried on each line until one is a record, in theirs or the default format.
-        const chosen = this.candidateReading(buf, start, end);
-        if (chosen !== null || current.parser(buf.toString('utf8', start, end)).ok) {
+        const text = buf.toString('utf8', start, end);
+        const chosen = this.candidateReading(text);
+        if (chosen !== null || current.parser(text).ok) {
           formatPending = false;
           current = chosen ?? current;
         }

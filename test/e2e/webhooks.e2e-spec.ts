@@ -317,22 +317,12 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
-  it('a 2xx is delivered whatever its body: a 50 MB answer is cut at the size limit, not retried', async () => {
-    const hook = await receiver(() => ({ status: 200, streamBytes: 50 * 1024 * 1024 }));
-    const { id } = await subscribe(hook.url('/verbose'));
-    const eventId = await emitOpened();
-    const [delivery] = await until(
-      () => deliveries(id),
-      (items) => items[0] !== undefined && items[0].status !== 'pending',
-    );
-    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, lastError: null });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual([eventId]);
-  });
-
-  it('a 2xx is delivered whatever its body: one that stalls after the status is not retried', async () => {
-    const hook = await receiver(() => ({ status: 200, stallBody: true }));
-    const { id } = await subscribe(hook.url('/stalling'));
+  it.each([
+    ['a 50 MB answer is cut at the size limit', '/verbose', { streamBytes: 50 * 1024 * 1024 }],
+    ['one that stalls after the status', '/stalling', { stallBody: true }],
+  ] as const)('a 2xx is delivered whatever its body: %s, not retried', async (_case, path, body) => {
+    const hook = await receiver(() => ({ status: 200, ...body }));
+    const { id } = await subscribe(hook.url(path));
     const eventId = await emitOpened();
     const [delivery] = await until(
       () => deliveries(id),

@@ -1,6 +1,5 @@
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { FlowAggregate } from '../flow-log/flow-record';
-import { isNatGatewayOwner } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
 import { isInternal } from './classify-finding';
 import { type NoiseSignal, SIGNAL_THRESHOLDS } from './signals';
@@ -13,23 +12,9 @@ import type { TrafficContext } from './traffic-context';
  * itself: it accepts no connection opened towards it, from the internet or from inside the VPC.
  */
 export function isAddressedToNatGateway(model: NetworkModel, flow: FlowAggregate): boolean {
-  if (!natGatewayInterfaces(model).has(flow.interfaceId)) return false;
+  if (!model.isNatGateway(flow.interfaceId)) return false;
   const destination = model.address(flow.dstaddr);
   return destination !== null && model.isInterfaceAddress(flow.interfaceId, destination);
-}
-
-const NAT_GATEWAY_INTERFACES = new WeakMap<NetworkModel, ReadonlySet<string>>();
-
-/** The ids of the model's NAT gateway interfaces, found once per model (a diagnosis asks per flow). */
-function natGatewayInterfaces(model: NetworkModel): ReadonlySet<string> {
-  let ids = NAT_GATEWAY_INTERFACES.get(model);
-  if (!ids) {
-    const found = new Set<string>();
-    for (const eni of model.interfaces())
-      if (isNatGatewayOwner(model.interfaceOwner(eni.NetworkInterfaceId))) found.add(eni.NetworkInterfaceId);
-    NAT_GATEWAY_INTERFACES.set(model, (ids = found));
-  }
-  return ids;
 }
 
 /**

@@ -30,12 +30,10 @@ import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, natGatewayNote, scopedFix
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
-import { isIcmp } from '../network/protocol';
+import { PROTOCOL_TCP, isIcmp } from '../network/protocol';
 import { runSteps, type Steps } from '../steps';
 import type { NetworkSnapshot } from '../network/snapshot';
 import type { DiagnoseStats } from './diagnose-stats';
-
-const TCP = 6;
 
 export interface DiagnoseOptions {
   /** Counts from reading the input (e.g. malformed lines), copied into `stats.input`. */
@@ -472,7 +470,7 @@ function clientPart(
 function persistentClient(facts: SignalFacts, peer: PeerFacts): boolean {
   if (suspectReason(facts, peer) !== null) return false;
   if (peer.records < 2 || peer.lastSeen - peer.firstSeen < FIX_SCOPE.retryMinSpanSeconds) return false;
-  return facts.protocol !== TCP || peer.packets > peer.records;
+  return facts.protocol !== PROTOCOL_TCP || peer.packets > peer.records;
 }
 
 /**

@@ -392,7 +392,8 @@ export function explainFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   const highest = lowest.verdict.verdict === 'blocked' ? null : atHighestDestinationPort(flow);
   if (highest === null) return lowest.verdict;
   const there = analyzeFlow(model, highest, ctx).verdict;
-  if (there.verdict === 'blocked' || flow.action !== 'REJECT') return there.verdict === 'blocked' ? there : lowest.verdict;
+  if (there.verdict === 'blocked') return there;
+  if (flow.action !== 'REJECT') return lowest.verdict;
   for (const port of interiorDestinationPorts(flow, portRangesJudging(model, flow, lowest))) {
     const between = analyzeFlow(model, atDestinationPort(flow, port), ctx).verdict;
     if (between.verdict === 'blocked') return between;

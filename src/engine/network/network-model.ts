@@ -89,6 +89,8 @@ export class NetworkModel {
   private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
   private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
   private readonly interfacesOfSubnet = new Map<string, string[]>();
+  /** The NAT gateways' interfaces, found on the first question (`isNatGateway`). */
+  private natGatewayIds: ReadonlySet<string> | null = null;
   /** Each interface's place in the snapshot's list, to list interfaces of several subnets in that order. */
   private readonly interfaceOrdinal = new Map<string, number>();
   private readonly routeTablesById = new Map<string, RouteTable>();
@@ -391,7 +393,17 @@ export class NetworkModel {
   securityGroupsUnlisted(eniId: string): boolean {
     const eni = this.interface(eniId);
     if (!eni || eni.Groups !== undefined) return false;
-    return !isNatGatewayOwner(this.interfaceOwner(eniId)) && !INTERFACE_TYPES_WITHOUT_GROUPS.has(eni.InterfaceType ?? '');
+    return !this.isNatGateway(eniId) && !INTERFACE_TYPES_WITHOUT_GROUPS.has(eni.InterfaceType ?? '');
+  }
+
+  /** Is the interface a NAT gateway's (`isNatGatewayOwner`)? Asked per flow: its owner is read from its description once. */
+  isNatGateway(eniId: string): boolean {
+    if (this.natGatewayIds === null) {
+      const ids = new Set<string>();
+      for (const [id, eni] of this.interfacesById) if (isNatGatewayOwner(describeInterfaceOwner(eni))) ids.add(id);
+      this.natGatewayIds = ids;
+    }
+    return this.natGatewayIds.has(eniId);
   }
 
   /** Ids of the interfaces that carry the group. */
