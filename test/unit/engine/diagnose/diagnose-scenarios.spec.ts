@@ -9,6 +9,7 @@ import {
   ALL_OUT,
   APP1,
   APP1_6,
+  APP2,
   DB1,
   DB1_6,
   type FlowRec,
@@ -36,6 +37,7 @@ import {
   sgIn,
   sgOut,
   tcp,
+  udp,
   natGatewayEni,
 } from '../../../support/factories/scenario-network';
 
@@ -1967,5 +1969,339 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     expect(nat[0].classification).toBe('likely-noise');
     expect(nat[0].suggestedFix).toBeNull();
     expect(nat[0].traffic.peers.map((p) => p.address)).toEqual([bot]);
+  });
+});
+
+describe('diagnose scenarios: services whose clients answer from a fixed port', () => {
+  const NTP_SERVER = '203.0.113.123';
+
+  it('S93 an app host’s NTP answers (udp 123 → 123) refused by an inbound NACL that admits UDP on 1024–65535 only: an entry for udp/123 from the server, the port the answers go to', () => {
+    const world = () => baseWorld().acl('acl-app', [allow(100, '0.0.0.0/0', '6'), allow(110, '0.0.0.0/0', '17', [1024, 65535])], OPEN);
+    // ntpd sends from port 123 itself: the answer comes back to 123, outside every ephemeral range.
+    const recs: FlowRec[] = Array.from({ length: 5 }, (_, i) => [
+      {
+        eni: 'eni-app1',
+        dir: 'egress' as const,
+        src: APP1,
+        dst: NTP_SERVER,
+        sport: 123,
+        dport: 123,
+        protocol: 17,
+        packets: 1,
+        at: T0 + i * 600,
+        action: 'ACCEPT' as const,
+      },
+      {
+        eni: 'eni-app1',
+        dir: 'ingress' as const,
+        src: NTP_SERVER,
+        dst: APP1,
+        sport: 123,
+        dport: 123,
+        protocol: 17,
+        packets: 1,
+        at: T0 + i * 600,
+      },
+    ]).flat();
+    const f = onlyRuleFinding(runDiagnose(world(), recs));
+    expectFinding(f, {
+      classification: 'likely-misconfiguration',
+      blockedBy: naclIn('acl-app', 32767),
+      traffic: { direction: 'ingress', protocol: 17, port: 123, records: 5 },
+    });
+    expect(f.signals).toContain('return-traffic');
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '17',
+      taken: world().taken('acl-app', false),
+      before: 32767,
+    });
+    expect(p.PortRange).toEqual({ From: 123, To: 123 });
+    expect(naclCidr(p)).toBe(`${NTP_SERVER}/32`);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S94 an NTP server in the VPC whose NACL passes TCP only, asked from client port 123: udp/123 in, and the answers out to port 123, never an ephemeral range that misses it', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-web', udp(123, '10.0.0.0/16'))
+        .acl('acl-web', [allow(100, '10.0.0.0/16', '6')], [allow(100, '10.0.0.0/16', '6')]);
+    const recs = Array.from({ length: 5 }, (_, i) => ({
+      eni: 'eni-web1',
+      dir: 'ingress' as const,
+      src: W1,
+      dst: WEB1,
+      sport: 123,
+      dport: 123,
+      protocol: 17,
+      packets: 1,
+      at: T0 + i * 600,
+    }));
+    const f = onlyRuleFinding(runDiagnose(world(), recs));
+    expectFinding(f, {
+      classification: 'likely-misconfiguration',
+      blockedBy: naclIn('acl-web', 32767),
+      traffic: { protocol: 17, port: 123 },
+    });
+    const fix = fixOf(f);
+    const [request] = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === false);
+    const [reply] = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === true);
+    const inbound = expectNaclAllow(request, {
+      acl: 'acl-web',
+      egress: false,
+      protocol: '17',
+      taken: world().taken('acl-web', false),
+      before: 32767,
+    });
+    expect(inbound.PortRange).toEqual({ From: 123, To: 123 });
+    expect(naclCidr(inbound)).toBe(`${W1}/32`);
+    const outbound = expectNaclAllow(reply, {
+      acl: 'acl-web',
+      egress: true,
+      protocol: '17',
+      taken: world().taken('acl-web', true),
+      before: 32767,
+    });
+    const range = outbound.PortRange as { From: number; To: number };
+    expect(range.From).toBeLessThanOrEqual(123);
+    expect(range.To).toBeGreaterThanOrEqual(123);
+    expect(naclCidr(outbound)).toBe(`${W1}/32`);
+    expect(fix.changes).toHaveLength(2);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S95 DNS to a resolver instance, refused by the client subnet’s outbound NACL, with the resolver’s NACL and the client’s inbound NACL passing TCP only: the four entries a stateless path needs, verified', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-web', udp(53, '10.0.0.0/16'))
+        .acl('acl-web', [allow(100, '10.0.0.0/16', '6')], [allow(100, '10.0.0.0/16', '6')])
+        .acl('acl-clients', [allow(100, '10.0.0.0/16', '6')], [allow(100, '10.0.0.0/16', '6')]);
+    const recs = retries({ eni: 'eni-worker1', dir: 'egress', src: W1, dst: WEB1, sport: 40000, dport: 53, protocol: 17, packets: 1 }, 5);
+    const f = onlyRuleFinding(runDiagnose(world(), recs));
+    expectFinding(f, {
+      classification: 'likely-misconfiguration',
+      blockedBy: naclOut('acl-clients', 32767),
+      traffic: { direction: 'egress', protocol: 17, port: 53 },
+    });
+    expect(f.alsoBlockedBy).toEqual([naclIn('acl-web', 32767), naclOut('acl-web', 32767)]);
+    const fix = fixOf(f);
+    const entry = (acl: string, egress: boolean) => {
+      const found = fix.changes.filter((c) => c.params.NetworkAclId === acl && c.params.Egress === egress);
+      expect(found, `${acl} ${egress ? 'out' : 'in'}`).toHaveLength(1);
+      return expectNaclAllow(found[0], { acl, egress, protocol: '17', taken: world().taken(acl, egress), before: 32767 });
+    };
+    const request = entry('acl-clients', true);
+    expect([request.PortRange, naclCidr(request)]).toEqual([{ From: 53, To: 53 }, `${WEB1}/32`]);
+    const arrival = entry('acl-web', false);
+    expect([arrival.PortRange, naclCidr(arrival)]).toEqual([{ From: 53, To: 53 }, `${W1}/32`]);
+    const answer = entry('acl-web', true);
+    expectEphemeralRange(answer, [40000, 40004]);
+    expect(naclCidr(answer)).toBe(`${W1}/32`);
+    const back = entry('acl-clients', false);
+    expectEphemeralRange(back, [40000, 40004]);
+    expect(naclCidr(back)).toBe(`${WEB1}/32`);
+    expect(fix.changes).toHaveLength(4);
+    expect(fix.changes.every((c) => c.action === 'CreateNetworkAclEntry')).toBe(true);
+    expect(fix.verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: ICMP through a stateless NACL', () => {
+  const scenarios: { id: string; title: string; protocol: '1' | '58'; src: string; dst: string; world: () => ScenarioNetwork }[] = [
+    {
+      id: 'S96',
+      title:
+        'pings refused by an app NACL that passes TCP only both ways: ICMP in from the monitor and ICMP out to it (the echo replies), every type',
+      protocol: '1',
+      src: MON,
+      dst: APP1,
+      world: () =>
+        baseWorld()
+          .ingress('sg-app', perm('icmp', [-1, -1], 'sg-mon'))
+          .acl('acl-app', [allow(100, '10.0.0.0/16', '6')], [allow(100, '10.0.0.0/16', '6')]),
+    },
+    {
+      id: 'S97',
+      title: 'the same over IPv6: protocol 58 both ways with Ipv6CidrBlock, ending before the IPv6 catch-all',
+      protocol: '58',
+      src: MON_6,
+      dst: APP1_6,
+      world: () =>
+        baseWorld()
+          .ingress('sg-app', perm('icmpv6', [-1, -1], 'sg-mon'))
+          .acl('acl-app', [allow(100, '::/0', '6')], [allow(100, '::/0', '6')]),
+    },
+  ];
+  for (const s of scenarios) {
+    it(`${s.id} ${s.title}`, () => {
+      const catchAll = s.protocol === '58' ? 32768 : 32767;
+      const peerCidr = s.protocol === '58' ? `${s.src}/128` : `${s.src}/32`;
+      const recs = retries(
+        { eni: 'eni-app1', dir: 'ingress', src: s.src, dst: s.dst, sport: 0, dport: 0, protocol: Number(s.protocol), packets: 4 },
+        6,
+      );
+      const f = onlyRuleFinding(runDiagnose(s.world(), recs));
+      expectFinding(f, {
+        classification: 'likely-misconfiguration',
+        blockedBy: naclIn('acl-app', catchAll),
+        traffic: { protocol: Number(s.protocol), port: null },
+      });
+      const fix = fixOf(f);
+      expect(fix.changes).toHaveLength(2);
+      for (const egress of [false, true]) {
+        const [change] = fix.changes.filter((c) => c.params.Egress === egress);
+        const p = expectNaclAllow(change, {
+          acl: 'acl-app',
+          egress,
+          protocol: s.protocol,
+          taken: s.world().taken('acl-app', egress),
+          before: catchAll,
+        });
+        expect(p.IcmpTypeCode).toEqual({ Type: -1, Code: -1 });
+        expect(p.PortRange).toBeUndefined();
+        if (s.protocol === '58') expect(p.CidrBlock).toBeUndefined();
+        expect(naclCidr(p)).toBe(peerCidr);
+      }
+      expect(riskKinds(fix)).toContain('all-icmp-types');
+      expect(fix.verified).toBe(true);
+    });
+  }
+});
+
+describe('diagnose scenarios: where the NACL is not on the path, and where the group has no rule', () => {
+  const scenarios: GroupFixScenario[] = [
+    {
+      id: 'S98',
+      title: 'two interfaces of one subnet whose NACL denies everything: the group is named, never the NACL, and the fix has no NACL entry',
+      world: () => baseWorld().acl('acl-app', [deny(10, '0.0.0.0/0')], [deny(10, '0.0.0.0/0')]),
+      records: retries({ eni: 'eni-app1', dir: 'ingress', src: APP2, dst: APP1, sport: 45000, dport: 8080 }),
+      classification: 'likely-misconfiguration',
+      blockedBy: sgIn('sg-app'),
+      rule: { action: 'AuthorizeSecurityGroupIngress', groups: ['sg-app'], protocol: 'tcp', ports: 8080 },
+      peer: { groups: ['sg-app'] },
+      also: (f) => expect(f.alsoBlockedBy ?? []).toEqual([]),
+    },
+    {
+      id: 'S99',
+      title:
+        'an app group whose outbound rules were all removed, calling an HTTPS API: egress tcp/443 to the API’s /32, its internet exposure said',
+      world: () => baseWorld().egress('sg-app'),
+      records: retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst: '203.0.113.50', sport: 45000, dport: 443 }),
+      classification: 'likely-misconfiguration',
+      blockedBy: sgOut('sg-app'),
+      traffic: { direction: 'egress', protocol: 6, port: 443 },
+      rule: { action: 'AuthorizeSecurityGroupEgress', groups: ['sg-app'], protocol: 'tcp', ports: 443 },
+      peer: { cidrs: ['203.0.113.50/32'] },
+      also: (_, fix) => expect(riskKinds(fix)).toContain('internet-exposure'),
+    },
+    {
+      id: 'S100',
+      title: 'egress to a database in a peered VPC of another Region: no group reference across Regions, the /32',
+      world: () =>
+        baseWorld()
+          .vpc('vpc-far', '10.8.0.0/16')
+          .subnet('subnet-far', 'vpc-far', '10.8.1.0/24')
+          .group('sg-far', 'vpc-far', [tcp(5432, '10.0.0.0/16')])
+          .eni({ id: 'eni-far1', subnet: 'subnet-far', ip: '10.8.1.10', groups: ['sg-far'] })
+          .peering('pcx-far', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-far', cidr: '10.8.0.0/16', region: 'eu-west-1' })
+          .egress('sg-app', tcp(443, '0.0.0.0/0')),
+      records: retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst: '10.8.1.10', sport: 45000, dport: 5432 }),
+      blockedBy: sgOut('sg-app'),
+      rule: { action: 'AuthorizeSecurityGroupEgress', groups: ['sg-app'], protocol: 'tcp', ports: 5432 },
+      peer: { cidrs: ['10.8.1.10/32'] },
+    },
+  ];
+  scenarioTests(scenarios, expectGroupFix);
+
+  it('S101 a Lambda function’s interface refused by its own egress group, the database subnet answering only the Linux range: egress to the db group, and the answers out on 1024–65535', () => {
+    const world = () =>
+      baseWorld()
+        .group('sg-fn', 'vpc-main', [], [tcp(443, '0.0.0.0/0')])
+        .eni({
+          id: 'eni-fn1',
+          subnet: 'subnet-clients',
+          ip: '10.0.4.90',
+          groups: ['sg-fn'],
+          interfaceType: 'lambda',
+          description: 'AWS Lambda VPC ENI-orders-fn',
+          requesterId: 'AROAEXAMPLE:orders-fn',
+        })
+        .ingress('sg-db', tcp(5432, 'sg-fn'))
+        .acl('acl-data', [allow(100, '0.0.0.0/0')], [allow(100, '10.0.0.0/16', '6', [32768, 60999])]);
+    const f = onlyRuleFinding(
+      runDiagnose(world(), retries({ eni: 'eni-fn1', dir: 'egress', src: '10.0.4.90', dst: DB1, sport: 1500, dport: 5432 })),
+    );
+    expectFinding(f, { classification: 'likely-misconfiguration', blockedBy: sgOut('sg-fn') });
+    expect(f.alsoBlockedBy).toEqual([naclOut('acl-data', 32767)]);
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(changesOf(fix, 'AuthorizeSecurityGroupEgress')[0], ['sg-fn'], 'tcp', 5432), ['sg-db']);
+    const [reply] = changesOf(fix, 'CreateNetworkAclEntry');
+    const p = expectNaclAllow(reply, {
+      acl: 'acl-data',
+      egress: true,
+      protocol: '6',
+      taken: world().taken('acl-data', true),
+      before: 32767,
+    });
+    expect(p.PortRange).toEqual({ From: 1024, To: 65535 });
+    expect(naclCidr(p)).toBe('10.0.4.90/32');
+    expect(fix.changes).toHaveLength(2);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S102 a load balancer forwarding to container ports mapped dynamically: a finding per refused port, each fix that port alone for the load balancer’s group', () => {
+    const world = withAlb(baseWorld()).ingress('sg-app', tcp(80, 'sg-alb'));
+    const ports = [32768, 33001, 40210, 51000];
+    const recs = ports.flatMap((dport, k) =>
+      retries({ eni: 'eni-app1', dir: 'ingress', src: ALB_A, dst: APP1, sport: 2000 + k * 7, dport }),
+    );
+    const result = runDiagnose(world, recs);
+    expect(ruleFindings(result)).toHaveLength(ports.length);
+    for (const port of ports) {
+      const f = ruleFindingOn(result, port);
+      expectFinding(f, { classification: 'likely-misconfiguration', blockedBy: sgIn('sg-app'), traffic: { direction: 'ingress', port } });
+      expect(f.signals).not.toContain('return-traffic');
+      const fix = fixOf(f);
+      expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'tcp', port), ['sg-alb']);
+      expect(fix.verified).toBe(true);
+    }
+  });
+});
+
+describe('diagnose scenarios: denies that leave no number before them', () => {
+  it('S103 a deny at 5 with 1–4 taken by other allows: the deny is re-created at a free number after it, then replaced by the worker’s allow', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-db', tcp(5432, 'sg-worker'))
+        .acl(
+          'acl-data',
+          [
+            ...[22, 80, 443, 8080].map((port, i) => allow(i + 1, '10.0.1.0/24', '6', [port, port])),
+            deny(5, '10.0.4.0/24'),
+            allow(100, '10.0.0.0/16'),
+          ],
+          OPEN,
+        );
+    const f = onlyRuleFinding(runDiagnose(world(), WORKER_TO_DB));
+    expectFinding(f, { blockedBy: naclIn('acl-data', 5) });
+    const fix = fixOf(f);
+    expect(fix.changes.map((c) => c.action)).toEqual(['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry']);
+    const [moved, replaced] = fix.changes.map((c) => c.params);
+    expect(moved).toMatchObject({ NetworkAclId: 'acl-data', Egress: false, RuleAction: 'deny', Protocol: '-1', CidrBlock: '10.0.4.0/24' });
+    expect(moved.RuleNumber).toBeGreaterThan(5);
+    expect(moved.RuleNumber).toBeLessThan(100);
+    expect(world().taken('acl-data', false)).not.toContain(moved.RuleNumber);
+    expect(replaced).toMatchObject({
+      NetworkAclId: 'acl-data',
+      Egress: false,
+      RuleNumber: 5,
+      RuleAction: 'allow',
+      Protocol: '6',
+      CidrBlock: `${W1}/32`,
+      PortRange: { From: 5432, To: 5432 },
+    });
+    expect(fix.verified).toBe(true);
   });
 });
