@@ -15,6 +15,7 @@ import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from '.
 import { addressFamily } from '../ip/cidr-cover';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
+import { groupHasRoom } from './group-rule-quota';
 import { coverPeers, coverPeersForNacl, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { icmpTypeOfGroup } from './icmp-type.util';
@@ -46,18 +47,28 @@ function permissionPorts(
 }
 
 /**
- * The group of the interface to add the rule to: one that already opens this protocol/port to
- * someone (the rule belongs with its siblings), then the one carried by the fewest interfaces
- * outside the finding (smallest blast radius), then the lowest id (findings list the ids sorted).
+ * The group of the interface to add the rule to: one with room for it under EC2's default rule
+ * quota (a group at 60 rules of the peers' address family refuses the request), then one that
+ * already opens this protocol/port to someone (the rule belongs with its siblings), then the one
+ * carried by the fewest interfaces outside the finding (smallest blast radius), then the lowest id
+ * (findings list the ids sorted).
  */
-function targetGroup(model: NetworkModel, control: SecurityGroupControl, group: FindingGroup, interfaces: Set<string>): string {
+function targetGroup(
+  model: NetworkModel,
+  control: SecurityGroupControl,
+  group: FindingGroup,
+  flows: ExplainedFlow[],
+  interfaces: Set<string>,
+): string {
+  const families = new Set(flows.map((item) => addressFamily(peerAddressOf(item))));
   const ranked = control.groupIds.map((groupId, order) => ({
     groupId,
     order,
+    full: groupHasRoom(model, groupId, control.direction, families) ? 0 : 1,
     opensPort: portOpenToAnyPeer(model, [groupId], control.direction, group.protocol, group.port) ? 0 : 1,
     elsewhere: model.interfacesWithGroup(groupId).filter((eni) => !interfaces.has(eni)).length,
   }));
-  ranked.sort((a, b) => a.opensPort - b.opensPort || a.elsewhere - b.elsewhere || a.order - b.order);
+  ranked.sort((a, b) => a.full - b.full || a.opensPort - b.opensPort || a.elsewhere - b.elsewhere || a.order - b.order);
   return ranked[0].groupId;
 }
 
@@ -177,7 +188,7 @@ export function securityGroupChange(
   const flows = flowsBlockedBy(group, control);
   if (!flows.length || !control.groupIds.length) return null;
   const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
-  const groupId = targetGroup(model, control, group, interfaces);
+  const groupId = targetGroup(model, control, group, flows, interfaces);
   const { pairs, covered } = naming.referenceGroups
     ? referencedGroups(model, groupId, flows, control.direction)
     : { pairs: [], covered: new Set<string>() };

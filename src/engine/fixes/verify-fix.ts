@@ -10,6 +10,7 @@ import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
+import { ruleQuotaRisk } from './group-rule-quota';
 import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndCrossings, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier } from './suggest-fix';
@@ -242,6 +243,8 @@ export function createFixVerifier(
       const risks = fixRisks(model, after, group, changes, result.newlyReachable, farEnd);
       const allTypes = allIcmpTypesRisk(changes, 'flow logs do not record the ICMP type, so no rule can name it');
       if (allTypes) risks.push(allTypes);
+      const quota = ruleQuotaRisk(model, changes);
+      if (quota) risks.push(quota);
       const replies = group.returnTraffic ? [] : blockedReplies(after, group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];

@@ -2305,3 +2305,55 @@ describe('diagnose scenarios: denies that leave no number before them', () => {
     expect(fix.verified).toBe(true);
   });
 });
+
+describe('diagnose scenarios: security groups at their rule quota', () => {
+  /** Sixty inbound IPv4 rules: EC2's default quota of rules per group and direction, per address family. */
+  const SIXTY_RULES = Array.from({ length: 60 }, (_, i) => tcp(10000 + i, '10.9.0.0/16'));
+
+  it('S104 the database interface carries a group at sixty inbound rules and one with room: the rule goes on the group with room', () => {
+    for (const order of [
+      ['sg-db', 'sg-db2'],
+      ['sg-db2', 'sg-db'],
+    ]) {
+      const world = baseWorld()
+        .ingress('sg-db', ...SIXTY_RULES)
+        .group('sg-db2', 'vpc-main', [tcp(22, '10.9.0.0/16')])
+        .attach('eni-db1', order);
+      const f = onlyRuleFinding(runDiagnose(world, WORKER_TO_DB));
+      expectFinding(f, { blockedBy: sgIn('sg-db', 'sg-db2') });
+      const fix = fixOf(f);
+      expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db2'], 'tcp', 5432), ['sg-worker']);
+      expect(riskKinds(fix)).not.toContain('rule-quota');
+      expect(fix.verified).toBe(true);
+    }
+  });
+
+  it('S105 the only group at sixty inbound rules: the fix is still the rule it needs, and a rule-quota risk says EC2 refuses it unless the quota was raised', () => {
+    const world = baseWorld().ingress('sg-db', ...SIXTY_RULES);
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432), ['sg-worker']);
+    const quota = fix.risks.filter((r) => r.kind === 'rule-quota');
+    expect(quota).toHaveLength(1);
+    expect(quota[0].message).toContain('sg-db');
+    expect(quota[0].message).toContain('RulesPerSecurityGroupLimitExceeded');
+    expect(quota[0].groupIds).toEqual(['sg-db']);
+  });
+
+  it('S106 sixty inbound IPv4 rules leave room for an IPv6 one: the quota counts each address family apart, no rule-quota risk', () => {
+    const world = baseWorld().ingress('sg-db', ...SIXTY_RULES);
+    const recs = retries({ eni: 'eni-db1', dir: 'ingress', src: '2600:1f18:aaaa:bb04::77', dst: DB1_6, sport: 45000, dport: 5432 });
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, recs)));
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432), [
+      '2600:1f18:aaaa:bb04::77/128',
+    ]);
+    expect(riskKinds(fix)).not.toContain('rule-quota');
+  });
+
+  it('S107 a prefix list counts as its maximum entries: fifty-five rules and a list of up to ten entries leave no room', () => {
+    const world = baseWorld()
+      .prefixList('pl-0a1b2c3d4e5f60718', ['10.7.0.0/16'])
+      .ingress('sg-db', ...SIXTY_RULES.slice(0, 55), tcp(9999, 'pl-0a1b2c3d4e5f60718'));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    expect(riskKinds(fix)).toContain('rule-quota');
+  });
+});

@@ -1,0 +1,89 @@
+import type { Direction } from '../flow-log/flow-record';
+import type { NetworkModel } from '../network/network-model';
+import type { RulePeer } from '../network/security-group-rules';
+import type { FixChange, FixRisk } from './fix';
+import type { AuthorizeSecurityGroupParams } from './fix-params';
+import { addressFamily } from '../ip/cidr-cover';
+
+/**
+ * EC2's default quota of rules per security group: per direction, and per address family (a group
+ * may hold 60 inbound IPv4 rules and 60 inbound IPv6 rules). The quota is adjustable per Region,
+ * which a snapshot does not show: past it, AuthorizeSecurityGroupIngress/Egress fails with
+ * RulesPerSecurityGroupLimitExceeded unless it was raised.
+ */
+export const DEFAULT_RULES_PER_GROUP = 60;
+
+/** Rules per address family. */
+export interface FamilyCounts {
+  4: number;
+  6: number;
+}
+
+/**
+ * How many rules a peer counts as, per address family: a CIDR one rule of its family, a referenced
+ * group one rule of each, a managed prefix list its maximum entries (not its current ones) for its
+ * family — both when the snapshot does not say — or, without `MaxEntries`, its known entries (at
+ * least one).
+ */
+function peerWeight(model: NetworkModel, peer: RulePeer): FamilyCounts {
+  if (peer.kind === 'cidr') return peer.cidr.family === 4 ? { 4: 1, 6: 0 } : { 4: 0, 6: 1 };
+  if (peer.kind === 'group') return { 4: 1, 6: 1 };
+  const list = model.snapshot.ManagedPrefixLists?.find((l) => l.PrefixListId === peer.prefixListId);
+  const weight = list?.MaxEntries ?? Math.max(1, model.prefixListCidrs(peer.prefixListId)?.length ?? 1);
+  if (list?.AddressFamily === 'IPv4') return { 4: weight, 6: 0 };
+  if (list?.AddressFamily === 'IPv6') return { 4: 0, 6: weight };
+  return { 4: weight, 6: weight };
+}
+
+/** The rules a group holds in one direction, per address family, as the quota counts them. */
+export function groupRuleCounts(model: NetworkModel, groupId: string, direction: Direction): FamilyCounts {
+  const counts: FamilyCounts = { 4: 0, 6: 0 };
+  for (const rule of model.allGroupRules(groupId)) {
+    if (rule.direction !== direction) continue;
+    const weight = peerWeight(model, rule.peer);
+    counts[4] += weight[4];
+    counts[6] += weight[6];
+  }
+  return counts;
+}
+
+/** Whether one more rule for each of `families` fits in the group's direction under the default quota. */
+export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, families: Iterable<4 | 6>): boolean {
+  const counts = groupRuleCounts(model, groupId, direction);
+  for (const family of families) if (counts[family] >= DEFAULT_RULES_PER_GROUP) return false;
+  return true;
+}
+
+/**
+ * A risk naming the groups whose new rules take them past the default quota (their current rules
+ * and the change's, per family), or null when every change fits.
+ */
+export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]): FixRisk | null {
+  const over: { groupId: string; direction: Direction; family: 4 | 6; count: number; action: string }[] = [];
+  for (const change of changes) {
+    if (change.action !== 'AuthorizeSecurityGroupIngress' && change.action !== 'AuthorizeSecurityGroupEgress') continue;
+    const params = change.params as unknown as AuthorizeSecurityGroupParams;
+    const direction: Direction = change.action === 'AuthorizeSecurityGroupIngress' ? 'ingress' : 'egress';
+    const counts = groupRuleCounts(model, params.GroupId, direction);
+    for (const permission of params.IpPermissions ?? []) {
+      for (const range of permission.IpRanges ?? []) counts[addressFamily(range.CidrIp)] += 1;
+      for (const range of permission.Ipv6Ranges ?? []) counts[addressFamily(range.CidrIpv6)] += 1;
+      const pairs = permission.UserIdGroupPairs?.length ?? 0;
+      counts[4] += pairs;
+      counts[6] += pairs;
+    }
+    for (const family of [4, 6] as const) {
+      if (counts[family] > DEFAULT_RULES_PER_GROUP)
+        over.push({ groupId: params.GroupId, direction, family, count: counts[family], action: change.action });
+    }
+  }
+  if (!over.length) return null;
+  const described = over.map(
+    (o) => `${o.groupId} would hold ${o.count} ${o.direction === 'ingress' ? 'inbound' : 'outbound'} IPv${o.family} rules`,
+  );
+  return {
+    kind: 'rule-quota',
+    message: `${described.join(', ')}: past EC2's default quota of ${DEFAULT_RULES_PER_GROUP} per group, ${over[0].action} fails with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised`,
+    groupIds: [...new Set(over.map((o) => o.groupId))].sort(),
+  };
+}
