@@ -2357,3 +2357,41 @@ describe('diagnose scenarios: security groups at their rule quota', () => {
     expect(riskKinds(fix)).toContain('rule-quota');
   });
 });
+
+describe('diagnose scenarios: the far end across a peering', () => {
+  it('S108 a client in a peered VPC of the same Region refused by its own subnet’s outbound NACL, the app group admitting only its own VPC: its NACL both ways, and the app group referencing the client’s group', () => {
+    const world = () =>
+      baseWorld()
+        .vpc('vpc-peer', '10.5.0.0/16')
+        .subnet('subnet-peer', 'vpc-peer', '10.5.1.0/24')
+        .group('sg-peer', 'vpc-peer')
+        .eni({ id: 'eni-peer1', subnet: 'subnet-peer', ip: '10.5.1.10', groups: ['sg-peer'] })
+        .peering('pcx-1', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-peer', cidr: '10.5.0.0/16' })
+        .acl('acl-peer', [allow(100, '10.5.0.0/16')], [allow(100, '10.5.0.0/16')])
+        .ingress('sg-app', tcp(8080, '10.0.0.0/16'));
+    const f = onlyRuleFinding(
+      runDiagnose(world(), retries({ eni: 'eni-peer1', dir: 'egress', src: '10.5.1.10', dst: APP1, sport: 41000, dport: 8080 })),
+    );
+    expectFinding(f, { classification: 'likely-misconfiguration', blockedBy: naclOut('acl-peer', 32767) });
+    expect(f.alsoBlockedBy).toEqual([sgIn('sg-app')]);
+    const fix = fixOf(f);
+    const entry = (egress: boolean) => {
+      const [change] = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === egress);
+      const p = expectNaclAllow(change, {
+        acl: 'acl-peer',
+        egress,
+        protocol: '6',
+        taken: world().taken('acl-peer', egress),
+        before: 32767,
+      });
+      expect(naclCidr(p)).toBe(`${APP1}/32`);
+      return p;
+    };
+    expect(entry(true).PortRange).toEqual({ From: 8080, To: 8080 });
+    expectEphemeralRange(entry(false), [41000, 41003]);
+    const [rule] = changesOf(fix, 'AuthorizeSecurityGroupIngress');
+    expectGroupPeer(sgPermission(rule, ['sg-app'], 'tcp', 8080), ['sg-peer']);
+    expect(fix.changes).toHaveLength(3);
+    expect(fix.verified).toBe(true);
+  });
+});
