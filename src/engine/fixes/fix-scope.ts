@@ -6,6 +6,7 @@ import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
+import type { NetworkInterface } from '../network/snapshot';
 import type { FixNote, SuggestedFix } from './fix';
 import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
 import { type FixVerifier, proposeFix } from './suggest-fix';
@@ -76,7 +77,10 @@ export interface ScopedFix {
   farEndBlockedBy: BlockingControl[];
 }
 
-function note(reason: FixNote['reason'], message: string, excluded: PeerFacts[]): FixNote {
+/** A peer a fix leaves out, with what ranks it among a note's examples. */
+type ExcludedPeer = Pick<PeerFacts, 'address' | 'records'>;
+
+function note(reason: FixNote['reason'], message: string, excluded: readonly ExcludedPeer[]): FixNote {
   const examples = [...excluded]
     .sort((a, b) => b.records - a.records || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
     .slice(0, FIX_SCOPE.noteExamples)
@@ -85,11 +89,18 @@ function note(reason: FixNote['reason'], message: string, excluded: PeerFacts[])
 }
 
 /**
- * The fix of a finding limited to its legitimate peers (`suspectReason`), and a note whenever that
- * leaves peers out or withholds the fix: the flows of suspect peers are dropped from the group
- * before the fix is built and verified, so `verified` speaks for the legitimate peers' flows. No
- * fix when every peer is a suspect, or when the legitimate peers need more than
- * `FIX_SCOPE.maxPeerSources` peer sources — never a rule list of hundreds of internet addresses.
+ * The fix of a finding limited to its legitimate peers, and a note whenever that leaves peers out
+ * or withholds the fix. Two kinds of peers are left out: suspects (`suspectReason`), for their own
+ * behaviour, and NAT gateways' own addresses that the finding's outbound requests went to
+ * (`natGatewayRequested`), which would still refuse them. Their flows are dropped from the group
+ * before the fix is built and verified, so `verified` speaks for the other peers' flows. No fix
+ * when no peer is left, or when the others need more than `FIX_SCOPE.maxPeerSources` peer sources
+ * — never a rule list of hundreds of internet addresses.
+ *
+ * The note's reason: `to-nat-gateway` when NAT gateways' addresses are all that is left out
+ * (with a fix for the others, or none when they were every peer); otherwise the suspects' reason
+ * (`suspect-peers-left-out`, `no-legitimate-peers`), whose message then names the gateways too;
+ * `too-many-peers` whatever was left out.
  */
 export function scopedFix(
   model: NetworkModel,
@@ -113,45 +124,133 @@ export function scopedFix(
       ),
     };
   }
-  const excluded = scope.suspects;
-  const left = new Set(excluded.map((p) => p.address));
-  if (excluded.length > 0 && excluded.length === scope.peerCount) {
-    return {
-      fix: null,
-      farEndBlockedBy: [],
-      note: note(
-        'no-legitimate-peers',
-        `No fix: all ${excluded.length} peers scan, guess passwords or probe once from the internet; opening the port to them is not a remedy.`,
-        excluded,
-      ),
-    };
+  const suspects = scope.suspects;
+  const suspected = new Set(suspects.map((p) => p.address));
+  const gateways = requestedNatGateways(model, group, suspected);
+  const excluded: ExcludedPeer[] = [...suspects, ...gateways.peers];
+  const legitimate = scope.peerCount - excluded.length;
+  if (excluded.length > 0 && legitimate === 0) {
+    if (suspects.length === 0)
+      return noFix(note('to-nat-gateway', `No rule change: ${gatewayRequests(gateways)}. ${WHY_NO_RULE}`, excluded));
+    const message = gateways.peers.length
+      ? `No fix: of its ${scope.peerCount} peers, ${suspects.length} scan, guess passwords or probe once from the internet, and ${gatewayPeersClause(gateways)}; opening the port to them is not a remedy.`
+      : `No fix: all ${suspects.length} peers scan, guess passwords or probe once from the internet; opening the port to them is not a remedy.`;
+    return noFix(note('no-legitimate-peers', message, excluded));
   }
   // Regrouped from the kept flows (one group: they share the fingerprint), so a further control
-  // that only the suspects' flows met is not changed for them.
+  // that only the left-out peers' flows met is not changed for them.
+  const left = new Set(excluded.map((p) => p.address));
   const scoped: FindingGroup = left.size ? groupBlockedFlows(group.flows.filter((item) => !left.has(peerAddressOf(item))))[0] : group;
   const proposal = proposeFix(model, scoped, verify, ledger, FIX_SCOPE.maxPeerSources);
   if (proposal.fix === null && proposal.reason === 'too-many-peers') {
-    return {
-      fix: null,
-      farEndBlockedBy: [],
-      note: note(
+    const alsoGateways = gateways.peers.length ? ` It would leave out ${gatewayPeersClause(gateways)}.` : '';
+    return noFix(
+      note(
         'too-many-peers',
-        `No fix: the ${scope.peerCount - excluded.length} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.`,
+        `No fix: the ${legitimate} legitimate peers need ${proposal.peerSources} CIDRs or groups, more than the ${FIX_SCOPE.maxPeerSources} a fix may name.${alsoGateways}`,
         excluded,
       ),
-    };
+    );
   }
   const farEndBlockedBy = proposal.fix ? proposal.farEndBlockedBy : [];
   if (!excluded.length) return { fix: proposal.fix, note: null, farEndBlockedBy };
+  const others = `${legitimate} other peer${legitimate === 1 ? '' : 's'}`;
   return {
     fix: proposal.fix,
     farEndBlockedBy,
-    note: note(
-      'suspect-peers-left-out',
-      `The fix covers ${scope.peerCount - excluded.length} legitimate peers; ${excluded.length} peers that scan, guess passwords or probe once from the internet are left out.`,
-      excluded,
-    ),
+    note: suspects.length
+      ? note(
+          'suspect-peers-left-out',
+          `The fix covers ${legitimate} legitimate peers; ${suspects.length} peers that scan, guess passwords or probe once from the internet are left out${gateways.peers.length ? `, and so are ${gatewayPeersClause(gateways)}` : ''}.`,
+          excluded,
+        )
+      : note('to-nat-gateway', `The fix covers ${others}; ${gatewayRequests(gateways)} and are left out. ${WHY_NO_RULE}`, excluded),
   };
+}
+
+function noFix(fixNote: FixNote): ScopedFix {
+  return { fix: null, note: fixNote, farEndBlockedBy: [] };
+}
+
+/** Why no rule change lets a connection to a NAT gateway's own address through, for the notes that say so. */
+const NAT_GATEWAY_REFUSES =
+  'A NAT gateway accepts no connection addressed to it, it only forwards what the instances behind it send out and the answers to that';
+/** Why a rule finding's requests to NAT gateways get no rule change. */
+const WHY_NO_RULE = `${NAT_GATEWAY_REFUSES}, so no security group or network ACL rule would let these through.`;
+
+/**
+ * The NAT gateway interface whose own address an outbound request (not return traffic) of the
+ * finding went to, or undefined: a private address of a NAT gateway's interface in the capturing
+ * interface's VPC or a VPC actively peered with it (every VPC of the snapshot when its VPC is
+ * unknown), or a NAT gateway's public or Elastic IP. The instance's own control refused it, but
+ * the gateway would refuse it next: opening the control lets nothing through. Answers to
+ * connections the gateway forwarded are return traffic, judged as any other.
+ */
+export function natGatewayRequested(model: NetworkModel, item: ExplainedFlow): NetworkInterface | undefined {
+  const { flow, verdict } = item;
+  if (verdict.direction !== 'egress' || verdict.returnTraffic) return undefined;
+  const address = model.address(flow.dstaddr);
+  if (!address) return undefined;
+  const vpcId = model.interfaceVpcId(flow.interfaceId);
+  const vpcs = vpcId ? new Set([vpcId, ...model.peeredVpcs(vpcId)]) : null;
+  const isGateway = (eni: NetworkInterface | undefined): eni is NetworkInterface =>
+    eni !== undefined && eni.NetworkInterfaceId !== flow.interfaceId && model.isNatGateway(eni.NetworkInterfaceId);
+  const byPrivate = model.interfacesByPrivateAddress(address, vpcs).find(isGateway);
+  if (byPrivate) return byPrivate;
+  const byPublic = model.interfaceWithPublicAddress(address);
+  return isGateway(byPublic) ? byPublic : undefined;
+}
+
+/** The peers of a finding that are NAT gateways' own addresses its requests went to, with the gateways and their records. */
+interface RequestedNatGateways {
+  /** The peers (addresses asked for), with their records. */
+  peers: ExcludedPeer[];
+  /** The gateways, by owner (`nat-…`), else interface id. */
+  names: string[];
+  records: number;
+  totalRecords: number;
+}
+
+/** The group's peers whose flows are requests to a NAT gateway's own address (`natGatewayRequested`), suspects aside. */
+function requestedNatGateways(model: NetworkModel, group: FindingGroup, suspected: ReadonlySet<string>): RequestedNatGateways {
+  const records = new Map<string, number>();
+  const names = new Set<string>();
+  let total = 0;
+  let toGateways = 0;
+  for (const item of group.flows) {
+    total += item.flow.records;
+    const address = peerAddressOf(item);
+    if (suspected.has(address)) continue;
+    const gateway = natGatewayRequested(model, item);
+    if (!gateway) continue;
+    toGateways += item.flow.records;
+    records.set(address, (records.get(address) ?? 0) + item.flow.records);
+    names.add(model.interfaceOwner(gateway.NetworkInterfaceId) ?? gateway.NetworkInterfaceId);
+  }
+  return {
+    peers: [...records].map(([address, n]) => ({ address, records: n })),
+    names: [...names].sort(),
+    records: toGateways,
+    totalRecords: total,
+  };
+}
+
+const sortedList = (values: Iterable<string>) => [...values].sort().join(', ');
+
+/** `2 peers, the own addresses of NAT gateway nat-… (a, b), which accepts no connection addressed to it`. */
+function gatewayPeersClause(gateways: RequestedNatGateways): string {
+  const n = gateways.peers.length;
+  const accepts = gateways.names.length === 1 ? 'which accepts' : 'which accept';
+  return `${n} peer${n === 1 ? '' : 's'}, the own address${n === 1 ? '' : 'es'} of NAT gateway ${gateways.names.join(', ')} (${sortedList(gateways.peers.map((p) => p.address))}), ${accepts} no connection addressed to ${gateways.names.length === 1 ? 'it' : 'them'}`;
+}
+
+/** `4 of its 8 records are connections opened towards NAT gateway nat-… itself (10.0.7.5)`. */
+function gatewayRequests(gateways: RequestedNatGateways): string {
+  const share =
+    gateways.records === gateways.totalRecords
+      ? `its ${gateways.records} records`
+      : `${gateways.records} of its ${gateways.totalRecords} records`;
+  return `${share} are connections opened towards NAT gateway ${gateways.names.join(', ')} itself (${sortedList(gateways.peers.map((p) => p.address))})`;
 }
 
 /**
@@ -181,7 +280,7 @@ export function natGatewayNote(
   const list = (values: Set<string>) => [...values].sort().join(', ');
   return {
     reason: 'to-nat-gateway',
-    message: `No rule change: ${share} are connections opened towards NAT gateway ${list(gateways)} itself (${list(addresses)}). A NAT gateway accepts no connection addressed to it, it only forwards what the instances behind it send out and the answers to that, so no network ACL entry would let these through.`,
+    message: `No rule change: ${share} are connections opened towards NAT gateway ${list(gateways)} itself (${list(addresses)}). ${NAT_GATEWAY_REFUSES}, so no network ACL entry would let these through.`,
     excludedPeers: 0,
     examples: [],
   };

@@ -27,19 +27,24 @@ export interface SuggestedFix {
 /**
  * Why a finding's fix covers fewer peers than the finding has, or why it has none:
  * - `suspect-peers-left-out`: the fix covers only the peers whose own behaviour is legitimate;
- *   scanners and one-shot internet probes among the peers are left out (`excludedPeers`).
- * - `no-legitimate-peers`: every peer is such a suspect, so no rule change is proposed.
+ *   scanners and one-shot internet probes among the peers are left out (`excludedPeers`), and so
+ *   are any NAT gateways' addresses the finding's requests went to (the message names them).
+ * - `no-legitimate-peers`: every peer is such a suspect (or, beside suspects, a NAT gateway's own
+ *   address), so no rule change is proposed.
  * - `too-many-peers`: the legitimate peers need more peer sources (CIDRs, referenced groups)
  *   than one fix may name (`FIX_SCOPE.maxPeerSources`): a rule list that long is not a fix.
  * - `block-public-access`: VPC Block Public Access refused the flows (`reject-reason` BPA), not a
  *   security group or network ACL: no rule change lets them through.
- * - `to-nat-gateway`: (of a campaign) connections were opened towards a NAT gateway's own address;
- *   the gateway accepts none, so no rule change lets them through.
+ * - `to-nat-gateway`: connections were opened towards a NAT gateway's own address, which the
+ *   gateway refuses whatever the rules say. Of a campaign: its connections to the gateway (no fix,
+ *   as for all noise). Of a rule finding, outbound requests its own control refused: those peers
+ *   are left out (`excludedPeers`), the fix covering the others, or there is none when they were
+ *   every peer; when suspects are left out too, the reason is theirs.
  */
 export interface FixNote {
   reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers' | 'block-public-access' | 'to-nat-gateway';
   message: string;
-  /** Peers of the finding the fix leaves out for their own behaviour. */
+  /** Peers of the finding the fix leaves out: for their own behaviour, or as NAT gateways' own addresses. */
   excludedPeers: number;
   /** Up to five of them, busiest first. */
   examples: string[];

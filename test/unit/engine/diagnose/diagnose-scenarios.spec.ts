@@ -29,6 +29,7 @@ import {
   baseWorld,
   conversation,
   deny,
+  linuxOnlyReplies,
   naclIn,
   naclOut,
   perm,
@@ -1969,6 +1970,107 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     expect(nat[0].classification).toBe('likely-noise');
     expect(nat[0].suggestedFix).toBeNull();
     expect(nat[0].traffic.peers.map((p) => p.address)).toEqual([bot]);
+  });
+
+  /**
+   * An instance's own request to a NAT gateway's address, refused on its way out: the instance's
+   * traffic and its control's finding, but no rule change lets it through, since the gateway itself
+   * would refuse it. Replies are no requests: a NACL that drops a NAT gateway's answers needs its entry.
+   */
+  const appTo = (dst: string, dport = 443) => retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst, sport: 40000, dport }, 4);
+  /** natWorld whose app group lets out only PostgreSQL to the data subnet. */
+  const appEgressClosed = () => natWorld().egress('sg-app', tcp(5432, '10.0.3.0/24'));
+
+  /** The finding of the control, without a fix, its note naming the gateway and the addresses asked for. */
+  function expectNoFixToNatGateway(result: DiagnoseResult, blockedBy: BlockingControl, addresses: string[]): Finding {
+    const f = onlyRuleFinding(result);
+    expect(f.blockedBy).toEqual(blockedBy);
+    expect(f.classification).not.toBe('likely-noise');
+    expect(f.signals).not.toContain('to-nat-gateway');
+    expect(f.suggestedFix).toBeNull();
+    expect(f.fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: addresses.length, examples: addresses });
+    expect(f.fixNote?.message).toMatch(/^No rule change: /);
+    expect(f.fixNote?.message).toContain('nat-0123456789abcdef0');
+    for (const address of addresses) expect(f.fixNote?.message).toContain(address);
+    expect(result.stats.fixes.suggested).toBe(0);
+    return f;
+  }
+
+  it('S93 an app host retrying HTTPS to the NAT gateway’s private address, refused by its egress group: the group’s finding, no fix', () => {
+    expectNoFixToNatGateway(runDiagnose(appEgressClosed(), appTo(NAT_PRIVATE)), sgOut('sg-app'), [NAT_PRIVATE]);
+  });
+
+  it('S94 an app host retrying HTTPS to the NAT gateway’s Elastic IP, refused by its subnet’s outbound NACL: the NACL’s finding, no fix', () => {
+    const world = natWorld().acl('acl-app', OPEN, [allow(100, '10.0.0.0/16')]);
+    expectNoFixToNatGateway(runDiagnose(world, appTo(NAT_PUBLIC)), naclOut('acl-app', 32767), [NAT_PUBLIC]);
+  });
+
+  it('S95 HTTPS to the web host and to the NAT gateway refused by one egress group: the fix opens the web host only, the note names the gateway', () => {
+    // The web host's group admits the app: only the app's egress refuses it.
+    const world = appEgressClosed().ingress('sg-web', tcp(443, 'sg-app'));
+    const result = runDiagnose(world, [...appTo(WEB1), ...appTo(NAT_PRIVATE)]);
+    const f = onlyRuleFinding(result);
+    expect(f.blockedBy).toEqual(sgOut('sg-app'));
+    expect(f.traffic.peers.map((p) => p.address).sort()).toEqual([NAT_PRIVATE, WEB1].sort());
+    const fix = fixOf(f);
+    const permission = sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'tcp', 443, 443);
+    expectGroupPeer(permission, ['sg-web']);
+    expect(JSON.stringify(fix)).not.toContain(NAT_PRIVATE);
+    expect(fix.verified).toBe(true);
+    expect(f.fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: 1, examples: [NAT_PRIVATE] });
+    expect(f.fixNote?.message).toMatch(/^The fix covers 1 other peer; /);
+    expect(f.fixNote?.message).toContain('nat-0123456789abcdef0');
+  });
+
+  /** baseWorld peered (active unless told) with vpc-egress, whose NAT gateway is 10.8.7.5; sg-app lets out only PostgreSQL. */
+  const egressVpc = (status = 'active') =>
+    baseWorld()
+      .egress('sg-app', tcp(5432, '10.0.3.0/24'))
+      .vpc('vpc-egress', '10.8.0.0/16')
+      .subnet('subnet-public', 'vpc-egress', '10.8.7.0/24')
+      .eni(natGatewayEni('10.8.7.5', '3.90.0.5'))
+      .peering('pcx-mainegress', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-egress', cidr: '10.8.0.0/16' }, status);
+
+  it('S96 the NAT gateway of an actively peered VPC: its private address is the gateway’s, no fix', () => {
+    expectNoFixToNatGateway(runDiagnose(egressVpc(), appTo('10.8.7.5')), sgOut('sg-app'), ['10.8.7.5']);
+  });
+
+  it('S97 the same address across a peering that is not active: no gateway the app host reaches has it, the egress fix stays', () => {
+    const f = onlyRuleFinding(runDiagnose(egressVpc('deleted'), appTo('10.8.7.5')));
+    expect(f.fixNote).toBeUndefined();
+    const permission = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'tcp', 443, 443);
+    expectCidrPeers(permission, ['10.8.7.5/32']);
+  });
+
+  it('S98 the app host’s answers to connections a NAT gateway forwarded, dropped by its NACL’s Linux-only range: return traffic keeps its entry', () => {
+    const world = linuxOnlyReplies().subnet('subnet-public', 'vpc-main', '10.0.7.0/24').eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC));
+    const clientPorts = [1500, 1501, 1502];
+    const result = runDiagnose(
+      world,
+      conversation({
+        client: NAT_PRIVATE,
+        server: APP1,
+        port: 8080,
+        clientPorts,
+        acceptedAt: { eni: 'eni-app1', dir: 'ingress' },
+        rejectedAt: { eni: 'eni-app1', dir: 'egress' },
+      }),
+    );
+    const f = onlyRuleFinding(result);
+    expect(f.traffic.returnTraffic).toBe(true);
+    expect(f.blockedBy).toEqual(naclOut('acl-app', 32767));
+    expect(f.fixNote).toBeUndefined();
+    const fix = fixOf(f);
+    const entry = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: true,
+      protocol: '6',
+      before: 32767,
+      taken: world.taken('acl-app', true),
+    });
+    expectEphemeralRange(entry, clientPorts);
+    expect(naclCidr(entry)).toBe(`${NAT_PRIVATE}/32`);
+    expect(fix.verified).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { peerSourcesOf } from '../../../../src/engine/fixes/peer-sources.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
+import { APP1, WEB1, baseWorld, natGatewayEni, retries, runDiagnose, tcp } from '../../../support/factories/scenario-network';
 
 const T0 = 1_700_000_000;
 const PORT = 8443;
@@ -221,5 +222,59 @@ describe('a fix opens only to peers whose own behaviour is legitimate', () => {
     expect(finding.fixNote ?? null).toBeNull();
     expect(finding.suggestedFix?.verified).toBe(true);
     expect(peerSourcesOf(finding.suggestedFix?.changes ?? [])).toEqual(['10.1.10.0/24']);
+  });
+});
+
+describe('requests to a NAT gateway’s own address are left out of the fix beside suspects', () => {
+  // An app host refused on its way out by sg-app, which lets out only PostgreSQL; the web host's
+  // group admits it on 443, so only the app's egress is to change.
+  const NAT_PUBLIC = '3.90.0.5';
+  const SCANNER = '203.0.113.77';
+  const world = () =>
+    baseWorld()
+      .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
+      .eni(natGatewayEni('10.0.7.5', NAT_PUBLIC))
+      .egress('sg-app', tcp(5432, '10.0.3.0/24'))
+      .ingress('sg-web', tcp(443, 'sg-app'));
+  /** The scanner's probes of ten of the app host's ports: a suspect wherever it is a peer. */
+  const scan = Array.from({ length: FIX_SCOPE.scanMinPorts }, (_, i) => ({
+    eni: 'eni-app1',
+    src: SCANNER,
+    dst: APP1,
+    sport: 50000,
+    dport: 2000 + i,
+  }));
+  const appTo = (dst: string) => retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst, sport: 40000, dport: 443 }, 4);
+  const egressFinding = (records: Parameters<typeof runDiagnose>[1]): Finding => {
+    const found = runDiagnose(world(), records).findings.filter((f) => f.kind === 'rule' && f.traffic.direction === 'egress');
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  it('a scanner and the gateway, no other peer: no fix, the suspects’ reason, the message naming the gateway', () => {
+    const finding = egressFinding([...scan, ...appTo(SCANNER), ...appTo(NAT_PUBLIC)]);
+    expect(finding.suggestedFix).toBeNull();
+    expect(finding.fixNote).toMatchObject({ reason: 'no-legitimate-peers', excludedPeers: 2 });
+    expect([...(finding.fixNote?.examples ?? [])].sort()).toEqual([NAT_PUBLIC, SCANNER].sort());
+    expect(finding.fixNote?.message).toContain('nat-0123456789abcdef0');
+    expect(finding.fixNote?.message).toContain(NAT_PUBLIC);
+  });
+
+  it('with the web host as well: the fix covers it alone, the note saying both were left out', () => {
+    const finding = egressFinding([...scan, ...appTo(SCANNER), ...appTo(NAT_PUBLIC), ...appTo(WEB1)]);
+    expect(finding.suggestedFix?.verified).toBe(true);
+    expect(peerSourcesOf(finding.suggestedFix?.changes ?? [])).toEqual(['sg-web']);
+    expect(finding.fixNote).toMatchObject({ reason: 'suspect-peers-left-out', excludedPeers: 2 });
+    expect(finding.fixNote?.message).toMatch(/^The fix covers 1 legitimate peers; 1 peers that scan/);
+    expect(finding.fixNote?.message).toContain('nat-0123456789abcdef0');
+  });
+
+  it('the gateway alone is left out: its own reason, the fix for the others', () => {
+    const finding = egressFinding([...appTo(NAT_PUBLIC), ...appTo(WEB1)]);
+    expect(peerSourcesOf(finding.suggestedFix?.changes ?? [])).toEqual(['sg-web']);
+    expect(finding.fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: 1, examples: [NAT_PUBLIC] });
+    expect(finding.fixNote?.message).toContain(
+      '4 of its 8 records are connections opened towards NAT gateway nat-0123456789abcdef0 itself (3.90.0.5)',
+    );
   });
 });
