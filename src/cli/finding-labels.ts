@@ -63,6 +63,8 @@ export interface Overview {
   compactRows: string[][];
   /** One row per listed campaign, cells in CAMPAIGN_COLUMNS order, busiest first. */
   campaignRows: string[][];
+  /** The fix notes of the listed campaigns that have one (`campaignNote`), in the table's order: for under the table. */
+  campaignNotes: string[];
   /** Noise rule findings and campaigns left out of the tables (past MAX_NOISE_ROWS each). */
   hiddenNoise: number;
 }
@@ -72,6 +74,14 @@ export function campaignLabel(finding: Finding): string {
   const c = finding.campaign;
   if (!c) return trafficLabel(finding);
   return c.scope === 'service' ? `botnet on ${c.key}` : c.key;
+}
+
+/**
+ * `Note on #2 (198.51.100.23): No rule change: …`: a campaign's fix note (connections opened
+ * towards a NAT gateway) named by its row of the campaign table, which has no room for it.
+ */
+export function campaignNote(finding: Finding, index: number): string | null {
+  return finding.fixNote ? `Note on #${index + 1} (${campaignLabel(finding)}): ${finding.fixNote.message}` : null;
 }
 
 /** `398 (tcp/23, tcp/22, tcp/3389 …)`: how many services a campaign probed, the busiest first. */
@@ -158,20 +168,20 @@ export function overview(findings: Finding[]): Overview {
     fixLabel(f),
   ]);
   const compactRows = listed.map(compactRow);
-  const campaignRows = campaigns
-    .slice(0, MAX_NOISE_ROWS)
-    .map((f, i) => [
-      String(i + 1),
-      campaignLabel(f),
-      String(f.campaign?.sourceCount ?? f.traffic.peerCount ?? f.traffic.peers.length),
-      String(f.campaign?.hostCount ?? f.traffic.interfaces.length),
-      campaignPortsLabel(f),
-      String(f.traffic.records),
-      seenLabel(f.traffic.firstSeen, f.traffic.lastSeen),
-      compactControlLabel(f),
-    ]);
+  const listedCampaigns = campaigns.slice(0, MAX_NOISE_ROWS);
+  const campaignRows = listedCampaigns.map((f, i) => [
+    String(i + 1),
+    campaignLabel(f),
+    String(f.campaign?.sourceCount ?? f.traffic.peerCount ?? f.traffic.peers.length),
+    String(f.campaign?.hostCount ?? f.traffic.interfaces.length),
+    campaignPortsLabel(f),
+    String(f.traffic.records),
+    seenLabel(f.traffic.firstSeen, f.traffic.lastSeen),
+    compactControlLabel(f),
+  ]);
+  const campaignNotes = listedCampaigns.map(campaignNote).filter((line): line is string => line !== null);
   const hiddenNoise = Math.max(noiseRules.length - MAX_NOISE_ROWS, 0) + Math.max(campaigns.length - MAX_NOISE_ROWS, 0);
-  return { actionable, noise, campaigns, rows, compactRows, campaignRows, hiddenNoise };
+  return { actionable, noise, campaigns, rows, compactRows, campaignRows, campaignNotes, hiddenNoise };
 }
 
 /** Sums of a set of noise findings: records, sources, and the busiest sources and probed services over all of them. */

@@ -77,7 +77,7 @@ export function renderMarkdown(result: DiagnoseResult): string {
     '',
   );
   if (!findings.length) return `${out.join('\n')}No findings.\n`;
-  const { actionable, noise, rows, campaignRows, hiddenNoise } = overview(findings);
+  const { actionable, noise, rows, campaignRows, campaignNotes, hiddenNoise } = overview(findings);
   if (rows.length)
     out.push(tableRow(OVERVIEW_COLUMNS), `${'|---'.repeat(OVERVIEW_COLUMNS.length)}|`, ...rows.map((row) => tableRow(row.map(cell))), '');
   if (actionable.length) {
@@ -94,6 +94,7 @@ export function renderMarkdown(result: DiagnoseResult): string {
         '',
       );
     }
+    if (campaignNotes.length) out.push(...campaignNotes.map((line) => `- ${escapeControl(line)}`), '');
   }
   if (hiddenNoise > 0) out.push(`… ${hiddenNoise} more likely-noise findings (all of them in \`--format json\`).`, '');
   const coverage = coverageLines(stats);

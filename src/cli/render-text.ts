@@ -90,6 +90,27 @@ export function table(rows: string[][], width?: number, rules: FitRules = {}): s
     .join('\n');
 }
 
+/** Continuation lines of a wrapped paragraph start with this. */
+const WRAP_INDENT = '  ';
+
+/**
+ * A paragraph broken between words into lines of at most `width` characters (a word longer than a
+ * line keeps a line of its own), each after the first indented; one line without a width.
+ */
+export function wrap(text: string, width?: number): string {
+  if (width === undefined || text.length <= width) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = WRAP_INDENT + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
 function details(finding: Finding, index: number): string {
   const t = finding.traffic;
   const lines = [
@@ -145,7 +166,7 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
     `(${stats.findings.byClassification['likely-misconfiguration']} likely misconfiguration, ` +
     `${stats.findings.byClassification.uncertain} uncertain, ${stats.findings.byClassification['likely-noise']} likely noise)`;
   if (!findings.length) return [summary, 'No findings.', ...coverageLines(stats).map((line) => `- ${escapeControl(line)}`), ''].join('\n');
-  const { actionable, noise, rows, compactRows, campaignRows, hiddenNoise } = overview(findings);
+  const { actionable, noise, rows, compactRows, campaignRows, campaignNotes, hiddenNoise } = overview(findings);
   const parts = [summary];
   const upper = (headings: string[]) => headings.map((heading) => heading.toUpperCase());
   if (rows.length) {
@@ -160,6 +181,7 @@ export function renderText(result: DiagnoseResult, options: TextOptions = {}): s
   if (noise.length) {
     parts.push('', 'SCANNER ACTIVITY (likely noise, no fix)', escapeControl(noiseSummary(noise)));
     if (campaignRows.length) parts.push('', table([upper(CAMPAIGN_COLUMNS), ...campaignRows], options.width, CAMPAIGN_FIT));
+    if (campaignNotes.length) parts.push('', ...campaignNotes.map((line) => wrap(escapeControl(line), options.width)));
   }
   if (hiddenNoise > 0) parts.push(`… ${hiddenNoise} more likely-noise findings (all of them in --format json)`);
   const coverage = coverageLines(stats);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderText, table } from '../../../src/cli/render-text';
+import { renderText, table, wrap } from '../../../src/cli/render-text';
 import { diagnose } from '../../../src/engine/diagnose/diagnose';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { flowOf, hardeningSnapshot } from '../../support/factories/hardening-snapshot';
@@ -76,5 +76,14 @@ describe('text tables fit the terminal', () => {
       expect(lines.filter((line) => /^#\s+(SEVERITY|CAMPAIGN)\b/.test(line))).toHaveLength(2);
       expect(lines.some((line) => /^#\s+\d+$/.test(line))).toBe(false);
     }
+  });
+
+  it.each([
+    ['fits: one line', 'a short note', 20, 'a short note'],
+    ['breaks between words, the rest indented', 'one two three four five', 11, 'one two\n  three\n  four five'],
+    ['a word longer than a line keeps one of its own', 'see nat-0123456789abcdef0 now', 12, 'see\n  nat-0123456789abcdef0\n  now'],
+    ['no width (--wide): one line', 'one two three four five', undefined, 'one two three four five'],
+  ] as const)('a paragraph under a table wraps to the width: %s', (_name, text, width, expected) => {
+    expect(wrap(text, width)).toBe(expected);
   });
 });
