@@ -14,6 +14,7 @@ import {
   W1,
   W1_6,
   W2,
+  WEB1,
   all,
   allow,
   baseWorld,
@@ -23,6 +24,7 @@ import {
   flowFileText,
   linuxOnlyReplies,
   naclIn,
+  natGatewayEni,
   naclOut,
   perm,
   retries,
@@ -43,7 +45,7 @@ const bin = join(root, 'dist', 'cli', 'main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'sgdoctor-scenarios-'));
 let seq = 0;
 
-function runCli(command: 'explain' | 'diagnose', network: ScenarioNetwork, records: FlowRec[]): string {
+function runCli(command: 'explain' | 'diagnose', network: ScenarioNetwork, records: FlowRec[], options: string[] = []): string {
   const n = ++seq;
   const config = join(tmp, `snapshot-${n}.json`);
   const flows = join(tmp, `flows-${n}.log`);
@@ -51,7 +53,7 @@ function runCli(command: 'explain' | 'diagnose', network: ScenarioNetwork, recor
   // A custom version 8 format with its header: tcp-flags, flow-direction, reject-reason; TCP records are SYNs unless told.
   const withFlags = records.map((r) => ({ ...r, flags: r.flags ?? ((r.protocol ?? 6) === 6 ? 2 : undefined) }));
   writeFileSync(flows, flowFileText({ fields: [...V8_SHORT_FIELDS], version: 8, header: true, records: withFlags }));
-  const result = spawnSync(process.execPath, [bin, command, '--config', config, '--flows', flows], {
+  const result = spawnSync(process.execPath, [bin, command, '--config', config, '--flows', flows, ...options], {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
@@ -88,6 +90,7 @@ interface Finding {
   alsoBlockedBy?: unknown[];
   traffic: { direction: string; protocol: number; port: number | null; interfaces: any[]; peers: any[]; records: number };
   suggestedFix: null | { changes: Change[]; verified: boolean; risks: unknown[] };
+  fixNote?: { reason: string; message: string; excludedPeers: number; examples: string[] };
 }
 
 function diagnoseCli(network: ScenarioNetwork, records: FlowRec[]): { findings: Finding[]; stats: any } {
@@ -603,6 +606,56 @@ describe('scenarios: other reasons and unknowns', () => {
     const finding = onlyRuleFinding(diagnoseCli(w, records));
     expect(JSON.stringify(finding.traffic.interfaces)).toContain('shop-alb');
     expect(finding.suggestedFix!.verified).toBe(true);
+  });
+});
+
+describe('scenarios: connections opened towards a NAT gateway', () => {
+  // A NAT gateway accepts no connection addressed to it (private or Elastic IP): it only forwards
+  // what the instances behind it send out and the answers to that. An app group that lets out
+  // only PostgreSQL refuses the app host's HTTPS to the web host and to the gateway's addresses;
+  // the web host's group admits it. The public subnet's NACL admits only the gateway's answers.
+  const NAT_PRIVATE = '10.0.7.5';
+  const NAT_PUBLIC = '3.90.0.5';
+  const BOT = '198.51.100.23';
+  const world = () =>
+    baseWorld()
+      .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
+      .acl('acl-public', [allow(100, '0.0.0.0/0', '6', [1024, 65535])], [allow(100, '0.0.0.0/0')])
+      .eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC))
+      .egress('sg-app', tcp(5432, '10.0.3.0/24'))
+      .ingress('sg-web', tcp(443, 'sg-app'));
+  const appTo = (dst: string) => retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst, sport: 40000, dport: 443 });
+  const records = [
+    ...appTo(WEB1),
+    ...appTo(NAT_PRIVATE),
+    ...appTo(NAT_PUBLIC),
+    // An internet host retrying SSH at the gateway's Elastic IP: a campaign, with its note.
+    ...retries({ eni: 'eni-nat1', dir: 'ingress', src: BOT, dst: NAT_PUBLIC, sport: 51000, dport: 22 }),
+  ];
+
+  it('json: the egress group’s finding opens the web host only; its note and the campaign’s name the gateway', () => {
+    const result = diagnoseCli(world(), records);
+    const finding = onlyRuleFinding(result);
+    expect(finding.blockedBy).toEqual(sgOut('sg-app'));
+    expect(finding.traffic.peers.map((p) => p.address).sort()).toEqual([NAT_PRIVATE, NAT_PUBLIC, WEB1].sort());
+    const fix = finding.suggestedFix!;
+    expect(fix.verified).toBe(true);
+    expect(fix.changes).toHaveLength(1);
+    expect(fix.changes[0]).toMatchObject({ action: 'AuthorizeSecurityGroupEgress', params: { GroupId: 'sg-app' } });
+    expect(fix.changes[0]!.params.IpPermissions[0].UserIdGroupPairs.map((g: { GroupId: string }) => g.GroupId)).toEqual(['sg-web']);
+    expect(JSON.stringify(fix)).not.toMatch(/10\.0\.7\.5|3\.90\.0\.5/);
+    expect(finding.fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: 2 });
+    expect([...finding.fixNote!.examples].sort()).toEqual([NAT_PRIVATE, NAT_PUBLIC].sort());
+    expect(finding.fixNote!.message).toContain('nat-0123456789abcdef0');
+    const campaigns = result.findings.filter((f) => f.kind === 'campaign');
+    expect(campaigns).toHaveLength(1);
+    expect(campaigns[0]!.fixNote).toMatchObject({ reason: 'to-nat-gateway' });
+  });
+
+  it('text: the rule finding’s fix scope and the campaign’s note under the campaign table', () => {
+    const out = runCli('diagnose', world(), records, ['--format', 'text', '--wide']);
+    expect(out).toMatch(/^ {2}fix scope {7}The fix covers 1 other peer; .*nat-0123456789abcdef0/m);
+    expect(out).toMatch(/^Note on #1 \(.+\): No rule change: .*NAT gateway nat-0123456789abcdef0 itself \(3\.90\.0\.5\)/m);
   });
 });
 
