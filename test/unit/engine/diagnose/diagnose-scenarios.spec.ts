@@ -1996,16 +1996,16 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     return f;
   }
 
-  it('S93 an app host retrying HTTPS to the NAT gateway’s private address, refused by its egress group: the group’s finding, no fix', () => {
+  it('S109 an app host retrying HTTPS to the NAT gateway’s private address, refused by its egress group: the group’s finding, no fix', () => {
     expectNoFixToNatGateway(runDiagnose(appEgressClosed(), appTo(NAT_PRIVATE)), sgOut('sg-app'), [NAT_PRIVATE]);
   });
 
-  it('S94 an app host retrying HTTPS to the NAT gateway’s Elastic IP, refused by its subnet’s outbound NACL: the NACL’s finding, no fix', () => {
+  it('S110 an app host retrying HTTPS to the NAT gateway’s Elastic IP, refused by its subnet’s outbound NACL: the NACL’s finding, no fix', () => {
     const world = natWorld().acl('acl-app', OPEN, [allow(100, '10.0.0.0/16')]);
     expectNoFixToNatGateway(runDiagnose(world, appTo(NAT_PUBLIC)), naclOut('acl-app', 32767), [NAT_PUBLIC]);
   });
 
-  it('S95 HTTPS to the web host and to the NAT gateway refused by one egress group: the fix opens the web host only, the note names the gateway', () => {
+  it('S111 HTTPS to the web host and to the NAT gateway refused by one egress group: the fix opens the web host only, the note names the gateway', () => {
     // The web host's group admits the app: only the app's egress refuses it.
     const world = appEgressClosed().ingress('sg-web', tcp(443, 'sg-app'));
     const result = runDiagnose(world, [...appTo(WEB1), ...appTo(NAT_PRIVATE)]);
@@ -2031,18 +2031,18 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
       .eni(natGatewayEni('10.8.7.5', '3.90.0.5'))
       .peering('pcx-mainegress', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-egress', cidr: '10.8.0.0/16' }, status);
 
-  it('S96 the NAT gateway of an actively peered VPC: its private address is the gateway’s, no fix', () => {
+  it('S112 the NAT gateway of an actively peered VPC: its private address is the gateway’s, no fix', () => {
     expectNoFixToNatGateway(runDiagnose(egressVpc(), appTo('10.8.7.5')), sgOut('sg-app'), ['10.8.7.5']);
   });
 
-  it('S97 the same address across a peering that is not active: no gateway the app host reaches has it, the egress fix stays', () => {
+  it('S113 the same address across a peering that is not active: no gateway the app host reaches has it, the egress fix stays', () => {
     const f = onlyRuleFinding(runDiagnose(egressVpc('deleted'), appTo('10.8.7.5')));
     expect(f.fixNote).toBeUndefined();
     const permission = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'tcp', 443, 443);
     expectCidrPeers(permission, ['10.8.7.5/32']);
   });
 
-  it('S98 the app host’s answers to connections a NAT gateway forwarded, dropped by its NACL’s Linux-only range: return traffic keeps its entry', () => {
+  it('S114 the app host’s answers to connections a NAT gateway forwarded, dropped by its NACL’s Linux-only range: return traffic keeps its entry', () => {
     const world = linuxOnlyReplies().subnet('subnet-public', 'vpc-main', '10.0.7.0/24').eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC));
     const clientPorts = [1500, 1501, 1502];
     const result = runDiagnose(
