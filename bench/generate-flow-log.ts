@@ -17,11 +17,24 @@ interface Peer {
 }
 
 /**
+ * Where accepted connections' client ports come from: `wide`, anywhere in 1024–65535 (NAT
+ * gateways, load balancers), so that a client port below the service port keeps both ports under
+ * the collapse rule and the distinct tuples keep growing with the lines; `linux`, Linux's default
+ * ephemeral range (32768–60999), above every service port of the estate, so that the tuples are
+ * bounded by the estate's connections however many lines there are.
+ */
+export type ClientPorts = 'wide' | 'linux';
+
+const CLIENT_PORT_RANGES: Record<ClientPorts, [number, number]> = { wide: [1024, 65535], linux: [32768, 60999] };
+
+/**
  * Writes `lines` flow-log lines (plus the S3 header) in the default version-2 format: mostly
  * accepted client/server traffic, about 10% REJECT (scanners and misconfigured peers drawn from a
- * bounded set of flows, as real rejected traffic is), about 1% NODATA and a few SKIPDATA.
+ * bounded set of flows, as real rejected traffic is), about 1% NODATA and a few SKIPDATA. The two
+ * kinds of `clientPorts` draw the same random sequence: their files differ in the client ports alone.
  */
-export async function generateFlowLog(path: string, lines: number, seed = 42): Promise<void> {
+export async function generateFlowLog(path: string, lines: number, seed = 42, clientPorts: ClientPorts = 'wide'): Promise<void> {
+  const [clientLow, clientHigh] = CLIENT_PORT_RANGES[clientPorts];
   const seeded = new SeededRandom(seed);
   const random = (): number => seeded.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
@@ -79,7 +92,7 @@ export async function generateFlowLog(path: string, lines: number, seed = 42): P
       line = `2 ${account} ${f.eni} ${f.peer} ${f.eniAddr} ${ports} ${f.protocol} ${int(1, 6)} ${int(40, 400)} ${t} ${t + int(1, 60)} REJECT OK`;
     } else {
       const f = pick(acceptedFlows);
-      const client = int(1024, 65535);
+      const client = int(clientLow, clientHigh);
       const inbound = random() < 0.5;
       const packets = int(1, 5000);
       const ends = inbound ? `${f.peer} ${f.eniAddr} ${client} ${f.port}` : `${f.eniAddr} ${f.peer} ${f.port} ${client}`;
@@ -97,10 +110,10 @@ export async function generateFlowLog(path: string, lines: number, seed = 42): P
 }
 
 /** The path of a generated `lines`-line flow log in bench/.data, generating it first if absent. */
-export async function ensureFlowLog(lines = 3_000_000, seed = 42): Promise<string> {
+export async function ensureFlowLog(lines = 3_000_000, seed = 42, clientPorts: ClientPorts = 'wide'): Promise<string> {
   mkdirSync(BENCH_DATA_DIR, { recursive: true });
-  const path = join(BENCH_DATA_DIR, `flows-v2-${lines}-s${seed}.log`);
-  if (!existsSync(path) || statSync(path).size === 0) await generateFlowLog(path, lines, seed);
+  const path = join(BENCH_DATA_DIR, `flows-v2-${lines}-s${seed}${clientPorts === 'wide' ? '' : `-${clientPorts}`}.log`);
+  if (!existsSync(path) || statSync(path).size === 0) await generateFlowLog(path, lines, seed, clientPorts);
   return path;
 }
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { BenchResult } from './bench-result';
-import { ensureFlowLog } from './generate-flow-log';
+import { type ClientPorts, ensureFlowLog } from './generate-flow-log';
 
 const MIB = 1024 * 1024;
 /** Linux's USER_HZ: /proc/self/stat counts CPU time in hundredths of a second. */
@@ -148,6 +148,17 @@ function sizes(): number[] {
   return parsed;
 }
 
+/**
+ * The estate's client ports (SGDOCTOR_BENCH_READ_CLIENT_PORTS): `wide` by default (1024–65535:
+ * distinct tuples grow with the lines), `linux` (32768–60999: the same connections' tuples at
+ * every size, so what grows is the lines alone). See ClientPorts.
+ */
+function clientPorts(): ClientPorts {
+  const given = process.env.SGDOCTOR_BENCH_READ_CLIENT_PORTS ?? 'wide';
+  if (given !== 'wide' && given !== 'linux') throw new Error(`SGDOCTOR_BENCH_READ_CLIENT_PORTS: "${given}" is neither wide nor linux`);
+  return given;
+}
+
 const label = (lines: number): string =>
   lines % 1_000_000 === 0 ? `${lines / 1_000_000}M` : lines % 1000 === 0 ? `${lines / 1000}k` : String(lines);
 
@@ -155,11 +166,14 @@ const label = (lines: number): string =>
  * The service's files source (one analysis window: REJECT and ACCEPT, REJECT counted per hour) and
  * what `diagnose` reads (REJECT and ACCEPT), each against mawk and DuckDB grouping the same tuples
  * of the same file, every one in a child process of its own reporting its own peak RSS. Generates
- * its inputs in bench/.data on first run. Rounds: SGDOCTOR_BENCH_READ_ROUNDS (default 3).
+ * its inputs in bench/.data on first run. Rounds: SGDOCTOR_BENCH_READ_ROUNDS (default 3); the
+ * estate's client ports: SGDOCTOR_BENCH_READ_CLIENT_PORTS (see clientPorts).
  */
 export async function runReadBench(): Promise<BenchResult[]> {
   const files: Record<string, string> = {};
-  for (const lines of sizes()) files[label(lines)] = await ensureFlowLog(lines);
+  const ports = clientPorts();
+  for (const lines of sizes()) files[label(lines)] = await ensureFlowLog(lines, 42, ports);
+  const estate = ports === 'wide' ? '' : `, clients on ${ports}'s ephemeral ports`;
   const rounds = Number(process.env.SGDOCTOR_BENCH_READ_ROUNDS ?? 3);
   const results = await measure(
     files,
@@ -175,14 +189,14 @@ export async function runReadBench(): Promise<BenchResult[]> {
   const sizeLabels = Object.keys(files);
   return [
     compare(
-      "flow-log read: the service's files source (window, REJECT per hour) vs mawk and DuckDB grouping the same tuples",
+      `flow-log read: the service's files source (window, REJECT per hour) vs mawk and DuckDB grouping the same tuples${estate}`,
       sizeLabels,
       results,
       'service',
       ['mawk+hours', 'duckdb'],
     ),
     compare(
-      'flow-log read: what diagnose reads (REJECT + ACCEPT) vs mawk and DuckDB grouping the same tuples',
+      `flow-log read: what diagnose reads (REJECT + ACCEPT) vs mawk and DuckDB grouping the same tuples${estate}`,
       sizeLabels,
       results,
       'diagnose',
