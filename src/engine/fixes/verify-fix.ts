@@ -1,4 +1,5 @@
 import type { ExplainContext } from '../evaluate/explain-flow';
+import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
 import { peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import type { FindingGroup } from '../findings/finding-group';
@@ -154,9 +155,15 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     }
     if (reach.ports && reach.ports.from !== reach.ports.to) {
       const ports = reach.ports;
+      // A range starting below 1024 is the privileged client ports the flows showed (an NFS
+      // mount's, say), not an ephemeral range: a client may come from another of them next time.
+      const whose =
+        ports.from < EPHEMERAL_PORT_FLOOR
+          ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
+          : "the clients' ephemeral range";
       risks.add(`port-range|${where}|${ports.from}-${ports.to}`, null, () => ({
         kind: 'port-range',
-        message: `${where} admits ports ${ports.from}-${ports.to} (the clients' ephemeral range)`,
+        message: `${where} admits ports ${ports.from}-${ports.to} (${whose})`,
         ports,
       }));
     }

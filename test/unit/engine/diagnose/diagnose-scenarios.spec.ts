@@ -2497,3 +2497,30 @@ describe('diagnose scenarios: the far end across a peering', () => {
     expect(fix.verified).toBe(true);
   });
 });
+
+describe('diagnose scenarios: answers to privileged client ports', () => {
+  it('S115 an NFS client mounting from privileged ports 800–804 through a NACL that passes UDP only: the answers’ entry names the ports seen, and its risk does not call them an ephemeral range', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-web', tcp(2049, '10.0.0.0/16'))
+        .acl('acl-web', [allow(100, '10.0.0.0/16', '17')], [allow(100, '10.0.0.0/16', '17')]);
+    const recs = Array.from({ length: 5 }, (_, i) => ({
+      eni: 'eni-web1',
+      dir: 'ingress' as const,
+      src: W1,
+      dst: WEB1,
+      sport: 800 + i,
+      dport: 2049,
+      protocol: 6,
+      packets: 2,
+      at: T0 + i * 600,
+    }));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world(), recs)));
+    const [reply] = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === true);
+    expect(reply.params.PortRange).toEqual({ From: 800, To: 804 });
+    const [range] = fix.risks.filter((risk) => risk.kind === 'port-range');
+    expect(range.message).toContain('800-804');
+    expect(range.message).not.toMatch(/ephemeral/);
+    expect(range.message).toMatch(/client ports seen in the flows/);
+  });
+});
