@@ -155,12 +155,14 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
     }
     if (reach.ports && reach.ports.from !== reach.ports.to) {
       const ports = reach.ports;
-      // A range starting below 1024 is the privileged client ports the flows showed (an NFS
-      // mount's, say), not an ephemeral range: a client may come from another of them next time.
+      // A range starting below 1024 is the client ports the flows showed (an NFS mount's
+      // privileged ones, say), not an ephemeral range: a client may come from another port next time.
       const whose =
-        ports.from < EPHEMERAL_PORT_FLOOR
-          ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
-          : "the clients' ephemeral range";
+        ports.from >= EPHEMERAL_PORT_FLOOR
+          ? "the clients' ephemeral range"
+          : ports.to < EPHEMERAL_PORT_FLOOR
+            ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
+            : 'the client ports seen in the flows, from below 1024 up: a client sending from a port outside them is still refused';
       risks.add(`port-range|${where}|${ports.from}-${ports.to}`, null, () => ({
         kind: 'port-range',
         message: `${where} admits ports ${ports.from}-${ports.to} (${whose})`,

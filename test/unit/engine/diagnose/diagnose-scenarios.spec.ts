@@ -2523,4 +2523,30 @@ describe('diagnose scenarios: answers to privileged client ports', () => {
     expect(range.message).not.toMatch(/ephemeral/);
     expect(range.message).toMatch(/client ports seen in the flows/);
   });
+
+  it('S116 one client mounting from privileged ports 800–804 and another from ephemeral port 40000: the answers’ entry spans both, and its risk does not call them all below 1024', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-web', tcp(2049, '10.0.0.0/16'))
+        .acl('acl-web', [allow(100, '10.0.0.0/16', '17')], [allow(100, '10.0.0.0/16', '17')]);
+    const recs = [800, 801, 802, 803, 804, 40000].map((sport, i) => ({
+      eni: 'eni-web1',
+      dir: 'ingress' as const,
+      src: W1,
+      dst: WEB1,
+      sport,
+      dport: 2049,
+      protocol: 6,
+      packets: 2,
+      at: T0 + i * 600,
+    }));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world(), recs)));
+    const [reply] = changesOf(fix, 'CreateNetworkAclEntry').filter((c) => c.params.Egress === true);
+    expect(reply.params.PortRange).toEqual({ From: 800, To: 40000 });
+    const [range] = fix.risks.filter((risk) => risk.kind === 'port-range');
+    expect(range.message).toContain('800-40000');
+    expect(range.message).not.toMatch(/all below 1024/);
+    expect(range.message).not.toMatch(/ephemeral range/);
+    expect(range.message).toMatch(/client ports seen in the flows/);
+  });
 });
