@@ -205,7 +205,7 @@ export function natGatewayRequested(model: NetworkModel, item: ExplainedFlow): N
 interface RequestedNatGateways {
   /** The peers (addresses asked for), with their records. */
   peers: ExcludedPeer[];
-  /** The gateways, by owner (`nat-…`), else interface id. */
+  /** The gateways, by `nat-…` id, else interface id (`natGatewayName`). */
   names: string[];
   records: number;
   totalRecords: number;
@@ -225,7 +225,7 @@ function requestedNatGateways(model: NetworkModel, group: FindingGroup, suspecte
     if (!gateway) continue;
     toGateways += item.flow.records;
     records.set(address, (records.get(address) ?? 0) + item.flow.records);
-    names.add(model.interfaceOwner(gateway.NetworkInterfaceId) ?? gateway.NetworkInterfaceId);
+    names.add(natGatewayName(model, gateway.NetworkInterfaceId));
   }
   return {
     peers: [...records].map(([address, n]) => ({ address, records: n })),
@@ -233,6 +233,16 @@ function requestedNatGateways(model: NetworkModel, group: FindingGroup, suspecte
     records: toGateways,
     totalRecords: total,
   };
+}
+
+/**
+ * A NAT gateway named in a note: its `nat-…` id from the interface's description, else the
+ * interface id — an interface known as a gateway by its type alone has no name of its own to give,
+ * and two of them must not read as one.
+ */
+function natGatewayName(model: NetworkModel, eniId: string): string {
+  const owner = model.interfaceOwner(eniId);
+  return owner?.startsWith('nat-') ? owner : eniId;
 }
 
 const sortedList = (values: Iterable<string>) => [...values].sort().join(', ');
@@ -272,7 +282,7 @@ export function natGatewayNote(
     total += explained.flow.records;
     if (!signals.includes('to-nat-gateway')) continue;
     records += explained.flow.records;
-    gateways.add(model.interfaceOwner(explained.flow.interfaceId) ?? explained.flow.interfaceId);
+    gateways.add(natGatewayName(model, explained.flow.interfaceId));
     addresses.add(explained.flow.dstaddr);
   }
   if (records === 0) return null;

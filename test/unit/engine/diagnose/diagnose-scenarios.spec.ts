@@ -1926,6 +1926,18 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     expectRefusedByNatGateway(runDiagnose(natWorld(), recs));
   });
 
+  it('S117 the same to a NAT gateway whose interface says so by its type alone (no description): the campaign’s note names the interface, not its type', () => {
+    const world = baseWorld()
+      .subnet('subnet-public', 'vpc-main', '10.0.7.0/24')
+      .acl('acl-public', [allow(100, '0.0.0.0/0', '6', [1024, 65535])], OPEN)
+      .eni({ ...natGatewayEni(NAT_PRIVATE, NAT_PUBLIC), description: '' });
+    const recs = retries({ eni: 'eni-nat1', dir: 'ingress', src: '198.51.100.23', dst: NAT_PUBLIC, sport: 51000, dport: 22 }, 4);
+    const nat = runDiagnose(world, recs).findings.filter((f) => f.signals.includes('to-nat-gateway'));
+    expect(nat).toHaveLength(1);
+    expect(nat[0].fixNote?.message).toContain('NAT gateway eni-nat1 itself');
+    expect(nat[0].fixNote?.message).not.toContain('nat_gateway');
+  });
+
   it('S90 an internal instance retrying SSH to a NAT gateway’s private address, refused by the NACL: noise, no fix', () => {
     const recs = retries({ eni: 'eni-nat1', dir: 'ingress', src: W1, dst: NAT_PRIVATE, sport: 45000, dport: 22 }, 4);
     expectRefusedByNatGateway(runDiagnose(natWorld(), recs));

@@ -277,4 +277,18 @@ describe('requests to a NAT gateway’s own address are left out of the fix besi
       '4 of its 8 records are connections opened towards NAT gateway nat-0123456789abcdef0 itself (3.90.0.5)',
     );
   });
+
+  it('gateways whose interfaces name no nat- id (their type alone says NAT gateway) are named by interface, each apart', () => {
+    const bare = (id: string, ip: string, publicIp: string) => ({ ...natGatewayEni(ip, publicIp), id, description: '' });
+    const finding = runDiagnose(
+      world()
+        .eni(bare('eni-nat2', '10.0.7.6', '3.90.0.6'))
+        .eni(bare('eni-nat3', '10.0.7.7', '3.90.0.7')),
+      [...appTo('3.90.0.6'), ...appTo('3.90.0.7'), ...appTo(WEB1)],
+    ).findings.filter((f) => f.kind === 'rule' && f.traffic.direction === 'egress');
+    expect(finding).toHaveLength(1);
+    expect(finding[0].fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: 2 });
+    expect(finding[0].fixNote?.message).toContain('NAT gateway eni-nat2, eni-nat3 itself (3.90.0.6, 3.90.0.7)');
+    expect(finding[0].fixNote?.message).not.toContain('nat_gateway');
+  });
 });
