@@ -2,7 +2,7 @@ import type { Direction } from '../flow-log/flow-record';
 import type { NetworkModel } from '../network/network-model';
 import type { RulePeer } from '../network/security-group-rules';
 import type { FixChange, FixRisk } from './fix';
-import type { AuthorizeSecurityGroupParams } from './fix-params';
+import type { AuthorizeSecurityGroupParams, IpPermissionParam } from './fix-params';
 import { addressFamily } from '../ip/cidr-cover';
 
 /**
@@ -54,27 +54,44 @@ export function groupHasRoom(model: NetworkModel, groupId: string, direction: Di
   return true;
 }
 
+/** The rules a permission adds, per address family: each CIDR one of its family, each referenced group one of each. */
+export function permissionRuleCounts(permission: IpPermissionParam): FamilyCounts {
+  const counts: FamilyCounts = { 4: 0, 6: 0 };
+  for (const range of permission.IpRanges ?? []) counts[addressFamily(range.CidrIp)] += 1;
+  for (const range of permission.Ipv6Ranges ?? []) counts[addressFamily(range.CidrIpv6)] += 1;
+  const pairs = permission.UserIdGroupPairs?.length ?? 0;
+  counts[4] += pairs;
+  counts[6] += pairs;
+  return counts;
+}
+
 /**
  * A risk naming the groups whose new rules take them past the default quota (their current rules
- * and the change's, per family), or null when every change fits.
+ * and every change's to the same group and direction, per family), or null when every change fits.
  */
 export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]): FixRisk | null {
-  const over: { groupId: string; direction: Direction; family: 4 | 6; count: number; action: string }[] = [];
+  // Per group and direction, in the changes' order: a second change to a group adds to the first's rules.
+  const totals = new Map<string, { groupId: string; direction: Direction; counts: FamilyCounts; action: string }>();
   for (const change of changes) {
     if (change.action !== 'AuthorizeSecurityGroupIngress' && change.action !== 'AuthorizeSecurityGroupEgress') continue;
     const params = change.params as unknown as AuthorizeSecurityGroupParams;
     const direction: Direction = change.action === 'AuthorizeSecurityGroupIngress' ? 'ingress' : 'egress';
-    const counts = groupRuleCounts(model, params.GroupId, direction);
-    for (const permission of params.IpPermissions ?? []) {
-      for (const range of permission.IpRanges ?? []) counts[addressFamily(range.CidrIp)] += 1;
-      for (const range of permission.Ipv6Ranges ?? []) counts[addressFamily(range.CidrIpv6)] += 1;
-      const pairs = permission.UserIdGroupPairs?.length ?? 0;
-      counts[4] += pairs;
-      counts[6] += pairs;
+    const key = `${params.GroupId}|${direction}`;
+    let total = totals.get(key);
+    if (!total) {
+      total = { groupId: params.GroupId, direction, counts: groupRuleCounts(model, params.GroupId, direction), action: change.action };
+      totals.set(key, total);
     }
+    for (const permission of params.IpPermissions ?? []) {
+      const added = permissionRuleCounts(permission);
+      total.counts[4] += added[4];
+      total.counts[6] += added[6];
+    }
+  }
+  const over: { groupId: string; direction: Direction; family: 4 | 6; count: number; action: string }[] = [];
+  for (const { groupId, direction, counts, action } of totals.values()) {
     for (const family of [4, 6] as const) {
-      if (counts[family] > DEFAULT_RULES_PER_GROUP)
-        over.push({ groupId: params.GroupId, direction, family, count: counts[family], action: change.action });
+      if (counts[family] > DEFAULT_RULES_PER_GROUP) over.push({ groupId, direction, family, count: counts[family], action });
     }
   }
   if (!over.length) return null;

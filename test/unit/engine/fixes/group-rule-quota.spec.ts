@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { FixChange } from '../../../../src/engine/fixes/fix';
+import { DEFAULT_RULES_PER_GROUP, ruleQuotaRisk } from '../../../../src/engine/fixes/group-rule-quota';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
+import { baseWorld, tcp } from '../../../support/factories/scenario-network';
+
+/** An inbound rule of sg-db for TCP 5432 from the given IPv4 CIDRs. */
+const ingress = (...cidrs: string[]): FixChange => ({
+  action: 'AuthorizeSecurityGroupIngress',
+  params: {
+    GroupId: 'sg-db',
+    IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: cidrs.map((CidrIp) => ({ CidrIp })) }],
+  },
+});
+
+describe('ruleQuotaRisk', () => {
+  // Fifty-eight inbound IPv4 rules: two more fit, a third does not.
+  const model = () =>
+    NetworkModel.fromSnapshot(
+      baseWorld()
+        .ingress('sg-db', ...Array.from({ length: DEFAULT_RULES_PER_GROUP - 2 }, (_, i) => tcp(10000 + i, '10.9.0.0/16')))
+        .snapshot(),
+    );
+
+  it('two rules that fit: no risk', () => {
+    expect(ruleQuotaRisk(model(), [ingress('198.51.100.23/32', '203.0.113.77/32')])).toBeNull();
+  });
+
+  it('two changes to one group and direction add up: two rules each take it to sixty-two, told once', () => {
+    const risk = ruleQuotaRisk(model(), [ingress('198.51.100.23/32', '203.0.113.77/32'), ingress('192.0.2.1/32', '192.0.2.2/32')]);
+    expect(risk).toMatchObject({ kind: 'rule-quota', groupIds: ['sg-db'] });
+    expect(risk?.message).toMatch(/^sg-db would hold 62 inbound IPv4 rules: /);
+  });
+});
