@@ -47,11 +47,10 @@ export function groupRuleCounts(model: NetworkModel, groupId: string, direction:
   return counts;
 }
 
-/** Whether one more rule for each of `families` fits in the group's direction under the default quota. */
-export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, families: Iterable<4 | 6>): boolean {
+/** Whether `added` more rules per family fit in the group's direction under the default quota. */
+export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, added: FamilyCounts): boolean {
   const counts = groupRuleCounts(model, groupId, direction);
-  for (const family of families) if (counts[family] >= DEFAULT_RULES_PER_GROUP) return false;
-  return true;
+  return counts[4] + added[4] <= DEFAULT_RULES_PER_GROUP && counts[6] + added[6] <= DEFAULT_RULES_PER_GROUP;
 }
 
 /** The rules a permission adds, per address family: each CIDR one of its family, each referenced group one of each. */

@@ -15,7 +15,7 @@ import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from '.
 import { addressFamily } from '../ip/cidr-cover';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
-import { groupHasRoom } from './group-rule-quota';
+import { type FamilyCounts, groupHasRoom, permissionRuleCounts } from './group-rule-quota';
 import { coverPeers, coverPeersForNacl, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { icmpTypeOfGroup } from './icmp-type.util';
@@ -47,8 +47,8 @@ function permissionPorts(
 }
 
 /**
- * The group of the interface to add the rule to: one with room for it under EC2's default rule
- * quota (a group at 60 rules of the peers' address family refuses the request), then one that
+ * The group of the interface to add the rule to: one with room for the rules it adds (`added`, per
+ * address family) under EC2's default rule quota (past it the request is refused), then one that
  * already opens this protocol/port to someone (the rule belongs with its siblings), then the one
  * carried by the fewest interfaces outside the finding (smallest blast radius), then the lowest id
  * (findings list the ids sorted).
@@ -57,14 +57,13 @@ function targetGroup(
   model: NetworkModel,
   control: SecurityGroupControl,
   group: FindingGroup,
-  flows: ExplainedFlow[],
+  added: FamilyCounts,
   interfaces: Set<string>,
 ): string {
-  const families = new Set(flows.map((item) => addressFamily(peerAddressOf(item))));
   const ranked = control.groupIds.map((groupId, order) => ({
     groupId,
     order,
-    full: groupHasRoom(model, groupId, control.direction, families) ? 0 : 1,
+    full: groupHasRoom(model, groupId, control.direction, added) ? 0 : 1,
     opensPort: portOpenToAnyPeer(model, [groupId], control.direction, group.protocol, group.port) ? 0 : 1,
     elsewhere: model.interfacesWithGroup(groupId).filter((eni) => !interfaces.has(eni)).length,
   }));
@@ -178,17 +177,17 @@ export interface PeerNaming {
 
 const BY_GROUP: PeerNaming = { referenceGroups: true };
 
-/** AuthorizeSecurityGroupIngress/Egress for one SG control: exact port, narrowest peers. */
-export function securityGroupChange(
+const NO_RULES: FamilyCounts = { 4: 0, 6: 0 };
+
+/** The permission a rule of `groupId` needs for the flows: its protocol and port, the groups referenced, the CIDRs of the rest. */
+function groupPermission(
   model: NetworkModel,
   group: FindingGroup,
   control: SecurityGroupControl,
-  naming: PeerNaming = BY_GROUP,
-): FixChange | null {
-  const flows = flowsBlockedBy(group, control);
-  if (!flows.length || !control.groupIds.length) return null;
-  const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
-  const groupId = targetGroup(model, control, group, flows, interfaces);
+  flows: ExplainedFlow[],
+  groupId: string,
+  naming: PeerNaming,
+): IpPermissionParam {
   const { pairs, covered } = naming.referenceGroups
     ? referencedGroups(model, groupId, flows, control.direction)
     : { pairs: [], covered: new Set<string>() };
@@ -211,6 +210,26 @@ export function securityGroupChange(
   const v6 = cidrs.filter((c) => addressFamily(c) === 6);
   if (v4.length) permission.IpRanges = v4.map((CidrIp) => ({ CidrIp, Description: description(control.direction, CidrIp) }));
   if (v6.length) permission.Ipv6Ranges = v6.map((CidrIpv6) => ({ CidrIpv6, Description: description(control.direction, CidrIpv6) }));
+  return permission;
+}
+
+/** AuthorizeSecurityGroupIngress/Egress for one SG control: exact port, narrowest peers. */
+export function securityGroupChange(
+  model: NetworkModel,
+  group: FindingGroup,
+  control: SecurityGroupControl,
+  naming: PeerNaming = BY_GROUP,
+): FixChange | null {
+  const flows = flowsBlockedBy(group, control);
+  if (!flows.length || !control.groupIds.length) return null;
+  const interfaces = new Set(flows.map((f) => f.flow.interfaceId));
+  // The rules the fix adds (a reference counts in both families) decide which group has room for
+  // them; they hardly depend on the group (its VPC, the same for all of an interface's groups), so
+  // they are counted on the best group regardless of room and built again only when another is chosen.
+  const draft = targetGroup(model, control, group, NO_RULES, interfaces);
+  let permission = groupPermission(model, group, control, flows, draft, naming);
+  const groupId = targetGroup(model, control, group, permissionRuleCounts(permission), interfaces);
+  if (groupId !== draft) permission = groupPermission(model, group, control, flows, groupId, naming);
   return {
     action: control.direction === 'ingress' ? 'AuthorizeSecurityGroupIngress' : 'AuthorizeSecurityGroupEgress',
     params: { GroupId: groupId, IpPermissions: [permission] },

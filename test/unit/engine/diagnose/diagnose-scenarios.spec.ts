@@ -2470,6 +2470,33 @@ describe('diagnose scenarios: security groups at their rule quota', () => {
     const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
     expect(riskKinds(fix)).toContain('rule-quota');
   });
+
+  it('S118 a group at sixty inbound IPv6 rules has no room for a reference, which counts in both families: an IPv4 client’s group reference goes on the group with room', () => {
+    const sixtyV6 = Array.from({ length: 60 }, (_, i) => tcp(10000 + i, '2600:1f18:aaaa:bb09::/64'));
+    const world = baseWorld()
+      .ingress('sg-db', ...sixtyV6)
+      .group('sg-db2', 'vpc-main', [tcp(22, '10.9.0.0/16')])
+      .attach('eni-db1', ['sg-db', 'sg-db2']);
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db2'], 'tcp', 5432), ['sg-worker']);
+    expect(riskKinds(fix)).not.toContain('rule-quota');
+  });
+
+  it('S119 a group at fifty-nine inbound rules has room for one, not for the two CIDRs a fix needs: they go on the group with room', () => {
+    const world = baseWorld()
+      .ingress('sg-db', ...SIXTY_RULES.slice(0, 59))
+      .group('sg-db2', 'vpc-main', [tcp(22, '10.9.0.0/16')])
+      .attach('eni-db1', ['sg-db', 'sg-db2']);
+    const recs = ['198.51.100.23', '203.0.113.77'].flatMap((src) =>
+      retries({ eni: 'eni-db1', dir: 'ingress', src, dst: DB1, sport: 45000, dport: 5432 }, 6),
+    );
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, recs)));
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db2'], 'tcp', 5432), [
+      '198.51.100.23/32',
+      '203.0.113.77/32',
+    ]);
+    expect(riskKinds(fix)).not.toContain('rule-quota');
+  });
 });
 
 describe('diagnose scenarios: the far end across a peering', () => {
