@@ -190,7 +190,8 @@ export function natGatewayRequested(model: NetworkModel, item: ExplainedFlow): N
   const { flow, verdict } = item;
   if (verdict.direction !== 'egress' || verdict.returnTraffic) return undefined;
   const address = model.address(flow.dstaddr);
-  if (!address) return undefined;
+  // Most requests go elsewhere: one lookup settles them, with no search of the VPC and its peers.
+  if (!address || !model.isNatGatewayAddress(address)) return undefined;
   const vpcId = model.interfaceVpcId(flow.interfaceId);
   const vpcs = vpcId ? new Set([vpcId, ...model.peeredVpcs(vpcId)]) : null;
   const isGateway = (eni: NetworkInterface | undefined): eni is NetworkInterface =>

@@ -89,8 +89,8 @@ export class NetworkModel {
   private readonly interfaceByPublicAddress = new Map<string, NetworkInterface>();
   private readonly interfacesOfInstance = new Map<string, NetworkInterface[]>();
   private readonly interfacesOfSubnet = new Map<string, string[]>();
-  /** The NAT gateways' interfaces, found on the first question (`isNatGateway`). */
-  private natGatewayIds: ReadonlySet<string> | null = null;
+  /** The NAT gateways' interfaces and their own addresses, found on the first question (`isNatGateway`, `isNatGatewayAddress`). */
+  private natGatewayIndex: { ids: ReadonlySet<string>; addresses: ReadonlySet<string> } | null = null;
   /** Each interface's place in the snapshot's list, to list interfaces of several subnets in that order. */
   private readonly interfaceOrdinal = new Map<string, number>();
   private readonly routeTablesById = new Map<string, RouteTable>();
@@ -398,12 +398,29 @@ export class NetworkModel {
 
   /** Is the interface a NAT gateway's (`isNatGatewayOwner`)? Asked per flow: its owner is read from its description once. */
   isNatGateway(eniId: string): boolean {
-    if (this.natGatewayIds === null) {
+    return this.natGateways().ids.has(eniId);
+  }
+
+  /**
+   * Is `address` one of a NAT gateway interface's own addresses (private, IPv6 or public), in any
+   * VPC? Asked per flow before any search of VPCs: one lookup in a set built on the first question.
+   */
+  isNatGatewayAddress(address: IpAddress): boolean {
+    return this.natGateways().addresses.has(address.key);
+  }
+
+  private natGateways(): { ids: ReadonlySet<string>; addresses: ReadonlySet<string> } {
+    if (this.natGatewayIndex === null) {
       const ids = new Set<string>();
-      for (const [id, eni] of this.interfacesById) if (isNatGatewayOwner(describeInterfaceOwner(eni))) ids.add(id);
-      this.natGatewayIds = ids;
+      const addresses = new Set<string>();
+      for (const [id, eni] of this.interfacesById) {
+        if (!isNatGatewayOwner(describeInterfaceOwner(eni))) continue;
+        ids.add(id);
+        for (const key of this.addressesOfInterface.get(id) ?? NO_STRINGS) addresses.add(key);
+      }
+      this.natGatewayIndex = { ids, addresses };
     }
-    return this.natGatewayIds.has(eniId);
+    return this.natGatewayIndex;
   }
 
   /** Ids of the interfaces that carry the group. */

@@ -1,11 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { diagnose } from '../../../../src/engine/diagnose/diagnose';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
-import { FIX_SCOPE } from '../../../../src/engine/fixes/fix-scope';
+import { FIX_SCOPE, natGatewayRequested } from '../../../../src/engine/fixes/fix-scope';
 import { peerSourcesOf } from '../../../../src/engine/fixes/peer-sources.util';
 import type { FlowAggregate } from '../../../../src/engine/flow-log/flow-record';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
+import { flowAggregate } from '../../../support/factories/flow-aggregate';
 import { flowOf, hardeningSnapshot } from '../../../support/factories/hardening-snapshot';
 import { APP1, WEB1, baseWorld, natGatewayEni, retries, runDiagnose, tcp } from '../../../support/factories/scenario-network';
 
@@ -290,5 +292,20 @@ describe('requests to a NAT gateway’s own address are left out of the fix besi
     expect(finding[0].fixNote).toMatchObject({ reason: 'to-nat-gateway', excludedPeers: 2 });
     expect(finding[0].fixNote?.message).toContain('NAT gateway eni-nat2, eni-nat3 itself (3.90.0.6, 3.90.0.7)');
     expect(finding[0].fixNote?.message).not.toContain('nat_gateway');
+  });
+
+  it('requests to hosts that are no NAT gateway’s cost a lookup each, not a search of the VPC and its peers: a finding may hold tens of thousands', () => {
+    const model = NetworkModel.fromSnapshot(world().snapshot());
+    const byPrivate = vi.spyOn(model, 'interfacesByPrivateAddress');
+    const peered = vi.spyOn(model, 'peeredVpcs');
+    const request = (dstaddr: string) => ({
+      flow: flowAggregate({ interfaceId: 'eni-app1', srcaddr: APP1, dstaddr, srcport: 40000, dstport: 443 }),
+      verdict: { direction: 'egress' as const, returnTraffic: false },
+    });
+    for (let i = 0; i < 10_000; i++) expect(natGatewayRequested(model, request(`10.0.${2 + (i % 3)}.${i % 250}`) as never)).toBeUndefined();
+    expect(byPrivate).not.toHaveBeenCalled();
+    expect(peered).not.toHaveBeenCalled();
+    expect(natGatewayRequested(model, request('10.0.7.5') as never)?.NetworkInterfaceId).toBe('eni-nat1');
+    expect(natGatewayRequested(model, request(NAT_PUBLIC) as never)?.NetworkInterfaceId).toBe('eni-nat1');
   });
 });
