@@ -95,13 +95,15 @@ const WRAP_INDENT = '  ';
 
 /**
  * A paragraph broken between words into lines of at most `width` characters (a word longer than a
- * line keeps a line of its own), each after the first indented; one line without a width.
+ * line keeps a line of its own), each after the first indented; one line without a width. Where it
+ * breaks, a run of spaces counts as one, so no line is spaces alone.
  */
 export function wrap(text: string, width?: number): string {
   if (width === undefined || text.length <= width) return text;
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
+    if (!word) continue;
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = WRAP_INDENT + word;

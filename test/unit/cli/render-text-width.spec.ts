@@ -83,6 +83,8 @@ describe('text tables fit the terminal', () => {
     ['breaks between words, the rest indented', 'one two three four five', 11, 'one two\n  three\n  four five'],
     ['a word longer than a line keeps one of its own', 'see nat-0123456789abcdef0 now', 12, 'see\n  nat-0123456789abcdef0\n  now'],
     ['no width (--wide): one line', 'one two three four five', undefined, 'one two three four five'],
+    ['runs of spaces break like one: no line of spaces alone', 'aaa  bbb ccc ', 3, 'aaa\n  bbb\n  ccc'],
+    ['a width of 1: a word a line', 'a b c', 1, 'a\n  b\n  c'],
   ] as const)('a paragraph under a table wraps to the width: %s', (_name, text, width, expected) => {
     expect(wrap(text, width)).toBe(expected);
   });
