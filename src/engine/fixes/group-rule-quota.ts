@@ -97,9 +97,10 @@ export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]
   const described = over.map(
     (o) => `${o.groupId} would hold ${o.count} ${o.direction === 'ingress' ? 'inbound' : 'outbound'} IPv${o.family} rules`,
   );
+  const actions = [...new Set(over.map((o) => o.action))];
   return {
     kind: 'rule-quota',
-    message: `${described.join(', ')}: past EC2's default quota of ${DEFAULT_RULES_PER_GROUP} per group, ${over[0].action} fails with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised`,
+    message: `${described.join(', ')}: past EC2's default quota of ${DEFAULT_RULES_PER_GROUP} per group, ${actions.join(' and ')} ${actions.length === 1 ? 'fails' : 'fail'} with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised`,
     groupIds: [...new Set(over.map((o) => o.groupId))].sort(),
   };
 }

@@ -31,4 +31,25 @@ describe('ruleQuotaRisk', () => {
     expect(risk).toMatchObject({ kind: 'rule-quota', groupIds: ['sg-db'] });
     expect(risk?.message).toMatch(/^sg-db would hold 62 inbound IPv4 rules: /);
   });
+
+  it('groups past the quota in both directions: the message names both requests EC2 refuses', () => {
+    const sixty = Array.from({ length: DEFAULT_RULES_PER_GROUP }, (_, i) => tcp(10000 + i, '10.9.0.0/16'));
+    const full = NetworkModel.fromSnapshot(
+      baseWorld()
+        .ingress('sg-db', ...sixty)
+        .egress('sg-worker', ...sixty)
+        .snapshot(),
+    );
+    const egress: FixChange = {
+      action: 'AuthorizeSecurityGroupEgress',
+      params: {
+        GroupId: 'sg-worker',
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.3.10/32' }] }],
+      },
+    };
+    const risk = ruleQuotaRisk(full, [egress, ingress('10.0.4.20/32')]);
+    expect(risk?.groupIds).toEqual(['sg-db', 'sg-worker']);
+    expect(risk?.message).toContain('AuthorizeSecurityGroupEgress');
+    expect(risk?.message).toContain('AuthorizeSecurityGroupIngress');
+  });
 });
