@@ -1,4 +1,5 @@
 import type { Direction } from '../flow-log/flow-record';
+import type { Cidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import type { RulePeer } from '../network/security-group-rules';
 import type { FixChange, FixRisk } from './fix';
@@ -22,17 +23,27 @@ export interface FamilyCounts {
 /**
  * How many rules a peer counts as, per address family: a CIDR one rule of its family, a referenced
  * group one rule of each, a managed prefix list its maximum entries (not its current ones) for its
- * family — both when the snapshot does not say — or, without `MaxEntries`, its known entries (at
- * least one).
+ * family — as its entries show it when the snapshot gives no `AddressFamily`, both when they do
+ * not either — or, without `MaxEntries`, its known entries (at least one).
  */
 function peerWeight(model: NetworkModel, peer: RulePeer): FamilyCounts {
   if (peer.kind === 'cidr') return peer.cidr.family === 4 ? { 4: 1, 6: 0 } : { 4: 0, 6: 1 };
   if (peer.kind === 'group') return { 4: 1, 6: 1 };
   const list = model.snapshot.ManagedPrefixLists?.find((l) => l.PrefixListId === peer.prefixListId);
-  const weight = list?.MaxEntries ?? Math.max(1, model.prefixListCidrs(peer.prefixListId)?.length ?? 1);
-  if (list?.AddressFamily === 'IPv4') return { 4: weight, 6: 0 };
-  if (list?.AddressFamily === 'IPv6') return { 4: 0, 6: weight };
+  const entries = model.prefixListCidrs(peer.prefixListId) ?? [];
+  const weight = list?.MaxEntries ?? Math.max(1, entries.length);
+  // A prefix list holds one family: its entries tell which when the snapshot does not say.
+  const family = list?.AddressFamily ?? entriesFamily(entries);
+  if (family === 'IPv4') return { 4: weight, 6: 0 };
+  if (family === 'IPv6') return { 4: 0, 6: weight };
   return { 4: weight, 6: weight };
+}
+
+/** The address family all of a prefix list's known entries share, or null. */
+function entriesFamily(entries: readonly Cidr[]): 'IPv4' | 'IPv6' | null {
+  if (!entries.length) return null;
+  if (entries.every((c) => c.family === 4)) return 'IPv4';
+  return entries.every((c) => c.family === 6) ? 'IPv6' : null;
 }
 
 /** The rules a group holds in one direction, per address family, as the quota counts them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
-import { DEFAULT_RULES_PER_GROUP, ruleQuotaRisk } from '../../../../src/engine/fixes/group-rule-quota';
+import { DEFAULT_RULES_PER_GROUP, groupRuleCounts, ruleQuotaRisk } from '../../../../src/engine/fixes/group-rule-quota';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { baseWorld, tcp } from '../../../support/factories/scenario-network';
 
@@ -51,5 +51,35 @@ describe('ruleQuotaRisk', () => {
     expect(risk?.groupIds).toEqual(['sg-db', 'sg-worker']);
     expect(risk?.message).toContain('AuthorizeSecurityGroupEgress');
     expect(risk?.message).toContain('AuthorizeSecurityGroupIngress');
+  });
+});
+
+describe('groupRuleCounts', () => {
+  const withList = (list: Record<string, unknown> | null) => {
+    const snapshot = baseWorld()
+      .prefixList('pl-0a1b2c3d4e5f60718', ['10.7.0.0/16', '10.8.0.0/16'])
+      .ingress('sg-db', tcp(443, 'pl-0a1b2c3d4e5f60718'))
+      .snapshot();
+    snapshot.ManagedPrefixLists = list ? [{ PrefixListId: 'pl-0a1b2c3d4e5f60718', ...list }] : [];
+    return NetworkModel.fromSnapshot(snapshot);
+  };
+  const counts = (model: NetworkModel) => groupRuleCounts(model, 'sg-db', 'ingress');
+
+  it('a prefix list counts as its maximum entries in its family', () => {
+    expect(counts(withList({ AddressFamily: 'IPv4', MaxEntries: 20 }))).toEqual({ 4: 20, 6: 0 });
+  });
+
+  it('a prefix list whose family the snapshot does not give holds one family all the same: its entries tell which', () => {
+    expect(counts(withList({ MaxEntries: 20 }))).toEqual({ 4: 20, 6: 0 });
+    expect(counts(withList(null))).toEqual({ 4: 2, 6: 0 });
+  });
+
+  it('nothing known of a prefix list but its id: one rule in each family', () => {
+    const snapshot = baseWorld().ingress('sg-db', tcp(443, 'pl-0a1b2c3d4e5f60718')).snapshot();
+    expect(groupRuleCounts(NetworkModel.fromSnapshot(snapshot), 'sg-db', 'ingress')).toEqual({ 4: 1, 6: 1 });
+  });
+
+  it('a group the snapshot does not hold, or no rules in a direction: none', () => {
+    expect(groupRuleCounts(withList(null), 'sg-nowhere', 'ingress')).toEqual({ 4: 0, 6: 0 });
   });
 });
