@@ -1,6 +1,7 @@
 import type { Direction } from '../flow-log/flow-record';
 import type { Cidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
+import type { ManagedPrefixList } from '../network/snapshot';
 import type { RulePeer } from '../network/security-group-rules';
 import type { FixChange, FixRisk } from './fix';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam } from './fix-params';
@@ -24,19 +25,43 @@ export interface FamilyCounts {
  * How many rules a peer counts as, per address family: a CIDR one rule of its family, a referenced
  * group one rule of each, a managed prefix list its maximum entries (not its current ones) for its
  * family — as its entries show it when the snapshot gives no `AddressFamily`, both when they do
- * not either — or, without `MaxEntries`, its known entries (at least one).
+ * not either — or, without `MaxEntries`, its known entries (at least one); an AWS-managed list its
+ * documented weight (`awsManagedWeight`).
  */
 function peerWeight(model: NetworkModel, peer: RulePeer): FamilyCounts {
   if (peer.kind === 'cidr') return peer.cidr.family === 4 ? { 4: 1, 6: 0 } : { 4: 0, 6: 1 };
   if (peer.kind === 'group') return { 4: 1, 6: 1 };
   const list = model.snapshot.ManagedPrefixLists?.find((l) => l.PrefixListId === peer.prefixListId);
   const entries = model.prefixListCidrs(peer.prefixListId) ?? [];
-  const weight = list?.MaxEntries ?? Math.max(1, entries.length);
+  const weight = awsManagedWeight(list) ?? list?.MaxEntries ?? Math.max(1, entries.length);
   // A prefix list holds one family: its entries tell which when the snapshot does not say.
   const family = list?.AddressFamily ?? entriesFamily(entries);
   if (family === 'IPv4') return { 4: weight, 6: 0 };
   if (family === 'IPv6') return { 4: 0, 6: weight };
   return { 4: weight, 6: weight };
+}
+
+/**
+ * The weights EC2 gives AWS-managed prefix lists in a security group's rule count (VPC User Guide,
+ * "AWS-managed prefix lists"), by the service part of their name (`com.amazonaws.<region>.` and
+ * `ipv6.` left out): they count as these, not as their entries.
+ */
+const AWS_MANAGED_WEIGHTS: ReadonlyMap<string, number> = new Map([
+  ['cloudfront.origin-facing', 55],
+  ['dynamodb', 1],
+  ['ec2-instance-connect', 2],
+  ['groundstation', 5],
+  ['route53-healthchecks', 25],
+  ['s3', 1],
+  ['s3express', 6],
+  ['vpc-lattice', 10],
+]);
+
+/** The documented weight of an AWS-managed prefix list (owned by `AWS`), or null for any other list. */
+function awsManagedWeight(list: ManagedPrefixList | undefined): number | null {
+  if (list?.OwnerId !== 'AWS' || !list.PrefixListName) return null;
+  const service = /^com\.amazonaws\.[a-z0-9-]+\.(?:ipv6\.)?(.+)$/.exec(list.PrefixListName)?.[1];
+  return service === undefined ? null : (AWS_MANAGED_WEIGHTS.get(service) ?? null);
 }
 
 /** The address family all of a prefix list's known entries share, or null. */

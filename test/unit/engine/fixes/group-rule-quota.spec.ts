@@ -79,6 +79,21 @@ describe('groupRuleCounts', () => {
     expect(groupRuleCounts(NetworkModel.fromSnapshot(snapshot), 'sg-db', 'ingress')).toEqual({ 4: 1, 6: 1 });
   });
 
+  it('an AWS-managed prefix list counts as its documented weight, whatever its entries or MaxEntries say', () => {
+    const aws = (name: string, extra: Record<string, unknown> = {}) => counts(withList({ OwnerId: 'AWS', PrefixListName: name, ...extra }));
+    expect(aws('com.amazonaws.eu-west-1.s3')).toEqual({ 4: 1, 6: 0 });
+    expect(aws('com.amazonaws.eu-west-1.dynamodb', { MaxEntries: 40 })).toEqual({ 4: 1, 6: 0 });
+    expect(aws('com.amazonaws.global.cloudfront.origin-facing', { AddressFamily: 'IPv4' })).toEqual({ 4: 55, 6: 0 });
+    expect(aws('com.amazonaws.us-east-1.ipv6.route53-healthchecks', { AddressFamily: 'IPv6' })).toEqual({ 4: 0, 6: 25 });
+    expect(aws('com.amazonaws.us-east-1.ec2-instance-connect')).toEqual({ 4: 2, 6: 0 });
+    // An AWS-managed list of a service the weights do not name, and a customer's list of the same name, count as any list.
+    expect(aws('com.amazonaws.us-east-1.some-new-service', { MaxEntries: 30 })).toEqual({ 4: 30, 6: 0 });
+    expect(counts(withList({ OwnerId: '111122223333', PrefixListName: 'com.amazonaws.eu-west-1.s3', MaxEntries: 30 }))).toEqual({
+      4: 30,
+      6: 0,
+    });
+  });
+
   it('a group the snapshot does not hold, or no rules in a direction: none', () => {
     expect(groupRuleCounts(withList(null), 'sg-nowhere', 'ingress')).toEqual({ 4: 0, 6: 0 });
   });
