@@ -212,28 +212,42 @@ interface RequestedNatGateways {
   totalRecords: number;
 }
 
+/** Requests to NAT gateways being counted: records by address asked for, the gateways' names. */
+interface GatewayRequestTally {
+  byAddress: Map<string, number>;
+  names: Set<string>;
+  records: number;
+  totalRecords: number;
+}
+
+const emptyRequests = (): GatewayRequestTally => ({ byAddress: new Map(), names: new Set(), records: 0, totalRecords: 0 });
+
+function countRequest(tally: GatewayRequestTally, address: string, gateway: string, records: number): void {
+  tally.records += records;
+  tally.byAddress.set(address, (tally.byAddress.get(address) ?? 0) + records);
+  tally.names.add(gateway);
+}
+
+function finished(tally: GatewayRequestTally): RequestedNatGateways {
+  return {
+    peers: [...tally.byAddress].map(([address, records]) => ({ address, records })),
+    names: [...tally.names].sort(),
+    records: tally.records,
+    totalRecords: tally.totalRecords,
+  };
+}
+
 /** The group's peers whose flows are requests to a NAT gateway's own address (`natGatewayRequested`), suspects aside. */
 function requestedNatGateways(model: NetworkModel, group: FindingGroup, suspected: ReadonlySet<string>): RequestedNatGateways {
-  const records = new Map<string, number>();
-  const names = new Set<string>();
-  let total = 0;
-  let toGateways = 0;
+  const tally = emptyRequests();
   for (const item of group.flows) {
-    total += item.flow.records;
+    tally.totalRecords += item.flow.records;
     const address = peerAddressOf(item);
     if (suspected.has(address)) continue;
     const gateway = natGatewayRequested(model, item);
-    if (!gateway) continue;
-    toGateways += item.flow.records;
-    records.set(address, (records.get(address) ?? 0) + item.flow.records);
-    names.add(natGatewayName(model, gateway.NetworkInterfaceId));
+    if (gateway) countRequest(tally, address, natGatewayName(model, gateway.NetworkInterfaceId), item.flow.records);
   }
-  return {
-    peers: [...records].map(([address, n]) => ({ address, records: n })),
-    names: [...names].sort(),
-    records: toGateways,
-    totalRecords: total,
-  };
+  return finished(tally);
 }
 
 /**
@@ -275,23 +289,16 @@ export function natGatewayNote(
   model: NetworkModel,
   flows: readonly { explained: ExplainedFlow; signals: readonly string[] }[],
 ): FixNote | null {
-  let records = 0;
-  let total = 0;
-  const gateways = new Set<string>();
-  const addresses = new Set<string>();
+  const gateways = emptyRequests();
   for (const { explained, signals } of flows) {
-    total += explained.flow.records;
-    if (!signals.includes('to-nat-gateway')) continue;
-    records += explained.flow.records;
-    gateways.add(natGatewayName(model, explained.flow.interfaceId));
-    addresses.add(explained.flow.dstaddr);
+    gateways.totalRecords += explained.flow.records;
+    if (signals.includes('to-nat-gateway'))
+      countRequest(gateways, explained.flow.dstaddr, natGatewayName(model, explained.flow.interfaceId), explained.flow.records);
   }
-  if (records === 0) return null;
-  const share = records === total ? `its ${records} records` : `${records} of its ${total} records`;
-  const list = (values: Set<string>) => [...values].sort().join(', ');
+  if (gateways.records === 0) return null;
   return {
     reason: 'to-nat-gateway',
-    message: `No rule change: ${share} are connections opened towards NAT gateway ${list(gateways)} itself (${list(addresses)}). ${NAT_GATEWAY_REFUSES}, so no network ACL entry would let these through.`,
+    message: `No rule change: ${gatewayRequests(finished(gateways))}. ${NAT_GATEWAY_REFUSES}, so no network ACL entry would let these through.`,
     excludedPeers: 0,
     examples: [],
   };
