@@ -131,6 +131,43 @@ function routeTablesToward(model: NetworkModel, vpcId: string, subnetId: string 
   return withRoute.has(own) ? [own] : undefined;
 }
 
+/**
+ * The interfaces holding private address `peer` in VPCs that neither `vpcId` nor a same-region
+ * peering of it is, when the route table of an interface in `vpcId` (subnet `subnetId`) sends
+ * `peer` to a transit gateway by an active route and the interface's VPC has a live attachment to
+ * that gateway. Where the snapshot lists no attachments there (`transitGatewayAttachmentsListed`),
+ * the address held in one such VPC only is taken as reached; in several, none is (an address of
+ * overlapping blocks cannot be told apart without the attachments).
+ */
+export function interfacesThroughTransitGateway(
+  model: NetworkModel,
+  peer: IpAddress,
+  vpcId: string,
+  subnetId: string | null,
+): NetworkInterface[] {
+  const tables = routeTablesToward(model, vpcId, subnetId);
+  if (!tables) return [];
+  const gateways = new Set<string>();
+  for (const tableId of tables) {
+    const route = lookupRoute(model, tableId, peer);
+    if (route?.targetType === 'transit-gateway' && (route.route.State ?? 'active') === 'active') gateways.add(route.target);
+  }
+  if (!gateways.size) return [];
+  const reachable = model.reachableVpcs(vpcId);
+  const beyond = model.interfacesByPrivateAddress(peer).filter((eni) => {
+    const carrierVpc = model.interfaceVpcId(eni.NetworkInterfaceId);
+    return carrierVpc !== null && !reachable.has(carrierVpc);
+  });
+  const carrierVpcs = new Set(beyond.map((eni) => model.interfaceVpcId(eni.NetworkInterfaceId)!));
+  return beyond.filter((eni) => {
+    const carrierVpc = model.interfaceVpcId(eni.NetworkInterfaceId)!;
+    return [...gateways].some((gatewayId) => {
+      if (model.transitGatewayVpcAttachments(gatewayId, carrierVpc).some((a) => liveState(a) !== null)) return true;
+      return !model.transitGatewayAttachmentsListed(gatewayId, carrierVpc) && carrierVpcs.size === 1;
+    });
+  });
+}
+
 /** Per model and group: the VPCs its members are in, each as a set of one for `interfacesByPrivateAddress`. */
 const groupMemberVpcs = new WeakMap<NetworkModel, Map<string, readonly ReadonlySet<string>[]>>();
 

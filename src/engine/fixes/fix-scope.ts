@@ -1,6 +1,7 @@
 import { isBruteForcer } from '../classify/detect-signals';
 import type { PeerFacts, SignalFacts } from '../classify/signal-facts';
 import { SIGNAL_THRESHOLDS } from '../classify/signals';
+import { interfacesThroughTransitGateway } from '../evaluate/transit-gateway-reference';
 import type { BlockingControl } from '../evaluate/verdict';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
@@ -182,7 +183,8 @@ const WHY_NO_RULE = `${NAT_GATEWAY_REFUSES}, so no security group or network ACL
  * The NAT gateway interface whose own address an outbound request (not return traffic) of the
  * finding went to, or undefined: a private address of a NAT gateway's interface in the capturing
  * interface's VPC or a VPC actively peered with it (every VPC of the snapshot when its VPC is
- * unknown), or a NAT gateway's public or Elastic IP. The instance's own control refused it, but
+ * unknown) or one its route table reaches through a transit gateway (a central egress VPC), or a
+ * NAT gateway's public or Elastic IP. The instance's own control refused it, but
  * the gateway would refuse it next: opening the control lets nothing through. Answers to
  * connections the gateway forwarded are return traffic, judged as any other.
  */
@@ -198,6 +200,9 @@ export function natGatewayRequested(model: NetworkModel, item: ExplainedFlow): N
     eni !== undefined && eni.NetworkInterfaceId !== flow.interfaceId && model.isNatGateway(eni.NetworkInterfaceId);
   const byPrivate = model.interfacesByPrivateAddress(address, vpcs).find(isGateway);
   if (byPrivate) return byPrivate;
+  const subnetId = model.interface(flow.interfaceId)?.SubnetId ?? null;
+  const acrossHub = vpcId ? interfacesThroughTransitGateway(model, address, vpcId, subnetId).find(isGateway) : undefined;
+  if (acrossHub) return acrossHub;
   const byPublic = model.interfaceWithPublicAddress(address);
   return isGateway(byPublic) ? byPublic : undefined;
 }

@@ -12,8 +12,11 @@ import type {
   NetworkInterface,
   NetworkSnapshot,
   PrefixListEntry,
+  RouteTable,
   SecurityGroup,
   Subnet,
+  TransitGateway,
+  TransitGatewayVpcAttachment,
   UserIdGroupPair,
   Vpc,
   VpcPeeringConnection,
@@ -181,6 +184,9 @@ export class ScenarioNetwork {
   private readonly prefixLists: ManagedPrefixList[] = [];
   private readonly prefixListEntries: Record<string, PrefixListEntry[]> = {};
   private readonly peerings: VpcPeeringConnection[] = [];
+  private readonly routeTables: RouteTable[] = [];
+  private readonly transitGateways: TransitGateway[] = [];
+  private readonly attachments: TransitGatewayVpcAttachment[] = [];
 
   /** A VPC; with `defaultAcl`, its default NACL (open both ways), which its subnets join unless told otherwise. */
   vpc(id: string, cidr: string, opts: { ipv6?: string; owner?: string; defaultAcl?: string } = {}): this {
@@ -345,6 +351,33 @@ export class ScenarioNetwork {
     return this;
   }
 
+  /**
+   * Transit gateway `id` with an available attachment of each of `vpcIds` (an attachment `state`
+   * other than available when told), and each VPC's main route table sending the other VPCs' blocks to it.
+   */
+  transitGateway(id: string, vpcIds: string[], attachmentState: Record<string, string> = {}): this {
+    this.transitGateways.push({ TransitGatewayId: id, OwnerId: ACCOUNT, State: 'available', Options: {} });
+    for (const vpcId of vpcIds) {
+      this.attachments.push({
+        TransitGatewayAttachmentId: `tgw-attach-${nameOf(vpcId)}`,
+        TransitGatewayId: id,
+        VpcId: vpcId,
+        VpcOwnerId: ACCOUNT,
+        State: attachmentState[vpcId] ?? 'available',
+      });
+      let table = this.routeTables.find((t) => t.VpcId === vpcId);
+      if (!table) {
+        const local = { DestinationCidrBlock: this.vpcCidr(vpcId), GatewayId: 'local', State: 'active' };
+        table = { RouteTableId: `rtb-${nameOf(vpcId)}`, VpcId: vpcId, Associations: [{ Main: true }], Routes: [local] };
+        this.routeTables.push(table);
+      }
+      for (const other of vpcIds) {
+        if (other !== vpcId) table.Routes!.push({ DestinationCidrBlock: this.vpcCidr(other), TransitGatewayId: id, State: 'active' });
+      }
+    }
+    return this;
+  }
+
   peeringStatus(id: string, status: string): this {
     const peering = this.peerings.find((p) => p.VpcPeeringConnectionId === id);
     if (!peering) throw new Error(`no peering ${id}`);
@@ -363,7 +396,17 @@ export class ScenarioNetwork {
       ManagedPrefixLists: this.prefixLists,
       PrefixListEntries: this.prefixListEntries,
       VpcPeeringConnections: this.peerings,
+      // Only when a scenario routes: a snapshot with route tables has its routes judged.
+      ...(this.routeTables.length
+        ? { RouteTables: this.routeTables, TransitGateways: this.transitGateways, TransitGatewayVpcAttachments: this.attachments }
+        : {}),
     });
+  }
+
+  private vpcCidr(vpcId: string): string {
+    const cidr = this.vpcs.find((v) => v.VpcId === vpcId)?.CidrBlock;
+    if (!cidr) throw new Error(`no vpc ${vpcId}`);
+    return cidr;
   }
 
   /** The snapshot as the CLI loads it. */

@@ -2054,6 +2054,26 @@ describe('diagnose scenarios: connections opened towards a NAT gateway', () => {
     expectCidrPeers(permission, ['10.8.7.5/32']);
   });
 
+  /** baseWorld and vpc-egress (its NAT gateway 10.8.7.5) on transit gateway tgw-hub, each VPC routing the other's block to it; sg-app lets out only PostgreSQL. */
+  const hubEgressVpc = (attachmentState: Record<string, string> = {}) =>
+    baseWorld()
+      .egress('sg-app', tcp(5432, '10.0.3.0/24'))
+      .vpc('vpc-egress', '10.8.0.0/16')
+      .subnet('subnet-public', 'vpc-egress', '10.8.7.0/24')
+      .eni(natGatewayEni('10.8.7.5', '3.90.0.5'))
+      .transitGateway('tgw-hub', ['vpc-main', 'vpc-egress'], attachmentState);
+
+  it('S120 the NAT gateway of a VPC reached through a transit gateway: its private address is the gateway’s, no fix', () => {
+    expectNoFixToNatGateway(runDiagnose(hubEgressVpc(), appTo('10.8.7.5')), sgOut('sg-app'), ['10.8.7.5']);
+  });
+
+  it('S121 the same address when the egress VPC’s attachment is deleted: no gateway the app host reaches has it, the egress fix stays', () => {
+    const f = onlyRuleFinding(runDiagnose(hubEgressVpc({ 'vpc-egress': 'deleted' }), appTo('10.8.7.5')));
+    expect(f.fixNote).toBeUndefined();
+    const permission = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'tcp', 443, 443);
+    expectCidrPeers(permission, ['10.8.7.5/32']);
+  });
+
   it('S114 the app host’s answers to connections a NAT gateway forwarded, dropped by its NACL’s Linux-only range: return traffic keeps its entry', () => {
     const world = linuxOnlyReplies().subnet('subnet-public', 'vpc-main', '10.0.7.0/24').eni(natGatewayEni(NAT_PRIVATE, NAT_PUBLIC));
     const clientPorts = [1500, 1501, 1502];
