@@ -58,6 +58,11 @@ function details(finding: Finding, index: number): string {
       for (const risk of fix.risks) lines.push(`- ${risk.message}`);
     }
   }
+  const hostPorts = finding.dynamicHostPorts;
+  if (hostPorts) {
+    lines.push('', `**Port range:** ${hostPorts.message}`);
+    if (hostPorts.fix) lines.push('', '```sh', ...hostPorts.fix.awsCli.split('\n'), '```');
+  }
   // Each entry is one line: a value's control characters (a newline too) cannot reach the terminal.
   return lines.map(escapeControl).join('\n');
 }

@@ -147,6 +147,11 @@ function details(finding: Finding, index: number): string {
       for (const risk of fix.risks) lines.push(`    - ${risk.message}`);
     }
   }
+  const hostPorts = finding.dynamicHostPorts;
+  if (hostPorts) {
+    lines.push(`  port range      ${hostPorts.message}`);
+    if (hostPorts.fix) lines.push(...hostPorts.fix.awsCli.split('\n').map((command) => `    ${command}`));
+  }
   // Each entry is one line: a value's control characters (a newline too) cannot reach the terminal.
   return lines.map(escapeControl).join('\n');
 }

@@ -26,6 +26,7 @@ import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
+import { dynamicHostPortSets, dynamicHostPortsOf } from '../fixes/dynamic-host-ports';
 import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, natGatewayNote, scopedFix, suspectReason } from '../fixes/fix-scope';
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
@@ -556,10 +557,18 @@ function* finishInOrder(
   stats: DiagnoseStats,
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
+  const flowsOf = (i: number) => kept.rows.range(kept.starts[i], kept.starts[i + 1]);
+  const hostPorts = dynamicHostPortSets(
+    model,
+    pending.map((p, i) => (p?.made.kind === 'rule' ? { group: p.made.group, flows: () => flowsOf(i) } : null)),
+  );
+  // The shells of the sets' findings, kept past their turn: a set's rule is verified over all of them.
+  const shells = new Map<number, Omit<FindingGroup, 'flows'>>();
+  for (const i of hostPorts.keys()) shells.set(i, (pending[i]!.made as PendingRule).group);
   for (let i = 0; i < pending.length; i++) {
     const { made, classification, severity } = pending[i]!;
     pending[i] = null;
-    const flows = kept.rows.range(kept.starts[i], kept.starts[i + 1]);
+    const flows = flowsOf(i);
     let finding: Finding;
     if (made.kind === 'rule') {
       const group: FindingGroup = { ...made.group, flows };
@@ -579,6 +588,11 @@ function* finishInOrder(
       if (group.alsoBlockedBy.length || farEnd.length) finding.alsoBlockedBy = [...group.alsoBlockedBy, ...farEnd];
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
+      const set = hostPorts.get(i);
+      if (set && group.port !== null) {
+        const memberGroup = (member: number): FindingGroup => ({ ...shells.get(member)!, flows: flowsOf(member) });
+        finding.dynamicHostPorts = dynamicHostPortsOf(model, set, group.port, fix, memberGroup, verifier);
+      }
     } else {
       const { signalIds } = made;
       const members: NoiseFlow[] = flows.map((item, k) => ({ explained: item, signals: noise.signalList(signalIds[k]) }));

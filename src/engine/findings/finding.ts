@@ -1,6 +1,6 @@
 import type { Direction } from '../flow-log/flow-record';
 import type { BlockingControl } from '../evaluate/verdict';
-import type { FixNote, SuggestedFix } from '../fixes/fix';
+import type { DynamicHostPorts, FixNote, SuggestedFix } from '../fixes/fix';
 
 export type Classification = 'likely-misconfiguration' | 'likely-noise' | 'uncertain';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -117,6 +117,11 @@ export interface Finding {
    * (see `FixNote`).
    */
   fixNote?: FixNote;
+  /**
+   * Present on a rule finding of a load balancer's connections refused on one of several dynamic
+   * host ports: the set's ports and one rule for their range (see `DynamicHostPorts`).
+   */
+  dynamicHostPorts?: DynamicHostPorts;
   /**
    * Further controls that also deny some of this finding's flows (a flow denied by both the NACL
    * and the SG belongs to the finding of the first control on its path; the fix covers both).

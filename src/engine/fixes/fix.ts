@@ -49,3 +49,21 @@ export interface FixNote {
   /** Up to five of them, busiest first. */
   examples: string[];
 }
+
+/**
+ * On each rule finding of a load balancer's connections that one security group refused on
+ * several ports of the ephemeral range (the dynamic host ports of containers behind it): the set's
+ * ports and one rule for the range that admits them all, and the next deployment's, beside each
+ * finding's own one-port fix (see `dynamicHostPortSets`).
+ */
+export interface DynamicHostPorts {
+  /** The load balancer (`elb:app/NAME`). */
+  loadBalancer: string;
+  /** The ports of the set's findings, ascending (this finding's among them). */
+  ports: number[];
+  /** The ephemeral range the ports lie in, which the rule opens. */
+  range: { from: number; to: number };
+  message: string;
+  /** A finding's own fix with its port opened to the range, verified over every finding of the set; null when it has none. */
+  fix: SuggestedFix | null;
+}

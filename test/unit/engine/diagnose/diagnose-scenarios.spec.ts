@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { renderMarkdown } from '../../../../src/cli/render-markdown';
+import { renderText } from '../../../../src/cli/render-text';
 import type { DiagnoseResult } from '../../../../src/engine/diagnose/diagnose';
 import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
 import type { Finding } from '../../../../src/engine/findings/finding';
@@ -2607,5 +2609,88 @@ describe('diagnose scenarios: answers to privileged client ports', () => {
     expect(range.message).not.toMatch(/all below 1024/);
     expect(range.message).not.toMatch(/ephemeral range/);
     expect(range.message).toMatch(/client ports seen in the flows/);
+  });
+});
+
+/**
+ * A load balancer forwarding to containers on dynamic host ports (ECS tasks in bridge mode with
+ * host port 0: the agent takes each task's port from the instance's ephemeral range). A group that
+ * admits none of them refuses the load balancer once per task port: each port stays a finding with
+ * its one-port fix, and each of those findings names the set and one rule for the range that AWS's
+ * ECS guidance has the instances' group admit from the load balancer's group.
+ */
+describe('diagnose scenarios: dynamic host ports behind a load balancer', () => {
+  /** The ALB's two interfaces connecting to each port, on the app hosts in turn. */
+  const albTo = (ports: number[], from = [ALB_A, ALB_B]) =>
+    ports.flatMap((dport, i) =>
+      from.flatMap((src) =>
+        retries(
+          { eni: i % 2 ? 'eni-app2' : 'eni-app1', dir: 'ingress', src, dst: i % 2 ? APP2 : APP1, sport: 20000 + i * 10, dport },
+          6,
+          30,
+        ),
+      ),
+    );
+  /** The range rule of a set: one ingress permission on sg-app for the range, from sg-alb. */
+  function expectRangeRule(f: Finding, from: number, to: number): void {
+    const set = f.dynamicHostPorts!;
+    expect(set.range).toEqual({ from, to });
+    const permission = sgPermission(onlyChange(set.fix!, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'tcp', from, to);
+    expectGroupPeer(permission, ['sg-alb']);
+    expect(set.fix!.verified).toBe(true);
+    expect(set.fix!.awsCli).toContain(`FromPort=${from},ToPort=${to}`);
+  }
+
+  it('S122 the ALB refused by sg-app on four task ports of Linux’s range: four findings, each with its one-port fix and the set’s one rule for 32768–60999', () => {
+    const ports = [32771, 32790, 32805, 49160];
+    const result = runDiagnose(withAlb(baseWorld()), albTo(ports));
+    const findings = ruleFindings(result);
+    expect(findings.map((f) => f.traffic.port).sort()).toEqual(ports);
+    for (const f of findings) {
+      expect(f.blockedBy).toEqual(sgIn('sg-app'));
+      const own = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'tcp', f.traffic.port!, f.traffic.port!);
+      expectGroupPeer(own, ['sg-alb']);
+      expect(f.dynamicHostPorts).toMatchObject({ loadBalancer: 'elb:app/shop-alb', ports });
+      expect(f.dynamicHostPorts!.message).toContain('shop-alb');
+      expect(f.dynamicHostPorts!.message).toContain('32771, 32790, 32805, 49160');
+      expectRangeRule(f, 32768, 60999);
+    }
+  });
+
+  it('S123 task ports from the agent’s fallback range above 60999: the rule opens Windows’ and the fallback’s 49152–65535', () => {
+    const result = runDiagnose(withAlb(baseWorld()), albTo([49160, 62011]));
+    const findings = ruleFindings(result);
+    expect(findings).toHaveLength(2);
+    for (const f of findings) expectRangeRule(f, 49152, 65535);
+  });
+
+  it('S124 one task port only: an ordinary finding, no set', () => {
+    const f = onlyRuleFinding(runDiagnose(withAlb(baseWorld()), albTo([32771])));
+    expect(f.dynamicHostPorts).toBeUndefined();
+  });
+
+  it('S125 the listener’s port 8080 and one task port: 8080 is no dynamic port, so no set', () => {
+    const result = runDiagnose(withAlb(baseWorld()), albTo([8080, 32771]));
+    expect(ruleFindings(result)).toHaveLength(2);
+    for (const f of ruleFindings(result)) expect(f.dynamicHostPorts).toBeUndefined();
+  });
+
+  it('S126 the same high ports from an instance, not a load balancer: no set (say passive FTP data ports), each its own fix', () => {
+    const result = runDiagnose(baseWorld(), albTo([32771, 32790], [W1]));
+    expect(ruleFindings(result)).toHaveLength(2);
+    for (const f of ruleFindings(result)) {
+      expect(f.dynamicHostPorts).toBeUndefined();
+      expect(fixOf(f).verified).toBe(true);
+    }
+  });
+
+  it('S127 the set in the CLI’s text and markdown: the message and the one rule’s command under each finding', () => {
+    const result = runDiagnose(withAlb(baseWorld()), albTo([32771, 32790]));
+    const text = renderText(result, { width: 200 });
+    const markdown = renderMarkdown(result);
+    for (const out of [text, markdown]) {
+      expect(out).toContain('dynamic host ports');
+      expect(out).toContain('FromPort=32768,ToPort=60999');
+    }
   });
 });

@@ -1,0 +1,162 @@
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
+import type { FindingGroup } from '../findings/finding-group';
+import { findPeerInterface } from '../findings/peer-lookup';
+import { describeInterfaceOwner } from '../network/interface-owner';
+import type { NetworkModel } from '../network/network-model';
+import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
+import type { DynamicHostPorts, FixChange, SuggestedFix } from './fix';
+import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-params';
+import { namingFromModel, type FixVerifier } from './suggest-fix';
+import { renderAwsCli } from './render-aws-cli';
+import { renderCloudFormation } from './render-cloudformation';
+import { renderTerraform } from './render-terraform';
+
+/*
+ * A container instance behind a load balancer with dynamic host ports (ECS tasks in bridge mode
+ * with host port 0): each task listens on a port the agent takes from the instance's ephemeral
+ * range, and the load balancer connects to it there. A group that admits none of them refuses the
+ * load balancer on as many ports as there are tasks — one rule finding and one one-port fix each,
+ * and new ports at the next deployment. AWS's guidance for such targets admits the load balancer's
+ * group on the ephemeral range in one rule; these sets find the findings such a rule answers.
+ */
+
+/** The fewest distinct ports that make a set: one port is an ordinary service port. */
+const MIN_PORTS = 2;
+
+/** A pending rule finding of the diagnosis, as the set search sees it. */
+export interface HostPortCandidate {
+  group: Omit<FindingGroup, 'flows'>;
+  flows: () => readonly ExplainedFlow[];
+}
+
+/** The rule findings of one load balancer's connections refused by one group on ports of the ephemeral range. */
+export interface HostPortSet {
+  /** The load balancer, as `describeInterfaceOwner` names it (`elb:app/NAME`). */
+  loadBalancer: string;
+  /** The refusing group(s), ids ascending. */
+  groupIds: string[];
+  /** The findings' indexes among the candidates, by port ascending. */
+  members: number[];
+  ports: number[];
+  /** That one rule, worked out once for the set (by `dynamicHostPortsOf`). */
+  answer?: DynamicHostPorts;
+}
+
+/**
+ * The sets among the candidates, by member index: findings of new TCP connections refused inbound
+ * by a security group on a port at or above 32768 (where Linux's and Windows' ephemeral ranges
+ * start), every peer an interface of the same load balancer, with at least two ports for one
+ * group and load balancer. The candidates' flows are read only for findings that pass the rest.
+ */
+export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (HostPortCandidate | null)[]): Map<number, HostPortSet> {
+  const byKey = new Map<string, HostPortSet>();
+  candidates.forEach((candidate, index) => {
+    if (!candidate) return;
+    const { group } = candidate;
+    const { blockedBy } = group;
+    if (blockedBy.control !== 'security-group' || group.direction !== 'ingress' || group.protocol !== 6) return;
+    if (group.returnTraffic || group.port === null || group.port < EPHEMERAL_RANGES.linux.from) return;
+    const loadBalancer = soleLoadBalancer(model, candidate.flows());
+    if (!loadBalancer) return;
+    const groupIds = [...blockedBy.groupIds].sort();
+    const key = `${groupIds.join(',')}|${loadBalancer}`;
+    const set = byKey.get(key) ?? { loadBalancer, groupIds, members: [], ports: [] };
+    set.members.push(index);
+    set.ports.push(group.port);
+    byKey.set(key, set);
+  });
+  const sets = new Map<number, HostPortSet>();
+  for (const set of byKey.values()) {
+    if (set.members.length < MIN_PORTS) continue;
+    const order = set.members.map((member, k) => ({ member, port: set.ports[k] })).sort((a, b) => a.port - b.port);
+    set.members = order.map((o) => o.member);
+    set.ports = order.map((o) => o.port);
+    for (const member of set.members) sets.set(member, set);
+  }
+  return sets;
+}
+
+/** The load balancer every peer of the flows is an interface of, or null (another peer, or several load balancers). */
+function soleLoadBalancer(model: NetworkModel, flows: readonly ExplainedFlow[]): string | null {
+  let found: string | null = null;
+  const seen = new Set<string>();
+  for (const item of flows) {
+    const address = peerAddressOf(item);
+    if (seen.has(address)) continue;
+    seen.add(address);
+    const eni = findPeerInterface(model, item.flow.interfaceId, address);
+    const owner = eni ? describeInterfaceOwner(eni) : null;
+    if (!owner?.startsWith('elb:') || (found !== null && owner !== found)) return null;
+    found = owner;
+  }
+  return found;
+}
+
+/**
+ * The one rule for a set, from a member's own fix (`fix`, for `port`): every change of it that
+ * opens exactly that port widened to the ephemeral range the set's ports lie in
+ * (`ephemeralRangeFor`: 32768–60999 when all are Linux's), verified over every member's flows
+ * (`memberGroup`). Worked out once per set and kept on it; null fix when the member has none.
+ */
+export function dynamicHostPortsOf(
+  model: NetworkModel,
+  set: HostPortSet,
+  port: number,
+  fix: SuggestedFix | null,
+  memberGroup: (member: number) => FindingGroup,
+  verify: FixVerifier,
+): DynamicHostPorts {
+  if (set.answer) return set.answer;
+  const { from, to } = ephemeralRangeFor(null, { from: set.ports[0], to: set.ports[set.ports.length - 1] });
+  const range = { from, to };
+  const lead =
+    `Load balancer ${set.loadBalancer.slice('elb:'.length)} was refused by ${set.groupIds.join(' and ')} on ${set.ports.length} ports ` +
+    `of ${range.from}-${range.to} (${listedPorts(set.ports)}), each a finding of its own: the dynamic host ports of the containers ` +
+    'behind it (ECS tasks in bridge mode), new ones at every deployment.';
+  let wider: SuggestedFix | null = null;
+  if (fix) {
+    const changes = fix.changes.map((change) => widenedChange(change, port, range));
+    let verified = true;
+    let risks = fix.risks;
+    set.members.forEach((member, k) => {
+      const verification = verify(changes, memberGroup(member));
+      verified &&= verification.verified;
+      if (k === 0) risks = verification.risks;
+    });
+    wider = {
+      changes,
+      awsCli: renderAwsCli(changes),
+      terraform: renderTerraform(changes, namingFromModel(model)),
+      cloudFormation: renderCloudFormation(changes),
+      verified,
+      risks,
+    };
+  }
+  const message = wider
+    ? `${lead} One rule for the range lets them all through, and the next ones (${wider.verified ? 'verified over every one of those findings' : 'not verified over all of those findings'}).`
+    : lead;
+  set.answer = { loadBalancer: set.loadBalancer, ports: set.ports, range, message, fix: wider };
+  return set.answer;
+}
+
+/** The change with every rule or entry for exactly `port` (TCP) opened to `range` instead. */
+function widenedChange(change: FixChange, port: number, range: { from: number; to: number }): FixChange {
+  if (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress') {
+    const params = change.params as unknown as AuthorizeSecurityGroupParams;
+    const IpPermissions = (params.IpPermissions ?? []).map((p) =>
+      p.FromPort === port && p.ToPort === port ? { ...p, FromPort: range.from, ToPort: range.to } : p,
+    );
+    return { ...change, params: { ...params, IpPermissions } as unknown as FixChange['params'] };
+  }
+  const params = change.params as unknown as NetworkAclEntryParams;
+  if (params.PortRange?.From === port && params.PortRange.To === port) {
+    return { ...change, params: { ...params, PortRange: { From: range.from, To: range.to } } as unknown as FixChange['params'] };
+  }
+  return change;
+}
+
+/** Up to six ports, then how many more. */
+function listedPorts(ports: readonly number[]): string {
+  const shown = ports.slice(0, 6).join(', ');
+  return ports.length > 6 ? `${shown} and ${ports.length - 6} more` : shown;
+}
