@@ -96,7 +96,8 @@ function soleLoadBalancer(model: NetworkModel, flows: readonly ExplainedFlow[]):
  * The one rule for a set, from a member's own fix (`fix`, for `port`): every change of it that
  * opens exactly that port widened to the ephemeral range the set's ports lie in
  * (`ephemeralRangeFor`: 32768–60999 when all are Linux's), verified over every member's flows
- * (`memberGroup`). Worked out once per set and kept on it; null fix when the member has none.
+ * (`memberGroup`). Worked out once per set and kept on it; a null fix when the member has none
+ * (and no member before it had one).
  */
 export function dynamicHostPortsOf(
   model: NetworkModel,
@@ -135,8 +136,10 @@ export function dynamicHostPortsOf(
   const message = wider
     ? `${lead} One rule for the range lets them all through, and the next ones (${wider.verified ? 'verified over every one of those findings' : 'not verified over all of those findings'}).`
     : lead;
-  set.answer = { loadBalancer: set.loadBalancer, ports: set.ports, range, message, fix: wider };
-  return set.answer;
+  const answer = { loadBalancer: set.loadBalancer, ports: set.ports, range, message, fix: wider };
+  // Without a fix of its own, a member leaves the rule to the next one that has one.
+  if (wider) set.answer = answer;
+  return answer;
 }
 
 /** The change with every rule or entry for exactly `port` (TCP) opened to `range` instead. */
