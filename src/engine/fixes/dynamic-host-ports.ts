@@ -1,3 +1,4 @@
+import type { Direction } from '../flow-log/flow-record';
 import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import { findPeerInterface } from '../findings/peer-lookup';
@@ -43,10 +44,10 @@ export interface HostPortSet {
 }
 
 /**
- * The sets among the candidates, by member index: findings of new TCP connections refused inbound
- * by a security group on a port at or above 32768 (where Linux's and Windows' ephemeral ranges
- * start), every peer an interface of the same load balancer, with at least two ports for one
- * group and load balancer. The candidates' flows are read only for findings that pass the rest.
+ * The sets among the candidates, by member index: findings of new TCP connections that one load
+ * balancer opened, refused by a security group — the targets' inbound, or the load balancer's own
+ * outbound — on a port at or above 32768 (where Linux's and Windows' ephemeral ranges start),
+ * with at least two ports for one group and load balancer. The candidates' flows are read only for findings that pass the rest.
  */
 export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (HostPortCandidate | null)[]): Map<number, HostPortSet> {
   const byKey = new Map<string, HostPortSet>();
@@ -54,9 +55,9 @@ export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (H
     if (!candidate) return;
     const { group } = candidate;
     const { blockedBy } = group;
-    if (blockedBy.control !== 'security-group' || group.direction !== 'ingress' || group.protocol !== 6) return;
+    if (blockedBy.control !== 'security-group' || group.protocol !== 6) return;
     if (group.returnTraffic || group.port === null || group.port < EPHEMERAL_RANGES.linux.from) return;
-    const loadBalancer = soleLoadBalancer(model, candidate.flows());
+    const loadBalancer = soleLoadBalancer(model, candidate.flows(), group.direction);
     if (!loadBalancer) return;
     const groupIds = [...blockedBy.groupIds].sort();
     const key = `${groupIds.join(',')}|${loadBalancer}`;
@@ -76,15 +77,19 @@ export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (H
   return sets;
 }
 
-/** The load balancer every peer of the flows is an interface of, or null (another peer, or several load balancers). */
-function soleLoadBalancer(model: NetworkModel, flows: readonly ExplainedFlow[]): string | null {
+/**
+ * The load balancer that opened every one of the flows, or null (another client, or several load
+ * balancers): inbound, the load balancer every peer is an interface of; outbound (its own group
+ * refusing it), the one every capturing interface is.
+ */
+function soleLoadBalancer(model: NetworkModel, flows: readonly ExplainedFlow[], direction: Direction): string | null {
   let found: string | null = null;
   const seen = new Set<string>();
   for (const item of flows) {
-    const address = peerAddressOf(item);
-    if (seen.has(address)) continue;
-    seen.add(address);
-    const eni = findPeerInterface(model, item.flow.interfaceId, address);
+    const key = direction === 'ingress' ? peerAddressOf(item) : item.flow.interfaceId;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const eni = direction === 'ingress' ? findPeerInterface(model, item.flow.interfaceId, key) : model.interface(key);
     const owner = eni ? describeInterfaceOwner(eni) : null;
     if (!owner?.startsWith('elb:') || (found !== null && owner !== found)) return null;
     found = owner;

@@ -2664,6 +2664,25 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     for (const f of findings) expectRangeRule(f, 49152, 65535);
   });
 
+  it('S128 the ALB’s own group letting it out to 8080 only: its outbound findings form the set, one egress rule for the range to sg-app', () => {
+    const world = withAlb(baseWorld())
+      .egress('sg-alb', tcp(8080, 'sg-app'))
+      .ingress('sg-app', tcp([32768, 60999], 'sg-alb'));
+    const recs = [32771, 32790].flatMap((dport, i) =>
+      retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: i ? APP2 : APP1, sport: 20000 + i * 10, dport }, 6, 30),
+    );
+    const findings = ruleFindings(runDiagnose(world, recs));
+    expect(findings).toHaveLength(2);
+    for (const f of findings) {
+      expect(f.blockedBy).toEqual(sgOut('sg-alb'));
+      const set = f.dynamicHostPorts!;
+      expect(set).toMatchObject({ loadBalancer: 'elb:app/shop-alb', ports: [32771, 32790], range: { from: 32768, to: 60999 } });
+      const permission = sgPermission(onlyChange(set.fix!, 'AuthorizeSecurityGroupEgress'), ['sg-alb'], 'tcp', 32768, 60999);
+      expectGroupPeer(permission, ['sg-app']);
+      expect(set.fix!.verified).toBe(true);
+    }
+  });
+
   it('S124 one task port only: an ordinary finding, no set', () => {
     const f = onlyRuleFinding(runDiagnose(withAlb(baseWorld()), albTo([32771])));
     expect(f.dynamicHostPorts).toBeUndefined();
