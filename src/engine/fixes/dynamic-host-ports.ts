@@ -7,10 +7,7 @@ import type { NetworkModel } from '../network/network-model';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import type { DynamicHostPorts, FixChange, SuggestedFix } from './fix';
 import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-params';
-import { namingFromModel, type FixVerifier } from './suggest-fix';
-import { renderAwsCli } from './render-aws-cli';
-import { renderCloudFormation } from './render-cloudformation';
-import { renderTerraform } from './render-terraform';
+import { type FixVerifier, renderedFix } from './suggest-fix';
 
 /*
  * A container instance behind a load balancer with dynamic host ports (ECS tasks in bridge mode
@@ -129,14 +126,7 @@ export function dynamicHostPortsOf(
       verified &&= verification.verified;
       if (k === 0) risks = verification.risks;
     });
-    wider = {
-      changes,
-      awsCli: renderAwsCli(changes),
-      terraform: renderTerraform(changes, namingFromModel(model)),
-      cloudFormation: renderCloudFormation(changes),
-      verified,
-      risks,
-    };
+    wider = renderedFix(model, changes, { verified, risks });
   }
   const message = wider
     ? `${lead} One rule for the range lets them all through, and the next ones (${wider.verified ? 'verified over every one of those findings' : 'not verified over all of those findings'}).`

@@ -33,6 +33,18 @@ export function namingFromModel(model: NetworkModel): FixNaming {
   };
 }
 
+/** The changes as a fix: EC2 requests rendered for the AWS CLI, Terraform and CloudFormation, with their verification. */
+export function renderedFix(model: NetworkModel, changes: FixChange[], verification: FixVerification): SuggestedFix {
+  return {
+    changes,
+    awsCli: renderAwsCli(changes),
+    terraform: renderTerraform(changes, namingFromModel(model)),
+    cloudFormation: renderCloudFormation(changes),
+    verified: verification.verified,
+    risks: verification.risks,
+  };
+}
+
 /** What `proposeFix` made of a group: a fix (and the far-end controls it opens too), or why there is none. */
 export type FixProposal =
   | { fix: SuggestedFix; peerSources: number; farEndBlockedBy: BlockingControl[] }
@@ -81,14 +93,7 @@ export function proposeFix(
   ledger.reserve(changes);
   const { verified, risks } = verify(changes, group, farEnd ?? undefined);
   return {
-    fix: {
-      changes,
-      awsCli: renderAwsCli(changes),
-      terraform: renderTerraform(changes, namingFromModel(model)),
-      cloudFormation: renderCloudFormation(changes),
-      verified,
-      risks,
-    },
+    fix: renderedFix(model, changes, { verified, risks }),
     peerSources,
     farEndBlockedBy: farEnd?.blockedBy ?? [],
   };

@@ -9,10 +9,7 @@ import { EPHEMERAL_RANGES } from '../fixes/ephemeral-range.util';
 import type { FixChange, FixRisk, SuggestedFix } from '../fixes/fix';
 import { allIcmpTypesRisk } from '../fixes/icmp-type.util';
 import { NaclRuleNumberLedger } from '../fixes/nacl-rule-number-ledger';
-import { renderAwsCli } from '../fixes/render-aws-cli';
-import { renderCloudFormation } from '../fixes/render-cloudformation';
-import { renderTerraform } from '../fixes/render-terraform';
-import { type FixVerifier, namingFromModel, suggestFix } from '../fixes/suggest-fix';
+import { type FixVerifier, renderedFix, suggestFix } from '../fixes/suggest-fix';
 import { risksOf } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
 import { icmpReplyType } from '../network/icmp-type';
@@ -242,14 +239,7 @@ export function suggestPathFix(model: NetworkModel, analysis: PathAnalysis): Sug
     if (!(error instanceof SimulationError)) throw error;
     risks.push({ kind: 'invalid-change', message: `EC2 would refuse the change: ${error.message}`, code: error.code });
   }
-  return {
-    changes,
-    awsCli: renderAwsCli(changes),
-    terraform: renderTerraform(changes, namingFromModel(model)),
-    cloudFormation: renderCloudFormation(changes),
-    verified,
-    risks,
-  };
+  return renderedFix(model, changes, { verified, risks });
 }
 
 /** Path analysis with the suggested fix of a blocked path. */
