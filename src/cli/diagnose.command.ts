@@ -7,7 +7,7 @@ import { drainFlowFiles } from '../flow-files/flow-file-reader';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
 import { finishInput, flowReadError } from './input-errors';
-import { flowLogFormats, loadSnapshot } from './load-snapshot';
+import { RULE_QUOTA_HELP, flowLogFormats, loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 import { renderMarkdown } from './render-markdown';
 import { renderText } from './render-text';
@@ -102,6 +102,7 @@ export function registerDiagnoseCommand(program: Command, setExitCode: (code: nu
     .addHelpText(
       'after',
       '\nJSON output: {"findings":[FINDING…],"stats":{…}}; findings ordered by severity, then records.\n' +
+        RULE_QUOTA_HELP +
         'Exit codes: 0 ok, 1 --fail-on matched, 2 usage, 3 input error, 4 malformed line with --strict, 5 internal error.',
     )
     .action(async (options: DiagnoseCommandOptions) => {

@@ -9,7 +9,7 @@ import { explainPath } from '../engine/path/suggest-path-fix';
 import { whoCanReach } from '../engine/path/who-can-reach';
 import { CliError } from './cli.error';
 import { ExitCode } from './exit-code';
-import { loadSnapshot } from './load-snapshot';
+import { RULE_QUOTA_HELP, loadSnapshot } from './load-snapshot';
 import { OutputSink } from './output-sink';
 import { renderPathText, renderWhoText } from './render-path-text';
 
@@ -122,6 +122,7 @@ export function registerWhyCommand(program: Command, setExitCode: (code: number)
       '\nJSON output: {"verdict":"allowed|blocked|unknown","hops":[HOP…],"blockedBy":[CONTROL…],\n' +
         '  "reply":{"verdict":…,"hops":[…],"blockedBy":[…]},"suggestedFix":FIX|null,"reason":"…"}\n' +
         '--who prints {"destination":{…},"protocol":N,"port":N,"sources":[{"kind","peer","groupId","ruleId","blocks":[…],"verdict"}…]}.\n' +
+        RULE_QUOTA_HELP +
         'Exit codes: 0 ok, 1 --fail-on matched, 2 usage, 3 input error, 5 internal error.',
     )
     .action(async (options: WhyCommandOptions) => {

@@ -181,6 +181,10 @@ describe('errors and exit codes', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: sgdoctor');
     }
+    // How to give the account's rule quota to an exported snapshot.
+    expect(run(['diagnose', '--help']).stdout).toContain(
+      'aws service-quotas get-service-quota --service-code vpc --quota-code L-0EA8095F --output json > quota.json',
+    );
   });
 
   it('--version prints the package version and exits 0', () => {

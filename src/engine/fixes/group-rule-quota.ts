@@ -1,7 +1,8 @@
 import type { Direction } from '../flow-log/flow-record';
 import type { Cidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
-import type { ManagedPrefixList } from '../network/snapshot';
+import { RULES_PER_GROUP_QUOTA, isRulesPerGroupQuota } from '../network/rules-per-group-quota';
+import type { ManagedPrefixList, ServiceQuota } from '../network/snapshot';
 import type { RulePeer } from '../network/security-group-rules';
 import type { FixChange, FixRisk } from './fix';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam } from './fix-params';
@@ -9,11 +10,79 @@ import { addressFamily } from '../ip/cidr-cover';
 
 /**
  * EC2's default quota of rules per security group: per direction, and per address family (a group
- * may hold 60 inbound IPv4 rules and 60 inbound IPv6 rules). The quota is adjustable per Region,
- * which a snapshot does not show: past it, AuthorizeSecurityGroupIngress/Egress fails with
- * RulesPerSecurityGroupLimitExceeded unless it was raised.
+ * may hold 60 inbound IPv4 rules and 60 inbound IPv6 rules). It is adjustable per account and
+ * Region (Service Quotas `L-0EA8095F`): a snapshot that carries the account's value in
+ * `ServiceQuotas` is held to that instead. Past the quota, AuthorizeSecurityGroupIngress/Egress
+ * fails with RulesPerSecurityGroupLimitExceeded.
  */
 export const DEFAULT_RULES_PER_GROUP = 60;
+
+/** The rule quota a group is held to, and whether it is its account's or, for want of one, EC2's default. */
+export interface GroupRuleQuota {
+  value: number;
+  source: 'account' | 'default';
+}
+
+const DEFAULT_QUOTA: GroupRuleQuota = { value: DEFAULT_RULES_PER_GROUP, source: 'default' };
+
+/** The snapshot's rules-per-group quotas: the smallest per account, of those naming none, and of all. */
+interface RuleQuotaIndex {
+  byAccount: ReadonlyMap<string, number>;
+  unowned: number | null;
+  smallest: number | null;
+}
+
+/** Built once per snapshot's quota list (a fix's copy of the snapshot shares it): asked per finding and candidate group. */
+const ruleQuotaIndexes = new WeakMap<readonly ServiceQuota[], RuleQuotaIndex>();
+
+/** The account of a quota's ARN (`arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-0EA8095F`), null when it names none. */
+function accountOfQuota(quota: ServiceQuota): string | null {
+  const account = quota.QuotaArn?.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : null;
+}
+
+function ruleQuotaIndex(quotas: readonly ServiceQuota[]): RuleQuotaIndex {
+  const cached = ruleQuotaIndexes.get(quotas);
+  if (cached) return cached;
+  const smaller = (a: number | null | undefined, b: number) => (a === null || a === undefined ? b : Math.min(a, b));
+  const byAccount = new Map<string, number>();
+  let unowned: number | null = null;
+  let smallest: number | null = null;
+  for (const quota of quotas) {
+    if (!isRulesPerGroupQuota(quota) || quota.Value === undefined) continue;
+    // A snapshot may hold the quota of several Regions of one account, and a group does not say
+    // which Region it is in: the smallest is the one a rule fits under wherever the group is.
+    const account = accountOfQuota(quota);
+    if (account === null) unowned = smaller(unowned, quota.Value);
+    else byAccount.set(account, smaller(byAccount.get(account), quota.Value));
+    smallest = smaller(smallest, quota.Value);
+  }
+  const index = { byAccount, unowned, smallest };
+  ruleQuotaIndexes.set(quotas, index);
+  return index;
+}
+
+/**
+ * The rule quota of a group: the smallest of the snapshot's `L-0EA8095F` quotas of the group's
+ * account and of those whose ARN names no account (they hold every group); for a group the
+ * snapshot gives no owner, the smallest of them all; EC2's default when none applies.
+ */
+export function groupRuleQuota(model: NetworkModel, groupId: string): GroupRuleQuota {
+  const quotas = model.snapshot.ServiceQuotas;
+  if (!quotas?.length) return DEFAULT_QUOTA;
+  const index = ruleQuotaIndex(quotas);
+  const owner = model.securityGroup(groupId)?.OwnerId;
+  const own = owner === undefined ? index.smallest : (index.byAccount.get(owner) ?? null);
+  const candidates = [own, index.unowned].filter((value): value is number => value !== null);
+  return candidates.length > 0 ? { value: Math.min(...candidates), source: 'account' } : DEFAULT_QUOTA;
+}
+
+/** How a risk names the quota a group is past. */
+function quotaLabel(quota: GroupRuleQuota): string {
+  return quota.source === 'default'
+    ? `EC2's default quota of ${quota.value} per group`
+    : `the account's quota of ${quota.value} per group (Service Quotas ${RULES_PER_GROUP_QUOTA.QuotaCode})`;
+}
 
 /** Rules per address family. */
 export interface FamilyCounts {
@@ -83,10 +152,11 @@ export function groupRuleCounts(model: NetworkModel, groupId: string, direction:
   return counts;
 }
 
-/** Whether `added` more rules per family fit in the group's direction under the default quota. */
+/** Whether `added` more rules per family fit in the group's direction under its rule quota (`groupRuleQuota`). */
 export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, added: FamilyCounts): boolean {
   const counts = groupRuleCounts(model, groupId, direction);
-  return counts[4] + added[4] <= DEFAULT_RULES_PER_GROUP && counts[6] + added[6] <= DEFAULT_RULES_PER_GROUP;
+  const { value } = groupRuleQuota(model, groupId);
+  return counts[4] + added[4] <= value && counts[6] + added[6] <= value;
 }
 
 /** The rules a permission adds, per address family: each CIDR one of its family, each referenced group one of each. */
@@ -101,8 +171,9 @@ export function permissionRuleCounts(permission: IpPermissionParam): FamilyCount
 }
 
 /**
- * A risk naming the groups whose new rules take them past the default quota (their current rules
- * and every change's to the same group and direction, per family), or null when every change fits.
+ * A risk naming the groups whose new rules take them past their rule quota (`groupRuleQuota`:
+ * their current rules and every change's to the same group and direction, per family), and which
+ * quota each is past, or null when every change fits.
  */
 export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]): FixRisk | null {
   // Per group and direction, in the changes' order: a second change to a group adds to the first's rules.
@@ -123,20 +194,28 @@ export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]
       total.counts[6] += added[6];
     }
   }
-  const over: { groupId: string; direction: Direction; family: 4 | 6; count: number; action: string }[] = [];
+  const over: { groupId: string; direction: Direction; family: 4 | 6; count: number; action: string; quota: GroupRuleQuota }[] = [];
   for (const { groupId, direction, counts, action } of totals.values()) {
+    const quota = groupRuleQuota(model, groupId);
     for (const family of [4, 6] as const) {
-      if (counts[family] > DEFAULT_RULES_PER_GROUP) over.push({ groupId, direction, family, count: counts[family], action });
+      if (counts[family] > quota.value) over.push({ groupId, direction, family, count: counts[family], action, quota });
     }
   }
   if (!over.length) return null;
-  const described = over.map(
-    (o) => `${o.groupId} would hold ${o.count} ${o.direction === 'ingress' ? 'inbound' : 'outbound'} IPv${o.family} rules`,
-  );
+  // The groups past each quota, in the changes' order: one clause per quota.
+  const byQuota = new Map<string, string[]>();
+  for (const o of over) {
+    const label = quotaLabel(o.quota);
+    const described = `${o.groupId} would hold ${o.count} ${o.direction === 'ingress' ? 'inbound' : 'outbound'} IPv${o.family} rules`;
+    byQuota.set(label, [...(byQuota.get(label) ?? []), described]);
+  }
+  const clauses = [...byQuota].map(([label, described]) => `${described.join(', ')}: past ${label}`);
   const actions = [...new Set(over.map((o) => o.action))];
+  // Only a group held to the default may have a quota the snapshot does not show.
+  const unless = over.some((o) => o.quota.source === 'default') ? " unless the Region's quota was raised" : '';
   return {
     kind: 'rule-quota',
-    message: `${described.join(', ')}: past EC2's default quota of ${DEFAULT_RULES_PER_GROUP} per group, ${actions.join(' and ')} ${actions.length === 1 ? 'fails' : 'fail'} with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised`,
+    message: `${clauses.join('; ')}, ${actions.join(' and ')} ${actions.length === 1 ? 'fails' : 'fail'} with RulesPerSecurityGroupLimitExceeded${unless}`,
     groupIds: [...new Set(over.map((o) => o.groupId))].sort(),
   };
 }

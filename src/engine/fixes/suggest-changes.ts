@@ -48,7 +48,7 @@ function permissionPorts(
 
 /**
  * The group of the interface to add the rule to: one with room for the rules it adds (`added`, per
- * address family) under EC2's default rule quota (past it the request is refused), then one that
+ * address family) under its account's rule quota (`groupRuleQuota`; past it the request is refused), then one that
  * already opens this protocol/port to someone (the rule belongs with its siblings), then the one
  * carried by the fewest interfaces outside the finding (smallest blast radius), then the lowest id
  * (findings list the ids sorted).

@@ -1,14 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
-import { NETWORK_SNAPSHOT_MEMBERS, networkSnapshotSchema } from './snapshot-schema';
+import { NETWORK_SNAPSHOT_MEMBERS, snapshotFileSchema } from './snapshot-schema';
 import { SnapshotValidationError } from './snapshot-validation.error';
 import type { NetworkSnapshot } from './snapshot';
 
 /**
- * Top-level keys that other EC2 commands print for the same data: `describe-managed-prefix-lists`
- * prints `PrefixLists`.
+ * Top-level keys that other commands print for the same data: `describe-managed-prefix-lists`
+ * prints `PrefixLists`, `service-quotas list-service-quotas` `Quotas`.
  */
-const ALIASES: Record<string, string> = { PrefixLists: 'ManagedPrefixLists' };
+const ALIASES: Record<string, string> = { PrefixLists: 'ManagedPrefixLists', Quotas: 'ServiceQuotas' };
 
 /** What to do with the members of other commands' output that look like snapshot data but cannot be read as it is. */
 const HINTS: Record<string, string> = {
@@ -58,12 +58,16 @@ export function validateSnapshot(input: unknown, part: number | null = null): Ne
     if (IGNORED.has(key)) continue;
     renamed[ALIASES[key] ?? key] = value;
   }
-  const result = networkSnapshotSchema.safeParse(renamed);
+  const result = snapshotFileSchema.safeParse(renamed);
   if (!result.success) {
     const { path, message } = firstIssue(result.error);
     throw new SnapshotValidationError(path, message, part);
   }
-  return result.data as NetworkSnapshot;
+  // `service-quotas get-service-quota` prints one quota as `Quota`: checked where it is (a wrong
+  // value is named `Quota.Value`), then one of the snapshot's ServiceQuotas.
+  const { Quota, ...snapshot } = result.data as Record<string, unknown>;
+  if (Quota !== undefined) snapshot.ServiceQuotas = [...((snapshot.ServiceQuotas as unknown[] | undefined) ?? []), Quota];
+  return snapshot as NetworkSnapshot;
 }
 
 /** Members a snapshot must have after merging: without them every record would be `unknown`. */
@@ -84,9 +88,10 @@ export const ID_OF: Readonly<Record<string, string>> = {
   RouteTables: 'RouteTableId',
   TransitGateways: 'TransitGatewayId',
   TransitGatewayVpcAttachments: 'TransitGatewayAttachmentId',
+  ServiceQuotas: 'QuotaArn',
 };
 
-const KNOWN_MEMBERS: readonly string[] = [...NETWORK_SNAPSHOT_MEMBERS, ...Object.keys(ALIASES), ...IGNORED];
+const KNOWN_MEMBERS: readonly string[] = [...NETWORK_SNAPSHOT_MEMBERS, ...Object.keys(ALIASES), 'Quota', ...IGNORED];
 
 export interface MergeSnapshotsOptions {
   /** Names of the parts (file names) for messages; default `snapshot part N`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCidr, parseIp } from '../ip/ip-address';
 import { ruleProtocolNumber } from './protocol';
+import { isRulesPerGroupQuota } from './rules-per-group-quota';
 
 /*
  * zod schemas of the snapshot contract: the members the engine reads are checked, every other
@@ -327,6 +328,25 @@ const notRead = ec2Object({
     .optional(),
 });
 
+/**
+ * A quota as Service Quotas describes it. Any quota's value is a number; the rules-per-group one,
+ * which the engine holds groups to, a whole number of rules (EC2 counts them one by one).
+ */
+const serviceQuota = ec2Object({
+  ServiceCode: z.string(),
+  ServiceName: z.string().optional(),
+  QuotaArn: z.string().optional(),
+  QuotaCode: z.string(),
+  QuotaName: z.string().optional(),
+  Value: z.number().optional(),
+  Unit: z.string().optional(),
+  Adjustable: z.boolean().optional(),
+  GlobalQuota: z.boolean().optional(),
+}).refine((q) => !isRulesPerGroupQuota(q) || (Number.isInteger(q.Value) && (q.Value as number) >= 1), {
+  message: 'expected the rules a security group may hold per direction (L-0EA8095F): a whole number, at least 1',
+  path: ['Value'],
+});
+
 const networkSnapshotShape = {
   SecurityGroups: z.array(securityGroup).optional(),
   SecurityGroupRules: z.array(securityGroupRule).optional(),
@@ -341,10 +361,15 @@ const networkSnapshotShape = {
   TransitGateways: z.array(transitGateway).optional(),
   TransitGatewayVpcAttachments: z.array(transitGatewayVpcAttachment).optional(),
   PrefixListEntries: z.record(id('pl-'), z.array(ec2Object({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
+  ServiceQuotas: z.array(serviceQuota).optional(),
   NotRead: z.array(notRead).optional(),
 };
 
-export const networkSnapshotSchema = ec2Object(networkSnapshotShape);
+/**
+ * A snapshot file: the contract, or what `aws service-quotas get-service-quota` prints, one quota
+ * as `Quota` (the loader adds it to `ServiceQuotas`), or both.
+ */
+export const snapshotFileSchema = ec2Object({ ...networkSnapshotShape, Quota: serviceQuota.optional() });
 
 /** The top-level members of the snapshot contract. */
 export const NETWORK_SNAPSHOT_MEMBERS: readonly string[] = Object.keys(networkSnapshotShape);

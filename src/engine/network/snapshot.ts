@@ -24,6 +24,12 @@ export interface NetworkSnapshot {
   /** Entries of each managed prefix list, by prefix-list id. */
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
   /**
+   * Service Quotas quotas (GetServiceQuota, ListServiceQuotas). The rules a security group may hold
+   * (`vpc` `L-0EA8095F`) are adjustable per account and Region: held to EC2's default instead, a
+   * group of an account that raised it would be called full when EC2 takes the rule.
+   */
+  ServiceQuotas?: ServiceQuota[];
+  /**
    * sgdoctor's own member, not an EC2 one: the members a live read left out because AWS refused
    * the call (a read role granted before sgdoctor asked for that action), so that what relies on
    * them says why it could not check rather than only that the member is missing.
@@ -33,14 +39,31 @@ export interface NetworkSnapshot {
 
 /** A snapshot member a live read left out, and the refusal that made it. */
 export interface NotReadMember {
-  /** The snapshot member (`RouteTables`, `TransitGateways`, `TransitGatewayVpcAttachments`). */
+  /** The snapshot member (`RouteTables`, `TransitGateways`, `TransitGatewayVpcAttachments`, `ServiceQuotas`). */
   Member: string;
-  /** The call refused, as IAM names it (`ec2:DescribeRouteTables`). */
+  /** The call refused, as IAM names it (`ec2:DescribeRouteTables`, `servicequotas:GetServiceQuota`). */
   Action: string;
   AccountId?: string;
   Region?: string;
-  /** The AWS error code (`UnauthorizedOperation`). */
+  /** The AWS error code (`UnauthorizedOperation`, `AccessDeniedException`). */
   ErrorCode?: string;
+}
+
+/** A quota as Service Quotas describes it (`aws service-quotas get-service-quota` prints one as `Quota`). */
+export interface ServiceQuota {
+  /** `vpc` for the security-group quotas. */
+  ServiceCode: string;
+  ServiceName?: string;
+  /** `arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-0EA8095F`: the account and Region the value is theirs. */
+  QuotaArn?: string;
+  /** `L-0EA8095F`: inbound or outbound rules per security group. */
+  QuotaCode: string;
+  QuotaName?: string;
+  /** The quota applied to the account (its default when never raised). */
+  Value?: number;
+  Unit?: string;
+  Adjustable?: boolean;
+  GlobalQuota?: boolean;
 }
 
 export interface Tag {

@@ -14,6 +14,7 @@ import type {
   PrefixListEntry,
   RouteTable,
   SecurityGroup,
+  ServiceQuota,
   Subnet,
   TransitGateway,
   TransitGatewayVpcAttachment,
@@ -187,6 +188,7 @@ export class ScenarioNetwork {
   private readonly routeTables: RouteTable[] = [];
   private readonly transitGateways: TransitGateway[] = [];
   private readonly attachments: TransitGatewayVpcAttachment[] = [];
+  private readonly serviceQuotas: ServiceQuota[] = [];
 
   /** A VPC; with `defaultAcl`, its default NACL (open both ways), which its subnets join unless told otherwise. */
   vpc(id: string, cidr: string, opts: { ipv6?: string; owner?: string; defaultAcl?: string } = {}): this {
@@ -385,6 +387,12 @@ export class ScenarioNetwork {
     return this;
   }
 
+  /** A Service Quotas quota of the snapshot (`ServiceQuotas`, as `aws service-quotas get-service-quota` gives it). */
+  serviceQuota(quota: ServiceQuota): this {
+    this.serviceQuotas.push(quota);
+    return this;
+  }
+
   /** The snapshot as a file holds it (a copy: later changes to the builder do not reach it). */
   json(): NetworkSnapshot {
     return structuredClone({
@@ -400,6 +408,7 @@ export class ScenarioNetwork {
       ...(this.routeTables.length
         ? { RouteTables: this.routeTables, TransitGateways: this.transitGateways, TransitGatewayVpcAttachments: this.attachments }
         : {}),
+      ...(this.serviceQuotas.length > 0 ? { ServiceQuotas: this.serviceQuotas } : {}),
     });
   }
 

@@ -43,6 +43,7 @@ import {
   udp,
   natGatewayEni,
 } from '../../../support/factories/scenario-network';
+import { ruleQuotaOf } from '../../../support/factories/service-quota';
 
 /*
  * Labelled scenarios for `diagnose`: a small snapshot in the EC2 API's own shapes, a few flow-log
@@ -2518,6 +2519,60 @@ describe('diagnose scenarios: security groups at their rule quota', () => {
       '203.0.113.77/32',
     ]);
     expect(riskKinds(fix)).not.toContain('rule-quota');
+  });
+});
+
+describe('diagnose scenarios: security groups at the rule quota their account has', () => {
+  /** Sixty inbound IPv4 rules: past EC2's default quota, well inside one raised to 200. */
+  const SIXTY_RULES = Array.from({ length: 60 }, (_, i) => tcp(10000 + i, '10.9.0.0/16'));
+
+  it('S130 the only group at sixty inbound rules in an account whose quota is 200: the rule goes on it, verified, no rule-quota risk', () => {
+    const world = baseWorld()
+      .ingress('sg-db', ...SIXTY_RULES)
+      .serviceQuota(ruleQuotaOf(200));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432), ['sg-worker']);
+    expect(riskKinds(fix)).not.toContain('rule-quota');
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S131 a group at sixty rules that already opens the port, beside one with room: at 60 the rule goes on the one with room, at the account’s 200 beside its sibling', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-db', ...SIXTY_RULES.slice(0, 59), tcp(5432, '10.0.5.0/24'))
+        .group('sg-db2', 'vpc-main', [tcp(22, '10.9.0.0/16')])
+        .attach('eni-db1', ['sg-db', 'sg-db2']);
+    const placed = (w: ScenarioNetwork) => {
+      const fix = fixOf(onlyRuleFinding(runDiagnose(w, WORKER_TO_DB)));
+      expect(riskKinds(fix)).not.toContain('rule-quota');
+      return onlyChange(fix, 'AuthorizeSecurityGroupIngress').params.GroupId;
+    };
+    expect(placed(world())).toBe('sg-db2');
+    expect(placed(world().serviceQuota(ruleQuotaOf(200)))).toBe('sg-db');
+  });
+
+  it('S132 the quota raised in another account only: the group is held to EC2’s default, and the risk says so as before', () => {
+    const world = baseWorld()
+      .ingress('sg-db', ...SIXTY_RULES)
+      .serviceQuota(ruleQuotaOf(200, { account: OTHER_ACCOUNT }));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    const quota = fix.risks.filter((r) => r.kind === 'rule-quota');
+    expect(quota).toHaveLength(1);
+    expect(quota[0].message).toContain("past EC2's default quota of 60 per group");
+    expect(quota[0].message).toMatch(/unless the Region's quota was raised$/);
+  });
+
+  it('S133 a group at sixty-one rules in an account whose quota is 61: the risk names the account’s quota, not the default', () => {
+    const world = baseWorld()
+      .ingress('sg-db', ...SIXTY_RULES, tcp(9999, '10.9.0.0/16'))
+      .serviceQuota(ruleQuotaOf(61));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(world, WORKER_TO_DB)));
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432), ['sg-worker']);
+    const quota = fix.risks.filter((r) => r.kind === 'rule-quota');
+    expect(quota.map((r) => r.message)).toEqual([
+      "sg-db would hold 62 inbound IPv4 rules: past the account's quota of 61 per group (Service Quotas L-0EA8095F), AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded",
+    ]);
+    expect(quota[0].groupIds).toEqual(['sg-db']);
   });
 });
 

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { FixChange } from '../../../../src/engine/fixes/fix';
-import { DEFAULT_RULES_PER_GROUP, groupRuleCounts, ruleQuotaRisk } from '../../../../src/engine/fixes/group-rule-quota';
+import {
+  DEFAULT_RULES_PER_GROUP,
+  groupHasRoom,
+  groupRuleCounts,
+  groupRuleQuota,
+  ruleQuotaRisk,
+} from '../../../../src/engine/fixes/group-rule-quota';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { NetworkSnapshot, ServiceQuota } from '../../../../src/engine/network/snapshot';
+import { mergeSnapshots } from '../../../../src/engine/network/snapshot-loader';
 import { baseWorld, tcp } from '../../../support/factories/scenario-network';
+import { groupsPerInterfaceQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
 
 /** An inbound rule of sg-db for TCP 5432 from the given IPv4 CIDRs. */
 const ingress = (...cidrs: string[]): FixChange => ({
@@ -96,5 +105,95 @@ describe('groupRuleCounts', () => {
 
   it('a group the snapshot does not hold, or no rules in a direction: none', () => {
     expect(groupRuleCounts(withList(null), 'sg-nowhere', 'ingress')).toEqual({ 4: 0, 6: 0 });
+  });
+});
+
+/**
+ * The quota is adjustable per account and Region in Service Quotas (vpc L-0EA8095F): a snapshot
+ * that carries it (`ServiceQuotas`, from a live read or `aws service-quotas get-service-quota` as
+ * one more file) is held to it, one without to EC2's default.
+ */
+describe('the rule quota the account has (Service Quotas L-0EA8095F)', () => {
+  const OTHER = '444455556666';
+  /** sg-db at sixty inbound IPv4 rules, sg-peer (another account's) at sixty too, with the quotas given. */
+  const model = (...quotas: ServiceQuota[]) => {
+    const world = baseWorld()
+      .ingress('sg-db', ...Array.from({ length: DEFAULT_RULES_PER_GROUP }, (_, i) => tcp(10000 + i, '10.9.0.0/16')))
+      .group(
+        'sg-peer',
+        'vpc-main',
+        Array.from({ length: DEFAULT_RULES_PER_GROUP }, (_, i) => tcp(10000 + i, '10.9.0.0/16')),
+        undefined,
+        OTHER,
+      );
+    return NetworkModel.fromSnapshot(mergeSnapshots([{ ...world.json(), ...(quotas.length ? { ServiceQuotas: quotas } : {}) }]));
+  };
+  const one = { 4: 1, 6: 0 };
+  const onPeer = (...cidrs: string[]): FixChange => ({ ...ingress(...cidrs), params: { ...ingress(...cidrs).params, GroupId: 'sg-peer' } });
+
+  it('without one, EC2’s default: a group at sixty has no room, and the risk says so in the words it always had', () => {
+    const plain = model();
+    expect(groupRuleQuota(plain, 'sg-db')).toEqual({ value: 60, source: 'default' });
+    expect(groupHasRoom(plain, 'sg-db', 'ingress', one)).toBe(false);
+    expect(ruleQuotaRisk(plain, [ingress('198.51.100.23/32')])?.message).toBe(
+      "sg-db would hold 61 inbound IPv4 rules: past EC2's default quota of 60 per group, AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised",
+    );
+  });
+
+  it('raised to 200: the group at sixty has room, no risk; past 200 the risk names the account’s quota', () => {
+    const raised = model(ruleQuotaOf(200));
+    expect(groupRuleQuota(raised, 'sg-db')).toEqual({ value: 200, source: 'account' });
+    expect(groupHasRoom(raised, 'sg-db', 'ingress', one)).toBe(true);
+    expect(groupHasRoom(raised, 'sg-db', 'ingress', { 4: 140, 6: 0 })).toBe(true);
+    expect(groupHasRoom(raised, 'sg-db', 'ingress', { 4: 141, 6: 0 })).toBe(false);
+    expect(ruleQuotaRisk(raised, [ingress('198.51.100.23/32')])).toBeNull();
+    const many = Array.from({ length: 141 }, (_, i) => `198.51.${100 + Math.floor(i / 100)}.${i % 100}/32`);
+    const risk = ruleQuotaRisk(raised, [ingress(...many)]);
+    expect(risk).toMatchObject({ kind: 'rule-quota', groupIds: ['sg-db'] });
+    expect(risk?.message).toBe(
+      "sg-db would hold 201 inbound IPv4 rules: past the account's quota of 200 per group (Service Quotas L-0EA8095F), AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded",
+    );
+  });
+
+  it('per account: the quota of the group’s owner, and EC2’s default for a group whose account has none', () => {
+    const raised = model(ruleQuotaOf(200));
+    expect(groupRuleQuota(raised, 'sg-peer')).toEqual({ value: 60, source: 'default' });
+    expect(groupHasRoom(raised, 'sg-peer', 'ingress', one)).toBe(false);
+    const both = model(ruleQuotaOf(200), ruleQuotaOf(100, { account: OTHER }));
+    expect(groupRuleQuota(both, 'sg-peer')).toEqual({ value: 100, source: 'account' });
+    expect(groupHasRoom(both, 'sg-peer', 'ingress', one)).toBe(true);
+    // One risk for two groups held to different quotas says which quota each is past.
+    const past = model(ruleQuotaOf(60));
+    const risk = ruleQuotaRisk(past, [ingress('198.51.100.23/32'), onPeer('198.51.100.23/32')]);
+    expect(risk?.groupIds).toEqual(['sg-db', 'sg-peer']);
+    expect(risk?.message).toBe(
+      "sg-db would hold 61 inbound IPv4 rules: past the account's quota of 60 per group (Service Quotas L-0EA8095F); " +
+        "sg-peer would hold 61 inbound IPv4 rules: past EC2's default quota of 60 per group, " +
+        "AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised",
+    );
+  });
+
+  it('several Regions of one account: the smallest, the one a rule fits in wherever the group is', () => {
+    const regions = model(ruleQuotaOf(200, { region: 'eu-west-1' }), ruleQuotaOf(120, { region: 'us-east-1' }));
+    expect(groupRuleQuota(regions, 'sg-db')).toEqual({ value: 120, source: 'account' });
+  });
+
+  it('an entry whose ARN names no account holds every group; other quotas of the service are not this one', () => {
+    const { QuotaArn: _arn, ...noArn } = ruleQuotaOf(150);
+    const unowned = model(noArn, groupsPerInterfaceQuotaOf(16));
+    expect(groupRuleQuota(unowned, 'sg-db')).toEqual({ value: 150, source: 'account' });
+    expect(groupRuleQuota(unowned, 'sg-peer')).toEqual({ value: 150, source: 'account' });
+    const badArn = model({ ...ruleQuotaOf(150), QuotaArn: 'arn:aws:servicequotas:eu-west-1::vpc/L-0EA8095F' }, ruleQuotaOf(100));
+    expect(groupRuleQuota(badArn, 'sg-db')).toEqual({ value: 100, source: 'account' });
+    expect(groupRuleQuota(badArn, 'sg-peer')).toEqual({ value: 150, source: 'account' });
+    expect(groupRuleQuota(model(groupsPerInterfaceQuotaOf(16)), 'sg-db')).toEqual({ value: 60, source: 'default' });
+  });
+
+  it('a group the snapshot gives no owner is held to the smallest quota the snapshot has', () => {
+    const snapshot = mergeSnapshots([
+      { ...baseWorld().json(), ServiceQuotas: [ruleQuotaOf(200), ruleQuotaOf(90, { account: OTHER })] },
+    ]) as NetworkSnapshot;
+    delete snapshot.SecurityGroups?.find((g) => g.GroupId === 'sg-db')?.OwnerId;
+    expect(groupRuleQuota(NetworkModel.fromSnapshot(snapshot), 'sg-db')).toEqual({ value: 90, source: 'account' });
   });
 });
