@@ -127,6 +127,11 @@ data "aws_iam_policy_document" "ec2_config" {
     ]
     resources = ["*"]
   }
+  statement {
+    sid       = "ReadSecurityGroupRuleQuota"
+    actions   = ["servicequotas:GetServiceQuota"]
+    resources = ["*"]
+  }
 }
 
 resource "aws_iam_role_policy" "ec2_config" {

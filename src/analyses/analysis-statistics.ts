@@ -39,9 +39,11 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
    * Parts of the configuration left out because AWS refused to describe them — route tables,
    * transit gateways or their VPC attachments when the read role predates
    * `ec2:DescribeRouteTables`, `ec2:DescribeTransitGateways` or
-   * `ec2:DescribeTransitGatewayVpcAttachments` — each with the action, account, region and error
-   * code. The snapshot keeps the same list (`NotRead`); path analysis names it on the hop it could
-   * not check, and a group reference through a transit gateway left unknown names it in its reason.
+   * `ec2:DescribeTransitGatewayVpcAttachments`, the security-group rule quota when it predates
+   * `servicequotas:GetServiceQuota` (fixes are then held to EC2's default) — each with the action,
+   * account, region and error code. The snapshot keeps the same list (`NotRead`); path analysis
+   * names it on the hop it could not check, and a group reference through a transit gateway left
+   * unknown names it in its reason.
    */
   notRead?: NotReadMember[];
   /**

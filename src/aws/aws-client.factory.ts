@@ -4,10 +4,21 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AwsAdapterError } from './aws-adapter.error';
-import { athenaSdk, cloudWatchLogsSdk, configServiceSdk, credentialProvidersSdk, ec2Sdk, organizationsSdk, s3Sdk, stsSdk } from './aws-sdk';
+import {
+  athenaSdk,
+  cloudWatchLogsSdk,
+  configServiceSdk,
+  credentialProvidersSdk,
+  ec2Sdk,
+  organizationsSdk,
+  s3Sdk,
+  serviceQuotasSdk,
+  stsSdk,
+} from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { organizationsRegionOf } from './organization-accounts';
 import { Clock, SystemClock } from '../common/clock/clock';
@@ -43,6 +54,7 @@ interface ClientSet {
   config?: ConfigServiceClient;
   cloudWatchLogs?: CloudWatchLogsClient;
   s3?: S3Client;
+  serviceQuotas?: ServiceQuotasClient;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -114,7 +126,7 @@ const DEFAULT_SESSION_NAME = 'sgdoctor';
 const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 
 /**
- * Builds EC2, Athena, CloudWatch Logs, S3 and STS clients once per (account, region, role, external id, endpoints)
+ * Builds EC2, Athena, CloudWatch Logs, S3, Service Quotas and STS clients once per (account, region, role, external id, endpoints)
  * and reuses them, so connection pools, credential caches and the adaptive retry rate limiter
  * are shared by every call against one target.
  *
@@ -162,6 +174,18 @@ export class AwsClientFactory {
     const { S3Client } = s3Sdk();
     set.s3 ??= new S3Client({ ...this.clientConfig(target, set, target.endpoints?.s3), followRegionRedirects: true });
     return set.s3;
+  }
+
+  /**
+   * Service Quotas in the target's region, as EC2's client is built (credentials, retry, handler):
+   * the security-group rule quota it gives is the region's. AWS_ENDPOINT_URL_SERVICE_QUOTAS is the
+   * SDK's to honour.
+   */
+  serviceQuotas(target: AwsTarget): ServiceQuotasClient {
+    const set = this.clientSet(target);
+    const { ServiceQuotasClient } = serviceQuotasSdk();
+    set.serviceQuotas ??= new ServiceQuotasClient(this.clientConfig(target, set, target.endpoints?.serviceQuotas));
+    return set.serviceQuotas;
   }
 
   sts(target: AwsTarget): STSClient {
@@ -217,6 +241,7 @@ export class AwsClientFactory {
       set.config?.destroy();
       set.cloudWatchLogs?.destroy();
       set.s3?.destroy();
+      set.serviceQuotas?.destroy();
     }
     this.clients.clear();
   }
@@ -242,6 +267,7 @@ export class AwsClientFactory {
       target.endpoints?.sts ?? null,
       target.endpoints?.logs ?? null,
       target.endpoints?.s3 ?? null,
+      target.endpoints?.serviceQuotas ?? null,
     ]);
   }
 

@@ -4,6 +4,7 @@ import type * as ConfigServiceSdk from '@aws-sdk/client-config-service';
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as OrganizationsSdk from '@aws-sdk/client-organizations';
 import type * as S3Sdk from '@aws-sdk/client-s3';
+import type * as ServiceQuotasSdk from '@aws-sdk/client-service-quotas';
 import type * as StsSdk from '@aws-sdk/client-sts';
 import type * as CredentialProvidersSdk from '@aws-sdk/credential-providers';
 
@@ -32,5 +33,6 @@ export const configServiceSdk = onFirstUse(() => require('@aws-sdk/client-config
 export const ec2Sdk = onFirstUse(() => require('@aws-sdk/client-ec2') as typeof Ec2Sdk);
 export const organizationsSdk = onFirstUse(() => require('@aws-sdk/client-organizations') as typeof OrganizationsSdk);
 export const s3Sdk = onFirstUse(() => require('@aws-sdk/client-s3') as typeof S3Sdk);
+export const serviceQuotasSdk = onFirstUse(() => require('@aws-sdk/client-service-quotas') as typeof ServiceQuotasSdk);
 export const stsSdk = onFirstUse(() => require('@aws-sdk/client-sts') as typeof StsSdk);
 export const credentialProvidersSdk = onFirstUse(() => require('@aws-sdk/credential-providers') as typeof CredentialProvidersSdk);

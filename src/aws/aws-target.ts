@@ -11,7 +11,7 @@ export interface AwsTarget {
   /** External id the role's trust policy requires (confused-deputy protection). */
   externalId?: string | null;
   /** Per-service endpoint overrides, only when the target says so (VPC endpoints, emulators). */
-  endpoints?: { ec2?: string; athena?: string; sts?: string; logs?: string; s3?: string } | null;
+  endpoints?: { ec2?: string; athena?: string; sts?: string; logs?: string; s3?: string; serviceQuotas?: string } | null;
 }
 
 /** A target plus the network scope an analysis covers. */

@@ -1,4 +1,5 @@
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type {
   FlowLog,
   ManagedPrefixList,
@@ -10,17 +11,19 @@ import type {
   RouteTable,
   SecurityGroup,
   SecurityGroupRule,
+  ServiceQuota,
   Subnet,
   TransitGateway,
   TransitGatewayVpcAttachment,
   Vpc,
   VpcPeeringConnection,
 } from '../engine/network/snapshot';
+import { RULES_PER_GROUP_QUOTA } from '../engine/network/rules-per-group-quota';
 import { validateSnapshot } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
-import { ec2Sdk } from './aws-sdk';
+import { ec2Sdk, serviceQuotasSdk } from './aws-sdk';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { withFailedCall } from './failed-call.util';
 import { guardedPages } from './paginated.util';
@@ -28,6 +31,11 @@ import { toPlainJson } from './plain-json.util';
 
 export interface Ec2ClientProvider {
   ec2(target: AwsTarget): EC2Client;
+}
+
+/** The clients a snapshot is read with: EC2's, and Service Quotas' for the security-group rule quota. */
+export interface SnapshotClientProvider extends Ec2ClientProvider {
+  serviceQuotas(target: AwsTarget): ServiceQuotasClient;
 }
 
 export interface Ec2SnapshotterOptions {
@@ -66,6 +74,14 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
  */
 const REFUSALS: ReadonlySet<string> = new Set(['UnauthorizedOperation', 'AccessDenied']);
 
+/**
+ * Service Quotas' answers that leave the rule quota out, EC2's default assumed in its place: the
+ * role lacks `servicequotas:GetServiceQuota` (`AccessDeniedException`, or `AccessDenied` from a
+ * proxy), or the Region has no applied value for the quota to give (`NoSuchResourceException`).
+ */
+const QUOTA_REFUSALS: ReadonlySet<string> = new Set(['AccessDeniedException', 'AccessDenied', 'NoSuchResourceException']);
+const GET_SERVICE_QUOTA = 'servicequotas:GetServiceQuota';
+
 type Page = Record<string, unknown>;
 type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record<string, unknown>) => AsyncIterable<Page>;
 
@@ -87,15 +103,22 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * `AccessDenied`) leaves its member out and says so in the snapshot's `NotRead`, where the route
  * hop, or a group reference through a transit gateway, finds why it cannot be checked; any other
  * call refused fails the read. Transit gateways are read for the whole account (they belong to no
- * VPC, and an account has a handful), their VPC attachments for the VPCs in scope. What is read is
- * checked against the snapshot contract before it is returned, as a snapshot file is.
+ * VPC, and an account has a handful), their VPC attachments for the VPCs in scope.
+ *
+ * The account's quota of rules per security group in the region (Service Quotas `vpc`
+ * `L-0EA8095F`, GetServiceQuota) goes in `ServiceQuotas`, for the fixes to be held to it rather
+ * than to EC2's default; refused (`AccessDeniedException`: a role granted before sgdoctor asked
+ * for it) or not given (`NoSuchResourceException`), it is named in `NotRead` and the default
+ * stands. Throttling is the client's retry strategy's, as for EC2; any other failure fails the
+ * read. What is read is checked against the snapshot contract before it is returned, as a
+ * snapshot file is.
  */
 export class Ec2Snapshotter {
   private readonly concurrency: number;
   private readonly pageSize: number;
 
   constructor(
-    private readonly clients: Ec2ClientProvider,
+    private readonly clients: SnapshotClientProvider,
     options: Ec2SnapshotterOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 4;
@@ -162,7 +185,7 @@ export class Ec2Snapshotter {
       ]);
 
     const scoped = Boolean(vpcIds ?? subnetIds);
-    const [securityGroupRules, prefixListEntries, flowLogs] = await Promise.all([
+    const [securityGroupRules, prefixListEntries, flowLogs, ruleQuota] = await Promise.all([
       scoped && securityGroups.length === 0
         ? Promise.resolve([])
         : read<SecurityGroupRule>(
@@ -181,6 +204,8 @@ export class Ec2Snapshotter {
             ])
           : [],
       ),
+      // Service Quotas' one call, beside EC2's last ones (another service: outside their limiter).
+      optional(target, 'ServiceQuotas', () => this.ruleQuota(target), { action: GET_SERVICE_QUOTA, refusals: QUOTA_REFUSALS }),
     ]);
 
     const snapshot = toPlainJson({
@@ -194,16 +219,28 @@ export class Ec2Snapshotter {
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
-      ...readOrNot(routeTables, gateways, attachments),
+      ...readOrNot(routeTables, gateways, attachments, ruleQuota),
     });
     try {
       return validateSnapshot(snapshot);
     } catch (error) {
       if (!(error instanceof SnapshotValidationError)) throw error;
+      const service = error.path.startsWith('ServiceQuotas') ? 'Service Quotas' : 'EC2';
       throw new SnapshotValidationError(
         error.path,
-        `${error.detail} (as EC2 described it in account ${target.accountId}, ${target.region})`,
+        `${error.detail} (as ${service} described it in account ${target.accountId}, ${target.region})`,
       );
+    }
+  }
+
+  /** The account's rules-per-group quota in the target's region, as Service Quotas gives it. */
+  private async ruleQuota(target: AwsTarget): Promise<ServiceQuota[]> {
+    const { GetServiceQuotaCommand } = serviceQuotasSdk();
+    try {
+      const { Quota } = await this.clients.serviceQuotas(target).send(new GetServiceQuotaCommand({ ...RULES_PER_GROUP_QUOTA }));
+      return Quota ? [Quota as ServiceQuota] : [];
+    } catch (error) {
+      throw withFailedCall(error, GET_SERVICE_QUOTA, target);
     }
   }
 
@@ -342,19 +379,25 @@ export function checkScopeDescribed(
 type Optional<M extends string, T> = { member: M; items: T[] } | { member: M; refused: NotReadMember };
 
 /**
- * Reads an optional member (see Ec2Snapshotter): what EC2 lists, or — when it refuses the call
+ * Reads an optional member (see Ec2Snapshotter): what AWS lists, or — when it refuses the call
  * (a read role granted before sgdoctor read that member) — the call, account, region and error
- * code to name in `NotRead` instead.
+ * code to name in `NotRead` instead. The call is an EC2 Describe one and its refusals EC2's unless
+ * `call` says otherwise.
  */
-async function optional<M extends string, T>(target: AwsTarget, member: M, read: () => Promise<T[]>): Promise<Optional<M, T>> {
+async function optional<M extends string, T>(
+  target: AwsTarget,
+  member: M,
+  read: () => Promise<T[]>,
+  call: { action: string; refusals: ReadonlySet<string> } = { action: `ec2:${OPERATION_OF[member]}`, refusals: REFUSALS },
+): Promise<Optional<M, T>> {
   try {
     return { member, items: await read() };
   } catch (error) {
     const code = (error as { name?: unknown } | null)?.name;
-    if (typeof code !== 'string' || !REFUSALS.has(code)) throw error;
+    if (typeof code !== 'string' || !call.refusals.has(code)) throw error;
     const refused = {
       Member: member,
-      Action: `ec2:${OPERATION_OF[member]}`,
+      Action: call.action,
       AccountId: target.accountId,
       Region: target.region,
       ErrorCode: code,

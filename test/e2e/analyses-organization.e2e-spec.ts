@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { EC2_LIST_CALLS } from '../support/aws/aws-mocked-account';
 import { awsMetadata, pageOf } from '../support/aws/aws-sample-responses';
 import { createAwsTestApp } from '../support/app/aws-test-app';
 import { type Member, memberAggregates, memberSnapshot } from '../support/aws/organization-network';
+import { ruleQuotaResponse } from '../support/aws/service-quotas-responses';
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -67,6 +69,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
   const sts = mockClient(STSClient);
   const athenaMock = mockClient(AthenaClient);
   const organizations = mockClient(OrganizationsClient);
+  const quotas = mockClient(ServiceQuotasClient);
   const assumed: Array<{ RoleArn?: string; ExternalId?: string }> = [];
   const snapshots = new Map<string, NetworkSnapshot>(MEMBERS.map((m) => [`${m.accountId}|${m.region}`, memberSnapshot(m, m.a, m.r)]));
   const aggregates: FlowAggregate[] = MEMBERS.flatMap((m) => memberAggregates(m, m.a, m.r, SAMPLE_WINDOW));
@@ -87,7 +90,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
     assumed.length = 0;
     athena.reset();
     athena.table = CENTRAL_TABLE;
-    for (const mock of [ec2, sts, athenaMock, organizations]) mock.reset();
+    for (const mock of [ec2, sts, athenaMock, organizations, quotas]) mock.reset();
     // STS answers with credentials naming the account, which the EC2 fake reads back.
     sts.on(AssumeRoleCommand).callsFake((input: { RoleArn?: string; ExternalId?: string }) => {
       assumed.push({ RoleArn: input.RoleArn, ExternalId: input.ExternalId });
@@ -128,6 +131,12 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
         return pageOf(served[key] ?? [], member, 50, input.NextToken, command.name);
       });
     }
+    // Each member's rule quota, at EC2's default, in the account its credentials name.
+    quotas.on(GetServiceQuotaCommand).callsFake(async (_input, getClient: () => ServiceQuotasClient) => {
+      const config = getClient().config;
+      const account = (await config.credentials()).accessKeyId.replace(/^ASIA/, '');
+      return ruleQuotaResponse(60, { account, region: await config.region() });
+    });
     athenaMock.on(StartQueryExecutionCommand).callsFake((input) => athena.startQueryExecution(input));
     athenaMock.on(GetQueryExecutionCommand).callsFake((input) => athena.getQueryExecution(input));
     athenaMock.on(GetQueryResultsCommand).callsFake((input) => athena.getQueryResults(input));
@@ -136,7 +145,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
 
   afterAll(async () => {
     await testApp?.close();
-    for (const mock of [ec2, sts, athenaMock, organizations]) mock.restore();
+    for (const mock of [ec2, sts, athenaMock, organizations, quotas]) mock.restore();
   });
 
   it('scans once for the window, reads each member through its role, reports the failing account and files findings per account', async () => {

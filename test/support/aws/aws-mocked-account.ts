@@ -25,8 +25,11 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { isRulesPerGroupQuota } from '../../../src/engine/network/rules-per-group-quota';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
+import { ruleQuotaOf } from '../factories/service-quota';
 import { AthenaEmulator } from './aws-athena-emulator';
 import { pageOf } from './aws-sample-responses';
 
@@ -50,12 +53,15 @@ type AthenaStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClientRes
 type FakeBehaviour = { callsFake(fn: (input: never) => unknown): unknown };
 
 /**
- * One AWS account behind every EC2Client (and, unless told otherwise, every AthenaClient) the
- * process builds: aws-sdk-client-mock replaces the clients' `send`. EC2 serves a snapshot as
- * NextToken pages of `ec2PageSize` items; Athena is the emulator.
+ * One AWS account behind every EC2Client and ServiceQuotasClient (and, unless told otherwise,
+ * every AthenaClient) the process builds: aws-sdk-client-mock replaces the clients' `send`. EC2
+ * serves a snapshot as NextToken pages of `ec2PageSize` items; Service Quotas the snapshot's rule
+ * quota, else EC2's default as it gives it for an account that never raised it; Athena is the
+ * emulator.
  */
 export class MockedAwsAccount {
   readonly ec2 = mockClient(EC2Client);
+  readonly serviceQuotas = mockClient(ServiceQuotasClient);
   readonly athenaMock: AthenaStub | null;
   /** EC2 requests as sent, in order (the SDK paginators reuse one input object, so it is copied here). */
   readonly ec2Requests: Array<{ command: string; input: Record<string, unknown> }> = [];
@@ -80,6 +86,7 @@ export class MockedAwsAccount {
   /** Forgets calls and queries and installs the default behaviour again; `overrides` replace parts of the served snapshot. */
   reset(overrides: Partial<NetworkSnapshot> = {}): void {
     this.ec2.reset();
+    this.serviceQuotas.reset();
     this.ec2Requests.length = 0;
     this.athena.reset();
     this.serveSnapshot({ ...this.snapshot, ...overrides });
@@ -88,10 +95,17 @@ export class MockedAwsAccount {
 
   restore(): void {
     this.ec2.restore();
+    this.serviceQuotas.restore();
     this.athenaMock?.restore();
   }
 
   private serveSnapshot(served: NetworkSnapshot): void {
+    this.serviceQuotas.on(GetServiceQuotaCommand).callsFake(async (_input, getClient: () => ServiceQuotasClient) => {
+      const region = await getClient().config.region();
+      const account = served.SecurityGroups?.[0]?.OwnerId;
+      const quota = served.ServiceQuotas?.find((q) => isRulesPerGroupQuota(q)) ?? ruleQuotaOf(60, { account, region });
+      return { $metadata: { httpStatusCode: 200, requestId: 'sq-rule-quota', attempts: 1, totalRetryDelay: 0 }, Quota: quota };
+    });
     const snapshot = served as unknown as Record<string, unknown[] | undefined>;
     for (const [command, member, key] of EC2_LIST_CALLS) {
       const items = snapshot[key] ?? [];

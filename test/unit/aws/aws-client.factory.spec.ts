@@ -1,5 +1,6 @@
 import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
@@ -7,6 +8,7 @@ import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { AwsClientFactory } from '../../../src/aws/aws-client.factory';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
+import { isGetServiceQuota, ruleQuotaWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 const staticCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -73,10 +75,17 @@ describe('AwsClientFactory', () => {
       .ec2({ ...target, endpoints: { ec2: 'https://vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com' } })
       .send(new DescribeVpcsCommand({}));
     expect(handler.requests[0].hostname).toBe('vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com');
+    const quotas = new FakeHttpHandler(() => ruleQuotaWire(60, { region: 'eu-west-1' }));
+    await new AwsClientFactory({ env: {}, clientConfig: { requestHandler: quotas, credentials: staticCredentials } })
+      .serviceQuotas({ ...target, endpoints: { serviceQuotas: 'https://vpce-0def.servicequotas.eu-west-1.vpce.amazonaws.com' } })
+      .send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' }));
+    expect(quotas.requests[0].hostname).toBe('vpce-0def.servicequotas.eu-west-1.vpce.amazonaws.com');
   });
 
   it('EC2 RequestLimitExceeded is retried by the SDK retry strategy until it succeeds', async () => {
-    const handler = new FakeHttpHandler((_, i) => (i < 2 ? ec2Error('RequestLimitExceeded') : describeVpcsXml));
+    const handler = new FakeHttpHandler((request, i) =>
+      isGetServiceQuota(request) ? ruleQuotaWire(60, { region: 'eu-west-1' }) : i < 2 ? ec2Error('RequestLimitExceeded') : describeVpcsXml,
+    );
     const factory = new AwsClientFactory({
       env: {},
       clientConfig: { requestHandler: handler, credentials: staticCredentials, retryStrategy: quickRetries() },
@@ -116,6 +125,45 @@ describe('AwsClientFactory', () => {
     expect(new Set(handler.requests.map((r) => JSON.parse(r.body).ClientRequestToken)).size).toBe(1);
   });
 
+  it('builds the Service Quotas client as EC2’s: once per target, in its region, with adaptive retry', async () => {
+    const factory = new AwsClientFactory({ env: {} });
+    const client = factory.serviceQuotas(target);
+    expect(client).toBe(factory.serviceQuotas({ ...target }));
+    expect(client).not.toBe(factory.serviceQuotas({ ...target, region: 'us-east-1' }));
+    expect(await client.config.region()).toBe('eu-west-1');
+    expect(await client.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    factory.destroy();
+  });
+
+  it('passes no Service Quotas endpoint of its own: AWS_ENDPOINT_URL_SERVICE_QUOTAS from the environment is honoured', async () => {
+    const previous = process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS;
+    process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS = 'http://localhost:4566';
+    try {
+      const handler = new FakeHttpHandler(() => ruleQuotaWire(60, { region: 'eu-west-1' }));
+      const client = new AwsClientFactory({ clientConfig: { requestHandler: handler, credentials: staticCredentials } }).serviceQuotas(
+        target,
+      );
+      await client.send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' }));
+      expect(handler.requests[0].hostname).toBe('localhost');
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS;
+      else process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS = previous;
+    }
+  });
+
+  it('Service Quotas TooManyRequestsException is retried by the SDK until it succeeds', async () => {
+    const handler = new FakeHttpHandler((_, i) =>
+      i < 2 ? serviceQuotasErrorWire(400, 'TooManyRequestsException', 'Rate exceeded') : ruleQuotaWire(200, { region: 'eu-west-1' }),
+    );
+    const client = new AwsClientFactory({
+      env: {},
+      clientConfig: { requestHandler: handler, credentials: staticCredentials, retryStrategy: quickRetries() },
+    }).serviceQuotas(target);
+    const out = await client.send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' }));
+    expect(out.Quota?.Value).toBe(200);
+    expect(out.$metadata.attempts).toBe(3);
+  });
+
   it('assumes the target role through STS once, with external id and session name, and reuses the credentials', async () => {
     const expiration = new Date(Date.now() + 3600_000).toISOString();
     const handler = new FakeHttpHandler((request) => {
@@ -131,6 +179,7 @@ describe('AwsClientFactory', () => {
           body: '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::111122223333:assumed-role/sgdoctor/sgdoctor-test</Arn><UserId>AROA:sgdoctor-test</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
         };
       }
+      if (isGetServiceQuota(request)) return ruleQuotaWire(60, { region: 'eu-west-1' });
       return describeVpcsXml;
     });
     const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
@@ -141,6 +190,9 @@ describe('AwsClientFactory', () => {
       const roleTarget = { ...target, roleArn: 'arn:aws:iam::111122223333:role/sgdoctor', externalId: 'ext-123' };
       await factory.ec2(roleTarget).send(new DescribeVpcsCommand({}));
       await factory.ec2(roleTarget).send(new DescribeVpcsCommand({}));
+      // Service Quotas is asked with the same assumed credentials, without assuming the role again.
+      await factory.serviceQuotas(roleTarget).send(new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' }));
+      expect(handler.requests.filter(isGetServiceQuota)[0].headers.authorization).toContain('Credential=ASIAASSUMED/');
       expect(await factory.verifyIdentity(roleTarget)).toEqual({
         account: '111122223333',
         arn: 'arn:aws:sts::111122223333:assumed-role/sgdoctor/sgdoctor-test',

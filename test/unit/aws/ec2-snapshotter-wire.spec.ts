@@ -10,7 +10,9 @@ import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
 import { analyzePath } from '../../../src/engine/path/analyze-path';
 import { parsePathQuery } from '../../../src/engine/path/path-query';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
-import { FakeHttpHandler } from '../../support/aws/fake-http-handler';
+import { FakeHttpHandler, type FakeResponse, type RecordedRequest } from '../../support/aws/fake-http-handler';
+import { isGetServiceQuota, ruleQuotaWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
+import { ruleQuotaOf } from '../../support/factories/service-quota';
 
 /**
  * The snapshotter through real EC2 clients: requests serialised and signed by the SDK, answered
@@ -64,9 +66,17 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>b5fe2b5b-8e3e-4f1f-9a3c-EXAMPLE</RequestID></Response>',
   };
   const actionOf = (body: string) => new URLSearchParams(body).get('Action') ?? '';
+  /**
+   * A handler answering EC2 with `respond` and Service Quotas' GetServiceQuota, which every snapshot
+   * sends too, with the rule quota of an account that never raised it (`quota` to answer otherwise).
+   */
+  const ec2Handler = (
+    respond: (request: RecordedRequest, index: number) => FakeResponse,
+    quota: (request: RecordedRequest) => FakeResponse = () => ruleQuotaWire(60, { region: 'eu-west-1' }),
+  ) => new FakeHttpHandler((request, index) => (isGetServiceQuota(request) ? quota(request) : respond(request, index)));
 
   it('says which call EC2 refused, in which account and region, and does not retry it', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       return action === 'DescribeFlowLogs' ? unauthorized : empty(action);
     });
@@ -80,7 +90,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   });
 
   it('says which prefix-list read was refused', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       if (action === 'DescribeManagedPrefixLists') {
         return {
@@ -102,7 +112,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
       status: 503,
       body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>d3c1e5a0-1a2b-4c3d-8e9f-EXAMPLE</RequestID></Response>',
     };
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       return action === 'DescribeVpcs' ? throttled : empty(action);
     });
@@ -122,7 +132,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   });
 
   it('reads the members EC2 leaves out or fills in for managed resources into a snapshot the engine accepts', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
     });
@@ -185,7 +195,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     '<GetManagedPrefixListEntriesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-ple</requestId><entrySet><item><cidr>52.218.0.0/17</cidr></item><item><cidr>3.5.64.0/21</cidr></item></entrySet></GetManagedPrefixListEntriesResponse>';
 
   it('reads DescribeRouteTables page by page, and path analysis takes its route hop from them', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
       const action = params.get('Action') ?? '';
       if (action === 'DescribeRouteTables') return { status: 200, body: ROUTE_TABLE_PAGES[params.get('NextToken') ? 1 : 0] };
@@ -246,7 +256,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   });
 
   it('with a role that predates DescribeRouteTables, the snapshot is taken and the route hop names the refusal', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       if (action === 'DescribeRouteTables') return unauthorized;
       return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
@@ -276,7 +286,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   });
 
   it('reads DescribeTransitGateways page by page and DescribeTransitGatewayVpcAttachments into the snapshot, with their referencing options', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
       const action = params.get('Action') ?? '';
       if (action === 'DescribeTransitGateways') return { status: 200, body: TRANSIT_GATEWAY_PAGES[params.get('NextToken') ? 1 : 0] };
@@ -329,7 +339,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   });
 
   it('with a role that predates the transit gateway calls, the snapshot is taken and names both refusals, each call sent once', async () => {
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const action = actionOf(request.body);
       if (action === 'DescribeTransitGateways' || action === 'DescribeTransitGatewayVpcAttachments') return unauthorized;
       return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
@@ -358,7 +368,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
       '': `<GetManagedPrefixListEntriesResponse ${NS}><requestId>r-pl-1</requestId><entrySet><item><cidr>52.218.0.0/17</cidr></item><item><cidr>3.5.64.0/21</cidr></item></entrySet><nextToken>cGwtcGFnZS0y</nextToken></GetManagedPrefixListEntriesResponse>`,
       cGwtcGFnZS0y: `<GetManagedPrefixListEntriesResponse ${NS}><requestId>r-pl-2</requestId><entrySet/></GetManagedPrefixListEntriesResponse>`,
     };
-    const handler = new FakeHttpHandler((request) => {
+    const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
       const action = params.get('Action') ?? '';
       const token = params.get('NextToken') ?? '';
@@ -380,5 +390,61 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     expect(snapshot.ManagedPrefixLists).toMatchObject([{ PrefixListId: 'pl-6da54004', OwnerId: 'AWS' }]);
     expect(snapshot.PrefixListEntries).toEqual({ 'pl-6da54004': [{ Cidr: '52.218.0.0/17' }, { Cidr: '3.5.64.0/21' }] });
     expect(handler.requests.filter((r) => actionOf(r.body) === 'GetManagedPrefixListEntries')).toHaveLength(2);
+  });
+
+  it('reads the rule quota from Service Quotas (JSON 1.1, signed for servicequotas), GetServiceQuota throttled once and then answered through the SDK’s retries', async () => {
+    let quotaCalls = 0;
+    const handler = ec2Handler(
+      (request) => {
+        const action = actionOf(request.body);
+        return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+      },
+      () =>
+        quotaCalls++ === 0
+          ? serviceQuotasErrorWire(400, 'TooManyRequestsException', 'Rate exceeded')
+          : ruleQuotaWire(200, { region: 'eu-west-1' }),
+    );
+    const factory = new AwsClientFactory({
+      env: {},
+      clientConfig: { requestHandler: handler, credentials: staticCredentials, retryStrategy: new ConfiguredRetryStrategy(3, 1) },
+    });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    const sent = handler.requests.filter(isGetServiceQuota);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatchObject({ hostname: 'servicequotas.eu-west-1.amazonaws.com', path: '/' });
+    expect(JSON.parse(sent[0].body)).toEqual({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' });
+    expect(sent[0].headers.authorization).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/servicequotas\/aws4_request/);
+    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
+    expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    expect(snapshot).not.toHaveProperty('NotRead');
+  });
+
+  it('with a role that predates GetServiceQuota, the snapshot is taken, the refusal named in NotRead, the call sent once', async () => {
+    const handler = ec2Handler(
+      (request) => {
+        const action = actionOf(request.body);
+        return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+      },
+      () =>
+        serviceQuotasErrorWire(
+          400,
+          'AccessDeniedException',
+          'User: arn:aws:sts::111122223333:assumed-role/sgdoctor-read/sgdoctor is not authorized to perform: servicequotas:GetServiceQuota',
+        ),
+    );
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot).not.toHaveProperty('ServiceQuotas');
+    expect(snapshot.NotRead).toEqual([
+      {
+        Member: 'ServiceQuotas',
+        Action: 'servicequotas:GetServiceQuota',
+        AccountId: '111122223333',
+        Region: 'eu-west-1',
+        ErrorCode: 'AccessDeniedException',
+      },
+    ]);
+    expect(handler.requests.filter(isGetServiceQuota)).toHaveLength(1);
+    expect(snapshot.NetworkInterfaces).toHaveLength(2);
   });
 });

@@ -14,23 +14,38 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  AccessDeniedException,
+  GetServiceQuotaCommand,
+  NoSuchResourceException,
+  ServiceException,
+  ServiceQuotasClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { Ec2Snapshotter, checkScopeDescribed } from '../../../src/aws/ec2-snapshotter';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
+import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import * as fx from '../../support/aws/ec2-responses';
+import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
+import { ruleQuotaOf } from '../../support/factories/service-quota';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 
 describe('Ec2Snapshotter', () => {
   const ec2Mock = mockClient(EC2Client);
+  const quotasMock = mockClient(ServiceQuotasClient);
   const client = new EC2Client({ region: 'eu-west-1' });
-  const snapshotter = new Ec2Snapshotter({ ec2: () => client }, { concurrency: 2 });
+  const quotas = new ServiceQuotasClient({ region: 'eu-west-1' });
+  const snapshotter = new Ec2Snapshotter({ ec2: () => client, serviceQuotas: () => quotas }, { concurrency: 2 });
 
   beforeEach(() => {
     ec2Mock.reset();
+    quotasMock.reset();
+    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(60, { region: 'eu-west-1' }));
     ec2Mock
       .on(DescribeSecurityGroupsCommand)
       .resolvesOnce(fx.securityGroupPages[0])
@@ -56,7 +71,10 @@ describe('Ec2Snapshotter', () => {
       .resolvesOnce(fx.transitGatewayVpcAttachmentPages[1]);
   });
 
-  afterEach(() => ec2Mock.reset());
+  afterEach(() => {
+    ec2Mock.reset();
+    quotasMock.reset();
+  });
 
   it('follows NextToken through every page of DescribeSecurityGroups', async () => {
     // The paginator reuses one input object, so copy each input as it is sent.
@@ -85,6 +103,7 @@ describe('Ec2Snapshotter', () => {
       'RouteTables',
       'SecurityGroupRules',
       'SecurityGroups',
+      'ServiceQuotas',
       'Subnets',
       'TransitGatewayVpcAttachments',
       'TransitGateways',
@@ -382,6 +401,87 @@ describe('Ec2Snapshotter', () => {
       name: 'AuthFailure',
       message: 'ec2:DescribeRouteTables (account 111122223333, eu-west-1): AWS was not able to validate the provided access credentials',
     });
+  });
+
+  it('reads the account’s rules-per-group quota in the region (GetServiceQuota vpc L-0EA8095F) into ServiceQuotas, as Service Quotas gives it', async () => {
+    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(200, { region: 'eu-west-1' }));
+    const snapshot = await snapshotter.snapshot(target);
+    expect(quotasMock.commandCalls(GetServiceQuotaCommand).map((c) => c.args[0].input)).toEqual([
+      { ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' },
+    ]);
+    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
+    expect(snapshot).not.toHaveProperty('NotRead');
+  });
+
+  it.each([
+    new AccessDeniedException({ message: 'You do not have sufficient access to perform this action.', $metadata: { httpStatusCode: 400 } }),
+    new NoSuchResourceException({
+      message: 'The request failed because the specified service quota does not exist.',
+      $metadata: { httpStatusCode: 400 },
+    }),
+  ])(
+    'when GetServiceQuota answers $name, takes the snapshot without the quota and names it in NotRead: EC2’s default stands',
+    async (error) => {
+      quotasMock.on(GetServiceQuotaCommand).rejects(error);
+      const snapshot = await snapshotter.snapshot(target);
+      expect(snapshot).not.toHaveProperty('ServiceQuotas');
+      expect(snapshot.NotRead).toEqual([
+        {
+          Member: 'ServiceQuotas',
+          Action: 'servicequotas:GetServiceQuota',
+          AccountId: '111122223333',
+          Region: 'eu-west-1',
+          ErrorCode: error.name,
+        },
+      ]);
+      expect(snapshot.SecurityGroups).toHaveLength(2);
+      expect(snapshot.RouteTables).toHaveLength(2);
+    },
+  );
+
+  it('beside a refused DescribeRouteTables, a refused GetServiceQuota is named after it', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(refusal('UnauthorizedOperation'));
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .rejects(new AccessDeniedException({ message: 'You do not have sufficient access to perform this action.', $metadata: {} }));
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot.NotRead?.map((n) => [n.Member, n.Action, n.ErrorCode])).toEqual([
+      ['RouteTables', 'ec2:DescribeRouteTables', 'UnauthorizedOperation'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'AccessDeniedException'],
+    ]);
+  });
+
+  it('GetServiceQuota still throttled once the SDK’s retries are spent fails the read, naming the call, to be tried again', async () => {
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .rejects(
+        new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
+      );
+    const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TooManyRequestsException',
+      message: 'servicequotas:GetServiceQuota (account 111122223333, eu-west-1): Rate exceeded',
+    });
+    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.THROTTLED', permanent: false });
+  });
+
+  it('any other failure of GetServiceQuota fails the read, naming the call', async () => {
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .rejects(new ServiceException({ message: 'Something went wrong.', $metadata: { httpStatusCode: 500, attempts: 3 } }));
+    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({
+      name: 'ServiceException',
+      message: 'servicequotas:GetServiceQuota (account 111122223333, eu-west-1): Something went wrong.',
+    });
+  });
+
+  it('checks the quota Service Quotas returned against the snapshot contract too', async () => {
+    quotasMock.on(GetServiceQuotaCommand).resolves({ ...ruleQuotaResponse(0), Quota: { ...ruleQuotaOf(0), Value: 0 } });
+    const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SnapshotValidationError);
+    expect((error as SnapshotValidationError).message).toMatch(
+      /^ServiceQuotas\[0\]\.Value: .*\(as Service Quotas described it in account 111122223333, eu-west-1\)$/,
+    );
   });
 
   it('checks what EC2 returned against the snapshot contract, naming the member, account and region', async () => {

@@ -12,6 +12,12 @@ import {
   type ListAccountsCommandOutput,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import {
+  AccessDeniedException as QuotaAccessDeniedException,
+  GetServiceQuotaCommand,
+  ServiceQuotasClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
@@ -20,6 +26,8 @@ import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { listOrganizationAccounts } from '../../../src/aws/organization-accounts';
 import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
 import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
+import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
+import { ruleQuotaOf } from '../../support/factories/service-quota';
 import {
   routeTablePages,
   subnetsPage,
@@ -141,6 +149,7 @@ describe('listOrganizationAccounts', () => {
 
 describe('OrganizationSnapshotter', () => {
   const ec2 = mockClient(EC2Client);
+  const quotas = mockClient(ServiceQuotasClient);
   const organizations = mockClient(OrganizationsClient);
   const clients = new Map<string, EC2Client>();
   const clientOf = (target: AwsTarget) => {
@@ -148,14 +157,28 @@ describe('OrganizationSnapshotter', () => {
     if (!clients.has(key)) clients.set(key, new EC2Client({ region: target.region }));
     return clients.get(key)!;
   };
-  const snapshotter = new OrganizationSnapshotter(new Ec2Snapshotter({ ec2: clientOf }), {
+  const quotaClients = new Map<string, ServiceQuotasClient>();
+  const quotasOf = (target: AwsTarget) => {
+    const key = `${target.accountId}|${target.region}`;
+    if (!quotaClients.has(key)) quotaClients.set(key, new ServiceQuotasClient({ region: target.region }));
+    return quotaClients.get(key)!;
+  };
+  /** The member account and region a Service Quotas client was built for. */
+  const memberOf = (client: ServiceQuotasClient) => [...quotaClients].find(([, c]) => c === client)?.[0].split('|') ?? [];
+  const snapshotter = new OrganizationSnapshotter(new Ec2Snapshotter({ ec2: clientOf, serviceQuotas: quotasOf }), {
     organizations: () => new OrganizationsClient({ region: 'us-east-1' }),
   });
   const DENIED = '222222222222';
 
   beforeEach(() => {
     ec2.reset();
+    quotas.reset();
     organizations.reset();
+    // Every member at EC2's default, as Service Quotas gives it for an account that never raised it.
+    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+      const [account, region] = memberOf(getClient());
+      return ruleQuotaResponse(60, { account, region });
+    });
     // An account with nothing but one VPC and its subnet.
     for (const [command, member] of EC2_LIST_CALLS) ec2.on(command).resolves({ ...meta(`empty-${member}`), [member]: [] });
     ec2.on(DescribeVpcsCommand).resolves(vpcsPage);
@@ -172,6 +195,7 @@ describe('OrganizationSnapshotter', () => {
   });
   afterEach(() => {
     ec2.reset();
+    quotas.reset();
     organizations.reset();
   });
 
@@ -286,7 +310,7 @@ describe('OrganizationSnapshotter', () => {
       return vpcsPage;
     });
     const paced = new OrganizationSnapshotter(
-      new Ec2Snapshotter({ ec2: clientOf }),
+      new Ec2Snapshotter({ ec2: clientOf, serviceQuotas: quotasOf }),
       { organizations: () => new OrganizationsClient({ region: 'us-east-1' }) },
       { throttledRetryDelayMs: 0 },
     );
@@ -375,5 +399,73 @@ describe('OrganizationSnapshotter', () => {
       ['TransitGateways', OLD_ROLE, 'UnauthorizedOperation'],
       ['TransitGatewayVpcAttachments', OLD_ROLE, 'UnauthorizedOperation'],
     ]);
+  });
+
+  it('reads each member’s rule quota in its own account and region; a member whose role predates GetServiceQuota is read, the refusal named', async () => {
+    const RAISED = '111111111111';
+    const OLD_ROLE = '333333333333';
+    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+      const [account, region] = memberOf(getClient());
+      if (account === OLD_ROLE) {
+        throw new QuotaAccessDeniedException({
+          message: 'You do not have sufficient access to perform this action.',
+          $metadata: { httpStatusCode: 400, requestId: 'sq-denied', attempts: 1 },
+        });
+      }
+      return ruleQuotaResponse(account === RAISED && region === 'eu-west-1' ? 200 : 60, { account, region });
+    });
+    const result = await snapshotter.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: [RAISED, OLD_ROLE],
+      regions: ['eu-west-1', 'us-east-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    expect(result.members.map((m) => m.status)).toEqual(['read', 'read', 'read', 'read']);
+    expect(result.snapshot.ServiceQuotas).toEqual([
+      ruleQuotaOf(200, { account: RAISED, region: 'eu-west-1' }),
+      ruleQuotaOf(60, { account: RAISED, region: 'us-east-1' }),
+    ]);
+    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.Action, n.AccountId, n.Region, n.ErrorCode])).toEqual([
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', OLD_ROLE, 'eu-west-1', 'AccessDeniedException'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', OLD_ROLE, 'us-east-1', 'AccessDeniedException'],
+    ]);
+  });
+
+  it('a member whose GetServiceQuota is still throttled once the SDK’s retries are spent is read again after the others, and its quota is then in the snapshot', async () => {
+    const BUSY = '555555555555';
+    let busyCalls = 0;
+    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+      const [account, region] = memberOf(getClient());
+      if (account === BUSY && busyCalls++ === 0) {
+        throw new TooManyRequestsException({
+          message: 'Rate exceeded',
+          $metadata: { httpStatusCode: 400, requestId: 'sq-throttled', attempts: 3, totalRetryDelay: 900 },
+        });
+      }
+      return ruleQuotaResponse(account === BUSY ? 250 : 60, { account, region });
+    });
+    const paced = new OrganizationSnapshotter(
+      new Ec2Snapshotter({ ec2: clientOf, serviceQuotas: quotasOf }),
+      { organizations: () => new OrganizationsClient({ region: 'us-east-1' }) },
+      { throttledRetryDelayMs: 0 },
+    );
+    const result = await paced.snapshot({
+      central: { accountId: '999999999999', region: 'eu-west-1' },
+      accounts: [BUSY, '111111111111'],
+      regions: ['eu-west-1'],
+      roleName: 'sgdoctor-read',
+      externalId: 'ext-123',
+    });
+    expect(busyCalls).toBe(2);
+    expect(result.members.map((m) => [m.accountId, m.status])).toEqual([
+      [BUSY, 'read'],
+      ['111111111111', 'read'],
+    ]);
+    expect(result.snapshot.ServiceQuotas?.map((q) => [q.QuotaArn, q.Value])).toEqual([
+      ['arn:aws:servicequotas:eu-west-1:555555555555:vpc/L-0EA8095F', 250],
+      ['arn:aws:servicequotas:eu-west-1:111111111111:vpc/L-0EA8095F', 60],
+    ]);
+    expect(result.snapshot).not.toHaveProperty('NotRead');
   });
 });

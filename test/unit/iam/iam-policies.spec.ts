@@ -17,6 +17,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'cloudwatch-logs': 'logs',
   organizations: 'organizations',
   'config-service': 'config',
+  'service-quotas': 'servicequotas',
 };
 
 /** Operations authorised by an action of another name (S3 API reference, "Permissions"). */
@@ -160,6 +161,7 @@ describe('the IAM policies in iam/ cover every AWS call the code sends', () => {
         'ec2:DescribeRouteTables',
         'ec2:DescribeTransitGateways',
         'ec2:DescribeTransitGatewayVpcAttachments',
+        'servicequotas:GetServiceQuota',
         'athena:StartQueryExecution',
         'athena:GetQueryResults',
         'athena:GetTableMetadata',

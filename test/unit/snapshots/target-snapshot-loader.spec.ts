@@ -14,6 +14,7 @@ import {
   EC2Client,
   type Filter,
 } from '@aws-sdk/client-ec2';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
@@ -24,6 +25,7 @@ import { TargetSnapshotLoader } from '../../../src/snapshots/target-snapshot.loa
 import type { DataPathResolver } from '../../../src/targets/data-path.resolver';
 import type { Target, TargetScope } from '../../../src/targets/target-sources';
 import * as fx from '../../support/aws/ec2-responses';
+import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
 
 /** A loader reading EC2 through `ec2`, for targets that are neither organisations nor read from AWS Config. */
 function loaderOver(ec2: Ec2Snapshotter): TargetSnapshotLoader {
@@ -50,8 +52,10 @@ function loaderOver(ec2: Ec2Snapshotter): TargetSnapshotLoader {
  */
 describe('TargetSnapshotLoader: a live target whose scope names what EC2 does not describe', () => {
   const ec2Mock = mockClient(EC2Client);
+  const quotasMock = mockClient(ServiceQuotasClient);
   const client = new EC2Client({ region: 'eu-west-1' });
-  const ec2 = new Ec2Snapshotter({ ec2: () => client });
+  const quotas = new ServiceQuotasClient({ region: 'eu-west-1' });
+  const ec2 = new Ec2Snapshotter({ ec2: () => client, serviceQuotas: () => quotas });
   const loader = loaderOver(ec2);
   const paths = {} as DataPathResolver;
   const target = (scope: Partial<TargetScope>): Target =>
@@ -70,6 +74,8 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
 
   beforeEach(() => {
     ec2Mock.reset();
+    quotasMock.reset();
+    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(60, { region: 'eu-west-1' }));
     ec2Mock.on(DescribeSubnetsCommand).callsFake(({ Filters }: { Filters?: Filter[] }) => ({
       Subnets: (fx.subnetsPage.Subnets ?? []).filter(
         (s) => kept(valuesOf(Filters, 'vpc-id'), s.VpcId) && kept(valuesOf(Filters, 'subnet-id'), s.SubnetId),
@@ -90,7 +96,10 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
     ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
   });
 
-  afterEach(() => ec2Mock.reset());
+  afterEach(() => {
+    ec2Mock.reset();
+    quotasMock.reset();
+  });
 
   it('with no id of the scope described, fails naming them with the account and region, instead of analysing nothing', async () => {
     const error = await loader
@@ -142,6 +151,9 @@ describe('TargetSnapshotLoader: a snapshot-file target', () => {
     const ec2 = new Ec2Snapshotter({
       ec2: () => {
         throw new Error('no EC2 for a snapshot-file target');
+      },
+      serviceQuotas: () => {
+        throw new Error('no Service Quotas for a snapshot-file target');
       },
     });
     const loader = loaderOver(ec2);
