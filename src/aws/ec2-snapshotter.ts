@@ -75,11 +75,14 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
 const REFUSALS: ReadonlySet<string> = new Set(['UnauthorizedOperation', 'AccessDenied']);
 
 /**
- * Service Quotas' answers that leave the rule quota out, EC2's default assumed in its place: the
- * role lacks `servicequotas:GetServiceQuota` (`AccessDeniedException`, or `AccessDenied` from a
- * proxy), or the Region has no applied value for the quota to give (`NoSuchResourceException`).
+ * Service Quotas' failures that leave the rule quota out, EC2's default assumed in its place: all
+ * but a cancellation. The quota only refines the fixes (and their risk says when it is EC2's
+ * default), so no answer of it fails a read: the role lacking `servicequotas:GetServiceQuota`
+ * (`AccessDeniedException`, or `AccessDenied` from a proxy), the Region without an applied value
+ * (`NoSuchResourceException`), throttling or a server error once the SDK's retries are spent, or a
+ * network where Service Quotas cannot be reached (a private subnet with endpoints for EC2 only).
  */
-const QUOTA_REFUSALS: ReadonlySet<string> = new Set(['AccessDeniedException', 'AccessDenied', 'NoSuchResourceException']);
+const QUOTA_REFUSALS = 'any';
 const GET_SERVICE_QUOTA = 'servicequotas:GetServiceQuota';
 
 type Page = Record<string, unknown>;
@@ -107,10 +110,10 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  *
  * The account's quota of rules per security group in the region (Service Quotas `vpc`
  * `L-0EA8095F`, GetServiceQuota) goes in `ServiceQuotas`, for the fixes to be held to it rather
- * than to EC2's default; refused (`AccessDeniedException`: a role granted before sgdoctor asked
- * for it) or not given (`NoSuchResourceException`), it is named in `NotRead` and the default
- * stands. Throttling is the client's retry strategy's, as for EC2; any other failure fails the
- * read. What is read is checked against the snapshot contract before it is returned, as a
+ * than to EC2's default. Throttling is the client's retry strategy's, as for EC2; any failure that
+ * is left (`AccessDeniedException`: a role granted before sgdoctor asked for it;
+ * `NoSuchResourceException`; retries spent; Service Quotas out of reach) names it in `NotRead`,
+ * and the default stands (QUOTA_REFUSALS). What is read is checked against the snapshot contract before it is returned, as a
  * snapshot file is.
  */
 export class Ec2Snapshotter {
@@ -382,19 +385,19 @@ type Optional<M extends string, T> = { member: M; items: T[] } | { member: M; re
  * Reads an optional member (see Ec2Snapshotter): what AWS lists, or — when it refuses the call
  * (a read role granted before sgdoctor read that member) — the call, account, region and error
  * code to name in `NotRead` instead. The call is an EC2 Describe one and its refusals EC2's unless
- * `call` says otherwise.
+ * `call` says otherwise (`any`: every failure but a cancellation).
  */
 async function optional<M extends string, T>(
   target: AwsTarget,
   member: M,
   read: () => Promise<T[]>,
-  call: { action: string; refusals: ReadonlySet<string> } = { action: `ec2:${OPERATION_OF[member]}`, refusals: REFUSALS },
+  call: { action: string; refusals: ReadonlySet<string> | 'any' } = { action: `ec2:${OPERATION_OF[member]}`, refusals: REFUSALS },
 ): Promise<Optional<M, T>> {
   try {
     return { member, items: await read() };
   } catch (error) {
-    const code = (error as { name?: unknown } | null)?.name;
-    if (typeof code !== 'string' || !call.refusals.has(code)) throw error;
+    const code = errorCodeOf(error);
+    if (code === undefined || code === 'AbortError' || (call.refusals !== 'any' && !call.refusals.has(code))) throw error;
     const refused = {
       Member: member,
       Action: call.action,
@@ -404,6 +407,13 @@ async function optional<M extends string, T>(
     };
     return { member, refused };
   }
+}
+
+/** An AWS error's name (`UnauthorizedOperation`), a network error's code (`ECONNREFUSED`) in place of its bare `Error`, or undefined. */
+function errorCodeOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return error.name === 'Error' && typeof code === 'string' ? code : error.name;
 }
 
 /** The optional members read, by name, and `NotRead` listing the refused ones (absent when none was). */

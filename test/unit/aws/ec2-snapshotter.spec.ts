@@ -28,7 +28,6 @@ import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { Ec2Snapshotter, checkScopeDescribed } from '../../../src/aws/ec2-snapshotter';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
-import { classifyFailure } from '../../../src/analyses/pipeline/failure-classifier';
 import * as fx from '../../support/aws/ec2-responses';
 import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
 import { ruleQuotaOf } from '../../support/factories/service-quota';
@@ -451,28 +450,44 @@ describe('Ec2Snapshotter', () => {
     ]);
   });
 
-  it('GetServiceQuota still throttled once the SDK’s retries are spent fails the read, naming the call, to be tried again', async () => {
-    quotasMock
-      .on(GetServiceQuotaCommand)
-      .rejects(
-        new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
-      );
-    const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      name: 'TooManyRequestsException',
-      message: 'servicequotas:GetServiceQuota (account 111122223333, eu-west-1): Rate exceeded',
-    });
-    expect(classifyFailure(error)).toMatchObject({ code: 'AWS.THROTTLED', permanent: false });
-  });
+  it.each([
+    [
+      'still throttled once the SDK’s retries are spent',
+      new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
+      'TooManyRequestsException',
+    ],
+    [
+      'a server error',
+      new ServiceException({ message: 'Something went wrong.', $metadata: { httpStatusCode: 500, attempts: 3 } }),
+      'ServiceException',
+    ],
+    [
+      'out of reach (a private subnet with an endpoint for EC2 only)',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:443'), { code: 'ECONNREFUSED' }),
+      'ECONNREFUSED',
+    ],
+  ])(
+    'GetServiceQuota %s: the quota only refines the fixes, so the read goes on without it and names the failure in NotRead',
+    async (_case, error, code) => {
+      quotasMock.on(GetServiceQuotaCommand).rejects(error);
+      const snapshot = await snapshotter.snapshot(target);
+      expect(snapshot).not.toHaveProperty('ServiceQuotas');
+      expect(snapshot.NotRead).toEqual([
+        {
+          Member: 'ServiceQuotas',
+          Action: 'servicequotas:GetServiceQuota',
+          AccountId: '111122223333',
+          Region: 'eu-west-1',
+          ErrorCode: code,
+        },
+      ]);
+      expect(snapshot.SecurityGroups).toHaveLength(2);
+    },
+  );
 
-  it('any other failure of GetServiceQuota fails the read, naming the call', async () => {
-    quotasMock
-      .on(GetServiceQuotaCommand)
-      .rejects(new ServiceException({ message: 'Something went wrong.', $metadata: { httpStatusCode: 500, attempts: 3 } }));
-    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({
-      name: 'ServiceException',
-      message: 'servicequotas:GetServiceQuota (account 111122223333, eu-west-1): Something went wrong.',
-    });
+  it('a cancelled GetServiceQuota cancels the read', async () => {
+    quotasMock.on(GetServiceQuotaCommand).rejects(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+    await expect(snapshotter.snapshot(target)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('checks the quota Service Quotas returned against the snapshot contract too', async () => {
