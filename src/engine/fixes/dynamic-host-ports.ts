@@ -27,7 +27,7 @@ export interface HostPortCandidate {
   flows: () => readonly ExplainedFlow[];
 }
 
-/** The rule findings of one load balancer's connections refused by one group on ports of the ephemeral range. */
+/** The rule findings of one load balancer's connections refused by one group, in one direction, on ports of the ephemeral range. */
 export interface HostPortSet {
   /** The load balancer, as `describeInterfaceOwner` names it (`elb:app/NAME`). */
   loadBalancer: string;
@@ -44,7 +44,7 @@ export interface HostPortSet {
  * The sets among the candidates, by member index: findings of new TCP connections that one load
  * balancer opened, refused by a security group — the targets' inbound, or the load balancer's own
  * outbound — on a port at or above 32768 (where Linux's and Windows' ephemeral ranges start),
- * with at least two ports for one group and load balancer. The candidates' flows are read only for findings that pass the rest.
+ * with at least two ports for one group, direction and load balancer. The candidates' flows are read only for findings that pass the rest.
  */
 export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (HostPortCandidate | null)[]): Map<number, HostPortSet> {
   const byKey = new Map<string, HostPortSet>();
@@ -57,7 +57,9 @@ export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (H
     const loadBalancer = soleLoadBalancer(model, candidate.flows(), group.direction);
     if (!loadBalancer) return;
     const groupIds = [...blockedBy.groupIds].sort();
-    const key = `${groupIds.join(',')}|${loadBalancer}`;
+    // One group may be the load balancer's and its targets' both: what it refuses inbound and
+    // outbound are two sets, each answered by a rule of its own direction.
+    const key = `${group.direction}|${groupIds.join(',')}|${loadBalancer}`;
     const set = byKey.get(key) ?? { loadBalancer, groupIds, members: [], ports: [] };
     set.members.push(index);
     set.ports.push(group.port);

@@ -2767,4 +2767,22 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
       expect(out).toContain('FromPort=32768,ToPort=60999');
     }
   });
+
+  it('S134 the load balancer and its targets in one group, refusing it inbound on two task ports and outbound on two others: two sets, one per direction, each rule verified', () => {
+    const world = withAlb(baseWorld())
+      .attach('eni-alb-a', ['sg-app'])
+      .attach('eni-alb-b', ['sg-app'])
+      .egress('sg-app', tcp([32768, 32780], '10.0.1.0/24'));
+    const inbound = albTo([32771, 32775]);
+    const outbound = [32790, 32800].flatMap((dport, i) =>
+      retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: i ? APP2 : APP1, sport: 21000 + i * 10, dport }, 6, 30),
+    );
+    const findings = ruleFindings(runDiagnose(world, [...inbound, ...outbound]));
+    expect(findings).toHaveLength(4);
+    for (const f of findings) {
+      const set = f.dynamicHostPorts!;
+      expect(set.ports).toEqual(f.blockedBy.direction === 'ingress' ? [32771, 32775] : [32790, 32800]);
+      expect(set.fix!.verified).toBe(true);
+    }
+  });
 });
