@@ -139,7 +139,11 @@ export function dynamicHostPortsOf(
   return answer;
 }
 
-/** The change with every rule or entry for exactly `port` (TCP) opened to `range` instead. */
+/**
+ * The change with every rule or allow entry for exactly `port` (TCP) opened to `range` instead. A
+ * deny is kept as it is: one re-created after the entry an allow replaces (a deny at rule 1)
+ * refuses the others what it refused before, and widened it would refuse them the whole range.
+ */
 function widenedChange(change: FixChange, port: number, range: { from: number; to: number }): FixChange {
   if (change.action === 'AuthorizeSecurityGroupIngress' || change.action === 'AuthorizeSecurityGroupEgress') {
     const params = change.params as unknown as AuthorizeSecurityGroupParams;
@@ -149,7 +153,7 @@ function widenedChange(change: FixChange, port: number, range: { from: number; t
     return { ...change, params: { ...params, IpPermissions } as unknown as FixChange['params'] };
   }
   const params = change.params as unknown as NetworkAclEntryParams;
-  if (params.PortRange?.From === port && params.PortRange.To === port) {
+  if (params.RuleAction === 'allow' && params.PortRange?.From === port && params.PortRange.To === port) {
     return { ...change, params: { ...params, PortRange: { From: range.from, To: range.to } } as unknown as FixChange['params'] };
   }
   return change;

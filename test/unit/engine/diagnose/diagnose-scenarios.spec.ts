@@ -2785,4 +2785,26 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
       expect(set.fix!.verified).toBe(true);
     }
   });
+
+  it('S135 a deny at rule 1 of the load balancer’s subnet NACL for one task port: the set’s rule moves it as it is, only the allow takes the range', () => {
+    const world = withAlb(baseWorld())
+      .egress('sg-alb', tcp(8080, 'sg-app'))
+      .ingress('sg-app', tcp([32768, 60999], 'sg-alb'))
+      .acl('acl-web', [allow(100, '0.0.0.0/0')], [deny(1, '10.0.1.0/24', '6', [32771, 32771]), allow(100, '0.0.0.0/0')]);
+    // More retries to 32771: its finding comes first, and the set's rule is made from its fix.
+    const recs = [
+      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP1, sport: 21000, dport: 32771 }, 10, 30),
+      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP2, sport: 21010, dport: 32790 }, 4, 30),
+    ];
+    const findings = ruleFindings(runDiagnose(world, recs));
+    expect(findings.map((f) => f.traffic.port)).toEqual([32771, 32790]);
+    const set = findings[0].dynamicHostPorts!;
+    const entries = set.fix!.changes.filter((c) => c.action !== 'AuthorizeSecurityGroupEgress');
+    expect(entries.map((c) => c.action).sort()).toEqual(['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry']);
+    for (const { params } of entries) {
+      const range = params.RuleAction === 'deny' ? { From: 32771, To: 32771 } : { From: 32768, To: 60999 };
+      expect(params.PortRange).toEqual(range);
+    }
+    expect(set.fix!.verified).toBe(true);
+  });
 });
