@@ -5,7 +5,7 @@ import { findPeerInterface } from '../findings/peer-lookup';
 import { describeInterfaceOwner } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
-import type { DynamicHostPorts, FixChange, SuggestedFix } from './fix';
+import type { DynamicHostPorts, FixChange, FixRisk, SuggestedFix } from './fix';
 import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-params';
 import { type FixVerifier, renderedFix } from './suggest-fix';
 
@@ -121,14 +121,19 @@ export function dynamicHostPortsOf(
   let wider: SuggestedFix | null = null;
   if (fix) {
     const changes = fix.changes.map((change) => widenedChange(change, port, range));
+    const groups = set.members.map(memberGroup);
+    // Every member's interfaces and peers are the set's own: a host of another member is no
+    // "other interface" the rule opens. Each member may find risks the others do not (replies its
+    // own subnet's NACL still drops): all of them, each told once.
+    const seen = groups.flatMap((group) => group.flows);
     let verified = true;
-    let risks = fix.risks;
-    set.members.forEach((member, k) => {
-      const verification = verify(changes, memberGroup(member));
+    const risks = new Map<string, FixRisk>();
+    for (const group of groups) {
+      const verification = verify(changes, group, undefined, seen);
       verified &&= verification.verified;
-      if (k === 0) risks = verification.risks;
-    });
-    wider = renderedFix(model, changes, { verified, risks });
+      for (const risk of verification.risks) if (!risks.has(risk.message)) risks.set(risk.message, risk);
+    }
+    wider = renderedFix(model, changes, { verified, risks: [...risks.values()] });
   }
   const message = wider
     ? `${lead} One rule for the range lets them all through, and the next ones (${wider.verified ? 'verified over every one of those findings' : 'not verified over all of those findings'}).`

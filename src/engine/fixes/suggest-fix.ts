@@ -1,4 +1,5 @@
 import type { BlockingControl } from '../evaluate/verdict';
+import type { ExplainedFlow } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixChange, FixRisk, SuggestedFix } from './fix';
@@ -21,9 +22,16 @@ export interface FixVerification {
 /**
  * Applies changes to a copy of the snapshot and re-evaluates the group's flows (see
  * `createFixVerifier`). `farEnd`, when the fix opens the far end of the path too: which of the
- * changes do, and the far end's requests they are for (their risks are told for those).
+ * changes do, and the far end's requests they are for (their risks are told for those). `seen`,
+ * when the changes answer other findings too (a dynamic-host-port set's one rule): their flows,
+ * whose interfaces and peers the risks count as observed, as the group's own.
  */
-export type FixVerifier = (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan) => FixVerification;
+export type FixVerifier = (
+  changes: FixChange[],
+  group: FindingGroup,
+  farEnd?: FarEndPlan,
+  seen?: readonly ExplainedFlow[],
+) => FixVerification;
 
 /** Names from the model: security-group names, NACL `Name` tags. */
 export function namingFromModel(model: NetworkModel): FixNaming {

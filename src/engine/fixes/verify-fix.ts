@@ -1,6 +1,6 @@
 import type { ExplainContext } from '../evaluate/explain-flow';
 import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
-import { peerAddressOf } from '../findings/explained-flow';
+import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import type { FindingGroup } from '../findings/finding-group';
 import { NetworkModel } from '../network/network-model';
@@ -71,12 +71,19 @@ function hostCidr(address: string): string {
  * covers other subnets' hosts), a referenced group carried by hosts other than the observed
  * peers, a CIDR wider than the observed peers, and port ranges wider than one port. Internet
  * exposure and other interfaces are told once per control, traffic and direction (and set of
- * interfaces), naming every peer they concern (`peers`).
+ * interfaces), naming every peer they concern (`peers`). The interfaces and peers of `seen` (flows
+ * of other findings the same change answers) count as observed too.
  */
-export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[]): FixRisk[] {
+export function risksOf(
+  model: NetworkModel,
+  group: FindingGroup,
+  reachable: NewlyReachable[],
+  seen: readonly ExplainedFlow[] = [],
+): FixRisk[] {
   const risks = new RiskList();
-  const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
-  const observedPeers = new Set(group.flows.map(peerAddressOf));
+  const observed = seen.length ? [...group.flows, ...seen] : group.flows;
+  const observedInterfaces = new Set(observed.map((f) => f.flow.interfaceId));
+  const observedPeers = new Set(observed.map(peerAddressOf));
   let peerSet: AddressSet | null = null;
   const observedLoadBalancers = new Set(
     [...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')),
@@ -185,11 +192,12 @@ function fixRisks(
   changes: FixChange[],
   reachable: NewlyReachable[],
   farEnd: FarEndPlan | undefined,
+  seen: readonly ExplainedFlow[] | undefined,
 ): FixRisk[] {
-  if (!farEnd?.changes.length) return risksOf(before, group, reachable);
+  if (!farEnd?.changes.length) return risksOf(before, group, reachable, seen);
   const far = new Set(farEnd.changes);
   const own = changes.filter((c) => !far.has(c));
-  const risks = risksOf(before, group, newlyReachableOf(after, own, before));
+  const risks = risksOf(before, group, newlyReachableOf(after, own, before), seen);
   for (const risk of risksOf(before, farEnd.group, newlyReachableOf(after, farEnd.changes, before))) {
     if (!risks.some((r) => r.message === risk.message)) risks.push(risk);
   }
@@ -244,12 +252,12 @@ export function createFixVerifier(
   ctx: ExplainContext,
   model: NetworkModel = NetworkModel.fromSnapshot(snapshot),
 ): FixVerifier {
-  return (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan): FixVerification => {
+  return (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan, seen?: readonly ExplainedFlow[]): FixVerification => {
     const flows = group.flows.map((f) => f.flow);
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
       const after = result.model ?? NetworkModel.fromSnapshot(result.snapshot);
-      const risks = fixRisks(model, after, group, changes, result.newlyReachable, farEnd);
+      const risks = fixRisks(model, after, group, changes, result.newlyReachable, farEnd, seen);
       const allTypes = allIcmpTypesRisk(changes, 'flow logs do not record the ICMP type, so no rule can name it');
       if (allTypes) risks.push(allTypes);
       const quota = ruleQuotaRisk(model, changes);

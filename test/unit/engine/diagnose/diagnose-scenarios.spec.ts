@@ -2807,4 +2807,12 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     }
     expect(set.fix!.verified).toBe(true);
   });
+  it('S136 the set’s rule on a group both task hosts carry: its risks take both hosts as the set’s own, not as other interfaces it opens', () => {
+    const result = runDiagnose(withAlb(baseWorld()), albTo([32771, 32790]));
+    for (const f of ruleFindings(result)) {
+      const risks = f.dynamicHostPorts!.fix!.risks;
+      expect(risks.filter((r) => r.kind === 'other-interfaces')).toEqual([]);
+      expect(risks.map((r) => r.kind)).toContain('port-range');
+    }
+  });
 });
