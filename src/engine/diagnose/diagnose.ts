@@ -558,9 +558,13 @@ function* finishInOrder(
 ): Generator<DiagnosedFinding> {
   const ledger = new NaclRuleNumberLedger();
   const flowsOf = (i: number) => kept.rows.range(kept.starts[i], kept.starts[i + 1]);
+  // The set search reads a finding's flows one by one, and stops at the first it cannot use.
+  const eachFlowOf = function* (i: number): Generator<ExplainedFlow> {
+    for (let row = kept.starts[i]; row < kept.starts[i + 1]; row++) yield kept.rows.at(row);
+  };
   const hostPorts = dynamicHostPortSets(
     model,
-    pending.map((p, i) => (p?.made.kind === 'rule' ? { group: p.made.group, flows: () => flowsOf(i) } : null)),
+    pending.map((p, i) => (p?.made.kind === 'rule' ? { group: p.made.group, flows: () => eachFlowOf(i) } : null)),
   );
   // The shells of the sets' findings, kept past their turn: a set's rule is verified over all of them.
   const shells = new Map<number, Omit<FindingGroup, 'flows'>>();

@@ -24,7 +24,8 @@ const MIN_PORTS = 2;
 /** A pending rule finding of the diagnosis, as the set search sees it. */
 export interface HostPortCandidate {
   group: Omit<FindingGroup, 'flows'>;
-  flows: () => readonly ExplainedFlow[];
+  /** Its flows, made as they are read: the search stops at the first no load balancer opened. */
+  flows: () => Iterable<ExplainedFlow>;
 }
 
 /** The rule findings of one load balancer's connections refused by one group, in one direction, on ports of the ephemeral range. */
@@ -44,27 +45,41 @@ export interface HostPortSet {
  * The sets among the candidates, by member index: findings of new TCP connections that one load
  * balancer opened, refused by a security group — the targets' inbound, or the load balancer's own
  * outbound — on a port at or above 32768 (where Linux's and Windows' ephemeral ranges start),
- * with at least two ports for one group, direction and load balancer. The candidates' flows are read only for findings that pass the rest.
+ * with at least two ports for one group, direction and load balancer. A candidate's flows are read
+ * only when another candidate of its group and direction passes the rest too, and only until one
+ * shows a client other than a load balancer.
  */
 export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (HostPortCandidate | null)[]): Map<number, HostPortSet> {
-  const byKey = new Map<string, HostPortSet>();
+  // Findings that could be in a set by their control, protocol and port, by group and direction:
+  // one alone there makes no set, and its flows are not read.
+  const eligible = new Map<string, { index: number; candidate: HostPortCandidate; groupIds: string[]; port: number }[]>();
   candidates.forEach((candidate, index) => {
     if (!candidate) return;
     const { group } = candidate;
     const { blockedBy } = group;
     if (blockedBy.control !== 'security-group' || group.protocol !== 6) return;
     if (group.returnTraffic || group.port === null || group.port < EPHEMERAL_RANGES.linux.from) return;
-    const loadBalancer = soleLoadBalancer(model, candidate.flows(), group.direction);
-    if (!loadBalancer) return;
     const groupIds = [...blockedBy.groupIds].sort();
     // One group may be the load balancer's and its targets' both: what it refuses inbound and
     // outbound are two sets, each answered by a rule of its own direction.
-    const key = `${group.direction}|${groupIds.join(',')}|${loadBalancer}`;
-    const set = byKey.get(key) ?? { loadBalancer, groupIds, members: [], ports: [] };
-    set.members.push(index);
-    set.ports.push(group.port);
-    byKey.set(key, set);
+    const key = `${group.direction}|${groupIds.join(',')}`;
+    const list = eligible.get(key) ?? [];
+    list.push({ index, candidate, groupIds, port: group.port });
+    eligible.set(key, list);
   });
+  const byKey = new Map<string, HostPortSet>();
+  for (const [key, list] of eligible) {
+    if (list.length < MIN_PORTS) continue;
+    for (const { index, candidate, groupIds, port } of list) {
+      const loadBalancer = soleLoadBalancer(model, candidate.flows(), candidate.group.direction);
+      if (!loadBalancer) continue;
+      const setKey = `${key}|${loadBalancer}`;
+      const set = byKey.get(setKey) ?? { loadBalancer, groupIds, members: [], ports: [] };
+      set.members.push(index);
+      set.ports.push(port);
+      byKey.set(setKey, set);
+    }
+  }
   const sets = new Map<number, HostPortSet>();
   for (const set of byKey.values()) {
     if (set.members.length < MIN_PORTS) continue;
@@ -81,7 +96,7 @@ export function dynamicHostPortSets(model: NetworkModel, candidates: readonly (H
  * balancers): inbound, the load balancer every peer is an interface of; outbound (its own group
  * refusing it), the one every capturing interface is.
  */
-function soleLoadBalancer(model: NetworkModel, flows: readonly ExplainedFlow[], direction: Direction): string | null {
+function soleLoadBalancer(model: NetworkModel, flows: Iterable<ExplainedFlow>, direction: Direction): string | null {
   let found: string | null = null;
   const seen = new Set<string>();
   for (const item of flows) {
