@@ -312,7 +312,9 @@ const transitGatewayVpcAttachment = ec2Object({
 
 /**
  * A member a live read left out because AWS refused the call. Its words end up in path output, so
- * each has the shape AWS gives it: an IAM action, a region name, an error code.
+ * each has the shape AWS gives it: an IAM action, a region name, an error code (an AWS one, a
+ * Service Quotas `ErrorReason` such as SERVICE_QUOTA_NOT_AVAILABLE_ERROR, or the network's, such
+ * as EAI_AGAIN, for a call that never reached AWS).
  */
 const notRead = ec2Object({
   Member: z.string().regex(/^[A-Z][A-Za-z]*$/, { message: 'expected a snapshot member name (RouteTables)' }),
@@ -324,7 +326,7 @@ const notRead = ec2Object({
     .optional(),
   ErrorCode: z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9.]*$/, { message: 'expected an AWS error code (UnauthorizedOperation)' })
+    .regex(/^[A-Za-z][A-Za-z0-9._]*$/, { message: 'expected an AWS error code (UnauthorizedOperation)' })
     .optional(),
 });
 

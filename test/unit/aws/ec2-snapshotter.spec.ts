@@ -466,6 +466,11 @@ describe('Ec2Snapshotter', () => {
       Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:443'), { code: 'ECONNREFUSED' }),
       'ECONNREFUSED',
     ],
+    [
+      'out of reach, its name not even resolved (a network without DNS to it)',
+      Object.assign(new Error('getaddrinfo EAI_AGAIN servicequotas.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN' }),
+      'EAI_AGAIN',
+    ],
   ])(
     'GetServiceQuota %s: the quota only refines the fixes, so the read goes on without it and names the failure in NotRead',
     async (_case, error, code) => {
