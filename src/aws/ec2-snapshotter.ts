@@ -236,12 +236,24 @@ export class Ec2Snapshotter {
     }
   }
 
-  /** The account's rules-per-group quota in the target's region, as Service Quotas gives it. */
+  /**
+   * The account's rules-per-group quota in the target's region, as Service Quotas gives it. A
+   * quota given without its value (`ErrorReason` in its place: SERVICE_QUOTA_NOT_AVAILABLE_ERROR, a
+   * dependency refused or throttled) fails like the call, under that code: the snapshot goes on
+   * without it, where the contract would refuse it and every analysis of the target with it.
+   */
   private async ruleQuota(target: AwsTarget): Promise<ServiceQuota[]> {
     const { GetServiceQuotaCommand } = serviceQuotasSdk();
     try {
       const { Quota } = await this.clients.serviceQuotas(target).send(new GetServiceQuotaCommand({ ...RULES_PER_GROUP_QUOTA }));
-      return Quota ? [Quota as ServiceQuota] : [];
+      if (!Quota) return [];
+      if (typeof Quota.Value !== 'number') {
+        const reason = Quota.ErrorReason;
+        const failure = new Error(reason?.ErrorMessage ?? 'the quota came without its value');
+        failure.name = reason?.ErrorCode ?? 'NoQuotaValue';
+        throw failure;
+      }
+      return [Quota as ServiceQuota];
     } catch (error) {
       throw withFailedCall(error, GET_SERVICE_QUOTA, target);
     }

@@ -438,6 +438,29 @@ describe('Ec2Snapshotter', () => {
     },
   );
 
+  it('when GetServiceQuota gives the quota without a value (ErrorReason instead), takes the snapshot without it and names the reason in NotRead', async () => {
+    const { Value: _value, ...quota } = ruleQuotaOf(60, { region: 'eu-west-1' });
+    quotasMock.on(GetServiceQuotaCommand).resolves({
+      $metadata: { httpStatusCode: 200, requestId: '6f1d5b0e-sq-0004', attempts: 1, totalRetryDelay: 0 },
+      Quota: {
+        ...quota,
+        ErrorReason: { ErrorCode: 'SERVICE_QUOTA_NOT_AVAILABLE_ERROR', ErrorMessage: 'The quota value is not available.' },
+      },
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot).not.toHaveProperty('ServiceQuotas');
+    expect(snapshot.NotRead).toEqual([
+      {
+        Member: 'ServiceQuotas',
+        Action: 'servicequotas:GetServiceQuota',
+        AccountId: '111122223333',
+        Region: 'eu-west-1',
+        ErrorCode: 'SERVICE_QUOTA_NOT_AVAILABLE_ERROR',
+      },
+    ]);
+    expect(snapshot.SecurityGroups).toHaveLength(2);
+  });
+
   it('beside a refused DescribeRouteTables, a refused GetServiceQuota is named after it', async () => {
     ec2Mock.on(DescribeRouteTablesCommand).rejects(refusal('UnauthorizedOperation'));
     quotasMock
