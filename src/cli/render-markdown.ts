@@ -61,7 +61,14 @@ function details(finding: Finding, index: number): string {
   const hostPorts = finding.dynamicHostPorts;
   if (hostPorts) {
     lines.push('', `**Port range:** ${hostPorts.message}`);
-    if (hostPorts.fix) lines.push('', '```sh', ...hostPorts.fix.awsCli.split('\n'), '```');
+    if (hostPorts.fix) {
+      lines.push('', '```sh', ...hostPorts.fix.awsCli.split('\n'), '```');
+      // What the range rule opens is its own: the finding's risks above are the one-port fix's.
+      if (hostPorts.fix.risks.length) {
+        lines.push('', 'Risks of the range rule:');
+        for (const risk of hostPorts.fix.risks) lines.push(`- ${risk.message}`);
+      }
+    }
   }
   // Each entry is one line: a value's control characters (a newline too) cannot reach the terminal.
   return lines.map(escapeControl).join('\n');

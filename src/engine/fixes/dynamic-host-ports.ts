@@ -8,6 +8,7 @@ import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import type { DynamicHostPorts, FixChange, FixRisk, SuggestedFix } from './fix';
 import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-params';
 import { type FixVerifier, renderedFix } from './suggest-fix';
+import { CLIENT_EPHEMERAL_RANGE } from './verify-fix';
 
 /*
  * A container instance behind a load balancer with dynamic host ports (ECS tasks in bridge mode
@@ -146,7 +147,10 @@ export function dynamicHostPortsOf(
     for (const group of groups) {
       const verification = verify(changes, group, undefined, seen);
       verified &&= verification.verified;
-      for (const risk of verification.risks) if (!risks.has(risk.message)) risks.set(risk.message, risk);
+      for (const risk of verification.risks) {
+        const told = hostPortsRisk(risk, range);
+        if (!risks.has(told.message)) risks.set(told.message, told);
+      }
     }
     wider = renderedFix(model, changes, { verified, risks: [...risks.values()] });
   }
@@ -177,6 +181,18 @@ function widenedChange(change: FixChange, port: number, range: { from: number; t
     return { ...change, params: { ...params, PortRange: { From: range.from, To: range.to } } as unknown as FixChange['params'] };
   }
   return change;
+}
+
+/**
+ * A risk of the set's rule as it concerns the set: the range it admits is where the containers'
+ * host ports come from, not the clients' ephemeral ports a reply's range is.
+ */
+function hostPortsRisk(risk: FixRisk, range: { from: number; to: number }): FixRisk {
+  const ports = risk.ports as { from: number; to: number } | undefined;
+  if (risk.kind !== 'port-range' || ports?.from !== range.from || ports.to !== range.to) return risk;
+  const suffix = `(${CLIENT_EPHEMERAL_RANGE})`;
+  if (!risk.message.endsWith(suffix)) return risk;
+  return { ...risk, message: `${risk.message.slice(0, -suffix.length)}(the range the containers' host ports are taken from)` };
 }
 
 /** Up to six ports, then how many more. */

@@ -18,6 +18,9 @@ import type { FixVerification, FixVerifier } from './suggest-fix';
 
 const MAX_LISTED = 5;
 
+/** How a `port-range` risk names a range of ports from 1024 up: where the clients' connections come from. */
+export const CLIENT_EPHEMERAL_RANGE = "the clients' ephemeral range";
+
 /** How many addresses a CIDR block holds. */
 function cidrSize(cidr: string): bigint {
   const bits = addressFamily(cidr) === 4 ? 32 : 128;
@@ -166,7 +169,7 @@ export function risksOf(
       // privileged ones, say), not an ephemeral range: a client may come from another port next time.
       const whose =
         ports.from >= EPHEMERAL_PORT_FLOOR
-          ? "the clients' ephemeral range"
+          ? CLIENT_EPHEMERAL_RANGE
           : ports.to < EPHEMERAL_PORT_FLOOR
             ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
             : 'the client ports seen in the flows, from below 1024 up: a client sending from a port outside them is still refused';

@@ -2815,4 +2815,15 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
       expect(risks.map((r) => r.kind)).toContain('port-range');
     }
   });
+
+  it('S137 the set’s rule has risks of its own, told as its: the range is the tasks’ host ports, and text and markdown list them under it', () => {
+    const result = runDiagnose(withAlb(baseWorld()), albTo([32771, 32790]));
+    const f = ruleFindings(result)[0];
+    const range = f.dynamicHostPorts!.fix!.risks.filter((r) => r.kind === 'port-range');
+    expect(range.map((r) => r.message)).toEqual(["sg-app admits ports 32768-60999 (the range the containers' host ports are taken from)"]);
+    const text = renderText(result, { width: 200 });
+    const markdown = renderMarkdown(result);
+    for (const out of [text, markdown])
+      expect(out).toContain("sg-app admits ports 32768-60999 (the range the containers' host ports are taken from)");
+  });
 });
