@@ -135,6 +135,8 @@ export function dynamicHostPortsOf(
     `of ${range.from}-${range.to} (${listedPorts(set.ports)}), each a finding of its own: the dynamic host ports of the containers ` +
     'behind it (ECS tasks in bridge mode), new ones at every deployment.';
   let wider: SuggestedFix | null = null;
+  /** The ports of the members the rule leaves refused. */
+  const unverified: number[] = [];
   if (fix) {
     const changes = fix.changes.map((change) => widenedChange(change, port, range));
     const groups = set.members.map(memberGroup);
@@ -142,21 +144,24 @@ export function dynamicHostPortsOf(
     // "other interface" the rule opens. Each member may find risks the others do not (replies its
     // own subnet's NACL still drops): all of them, each told once.
     const seen = groups.flatMap((group) => group.flows);
-    let verified = true;
     const risks = new Map<string, FixRisk>();
-    for (const group of groups) {
+    groups.forEach((group, k) => {
       const verification = verify(changes, group, undefined, seen);
-      verified &&= verification.verified;
+      if (!verification.verified) unverified.push(set.ports[k]);
       for (const risk of verification.risks) {
         const told = hostPortsRisk(risk, range);
         if (!risks.has(told.message)) risks.set(told.message, told);
       }
-    }
-    wider = renderedFix(model, changes, { verified, risks: [...risks.values()] });
+    });
+    wider = renderedFix(model, changes, { verified: unverified.length === 0, risks: [...risks.values()] });
   }
-  const message = wider
-    ? `${lead} One rule for the range lets them all through, and the next ones (${wider.verified ? 'verified over every one of those findings' : 'not verified over all of those findings'}).`
-    : lead;
+  // Unverified, the rule is no answer yet: the message names the findings it leaves refused
+  // (something other than the group refuses them too, which their own fixes open).
+  const message = !wider
+    ? lead
+    : unverified.length === 0
+      ? `${lead} One rule for the range lets them all through, and the next ones (verified over every one of those findings).`
+      : `${lead} One rule for the range would admit them and the next ones, but it is not verified: simulated, it leaves the connections to ${listedPorts(unverified)} refused.`;
   const answer = { loadBalancer: set.loadBalancer, ports: set.ports, range, message, fix: wider };
   // Without a fix of its own, a member leaves the rule to the next one that has one.
   if (wider) set.answer = answer;

@@ -2826,4 +2826,22 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     for (const out of [text, markdown])
       expect(out).toContain("sg-app admits ports 32768-60999 (the range the containers' host ports are taken from)");
   });
+
+  it('S138 the set’s rule made from a finding whose fix leaves another’s NACL deny in place: not verified, and the message does not say it lets them through', () => {
+    const world = withAlb(baseWorld())
+      .egress('sg-alb', tcp(8080, 'sg-app'))
+      .ingress('sg-app', tcp([32768, 60999], 'sg-alb'))
+      .acl('acl-web', [allow(100, '0.0.0.0/0')], [deny(1, '10.0.1.0/24', '6', [32771, 32771]), allow(100, '0.0.0.0/0')]);
+    // More retries to 32790: its finding comes first, and its fix opens no NACL.
+    const recs = [
+      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP1, sport: 21000, dport: 32771 }, 4, 30),
+      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP2, sport: 21010, dport: 32790 }, 10, 30),
+    ];
+    const findings = ruleFindings(runDiagnose(world, recs));
+    expect(findings.map((f) => f.traffic.port)).toEqual([32790, 32771]);
+    const set = findings[0].dynamicHostPorts!;
+    expect(set.fix!.verified).toBe(false);
+    expect(set.message).not.toContain('lets them all through');
+    expect(set.message).toMatch(/not verified: simulated, it leaves the connections to 32771 refused\.$/);
+  });
 });
