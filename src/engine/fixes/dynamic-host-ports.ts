@@ -139,14 +139,19 @@ export function dynamicHostPortsOf(
   const unverified: number[] = [];
   if (fix) {
     const changes = fix.changes.map((change) => widenedChange(change, port, range));
-    const groups = set.members.map(memberGroup);
     // Every member's interfaces and peers are the set's own: a host of another member is no
     // "other interface" the rule opens. Each member may find risks the others do not (replies its
-    // own subnet's NACL still drops): all of them, each told once.
-    const seen = groups.flatMap((group) => group.flows);
+    // own subnet's NACL still drops): all of them, each told once. One member's flows at a time.
+    const seen = { interfaceIds: new Set<string>(), peers: new Set<string>() };
+    for (const member of set.members) {
+      for (const item of memberGroup(member).flows) {
+        seen.interfaceIds.add(item.flow.interfaceId);
+        seen.peers.add(peerAddressOf(item));
+      }
+    }
     const risks = new Map<string, FixRisk>();
-    groups.forEach((group, k) => {
-      const verification = verify(changes, group, undefined, seen);
+    set.members.forEach((member, k) => {
+      const verification = verify(changes, memberGroup(member), undefined, seen);
       if (!verification.verified) unverified.push(set.ports[k]);
       for (const risk of verification.risks) {
         const told = hostPortsRisk(risk, range);

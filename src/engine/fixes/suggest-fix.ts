@@ -1,5 +1,4 @@
 import type { BlockingControl } from '../evaluate/verdict';
-import type { ExplainedFlow } from '../findings/explained-flow';
 import type { FindingGroup } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
 import type { FixChange, FixRisk, SuggestedFix } from './fix';
@@ -20,18 +19,22 @@ export interface FixVerification {
 }
 
 /**
+ * The interfaces (ids) and peers (addresses) of flows beyond a group's own that a fix answers too,
+ * which its risks count as observed.
+ */
+export interface ObservedEnds {
+  interfaceIds: ReadonlySet<string>;
+  peers: ReadonlySet<string>;
+}
+
+/**
  * Applies changes to a copy of the snapshot and re-evaluates the group's flows (see
  * `createFixVerifier`). `farEnd`, when the fix opens the far end of the path too: which of the
  * changes do, and the far end's requests they are for (their risks are told for those). `seen`,
- * when the changes answer other findings too (a dynamic-host-port set's one rule): their flows,
- * whose interfaces and peers the risks count as observed, as the group's own.
+ * when the changes answer other findings too (a dynamic-host-port set's one rule): their
+ * interfaces and peers, which the risks count as observed, as the group's own.
  */
-export type FixVerifier = (
-  changes: FixChange[],
-  group: FindingGroup,
-  farEnd?: FarEndPlan,
-  seen?: readonly ExplainedFlow[],
-) => FixVerification;
+export type FixVerifier = (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan, seen?: ObservedEnds) => FixVerification;
 
 /** Names from the model: security-group names, NACL `Name` tags. */
 export function namingFromModel(model: NetworkModel): FixNaming {

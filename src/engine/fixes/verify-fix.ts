@@ -1,6 +1,6 @@
 import type { ExplainContext } from '../evaluate/explain-flow';
 import { EPHEMERAL_PORT_FLOOR } from '../flow-log/port-collapse';
-import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
+import { peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import type { FindingGroup } from '../findings/finding-group';
 import { NetworkModel } from '../network/network-model';
@@ -14,7 +14,7 @@ import { allIcmpTypesRisk } from './icmp-type.util';
 import { ruleQuotaRisk } from './group-rule-quota';
 import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndCrossings, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
-import type { FixVerification, FixVerifier } from './suggest-fix';
+import type { FixVerification, FixVerifier, ObservedEnds } from './suggest-fix';
 
 const MAX_LISTED = 5;
 
@@ -74,19 +74,15 @@ function hostCidr(address: string): string {
  * covers other subnets' hosts), a referenced group carried by hosts other than the observed
  * peers, a CIDR wider than the observed peers, and port ranges wider than one port. Internet
  * exposure and other interfaces are told once per control, traffic and direction (and set of
- * interfaces), naming every peer they concern (`peers`). The interfaces and peers of `seen` (flows
- * of other findings the same change answers) count as observed too.
+ * interfaces), naming every peer they concern (`peers`). The interfaces and peers of `seen` (of
+ * other findings the same change answers) count as observed too.
  */
-export function risksOf(
-  model: NetworkModel,
-  group: FindingGroup,
-  reachable: NewlyReachable[],
-  seen: readonly ExplainedFlow[] = [],
-): FixRisk[] {
+export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[], seen?: ObservedEnds): FixRisk[] {
   const risks = new RiskList();
-  const observed = seen.length ? [...group.flows, ...seen] : group.flows;
-  const observedInterfaces = new Set(observed.map((f) => f.flow.interfaceId));
-  const observedPeers = new Set(observed.map(peerAddressOf));
+  const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
+  const observedPeers = new Set(group.flows.map(peerAddressOf));
+  for (const id of seen?.interfaceIds ?? []) observedInterfaces.add(id);
+  for (const peer of seen?.peers ?? []) observedPeers.add(peer);
   let peerSet: AddressSet | null = null;
   const observedLoadBalancers = new Set(
     [...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')),
@@ -195,7 +191,7 @@ function fixRisks(
   changes: FixChange[],
   reachable: NewlyReachable[],
   farEnd: FarEndPlan | undefined,
-  seen: readonly ExplainedFlow[] | undefined,
+  seen: ObservedEnds | undefined,
 ): FixRisk[] {
   if (!farEnd?.changes.length) return risksOf(before, group, reachable, seen);
   const far = new Set(farEnd.changes);
@@ -255,7 +251,7 @@ export function createFixVerifier(
   ctx: ExplainContext,
   model: NetworkModel = NetworkModel.fromSnapshot(snapshot),
 ): FixVerifier {
-  return (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan, seen?: readonly ExplainedFlow[]): FixVerification => {
+  return (changes: FixChange[], group: FindingGroup, farEnd?: FarEndPlan, seen?: ObservedEnds): FixVerification => {
     const flows = group.flows.map((f) => f.flow);
     try {
       const result = simulate(snapshot, changes, flows, ctx, model);
