@@ -337,7 +337,13 @@ const notRead = ec2Object({
 const serviceQuota = ec2Object({
   ServiceCode: z.string(),
   ServiceName: z.string().optional(),
-  QuotaArn: z.string().optional(),
+  // The account part is empty in an AWS default quota's ARN; anything else in it would hide whose quota it is.
+  QuotaArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:servicequotas:[a-z0-9-]*:(\d{12})?:.+$/, {
+      message: 'expected a Service Quotas ARN (arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-0EA8095F)',
+    })
+    .optional(),
   QuotaCode: z.string(),
   QuotaName: z.string().optional(),
   Value: z.number().optional(),

@@ -82,6 +82,25 @@ describe('ServiceQuotas: the Service Quotas quotas of a snapshot', () => {
     expect(mergeSnapshots([{ ServiceQuotas: [groupsPerInterfaceQuotaOf(value)] }]).ServiceQuotas).toHaveLength(1);
   });
 
+  it.each([
+    'arn:aws:servicequotas:eu-west-1:12345678901x:vpc/L-0EA8095F',
+    'L-0EA8095F',
+    'arn:aws:ec2:eu-west-1:123456789012:vpc/L-0EA8095F',
+  ])('refuses a quota ARN %s: whose quota it is would be lost, and it would hold every account’s groups', (QuotaArn) => {
+    const error = mergeError([{ Quota: { ...ruleQuotaOf(200), QuotaArn } }]);
+    expect(error.path).toBe('Quota.QuotaArn');
+    expect(error.detail).toMatch(/^expected a Service Quotas ARN/);
+  });
+
+  it('takes an AWS default quota’s ARN, which names no account, and one of another partition', () => {
+    for (const QuotaArn of [
+      'arn:aws:servicequotas:eu-west-1::vpc/L-0EA8095F',
+      'arn:aws-cn:servicequotas:cn-north-1:123456789012:vpc/L-0EA8095F',
+    ]) {
+      expect(mergeSnapshots([{ Quota: { ...ruleQuotaOf(200), QuotaArn } }]).ServiceQuotas).toHaveLength(1);
+    }
+  });
+
   it('a rule quota without its Value is refused: it would hold nothing to', () => {
     const { Value: _value, ...withoutValue } = ruleQuotaOf(200);
     expect(mergeError([{ Quota: withoutValue }]).path).toBe('Quota.Value');
