@@ -102,3 +102,9 @@ function peersOf(perm: Record<string, unknown>): string {
   ];
   return peers.length > 0 ? peers.join(', ') : 'anywhere';
 }
+
+/** Why a finding has no fix, as a sentence: the engine's note when it gave one (a NAT gateway, too many peers, …), else that noise gets none. */
+export function noFixSentence(finding: Finding): string {
+  if (finding.fixNote) return finding.fixNote.message;
+  return finding.classification === 'likely-noise' ? 'No change is suggested: this traffic looks like noise.' : 'No change is suggested.';
+}

@@ -1,5 +1,13 @@
 import type { Finding, Severity } from '../../engine/findings/finding';
-import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../../engine/findings/finding-text';
+import {
+  describeChange,
+  describeControl,
+  findingTitle,
+  interfacesLabel,
+  noFixSentence,
+  serviceLabel,
+  topPeers,
+} from '../../engine/findings/finding-text';
 import { AdfDocument, AdfNode, bulletList, code, codeBlock, doc, heading, link, paragraph, strong, table, text } from './adf';
 
 export interface JiraProjectConfig {
@@ -92,13 +100,14 @@ export function buildFindingDescription(finding: Finding, context: TicketContext
     heading(3, 'Suggested fix'),
   ];
   if (fix === null) {
-    nodes.push(paragraph('No change is suggested: this traffic looks like noise.'));
+    nodes.push(paragraph(noFixSentence(finding)));
   } else {
     nodes.push(
       bulletList(fix.changes.map(describeChange)),
       paragraph(
         fix.verified ? 'Verified by simulation: the observed flows become allowed.' : 'Not verified by simulation: review before applying.',
       ),
+      ...(finding.fixNote ? [paragraph(finding.fixNote.message)] : []),
       heading(4, 'AWS CLI'),
       codeBlock(fix.awsCli, 'bash'),
       heading(4, 'Terraform'),
@@ -106,6 +115,11 @@ export function buildFindingDescription(finding: Finding, context: TicketContext
       heading(3, 'Risks'),
       fix.risks.length > 0 ? bulletList(fix.risks.map((r) => `${r.kind}: ${r.message}`)) : paragraph('None identified.'),
     );
+  }
+  const hostPorts = finding.dynamicHostPorts;
+  if (hostPorts) {
+    nodes.push(heading(3, 'One rule for the dynamic host ports'), paragraph(hostPorts.message));
+    if (hostPorts.fix) nodes.push(codeBlock(hostPorts.fix.awsCli, 'bash'));
   }
   nodes.push(fingerprintFooter(finding, context));
   return doc(...nodes);

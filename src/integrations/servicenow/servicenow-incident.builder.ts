@@ -1,5 +1,13 @@
 import type { Finding, Severity } from '../../engine/findings/finding';
-import { describeChange, describeControl, findingTitle, interfacesLabel, serviceLabel, topPeers } from '../../engine/findings/finding-text';
+import {
+  describeChange,
+  describeControl,
+  findingTitle,
+  interfacesLabel,
+  noFixSentence,
+  serviceLabel,
+  topPeers,
+} from '../../engine/findings/finding-text';
 import type { TicketContext } from '../jira/jira-issue.builder';
 
 export interface ServiceNowIncidentConfig {
@@ -81,11 +89,12 @@ function incidentDescription(finding: Finding, context: TicketContext): string {
     '',
   ];
   if (fix === null) {
-    lines.push('No change suggested: this traffic looks like noise.');
+    lines.push(noFixSentence(finding));
   } else {
     lines.push(
       `Suggested fix${fix.verified ? ' (verified by simulation)' : ' (not verified)'}:`,
       ...fix.changes.map((c) => `  - ${describeChange(c)}`),
+      ...(finding.fixNote ? [finding.fixNote.message] : []),
       '',
       'AWS CLI:',
       fix.awsCli,
@@ -96,6 +105,8 @@ function incidentDescription(finding: Finding, context: TicketContext): string {
       `Risks: ${fix.risks.length > 0 ? fix.risks.map((r) => r.message).join('; ') : 'none identified'}`,
     );
   }
+  const hostPorts = finding.dynamicHostPorts;
+  if (hostPorts) lines.push('', `Dynamic host ports: ${hostPorts.message}`, ...(hostPorts.fix ? [hostPorts.fix.awsCli] : []));
   lines.push('', `Fingerprint: ${finding.fingerprint}`);
   if (context.targetLabel) lines.push(`Target: ${context.targetLabel}`);
   if (context.findingUrl) lines.push(`Details: ${context.findingUrl}`);

@@ -52,6 +52,9 @@ export function buildSlackMessage(event: SlackFindingEvent, finding: Finding, co
     const fence = '```';
     const room = SECTION_MAX - fence.length * 2 - 2;
     blocks.push(section(`${fence}\n${truncate(escape(fix.awsCli), room)}\n${fence}`));
+    if (finding.dynamicHostPorts) blocks.push(section(`*Dynamic host ports*\n${escape(finding.dynamicHostPorts.message)}`));
+  } else if (fix === null && event !== 'finding.resolved' && finding.fixNote) {
+    blocks.push(section(`*No fix*\n${escape(finding.fixNote.message)}`));
   }
   const footer = [`Fingerprint \`${escape(finding.fingerprint)}\``];
   if (context.targetLabel) footer.push(escape(context.targetLabel));
