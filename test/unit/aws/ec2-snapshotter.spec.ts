@@ -412,32 +412,6 @@ describe('Ec2Snapshotter', () => {
     expect(snapshot).not.toHaveProperty('NotRead');
   });
 
-  it.each([
-    new AccessDeniedException({ message: 'You do not have sufficient access to perform this action.', $metadata: { httpStatusCode: 400 } }),
-    new NoSuchResourceException({
-      message: 'The request failed because the specified service quota does not exist.',
-      $metadata: { httpStatusCode: 400 },
-    }),
-  ])(
-    'when GetServiceQuota answers $name, takes the snapshot without the quota and names it in NotRead: EC2’s default stands',
-    async (error) => {
-      quotasMock.on(GetServiceQuotaCommand).rejects(error);
-      const snapshot = await snapshotter.snapshot(target);
-      expect(snapshot).not.toHaveProperty('ServiceQuotas');
-      expect(snapshot.NotRead).toEqual([
-        {
-          Member: 'ServiceQuotas',
-          Action: 'servicequotas:GetServiceQuota',
-          AccountId: '111122223333',
-          Region: 'eu-west-1',
-          ErrorCode: error.name,
-        },
-      ]);
-      expect(snapshot.SecurityGroups).toHaveLength(2);
-      expect(snapshot.RouteTables).toHaveLength(2);
-    },
-  );
-
   it('when GetServiceQuota gives the quota without a value (ErrorReason instead), takes the snapshot without it and names the reason in NotRead', async () => {
     const { Value: _value, ...quota } = ruleQuotaOf(60, { region: 'eu-west-1' });
     quotasMock.on(GetServiceQuotaCommand).resolves({
@@ -475,6 +449,22 @@ describe('Ec2Snapshotter', () => {
 
   it.each([
     [
+      'refused (a role granted before sgdoctor asked for it)',
+      new AccessDeniedException({
+        message: 'You do not have sufficient access to perform this action.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'AccessDeniedException',
+    ],
+    [
+      'without a value to give in the Region',
+      new NoSuchResourceException({
+        message: 'The request failed because the specified service quota does not exist.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'NoSuchResourceException',
+    ],
+    [
       'still throttled once the SDK’s retries are spent',
       new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
       'TooManyRequestsException',
@@ -510,6 +500,7 @@ describe('Ec2Snapshotter', () => {
         },
       ]);
       expect(snapshot.SecurityGroups).toHaveLength(2);
+      expect(snapshot.RouteTables).toHaveLength(2);
     },
   );
 
