@@ -7,7 +7,8 @@ import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
  * What the one query of a window returns besides the REJECT aggregates, written from the rule the
  * SQL implements (not from the SQL): the ACCEPT aggregates that are the reverse of a rejected flow
  * at the same interface, and for each service of a rejected flow up to ACCEPTED_PEERS_PER_SERVICE
- * accepted peers on each side, peers not rejected at that service first, then by address.
+ * accepted peers on each side, peers not rejected at that service first, then by address, each by
+ * its busiest flow (of equally busy ones, the first by the other end's address, then direction).
  */
 export function acceptEvidence(
   reject: readonly FlowAggregate[],
@@ -44,13 +45,24 @@ export function acceptEvidence(
     }
     for (const [key, peers] of byService) {
       const order = [...peers.keys()].sort(
-        (a, b) => Number(rejectedPeers.has(`${key}|${a}`)) - Number(rejectedPeers.has(`${key}|${b}`)) || (a < b ? -1 : a > b ? 1 : 0),
+        (a, b) => Number(rejectedPeers.has(`${key}|${a}`)) - Number(rejectedPeers.has(`${key}|${b}`)) || byteOrder(a, b),
       );
       for (const peer of order.slice(0, peersPerService)) {
-        const busiest = [...peers.get(peer)!].sort((a, b) => b.records - a.records)[0]!;
+        // The busiest of the peer's flows; of equally busy ones, the first by the other end's
+        // address, then by direction (byte order), so that one is kept whatever the input order.
+        const other = (flow: FlowAggregate) => (side === 'src' ? flow.dstaddr : flow.srcaddr);
+        const busiest = [...peers.get(peer)!].sort(
+          (a, b) =>
+            b.records - a.records || byteOrder(other(a), other(b)) || byteOrder(a.flowDirection ?? '\uffff', b.flowDirection ?? '\uffff'),
+        )[0]!;
         kept.add(busiest);
       }
     }
   }
   return accept.filter((flow) => kept.has(flow));
+}
+
+/** Strings in byte order (ASCII here), as Athena compares them. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
