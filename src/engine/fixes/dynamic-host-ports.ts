@@ -7,8 +7,7 @@ import type { NetworkModel } from '../network/network-model';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
 import type { DynamicHostPorts, FixChange, FixRisk, SuggestedFix } from './fix';
 import type { AuthorizeSecurityGroupParams, NetworkAclEntryParams } from './fix-params';
-import { type FixVerifier, renderedFix } from './suggest-fix';
-import { CLIENT_EPHEMERAL_RANGE } from './verify-fix';
+import { type FixVerifier, type ObservedEnds, renderedFix } from './suggest-fix';
 
 /*
  * A container instance behind a load balancer with dynamic host ports (ECS tasks in bridge mode
@@ -142,21 +141,26 @@ export function dynamicHostPortsOf(
     // Every member's interfaces and peers are the set's own: a host of another member is no
     // "other interface" the rule opens. Each member may find risks the others do not (replies its
     // own subnet's NACL still drops): all of them, each told once. One member's flows at a time.
-    const seen = { interfaceIds: new Set<string>(), peers: new Set<string>() };
+    // The range it admits is where the containers' host ports come from, not the clients'
+    // ephemeral ports a reply's range is: its port-range risk says so.
+    const interfaceIds = new Set<string>();
+    const peers = new Set<string>();
     for (const member of set.members) {
       for (const item of memberGroup(member).flows) {
-        seen.interfaceIds.add(item.flow.interfaceId);
-        seen.peers.add(peerAddressOf(item));
+        interfaceIds.add(item.flow.interfaceId);
+        peers.add(peerAddressOf(item));
       }
     }
+    const beyond: ObservedEnds = {
+      interfaceIds,
+      peers,
+      portRange: { ...range, label: "the range the containers' host ports are taken from" },
+    };
     const risks = new Map<string, FixRisk>();
     set.members.forEach((member, k) => {
-      const verification = verify(changes, memberGroup(member), undefined, seen);
+      const verification = verify(changes, memberGroup(member), undefined, beyond);
       if (!verification.verified) unverified.push(set.ports[k]);
-      for (const risk of verification.risks) {
-        const told = hostPortsRisk(risk, range);
-        if (!risks.has(told.message)) risks.set(told.message, told);
-      }
+      for (const risk of verification.risks) if (!risks.has(risk.message)) risks.set(risk.message, risk);
     });
     wider = renderedFix(model, changes, { verified: unverified.length === 0, risks: [...risks.values()] });
   }
@@ -191,18 +195,6 @@ function widenedChange(change: FixChange, port: number, range: { from: number; t
     return { ...change, params: { ...params, PortRange: { From: range.from, To: range.to } } as unknown as FixChange['params'] };
   }
   return change;
-}
-
-/**
- * A risk of the set's rule as it concerns the set: the range it admits is where the containers'
- * host ports come from, not the clients' ephemeral ports a reply's range is.
- */
-function hostPortsRisk(risk: FixRisk, range: { from: number; to: number }): FixRisk {
-  const ports = risk.ports as { from: number; to: number } | undefined;
-  if (risk.kind !== 'port-range' || ports?.from !== range.from || ports.to !== range.to) return risk;
-  const suffix = `(${CLIENT_EPHEMERAL_RANGE})`;
-  if (!risk.message.endsWith(suffix)) return risk;
-  return { ...risk, message: `${risk.message.slice(0, -suffix.length)}(the range the containers' host ports are taken from)` };
 }
 
 /** Up to six ports, then how many more. */

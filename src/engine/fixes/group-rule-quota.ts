@@ -100,7 +100,7 @@ export interface FamilyCounts {
 function peerWeight(model: NetworkModel, peer: RulePeer): FamilyCounts {
   if (peer.kind === 'cidr') return peer.cidr.family === 4 ? { 4: 1, 6: 0 } : { 4: 0, 6: 1 };
   if (peer.kind === 'group') return { 4: 1, 6: 1 };
-  const list = model.snapshot.ManagedPrefixLists?.find((l) => l.PrefixListId === peer.prefixListId);
+  const list = model.managedPrefixList(peer.prefixListId);
   const entries = model.prefixListCidrs(peer.prefixListId) ?? [];
   const weight = awsManagedWeight(list) ?? list?.MaxEntries ?? Math.max(1, entries.length);
   // A prefix list holds one family: its entries tell which when the snapshot does not say.
@@ -152,11 +152,21 @@ export function groupRuleCounts(model: NetworkModel, groupId: string, direction:
   return counts;
 }
 
-/** Whether `added` more rules per family fit in the group's direction under its rule quota (`groupRuleQuota`). */
-export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, added: FamilyCounts): boolean {
+/** The rules the group's direction may still take under its rule quota (`groupRuleQuota`), per family (below 0 past it). */
+export function groupRoom(model: NetworkModel, groupId: string, direction: Direction): FamilyCounts {
   const counts = groupRuleCounts(model, groupId, direction);
   const { value } = groupRuleQuota(model, groupId);
-  return counts[4] + added[4] <= value && counts[6] + added[6] <= value;
+  return { 4: value - counts[4], 6: value - counts[6] };
+}
+
+/** Whether `added` more rules per family fit in `room` (`groupRoom`). */
+export function roomFor(room: FamilyCounts, added: FamilyCounts): boolean {
+  return added[4] <= room[4] && added[6] <= room[6];
+}
+
+/** Whether `added` more rules per family fit in the group's direction under its rule quota (`groupRuleQuota`). */
+export function groupHasRoom(model: NetworkModel, groupId: string, direction: Direction, added: FamilyCounts): boolean {
+  return roomFor(groupRoom(model, groupId, direction), added);
 }
 
 /** The rules a permission adds, per address family: each CIDR one of its family, each referenced group one of each. */

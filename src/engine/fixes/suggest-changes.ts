@@ -15,7 +15,7 @@ import type { GroupPairParam, IpPermissionParam, NetworkAclEntryParams } from '.
 import { addressFamily } from '../ip/cidr-cover';
 import { usesFullEphemeralRange } from '../network/interface-owner';
 import { EPHEMERAL_RANGES, ephemeralRangeFor } from './ephemeral-range.util';
-import { type FamilyCounts, groupHasRoom, permissionRuleCounts } from './group-rule-quota';
+import { type FamilyCounts, groupRoom, permissionRuleCounts, roomFor } from './group-rule-quota';
 import { coverPeers, coverPeersForNacl, withLoadBalancerSiblings } from './peer-cover';
 import { replyNetworkAclChanges } from './reply-path';
 import { icmpTypeOfGroup } from './icmp-type.util';
@@ -46,6 +46,33 @@ function permissionPorts(
   return { IpProtocol };
 }
 
+/** An interface's group as a candidate for a new rule: what decides whether it takes it, worked out once per fix. */
+interface GroupCandidate {
+  groupId: string;
+  order: number;
+  /** The rules it may still take, per address family (`groupRoom`). */
+  room: FamilyCounts;
+  /** 0 when it already opens this protocol/port to someone, else 1. */
+  opensPort: number;
+  /** Interfaces outside the finding that carry it. */
+  elsewhere: number;
+}
+
+function groupCandidates(
+  model: NetworkModel,
+  control: SecurityGroupControl,
+  group: FindingGroup,
+  interfaces: Set<string>,
+): GroupCandidate[] {
+  return control.groupIds.map((groupId, order) => ({
+    groupId,
+    order,
+    room: groupRoom(model, groupId, control.direction),
+    opensPort: portOpenToAnyPeer(model, [groupId], control.direction, group.protocol, group.port) ? 0 : 1,
+    elsewhere: model.interfacesWithGroup(groupId).filter((eni) => !interfaces.has(eni)).length,
+  }));
+}
+
 /**
  * The group of the interface to add the rule to: one with room for the rules it adds (`added`, per
  * address family) under its account's rule quota (`groupRuleQuota`; past it the request is refused), then one that
@@ -53,21 +80,11 @@ function permissionPorts(
  * carried by the fewest interfaces outside the finding (smallest blast radius), then the lowest id
  * (findings list the ids sorted).
  */
-function targetGroup(
-  model: NetworkModel,
-  control: SecurityGroupControl,
-  group: FindingGroup,
-  added: FamilyCounts,
-  interfaces: Set<string>,
-): string {
-  const ranked = control.groupIds.map((groupId, order) => ({
-    groupId,
-    order,
-    full: groupHasRoom(model, groupId, control.direction, added) ? 0 : 1,
-    opensPort: portOpenToAnyPeer(model, [groupId], control.direction, group.protocol, group.port) ? 0 : 1,
-    elsewhere: model.interfacesWithGroup(groupId).filter((eni) => !interfaces.has(eni)).length,
-  }));
-  ranked.sort((a, b) => a.full - b.full || a.opensPort - b.opensPort || a.elsewhere - b.elsewhere || a.order - b.order);
+function targetGroup(candidates: readonly GroupCandidate[], added: FamilyCounts): string {
+  const full = (c: GroupCandidate) => (roomFor(c.room, added) ? 0 : 1);
+  const ranked = [...candidates].sort(
+    (a, b) => full(a) - full(b) || a.opensPort - b.opensPort || a.elsewhere - b.elsewhere || a.order - b.order,
+  );
   return ranked[0].groupId;
 }
 
@@ -226,9 +243,10 @@ export function securityGroupChange(
   // The rules the fix adds (a reference counts in both families) decide which group has room for
   // them; they hardly depend on the group (its VPC, the same for all of an interface's groups), so
   // they are counted on the best group regardless of room and built again only when another is chosen.
-  const draft = targetGroup(model, control, group, NO_RULES, interfaces);
+  const candidates = groupCandidates(model, control, group, interfaces);
+  const draft = targetGroup(candidates, NO_RULES);
   let permission = groupPermission(model, group, control, flows, draft, naming);
-  const groupId = targetGroup(model, control, group, permissionRuleCounts(permission), interfaces);
+  const groupId = targetGroup(candidates, permissionRuleCounts(permission));
   if (groupId !== draft) permission = groupPermission(model, group, control, flows, groupId, naming);
   return {
     action: control.direction === 'ingress' ? 'AuthorizeSecurityGroupIngress' : 'AuthorizeSecurityGroupEgress',

@@ -20,11 +20,13 @@ export interface FixVerification {
 
 /**
  * The interfaces (ids) and peers (addresses) of flows beyond a group's own that a fix answers too,
- * which its risks count as observed.
+ * which its risks count as observed; and a port range the fix opens for them on purpose, with how
+ * its `port-range` risk names the range.
  */
 export interface ObservedEnds {
   interfaceIds: ReadonlySet<string>;
   peers: ReadonlySet<string>;
+  portRange?: { from: number; to: number; label: string };
 }
 
 /**

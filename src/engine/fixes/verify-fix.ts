@@ -18,9 +18,6 @@ import type { FixVerification, FixVerifier, ObservedEnds } from './suggest-fix';
 
 const MAX_LISTED = 5;
 
-/** How a `port-range` risk names a range of ports from 1024 up: where the clients' connections come from. */
-export const CLIENT_EPHEMERAL_RANGE = "the clients' ephemeral range";
-
 /** How many addresses a CIDR block holds. */
 function cidrSize(cidr: string): bigint {
   const bits = addressFamily(cidr) === 4 ? 32 : 128;
@@ -74,15 +71,15 @@ function hostCidr(address: string): string {
  * covers other subnets' hosts), a referenced group carried by hosts other than the observed
  * peers, a CIDR wider than the observed peers, and port ranges wider than one port. Internet
  * exposure and other interfaces are told once per control, traffic and direction (and set of
- * interfaces), naming every peer they concern (`peers`). The interfaces and peers of `seen` (of
+ * interfaces), naming every peer they concern (`peers`). The interfaces and peers of `beyond` (of
  * other findings the same change answers) count as observed too.
  */
-export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[], seen?: ObservedEnds): FixRisk[] {
+export function risksOf(model: NetworkModel, group: FindingGroup, reachable: NewlyReachable[], beyond?: ObservedEnds): FixRisk[] {
   const risks = new RiskList();
   const observedInterfaces = new Set(group.flows.map((f) => f.flow.interfaceId));
   const observedPeers = new Set(group.flows.map(peerAddressOf));
-  for (const id of seen?.interfaceIds ?? []) observedInterfaces.add(id);
-  for (const peer of seen?.peers ?? []) observedPeers.add(peer);
+  for (const id of beyond?.interfaceIds ?? []) observedInterfaces.add(id);
+  for (const peer of beyond?.peers ?? []) observedPeers.add(peer);
   let peerSet: AddressSet | null = null;
   const observedLoadBalancers = new Set(
     [...observedInterfaces].map((id) => model.interfaceOwner(id) ?? '').filter((owner) => owner.startsWith('elb:')),
@@ -163,12 +160,15 @@ export function risksOf(model: NetworkModel, group: FindingGroup, reachable: New
       const ports = reach.ports;
       // A range starting below 1024 is the client ports the flows showed (an NFS mount's
       // privileged ones, say), not an ephemeral range: a client may come from another port next time.
+      const own = beyond?.portRange;
       const whose =
-        ports.from >= EPHEMERAL_PORT_FLOOR
-          ? CLIENT_EPHEMERAL_RANGE
-          : ports.to < EPHEMERAL_PORT_FLOOR
-            ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
-            : 'the client ports seen in the flows, from below 1024 up: a client sending from a port outside them is still refused';
+        own && own.from === ports.from && own.to === ports.to
+          ? own.label
+          : ports.from >= EPHEMERAL_PORT_FLOOR
+            ? "the clients' ephemeral range"
+            : ports.to < EPHEMERAL_PORT_FLOOR
+              ? 'the client ports seen in the flows, all below 1024: a client sending from another privileged port is still refused'
+              : 'the client ports seen in the flows, from below 1024 up: a client sending from a port outside them is still refused';
       risks.add(`port-range|${where}|${ports.from}-${ports.to}`, null, () => ({
         kind: 'port-range',
         message: `${where} admits ports ${ports.from}-${ports.to} (${whose})`,

@@ -14,6 +14,7 @@ import {
   ruleToPermission,
 } from './security-group-rules';
 import type {
+  ManagedPrefixList,
   NetworkAcl,
   NetworkInterface,
   NetworkSnapshot,
@@ -79,6 +80,7 @@ export class NetworkModel {
   /** Active peerings within one region: the only ones across which a group reference works. */
   private readonly sameRegionPeersOfVpc = new Map<string, Set<string>>();
   private readonly prefixLists = new Map<string, Cidr[]>();
+  private readonly managedPrefixListsById = new Map<string, ManagedPrefixList>();
   /** CIDR blocks of the VPCs at the far end of active peerings, as the peering describes them. */
   private readonly peeringBlocks = new Map<string, Cidr[]>();
   /** Every block of the VPCs the snapshot knows (theirs, their subnets', the peerings'), for `isInternetPeer`. */
@@ -537,6 +539,11 @@ export class NetworkModel {
 
   // Prefix lists -----------------------------------------------------------------------------
 
+  /** The managed prefix list as DescribeManagedPrefixLists gives it (the first of an id); undefined when the snapshot does not. */
+  managedPrefixList(prefixListId: string): ManagedPrefixList | undefined {
+    return this.managedPrefixListsById.get(prefixListId);
+  }
+
   /** CIDRs of a managed prefix list from `PrefixListEntries`; undefined when the snapshot lacks its entries. */
   prefixListCidrs(prefixListId: string): readonly Cidr[] | undefined {
     return this.prefixLists.get(prefixListId);
@@ -616,6 +623,9 @@ export class NetworkModel {
   }
 
   private indexPrefixLists(): void {
+    for (const list of this.snapshot.ManagedPrefixLists ?? []) {
+      if (!this.managedPrefixListsById.has(list.PrefixListId)) this.managedPrefixListsById.set(list.PrefixListId, list);
+    }
     for (const [id, entries] of Object.entries(this.snapshot.PrefixListEntries ?? {})) {
       this.prefixLists.set(
         id,

@@ -21,7 +21,7 @@ export interface RouteMatch {
  */
 function isGatewayEndpointRoute(model: NetworkModel, route: Route): boolean {
   if (!route.GatewayId?.startsWith('vpce-') || !route.DestinationPrefixListId) return false;
-  const list = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === route.DestinationPrefixListId);
+  const list = model.managedPrefixList(route.DestinationPrefixListId);
   return list !== undefined && (list.OwnerId === 'AWS' || (list.PrefixListName?.startsWith('com.amazonaws.') ?? false));
 }
 
@@ -93,7 +93,7 @@ export function unresolvedPrefixListRoutes(
   for (const route of model.routeTable(routeTableId)?.Routes ?? []) {
     const id = route.DestinationPrefixListId;
     if (!id || model.prefixListCidrs(id) !== undefined) continue;
-    const family = (model.snapshot.ManagedPrefixLists ?? []).find((l) => l.PrefixListId === id)?.AddressFamily;
+    const family = model.managedPrefixList(id)?.AddressFamily;
     if (family && family !== `IPv${address.family}`) continue;
     // A gateway endpoint's list (S3's, DynamoDB's) holds its service's public ranges only.
     if (isGatewayEndpointRoute(model, route) && !isInternetAddress(address)) continue;

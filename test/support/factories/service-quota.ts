@@ -1,18 +1,17 @@
-import type { ServiceQuota } from '../../../src/engine/network/snapshot';
+import type { NotReadMember, ServiceQuota } from '../../../src/engine/network/snapshot';
 
-/**
- * The security-group rule quota as Service Quotas gives it (GetServiceQuota's `Quota`, an item of
- * ListServiceQuotas' `Quotas`), with the members AWS prints beside the ones sgdoctor reads.
- */
-export function ruleQuotaOf(value: number, where: { account?: string; region?: string } = {}): ServiceQuota & Record<string, unknown> {
+type Where = { account?: string; region?: string };
+
+/** A `vpc` quota as Service Quotas gives it, with the members AWS prints beside the ones sgdoctor reads. */
+function vpcQuotaOf(code: string, name: string, value: number, where: Where): ServiceQuota & Record<string, unknown> {
   const account = where.account ?? '111122223333';
   const region = where.region ?? 'us-east-1';
   return {
     ServiceCode: 'vpc',
     ServiceName: 'Amazon Virtual Private Cloud (Amazon VPC)',
-    QuotaArn: `arn:aws:servicequotas:${region}:${account}:vpc/L-0EA8095F`,
-    QuotaCode: 'L-0EA8095F',
-    QuotaName: 'Inbound or outbound rules per security group',
+    QuotaArn: `arn:aws:servicequotas:${region}:${account}:vpc/${code}`,
+    QuotaCode: code,
+    QuotaName: name,
     Value: value,
     Unit: 'None',
     Adjustable: true,
@@ -21,23 +20,23 @@ export function ruleQuotaOf(value: number, where: { account?: string; region?: s
   };
 }
 
+/** The security-group rule quota as Service Quotas gives it (GetServiceQuota's `Quota`, an item of ListServiceQuotas' `Quotas`). */
+export function ruleQuotaOf(value: number, where: Where = {}): ServiceQuota & Record<string, unknown> {
+  return vpcQuotaOf('L-0EA8095F', 'Inbound or outbound rules per security group', value, where);
+}
+
 /** Another quota of the same service, as `list-service-quotas --service-code vpc` lists it beside the rule quota. */
-export function groupsPerInterfaceQuotaOf(
-  value: number,
-  where: { account?: string; region?: string } = {},
-): ServiceQuota & Record<string, unknown> {
-  const account = where.account ?? '111122223333';
-  const region = where.region ?? 'us-east-1';
+export function groupsPerInterfaceQuotaOf(value: number, where: Where = {}): ServiceQuota & Record<string, unknown> {
+  return vpcQuotaOf('L-2AFB9258', 'Security groups per network interface', value, where);
+}
+
+/** The `NotRead` entry of a rule quota a live read went on without, for `code` (the error's). */
+export function ruleQuotaNotRead(code: string, where: Where = {}): NotReadMember {
   return {
-    ServiceCode: 'vpc',
-    ServiceName: 'Amazon Virtual Private Cloud (Amazon VPC)',
-    QuotaArn: `arn:aws:servicequotas:${region}:${account}:vpc/L-2AFB9258`,
-    QuotaCode: 'L-2AFB9258',
-    QuotaName: 'Security groups per network interface',
-    Value: value,
-    Unit: 'None',
-    Adjustable: true,
-    GlobalQuota: false,
-    QuotaAppliedAtLevel: 'ACCOUNT',
+    Member: 'ServiceQuotas',
+    Action: 'servicequotas:GetServiceQuota',
+    AccountId: where.account ?? '111122223333',
+    Region: where.region ?? 'eu-west-1',
+    ErrorCode: code,
   };
 }

@@ -12,7 +12,7 @@ import { parsePathQuery } from '../../../src/engine/path/path-query';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
 import { FakeHttpHandler, type FakeResponse, type RecordedRequest } from '../../support/aws/fake-http-handler';
 import { isGetServiceQuota, ruleQuotaWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
-import { ruleQuotaOf } from '../../support/factories/service-quota';
+import { ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
 
 /**
  * The snapshotter through real EC2 clients: requests serialised and signed by the SDK, answered
@@ -435,15 +435,7 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
     const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
     expect(snapshot).not.toHaveProperty('ServiceQuotas');
-    expect(snapshot.NotRead).toEqual([
-      {
-        Member: 'ServiceQuotas',
-        Action: 'servicequotas:GetServiceQuota',
-        AccountId: '111122223333',
-        Region: 'eu-west-1',
-        ErrorCode: 'AccessDeniedException',
-      },
-    ]);
+    expect(snapshot.NotRead).toEqual([ruleQuotaNotRead('AccessDeniedException')]);
     expect(handler.requests.filter(isGetServiceQuota)).toHaveLength(1);
     expect(snapshot.NetworkInterfaces).toHaveLength(2);
   });

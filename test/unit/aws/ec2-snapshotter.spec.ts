@@ -30,7 +30,7 @@ import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
 import * as fx from '../../support/aws/ec2-responses';
 import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
-import { ruleQuotaOf } from '../../support/factories/service-quota';
+import { ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 
@@ -423,15 +423,7 @@ describe('Ec2Snapshotter', () => {
     });
     const snapshot = await snapshotter.snapshot(target);
     expect(snapshot).not.toHaveProperty('ServiceQuotas');
-    expect(snapshot.NotRead).toEqual([
-      {
-        Member: 'ServiceQuotas',
-        Action: 'servicequotas:GetServiceQuota',
-        AccountId: '111122223333',
-        Region: 'eu-west-1',
-        ErrorCode: 'SERVICE_QUOTA_NOT_AVAILABLE_ERROR',
-      },
-    ]);
+    expect(snapshot.NotRead).toEqual([ruleQuotaNotRead('SERVICE_QUOTA_NOT_AVAILABLE_ERROR')]);
     expect(snapshot.SecurityGroups).toHaveLength(2);
   });
 
@@ -490,15 +482,7 @@ describe('Ec2Snapshotter', () => {
       quotasMock.on(GetServiceQuotaCommand).rejects(error);
       const snapshot = await snapshotter.snapshot(target);
       expect(snapshot).not.toHaveProperty('ServiceQuotas');
-      expect(snapshot.NotRead).toEqual([
-        {
-          Member: 'ServiceQuotas',
-          Action: 'servicequotas:GetServiceQuota',
-          AccountId: '111122223333',
-          Region: 'eu-west-1',
-          ErrorCode: code,
-        },
-      ]);
+      expect(snapshot.NotRead).toEqual([ruleQuotaNotRead(code)]);
       expect(snapshot.SecurityGroups).toHaveLength(2);
       expect(snapshot.RouteTables).toHaveLength(2);
     },

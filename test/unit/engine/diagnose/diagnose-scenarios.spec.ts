@@ -2786,17 +2786,25 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     }
   });
 
-  it('S135 a deny at rule 1 of the load balancer’s subnet NACL for one task port: the set’s rule moves it as it is, only the allow takes the range', () => {
-    const world = withAlb(baseWorld())
+  /** The ALB let out to 8080 only, sg-app admitting the range from it, and acl-web denying 32771 outbound at rule 1. */
+  const denyAtRuleOne = () =>
+    withAlb(baseWorld())
       .egress('sg-alb', tcp(8080, 'sg-app'))
       .ingress('sg-app', tcp([32768, 60999], 'sg-alb'))
       .acl('acl-web', [allow(100, '0.0.0.0/0')], [deny(1, '10.0.1.0/24', '6', [32771, 32771]), allow(100, '0.0.0.0/0')]);
-    // More retries to 32771: its finding comes first, and the set's rule is made from its fix.
-    const recs = [
-      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP1, sport: 21000, dport: 32771 }, 10, 30),
-      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP2, sport: 21010, dport: 32790 }, 4, 30),
-    ];
-    const findings = ruleFindings(runDiagnose(world, recs));
+  /** The ALB's connections to 32771 on APP1 and 32790 on APP2, `busier` retried ten times, the other four: its finding comes first. */
+  const albOutTo = (busier: 32771 | 32790) =>
+    [32771, 32790].flatMap((dport, i) =>
+      retries(
+        { eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: i ? APP2 : APP1, sport: 21000 + i * 10, dport },
+        dport === busier ? 10 : 4,
+        30,
+      ),
+    );
+
+  it('S135 a deny at rule 1 of the load balancer’s subnet NACL for one task port: the set’s rule moves it as it is, only the allow takes the range', () => {
+    // The set's rule is made from the fix of 32771's finding, which comes first.
+    const findings = ruleFindings(runDiagnose(denyAtRuleOne(), albOutTo(32771)));
     expect(findings.map((f) => f.traffic.port)).toEqual([32771, 32790]);
     const set = findings[0].dynamicHostPorts!;
     const entries = set.fix!.changes.filter((c) => c.action !== 'AuthorizeSecurityGroupEgress');
@@ -2807,6 +2815,7 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     }
     expect(set.fix!.verified).toBe(true);
   });
+
   it('S136 the set’s rule on a group both task hosts carry: its risks take both hosts as the set’s own, not as other interfaces it opens', () => {
     const result = runDiagnose(withAlb(baseWorld()), albTo([32771, 32790]));
     for (const f of ruleFindings(result)) {
@@ -2828,16 +2837,8 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
   });
 
   it('S138 the set’s rule made from a finding whose fix leaves another’s NACL deny in place: not verified, and the message does not say it lets them through', () => {
-    const world = withAlb(baseWorld())
-      .egress('sg-alb', tcp(8080, 'sg-app'))
-      .ingress('sg-app', tcp([32768, 60999], 'sg-alb'))
-      .acl('acl-web', [allow(100, '0.0.0.0/0')], [deny(1, '10.0.1.0/24', '6', [32771, 32771]), allow(100, '0.0.0.0/0')]);
-    // More retries to 32790: its finding comes first, and its fix opens no NACL.
-    const recs = [
-      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP1, sport: 21000, dport: 32771 }, 4, 30),
-      ...retries({ eni: 'eni-alb-a', dir: 'egress', src: ALB_A, dst: APP2, sport: 21010, dport: 32790 }, 10, 30),
-    ];
-    const findings = ruleFindings(runDiagnose(world, recs));
+    // 32790's finding comes first, and its fix opens no NACL.
+    const findings = ruleFindings(runDiagnose(denyAtRuleOne(), albOutTo(32790)));
     expect(findings.map((f) => f.traffic.port)).toEqual([32790, 32771]);
     const set = findings[0].dynamicHostPorts!;
     expect(set.fix!.verified).toBe(false);
