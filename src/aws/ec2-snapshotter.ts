@@ -49,6 +49,8 @@ export interface Ec2SnapshotterOptions {
 const MAX_FILTER_VALUES = 200;
 /** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
 const PREFIX_LIST_PAGE_SIZE = 100;
+/** EC2's answer for a prefix list that no longer exists (its actions spell the id part both ways). */
+const PREFIX_LIST_GONE = /^InvalidPrefixListI[Dd]\.NotFound$/;
 /** DescribeRouteTables accepts MaxResults 5–100. */
 const ROUTE_TABLE_PAGE_SIZE = 100;
 
@@ -218,7 +220,8 @@ export class Ec2Snapshotter {
       NetworkInterfaces: networkInterfaces,
       Subnets: subnets,
       Vpcs: vpcs,
-      ManagedPrefixLists: managedPrefixLists,
+      // A list deleted since DescribeManagedPrefixLists listed it has no entries to read: it is gone.
+      ManagedPrefixLists: managedPrefixLists.filter((list) => list.PrefixListId in prefixListEntries),
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
@@ -275,6 +278,12 @@ export class Ec2Snapshotter {
     return [...byId.values()];
   }
 
+  /**
+   * The entries of each listed prefix list, by id. A list EC2 no longer knows when its entries are
+   * asked for (`InvalidPrefixListID.NotFound`: deleted since DescribeManagedPrefixLists listed it,
+   * which lists one being deleted too) is left out: EC2 refuses to delete a list a rule still
+   * references, so none of the snapshot's rules needs it. Any other failure fails the read.
+   */
   private async prefixListEntries(
     target: AwsTarget,
     client: EC2Client,
@@ -291,11 +300,12 @@ export class Ec2Snapshotter {
           collected.push(...((page.Entries ?? []) as PrefixListEntry[]));
         }
       } catch (error) {
+        if (PREFIX_LIST_GONE.test(errorCodeOf(error) ?? '')) return [];
         throw withFailedCall(error, operation, target);
       }
-      return [list.PrefixListId, collected] as const;
+      return [[list.PrefixListId, collected] as const];
     });
-    return Object.fromEntries(entries);
+    return Object.fromEntries(entries.flat());
   }
 
   /**

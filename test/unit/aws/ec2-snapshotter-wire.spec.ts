@@ -392,6 +392,34 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     expect(handler.requests.filter((r) => actionOf(r.body) === 'GetManagedPrefixListEntries')).toHaveLength(2);
   });
 
+  it('a prefix list deleted between DescribeManagedPrefixLists and GetManagedPrefixListEntries is left out, not a failed read', async () => {
+    // The account deletes a customer-managed list while the snapshot is taken: EC2 listed it, then
+    // answers its entries with InvalidPrefixListID.NotFound. No rule can reference a deleted list
+    // (DeleteManagedPrefixList refuses one still referenced), so nothing of the network is lost.
+    const lists = `<DescribeManagedPrefixListsResponse ${NS}><requestId>r-pl</requestId><prefixListSet><item><prefixListId>pl-0123456789abcdef0</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListName>office</prefixListName><maxEntries>10</maxEntries><version>3</version><tagSet/><ownerId>111122223333</ownerId></item><item><prefixListId>pl-0fedcba987654321f</prefixListId><addressFamily>IPv4</addressFamily><state>delete-in-progress</state><prefixListName>old-partners</prefixListName><maxEntries>5</maxEntries><version>1</version><tagSet/><ownerId>111122223333</ownerId></item></prefixListSet></DescribeManagedPrefixListsResponse>`;
+    const officeEntries = `<GetManagedPrefixListEntriesResponse ${NS}><requestId>r-ple</requestId><entrySet><item><cidr>192.0.2.0/24</cidr><description>office</description></item></entrySet></GetManagedPrefixListEntriesResponse>`;
+    const handler = ec2Handler((request) => {
+      const params = new URLSearchParams(request.body);
+      const action = params.get('Action') ?? '';
+      if (action === 'DescribeManagedPrefixLists') return { status: 200, body: lists };
+      if (action === 'GetManagedPrefixListEntries') {
+        return params.get('PrefixListId') === 'pl-0123456789abcdef0'
+          ? { status: 200, body: officeEntries }
+          : {
+              status: 400,
+              body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InvalidPrefixListID.NotFound</Code><Message>The prefix list ID 'pl-0fedcba987654321f' does not exist</Message></Error></Errors><RequestID>4d1f1a8e-8a2c-4b7e-9f4e-EXAMPLE</RequestID></Response>`,
+            };
+      }
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.ManagedPrefixLists?.map((l) => l.PrefixListId)).toEqual(['pl-0123456789abcdef0']);
+    expect(snapshot.PrefixListEntries).toEqual({ 'pl-0123456789abcdef0': [{ Cidr: '192.0.2.0/24', Description: 'office' }] });
+    expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    expect(snapshot.NetworkInterfaces).toHaveLength(2);
+  });
+
   it('reads the rule quota from Service Quotas (JSON 1.1, signed for servicequotas), GetServiceQuota throttled once and then answered through the SDK’s retries', async () => {
     let quotaCalls = 0;
     const handler = ec2Handler(
