@@ -392,6 +392,40 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     expect(handler.requests.filter((r) => actionOf(r.body) === 'GetManagedPrefixListEntries')).toHaveLength(2);
   });
 
+  it("reads delegated prefixes (ipv4PrefixSet, ipv6PrefixSet) as the interface's addresses, for direction and for group references", async () => {
+    // A node with prefix delegation (pods take addresses of its /28 and /80) carrying sg-…0002, which the app group references.
+    const node = `<item><networkInterfaceId>eni-0a1b2c3d4e5f60003</networkInterfaceId><subnetId>subnet-0a1b2c3d</subnetId><vpcId>vpc-0a1b2c3d</vpcId><ownerId>111122223333</ownerId><requesterManaged>false</requesterManaged><status>in-use</status><privateIpAddress>10.0.1.30</privateIpAddress><groupSet><item><groupId>sg-0a1b2c3d4e5f60002</groupId><groupName>nodes</groupName></item></groupSet><attachment><attachmentId>eni-attach-0a1b2c3d4e5f60003</attachmentId><instanceId>i-0a1b2c3d4e5f60003</instanceId><instanceOwnerId>111122223333</instanceOwnerId><deviceIndex>0</deviceIndex><status>attached</status></attachment><interfaceType>interface</interfaceType><privateIpAddressesSet><item><privateIpAddress>10.0.1.30</privateIpAddress><primary>true</primary></item></privateIpAddressesSet><ipv6AddressesSet/><ipv4PrefixSet><item><ipv4Prefix>10.0.1.48/28</ipv4Prefix></item></ipv4PrefixSet><ipv6PrefixSet><item><ipv6Prefix>2600:1f18:1234:5601:1::/80</ipv6Prefix></item></ipv6PrefixSet><tagSet/></item>`;
+    const interfaces = WIRE.DescribeNetworkInterfaces.replace('</networkInterfaceSet>', `${node}</networkInterfaceSet>`);
+    const handler = ec2Handler((request) => {
+      const action = actionOf(request.body);
+      if (action === 'DescribeNetworkInterfaces') return { status: 200, body: interfaces };
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.NetworkInterfaces?.[2]).toMatchObject({
+      Ipv4Prefixes: [{ Ipv4Prefix: '10.0.1.48/28' }],
+      Ipv6Prefixes: [{ Ipv6Prefix: '2600:1f18:1234:5601:1::/80' }],
+    });
+    const model = NetworkModel.fromSnapshot(snapshot);
+    // A pod's address is the node interface's own: the record captured there is its egress, judged
+    // by the node's group (which WIRE does not describe), not left without a direction.
+    const fromPod = { interfaceId: 'eni-0a1b2c3d4e5f60003', srcaddr: '10.0.1.50', dstaddr: '203.0.113.9', srcport: 40000, dstport: 443 };
+    expect(explainFlow(model, flowAggregate(fromPod))).toMatchObject({
+      verdict: 'unknown',
+      direction: 'egress',
+      reason: 'security group sg-0a1b2c3d4e5f60002 is not in the snapshot',
+    });
+    // The app group lets tcp/8080 in from sg-…0002: a pod of the node carries it, by IPv4 and by IPv6.
+    for (const [srcaddr, dstaddr] of [
+      ['10.0.1.50', '10.0.1.20'],
+      ['2600:1f18:1234:5601:1::5', '2600:1f18:1234:5601::20'],
+    ]) {
+      const flow = flowAggregate({ interfaceId: 'eni-0a1b2c3d4e5f60002', srcaddr, dstaddr, srcport: 40000, dstport: 8080 });
+      expect(explainFlow(model, flow)).toMatchObject({ verdict: 'allowed', direction: 'ingress' });
+    }
+  });
+
   it('a prefix list deleted between DescribeManagedPrefixLists and GetManagedPrefixListEntries is left out, not a failed read', async () => {
     // The account deletes a customer-managed list while the snapshot is taken: EC2 listed it, then
     // answers its entries with InvalidPrefixListID.NotFound. No rule can reference a deleted list
