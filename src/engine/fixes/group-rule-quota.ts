@@ -36,7 +36,7 @@ interface RuleQuotaIndex {
 const ruleQuotaIndexes = new WeakMap<readonly ServiceQuota[], RuleQuotaIndex>();
 
 /** The account of a quota's ARN (`arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-0EA8095F`), null when it names none. */
-function accountOfQuota(quota: ServiceQuota): string | null {
+export function accountOfQuota(quota: ServiceQuota): string | null {
   const account = quota.QuotaArn?.split(':')[4];
   return account !== undefined && /^\d{12}$/.test(account) ? account : null;
 }

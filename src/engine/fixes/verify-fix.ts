@@ -12,6 +12,7 @@ import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
 import { allIcmpTypesRisk } from './icmp-type.util';
 import { ruleQuotaRisk } from './group-rule-quota';
+import { networkAclRuleQuotaRisk } from './network-acl-rule-quota';
 import { type FarEnd, type FarEndPlan, farEndBlockedBy, farEndCrossings, farEndOf, farEndOn } from './far-end';
 import { blockedReplies } from './reply-path';
 import type { FixVerification, FixVerifier, ObservedEnds } from './suggest-fix';
@@ -261,6 +262,8 @@ export function createFixVerifier(
       if (allTypes) risks.push(allTypes);
       const quota = ruleQuotaRisk(model, changes);
       if (quota) risks.push(quota);
+      const aclQuota = networkAclRuleQuotaRisk(model, changes);
+      if (aclQuota) risks.push(aclQuota);
       const replies = group.returnTraffic ? [] : blockedReplies(after, group);
       if (replies.length) {
         const acls = [...new Set(replies.map((r) => r.networkAclId))];

@@ -25,6 +25,11 @@ export function ruleQuotaOf(value: number, where: Where = {}): ServiceQuota & Re
   return vpcQuotaOf('L-0EA8095F', 'Inbound or outbound rules per security group', value, where);
 }
 
+/** The network ACL rule quota as Service Quotas gives it: rules per NACL, per direction and address family, the catch-all deny counted. */
+export function networkAclRuleQuotaOf(value: number, where: Where = {}): ServiceQuota & Record<string, unknown> {
+  return vpcQuotaOf('L-2AEEBF1A', 'Rules per network ACL', value, where);
+}
+
 /** Another quota of the same service, as `list-service-quotas --service-code vpc` lists it beside the rule quota. */
 export function groupsPerInterfaceQuotaOf(value: number, where: Where = {}): ServiceQuota & Record<string, unknown> {
   return vpcQuotaOf('L-2AFB9258', 'Security groups per network interface', value, where);

@@ -43,7 +43,7 @@ import {
   udp,
   natGatewayEni,
 } from '../../../support/factories/scenario-network';
-import { ruleQuotaOf } from '../../../support/factories/service-quota';
+import { networkAclRuleQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
 
 /*
  * Labelled scenarios for `diagnose`: a small snapshot in the EC2 API's own shapes, a few flow-log
@@ -2844,5 +2844,78 @@ describe('diagnose scenarios: dynamic host ports behind a load balancer', () => 
     expect(set.fix!.verified).toBe(false);
     expect(set.message).not.toContain('lets them all through');
     expect(set.message).toMatch(/not verified: simulated, it leaves the connections to 32771 refused\.$/);
+  });
+});
+
+describe('diagnose scenarios: network ACLs at their rule quota', () => {
+  /**
+   * Nineteen numbered inbound IPv4 entries, SSH from networks of elsewhere: with the catch-all deny
+   * (32767), the twenty rules EC2's default quota allows a NACL per direction and address family.
+   */
+  const NINETEEN_ENTRIES = Array.from({ length: 19 }, (_, i) => allow(10 * (i + 1), `10.9.${i}.0/24`, '6', [22, 22]));
+  /** acl-app with `inbound` (and the catch-alls) in, everything out: the API's answers are refused in by the catch-all. */
+  const appAclWith = (inbound: ReturnType<typeof allow>[]) => baseWorld().acl('acl-app', inbound, OPEN);
+  const quotaRisks = (fix: SuggestedFix) => fix.risks.filter((r) => r.kind === 'rule-quota');
+
+  it('S140 the app subnet’s NACL at twenty inbound IPv4 rules, the catch-all counted: the fix is still the entry it needs, and a rule-quota risk says EC2 refuses it unless the quota was raised', () => {
+    const w = appAclWith(NINETEEN_ENTRIES);
+    const f = onlyRuleFinding(runDiagnose(w, API_CONVERSATION));
+    expect(f.blockedBy).toEqual(naclIn('acl-app', 32767));
+    const fix = fixOf(f);
+    const entry = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: w.taken('acl-app', false),
+      before: 32767,
+    });
+    expectEphemeralRange(entry, API_CLIENT_PORTS);
+    const quota = quotaRisks(fix);
+    expect(quota.map((r) => r.message)).toEqual([
+      "acl-app would hold 21 inbound IPv4 rules: past EC2's default quota of 20 per network ACL, CreateNetworkAclEntry fails with NetworkAclEntryLimitExceeded unless the Region's quota was raised",
+    ]);
+    expect(quota[0].networkAclIds).toEqual(['acl-app']);
+  });
+
+  it('S141 the same NACL full for IPv4 takes an IPv6 entry: the quota counts each address family apart, no rule-quota risk', () => {
+    const server6 = '2001:db8:50::50';
+    const records = conversation({
+      client: APP1_6,
+      server: server6,
+      port: 443,
+      clientPorts: API_CLIENT_PORTS,
+      acceptedAt: { eni: 'eni-app1', dir: 'egress' },
+      rejectedAt: { eni: 'eni-app1', dir: 'ingress' },
+    });
+    const f = onlyRuleFinding(runDiagnose(appAclWith(NINETEEN_ENTRIES), records));
+    expect(f.blockedBy).toEqual(naclIn('acl-app', 32768));
+    const fix = fixOf(f);
+    expect(onlyChange(fix, 'CreateNetworkAclEntry').params.Ipv6CidrBlock).toBe(`${server6}/128`);
+    expect(quotaRisks(fix)).toEqual([]);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S142 nineteen inbound IPv4 rules, the catch-all counted, leave room for one: no rule-quota risk', () => {
+    const fix = fixOf(onlyRuleFinding(runDiagnose(appAclWith(NINETEEN_ENTRIES.slice(0, 18)), API_CONVERSATION)));
+    expect(quotaRisks(fix)).toEqual([]);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S143 the full NACL in an account whose quota is 40: no rule-quota risk; raised in another account only, the risk as before', () => {
+    const raised = appAclWith(NINETEEN_ENTRIES).serviceQuota(networkAclRuleQuotaOf(40));
+    const fix = fixOf(onlyRuleFinding(runDiagnose(raised, API_CONVERSATION)));
+    expect(quotaRisks(fix)).toEqual([]);
+    expect(fix.verified).toBe(true);
+    const elsewhere = appAclWith(NINETEEN_ENTRIES).serviceQuota(networkAclRuleQuotaOf(40, { account: OTHER_ACCOUNT }));
+    const quota = quotaRisks(fixOf(onlyRuleFinding(runDiagnose(elsewhere, API_CONVERSATION))));
+    expect(quota).toHaveLength(1);
+    expect(quota[0].message).toMatch(/past EC2's default quota of 20 per network ACL, .*unless the Region's quota was raised$/);
+  });
+
+  it('S144 the account’s own quota of 20 is named as the account’s, not the default', () => {
+    const fix = fixOf(onlyRuleFinding(runDiagnose(appAclWith(NINETEEN_ENTRIES).serviceQuota(networkAclRuleQuotaOf(20)), API_CONVERSATION)));
+    expect(quotaRisks(fix).map((r) => r.message)).toEqual([
+      "acl-app would hold 21 inbound IPv4 rules: past the account's quota of 20 per network ACL (Service Quotas L-2AEEBF1A), CreateNetworkAclEntry fails with NetworkAclEntryLimitExceeded",
+    ]);
   });
 });
