@@ -701,7 +701,7 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
       if (flow.protocol === 6 && flags !== null && flags & 16) returnTraffic = false;
       else if (flow.protocol === 6 && flags !== null && flags & 2) returnTraffic = true;
       else if (inbound === 'allow') returnTraffic = true;
-      else if (outbound === 'allow') returnTraffic = false;
+      else if (outbound === 'allow' && inbound === 'deny') returnTraffic = false;
       else if (side !== 'dst') returnTraffic = true;
       else if (direction === 'ingress' && servesNobody(s, groups, flow.protocol, flow.dstport)) returnTraffic = true;
       else if (direction === 'ingress' && groups.length === 0 && toNatGatewayAddress(eni, flow, dst)) returnTraffic = true;

@@ -58,6 +58,8 @@ export interface ReturnTrafficDecision {
  *       rules admit it, this interface serves that port and these packets are its replies —
  *       also to a client port below the service port (5432 → 1024: load balancers and NAT
  *       gateways use 1024–65535); when only the outbound rules do, these are its requests;
+ *       when the inbound rules cannot tell (an ICMP rule of some types, flow logs recording
+ *       none; a prefix list without entries), they may have admitted it, and the next step decides;
  *    c. port order: the packets do not go TO the service port (the shared collapse rule);
  *    d. for an ingress flow to what port order calls its service port: the accepted reverse went
  *       OUT from that port. When it is an ephemeral port (≥ 1024) that no inbound rule of the
@@ -147,8 +149,10 @@ function decideReturnTraffic(
     if (direction === 'egress' && groups.length > 0) {
       const inbound = evaluateSecurityGroups(model, groups, opposite, flow.protocol, flow.srcport, peer, ctx);
       if (inbound.allowed === true) return RETURN_TRAFFIC.reverseAccept;
+      // Inbound rules that cannot decide (an ICMP type-specific rule, a prefix list without entries)
+      // may have admitted it: only when they refuse it do the outbound rules make these requests.
       if (inbound.allowed === 'uncertain') undecided = inbound.reason;
-      if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
+      else if (evaluateSecurityGroups(model, groups, 'egress', flow.protocol, flow.dstport, peer, ctx).allowed === true) {
         return NOT_RETURN_TRAFFIC;
       }
     }

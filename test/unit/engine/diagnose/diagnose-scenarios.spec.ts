@@ -2919,3 +2919,53 @@ describe('diagnose scenarios: network ACLs at their rule quota', () => {
     ]);
   });
 });
+
+describe('diagnose scenarios: replies whose request a group admits by a rule flow logs cannot decide', () => {
+  const HOME = '203.0.113.12';
+  /** The app subnet's NACL lets ICMP in and only TCP out (the VPC User Guide's ping example). */
+  const pingWorld = (...inbound: IpPermission[]) =>
+    baseWorld()
+      .ingress('sg-app', ...inbound)
+      .acl('acl-app', [allow(100, '0.0.0.0/0', '1')], [allow(100, '0.0.0.0/0', '6', [0, 65535])]);
+  /** Pings from home accepted in, their answers rejected out, minutes apart, in the default format. */
+  const PINGS: FlowRec[] = [0, 1, 2].flatMap((i) => [
+    { eni: 'eni-app1', src: HOME, dst: APP1, protocol: 1, packets: 4, at: T0 + i * 600, action: 'ACCEPT' as const },
+    { eni: 'eni-app1', src: APP1, dst: HOME, protocol: 1, packets: 4, at: T0 + i * 600 },
+  ]);
+
+  it('S145 a ping admitted by an echo-request-only rule, its answers dropped by the outbound NACL: return traffic, as with an all-ICMP rule', () => {
+    for (const rule of [perm('icmp', [-1, -1], '0.0.0.0/0'), perm('icmp', [8, -1], '0.0.0.0/0')]) {
+      const f = onlyRuleFinding(runDiagnose(pingWorld(rule), PINGS, 'v2'));
+      expect(f.blockedBy).toEqual(naclOut('acl-app', 32767));
+      expect(f.traffic.returnTraffic, JSON.stringify(rule)).toBe(true);
+      expect(f.signals).toContain('return-traffic');
+      expect(f.signals).not.toContain('initiated-inside');
+    }
+  });
+
+  it('S146 a database’s answers from 5432, their requests admitted through a prefix list the snapshot has no entries for: return traffic on the client’s ephemeral range, not a request to port 40000', () => {
+    const world = baseWorld()
+      .prefixList('pl-0a1b2c3d4e5f60718', null)
+      .ingress('sg-db', tcp(5432, 'pl-0a1b2c3d4e5f60718'))
+      .acl('acl-data', OPEN, [allow(100, '0.0.0.0/0', '6', [443, 443])]);
+    const records = conversation({
+      client: W1,
+      server: DB1,
+      port: 5432,
+      clientPorts: [40000, 40001, 40002, 40003],
+      acceptedAt: { eni: 'eni-db1', dir: 'ingress' },
+      rejectedAt: { eni: 'eni-db1', dir: 'egress' },
+    });
+    const f = onlyRuleFinding(runDiagnose(world, records, 'v2'));
+    expect(f.blockedBy).toEqual(naclOut('acl-data', 32767));
+    expect(f.traffic.returnTraffic).toBe(true);
+    const entry = expectNaclAllow(onlyChange(fixOf(f), 'CreateNetworkAclEntry'), {
+      acl: 'acl-data',
+      egress: true,
+      protocol: '6',
+      taken: world.taken('acl-data', true),
+      before: 32767,
+    });
+    expectEphemeralRange(entry, [40000, 40001, 40002, 40003]);
+  });
+});
