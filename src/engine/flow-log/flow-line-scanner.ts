@@ -415,6 +415,8 @@ export function createFlowLineScanner(format: FlowLogFormat = DEFAULT_FORMAT): F
           break;
       }
     }
+    // A window that ends before it starts is malformed: the line parser names it.
+    if (flow.start > flow.end && flow.end >= 0) return null;
     return flow;
   };
 }

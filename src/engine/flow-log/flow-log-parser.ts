@@ -78,6 +78,19 @@ function describeInvalid(field: FlowFieldSpec, token: string): string {
   return `${field.name}: ${shown} is invalid`;
 }
 
+/**
+ * True when a record's capture window ends before it starts: `start` is when the window's first
+ * packet was received and `end` when its last was, so AWS never writes a later start. Such a
+ * record is malformed: it would give its flow a first sighting after its last.
+ */
+export function isInvertedWindow(start: number | null | undefined, end: number | null | undefined): boolean {
+  return typeof start === 'number' && typeof end === 'number' && start > end;
+}
+
+export function invertedWindowError(start: number, end: number): string {
+  return `start: ${start} is after end ${end}: a capture window cannot end before it starts`;
+}
+
 function toFormat(format: FlowLogFormat | readonly string[] | string): FlowLogFormat {
   if (typeof format === 'string') return parseLogFormat(format);
   if (Array.isArray(format)) return parseLogFormat((format as readonly string[]).join(' '));
@@ -97,6 +110,7 @@ export function createLineParser(format: FlowLogFormat | readonly string[] | str
   const count = fields.length;
   const names = spec.names;
   const readers = fields.map(readerFor);
+  const timed = spec.positions['start'] !== undefined && spec.positions['end'] !== undefined;
 
   const parseTokens = (tokens: string[]): LineParseResult => {
     const record: FlowRecord = {};
@@ -105,6 +119,9 @@ export function createLineParser(format: FlowLogFormat | readonly string[] | str
       const value = readers[i](token);
       if (value === undefined) return { ok: false, error: describeInvalid(fields[i], token) };
       record[names[i]] = value;
+    }
+    if (timed && isInvertedWindow(record.start, record.end)) {
+      return { ok: false, error: invertedWindowError(record.start as number, record.end as number) };
     }
     return { ok: true, record };
   };

@@ -197,3 +197,21 @@ describe('capture times no date can hold', () => {
     expect(aggregated.stats).toMatchObject({ malformed: 1, malformedExamples: [expected] });
   });
 });
+
+describe('a capture window that ends before it starts', () => {
+  it('makes the line malformed, named with file and line, in both readers; the other records are used', async () => {
+    const file = join(dir, 'inverted-window.log');
+    const inverted = line('10.0.0.2').replace('1700000000 1700000060', '1700000090 1700000060');
+    writeFileSync(file, `${HEADER}\n${line('10.0.0.1')}\n${inverted}\n${line('10.0.0.3')}\n`);
+    const expected = { file, line: 3, error: 'start: 1700000090 is after end 1700000060: a capture window cannot end before it starts' };
+    const read = await readAll([file]);
+    expect(read.records.map((r) => r.record.srcaddr)).toEqual(['10.0.0.1', '10.0.0.3']);
+    expect(read.stats).toMatchObject({ records: 2, malformed: 1, malformedExamples: [expected] });
+    const aggregated = await aggregateFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] });
+    expect(aggregated.aggregates.map((a) => [a.srcaddr, a.firstSeen, a.lastSeen]).sort()).toEqual([
+      ['10.0.0.1', 1700000000, 1700000060],
+      ['10.0.0.3', 1700000000, 1700000060],
+    ]);
+    expect(aggregated.stats).toMatchObject({ records: 2, malformed: 1, malformedExamples: [expected] });
+  });
+});

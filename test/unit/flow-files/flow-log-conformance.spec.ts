@@ -106,7 +106,20 @@ const flowLog = fc
     FLOW_LOG_FIELDS.map((f) => f.name),
     { minLength: 1 },
   )
-  .chain((names) => fc.tuple(fc.constant(names), fc.array(fc.tuple(...names.map(token)), { minLength: 1, maxLength: 4 })));
+  .chain((names) =>
+    fc.tuple(fc.constant(names), fc.array(fc.tuple(...names.map(token)).map(inOrder(names)), { minLength: 1, maxLength: 4 })),
+  );
+
+/** A record's capture window as AWS writes it: `start` (its first packet) never after `end` (its last). */
+function inOrder(names: readonly string[]): (tokens: string[]) => string[] {
+  const [s, e] = [names.indexOf('start'), names.indexOf('end')];
+  return (tokens) => {
+    if (s < 0 || e < 0 || tokens[s] === '-' || tokens[e] === '-' || Number(tokens[s]) <= Number(tokens[e])) return tokens;
+    const ordered = [...tokens];
+    [ordered[s], ordered[e]] = [tokens[e], tokens[s]];
+    return ordered;
+  };
+}
 
 /** The record as the established parsers read it. */
 function reference(names: readonly string[], tokens: readonly string[]): Record<string, string | number | null> {
