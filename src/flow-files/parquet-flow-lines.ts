@@ -32,9 +32,14 @@ function fieldName(column: string): string {
   return column.replace(/_/g, '-');
 }
 
+/** The characters that end a field or a line of the text form: a cell holding them would be cut in two. */
+const BLANKS = /[ \t\r\n]/g;
+
 function token(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (typeof value === 'string') return value === '' ? '-' : value;
+  // Percent-encoded as a text delivery writes a tag value's special characters (`Web%20Server`).
+  if (typeof value === 'string')
+    return value === '' ? '-' : value.replace(BLANKS, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }
@@ -49,8 +54,9 @@ export interface ParquetFlowLines {
 /**
  * A Parquet flow-log file (VPC Flow Logs delivered to S3 with `FileFormat` parquet) as the lines
  * of the equivalent text file: its top-level columns by name become the header (`interface_id`
- * → `interface-id`), each row a line with `-` for null, so the text reader's parsing, validation
- * and aggregation apply to both alike. Row groups are decoded one at a time.
+ * → `interface-id`), each row a line with `-` for null and a string's blanks percent-encoded (a
+ * tag value `Web Server` reads `Web%20Server`, as in a text delivery), so the text reader's
+ * parsing, validation and aggregation apply to both alike. Row groups are decoded one at a time.
  */
 export async function parquetFlowLines(bytes: Uint8Array): Promise<ParquetFlowLines> {
   const file = inMemory(bytes);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { aggregateFlowFiles, createFlowReadStats, type FlowReadOptions, readFlowRecords } from '../../../src/flow-files/flow-file-reader';
@@ -72,5 +73,23 @@ describe('Parquet flow-log files', () => {
     const { out, stats } = await records([damaged]);
     expect(out).toEqual([]);
     expect(stats.readErrors).toEqual([{ file: damaged, error: expect.stringMatching(/parquet/i) }]);
+  });
+
+  it('a string holding blanks (a tag value) stays one field, its blanks percent-encoded as a text delivery writes them', async () => {
+    const path = join(dir, 'tagged.parquet');
+    const tags = ['Web Server', 'tab\there', ' edge ', 'line\r\nbreak', 'plain'];
+    const columnData = [
+      { name: 'interface_id', type: 'STRING' as const, data: tags.map(() => 'eni-0a1') },
+      { name: 'srcaddr', type: 'STRING' as const, data: tags.map(() => '10.0.1.9') },
+      { name: 'dstaddr', type: 'STRING' as const, data: tags.map(() => '10.0.2.5') },
+      { name: 'protocol', type: 'INT32' as const, data: tags.map(() => 6) },
+      { name: 'action', type: 'STRING' as const, data: tags.map(() => 'REJECT') },
+      { name: 'instance_tag', type: 'STRING' as const, data: tags },
+    ];
+    writeFileSync(path, Buffer.from(parquetWriteBuffer({ columnData })));
+    const { out, stats } = await records([path]);
+    expect(stats).toMatchObject({ records: tags.length, malformed: 0 });
+    expect(out.map((r) => r.record['instance-tag'])).toEqual(['Web%20Server', 'tab%09here', '%20edge%20', 'line%0D%0Abreak', 'plain']);
+    expect((await aggregateFlowFiles([path])).aggregates).toMatchObject([{ records: tags.length }]);
   });
 });
