@@ -1,3 +1,5 @@
+import { gunzipSync } from 'node:zlib';
+
 /*
  * Flow logs published to CloudWatch Logs and streamed on by a subscription filter to Data Firehose,
  * which delivers them to S3. CloudWatch Logs sends each batch of log events as one JSON envelope,
@@ -11,7 +13,9 @@
  * or, when Firehose compresses the object too, a gzip of them. `CONTROL_MESSAGE` envelopes, which
  * CloudWatch Logs sends to check that the destination is reachable, carry no log events. Each log
  * event's message is a flow-log record, never a header. (With Firehose's message extraction, the
- * object holds the messages as lines instead, read like any text file.)
+ * object holds the messages as lines instead, read like any text file.) A Lambda function subscribed
+ * to the log group receives the same envelope as `{"awslogs":{"data":"<base64 of the gzip>"}}`:
+ * such events, saved one after the other, are read alike.
  */
 
 /** An envelope larger than this is not one CloudWatch Logs sends (a batch is at most 1 MB of events). */
@@ -247,6 +251,26 @@ function messageLinesOf(envelope: Buffer, at: number, onPartialResults?: (status
   } catch (err) {
     throw new SubscriptionEnvelopeError(`the CloudWatch Logs subscription record at byte ${at} is not JSON: ${(err as Error).message}`);
   }
+  return linesOfValue(lambdaEnvelope(value, at) ?? value, at, onPartialResults);
+}
+
+/**
+ * The envelope a Lambda function subscribed to a log group receives (`{"awslogs":{"data":…}}`:
+ * the envelope gzip-compressed, in base64), parsed; null when `value` is no such event.
+ */
+function lambdaEnvelope(value: unknown, at: number): unknown {
+  const data = (value as { awslogs?: { data?: unknown } | null } | null)?.awslogs?.data;
+  if (typeof data !== 'string') return null;
+  try {
+    return JSON.parse(gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_ENVELOPE_BYTES }).toString('utf8'));
+  } catch (err) {
+    throw new SubscriptionEnvelopeError(
+      `the awslogs data of the Lambda event at byte ${at} is not a gzip-compressed CloudWatch Logs subscription record: ${(err as Error).message}`,
+    );
+  }
+}
+
+function linesOfValue(value: unknown, at: number, onPartialResults?: (status: string) => void): Buffer | null {
   const { messageType, logEvents, results, status } = value as {
     messageType?: unknown;
     logEvents?: unknown;
@@ -263,7 +287,8 @@ function messageLinesOf(envelope: Buffer, at: number, onPartialResults?: (status
   } else {
     throw new SubscriptionEnvelopeError(
       `the JSON object at byte ${at} is not a CloudWatch Logs subscription record (no messageType DATA_MESSAGE with logEvents) ` +
-        'nor the output of aws logs filter-log-events, get-log-events (no events) or get-query-results (no results)',
+        'nor a Lambda subscription event (no awslogs data) nor the output of aws logs filter-log-events, get-log-events (no events) ' +
+        'or get-query-results (no results)',
     );
   }
   return lines.length > 0 ? Buffer.from(`${lines.join('\n')}\n`) : null;

@@ -108,6 +108,30 @@ describe('subscriptionMessageLines', () => {
   });
 });
 
+describe('subscription records as a Lambda function receives them', () => {
+  // CloudWatch Logs invokes a subscribed function with {"awslogs":{"data":…}}: the envelope, gzip-compressed, in base64.
+  const event = (json: string): string => JSON.stringify({ awslogs: { data: gzipSync(json).toString('base64') } });
+
+  it('reads the log events of the envelope each holds, saved one after the other', async () => {
+    const file = join(dir, 'lambda-events.json');
+    writeFileSync(file, [event(CONTROL), event(envelope([REJECT, ACCEPT])), event(envelope([NODATA]))].join('\n'));
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => [r.record.action ?? r.record['log-status'], r.source.line])).toEqual([
+      ['REJECT', 1],
+      ['ACCEPT', 2],
+      ['NODATA', 3],
+    ]);
+    expect(stats).toMatchObject({ records: 3, malformed: 0, readErrors: [] });
+  });
+
+  it('refuses data that is not a compressed envelope, naming where it is', async () => {
+    await expect(collect([Buffer.from(JSON.stringify({ awslogs: { data: 'bm90IGd6aXA=' } }))])).rejects.toThrow(
+      /the awslogs data of the Lambda event at byte 0 is not a gzip-compressed CloudWatch Logs subscription record/,
+    );
+    await expect(collect([Buffer.from(event('{"records":[]}'))])).rejects.toThrow('no messageType DATA_MESSAGE with logEvents');
+  });
+});
+
 describe('reading a Firehose object of CloudWatch Logs subscription records', () => {
   // Each record gzip-compressed by CloudWatch Logs, concatenated by Firehose.
   const members = Buffer.concat([
