@@ -171,11 +171,18 @@ export const FLOW_AGGREGATE_COLUMNS = [
  * reason (the first check it fails) instead of being filtered out, and all of a reason fall into
  * one row, its grouping columns NULL, `unread_reason` set and `records` their count. A record of
  * the window is left out when it is SKIPDATA, when its log-status is neither OK nor `-`, when a
- * field every flow needs holds `-` (or nothing), when its protocol is not a number and when its
- * end lies past 9999-12-31T23:59:59Z. NODATA records (no action) are not read: they carry no flow.
+ * field every flow needs holds `-` (or nothing), when its protocol is not a number, when its
+ * end lies past 9999-12-31T23:59:59Z and when its start lies after its end. NODATA records (no action) are not read: they carry no flow.
  * Before all of these, in a delimited-text table, a line too short for the format (SHORT_LINE_REASON).
  */
-const UNREAD_CHECKS: ReadonlyArray<{ reason: UnreadRecordReason; field: string; condition: string; values?: readonly string[] }> = [
+const UNREAD_CHECKS: ReadonlyArray<{
+  reason: UnreadRecordReason;
+  field: string;
+  /** A second field the condition reads: the check applies only when the format has both. */
+  also?: string;
+  condition: string;
+  values?: readonly string[];
+}> = [
   { reason: SKIPDATA_REASON, field: 'log-status', condition: '"log_status" = ?', values: ['SKIPDATA'] },
   // `-` (or a column that is NULL) is no status: read as traffic, as the file reader reads it.
   { reason: 'log-status not OK', field: 'log-status', condition: `"log_status" NOT IN (?, '-')`, values: ['OK'] },
@@ -187,6 +194,8 @@ const UNREAD_CHECKS: ReadonlyArray<{ reason: UnreadRecordReason; field: string; 
   // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
   // (A constant of the code, not a value of the input: written into the query as it is.)
   { reason: 'end past 9999-12-31T23:59:59Z', field: 'end', condition: `TRY_CAST("end" AS bigint) > ${MAX_EPOCH_SECONDS}` },
+  // A capture window that ends before it starts: the file readers count its line malformed.
+  { reason: 'start after end', field: 'start', also: 'end', condition: 'TRY_CAST("start" AS bigint) > TRY_CAST("end" AS bigint)' },
 ];
 
 /** The per-record columns of the inner projection that key an aggregate: NULL for a record left out. */
@@ -312,7 +321,7 @@ export class AthenaQueryBuilder {
    * not: only the checks of fields the format has. The log-status values are parameters.
    */
   private unreadReason(fields: Set<string>, short: string | null, params: string[]): string {
-    const terms = UNREAD_CHECKS.filter((check) => fields.has(check.field)).map((check) => {
+    const terms = UNREAD_CHECKS.filter((check) => fields.has(check.field) && (!check.also || fields.has(check.also))).map((check) => {
       for (const value of check.values ?? []) params.push(sqlString(value));
       return `WHEN ${check.condition} THEN ${sqlString(check.reason)}`;
     });

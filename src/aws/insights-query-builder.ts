@@ -14,6 +14,9 @@ export const TCP_FLAG_BITS = 8;
 /** The key that is 1 for records whose `end` lies past 9999-12-31T23:59:59Z. */
 export const END_PAST_MAX = 'end_past_max';
 
+/** The key that is 1 for records whose `start` lies after their `end`. */
+export const START_AFTER_END = 'start_after_end';
+
 export interface InsightsQueryInput {
   /** The flow log's LogFormat (`${version} ${account-id} …`): the order of the fields in each message. */
   logFormat: string;
@@ -59,8 +62,8 @@ const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-
  *
  * The records of the window that are left out of the aggregates are counted by the same query,
  * not a second one: SKIPDATA records are kept by the filter, and records that cannot be read are
- * not filtered out; the log-status and whether `end` lies past 9999-12-31T23:59:59Z are keys, so
- * such records come back in rows of their own (a `-` interface, address or protocol is a key
+ * not filtered out; the log-status, whether `end` lies past 9999-12-31T23:59:59Z and whether
+ * `start` lies after `end` are keys, so such records come back in rows of their own (a `-` interface, address or protocol is a key
  * already), which the merger counts by reason instead of aggregating. Insights has no CASE to
  * fold them into one row per reason; they are rare, and a SKIPDATA row is one per interface and
  * hour. Messages that do not match the log format are kept too (see unparsedMessages): with every
@@ -145,6 +148,8 @@ export class InsightsQueryBuilder {
     // 1 for a capture time past 9999-12-31T23:59:59Z, which is no time (the file readers count
     // its line malformed), else 0: a key of its own, so such records are counted, not merged.
     if (has('end')) first.push(`least(floor(${f('end')} / ${MAX_EPOCH_SECONDS + 1}), 1) as ${END_PAST_MAX}`);
+    // 1 for a capture window that ends before it starts (malformed to the file readers), else 0.
+    if (has('start') && has('end')) first.push(`least(greatest(${f('start')} - ${f('end')}, 0), 1) as ${START_AFTER_END}`);
     if (has('tcp-flags')) {
       for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${f('tcp-flags')} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
     }
@@ -175,6 +180,7 @@ export class InsightsQueryBuilder {
     if (has('log-status')) by.push(f('log-status'));
     if (ported) by.push('port_low', 'port_dst_service', 'port_ephemeral', 'port_kept');
     if (has('end')) by.push(END_PAST_MAX);
+    if (has('start') && has('end')) by.push(START_AFTER_END);
     if (has('start')) by.push('hour');
 
     const queryString = [

@@ -5,7 +5,7 @@ import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
 import { countUnreadRecords, emptyUnreadRecords, type UnreadRecordReason, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
-import { END_PAST_MAX, insightsFieldOf, isParsedField, TCP_FLAG_BITS } from './insights-query-builder';
+import { END_PAST_MAX, insightsFieldOf, isParsedField, START_AFTER_END, TCP_FLAG_BITS } from './insights-query-builder';
 
 const optionalNumber = z
   .string()
@@ -42,6 +42,7 @@ const InsightsFlowRow = z.object({
   [insightsFieldOf('reject-reason')]: optionalText,
   [insightsFieldOf('log-status')]: optionalText,
   [END_PAST_MAX]: optionalNumber,
+  [START_AFTER_END]: optionalNumber,
   port_low: optionalNumber,
   port_dst_service: optionalNumber,
   port_ephemeral: optionalNumber,
@@ -213,7 +214,7 @@ function isUnparsed(values: Record<string, string>): boolean {
  * Why a row's records are no flow, in the order the Athena query checks (the first that fails):
  * SKIPDATA, a log-status other than OK (`-` reads as OK, as the file reader reads it), a `-`
  * interface, address or protocol, a protocol that is not a number, an end past
- * 9999-12-31T23:59:59Z. Null for a row of flows.
+ * 9999-12-31T23:59:59Z, a start after the end. Null for a row of flows.
  */
 function unreadReason(text: (field: string) => string | null, num: (name: string) => number | null): UnreadRecordReason | null {
   const status = text('log-status');
@@ -225,6 +226,7 @@ function unreadReason(text: (field: string) => string | null, num: (name: string
   if (protocol === null) return 'no protocol';
   if (!/^\d{1,9}$/.test(protocol)) return 'protocol not a number';
   if ((num(END_PAST_MAX) ?? 0) >= 1) return 'end past 9999-12-31T23:59:59Z';
+  if ((num(START_AFTER_END) ?? 0) >= 1) return 'start after end';
   return null;
 }
 

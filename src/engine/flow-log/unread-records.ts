@@ -16,6 +16,7 @@ export const MALFORMED_RECORD_REASONS = [
   'log-status not OK',
   'protocol not a number',
   'end past 9999-12-31T23:59:59Z',
+  'start after end',
 ] as const;
 export type MalformedRecordReason = (typeof MALFORMED_RECORD_REASONS)[number];
 

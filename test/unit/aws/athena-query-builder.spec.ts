@@ -62,6 +62,8 @@ describe('AthenaQueryBuilder', () => {
     // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): counted, not filtered.
     expect(sql).toContain(`WHEN TRY_CAST("end" AS bigint) > 253402300799 THEN 'end past 9999-12-31T23:59:59Z'`);
     expect(sql).not.toContain('<= 253402300799');
+    // A window that ends before it starts is malformed too, as the file readers count it.
+    expect(sql).toContain(`WHEN TRY_CAST("start" AS bigint) > TRY_CAST("end" AS bigint) THEN 'start after end'`);
     expect(sql).toContain('"day" BETWEEN ? AND ?');
     expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
   });
@@ -368,6 +370,7 @@ describe('AthenaQueryBuilder', () => {
         'no protocol',
         'protocol not a number',
         'end past 9999-12-31T23:59:59Z',
+        'start after end',
       ]);
       expect(inner(window.sql)).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
       expect(inner(window.sql)).toContain(`WHEN coalesce("srcaddr", '-') = '-' OR coalesce("dstaddr", '-') = '-' THEN 'no address'`);
@@ -408,6 +411,7 @@ describe('AthenaQueryBuilder', () => {
     it('a format without end has no end to check', () => {
       const { sql } = builder.build({ ...base, logFormat: V8.replace(' ${end}', ''), kind: 'window' });
       expect(sql).not.toContain('end past');
+      expect(sql).not.toContain('start after end');
       expect(sql).not.toContain('"end"');
     });
   });

@@ -351,8 +351,10 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
     expect(queryString).not.toMatch(/!= "-"|fl_log_status = "OK"|<= 253402300799/);
     // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): a key of its own.
     expect(queryString).toContain('least(floor(fl_end / 253402300800), 1) as end_past_max');
+    // So is a window that ends before it starts: 1 when start > end, else 0.
+    expect(queryString).toContain('least(greatest(fl_start - fl_end, 0), 1) as start_after_end');
     expect(queryString).toMatch(
-      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, end_past_max, hour\n\| limit 10000$/,
+      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, end_past_max, start_after_end, hour\n\| limit 10000$/,
     );
   });
 
@@ -363,7 +365,7 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
       to: WINDOW.to,
     });
     expect(queryString).toContain(' or ((fl_action = "REJECT" or fl_action = "ACCEPT") and fl_start < ');
-    expect(queryString).not.toMatch(/fl_log_status|end_past_max|fl_end/);
+    expect(queryString).not.toMatch(/fl_log_status|end_past_max|start_after_end|fl_end/);
   });
 
   it('counts the unparsed messages of a slice only where their timestamp lies in both the slice and the window, so each once', () => {
@@ -455,6 +457,7 @@ describe('InsightsRowMerger: rows of records that are no flow are counted by rea
     ['a `-` protocol', { fl_protocol: '-' }, 'no protocol'],
     ['a protocol that is not a number', { fl_protocol: 'tcp' }, 'protocol not a number'],
     ['an end past 9999-12-31T23:59:59Z', { end_past_max: '1' }, 'end past 9999-12-31T23:59:59Z'],
+    ['a start after its end', { start_after_end: '1' }, 'start after end'],
   ])('%s', (_, change, reason) => {
     const merger = new InsightsRowMerger();
     merger.add(row({ ...flow, ...change }), '/vpc/a');
