@@ -19,6 +19,7 @@ import type {
   VpcPeeringConnection,
 } from '../engine/network/snapshot';
 import { RULES_PER_GROUP_QUOTA } from '../engine/network/rules-per-group-quota';
+import { RULES_PER_NETWORK_ACL_QUOTA } from '../engine/network/rules-per-network-acl-quota';
 import { validateSnapshot } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import { AwsAdapterError } from './aws-adapter.error';
@@ -33,7 +34,7 @@ export interface Ec2ClientProvider {
   ec2(target: AwsTarget): EC2Client;
 }
 
-/** The clients a snapshot is read with: EC2's, and Service Quotas' for the security-group rule quota. */
+/** The clients a snapshot is read with: EC2's, and Service Quotas' for the rule quotas. */
 export interface SnapshotClientProvider extends Ec2ClientProvider {
   serviceQuotas(target: AwsTarget): ServiceQuotasClient;
 }
@@ -77,15 +78,23 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
 const REFUSALS: ReadonlySet<string> = new Set(['UnauthorizedOperation', 'AccessDenied']);
 
 /**
- * Service Quotas' failures that leave the rule quota out, EC2's default assumed in its place: all
- * but a cancellation. The quota only refines the fixes (and their risk says when it is EC2's
+ * Service Quotas' failures that leave a rule quota out, EC2's default assumed in its place: all
+ * but a cancellation. A quota only refines the fixes (and their risk says when it is EC2's
  * default), so no answer of it fails a read: the role lacking `servicequotas:GetServiceQuota`
- * (`AccessDeniedException`, or `AccessDenied` from a proxy), the Region without an applied value
+ * (`AccessDeniedException`, or `AccessDenied` from a proxy; a policy may also grant it for one
+ * quota's ARN and not the other's), the Region without an applied value
  * (`NoSuchResourceException`), throttling or a server error once the SDK's retries are spent, or a
  * network where Service Quotas cannot be reached (a private subnet with endpoints for EC2 only).
  */
 const QUOTA_REFUSALS = 'any';
 const GET_SERVICE_QUOTA = 'servicequotas:GetServiceQuota';
+
+/**
+ * The quotas a snapshot reads, each with a GetServiceQuota of its own: rules per security group
+ * and rules per network ACL, which the fixes are held to. In this order in `ServiceQuotas` and
+ * `NotRead`, whichever Service Quotas answers first.
+ */
+const RULE_QUOTAS = [RULES_PER_GROUP_QUOTA, RULES_PER_NETWORK_ACL_QUOTA] as const;
 
 type Page = Record<string, unknown>;
 type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record<string, unknown>) => AsyncIterable<Page>;
@@ -110,13 +119,14 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * call refused fails the read. Transit gateways are read for the whole account (they belong to no
  * VPC, and an account has a handful), their VPC attachments for the VPCs in scope.
  *
- * The account's quota of rules per security group in the region (Service Quotas `vpc`
- * `L-0EA8095F`, GetServiceQuota) goes in `ServiceQuotas`, for the fixes to be held to it rather
- * than to EC2's default. Throttling is the client's retry strategy's, as for EC2; any failure that
- * is left (`AccessDeniedException`: a role granted before sgdoctor asked for it;
- * `NoSuchResourceException`; retries spent; Service Quotas out of reach) names it in `NotRead`,
- * and the default stands (QUOTA_REFUSALS). What is read is checked against the snapshot contract before it is returned, as a
- * snapshot file is.
+ * The account's quotas of rules per security group and per network ACL in the region (Service
+ * Quotas `vpc` `L-0EA8095F` and `L-2AEEBF1A`, one GetServiceQuota each, at once) go in
+ * `ServiceQuotas`, for the fixes to be held to them rather than to EC2's defaults. Throttling is
+ * the client's retry strategy's, as for EC2; any failure that is left (`AccessDeniedException`: a
+ * role granted before sgdoctor asked for it; `NoSuchResourceException`; retries spent; Service
+ * Quotas out of reach) names that quota in `NotRead` (its `QuotaCode`), and its default stands
+ * (QUOTA_REFUSALS), while the other quota, read, is used. What is read is checked against the
+ * snapshot contract before it is returned, as a snapshot file is.
  */
 export class Ec2Snapshotter {
   private readonly concurrency: number;
@@ -190,7 +200,7 @@ export class Ec2Snapshotter {
       ]);
 
     const scoped = Boolean(vpcIds ?? subnetIds);
-    const [securityGroupRules, prefixListEntries, flowLogs, ruleQuota] = await Promise.all([
+    const [securityGroupRules, prefixListEntries, flowLogs, ruleQuotas] = await Promise.all([
       scoped && securityGroups.length === 0
         ? Promise.resolve([])
         : read<SecurityGroupRule>(
@@ -209,8 +219,16 @@ export class Ec2Snapshotter {
             ])
           : [],
       ),
-      // Service Quotas' one call, beside EC2's last ones (another service: outside their limiter).
-      optional(target, 'ServiceQuotas', () => this.ruleQuota(target), { action: GET_SERVICE_QUOTA, refusals: QUOTA_REFUSALS }),
+      // Service Quotas' calls, beside EC2's last ones (another service: outside their limiter).
+      Promise.all(
+        RULE_QUOTAS.map((quota) =>
+          optional(target, 'ServiceQuotas', () => this.ruleQuota(target, quota), {
+            action: GET_SERVICE_QUOTA,
+            refusals: QUOTA_REFUSALS,
+            quotaCode: quota.QuotaCode,
+          }),
+        ),
+      ),
     ]);
 
     const snapshot = toPlainJson({
@@ -225,7 +243,7 @@ export class Ec2Snapshotter {
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
-      ...readOrNot(routeTables, gateways, attachments, ruleQuota),
+      ...readOrNot(routeTables, gateways, attachments, ...ruleQuotas),
     });
     try {
       return validateSnapshot(snapshot);
@@ -240,15 +258,15 @@ export class Ec2Snapshotter {
   }
 
   /**
-   * The account's rules-per-group quota in the target's region, as Service Quotas gives it. A
-   * quota given without its value (`ErrorReason` in its place: SERVICE_QUOTA_NOT_AVAILABLE_ERROR, a
+   * One of the account's rule quotas in the target's region, as Service Quotas gives it. A quota
+   * given without its value (`ErrorReason` in its place: SERVICE_QUOTA_NOT_AVAILABLE_ERROR, a
    * dependency refused or throttled) fails like the call, under that code: the snapshot goes on
    * without it, where the contract would refuse it and every analysis of the target with it.
    */
-  private async ruleQuota(target: AwsTarget): Promise<ServiceQuota[]> {
+  private async ruleQuota(target: AwsTarget, quota: { ServiceCode: string; QuotaCode: string }): Promise<ServiceQuota[]> {
     const { GetServiceQuotaCommand } = serviceQuotasSdk();
     try {
-      const { Quota } = await this.clients.serviceQuotas(target).send(new GetServiceQuotaCommand({ ...RULES_PER_GROUP_QUOTA }));
+      const { Quota } = await this.clients.serviceQuotas(target).send(new GetServiceQuotaCommand({ ...quota }));
       if (!Quota) return [];
       if (typeof Quota.Value !== 'number') {
         const reason = Quota.ErrorReason;
@@ -407,13 +425,17 @@ type Optional<M extends string, T> = { member: M; items: T[] } | { member: M; re
  * Reads an optional member (see Ec2Snapshotter): what AWS lists, or — when it refuses the call
  * (a read role granted before sgdoctor read that member) — the call, account, region and error
  * code to name in `NotRead` instead. The call is an EC2 Describe one and its refusals EC2's unless
- * `call` says otherwise (`any`: every failure but a cancellation).
+ * `call` says otherwise (`any`: every failure but a cancellation); `quotaCode` names the quota
+ * that a Service Quotas call left out.
  */
 async function optional<M extends string, T>(
   target: AwsTarget,
   member: M,
   read: () => Promise<T[]>,
-  call: { action: string; refusals: ReadonlySet<string> | 'any' } = { action: `ec2:${OPERATION_OF[member]}`, refusals: REFUSALS },
+  call: { action: string; refusals: ReadonlySet<string> | 'any'; quotaCode?: string } = {
+    action: `ec2:${OPERATION_OF[member]}`,
+    refusals: REFUSALS,
+  },
 ): Promise<Optional<M, T>> {
   try {
     return { member, items: await read() };
@@ -423,6 +445,7 @@ async function optional<M extends string, T>(
     const refused = {
       Member: member,
       Action: call.action,
+      ...(call.quotaCode !== undefined ? { QuotaCode: call.quotaCode } : {}),
       AccountId: target.accountId,
       Region: target.region,
       ErrorCode: code,
@@ -438,12 +461,16 @@ function errorCodeOf(error: unknown): string | undefined {
   return error.name === 'Error' && typeof code === 'string' ? code : error.name;
 }
 
-/** The optional members read, by name, and `NotRead` listing the refused ones (absent when none was). */
+/**
+ * The optional members read, by name (the parts of one member, such as each quota of
+ * `ServiceQuotas`, together in their order), and `NotRead` listing the refused ones (absent when
+ * none was). A member none of whose parts was read is absent.
+ */
 function readOrNot(...parts: Optional<string, unknown>[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown[]> = {};
   const notRead: NotReadMember[] = [];
   for (const part of parts) {
-    if ('items' in part) out[part.member] = part.items;
+    if ('items' in part) out[part.member] = [...(out[part.member] ?? []), ...part.items];
     else notRead.push(part.refused);
   }
   return notRead.length > 0 ? { ...out, NotRead: notRead } : out;

@@ -15,7 +15,7 @@ import { acceptEvidence } from '../support/aws/aws-athena-evidence';
 import { EC2_LIST_CALLS, MockedAwsAccount } from '../support/aws/aws-mocked-account';
 import { sampleAggregates, sampleSnapshot, windowedSampleAggregates } from '../support/aws/aws-sample-responses';
 import { createAwsTestApp } from '../support/app/aws-test-app';
-import { ruleQuotaOf } from '../support/factories/service-quota';
+import { networkAclRuleQuotaOf, ruleQuotaOf } from '../support/factories/service-quota';
 
 /** The format of the VPC's flow log (version 5 fields), which the Athena table is declared with. */
 const V5_FORMAT =
@@ -113,8 +113,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
       RouteTables: [],
       TransitGateways: [],
       TransitGatewayVpcAttachments: [],
-      // The account's rules-per-group quota in the region, as Service Quotas gives it.
-      ServiceQuotas: [ruleQuotaOf(60, { region: 'eu-west-1' })],
+      // The account's rule quotas (per group, per network ACL) in the region, as Service Quotas gives them.
+      ServiceQuotas: [ruleQuotaOf(60, { region: 'eu-west-1' }), networkAclRuleQuotaOf(20, { region: 'eu-west-1' })],
     });
 
     // Athena: one query, one scan of the window, named table, values only as execution parameters.

@@ -20,7 +20,7 @@ import { EC2_LIST_CALLS } from '../support/aws/aws-mocked-account';
 import { awsMetadata, pageOf } from '../support/aws/aws-sample-responses';
 import { createAwsTestApp } from '../support/app/aws-test-app';
 import { type Member, memberAggregates, memberSnapshot } from '../support/aws/organization-network';
-import { ruleQuotaResponse } from '../support/aws/service-quotas-responses';
+import { ruleQuotasResponse } from '../support/aws/service-quotas-responses';
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -131,11 +131,11 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
         return pageOf(served[key] ?? [], member, 50, input.NextToken, command.name);
       });
     }
-    // Each member's rule quota, at EC2's default, in the account its credentials name.
-    quotas.on(GetServiceQuotaCommand).callsFake(async (_input, getClient: () => ServiceQuotasClient) => {
+    // Each member's rule quotas, at EC2's defaults, in the account its credentials name.
+    quotas.on(GetServiceQuotaCommand).callsFake(async (input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const config = getClient().config;
       const account = (await config.credentials()).accessKeyId.replace(/^ASIA/, '');
-      return ruleQuotaResponse(60, { account, region: await config.region() });
+      return ruleQuotasResponse(input, { account, region: await config.region() });
     });
     athenaMock.on(StartQueryExecutionCommand).callsFake((input) => athena.startQueryExecution(input));
     athenaMock.on(GetQueryExecutionCommand).callsFake((input) => athena.getQueryExecution(input));

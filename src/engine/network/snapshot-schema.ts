@@ -312,13 +312,18 @@ const transitGatewayVpcAttachment = ec2Object({
 
 /**
  * A member a live read left out because AWS refused the call. Its words end up in path output, so
- * each has the shape AWS gives it: an IAM action, a region name, an error code (an AWS one, a
+ * each has the shape AWS gives it: an IAM action, a quota code, a region name, an error code (an AWS one, a
  * Service Quotas `ErrorReason` such as SERVICE_QUOTA_NOT_AVAILABLE_ERROR, or the network's, such
  * as EAI_AGAIN, for a call that never reached AWS).
  */
 const notRead = ec2Object({
   Member: z.string().regex(/^[A-Z][A-Za-z]*$/, { message: 'expected a snapshot member name (RouteTables)' }),
   Action: z.string().regex(/^[a-z0-9-]+:[A-Za-z]+$/, { message: 'expected an IAM action (ec2:DescribeRouteTables)' }),
+  // Service Quotas' own constraint on a quota code: a letter, then 1–127 letters, digits or hyphens.
+  QuotaCode: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{1,127}$/, { message: 'expected a Service Quotas quota code (L-2AEEBF1A)' })
+    .optional(),
   AccountId: accountId.optional(),
   Region: z
     .string()

@@ -25,8 +25,9 @@ export interface NetworkSnapshot {
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
   /**
    * Service Quotas quotas (GetServiceQuota, ListServiceQuotas). The rules a security group may hold
-   * (`vpc` `L-0EA8095F`) are adjustable per account and Region: held to EC2's default instead, a
-   * group of an account that raised it would be called full when EC2 takes the rule.
+   * (`vpc` `L-0EA8095F`) and a network ACL may hold (`vpc` `L-2AEEBF1A`) are adjustable per account
+   * and Region: held to EC2's default instead, a group or NACL of an account that raised it would
+   * be called full when EC2 takes the rule.
    */
   ServiceQuotas?: ServiceQuota[];
   /**
@@ -43,6 +44,11 @@ export interface NotReadMember {
   Member: string;
   /** The call refused, as IAM names it (`ec2:DescribeRouteTables`, `servicequotas:GetServiceQuota`). */
   Action: string;
+  /**
+   * For `ServiceQuotas`, the quota not read (`L-0EA8095F`, `L-2AEEBF1A`): each is read on its own,
+   * so one may be missing while the other is used. Absent in snapshots taken before it was named.
+   */
+  QuotaCode?: string;
   AccountId?: string;
   Region?: string;
   /** The AWS error code (`UnauthorizedOperation`, `AccessDeniedException`). */

@@ -27,11 +27,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { isRulesPerGroupQuota } from '../../../src/engine/network/rules-per-group-quota';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
-import { ruleQuotaOf } from '../factories/service-quota';
 import { AthenaEmulator } from './aws-athena-emulator';
 import { pageOf } from './aws-sample-responses';
+import { ruleQuotasResponse } from './service-quotas-responses';
 
 /** The EC2 list calls of a snapshot: command, result member, snapshot key. */
 export const EC2_LIST_CALLS = [
@@ -100,11 +99,13 @@ export class MockedAwsAccount {
   }
 
   private serveSnapshot(served: NetworkSnapshot): void {
-    this.serviceQuotas.on(GetServiceQuotaCommand).callsFake(async (_input, getClient: () => ServiceQuotasClient) => {
+    // Each rule quota asked for: the served snapshot's, else EC2's default for the account.
+    this.serviceQuotas.on(GetServiceQuotaCommand).callsFake(async (input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const region = await getClient().config.region();
       const account = served.SecurityGroups?.[0]?.OwnerId;
-      const quota = served.ServiceQuotas?.find((q) => isRulesPerGroupQuota(q)) ?? ruleQuotaOf(60, { account, region });
-      return { $metadata: { httpStatusCode: 200, requestId: 'sq-rule-quota', attempts: 1, totalRetryDelay: 0 }, Quota: quota };
+      const quota = served.ServiceQuotas?.find((q) => q.ServiceCode === 'vpc' && q.QuotaCode === input.QuotaCode);
+      const answer = ruleQuotasResponse(input, { account, region });
+      return { ...answer, $metadata: { ...answer.$metadata, requestId: 'sq-rule-quota' }, Quota: quota ?? answer.Quota };
     });
     const snapshot = served as unknown as Record<string, unknown[] | undefined>;
     for (const [command, member, key] of EC2_LIST_CALLS) {

@@ -35,13 +35,24 @@ export function groupsPerInterfaceQuotaOf(value: number, where: Where = {}): Ser
   return vpcQuotaOf('L-2AFB9258', 'Security groups per network interface', value, where);
 }
 
-/** The `NotRead` entry of a rule quota a live read went on without, for `code` (the error's). */
-export function ruleQuotaNotRead(code: string, where: Where = {}): NotReadMember {
+/** The `NotRead` entry of a quota a live read went on without, for `code` (the error's). */
+function quotaNotRead(quotaCode: string, code: string, where: Where): NotReadMember {
   return {
     Member: 'ServiceQuotas',
     Action: 'servicequotas:GetServiceQuota',
+    QuotaCode: quotaCode,
     AccountId: where.account ?? '111122223333',
     Region: where.region ?? 'eu-west-1',
     ErrorCode: code,
   };
+}
+
+/** The `NotRead` entry of a security-group rule quota a live read went on without, for `code` (the error's). */
+export function ruleQuotaNotRead(code: string, where: Where = {}): NotReadMember {
+  return quotaNotRead('L-0EA8095F', code, where);
+}
+
+/** The `NotRead` entry of a network ACL rule quota a live read went on without, for `code` (the error's). */
+export function networkAclRuleQuotaNotRead(code: string, where: Where = {}): NotReadMember {
+  return quotaNotRead('L-2AEEBF1A', code, where);
 }

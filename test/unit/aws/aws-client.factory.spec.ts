@@ -8,7 +8,7 @@ import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { AwsClientFactory } from '../../../src/aws/aws-client.factory';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
-import { isGetServiceQuota, ruleQuotaWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
+import { isGetServiceQuota, ruleQuotaWire, ruleQuotasWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 const staticCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -84,7 +84,11 @@ describe('AwsClientFactory', () => {
 
   it('EC2 RequestLimitExceeded is retried by the SDK retry strategy until it succeeds', async () => {
     const handler = new FakeHttpHandler((request, i) =>
-      isGetServiceQuota(request) ? ruleQuotaWire(60, { region: 'eu-west-1' }) : i < 2 ? ec2Error('RequestLimitExceeded') : describeVpcsXml,
+      isGetServiceQuota(request)
+        ? ruleQuotasWire(request, { region: 'eu-west-1' })
+        : i < 2
+          ? ec2Error('RequestLimitExceeded')
+          : describeVpcsXml,
     );
     const factory = new AwsClientFactory({
       env: {},

@@ -5,14 +5,22 @@ import { AwsClientFactory } from '../../../src/aws/aws-client.factory';
 import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { explainFlow } from '../../../src/engine/evaluate/explain-flow';
 import { parseIp } from '../../../src/engine/ip/ip-address';
+import { networkAclRuleQuota } from '../../../src/engine/fixes/network-acl-rule-quota';
 import { NetworkModel } from '../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../src/engine/network/snapshot-loader';
 import { analyzePath } from '../../../src/engine/path/analyze-path';
 import { parsePathQuery } from '../../../src/engine/path/path-query';
 import { flowAggregate } from '../../support/factories/flow-aggregate';
 import { FakeHttpHandler, type FakeResponse, type RecordedRequest } from '../../support/aws/fake-http-handler';
-import { isGetServiceQuota, ruleQuotaWire, serviceQuotasErrorWire } from '../../support/aws/service-quotas-responses';
-import { ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
+import {
+  isGetServiceQuota,
+  networkAclRuleQuotaWire,
+  quotaCodeOf,
+  ruleQuotaWire,
+  ruleQuotasWire,
+  serviceQuotasErrorWire,
+} from '../../support/aws/service-quotas-responses';
+import { networkAclRuleQuotaNotRead, networkAclRuleQuotaOf, ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
 
 /**
  * The snapshotter through real EC2 clients: requests serialised and signed by the SDK, answered
@@ -68,11 +76,12 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
   const actionOf = (body: string) => new URLSearchParams(body).get('Action') ?? '';
   /**
    * A handler answering EC2 with `respond` and Service Quotas' GetServiceQuota, which every snapshot
-   * sends too, with the rule quota of an account that never raised it (`quota` to answer otherwise).
+   * sends too (once for each rule quota), with the quota asked for of an account that never raised
+   * it (`quota` to answer otherwise).
    */
   const ec2Handler = (
     respond: (request: RecordedRequest, index: number) => FakeResponse,
-    quota: (request: RecordedRequest) => FakeResponse = () => ruleQuotaWire(60, { region: 'eu-west-1' }),
+    quota: (request: RecordedRequest) => FakeResponse = (request) => ruleQuotasWire(request, { region: 'eu-west-1' }),
   ) => new FakeHttpHandler((request, index) => (isGetServiceQuota(request) ? quota(request) : respond(request, index)));
 
   it('says which call EC2 refused, in which account and region, and does not retry it', async () => {
@@ -454,51 +463,133 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     expect(snapshot.NetworkInterfaces).toHaveLength(2);
   });
 
-  it('reads the rule quota from Service Quotas (JSON 1.1, signed for servicequotas), GetServiceQuota throttled once and then answered through the SDK’s retries', async () => {
-    let quotaCalls = 0;
-    const handler = ec2Handler(
-      (request) => {
-        const action = actionOf(request.body);
-        return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
-      },
-      () =>
-        quotaCalls++ === 0
-          ? serviceQuotasErrorWire(400, 'TooManyRequestsException', 'Rate exceeded')
-          : ruleQuotaWire(200, { region: 'eu-west-1' }),
+  /** EC2 answered with the WIRE responses, an empty result for the rest. */
+  const wireEc2 = (request: RecordedRequest) => {
+    const action = actionOf(request.body);
+    return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+  };
+  const denied = () =>
+    serviceQuotasErrorWire(
+      400,
+      'AccessDeniedException',
+      'User: arn:aws:sts::111122223333:assumed-role/sgdoctor-read/sgdoctor is not authorized to perform: servicequotas:GetServiceQuota',
     );
+  const noSuchQuota = () =>
+    serviceQuotasErrorWire(400, 'NoSuchResourceException', 'The request failed because the specified service quota does not exist.');
+  /** The quota as Service Quotas sends it when it has no value to give: ErrorReason in its place. */
+  const withoutValue = (answer: FakeResponse): FakeResponse => {
+    const { Quota } = JSON.parse(answer.body as string) as { Quota: Record<string, unknown> };
+    const { Value: _value, ...quota } = Quota;
+    return {
+      ...answer,
+      body: JSON.stringify({
+        Quota: {
+          ...quota,
+          ErrorReason: { ErrorCode: 'SERVICE_QUOTA_NOT_AVAILABLE_ERROR', ErrorMessage: 'The quota value is not available.' },
+        },
+      }),
+    };
+  };
+  const quotaCodesSent = (handler: FakeHttpHandler) =>
+    handler.requests
+      .filter(isGetServiceQuota)
+      .map((r) => quotaCodeOf(r))
+      .sort();
+
+  it('reads both rule quotas from Service Quotas (JSON 1.1, signed for servicequotas), each GetServiceQuota throttled once and then answered through the SDK’s retries', async () => {
+    const throttled = new Set<string | undefined>();
+    const handler = ec2Handler(wireEc2, (request) => {
+      const code = quotaCodeOf(request);
+      if (!throttled.has(code)) {
+        throttled.add(code);
+        return serviceQuotasErrorWire(400, 'TooManyRequestsException', 'Rate exceeded');
+      }
+      return code === 'L-0EA8095F' ? ruleQuotaWire(200, { region: 'eu-west-1' }) : networkAclRuleQuotaWire(40, { region: 'eu-west-1' });
+    });
     const factory = new AwsClientFactory({
       env: {},
       clientConfig: { requestHandler: handler, credentials: staticCredentials, retryStrategy: new ConfiguredRetryStrategy(3, 1) },
     });
     const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
     const sent = handler.requests.filter(isGetServiceQuota);
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatchObject({ hostname: 'servicequotas.eu-west-1.amazonaws.com', path: '/' });
-    expect(JSON.parse(sent[0].body)).toEqual({ ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' });
-    expect(sent[0].headers.authorization).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/servicequotas\/aws4_request/);
-    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
+    expect(sent).toHaveLength(4);
+    for (const request of sent) {
+      expect(request).toMatchObject({ hostname: 'servicequotas.eu-west-1.amazonaws.com', path: '/' });
+      expect(request.headers.authorization).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/servicequotas\/aws4_request/);
+    }
+    expect(sent.map((r) => JSON.parse(r.body) as unknown)).toEqual(
+      expect.arrayContaining([
+        { ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' },
+        { ServiceCode: 'vpc', QuotaCode: 'L-2AEEBF1A' },
+      ]),
+    );
+    expect(quotaCodesSent(handler)).toEqual(['L-0EA8095F', 'L-0EA8095F', 'L-2AEEBF1A', 'L-2AEEBF1A']);
+    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' }), networkAclRuleQuotaOf(40, { region: 'eu-west-1' })]);
     expect(validateSnapshot(snapshot)).toEqual(snapshot);
     expect(snapshot).not.toHaveProperty('NotRead');
   });
 
-  it('with a role that predates GetServiceQuota, the snapshot is taken, the refusal named in NotRead, the call sent once', async () => {
-    const handler = ec2Handler(
-      (request) => {
-        const action = actionOf(request.body);
-        return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
-      },
-      () =>
-        serviceQuotasErrorWire(
-          400,
-          'AccessDeniedException',
-          'User: arn:aws:sts::111122223333:assumed-role/sgdoctor-read/sgdoctor is not authorized to perform: servicequotas:GetServiceQuota',
-        ),
-    );
+  it('with a role that predates GetServiceQuota, the snapshot is taken, both refusals named in NotRead by quota, each call sent once', async () => {
+    const handler = ec2Handler(wireEc2, denied);
     const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
     const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
     expect(snapshot).not.toHaveProperty('ServiceQuotas');
-    expect(snapshot.NotRead).toEqual([ruleQuotaNotRead('AccessDeniedException')]);
-    expect(handler.requests.filter(isGetServiceQuota)).toHaveLength(1);
+    expect(snapshot.NotRead).toEqual([ruleQuotaNotRead('AccessDeniedException'), networkAclRuleQuotaNotRead('AccessDeniedException')]);
+    expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    expect(quotaCodesSent(handler)).toEqual(['L-0EA8095F', 'L-2AEEBF1A']);
     expect(snapshot.NetworkInterfaces).toHaveLength(2);
+  });
+
+  it.each([
+    ['refused (a policy scoped to the security-group quota’s ARN)', denied, 'AccessDeniedException'],
+    ['not there to give (NoSuchResourceException)', noSuchQuota, 'NoSuchResourceException'],
+    [
+      'given without its value',
+      (request: RecordedRequest) => withoutValue(ruleQuotasWire(request, { region: 'eu-west-1' })),
+      'SERVICE_QUOTA_NOT_AVAILABLE_ERROR',
+    ],
+  ])(
+    'the network ACL quota %s: the security-group quota is still read and used, the other named by its code',
+    async (_case, fail, code) => {
+      const handler = ec2Handler(wireEc2, (request) =>
+        quotaCodeOf(request) === 'L-2AEEBF1A' ? fail(request) : ruleQuotaWire(200, { region: 'eu-west-1' }),
+      );
+      const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+      const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+      expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
+      expect(snapshot.NotRead).toEqual([networkAclRuleQuotaNotRead(code)]);
+      expect(validateSnapshot(snapshot)).toEqual(snapshot);
+      expect(quotaCodesSent(handler)).toEqual(['L-0EA8095F', 'L-2AEEBF1A']);
+    },
+  );
+
+  it.each([
+    ['refused', denied, 'AccessDeniedException'],
+    ['not there to give (NoSuchResourceException)', noSuchQuota, 'NoSuchResourceException'],
+    [
+      'given without its value',
+      (request: RecordedRequest) => withoutValue(ruleQuotasWire(request, { region: 'eu-west-1' })),
+      'SERVICE_QUOTA_NOT_AVAILABLE_ERROR',
+    ],
+  ])(
+    'the security-group quota %s: the network ACL quota is still read and used, the other named by its code',
+    async (_case, fail, code) => {
+      const handler = ec2Handler(wireEc2, (request) =>
+        quotaCodeOf(request) === 'L-0EA8095F' ? fail(request) : networkAclRuleQuotaWire(40, { region: 'eu-west-1' }),
+      );
+      const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+      const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+      expect(snapshot.ServiceQuotas).toEqual([networkAclRuleQuotaOf(40, { region: 'eu-west-1' })]);
+      expect(snapshot.NotRead).toEqual([ruleQuotaNotRead(code)]);
+      expect(validateSnapshot(snapshot)).toEqual(snapshot);
+    },
+  );
+
+  it('the NACL quota read live holds a NACL fix to the account’s value, not to the default 20', async () => {
+    const handler = ec2Handler(wireEc2, (request) => ruleQuotasWire(request, { region: 'eu-west-1' }, { rulesPerNetworkAcl: 40 }));
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    const model = NetworkModel.fromSnapshot(snapshot);
+    expect(networkAclRuleQuota(model, 'acl-0a1b2c3d')).toEqual({ value: 40, source: 'account' });
   });
 });

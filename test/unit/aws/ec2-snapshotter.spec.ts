@@ -17,6 +17,7 @@ import {
 import {
   AccessDeniedException,
   GetServiceQuotaCommand,
+  type GetServiceQuotaCommandOutput,
   NoSuchResourceException,
   ServiceException,
   ServiceQuotasClient,
@@ -26,11 +27,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
 import { Ec2Snapshotter, checkScopeDescribed } from '../../../src/aws/ec2-snapshotter';
+import { RULES_PER_GROUP_QUOTA } from '../../../src/engine/network/rules-per-group-quota';
+import { RULES_PER_NETWORK_ACL_QUOTA } from '../../../src/engine/network/rules-per-network-acl-quota';
 import type { NetworkSnapshot } from '../../../src/engine/network/snapshot';
 import { SnapshotValidationError } from '../../../src/engine/network/snapshot-validation.error';
 import * as fx from '../../support/aws/ec2-responses';
-import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
-import { ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
+import { networkAclRuleQuotaResponse, ruleQuotaResponse, ruleQuotasResponse } from '../../support/aws/service-quotas-responses';
+import { networkAclRuleQuotaNotRead, networkAclRuleQuotaOf, ruleQuotaNotRead, ruleQuotaOf } from '../../support/factories/service-quota';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 
@@ -44,7 +47,10 @@ describe('Ec2Snapshotter', () => {
   beforeEach(() => {
     ec2Mock.reset();
     quotasMock.reset();
-    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(60, { region: 'eu-west-1' }));
+    // An account that never raised its rule quotas: each answered for the quota it asks.
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .callsFake(async (input: { QuotaCode?: string }) => ruleQuotasResponse(input, { region: 'eu-west-1' }));
     ec2Mock
       .on(DescribeSecurityGroupsCommand)
       .resolvesOnce(fx.securityGroupPages[0])
@@ -402,99 +408,162 @@ describe('Ec2Snapshotter', () => {
     });
   });
 
-  it('reads the account’s rules-per-group quota in the region (GetServiceQuota vpc L-0EA8095F) into ServiceQuotas, as Service Quotas gives it', async () => {
-    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(200, { region: 'eu-west-1' }));
-    const snapshot = await snapshotter.snapshot(target);
-    expect(quotasMock.commandCalls(GetServiceQuotaCommand).map((c) => c.args[0].input)).toEqual([
-      { ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' },
-    ]);
-    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
-    expect(snapshot).not.toHaveProperty('NotRead');
-  });
-
-  it('when GetServiceQuota gives the quota without a value (ErrorReason instead), takes the snapshot without it and names the reason in NotRead', async () => {
-    const { Value: _value, ...quota } = ruleQuotaOf(60, { region: 'eu-west-1' });
-    quotasMock.on(GetServiceQuotaCommand).resolves({
-      $metadata: { httpStatusCode: 200, requestId: '6f1d5b0e-sq-0004', attempts: 1, totalRetryDelay: 0 },
+  /** GetServiceQuota answered per quota code: an answer, or an error thrown; the quotas not named as for an account at EC2's defaults. */
+  const answerQuotas = (answers: Partial<Record<string, GetServiceQuotaCommandOutput | Error>>) =>
+    quotasMock.on(GetServiceQuotaCommand).callsFake(async (input: { QuotaCode?: string }) => {
+      const answer = answers[input.QuotaCode ?? ''];
+      if (answer instanceof Error) throw answer;
+      return answer ?? ruleQuotasResponse(input, { region: 'eu-west-1' });
+    });
+  /** GetServiceQuota giving the quota without its value, its ErrorReason instead. */
+  const withoutValue = (response: GetServiceQuotaCommandOutput): GetServiceQuotaCommandOutput => {
+    const { Value: _value, ...quota } = response.Quota ?? {};
+    return {
+      ...response,
       Quota: {
         ...quota,
         ErrorReason: { ErrorCode: 'SERVICE_QUOTA_NOT_AVAILABLE_ERROR', ErrorMessage: 'The quota value is not available.' },
       },
+    };
+  };
+  const GROUP = RULES_PER_GROUP_QUOTA.QuotaCode;
+  const NACL = RULES_PER_NETWORK_ACL_QUOTA.QuotaCode;
+
+  it('reads the account’s rule quotas in the region (GetServiceQuota vpc L-0EA8095F and L-2AEEBF1A) into ServiceQuotas, as Service Quotas gives them', async () => {
+    answerQuotas({
+      [GROUP]: ruleQuotaResponse(200, { region: 'eu-west-1' }),
+      [NACL]: networkAclRuleQuotaResponse(40, { region: 'eu-west-1' }),
     });
     const snapshot = await snapshotter.snapshot(target);
-    expect(snapshot).not.toHaveProperty('ServiceQuotas');
-    expect(snapshot.NotRead).toEqual([ruleQuotaNotRead('SERVICE_QUOTA_NOT_AVAILABLE_ERROR')]);
-    expect(snapshot.SecurityGroups).toHaveLength(2);
+    expect(quotasMock.commandCalls(GetServiceQuotaCommand).map((c) => c.args[0].input)).toEqual([
+      { ServiceCode: 'vpc', QuotaCode: 'L-0EA8095F' },
+      { ServiceCode: 'vpc', QuotaCode: 'L-2AEEBF1A' },
+    ]);
+    expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' }), networkAclRuleQuotaOf(40, { region: 'eu-west-1' })]);
+    expect(snapshot).not.toHaveProperty('NotRead');
   });
 
-  it('beside a refused DescribeRouteTables, a refused GetServiceQuota is named after it', async () => {
+  it('asks for both quotas at once: neither waits for the other’s answer', async () => {
+    let inFlight = 0;
+    let most = 0;
+    quotasMock.on(GetServiceQuotaCommand).callsFake(async (input: { QuotaCode?: string }) => {
+      most = Math.max(most, ++inFlight);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return ruleQuotasResponse(input, { region: 'eu-west-1' });
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(most).toBe(2);
+    expect(snapshot.ServiceQuotas?.map((q) => q.QuotaCode)).toEqual(['L-0EA8095F', 'L-2AEEBF1A']);
+  });
+
+  it('beside a refused DescribeRouteTables, the refused quotas are named after it, each by its code', async () => {
     ec2Mock.on(DescribeRouteTablesCommand).rejects(refusal('UnauthorizedOperation'));
     quotasMock
       .on(GetServiceQuotaCommand)
       .rejects(new AccessDeniedException({ message: 'You do not have sufficient access to perform this action.', $metadata: {} }));
     const snapshot = await snapshotter.snapshot(target);
-    expect(snapshot.NotRead?.map((n) => [n.Member, n.Action, n.ErrorCode])).toEqual([
-      ['RouteTables', 'ec2:DescribeRouteTables', 'UnauthorizedOperation'],
-      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'AccessDeniedException'],
+    expect(snapshot.NotRead?.map((n) => [n.Member, n.Action, n.QuotaCode, n.ErrorCode])).toEqual([
+      ['RouteTables', 'ec2:DescribeRouteTables', undefined, 'UnauthorizedOperation'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-0EA8095F', 'AccessDeniedException'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-2AEEBF1A', 'AccessDeniedException'],
     ]);
+    expect(snapshot).not.toHaveProperty('ServiceQuotas');
   });
 
-  it.each([
+  /** Every way a GetServiceQuota can fail but a cancellation: the answer (or error) for `code`, and the code NotRead names. */
+  const quotaFailures: [string, (code: string) => GetServiceQuotaCommandOutput | Error, string][] = [
     [
       'refused (a role granted before sgdoctor asked for it)',
-      new AccessDeniedException({
-        message: 'You do not have sufficient access to perform this action.',
-        $metadata: { httpStatusCode: 400 },
-      }),
+      () =>
+        new AccessDeniedException({
+          message: 'You do not have sufficient access to perform this action.',
+          $metadata: { httpStatusCode: 400 },
+        }),
       'AccessDeniedException',
     ],
     [
       'without a value to give in the Region',
-      new NoSuchResourceException({
-        message: 'The request failed because the specified service quota does not exist.',
-        $metadata: { httpStatusCode: 400 },
-      }),
+      () =>
+        new NoSuchResourceException({
+          message: 'The request failed because the specified service quota does not exist.',
+          $metadata: { httpStatusCode: 400 },
+        }),
       'NoSuchResourceException',
     ],
     [
+      'given without its value (ErrorReason instead)',
+      (code) => withoutValue(ruleQuotasResponse({ QuotaCode: code }, { region: 'eu-west-1' })),
+      'SERVICE_QUOTA_NOT_AVAILABLE_ERROR',
+    ],
+    [
       'still throttled once the SDK’s retries are spent',
-      new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
+      () =>
+        new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 900 } }),
       'TooManyRequestsException',
     ],
     [
       'a server error',
-      new ServiceException({ message: 'Something went wrong.', $metadata: { httpStatusCode: 500, attempts: 3 } }),
+      () => new ServiceException({ message: 'Something went wrong.', $metadata: { httpStatusCode: 500, attempts: 3 } }),
       'ServiceException',
     ],
     [
       'out of reach (a private subnet with an endpoint for EC2 only)',
-      Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:443'), { code: 'ECONNREFUSED' }),
+      () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:443'), { code: 'ECONNREFUSED' }),
       'ECONNREFUSED',
     ],
     [
       'out of reach, its name not even resolved (a network without DNS to it)',
-      Object.assign(new Error('getaddrinfo EAI_AGAIN servicequotas.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN' }),
+      () => Object.assign(new Error('getaddrinfo EAI_AGAIN servicequotas.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN' }),
       'EAI_AGAIN',
     ],
-  ])(
-    'GetServiceQuota %s: the quota only refines the fixes, so the read goes on without it and names the failure in NotRead',
-    async (_case, error, code) => {
-      quotasMock.on(GetServiceQuotaCommand).rejects(error);
+  ];
+
+  it.each(quotaFailures)(
+    'the security-group quota %s: the read goes on without it, names it in NotRead, and keeps the network ACL quota',
+    async (_case, fail, code) => {
+      answerQuotas({ [GROUP]: fail(GROUP), [NACL]: networkAclRuleQuotaResponse(40, { region: 'eu-west-1' }) });
       const snapshot = await snapshotter.snapshot(target);
-      expect(snapshot).not.toHaveProperty('ServiceQuotas');
+      expect(snapshot.ServiceQuotas).toEqual([networkAclRuleQuotaOf(40, { region: 'eu-west-1' })]);
       expect(snapshot.NotRead).toEqual([ruleQuotaNotRead(code)]);
       expect(snapshot.SecurityGroups).toHaveLength(2);
       expect(snapshot.RouteTables).toHaveLength(2);
     },
   );
 
-  it('a cancelled GetServiceQuota cancels the read', async () => {
-    quotasMock.on(GetServiceQuotaCommand).rejects(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+  it.each(quotaFailures)(
+    'the network ACL quota %s: the read goes on without it, names it in NotRead, and keeps the security-group quota',
+    async (_case, fail, code) => {
+      answerQuotas({ [GROUP]: ruleQuotaResponse(200, { region: 'eu-west-1' }), [NACL]: fail(NACL) });
+      const snapshot = await snapshotter.snapshot(target);
+      expect(snapshot.ServiceQuotas).toEqual([ruleQuotaOf(200, { region: 'eu-west-1' })]);
+      expect(snapshot.NotRead).toEqual([networkAclRuleQuotaNotRead(code)]);
+      expect(snapshot.SecurityGroups).toHaveLength(2);
+    },
+  );
+
+  it.each(quotaFailures)(
+    'both quotas %s: the quotas only refine the fixes, so the read goes on without them and names each in NotRead',
+    async (_case, fail, code) => {
+      answerQuotas({ [GROUP]: fail(GROUP), [NACL]: fail(NACL) });
+      const snapshot = await snapshotter.snapshot(target);
+      expect(snapshot).not.toHaveProperty('ServiceQuotas');
+      expect(snapshot.NotRead).toEqual([ruleQuotaNotRead(code), networkAclRuleQuotaNotRead(code)]);
+      expect(snapshot.SecurityGroups).toHaveLength(2);
+      expect(snapshot.RouteTables).toHaveLength(2);
+    },
+  );
+
+  it.each([
+    ['security-group', 'L-0EA8095F'],
+    ['network ACL', 'L-2AEEBF1A'],
+  ])('a cancelled GetServiceQuota of the %s quota cancels the read', async (_quota, code) => {
+    answerQuotas({ [code]: Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }) });
     await expect(snapshotter.snapshot(target)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('checks the quota Service Quotas returned against the snapshot contract too', async () => {
-    quotasMock.on(GetServiceQuotaCommand).resolves({ ...ruleQuotaResponse(0), Quota: { ...ruleQuotaOf(0), Value: 0 } });
+    answerQuotas({ [GROUP]: { ...ruleQuotaResponse(0), Quota: { ...ruleQuotaOf(0), Value: 0 } } });
     const error = await snapshotter.snapshot(target).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotValidationError);
     expect((error as SnapshotValidationError).message).toMatch(

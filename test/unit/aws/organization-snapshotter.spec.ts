@@ -26,8 +26,8 @@ import { Ec2Snapshotter } from '../../../src/aws/ec2-snapshotter';
 import { listOrganizationAccounts } from '../../../src/aws/organization-accounts';
 import { OrganizationSnapshotter } from '../../../src/aws/organization-snapshotter';
 import { EC2_LIST_CALLS } from '../../support/aws/aws-mocked-account';
-import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
-import { ruleQuotaOf } from '../../support/factories/service-quota';
+import { ruleQuotasResponse } from '../../support/aws/service-quotas-responses';
+import { networkAclRuleQuotaOf, ruleQuotaOf } from '../../support/factories/service-quota';
 import {
   routeTablePages,
   subnetsPage,
@@ -174,10 +174,10 @@ describe('OrganizationSnapshotter', () => {
     ec2.reset();
     quotas.reset();
     organizations.reset();
-    // Every member at EC2's default, as Service Quotas gives it for an account that never raised it.
-    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+    // Every member at EC2's defaults, as Service Quotas gives them for an account that never raised them.
+    quotas.on(GetServiceQuotaCommand).callsFake((input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const [account, region] = memberOf(getClient());
-      return ruleQuotaResponse(60, { account, region });
+      return ruleQuotasResponse(input, { account, region });
     });
     // An account with nothing but one VPC and its subnet.
     for (const [command, member] of EC2_LIST_CALLS) ec2.on(command).resolves({ ...meta(`empty-${member}`), [member]: [] });
@@ -401,10 +401,10 @@ describe('OrganizationSnapshotter', () => {
     ]);
   });
 
-  it('reads each member’s rule quota in its own account and region; a member whose role predates GetServiceQuota is read, the refusal named', async () => {
+  it('reads each member’s rule quotas in its own account and region; a member whose role predates GetServiceQuota is read, each refusal named', async () => {
     const RAISED = '111111111111';
     const OLD_ROLE = '333333333333';
-    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+    quotas.on(GetServiceQuotaCommand).callsFake((input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const [account, region] = memberOf(getClient());
       if (account === OLD_ROLE) {
         throw new QuotaAccessDeniedException({
@@ -412,7 +412,8 @@ describe('OrganizationSnapshotter', () => {
           $metadata: { httpStatusCode: 400, requestId: 'sq-denied', attempts: 1 },
         });
       }
-      return ruleQuotaResponse(account === RAISED && region === 'eu-west-1' ? 200 : 60, { account, region });
+      const raised = account === RAISED && region === 'eu-west-1';
+      return ruleQuotasResponse(input, { account, region }, raised ? { rulesPerGroup: 200, rulesPerNetworkAcl: 40 } : {});
     });
     const result = await snapshotter.snapshot({
       central: { accountId: '999999999999', region: 'eu-west-1' },
@@ -424,17 +425,21 @@ describe('OrganizationSnapshotter', () => {
     expect(result.members.map((m) => m.status)).toEqual(['read', 'read', 'read', 'read']);
     expect(result.snapshot.ServiceQuotas).toEqual([
       ruleQuotaOf(200, { account: RAISED, region: 'eu-west-1' }),
+      networkAclRuleQuotaOf(40, { account: RAISED, region: 'eu-west-1' }),
       ruleQuotaOf(60, { account: RAISED, region: 'us-east-1' }),
+      networkAclRuleQuotaOf(20, { account: RAISED, region: 'us-east-1' }),
     ]);
-    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.Action, n.AccountId, n.Region, n.ErrorCode])).toEqual([
-      ['ServiceQuotas', 'servicequotas:GetServiceQuota', OLD_ROLE, 'eu-west-1', 'AccessDeniedException'],
-      ['ServiceQuotas', 'servicequotas:GetServiceQuota', OLD_ROLE, 'us-east-1', 'AccessDeniedException'],
+    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.Action, n.QuotaCode, n.AccountId, n.Region, n.ErrorCode])).toEqual([
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-0EA8095F', OLD_ROLE, 'eu-west-1', 'AccessDeniedException'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-2AEEBF1A', OLD_ROLE, 'eu-west-1', 'AccessDeniedException'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-0EA8095F', OLD_ROLE, 'us-east-1', 'AccessDeniedException'],
+      ['ServiceQuotas', 'servicequotas:GetServiceQuota', 'L-2AEEBF1A', OLD_ROLE, 'us-east-1', 'AccessDeniedException'],
     ]);
   });
 
   it('a member whose GetServiceQuota is still throttled once the SDK’s retries are spent is read without its quota, named in NotRead: the others keep theirs', async () => {
     const BUSY = '555555555555';
-    quotas.on(GetServiceQuotaCommand).callsFake((_input, getClient: () => ServiceQuotasClient) => {
+    quotas.on(GetServiceQuotaCommand).callsFake((input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const [account, region] = memberOf(getClient());
       if (account === BUSY) {
         throw new TooManyRequestsException({
@@ -442,7 +447,7 @@ describe('OrganizationSnapshotter', () => {
           $metadata: { httpStatusCode: 400, requestId: 'sq-throttled', attempts: 3, totalRetryDelay: 900 },
         });
       }
-      return ruleQuotaResponse(60, { account, region });
+      return ruleQuotasResponse(input, { account, region });
     });
     const result = await new OrganizationSnapshotter(
       new Ec2Snapshotter({ ec2: clientOf, serviceQuotas: quotasOf }),
@@ -461,9 +466,11 @@ describe('OrganizationSnapshotter', () => {
     ]);
     expect(result.snapshot.ServiceQuotas?.map((q) => [q.QuotaArn, q.Value])).toEqual([
       ['arn:aws:servicequotas:eu-west-1:111111111111:vpc/L-0EA8095F', 60],
+      ['arn:aws:servicequotas:eu-west-1:111111111111:vpc/L-2AEEBF1A', 20],
     ]);
-    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.AccountId, n.ErrorCode])).toEqual([
-      ['ServiceQuotas', BUSY, 'TooManyRequestsException'],
+    expect(result.snapshot.NotRead?.map((n) => [n.Member, n.QuotaCode, n.AccountId, n.ErrorCode])).toEqual([
+      ['ServiceQuotas', 'L-0EA8095F', BUSY, 'TooManyRequestsException'],
+      ['ServiceQuotas', 'L-2AEEBF1A', BUSY, 'TooManyRequestsException'],
     ]);
   });
 });

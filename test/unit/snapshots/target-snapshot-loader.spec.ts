@@ -25,7 +25,7 @@ import { TargetSnapshotLoader } from '../../../src/snapshots/target-snapshot.loa
 import type { DataPathResolver } from '../../../src/targets/data-path.resolver';
 import type { Target, TargetScope } from '../../../src/targets/target-sources';
 import * as fx from '../../support/aws/ec2-responses';
-import { ruleQuotaResponse } from '../../support/aws/service-quotas-responses';
+import { ruleQuotasResponse } from '../../support/aws/service-quotas-responses';
 
 /** A loader reading EC2 through `ec2`, for targets that are neither organisations nor read from AWS Config. */
 function loaderOver(ec2: Ec2Snapshotter): TargetSnapshotLoader {
@@ -75,7 +75,9 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
   beforeEach(() => {
     ec2Mock.reset();
     quotasMock.reset();
-    quotasMock.on(GetServiceQuotaCommand).resolves(ruleQuotaResponse(60, { region: 'eu-west-1' }));
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .callsFake(async (input: { QuotaCode?: string }) => ruleQuotasResponse(input, { region: 'eu-west-1' }));
     ec2Mock.on(DescribeSubnetsCommand).callsFake(({ Filters }: { Filters?: Filter[] }) => ({
       Subnets: (fx.subnetsPage.Subnets ?? []).filter(
         (s) => kept(valuesOf(Filters, 'vpc-id'), s.VpcId) && kept(valuesOf(Filters, 'subnet-id'), s.SubnetId),

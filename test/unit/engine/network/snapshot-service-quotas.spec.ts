@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { mergeSnapshots, validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../../../../src/engine/network/snapshot-validation.error';
-import { groupsPerInterfaceQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
+import {
+  groupsPerInterfaceQuotaOf,
+  networkAclRuleQuotaNotRead,
+  networkAclRuleQuotaOf,
+  ruleQuotaNotRead,
+  ruleQuotaOf,
+} from '../../../support/factories/service-quota';
 
 const base = {
   SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [], IpPermissionsEgress: [] }],
@@ -104,5 +110,24 @@ describe('ServiceQuotas: the Service Quotas quotas of a snapshot', () => {
   it('a rule quota without its Value is refused: it would hold nothing to', () => {
     const { Value: _value, ...withoutValue } = ruleQuotaOf(200);
     expect(mergeError([{ Quota: withoutValue }]).path).toBe('Quota.Value');
+  });
+
+  it('the two rule quotas, each printed by get-service-quota to a file of its own, are both read', () => {
+    const merged = mergeSnapshots([{ Quota: ruleQuotaOf(200) }, { Quota: networkAclRuleQuotaOf(40) }], {
+      names: ['quota.json', 'nacl-quota.json'],
+    });
+    expect(merged.ServiceQuotas).toEqual([ruleQuotaOf(200), networkAclRuleQuotaOf(40)]);
+  });
+
+  it('a NotRead entry names the quota a live read went without (QuotaCode); one of an older snapshot, without it, is still read', () => {
+    const notRead = [networkAclRuleQuotaNotRead('AccessDeniedException'), ruleQuotaNotRead('NoSuchResourceException')];
+    expect(validateSnapshot({ ...base, NotRead: notRead }).NotRead).toEqual(notRead);
+    const { QuotaCode: _code, ...older } = ruleQuotaNotRead('AccessDeniedException');
+    expect(validateSnapshot({ ...base, NotRead: [older] }).NotRead).toEqual([older]);
+  });
+
+  it.each(['L-2AEEBF1A; rm -rf /', '-2AEEBF1A', 'L', 7])('refuses a NotRead QuotaCode of %j, with its path', (QuotaCode) => {
+    const error = mergeError([{ ...base, NotRead: [{ ...ruleQuotaNotRead('AccessDeniedException'), QuotaCode }] }]);
+    expect(error.path).toBe('NotRead[0].QuotaCode');
   });
 });
