@@ -128,7 +128,7 @@ data "aws_iam_policy_document" "ec2_config" {
     resources = ["*"]
   }
   statement {
-    sid       = "ReadSecurityGroupRuleQuota"
+    sid       = "ReadRuleQuotas"
     actions   = ["servicequotas:GetServiceQuota"]
     resources = ["*"]
   }

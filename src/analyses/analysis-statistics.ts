@@ -39,9 +39,9 @@ export interface AnalysisStatistics extends FlowSourceStatistics {
    * Parts of the configuration left out because AWS refused to describe them — route tables,
    * transit gateways or their VPC attachments when the read role predates
    * `ec2:DescribeRouteTables`, `ec2:DescribeTransitGateways` or
-   * `ec2:DescribeTransitGatewayVpcAttachments`, the security-group rule quota when it predates
-   * `servicequotas:GetServiceQuota` (fixes are then held to EC2's default) — each with the action,
-   * account, region and error code. The snapshot keeps the same list (`NotRead`); path analysis
+   * `ec2:DescribeTransitGatewayVpcAttachments`, the security-group or network ACL rule quota when
+   * Service Quotas does not give it (fixes are then held to EC2's default; `QuotaCode` says which)
+   * — each with the action, account, region and error code. The snapshot keeps the same list (`NotRead`); path analysis
    * names it on the hop it could not check, and a group reference through a transit gateway left
    * unknown names it in its reason.
    */

@@ -16,15 +16,17 @@ export interface LoadSnapshotOptions {
 }
 
 /**
- * Help for the commands that propose fixes: a fix's security-group rule is held to the account's
- * rule quota when the snapshot carries it, else to EC2's default, and an exported snapshot has it
- * only when it is added as a file of its own.
+ * Help for the commands that propose fixes: a fix's security-group rule and NACL entry are held
+ * to the account's rule quotas when the snapshot carries them, else to EC2's defaults, and an
+ * exported snapshot has them only when they are added as files of their own.
  */
 export const RULE_QUOTA_HELP =
-  "\nFixes are held to EC2's default of 60 rules per security group (per direction and address family)\n" +
-  "unless the snapshot carries the account's own (ServiceQuotas). Add it to an exported snapshot:\n" +
+  "\nFixes are held to EC2's defaults of 60 rules per security group and 20 per network ACL (per direction\n" +
+  "and address family) unless the snapshot carries the account's own (ServiceQuotas). Add them to an\n" +
+  'exported snapshot:\n' +
   '  aws service-quotas get-service-quota --service-code vpc --quota-code L-0EA8095F --output json > quota.json\n' +
-  'and pass quota.json as one more --config (one file per account and Region).\n\n';
+  '  aws service-quotas get-service-quota --service-code vpc --quota-code L-2AEEBF1A --output json > nacl-quota.json\n' +
+  'and pass each as one more --config (one file per quota, account and Region).\n\n';
 
 /**
  * A hint for a snapshot file that does not even start like JSON: the AWS CLI prints text, table or

@@ -181,9 +181,11 @@ describe('errors and exit codes', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: sgdoctor');
     }
-    // How to give the account's rule quota to an exported snapshot.
-    expect(run(['diagnose', '--help']).stdout).toContain(
-      'aws service-quotas get-service-quota --service-code vpc --quota-code L-0EA8095F --output json > quota.json',
+    // How to give the account's rule quotas to an exported snapshot.
+    const help = run(['diagnose', '--help']).stdout;
+    expect(help).toContain('aws service-quotas get-service-quota --service-code vpc --quota-code L-0EA8095F --output json > quota.json');
+    expect(help).toContain(
+      'aws service-quotas get-service-quota --service-code vpc --quota-code L-2AEEBF1A --output json > nacl-quota.json',
     );
   });
 
