@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseCidr, parseIp } from '../ip/ip-address';
 import { ruleProtocolNumber } from './protocol';
 import { isRulesPerGroupQuota } from './rules-per-group-quota';
+import { isRulesPerNetworkAclQuota } from './rules-per-network-acl-quota';
 
 /*
  * zod schemas of the snapshot contract: the members the engine reads are checked, every other
@@ -335,9 +336,12 @@ const notRead = ec2Object({
     .optional(),
 });
 
+/** A rule quota's value: EC2 counts rules one by one. */
+const wholeRules = (value: number | undefined): boolean => Number.isInteger(value) && (value as number) >= 1;
+
 /**
- * A quota as Service Quotas describes it. Any quota's value is a number; the rules-per-group one,
- * which the engine holds groups to, a whole number of rules (EC2 counts them one by one).
+ * A quota as Service Quotas describes it. Any quota's value is a number; the rules-per-group and
+ * rules-per-network-ACL ones, which the engine holds fixes to, a whole number of rules.
  */
 const serviceQuota = ec2Object({
   ServiceCode: z.string(),
@@ -355,10 +359,15 @@ const serviceQuota = ec2Object({
   Unit: z.string().optional(),
   Adjustable: z.boolean().optional(),
   GlobalQuota: z.boolean().optional(),
-}).refine((q) => !isRulesPerGroupQuota(q) || (Number.isInteger(q.Value) && (q.Value as number) >= 1), {
-  message: 'expected the rules a security group may hold per direction (L-0EA8095F): a whole number, at least 1',
-  path: ['Value'],
-});
+})
+  .refine((q) => !isRulesPerGroupQuota(q) || wholeRules(q.Value), {
+    message: 'expected the rules a security group may hold per direction (L-0EA8095F): a whole number, at least 1',
+    path: ['Value'],
+  })
+  .refine((q) => !isRulesPerNetworkAclQuota(q) || wholeRules(q.Value), {
+    message: 'expected the rules a network ACL may hold per direction (L-2AEEBF1A): a whole number, at least 1',
+    path: ['Value'],
+  });
 
 const networkSnapshotShape = {
   SecurityGroups: z.array(securityGroup).optional(),

@@ -88,6 +88,12 @@ describe('ServiceQuotas: the Service Quotas quotas of a snapshot', () => {
     expect(mergeSnapshots([{ ServiceQuotas: [groupsPerInterfaceQuotaOf(value)] }]).ServiceQuotas).toHaveLength(1);
   });
 
+  it.each([0, 20.5, -1])('refuses a network ACL rule quota of %s: it is a whole number of rules, at least one', (value) => {
+    const error = mergeError([{ Quota: networkAclRuleQuotaOf(value) }]);
+    expect(error.path).toBe('Quota.Value');
+    expect(error.detail).toBe('expected the rules a network ACL may hold per direction (L-2AEEBF1A): a whole number, at least 1');
+  });
+
   it.each([
     'arn:aws:servicequotas:eu-west-1:12345678901x:vpc/L-0EA8095F',
     'L-0EA8095F',
