@@ -6,6 +6,8 @@ export interface HttpConfig {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** How long a client has to send a whole request, head and body; the handler's time does not count. */
+  requestTimeoutMs: number;
   trustProxy: boolean;
   rateLimitPerMinute: number;
 }
@@ -124,6 +126,7 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       host: env.HOST,
       port: env.PORT,
       bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: env.HTTP_TRUST_PROXY,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     },

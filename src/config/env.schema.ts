@@ -69,6 +69,7 @@ export const envSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   HTTP_BODY_LIMIT_BYTES: withDefault(integerFromEnv(1024, 100 * 1024 * 1024), '1048576'),
   HTTP_TRUST_PROXY: withDefault(booleanFromEnv, 'false'),
+  HTTP_REQUEST_TIMEOUT_MS: withDefault(integerFromEnv(1000, 3_600_000), '30000'),
   RATE_LIMIT_PER_MINUTE: withDefault(integerFromEnv(1, 1_000_000), '600'),
 
   DATABASE_URL: withDefault(urlWithProtocols(['postgres:', 'postgresql:']), 'postgres://postgres:postgres@127.0.0.1:5432/sgdoctor'),

@@ -17,12 +17,40 @@ class JsonBodiesAdapter extends FastifyAdapter {
 }
 
 /**
- * The Fastify adapter with sgdoctor's body limit and body reader, proxy trust, request ids and
- * router and parser errors as problem+json.
+ * Node's deadlines for receiving a request. Fastify leaves `requestTimeout` off, so a client that
+ * sends its head and then trickles its body a byte at a time (or never ends a chunked one) would
+ * hold its connection, and the memory read so far, for good: with it, the whole request must
+ * arrive within `requestTimeoutMs` (the handler's own time does not count) or the connection gets
+ * a 408 and is closed. The head's deadline may not exceed it (Node refuses that), and the
+ * connections are checked often enough for the deadline to hold within a quarter of itself.
+ */
+export function requestDeadlines(requestTimeoutMs: number): {
+  requestTimeout: number;
+  headersTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(NODE_HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(NODE_CONNECTIONS_CHECKING_INTERVAL_MS, Math.max(100, Math.floor(requestTimeoutMs / 4))),
+  };
+}
+
+/** Node's defaults, kept when the request deadline allows. */
+const NODE_HEADERS_TIMEOUT_MS = 60_000;
+const NODE_CONNECTIONS_CHECKING_INTERVAL_MS = 30_000;
+
+/**
+ * The Fastify adapter with sgdoctor's body limit and body reader, request deadline, proxy trust,
+ * request ids and router and parser errors as problem+json.
  */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  const deadlines = requestDeadlines(config.http.requestTimeoutMs);
   return new JsonBodiesAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // Fastify sets the server's requestTimeout from its own option, after creating it with `http`.
+    requestTimeout: deadlines.requestTimeout,
+    http: deadlines,
     trustProxy: config.http.trustProxy,
     genReqId: (raw: IncomingMessage) => assignRequestId(raw as IncomingMessage & { id?: string }),
     logger: false,

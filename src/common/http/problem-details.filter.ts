@@ -126,7 +126,10 @@ export function sendClientError(error: Error & { code?: string }, socket: Duplex
   const [code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [ErrorCode.BadRequest, 'The request is not valid HTTP/1.1.'];
   const status = ERROR_STATUS[code];
   const body = JSON.stringify({ type: problemTypeFor(code), title: ERROR_TITLE[code], status, detail, code } satisfies ProblemDetails);
-  if (socket.writable) {
+  // A request timed out while its answer is already being written (a route that answered before
+  // the body ended): another status line would corrupt that answer, so the connection just ends.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
