@@ -126,4 +126,38 @@ describe('HTTP on the wire', () => {
     );
     expect(parse(answer).status, answer).toBe(201);
   });
+
+  it('an HTTP/1.1 request without Host is a 400 problem+json (RFC 9112 §3.2), one of HTTP/1.0 is served', async () => {
+    const missing = await exchange(port, `GET /v1/targets HTTP/1.1\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nConnection: close\r\n\r\n`);
+    expectProblem(missing.answer, 400, 'REQUEST.BAD');
+    expect(parse(missing.answer).body?.detail).toMatch(/Host/);
+    expect(parse(missing.answer).headers['x-request-id']).toBeTruthy();
+    const old = await exchange(port, `GET /v1/targets HTTP/1.0\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`);
+    expect(parse(old.answer).status, old.answer).toBe(200);
+  });
+
+  it('an expectation other than 100-continue is a 417 problem+json, and 100-continue is met', async () => {
+    const body = '{"name":"expecting","scopes":["read"]}';
+    const post = (expectation: string) =>
+      'POST /v1/api-keys HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+      `Authorization: Bearer ${ADMIN_KEY}\r\nExpect: ${expectation}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+    const refused = await exchange(port, post('200-ok'));
+    expectProblem(refused.answer, 417, 'REQUEST.EXPECTATION_FAILED');
+    expect(refused.closed).toBe(true);
+    const met = await exchange(port, post('100-continue'));
+    expect(met.answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+  });
+
+  it('CONNECT is answered like any method no route takes, never with a silently closed connection', async () => {
+    const known = await exchange(port, `CONNECT /v1/targets HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`);
+    expectProblem(known.answer, 405, 'REQUEST.METHOD_NOT_ALLOWED');
+    expect(parse(known.answer).headers.allow).toBe('GET, HEAD, POST');
+    expect(known.closed).toBe(true);
+    const tunnel = await exchange(port, 'CONNECT 169.254.169.254:80 HTTP/1.1\r\nHost: 169.254.169.254:80\r\n\r\n');
+    expectProblem(tunnel.answer, 404, 'REQUEST.ROUTE_NOT_FOUND');
+    expect(tunnel.closed).toBe(true);
+    // The process still serves.
+    const after = await exchange(port, `GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    expect(parse(after.answer).status).toBe(200);
+  });
 });

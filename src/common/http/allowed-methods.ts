@@ -1,4 +1,4 @@
-import type { FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 
 /**
  * The methods some route takes at the request's path, as the router itself matches them (the
@@ -6,7 +6,11 @@ import type { FastifyRequest, HTTPMethods } from 'fastify';
  * adds to every GET), in alphabetical order; empty when no route has the path.
  */
 export function allowedMethodsAt(request: FastifyRequest): string[] {
-  const { server, url } = request;
+  return allowedMethodsOn(request.server, request.url);
+}
+
+/** allowedMethodsAt for a path that reached no Fastify request (a CONNECT, which Node hands over as a bare socket). */
+export function allowedMethodsOn(server: FastifyInstance, url: string): string[] {
   // A path segment left empty (`/v1/findings/`, `/v1/analyses//retry`) is an id of no route: the
   // router matches none there, though its route lookup would fill the parameter with nothing.
   if (hasEmptySegment(url)) return [];

@@ -3,6 +3,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiKeyGuard } from '../../auth/api-key.guard';
+import { MissingHostError } from '../errors/missing-host.error';
 import { UnauthenticatedError } from '../errors/unauthenticated.error';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
 import { createOpenApiDocument } from '../openapi/openapi-document';
@@ -35,6 +36,10 @@ export function configureHttpApp(app: NestFastifyApplication): OpenAPIObject {
       void reply.header(REQUEST_ID_HEADER, request.id);
       // Browsers take every answer for the type it declares, never sniff a script out of it.
       void reply.header('x-content-type-options', 'nosniff');
+      if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+        sendExceptionProblem(new MissingHostError(), request, reply);
+        return reply;
+      }
     });
   protectDocumentation(app);
   const document = createOpenApiDocument(app);

@@ -1,9 +1,10 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../../config/app-config';
 import { assignRequestId } from '../logging/request-id';
 import { readJsonBodiesOnly } from './json-body.parser';
-import { sendClientError, sendFrameworkError } from './problem-details.filter';
+import { answerConnect, answerUnmetExpectation, sendClientError, sendFrameworkError } from './problem-details.filter';
 
 /**
  * Nest's FastifyAdapter, installing readJsonBodiesOnly where Nest asks an adapter for its body
@@ -46,11 +47,13 @@ const NODE_CONNECTIONS_CHECKING_INTERVAL_MS = 30_000;
  */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   const deadlines = requestDeadlines(config.http.requestTimeoutMs);
-  return new JsonBodiesAdapter({
+  const adapter = new JsonBodiesAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     // Fastify sets the server's requestTimeout from its own option, after creating it with `http`.
     requestTimeout: deadlines.requestTimeout,
-    http: deadlines,
+    // A request without Host goes on to the API's own check (configureHttpApp), which answers it
+    // in problem+json; Node would write a bare 400.
+    http: { ...deadlines, requireHostHeader: false },
     trustProxy: config.http.trustProxy,
     genReqId: (raw: IncomingMessage) => assignRequestId(raw as IncomingMessage & { id?: string }),
     logger: false,
@@ -59,4 +62,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // What Node's HTTP parser refuses before routing (a head over 16 KiB, bytes that are not HTTP).
     clientErrorHandler: sendClientError,
   });
+  // What Node answers itself, bare or not at all, unless the server listens for it.
+  const instance = adapter.getInstance();
+  instance.server.on('connect', (request: IncomingMessage, socket: Duplex) => answerConnect(instance, request, socket));
+  instance.server.on('checkExpectation', answerUnmetExpectation);
+  return adapter;
 }

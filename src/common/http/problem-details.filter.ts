@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from '../errors/app.error';
 import { unavailableDependencyOf } from '../errors/dependency-failure.util';
@@ -8,7 +8,7 @@ import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../e
 import { ERROR_STATUS, ERROR_TITLE, ErrorCode } from '../errors/error-code';
 import { redactUrlCredentials } from '../logging/redact';
 import { REQUEST_ID_HEADER } from '../logging/request-id';
-import { allowedMethodsAt } from './allowed-methods';
+import { allowedMethodsAt, allowedMethodsOn } from './allowed-methods';
 import { BODY_PROBLEM, hasBody, type RequestWithBodyProblem } from './json-body.parser';
 import { PROBLEM_CONTENT_TYPE, problemTypeFor, type ProblemDetails } from './problem-details';
 
@@ -124,18 +124,66 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 export function sendClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [ErrorCode.BadRequest, 'The request is not valid HTTP/1.1.'];
-  const status = ERROR_STATUS[code];
-  const body = JSON.stringify({ type: problemTypeFor(code), title: ERROR_TITLE[code], status, detail, code } satisfies ProblemDetails);
   // A request timed out while its answer is already being written (a route that answered before
   // the body ended): another status line would corrupt that answer, so the connection just ends.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (!inFlight?.headersSent) writeProblem(socket, code, detail);
   socket.destroy(error);
+}
+
+/**
+ * A CONNECT, which Node hands over as a bare socket (and, without a listener, closes without a
+ * word): answered as any method no route takes (405 naming the methods its path takes, else
+ * 404), and the connection closed. The API is no proxy: nothing is ever tunnelled.
+ */
+export function answerConnect(server: FastifyInstance, request: IncomingMessage, socket: Duplex): void {
+  const url = request.url ?? '';
+  const shown = redactUrlCredentials(url).slice(0, 200);
+  const allowed = url.startsWith('/') ? allowedMethodsOn(server, url) : [];
+  if (allowed.length > 0) {
+    const methods = allowed.join(', ');
+    writeProblem(socket, ErrorCode.MethodNotAllowed, `CONNECT ${shown.split('?', 1)[0]} is not allowed: the path takes ${methods}.`, {
+      allow: methods,
+    });
+  } else {
+    writeProblem(socket, ErrorCode.RouteNotFound, `No route matches CONNECT ${shown}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * An `Expect` other than 100-continue, which Node would refuse with a bare 417: the same status
+ * as problem+json (RFC 9110 §10.1.1), the connection closed since the body was not read.
+ */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const expectation = String(request.headers.expect ?? '').slice(0, 100);
+  const code = ErrorCode.ExpectationFailed;
+  const status = ERROR_STATUS[code];
+  const detail = `The expectation ${JSON.stringify(expectation)} cannot be met; the API meets 100-continue only.`;
+  const body = JSON.stringify({ type: problemTypeFor(code), title: ERROR_TITLE[code], status, detail, code } satisfies ProblemDetails);
+  response.shouldKeepAlive = false;
+  response
+    .writeHead(status, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'x-content-type-options': 'nosniff',
+      connection: 'close',
+    })
+    .end(body);
+}
+
+/** A problem+json answer written to a socket no Fastify reply holds, ending the connection. */
+function writeProblem(socket: Duplex, code: ErrorCode, detail: string, headers: Record<string, string> = {}): void {
+  if (!socket.writable) return;
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ type: problemTypeFor(code), title: ERROR_TITLE[code], status, detail, code } satisfies ProblemDetails);
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
