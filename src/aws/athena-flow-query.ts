@@ -1,11 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { countUnreadRecords, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { abortableSleep } from './abortable-sleep.util';
 import { athenaSdk } from './aws-sdk';
 import { AthenaQueryError } from './athena-query.error';
+import { type AthenaQuerySpend, type AthenaSpendLedger, estimateAthenaCostUsd, isFinished, spendOf } from './athena-query-spend';
 import { AthenaRowParser } from './athena-row.parser';
+import { withFailedCall } from './failed-call.util';
 import { guardedPages } from './paginated.util';
+
+export { estimateAthenaCostUsd };
 
 export interface AthenaQueryStatistics {
   queryExecutionId: string;
@@ -25,29 +30,37 @@ export interface AthenaPollingOptions {
   pollMultiplier: number;
   /** Give up (and stop the query) after this long. */
   timeoutMs: number;
+  /**
+   * After stopping a query, how long to keep describing it until Athena reports it CANCELLED
+   * (with the bytes it scanned, which are billed): past this (or past `timeoutMs`, if shorter),
+   * the last figures seen are recorded.
+   */
+  settleTimeoutMs: number;
   /** On-demand price per terabyte scanned (USD). */
   pricePerTbUsd: number;
   /** GetQueryResults MaxResults (Athena allows at most 1000). */
   pageSize: number;
 }
 
-const MEBIBYTE = 1024 * 1024;
-const MINIMUM_BILLED_BYTES = 10 * MEBIBYTE;
-const TEBIBYTE = 1024 * 1024 * MEBIBYTE;
-
-/** Athena's bill for one query: bytes rounded up to the megabyte, 10 MB minimum. */
-export function estimateAthenaCostUsd(dataScannedBytes: number, pricePerTbUsd: number): number {
-  const billed = Math.max(Math.ceil(dataScannedBytes / MEBIBYTE) * MEBIBYTE, MINIMUM_BILLED_BYTES);
-  return (billed / TEBIBYTE) * pricePerTbUsd;
+/** Where a query runs (named in the errors of its calls) and where what it scans is accounted for. */
+export interface AthenaQueryContext {
+  target?: { accountId: string; region: string } | null;
+  ledger?: AthenaSpendLedger | null;
 }
 
 /**
  * One started Athena query: wait for it (polling with backoff), read its aggregates page by page,
  * or stop it. Completion is awaited once and shared, so several callers see the same outcome.
+ * Every way it ends — succeeded, failed, cancelled, stopped on the timeout or by the caller — puts
+ * what Athena reports it scanned in the ledger.
  */
 export class AthenaFlowQuery {
   private completion: Promise<AthenaQueryStatistics> | null = null;
   private stopped = false;
+  /** The last GetQueryExecution answer. */
+  private lastSeen: QueryExecution | null = null;
+  /** The ledger has the query's final figures. */
+  private accounted = false;
 
   constructor(
     private readonly client: AthenaClient,
@@ -60,7 +73,10 @@ export class AthenaFlowQuery {
     private observed: QueryExecution | null = null,
     /** Fields of the table's format newer than sgdoctor's catalogue, which the query does not read. */
     readonly unknownFields: readonly string[] = [],
-  ) {}
+    private readonly context: AthenaQueryContext = {},
+  ) {
+    this.lastSeen = observed;
+  }
 
   /** Resolves with the statistics once SUCCEEDED; rejects with AthenaQueryError otherwise. */
   waitForCompletion(): Promise<AthenaQueryStatistics> {
@@ -83,7 +99,8 @@ export class AthenaFlowQuery {
       { client: this.client, pageSize: this.options.pageSize },
       { QueryExecutionId: this.queryExecutionId },
     );
-    for await (const page of guardedPages(pages, { operation: 'athena:GetQueryResults', next: (p) => p.NextToken })) {
+    const operation = 'athena:GetQueryResults';
+    for await (const page of this.named(guardedPages(pages, { operation, next: (p) => p.NextToken }), operation)) {
       this.throwIfAborted();
       for (const row of page.ResultSet?.Rows ?? []) {
         if (header) {
@@ -104,7 +121,41 @@ export class AthenaFlowQuery {
     if (this.stopped) return;
     this.stopped = true;
     const { StopQueryExecutionCommand } = athenaSdk();
-    await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
+    try {
+      await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
+    } catch (error) {
+      throw this.failedCall(error, 'athena:StopQueryExecution');
+    }
+  }
+
+  /**
+   * A query an earlier attempt gave up on at its timeout without stopping it (its stop failed),
+   * found still running: stops it now and records what it scanned; resolves with its last
+   * description. Rejects with the timeout, naming this stop's failure, when it cannot be stopped
+   * this time either: no other query should start while it runs.
+   */
+  async stopGivenUp(): Promise<QueryExecution | null> {
+    try {
+      await this.cancel();
+    } catch (error) {
+      const stopFailure = error instanceof Error ? error.message : String(error);
+      const spend = this.spend(this.lastSeen, true);
+      await this.accountQuietly(spend);
+      const state = this.lastSeen?.Status?.State ?? 'pending';
+      return Promise.reject(
+        new AthenaQueryError(
+          'timeout',
+          this.queryExecutionId,
+          `Athena query ${this.queryExecutionId} timed out in an earlier attempt and is still ${state}; stopping it failed again, so no other query is started: ${stopFailure}`,
+          null,
+          null,
+          { dataScannedBytes: spend.dataScannedBytes, stopFailure },
+        ),
+      );
+    }
+    const final = await this.settle();
+    await this.accountQuietly(this.spend(final, true));
+    return final;
   }
 
   private async poll(): Promise<AthenaQueryStatistics> {
@@ -114,19 +165,20 @@ export class AthenaFlowQuery {
       this.throwIfAborted();
       const execution = this.observed ?? (await this.describe());
       this.observed = null;
+      this.lastSeen = execution ?? this.lastSeen;
       const state = execution?.Status?.State;
-      if (state === 'SUCCEEDED') return this.statistics(execution);
-      if (state === 'FAILED' || state === 'CANCELLED') throw this.failure(state, execution);
+      if (state === 'SUCCEEDED') {
+        // Paid for before its rows are read: a failure to record it fails the read, and the retry records it.
+        await this.account(this.spend(execution));
+        return this.statistics(execution);
+      }
+      if (state === 'FAILED' || state === 'CANCELLED') {
+        await this.accountQuietly(this.spend(execution));
+        throw this.failure(state, execution);
+      }
 
       const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        await this.cancel();
-        throw new AthenaQueryError(
-          'timeout',
-          this.queryExecutionId,
-          `Athena query ${this.queryExecutionId} still ${state ?? 'pending'} after ${this.options.timeoutMs} ms; stopped`,
-        );
-      }
+      if (remaining <= 0) throw await this.giveUp(state);
       try {
         await abortableSleep(Math.min(delay, remaining), this.signal);
       } catch {
@@ -136,17 +188,114 @@ export class AthenaFlowQuery {
     }
   }
 
+  /**
+   * The timeout: stops the query and, once Athena reports it CANCELLED, records what it scanned
+   * (Athena bills a cancelled query for its scan). The timeout stays the reason even when the stop
+   * fails (throttled past the SDK's retries, say): the error names that failure, the query is
+   * recorded as given up on, and a retry of the analysis stops it then rather than waiting for it
+   * again (AthenaFlowSource.start).
+   */
+  private async giveUp(state: string | undefined): Promise<AthenaQueryError> {
+    let stopFailure: string | null = null;
+    try {
+      await this.cancel();
+    } catch (error) {
+      stopFailure = error instanceof Error ? error.message : String(error);
+    }
+    const final = stopFailure === null ? await this.settle() : this.lastSeen;
+    const spend = this.spend(final, true);
+    await this.accountQuietly(spend);
+    const what = `Athena query ${this.queryExecutionId} still ${state ?? 'pending'} after ${this.options.timeoutMs} ms`;
+    const message =
+      stopFailure === null
+        ? `${what}; stopped`
+        : `${what}; stopping it failed, so it may still be running (a retry stops it before starting another): ${stopFailure}`;
+    return new AthenaQueryError('timeout', this.queryExecutionId, message, null, null, {
+      dataScannedBytes: spend.dataScannedBytes,
+      stopFailure,
+    });
+  }
+
+  /**
+   * After a stop: describes the query until it has ended (Athena then reports the bytes it scanned
+   * in all), for at most `settleTimeoutMs`; the last answer when it has not ended by then or a
+   * call fails. Never longer than the query's own timeout. Not tied to the caller's signal: a cancelled analysis still owes what it scanned.
+   */
+  private async settle(): Promise<QueryExecution | null> {
+    const deadline = performance.now() + Math.min(this.options.settleTimeoutMs, this.options.timeoutMs);
+    let delay = this.options.pollInitialMs;
+    for (;;) {
+      try {
+        this.lastSeen = (await this.describe()) ?? this.lastSeen;
+      } catch {
+        return this.lastSeen;
+      }
+      const remaining = deadline - performance.now();
+      if (isFinished(this.lastSeen?.Status?.State) || remaining <= 0) return this.lastSeen;
+      await sleep(Math.min(delay, remaining));
+      delay = Math.min(this.options.pollMaxMs, delay * this.options.pollMultiplier);
+    }
+  }
+
+  /** The caller abandoned the query: stop it and record what it scanned, without the caller waiting on AWS. */
+  private async abandon(): Promise<void> {
+    if (this.accounted) return;
+    try {
+      await this.cancel();
+    } catch {
+      return; // The query runs on; not accounted for here (a caller that cancels starts no other).
+    }
+    await this.accountQuietly(this.spend(await this.settle()));
+  }
+
+  private spend(execution: QueryExecution | null | undefined, timedOut = false): AthenaQuerySpend {
+    return spendOf(this.queryExecutionId, execution ?? undefined, this.options.pricePerTbUsd, timedOut);
+  }
+
+  private async account(spend: AthenaQuerySpend): Promise<void> {
+    if (!this.context.ledger) return;
+    await this.context.ledger.record(spend);
+    if (isFinished(spend.state)) this.accounted = true;
+  }
+
+  /**
+   * On the way to an error of its own: the query's error is the outcome, not the ledger's (the
+   * ledger reports its own failures; a retry that finds the query again records it again).
+   */
+  private async accountQuietly(spend: AthenaQuerySpend): Promise<void> {
+    await this.account(spend).catch(() => undefined);
+  }
+
   private async describe(): Promise<QueryExecution | undefined> {
     const { GetQueryExecutionCommand } = athenaSdk();
-    const { QueryExecution: execution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }));
-    return execution;
+    try {
+      const { QueryExecution: execution } = await this.client.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: this.queryExecutionId }),
+      );
+      return execution;
+    } catch (error) {
+      throw this.failedCall(error, 'athena:GetQueryExecution');
+    }
   }
 
   private throwIfAborted(): void {
     if (!this.signal?.aborted) return;
     // Stop the query in the background: the caller asked to abandon it and should not wait on AWS.
-    this.cancel().catch(() => undefined);
+    void this.abandon();
     throw new AthenaQueryError('aborted', this.queryExecutionId, `Athena query ${this.queryExecutionId} was cancelled by the caller`);
+  }
+
+  private failedCall(error: unknown, operation: string): unknown {
+    return this.context.target ? withFailedCall(error, operation, this.context.target) : error;
+  }
+
+  /** `pages`, an error of its calls named with `operation`, the account and the region. */
+  private async *named<P>(pages: AsyncIterable<P>, operation: string): AsyncGenerator<P> {
+    try {
+      yield* pages;
+    } catch (error) {
+      throw this.failedCall(error, operation);
+    }
   }
 
   private statistics(execution: QueryExecution | undefined): AthenaQueryStatistics {
@@ -169,6 +318,7 @@ export class AthenaFlowQuery {
       `Athena query ${this.queryExecutionId} ${state}${reason ? `: ${reason}` : ''}`,
       reason,
       athenaErrorOf(execution),
+      { dataScannedBytes: execution?.Statistics?.DataScannedInBytes ?? null },
     );
   }
 }

@@ -12,6 +12,8 @@ import type { AwsTarget } from './aws-target';
 import { describeFlowLogsDeliveringTo } from './flow-log-lookup';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
+import { type AthenaSpendLedger, isFinished, spendOf } from './athena-query-spend';
+import { withFailedCall } from './failed-call.util';
 import { type AthenaPartitionLayout, AthenaQueryBuilder, type AthenaTableRef, type FlowQueryKind } from './athena-query-builder';
 
 export interface AthenaClientProvider {
@@ -52,6 +54,11 @@ export interface AthenaFlowRequest {
   /** Flow logs already read (e.g. the snapshot's), to find the LogFormat without another call. */
   flowLogs?: FlowLog[] | null;
   signal?: AbortSignal | null;
+  /**
+   * Where every query started for the request is accounted for, however it ends (Athena bills a
+   * cancelled query for what it scanned), and which of them an earlier attempt gave up on.
+   */
+  ledger?: AthenaSpendLedger | null;
 }
 
 export interface AthenaFlowResult extends AthenaQueryStatistics {
@@ -83,6 +90,7 @@ const DEFAULT_OPTIONS: AthenaFlowSourceSettings = {
   pollMaxMs: 5_000,
   pollMultiplier: 1.5,
   timeoutMs: 15 * 60_000,
+  settleTimeoutMs: 20_000,
   pricePerTbUsd: ATHENA_PRICE_PER_TB_USD,
   pageSize: 1000,
 };
@@ -136,19 +144,29 @@ export class AthenaFlowSource {
     const client = this.clients.athena(request.target);
     for (let generation = 0; ; generation += 1) {
       const queryExecutionId = await this.startGeneration(client, request, workgroup, built, generation);
-      const execution = await this.describe(client, queryExecutionId, request.signal);
-      if (!isDeadOnArrival(execution)) {
-        return new AthenaFlowQuery(
+      let execution = await this.describe(client, queryExecutionId, request);
+      const query = (observed: QueryExecution | null) =>
+        new AthenaFlowQuery(
           client,
           queryExecutionId,
           built.sql,
           built.parameters,
           this.options,
           request.signal,
-          execution ?? null,
+          observed,
           built.unknownFields,
+          {
+            target: request.target,
+            ledger: request.ledger,
+          },
         );
-      }
+      // A query an earlier attempt timed out on and could not stop: it has had its time. Stopped
+      // now (or this attempt fails on the timeout again) and replaced, not waited for once more.
+      const givenUp = Boolean(request.ledger?.timedOut.has(queryExecutionId)) && !isFinished(execution?.Status?.State);
+      if (givenUp && !request.signal?.aborted) execution = (await query(execution ?? null).stopGivenUp()) ?? execution;
+      if (!isDeadOnArrival(execution) && !(givenUp && execution?.Status?.State !== 'SUCCEEDED')) return query(execution ?? null);
+      // A dead query scanned (and, cancelled, is billed for) what it read: accounted for before it is replaced.
+      await request.ledger?.record(spendOf(queryExecutionId, execution, this.options.pricePerTbUsd)).catch(() => undefined);
       const state = execution?.Status?.State ?? 'CANCELLED';
       if (request.signal?.aborted) {
         throw new AthenaQueryError(
@@ -163,6 +181,8 @@ export class AthenaFlowSource {
           queryExecutionId,
           `Athena query ${queryExecutionId} ${state}: ${generation + 1} queries of this analysis ended without a result; not starting another`,
           execution?.Status?.StateChangeReason ?? null,
+          null,
+          { dataScannedBytes: execution?.Statistics?.DataScannedInBytes ?? null },
         );
       }
     }
@@ -238,28 +258,35 @@ export class AthenaFlowSource {
     generation: number,
   ): Promise<string> {
     const { StartQueryExecutionCommand } = athenaSdk();
-    const started = await client.send(
-      new StartQueryExecutionCommand({
-        QueryString: built.sql,
-        ExecutionParameters: built.parameters.length > 0 ? built.parameters : undefined,
-        ClientRequestToken: AthenaFlowSource.clientRequestToken(request, built.sql, built.parameters, generation),
-        ...(workgroup ? { WorkGroup: workgroup } : {}),
-        ...(request.config.outputLocation ? { ResultConfiguration: { OutputLocation: request.config.outputLocation } } : {}),
-      }),
-      { abortSignal: request.signal ?? undefined },
-    );
+    const command = new StartQueryExecutionCommand({
+      QueryString: built.sql,
+      ExecutionParameters: built.parameters.length > 0 ? built.parameters : undefined,
+      ClientRequestToken: AthenaFlowSource.clientRequestToken(request, built.sql, built.parameters, generation),
+      ...(workgroup ? { WorkGroup: workgroup } : {}),
+      ...(request.config.outputLocation ? { ResultConfiguration: { OutputLocation: request.config.outputLocation } } : {}),
+    });
+    let started;
+    try {
+      started = await client.send(command, { abortSignal: request.signal ?? undefined });
+    } catch (error) {
+      throw withFailedCall(error, 'athena:StartQueryExecution', request.target);
+    }
     if (!started.QueryExecutionId) {
       throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartQueryExecution returned no QueryExecutionId');
     }
     return started.QueryExecutionId;
   }
 
-  private async describe(client: AthenaClient, queryExecutionId: string, signal?: AbortSignal | null): Promise<QueryExecution | undefined> {
+  private async describe(client: AthenaClient, queryExecutionId: string, request: AthenaFlowRequest): Promise<QueryExecution | undefined> {
     const { GetQueryExecutionCommand } = athenaSdk();
-    const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
-      abortSignal: signal ?? undefined,
-    });
-    return described?.QueryExecution;
+    try {
+      const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
+        abortSignal: request.signal ?? undefined,
+      });
+      return described?.QueryExecution;
+    } catch (error) {
+      throw withFailedCall(error, 'athena:GetQueryExecution', request.target);
+    }
   }
 }
 

@@ -274,7 +274,13 @@ describe('AthenaFlowSource', () => {
   });
 
   it('an aborted analysis stops the query and rejects', async () => {
-    athenaMock.on(GetQueryExecutionCommand).resolves(queryExecution('q-1', 'RUNNING'));
+    // Athena reports a stopped query CANCELLED: what it scanned is read once it is.
+    let stopped = false;
+    athenaMock.on(StopQueryExecutionCommand).callsFake(() => {
+      stopped = true;
+      return {};
+    });
+    athenaMock.on(GetQueryExecutionCommand).callsFake(() => queryExecution('q-1', stopped ? 'CANCELLED' : 'RUNNING'));
     const controller = new AbortController();
     const run = source.run({ ...request, signal: controller.signal }, () => undefined);
     setTimeout(() => controller.abort(), 15);
