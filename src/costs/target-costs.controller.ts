@@ -26,8 +26,9 @@ export class TargetCostsController {
   @ApiOperation({
     summary: "A target's scan costs for a month",
     description:
-      'What the analyses of the target that finished in the month (UTC) scanned, as Athena reported it, and what that cost, ' +
-      'with the budget and what is left of it. The month defaults to the current one.',
+      'What the Athena queries of the target’s analyses scanned in the month (UTC), as Athena reported it — every query, ' +
+      'including those stopped on a timeout, cancelled or failed, and every attempt of a retried analysis — and what that ' +
+      'cost, with the budget and what is left of it. The month defaults to the current one.',
   })
   @ApiOkResponse({ type: TargetCostsDto, description: "The month's scans." })
   @ApiProblemResponses(PATH_ID_PROBLEM, QUERY_PROBLEM, ErrorCode.TargetNotFound)
@@ -42,6 +43,8 @@ export class TargetCostsController {
       from: costs.from.toISOString(),
       to: costs.to.toISOString(),
       analyses: costs.analyses,
+      queries: costs.queries,
+      queriesWithoutResult: costs.queriesWithoutResult,
       bytesScanned: costs.bytesScanned,
       costUsd: costs.costUsd,
       budget,

@@ -8,8 +8,12 @@ export interface MonthCosts {
   month: string;
   from: Date;
   to: Date;
-  /** Analyses that finished in the month having scanned (succeeded, or failed after their query). */
+  /** Analyses that scanned in the month: an Athena query of theirs was recorded in it, or (other sources) they finished in it having scanned. */
   analyses: number;
+  /** Athena queries recorded in the month, whatever became of them. */
+  queries: number;
+  /** Of those, the ones that returned no result: stopped on a timeout, cancelled, failed. */
+  queriesWithoutResult: number;
   bytesScanned: number;
   costUsd: number;
 }
@@ -25,8 +29,11 @@ export function parseMonth(text: string): { month: string; from: Date; to: Date 
 }
 
 /**
- * Sums the scans recorded on a target's analyses (`statistics.bytesScanned` and
- * `estimatedCostUsd`, Athena's figures for the query) by the month they finished in.
+ * A target's spending in a month. Athena: every query its analyses started (table
+ * `athena_query_costs`, by the month it was recorded in), the ones stopped on a timeout, cancelled
+ * or failed included, at what Athena bills for each. Other sources (CloudWatch Logs Insights, S3
+ * requests): the figures on the analyses that finished in the month (`statistics.bytesScanned`,
+ * `estimatedCostUsd`).
  */
 @Injectable()
 export class TargetCostsService {
@@ -34,16 +41,32 @@ export class TargetCostsService {
 
   async month(targetId: string, month: { month: string; from: Date; to: Date }): Promise<MonthCosts> {
     const [row] = (await this.dataSource.query(
-      `SELECT COUNT(*) FILTER (WHERE statistics ? 'bytesScanned') AS analyses,
-              COALESCE(SUM((statistics ->> 'bytesScanned')::numeric), 0) AS bytes,
-              COALESCE(SUM((statistics ->> 'estimatedCostUsd')::numeric), 0) AS cost
-         FROM analyses
-        WHERE target_id = $1 AND finished_at >= $2 AND finished_at < $3`,
+      `WITH queries AS (
+         SELECT analysis_id, state, bytes_scanned, cost_usd
+           FROM athena_query_costs
+          WHERE target_id = $1 AND recorded_at >= $2 AND recorded_at < $3
+       ), others AS (
+         SELECT a.id, a.statistics
+           FROM analyses a
+          WHERE a.target_id = $1 AND a.finished_at >= $2 AND a.finished_at < $3
+            AND NOT COALESCE(a.statistics ? 'queryExecutionIds', false)
+            AND NOT EXISTS (SELECT 1 FROM athena_query_costs c WHERE c.analysis_id = a.id)
+       )
+       SELECT (SELECT COUNT(*) FROM (SELECT analysis_id FROM queries WHERE analysis_id IS NOT NULL
+                                     UNION SELECT id FROM others WHERE statistics ? 'bytesScanned') scanned) AS analyses,
+              (SELECT COUNT(*) FROM queries) AS queries,
+              (SELECT COUNT(*) FROM queries WHERE state <> 'SUCCEEDED') AS without_result,
+              (SELECT COALESCE(SUM(bytes_scanned), 0) FROM queries)
+                + (SELECT COALESCE(SUM((statistics ->> 'bytesScanned')::numeric), 0) FROM others) AS bytes,
+              (SELECT COALESCE(SUM(cost_usd), 0) FROM queries)
+                + (SELECT COALESCE(SUM((statistics ->> 'estimatedCostUsd')::numeric), 0) FROM others) AS cost`,
       [targetId, month.from, month.to],
-    )) as Array<{ analyses: string; bytes: string; cost: string }>;
+    )) as Array<{ analyses: string; queries: string; without_result: string; bytes: string; cost: string }>;
     return {
       ...month,
       analyses: Number(row?.analyses ?? 0),
+      queries: Number(row?.queries ?? 0),
+      queriesWithoutResult: Number(row?.without_result ?? 0),
       bytesScanned: Number(row?.bytes ?? 0),
       costUsd: Number(row?.cost ?? 0),
     };

@@ -56,6 +56,7 @@ export class AthenaTableFlowSource implements FlowSource<AthenaFlowSourceSetting
         members: request.members ?? null,
         flowLogs: request.snapshot.FlowLogs ?? null,
         signal: request.signal,
+        ledger: request.athenaLedger ?? null,
       },
       (aggregate) => {
         if (aggregate.action === 'REJECT') rejectedRecords += aggregate.records;

@@ -1,3 +1,4 @@
+import type { AthenaSpendLedger } from '../aws/athena-query-spend';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import type { IncompleteRecordReason } from '../engine/flow-log/unread-records';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
@@ -31,6 +32,12 @@ export interface FlowWindowRequest<S extends FlowSourceSettings = FlowSourceSett
   members?: { accountIds: string[]; regions: string[] } | null;
   /** Aborted when the analysis is cancelled: a source stops reading (and cancels paid work) promptly. */
   signal: AbortSignal;
+  /**
+   * Athena source: where each query it starts is accounted for with what Athena reports it
+   * scanned, however it ends (a stopped or cancelled query is billed too), and which queries an
+   * earlier attempt of the analysis gave up on.
+   */
+  athenaLedger?: AthenaSpendLedger | null;
 }
 
 /** Something read only in part or not at all, named where the user looks (the analysis's statistics). */
@@ -81,12 +88,29 @@ export interface FlowSourceStatistics {
    * could not be read, with why.
    */
   warnings?: FlowSourceWarning[];
-  /** Bytes the query engine scanned (Athena, CloudWatch Logs Insights). */
+  /**
+   * Bytes the query engine scanned (Athena, CloudWatch Logs Insights). Athena: every query of the
+   * analysis once it has ended, those of earlier attempts and those stopped, cancelled or failed
+   * included (`athenaQueries` lists them).
+   */
   bytesScanned?: number;
-  /** What reading the window cost: Athena or Insights scanning, S3 requests. */
+  /** What reading the window cost: Athena or Insights scanning, S3 requests. Athena: every query of the analysis, as Athena bills it. */
   estimatedCostUsd?: number;
-  /** Athena source. */
+  /** Athena source: the query whose rows were read. */
   queryExecutionIds?: string[];
+  /**
+   * Athena source: every query the analysis started, in every attempt, with its state, the bytes
+   * Athena reported it scanned and what that is billed (nothing for a FAILED one); `timedOut` when
+   * sgdoctor stopped it on the query timeout.
+   */
+  athenaQueries?: Array<{
+    queryExecutionId: string;
+    attempt: number;
+    state: string;
+    bytesScanned: number;
+    costUsd: number;
+    timedOut: boolean;
+  }>;
   /** CloudWatch Logs source: the log groups, the Insights queries run (split ones included) and what they matched and scanned. */
   insights?: {
     logGroupNames: string[];

@@ -1,6 +1,7 @@
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { estimateAthenaCostUsd } from '../../src/aws/athena-flow-query';
 import type { FlowAggregate } from '../../src/engine/flow-log/flow-record';
 import type { NetworkSnapshot } from '../../src/engine/network/snapshot';
 import type { TestApp } from '../support/app/test-app';
@@ -142,6 +143,40 @@ describe('Athena-backed analyses: throttling and slow queries', () => {
     expect(emulator.queries).toHaveLength(1);
     expect(await allFindings(server(), created.body.id)).toHaveLength(0);
   });
+
+  it(
+    'a StopQueryExecution throttled past the SDK’s retries on the timeout: the timeout stays the reason, the stop failure named with it',
+    { timeout: 120_000 },
+    async () => {
+      emulator.scriptFor = () => ({ states: ['QUEUED', 'RUNNING'], runningScannedBytes: 4096 });
+      throttles = { StopQueryExecution: ['ThrottlingException', 'ThrottlingException', 'ThrottlingException'] };
+      const created = await api(server()).post('/v1/targets', athenaTarget('stop-throttled'));
+      const analysis = await api(server()).post('/v1/analyses', { targetId: created.body.id, ...SAMPLE_WINDOW });
+      const failed = await waitForAnalysis(server(), analysis.body.id);
+
+      const [query] = emulator.queries;
+      expect(requestsOf('StopQueryExecution').map(sdkAttempt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3']);
+      expect(emulator.stops).toEqual([]);
+      expect(failed).toMatchObject({ status: 'failed', failure: { code: 'ATHENA.TIMEOUT', stage: 'query', permanent: false } });
+      expect(failed.failure.reason).toMatch(
+        new RegExp(
+          `^Athena query ${query.id} timeout: Athena query ${query.id} still RUNNING after ${QUERY_TIMEOUT_MS} ms; stopping it failed`,
+        ),
+      );
+      expect(failed.failure.reason).toContain('athena:StopQueryExecution (account 111122223333, eu-west-1): Rate exceeded');
+      // What it had scanned when it was given up on counts, marked so that a retry stops it rather than waiting for it again.
+      expect(failed.statistics.athenaQueries).toEqual([
+        {
+          queryExecutionId: query.id,
+          attempt: 0,
+          state: 'RUNNING',
+          bytesScanned: 4096,
+          costUsd: estimateAthenaCostUsd(4096, 5),
+          timedOut: true,
+        },
+      ]);
+    },
+  );
 });
 
 /**

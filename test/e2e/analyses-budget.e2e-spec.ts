@@ -186,6 +186,8 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-12-01T00:00:00.000Z',
       analyses: 1,
+      queries: 1,
+      queriesWithoutResult: 0,
       bytesScanned: scanned,
       costUsd: estimateAthenaCostUsd(scanned, 5),
       budget: { perAnalysisUsd: null, monthlyUsd: 2.5 },
@@ -225,6 +227,40 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
     const now = await api(server()).get(`/v1/targets/${targetId}/costs`);
     expect(now.body).toMatchObject({ month: '2026-12', analyses: 1, bytesScanned: scanned });
     expect((await api(server()).get(`/v1/targets/${targetId}/costs?month=2026-11`)).body).toMatchObject({ analyses: 1 });
+  });
+
+  it('a query cancelled after scanning (a workgroup data limit) is billed for its scan: it counts in the month the budget check reads', async () => {
+    const target = await api(server()).post('/v1/targets', { ...targetBody({ monthlyUsd: 2.5 }), name: 'shop-cancelled' });
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    const targetId = target.body.id as string;
+    const month = clock.now().toISOString().slice(0, 7);
+    const scanned = 300 * GIB;
+    account.athena.scriptFor = () => ({
+      states: ['RUNNING', 'CANCELLED'],
+      stateChangeReason: 'Query cancelled: the bytes scanned limit of the workgroup was exceeded',
+      dataScannedBytes: scanned,
+    });
+    const first = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    const failed = await waitForAnalysis(server(), first.body.id);
+    expect(failed).toMatchObject({ status: 'failed', failure: { code: 'ATHENA.CANCELLED' } });
+    expect(failed.statistics).toMatchObject({ bytesScanned: scanned, estimatedCostUsd: estimateAthenaCostUsd(scanned, 5) });
+    expect((await api(server()).get(`/v1/targets/${targetId}/costs?month=${month}`)).body).toMatchObject({
+      analyses: 1,
+      queries: 1,
+      queriesWithoutResult: 1,
+      bytesScanned: scanned,
+      costUsd: estimateAthenaCostUsd(scanned, 5),
+    });
+
+    // USD 1.46 spent on the cancelled scan + 1.86 estimated > 2.50: refused before queueing.
+    const second = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+    expect(second.status, JSON.stringify(second.body)).toBe(402);
+    expect(second.body).toMatchObject({
+      code: 'BUDGET.EXCEEDED',
+      limit: 'monthly',
+      estimate: { month: { month, spentUsd: estimateAthenaCostUsd(scanned, 5) } },
+    });
   });
 
   it('validates budgets and the month asked for', async () => {

@@ -27,7 +27,9 @@ export class AnalysisDto {
 
   @ApiProperty({
     description:
-      'records, aggregates, bytesScanned, estimatedCostUsd, findings {new, updated, resolved, reopened}, coverageGaps, ' +
+      'records, aggregates, bytesScanned, estimatedCostUsd (Athena: every query of the analysis, all attempts, stopped ones ' +
+      'included), athenaQueries [{queryExecutionId, attempt, state, bytesScanned, costUsd, timedOut}], ' +
+      'findings {new, updated, resolved, reopened}, coverageGaps, ' +
       "warnings, scopeNotDescribed {vpcIds, subnetIds} (ids of the target's scope EC2 does not describe, e.g. deleted: " +
       'the analysis covers the rest of the scope) …',
   })

@@ -34,6 +34,7 @@ import { classifyFailure } from './failure-classifier';
 import { hourlyCountsFrom } from './hourly-counts';
 import { Clock } from '../../common/clock/clock';
 import { CostGuard } from '../../costs/cost-guard.service';
+import { type AnalysisAthenaSpend, AthenaSpendService } from '../../costs/athena-spend.service';
 
 /** How long a failed run keeps trying to record its failure while the database is unreachable. */
 const FAILURE_RECORD_DEADLINE_MS = 120_000;
@@ -87,6 +88,7 @@ export class AnalysisRunner {
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
     private readonly costGuard: CostGuard,
+    private readonly athenaSpend: AthenaSpendService,
   ) {
     this.paths = new DataPathResolver(config.get('dataRoot', { infer: true }));
     const analysisConfig = config.get('analysis', { infer: true });
@@ -216,6 +218,8 @@ export class AnalysisRunner {
       const durations = statistics.stageDurationsMs!;
       durations.correlate = (durations.correlate ?? 0) + Math.round(finishing.ms);
       durations.persist = Math.max(0, (durations.persist ?? 0) - Math.round(finishing.ms));
+      // Every Athena query of the analysis, earlier attempts' and stopped ones included, in what it cost.
+      Object.assign(statistics, await this.athenaSpend.ofAnalysis(analysis.id));
       const completedEvent = await this.inRunningTransaction(payload, async (manager) => {
         if ((await this.serverStartedAt(manager)) !== serverStartedAt) {
           // Retryable: the next attempt writes every finding again (persist is idempotent).
@@ -340,6 +344,10 @@ export class AnalysisRunner {
         snapshot,
         members: membersOf(target, readSoFar),
         signal,
+        athenaLedger:
+          target.flowSource.type === 'athena'
+            ? await this.athenaSpend.ledgerFor({ targetId: target.id, analysisId: analysis.id, attempt: payload.attempt })
+            : null,
       },
       (aggregate) => store.add(aggregate),
     );
@@ -403,6 +411,9 @@ export class AnalysisRunner {
     const failure: AnalysisFailure = { ...classified, stage, at: this.clock.now().toISOString() };
     const final = classified.permanent || reporter.isLastAttempt();
     this.logger.warn(`analysis ${analysis.id} failed at ${stage}${final ? '' : ' (will retry)'}: ${classified.reason}`);
+    // What its Athena queries cost so far (a query stopped on the timeout is billed too) is shown with the failure.
+    const spend = await this.athenaSpend.ofAnalysis(analysis.id).catch((): AnalysisAthenaSpend | null => null);
+    if (spend) Object.assign(statistics, spend);
     try {
       // The database may be the very reason of the failure: keep trying to record it for a
       // while; past that, the reconciler finds the row running with its job failed.
@@ -410,6 +421,12 @@ export class AnalysisRunner {
         this.inRunningTransaction(payload, async (manager) => {
           if (!final) {
             await manager.update(AnalysisEntity, { id: analysis.id }, { failure });
+            if (spend) {
+              await manager.query(`UPDATE analyses SET statistics = COALESCE(statistics, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [
+                analysis.id,
+                JSON.stringify(spend),
+              ]);
+            }
             return [];
           }
           await manager.update(

@@ -39,13 +39,31 @@ export class TargetCostsDto {
   @ApiProperty({ format: 'date-time', description: 'End of the month (exclusive).' })
   to!: string;
 
-  @ApiProperty({ description: 'Analyses that finished in the month after scanning (succeeded, or failed after their query ran).' })
+  @ApiProperty({
+    description:
+      'Analyses that scanned in the month: one of their Athena queries was recorded in it (whatever became of the analysis), ' +
+      'or, for other flow sources, they finished in it having scanned.',
+  })
   analyses!: number;
 
-  @ApiProperty({ description: 'Bytes Athena reported scanned by those analyses.' })
+  @ApiProperty({ description: 'Athena queries started by those analyses and recorded in the month, every attempt counted once.' })
+  queries!: number;
+
+  @ApiProperty({
+    description:
+      'Of those queries, the ones that returned no result: stopped on the query timeout, cancelled or failed. ' +
+      'Athena bills a stopped or cancelled query for what it scanned before it ended.',
+  })
+  queriesWithoutResult!: number;
+
+  @ApiProperty({ description: 'Bytes Athena reported scanned by those queries (failed ones included).' })
   bytesScanned!: number;
 
-  @ApiProperty({ description: "Their cost at Athena's on-demand price (USD 5 per TB, 10 MB minimum per query)." })
+  @ApiProperty({
+    description:
+      "Their cost at Athena's on-demand price (USD 5 per TB, rounded up to the megabyte, 10 MB minimum per query): " +
+      'cancelled and stopped queries for what they scanned, failed ones nothing.',
+  })
   costUsd!: number;
 
   @ApiProperty({ type: TargetBudgetDto, nullable: true, description: "The target's budget; null when it has none." })

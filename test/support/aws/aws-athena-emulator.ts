@@ -58,7 +58,10 @@ export interface QueryScript {
   /** For FAILED: Athena's StateChangeReason and AthenaError. */
   stateChangeReason?: string;
   athenaError?: { ErrorCategory: number; ErrorType: number; Retryable: boolean; ErrorMessage: string };
+  /** What the query scanned in all once it ended: SUCCEEDED, FAILED, or CANCELLED (stopped, by sgdoctor or anyone) alike. */
   dataScannedBytes?: number;
+  /** What GetQueryExecution reports scanned so far while it is QUEUED or RUNNING (no Statistics when absent). */
+  runningScannedBytes?: number;
 }
 
 export interface EmulatedQuery {
@@ -97,6 +100,8 @@ export class AthenaEmulator {
   readonly tableRequests: GetTableMetadataCommandInput[] = [];
   /** Called on every GetQueryExecution before it answers; throwing makes the call fail. */
   onPoll: (query: EmulatedQuery, state: QueryExecutionState) => void | Promise<void> = () => undefined;
+  /** Called on every StopQueryExecution before the query is stopped; throwing makes the call fail and the query run on. */
+  onStop: (query: EmulatedQuery) => void = () => undefined;
 
   /** Fixed aggregates answer every query alike; a function answers each query for the window its parameters bind. */
   constructor(private readonly aggregates: EmulatedAggregates | WindowedAggregates) {}
@@ -105,6 +110,7 @@ export class AthenaEmulator {
     for (const list of [this.queries, this.starts, this.stops, this.resultRequests] as unknown[][]) list.length = 0;
     this.scriptFor = () => DEFAULT_SCRIPT;
     this.onPoll = () => undefined;
+    this.onStop = () => undefined;
     this.table = DEFAULT_TABLE;
     this.tableRequests.length = 0;
   }
@@ -151,7 +157,9 @@ export class AthenaEmulator {
   }
 
   stopQueryExecution(input: { QueryExecutionId?: string }) {
-    this.query(input.QueryExecutionId).stopped = true;
+    const query = this.query(input.QueryExecutionId);
+    this.onStop(query);
+    query.stopped = true;
     this.stops.push(input.QueryExecutionId ?? '');
     return awsMetadata('stop');
   }
@@ -202,7 +210,7 @@ export class AthenaEmulator {
           ? {
               Statistics: {
                 EngineExecutionTimeInMillis: 8421,
-                DataScannedInBytes: state === 'SUCCEEDED' ? (query.script.dataScannedBytes ?? 0) : 0,
+                DataScannedInBytes: query.script.dataScannedBytes ?? 0,
                 TotalExecutionTimeInMillis: 9120,
                 QueryQueueTimeInMillis: 310,
                 ServicePreProcessingTimeInMillis: 96,
@@ -210,7 +218,9 @@ export class AthenaEmulator {
                 ServiceProcessingTimeInMillis: 42,
               },
             }
-          : {}),
+          : query.script.runningScannedBytes !== undefined
+            ? { Statistics: { EngineExecutionTimeInMillis: 4100, DataScannedInBytes: query.script.runningScannedBytes } }
+            : {}),
       },
     };
   }
