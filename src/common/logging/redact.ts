@@ -22,10 +22,11 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
 /**
  * Query parameters that carry a credential: an API key sent as `?api_key=` (which the API does
  * not accept, but a client may try), tokens, secrets, passwords, signatures, a role's external
- * id, and a presigned URL's `X-Amz-Credential` (the access key id).
+ * id, a session, a private key, and the access key id of a presigned URL (`X-Amz-Credential`,
+ * or `AWSAccessKeyId` in the older form).
  */
 const SECRET_QUERY_PARAMETERS =
-  /([?&](?:[a-z0-9_.-]*[-_.])?(?:api[-_]?key|apikey|key|token|access[-_]?token|secret|password|passwd|signature|sig|auth|authorization|external[-_]?id|credentials?|jwt|bearer)=)[^&#\s"']*/gi;
+  /([?&](?:[a-z0-9_.-]*[-_.])?(?:api[-_]?key|apikey|key|token|access[-_]?token|(?:aws)?access[-_]?key(?:[-_]?id)?|secret|password|passwd|signature|sig|auth|authorization|external[-_]?id|credentials?|jwt|bearer|session|private[-_]?key)=)[^&#\s"']*/gi;
 
 /**
  * `postgres://user:secret@host` → `postgres://user:[REDACTED]@host` and

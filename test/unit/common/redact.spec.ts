@@ -21,6 +21,12 @@ describe('redacting credentials in logged text', () => {
       'https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261207%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261207T000000Z',
       'https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED]&X-Amz-Date=20261207T000000Z',
     ],
+    [
+      'https://b.s3.amazonaws.com/k?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1796600000&Signature=abc%2Bdef',
+      'https://b.s3.amazonaws.com/k?AWSAccessKeyId=[REDACTED]&Expires=1796600000&Signature=[REDACTED]',
+    ],
+    [`/v1/x?access_key_id=AKIAIOSFODNN7EXAMPLE&session=${KEY}`, '/v1/x?access_key_id=[REDACTED]&session=[REDACTED]'],
+    [`/v1/x?client_secret=${KEY}&private_key=${KEY}`, '/v1/x?client_secret=[REDACTED]&private_key=[REDACTED]'],
   ])('%s', (input, expected) => {
     expect(redactUrlCredentials(input)).toBe(expected);
   });
