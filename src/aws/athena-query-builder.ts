@@ -1,4 +1,4 @@
-import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, MAX_PORT, MAX_PROTOCOL, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { SKIPDATA_REASON, type MalformedRecordReason, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { quoteAthenaIdentifier } from './athena-identifier';
@@ -166,23 +166,41 @@ export const FLOW_AGGREGATE_COLUMNS = [
   'unread_reason',
 ] as const;
 
+/** What a port column holds, as text: `-` or digits (a regular expression, anchored: regexp_like finds). */
+const PORT_TEXT = '^(-|[0-9]+)$';
+
 /**
  * The records of the window the aggregate leaves out are counted by the same scan: each gets a
  * reason (the first check it fails) instead of being filtered out, and all of a reason fall into
  * one row, its grouping columns NULL, `unread_reason` set and `records` their count. A record of
  * the window is left out when it is SKIPDATA, when its log-status is neither OK nor `-`, when a
- * field every flow needs holds `-` (or nothing), when its protocol is not a number, when its
- * end lies past 9999-12-31T23:59:59Z and when its start lies after its end. NODATA records (no action) are not read: they carry no flow.
+ * field every flow needs holds `-` (or nothing), when its protocol is not a number or not from 0
+ * to 255, when an address is not IPv4 or IPv6, when a port is neither `-` nor a number or past
+ * 65535, when its end lies past 9999-12-31T23:59:59Z and when its start lies after its end: the
+ * values the file readers count malformed. NODATA records (no action) are not read: they carry no flow.
  * Before all of these, in a delimited-text table, a line too short for the format (SHORT_LINE_REASON).
  */
-const UNREAD_CHECKS: ReadonlyArray<{
-  reason: UnreadRecordReason;
-  field: string;
-  /** A second field the condition reads: the check applies only when the format has both. */
-  also?: string;
-  condition: string;
-  values?: readonly string[];
-}> = [
+const UNREAD_CHECKS: ReadonlyArray<
+  {
+    reason: UnreadRecordReason;
+    values?: readonly string[];
+  } & (
+    | {
+        field: string;
+        /** A second field the condition reads: the check applies only when the format has both. */
+        also?: string;
+        condition: string;
+      }
+    | {
+        /**
+         * Fields checked alike, each the format has: the condition, `$` standing for the field's
+         * column (and `values` bound once for each), OR-ed over them.
+         */
+        anyOf: readonly string[];
+        condition: string;
+      }
+  )
+> = [
   { reason: SKIPDATA_REASON, field: 'log-status', condition: '"log_status" = ?', values: ['SKIPDATA'] },
   // `-` (or a column that is NULL) is no status: read as traffic, as the file reader reads it.
   { reason: 'log-status not OK', field: 'log-status', condition: `"log_status" NOT IN (?, '-')`, values: ['OK'] },
@@ -191,6 +209,26 @@ const UNREAD_CHECKS: ReadonlyArray<{
   // Through varchar: a table of typed (Parquet) columns holds the protocol as an integer.
   { reason: 'no protocol', field: 'protocol', condition: `coalesce(TRY_CAST("protocol" AS varchar), '-') = '-'` },
   { reason: 'protocol not a number', field: 'protocol', condition: 'TRY_CAST("protocol" AS integer) IS NULL' },
+  // Numbers past what a field holds are no values either (the file readers count their lines malformed):
+  // a protocol 300 would make a finding of a protocol that does not exist. (The bounds are constants of
+  // the code, not values of the input: written into the query as they are.)
+  {
+    reason: 'protocol not from 0 to 255',
+    field: 'protocol',
+    condition: `TRY_CAST("protocol" AS integer) NOT BETWEEN 0 AND ${MAX_PROTOCOL}`,
+  },
+  // Athena's own address parser decides (a cast to ipaddress): NULL when the text is neither IPv4 nor IPv6.
+  { reason: 'address not IPv4 or IPv6', anyOf: ['srcaddr', 'dstaddr'], condition: 'TRY_CAST($ AS ipaddress) IS NULL' },
+  // A port is `-` or digits, whatever the protocol (ICMP's are 0): in a text table `http` would read as a
+  // NULL port. Through varchar, so a typed (Parquet) column compares too.
+  {
+    reason: 'port not a number',
+    anyOf: ['srcport', 'dstport'],
+    condition: `NOT regexp_like(coalesce(TRY_CAST($ AS varchar), '-'), ?)`,
+    values: [PORT_TEXT],
+  },
+  // Digits past 65535 would read as an ephemeral port. As a double: no string of digits is too long for it.
+  { reason: 'port not from 0 to 65535', anyOf: ['srcport', 'dstport'], condition: `TRY_CAST($ AS double) > ${MAX_PORT}` },
   // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
   // (A constant of the code, not a value of the input: written into the query as it is.)
   { reason: 'end past 9999-12-31T23:59:59Z', field: 'end', condition: `TRY_CAST("end" AS bigint) > ${MAX_EPOCH_SECONDS}` },
@@ -321,10 +359,25 @@ export class AthenaQueryBuilder {
    * not: only the checks of fields the format has. The log-status values are parameters.
    */
   private unreadReason(fields: Set<string>, short: string | null, params: string[]): string {
-    const terms = UNREAD_CHECKS.filter((check) => fields.has(check.field) && (!check.also || fields.has(check.also))).map((check) => {
-      for (const value of check.values ?? []) params.push(sqlString(value));
-      return `WHEN ${check.condition} THEN ${sqlString(check.reason)}`;
-    });
+    const terms: string[] = [];
+    for (const check of UNREAD_CHECKS) {
+      let condition: string;
+      if ('anyOf' in check) {
+        const present = check.anyOf.filter((field) => fields.has(field));
+        if (present.length === 0) continue;
+        condition = present
+          .map((field) => {
+            for (const value of check.values ?? []) params.push(sqlString(value));
+            return check.condition.replace('$', quoteAthenaIdentifier('column', athenaColumnOf(field)));
+          })
+          .join(' OR ');
+      } else {
+        if (!fields.has(check.field) || (check.also && !fields.has(check.also))) continue;
+        for (const value of check.values ?? []) params.push(sqlString(value));
+        condition = check.condition;
+      }
+      terms.push(`WHEN ${condition} THEN ${sqlString(check.reason)}`);
+    }
     // A line too short for the format has no values to check: it is that first (its status, say, is NULL).
     if (short) terms.unshift(`WHEN ${short} IS NULL THEN ${sqlString(SHORT_LINE_REASON)}`);
     return `CASE ${terms.join(' ')} END`;

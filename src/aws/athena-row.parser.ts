@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { isCountDigits } from '../engine/flow-log/flow-count';
 import type { FlowAggregate } from '../engine/flow-log/flow-record';
 import { hourlyRecordsOf } from '../engine/flow-log/hourly-records';
-import { UNREAD_RECORD_REASONS, type UnreadRecordReason } from '../engine/flow-log/unread-records';
+import { MAX_PORT, MAX_PROTOCOL } from '../engine/flow-log/flow-log-fields';
+import { UNREAD_RECORD_REASONS, type MalformedRecordReason, type UnreadRecordReason } from '../engine/flow-log/unread-records';
+import { isIpAddress } from '../engine/ip/ip-address';
 import { AwsAdapterError } from './aws-adapter.error';
 import { FLOW_AGGREGATE_COLUMNS } from './athena-query-builder';
 
@@ -136,6 +138,8 @@ export class AthenaRowParser {
       });
     }
     const r = parsed.data;
+    const malformed = malformedValue(r);
+    if (malformed) return { kind: 'unread', reason: malformed, records: r.records };
     return { kind: 'aggregate', aggregate: this.aggregateOf(r) };
   }
 
@@ -165,4 +169,20 @@ export class AthenaRowParser {
       ...(r.hourly_records ? { hourly: hourlyRecordsOf(r.hourly_records) } : {}),
     };
   }
+}
+
+/**
+ * A second guard behind the query's (UNREAD_CHECKS): why an aggregate's values are none a flow-log
+ * record holds — a protocol not from 0 to 255, an address that is not IPv4 or IPv6, a port not
+ * from 0 to 65535 — in the reasons the query counts such records by; null when they all are. Such
+ * an aggregate (a table read in a way the query did not foresee) is counted, never a flow.
+ */
+function malformedValue(r: z.infer<typeof aggregateRow>): MalformedRecordReason | null {
+  if (r.protocol < 0) return 'protocol not a number';
+  if (r.protocol > MAX_PROTOCOL) return 'protocol not from 0 to 255';
+  if (!isIpAddress(r.srcaddr) || !isIpAddress(r.dstaddr)) return 'address not IPv4 or IPv6';
+  const ports = [r.srcport, r.dstport, r.ephemeral_port_min, r.ephemeral_port_max].filter((p): p is number => p !== null);
+  if (ports.some((p) => p < 0)) return 'port not a number';
+  if (ports.some((p) => p > MAX_PORT)) return 'port not from 0 to 65535';
+  return null;
 }

@@ -1,4 +1,4 @@
-import { MAX_EPOCH_SECONDS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, MAX_PORT, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { AwsAdapterError } from './aws-adapter.error';
 import { checkFlowQueryInput } from './athena-query-builder';
 
@@ -16,6 +16,12 @@ export const END_PAST_MAX = 'end_past_max';
 
 /** The key that is 1 for records whose `start` lies after their `end`. */
 export const START_AFTER_END = 'start_after_end';
+
+/** The key that is 1 for records with a port that is neither `-` nor a whole number (not negative). */
+export const PORT_NOT_NUMBER = 'port_not_number';
+
+/** The key that is 1 for records with a port past 65535. */
+export const PORT_OUT_OF_RANGE = 'port_out_of_range';
 
 export interface InsightsQueryInput {
   /** The flow log's LogFormat (`${version} ${account-id} …`): the order of the fields in each message. */
@@ -62,9 +68,11 @@ const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-
  *
  * The records of the window that are left out of the aggregates are counted by the same query,
  * not a second one: SKIPDATA records are kept by the filter, and records that cannot be read are
- * not filtered out; the log-status, whether `end` lies past 9999-12-31T23:59:59Z and whether
- * `start` lies after `end` are keys, so such records come back in rows of their own (a `-` interface, address or protocol is a key
- * already), which the merger counts by reason instead of aggregating. Insights has no CASE to
+ * not filtered out; the log-status, whether a port is no number or past 65535, whether `end` lies
+ * past 9999-12-31T23:59:59Z and whether `start` lies after `end` are keys, so such records come
+ * back in rows of their own (interface, addresses and protocol are keys already, checked by the
+ * merger: a `-`, a protocol not from 0 to 255, an address that is neither IPv4 nor IPv6), which
+ * the merger counts by reason instead of aggregating. Insights has no CASE to
  * fold them into one row per reason; they are rare, and a SKIPDATA row is one per interface and
  * hour. Messages that do not match the log format are kept too (see unparsedMessages): with every
  * key absent they fall into one row of their own.
@@ -150,6 +158,16 @@ export class InsightsQueryBuilder {
     if (has('end')) first.push(`least(floor(${f('end')} / ${MAX_EPOCH_SECONDS + 1}), 1) as ${END_PAST_MAX}`);
     // 1 for a capture window that ends before it starts (malformed to the file readers), else 0.
     if (has('start') && has('end')) first.push(`least(greatest(${f('start')} - ${f('end')}, 0), 1) as ${START_AFTER_END}`);
+    // 1 for a port that is no number or past 65535 (malformed to the file readers, whatever the
+    // protocol), else 0: keys of their own, so such records are counted, not merged (where a port
+    // that is no number would leave the record without ports, and one past 65535 make it ephemeral).
+    const ports = ['srcport', 'dstport'].filter(has).map(f);
+    if (ports.length) {
+      first.push(`least(${ports.map(portNotNumber).join(' + ')}, 1) as ${PORT_NOT_NUMBER}`);
+      first.push(
+        `least(${ports.map((p) => `coalesce(greatest(floor(${p} / ${MAX_PORT + 1}), 0), 0)`).join(' + ')}, 1) as ${PORT_OUT_OF_RANGE}`,
+      );
+    }
     if (has('tcp-flags')) {
       for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${f('tcp-flags')} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
     }
@@ -179,6 +197,7 @@ export class InsightsQueryBuilder {
       .map(f);
     if (has('log-status')) by.push(f('log-status'));
     if (ported) by.push('port_low', 'port_dst_service', 'port_ephemeral', 'port_kept');
+    if (ports.length) by.push(PORT_NOT_NUMBER, PORT_OUT_OF_RANGE);
     if (has('end')) by.push(END_PAST_MAX);
     if (has('start') && has('end')) by.push(START_AFTER_END);
     if (has('start')) by.push('hour');
@@ -200,6 +219,16 @@ export class InsightsQueryBuilder {
     }
     return { queryString, fields };
   }
+}
+
+/**
+ * 1 when the parsed port `p` is neither `-` nor a whole number from 0 up, else 0. Arithmetic on a
+ * value that is no number gives none, so `coalesce` goes on to its text, where only `-` (length 1,
+ * holding a `-`) counts for nothing; a number is checked for a fraction (ceil of what floor left)
+ * and a sign (floor(p / (|p| + 1)) is -1 below 0, else 0).
+ */
+function portNotNumber(p: string): string {
+  return `coalesce(least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1), least(strlen(${p}) - strcontains(${p}, "-"), 1))`;
 }
 
 /**

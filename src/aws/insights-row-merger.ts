@@ -5,7 +5,17 @@ import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
 import { countUnreadRecords, emptyUnreadRecords, type UnreadRecordReason, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
-import { END_PAST_MAX, insightsFieldOf, isParsedField, START_AFTER_END, TCP_FLAG_BITS } from './insights-query-builder';
+import { MAX_PROTOCOL } from '../engine/flow-log/flow-log-fields';
+import { isIpAddress } from '../engine/ip/ip-address';
+import {
+  END_PAST_MAX,
+  insightsFieldOf,
+  isParsedField,
+  PORT_NOT_NUMBER,
+  PORT_OUT_OF_RANGE,
+  START_AFTER_END,
+  TCP_FLAG_BITS,
+} from './insights-query-builder';
 
 const optionalNumber = z
   .string()
@@ -43,6 +53,8 @@ const InsightsFlowRow = z.object({
   [insightsFieldOf('log-status')]: optionalText,
   [END_PAST_MAX]: optionalNumber,
   [START_AFTER_END]: optionalNumber,
+  [PORT_NOT_NUMBER]: optionalNumber,
+  [PORT_OUT_OF_RANGE]: optionalNumber,
   port_low: optionalNumber,
   port_dst_service: optionalNumber,
   port_ephemeral: optionalNumber,
@@ -213,7 +225,8 @@ function isUnparsed(values: Record<string, string>): boolean {
 /**
  * Why a row's records are no flow, in the order the Athena query checks (the first that fails):
  * SKIPDATA, a log-status other than OK (`-` reads as OK, as the file reader reads it), a `-`
- * interface, address or protocol, a protocol that is not a number, an end past
+ * interface, address or protocol, a protocol that is not a number or not from 0 to 255, an
+ * address that is neither IPv4 nor IPv6, a port that is no number or past 65535, an end past
  * 9999-12-31T23:59:59Z, a start after the end. Null for a row of flows.
  */
 function unreadReason(text: (field: string) => string | null, num: (name: string) => number | null): UnreadRecordReason | null {
@@ -225,6 +238,10 @@ function unreadReason(text: (field: string) => string | null, num: (name: string
   const protocol = text('protocol');
   if (protocol === null) return 'no protocol';
   if (!/^\d{1,9}$/.test(protocol)) return 'protocol not a number';
+  if (Number(protocol) > MAX_PROTOCOL) return 'protocol not from 0 to 255';
+  if (!isIpAddress(text('srcaddr') as string) || !isIpAddress(text('dstaddr') as string)) return 'address not IPv4 or IPv6';
+  if ((num(PORT_NOT_NUMBER) ?? 0) >= 1) return 'port not a number';
+  if ((num(PORT_OUT_OF_RANGE) ?? 0) >= 1) return 'port not from 0 to 65535';
   if ((num(END_PAST_MAX) ?? 0) >= 1) return 'end past 9999-12-31T23:59:59Z';
   if ((num(START_AFTER_END) ?? 0) >= 1) return 'start after end';
   return null;

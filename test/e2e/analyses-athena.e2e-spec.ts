@@ -132,6 +132,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(start.ExecutionParameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      "'^(-|[0-9]+)$'",
+      "'^(-|[0-9]+)$'",
       "'REJECT'",
       "'ACCEPT'",
       "'SKIPDATA'",
@@ -204,7 +206,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     await analyse(server(), targetId, { from: '2026-11-24T13:00:00Z', to: '2026-11-24T18:00:00Z' });
     // A window off the hour sees only part of its first and last hours: they must not shrink.
     await analyse(server(), targetId, { from: '2026-11-24T14:30:00Z', to: '2026-11-24T16:20:00Z' });
-    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(5, 7));
+    // The window's end and start: after SKIPDATA, OK and the port pattern (twice) of the reasons, the actions and SKIPDATA.
+    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(7, 9));
     expect(windows).toHaveLength(4);
     expect(new Set(windows.map(String)).size).toBe(4);
 

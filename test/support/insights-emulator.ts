@@ -11,7 +11,7 @@ type Row = Record<string, Value>;
 
 /**
  * A small CloudWatch Logs Insights: it runs the subset of the query language the flow source
- * sends (`parse @message "glob" as …`, `filter` with `ispresent` and `toMillis(@timestamp)`,
+ * sends (`parse @message "glob" as …`, `filter` with `ispresent` and `toMillis(@timestamp)`, `coalesce`, `strlen`, `strcontains`,
  * `fields … as …`, `stats count(*)/sum/min/max … by …`, `limit`) over log events, with Insights'
  * typing (parsed values are strings, arithmetic and comparisons convert them to numbers, `-` is
  * no number, aggregates ignore missing values; a message the `parse` pattern does not match gets
@@ -347,7 +347,8 @@ function arithmetic(l: Expr, r: Expr, fn: (a: number, b: number) => number): Exp
 /**
  * A function call: `ispresent(field)` (true when the field has a value: a field a `parse` whose
  * pattern did not match never got one), `toMillis(@timestamp)` (the event's epoch milliseconds,
- * which the emulator holds as a number), or a numeric function.
+ * which the emulator holds as a number), `coalesce(…)` (the first argument with a value),
+ * `strlen(text)`, `strcontains(text, search)` (1 or 0), or a numeric function.
  */
 function callOf(name: string, args: Expr[]): Expr {
   if (name === 'ispresent') {
@@ -360,6 +361,30 @@ function callOf(name: string, args: Expr[]): Expr {
   if (name === 'toMillis') {
     const [timestamp] = args;
     return (row) => toNumber(timestamp(row));
+  }
+  if (name === 'coalesce') {
+    return (row) => {
+      for (const arg of args) {
+        const value = arg(row);
+        if (value !== null && value !== undefined) return value;
+      }
+      return null;
+    };
+  }
+  if (name === 'strlen') {
+    const [text] = args;
+    return (row) => {
+      const value = text(row);
+      return value === null || value === undefined ? null : String(value).length;
+    };
+  }
+  if (name === 'strcontains') {
+    const [text, search] = args;
+    return (row) => {
+      const value = text(row);
+      const needle = search(row);
+      return value === null || value === undefined || needle === null ? null : String(value).includes(String(needle)) ? 1 : 0;
+    };
   }
   return numericFunction(name, args);
 }

@@ -31,6 +31,10 @@ export interface FlowFieldSpec {
  */
 export const MAX_EPOCH_SECONDS = 253_402_300_799;
 
+/** The largest port, and the largest protocol number: a port or protocol past them is no value. */
+export const MAX_PORT = 65_535;
+export const MAX_PROTOCOL = 255;
+
 const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
 const count = (name: string, version: number): FlowFieldSpec => ({ name, version, type: 'number', count: true });
@@ -56,9 +60,9 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   s('interface-id', 2),
   ip('srcaddr', 2),
   ip('dstaddr', 2),
-  n('srcport', 2, 65535),
-  n('dstport', 2, 65535),
-  n('protocol', 2, 255),
+  n('srcport', 2, MAX_PORT),
+  n('dstport', 2, MAX_PORT),
+  n('protocol', 2, MAX_PROTOCOL),
   count('packets', 2),
   count('bytes', 2),
   time('start', 2),

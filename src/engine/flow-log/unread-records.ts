@@ -9,12 +9,18 @@ export type IncompleteRecordReason = (typeof INCOMPLETE_RECORD_REASONS)[number];
  * Why a record's values cannot be read at all. The file reader counts such a line `malformed`
  * (with its parse error); a query source can only name what its query checks. A message that
  * does not match the log format (too few fields for it) has no values to check at all: the
- * Logs Insights source names it so.
+ * Logs Insights source names it so. A protocol is a whole number from 0 to 255, a port `-` or a
+ * whole number from 0 to 65535 (whatever the protocol), an address IPv4 or IPv6 text, as the
+ * line parser reads them.
  */
 export const MALFORMED_RECORD_REASONS = [
   'message does not match the log format',
   'log-status not OK',
   'protocol not a number',
+  'protocol not from 0 to 255',
+  'address not IPv4 or IPv6',
+  'port not a number',
+  'port not from 0 to 65535',
   'end past 9999-12-31T23:59:59Z',
   'start after end',
 ] as const;

@@ -63,6 +63,8 @@ describe('AthenaFlowSource', () => {
     expect(input.ExecutionParameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      "'^(-|[0-9]+)$'",
+      "'^(-|[0-9]+)$'",
       "'REJECT'",
       "'SKIPDATA'",
       '1714608000',

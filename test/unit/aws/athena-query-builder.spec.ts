@@ -10,6 +10,8 @@ import {
   type PartitionSpan,
 } from '../../../src/aws/athena-query-builder';
 import { AwsAdapterError } from '../../../src/aws/aws-adapter.error';
+import { createLineParser } from '../../../src/engine/flow-log/flow-log-parser';
+import { isIpAddress } from '../../../src/engine/ip/ip-address';
 
 const V2 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
@@ -32,11 +34,14 @@ const hoursRead = (spans: PartitionSpan[]) =>
     0,
   );
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
+/** The pattern a port's text must match (bound, as the log-status values are): `-` or digits. */
+const PORT_TEXT = "'^(-|[0-9]+)$'";
 /**
- * The parameters before the partitions': SKIPDATA and OK of the reasons a record is left out
- * (in the projection), then the filter's action(s) and SKIPDATA, then the window's end and start.
+ * The parameters before the partitions': SKIPDATA, OK and the port pattern (once per port) of the
+ * reasons a record is left out (in the projection), then the filter's action(s) and SKIPDATA, then
+ * the window's end and start.
  */
-const BEFORE_PARTITIONS = 6;
+const BEFORE_PARTITIONS = 8;
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
 
@@ -46,6 +51,8 @@ describe('AthenaQueryBuilder', () => {
     expect(parameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      PORT_TEXT,
+      PORT_TEXT,
       "'REJECT'",
       "'SKIPDATA'",
       '1714608000',
@@ -73,6 +80,8 @@ describe('AthenaQueryBuilder', () => {
     expect(parameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      PORT_TEXT,
+      PORT_TEXT,
       "'REJECT'",
       "'ACCEPT'",
       "'SKIPDATA'",
@@ -143,9 +152,9 @@ describe('AthenaQueryBuilder', () => {
   it('ACCEPT query: same grouping, action parameter ACCEPT, no per-hour counts', () => {
     const reject = builder.build(base);
     const accept = builder.build({ ...base, kind: 'accept' });
-    expect(accept.parameters[2]).toBe("'ACCEPT'");
-    expect(reject.parameters[2]).toBe("'REJECT'");
-    expect(accept.parameters.filter((_, i) => i !== 2)).toEqual(reject.parameters.filter((_, i) => i !== 2));
+    expect(accept.parameters[4]).toBe("'ACCEPT'");
+    expect(reject.parameters[4]).toBe("'REJECT'");
+    expect(accept.parameters.filter((_, i) => i !== 4)).toEqual(reject.parameters.filter((_, i) => i !== 4));
     expect(accept.sql).toContain('CAST(NULL AS varchar) AS hourly_records');
     expect(accept.sql).not.toContain('histogram(');
     expect(accept.sql.replace('CAST(NULL AS varchar) AS hourly_records', HOURLY)).toBe(reject.sql);
@@ -321,7 +330,7 @@ describe('AthenaQueryBuilder', () => {
     expect(dt.parameters.slice(BEFORE_PARTITIONS)).toEqual(["'2024-04-30'", "'2024-05-02'"]);
     const none = builder.build({ ...base, layout: { type: 'none' } });
     expect(none.parameters).toHaveLength(BEFORE_PARTITIONS);
-    expect(none.sql).not.toContain('BETWEEN');
+    expect(none.sql).not.toMatch(/" BETWEEN/);
   });
 
   it('scope filters become IN lists of quoted parameters, only for columns the table has', () => {
@@ -369,6 +378,10 @@ describe('AthenaQueryBuilder', () => {
         'no address',
         'no protocol',
         'protocol not a number',
+        'protocol not from 0 to 255',
+        'address not IPv4 or IPv6',
+        'port not a number',
+        'port not from 0 to 65535',
         'end past 9999-12-31T23:59:59Z',
         'start after end',
       ]);
@@ -380,6 +393,94 @@ describe('AthenaQueryBuilder', () => {
       expect(inner(window.sql)).toMatch(/ END AS unread_reason\n +FROM "AwsDataCatalog"\."vpc_logs"\."flow_logs"\n/);
       // The log-status values are bound like the actions: none is written into the query.
       expect(window.sql).not.toMatch(/'(OK|SKIPDATA|ACCEPT)'/);
+    });
+
+    it('counts the values the file readers refuse as malformed: a protocol or port out of range, a port that is no number, an address that is none', () => {
+      // A protocol is a number from 0 to 255: 300 is no protocol, never a flow (nor a finding) of protocol 300.
+      expect(inner(window.sql)).toContain(`WHEN TRY_CAST("protocol" AS integer) NOT BETWEEN 0 AND 255 THEN 'protocol not from 0 to 255'`);
+      // An address is IPv4 or IPv6 text: Athena's own parser decides (NULL when it is neither), never verdict unknown.
+      expect(inner(window.sql)).toContain(
+        `WHEN TRY_CAST("srcaddr" AS ipaddress) IS NULL OR TRY_CAST("dstaddr" AS ipaddress) IS NULL THEN 'address not IPv4 or IPv6'`,
+      );
+      // A port is `-` or digits, whatever the protocol (ICMP's 0, a protocol without ports' `-`, pass): a text
+      // table's `http` would otherwise read as NULL, an aggregate without a port. Through varchar, so a typed
+      // (Parquet) column compares too; the pattern is bound like the log-status values.
+      expect(inner(window.sql)).toContain(
+        `WHEN NOT regexp_like(coalesce(TRY_CAST("srcport" AS varchar), '-'), ?) OR NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ?) THEN 'port not a number'`,
+      );
+      // Digits past 65535 (as a double: no digit string is too long for it) would read as an ephemeral port.
+      expect(inner(window.sql)).toContain(
+        `WHEN TRY_CAST("srcport" AS double) > 65535 OR TRY_CAST("dstport" AS double) > 65535 THEN 'port not from 0 to 65535'`,
+      );
+      expect(window.parameters.slice(0, 4)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT, PORT_TEXT]);
+      expect(window.sql).not.toContain('[0-9]');
+      expect(count(window.sql, '?')).toBe(window.parameters.length);
+    });
+
+    it('reads a protocol, a port and an address exactly when the line parser does (the checks above in Trino semantics, property)', () => {
+      // The conditions of the query, as Trino evaluates them over a text table's string columns: a varchar
+      // cast to integer is NULL unless it is an optionally signed decimal that fits; the cast to ipaddress
+      // is NULL unless the text is an IPv4 or IPv6 address; regexp_like finds the anchored pattern.
+      const trinoInteger = (text: string) => (/^[+-]?[0-9]+$/.test(text) && Math.abs(Number(text)) <= 2 ** 31 - 1 ? Number(text) : null);
+      const queryReason = (protocol: string, srcaddr: string, srcport: string, dstport: string): string | null => {
+        if (protocol === '-') return 'no protocol';
+        const number = trinoInteger(protocol);
+        if (number === null) return 'protocol not a number';
+        if (number < 0 || number > 255) return 'protocol not from 0 to 255';
+        if (!isIpAddress(srcaddr)) return 'address not IPv4 or IPv6';
+        if ([srcport, dstport].some((p) => !/^(-|[0-9]+)$/.test(p))) return 'port not a number';
+        if ([srcport, dstport].some((p) => Number(p) > 65535)) return 'port not from 0 to 65535';
+        return null;
+      };
+      const parse = createLineParser(V2);
+      const number = fc.oneof(
+        fc.constantFrom(
+          '0',
+          '6',
+          '255',
+          '256',
+          '300',
+          '65535',
+          '65536',
+          '70000',
+          '-',
+          '-1',
+          '007',
+          '99999999999999999999',
+          'tcp',
+          '1e3',
+          '8.5',
+        ),
+        fc.nat({ max: 100_000 }).map(String),
+      );
+      const address = fc.constantFrom(
+        '203.0.113.7',
+        '2001:db8::7',
+        '::ffff:10.0.0.1',
+        '10.0.0.256',
+        '010.0.0.1',
+        '10.0.0',
+        'host',
+        '2001:db8:::1',
+      );
+      fc.assert(
+        fc.property(number, address, number, number, (protocol, srcaddr, srcport, dstport) => {
+          const line = `2 111122223333 eni-0a1b2c3d4e5f60001 ${srcaddr} 10.0.1.10 ${srcport} ${dstport} ${protocol} 3 180 1714521600 1714521660 REJECT OK`;
+          const reason = queryReason(protocol, srcaddr, srcport, dstport);
+          // A `-` protocol is an incomplete record to the file reader, not a malformed line.
+          if (reason === 'no protocol') return;
+          expect(reason === null, `${line}: ${reason}`).toBe(parse(line).ok);
+        }),
+      );
+    });
+
+    it('checks the one port a format has', () => {
+      const { sql, parameters } = builder.build({ ...base, logFormat: V8.replace(' ${srcport}', ''), kind: 'window' });
+      expect(sql).toContain(`WHEN NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ?) THEN 'port not a number'`);
+      expect(sql).toContain(`WHEN TRY_CAST("dstport" AS double) > 65535 THEN 'port not from 0 to 65535'`);
+      expect(sql).not.toContain('"srcport"');
+      expect(parameters.slice(0, 3)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT]);
+      expect(count(sql, '?')).toBe(parameters.length);
     });
 
     it('folds the records of a reason into one row: their keys NULL, grouped by the reason, counted by count(*)', () => {
@@ -403,7 +504,7 @@ describe('AthenaQueryBuilder', () => {
       const { sql, parameters } = builder.build({ ...base, logFormat: noStatus, kind: 'window' });
       expect(sql).not.toContain('log_status');
       expect(sql).toContain('WHERE "action" IN (?, ?)\n');
-      expect(parameters.slice(0, 4)).toEqual(["'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
+      expect(parameters.slice(0, 6)).toEqual([PORT_TEXT, PORT_TEXT, "'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
       expect(count(sql, '?')).toBe(parameters.length);
       expect(sql).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
     });
@@ -449,6 +550,8 @@ describe('AthenaQueryBuilder', () => {
       expect(parameters).toEqual([
         "'SKIPDATA'",
         "'OK'",
+        PORT_TEXT,
+        PORT_TEXT,
         "'REJECT'",
         "'ACCEPT'",
         "'SKIPDATA'",
@@ -485,7 +588,7 @@ describe('AthenaQueryBuilder', () => {
       expect(sql).toContain(
         `CASE WHEN ${TIME} IS NULL THEN ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?) ELSE`,
       );
-      expect(parameters.slice(7, 13)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
+      expect(parameters.slice(9, 15)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
     });
 
     it('a last field typed as a number (NULL also for `-`) gives way to the last string column before it', () => {

@@ -119,6 +119,49 @@ describe('AthenaRowParser', () => {
       expect(parser.parse(withHours, 4)).toEqual({ kind: 'unread', reason: 'no address', records: 3 });
     });
 
+    it.each([
+      ['a protocol past 255', { protocol: '300' }, 'protocol not from 0 to 255'],
+      ['a negative protocol', { protocol: '-1' }, 'protocol not a number'],
+      ['a source port past 65535', { srcport: '70000' }, 'port not from 0 to 65535'],
+      ['a destination port past 65535', { dstport: '65536' }, 'port not from 0 to 65535'],
+      ['an ephemeral range past 65535', { ephemeral_port_max: '70000' }, 'port not from 0 to 65535'],
+      ['a negative port', { srcport: '-3' }, 'port not a number'],
+      ['a source that is no address', { srcaddr: 'not-an-address' }, 'address not IPv4 or IPv6'],
+      ['a destination that is no address', { dstaddr: '10.0.0.256' }, 'address not IPv4 or IPv6'],
+    ])(
+      'an aggregate with %s, which the query should have counted, is counted by the same reason, never read as a flow',
+      (_, change, reason) => {
+        const parser = new AthenaRowParser();
+        parser.acceptHeader(headerRow);
+        const row = aggregateRow(0);
+        for (const [column, value] of Object.entries(change))
+          row.Data![FLOW_AGGREGATE_COLUMNS.indexOf(column as never)] = { VarCharValue: value };
+        expect(parser.parse(row, 5)).toEqual({ kind: 'unread', reason, records: 3 });
+      },
+    );
+
+    it('an aggregate of ICMP (ports 0), of IPv6, or of a protocol without ports stays an aggregate', () => {
+      const parser = new AthenaRowParser();
+      parser.acceptHeader(headerRow);
+      const icmp = aggregateRow(0);
+      const set = (row: typeof icmp, column: string, value: string | undefined) =>
+        (row.Data![FLOW_AGGREGATE_COLUMNS.indexOf(column as never)] = value === undefined ? {} : { VarCharValue: value });
+      set(icmp, 'protocol', '1');
+      set(icmp, 'srcport', '0');
+      set(icmp, 'dstport', '0');
+      set(icmp, 'service_port_side', undefined);
+      set(icmp, 'ephemeral_port_min', undefined);
+      set(icmp, 'ephemeral_port_max', undefined);
+      expect(aggregateOf(parser.parse(icmp, 1))).toMatchObject({ protocol: 1, srcport: 0, dstport: 0 });
+      const gre = aggregateRow(0);
+      set(gre, 'protocol', '47');
+      set(gre, 'srcaddr', '2001:db8::7');
+      set(gre, 'dstaddr', '2001:db8:0:1::10');
+      for (const column of ['srcport', 'dstport', 'service_port_side', 'ephemeral_port_min', 'ephemeral_port_max'])
+        set(gre, column, undefined);
+      expect(aggregateOf(parser.parse(gre, 2))).toMatchObject({ protocol: 47, srcport: null, srcaddr: '2001:db8::7' });
+    });
+
     it('a row without unread_reason is an aggregate, as before', () => {
       const parser = new AthenaRowParser();
       parser.acceptHeader(headerRow);

@@ -8,6 +8,9 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectedFileFlows } from '../../support/file-flows';
 import { CloudWatchLogsFlowSource, type CloudWatchLogsFlowSourceOptions } from '../../../src/aws/cloudwatch-logs-flow-source';
@@ -132,6 +135,68 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     const scoped = await read({}, { vpcIds: ['vpc-0123456789abcdef0'] });
     expect(scoped.result.aggregates).toEqual([]);
     expect(scoped.unparsed).toEqual({ 'message does not match the log format': 4 });
+  });
+
+  it('counts the records whose protocol, port or address the file readers refuse, by reason, and reads the rest as they do', async () => {
+    const group = '/vpc/flow-logs/fl-0bad0bad0bad0bad0';
+    const format =
+      '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+    const at = Math.floor(WINDOW.from.getTime() / 1000) + 7200;
+    const line = (srcaddr: string, srcport: string, dstport: string, protocol: string, action = 'REJECT') =>
+      `2 111122223333 eni-0a1b2c3d4e5f60001 ${srcaddr} 10.0.1.10 ${srcport} ${dstport} ${protocol} 3 180 ${at} ${at + 60} ${action} OK`;
+    const lines = [
+      line('203.0.113.7', '40001', '5432', '6'),
+      line('203.0.113.8', '0', '0', '1'), // ICMP: ports 0
+      line('203.0.113.9', '-', '-', '47'), // a protocol without ports
+      line('2001:db8::9', '51000', '443', '6', 'ACCEPT'),
+      `2 111122223333 eni-0a1b2c3d4e5f60001 - - - - - - - ${at} ${at + 60} - NODATA`,
+      line('203.0.113.7', '40001', '5432', '300'),
+      line('203.0.113.7', '70000', '5432', '6'),
+      line('203.0.113.7', '40001', '65536', '17'),
+      line('203.0.113.7', 'http', '5432', '6'),
+      line('203.0.113.7', '40001', '-5', '6'),
+      line('203.0.113.300', '40001', '5432', '6'),
+      line('not-an-address', '40001', '5432', '6'),
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'insights-malformed-')), 'flows.log');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const files = await collectedFileFlows([file], WINDOW, { format });
+    expect(files.stats.malformed).toBe(7);
+
+    emulator = new InsightsEmulator(new Map([[group, lines.map((message) => ({ timestamp: at * 1000, message }))]]));
+    const flowLogs: FlowLog[] = [
+      {
+        FlowLogId: 'fl-0bad0bad0bad0bad0',
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: group,
+        LogFormat: format,
+        FlowLogStatus: 'ACTIVE',
+      },
+    ];
+    const result = await new CloudWatchLogsFlowSource(clients, FAST).run({
+      target: TARGET,
+      config: { logGroupName: group },
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs,
+    });
+    expect(sorted(result.aggregates)).toEqual(files.aggregates);
+    expect(result.aggregates.map((a) => a.protocol).sort()).toEqual([1, 47, 6, 6]);
+    expect(result.unread).toEqual([
+      {
+        logGroupName: group,
+        unread: {
+          skipdata: 0,
+          incompleteByReason: {},
+          malformedByReason: {
+            'protocol not from 0 to 255': 1,
+            'port not from 0 to 65535': 2,
+            'port not a number': 2,
+            'address not IPv4 or IPv6': 2,
+          },
+        },
+      },
+    ]);
   });
 
   it('splits a query that timed out, and fails a query that Insights cancelled or failed', async () => {
@@ -354,8 +419,16 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
     // So is a window that ends before it starts: 1 when start > end, else 0.
     expect(queryString).toContain('least(greatest(fl_start - fl_end, 0), 1) as start_after_end');
     expect(queryString).toMatch(
-      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, end_past_max, start_after_end, hour\n\| limit 10000$/,
+      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, port_not_number, port_out_of_range, end_past_max, start_after_end, hour\n\| limit 10000$/,
     );
+    // A port that is neither `-` nor a whole number, or one past 65535, is malformed to the file readers: keys of
+    // their own, 1 or 0 per record. Arithmetic leaves a value that is no number without one (coalesce goes on to
+    // its text, where only `-` counts for nothing); a negative or fractional number is no port either.
+    const notNumber = (p: string) =>
+      `coalesce(least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1), least(strlen(${p}) - strcontains(${p}, "-"), 1))`;
+    const past = (p: string) => `coalesce(greatest(floor(${p} / 65536), 0), 0)`;
+    expect(queryString).toContain(`least(${notNumber('fl_srcport')} + ${notNumber('fl_dstport')}, 1) as port_not_number`);
+    expect(queryString).toContain(`least(${past('fl_srcport')} + ${past('fl_dstport')}, 1) as port_out_of_range`);
   });
 
   it('a format without log-status or end has no SKIPDATA to keep and no end to check', () => {
@@ -458,6 +531,11 @@ describe('InsightsRowMerger: rows of records that are no flow are counted by rea
     ['a protocol that is not a number', { fl_protocol: 'tcp' }, 'protocol not a number'],
     ['an end past 9999-12-31T23:59:59Z', { end_past_max: '1' }, 'end past 9999-12-31T23:59:59Z'],
     ['a start after its end', { start_after_end: '1' }, 'start after end'],
+    ['a protocol past 255', { fl_protocol: '300' }, 'protocol not from 0 to 255'],
+    ['a source that is no address', { fl_srcaddr: 'not-an-address' }, 'address not IPv4 or IPv6'],
+    ['a destination that is no address', { fl_dstaddr: '10.0.1.300' }, 'address not IPv4 or IPv6'],
+    ['a port that is no number', { port_not_number: '1' }, 'port not a number'],
+    ['a port past 65535', { port_out_of_range: '1' }, 'port not from 0 to 65535'],
   ])('%s', (_, change, reason) => {
     const merger = new InsightsRowMerger();
     merger.add(row({ ...flow, ...change }), '/vpc/a');
