@@ -42,6 +42,20 @@ export function startsWithJsonObject(bytes: Uint8Array): boolean {
 /** An input that claims to be envelopes and is not (cut short, not JSON, not CloudWatch Logs'). */
 export class SubscriptionEnvelopeError extends Error {}
 
+/** A message, or why an item whose bounds the scanner knows (a whole object, one log event) was skipped. */
+type MessageItem = string | SubscriptionEnvelopeError;
+
+export interface SubscriptionReadOptions {
+  /**
+   * Called for each item skipped, with why and where: an object whose braces close but which is
+   * not JSON (or whose Lambda data is not a compressed envelope), a log event that is not JSON or
+   * has no text message. What follows it is read. Throwing stops the read.
+   */
+  onSkipped: (error: string) => void;
+  /** Called with the `status` of Logs Insights results that is not `Complete` (their rows may be partial). */
+  onPartialResults?: (status: string) => void;
+}
+
 /** The top-level member whose elements are read one by one: what `aws logs filter-log-events` and `get-log-events` print. */
 const EVENTS_MEMBER = 'events';
 const OPEN_BRACKET = 0x5b;
@@ -80,13 +94,15 @@ export function partialResultsMessage(status: string): string {
  * (paging tokens, searched streams) parsed once it closes. The results of a Logs Insights query
  * (`aws logs get-query-results`) are read whatever their `status`; one other than `Complete` (a
  * string: the API's `Scheduled`, `Running`, `Timeout`, `Failed`, `Cancelled`, `Unknown`) is given
- * to `onPartialResults`, as such results may be partial. Throws SubscriptionEnvelopeError on
- * anything else: the reader reports it with the file, keeping what was read before.
+ * to `onPartialResults`, as such results may be partial. An item the scanner knows the end of but
+ * cannot read (an object that is not JSON, a log event without a text message) is given to
+ * `onSkipped` in its place among the messages — those before it given back first — and the read
+ * goes on after it. Throws SubscriptionEnvelopeError where it cannot go on (bytes that open no
+ * object, an object cut short or too long, a JSON object of no known form, results without
+ * `@message`): the reader reports it with the file, keeping what was read before.
  */
-export async function* subscriptionMessageLines(
-  chunks: AsyncIterable<Buffer>,
-  onPartialResults?: (status: string) => void,
-): AsyncGenerator<Buffer> {
+export async function* subscriptionMessageLines(chunks: AsyncIterable<Buffer>, options: SubscriptionReadOptions): AsyncGenerator<Buffer> {
+  const { onSkipped, onPartialResults } = options;
   /** The bytes of the object being read (without its `events` elements) and of the event being read. */
   let parts: Buffer[] = [];
   let size = 0;
@@ -96,6 +112,8 @@ export async function* subscriptionMessageLines(
   let inString = false;
   let escaped = false;
   let offset = 0;
+  /** Where the object being read starts in the input (its bytes may leave out its `events` elements). */
+  let objectAt = 0;
   /** The last string read at depth 1 (a member name, when an array or object follows it), if short. */
   let name: number[] | null = null;
   let lastName = '';
@@ -107,6 +125,20 @@ export async function* subscriptionMessageLines(
   let pending: string[] = [];
   const tooLong = (what: string): SubscriptionEnvelopeError =>
     new SubscriptionEnvelopeError(`${what} longer than ${MAX_ENVELOPE_BYTES} bytes`);
+  /** Queues the messages of `items`; a skipped item is reported once the messages before it are given back. */
+  function* emit(items: readonly MessageItem[]): Generator<Buffer> {
+    for (const item of items) {
+      if (typeof item === 'string') {
+        pending.push(item);
+        continue;
+      }
+      if (pending.length > 0) {
+        yield Buffer.from(`${pending.join('\n')}\n`);
+        pending = [];
+      }
+      onSkipped(item.message);
+    }
+  }
   for await (const chunk of chunks) {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -115,6 +147,7 @@ export async function* subscriptionMessageLines(
         if (isJsonSpace(byte)) continue;
         if (byte !== OPEN_BRACE) throw new SubscriptionEnvelopeError(`not a CloudWatch Logs subscription record at byte ${offset + i}`);
         start = i;
+        objectAt = offset + i;
         depth = 1;
         eventsSeen = false;
         eventIndex = 0;
@@ -151,16 +184,13 @@ export async function* subscriptionMessageLines(
           eventParts = [];
           eventSize = 0;
           eventStart = -1;
-          pending.push(parsedEventMessage(event, eventIndex++, offset + i + 1 - event.length));
+          yield* emit([parsedEventMessage(event, eventIndex++, offset + i + 1 - event.length)]);
         } else if (depth === 0) {
           parts.push(chunk.subarray(start, i + 1));
           const object = Buffer.concat(parts);
           parts = [];
           size = 0;
-          const lines = eventsSeen
-            ? commandOutputRest(object, offset + i + 1 - object.length)
-            : messageLinesOf(object, offset + i + 1 - object.length, onPartialResults);
-          if (lines) yield lines;
+          yield* emit(eventsSeen ? commandOutputRest(object, objectAt) : messagesOf(object, objectAt, onPartialResults));
         }
       } else if (depth === 1 && byte === OPEN_BRACKET && !inEvents && lastName === EVENTS_MEMBER && !eventsSeen) {
         // The elements are read one by one and left out of the object's bytes: `"events":[]` remains.
@@ -196,11 +226,11 @@ export async function* subscriptionMessageLines(
   if (depth > 0) throw new SubscriptionEnvelopeError('the last CloudWatch Logs subscription record is cut short');
 }
 
-/** One log event's message as a line (a record is one line: a message is never split into two); throws when it has none. */
-function eventMessage(event: unknown, index: number, at: number, container: string): string {
+/** One log event's message as a line (a record is one line: a message is never split into two), or why it has none. */
+function eventMessage(event: unknown, index: number, at: number, container: string): MessageItem {
   const message = (event as { message?: unknown } | null)?.message;
   if (typeof message !== 'string')
-    throw new SubscriptionEnvelopeError(`log event ${index} of ${container} at byte ${at} has no text message`);
+    return new SubscriptionEnvelopeError(`log event ${index} of ${container} at byte ${at} has no text message`);
   return message.replace(/[\r\n]+/g, ' ');
 }
 
@@ -219,44 +249,48 @@ function insightsMessage(row: unknown, index: number, at: number): string {
   return message.replace(/[\r\n]+/g, ' ');
 }
 
-/** The message of one event of an `aws logs` command's output, from its bytes. */
-function parsedEventMessage(event: Buffer, index: number, at: number): string {
+/** The message of one event of an `aws logs` command's output, from its bytes, or why it has none. */
+function parsedEventMessage(event: Buffer, index: number, at: number): MessageItem {
   let value: unknown;
   try {
     value = JSON.parse(event.toString('utf8'));
   } catch (err) {
-    throw new SubscriptionEnvelopeError(`log event ${index} of the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`);
+    return new SubscriptionEnvelopeError(`log event ${index} of the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`);
   }
   return eventMessage(value, index, at, 'the aws logs output');
 }
 
 /** Checks the rest of a `filter-log-events` / `get-log-events` output (its events already read): it must be JSON. */
-function commandOutputRest(object: Buffer, at: number): null {
+function commandOutputRest(object: Buffer, at: number): MessageItem[] {
   try {
     JSON.parse(object.toString('utf8'));
   } catch (err) {
-    throw new SubscriptionEnvelopeError(`the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`);
+    return [new SubscriptionEnvelopeError(`the aws logs output at byte ${at} is not JSON: ${(err as Error).message}`)];
   }
-  return null;
+  return [];
 }
 
 /**
- * The messages of one envelope (or Logs Insights results) as lines, or null for a control message;
- * throws when it is not an envelope. Results whose `status` is not `Complete` are reported.
+ * The messages of one envelope (or Logs Insights results), none for a control message; the object
+ * skipped when it is not JSON; throws when it is JSON but no envelope. Results whose `status` is
+ * not `Complete` are reported.
  */
-function messageLinesOf(envelope: Buffer, at: number, onPartialResults?: (status: string) => void): Buffer | null {
+function messagesOf(envelope: Buffer, at: number, onPartialResults?: (status: string) => void): MessageItem[] {
   let value: unknown;
   try {
     value = JSON.parse(envelope.toString('utf8'));
   } catch (err) {
-    throw new SubscriptionEnvelopeError(`the CloudWatch Logs subscription record at byte ${at} is not JSON: ${(err as Error).message}`);
+    return [new SubscriptionEnvelopeError(`the CloudWatch Logs subscription record at byte ${at} is not JSON: ${(err as Error).message}`)];
   }
-  return linesOfValue(lambdaEnvelope(value, at) ?? value, at, onPartialResults);
+  const lambda = lambdaEnvelope(value, at);
+  if (lambda instanceof SubscriptionEnvelopeError) return [lambda];
+  return messagesOfValue(lambda ?? value, at, onPartialResults);
 }
 
 /**
  * The envelope a Lambda function subscribed to a log group receives (`{"awslogs":{"data":…}}`:
- * the envelope gzip-compressed, in base64), parsed; null when `value` is no such event.
+ * the envelope gzip-compressed, in base64), parsed; null when `value` is no such event, why when
+ * its data is not a compressed envelope.
  */
 function lambdaEnvelope(value: unknown, at: number): unknown {
   const data = (value as { awslogs?: { data?: unknown } | null } | null)?.awslogs?.data;
@@ -264,26 +298,26 @@ function lambdaEnvelope(value: unknown, at: number): unknown {
   try {
     return JSON.parse(gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_ENVELOPE_BYTES }).toString('utf8'));
   } catch (err) {
-    throw new SubscriptionEnvelopeError(
+    return new SubscriptionEnvelopeError(
       `the awslogs data of the Lambda event at byte ${at} is not a gzip-compressed CloudWatch Logs subscription record: ${(err as Error).message}`,
     );
   }
 }
 
-function linesOfValue(value: unknown, at: number, onPartialResults?: (status: string) => void): Buffer | null {
+function messagesOfValue(value: unknown, at: number, onPartialResults?: (status: string) => void): MessageItem[] {
   const { messageType, logEvents, results, status } = value as {
     messageType?: unknown;
     logEvents?: unknown;
     results?: unknown;
     status?: unknown;
   };
-  if (messageType === 'CONTROL_MESSAGE') return null;
-  let lines: string[];
+  if (messageType === 'CONTROL_MESSAGE') return [];
   if (messageType === undefined && Array.isArray(results)) {
-    lines = (results as unknown[]).map((row, index) => insightsMessage(row, index, at));
+    const lines = (results as unknown[]).map((row, index) => insightsMessage(row, index, at));
     if (typeof status === 'string' && status !== COMPLETE_QUERY) onPartialResults?.(status);
+    return lines;
   } else if (messageType === 'DATA_MESSAGE' && Array.isArray(logEvents)) {
-    lines = (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
+    return (logEvents as unknown[]).map((event, index) => eventMessage(event, index, at, 'the CloudWatch Logs subscription record'));
   } else {
     throw new SubscriptionEnvelopeError(
       `the JSON object at byte ${at} is not a CloudWatch Logs subscription record (no messageType DATA_MESSAGE with logEvents) ` +
@@ -291,5 +325,4 @@ function linesOfValue(value: unknown, at: number, onPartialResults?: (status: st
         'or get-query-results (no results)',
     );
   }
-  return lines.length > 0 ? Buffer.from(`${lines.join('\n')}\n`) : null;
 }

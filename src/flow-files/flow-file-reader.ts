@@ -672,9 +672,18 @@ class FlowLineReader {
       if (utf16 !== null) chunks = toUtf8(chunks, utf16);
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) {
-        chunks = subscriptionMessageLines(chunks, (status) => {
-          if (!this.stats.partialResults.some((p) => p.file === file && p.status === status))
-            this.stats.partialResults.push({ file, status });
+        chunks = subscriptionMessageLines(chunks, {
+          onPartialResults: (status) => {
+            if (!this.stats.partialResults.some((p) => p.file === file && p.status === status))
+              this.stats.partialResults.push({ file, status });
+          },
+          // An item that cannot be read (an object that is not JSON, a log event without a message)
+          // is a malformed line in its place: counted and named, the items after it read.
+          onSkipped: (error) => {
+            lineNo++;
+            this.stats.lines++;
+            this.malformed(file, lineNo, error);
+          },
         });
       }
       for await (const chunk of chunks) {

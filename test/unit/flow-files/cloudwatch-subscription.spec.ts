@@ -45,13 +45,29 @@ const CONTROL = JSON.stringify({
   logEvents: [{ id: '', timestamp: 1700000000000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }],
 });
 
-async function collect(chunks: Buffer[], onPartialResults?: (status: string) => void): Promise<string[]> {
+/** The messages of `chunks`; an item skipped fails the call unless `skipped` collects it. */
+async function collect(chunks: Buffer[], onPartialResults?: (status: string) => void, skipped?: string[]): Promise<string[]> {
   const out: string[] = [];
   async function* from(): AsyncGenerator<Buffer> {
     yield* chunks;
   }
-  for await (const lines of subscriptionMessageLines(from(), onPartialResults)) out.push(lines.toString('utf8'));
+  const onSkipped = (error: string) => {
+    if (!skipped) throw new Error(`skipped: ${error}`);
+    skipped.push(error);
+  };
+  for await (const lines of subscriptionMessageLines(from(), { onPartialResults, onSkipped })) out.push(lines.toString('utf8'));
   return out.join('').split('\n').slice(0, -1);
+}
+
+/** The messages of `chunks` and the items skipped, in the order they are given back: a skipped one as `skipped: <why>`. */
+async function inOrder(chunks: Buffer[]): Promise<string[]> {
+  const out: string[] = [];
+  async function* from(): AsyncGenerator<Buffer> {
+    yield* chunks;
+  }
+  const onSkipped = (error: string) => out.push(`skipped: ${error}`);
+  for await (const lines of subscriptionMessageLines(from(), { onSkipped })) out.push(...lines.toString('utf8').split('\n').slice(0, -1));
+  return out;
 }
 
 /** `bytes` cut at the given offsets. */
@@ -101,12 +117,47 @@ describe('subscriptionMessageLines', () => {
       /not a CloudWatch Logs subscription record at byte \d+/,
     );
     await expect(collect([Buffer.from('{"records":[]}')])).rejects.toThrow('no messageType DATA_MESSAGE with logEvents');
-    await expect(collect([Buffer.from('{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1"}]}')])).rejects.toThrow(
-      'log event 0 of the CloudWatch Logs subscription record at byte 0 has no text message',
+    await expect(collect([Buffer.from('{"records":[]}')])).rejects.toBeInstanceOf(SubscriptionEnvelopeError);
+  });
+
+  it('skips an object that is not JSON, and a log event without a text message, naming each where it is; reads on after it', async () => {
+    // Its braces balance, so the scanner knows where it ends; its bracket does not, so it is no JSON.
+    const notJson = '{"messageType":"DATA_MESSAGE","logEvents":[{"message":"x"}}';
+    const withoutMessage = JSON.stringify({
+      messageType: 'DATA_MESSAGE',
+      logEvents: [{ message: ACCEPT }, { id: '1', timestamp: 1 }, { message: 7 }, { message: NODATA }],
+    });
+    const text = `${envelope([REJECT])}${notJson}\n${withoutMessage}{"a":1,}${envelope([REJECT])}`;
+    const at = (part: string) => text.indexOf(part);
+    const expected = [
+      REJECT,
+      `skipped: the CloudWatch Logs subscription record at byte ${at(notJson)} is not JSON: ${jsonError(notJson)}`,
+      ACCEPT,
+      `skipped: log event 1 of the CloudWatch Logs subscription record at byte ${at(withoutMessage)} has no text message`,
+      `skipped: log event 2 of the CloudWatch Logs subscription record at byte ${at(withoutMessage)} has no text message`,
+      NODATA,
+      `skipped: the CloudWatch Logs subscription record at byte ${at('{"a":1,}')} is not JSON: ${jsonError('{"a":1,}')}`,
+      REJECT,
+    ];
+    expect(await inOrder([Buffer.from(text)])).toEqual(expected);
+    // However the bytes are cut.
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 12 }), async (offsets) => {
+        expect(await inOrder(cut(Buffer.from(text), offsets))).toEqual(expected);
+      }),
     );
-    await expect(collect([Buffer.from('{"a":1,}')])).rejects.toBeInstanceOf(SubscriptionEnvelopeError);
   });
 });
+
+/** What JSON.parse says of `text`. */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+}
 
 describe('subscription records as a Lambda function receives them', () => {
   // CloudWatch Logs invokes a subscribed function with {"awslogs":{"data":…}}: the envelope, gzip-compressed, in base64.
@@ -124,10 +175,15 @@ describe('subscription records as a Lambda function receives them', () => {
     expect(stats).toMatchObject({ records: 3, malformed: 0, readErrors: [] });
   });
 
-  it('refuses data that is not a compressed envelope, naming where it is', async () => {
-    await expect(collect([Buffer.from(JSON.stringify({ awslogs: { data: 'bm90IGd6aXA=' } }))])).rejects.toThrow(
-      /the awslogs data of the Lambda event at byte 0 is not a gzip-compressed CloudWatch Logs subscription record/,
-    );
+  it('skips data that is not a compressed envelope, naming where it is, and refuses an envelope that is none', async () => {
+    const skipped: string[] = [];
+    const bad = JSON.stringify({ awslogs: { data: 'bm90IGd6aXA=' } });
+    expect(await collect([Buffer.from(`${bad}\n${event(envelope([REJECT]))}`)], undefined, skipped)).toEqual([REJECT]);
+    expect(skipped).toEqual([
+      expect.stringMatching(
+        /^the awslogs data of the Lambda event at byte 0 is not a gzip-compressed CloudWatch Logs subscription record: /,
+      ),
+    ]);
     await expect(collect([Buffer.from(event('{"records":[]}'))])).rejects.toThrow('no messageType DATA_MESSAGE with logEvents');
   });
 });
@@ -178,6 +234,42 @@ describe('reading a Firehose object of CloudWatch Logs subscription records', ()
     expect(fromEnvelopes.aggregates).toEqual(fromLines.aggregates);
     expect(fromEnvelopes.aggregates).toHaveLength(3);
     expect({ ...fromEnvelopes.stats, malformedExamples: [] }).toEqual({ ...fromLines.stats, malformedExamples: [] });
+  });
+
+  it('counts a record that is not JSON, and a log event without a message, as malformed lines where they lie, and reads the rest', async () => {
+    const file = join(dir, 'bad-items');
+    const withoutMessage = JSON.stringify({
+      messageType: 'DATA_MESSAGE',
+      logEvents: [{ message: ACCEPT }, { id: '1' }, { message: NODATA }],
+    });
+    writeFileSync(
+      file,
+      Buffer.concat([
+        gzipSync(envelope([REJECT])),
+        gzipSync('{"messageType":"DATA_MESSAGE","logEvents":[{"message":"x"}}'),
+        gzipSync(withoutMessage),
+        gzipSync(envelope([REJECT, ACCEPT])),
+      ]),
+    );
+    const { records, stats } = await readAll([file]);
+    expect(records.map((r) => [r.record.action ?? r.record['log-status'], r.source.line])).toEqual([
+      ['REJECT', 1],
+      ['ACCEPT', 3],
+      ['NODATA', 5],
+      ['REJECT', 6],
+      ['ACCEPT', 7],
+    ]);
+    expect(stats).toMatchObject({ files: 1, lines: 7, records: 5, malformed: 2, readErrors: [] });
+    expect(stats.malformedExamples).toEqual([
+      { file, line: 2, error: expect.stringMatching(/^the CloudWatch Logs subscription record at byte \d+ is not JSON: /) },
+      {
+        file,
+        line: 4,
+        error: expect.stringMatching(/^log event 1 of the CloudWatch Logs subscription record at byte \d+ has no text message$/),
+      },
+    ]);
+    // --strict makes them fatal, as it makes any malformed line.
+    await expect(readAll([file], { strict: true })).rejects.toThrow(/is not JSON/);
   });
 
   it('keeps what was read before a record cut short and names the object', async () => {
@@ -240,10 +332,17 @@ describe('the output of aws logs filter-log-events and get-log-events', () => {
     expect(await collect(chunks)).toHaveLength(many.length);
   });
 
-  it('refuses an event without a message, and an object that is neither form', async () => {
-    await expect(collect([Buffer.from('{"events":[{"timestamp":1}]}')])).rejects.toThrow('log event 0');
-    await expect(collect([Buffer.from('{"events":[{"message":"x"}], "a": }')])).rejects.toBeInstanceOf(SubscriptionEnvelopeError);
-    await expect(collect([Buffer.from('{"events":[{"message":"x"}]')])).rejects.toThrow('cut short');
+  it('skips an event without a message or that is not JSON, and the rest of an output that is not JSON, naming each; refuses one cut short', async () => {
+    const text = '{"events":[{"timestamp":1},{"message":"a"},{"message": x},{"message":"b"}], "a": }\n{"events":[{"message":"c"}]}';
+    expect(await inOrder([Buffer.from(text)])).toEqual([
+      `skipped: log event 0 of the aws logs output at byte 11 has no text message`,
+      'a',
+      `skipped: log event 2 of the aws logs output at byte ${text.indexOf('{"message": x}')} is not JSON: ${jsonError('{"message": x}')}`,
+      'b',
+      `skipped: the aws logs output at byte 0 is not JSON: ${jsonError('{"events":[], "a": }')}`,
+      'c',
+    ]);
+    await expect(collect([Buffer.from('{"events":[{"message":"x"}]')], undefined, [])).rejects.toThrow('cut short');
   });
 
   it('reads such a file as the records of its events, one line per event', async () => {
