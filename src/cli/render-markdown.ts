@@ -1,6 +1,6 @@
 import type { DiagnoseResult } from '../engine/diagnose/diagnose';
 import type { Finding } from '../engine/findings/finding';
-import { describeControl, interfaceLabel } from '../engine/findings/finding-text';
+import { describeControl, interfaceLabel, staleRulesMessage } from '../engine/findings/finding-text';
 import {
   CAMPAIGN_COLUMNS,
   OVERVIEW_COLUMNS,
@@ -42,6 +42,8 @@ function details(finding: Finding, index: number): string {
   }
   const more = hiddenPeerCount(finding);
   if (more > 0) lines.push(`| … ${more} more | | | |`);
+  const stale = staleRulesMessage(finding);
+  if (stale) lines.push('', `**Stale rule:** ${stale}`);
   const fix = finding.suggestedFix;
   lines.push('');
   if (!fix) {

@@ -22,6 +22,7 @@ import { type FindingGroup, groupBlockedRows } from '../findings/finding-group';
 import { VerdictPool } from '../evaluate/verdict-pool';
 import { compareFindings, type Ranked, severityOf } from '../findings/severity';
 import { CAMPAIGN_RANK, summarizeCampaign } from '../findings/summarize-campaign';
+import { staleRulesFor } from '../findings/stale-rules';
 import { summarizeTraffic, trafficScale } from '../findings/summarize-traffic';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, flowAt, type FlowRows } from '../flow-log/flow-rows';
@@ -592,6 +593,8 @@ function* finishInOrder(
       if (group.alsoBlockedBy.length || farEnd.length) finding.alsoBlockedBy = [...group.alsoBlockedBy, ...farEnd];
       finding.suggestedFix = fix;
       if (note) finding.fixNote = note;
+      const stale = staleRulesFor(model, [group.blockedBy, ...group.alsoBlockedBy], group.protocol, group.port, flows.map(peerAddressOf));
+      if (stale.length) finding.staleRules = stale;
       const set = hostPorts.get(i);
       if (set && group.port !== null) {
         const memberGroup = (member: number): FindingGroup => ({ ...shells.get(member)!, flows: flowsOf(member) });

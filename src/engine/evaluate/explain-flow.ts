@@ -8,7 +8,7 @@ import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './n
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
 import { unfilteredTrafficReason } from './unfiltered-traffic';
-import { type SecurityGroupResult, evaluateSecurityGroups, unlistedGroupsReason } from './security-group-evaluator';
+import { type SecurityGroupResult, evaluateSecurityGroups, staleRulesNote, unlistedGroupsReason } from './security-group-evaluator';
 import { transitGatewayDelivery, transitGatewayInSubnet } from './transit-gateway-subnet';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
@@ -245,7 +245,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {
             allowed: 'uncertain',
-            reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection; ${analysis.returnTrafficUndecided}`,
+            reason: `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer} as a new connection${staleRulesNote(result)}; ${analysis.returnTrafficUndecided}`,
           }
         : result;
   } else if (returnTraffic && analysis.verdict.unrequested && analysis.groupIds.length > 0 && analysis.networkAcl?.allowed !== false) {
@@ -257,7 +257,7 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
       const way = direction === 'ingress' ? 'from' : 'to';
       const asNewConnection =
         asNew.allowed === false
-          ? `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${way} ${analysis.peer}`
+          ? `no rule of ${analysis.groupIds.join(', ')} allows ${describeTraffic(flow.protocol, flow.dstport)} ${way} ${analysis.peer}${staleRulesNote(asNew)}`
           : `whether they allow it is unknown: ${asNew.reason}`;
       analysis.untrackedRefusal =
         `it looks like return traffic, but the accepted traffic of ${flow.interfaceId} holds no request it answers: ` +
@@ -292,7 +292,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
   const describe = (control: BlockingControl): string => {
     if (control.control !== 'network-acl')
-      return `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}`;
+      return `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}${staleRulesNote(analysis.securityGroup)}`;
     if (control.direction === direction)
       return describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer);
     return (

@@ -2,7 +2,15 @@ import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
 import { describeInterfaceOwner, isNatGatewayOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
-import type { IpPermission, NetworkAclEntry, NetworkInterface, NetworkSnapshot, Route, SecurityGroupRule } from '../network/snapshot';
+import type {
+  IpPermission,
+  NetworkAclEntry,
+  NetworkInterface,
+  NetworkSnapshot,
+  Route,
+  SecurityGroupRule,
+  UserIdGroupPair,
+} from '../network/snapshot';
 import { atDestinationPort, atHighestDestinationPort, interiorDestinationPorts, keyPorts, servicePortSide } from './flow-ports';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
@@ -102,7 +110,13 @@ function permissionsOf(s: NetworkSnapshot, groupId: string, direction: Direction
       Ipv6Ranges: r.CidrIpv6 ? [{ CidrIpv6: r.CidrIpv6 }] : [],
       PrefixListIds: r.PrefixListId ? [{ PrefixListId: r.PrefixListId }] : [],
       UserIdGroupPairs: r.ReferencedGroupInfo?.GroupId
-        ? [{ GroupId: r.ReferencedGroupInfo.GroupId, UserId: r.ReferencedGroupInfo.UserId }]
+        ? [
+            {
+              GroupId: r.ReferencedGroupInfo.GroupId,
+              UserId: r.ReferencedGroupInfo.UserId,
+              VpcPeeringConnectionId: r.ReferencedGroupInfo.VpcPeeringConnectionId,
+            },
+          ]
         : [],
     }));
 }
@@ -225,6 +239,25 @@ function groupRefMatch(
   if (!groupKnown(s, groupId)) return 'uncertain';
   if (reach === null) return 'uncertain';
   return reach.some((v) => coverage(s, v, a) === 'uncertain') ? 'uncertain' : 'deny';
+}
+
+/**
+ * A stale reference: `listed` when DescribeStaleSecurityGroups lists the rule (group, direction,
+ * referenced group); `ended` when its peering connection is deleted, rejected, failed or expired by
+ * the pair's PeeringStatus or the listed connection's state and neither says otherwise.
+ */
+function staleness(s: NetworkSnapshot, groupId: string, direction: Direction, pair: UserIdGroupPair): 'listed' | 'ended' | null {
+  for (const g of s.StaleSecurityGroupSet ?? []) {
+    if (g.GroupId !== groupId) continue;
+    const perms = direction === 'ingress' ? g.StaleIpPermissions : g.StaleIpPermissionsEgress;
+    if ((perms ?? []).some((p) => (p.UserIdGroupPairs ?? []).some((x) => x.GroupId === pair.GroupId))) return 'listed';
+  }
+  const listed = (s.VpcPeeringConnections ?? []).find(
+    (p) => pair.VpcPeeringConnectionId && p.VpcPeeringConnectionId === pair.VpcPeeringConnectionId,
+  )?.Status?.Code;
+  const states = [listed, pair.PeeringStatus].filter((x): x is string => Boolean(x));
+  const ended = ['deleted', 'rejected', 'failed', 'expired'];
+  return states.length > 0 && states.every((x) => ended.includes(x)) ? 'ended' : null;
 }
 
 /** The table the subnet uses: its explicit association in effect, else its VPC's main table (the last listed wins, as EC2 has one of each). */
@@ -439,7 +472,15 @@ export function referenceEvaluateSecurityGroups(
           if (!entries) return 'uncertain';
           return entries.some((e) => inCidr(a, e.Cidr)) ? 'allow' : 'deny';
         }),
-        ...(perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId).map((g) => groupRefMatch(s, g.GroupId!, a, vpcId, subnetId, direction)),
+        ...(perm.UserIdGroupPairs ?? [])
+          .filter((g) => g.GroupId)
+          .map((g): Tri => {
+            const stale = staleness(s, groupId, direction, g);
+            if (stale === 'listed') return 'deny';
+            const match = groupRefMatch(s, g.GroupId!, a, vpcId, subnetId, direction);
+            if (stale === null) return match;
+            return match === 'allow' ? 'uncertain' : 'deny';
+          }),
       ];
       for (const p of peers) {
         if (p === 'deny') continue;

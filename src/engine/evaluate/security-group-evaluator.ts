@@ -2,7 +2,7 @@ import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains } from '../ip/ip-address';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
 import type { NetworkModel } from '../network/network-model';
-import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
+import { PROTOCOL_ALL, describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
 import type { IpPermission } from '../network/snapshot';
 import { referenceThroughTransitGateway } from './transit-gateway-reference';
@@ -17,8 +17,20 @@ export interface MatchedSecurityGroupRule {
   permission: IpPermission;
 }
 
+/** A rule for the traffic whose group reference is stale (see `StaleReference`): it would be the one to let the peer through. */
+export interface StaleSecurityGroupRule extends MatchedSecurityGroupRule {
+  /** The rule and its cause: `rule tcp/5432 of sg-… references sg-… across peering connection pcx-…, which is deleted`. */
+  reason: string;
+}
+
+/**
+ * What the groups do to the traffic. When they refuse it, `staleRules` lists the rules for its
+ * protocol and port that reference a group stale for a private peer: the reason, most likely.
+ */
 export type SecurityGroupResult =
-  { allowed: true; matchedRule: MatchedSecurityGroupRule } | { allowed: false } | { allowed: 'uncertain'; reason: string };
+  | { allowed: true; matchedRule: MatchedSecurityGroupRule }
+  | { allowed: false; staleRules?: StaleSecurityGroupRule[] }
+  | { allowed: 'uncertain'; reason: string };
 
 /** Where the evaluation happens: the VPC and subnet of the interface whose groups are evaluated. */
 export interface SecurityGroupContext {
@@ -59,6 +71,7 @@ export function evaluateSecurityGroups(
   const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
   if (!peer) return { allowed: 'uncertain', reason: `${String(peerAddress)} is not an IP address` };
   let uncertain: string | null = null;
+  const stale: StaleSecurityGroupRule[] = [];
   for (const groupId of groupIds) {
     const set = model.groupRules(groupId, direction);
     if (!set) {
@@ -70,14 +83,44 @@ export function evaluateSecurityGroups(
       const match = ruleMatches(model, rule, direction, protocol, port, peer, ctx, icmpType);
       if (match === true) matched = rule;
       else if (typeof match === 'string') uncertain ??= match;
+      else if (rule.peer.kind === 'group' && rule.peer.stale && !model.isInternetPeer(peer) && portMatches(rule, protocol, port, icmpType))
+        stale.push(staleRuleOf(rule)!);
       return match === true;
     });
-    if (matched !== null) {
-      const rule: CompiledSecurityGroupRule = matched;
-      return { allowed: true, matchedRule: { groupId, direction, ruleId: rule.ruleId, permission: rule.permission } };
-    }
+    if (matched !== null) return { allowed: true, matchedRule: matchedRule(matched) };
   }
-  return uncertain === null ? { allowed: false } : { allowed: 'uncertain', reason: uncertain };
+  if (uncertain !== null) return { allowed: 'uncertain', reason: uncertain };
+  return stale.length > 0 ? { allowed: false, staleRules: stale } : { allowed: false };
+}
+
+function matchedRule(rule: CompiledSecurityGroupRule): MatchedSecurityGroupRule {
+  return { groupId: rule.groupId, direction: rule.direction, ruleId: rule.ruleId, permission: rule.permission };
+}
+
+/** The rule as a stale one (`StaleSecurityGroupSet`, an ended peering), or null when its reference is not stale. */
+export function staleRuleOf(rule: CompiledSecurityGroupRule): StaleSecurityGroupRule | null {
+  if (rule.peer.kind !== 'group' || !rule.peer.stale) return null;
+  return { ...matchedRule(rule), reason: `rule ${ruleLabel(rule)} ${rule.peer.stale.reason}` };
+}
+
+/** `sgr-… of sg-…`, or `tcp/5432 of sg-…` (`all traffic`, `tcp/5000-5010`) for a rule without an id. */
+function ruleLabel(rule: CompiledSecurityGroupRule): string {
+  if (rule.ruleId) return `${rule.ruleId} of ${rule.groupId}`;
+  const name = protocolName(rule.protocol);
+  let traffic = rule.protocol === PROTOCOL_ALL ? 'all traffic' : name;
+  if (rulesHavePorts(rule.protocol) && !(rule.fromPort === 0 && rule.toPort === 65535))
+    traffic = rule.fromPort === rule.toPort ? `${name}/${rule.fromPort}` : `${name}/${rule.fromPort}-${rule.toPort}`;
+  return `${traffic} of ${rule.groupId}`;
+}
+
+/**
+ * The end of a refusal's reason naming the stale rules that would have let the peer through
+ * (`SecurityGroupResult.staleRules`): empty when none.
+ */
+export function staleRulesNote(result: SecurityGroupResult | null): string {
+  if (result?.allowed !== false || !result.staleRules?.length) return '';
+  const rules = result.staleRules.map((rule) => rule.reason).join('; ');
+  return ` (${rules}: a stale rule allows nothing)`;
 }
 
 function ruleMatches(
@@ -130,8 +173,20 @@ export function peerMatches(
       if (!cidrs) return `prefix list ${rulePeer.prefixListId} has no entries in the snapshot`;
       return cidrs.some((cidr) => cidrContains(cidr, peer));
     }
-    case 'group':
-      return groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx, direction);
+    case 'group': {
+      // A stale reference matches nothing: EC2's own word decides; an ended peering, unless the
+      // snapshot shows the peer reached another way where the reference would match (a new
+      // peering, a transit gateway), which no AWS document says revives a stale rule.
+      const stale = rulePeer.stale;
+      if (stale?.reportedByEc2) return false;
+      const match = groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx, direction);
+      if (!stale) return match;
+      if (match !== true) return false;
+      return (
+        `a rule ${stale.reason}; ${peer.key} carries ${rulePeer.groupId} where a reference now reaches it, and whether ` +
+        `EC2 resolves the stale rule's reference there is unknown`
+      );
+    }
   }
 }
 
@@ -197,7 +252,7 @@ function coverageGap(model: NetworkModel, vpcId: string, peer: IpAddress): strin
 
 /**
  * Is `protocol`/`port` open in `direction` to any peer at all by these groups (whatever the
- * peer)? ICMP type-specific rules count as open. Used to tell "the port is open to others" from
+ * peer)? ICMP type-specific rules count as open; a stale group reference opens it to no one. Used to tell "the port is open to others" from
  * "nobody may reach this port".
  */
 export function portOpenToAnyPeer(
@@ -214,7 +269,9 @@ export function portOpenToAnyPeer(
       set,
       protocol,
       port,
-      (rule) => !rulesHavePorts(rule.protocol) || port === null || (port >= rule.fromPort && port <= rule.toPort),
+      (rule) =>
+        !(rule.peer.kind === 'group' && rule.peer.stale) &&
+        (!rulesHavePorts(rule.protocol) || port === null || (port >= rule.fromPort && port <= rule.toPort)),
     );
     if (open) return true;
   }

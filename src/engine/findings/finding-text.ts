@@ -59,6 +59,20 @@ export function topPeers(finding: Finding, limit = 10): FindingPeer[] {
   return [...finding.traffic.peers].sort((a, b) => b.records - a.records || a.address.localeCompare(b.address)).slice(0, limit);
 }
 
+/**
+ * Why the finding's groups refuse traffic they hold a rule for (`Finding.staleRules`), as one
+ * sentence, or null: the stale rules and what to do about them.
+ */
+export function staleRulesMessage(finding: Finding): string | null {
+  const rules = finding.staleRules ?? [];
+  if (rules.length === 0) return null;
+  const what = rules.map((rule) => rule.reason).join('; ');
+  return (
+    `${what}: a stale rule allows nothing. Delete it, and let the traffic through with a rule that does not rely on the ` +
+    `stale reference (the suggested fix), or by re-creating the connection to the referenced group's VPC and referencing it again`
+  );
+}
+
 /** One short sentence per change, e.g. `Allow tcp 8080 inbound on sg-a from sg-b`. */
 export function describeChange(change: FixChange): string {
   const p = change.params as Record<string, unknown>;

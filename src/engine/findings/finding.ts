@@ -1,5 +1,6 @@
 import type { Direction } from '../flow-log/flow-record';
 import type { BlockingControl } from '../evaluate/verdict';
+import type { StaleSecurityGroupRule } from '../evaluate/security-group-evaluator';
 import type { DynamicHostPorts, FixNote, SuggestedFix } from '../fixes/fix';
 
 export type Classification = 'likely-misconfiguration' | 'likely-noise' | 'uncertain';
@@ -127,6 +128,13 @@ export interface Finding {
    * and the SG belongs to the finding of the first control on its path; the fix covers both).
    */
   alsoBlockedBy?: BlockingControl[];
+  /**
+   * Present on a rule finding whose security groups hold rules for its protocol and port that
+   * reference a group stale for its peers (the group deleted, or the peering connection to it
+   * ended; `StaleSecurityGroupSet`): the rules meant to let the traffic through, which allow
+   * nothing. The fix does not rely on them.
+   */
+  staleRules?: StaleSecurityGroupRule[];
   /** Present exactly when `kind` is `campaign`. */
   campaign?: CampaignEvidence;
 }

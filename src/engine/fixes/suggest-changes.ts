@@ -97,7 +97,8 @@ function targetGroup(candidates: readonly GroupCandidate[], added: FamilyCounts)
  * tell). Such a group must match at every interface the peer's flows reach (their subnets may
  * route the peer through different gateways), else the peer is covered by address. Groups are
  * chosen greedily: the group carried by most of those peers first (ties: the group on fewest
- * interfaces, then id).
+ * interfaces, then id). Never a group EC2 lists a stale reference to from the target group
+ * (`StaleSecurityGroupSet`): the new rule would be as stale as the old one.
  */
 function referencedGroups(
   model: NetworkModel,
@@ -133,7 +134,11 @@ function referencedGroups(
     const sofar = across.get(address);
     across.set(address, sofar ? sofar.filter((groupId) => matching.includes(groupId)) : matching);
   }
-  const groupsOfPeer = new Map([...nearby, ...across].filter(([, groups]) => groups.length > 0));
+  // A group EC2 reports a stale reference to from the target group is one a new reference would not reach either.
+  const usable = (groups: string[]) => groups.filter((groupId) => !model.staleReferenceReported(targetGroupId, direction, groupId));
+  const groupsOfPeer = new Map(
+    [...nearby, ...across].map(([address, groups]) => [address, usable(groups)] as const).filter(([, groups]) => groups.length > 0),
+  );
   const uncovered = new Set(groupsOfPeer.keys());
   const chosen: string[] = [];
   while (uncovered.size) {

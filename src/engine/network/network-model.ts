@@ -5,9 +5,11 @@ import { describeInterfaceOwner, isNatGatewayOwner } from './interface-owner';
 import { type IndexMap, OverlayMap } from './overlay-map';
 import { type Cidr, type IpAddress, cidrContains, cidrIncludesInternet, isInternetAddress, parseCidr, parseIp } from '../ip/ip-address';
 import { type CompiledNetworkAclEntry, compileNetworkAclEntries } from './network-acl-entries';
+import { StaleReferences } from './stale-references';
 import {
   type CompiledSecurityGroupRule,
   type GroupRuleSet,
+  type StaleReferenceLookup,
   bucketRules,
   compilePermissions,
   groupHasPermissions,
@@ -104,12 +106,16 @@ export class NetworkModel {
   private readonly transitGatewaysOfSubnet = new Map<string, string[]>();
   /** VPC attachments by `gateway|vpc`. */
   private readonly transitGatewayAttachments = new Map<string, TransitGatewayVpcAttachment[]>();
+  /** Stale group references (`StaleSecurityGroupSet`, ended peerings), read before the groups are compiled. */
+  private staleReferences = new StaleReferences({});
+  private readonly staleLookup: StaleReferenceLookup = (groupId, direction, pair) => this.staleReferences.of(groupId, direction, pair);
 
   private constructor(readonly snapshot: NetworkSnapshot) {}
 
   /** Builds and indexes the model. The snapshot is expected to be validated (see `validateSnapshot`). */
   static fromSnapshot(snapshot: NetworkSnapshot): NetworkModel {
     const model = new NetworkModel(snapshot);
+    model.staleReferences = new StaleReferences(snapshot);
     model.indexVpcs();
     model.indexSubnets();
     model.indexOwnNetwork();
@@ -440,6 +446,14 @@ export class NetworkModel {
     return this.ruleSets.get(groupId)?.all ?? [];
   }
 
+  /**
+   * True when EC2 lists a rule of `groupId` in `direction` that references `referencedGroupId` as
+   * stale (`StaleSecurityGroupSet`): a new reference to that group from this one would be too.
+   */
+  staleReferenceReported(groupId: string, direction: Direction, referencedGroupId: string): boolean {
+    return this.staleReferences.reportedStale(groupId, direction, referencedGroupId);
+  }
+
   /** Every group id known to the model. */
   securityGroupIds(): IterableIterator<string> {
     return this.ruleSets.keys();
@@ -720,13 +734,13 @@ export class NetworkModel {
     let compiled: CompiledSecurityGroupRule[];
     if (group && groupHasPermissions(group)) {
       compiled = [
-        ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? []),
-        ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? []),
+        ...compilePermissions(groupId, 'ingress', group.IpPermissions ?? [], this.staleLookup),
+        ...compilePermissions(groupId, 'egress', group.IpPermissionsEgress ?? [], this.staleLookup),
       ];
     } else {
       // Only DescribeSecurityGroupRules output for this group: keep each rule's id.
       compiled = rules.flatMap((rule) =>
-        compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)]).map((c) => ({
+        compilePermissions(groupId, rule.IsEgress ? 'egress' : 'ingress', [ruleToPermission(rule)], this.staleLookup).map((c) => ({
           ...c,
           ruleId: rule.SecurityGroupRuleId ?? null,
         })),

@@ -1,13 +1,22 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type Cidr, parseCidr } from '../ip/ip-address';
 import { PROTOCOL_ALL, isIcmp, ruleProtocolNumber, rulesHavePorts } from './protocol';
-import type { IpPermission, SecurityGroup, SecurityGroupRule } from './snapshot';
+import type { IpPermission, SecurityGroup, SecurityGroupRule, UserIdGroupPair } from './snapshot';
+import type { StaleReference } from './stale-references';
 
-/** Who a security-group rule lets in (or out to). */
+/**
+ * Who a security-group rule lets in (or out to). A group reference that is `stale` (the group
+ * deleted, or the peering connection to it ended) lets no one in.
+ */
 export type RulePeer =
   | { kind: 'cidr'; cidr: Cidr; text: string }
   | { kind: 'prefix-list'; prefixListId: string }
-  | { kind: 'group'; groupId: string; userId: string | null };
+  | { kind: 'group'; groupId: string; userId: string | null; stale: StaleReference | null };
+
+/** Whether a rule of `groupId` in `direction` referencing `pair` is stale (see `StaleReferences.of`). */
+export type StaleReferenceLookup = (groupId: string, direction: Direction, pair: UserIdGroupPair) => StaleReference | null;
+
+const NOTHING_STALE: StaleReferenceLookup = () => null;
 
 /**
  * One security-group rule with a single peer, normalised for evaluation: protocol number
@@ -84,8 +93,16 @@ function basePermission(permission: IpPermission): IpPermission {
   return base;
 }
 
-/** Splits EC2 `IpPermission`s into single-peer compiled rules. Unparseable entries are skipped (validation rejects them earlier). */
-export function compilePermissions(groupId: string, direction: Direction, permissions: IpPermission[]): CompiledSecurityGroupRule[] {
+/**
+ * Splits EC2 `IpPermission`s into single-peer compiled rules. Unparseable entries are skipped
+ * (validation rejects them earlier). `stale` tells which group references are stale.
+ */
+export function compilePermissions(
+  groupId: string,
+  direction: Direction,
+  permissions: IpPermission[],
+  stale: StaleReferenceLookup = NOTHING_STALE,
+): CompiledSecurityGroupRule[] {
   const rules: CompiledSecurityGroupRule[] = [];
   for (const permission of permissions) {
     const protocol = ruleProtocolNumber(permission.IpProtocol);
@@ -115,7 +132,13 @@ export function compilePermissions(groupId: string, direction: Direction, permis
     }
     for (const pair of permission.UserIdGroupPairs ?? []) {
       if (pair.GroupId) {
-        rules.push(make({ kind: 'group', groupId: pair.GroupId, userId: pair.UserId ?? null }, { UserIdGroupPairs: [pair] }));
+        const peer: RulePeer = {
+          kind: 'group',
+          groupId: pair.GroupId,
+          userId: pair.UserId ?? null,
+          stale: stale(groupId, direction, pair),
+        };
+        rules.push(make(peer, { UserIdGroupPairs: [pair] }));
       }
     }
   }

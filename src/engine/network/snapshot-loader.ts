@@ -88,6 +88,7 @@ export const ID_OF: Readonly<Record<string, string>> = {
   RouteTables: 'RouteTableId',
   TransitGateways: 'TransitGatewayId',
   TransitGatewayVpcAttachments: 'TransitGatewayAttachmentId',
+  StaleSecurityGroupSet: 'GroupId',
   ServiceQuotas: 'QuotaArn',
 };
 

@@ -93,6 +93,25 @@ const securityGroup = ec2Object({
   Tags: tags,
 });
 
+/** A stale rule (DescribeStaleSecurityGroups): its IpRanges and PrefixListIds are plain strings, never used for stale rules. */
+const staleIpPermission = ec2Object({
+  IpProtocol: protocol.optional(),
+  FromPort: port.optional(),
+  ToPort: port.optional(),
+  UserIdGroupPairs: z.array(userIdGroupPair).optional(),
+  IpRanges: z.array(z.string()).optional(),
+  PrefixListIds: z.array(z.string()).optional(),
+});
+
+const staleSecurityGroup = ec2Object({
+  GroupId: id('sg-'),
+  GroupName: z.string().optional(),
+  Description: z.string().optional(),
+  VpcId: id('vpc-').optional(),
+  StaleIpPermissions: z.array(staleIpPermission).optional(),
+  StaleIpPermissionsEgress: z.array(staleIpPermission).optional(),
+});
+
 const securityGroupRule = ec2Object({
   SecurityGroupRuleId: id('sgr-').optional(),
   GroupId: id('sg-'),
@@ -382,6 +401,7 @@ const networkSnapshotShape = {
   RouteTables: z.array(routeTable).optional(),
   TransitGateways: z.array(transitGateway).optional(),
   TransitGatewayVpcAttachments: z.array(transitGatewayVpcAttachment).optional(),
+  StaleSecurityGroupSet: z.array(staleSecurityGroup).optional(),
   PrefixListEntries: z.record(id('pl-'), z.array(ec2Object({ Cidr: anyCidr.optional(), Description: z.string().optional() }))).optional(),
   ServiceQuotas: z.array(serviceQuota).optional(),
   NotRead: z.array(notRead).optional(),

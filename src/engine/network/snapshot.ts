@@ -21,6 +21,13 @@ export interface NetworkSnapshot {
    */
   TransitGateways?: TransitGateway[];
   TransitGatewayVpcAttachments?: TransitGatewayVpcAttachment[];
+  /**
+   * DescribeStaleSecurityGroups (one call per VPC): the groups with rules EC2 itself reports stale —
+   * a reference to a group that was deleted, or reached through a peering connection or transit
+   * gateway that is gone. Such a rule allows nothing; a group the list leaves out is not thereby
+   * known to be free of stale rules (the list may cover only some VPCs).
+   */
+  StaleSecurityGroupSet?: StaleSecurityGroup[];
   /** Entries of each managed prefix list, by prefix-list id. */
   PrefixListEntries?: Record<string, PrefixListEntry[]>;
   /**
@@ -40,7 +47,7 @@ export interface NetworkSnapshot {
 
 /** A snapshot member a live read left out, and the refusal that made it. */
 export interface NotReadMember {
-  /** The snapshot member (`RouteTables`, `TransitGateways`, `TransitGatewayVpcAttachments`, `ServiceQuotas`). */
+  /** The snapshot member (`RouteTables`, `TransitGateways`, `TransitGatewayVpcAttachments`, `StaleSecurityGroupSet`, `ServiceQuotas`). */
   Member: string;
   /** The call refused, as IAM names it (`ec2:DescribeRouteTables`, `servicequotas:GetServiceQuota`). */
   Action: string;
@@ -106,6 +113,30 @@ export interface SecurityGroup {
   IpPermissions?: IpPermission[];
   IpPermissionsEgress?: IpPermission[];
   Tags?: Tag[];
+}
+
+/** A stale rule as DescribeStaleSecurityGroups gives it: only group references can be stale. */
+export interface StaleIpPermission {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  /** The referenced groups, with the peering connection and its status where one was crossed. */
+  UserIdGroupPairs?: UserIdGroupPair[];
+  /** Listed by the API but never used for stale rules (plain strings, unlike IpPermission's). */
+  IpRanges?: string[];
+  PrefixListIds?: string[];
+}
+
+/** A group with stale rules (DescribeStaleSecurityGroups `StaleSecurityGroupSet`). */
+export interface StaleSecurityGroup {
+  GroupId: string;
+  GroupName?: string;
+  Description?: string;
+  VpcId?: string;
+  /** Stale inbound rules. */
+  StaleIpPermissions?: StaleIpPermission[];
+  /** Stale outbound rules. */
+  StaleIpPermissionsEgress?: StaleIpPermission[];
 }
 
 export interface SecurityGroupRule {

@@ -15,6 +15,8 @@ import type {
   RouteTable,
   SecurityGroup,
   ServiceQuota,
+  StaleIpPermission,
+  StaleSecurityGroup,
   Subnet,
   TransitGateway,
   TransitGatewayVpcAttachment,
@@ -189,6 +191,7 @@ export class ScenarioNetwork {
   private readonly transitGateways: TransitGateway[] = [];
   private readonly attachments: TransitGatewayVpcAttachment[] = [];
   private readonly serviceQuotas: ServiceQuota[] = [];
+  private readonly staleGroups: StaleSecurityGroup[] = [];
 
   /** A VPC; with `defaultAcl`, its default NACL (open both ways), which its subnets join unless told otherwise. */
   vpc(id: string, cidr: string, opts: { ipv6?: string; owner?: string; defaultAcl?: string } = {}): this {
@@ -387,6 +390,22 @@ export class ScenarioNetwork {
     return this;
   }
 
+  /**
+   * The group's rules EC2 reports stale (`StaleSecurityGroupSet`, as describe-stale-security-groups
+   * prints it): inbound and outbound, each a permission whose pairs name the referenced groups.
+   */
+  staleGroup(id: string, vpc: string, inbound: StaleIpPermission[], outbound: StaleIpPermission[] = []): this {
+    this.staleGroups.push({
+      GroupId: id,
+      GroupName: nameOf(id),
+      Description: id,
+      VpcId: vpc,
+      StaleIpPermissions: inbound,
+      StaleIpPermissionsEgress: outbound,
+    });
+    return this;
+  }
+
   /** A Service Quotas quota of the snapshot (`ServiceQuotas`, as `aws service-quotas get-service-quota` gives it). */
   serviceQuota(quota: ServiceQuota): this {
     this.serviceQuotas.push(quota);
@@ -409,6 +428,7 @@ export class ScenarioNetwork {
         ? { RouteTables: this.routeTables, TransitGateways: this.transitGateways, TransitGatewayVpcAttachments: this.attachments }
         : {}),
       ...(this.serviceQuotas.length > 0 ? { ServiceQuotas: this.serviceQuotas } : {}),
+      ...(this.staleGroups.length > 0 ? { StaleSecurityGroupSet: this.staleGroups } : {}),
     });
   }
 

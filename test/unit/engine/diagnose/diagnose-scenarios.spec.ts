@@ -6,8 +6,9 @@ import type { DiagnoseResult } from '../../../../src/engine/diagnose/diagnose';
 import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FixChange, SuggestedFix } from '../../../../src/engine/fixes/fix';
-import type { IpPermission } from '../../../../src/engine/network/snapshot';
+import type { IpPermission, UserIdGroupPair } from '../../../../src/engine/network/snapshot';
 import {
+  ACCOUNT,
   ALL_OUT,
   APP1,
   APP1_6,
@@ -2968,4 +2969,170 @@ describe('diagnose scenarios: replies whose request a group admits by a rule flo
     });
     expectEphemeralRange(entry, [40000, 40001, 40002, 40003]);
   });
+});
+
+describe('diagnose scenarios: stale group references', () => {
+  // The database group once admitted a client VPC's group across a peering connection. A rule whose
+  // reference is stale — its group deleted, or the peering connection to its VPC deleted — stays in
+  // the group and allows nothing (DescribeStaleSecurityGroups lists it): the client's connections,
+  // now reaching the database some other way, are refused by the database group.
+  const CLIENT = '10.5.1.10';
+  const FROM_CLIENT = retries({ eni: 'eni-db1', dir: 'ingress', src: CLIENT, dst: DB1, sport: 45000, dport: 5432 });
+  const clientPair = (extra: Partial<UserIdGroupPair> = {}): UserIdGroupPair => ({
+    GroupId: 'sg-client',
+    UserId: OTHER_ACCOUNT,
+    VpcId: 'vpc-client',
+    VpcPeeringConnectionId: 'pcx-client',
+    ...extra,
+  });
+  /** The client VPC is another account's: the snapshot describes neither it nor its groups, only the peering. */
+  const acrossPeering =
+    (status: string | null, pair: Partial<UserIdGroupPair> = {}) =>
+    () => {
+      const w = baseWorld().ingress('sg-db', tcp(5432, clientPair(pair)));
+      if (status !== null)
+        w.peering(
+          'pcx-client',
+          { vpc: 'vpc-main', cidr: '10.0.0.0/16' },
+          { vpc: 'vpc-client', cidr: '10.5.0.0/16', owner: OTHER_ACCOUNT },
+          status,
+        );
+      return w;
+    };
+
+  /** Blocked by the database group, the stale rule named, a CIDR rule for the client that does not rely on it. */
+  function expectStaleBlock(world: () => ScenarioNetwork, named: string[]): Finding {
+    const f = onlyRuleFinding(runDiagnose(world(), FROM_CLIENT));
+    expectFinding(f, { classification: 'likely-misconfiguration', blockedBy: sgIn('sg-db') });
+    expect(f.staleRules).toHaveLength(1);
+    const [stale] = f.staleRules!;
+    expect(stale).toMatchObject({ groupId: 'sg-db', direction: 'ingress' });
+    expect(stale.permission.UserIdGroupPairs?.[0]?.GroupId).toBe('sg-client');
+    for (const text of named) expect(stale.reason).toContain(text);
+    const permission = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupIngress'), ['sg-db'], 'tcp', 5432);
+    expectCidrPeers(permission, [`${CLIENT}/32`]);
+    expect(fixOf(f).verified).toBe(true);
+    return f;
+  }
+
+  it('S160 the peering connection deleted, by its state and by the rule’s pair: blocked by the database group, the stale rule named, a CIDR rule for the client', () => {
+    const world = acrossPeering('deleted', { PeeringStatus: 'deleted' });
+    expectStaleBlock(world, ['sg-client', 'pcx-client', 'deleted']);
+    const result = runDiagnose(world(), FROM_CLIENT);
+    const text = renderText(result);
+    expect(text).toContain('stale rule');
+    expect(text).toContain('pcx-client, which is deleted: a stale rule allows nothing');
+    expect(renderMarkdown(result)).toContain('**Stale rule:**');
+  });
+
+  it('S161 the peering connection gone from DescribeVpcPeeringConnections, the rule’s pair saying deleted: the pair decides', () => {
+    expectStaleBlock(acrossPeering(null, { PeeringStatus: 'deleted' }), ['pcx-client', 'deleted']);
+  });
+
+  it.each(['rejected', 'failed', 'expired'])(
+    'S162 the peering connection %s (a state it never leaves), the pair naming no status: stale, blocked',
+    (status) => {
+      expectStaleBlock(acrossPeering(status), ['pcx-client', status]);
+    },
+  );
+
+  scenarioTests<NoFixScenario>(
+    [
+      {
+        id: 'S163',
+        title: 'the pair says deleted but the snapshot lists the connection active: not known to be stale, undecided as before',
+        world: acrossPeering('active', { PeeringStatus: 'deleted' }),
+        records: FROM_CLIENT,
+        findings: 'no rule finding',
+        rejected: { unknown: FROM_CLIENT.length },
+      },
+      {
+        id: 'S164',
+        title: 'the peering connection only deleting (not yet deleted): not known to be stale, undecided as before',
+        world: acrossPeering('deleting', { PeeringStatus: 'deleting' }),
+        records: FROM_CLIENT,
+        findings: 'no rule finding',
+        rejected: { unknown: FROM_CLIENT.length },
+      },
+      {
+        id: 'S167',
+        title:
+          'a reference to a group of the same VPC the snapshot lacks, from an address no interface holds: undecided, never taken for deleted (EC2 refuses to delete a group its VPC references)',
+        world: () => baseWorld().ingress('sg-db', tcp(5432, 'sg-gone')),
+        records: retries({ eni: 'eni-db1', dir: 'ingress', src: '10.0.4.99', dst: DB1, sport: 45000, dport: 5432 }),
+        findings: 'no rule finding',
+        rejected: { unknown: 4 },
+      },
+    ],
+    expectNoFix,
+  );
+
+  it('S165 EC2 reports the rule stale (its group deleted in the peer VPC, the peering still active): blocked, the report named', () => {
+    const world = () =>
+      acrossPeering('active', { PeeringStatus: 'active' })().staleGroup('sg-db', 'vpc-main', [
+        { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [clientPair({ PeeringStatus: 'active' })] },
+      ]);
+    expectStaleBlock(world, ['sg-client', 'DescribeStaleSecurityGroups']);
+  });
+
+  it('S166 EC2 reports the rule stale while the snapshot still shows the client carrying the group: blocked, and the fix references no group EC2 calls stale', () => {
+    const world = () =>
+      baseWorld()
+        .vpc('vpc-client', '10.5.0.0/16')
+        .subnet('subnet-client', 'vpc-client', '10.5.1.0/24')
+        .group('sg-client', 'vpc-client')
+        .eni({ id: 'eni-client1', subnet: 'subnet-client', ip: CLIENT, groups: ['sg-client'] })
+        .peering('pcx-client', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' })
+        .ingress('sg-db', tcp(5432, { GroupId: 'sg-client', UserId: ACCOUNT, VpcId: 'vpc-client', VpcPeeringConnectionId: 'pcx-client' }))
+        .staleGroup('sg-db', 'vpc-main', [
+          { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-client' }] },
+        ]);
+    expectStaleBlock(world, ['DescribeStaleSecurityGroups']);
+  });
+
+  it('S168 an outbound rule referencing a group across a deleted peering: blocked by the app group outbound, an egress CIDR rule', () => {
+    const world = () =>
+      baseWorld()
+        .egress('sg-app', tcp(5432, clientPair({ PeeringStatus: 'deleted' })))
+        .peering(
+          'pcx-client',
+          { vpc: 'vpc-main', cidr: '10.0.0.0/16' },
+          { vpc: 'vpc-client', cidr: '10.5.0.0/16', owner: OTHER_ACCOUNT },
+          'deleted',
+        );
+    const f = onlyRuleFinding(
+      runDiagnose(world(), retries({ eni: 'eni-app1', dir: 'egress', src: APP1, dst: CLIENT, sport: 41000, dport: 5432 })),
+    );
+    expectFinding(f, { blockedBy: sgOut('sg-app') });
+    expect(f.staleRules?.map((r) => [r.groupId, r.direction])).toEqual([['sg-app', 'egress']]);
+    const permission = sgPermission(onlyChange(fixOf(f), 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'tcp', 5432);
+    expectCidrPeers(permission, [`${CLIENT}/32`]);
+    expect(fixOf(f).verified).toBe(true);
+  });
+
+  scenarioTests<NoFixScenario>(
+    [
+      {
+        id: 'S169',
+        title:
+          'the rule’s peering deleted, but a new active peering now joins the VPCs and the client carries the group: whether EC2 resolves the stale rule there is unknown, so undecided',
+        world: () =>
+          baseWorld()
+            .vpc('vpc-client', '10.5.0.0/16')
+            .subnet('subnet-client', 'vpc-client', '10.5.1.0/24')
+            .group('sg-client', 'vpc-client')
+            .eni({ id: 'eni-client1', subnet: 'subnet-client', ip: CLIENT, groups: ['sg-client'] })
+            .peering('pcx-client', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' }, 'deleted')
+            .peering('pcx-client2', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' })
+            .ingress(
+              'sg-db',
+              tcp(5432, { GroupId: 'sg-client', VpcId: 'vpc-client', VpcPeeringConnectionId: 'pcx-client', PeeringStatus: 'deleted' }),
+            ),
+        records: FROM_CLIENT,
+        findings: 'no rule finding',
+        rejected: { unknown: FROM_CLIENT.length },
+      },
+    ],
+    expectNoFix,
+  );
 });
