@@ -118,6 +118,7 @@ data "aws_iam_policy_document" "ec2_config" {
       "ec2:DescribeRouteTables",
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
+      "ec2:DescribeStaleSecurityGroups",
       "ec2:DescribeSubnets",
       "ec2:DescribeTransitGatewayVpcAttachments",
       "ec2:DescribeTransitGateways",

@@ -12,6 +12,7 @@ import type {
   SecurityGroup,
   SecurityGroupRule,
   ServiceQuota,
+  StaleSecurityGroup,
   Subnet,
   TransitGateway,
   TransitGatewayVpcAttachment,
@@ -54,6 +55,8 @@ const PREFIX_LIST_PAGE_SIZE = 100;
 const PREFIX_LIST_GONE = /^InvalidPrefixListI[Dd]\.NotFound$/;
 /** DescribeRouteTables accepts MaxResults 5–100. */
 const ROUTE_TABLE_PAGE_SIZE = 100;
+/** DescribeStaleSecurityGroups accepts MaxResults 5–255. */
+const STALE_GROUP_PAGE_SIZE = 255;
 
 /** The Describe call that lists each result member (as IAM names the action, without `ec2:`). */
 const OPERATION_OF: Readonly<Record<string, string>> = {
@@ -69,6 +72,7 @@ const OPERATION_OF: Readonly<Record<string, string>> = {
   RouteTables: 'DescribeRouteTables',
   TransitGateways: 'DescribeTransitGateways',
   TransitGatewayVpcAttachments: 'DescribeTransitGatewayVpcAttachments',
+  StaleSecurityGroupSet: 'DescribeStaleSecurityGroups',
 };
 
 /**
@@ -118,6 +122,10 @@ type Paginate = (config: { client: EC2Client; pageSize?: number }, input: Record
  * hop, or a group reference through a transit gateway, finds why it cannot be checked; any other
  * call refused fails the read. Transit gateways are read for the whole account (they belong to no
  * VPC, and an account has a handful), their VPC attachments for the VPCs in scope.
+ *
+ * DescribeStaleSecurityGroups, asked once for each VPC read, is optional the same way: the rules
+ * EC2 reports stale (`StaleSecurityGroupSet`), without which a reference to a deleted group of a
+ * peer VPC stays unknown.
  *
  * The account's quotas of rules per security group and per network ACL in the region (Service
  * Quotas `vpc` `L-0EA8095F` and `L-2AEEBF1A`, one GetServiceQuota each, at once) go in
@@ -200,7 +208,7 @@ export class Ec2Snapshotter {
       ]);
 
     const scoped = Boolean(vpcIds ?? subnetIds);
-    const [securityGroupRules, prefixListEntries, flowLogs, ruleQuotas] = await Promise.all([
+    const [securityGroupRules, prefixListEntries, flowLogs, staleGroups, ruleQuotas] = await Promise.all([
       scoped && securityGroups.length === 0
         ? Promise.resolve([])
         : read<SecurityGroupRule>(
@@ -218,6 +226,14 @@ export class Ec2Snapshotter {
               unique([...(scopeVpcIds ?? []), ...subnets.map((s) => s.SubnetId), ...networkInterfaces.map((n) => n.NetworkInterfaceId)]),
             ])
           : [],
+      ),
+      optional(target, 'StaleSecurityGroupSet', () =>
+        this.staleGroups(
+          target,
+          client,
+          limiter,
+          vpcs.map((v) => v.VpcId),
+        ),
       ),
       // Service Quotas' calls, beside EC2's last ones (another service: outside their limiter).
       Promise.all(
@@ -243,7 +259,7 @@ export class Ec2Snapshotter {
       VpcPeeringConnections: peerings,
       FlowLogs: flowLogs,
       PrefixListEntries: prefixListEntries,
-      ...readOrNot(routeTables, gateways, attachments, ...ruleQuotas),
+      ...readOrNot(routeTables, gateways, attachments, staleGroups, ...ruleQuotas),
     });
     try {
       return validateSnapshot(snapshot);
@@ -278,6 +294,34 @@ export class Ec2Snapshotter {
     } catch (error) {
       throw withFailedCall(error, GET_SERVICE_QUOTA, target);
     }
+  }
+
+  /**
+   * The groups with rules EC2 reports stale, of each VPC read (DescribeStaleSecurityGroups takes
+   * one VPC a call, no filters): what decides that a reference across a deleted peering, or to a
+   * deleted group, matches nothing.
+   */
+  private async staleGroups(
+    target: AwsTarget,
+    client: EC2Client,
+    limiter: ConcurrencyLimiter,
+    vpcIds: string[],
+  ): Promise<StaleSecurityGroup[]> {
+    const { paginateDescribeStaleSecurityGroups } = ec2Sdk();
+    const operation = `ec2:${OPERATION_OF.StaleSecurityGroupSet}`;
+    const perVpc = await limiter.map(unique(vpcIds), async (VpcId) => {
+      const groups: StaleSecurityGroup[] = [];
+      try {
+        const pages = paginateDescribeStaleSecurityGroups({ client, pageSize: STALE_GROUP_PAGE_SIZE }, { VpcId });
+        for await (const page of guardedPages(pages, { operation, next: (p) => p.NextToken })) {
+          groups.push(...((page.StaleSecurityGroupSet ?? []) as StaleSecurityGroup[]));
+        }
+      } catch (error) {
+        throw withFailedCall(error, operation, target);
+      }
+      return groups;
+    });
+    return perVpc.flat();
   }
 
   /** Peerings where a scope VPC is either side; all of them when unscoped. */

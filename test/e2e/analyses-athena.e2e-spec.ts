@@ -2,6 +2,7 @@ import {
   DescribeFlowLogsCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeStaleSecurityGroupsCommand,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
@@ -104,6 +105,9 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     ]);
     expect(account.ec2Calls(DescribeNetworkInterfacesCommand.name)).toHaveLength(Math.ceil(snapshot.NetworkInterfaces!.length / 4));
     for (const [command] of EC2_LIST_CALLS) expect(account.ec2Calls(command.name).length, command.name).toBeGreaterThan(0);
+    expect(account.ec2Calls(DescribeStaleSecurityGroupsCommand.name).map((input) => input.VpcId)).toEqual(
+      snapshot.Vpcs!.map((vpc) => vpc.VpcId),
+    );
     expect(account.ec2Calls(DescribeFlowLogsCommand.name)[0]).not.toHaveProperty('Filter');
     expect(account.ec2Calls(GetManagedPrefixListEntriesCommand.name).map((input) => input.PrefixListId)).toEqual(['pl-0a1b2c3d4e5f67890']);
     const [stored] = await testApp.app.get(DataSource).query('SELECT "snapshot" FROM "analyses" WHERE "id" = $1', [done.id]);
@@ -113,6 +117,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
       RouteTables: [],
       TransitGateways: [],
       TransitGatewayVpcAttachments: [],
+      // DescribeStaleSecurityGroups, once for each VPC: no stale rules in the account.
+      StaleSecurityGroupSet: [],
       // The account's rule quotas (per group, per network ACL) in the region, as Service Quotas gives them.
       ServiceQuotas: [ruleQuotaOf(60, { region: 'eu-west-1' }), networkAclRuleQuotaOf(20, { region: 'eu-west-1' })],
     });

@@ -5,7 +5,7 @@ import {
   GetTableMetadataCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeStaleSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
@@ -131,6 +131,7 @@ describe('an organisation in one target: 3 accounts × 2 regions over a central 
         return pageOf(served[key] ?? [], member, 50, input.NextToken, command.name);
       });
     }
+    ec2.on(DescribeStaleSecurityGroupsCommand).resolves({ StaleSecurityGroupSet: [] });
     // Each member's rule quotas, at EC2's defaults, in the account its credentials name.
     quotas.on(GetServiceQuotaCommand).callsFake(async (input: { QuotaCode?: string }, getClient: () => ServiceQuotasClient) => {
       const config = getClient().config;

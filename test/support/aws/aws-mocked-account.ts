@@ -17,6 +17,7 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeStaleSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeTransitGatewaysCommand,
@@ -115,6 +116,12 @@ export class MockedAwsAccount {
         return pageOf(items, member, this.ec2PageSize, input.NextToken, command.name);
       });
     }
+    // DescribeStaleSecurityGroups takes one VPC a call (not in EC2_LIST_CALLS): the groups of that VPC.
+    this.ec2.on(DescribeStaleSecurityGroupsCommand).callsFake((input: { VpcId: string; NextToken?: string }) => {
+      this.ec2Requests.push({ command: DescribeStaleSecurityGroupsCommand.name, input: structuredClone(input) });
+      const groups = (served.StaleSecurityGroupSet ?? []).filter((g) => g.VpcId === input.VpcId);
+      return pageOf(groups, 'StaleSecurityGroupSet', this.ec2PageSize, input.NextToken, DescribeStaleSecurityGroupsCommand.name);
+    });
     this.ec2.on(GetManagedPrefixListEntriesCommand).callsFake((input: { PrefixListId: string; NextToken?: string }) => {
       this.ec2Requests.push({ command: GetManagedPrefixListEntriesCommand.name, input: structuredClone(input) });
       const entries = served.PrefixListEntries?.[input.PrefixListId];

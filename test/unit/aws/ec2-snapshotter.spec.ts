@@ -6,6 +6,7 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeStaleSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeTransitGatewaysCommand,
@@ -67,6 +68,7 @@ describe('Ec2Snapshotter', () => {
       .resolvesOnce(fx.prefixListEntryPages[0])
       .resolvesOnce(fx.prefixListEntryPages[1]);
     ec2Mock.on(DescribeVpcPeeringConnectionsCommand).resolves(fx.peeringPage);
+    ec2Mock.on(DescribeStaleSecurityGroupsCommand).resolves(fx.staleSecurityGroupsPage);
     ec2Mock.on(DescribeFlowLogsCommand).resolves(fx.flowLogsPage);
     ec2Mock.on(DescribeRouteTablesCommand).resolvesOnce(fx.routeTablePages[0]).resolvesOnce(fx.routeTablePages[1]);
     ec2Mock.on(DescribeTransitGatewaysCommand).resolvesOnce(fx.transitGatewayPages[0]).resolvesOnce(fx.transitGatewayPages[1]);
@@ -109,6 +111,7 @@ describe('Ec2Snapshotter', () => {
       'SecurityGroupRules',
       'SecurityGroups',
       'ServiceQuotas',
+      'StaleSecurityGroupSet',
       'Subnets',
       'TransitGatewayVpcAttachments',
       'TransitGateways',
@@ -311,6 +314,53 @@ describe('Ec2Snapshotter', () => {
     // Everything else is read as before.
     expect(snapshot.SecurityGroups).toHaveLength(2);
     expect(snapshot.NetworkInterfaces).toHaveLength(1);
+  });
+
+  it('reads DescribeStaleSecurityGroups for each VPC read (MaxResults 255) into StaleSecurityGroupSet, as EC2 lists the stale rules', async () => {
+    const sent: Record<string, unknown>[] = [];
+    ec2Mock.on(DescribeStaleSecurityGroupsCommand).callsFake((input) => {
+      sent.push({ ...input });
+      return fx.staleSecurityGroupsPage;
+    });
+    const snapshot = await snapshotter.snapshot(target);
+    expect(sent).toEqual([{ VpcId: 'vpc-0abc', MaxResults: 255 }]);
+    expect(snapshot.StaleSecurityGroupSet).toEqual([
+      {
+        GroupId: 'sg-0a1b2c3d4e5f60001',
+        GroupName: 'web',
+        Description: 'web tier',
+        VpcId: 'vpc-0abc',
+        StaleIpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            IpRanges: [],
+            PrefixListIds: [],
+            UserIdGroupPairs: [
+              { GroupId: 'sg-0def0000000000001', VpcId: 'vpc-0def', VpcPeeringConnectionId: 'pcx-0abc', PeeringStatus: 'active' },
+            ],
+          },
+        ],
+        StaleIpPermissionsEgress: [],
+      },
+    ]);
+  });
+
+  it('when DescribeStaleSecurityGroups is refused (a role granted before sgdoctor read it), takes the snapshot without it and names the refusal in NotRead', async () => {
+    ec2Mock.on(DescribeStaleSecurityGroupsCommand).rejects(refusal('UnauthorizedOperation'));
+    const snapshot = await snapshotter.snapshot(target);
+    expect(snapshot).not.toHaveProperty('StaleSecurityGroupSet');
+    expect(snapshot.NotRead).toEqual([
+      {
+        Member: 'StaleSecurityGroupSet',
+        Action: 'ec2:DescribeStaleSecurityGroups',
+        AccountId: '111122223333',
+        Region: 'eu-west-1',
+        ErrorCode: 'UnauthorizedOperation',
+      },
+    ]);
+    expect(snapshot.SecurityGroups).toHaveLength(2);
   });
 
   it('reads every page of DescribeTransitGateways and DescribeTransitGatewayVpcAttachments, as EC2 describes them', async () => {

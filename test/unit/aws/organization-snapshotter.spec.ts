@@ -1,5 +1,6 @@
 import {
   DescribeRouteTablesCommand,
+  DescribeStaleSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeTransitGatewaysCommand,
@@ -181,6 +182,7 @@ describe('OrganizationSnapshotter', () => {
     });
     // An account with nothing but one VPC and its subnet.
     for (const [command, member] of EC2_LIST_CALLS) ec2.on(command).resolves({ ...meta(`empty-${member}`), [member]: [] });
+    ec2.on(DescribeStaleSecurityGroupsCommand).resolves({ ...meta('empty-StaleSecurityGroupSet'), StaleSecurityGroupSet: [] });
     ec2.on(DescribeVpcsCommand).resolves(vpcsPage);
     ec2.on(DescribeSubnetsCommand).callsFake((_input, getClient: () => EC2Client) => {
       if (getClient() === clientOf({ accountId: DENIED, region: 'eu-west-1' })) {

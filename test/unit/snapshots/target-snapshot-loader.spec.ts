@@ -6,6 +6,7 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeStaleSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeTransitGatewaysCommand,
@@ -96,6 +97,7 @@ describe('TargetSnapshotLoader: a live target whose scope names what EC2 does no
     ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     ec2Mock.on(DescribeTransitGatewaysCommand).resolves({ TransitGateways: [] });
     ec2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
+    ec2Mock.on(DescribeStaleSecurityGroupsCommand).resolves({ StaleSecurityGroupSet: [] });
   });
 
   afterEach(() => {
