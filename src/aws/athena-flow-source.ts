@@ -143,6 +143,10 @@ export class AthenaFlowSource {
     });
     const client = this.clients.athena(request.target);
     for (let generation = 0; ; generation += 1) {
+      // A cancelled caller starts nothing. Once sent, the start and the first description are not
+      // cut short by the signal: Athena may have started the query, and only its id lets the
+      // query's first poll stop it and record what it scanned (AthenaFlowQuery.abandon).
+      request.signal?.throwIfAborted();
       const queryExecutionId = await this.startGeneration(client, request, workgroup, built, generation);
       let execution = await this.describe(client, queryExecutionId, request);
       const query = (observed: QueryExecution | null) =>
@@ -267,7 +271,7 @@ export class AthenaFlowSource {
     });
     let started;
     try {
-      started = await client.send(command, { abortSignal: request.signal ?? undefined });
+      started = await client.send(command);
     } catch (error) {
       throw withFailedCall(error, 'athena:StartQueryExecution', request.target);
     }
@@ -280,9 +284,7 @@ export class AthenaFlowSource {
   private async describe(client: AthenaClient, queryExecutionId: string, request: AthenaFlowRequest): Promise<QueryExecution | undefined> {
     const { GetQueryExecutionCommand } = athenaSdk();
     try {
-      const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
-        abortSignal: request.signal ?? undefined,
-      });
+      const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
       return described?.QueryExecution;
     } catch (error) {
       throw withFailedCall(error, 'athena:GetQueryExecution', request.target);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AthenaFlowSource, type AthenaFlowRequest } from '../../../src/aws/athena-flow-source';
 import { FLOW_AGGREGATE_COLUMNS } from '../../../src/aws/athena-query-builder';
 import { AthenaQueryError } from '../../../src/aws/athena-query.error';
+import type { AthenaQuerySpend } from '../../../src/aws/athena-query-spend';
 import type { FlowAggregate } from '../../../src/engine/flow-log/flow-record';
 import { FakeHttpHandler, type FakeResponse } from '../../support/aws/fake-http-handler';
 
@@ -105,6 +106,17 @@ const metadata = {
     CaseSensitive: !types[name],
   })),
 };
+
+/** A FakeHttpHandler that, like Node's, sends nothing once its signal has aborted, and drops the response of a request whose signal aborted while it was in flight. */
+class AbortableHttpHandler extends FakeHttpHandler {
+  override async handle(request: Parameters<FakeHttpHandler['handle']>[0], options: { abortSignal?: AbortSignal } = {}) {
+    const aborted = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    if (options.abortSignal?.aborted) throw aborted();
+    const answer = await super.handle(request);
+    if (options.abortSignal?.aborted) throw aborted();
+    return answer;
+  }
+}
 
 function source(handler: FakeHttpHandler): AthenaFlowSource {
   const config = {
@@ -279,5 +291,46 @@ describe('AthenaFlowSource over the Athena wire protocol', () => {
     });
     await expect(source(handler).run(request, () => undefined)).resolves.toMatchObject({ aggregates: 0 });
     expect(throttled).toBe(3);
+  });
+  describe('an analysis cancelled while its query is being started', () => {
+    /** Athena's side: the query starts when StartQueryExecution arrives, and is CANCELLED once stopped. */
+    const athena = (controller: AbortController, abortOn: 'StartQueryExecution' | 'GetQueryExecution') => {
+      let stopped = false;
+      return new AbortableHttpHandler((request) => {
+        const operation = operationOf(request.headers);
+        if (operation === abortOn) controller.abort();
+        switch (operation) {
+          case 'StartQueryExecution':
+            return json({ QueryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' });
+          case 'StopQueryExecution':
+            stopped = true;
+            return json({});
+          default:
+            return execution(stopped ? 'CANCELLED' : 'RUNNING');
+        }
+      });
+    };
+
+    it.each(['StartQueryExecution', 'GetQueryExecution'] as const)(
+      'the cancellation landing during %s: the query Athena started is stopped and what it scanned recorded',
+      async (abortOn) => {
+        const controller = new AbortController();
+        const handler = athena(controller, abortOn);
+        const recorded: AthenaQuerySpend[] = [];
+        const ledger = { timedOut: new Set<string>(), record: async (spend: AthenaQuerySpend) => void recorded.push(spend) };
+        await expect(source(handler).run({ ...request, signal: controller.signal, ledger }, () => undefined)).rejects.toBeDefined();
+        await expect.poll(() => recorded.at(-1)?.state).toBe('CANCELLED');
+        expect(recorded.at(-1)).toMatchObject({ queryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', dataScannedBytes: 1048576 });
+        expect(handler.requests.filter((r) => operationOf(r.headers) === 'StopQueryExecution')).toHaveLength(1);
+      },
+    );
+
+    it('a cancellation before the query is started starts none', async () => {
+      const controller = new AbortController();
+      const handler = athena(controller, 'GetQueryExecution');
+      controller.abort();
+      await expect(source(handler).run({ ...request, signal: controller.signal }, () => undefined)).rejects.toBeDefined();
+      expect(handler.requests.filter((r) => operationOf(r.headers) === 'StartQueryExecution')).toHaveLength(0);
+    });
   });
 });
