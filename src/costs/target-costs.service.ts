@@ -32,8 +32,9 @@ export function parseMonth(text: string): { month: string; from: Date; to: Date 
  * A target's spending in a month. Athena: every query its analyses started (table
  * `athena_query_costs`, by the month it was recorded in), the ones stopped on a timeout, cancelled
  * or failed included, at what Athena bills for each. Other sources (CloudWatch Logs Insights, S3
- * requests): the figures on the analyses that finished in the month (`statistics.bytesScanned`,
- * `estimatedCostUsd`).
+ * requests), and an Athena analysis with no query recorded (one a worker of the previous version
+ * finished after the migration): the figures on the analyses that finished in the month
+ * (`statistics.bytesScanned`, `estimatedCostUsd`).
  */
 @Injectable()
 export class TargetCostsService {
@@ -49,7 +50,6 @@ export class TargetCostsService {
          SELECT a.id, a.statistics
            FROM analyses a
           WHERE a.target_id = $1 AND a.finished_at >= $2 AND a.finished_at < $3
-            AND NOT COALESCE(a.statistics ? 'queryExecutionIds', false)
             AND NOT EXISTS (SELECT 1 FROM athena_query_costs c WHERE c.analysis_id = a.id)
        )
        SELECT (SELECT COUNT(*) FROM (SELECT analysis_id FROM queries WHERE analysis_id IS NOT NULL

@@ -149,4 +149,18 @@ describe('athena_query_costs: the spending of every Athena query, the stored one
     expect(month.costUsd).toBeCloseTo(cost(300 * GIB) + cost(2 * GIB) + cost(9 * GIB) + cost(GIB) + 0.023, 12);
     expect((await new TargetCostsService(dataSource).month(targetId, parseMonth('2026-10')!)).queries).toBe(1);
   });
+  it('an Athena analysis a worker of the previous version finishes after the migration still counts in its month', async () => {
+    // Processes are replaced one by one: the first to start runs the migration while an older
+    // worker may still be reading, and that worker records its query on the analysis only.
+    await dataSource.query(
+      `INSERT INTO analyses (target_id, status, window_from, window_to, statistics, finished_at)
+       VALUES ($1, 'succeeded', '2026-12-01T00:00:00Z', '2026-12-02T00:00:00Z', $2, '2026-12-03T10:00:00Z')`,
+      [targetId, JSON.stringify({ queryExecutionIds: ['q-previous-worker'], bytesScanned: 7 * GIB, estimatedCostUsd: cost(7 * GIB) })],
+    );
+    expect(await new TargetCostsService(dataSource).month(targetId, parseMonth('2026-12')!)).toMatchObject({
+      analyses: 1,
+      bytesScanned: 7 * GIB,
+      costUsd: cost(7 * GIB),
+    });
+  });
 });
