@@ -87,6 +87,18 @@ export class AthenaSpendService {
     );
   }
 
+  /**
+   * Whether this attempt of the analysis already has a query that SUCCEEDED: its retried job
+   * re-attaches to that query by its token and reads its results again, scanning nothing more.
+   */
+  async hasResult(run: { analysisId: string; attempt: number }): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM athena_query_costs WHERE analysis_id = $1 AND attempt = $2 AND state = 'SUCCEEDED' LIMIT 1`,
+      [run.analysisId, run.attempt],
+    );
+    return rows.length > 0;
+  }
+
   /** The analysis's Athena queries (every attempt, oldest first) and their sums; null when it started none. */
   async ofAnalysis(analysisId: string): Promise<AnalysisAthenaSpend | null> {
     const rows: Array<{ id: string; attempt: number; state: AthenaQuerySpend['state']; bytes: string; cost: string; timed_out: boolean }> =

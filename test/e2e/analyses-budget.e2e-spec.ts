@@ -263,6 +263,49 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
     });
   });
 
+  it('a retry that re-reads the query its first try already paid for is not refused for paying it twice', async () => {
+    const target = await api(server()).post('/v1/targets', { ...targetBody({ monthlyUsd: 2.5 }), name: 'shop-reread' });
+    expect(target.status, JSON.stringify(target.body)).toBe(201);
+    const targetId = target.body.id as string;
+    const month = clock.now().toISOString().slice(0, 7);
+    const scanned = 300 * GIB;
+    account.athena.scriptFor = () => ({ states: ['QUEUED', 'RUNNING', 'SUCCEEDED'], dataScannedBytes: scanned });
+    // The query succeeds and is recorded; reading its rows is throttled past the SDK's retries once, so the job is retried.
+    const emulator = account.athena;
+    const getQueryResults = emulator.getQueryResults.bind(emulator);
+    let throttled = false;
+    emulator.getQueryResults = async (input) => {
+      if (!throttled) {
+        throttled = true;
+        throw Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return getQueryResults(input);
+    };
+    try {
+      const created = await api(server()).post('/v1/analyses', { targetId, ...SAMPLE_WINDOW });
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const done = await waitForAnalysis(server(), created.body.id);
+      // USD 1.46 recorded for the query + 1.86 estimated > 2.50, but the retry re-attaches to that query and scans nothing more.
+      expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
+      expect(throttled).toBe(true);
+      expect(
+        account.athena.starts.filter((start) => start.ClientRequestToken === account.athena.starts[0]!.ClientRequestToken),
+      ).toHaveLength(account.athena.starts.length);
+      expect(new Set(account.athena.queries.map((query) => query.id)).size).toBe(1);
+      expect((await api(server()).get(`/v1/targets/${targetId}/costs?month=${month}`)).body).toMatchObject({
+        analyses: 1,
+        queries: 1,
+        costUsd: estimateAthenaCostUsd(scanned, 5),
+      });
+    } finally {
+      emulator.getQueryResults = getQueryResults;
+    }
+  });
+
   it('validates budgets and the month asked for', async () => {
     const negative = await api(server()).post('/v1/targets', targetBody({ perAnalysisUsd: -1 }));
     expect(negative.status).toBe(400);

@@ -123,11 +123,13 @@ export class AnalysisRunner {
       if (snapshot.NotRead?.length) statistics.notRead = snapshot.NotRead;
       const collected = await timed('query', async () => {
         // Refused over budget before anything is scanned (BUDGET.EXCEEDED, permanent); the estimate stays with the analysis.
-        const scanEstimate = await this.costGuard.admit(
-          target,
-          { from: analysis.windowFrom, to: analysis.windowTo },
-          { signal: abort.signal },
-        );
+        // A retried job whose attempt already has its query's result re-reads it, scanning nothing: that query is already
+        // in the month's spending, and counting it a second time as the estimate would refuse what costs nothing more.
+        const paid =
+          target.flowSource.type === 'athena' && (await this.athenaSpend.hasResult({ analysisId: analysis.id, attempt: payload.attempt }));
+        const scanEstimate = paid
+          ? null
+          : await this.costGuard.admit(target, { from: analysis.windowFrom, to: analysis.windowTo }, { signal: abort.signal });
         const result = await this.collect(payload, analysis, target, snapshot, statistics, abort.signal);
         return scanEstimate ? { ...result, statistics: { ...result.statistics, scanEstimate } } : result;
       });
