@@ -6,7 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * failed was not counted anywhere, since only a successful read put its figures on the analysis.
  * The month's spending and the budget check sum these rows (by `recorded_at`) instead of the
  * figures on the analyses. The analyses that read Athena before keep their spending: their one
- * query is copied here, dated when the analysis finished.
+ * query is copied here, dated when the analysis finished (a stored id that is no query id, a
+ * string of 1 to 128 characters, is left out, and a cost that is no number taken as none, rather
+ * than failing the migration).
  */
 export class RecordAthenaQueryCosts1796420000000 implements MigrationInterface {
   name = 'RecordAthenaQueryCosts1796420000000';
@@ -40,12 +42,14 @@ export class RecordAthenaQueryCosts1796420000000 implements MigrationInterface {
         ("query_execution_id", "target_id", "analysis_id", "attempt", "state", "bytes_scanned", "cost_usd", "recorded_at", "updated_at")
       SELECT "statistics" -> 'queryExecutionIds' ->> 0, "target_id", "id", "attempt", 'SUCCEEDED',
              GREATEST(("statistics" ->> 'bytesScanned')::numeric, 0)::bigint,
-             GREATEST(COALESCE(("statistics" ->> 'estimatedCostUsd')::numeric, 0), 0),
+             CASE WHEN jsonb_typeof("statistics" -> 'estimatedCostUsd') = 'number'
+                  THEN GREATEST(("statistics" ->> 'estimatedCostUsd')::numeric, 0) ELSE 0 END,
              "finished_at", "finished_at"
         FROM "analyses"
        WHERE "finished_at" IS NOT NULL
          AND jsonb_typeof("statistics" -> 'queryExecutionIds') = 'array'
-         AND jsonb_array_length("statistics" -> 'queryExecutionIds') > 0
+         AND jsonb_typeof("statistics" -> 'queryExecutionIds' -> 0) = 'string'
+         AND length("statistics" -> 'queryExecutionIds' ->> 0) BETWEEN 1 AND 128
          AND jsonb_typeof("statistics" -> 'bytesScanned') = 'number'
       ON CONFLICT ("query_execution_id") DO NOTHING`);
   }

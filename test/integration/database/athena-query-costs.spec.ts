@@ -52,6 +52,20 @@ describe('athena_query_costs: the spending of every Athena query, the stored one
     await analysis('s3', 'succeeded', { estimatedCostUsd: 0.003 }, '2026-11-06T10:00:00Z');
     await analysis('failedBeforeQuery', 'failed', {}, '2026-11-07T10:00:00Z');
     await analysis('running', 'running', {}, null);
+    // Statistics the copy cannot take as they are (written by hand, or by a bug): the migration goes on without them.
+    await analysis(
+      'nullId',
+      'succeeded',
+      { queryExecutionIds: [null], bytesScanned: GIB, estimatedCostUsd: cost(GIB) },
+      '2026-09-10T10:00:00Z',
+    );
+    await analysis('longId', 'succeeded', { queryExecutionIds: ['q'.repeat(129)], bytesScanned: GIB }, '2026-09-11T10:00:00Z');
+    await analysis(
+      'costText',
+      'succeeded',
+      { queryExecutionIds: ['q-cost-text'], bytesScanned: GIB, estimatedCostUsd: 'n/a' },
+      '2026-09-12T10:00:00Z',
+    );
     await before.destroy();
     dataSource = await new DataSource(buildDataSourceOptions(config.database, { migrations })).initialize();
     await dataSource.runMigrations({ transaction: 'each' });
@@ -65,7 +79,7 @@ describe('athena_query_costs: the spending of every Athena query, the stored one
   it('copies the one query of each finished Athena analysis, dated when it finished', async () => {
     const rows = await dataSource.query(
       `SELECT query_execution_id, analysis_id, state, bytes_scanned::text AS bytes, cost_usd::float8 AS cost, timed_out, recorded_at
-         FROM athena_query_costs ORDER BY recorded_at`,
+         FROM athena_query_costs WHERE recorded_at >= '2026-10-01' ORDER BY recorded_at`,
     );
     expect(rows).toEqual([
       {
@@ -80,6 +94,14 @@ describe('athena_query_costs: the spending of every Athena query, the stored one
       expect.objectContaining({ query_execution_id: 'q-succeeded', analysis_id: ids.athena, bytes: String(300 * GIB) }),
       expect.objectContaining({ query_execution_id: 'q-read-then-failed', analysis_id: ids.athenaFailedLater, bytes: String(2 * GIB) }),
     ]);
+  });
+
+  it('leaves out a stored query id that is not a string of at most 128 characters, and takes a cost that is not a number as none', async () => {
+    const rows = await dataSource.query(
+      `SELECT query_execution_id, analysis_id, bytes_scanned::text AS bytes, cost_usd::float8 AS cost
+         FROM athena_query_costs WHERE recorded_at < '2026-10-01' ORDER BY recorded_at`,
+    );
+    expect(rows).toEqual([{ query_execution_id: 'q-cost-text', analysis_id: ids.costText, bytes: String(GIB), cost: 0 }]);
   });
 
   it('the month sums the same as before the migration: Athena from its queries, the other sources from their analyses', async () => {
