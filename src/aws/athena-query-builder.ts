@@ -1,4 +1,4 @@
-import { MAX_EPOCH_SECONDS, MAX_PORT, MAX_PROTOCOL, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, MAX_PORT, MAX_PROTOCOL, MAX_TCP_FLAGS, MAX_VERSION, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { SKIPDATA_REASON, type MalformedRecordReason, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
 import { quoteAthenaIdentifier } from './athena-identifier';
@@ -166,41 +166,76 @@ export const FLOW_AGGREGATE_COLUMNS = [
   'unread_reason',
 ] as const;
 
-/** What a port column holds, as text: `-` or digits (a regular expression, anchored: regexp_like finds). */
-const PORT_TEXT = '^(-|[0-9]+)$';
+/**
+ * What a numeric column holds, as text: `-` or digits — no sign, no fraction, no exponent, as the
+ * line parser reads a number (a regular expression, anchored: regexp_like finds).
+ */
+const NUMBER_TEXT = '^(-|[0-9]+)$';
+
+/** The directions a `flow-direction` holds besides `-` (bound, as the log-status values are). */
+const FLOW_DIRECTIONS = ['ingress', 'egress'] as const;
+
+/**
+ * A column that holds `-` or digits, through varchar: a text table's column is text already, a typed
+ * (Parquet) one an integer whose text is its digits. Trino's own casts to integer and bigint take a
+ * sign (`+6`) that the line parser refuses, so the text decides, not the cast. The pattern is bound
+ * once for each column checked.
+ */
+const notNumberText = (reason: UnreadRecordReason, fields: readonly string[]): UnreadCheck => ({
+  reason,
+  anyOf: fields,
+  condition: `NOT regexp_like(coalesce(TRY_CAST($ AS varchar), '-'), ?)`,
+  values: [NUMBER_TEXT],
+});
+
+/**
+ * Digits past a field's largest value. As a double: no string of digits is too long for it (an
+ * integer cast of many digits would be NULL, and pass). The bound is a constant of the code, not a
+ * value of the input: written into the query as it is.
+ */
+const pastMax = (reason: UnreadRecordReason, fields: readonly string[], max: number): UnreadCheck => ({
+  reason,
+  anyOf: fields,
+  condition: `TRY_CAST($ AS double) > ${max}`,
+});
+
+type UnreadCheck = {
+  reason: UnreadRecordReason;
+  values?: readonly string[];
+} & (
+  | {
+      field: string;
+      /** A second field the condition reads: the check applies only when the format has both. */
+      also?: string;
+      condition: string;
+    }
+  | {
+      /**
+       * Fields checked alike, each the format has: the condition, every `$` standing for the field's
+       * column (and `values` bound once for each), OR-ed over them.
+       */
+      anyOf: readonly string[];
+      condition: string;
+    }
+);
 
 /**
  * The records of the window the aggregate leaves out are counted by the same scan: each gets a
  * reason (the first check it fails) instead of being filtered out, and all of a reason fall into
  * one row, its grouping columns NULL, `unread_reason` set and `records` their count. A record of
  * the window is left out when it is SKIPDATA, when its log-status is neither OK nor `-`, when a
- * field every flow needs holds `-` (or nothing), when its protocol is not a number or not from 0
- * to 255, when an address is not IPv4 or IPv6, when a port is neither `-` nor a number or past
- * 65535, when its end lies past 9999-12-31T23:59:59Z and when its start lies after its end: the
- * values the file readers count malformed. NODATA records (no action) are not read: they carry no flow.
- * Before all of these, in a delimited-text table, a line too short for the format (SHORT_LINE_REASON).
+ * field every flow needs holds `-` (or nothing), when its protocol is not digits or not from 0
+ * to 255, when an address is not IPv4 or IPv6, when a port is neither `-` nor digits or past
+ * 65535, when its version or tcp-flags is neither `-` nor digits from 0 to 255, when a packet
+ * address (pkt-srcaddr, pkt-dstaddr) is neither `-` nor IPv4 or IPv6, when its flow-direction is
+ * neither `-`, ingress nor egress, when its packets or bytes are neither `-` nor digits up to
+ * 2^63 - 1, when its end lies past 9999-12-31T23:59:59Z and when its start lies after its end: the
+ * values the file readers count malformed. Only the fields the format has are checked. NODATA
+ * records (no action) are not read: they carry no flow; SKIPDATA ones are counted as such, whatever
+ * their values. Before all of these, in a delimited-text table, a line too short for the format
+ * (SHORT_LINE_REASON).
  */
-const UNREAD_CHECKS: ReadonlyArray<
-  {
-    reason: UnreadRecordReason;
-    values?: readonly string[];
-  } & (
-    | {
-        field: string;
-        /** A second field the condition reads: the check applies only when the format has both. */
-        also?: string;
-        condition: string;
-      }
-    | {
-        /**
-         * Fields checked alike, each the format has: the condition, `$` standing for the field's
-         * column (and `values` bound once for each), OR-ed over them.
-         */
-        anyOf: readonly string[];
-        condition: string;
-      }
-  )
-> = [
+const UNREAD_CHECKS: readonly UnreadCheck[] = [
   { reason: SKIPDATA_REASON, field: 'log-status', condition: '"log_status" = ?', values: ['SKIPDATA'] },
   // `-` (or a column that is NULL) is no status: read as traffic, as the file reader reads it.
   { reason: 'log-status not OK', field: 'log-status', condition: `"log_status" NOT IN (?, '-')`, values: ['OK'] },
@@ -208,27 +243,44 @@ const UNREAD_CHECKS: ReadonlyArray<
   { reason: 'no address', field: 'srcaddr', condition: `coalesce("srcaddr", '-') = '-' OR coalesce("dstaddr", '-') = '-'` },
   // Through varchar: a table of typed (Parquet) columns holds the protocol as an integer.
   { reason: 'no protocol', field: 'protocol', condition: `coalesce(TRY_CAST("protocol" AS varchar), '-') = '-'` },
-  { reason: 'protocol not a number', field: 'protocol', condition: 'TRY_CAST("protocol" AS integer) IS NULL' },
+  // `+6` is no protocol to the line parser, though Trino's integer cast reads it as 6.
+  notNumberText('protocol not a number', ['protocol']),
   // Numbers past what a field holds are no values either (the file readers count their lines malformed):
-  // a protocol 300 would make a finding of a protocol that does not exist. (The bounds are constants of
-  // the code, not values of the input: written into the query as they are.)
-  {
-    reason: 'protocol not from 0 to 255',
-    field: 'protocol',
-    condition: `TRY_CAST("protocol" AS integer) NOT BETWEEN 0 AND ${MAX_PROTOCOL}`,
-  },
+  // a protocol 300 would make a finding of a protocol that does not exist.
+  pastMax('protocol not from 0 to 255', ['protocol'], MAX_PROTOCOL),
   // Athena's own address parser decides (a cast to ipaddress): NULL when the text is neither IPv4 nor IPv6.
   { reason: 'address not IPv4 or IPv6', anyOf: ['srcaddr', 'dstaddr'], condition: 'TRY_CAST($ AS ipaddress) IS NULL' },
   // A port is `-` or digits, whatever the protocol (ICMP's are 0): in a text table `http` would read as a
-  // NULL port. Through varchar, so a typed (Parquet) column compares too.
+  // NULL port.
+  notNumberText('port not a number', ['srcport', 'dstport']),
+  // Digits past 65535 would read as an ephemeral port.
+  pastMax('port not from 0 to 65535', ['srcport', 'dstport'], MAX_PORT),
+  notNumberText('version not a number', ['version']),
+  pastMax('version not from 0 to 255', ['version'], MAX_VERSION),
+  // `-` (as most records carry where the packet addresses are the record's) or an address.
   {
-    reason: 'port not a number',
-    anyOf: ['srcport', 'dstport'],
-    condition: `NOT regexp_like(coalesce(TRY_CAST($ AS varchar), '-'), ?)`,
-    values: [PORT_TEXT],
+    reason: 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6',
+    anyOf: ['pkt-srcaddr', 'pkt-dstaddr'],
+    condition: `coalesce(TRY_CAST($ AS varchar), '-') <> '-' AND TRY_CAST($ AS ipaddress) IS NULL`,
   },
-  // Digits past 65535 would read as an ephemeral port. As a double: no string of digits is too long for it.
-  { reason: 'port not from 0 to 65535', anyOf: ['srcport', 'dstport'], condition: `TRY_CAST($ AS double) > ${MAX_PORT}` },
+  // tcp-flags that are no number read as none (return traffic undetected); past 255 they are no flags.
+  notNumberText('tcp-flags not a number', ['tcp-flags']),
+  pastMax('tcp-flags not from 0 to 255', ['tcp-flags'], MAX_TCP_FLAGS),
+  // Another direction read as none: the direction would be inferred where the record named a wrong one.
+  {
+    reason: 'flow-direction not ingress or egress',
+    field: 'flow-direction',
+    condition: `"flow_direction" NOT IN (?, ?, '-')`,
+    values: FLOW_DIRECTIONS,
+  },
+  // Counts that are no number read as NULL, summed as 0 packets: counted instead.
+  notNumberText('packets or bytes not a number', ['packets', 'bytes']),
+  // Digits past 2^63 - 1 are no BIGINT: the cast is NULL (read as 0 too). The cast decides, exactly.
+  {
+    reason: 'packets or bytes past 9223372036854775807',
+    anyOf: ['packets', 'bytes'],
+    condition: `coalesce(TRY_CAST($ AS varchar), '-') <> '-' AND TRY_CAST($ AS bigint) IS NULL`,
+  },
   // A capture time past 9999-12-31T23:59:59Z is no time: the file readers count its line malformed.
   // (A constant of the code, not a value of the input: written into the query as it is.)
   { reason: 'end past 9999-12-31T23:59:59Z', field: 'end', condition: `TRY_CAST("end" AS bigint) > ${MAX_EPOCH_SECONDS}` },
@@ -368,7 +420,7 @@ export class AthenaQueryBuilder {
         condition = present
           .map((field) => {
             for (const value of check.values ?? []) params.push(sqlString(value));
-            return check.condition.replace('$', quoteAthenaIdentifier('column', athenaColumnOf(field)));
+            return check.condition.split('$').join(quoteAthenaIdentifier('column', athenaColumnOf(field)));
           })
           .join(' OR ');
       } else {

@@ -1,9 +1,9 @@
 import type { Row } from '@aws-sdk/client-athena';
 import { z } from 'zod';
 import { isCountDigits } from '../engine/flow-log/flow-count';
-import type { FlowAggregate } from '../engine/flow-log/flow-record';
+import type { Direction, FlowAggregate } from '../engine/flow-log/flow-record';
 import { hourlyRecordsOf } from '../engine/flow-log/hourly-records';
-import { MAX_PORT, MAX_PROTOCOL } from '../engine/flow-log/flow-log-fields';
+import { MAX_PORT, MAX_PROTOCOL, MAX_TCP_FLAGS } from '../engine/flow-log/flow-log-fields';
 import { UNREAD_RECORD_REASONS, type MalformedRecordReason, type UnreadRecordReason } from '../engine/flow-log/unread-records';
 import { isIpAddress } from '../engine/ip/ip-address';
 import { AwsAdapterError } from './aws-adapter.error';
@@ -56,7 +56,8 @@ const aggregateRow = z
     account_id: optionalText,
     vpc_id: optionalText,
     subnet_id: optionalText,
-    flow_direction: z.enum(['ingress', 'egress']).nullable(),
+    // Any text: one that is no direction is counted (malformedValue), not refused with the whole result.
+    flow_direction: optionalText,
     srcaddr: z.string().min(1),
     dstaddr: z.string().min(1),
     srcport: optionalInt,
@@ -149,7 +150,7 @@ export class AthenaRowParser {
       accountId: r.account_id,
       vpcId: r.vpc_id,
       subnetId: r.subnet_id,
-      flowDirection: r.flow_direction,
+      flowDirection: r.flow_direction as Direction | null,
       srcaddr: r.srcaddr,
       dstaddr: r.dstaddr,
       srcport: r.srcport,
@@ -174,8 +175,9 @@ export class AthenaRowParser {
 /**
  * A second guard behind the query's (UNREAD_CHECKS): why an aggregate's values are none a flow-log
  * record holds — a protocol not from 0 to 255, an address that is not IPv4 or IPv6, a port not
- * from 0 to 65535 — in the reasons the query counts such records by; null when they all are. Such
- * an aggregate (a table read in a way the query did not foresee) is counted, never a flow.
+ * from 0 to 65535, tcp-flags not from 0 to 255, a direction neither ingress nor egress — in the
+ * reasons the query counts such records by; null when they all are. Such an aggregate (a table
+ * read in a way the query did not foresee) is counted, never a flow.
  */
 function malformedValue(r: z.infer<typeof aggregateRow>): MalformedRecordReason | null {
   if (r.protocol < 0) return 'protocol not a number';
@@ -184,5 +186,9 @@ function malformedValue(r: z.infer<typeof aggregateRow>): MalformedRecordReason 
   const ports = [r.srcport, r.dstport, r.ephemeral_port_min, r.ephemeral_port_max].filter((p): p is number => p !== null);
   if (ports.some((p) => p < 0)) return 'port not a number';
   if (ports.some((p) => p > MAX_PORT)) return 'port not from 0 to 65535';
+  if (r.tcp_flags !== null && r.tcp_flags < 0) return 'tcp-flags not a number';
+  if (r.tcp_flags !== null && r.tcp_flags > MAX_TCP_FLAGS) return 'tcp-flags not from 0 to 255';
+  if (r.flow_direction !== null && r.flow_direction !== 'ingress' && r.flow_direction !== 'egress')
+    return 'flow-direction not ingress or egress';
   return null;
 }

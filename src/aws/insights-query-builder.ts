@@ -1,4 +1,4 @@
-import { MAX_EPOCH_SECONDS, MAX_PORT, parseLogFormat } from '../engine/flow-log/flow-log-fields';
+import { MAX_EPOCH_SECONDS, MAX_PORT, MAX_TCP_FLAGS, parseLogFormat } from '../engine/flow-log/flow-log-fields';
 import { AwsAdapterError } from './aws-adapter.error';
 import { checkFlowQueryInput } from './athena-query-builder';
 
@@ -22,6 +22,25 @@ export const PORT_NOT_NUMBER = 'port_not_number';
 
 /** The key that is 1 for records with a port past 65535. */
 export const PORT_OUT_OF_RANGE = 'port_out_of_range';
+
+/** The key that is 1 for records whose `tcp-flags` is neither `-` nor a whole number (not negative). */
+export const TCP_FLAGS_NOT_NUMBER = 'tcp_flags_not_number';
+
+/** The key that is 1 for records whose `tcp-flags` lies past 255. */
+export const TCP_FLAGS_OUT_OF_RANGE = 'tcp_flags_out_of_range';
+
+/** The key that is 1 for records whose `packets` or `bytes` is neither `-` nor a whole number (not negative). */
+export const COUNT_NOT_NUMBER = 'count_not_number';
+
+/** The key that is 1 for records whose `packets` or `bytes` lies past 2^63 - 1 (as near as a double tells). */
+export const COUNT_PAST_MAX = 'count_past_max';
+
+/**
+ * The least double above 2^63: a count whose value, as a double, reaches it is past 2^63 - 1. The
+ * counts that round to 2^63 itself (up to 2^63 + 1024) cannot be told from 2^63 - 1, which rounds
+ * there too, and are read, as the largest count: a valid count is never refused.
+ */
+const COUNT_PAST_MAX_DOUBLE = '9223372036854777856';
 
 export interface InsightsQueryInput {
   /** The flow log's LogFormat (`${version} ${account-id} …`): the order of the fields in each message. */
@@ -68,11 +87,13 @@ const RESOURCE_ID = { vpcIds: /^vpc-[0-9a-f]{8,17}$/, subnetIds: /^subnet-[0-9a-
  *
  * The records of the window that are left out of the aggregates are counted by the same query,
  * not a second one: SKIPDATA records are kept by the filter, and records that cannot be read are
- * not filtered out; the log-status, whether a port is no number or past 65535, whether `end` lies
- * past 9999-12-31T23:59:59Z and whether `start` lies after `end` are keys, so such records come
- * back in rows of their own (interface, addresses and protocol are keys already, checked by the
- * merger: a `-`, a protocol not from 0 to 255, an address that is neither IPv4 nor IPv6), which
- * the merger counts by reason instead of aggregating. Insights has no CASE to
+ * not filtered out; the log-status, whether a port, the tcp-flags, the packets or the bytes are no
+ * number or past what they hold, whether `end` lies past 9999-12-31T23:59:59Z and whether `start`
+ * lies after `end` are keys, and so are the version and the packet addresses; such records come
+ * back in rows of their own (interface, addresses, protocol and direction are keys already,
+ * checked by the merger: a `-`, a protocol not from 0 to 255, an address that is neither IPv4 nor
+ * IPv6, a direction neither ingress nor egress), which the merger counts by reason instead of
+ * aggregating. Insights has no CASE to
  * fold them into one row per reason; they are rare, and a SKIPDATA row is one per interface and
  * hour. Messages that do not match the log format are kept too (see unparsedMessages): with every
  * key absent they fall into one row of their own.
@@ -163,13 +184,27 @@ export class InsightsQueryBuilder {
     // that is no number would leave the record without ports, and one past 65535 make it ephemeral).
     const ports = ['srcport', 'dstport'].filter(has).map(f);
     if (ports.length) {
-      first.push(`least(${ports.map(portNotNumber).join(' + ')}, 1) as ${PORT_NOT_NUMBER}`);
+      first.push(`least(${ports.map(notNumber).join(' + ')}, 1) as ${PORT_NOT_NUMBER}`);
       first.push(
         `least(${ports.map((p) => `coalesce(greatest(floor(${p} / ${MAX_PORT + 1}), 0), 0)`).join(' + ')}, 1) as ${PORT_OUT_OF_RANGE}`,
       );
     }
     if (has('tcp-flags')) {
-      for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${f('tcp-flags')} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
+      const t = f('tcp-flags');
+      // 1 for tcp-flags that are no number or past 255 (malformed to the file readers), else 0: keys of
+      // their own, so such records are counted (no number would read as no flags at all).
+      first.push(`${notNumber(t)} as ${TCP_FLAGS_NOT_NUMBER}`);
+      first.push(`coalesce(greatest(floor(${t} / ${MAX_TCP_FLAGS + 1}), 0), 0) as ${TCP_FLAGS_OUT_OF_RANGE}`);
+      for (let bit = 0; bit < TCP_FLAG_BITS; bit++) first.push(`floor(${t} / ${2 ** bit}) % 2 as tcp_flag_${bit}`);
+    }
+    // 1 for packets or bytes that are no number (`sum` would leave them out: 0 packets) or past
+    // 2^63 - 1, else 0: keys of their own, so such records are counted, as the file readers count them.
+    const counts = ['packets', 'bytes'].filter(has).map(f);
+    if (counts.length) {
+      first.push(`least(${counts.map(notNumber).join(' + ')}, 1) as ${COUNT_NOT_NUMBER}`);
+      first.push(
+        `least(${counts.map((c) => `coalesce(greatest(floor(${c} / ${COUNT_PAST_MAX_DOUBLE}), 0), 0)`).join(' + ')}, 1) as ${COUNT_PAST_MAX}`,
+      );
     }
     if (first.length) derived.unshift(first);
 
@@ -181,6 +216,8 @@ export class InsightsQueryBuilder {
     if (ported) stats.push('min(port_high) as ephemeral_min', 'max(port_high) as ephemeral_max');
     if (has('tcp-flags')) for (let bit = 0; bit < TCP_FLAG_BITS; bit++) stats.push(`max(tcp_flag_${bit}) as tcp_flag_${bit}_any`);
 
+    // The version and the packet addresses are keys for the merger to check (one version per log, and
+    // packet addresses that mostly follow the record's): rows that differ only by them merge again.
     const by = [
       'interface-id',
       'account-id',
@@ -192,12 +229,17 @@ export class InsightsQueryBuilder {
       'protocol',
       'action',
       'reject-reason',
+      'version',
+      'pkt-srcaddr',
+      'pkt-dstaddr',
     ]
       .filter(has)
       .map(f);
     if (has('log-status')) by.push(f('log-status'));
     if (ported) by.push('port_low', 'port_dst_service', 'port_ephemeral', 'port_kept');
     if (ports.length) by.push(PORT_NOT_NUMBER, PORT_OUT_OF_RANGE);
+    if (has('tcp-flags')) by.push(TCP_FLAGS_NOT_NUMBER, TCP_FLAGS_OUT_OF_RANGE);
+    if (counts.length) by.push(COUNT_NOT_NUMBER, COUNT_PAST_MAX);
     if (has('end')) by.push(END_PAST_MAX);
     if (has('start') && has('end')) by.push(START_AFTER_END);
     if (has('start')) by.push('hour');
@@ -222,13 +264,18 @@ export class InsightsQueryBuilder {
 }
 
 /**
- * 1 when the parsed port `p` is neither `-` nor a whole number from 0 up, else 0. Arithmetic on a
- * value that is no number gives none, so `coalesce` goes on to its text, where only `-` (length 1,
- * holding a `-`) counts for nothing; a number is checked for a fraction (ceil of what floor left)
- * and a sign (floor(p / (|p| + 1)) is -1 below 0, else 0).
+ * 1 when the parsed value `p` is neither `-` nor a whole number from 0 up written in digits, else 0.
+ * Arithmetic on a value that is no number gives none, so `coalesce` goes on to its text, where only
+ * `-` (length 1, holding a `-`) counts for nothing; a number is checked for a fraction (ceil of what
+ * floor left) and a sign (floor(p / (|p| + 1)) is -1 below 0, else 0). Text that arithmetic may read
+ * as a whole number but the line parser refuses — a `+` sign, a `.0` fraction, an exponent — holds a
+ * `+`, a `.` or an `e`.
  */
-function portNotNumber(p: string): string {
-  return `coalesce(least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1), least(strlen(${p}) - strcontains(${p}, "-"), 1))`;
+function notNumber(p: string): string {
+  const numeric = `least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1)`;
+  const text = `least(strlen(${p}) - strcontains(${p}, "-"), 1)`;
+  const written = ['+', '.', 'e', 'E'].map((c) => `strcontains(${p}, "${c}")`).join(' + ');
+  return `least(coalesce(${numeric}, ${text}) + ${written}, 1)`;
 }
 
 /**

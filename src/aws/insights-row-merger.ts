@@ -5,9 +5,11 @@ import { addHourRecords, forEachHour } from '../engine/flow-log/hourly-records';
 import { PORTED_PROTOCOLS } from '../engine/flow-log/port-collapse';
 import { countUnreadRecords, emptyUnreadRecords, type UnreadRecordReason, type UnreadRecords } from '../engine/flow-log/unread-records';
 import { AwsAdapterError } from './aws-adapter.error';
-import { MAX_PROTOCOL } from '../engine/flow-log/flow-log-fields';
+import { MAX_PROTOCOL, MAX_VERSION } from '../engine/flow-log/flow-log-fields';
 import { isIpAddress } from '../engine/ip/ip-address';
 import {
+  COUNT_NOT_NUMBER,
+  COUNT_PAST_MAX,
   END_PAST_MAX,
   insightsFieldOf,
   isParsedField,
@@ -15,6 +17,8 @@ import {
   PORT_OUT_OF_RANGE,
   START_AFTER_END,
   TCP_FLAG_BITS,
+  TCP_FLAGS_NOT_NUMBER,
+  TCP_FLAGS_OUT_OF_RANGE,
 } from './insights-query-builder';
 
 const optionalNumber = z
@@ -51,6 +55,13 @@ const InsightsFlowRow = z.object({
   [insightsFieldOf('action')]: optionalText,
   [insightsFieldOf('reject-reason')]: optionalText,
   [insightsFieldOf('log-status')]: optionalText,
+  [insightsFieldOf('version')]: optionalText,
+  [insightsFieldOf('pkt-srcaddr')]: optionalText,
+  [insightsFieldOf('pkt-dstaddr')]: optionalText,
+  [TCP_FLAGS_NOT_NUMBER]: optionalNumber,
+  [TCP_FLAGS_OUT_OF_RANGE]: optionalNumber,
+  [COUNT_NOT_NUMBER]: optionalNumber,
+  [COUNT_PAST_MAX]: optionalNumber,
   [END_PAST_MAX]: optionalNumber,
   [START_AFTER_END]: optionalNumber,
   [PORT_NOT_NUMBER]: optionalNumber,
@@ -213,6 +224,9 @@ export class InsightsRowMerger {
 
 const UNPARSED: UnreadRecordReason = 'message does not match the log format';
 
+/** A number as the line parser reads one: digits only, no sign (`+6` is no protocol). */
+const DIGITS = /^[0-9]+$/;
+
 /**
  * Whether a row holds the messages that did not match the log format: the query's `parse` set
  * none of their fields, so no key of the flow log's is in the row (Insights leaves a field without
@@ -226,8 +240,11 @@ function isUnparsed(values: Record<string, string>): boolean {
  * Why a row's records are no flow, in the order the Athena query checks (the first that fails):
  * SKIPDATA, a log-status other than OK (`-` reads as OK, as the file reader reads it), a `-`
  * interface, address or protocol, a protocol that is not a number or not from 0 to 255, an
- * address that is neither IPv4 nor IPv6, a port that is no number or past 65535, an end past
- * 9999-12-31T23:59:59Z, a start after the end. Null for a row of flows.
+ * address that is neither IPv4 nor IPv6, a port that is no number or past 65535, a version that is
+ * no number or past 255, a packet address that is neither `-` nor IPv4 or IPv6, tcp-flags that are
+ * no number or past 255, a direction neither `-`, ingress nor egress, packets or bytes that are no
+ * number or past 2^63 - 1, an end past 9999-12-31T23:59:59Z, a start after the end. Null for a row
+ * of flows. (`-` reads as null here: the row schema reads it so.)
  */
 function unreadReason(text: (field: string) => string | null, num: (name: string) => number | null): UnreadRecordReason | null {
   const status = text('log-status');
@@ -237,11 +254,22 @@ function unreadReason(text: (field: string) => string | null, num: (name: string
   if (text('srcaddr') === null || text('dstaddr') === null) return 'no address';
   const protocol = text('protocol');
   if (protocol === null) return 'no protocol';
-  if (!/^\d{1,9}$/.test(protocol)) return 'protocol not a number';
+  if (!DIGITS.test(protocol)) return 'protocol not a number';
   if (Number(protocol) > MAX_PROTOCOL) return 'protocol not from 0 to 255';
   if (!isIpAddress(text('srcaddr') as string) || !isIpAddress(text('dstaddr') as string)) return 'address not IPv4 or IPv6';
   if ((num(PORT_NOT_NUMBER) ?? 0) >= 1) return 'port not a number';
   if ((num(PORT_OUT_OF_RANGE) ?? 0) >= 1) return 'port not from 0 to 65535';
+  const version = text('version');
+  if (version !== null && !DIGITS.test(version)) return 'version not a number';
+  if (version !== null && Number(version) > MAX_VERSION) return 'version not from 0 to 255';
+  if ([text('pkt-srcaddr'), text('pkt-dstaddr')].some((a) => a !== null && !isIpAddress(a)))
+    return 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6';
+  if ((num(TCP_FLAGS_NOT_NUMBER) ?? 0) >= 1) return 'tcp-flags not a number';
+  if ((num(TCP_FLAGS_OUT_OF_RANGE) ?? 0) >= 1) return 'tcp-flags not from 0 to 255';
+  const direction = text('flow-direction');
+  if (direction !== null && direction !== 'ingress' && direction !== 'egress') return 'flow-direction not ingress or egress';
+  if ((num(COUNT_NOT_NUMBER) ?? 0) >= 1) return 'packets or bytes not a number';
+  if ((num(COUNT_PAST_MAX) ?? 0) >= 1) return 'packets or bytes past 9223372036854775807';
   if ((num(END_PAST_MAX) ?? 0) >= 1) return 'end past 9999-12-31T23:59:59Z';
   if ((num(START_AFTER_END) ?? 0) >= 1) return 'start after end';
   return null;

@@ -135,9 +135,14 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     expect(start.ClientRequestToken).toMatch(/^sgdoctor-window-[0-9a-f]{32,}$/);
     const fromSec = String(Date.parse(SAMPLE_WINDOW.from) / 1000);
     const toSec = String(Date.parse(SAMPLE_WINDOW.to) / 1000);
+    // The values of the reasons a record is left out: SKIPDATA and OK, the number pattern for the protocol,
+    // each port, the version and tcp-flags, the two directions, the number pattern for packets and bytes.
     expect(start.ExecutionParameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      ...Array<string>(5).fill("'^(-|[0-9]+)$'"),
+      "'ingress'",
+      "'egress'",
       "'^(-|[0-9]+)$'",
       "'^(-|[0-9]+)$'",
       "'REJECT'",
@@ -212,8 +217,8 @@ describe('analyses of an AWS account: EC2 snapshot and Athena aggregates through
     await analyse(server(), targetId, { from: '2026-11-24T13:00:00Z', to: '2026-11-24T18:00:00Z' });
     // A window off the hour sees only part of its first and last hours: they must not shrink.
     await analyse(server(), targetId, { from: '2026-11-24T14:30:00Z', to: '2026-11-24T16:20:00Z' });
-    // The window's end and start: after SKIPDATA, OK and the port pattern (twice) of the reasons, the actions and SKIPDATA.
-    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(7, 9));
+    // The window's end and start: after the eleven values of the reasons (above), the actions and SKIPDATA.
+    const windows = account.athena.queries.filter((q) => q.kind === 'window').map((q) => q.input.ExecutionParameters!.slice(14, 16));
     expect(windows).toHaveLength(4);
     expect(new Set(windows.map(String)).size).toBe(4);
 

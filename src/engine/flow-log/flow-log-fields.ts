@@ -34,6 +34,9 @@ export const MAX_EPOCH_SECONDS = 253_402_300_799;
 /** The largest port, and the largest protocol number: a port or protocol past them is no value. */
 export const MAX_PORT = 65_535;
 export const MAX_PROTOCOL = 255;
+/** The largest record version, and the largest `tcp-flags` (a byte of flags): past them is no value. */
+export const MAX_VERSION = 255;
+export const MAX_TCP_FLAGS = 255;
 
 const n = (name: string, version: number, max?: number): FlowFieldSpec =>
   max === undefined ? { name, version, type: 'number' } : { name, version, type: 'number', max };
@@ -55,7 +58,7 @@ const oneOf = (name: string, version: number, values: readonly string[]): FlowFi
  * fourteen version-2 fields in this order. Values are `-` when a field does not apply to a record.
  */
 export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
-  n('version', 2, 255),
+  n('version', 2, MAX_VERSION),
   s('account-id', 2),
   s('interface-id', 2),
   ip('srcaddr', 2),
@@ -73,7 +76,7 @@ export const FLOW_LOG_FIELDS: readonly FlowFieldSpec[] = [
   s('subnet-id', 3),
   s('instance-id', 3),
   // FIN 1, SYN 2, RST 4, SYN-ACK 18, OR-ed over the aggregation interval.
-  n('tcp-flags', 3, 255),
+  n('tcp-flags', 3, MAX_TCP_FLAGS),
   oneOf('type', 3, ['IPv4', 'IPv6', 'EFA']),
   ip('pkt-srcaddr', 3),
   ip('pkt-dstaddr', 3),

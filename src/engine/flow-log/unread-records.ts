@@ -11,7 +11,10 @@ export type IncompleteRecordReason = (typeof INCOMPLETE_RECORD_REASONS)[number];
  * does not match the log format (too few fields for it) has no values to check at all: the
  * Logs Insights source names it so. A protocol is a whole number from 0 to 255, a port `-` or a
  * whole number from 0 to 65535 (whatever the protocol), an address IPv4 or IPv6 text, as the
- * line parser reads them.
+ * line parser reads them; so are, where the format has them, a version and `tcp-flags` (`-` or a
+ * whole number from 0 to 255), `pkt-srcaddr` and `pkt-dstaddr` (`-` or an address), a
+ * `flow-direction` (`-`, ingress or egress) and `packets` and `bytes` (`-` or a whole number up to
+ * 2^63 - 1). A sign is no digit: `+6` is no protocol, as the line parser reads it.
  */
 export const MALFORMED_RECORD_REASONS = [
   'message does not match the log format',
@@ -21,6 +24,14 @@ export const MALFORMED_RECORD_REASONS = [
   'address not IPv4 or IPv6',
   'port not a number',
   'port not from 0 to 65535',
+  'version not a number',
+  'version not from 0 to 255',
+  'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6',
+  'tcp-flags not a number',
+  'tcp-flags not from 0 to 255',
+  'flow-direction not ingress or egress',
+  'packets or bytes not a number',
+  'packets or bytes past 9223372036854775807',
   'end past 9999-12-31T23:59:59Z',
   'start after end',
 ] as const;

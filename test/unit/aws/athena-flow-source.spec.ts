@@ -60,9 +60,14 @@ describe('AthenaFlowSource', () => {
     const query = await source.start(request);
     const input = athenaMock.commandCalls(StartQueryExecutionCommand)[0].args[0].input;
     expect(input.QueryString).toBe(query.sql);
+    // The values of the reasons a record is left out: SKIPDATA and OK, the number pattern for the protocol,
+    // each port, the version and tcp-flags, the two directions, the number pattern for packets and bytes.
     expect(input.ExecutionParameters).toEqual([
       "'SKIPDATA'",
       "'OK'",
+      ...Array<string>(5).fill("'^(-|[0-9]+)$'"),
+      "'ingress'",
+      "'egress'",
       "'^(-|[0-9]+)$'",
       "'^(-|[0-9]+)$'",
       "'REJECT'",

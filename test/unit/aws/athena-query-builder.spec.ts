@@ -16,6 +16,8 @@ import { isIpAddress } from '../../../src/engine/ip/ip-address';
 const V2 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
 const V8 = `${V2} \${vpc-id} \${subnet-id} \${tcp-flags} \${flow-direction} \${reject-reason}`;
+/** Version 5 fields that carry values the file readers check: tcp-flags, the packet addresses, the direction. */
+const V5 = `${V2} \${tcp-flags} \${pkt-srcaddr} \${pkt-dstaddr} \${flow-direction}`;
 
 const base: FlowQueryInput = {
   table: { database: 'vpc_logs', table: 'flow_logs' },
@@ -34,14 +36,31 @@ const hoursRead = (spans: PartitionSpan[]) =>
     0,
   );
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
-/** The pattern a port's text must match (bound, as the log-status values are): `-` or digits. */
+/** The pattern a number's text must match (bound, as the log-status values are): `-` or digits, no sign. */
 const PORT_TEXT = "'^(-|[0-9]+)$'";
 /**
- * The parameters before the partitions': SKIPDATA, OK and the port pattern (once per port) of the
- * reasons a record is left out (in the projection), then the filter's action(s) and SKIPDATA, then
- * the window's end and start.
+ * The values the reasons a record is left out bind (in the projection), for a V8 format: SKIPDATA
+ * and OK, the number pattern for the protocol, each port, the version and tcp-flags, the two flow
+ * directions, and the number pattern for packets and bytes.
  */
-const BEFORE_PARTITIONS = 8;
+const REASON_PARAMETERS = [
+  "'SKIPDATA'",
+  "'OK'",
+  PORT_TEXT,
+  PORT_TEXT,
+  PORT_TEXT,
+  PORT_TEXT,
+  PORT_TEXT,
+  "'ingress'",
+  "'egress'",
+  PORT_TEXT,
+  PORT_TEXT,
+];
+/**
+ * The parameters before the partitions': those of the reasons a record is left out, then the
+ * filter's action(s) and SKIPDATA, then the window's end and start.
+ */
+const BEFORE_PARTITIONS = REASON_PARAMETERS.length + 4;
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
 
@@ -49,10 +68,7 @@ describe('AthenaQueryBuilder', () => {
   it('passes values as ExecutionParameters: strings quoted, numbers bare, one per ?', () => {
     const { sql, parameters } = builder.build(base);
     expect(parameters).toEqual([
-      "'SKIPDATA'",
-      "'OK'",
-      PORT_TEXT,
-      PORT_TEXT,
+      ...REASON_PARAMETERS,
       "'REJECT'",
       "'SKIPDATA'",
       '1714608000',
@@ -78,10 +94,7 @@ describe('AthenaQueryBuilder', () => {
   it('the window query reads the table once for REJECT and ACCEPT, and returns ACCEPT evidence only', () => {
     const { sql, parameters, columns } = builder.build({ ...base, kind: 'window' });
     expect(parameters).toEqual([
-      "'SKIPDATA'",
-      "'OK'",
-      PORT_TEXT,
-      PORT_TEXT,
+      ...REASON_PARAMETERS,
       "'REJECT'",
       "'ACCEPT'",
       "'SKIPDATA'",
@@ -152,9 +165,10 @@ describe('AthenaQueryBuilder', () => {
   it('ACCEPT query: same grouping, action parameter ACCEPT, no per-hour counts', () => {
     const reject = builder.build(base);
     const accept = builder.build({ ...base, kind: 'accept' });
-    expect(accept.parameters[4]).toBe("'ACCEPT'");
-    expect(reject.parameters[4]).toBe("'REJECT'");
-    expect(accept.parameters.filter((_, i) => i !== 4)).toEqual(reject.parameters.filter((_, i) => i !== 4));
+    const action = REASON_PARAMETERS.length;
+    expect(accept.parameters[action]).toBe("'ACCEPT'");
+    expect(reject.parameters[action]).toBe("'REJECT'");
+    expect(accept.parameters.filter((_, i) => i !== action)).toEqual(reject.parameters.filter((_, i) => i !== action));
     expect(accept.sql).toContain('CAST(NULL AS varchar) AS hourly_records');
     expect(accept.sql).not.toContain('histogram(');
     expect(accept.sql.replace('CAST(NULL AS varchar) AS hourly_records', HOURLY)).toBe(reject.sql);
@@ -382,6 +396,13 @@ describe('AthenaQueryBuilder', () => {
         'address not IPv4 or IPv6',
         'port not a number',
         'port not from 0 to 65535',
+        'version not a number',
+        'version not from 0 to 255',
+        'tcp-flags not a number',
+        'tcp-flags not from 0 to 255',
+        'flow-direction not ingress or egress',
+        'packets or bytes not a number',
+        'packets or bytes past 9223372036854775807',
         'end past 9999-12-31T23:59:59Z',
         'start after end',
       ]);
@@ -389,7 +410,11 @@ describe('AthenaQueryBuilder', () => {
       expect(inner(window.sql)).toContain(`WHEN coalesce("srcaddr", '-') = '-' OR coalesce("dstaddr", '-') = '-' THEN 'no address'`);
       // Through varchar, so a Parquet table's integer column compares too.
       expect(inner(window.sql)).toContain(`WHEN coalesce(TRY_CAST("protocol" AS varchar), '-') = '-' THEN 'no protocol'`);
-      expect(inner(window.sql)).toContain(`WHEN TRY_CAST("protocol" AS integer) IS NULL THEN 'protocol not a number'`);
+      // Digits only, through varchar: Trino's cast to integer takes a sign (`+6`) the line parser refuses,
+      // and a typed (Parquet) column holds an integer already.
+      expect(inner(window.sql)).toContain(
+        `WHEN NOT regexp_like(coalesce(TRY_CAST("protocol" AS varchar), '-'), ?) THEN 'protocol not a number'`,
+      );
       expect(inner(window.sql)).toMatch(/ END AS unread_reason\n +FROM "AwsDataCatalog"\."vpc_logs"\."flow_logs"\n/);
       // The log-status values are bound like the actions: none is written into the query.
       expect(window.sql).not.toMatch(/'(OK|SKIPDATA|ACCEPT)'/);
@@ -397,7 +422,8 @@ describe('AthenaQueryBuilder', () => {
 
     it('counts the values the file readers refuse as malformed: a protocol or port out of range, a port that is no number, an address that is none', () => {
       // A protocol is a number from 0 to 255: 300 is no protocol, never a flow (nor a finding) of protocol 300.
-      expect(inner(window.sql)).toContain(`WHEN TRY_CAST("protocol" AS integer) NOT BETWEEN 0 AND 255 THEN 'protocol not from 0 to 255'`);
+      // As a double: no string of digits is too long for it (an integer cast of 20 digits would be NULL, read).
+      expect(inner(window.sql)).toContain(`WHEN TRY_CAST("protocol" AS double) > 255 THEN 'protocol not from 0 to 255'`);
       // An address is IPv4 or IPv6 text: Athena's own parser decides (NULL when it is neither), never verdict unknown.
       expect(inner(window.sql)).toContain(
         `WHEN TRY_CAST("srcaddr" AS ipaddress) IS NULL OR TRY_CAST("dstaddr" AS ipaddress) IS NULL THEN 'address not IPv4 or IPv6'`,
@@ -412,31 +438,98 @@ describe('AthenaQueryBuilder', () => {
       expect(inner(window.sql)).toContain(
         `WHEN TRY_CAST("srcport" AS double) > 65535 OR TRY_CAST("dstport" AS double) > 65535 THEN 'port not from 0 to 65535'`,
       );
-      expect(window.parameters.slice(0, 4)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT, PORT_TEXT]);
+      expect(window.parameters.slice(0, REASON_PARAMETERS.length)).toEqual(REASON_PARAMETERS);
       expect(window.sql).not.toContain('[0-9]');
       expect(count(window.sql, '?')).toBe(window.parameters.length);
     });
 
-    it('reads a protocol, a port and an address exactly when the line parser does (the checks above in Trino semantics, property)', () => {
-      // The conditions of the query, as Trino evaluates them over a text table's string columns: a varchar
-      // cast to integer is NULL unless it is an optionally signed decimal that fits; the cast to ipaddress
-      // is NULL unless the text is an IPv4 or IPv6 address; regexp_like finds the anchored pattern.
-      const trinoInteger = (text: string) => (/^[+-]?[0-9]+$/.test(text) && Math.abs(Number(text)) <= 2 ** 31 - 1 ? Number(text) : null);
-      const queryReason = (protocol: string, srcaddr: string, srcport: string, dstport: string): string | null => {
-        if (protocol === '-') return 'no protocol';
-        const number = trinoInteger(protocol);
-        if (number === null) return 'protocol not a number';
-        if (number < 0 || number > 255) return 'protocol not from 0 to 255';
-        if (!isIpAddress(srcaddr)) return 'address not IPv4 or IPv6';
-        if ([srcport, dstport].some((p) => !/^(-|[0-9]+)$/.test(p))) return 'port not a number';
-        if ([srcport, dstport].some((p) => Number(p) > 65535)) return 'port not from 0 to 65535';
+    it('counts the other values the file readers refuse: a version or tcp-flags, a flow-direction, packets or bytes, a packet address', () => {
+      const { sql, parameters } = builder.build({ ...base, logFormat: V5, kind: 'window' });
+      const reasons = inner(sql);
+      const notNumber = (column: string) => `NOT regexp_like(coalesce(TRY_CAST("${column}" AS varchar), '-'), ?)`;
+      expect(reasons).toContain(`WHEN ${notNumber('version')} THEN 'version not a number'`);
+      expect(reasons).toContain(`WHEN TRY_CAST("version" AS double) > 255 THEN 'version not from 0 to 255'`);
+      // `-` is no address and passes; any other text must be one (Athena's own parser decides).
+      expect(reasons).toContain(
+        `WHEN coalesce(TRY_CAST("pkt_srcaddr" AS varchar), '-') <> '-' AND TRY_CAST("pkt_srcaddr" AS ipaddress) IS NULL` +
+          ` OR coalesce(TRY_CAST("pkt_dstaddr" AS varchar), '-') <> '-' AND TRY_CAST("pkt_dstaddr" AS ipaddress) IS NULL` +
+          ` THEN 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6'`,
+      );
+      expect(reasons).toContain(`WHEN ${notNumber('tcp_flags')} THEN 'tcp-flags not a number'`);
+      expect(reasons).toContain(`WHEN TRY_CAST("tcp_flags" AS double) > 255 THEN 'tcp-flags not from 0 to 255'`);
+      // The directions are bound like the log-status values.
+      expect(reasons).toContain(`WHEN "flow_direction" NOT IN (?, ?, '-') THEN 'flow-direction not ingress or egress'`);
+      // A count that is no number was read as 0 packets (TRY_CAST, then coalesce): counted instead.
+      expect(reasons).toContain(`WHEN ${notNumber('packets')} OR ${notNumber('bytes')} THEN 'packets or bytes not a number'`);
+      // Digits past 2^63 - 1 are no BIGINT (the cast is NULL, read as 0 too): the cast decides, exactly.
+      expect(reasons).toContain(
+        `WHEN coalesce(TRY_CAST("packets" AS varchar), '-') <> '-' AND TRY_CAST("packets" AS bigint) IS NULL` +
+          ` OR coalesce(TRY_CAST("bytes" AS varchar), '-') <> '-' AND TRY_CAST("bytes" AS bigint) IS NULL` +
+          ` THEN 'packets or bytes past 9223372036854775807'`,
+      );
+      expect(parameters.slice(0, 13)).toEqual([
+        "'SKIPDATA'",
+        "'OK'",
+        PORT_TEXT,
+        PORT_TEXT,
+        PORT_TEXT,
+        PORT_TEXT,
+        PORT_TEXT,
+        "'ingress'",
+        "'egress'",
+        PORT_TEXT,
+        PORT_TEXT,
+        "'REJECT'",
+        "'ACCEPT'",
+      ]);
+      expect(sql).not.toMatch(/'(ingress|egress)'/);
+      expect(count(sql, '?')).toBe(parameters.length);
+    });
+
+    it('checks only the fields the format has', () => {
+      const { sql, parameters } = builder.build({ ...base, logFormat: V2.replace('${version} ', ''), kind: 'window' });
+      for (const absent of ['version', 'tcp_flags', 'flow_direction', 'pkt_srcaddr', 'pkt_dstaddr'])
+        expect(sql).not.toContain(`"${absent}"`);
+      expect(sql).not.toMatch(/'(version|tcp-flags|flow-direction|pkt-srcaddr)[^']*'/);
+      expect(parameters.slice(0, 7)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT, PORT_TEXT, PORT_TEXT, PORT_TEXT, PORT_TEXT]);
+      expect(parameters[7]).toBe("'REJECT'");
+    });
+
+    it('reads a record exactly when the line parser does (the checks above in Trino semantics, property)', () => {
+      // The conditions of the query, as Trino evaluates them over a text table's string columns, in their
+      // order: a varchar cast to integer or bigint is NULL unless it is an optionally signed decimal that
+      // fits (so the query asks regexp_like for digits first); a cast to double of digits is their value;
+      // the cast to ipaddress is NULL unless the text is an IPv4 or IPv6 address; regexp_like finds the
+      // anchored pattern.
+      const digits = (text: string) => /^(-|[0-9]+)$/.test(text);
+      const trinoBigint = (text: string) => (/^[+-]?[0-9]+$/.test(text) && BigInt(text) <= 2n ** 63n - 1n ? BigInt(text) : null);
+      type Values = Record<'protocol' | 'srcaddr' | 'srcport' | 'dstport' | 'version' | 'packets' | 'bytes', string> &
+        Record<'tcp-flags' | 'pkt-srcaddr' | 'pkt-dstaddr' | 'flow-direction', string>;
+      const queryReason = (v: Values): string | null => {
+        if (v.protocol === '-') return 'no protocol';
+        if (!digits(v.protocol)) return 'protocol not a number';
+        if (Number(v.protocol) > 255) return 'protocol not from 0 to 255';
+        if (!isIpAddress(v.srcaddr)) return 'address not IPv4 or IPv6';
+        if ([v.srcport, v.dstport].some((p) => !digits(p))) return 'port not a number';
+        if ([v.srcport, v.dstport].some((p) => Number(p) > 65535)) return 'port not from 0 to 65535';
+        if (!digits(v.version)) return 'version not a number';
+        if (Number(v.version) > 255) return 'version not from 0 to 255';
+        if ([v['pkt-srcaddr'], v['pkt-dstaddr']].some((a) => a !== '-' && !isIpAddress(a)))
+          return 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6';
+        if (!digits(v['tcp-flags'])) return 'tcp-flags not a number';
+        if (Number(v['tcp-flags']) > 255) return 'tcp-flags not from 0 to 255';
+        if (!['ingress', 'egress', '-'].includes(v['flow-direction'])) return 'flow-direction not ingress or egress';
+        if ([v.packets, v.bytes].some((c) => !digits(c))) return 'packets or bytes not a number';
+        if ([v.packets, v.bytes].some((c) => c !== '-' && trinoBigint(c) === null)) return 'packets or bytes past 9223372036854775807';
         return null;
       };
-      const parse = createLineParser(V2);
+      const parse = createLineParser(V5);
       const number = fc.oneof(
         fc.constantFrom(
           '0',
           '6',
+          '+6',
+          '-6',
           '255',
           '256',
           '300',
@@ -446,10 +539,14 @@ describe('AthenaQueryBuilder', () => {
           '-',
           '-1',
           '007',
+          '9223372036854775807',
+          '9223372036854775808',
           '99999999999999999999',
           'tcp',
           '1e3',
           '8.5',
+          '8.0',
+          '0x10',
         ),
         fc.nat({ max: 100_000 }).map(String),
       );
@@ -463,15 +560,56 @@ describe('AthenaQueryBuilder', () => {
         'host',
         '2001:db8:::1',
       );
+      const packetAddress = fc.oneof(fc.constant('-'), address);
+      const direction = fc.constantFrom('ingress', 'egress', '-', 'INGRESS', 'in', '0');
+      const often = <T>(valid: T, any: fc.Arbitrary<T>) =>
+        fc.oneof({ arbitrary: fc.constant(valid), weight: 3 }, { arbitrary: any, weight: 1 });
       fc.assert(
-        fc.property(number, address, number, number, (protocol, srcaddr, srcport, dstport) => {
-          const line = `2 111122223333 eni-0a1b2c3d4e5f60001 ${srcaddr} 10.0.1.10 ${srcport} ${dstport} ${protocol} 3 180 1714521600 1714521660 REJECT OK`;
-          const reason = queryReason(protocol, srcaddr, srcport, dstport);
-          // A `-` protocol is an incomplete record to the file reader, not a malformed line.
-          if (reason === 'no protocol') return;
-          expect(reason === null, `${line}: ${reason}`).toBe(parse(line).ok);
-        }),
+        fc.property(
+          fc.record({
+            protocol: often('6', number),
+            srcaddr: often('203.0.113.7', address),
+            srcport: often('40001', number),
+            dstport: often('5432', number),
+            version: often('5', number),
+            packets: often('3', number),
+            bytes: often('180', number),
+            'tcp-flags': often('2', number),
+            'pkt-srcaddr': often('-', packetAddress),
+            'pkt-dstaddr': often('10.0.1.10', packetAddress),
+            'flow-direction': often('ingress', direction),
+          }),
+          (v: Values) => {
+            const line =
+              `${v.version} 111122223333 eni-0a1b2c3d4e5f60001 ${v.srcaddr} 10.0.1.10 ${v.srcport} ${v.dstport} ${v.protocol}` +
+              ` ${v.packets} ${v.bytes} 1714521600 1714521660 REJECT OK ${v['tcp-flags']} ${v['pkt-srcaddr']} ${v['pkt-dstaddr']} ${v['flow-direction']}`;
+            const reason = queryReason(v);
+            // A `-` protocol is an incomplete record to the file reader, not a malformed line.
+            if (reason === 'no protocol') return;
+            expect(reason === null, `${line}: ${reason}`).toBe(parse(line).ok);
+          },
+        ),
+        { numRuns: 500 },
       );
+      // The reasons the model names are the query's own, in its order.
+      const { sql } = builder.build({ ...base, logFormat: V5, kind: 'window' });
+      const named = [...inner(sql).matchAll(/THEN '([^']+)'/g)].map((m) => m[1]);
+      expect(named.slice(named.indexOf('no protocol'), named.indexOf('end past 9999-12-31T23:59:59Z'))).toEqual([
+        'no protocol',
+        'protocol not a number',
+        'protocol not from 0 to 255',
+        'address not IPv4 or IPv6',
+        'port not a number',
+        'port not from 0 to 65535',
+        'version not a number',
+        'version not from 0 to 255',
+        'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6',
+        'tcp-flags not a number',
+        'tcp-flags not from 0 to 255',
+        'flow-direction not ingress or egress',
+        'packets or bytes not a number',
+        'packets or bytes past 9223372036854775807',
+      ]);
     });
 
     it('checks the one port a format has', () => {
@@ -504,7 +642,7 @@ describe('AthenaQueryBuilder', () => {
       const { sql, parameters } = builder.build({ ...base, logFormat: noStatus, kind: 'window' });
       expect(sql).not.toContain('log_status');
       expect(sql).toContain('WHERE "action" IN (?, ?)\n');
-      expect(parameters.slice(0, 6)).toEqual([PORT_TEXT, PORT_TEXT, "'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
+      expect(parameters.slice(0, 13)).toEqual([...REASON_PARAMETERS.slice(2), "'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
       expect(count(sql, '?')).toBe(parameters.length);
       expect(sql).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
     });
@@ -548,10 +686,7 @@ describe('AthenaQueryBuilder', () => {
         ].join('\n'),
       );
       expect(parameters).toEqual([
-        "'SKIPDATA'",
-        "'OK'",
-        PORT_TEXT,
-        PORT_TEXT,
+        ...REASON_PARAMETERS,
         "'REJECT'",
         "'ACCEPT'",
         "'SKIPDATA'",
@@ -588,7 +723,9 @@ describe('AthenaQueryBuilder', () => {
       expect(sql).toContain(
         `CASE WHEN ${TIME} IS NULL THEN ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?) ELSE`,
       );
-      expect(parameters.slice(9, 15)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
+      // After the reasons', the actions and SKIPDATA, the window's end and start.
+      const untimed = REASON_PARAMETERS.length + 5;
+      expect(parameters.slice(untimed, untimed + 6)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
     });
 
     it('a last field typed as a number (NULL also for `-`) gives way to the last string column before it', () => {

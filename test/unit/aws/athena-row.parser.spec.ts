@@ -39,7 +39,6 @@ describe('AthenaRowParser', () => {
   it.each([
     ['a non-numeric count', 16, 'many'],
     ['an unknown action', 10, 'DROP'],
-    ['an unknown direction', 4, 'sideways'],
     ['a missing interface', 0, undefined],
   ])('refuses %s', (_, index, value) => {
     const parser = new AthenaRowParser();
@@ -128,6 +127,9 @@ describe('AthenaRowParser', () => {
       ['a negative port', { srcport: '-3' }, 'port not a number'],
       ['a source that is no address', { srcaddr: 'not-an-address' }, 'address not IPv4 or IPv6'],
       ['a destination that is no address', { dstaddr: '10.0.0.256' }, 'address not IPv4 or IPv6'],
+      ['tcp-flags past 255', { tcp_flags: '256' }, 'tcp-flags not from 0 to 255'],
+      ['negative tcp-flags', { tcp_flags: '-2' }, 'tcp-flags not a number'],
+      ['a direction that is neither ingress nor egress', { flow_direction: 'sideways' }, 'flow-direction not ingress or egress'],
     ])(
       'an aggregate with %s, which the query should have counted, is counted by the same reason, never read as a flow',
       (_, change, reason) => {

@@ -199,6 +199,82 @@ describe('CloudWatchLogsFlowSource: flow aggregates from CloudWatch Logs Insight
     ]);
   });
 
+  it('counts the records whose version, tcp-flags, packet address, direction or counts the file readers refuse, by reason', async () => {
+    const group = '/vpc/flow-logs/fl-0bad0bad0bad0bad1';
+    const format =
+      '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${flow-direction}';
+    const at = Math.floor(WINDOW.from.getTime() / 1000) + 7200;
+    type Change = Partial<
+      Record<'version' | 'srcport' | 'protocol' | 'packets' | 'bytes' | 'tcp' | 'pktsrc' | 'pktdst' | 'direction', string>
+    >;
+    const line = (c: Change = {}) =>
+      `${c.version ?? '5'} 111122223333 eni-0a1b2c3d4e5f60001 203.0.113.7 10.0.1.10 ${c.srcport ?? '40001'} 5432 ${c.protocol ?? '6'}` +
+      ` ${c.packets ?? '3'} ${c.bytes ?? '180'} ${at} ${at + 60} REJECT OK ${c.tcp ?? '2'} ${c.pktsrc ?? '-'} ${c.pktdst ?? '10.0.1.10'} ${c.direction ?? 'ingress'}`;
+    const lines = [
+      line(),
+      line({ protocol: '1', srcport: '0', tcp: '-' }).replace(' 5432 1 ', ' 0 1 '), // ICMP: ports 0
+      line({ protocol: '47', srcport: '-', tcp: '-' }).replace(' 5432 47 ', ' - 47 '), // a protocol without ports
+      line({ pktsrc: '198.51.100.4', pktdst: '2001:db8::10', direction: 'egress', tcp: '19' }),
+      line({ direction: '-', packets: '-', bytes: '-' }),
+      `5 111122223333 eni-0a1b2c3d4e5f60001 - - - - - - - ${at} ${at + 60} - NODATA - - - -`,
+      line({ version: 'v5' }),
+      line({ version: '256' }),
+      line({ tcp: '256' }),
+      line({ tcp: 'SYN' }),
+      line({ tcp: '+2' }),
+      line({ pktsrc: 'host' }),
+      line({ pktdst: '10.0.1.300' }),
+      line({ direction: 'sideways' }),
+      line({ packets: 'many' }),
+      line({ bytes: '-180' }),
+      line({ bytes: '1.5' }),
+      line({ srcport: '+40001' }),
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'insights-malformed-')), 'flows.log');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const files = await collectedFileFlows([file], WINDOW, { format });
+    expect(files.stats.malformed).toBe(12);
+
+    emulator = new InsightsEmulator(new Map([[group, lines.map((message) => ({ timestamp: at * 1000, message }))]]));
+    const flowLogs: FlowLog[] = [
+      {
+        FlowLogId: 'fl-0bad0bad0bad0bad1',
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: group,
+        LogFormat: format,
+        FlowLogStatus: 'ACTIVE',
+      },
+    ];
+    const result = await new CloudWatchLogsFlowSource(clients, FAST).run({
+      target: TARGET,
+      config: { logGroupName: group },
+      from: WINDOW.from,
+      to: WINDOW.to,
+      flowLogs,
+    });
+    expect(sorted(result.aggregates)).toEqual(files.aggregates);
+    expect(result.aggregates.reduce((sum, a) => sum + a.records, 0)).toBe(5);
+    expect(result.unread).toEqual([
+      {
+        logGroupName: group,
+        unread: {
+          skipdata: 0,
+          incompleteByReason: {},
+          malformedByReason: {
+            'port not a number': 1,
+            'version not a number': 1,
+            'version not from 0 to 255': 1,
+            'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6': 2,
+            'tcp-flags not a number': 2,
+            'tcp-flags not from 0 to 255': 1,
+            'flow-direction not ingress or egress': 1,
+            'packets or bytes not a number': 3,
+          },
+        },
+      },
+    ]);
+  });
+
   it('splits a query that timed out, and fails a query that Insights cancelled or failed', async () => {
     emulator.finalStatus = (_input, index) => (index === 0 ? 'Timeout' : 'Complete');
     const source = new CloudWatchLogsFlowSource(clients, FAST);
@@ -418,17 +494,27 @@ describe('InsightsQueryBuilder: every value in the query string is checked or pr
     expect(queryString).toContain('least(floor(fl_end / 253402300800), 1) as end_past_max');
     // So is a window that ends before it starts: 1 when start > end, else 0.
     expect(queryString).toContain('least(greatest(fl_start - fl_end, 0), 1) as start_after_end');
+    // The version is a key for the merger to check (one per flow log: no more rows).
     expect(queryString).toMatch(
-      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, port_not_number, port_out_of_range, end_past_max, start_after_end, hour\n\| limit 10000$/,
+      /\| stats count\(\*\) as records, .* by fl_interface_id, .*, fl_action, fl_version, fl_log_status, port_low, port_dst_service, port_ephemeral, port_kept, port_not_number, port_out_of_range, tcp_flags_not_number, tcp_flags_out_of_range, count_not_number, count_past_max, end_past_max, start_after_end, hour\n\| limit 10000$/,
     );
-    // A port that is neither `-` nor a whole number, or one past 65535, is malformed to the file readers: keys of
-    // their own, 1 or 0 per record. Arithmetic leaves a value that is no number without one (coalesce goes on to
-    // its text, where only `-` counts for nothing); a negative or fractional number is no port either.
+    // A port, tcp-flags, packets or bytes that are neither `-` nor a whole number, or past what they hold, are
+    // malformed to the file readers: keys of their own, 1 or 0 per record. Arithmetic leaves a value that is no
+    // number without one (coalesce goes on to its text, where only `-` counts for nothing); a negative or
+    // fractional number is none either, nor is text holding a sign, a point or an exponent, which arithmetic
+    // may read as a whole number (`+80`, `80.0`, `8e1`) where the line parser refuses it.
     const notNumber = (p: string) =>
-      `coalesce(least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1), least(strlen(${p}) - strcontains(${p}, "-"), 1))`;
-    const past = (p: string) => `coalesce(greatest(floor(${p} / 65536), 0), 0)`;
+      `least(coalesce(least(ceil(${p} - floor(${p})) - floor(${p} / (abs(${p}) + 1)), 1), least(strlen(${p}) - strcontains(${p}, "-"), 1))` +
+      ` + strcontains(${p}, "+") + strcontains(${p}, ".") + strcontains(${p}, "e") + strcontains(${p}, "E"), 1)`;
+    const past = (p: string, max: number | string) => `coalesce(greatest(floor(${p} / ${max}), 0), 0)`;
     expect(queryString).toContain(`least(${notNumber('fl_srcport')} + ${notNumber('fl_dstport')}, 1) as port_not_number`);
-    expect(queryString).toContain(`least(${past('fl_srcport')} + ${past('fl_dstport')}, 1) as port_out_of_range`);
+    expect(queryString).toContain(`least(${past('fl_srcport', 65536)} + ${past('fl_dstport', 65536)}, 1) as port_out_of_range`);
+    expect(queryString).toContain(`${notNumber('fl_tcp_flags')} as tcp_flags_not_number`);
+    expect(queryString).toContain(`${past('fl_tcp_flags', 256)} as tcp_flags_out_of_range`);
+    expect(queryString).toContain(`least(${notNumber('fl_packets')} + ${notNumber('fl_bytes')}, 1) as count_not_number`);
+    // Past 2^63 - 1 as near as a double tells: from the least double above 2^63 (2^63 - 1 itself rounds to 2^63).
+    const overCount = '9223372036854777856';
+    expect(queryString).toContain(`least(${past('fl_packets', overCount)} + ${past('fl_bytes', overCount)}, 1) as count_past_max`);
   });
 
   it('a format without log-status or end has no SKIPDATA to keep and no end to check', () => {
@@ -536,6 +622,16 @@ describe('InsightsRowMerger: rows of records that are no flow are counted by rea
     ['a destination that is no address', { fl_dstaddr: '10.0.1.300' }, 'address not IPv4 or IPv6'],
     ['a port that is no number', { port_not_number: '1' }, 'port not a number'],
     ['a port past 65535', { port_out_of_range: '1' }, 'port not from 0 to 65535'],
+    ['a version that is no number', { fl_version: 'v5' }, 'version not a number'],
+    ['a signed version', { fl_version: '+5' }, 'version not a number'],
+    ['a version past 255', { fl_version: '256' }, 'version not from 0 to 255'],
+    ['a packet source that is no address', { fl_pkt_srcaddr: 'host' }, 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6'],
+    ['a packet destination that is no address', { fl_pkt_dstaddr: '10.0.1.300' }, 'pkt-srcaddr or pkt-dstaddr not IPv4 or IPv6'],
+    ['tcp-flags that are no number', { tcp_flags_not_number: '1' }, 'tcp-flags not a number'],
+    ['tcp-flags past 255', { tcp_flags_out_of_range: '1' }, 'tcp-flags not from 0 to 255'],
+    ['a direction that is neither ingress nor egress', { fl_flow_direction: 'sideways' }, 'flow-direction not ingress or egress'],
+    ['packets or bytes that are no number', { count_not_number: '1' }, 'packets or bytes not a number'],
+    ['packets or bytes past 2^63 - 1', { count_past_max: '1' }, 'packets or bytes past 9223372036854775807'],
   ])('%s', (_, change, reason) => {
     const merger = new InsightsRowMerger();
     merger.add(row({ ...flow, ...change }), '/vpc/a');
