@@ -5,6 +5,7 @@ import type { NetworkModel } from '../network/network-model';
 import { PROTOCOL_ALL, describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
 import type { IpPermission } from '../network/snapshot';
+import type { StaleReference } from '../network/stale-references';
 import { referenceThroughTransitGateway } from './transit-gateway-reference';
 
 /** The rule that allowed a flow. */
@@ -174,20 +175,28 @@ export function peerMatches(
       return cidrs.some((cidr) => cidrContains(cidr, peer));
     }
     case 'group': {
-      // A stale reference matches nothing: EC2's own word decides; an ended peering, unless the
-      // snapshot shows the peer reached another way where the reference would match (a new
-      // peering, a transit gateway), which no AWS document says revives a stale rule.
       const stale = rulePeer.stale;
       if (stale?.reportedByEc2) return false;
       const match = groupReferenceMatches(model, rulePeer.groupId, rulePeer.userId, peer, ctx, direction);
-      if (!stale) return match;
-      if (match !== true) return false;
-      return (
-        `a rule ${stale.reason}; ${peer.key} carries ${rulePeer.groupId} where a reference now reaches it, and whether ` +
-        `EC2 resolves the stale rule's reference there is unknown`
-      );
+      return stale ? staleReferenceMatches(rulePeer.groupId, stale, peer, match) : match;
     }
   }
+}
+
+/**
+ * What a stale reference to `groupId` does to `peer`, given what the reference would do were it
+ * not stale (`match`, as `groupReferenceMatches` decides it). It matches nothing: EC2's own word
+ * decides; an ended peering, unless the snapshot shows the peer reached another way where the
+ * reference would match (a new peering, a transit gateway), which no AWS document says revives a
+ * stale rule — then the answer is unknown, and why. Every reader of group references (the flow
+ * evaluator, who-can-reach) decides staleness here.
+ */
+export function staleReferenceMatches(groupId: string, stale: StaleReference, peer: IpAddress, match: Match): Match {
+  if (stale.reportedByEc2 || match !== true) return false;
+  return (
+    `a rule ${stale.reason}; ${peer.key} carries ${groupId} where a reference now reaches it, and whether ` +
+    `EC2 resolves the stale rule's reference there is unknown`
+  );
 }
 
 /**

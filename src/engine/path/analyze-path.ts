@@ -4,7 +4,7 @@ import {
   evaluateNetworkAcl,
   networkAclPortSegments,
 } from '../evaluate/network-acl-evaluator';
-import { evaluateSecurityGroups, unlistedGroupsReason } from '../evaluate/security-group-evaluator';
+import { evaluateSecurityGroups, staleRulesNote, unlistedGroupsReason } from '../evaluate/security-group-evaluator';
 import { unfilteredTrafficReason } from '../evaluate/unfiltered-traffic';
 import type { BlockingControl, VerdictKind } from '../evaluate/verdict';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
@@ -111,7 +111,7 @@ function securityGroupHop(
     ...base,
     verdict: 'deny',
     explanationCode: EXPLANATION_CODES.securityGroup,
-    reason: `no rule of ${groupIds.join(', ')} allows ${way} ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer.key}`,
+    reason: `no rule of ${groupIds.join(', ')} allows ${way} ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${peer.key}${staleRulesNote(result)}`,
   };
 }
 

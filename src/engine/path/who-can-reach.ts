@@ -1,4 +1,5 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
+import { staleReferenceMatches, staleRuleOf } from '../evaluate/security-group-evaluator';
 import { referenceThroughTransitGateway } from '../evaluate/transit-gateway-reference';
 import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 import { type Cidr, cidrCovers, type IpAddress, parseCidr, parseIp } from '../ip/ip-address';
@@ -144,13 +145,14 @@ function gatewayDelivery(
 }
 
 /**
- * What the path does to a group member a transit gateway carries to the destination, whose group
- * reference `reference` decides (true: it matches; a string: why it is not known): the NACL hops
- * the gateway puts on the way (`gatewayHops`, in path order), then the destination subnet's NACL
- * (`atDestination`). The first deny refuses it; else a hop not decided, or the reference, leaves it
- * unknown; else the destination subnet's verdict stands.
+ * What the path does to a group member whose group reference `reference` decides (true: it
+ * matches; a string: why it is not known — a transit gateway's settings, a stale reference): the
+ * NACL hops a transit gateway carrying it puts on the way (`gatewayHops`, in path order; none for a
+ * member in reach without one), then the destination subnet's NACL (`atDestination`). The first
+ * deny refuses it; else a hop not decided, or the reference, leaves it unknown; else the
+ * destination subnet's verdict stands.
  */
-function acrossGateway(block: Cidr, gatewayHops: PathHop[], atDestination: SourceNaclVerdict, reference: true | string): SourceNaclVerdict {
+function memberVerdict(block: Cidr, gatewayHops: PathHop[], atDestination: SourceNaclVerdict, reference: true | string): SourceNaclVerdict {
   const asVerdict = (hop: PathHop, verdict: 'deny' | 'unknown'): SourceNaclVerdict => ({
     verdict,
     networkAclId: hop.networkAclId ?? null,
@@ -201,7 +203,10 @@ function overall(blocks: SourceBlock[]): ReachingSource['verdict'] {
  * puts on the way (`transitGatewayRequestHops`, as `analyzePath` does). Only sources of the
  * destination's address family are listed (see destinationFamilies): a destination given by its
  * IPv6 address is reached from IPv6 addresses only. Sources inside the destination's subnet skip
- * the NACL. The reply's NACLs are not part of this answer (`analyzePath` checks them for a given
+ * the NACL. A stale group reference (see `StaleReferences`) admits no one: its source is refused,
+ * with the stale rule named, unless the snapshot shows a member reached another way where the
+ * reference would match — then that member is unknown (`staleReferenceMatches`, as the flow
+ * evaluator decides it). The reply's NACLs are not part of this answer (`analyzePath` checks them for a given
  * source). A destination whose groups the snapshot does not list (no `Groups` member) is refused
  * with a PathQueryError: what they admit is unknown.
  */
@@ -267,11 +272,13 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
           ...(cidrs ? {} : { reason: `prefix list ${rule.peer.prefixListId} has no entries in the snapshot` }),
         };
       } else {
+        const { groupId: referenced, stale } = rule.peer;
         const reach = vpcId ? model.reachableVpcs(vpcId) : null;
         const blocks: SourceBlock[] = [];
         let otherFamily = false;
         let undecided: string | undefined;
-        for (const memberId of model.interfacesWithGroup(rule.peer.groupId)) {
+        // A reference EC2 lists as stale matches no one: no member to list.
+        for (const memberId of stale?.reportedByEc2 ? [] : model.interfacesWithGroup(referenced)) {
           const member = model.interface(memberId);
           const memberVpc = model.interfaceVpcId(memberId);
           if (!member || (reach && !memberVpc)) continue;
@@ -286,38 +293,48 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
             const cidr = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
             const address = parseIp(text);
             if (!cidr || !address) continue;
-            const reference = beyond && vpcId ? referenceThroughTransitGateway(model, rule.peer.groupId, address, vpcId, subnetId) : true;
+            const through = beyond && vpcId ? referenceThroughTransitGateway(model, referenced, address, vpcId, subnetId) : true;
+            // A stale reference decides as the flow evaluator does (see `staleReferenceMatches`).
+            const reference = stale && through !== null ? staleReferenceMatches(referenced, stale, address, through) : through;
             if (reference === false || reference === null) continue;
             if (!families.has(cidr.family)) {
               otherFamily = true;
               continue;
             }
-            const nacl = beyond ? acrossGateway(cidr, gatewayHopsFrom(member, address), verdictFor(cidr), reference) : verdictFor(cidr);
+            const nacl =
+              beyond || reference !== true
+                ? memberVerdict(cidr, beyond ? gatewayHopsFrom(member, address) : [], verdictFor(cidr), reference)
+                : verdictFor(cidr);
             if (typeof reference === 'string' && nacl.verdict === 'unknown' && nacl.reason === reference) undecided ??= reference;
             blocks.push({ cidr: cidr.text, interfaceId: memberId, nacl });
           }
         }
-        const known = model.hasSecurityGroup(rule.peer.groupId);
+        const known = model.hasSecurityGroup(referenced);
         source = {
           kind: 'security-group',
-          peer: rule.peer.groupId,
+          peer: referenced,
           ...base,
           blocks,
-          verdict: blocks.length ? overall(blocks) : known ? 'refused' : 'unknown',
+          // A stale reference matches no one, whether the snapshot holds its group or not.
+          verdict: blocks.length ? overall(blocks) : known || stale ? 'refused' : 'unknown',
           ...(blocks.length
             ? undecided && overall(blocks) === 'unknown'
               ? { reason: undecided }
               : {}
             : {
-                reason: !known
-                  ? `${rule.peer.groupId} is not in the snapshot (another account?)`
-                  : otherFamily
-                    ? `no interface in reach that carries ${rule.peer.groupId} has an ${familyNames} address`
-                    : `no interface in reach carries ${rule.peer.groupId}`,
+                reason: stale
+                  ? `${staleRuleOf(rule)!.reason}: a stale rule allows nothing`
+                  : !known
+                    ? `${referenced} is not in the snapshot (another account?)`
+                    : otherFamily
+                      ? `no interface in reach that carries ${referenced} has an ${familyNames} address`
+                      : `no interface in reach carries ${referenced}`,
               }),
         };
       }
-      if (uncertain) {
+      // A source nobody of gets through (no member in reach, a stale reference, every block
+      // refused by the NACL) stays refused, whatever ICMP type the rule names.
+      if (uncertain && source.verdict !== 'refused') {
         source.verdict = 'unknown';
         source.reason = uncertain;
       }

@@ -6,7 +6,13 @@ import type { DiagnoseResult } from '../../../../src/engine/diagnose/diagnose';
 import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
 import type { Finding } from '../../../../src/engine/findings/finding';
 import type { FixChange, SuggestedFix } from '../../../../src/engine/fixes/fix';
+import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { IpPermission, UserIdGroupPair } from '../../../../src/engine/network/snapshot';
+import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
+import { analyzePath } from '../../../../src/engine/path/analyze-path';
+import { pathQueryOfFinding } from '../../../../src/engine/path/finding-path';
+import { parsePathQuery } from '../../../../src/engine/path/path-query';
+import { whoCanReach } from '../../../../src/engine/path/who-can-reach';
 import {
   ACCOUNT,
   ALL_OUT,
@@ -3088,6 +3094,49 @@ describe('diagnose scenarios: stale group references', () => {
           { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-client' }] },
         ]);
     expectStaleBlock(world, ['DescribeStaleSecurityGroups']);
+  });
+
+  /** The client VPC described, eni-client1 carrying sg-client, the database group referencing it by `pair` (S166, S169, S170, S171). */
+  const describedClient = (pair: Partial<UserIdGroupPair>) =>
+    baseWorld()
+      .vpc('vpc-client', '10.5.0.0/16')
+      .subnet('subnet-client', 'vpc-client', '10.5.1.0/24')
+      .group('sg-client', 'vpc-client')
+      .eni({ id: 'eni-client1', subnet: 'subnet-client', ip: CLIENT, groups: ['sg-client'] })
+      .ingress('sg-db', tcp(5432, { GroupId: 'sg-client', VpcId: 'vpc-client', VpcPeeringConnectionId: 'pcx-client', ...pair }));
+
+  it('S170 EC2 reports the rule stale, the client carrying the group: the finding’s path question is blocked by the database group and who-can-reach lists no client, both naming the stale rule', () => {
+    const world = () =>
+      describedClient({ UserId: ACCOUNT })
+        .peering('pcx-client', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' })
+        .staleGroup('sg-db', 'vpc-main', [
+          { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-client' }] },
+        ]);
+    const f = expectStaleBlock(world, ['DescribeStaleSecurityGroups']);
+    const model = NetworkModel.fromSnapshot(validateSnapshot(world().snapshot()));
+    const path = analyzePath(model, parsePathQuery(pathQueryOfFinding(f)!));
+    expect(path.verdict).toBe('blocked');
+    expect(path.blockedBy).toEqual([sgIn('sg-db')]);
+    expect(path.reason).toContain('a stale rule allows nothing');
+    const sources = whoCanReach(model, { to: 'eni-db1', protocol: 6, port: 5432 }).sources.filter((s) => s.peer === 'sg-client');
+    expect(sources).toHaveLength(1);
+    expect(sources[0]).toMatchObject({ verdict: 'refused', blocks: [] });
+    expect(sources[0].reason).toContain('DescribeStaleSecurityGroups');
+  });
+
+  it('S171 the rule’s peering deleted, a new active peering joining the VPCs: the path question and who-can-reach are undecided for the client, as its flows are', () => {
+    const world = () =>
+      describedClient({ PeeringStatus: 'deleted' })
+        .peering('pcx-client', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' }, 'deleted')
+        .peering('pcx-client2', { vpc: 'vpc-main', cidr: '10.0.0.0/16' }, { vpc: 'vpc-client', cidr: '10.5.0.0/16' });
+    const model = NetworkModel.fromSnapshot(validateSnapshot(world().snapshot()));
+    const path = analyzePath(model, parsePathQuery({ from: 'eni-client1', to: 'eni-db1', protocol: 'tcp', port: 5432 }));
+    expect(path.verdict).toBe('unknown');
+    expect(path.reason).toContain('whether EC2 resolves the stale rule');
+    const [source] = whoCanReach(model, { to: 'eni-db1', protocol: 6, port: 5432 }).sources.filter((s) => s.peer === 'sg-client');
+    expect(source.verdict).toBe('unknown');
+    expect(source.blocks.map((b) => [b.cidr, b.interfaceId])).toEqual([[`${CLIENT}/32`, 'eni-client1']]);
+    expect(source.reason).toContain('pcx-client, which is deleted');
   });
 
   it('S168 an outbound rule referencing a group across a deleted peering: blocked by the app group outbound, an egress CIDR rule', () => {

@@ -344,6 +344,50 @@ describe('path analysis over a multi-tier snapshot', () => {
     expect(result.reason.length).toBeGreaterThan(0);
   });
 
+  describe('a stale group reference lets no one through, as the flow evaluator has it', () => {
+    /** The multi-tier snapshot with sg-app's 9090 rule referencing sg-peer by `pair` (and `edit` applied). */
+    const staleModel = (pair: Record<string, string>, edit: (s: ReturnType<typeof multiTierSnapshot>) => void) => {
+      const snapshot = multiTierSnapshot();
+      const app = snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-app')!;
+      app.IpPermissions = app.IpPermissions!.map((p) =>
+        p.FromPort === 9090 ? { ...p, UserIdGroupPairs: [{ GroupId: 'sg-peer', UserId: '111111111111', ...pair }] } : p,
+      );
+      edit(snapshot);
+      return NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    };
+    const peerToApp = (m: NetworkModel) => analyzePath(m, parsePathQuery({ from: 'eni-peer', to: 'eni-app', protocol: 'tcp', port: 9090 }));
+
+    it('EC2 lists the rule stale: blocked by the app group, the stale rule named in the hop and the answer', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-1' }, (s) => {
+        s.StaleSecurityGroupSet = [
+          {
+            GroupId: 'sg-app',
+            StaleIpPermissions: [{ IpProtocol: 'tcp', FromPort: 9090, ToPort: 9090, UserIdGroupPairs: [{ GroupId: 'sg-peer' }] }],
+          },
+        ];
+      });
+      const result = peerToApp(m);
+      expect(result.verdict).toBe('blocked');
+      expect(result.blockedBy).toEqual([sg('ingress', 'sg-app')]);
+      const hop = result.hops.find((h) => h.hop === 'security-group' && h.direction === 'ingress')!;
+      expect(hop.reason).toContain('tcp/9090 of sg-app references sg-peer');
+      expect(hop.reason).toContain('DescribeStaleSecurityGroups');
+      expect(hop.reason).toContain('a stale rule allows nothing');
+      expect(result.reason).toContain('a stale rule allows nothing');
+    });
+
+    it('the rule’s peering deleted, a new active one joining the VPCs: the app group’s hop unknown, with why', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-old', PeeringStatus: 'deleted' }, (s) => {
+        s.VpcPeeringConnections!.push({ VpcPeeringConnectionId: 'pcx-old', Status: { Code: 'deleted' } });
+      });
+      const result = peerToApp(m);
+      expect(result.verdict).toBe('unknown');
+      const hop = result.hops.find((h) => h.hop === 'security-group' && h.direction === 'ingress')!;
+      expect(hop.verdict).toBe('unknown');
+      expect(hop.reason).toContain('whether EC2 resolves the stale rule');
+    });
+  });
+
   it('gives the reason of a missing interface once, not once per hop it leaves unknown', () => {
     const result = analyzePath(plain, parsePathQuery({ from: 'eni-404', to: 'eni-app', protocol: 'tcp', port: 8080 }));
     expect(result.verdict).toBe('unknown');

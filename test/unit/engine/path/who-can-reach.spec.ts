@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateNetworkAcl, networkAclBlockSegments } from '../../../../src/engine/evaluate/network-acl-evaluator';
+import { evaluateSecurityGroups } from '../../../../src/engine/evaluate/security-group-evaluator';
 import { cidrContains, parseCidr, parseIp } from '../../../../src/engine/ip/ip-address';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import { validateSnapshot } from '../../../../src/engine/network/snapshot-loader';
@@ -111,6 +112,131 @@ describe('who can reach a destination', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  describe('a stale group reference admits no one, as the flow evaluator has it', () => {
+    /** The multi-tier snapshot with sg-app's 9090 rule referencing sg-peer by `pair` (and `edit` applied). */
+    const staleModel = (pair: Record<string, string>, edit: (s: ReturnType<typeof multiTierSnapshot>) => void = () => {}) => {
+      const snapshot = multiTierSnapshot();
+      const app = snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-app')!;
+      app.IpPermissions = app.IpPermissions!.map((p) =>
+        p.FromPort === 9090 ? { ...p, UserIdGroupPairs: [{ GroupId: 'sg-peer', UserId: '111111111111', ...pair }] } : p,
+      );
+      edit(snapshot);
+      return NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+    };
+    const peerSource = (m: NetworkModel) => {
+      const sources = whoCanReach(m, { to: 'eni-app', protocol: 6, port: 9090 }).sources;
+      expect(sources.map((s) => s.peer)).toEqual(['sg-peer']);
+      return sources[0];
+    };
+
+    it('EC2 lists the rule stale (DescribeStaleSecurityGroups), the peering still active: refused, no member listed, the stale rule named', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-1' }, (s) => {
+        s.StaleSecurityGroupSet = [
+          {
+            GroupId: 'sg-app',
+            VpcId: 'vpc-a',
+            StaleIpPermissions: [{ IpProtocol: 'tcp', FromPort: 9090, ToPort: 9090, UserIdGroupPairs: [{ GroupId: 'sg-peer' }] }],
+          },
+        ];
+      });
+      const source = peerSource(m);
+      expect(source).toMatchObject({ kind: 'security-group', verdict: 'refused', blocks: [] });
+      expect(source.reason).toContain('DescribeStaleSecurityGroups');
+      expect(source.reason).toContain('a stale rule allows nothing');
+      // Another port's rule referencing the same group is not stale.
+      expect(whoCanReach(m, { to: 'eni-app', protocol: 6, port: 8080 }).sources.map((s) => `${s.peer} ${s.verdict}`)).toEqual([
+        'sg-web partly',
+      ]);
+    });
+
+    it('a stale rule naming some ICMP types stays refused: no type would let anyone through it', () => {
+      const snapshot = multiTierSnapshot();
+      const app = snapshot.SecurityGroups!.find((g) => g.GroupId === 'sg-app')!;
+      app.IpPermissions = [
+        { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, UserIdGroupPairs: [{ GroupId: 'sg-peer', VpcPeeringConnectionId: 'pcx-1' }] },
+      ];
+      snapshot.StaleSecurityGroupSet = [
+        {
+          GroupId: 'sg-app',
+          StaleIpPermissions: [{ IpProtocol: 'icmp', FromPort: 8, ToPort: -1, UserIdGroupPairs: [{ GroupId: 'sg-peer' }] }],
+        },
+      ];
+      const m = NetworkModel.fromSnapshot(validateSnapshot(snapshot));
+      for (const port of [null, 8]) {
+        const sources = whoCanReach(m, { to: 'eni-app', protocol: 1, port }).sources;
+        expect(sources.map((s) => `${s.peer} ${s.verdict}`)).toEqual(['sg-peer refused']);
+        expect(sources[0].reason).toContain('a stale rule allows nothing');
+      }
+    });
+
+    it('the peering the rule crosses deleted, no other way to the peer VPC: refused, the ended peering named', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-1', PeeringStatus: 'deleted' }, (s) => {
+        s.VpcPeeringConnections![0].Status = { Code: 'deleted' };
+      });
+      const source = peerSource(m);
+      expect(source).toMatchObject({ verdict: 'refused', blocks: [] });
+      expect(source.reason).toContain('pcx-1, which is deleted');
+      expect(source.reason).toContain('a stale rule allows nothing');
+    });
+
+    it('the peering the rule crosses deleted, a new active one joining the VPCs: each member the reference would match there is unknown, with why', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-old', PeeringStatus: 'deleted' }, (s) => {
+        s.VpcPeeringConnections!.push({
+          VpcPeeringConnectionId: 'pcx-old',
+          Status: { Code: 'deleted' },
+          RequesterVpcInfo: { VpcId: 'vpc-a' },
+          AccepterVpcInfo: { VpcId: 'vpc-b' },
+        });
+      });
+      const source = peerSource(m);
+      expect(source.verdict).toBe('unknown');
+      expect(source.blocks.map((b) => [b.cidr, b.interfaceId, b.nacl.verdict])).toEqual([['10.1.1.40/32', 'eni-peer', 'unknown']]);
+      expect(source.reason).toContain('pcx-old, which is deleted');
+      expect(source.reason).toContain('whether EC2 resolves the stale rule');
+      expect(source.blocks[0].nacl.reason).toBe(source.reason);
+    });
+
+    it('a NACL that refuses the member refuses it whatever the stale reference would do', () => {
+      const m = staleModel({ VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-old', PeeringStatus: 'deleted' }, (s) => {
+        s.VpcPeeringConnections!.push({ VpcPeeringConnectionId: 'pcx-old', Status: { Code: 'deleted' } });
+        const app = s.NetworkAcls!.find((a) => a.Associations?.some((x) => x.SubnetId === 'subnet-app'))!;
+        app.Entries = [
+          {
+            RuleNumber: 1,
+            Protocol: '6',
+            RuleAction: 'deny',
+            Egress: false,
+            CidrBlock: '10.1.1.40/32',
+            PortRange: { From: 9090, To: 9090 },
+          },
+          ...app.Entries!,
+        ];
+      });
+      const source = peerSource(m);
+      expect(source.verdict).toBe('refused');
+      expect(source.blocks.map((b) => [b.cidr, b.nacl.verdict, b.nacl.segments.map((x) => x.ruleNumber)])).toEqual([
+        ['10.1.1.40/32', 'deny', [1]],
+      ]);
+    });
+
+    it('agrees with the security-group evaluator on every member it lists and every interface it leaves out', () => {
+      const pairs: Record<string, string>[] = [
+        { VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-1', PeeringStatus: 'deleted' },
+        { VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-old', PeeringStatus: 'expired' },
+        { VpcId: 'vpc-b', VpcPeeringConnectionId: 'pcx-1' },
+      ];
+      for (const pair of pairs) {
+        const m = staleModel(pair, (s) => {
+          if (pair.VpcPeeringConnectionId === 'pcx-1' && pair.PeeringStatus) s.VpcPeeringConnections![0].Status = { Code: 'deleted' };
+        });
+        const listed = new Map(peerSource(m).blocks.map((b) => [b.cidr, b.nacl.verdict]));
+        const verdict = evaluateSecurityGroups(m, ['sg-app'], 'ingress', 6, 9090, '10.1.1.40', { vpcId: 'vpc-a', subnetId: 'subnet-app' });
+        const expected = verdict.allowed === true ? 'allow' : verdict.allowed === 'uncertain' ? 'unknown' : undefined;
+        expect(listed.get('10.1.1.40/32'), JSON.stringify(pair)).toBe(expected);
+      }
+    });
   });
 
   it('names the part of a block an explicit deny refuses', () => {
