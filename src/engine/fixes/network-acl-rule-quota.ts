@@ -7,8 +7,8 @@ import { type FamilyCounts, accountOfQuota } from './group-rule-quota';
 
 /**
  * EC2's default quota of rules per network ACL: per direction, and per address family (a NACL may
- * hold 20 inbound IPv4 rules and 20 inbound IPv6 rules), the catch-all deny (32767, 32768)
- * counted (VPC User Guide, Amazon VPC quotas). It is adjustable per account and Region up to 40
+ * hold 20 inbound IPv4 rules and 20 inbound IPv6 rules), the catch-all denies it has (32767; 32768
+ * in a VPC with an IPv6 block) counted (VPC User Guide, Amazon VPC quotas). It is adjustable per account and Region up to 40
  * (Service Quotas `L-2AEEBF1A`): a snapshot that carries the account's value in `ServiceQuotas`
  * is held to that instead. Past the quota, CreateNetworkAclEntry fails with
  * NetworkAclEntryLimitExceeded.
@@ -47,20 +47,35 @@ function quotaLabel(quota: NetworkAclRuleQuota): string {
 
 /**
  * The rules a NACL holds in one direction, per address family, as the quota counts them: its
- * numbered entries and the catch-all deny of each family, which every NACL has whether or not the
- * snapshot lists it.
+ * numbered entries and the catch-all deny of each family it has. Every NACL has the IPv4 one
+ * (32767) each way, whether or not the snapshot lists it; AWS adds the IPv6 one (32768) only to a
+ * NACL of a VPC with an IPv6 block (created with one or given one later): it is counted where the
+ * snapshot lists it in that direction, or shows the VPC with an IPv6 block (a snapshot that leaves
+ * the catch-alls out). A NACL of an IPv4-only VPC holds no IPv6 rule until one is added.
  */
 export function networkAclRuleCounts(model: NetworkModel, networkAclId: string, egress: boolean): FamilyCounts {
-  const counts: FamilyCounts = { 4: 1, 6: 1 };
-  for (const entry of model.networkAcl(networkAclId)?.Entries ?? []) {
+  const acl = model.networkAcl(networkAclId);
+  const counts: FamilyCounts = { 4: 1, 6: 0 };
+  let ipv6CatchAll = false;
+  for (const entry of acl?.Entries ?? []) {
     if (Boolean(entry.Egress) !== egress) continue;
     if (entry.Ipv6CidrBlock !== undefined) {
-      if (entry.RuleNumber !== CATCH_ALL_IPV6) counts[6] += 1;
+      if (entry.RuleNumber === CATCH_ALL_IPV6) ipv6CatchAll = true;
+      else counts[6] += 1;
     } else if (entry.RuleNumber !== CATCH_ALL_IPV4) {
       counts[4] += 1;
     }
   }
+  if (ipv6CatchAll || (acl?.VpcId !== undefined && vpcHasIpv6Block(model, acl.VpcId))) counts[6] += 1;
   return counts;
+}
+
+/** Whether the snapshot shows the VPC with an IPv6 block in effect: its own, or one of its subnets'. */
+function vpcHasIpv6Block(model: NetworkModel, vpcId: string): boolean {
+  if (model.vpcCidrBlocks(vpcId).some((cidr) => cidr.family === 6)) return true;
+  return (model.snapshot.Subnets ?? []).some(
+    (subnet) => subnet.VpcId === vpcId && model.subnetCidrBlocks(subnet.SubnetId).some((cidr) => cidr.family === 6),
+  );
 }
 
 /**

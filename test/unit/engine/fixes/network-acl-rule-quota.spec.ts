@@ -7,6 +7,7 @@ import {
   networkAclRuleQuotaRisk,
 } from '../../../../src/engine/fixes/network-acl-rule-quota';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
+import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { OPEN, allow, baseWorld, deny } from '../../../support/factories/scenario-network';
 import { networkAclRuleQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
 
@@ -40,6 +41,56 @@ describe('networkAclRuleCounts', () => {
     const snapshot = baseWorld().acl('acl-data', numbered(2), OPEN).snapshot();
     for (const acl of snapshot.NetworkAcls ?? []) acl.Entries = acl.Entries?.filter((e) => e.RuleNumber < 32767);
     expect(networkAclRuleCounts(NetworkModel.fromSnapshot(snapshot), 'acl-data', false)).toEqual({ 4: 3, 6: 1 });
+  });
+});
+
+describe('networkAclRuleCounts: the IPv6 catch-all only where the NACL has one', () => {
+  /**
+   * acl-v4 of an IPv4-only VPC (no IPv6 block: AWS adds no rule 32768, DescribeNetworkAcls lists
+   * only 32767 each way), `inbound` numbered, everything allowed out.
+   */
+  const ipv4Only = (inbound: ReturnType<typeof allow>[], edit: (s: NetworkSnapshot) => void = () => {}) => {
+    const snapshot = baseWorld()
+      .vpc('vpc-v4', '10.8.0.0/16')
+      .subnet('subnet-v4', 'vpc-v4', '10.8.1.0/24')
+      .acl('acl-v4', inbound, [allow(100, '0.0.0.0/0')], ['subnet-v4'])
+      .snapshot();
+    const acl = snapshot.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-v4')!;
+    acl.Entries = acl.Entries!.filter((e) => e.RuleNumber !== 32768);
+    edit(snapshot);
+    return NetworkModel.fromSnapshot(snapshot);
+  };
+
+  it('a NACL of a VPC without an IPv6 block holds no IPv6 rule: only the IPv4 catch-all is counted, each way', () => {
+    const model = ipv4Only(numbered(3));
+    expect(networkAclRuleCounts(model, 'acl-v4', false)).toEqual({ 4: 4, 6: 0 });
+    expect(networkAclRuleCounts(model, 'acl-v4', true)).toEqual({ 4: 2, 6: 0 });
+  });
+
+  it('the IPv4 catch-all is counted even where the snapshot leaves it out: every NACL has it', () => {
+    const model = ipv4Only(numbered(3), (s) => {
+      const acl = s.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-v4')!;
+      acl.Entries = acl.Entries!.filter((e) => e.RuleNumber < 32767);
+    });
+    expect(networkAclRuleCounts(model, 'acl-v4', false)).toEqual({ 4: 4, 6: 0 });
+  });
+
+  it('a listed rule 32768 is counted in its direction, whatever the snapshot says of the VPC', () => {
+    const model = ipv4Only(numbered(1), (s) => {
+      const acl = s.NetworkAcls!.find((a) => a.NetworkAclId === 'acl-v4')!;
+      acl.Entries!.push({ RuleNumber: 32768, Protocol: '-1', RuleAction: 'deny', Egress: false, Ipv6CidrBlock: '::/0' });
+    });
+    expect(networkAclRuleCounts(model, 'acl-v4', false)).toEqual({ 4: 2, 6: 1 });
+    expect(networkAclRuleCounts(model, 'acl-v4', true)).toEqual({ 4: 2, 6: 0 });
+  });
+
+  it('an IPv6 side with no catch-all reaches the quota one entry later', () => {
+    const ipv6 = Array.from({ length: 19 }, (_, i) => allow(10 * (i + 1), `2600:1f18:aaaa:ee${10 + i}::/64`, '6', [22, 22]));
+    const model = ipv4Only(ipv6);
+    const first = entry(300, '2600:1f18:aaaa:bb04::20/128', false, 'acl-v4');
+    expect(networkAclRuleQuotaRisk(model, [first])).toBeNull();
+    const second = entry(310, '2600:1f18:aaaa:bb04::21/128', false, 'acl-v4');
+    expect(networkAclRuleQuotaRisk(model, [first, second])?.message).toContain('acl-v4 would hold 21 inbound IPv6 rules');
   });
 });
 
