@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../queues/redis-connection-options';
+import { RedisPingWatchdog } from '../queues/redis-ping-watchdog';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 
 /** How long start-up waits for the subscription, and a revocation for its message to be sent. */
@@ -22,6 +23,8 @@ export class RevokedKeysChannel implements OnModuleInit, OnApplicationShutdown {
   private readonly channel: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
+  /** A subscriber only ever reads: without a PING now and then, a connection gone silent would go unnoticed for good. */
+  private readonly watchdog = new RedisPingWatchdog();
 
   constructor(
     private readonly apiKeys: ApiKeyAuthenticator,
@@ -58,6 +61,7 @@ export class RevokedKeysChannel implements OnModuleInit, OnApplicationShutdown {
       if (channel === this.channel) this.apiKeys.forget(keyId);
     });
     this.publisher.connect().catch(() => undefined);
+    this.watchdog.watch(this.publisher).watch(this.subscriber);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.subscriber.subscribe(this.channel).catch(() => undefined),
@@ -67,6 +71,7 @@ export class RevokedKeysChannel implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.watchdog.stop();
     this.subscriber.disconnect();
     await this.publisher.quit().catch(() => this.publisher.disconnect());
   }

@@ -5,6 +5,7 @@ import { defaultJobOptions } from './default-job-options';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobProducer } from './job-producer';
 import { ALL_QUEUE_NAMES } from './queue-names';
+import { QueueConnectionWatchdog } from './queue-connection-watchdog.service';
 import { QueueErrorListeners } from './queue-error-listeners.service';
 import { redisOptionsFromUrl } from './redis-connection-options';
 
@@ -28,7 +29,7 @@ export class QueuesModule {
         }),
         registered,
       ],
-      providers: [QueueErrorListeners, JobProducer, JobHandlerRegistry],
+      providers: [QueueErrorListeners, QueueConnectionWatchdog, JobProducer, JobHandlerRegistry],
       exports: [registered, JobProducer, JobHandlerRegistry],
     };
   }
