@@ -8,7 +8,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * figures on the analyses. The analyses that read Athena before keep their spending: their one
  * query is copied here, dated when the analysis finished (a stored id that is no query id, a
  * string of 1 to 128 characters, is left out, and a cost that is no number taken as none, rather
- * than failing the migration).
+ * than failing the migration). A query is recorded as soon as Athena gives its id; the rows no job
+ * saw end are finished by a sweep that asks Athena, which keeps on the row when it last asked and
+ * why it could not (`last_checked_at`, `check_error`, `check_failures`).
  */
 export class RecordAthenaQueryCosts1796420000000 implements MigrationInterface {
   name = 'RecordAthenaQueryCosts1796420000000';
@@ -26,16 +28,23 @@ export class RecordAthenaQueryCosts1796420000000 implements MigrationInterface {
         "timed_out" boolean NOT NULL DEFAULT false,
         "recorded_at" TIMESTAMP WITH TIME ZONE NOT NULL,
         "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "last_checked_at" TIMESTAMP WITH TIME ZONE,
+        "check_error" text,
+        "check_failures" integer NOT NULL DEFAULT 0,
         CONSTRAINT "pk_athena_query_costs" PRIMARY KEY ("query_execution_id"),
         CONSTRAINT "fk_athena_query_costs_target" FOREIGN KEY ("target_id") REFERENCES "targets"("id") ON DELETE CASCADE,
         CONSTRAINT "fk_athena_query_costs_analysis" FOREIGN KEY ("analysis_id") REFERENCES "analyses"("id") ON DELETE SET NULL,
         CONSTRAINT "ck_athena_query_costs_state" CHECK ("state" IN ('QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED')),
         CONSTRAINT "ck_athena_query_costs_bytes_scanned" CHECK ("bytes_scanned" >= 0),
-        CONSTRAINT "ck_athena_query_costs_cost_usd" CHECK ("cost_usd" >= 0)
+        CONSTRAINT "ck_athena_query_costs_cost_usd" CHECK ("cost_usd" >= 0),
+        CONSTRAINT "ck_athena_query_costs_check_failures" CHECK ("check_failures" >= 0)
       )`);
     await queryRunner.query(`CREATE INDEX "ix_athena_query_costs_target_recorded" ON "athena_query_costs" ("target_id", "recorded_at")`);
     await queryRunner.query(
       `CREATE INDEX "ix_athena_query_costs_analysis" ON "athena_query_costs" ("analysis_id") WHERE "analysis_id" IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "ix_athena_query_costs_unsettled" ON "athena_query_costs" ("updated_at") WHERE "state" IN ('QUEUED','RUNNING')`,
     );
     await queryRunner.query(`
       INSERT INTO "athena_query_costs"

@@ -18,6 +18,15 @@ import { AnalysisRunner } from './pipeline/analysis-runner.service';
 import { ContinuousModule } from '../continuous/continuous.module';
 import { ContinuousAnalysisService } from './continuous/continuous-analysis.service';
 import { CostGuardModule } from '../costs/cost-guard.module';
+import { AthenaSpendSweep } from '../costs/athena-spend-sweep.service';
+import { AthenaSpendService } from '../costs/athena-spend.service';
+import { AthenaFlowSource } from '../aws/athena-flow-source';
+import { Clock } from '../common/clock/clock';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config';
+
+/** Unfinished Athena queries looked at per sweep. */
+const SPEND_SWEEP_BATCH = 200;
 
 /** The analysis pipeline (worker process): the `analysis` queue processor and its adapters. */
 @Module({
@@ -41,6 +50,15 @@ import { CostGuardModule } from '../costs/cost-guard.module';
       provide: OrganizationSnapshotter,
       inject: [Ec2Snapshotter, AwsClientFactory],
       useFactory: (ec2: Ec2Snapshotter, clients: AwsClientFactory) => new OrganizationSnapshotter(ec2, clients),
+    },
+    {
+      provide: AthenaSpendSweep,
+      inject: [AthenaSpendService, Clock, AthenaFlowSource, ConfigService],
+      useFactory: (spend: AthenaSpendService, clock: Clock, athena: AthenaFlowSource, config: ConfigService<AppConfig, true>) =>
+        new AthenaSpendSweep(spend, clock, athena, {
+          settleAfterMs: config.get('analysis', { infer: true }).spendSettleAfterMs,
+          batch: SPEND_SWEEP_BATCH,
+        }),
     },
     TargetSnapshotLoader,
     FindingsPersister,

@@ -237,13 +237,18 @@ export class AthenaFlowQuery {
     }
   }
 
-  /** The caller abandoned the query: stop it and record what it scanned, without the caller waiting on AWS. */
+  /**
+   * The caller abandoned the query: stop it and record what it scanned, without the caller waiting
+   * on AWS. When the stop fails, the query runs on: what it had scanned when last described is
+   * recorded, unfinished, and the sweep (AthenaSpendSweep) stops it and records its final scan.
+   */
   private async abandon(): Promise<void> {
     if (this.accounted) return;
     try {
       await this.cancel();
     } catch {
-      return; // The query runs on; not accounted for here (a caller that cancels starts no other).
+      await this.accountQuietly(this.spend(this.lastSeen));
+      return;
     }
     await this.accountQuietly(this.spend(await this.settle()));
   }
@@ -281,7 +286,10 @@ export class AthenaFlowQuery {
   private throwIfAborted(): void {
     if (!this.signal?.aborted) return;
     // Stop the query in the background: the caller asked to abandon it and should not wait on AWS.
-    void this.abandon();
+    // The ledger holds the work, so a worker shutting down waits for its record (bounded).
+    const abandoned = this.abandon();
+    if (this.context.ledger) this.context.ledger.hold(abandoned);
+    else void abandoned;
     throw new AthenaQueryError('aborted', this.queryExecutionId, `Athena query ${this.queryExecutionId} was cancelled by the caller`);
   }
 

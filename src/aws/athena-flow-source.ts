@@ -12,7 +12,7 @@ import type { AwsTarget } from './aws-target';
 import { describeFlowLogsDeliveringTo } from './flow-log-lookup';
 import { validateAthenaIdentifier } from './athena-identifier';
 import { type AthenaPollingOptions, AthenaFlowQuery, type AthenaQueryStatistics } from './athena-flow-query';
-import { type AthenaSpendLedger, isFinished, spendOf } from './athena-query-spend';
+import { type AthenaQuerySpend, type AthenaSpendLedger, isFinished, spendOf } from './athena-query-spend';
 import { withFailedCall } from './failed-call.util';
 import { type AthenaPartitionLayout, AthenaQueryBuilder, type AthenaTableRef, type FlowQueryKind } from './athena-query-builder';
 
@@ -148,6 +148,9 @@ export class AthenaFlowSource {
       // query's first poll stop it and record what it scanned (AthenaFlowQuery.abandon).
       request.signal?.throwIfAborted();
       const queryExecutionId = await this.startGeneration(client, request, workgroup, built, generation);
+      // On record before anything else is asked of it: a job that ends without seeing it end (a
+      // killed worker, a call failing past the SDK's retries) leaves a row the sweep finishes.
+      await request.ledger?.started(queryExecutionId);
       let execution = await this.describe(client, queryExecutionId, request);
       const query = (observed: QueryExecution | null) =>
         new AthenaFlowQuery(
@@ -206,6 +209,22 @@ export class AthenaFlowSource {
       aggregates += 1;
     }
     return { ...statistics, aggregates, unread, unknownFields: query.unknownFields };
+  }
+
+  /** What a query started earlier has scanned and is billed, as GetQueryExecution reports it now (with the target's credentials). */
+  async describeSpend(target: AwsTarget, queryExecutionId: string): Promise<AthenaQuerySpend> {
+    const execution = await this.describe(this.clients.athena(target), queryExecutionId, { target });
+    return spendOf(queryExecutionId, execution, this.options.pricePerTbUsd);
+  }
+
+  /** Stops a query started earlier (stopping one that has ended is harmless). */
+  async stopQuery(target: AwsTarget, queryExecutionId: string): Promise<void> {
+    const { StopQueryExecutionCommand } = athenaSdk();
+    try {
+      await this.clients.athena(target).send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
+    } catch (error) {
+      throw withFailedCall(error, 'athena:StopQueryExecution', target);
+    }
   }
 
   /**
@@ -281,7 +300,11 @@ export class AthenaFlowSource {
     return started.QueryExecutionId;
   }
 
-  private async describe(client: AthenaClient, queryExecutionId: string, request: AthenaFlowRequest): Promise<QueryExecution | undefined> {
+  private async describe(
+    client: AthenaClient,
+    queryExecutionId: string,
+    request: Pick<AthenaFlowRequest, 'target'>,
+  ): Promise<QueryExecution | undefined> {
     const { GetQueryExecutionCommand } = athenaSdk();
     try {
       const described = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));

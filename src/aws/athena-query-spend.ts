@@ -38,12 +38,18 @@ export interface AthenaQuerySpend {
 }
 
 /**
- * Where the queries of one analysis are accounted for. `record` is called for every query the
- * flow source saw end (and for one it gave up on), possibly more than once for the same query
- * (a redelivered job, a retry that finds it again): it keeps one entry per QueryExecutionId.
+ * Where the queries of one analysis are accounted for. `started` is called as soon as Athena gives
+ * a query's id, before anything else is asked of it, so a query whose job ends without seeing it
+ * end (a killed worker, a failed call) is still on record; `record` for every query the flow
+ * source saw end (and for one it gave up on), possibly more than once for the same query (a
+ * redelivered job, a retry that finds it again): it keeps one entry per QueryExecutionId.
  */
 export interface AthenaSpendLedger {
+  /** The query exists (QUEUED, nothing scanned yet): an entry if it has none, else nothing changes. */
+  started(queryExecutionId: string): Promise<void>;
   record(spend: AthenaQuerySpend): Promise<void>;
+  /** Work left running in the background that ends by recording (the stop of an abandoned query): a shutting-down worker waits for it. */
+  hold(work: Promise<unknown>): void;
   /** Queries an earlier attempt of the analysis gave up on (timed out), by QueryExecutionId. */
   readonly timedOut: ReadonlySet<string>;
 }

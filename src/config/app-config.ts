@@ -58,6 +58,10 @@ export interface AnalysisConfig {
   persistParallel: number;
   /** The worker's heap growth over its live data, in percent (WORKER_HEAP_GROWING_PERCENT; 0: V8's own). */
   heapGrowingPercent: number;
+  /** Period of the sweep that finishes the Athena queries no job saw end (ATHENA_SPEND_SWEEP_INTERVAL_MS). */
+  spendSweepIntervalMs: number;
+  /** How long an unfinished Athena query's row is left alone before the sweep asks Athena (ATHENA_SPEND_SETTLE_AFTER_MS). */
+  spendSettleAfterMs: number;
 }
 
 export interface RecoveryConfig {
@@ -158,6 +162,8 @@ export function loadAppConfig(source: Record<string, string | undefined>, cwd = 
       persistBatchChars: env.ANALYSIS_PERSIST_BATCH_CHARS,
       persistParallel: env.ANALYSIS_PERSIST_PARALLEL,
       heapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
+      spendSweepIntervalMs: env.ATHENA_SPEND_SWEEP_INTERVAL_MS,
+      spendSettleAfterMs: env.ATHENA_SPEND_SETTLE_AFTER_MS,
     },
     recovery: { reconcileIntervalMs: env.RECONCILE_INTERVAL_MS },
     integrations: {

@@ -122,6 +122,10 @@ export const envSchema = z.object({
    * memory near what it holds, for a little more time collecting.
    */
   WORKER_HEAP_GROWING_PERCENT: withDefault(integerFromEnv(0, 300), String(DEFAULT_HEAP_GROWING_PERCENT)),
+  /** How often a worker looks for Athena queries whose job ended without seeing them end, and asks Athena what became of them. */
+  ATHENA_SPEND_SWEEP_INTERVAL_MS: withDefault(integerFromEnv(100, 86_400_000), '60000'),
+  /** An Athena query recorded unfinished is asked of Athena once its row has been left alone this long (and again after as long). */
+  ATHENA_SPEND_SETTLE_AFTER_MS: withDefault(integerFromEnv(1000, 86_400_000), '300000'),
   /** How often a worker compares the work recorded in PostgreSQL with the queues and repairs the queues (one worker at a time). */
   RECONCILE_INTERVAL_MS: withDefault(integerFromEnv(1000, 3_600_000), '60000'),
 

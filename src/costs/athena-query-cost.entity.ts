@@ -12,8 +12,10 @@ import type { QueryExecutionState } from '@aws-sdk/client-athena';
 @Check('ck_athena_query_costs_state', `"state" IN ('QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED')`)
 @Check('ck_athena_query_costs_bytes_scanned', `"bytes_scanned" >= 0`)
 @Check('ck_athena_query_costs_cost_usd', `"cost_usd" >= 0`)
+@Check('ck_athena_query_costs_check_failures', `"check_failures" >= 0`)
 @Index('ix_athena_query_costs_target_recorded', ['targetId', 'recordedAt'])
 @Index('ix_athena_query_costs_analysis', ['analysisId'], { where: `"analysis_id" IS NOT NULL` })
+@Index('ix_athena_query_costs_unsettled', ['updatedAt'], { where: `"state" IN ('QUEUED','RUNNING')` })
 export class AthenaQueryCostEntity {
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_athena_query_costs' })
   queryExecutionId!: string;
@@ -31,7 +33,10 @@ export class AthenaQueryCostEntity {
   @Column({ type: 'integer' })
   attempt!: number;
 
-  /** Its state when last described: SUCCEEDED, FAILED or CANCELLED once ended; QUEUED or RUNNING when its stop was not confirmed. */
+  /**
+   * Its state when last described: SUCCEEDED, FAILED or CANCELLED once ended; QUEUED from the moment
+   * Athena gave its id; RUNNING when its job ended without seeing it end (until the sweep does).
+   */
   @Column({ type: 'varchar', length: 16 })
   state!: QueryExecutionState;
 
@@ -50,6 +55,19 @@ export class AthenaQueryCostEntity {
   @Column({ type: 'timestamptz' })
   recordedAt!: Date;
 
+  /** When a flow source last recorded it. */
   @Column({ type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** When the sweep last asked Athena about it (an unfinished row only); null: never. */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastCheckedAt!: Date | null;
+
+  /** Why the sweep's last look failed (the call, the account, the region, AWS's message); null once a look succeeds. */
+  @Column({ type: 'text', nullable: true })
+  checkError!: string | null;
+
+  /** Looks of the sweep that failed, in all. */
+  @Column({ type: 'integer', default: 0 })
+  checkFailures!: number;
 }

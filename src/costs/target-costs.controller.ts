@@ -45,6 +45,7 @@ export class TargetCostsController {
       analyses: costs.analyses,
       queries: costs.queries,
       queriesWithoutResult: costs.queriesWithoutResult,
+      queriesUnsettled: costs.queriesUnsettled,
       bytesScanned: costs.bytesScanned,
       costUsd: costs.costUsd,
       budget,

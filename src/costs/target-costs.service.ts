@@ -12,8 +12,10 @@ export interface MonthCosts {
   analyses: number;
   /** Athena queries recorded in the month, whatever became of them. */
   queries: number;
-  /** Of those, the ones that returned no result: stopped on a timeout, cancelled, failed. */
+  /** Of those, the ones that returned no result: stopped on a timeout, cancelled, failed, or not seen to end yet. */
   queriesWithoutResult: number;
+  /** Of those, the ones Athena has not yet been seen to end (QUEUED or RUNNING when last described): their figures are what they had scanned then. */
+  queriesUnsettled: number;
   bytesScanned: number;
   costUsd: number;
 }
@@ -56,17 +58,19 @@ export class TargetCostsService {
                                      UNION SELECT id FROM others WHERE statistics ? 'bytesScanned') scanned) AS analyses,
               (SELECT COUNT(*) FROM queries) AS queries,
               (SELECT COUNT(*) FROM queries WHERE state <> 'SUCCEEDED') AS without_result,
+              (SELECT COUNT(*) FROM queries WHERE state IN ('QUEUED','RUNNING')) AS unsettled,
               (SELECT COALESCE(SUM(bytes_scanned), 0) FROM queries)
                 + (SELECT COALESCE(SUM((statistics ->> 'bytesScanned')::numeric), 0) FROM others) AS bytes,
               (SELECT COALESCE(SUM(cost_usd), 0) FROM queries)
                 + (SELECT COALESCE(SUM((statistics ->> 'estimatedCostUsd')::numeric), 0) FROM others) AS cost`,
       [targetId, month.from, month.to],
-    )) as Array<{ analyses: string; queries: string; without_result: string; bytes: string; cost: string }>;
+    )) as Array<{ analyses: string; queries: string; without_result: string; unsettled: string; bytes: string; cost: string }>;
     return {
       ...month,
       analyses: Number(row?.analyses ?? 0),
       queries: Number(row?.queries ?? 0),
       queriesWithoutResult: Number(row?.without_result ?? 0),
+      queriesUnsettled: Number(row?.unsettled ?? 0),
       bytesScanned: Number(row?.bytes ?? 0),
       costUsd: Number(row?.cost ?? 0),
     };

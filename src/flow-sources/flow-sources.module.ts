@@ -17,7 +17,8 @@ import { FlowSourceRegistry } from './flow-source.registry';
 /**
  * The flow sources an analysis reads from, behind one port (FlowSource), found by the target's
  * `flowSource.type` in FlowSourceRegistry. The AWS client factory is exported too, so the worker
- * reaches an account through one set of clients (one credential cache per target).
+ * reaches an account through one set of clients (one credential cache per target), and the Athena
+ * flow source, which the sweep of unfinished queries asks about them.
  */
 @Module({
   providers: [
@@ -57,6 +58,6 @@ import { FlowSourceRegistry } from './flow-source.registry';
         }),
     },
   ],
-  exports: [FlowSourceRegistry, AwsClientFactory],
+  exports: [FlowSourceRegistry, AwsClientFactory, AthenaFlowSource],
 })
 export class FlowSourcesModule {}

@@ -41,6 +41,9 @@ export const reportRunPayloadSchema = z.object({
 /** `analysis.continuous-tick`: a tick of a continuous target's job scheduler. */
 export const continuousTickPayloadSchema = z.object({ targetId: z.uuid() });
 
+/** `analysis.athena-spend-sweep`: no payload (fired by its job scheduler). */
+export const athenaSpendSweepPayloadSchema = z.object({});
+
 /** `reachability.confirm`: the confirmation's id; everything else is read from its row. */
 export const confirmationJobPayloadSchema = z.object({ confirmationId: z.uuid() });
 
@@ -51,6 +54,7 @@ export const EVENTS_SWEEP_JOB = 'events.sweep';
 export const REPORT_RUN_JOB = 'report.run';
 export const REACHABILITY_CONFIRM_JOB = 'reachability.confirm';
 export const CONTINUOUS_TICK_JOB = 'analysis.continuous-tick';
+export const ATHENA_SPEND_SWEEP_JOB = 'analysis.athena-spend-sweep';
 
 interface JobSpec {
   queue: QueueName;
@@ -60,6 +64,7 @@ interface JobSpec {
 export const JOB_CATALOGUE = {
   [ANALYSIS_RUN_JOB]: { queue: QueueName.Analysis, payload: analysisJobPayloadSchema },
   [CONTINUOUS_TICK_JOB]: { queue: QueueName.Analysis, payload: continuousTickPayloadSchema },
+  [ATHENA_SPEND_SWEEP_JOB]: { queue: QueueName.Analysis, payload: athenaSpendSweepPayloadSchema },
   [WEBHOOK_FANOUT_JOB]: { queue: QueueName.WebhookDelivery, payload: fanoutPayloadSchema },
   [WEBHOOK_DELIVER_JOB]: { queue: QueueName.WebhookDelivery, payload: deliverPayloadSchema },
   [EVENTS_SWEEP_JOB]: { queue: QueueName.WebhookDelivery, payload: eventsSweepPayloadSchema },

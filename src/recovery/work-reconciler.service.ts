@@ -17,6 +17,9 @@ import { deliverJobId, EVENTS_SWEEP_EVERY_MS, EVENTS_SWEEP_JOB, EVENTS_SWEEP_SCH
 import { WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 import { ContinuousScheduler } from '../continuous/continuous-scheduler.service';
 import { TargetsService } from '../targets/targets.service';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config';
+import { ATHENA_SPEND_SWEEP_SCHEDULER, upsertAthenaSpendSweep } from '../costs/athena-spend-sweep-job';
 
 /** Job states in which BullMQ will still run the job: nothing to repair. */
 const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
@@ -69,7 +72,7 @@ interface PendingDeliveryRow {
  * whose job is missing, failed or finished are queued again under the same job id (an analysis
  * whose job failed after MAX_ANALYSIS_RECOVERIES such recoveries is recorded failed, with the
  * job's reason, and can be retried through the API); events published but never fanned out are fanned out again; unpublished
- * events are published; the job schedulers of the report schedules, of the continuous targets and of the events sweep are
+ * events are published; the job schedulers of the report schedules, of the continuous targets, of the events sweep and of the Athena spending sweep are
  * re-created when Redis lost them. Each repair re-reads its row after reading the job, so work
  * that finished in between is left alone. Run by ReconcileLoop, one worker at a time.
  */
@@ -90,6 +93,7 @@ export class WorkReconciler {
     private readonly clock: Clock,
     private readonly continuous: ContinuousScheduler,
     private readonly targets: TargetsService,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
@@ -257,6 +261,10 @@ export class WorkReconciler {
     await this.schedulers.prune(new Set(schedules.map((schedule) => schedule.id)));
     if ((await this.webhookQueue.getJobScheduler(EVENTS_SWEEP_SCHEDULER)) === undefined) {
       await this.webhookQueue.upsertJobScheduler(EVENTS_SWEEP_SCHEDULER, { every: EVENTS_SWEEP_EVERY_MS }, { name: EVENTS_SWEEP_JOB });
+      report.schedulersRecreated += 1;
+    }
+    if ((await this.analysisQueue.getJobScheduler(ATHENA_SPEND_SWEEP_SCHEDULER)) === undefined) {
+      await upsertAthenaSpendSweep(this.analysisQueue, this.config.get('analysis', { infer: true }).spendSweepIntervalMs);
       report.schedulersRecreated += 1;
     }
     // Continuous targets' rolling-analysis schedulers, on the analysis queue.

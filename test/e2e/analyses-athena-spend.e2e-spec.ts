@@ -46,7 +46,7 @@ describe('Athena spending: every query an analysis starts is counted, the stoppe
     emulator = new AthenaEmulator(await sampleAggregates());
     account = new MockedAwsAccount(sampleSnapshot(), emulator);
     testApp = await createAwsTestApp({
-      env: { QUEUE_ATTEMPTS: '2', QUEUE_BACKOFF_MS: '100' },
+      env: { QUEUE_ATTEMPTS: '2', QUEUE_BACKOFF_MS: '100', ATHENA_SPEND_SWEEP_INTERVAL_MS: '200' },
       athena: { pollInitialMs: 20, pollMaxMs: 100, timeoutMs: QUERY_TIMEOUT_MS, settleTimeoutMs: 1000 },
       clock,
     });
@@ -207,6 +207,43 @@ describe('Athena spending: every query an analysis starts is counted, the stoppe
     expect((await api(server()).get(`/v1/targets/${targetId}/costs?month=2026-11`)).body).toMatchObject({
       queries: 2,
       queriesWithoutResult: 1,
+    });
+  });
+
+  it('a query whose every description fails is on record from its start, and the sweep stops it once its analysis has failed and records its final scan', async () => {
+    let describable = false;
+    emulator.onPoll = (query) => {
+      if (query.kind === 'window' && !describable) throw athenaClientError('InternalServerException', 'We encountered an internal error.');
+    };
+    const { targetId, done } = await analyseWithFirstQuery(
+      'never-described',
+      { states: ['RUNNING'], runningScannedBytes: 2 * GIB, dataScannedBytes: 6 * GIB },
+      GIB,
+    );
+    // Both attempts re-attached to the one query and failed describing it: before, nothing of it was recorded.
+    expect(done).toMatchObject({ status: 'failed', stage: 'query' });
+    const [query] = emulator.queries.filter((q) => q.kind === 'window');
+    expect(emulator.queries.filter((q) => q.kind === 'window')).toHaveLength(1);
+    expect(await rowsOf(done.id)).toEqual([
+      { query_execution_id: query.id, attempt: 0, state: 'QUEUED', bytes: '0', cost: 0, timed_out: false },
+    ]);
+    const costs = () => api(server()).get(`/v1/targets/${targetId}/costs?month=2026-11`);
+    expect((await costs()).body).toMatchObject({ queries: 1, queriesWithoutResult: 1, queriesUnsettled: 1, bytesScanned: 0 });
+
+    // Athena answers again; once the row has been left alone long enough, the scheduled sweep asks.
+    describable = true;
+    clock.advance(6 * 60_000);
+    await expect.poll(async () => (await rowsOf(done.id))[0]?.state, { timeout: 15_000, interval: 100 }).toBe('CANCELLED');
+    expect(emulator.stops).toEqual([query.id]);
+    expect(await rowsOf(done.id)).toEqual([
+      { query_execution_id: query.id, attempt: 0, state: 'CANCELLED', bytes: String(6 * GIB), cost: cost(6 * GIB), timed_out: false },
+    ]);
+    expect((await costs()).body).toMatchObject({
+      queries: 1,
+      queriesWithoutResult: 1,
+      queriesUnsettled: 0,
+      bytesScanned: 6 * GIB,
+      costUsd: cost(6 * GIB),
     });
   });
 });

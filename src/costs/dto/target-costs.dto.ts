@@ -51,10 +51,18 @@ export class TargetCostsDto {
 
   @ApiProperty({
     description:
-      'Of those queries, the ones that returned no result: stopped on the query timeout, cancelled or failed. ' +
+      'Of those queries, the ones that returned no result: stopped on the query timeout, cancelled or failed, or not seen to end yet. ' +
       'Athena bills a stopped or cancelled query for what it scanned before it ended.',
   })
   queriesWithoutResult!: number;
+
+  @ApiProperty({
+    description:
+      'Of those queries, the ones not yet seen to end (their job ended first: a worker killed, Athena unreachable, a stop that failed): ' +
+      'their bytes and cost are what they had scanned when last described, until the worker’s sweep asks Athena for their final figures ' +
+      '(stopping those no analysis will read). 0 when every figure is final.',
+  })
+  queriesUnsettled!: number;
 
   @ApiProperty({ description: 'Bytes Athena reported scanned by those queries (failed ones included).' })
   bytesScanned!: number;

@@ -111,6 +111,7 @@ describe('athena_query_costs: the spending of every Athena query, the stored one
       analyses: 3,
       queries: 2,
       queriesWithoutResult: 0,
+      queriesUnsettled: 0,
       bytesScanned: 302 * GIB + 4 * GIB,
       costUsd: cost(300 * GIB) + cost(2 * GIB) + 0.02 + 0.003,
     });

@@ -10,6 +10,7 @@ import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-option
 import { ReconcileLoop } from '../../../src/recovery/reconcile-loop.service';
 import { MAX_ANALYSIS_RECOVERIES } from '../../../src/recovery/work-reconciler.service';
 import { EVENTS_SWEEP_SCHEDULER } from '../../../src/webhooks/jobs/webhook-jobs';
+import { ATHENA_SPEND_SWEEP_SCHEDULER } from '../../../src/costs/athena-spend-sweep-job';
 import { deleteRedisPrefix } from '../../support/app/test-redis';
 import { TEST_REDIS_URL } from '../../support/app/test-database';
 import { until } from '../../support/app/until';
@@ -214,6 +215,7 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       // own record of the success would undo that.
       const reportQueue = queue(QueueName.Report);
       const webhookQueue = queue(QueueName.WebhookDelivery);
+      const analysisQueue = queue(QueueName.Analysis);
       await until(
         async () => ({
           statuses: (await db.query(`SELECT status FROM webhook_deliveries WHERE event_id = $1`, [eventId])).rows.map(
@@ -231,11 +233,12 @@ describe('the reconciler makes the queues agree with PostgreSQL', () => {
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toBeUndefined();
 
       const report = await worker.context.get(ReconcileLoop).runOnce();
-      // Every enabled report schedule's scheduler, and the events sweep's.
+      // Every enabled report schedule's scheduler, the events sweep's and the Athena spending sweep's.
       const schedules = (await db.query(`SELECT count(*)::int AS n FROM report_schedules WHERE enabled`)).rows[0].n as number;
-      expect(report).toMatchObject({ schedulersRecreated: schedules + 1, deliveriesRequeued: 1 });
+      expect(report).toMatchObject({ schedulersRecreated: schedules + 2, deliveriesRequeued: 1 });
       expect(await reportQueue.getJobScheduler(schedule.body.id)).toMatchObject({ pattern: '0 6 * * *', tz: 'Europe/Paris' });
       expect(await webhookQueue.getJobScheduler(EVENTS_SWEEP_SCHEDULER)).toBeDefined();
+      expect(await analysisQueue.getJobScheduler(ATHENA_SPEND_SWEEP_SCHEDULER)).toMatchObject({ every: 60_000 });
       await until(
         () => Promise.resolve(receiver.requests.map((r) => JSON.parse(r.body.toString()).id as string)),
         (ids) => ids.includes(eventId),

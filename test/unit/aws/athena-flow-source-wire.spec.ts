@@ -317,7 +317,12 @@ describe('AthenaFlowSource over the Athena wire protocol', () => {
         const controller = new AbortController();
         const handler = athena(controller, abortOn);
         const recorded: AthenaQuerySpend[] = [];
-        const ledger = { timedOut: new Set<string>(), record: async (spend: AthenaQuerySpend) => void recorded.push(spend) };
+        const ledger = {
+          timedOut: new Set<string>(),
+          started: async () => undefined,
+          record: async (spend: AthenaQuerySpend) => void recorded.push(spend),
+          hold: () => undefined,
+        };
         await expect(source(handler).run({ ...request, signal: controller.signal, ledger }, () => undefined)).rejects.toBeDefined();
         await expect.poll(() => recorded.at(-1)?.state).toBe('CANCELLED');
         expect(recorded.at(-1)).toMatchObject({ queryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', dataScannedBytes: 1048576 });

@@ -40,8 +40,24 @@ const request: AthenaFlowRequest = {
 class MemoryLedger implements AthenaSpendLedger {
   readonly calls: AthenaQuerySpend[] = [];
   readonly byId = new Map<string, AthenaQuerySpend>();
+  /** Queries recorded as started, in order. */
+  readonly starts: string[] = [];
+  /** Work the flow source left running in the background, which a shutdown waits for. */
+  readonly held: Promise<unknown>[] = [];
   timedOut = new Set<string>();
   failWith: Error | null = null;
+
+  async started(queryExecutionId: string): Promise<void> {
+    this.starts.push(queryExecutionId);
+    if (this.failWith) throw this.failWith;
+    if (!this.byId.has(queryExecutionId)) {
+      this.byId.set(queryExecutionId, { queryExecutionId, state: 'QUEUED', dataScannedBytes: 0, billedCostUsd: 0, timedOut: false });
+    }
+  }
+
+  hold(work: Promise<unknown>): void {
+    this.held.push(work);
+  }
 
   async record(spend: AthenaQuerySpend): Promise<void> {
     this.calls.push(spend);
@@ -234,6 +250,98 @@ describe('every Athena query sgdoctor starts is accounted for with the bytes Ath
     await expect(run).rejects.toMatchObject({ failure: 'aborted' });
     await expect.poll(() => ledger.byId.get('q-1')?.state).toBe('CANCELLED');
     expect(ledger.byId.get('q-1')).toMatchObject({ dataScannedBytes: 9 * GIB, billedCostUsd: estimateAthenaCostUsd(9 * GIB, 5) });
+  });
+
+  describe('a query is in the ledger from the moment Athena gives its id', () => {
+    it('recorded as started (QUEUED, nothing scanned) before it is first described', async () => {
+      athenaMock.on(GetQueryExecutionCommand).callsFake(() => {
+        expect(ledger.starts).toEqual(['q-1']);
+        return succeeded('q-1');
+      });
+      athenaMock.on(GetQueryResultsCommand).resolves(resultPages(1)[0]);
+      await sourceWith({ timeoutMs: 5_000 }).run({ ...request, ledger }, () => undefined);
+      expect(ledger.starts).toEqual(['q-1']);
+      expect(ledger.byId.get('q-1')).toMatchObject({ state: 'SUCCEEDED', dataScannedBytes: 3 * GIB });
+    });
+
+    it.each([
+      ['the first description', 0],
+      ['a later poll', 1],
+    ])('GetQueryExecution failing past the SDK retries at %s leaves the query recorded as started', async (_at, okPolls) => {
+      let polls = 0;
+      athenaMock.on(GetQueryExecutionCommand).callsFake(() => {
+        polls += 1;
+        if (polls > okPolls) {
+          throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
+            name: 'InternalServerException',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 500, attempts: 3 },
+          });
+        }
+        return scanned('q-1', 'RUNNING', 4 * GIB);
+      });
+      const error = await sourceWith({ timeoutMs: 5_000 })
+        .run({ ...request, ledger }, () => undefined)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'InternalServerException' });
+      expect(ledger.byId.get('q-1')).toEqual({
+        queryExecutionId: 'q-1',
+        state: 'QUEUED',
+        dataScannedBytes: 0,
+        billedCostUsd: 0,
+        timedOut: false,
+      });
+    });
+
+    it('a ledger that cannot record the start fails the start: no query runs unaccounted for by this attempt', async () => {
+      athenaMock.on(GetQueryExecutionCommand).resolves(succeeded('q-1'));
+      ledger.failWith = new Error('connection terminated');
+      await expect(sourceWith({ timeoutMs: 5_000 }).run({ ...request, ledger }, () => undefined)).rejects.toThrow('connection terminated');
+      expect(athenaMock.commandCalls(GetQueryExecutionCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('a cancelled analysis', () => {
+    const abortedRun = async (onStop: () => unknown) => {
+      let stopped = false;
+      athenaMock.on(StopQueryExecutionCommand).callsFake(() => {
+        onStop();
+        stopped = true;
+        return {};
+      });
+      athenaMock
+        .on(GetQueryExecutionCommand)
+        .callsFake(() => (stopped ? scanned('q-1', 'CANCELLED', 9 * GIB) : scanned('q-1', 'RUNNING', 8 * GIB)));
+      const controller = new AbortController();
+      const run = sourceWith({ timeoutMs: 5_000 }).run({ ...request, ledger, signal: controller.signal }, () => undefined);
+      setTimeout(() => controller.abort(), 15);
+      await expect(run).rejects.toMatchObject({ failure: 'aborted' });
+    };
+
+    it('whose stop fails: the query is recorded with what it had scanned when last described', async () => {
+      await abortedRun(() => {
+        throw Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      });
+      await expect.poll(() => ledger.byId.get('q-1')?.state).toBe('RUNNING');
+      expect(ledger.byId.get('q-1')).toEqual({
+        queryExecutionId: 'q-1',
+        state: 'RUNNING',
+        dataScannedBytes: 8 * GIB,
+        billedCostUsd: estimateAthenaCostUsd(8 * GIB, 5),
+        timedOut: false,
+      });
+    });
+
+    it('hands the background stop and its record to the ledger, so that a shutting-down worker waits for them', async () => {
+      await abortedRun(() => undefined);
+      expect(ledger.held).toHaveLength(1);
+      await Promise.all(ledger.held);
+      expect(ledger.byId.get('q-1')).toMatchObject({ state: 'CANCELLED', dataScannedBytes: 9 * GIB });
+    });
   });
 
   describe('a stop that fails on the timeout', () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ANALYSIS_RUN_JOB,
+  ATHENA_SPEND_SWEEP_JOB,
   CONTINUOUS_TICK_JOB,
   JOB_CATALOGUE,
   jobsOf,
@@ -30,9 +31,14 @@ describe('job catalogue', () => {
 describe('JobHandlerRegistry', () => {
   it("accepts a processor that handles exactly its queue's jobs", () => {
     const registry = new JobHandlerRegistry();
-    registry.register(QueueName.Analysis, { [ANALYSIS_RUN_JOB]: handler, [CONTINUOUS_TICK_JOB]: handler }, 'AnalysisProcessor');
+    registry.register(
+      QueueName.Analysis,
+      { [ANALYSIS_RUN_JOB]: handler, [CONTINUOUS_TICK_JOB]: handler, [ATHENA_SPEND_SWEEP_JOB]: handler },
+      'AnalysisProcessor',
+    );
     expect(registry.ownerOf(ANALYSIS_RUN_JOB)).toBe('AnalysisProcessor');
     expect(registry.ownerOf(CONTINUOUS_TICK_JOB)).toBe('AnalysisProcessor');
+    expect(registry.ownerOf(ATHENA_SPEND_SWEEP_JOB)).toBe('AnalysisProcessor');
   });
 
   it('stops the start when a job of the queue has no handler, or a handler is for no job of it', () => {
