@@ -188,6 +188,7 @@ describe('cost guard: a scan estimated from its partitions in S3 and refused ove
       analyses: 1,
       queries: 1,
       queriesWithoutResult: 0,
+      queriesUnsettled: 0,
       bytesScanned: scanned,
       costUsd: estimateAthenaCostUsd(scanned, 5),
       budget: { perAnalysisUsd: null, monthlyUsd: 2.5 },
