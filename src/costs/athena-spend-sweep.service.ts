@@ -32,8 +32,9 @@ export interface AthenaSpendSweepReport {
  * target's credentials, what the query has scanned and records it; a query still queued or running
  * whose analysis will not read it — the analysis ended, was deleted, or was retried under a new
  * attempt — is stopped first (Athena bills what it scanned until then). A query an analysis still
- * runs is only described: its worker, or the retry that re-attaches to it, decides its fate. A look
- * that fails is kept on the row and counted, and the row is looked at again later.
+ * runs is only described: its worker, or the retry that re-attaches to it, decides its fate. An
+ * analysis that has ended gets the figures settled on its statistics again. A look that fails is
+ * kept on the row and counted, and the row is looked at again later.
  */
 export class AthenaSpendSweep {
   private readonly logger = new Logger(AthenaSpendSweep.name);
@@ -60,6 +61,8 @@ export class AthenaSpendSweep {
         }
         await this.spend.checked(spend, this.clock.now());
         if (isFinished(spend.state)) report.settled += 1;
+        // An analysis that has ended copied what it knew of its queries then: it shows what is known now.
+        if (row.analysisId !== null && !wanted(row)) await this.spend.refreshEnded(row.analysisId);
       } catch (error) {
         report.failed += 1;
         const reason = error instanceof Error ? error.message : String(error);

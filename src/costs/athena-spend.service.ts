@@ -48,6 +48,8 @@ export interface UnsettledAthenaQuery {
   queryExecutionId: string;
   attempt: number;
   recordedAt: Date;
+  /** The analysis that started it; null once that analysis is deleted. */
+  analysisId: string | null;
   target: { accountId: string; region: string; access: TargetAccess };
   /** The analysis's status and attempt; null once the analysis is deleted. */
   analysis: { status: AnalysisStatus; attempt: number } | null;
@@ -126,13 +128,14 @@ export class AthenaSpendService {
       id: string;
       attempt: number;
       recorded_at: Date;
+      analysis_id: string | null;
       account_id: string;
       region: string;
       access: TargetAccess;
       status: AnalysisStatus | null;
       analysis_attempt: number | null;
     }> = await this.dataSource.query(
-      `SELECT c.query_execution_id AS id, c.attempt, c.recorded_at, t.account_id, t.region, t.access,
+      `SELECT c.query_execution_id AS id, c.attempt, c.recorded_at, c.analysis_id, t.account_id, t.region, t.access,
               a.status, a.attempt AS analysis_attempt
          FROM athena_query_costs c
          JOIN targets t ON t.id = c.target_id
@@ -146,6 +149,7 @@ export class AthenaSpendService {
       queryExecutionId: row.id,
       attempt: row.attempt,
       recordedAt: new Date(row.recorded_at),
+      analysisId: row.analysis_id,
       target: { accountId: row.account_id, region: row.region, access: row.access },
       analysis: row.status === null ? null : { status: row.status, attempt: row.analysis_attempt ?? 0 },
     }));
@@ -215,6 +219,20 @@ export class AthenaSpendService {
       [run.analysisId, run.attempt],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Puts the figures of an analysis that has ended (ofAnalysis) on its statistics again: the
+   * sweep settles queries after their analysis has copied what it knew of them.
+   */
+  async refreshEnded(analysisId: string): Promise<void> {
+    const spend = await this.ofAnalysis(analysisId);
+    if (!spend) return;
+    await this.dataSource.query(
+      `UPDATE analyses SET statistics = COALESCE(statistics, '{}'::jsonb) || $2::jsonb
+        WHERE id = $1 AND status NOT IN ('queued', 'running')`,
+      [analysisId, JSON.stringify(spend)],
+    );
   }
 
   /** The analysis's Athena queries (every attempt, oldest first) and their sums; null when it started none. */

@@ -245,5 +245,12 @@ describe('Athena spending: every query an analysis starts is counted, the stoppe
       bytesScanned: 6 * GIB,
       costUsd: cost(6 * GIB),
     });
+    // The analysis, which ended before its query did, shows what the sweep settled.
+    const analysis = await api(server()).get(`/v1/analyses/${done.id}`).expect(200);
+    expect(analysis.body.statistics).toMatchObject({
+      bytesScanned: 6 * GIB,
+      estimatedCostUsd: cost(6 * GIB),
+      athenaQueries: [expect.objectContaining({ queryExecutionId: query.id, state: 'CANCELLED', bytesScanned: 6 * GIB })],
+    });
   });
 });
