@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/common/clock/clock';
 import { ContinuousAnalysisService, type TickOutcome } from '../../src/analyses/continuous/continuous-analysis.service';
 import { CONTINUOUS_TICK_JOB, continuousSchedulerId } from '../../src/continuous/continuous-job';
+import { ATHENA_SPEND_SWEEP_JOB } from '../../src/queues/job-catalogue';
 import { QueueName } from '../../src/queues/queue-names';
 import { WorkReconciler } from '../../src/recovery/work-reconciler.service';
 import type { TestApp } from '../support/app/test-app';
@@ -64,13 +65,17 @@ describe('continuous analysis: rolling windows from a watermark on a simulated c
 
   /**
    * The test drives the ticks at simulated times: the target's real scheduler (checked in the
-   * first test) is removed, and any tick it already produced has run.
+   * first test) is removed, and any tick it already produced has run. The worker's own periodic
+   * job on the queue (the Athena spending sweep, always one delayed) is not the target's.
    */
   const withoutScheduler = async (targetId: string): Promise<void> => {
     await queue.removeJobScheduler(continuousSchedulerId(targetId));
     await until(
-      () => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-      (c) => Object.values(c).every((n) => n === 0),
+      async () =>
+        (await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']))
+          .filter((job) => job.name !== ATHENA_SPEND_SWEEP_JOB)
+          .map((job) => job.name),
+      (names) => names.length === 0,
     );
   };
 
