@@ -49,6 +49,8 @@ export class AthenaSpendSweep {
   async sweep(): Promise<AthenaSpendSweepReport> {
     const report: AthenaSpendSweepReport = { checked: 0, settled: 0, stopped: 0, failed: 0 };
     const rows = await this.spend.unsettled(new Date(this.clock.nowMs() - this.options.settleAfterMs), this.options.batch);
+    // Analyses that have ended copied what they knew of their queries then: they show what is known now.
+    const ended = new Set<string>();
     for (const row of rows) {
       report.checked += 1;
       const target = awsTargetOf(row.target);
@@ -61,8 +63,7 @@ export class AthenaSpendSweep {
         }
         await this.spend.checked(spend, this.clock.now());
         if (isFinished(spend.state)) report.settled += 1;
-        // An analysis that has ended copied what it knew of its queries then: it shows what is known now.
-        if (row.analysisId !== null && !wanted(row)) await this.spend.refreshEnded(row.analysisId);
+        if (row.analysisId !== null && !wanted(row)) ended.add(row.analysisId);
       } catch (error) {
         report.failed += 1;
         const reason = error instanceof Error ? error.message : String(error);
@@ -70,6 +71,7 @@ export class AthenaSpendSweep {
         await this.spend.checkFailed(row.queryExecutionId, reason, this.clock.now());
       }
     }
+    for (const analysisId of ended) await this.spend.refreshEnded(analysisId);
     if (report.checked > 0) {
       this.logger.log(
         `Athena spending sweep: ${report.checked} unfinished queries looked at, ${report.settled} settled, ${report.stopped} stopped, ${report.failed} failed`,

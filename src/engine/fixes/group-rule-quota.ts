@@ -17,49 +17,79 @@ import { addressFamily } from '../ip/cidr-cover';
  */
 export const DEFAULT_RULES_PER_GROUP = 60;
 
-/** The rule quota a group is held to, and whether it is its account's or, for want of one, EC2's default. */
-export interface GroupRuleQuota {
+/** The rule quota a group or NACL is held to, and whether it is its account's or, for want of one, EC2's default. */
+export interface RuleQuota {
   value: number;
   source: 'account' | 'default';
 }
 
-const DEFAULT_QUOTA: GroupRuleQuota = { value: DEFAULT_RULES_PER_GROUP, source: 'default' };
+/** The rule quota a group is held to. */
+export type GroupRuleQuota = RuleQuota;
 
-/** The snapshot's rules-per-group quotas: the smallest per account, of those naming none, and of all. */
+/** Which Service Quotas quota an index holds (isRulesPerGroupQuota, isRulesPerNetworkAclQuota). */
+type QuotaKind = (quota: ServiceQuota) => boolean;
+
+/** The snapshot's quotas of one kind: the smallest per account, of those naming none, and of all. */
 interface RuleQuotaIndex {
   byAccount: ReadonlyMap<string, number>;
   unowned: number | null;
   smallest: number | null;
 }
 
-/** Built once per snapshot's quota list (a fix's copy of the snapshot shares it): asked per finding and candidate group. */
-const ruleQuotaIndexes = new WeakMap<readonly ServiceQuota[], RuleQuotaIndex>();
+/** Built once per kind and snapshot's quota list (a fix's copy of the snapshot shares it): asked per finding and candidate. */
+const ruleQuotaIndexes = new Map<QuotaKind, WeakMap<readonly ServiceQuota[], RuleQuotaIndex>>();
 
 /** The account of a quota's ARN (`arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-0EA8095F`), null when it names none. */
-export function accountOfQuota(quota: ServiceQuota): string | null {
+function accountOfQuota(quota: ServiceQuota): string | null {
   const account = quota.QuotaArn?.split(':')[4];
   return account !== undefined && /^\d{12}$/.test(account) ? account : null;
 }
 
-function ruleQuotaIndex(quotas: readonly ServiceQuota[]): RuleQuotaIndex {
-  const cached = ruleQuotaIndexes.get(quotas);
+function ruleQuotaIndex(quotas: readonly ServiceQuota[], kind: QuotaKind): RuleQuotaIndex {
+  let ofKind = ruleQuotaIndexes.get(kind);
+  if (!ofKind) {
+    ofKind = new WeakMap();
+    ruleQuotaIndexes.set(kind, ofKind);
+  }
+  const cached = ofKind.get(quotas);
   if (cached) return cached;
   const smaller = (a: number | null | undefined, b: number) => (a === null || a === undefined ? b : Math.min(a, b));
   const byAccount = new Map<string, number>();
   let unowned: number | null = null;
   let smallest: number | null = null;
   for (const quota of quotas) {
-    if (!isRulesPerGroupQuota(quota) || quota.Value === undefined) continue;
-    // A snapshot may hold the quota of several Regions of one account, and a group does not say
-    // which Region it is in: the smallest is the one a rule fits under wherever the group is.
+    if (!kind(quota) || quota.Value === undefined) continue;
+    // A snapshot may hold the quota of several Regions of one account, and a group or NACL does not
+    // say which Region it is in: the smallest is the one a rule fits under wherever it is.
     const account = accountOfQuota(quota);
     if (account === null) unowned = smaller(unowned, quota.Value);
     else byAccount.set(account, smaller(byAccount.get(account), quota.Value));
     smallest = smaller(smallest, quota.Value);
   }
   const index = { byAccount, unowned, smallest };
-  ruleQuotaIndexes.set(quotas, index);
+  ofKind.set(quotas, index);
   return index;
+}
+
+/**
+ * The quota of `kind` a resource of `owner` is held to: the smallest of the snapshot's quotas of
+ * that account and of those whose ARN names no account (they hold every resource); for a resource
+ * the snapshot gives no owner, the smallest of them all; `fallback` (EC2's default) when none applies.
+ */
+export function accountRuleQuota(model: NetworkModel, kind: QuotaKind, owner: string | undefined, fallback: number): RuleQuota {
+  const quotas = model.snapshot.ServiceQuotas;
+  if (!quotas?.length) return { value: fallback, source: 'default' };
+  const index = ruleQuotaIndex(quotas, kind);
+  const own = owner === undefined ? index.smallest : (index.byAccount.get(owner) ?? null);
+  const candidates = [own, index.unowned].filter((value): value is number => value !== null);
+  return candidates.length > 0 ? { value: Math.min(...candidates), source: 'account' } : { value: fallback, source: 'default' };
+}
+
+/** How a risk names the quota (`code`) a resource is past, `per` naming what it counts rules of ("per group"). */
+export function ruleQuotaLabel(quota: RuleQuota, per: string, code: string): string {
+  return quota.source === 'default'
+    ? `EC2's default quota of ${quota.value} ${per}`
+    : `the account's quota of ${quota.value} ${per} (Service Quotas ${code})`;
 }
 
 /**
@@ -68,20 +98,12 @@ function ruleQuotaIndex(quotas: readonly ServiceQuota[]): RuleQuotaIndex {
  * snapshot gives no owner, the smallest of them all; EC2's default when none applies.
  */
 export function groupRuleQuota(model: NetworkModel, groupId: string): GroupRuleQuota {
-  const quotas = model.snapshot.ServiceQuotas;
-  if (!quotas?.length) return DEFAULT_QUOTA;
-  const index = ruleQuotaIndex(quotas);
-  const owner = model.securityGroup(groupId)?.OwnerId;
-  const own = owner === undefined ? index.smallest : (index.byAccount.get(owner) ?? null);
-  const candidates = [own, index.unowned].filter((value): value is number => value !== null);
-  return candidates.length > 0 ? { value: Math.min(...candidates), source: 'account' } : DEFAULT_QUOTA;
+  return accountRuleQuota(model, isRulesPerGroupQuota, model.securityGroup(groupId)?.OwnerId, DEFAULT_RULES_PER_GROUP);
 }
 
 /** How a risk names the quota a group is past. */
 function quotaLabel(quota: GroupRuleQuota): string {
-  return quota.source === 'default'
-    ? `EC2's default quota of ${quota.value} per group`
-    : `the account's quota of ${quota.value} per group (Service Quotas ${RULES_PER_GROUP_QUOTA.QuotaCode})`;
+  return ruleQuotaLabel(quota, 'per group', RULES_PER_GROUP_QUOTA.QuotaCode);
 }
 
 /** Rules per address family. */

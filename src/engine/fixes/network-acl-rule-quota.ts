@@ -3,7 +3,7 @@ import { CATCH_ALL_IPV4, CATCH_ALL_IPV6 } from '../evaluate/network-acl-evaluato
 import { RULES_PER_NETWORK_ACL_QUOTA, isRulesPerNetworkAclQuota } from '../network/rules-per-network-acl-quota';
 import type { FixChange, FixRisk } from './fix';
 import type { NetworkAclEntryParams } from './fix-params';
-import { type FamilyCounts, accountOfQuota } from './group-rule-quota';
+import { type FamilyCounts, type RuleQuota, accountRuleQuota, ruleQuotaLabel } from './group-rule-quota';
 
 /**
  * EC2's default quota of rules per network ACL: per direction, and per address family (a NACL may
@@ -15,11 +15,8 @@ import { type FamilyCounts, accountOfQuota } from './group-rule-quota';
  */
 export const DEFAULT_RULES_PER_NETWORK_ACL = 20;
 
-/** The rule quota a NACL is held to, and whether it is its account's or, for want of one, EC2's default. */
-export interface NetworkAclRuleQuota {
-  value: number;
-  source: 'account' | 'default';
-}
+/** The rule quota a NACL is held to. */
+export type NetworkAclRuleQuota = RuleQuota;
 
 /**
  * The rule quota of a NACL: the smallest of the snapshot's `L-2AEEBF1A` quotas of the NACL's
@@ -27,22 +24,12 @@ export interface NetworkAclRuleQuota {
  * smallest of them all; EC2's default when none applies.
  */
 export function networkAclRuleQuota(model: NetworkModel, networkAclId: string): NetworkAclRuleQuota {
-  const owner = model.networkAcl(networkAclId)?.OwnerId;
-  let value: number | null = null;
-  for (const quota of model.snapshot.ServiceQuotas ?? []) {
-    if (!isRulesPerNetworkAclQuota(quota) || quota.Value === undefined) continue;
-    const account = accountOfQuota(quota);
-    if (owner !== undefined && account !== null && account !== owner) continue;
-    value = value === null ? quota.Value : Math.min(value, quota.Value);
-  }
-  return value === null ? { value: DEFAULT_RULES_PER_NETWORK_ACL, source: 'default' } : { value, source: 'account' };
+  return accountRuleQuota(model, isRulesPerNetworkAclQuota, model.networkAcl(networkAclId)?.OwnerId, DEFAULT_RULES_PER_NETWORK_ACL);
 }
 
 /** How a risk names the quota a NACL is past. */
 function quotaLabel(quota: NetworkAclRuleQuota): string {
-  return quota.source === 'default'
-    ? `EC2's default quota of ${quota.value} per network ACL`
-    : `the account's quota of ${quota.value} per network ACL (Service Quotas ${RULES_PER_NETWORK_ACL_QUOTA.QuotaCode})`;
+  return ruleQuotaLabel(quota, 'per network ACL', RULES_PER_NETWORK_ACL_QUOTA.QuotaCode);
 }
 
 /**
