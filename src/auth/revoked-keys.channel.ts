@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../queues/redis-connection-options';
 import { RedisPingWatchdog } from '../queues/redis-ping-watchdog';
+import { keepSubscribed } from '../queues/redis-subscription';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 
 /** How long start-up waits for the subscription, and a revocation for its message to be sent. */
@@ -43,10 +44,11 @@ export class RevokedKeysChannel implements OnModuleInit, OnApplicationShutdown {
       connectTimeout: CONNECT_TIMEOUT_MS,
       connectionName: 'sgdoctor-revoked-keys',
     });
-    // Reconnects (and subscribes again) for as long as the process runs.
+    // Reconnects (and subscribes again, keepSubscribed) for as long as the process runs.
     this.subscriber = new Redis({
       ...options,
       lazyConnect: true,
+      autoResubscribe: false,
       connectTimeout: CONNECT_TIMEOUT_MS,
       connectionName: 'sgdoctor-revoked-keys-sub',
     });
@@ -64,7 +66,7 @@ export class RevokedKeysChannel implements OnModuleInit, OnApplicationShutdown {
     this.watchdog.watch(this.publisher).watch(this.subscriber);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.subscriber.subscribe(this.channel).catch(() => undefined),
+      keepSubscribed(this.subscriber, this.channel),
       new Promise((resolve) => (timer = setTimeout(resolve, CONNECT_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);

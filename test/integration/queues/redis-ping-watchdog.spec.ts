@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisOptionsFromUrl } from '../../../src/queues/redis-connection-options';
 import { RedisPingWatchdog } from '../../../src/queues/redis-ping-watchdog';
+import { keepSubscribed } from '../../../src/queues/redis-subscription';
 import { TEST_REDIS_URL, uniqueTestName } from '../../support/app/test-database';
 import { until } from '../../support/app/until';
 import { FreezableProxy } from '../../support/net/freezable-proxy';
@@ -23,7 +24,7 @@ describe('RedisPingWatchdog on a real Redis', () => {
   const channel = `${uniqueTestName('redis')}:watchdog`;
 
   const client = (): Redis => {
-    const redis = new Redis({ ...redisOptionsFromUrl(proxy.urlFor(TEST_REDIS_URL)), socketTimeout: UNANSWERED_MS });
+    const redis = new Redis({ ...redisOptionsFromUrl(proxy.urlFor(TEST_REDIS_URL)), socketTimeout: UNANSWERED_MS, autoResubscribe: false });
     redis.on('error', () => undefined);
     clients.push(redis);
     return redis;
@@ -46,8 +47,8 @@ describe('RedisPingWatchdog on a real Redis', () => {
     const received = { watched: [] as string[], unwatched: [] as string[] };
     watched.on('message', (_channel: string, message: string) => received.watched.push(message));
     unwatched.on('message', (_channel: string, message: string) => received.unwatched.push(message));
-    await watched.subscribe(channel);
-    await unwatched.subscribe(channel);
+    await keepSubscribed(watched, channel);
+    await keepSubscribed(unwatched, channel);
     watchdog.watch(watched);
 
     const publisher = new Redis(TEST_REDIS_URL);
