@@ -2,7 +2,7 @@ import type { Direction } from '../flow-log/flow-record';
 import type { Cidr } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { RULES_PER_GROUP_QUOTA, isRulesPerGroupQuota } from '../network/rules-per-group-quota';
-import type { ManagedPrefixList, ServiceQuota } from '../network/snapshot';
+import type { ManagedPrefixList, NotReadMember, ServiceQuota } from '../network/snapshot';
 import type { RulePeer } from '../network/security-group-rules';
 import type { FixChange, FixRisk } from './fix';
 import type { AuthorizeSecurityGroupParams, IpPermissionParam } from './fix-params';
@@ -21,6 +21,8 @@ export const DEFAULT_RULES_PER_GROUP = 60;
 export interface RuleQuota {
   value: number;
   source: 'account' | 'default';
+  /** For EC2's default: the snapshot's record that reading the account's quota failed, when it has one. */
+  notRead?: NotReadMember;
 }
 
 /** The rule quota a group is held to. */
@@ -72,17 +74,58 @@ function ruleQuotaIndex(quotas: readonly ServiceQuota[], kind: QuotaKind): RuleQ
 }
 
 /**
- * The quota of `kind` a resource of `owner` is held to: the smallest of the snapshot's quotas of
- * that account and of those whose ARN names no account (they hold every resource); for a resource
- * the snapshot gives no owner, the smallest of them all; `fallback` (EC2's default) when none applies.
+ * The quota `code` (of `kind`) a resource of `owner` is held to: the smallest of the snapshot's
+ * quotas of that account and of those whose ARN names no account (they hold every resource); for
+ * a resource the snapshot gives no owner, the smallest of them all; `fallback` (EC2's default)
+ * when none applies, with the snapshot's `NotRead` entry of that quota when reading it failed.
  */
-export function accountRuleQuota(model: NetworkModel, kind: QuotaKind, owner: string | undefined, fallback: number): RuleQuota {
+export function accountRuleQuota(
+  model: NetworkModel,
+  kind: QuotaKind,
+  code: string,
+  owner: string | undefined,
+  fallback: number,
+): RuleQuota {
   const quotas = model.snapshot.ServiceQuotas;
-  if (!quotas?.length) return { value: fallback, source: 'default' };
-  const index = ruleQuotaIndex(quotas, kind);
-  const own = owner === undefined ? index.smallest : (index.byAccount.get(owner) ?? null);
-  const candidates = [own, index.unowned].filter((value): value is number => value !== null);
-  return candidates.length > 0 ? { value: Math.min(...candidates), source: 'account' } : { value: fallback, source: 'default' };
+  if (quotas?.length) {
+    const index = ruleQuotaIndex(quotas, kind);
+    const own = owner === undefined ? index.smallest : (index.byAccount.get(owner) ?? null);
+    const candidates = [own, index.unowned].filter((value): value is number => value !== null);
+    if (candidates.length > 0) return { value: Math.min(...candidates), source: 'account' };
+  }
+  const notRead = quotaNotRead(model, code, owner);
+  return notRead ? { value: fallback, source: 'default', notRead } : { value: fallback, source: 'default' };
+}
+
+/**
+ * The snapshot's record that the quota `code` of `owner`'s account was not read: an entry of
+ * `ServiceQuotas` naming that quota (or none, as snapshots taken before it was named) and that
+ * account (or none, or no owner asked for).
+ */
+function quotaNotRead(model: NetworkModel, code: string, owner: string | undefined): NotReadMember | undefined {
+  return (model.snapshot.NotRead ?? []).find(
+    (entry) =>
+      entry.Member === 'ServiceQuotas' &&
+      (entry.QuotaCode === undefined || entry.QuotaCode === code) &&
+      (entry.AccountId === undefined || owner === undefined || entry.AccountId === owner),
+  );
+}
+
+/**
+ * What a rule-quota risk adds when some of the quotas it names are EC2's default: that the
+ * Region's may have been raised, and why the snapshot does not show it when reading it failed
+ * (the first such failure).
+ */
+export function defaultQuotaCaveat(quotas: readonly RuleQuota[]): string {
+  const defaults = quotas.filter((quota) => quota.source === 'default');
+  if (!defaults.length) return '';
+  const notRead = defaults.find((quota) => quota.notRead)?.notRead;
+  if (!notRead) return " unless the Region's quota was raised";
+  const where = [notRead.AccountId && `account ${notRead.AccountId}`, notRead.Region].filter(Boolean).join(', ');
+  return (
+    ` unless the Region's quota was raised, which the snapshot does not show: ${notRead.Action} failed` +
+    `${notRead.ErrorCode ? ` (${notRead.ErrorCode})` : ''}${where ? ` in ${where}` : ''}`
+  );
 }
 
 /** How a risk names the quota (`code`) a resource is past, `per` naming what it counts rules of ("per group"). */
@@ -98,7 +141,13 @@ export function ruleQuotaLabel(quota: RuleQuota, per: string, code: string): str
  * snapshot gives no owner, the smallest of them all; EC2's default when none applies.
  */
 export function groupRuleQuota(model: NetworkModel, groupId: string): GroupRuleQuota {
-  return accountRuleQuota(model, isRulesPerGroupQuota, model.securityGroup(groupId)?.OwnerId, DEFAULT_RULES_PER_GROUP);
+  return accountRuleQuota(
+    model,
+    isRulesPerGroupQuota,
+    RULES_PER_GROUP_QUOTA.QuotaCode,
+    model.securityGroup(groupId)?.OwnerId,
+    DEFAULT_RULES_PER_GROUP,
+  );
 }
 
 /** How a risk names the quota a group is past. */
@@ -244,7 +293,7 @@ export function ruleQuotaRisk(model: NetworkModel, changes: readonly FixChange[]
   const clauses = [...byQuota].map(([label, described]) => `${described.join(', ')}: past ${label}`);
   const actions = [...new Set(over.map((o) => o.action))];
   // Only a group held to the default may have a quota the snapshot does not show.
-  const unless = over.some((o) => o.quota.source === 'default') ? " unless the Region's quota was raised" : '';
+  const unless = defaultQuotaCaveat(over.map((o) => o.quota));
   return {
     kind: 'rule-quota',
     message: `${clauses.join('; ')}, ${actions.join(' and ')} ${actions.length === 1 ? 'fails' : 'fail'} with RulesPerSecurityGroupLimitExceeded${unless}`,

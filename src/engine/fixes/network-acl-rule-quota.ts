@@ -3,7 +3,7 @@ import { CATCH_ALL_IPV4, CATCH_ALL_IPV6 } from '../evaluate/network-acl-evaluato
 import { RULES_PER_NETWORK_ACL_QUOTA, isRulesPerNetworkAclQuota } from '../network/rules-per-network-acl-quota';
 import type { FixChange, FixRisk } from './fix';
 import type { NetworkAclEntryParams } from './fix-params';
-import { type FamilyCounts, type RuleQuota, accountRuleQuota, ruleQuotaLabel } from './group-rule-quota';
+import { type FamilyCounts, type RuleQuota, accountRuleQuota, defaultQuotaCaveat, ruleQuotaLabel } from './group-rule-quota';
 
 /**
  * EC2's default quota of rules per network ACL: per direction, and per address family (a NACL may
@@ -24,7 +24,13 @@ export type NetworkAclRuleQuota = RuleQuota;
  * smallest of them all; EC2's default when none applies.
  */
 export function networkAclRuleQuota(model: NetworkModel, networkAclId: string): NetworkAclRuleQuota {
-  return accountRuleQuota(model, isRulesPerNetworkAclQuota, model.networkAcl(networkAclId)?.OwnerId, DEFAULT_RULES_PER_NETWORK_ACL);
+  return accountRuleQuota(
+    model,
+    isRulesPerNetworkAclQuota,
+    RULES_PER_NETWORK_ACL_QUOTA.QuotaCode,
+    model.networkAcl(networkAclId)?.OwnerId,
+    DEFAULT_RULES_PER_NETWORK_ACL,
+  );
 }
 
 /** How a risk names the quota a NACL is past. */
@@ -106,7 +112,7 @@ export function networkAclRuleQuotaRisk(model: NetworkModel, changes: readonly F
   }
   const clauses = [...byQuota].map(([label, described]) => `${described.join(', ')}: past ${label}`);
   // Only a NACL held to the default may have a quota the snapshot does not show.
-  const unless = over.some((o) => o.quota.source === 'default') ? " unless the Region's quota was raised" : '';
+  const unless = defaultQuotaCaveat(over.map((o) => o.quota));
   return {
     kind: 'rule-quota',
     message: `${clauses.join('; ')}, CreateNetworkAclEntry fails with NetworkAclEntryLimitExceeded${unless}`,

@@ -11,7 +11,12 @@ import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot, ServiceQuota } from '../../../../src/engine/network/snapshot';
 import { mergeSnapshots } from '../../../../src/engine/network/snapshot-loader';
 import { baseWorld, tcp } from '../../../support/factories/scenario-network';
-import { groupsPerInterfaceQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
+import {
+  groupsPerInterfaceQuotaOf,
+  networkAclRuleQuotaNotRead,
+  ruleQuotaNotRead,
+  ruleQuotaOf,
+} from '../../../support/factories/service-quota';
 
 /** An inbound rule of sg-db for TCP 5432 from the given IPv4 CIDRs. */
 const ingress = (...cidrs: string[]): FixChange => ({
@@ -171,6 +176,27 @@ describe('the rule quota the account has (Service Quotas L-0EA8095F)', () => {
         "sg-peer would hold 61 inbound IPv4 rules: past EC2's default quota of 60 per group, " +
         "AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded unless the Region's quota was raised",
     );
+  });
+
+  it('held to the default because reading the quota was refused: the risk names the call, the error and where', () => {
+    const snapshot = model().snapshot;
+    const refused = NetworkModel.fromSnapshot({ ...snapshot, NotRead: [ruleQuotaNotRead('AccessDeniedException')] });
+    expect(groupRuleQuota(refused, 'sg-db')).toEqual({ value: 60, source: 'default', notRead: ruleQuotaNotRead('AccessDeniedException') });
+    expect(ruleQuotaRisk(refused, [ingress('198.51.100.23/32')])?.message).toBe(
+      "sg-db would hold 61 inbound IPv4 rules: past EC2's default quota of 60 per group, AuthorizeSecurityGroupIngress fails with RulesPerSecurityGroupLimitExceeded " +
+        "unless the Region's quota was raised, which the snapshot does not show: servicequotas:GetServiceQuota failed (AccessDeniedException) in account 111122223333, eu-west-1",
+    );
+    // The NACL quota's failure, or another account's, is not this group's.
+    const others = NetworkModel.fromSnapshot({
+      ...snapshot,
+      NotRead: [networkAclRuleQuotaNotRead('AccessDeniedException'), ruleQuotaNotRead('AccessDeniedException', { account: OTHER })],
+    });
+    expect(groupRuleQuota(others, 'sg-db')).toEqual({ value: 60, source: 'default' });
+    expect(groupRuleQuota(others, 'sg-peer')).toEqual({
+      value: 60,
+      source: 'default',
+      notRead: ruleQuotaNotRead('AccessDeniedException', { account: OTHER }),
+    });
   });
 
   it('several Regions of one account: the smallest, the one a rule fits in wherever the group is', () => {

@@ -9,7 +9,7 @@ import {
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { NetworkSnapshot } from '../../../../src/engine/network/snapshot';
 import { OPEN, allow, baseWorld, deny } from '../../../support/factories/scenario-network';
-import { networkAclRuleQuotaOf, ruleQuotaOf } from '../../../support/factories/service-quota';
+import { networkAclRuleQuotaNotRead, networkAclRuleQuotaOf, ruleQuotaNotRead, ruleQuotaOf } from '../../../support/factories/service-quota';
 
 /** A CreateNetworkAclEntry allowing TCP 5432 at `RuleNumber` of acl-data, from an IPv4 or IPv6 block. */
 const entry = (RuleNumber: number, cidr: string, Egress = false, NetworkAclId = 'acl-data'): FixChange => ({
@@ -123,6 +123,32 @@ describe('networkAclRuleQuotaRisk', () => {
     expect(risk?.message).toBe(
       "acl-data would hold 21 inbound IPv4 rules: past EC2's default quota of 20 per network ACL, CreateNetworkAclEntry fails with NetworkAclEntryLimitExceeded unless the Region's quota was raised",
     );
+  });
+
+  it('held to the default because reading the quota failed: says so, with the call, the error and where', () => {
+    const snapshot = baseWorld().acl('acl-data', numbered(19), OPEN).snapshot();
+    snapshot.NotRead = [ruleQuotaNotRead('AccessDeniedException'), networkAclRuleQuotaNotRead('NoSuchResourceException')];
+    const model = NetworkModel.fromSnapshot(snapshot);
+    expect(networkAclRuleQuota(model, 'acl-data')).toEqual({
+      value: DEFAULT_RULES_PER_NETWORK_ACL,
+      source: 'default',
+      notRead: networkAclRuleQuotaNotRead('NoSuchResourceException'),
+    });
+    expect(networkAclRuleQuotaRisk(model, [entry(300, '10.0.4.20/32')])?.message).toBe(
+      "acl-data would hold 21 inbound IPv4 rules: past EC2's default quota of 20 per network ACL, CreateNetworkAclEntry fails with NetworkAclEntryLimitExceeded " +
+        "unless the Region's quota was raised, which the snapshot does not show: servicequotas:GetServiceQuota failed (NoSuchResourceException) in account 111122223333, eu-west-1",
+    );
+  });
+
+  it('a failed read of another account’s quota, or of the group quota alone, is not this NACL’s', () => {
+    const snapshot = baseWorld().acl('acl-data', numbered(19), OPEN).snapshot();
+    snapshot.NotRead = [
+      ruleQuotaNotRead('AccessDeniedException'),
+      networkAclRuleQuotaNotRead('AccessDeniedException', { account: '444455556666' }),
+    ];
+    const model = NetworkModel.fromSnapshot(snapshot);
+    expect(networkAclRuleQuota(model, 'acl-data')).toEqual({ value: DEFAULT_RULES_PER_NETWORK_ACL, source: 'default' });
+    expect(networkAclRuleQuotaRisk(model, [entry(300, '10.0.4.20/32')])?.message).toMatch(/unless the Region's quota was raised$/);
   });
 
   it('each direction and family apart: a full inbound IPv4 side takes an IPv6 entry and an outbound one', () => {
