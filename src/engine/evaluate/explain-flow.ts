@@ -16,6 +16,12 @@ import type { BlockingControl, FlowVerdict } from './verdict';
 export interface ExplainContext {
   /** ACCEPTed flows of the same data set, for the reverse-record return-traffic signal. */
   returnTraffic?: ReturnTrafficIndex;
+  /**
+   * The configuration the flows were recorded under, when the model asked about is another (a
+   * fix's what-if copy): what a record's action says about its packets holds for this one only
+   * (see `icmpRefusedAsNew`). Absent: the model asked about.
+   */
+  recorded?: NetworkModel;
 }
 
 /**
@@ -64,6 +70,11 @@ export interface FlowAnalysis {
    * Null when not evaluated (ingress, or no such attachment).
    */
   networkAclOwnAddress: NetworkAclResult | null;
+  /**
+   * Refused ICMP that an accepted ICMP flow the other way made return traffic, judged as new by the
+   * groups instead because the NACL passes it (see `icmpRefusedAsNew`).
+   */
+  icmpJudgedAsNew: boolean;
 }
 
 /** `explainFlow` with the details; see there. */
@@ -92,6 +103,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     networkAcl: null,
     transitGatewayId: null,
     networkAclOwnAddress: null,
+    icmpJudgedAsNew: false,
   };
   if (eni && peer) {
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
@@ -103,7 +115,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   if (flow.rejectReason === 'BPA') {
     // Block Public Access refused it at the internet gateway: that is the control. What the groups
     // and NACL would do once it is let through there goes into the reason alone.
-    const behind = judge(model, flow, { ...analysis, verdict: { ...analysis.verdict } }, eni !== undefined, src, dst, peer, inferred);
+    const behind = judge(model, flow, { ...analysis, verdict: { ...analysis.verdict } }, eni !== undefined, src, dst, peer, inferred, ctx);
     analysis.verdict = {
       ...analysis.verdict,
       verdict: 'blocked',
@@ -115,7 +127,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
   }
   const otherRefusal = refusedOutsideGroupsAndAcls(flow);
   if (otherRefusal) return unknown(analysis, otherRefusal);
-  return judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred);
+  return judge(model, flow, analysis, eni !== undefined, src, dst, peer, inferred, ctx);
 }
 
 /** What AWS names by the `reject-reason` values other than BPA that it documents. */
@@ -148,6 +160,7 @@ function judge(
   dst: IpAddress | null,
   peer: IpAddress | null,
   inferred: Direction | null,
+  ctx: ExplainContext,
 ): FlowAnalysis {
   if (!interfaceKnown) return unknown(analysis, `${flow.interfaceId} is not in the snapshot`);
   if (!src || !dst || !peer) return unknown(analysis, `${!src ? flow.srcaddr : flow.dstaddr} is not an IP address`);
@@ -156,7 +169,7 @@ function judge(
   }
   const unfiltered = unfilteredTrafficReason(model, flow, peer);
   if (unfiltered) return unknown(analysis, unfiltered);
-  evaluateControls(model, flow, analysis, peer);
+  evaluateControls(model, flow, analysis, peer, ctx);
   return analysis;
 }
 
@@ -172,8 +185,8 @@ function behindBlockPublicAccess(verdict: FlowVerdict): string {
   return '; the security groups and network ACL allow it';
 }
 
-function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, peer: IpAddress): void {
-  const { direction, returnTraffic } = analysis.verdict;
+function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, peer: IpAddress, ctx: ExplainContext): void {
+  const { direction } = analysis.verdict;
   const vpcId = model.interfaceVpcId(flow.interfaceId);
   const subnetId = analysis.subnetId;
   // Flow-log records carry no ICMP type; a path question's records may (see FlowAggregate.icmpType).
@@ -225,6 +238,12 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
         );
     }
   }
+  if (icmpRefusedAsNew(model, flow, analysis, icmpType, ctx)) {
+    analysis.verdict.returnTraffic = false;
+    analysis.returnTrafficSignal = null;
+    analysis.icmpJudgedAsNew = true;
+  }
+  const { returnTraffic } = analysis.verdict;
   // What the interface's groups do to the packets as a new connection.
   const groupsAsNewConnection = () =>
     evaluateSecurityGroups(model, analysis.groupIds, direction, flow.protocol, flow.dstport, peer, { vpcId, subnetId }, icmpType);
@@ -266,6 +285,34 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     }
   }
   conclude(flow, analysis);
+}
+
+/**
+ * Is this REJECTed ICMP, called return traffic by an accepted ICMP flow the other way, refused as
+ * new by the groups? ICMP has no ports, and flow logs record no type: that accepted flow is any
+ * ICMP the interface and the peer exchanged — the interface's own pings, whose answers pass its
+ * groups, while the peer's pings are refused. Replies to what the interface sent are passed by its
+ * groups, which track it; so when the NACL lets these packets through (or sees none of them: the
+ * same subnet, a transit gateway delivering in the subnet), they were not such replies, and the
+ * groups judged them as a new connection. Where the NACL refuses them, or cannot be told, replies
+ * it drops explain the REJECT as well, and they stay return traffic.
+ */
+function icmpRefusedAsNew(
+  model: NetworkModel,
+  flow: FlowAggregate,
+  analysis: FlowAnalysis,
+  icmpType: number | null,
+  ctx: ExplainContext,
+): boolean {
+  if (flow.action !== 'REJECT' || !isIcmp(flow.protocol) || icmpType !== null) return false;
+  if (!analysis.verdict.returnTraffic || analysis.returnTrafficSignal !== 'reverse-accept') return false;
+  // The REJECT was the recorded configuration's: a what-if copy is asked what it does to the packets that were refused there.
+  if (ctx.recorded && ctx.recorded !== model) return analyzeFlow(ctx.recorded, flow, { ...ctx, recorded: undefined }).icmpJudgedAsNew;
+  const naclPasses =
+    analysis.networkAcl === null
+      ? analysis.naclSkipped === 'same-subnet' || analysis.naclSkipped === 'transit-gateway'
+      : analysis.networkAcl.allowed === true;
+  return naclPasses && (analysis.networkAclOwnAddress === null || analysis.networkAclOwnAddress.allowed === true);
 }
 
 function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
@@ -340,6 +387,11 @@ function notes(flow: FlowAggregate, analysis: FlowAnalysis): string {
     ];
     // An interface without groups (a NAT gateway) has no security group to allow it.
     notes.push(`return traffic, recognised from ${by}${analysis.groupIds.length > 0 ? ': security groups allow it statefully' : ''}`);
+  } else if (analysis.icmpJudgedAsNew) {
+    notes.push(
+      `the ICMP ${flow.interfaceId} exchanged with ${analysis.peer} the other way was accepted, but ICMP has no ports to pair replies by: ` +
+        `no NACL rule refuses these packets, so they are not replies the groups tracked, and the groups judged them as new`,
+    );
   } else if (analysis.verdict.unrequested && analysis.returnTrafficSignal !== null) {
     const like =
       analysis.returnTrafficSignal === 'tcp-flags' ? 'its tcp-flags mark a reply' : 'it comes from the service port like a reply';
@@ -377,7 +429,9 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
  * security groups are skipped for return traffic (they are stateful) — not for packets from the
  * internet that look like replies but answer no request in the interface's ACCEPT flows
- * (`unrequested`): the groups judge those as new connections. `reject-reason` BPA is
+ * (`unrequested`): the groups judge those as new connections — nor refused ICMP that only an
+ * accepted ICMP flow the other way calls replies, where the NACL passes it (`icmpRefusedAsNew`).
+ * `reject-reason` BPA is
  * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53
  * Resolver, Time Sync, DHCP, licence activation, the VPC router): a REJECT of it is not a rule's.

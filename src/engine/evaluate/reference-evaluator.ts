@@ -798,7 +798,7 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
     accepted.some((f) => f.action === 'ACCEPT' && f.interfaceId === flow.interfaceId) &&
     reverseAcceptedEver(flow, accepted).length === 0;
   if (untracked && internetPeer(s, peerAddr)) returnTraffic = false;
-  const base = { direction, returnTraffic };
+  let base = { direction, returnTraffic };
   if (flow.rejectReason === 'BPA') return { ...base, verdict: 'blocked', blockedBy: [{ control: 'block-public-access', direction }] };
   // Any other reject-reason names a refusal that is not the groups' or the NACL's.
   if (flow.action === 'REJECT' && flow.rejectReason !== null && flow.rejectReason !== '-')
@@ -809,6 +809,8 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
   let nacl: BlockingControl | null = null;
   let naclOwn: BlockingControl | null = null;
   let uncertain = false;
+  // Whether the NACL lets the packets through both ways it judges them (or sees none of them).
+  let naclPasses = true;
   const subnet = s.Subnets?.find((x) => x.SubnetId === subnetId);
   if (!subnetId) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'no subnet' };
   const viaGateway = gatewayAttachedInSubnet(s, subnetId, peerAddr);
@@ -818,9 +820,12 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
   const inside = subnet !== undefined && subnetBlocks(subnet).some((c) => inCidr(peerAddr, c)) && !intoGateway;
   if (!inside && delivery !== 'own-subnet') {
     const aclId = aclOfSubnet(s, subnetId);
-    if (!aclId) uncertain = true;
-    else {
+    if (!aclId) {
+      uncertain = true;
+      naclPasses = false;
+    } else {
       const r = referenceEvaluateNetworkAcl(s, aclId, direction, flow.protocol, flow.dstport, peer);
+      if (r.allowed !== true) naclPasses = false;
       // Perhaps delivered through this subnet's own attachment interface, where no rule sees it: a deny is not sure.
       if (r.allowed === false && delivery === 'either') uncertain = true;
       else if (r.allowed === false) nacl = { control: 'network-acl', direction, networkAclId: aclId, ruleNumber: r.ruleNumber };
@@ -828,11 +833,25 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
       // Sent to a transit gateway attached in the same subnet: the inbound rules judge the source too.
       if (viaGateway && direction === 'egress') {
         const own = referenceEvaluateNetworkAcl(s, aclId, 'ingress', flow.protocol, flow.dstport, flow.srcaddr);
+        if (own.allowed !== true) naclPasses = false;
         if (own.allowed === false)
           naclOwn = { control: 'network-acl', direction: 'ingress', networkAclId: aclId, ruleNumber: own.ruleNumber };
         if (own.allowed === 'uncertain') uncertain = true;
       }
     }
+  }
+  // Refused ICMP an accepted ICMP flow the other way made a reply (ICMP has no ports to pair them
+  // by): where the NACL passes it, the groups tracked no such reply and refused it as new.
+  if (
+    returnTraffic &&
+    naclPasses &&
+    flow.action === 'REJECT' &&
+    (flow.protocol === 1 || flow.protocol === 58) &&
+    (flow.icmpType ?? null) === null &&
+    reverseAccepted(flow, accepted).length > 0
+  ) {
+    returnTraffic = false;
+    base = { direction, returnTraffic };
   }
   let sg: BlockingControl | null = null;
   if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;

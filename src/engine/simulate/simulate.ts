@@ -245,7 +245,7 @@ export function simulate(
   };
   for (const flow of flows) {
     const was = explainFlow(before, flow, ctx);
-    const now = explainFlow(after, flow, ctx);
+    const now = explainFlow(after, flow, { ...ctx, recorded: before });
     if (now.verdict === 'allowed' && was.verdict !== 'allowed') result.nowAllowed.push(flow);
     if (!sameVerdict(was, now)) result.changed.push({ flow, before: was, after: now });
   }

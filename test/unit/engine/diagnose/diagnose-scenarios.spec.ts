@@ -3185,3 +3185,48 @@ describe('diagnose scenarios: stale group references', () => {
     expectNoFix,
   );
 });
+
+describe('diagnose scenarios: ICMP exchanged both ways between two hosts', () => {
+  /** The app host pinging the monitoring host, its echo requests accepted on the way out. */
+  const APP_PINGS_OUT = retries(
+    { eni: 'eni-app1', dir: 'egress', src: APP1, dst: MON, sport: 0, dport: 0, protocol: 1, packets: 4, action: 'ACCEPT' },
+    6,
+  );
+
+  it('S172 the monitoring host’s pings refused by the app group while the app host pings it: the accepted ICMP out does not make them replies, the group is named and opened', () => {
+    const f = onlyRuleFinding(runDiagnose(baseWorld(), [...MON_PINGS, ...APP_PINGS_OUT]));
+    expectFinding(f, { blockedBy: sgIn('sg-app'), traffic: { direction: 'ingress', protocol: 1, port: null } });
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], 'icmp', -1, -1), ['sg-mon']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S173 the app host’s pings refused by its egress group while the monitoring host pings it: blocked by the app group outbound, not passed as replies', () => {
+    const world = () =>
+      baseWorld()
+        .ingress('sg-app', perm('icmp', [-1, -1], 'sg-mon'))
+        .egress('sg-app', tcp(443, '0.0.0.0/0'))
+        .ingress('sg-mon', perm('icmp', [-1, -1], 'sg-app'));
+    const monPingsAccepted = MON_PINGS.map((r) => ({ ...r, action: 'ACCEPT' as const }));
+    const appPingsRefused = APP_PINGS_OUT.map((r) => ({ ...r, action: 'REJECT' as const }));
+    const f = onlyRuleFinding(runDiagnose(world(), [...monPingsAccepted, ...appPingsRefused]));
+    expectFinding(f, { blockedBy: sgOut('sg-app'), traffic: { direction: 'egress', protocol: 1, port: null } });
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupEgress'), ['sg-app'], 'icmp', -1, -1), ['sg-mon']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S174 the monitoring host’s ICMP refused by an app NACL that passes TCP only, while the app host pings it: the NACL alone, as for replies', () => {
+    const world = () => baseWorld().acl('acl-app', [allow(100, '10.0.0.0/16', '6')], [allow(100, '10.0.0.0/16')]);
+    const f = onlyRuleFinding(runDiagnose(world(), [...MON_PINGS, ...APP_PINGS_OUT]));
+    expectFinding(f, { blockedBy: naclIn('acl-app', 32767), traffic: { direction: 'ingress', protocol: 1, port: null } });
+    const p = expectNaclAllow(onlyChange(fixOf(f), 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '1',
+      taken: world().taken('acl-app', false),
+      before: 32767,
+    });
+    expect(naclCidr(p)).toBe(`${MON}/32`);
+  });
+});
