@@ -2,7 +2,7 @@ import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { type IpAddress, isPrivateAddress } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { isTransitGatewayInterface } from '../network/interface-owner';
-import { describeTraffic, isIcmp } from '../network/protocol';
+import { describeTraffic, isIcmp, rulesHavePorts } from '../network/protocol';
 import { atDestinationPort, atHighestDestinationPort, interiorDestinationPorts } from './flow-ports';
 import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './network-acl-evaluator';
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
@@ -19,7 +19,7 @@ export interface ExplainContext {
   /**
    * The configuration the flows were recorded under, when the model asked about is another (a
    * fix's what-if copy): what a record's action says about its packets holds for this one only
-   * (see `icmpRefusedAsNew`). Absent: the model asked about.
+   * (see `portlessRefusedAsNew`). Absent: the model asked about.
    */
   recorded?: NetworkModel;
 }
@@ -71,10 +71,11 @@ export interface FlowAnalysis {
    */
   networkAclOwnAddress: NetworkAclResult | null;
   /**
-   * Refused ICMP that an accepted ICMP flow the other way made return traffic, judged as new by the
-   * groups instead because the NACL passes it (see `icmpRefusedAsNew`).
+   * Refused packets of a protocol without ports (ICMP, GRE, ESP …) that an accepted flow the other
+   * way made return traffic, judged as new by the groups instead because the NACL passes them (see
+   * `portlessRefusedAsNew`).
    */
-  icmpJudgedAsNew: boolean;
+  portlessJudgedAsNew: boolean;
 }
 
 /** `explainFlow` with the details; see there. */
@@ -103,7 +104,7 @@ export function analyzeFlow(model: NetworkModel, flow: FlowAggregate, ctx: Expla
     networkAcl: null,
     transitGatewayId: null,
     networkAclOwnAddress: null,
-    icmpJudgedAsNew: false,
+    portlessJudgedAsNew: false,
   };
   if (eni && peer) {
     const decision = detectReturnTraffic(model, flow, direction, peer, ctx.returnTraffic);
@@ -238,10 +239,10 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
         );
     }
   }
-  if (icmpRefusedAsNew(model, flow, analysis, icmpType, ctx)) {
+  if (portlessRefusedAsNew(model, flow, analysis, icmpType, ctx)) {
     analysis.verdict.returnTraffic = false;
     analysis.returnTrafficSignal = null;
-    analysis.icmpJudgedAsNew = true;
+    analysis.portlessJudgedAsNew = true;
   }
   const { returnTraffic } = analysis.verdict;
   // What the interface's groups do to the packets as a new connection.
@@ -288,26 +289,28 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
 }
 
 /**
- * Is this REJECTed ICMP, called return traffic by an accepted ICMP flow the other way, refused as
- * new by the groups? ICMP has no ports, and flow logs record no type: that accepted flow is any
- * ICMP the interface and the peer exchanged — the interface's own pings, whose answers pass its
- * groups, while the peer's pings are refused. Replies to what the interface sent are passed by its
- * groups, which track it; so when the NACL lets these packets through (or sees none of them: the
- * same subnet, a transit gateway delivering in the subnet), they were not such replies, and the
- * groups judged them as a new connection. Where the NACL refuses them, or cannot be told, replies
- * it drops explain the REJECT as well, and they stay return traffic.
+ * Are these REJECTed packets of a protocol without ports, called return traffic by an accepted
+ * flow the other way, refused as new by the groups? Without ports (and, for ICMP, without the type
+ * flow logs do not record) that accepted flow is any traffic of the protocol the interface and the
+ * peer exchanged: the interface's own pings while the peer's are refused, or one end of a tunnel
+ * (GRE, ESP) sending while the other end's packets, from outside the groups' tracking, are refused.
+ * What answers traffic the groups track passes them; so when the NACL lets these packets through
+ * (or sees none of them: the same subnet, a transit gateway delivering in the subnet), the groups
+ * tracked nothing they answer and judged them as new. Where the NACL refuses them, or cannot be
+ * told, it explains the REJECT of answers as well, and they stay return traffic. TCP and UDP
+ * replies are paired by their ports: one the groups refused is a late packet, not a new connection.
  */
-function icmpRefusedAsNew(
+function portlessRefusedAsNew(
   model: NetworkModel,
   flow: FlowAggregate,
   analysis: FlowAnalysis,
   icmpType: number | null,
   ctx: ExplainContext,
 ): boolean {
-  if (flow.action !== 'REJECT' || !isIcmp(flow.protocol) || icmpType !== null) return false;
+  if (flow.action !== 'REJECT' || rulesHavePorts(flow.protocol) || icmpType !== null) return false;
   if (!analysis.verdict.returnTraffic || analysis.returnTrafficSignal !== 'reverse-accept') return false;
   // The REJECT was the recorded configuration's: a what-if copy is asked what it does to the packets that were refused there.
-  if (ctx.recorded && ctx.recorded !== model) return analyzeFlow(ctx.recorded, flow, { ...ctx, recorded: undefined }).icmpJudgedAsNew;
+  if (ctx.recorded && ctx.recorded !== model) return analyzeFlow(ctx.recorded, flow, { ...ctx, recorded: undefined }).portlessJudgedAsNew;
   const naclPasses =
     analysis.networkAcl === null
       ? analysis.naclSkipped === 'same-subnet' || analysis.naclSkipped === 'transit-gateway'
@@ -387,9 +390,9 @@ function notes(flow: FlowAggregate, analysis: FlowAnalysis): string {
     ];
     // An interface without groups (a NAT gateway) has no security group to allow it.
     notes.push(`return traffic, recognised from ${by}${analysis.groupIds.length > 0 ? ': security groups allow it statefully' : ''}`);
-  } else if (analysis.icmpJudgedAsNew) {
+  } else if (analysis.portlessJudgedAsNew) {
     notes.push(
-      `the ICMP ${flow.interfaceId} exchanged with ${analysis.peer} the other way was accepted, but ICMP has no ports to pair replies by: ` +
+      `the ${describeTraffic(flow.protocol, null)} ${flow.interfaceId} exchanged with ${analysis.peer} the other way was accepted, but it has no ports to pair replies by: ` +
         `no NACL rule refuses these packets, so they are not replies the groups tracked, and the groups judged them as new`,
     );
   } else if (analysis.verdict.unrequested && analysis.returnTrafficSignal !== null) {
@@ -429,8 +432,9 @@ function guessDirection(src: IpAddress | null, dst: IpAddress | null): Direction
  * denying control is listed. The NACL is skipped when the peer is in the interface's own subnet;
  * security groups are skipped for return traffic (they are stateful) — not for packets from the
  * internet that look like replies but answer no request in the interface's ACCEPT flows
- * (`unrequested`): the groups judge those as new connections — nor refused ICMP that only an
- * accepted ICMP flow the other way calls replies, where the NACL passes it (`icmpRefusedAsNew`).
+ * (`unrequested`): the groups judge those as new connections — nor refused packets of a protocol
+ * without ports (ICMP, GRE, ESP) that only an accepted flow the other way calls replies, where the
+ * NACL passes them (`portlessRefusedAsNew`).
  * `reject-reason` BPA is
  * reported as Block Public Access. `unknown` (with a reason) when the snapshot cannot decide, and
  * for traffic no security group or NACL filters (instance metadata, Amazon DNS and the Route 53

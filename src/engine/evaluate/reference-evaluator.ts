@@ -840,13 +840,14 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
       }
     }
   }
-  // Refused ICMP an accepted ICMP flow the other way made a reply (ICMP has no ports to pair them
-  // by): where the NACL passes it, the groups tracked no such reply and refused it as new.
+  // Refused packets without ports (ICMP, GRE, ESP) an accepted flow the other way made replies:
+  // where the NACL passes them, the groups tracked nothing they answer and refused them as new.
   if (
     returnTraffic &&
     naclPasses &&
     flow.action === 'REJECT' &&
-    (flow.protocol === 1 || flow.protocol === 58) &&
+    flow.protocol !== 6 &&
+    flow.protocol !== 17 &&
     (flow.icmpType ?? null) === null &&
     reverseAccepted(flow, accepted).length > 0
   ) {

@@ -3230,3 +3230,57 @@ describe('diagnose scenarios: ICMP exchanged both ways between two hosts', () =>
     expect(naclCidr(p)).toBe(`${MON}/32`);
   });
 });
+
+describe('diagnose scenarios: tunnels whose two ends both send (protocols tracked by address only)', () => {
+  const VPN_PEER = '198.51.100.7';
+
+  it('S175 a VPN peer’s ESP refused by the app group while the app host’s ESP to it goes out: blocked by the app group, protocol 50 opened to the peer alone', () => {
+    const out = retries(
+      { eni: 'eni-app1', dir: 'egress', src: APP1, dst: VPN_PEER, sport: 0, dport: 0, protocol: 50, packets: 20, action: 'ACCEPT' },
+      6,
+    );
+    const refused = retries(
+      { eni: 'eni-app1', dir: 'ingress', src: VPN_PEER, dst: APP1, sport: 0, dport: 0, protocol: 50, packets: 20 },
+      6,
+    );
+    const f = onlyRuleFinding(runDiagnose(baseWorld(), [...out, ...refused]));
+    expectFinding(f, { blockedBy: sgIn('sg-app'), traffic: { direction: 'ingress', protocol: 50, port: null, returnTraffic: false } });
+    const fix = fixOf(f);
+    expectCidrPeers(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-app'], '50'), [`${VPN_PEER}/32`]);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S176 GRE from an app host refused by the web group while the web host’s GRE to it goes out: blocked by the web group, protocol 47 for the app group', () => {
+    const world = () => baseWorld().ingress('sg-app', perm('47', undefined, 'sg-web'));
+    const out = retries({ eni: 'eni-web1', dir: 'egress', src: WEB1, dst: APP1, sport: 0, dport: 0, protocol: 47, action: 'ACCEPT' });
+    const refused = retries({ eni: 'eni-web1', dir: 'ingress', src: APP1, dst: WEB1, sport: 0, dport: 0, protocol: 47 });
+    const f = onlyRuleFinding(runDiagnose(world(), [...out, ...refused]));
+    expectFinding(f, { blockedBy: sgIn('sg-web'), traffic: { direction: 'ingress', protocol: 47, port: null } });
+    const fix = fixOf(f);
+    expectGroupPeer(sgPermission(onlyChange(fix, 'AuthorizeSecurityGroupIngress'), ['sg-web'], '47'), ['sg-app']);
+    expect(fix.verified).toBe(true);
+  });
+
+  it('S177 the same ESP refused by an app NACL that passes TCP only: the NACL alone, as for the answers of the app host’s own tunnel', () => {
+    const world = () => baseWorld().acl('acl-app', [allow(100, '0.0.0.0/0', '6')], [allow(100, '0.0.0.0/0')]);
+    const out = retries(
+      { eni: 'eni-app1', dir: 'egress', src: APP1, dst: VPN_PEER, sport: 0, dport: 0, protocol: 50, packets: 20, action: 'ACCEPT' },
+      6,
+    );
+    const refused = retries(
+      { eni: 'eni-app1', dir: 'ingress', src: VPN_PEER, dst: APP1, sport: 0, dport: 0, protocol: 50, packets: 20 },
+      6,
+    );
+    const f = onlyRuleFinding(runDiagnose(world(), [...out, ...refused]));
+    expectFinding(f, { blockedBy: naclIn('acl-app', 32767), traffic: { direction: 'ingress', protocol: 50, returnTraffic: true } });
+    const p = expectNaclAllow(onlyChange(fixOf(f), 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '50',
+      taken: world().taken('acl-app', false),
+      before: 32767,
+    });
+    expect(naclCidr(p)).toBe(`${VPN_PEER}/32`);
+    expect(fixOf(f).verified).toBe(true);
+  });
+});
