@@ -172,14 +172,14 @@ export const FLOW_AGGREGATE_COLUMNS = [
  */
 const NUMBER_TEXT = '^(-|[0-9]+)$';
 
-/** The directions a `flow-direction` holds besides `-` (bound, as the log-status values are). */
+/** The directions a `flow-direction` holds besides `-` (written into the projection as literals, as the log-status values are). */
 const FLOW_DIRECTIONS = ['ingress', 'egress'] as const;
 
 /**
  * A column that holds `-` or digits, through varchar: a text table's column is text already, a typed
  * (Parquet) one an integer whose text is its digits. Trino's own casts to integer and bigint take a
- * sign (`+6`) that the line parser refuses, so the text decides, not the cast. The pattern is bound
- * once for each column checked.
+ * sign (`+6`) that the line parser refuses, so the text decides, not the cast. The pattern is written
+ * in once for each column checked.
  */
 const notNumberText = (reason: UnreadRecordReason, fields: readonly string[]): UnreadCheck => ({
   reason,
@@ -212,7 +212,7 @@ type UnreadCheck = {
   | {
       /**
        * Fields checked alike, each the format has: the condition, every `$` standing for the field's
-       * column (and `values` bound once for each), OR-ed over them.
+       * column (and `values` written in once for each), OR-ed over them.
        */
       anyOf: readonly string[];
       condition: string;
@@ -306,7 +306,9 @@ const KEY_COLUMNS = new Set(['interface_id', 'flow_direction', 'srcaddr', 'dstad
  * the grouping key, its min/max are kept, and the min stands in for it in srcport/dstport.
  *
  * Values travel as ExecutionParameters (positional `?`, spliced as literals: strings carry their
- * own single quotes); identifiers are validated and double-quoted, never parameters.
+ * own single quotes), every `?` in a WHERE clause: Athena binds a `?` nowhere else (`SELECT ?`
+ * is refused), so the constants of the projection are written in as literals; identifiers are
+ * validated and double-quoted, never parameters.
  */
 export class AthenaQueryBuilder {
   build(input: FlowQueryInput): BuiltFlowQuery {
@@ -315,11 +317,11 @@ export class AthenaQueryBuilder {
     const fields = new Set(format.names);
     checkFlowQueryInput(fields, input);
 
-    // Parameters in the order of their `?`: the reasons' (in the projection) before the WHERE's.
+    // Parameters in the order of their `?`, all of them in the WHERE clause (Athena binds none elsewhere).
     const params: string[] = [];
     const projection = this.projection(fields);
     const short = shortLineColumn(format.names, input.delimitedText);
-    const unread = this.unreadReason(fields, short, params);
+    const unread = this.unreadReason(fields, short);
     const where = this.whereClause(input, fields, short, params);
     const source = this.tableName(input.table);
     const aggregate = [
@@ -408,25 +410,28 @@ export class AthenaQueryBuilder {
 
   /**
    * Why a record of the window is left out of the aggregates (see UNREAD_CHECKS), NULL when it is
-   * not: only the checks of fields the format has. The log-status values are parameters.
+   * not: only the checks of fields the format has. This CASE is in the projection, where Athena
+   * takes no `?` (ExecutionParameters go only in a WHERE clause): the checks' values — constants of
+   * the code (the log-status values, the directions, the number pattern), never input — are
+   * written in as string literals.
    */
-  private unreadReason(fields: Set<string>, short: string | null, params: string[]): string {
+  private unreadReason(fields: Set<string>, short: string | null): string {
     const terms: string[] = [];
+    const withValues = (condition: string, values: readonly string[] = []) => {
+      let next = 0;
+      return condition.replace(/\?/g, () => sqlString(values[next++]!));
+    };
     for (const check of UNREAD_CHECKS) {
       let condition: string;
       if ('anyOf' in check) {
         const present = check.anyOf.filter((field) => fields.has(field));
         if (present.length === 0) continue;
         condition = present
-          .map((field) => {
-            for (const value of check.values ?? []) params.push(sqlString(value));
-            return check.condition.split('$').join(quoteAthenaIdentifier('column', athenaColumnOf(field)));
-          })
+          .map((field) => withValues(check.condition.split('$').join(quoteAthenaIdentifier('column', athenaColumnOf(field))), check.values))
           .join(' OR ');
       } else {
         if (!fields.has(check.field) || (check.also && !fields.has(check.also))) continue;
-        for (const value of check.values ?? []) params.push(sqlString(value));
-        condition = check.condition;
+        condition = withValues(check.condition, check.values);
       }
       terms.push(`WHEN ${condition} THEN ${sqlString(check.reason)}`);
     }

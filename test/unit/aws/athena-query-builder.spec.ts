@@ -36,50 +36,48 @@ const hoursRead = (spans: PartitionSpan[]) =>
     0,
   );
 const count = (sql: string, needle: string) => sql.split(needle).length - 1;
-/** The pattern a number's text must match (bound, as the log-status values are): `-` or digits, no sign. */
-const PORT_TEXT = "'^(-|[0-9]+)$'";
+/** The pattern a number's text must match, written into the projection as the log-status values are: `-` or digits, no sign. */
+const NUMBER_TEXT = "'^(-|[0-9]+)$'";
+/** The parameters before the partitions': the filter's action(s) and SKIPDATA, then the window's end and start. */
+const BEFORE_PARTITIONS = 4;
 /**
- * The values the reasons a record is left out bind (in the projection), for a V8 format: SKIPDATA
- * and OK, the number pattern for the protocol, each port, the version and tcp-flags, the two flow
- * directions, and the number pattern for packets and bytes.
+ * The clause each `?` of `sql` stands in (the nearest SELECT, FROM, WHERE, GROUP BY, HAVING, ORDER BY
+ * or ON before it at its own depth, string literals and whole parenthesised groups passed over):
+ * Athena binds ExecutionParameters only in a WHERE clause.
  */
-const REASON_PARAMETERS = [
-  "'SKIPDATA'",
-  "'OK'",
-  PORT_TEXT,
-  PORT_TEXT,
-  PORT_TEXT,
-  PORT_TEXT,
-  PORT_TEXT,
-  "'ingress'",
-  "'egress'",
-  PORT_TEXT,
-  PORT_TEXT,
-];
-/**
- * The parameters before the partitions': those of the reasons a record is left out, then the
- * filter's action(s) and SKIPDATA, then the window's end and start.
- */
-const BEFORE_PARTITIONS = REASON_PARAMETERS.length + 4;
+function clausesOfPlaceholders(sql: string): string[] {
+  const bare = sql.replace(/'(?:[^']|'')*'/g, (literal) => ' '.repeat(literal.length));
+  const clauses: string[] = [];
+  for (let at = bare.indexOf('?'); at >= 0; at = bare.indexOf('?', at + 1)) {
+    let depth = 0;
+    let clause = 'none';
+    for (let i = at - 1; i >= 0; i--) {
+      const c = bare[i];
+      if (c === ')') depth++;
+      else if (c === '(' && depth > 0) depth--;
+      else if (depth === 0) {
+        const word = /(?:^|[^A-Za-z_])(SELECT|FROM|WHERE|GROUP BY|HAVING|ORDER BY|ON)$/.exec(bare.slice(Math.max(0, i - 9), i + 1));
+        if (word) {
+          clause = word[1]!;
+          break;
+        }
+      }
+    }
+    clauses.push(clause);
+  }
+  return clauses;
+}
 /** Records per hour of `start`, keyed by the hour's epoch seconds (as text: JSON object keys are strings). */
 const HOURLY = 'json_format(CAST(histogram(CAST(floor(start_time / 3600) * 3600 AS varchar)) AS JSON)) AS hourly_records';
 
 describe('AthenaQueryBuilder', () => {
   it('passes values as ExecutionParameters: strings quoted, numbers bare, one per ?', () => {
     const { sql, parameters } = builder.build(base);
-    expect(parameters).toEqual([
-      ...REASON_PARAMETERS,
-      "'REJECT'",
-      "'SKIPDATA'",
-      '1714608000',
-      '1714521600',
-      "'2024/04/30'",
-      "'2024/05/02'",
-    ]);
+    expect(parameters).toEqual(["'REJECT'", "'SKIPDATA'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
     expect(count(sql, '?')).toBe(parameters.length);
     expect(sql).toContain('WHERE ("action" = ? OR "log_status" = ?)');
-    expect(sql).toContain('"log_status" = ? THEN \'skipdata\'');
-    expect(sql).toContain(`"log_status" NOT IN (?, '-') THEN 'log-status not OK'`);
+    expect(sql).toContain(`"log_status" = 'SKIPDATA' THEN 'skipdata'`);
+    expect(sql).toContain(`"log_status" NOT IN ('OK', '-') THEN 'log-status not OK'`);
     expect(sql).toContain('TRY_CAST("start" AS bigint) < ?');
     expect(sql).toContain('TRY_CAST("end" AS bigint) >= ?');
     // A capture time past 9999-12-31T23:59:59Z is no time (the file readers count it malformed): counted, not filtered.
@@ -91,18 +89,55 @@ describe('AthenaQueryBuilder', () => {
     expect(sql).toContain('FROM "AwsDataCatalog"."vpc_logs"."flow_logs"');
   });
 
+  it.each([
+    ['a REJECT query', base],
+    ['an ACCEPT query', { ...base, kind: 'accept' as const }],
+    [
+      'a window query of a version 5 format, scoped',
+      { ...base, kind: 'window' as const, logFormat: V5, scope: { vpcIds: ['vpc-0a1b2c3d'], interfaceIds: ['eni-0a1b2c3d4e5f60001'] } },
+    ],
+    [
+      'a window query of a delimited-text table on an hourly layout, by account and region',
+      {
+        ...base,
+        kind: 'window' as const,
+        layout: {
+          type: 'date-parts' as const,
+          year: 'year',
+          month: 'month',
+          day: 'day',
+          hour: 'hour',
+          accountColumn: 'account',
+          regionColumn: 'region',
+        },
+        accountId: '111122223333',
+        region: 'eu-west-1',
+        delimitedText: {
+          stringColumns: [
+            'account_id',
+            'interface_id',
+            'srcaddr',
+            'dstaddr',
+            'action',
+            'log_status',
+            'vpc_id',
+            'subnet_id',
+            'flow_direction',
+            'reject_reason',
+          ],
+        },
+      },
+    ],
+  ])('%s puts every ? in a WHERE clause, the only place Athena binds ExecutionParameters', (_, input) => {
+    const { sql, parameters } = builder.build(input);
+    const clauses = clausesOfPlaceholders(sql);
+    expect(clauses).toHaveLength(parameters.length);
+    expect(clauses.filter((clause) => clause !== 'WHERE')).toEqual([]);
+  });
+
   it('the window query reads the table once for REJECT and ACCEPT, and returns ACCEPT evidence only', () => {
     const { sql, parameters, columns } = builder.build({ ...base, kind: 'window' });
-    expect(parameters).toEqual([
-      ...REASON_PARAMETERS,
-      "'REJECT'",
-      "'ACCEPT'",
-      "'SKIPDATA'",
-      '1714608000',
-      '1714521600',
-      "'2024/04/30'",
-      "'2024/05/02'",
-    ]);
+    expect(parameters).toEqual(["'REJECT'", "'ACCEPT'", "'SKIPDATA'", '1714608000', '1714521600', "'2024/04/30'", "'2024/05/02'"]);
     expect(count(sql, '?')).toBe(parameters.length);
     expect(sql).toContain('WHERE ("action" IN (?, ?) OR "log_status" = ?)');
     // One scan: the table appears once; everything after the aggregate is window functions over its rows.
@@ -165,7 +200,7 @@ describe('AthenaQueryBuilder', () => {
   it('ACCEPT query: same grouping, action parameter ACCEPT, no per-hour counts', () => {
     const reject = builder.build(base);
     const accept = builder.build({ ...base, kind: 'accept' });
-    const action = REASON_PARAMETERS.length;
+    const action = 0;
     expect(accept.parameters[action]).toBe("'ACCEPT'");
     expect(reject.parameters[action]).toBe("'REJECT'");
     expect(accept.parameters.filter((_, i) => i !== action)).toEqual(reject.parameters.filter((_, i) => i !== action));
@@ -413,11 +448,14 @@ describe('AthenaQueryBuilder', () => {
       // Digits only, through varchar: Trino's cast to integer takes a sign (`+6`) the line parser refuses,
       // and a typed (Parquet) column holds an integer already.
       expect(inner(window.sql)).toContain(
-        `WHEN NOT regexp_like(coalesce(TRY_CAST("protocol" AS varchar), '-'), ?) THEN 'protocol not a number'`,
+        `WHEN NOT regexp_like(coalesce(TRY_CAST("protocol" AS varchar), '-'), ${NUMBER_TEXT}) THEN 'protocol not a number'`,
       );
       expect(inner(window.sql)).toMatch(/ END AS unread_reason\n +FROM "AwsDataCatalog"\."vpc_logs"\."flow_logs"\n/);
-      // The log-status values are bound like the actions: none is written into the query.
-      expect(window.sql).not.toMatch(/'(OK|SKIPDATA|ACCEPT)'/);
+      // The reasons are in the projection, where Athena binds no `?`: their values, constants of the
+      // code, are written in; the actions, the WHERE's, are bound.
+      expect(inner(window.sql)).toContain(`WHEN "log_status" = 'SKIPDATA' THEN 'skipdata'`);
+      expect(inner(window.sql)).toContain('WHERE ("action" IN (?, ?) OR "log_status" = ?)');
+      expect(inner(window.sql)).not.toMatch(/'(ACCEPT|REJECT)'/);
     });
 
     it('counts the values the file readers refuse as malformed: a protocol or port out of range, a port that is no number, an address that is none', () => {
@@ -430,23 +468,22 @@ describe('AthenaQueryBuilder', () => {
       );
       // A port is `-` or digits, whatever the protocol (ICMP's 0, a protocol without ports' `-`, pass): a text
       // table's `http` would otherwise read as NULL, an aggregate without a port. Through varchar, so a typed
-      // (Parquet) column compares too; the pattern is bound like the log-status values.
+      // (Parquet) column compares too; the pattern is written in like the log-status values.
       expect(inner(window.sql)).toContain(
-        `WHEN NOT regexp_like(coalesce(TRY_CAST("srcport" AS varchar), '-'), ?) OR NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ?) THEN 'port not a number'`,
+        `WHEN NOT regexp_like(coalesce(TRY_CAST("srcport" AS varchar), '-'), ${NUMBER_TEXT}) OR NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ${NUMBER_TEXT}) THEN 'port not a number'`,
       );
       // Digits past 65535 (as a double: no digit string is too long for it) would read as an ephemeral port.
       expect(inner(window.sql)).toContain(
         `WHEN TRY_CAST("srcport" AS double) > 65535 OR TRY_CAST("dstport" AS double) > 65535 THEN 'port not from 0 to 65535'`,
       );
-      expect(window.parameters.slice(0, REASON_PARAMETERS.length)).toEqual(REASON_PARAMETERS);
-      expect(window.sql).not.toContain('[0-9]');
+      expect(window.parameters).not.toContain(NUMBER_TEXT);
       expect(count(window.sql, '?')).toBe(window.parameters.length);
     });
 
     it('counts the other values the file readers refuse: a version or tcp-flags, a flow-direction, packets or bytes, a packet address', () => {
       const { sql, parameters } = builder.build({ ...base, logFormat: V5, kind: 'window' });
       const reasons = inner(sql);
-      const notNumber = (column: string) => `NOT regexp_like(coalesce(TRY_CAST("${column}" AS varchar), '-'), ?)`;
+      const notNumber = (column: string) => `NOT regexp_like(coalesce(TRY_CAST("${column}" AS varchar), '-'), ${NUMBER_TEXT})`;
       expect(reasons).toContain(`WHEN ${notNumber('version')} THEN 'version not a number'`);
       expect(reasons).toContain(`WHEN TRY_CAST("version" AS double) > 255 THEN 'version not from 0 to 255'`);
       // `-` is no address and passes; any other text must be one (Athena's own parser decides).
@@ -457,8 +494,8 @@ describe('AthenaQueryBuilder', () => {
       );
       expect(reasons).toContain(`WHEN ${notNumber('tcp_flags')} THEN 'tcp-flags not a number'`);
       expect(reasons).toContain(`WHEN TRY_CAST("tcp_flags" AS double) > 255 THEN 'tcp-flags not from 0 to 255'`);
-      // The directions are bound like the log-status values.
-      expect(reasons).toContain(`WHEN "flow_direction" NOT IN (?, ?, '-') THEN 'flow-direction not ingress or egress'`);
+      // The directions are written in like the log-status values.
+      expect(reasons).toContain(`WHEN "flow_direction" NOT IN ('ingress', 'egress', '-') THEN 'flow-direction not ingress or egress'`);
       // A count that is no number was read as 0 packets (TRY_CAST, then coalesce): counted instead.
       expect(reasons).toContain(`WHEN ${notNumber('packets')} OR ${notNumber('bytes')} THEN 'packets or bytes not a number'`);
       // Digits past 2^63 - 1 are no BIGINT (the cast is NULL, read as 0 too): the cast decides, exactly.
@@ -467,22 +504,7 @@ describe('AthenaQueryBuilder', () => {
           ` OR coalesce(TRY_CAST("bytes" AS varchar), '-') <> '-' AND TRY_CAST("bytes" AS bigint) IS NULL` +
           ` THEN 'packets or bytes past 9223372036854775807'`,
       );
-      expect(parameters.slice(0, 13)).toEqual([
-        "'SKIPDATA'",
-        "'OK'",
-        PORT_TEXT,
-        PORT_TEXT,
-        PORT_TEXT,
-        PORT_TEXT,
-        PORT_TEXT,
-        "'ingress'",
-        "'egress'",
-        PORT_TEXT,
-        PORT_TEXT,
-        "'REJECT'",
-        "'ACCEPT'",
-      ]);
-      expect(sql).not.toMatch(/'(ingress|egress)'/);
+      expect(parameters.slice(0, 2)).toEqual(["'REJECT'", "'ACCEPT'"]);
       expect(count(sql, '?')).toBe(parameters.length);
     });
 
@@ -491,8 +513,7 @@ describe('AthenaQueryBuilder', () => {
       for (const absent of ['version', 'tcp_flags', 'flow_direction', 'pkt_srcaddr', 'pkt_dstaddr'])
         expect(sql).not.toContain(`"${absent}"`);
       expect(sql).not.toMatch(/'(version|tcp-flags|flow-direction|pkt-srcaddr)[^']*'/);
-      expect(parameters.slice(0, 7)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT, PORT_TEXT, PORT_TEXT, PORT_TEXT, PORT_TEXT]);
-      expect(parameters[7]).toBe("'REJECT'");
+      expect(parameters[0]).toBe("'REJECT'");
     });
 
     it('reads a record exactly when the line parser does (the checks above in Trino semantics, property)', () => {
@@ -614,10 +635,10 @@ describe('AthenaQueryBuilder', () => {
 
     it('checks the one port a format has', () => {
       const { sql, parameters } = builder.build({ ...base, logFormat: V8.replace(' ${srcport}', ''), kind: 'window' });
-      expect(sql).toContain(`WHEN NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ?) THEN 'port not a number'`);
+      expect(sql).toContain(`WHEN NOT regexp_like(coalesce(TRY_CAST("dstport" AS varchar), '-'), ${NUMBER_TEXT}) THEN 'port not a number'`);
       expect(sql).toContain(`WHEN TRY_CAST("dstport" AS double) > 65535 THEN 'port not from 0 to 65535'`);
       expect(sql).not.toContain('"srcport"');
-      expect(parameters.slice(0, 3)).toEqual(["'SKIPDATA'", "'OK'", PORT_TEXT]);
+      expect(parameters.slice(0, 3)).toEqual(["'REJECT'", "'ACCEPT'", "'SKIPDATA'"]);
       expect(count(sql, '?')).toBe(parameters.length);
     });
 
@@ -642,7 +663,7 @@ describe('AthenaQueryBuilder', () => {
       const { sql, parameters } = builder.build({ ...base, logFormat: noStatus, kind: 'window' });
       expect(sql).not.toContain('log_status');
       expect(sql).toContain('WHERE "action" IN (?, ?)\n');
-      expect(parameters.slice(0, 13)).toEqual([...REASON_PARAMETERS.slice(2), "'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
+      expect(parameters.slice(0, 4)).toEqual(["'REJECT'", "'ACCEPT'", '1714608000', '1714521600']);
       expect(count(sql, '?')).toBe(parameters.length);
       expect(sql).toContain(`WHEN coalesce("interface_id", '-') = '-' THEN 'no interface-id'`);
     });
@@ -676,7 +697,7 @@ describe('AthenaQueryBuilder', () => {
     it('counts a row whose last string column of the format is NULL, before any other check, by its start, else by whole partitions', () => {
       const { sql, parameters } = builder.build(text);
       expect(inner(sql)).toContain(
-        `CASE WHEN "reject_reason" IS NULL THEN 'message does not match the log format' WHEN "log_status" = ? THEN 'skipdata'`,
+        `CASE WHEN "reject_reason" IS NULL THEN 'message does not match the log format' WHEN "log_status" = 'SKIPDATA' THEN 'skipdata'`,
       );
       expect(inner(sql)).toContain(
         [
@@ -686,7 +707,6 @@ describe('AthenaQueryBuilder', () => {
         ].join('\n'),
       );
       expect(parameters).toEqual([
-        ...REASON_PARAMETERS,
         "'REJECT'",
         "'ACCEPT'",
         "'SKIPDATA'",
@@ -723,8 +743,8 @@ describe('AthenaQueryBuilder', () => {
       expect(sql).toContain(
         `CASE WHEN ${TIME} IS NULL THEN ("year" = ? AND "month" = ? AND "day" BETWEEN ? AND ? AND "hour" BETWEEN ? AND ?) ELSE`,
       );
-      // After the reasons', the actions and SKIPDATA, the window's end and start.
-      const untimed = REASON_PARAMETERS.length + 5;
+      // After the actions and SKIPDATA, the window's end and start.
+      const untimed = 5;
       expect(parameters.slice(untimed, untimed + 6)).toEqual(["'2024'", "'05'", "'01'", "'01'", "'10'", "'11'"]);
     });
 
