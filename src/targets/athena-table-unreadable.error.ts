@@ -8,7 +8,8 @@ export class AthenaTableUnreadableError extends AppError {
     const message = cause instanceof Error ? cause.message : String(cause);
     super(
       ErrorCode.TargetTableUnreadable,
-      `Cannot read the Athena table ${table} (GetTableMetadata): ${name}: ${message}`,
+      // The cause names the call (athena:GetTableMetadata), the account and the region itself.
+      `Cannot read the Athena table ${table}: ${name}: ${message}`,
       { table, awsError: name },
       { cause },
     );

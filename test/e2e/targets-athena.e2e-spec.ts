@@ -140,7 +140,9 @@ describe('Athena targets: the table is read when the target is created or change
     const response = await api(server()).post('/v1/targets', athenaTarget());
     expect(response.status).toBe(422);
     expect(response.body.code).toBe('TARGET.ATHENA_TABLE_UNREADABLE');
-    expect(response.body.detail).toMatch(/vpc_flow_logs\.shop_flow_logs.*MetadataException: Table shop_flow_logs not found/);
+    expect(response.body.detail).toMatch(
+      /vpc_flow_logs\.shop_flow_logs: MetadataException: athena:GetTableMetadata on vpc_flow_logs\.shop_flow_logs \(account \d{12}, [a-z0-9-]+\): Table shop_flow_logs not found/,
+    );
   });
 
   it('re-reads the table when the flow source changes', async () => {
