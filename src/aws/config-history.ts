@@ -3,6 +3,7 @@ import type { NetworkAcl, NetworkInterface, NetworkSnapshot, SecurityGroup } fro
 import { configServiceSdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import { ConcurrencyLimiter } from './concurrency-limiter';
+import { withFailedCall } from './failed-call.util';
 import { guardedPages } from './paginated.util';
 
 export interface ConfigClientProvider {
@@ -46,6 +47,10 @@ export interface WindowHistory {
  * and every change until its end (GetResourceConfigHistory, through the SDK's paginator), and
  * the interfaces deleted since the window began (ListDiscoveredResources with deleted resources)
  * with their last recorded state — the Lambda, ECS and EKS interfaces that came and went.
+ *
+ * A call that fails names itself (with the resource it asked about), the account and the region:
+ * AWS Config's refusals and its throttling once the SDK's retries are spent (`Rate exceeded`) name
+ * none of them, and one analysis reads hundreds of histories.
  */
 export class ConfigHistoryReader {
   constructor(
@@ -56,7 +61,9 @@ export class ConfigHistoryReader {
   async read(target: AwsTarget, current: NetworkSnapshot, window: { from: Date; to: Date }, signal?: AbortSignal): Promise<WindowHistory> {
     const client = this.clients.config(target);
     const limiter = new ConcurrencyLimiter(this.options.concurrency ?? 4);
-    const deleted = await this.deletedSince(client, HISTORY_TYPES.networkInterface, window.from, signal);
+    const deleted = await this.deletedSince(client, HISTORY_TYPES.networkInterface, window.from, signal).catch((error: unknown) => {
+      throw withFailedCall(error, 'config:ListDiscoveredResources', target);
+    });
     const known = new Set((current.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId));
     const deletedInterfaces = deleted.filter((id) => !known.has(id)).sort();
     const resources: Array<{ type: HistoryType; id: string }> = [
@@ -64,7 +71,11 @@ export class ConfigHistoryReader {
       ...(current.NetworkAcls ?? []).map((a) => ({ type: HISTORY_TYPES.networkAcl, id: a.NetworkAclId })),
       ...[...known, ...deletedInterfaces].map((id) => ({ type: HISTORY_TYPES.networkInterface, id })),
     ];
-    const histories = await limiter.map(resources, (resource) => this.historyOf(client, resource.type, resource.id, window, signal));
+    const history = (type: HistoryType, id: string) =>
+      this.historyOf(client, type, id, window, signal).catch((error: unknown) => {
+        throw withFailedCall(error, `config:GetResourceConfigHistory on ${id}`, target);
+      });
+    const histories = await limiter.map(resources, (resource) => history(resource.type, resource.id));
     // Groups of deleted interfaces that are gone too are read the same way.
     const groups = new Set((current.SecurityGroups ?? []).map((g) => g.GroupId));
     const missingGroups = new Set<string>();
@@ -75,9 +86,7 @@ export class ConfigHistoryReader {
           if (group.GroupId && !groups.has(group.GroupId)) missingGroups.add(group.GroupId);
       }
     }
-    histories.push(
-      ...(await limiter.map([...missingGroups].sort(), (id) => this.historyOf(client, HISTORY_TYPES.securityGroup, id, window, signal))),
-    );
+    histories.push(...(await limiter.map([...missingGroups].sort(), (id) => history(HISTORY_TYPES.securityGroup, id))));
     const notRecorded = histories
       .filter((h) => h.versions.length === 0)
       .map((h) => h.id)
