@@ -5,6 +5,7 @@ import { ec2Sdk } from './aws-sdk';
 import type { AwsTarget } from './aws-target';
 import type { Ec2ClientProvider } from './ec2-snapshotter';
 import { toPlainJson } from './plain-json.util';
+import { withFailedCall } from './failed-call.util';
 
 export interface ReachabilityAnalyzerOptions {
   /** Between two DescribeNetworkInsightsAnalyses calls (analyses take minutes). */
@@ -63,13 +64,23 @@ export class ReachabilityAnalyzer {
   ): Promise<AnalyzerRun> {
     const client = this.clients.ec2(target);
     const { CreateNetworkInsightsPathCommand, DescribeNetworkInsightsAnalysesCommand, StartNetworkInsightsAnalysisCommand } = ec2Sdk();
-    const created = await client.send(
-      new CreateNetworkInsightsPathCommand({
-        ...path,
-        ClientToken: clientToken,
-        TagSpecifications: [{ ResourceType: 'network-insights-path', Tags: [{ Key: 'created-by', Value: 'sgdoctor' }] }],
-      }),
-      { abortSignal: signal },
+    // EC2's refusals and throttling name no call, account or region: each call's failure does.
+    const named = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
+      try {
+        return await call();
+      } catch (error) {
+        throw withFailedCall(error, `ec2:${action}`, target);
+      }
+    };
+    const created = await named('CreateNetworkInsightsPath', () =>
+      client.send(
+        new CreateNetworkInsightsPathCommand({
+          ...path,
+          ClientToken: clientToken,
+          TagSpecifications: [{ ResourceType: 'network-insights-path', Tags: [{ Key: 'created-by', Value: 'sgdoctor' }] }],
+        }),
+        { abortSignal: signal },
+      ),
     );
     const pathId = created.NetworkInsightsPath?.NetworkInsightsPathId;
     if (!pathId) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'CreateNetworkInsightsPath returned no NetworkInsightsPathId');
@@ -83,22 +94,24 @@ export class ReachabilityAnalyzer {
       cleanup: { deleted: false, error: null },
     };
     try {
-      const started = await client.send(
-        new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, ClientToken: `${clientToken}-analysis` }),
-        { abortSignal: signal },
+      const started = await named('StartNetworkInsightsAnalysis', () =>
+        client.send(new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, ClientToken: `${clientToken}-analysis` }), {
+          abortSignal: signal,
+        }),
       );
       analysisId = started.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId ?? null;
       if (!analysisId)
         throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', 'StartNetworkInsightsAnalysis returned no NetworkInsightsAnalysisId');
-      run.networkInsightsAnalysisId = analysisId;
-      await onStarted?.({ networkInsightsPathId: pathId, networkInsightsAnalysisId: analysisId });
+      const startedId = analysisId;
+      run.networkInsightsAnalysisId = startedId;
+      await onStarted?.({ networkInsightsPathId: pathId, networkInsightsAnalysisId: startedId });
       const deadline = this.now() + this.timeoutMs;
       for (;;) {
-        const page = await client.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }), {
-          abortSignal: signal,
-        });
+        const page = await named('DescribeNetworkInsightsAnalyses', () =>
+          client.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [startedId] }), { abortSignal: signal }),
+        );
         const analysis = page.NetworkInsightsAnalyses?.[0];
-        if (!analysis) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `DescribeNetworkInsightsAnalyses did not return ${analysisId}`);
+        if (!analysis) throw new AwsAdapterError('AWS.UNEXPECTED_RESPONSE', `DescribeNetworkInsightsAnalyses did not return ${startedId}`);
         if (analysis.Status && analysis.Status !== 'running') {
           run.status = analysis.Status === 'succeeded' ? 'succeeded' : 'failed';
           run.statusMessage = analysis.StatusMessage ?? null;

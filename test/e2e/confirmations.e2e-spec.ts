@@ -393,7 +393,12 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     expect(await settled(refusedByAws.body.id)).toMatchObject({
       status: 'failed',
       costUsd: 0,
-      failure: { code: 'ANALYZER.REQUEST_FAILED', reason: 'RequestLimitExceeded: Rate exceeded' },
+      failure: {
+        code: 'ANALYZER.REQUEST_FAILED',
+        reason: expect.stringMatching(
+          /^RequestLimitExceeded: ec2:StartNetworkInsightsAnalysis \(account \d{12}, [a-z0-9-]+\): Rate exceeded$/,
+        ),
+      },
     });
     expect(ec2.commandCalls(DeleteNetworkInsightsPathCommand)).toHaveLength(1);
 

@@ -143,6 +143,26 @@ describe('ReachabilityAnalyzer through the EC2 client', () => {
     expect(told).toBe(false);
   });
 
+  it.each([
+    [
+      'CreateNetworkInsightsPath',
+      CreateNetworkInsightsPathCommand,
+      'UnauthorizedOperation',
+      'You are not authorized to perform this operation.',
+    ],
+    ['StartNetworkInsightsAnalysis', StartNetworkInsightsAnalysisCommand, 'RequestLimitExceeded', 'Request limit exceeded.'],
+    ['DescribeNetworkInsightsAnalyses', DescribeNetworkInsightsAnalysesCommand, 'InternalError', 'An internal error has occurred'],
+  ] as const)(
+    'a failed %s names the call, the account and the region (EC2’s message names none)',
+    async (action, command, name, message) => {
+      ec2Mock
+        .on(command as never)
+        .rejects(Object.assign(new Error(message), { name, $fault: name === 'UnauthorizedOperation' ? 'client' : 'server' }));
+      const failure = await analyzer.analyze(target, path, `sgdoctor-path-${action}`).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ name, message: `ec2:${action} (account 123456789012, us-east-1): ${message}` });
+    },
+  );
+
   it('says when the clean-up failed instead of hiding it', async () => {
     ec2Mock.on(DescribeNetworkInsightsAnalysesCommand).resolves(notReachable);
     ec2Mock.on(DeleteNetworkInsightsPathCommand).rejects(Object.assign(new Error('in use'), { name: 'DependencyViolation' }));
