@@ -498,11 +498,17 @@ async function optional<M extends string, T>(
   }
 }
 
-/** An AWS error's name (`UnauthorizedOperation`), a network error's code (`ECONNREFUSED`) in place of its bare `Error`, or undefined. */
+/**
+ * An AWS error's name (`UnauthorizedOperation`), a network error's code (`ECONNREFUSED`) in place of
+ * its bare `Error`, or undefined. A code with its fault in front (`Client.UnauthorizedOperation`, as
+ * CloudTrail and some EC2-compatible endpoints and proxies write it; the SDK keeps it as the name)
+ * is the code without it.
+ */
 function errorCodeOf(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
-  return error.name === 'Error' && typeof code === 'string' ? code : error.name;
+  const name = error.name === 'Error' && typeof code === 'string' ? code : error.name;
+  return name.replace(/^(?:Client|Server)\./, '');
 }
 
 /**

@@ -294,6 +294,25 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     });
   });
 
+  it('a refusal whose code carries the fault prefix (`Client.UnauthorizedOperation`, as CloudTrail and some EC2-compatible endpoints write it) is a refusal too', async () => {
+    const prefixed = {
+      ...unauthorized,
+      body: unauthorized.body.replace('<Code>UnauthorizedOperation<', '<Code>Client.UnauthorizedOperation<'),
+    };
+    const handler = ec2Handler((request) => {
+      const action = actionOf(request.body);
+      if (action === 'DescribeRouteTables' || action === 'DescribeStaleSecurityGroups') return prefixed;
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.RouteTables).toBeUndefined();
+    expect(snapshot.NotRead?.map((n) => [n.Member, n.ErrorCode])).toEqual([
+      ['RouteTables', 'UnauthorizedOperation'],
+      ['StaleSecurityGroupSet', 'UnauthorizedOperation'],
+    ]);
+  });
+
   it('reads DescribeTransitGateways page by page and DescribeTransitGatewayVpcAttachments into the snapshot, with their referencing options', async () => {
     const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
