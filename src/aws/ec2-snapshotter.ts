@@ -21,7 +21,7 @@ import type {
 } from '../engine/network/snapshot';
 import { RULES_PER_GROUP_QUOTA } from '../engine/network/rules-per-group-quota';
 import { RULES_PER_NETWORK_ACL_QUOTA } from '../engine/network/rules-per-network-acl-quota';
-import { validateSnapshot } from '../engine/network/snapshot-loader';
+import { ID_OF, validateSnapshot } from '../engine/network/snapshot-loader';
 import { SnapshotValidationError } from '../engine/network/snapshot-validation.error';
 import { AwsAdapterError } from './aws-adapter.error';
 import type { AwsScopedTarget, AwsTarget } from './aws-target';
@@ -47,7 +47,10 @@ export interface Ec2SnapshotterOptions {
   pageSize?: number;
 }
 
-/** EC2 accepts at most 200 values in one filter. */
+/**
+ * EC2 accepts at most 200 filter values in one call, over all its filters (`FilterLimitExceeded:
+ * The maximum number of filter values specified on a single call is 200`).
+ */
 const MAX_FILTER_VALUES = 200;
 /** DescribeManagedPrefixLists and GetManagedPrefixListEntries accept MaxResults 1–100. */
 const PREFIX_LIST_PAGE_SIZE = 100;
@@ -371,8 +374,9 @@ export class Ec2Snapshotter {
   }
 
   /**
-   * All items of one Describe call. Filters with more values than EC2 accepts are split into
-   * chunks, one paginated call per combination of chunks (each under the limiter).
+   * All items of one Describe call. Filters with more values than EC2 accepts in one call are split
+   * into chunks, one paginated call per combination of chunks (each under the limiter); an item
+   * that more than one combination lists (a NACL associated with subnets of two chunks) is kept once.
    */
   private async describeAll<T>(
     target: AwsTarget,
@@ -401,7 +405,19 @@ export class Ec2Snapshotter {
       }
       return items;
     });
-    return batches.flat();
+    if (batches.length <= 1) return batches.flat();
+    const idMember = ID_OF[member === 'PrefixLists' ? 'ManagedPrefixLists' : member];
+    const byId = new Map<unknown, T>();
+    const all: T[] = [];
+    for (const item of batches.flat()) {
+      const id = idMember ? (item as Record<string, unknown>)[idMember] : undefined;
+      if (id === undefined) all.push(item);
+      else if (!byId.has(id)) {
+        byId.set(id, item);
+        all.push(item);
+      }
+    }
+    return all;
   }
 }
 
@@ -539,13 +555,26 @@ function filters(...pairs: [string, string[] | undefined][]): Filter[] {
   return pairs.filter(([, values]) => values !== undefined).map(([Name, values]) => ({ Name, Values: values }));
 }
 
-/** The cartesian product of every filter split into chunks of at most MAX_FILTER_VALUES values. */
+/**
+ * The cartesian product of every filter split into chunks, the chunks' sizes chosen so that one
+ * combination carries at most MAX_FILTER_VALUES values in all: the smaller filters whole where
+ * they fit, the budget left shared by the larger ones.
+ */
 function chunkFilters(all: Filter[]): Filter[][] {
+  const sizes = new Map<Filter, number>();
+  let budget = MAX_FILTER_VALUES;
+  const bySize = [...all].sort((a, b) => (a.Values ?? []).length - (b.Values ?? []).length);
+  bySize.forEach((filter, index) => {
+    const size = Math.max(1, Math.min((filter.Values ?? []).length, Math.floor(budget / (bySize.length - index))));
+    sizes.set(filter, size);
+    budget -= size;
+  });
   let combos: Filter[][] = [[]];
   for (const filter of all) {
     const values = filter.Values ?? [];
+    const size = sizes.get(filter) ?? MAX_FILTER_VALUES;
     const chunks: string[][] = [];
-    for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) chunks.push(values.slice(i, i + MAX_FILTER_VALUES));
+    for (let i = 0; i < values.length; i += size) chunks.push(values.slice(i, i + size));
     if (chunks.length === 0) chunks.push([]);
     combos = combos.flatMap((combo) => chunks.map((chunk) => [...combo, { Name: filter.Name, Values: chunk }]));
   }

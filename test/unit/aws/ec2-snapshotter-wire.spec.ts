@@ -313,6 +313,55 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     ]);
   });
 
+  it('keeps every call within EC2’s 200 filter values per call, over all its filters, and lists a NACL of subnets in several calls once', async () => {
+    const subnetIds = Array.from({ length: 250 }, (_, i) => `subnet-${i.toString(16).padStart(17, '0')}`);
+    const [first, last] = [subnetIds[0]!, subnetIds[249]!];
+    const filterValues = (params: URLSearchParams, name: string) => {
+      const index = [...params.entries()].find(([key, value]) => /^Filter\.\d+\.Name$/.test(key) && value === name)?.[0].split('.')[1];
+      return index ? [...params.entries()].filter(([key]) => key.startsWith(`Filter.${index}.Value.`)).map(([, value]) => value) : [];
+    };
+    const subnetItem = (id: string) =>
+      `<item><subnetId>${id}</subnetId><state>available</state><vpcId>vpc-0a1b2c3d</vpcId><cidrBlock>10.0.${subnetIds.indexOf(id)}.0/24</cidrBlock><ownerId>111122223333</ownerId></item>`;
+    const nacl = `<item><networkAclId>acl-0a1b2c3d</networkAclId><vpcId>vpc-0a1b2c3d</vpcId><default>false</default><entrySet/><associationSet><item><networkAclAssociationId>aclassoc-01</networkAclAssociationId><networkAclId>acl-0a1b2c3d</networkAclId><subnetId>${first}</subnetId></item><item><networkAclAssociationId>aclassoc-02</networkAclAssociationId><networkAclId>acl-0a1b2c3d</networkAclId><subnetId>${last}</subnetId></item></associationSet><tagSet/><ownerId>111122223333</ownerId></item>`;
+    const handler = ec2Handler((request) => {
+      const params = new URLSearchParams(request.body);
+      const action = params.get('Action') ?? '';
+      const values = [...params.keys()].filter((key) => /^Filter\.\d+\.Value\.\d+$/.test(key)).length;
+      if (values > 200) {
+        return {
+          status: 400,
+          body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>FilterLimitExceeded</Code><Message>The maximum number of filter values specified on a single call is 200</Message></Error></Errors><RequestID>5b389b19-de21-4f16-b8d7-EXAMPLE</RequestID></Response>',
+        };
+      }
+      if (action === 'DescribeSubnets') {
+        const wanted = filterValues(params, 'subnet-id');
+        return {
+          status: 200,
+          body: `<DescribeSubnetsResponse ${NS}><requestId>r</requestId><subnetSet>${wanted.map(subnetItem).join('')}</subnetSet></DescribeSubnetsResponse>`,
+        };
+      }
+      if (action === 'DescribeNetworkAcls') {
+        const wanted = filterValues(params, 'association.subnet-id');
+        const body = wanted.includes(first) || wanted.includes(last) ? nacl : '';
+        return {
+          status: 200,
+          body: `<DescribeNetworkAclsResponse ${NS}><requestId>r</requestId><networkAclSet>${body}</networkAclSet></DescribeNetworkAclsResponse>`,
+        };
+      }
+      return WIRE[action] && action !== 'DescribeSubnets' && action !== 'DescribeNetworkAcls'
+        ? { status: 200, body: WIRE[action] }
+        : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot({ ...target, vpcIds: ['vpc-0a1b2c3d'], subnetIds });
+    expect(snapshot.Subnets).toHaveLength(250);
+    expect(snapshot.NetworkAcls?.map((n) => n.NetworkAclId)).toEqual(['acl-0a1b2c3d']);
+    for (const request of handler.requests.filter((r) => !isGetServiceQuota(r))) {
+      const params = new URLSearchParams(request.body);
+      expect([...params.keys()].filter((key) => /^Filter\.\d+\.Value\.\d+$/.test(key)).length).toBeLessThanOrEqual(200);
+    }
+  });
+
   it('reads DescribeTransitGateways page by page and DescribeTransitGatewayVpcAttachments into the snapshot, with their referencing options', async () => {
     const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
