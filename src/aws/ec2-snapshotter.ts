@@ -302,7 +302,8 @@ export class Ec2Snapshotter {
   /**
    * The groups with rules EC2 reports stale, of each VPC read (DescribeStaleSecurityGroups takes
    * one VPC a call, no filters): what decides that a reference across a deleted peering, or to a
-   * deleted group, matches nothing.
+   * deleted group, matches nothing. A VPC deleted since DescribeVpcs listed it
+   * (`InvalidVpcID.NotFound`) has none, as a prefix list deleted meanwhile has no entries.
    */
   private async staleGroups(
     target: AwsTarget,
@@ -320,6 +321,8 @@ export class Ec2Snapshotter {
           groups.push(...((page.StaleSecurityGroupSet ?? []) as StaleSecurityGroup[]));
         }
       } catch (error) {
+        // Deleted since DescribeVpcs listed it: a VPC that is gone has no rules, stale or not.
+        if (errorCodeOf(error) === 'InvalidVpcID.NotFound') return [];
         throw withFailedCall(error, operation, target);
       }
       return groups;

@@ -362,6 +362,22 @@ describe('Ec2Snapshotter over the EC2 wire protocol', () => {
     }
   });
 
+  it('a VPC deleted between DescribeVpcs and DescribeStaleSecurityGroups (InvalidVpcID.NotFound) has no stale groups, not a failed read', async () => {
+    const vpcGone = {
+      status: 400,
+      body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>The vpc ID \'vpc-0a1b2c3d\' does not exist</Message></Error></Errors><RequestID>0b6a1d2e-EXAMPLE</RequestID></Response>',
+    };
+    const handler = ec2Handler((request) => {
+      const action = actionOf(request.body);
+      if (action === 'DescribeStaleSecurityGroups') return vpcGone;
+      return WIRE[action] ? { status: 200, body: WIRE[action] } : empty(action);
+    });
+    const factory = new AwsClientFactory({ env: {}, clientConfig: { requestHandler: handler, credentials: staticCredentials } });
+    const snapshot = await new Ec2Snapshotter(factory).snapshot(target);
+    expect(snapshot.StaleSecurityGroupSet).toEqual([]);
+    expect(snapshot.NotRead).toBeUndefined();
+  });
+
   it('reads DescribeTransitGateways page by page and DescribeTransitGatewayVpcAttachments into the snapshot, with their referencing options', async () => {
     const handler = ec2Handler((request) => {
       const params = new URLSearchParams(request.body);
