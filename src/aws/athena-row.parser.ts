@@ -21,7 +21,14 @@ const optionalInt = int.nullable();
  * up to 2^63 - 1 as the nearest double where `int` stops at 2^53.
  */
 const count = z.string().regex(/^\d+$/).refine(isCountDigits, 'larger than 9223372036854775807, the largest BIGINT').transform(Number);
-const optionalText = z.string().min(1).nullable();
+/**
+ * Text that may hold no value: NULL (a datum without VarCharValue), or an empty string (a
+ * VarCharValue of "": a table's empty cell, which the file readers read as `-`, no value).
+ */
+const optionalText = z
+  .string()
+  .nullable()
+  .transform((v) => (v === '' ? null : v));
 
 const HOUR_SECONDS = 3600;
 
@@ -52,14 +59,15 @@ const hourlyRecords = z
 
 const aggregateRow = z
   .object({
-    interface_id: z.string().min(1),
+    // Empty: no interface (counted, as a file reader counts a record without one).
+    interface_id: z.string(),
     account_id: optionalText,
     vpc_id: optionalText,
     subnet_id: optionalText,
     // Any text: one that is no direction is counted (malformedValue), not refused with the whole result.
     flow_direction: optionalText,
-    srcaddr: z.string().min(1),
-    dstaddr: z.string().min(1),
+    srcaddr: z.string(),
+    dstaddr: z.string(),
     srcport: optionalInt,
     dstport: optionalInt,
     protocol: int,
@@ -139,6 +147,8 @@ export class AthenaRowParser {
       });
     }
     const r = parsed.data;
+    const incomplete = r.interface_id === '' ? 'no interface-id' : r.srcaddr === '' || r.dstaddr === '' ? 'no address' : null;
+    if (incomplete) return { kind: 'unread', reason: incomplete, records: r.records };
     const malformed = malformedValue(r);
     if (malformed) return { kind: 'unread', reason: malformed, records: r.records };
     return { kind: 'aggregate', aggregate: this.aggregateOf(r) };

@@ -228,6 +228,47 @@ describe('AthenaFlowSource over the Athena wire protocol', () => {
     expect(started.ExecutionParameters).toEqual(expect.arrayContaining(['1714521600', '1714608000']));
   });
 
+  it('an empty string (a VarCharValue of "", unlike NULL’s datum without one) is no value, as a file’s empty cell is: never a failed result', async () => {
+    const header = row(Object.fromEntries(FLOW_AGGREGATE_COLUMNS.map((c) => [c, c])));
+    const handler = new FakeHttpHandler((request) => {
+      switch (operationOf(request.headers)) {
+        case 'StartQueryExecution':
+          return json({ QueryExecutionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' });
+        case 'GetQueryExecution':
+          return execution('SUCCEEDED');
+        case 'GetQueryResults':
+          return json({
+            UpdateCount: 0,
+            ResultSet: {
+              Rows: [
+                header,
+                row({ ...values(1), account_id: '', vpc_id: '', subnet_id: '', flow_direction: '', reject_reason: '' }),
+                row({ ...values(2), interface_id: '' }),
+              ],
+              ResultSetMetadata: metadata,
+            },
+          });
+        default:
+          return json({ __type: 'InvalidRequestException', message: 'unexpected' }, 400);
+      }
+    });
+    const seen: FlowAggregate[] = [];
+    const result = await source(handler).run({ ...request, kind: 'window' }, (a) => {
+      seen.push(a);
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      srcaddr: '203.0.113.1',
+      accountId: null,
+      vpcId: null,
+      subnetId: null,
+      flowDirection: null,
+      rejectReason: null,
+    });
+    // A file reader counts a record without an interface the same way.
+    expect(result.unread).toEqual({ skipdata: 0, incompleteByReason: { 'no interface-id': 3 }, malformedByReason: {} });
+  });
+
   it('FAILED keeps StateChangeReason and AthenaError; CANCELLED is no success', async () => {
     const failing = (status: FakeResponse) =>
       new FakeHttpHandler((request) =>
