@@ -65,13 +65,23 @@ async function runDiagnose(options: DiagnoseCommandOptions, out: OutputSink, err
   } catch (error) {
     throw flowReadError(error);
   }
-  const { malformedExamples, incompleteByReason, unknownFields, readErrors, skipped, partialResults, ...counts } = read.stats;
+  const { malformedExamples, incompleteByReason, incompleteExamples, unknownFields, readErrors, skipped, partialResults, ...counts } =
+    read.stats;
   const result = diagnose(snapshot, store, { inputStats: counts });
   if (options.format === 'json') {
     const { stats } = result;
     await out.write('{"findings":[');
     for (let i = 0; i < result.findings.length; i++) await out.write(`${i ? ',' : ''}\n${JSON.stringify(result.findings[i])}`);
-    const input = { ...stats.input, malformedExamples, incompleteByReason, unknownFields, readErrors, skipped, partialResults };
+    const input = {
+      ...stats.input,
+      malformedExamples,
+      incompleteByReason,
+      incompleteExamples,
+      unknownFields,
+      readErrors,
+      skipped,
+      partialResults,
+    };
     await out.write(`\n],"stats":${JSON.stringify({ ...stats, input })}}\n`);
   } else {
     await out.write(

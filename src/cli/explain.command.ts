@@ -33,11 +33,11 @@ async function runExplain(options: ExplainOptions, out: OutputSink, err: NodeJS.
   try {
     const index = new ReturnTrafficIndex();
     try {
-      for await (const { record } of readFlowRecords(options.flows, readOptions)) {
+      for await (const { record, source } of readFlowRecords(options.flows, readOptions)) {
         if (!isTrafficRecord(record)) continue;
         const flow = recordToFlow(record);
         if (!flow) {
-          countIncomplete(stats, missingFlowField(record));
+          countIncomplete(stats, missingFlowField(record), source);
           continue;
         }
         index.add(flow);

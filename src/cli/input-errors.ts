@@ -80,6 +80,11 @@ export function malformedReport(stats: FlowReadStats): string {
     lines.push(
       `sgdoctor: skipped ${plural(stats.incomplete, 'record')} without interface-id, addresses, protocol or action (${reasons.join(', ')})`,
     );
+    for (const example of stats.incompleteExamples.slice(0, EXAMPLES_SHOWN)) {
+      lines.push(`  ${escapeControl(example.file)}:${example.line}: ${example.reason}`);
+    }
+    const shown = Math.min(EXAMPLES_SHOWN, stats.incompleteExamples.length);
+    if (stats.incomplete > shown && shown > 0) lines.push(`  … and ${stats.incomplete - shown} more`);
   }
   for (const failure of stats.readErrors) {
     lines.push(

@@ -63,6 +63,11 @@ export interface MalformedFlowLine extends FlowLineLocation {
   error: string;
 }
 
+/** An OK record left out because a field every flow needs holds `-`, with where it was read. */
+export interface IncompleteFlowRecord extends FlowLineLocation {
+  reason: IncompleteRecordReason;
+}
+
 export interface FlowReadStats {
   /** Files (and stdin) read. */
   files: number;
@@ -82,6 +87,8 @@ export interface FlowReadStats {
   incomplete: number;
   /** `incomplete` by what was missing (`no interface-id`, `no address`, `no protocol`, `no action`). */
   incompleteByReason: Partial<Record<IncompleteRecordReason, number>>;
+  /** The first incomplete records (up to `maxExamples`), with where they were read. */
+  incompleteExamples: IncompleteFlowRecord[];
   /** Fields of a header or `--log-format` that sgdoctor does not know: each named once, with where it was first seen. */
   unknownFields: { field: string; file: string }[];
   /** Inputs that could not be read to their end (permission, truncated gzip, I/O error): what was read before is used. */
@@ -166,6 +173,7 @@ export function createFlowReadStats(): FlowReadStats {
     acceptRecords: 0,
     incomplete: 0,
     incompleteByReason: {},
+    incompleteExamples: [],
     unknownFields: [],
     readErrors: [],
     skipped: [],
@@ -173,10 +181,19 @@ export function createFlowReadStats(): FlowReadStats {
   };
 }
 
-/** Counts one OK record that lacks a field aggregation needs, by the first field missing. */
-export function countIncomplete(stats: FlowReadStats, reason: IncompleteRecordReason): void {
+/**
+ * Counts one OK record that lacks a field aggregation needs, by the first field missing, and keeps
+ * where it was read among the first `maxExamples` (as malformed lines are kept).
+ */
+export function countIncomplete(
+  stats: FlowReadStats,
+  reason: IncompleteRecordReason,
+  where: FlowLineLocation,
+  maxExamples = DEFAULT_MAX_EXAMPLES,
+): void {
   stats.incomplete++;
   stats.incompleteByReason[reason] = (stats.incompleteByReason[reason] ?? 0) + 1;
+  if (stats.incompleteExamples.length < maxExamples) stats.incompleteExamples.push({ file: where.file, line: where.line, reason });
 }
 
 /**
@@ -416,7 +433,7 @@ interface ParsedFormat {
 /** What the reader does with each record it decides to keep. */
 type RecordSink = (record: FlowRecord, file: string, line: number) => void;
 /** What the reader does with each plain valid line it read without parsing (the aggregation fast path). */
-type ScannedSink = (flow: ScannedFlow) => void;
+type ScannedSink = (flow: ScannedFlow, file: string, line: number) => void;
 
 /**
  * Reads flow-log bytes line by line: header detection, the fast action filter, full parsing of the
@@ -594,7 +611,7 @@ class FlowLineReader {
         const flow = current.lineScanner(buf, start, end);
         if (flow) {
           this.countScanned(flow);
-          this.scannedSink(flow);
+          this.scannedSink(flow, file, lineNo);
           return;
         }
       }
@@ -913,6 +930,7 @@ async function aggregateSources(
   stats: FlowReadStats,
 ): Promise<{ aggregator: FlowAggregator; window: { recordsOutsideWindow: number; skipdataInWindow: number } }> {
   const aggregator = new FlowAggregator({ actions: options.actions, hourly: options.hourly });
+  const maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
   // The window in epoch seconds: a record is in it when start < to and (end ?? start) >= from.
   const fromSec = options.window ? Math.floor(options.window.from.getTime() / 1000) : -Infinity;
   const toSec = options.window ? Math.ceil(options.window.to.getTime() / 1000) : Infinity;
@@ -925,7 +943,7 @@ async function aggregateSources(
     options,
     // With both actions kept no line is skipped: the action scan would only read each line twice.
     skippable.accept || skippable.reject ? skippable : null,
-    (record) => {
+    (record, file, line) => {
       const start = typeof record.start === 'number' ? record.start : -1;
       if (start >= 0 && !(start < toSec && (typeof record.end === 'number' ? record.end : start) >= fromSec)) {
         outside++;
@@ -933,10 +951,10 @@ async function aggregateSources(
         return;
       }
       if (!aggregator.add(record) && isTrafficRecord(record) && !isSkippedAction(record, aggregator)) {
-        countIncomplete(stats, missingFlowField(record));
+        countIncomplete(stats, missingFlowField(record), { file, line }, maxExamples);
       }
     },
-    (flow) => {
+    (flow, file, line) => {
       const start = flow.start;
       if (start >= 0 && !(start < toSec && (flow.end >= 0 ? flow.end : start) >= fromSec)) {
         outside++;
@@ -944,7 +962,7 @@ async function aggregateSources(
         return;
       }
       if (!aggregator.addScanned(flow) && isTrafficFlow(flow) && !isSkippedScannedAction(flow, aggregator)) {
-        countIncomplete(stats, missingScannedField(flow));
+        countIncomplete(stats, missingScannedField(flow), { file, line }, maxExamples);
       }
     },
   );

@@ -20,6 +20,25 @@ describe('the input report on stderr', () => {
     expect(malformedReport(stats)).not.toContain('no flow-log record');
   });
 
+  it('names the first records without interface-id, addresses, protocol or action with file and line, as malformed lines', () => {
+    const stats = createFlowReadStats();
+    stats.records = 9;
+    stats.incomplete = 7;
+    stats.incompleteByReason = { 'no interface-id': 6, 'no action': 1 };
+    for (let line = 2; line <= 8; line++) {
+      stats.incompleteExamples.push({ file: 'nat\n.log', line, reason: line === 8 ? 'no action' : 'no interface-id' });
+    }
+    expect(malformedReport(stats)).toBe(
+      'sgdoctor: skipped 7 records without interface-id, addresses, protocol or action (1 no action, 6 no interface-id)\n' +
+        '  nat\\n.log:2: no interface-id\n' +
+        '  nat\\n.log:3: no interface-id\n' +
+        '  nat\\n.log:4: no interface-id\n' +
+        '  nat\\n.log:5: no interface-id\n' +
+        '  nat\\n.log:6: no interface-id\n' +
+        '  … and 2 more\n',
+    );
+  });
+
   it('names each file of Logs Insights results saved before their query completed, with its status and what to do', () => {
     const stats = createFlowReadStats();
     stats.records = 2;

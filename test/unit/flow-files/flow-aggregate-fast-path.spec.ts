@@ -126,11 +126,11 @@ async function parseThenAggregate(file: string, actions: readonly FlowAction[]) 
   const stats = createFlowReadStats();
   const aggregator = new FlowAggregator({ actions });
   const records: FlowRecord[] = [];
-  for await (const { record } of readFlowRecords([file], { stats })) {
+  for await (const { record, source } of readFlowRecords([file], { stats })) {
     records.push(record);
     const action = record.action;
     const skipped = (action === 'ACCEPT' || action === 'REJECT') && !aggregator.keeps(action);
-    if (!aggregator.add(record) && isTrafficRecord(record) && !skipped) countIncomplete(stats, missingFlowField(record));
+    if (!aggregator.add(record) && isTrafficRecord(record) && !skipped) countIncomplete(stats, missingFlowField(record), source);
   }
   return { aggregates: aggregator.aggregates(), stats, records };
 }

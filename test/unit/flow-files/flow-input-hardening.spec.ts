@@ -140,6 +140,36 @@ describe('records without interface or action (NAT gateway format)', () => {
     expect(stats.incomplete).toBe(3);
     expect(stats.incompleteByReason).toEqual({ 'no interface-id': 2, 'no action': 1 });
   });
+
+  it('are named with file and line, whichever reader read them (the byte scanner, the line parser)', async () => {
+    const file = join(dir, 'nat-located.log');
+    writeFileSync(
+      file,
+      [
+        HEADER,
+        line('10.0.0.1'),
+        // Plain lines: the byte scanner reads them.
+        '2 111122223333 - 10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+        '2 111122223333 eni-a - 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+        // A doubled space: the line parser reads it.
+        '2 111122223333 -  10.0.0.1 10.0.0.5 40000 443 6 2 120 1700000000 1700000060 REJECT OK',
+        '2 111122223333 eni-a 10.0.0.1 10.0.0.5 40000 443 - 2 120 1700000000 1700000060 REJECT OK',
+      ].join('\n'),
+    );
+    const expected = [
+      { file, line: 3, reason: 'no interface-id' },
+      { file, line: 4, reason: 'no address' },
+      { file, line: 5, reason: 'no interface-id' },
+      { file, line: 6, reason: 'no protocol' },
+    ];
+    const aggregated = await aggregateFlowFiles([file], { actions: ['ACCEPT', 'REJECT'] });
+    expect(aggregated.stats).toMatchObject({ incomplete: 4, incompleteExamples: expected });
+    const rejectOnly = await aggregateFlowFiles([file]);
+    expect(rejectOnly.stats.incompleteExamples).toEqual(expected);
+    // As many as malformed lines keep (maxExamples), all counted.
+    const few = await aggregateFlowFiles([file], { maxExamples: 2 });
+    expect(few.stats).toMatchObject({ incomplete: 4, incompleteExamples: expected.slice(0, 2) });
+  });
 });
 
 describe('byte-order marks', () => {

@@ -116,7 +116,7 @@ describe('collectFileFlows', () => {
           const plain = await plainCollection(file, window);
           expect(read.aggregates).toEqual(plain.aggregates);
           expect(read.recordsOutsideWindow).toBe(plain.outside);
-          expect({ ...read.stats, incomplete: 0, incompleteByReason: {} }).toEqual(plain.stats);
+          expect({ ...read.stats, incomplete: 0, incompleteByReason: {}, incompleteExamples: [] }).toEqual(plain.stats);
         },
       ),
       { numRuns: 200 },
