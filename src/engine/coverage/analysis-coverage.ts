@@ -1,7 +1,6 @@
 import type { FlowVerdict } from '../evaluate/verdict';
 import type { FlowAggregate } from '../flow-log/flow-record';
 import { eachFlow, type FlowRows } from '../flow-log/flow-rows';
-import { isIcmp } from '../network/protocol';
 import type { NetworkModel } from '../network/network-model';
 import type { NetworkSnapshot } from '../network/snapshot';
 
@@ -46,9 +45,12 @@ const MEANINGS: Record<UndecidedReason, string> = {
 
 const MAX_LISTED_INTERFACES = 20;
 
+/** Words of the reason an evaluator gives when a rule names ICMP types, which flow logs do not record. */
+const ICMP_TYPE_REASON = /\bicmp(?:v6)? types?\b/i;
+
 /**
- * The reason group of an `unknown` verdict: from the snapshot (the interface is missing, the
- * protocol is ICMP) where it can tell, otherwise from the reason's words.
+ * The reason group of an `unknown` verdict: from the snapshot (the interface is missing) where it
+ * can tell, otherwise from the reason's words.
  */
 export function undecidedReason(model: NetworkModel, flow: FlowAggregate, verdict: FlowVerdict): UndecidedReason {
   const reason = verdict.reason ?? '';
@@ -58,7 +60,10 @@ export function undecidedReason(model: NetworkModel, flow: FlowAggregate, verdic
   // Before the tests by protocol and by the groups' words: the reason names the groups too.
   if (/holds no request it answers/.test(reason)) return 'reply-not-tracked';
   if (/never filter|not filtered|metadata|dns|time sync|dhcp|licen[cs]e|vpc router|resolver/i.test(reason)) return 'traffic-not-filtered';
-  if (isIcmp(flow.protocol) || /icmp/i.test(reason)) return 'icmp-type-rule';
+  // The reason of a rule that names ICMP types (`only some ICMP types`, `specific ICMP types`, `ICMPv6
+  // type 3 only with code 4`): an ICMP flow undecided for another reason (its direction, its subnet,
+  // a group of another account) belongs with that reason.
+  if (ICMP_TYPE_REASON.test(reason)) return 'icmp-type-rule';
   if (/prefix list/i.test(reason)) return 'prefix-list-without-entries';
   if (/group|account/i.test(reason)) return 'group-of-another-account';
   return 'other';

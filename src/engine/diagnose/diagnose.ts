@@ -32,7 +32,7 @@ import { FIX_SCOPE, type FixScopeFacts, fixScopeFacts, natGatewayNote, scopedFix
 import type { FixVerifier } from '../fixes/suggest-fix';
 import { createFixVerifier } from '../fixes/verify-fix';
 import { NetworkModel } from '../network/network-model';
-import { PROTOCOL_TCP, isIcmp } from '../network/protocol';
+import { PROTOCOL_TCP } from '../network/protocol';
 import { runSteps, type Steps } from '../steps';
 import type { NetworkSnapshot } from '../network/snapshot';
 import type { DiagnoseStats } from './diagnose-stats';
@@ -477,11 +477,11 @@ function persistentClient(facts: SignalFacts, peer: PeerFacts): boolean {
 
 /**
  * The group an unknown verdict is shared in: its coverage reason, with what else of the flow that
- * reason is read from (whether the snapshot has its interface, whether it is ICMP), so the report,
- * reading the shared verdict's reason beside each flow, puts every flow where its own reason would.
+ * reason is read from (whether the snapshot has its interface), so the report, reading the shared
+ * verdict's reason beside each flow, puts every flow where its own reason would.
  */
 function undecidedGroupOf(model: NetworkModel, flow: FlowAggregate, verdict: FlowVerdict): string {
-  return `${undecidedReason(model, flow, verdict)}|${model.interface(flow.interfaceId) ? 'known' : 'absent'}|${isIcmp(flow.protocol) ? 'icmp' : ''}`;
+  return `${undecidedReason(model, flow, verdict)}|${model.interface(flow.interfaceId) ? 'known' : 'absent'}`;
 }
 
 /**

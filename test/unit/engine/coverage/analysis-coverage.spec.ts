@@ -40,6 +40,26 @@ describe('undecided flows grouped by reason', () => {
     expect(groups[0].example).toBe('eni-gone-1 is not in the snapshot');
   });
 
+  it('an ICMP flow is an ICMP type rule only when its reason is one: other reasons an ICMP flow is undecided keep their own groups', () => {
+    const icmp = (protocol: number, reason: string) => ({
+      flow: flowOf({ interfaceId: 'eni-app', protocol, srcport: null, dstport: null, records: 1 }),
+      verdict: unknown(reason),
+    });
+    const groups = groupUndecided(model, [
+      icmp(1, 'a rule of sg-app allows only some ICMP types and flow logs do not record the type'),
+      icmp(58, 'rule 90 of acl-app names specific ICMP types and flow logs do not record the type'),
+      icmp(58, 'cannot tell the direction: neither 2001:db8::1 nor 2001:db8::2 is an address of eni-app'),
+      icmp(1, 'cannot tell the direction: neither 10.9.0.1 nor 10.9.0.2 is an address of eni-app'),
+      icmp(1, 'eni-app has no subnet in the snapshot, so its network ACL is unknown'),
+      icmp(1, 'sg-gone may be a group of another account'),
+    ]);
+    expect(groups.map((g) => [g.reason, g.records])).toEqual([
+      ['other', 3],
+      ['icmp-type-rule', 2],
+      ['group-of-another-account', 1],
+    ]);
+  });
+
   it('a reply no request is held for and a reject-reason of its own get groups of their own, though their reasons name groups', () => {
     const groups = groupUndecided(model, [
       {
