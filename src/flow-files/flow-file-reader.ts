@@ -49,6 +49,11 @@ const NEWLINE = 10;
 /** The first bytes of the lines of `aws logs filter-log-events --output text` (EVENTS, SEARCHEDLOGSTREAMS). */
 const ASCII_E = 0x45;
 const ASCII_S = 0x53;
+/**
+ * Bytes looked at to tell what an input holds (gzip, an archive, UTF-16, JSON envelopes): a tar
+ * header's block, whose magic lies at byte 257, and room for the blank lines before a JSON object.
+ */
+const HEAD_BYTES = 512;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const MISSING_EXPORT_TIMESTAMP =
@@ -678,9 +683,12 @@ class FlowLineReader {
         yield first.value;
         for (let next = await bytes.next(); !next.done; next = await bytes.next()) yield next.value;
       })();
-      let head = first.done ? undefined : first.value;
+      let head: Buffer | undefined;
+      // What the input is, told from a head long enough whatever size the source's chunks have (a
+      // stream, an S3 body, a gunzip may give a few bytes at a time).
+      if (!first.done) ({ head, chunks } = await peek(chunks, HEAD_BYTES));
       // A gzip inside the gzip: Firehose compressing what CloudWatch Logs had already compressed.
-      if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks), 1));
+      if (head !== undefined && isGzip(head)) ({ head, chunks } = await peek(gunzip(chunks), HEAD_BYTES));
       const archive = head === undefined ? null : archiveKind(head);
       if (archive !== null) {
         throw new Error(`${archive}, not a flow log: unpack it first (flow logs are read as plain text, gzip or Parquet)`);

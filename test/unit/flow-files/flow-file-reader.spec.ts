@@ -166,6 +166,53 @@ describe('readFlowRecords', () => {
     }
   });
 
+  it('tells what a stream holds (a tar archive, UTF-16, subscription envelopes) however its bytes, or its gunzipped bytes, are cut', async () => {
+    const records = [line('10.0.0.9', 41000, 8080), line('10.0.0.8', 41000, 8080)];
+    const tar = Buffer.alloc(512);
+    tar.write('flows.log', 0);
+    tar.write('ustar\u000000', 257, 'latin1');
+    const envelope = JSON.stringify({
+      messageType: 'DATA_MESSAGE',
+      owner: '111122223333',
+      logGroup: 'vpc-flow-logs',
+      logStream: 'eni-a-all',
+      subscriptionFilters: ['to-firehose'],
+      logEvents: records.map((message, i) => ({ id: String(i), timestamp: 1700000000000 + i, message })),
+    });
+    const inputs: [string, Buffer][] = [
+      ['tar', Buffer.concat([tar, Buffer.from(`${HEADER}\n${records.join('\n')}\n`)])],
+      ['utf-16', Buffer.from(`${HEADER}\n${records.join('\n')}\n`, 'utf16le')],
+      // Saved with a blank line before it, as `aws logs … > file` after an echo, or an editor, may leave one.
+      ['envelopes', Buffer.from(`\n\n${envelope}\n`)],
+    ];
+    const bySize = (bytes: Buffer, size: number) => {
+      const parts: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) parts.push(bytes.subarray(at, at + size));
+      return Readable.from(parts);
+    };
+    for (const [what, bytes] of inputs) {
+      for (const compressed of [bytes, gzipSync(bytes)]) {
+        for (const size of [1, 3, 64, 1 << 20]) {
+          const { records: read, stats } = await readAll(['-'], { stdin: bySize(compressed, size) });
+          const outcome = {
+            what,
+            size,
+            srcaddrs: read.map((r) => r.record.srcaddr),
+            malformed: stats.malformed,
+            readErrors: stats.readErrors,
+          };
+          expect(outcome).toEqual({
+            what,
+            size,
+            srcaddrs: what === 'tar' ? [] : ['10.0.0.9', '10.0.0.8'],
+            malformed: 0,
+            readErrors: what === 'tar' ? [{ file: '-', error: expect.stringMatching(/^a tar archive, not a flow log/) }] : [],
+          });
+        }
+      }
+    }
+  });
+
   it('streams the bytes of a stream as they came, gunzipped by the magic bytes however they are split, and nothing of an empty one', async () => {
     const chunksOf = async (stream: NodeJS.ReadableStream) => {
       const chunks: Buffer[] = [];
