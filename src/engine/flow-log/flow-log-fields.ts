@@ -225,13 +225,14 @@ export function parseLogFormat(format: string, options: ParseLogFormatOptions = 
 /**
  * True for the header line S3 delivery files start with, or a DescribeFlowLogs `LogFormat` in its
  * place (`${version} ${account-id} …`, what users paste at the top of a file): every token is
- * spelled like a field name, bare or in `${}`, and at least half of them are fields the catalog
- * knows (the rest are newer fields), or the line names Transit Gateway fields. A record never
- * qualifies: it carries numbers, addresses, upper-case enumerations or `-`.
+ * spelled like a field name, bare or in `${}`, and one of them at least is a field the catalog
+ * knows (the others may be newer fields, however many: AWS adds them by the handful, version 7
+ * ten at once), or the line names Transit Gateway fields. A record never qualifies: it carries
+ * numbers, addresses, upper-case enumerations or `-` (one of ids and names alone is no record
+ * of a flow either way).
  */
 export function isHeaderLine(line: string): boolean {
   const tokens = splitTokens(line.trim()).map(fieldNameOf);
   if (tokens.length === 0 || !tokens.every((t) => FIELD_NAME.test(t))) return false;
-  const known = tokens.filter((t) => FIELDS_BY_NAME.has(t)).length;
-  return known * 2 >= tokens.length || tokens.some((t) => TRANSIT_GATEWAY_FIELD.test(t));
+  return tokens.some((t) => FIELDS_BY_NAME.has(t) || TRANSIT_GATEWAY_FIELD.test(t));
 }

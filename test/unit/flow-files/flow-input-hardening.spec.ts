@@ -31,6 +31,23 @@ describe('fields sgdoctor does not know', () => {
     expect(stats.unknownFields).toEqual([{ field: 'future-field', file: a }]);
   });
 
+  it('may outnumber the fields the catalog knows: the line is still the header, and the records are read by it', async () => {
+    const file = join(dir, 'mostly-new.log');
+    const fresh = ['new-a', 'new-b', 'new-c', 'new-d', 'new-e', 'new-f', 'new-g', 'new-h'];
+    writeFileSync(
+      file,
+      `interface-id srcaddr dstaddr srcport dstport protocol action ${fresh.join(' ')}\n` +
+        `eni-a 10.0.0.1 10.0.0.5 40000 443 6 REJECT v1 v2 v3 v4 v5 v6 v7 v8\n`,
+    );
+    const { records, stats } = await readAll([file]);
+    expect(stats).toMatchObject({ records: 1, malformed: 0 });
+    expect(stats.unknownFields.map((u) => u.field)).toEqual(fresh);
+    expect(records[0].record).toMatchObject({ 'interface-id': 'eni-a', dstport: 443, action: 'REJECT', 'new-h': 'v8' });
+    const aggregated = await aggregateFlowFiles([file]);
+    expect(aggregated.aggregates.map((a) => [a.srcaddr, a.dstport])).toEqual([['10.0.0.1', 443]]);
+    expect(aggregated.stats).toMatchObject({ records: 1, malformed: 0 });
+  });
+
   it('are accepted in --log-format too, and the fast aggregation path agrees', async () => {
     const file = join(dir, 'unknown-headerless.log');
     writeFileSync(file, `${line('10.0.0.1')} zzz\n${line('10.0.0.1', 443, 'ACCEPT')} zzz\n`);

@@ -87,6 +87,10 @@ describe('isHeaderLine', () => {
     ['2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA', false],
     ['version account-id hello', true],
     ['version account-id future-one future-two', true],
+    // Fields AWS added after the catalog may outnumber those it knows (version 7 added ten at once).
+    ['interface-id srcaddr dstaddr protocol action new-a new-b new-c new-d new-e new-f', true],
+    ['${interface-id} ${future-one} ${future-two} ${future-three}', true],
+    ['future-one future-two', false],
     ['eni-1 vpc-2', false],
     ['version 2', false],
     ['', false],
