@@ -554,8 +554,9 @@ class FlowLineReader {
       if (abandoned) return;
       lineNo++;
       this.stats.lines++;
-      // A UTF-8 byte-order mark (PowerShell writes one) is not part of the first line.
-      if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+      // A UTF-8 byte-order mark (PowerShell writes one) is not part of the line it starts: the first,
+      // or the first of each file when files are joined end to end (`cat *.log |`).
+      if (buf[start] === 0xef && end - start >= 3 && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
       // aws logs filter-log-events --output text: an event's message is the record, a searched log stream none.

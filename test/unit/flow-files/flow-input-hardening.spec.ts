@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -207,6 +208,29 @@ describe('byte-order marks', () => {
     const { records, stats } = await readAll([file]);
     expect(stats.malformed).toBe(0);
     expect(records).toHaveLength(1);
+  });
+
+  it('files joined end to end on stdin, each starting with a BOM: the header of each switches the format, the first record of each is read', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const custom = 'version interface-id srcaddr dstaddr srcport dstport protocol action log-status flow-direction';
+    const joined = Buffer.concat([
+      bom,
+      Buffer.from(`${custom}\n5 eni-a 10.0.0.1 10.0.0.5 40000 443 6 REJECT OK ingress\n`),
+      bom,
+      Buffer.from(`${HEADER}\r\n${line('10.0.0.2')}\r\n`),
+      bom,
+      Buffer.from(`${line('10.0.0.3')}\n`),
+    ]);
+    const { records, stats } = await readAll(['-'], { stdin: Readable.from([joined]) });
+    expect(stats.malformedExamples).toEqual([]);
+    expect(records.map((r) => [r.record.srcaddr, r.record.version, r.source.line])).toEqual([
+      ['10.0.0.1', 5, 2],
+      ['10.0.0.2', 2, 4],
+      ['10.0.0.3', 2, 5],
+    ]);
+    const aggregated = await aggregateFlowFiles(['-'], { stdin: Readable.from([joined]) });
+    expect(aggregated.stats.malformed).toBe(0);
+    expect(aggregated.aggregates).toHaveLength(3);
   });
 });
 
