@@ -695,7 +695,8 @@ class FlowLineReader {
         throw new Error(`${archive}, not a flow log: unpack it first (flow logs are read as plain text, gzip or Parquet)`);
       }
       const utf16 = head === undefined ? null : utf16Encoding(head);
-      if (utf16 !== null) chunks = toUtf8(chunks, utf16);
+      // What follows is told from the text, decoded: JSON saved as UTF-16 is JSON too.
+      if (utf16 !== null) ({ head, chunks } = await peek(toUtf8(chunks, utf16), HEAD_BYTES));
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) {
         chunks = subscriptionMessageLines(chunks, {

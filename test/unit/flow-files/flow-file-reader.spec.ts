@@ -213,6 +213,36 @@ describe('readFlowRecords', () => {
     }
   });
 
+  it('reads JSON saved as UTF-16 (Windows PowerShell 5 redirecting aws logs output) as the same JSON in UTF-8', async () => {
+    const records = [line('10.0.0.9', 41000, 8080), line('10.0.0.8', 41000, 8080)];
+    const output = JSON.stringify(
+      {
+        events: records.map((message, i) => ({ logStreamName: 'eni-a-all', timestamp: 1700000000000 + i, message, eventId: String(i) })),
+        searchedLogStreams: [],
+      },
+      null,
+      4,
+    );
+    const le = Buffer.from(`${output}\r\n`, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const forms: [string, Buffer][] = [
+      ['le with a byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), le])],
+      ['be with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+      ['le without one', le],
+      ['gzip of le with a byte-order mark', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))],
+    ];
+    for (const [form, bytes] of forms) {
+      const file = join(dir, `events-${form.replace(/ /g, '-')}.json`);
+      writeFileSync(file, bytes);
+      const { records: read, stats } = await readAll([file]);
+      expect({ form, srcaddrs: read.map((r) => r.record.srcaddr), malformed: stats.malformedExamples }).toEqual({
+        form,
+        srcaddrs: ['10.0.0.9', '10.0.0.8'],
+        malformed: [],
+      });
+    }
+  });
+
   it('streams the bytes of a stream as they came, gunzipped by the magic bytes however they are split, and nothing of an empty one', async () => {
     const chunksOf = async (stream: NodeJS.ReadableStream) => {
       const chunks: Buffer[] = [];
