@@ -399,7 +399,9 @@ export async function* streamBytes(raw: NodeJS.ReadableStream): AsyncGenerator<B
 
 /**
  * The first `bytes` bytes of `chunks` or more (fewer only when the chunks hold fewer; undefined
- * when they hold none), as one buffer, and all of the chunks again from the start.
+ * when they hold none), as one buffer, and all of the chunks again from the start. A chunk kept
+ * while the next is read is copied first: a source may read into the buffer it gave before (a
+ * file's reads do, and a FIFO's or a pipe's give a few bytes at a time).
  */
 async function peek(
   chunks: AsyncIterable<Buffer | string>,
@@ -412,6 +414,7 @@ async function peek(
     if (next.done) break;
     const chunk = toBuffer(next.value);
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head === chunk && head.length < bytes) head = Buffer.from(chunk);
   }
   if (head.length === 0) return { head: undefined, chunks: Readable.from([]) };
   const first = head;

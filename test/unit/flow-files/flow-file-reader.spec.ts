@@ -6,9 +6,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FlowLogFormatError } from '../../../src/engine/flow-log/flow-log-format.error';
+import type { FlowRecord } from '../../../src/engine/flow-log/flow-record';
 import {
   type FlowByteSource,
   aggregateFlowFiles,
+  createFlowReadStats,
   drainFlowSources,
   readFlowSources,
   streamBytes,
@@ -210,6 +212,41 @@ describe('readFlowRecords', () => {
           });
         }
       }
+    }
+  });
+
+  it('reads a source that reuses one buffer for its reads (as files are read) however few bytes each read gives (a FIFO, a pipe)', async () => {
+    const text = `${HEADER}\n${line('10.0.0.9', 41000, 8080)}\n${line('10.0.0.8', 41000, 8080)}\n`;
+    for (const size of [1, 7, 100, 600]) {
+      const source: FlowByteSource = {
+        name: 'fifo',
+        open: async function* () {
+          const buffer = Buffer.alloc(size);
+          const bytes = Buffer.from(text);
+          for (let at = 0; at < bytes.length; at += size) {
+            const n = bytes.copy(buffer, 0, at, at + size);
+            yield buffer.subarray(0, n);
+          }
+        },
+      };
+      const stats = createFlowReadStats();
+      const records: FlowRecord[] = [];
+      for await (const r of readFlowSources(
+        (async function* () {
+          yield source;
+        })(),
+        { stats },
+      ))
+        records.push(r.record);
+      expect({ size, records, malformed: stats.malformedExamples, unknownFields: stats.unknownFields }).toEqual({
+        size,
+        records: [
+          expect.objectContaining({ version: 2, srcaddr: '10.0.0.9', 'log-status': 'OK' }),
+          expect.objectContaining({ version: 2, srcaddr: '10.0.0.8', 'log-status': 'OK' }),
+        ],
+        malformed: [],
+        unknownFields: [],
+      });
     }
   });
 
