@@ -700,6 +700,9 @@ class FlowLineReader {
       const utf16 = head === undefined ? null : utf16Encoding(head);
       // What follows is told from the text, decoded: JSON saved as UTF-16 is JSON too.
       if (utf16 !== null) ({ head, chunks } = await peek(toUtf8(chunks, utf16), HEAD_BYTES));
+      // A UTF-8 byte-order mark (PowerShell 5's Out-File -Encoding utf8 writes one) is no part of
+      // the text: JSON after it is JSON.
+      else if (head !== undefined && hasUtf8Bom(head)) ({ head, chunks } = await peek(skipBytes(chunks, UTF8_BOM.length), HEAD_BYTES));
       // CloudWatch Logs subscription envelopes (JSON) rather than lines: their log events' messages are the lines.
       if (head !== undefined && startsWithJsonObject(head)) {
         chunks = subscriptionMessageLines(chunks, {
@@ -827,6 +830,25 @@ function utf16Encoding(head: Buffer): 'utf-16le' | 'utf-16be' | null {
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] !== 0 && head[1] === 0)) return 'utf-16le';
   if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0 && head[1] !== 0)) return 'utf-16be';
   return null;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+function hasUtf8Bom(head: Buffer): boolean {
+  return head.length >= UTF8_BOM.length && UTF8_BOM.every((byte, i) => head[i] === byte);
+}
+
+/** The chunks without their first `count` bytes. */
+async function* skipBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  let left = count;
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
 }
 
 /** UTF-16 chunks as UTF-8 (the byte-order mark dropped; a character split between chunks kept whole). */

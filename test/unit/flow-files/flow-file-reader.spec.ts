@@ -250,7 +250,7 @@ describe('readFlowRecords', () => {
     }
   });
 
-  it('reads JSON saved as UTF-16 (Windows PowerShell 5 redirecting aws logs output) as the same JSON in UTF-8', async () => {
+  it('reads JSON saved as UTF-16, or with a UTF-8 byte-order mark (Windows PowerShell 5 saving aws logs output), as the same JSON', async () => {
     const records = [line('10.0.0.9', 41000, 8080), line('10.0.0.8', 41000, 8080)];
     const output = JSON.stringify(
       {
@@ -267,6 +267,24 @@ describe('readFlowRecords', () => {
       ['be with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
       ['le without one', le],
       ['gzip of le with a byte-order mark', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))],
+      // Out-File -Encoding utf8 in PowerShell 5: UTF-8, with a byte-order mark.
+      ['utf-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${output}\r\n`)])],
+      [
+        'subscription envelopes in utf-8 with a byte-order mark',
+        Buffer.concat([
+          Buffer.from([0xef, 0xbb, 0xbf]),
+          Buffer.from(
+            JSON.stringify({
+              messageType: 'DATA_MESSAGE',
+              owner: '111122223333',
+              logGroup: 'vpc-flow-logs',
+              logStream: 'eni-a-all',
+              subscriptionFilters: ['to-firehose'],
+              logEvents: records.map((message, i) => ({ id: String(i), timestamp: 1700000000000 + i, message })),
+            }),
+          ),
+        ]),
+      ],
     ];
     for (const [form, bytes] of forms) {
       const file = join(dir, `events-${form.replace(/ /g, '-')}.json`);
