@@ -12,6 +12,7 @@ export type UndecidedReason =
   | 'prefix-list-without-entries'
   | 'group-of-another-account'
   | 'reply-not-tracked'
+  | 'through-load-balancer'
   | 'refused-outside-groups'
   | 'other';
 
@@ -38,6 +39,8 @@ const MEANINGS: Record<UndecidedReason, string> = {
   'group-of-another-account': "a rule references a security group the snapshot does not hold (another account's, or a peered VPC's)",
   'reply-not-tracked':
     "replies the interface's accepted traffic holds no request for, which its security groups would refuse as new connections: they pass only replies of connections they track (opened through another interface — asymmetric routing — or whose tracking ended)",
+  'through-load-balancer':
+    "the interface's security groups admit the peer only as forwarded by a Network Load Balancer (a rule referencing its group), which keeps the client's address with client IP preservation: the flow log cannot tell forwarded packets from ones sent directly",
   'refused-outside-groups':
     'the flow log names another reason for the REJECT (reject-reason EC, VPC encryption controls, or a newer one): no security group or network ACL refused it',
   other: 'the snapshot cannot decide it (see the example)',
@@ -59,6 +62,7 @@ export function undecidedReason(model: NetworkModel, flow: FlowAggregate, verdic
   if (!model.interface(flow.interfaceId)) return 'interface-not-in-snapshot';
   // Before the tests by protocol and by the groups' words: the reason names the groups too.
   if (/holds no request it answers/.test(reason)) return 'reply-not-tracked';
+  if (verdict.throughLoadBalancer !== undefined) return 'through-load-balancer';
   if (/never filter|not filtered|metadata|dns|time sync|dhcp|licen[cs]e|vpc router|resolver/i.test(reason)) return 'traffic-not-filtered';
   // The reason of a rule that names ICMP types (`only some ICMP types`, `specific ICMP types`, `ICMPv6
   // type 3 only with code 4`): an ICMP flow undecided for another reason (its direction, its subnet,

@@ -8,7 +8,13 @@ import { type NetworkAclResult, describeNaclDeny, evaluateNetworkAcl } from './n
 import { type ReturnTrafficSignal, detectReturnTraffic } from './return-traffic';
 import type { ReturnTrafficIndex } from './return-traffic-index';
 import { unfilteredTrafficReason } from './unfiltered-traffic';
-import { type SecurityGroupResult, evaluateSecurityGroups, staleRulesNote, unlistedGroupsReason } from './security-group-evaluator';
+import {
+  type SecurityGroupResult,
+  bypassedLoadBalancerNote,
+  evaluateSecurityGroups,
+  staleRulesNote,
+  unlistedGroupsReason,
+} from './security-group-evaluator';
 import { transitGatewayDelivery, transitGatewayInSubnet } from './transit-gateway-subnet';
 import type { BlockingControl, FlowVerdict } from './verdict';
 
@@ -260,7 +266,10 @@ function evaluateControls(model: NetworkModel, flow: FlowAggregate, analysis: Fl
     };
   } else if (!returnTraffic && analysis.groupIds.length > 0) {
     analysis.securityGroupPort = flow.dstport;
-    const result = groupsAsNewConnection();
+    let result = groupsAsNewConnection();
+    // Admitted only if a Network Load Balancer forwarded them, and known to have come directly: refused.
+    if (result.allowed === 'uncertain' && result.throughLoadBalancer && cameDirectly(model, flow, analysis, ctx))
+      result = { allowed: false, bypassedLoadBalancer: result.throughLoadBalancer };
     analysis.securityGroup =
       result.allowed === false && analysis.returnTrafficUndecided !== null
         ? {
@@ -318,6 +327,24 @@ function portlessRefusedAsNew(
   return naclPasses && (analysis.networkAclOwnAddress === null || analysis.networkAclOwnAddress.allowed === true);
 }
 
+/**
+ * Did these packets, which the groups admit only as forwarded by a Network Load Balancer (see
+ * `loadBalancerPath`), come to the interface directly? A flow log cannot tell forwarded packets
+ * from the client's own, but a REJECT can: had the load balancer forwarded them, the groups would
+ * have admitted them, so when the NACL let them through (or saw none of them) nothing would have
+ * refused them. Where the NACL refused them, or cannot be told, that explains the REJECT either
+ * way and it stays open. Read from the configuration the REJECT was recorded under (a fix's
+ * what-if copy is asked what it does to the packets refused there).
+ */
+function cameDirectly(model: NetworkModel, flow: FlowAggregate, analysis: FlowAnalysis, ctx: ExplainContext): boolean {
+  if (flow.action !== 'REJECT' || analysis.verdict.direction !== 'ingress') return false;
+  if (ctx.recorded && ctx.recorded !== model)
+    return analyzeFlow(ctx.recorded, flow, { ...ctx, recorded: undefined }).verdict.bypassedLoadBalancer !== undefined;
+  return analysis.networkAcl === null
+    ? analysis.naclSkipped === 'same-subnet' || analysis.naclSkipped === 'transit-gateway'
+    : analysis.networkAcl.allowed === true;
+}
+
 function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   const { direction } = analysis.verdict;
   const traffic = describeTraffic(flow.protocol, flow.dstport);
@@ -342,7 +369,7 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
   const describe = (control: BlockingControl): string => {
     if (control.control !== 'network-acl')
-      return `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}${staleRulesNote(analysis.securityGroup)}`;
+      return `no rule of ${analysis.groupIds.join(', ')} allows ${traffic} ${direction === 'ingress' ? 'from' : 'to'} ${analysis.peer}${staleRulesNote(analysis.securityGroup)}${bypassedLoadBalancerNote(analysis.securityGroup, analysis.groupIds)}`;
     if (control.direction === direction)
       return describeNaclDeny(control.networkAclId, analysis.networkAcl!, direction, flow.protocol, flow.dstport, analysis.peer);
     return (
@@ -360,6 +387,8 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   if (blockedBy.length > 0) {
     const parts = blockedBy.map(describe);
     analysis.verdict.verdict = 'blocked';
+    if (sgBlock && analysis.securityGroup?.allowed === false && analysis.securityGroup.bypassedLoadBalancer)
+      analysis.verdict.bypassedLoadBalancer = analysis.securityGroup.bypassedLoadBalancer;
     analysis.verdict.reason = parts.join(', and ') + notes(flow, analysis);
     return;
   }
@@ -372,6 +401,8 @@ function conclude(flow: FlowAggregate, analysis: FlowAnalysis): void {
   if (analysis.untrackedRefusal) uncertain.push(analysis.untrackedRefusal);
   if (uncertain.length > 0) {
     unknown(analysis, uncertain.join(', and '));
+    if (analysis.securityGroup?.allowed === 'uncertain' && analysis.securityGroup.throughLoadBalancer)
+      analysis.verdict.throughLoadBalancer = analysis.securityGroup.throughLoadBalancer;
     return;
   }
   analysis.verdict.verdict = 'allowed';

@@ -1,7 +1,13 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Direction, FlowAggregate } from '../flow-log/flow-record';
 import { isInternetAddress, isPrivateAddress } from '../ip/ip-address';
-import { describeInterfaceOwner, isNatGatewayOwner, isTransitGatewayInterface, usesFullEphemeralRange } from '../network/interface-owner';
+import {
+  describeInterfaceOwner,
+  isNatGatewayOwner,
+  isNetworkLoadBalancerInterface,
+  isTransitGatewayInterface,
+  usesFullEphemeralRange,
+} from '../network/interface-owner';
 import type {
   IpPermission,
   NetworkAclEntry,
@@ -431,6 +437,20 @@ function icmpRuleMatch(protocol: number, ruleType: number | undefined, ruleCode:
   return 'uncertain';
 }
 
+/**
+ * Oracle: the first by name of the Network Load Balancers (`elb:net/NAME`; interface type
+ * `network_load_balancer` or an `ELB net/…` description) carrying `groupId` in the VPCs in reach
+ * (any VPC when unknown). An inbound TCP or UDP rule referencing the group admits what such a load
+ * balancer forwards, which keeps the client's address with client IP preservation.
+ */
+function loadBalancerCarrying(s: NetworkSnapshot, groupId: string, reach: string[] | null): string | null {
+  const names = uniqueEnis(s)
+    .filter((e) => isNetworkLoadBalancerInterface(e) && carries(e, groupId) && (reach === null || reach.includes(eniVpc(s, e) ?? '')))
+    .map((e) => describeInterfaceOwner(e) ?? e.NetworkInterfaceId)
+    .sort();
+  return names[0] ?? null;
+}
+
 /** Oracle: do any of the groups allow the flow? `icmpType`: the ICMP type a question names (flows: null). */
 export function referenceEvaluateSecurityGroups(
   s: NetworkSnapshot,
@@ -443,9 +463,30 @@ export function referenceEvaluateSecurityGroups(
   icmpType: number | null = null,
   subnetId: string | null = null,
 ): Tri {
+  return referenceGroups(s, groupIds, direction, protocol, port, peer, vpcId, icmpType, subnetId, true).tri;
+}
+
+/**
+ * The groups' answer, and the load balancer whose forwarding alone left it open (see
+ * `loadBalancerCarrying`); with `forwarded` false, as if nothing came through a load balancer.
+ */
+function referenceGroups(
+  s: NetworkSnapshot,
+  groupIds: readonly string[],
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: string,
+  vpcId: string | null,
+  icmpType: number | null,
+  subnetId: string | null,
+  forwarded: boolean,
+): { tri: Tri; loadBalancer: string | null } {
   const a = addr(peer);
-  if (!a) return 'uncertain';
+  if (!a) return { tri: 'uncertain', loadBalancer: null };
+  const tri = (result: Tri): { tri: Tri; loadBalancer: string | null } => ({ tri: result, loadBalancer: null });
   let result: Tri = 'deny';
+  let loadBalancer: string | null = null;
   for (const groupId of groupIds) {
     if (!groupKnown(s, groupId)) {
       result = 'uncertain';
@@ -478,18 +519,24 @@ export function referenceEvaluateSecurityGroups(
             const stale = staleness(s, groupId, direction, g);
             if (stale === 'listed') return 'deny';
             const match = groupRefMatch(s, g.GroupId!, a, vpcId, subnetId, direction);
-            if (stale === null) return match;
-            return match === 'allow' ? 'uncertain' : 'deny';
+            if (stale !== null) return match === 'allow' ? 'uncertain' : 'deny';
+            // Not the peer's group, but perhaps what a Network Load Balancer carrying it forwarded from the peer.
+            if (match === 'deny' && forwarded && direction === 'ingress' && (protocol === 6 || protocol === 17) && portOk === 'allow') {
+              const name = loadBalancerCarrying(s, g.GroupId!, vpcsInReach(s, vpcId));
+              if (name !== null && (loadBalancer === null || name < loadBalancer)) loadBalancer = name;
+            }
+            return match;
           }),
       ];
       for (const p of peers) {
         if (p === 'deny') continue;
-        if (p === 'allow' && portOk === 'allow') return 'allow';
+        if (p === 'allow' && portOk === 'allow') return tri('allow');
         result = 'uncertain';
       }
     }
   }
-  return result;
+  if (result === 'deny' && loadBalancer !== null) return { tri: 'uncertain', loadBalancer };
+  return tri(result);
 }
 
 /** Oracle: the first matching entry in ascending rule number, else the implicit deny. `icmpType` as for groups. */
@@ -855,9 +902,20 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
     base = { direction, returnTraffic };
   }
   let sg: BlockingControl | null = null;
+  // The load balancer the groups admit the packets through only: bypassed (a REJECT nothing else explains), or perhaps not.
+  let bypassed: string | null = null;
+  let through: string | null = null;
   if (!returnTraffic && groupsUnlisted(eni)) uncertain = true;
   else if (!returnTraffic && groups.length > 0) {
-    const r = referenceEvaluateSecurityGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId, null, subnetId);
+    const judged = referenceGroups(s, groups, direction, flow.protocol, flow.dstport, peer, vpcId, null, subnetId, true);
+    let r = judged.tri;
+    if (judged.loadBalancer !== null) {
+      // Forwarded, the groups would have admitted it: refused where the NACL let it in, it came directly.
+      if (flow.action === 'REJECT' && direction === 'ingress' && naclPasses) {
+        r = 'deny';
+        bypassed = judged.loadBalancer;
+      } else through = judged.loadBalancer;
+    }
     if (r === 'deny' && !returnUndecided) sg = { control: 'security-group', direction, groupIds: groups };
     if (r === 'uncertain' || (r === 'deny' && returnUndecided)) uncertain = true;
   } else if (
@@ -867,7 +925,9 @@ function referenceExplainOne(s: NetworkSnapshot, flow: FlowAggregate, accepted: 
     uncertain = true;
   const ordered: (BlockingControl | null)[] = direction === 'ingress' ? [nacl, sg] : [sg, nacl, naclOwn];
   const blockedBy = ordered.filter((c): c is BlockingControl => c !== null);
-  if (blockedBy.length) return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked' };
-  if (uncertain) return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable' };
+  if (blockedBy.length)
+    return { ...base, verdict: 'blocked', blockedBy, reason: 'blocked', ...(sg && bypassed ? { bypassedLoadBalancer: bypassed } : {}) };
+  if (uncertain)
+    return { ...base, verdict: 'unknown', blockedBy: [], reason: 'undecidable', ...(through ? { throughLoadBalancer: through } : {}) };
   return { ...base, verdict: 'allowed', blockedBy: [] };
 }

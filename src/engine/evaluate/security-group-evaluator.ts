@@ -1,10 +1,11 @@
 import type { Direction } from '../flow-log/flow-record';
 import { type IpAddress, cidrContains } from '../ip/ip-address';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
+import { describeInterfaceOwner, isNetworkLoadBalancerInterface } from '../network/interface-owner';
 import type { NetworkModel } from '../network/network-model';
-import { PROTOCOL_ALL, describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
+import { PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, describeTraffic, isIcmp, protocolName, rulesHavePorts } from '../network/protocol';
 import { type CompiledSecurityGroupRule, type RulePeer, candidateRules } from '../network/security-group-rules';
-import type { IpPermission } from '../network/snapshot';
+import type { IpPermission, NetworkInterface } from '../network/snapshot';
 import type { StaleReference } from '../network/stale-references';
 import { referenceThroughTransitGateway } from './transit-gateway-reference';
 
@@ -27,11 +28,15 @@ export interface StaleSecurityGroupRule extends MatchedSecurityGroupRule {
 /**
  * What the groups do to the traffic. When they refuse it, `staleRules` lists the rules for its
  * protocol and port that reference a group stale for a private peer: the reason, most likely.
+ * `throughLoadBalancer`, of an uncertain answer: nothing else left it open but a rule admitting a
+ * Network Load Balancer's group, which admits what that load balancer forwards from the peer (see
+ * `loadBalancerPath`): the load balancer, by its owner name (`elb:net/NAME`). `bypassedLoadBalancer`,
+ * of a refusal: the same, where the packets are known to have come directly (see `explainFlow`).
  */
 export type SecurityGroupResult =
   | { allowed: true; matchedRule: MatchedSecurityGroupRule }
-  | { allowed: false; staleRules?: StaleSecurityGroupRule[] }
-  | { allowed: 'uncertain'; reason: string };
+  | { allowed: false; staleRules?: StaleSecurityGroupRule[]; bypassedLoadBalancer?: string }
+  | { allowed: 'uncertain'; reason: string; throughLoadBalancer?: string };
 
 /** Where the evaluation happens: the VPC and subnet of the interface whose groups are evaluated. */
 export interface SecurityGroupContext {
@@ -72,6 +77,7 @@ export function evaluateSecurityGroups(
   const peer = typeof peerAddress === 'string' ? model.address(peerAddress) : peerAddress;
   if (!peer) return { allowed: 'uncertain', reason: `${String(peerAddress)} is not an IP address` };
   let uncertain: string | null = null;
+  let through = null as { reason: string; loadBalancer: string } | null;
   const stale: StaleSecurityGroupRule[] = [];
   for (const groupId of groupIds) {
     const set = model.groupRules(groupId, direction);
@@ -86,12 +92,104 @@ export function evaluateSecurityGroups(
       else if (typeof match === 'string') uncertain ??= match;
       else if (rule.peer.kind === 'group' && rule.peer.stale && !model.isInternetPeer(peer) && portMatches(rule, protocol, port, icmpType))
         stale.push(staleRuleOf(rule)!);
+      else {
+        const path = loadBalancerPath(model, rule, direction, protocol, port, peer, ctx, icmpType);
+        // The first load balancer by name, whatever order the rules are read in.
+        if (path !== null && (through === null || path.loadBalancer < through.loadBalancer)) through = path;
+      }
       return match === true;
     });
     if (matched !== null) return { allowed: true, matchedRule: matchedRule(matched) };
   }
   if (uncertain !== null) return { allowed: 'uncertain', reason: uncertain };
+  if (through !== null) return { allowed: 'uncertain', reason: through.reason, throughLoadBalancer: through.loadBalancer };
   return stale.length > 0 ? { allowed: false, staleRules: stale } : { allowed: false };
+}
+
+/**
+ * Whether an inbound rule that does not match `peer` may still admit its packets: the rule
+ * references a group that a Network Load Balancer's interface carries, in the evaluating VPC or a
+ * same-Region peered one. Such a rule admits what the load balancer forwards, and with client IP
+ * preservation (the default for instance targets, and for UDP) the forwarded packets keep the
+ * client's address as their source: at the target they look like the client's own, and a flow
+ * log does not tell them apart from packets the client sent the target directly — which the rule
+ * does not admit (Elastic Load Balancing, Network Load Balancers: "Security groups", "Client IP
+ * preservation"; preservation needs the target in the load balancer's VPC or a same-Region peered
+ * one). A Network Load Balancer forwards TCP and UDP only. Null when the rule is no such path; else
+ * why the answer is open, and the load balancer (`elb:net/NAME`, the first by name).
+ */
+export function loadBalancerPath(
+  model: NetworkModel,
+  rule: CompiledSecurityGroupRule,
+  direction: Direction,
+  protocol: number,
+  port: number | null,
+  peer: IpAddress,
+  ctx: SecurityGroupContext,
+  icmpType: number | null,
+): { reason: string; loadBalancer: string } | null {
+  if (direction !== 'ingress' || (protocol !== PROTOCOL_TCP && protocol !== PROTOCOL_UDP)) return null;
+  if (rule.peer.kind !== 'group' || rule.peer.stale || portMatches(rule, protocol, port, icmpType) !== true) return null;
+  const [first] = loadBalancersCarrying(model, rule.peer.groupId, ctx.vpcId);
+  if (first === undefined) return null;
+  const { loadBalancer } = first;
+  return {
+    loadBalancer,
+    reason:
+      `${peer.key} may have come through network load balancer ${loadBalancer}: rule ${ruleLabel(rule)} admits its group ` +
+      `${rule.peer.groupId}, and with client IP preservation it forwards packets with the client's address as their source, ` +
+      `which a flow log does not tell from packets sent to the target directly (those the rule does not admit)`,
+  };
+}
+
+/**
+ * The Network Load Balancers whose interfaces carry `groupId` in `vpcId` or a VPC actively peered
+ * with it in the same Region (any VPC when null): each by its owner name (`elb:net/NAME`, else the
+ * interface id) with those interfaces, sorted by name. What they forward keeps the client's address
+ * with client IP preservation, so a rule referencing the group admits their clients too.
+ */
+export function loadBalancersCarrying(
+  model: NetworkModel,
+  groupId: string,
+  vpcId: string | null,
+): { loadBalancer: string; interfaceIds: string[] }[] {
+  const carriers = networkLoadBalancersWith(model, groupId);
+  if (carriers.length === 0) return [];
+  const vpcs = vpcId === null ? null : model.reachableVpcs(vpcId);
+  const byName = new Map<string, string[]>();
+  for (const eni of carriers) {
+    if (vpcs !== null && !vpcs.has(model.interfaceVpcId(eni.NetworkInterfaceId) ?? '')) continue;
+    const name = describeInterfaceOwner(eni) ?? eni.NetworkInterfaceId;
+    const ids = byName.get(name);
+    if (ids) ids.push(eni.NetworkInterfaceId);
+    else byName.set(name, [eni.NetworkInterfaceId]);
+  }
+  return [...byName]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([loadBalancer, interfaceIds]) => ({ loadBalancer, interfaceIds }));
+}
+
+/** By the snapshot's list of interfaces (a fix's what-if copy shares it): the Network Load Balancers' interfaces by the groups they carry. */
+const LOAD_BALANCERS_BY_GROUP = new WeakMap<readonly NetworkInterface[], ReadonlyMap<string, readonly NetworkInterface[]>>();
+const NO_INTERFACES: readonly NetworkInterface[] = [];
+
+/** The Network Load Balancer interfaces that carry the group, in the snapshot's order (indexed once per list of interfaces). */
+function networkLoadBalancersWith(model: NetworkModel, groupId: string): readonly NetworkInterface[] {
+  const list = model.snapshot.NetworkInterfaces ?? NO_INTERFACES;
+  let byGroup = LOAD_BALANCERS_BY_GROUP.get(list);
+  if (!byGroup) {
+    const index = new Map<string, NetworkInterface[]>();
+    for (const eni of model.interfaces()) {
+      if (!isNetworkLoadBalancerInterface(eni)) continue;
+      for (const id of model.securityGroupsOf(eni.NetworkInterfaceId)) {
+        const carriers = index.get(id);
+        if (carriers) carriers.push(eni);
+        else index.set(id, [eni]);
+      }
+    }
+    LOAD_BALANCERS_BY_GROUP.set(list, (byGroup = index));
+  }
+  return byGroup.get(groupId) ?? NO_INTERFACES;
 }
 
 function matchedRule(rule: CompiledSecurityGroupRule): MatchedSecurityGroupRule {
@@ -122,6 +220,19 @@ export function staleRulesNote(result: SecurityGroupResult | null): string {
   if (result?.allowed !== false || !result.staleRules?.length) return '';
   const rules = result.staleRules.map((rule) => rule.reason).join('; ');
   return ` (${rules}: a stale rule allows nothing)`;
+}
+
+/**
+ * The end of a refusal's reason when the groups admit the peer only through a Network Load
+ * Balancer and the packets came directly (`bypassedLoadBalancer`): empty otherwise.
+ */
+export function bypassedLoadBalancerNote(result: SecurityGroupResult | null, groupIds: readonly string[]): string {
+  if (result?.allowed !== false || !result.bypassedLoadBalancer) return '';
+  return (
+    ` (${groupIds.join(', ')} admit${groupIds.length === 1 ? 's' : ''} it only as forwarded by network load balancer ` +
+    `${result.bypassedLoadBalancer}, by a rule referencing its group; nothing else refused these packets, so they came ` +
+    `directly, not through the load balancer)`
+  );
 }
 
 function ruleMatches(

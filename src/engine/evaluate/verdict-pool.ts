@@ -3,7 +3,7 @@ import type { BlockingControl, FlowVerdict } from './verdict';
 /**
  * One verdict object for all the flows a diagnosis judged alike: same kind, direction,
  * return-ness and blocking controls (and, behind Block Public Access, the same controls refusing;
- * of a reply, whether a request was seen). A blocked or allowed flow's reason names its own peer and
+ * of a reply, whether a request was seen; the load balancer a refused flow bypassed). A blocked or allowed flow's reason names its own peer and
  * port and nothing after the explanation reads it, so the shared verdict leaves it out. Unknown
  * flows share one verdict per group of the coverage report (`undecidedGroup`, given by the
  * caller), with the first one's reason: the report shows one reason of each group, word for word,
@@ -16,7 +16,8 @@ export class VerdictPool {
     if (verdict.verdict === 'unknown') return this.sharedUnknown(verdict, undecidedGroup);
     const behind = verdict.behindBlockPublicAccess ? `|behind ${verdict.behindBlockPublicAccess.map(controlKey).join(';')}` : '';
     const unrequested = verdict.unrequested ? '|unrequested' : '';
-    const key = `${verdict.verdict}|${verdict.direction}|${verdict.returnTraffic ? 'return' : ''}|${verdict.blockedBy.map(controlKey).join(';')}${behind}${unrequested}`;
+    const bypassed = verdict.bypassedLoadBalancer ? `|bypassed ${verdict.bypassedLoadBalancer}` : '';
+    const key = `${verdict.verdict}|${verdict.direction}|${verdict.returnTraffic ? 'return' : ''}|${verdict.blockedBy.map(controlKey).join(';')}${behind}${unrequested}${bypassed}`;
     let shared = this.verdicts.get(key);
     if (!shared) {
       const { reason: _reason, ...rest } = verdict;

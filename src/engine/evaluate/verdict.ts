@@ -34,4 +34,17 @@ export interface FlowVerdict {
    * (`returnTraffic` false): the groups judged them as a new connection. Absent otherwise.
    */
   unrequested?: true;
+  /**
+   * Of inbound packets a security group refused that it admits only as forwarded by a Network Load
+   * Balancer (a rule referencing the load balancer's group; forwarded packets keep the client's
+   * address): the load balancer (`elb:net/NAME`). Nothing else refused them, so they came to the
+   * interface directly, not through it. Absent otherwise.
+   */
+  bypassedLoadBalancer?: string;
+  /**
+   * Of an unknown verdict: the security groups admit the packets only as forwarded by this Network
+   * Load Balancer (`elb:net/NAME`), and the flow log cannot tell whether it forwarded them or the
+   * peer sent them directly. Absent otherwise.
+   */
+  throughLoadBalancer?: string;
 }

@@ -7,6 +7,7 @@ import { type ExplainedFlow, peerAddressOf } from '../findings/explained-flow';
 import { describeControl } from '../findings/finding-text';
 import { type FindingGroup, groupBlockedFlows } from '../findings/finding-group';
 import type { NetworkModel } from '../network/network-model';
+import { describeTraffic } from '../network/protocol';
 import type { NetworkInterface } from '../network/snapshot';
 import type { FixNote, SuggestedFix } from './fix';
 import type { NaclRuleNumberLedger } from './nacl-rule-number-ledger';
@@ -125,6 +126,17 @@ export function scopedFix(
       ),
     };
   }
+  const bypass = bypassedLoadBalancers(group);
+  if (bypass.peers.length > 0) {
+    const bypassNote = note('bypassed-load-balancer', bypass.message, bypass.peers);
+    if (bypass.flows === group.flows.length) return noFix(bypassNote);
+    // The other peers' flows get their fix; the ones that went around the load balancer none.
+    const others = group.flows.filter((item) => item.verdict.bypassedLoadBalancer === undefined);
+    const left = new Set(others.map(peerAddressOf));
+    const facts = { peerCount: left.size, suspects: scope.suspects.filter((p) => left.has(p.address)) };
+    const rest = scopedFix(model, groupBlockedFlows(others)[0], facts, verify, ledger);
+    return rest.note ? rest : { ...rest, note: bypassNote };
+  }
   const suspects = scope.suspects;
   const suspected = new Set(suspects.map((p) => p.address));
   const gateways = requestedNatGateways(model, group, suspected);
@@ -167,6 +179,41 @@ export function scopedFix(
         )
       : note('to-nat-gateway', `The fix covers ${others}; ${gatewayRequests(gateways)} and are left out. ${WHY_NO_RULE}`, excluded),
   };
+}
+
+/**
+ * The group's flows a security group refused that it admits only as forwarded by a Network Load
+ * Balancer, and that came directly (`FlowVerdict.bypassedLoadBalancer`): how many, their peers with
+ * their records, and the note's message. A rule admitting those peers would let them around the
+ * load balancer the group admits them through: no fix is suggested for them.
+ */
+function bypassedLoadBalancers(group: FindingGroup): { flows: number; peers: ExcludedPeer[]; message: string } {
+  const records = new Map<string, number>();
+  const interfaces = new Set<string>();
+  const balancers = new Set<string>();
+  let flows = 0;
+  for (const item of group.flows) {
+    const balancer = item.verdict.bypassedLoadBalancer;
+    if (balancer === undefined) continue;
+    flows++;
+    balancers.add(balancer);
+    interfaces.add(item.flow.interfaceId);
+    const address = peerAddressOf(item);
+    records.set(address, (records.get(address) ?? 0) + item.flow.records);
+  }
+  const peers = [...records].map(([address, records]) => ({ address, records }));
+  if (flows === 0) return { flows, peers, message: '' };
+  const ids = group.blockedBy.control === 'security-group' ? group.blockedBy.groupIds : [];
+  const groups = ids.length === 1 ? `${ids[0]} admits` : ids.length ? `${ids.join(', ')} admit` : 'the security groups admit';
+  const names = sortedList(balancers);
+  const n = peers.length;
+  const message =
+    `${flows === group.flows.length ? 'No rule change' : `No rule change for ${n} of the peers`}: ${groups} ` +
+    `${describeTraffic(group.protocol, group.port)} from ${n === 1 ? 'its peer' : `its ${n} peers`} ` +
+    `(${sortedList(records.keys())}) only as forwarded by network load balancer ${names}, by a rule referencing its group, and ` +
+    `nothing else refused these connections: they went to ${sortedList(interfaces)} directly, not through the load balancer. ` +
+    `Send them through it; a rule admitting the peers directly would let them around it.`;
+  return { flows, peers, message };
 }
 
 function noFix(fixNote: FixNote): ScopedFix {

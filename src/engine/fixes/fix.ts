@@ -40,11 +40,22 @@ export interface SuggestedFix {
  *   as for all noise). Of a rule finding, outbound requests its own control refused: those peers
  *   are left out (`excludedPeers`), the fix covering the others, or there is none when they were
  *   every peer; when suspects are left out too, the reason is theirs.
+ * - `bypassed-load-balancer`: a security group refused connections it admits only as forwarded by
+ *   a Network Load Balancer (a rule referencing the load balancer's group), and nothing else
+ *   refused them, so they went to the target directly: their peers are left out
+ *   (`excludedPeers`), since a rule admitting them would let them around the load balancer; no fix
+ *   when they were every peer. When other peers are left out too, the others' reason is given.
  */
 export interface FixNote {
-  reason: 'suspect-peers-left-out' | 'no-legitimate-peers' | 'too-many-peers' | 'block-public-access' | 'to-nat-gateway';
+  reason:
+    | 'suspect-peers-left-out'
+    | 'no-legitimate-peers'
+    | 'too-many-peers'
+    | 'block-public-access'
+    | 'to-nat-gateway'
+    | 'bypassed-load-balancer';
   message: string;
-  /** Peers of the finding the fix leaves out: for their own behaviour, or as NAT gateways' own addresses. */
+  /** Peers of the finding the fix leaves out: for their own behaviour, as NAT gateways' own addresses, or for going around a load balancer. */
   excludedPeers: number;
   /** Up to five of them, busiest first. */
   examples: string[];

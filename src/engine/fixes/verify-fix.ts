@@ -6,7 +6,7 @@ import type { FindingGroup } from '../findings/finding-group';
 import { NetworkModel } from '../network/network-model';
 import { describeTraffic, ruleProtocolNumber } from '../network/protocol';
 import type { NetworkSnapshot } from '../network/snapshot';
-import { type NewlyReachable, newlyReachableOf, simulate } from '../simulate/simulate';
+import { type FlowChange, type NewlyReachable, newlyReachableOf, simulate } from '../simulate/simulate';
 import { SimulationError } from '../simulate/simulation.error';
 import type { FixChange, FixRisk } from './fix';
 import { AddressSet, addressFamily } from '../ip/cidr-cover';
@@ -239,6 +239,36 @@ function farEndUndecided(model: NetworkModel, after: NetworkModel, farEnd: FarEn
 }
 
 /**
+ * Of the flows the changes leave undecided because the groups admit them only as forwarded by a
+ * Network Load Balancer (`FlowVerdict.throughLoadBalancer`): a risk saying they pass if they came
+ * through it, which the flow log cannot tell, and that the groups still refuse them sent to the
+ * target directly. The fix is not verified for them; null when there are none.
+ */
+function throughLoadBalancerRisk(model: NetworkModel, changed: readonly FlowChange[], total: number): FixRisk | null {
+  const balancers = new Set<string>();
+  const interfaces = new Set<string>();
+  let count = 0;
+  for (const { flow, after } of changed) {
+    if (after.verdict !== 'unknown' || after.throughLoadBalancer === undefined) continue;
+    count++;
+    balancers.add(after.throughLoadBalancer);
+    interfaces.add(flow.interfaceId);
+  }
+  if (count === 0) return null;
+  const groups = [...new Set([...interfaces].flatMap((id) => model.securityGroupsOf(id)))].sort();
+  const loadBalancers = [...balancers].sort();
+  return {
+    kind: 'through-load-balancer',
+    message:
+      `${groups.join(', ')} admit${groups.length === 1 ? 's' : ''} ${count === total ? 'these flows' : `${count} of the ${total} flows`} only as forwarded by ` +
+      `network load balancer ${loadBalancers.join(', ')}, by a rule referencing its group: with the change they pass if they came ` +
+      `through it, which the flow log cannot tell; sent to ${listed([...interfaces].sort())} directly, they are still refused`,
+    loadBalancers,
+    groupIds: groups,
+  };
+}
+
+/**
  * The verifier diagnosis uses: applies the changes to a copy of the snapshot (`simulate`) and
  * re-explains the group's flows with the same context. Verified only when every flow becomes
  * allowed AND, for requests, the capturing subnet's NACL lets their replies back (NACLs are
@@ -286,6 +316,8 @@ export function createFixVerifier(
       }
       const undecided = farEndAfter ? farEndUndecided(model, after, farEndAfter) : null;
       if (undecided) risks.push(undecided);
+      const forwarded = throughLoadBalancerRisk(model, result.changed, flows.length);
+      if (forwarded) risks.push(forwarded);
       return {
         verified: result.nowAllowed.length === flows.length && replies.length === 0 && stillBlocked.length === 0,
         risks,

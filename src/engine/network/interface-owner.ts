@@ -71,6 +71,16 @@ export function usesFullEphemeralRange(owner: string | null | undefined): boolea
 }
 
 /**
+ * Is the interface a Network Load Balancer's: interface type `network_load_balancer`, or the
+ * description ELB gives it (`ELB net/NAME/ID`)? Its targets receive what it forwards with the
+ * client's own address as source when client IP preservation is on (see
+ * `loadBalancerPathMatches`).
+ */
+export function isNetworkLoadBalancerInterface(eni: NetworkInterface): boolean {
+  return eni.InterfaceType === 'network_load_balancer' || /^ELB net\/[^/]+\/[^/\s]+$/.test((eni.Description ?? '').trim());
+}
+
+/**
  * Is the interface a transit gateway's, in a subnet of one of its VPC attachments: interface type
  * `transit_gateway`, or the description EC2 gives it (`Network Interface for Transit Gateway
  * Attachment tgw-attach-…`)?

@@ -1,11 +1,11 @@
 import { type NetworkAclBlockSegment, networkAclBlockSegments } from '../evaluate/network-acl-evaluator';
-import { staleReferenceMatches, staleRuleOf } from '../evaluate/security-group-evaluator';
+import { loadBalancersCarrying, staleReferenceMatches, staleRuleOf } from '../evaluate/security-group-evaluator';
 import { referenceThroughTransitGateway } from '../evaluate/transit-gateway-reference';
 import { transitGatewayDelivery, transitGatewayInSubnet } from '../evaluate/transit-gateway-subnet';
 import { type Cidr, cidrCovers, type IpAddress, parseCidr, parseIp } from '../ip/ip-address';
 import type { NetworkModel } from '../network/network-model';
 import { icmpTypeCodeCovers } from '../network/icmp-type';
-import { isIcmp, PROTOCOL_ICMP, PROTOCOL_ICMPV6, rulesHavePorts } from '../network/protocol';
+import { isIcmp, PROTOCOL_ICMP, PROTOCOL_ICMPV6, PROTOCOL_TCP, PROTOCOL_UDP, rulesHavePorts } from '../network/protocol';
 import { candidateRules } from '../network/security-group-rules';
 import type { IpPermission, NetworkInterface } from '../network/snapshot';
 import { transitGatewayRequestHops } from './analyze-path';
@@ -46,6 +46,14 @@ export interface ReachingSource {
   /** `allowed`: every block passes the NACL; `partly`: some; `refused`: none; `unknown`: the snapshot cannot tell. */
   verdict: 'allowed' | 'partly' | 'refused' | 'unknown';
   reason?: string;
+  /**
+   * Of a referenced group that Network Load Balancers carry (TCP and UDP): the load balancers
+   * (`elb:net/NAME`) and their interfaces. What they forward keeps the client's address with client
+   * IP preservation, so the source stands for their clients too, by the clients' own addresses:
+   * whoever the load balancers' groups admit on their listeners and the destination subnet's NACL
+   * lets in — which the snapshot does not show (listeners are no EC2 data), so the verdict is `unknown`.
+   */
+  throughLoadBalancers?: { loadBalancer: string; interfaceIds: string[] }[];
 }
 
 export interface WhoCanReachResult {
@@ -331,6 +339,18 @@ export function whoCanReach(model: NetworkModel, query: WhoCanReachQuery): WhoCa
                       : `no interface in reach carries ${referenced}`,
               }),
         };
+      }
+      // A load balancer's group stands for its clients too (client IP preservation), by their own addresses.
+      if (rule.peer.kind === 'group' && !rule.peer.stale && (query.protocol === PROTOCOL_TCP || query.protocol === PROTOCOL_UDP)) {
+        const balancers = loadBalancersCarrying(model, rule.peer.groupId, vpcId);
+        if (balancers.length > 0) {
+          source.throughLoadBalancers = balancers;
+          source.verdict = 'unknown';
+          source.reason =
+            `${rule.peer.groupId} is carried by network load balancer ${balancers.map((b) => b.loadBalancer).join(', ')}, which forwards ` +
+            `its clients' packets with their own addresses (client IP preservation): whoever its groups admit on its listeners and ` +
+            `${networkAclId ?? "the subnet's network ACL"} lets in by those addresses reaches it too, which the snapshot does not show`;
+        }
       }
       // A source nobody of gets through (no member in reach, a stale reference, every block
       // refused by the NACL) stays refused, whatever ICMP type the rule names.

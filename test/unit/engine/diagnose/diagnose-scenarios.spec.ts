@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../../../src/cli/render-markdown';
 import { renderText } from '../../../../src/cli/render-text';
 import type { DiagnoseResult } from '../../../../src/engine/diagnose/diagnose';
-import type { BlockingControl } from '../../../../src/engine/evaluate/verdict';
+import { explainFlow } from '../../../../src/engine/evaluate/explain-flow';
+import { ReturnTrafficIndex } from '../../../../src/engine/evaluate/return-traffic-index';
+import type { BlockingControl, FlowVerdict } from '../../../../src/engine/evaluate/verdict';
 import type { Finding } from '../../../../src/engine/findings/finding';
+import { recordToFlow } from '../../../../src/engine/flow-log/flow-aggregator';
+import { parseLogFormat } from '../../../../src/engine/flow-log/flow-log-fields';
+import { createLineParser } from '../../../../src/engine/flow-log/flow-log-parser';
 import type { FixChange, SuggestedFix } from '../../../../src/engine/fixes/fix';
 import { NetworkModel } from '../../../../src/engine/network/network-model';
 import type { IpPermission, UserIdGroupPair } from '../../../../src/engine/network/snapshot';
@@ -27,6 +32,7 @@ import {
   OPEN,
   type ScenarioNetwork,
   T0,
+  V8_SHORT_FIELDS,
   W1,
   W1_6,
   W2,
@@ -38,6 +44,7 @@ import {
   baseWorld,
   conversation,
   deny,
+  flowLine,
   linuxOnlyReplies,
   naclIn,
   naclOut,
@@ -3282,5 +3289,105 @@ describe('diagnose scenarios: tunnels whose two ends both send (protocols tracke
     });
     expect(naclCidr(p)).toBe(`${VPN_PEER}/32`);
     expect(fixOf(f).verified).toBe(true);
+  });
+});
+
+describe('diagnose scenarios: a target admitting a Network Load Balancer’s group, the client’s address preserved', () => {
+  const NLB_A = '10.0.2.60';
+  const CLIENT = '198.51.100.20';
+  /**
+   * Network Load Balancer `api-nlb` in the web subnet carrying sg-nlb (open on 8080), and the app
+   * group admitting 8080 only from sg-nlb: its targets accept what the load balancer forwards,
+   * which keeps the client's address when client IP preservation is on (ELB User Guide for Network
+   * Load Balancers, "Security groups" and "Client IP preservation").
+   */
+  const nlbWorld = () =>
+    baseWorld()
+      .group('sg-nlb', 'vpc-main', [tcp(8080, '0.0.0.0/0')])
+      .eni({
+        id: 'eni-nlb-a',
+        subnet: 'subnet-web',
+        ip: NLB_A,
+        groups: ['sg-nlb'],
+        description: 'ELB net/api-nlb/50dc6c495c0c9188',
+        requesterId: 'amazon-elb',
+        interfaceType: 'network_load_balancer',
+      })
+      .ingress('sg-app', tcp(8080, 'sg-nlb'));
+  /** The app subnet's NACL admitting the VPC only: the client's preserved address is refused there. */
+  const vpcOnlyNacl = () => nlbWorld().acl('acl-app', [allow(100, '10.0.0.0/16')], [allow(100, '0.0.0.0/0')]);
+  const fromClient = (action: 'ACCEPT' | 'REJECT', n = 5) =>
+    retries({ eni: 'eni-app1', dir: 'ingress', src: CLIENT, dst: APP1, sport: 51000, dport: 8080, action }, n);
+
+  /** explainFlow over the records as `sgdoctor explain` reads them (the V8_SHORT_FIELDS format, a SYN unless told). */
+  function explainRecords(world: ScenarioNetwork, records: FlowRec[]): FlowVerdict[] {
+    const parse = createLineParser(parseLogFormat(V8_SHORT_FIELDS.join(' ')));
+    const flows = records.map((record) => {
+      const parsed = parse(flowLine(V8_SHORT_FIELDS, { ...record, flags: record.flags ?? 2 }, 8));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return recordToFlow(parsed.record)!;
+    });
+    const model = NetworkModel.fromSnapshot(validateSnapshot(world.snapshot()));
+    const ctx = { returnTraffic: ReturnTrafficIndex.fromFlows(flows) };
+    return flows.map((flow) => explainFlow(model, flow, ctx));
+  }
+
+  it('S178 an ACCEPT from a client to the target port: not blocked by the app group, which may have admitted it through the load balancer; the path question agrees', () => {
+    const [verdict] = explainRecords(nlbWorld(), fromClient('ACCEPT', 1));
+    expect(verdict.verdict).toBe('unknown');
+    expect(verdict.blockedBy).toEqual([]);
+    expect(verdict.reason).toContain('api-nlb');
+    const model = NetworkModel.fromSnapshot(validateSnapshot(nlbWorld().snapshot()));
+    const path = analyzePath(model, parsePathQuery({ from: CLIENT, to: 'eni-app1', protocol: 'tcp', port: 8080 }));
+    expect(path.verdict).toBe('unknown');
+    expect(path.reason).toContain('api-nlb');
+    // The load balancer forwards TCP and UDP only: a ping from the client is the app group's to refuse.
+    const ping = explainRecords(nlbWorld().ingress('sg-app', tcp(8080, 'sg-nlb'), perm('icmp', [-1, -1], 'sg-nlb')), [
+      { eni: 'eni-app1', dir: 'ingress', src: CLIENT, dst: APP1, protocol: 1 },
+    ]);
+    expect(ping[0]).toMatchObject({ verdict: 'blocked', blockedBy: [sgIn('sg-app')] });
+  });
+
+  it('S179 the client’s connections refused by a NACL that admits the VPC only: the NACL alone, its entry the whole fix, no rule opening the target to the client directly', () => {
+    const result = runDiagnose(vpcOnlyNacl(), fromClient('REJECT'));
+    const f = onlyRuleFinding(result);
+    expectFinding(f, { blockedBy: naclIn('acl-app', 32767), traffic: { direction: 'ingress', protocol: 6, port: 8080 } });
+    expect(f.alsoBlockedBy).toBeUndefined();
+    const fix = fixOf(f);
+    const p = expectNaclAllow(onlyChange(fix, 'CreateNetworkAclEntry'), {
+      acl: 'acl-app',
+      egress: false,
+      protocol: '6',
+      taken: vpcOnlyNacl().taken('acl-app', false),
+      before: 32767,
+    });
+    expect(naclCidr(p)).toBe(`${CLIENT}/32`);
+    // Through the load balancer they pass once the NACL admits them; sent to the target directly the
+    // app group still refuses them, and the flow log cannot tell which: not verified, and a risk says why.
+    expect(fix.verified).toBe(false);
+    const risk = fix.risks.find((r) => r.kind === 'through-load-balancer');
+    expect(risk?.message).toContain('api-nlb');
+    expect(risk?.message).toContain('sg-app');
+  });
+
+  it('S180 the client’s connections refused by the app group where the NACL lets them in: they came to the target directly, not through the load balancer; the group is named and no rule opens the target to the client', () => {
+    const records = fromClient('REJECT');
+    const [verdict] = explainRecords(nlbWorld(), records.slice(0, 1));
+    expect(verdict).toMatchObject({ verdict: 'blocked', blockedBy: [sgIn('sg-app')], bypassedLoadBalancer: 'elb:net/api-nlb' });
+    expect(verdict.reason).toContain('api-nlb');
+    const f = onlyRuleFinding(runDiagnose(nlbWorld(), records));
+    expectFinding(f, { blockedBy: sgIn('sg-app'), traffic: { direction: 'ingress', protocol: 6, port: 8080 } });
+    expect(f.suggestedFix).toBeNull();
+    expect(f.fixNote).toMatchObject({ reason: 'bypassed-load-balancer', excludedPeers: 1, examples: [CLIENT] });
+    expect(f.fixNote?.message).toContain('api-nlb');
+  });
+
+  it('S181 who-can-reach the target port: the load balancer’s group stands for its clients too, by their own addresses', () => {
+    const model = NetworkModel.fromSnapshot(validateSnapshot(nlbWorld().snapshot()));
+    const [source] = whoCanReach(model, { to: 'eni-app1', protocol: 6, port: 8080 }).sources.filter((s) => s.peer === 'sg-nlb');
+    expect(source.blocks.map((b) => [b.cidr, b.interfaceId])).toEqual([[`${NLB_A}/32`, 'eni-nlb-a']]);
+    expect(source.throughLoadBalancers).toEqual([{ loadBalancer: 'elb:net/api-nlb', interfaceIds: ['eni-nlb-a'] }]);
+    expect(source.verdict).toBe('unknown');
+    expect(source.reason).toContain('api-nlb');
   });
 });

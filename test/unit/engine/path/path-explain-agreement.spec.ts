@@ -49,7 +49,15 @@ function record(
 function expectAgreement(hops: PathHop[], controls: BlockingControl[], explained: FlowVerdict): void {
   const denies = hops.filter((h) => h.verdict === 'deny');
   const unknown = hops.some((h) => h.verdict === 'unknown');
-  if (explained.verdict === 'blocked') {
+  const bypassed = explained.bypassedLoadBalancer;
+  if (bypassed !== undefined) {
+    // A REJECT the NACL let in tells what a path question cannot: the packets came directly, not
+    // through the load balancer whose forwarding the groups admit. The path leaves the groups open.
+    expect(controls).toEqual(explained.blockedBy.filter((c) => c.control !== 'security-group'));
+    expect(hops.some((h) => h.verdict === 'unknown' && h.checked.includes('security group') && (h.reason ?? '').includes(bypassed))).toBe(
+      true,
+    );
+  } else if (explained.verdict === 'blocked') {
     expect(controls).toEqual(explained.blockedBy);
   } else {
     expect(denies).toEqual([]);
