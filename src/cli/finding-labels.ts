@@ -29,9 +29,16 @@ export function hiddenPeerCount(finding: Finding): number {
   return (t.peerCount ?? t.peers.length) - t.peers.length;
 }
 
-/** Whether simulating the fix unblocks the flows, in the words both reports use. */
+/**
+ * Whether simulating the fix unblocks the flows, in the words both reports use. Flows a group
+ * admits only as forwarded by a Network Load Balancer are not blocked after it but undecided
+ * (`through-load-balancer` risk): the label says so.
+ */
 export function verificationLabel(fix: SuggestedFix): string {
-  return fix.verified ? 'verified by simulation' : 'NOT verified: the flows stay blocked after it';
+  if (fix.verified) return 'verified by simulation';
+  if (fix.risks.some((risk) => risk.kind === 'through-load-balancer'))
+    return 'NOT verified: the flows pass after it only if they came through the load balancer (see risks)';
+  return 'NOT verified: the flows stay blocked after it';
 }
 
 export function fixLabel(finding: Finding): string {

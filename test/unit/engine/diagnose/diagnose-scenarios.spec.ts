@@ -3368,6 +3368,7 @@ describe('diagnose scenarios: a target admitting a Network Load Balancer’s gro
     const risk = fix.risks.find((r) => r.kind === 'through-load-balancer');
     expect(risk?.message).toContain('api-nlb');
     expect(risk?.message).toContain('sg-app');
+    expect(renderText(result)).toContain('NOT verified: the flows pass after it only if they came through the load balancer');
   });
 
   it('S180 the client’s connections refused by the app group where the NACL lets them in: they came to the target directly, not through the load balancer; the group is named and no rule opens the target to the client', () => {
