@@ -42,6 +42,29 @@ describe('redacting credentials in logged text', () => {
     );
   });
 
+  it('keeps the scheme and the user of a URL whatever precedes them, and redacts only its password', () => {
+    expect(redactUrlCredentials('DATABASE_URL=1postgres://u:hunter2@db/x and redis://:pw@r:6379/0')).toBe(
+      'DATABASE_URL=1postgres://u:[REDACTED]@db/x and redis://:[REDACTED]@r:6379/0',
+    );
+    expect(redactUrlCredentials('https://host/a:b@c')).toBe('https://host/a:b@c');
+  });
+
+  it('takes time in proportion to the text, however it is made (a long request path is redacted before any key is checked)', () => {
+    const shapes = [
+      'A'.repeat(64 * 1024),
+      'a.'.repeat(32 * 1024),
+      'a1'.repeat(32 * 1024),
+      'a://b:'.repeat(11 * 1024),
+      `a://b:${'c'.repeat(64 * 1024)}`,
+      `?${'a-'.repeat(32 * 1024)}`,
+    ];
+    for (const text of shapes) {
+      const started = performance.now();
+      redactUrlCredentials(`/v1/${text}`);
+      expect(performance.now() - started, `${text.slice(0, 12)}… (${text.length} characters)`).toBeLessThan(250);
+    }
+  });
+
   it('reaches strings inside log objects', () => {
     expect(redactUrlCredentialsDeep({ req: { url: `/v1/x?api_key=${KEY}` } })).toEqual({ req: { url: '/v1/x?api_key=[REDACTED]' } });
   });
