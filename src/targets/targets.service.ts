@@ -101,6 +101,7 @@ export class TargetsService {
   async update(id: string, dto: UpdateTargetDto): Promise<TargetDto> {
     checkSettingsApply(dto);
     const entity = await this.getEntity(id);
+    const before = new Map(Object.entries(entity).map(([column, value]) => [column, JSON.stringify(value)]));
     if (dto.name !== undefined) entity.name = dto.name;
     if (dto.accountId !== undefined) entity.accountId = dto.accountId;
     if (dto.region !== undefined) entity.region = dto.region;
@@ -119,7 +120,18 @@ export class TargetsService {
       // A new flow source states its layout or leaves it to the table; an unchanged one keeps the stored layout.
       await this.checkAthenaTable(entity, dto.flowSource === undefined || dto.flowSource.layout !== undefined);
     }
-    const saved = await this.targets.save(entity);
+    // An UPDATE of the columns this request changed, never save(): save() inserts the row when it
+    // no longer finds it, so a PATCH that met a DELETE wrote the deleted target back (without
+    // its analyses and findings), and one that lost the race to another such PATCH was a 500.
+    // Only the changed columns, so the worker's watermark (continuousState) written meanwhile stays.
+    const changes = Object.fromEntries(
+      Object.entries(entity).filter(([column, value]) => JSON.stringify(value) !== before.get(column)),
+    ) as Partial<TargetEntity>;
+    if (Object.keys(changes).length > 0) {
+      const result = await this.targets.update({ id }, changes);
+      if (!result.affected) throw new TargetNotFoundError(id);
+    }
+    const saved = Object.keys(changes).length > 0 ? await this.getEntity(id) : entity;
     if (JSON.stringify(saved.continuous) !== continuousBefore) await this.schedulers.apply(saved);
     return TargetDto.fromEntity(saved);
   }

@@ -196,6 +196,26 @@ describe('targets', () => {
     }
   });
 
+  it('a target deleted while it is being changed stays deleted, and the changes that came too late get 404, never a 500', async () => {
+    for (let round = 0; round < 8; round++) {
+      const created = await api(server()).post('/v1/targets', sampleTargetBody({ name: `deleted-${round}` }));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const id: string = created.body.id;
+      const [deleted, ...changes] = await Promise.all([
+        api(server()).delete(`/v1/targets/${id}`),
+        ...Array.from({ length: 4 }, (_, i) => api(server()).patch(`/v1/targets/${id}`, { name: `renamed-${round}-${i}` })),
+      ]);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+      for (const change of changes) {
+        expect([200, 404], `${change.status} ${JSON.stringify(change.body)}`).toContain(change.status);
+        if (change.status === 404) expect(change.body.code).toBe('TARGET.NOT_FOUND');
+      }
+      // A PATCH that came after the DELETE must not have written the target back.
+      const after = await api(server()).get(`/v1/targets/${id}`);
+      expect(after.status, `round ${round}: ${JSON.stringify(after.body)}`).toBe(404);
+    }
+  });
+
   it('needs the write scope to change targets and the read scope to see them', async () => {
     const reader = await api(server()).post('/v1/api-keys', { name: 'reader', scopes: ['read'] });
     const readOnly = api(server(), reader.body.key);
