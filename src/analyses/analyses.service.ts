@@ -10,6 +10,7 @@ import type { NetworkSnapshot } from '../engine/network/snapshot';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { JobProducer } from '../queues/job-producer';
+import { TargetNotFoundError } from '../targets/target-not-found.error';
 import { TargetsService } from '../targets/targets.service';
 import { AnalysisAlreadyRunningError } from './analysis-already-running.error';
 import { analysisWritersLockKey } from './analysis-writers-lock';
@@ -28,6 +29,8 @@ import { CostGuard } from '../costs/cost-guard.service';
 
 const UNIQUE_VIOLATION = '23505';
 const ACTIVE_INDEX = 'uq_analyses_active_target';
+const FOREIGN_KEY_VIOLATION = '23503';
+const TARGET_FOREIGN_KEY = 'fk_analyses_target';
 /** Longest window one analysis may cover. */
 const MAX_WINDOW_MS = 31 * 24 * 3600_000;
 
@@ -71,6 +74,8 @@ export class AnalysesService {
       );
     } catch (error) {
       if (isActiveConflict(error)) throw new AnalysisAlreadyRunningError(dto.targetId, await this.activeAnalysisId(dto.targetId));
+      // The target was read above and deleted since, by a request that ran meanwhile.
+      if (isTargetGone(error)) throw new TargetNotFoundError(dto.targetId);
       throw error;
     }
     await this.enqueue(entity);
@@ -238,6 +243,12 @@ export class AnalysesService {
     const active = await this.analyses.findOne({ where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) }, select: { id: true } });
     return active?.id ?? null;
   }
+}
+
+function isTargetGone(error: unknown): boolean {
+  const driverError =
+    (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
+  return driverError?.code === FOREIGN_KEY_VIOLATION && driverError.constraint === TARGET_FOREIGN_KEY;
 }
 
 function isActiveConflict(error: unknown): boolean {

@@ -216,6 +216,25 @@ describe('targets', () => {
     }
   });
 
+  it('an analysis asked for while its target is deleted is 404 TARGET.NOT_FOUND or queued before the DELETE, never a 500', async () => {
+    for (let round = 0; round < 8; round++) {
+      const created = await api(server()).post('/v1/targets', sampleTargetBody({ name: `analysed-${round}` }));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const id: string = created.body.id;
+      const [deleted, ...asked] = await Promise.all([
+        api(server()).delete(`/v1/targets/${id}`),
+        ...Array.from({ length: 4 }, () =>
+          api(server()).post('/v1/analyses', { targetId: id, from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' }),
+        ),
+      ]);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+      for (const answer of asked) {
+        expect([202, 404, 409], `${answer.status} ${JSON.stringify(answer.body)}`).toContain(answer.status);
+        if (answer.status === 404) expect(answer.body.code).toBe('TARGET.NOT_FOUND');
+      }
+    }
+  });
+
   it('needs the write scope to change targets and the read scope to see them', async () => {
     const reader = await api(server()).post('/v1/api-keys', { name: 'reader', scopes: ['read'] });
     const readOnly = api(server(), reader.body.key);
