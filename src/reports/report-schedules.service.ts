@@ -77,18 +77,25 @@ export class ReportSchedulesService {
 
   async update(id: string, dto: UpdateReportScheduleDto): Promise<ReportScheduleDto> {
     const current = await this.getEntity(id);
-    const next: ReportScheduleEntity = Object.assign(new ReportScheduleEntity(), current, {
+    const changes: Partial<ReportScheduleEntity> = {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.targetIds !== undefined ? { targetIds: dto.targetIds } : {}),
       ...(dto.cron !== undefined ? { cron: dto.cron.trim() } : {}),
       ...(dto.timeZone !== undefined ? { timeZone: dto.timeZone } : {}),
       ...(dto.lookbackHours !== undefined ? { lookbackHours: dto.lookbackHours } : {}),
-      ...(dto.formats !== undefined ? { formats: dto.formats } : {}),
+      ...(dto.formats !== undefined ? { formats: dto.formats as ReportFormat[] } : {}),
       ...(dto.webhookIds !== undefined ? { webhookIds: dto.webhookIds } : {}),
       ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
-    });
-    await this.validate(next);
-    const saved = await this.schedules.save(next);
+    };
+    await this.validate(Object.assign(new ReportScheduleEntity(), current, changes));
+    // An UPDATE of the changed columns of the existing row, never save(): save() inserts the row
+    // when it no longer finds it, so a change that met a DELETE wrote the deleted schedule back,
+    // and its reports ran on. Only those columns, so a run's lastRunAt written meanwhile stays.
+    if (Object.keys(changes).length > 0) {
+      const result = await this.schedules.update({ id }, changes);
+      if (!result.affected) throw new ReportScheduleNotFoundError(id);
+    }
+    const saved = Object.keys(changes).length > 0 ? await this.getEntity(id) : current;
     await this.sync(saved.id, () => this.scheduler.apply(saved));
     return ReportScheduleDto.fromEntity(saved, this.clock.now());
   }

@@ -126,6 +126,26 @@ describe('report schedules and reports', () => {
     expect((await http.get(`/v1/report-schedules/${id}`)).status).toBe(404);
   });
 
+  it('a schedule deleted while it is being changed stays deleted, and the changes that came too late get 404', async () => {
+    for (let round = 0; round < 8; round++) {
+      const created = await http.post('/v1/report-schedules', { name: `deleted-${round}`, targetIds: [targetId], cron: '0 6 * * *' });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const id: string = created.body.id;
+      const [deleted, ...changes] = await Promise.all([
+        http.delete(`/v1/report-schedules/${id}`),
+        ...Array.from({ length: 4 }, (_, i) => http.patch(`/v1/report-schedules/${id}`, { name: `renamed-${round}-${i}` })),
+      ]);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+      for (const change of changes) {
+        expect([200, 404], `${change.status} ${JSON.stringify(change.body)}`).toContain(change.status);
+        if (change.status === 404) expect(change.body.code).toBe('REPORT_SCHEDULE.NOT_FOUND');
+      }
+      // A PATCH that came after the DELETE must not have written the schedule back.
+      const after = await http.get(`/v1/report-schedules/${id}`);
+      expect(after.status, `round ${round}: ${JSON.stringify(after.body)}`).toBe(404);
+    }
+  });
+
   it('run now: fresh analysis, a report in every format, report.ready to the named webhook, trend on the next run', async () => {
     const hook = await http.post('/v1/webhooks', { url: receiver.url('/reports'), events: ['analysis.completed'] });
     expect(hook.status).toBe(201);
