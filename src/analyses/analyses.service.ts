@@ -7,6 +7,7 @@ import { DependencyUnavailableError } from '../common/errors/dependency-unavaila
 import { ValidationError } from '../common/errors/validation.error';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import type { NetworkSnapshot } from '../engine/network/snapshot';
+import { isForeignKeyViolation } from '../database/constraint-violation.util';
 import { QueueName } from '../queues/queue-names';
 import { whileQueueReachable } from '../queues/queue-reachability.util';
 import { JobProducer } from '../queues/job-producer';
@@ -29,7 +30,6 @@ import { CostGuard } from '../costs/cost-guard.service';
 
 const UNIQUE_VIOLATION = '23505';
 const ACTIVE_INDEX = 'uq_analyses_active_target';
-const FOREIGN_KEY_VIOLATION = '23503';
 const TARGET_FOREIGN_KEY = 'fk_analyses_target';
 /** Longest window one analysis may cover. */
 const MAX_WINDOW_MS = 31 * 24 * 3600_000;
@@ -75,7 +75,7 @@ export class AnalysesService {
     } catch (error) {
       if (isActiveConflict(error)) throw new AnalysisAlreadyRunningError(dto.targetId, await this.activeAnalysisId(dto.targetId));
       // The target was read above and deleted since, by a request that ran meanwhile.
-      if (isTargetGone(error)) throw new TargetNotFoundError(dto.targetId);
+      if (isForeignKeyViolation(error, TARGET_FOREIGN_KEY)) throw new TargetNotFoundError(dto.targetId);
       throw error;
     }
     await this.enqueue(entity);
@@ -243,12 +243,6 @@ export class AnalysesService {
     const active = await this.analyses.findOne({ where: { targetId, status: In(ACTIVE_ANALYSIS_STATUSES) }, select: { id: true } });
     return active?.id ?? null;
   }
-}
-
-function isTargetGone(error: unknown): boolean {
-  const driverError =
-    (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
-  return driverError?.code === FOREIGN_KEY_VIOLATION && driverError.constraint === TARGET_FOREIGN_KEY;
 }
 
 function isActiveConflict(error: unknown): boolean {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { ValidationError } from '../common/errors/validation.error';
+import { isForeignKeyViolation } from '../database/constraint-violation.util';
 import type { DomainEventType } from '../events/domain-event';
 import { keysetPage, newestFirst } from '../common/http/keyset-page.util';
 import { DeliveryError, DeliveryTimeoutError } from '../outbound-http/delivery.errors';
@@ -126,7 +127,13 @@ export class WebhooksService {
 
   async test(id: string): Promise<WebhookDeliveryDto> {
     const entity = await this.getEntity(id);
-    return WebhookDeliveryDto.fromEntity(await this.deliveryService.ping(entity));
+    try {
+      return WebhookDeliveryDto.fromEntity(await this.deliveryService.ping(entity));
+    } catch (error) {
+      // Deleted since it was read above, by a request that ran meanwhile.
+      if (isForeignKeyViolation(error, 'fk_webhook_deliveries_subscription')) throw new WebhookNotFoundError(id);
+      throw error;
+    }
   }
 
   async listDeliveries(subscriptionId: string | null, query: ListDeliveriesQuery, onlyDead = false): Promise<WebhookDeliveryPageDto> {

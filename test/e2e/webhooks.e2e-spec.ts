@@ -52,6 +52,7 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     get: (path: string) => auth(request(api.app.getHttpServer()).get(path)),
     post: (path: string, body?: object) => auth(request(api.app.getHttpServer()).post(path)).send(body ?? {}),
     patch: (path: string, body: object) => auth(request(api.app.getHttpServer()).patch(path)).send(body),
+    delete: (path: string) => auth(request(api.app.getHttpServer()).delete(path)),
   };
 
   async function receiver(...args: Parameters<typeof WebhookReceiver.start>): Promise<WebhookReceiver> {
@@ -450,6 +451,22 @@ describe('webhooks: signed delivery, retries, dead letters, SSRF', () => {
     expect(JSON.parse(hook.requests[0]!.body.toString()).type).toBe('webhook.test');
     expect(hook.requests[0]!.headers['webhook-id']).toBe(ping.body.messageId);
     expect(verifySignature(secret, hook.requests[0]!)).toBe(true);
+  });
+
+  it('a ping asked for while its subscription is deleted is 404 WEBHOOK.NOT_FOUND or sent before the DELETE, never a 500', async () => {
+    const hook = await receiver();
+    for (let round = 0; round < 8; round++) {
+      const { id } = await subscribe(hook.url(`/deleted-${round}`));
+      const [deleted, ...pings] = await Promise.all([
+        http.delete(`/v1/webhooks/${id}`),
+        ...Array.from({ length: 4 }, () => http.post(`/v1/webhooks/${id}/test`)),
+      ]);
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+      for (const ping of pings) {
+        expect([202, 404], `${ping.status} ${JSON.stringify(ping.body)}`).toContain(ping.status);
+        if (ping.status === 404) expect(ping.body.code).toBe('WEBHOOK.NOT_FOUND');
+      }
+    }
   });
 
   it('a backlog for one slow receiver does not delay the others: deliveries per subscription are capped', { timeout: 60_000 }, async () => {
