@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import type { FieldError } from '../common/errors/app.error';
 import { DependencyUnavailableError } from '../common/errors/dependency-unavailable.error';
+import { isForeignKeyViolation } from '../database/constraint-violation.util';
 import { ValidationError } from '../common/errors/validation.error';
 import { TargetsService } from '../targets/targets.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -120,7 +121,13 @@ export class ReportSchedulesService {
     const runId = randomUUID();
     const requestedAt = this.clock.now();
     // Recorded first: a run whose job is lost (or cannot be queued now) is queued by the reconciler.
-    await this.runs.insert({ id: runId, scheduleId: id, requestedAt, status: 'queued' });
+    try {
+      await this.runs.insert({ id: runId, scheduleId: id, requestedAt, status: 'queued' });
+    } catch (error) {
+      // Deleted since it was read above, by a request that ran meanwhile.
+      if (isForeignKeyViolation(error, 'fk_report_runs_schedule')) throw new ReportScheduleNotFoundError(id);
+      throw error;
+    }
     await this.sync(id, () => this.scheduler.runNow(id, runId, requestedAt));
     return Object.assign(new ReportRunDto(), { runId, scheduleId: id, requestedAt: requestedAt.toISOString() });
   }
