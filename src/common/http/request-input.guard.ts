@@ -4,8 +4,17 @@ import type { FieldError } from '../errors/app.error';
 export const MAX_INPUT_DEPTH = 32;
 
 /**
+ * Most properties an object of a request may have; sgdoctor's own DTOs and the EC2 requests a
+ * simulation takes have a few dozen at most. class-transformer's time grows with the square of an
+ * object's properties: a 1 MiB body of 60,000 unknown ones held the event loop for 10 seconds
+ * (and was answered with an error for each, 4 MB), to any key that may read.
+ */
+export const MAX_OBJECT_PROPERTIES = 256;
+
+/**
  * The first part of a request's input that no handler should see, or null: nesting deeper than
  * `maxDepth` (class-transformer recurses once per level and overflows the stack at a few thousand),
+ * an object with more than MAX_OBJECT_PROPERTIES properties,
  * or in a string or a key a NUL character (PostgreSQL cannot store it in text or jsonb) or a lone
  * UTF-16 surrogate (JSON's `\ud83d` escape alone: it has no UTF-8 form, so PostgreSQL would store
  * U+FFFD in its place and answer later with text other than the one accepted).
@@ -29,7 +38,14 @@ export function findHostileInput(value: unknown, maxDepth = MAX_INPUT_DEPTH): Fi
       item.value.forEach((child, index) => stack.push({ value: child, path: `${item.path}[${index}]`, depth: item.depth + 1 }));
       continue;
     }
-    for (const [key, child] of Object.entries(item.value)) {
+    const entries = Object.entries(item.value);
+    if (entries.length > MAX_OBJECT_PROPERTIES) {
+      return {
+        field: item.path || 'body',
+        message: `has ${entries.length} properties, more than the ${MAX_OBJECT_PROPERTIES} any object of the API takes`,
+      };
+    }
+    for (const [key, child] of entries) {
       const path = item.path ? `${item.path}.${key}` : key;
       const unstorable = unstorableText(key);
       if (unstorable) return { field: path, message: unstorable };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findHostileInput } from '../../../src/common/http/request-input.guard';
+import { findHostileInput, MAX_OBJECT_PROPERTIES } from '../../../src/common/http/request-input.guard';
 
 describe('findHostileInput', () => {
   it.each([
@@ -11,6 +11,18 @@ describe('findHostileInput', () => {
     ['a NUL', { name: 'a\u0000b' }, 'name'],
   ])('finds %s', (_case, input, field) => {
     expect(findHostileInput(input)).toMatchObject({ field });
+  });
+
+  it('finds an object with more properties than any object of the API takes, at the top or nested', () => {
+    const wide = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]));
+    expect(findHostileInput(wide(MAX_OBJECT_PROPERTIES + 1))).toMatchObject({
+      field: 'body',
+      message: expect.stringMatching(/257 properties/),
+    });
+    expect(findHostileInput({ changes: [{ params: wide(60_000) }] })).toMatchObject({ field: 'changes[0].params' });
+    expect(findHostileInput({ changes: [{ params: wide(MAX_OBJECT_PROPERTIES) }] })).toBeNull();
+    // Long lists are not limited here (their items are): class-transformer reads them in linear time.
+    expect(findHostileInput({ ids: Array.from({ length: 10_000 }, (_, i) => i) })).toBeNull();
   });
 
   it.each([
