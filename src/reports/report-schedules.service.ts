@@ -88,7 +88,15 @@ export class ReportSchedulesService {
       ...(dto.webhookIds !== undefined ? { webhookIds: dto.webhookIds } : {}),
       ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
     };
-    await this.validate(Object.assign(new ReportScheduleEntity(), current, changes));
+    // The targets and webhooks it names are checked when the change names them: one deleted since
+    // (a target's DELETE leaves the schedules naming it) must not keep the schedule from being
+    // renamed or disabled.
+    await this.validate({
+      cron: changes.cron ?? current.cron,
+      timeZone: changes.timeZone ?? current.timeZone,
+      targetIds: changes.targetIds ?? [],
+      webhookIds: changes.webhookIds ?? [],
+    });
     // An UPDATE of the changed columns of the existing row, never save(): save() inserts the row
     // when it no longer finds it, so a change that met a DELETE wrote the deleted schedule back,
     // and its reports ran on. Only those columns, so a run's lastRunAt written meanwhile stays.

@@ -126,6 +126,28 @@ describe('report schedules and reports', () => {
     expect((await http.get(`/v1/report-schedules/${id}`)).status).toBe(404);
   });
 
+  it('a schedule that names a target deleted since can still be renamed and disabled; naming that target again is refused', async () => {
+    const doomed = await http.post('/v1/targets', {
+      name: 'doomed',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      flowSource: { type: 'files', paths: ['flows'] },
+      configSource: { type: 'snapshot-file', paths: ['snapshot.json'] },
+    });
+    expect(doomed.status, JSON.stringify(doomed.body)).toBe(201);
+    const created = await http.post('/v1/report-schedules', { targetIds: [targetId, doomed.body.id], cron: '0 6 * * *' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await http.delete(`/v1/targets/${doomed.body.id}`)).status).toBe(204);
+    const disabled = await http.patch(`/v1/report-schedules/${created.body.id}`, { name: 'orphaned', enabled: false });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    expect(disabled.body).toMatchObject({ name: 'orphaned', enabled: false });
+    const renamed = await http.patch(`/v1/report-schedules/${created.body.id}`, { targetIds: [targetId, doomed.body.id] });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.errors).toEqual([{ field: 'targetIds', message: `unknown targets: ${doomed.body.id}` }]);
+    expect((await http.patch(`/v1/report-schedules/${created.body.id}`, { targetIds: [targetId] })).status).toBe(200);
+    expect((await http.delete(`/v1/report-schedules/${created.body.id}`)).status).toBe(204);
+  });
+
   it('a schedule deleted while it is being changed stays deleted, and the changes that came too late get 404', async () => {
     for (let round = 0; round < 8; round++) {
       const created = await http.post('/v1/report-schedules', { name: `deleted-${round}`, targetIds: [targetId], cron: '0 6 * * *' });
