@@ -63,7 +63,9 @@ export class ApiKeyGuard implements CanActivate {
       await this.failures.checkNotBlocked(request.ip);
       throw await this.failures.failed(
         request.ip,
-        new UnauthenticatedError('The request presents two different API keys (Authorization and x-api-key): send one.'),
+        new UnauthenticatedError(
+          'The request presents two different API keys (in Authorization and x-api-key, or in two Authorization headers): send one.',
+        ),
       );
     }
     // A key this process authenticated moments ago: no lookup, and the address block is checked
@@ -96,6 +98,9 @@ interface RouteAccess {
 const AMBIGUOUS = Symbol('two different API keys');
 
 function presentedKey(request: FastifyRequest, { basic = false } = {}): string | undefined | typeof AMBIGUOUS {
+  // Node keeps the first of several Authorization headers and drops the others, where a proxy in
+  // front may keep the last: different ones are two keys, whichever this process would have read.
+  if (new Set(rawHeaderValues(request, 'authorization')).size > 1) return AMBIGUOUS;
   const authorization = request.headers.authorization;
   const bearer =
     typeof authorization !== 'string'
@@ -105,6 +110,14 @@ function presentedKey(request: FastifyRequest, { basic = false } = {}): string |
   const apiKey = typeof header === 'string' && header.trim() ? header.trim() : undefined;
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return AMBIGUOUS;
   return bearer ?? apiKey;
+}
+
+/** Every value of a header as the request carried it, one per header line (`name` in lower case). */
+function rawHeaderValues(request: FastifyRequest, name: string): string[] {
+  const raw = request.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+  return values;
 }
 
 /**

@@ -575,6 +575,24 @@ describe('hostile requests get 4xx problem+json', () => {
     expect(longHeader.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('two Authorization headers with different keys are refused as two keys are, whichever comes first', async () => {
+    // Node keeps the first and drops the others; a proxy in front may act on the last. The test
+    // client sends a list as one header line per value (its types admit lists for Cookie only).
+    const lines = (...keys: string[]) => keys.map((key) => `Bearer ${key}`) as unknown as string;
+    for (const keys of [
+      [ADMIN_KEY, readKey],
+      [readKey, ADMIN_KEY],
+    ]) {
+      const response = await request(server())
+        .get('/v1/api-keys')
+        .set('authorization', lines(...keys));
+      expectProblem(response, 401, 'AUTH.UNAUTHENTICATED');
+      expect(response.body.detail).toMatch(/two different API keys/);
+    }
+    const same = await request(server()).get('/v1/api-keys').set('authorization', lines(ADMIN_KEY, ADMIN_KEY));
+    expect(same.status).toBe(200);
+  });
+
   it('long request paths and queries from a client without a key do not hold the process up', async () => {
     // Each request's path goes through the log's and the problem's credential redaction before
     // any key is checked: a pattern that scans a run of letters again from each of them took
