@@ -135,8 +135,8 @@ export class SsrfGuard {
 }
 
 /**
- * The reason a (normalised) address is not public unicast, or null when it is. An IPv6 address
- * that carries an IPv4 address (IPv4-compatible `::a.b.c.d`, IPv4-mapped, SIIT `::ffff:0:a.b.c.d`,
+ * The reason a (normalised: IPv4-mapped made IPv4) address is not public unicast, or null when it
+ * is. An IPv6 address that carries an IPv4 address (IPv4-compatible `::a.b.c.d`, SIIT `::ffff:0:a.b.c.d`,
  * NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo `2001::/32`) is refused with the reason of the
  * IPv4 address it carries when that one is not public, and as special-purpose otherwise: such
  * a form can reach the embedded address through a translator or tunnel.

@@ -15,6 +15,7 @@ import { DELIVERY_BACKOFF_TYPE, deliverJobId, WEBHOOK_DELIVER_JOB } from './jobs
 import { matchesFilters } from './webhook-filters';
 import { PING_EVENT_TYPE, serializeEvent } from './webhook-envelope';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookDeliveryNotFoundError } from './webhook-delivery-not-found.error';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 import { Clock } from '../common/clock/clock';
 
@@ -155,7 +156,10 @@ export class WebhookDeliveriesService {
     const updated = (result.raw as Array<{ redeliveries: number }>)[0];
     if (!updated) return delivery;
     await this.enqueue({ ...delivery, redeliveries: updated.redeliveries });
-    return await this.deliveries.findOneByOrFail({ id: delivery.id });
+    // Its webhook, and with it the delivery, may have been deleted meanwhile.
+    const redelivered = await this.deliveries.findOneBy({ id: delivery.id });
+    if (!redelivered) throw new WebhookDeliveryNotFoundError(delivery.id);
+    return redelivered;
   }
 
   /**

@@ -69,12 +69,16 @@ describe('SsrfGuard', () => {
     expect(await reasonFor(guard, url)).toBe(reason);
   });
 
-  it.each(['https://8.8.8.8/', 'https://172.32.0.1/', 'https://[2606:4700::1111]/', 'https://hooks.example.com/x'])(
-    'accepts public destination %s',
-    async (url) => {
-      expect(await reasonFor(guard, url)).toBeNull();
-    },
-  );
+  // An IPv4-mapped address is connected to as the IPv4 address it carries, and judged as that one.
+  it.each([
+    'https://8.8.8.8/',
+    'https://[::ffff:8.8.8.8]/',
+    'https://172.32.0.1/',
+    'https://[2606:4700::1111]/',
+    'https://hooks.example.com/x',
+  ])('accepts public destination %s', async (url) => {
+    expect(await reasonFor(guard, url)).toBeNull();
+  });
 
   it('refuses plain http unless configured, and other schemes always', async () => {
     expect(await reasonFor(guard, 'http://8.8.8.8/')).toBe('scheme-not-allowed');
