@@ -24,6 +24,14 @@ export function hashApiKey(key: string): string {
   return hash('sha256', key, 'hex');
 }
 
+/** Something shaped like a key anywhere in a text: what must not be logged or echoed. */
+const KEY_INSIDE = /sgd_[0-9a-f]{12}_[A-Za-z0-9_-]/;
+
+/** Whether `text` holds something shaped like an API key (a whole one or the start of one). */
+export function holdsApiKey(text: string): boolean {
+  return KEY_INSIDE.test(text);
+}
+
 /** The lookup id of a well-formed key, or undefined for anything else. */
 export function lookupIdOf(key: string): string | undefined {
   return KEY_PATTERN.exec(key)?.[1];
