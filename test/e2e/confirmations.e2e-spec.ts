@@ -281,10 +281,21 @@ describe('Reachability Analyzer confirmations through the EC2 client', () => {
     const answers = await Promise.all([ask(), ask(), ask()]);
     expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([200, 200, 202]);
     const first = answers.find((a) => a.status === 202)!.body;
-    // A repeat answered after the worker took the analysis shows it running: everything but its progress is the same.
-    const withoutProgress = ({ status, startedAt, ...rest }: Record<string, unknown>) => {
+    // A repeat answered after the worker took the analysis shows it running, its path and analysis
+    // created and billed: everything but that progress is the same.
+    const withoutProgress = ({
+      status,
+      startedAt,
+      costUsd,
+      networkInsightsPathId,
+      networkInsightsAnalysisId,
+      ...rest
+    }: Record<string, unknown>) => {
       expect(status).toMatch(/^(queued|running)$/);
       expect(startedAt === null || typeof startedAt === 'string').toBe(true);
+      expect([0, 0.1]).toContain(costUsd);
+      expect(networkInsightsPathId === null || /^nip-/.test(String(networkInsightsPathId))).toBe(true);
+      expect(networkInsightsAnalysisId === null || /^nia-/.test(String(networkInsightsAnalysisId))).toBe(true);
       return rest;
     };
     for (const answer of answers) {
